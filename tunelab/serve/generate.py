@@ -1,0 +1,104 @@
+"""Batched generation on a loaded model: the one path the CLI, evaluation and the demo all use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from transformers import PreTrainedModel, PreTrainedTokenizerBase
+
+from tunelab.data.templates import Example, render_prompt
+
+
+@dataclass
+class Generation:
+    text: str
+    finish_reason: str  # "stop" (EOS or a stop string) or "length" (hit max_new_tokens)
+    prompt_tokens: int
+    completion_tokens: int
+
+
+@torch.inference_mode()
+def generate(
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
+    prompts: list[str],
+    *,
+    max_new_tokens: int = 256,
+    temperature: float = 0.0,
+    top_p: float = 1.0,
+    stop: list[str] | None = None,
+    batch_size: int = 8,
+    seed: int | None = None,
+) -> list[Generation]:
+    """Complete each prompt (already templated text); greedy when temperature is 0."""
+    if seed is not None:
+        torch.manual_seed(seed)
+    model.eval()
+    device = next(model.parameters()).device
+    encoded = [tokenizer(p, add_special_tokens=False).input_ids for p in prompts]
+    # Sorting by length keeps left-padding (and wasted compute) small within each batch.
+    order = sorted(range(len(prompts)), key=lambda i: len(encoded[i]))
+    results: list[Generation | None] = [None] * len(prompts)
+    eos_ids = _eos_ids(model, tokenizer)
+    for start in range(0, len(order), batch_size):
+        idx = order[start : start + batch_size]
+        width = max(len(encoded[i]) for i in idx)
+        pad = tokenizer.pad_token_id
+        input_ids = torch.tensor([[pad] * (width - len(encoded[i])) + encoded[i] for i in idx])
+        attention = torch.tensor([[0] * (width - len(encoded[i])) + [1] * len(encoded[i]) for i in idx])
+        sampling = dict(do_sample=True, temperature=temperature, top_p=top_p) if temperature > 0 else {
+            "do_sample": False
+        }
+        out = model.generate(
+            input_ids=input_ids.to(device),
+            attention_mask=attention.to(device),
+            max_new_tokens=max_new_tokens,
+            eos_token_id=eos_ids,
+            pad_token_id=pad,
+            top_k=None,
+            **sampling,
+        )
+        for row, i in zip(out[:, width:].tolist(), idx):
+            results[i] = _finish(row, eos_ids, tokenizer, stop, len(encoded[i]))
+    return results  # type: ignore[return-value]
+
+
+def answer(
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
+    questions: list[str],
+    *,
+    template: str = "chat",
+    system_prompt: str | None = None,
+    **generate_kwargs,
+) -> list[Generation]:
+    """Ask each question rendered with the same template the model was trained with."""
+    prompts = [
+        render_prompt(Example.qa(q), tokenizer, template, system_prompt) for q in questions
+    ]
+    return generate(model, tokenizer, prompts, **generate_kwargs)
+
+
+def _eos_ids(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase) -> list[int]:
+    ids = {tokenizer.eos_token_id}
+    configured = getattr(model.generation_config, "eos_token_id", None)
+    if isinstance(configured, int):
+        ids.add(configured)
+    elif configured:
+        ids.update(configured)
+    return sorted(i for i in ids if i is not None)
+
+
+def _finish(row, eos_ids, tokenizer, stop, prompt_len) -> Generation:
+    n = len(row)
+    ended = False
+    for pos, token in enumerate(row):
+        if token in eos_ids:
+            n, ended = pos, True
+            break
+    text = tokenizer.decode(row[:n], skip_special_tokens=True)
+    for s in stop or []:
+        if s and s in text:
+            text, ended = text[: text.index(s)], True
+    return Generation(text.strip(), "stop" if ended else "length", prompt_len, n)
