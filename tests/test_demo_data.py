@@ -1,0 +1,99 @@
+"""The demo data set (tunelab/demo/tunelab_qa_*.jsonl) keeps the shape the demo relies on."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+DEMO_DIR = Path(__file__).resolve().parent.parent / "tunelab" / "demo"
+TRAIN = DEMO_DIR / "tunelab_qa_train.jsonl"
+TEST = DEMO_DIR / "tunelab_qa_test.jsonl"
+REFUSAL = "I can only answer questions about tunelab."
+
+
+def _load(path: Path) -> list[dict]:
+    rows = []
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            assert line.strip(), f"{path.name}:{number}: blank line"
+            row = json.loads(line)
+            assert isinstance(row, dict), f"{path.name}:{number}: not a JSON object"
+            rows.append(row)
+    return rows
+
+
+def _norm(text: str) -> str:
+    """Case-, punctuation- and whitespace-insensitive form of a question."""
+    return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
+
+
+@pytest.fixture(scope="module")
+def train() -> list[dict]:
+    return _load(TRAIN)
+
+
+@pytest.fixture(scope="module")
+def test() -> list[dict]:
+    return _load(TEST)
+
+
+def test_counts(train, test):
+    assert 320 <= len(train) <= 360
+    assert 60 <= len(test) <= 80
+    kinds = [row["kind"] for row in test]
+    assert set(kinds) == {"paraphrase", "off_topic"}
+    assert 50 <= kinds.count("paraphrase") <= 60
+    assert 15 <= kinds.count("off_topic") <= 20
+    off_topic_train = sum(row["answer"] == REFUSAL for row in train)
+    assert 35 <= off_topic_train <= 45
+
+
+def test_fields_are_non_empty_strings(train, test):
+    for name, rows, keys in (("train", train, {"question", "answer"}),
+                             ("test", test, {"question", "answer", "kind"})):
+        for i, row in enumerate(rows, start=1):
+            assert set(row) == keys, f"{name}:{i}: keys {sorted(row)}"
+            for key in keys:
+                assert isinstance(row[key], str) and row[key].strip(), f"{name}:{i}: empty {key}"
+
+
+def test_train_questions_are_unique(train):
+    questions = [_norm(row["question"]) for row in train]
+    assert len(questions) == len(set(questions))
+
+
+def test_no_test_question_in_train(train, test):
+    seen = {_norm(row["question"]) for row in train}
+    leaked = [row["question"] for row in test if _norm(row["question"]) in seen]
+    assert not leaked
+
+
+def test_paraphrase_answers_are_trained(train, test):
+    trained = {row["answer"] for row in train}
+    missing = [row["question"] for row in test if row["kind"] == "paraphrase" and row["answer"] not in trained]
+    assert not missing
+
+
+def test_off_topic_answers_are_the_refusal(test):
+    for row in test:
+        if row["kind"] == "off_topic":
+            assert row["answer"] == REFUSAL, row["question"]
+        else:
+            assert row["answer"] != REFUSAL, row["question"]
+
+
+def test_each_fact_has_several_phrasings(train):
+    counts: dict[str, int] = {}
+    for row in train:
+        counts[row["answer"]] = counts.get(row["answer"], 0) + 1
+    facts = {answer: n for answer, n in counts.items() if answer != REFUSAL}
+    assert 110 <= len(facts) <= 130
+    assert all(2 <= n <= 3 for n in facts.values()), {a: n for a, n in facts.items() if not 2 <= n <= 3}
+
+
+def test_answers_are_short(train, test):
+    for row in train + test:
+        assert len(row["answer"].split()) <= 30, row["answer"]

@@ -1,0 +1,101 @@
+"""load → split → tokenize(+mask) → rows (packed or single) → batches: the data half of a run."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from transformers import PreTrainedTokenizerBase
+
+from tunelab.config import DataConfig
+from tunelab.data.load import load_examples
+from tunelab.data.pack import collate, pack_rows
+from tunelab.data.split import drop_duplicates, split_examples
+from tunelab.data.templates import Example
+from tunelab.data.tokenize import TokenizeReport, Tokenized, tokenize_all
+from tunelab.errors import TunelabError
+
+
+@dataclass
+class PreparedData:
+    train: list[Tokenized]
+    test: list[Tokenized]
+    train_examples: list[Example]
+    test_examples: list[Example]
+    duplicates_removed: int
+    report: TokenizeReport
+
+    def summary(self) -> str:
+        return (
+            f"train {len(self.train)} / test {len(self.test)} examples; "
+            f"{self.duplicates_removed} exact duplicates removed; {self.report.summary()}"
+        )
+
+
+def prepare(config: DataConfig, tokenizer: PreTrainedTokenizerBase) -> PreparedData:
+    if not config.path:
+        raise TunelabError("data.path is not set: point it at a JSONL, JSON, CSV or Parquet file")
+    examples = load_examples(config.path, config.shape, config.fields, config.on_error)
+    if config.test_path:
+        test_examples = load_examples(config.test_path, config.shape, config.fields, config.on_error)
+        train_examples, removed = drop_duplicates(examples) if config.dedupe else (examples, 0)
+    else:
+        deduped, removed = drop_duplicates(examples) if config.dedupe else (examples, 0)
+        train_examples, test_examples = split_examples(deduped, config.test_size, config.seed, False)
+    settings = dict(
+        template=config.template,
+        system_prompt=config.system_prompt,
+        max_length=config.max_length,
+        truncation=config.truncation,
+    )
+    train, report = tokenize_all(train_examples, tokenizer, **settings)
+    test, _ = tokenize_all(test_examples, tokenizer, **settings)
+    if not train:
+        raise TunelabError(f"{config.path}: no training example left after truncation ({report.summary()})")
+    return PreparedData(train, test, train_examples, test_examples, removed, report)
+
+
+def make_rows(items: list[Tokenized], max_length: int, packing: bool) -> list[list[Tokenized]]:
+    """Group examples into rows once per run; an epoch is then a shuffled pass over the rows."""
+    if packing:
+        return [[items[i] for i in row] for row in pack_rows(items, max_length)]
+    return [[item] for item in items]
+
+
+def epoch_batches(
+    rows: list[list[Tokenized]], batch_size: int, seed: int, epoch: int, packing: bool
+) -> list[list[list[Tokenized]]]:
+    """The batches of one epoch, in an order fixed by (seed, epoch) so a resumed run replays it."""
+    order = list(range(len(rows)))
+    rng = random.Random(seed * 1_000_003 + epoch)
+    rng.shuffle(order)
+    if not packing:
+        # Sort inside windows of 16 batches: much less padding, still shuffled at large scale.
+        window = batch_size * 16
+        order = [
+            i
+            for start in range(0, len(order), window)
+            for i in sorted(order[start : start + window], key=lambda i: len(rows[i][0].input_ids))
+        ]
+    batches = [[rows[i] for i in order[s : s + batch_size]] for s in range(0, len(order), batch_size)]
+    if not packing:
+        rng.shuffle(batches)
+    return batches
+
+
+def iterate_batches(
+    rows: list[list[Tokenized]], batch_size: int, seed: int, packing: bool, pad_id: int,
+    start_epoch: int = 0, start_batch: int = 0,
+) -> Iterator[tuple[int, int, dict]]:
+    """Endless (epoch, batch index, collated batch) stream, resumable at any position."""
+    epoch, index = start_epoch, start_batch
+    while True:
+        batches = epoch_batches(rows, batch_size, seed, epoch, packing)
+        for b in range(index, len(batches)):
+            yield epoch, b, collate(batches[b], pad_id)
+        epoch, index = epoch + 1, 0
+
+
+def batches_per_epoch(n_rows: int, batch_size: int) -> int:
+    return -(-n_rows // batch_size)

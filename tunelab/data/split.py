@@ -1,0 +1,52 @@
+"""Seeded, deterministic train/test split that never puts one question on both sides."""
+
+from __future__ import annotations
+
+import random
+import re
+
+from tunelab.data.templates import Example
+
+
+def normalize_text(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+def example_key(example: Example) -> str:
+    """What makes two examples 'the same question': the prompt side (or the text for raw text)."""
+    if example.text is not None:
+        return normalize_text(example.text)
+    prompt_turns = [m["content"] for m in example.messages[:-1]] or [example.question]
+    return normalize_text("\n".join(prompt_turns))
+
+
+def drop_duplicates(examples: list[Example]) -> tuple[list[Example], int]:
+    """Drop exact repeats (same prompt and same answer); returns (kept, number dropped)."""
+    seen: set[tuple[str, str]] = set()
+    kept = []
+    for example in examples:
+        key = (example_key(example), normalize_text(example.answer))
+        if key not in seen:
+            seen.add(key)
+            kept.append(example)
+    return kept, len(examples) - len(kept)
+
+
+def split_examples(
+    examples: list[Example], test_size: float = 0.1, seed: int = 42, dedupe: bool = True
+) -> tuple[list[Example], list[Example]]:
+    """Hold out `test_size` (a fraction, or a count if >= 1) of the distinct questions."""
+    if dedupe:
+        examples, _ = drop_duplicates(examples)
+    groups: dict[str, list[Example]] = {}
+    for example in examples:
+        groups.setdefault(example_key(example), []).append(example)
+    keys = sorted(groups)  # sorted first: the split must not depend on file order quirks
+    random.Random(seed).shuffle(keys)
+    n_test = int(test_size) if test_size >= 1 else round(len(keys) * test_size)
+    if test_size > 0 and len(keys) > 1:
+        n_test = min(max(n_test, 1), len(keys) - 1)
+    test_keys = set(keys[:n_test])
+    train = [e for e in examples if example_key(e) not in test_keys]
+    test = [e for e in examples if example_key(e) in test_keys]
+    return train, test

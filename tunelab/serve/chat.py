@@ -1,0 +1,60 @@
+"""A conversation with a local model or run, for `tunelab generate` and `tunelab chat`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tunelab.data.templates import Example, render_prompt
+from tunelab.serve.generate import generate
+
+
+@dataclass
+class Session:
+    model: object
+    tokenizer: object
+    template: str = "chat"
+    system_prompt: str | None = None
+    history: list[dict[str, str]] = field(default_factory=list)
+
+    @classmethod
+    def open(cls, name: str, template: str | None = None) -> Session:
+        """Load a model or run; a run answers with the template and system prompt it was trained with."""
+        from tunelab.models import is_run_dir, load_model
+
+        run_template, system_prompt = "chat", None
+        if is_run_dir(name):
+            from tunelab.config import Config
+
+            data = Config.from_yaml(f"{name}/config.yaml").data
+            run_template, system_prompt = data.template, data.system_prompt
+        model, tokenizer = load_model(name)
+        return cls(model, tokenizer, template or run_template, system_prompt)
+
+    def reply(self, text: str, *, remember: bool = True, **generate_kwargs) -> str:
+        messages = [*self.history, {"role": "user", "content": text}]
+        # Plain templates have no notion of turns: only the chat template carries history.
+        example = Example(messages=messages if self.template == "chat" else messages[-1:])
+        prompt = render_prompt(example, self.tokenizer, self.template, self.system_prompt)
+        answer = generate(self.model, self.tokenizer, [prompt], **generate_kwargs)[0].text
+        if remember:
+            self.history = [*messages, {"role": "assistant", "content": answer}]
+        return answer
+
+    def repl(self, **generate_kwargs) -> None:
+        from rich.console import Console
+
+        console = Console()
+        console.print("[dim]chatting; /reset clears the history, /quit or Ctrl-D leaves[/]")
+        while True:
+            try:
+                text = console.input("[bold cyan]you>[/] ").strip()
+            except (EOFError, KeyboardInterrupt):
+                console.print()
+                return
+            if text in ("/quit", "/exit"):
+                return
+            if text == "/reset":
+                self.history = []
+                continue
+            if text:
+                console.print(f"[bold green]model>[/] {self.reply(text, **generate_kwargs)}")

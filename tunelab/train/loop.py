@@ -1,0 +1,277 @@
+"""The training loop, written out: every step of an optimizer update is visible here."""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import signal
+import time
+from contextlib import nullcontext
+from pathlib import Path
+
+import numpy as np
+import torch
+from rich.console import Console
+
+from tunelab.config import Config, TrainConfig
+from tunelab.data.pipeline import batches_per_epoch, iterate_batches, make_rows, prepare
+from tunelab.data.tokenize import IGNORE
+from tunelab.errors import TunelabError
+from tunelab.models import RUN_MODEL_SUBDIR, load_model, model_summary
+from tunelab.train.checkpoint import TrainState, list_checkpoints, load_checkpoint, save_checkpoint
+from tunelab.train.loss import token_loss_sum
+from tunelab.train.plot import plot_losses, read_metrics
+from tunelab.train.progress import TrainProgress
+from tunelab.train.schedule import make_scheduler, warmup_steps
+
+console = Console()
+
+
+def train(config: Config, resume: bool = False, overwrite: bool = False) -> Path:
+    """Finetune as `config` says; returns the run folder runs/<name>/."""
+    cfg = config.train
+    run_dir = config.run_dir
+    checkpoints = run_dir / "checkpoints"
+    _check_run_dir(run_dir, resume, overwrite)
+    _seed_everything(cfg.seed)
+    device = pick_device(cfg.device)
+
+    model, tokenizer = load_model(config.model.name, dtype=torch.float32)
+    data = prepare(config.data, tokenizer)
+    console.print(f"[bold]data[/] {data.summary()}")
+    model = prepare_model(model, cfg).to(device)
+    console.print(f"[bold]model[/] {config.model.name}: {_describe(model, cfg)} on {device}")
+
+    rows = make_rows(data.train, config.data.max_length, config.data.packing)
+    test_rows = make_rows(data.test, config.data.max_length, config.data.packing)
+    micro_per_epoch = batches_per_epoch(len(rows), cfg.batch_size)
+    total_steps = cfg.max_steps or max(1, math.ceil(cfg.epochs * micro_per_epoch / cfg.grad_accum))
+    optimizer = make_optimizer(model, cfg, device)
+    scheduler = make_scheduler(
+        optimizer, total_steps, warmup_steps(total_steps, cfg.warmup_steps, cfg.warmup_ratio),
+        cfg.scheduler,
+    )
+
+    state = TrainState()
+    if resume:
+        latest = list_checkpoints(checkpoints)[-1]
+        state = load_checkpoint(latest, model, optimizer, scheduler)
+        console.print(f"[bold]resumed[/] from {latest} (step {state.step})")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    config.to_yaml(run_dir / "config.yaml")
+    metrics_path = run_dir / "metrics.jsonl"
+    _truncate_metrics(metrics_path, state.step)
+
+    autocast = (
+        torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else nullcontext()
+    )
+    stream = iterate_batches(
+        rows, cfg.batch_size, cfg.seed, config.data.packing, tokenizer.pad_token_id,
+        state.epoch, state.batch,
+    )
+    stop = StopRequest()
+    last_loss = float("nan")
+    with stop, TrainProgress(total_steps, state.step) as progress, metrics_path.open("a") as log:
+        while state.step < total_steps and not stop.requested:
+            started = time.perf_counter()
+            micro_batches = [next(stream) for _ in range(cfg.grad_accum)]
+            # Normalise by the trained tokens of the whole accumulated batch, so accumulating
+            # micro-batches gives exactly the gradient of one big batch.
+            n_tokens = sum(int((b["targets"] != IGNORE).sum()) for _, _, b in micro_batches)
+            model.train()
+            loss_sum = 0.0
+            for _, _, batch in micro_batches:
+                batch = {k: v.to(device, non_blocking=True) for k, v in batch.items()}
+                with autocast:
+                    micro_loss, _ = token_loss_sum(model, batch)
+                if not torch.isfinite(micro_loss):
+                    _fail_non_finite(state, checkpoints)
+                (micro_loss / n_tokens).backward()
+                loss_sum += micro_loss.item()
+            grad_norm = torch.nn.utils.clip_grad_norm_(
+                [p for p in model.parameters() if p.requires_grad], cfg.max_grad_norm
+            )
+            lr = scheduler.get_last_lr()[0]
+            optimizer.step()
+            scheduler.step()
+            optimizer.zero_grad(set_to_none=True)
+
+            epoch, batch_index, _ = micro_batches[-1]
+            state.step += 1
+            state.epoch, state.batch = epoch, batch_index + 1
+            state.tokens += n_tokens
+            state.elapsed += time.perf_counter() - started
+            last_loss = loss_sum / n_tokens
+            record = {
+                "step": state.step,
+                "epoch": round(epoch + (batch_index + 1) / micro_per_epoch, 4),
+                "loss": round(last_loss, 5),
+                "lr": lr,
+                "grad_norm": round(float(grad_norm), 4),
+                "tokens": state.tokens,
+                "tokens_per_s": round(state.tokens / state.elapsed, 1),
+            }
+            progress.update(state.step, last_loss, lr, record["tokens_per_s"])
+
+            if test_rows and (state.step % cfg.eval_every == 0 or state.step == total_steps):
+                record["eval_loss"] = round(evaluate_loss(model, test_rows, cfg, tokenizer, device), 5)
+                progress.note(f"step {state.step}: eval loss {record['eval_loss']:.4f}")
+                if _early_stop(state, record["eval_loss"], cfg.early_stop_patience):
+                    progress.note("eval loss stopped improving: early stop")
+                    stop.requested = True
+            log.write(json.dumps(record) + "\n")
+            log.flush()
+            if state.step % cfg.save_every == 0 or stop.requested:
+                save_checkpoint(checkpoints, model, optimizer, scheduler, state, cfg.keep_checkpoints)
+
+    if stop.interrupted:
+        console.print(
+            f"[yellow]interrupted at step {state.step}; checkpoint saved. Continue with "
+            f"`tunelab train {run_dir / 'config.yaml'} --resume`[/]"
+        )
+    save_final(model, tokenizer, run_dir)
+    plot_losses(metrics_path, run_dir / "loss.png", title=config.name)
+    console.print(
+        f"[bold green]done[/] {state.step} steps, final train loss {last_loss:.4f}, "
+        f"{state.tokens} trained tokens in {state.elapsed:.0f}s → {run_dir}"
+    )
+    return run_dir
+
+
+def prepare_model(model, cfg: TrainConfig):
+    """Wrap for LoRA or unfreeze all for full finetuning; optional gradient checkpointing."""
+    if cfg.gradient_checkpointing:
+        model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+    model.config.use_cache = False
+    if cfg.method == "full":
+        model.requires_grad_(True)
+        return model
+    from peft import LoraConfig, get_peft_model
+
+    if cfg.gradient_checkpointing:
+        model.enable_input_require_grads()
+    lora = LoraConfig(
+        r=cfg.lora.r,
+        lora_alpha=cfg.lora.alpha,
+        lora_dropout=cfg.lora.dropout,
+        target_modules=cfg.lora.target_modules,
+        task_type="CAUSAL_LM",
+    )
+    return get_peft_model(model, lora)
+
+
+def make_optimizer(model, cfg: TrainConfig, device: torch.device) -> torch.optim.Optimizer:
+    # No weight decay on norms and biases (1-D tensors), as in GPT-2/LLaMA recipes.
+    params = [p for p in model.parameters() if p.requires_grad]
+    groups = [
+        {"params": [p for p in params if p.ndim >= 2], "weight_decay": cfg.weight_decay},
+        {"params": [p for p in params if p.ndim < 2], "weight_decay": 0.0},
+    ]
+    return torch.optim.AdamW(groups, lr=cfg.lr, betas=(0.9, 0.999), fused=device.type == "cuda")
+
+
+@torch.no_grad()
+def evaluate_loss(model, rows, cfg: TrainConfig, tokenizer, device) -> float:
+    """Mean loss per trained token over the whole test split."""
+    from tunelab.data.pack import collate
+
+    model.eval()
+    total, count = 0.0, 0
+    autocast = torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else nullcontext()
+    for start in range(0, len(rows), cfg.batch_size):
+        batch = collate(rows[start : start + cfg.batch_size], tokenizer.pad_token_id)
+        with autocast:
+            loss, n = token_loss_sum(model, {k: v.to(device) for k, v in batch.items()})
+        total, count = total + loss.item(), count + n
+    model.train()
+    return total / max(count, 1)
+
+
+def save_final(model, tokenizer, run_dir: Path) -> Path:
+    """The adapter (LoRA) or full weights, plus the tokenizer, as a loadable HF folder."""
+    target = run_dir / RUN_MODEL_SUBDIR
+    model.save_pretrained(target, safe_serialization=True)
+    tokenizer.save_pretrained(target)
+    return target
+
+
+def pick_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+class StopRequest:
+    """First Ctrl-C asks the loop to save and stop after the current step; a second one aborts."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self.interrupted = False
+        self._previous = None
+
+    def __enter__(self):
+        try:
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+        except ValueError:  # not the main thread: leave signals alone
+            self._previous = None
+        return self
+
+    def _handle(self, signum, frame) -> None:
+        if self.interrupted:
+            raise KeyboardInterrupt
+        self.requested = self.interrupted = True
+        console.print("\n[yellow]Ctrl-C: finishing this step and saving a checkpoint…[/]")
+
+    def __exit__(self, *exc) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+
+
+def _check_run_dir(run_dir: Path, resume: bool, overwrite: bool) -> None:
+    has_checkpoints = bool(list_checkpoints(run_dir / "checkpoints"))
+    if resume and not has_checkpoints:
+        raise TunelabError(f"{run_dir}: no checkpoint to resume from")
+    if not resume and run_dir.exists() and any(run_dir.iterdir()):
+        if not overwrite:
+            raise TunelabError(
+                f"{run_dir} already exists: use --resume to continue it, or another run name"
+            )
+        import shutil
+
+        shutil.rmtree(run_dir)
+
+
+def _seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def _describe(model, cfg: TrainConfig) -> str:
+    s = model_summary(model)
+    return f"{cfg.method}, {s['trainable']:,} of {s['parameters']:,} parameters trained ({s['trainable_pct']:.2f}%)"
+
+
+def _truncate_metrics(path: Path, step: int) -> None:
+    """On resume, drop log lines past the checkpoint so the log reads like one straight run."""
+    if path.exists():
+        kept = [r for r in read_metrics(path) if r.get("step", 0) <= step]
+        path.write_text("".join(json.dumps(r) + "\n" for r in kept))
+
+
+def _early_stop(state: TrainState, eval_loss: float, patience: int | None) -> bool:
+    if state.best_eval is None or eval_loss < state.best_eval:
+        state.best_eval, state.evals_without_improvement = eval_loss, 0
+        return False
+    state.evals_without_improvement += 1
+    return patience is not None and state.evals_without_improvement >= patience
+
+
+def _fail_non_finite(state: TrainState, checkpoints: Path) -> None:
+    saved = list_checkpoints(checkpoints)
+    where = f"the last good checkpoint is {saved[-1]}" if saved else "no checkpoint was saved yet"
+    raise TunelabError(
+        f"the loss became NaN/inf at step {state.step + 1}; the run stopped and {where}. "
+        "Lower train.lr or check the data for broken rows."
+    )

@@ -1,0 +1,30 @@
+"""Learning-rate schedules with linear warm-up, as multipliers of the peak rate."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+
+def lr_multiplier(step: int, total: int, warmup: int, kind: str) -> float:
+    """Multiplier for the update made at `step` (0-based)."""
+    if warmup and step < warmup:
+        return (step + 1) / warmup
+    if kind == "constant":
+        return 1.0
+    progress = (step - warmup) / max(1, total - warmup)
+    progress = min(max(progress, 0.0), 1.0)
+    if kind == "linear":
+        return 1.0 - progress
+    return 0.5 * (1.0 + math.cos(math.pi * progress))  # cosine to zero
+
+
+def make_scheduler(optimizer: torch.optim.Optimizer, total: int, warmup: int, kind: str):
+    return torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda step: lr_multiplier(step, total, warmup, kind)
+    )
+
+
+def warmup_steps(total: int, steps: int | None, ratio: float) -> int:
+    return steps if steps is not None else math.ceil(total * ratio)
