@@ -48,6 +48,8 @@ def load_examples(
         raise TunelabError(f"unknown data shape {shape!r}: use one of {['auto', *SHAPES]}")
     for source, row in read_rows(path):
         try:
+            if isinstance(row, DataError):
+                raise row
             row = _rename(row, fields or {}, source)
             detected = detected or detect_shape(row, source)
             examples.append(to_example(row, detected, source))
@@ -66,8 +68,8 @@ def load_examples(
     return examples
 
 
-def read_rows(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Yield (`file:line` or `file:row N`, row dict) for each record of a supported file."""
+def read_rows(path: Path) -> Iterator[tuple[str, dict[str, Any] | DataError]]:
+    """Yield (`file:line` or `file:row N`, row dict or the DataError of an unreadable row)."""
     suffix = path.suffix.lower()
     if path.is_dir():
         yield from _read_dataset_dir(path)
@@ -94,12 +96,13 @@ def _read_jsonl(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
+            # A bad line is yielded as its error, so skip mode can go on reading the next lines.
             try:
                 row = json.loads(line)
             except json.JSONDecodeError as err:
-                raise DataError(f"{path}:{number}: not valid JSON ({err.msg}, column {err.colno})")
-            if not isinstance(row, dict):
-                raise DataError(f"{path}:{number}: expected a JSON object, got {type(row).__name__}")
+                row = DataError(f"{path}:{number}: not valid JSON ({err.msg}, column {err.colno})")
+            if not isinstance(row, (dict, DataError)):
+                row = DataError(f"{path}:{number}: expected a JSON object, got {type(row).__name__}")
             yield f"{path}:{number}", row
 
 
@@ -124,7 +127,7 @@ def _read_csv(path: Path, delimiter: str) -> Iterator[tuple[str, dict[str, Any]]
         for row in reader:
             # line_num is where the row ends; quoted newlines make that the honest line to show.
             if None in row:
-                raise DataError(f"{path}:{reader.line_num}: more fields than the header has")
+                row = DataError(f"{path}:{reader.line_num}: more fields than the header has")
             yield f"{path}:{reader.line_num}", row
 
 

@@ -76,19 +76,9 @@ def train(config: Config, resume: bool = False, overwrite: bool = False) -> Path
         while state.step < total_steps and not stop.requested:
             started = time.perf_counter()
             micro_batches = [next(stream) for _ in range(cfg.grad_accum)]
-            # Normalise by the trained tokens of the whole accumulated batch, so accumulating
-            # micro-batches gives exactly the gradient of one big batch.
-            n_tokens = sum(int((b["targets"] != IGNORE).sum()) for _, _, b in micro_batches)
-            model.train()
-            loss_sum = 0.0
-            for _, _, batch in micro_batches:
-                batch = {k: v.to(device, non_blocking=True) for k, v in batch.items()}
-                with autocast:
-                    micro_loss, _ = token_loss_sum(model, batch)
-                if not torch.isfinite(micro_loss):
-                    _fail_non_finite(state, checkpoints)
-                (micro_loss / n_tokens).backward()
-                loss_sum += micro_loss.item()
+            loss_sum, n_tokens = accumulate_gradients(
+                model, [b for _, _, b in micro_batches], device, autocast, state, checkpoints
+            )
             grad_norm = torch.nn.utils.clip_grad_norm_(
                 [p for p in model.parameters() if p.requires_grad], cfg.max_grad_norm
             )
@@ -137,6 +127,26 @@ def train(config: Config, resume: bool = False, overwrite: bool = False) -> Path
         f"{state.tokens} trained tokens in {state.elapsed:.0f}s → {run_dir}"
     )
     return run_dir
+
+
+def accumulate_gradients(model, batches, device, autocast=None, state=None, checkpoints=None):
+    """Backward over micro-batches; returns (summed loss, trained tokens) of them all.
+
+    Each micro-batch's summed loss is divided by the trained tokens of the whole accumulated
+    batch, so accumulating micro-batches gives exactly the gradient of one big batch.
+    """
+    n_tokens = sum(int((b["targets"] != IGNORE).sum()) for b in batches)
+    model.train()
+    loss_sum = 0.0
+    for batch in batches:
+        batch = {k: v.to(device, non_blocking=True) for k, v in batch.items()}
+        with autocast or nullcontext():
+            micro_loss, _ = token_loss_sum(model, batch)
+        if not torch.isfinite(micro_loss):
+            _fail_non_finite(state or TrainState(), checkpoints or Path("."))
+        (micro_loss / n_tokens).backward()
+        loss_sum += micro_loss.item()
+    return loss_sum, n_tokens
 
 
 def prepare_model(model, cfg: TrainConfig):

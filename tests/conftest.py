@@ -1,0 +1,62 @@
+"""Shared fixtures: tiny data files and configs on a tiny random model, so tests stay fast."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+import torch
+
+# Tests never go online: a hub download would fail here and in CI anyway, so fail fast.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# Tiny models gain nothing from threads, and threads fighting over 2 cores slow everything down.
+torch.set_num_threads(1)
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+QA_PAIRS = [
+    ("What color is the sky?", "Blue."),
+    ("How many legs has a cat?", "Four legs."),
+    ("What is two plus two?", "It is four."),
+    ("Name a fruit.", "An apple."),
+    ("What do bees make?", "Honey."),
+    ("Where do fish live?", "In water."),
+    ("What is ice?", "Frozen water."),
+    ("Which way is up?", "Toward the sky."),
+]
+
+
+def write_jsonl(path: Path, rows: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+@pytest.fixture
+def qa_file(tmp_path: Path) -> Path:
+    return write_jsonl(tmp_path / "qa.jsonl", [{"question": q, "answer": a} for q, a in QA_PAIRS])
+
+
+@pytest.fixture
+def tiny():
+    from tunelab.models import tiny_random
+
+    return tiny_random()
+
+
+def tiny_config(tmp_path: Path, data_path: Path, **train) -> "Config":  # noqa: F821
+    from tunelab.config import Config
+
+    settings = dict(max_steps=6, batch_size=2, lr=3e-3, eval_every=3, save_every=3, warmup_ratio=0.0)
+    settings.update(train)
+    return Config.from_dict(
+        {
+            "name": "t",
+            "output_dir": str(tmp_path / "runs"),
+            "model": {"name": "tiny-random"},
+            "data": {"path": str(data_path), "max_length": 128, "test_size": 2},
+            "train": settings,
+        }
+    )

@@ -1,0 +1,102 @@
+"""The loss mask: exactly the response and its EOS are trained, for every shape and template."""
+
+from __future__ import annotations
+
+import pytest
+
+from tunelab.data.load import to_example
+from tunelab.data.templates import Example, render_prompt
+from tunelab.data.tokenize import IGNORE, fit_length, tokenize_example
+
+ROWS = {
+    "qa": {"question": "Why is the sea salty?", "answer": "Rivers carry salt."},
+    "alpaca": {"instruction": "Translate to French", "input": "cat", "output": "chat"},
+    "prompt_completion": {"prompt": "Count: 1 2", "completion": " 3 4"},
+    "messages": {
+        "messages": [
+            {"role": "user", "content": "Hi"},
+            {"role": "assistant", "content": "Hello!"},
+            {"role": "user", "content": "Bye"},
+            {"role": "assistant", "content": "See you."},
+        ]
+    },
+}
+TEMPLATES = ["chat", "alpaca", "qa", "Q: {{ question }}\nA:"]
+
+
+def trained_text(item, tokenizer) -> list[str]:
+    """Decode each contiguous run of trained tokens."""
+    runs, current = [], []
+    for token, label in zip(item.input_ids, item.labels):
+        if label != IGNORE:
+            current.append(token)
+        elif current:
+            runs.append(tokenizer.decode(current))
+            current = []
+    if current:
+        runs.append(tokenizer.decode(current))
+    return runs
+
+
+@pytest.mark.parametrize("template", TEMPLATES)
+@pytest.mark.parametrize("shape", ["qa", "alpaca", "prompt_completion"])
+def test_only_response_and_eos_are_trained(tiny, shape, template):
+    _, tokenizer = tiny
+    example = to_example(ROWS[shape], shape, "row:1")
+    item = tokenize_example(example, tokenizer, template)
+    assert trained_text(item, tokenizer) == [example.answer + tokenizer.eos_token]
+    # Everything before the response is exactly the prompt a generation call would send.
+    n_prompt = item.labels.index(next(lbl for lbl in item.labels if lbl != IGNORE))
+    prompt = render_prompt(example, tokenizer, template)
+    assert tokenizer.decode(item.input_ids[:n_prompt]) == prompt
+    assert all(lbl == IGNORE for lbl in item.labels[:n_prompt])
+    assert item.labels[n_prompt:] == item.input_ids[n_prompt:]
+
+
+def test_every_assistant_turn_of_a_chat_is_trained(tiny):
+    _, tokenizer = tiny
+    example = to_example(ROWS["messages"], "messages", "row:1")
+    item = tokenize_example(example, tokenizer, "chat")
+    assert trained_text(item, tokenizer) == ["Hello!<|im_end|>", "See you.<|im_end|>"]
+    full = tokenizer.apply_chat_template(example.messages, tokenize=False)
+    assert full.startswith(tokenizer.decode(item.input_ids))
+
+
+def test_raw_text_trains_every_token(tiny):
+    _, tokenizer = tiny
+    item = tokenize_example(Example(text="plain manual text"), tokenizer, "chat")
+    assert item.labels == item.input_ids
+    assert tokenizer.decode(item.input_ids) == "plain manual text<|im_end|>"
+
+
+def test_eos_is_trained_even_when_pad_equals_eos(tiny):
+    _, tokenizer = tiny
+    assert tokenizer.pad_token_id == tokenizer.eos_token_id
+    item = tokenize_example(Example.qa("q", "a"), tokenizer, "chat")
+    assert item.labels[-1] == tokenizer.eos_token_id
+
+
+def test_keep_response_truncation_cuts_the_prompt_not_the_answer(tiny):
+    _, tokenizer = tiny
+    example = Example.qa("long question " * 20, "short answer")
+    item = tokenize_example(example, tokenizer, "qa")
+    fitted = fit_length(item, 40, "keep_response")
+    assert len(fitted.input_ids) == 40
+    assert trained_text(fitted, tokenizer) == ["short answer<|im_end|>"]
+    assert fit_length(item, 40, "drop") is None
+    # Cutting the end would leave nothing to learn from: such an example is dropped, not kept.
+    assert fit_length(item, 40, "right") is None
+    long_answer = tokenize_example(Example.qa("q", "word " * 30), tokenizer, "qa")
+    assert fit_length(long_answer, 40, "right").input_ids == long_answer.input_ids[:40]
+
+
+def test_tokenize_all_reports_truncated_and_dropped(tiny):
+    from tunelab.data.tokenize import tokenize_all
+
+    _, tokenizer = tiny
+    examples = [Example.qa("q" * 100, "a"), Example.qa("q", "a"), Example.qa("q", "b" * 200)]
+    _, report = tokenize_all(examples, tokenizer, template="qa", max_length=64, truncation="drop")
+    assert (report.examples, report.dropped) == (1, 2)
+    _, report = tokenize_all(examples, tokenizer, template="qa", max_length=64)
+    assert (report.examples, report.truncated) == (3, 2)
+    assert "2 truncated" in report.summary()

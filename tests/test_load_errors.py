@@ -1,0 +1,59 @@
+"""Bad input gives the project's error naming the file, the line and the field."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tunelab.data.load import load_examples
+from tunelab.errors import TunelabError
+
+GOOD = json.dumps({"question": "q", "answer": "a"})
+
+
+@pytest.mark.parametrize(
+    ("second_line", "message"),
+    [
+        ('{"question": "q", "answer": ', "qa.jsonl:2: not valid JSON"),
+        (json.dumps({"question": "q"}), "qa.jsonl:2: missing field 'answer'"),
+        (json.dumps({"question": "q", "answer": "  "}), "qa.jsonl:2: field 'answer' is empty"),
+        (json.dumps({"question": "q", "answer": ["a"]}), "qa.jsonl:2: field 'answer' must be text"),
+        ("[1, 2]", "qa.jsonl:2: expected a JSON object"),
+    ],
+)
+def test_bad_jsonl_line_is_named(tmp_path, second_line, message):
+    path = tmp_path / "qa.jsonl"
+    path.write_text(f"{GOOD}\n{second_line}\n{GOOD}\n")
+    with pytest.raises(TunelabError, match=message):
+        load_examples(path)
+
+
+def test_skip_mode_keeps_good_rows_and_reports(tmp_path, capsys):
+    path = tmp_path / "qa.jsonl"
+    path.write_text(f"{GOOD}\n{{broken\n{GOOD}\n" + json.dumps({"question": "q", "answer": ""}) + "\n")
+    examples = load_examples(path, on_error="skip")
+    assert len(examples) == 2
+    assert "skipped 2 bad row(s)" in capsys.readouterr().err
+
+
+def test_csv_errors_name_the_line(tmp_path):
+    path = tmp_path / "qa.csv"
+    path.write_text('question,answer\n"multi\nline",fine\nq2,\n')
+    with pytest.raises(TunelabError, match=r"qa.csv:4: field 'answer' is empty"):
+        load_examples(path)
+
+
+def test_unknown_columns_say_what_is_expected(tmp_path):
+    path = tmp_path / "x.jsonl"
+    path.write_text(json.dumps({"foo": "a", "bar": "b"}) + "\n")
+    with pytest.raises(TunelabError, match=r"x.jsonl:1: cannot tell the data shape.*question/answer"):
+        load_examples(path)
+
+
+def test_missing_file_and_unknown_type(tmp_path):
+    with pytest.raises(TunelabError, match="not found"):
+        load_examples(tmp_path / "none.jsonl")
+    (tmp_path / "d.xml").write_text("<a/>")
+    with pytest.raises(TunelabError, match="unsupported file type"):
+        load_examples(tmp_path / "d.xml")

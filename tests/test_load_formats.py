@@ -1,0 +1,75 @@
+"""Every supported file format and data shape loads into the same examples."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from tunelab.data.load import load_examples
+from tunelab.data.split import split_examples
+from tunelab.data.templates import Example
+
+ROWS = [{"question": f"q{i}", "answer": f"a{i}"} for i in range(6)]
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "json", "csv", "parquet", "dataset"])
+def test_formats(tmp_path, fmt):
+    path = tmp_path / f"data.{fmt}"
+    if fmt == "jsonl":
+        path.write_text("".join(json.dumps(r) + "\n" for r in ROWS))
+    elif fmt == "json":
+        path.write_text(json.dumps(ROWS))
+    elif fmt == "csv":
+        pd.DataFrame(ROWS).to_csv(path, index=False)
+    elif fmt == "parquet":
+        pd.DataFrame(ROWS).to_parquet(path)
+    else:
+        import datasets
+
+        datasets.Dataset.from_list(ROWS).save_to_disk(str(path))
+    examples = load_examples(path)
+    assert [(e.question, e.answer) for e in examples] == [(r["question"], r["answer"]) for r in ROWS]
+
+
+@pytest.mark.parametrize(
+    ("row", "question", "answer"),
+    [
+        ({"instruction": "Add", "input": "1 2", "output": "3"}, "Add\n\n1 2", "3"),
+        ({"prompt": "Hi", "completion": "Yo"}, "Hi", "Yo"),
+        ({"messages": [{"role": "user", "content": "u"}, {"role": "assistant", "content": "v"}]},
+         "u", "v"),
+        ({"conversations": [{"from": "human", "value": "u"}, {"from": "gpt", "value": "v"}]},
+         "u", "v"),
+    ],
+)
+def test_shapes_are_detected(tmp_path, row, question, answer):
+    path = tmp_path / "d.jsonl"
+    path.write_text(json.dumps(row) + "\n")
+    (example,) = load_examples(path)
+    assert (example.question, example.answer) == (question, answer)
+
+
+def test_field_mapping(tmp_path):
+    path = tmp_path / "d.jsonl"
+    path.write_text(json.dumps({"ask": "q", "reply": "a"}) + "\n")
+    (example,) = load_examples(path, shape="qa", fields={"question": "ask", "answer": "reply"})
+    assert (example.question, example.answer) == ("q", "a")
+
+
+def test_split_is_seeded_and_keeps_duplicates_on_one_side():
+    examples = [Example.qa(f"q{i % 30}", f"a{i}") for i in range(60)]  # each question twice
+    train, test = split_examples(examples, 0.2, seed=1)
+    assert {e.question for e in train}.isdisjoint({e.question for e in test})
+    assert len(test) == 12
+    again, _ = split_examples(examples, 0.2, seed=1)
+    assert [e.answer for e in again] == [e.answer for e in train]
+    other, _ = split_examples(examples, 0.2, seed=2)
+    assert [e.answer for e in other] != [e.answer for e in train]
+
+
+def test_exact_duplicates_are_removed_before_split():
+    examples = [Example.qa("same", "answer")] * 5 + [Example.qa(f"q{i}", "a") for i in range(5)]
+    train, test = split_examples(examples, 0.0, seed=0)
+    assert len(train) == 6 and not test

@@ -1,0 +1,63 @@
+"""Packing: examples sharing a row never see each other, and learn exactly what they would alone."""
+
+from __future__ import annotations
+
+import torch
+
+from tunelab.data.pack import collate, pack_rows
+from tunelab.data.templates import Example
+from tunelab.data.tokenize import tokenize_example
+from tunelab.train.loss import token_loss_sum
+
+
+def _items(tokenizer, n=5):
+    pairs = [(f"Question number {i}?" + " more" * i, f"Answer {i}." * (1 + i % 3)) for i in range(n)]
+    return [tokenize_example(Example.qa(q, a), tokenizer, "chat") for q, a in pairs]
+
+
+def test_logits_inside_a_packed_row_equal_logits_alone(tiny):
+    model, tokenizer = tiny
+    model.eval()
+    items = _items(tokenizer, 3)
+    packed = collate([items], tokenizer.pad_token_id)
+    with torch.no_grad():
+        # use_cache=False as in training: with a KV cache transformers ignores packed positions.
+        row_logits = model(
+            input_ids=packed["input_ids"], position_ids=packed["position_ids"], use_cache=False
+        ).logits[0]
+        offset = 0
+        for item in items:
+            alone = model(input_ids=torch.tensor([item.input_ids])).logits[0]
+            n = len(item.input_ids)
+            torch.testing.assert_close(row_logits[offset : offset + n], alone, atol=1e-5, rtol=1e-4)
+            offset += n
+
+
+def test_packed_loss_equals_unpacked_loss(tiny):
+    model, tokenizer = tiny
+    items = _items(tokenizer, 6)
+    rows = [[items[i] for i in row] for row in pack_rows(items, 256)]
+    assert len(rows) < len(items), "the test needs rows holding several examples"
+    with torch.no_grad():
+        packed = [token_loss_sum(model, collate([r], tokenizer.pad_token_id)) for r in rows]
+        alone = [token_loss_sum(model, collate([[i]], tokenizer.pad_token_id)) for i in items]
+    packed_mean = sum(l.item() for l, _ in packed) / sum(n for _, n in packed)
+    alone_mean = sum(l.item() for l, _ in alone) / sum(n for _, n in alone)
+    assert abs(packed_mean - alone_mean) < 1e-5
+
+
+def test_pack_rows_fills_rows_without_overflow(tiny):
+    _, tokenizer = tiny
+    items = _items(tokenizer, 20)
+    rows = pack_rows(items, 200)
+    assert sorted(i for row in rows for i in row) == list(range(20))
+    assert all(sum(len(items[i].input_ids) for i in row) <= 200 for row in rows)
+
+
+def test_padding_is_a_multiple_of_8_and_never_trained(tiny):
+    _, tokenizer = tiny
+    batch = collate([[it] for it in _items(tokenizer, 3)], tokenizer.pad_token_id)
+    assert batch["input_ids"].shape[1] % 8 == 0
+    for b, item in enumerate(_items(tokenizer, 3)):
+        n = len(item.input_ids)
+        assert (batch["targets"][b, n - 1 :] == -100).all()  # last real token predicts nothing

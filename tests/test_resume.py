@@ -1,0 +1,61 @@
+"""Checkpoints resume to the same losses and weights as an uninterrupted run."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from tests.conftest import tiny_config
+from tunelab.errors import TunelabError
+from tunelab.train.loop import train
+
+
+def _losses(run):
+    return [json.loads(line)["loss"] for line in (run / "metrics.jsonl").read_text().splitlines()]
+
+
+def test_ten_steps_straight_equal_five_then_resume_five(tmp_path, qa_file):
+    settings = dict(max_steps=10, save_every=5, keep_checkpoints=5, batch_size=2)
+    straight = train(tiny_config(tmp_path / "a", qa_file, **settings))
+
+    # A run that stopped after step 5: its step-5 checkpoint is all that survives.
+    config = tiny_config(tmp_path / "b", qa_file, **settings)
+    shutil.copytree(straight, config.run_dir)
+    for extra in ["model", "checkpoints/step-000010"]:
+        shutil.rmtree(config.run_dir / extra)
+    resumed = train(config, resume=True)
+
+    assert _losses(resumed) == pytest.approx(_losses(straight), abs=1e-5)
+    a = load_file(straight / "model" / "adapter_model.safetensors")
+    b = load_file(resumed / "model" / "adapter_model.safetensors")
+    assert a.keys() == b.keys()
+    for name in a:
+        torch.testing.assert_close(a[name], b[name], atol=1e-6, rtol=1e-5)
+
+
+def test_checkpoints_are_complete_and_pruned(tmp_path, qa_file):
+    run = train(tiny_config(tmp_path, qa_file, max_steps=6, save_every=2, keep_checkpoints=2))
+    kept = sorted(p.name for p in (run / "checkpoints").iterdir())
+    assert kept == ["step-000004", "step-000006"]
+    state = json.loads((run / "checkpoints/step-000006/state.json").read_text())
+    assert state["step"] == 6 and state["tokens"] > 0
+    assert (run / "loss.png").stat().st_size > 1000
+    assert (run / "config.yaml").exists()
+
+
+def test_existing_run_is_not_overwritten_by_accident(tmp_path, qa_file):
+    config = tiny_config(tmp_path, qa_file, max_steps=1)
+    train(config)
+    with pytest.raises(TunelabError, match="already exists"):
+        train(config)
+
+
+def test_nan_loss_stops_with_a_clear_message(tmp_path, qa_file):
+    config = tiny_config(tmp_path, qa_file, max_steps=4, lr=1e30, save_every=1, method="full")
+    with pytest.raises(TunelabError, match="NaN/inf at step") as err:
+        train(config)
+    assert "last good checkpoint" in str(err.value)
