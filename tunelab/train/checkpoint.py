@@ -23,6 +23,7 @@ class TrainState:
     epoch: int = 0  # data position: the next micro-batch is (epoch, batch)
     batch: int = 0
     tokens: int = 0  # trained tokens so far
+    input_tokens: int = 0  # non-padding tokens seen so far (prompt included)
     best_eval: float | None = None
     evals_without_improvement: int = 0
     elapsed: float = 0.0

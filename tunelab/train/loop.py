@@ -91,6 +91,7 @@ def train(config: Config, resume: bool = False, overwrite: bool = False) -> Path
             state.step += 1
             state.epoch, state.batch = epoch, batch_index + 1
             state.tokens += n_tokens
+            state.input_tokens += sum(int(b["real_tokens"]) for _, _, b in micro_batches)
             state.elapsed += time.perf_counter() - started
             last_loss = loss_sum / n_tokens
             record = {
@@ -101,6 +102,8 @@ def train(config: Config, resume: bool = False, overwrite: bool = False) -> Path
                 "grad_norm": round(float(grad_norm), 4),
                 "tokens": state.tokens,
                 "tokens_per_s": round(state.tokens / state.elapsed, 1),
+                "input_tokens": state.input_tokens,
+                "elapsed": round(state.elapsed, 3),
             }
             progress.update(state.step, last_loss, lr, record["tokens_per_s"])
 

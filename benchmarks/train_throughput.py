@@ -1,0 +1,177 @@
+"""Training throughput: tunelab's loop vs transformers.Trainer, side by side, in one run.
+
+Both train the same model on the same lamini_docs documents with the same optimizer settings and
+the same number of documents per optimizer step. Trainer uses its usual setup (dynamic padding to
+the longest sequence in the batch); tunelab packs documents into rows. Each (trainer, mode) runs in
+its own process so peak memory is its own. Reports non-padding tokens per second over the steady
+steps (the first steps are warm-up and not timed), peak memory, and the ratio.
+
+    python benchmarks/train_throughput.py                    # CPU: embedded model, LoRA and full
+    python benchmarks/train_throughput.py --device cuda      # GPU: also a 1B Llama-shaped model
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+REPO = Path(__file__).resolve().parents[1]
+LAMINI = REPO.parent / "shared" / "data" / "instructions" / "lamini_docs" / "lamini_docs.jsonl"
+WARMUP_STEPS = 2
+
+
+def load_documents(tokenizer, n_docs: int, max_length: int):
+    from tunelab.data.load import load_examples
+    from tunelab.data.tokenize import tokenize_all
+
+    examples = load_examples(LAMINI, on_error="skip")[:n_docs]
+    items, _ = tokenize_all(examples, tokenizer, template="qa", max_length=max_length)
+    return items
+
+
+SHAPES = {"smollm2-135m": "smollm2-135m-instruct", "random-135m": "random-smollm2-135m",
+          "random-1b": "random-llama-1b"}
+
+
+def peak_memory_gib(device: str) -> float:
+    if device == "cuda":
+        return torch.cuda.max_memory_allocated() / 2**30
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # Linux: KiB
+
+
+def run_tunelab(args) -> dict:
+    import tempfile
+
+    from tunelab.config import Config
+    from tunelab.data.pipeline import make_rows
+    from tunelab.models import load_tokenizer
+    from tunelab.train.loop import train
+    from tunelab.train.plot import read_metrics
+
+    tokenizer = load_tokenizer("smollm2-135m-instruct")
+    items = load_documents(tokenizer, args.docs, args.max_length)
+    rows = make_rows(items, args.max_length, packing=True)
+    # The same documents per optimizer step as Trainer's batch: rows hold several documents each.
+    rows_per_step = max(1, round(args.batch_size * len(rows) / len(items)))
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "docs.jsonl"
+        from tunelab.data.load import load_examples
+
+        examples = load_examples(LAMINI, on_error="skip")[: args.docs]
+        data.write_text("".join(json.dumps({"question": e.question, "answer": e.answer}) + "\n"
+                                for e in examples))
+        config = Config.from_dict({
+            "name": "bench", "output_dir": tmp,
+            "model": {"name": SHAPES[args.shape]},
+            "data": {"path": str(data), "template": "qa", "max_length": args.max_length,
+                     "test_size": 0, "packing": True},
+            "train": {"method": args.mode, "max_steps": args.steps, "batch_size": rows_per_step,
+                      "lr": 1e-4, "scheduler": "constant", "warmup_ratio": 0.0,
+                      "eval_every": 10**9, "save_every": 10**9, "device": args.device,
+                      "lora": {"dropout": 0.0}, "compile": args.device == "cuda"},
+        })
+        train(config)
+        records = read_metrics(Path(tmp) / "bench" / "metrics.jsonl")
+    first, last = records[WARMUP_STEPS - 1], records[-1]
+    tokens = last["input_tokens"] - first["input_tokens"]
+    seconds = last["elapsed"] - first["elapsed"]
+    return {"tokens_per_s": tokens / seconds, "peak_gib": peak_memory_gib(args.device),
+            "docs_per_step": len(items) / len(rows) * rows_per_step}
+
+
+def run_trainer(args) -> dict:
+    from transformers import DataCollatorForSeq2Seq, Trainer, TrainerCallback, TrainingArguments
+
+    from tunelab.models import load_model
+
+    model, tokenizer = load_model(SHAPES[args.shape], device=args.device)
+    items = load_documents(tokenizer, args.docs, args.max_length)
+    dataset = [{"input_ids": it.input_ids, "labels": it.labels} for it in items]
+    if args.mode == "lora":
+        from peft import LoraConfig, get_peft_model
+
+        model = get_peft_model(model, LoraConfig(r=16, lora_alpha=32, lora_dropout=0.0,
+                                                 target_modules="all-linear", task_type="CAUSAL_LM"))
+    timings: list[tuple[float, int]] = []
+
+    class Clock(TrainerCallback):
+        tokens = 0
+
+        def on_step_end(self, *_, **__):
+            timings.append((time.perf_counter(), Clock.tokens))
+
+    collator = DataCollatorForSeq2Seq(tokenizer, padding="longest", label_pad_token_id=-100)
+
+    def counting_collator(features):
+        Clock.tokens += sum(len(f["input_ids"]) for f in features)
+        return collator(features)
+
+    training_args = TrainingArguments(
+        output_dir="/tmp/tunelab-bench-trainer", per_device_train_batch_size=args.batch_size,
+        max_steps=args.steps, learning_rate=1e-4, lr_scheduler_type="constant", report_to=[],
+        save_strategy="no", logging_strategy="no", use_cpu=args.device == "cpu",
+        bf16=args.device == "cuda", dataloader_num_workers=0, remove_unused_columns=False,
+        seed=0, disable_tqdm=True,
+    )
+    Trainer(model=model, args=training_args, train_dataset=dataset,
+            data_collator=counting_collator).train()
+    (t0, n0), (t1, n1) = timings[WARMUP_STEPS - 1], timings[-1]
+    return {"tokens_per_s": (n1 - n0) / (t1 - t0), "peak_gib": peak_memory_gib(args.device),
+            "docs_per_step": args.batch_size}
+
+
+def worker(args) -> None:
+    torch.manual_seed(0)
+    result = run_tunelab(args) if args.worker == "tunelab" else run_trainer(args)
+    print("RESULT " + json.dumps(result))
+
+
+def measure(args, who: str, mode: str, shape: str) -> dict:
+    cmd = [sys.executable, __file__, "--worker", who, "--mode", mode, "--shape", shape,
+           "--device", args.device, "--steps", str(args.steps), "--docs", str(args.docs),
+           "--batch-size", str(args.batch_size), "--max-length", str(args.max_length)]
+    out = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO)
+    line = next((ln for ln in out.stdout.splitlines() if ln.startswith("RESULT ")), None)
+    if line is None:
+        raise SystemExit(f"{who} {mode} failed:\n{out.stderr[-3000:]}")
+    return json.loads(line[len("RESULT "):])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--modes", default="lora,full")
+    parser.add_argument("--steps", type=int, default=12)
+    parser.add_argument("--docs", type=int, default=160)
+    parser.add_argument("--batch-size", type=int, default=8)
+    parser.add_argument("--max-length", type=int, default=256)
+    parser.add_argument("--shapes", default=None, help="default: smollm2-135m on CPU; "
+                        "random-135m,random-1b on GPU")
+    parser.add_argument("--shape", default="smollm2-135m", help=argparse.SUPPRESS)
+    parser.add_argument("--mode", default="lora")
+    parser.add_argument("--worker", choices=["tunelab", "trainer"])
+    args = parser.parse_args()
+    if args.worker:
+        return worker(args)
+    print(f"device {args.device}; {args.steps} optimizer steps of {args.batch_size} documents "
+          f"(first {WARMUP_STEPS} not timed); lamini_docs, max_length {args.max_length}")
+    header = f"| {'model':12} | mode | Trainer tok/s | tunelab tok/s | ratio | Trainer peak GiB | tunelab peak GiB |"
+    print(header + "\n|" + "|".join("-" * (len(c)) for c in header.split("|")[1:-1]) + "|")
+    shapes = args.shapes or ("smollm2-135m" if args.device == "cpu" else "random-135m,random-1b")
+    for shape, mode in [(s, m) for s in shapes.split(",") for m in args.modes.split(",")]:
+        base = measure(args, "trainer", mode, shape)
+        ours = measure(args, "tunelab", mode, shape)
+        print(f"| {shape:12} | {mode:4} | {base['tokens_per_s']:13.0f} | {ours['tokens_per_s']:13.0f} "
+              f"| {ours['tokens_per_s'] / base['tokens_per_s']:4.2f}x | {base['peak_gib']:16.2f} "
+              f"| {ours['peak_gib']:16.2f} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
