@@ -89,6 +89,21 @@ def demo(
 
 
 # --- commands of the other stages register below (keep one line per command) ---------------------
+from tunelab.evaluate import cli as evaluate_cli  # noqa: E402  (light: its heavy imports are lazy)
+
+app.command("eval")(evaluate_cli.eval_command)
+app.command("bench")(evaluate_cli.bench_command)
+app.command("errors")(evaluate_cli.errors_command)
+from tunelab.data import cli as data_cli  # noqa: E402  (light: its heavy imports are lazy)
+
+data_app.command("check")(data_cli.check_command)
+data_app.command("split")(data_cli.split_command)
+data_app.command("generate")(data_cli.generate_command)
+from tunelab.serve import commands as serve_cli  # noqa: E402  (light: its heavy imports are lazy)
+from tunelab.export import commands as export_cli  # noqa: E402  (light: heavy imports are lazy)
+
+app.command("serve")(serve_cli.serve_command)
+app.command("export")(export_cli.export_command)
 
 
 def main() -> None:

@@ -1,0 +1,57 @@
+"""`tunelab bench`: several models give several leaderboard rows, saved as Markdown and JSON."""
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from tunelab.cli import app
+from tunelab.models import tiny_random
+
+FIXTURES = Path(__file__).parent / "fixtures" / "eval"
+
+
+def test_two_models_make_two_rows_with_an_average(tmp_path):
+    other = tmp_path / "tiny-seed1"
+    model, tok = tiny_random(seed=1)
+    model.save_pretrained(other)
+    tok.save_pretrained(other)
+    out = tmp_path / "board"
+    result = CliRunner().invoke(
+        app,
+        [
+            "bench",
+            "tiny-random",
+            str(other),
+            "--tasks",
+            "arc_easy,hellaswag,mmlu,truthfulqa_mc2",
+            "--data-dir",
+            str(FIXTURES),
+            "--output",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    board = json.loads((out / "leaderboard.json").read_text())
+    assert [m["model"] for m in board["models"]] == ["tiny-random", str(other)]
+    row = board["models"][0]
+    assert set(row["scores"]) == {"arc_easy", "hellaswag", "mmlu", "truthfulqa_mc2"}
+    assert row["average"] == round(sum(row["scores"].values()) / 4, 2)
+    assert row["details"]["mmlu"]["n"] == 4 and row["details"]["arc_easy"]["n"] == 3
+    markdown = (out / "leaderboard.md").read_text()
+    assert markdown.startswith("| Model | arc_easy | hellaswag | mmlu | truthfulqa_mc2 | Average |")
+    assert "Average" in result.output
+
+
+def test_data_dir_comes_from_the_environment_when_not_given(tmp_path, monkeypatch):
+    monkeypatch.setenv("TUNELAB_BENCH_DATA", str(FIXTURES))
+    result = CliRunner().invoke(
+        app, ["bench", "tiny-random", "--tasks", "arc_challenge", "--output", str(tmp_path)]
+    )
+    assert result.exit_code == 0, result.output
+    assert (
+        json.loads((tmp_path / "leaderboard.json").read_text())["models"][0]["details"][
+            "arc_challenge"
+        ]["n"]
+        == 1
+    )

@@ -1,0 +1,152 @@
+"""`tunelab data generate --mode template`: documents in, deterministic Q&A rows out, no model."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tunelab.cli import app
+from tunelab.data.chunking import chunk_document, count_tokens, find_documents, read_sections
+from tunelab.data.generate import GenerateConfig, generate_dataset
+from tunelab.data.llm import parse_pairs
+from tunelab.data.template_qa import heading_question, template_pairs
+from tunelab.errors import TunelabError
+
+DOCS = Path(__file__).parent / "fixtures" / "docs"
+
+
+def rows(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_documents_are_found_recursively_and_read_under_their_headings():
+    names = [p.relative_to(DOCS).as_posix() for p in find_documents([DOCS])]
+    assert names == ["faq.html", "guide.md", "notes.txt", "reference/export.pdf"]
+
+    guide = read_sections(DOCS / "guide.md")
+    assert [s.headings[-1] for s in guide] == [
+        "Tunelab guide",
+        "Installation",
+        "Configuring a run",
+        "How to resume a stopped run",
+        "Command line",
+        "Loss is NaN",
+    ]  # the `#` comment inside the code block is not a heading
+    assert guide[-1].headings == ["Tunelab guide", "Troubleshooting", "Loss is NaN"]
+
+    faq = read_sections(DOCS / "faq.html")
+    text = "\n".join(s.text for s in faq)
+    assert "var x" not in text and "Home" not in text and "color" not in text  # script, nav, style
+    assert "Adapter: A small set of extra weights" in text  # <dl> became `term: definition`
+
+    assert [s.headings[-1] for s in read_sections(DOCS / "notes.txt")] == [
+        "Serving a model",
+        "Checkpoints",
+    ]
+    (pdf,) = read_sections(DOCS / "reference" / "export.pdf")
+    assert pdf.headings[-1] == "Merging adapters" and "merges a LoRA adapter" in pdf.text
+
+
+def test_chunks_stay_within_the_token_budget_and_code_keeps_its_lines():
+    chunks = chunk_document(DOCS / "guide.md", max_tokens=40)
+    assert all(count_tokens(c.text) <= 40 for c in chunks)
+    cli = [c for c in chunks if c.headings[-1] == "Command line"]
+    assert len(cli) > 1 and [c.part for c in cli] == list(range(len(cli)))
+    assert "  --test TEXT          Test set" in "\n".join(c.text for c in cli)
+    assert len({c.hash for c in chunks}) == len(chunks)
+
+
+@pytest.mark.parametrize(
+    ("headings", "question"),
+    [
+        (["Guide", "Installing the CLI"], "How do I install the CLI?"),
+        (["Guide", "Configuring a run"], "How do I configure a run?"),
+        (["Guide", "How to resume a stopped run"], "How do I resume a stopped run?"),
+        (["Acme guide", "Installation"], "How do I install Acme?"),
+        (["Guide", "Loss is NaN"], "What should I do when loss is NaN?"),
+        (["Guide", "LoRA"], "What is LoRA?"),
+        (["Guide", "Checkpoints"], "What are checkpoints?"),
+        (["Guide", "Which models can I use?"], "Which models can I use?"),
+        (["Guide", "Glossary"], None),
+    ],
+)
+def test_headings_become_the_questions_a_reader_would_ask(headings, question):
+    assert heading_question(headings) == question
+
+
+def test_template_pairs_come_from_headings_definitions_and_cli_help():
+    pairs = {q: a for c in chunk_document(DOCS / "guide.md") for q, a in template_pairs(c)}
+    assert pairs["How do I resume a stopped run?"].startswith("Run the same command again")
+    assert pairs["What is max_length?"].startswith("max_length: the longest example")
+    assert pairs["What is learning rate?"] == (
+        "Learning rate: How far each optimizer step moves the weights; 2e-4 suits LoRA."
+    )
+    assert pairs["What does the --output option of tunelab data check do?"] == (
+        "`-o, --output PATH`: Where the cleaned JSONL is written."
+    )
+    assert pairs["How do I call tunelab data check?"] == "Usage: tunelab data check [OPTIONS] PATH"
+    assert "What is note?" not in pairs and not any("--help" in q for q in pairs)
+
+
+def test_template_generation_is_deterministic_resumable_and_records_provenance(tmp_path):
+    config = GenerateConfig(docs=[str(DOCS)], output=str(tmp_path / "qa.jsonl"))
+    first = generate_dataset(config, progress=False)
+    assert first.pairs > 15 and first.done_before == 0
+    written = rows(tmp_path / "qa.jsonl")
+    meta = written[0]["meta"]
+    assert meta["mode"] == "template" and meta["generator"] == "rules"
+    assert meta["source"].endswith("faq.html") and len(meta["chunk_hash"]) == 16
+
+    again = generate_dataset(config, progress=False)  # a rerun skips every chunk already done
+    assert (again.pairs, again.done_before) == (0, first.chunks)
+    assert rows(tmp_path / "qa.jsonl") == written
+
+    config.output = str(tmp_path / "qa2.jsonl")
+    generate_dataset(config, progress=False)
+    assert rows(tmp_path / "qa2.jsonl") == written  # same documents, same rows
+
+
+def test_cli_generate_then_check_reports_the_rows_as_generated(tmp_path):
+    runner = CliRunner()
+    out = tmp_path / "qa.jsonl"
+    result = runner.invoke(app, ["data", "generate", str(DOCS / "guide.md"), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "wrote 13 pairs" in result.output and len(rows(out)) == 13
+    result = runner.invoke(app, ["data", "check", str(out), "--model", "tiny-random"])
+    assert result.exit_code == 0, result.output
+    assert "generated:template" in result.output
+
+
+def test_unreadable_inputs_are_user_errors(tmp_path):
+    (tmp_path / "data.bin").write_bytes(b"\x00\x01")
+    with pytest.raises(TunelabError, match="cannot read '.bin' files"):
+        find_documents([tmp_path / "data.bin"])
+    with pytest.raises(TunelabError, match="document not found"):
+        find_documents([tmp_path / "missing.md"])
+    (tmp_path / "bad.pdf").write_bytes(b"not a pdf")
+    with pytest.raises(TunelabError, match="bad.pdf: cannot read this PDF"):
+        read_sections(tmp_path / "bad.pdf")
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        '[{"question": "Q?", "answer": "A."}]',
+        'Sure! Here they are:\n```json\n{"pairs": [{"Question": "Q?", "Answer": "A."}]}\n```',
+        '{"instruction": "Q?", "output": "A."}\n',
+        "Q1: Q?\nA1: A.",
+        '[{"question": "Q?", "answer": "A."}, {"question": "cut off',
+    ],
+)
+def test_llm_replies_are_parsed_however_loosely_they_follow_json(reply):
+    assert parse_pairs(reply) == [("Q?", "A.")]
+
+
+@pytest.mark.parametrize(
+    "reply", ["", "I cannot help with that.", '[{"question": "", "answer": ""}]']
+)
+def test_replies_without_pairs_are_malformed(reply):
+    assert parse_pairs(reply) is None

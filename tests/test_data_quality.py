@@ -1,0 +1,233 @@
+"""`tunelab data check / split`: what a user sees about a data set before training on it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tunelab.cli import app
+from tunelab.data.load import load_examples
+from tunelab.data.pii import find_pii, scrub
+from tunelab.data.quality import QualityConfig, check_file, write_clean
+from tunelab.data.quality_report import to_html, to_markdown
+from tunelab.data.split import split_examples
+
+TINY = QualityConfig(model="tiny-random")
+FACTS = [
+    ("What does the packing option do?", "It joins short examples into one row of max_length."),
+    (
+        "How do I resume a stopped run?",
+        "Run tunelab train again with --resume; it reads checkpoints.",
+    ),
+    ("Which file holds the run settings?", "config.yaml in the run folder records every setting."),
+    (
+        "Why is my loss NaN at step one?",
+        "The learning rate is too high for full finetuning; lower it.",
+    ),
+    ("Where are adapters saved?", "Under runs/<name>/model as safetensors next to the tokenizer."),
+    ("Can I train on CSV files?", "Yes: a header row with question and answer columns is enough."),
+]
+
+
+def write_rows(path: Path, rows: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+def qa_rows(pairs) -> list[dict]:
+    return [{"question": q, "answer": a} for q, a in pairs]
+
+
+def test_duplicates_near_duplicates_and_conflicting_answers_are_listed(tmp_path):
+    rows = qa_rows(FACTS) + qa_rows(
+        [
+            FACTS[0],  # exact repeat of line 1
+            ("How do I resume a stopped run?", "Delete the folder and start over."),  # conflict
+            (
+                "What does the packing option do ?",
+                "It joins short examples into one row of max_length!",
+            ),
+        ]
+    )
+    report = check_file(write_rows(tmp_path / "d.jsonl", rows), config=TINY)
+    assert [(report.where(p.second), report.where(p.first)) for p in report.exact_dups] == [
+        ("d.jsonl:7", "d.jsonl:1")
+    ]
+    assert [(p.first, p.second) for p in report.conflicts] == [(1, 7)]
+    assert [(p.first, p.second) for p in report.near_dups] == [(0, 8)]
+    assert report.near_dups[0].similarity >= 0.8
+    assert set(report.removals()) == {6, 8}
+
+
+def test_test_questions_found_in_train_are_contamination(tmp_path):
+    train = write_rows(tmp_path / "train.jsonl", qa_rows(FACTS))
+    test = write_rows(
+        tmp_path / "test.jsonl",
+        qa_rows([("how do I resume a stopped run", "x"), ("What is the default seed?", "42.")]),
+    )
+    report = check_file(train, test, TINY)
+    assert [(p.first, p.second) for p in report.contamination] == [(1, 0)]
+    assert "1 of 2 test rows leak into train" in to_markdown(report)
+    assert report.removals()[1].startswith("leaks test row test.jsonl:1")
+
+
+def test_lengths_are_counted_in_model_tokens_and_truncation_is_counted(tmp_path):
+    rows = qa_rows(FACTS[:3]) + [{"question": "Long?", "answer": "word " * 200}]
+    config = TINY.model_copy(update={"max_length": 300})
+    report = check_file(write_rows(tmp_path / "d.jsonl", rows), config=config)
+    # The tiny tokenizer is byte-level: 1000 bytes of answer alone exceed 300 tokens.
+    assert report.truncated == [3]
+    assert min(report.lengths) > len(FACTS[0][0])
+    assert any("longer than max_length=300" in w for w in report.warnings)
+
+
+def test_templated_questions_are_flagged_as_homogeneous(tmp_path):
+    countries = ["France", "Spain", "Italy", "Peru", "Chile", "Japan"]
+    countries += ["Kenya", "Egypt", "Nepal", "Cuba", "Fiji", "Oman"]
+    rows = qa_rows(
+        (f"What is the capital of {c}?", f"The capital of {c} is a city.") for c in countries
+    )
+    report = check_file(write_rows(tmp_path / "d.jsonl", rows + qa_rows(FACTS)), config=TINY)
+    skeleton, count, _, _ = report.clusters[0]
+    assert (skeleton, count) == ("what is the capital of _", 12)
+    assert report.openings[0][:2] == ("what is", 12)
+    assert any(w.startswith("templated:") for w in report.warnings)
+    assert any(w.startswith("homogeneous:") for w in report.warnings)
+
+
+def test_empty_restated_junk_and_foreign_rows_are_found(tmp_path):
+    rows = qa_rows(FACTS) + [
+        {"question": "### Question:\n \n\n### Answer:", "answer": "Did you type something?"},
+        {"question": "Does tunelab support LoRA?", "answer": "Yes, tunelab supports LoRA."},
+        {"question": "What is in the log?", "answer": "caf\ufffd au lait \ufffd\ufffd"},
+        {"question": "Blob?", "answer": "QUJD" * 40},
+        {
+            "question": "¿Cómo puedo entrenar el modelo?",
+            "answer": "Con los datos de la tarea y una GPU.",
+        },
+    ]
+    report = check_file(write_rows(tmp_path / "d.jsonl", rows), config=TINY)
+    assert report.empty == [(6, "empty question")]
+    assert report.repeats == [7]
+    assert [i for i, _ in report.junk] == [8, 9]
+    assert "U+FFFD" in report.junk[0][1] and "160-character run" in report.junk[1][1]
+    assert report.off_language == [10] and report.languages["es"] == 1
+
+
+def test_loader_rejects_are_reported_with_their_line_instead_of_stopping(tmp_path):
+    rows = qa_rows(FACTS[:2]) + [{"question": "No answer here?", "answer": "  "}]
+    report = check_file(write_rows(tmp_path / "d.jsonl", rows), config=TINY)
+    assert len(report.data.examples) == 2
+    assert report.data.rejected == [f"{tmp_path / 'd.jsonl'}:3: field 'answer' is empty"]
+
+
+def test_personal_data_is_found_and_common_numbers_are_not():
+    text = (
+        "Mail jane.doe@example.com or call +1 415-555-0132. Key sk-abcdefghijklmnopqrstuvwx123456, "
+        "card 4111 1111 1111 1111, host 10.0.0.12."
+    )
+    assert [f.kind for f in find_pii(text)] == [
+        "email",
+        "phone",
+        "api_key",
+        "credit_card",
+        "ip_address",
+    ]
+    masked, _ = scrub(text)
+    assert masked == ("Mail [EMAIL] or call [PHONE]. Key [API_KEY], card [CARD], host [IP].")
+    assert find_pii("tunelab 0.1.2 released 2024-01-31 with 100 000 rows, seed 42") == []
+
+
+def test_fix_and_scrub_write_a_clean_file_in_the_original_shape(tmp_path):
+    rows = [{"instruction": q, "input": "", "output": a} for q, a in FACTS]
+    rows += [
+        rows[0],
+        {"instruction": "Who to email?", "input": "", "output": "Write to ops@corp.io."},
+    ]
+    report = check_file(write_rows(tmp_path / "d.jsonl", rows), config=TINY)
+    drops = write_clean(report, tmp_path / "clean.jsonl", fix=True, scrub=True)
+    assert drops == {6: "exact duplicate of d.jsonl:1"}
+    written = [json.loads(line) for line in (tmp_path / "clean.jsonl").read_text().splitlines()]
+    assert len(written) == 7 and set(written[0]) == {"instruction", "input", "output"}
+    assert written[-1]["output"] == "Write to [EMAIL]."
+    recheck = check_file(tmp_path / "clean.jsonl", config=TINY)
+    assert not recheck.removals() and not recheck.pii
+
+
+def test_generated_rows_are_reported_apart_from_real_ones(tmp_path):
+    generated = [
+        {
+            "question": f"What is section {i}?",
+            "answer": f"Section {i} explains part {i} of setup.",
+            "meta": {"mode": "template", "source": "docs/a.md", "chunk_hash": str(i)},
+        }
+        for i in range(4)
+    ]
+    report = check_file(write_rows(tmp_path / "d.jsonl", qa_rows(FACTS) + generated), config=TINY)
+    assert report.origins["real"]["rows"] == 6
+    assert report.origins["generated:template"]["rows"] == 4
+    assert report.origins["generated:template"]["top opening share"] == 1.0
+    html = to_html(report)
+    assert "<table>" in html and "generated:template" in html
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+def test_cli_check_fix_report_and_split(tmp_path, runner):
+    data = write_rows(tmp_path / "d.jsonl", qa_rows(FACTS + [FACTS[2]]))
+    result = runner.invoke(
+        app,
+        [
+            "data",
+            "check",
+            str(data),
+            "--model",
+            "tiny-random",
+            "--fix",
+            "-o",
+            str(tmp_path / "clean.jsonl"),
+            "--report",
+            str(tmp_path / "r.md"),
+            "--set",
+            "near_dup_threshold=0.9",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert (
+        "removed 1 rows" in result.output
+        and "d.jsonl:7: exact duplicate of d.jsonl:3" in result.output
+    )
+    assert "Jaccard >= 0.9" in (tmp_path / "r.md").read_text()
+    assert len((tmp_path / "clean.jsonl").read_text().splitlines()) == 6
+
+    result = runner.invoke(
+        app,
+        [
+            "data",
+            "split",
+            str(data),
+            "--test-size",
+            "2",
+            "--seed",
+            "7",
+            "-o",
+            str(tmp_path / "split"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    train, test = split_examples(load_examples(data), test_size=2, seed=7)
+    written = load_examples(tmp_path / "split" / "test.jsonl")
+    assert [e.question for e in written] == [e.question for e in test]
+    assert len(load_examples(tmp_path / "split" / "train.jsonl")) == len(train) == 4
+
+
+def test_cli_fix_without_output_is_a_clear_error(tmp_path, runner):
+    data = write_rows(tmp_path / "d.jsonl", qa_rows(FACTS))
+    result = runner.invoke(app, ["data", "check", str(data), "--fix"])
+    assert "add -o clean.jsonl" in str(result.exception)

@@ -1,0 +1,92 @@
+"""Error analysis: each weak answer gets categories with reasons, and similar training data."""
+
+from pathlib import Path
+
+from tunelab.data.templates import Example
+from tunelab.evaluate.analysis import analyse
+from tunelab.evaluate.metrics import score_texts
+from tunelab.evaluate.report import to_html, to_markdown
+from tunelab.evaluate.retrieval import BM25
+
+
+def row(question: str, reference: str, answer: str, finish: str = "stop") -> dict:
+    return {
+        "question": question,
+        "reference": reference,
+        "answer": answer,
+        "finish_reason": finish,
+        "completion_tokens": 64,
+        "scores": score_texts(answer, reference),
+    }
+
+
+TRAINING = [
+    Example.qa(
+        "How do I install tunelab?",
+        "Run pip install tunelab in a virtual environment.",
+        "train.jsonl:1",
+    ),
+    Example.qa(
+        "What is a LoRA adapter?",
+        "Small trainable matrices added to a frozen model.",
+        "train.jsonl:2",
+    ),
+    Example.qa("Where do runs go?", "Into runs/<name>/ with config.yaml.", "train.jsonl:3"),
+]
+
+
+def categories(r: dict) -> set[str]:
+    return {e["category"] for e in r["errors"]}
+
+
+def test_each_category_is_found_with_a_reason():
+    rows = [
+        row("How do I install tunelab?", "Run pip install tunelab.", ""),
+        row(
+            "How do I install tunelab?",
+            "Run pip install tunelab.",
+            "Run pip install tunelab and then " + "keep going and going " * 10,
+            finish="length",
+        ),
+        row(
+            "What is a LoRA adapter?",
+            "Small trainable matrices.",
+            "It is a smal trainabel matrix thing.",
+        ),
+        row(
+            "Where do runs go?",
+            "Into runs/<name>/.",
+            "Bananas are yellow fruit grown in warm countries.",
+        ),
+        row("Where do runs go?", "Into runs/<name>/.", "Into runs/<name>/."),
+    ]
+    analysis = analyse(rows, TRAINING)
+    assert categories(rows[0]) == {"empty"}
+    assert {"cut_off", "too_long", "repetitive"} <= categories(rows[1])
+    spelled = next(e for e in rows[2]["errors"] if e["category"] == "misspelling")
+    assert "smal" in spelled["reason"] and "trainabel" in spelled["reason"]
+    assert "off_topic" in categories(rows[3])
+    assert rows[4]["errors"] == []  # a right answer is not analysed
+    assert analysis.counts["empty"] == 1
+    assert analysis.similar["misspelling"][0]["source"] == "train.jsonl:2"
+
+
+def test_words_of_the_training_data_are_not_misspellings():
+    r = row("Which tool?", "Use the CLI.", "Use tunelab finetuning with qlora.")
+    analyse([r], [Example.qa("q", "tunelab finetuning qlora", "t:1")])
+    assert "misspelling" not in categories(r)
+
+
+def test_bm25_ranks_the_matching_document_first():
+    index = BM25(["cats and dogs", "install tunelab with pip", "dogs bark"])
+    assert index.top("how to install tunelab")[0].index == 1
+    assert index.top("nothing matches zzz") == []
+
+
+def test_reports_show_counts_examples_and_a_chart(tmp_path: Path):
+    rows = [row("Where do runs go?", "Into runs/<name>/.", ""), row("Q2?", "yes", "")]
+    analysis = analyse(rows, TRAINING)
+    markdown = to_markdown(analysis)
+    assert "| empty | 2 |" in markdown and "Where do runs go?" in markdown
+    page = to_html(analysis)
+    assert "<svg" in page and "<script" not in page and "http" not in page.split("<svg")[0]

@@ -1,0 +1,164 @@
+"""Benchmark tasks: each reads its published format and builds the harness's exact prompts."""
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+import torch
+
+from tunelab.errors import TunelabError
+from tunelab.evaluate.bench import BenchConfig, run_task
+from tunelab.evaluate.benchmarks import get_task
+from tunelab.evaluate.benchmarks.base import Doc
+from tunelab.evaluate.benchmarks.hellaswag import preprocess
+from tunelab.evaluate.loglik import encode_pair
+from tunelab.models import load_model
+
+FIXTURES = Path(__file__).parent / "fixtures" / "eval"
+SHARED = Path(
+    os.environ.get(
+        "TUNELAB_BENCH_DATA", Path(__file__).resolve().parents[2] / "shared/data/benchmarks"
+    )
+)
+needs_shared = pytest.mark.skipif(
+    not (SHARED / "mmlu").is_dir(), reason=f"benchmark copies not at {SHARED}"
+)
+
+
+def test_arc_prompt_and_labels_including_numeric_and_five_choices():
+    docs = get_task("arc_easy").load(FIXTURES)
+    assert docs[0].context == "Question: Which gas do plants take in from the air?\nAnswer:"
+    assert docs[0].choices == ["oxygen", "carbon dioxide", "helium", "neon"] and docs[0].gold == 1
+    assert docs[1].gold == 2  # answerKey "3" among labels 1-4
+    assert len(docs[2].choices) == 5
+    assert len(get_task("arc_challenge").load(FIXTURES, limit=1)) == 1
+
+
+def test_hellaswag_context_and_endings_are_cleaned_as_the_harness_does():
+    docs = get_task("hellaswag").load(FIXTURES)
+    assert docs[0].context == "Roof shingle removal: A man is sitting on a roof. He"
+    assert docs[0].gold == 3
+    assert docs[1].context == "Home and Garden: How to clean a grill. Heat the grill."
+    # Stripping comes before tag removal, so a leading tag leaves a space (the harness does this too).
+    assert docs[1].choices[0] == " Scrub the grates with a wire brush.. Rinse them."
+    assert docs[1].choices[1] == " Paint the grill blue."
+
+
+def test_hellaswag_preprocess_agrees_with_lm_eval():
+    utils = pytest.importorskip("lm_eval.tasks.hellaswag.utils")
+    for text in ["[header] How to x [title] Do y.", " a  [step] b [substeps] c  d ", "plain"]:
+        assert preprocess(text) == utils.preprocess(text)
+
+
+def test_mmlu_reads_crlf_quoted_newline_and_no_final_newline():
+    docs = get_task("mmlu").load(FIXTURES)
+    assert [d.group for d in docs] == ["abstract_algebra"] * 2 + ["anatomy"] * 2
+    header = (
+        "The following are multiple choice questions (with answers) about abstract algebra.\n\n"
+    )
+    assert docs[0].context == header + "What is 2+2, in base 10?\nA. 3\nB. 4\nC. 5\nD. 6\nAnswer:"
+    assert docs[0].choices == ["A", "B", "C", "D"] and docs[0].gold == 1
+    assert docs[2].context.endswith(
+        "Which of these is a\nline break question?\nA. yes\nB. no\nC. maybe\nD. never\nAnswer:"
+    )
+    assert docs[3].gold == 0
+
+
+def test_mmlu_fewshot_takes_the_first_dev_examples_after_the_header():
+    doc = get_task("mmlu_anatomy").load(FIXTURES, fewshot=5)[0]
+    blocks = doc.context.split("\n\n")
+    assert blocks[0] == "The following are multiple choice questions (with answers) about anatomy."
+    assert blocks[1] == "Dev question 1 about anatomy?\nA. w1\nB. x1\nC. y1\nD. z1\nAnswer: C"
+    assert len(blocks) == 7 and "Dev question 6" not in doc.context
+
+
+def test_truthfulqa_primer_bom_and_mc2_probability_share():
+    mc1, mc2 = get_task("truthfulqa_mc1"), get_task("truthfulqa_mc2")
+    doc = mc1.load(FIXTURES)[1]
+    assert doc.context.startswith(
+        "Q: What is human life expectancy in the United States?\nA: Human"
+    )
+    assert doc.context.endswith("Barcelona, Spain.\n\nQ: Can pigs fly?\nA:")
+    assert doc.choices[0] == "No, pigs cannot fly." and doc.gold == 0
+    doc2 = mc2.load(FIXTURES)[1]
+    assert doc2.labels == [1, 0, 1, 0]
+    lls = [float(x) for x in torch.log(torch.tensor([0.4, 0.1, 0.2, 0.3]))]
+    assert mc2.score(doc2, lls)["acc"] == pytest.approx(0.6)
+    assert mc1.score(doc, [-1.0, -0.5, -3.0]) == {"acc": 0.0}
+
+
+def test_acc_norm_divides_by_choice_characters():
+    doc = Doc("ctx", ["a", "bbbbbbbbbb"], gold=1)
+    assert get_task("arc_easy").score(doc, [-2.0, -10.0]) == {"acc": 0.0, "acc_norm": 1.0}
+
+
+def test_saved_hugging_face_dataset_gives_the_same_docs(tmp_path):
+    from datasets import Dataset, DatasetDict
+
+    rows = [json.loads(line) for line in (FIXTURES / "arc/ARC-Easy/ARC-Easy-Test.jsonl").open()]
+    hf = [
+        {
+            "id": r["id"],
+            "question": r["question"]["stem"],
+            "answerKey": r["answerKey"],
+            "choices": {
+                "text": [c["text"] for c in r["question"]["choices"]],
+                "label": [c["label"] for c in r["question"]["choices"]],
+            },
+        }
+        for r in rows
+    ]
+    DatasetDict({"test": Dataset.from_list(hf)}).save_to_disk(str(tmp_path / "arc_easy"))
+    ours = get_task("arc_easy").load(tmp_path)
+    original = get_task("arc_easy").load(FIXTURES)
+    assert [(d.context, d.choices, d.gold) for d in ours] == [
+        (d.context, d.choices, d.gold) for d in original
+    ]
+
+
+def test_bad_rows_and_missing_data_name_the_file(tmp_path):
+    bad = tmp_path / "arc" / "ARC-Easy"
+    bad.mkdir(parents=True)
+    (bad / "ARC-Easy-Test.jsonl").write_text(
+        '{"question": {"stem": "q", "choices": [{"text": "a", "label": "A"}]}, "answerKey": "Z"}\n'
+    )
+    with pytest.raises(TunelabError, match=r"ARC-Easy-Test.jsonl:1: answerKey 'Z'"):
+        get_task("arc_easy").load(tmp_path)
+    with pytest.raises(TunelabError, match="hellaswag: data not found"):
+        get_task("hellaswag").load(tmp_path)
+    with pytest.raises(TunelabError, match="unknown benchmark task"):
+        get_task("arc_hard")
+
+
+@needs_shared
+def test_real_copies_load_completely():
+    assert len(get_task("arc_easy").load(SHARED)) == 2376
+    assert len(get_task("arc_challenge").load(SHARED)) == 1172
+    mmlu = get_task("mmlu").load(SHARED)
+    assert len(mmlu) == 14042 and len({d.group for d in mmlu}) == 57
+    assert len(get_task("truthfulqa_mc2").load(SHARED)) == 817
+    assert all(
+        d.context.count("\nAnswer: ") == 5 for d in get_task("mmlu_anatomy").load(SHARED, fewshot=5)
+    )
+
+
+@pytest.mark.slow
+@needs_shared
+def test_embedded_model_on_arc_easy_matches_a_direct_computation():
+    model, tok = load_model("smollm2-135m-instruct")
+    result = run_task(model, tok, "arc_easy", BenchConfig(data_dir=SHARED, limit=20))
+    assert 0.3 <= result.metrics["acc"] <= 0.95  # a 135M model: above chance (0.25), below perfect
+    # One plain forward pass per choice, as the harness runs them, on the first 8 questions.
+    docs = get_task("arc_easy").load(SHARED, limit=8)
+    fast = run_task(model, tok, "arc_easy", BenchConfig(data_dir=SHARED, limit=8))
+    correct = 0
+    with torch.no_grad():
+        for doc in docs:
+            lls = []
+            for choice in doc.choices:
+                ctx, cont = encode_pair(tok, doc.context, " " + choice)
+                lp = model(torch.tensor([ctx + cont])).logits.log_softmax(-1)[0]
+                lls.append(sum(lp[len(ctx) - 1 + j, t].item() for j, t in enumerate(cont)))
+            correct += max(range(len(lls)), key=lls.__getitem__) == doc.gold
+    assert fast.metrics["acc"] == correct / len(docs)

@@ -1,0 +1,59 @@
+"""The log-likelihood scorer: harness tokenization, and packed scoring equal to one pass per choice."""
+
+import torch
+
+from tunelab.evaluate.loglik import Request, encode_pair, loglikelihoods
+from tunelab.models import load_model
+
+
+def direct(model, tok, context: str, continuation: str) -> float:
+    """One forward pass on context+continuation, as lm-evaluation-harness does per request."""
+    ctx, cont = encode_pair(tok, context, continuation)
+    with torch.no_grad():
+        logprobs = model(torch.tensor([ctx + cont])).logits.log_softmax(-1)[0]
+    return sum(logprobs[len(ctx) - 1 + j, t].item() for j, t in enumerate(cont))
+
+
+def test_encode_pair_takes_the_tail_of_the_whole_string_and_moves_trailing_spaces():
+    _, tok = load_model("tiny-random")
+    ctx, cont = encode_pair(tok, "Question: 2+2?\nAnswer: ", "4")
+    assert tok.decode(ctx) == "Question: 2+2?\nAnswer:"
+    assert tok.decode(cont) == " 4"
+    whole = tok("Answer: yes").input_ids
+    ctx, cont = encode_pair(tok, "Answer:", " yes")
+    assert ctx + cont == whole
+
+
+def test_packed_choices_score_the_same_as_one_pass_per_choice():
+    model, tok = load_model("tiny-random")
+    requests = [
+        Request(
+            "Question: Which gas do plants take in?\nAnswer:", [" oxygen", " carbon dioxide", " He"]
+        ),
+        Request("Q: Can pigs fly?\nA:", [" No, pigs cannot fly.", " Yes."]),
+        Request("short", [" a much longer continuation than the context itself"]),
+    ]
+    fast = loglikelihoods(model, tok, requests, batch_size=2)
+    for request, scores in zip(requests, fast):
+        expected = [direct(model, tok, request.context, c) for c in request.continuations]
+        assert scores == [pytest_approx(e) for e in expected]
+
+
+def test_contexts_longer_than_the_model_are_left_truncated_like_the_harness():
+    model, tok = load_model("tiny-random")
+    model.config.max_position_embeddings = 16
+    context, choice = "x" * 40, " yes"
+    ctx, cont = encode_pair(tok, context, choice)
+    kept = (ctx + cont)[-17:]
+    with torch.no_grad():
+        logprobs = model(torch.tensor([kept])).logits.log_softmax(-1)[0]
+    start = len(kept) - len(cont)
+    expected = sum(logprobs[start - 1 + j, t].item() for j, t in enumerate(cont))
+    [[score]] = loglikelihoods(model, tok, [Request(context, [choice])])
+    assert abs(score - expected) < 1e-4
+
+
+def pytest_approx(value: float):
+    import pytest
+
+    return pytest.approx(value, abs=1e-4)

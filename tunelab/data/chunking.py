@@ -1,0 +1,243 @@
+"""Read documents (Markdown, text, HTML, PDF; folders recursively) into sections under their
+headings, and cut the sections into chunks that fit a token budget along paragraph boundaries."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from tunelab.errors import TunelabError
+
+DOC_SUFFIXES = {".md", ".markdown", ".txt", ".rst", ".html", ".htm", ".pdf"}
+ATX = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
+FENCE = re.compile(r"^\s*(```|~~~)")
+
+
+@dataclass
+class Section:
+    headings: list[str]  # from the top heading down to this section's own
+    text: str
+    line: int  # 1-based line of the heading in the (converted, for HTML) text; page for PDFs
+
+
+@dataclass
+class Chunk:
+    source: str  # the document's path
+    index: int  # position among the document's chunks
+    headings: list[str]
+    text: str
+    line: int
+    part: int = 0  # 0 for a section's first chunk; later parts continue the same section
+
+    @property
+    def location(self) -> str:
+        return f"{self.source}:{self.line}"
+
+    @property
+    def hash(self) -> str:
+        """Identifies the chunk's content, so a rerun can skip chunks already turned into rows."""
+        key = "\n".join([*self.headings, self.text])
+        return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def count_tokens(text: str) -> int:
+    """Approximate tokens (words and punctuation marks): a budget that needs no tokenizer."""
+    return len(re.findall(r"\w+|[^\w\s]", text))
+
+
+def find_documents(paths: list[str | Path]) -> list[Path]:
+    """The readable documents among `paths`, folders searched recursively, in a stable order."""
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if not path.exists():
+            raise TunelabError(f"document not found: {path}")
+        if path.is_dir():
+            found += sorted(
+                p
+                for p in path.rglob("*")
+                if p.is_file()
+                and p.suffix.lower() in DOC_SUFFIXES
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            )
+        elif path.suffix.lower() in DOC_SUFFIXES:
+            found.append(path)
+        else:
+            raise TunelabError(
+                f"{path}: cannot read {path.suffix!r} files; use {sorted(DOC_SUFFIXES)}"
+            )
+    if not found:
+        raise TunelabError(f"no documents ({', '.join(sorted(DOC_SUFFIXES))}) under {paths}")
+    return found
+
+
+def read_sections(path: Path) -> list[Section]:
+    """The document as sections, each under its chain of headings."""
+    suffix = path.suffix.lower()
+    if suffix == ".pdf":
+        return _pdf_sections(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise TunelabError(f"{path}: not UTF-8 text; convert it first") from None
+    if suffix in (".html", ".htm"):
+        text = html_to_markdown(text)
+    return markdown_sections(text, title=path.stem)
+
+
+def markdown_sections(text: str, title: str = "") -> list[Section]:
+    """Split Markdown (or plain text) at ATX (`# x`) and setext (`x` over `===`) headings."""
+    lines = text.splitlines()
+    stack: list[tuple[int, str]] = []
+    sections: list[Section] = []
+    body: list[str] = []
+    start, in_code, i = 1, False, 0
+
+    def close() -> None:
+        content = "\n".join(body).strip()
+        if content:
+            sections.append(Section([h for _, h in stack] or [title], content, start))
+        body.clear()
+
+    while i < len(lines):
+        line = lines[i]
+        heading = None
+        if FENCE.match(line):
+            in_code = not in_code
+        elif not in_code and (m := ATX.match(line)):
+            heading = (len(m.group(1)), m.group(2).strip())
+        elif (
+            not in_code and line.strip() and i + 1 < len(lines) and not (body and body[-1].strip())
+        ):
+            underline = lines[i + 1].strip()
+            if underline and set(underline) in ({"="}, {"-"}) and len(underline) >= 3:
+                heading = (1 if underline[0] == "=" else 2, line.strip())
+                i += 1
+        if heading:
+            close()
+            while stack and stack[-1][0] >= heading[0]:
+                stack.pop()
+            stack.append(heading)
+            start = i + 1
+        else:
+            body.append(line)
+        i += 1
+    close()
+    return sections
+
+
+def html_to_markdown(html: str) -> str:
+    """Text of an HTML page as Markdown-like lines: headings, paragraphs, list items, code,
+    and definition lists as `term: definition`; scripts, styles and navigation dropped."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html, "html.parser")
+    for tag in soup(["script", "style", "nav", "footer", "noscript", "template"]):
+        tag.decompose()
+    blocks = ["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "pre", "dt", "dd", "tr", "blockquote"]
+    out: list[str] = []
+    term = None
+    for el in soup.find_all(blocks):
+        if el.find_parent(blocks):  # nested block: its text is already in its parent's
+            continue
+        text = " ".join(el.get_text(" ", strip=True).split())
+        if el.name == "pre":
+            out.append("```\n" + el.get_text().strip("\n") + "\n```")
+        elif el.name[0] == "h" and el.name[1:].isdigit():
+            out.append("#" * int(el.name[1]) + " " + text)
+        elif el.name == "li":
+            out.append("- " + text)
+        elif el.name == "dt":
+            term = text
+            continue
+        elif el.name == "dd":
+            out.append(f"{term}: {text}" if term else text)
+        elif el.name == "tr":
+            out.append(" | ".join(c.get_text(" ", strip=True) for c in el.find_all(["td", "th"])))
+        elif text:
+            out.append(text)
+        term = None
+    if not out:
+        return soup.get_text("\n")
+    return "\n\n".join(out)
+
+
+def _pdf_sections(path: Path) -> list[Section]:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        pages = [page.extract_text() or "" for page in PdfReader(path).pages]
+    except (PdfReadError, OSError) as err:
+        raise TunelabError(f"{path}: cannot read this PDF ({err})") from None
+    sections = []
+    for number, text in enumerate(pages, 1):
+        first, _, rest = text.strip().partition("\n")
+        # A short first line without a full stop reads as the page's heading.
+        if rest.strip() and len(first.split()) <= 8 and not first.rstrip().endswith("."):
+            sections.append(Section([path.stem, first.strip()], rest.strip(), number))
+        elif text.strip():
+            sections.append(Section([path.stem], text.strip(), number))
+    return sections
+
+
+def chunk_document(path: Path, max_tokens: int = 400) -> list[Chunk]:
+    """The document's sections cut into chunks of at most `max_tokens` (approximate) each."""
+    chunks: list[Chunk] = []
+    for section in read_sections(path):
+        for part, text in enumerate(split_text(section.text, max_tokens)):
+            chunks.append(Chunk(str(path), len(chunks), section.headings, text, section.line, part))
+    return chunks
+
+
+def split_text(text: str, max_tokens: int) -> list[str]:
+    """Greedy packing of paragraphs (a code block counts as one) into pieces under the budget;
+    a paragraph over the budget is cut at sentences, then at words."""
+    pieces, current = [], []
+    for para in _paragraphs(text):
+        for unit in [para] if count_tokens(para) <= max_tokens else _cut(para, max_tokens):
+            if current and count_tokens("\n\n".join([*current, unit])) > max_tokens:
+                pieces.append("\n\n".join(current))
+                current = []
+            current.append(unit)
+    if current:
+        pieces.append("\n\n".join(current))
+    return pieces
+
+
+def _paragraphs(text: str) -> list[str]:
+    paras, current, in_code = [], [], False
+    for line in text.splitlines():
+        if FENCE.match(line):
+            in_code = not in_code
+        if not line.strip() and not in_code:
+            if current:
+                paras.append("\n".join(current))
+                current = []
+        else:
+            current.append(line)
+    if current:
+        paras.append("\n".join(current))
+    return paras
+
+
+def _cut(para: str, max_tokens: int) -> list[str]:
+    code = bool(FENCE.match(para))
+    # Code and help text keep their lines; prose is cut at sentence ends.
+    units = para.splitlines() if code else re.split(r"(?<=[.!?])\s+|\n", para)
+    sep = "\n" if code else " "
+    out, current = [], ""
+    for unit in units:
+        while count_tokens(unit) > max_tokens:  # one endless sentence: cut by words
+            words = unit.split()
+            head = max(1, len(words) * max_tokens // max(count_tokens(unit), 1))
+            out.append(" ".join(words[:head]))
+            unit = " ".join(words[head:])
+        joined = f"{current}{sep}{unit}" if current else unit
+        if current and count_tokens(joined) > max_tokens:
+            out.append(current)
+            joined = unit
+        current = joined
+    return [*out, current] if current else out

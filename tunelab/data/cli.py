@@ -1,0 +1,169 @@
+"""`tunelab data check | split | generate`: thin typer commands over quality.py, write.py and
+generate.py; heavy imports stay inside the functions so `tunelab --help` stays instant."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from tunelab.config import DEFAULT_MODEL
+from tunelab.errors import TunelabError
+
+console = Console()
+
+
+def check_command(
+    path: Annotated[
+        str, typer.Argument(help="Data file (JSONL, JSON, CSV, Parquet) or dataset dir.")
+    ],
+    test: Annotated[str | None, typer.Option(help="Test set to look for train/test leaks.")] = None,
+    model: Annotated[str, typer.Option(help="Whose tokenizer counts lengths.")] = DEFAULT_MODEL,
+    template: str = "chat",
+    max_length: int = 512,
+    shape: str = "auto",
+    report: Annotated[
+        str | None, typer.Option(help="Also write the report (.md or .html).")
+    ] = None,
+    fix: Annotated[bool, typer.Option(help="Drop duplicates, leaks and junk (needs -o).")] = False,
+    scrub: Annotated[bool, typer.Option(help="Mask personal data and keys (needs -o).")] = False,
+    output: Annotated[str | None, typer.Option("-o", "--output", help="Cleaned JSONL.")] = None,
+    set_: Annotated[
+        list[str] | None, typer.Option("--set", help="Threshold: near_dup_threshold=0.9")
+    ] = None,
+) -> None:
+    """Report duplicates, leaks, lengths, diversity, junk and personal data; --fix/--scrub clean it."""
+    from tunelab.config import apply_overrides
+    from tunelab.data.quality import QualityConfig, check_file, write_clean
+    from tunelab.data.quality_report import print_report, save_report
+
+    if (fix or scrub) and not output:
+        raise TunelabError("--fix and --scrub write a new file: add -o clean.jsonl")
+    raw = apply_overrides(
+        {"model": model, "template": template, "max_length": max_length, "shape": shape},
+        set_ or [],
+    )
+    try:
+        config = QualityConfig.model_validate(raw)
+    except ValueError as err:
+        raise TunelabError(f"data check: bad threshold: {err}") from None
+    result = check_file(path, test, config)
+    print_report(result, console)
+    if report:
+        save_report(result, report)
+        console.print(f"report written to {report}")
+    if output:
+        drops = write_clean(result, output, fix=fix, scrub=scrub)
+        kept = len(result.data.examples) - len(drops)
+        console.print(
+            f"wrote {kept} rows to {output}" + (" (personal data masked)" if scrub else "")
+        )
+        if fix:
+            console.print(
+                f"removed {len(drops)} rows, plus {len(result.data.rejected)} the loader rejects:"
+            )
+            for row, why in drops.items():
+                console.print(f"  {result.where(row)}: {why}", markup=False, highlight=False)
+
+
+def split_command(
+    path: Annotated[str, typer.Argument(help="Data file to split.")],
+    output: Annotated[
+        str, typer.Option("-o", "--output", help="Folder for train.jsonl, test.jsonl.")
+    ],
+    test_size: Annotated[float, typer.Option(help="Fraction (or a count if >= 1) held out.")] = 0.1,
+    seed: int = 42,
+    shape: str = "auto",
+    dedupe: Annotated[
+        bool, typer.Option(help="Drop exact repeats first, as training does.")
+    ] = True,
+    on_error: Annotated[
+        str, typer.Option(help="raise | skip bad rows, as data.on_error.")
+    ] = "raise",
+) -> None:
+    """Write the same seeded train/test split that training uses."""
+    from tunelab.data.write import split_file
+
+    train, test = split_file(
+        path, output, test_size=test_size, seed=seed, shape=shape, dedupe=dedupe, on_error=on_error
+    )
+    for part in (train, test):
+        console.print(f"{part}: {sum(1 for _ in part.open())} rows")
+
+
+def generate_command(
+    docs: Annotated[
+        list[str] | None, typer.Argument(help="Files or folders (md, txt, html, pdf).")
+    ] = None,
+    output: Annotated[str, typer.Option("-o", "--output", help="JSONL to append to.")] = "qa.jsonl",
+    mode: Annotated[str, typer.Option(help="template | llm | self-instruct")] = "template",
+    model: Annotated[
+        str, typer.Option(help="Local model/run, or the model name at --endpoint.")
+    ] = DEFAULT_MODEL,
+    endpoint: Annotated[str | None, typer.Option(help="OpenAI-compatible base URL.")] = None,
+    api_key: Annotated[
+        str | None, typer.Option(envvar="OPENAI_API_KEY", help="Key for --endpoint.")
+    ] = None,
+    pairs: Annotated[int, typer.Option(help="Q&A pairs to ask for per chunk (or per prompt).")] = 3,
+    max_chunk_tokens: int = 400,
+    prompt: Annotated[
+        str | None, typer.Option(help="Prompt file or text with {chunk} {n}.")
+    ] = None,
+    seeds: Annotated[str | None, typer.Option(help="Self-instruct: seed Q&A file.")] = None,
+    count: Annotated[int, typer.Option(help="Self-instruct: pairs to end with.")] = 20,
+    concurrency: int = 4,
+    batch_size: int = 4,
+    retries: int = 2,
+    temperature: float = 0.0,
+    max_new_tokens: int = 512,
+    set_: Annotated[
+        list[str] | None, typer.Option("--set", help="Any GenerateConfig key=value.")
+    ] = None,
+) -> None:
+    """Make Q&A rows from documents (template, llm) or from seed pairs (self-instruct); resumable."""
+    from tunelab.config import apply_overrides
+    from tunelab.data.generate import GenerateConfig, generate_dataset
+
+    raw = apply_overrides(
+        {
+            "docs": docs or [],
+            "output": output,
+            "mode": mode,
+            "model": model,
+            "endpoint": endpoint,
+            "api_key": api_key,
+            "pairs_per_chunk": pairs,
+            "max_chunk_tokens": max_chunk_tokens,
+            "prompt": prompt,
+            "seeds": seeds,
+            "count": count,
+            "concurrency": concurrency,
+            "batch_size": batch_size,
+            "retries": retries,
+            "temperature": temperature,
+            "max_new_tokens": max_new_tokens,
+        },
+        set_ or [],
+    )
+    try:
+        config = GenerateConfig.model_validate(raw)
+    except ValueError as err:
+        raise TunelabError(f"data generate: {err}") from None
+    if config.mode != "self-instruct" and not config.docs:
+        raise TunelabError("give the documents to read: tunelab data generate DOCS... -o qa.jsonl")
+    stats = generate_dataset(config)
+    unit = "pairs" if config.mode == "self-instruct" else "chunks"
+    console.print(
+        f"wrote {stats.pairs} pairs to {config.output} in {stats.seconds:.1f} s "
+        f"({stats.pairs_per_minute:.1f} pairs/min); {stats.done_before} {unit} done before"
+    )
+    if stats.retried or stats.malformed:
+        console.print(
+            f"retried {stats.retried} replies; skipped {stats.malformed} whose replies never parsed"
+        )
+    if stats.dropped:
+        console.print(
+            "dropped by the quality filters: "
+            + ", ".join(f"{k} x{v}" for k, v in stats.dropped.items())
+        )

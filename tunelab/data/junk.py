@@ -1,0 +1,37 @@
+"""Row-level content checks: answers that only restate the question, and text that is not text."""
+
+from __future__ import annotations
+
+import re
+
+from tunelab.data.diversity import words
+
+
+def repeats_question(question: str, answer: str, overlap: float = 0.8) -> bool:
+    """True when the answer is (nearly) the question again and adds nothing."""
+    # "Yes, X supports Y." for "Does X support Y?" restates too: drop yes/no, compare crude stems.
+    aw = [_stem(w) for w in words(answer) if w not in ("yes", "no")]
+    qw = {_stem(w) for w in words(question)}
+    if not aw:
+        return False
+    shared = sum(w in qw for w in aw) / len(aw)
+    return shared >= overlap and len(aw) <= len(qw) + 2
+
+
+def _stem(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
+def junk_reason(text: str, min_letter_share: float = 0.3, max_word_chars: int = 80) -> str | None:
+    """Why `text` is not usable text (broken encoding, binary, blobs), or None when it is fine."""
+    if "\ufffd" in text:
+        return "broken encoding (U+FFFD)"
+    if re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", text):
+        return "control characters"
+    visible = re.sub(r"https?://\S+|\s", "", text)
+    if visible and sum(c.isalpha() for c in visible) / len(visible) < min_letter_share:
+        return "mostly non-letters"
+    blob = re.search(rf"[^\s]{{{max_word_chars},}}", re.sub(r"https?://\S+", "", text))
+    if blob:
+        return f"a {len(blob.group())}-character run without spaces"
+    return None

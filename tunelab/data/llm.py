@@ -1,0 +1,172 @@
+"""The LLMs data generation can ask: a local model in-process (batched through
+tunelab.serve.generate) or any OpenAI-compatible endpoint over HTTP; and parsing their replies
+into (question, answer) pairs, however loosely they follow the requested JSON."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Protocol
+
+from tunelab.errors import TunelabError
+
+Conversation = list[dict[str, str]]
+QUESTION_KEYS = ("question", "instruction", "q", "prompt", "query")
+ANSWER_KEYS = ("answer", "output", "a", "response", "completion")
+
+
+class LLM(Protocol):
+    name: str
+
+    def complete(self, conversations: list[Conversation], temperature: float) -> list[str | None]:
+        """One reply per conversation, None where no reply could be had."""
+        ...
+
+
+class LocalLLM:
+    """A model tunelab can load (embedded default, HF dir, run folder), run in this process."""
+
+    def __init__(self, name: str, max_new_tokens: int = 512, batch_size: int = 4) -> None:
+        from tunelab.models import load_model
+
+        self.name = name
+        self.model, self.tokenizer = load_model(name)
+        self.max_new_tokens, self.batch_size = max_new_tokens, batch_size
+        self.calls = 0
+
+    def complete(self, conversations: list[Conversation], temperature: float) -> list[str | None]:
+        from tunelab.serve.generate import generate
+
+        prompts = [
+            self.tokenizer.apply_chat_template(c, tokenize=False, add_generation_prompt=True)
+            for c in conversations
+        ]
+        self.calls += 1
+        # A fresh seed per call: a retry at temperature > 0 must not replay the same sample.
+        results = generate(
+            self.model,
+            self.tokenizer,
+            prompts,
+            max_new_tokens=self.max_new_tokens,
+            temperature=temperature,
+            batch_size=self.batch_size,
+            seed=self.calls,
+        )
+        return [r.text for r in results]
+
+
+class EndpointLLM:
+    """Any server speaking OpenAI's /v1/chat/completions (vLLM, llama.cpp, OpenAI, tunelab serve)."""
+
+    def __init__(
+        self,
+        url: str,
+        model: str,
+        api_key: str | None = None,
+        max_new_tokens: int = 512,
+        concurrency: int = 4,
+        retries: int = 3,
+        timeout: float = 120.0,
+    ) -> None:
+        import httpx
+
+        self.url = chat_url(url)
+        self.name = f"{model}@{url}"
+        self.model, self.max_new_tokens = model, max_new_tokens
+        self.concurrency, self.retries = concurrency, retries
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        self.client = httpx.Client(headers=headers, timeout=timeout)
+
+    def complete(self, conversations: list[Conversation], temperature: float) -> list[str | None]:
+        with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
+            return list(pool.map(lambda c: self._one(c, temperature), conversations))
+
+    def _one(self, conversation: Conversation, temperature: float) -> str | None:
+        import httpx
+
+        body = {
+            "model": self.model,
+            "messages": conversation,
+            "temperature": temperature,
+            "max_tokens": self.max_new_tokens,
+        }
+        for attempt in range(self.retries + 1):
+            try:
+                response = self.client.post(self.url, json=body)
+            except httpx.TransportError:
+                response = None
+            if response is not None and response.status_code == 200:
+                try:
+                    return response.json()["choices"][0]["message"]["content"]
+                except (ValueError, KeyError, IndexError, TypeError):
+                    return None  # a 200 without a reply is a malformed reply, counted by the caller
+            if response is not None and response.status_code in (400, 401, 403, 404):
+                # The same request will fail the same way: tell the user now.
+                raise TunelabError(
+                    f"{self.url} answered {response.status_code}: {response.text[:200]}"
+                )
+            if attempt < self.retries:
+                time.sleep(min(0.5 * 2**attempt, 8.0))  # 429, 5xx, connection errors: back off
+        return None
+
+
+def chat_url(url: str) -> str:
+    """Accept a base (`http://host:8000`, `.../v1`) or the full chat completions URL."""
+    url = url.rstrip("/")
+    if url.endswith("/chat/completions"):
+        return url
+    return url + ("/chat/completions" if url.endswith("/v1") else "/v1/chat/completions")
+
+
+def parse_pairs(reply: str | None) -> list[tuple[str, str]] | None:
+    """(question, answer) pairs from a reply; None when nothing in it can be read as pairs.
+
+    Accepts a JSON list of objects, an object wrapping such a list, JSON lines, JSON inside
+    a ```json fence or after chatter, and as a last resort `Question: ... Answer: ...` text.
+    """
+    if not reply:
+        return None
+    text = re.sub(r"```(?:json)?", "", reply)
+    decoder = json.JSONDecoder()
+    found: list[tuple[str, str]] = []
+    pos = 0
+    while (start := _next_bracket(text, pos)) is not None:
+        try:
+            value, end = decoder.raw_decode(text, start)
+        except json.JSONDecodeError:
+            pos = start + 1
+            continue
+        found += _pairs_from(value)
+        pos = end
+    if not found:
+        found = [
+            (q.strip(), a.strip())
+            for q, a in re.findall(
+                r"(?:Q|Question)\s*\d*\s*[:.]\s*(.+?)\s*\n\s*(?:A|Answer)\s*\d*\s*[:.]\s*(.+?)(?=\n\s*(?:Q|Question)\s*\d*\s*[:.]|\Z)",
+                text,
+                flags=re.DOTALL | re.IGNORECASE,
+            )
+        ]
+    found = [(q, a) for q, a in found if q.strip() and a.strip()]
+    return found or None
+
+
+def _next_bracket(text: str, pos: int) -> int | None:
+    matches = [i for i in (text.find("[", pos), text.find("{", pos)) if i >= 0]
+    return min(matches) if matches else None
+
+
+def _pairs_from(value) -> list[tuple[str, str]]:
+    if isinstance(value, list):
+        return [p for item in value for p in _pairs_from(item)]
+    if not isinstance(value, dict):
+        return []
+    lowered = {str(k).lower(): v for k, v in value.items()}
+    q = next((lowered[k] for k in QUESTION_KEYS if isinstance(lowered.get(k), str)), None)
+    a = next((lowered[k] for k in ANSWER_KEYS if isinstance(lowered.get(k), str)), None)
+    if q is not None and a is not None:
+        return [(q.strip(), a.strip())]
+    # {"pairs": [...]} and similar wrappers
+    return [p for v in value.values() if isinstance(v, list | dict) for p in _pairs_from(v)]

@@ -1,0 +1,108 @@
+"""Find personal data and secrets in text (emails, phone numbers, API keys, card numbers, IPs) and
+mask them, so a data set can be checked and scrubbed before a model memorises it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Order matters: keys first, so a key that contains digits is not also read as a phone number.
+PATTERNS: dict[str, re.Pattern[str]] = {
+    "api_key": re.compile(
+        r"\b(?:sk-(?:proj-)?[A-Za-z0-9_-]{20,}|AKIA[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{30,}"
+        r"|xox[abprs]-[A-Za-z0-9-]{10,}|AIza[0-9A-Za-z_-]{35}|hf_[A-Za-z0-9]{30,}"
+        r"|glpat-[A-Za-z0-9_-]{20,})"
+    ),
+    "email": re.compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b"),
+    "credit_card": re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])"),
+    "phone": re.compile(
+        r"(?<![\w.+-])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,4}\)[\s.-]?)?\d{2,4}(?:[\s.-]\d{2,4}){1,4}(?![\w-]|\.\d)"
+    ),
+    "ip_address": re.compile(
+        r"\b(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)\b"
+    ),
+}
+# A long token mixing upper case, lower case and digits reads as a secret even without a known prefix.
+GENERIC_SECRET = re.compile(r"(?<![\w/.-])[A-Za-z0-9_\-]{32,}(?![\w/.-])")
+MASKS = {
+    "api_key": "[API_KEY]",
+    "email": "[EMAIL]",
+    "credit_card": "[CARD]",
+    "phone": "[PHONE]",
+    "ip_address": "[IP]",
+}
+
+
+@dataclass
+class Finding:
+    kind: str
+    text: str
+    start: int
+    end: int
+
+    @property
+    def shown(self) -> str:
+        """The match half-masked, so a report can point at it without repeating the secret."""
+        keep = max(2, len(self.text) // 4)
+        return self.text[:keep] + "…" if len(self.text) > keep else self.text
+
+
+def find_pii(text: str, kinds: list[str] | None = None) -> list[Finding]:
+    """Every match in `text`, non-overlapping, earliest pattern in PATTERNS wins a contested span."""
+    wanted = kinds or list(MASKS)
+    found: list[Finding] = []
+    taken: list[tuple[int, int]] = []
+
+    def free(start: int, end: int) -> bool:
+        return all(end <= a or start >= b for a, b in taken)
+
+    for kind, pattern in PATTERNS.items():
+        if kind not in wanted:
+            continue
+        for m in pattern.finditer(text):
+            if free(m.start(), m.end()) and _plausible(kind, m.group()):
+                found.append(Finding(kind, m.group(), m.start(), m.end()))
+                taken.append((m.start(), m.end()))
+    if "api_key" in wanted:
+        for m in GENERIC_SECRET.finditer(text):
+            token = m.group()
+            mixed = any(c.isupper() for c in token) and any(c.islower() for c in token)
+            if mixed and sum(c.isdigit() for c in token) >= 4 and free(m.start(), m.end()):
+                found.append(Finding("api_key", token, m.start(), m.end()))
+                taken.append((m.start(), m.end()))
+    return sorted(found, key=lambda f: f.start)
+
+
+def scrub(text: str, kinds: list[str] | None = None) -> tuple[str, list[Finding]]:
+    """`text` with each finding replaced by its mask, e.g. `[EMAIL]`; also returns the findings."""
+    findings = find_pii(text, kinds)
+    for f in reversed(findings):  # right to left keeps earlier offsets valid
+        text = text[: f.start] + MASKS[f.kind] + text[f.end :]
+    return text, findings
+
+
+def _plausible(kind: str, match: str) -> bool:
+    if kind == "ip_address":
+        # Loopback and "any" addresses appear in every server manual and identify no one.
+        return not match.startswith(("127.", "0.")) and match != "255.255.255.255"
+    digits = re.sub(r"\D", "", match)
+    if kind == "credit_card":
+        return 13 <= len(digits) <= 19 and _luhn(digits)
+    if kind == "phone":
+        # Versions (1.2.3), dates (2024-01-31) and plain numbers are not phone numbers: ask for
+        # 9-15 digits and either a + prefix, parentheses or at least two separators.
+        separators = len(re.findall(r"[\s.()-]", match.strip()))
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", match.strip()):
+            return False
+        return 9 <= len(digits) <= 15 and (match.lstrip().startswith(("+", "(")) or separators >= 2)
+    return True
+
+
+def _luhn(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch)
+        if i % 2 == 1:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0

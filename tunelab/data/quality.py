@@ -1,0 +1,303 @@
+"""Check a data set before training: duplicates, train/test leaks, lengths, diversity, junk,
+personal data. `check_file` builds a `QualityReport`; `write_clean` writes the fixed/scrubbed set."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from tunelab.config import DEFAULT_MODEL
+from tunelab.data import dedup, diversity, pii
+from tunelab.data.junk import junk_reason, repeats_question
+from tunelab.data.templates import Example
+from tunelab.data.write import write_jsonl
+from tunelab.errors import TunelabError
+
+
+class QualityConfig(BaseModel):
+    """Thresholds of `tunelab data check`; every one can be set from the CLI or Python."""
+
+    model_config = ConfigDict(extra="forbid")
+    model: str = DEFAULT_MODEL
+    """Whose tokenizer counts the lengths."""
+    template: str = "chat"
+    max_length: int = 512
+    shape: str = "auto"
+    near_dup_threshold: float = 0.8
+    """Jaccard of word 3-gram shingles at or above which two rows are near-duplicates."""
+    num_perm: int = 128
+    opening_words: int = 2
+    top_k: int = 5
+    max_opening_share: float = 0.3
+    """Flag homogeneity when more questions than this share open with the same words."""
+    max_template_share: float = 0.2
+    """Flag when one fill-in-the-blank question skeleton covers more than this share."""
+    min_distinct_2: float = 0.25
+    repeat_overlap: float = 0.8
+    """An answer whose words are at least this share question words, and no longer, repeats it."""
+    min_letter_share: float = 0.3
+    max_word_chars: int = 80
+    min_main_language_share: float = 0.95
+    pii_kinds: list[str] = list(pii.MASKS)
+    max_listed: int = 10
+
+
+@dataclass
+class Loaded:
+    """The rows of a file that load as examples, with the raw rows kept to write them back."""
+
+    path: Path
+    examples: list[Example]
+    rows: list[dict[str, Any]]
+    rejected: list[str]  # the loader's own `file:line: why` messages
+
+
+@dataclass
+class QualityReport:
+    """Everything `data check` found; row numbers index `data.examples`."""
+
+    config: QualityConfig
+    data: Loaded
+    test: Loaded | None = None
+    exact_dups: list[dedup.Pair] = field(default_factory=list)
+    near_dups: list[dedup.Pair] = field(default_factory=list)
+    conflicts: list[dedup.Pair] = field(default_factory=list)
+    contamination: list[dedup.Pair] = field(default_factory=list)
+    lengths: list[int] = field(default_factory=list)
+    truncated: list[int] = field(default_factory=list)
+    distinct: dict[str, float] = field(default_factory=dict)
+    openings: list[tuple[str, int, float]] = field(default_factory=list)
+    clusters: list[tuple[str, int, float, list[int]]] = field(default_factory=list)
+    empty: list[tuple[int, str]] = field(default_factory=list)
+    repeats: list[int] = field(default_factory=list)
+    junk: list[tuple[int, str]] = field(default_factory=list)
+    languages: Counter = field(default_factory=Counter)
+    off_language: list[int] = field(default_factory=list)
+    pii: list[tuple[int, pii.Finding]] = field(default_factory=list)
+    origins: dict[str, dict[str, float]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def source(self, row: int) -> str:
+        return self.data.examples[row].source
+
+    def where(self, row: int, test: bool = False) -> str:
+        """A row's `file:line` with the file's folder left out, short enough for a table."""
+        data = self.test if test else self.data
+        return data.examples[row].source.replace(str(data.path), data.path.name, 1)
+
+    def removals(self) -> dict[int, str]:
+        """Rows `--fix` drops, each with its reason (first reason wins)."""
+        drop: dict[int, str] = {}
+        for p in self.exact_dups:
+            drop.setdefault(p.second, f"exact duplicate of {self.where(p.first)}")
+        for p in self.near_dups:
+            drop.setdefault(
+                p.second, f"near-duplicate ({p.similarity:.2f}) of {self.where(p.first)}"
+            )
+        for p in self.contamination:
+            drop.setdefault(p.first, f"leaks test row {self.where(p.second, test=True)}")
+        for i, what in self.empty:
+            drop.setdefault(i, what)
+        for i in self.repeats:
+            drop.setdefault(i, "answer restates the question")
+        for i, why in self.junk:
+            drop.setdefault(i, f"junk: {why}")
+        return dict(sorted(drop.items()))
+
+
+def load_for_check(path: str | Path, shape: str = "auto") -> Loaded:
+    """Load like training does, but keep going past bad rows so all of them can be reported."""
+    from tunelab.data.load import DataError, detect_shape, read_rows, to_example
+
+    path = Path(path)
+    if not path.exists():
+        raise TunelabError(f"data file not found: {path}")
+    loaded = Loaded(path, [], [], [])
+    detected = None if shape == "auto" else shape
+    for source, row in read_rows(path):
+        try:
+            detected = detected or detect_shape(row, source)
+            loaded.examples.append(to_example(row, detected, source))
+            loaded.rows.append(row)
+        except DataError as err:
+            loaded.rejected.append(str(err))
+    if not loaded.examples and not loaded.rejected:
+        raise TunelabError(f"{path}: no rows")
+    return loaded
+
+
+def check_file(
+    path: str | Path, test: str | Path | None = None, config: QualityConfig | None = None
+) -> QualityReport:
+    """Run every check on `path` (and leaks into `test`, when given)."""
+    config = config or QualityConfig()
+    report = QualityReport(config, load_for_check(path, config.shape))
+    if test is not None:
+        report.test = load_for_check(test, config.shape)
+    examples = report.data.examples
+    questions = [question_text(e) for e in examples]
+    answers = [e.answer if e.text is None else "" for e in examples]
+    report.exact_dups = dedup.exact_duplicates([f"{q}\x00{a}" for q, a in zip(questions, answers)])
+    repeated = {p.second for p in report.exact_dups}
+    report.conflicts = [p for p in dedup.exact_duplicates(questions) if p.second not in repeated]
+    near = dedup.near_duplicates(
+        [f"{q}\n{a}" for q, a in zip(questions, answers)],
+        config.near_dup_threshold,
+        config.num_perm,
+    )
+    # An exact repeat is already listed once; its near matches would only list it again.
+    report.near_dups = [p for p in near if p.first not in repeated and p.second not in repeated]
+    if report.test is not None:
+        report.contamination = dedup.cross_duplicates(
+            questions,
+            [question_text(e) for e in report.test.examples],
+            config.near_dup_threshold,
+            config.num_perm,
+        )
+    _check_lengths(report)
+    _check_diversity(report, questions, answers)
+    _check_content(report, questions, answers)
+    _check_origins(report, questions)
+    _collect_warnings(report)
+    return report
+
+
+def question_text(example: Example) -> str:
+    """What a row asks, without prompt markup; raw-text rows use their text."""
+    if example.text is not None:
+        return example.text
+    return diversity.plain_question(example.question)
+
+
+def _check_lengths(report: QualityReport) -> None:
+    from tunelab.data.templates import render_segments
+    from tunelab.models import load_tokenizer
+
+    tokenizer = load_tokenizer(report.config.model)
+    texts = []
+    for example in report.data.examples:
+        try:
+            texts.append(
+                "".join(s for s, _ in render_segments(example, tokenizer, report.config.template))
+            )
+        except TunelabError as err:
+            raise TunelabError(f"{example.source}: {err}") from None
+    ids = tokenizer(texts, add_special_tokens=False).input_ids if texts else []
+    report.lengths = [len(x) for x in ids]
+    report.truncated = [i for i, n in enumerate(report.lengths) if n > report.config.max_length]
+
+
+def _check_diversity(report: QualityReport, questions: list[str], answers: list[str]) -> None:
+    c = report.config
+    for name, texts in (("questions", questions), ("answers", answers)):
+        for n in (1, 2):
+            report.distinct[f"{name} distinct-{n}"] = diversity.distinct_n(texts, n)
+    report.openings = diversity.top_openings(questions, c.opening_words, c.top_k)
+    report.clusters = diversity.template_clusters(questions, top_k=c.top_k)
+
+
+def _check_content(report: QualityReport, questions: list[str], answers: list[str]) -> None:
+    c = report.config
+    langs: list[str] = []
+    for i, (example, q, a) in enumerate(zip(report.data.examples, questions, answers)):
+        if example.text is None and not q.strip():
+            report.empty.append((i, "empty question"))
+        if example.text is None and not a.strip():
+            report.empty.append((i, "empty answer"))
+        elif example.text is None and repeats_question(q, a, c.repeat_overlap):
+            report.repeats.append(i)
+        why = junk_reason(f"{q}\n{a}", c.min_letter_share, c.max_word_chars)
+        if why:
+            report.junk.append((i, why))
+        langs.append(diversity.guess_language(f"{q} {a}"))
+        for text in row_texts(example):
+            report.pii.extend((i, f) for f in pii.find_pii(text, c.pii_kinds))
+    report.languages = Counter(langs)
+    main = next((lang for lang, _ in report.languages.most_common() if lang != "unknown"), None)
+    report.off_language = [i for i, lang in enumerate(langs) if lang not in (main, "unknown")]
+
+
+def _check_origins(report: QualityReport, questions: list[str]) -> None:
+    """Split the headline numbers by where rows came from: real data or a generator mode."""
+    flagged = set(report.removals()) | {i for i, _ in report.pii} | set(report.truncated)
+    groups: dict[str, list[int]] = {}
+    for i, row in enumerate(report.data.rows):
+        meta = row.get("meta") if isinstance(row.get("meta"), dict) else {}
+        groups.setdefault(f"generated:{meta['mode']}" if meta.get("mode") else "real", []).append(i)
+    for origin, rows in sorted(groups.items()):
+        qs = [questions[i] for i in rows]
+        openings = diversity.top_openings(qs, report.config.opening_words, 1)
+        report.origins[origin] = {
+            "rows": len(rows),
+            "flagged": sum(i in flagged for i in rows),
+            "question distinct-2": diversity.distinct_n(qs, 2),
+            "top opening share": openings[0][2] if openings else 0.0,
+        }
+
+
+def _collect_warnings(report: QualityReport) -> None:
+    c, n = report.config, max(len(report.data.examples), 1)
+    w = report.warnings
+    if report.data.rejected:
+        w.append(f"{len(report.data.rejected)} row(s) the loader rejects (training would stop)")
+    if report.contamination:
+        w.append(f"{len(report.contamination)} test question(s) also in train (contamination)")
+    if report.exact_dups or report.near_dups:
+        w.append(f"{len(report.exact_dups)} exact and {len(report.near_dups)} near duplicate(s)")
+    if report.truncated:
+        w.append(f"{len(report.truncated)} row(s) longer than max_length={c.max_length} tokens")
+    if report.openings and report.openings[0][2] > c.max_opening_share:
+        o = report.openings[0]
+        w.append(f"homogeneous: {o[2]:.0%} of questions open with '{o[0]}'")
+    for sk, count, share, _ in report.clusters:
+        if share > c.max_template_share:
+            w.append(f"templated: {share:.0%} of questions follow '{sk}'")
+    if report.distinct.get("questions distinct-2", 1.0) < c.min_distinct_2:
+        w.append(
+            f"low diversity: question distinct-2 {report.distinct['questions distinct-2']:.2f}"
+        )
+    for name, items in (
+        ("empty questions/answers", report.empty),
+        ("answers restating the question", report.repeats),
+        ("junk rows", report.junk),
+    ):
+        if items:
+            w.append(f"{len(items)} {name}")
+    if report.off_language and len(report.off_language) / n > 1 - c.min_main_language_share:
+        w.append(f"language mix: {dict(report.languages)}")
+    if report.pii:
+        kinds = Counter(f.kind for _, f in report.pii)
+        w.append(
+            "personal data: " + ", ".join(f"{k} x{v}" for k, v in kinds.items()) + " (--scrub)"
+        )
+
+
+def row_texts(example: Example) -> list[str]:
+    texts = [m["content"] for m in example.messages]
+    return texts + [t for t in (example.text, example.input) if t]
+
+
+def write_clean(
+    report: QualityReport, output: str | Path, fix: bool, scrub: bool
+) -> dict[int, str]:
+    """Write the rows as JSONL, without `removals()` when fix, masked when scrub; returns the drops."""
+    drops = report.removals() if fix else {}
+    kinds = report.config.pii_kinds
+    kept = (row for i, row in enumerate(report.data.rows) if i not in drops)
+    write_jsonl((_scrub_row(row, kinds) if scrub else row for row in kept), output)
+    return drops
+
+
+def _scrub_row(value: Any, kinds: list[str]) -> Any:
+    if isinstance(value, str):
+        return pii.scrub(value, kinds)[0]
+    if isinstance(value, list):
+        return [_scrub_row(v, kinds) for v in value]
+    if isinstance(value, dict):
+        # Provenance names files and hashes, not people: leave it readable.
+        return {k: v if k == "meta" else _scrub_row(v, kinds) for k, v in value.items()}
+    return value

@@ -1,0 +1,260 @@
+"""Show a `QualityReport`: the same sections as rich tables in the terminal, or as Markdown/HTML."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from tunelab.data.quality import QualityReport, question_text
+
+
+@dataclass
+class Section:
+    title: str
+    headers: list[str]
+    rows: list[list[str]]
+    note: str = ""
+
+
+def sections(report: QualityReport) -> list[Section]:
+    """The report as titled tables; every renderer below shows exactly these."""
+    c, ex = report.config, report.data.examples
+    n = len(ex)
+    limit = c.max_listed
+
+    def snip(i: int, examples=ex) -> str:
+        return _short(question_text(examples[i]))
+
+    out = [Section("Summary", ["check", "found"], _summary(report))]
+    if report.warnings:
+        out.append(Section("Warnings", ["warning"], [[w] for w in report.warnings]))
+    if report.data.rejected:
+        out.append(
+            Section(
+                "Rows the loader rejects",
+                ["where and why"],
+                [[m] for m in report.data.rejected[:limit]],
+                _more(report.data.rejected, limit),
+            )
+        )
+    pairs = [(p, "exact") for p in report.exact_dups] + [
+        (p, f"{p.similarity:.2f}") for p in report.near_dups
+    ]
+    if pairs:
+        out.append(
+            Section(
+                "Duplicates",
+                ["row", "same as", "similarity", "question"],
+                [
+                    [report.where(p.second), report.where(p.first), s, snip(p.second)]
+                    for p, s in pairs[:limit]
+                ],
+                _more(pairs, limit),
+            )
+        )
+    if report.conflicts:
+        out.append(
+            Section(
+                "Same question, different answers",
+                ["row", "same question as", "question"],
+                [
+                    [report.where(p.second), report.where(p.first), snip(p.second)]
+                    for p in report.conflicts[:limit]
+                ],
+                _more(report.conflicts, limit),
+            )
+        )
+    if report.test is not None:
+        test = report.test.examples
+        out.append(
+            Section(
+                "Contamination (test questions found in train)",
+                ["train row", "test row", "similarity", "question"],
+                [
+                    [
+                        report.where(p.first),
+                        report.where(p.second, test=True),
+                        f"{p.similarity:.2f}",
+                        snip(p.second, test),
+                    ]
+                    for p in report.contamination[:limit]
+                ],
+                f"{len(report.contamination)} of {len(test)} test rows leak into train. "
+                + _more(report.contamination, limit),
+            )
+        )
+    if report.lengths:
+        L = sorted(report.lengths)
+        q = statistics.quantiles(L, n=100) if len(L) > 1 else [L[0]] * 99
+        out.append(
+            Section(
+                f"Length in tokens ({c.model}, template {c.template})",
+                ["min", "median", "p90", "p99", "max", f"> {c.max_length}"],
+                [
+                    [
+                        str(L[0]),
+                        f"{statistics.median(L):.0f}",
+                        f"{q[89]:.0f}",
+                        f"{q[98]:.0f}",
+                        str(L[-1]),
+                        f"{len(report.truncated)} ({len(report.truncated) / n:.1%})",
+                    ]
+                ],
+            )
+        )
+    out.append(
+        Section(
+            "Diversity",
+            ["measure", "value"],
+            [[k, f"{v:.3f}"] for k, v in report.distinct.items()]
+            + [[f"opening '{o}'", f"{cnt} ({share:.0%})"] for o, cnt, share in report.openings],
+        )
+    )
+    if report.clusters:
+        out.append(
+            Section(
+                "Question templates (rare words blanked)",
+                ["skeleton", "rows", "share", "e.g."],
+                [
+                    [sk, str(cnt), f"{share:.0%}", snip(rows[0])]
+                    for sk, cnt, share, rows in report.clusters
+                ],
+            )
+        )
+    content = (
+        [[report.where(i), what, snip(i)] for i, what in report.empty]
+        + [[report.where(i), "answer restates question", snip(i)] for i in report.repeats]
+        + [[report.where(i), why, snip(i)] for i, why in report.junk]
+        + [[report.where(i), "language", snip(i)] for i in report.off_language]
+    )
+    if content:
+        out.append(
+            Section(
+                "Content problems",
+                ["row", "problem", "question"],
+                content[:limit],
+                _more(content, limit),
+            )
+        )
+    out.append(
+        Section(
+            "Languages (rough guess)",
+            ["language", "rows"],
+            [[lang, str(cnt)] for lang, cnt in report.languages.most_common()],
+        )
+    )
+    if report.pii:
+        out.append(
+            Section(
+                "Personal data",
+                ["row", "kind", "match"],
+                [[report.where(i), f.kind, f.shown] for i, f in report.pii[:limit]],
+                _more(report.pii, limit) + " `--scrub -o FILE` masks them.",
+            )
+        )
+    out.append(
+        Section(
+            "By origin (real vs generated)",
+            ["origin", *next(iter(report.origins.values()), {})],
+            [[o, *(_fmt(v) for v in stats.values())] for o, stats in report.origins.items()],
+        )
+    )
+    return out
+
+
+def print_report(report: QualityReport, console: Console | None = None) -> None:
+    console = console or Console()
+    for s in sections(report):
+        table = Table(
+            title=s.title, title_justify="left", caption=s.note or None, caption_justify="left"
+        )
+        for h in s.headers:
+            table.add_column(h, overflow="fold")
+        for row in s.rows:
+            table.add_row(*row)
+        console.print(table)
+
+
+def to_markdown(report: QualityReport) -> str:
+    title = f"# Data quality: {report.data.path}"
+    if report.test is not None:
+        title += f" (test: {report.test.path})"
+    parts = [title]
+    for s in sections(report):
+        parts.append(f"## {s.title}")
+        lines = ["| " + " | ".join(s.headers) + " |", "|" + "---|" * len(s.headers)]
+        lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in s.rows]
+        parts.append("\n".join(lines))
+        if s.note:
+            parts.append(s.note)
+    return "\n\n".join(parts) + "\n"
+
+
+def to_html(report: QualityReport) -> str:
+    from markdown_it import MarkdownIt
+
+    body = MarkdownIt("commonmark").enable("table").render(to_markdown(report))
+    style = (
+        "body{font-family:sans-serif;max-width:70em;margin:2em auto}table{border-collapse:collapse}"
+        "td,th{border:1px solid #ccc;padding:.2em .5em;text-align:left}"
+    )
+    return f"<!doctype html><meta charset=utf-8><title>Data quality</title><style>{style}</style>{body}"
+
+
+def save_report(report: QualityReport, path: str | Path) -> None:
+    """Write Markdown, or HTML when the name ends in .html."""
+    path = Path(path)
+    path.write_text(
+        to_html(report) if path.suffix.lower() in (".html", ".htm") else to_markdown(report)
+    )
+
+
+def _summary(report: QualityReport) -> list[list[str]]:
+    d = report.data
+    rows = [
+        ["rows", f"{len(d.examples)} loaded, {len(d.rejected)} rejected"],
+        ["exact duplicates", str(len(report.exact_dups))],
+        [
+            "near duplicates",
+            f"{len(report.near_dups)} (Jaccard >= {report.config.near_dup_threshold})",
+        ],
+        ["same question, other answer", str(len(report.conflicts))],
+    ]
+    if report.test is not None:
+        rows.append(
+            [
+                "test rows leaking into train",
+                f"{len(report.contamination)} of {len(report.test.examples)}",
+            ]
+        )
+    rows += [
+        [f"longer than {report.config.max_length} tokens", str(len(report.truncated))],
+        [
+            "empty / restated / junk rows",
+            f"{len(report.empty)} / {len(report.repeats)} / {len(report.junk)}",
+        ],
+        ["personal data matches", str(len(report.pii))],
+        ["rows --fix would remove", str(len(report.removals()))],
+    ]
+    return rows
+
+
+def _short(text: str, width: int = 70) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _more(items: list, limit: int) -> str:
+    return f"({len(items) - limit} more not listed.)" if len(items) > limit else ""
+
+
+def _fmt(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:.3f}"

@@ -1,0 +1,73 @@
+"""Self-instruct (Alpaca style): grow a few seed Q&A pairs into many new, different ones, each
+kept only when it passes the same quality filters as every generated row."""
+
+from __future__ import annotations
+
+import json
+import random
+
+from tunelab.data.generate import (
+    GenerateConfig,
+    GenerateStats,
+    Output,
+    ask_pairs,
+    fill,
+    keep_or_drop,
+    progress_bar,
+    prompt_text,
+)
+from tunelab.data.llm import LLM
+from tunelab.data.load import load_examples
+from tunelab.errors import TunelabError
+
+SELF_INSTRUCT_PROMPT = """Here are example tasks, each an instruction with its answer:
+{examples}
+
+Write {n} new tasks that differ from these in topic and wording, each with a correct answer.
+Reply with only a JSON list, like [{"question": "...", "answer": "..."}]."""
+
+
+def self_instruct(
+    config: GenerateConfig, llm: LLM, out: Output, stats: GenerateStats, progress: bool
+) -> None:
+    """Ask for new pairs unlike a few sampled seeds until `config.count` pass the filters."""
+    if not config.seeds:
+        raise TunelabError("self-instruct mode needs --seeds FILE with a few question/answer pairs")
+    seeds = [(e.question, e.answer) for e in load_examples(config.seeds)]
+    for question, _ in seeds:  # a seed asked again is no new instruction
+        out.remember_question(question)
+    template = prompt_text(config.prompt, SELF_INSTRUCT_PROMPT)
+    rng = random.Random(config.seed + out.rows_of_mode)
+    stats.done_before = out.rows_of_mode
+    rounds, max_rounds = 0, 3 + 3 * config.count // max(config.pairs_per_chunk, 1)
+    with progress_bar(progress, config.count, "pairs") as advance:
+        advance(min(out.rows_of_mode, config.count))
+        while out.rows_of_mode < config.count and rounds < max_rounds:
+            prompts = []
+            for _ in range(max(config.batch_size, config.concurrency)):
+                shown = rng.sample(seeds, min(config.seeds_per_prompt, len(seeds)))
+                examples = "\n".join(json.dumps({"question": q, "answer": a}) for q, a in shown)
+                prompts.append(
+                    [
+                        {
+                            "role": "user",
+                            "content": fill(template, examples=examples, n=config.pairs_per_chunk),
+                        }
+                    ]
+                )
+            before = out.rows_of_mode
+            for pairs in ask_pairs(config, llm, prompts, stats):
+                if pairs is None:
+                    stats.malformed += 1
+                    continue
+                for q, a in pairs[: config.pairs_per_chunk]:
+                    if out.rows_of_mode >= config.count:
+                        break
+                    meta = {
+                        "source": config.seeds,
+                        "chunk_hash": f"round-{rounds}",
+                        "generator": llm.name,
+                    }
+                    keep_or_drop(config, q, a, None, out, stats, meta, similar=True)
+            advance(out.rows_of_mode - before)
+            rounds += 1

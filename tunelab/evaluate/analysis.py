@@ -1,0 +1,154 @@
+"""Error analysis: put each wrong or weak answer into categories, each with a reason, and find the
+training examples closest to the failing questions of each category."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from tunelab.data.templates import Example
+from tunelab.evaluate.retrieval import BM25, overlap, words
+
+CATEGORIES = ["empty", "cut_off", "too_long", "repetitive", "misspelling", "off_topic"]
+_ALPHA = re.compile(r"[A-Za-z][a-z]+")
+
+
+@dataclass
+class AnalysisConfig:
+    """Thresholds of each category; every answer below `weak_f1` token F1 is analysed."""
+
+    weak_f1: float = 0.5
+    too_long_ratio: float = 3.0  # answer words / reference words
+    min_long_words: int = 30  # a short answer is never "too long", whatever the ratio
+    max_words: int = 400  # too long whatever the reference
+    ngram: int = 4
+    ngram_repeats: int = 3
+    offtopic_overlap: float = 0.15
+    examples_per_category: int = 2
+    similar_training: int = 3
+
+
+@dataclass
+class Analysis:
+    """The categories of each analysed row, and per category the closest training examples."""
+
+    rows: list[dict[str, Any]]
+    counts: dict[str, int] = field(default_factory=dict)
+    similar: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+
+def is_weak(row: dict[str, Any], cfg: AnalysisConfig) -> bool:
+    scores = row["scores"]
+    return not scores.get("normalized_match") and scores.get("token_f1", 0.0) < cfg.weak_f1
+
+
+def repeated(answer: str, cfg: AnalysisConfig) -> str | None:
+    """Why an answer counts as repetitive, or None: a sentence said twice or an n-gram said often."""
+    sentences = [
+        s.strip().lower() for s in re.split(r"(?<=[.!?])\s+|\n+", answer) if len(s.split()) >= 3
+    ]
+    again = [s for s, n in Counter(sentences).items() if n > 1]
+    if again:
+        return f"the sentence {again[0][:60]!r} appears {Counter(sentences)[again[0]]} times"
+    tokens = answer.lower().split()
+    grams = Counter(tuple(tokens[i : i + cfg.ngram]) for i in range(len(tokens) - cfg.ngram + 1))
+    if grams:
+        gram, n = grams.most_common(1)[0]
+        if n >= cfg.ngram_repeats:
+            return f"{' '.join(gram)!r} repeats {n} times"
+    return None
+
+
+def misspellings(answer: str, known: set[str], checker) -> list[str]:
+    """Words the spell checker does not know, leaving out words of the question, reference or data."""
+    candidates = {w.lower() for w in _ALPHA.findall(answer) if len(w) > 2} - known
+    return sorted(checker.unknown(candidates)) if candidates else []
+
+
+def categorize(
+    row: dict[str, Any], known: set[str], checker, context: str, cfg: AnalysisConfig
+) -> list[dict[str, str]]:
+    """Each category that fits one answer, with the reason; `context` is retrieved training text."""
+    answer, reference = row["answer"], row["reference"]
+    if not answer.strip():
+        return [{"category": "empty", "reason": "the model produced no text"}]
+    found = []
+    if row.get("finish_reason") == "length":
+        found.append(
+            ("cut_off", f"no end-of-sequence within {row.get('completion_tokens')} tokens")
+        )
+    n_answer, n_ref = len(answer.split()), max(len(reference.split()), 1)
+    if n_answer > cfg.max_words or (
+        n_answer >= cfg.min_long_words and n_answer > cfg.too_long_ratio * n_ref
+    ):
+        found.append(("too_long", f"{n_answer} words vs {n_ref} in the reference"))
+    why = repeated(answer, cfg)
+    if why:
+        found.append(("repetitive", why))
+    bad = misspellings(answer, known | set(words(row["question"] + " " + reference)), checker)
+    if bad:
+        found.append(("misspelling", "unknown words: " + ", ".join(bad[:5])))
+    ref_overlap, data_overlap = overlap(answer, reference), overlap(answer, context)
+    if ref_overlap < cfg.offtopic_overlap and data_overlap < cfg.offtopic_overlap:
+        found.append(
+            (
+                "off_topic",
+                (
+                    f"{ref_overlap:.0%} of its content words are in the reference, "
+                    f"{data_overlap:.0%} in the closest training examples"
+                ),
+            )
+        )
+    return [{"category": c, "reason": r} for c, r in found]
+
+
+def analyse(
+    rows: list[dict[str, Any]],
+    training: list[Example] | None = None,
+    cfg: AnalysisConfig | None = None,
+) -> Analysis:
+    """Categorize every weak row in place (row['errors']) and retrieve training data per category."""
+    from spellchecker import SpellChecker
+
+    cfg = cfg or AnalysisConfig()
+    training = training or []
+    texts = [f"{ex.question}\n{ex.answer}" for ex in training]
+    index = BM25(texts) if texts else None
+    known = {w for t in texts for w in words(t)}
+    checker = SpellChecker()
+    for row in rows:
+        row["errors"] = []
+        if not is_weak(row, cfg):
+            continue
+        hits = index.top(row["question"], cfg.similar_training) if index else []
+        context = " ".join(texts[h.index] for h in hits)
+        row["errors"] = categorize(row, known, checker, context, cfg)
+    counts = Counter(e["category"] for row in rows for e in row["errors"])
+    result = Analysis(rows, {c: counts[c] for c in CATEGORIES if counts[c]})
+    for category in result.counts:
+        failing = [
+            r["question"] for r in rows if any(e["category"] == category for e in r["errors"])
+        ]
+        hits = index.top_for_all(failing, cfg.similar_training) if index else []
+        result.similar[category] = [
+            {
+                "question": training[h.index].question,
+                "answer": training[h.index].answer,
+                "source": training[h.index].source,
+                "score": round(h.score, 2),
+            }
+            for h in hits
+        ]
+    return result
+
+
+def examples_of(analysis: Analysis, category: str, n: int = 2) -> list[dict[str, Any]]:
+    """The first n rows in a category, with that category's reason."""
+    out = []
+    for row in analysis.rows:
+        for err in row["errors"]:
+            if err["category"] == category and len(out) < n:
+                out.append({**row, "reason": err["reason"]})
+    return out

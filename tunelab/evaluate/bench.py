@@ -1,0 +1,167 @@
+"""`tunelab bench`: score models on standard benchmarks and show them as a leaderboard (a row per
+model, a column per task, an Average), saved as Markdown and JSON."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from transformers import PreTrainedModel, PreTrainedTokenizerBase
+
+from tunelab.evaluate.benchmarks import Doc, Task, get_task
+from tunelab.evaluate.benchmarks.base import TARGET_DELIMITER
+from tunelab.evaluate.loglik import Request, loglikelihoods
+
+DEFAULT_TASKS = [
+    "arc_easy",
+    "arc_challenge",
+    "hellaswag",
+    "mmlu",
+    "truthfulqa_mc1",
+    "truthfulqa_mc2",
+]
+
+
+@dataclass
+class BenchConfig:
+    """Everything `tunelab bench` needs besides the models."""
+
+    data_dir: Path
+    tasks: list[str] = field(default_factory=lambda: list(DEFAULT_TASKS))
+    limit: int | None = None
+    fewshot: int = 0  # MMLU only; the harness scores the others zero-shot
+    batch_size: int = 16
+    output: Path = Path("bench")
+
+
+@dataclass
+class TaskResult:
+    task: str
+    main_metric: str
+    metrics: dict[str, float]  # mean over questions, 0-1
+    n: int
+    seconds: float
+
+    @property
+    def main(self) -> float:
+        return self.metrics[self.main_metric]
+
+
+def score_docs(
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
+    task: Task,
+    docs: list[Doc],
+    batch_size: int = 16,
+) -> list[dict[str, float]]:
+    """Each doc's scores under the task's rule, from one batched log-likelihood pass."""
+    requests = [Request(d.context, [TARGET_DELIMITER + c for c in d.choices]) for d in docs]
+    lls = loglikelihoods(model, tokenizer, requests, batch_size=batch_size)
+    return [task.score(doc, ll) for doc, ll in zip(docs, lls)]
+
+
+def run_task(
+    model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, name: str, cfg: BenchConfig
+) -> TaskResult:
+    """Load one task's questions and score them; metrics are micro-averages over questions."""
+    task = get_task(name)
+    docs = task.load(
+        cfg.data_dir, limit=cfg.limit, fewshot=cfg.fewshot if name.startswith("mmlu") else 0
+    )
+    start = time.perf_counter()
+    scores = score_docs(model, tokenizer, task, docs, cfg.batch_size)
+    seconds = time.perf_counter() - start
+    keys = scores[0].keys() if scores else [task.main_metric]
+    metrics = {k: sum(s[k] for s in scores) / max(len(scores), 1) for k in keys}
+    return TaskResult(name, task.main_metric, metrics, len(docs), seconds)
+
+
+def available(tasks: list[str], data_dir: Path) -> tuple[list[str], dict[str, str]]:
+    """The tasks whose data can be read, and for the others the reason why not."""
+    from tunelab.errors import TunelabError
+
+    ok, missing = [], {}
+    for name in tasks:
+        try:
+            get_task(name).load(data_dir, limit=1)
+            ok.append(name)
+        except TunelabError as err:
+            missing[name] = str(err)
+    return ok, missing
+
+
+def bench_model(name: str, cfg: BenchConfig, on_task=None) -> list[TaskResult]:
+    """Load a model (any source tunelab knows) and run every task of `cfg` on it."""
+    import torch
+
+    from tunelab.models import load_model
+
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    model, tokenizer = load_model(name, device=device)
+    results = []
+    for task in cfg.tasks:
+        results.append(run_task(model, tokenizer, task, cfg))
+        if on_task is not None:
+            on_task(name, results[-1])
+    return results
+
+
+def leaderboard(rows: dict[str, list[TaskResult]]) -> list[dict]:
+    """One record per model: each task's main metric (in %) and their average."""
+    table = []
+    for model, results in rows.items():
+        scores = {r.task: round(100 * r.main, 2) for r in results}
+        average = round(sum(scores.values()) / len(scores), 2) if scores else 0.0
+        details = {r.task: {**r.metrics, "n": r.n, "seconds": round(r.seconds, 2)} for r in results}
+        table.append({"model": model, "scores": scores, "average": average, "details": details})
+    return table
+
+
+def to_markdown(table: list[dict], fewshot: int = 0) -> str:
+    """The leaderboard as a Markdown table, then each task's metrics, so a reader can check them."""
+    tasks = list(dict.fromkeys(t for row in table for t in row["scores"]))
+    lines = ["| Model | " + " | ".join(tasks) + " | Average |", "|---" * (len(tasks) + 2) + "|"]
+    for row in sorted(table, key=lambda r: -r["average"]):
+        cells = [f"{row['scores'][t]:.2f}" if t in row["scores"] else "" for t in tasks]
+        lines.append(f"| {row['model']} | " + " | ".join(cells) + f" | {row['average']:.2f} |")
+    lines += [
+        "",
+        (
+            "Scores in %: acc_norm for arc and hellaswag, acc for mmlu and truthfulqa "
+            f"(mc2: probability on true answers). MMLU {fewshot}-shot."
+        ),
+        "",
+    ]
+    lines += ["| Model | Task | n | Metrics |", "|---|---|---|---|"]
+    for row in table:
+        for task, d in row["details"].items():
+            metrics = ", ".join(
+                f"{k} {100 * v:.2f}" for k, v in d.items() if k not in ("n", "seconds")
+            )
+            lines.append(f"| {row['model']} | {task} | {d['n']} | {metrics} |")
+    return "\n".join(lines) + "\n"
+
+
+def save(table: list[dict], cfg: BenchConfig) -> tuple[Path, Path]:
+    """Write leaderboard.md and leaderboard.json into cfg.output."""
+    cfg.output.mkdir(parents=True, exist_ok=True)
+    md, js = cfg.output / "leaderboard.md", cfg.output / "leaderboard.json"
+    md.write_text(to_markdown(table, cfg.fewshot))
+    settings = {
+        "tasks": cfg.tasks,
+        "limit": cfg.limit,
+        "fewshot": cfg.fewshot,
+        "data_dir": str(cfg.data_dir),
+    }
+    js.write_text(json.dumps({"settings": settings, "models": table}, indent=2))
+    return md, js
+
+
+def bench(models: list[str], cfg: BenchConfig, on_task=None) -> list[dict]:
+    """The Python API of `tunelab bench`: run, save, and return the leaderboard records."""
+    rows = {name: bench_model(name, cfg, on_task) for name in models}
+    table = leaderboard(rows)
+    save(table, cfg)
+    return table

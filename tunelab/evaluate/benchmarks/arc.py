@@ -1,0 +1,63 @@
+"""ARC-Easy and ARC-Challenge (AI2 Reasoning Challenge), scored as the harness's arc_easy.yaml:
+"Question: {question}\\nAnswer:" followed by " {choice text}"; acc and acc_norm."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tunelab.errors import TunelabError
+from tunelab.evaluate.benchmarks.base import (
+    Doc,
+    acc_scores,
+    field_of,
+    first,
+    hf_rows,
+    is_hf_dataset,
+    read_jsonl,
+    require,
+)
+
+
+@dataclass
+class Arc:
+    name: str  # arc_easy or arc_challenge
+    subset: str  # ARC-Easy or ARC-Challenge
+    main_metric: str = "acc_norm"
+
+    def load(self, data_dir: Path, limit: int | None = None, fewshot: int = 0) -> list[Doc]:
+        """Test questions from `arc/<subset>/<subset>-Test.jsonl`, or a saved HF dataset `<name>/`."""
+        saved = data_dir / self.name
+        if is_hf_dataset(saved):
+            return [_from_hf(row, src) for src, row in first(hf_rows(saved, ("test",)), limit)]
+        path = require(data_dir / "arc" / self.subset / f"{self.subset}-Test.jsonl", self.name)
+        return [_from_original(row, src) for src, row in first(read_jsonl(path), limit)]
+
+    def score(self, doc: Doc, lls: list[float]) -> dict[str, float]:
+        return acc_scores(doc, lls)
+
+
+def _doc(question: str, texts: list[str], labels: list[str], key: str, source: str) -> Doc:
+    # Labels are A-E on most questions but 1-4 on some: match the key against the labels given.
+    if key not in labels:
+        raise TunelabError(f"{source}: answerKey {key!r} is not one of the choice labels {labels}")
+    context = f"Question: {question}\nAnswer:"
+    return Doc(context, list(texts), labels.index(key), source=source)
+
+
+def _from_original(row: dict[str, Any], source: str) -> Doc:
+    question = field_of(row, "question", source)
+    stem = field_of(question, "stem", source)
+    choices = field_of(question, "choices", source)
+    key = field_of(row, "answerKey", source)
+    return _doc(stem, [c["text"] for c in choices], [c["label"] for c in choices], key, source)
+
+
+def _from_hf(row: dict[str, Any], source: str) -> Doc:
+    choices = field_of(row, "choices", source)
+    return _doc(row["question"], choices["text"], choices["label"], row["answerKey"], source)
+
+
+ARC_EASY = Arc("arc_easy", "ARC-Easy")
+ARC_CHALLENGE = Arc("arc_challenge", "ARC-Challenge")

@@ -1,0 +1,108 @@
+"""What every benchmark task is: a loader that turns the published files into `Doc`s (a context and
+its choices), and a scoring rule over the choices' log-likelihoods, both as the harness defines them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from tunelab.errors import TunelabError
+
+# The harness puts this between a context and each choice.
+TARGET_DELIMITER = " "
+
+
+@dataclass
+class Doc:
+    """One question ready to score: `context + " " + choice` for each choice."""
+
+    context: str
+    choices: list[str]
+    gold: int
+    labels: list[int] = field(default_factory=list)  # truthfulqa_mc2: 1 for each true answer
+    group: str = ""  # e.g. the MMLU subject
+    source: str = ""  # "file:line" or "dataset[row]", for messages and per-question output
+
+
+class Task(Protocol):
+    """A benchmark: data + prompt (in `load`) + scoring rule (in `score`)."""
+
+    name: str
+    main_metric: str
+
+    def load(self, data_dir: Path, limit: int | None = None, fewshot: int = 0) -> list[Doc]: ...
+
+    def score(self, doc: Doc, lls: list[float]) -> dict[str, float]: ...
+
+
+def acc_scores(doc: Doc, lls: list[float], norm: bool = True) -> dict[str, float]:
+    """acc: the most likely choice is gold; acc_norm: the same after dividing by its characters."""
+    values = np.array(lls)
+    out = {"acc": float(np.argmax(values) == doc.gold)}
+    if norm:
+        lengths = np.array([float(len(c)) for c in doc.choices])
+        out["acc_norm"] = float(np.argmax(values / lengths) == doc.gold)
+    return out
+
+
+def read_jsonl(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Rows of a JSONL file with their `file:line`, failing on the first bad line by name."""
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                yield f"{path}:{number}", json.loads(line)
+            except json.JSONDecodeError as err:
+                raise TunelabError(f"{path}:{number}: not valid JSON: {err.msg}") from None
+
+
+def field_of(row: dict[str, Any], key: str, source: str) -> Any:
+    """row[key], or an error naming the row and the missing field."""
+    if key not in row:
+        raise TunelabError(f"{source}: missing field {key!r} (has {sorted(row)})")
+    return row[key]
+
+
+def is_hf_dataset(path: Path) -> bool:
+    """A folder written by `datasets.save_to_disk` (a Dataset or a DatasetDict)."""
+    return (path / "dataset_dict.json").is_file() or (path / "state.json").is_file()
+
+
+def hf_rows(path: Path, splits: tuple[str, ...]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Rows of a Hugging Face dataset saved on disk, from the first of `splits` it has."""
+    from datasets import DatasetDict, load_from_disk
+
+    data = load_from_disk(str(path))
+    if isinstance(data, DatasetDict):
+        split = next((s for s in splits if s in data), None)
+        if split is None:
+            raise TunelabError(f"{path}: dataset has splits {list(data)}, expected one of {splits}")
+        data = data[split]
+    for i, row in enumerate(data):
+        yield f"{path}[{i}]", row
+
+
+def require(path: Path, task: str) -> Path:
+    """`path` if it exists, else an error that says where the task looks for its data."""
+    if not path.exists():
+        raise TunelabError(
+            f"{task}: data not found at {path}. Point --data-dir (or TUNELAB_BENCH_DATA) at a folder "
+            f"with the benchmark's original files or a saved Hugging Face dataset."
+        )
+    return path
+
+
+def first(rows: Iterator[tuple[str, dict[str, Any]]], limit: int | None) -> list:
+    """The first `limit` rows (all when limit is None)."""
+    out = []
+    for item in rows:
+        if limit is not None and len(out) >= limit:
+            break
+        out.append(item)
+    return out

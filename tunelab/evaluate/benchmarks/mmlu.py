@@ -1,0 +1,109 @@
+"""MMLU, scored as the harness's mmlu/default: a subject header, optional few-shot examples (the
+first of the dev split), "{question}\\nA. ..\\nB. ..\\nC. ..\\nD. ..\\nAnswer:" and the choices
+" A".." D"; acc averaged over all questions (micro), or one subject as `mmlu_<subject>`."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tunelab.errors import TunelabError
+from tunelab.evaluate.benchmarks.base import Doc, acc_scores, first, hf_rows, is_hf_dataset, require
+
+LETTERS = ["A", "B", "C", "D"]
+
+
+def read_csv(path: Path) -> list[tuple[str, dict[str, Any]]]:
+    """Rows of a headerless question,A,B,C,D,answer file (quoted newlines, CRLF, no final newline)."""
+    rows = []
+    with path.open(encoding="utf-8", newline="") as handle:
+        for number, cells in enumerate(csv.reader(handle), start=1):
+            source = f"{path}:{number}"
+            if len(cells) != 6 or cells[5].strip() not in LETTERS:
+                raise TunelabError(
+                    f"{source}: expected question,A,B,C,D,answer(A-D), got {cells!r}"
+                )
+            rows.append(
+                (
+                    source,
+                    {
+                        "question": cells[0],
+                        "choices": cells[1:5],
+                        "answer": LETTERS.index(cells[5].strip()),
+                    },
+                )
+            )
+    return rows
+
+
+def render(row: dict[str, Any]) -> str:
+    """One question as the harness's doc_to_text writes it."""
+    lines = [row["question"].strip()]
+    lines += [f"{letter}. {choice}" for letter, choice in zip(LETTERS, row["choices"])]
+    return "\n".join(lines) + "\nAnswer:"
+
+
+@dataclass
+class Mmlu:
+    name: str = "mmlu"
+    subject: str | None = None  # one subject only (mmlu_<subject>), else all
+    main_metric: str = "acc"
+
+    def load(self, data_dir: Path, limit: int | None = None, fewshot: int = 0) -> list[Doc]:
+        """Test questions of each subject (at most `limit` per subject, as the harness's --limit)."""
+        saved = data_dir / "mmlu"
+        if is_hf_dataset(saved):
+            return self._load_hf(saved, limit, fewshot)
+        tests = sorted(require(saved / "test", self.name).glob("*_test.csv"))
+        subjects = [p.name[: -len("_test.csv")] for p in tests]
+        if self.subject is not None:
+            if self.subject not in subjects:
+                raise TunelabError(
+                    f"{self.name}: no {saved / 'test' / (self.subject + '_test.csv')}"
+                )
+            subjects = [self.subject]
+        docs = []
+        for subject in subjects:
+            shots = read_csv(saved / "dev" / f"{subject}_dev.csv")[:fewshot] if fewshot else []
+            rows = first(iter(read_csv(saved / "test" / f"{subject}_test.csv")), limit)
+            docs += [_doc(subject, row, src, [r for _, r in shots]) for src, row in rows]
+        return docs
+
+    def _load_hf(self, path: Path, limit: int | None, fewshot: int) -> list[Doc]:
+        # cais/mmlu "all": one table with a `subject` column; dev holds the few-shot examples.
+        by_subject: dict[str, list] = {}
+        for src, row in hf_rows(path, ("test",)):
+            if self.subject in (None, row["subject"]):
+                by_subject.setdefault(row["subject"], []).append((src, row))
+        dev: dict[str, list] = {}
+        if fewshot:
+            for _, row in hf_rows(path, ("dev",)):
+                dev.setdefault(row["subject"], []).append(row)
+        docs = []
+        for subject in sorted(by_subject):
+            shots = dev.get(subject, [])[:fewshot]
+            docs += [
+                _doc(subject, row, src, shots)
+                for src, row in first(iter(by_subject[subject]), limit)
+            ]
+        return docs
+
+    def score(self, doc: Doc, lls: list[float]) -> dict[str, float]:
+        return acc_scores(doc, lls, norm=False)
+
+
+def _doc(subject: str, row: dict[str, Any], source: str, shots: list[dict[str, Any]]) -> Doc:
+    header = f"The following are multiple choice questions (with answers) about {subject.replace('_', ' ')}.\n\n"
+    examples = "".join(f"{render(s)} {LETTERS[s['answer']]}\n\n" for s in shots)
+    return Doc(
+        header + examples + render(row),
+        list(LETTERS),
+        int(row["answer"]),
+        group=subject,
+        source=source,
+    )
+
+
+MMLU = Mmlu()

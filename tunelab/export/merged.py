@@ -1,0 +1,32 @@
+"""A run as a plain Hugging Face folder: a LoRA adapter merged into its base weights, saved with the
+tokenizer and chat template, so `AutoModelForCausalLM.from_pretrained(dir)` works without tunelab."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from transformers import PreTrainedModel, PreTrainedTokenizerBase
+
+from tunelab.errors import TunelabError
+from tunelab.models import load_model
+
+
+def load_merged(name: str) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
+    """Load any model tunelab knows; a LoRA run comes back with the adapter folded into the weights."""
+    model, tokenizer = load_model(name)
+    if hasattr(model, "merge_and_unload"):  # a peft model: W + (alpha/r)·B·A becomes W
+        model = model.merge_and_unload()
+    return model.eval(), tokenizer
+
+
+def export_merged(name: str, out_dir: str | Path) -> Path:
+    """Write `name` (a run, usually) to `out_dir` as safetensors + config + tokenizer + template."""
+    out = Path(out_dir)
+    if out.exists() and any(out.iterdir()):
+        raise TunelabError(f"{out} exists and is not empty: choose a new folder or delete it first")
+    model, tokenizer = load_merged(name)
+    # The config must not point back at tunelab names (a run folder, 'tiny-random') a reader lacks.
+    model.config.name_or_path = out.name
+    model.save_pretrained(out, safe_serialization=True)
+    tokenizer.save_pretrained(out)
+    return out

@@ -1,0 +1,202 @@
+"""A Llama-architecture model as one GGUF file for llama.cpp and Ollama, written the way llama.cpp's
+own converter writes it: its tensor names, Q/K rows permuted for its RoPE layout, and the
+tokenizer (tokens, types, merges, special ids, chat template) embedded."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+from transformers import PreTrainedModel, PreTrainedTokenizerBase
+
+from tunelab.errors import TunelabError
+from tunelab.export.merged import load_merged
+
+FILE_TYPES = ("f16", "f32", "q8_0")
+# llama.cpp's token types (gguf.TokenType): how a token may appear in text.
+NORMAL, CONTROL, USER_DEFINED, UNUSED = 1, 3, 4, 5
+# HF parameter names inside one decoder layer -> llama.cpp's names.
+LAYER_NAMES = {
+    "input_layernorm": "attn_norm",
+    "self_attn.q_proj": "attn_q",
+    "self_attn.k_proj": "attn_k",
+    "self_attn.v_proj": "attn_v",
+    "self_attn.o_proj": "attn_output",
+    "post_attention_layernorm": "ffn_norm",
+    "mlp.gate_proj": "ffn_gate",
+    "mlp.up_proj": "ffn_up",
+    "mlp.down_proj": "ffn_down",
+}
+TOP_NAMES = {"model.embed_tokens": "token_embd", "model.norm": "output_norm", "lm_head": "output"}
+
+
+def export_gguf(name: str, out_file: str | Path, file_type: str = "f16") -> Path:
+    """Write `name` (a run, merged first if LoRA, or any Llama model) to one GGUF file."""
+    if file_type not in FILE_TYPES:
+        raise TunelabError(f"GGUF type {file_type!r} is not one of {FILE_TYPES}")
+    model, tokenizer = load_merged(name)
+    if model.config.model_type != "llama":
+        raise TunelabError(
+            f"GGUF export supports Llama-architecture models; {name!r} is "
+            f"{model.config.model_type!r}: use --merged and llama.cpp's convert_hf_to_gguf.py"
+        )
+    out = Path(out_file)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_gguf(model, tokenizer, out, file_type, title=Path(name).name)
+    return out
+
+
+def write_gguf(
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
+    out: Path,
+    file_type: str,
+    title: str,
+) -> None:
+    import gguf
+
+    writer = gguf.GGUFWriter(str(out), arch="llama")
+    _write_config(writer, model, file_type, title)
+    _write_tokenizer(writer, tokenizer, model.config.vocab_size)
+    for hf_name, tensor in model.state_dict().items():
+        gguf_name = _gguf_name(hf_name)
+        if gguf_name is None or (gguf_name == "output.weight" and model.config.tie_word_embeddings):
+            continue  # tied: llama.cpp reuses token_embd when output.weight is absent
+        data = tensor.detach().float().cpu().numpy()
+        if gguf_name.endswith(("attn_q.weight", "attn_k.weight")):
+            heads = model.config.num_attention_heads
+            if gguf_name.endswith("attn_k.weight"):
+                heads = model.config.num_key_value_heads
+            data = _permute(data, heads)
+        _add_tensor(writer, gguf_name, data, file_type)
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+
+
+def modelfile_line(gguf_file: str | Path) -> str:
+    """The line of an Ollama Modelfile that points at the exported file."""
+    return f"FROM {Path(gguf_file).resolve()}"
+
+
+def _write_config(writer, model: PreTrainedModel, file_type: str, title: str) -> None:
+    import gguf
+
+    c = model.config
+    rope = dict(getattr(c, "rope_parameters", None) or {})
+    if rope.get("rope_type", "default") != "default":
+        raise TunelabError(f"GGUF export does not handle RoPE scaling {rope.get('rope_type')!r}")
+    head_dim = getattr(c, "head_dim", None) or c.hidden_size // c.num_attention_heads
+    writer.add_name(title)
+    writer.add_context_length(c.max_position_embeddings)
+    writer.add_embedding_length(c.hidden_size)
+    writer.add_block_count(c.num_hidden_layers)
+    writer.add_feed_forward_length(c.intermediate_size)
+    writer.add_head_count(c.num_attention_heads)
+    writer.add_head_count_kv(c.num_key_value_heads)
+    writer.add_rope_dimension_count(head_dim)
+    if head_dim != c.hidden_size // c.num_attention_heads:
+        writer.add_key_length(head_dim)
+        writer.add_value_length(head_dim)
+    writer.add_rope_freq_base(float(rope.get("rope_theta", getattr(c, "rope_theta", 10000.0))))
+    writer.add_layer_norm_rms_eps(float(c.rms_norm_eps))
+    writer.add_vocab_size(c.vocab_size)
+    types = {
+        "f32": gguf.LlamaFileType.ALL_F32,
+        "f16": gguf.LlamaFileType.MOSTLY_F16,
+        "q8_0": gguf.LlamaFileType.MOSTLY_Q8_0,
+    }
+    writer.add_file_type(types[file_type])
+    if file_type == "q8_0":
+        writer.add_quantization_version(gguf.GGML_QUANT_VERSION)
+
+
+def _write_tokenizer(writer, tokenizer: PreTrainedTokenizerBase, vocab_size: int) -> None:
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    spec = json.loads(backend.to_str()) if backend is not None else {}
+    if spec.get("model", {}).get("type") != "BPE":
+        raise TunelabError(
+            "GGUF export needs a byte-level BPE tokenizer (tokenizer.json of type BPE)"
+        )
+    count = len(tokenizer)
+    if count > vocab_size:
+        raise TunelabError(
+            f"tokenizer has {count} tokens but the model only {vocab_size} embeddings"
+        )
+    tokens = tokenizer.convert_ids_to_tokens(list(range(count)))
+    added = {t["id"]: t["special"] for t in spec.get("added_tokens", [])}
+    types = [
+        (CONTROL if added[i] else USER_DEFINED) if i in added else NORMAL for i in range(count)
+    ]
+    # Embedding rows beyond the tokenizer get placeholder tokens, as llama.cpp's converter does.
+    tokens += [f"[PAD{i}]" for i in range(count, vocab_size)]
+    types += [UNUSED] * (vocab_size - count)
+    merges = [m if isinstance(m, str) else " ".join(m) for m in spec["model"].get("merges", [])]
+    if not merges:
+        raise TunelabError(
+            "the tokenizer has no BPE merges, which llama.cpp requires in a GGUF file"
+        )
+    writer.add_tokenizer_model("gpt2")
+    writer.add_tokenizer_pre(_pre_tokenizer(tokens))
+    writer.add_token_list(tokens)
+    writer.add_token_types(types)
+    writer.add_token_merges(merges)
+    for key, token_id in {
+        "bos": tokenizer.bos_token_id,
+        "eos": tokenizer.eos_token_id,
+        "unk": tokenizer.unk_token_id,
+        "pad": tokenizer.pad_token_id,
+    }.items():
+        if token_id is not None:
+            getattr(writer, f"add_{key}_token_id")(token_id)
+    writer.add_add_bos_token(False)  # chat templates write their own start tokens
+    writer.add_add_space_prefix(False)
+    if getattr(tokenizer, "chat_template", None):
+        writer.add_chat_template(tokenizer.chat_template)
+
+
+def _pre_tokenizer(tokens: list[str]) -> str:
+    """llama.cpp's name for the regex that splits text before BPE; it knows vocabularies by name."""
+    smollm = ["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<repo_name>"]
+    if len(tokens) == 49152 and tokens[:4] == smollm:
+        return "smollm"  # the embedded default and everything finetuned from it
+    return "gpt2"
+
+
+def _gguf_name(hf_name: str) -> str | None:
+    stem, _, kind = hf_name.rpartition(".")
+    if stem in TOP_NAMES:
+        return f"{TOP_NAMES[stem]}.{kind}"
+    parts = stem.split(".")
+    if parts[:2] == ["model", "layers"] and ".".join(parts[3:]) in LAYER_NAMES:
+        return f"blk.{parts[2]}.{LAYER_NAMES['.'.join(parts[3:])]}.{kind}"
+    if "rotary_emb" in hf_name:
+        return None  # recomputed from rope.freq_base
+    raise TunelabError(f"GGUF export does not know where to put tensor {hf_name!r}")
+
+
+def _permute(weight: np.ndarray, heads: int) -> np.ndarray:
+    """HF's rotate-half Q/K row order -> llama.cpp's interleaved pairs (convert_hf_to_gguf.permute)."""
+    return (
+        weight.reshape(heads, 2, weight.shape[0] // heads // 2, *weight.shape[1:])
+        .swapaxes(1, 2)
+        .reshape(weight.shape)
+    )
+
+
+def _add_tensor(writer, name: str, data: np.ndarray, file_type: str) -> None:
+    import gguf
+
+    # Norms and other 1-D tensors stay f32, as llama.cpp keeps them.
+    if data.ndim == 1 or file_type == "f32":
+        writer.add_tensor(name, data.astype(np.float32))
+    elif (
+        file_type == "q8_0"
+        and data.shape[-1] % gguf.GGML_QUANT_SIZES[gguf.GGMLQuantizationType.Q8_0][0] == 0
+    ):
+        q8 = gguf.GGMLQuantizationType.Q8_0
+        writer.add_tensor(name, gguf.quants.quantize(data, q8), raw_dtype=q8)
+    else:
+        writer.add_tensor(name, data.astype(np.float16))

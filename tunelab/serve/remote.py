@@ -1,0 +1,124 @@
+"""A small client for a running OpenAI-compatible server (tunelab's own or any other), so `tunelab
+chat` and `tunelab generate` can talk to an endpoint URL instead of loading a model."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import httpx
+
+from tunelab.errors import TunelabError
+
+
+def is_endpoint(target: str) -> bool:
+    """True when a model argument is a server URL rather than a model name or run folder."""
+    return target.startswith(("http://", "https://"))
+
+
+def api_base(url: str) -> str:
+    """`http://host:8000`, `.../v1` and `.../v1/` all mean the same API root."""
+    base = url.rstrip("/")
+    return base if base.endswith("/v1") else f"{base}/v1"
+
+
+def list_models(url: str, api_key: str | None = None, timeout: float = 30) -> list[str]:
+    """The model ids the server offers."""
+    response = _call("GET", url, "/models", api_key, timeout)
+    return [m["id"] for m in response.json()["data"]]
+
+
+def complete_chat(
+    url: str,
+    messages: list[dict[str, str]],
+    model: str | None = None,
+    max_tokens: int = 256,
+    temperature: float = 0.0,
+    api_key: str | None = None,
+    timeout: float = 300,
+) -> str:
+    """The assistant's reply to `messages`; `model` None means the server's first model."""
+    body = _chat_body(url, messages, model, max_tokens, temperature, api_key)
+    response = _call("POST", url, "/chat/completions", api_key, timeout, body)
+    return response.json()["choices"][0]["message"]["content"]
+
+
+def stream_chat(
+    url: str,
+    messages: list[dict[str, str]],
+    model: str | None = None,
+    max_tokens: int = 256,
+    temperature: float = 0.0,
+    api_key: str | None = None,
+    timeout: float = 300,
+) -> Iterator[str]:
+    """The reply piece by piece as the server streams it (for a REPL that prints as it goes)."""
+    body = {**_chat_body(url, messages, model, max_tokens, temperature, api_key), "stream": True}
+    try:
+        with httpx.stream(
+            "POST",
+            f"{api_base(url)}/chat/completions",
+            json=body,
+            headers=_headers(api_key),
+            timeout=timeout,
+        ) as response:
+            if response.status_code >= 400:
+                response.read()
+                raise TunelabError(_error_text(url, response))
+            for line in response.iter_lines():
+                if not line.startswith("data:") or line.strip() == "data: [DONE]":
+                    continue
+                chunk = json.loads(line[5:])
+                if "error" in chunk:
+                    raise TunelabError(f"{url}: {chunk['error'].get('message')}")
+                for choice in chunk.get("choices", []):
+                    if choice.get("delta", {}).get("content"):
+                        yield choice["delta"]["content"]
+    except httpx.TransportError as err:
+        raise TunelabError(_unreachable(url, err)) from None
+
+
+def _chat_body(url, messages, model, max_tokens, temperature, api_key) -> dict:
+    if model is None:
+        served = list_models(url, api_key)
+        if not served:
+            raise TunelabError(f"the server at {url} offers no models")
+        model = served[0]
+    return {
+        "model": model,
+        "messages": messages,
+        "max_tokens": max_tokens,
+        "temperature": temperature,
+    }
+
+
+def _call(method: str, url: str, path: str, api_key, timeout, body=None) -> httpx.Response:
+    try:
+        response = httpx.request(
+            method, f"{api_base(url)}{path}", json=body, headers=_headers(api_key), timeout=timeout
+        )
+    except httpx.TransportError as err:
+        raise TunelabError(_unreachable(url, err)) from None
+    if response.status_code >= 400:
+        raise TunelabError(_error_text(url, response))
+    return response
+
+
+def _headers(api_key: str | None) -> dict[str, str]:
+    return {"Authorization": f"Bearer {api_key}"} if api_key else {}
+
+
+def _unreachable(url: str, err: Exception) -> str:
+    return (
+        f"no answer from a server at {url} ({type(err).__name__}): start one with "
+        f"`tunelab serve MODEL` or check the URL"
+    )
+
+
+def _error_text(url: str, response: httpx.Response) -> str:
+    try:
+        message = response.json()["error"]["message"]
+    except (ValueError, KeyError, TypeError):
+        message = response.text[:200]
+    hint = " (set --api-key or TUNELAB_API_KEY)" if response.status_code == 401 else ""
+    return f"{url} answered {response.status_code}: {message}{hint}"

@@ -1,0 +1,170 @@
+"""Turning engine events into OpenAI response shapes: one JSON body, or server-sent events."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import Request as HttpRequest
+from fastapi.responses import StreamingResponse
+
+from tunelab.serve.engine import Engine, Event, Request, Sampling
+
+# How often a non-streamed request looks whether its client is still there.
+DISCONNECT_CHECK_S = 0.25
+
+
+class ApiError(Exception):
+    """A client mistake, answered with an OpenAI-style error body."""
+
+    def __init__(
+        self, status: int, message: str, code: str | None = None, param: str | None = None
+    ):
+        super().__init__(message)
+        self.status, self.message, self.code, self.param = status, message, code, param
+
+
+async def respond(
+    http: HttpRequest,
+    engine: Engine,
+    body: Any,
+    jobs: list[tuple[int, list[int]]],
+    sampling: Sampling,
+    chat: bool,
+):
+    """Submit every choice to the engine, then answer as one JSON body or as an SSE stream."""
+    loop, events = asyncio.get_running_loop(), asyncio.Queue()
+    requests = []
+    for index, ids in jobs:
+        own = Sampling(
+            **{
+                **sampling.__dict__,
+                "seed": None if sampling.seed is None else sampling.seed + index,
+            }
+        )
+
+        def emit(event: Event, index: int = index) -> None:
+            loop.call_soon_threadsafe(events.put_nowait, (index, event))
+
+        requests.append(Request(ids, own, emit))
+    for r in requests:
+        engine.submit(r)
+    prompt_tokens = sum(len(ids) for index, ids in jobs if index % body.n == 0)  # once per prompt
+    meta = {
+        "id": f"{'chatcmpl' if chat else 'cmpl'}-{uuid.uuid4().hex[:24]}",
+        "created": int(time.time()),
+        "model": body.model,
+    }
+    if body.stream:
+        usage = bool((body.stream_options or {}).get("include_usage"))
+        return StreamingResponse(
+            _stream(events, requests, meta, chat, usage, prompt_tokens),
+            media_type="text/event-stream",
+        )
+    try:
+        texts, finishes, usage = await _collect(http, events, len(requests), prompt_tokens)
+    finally:
+        for r in requests:
+            r.cancel()
+    if chat:
+        choices = [
+            {
+                "index": i,
+                "message": {"role": "assistant", "content": texts[i]},
+                "logprobs": None,
+                "finish_reason": finishes[i],
+            }
+            for i in range(len(texts))
+        ]
+        return {**meta, "object": "chat.completion", "choices": choices, "usage": usage}
+    choices = [
+        {"index": i, "text": texts[i], "logprobs": None, "finish_reason": finishes[i]}
+        for i in range(len(texts))
+    ]
+    return {**meta, "object": "text_completion", "choices": choices, "usage": usage}
+
+
+async def _collect(http: HttpRequest, events: asyncio.Queue, n: int, prompt_tokens: int):
+    texts, finishes = [""] * n, [None] * n
+    usage = {"prompt_tokens": prompt_tokens, "completion_tokens": 0, "total_tokens": prompt_tokens}
+    loop = asyncio.get_running_loop()
+    check_at = loop.time()
+    while None in finishes:
+        if loop.time() >= check_at:
+            check_at = loop.time() + DISCONNECT_CHECK_S
+            if await http.is_disconnected():  # nobody is waiting for the answer: free the slots
+                raise ApiError(499, "client disconnected")
+        try:
+            index, event = await asyncio.wait_for(events.get(), timeout=DISCONNECT_CHECK_S)
+        except TimeoutError:
+            continue
+        _raise_if_failed(event)
+        texts[index] += event.text
+        if event.finish_reason:
+            finishes[index] = event.finish_reason
+            _count(usage, event)
+    return texts, finishes, usage
+
+
+async def _stream(
+    events, requests, meta, chat: bool, include_usage: bool, prompt_tokens: int
+) -> AsyncIterator[str]:
+    """SSE chunks as OpenAI sends them; leaving early (client gone) cancels every request."""
+    kind = "chat.completion.chunk" if chat else "text_completion"
+    usage = {"prompt_tokens": prompt_tokens, "completion_tokens": 0, "total_tokens": prompt_tokens}
+    open_ = set(range(len(requests)))
+    try:
+        if chat:
+            for i in open_:
+                yield _sse(
+                    {
+                        **meta,
+                        "object": kind,
+                        "choices": [
+                            {
+                                "index": i,
+                                "delta": {"role": "assistant", "content": ""},
+                                "finish_reason": None,
+                            }
+                        ],
+                    }
+                )
+        while open_:
+            index, event = await events.get()
+            if event.finish_reason == "error":
+                yield _sse({"error": {"message": event.text, "type": "server_error"}})
+                return
+            choice: dict[str, Any] = {"index": index, "finish_reason": event.finish_reason}
+            choice.update(
+                {"delta": {"content": event.text} if event.text else {}}
+                if chat
+                else {"text": event.text, "logprobs": None}
+            )
+            yield _sse({**meta, "object": kind, "choices": [choice]})
+            if event.finish_reason:
+                open_.discard(index)
+                _count(usage, event)
+        if include_usage:
+            yield _sse({**meta, "object": kind, "choices": [], "usage": usage})
+        yield "data: [DONE]\n\n"
+    finally:
+        for r in requests:
+            r.cancel()
+
+
+def _count(usage: dict, event: Event) -> None:
+    usage["completion_tokens"] += event.completion_tokens
+    usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
+
+
+def _raise_if_failed(event: Event) -> None:
+    if event.finish_reason == "error":
+        raise ApiError(500, event.text, "generation_failed")
+
+
+def _sse(payload: dict) -> str:
+    return f"data: {json.dumps(payload)}\n\n"
