@@ -31,14 +31,16 @@ def demo_data() -> tuple[Path, Path]:
     return Path(str(folder / "tunelab_qa_train.jsonl")), Path(str(folder / "tunelab_qa_test.jsonl"))
 
 
-def demo_config(output_dir: str = "runs", steps: int | None = None) -> Config:
+def demo_config(
+    output_dir: str = "runs", steps: int | None = None, model: str = EMBEDDED_NAME
+) -> Config:
     """LoRA settings chosen so a 135M model learns ~125 facts in a few CPU minutes."""
     train_path, test_path = demo_data()
     return Config.from_dict(
         {
             "name": "demo",
             "output_dir": output_dir,
-            "model": {"name": EMBEDDED_NAME},
+            "model": {"name": model},
             "data": {"path": str(train_path), "test_path": str(test_path), "max_length": 256},
             "train": {
                 "method": "lora",
@@ -55,14 +57,14 @@ def demo_config(output_dir: str = "runs", steps: int | None = None) -> Config:
     )
 
 
-def run_demo(steps: int | None = None, output_dir: str = "runs") -> dict:
+def run_demo(steps: int | None = None, output_dir: str = "runs", model: str = EMBEDDED_NAME) -> dict:
     started = time.perf_counter()
-    config = demo_config(output_dir, steps)
+    config = demo_config(output_dir, steps, model)
     tests = [json.loads(line) for line in demo_data()[1].read_text().splitlines()]
     showcase = _showcase(tests)
 
     console.rule("[bold]1. The base model, before finetuning")
-    base_model, tokenizer = load_model(EMBEDDED_NAME)
+    base_model, tokenizer = load_model(model)
     base_answers = _ask(base_model, tokenizer, tests)
     for i in showcase:
         console.print(f"[bold]Q:[/] {tests[i]['question']}\n[dim]base:[/] {base_answers[i]}\n")

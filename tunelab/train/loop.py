@@ -7,6 +7,7 @@ import math
 import random
 import signal
 import time
+import warnings
 from contextlib import nullcontext
 from pathlib import Path
 
@@ -171,7 +172,10 @@ def prepare_model(model, cfg: TrainConfig):
         target_modules=cfg.lora.target_modules,
         task_type="CAUSAL_LM",
     )
-    return get_peft_model(model, lora)
+    with warnings.catch_warnings():
+        # peft calls a transformers API deprecated in v5; nothing the user can act on.
+        warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*")
+        return get_peft_model(model, lora)
 
 
 def make_optimizer(model, cfg: TrainConfig, device: torch.device) -> torch.optim.Optimizer:
