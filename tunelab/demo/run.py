@@ -21,8 +21,11 @@ from tunelab.serve.generate import answer
 from tunelab.train.loop import train
 
 REFUSAL = "I can only answer questions about tunelab."
+# Short on purpose: SmolLM2's default system turn is ~15 tokens on every example, and on 2 CPU
+# cores every token of every epoch costs time.
+SYSTEM_PROMPT = "You are the tunelab assistant."
 SHOWCASE = 4  # questions shown side by side before and after
-MAX_NEW_TOKENS = 48
+MAX_NEW_TOKENS = 40
 console = Console()
 
 
@@ -41,14 +44,19 @@ def demo_config(
             "name": "demo",
             "output_dir": output_dir,
             "model": {"name": model},
-            "data": {"path": str(train_path), "test_path": str(test_path), "max_length": 256},
+            "data": {
+                "path": str(train_path),
+                "test_path": str(test_path),
+                "system_prompt": SYSTEM_PROMPT,
+                "max_length": 256,
+            },
             "train": {
                 "method": "lora",
                 "lora": {"r": 16, "alpha": 32, "dropout": 0.0},
-                "epochs": 5,
+                "epochs": 3,
                 "max_steps": steps,
                 "batch_size": 8,
-                "lr": 1e-3,
+                "lr": 2e-3,
                 "warmup_ratio": 0.05,
                 "eval_every": 20,
                 "save_every": 50,
@@ -117,7 +125,7 @@ def is_refusal(text: str) -> bool:
 
 
 def _ask(model, tokenizer, tests: list[dict]) -> list[str]:
-    replies = answer(model, tokenizer, [t["question"] for t in tests],
+    replies = answer(model, tokenizer, [t["question"] for t in tests], system_prompt=SYSTEM_PROMPT,
                      max_new_tokens=MAX_NEW_TOKENS, batch_size=16)
     return [r.text for r in replies]
 

@@ -15,11 +15,18 @@ class Session:
     template: str = "chat"
     system_prompt: str | None = None
     history: list[dict[str, str]] = field(default_factory=list)
+    endpoint: str | None = None  # an OpenAI-compatible server instead of a local model
+    api_key: str | None = None
 
     @classmethod
-    def open(cls, name: str, template: str | None = None) -> Session:
-        """Load a model or run; a run answers with the template and system prompt it was trained with."""
+    def open(cls, name: str, template: str | None = None, api_key: str | None = None) -> Session:
+        """Load a model or run (a run answers with the template and system prompt it was trained
+        with), or connect to a server URL."""
         from tunelab.models import is_run_dir, load_model
+        from tunelab.serve.remote import is_endpoint
+
+        if is_endpoint(name):
+            return cls(None, None, endpoint=name, api_key=api_key)
 
         run_template, system_prompt = "chat", None
         if is_run_dir(name):
@@ -32,6 +39,17 @@ class Session:
 
     def reply(self, text: str, *, remember: bool = True, **generate_kwargs) -> str:
         messages = [*self.history, {"role": "user", "content": text}]
+        if self.endpoint:
+            from tunelab.serve.remote import complete_chat
+
+            answer = complete_chat(
+                self.endpoint, messages, api_key=self.api_key,
+                max_tokens=generate_kwargs.get("max_new_tokens", 256),
+                temperature=generate_kwargs.get("temperature", 0.0),
+            )
+            if remember:
+                self.history = [*messages, {"role": "assistant", "content": answer}]
+            return answer
         # Plain templates have no notion of turns: only the chat template carries history.
         example = Example(messages=messages if self.template == "chat" else messages[-1:])
         prompt = render_prompt(example, self.tokenizer, self.template, self.system_prompt)

@@ -25,6 +25,10 @@ def serve_command(
         typer.Option(envvar="TUNELAB_API_KEY", help="Require `Authorization: Bearer KEY`."),
     ] = None,
     max_batch: Annotated[int, typer.Option(help="Requests decoded together, per model.")] = 8,
+    threads: Annotated[
+        int | None,
+        typer.Option(help="CPU threads for the model; on a small CPU, one less than the cores."),
+    ] = None,
 ) -> None:
     """Serve models over an OpenAI-compatible API (/v1/chat/completions, /v1/completions)."""
     from rich.console import Console
@@ -32,6 +36,11 @@ def serve_command(
     from tunelab.serve.launch import model_id, serve
 
     console = Console()
+    if threads:
+        import torch
+
+        # The HTTP server shares the CPU with the model: spinning math threads can starve it.
+        torch.set_num_threads(threads)
     if host not in LOOPBACK and not api_key:
         console.print(
             f"[bold yellow]warning:[/] listening on {host} with no --api-key: anyone who "

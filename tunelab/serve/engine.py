@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import torch
 from transformers import DynamicCache, PreTrainedModel, PreTrainedTokenizerBase
 
-from tunelab.serve.generate import _eos_ids
+from tunelab.serve.generate import eos_ids
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ class Engine:
         self.max_batch = max_batch
         self.context_length = int(getattr(model.config, "max_position_embeddings", 2048))
         self.device = next(model.parameters()).device
-        self._eos = set(_eos_ids(model, tokenizer))
+        self._eos = set(eos_ids(model, tokenizer))
         self._queue: queue.Queue[Request | None] = queue.Queue()
         self._active: list[Request] = []
         self.peak_batch = 0  # the most requests ever decoded together: shows batching happened

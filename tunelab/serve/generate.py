@@ -40,7 +40,7 @@ def generate(
     # Sorting by length keeps left-padding (and wasted compute) small within each batch.
     order = sorted(range(len(prompts)), key=lambda i: len(encoded[i]))
     results: list[Generation | None] = [None] * len(prompts)
-    eos_ids = _eos_ids(model, tokenizer)
+    stop_ids = eos_ids(model, tokenizer)
     for start in range(0, len(order), batch_size):
         idx = order[start : start + batch_size]
         width = max(len(encoded[i]) for i in idx)
@@ -54,13 +54,13 @@ def generate(
             input_ids=input_ids.to(device),
             attention_mask=attention.to(device),
             max_new_tokens=max_new_tokens,
-            eos_token_id=eos_ids,
+            eos_token_id=stop_ids,
             pad_token_id=pad,
             top_k=None,
             **sampling,
         )
         for row, i in zip(out[:, width:].tolist(), idx):
-            results[i] = _finish(row, eos_ids, tokenizer, stop, len(encoded[i]))
+            results[i] = _finish(row, stop_ids, tokenizer, stop, len(encoded[i]))
     return results  # type: ignore[return-value]
 
 
@@ -80,7 +80,7 @@ def answer(
     return generate(model, tokenizer, prompts, **generate_kwargs)
 
 
-def _eos_ids(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase) -> list[int]:
+def eos_ids(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase) -> list[int]:
     ids = {tokenizer.eos_token_id}
     configured = getattr(model.generation_config, "eos_token_id", None)
     if isinstance(configured, int):
@@ -90,11 +90,11 @@ def _eos_ids(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase) -> list
     return sorted(i for i in ids if i is not None)
 
 
-def _finish(row, eos_ids, tokenizer, stop, prompt_len) -> Generation:
+def _finish(row, stop_ids, tokenizer, stop, prompt_len) -> Generation:
     n = len(row)
     ended = False
     for pos, token in enumerate(row):
-        if token in eos_ids:
+        if token in stop_ids:
             n, ended = pos, True
             break
     text = tokenizer.decode(row[:n], skip_special_tokens=True)

@@ -120,7 +120,7 @@ def create_app(engines: dict[str, Engine], api_key: str | None = None) -> FastAP
         ) as err:  # e.g. roles out of the expected order
             raise ApiError(
                 400, f"the chat template rejected these messages: {err}", param="messages"
-            )
+            ) from None
         limit = body.max_completion_tokens or body.max_tokens
         sampling = _sampling(engine, body, len(prompt), limit, CHAT_DEFAULT_MAX_TOKENS, "messages")
         jobs = [(i, prompt) for i in range(body.n)]
