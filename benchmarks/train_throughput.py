@@ -100,19 +100,18 @@ def run_trainer(args) -> dict:
         model = get_peft_model(model, LoraConfig(r=16, lora_alpha=32, lora_dropout=0.0,
                                                  target_modules="all-linear", task_type="CAUSAL_LM"))
     timings: list[tuple[float, int]] = []
+    seen = {"tokens": 0}
+
+    class CountingTrainer(Trainer):
+        def training_step(self, model, inputs, *args, **kwargs):
+            seen["tokens"] += int(inputs["attention_mask"].sum())  # non-padding tokens
+            return super().training_step(model, inputs, *args, **kwargs)
 
     class Clock(TrainerCallback):
-        tokens = 0
-
         def on_step_end(self, *_, **__):
-            timings.append((time.perf_counter(), Clock.tokens))
+            timings.append((time.perf_counter(), seen["tokens"]))
 
     collator = DataCollatorForSeq2Seq(tokenizer, padding="longest", label_pad_token_id=-100)
-
-    def counting_collator(features):
-        Clock.tokens += sum(len(f["input_ids"]) for f in features)
-        return collator(features)
-
     training_args = TrainingArguments(
         output_dir="/tmp/tunelab-bench-trainer", per_device_train_batch_size=args.batch_size,
         max_steps=args.steps, learning_rate=1e-4, lr_scheduler_type="constant", report_to=[],
@@ -120,8 +119,8 @@ def run_trainer(args) -> dict:
         bf16=args.device == "cuda", dataloader_num_workers=0, remove_unused_columns=False,
         seed=0, disable_tqdm=True,
     )
-    Trainer(model=model, args=training_args, train_dataset=dataset,
-            data_collator=counting_collator).train()
+    CountingTrainer(model=model, args=training_args, train_dataset=dataset,
+                    data_collator=collator, callbacks=[Clock()]).train()
     (t0, n0), (t1, n1) = timings[WARMUP_STEPS - 1], timings[-1]
     return {"tokens_per_s": (n1 - n0) / (t1 - t0), "peak_gib": peak_memory_gib(args.device),
             "docs_per_step": args.batch_size}
