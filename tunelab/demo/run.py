@@ -54,7 +54,7 @@ def demo_config(
                 "method": "lora",
                 "lora": {"r": 16, "alpha": 32, "dropout": 0.0},
                 # Many small steps learn facts faster than a few big ones for the same tokens.
-                "epochs": 2.5,
+                "epochs": 2.25,
                 "max_steps": steps,
                 "batch_size": 2,
                 "lr": 1e-3,
