@@ -75,6 +75,7 @@ class TrainConfig(_Section):
     seed: int = 42
     device: str = "auto"
     compile: bool = False
+    """torch.compile the decoder: worth it on GPU for long runs; minutes of compiling on CPU."""
 
 
 class Config(_Section):

@@ -42,6 +42,10 @@ def train(config: Config, resume: bool = False, overwrite: bool = False) -> Path
     data = prepare(config.data, tokenizer)
     console.print(f"[bold]data[/] {data.summary()}")
     model = prepare_model(model, cfg).to(device)
+    if cfg.compile:
+        # In place, so the loss function's direct use of the decoder runs the compiled code.
+        base = model.get_base_model() if hasattr(model, "get_base_model") else model
+        base.get_decoder().compile(dynamic=True)
     console.print(f"[bold]model[/] {config.model.name}: {_describe(model, cfg)} on {device}")
 
     rows = make_rows(data.train, config.data.max_length, config.data.packing)
