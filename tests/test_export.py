@@ -26,6 +26,7 @@ from tunelab.export import export_gguf, export_merged
 from tunelab.models import (
     CHATML_TEMPLATE,
     TINY_SPECIAL_TOKENS,
+    chatml_tokenizer,
     load_model,
     load_tokenizer,
     tiny_config,
@@ -100,15 +101,7 @@ def small_bpe_tokenizer() -> PreTrainedTokenizerFast:
     core.train_from_iterator(
         [CHATML_TEMPLATE, "You are a helpful AI assistant.", *MESSAGE_TEXTS] * 3, trainer
     )
-    tokenizer = PreTrainedTokenizerFast(
-        tokenizer_object=core,
-        bos_token="<|im_start|>",
-        eos_token="<|im_end|>",
-        pad_token="<|im_end|>",
-        unk_token="<|endoftext|>",
-    )
-    tokenizer.chat_template = CHATML_TEMPLATE
-    return tokenizer
+    return chatml_tokenizer(core)
 
 
 def make_run_with_tokenizer(root: Path, tokenizer) -> Path:

@@ -196,6 +196,11 @@ def tiny_tokenizer() -> PreTrainedTokenizerFast:
     core.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)
     core.decoder = decoders.ByteLevel()
     core.add_special_tokens(TINY_SPECIAL_TOKENS)
+    return chatml_tokenizer(core)
+
+
+def chatml_tokenizer(core) -> PreTrainedTokenizerFast:
+    """Wrap a `tokenizers.Tokenizer` that has the ChatML special tokens, with SmolLM2's roles."""
     tokenizer = PreTrainedTokenizerFast(
         tokenizer_object=core,
         bos_token="<|im_start|>",
