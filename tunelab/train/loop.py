@@ -62,6 +62,11 @@ def train(config: Config, resume: bool = False, overwrite: bool = False) -> Path
         latest = list_checkpoints(checkpoints)[-1]
         state = load_checkpoint(latest, model, optimizer, scheduler)
         console.print(f"[bold]resumed[/] from {latest} (step {state.step})")
+        if state.step >= total_steps:
+            raise TunelabError(
+                f"{run_dir} is already at step {state.step} of {total_steps}: raise train.max_steps "
+                "(or train.epochs) to train further"
+            )
     run_dir.mkdir(parents=True, exist_ok=True)
     config.to_yaml(run_dir / "config.yaml")
     metrics_path = run_dir / "metrics.jsonl"
