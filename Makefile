@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 
 .PHONY: setup test test-fast demo lint
 
-$(BIN)/tunelab: pyproject.toml
+$(BIN)/tunelab: pyproject.toml Makefile
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	# The pinned CPU wheel first: any looser torch spec would pull a multi-GB CUDA build.
