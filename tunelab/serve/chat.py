@@ -22,18 +22,14 @@ class Session:
     def open(cls, name: str, template: str | None = None, api_key: str | None = None) -> Session:
         """Load a model or run (a run answers with the template and system prompt it was trained
         with), or connect to a server URL."""
-        from tunelab.models import is_run_dir, load_model
+        from tunelab.models import load_model, run_config
         from tunelab.serve.remote import is_endpoint
 
         if is_endpoint(name):
             return cls(None, None, endpoint=name, api_key=api_key)
-
-        run_template, system_prompt = "chat", None
-        if is_run_dir(name):
-            from tunelab.config import Config
-
-            data = Config.from_yaml(f"{name}/config.yaml").data
-            run_template, system_prompt = data.template, data.system_prompt
+        config = run_config(name)
+        run_template = config.data.template if config else "chat"
+        system_prompt = config.data.system_prompt if config else None
         model, tokenizer = load_model(name)
         return cls(model, tokenizer, template or run_template, system_prompt)
 
@@ -43,7 +39,9 @@ class Session:
             from tunelab.serve.remote import complete_chat
 
             answer = complete_chat(
-                self.endpoint, messages, api_key=self.api_key,
+                self.endpoint,
+                messages,
+                api_key=self.api_key,
                 max_tokens=generate_kwargs.get("max_new_tokens", 256),
                 temperature=generate_kwargs.get("temperature", 0.0),
             )

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import torch
 from transformers import DynamicCache, PreTrainedModel, PreTrainedTokenizerBase
 
+from tunelab.data.templates import Example, render_prompt
 from tunelab.serve.generate import eos_ids
 
 log = logging.getLogger(__name__)
@@ -62,10 +63,14 @@ class Engine:
         tokenizer: PreTrainedTokenizerBase,
         name: str,
         max_batch: int = 8,
+        template: str = "chat",
+        system_prompt: str | None = None,
     ):
         self.model = model.eval()
         self.tokenizer = tokenizer
         self.name = name
+        # A run answers with the template and system prompt it was trained with, as in `chat`.
+        self.template, self.system_prompt = template, system_prompt
         self.max_batch = max_batch
         self.context_length = int(getattr(model.config, "max_position_embeddings", 2048))
         self.device = next(model.parameters()).device
@@ -80,10 +85,10 @@ class Engine:
     # --- the client side ---------------------------------------------------------------------
 
     def encode_chat(self, messages: list[dict[str, str]]) -> list[int]:
-        text = self.tokenizer.apply_chat_template(
-            messages, tokenize=False, add_generation_prompt=True
+        example = Example(messages=messages if self.template == "chat" else messages[-1:])
+        return self.encode(
+            render_prompt(example, self.tokenizer, self.template, self.system_prompt)
         )
-        return self.encode(text)
 
     def encode(self, text: str) -> list[int]:
         return self.tokenizer(text, add_special_tokens=False).input_ids

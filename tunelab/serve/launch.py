@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from tunelab.errors import TunelabError
-from tunelab.models import is_run_dir, load_model
+from tunelab.models import is_run_dir, load_model, run_config
 from tunelab.serve.engine import Engine
 
 DEFAULT_HOST = "127.0.0.1"
@@ -30,7 +30,18 @@ def load_engines(names: list[str], max_batch: int = 8) -> dict[str, Engine]:
     ids = [model_id(n) for n in names]
     if len(set(ids)) != len(ids):
         raise TunelabError(f"two models would have the same id: {ids}; rename a run folder")
-    return {i: Engine(*load_model(n), name=i, max_batch=max_batch) for i, n in zip(ids, names)}
+    engines = {}
+    for engine_id, name in zip(ids, names):
+        config = run_config(name)
+        settings = (
+            {"template": config.data.template, "system_prompt": config.data.system_prompt}
+            if config
+            else {}
+        )
+        engines[engine_id] = Engine(
+            *load_model(name), name=engine_id, max_batch=max_batch, **settings
+        )
+    return engines
 
 
 def serve(
