@@ -2,7 +2,7 @@
 
 import torch
 
-from tunelab.evaluate.loglik import Request, encode_pair, loglikelihoods
+from tunelab.evaluate.loglik import Request, _rows, _share_prefixes, encode_pair, loglikelihoods
 from tunelab.models import load_model
 
 
@@ -57,3 +57,38 @@ def pytest_approx(value: float):
     import pytest
 
     return pytest.approx(value, abs=1e-4)
+
+
+def test_requests_sharing_a_primer_score_the_same_as_one_pass_per_choice():
+    model, tok = load_model("tiny-random")
+    primer = (
+        "Q: What is the capital of France?\nA: Paris.\n\nQ: What colour is the sky?\nA: Blue.\n\n"
+    )
+    requests = [
+        Request(primer + "Q: Can pigs fly?\nA:", [" No.", " Yes, they can fly.", " Maybe"]),
+        Request(primer + "Q: Is ice cold?\nA:", [" Yes.", " No."]),
+        Request(primer + "Q: 2+2?\nA:", [" 4", " 5", " four, of course"]),
+        Request(primer + "Which letter?\nAnswer:", [" A", " B", " C", " D"]),  # one token each
+        Request("Unrelated context:", [" x", " yy"]),
+    ]
+    fast = loglikelihoods(model, tok, requests, batch_size=2)
+    for request, scores in zip(requests, fast):
+        expected = [direct(model, tok, request.context, c) for c in request.continuations]
+        assert scores == [pytest_approx(e) for e in expected]
+
+
+def test_rows_with_a_common_start_share_it_and_others_do_not():
+    _, tok = load_model("tiny-random")
+    header_a = "The following are questions about anatomy, all of them.\n\n"
+    header_b = "The following are questions about zoology, all of them.\n\n"
+    requests = [Request(header_a + f"Question {i}?\nAnswer:", [" A", " B"]) for i in range(4)]
+    requests += [Request(header_b + f"Question {i}?\nAnswer:", [" A", " B"]) for i in range(3)]
+    requests += [Request("Alone", [" A"])]
+    rows = _rows(requests, tok, 2048)
+    groups = _share_prefixes(rows, min_shared=8)
+    sizes = sorted((len(members), len(shared)) for shared, members in groups)
+    shared_a = len(tok(header_a + "Question ").input_ids)
+    assert [size for size, _ in sizes] == [1, 3, 4]
+    assert sizes[0][1] == 0  # a lone row shares nothing
+    assert sizes[2][1] >= shared_a - 1  # the header and more, not just "The following are"
+    assert all(row.shared < len(row.prefix) for row in rows)
