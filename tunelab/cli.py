@@ -16,7 +16,9 @@ from tunelab.export import commands as export_cli
 from tunelab.serve import commands as serve_cli
 
 app = typer.Typer(
-    no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
     help="Finetune, evaluate and run a small language model of your own, on your own machine.",
 )
 data_app = typer.Typer(no_args_is_help=True, help="Inspect, check, generate and split data sets.")
@@ -50,14 +52,20 @@ def generate(
     prompt: Annotated[str, typer.Argument(help="The question or instruction.")],
     max_new_tokens: int = 256,
     temperature: float = 0.0,
-    template: Annotated[str | None, typer.Option(help="Default: the run's template, else chat.")] = None,
+    template: Annotated[
+        str | None, typer.Option(help="Default: the run's template, else chat.")
+    ] = None,
     api_key: ApiKey = None,
 ) -> None:
     """Answer one question with a model, a finetuned run, or a running server."""
     from tunelab.serve.chat import Session
 
     session = Session.open(model, template=template, api_key=api_key)
-    print(session.reply(prompt, max_new_tokens=max_new_tokens, temperature=temperature, remember=False))
+    print(
+        session.reply(
+            prompt, max_new_tokens=max_new_tokens, temperature=temperature, remember=False
+        )
+    )
 
 
 @app.command()
@@ -65,19 +73,27 @@ def chat(
     model: ModelArg,
     max_new_tokens: int = 256,
     temperature: float = 0.0,
-    template: Annotated[str | None, typer.Option(help="Default: the run's template, else chat.")] = None,
+    template: Annotated[
+        str | None, typer.Option(help="Default: the run's template, else chat.")
+    ] = None,
     api_key: ApiKey = None,
 ) -> None:
     """Talk with a model or server in the terminal (/reset clears history, /quit or Ctrl-D leaves)."""
     from tunelab.serve.chat import Session
 
-    Session.open(model, template=template, api_key=api_key).repl(max_new_tokens=max_new_tokens, temperature=temperature)
+    Session.open(model, template=template, api_key=api_key).repl(
+        max_new_tokens=max_new_tokens, temperature=temperature
+    )
 
 
 @data_app.command("inspect")
 def data_inspect(
-    path: Annotated[str, typer.Argument(help="Data file (JSONL, JSON, CSV, Parquet) or dataset dir.")],
-    model: Annotated[str, typer.Option(help="Model whose tokenizer and template to use.")] = "smollm2-135m-instruct",
+    path: Annotated[
+        str, typer.Argument(help="Data file (JSONL, JSON, CSV, Parquet) or dataset dir.")
+    ],
+    model: Annotated[
+        str, typer.Option(help="Model whose tokenizer and template to use.")
+    ] = "smollm2-135m-instruct",
     rows: int = 3,
     template: str = "chat",
     shape: str = "auto",
@@ -86,7 +102,9 @@ def data_inspect(
     """Show, for a few rows, the rendered prompt, token counts and which tokens are trained on."""
     from tunelab.data.inspect import inspect_file
 
-    inspect_file(path, model=model, rows=rows, template=template, shape=shape, max_length=max_length)
+    inspect_file(
+        path, model=model, rows=rows, template=template, shape=shape, max_length=max_length
+    )
 
 
 @app.command()

@@ -11,7 +11,12 @@ from tunelab.data.tokenize import IGNORE, fit_length, tokenize_example
 
 
 def inspect_file(
-    path: str, *, model: str, rows: int = 3, template: str = "chat", shape: str = "auto",
+    path: str,
+    *,
+    model: str,
+    rows: int = 3,
+    template: str = "chat",
+    shape: str = "auto",
     max_length: int = 512,
 ) -> None:
     from tunelab.models import load_tokenizer
@@ -19,7 +24,9 @@ def inspect_file(
     console = Console()
     tokenizer = load_tokenizer(model)
     examples = load_examples(path, shape=shape, on_error="skip")
-    console.print(f"[bold]{path}[/]: {len(examples)} examples; template {template!r}, model {model}")
+    console.print(
+        f"[bold]{path}[/]: {len(examples)} examples; template {template!r}, model {model}"
+    )
     console.print("[dim]masked prompt tokens are dim; [/][bold green]trained tokens are green[/]\n")
     table = Table("row", "tokens", "trained", "masked", "fits")
     for example in examples[:rows]:
@@ -29,8 +36,13 @@ def inspect_file(
         console.print(render_mask(item.input_ids, item.labels, tokenizer))
         trained = item.trained_tokens
         fits = "yes" if fitted is item else ("truncated" if fitted else "dropped")
-        table.add_row(example.source, str(len(item.input_ids)), str(trained),
-                      str(len(item.input_ids) - trained), fits)
+        table.add_row(
+            example.source,
+            str(len(item.input_ids)),
+            str(trained),
+            str(len(item.input_ids) - trained),
+            fits,
+        )
     console.print(table)
 
 

@@ -22,8 +22,13 @@ SHAPES: dict[str, tuple[str, ...]] = {
     "prompt_completion": ("prompt", "completion"),
     "text": ("text",),
 }
-SHAREGPT_ROLES = {"human": "user", "user": "user", "gpt": "assistant", "assistant": "assistant",
-                  "system": "system"}
+SHAREGPT_ROLES = {
+    "human": "user",
+    "user": "user",
+    "gpt": "assistant",
+    "assistant": "assistant",
+    "system": "system",
+}
 _console = Console(stderr=True)
 
 
@@ -102,7 +107,9 @@ def _read_jsonl(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
             except json.JSONDecodeError as err:
                 row = DataError(f"{path}:{number}: not valid JSON ({err.msg}, column {err.colno})")
             if not isinstance(row, (dict, DataError)):
-                row = DataError(f"{path}:{number}: expected a JSON object, got {type(row).__name__}")
+                row = DataError(
+                    f"{path}:{number}: expected a JSON object, got {type(row).__name__}"
+                )
             yield f"{path}:{number}", row
 
 
@@ -111,7 +118,11 @@ def _read_json(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
         payload = json.loads(path.read_text(encoding="utf-8-sig"))
     except json.JSONDecodeError as err:
         raise DataError(f"{path}:{err.lineno}: not valid JSON ({err.msg})") from None
-    if isinstance(payload, dict) and len(payload) == 1 and isinstance(next(iter(payload.values())), list):
+    if (
+        isinstance(payload, dict)
+        and len(payload) == 1
+        and isinstance(next(iter(payload.values())), list)
+    ):
         payload = next(iter(payload.values()))  # {"data": [...]} wrappers
     if not isinstance(payload, list):
         raise DataError(f"{path}: expected a JSON array of objects (or use .jsonl, one per line)")

@@ -38,11 +38,15 @@ def prepare(config: DataConfig, tokenizer: PreTrainedTokenizerBase) -> PreparedD
         raise TunelabError("data.path is not set: point it at a JSONL, JSON, CSV or Parquet file")
     examples = load_examples(config.path, config.shape, config.fields, config.on_error)
     if config.test_path:
-        test_examples = load_examples(config.test_path, config.shape, config.fields, config.on_error)
+        test_examples = load_examples(
+            config.test_path, config.shape, config.fields, config.on_error
+        )
         train_examples, removed = drop_duplicates(examples) if config.dedupe else (examples, 0)
     else:
         deduped, removed = drop_duplicates(examples) if config.dedupe else (examples, 0)
-        train_examples, test_examples = split_examples(deduped, config.test_size, config.seed, False)
+        train_examples, test_examples = split_examples(
+            deduped, config.test_size, config.seed, False
+        )
     settings = dict(
         template=config.template,
         system_prompt=config.system_prompt,
@@ -52,7 +56,9 @@ def prepare(config: DataConfig, tokenizer: PreTrainedTokenizerBase) -> PreparedD
     train, report = tokenize_all(train_examples, tokenizer, **settings)
     test, _ = tokenize_all(test_examples, tokenizer, **settings)
     if not train:
-        raise TunelabError(f"{config.path}: no training example left after truncation ({report.summary()})")
+        raise TunelabError(
+            f"{config.path}: no training example left after truncation ({report.summary()})"
+        )
     return PreparedData(train, test, train_examples, test_examples, removed, report)
 
 
@@ -78,15 +84,22 @@ def epoch_batches(
             for start in range(0, len(order), window)
             for i in sorted(order[start : start + window], key=lambda i: len(rows[i][0].input_ids))
         ]
-    batches = [[rows[i] for i in order[s : s + batch_size]] for s in range(0, len(order), batch_size)]
+    batches = [
+        [rows[i] for i in order[s : s + batch_size]] for s in range(0, len(order), batch_size)
+    ]
     if not packing:
         rng.shuffle(batches)
     return batches
 
 
 def iterate_batches(
-    rows: list[list[Tokenized]], batch_size: int, seed: int, packing: bool, pad_id: int,
-    start_epoch: int = 0, start_batch: int = 0,
+    rows: list[list[Tokenized]],
+    batch_size: int,
+    seed: int,
+    packing: bool,
+    pad_id: int,
+    start_epoch: int = 0,
+    start_batch: int = 0,
 ) -> Iterator[tuple[int, int, dict]]:
     """Endless (epoch, batch index, collated batch) stream, resumable at any position."""
     epoch, index = start_epoch, start_batch

@@ -166,7 +166,9 @@ def _render_jinja(template: str, example: Example, history: list[dict[str, str]]
         return env.from_string(template).render(
             question=example.question,
             prompt=example.question,
-            instruction=example.instruction if example.instruction is not None else example.question,
+            instruction=example.instruction
+            if example.instruction is not None
+            else example.question,
             input=example.input or "",
             messages=history,
             system=next((m["content"] for m in history if m["role"] == "system"), ""),

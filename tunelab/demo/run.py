@@ -66,7 +66,9 @@ def demo_config(
     )
 
 
-def run_demo(steps: int | None = None, output_dir: str = "runs", model: str = EMBEDDED_NAME) -> dict:
+def run_demo(
+    steps: int | None = None, output_dir: str = "runs", model: str = EMBEDDED_NAME
+) -> dict:
     started = time.perf_counter()
     config = demo_config(output_dir, steps, model)
     tests = [json.loads(line) for line in demo_data()[1].read_text().splitlines()]
@@ -81,7 +83,9 @@ def run_demo(steps: int | None = None, output_dir: str = "runs", model: str = EM
 
     console.rule("[bold]2. Finetuning (LoRA) on tunelab's own documentation")
     n_train = len(load_examples(config.data.path))
-    console.print(f"{n_train} training pairs; held-out test: {len(tests)} questions never seen in training")
+    console.print(
+        f"{n_train} training pairs; held-out test: {len(tests)} questions never seen in training"
+    )
     run_dir = train(config, overwrite=True)
 
     console.rule("[bold]3. The finetuned model, on the same questions")
@@ -116,8 +120,12 @@ def score(tests: list[dict], answers: list[str]) -> dict[str, float]:
         "normalized_match": mean("normalized_match"),
         "token_f1": mean("token_f1"),
         "rouge_l": mean("rouge_l"),
-        "refusal_rate_off_topic": round(100 * sum(map(is_refusal, off_topic)) / max(len(off_topic), 1), 1),
-        "refusal_rate_on_topic": round(100 * sum(is_refusal(a) for _, a in on_topic) / max(len(on_topic), 1), 1),
+        "refusal_rate_off_topic": round(
+            100 * sum(map(is_refusal, off_topic)) / max(len(off_topic), 1), 1
+        ),
+        "refusal_rate_on_topic": round(
+            100 * sum(is_refusal(a) for _, a in on_topic) / max(len(on_topic), 1), 1
+        ),
     }
 
 
@@ -126,8 +134,14 @@ def is_refusal(text: str) -> bool:
 
 
 def _ask(model, tokenizer, tests: list[dict]) -> list[str]:
-    replies = answer(model, tokenizer, [t["question"] for t in tests], system_prompt=SYSTEM_PROMPT,
-                     max_new_tokens=MAX_NEW_TOKENS, batch_size=16)
+    replies = answer(
+        model,
+        tokenizer,
+        [t["question"] for t in tests],
+        system_prompt=SYSTEM_PROMPT,
+        max_new_tokens=MAX_NEW_TOKENS,
+        batch_size=16,
+    )
     return [r.text for r in replies]
 
 

@@ -46,10 +46,14 @@ def generate(
         width = max(len(encoded[i]) for i in idx)
         pad = tokenizer.pad_token_id
         input_ids = torch.tensor([[pad] * (width - len(encoded[i])) + encoded[i] for i in idx])
-        attention = torch.tensor([[0] * (width - len(encoded[i])) + [1] * len(encoded[i]) for i in idx])
-        sampling = dict(do_sample=True, temperature=temperature, top_p=top_p) if temperature > 0 else {
-            "do_sample": False
-        }
+        attention = torch.tensor(
+            [[0] * (width - len(encoded[i])) + [1] * len(encoded[i]) for i in idx]
+        )
+        sampling = (
+            dict(do_sample=True, temperature=temperature, top_p=top_p)
+            if temperature > 0
+            else {"do_sample": False}
+        )
         out = model.generate(
             input_ids=input_ids.to(device),
             attention_mask=attention.to(device),
@@ -74,9 +78,7 @@ def answer(
     **generate_kwargs,
 ) -> list[Generation]:
     """Ask each question rendered with the same template the model was trained with."""
-    prompts = [
-        render_prompt(Example.qa(q), tokenizer, template, system_prompt) for q in questions
-    ]
+    prompts = [render_prompt(Example.qa(q), tokenizer, template, system_prompt) for q in questions]
     return generate(model, tokenizer, prompts, **generate_kwargs)
 
 

@@ -30,7 +30,9 @@ class TrainState:
 
 
 def trainable_state(model: torch.nn.Module) -> dict[str, torch.Tensor]:
-    return {n: p.detach().contiguous().cpu() for n, p in model.named_parameters() if p.requires_grad}
+    return {
+        n: p.detach().contiguous().cpu() for n, p in model.named_parameters() if p.requires_grad
+    }
 
 
 def save_checkpoint(

@@ -53,7 +53,9 @@ def train(config: Config, resume: bool = False, overwrite: bool = False) -> Path
     total_steps = cfg.max_steps or max(1, math.ceil(cfg.epochs * micro_per_epoch / cfg.grad_accum))
     optimizer = make_optimizer(model, cfg, device)
     scheduler = make_scheduler(
-        optimizer, total_steps, warmup_steps(total_steps, cfg.warmup_steps, cfg.warmup_ratio),
+        optimizer,
+        total_steps,
+        warmup_steps(total_steps, cfg.warmup_steps, cfg.warmup_ratio),
         cfg.scheduler,
     )
 
@@ -76,8 +78,13 @@ def train(config: Config, resume: bool = False, overwrite: bool = False) -> Path
         torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else nullcontext()
     )
     stream = iterate_batches(
-        rows, cfg.batch_size, cfg.seed, config.data.packing, tokenizer.pad_token_id,
-        state.epoch, state.batch,
+        rows,
+        cfg.batch_size,
+        cfg.seed,
+        config.data.packing,
+        tokenizer.pad_token_id,
+        state.epoch,
+        state.batch,
     )
     stop = StopRequest()
     last_loss = float("nan")
@@ -122,7 +129,9 @@ def train(config: Config, resume: bool = False, overwrite: bool = False) -> Path
             progress.update(state.step, last_loss, lr, record["tokens_per_s"])
 
             if test_rows and (state.step % cfg.eval_every == 0 or state.step == total_steps):
-                record["eval_loss"] = round(evaluate_loss(model, test_rows, cfg, tokenizer, device), 5)
+                record["eval_loss"] = round(
+                    evaluate_loss(model, test_rows, cfg, tokenizer, device), 5
+                )
                 progress.note(f"step {state.step}: eval loss {record['eval_loss']:.4f}")
                 if _early_stop(state, record["eval_loss"], cfg.early_stop_patience):
                     progress.note("eval loss stopped improving: early stop")
@@ -130,7 +139,9 @@ def train(config: Config, resume: bool = False, overwrite: bool = False) -> Path
             log.write(json.dumps(record) + "\n")
             log.flush()
             if state.step % cfg.save_every == 0 or stop.requested:
-                save_checkpoint(checkpoints, model, optimizer, scheduler, state, cfg.keep_checkpoints)
+                save_checkpoint(
+                    checkpoints, model, optimizer, scheduler, state, cfg.keep_checkpoints
+                )
 
     if stop.interrupted:
         console.print(
@@ -205,7 +216,9 @@ def evaluate_loss(model, rows, cfg: TrainConfig, tokenizer, device) -> float:
 
     model.eval()
     total, count = 0.0, 0
-    autocast = torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else nullcontext()
+    autocast = (
+        torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else nullcontext()
+    )
     for start in range(0, len(rows), cfg.batch_size):
         batch = collate(rows[start : start + cfg.batch_size], tokenizer.pad_token_id)
         with autocast:

@@ -22,8 +22,9 @@ class TrainProgress:
             TimeElapsedColumn(),
             TimeRemainingColumn(),
         )
-        self._task = self._progress.add_task("train", total=total, completed=done, loss="-", lr="-",
-                                             tps="-")
+        self._task = self._progress.add_task(
+            "train", total=total, completed=done, loss="-", lr="-", tps="-"
+        )
 
     def __enter__(self) -> TrainProgress:
         self._progress.start()
@@ -34,7 +35,11 @@ class TrainProgress:
 
     def update(self, step: int, loss: float, lr: float, tokens_per_s: float) -> None:
         self._progress.update(
-            self._task, completed=step, loss=f"{loss:.4f}", lr=f"{lr:.2e}", tps=f"{tokens_per_s:.0f}"
+            self._task,
+            completed=step,
+            loss=f"{loss:.4f}",
+            lr=f"{lr:.2e}",
+            tps=f"{tokens_per_s:.0f}",
         )
 
     def note(self, message: str) -> None:
