@@ -92,3 +92,10 @@ def test_rows_with_a_common_start_share_it_and_others_do_not():
     assert sizes[0][1] == 0  # a lone row shares nothing
     assert sizes[2][1] >= shared_a - 1  # the header and more, not just "The following are"
     assert all(row.shared < len(row.prefix) for row in rows)
+
+
+def test_rows_that_share_nothing_are_batched_together():
+    _, tok = load_model("tiny-random")
+    requests = [Request(f"{word} is a word.", [" yes", " no"]) for word in ("cat", "dog", "emu")]
+    groups = _share_prefixes(_rows(requests, tok, 2048), min_shared=8)
+    assert [(len(shared), len(members)) for shared, members in groups] == [(0, 3)]

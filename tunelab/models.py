@@ -266,6 +266,18 @@ def tiny_random(seed: int = 0, **overrides) -> tuple[LlamaForCausalLM, PreTraine
     return model, tokenizer
 
 
+def decoder_and_head(model: PreTrainedModel) -> tuple[torch.nn.Module, torch.nn.Module] | None:
+    """The decoder (hidden states) and the output projection, for callers that project only the
+    positions they need; None for models whose logits are more than that projection."""
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    config = base.config
+    if getattr(config, "final_logit_softcapping", None) or getattr(config, "logit_scale", None):
+        return None  # these models post-process logits: use their own forward
+    if not hasattr(base, "get_decoder") or base.get_output_embeddings() is None:
+        return None
+    return base.get_decoder(), base.get_output_embeddings()
+
+
 def model_summary(model: PreTrainedModel) -> dict:
     total = sum(p.numel() for p in model.parameters())
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)

@@ -19,6 +19,8 @@ import torch
 from torch import Tensor
 from transformers import DynamicCache, PreTrainedModel, PreTrainedTokenizerBase
 
+from tunelab.models import decoder_and_head
+
 # The harness's fallback when neither the model config nor the tokenizer names a context length.
 DEFAULT_MAX_LENGTH = 2048
 
@@ -128,59 +130,101 @@ def _share_prefixes(rows: list[_Row], min_shared: int) -> list[tuple[list[int], 
                 groups[-1] = (common, [*members, row])
                 continue
         groups.append((len(row.prefix) - 1, [row]))
-    out = []
+    out, unshared = [], []
     for shared, members in groups:
         if len(members) == 1 or shared < min_shared:
-            shared = 0
+            unshared += members  # batched together below, with nothing reused
+            continue
         for row in members:
             row.shared = shared
         out.append((members[0].prefix[:shared], members))
-    return out
+    for row in unshared:
+        row.shared = 0
+    return out + ([([], unshared)] if unshared else [])
 
 
-def _batch_inputs(
-    rows: list[_Row], pad_id: int
-) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, list[list[int]]]:
-    """input_ids, a boolean 4-D attention mask (shared columns first) and position ids for rows
-    packed with branches, and for each branch the positions whose logits predict its tokens."""
-    shared = rows[0].shared
+def _pack(rows: list[_Row]) -> list[list[_Row]]:
+    """Rows packed into sequences no longer than the longest row (first fit, longest first), so a
+    batch of sequences holds almost no padding; each row keeps to itself through the mask."""
     width = max(row.length for row in rows)
-    ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
-    # Every position sees itself, so padding rows never softmax over nothing (NaN).
-    local = torch.eye(width, dtype=torch.bool).repeat(len(rows), 1, 1)
-    positions = torch.zeros((len(rows), width), dtype=torch.long)
-    predictors = []
-    for b, row in enumerate(rows):
-        context = row.prefix[shared:]
-        n = len(context)
-        ids[b, :n] = torch.tensor(context)
-        local[b, :n, :n] = torch.ones(n, n, dtype=torch.bool).tril()
-        positions[b, :n] = torch.arange(shared, shared + n)
-        start = n
-        for branch in row.branches:
-            inputs = branch[:-1]
-            end = start + len(inputs)
-            ids[b, start:end] = torch.tensor(inputs, dtype=torch.long)
-            local[b, start:end, :n] = True
-            local[b, start:end, start:end] = torch.ones(
-                end - start, end - start, dtype=torch.bool
+    sequences: list[list[_Row]] = []
+    room: list[int] = []
+    for row in sorted(rows, key=lambda row: -row.length):
+        slot = next((i for i, free in enumerate(room) if free >= row.length), None)
+        if slot is None:
+            sequences.append([row])
+            room.append(width - row.length)
+        else:
+            sequences[slot].append(row)
+            room[slot] -= row.length
+    return sequences
+
+
+@dataclass
+class _Batch:
+    """Model inputs for packed sequences, and where each continuation token is predicted."""
+
+    ids: Tensor
+    mask: Tensor  # [batch, 1, positions, shared + positions], True where attention is allowed
+    positions: Tensor
+    picks: tuple[Tensor, Tensor, Tensor]  # (sequence, position, token) of every predicted token
+    owners: Tensor  # for each pick, the index of its (request, slot) in `keys`
+    keys: list[tuple[int, int]]
+
+
+def _batch_inputs(sequences: list[list[_Row]], shared: int, pad_id: int) -> _Batch:
+    width = max(sum(row.length for row in seq) for seq in sequences)
+    ids = torch.full((len(sequences), width), pad_id, dtype=torch.long)
+    # Every position sees itself, so padding never softmaxes over nothing (NaN).
+    local = torch.eye(width, dtype=torch.bool).repeat(len(sequences), 1, 1)
+    positions = torch.zeros((len(sequences), width), dtype=torch.long)
+    picks: list[tuple[int, int, int]] = []
+    owners: list[int] = []
+    keys: list[tuple[int, int]] = []
+    for b, seq in enumerate(sequences):
+        offset = 0
+        for row in seq:
+            context = row.prefix[shared:]
+            n = len(context)
+            begin = offset
+            ids[b, begin : begin + n] = torch.tensor(context)
+            local[b, begin : begin + n, begin : begin + n] = torch.ones(
+                n, n, dtype=torch.bool
             ).tril()
-            positions[b, start:end] = torch.arange(shared + n, shared + n + len(inputs))
-            # Token j of a branch is predicted at the position of token j-1 of the same branch
-            # (the last context token for j = 0).
-            predictors.append([n - 1, *range(start, end)])
-            start = end
-    mask = torch.cat([torch.ones(len(rows), width, shared, dtype=torch.bool), local], dim=2)
-    return ids, mask[:, None], positions, predictors
+            positions[b, begin : begin + n] = torch.arange(shared, shared + n)
+            offset += n
+            for slot, branch in zip(row.slots, row.branches):
+                inputs = branch[:-1]
+                end = offset + len(inputs)
+                ids[b, offset:end] = torch.tensor(inputs, dtype=torch.long)
+                local[b, offset:end, begin : begin + n] = True
+                local[b, offset:end, offset:end] = torch.ones(
+                    end - offset, end - offset, dtype=torch.bool
+                ).tril()
+                positions[b, offset:end] = torch.arange(shared + n, shared + n + len(inputs))
+                # Token j of a branch is predicted at the position of token j-1 of the same
+                # branch (the last context token for j = 0).
+                predictors = [begin + n - 1, *range(offset, end)]
+                keys.append((row.request, slot))
+                for where, token in zip(predictors, branch):
+                    picks.append((b, where, token))
+                    owners.append(len(keys) - 1)
+                offset = end
+    mask = torch.cat([torch.ones(len(sequences), width, shared, dtype=torch.bool), local], dim=2)
+    pick = torch.tensor(picks, dtype=torch.long)
+    return _Batch(
+        ids,
+        mask[:, None],
+        positions,
+        (pick[:, 0], pick[:, 1], pick[:, 2]),
+        torch.tensor(owners),
+        keys,
+    )
 
 
 def _forward_parameters(model: PreTrainedModel) -> set[str]:
     base = model.get_base_model() if hasattr(model, "get_base_model") else model
     return set(inspect.signature(base.forward).parameters)
-
-
-def _accepts_logits_to_keep(model: PreTrainedModel) -> bool:
-    return "logits_to_keep" in _forward_parameters(model)
 
 
 def _cache_argument(model: PreTrainedModel) -> str:
@@ -190,11 +234,9 @@ def _cache_argument(model: PreTrainedModel) -> str:
 
 def _prefix_cache(model: PreTrainedModel, ids: list[int], device) -> list[tuple[Tensor, Tensor]]:
     """Keys and values of every layer for the shared tokens, computed once (batch of one)."""
-    out = model(
-        input_ids=torch.tensor([ids], device=device),
-        use_cache=True,
-        **({"logits_to_keep": 1} if _accepts_logits_to_keep(model) else {}),
-    )
+    parts = decoder_and_head(model)
+    runner = parts[0] if parts else model
+    out = runner(input_ids=torch.tensor([ids], device=device), use_cache=True)
     cache = out.get("cache") or out.get("past_key_values")
     return [(layer.keys, layer.values) for layer in cache.layers]
 
@@ -205,6 +247,27 @@ def _expanded(prefix: list[tuple[Tensor, Tensor]], batch: int) -> DynamicCache:
             (k.expand(batch, -1, -1, -1), v.expand(batch, -1, -1, -1)) for k, v in prefix
         ]
     )
+
+
+def _token_logprobs(model: PreTrainedModel, batch: _Batch, cache, cache_arg: str, device) -> Tensor:
+    """Log-probability of every picked token. The vocabulary projection runs on picked positions
+    only: for a small model it is a large share of the work, and most positions are context."""
+    inputs = {
+        "input_ids": batch.ids.to(device),
+        "attention_mask": batch.mask.to(device),
+        "position_ids": batch.positions.to(device),
+    }
+    if cache is not None:
+        inputs[cache_arg] = cache
+    seq, where, token = (t.to(device) for t in batch.picks)
+    parts = decoder_and_head(model)
+    if parts is None:
+        logits = model(**inputs).logits[seq, where]
+    else:
+        decoder, head = parts
+        logits = head(decoder(**inputs).last_hidden_state[seq, where])
+    logprobs = torch.log_softmax(logits.float(), dim=-1)
+    return logprobs.gather(1, token[:, None]).squeeze(1)
 
 
 @torch.inference_mode()
@@ -218,43 +281,26 @@ def loglikelihoods(
 ) -> list[list[float]]:
     """Sum of log-probabilities of each continuation's tokens given its request's context.
 
-    `min_shared`: the fewest leading tokens a group of requests must share for them to be computed
-    once (0 turns the reuse off).
+    `batch_size`: packed sequences per forward pass. `min_shared`: the fewest leading tokens a
+    group of requests must share for them to be computed once (0 turns the reuse off).
     """
     model.eval()
     device = next(model.parameters()).device
     rows = _rows(requests, tokenizer, max_length(model, tokenizer))
     groups = _share_prefixes(rows, min_shared) if min_shared else [([], rows)]
-    keep_arg = _accepts_logits_to_keep(model)
     cache_arg = _cache_argument(model)
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     scores: list[list[float]] = [[0.0] * len(r.continuations) for r in requests]
     for shared_ids, members in groups:
         prefix = _prefix_cache(model, shared_ids, device) if shared_ids else None
-        # Longest first, as the harness does: similar lengths share a batch, so little padding.
-        members = sorted(members, key=lambda row: -row.length)
-        for start in range(0, len(members), batch_size):
-            batch = members[start : start + batch_size]
-            ids, mask, positions, predictors = _batch_inputs(batch, pad_id)
-            # Only positions from the last context token on predict continuation tokens: skip
-            # the vocabulary projection for the rest (a large share of a small model's compute).
-            first = min(len(row.prefix) - row.shared for row in batch) - 1
-            extra = {"logits_to_keep": ids.shape[1] - first} if keep_arg else {}
-            if prefix is not None:
-                extra[cache_arg] = _expanded(prefix, len(batch))
-            logits = model(
-                input_ids=ids.to(device),
-                attention_mask=mask.to(device),
-                position_ids=positions.to(device),
-                **extra,
-            ).logits
-            offset = ids.shape[1] - logits.shape[1]
-            logprobs = torch.log_softmax(logits.float(), dim=-1)
-            branch = 0
-            for b, row in enumerate(batch):
-                for slot, tokens in zip(row.slots, row.branches):
-                    where = torch.tensor(predictors[branch], device=logprobs.device) - offset
-                    targets = torch.tensor(tokens, device=logprobs.device)
-                    scores[row.request][slot] = float(logprobs[b, where, targets].sum())
-                    branch += 1
+        sequences = _pack(members)
+        for start in range(0, len(sequences), batch_size):
+            chunk = sequences[start : start + batch_size]
+            batch = _batch_inputs(chunk, len(shared_ids), pad_id)
+            cache = _expanded(prefix, len(chunk)) if prefix is not None else None
+            logprobs = _token_logprobs(model, batch, cache, cache_arg, device)
+            sums = torch.zeros(len(batch.keys), dtype=torch.float64)
+            sums.index_add_(0, batch.owners, logprobs.double().cpu())
+            for (request, slot), total in zip(batch.keys, sums.tolist()):
+                scores[request][slot] = total
     return scores

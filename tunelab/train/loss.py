@@ -1,39 +1,82 @@
 """Next-token loss summed over trained tokens only.
 
 The output projection runs only on positions that have a target: prompt and padding positions
-never materialise vocabulary-sized logits, which saves time and memory on short-answer data."""
+never materialise vocabulary-sized logits. The projection and the cross-entropy are fused: logits
+are made a chunk of tokens at a time and turned into gradients at once, so no [tokens, vocabulary]
+tensor outlives its chunk (the approach of Liger-Kernel's fused linear cross-entropy, in plain
+torch). That is what keeps a 128k-vocabulary model's loss from dominating peak memory."""
 
 from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
+from torch import nn
 from transformers import PreTrainedModel
 
 from tunelab.data.tokenize import IGNORE
+from tunelab.models import decoder_and_head
 
-# Rows of logits computed at once: bounds the fp32 logits tensor to CHUNK x vocab.
+# Tokens whose logits exist at once: bounds the fp32 logits to CHUNK x vocabulary.
 CHUNK = 4096
 
 
-def _parts(model: PreTrainedModel):
-    base = model.get_base_model() if hasattr(model, "get_base_model") else model
-    config = base.config
-    if getattr(config, "final_logit_softcapping", None) or getattr(config, "logit_scale", None):
-        return None  # these models post-process logits: use their own forward
-    if not hasattr(base, "get_decoder") or base.get_output_embeddings() is None:
-        return None
-    return base.get_decoder(), base.get_output_embeddings()
+class LinearCrossEntropy(torch.autograd.Function):
+    """sum(cross_entropy(hidden @ weight.T, targets)), its gradients computed during the forward.
+
+    d loss / d logits = softmax(logits) - onehot(target), so each chunk's logits can be dropped as
+    soon as they have given their share of the gradients for `hidden` and `weight`.
+    """
+
+    @staticmethod
+    def forward(ctx, hidden: torch.Tensor, weight: torch.Tensor, targets: torch.Tensor, chunk: int):
+        grad_hidden = torch.empty_like(hidden) if hidden.requires_grad else None
+        grad_weight = (
+            torch.zeros(weight.shape, dtype=torch.float32, device=weight.device)
+            if weight.requires_grad
+            else None
+        )
+        total = torch.zeros((), dtype=torch.float32, device=hidden.device)
+        for start in range(0, hidden.shape[0], chunk):
+            part, wanted = hidden[start : start + chunk], targets[start : start + chunk]
+            logits = (part @ weight.T).float()
+            log_norm = torch.logsumexp(logits, dim=-1)
+            total += (log_norm - logits.gather(1, wanted[:, None]).squeeze(1)).sum()
+            if grad_hidden is None and grad_weight is None:
+                continue
+            grad_logits = logits.sub_(log_norm[:, None]).exp_()  # softmax, in place
+            grad_logits[torch.arange(len(wanted), device=wanted.device), wanted] -= 1
+            grad_logits = grad_logits.to(part.dtype)
+            if grad_hidden is not None:
+                grad_hidden[start : start + chunk] = grad_logits @ weight.to(part.dtype)
+            if grad_weight is not None:
+                grad_weight += (grad_logits.T @ part).float()
+        ctx.save_for_backward(grad_hidden, grad_weight)
+        ctx.weight_dtype = weight.dtype
+        return total
+
+    @staticmethod
+    def backward(ctx, grad_total: torch.Tensor):
+        grad_hidden, grad_weight = ctx.saved_tensors
+        return (
+            grad_hidden * grad_total if grad_hidden is not None else None,
+            (grad_weight * grad_total).to(ctx.weight_dtype) if grad_weight is not None else None,
+            None,
+            None,
+        )
 
 
-def token_loss_sum(model: PreTrainedModel, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, int]:
+def token_loss_sum(
+    model: PreTrainedModel, batch: dict[str, torch.Tensor]
+) -> tuple[torch.Tensor, int]:
     """(sum of cross-entropy over trained tokens, number of trained tokens)."""
     targets = batch["targets"]
     mask = targets != IGNORE
     n_tokens = int(mask.sum())
-    parts = _parts(model)
+    parts = decoder_and_head(model)
     if parts is None:
-        logits = model(input_ids=batch["input_ids"], position_ids=batch["position_ids"],
-                       use_cache=False).logits
+        logits = model(
+            input_ids=batch["input_ids"], position_ids=batch["position_ids"], use_cache=False
+        ).logits
         loss = F.cross_entropy(logits[mask].float(), targets[mask], reduction="sum")
         return loss, n_tokens
     decoder, lm_head = parts
@@ -41,6 +84,9 @@ def token_loss_sum(model: PreTrainedModel, batch: dict[str, torch.Tensor]) -> tu
         input_ids=batch["input_ids"], position_ids=batch["position_ids"], use_cache=False
     ).last_hidden_state
     selected, wanted = hidden[mask], targets[mask]
+    # A plain projection can be fused; a wrapped one (LoRA on lm_head, a bias) runs as itself.
+    if type(lm_head) is nn.Linear and lm_head.bias is None:
+        return LinearCrossEntropy.apply(selected, lm_head.weight, wanted, CHUNK), n_tokens
     loss = hidden.new_zeros((), dtype=torch.float32)
     for start in range(0, selected.shape[0], CHUNK):
         logits = lm_head(selected[start : start + CHUNK]).float()

@@ -1,0 +1,65 @@
+"""The fused projection + cross-entropy gives the loss and gradients of the plain computation."""
+
+import torch
+import torch.nn.functional as F
+
+from tunelab.data.pack import collate
+from tunelab.data.tokenize import IGNORE, Tokenized
+from tunelab.train.loss import LinearCrossEntropy, token_loss_sum
+
+
+def reference(hidden, weight, targets):
+    return F.cross_entropy((hidden @ weight.T).float(), targets, reduction="sum")
+
+
+def test_fused_loss_and_gradients_equal_the_plain_ones_across_chunks():
+    torch.manual_seed(0)
+    hidden = torch.randn(11, 16, dtype=torch.float64, requires_grad=True)
+    weight = torch.randn(50, 16, dtype=torch.float64, requires_grad=True)
+    targets = torch.randint(0, 50, (11,))
+    expected = reference(hidden, weight, targets)
+    expected.backward(torch.tensor(0.5, dtype=torch.float32))
+    want_h, want_w = hidden.grad.clone(), weight.grad.clone()
+    hidden.grad = weight.grad = None
+
+    loss = LinearCrossEntropy.apply(hidden, weight, targets, 4)  # 3 chunks, the last one short
+    loss.backward(torch.tensor(0.5))
+    assert torch.allclose(loss, expected.float(), atol=1e-5)
+    assert torch.allclose(hidden.grad, want_h, atol=1e-6)
+    assert torch.allclose(weight.grad, want_w, atol=1e-6)
+
+
+def test_a_frozen_projection_gets_no_gradient_and_the_hidden_states_still_do():
+    torch.manual_seed(1)
+    hidden = torch.randn(5, 8, requires_grad=True)
+    weight = torch.randn(20, 8)  # frozen, as lm_head under LoRA
+    targets = torch.randint(0, 20, (5,))
+    reference(hidden, weight, targets).backward()
+    want = hidden.grad.clone()
+    hidden.grad = None
+    LinearCrossEntropy.apply(hidden, weight, targets, 2).backward()
+    assert torch.allclose(hidden.grad, want, atol=1e-5)
+
+
+def test_model_loss_and_parameter_gradients_match_the_models_own_logits(tiny):
+    model, tokenizer = tiny
+    prompt, answer = tokenizer("Q: hi\nA:").input_ids, tokenizer(" hello there").input_ids
+    short = Tokenized(prompt + answer, [IGNORE] * len(prompt) + answer)
+    other = Tokenized(answer, answer)
+    batch = collate([[short, other], [other]], tokenizer.pad_token_id)  # packed, and padded
+    loss, n = token_loss_sum(model, batch)
+    loss.backward()
+    fused = {k: p.grad.clone() for k, p in model.named_parameters()}
+    model.zero_grad()
+
+    # use_cache=False: with a cache, transformers does not split packed rows into documents.
+    logits = model(
+        input_ids=batch["input_ids"], position_ids=batch["position_ids"], use_cache=False
+    ).logits
+    keep = batch["targets"] != IGNORE
+    plain = F.cross_entropy(logits[keep], batch["targets"][keep], reduction="sum")
+    plain.backward()
+    assert n == int(keep.sum())
+    assert torch.allclose(loss, plain, atol=1e-4)
+    for name, p in model.named_parameters():
+        assert torch.allclose(fused[name], p.grad, atol=1e-5), name
