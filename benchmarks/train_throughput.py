@@ -40,6 +40,39 @@ SHAPES = {"smollm2-135m": "smollm2-135m-instruct", "random-135m": "random-smollm
           "random-1b": "random-llama-1b"}
 
 
+# Dense bf16 tensor-core peak, FLOP/s, of the GPUs this is likely to meet (SXM parts).
+PEAK_BF16 = {"H200": 989e12, "H100": 989e12, "A100": 312e12, "L40S": 362e12, "A10": 125e12, "L4": 121e12}
+
+
+def peak_flops(device: str) -> float | None:
+    if device != "cuda":
+        return None
+    name = torch.cuda.get_device_name()
+    return next((peak for key, peak in PEAK_BF16.items() if key in name), None)
+
+
+def flops_per_token(shape: str, mode: str, length_sq_over_length: float) -> float:
+    """Model FLOPs per trained token. Forward: 2N (N = matmul weights, lm_head included, the
+    embedding lookup not) + causal attention within each document, 2 L d (sum len^2 / sum len).
+    Full finetuning: 3x forward. LoRA: frozen matrices get no weight gradient, so 2x forward for
+    the matmuls (the adapters are negligible) and 3x for attention, which has no weights."""
+    from torch import nn
+    from transformers import AutoConfig, AutoModelForCausalLM
+
+    from tunelab.models import RANDOM_SHAPES, embedded_model_dir, random_shape_config
+
+    name = SHAPES[shape]
+    if name in RANDOM_SHAPES:
+        config = random_shape_config(name, vocab_size=49152)
+    else:
+        config = AutoConfig.from_pretrained(embedded_model_dir())
+    with torch.device("meta"):
+        model = AutoModelForCausalLM.from_config(config)
+    n = sum(m.weight.numel() for m in model.modules() if isinstance(m, nn.Linear))
+    attention = 2 * config.num_hidden_layers * config.hidden_size * length_sq_over_length
+    return (3 if mode == "full" else 2) * 2 * n + 3 * attention
+
+
 def peak_memory_gib(device: str) -> float:
     if device == "cuda":
         return torch.cuda.max_memory_allocated() / 2**30
@@ -75,7 +108,8 @@ def run_tunelab(args) -> dict:
             "train": {"method": args.mode, "max_steps": args.steps, "batch_size": rows_per_step,
                       "lr": 1e-4, "scheduler": "constant", "warmup_ratio": 0.0,
                       "eval_every": 10**9, "save_every": 10**9, "device": args.device,
-                      "lora": {"dropout": 0.0}, "compile": args.device == "cuda"},
+                      "lora": {"dropout": 0.0}, "compile": args.device == "cuda",
+                      "attention": args.attention},
         })
         train(config)
         records = read_metrics(Path(tmp) / "bench" / "metrics.jsonl")
@@ -134,7 +168,7 @@ def worker(args) -> None:
 
 def measure(args, who: str, mode: str, shape: str) -> dict:
     cmd = [sys.executable, __file__, "--worker", who, "--mode", mode, "--shape", shape,
-           "--device", args.device, "--steps", str(args.steps), "--docs", str(args.docs),
+           "--device", args.device, "--attention", args.attention, "--steps", str(args.steps), "--docs", str(args.docs),
            "--batch-size", str(args.batch_size), "--max-length", str(args.max_length)]
     out = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO)
     line = next((ln for ln in out.stdout.splitlines() if ln.startswith("RESULT ")), None)
@@ -147,29 +181,49 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--modes", default="lora,full")
-    parser.add_argument("--steps", type=int, default=12)
-    parser.add_argument("--docs", type=int, default=160)
-    parser.add_argument("--batch-size", type=int, default=8)
-    parser.add_argument("--max-length", type=int, default=256)
+    # Defaults: CPU as measured in benchmarks/README.md; GPU as the issue's reference figures
+    # (32 documents per step, documents up to 1024 tokens).
+    parser.add_argument("--steps", type=int, default=None, help="default 12 (CPU), 30 (GPU)")
+    parser.add_argument("--docs", type=int, default=None, help="default 160 (CPU), 1400 (GPU)")
+    parser.add_argument("--batch-size", type=int, default=None, help="default 8 (CPU), 32 (GPU)")
+    parser.add_argument("--max-length", type=int, default=None, help="default 256 (CPU), 1024 (GPU)")
+    parser.add_argument("--attention", default="auto", help="tunelab's train.attention")
     parser.add_argument("--shapes", default=None, help="default: smollm2-135m on CPU; "
                         "random-135m,random-1b on GPU")
     parser.add_argument("--shape", default="smollm2-135m", help=argparse.SUPPRESS)
     parser.add_argument("--mode", default="lora")
     parser.add_argument("--worker", choices=["tunelab", "trainer"])
     args = parser.parse_args()
+    gpu = args.device != "cpu"
+    for name, cpu_default, gpu_default in [("steps", 12, 30), ("docs", 160, 1400),
+                                           ("batch_size", 8, 32), ("max_length", 256, 1024)]:
+        if getattr(args, name) is None:
+            setattr(args, name, gpu_default if gpu else cpu_default)
     if args.worker:
         return worker(args)
     print(f"device {args.device}; {args.steps} optimizer steps of {args.batch_size} documents "
           f"(first {WARMUP_STEPS} not timed); lamini_docs, max_length {args.max_length}")
-    header = f"| {'model':12} | mode | Trainer tok/s | tunelab tok/s | ratio | Trainer peak GiB | tunelab peak GiB |"
+    from tunelab.models import load_tokenizer
+
+    lengths = [len(it.input_ids) for it in load_documents(
+        load_tokenizer("smollm2-135m-instruct"), args.docs, args.max_length)]
+    length_sq_over_length = sum(n * n for n in lengths) / sum(lengths)
+    peak = peak_flops(args.device)
+    header = (f"| {'model':12} | mode | Trainer tok/s | tunelab tok/s | ratio | Trainer peak GiB "
+              "| tunelab peak GiB | Trainer MFU | tunelab MFU |")
     print(header + "\n|" + "|".join("-" * (len(c)) for c in header.split("|")[1:-1]) + "|")
     shapes = args.shapes or ("smollm2-135m" if args.device == "cpu" else "random-135m,random-1b")
     for shape, mode in [(s, m) for s in shapes.split(",") for m in args.modes.split(",")]:
         base = measure(args, "trainer", mode, shape)
         ours = measure(args, "tunelab", mode, shape)
+        per_token = flops_per_token(shape, mode, length_sq_over_length)
+        mfu = [f"{100 * r['tokens_per_s'] * per_token / peak:10.1f}%" if peak else f"{'n/a':>11}"
+               for r in (base, ours)]
         print(f"| {shape:12} | {mode:4} | {base['tokens_per_s']:13.0f} | {ours['tokens_per_s']:13.0f} "
               f"| {ours['tokens_per_s'] / base['tokens_per_s']:4.2f}x | {base['peak_gib']:16.2f} "
-              f"| {ours['peak_gib']:16.2f} |", flush=True)
+              f"| {ours['peak_gib']:16.2f} | {mfu[0]} | {mfu[1]} |", flush=True)
+    if not peak:
+        print("MFU: n/a on CPU (no agreed peak); on a GPU it is printed against its bf16 peak.")
 
 
 if __name__ == "__main__":

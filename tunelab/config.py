@@ -76,6 +76,11 @@ class TrainConfig(_Section):
     device: str = "auto"
     compile: bool = False
     """torch.compile the decoder: worth it on GPU for long runs; minutes of compiling on CPU."""
+    attention: Literal["auto", "sdpa", "flex_attention", "flash_attention_2", "eager"] = "auto"
+    """Attention kernel. Each keeps packed documents apart (sdpa and eager through a block-diagonal
+    mask, flex_attention by skipping blocks across documents, flash_attention_2 as variable-length
+    sequences). auto: flash_attention_2 on a GPU where the flash-attn package is installed, else
+    the model's own default."""
 
 
 class Config(_Section):

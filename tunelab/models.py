@@ -39,12 +39,15 @@ RANDOM_SHAPES = {
         num_attention_heads=9,
         num_key_value_heads=3,
     ),
+    # Llama-3.2-1B's shape, its 128k vocabulary included: the loss's cost depends on it.
     "random-llama-1b": dict(
+        vocab_size=128256,
         hidden_size=2048,
         intermediate_size=8192,
         num_hidden_layers=16,
         num_attention_heads=32,
         num_key_value_heads=8,
+        rope_theta=500000.0,
     ),
 }
 RUN_MODEL_SUBDIR = "model"
@@ -74,7 +77,7 @@ def load_model(
         model, tokenizer = tiny_random()
     elif name in RANDOM_SHAPES:
         tokenizer = load_tokenizer(EMBEDDED_NAME)
-        model = LlamaForCausalLM(tiny_config(len(tokenizer), **RANDOM_SHAPES[name])).to(dtype)
+        model = LlamaForCausalLM(random_shape_config(name, len(tokenizer))).to(dtype)
     elif is_run_dir(name):
         model, tokenizer = _load_run(Path(name), dtype)
     else:
@@ -252,6 +255,11 @@ def tiny_config(vocab_size: int, **overrides) -> LlamaConfig:
     )
     settings.update(overrides)
     return LlamaConfig(**settings)
+
+
+def random_shape_config(name: str, vocab_size: int) -> LlamaConfig:
+    """The config of a RANDOM_SHAPES model; `vocab_size` unless the shape sets its own."""
+    return tiny_config(**({"vocab_size": vocab_size} | RANDOM_SHAPES[name]))
 
 
 def tiny_random(seed: int = 0, **overrides) -> tuple[LlamaForCausalLM, PreTrainedTokenizerFast]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
 import random
@@ -40,6 +41,7 @@ def train(config: Config, resume: bool = False, overwrite: bool = False) -> Path
     model, tokenizer = load_model(config.model.name, dtype=torch.float32)
     data = prepare(config.data, tokenizer)
     console.print(f"[bold]data[/] {data.summary()}")
+    set_attention(model, cfg.attention, device)
     model = prepare_model(model, cfg).to(device)
     if cfg.compile:
         # In place, so the loss function's direct use of the decoder runs the compiled code.
@@ -175,6 +177,21 @@ def accumulate_gradients(model, batches, device, autocast=None, state=None, chec
         (micro_loss / n_tokens).backward()
         loss_sum += micro_loss.item()
     return loss_sum, n_tokens
+
+
+def set_attention(model, choice: str, device: torch.device) -> None:
+    """Switch the attention kernel as `train.attention` says (see TrainConfig.attention)."""
+    if choice == "auto":
+        has_flash = importlib.util.find_spec("flash_attn") is not None
+        if device.type != "cuda" or not has_flash:
+            return
+        choice = "flash_attention_2"
+    if choice == "flash_attention_2" and device.type != "cuda":
+        raise TunelabError("train.attention=flash_attention_2 needs a CUDA device")
+    try:
+        model.set_attn_implementation(choice)
+    except (ValueError, ImportError) as err:
+        raise TunelabError(f"train.attention={choice}: {err}") from None
 
 
 def prepare_model(model, cfg: TrainConfig):
