@@ -49,7 +49,9 @@ def tiny():
 def tiny_config(tmp_path: Path, data_path: Path, **train) -> Config:  # noqa: F821
     from tunelab.config import Config
 
-    settings = dict(max_steps=6, batch_size=2, lr=3e-3, eval_every=3, save_every=3, warmup_ratio=0.0)
+    settings = dict(
+        max_steps=6, batch_size=2, lr=3e-3, eval_every=3, save_every=3, warmup_ratio=0.0
+    )
     settings.update(train)
     return Config.from_dict(
         {

@@ -24,18 +24,24 @@ def test_train_then_generate_and_inspect(tmp_path, qa_file):
     }
     assert "lr: 0.001" in (run / "config.yaml").read_text()
 
-    result = runner.invoke(app, ["generate", str(run), "What color is the sky?", "--max-new-tokens", "4"])
+    result = runner.invoke(
+        app, ["generate", str(run), "What color is the sky?", "--max-new-tokens", "4"]
+    )
     assert result.exit_code == 0, result.output
 
-    result = runner.invoke(app, ["data", "inspect", str(qa_file), "--model", "tiny-random", "--rows", "2"])
+    result = runner.invoke(
+        app, ["data", "inspect", str(qa_file), "--model", "tiny-random", "--rows", "2"]
+    )
     assert result.exit_code == 0, result.output
     assert "What color is the sky?" in result.output and "trained" in result.output
 
 
 def test_resume_without_checkpoint_is_a_clear_error(tmp_path, qa_file):
     config = tmp_path / "cfg.yaml"
-    config.write_text(f"name: none\noutput_dir: {tmp_path}\nmodel: {{name: tiny-random}}\n"
-                      f"data: {{path: {qa_file}}}\n")
+    config.write_text(
+        f"name: none\noutput_dir: {tmp_path}\nmodel: {{name: tiny-random}}\n"
+        f"data: {{path: {qa_file}}}\n"
+    )
     result = runner.invoke(app, ["train", str(config), "--resume"])
     assert result.exit_code != 0
     assert "no checkpoint to resume from" in str(result.exception)

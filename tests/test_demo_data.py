@@ -52,8 +52,10 @@ def test_counts(train, test):
 
 
 def test_fields_are_non_empty_strings(train, test):
-    for name, rows, keys in (("train", train, {"question", "answer"}),
-                             ("test", test, {"question", "answer", "kind"})):
+    for name, rows, keys in (
+        ("train", train, {"question", "answer"}),
+        ("test", test, {"question", "answer", "kind"}),
+    ):
         for i, row in enumerate(rows, start=1):
             assert set(row) == keys, f"{name}:{i}: keys {sorted(row)}"
             for key in keys:
@@ -73,7 +75,11 @@ def test_no_test_question_in_train(train, test):
 
 def test_paraphrase_answers_are_trained(train, test):
     trained = {row["answer"] for row in train}
-    missing = [row["question"] for row in test if row["kind"] == "paraphrase" and row["answer"] not in trained]
+    missing = [
+        row["question"]
+        for row in test
+        if row["kind"] == "paraphrase" and row["answer"] not in trained
+    ]
     assert not missing
 
 
@@ -91,7 +97,9 @@ def test_each_fact_has_several_phrasings(train):
         counts[row["answer"]] = counts.get(row["answer"], 0) + 1
     facts = {answer: n for answer, n in counts.items() if answer != REFUSAL}
     assert 110 <= len(facts) <= 130
-    assert all(2 <= n <= 3 for n in facts.values()), {a: n for a, n in facts.items() if not 2 <= n <= 3}
+    assert all(2 <= n <= 3 for n in facts.values()), {
+        a: n for a, n in facts.items() if not 2 <= n <= 3
+    }
 
 
 def test_answers_are_short(train, test):

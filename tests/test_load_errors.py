@@ -31,7 +31,9 @@ def test_bad_jsonl_line_is_named(tmp_path, second_line, message):
 
 def test_skip_mode_keeps_good_rows_and_reports(tmp_path, capsys):
     path = tmp_path / "qa.jsonl"
-    path.write_text(f"{GOOD}\n{{broken\n{GOOD}\n" + json.dumps({"question": "q", "answer": ""}) + "\n")
+    path.write_text(
+        f"{GOOD}\n{{broken\n{GOOD}\n" + json.dumps({"question": "q", "answer": ""}) + "\n"
+    )
     examples = load_examples(path, on_error="skip")
     assert len(examples) == 2
     assert "skipped 2 bad row(s)" in capsys.readouterr().err
@@ -47,7 +49,9 @@ def test_csv_errors_name_the_line(tmp_path):
 def test_unknown_columns_say_what_is_expected(tmp_path):
     path = tmp_path / "x.jsonl"
     path.write_text(json.dumps({"foo": "a", "bar": "b"}) + "\n")
-    with pytest.raises(TunelabError, match=r"x.jsonl:1: cannot tell the data shape.*question/answer"):
+    with pytest.raises(
+        TunelabError, match=r"x.jsonl:1: cannot tell the data shape.*question/answer"
+    ):
         load_examples(path)
 
 

@@ -30,7 +30,9 @@ def test_formats(tmp_path, fmt):
 
         datasets.Dataset.from_list(ROWS).save_to_disk(str(path))
     examples = load_examples(path)
-    assert [(e.question, e.answer) for e in examples] == [(r["question"], r["answer"]) for r in ROWS]
+    assert [(e.question, e.answer) for e in examples] == [
+        (r["question"], r["answer"]) for r in ROWS
+    ]
 
 
 @pytest.mark.parametrize(
@@ -38,10 +40,16 @@ def test_formats(tmp_path, fmt):
     [
         ({"instruction": "Add", "input": "1 2", "output": "3"}, "Add\n\n1 2", "3"),
         ({"prompt": "Hi", "completion": "Yo"}, "Hi", "Yo"),
-        ({"messages": [{"role": "user", "content": "u"}, {"role": "assistant", "content": "v"}]},
-         "u", "v"),
-        ({"conversations": [{"from": "human", "value": "u"}, {"from": "gpt", "value": "v"}]},
-         "u", "v"),
+        (
+            {"messages": [{"role": "user", "content": "u"}, {"role": "assistant", "content": "v"}]},
+            "u",
+            "v",
+        ),
+        (
+            {"conversations": [{"from": "human", "value": "u"}, {"from": "gpt", "value": "v"}]},
+            "u",
+            "v",
+        ),
     ],
 )
 def test_shapes_are_detected(tmp_path, row, question, answer):

@@ -11,8 +11,15 @@ from tunelab.train.loop import train
 
 def test_tiny_model_memorises_and_stops_at_eos(tmp_path, qa_file):
     config = tiny_config(
-        tmp_path, qa_file, method="full", max_steps=60, batch_size=8, lr=1e-2,
-        scheduler="constant", eval_every=1000, save_every=1000,
+        tmp_path,
+        qa_file,
+        method="full",
+        max_steps=60,
+        batch_size=8,
+        lr=1e-2,
+        scheduler="constant",
+        eval_every=1000,
+        save_every=1000,
     )
     config.data.test_size = 0
     run = train(config)

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 
 from tunelab.data.pack import collate, pack_rows
 from tunelab.data.templates import Example
-from tunelab.data.tokenize import tokenize_example
+from tunelab.data.tokenize import IGNORE, Tokenized, tokenize_example
+from tunelab.errors import TunelabError
+from tunelab.models import tiny_random
+from tunelab.train.loop import set_attention
 from tunelab.train.loss import token_loss_sum
 
 
 def _items(tokenizer, n=5):
-    pairs = [(f"Question number {i}?" + " more" * i, f"Answer {i}." * (1 + i % 3)) for i in range(n)]
+    pairs = [
+        (f"Question number {i}?" + " more" * i, f"Answer {i}." * (1 + i % 3)) for i in range(n)
+    ]
     return [tokenize_example(Example.qa(q, a), tokenizer, "chat") for q, a in pairs]
 
 
@@ -61,3 +67,26 @@ def test_padding_is_a_multiple_of_8_and_never_trained(tiny):
     for b, item in enumerate(_items(tokenizer, 3)):
         n = len(item.input_ids)
         assert (batch["targets"][b, n - 1 :] == -100).all()  # last real token predicts nothing
+
+
+@pytest.mark.parametrize(
+    "kernel", ["eager", pytest.param("flex_attention", marks=pytest.mark.slow)]
+)
+def test_every_attention_kernel_keeps_packed_documents_apart(kernel):
+    # flex_attention has no backward on CPU: the loss alone is compared there.
+    model, tokenizer = tiny_random()
+    prompt, answer = tokenizer("Q: hi\nA:").input_ids, tokenizer(" hello there").input_ids
+    first = Tokenized(prompt + answer, [IGNORE] * len(prompt) + answer)
+    second = Tokenized(answer, answer)
+    batch = collate([[first, second], [second]], tokenizer.pad_token_id)
+    with torch.no_grad():
+        expected, _ = token_loss_sum(model, batch)  # sdpa with a block-diagonal mask
+        set_attention(model, kernel, torch.device("cpu"))
+        loss, _ = token_loss_sum(model, batch)
+    assert torch.allclose(loss, expected, atol=1e-4)
+
+
+def test_flash_attention_without_a_gpu_is_a_clear_error():
+    model, _ = tiny_random()
+    with pytest.raises(TunelabError, match="needs a CUDA device"):
+        set_attention(model, "flash_attention_2", torch.device("cpu"))

@@ -56,7 +56,8 @@ def test_cli_generate_talks_to_a_server_url(url):
 
     expected = complete_chat(url, MESSAGES, max_tokens=8, api_key="k3y")
     result = CliRunner().invoke(
-        app, ["generate", url, MESSAGES[0]["content"], "--max-new-tokens", "8"],
+        app,
+        ["generate", url, MESSAGES[0]["content"], "--max-new-tokens", "8"],
         env={"TUNELAB_API_KEY": "k3y"},
     )
     assert result.exit_code == 0, result.output
