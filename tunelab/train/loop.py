@@ -8,7 +8,7 @@ import math
 import random
 import signal
 import time
-from contextlib import nullcontext
+from contextlib import ExitStack, nullcontext
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +20,9 @@ from tunelab.data.pipeline import batches_per_epoch, iterate_batches, make_rows,
 from tunelab.data.tokenize import IGNORE
 from tunelab.errors import TunelabError
 from tunelab.models import RUN_MODEL_SUBDIR, load_model, model_summary
+from tunelab.train import distributed
 from tunelab.train.checkpoint import TrainState, list_checkpoints, load_checkpoint, save_checkpoint
+from tunelab.train.distributed import SINGLE, LossModule, World
 from tunelab.train.loss import token_loss_sum
 from tunelab.train.plot import plot_losses, read_metrics
 from tunelab.train.progress import TrainProgress
@@ -30,13 +32,25 @@ console = Console()
 
 
 def train(config: Config, resume: bool = False, overwrite: bool = False) -> Path:
-    """Finetune as `config` says; returns the run folder runs/<name>/."""
+    """Finetune as `config` says; returns the run folder runs/<name>/.
+
+    Under torchrun, every process runs this; rank 0 alone writes the run folder and the log."""
+    world, device = distributed.start(pick_device(config.train.device))
+    console.quiet = not world.is_main
+    try:
+        return _train(config, resume, overwrite, world, device)
+    finally:
+        distributed.stop(world)
+
+
+def _train(config: Config, resume: bool, overwrite: bool, world: World, device) -> Path:
     cfg = config.train
     run_dir = config.run_dir
     checkpoints = run_dir / "checkpoints"
-    _check_run_dir(run_dir, resume, overwrite)
+    if world.is_main:
+        _check_run_dir(run_dir, resume, overwrite)
+    distributed.barrier(world)
     _seed_everything(cfg.seed)
-    device = pick_device(cfg.device)
 
     model, tokenizer = load_model(config.model.name, dtype=torch.float32)
     data = prepare(config.data, tokenizer)
@@ -47,12 +61,16 @@ def train(config: Config, resume: bool = False, overwrite: bool = False) -> Path
         # In place, so the loss function's direct use of the decoder runs the compiled code.
         base = model.get_base_model() if hasattr(model, "get_base_model") else model
         base.get_decoder().compile(dynamic=True)
-    console.print(f"[bold]model[/] {config.model.name}: {_describe(model, cfg)} on {device}")
+    loss_module = distributed.wrap(model, world, device)
+    where = f"{world.size} processes" if world.size > 1 else str(device)
+    console.print(f"[bold]model[/] {config.model.name}: {_describe(model, cfg)} on {where}")
 
     rows = make_rows(data.train, config.data.max_length, config.data.packing)
     test_rows = make_rows(data.test, config.data.max_length, config.data.packing)
     micro_per_epoch = batches_per_epoch(len(rows), cfg.batch_size)
-    total_steps = cfg.max_steps or max(1, math.ceil(cfg.epochs * micro_per_epoch / cfg.grad_accum))
+    # Each optimizer step takes grad_accum micro-batches on every process.
+    micro_per_step = cfg.grad_accum * world.size
+    total_steps = cfg.max_steps or max(1, math.ceil(cfg.epochs * micro_per_epoch / micro_per_step))
     optimizer = make_optimizer(model, cfg, device)
     scheduler = make_scheduler(
         optimizer,
@@ -71,14 +89,16 @@ def train(config: Config, resume: bool = False, overwrite: bool = False) -> Path
                 f"{run_dir} is already at step {state.step} of {total_steps}: raise train.max_steps "
                 "(or train.epochs) to train further"
             )
-    run_dir.mkdir(parents=True, exist_ok=True)
-    config.to_yaml(run_dir / "config.yaml")
     metrics_path = run_dir / "metrics.jsonl"
-    _truncate_metrics(metrics_path, state.step)
+    if world.is_main:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        config.to_yaml(run_dir / "config.yaml")
+        _truncate_metrics(metrics_path, state.step)
 
     autocast = (
         torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else nullcontext()
     )
+    # Every process walks the same batch order; process r trains on micro-batches r, r+world, ...
     stream = iterate_batches(
         rows,
         cfg.batch_size,
@@ -88,19 +108,23 @@ def train(config: Config, resume: bool = False, overwrite: bool = False) -> Path
         state.epoch,
         state.batch,
     )
+    my_test_rows = test_rows[world.rank :: world.size]
     stop = StopRequest()
     last_loss = float("nan")
-    with stop, TrainProgress(total_steps, state.step) as progress, metrics_path.open("a") as log:
+    progress = TrainProgress(total_steps, state.step, visible=world.is_main)
+    with stop, progress, ExitStack() as files:
+        log = files.enter_context(metrics_path.open("a")) if world.is_main else None
         if test_rows and state.step == 0:
             # The starting point: how far the model is from the data before any update.
-            base_eval = round(evaluate_loss(model, test_rows, cfg, tokenizer, device), 5)
-            log.write(json.dumps({"step": 0, "eval_loss": base_eval}) + "\n")
+            base_eval = round(evaluate_loss(model, my_test_rows, cfg, tokenizer, device, world), 5)
+            _write(log, {"step": 0, "eval_loss": base_eval})
             progress.note(f"step 0: eval loss {base_eval:.4f}")
         while state.step < total_steps and not stop.requested:
             started = time.perf_counter()
-            micro_batches = [next(stream) for _ in range(cfg.grad_accum)]
+            micro_batches = [next(stream) for _ in range(micro_per_step)]
+            mine = [batch for _, _, batch in micro_batches[world.rank :: world.size]]
             loss_sum, n_tokens = accumulate_gradients(
-                model, [b for _, _, b in micro_batches], device, autocast, state, checkpoints
+                model, mine, device, autocast, state, checkpoints, world, loss_module
             )
             grad_norm = torch.nn.utils.clip_grad_norm_(
                 [p for p in model.parameters() if p.requires_grad], cfg.max_grad_norm
@@ -132,15 +156,17 @@ def train(config: Config, resume: bool = False, overwrite: bool = False) -> Path
 
             if test_rows and (state.step % cfg.eval_every == 0 or state.step == total_steps):
                 record["eval_loss"] = round(
-                    evaluate_loss(model, test_rows, cfg, tokenizer, device), 5
+                    evaluate_loss(model, my_test_rows, cfg, tokenizer, device, world), 5
                 )
                 progress.note(f"step {state.step}: eval loss {record['eval_loss']:.4f}")
                 if _early_stop(state, record["eval_loss"], cfg.early_stop_patience):
                     progress.note("eval loss stopped improving: early stop")
                     stop.requested = True
-            log.write(json.dumps(record) + "\n")
-            log.flush()
-            if state.step % cfg.save_every == 0 or stop.requested:
+            _write(log, record)
+            if world.size > 1:
+                # Ctrl-C reaches every process, not always within the same step: stop together.
+                stop.requested = distributed.total([float(stop.requested)], world, device)[0] > 0
+            if world.is_main and (state.step % cfg.save_every == 0 or stop.requested):
                 save_checkpoint(
                     checkpoints, model, optimizer, scheduler, state, cfg.keep_checkpoints
                 )
@@ -150,8 +176,10 @@ def train(config: Config, resume: bool = False, overwrite: bool = False) -> Path
             f"[yellow]interrupted at step {state.step}; checkpoint saved. Continue with "
             f"`tunelab train {run_dir / 'config.yaml'} --resume`[/]"
         )
-    save_final(model, tokenizer, run_dir)
-    plot_losses(metrics_path, run_dir / "loss.png", title=config.name)
+    if world.is_main:
+        save_final(model, tokenizer, run_dir)
+        plot_losses(metrics_path, run_dir / "loss.png", title=config.name)
+    distributed.barrier(world)
     console.print(
         f"[bold green]done[/] {state.step} steps, final train loss {last_loss:.4f}, "
         f"{state.tokens} trained tokens in {state.elapsed:.0f}s → {run_dir}"
@@ -159,24 +187,51 @@ def train(config: Config, resume: bool = False, overwrite: bool = False) -> Path
     return run_dir
 
 
-def accumulate_gradients(model, batches, device, autocast=None, state=None, checkpoints=None):
-    """Backward over micro-batches; returns (summed loss, trained tokens) of them all.
+def _write(log, record: dict) -> None:
+    if log is not None:
+        log.write(json.dumps(record) + "\n")
+        log.flush()
+
+
+def accumulate_gradients(
+    model,
+    batches,
+    device,
+    autocast=None,
+    state=None,
+    checkpoints=None,
+    world: World = SINGLE,
+    loss_module=None,
+):
+    """Backward over micro-batches; returns (summed loss, trained tokens) over all of them, on
+    every process.
 
     Each micro-batch's summed loss is divided by the trained tokens of the whole accumulated
-    batch, so accumulating micro-batches gives exactly the gradient of one big batch.
+    batch (all processes together), so accumulating micro-batches, on one process or several,
+    gives exactly the gradient of one big batch. DDP averages gradients over processes, hence
+    the factor world.size.
     """
-    n_tokens = sum(int((b["targets"] != IGNORE).sum()) for b in batches)
+    loss_module = loss_module or LossModule(model)
+    local_tokens = sum(int((b["targets"] != IGNORE).sum()) for b in batches)
+    (n_tokens,) = distributed.total([float(local_tokens)], world, device)
     model.train()
     loss_sum = 0.0
-    for batch in batches:
+    for i, batch in enumerate(batches):
         batch = {k: v.to(device, non_blocking=True) for k, v in batch.items()}
-        with autocast or nullcontext():
-            micro_loss, _ = token_loss_sum(model, batch)
-        if not torch.isfinite(micro_loss):
-            _fail_non_finite(state or TrainState(), checkpoints or Path("."))
-        (micro_loss / n_tokens).backward()
+        # Gradients are exchanged once, on the last micro-batch, not after each.
+        last = i == len(batches) - 1
+        sync = (
+            nullcontext() if last or not hasattr(loss_module, "no_sync") else loss_module.no_sync()
+        )
+        with sync:
+            with autocast or nullcontext():
+                micro_loss, _ = loss_module(batch)
+            if not torch.isfinite(micro_loss):
+                _fail_non_finite(state or TrainState(), checkpoints or Path("."))
+            (micro_loss * world.size / n_tokens).backward()
         loss_sum += micro_loss.item()
-    return loss_sum, n_tokens
+    (loss_sum,) = distributed.total([loss_sum], world, device)
+    return loss_sum, int(n_tokens)
 
 
 def set_attention(model, choice: str, device: torch.device) -> None:
@@ -227,8 +282,8 @@ def make_optimizer(model, cfg: TrainConfig, device: torch.device) -> torch.optim
 
 
 @torch.no_grad()
-def evaluate_loss(model, rows, cfg: TrainConfig, tokenizer, device) -> float:
-    """Mean loss per trained token over the whole test split."""
+def evaluate_loss(model, rows, cfg: TrainConfig, tokenizer, device, world: World = SINGLE) -> float:
+    """Mean loss per trained token over the test split (each process scores its share of rows)."""
     from tunelab.data.pack import collate
 
     model.eval()
@@ -242,6 +297,7 @@ def evaluate_loss(model, rows, cfg: TrainConfig, tokenizer, device) -> float:
             loss, n = token_loss_sum(model, {k: v.to(device) for k, v in batch.items()})
         total, count = total + loss.item(), count + n
     model.train()
+    total, count = distributed.total([total, float(count)], world, device)
     return total / max(count, 1)
 
 

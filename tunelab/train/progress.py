@@ -13,7 +13,7 @@ from rich.progress import (
 
 
 class TrainProgress:
-    def __init__(self, total: int, done: int = 0) -> None:
+    def __init__(self, total: int, done: int = 0, visible: bool = True) -> None:
         self._progress = Progress(
             TextColumn("[bold]train"),
             BarColumn(),
@@ -21,6 +21,7 @@ class TrainProgress:
             TextColumn("loss {task.fields[loss]}  lr {task.fields[lr]}  {task.fields[tps]} tok/s"),
             TimeElapsedColumn(),
             TimeRemainingColumn(),
+            disable=not visible,
         )
         self._task = self._progress.add_task(
             "train", total=total, completed=done, loss="-", lr="-", tps="-"
@@ -43,4 +44,5 @@ class TrainProgress:
         )
 
     def note(self, message: str) -> None:
-        self._progress.console.print(message)
+        if not self._progress.disable:
+            self._progress.console.print(message)
