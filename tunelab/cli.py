@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from tunelab.compare import cli as compare_cli
 from tunelab.data import cli as data_cli
 from tunelab.errors import TunelabError
 from tunelab.evaluate import cli as evaluate_cli
@@ -127,6 +128,7 @@ data_app.command("split")(data_cli.split_command)
 data_app.command("generate")(data_cli.generate_command)
 app.command("serve")(serve_cli.serve_command)
 app.command("export")(export_cli.export_command)
+app.command("compare")(compare_cli.compare_command)
 
 
 def main() -> None:

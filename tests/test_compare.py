@@ -1,0 +1,74 @@
+"""`tunelab compare`: retrieval finds the passage a question needs, and the four arms are asked
+the same questions, scored alike and reported."""
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tunelab.cli import app
+from tunelab.compare.rag import Retriever, load_corpus, with_context
+from tunelab.compare.run import context_recall
+from tunelab.errors import TunelabError
+
+QA = Path(__file__).parent / "fixtures" / "eval" / "qa"
+
+
+def test_retrieval_finds_the_training_pair_a_paraphrased_question_needs():
+    passages = load_corpus(QA / "train.jsonl")
+    assert passages[0].source.endswith("train.jsonl:1")
+    [top, *_] = Retriever(passages).search("Which file holds a run's settings?", k=2)
+    assert "config.yaml" in top.text
+    question = with_context("Which file holds a run's settings?", [top])
+    assert question.startswith("Answer the question using the context below.")
+    assert "[1] Where does a run keep its settings?" in question
+    assert question.endswith("Question: Which file holds a run's settings?")
+    assert with_context("Q?", []) == "Q?"
+    # config, yaml, run of config, yaml, run, folder
+    assert context_recall("config.yaml in the run folder.", [top]) == pytest.approx(3 / 4)
+
+
+def test_documents_become_passages_under_their_headings(tmp_path):
+    (tmp_path / "guide.md").write_text(
+        "# Guide\n\n## Resuming\n\nPass --resume to continue a run from its last checkpoint.\n"
+    )
+    passages = load_corpus(tmp_path)
+    assert any("Guide > Resuming" in p.text and "--resume" in p.text for p in passages)
+    with pytest.raises(TunelabError, match="corpus not found"):
+        load_corpus(tmp_path / "missing.jsonl")
+
+
+def test_compare_asks_four_ways_and_writes_the_report(tmp_path):
+    from tunelab.models import tiny_random
+
+    run = tmp_path / "runs" / "demo"
+    model, tok = tiny_random()
+    model.save_pretrained(run / "model")
+    tok.save_pretrained(run / "model")
+    (run / "config.yaml").write_text(
+        f"name: demo\nmodel: {{name: tiny-random}}\ndata: {{path: {QA / 'train.jsonl'}, "
+        f"test_path: {QA / 'test.jsonl'}, template: qa}}\n"
+    )
+    result = CliRunner().invoke(app, ["compare", str(run), "--max-new-tokens", "3", "--k", "2"])
+    assert result.exit_code == 0, result.output
+    out = run / "compare"
+    report = json.loads((out / "compare.json").read_text())
+    assert [a["name"] for a in report["arms"]] == [
+        "prompting", "prompting + RAG", "finetuned", "finetuned + RAG",
+    ]  # fmt: skip
+    assert [a["model"] for a in report["arms"]] == ["tiny-random"] * 2 + [str(run)] * 2
+    assert 0.0 < report["context_recall"] <= 1.0
+    plain = [json.loads(x) for x in (out / "finetuned.jsonl").read_text().splitlines()]
+    rag = [json.loads(x) for x in (out / "finetuned_RAG.jsonl").read_text().splitlines()]
+    assert len(plain) == len(rag) == 3
+    assert all(r["passages"] == [] for r in plain) and all(r["passages"] for r in rag)
+    assert "| finetuned + RAG |" in (out / "compare.md").read_text()
+    assert (out / "compare.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_compare_needs_a_run_folder():
+    with pytest.raises(TunelabError, match="not a run folder"):
+        from tunelab.compare.run import compare
+
+        compare("tiny-random")

@@ -1,0 +1,1 @@
+"""Stage 5: does finetuning beat prompting? The same test questions asked four ways."""

@@ -1,0 +1,67 @@
+"""Retrieval for the comparison: a corpus (a Q&A file's pairs, or documents cut into chunks), BM25
+over it, and the question rewritten to carry the passages found."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from tunelab.errors import TunelabError
+from tunelab.evaluate.retrieval import BM25
+
+# How a question reads once passages are added; the same for every model so arms stay comparable.
+RAG_TEMPLATE = (
+    "Answer the question using the context below.\n\nContext:\n{passages}\n\nQuestion: {question}"
+)
+
+
+@dataclass
+class Passage:
+    source: str  # "file:line" of a Q&A row, or "file#chunk" of a document
+    text: str
+
+
+def load_corpus(path: str | Path, chunk_tokens: int = 300) -> list[Passage]:
+    """Passages from a Q&A/instruction/chat file (each pair one passage), or from documents
+    (Markdown, text, HTML, PDF; a folder recursively) cut along paragraphs."""
+    from tunelab.data.chunking import DOC_SUFFIXES, chunk_document, find_documents
+    from tunelab.data.load import load_examples
+
+    path = Path(path)
+    if not path.exists():
+        raise TunelabError(f"corpus not found: {path}")
+    if path.is_file() and path.suffix.lower() not in DOC_SUFFIXES:
+        examples = load_examples(path, on_error="skip")
+        return [
+            Passage(ex.source, f"{ex.question}\n{ex.answer}".strip())
+            for ex in examples
+            if ex.answer
+        ]
+    passages = []
+    for document in find_documents([path]):
+        for chunk in chunk_document(document, max_tokens=chunk_tokens):
+            heading = " > ".join(chunk.headings)
+            text = f"{heading}\n{chunk.text}" if heading else chunk.text
+            passages.append(Passage(f"{chunk.source}#{chunk.index}", text.strip()))
+    if not passages:
+        raise TunelabError(f"{path}: no passages found (Q&A rows or .md/.txt/.html/.pdf files)")
+    return passages
+
+
+class Retriever:
+    """The k passages that best match a question (BM25 over content words)."""
+
+    def __init__(self, passages: list[Passage]) -> None:
+        self.passages = passages
+        self.index = BM25([p.text for p in passages])
+
+    def search(self, question: str, k: int = 3) -> list[Passage]:
+        return [self.passages[hit.index] for hit in self.index.top(question, k)]
+
+
+def with_context(question: str, passages: list[Passage]) -> str:
+    """The question as a RAG arm asks it; unchanged when nothing was retrieved."""
+    if not passages:
+        return question
+    numbered = "\n".join(f"[{i}] {p.text}" for i, p in enumerate(passages, start=1))
+    return RAG_TEMPLATE.format(passages=numbered, question=question)

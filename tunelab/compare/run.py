@@ -1,0 +1,197 @@
+"""`tunelab compare`: one test set asked four ways — the base model prompted, the base model
+with retrieved passages (RAG), the finetuned run, the finetuned run with RAG — scored alike, so a
+team sees whether finetuning beat prompting, and whether retrieval adds to either.
+
+Every arm gets the run's own template and system prompt, and the same passages, so the only
+differences are the weights and the context."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tunelab.compare.rag import Passage, Retriever, load_corpus, with_context
+from tunelab.errors import TunelabError
+from tunelab.evaluate.metrics import score_texts
+from tunelab.evaluate.retrieval import words
+from tunelab.evaluate.suite import EvalConfig, run_settings, test_questions
+
+METRICS = ("normalized_match", "token_f1", "rouge_l")
+
+
+@dataclass
+class CompareConfig:
+    data: str | None = None  # test file; default: the run's data.test_path
+    corpus: str | None = None  # Q&A file or documents; default: the run's training data
+    base: str | None = None  # default: the model the run was trained from
+    k: int = 3
+    limit: int | None = None
+    max_new_tokens: int = 128
+    batch_size: int = 8
+    output: str | None = None  # default: <run>/compare
+
+
+@dataclass
+class Arm:
+    name: str
+    model: str
+    rag: bool
+    rows: list[dict[str, Any]]
+    seconds: float
+    summary: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class Comparison:
+    run: str
+    arms: list[Arm]
+    context_recall: float  # mean share of each reference's content words found in its passages
+    out_dir: Path
+
+
+def context_recall(reference: str, passages: list[Passage]) -> float:
+    """How much of the reference the passages contain: what RAG could at best hand the model."""
+    wanted = set(words(reference))
+    if not wanted:
+        return 0.0
+    found = set(words(" ".join(p.text for p in passages)))
+    return len(wanted & found) / len(wanted)
+
+
+def compare(run: str, cfg: CompareConfig | None = None) -> Comparison:
+    """Ask the run's test questions four ways and score every answer."""
+    from tunelab.models import base_model_name, is_run_dir, load_model
+    from tunelab.serve.generate import answer
+
+    cfg = cfg or CompareConfig()
+    if not is_run_dir(run):
+        raise TunelabError(f"{run} is not a run folder (runs/<name> with config.yaml and model/)")
+    settings = run_settings(run)
+    examples = test_questions(run, EvalConfig(data=cfg.data, limit=cfg.limit))
+    retriever = Retriever(load_corpus(cfg.corpus or settings["path"]))
+    contexts = [retriever.search(ex.question, cfg.k) for ex in examples]
+    base = cfg.base or base_model_name(run)
+    arms = []
+    for label, name in (("prompting", base), ("finetuned", run)):
+        model, tokenizer = load_model(name)
+        for rag in (False, True):
+            questions = [
+                with_context(ex.question, ctx) if rag else ex.question
+                for ex, ctx in zip(examples, contexts)
+            ]
+            started = time.perf_counter()
+            generations = answer(
+                model,
+                tokenizer,
+                questions,
+                template=settings.get("template") or "chat",
+                system_prompt=settings.get("system_prompt"),
+                max_new_tokens=cfg.max_new_tokens,
+                batch_size=cfg.batch_size,
+            )
+            seconds = time.perf_counter() - started
+            rows = [
+                {
+                    "source": ex.source,
+                    "question": ex.question,
+                    "reference": ex.answer,
+                    "answer": g.text,
+                    "passages": [p.source for p in ctx] if rag else [],
+                    "scores": score_texts(g.text, ex.answer),
+                }
+                for ex, ctx, g in zip(examples, contexts, generations)
+            ]
+            arm = Arm(f"{label} + RAG" if rag else label, name, rag, rows, seconds)
+            arm.summary = _summary(rows, seconds)
+            arms.append(arm)
+        del model
+    recall = sum(context_recall(ex.answer, ctx) for ex, ctx in zip(examples, contexts))
+    out_dir = Path(cfg.output) if cfg.output else Path(run) / "compare"
+    result = Comparison(run, arms, recall / max(len(examples), 1), out_dir)
+    write_report(result, cfg)
+    return result
+
+
+def _summary(rows: list[dict[str, Any]], seconds: float) -> dict[str, float]:
+    n = max(len(rows), 1)
+    out = {m: sum(r["scores"][m] for r in rows) / n for m in METRICS}
+    out["answer_words"] = sum(len(r["answer"].split()) for r in rows) / n
+    out["seconds_per_question"] = seconds / n
+    return out
+
+
+def to_markdown(result: Comparison, cfg: CompareConfig) -> str:
+    n = len(result.arms[0].rows) if result.arms else 0
+    lines = [
+        f"# Prompting vs RAG vs finetuning: {result.run}",
+        "",
+        f"{n} test questions; passages: top {cfg.k} by BM25 from "
+        f"{cfg.corpus or 'the run training data'}; context recall {100 * result.context_recall:.1f}% "
+        "(share of each reference's content words found in its passages).",
+        "",
+        "| arm | model | normalized match | token F1 | ROUGE-L | answer words | s/question |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for arm in result.arms:
+        s = arm.summary
+        lines.append(
+            f"| {arm.name} | {arm.model} | {100 * s['normalized_match']:.1f} | "
+            f"{100 * s['token_f1']:.1f} | {100 * s['rouge_l']:.1f} | {s['answer_words']:.1f} | "
+            f"{s['seconds_per_question']:.2f} |"
+        )
+    best = max(result.arms, key=lambda a: a.summary["token_f1"])
+    prompting = result.arms[0].summary["token_f1"]
+    lines += [
+        "",
+        f"Best by token F1: **{best.name}** ({100 * best.summary['token_f1']:.1f}, "
+        f"{100 * (best.summary['token_f1'] - prompting):+.1f} points over prompting).",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def write_report(result: Comparison, cfg: CompareConfig) -> None:
+    """compare.md, compare.json, compare.png and each arm's answers as JSONL."""
+    out = result.out_dir
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "compare.md").write_text(to_markdown(result, cfg))
+    payload = {
+        "run": result.run,
+        "context_recall": result.context_recall,
+        "arms": [
+            {"name": a.name, "model": a.model, "rag": a.rag, **a.summary} for a in result.arms
+        ],
+    }
+    (out / "compare.json").write_text(json.dumps(payload, indent=2))
+    for arm in result.arms:
+        slug = re.sub(r"\W+", "_", arm.name).strip("_")
+        with (out / f"{slug}.jsonl").open("w", encoding="utf-8") as handle:
+            for row in arm.rows:
+                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+    plot(result, out / "compare.png")
+
+
+def plot(result: Comparison, path: Path) -> Path:
+    """Grouped bars: each metric, one bar per arm."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # headless: runs on servers and in CI
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4), dpi=110)
+    width = 0.8 / max(len(result.arms), 1)
+    for i, arm in enumerate(result.arms):
+        xs = [m + (i - (len(result.arms) - 1) / 2) * width for m in range(len(METRICS))]
+        ax.bar(xs, [100 * arm.summary[m] for m in METRICS], width, label=arm.name)
+    ax.set_xticks(range(len(METRICS)), ["normalized match", "token F1", "ROUGE-L"])
+    ax.set_ylabel("score (%)")
+    ax.set_title(f"{Path(result.run).name}: prompting vs RAG vs finetuning")
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path
