@@ -14,6 +14,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
 from tunelab.compare.rag import Passage, Retriever, load_corpus, with_context
 from tunelab.errors import TunelabError
 from tunelab.evaluate.metrics import score_texts
@@ -64,8 +73,7 @@ def context_recall(reference: str, passages: list[Passage]) -> float:
 
 def compare(run: str, cfg: CompareConfig | None = None) -> Comparison:
     """Ask the run's test questions four ways and score every answer."""
-    from tunelab.models import base_model_name, is_run_dir, load_model
-    from tunelab.serve.generate import answer
+    from tunelab.models import base_model_name, is_run_dir
 
     cfg = cfg or CompareConfig()
     if not is_run_dir(run):
@@ -76,44 +84,63 @@ def compare(run: str, cfg: CompareConfig | None = None) -> Comparison:
     contexts = [retriever.search(ex.question, cfg.k) for ex in examples]
     base = cfg.base or base_model_name(run)
     arms = []
-    for label, name in (("prompting", base), ("finetuned", run)):
-        model, tokenizer = load_model(name)
-        for rag in (False, True):
-            questions = [
-                with_context(ex.question, ctx) if rag else ex.question
-                for ex, ctx in zip(examples, contexts)
-            ]
-            started = time.perf_counter()
-            generations = answer(
-                model,
-                tokenizer,
-                questions,
-                template=settings.get("template") or "chat",
-                system_prompt=settings.get("system_prompt"),
-                max_new_tokens=cfg.max_new_tokens,
-                batch_size=cfg.batch_size,
-            )
-            seconds = time.perf_counter() - started
-            rows = [
-                {
-                    "source": ex.source,
-                    "question": ex.question,
-                    "reference": ex.answer,
-                    "answer": g.text,
-                    "passages": [p.source for p in ctx] if rag else [],
-                    "scores": score_texts(g.text, ex.answer),
-                }
-                for ex, ctx, g in zip(examples, contexts, generations)
-            ]
-            arm = Arm(f"{label} + RAG" if rag else label, name, rag, rows, seconds)
-            arm.summary = _summary(rows, seconds)
-            arms.append(arm)
-        del model
+    progress = Progress(
+        TextColumn("[bold]{task.description:<16}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    )
+    with progress:
+        for label, name in (("prompting", base), ("finetuned", run)):
+            arms += _ask(name, label, examples, contexts, settings, cfg, progress)
     recall = sum(context_recall(ex.answer, ctx) for ex, ctx in zip(examples, contexts))
     out_dir = Path(cfg.output) if cfg.output else Path(run) / "compare"
     result = Comparison(run, arms, recall / max(len(examples), 1), out_dir)
     write_report(result, cfg)
     return result
+
+
+def _ask(name, label, examples, contexts, settings, cfg: CompareConfig, progress) -> list[Arm]:
+    """The two arms of one model: its plain answers, then its answers with passages."""
+    from tunelab.models import load_model
+    from tunelab.serve.generate import answer
+
+    arms = []
+    model, tokenizer = load_model(name)
+    for rag in (False, True):
+        questions = [
+            with_context(ex.question, ctx) if rag else ex.question
+            for ex, ctx in zip(examples, contexts)
+        ]
+        task = progress.add_task(f"{label} + RAG" if rag else label, total=len(questions))
+        started = time.perf_counter()
+        generations = answer(
+            model,
+            tokenizer,
+            questions,
+            template=settings.get("template") or "chat",
+            system_prompt=settings.get("system_prompt"),
+            max_new_tokens=cfg.max_new_tokens,
+            batch_size=cfg.batch_size,
+            on_batch=lambda n, task=task: progress.advance(task, n),
+        )
+        seconds = time.perf_counter() - started
+        rows = [
+            {
+                "source": ex.source,
+                "question": ex.question,
+                "reference": ex.answer,
+                "answer": g.text,
+                "passages": [p.source for p in ctx] if rag else [],
+                "scores": score_texts(g.text, ex.answer),
+            }
+            for ex, ctx, g in zip(examples, contexts, generations)
+        ]
+        arm = Arm(f"{label} + RAG" if rag else label, name, rag, rows, seconds)
+        arm.summary = _summary(rows, seconds)
+        arms.append(arm)
+    return arms
 
 
 def _summary(rows: list[dict[str, Any]], seconds: float) -> dict[str, float]:

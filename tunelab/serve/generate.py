@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -30,8 +31,10 @@ def generate(
     stop: list[str] | None = None,
     batch_size: int = 8,
     seed: int | None = None,
+    on_batch: Callable[[int], None] | None = None,
 ) -> list[Generation]:
-    """Complete each prompt (already templated text); greedy when temperature is 0."""
+    """Complete each prompt (already templated text); greedy when temperature is 0.
+    `on_batch(n)` is told after each batch how many prompts it finished (for progress bars)."""
     if seed is not None:
         torch.manual_seed(seed)
     model.eval()
@@ -65,6 +68,8 @@ def generate(
         )
         for row, i in zip(out[:, width:].tolist(), idx):
             results[i] = _finish(row, stop_ids, tokenizer, stop, len(encoded[i]))
+        if on_batch is not None:
+            on_batch(len(idx))
     return results  # type: ignore[return-value]
 
 
