@@ -123,6 +123,7 @@ def demo(
 app.command("eval")(evaluate_cli.eval_command)
 app.command("bench")(evaluate_cli.bench_command)
 app.command("errors")(evaluate_cli.errors_command)
+app.command("rate")(evaluate_cli.rate_command)
 data_app.command("check")(data_cli.check_command)
 data_app.command("split")(data_cli.split_command)
 data_app.command("generate")(data_cli.generate_command)

@@ -1,0 +1,104 @@
+"""Human evaluation: ratings recover known strengths, and the browser app shows blind pairs,
+stores every vote at once and ranks the models."""
+
+import json
+import random
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from tunelab.cli import app
+from tunelab.errors import TunelabError
+from tunelab.evaluate.human import Arena, create_app, load_answers
+from tunelab.evaluate.ratings import bradley_terry, elo, leaderboard
+
+
+def simulated_votes(true: dict[str, float], n: int, seed: int = 1):
+    rng = random.Random(seed)
+    votes = []
+    for _ in range(n):
+        a, b = rng.sample(sorted(true), 2)
+        p = 1 / (1 + 10 ** ((true[b] - true[a]) / 400))
+        votes.append((a, b, 1.0 if rng.random() < p else 0.0))
+    return votes
+
+
+def test_bradley_terry_recovers_the_rating_gaps_of_simulated_judges():
+    votes = simulated_votes({"strong": 1200, "mid": 1000, "weak": 900}, 4000)
+    bt = bradley_terry(votes)
+    assert bt["strong"] - bt["mid"] == pytest.approx(200, abs=30)
+    assert bt["mid"] - bt["weak"] == pytest.approx(100, abs=30)
+    board = leaderboard(votes, rounds=30)
+    assert [r.model for r in board] == ["strong", "mid", "weak"]
+    assert all(r.low <= r.bt <= r.high for r in board)
+    assert sorted(elo(votes), key=elo(votes).get) == ["weak", "mid", "strong"]
+
+
+def test_ties_split_and_a_model_that_never_wins_still_gets_a_finite_rating():
+    assert bradley_terry([("a", "b", 0.5)] * 10) == pytest.approx({"a": 1000, "b": 1000})
+    ratings = bradley_terry([("a", "b", 1.0)] * 5)
+    assert ratings["a"] > ratings["b"] and all(abs(v) < 1e4 for v in ratings.values())
+
+
+def _answer_sets(tmp_path):
+    questions = ["What does tunelab do?", "How do I resume?", "Where is the config?"]
+    for model, good in (("base", False), ("tuned", True)):
+        folder = tmp_path / "runs" / model / "eval"
+        folder.mkdir(parents=True)
+        rows = [
+            {"question": q, "reference": "ref", "answer": ("good " if good else "bad ") + q}
+            for q in questions
+        ]
+        (folder / "predictions.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return [tmp_path / "runs" / "base", tmp_path / "runs" / "tuned"]
+
+
+def test_judging_page_hides_names_stores_votes_and_ranks(tmp_path):
+    votes_file = tmp_path / "votes.jsonl"
+    arena = Arena(load_answers(_answer_sets(tmp_path)), votes_file)
+    client = TestClient(create_app(arena))
+    assert "Which answer is better?" in client.get("/").text
+    seen = set()
+    for _ in range(12):  # a judge who always prefers the finetuned answer
+        pair = client.get("/api/next").json()
+        seen.add(pair["question"])
+        assert {pair["left"], pair["right"]} == {"base", "tuned"}
+        winner = "left" if pair["left_answer"].startswith("good") else "right"
+        body = {k: pair[k] for k in ("question", "left", "right")} | {"winner": winner}
+        assert client.post("/api/vote", json=body).status_code == 200
+    assert len(seen) == 3  # the least-judged pair comes next: every question gets judged
+    assert len(votes_file.read_text().splitlines()) == 12  # written as they came
+    ranking = client.get("/api/ratings").json()
+    assert [r["model"] for r in ranking] == ["tuned", "base"] and ranking[0]["win_rate"] == 1.0
+    assert "tuned" in client.get("/leaderboard").text
+    bad = {"question": "x", "left": "base", "right": "tuned", "winner": "maybe"}
+    assert client.post("/api/vote", json=bad).status_code == 400
+
+    # A restarted server reads the votes back; the CLI prints the same ranking.
+    assert len(Arena(load_answers(_answer_sets_again(tmp_path)), votes_file).records) == 12
+    out = CliRunner().invoke(
+        app,
+        ["rate", *map(str, _answer_sets_again(tmp_path)), "--votes", str(votes_file), "--results"],
+    )
+    assert out.exit_code == 0, out.output
+    assert out.output.index("tuned") < out.output.index("base")
+
+
+def _answer_sets_again(tmp_path):
+    return [tmp_path / "runs" / "base", tmp_path / "runs" / "tuned"]
+
+
+def test_answer_files_must_name_two_models_and_share_questions(tmp_path):
+    only = tmp_path / "a.jsonl"
+    only.write_text(json.dumps({"question": "q", "answer": "a"}) + "\n")
+    with pytest.raises(TunelabError, match="at least two models"):
+        load_answers([only])
+    other = tmp_path / "b.jsonl"
+    other.write_text(json.dumps({"question": "different", "answer": "a"}) + "\n")
+    with pytest.raises(TunelabError, match="no question in common"):
+        Arena(load_answers([only, other]), tmp_path / "v.jsonl")
+    broken = tmp_path / "c.jsonl"
+    broken.write_text('{"question": "q", "answer": "a"}\nnot json\n')
+    with pytest.raises(TunelabError, match="c.jsonl:2"):
+        load_answers([only, broken])

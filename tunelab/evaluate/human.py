@@ -1,0 +1,247 @@
+"""Human evaluation in a browser: a person sees a question and two models' answers side by side,
+unlabelled and in random order, and picks the better one (or a tie, or both bad). Votes are
+appended to a JSONL file as they come (nothing is lost if the server stops), and the leaderboard
+page rates the models with Bradley–Terry and Elo (tunelab.evaluate.ratings).
+
+The answers come from files `tunelab eval` or `tunelab compare` already wrote, so rating never
+waits on generation."""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import random
+import time
+from dataclasses import dataclass
+from itertools import combinations
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from tunelab.errors import TunelabError
+from tunelab.evaluate.ratings import Vote, leaderboard
+
+WINNERS = {"left": 1.0, "right": 0.0, "tie": 0.5, "both_bad": 0.5}
+
+
+class VoteIn(BaseModel):
+    """A judgement as the page posts it (module level: FastAPI resolves annotations by name)."""
+
+    question: str
+    left: str
+    right: str
+    winner: str
+
+
+@dataclass
+class Pair:
+    question: str
+    reference: str
+    a: str  # model names
+    b: str
+
+
+def answers_file(path: Path) -> Path:
+    """A JSONL of answers, or the predictions.jsonl inside an eval folder or a run's eval/."""
+    for candidate in (path, path / "predictions.jsonl", path / "eval" / "predictions.jsonl"):
+        if candidate.is_file():
+            return candidate
+    raise TunelabError(f"{path}: no answers here (a JSONL file, an eval folder, or a run folder)")
+
+
+def model_name(path: Path) -> str:
+    """runs/x/eval/predictions.jsonl → x; runs/x/compare/finetuned.jsonl → x:finetuned."""
+    file = answers_file(path)
+    if file.name == "predictions.jsonl":
+        folder = file.parent
+        return folder.parent.name if folder.name == "eval" else folder.name
+    if file.parent.name == "compare":
+        return f"{file.parent.parent.name}:{file.stem}"
+    return file.stem
+
+
+def load_answers(paths: list[Path]) -> dict[str, dict[str, dict]]:
+    """{model: {question: row}} from each answers file; names must differ."""
+    models: dict[str, dict[str, dict]] = {}
+    for path in paths:
+        name = model_name(path)
+        if name in models:
+            raise TunelabError(
+                f"two answer sets are both named {name!r}: pass them from other folders"
+            )
+        rows = {}
+        file = answers_file(path)
+        for number, line in enumerate(file.read_text(encoding="utf-8").splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as err:
+                raise TunelabError(f"{file}:{number}: not valid JSON: {err.msg}") from None
+            if "question" not in row or "answer" not in row:
+                raise TunelabError(f"{file}:{number}: needs 'question' and 'answer'")
+            rows[row["question"]] = row
+        models[name] = rows
+    if len(models) < 2:
+        raise TunelabError("rating needs the answers of at least two models")
+    return models
+
+
+class Arena:
+    """The pairs to judge, the votes so far (read back from the file), and the next pair to show:
+    the least-judged one, so every question and model pair gets covered evenly."""
+
+    def __init__(self, answers: dict[str, dict[str, dict]], votes_path: Path, seed: int = 0):
+        self.answers = answers
+        self.votes_path = votes_path
+        self.rng = random.Random(seed)
+        questions = set.intersection(*(set(rows) for rows in answers.values()))
+        if not questions:
+            raise TunelabError("the answer files have no question in common")
+        self.pairs = [
+            Pair(q, answers[a][q].get("reference", ""), a, b)
+            for q in sorted(questions)
+            for a, b in combinations(sorted(answers), 2)
+        ]
+        self.records = self._read_votes()
+        self.counts: dict[tuple[str, str, str], int] = {}
+        for r in self.records:
+            key = (r["question"], *sorted((r["left"], r["right"])))
+            self.counts[key] = self.counts.get(key, 0) + 1
+
+    def _read_votes(self) -> list[dict]:
+        if not self.votes_path.exists():
+            return []
+        lines = self.votes_path.read_text(encoding="utf-8").splitlines()
+        return [json.loads(line) for line in lines if line.strip()]
+
+    def next(self) -> dict:
+        """The least-judged pair, sides shuffled: what the page shows (model names hidden)."""
+        fewest = min(self.counts.get((p.question, p.a, p.b), 0) for p in self.pairs)
+        pair = self.rng.choice(
+            [p for p in self.pairs if self.counts.get((p.question, p.a, p.b), 0) == fewest]
+        )
+        left, right = (pair.a, pair.b) if self.rng.random() < 0.5 else (pair.b, pair.a)
+        return {
+            "question": pair.question,
+            "reference": pair.reference,
+            "left": left,
+            "right": right,
+            "left_answer": self.answers[left][pair.question]["answer"],
+            "right_answer": self.answers[right][pair.question]["answer"],
+            "judged": len(self.records),
+        }
+
+    def vote(self, question: str, left: str, right: str, winner: str) -> None:
+        """Record one judgement, flushed to disk before this returns."""
+        if winner not in WINNERS:
+            raise TunelabError(f"winner must be one of {sorted(WINNERS)}, got {winner!r}")
+        if left not in self.answers or right not in self.answers or left == right:
+            raise TunelabError(f"unknown pair of models: {left!r}, {right!r}")
+        record = {
+            "question": question,
+            "left": left,
+            "right": right,
+            "winner": winner,
+            "time": time.time(),
+        }
+        self.votes_path.parent.mkdir(parents=True, exist_ok=True)
+        with self.votes_path.open("a", encoding="utf-8") as handle:
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        self.records.append(record)
+        key = (question, *sorted((left, right)))
+        self.counts[key] = self.counts.get(key, 0) + 1
+
+    def votes(self) -> list[Vote]:
+        return [(r["left"], r["right"], WINNERS[r["winner"]]) for r in self.records]
+
+    def ratings(self) -> list[dict]:
+        return [vars(r) for r in leaderboard(self.votes())]
+
+
+def create_app(arena: Arena):
+    """The FastAPI app: the judging page, its JSON API, and the leaderboard."""
+    from fastapi import FastAPI, HTTPException
+    from fastapi.responses import HTMLResponse
+
+    app = FastAPI(title="tunelab human evaluation")
+
+    @app.get("/", response_class=HTMLResponse)
+    def page() -> str:
+        return JUDGE_PAGE
+
+    @app.get("/api/next")
+    def next_pair() -> dict:
+        return arena.next()
+
+    @app.post("/api/vote")
+    def vote(body: VoteIn) -> dict:
+        try:
+            arena.vote(body.question, body.left, body.right, body.winner)
+        except TunelabError as err:
+            raise HTTPException(400, str(err)) from None
+        return {"judged": len(arena.records)}
+
+    @app.get("/api/ratings")
+    def ratings() -> list[dict]:
+        return arena.ratings()
+
+    @app.get("/leaderboard", response_class=HTMLResponse)
+    def board() -> str:
+        return leaderboard_page(arena.ratings(), len(arena.records))
+
+    return app
+
+
+def leaderboard_page(rows: list[dict], judged: int) -> str:
+    cells = "".join(
+        f"<tr><td>{i}</td><td>{html.escape(r['model'])}</td><td>{r['bt']:.0f}</td>"
+        f"<td>{r['low']:.0f} – {r['high']:.0f}</td><td>{r['elo']:.0f}</td>"
+        f"<td>{100 * r['win_rate']:.0f}%</td><td>{r['votes']}</td></tr>"
+        for i, r in enumerate(rows, start=1)
+    )
+    return (
+        "<!doctype html><html><head><meta charset='utf-8'><title>tunelab leaderboard</title>"
+        f"<style>{STYLE}</style></head><body><h1>Leaderboard</h1>"
+        f"<p>{judged} judgements. Bradley–Terry rating with its 95% bootstrap interval; Elo in vote "
+        "order. <a href='/'>Judge more</a></p><table><tr><th>#</th><th>model</th><th>rating</th>"
+        f"<th>95% interval</th><th>Elo</th><th>win rate</th><th>votes</th></tr>{cells}</table>"
+        "</body></html>"
+    )
+
+
+STYLE = (
+    "body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}"
+    ".answers{display:flex;gap:1em}.answer{flex:1;border:1px solid #ccc;border-radius:6px;"
+    "padding:1em;white-space:pre-wrap;min-height:6em}button{font-size:1em;margin:.5em .3em;"
+    "padding:.5em 1em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3em .8em}"
+    ".ref{color:#555}"
+)
+
+JUDGE_PAGE = f"""<!doctype html><html><head><meta charset="utf-8"><title>tunelab: which answer is better?</title>
+<style>{STYLE}</style></head><body>
+<h1>Which answer is better?</h1>
+<p id="question" style="font-size:1.2em"></p>
+<details><summary>reference answer</summary><p id="reference" class="ref"></p></details>
+<div class="answers"><div class="answer" id="left_answer"></div><div class="answer" id="right_answer"></div></div>
+<p><button onclick="vote('left')">1 · left is better</button><button onclick="vote('right')">2 · right is better</button>
+<button onclick="vote('tie')">3 · tie</button><button onclick="vote('both_bad')">4 · both bad</button></p>
+<p><span id="judged"></span> judged · <a href="/leaderboard">leaderboard</a></p>
+<script>
+let current = null;
+async function load() {{
+  current = await (await fetch('/api/next')).json();
+  for (const k of ['question', 'reference', 'left_answer', 'right_answer']) document.getElementById(k).textContent = current[k];
+  document.getElementById('judged').textContent = current.judged;
+}}
+async function vote(winner) {{
+  await fetch('/api/vote', {{method: 'POST', headers: {{'Content-Type': 'application/json'}},
+    body: JSON.stringify({{question: current.question, left: current.left, right: current.right, winner}})}});
+  load();
+}}
+document.addEventListener('keydown', e => {{ const w = {{'1': 'left', '2': 'right', '3': 'tie', '4': 'both_bad'}}[e.key]; if (w) vote(w); }});
+load();
+</script></body></html>"""

@@ -1,0 +1,97 @@
+"""Ratings from pairwise human votes: Elo (sequential, as early chatbot arenas) and Bradley–Terry
+(maximum likelihood, order-free, with bootstrap intervals), both on the familiar Elo scale.
+
+A vote is (model a, model b, score of a): 1 a better, 0 b better, 0.5 a tie ("both bad" included)."""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass
+
+Vote = tuple[str, str, float]
+
+SCALE, BASE, START = 400.0, 10.0, 1000.0
+
+
+def elo(votes: list[Vote], k: float = 4.0) -> dict[str, float]:
+    """Online Elo in vote order; a small K because many votes per pair are expected."""
+    ratings: dict[str, float] = {}
+    for a, b, score in votes:
+        ra, rb = ratings.setdefault(a, START), ratings.setdefault(b, START)
+        expected = 1 / (1 + BASE ** ((rb - ra) / SCALE))
+        ratings[a] = ra + k * (score - expected)
+        ratings[b] = rb - k * (score - expected)
+    return ratings
+
+
+def bradley_terry(votes: list[Vote], iterations: int = 200) -> dict[str, float]:
+    """Bradley–Terry strengths by Hunter's MM algorithm (ties count half a win to each side),
+    mapped to the Elo scale with the mean rating at 1000."""
+    models = sorted({m for a, b, _ in votes for m in (a, b)})
+    if not models:
+        return {}
+    wins = dict.fromkeys(models, 0.0)
+    games: dict[tuple[str, str], float] = {}
+    for a, b, score in votes:
+        wins[a] += score
+        wins[b] += 1 - score
+        key = (min(a, b), max(a, b))
+        games[key] = games.get(key, 0.0) + 1
+    # A model that never won (or never lost) has no finite MLE: one virtual tie against a model
+    # of strength 1 (the geometric mean) keeps every rating finite and barely moves the rest.
+    strength = dict.fromkeys(models, 1.0)
+    for _ in range(iterations):
+        updated = {}
+        for m in models:
+            denominator = 1 / (strength[m] + 1.0)
+            for (x, y), n in games.items():
+                if m in (x, y):
+                    other = y if m == x else x
+                    denominator += n / (strength[m] + strength[other])
+            updated[m] = (wins[m] + 0.5) / denominator
+        mean_log = sum(math.log(s) for s in updated.values()) / len(updated)
+        strength = {m: s / math.exp(mean_log) for m, s in updated.items()}
+    return {m: START + SCALE * math.log10(s) for m, s in strength.items()}
+
+
+@dataclass
+class Rating:
+    model: str
+    bt: float
+    low: float  # 2.5th percentile of the bootstrap
+    high: float  # 97.5th percentile
+    elo: float
+    votes: int
+    win_rate: float  # share of its votes won (ties half)
+
+
+def leaderboard(votes: list[Vote], rounds: int = 200, seed: int = 0) -> list[Rating]:
+    """Every model's Bradley–Terry rating with a 95% bootstrap interval, and its Elo; best first."""
+    if not votes:
+        return []
+    point = bradley_terry(votes)
+    rng = random.Random(seed)
+    samples: dict[str, list[float]] = {m: [] for m in point}
+    for _ in range(rounds):
+        resampled = bradley_terry([rng.choice(votes) for _ in votes], iterations=50)
+        for m in point:
+            samples[m].append(resampled.get(m, START))
+    online = elo(votes)
+    table = []
+    for m, value in point.items():
+        ordered = sorted(samples[m])
+        played = [(a, b, s) for a, b, s in votes if m in (a, b)]
+        won = sum(s if a == m else 1 - s for a, b, s in played)
+        table.append(
+            Rating(
+                m,
+                value,
+                ordered[int(0.025 * (len(ordered) - 1))],
+                ordered[int(0.975 * (len(ordered) - 1))],
+                online[m],
+                len(played),
+                won / len(played),
+            )
+        )
+    return sorted(table, key=lambda r: -r.bt)
