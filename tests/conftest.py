@@ -62,3 +62,19 @@ def tiny_config(tmp_path: Path, data_path: Path, **train) -> Config:  # noqa: F8
             "train": settings,
         }
     )
+
+
+def tiny_run(root: Path, qa_dir: Path) -> Path:
+    """A run folder (runs/demo) holding the tiny model, trained on nothing, whose config names
+    qa_dir's train.jsonl and test.jsonl with the qa template: what eval and compare read."""
+    from tunelab.models import tiny_random
+
+    run = root / "runs" / "demo"
+    model, tok = tiny_random()
+    model.save_pretrained(run / "model")
+    tok.save_pretrained(run / "model")
+    (run / "config.yaml").write_text(
+        f"name: demo\nmodel: {{name: tiny-random}}\ndata: {{path: {qa_dir / 'train.jsonl'}, "
+        f"test_path: {qa_dir / 'test.jsonl'}, template: qa}}\n"
+    )
+    return run

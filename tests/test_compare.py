@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from tests.conftest import tiny_run
 from tunelab.cli import app
 from tunelab.compare.rag import Retriever, load_corpus, with_context
 from tunelab.compare.run import context_recall
@@ -40,16 +41,7 @@ def test_documents_become_passages_under_their_headings(tmp_path):
 
 
 def test_compare_asks_four_ways_and_writes_the_report(tmp_path):
-    from tunelab.models import tiny_random
-
-    run = tmp_path / "runs" / "demo"
-    model, tok = tiny_random()
-    model.save_pretrained(run / "model")
-    tok.save_pretrained(run / "model")
-    (run / "config.yaml").write_text(
-        f"name: demo\nmodel: {{name: tiny-random}}\ndata: {{path: {QA / 'train.jsonl'}, "
-        f"test_path: {QA / 'test.jsonl'}, template: qa}}\n"
-    )
+    run = tiny_run(tmp_path, QA)
     result = CliRunner().invoke(app, ["compare", str(run), "--max-new-tokens", "3", "--k", "2"])
     assert result.exit_code == 0, result.output
     out = run / "compare"

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from tests.conftest import tiny_run
 from tunelab.cli import app
 from tunelab.evaluate.metrics import normalize, rouge_l, score_texts, token_f1
 from tunelab.evaluate.suite import EvalConfig, evaluate
@@ -57,17 +58,7 @@ def test_eval_writes_predictions_summary_and_error_reports(tmp_path):
 
 
 def test_eval_of_a_run_uses_its_test_file_and_writes_into_it(tmp_path):
-    run = tmp_path / "runs" / "demo"
-    (run / "model").mkdir(parents=True)
-    from tunelab.models import tiny_random
-
-    model, tok = tiny_random()
-    model.save_pretrained(run / "model")
-    tok.save_pretrained(run / "model")
-    (run / "config.yaml").write_text(
-        f"name: demo\nmodel: {{name: tiny-random}}\ndata: {{path: {QA / 'train.jsonl'}, "
-        f"test_path: {QA / 'test.jsonl'}, template: qa}}\n"
-    )
+    run = tiny_run(tmp_path, QA)
     result = CliRunner().invoke(
         app, ["eval", str(run), "tiny-random", "--max-new-tokens", "4", "--limit", "2"]
     )
