@@ -99,3 +99,25 @@ def test_rows_that_share_nothing_are_batched_together():
     requests = [Request(f"{word} is a word.", [" yes", " no"]) for word in ("cat", "dog", "emu")]
     groups = _share_prefixes(_rows(requests, tok, 2048), min_shared=8)
     assert [(len(shared), len(members)) for shared, members in groups] == [(0, 3)]
+
+
+def test_a_lora_run_is_scored_through_its_adapter():
+    from peft import LoraConfig, get_peft_model
+
+    model, tok = load_model("tiny-random")
+    # Random (not zero) adapter weights, so scores differ from the base model's.
+    lora = LoraConfig(r=4, target_modules="all-linear", init_lora_weights=False)
+    tuned = get_peft_model(model, lora)
+    primer = (
+        "Q: What is the capital of France?\nA: Paris.\n\nQ: What colour is the sky?\nA: Blue.\n\n"
+    )
+    requests = [
+        Request(primer + f"Q: Is {x} big?\nA:", [" Yes.", " No, it is small."]) for x in "ab"
+    ]
+    fast = loglikelihoods(tuned, tok, requests, batch_size=1)
+    for request, scores in zip(requests, fast):
+        expected = [direct(tuned, tok, request.context, c) for c in request.continuations]
+        assert scores == [pytest_approx(e) for e in expected]
+    with tuned.disable_adapter():
+        base = loglikelihoods(tuned, tok, requests)
+    assert base[0][0] != pytest_approx(fast[0][0])

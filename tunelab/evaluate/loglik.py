@@ -222,14 +222,11 @@ def _batch_inputs(sequences: list[list[_Row]], shared: int, pad_id: int) -> _Bat
     )
 
 
-def _forward_parameters(model: PreTrainedModel) -> set[str]:
-    base = model.get_base_model() if hasattr(model, "get_base_model") else model
-    return set(inspect.signature(base.forward).parameters)
-
-
-def _cache_argument(model: PreTrainedModel) -> str:
-    # transformers renamed `past_key_values` to `cache` (5.2x); older releases know only the former.
-    return "cache" if "cache" in _forward_parameters(model) else "past_key_values"
+def _cache_argument(module: torch.nn.Module) -> str:
+    """The name `module.forward` takes the key/value cache under: transformers renamed
+    `past_key_values` to `cache` (5.2x); older releases know only the former."""
+    base = module.get_base_model() if hasattr(module, "get_base_model") else module
+    return "cache" if "cache" in inspect.signature(base.forward).parameters else "past_key_values"
 
 
 def _prefix_cache(model: PreTrainedModel, ids: list[int], device) -> list[tuple[Tensor, Tensor]]:
@@ -249,7 +246,7 @@ def _expanded(prefix: list[tuple[Tensor, Tensor]], batch: int) -> DynamicCache:
     )
 
 
-def _token_logprobs(model: PreTrainedModel, batch: _Batch, cache, cache_arg: str, device) -> Tensor:
+def _token_logprobs(model: PreTrainedModel, batch: _Batch, cache, device) -> Tensor:
     """Log-probability of every picked token. The vocabulary projection runs on picked positions
     only: for a small model it is a large share of the work, and most positions are context."""
     inputs = {
@@ -257,15 +254,15 @@ def _token_logprobs(model: PreTrainedModel, batch: _Batch, cache, cache_arg: str
         "attention_mask": batch.mask.to(device),
         "position_ids": batch.positions.to(device),
     }
-    if cache is not None:
-        inputs[cache_arg] = cache
     seq, where, token = (t.to(device) for t in batch.picks)
     parts = decoder_and_head(model)
+    runner = parts[0] if parts else model
+    if cache is not None:
+        inputs[_cache_argument(runner)] = cache
     if parts is None:
         logits = model(**inputs).logits[seq, where]
     else:
-        decoder, head = parts
-        logits = head(decoder(**inputs).last_hidden_state[seq, where])
+        logits = parts[1](runner(**inputs).last_hidden_state[seq, where])
     logprobs = torch.log_softmax(logits.float(), dim=-1)
     return logprobs.gather(1, token[:, None]).squeeze(1)
 
@@ -288,7 +285,6 @@ def loglikelihoods(
     device = next(model.parameters()).device
     rows = _rows(requests, tokenizer, max_length(model, tokenizer))
     groups = _share_prefixes(rows, min_shared) if min_shared else [([], rows)]
-    cache_arg = _cache_argument(model)
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     scores: list[list[float]] = [[0.0] * len(r.continuations) for r in requests]
     for shared_ids, members in groups:
@@ -298,7 +294,7 @@ def loglikelihoods(
             chunk = sequences[start : start + batch_size]
             batch = _batch_inputs(chunk, len(shared_ids), pad_id)
             cache = _expanded(prefix, len(chunk)) if prefix is not None else None
-            logprobs = _token_logprobs(model, batch, cache, cache_arg, device)
+            logprobs = _token_logprobs(model, batch, cache, device)
             sums = torch.zeros(len(batch.keys), dtype=torch.float64)
             sums.index_add_(0, batch.owners, logprobs.double().cpu())
             for (request, slot), total in zip(batch.keys, sums.tolist()):
