@@ -121,3 +121,12 @@ def test_a_lora_run_is_scored_through_its_adapter():
     with tuned.disable_adapter():
         base = loglikelihoods(tuned, tok, requests)
     assert base[0][0] != pytest_approx(fast[0][0])
+
+
+def test_progress_is_reported_after_each_pass_and_ends_at_the_total():
+    model, tok = load_model("tiny-random")
+    requests = [Request(f"Question {i}:", [" yes", " no"]) for i in range(5)]
+    seen = []
+    loglikelihoods(model, tok, requests, batch_size=1, on_progress=lambda d, t: seen.append((d, t)))
+    assert seen and seen[-1][0] == seen[-1][1] == 5
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)

@@ -55,15 +55,20 @@ def score_docs(
     task: Task,
     docs: list[Doc],
     batch_size: int = 16,
+    on_progress=None,
 ) -> list[dict[str, float]]:
     """Each doc's scores under the task's rule, from one batched log-likelihood pass."""
     requests = [Request(d.context, [TARGET_DELIMITER + c for c in d.choices]) for d in docs]
-    lls = loglikelihoods(model, tokenizer, requests, batch_size=batch_size)
+    lls = loglikelihoods(model, tokenizer, requests, batch_size=batch_size, on_progress=on_progress)
     return [task.score(doc, ll) for doc, ll in zip(docs, lls)]
 
 
 def run_task(
-    model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, name: str, cfg: BenchConfig
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
+    name: str,
+    cfg: BenchConfig,
+    on_progress=None,
 ) -> TaskResult:
     """Load one task's questions and score them; metrics are micro-averages over questions."""
     task = get_task(name)
@@ -71,7 +76,7 @@ def run_task(
         cfg.data_dir, limit=cfg.limit, fewshot=cfg.fewshot if name.startswith("mmlu") else 0
     )
     start = time.perf_counter()
-    scores = score_docs(model, tokenizer, task, docs, cfg.batch_size)
+    scores = score_docs(model, tokenizer, task, docs, cfg.batch_size, on_progress)
     seconds = time.perf_counter() - start
     keys = scores[0].keys() if scores else [task.main_metric]
     metrics = {k: sum(s[k] for s in scores) / max(len(scores), 1) for k in keys}
@@ -92,8 +97,9 @@ def available(tasks: list[str], data_dir: Path) -> tuple[list[str], dict[str, st
     return ok, missing
 
 
-def bench_model(name: str, cfg: BenchConfig, on_task=None) -> list[TaskResult]:
-    """Load a model (any source tunelab knows) and run every task of `cfg` on it."""
+def bench_model(name: str, cfg: BenchConfig, on_task=None, on_progress=None) -> list[TaskResult]:
+    """Load a model (any source tunelab knows) and run every task of `cfg` on it.
+    `on_task(model, result)` after each task; `on_progress(model, task, done, total)` during it."""
     import torch
 
     from tunelab.models import load_model
@@ -102,7 +108,13 @@ def bench_model(name: str, cfg: BenchConfig, on_task=None) -> list[TaskResult]:
     model, tokenizer = load_model(name, device=device)
     results = []
     for task in cfg.tasks:
-        results.append(run_task(model, tokenizer, task, cfg))
+        report = None
+        if on_progress is not None:
+
+            def report(done, total, task=task):
+                on_progress(name, task, done, total)
+
+        results.append(run_task(model, tokenizer, task, cfg, report))
         if on_task is not None:
             on_task(name, results[-1])
     return results
@@ -159,9 +171,9 @@ def save(table: list[dict], cfg: BenchConfig) -> tuple[Path, Path]:
     return md, js
 
 
-def bench(models: list[str], cfg: BenchConfig, on_task=None) -> list[dict]:
+def bench(models: list[str], cfg: BenchConfig, on_task=None, on_progress=None) -> list[dict]:
     """The Python API of `tunelab bench`: run, save, and return the leaderboard records."""
-    rows = {name: bench_model(name, cfg, on_task) for name in models}
+    rows = {name: bench_model(name, cfg, on_task, on_progress) for name in models}
     table = leaderboard(rows)
     save(table, cfg)
     return table

@@ -161,12 +161,37 @@ def bench_command(
         output=Path(output),
     )
 
-    def progress(model: str, r) -> None:
-        console.print(
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    bars = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+    )
+    shown: dict[tuple[str, str], object] = {}
+
+    def scoring(model: str, task: str, done: int, total: int) -> None:
+        if (model, task) not in shown:
+            shown[model, task] = bars.add_task(f"{model} {task}", total=total)
+        bars.update(shown[model, task], completed=done)
+
+    def finished(model: str, r) -> None:
+        bars.console.print(
             f"[dim]{model} {r.task}: {r.main_metric} {100 * r.main:.2f} ({r.n} questions, {r.seconds:.1f}s)[/]"
         )
 
-    rows = bench(models, cfg, on_task=progress)
+    with bars:
+        rows = bench(models, cfg, on_task=finished, on_progress=scoring)
     table = Table(title="leaderboard (%)")
     table.add_column("Model")
     for task in cfg.tasks:

@@ -13,6 +13,7 @@ vocabulary; on this data most of that work is repeated."""
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -275,11 +276,13 @@ def loglikelihoods(
     *,
     batch_size: int = 16,
     min_shared: int = 8,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> list[list[float]]:
     """Sum of log-probabilities of each continuation's tokens given its request's context.
 
     `batch_size`: packed sequences per forward pass. `min_shared`: the fewest leading tokens a
     group of requests must share for them to be computed once (0 turns the reuse off).
+    `on_progress(done, total)`: told after each forward pass how many rows are scored.
     """
     model.eval()
     device = next(model.parameters()).device
@@ -287,6 +290,7 @@ def loglikelihoods(
     groups = _share_prefixes(rows, min_shared) if min_shared else [([], rows)]
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     scores: list[list[float]] = [[0.0] * len(r.continuations) for r in requests]
+    done = 0
     for shared_ids, members in groups:
         prefix = _prefix_cache(model, shared_ids, device) if shared_ids else None
         sequences = _pack(members)
@@ -299,4 +303,7 @@ def loglikelihoods(
             sums.index_add_(0, batch.owners, logprobs.double().cpu())
             for (request, slot), total in zip(batch.keys, sums.tolist()):
                 scores[request][slot] = total
+            done += sum(len(seq) for seq in chunk)
+            if on_progress is not None:
+                on_progress(done, len(rows))
     return scores
