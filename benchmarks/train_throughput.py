@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -23,7 +24,12 @@ from pathlib import Path
 import torch
 
 REPO = Path(__file__).resolve().parents[1]
-LAMINI = REPO.parent / "shared" / "data" / "instructions" / "lamini_docs" / "lamini_docs.jsonl"
+# The shared copy beside the repository; TUNELAB_LAMINI points elsewhere (a GPU machine gets the
+# repository alone, so benchmarks/gpu_check.sh carries the file in).
+LAMINI = Path(os.environ.get(
+    "TUNELAB_LAMINI",
+    REPO.parent / "shared" / "data" / "instructions" / "lamini_docs" / "lamini_docs.jsonl",
+))
 WARMUP_STEPS = 2
 
 

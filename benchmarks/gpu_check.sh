@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The GPU half of issue 3, as one script for a lent machine (its image has PyTorch, transformers,
+# peft and accelerate, but not pydantic, and none of ../shared).
+#
+# Here, once, from the repository root:
+#   bash benchmarks/gpu_check.sh prepare
+# Then through the device tool, carrying what prepare made:
+#   run(command="bash benchmarks/gpu_check.sh run", carry=[".whl", ".gpu-cache"], timeout_s=540)
+set -euo pipefail
+cache=.gpu-cache
+if [ "${1:-}" = prepare ]; then
+  grep -qsx '/.whl/' .git/info/exclude || echo /.whl/ >> .git/info/exclude
+  grep -qsx '/.gpu-cache/' .git/info/exclude || echo /.gpu-cache/ >> .git/info/exclude
+  rm -rf .whl && mkdir -p .whl
+  # tunelab's one import the image lacks, at the versions the project's venv has (Python 3.12 there).
+  python3 -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 \
+    --implementation cp --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 \
+    -d .whl pydantic==2.14.4 pydantic-core==2.50.5 annotated-types==0.8.0 typing-inspection==0.4.5
+  # The random shapes need only the embedded tokenizer; the data is the shared lamini_docs file.
+  source="${TUNELAB_CACHE:-$HOME/.cache/tunelab}/models/smollm2-135m-instruct"
+  mkdir -p "$cache/models/smollm2-135m-instruct"
+  cp "$source"/tokenizer.json "$source"/tokenizer_config.json "$source"/chat_template.jinja \
+    "$cache/models/smollm2-135m-instruct/"
+  cp ../shared/data/instructions/lamini_docs/lamini_docs.jsonl "$cache/"
+  du -sh .whl "$cache"
+  exit 0
+fi
+python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
+  --target /tmp/site .whl/*.whl
+export PYTHONPATH="/tmp/site:$PWD" TUNELAB_CACHE="$PWD/$cache" PYTHONUNBUFFERED=1
+export TUNELAB_LAMINI="$PWD/$cache/lamini_docs.jsonl" HF_HUB_OFFLINE=1
+out="${OUT:-/tmp}"
+nvidia-smi --query-gpu=name,memory.total --format=csv | tee "$out/gpu.txt"
+python3 -c "import torch, transformers; print('torch', torch.__version__, 'transformers', transformers.__version__)"
+# Most important first: the 1B shape, full finetuning (the MFU target), then 135M, then LoRA.
+python3 benchmarks/train_throughput.py --device cuda --shapes random-1b,random-135m --modes full \
+  --steps 20 2>&1 | tee "$out/full.txt"
+python3 benchmarks/train_throughput.py --device cuda --shapes random-1b --modes full \
+  --steps 20 --attention flex_attention 2>&1 | tee "$out/full_flex.txt"
+python3 benchmarks/train_throughput.py --device cuda --shapes random-135m,random-1b --modes lora \
+  --steps 20 2>&1 | tee "$out/lora.txt"
