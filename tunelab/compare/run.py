@@ -101,7 +101,15 @@ def compare(run: str, cfg: CompareConfig | None = None) -> Comparison:
     return result
 
 
-def _ask(name, label, examples, contexts, settings, cfg: CompareConfig, progress) -> list[Arm]:
+def _ask(
+    name: str,
+    label: str,
+    examples: list,
+    contexts: list[list[Passage]],
+    settings: dict[str, Any],
+    cfg: CompareConfig,
+    progress: Progress,
+) -> list[Arm]:
     """The two arms of one model: its plain answers, then its answers with passages."""
     from tunelab.models import load_model
     from tunelab.serve.generate import answer
