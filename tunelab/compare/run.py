@@ -14,20 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
+from rich.progress import Progress
 
 from tunelab.compare.rag import Passage, Retriever, load_corpus, with_context
 from tunelab.errors import TunelabError
 from tunelab.evaluate.metrics import score_texts
 from tunelab.evaluate.retrieval import words
 from tunelab.evaluate.suite import EvalConfig, run_settings, test_questions
+from tunelab.progress import progress_bars
 
 METRICS = ("normalized_match", "token_f1", "rouge_l")
 
@@ -84,13 +78,7 @@ def compare(run: str, cfg: CompareConfig | None = None) -> Comparison:
     contexts = [retriever.search(ex.question, cfg.k) for ex in examples]
     base = cfg.base or base_model_name(run)
     arms = []
-    progress = Progress(
-        TextColumn("[bold]{task.description:<16}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-    )
+    progress = progress_bars("[bold]{task.description:<16}")
     with progress:
         for label, name in (("prompting", base), ("finetuned", run)):
             arms += _ask(name, label, examples, contexts, settings, cfg, progress)

@@ -161,23 +161,9 @@ def bench_command(
         output=Path(output),
     )
 
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
+    from tunelab.progress import progress_bars
 
-    bars = Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=console,
-    )
+    bars = progress_bars(console=console)
     shown: dict[tuple[str, str], object] = {}
 
     def scoring(model: str, task: str, done: int, total: int) -> None:

@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
+from rich.progress import TextColumn
+
+from tunelab.progress import progress_bars
 
 
 class TrainProgress:
     def __init__(self, total: int, done: int = 0, visible: bool = True) -> None:
-        self._progress = Progress(
-            TextColumn("[bold]train"),
-            BarColumn(),
-            MofNCompleteColumn(),
+        self._progress = progress_bars(
+            "[bold]train",
             TextColumn("loss {task.fields[loss]}  lr {task.fields[lr]}  {task.fields[tps]} tok/s"),
-            TimeElapsedColumn(),
-            TimeRemainingColumn(),
-            disable=not visible,
+            visible=visible,
         )
         self._task = self._progress.add_task(
             "train", total=total, completed=done, loss="-", lr="-", tps="-"
