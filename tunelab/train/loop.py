@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import importlib.util
-import json
 import math
 import random
-import signal
 import time
 from contextlib import ExitStack, nullcontext
 from pathlib import Path
@@ -19,14 +16,22 @@ from tunelab.config import Config, TrainConfig
 from tunelab.data.pipeline import batches_per_epoch, iterate_batches, make_rows, prepare
 from tunelab.data.tokenize import IGNORE
 from tunelab.errors import TunelabError
-from tunelab.models import RUN_MODEL_SUBDIR, load_model, model_summary
+from tunelab.models import load_model
 from tunelab.train import distributed
 from tunelab.train.checkpoint import TrainState, list_checkpoints, load_checkpoint, save_checkpoint
 from tunelab.train.distributed import SINGLE, LossModule, World
 from tunelab.train.loss import token_loss_sum
-from tunelab.train.plot import plot_losses, read_metrics
+from tunelab.train.plot import plot_losses
 from tunelab.train.progress import TrainProgress
+from tunelab.train.run_folder import (
+    StopRequest,
+    check_run_dir,
+    save_final,
+    truncate_metrics,
+    write_metrics,
+)
 from tunelab.train.schedule import make_scheduler, warmup_steps
+from tunelab.train.setup import describe, make_optimizer, pick_device, prepare_model, set_attention
 
 console = Console()
 
@@ -48,7 +53,7 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
     run_dir = config.run_dir
     checkpoints = run_dir / "checkpoints"
     if world.is_main:
-        _check_run_dir(run_dir, resume, overwrite)
+        check_run_dir(run_dir, resume, overwrite)
     distributed.barrier(world)
     _seed_everything(cfg.seed)
 
@@ -63,7 +68,7 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
         base.get_decoder().compile(dynamic=True)
     loss_module = distributed.wrap(model, world, device)
     where = f"{world.size} processes" if world.size > 1 else str(device)
-    console.print(f"[bold]model[/] {config.model.name}: {_describe(model, cfg)} on {where}")
+    console.print(f"[bold]model[/] {config.model.name}: {describe(model, cfg)} on {where}")
 
     rows = make_rows(data.train, config.data.max_length, config.data.packing)
     test_rows = make_rows(data.test, config.data.max_length, config.data.packing)
@@ -93,7 +98,7 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
     if world.is_main:
         run_dir.mkdir(parents=True, exist_ok=True)
         config.to_yaml(run_dir / "config.yaml")
-        _truncate_metrics(metrics_path, state.step)
+        truncate_metrics(metrics_path, state.step)
 
     autocast = (
         torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else nullcontext()
@@ -109,7 +114,7 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
         state.batch,
     )
     my_test_rows = test_rows[world.rank :: world.size]
-    stop = StopRequest()
+    stop = StopRequest(console)
     last_loss = float("nan")
     progress = TrainProgress(total_steps, state.step, visible=world.is_main)
     with stop, progress, ExitStack() as files:
@@ -117,7 +122,7 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
         if test_rows and state.step == 0:
             # The starting point: how far the model is from the data before any update.
             base_eval = round(evaluate_loss(model, my_test_rows, cfg, tokenizer, device, world), 5)
-            _write(log, {"step": 0, "eval_loss": base_eval})
+            write_metrics(log, {"step": 0, "eval_loss": base_eval})
             progress.note(f"step 0: eval loss {base_eval:.4f}")
         while state.step < total_steps and not stop.requested:
             started = time.perf_counter()
@@ -162,7 +167,7 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
                 if _early_stop(state, record["eval_loss"], cfg.early_stop_patience):
                     progress.note("eval loss stopped improving: early stop")
                     stop.requested = True
-            _write(log, record)
+            write_metrics(log, record)
             if world.size > 1:
                 # Ctrl-C reaches every process, not always within the same step: stop together.
                 stop.requested = distributed.total([float(stop.requested)], world, device)[0] > 0
@@ -185,12 +190,6 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
         f"{state.tokens} trained tokens in {state.elapsed:.0f}s → {run_dir}"
     )
     return run_dir
-
-
-def _write(log, record: dict) -> None:
-    if log is not None:
-        log.write(json.dumps(record) + "\n")
-        log.flush()
 
 
 def accumulate_gradients(
@@ -234,53 +233,6 @@ def accumulate_gradients(
     return loss_sum, int(n_tokens)
 
 
-def set_attention(model, choice: str, device: torch.device) -> None:
-    """Switch the attention kernel as `train.attention` says (see TrainConfig.attention)."""
-    if choice == "auto":
-        has_flash = importlib.util.find_spec("flash_attn") is not None
-        if device.type != "cuda" or not has_flash:
-            return
-        choice = "flash_attention_2"
-    if choice == "flash_attention_2" and device.type != "cuda":
-        raise TunelabError("train.attention=flash_attention_2 needs a CUDA device")
-    try:
-        model.set_attn_implementation(choice)
-    except (ValueError, ImportError) as err:
-        raise TunelabError(f"train.attention={choice}: {err}") from None
-
-
-def prepare_model(model, cfg: TrainConfig):
-    """Wrap for LoRA or unfreeze all for full finetuning; optional gradient checkpointing."""
-    if cfg.gradient_checkpointing:
-        model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
-    model.config.use_cache = False
-    if cfg.method == "full":
-        model.requires_grad_(True)
-        return model
-    from peft import LoraConfig, get_peft_model
-
-    if cfg.gradient_checkpointing:
-        model.enable_input_require_grads()
-    lora = LoraConfig(
-        r=cfg.lora.r,
-        lora_alpha=cfg.lora.alpha,
-        lora_dropout=cfg.lora.dropout,
-        target_modules=cfg.lora.target_modules,
-        task_type="CAUSAL_LM",
-    )
-    return get_peft_model(model, lora)
-
-
-def make_optimizer(model, cfg: TrainConfig, device: torch.device) -> torch.optim.Optimizer:
-    # No weight decay on norms and biases (1-D tensors), as in GPT-2/LLaMA recipes.
-    params = [p for p in model.parameters() if p.requires_grad]
-    groups = [
-        {"params": [p for p in params if p.ndim >= 2], "weight_decay": cfg.weight_decay},
-        {"params": [p for p in params if p.ndim < 2], "weight_decay": 0.0},
-    ]
-    return torch.optim.AdamW(groups, lr=cfg.lr, betas=(0.9, 0.999), fused=device.type == "cuda")
-
-
 @torch.no_grad()
 def evaluate_loss(model, rows, cfg: TrainConfig, tokenizer, device, world: World = SINGLE) -> float:
     """Mean loss per trained token over the test split (each process scores its share of rows)."""
@@ -301,76 +253,10 @@ def evaluate_loss(model, rows, cfg: TrainConfig, tokenizer, device, world: World
     return total / max(count, 1)
 
 
-def save_final(model, tokenizer, run_dir: Path) -> Path:
-    """The adapter (LoRA) or full weights, plus the tokenizer, as a loadable HF folder."""
-    target = run_dir / RUN_MODEL_SUBDIR
-    model.save_pretrained(target, safe_serialization=True)
-    tokenizer.save_pretrained(target)
-    return target
-
-
-def pick_device(name: str) -> torch.device:
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(name)
-
-
-class StopRequest:
-    """First Ctrl-C asks the loop to save and stop after the current step; a second one aborts."""
-
-    def __init__(self) -> None:
-        self.requested = False
-        self.interrupted = False
-        self._previous = None
-
-    def __enter__(self):
-        try:
-            self._previous = signal.signal(signal.SIGINT, self._handle)
-        except ValueError:  # not the main thread: leave signals alone
-            self._previous = None
-        return self
-
-    def _handle(self, signum, frame) -> None:
-        if self.interrupted:
-            raise KeyboardInterrupt
-        self.requested = self.interrupted = True
-        console.print("\n[yellow]Ctrl-C: finishing this step and saving a checkpoint…[/]")
-
-    def __exit__(self, *exc) -> None:
-        if self._previous is not None:
-            signal.signal(signal.SIGINT, self._previous)
-
-
-def _check_run_dir(run_dir: Path, resume: bool, overwrite: bool) -> None:
-    has_checkpoints = bool(list_checkpoints(run_dir / "checkpoints"))
-    if resume and not has_checkpoints:
-        raise TunelabError(f"{run_dir}: no checkpoint to resume from")
-    if not resume and run_dir.exists() and any(run_dir.iterdir()):
-        if not overwrite:
-            raise TunelabError(
-                f"{run_dir} already exists: use --resume to continue it, or another run name"
-            )
-        import shutil
-
-        shutil.rmtree(run_dir)
-
-
 def _seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
-
-
-def _describe(model, cfg: TrainConfig) -> str:
-    s = model_summary(model)
-    return f"{cfg.method}, {s['trainable']:,} of {s['parameters']:,} parameters trained ({s['trainable_pct']:.2f}%)"
-
-
-def _truncate_metrics(path: Path, step: int) -> None:
-    """On resume, drop log lines past the checkpoint so the log reads like one straight run."""
-    if path.exists():
-        kept = [r for r in read_metrics(path) if r.get("step", 0) <= step]
-        path.write_text("".join(json.dumps(r) + "\n" for r in kept))
 
 
 def _early_stop(state: TrainState, eval_loss: float, patience: int | None) -> bool:

@@ -1,0 +1,78 @@
+"""The run folder around the loop: checking it before a run, its metrics log, the final model,
+and stopping cleanly on Ctrl-C so that a checkpoint is saved."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import signal
+from pathlib import Path
+
+from rich.console import Console
+
+from tunelab.errors import TunelabError
+from tunelab.models import RUN_MODEL_SUBDIR
+from tunelab.train.checkpoint import list_checkpoints
+from tunelab.train.plot import read_metrics
+
+
+def check_run_dir(run_dir: Path, resume: bool, overwrite: bool) -> None:
+    """Never train over an existing run by accident; --resume needs a checkpoint."""
+    has_checkpoints = bool(list_checkpoints(run_dir / "checkpoints"))
+    if resume and not has_checkpoints:
+        raise TunelabError(f"{run_dir}: no checkpoint to resume from")
+    if not resume and run_dir.exists() and any(run_dir.iterdir()):
+        if not overwrite:
+            raise TunelabError(
+                f"{run_dir} already exists: use --resume to continue it, or another run name"
+            )
+        shutil.rmtree(run_dir)
+
+
+def write_metrics(log, record: dict) -> None:
+    """One line of metrics.jsonl, flushed so a crash loses nothing already logged."""
+    if log is not None:
+        log.write(json.dumps(record) + "\n")
+        log.flush()
+
+
+def truncate_metrics(path: Path, step: int) -> None:
+    """On resume, drop log lines past the checkpoint so the log reads like one straight run."""
+    if path.exists():
+        kept = [r for r in read_metrics(path) if r.get("step", 0) <= step]
+        path.write_text("".join(json.dumps(r) + "\n" for r in kept))
+
+
+def save_final(model, tokenizer, run_dir: Path) -> Path:
+    """The adapter (LoRA) or full weights, plus the tokenizer, as a loadable HF folder."""
+    target = run_dir / RUN_MODEL_SUBDIR
+    model.save_pretrained(target, safe_serialization=True)
+    tokenizer.save_pretrained(target)
+    return target
+
+
+class StopRequest:
+    """First Ctrl-C asks the loop to save and stop after the current step; a second one aborts."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.requested = False
+        self.interrupted = False
+        self._previous = None
+
+    def __enter__(self):
+        try:
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+        except ValueError:  # not the main thread: leave signals alone
+            self._previous = None
+        return self
+
+    def _handle(self, signum, frame) -> None:
+        if self.interrupted:
+            raise KeyboardInterrupt
+        self.requested = self.interrupted = True
+        self.console.print("\n[yellow]Ctrl-C: finishing this step and saving a checkpoint…[/]")
+
+    def __exit__(self, *exc) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)

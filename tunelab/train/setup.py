@@ -1,0 +1,72 @@
+"""What the loop is given before its first step: the device, the attention kernel, the model
+wrapped for LoRA or full finetuning, and the optimizer."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import torch
+
+from tunelab.config import TrainConfig
+from tunelab.errors import TunelabError
+from tunelab.models import model_summary
+
+
+def pick_device(name: str) -> torch.device:
+    """train.device: "auto" takes the GPU when there is one."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+def set_attention(model, choice: str, device: torch.device) -> None:
+    """Switch the attention kernel as `train.attention` says (see TrainConfig.attention)."""
+    if choice == "auto":
+        has_flash = importlib.util.find_spec("flash_attn") is not None
+        if device.type != "cuda" or not has_flash:
+            return
+        choice = "flash_attention_2"
+    if choice == "flash_attention_2" and device.type != "cuda":
+        raise TunelabError("train.attention=flash_attention_2 needs a CUDA device")
+    try:
+        model.set_attn_implementation(choice)
+    except (ValueError, ImportError) as err:
+        raise TunelabError(f"train.attention={choice}: {err}") from None
+
+
+def prepare_model(model, cfg: TrainConfig):
+    """Wrap for LoRA or unfreeze all for full finetuning; optional gradient checkpointing."""
+    if cfg.gradient_checkpointing:
+        model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+    model.config.use_cache = False
+    if cfg.method == "full":
+        model.requires_grad_(True)
+        return model
+    from peft import LoraConfig, get_peft_model
+
+    if cfg.gradient_checkpointing:
+        model.enable_input_require_grads()
+    lora = LoraConfig(
+        r=cfg.lora.r,
+        lora_alpha=cfg.lora.alpha,
+        lora_dropout=cfg.lora.dropout,
+        target_modules=cfg.lora.target_modules,
+        task_type="CAUSAL_LM",
+    )
+    return get_peft_model(model, lora)
+
+
+def make_optimizer(model, cfg: TrainConfig, device: torch.device) -> torch.optim.Optimizer:
+    # No weight decay on norms and biases (1-D tensors), as in GPT-2/LLaMA recipes.
+    params = [p for p in model.parameters() if p.requires_grad]
+    groups = [
+        {"params": [p for p in params if p.ndim >= 2], "weight_decay": cfg.weight_decay},
+        {"params": [p for p in params if p.ndim < 2], "weight_decay": 0.0},
+    ]
+    return torch.optim.AdamW(groups, lr=cfg.lr, betas=(0.9, 0.999), fused=device.type == "cuda")
+
+
+def describe(model, cfg: TrainConfig) -> str:
+    """E.g. "lora, 921,600 of 135,436,608 parameters trained (0.68%)"."""
+    s = model_summary(model)
+    return f"{cfg.method}, {s['trainable']:,} of {s['parameters']:,} parameters trained ({s['trainable_pct']:.2f}%)"
