@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.conftest import QA_PAIRS, tiny_config
 from tunelab.models import load_model
 from tunelab.serve.chat import Session
 from tunelab.serve.generate import answer
 from tunelab.train.loop import train
+from tunelab.train.plot import read_metrics
 
 
 def test_tiny_model_memorises_and_stops_at_eos(tmp_path, qa_file):
@@ -32,3 +35,18 @@ def test_tiny_model_memorises_and_stops_at_eos(tmp_path, qa_file):
 
     # The CLI's session reads the run's template from its config and answers the same.
     assert Session.open(str(run)).reply(questions[0], max_new_tokens=40) == QA_PAIRS[0][1]
+
+
+@pytest.mark.slow
+def test_compiled_decoder_learns_exactly_what_eager_learns(tmp_path, qa_file):
+    """train.compile is the GPU's main speed lever; it must not change a single loss."""
+    losses = {}
+    for compiled in (False, True):
+        config = tiny_config(
+            tmp_path / str(compiled), qa_file, method="full", max_steps=3, compile=compiled
+        )
+        config.data.test_size = 0
+        run = train(config)
+        losses[compiled] = [r["loss"] for r in read_metrics(run / "metrics.jsonl")]
+    assert len(losses[True]) == 3
+    assert losses[True] == pytest.approx(losses[False], abs=1e-4)
