@@ -36,3 +36,23 @@ def test_bad_config_names_the_key(tmp_path, yaml_text, message):
     path.write_text(yaml_text)
     with pytest.raises(TunelabError, match=message):
         Config.from_yaml(path)
+
+
+def test_max_length_past_the_models_context_is_named_before_any_work(tmp_path, qa_file):
+    from tests.conftest import tiny_config
+    from tunelab.train.loop import train
+
+    config = tiny_config(tmp_path, qa_file)
+    config.data.max_length = 4096  # tiny-random has 2048 positions
+    with pytest.raises(TunelabError, match=r"data.max_length=4096 .* context of 2048 tokens"):
+        train(config)
+
+
+def test_default_max_length_shrinks_to_a_short_context():
+    from tunelab.config import DataConfig
+    from tunelab.train.setup import fit_max_length
+
+    assert fit_max_length(DataConfig(), "gpt2-like", 256).max_length == 256
+    assert fit_max_length(DataConfig(max_length=128), "gpt2-like", 256).max_length == 128
+    with pytest.raises(TunelabError, match="set data.max_length to 256 or less"):
+        fit_max_length(DataConfig(max_length=1024), "gpt2-like", 256)

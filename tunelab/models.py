@@ -51,6 +51,8 @@ RANDOM_SHAPES = {
     ),
 }
 RUN_MODEL_SUBDIR = "model"
+# What lm-evaluation-harness assumes when neither the config nor the tokenizer says.
+DEFAULT_CONTEXT_LENGTH = 2048
 
 # SmolLM2's own ChatML template, given to the tiny test model so tests exercise the same rendering.
 CHATML_TEMPLATE = (
@@ -291,6 +293,16 @@ def decoder_and_head(model: PreTrainedModel) -> tuple[torch.nn.Module, torch.nn.
     if not hasattr(base, "get_decoder") or base.get_output_embeddings() is None:
         return None
     return base.get_decoder(), base.get_output_embeddings()
+
+
+def context_length(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase) -> int:
+    """The longest input the model takes, looked up in the same order as lm-evaluation-harness."""
+    for attr in ("n_positions", "max_position_embeddings", "n_ctx"):
+        value = getattr(model.config, attr, None)
+        if value:
+            return int(value)
+    limit = getattr(tokenizer, "model_max_length", None)
+    return int(limit) if limit and limit < 10**9 else DEFAULT_CONTEXT_LENGTH
 
 
 def model_summary(model: PreTrainedModel) -> dict:

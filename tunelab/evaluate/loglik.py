@@ -20,10 +20,9 @@ import torch
 from torch import Tensor
 from transformers import DynamicCache, PreTrainedModel, PreTrainedTokenizerBase
 
-from tunelab.models import decoder_and_head
+from tunelab.models import context_length, decoder_and_head
 
 # The harness's fallback when neither the model config nor the tokenizer names a context length.
-DEFAULT_MAX_LENGTH = 2048
 
 
 @dataclass
@@ -77,16 +76,6 @@ def encode_pair(
     whole = encode(tokenizer, context + continuation)
     context_ids = encode(tokenizer, context)
     return context_ids, whole[len(context_ids) :]
-
-
-def max_length(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase) -> int:
-    """The longest input the model takes, looked up in the same order as the harness."""
-    for attr in ("n_positions", "max_position_embeddings", "n_ctx"):
-        value = getattr(model.config, attr, None)
-        if value:
-            return int(value)
-    limit = getattr(tokenizer, "model_max_length", None)
-    return int(limit) if limit and limit < 10**9 else DEFAULT_MAX_LENGTH
 
 
 def _rows(requests: list[Request], tokenizer, limit: int) -> list[_Row]:
@@ -286,7 +275,7 @@ def loglikelihoods(
     """
     model.eval()
     device = next(model.parameters()).device
-    rows = _rows(requests, tokenizer, max_length(model, tokenizer))
+    rows = _rows(requests, tokenizer, context_length(model, tokenizer))
     groups = _share_prefixes(rows, min_shared) if min_shared else [([], rows)]
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     scores: list[list[float]] = [[0.0] * len(r.continuations) for r in requests]

@@ -16,7 +16,7 @@ from tunelab.config import Config, TrainConfig
 from tunelab.data.pipeline import batches_per_epoch, iterate_batches, make_rows, prepare
 from tunelab.data.tokenize import IGNORE
 from tunelab.errors import TunelabError
-from tunelab.models import load_model
+from tunelab.models import context_length, load_model
 from tunelab.train import distributed
 from tunelab.train.checkpoint import TrainState, list_checkpoints, load_checkpoint, save_checkpoint
 from tunelab.train.distributed import SINGLE, LossModule, World
@@ -31,7 +31,14 @@ from tunelab.train.run_folder import (
     write_metrics,
 )
 from tunelab.train.schedule import make_scheduler, warmup_steps
-from tunelab.train.setup import describe, make_optimizer, pick_device, prepare_model, set_attention
+from tunelab.train.setup import (
+    describe,
+    fit_max_length,
+    make_optimizer,
+    pick_device,
+    prepare_model,
+    set_attention,
+)
 
 console = Console()
 
@@ -58,6 +65,11 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
     _seed_everything(cfg.seed)
 
     model, tokenizer = load_model(config.model.name, dtype=torch.float32)
+    limit = context_length(model, tokenizer)
+    fitted = fit_max_length(config.data, config.model.name, limit)
+    if fitted is not config.data:
+        console.print(f"data.max_length {config.data.max_length} → {limit}: the model's context")
+        config = config.model_copy(update={"data": fitted})
     data = prepare(config.data, tokenizer)
     console.print(f"[bold]data[/] {data.summary()}")
     set_attention(model, cfg.attention, device)
