@@ -22,6 +22,9 @@ class ModelConfig(_Section):
     name: str = DEFAULT_MODEL
     """Embedded default, a Hugging Face directory or hub id, a run folder, or `tiny-random`."""
     dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
+    """The weights' dtype while training. auto: float32 weights, with bfloat16 autocast on a GPU
+    (mixed precision). bfloat16/float16: the weights themselves, half the memory ("true" half
+    precision; LoRA adapters stay float32; float16 has no loss scaling, prefer bfloat16)."""
 
 
 class DataConfig(_Section):

@@ -77,6 +77,7 @@ def load_model(
     """Load a model and its tokenizer from any source tunelab knows, ready for training or generation."""
     if name == TINY_NAME:
         model, tokenizer = tiny_random()
+        model = model.to(dtype)
     elif name in RANDOM_SHAPES:
         tokenizer = load_tokenizer(EMBEDDED_NAME)
         model = LlamaForCausalLM(random_shape_config(name, len(tokenizer))).to(dtype)

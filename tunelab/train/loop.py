@@ -38,6 +38,7 @@ from tunelab.train.setup import (
     pick_device,
     prepare_model,
     set_attention,
+    weights_dtype,
 )
 
 console = Console()
@@ -64,7 +65,7 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
     distributed.barrier(world)
     _seed_everything(cfg.seed)
 
-    model, tokenizer = load_model(config.model.name, dtype=torch.float32)
+    model, tokenizer = load_model(config.model.name, dtype=weights_dtype(config.model.dtype))
     limit = context_length(model, tokenizer)
     fitted = fit_max_length(config.data, config.model.name, limit)
     if fitted is not config.data:

@@ -19,6 +19,11 @@ def pick_device(name: str) -> torch.device:
     return torch.device(name)
 
 
+def weights_dtype(name: str) -> torch.dtype:
+    """model.dtype as a torch dtype: auto keeps float32 weights (autocast does the rest on a GPU)."""
+    return torch.float32 if name == "auto" else getattr(torch, name)
+
+
 def set_attention(model, choice: str, device: torch.device) -> None:
     """Switch the attention kernel as `train.attention` says (see TrainConfig.attention)."""
     if choice == "auto":
