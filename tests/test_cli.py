@@ -5,6 +5,7 @@ from __future__ import annotations
 from typer.testing import CliRunner
 
 from tunelab.cli import app
+from tunelab.train.checkpoint import list_checkpoints
 
 runner = CliRunner()
 
@@ -45,3 +46,30 @@ def test_resume_without_checkpoint_is_a_clear_error(tmp_path, qa_file):
     result = runner.invoke(app, ["train", str(config), "--resume"])
     assert result.exit_code != 0
     assert "no checkpoint to resume from" in str(result.exception)
+
+
+def test_train_without_a_config_file_then_continue_and_replace_the_run(tmp_path, qa_file):
+    settings = [
+        f"output_dir={tmp_path / 'runs'}",
+        "name=quick",
+        "model.name=tiny-random",
+        f"data.path={qa_file}",
+        "data.test_size=2",
+        "train.max_steps=2",
+        "train.save_every=1",
+    ]
+    args = ["train"] + [a for s in settings for a in ("--set", s)]
+    assert runner.invoke(app, args).exit_code == 0
+    run = tmp_path / "runs" / "quick"
+    assert "name: tiny-random" in (run / "config.yaml").read_text()
+
+    again = runner.invoke(app, args)
+    assert again.exit_code != 0 and "already exists" in str(again.exception)
+
+    # The run folder stands for its config: train two more steps from its last checkpoint.
+    more = runner.invoke(app, ["train", str(run), "--resume", "--set", "train.max_steps=4"])
+    assert more.exit_code == 0, more.output
+    assert [p.name for p in list_checkpoints(run / "checkpoints")][-1] == "step-000004"
+
+    assert runner.invoke(app, args + ["--overwrite"]).exit_code == 0
+    assert [p.name for p in list_checkpoints(run / "checkpoints")][-1] == "step-000002"

@@ -36,15 +36,31 @@ ApiKey = Annotated[
 
 @app.command()
 def train(
-    config: Annotated[str, typer.Argument(help="YAML config (see examples/).")],
-    set_: Annotated[list[str] | None, typer.Option("--set", help="Override: train.lr=1e-4")] = None,
+    config: Annotated[
+        str | None,
+        typer.Argument(help="YAML config (see examples/) or a run folder; omitted: defaults."),
+    ] = None,
+    set_: Annotated[
+        list[str] | None, typer.Option("--set", help="Override: train.lr=1e-4, data.path=qa.jsonl")
+    ] = None,
     resume: Annotated[bool, typer.Option(help="Continue from the run's last checkpoint.")] = False,
+    overwrite: Annotated[
+        bool, typer.Option(help="Delete an existing run folder of the same name first.")
+    ] = False,
 ) -> None:
     """Finetune a model as the config says; writes runs/<name>/."""
-    from tunelab.config import Config
+    from pathlib import Path
+
+    from tunelab.config import Config, apply_overrides
     from tunelab.train.loop import train as run_training
 
-    run_training(Config.from_yaml(config, set_ or []), resume=resume)
+    if config is None:
+        settings = Config.from_dict(apply_overrides({}, set_ or []), source="--set")
+    else:
+        # A run folder holds the config it was trained with: `tunelab train runs/x --resume`.
+        path = Path(config) / "config.yaml" if Path(config).is_dir() else Path(config)
+        settings = Config.from_yaml(path, set_ or [])
+    run_training(settings, resume=resume, overwrite=overwrite)
 
 
 @app.command()
