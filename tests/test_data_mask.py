@@ -100,3 +100,25 @@ def test_tokenize_all_reports_truncated_and_dropped(tiny):
     _, report = tokenize_all(examples, tokenizer, template="qa", max_length=64)
     assert (report.examples, report.truncated) == (3, 2)
     assert "2 truncated" in report.summary()
+
+
+def test_the_run_summary_counts_truncation_on_both_sides(tiny, tmp_path):
+    import json
+
+    from tunelab.config import DataConfig
+    from tunelab.data.pipeline import prepare
+
+    _, tokenizer = tiny
+    path = tmp_path / "qa.jsonl"
+    rows = [
+        {"question": f"question {i} " + "padding " * (i % 2) * 40, "answer": "a"} for i in range(20)
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    config = DataConfig(
+        path=str(path), template="qa", max_length=64, truncation="drop", test_size=0.5
+    )
+    data = prepare(config, tokenizer)
+    summary = data.summary()
+    assert "train 10 / test 10 examples" in summary
+    assert f"test: {len(data.test)} examples, {10 - len(data.test)} dropped" in summary
+    assert len(data.test) < 10

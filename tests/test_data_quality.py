@@ -124,6 +124,22 @@ def test_loader_rejects_are_reported_with_their_line_instead_of_stopping(tmp_pat
     assert report.data.rejected == [f"{tmp_path / 'd.jsonl'}:3: field 'answer' is empty"]
 
 
+def test_a_malformed_json_line_is_reported_not_a_crash(tmp_path):
+    path = write_rows(tmp_path / "d.jsonl", qa_rows(FACTS[:2]))
+    path.write_text(path.read_text() + '{"question": "cut off", "ans\n')
+    report = check_file(path, config=TINY)
+    assert len(report.data.examples) == 2
+    assert report.data.rejected[0].startswith(f"{path}:3: not valid JSON")
+
+
+def test_long_raw_text_is_not_counted_as_truncated(tmp_path):
+    # Training splits raw text into windows, so nothing of it is lost to max_length.
+    rows = [{"text": "a page of the manual. " * 100}, {"text": "a short note"}]
+    report = check_file(write_rows(tmp_path / "d.jsonl", rows), config=TINY)
+    assert max(report.lengths) > TINY.max_length
+    assert report.truncated == []
+
+
 def test_personal_data_is_found_and_common_numbers_are_not():
     text = (
         "Mail jane.doe@example.com or call +1 415-555-0132. Key sk-abcdefghijklmnopqrstuvwx123456, "

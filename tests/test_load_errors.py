@@ -61,3 +61,35 @@ def test_missing_file_and_unknown_type(tmp_path):
     (tmp_path / "d.xml").write_text("<a/>")
     with pytest.raises(TunelabError, match="unsupported file type"):
         load_examples(tmp_path / "d.xml")
+
+
+def test_a_missing_column_says_how_to_map_it(tmp_path):
+    path = tmp_path / "qa.jsonl"
+    path.write_text(json.dumps({"question": "q", "reply": "a"}) + "\n")
+    with pytest.raises(TunelabError) as err:
+        load_examples(path, shape="qa")
+    message = str(err.value)
+    assert "qa.jsonl:1: missing field 'answer'" in message
+    assert "['question', 'reply']" in message and "data.fields" in message
+    assert "data.on_error: skip" in message
+
+
+def test_a_file_that_is_not_utf8_names_the_line_not_a_traceback(tmp_path):
+    path = tmp_path / "qa.jsonl"
+    path.write_bytes(
+        f"{GOOD}\n".encode() + '{"question": "café", "answer": "a"}\n'.encode("cp1252")
+    )
+    with pytest.raises(TunelabError, match=r"qa.jsonl:2: not UTF-8 text.*re-save"):
+        load_examples(path)
+    table = tmp_path / "qa.csv"
+    table.write_bytes("question,answer\ncafé,a\n".encode("cp1252"))
+    with pytest.raises(TunelabError, match=r"qa.csv: not UTF-8 text"):
+        load_examples(table)
+
+
+def test_an_unknown_sharegpt_speaker_is_named(tmp_path):
+    path = tmp_path / "chat.jsonl"
+    turns = [{"from": "human", "value": "hi"}, {"from": "bot", "value": "hello"}]
+    path.write_text(json.dumps({"conversations": turns}) + "\n")
+    with pytest.raises(TunelabError, match=r"chat.jsonl:1: messages\[1\] has unknown role 'bot'"):
+        load_examples(path)

@@ -59,6 +59,24 @@ def test_shapes_are_detected(tmp_path, row, question, answer):
     assert (example.question, example.answer) == (question, answer)
 
 
+def test_json_lines_under_a_json_name_load(tmp_path):
+    import datasets
+
+    path = tmp_path / "exported.json"
+    datasets.Dataset.from_list(ROWS).to_json(str(path))  # writes one object per line by default
+    assert [e.answer for e in load_examples(path)] == [r["answer"] for r in ROWS]
+
+
+def test_tsv_and_a_csv_cell_longer_than_128k_characters(tmp_path):
+    long_answer = "word " * 40_000
+    path = tmp_path / "long.csv"
+    pd.DataFrame([{"question": "q", "answer": long_answer}]).to_csv(path, index=False)
+    assert load_examples(path)[0].answer == long_answer
+    tsv = tmp_path / "data.tsv"
+    pd.DataFrame(ROWS).to_csv(tsv, sep="\t", index=False)
+    assert len(load_examples(tsv)) == len(ROWS)
+
+
 def test_field_mapping(tmp_path):
     path = tmp_path / "d.jsonl"
     path.write_text(json.dumps({"ask": "q", "reply": "a"}) + "\n")

@@ -10,8 +10,8 @@ from tunelab.data.templates import Example
 from tunelab.data.tokenize import IGNORE, Tokenized, tokenize_example
 from tunelab.errors import TunelabError
 from tunelab.models import tiny_random
-from tunelab.train.loop import set_attention
 from tunelab.train.loss import token_loss_sum
+from tunelab.train.setup import set_attention
 
 
 def _items(tokenizer, n=5):
@@ -58,6 +58,37 @@ def test_pack_rows_fills_rows_without_overflow(tiny):
     rows = pack_rows(items, 200)
     assert sorted(i for row in rows for i in row) == list(range(20))
     assert all(sum(len(items[i].input_ids) for i in row) <= 200 for row in rows)
+
+
+def _first_fit_by_scanning(items: list[Tokenized], row_length: int) -> list[list[int]]:
+    """First-fit-decreasing the obvious way: every open row is tried in order."""
+    order = sorted(range(len(items)), key=lambda i: (-len(items[i].input_ids), i))
+    rows, space = [], []
+    for i in order:
+        size = len(items[i].input_ids)
+        r = next((r for r, free in enumerate(space) if size <= free), len(rows))
+        if r == len(rows):
+            rows.append([])
+            space.append(row_length)
+        rows[r].append(i)
+        space[r] -= size
+    return rows
+
+
+def test_packing_builds_the_rows_plain_first_fit_builds_and_fills_them():
+    import random
+
+    rng = random.Random(0)
+    for n, row_length in [(1, 64), (7, 64), (500, 256), (3000, 2048)]:
+        items = [Tokenized([0] * rng.randint(1, row_length), []) for _ in range(n)]
+        assert pack_rows(items, row_length) == _first_fit_by_scanning(items, row_length)
+
+    # At scale (the tree search keeps this about a second; scanning took minutes), rows are full.
+    items = [Tokenized([0] * rng.randint(20, 400), []) for _ in range(100_000)]
+    rows = pack_rows(items, 2048)
+    assert sorted(i for row in rows for i in row) == list(range(len(items)))
+    assert all(sum(len(items[i].input_ids) for i in row) <= 2048 for row in rows)
+    assert len(rows) <= 1.01 * sum(len(it.input_ids) for it in items) / 2048 + 1
 
 
 def test_padding_is_a_multiple_of_8_and_never_trained(tiny):

@@ -7,7 +7,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from tunelab.data.load import load_examples
-from tunelab.data.tokenize import IGNORE, fit_length, tokenize_example
+from tunelab.data.tokenize import IGNORE, Tokenized, chunk_text, fit_length, tokenize_example
 
 
 def inspect_file(
@@ -18,6 +18,7 @@ def inspect_file(
     template: str = "chat",
     shape: str = "auto",
     max_length: int = 512,
+    truncation: str = "keep_response",
 ) -> None:
     from tunelab.models import load_tokenizer
 
@@ -25,25 +26,43 @@ def inspect_file(
     tokenizer = load_tokenizer(model)
     examples = load_examples(path, shape=shape, on_error="skip")
     console.print(
-        f"[bold]{path}[/]: {len(examples)} examples; template {template!r}, model {model}"
+        f"[bold]{escape(path)}[/]: {len(examples)} examples; template {template!r}, model {model}"
     )
     console.print("[dim]masked prompt tokens are dim; [/][bold green]trained tokens are green[/]\n")
     table = Table("row", "tokens", "trained", "masked", "fits")
     for example in examples[:rows]:
         item = tokenize_example(example, tokenizer, template)
-        fitted = fit_length(item, max_length, "keep_response")
-        console.rule(example.source)
-        console.print(render_mask(item.input_ids, item.labels, tokenizer))
+        shown, fits = _as_trained(item, example.text is not None, max_length, truncation)
+        console.rule(escape(example.source))
+        if shown is not item:
+            console.print(
+                f"[yellow]({fits} to max_length={max_length}; this is what is trained)[/]"
+            )
+        console.print(render_mask(shown.input_ids, shown.labels, tokenizer))
         trained = item.trained_tokens
-        fits = "yes" if fitted is item else ("truncated" if fitted else "dropped")
         table.add_row(
-            example.source,
+            escape(example.source),
             str(len(item.input_ids)),
             str(trained),
             str(len(item.input_ids) - trained),
             fits,
         )
     console.print(table)
+
+
+def _as_trained(
+    item: Tokenized, is_text: bool, max_length: int, truncation: str
+) -> tuple[Tokenized, str]:
+    """What training keeps of an example (shown instead of the whole row) and a word for it."""
+    if is_text:  # raw text is split into windows, never truncated
+        windows = chunk_text(item, max_length)
+        if len(windows) <= 1:
+            return item, "yes" if windows else "dropped"
+        return windows[0], f"split into {len(windows)} windows"
+    fitted = fit_length(item, max_length, truncation)
+    if fitted is None:
+        return item, "dropped"
+    return fitted, "yes" if fitted is item else "truncated"
 
 
 def render_mask(input_ids: list[int], labels: list[int], tokenizer) -> str:

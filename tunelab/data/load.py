@@ -4,12 +4,14 @@ the file, line and field."""
 from __future__ import annotations
 
 import csv
+import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 
 from tunelab.data.templates import Example
 from tunelab.errors import TunelabError
@@ -29,6 +31,9 @@ SHAREGPT_ROLES = {
     "assistant": "assistant",
     "system": "system",
 }
+FIX_HINT = "fix the row, or set data.on_error: skip to skip bad rows"
+# Python's csv refuses fields over 128 KiB; a long document in one cell is legitimate data.
+CSV_FIELD_LIMIT = 2**31 - 1
 _console = Console(stderr=True)
 
 
@@ -60,12 +65,12 @@ def load_examples(
             examples.append(to_example(row, detected, source))
         except DataError as err:
             if on_error != "skip":
-                raise
+                raise DataError(f"{err}; {FIX_HINT}") from None
             problems.append(str(err))
     if problems:
-        _console.print(f"[yellow]skipped {len(problems)} bad row(s) of {path}:[/]")
+        _console.print(f"[yellow]skipped {len(problems)} bad row(s) of {escape(str(path))}:[/]")
         for line in problems[:5]:
-            _console.print(f"  {line}")
+            _console.print(f"  {line}", markup=False, highlight=False)
         if len(problems) > 5:
             _console.print(f"  ... and {len(problems) - 5} more")
     if not examples:
@@ -96,27 +101,40 @@ def read_rows(path: Path) -> Iterator[tuple[str, dict[str, Any] | DataError]]:
         )
 
 
-def _read_jsonl(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
-    with path.open(encoding="utf-8-sig") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            # A bad line is yielded as its error, so skip mode can go on reading the next lines.
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as err:
-                row = DataError(f"{path}:{number}: not valid JSON ({err.msg}, column {err.colno})")
-            if not isinstance(row, (dict, DataError)):
-                row = DataError(
-                    f"{path}:{number}: expected a JSON object, got {type(row).__name__}"
-                )
-            yield f"{path}:{number}", row
+def _read_jsonl(path: Path) -> Iterator[tuple[str, dict[str, Any] | DataError]]:
+    # Bytes, decoded line by line: a non-UTF-8 line is then named like any other bad line.
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            row = _parse_json_line(raw, number == 1, f"{path}:{number}")
+            if row is not None:  # a blank line
+                yield f"{path}:{number}", row
 
 
-def _read_json(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
+def _parse_json_line(raw: bytes, first: bool, source: str) -> dict[str, Any] | DataError | None:
     try:
-        payload = json.loads(path.read_text(encoding="utf-8-sig"))
+        line = raw.decode("utf-8-sig" if first else "utf-8")
+    except UnicodeDecodeError as err:
+        return DataError(f"{source}: not UTF-8 text ({err.reason}); re-save the file as UTF-8")
+    if not line.strip():
+        return None
+    try:
+        row = json.loads(line)
     except json.JSONDecodeError as err:
+        return DataError(f"{source}: not valid JSON ({err.msg}, column {err.colno})")
+    if not isinstance(row, dict):
+        return DataError(f"{source}: expected a JSON object, got {type(row).__name__}")
+    return row
+
+
+def _read_json(path: Path) -> Iterator[tuple[str, dict[str, Any] | DataError]]:
+    text = _read_text(path)
+    try:
+        payload = json.loads(text)
+    except json.JSONDecodeError as err:
+        if err.msg == "Extra data" and text.lstrip().startswith("{"):
+            # One object per line under a .json name: what datasets' to_json() writes by default.
+            yield from _read_jsonl(path)
+            return
         raise DataError(f"{path}:{err.lineno}: not valid JSON ({err.msg})") from None
     if (
         isinstance(payload, dict)
@@ -127,19 +145,32 @@ def _read_json(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
     if not isinstance(payload, list):
         raise DataError(f"{path}: expected a JSON array of objects (or use .jsonl, one per line)")
     for i, row in enumerate(payload):
+        source = f"{path}:item {i}"
         if not isinstance(row, dict):
-            raise DataError(f"{path}: item {i}: expected an object, got {type(row).__name__}")
-        yield f"{path}:item {i}", row
+            row = DataError(f"{source}: expected an object, got {type(row).__name__}")
+        yield source, row
 
 
-def _read_csv(path: Path, delimiter: str) -> Iterator[tuple[str, dict[str, Any]]]:
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.DictReader(handle, delimiter=delimiter)
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise DataError(
+            f"{path}: not UTF-8 text ({err.reason} at byte {err.start}); re-save it as UTF-8"
+        ) from None
+
+
+def _read_csv(path: Path, delimiter: str) -> Iterator[tuple[str, dict[str, Any] | DataError]]:
+    csv.field_size_limit(CSV_FIELD_LIMIT)
+    reader = csv.DictReader(io.StringIO(_read_text(path), newline=""), delimiter=delimiter)
+    try:
         for row in reader:
             # line_num is where the row ends; quoted newlines make that the honest line to show.
             if None in row:
                 row = DataError(f"{path}:{reader.line_num}: more fields than the header has")
             yield f"{path}:{reader.line_num}", row
+    except csv.Error as err:
+        raise DataError(f"{path}:{reader.line_num}: unreadable CSV ({err})") from None
 
 
 def _read_dataset_dir(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -198,9 +229,16 @@ def to_example(row: dict[str, Any], shape: str, source: str) -> Example:
 
 
 def _field(row: dict[str, Any], name: str, source: str, required: bool = True) -> str:
-    if name not in row or row[name] is None:
+    if name not in row:
         if required:
-            raise DataError(f"{source}: missing field {name!r}")
+            raise DataError(
+                f"{source}: missing field {name!r} (the row has {sorted(row)}; if another column "
+                f"holds it, map it with data.fields, e.g. {{{name}: your_column}})"
+            )
+        return ""
+    if row[name] is None:
+        if required:
+            raise DataError(f"{source}: field {name!r} is empty (null)")
         return ""
     value = row[name]
     if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -220,10 +258,14 @@ def _messages(row: dict[str, Any], source: str) -> list[dict[str, str]]:
     for i, turn in enumerate(raw):
         if not isinstance(turn, dict):
             raise DataError(f"{source}: messages[{i}] must be an object with role and content")
-        role = SHAREGPT_ROLES.get(turn.get("role", turn.get("from", "")))
+        given = turn.get("role", turn.get("from"))
+        role = SHAREGPT_ROLES.get(given)
         content = turn.get("content", turn.get("value"))
         if role is None:
-            raise DataError(f"{source}: messages[{i}] has unknown role {turn.get('role')!r}")
+            raise DataError(
+                f"{source}: messages[{i}] has unknown role {given!r}; use one of "
+                f"{sorted(SHAREGPT_ROLES)}"
+            )
         if not isinstance(content, str):
             raise DataError(f"{source}: messages[{i}].content must be text")
         messages.append({"role": role, "content": content})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from transformers import PreTrainedTokenizerBase
 
@@ -25,11 +25,14 @@ class PreparedData:
     test_examples: list[Example]
     duplicates_removed: int
     report: TokenizeReport
+    test_report: TokenizeReport = field(default_factory=TokenizeReport)
 
     def summary(self) -> str:
+        # Both sides' truncation counts: an eval set quietly shrunk by `drop` skews eval loss.
         return (
-            f"train {len(self.train)} / test {len(self.test)} examples; "
-            f"{self.duplicates_removed} exact duplicates removed; {self.report.summary()}"
+            f"train {len(self.train_examples)} / test {len(self.test_examples)} examples; "
+            f"{self.duplicates_removed} exact duplicates removed; "
+            f"train: {self.report.summary()}; test: {self.test_report.summary()}"
         )
 
 
@@ -54,12 +57,12 @@ def prepare(config: DataConfig, tokenizer: PreTrainedTokenizerBase) -> PreparedD
         truncation=config.truncation,
     )
     train, report = tokenize_all(train_examples, tokenizer, **settings)
-    test, _ = tokenize_all(test_examples, tokenizer, **settings)
+    test, test_report = tokenize_all(test_examples, tokenizer, **settings)
     if not train:
         raise TunelabError(
             f"{config.path}: no training example left after truncation ({report.summary()})"
         )
-    return PreparedData(train, test, train_examples, test_examples, removed, report)
+    return PreparedData(train, test, train_examples, test_examples, removed, report, test_report)
 
 
 def make_rows(items: list[Tokenized], max_length: int, packing: bool) -> list[list[Tokenized]]:

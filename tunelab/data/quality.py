@@ -120,6 +120,8 @@ def load_for_check(path: str | Path, shape: str = "auto") -> Loaded:
     detected = None if shape == "auto" else shape
     for source, row in read_rows(path):
         try:
+            if isinstance(row, DataError):  # an unreadable line, yielded so reading goes on
+                raise row
             detected = detected or detect_shape(row, source)
             loaded.examples.append(to_example(row, detected, source))
             loaded.rows.append(row)
@@ -188,7 +190,12 @@ def _check_lengths(report: QualityReport) -> None:
             raise TunelabError(f"{example.source}: {err}") from None
     ids = tokenizer(texts, add_special_tokens=False).input_ids if texts else []
     report.lengths = [len(x) for x in ids]
-    report.truncated = [i for i, n in enumerate(report.lengths) if n > report.config.max_length]
+    # Raw text is split into windows in training, never truncated: only chat/Q&A rows count.
+    report.truncated = [
+        i
+        for i, (n, example) in enumerate(zip(report.lengths, report.data.examples))
+        if n > report.config.max_length and example.text is None
+    ]
 
 
 def _check_diversity(report: QualityReport, questions: list[str], answers: list[str]) -> None:

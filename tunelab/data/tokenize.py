@@ -32,7 +32,8 @@ class TokenizeReport:
     dropped_sources: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
-        parts = [f"{self.examples} examples"]
+        # With long texts split into windows, what is counted is sequences, not rows.
+        parts = [f"{self.examples} {'sequences' if self.chunked_texts else 'examples'}"]
         if self.truncated:
             parts.append(f"{self.truncated} truncated")
         if self.dropped:

@@ -1,0 +1,27 @@
+"""`tunelab data inspect` shows what training keeps of each row, not the raw row."""
+
+from __future__ import annotations
+
+import json
+
+from tunelab.data.inspect import inspect_file
+
+
+def test_a_long_text_is_shown_as_split_into_windows(tmp_path, capsys):
+    path = tmp_path / "book.jsonl"
+    rows = [{"text": "chapter one. " * 200}, {"text": "short"}]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    inspect_file(str(path), model="tiny-random", max_length=64)
+    out = capsys.readouterr().out
+    assert "split into" in out and "windows" in out
+    assert "truncated" not in out  # raw text is never truncated in training
+    assert out.count("chapter one.") < 20  # only the first window is printed, not 200 copies
+
+
+def test_a_truncated_reply_is_shown_as_trained(tmp_path, capsys):
+    path = tmp_path / "qa.jsonl"
+    path.write_text(json.dumps({"question": "long question " * 50, "answer": "Yes."}) + "\n")
+    inspect_file(str(path), model="tiny-random", template="qa", max_length=48)
+    out = capsys.readouterr().out
+    assert "truncated to max_length=48" in out
+    assert out.count("long question") < 50 and "Yes." in out
