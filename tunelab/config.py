@@ -44,6 +44,7 @@ class DataConfig(_Section):
     test_size: float = 0.1
     seed: int = 42
     dedupe: bool = True
+    """Drop exact repeats, and training rows asking a question of test_path (counted, printed)."""
     on_error: Literal["raise", "skip"] = "raise"
 
 

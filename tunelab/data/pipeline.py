@@ -11,7 +11,7 @@ from transformers import PreTrainedTokenizerBase
 from tunelab.config import DataConfig
 from tunelab.data.load import load_examples
 from tunelab.data.pack import collate, pack_rows
-from tunelab.data.split import drop_duplicates, split_examples
+from tunelab.data.split import drop_duplicates, drop_leaked, split_examples
 from tunelab.data.templates import Example
 from tunelab.data.tokenize import Tokenized, TokenizeReport, tokenize_all
 from tunelab.errors import TunelabError
@@ -26,25 +26,32 @@ class PreparedData:
     duplicates_removed: int
     report: TokenizeReport
     test_report: TokenizeReport = field(default_factory=TokenizeReport)
+    leaked_removed: int = 0  # training examples that repeated a question of data.test_path
 
     def summary(self) -> str:
+        parts = [
+            f"train {len(self.train_examples)} / test {len(self.test_examples)} examples",
+            f"{self.duplicates_removed} exact duplicates removed",
+        ]
+        if self.leaked_removed:
+            parts.append(f"{self.leaked_removed} training examples asking a test question removed")
         # Both sides' truncation counts: an eval set quietly shrunk by `drop` skews eval loss.
-        return (
-            f"train {len(self.train_examples)} / test {len(self.test_examples)} examples; "
-            f"{self.duplicates_removed} exact duplicates removed; "
-            f"train: {self.report.summary()}; test: {self.test_report.summary()}"
-        )
+        parts += [f"train: {self.report.summary()}", f"test: {self.test_report.summary()}"]
+        return "; ".join(parts)
 
 
 def prepare(config: DataConfig, tokenizer: PreTrainedTokenizerBase) -> PreparedData:
     if not config.path:
         raise TunelabError("data.path is not set: point it at a JSONL, JSON, CSV or Parquet file")
     examples = load_examples(config.path, config.shape, config.fields, config.on_error)
+    leaked = 0
     if config.test_path:
         test_examples = load_examples(
             config.test_path, config.shape, config.fields, config.on_error
         )
         train_examples, removed = drop_duplicates(examples) if config.dedupe else (examples, 0)
+        if config.dedupe:
+            train_examples, leaked = drop_leaked(train_examples, test_examples)
     else:
         deduped, removed = drop_duplicates(examples) if config.dedupe else (examples, 0)
         train_examples, test_examples = split_examples(
@@ -62,7 +69,9 @@ def prepare(config: DataConfig, tokenizer: PreTrainedTokenizerBase) -> PreparedD
         raise TunelabError(
             f"{config.path}: no training example left after truncation ({report.summary()})"
         )
-    return PreparedData(train, test, train_examples, test_examples, removed, report, test_report)
+    return PreparedData(
+        train, test, train_examples, test_examples, removed, report, test_report, leaked
+    )
 
 
 def make_rows(items: list[Tokenized], max_length: int, packing: bool) -> list[list[Tokenized]]:

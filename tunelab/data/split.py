@@ -32,6 +32,13 @@ def drop_duplicates(examples: list[Example]) -> tuple[list[Example], int]:
     return kept, len(examples) - len(kept)
 
 
+def drop_leaked(train: list[Example], test: list[Example]) -> tuple[list[Example], int]:
+    """Drop training examples that ask a test question: a separate test file must stay unseen."""
+    asked = {example_key(e) for e in test}
+    kept = [e for e in train if example_key(e) not in asked]
+    return kept, len(train) - len(kept)
+
+
 def split_examples(
     examples: list[Example], test_size: float = 0.1, seed: int = 42, dedupe: bool = True
 ) -> tuple[list[Example], list[Example]]:
