@@ -6,7 +6,7 @@ import pytest
 
 from tunelab.data.load import to_example
 from tunelab.data.templates import Example, render_prompt
-from tunelab.data.tokenize import IGNORE, fit_length, tokenize_example
+from tunelab.data.tokenize import IGNORE, fit_length, tokenize_all, tokenize_example
 
 ROWS = {
     "qa": {"question": "Why is the sea salty?", "answer": "Rivers carry salt."},
@@ -91,7 +91,6 @@ def test_keep_response_truncation_cuts_the_prompt_not_the_answer(tiny):
 
 
 def test_tokenize_all_reports_truncated_and_dropped(tiny):
-    from tunelab.data.tokenize import tokenize_all
 
     _, tokenizer = tiny
     examples = [Example.qa("q" * 100, "a"), Example.qa("q", "a"), Example.qa("q", "b" * 200)]
@@ -122,3 +121,13 @@ def test_the_run_summary_counts_truncation_on_both_sides(tiny, tmp_path):
     assert "train 10 / test 10 examples" in summary
     assert f"test: {len(data.test)} examples, {10 - len(data.test)} dropped" in summary
     assert len(data.test) < 10
+
+
+def test_a_one_exchange_template_says_when_it_drops_earlier_turns(tiny):
+    _, tokenizer = tiny
+    chat = to_example(ROWS["messages"], "messages", "chats.jsonl:1")
+    items, report = tokenize_all([chat], tokenizer, template="qa", max_length=128)
+    assert trained_text(items[0], tokenizer) == ["See you." + tokenizer.eos_token]
+    assert "1 multi-turn chats trained on their last exchange only" in report.summary()
+    _, report = tokenize_all([chat], tokenizer, template="chat", max_length=128)
+    assert "last exchange" not in report.summary()

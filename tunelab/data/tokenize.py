@@ -29,6 +29,7 @@ class TokenizeReport:
     truncated: int = 0
     dropped: int = 0
     chunked_texts: int = 0
+    last_turn_only: int = 0  # multi-turn chats under a template that has room for one exchange
     dropped_sources: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
@@ -40,6 +41,11 @@ class TokenizeReport:
             parts.append(f"{self.dropped} dropped (too long or nothing left to train on)")
         if self.chunked_texts:
             parts.append(f"{self.chunked_texts} long texts split into chunks")
+        if self.last_turn_only:
+            parts.append(
+                f"{self.last_turn_only} multi-turn chats trained on their last exchange only "
+                "(data.template chat keeps every turn)"
+            )
         return ", ".join(parts)
 
 
@@ -76,6 +82,8 @@ def tokenize_all(
     out: list[Tokenized] = []
     for example in examples:
         item = tokenize_example(example, tokenizer, template, system_prompt)
+        if template in ("qa", "alpaca"):
+            report.last_turn_only += sum(m["role"] == "user" for m in example.messages) > 1
         if example.text is not None:
             pieces = chunk_text(item, max_length)
             report.chunked_texts += len(pieces) > 1
