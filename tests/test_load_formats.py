@@ -10,6 +10,7 @@ import pytest
 from tunelab.data.load import load_examples
 from tunelab.data.split import split_examples
 from tunelab.data.templates import Example
+from tunelab.errors import TunelabError
 
 ROWS = [{"question": f"q{i}", "answer": f"a{i}"} for i in range(6)]
 
@@ -119,3 +120,23 @@ def test_a_separate_test_file_stays_unseen_by_training(tmp_path):
 
     kept = prepare(config.model_copy(update={"dedupe": False}), tiny_tokenizer())
     assert len(kept.train_examples) == 6
+
+
+def test_openai_content_parts_are_joined(tmp_path):
+    path = tmp_path / "chats.jsonl"
+    turn = {
+        "role": "user",
+        "content": [{"type": "text", "text": "Hi "}, {"type": "text", "text": "there"}],
+    }
+    reply = {"role": "assistant", "content": [{"type": "text", "text": "Hello."}]}
+    image = {"role": "user", "content": [{"type": "image_url", "image_url": {"url": "x.png"}}]}
+    path.write_text(
+        json.dumps({"messages": [turn, reply]})
+        + "\n"
+        + json.dumps({"messages": [image, reply]})
+        + "\n"
+    )
+    with pytest.raises(TunelabError, match=r"chats.jsonl:2: messages\[0\].content must be text"):
+        load_examples(path)
+    (example,) = load_examples(path, on_error="skip")
+    assert (example.question, example.answer) == ("Hi there", "Hello.")

@@ -266,8 +266,12 @@ def _messages(row: dict[str, Any], source: str) -> list[dict[str, str]]:
                 f"{source}: messages[{i}] has unknown role {given!r}; use one of "
                 f"{sorted(SHAREGPT_ROLES)}"
             )
-        if not isinstance(content, str):
-            raise DataError(f"{source}: messages[{i}].content must be text")
+        content = _text_content(content)
+        if content is None:
+            raise DataError(
+                f"{source}: messages[{i}].content must be text or a list of text parts "
+                '({"type": "text", "text": ...})'
+            )
         messages.append({"role": role, "content": content})
     replies = [m for m in messages if m["role"] == "assistant"]
     if not replies:
@@ -275,3 +279,19 @@ def _messages(row: dict[str, Any], source: str) -> list[dict[str, str]]:
     if not replies[-1]["content"].strip():
         raise DataError(f"{source}: the last assistant turn is empty")
     return messages
+
+
+def _text_content(content: Any) -> str | None:
+    """Plain text, or OpenAI-style parts [{"type": "text", "text": ...}] joined; None otherwise."""
+    if isinstance(content, str):
+        return content
+    if (
+        isinstance(content, list)
+        and content
+        and all(
+            isinstance(p, dict) and p.get("type") == "text" and isinstance(p.get("text"), str)
+            for p in content
+        )
+    ):
+        return "".join(p["text"] for p in content)
+    return None
