@@ -25,3 +25,20 @@ def test_a_truncated_reply_is_shown_as_trained(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "truncated to max_length=48" in out
     assert out.count("long question") < 50 and "Yes." in out
+
+
+def test_inspect_takes_the_runs_system_prompt_and_truncation(tmp_path):
+    from typer.testing import CliRunner
+
+    from tunelab.cli import app
+
+    path = tmp_path / "qa.jsonl"
+    path.write_text(json.dumps({"question": "long question " * 50, "answer": "Yes."}) + "\n")
+    args = ["data", "inspect", str(path), "--model", "tiny-random", "--max-length", "48"]
+    result = CliRunner().invoke(
+        app, args + ["--truncation", "drop", "--system-prompt", "Be brief."]
+    )
+    assert result.exit_code == 0, result.output
+    assert "dropped" in result.output
+    result = CliRunner().invoke(app, args[:4] + ["--system-prompt", "Be brief."])
+    assert "Be brief." in result.output

@@ -115,12 +115,23 @@ def data_inspect(
     template: str = "chat",
     shape: str = "auto",
     max_length: int = 512,
+    truncation: Annotated[
+        str, typer.Option(help="keep_response, right or drop.")
+    ] = "keep_response",
+    system_prompt: str | None = None,
 ) -> None:
     """Show, for a few rows, the rendered prompt, token counts and which tokens are trained on."""
     from tunelab.data.inspect import inspect_file
 
     inspect_file(
-        path, model=model, rows=rows, template=template, shape=shape, max_length=max_length
+        path,
+        model=model,
+        rows=rows,
+        template=template,
+        shape=shape,
+        max_length=max_length,
+        truncation=truncation,
+        system_prompt=system_prompt,
     )
 
 

@@ -19,6 +19,7 @@ def inspect_file(
     shape: str = "auto",
     max_length: int = 512,
     truncation: str = "keep_response",
+    system_prompt: str | None = None,
 ) -> None:
     from tunelab.models import load_tokenizer
 
@@ -31,7 +32,7 @@ def inspect_file(
     console.print("[dim]masked prompt tokens are dim; [/][bold green]trained tokens are green[/]\n")
     table = Table("row", "tokens", "trained", "masked", "fits")
     for example in examples[:rows]:
-        item = tokenize_example(example, tokenizer, template)
+        item = tokenize_example(example, tokenizer, template, system_prompt)
         shown, fits = _as_trained(item, example.text is not None, max_length, truncation)
         console.rule(escape(example.source))
         if shown is not item:
