@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -140,3 +141,27 @@ def test_openai_content_parts_are_joined(tmp_path):
         load_examples(path)
     (example,) = load_examples(path, on_error="skip")
     assert (example.question, example.answer) == ("Hi there", "Hello.")
+
+
+def test_documents_are_raw_text_for_continued_pretraining():
+    from tunelab.config import DataConfig
+    from tunelab.data.pipeline import prepare
+    from tunelab.data.tokenize import IGNORE
+    from tunelab.models import tiny_tokenizer
+
+    docs = Path(__file__).parent / "fixtures" / "docs"
+    examples = load_examples(docs)
+    assert sorted(Path(e.source).name for e in examples) == [
+        "export.pdf",
+        "faq.html",
+        "guide.md",
+        "notes.txt",
+    ]
+    assert all(e.text.strip() for e in examples)
+    guide = next(e for e in examples if e.source.endswith("guide.md"))
+    assert guide.text == (docs / "guide.md").read_text()  # as written, headings and all
+
+    config = DataConfig(path=str(docs / "guide.md"), max_length=32, test_size=0)
+    data = prepare(config, tiny_tokenizer())
+    assert len(data.train) > 1  # split into windows, nothing cut away
+    assert all(label != IGNORE for item in data.train for label in item.labels)

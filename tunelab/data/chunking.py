@@ -78,10 +78,7 @@ def read_sections(path: Path) -> list[Section]:
     suffix = path.suffix.lower()
     if suffix == ".pdf":
         return _pdf_sections(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise TunelabError(f"{path}: not UTF-8 text; convert it first") from None
+    text = _read_utf8(path)
     if suffix in (".html", ".htm"):
         text = html_to_markdown(text)
     return markdown_sections(text, title=path.stem)
@@ -164,16 +161,36 @@ def html_to_markdown(html: str) -> str:
     return "\n\n".join(out)
 
 
-def _pdf_sections(path: Path) -> list[Section]:
+def document_text(path: Path) -> str:
+    """The whole document as text (HTML as Markdown, PDF page by page): continued pretraining's
+    input, where headings and layout stay as written."""
+    suffix = path.suffix.lower()
+    if suffix == ".pdf":
+        return "\n\n".join(page.strip() for page in _pdf_pages(path) if page.strip())
+    text = _read_utf8(path)
+    return html_to_markdown(text) if suffix in (".html", ".htm") else text
+
+
+def _read_utf8(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise TunelabError(f"{path}: not UTF-8 text; convert it first") from None
+
+
+def _pdf_pages(path: Path) -> list[str]:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
     try:
-        pages = [page.extract_text() or "" for page in PdfReader(path).pages]
+        return [page.extract_text() or "" for page in PdfReader(path).pages]
     except (PdfReadError, OSError) as err:
         raise TunelabError(f"{path}: cannot read this PDF ({err})") from None
+
+
+def _pdf_sections(path: Path) -> list[Section]:
     sections = []
-    for number, text in enumerate(pages, 1):
+    for number, text in enumerate(_pdf_pages(path), 1):
         first, _, rest = text.strip().partition("\n")
         # A short first line without a full stop reads as the page's heading.
         if rest.strip() and len(first.split()) <= 8 and not first.rstrip().endswith("."):

@@ -13,6 +13,7 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
+from tunelab.data.chunking import DOC_SUFFIXES, document_text, find_documents
 from tunelab.data.templates import Example
 from tunelab.errors import TunelabError
 
@@ -81,8 +82,14 @@ def load_examples(
 def read_rows(path: Path) -> Iterator[tuple[str, dict[str, Any] | DataError]]:
     """Yield (`file:line` or `file:row N`, row dict or the DataError of an unreadable row)."""
     suffix = path.suffix.lower()
-    if path.is_dir():
+    if path.is_dir() and not _is_dataset_dir(path):
+        # A folder of documents: each one a `text` row, for continued pretraining.
+        for document in find_documents([path]):
+            yield str(document), {"text": document_text(document)}
+    elif path.is_dir():
         yield from _read_dataset_dir(path)
+    elif suffix in DOC_SUFFIXES:
+        yield str(path), {"text": document_text(path)}
     elif suffix in (".jsonl", ".ndjson"):
         yield from _read_jsonl(path)
     elif suffix == ".json":
@@ -96,8 +103,8 @@ def read_rows(path: Path) -> Iterator[tuple[str, dict[str, Any] | DataError]]:
             yield f"{path}:row {i + 1}", row
     else:
         raise TunelabError(
-            f"{path}: unsupported file type {suffix!r}; use .jsonl, .json, .csv, .tsv, .parquet "
-            "or a datasets.save_to_disk folder"
+            f"{path}: unsupported file type {suffix!r}; use .jsonl, .json, .csv, .tsv, .parquet, "
+            "a datasets.save_to_disk folder, or documents (.md, .txt, .html, .pdf) to pretrain on"
         )
 
 
@@ -171,6 +178,11 @@ def _read_csv(path: Path, delimiter: str) -> Iterator[tuple[str, dict[str, Any] 
             yield f"{path}:{reader.line_num}", row
     except csv.Error as err:
         raise DataError(f"{path}:{reader.line_num}: unreadable CSV ({err})") from None
+
+
+def _is_dataset_dir(path: Path) -> bool:
+    markers = ("dataset_info.json", "dataset_dict.json", "state.json")
+    return any((path / marker).exists() for marker in markers)
 
 
 def _read_dataset_dir(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
