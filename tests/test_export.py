@@ -21,6 +21,8 @@ from transformers import (
 from typer.testing import CliRunner
 
 from tunelab.cli import app
+from tunelab.config import Config
+from tunelab.data.templates import Example, render_prompt
 from tunelab.errors import TunelabError
 from tunelab.export import export_gguf, export_merged
 from tunelab.models import (
@@ -155,3 +157,56 @@ def test_export_command_writes_gguf_and_prints_the_modelfile_line(gguf_run, tmp_
     result = CliRunner().invoke(app, ["export", str(gguf_run), "--gguf", str(target)])
     assert result.exit_code == 0, result.output
     assert target.exists() and f"FROM {target.resolve()}" in result.output
+
+
+def trained_with(run: Path, **data) -> Path:
+    """`run` as if trained with these data settings (template, system_prompt)."""
+    config = Config.from_yaml(run / "config.yaml")
+    for key, value in data.items():
+        setattr(config.data, key, value)
+    config.to_yaml(run / "config.yaml")
+    return run
+
+
+def test_exports_carry_the_runs_system_prompt_as_tunelab_serve_uses_it(tmp_path):
+    system = 'You answer "tunelab" questions.'
+    run = trained_with(
+        make_run_with_tokenizer(tmp_path, small_bpe_tokenizer()), system_prompt=system
+    )
+    served = render_prompt(Example(messages=MESSAGES), load_tokenizer(str(run)), "chat", system)
+    result = CliRunner().invoke(
+        app,
+        [
+            "export",
+            str(run),
+            "--merged",
+            str(tmp_path / "merged"),
+            "--gguf",
+            str(tmp_path / "r.gguf"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert f'SYSTEM """{system}"""' in result.output  # Ollama ignores the GGUF's Jinja template
+    from_gguf = AutoTokenizer.from_pretrained(tmp_path, gguf_file="r.gguf")
+    for tokenizer in (AutoTokenizer.from_pretrained(tmp_path / "merged"), from_gguf):
+        prompt = tokenizer.apply_chat_template(MESSAGES, tokenize=False, add_generation_prompt=True)
+        assert prompt == served
+        own = [{"role": "system", "content": "Be brief."}, *MESSAGES]  # a client's own one wins
+        assert system not in tokenizer.apply_chat_template(own, tokenize=False)
+
+
+def test_a_qa_run_exports_a_chat_template_that_asks_in_its_qa_format(tmp_path):
+    run = trained_with(make_lora_run(tmp_path), template="qa")
+    tokenizer = AutoTokenizer.from_pretrained(export_merged(str(run), tmp_path / "merged"))
+    history = [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello."}]
+    prompt = tokenizer.apply_chat_template(
+        [*history, *MESSAGES], tokenize=False, add_generation_prompt=True
+    )
+    assert prompt == f"### Question:\n{MESSAGE_TEXTS[0]}\n\n### Answer:"
+
+
+def test_export_command_checks_the_gguf_type_before_writing_anything(tmp_path):
+    args = ["export", "tiny-random", "--merged", str(tmp_path / "m"), "--gguf", "x.gguf"]
+    result = CliRunner().invoke(app, [*args, "--gguf-type", "q4_k"])
+    assert isinstance(result.exception, TunelabError) and "q8_0" in str(result.exception)
+    assert not (tmp_path / "m").exists()

@@ -133,16 +133,38 @@ def test_seed_makes_sampling_repeatable_and_stop_cuts_the_text(client):
             max_tokens=16,
             temperature=1.0,
             top_p=0.9,
-            seed=7,
-            **extra,
+            **{"seed": 7, **extra},
         )
 
     first, second = sample(), sample()
     assert first.choices[0].text == second.choices[0].text
+    assert len(sample(seed=2**64 - 1, n=2).choices) == 2  # any integer seed, n seeds from it
     text = first.choices[0].text
     stop = text[5:8]
     cut = sample(stop=[stop]).choices[0]
     assert cut.text == text[: text.index(stop)] and cut.finish_reason == "stop"
+
+
+def test_completions_take_token_ids_as_eval_harnesses_send_them(client, engines):
+    ids = engines["tiny-random"].encode("Hello")
+    by_text = client.completions.create(
+        model="tiny-random", prompt="Hello", max_tokens=5, temperature=0
+    )
+    by_ids = client.completions.create(
+        model="tiny-random", prompt=[ids, ids], max_tokens=5, temperature=0
+    )
+    assert [c.text for c in by_ids.choices] == [by_text.choices[0].text] * 2
+    with pytest.raises(openai.BadRequestError, match="token ids"):
+        client.completions.create(model="tiny-random", prompt=[10**6], max_tokens=5)
+
+
+def test_asking_for_logprobs_or_echo_is_refused_rather_than_silently_dropped(client):
+    for extra in ({"logprobs": 1}, {"echo": True}):
+        with pytest.raises(openai.BadRequestError) as err:
+            client.completions.create(model="tiny-random", prompt="Hi", max_tokens=2, **extra)
+        assert err.value.body["param"] == next(iter(extra))
+    with pytest.raises(openai.BadRequestError, match="logprobs"):
+        client.chat.completions.create(model="tiny-random", messages=QUESTION, logprobs=True)
 
 
 def test_concurrent_requests_share_one_batch(client, engines):
@@ -250,5 +272,26 @@ def test_a_run_is_served_with_the_template_and_system_prompt_it_was_trained_with
         prompt = engine.tokenizer.decode(engine.encode_chat([{"role": "user", "content": "hi"}]))
         assert prompt.startswith("<|im_start|>system\nYou answer about tunelab.<|im_end|>")
         assert prompt.endswith("<|im_start|>assistant\n")
+    finally:
+        engine.close()
+
+
+def test_a_qa_run_without_a_chat_template_answers_chat_requests_in_its_format(tmp_path):
+    run = make_lora_run(tmp_path)
+    config = Config.from_yaml(run / "config.yaml")
+    config.data.template = "qa"  # e.g. a base model that never had a chat template
+    config.to_yaml(run / "config.yaml")
+    (run / "model" / "chat_template.jinja").unlink()
+    (engine,) = load_engines([str(run)]).values()
+    try:
+        assert not engine.tokenizer.chat_template
+        with running(create_app({"qa-run": engine})) as base:
+            client = openai.OpenAI(base_url=f"{base}/v1", api_key="unused", max_retries=0)
+            reply = client.chat.completions.create(
+                model="qa-run", messages=QUESTION, max_tokens=3, temperature=0
+            )
+        prompt = engine.tokenizer.decode(engine.encode_chat(QUESTION))
+        assert prompt == "### Question:\nWhat is a LoRA adapter?\n\n### Answer:"
+        assert reply.usage.prompt_tokens == len(engine.encode(prompt))
     finally:
         engine.close()

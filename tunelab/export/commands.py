@@ -22,18 +22,29 @@ def export_command(
 
     from tunelab.errors import TunelabError
     from tunelab.export import export_gguf, export_merged
-    from tunelab.export.to_gguf import modelfile_line
+    from tunelab.export.merged import prompt_format
+    from tunelab.export.prompt import TEMPLATES, modelfile
+    from tunelab.export.to_gguf import FILE_TYPES
 
     if not merged and not gguf:
         raise TunelabError("say what to write: --merged DIR and/or --gguf FILE")
+    if gguf and gguf_type not in FILE_TYPES:  # before a merged export spends a minute
+        raise TunelabError(f"--gguf-type {gguf_type!r} is not one of {FILE_TYPES}")
     console = Console()
+    template, system = prompt_format(run)
+    if template not in TEMPLATES:
+        console.print(
+            "[bold yellow]note:[/] this run was trained with a custom Jinja prompt template, which "
+            "the export cannot turn into a chat template: give it prompts in that format as plain "
+            "completions (the exported chat template is the base model's)"
+        )
     if merged:
         console.print(f"merged weights: {export_merged(run, merged)}")
     if gguf:
         path = export_gguf(run, gguf, gguf_type)
         console.print(f"GGUF ({gguf_type}): {path}")
         console.print(
-            "For Ollama, put this line in a file named Modelfile and run "
+            "For Ollama, put these lines in a file named Modelfile and run "
             "`ollama create NAME -f Modelfile`:"
         )
-        print(modelfile_line(path))
+        print(modelfile(path, template, system))

@@ -8,15 +8,26 @@ from pathlib import Path
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from tunelab.errors import TunelabError
-from tunelab.models import load_model
+from tunelab.export.prompt import TEMPLATES, trained_chat_template
+from tunelab.models import load_model, run_config
 
 
 def load_merged(name: str) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
-    """Load any model tunelab knows; a LoRA run comes back with the adapter folded into the weights."""
+    """Load any model tunelab knows; a LoRA run comes back with the adapter folded into the weights
+    and a chat template that asks it as it was trained (see `prompt_format`)."""
     model, tokenizer = load_model(name)
     if hasattr(model, "merge_and_unload"):  # a peft model: W + (alpha/r)·B·A becomes W
         model = model.merge_and_unload()
+    template, system = prompt_format(name)
+    if template in TEMPLATES:
+        tokenizer.chat_template = trained_chat_template(tokenizer.chat_template, template, system)
     return model.eval(), tokenizer
+
+
+def prompt_format(name: str) -> tuple[str, str | None]:
+    """The prompt template and system prompt a run was trained with ('chat' and none otherwise)."""
+    config = run_config(name)
+    return (config.data.template, config.data.system_prompt) if config else ("chat", None)
 
 
 def export_merged(name: str, out_dir: str | Path) -> Path:

@@ -76,11 +76,6 @@ def write_gguf(
     writer.close()
 
 
-def modelfile_line(gguf_file: str | Path) -> str:
-    """The line of an Ollama Modelfile that points at the exported file."""
-    return f"FROM {Path(gguf_file).resolve()}"
-
-
 def _write_config(writer, model: PreTrainedModel, file_type: str, title: str) -> None:
     import gguf
 

@@ -40,12 +40,9 @@ async def respond(
     loop, events = asyncio.get_running_loop(), asyncio.Queue()
     requests = []
     for index, ids in jobs:
-        own = Sampling(
-            **{
-                **sampling.__dict__,
-                "seed": None if sampling.seed is None else sampling.seed + index,
-            }
-        )
+        # Each choice its own seed; torch takes seeds in [0, 2**64), clients send any integer.
+        seed = None if sampling.seed is None else (sampling.seed + index) % 2**64
+        own = Sampling(**{**sampling.__dict__, "seed": seed})
 
         def emit(event: Event, index: int = index) -> None:
             loop.call_soon_threadsafe(events.put_nowait, (index, event))

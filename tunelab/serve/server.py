@@ -24,7 +24,8 @@ COMPLETION_DEFAULT_MAX_TOKENS = 16  # OpenAI's documented default for /v1/comple
 
 
 class _Body(BaseModel):
-    # Fields of the OpenAI API tunelab does not implement (logprobs, user, ...) are ignored.
+    # Fields of the OpenAI API that only tune or label a request (user, penalties, ...) are
+    # ignored; those whose answer tunelab cannot give (logprobs, echo, ...) are refused below.
     model_config = ConfigDict(extra="ignore")
     model: str
     max_tokens: int | None = Field(None, ge=1)
@@ -35,6 +36,25 @@ class _Body(BaseModel):
     seed: int | None = None
     stream: bool = False
     stream_options: dict[str, Any] | None = None
+    logprobs: bool | int | None = None
+    top_logprobs: int | None = None
+    echo: bool = False
+    best_of: int | None = None
+    suffix: str | None = None
+
+    def refuse_unsupported(self) -> None:
+        """A 400 for asked-for output tunelab does not produce, rather than a quiet answer
+        without it (an eval harness reading logprobs would score garbage)."""
+        asked = {
+            "logprobs": self.logprobs is not None and self.logprobs is not False,
+            "top_logprobs": bool(self.top_logprobs),
+            "echo": self.echo,
+            "best_of": self.best_of not in (None, 1),
+            "suffix": bool(self.suffix),
+        }
+        for param, given in asked.items():
+            if given:
+                raise ApiError(400, f"{param} is not supported by tunelab serve", param=param)
 
 
 class Message(BaseModel):
@@ -48,7 +68,7 @@ class ChatBody(_Body):
 
 
 class CompletionBody(_Body):
-    prompt: str | list[str]
+    prompt: str | list[str] | list[int] | list[list[int]]  # text, or token ids
 
 
 def create_app(engines: dict[str, Engine], api_key: str | None = None) -> FastAPI:
@@ -109,7 +129,9 @@ def create_app(engines: dict[str, Engine], api_key: str | None = None) -> FastAP
     @app.post("/v1/chat/completions", dependencies=[Depends(authorize)])
     async def chat(body: ChatBody, http: HttpRequest):
         engine = engine_for(body.model)
-        if not getattr(engine.tokenizer, "chat_template", None):
+        body.refuse_unsupported()
+        # A run trained with the qa or alpaca template is asked in that template instead.
+        if engine.template == "chat" and not getattr(engine.tokenizer, "chat_template", None):
             raise ApiError(400, f"model {body.model!r} has no chat template: use /v1/completions")
         try:
             prompt = engine.encode_chat([_plain(m) for m in body.messages])
@@ -129,12 +151,8 @@ def create_app(engines: dict[str, Engine], api_key: str | None = None) -> FastAP
     @app.post("/v1/completions", dependencies=[Depends(authorize)])
     async def completions(body: CompletionBody, http: HttpRequest):
         engine = engine_for(body.model)
-        prompts = [body.prompt] if isinstance(body.prompt, str) else body.prompt
-        if not prompts:
-            raise ApiError(400, "prompt must not be empty", param="prompt")
-        # An empty prompt means "start from nothing", which the model reads as its start token.
-        start = [engine.tokenizer.bos_token_id or engine.tokenizer.eos_token_id]
-        encoded = [engine.encode(p) or start for p in prompts]
+        body.refuse_unsupported()
+        encoded = _prompt_ids(engine, body.prompt)
         sampling = _sampling(
             engine,
             body,
@@ -147,6 +165,21 @@ def create_app(engines: dict[str, Engine], api_key: str | None = None) -> FastAP
         return await respond(http, engine, body, jobs, sampling, chat=False)
 
     return app
+
+
+def _prompt_ids(engine: Engine, prompt: str | list) -> list[list[int]]:
+    """Each prompt of a completion request as token ids (clients such as lm-evaluation-harness
+    send ids already)."""
+    if isinstance(prompt, str) or (prompt and isinstance(prompt[0], int)):
+        prompt = [prompt]
+    if not prompt:
+        raise ApiError(400, "prompt must not be empty", param="prompt")
+    # An empty prompt means "start from nothing", which the model reads as its start token.
+    start = [engine.tokenizer.bos_token_id or engine.tokenizer.eos_token_id]
+    vocab = engine.model.config.vocab_size
+    if any(not 0 <= i < vocab for p in prompt if not isinstance(p, str) for i in p):
+        raise ApiError(400, f"token ids must lie in [0, {vocab})", param="prompt")
+    return [(engine.encode(p) if isinstance(p, str) else p) or start for p in prompt]
 
 
 def _sampling(

@@ -1,0 +1,63 @@
+"""The prompt a run was trained with, carried into what it exports: llama.cpp, Ollama and plain
+transformers only see the chat template (and an Ollama Modelfile), never the run's config.yaml, so
+without this an exported run is asked in a format or with a system prompt it never saw."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tunelab.data.templates import ALPACA_PROMPT, QA_PROMPT
+
+_HOLE = "\x00"  # stands for the question while a prompt format is cut into its fixed text
+# The run's prompt text around the question, for the templates that ask one question at a time.
+_AROUND_QUESTION = {
+    "qa": QA_PROMPT.format(question=_HOLE).split(_HOLE),
+    "alpaca": ALPACA_PROMPT.format(with_input="", instruction=_HOLE, input_block="").split(_HOLE),
+}
+TEMPLATES = ("chat", *_AROUND_QUESTION)  # the prompt templates an export can carry
+
+
+def trained_chat_template(
+    chat_template: str | None, template: str, system: str | None
+) -> str | None:
+    """A chat template that renders prompts as the run's training did (its template, its system
+    prompt when a conversation brings none), for `template` of 'chat', 'qa' or 'alpaca'."""
+    if template in _AROUND_QUESTION:
+        before, after = (_literal(text) for text in _AROUND_QUESTION[template])
+        # The last question alone, as `tunelab serve` asks: these formats have no turns.
+        return (
+            "{%- set ns = namespace(question='') -%}"
+            "{%- for message in messages -%}{%- if message['role'] == 'user' -%}"
+            "{%- set ns.question = message['content'] -%}{%- endif -%}{%- endfor -%}"
+            f"{{{{ {before} + ns.question + {after} }}}}"
+            "{%- if messages[-1]['role'] == 'assistant' -%}"
+            "{{ messages[-1]['content'] + eos_token }}{%- endif -%}"
+        )
+    if template != "chat":
+        raise ValueError(f"no chat template can stand for prompt template {template!r}")
+    if system is None or not chat_template:
+        return chat_template
+    # The run's system prompt goes first when a conversation brings none, as in training.
+    return (
+        "{%- if not messages or messages[0]['role'] != 'system' -%}"
+        f"{{%- set messages = [{{'role': 'system', 'content': {_literal(system)}}}] + messages -%}}"
+        "{%- endif -%}" + chat_template
+    )
+
+
+def modelfile(gguf_file: str | Path, template: str, system: str | None) -> str | None:
+    """An Ollama Modelfile for the exported file: Ollama picks its own prompt format from the
+    GGUF, so the run's system prompt (and a qa/alpaca format) must be spelled out here."""
+    lines = [f"FROM {Path(gguf_file).resolve()}"]
+    if template in _AROUND_QUESTION:
+        before, after = _AROUND_QUESTION[template]
+        lines.append(f'TEMPLATE """{before}{{{{ .Prompt }}}}{after}"""')
+    elif system is not None:
+        lines.append(f'SYSTEM """{system}"""')
+    return "\n".join(lines)
+
+
+def _literal(text: str) -> str:
+    """`text` as a Jinja string literal (Jinja reads JSON's escapes)."""
+    return json.dumps(text, ensure_ascii=False)
