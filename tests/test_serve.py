@@ -295,3 +295,17 @@ def test_a_qa_run_without_a_chat_template_answers_chat_requests_in_its_format(tm
         assert reply.usage.prompt_tokens == len(engine.encode(prompt))
     finally:
         engine.close()
+
+
+def test_local_generation_stops_decoding_at_a_stop_string():
+    from tunelab.models import tiny_random
+
+    model, tokenizer = tiny_random()
+    prompts = ["hello there", "a longer prompt, padded less"]
+    full = generate(model, tokenizer, prompts, max_new_tokens=40)
+    stop = full[0].text[2:5]  # "eee": the prompt's last "e" must not count towards it
+    cut = generate(model, tokenizer, prompts, max_new_tokens=40, stop=[stop])
+    assert cut[0].text == full[0].text[: full[0].text.index(stop)]
+    assert cut[0].finish_reason == "stop"
+    # Decoding ended at the stop string: far fewer tokens than running on to max_new_tokens.
+    assert cut[0].completion_tokens < full[0].completion_tokens == 40

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
-from transformers import PreTrainedModel, PreTrainedTokenizerBase
+from transformers import PreTrainedModel, PreTrainedTokenizerBase, StoppingCriteria
 
 from tunelab.data.templates import Example, render_prompt
 
@@ -57,6 +57,8 @@ def generate(
             if temperature > 0
             else {"do_sample": False}
         )
+        # Stop strings end a row's decoding as soon as they appear, not at EOS or max_new_tokens.
+        stopping = {"stopping_criteria": [StopStrings(tokenizer, stop, width)]} if stop else {}
         out = model.generate(
             input_ids=input_ids.to(device),
             attention_mask=attention.to(device),
@@ -65,9 +67,10 @@ def generate(
             pad_token_id=pad,
             top_k=None,
             **sampling,
+            **stopping,
         )
         for row, i in zip(out[:, width:].tolist(), idx):
-            results[i] = _finish(row, stop_ids, tokenizer, stop, len(encoded[i]))
+            results[i] = _finish(row, stop_ids, pad, tokenizer, stop, len(encoded[i]))
         if on_batch is not None:
             on_batch(len(idx))
     return results  # type: ignore[return-value]
@@ -97,15 +100,36 @@ def eos_ids(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase) -> list[
     return sorted(i for i in ids if i is not None)
 
 
-def _finish(row, stop_ids, tokenizer, stop, prompt_len) -> Generation:
+def _finish(row, stop_ids, pad, tokenizer, stop, prompt_len) -> Generation:
     n = len(row)
     ended = False
     for pos, token in enumerate(row):
         if token in stop_ids:
             n, ended = pos, True
             break
+    while (
+        n and row[n - 1] == pad
+    ):  # a row that hit a stop string early is padded to the batch's end
+        n -= 1
     text = tokenizer.decode(row[:n], skip_special_tokens=True)
     for s in stop or []:
         if s and s in text:
             text, ended = text[: text.index(s)], True
     return Generation(text.strip(), "stop" if ended else "length", prompt_len, n)
+
+
+class StopStrings(StoppingCriteria):
+    """Ends each row once its generated text holds a stop string. transformers' own
+    `stop_strings` also match across the end of the prompt, so a prompt ending in "\n" would stop
+    at once on a first "\n" when the stop string is "\n\n"; only generated tokens count here."""
+
+    def __init__(self, tokenizer: PreTrainedTokenizerBase, stops: list[str], prompt_width: int):
+        self.tokenizer, self.stops, self.start = tokenizer, [s for s in stops if s], prompt_width
+        # A stop string completed by the newest token lies within its last few tokens.
+        self.window = max(len(s) for s in self.stops) + 8 if self.stops else 0
+
+    def __call__(self, input_ids: torch.Tensor, scores, **kwargs) -> torch.Tensor:
+        generated = input_ids[:, self.start :][:, -self.window :]
+        texts = self.tokenizer.batch_decode(generated, skip_special_tokens=True)
+        hits = [any(s in text for s in self.stops) for text in texts]
+        return torch.tensor(hits, dtype=torch.bool, device=input_ids.device)
