@@ -210,3 +210,17 @@ def test_export_command_checks_the_gguf_type_before_writing_anything(tmp_path):
     result = CliRunner().invoke(app, [*args, "--gguf-type", "q4_k"])
     assert isinstance(result.exception, TunelabError) and "q8_0" in str(result.exception)
     assert not (tmp_path / "m").exists()
+
+
+def test_merged_export_in_bfloat16_is_half_the_size_and_close(tmp_path):
+    run = make_lora_run(tmp_path)
+    full = export_merged(str(run), tmp_path / "fp32")
+    half = export_merged(str(run), tmp_path / "bf16", dtype="bfloat16")
+    size = lambda folder: (folder / "model.safetensors").stat().st_size  # noqa: E731
+    assert size(half) < 0.6 * size(full)
+    model = AutoModelForCausalLM.from_pretrained(half)
+    assert model.dtype == torch.bfloat16
+    ids, expected = logits_of(str(run))
+    with torch.no_grad():
+        logits = model(torch.tensor([ids])).logits[0].float()
+    assert (logits.argmax(-1) == expected.argmax(-1)).float().mean() > 0.9

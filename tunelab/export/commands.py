@@ -16,6 +16,9 @@ def export_command(
         str | None, typer.Option(help="Write a GGUF file here (llama.cpp, Ollama).")
     ] = None,
     gguf_type: Annotated[str, typer.Option(help="GGUF weights: f16, f32 or q8_0.")] = "f16",
+    dtype: Annotated[
+        str, typer.Option(help="Merged weights: float32, bfloat16 (half the size) or float16.")
+    ] = "float32",
 ) -> None:
     """Export a run as merged Hugging Face weights and/or a GGUF file."""
     from rich.console import Console
@@ -39,7 +42,7 @@ def export_command(
             "completions (the exported chat template is the base model's)"
         )
     if merged:
-        console.print(f"merged weights: {export_merged(run, merged)}")
+        console.print(f"merged weights ({dtype}): {export_merged(run, merged, dtype)}")
     if gguf:
         path = export_gguf(run, gguf, gguf_type)
         console.print(f"GGUF ({gguf_type}): {path}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from tunelab.errors import TunelabError
@@ -30,12 +31,19 @@ def prompt_format(name: str) -> tuple[str, str | None]:
     return (config.data.template, config.data.system_prompt) if config else ("chat", None)
 
 
-def export_merged(name: str, out_dir: str | Path) -> Path:
-    """Write `name` (a run, usually) to `out_dir` as safetensors + config + tokenizer + template."""
+DTYPES = ("float32", "bfloat16", "float16")
+
+
+def export_merged(name: str, out_dir: str | Path, dtype: str = "float32") -> Path:
+    """Write `name` (a run, usually) to `out_dir` as safetensors + config + tokenizer + template.
+    The merge happens in float32; `dtype` is what is saved (bfloat16 halves the folder)."""
+    if dtype not in DTYPES:
+        raise TunelabError(f"--dtype {dtype!r} is not one of {DTYPES}")
     out = Path(out_dir)
     if out.exists() and any(out.iterdir()):
         raise TunelabError(f"{out} exists and is not empty: choose a new folder or delete it first")
     model, tokenizer = load_merged(name)
+    model = model.to(getattr(torch, dtype))
     # The config must not point back at tunelab names (a run folder, 'tiny-random') a reader lacks.
     model.config.name_or_path = out.name
     model.save_pretrained(out, safe_serialization=True)
