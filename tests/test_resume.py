@@ -62,3 +62,31 @@ def test_nan_loss_stops_with_a_clear_message(tmp_path, qa_file):
     with pytest.raises(TunelabError, match="NaN/inf at step") as err:
         train(config)
     assert "last good checkpoint" in str(err.value)
+
+
+def test_a_crash_keeps_the_steps_done_and_resume_finishes_like_a_straight_run(
+    tmp_path, qa_file, monkeypatch
+):
+    settings = dict(max_steps=6, save_every=100, batch_size=2)
+    straight = train(tiny_config(tmp_path / "a", qa_file, **settings))
+
+    from tunelab.train import loop
+
+    real, calls = loop.accumulate_gradients, []
+
+    def fails_on_step_5(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 5:
+            raise RuntimeError("CUDA out of memory (simulated)")
+        return real(*args, **kwargs)
+
+    config = tiny_config(tmp_path / "b", qa_file, **settings)
+    monkeypatch.setattr(loop, "accumulate_gradients", fails_on_step_5)
+    with pytest.raises(RuntimeError, match="simulated"):
+        train(config)
+    # No checkpoint was due before step 100; the crash saved the 4 steps done.
+    assert [p.name for p in (config.run_dir / "checkpoints").iterdir()] == ["step-000004"]
+
+    monkeypatch.setattr(loop, "accumulate_gradients", real)
+    resumed = train(config, resume=True)
+    assert _losses(resumed) == pytest.approx(_losses(straight), abs=1e-5)
