@@ -6,6 +6,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from tunelab.cli import app
+from tunelab.errors import TunelabError
 from tunelab.models import tiny_random
 
 FIXTURES = Path(__file__).parent / "fixtures" / "eval"
@@ -55,3 +56,23 @@ def test_data_dir_comes_from_the_environment_when_not_given(tmp_path, monkeypatc
         ]["n"]
         == 1
     )
+
+
+def test_a_misspelt_task_fails_before_any_model_loads(tmp_path):
+    # The model does not exist: had it been loaded first, the error would name it instead.
+    result = CliRunner().invoke(
+        app,
+        ["bench", "no-such-model", "--tasks", "arc_easy,arc_esay", "--data-dir", str(FIXTURES)],
+    )
+    assert isinstance(result.exception, TunelabError)
+    assert "unknown benchmark task 'arc_esay'" in str(result.exception)
+
+
+def test_a_data_dir_without_any_benchmark_is_an_error_not_an_empty_leaderboard(tmp_path):
+    out = tmp_path / "board"
+    result = CliRunner().invoke(
+        app, ["bench", "tiny-random", "--data-dir", str(tmp_path / "none"), "--output", str(out)]
+    )
+    assert isinstance(result.exception, TunelabError)
+    assert "no task's data was found" in str(result.exception)
+    assert not out.exists()

@@ -77,6 +77,25 @@ def test_words_of_the_training_data_are_not_misspellings():
     assert "misspelling" not in categories(r)
 
 
+def test_accented_words_are_not_cut_into_misspelled_fragments():
+    r = row("What is in the cup?", "Coffee.", "A café latte, naïve as Schrödinger's cat.")
+    analyse([r], TRAINING)
+    assert "misspelling" not in categories(r)  # not "caf", "schr", "dinger"
+
+
+def test_a_long_answer_about_the_question_is_not_off_topic():
+    sky = row(
+        "What color is the sky on a clear day?",
+        "Blue.",
+        "The sky on a clear day is often described as a deep, rich shade of blue.",
+    )
+    fruit = row("What color is the sky?", "Blue.", "Bananas are yellow fruit.")
+    analyse([sky, fruit])
+    assert "off_topic" not in categories(sky) and "off_topic" in categories(fruit)
+    reason = next(e["reason"] for e in fruit["errors"] if e["category"] == "off_topic")
+    assert "training" not in reason  # no training data was given to compare with
+
+
 def test_bm25_ranks_the_matching_document_first():
     index = BM25(["cats and dogs", "install tunelab with pip", "dogs bark"])
     assert index.top("how to install tunelab")[0].index == 1

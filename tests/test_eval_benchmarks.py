@@ -88,6 +88,15 @@ def test_truthfulqa_primer_bom_and_mc2_probability_share():
     assert mc1.score(doc, [-1.0, -0.5, -3.0]) == {"acc": 0.0}
 
 
+def test_mc2_of_very_unlikely_answers_is_a_share_not_nan():
+    # Long answers under a weak model: exp(-800) is 0.0 in float64, and 0 / 0 would be NaN.
+    doc = Doc("ctx", ["true", "false"], gold=0, labels=[1, 0])
+    acc = get_task("truthfulqa_mc2").score(
+        doc, [-800.0, -800.0 - float(torch.log(torch.tensor(3.0)))]
+    )
+    assert acc["acc"] == pytest.approx(0.75)
+
+
 def test_acc_norm_divides_by_choice_characters():
     doc = Doc("ctx", ["a", "bbbbbbbbbb"], gold=1)
     assert get_task("arc_easy").score(doc, [-2.0, -10.0]) == {"acc": 0.0, "acc_norm": 1.0}

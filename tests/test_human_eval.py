@@ -102,3 +102,21 @@ def test_answer_files_must_name_two_models_and_share_questions(tmp_path):
     broken.write_text('{"question": "q", "answer": "a"}\nnot json\n')
     with pytest.raises(TunelabError, match="c.jsonl:2"):
         load_answers([only, broken])
+
+
+def test_a_vote_for_a_question_not_on_the_page_is_refused(tmp_path):
+    arena = Arena(load_answers(_answer_sets(tmp_path)), tmp_path / "votes.jsonl")
+    client = TestClient(create_app(arena))
+    stale = {"question": "Not asked?", "left": "base", "right": "tuned", "winner": "left"}
+    assert client.post("/api/vote", json=stale).status_code == 400
+    assert arena.records == []
+
+
+def test_a_torn_last_vote_is_named_by_line_on_restart(tmp_path):
+    votes = tmp_path / "votes.jsonl"
+    arena = Arena(load_answers(_answer_sets(tmp_path)), votes)
+    arena.vote("How do I resume?", "base", "tuned", "right")
+    with votes.open("a") as handle:  # the power went out in the middle of the next write
+        handle.write('{"question": "How do')
+    with pytest.raises(TunelabError, match="votes.jsonl:2: not valid JSON"):
+        Arena(arena.answers, votes)

@@ -26,7 +26,9 @@ def compare_command(
         str | None, typer.Option(help="The model to prompt (default: the run's base model).")
     ] = None,
     k: Annotated[int, typer.Option(help="Passages per question.")] = 3,
-    limit: Annotated[int | None, typer.Option(help="Only the first N test questions.")] = None,
+    limit: Annotated[
+        int | None, typer.Option(min=1, help="Only the first N test questions.")
+    ] = None,
     max_new_tokens: int = 128,
     batch_size: int = 8,
     output: Annotated[

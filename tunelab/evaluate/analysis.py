@@ -12,7 +12,8 @@ from tunelab.data.templates import Example
 from tunelab.evaluate.retrieval import BM25, overlap, words
 
 CATEGORIES = ["empty", "cut_off", "too_long", "repetitive", "misspelling", "off_topic"]
-_ALPHA = re.compile(r"[A-Za-z][a-z]+")
+_LETTERS = re.compile(r"[^\W\d_]+")  # runs of letters, any script
+_CAMEL = re.compile(r"[A-Za-z][a-z]+")  # "JavaScript" -> Java, Script
 
 
 @dataclass
@@ -63,7 +64,11 @@ def repeated(answer: str, cfg: AnalysisConfig) -> str | None:
 
 def misspellings(answer: str, known: set[str], checker) -> list[str]:
     """Words the spell checker does not know, leaving out words of the question, reference or data."""
-    candidates = {w.lower() for w in _ALPHA.findall(answer) if len(w) > 2} - known
+    # An English dictionary cannot judge "café" or "東京", and cutting them at the accent
+    # would report fragments ("caf"), so only all-ASCII words are checked.
+    ascii_words = [w for w in _LETTERS.findall(answer) if w.isascii()]
+    parts = (part for w in ascii_words for part in _CAMEL.findall(w))
+    candidates = {p.lower() for p in parts if len(p) > 2} - known
     return sorted(checker.unknown(candidates)) if candidates else []
 
 
@@ -90,15 +95,17 @@ def categorize(
     bad = misspellings(answer, known | set(words(row["question"] + " " + reference)), checker)
     if bad:
         found.append(("misspelling", "unknown words: " + ", ".join(bad[:5])))
-    ref_overlap, data_overlap = overlap(answer, reference), overlap(answer, context)
-    if ref_overlap < cfg.offtopic_overlap and data_overlap < cfg.offtopic_overlap:
+    # On topic means about the question or the reference: a long answer that talks about the
+    # question's subject shares few words with a one-word reference and is still on topic.
+    # An answer without content words ("Yes.") cannot be judged.
+    topic = overlap(answer, row["question"] + " " + reference)
+    data_overlap = overlap(answer, context)
+    if words(answer) and topic < cfg.offtopic_overlap and data_overlap < cfg.offtopic_overlap:
+        where = f", {data_overlap:.0%} in the closest training examples" if context else ""
         found.append(
             (
                 "off_topic",
-                (
-                    f"{ref_overlap:.0%} of its content words are in the reference, "
-                    f"{data_overlap:.0%} in the closest training examples"
-                ),
+                f"{topic:.0%} of its content words are in the question or reference{where}",
             )
         )
     return [{"category": c, "reason": r} for c, r in found]

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
+from tunelab.errors import TunelabError
 from tunelab.evaluate.benchmarks import Doc, Task, get_task
 from tunelab.evaluate.benchmarks.base import TARGET_DELIMITER
 from tunelab.evaluate.loglik import Request, loglikelihoods
@@ -85,12 +86,10 @@ def run_task(
 
 def available(tasks: list[str], data_dir: Path) -> tuple[list[str], dict[str, str]]:
     """The tasks whose data can be read, and for the others the reason why not."""
-    from tunelab.errors import TunelabError
-
     ok, missing = [], {}
     for name in tasks:
         try:
-            get_task(name).load(data_dir, limit=1)
+            get_task(name).load(data_dir, limit=1)  # an unknown name raises here too
             ok.append(name)
         except TunelabError as err:
             missing[name] = str(err)
@@ -171,8 +170,24 @@ def save(table: list[dict], cfg: BenchConfig) -> tuple[Path, Path]:
     return md, js
 
 
+def check_tasks(cfg: BenchConfig) -> None:
+    """Fail on an unknown task name or missing data before any model loads, not after the
+    first tasks have run; an empty task list would save an empty leaderboard."""
+    if not cfg.tasks:
+        raise TunelabError(
+            f"no benchmark to run: no task's data was found under {cfg.data_dir}. Point "
+            "--data-dir (or TUNELAB_BENCH_DATA) at the benchmark files, or name --tasks."
+        )
+    if cfg.limit is not None and cfg.limit < 1:
+        raise TunelabError(f"limit must be at least 1, got {cfg.limit}")
+    _, missing = available(cfg.tasks, cfg.data_dir)
+    if missing:
+        raise TunelabError(next(iter(missing.values())))
+
+
 def bench(models: list[str], cfg: BenchConfig, on_task=None, on_progress=None) -> list[dict]:
     """The Python API of `tunelab bench`: run, save, and return the leaderboard records."""
+    check_tasks(cfg)
     rows = {name: bench_model(name, cfg, on_task, on_progress) for name in models}
     table = leaderboard(rows)
     save(table, cfg)

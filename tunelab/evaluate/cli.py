@@ -4,6 +4,7 @@ command line (and TUNELAB_BENCH_DATA) once and call the evaluate stage; heavy im
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Annotated
 
@@ -35,25 +36,35 @@ def eval_command(
     max_new_tokens: int = 256,
     temperature: Annotated[float, typer.Option(help="0 = greedy.")] = 0.0,
     batch_size: int = 8,
-    limit: Annotated[int | None, typer.Option(help="Only the first N test questions.")] = None,
+    limit: Annotated[
+        int | None, typer.Option(min=1, help="Only the first N test questions.")
+    ] = None,
     embeddings: Annotated[bool, typer.Option(help="Add MiniLM embedding similarity.")] = False,
 ) -> None:
     """Answer a test set and score it: exact/normalized match, token F1, ROUGE-L, error analysis."""
     from tunelab.evaluate.suite import EvalConfig, comparison, evaluate, run_settings
 
-    # Base vs finetuned: a plain model is asked the run's test questions with the run's template.
+    # Base vs finetuned: a plain model is asked the run's test questions with the run's template
+    # and system prompt, so the only difference between them is the weights.
+    system_prompt = None
     for name in models:
         settings = run_settings(name)
         data = data or settings.get("test_path")
         template = template or settings.get("template")
+        system_prompt = system_prompt or settings.get("system_prompt")
+    # Several models with one --output each get a subfolder named after the model, so no file
+    # is overwritten and `tunelab rate` shows the names; numbers only if two names clash.
+    names = [re.sub(r"[^\w.-]+", "_", Path(m).name).strip("_") for m in models]
+    if len(set(names)) < len(names):
+        names = [f"model{i + 1}" for i in range(len(models))]
     results = []
-    for i, name in enumerate(models):
-        # Several plain models with one --output each get a subfolder, so no file is overwritten.
-        out = str(Path(output) / f"model{i + 1}") if output and len(models) > 1 else output
+    for name, folder in zip(models, names):
+        out = str(Path(output) / folder) if output and len(models) > 1 else output
         cfg = EvalConfig(
             data=data,
             output=out,
             template=template,
+            system_prompt=system_prompt,
             max_new_tokens=max_new_tokens,
             temperature=temperature,
             batch_size=batch_size,
@@ -133,10 +144,11 @@ def bench_command(
         str | None, typer.Option(help="Benchmark files (or $TUNELAB_BENCH_DATA).")
     ] = None,
     limit: Annotated[
-        int | None, typer.Option(help="At most N questions per task (per MMLU subject).")
+        int | None,
+        typer.Option(min=1, help="At most N questions per task (per MMLU subject)."),
     ] = None,
     fewshot: Annotated[
-        int, typer.Option(help="MMLU examples from the dev split (harness: 0 or 5).")
+        int, typer.Option(min=0, max=5, help="MMLU examples from the dev split (harness: 0 or 5).")
     ] = 0,
     batch_size: int = 16,
     output: Annotated[

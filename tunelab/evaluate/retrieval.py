@@ -8,7 +8,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-_WORD = re.compile(r"[a-z0-9]+")
+_WORD = re.compile(r"[^\W_]+")  # letters and digits of any script: "café" is one word
 # Very common words carry no topic; dropping them keeps overlap and BM25 about content.
 _STOPWORDS = (
     "a an the and or of to in on for is are was were be been it its this that with as at by from "

@@ -21,6 +21,7 @@ class EvalConfig:
     data: str | None = None
     output: str | None = None
     template: str | None = None
+    system_prompt: str | None = None  # default: the run's own
     max_new_tokens: int = 256
     temperature: float = 0.0
     batch_size: int = 8
@@ -66,6 +67,9 @@ def test_questions(name: str, cfg: EvalConfig) -> list:
         raise TunelabError(
             f"no test data for {name}: pass --data test.jsonl (question/answer rows)"
         )
+    if cfg.limit is not None and cfg.limit < 1:
+        # A slice would read 0 as "none" and -2 as "all but the last two".
+        raise TunelabError(f"limit must be at least 1, got {cfg.limit}")
     examples = load_examples(path)[: cfg.limit]
     missing = [ex.source for ex in examples if not ex.answer]
     if missing:
@@ -99,7 +103,7 @@ def evaluate(name: str, cfg: EvalConfig | None = None) -> EvalResult:
         tokenizer,
         [ex.question for ex in examples],
         template=cfg.template or settings.get("template") or "chat",
-        system_prompt=settings.get("system_prompt"),
+        system_prompt=cfg.system_prompt or settings.get("system_prompt"),
         max_new_tokens=cfg.max_new_tokens,
         temperature=cfg.temperature,
         batch_size=cfg.batch_size,
