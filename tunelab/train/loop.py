@@ -24,8 +24,10 @@ from tunelab.train.loss import token_loss_sum
 from tunelab.train.plot import plot_losses
 from tunelab.train.progress import TrainProgress
 from tunelab.train.run_folder import (
+    NonFiniteLoss,
     StopRequest,
     check_run_dir,
+    checkpoint_on_crash,
     save_final,
     truncate_metrics,
     write_metrics,
@@ -130,76 +132,71 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
     stop = StopRequest(console)
     last_loss = float("nan")
     progress = TrainProgress(total_steps, state.step, visible=world.is_main)
-    with stop, progress, ExitStack() as files:
+
+    def save_now() -> Path:
+        return save_checkpoint(
+            checkpoints, model, optimizer, scheduler, state, cfg.keep_checkpoints
+        )
+
+    # A crash (out of memory, a full disk, a bug) keeps the steps already done; one process only,
+    # as the others may be blocked in a collective.
+    on_crash = checkpoint_on_crash(save_now, state, checkpoints, run_dir, world.size == 1, console)
+    with stop, progress, on_crash, ExitStack() as files:
         log = files.enter_context(metrics_path.open("a")) if world.is_main else None
         if test_rows and state.step == 0:
             # The starting point: how far the model is from the data before any update.
             base_eval = round(evaluate_loss(model, my_test_rows, cfg, tokenizer, device, world), 5)
             write_metrics(log, {"step": 0, "eval_loss": base_eval})
             progress.note(f"step 0: eval loss {base_eval:.4f}")
-        saved_step = state.step
-        try:
-            while state.step < total_steps and not stop.requested:
-                started = time.perf_counter()
-                micro_batches = [next(stream) for _ in range(micro_per_step)]
-                mine = [batch for _, _, batch in micro_batches[world.rank :: world.size]]
-                loss_sum, n_tokens = accumulate_gradients(
-                    model, mine, device, autocast, state, checkpoints, world, loss_module
-                )
-                grad_norm = torch.nn.utils.clip_grad_norm_(
-                    [p for p in model.parameters() if p.requires_grad], cfg.max_grad_norm
-                )
-                lr = scheduler.get_last_lr()[0]
-                optimizer.step()
-                scheduler.step()
-                optimizer.zero_grad(set_to_none=True)
+        while state.step < total_steps and not stop.requested:
+            started = time.perf_counter()
+            micro_batches = [next(stream) for _ in range(micro_per_step)]
+            mine = [batch for _, _, batch in micro_batches[world.rank :: world.size]]
+            loss_sum, n_tokens = accumulate_gradients(
+                model, mine, device, autocast, state, checkpoints, world, loss_module
+            )
+            grad_norm = torch.nn.utils.clip_grad_norm_(
+                [p for p in model.parameters() if p.requires_grad], cfg.max_grad_norm
+            )
+            lr = scheduler.get_last_lr()[0]
+            optimizer.step()
+            scheduler.step()
+            optimizer.zero_grad(set_to_none=True)
 
-                epoch, batch_index, _ = micro_batches[-1]
-                state.step += 1
-                state.epoch, state.batch = epoch, batch_index + 1
-                state.tokens += n_tokens
-                state.input_tokens += sum(int(b["real_tokens"]) for _, _, b in micro_batches)
-                state.elapsed += time.perf_counter() - started
-                last_loss = loss_sum / n_tokens
-                record = {
-                    "step": state.step,
-                    "epoch": round(epoch + (batch_index + 1) / micro_per_epoch, 4),
-                    "loss": round(last_loss, 5),
-                    "lr": lr,
-                    "grad_norm": round(float(grad_norm), 4),
-                    "tokens": state.tokens,
-                    "tokens_per_s": round(state.tokens / state.elapsed, 1),
-                    "input_tokens": state.input_tokens,
-                    "elapsed": round(state.elapsed, 3),
-                }
-                progress.update(state.step, last_loss, lr, record["tokens_per_s"])
+            epoch, batch_index, _ = micro_batches[-1]
+            state.step += 1
+            state.epoch, state.batch = epoch, batch_index + 1
+            state.tokens += n_tokens
+            state.input_tokens += sum(int(b["real_tokens"]) for _, _, b in micro_batches)
+            state.elapsed += time.perf_counter() - started
+            last_loss = loss_sum / n_tokens
+            record = {
+                "step": state.step,
+                "epoch": round(epoch + (batch_index + 1) / micro_per_epoch, 4),
+                "loss": round(last_loss, 5),
+                "lr": lr,
+                "grad_norm": round(float(grad_norm), 4),
+                "tokens": state.tokens,
+                "tokens_per_s": round(state.tokens / state.elapsed, 1),
+                "input_tokens": state.input_tokens,
+                "elapsed": round(state.elapsed, 3),
+            }
+            progress.update(state.step, last_loss, lr, record["tokens_per_s"])
 
-                if test_rows and (state.step % cfg.eval_every == 0 or state.step == total_steps):
-                    record["eval_loss"] = round(
-                        evaluate_loss(model, my_test_rows, cfg, tokenizer, device, world), 5
-                    )
-                    progress.note(f"step {state.step}: eval loss {record['eval_loss']:.4f}")
-                    if _early_stop(state, record["eval_loss"], cfg.early_stop_patience):
-                        progress.note("eval loss stopped improving: early stop")
-                        stop.requested = True
-                write_metrics(log, record)
-                if world.size > 1:
-                    # Ctrl-C reaches every process, not always within the same step: stop together.
-                    stop.requested = (
-                        distributed.total([float(stop.requested)], world, device)[0] > 0
-                    )
-                if world.is_main and (state.step % cfg.save_every == 0 or stop.requested):
-                    save_checkpoint(
-                        checkpoints, model, optimizer, scheduler, state, cfg.keep_checkpoints
-                    )
-                    saved_step = state.step
-        except NonFiniteLoss:
-            raise  # its message names the last checkpoint; a diverged state is not worth saving
-        except Exception:
-            # A crash (out of memory, a bug, a full disk...) keeps the steps already done.
-            if world.size == 1 and state.step > saved_step:
-                _save_on_crash(checkpoints, model, optimizer, scheduler, state, cfg, run_dir)
-            raise
+            if test_rows and (state.step % cfg.eval_every == 0 or state.step == total_steps):
+                record["eval_loss"] = round(
+                    evaluate_loss(model, my_test_rows, cfg, tokenizer, device, world), 5
+                )
+                progress.note(f"step {state.step}: eval loss {record['eval_loss']:.4f}")
+                if _early_stop(state, record["eval_loss"], cfg.early_stop_patience):
+                    progress.note("eval loss stopped improving: early stop")
+                    stop.requested = True
+            write_metrics(log, record)
+            if world.size > 1:
+                # Ctrl-C reaches every process, not always within the same step: stop together.
+                stop.requested = distributed.total([float(stop.requested)], world, device)[0] > 0
+            if world.is_main and (state.step % cfg.save_every == 0 or stop.requested):
+                save_now()
 
     if stop.interrupted:
         console.print(
@@ -290,24 +287,6 @@ def _early_stop(state: TrainState, eval_loss: float, patience: int | None) -> bo
         return False
     state.evals_without_improvement += 1
     return patience is not None and state.evals_without_improvement >= patience
-
-
-class NonFiniteLoss(TunelabError):
-    """The loss became NaN/inf: the run stops at once."""
-
-
-def _save_on_crash(checkpoints, model, optimizer, scheduler, state, cfg, run_dir) -> None:
-    try:
-        path = save_checkpoint(
-            checkpoints, model, optimizer, scheduler, state, cfg.keep_checkpoints
-        )
-    except Exception as err:  # noqa: BLE001 -- the original error is the one to report
-        console.print(f"[red]could not save a checkpoint after the crash: {err}[/]")
-        return
-    console.print(
-        f"[yellow]crashed after step {state.step}; saved {path}. Continue with "
-        f"`tunelab train {run_dir} --resume`[/]"
-    )
 
 
 def _fail_non_finite(state: TrainState, checkpoints: Path) -> None:

@@ -6,13 +6,15 @@ from __future__ import annotations
 import json
 import shutil
 import signal
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from rich.console import Console
 
 from tunelab.errors import TunelabError
 from tunelab.models import RUN_MODEL_SUBDIR
-from tunelab.train.checkpoint import list_checkpoints
+from tunelab.train.checkpoint import PREFIX, TrainState, list_checkpoints
 from tunelab.train.plot import read_metrics
 
 
@@ -76,3 +78,36 @@ class StopRequest:
     def __exit__(self, *exc) -> None:
         if self._previous is not None:
             signal.signal(signal.SIGINT, self._previous)
+
+
+class NonFiniteLoss(TunelabError):
+    """The loss became NaN/inf: the run stops at once, its message naming the last checkpoint."""
+
+
+@contextmanager
+def checkpoint_on_crash(
+    save: Callable[[], Path],
+    state: TrainState,
+    checkpoints: Path,
+    run_dir: Path,
+    enabled: bool,
+    console: Console,
+) -> Iterator[None]:
+    """On an error, save the steps done since the last checkpoint, then let the error go on.
+    Not on NaN/inf: a diverged state is not worth keeping."""
+    try:
+        yield
+    except NonFiniteLoss:
+        raise
+    except Exception:
+        if enabled and state.step > 0 and not (checkpoints / f"{PREFIX}{state.step:06d}").exists():
+            try:
+                path = save()
+            except Exception as err:  # noqa: BLE001 -- the original error is the one to report
+                console.print(f"[red]could not save a checkpoint after the crash: {err}[/]")
+                raise
+            console.print(
+                f"[yellow]crashed after step {state.step}; saved {path}. "
+                f"Continue with `tunelab train {run_dir} --resume`[/]"
+            )
+        raise
