@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from tunelab.config import DataConfig
 from tunelab.data.inspect import inspect_file
 
 
@@ -11,7 +12,7 @@ def test_a_long_text_is_shown_as_split_into_windows(tmp_path, capsys):
     path = tmp_path / "book.jsonl"
     rows = [{"text": "chapter one. " * 200}, {"text": "short"}]
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    inspect_file(str(path), model="tiny-random", max_length=64)
+    inspect_file(DataConfig(path=str(path), max_length=64), model="tiny-random")
     out = capsys.readouterr().out
     assert "split into" in out and "windows" in out
     assert "truncated" not in out  # raw text is never truncated in training
@@ -21,7 +22,7 @@ def test_a_long_text_is_shown_as_split_into_windows(tmp_path, capsys):
 def test_a_truncated_reply_is_shown_as_trained(tmp_path, capsys):
     path = tmp_path / "qa.jsonl"
     path.write_text(json.dumps({"question": "long question " * 50, "answer": "Yes."}) + "\n")
-    inspect_file(str(path), model="tiny-random", template="qa", max_length=48)
+    inspect_file(DataConfig(path=str(path), template="qa", max_length=48), model="tiny-random")
     out = capsys.readouterr().out
     assert "truncated to max_length=48" in out
     assert out.count("long question") < 50 and "Yes." in out

@@ -121,18 +121,14 @@ def data_inspect(
     system_prompt: str | None = None,
 ) -> None:
     """Show, for a few rows, the rendered prompt, token counts and which tokens are trained on."""
+    from tunelab.config import Config
     from tunelab.data.inspect import inspect_file
 
-    inspect_file(
-        path,
-        model=model,
-        rows=rows,
-        template=template,
-        shape=shape,
-        max_length=max_length,
-        truncation=truncation,
-        system_prompt=system_prompt,
-    )
+    # Through Config, so a bad option value is named like a bad YAML key.
+    settings = dict(template=template, shape=shape, max_length=max_length, truncation=truncation)
+    settings.update(path=path, system_prompt=system_prompt)
+    data = Config.from_dict({"data": settings}, source="tunelab data inspect").data
+    inspect_file(data, model=model, rows=rows)
 
 
 @app.command()

@@ -6,38 +6,31 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from tunelab.config import DataConfig
 from tunelab.data.load import load_examples
 from tunelab.data.tokenize import IGNORE, Tokenized, chunk_text, fit_length, tokenize_example
 
 
-def inspect_file(
-    path: str,
-    *,
-    model: str,
-    rows: int = 3,
-    template: str = "chat",
-    shape: str = "auto",
-    max_length: int = 512,
-    truncation: str = "keep_response",
-    system_prompt: str | None = None,
-) -> None:
+def inspect_file(data: DataConfig, *, model: str, rows: int = 3) -> None:
+    """Render the first `rows` examples of data.path as training would, with `data`'s settings."""
     from tunelab.models import load_tokenizer
 
     console = Console()
     tokenizer = load_tokenizer(model)
-    examples = load_examples(path, shape=shape, on_error="skip")
+    examples = load_examples(data.path, shape=data.shape, fields=data.fields, on_error="skip")
     console.print(
-        f"[bold]{escape(path)}[/]: {len(examples)} examples; template {template!r}, model {model}"
+        f"[bold]{escape(data.path)}[/]: {len(examples)} examples; template {data.template!r}, "
+        f"model {model}"
     )
     console.print("[dim]masked prompt tokens are dim; [/][bold green]trained tokens are green[/]\n")
     table = Table("row", "tokens", "trained", "masked", "fits")
     for example in examples[:rows]:
-        item = tokenize_example(example, tokenizer, template, system_prompt)
-        shown, fits = _as_trained(item, example.text is not None, max_length, truncation)
+        item = tokenize_example(example, tokenizer, data.template, data.system_prompt)
+        shown, fits = _as_trained(item, example.text is not None, data.max_length, data.truncation)
         console.rule(escape(example.source))
         if shown is not item:
             console.print(
-                f"[yellow]({fits} to max_length={max_length}; this is what is trained)[/]"
+                f"[yellow]({fits} to max_length={data.max_length}; this is what is trained)[/]"
             )
         console.print(render_mask(shown.input_ids, shown.labels, tokenizer))
         trained = item.trained_tokens
