@@ -125,8 +125,14 @@ def data_inspect(
     from tunelab.data.inspect import inspect_file
 
     # Through Config, so a bad option value is named like a bad YAML key.
-    settings = dict(template=template, shape=shape, max_length=max_length, truncation=truncation)
-    settings.update(path=path, system_prompt=system_prompt)
+    settings = dict(
+        path=path,
+        template=template,
+        shape=shape,
+        max_length=max_length,
+        truncation=truncation,
+        system_prompt=system_prompt,
+    )
     data = Config.from_dict({"data": settings}, source="tunelab data inspect").data
     inspect_file(data, model=model, rows=rows)
 
