@@ -11,7 +11,7 @@ from typing import Any
 from tunelab.data.templates import Example
 from tunelab.evaluate.retrieval import BM25, overlap, words
 
-CATEGORIES = ["empty", "cut_off", "too_long", "repetitive", "misspelling", "off_topic"]
+CATEGORIES = ["hallucination", "missed_facts", "empty", "cut_off", "too_long", "repetitive", "misspelling", "off_topic"]
 _LETTERS = re.compile(r"[^\W\d_]+")  # runs of letters, any script
 _CAMEL = re.compile(r"[A-Za-z][a-z]+")  # "JavaScript" -> Java, Script
 
@@ -41,8 +41,21 @@ class Analysis:
 
 
 def is_weak(row: dict[str, Any], cfg: AnalysisConfig) -> bool:
+    """A row whose facts are known is weak when it misses one or states a wrong one; without
+    facts, when it is neither a normalized match nor close in token F1."""
+    if row.get("missed_facts") or row.get("wrong_stated"):
+        return True
     scores = row["scores"]
     return not scores.get("normalized_match") and scores.get("token_f1", 0.0) < cfg.weak_f1
+
+
+def fact_errors(row: dict[str, Any]) -> list[tuple[str, str]]:
+    found = []
+    if row.get("wrong_stated"):
+        found.append(("hallucination", "states a wrong answer: " + ", ".join(row["wrong_stated"])))
+    if row.get("missed_facts"):
+        found.append(("missed_facts", "does not state: " + "; ".join(row["missed_facts"])))
+    return found
 
 
 def repeated(answer: str, cfg: AnalysisConfig) -> str | None:
@@ -77,9 +90,10 @@ def categorize(
 ) -> list[dict[str, str]]:
     """Each category that fits one answer, with the reason; `context` is retrieved training text."""
     answer, reference = row["answer"], row["reference"]
+    found = fact_errors(row)
     if not answer.strip():
-        return [{"category": "empty", "reason": "the model produced no text"}]
-    found = []
+        found.append(("empty", "the model produced no text"))
+        return [{"category": c, "reason": r} for c, r in found]
     if row.get("finish_reason") == "length":
         found.append(
             ("cut_off", f"no end-of-sequence within {row.get('completion_tokens')} tokens")

@@ -81,12 +81,21 @@ def eval_command(
         table.add_column(r.model, justify="right")
     if len(results) > 1:
         table.add_column("Δ (last − first)", justify="right")
+        table.add_column("verdict (95%)")
     for line in comparison(results):
         cells = [f"{v:.3f}" for v in line["values"]]
-        table.add_row(
-            line["metric"], *cells, *([f"{line['delta']:+.3f}"] if len(results) > 1 else [])
-        )
+        if len(results) > 1:
+            cells += [
+                f"{line['delta']:+.3f} [{line['low']:+.2f}, {line['high']:+.2f}]",
+                line["verdict"],
+            ]
+        table.add_row(line["metric"], *cells)
     console.print(table)
+    if len(results) > 1:
+        console.print(
+            "[dim]Δ [95% interval]: paired bootstrap over the questions; 'no clear winner' when "
+            "the interval crosses zero. hallucination_rate and cut_off_rate: lower is better.[/]"
+        )
 
 
 def _print_errors(result) -> None:

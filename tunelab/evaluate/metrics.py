@@ -15,19 +15,24 @@ _ARTICLES = re.compile(r"\b(a|an|the)\b")
 _ASCII_PUNCT = frozenset(string.punctuation)
 
 
-def _without_punctuation(text: str) -> str:
+def _without_punctuation(text: str, replacement: str = "") -> str:
     # SQuAD drops ASCII punctuation only, so "It’s" (curly quote) would differ from "It's";
     # like MLQA's evaluation, drop every Unicode punctuation character too.
     return "".join(
-        ch for ch in text if ch not in _ASCII_PUNCT and not unicodedata.category(ch).startswith("P")
+        replacement
+        if ch in _ASCII_PUNCT or unicodedata.category(ch).startswith("P")
+        else ch
+        for ch in text
     )
 
 
-def normalize(text: str) -> str:
-    """Lower case, no punctuation, no articles, single spaces: what "the same answer" ignores."""
+def normalize(text: str, punctuation_splits: bool = False) -> str:
+    """Lower case, no punctuation, no articles, single spaces: what "the same answer" ignores.
+    With punctuation_splits, punctuation separates words ("train.lr" → "train lr") instead of
+    joining them, so a fact phrase can be found inside a longer answer."""
     text = unicodedata.normalize("NFKC", text)  # composed accents, full-width letters as ASCII
-    text = _ARTICLES.sub(" ", _without_punctuation(text.lower()))
-    return " ".join(text.split())
+    text = _without_punctuation(text.lower(), " " if punctuation_splits else "")
+    return " ".join(_ARTICLES.sub(" ", text).split())
 
 
 def exact_match(answer: str, reference: str) -> float:

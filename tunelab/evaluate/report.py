@@ -8,6 +8,8 @@ from pathlib import Path
 from tunelab.evaluate.analysis import Analysis, examples_of
 
 DESCRIPTIONS = {
+    "hallucination": "states an answer the test row names as wrong",
+    "missed_facts": "leaves out a fact the test row says a correct answer states",
     "empty": "no text at all",
     "cut_off": "stopped at the token limit, not at an end-of-sequence",
     "too_long": "much longer than the reference",

@@ -58,15 +58,21 @@ def output_dir(name: str, cfg: EvalConfig) -> Path:
     return Path("eval") / re.sub(r"[^\w.-]+", "_", name).strip("_")
 
 
-def test_questions(name: str, cfg: EvalConfig) -> list:
-    """The test examples: --data, else the run's data.test_path."""
-    from tunelab.data.load import load_examples
-
+def test_path(name: str, cfg: EvalConfig) -> str:
+    """--data, else the run's data.test_path."""
     path = cfg.data or run_settings(name).get("test_path")
     if not path:
         raise TunelabError(
             f"no test data for {name}: pass --data test.jsonl (question/answer rows)"
         )
+    return path
+
+
+def test_questions(name: str, cfg: EvalConfig) -> list:
+    """The test examples of `test_path`, the first --limit of them."""
+    from tunelab.data.load import load_examples
+
+    path = test_path(name, cfg)
     if cfg.limit is not None and cfg.limit < 1:
         # A slice would read 0 as "none" and -2 as "all but the last two".
         raise TunelabError(f"limit must be at least 1, got {cfg.limit}")
@@ -79,13 +85,33 @@ def test_questions(name: str, cfg: EvalConfig) -> list:
     return examples
 
 
+FACT_METRICS = {"fact_accuracy": "fact_accuracy", "fact_recall": "fact_recall",
+                "hallucination": "hallucination_rate"}  # fmt: skip
+
+
+def row_metric(row: dict[str, Any], key: str) -> float | None:
+    """One row's score under a summary key; None where the row has nothing to score it by."""
+    if key in row["scores"]:
+        return row["scores"][key]
+    fact_key = {v: k for k, v in FACT_METRICS.items()}.get(key)
+    if fact_key:
+        return row.get("facts", {}).get(fact_key)
+    if key == "cut_off_rate":
+        return float(row["finish_reason"] == "length")
+    return None
+
+
 def summarize(rows: list[dict[str, Any]]) -> dict[str, float]:
-    """Mean of each metric over the rows, plus the share of answers cut off at the token limit."""
+    """Mean of each metric over the rows that have it (fact metrics lead when the test rows carry
+    facts), plus the share of answers cut off at the token limit."""
     if not rows:
         return {}
-    keys = rows[0]["scores"].keys()
-    out = {k: sum(r["scores"][k] for r in rows) / len(rows) for k in keys}
-    out["cut_off_rate"] = sum(r["finish_reason"] == "length" for r in rows) / len(rows)
+    keys = [v for k, v in FACT_METRICS.items() if any(k in r.get("facts", {}) for r in rows)]
+    keys += [*rows[0]["scores"].keys(), "cut_off_rate"]
+    out = {}
+    for key in keys:
+        values = [v for r in rows if (v := row_metric(r, key)) is not None]
+        out[key] = sum(values) / len(values)
     return out
 
 
@@ -94,9 +120,12 @@ def evaluate(name: str, cfg: EvalConfig | None = None) -> EvalResult:
     from tunelab.models import load_model
     from tunelab.serve.generate import answer
 
+    from tunelab.evaluate.facts import read_fact_checks
+
     cfg = cfg or EvalConfig()
     settings = run_settings(name)
     examples = test_questions(name, cfg)
+    checks = read_fact_checks(test_path(name, cfg))
     model, tokenizer = load_model(name)
     generations = answer(
         model,
@@ -117,6 +146,7 @@ def evaluate(name: str, cfg: EvalConfig | None = None) -> EvalResult:
             "finish_reason": g.finish_reason,
             "completion_tokens": g.completion_tokens,
             "scores": score_texts(g.text, ex.answer),
+            **fact_fields(g.text, checks.get(ex.source)),
         }
         for ex, g in zip(examples, generations)
     ]
@@ -129,6 +159,19 @@ def evaluate(name: str, cfg: EvalConfig | None = None) -> EvalResult:
         analyse_result(result, settings.get("path"))
     write_outputs(result)
     return result
+
+
+def fact_fields(answer: str, check) -> dict[str, Any]:
+    """A row's fact scores and missed facts; nothing for a row without facts."""
+    from tunelab.evaluate.facts import missed_facts, score_facts, wrong_stated
+
+    if not check:
+        return {}
+    return {
+        "facts": score_facts(answer, check),
+        "missed_facts": missed_facts(answer, check),
+        "wrong_stated": wrong_stated(answer, check),
+    }
 
 
 def training_examples(path: str | None) -> list:
@@ -195,10 +238,23 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
 
 
 def comparison(results: list[EvalResult]) -> list[dict[str, Any]]:
-    """Metric by metric, each model's mean and the difference of the last from the first."""
+    """Metric by metric, each model's mean and the difference of the last from the first, with a
+    95% paired-bootstrap interval over the questions both answered."""
+    from tunelab.evaluate.paired import paired_difference
+
     keys = [k for k in results[0].summary if not k.startswith("errors.")]
+    first, last = results[0].rows, results[-1].rows
     table = []
     for key in keys:
         values = [r.summary.get(key, 0.0) for r in results]
-        table.append({"metric": key, "values": values, "delta": values[-1] - values[0]})
+        pairs = [
+            (a, b)
+            for ra, rb in zip(first, last)
+            if (a := row_metric(ra, key)) is not None and (b := row_metric(rb, key)) is not None
+        ]
+        diff = paired_difference([a for a, _ in pairs], [b for _, b in pairs])
+        table.append(
+            {"metric": key, "values": values, "delta": values[-1] - values[0],
+             "low": diff.low, "high": diff.high, "verdict": diff.verdict}
+        )  # fmt: skip
     return table

@@ -1,0 +1,149 @@
+"""Fact scoring: an answer is right when it states the facts, whatever its style, and wrong when
+it states a known wrong answer; comparisons carry an interval over the questions."""
+
+import json
+
+import pytest
+
+from tunelab.data.load import DataError
+from tunelab.evaluate.facts import (
+    missed_facts,
+    parse_fact_check,
+    read_fact_checks,
+    score_facts,
+    wrong_stated,
+)
+from tunelab.evaluate.paired import NO_CLEAR_WINNER, paired_difference
+from tunelab.evaluate.suite import EvalConfig, comparison, evaluate, summarize
+
+GPU_ROW = {"facts": [["CPU"], ["GPU", "graphics card"]], "wrong": ["Yes"]}
+
+
+def test_every_fact_must_be_stated_and_any_alternative_counts():
+    check = parse_fact_check(GPU_ROW, "t.jsonl:1")
+    right = "No: tunelab runs on the CPU, and uses a Graphics-Card... sorry, graphics card if found."
+    assert score_facts(right, check) == {
+        "fact_recall": 1.0,
+        "fact_accuracy": 1.0,
+        "hallucination": 0.0,
+    }
+    half = score_facts("It runs on a CPU.", check)
+    assert half["fact_recall"] == 0.5 and half["fact_accuracy"] == 0.0
+    assert missed_facts("It runs on a CPU.", check) == ["gpu"]
+
+
+def test_phrases_match_whole_words_after_normalisation_not_substrings():
+    check = parse_fact_check({"facts": [["lr"]], "wrong": ["yes"]}, "t.jsonl:1")
+    # "lr" inside "lrs" or "yes" inside "eyes" is not the phrase.
+    assert score_facts("Set the LRs; eyes open.", check)["fact_accuracy"] == 0.0
+    assert score_facts("Set the LRs; eyes open.", check)["hallucination"] == 0.0
+    assert score_facts("Set train.lr, yes.", check) == {
+        "fact_recall": 1.0,
+        "fact_accuracy": 1.0,
+        "hallucination": 1.0,
+    }
+
+
+def test_regex_facts_in_both_forms():
+    check = parse_fact_check(
+        {"facts": [{"regex": r"--resume\b"}, ["re:step[- ]?\\d+"]]}, "t.jsonl:1"
+    )
+    assert score_facts("Run tunelab train runs/x --resume; it loads step-50.", check)[
+        "fact_accuracy"
+    ] == 1.0
+    assert missed_facts("Run it again.", check) == [r"--resume\b", r"step[- ]?\d+"]
+
+
+def test_a_wrong_phrase_is_a_hallucination_and_is_named():
+    check = parse_fact_check(GPU_ROW, "t.jsonl:1")
+    assert wrong_stated("Yes, a graphics card is always supported.", check) == ["yes"]
+    assert score_facts("Yes, a graphics card is always supported.", check)["hallucination"] == 1.0
+
+
+def test_a_row_without_facts_has_no_fact_scores():
+    check = parse_fact_check({"question": "q", "answer": "a"}, "t.jsonl:1")
+    assert not check and score_facts("anything", check) == {}
+
+
+@pytest.mark.parametrize(
+    "row, message",
+    [
+        ({"facts": "CPU"}, "must be lists"),
+        ({"facts": [[""]]}, "non-empty text"),
+        ({"facts": [["re:("]]}, "bad regex"),
+        ({"wrong": ["?!"]}, "empty once punctuation"),
+    ],
+)
+def test_bad_fact_fields_are_named_by_row(row, message):
+    with pytest.raises(DataError, match=rf"t.jsonl:3: .*{message}"):
+        parse_fact_check(row, "t.jsonl:3")
+
+
+def _test_file(tmp_path):
+    rows = [
+        {"question": "Do I need a GPU?", "answer": "No, it runs on CPU.", **GPU_ROW},
+        {"question": "Which file holds the config?", "answer": "config.yaml",
+         "facts": [["config.yaml"]]},
+        {"question": "What is 2+2?", "answer": "4"},
+    ]  # fmt: skip
+    path = tmp_path / "test.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+def test_fact_checks_are_read_by_row_source(tmp_path):
+    path = _test_file(tmp_path)
+    checks = read_fact_checks(path)
+    assert sorted(checks) == [f"{path}:1", f"{path}:2"]
+
+
+def test_eval_reports_fact_accuracy_recall_and_hallucination_and_lists_misses(tmp_path):
+    result = evaluate(
+        "tiny-random",
+        EvalConfig(data=str(_test_file(tmp_path)), output=str(tmp_path / "o"), max_new_tokens=3),
+    )
+    # Fact metrics lead the summary; rows without facts fall back to the text metrics alone.
+    assert list(result.summary)[:3] == ["fact_accuracy", "fact_recall", "hallucination_rate"]
+    assert "facts" not in result.rows[2] and "token_f1" in result.rows[2]["scores"]
+    # The random tiny model states no fact: every fact row is listed as missing its facts.
+    assert result.summary["fact_accuracy"] == 0.0
+    assert all(r["missed_facts"] for r in result.rows[:2])
+    report = (tmp_path / "o" / "errors.md").read_text()
+    assert "missed_facts" in report and "does not state: config yaml" in report
+
+
+def test_summary_averages_a_fact_metric_over_the_rows_that_have_it():
+    rows = [
+        {"scores": {"token_f1": 1.0}, "finish_reason": "stop",
+         "facts": {"fact_accuracy": 1.0, "fact_recall": 1.0}},
+        {"scores": {"token_f1": 0.0}, "finish_reason": "stop",
+         "facts": {"fact_accuracy": 0.0, "fact_recall": 0.5, "hallucination": 1.0}},
+        {"scores": {"token_f1": 0.5}, "finish_reason": "length"},
+    ]  # fmt: skip
+    summary = summarize(rows)
+    assert summary["fact_accuracy"] == 0.5 and summary["fact_recall"] == 0.75
+    assert summary["hallucination_rate"] == 1.0  # one row names a wrong answer, and states it
+    assert summary["token_f1"] == 0.5 and summary["cut_off_rate"] == pytest.approx(1 / 3)
+
+
+def test_a_paired_interval_says_no_clear_winner_when_it_crosses_zero():
+    clear = paired_difference([0, 0, 0, 0, 1] * 10, [1, 1, 1, 0, 1] * 10)
+    assert clear.delta == pytest.approx(0.6) and clear.low > 0 and clear.verdict == "better"
+    noisy = paired_difference([1, 0, 1, 0, 1, 0], [0, 1, 1, 0, 0, 1])
+    assert noisy.low < 0 < noisy.high and noisy.verdict == NO_CLEAR_WINNER
+    assert paired_difference([1] * 8, [0] * 8).verdict == "worse"
+
+
+def test_a_comparison_row_carries_its_interval_and_verdict(tmp_path):
+    from tunelab.evaluate.suite import EvalResult
+
+    def result(fact_values):
+        rows = [
+            {"scores": {"token_f1": 0.5}, "finish_reason": "stop", "facts": {"fact_accuracy": v}}
+            for v in fact_values
+        ]
+        return EvalResult("m", tmp_path, rows, summarize(rows))
+
+    lines = {line["metric"]: line for line in comparison([result([0] * 20), result([1] * 20)])}
+    assert lines["fact_accuracy"]["delta"] == 1.0 and lines["fact_accuracy"]["verdict"] == "better"
+    assert lines["token_f1"]["verdict"] == NO_CLEAR_WINNER
