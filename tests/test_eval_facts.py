@@ -21,7 +21,9 @@ GPU_ROW = {"facts": [["CPU"], ["GPU", "graphics card"]], "wrong": ["Yes"]}
 
 def test_every_fact_must_be_stated_and_any_alternative_counts():
     check = parse_fact_check(GPU_ROW, "t.jsonl:1")
-    right = "No: tunelab runs on the CPU, and uses a Graphics-Card... sorry, graphics card if found."
+    right = (
+        "No: tunelab runs on the CPU, and uses a Graphics-Card... sorry, graphics card if found."
+    )
     assert score_facts(right, check) == {
         "fact_recall": 1.0,
         "fact_accuracy": 1.0,
@@ -48,9 +50,10 @@ def test_regex_facts_in_both_forms():
     check = parse_fact_check(
         {"facts": [{"regex": r"--resume\b"}, ["re:step[- ]?\\d+"]]}, "t.jsonl:1"
     )
-    assert score_facts("Run tunelab train runs/x --resume; it loads step-50.", check)[
-        "fact_accuracy"
-    ] == 1.0
+    assert (
+        score_facts("Run tunelab train runs/x --resume; it loads step-50.", check)["fact_accuracy"]
+        == 1.0
+    )
     assert missed_facts("Run it again.", check) == [r"--resume\b", r"step[- ]?\d+"]
 
 

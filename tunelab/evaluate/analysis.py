@@ -11,7 +11,16 @@ from typing import Any
 from tunelab.data.templates import Example
 from tunelab.evaluate.retrieval import BM25, overlap, words
 
-CATEGORIES = ["hallucination", "missed_facts", "empty", "cut_off", "too_long", "repetitive", "misspelling", "off_topic"]
+CATEGORIES = [
+    "hallucination",
+    "missed_facts",
+    "empty",
+    "cut_off",
+    "too_long",
+    "repetitive",
+    "misspelling",
+    "off_topic",
+]
 _LETTERS = re.compile(r"[^\W\d_]+")  # runs of letters, any script
 _CAMEL = re.compile(r"[A-Za-z][a-z]+")  # "JavaScript" -> Java, Script
 

@@ -102,9 +102,7 @@ def _shown(phrase: Phrase) -> str:
 
 def missed_facts(answer: str, check: FactCheck) -> list[str]:
     """The facts an answer did not state, each shown by its first alternative."""
-    return [
-        _shown(fact[0]) for fact in check.facts if not any(states(answer, alt) for alt in fact)
-    ]
+    return [_shown(fact[0]) for fact in check.facts if not any(states(answer, alt) for alt in fact)]
 
 
 def wrong_stated(answer: str, check: FactCheck) -> list[str]:

@@ -19,9 +19,7 @@ def _without_punctuation(text: str, replacement: str = "") -> str:
     # SQuAD drops ASCII punctuation only, so "It’s" (curly quote) would differ from "It's";
     # like MLQA's evaluation, drop every Unicode punctuation character too.
     return "".join(
-        replacement
-        if ch in _ASCII_PUNCT or unicodedata.category(ch).startswith("P")
-        else ch
+        replacement if ch in _ASCII_PUNCT or unicodedata.category(ch).startswith("P") else ch
         for ch in text
     )
 
