@@ -57,7 +57,7 @@ def test_fields_are_non_empty_strings(train, test):
         ("test", test, {"question", "answer", "kind"}),
     ):
         for i, row in enumerate(rows, start=1):
-            assert set(row) == keys, f"{name}:{i}: keys {sorted(row)}"
+            assert set(row) - {"facts", "wrong"} == keys, f"{name}:{i}: keys {sorted(row)}"
             for key in keys:
                 assert isinstance(row[key], str) and row[key].strip(), f"{name}:{i}: empty {key}"
 
@@ -100,6 +100,17 @@ def test_each_fact_has_several_phrasings(train):
     assert all(2 <= n <= 3 for n in facts.values()), {
         a: n for a, n in facts.items() if not 2 <= n <= 3
     }
+
+
+def test_every_on_topic_test_row_names_its_facts_and_its_reference_states_them(test):
+    from tunelab.evaluate.facts import parse_fact_check, score_facts
+
+    for i, row in enumerate(test, start=1):
+        check = parse_fact_check(row, f"test:{i}")
+        assert bool(check.facts) == (row["kind"] == "paraphrase"), f"test:{i}"
+        if check:
+            scores = score_facts(row["answer"], check)
+            assert scores["fact_accuracy"] == 1.0 and not scores.get("hallucination"), f"test:{i}"
 
 
 def test_answers_are_short(train, test):
