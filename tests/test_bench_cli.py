@@ -38,6 +38,12 @@ def test_two_models_make_two_rows_with_an_average(tmp_path):
     row = board["models"][0]
     assert set(row["scores"]) == {"arc_easy", "hellaswag", "mmlu", "truthfulqa_mc2"}
     assert row["average"] == round(sum(row["scores"].values()) / 4, 2)
+    # The second model is shown against the first, task by task, with an interval.
+    diff = board["models"][1]["vs_first"]["arc_easy"]
+    scores = [m["scores"]["arc_easy"] for m in board["models"]]
+    assert abs(diff["delta"] - (scores[1] - scores[0])) <= 0.011  # each score rounded apart
+    assert diff["low"] <= diff["delta"] <= diff["high"] and diff["verdict"]
+    assert "− tiny-random (points)" in result.output
     assert row["details"]["mmlu"]["n"] == 4 and row["details"]["arc_easy"]["n"] == 3
     markdown = (out / "leaderboard.md").read_text()
     assert markdown.startswith("| Model | arc_easy | hellaswag | mmlu | truthfulqa_mc2 | Average |")

@@ -44,6 +44,7 @@ class TaskResult:
     metrics: dict[str, float]  # mean over questions, 0-1
     n: int
     seconds: float
+    per_question: list[float] = field(default_factory=list)  # the main metric of each question
 
     @property
     def main(self) -> float:
@@ -81,7 +82,8 @@ def run_task(
     seconds = time.perf_counter() - start
     keys = scores[0].keys() if scores else [task.main_metric]
     metrics = {k: sum(s[k] for s in scores) / max(len(scores), 1) for k in keys}
-    return TaskResult(name, task.main_metric, metrics, len(docs), seconds)
+    per_question = [s[task.main_metric] for s in scores]
+    return TaskResult(name, task.main_metric, metrics, len(docs), seconds, per_question)
 
 
 def available(tasks: list[str], data_dir: Path) -> tuple[list[str], dict[str, str]]:
@@ -120,14 +122,34 @@ def bench_model(name: str, cfg: BenchConfig, on_task=None, on_progress=None) -> 
 
 
 def leaderboard(rows: dict[str, list[TaskResult]]) -> list[dict]:
-    """One record per model: each task's main metric (in %) and their average."""
+    """One record per model: each task's main metric (in %) and their average; every model after
+    the first also gets `vs_first`: per task, its difference from the first model in points with
+    a 95% paired-bootstrap interval over the same questions (a run against its base: what the
+    finetuning cost or gained)."""
     table = []
-    for model, results in rows.items():
+    first = next(iter(rows.values()), [])
+    for i, (model, results) in enumerate(rows.items()):
         scores = {r.task: round(100 * r.main, 2) for r in results}
         average = round(sum(scores.values()) / len(scores), 2) if scores else 0.0
         details = {r.task: {**r.metrics, "n": r.n, "seconds": round(r.seconds, 2)} for r in results}
-        table.append({"model": model, "scores": scores, "average": average, "details": details})
+        record = {"model": model, "scores": scores, "average": average, "details": details}
+        if i:
+            record["vs_first"] = {r.task: difference(f, r) for f, r in zip(first, results)}
+        table.append(record)
     return table
+
+
+def difference(base: TaskResult, other: TaskResult) -> dict:
+    """other − base on one task, in points, with its interval and verdict."""
+    from tunelab.evaluate.paired import paired_difference
+
+    diff = paired_difference(base.per_question, other.per_question)
+    return {
+        "delta": round(100 * diff.delta, 2),
+        "low": round(100 * diff.low, 2),
+        "high": round(100 * diff.high, 2),
+        "verdict": diff.verdict,
+    }
 
 
 def to_markdown(table: list[dict], fewshot: int = 0) -> str:
@@ -145,6 +167,15 @@ def to_markdown(table: list[dict], fewshot: int = 0) -> str:
         ),
         "",
     ]
+    base = table[0]["model"] if table else ""
+    for row in table[1:]:
+        lines += [f"{row['model']} − {base} (points, 95% paired interval over the questions):", ""]
+        lines += ["| Task | Δ | interval | verdict |", "|---|---|---|---|"]
+        lines += [
+            f"| {t} | {d['delta']:+.2f} | [{d['low']:+.2f}, {d['high']:+.2f}] | {d['verdict']} |"
+            for t, d in row["vs_first"].items()
+        ]
+        lines.append("")
     lines += ["| Model | Task | n | Metrics |", "|---|---|---|---|"]
     for row in table:
         for task, d in row["details"].items():

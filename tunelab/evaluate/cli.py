@@ -144,7 +144,13 @@ def errors_command(
 
 
 def bench_command(
-    models: Annotated[list[str], typer.Argument(help="One or more models or runs: one row each.")],
+    models: Annotated[
+        list[str],
+        typer.Argument(
+            help="One or more models or runs: one row each. `bench RUN BASE` also shows each "
+            "task's difference from the first with a 95% interval (what finetuning cost)."
+        ),
+    ],
     tasks: Annotated[
         str | None,
         typer.Option(help="Comma-separated; mmlu_<subject> for one subject. Default: all six."),
@@ -209,6 +215,15 @@ def bench_command(
             row["model"], *(f"{row['scores'][t]:.2f}" for t in cfg.tasks), f"{row['average']:.2f}"
         )
     console.print(table)
+    for row in rows[1:]:
+        diffs = Table(title=f"{row['model']} − {rows[0]['model']} (points)")
+        for column in ("task", "Δ", "95% interval", "verdict"):
+            diffs.add_column(column, justify="left" if column in ("task", "verdict") else "right")
+        for task, d in row["vs_first"].items():
+            diffs.add_row(
+                task, f"{d['delta']:+.2f}", f"[{d['low']:+.2f}, {d['high']:+.2f}]", d["verdict"]
+            )
+        console.print(diffs)
     console.print(f"saved {cfg.output / 'leaderboard.md'} and {cfg.output / 'leaderboard.json'}")
 
 
