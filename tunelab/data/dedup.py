@@ -50,7 +50,7 @@ def near_duplicates(texts: list[str], threshold: float = 0.8, num_perm: int = 12
     for i, sig in signatures:
         for j in lsh.query(sig):
             if j > i and norms[i] != norms[j]:
-                sim = _jaccard(sets[i], sets[j])
+                sim = jaccard(sets[i], sets[j])
                 # LSH only proposes candidates; the exact Jaccard decides.
                 if sim >= threshold:
                     pairs.append(Pair(i, j, sim))
@@ -74,7 +74,7 @@ def cross_duplicates(
             pairs.append(Pair(same, j, 1.0))
             continue
         best = max(
-            ((i, _jaccard(train_sets[i], test_sets[j])) for i in lsh.query(sig)),
+            ((i, jaccard(train_sets[i], test_sets[j])) for i in lsh.query(sig)),
             key=lambda t: t[1],
             default=None,
         )
@@ -102,5 +102,5 @@ def _index(sets: list[set[str]], threshold: float, num_perm: int):
     return lsh, signatures
 
 
-def _jaccard(a: set[str], b: set[str]) -> float:
+def jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0

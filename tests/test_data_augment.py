@@ -1,0 +1,194 @@
+"""`tunelab data augment`: new phrasings of each training question, with provenance, never a test
+question, resumable; through a local model or any OpenAI-compatible endpoint."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+
+import pytest
+from typer.testing import CliRunner
+
+from tunelab.cli import app
+from tunelab.data.augment import AugmentConfig, augment, parse_questions
+
+
+def _write(path, rows):
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+class ScriptedLLM:
+    """Answers a paraphrase request with fixed rewrites; counts what it was asked."""
+
+    name = "scripted"
+
+    def __init__(self, rewrites: dict[str, list[str]]) -> None:
+        self.rewrites, self.asked = rewrites, 0
+
+    def complete(self, conversations, temperature):
+        replies = []
+        for conversation in conversations:
+            self.asked += 1
+            question = conversation[-1]["content"].rsplit("Question: ", 1)[-1]
+            replies.append(json.dumps(self.rewrites.get(question, [])))
+        return replies
+
+
+REWRITES = {
+    "How do I resume a run?": ["How can I continue a stopped run?", "What picks a run up again?"],
+    "What is the default lr?": ["Which learning rate is used by default?", "Default LR?"],
+}
+
+
+@pytest.fixture
+def data(tmp_path):
+    return _write(
+        tmp_path / "train.jsonl",
+        [
+            {"question": "How do I resume a run?", "answer": "Add --resume."},
+            {"question": "What is the default lr?", "answer": "2e-4."},
+        ],
+    )
+
+
+def _rows(path):
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_every_row_is_kept_and_each_rewrite_records_its_source(data, tmp_path):
+    out = tmp_path / "aug.jsonl"
+    stats = augment(AugmentConfig(data=str(data), output=str(out), paraphrases=2),
+                    ScriptedLLM(REWRITES))  # fmt: skip
+    rows = _rows(out)
+    assert stats.written == 4 and len(rows) == 6
+    new = [r for r in rows if r["meta"]["kind"] == "paraphrase"]
+    assert {r["question"] for r in new} == {q for qs in REWRITES.values() for q in qs}
+    for r in new:
+        assert r["answer"] == {"How do I resume a run?": "Add --resume.",
+                               "What is the default lr?": "2e-4."}[r["meta"]["original_question"]]  # fmt: skip
+        assert r["meta"]["source"].startswith(f"{data}:") and r["meta"]["generator"] == "scripted"
+
+
+def test_a_rewrite_that_matches_a_test_question_is_dropped_and_counted(data, tmp_path):
+    test = _write(
+        tmp_path / "test.jsonl", [{"question": "how can I CONTINUE a stopped run", "answer": "x"}]
+    )
+    out = tmp_path / "aug.jsonl"
+    stats = augment(
+        AugmentConfig(data=str(data), output=str(out), paraphrases=2, test=str(test)),
+        ScriptedLLM(REWRITES),
+    )
+    questions = {r["question"] for r in _rows(out)}
+    assert "How can I continue a stopped run?" not in questions
+    assert stats.dropped["matches a test question"] == 1 and stats.written == 3
+
+
+def test_an_interrupted_run_resumes_without_duplicating_rows(data, tmp_path):
+    out = tmp_path / "aug.jsonl"
+    cfg = AugmentConfig(data=str(data), output=str(out), paraphrases=2, batch_size=1)
+    llm = ScriptedLLM(REWRITES)
+
+    def crash_after_first(done, total):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        augment(cfg, llm, on_progress=crash_after_first)
+    assert len(_rows(out)) == 3  # the first source and its two rewrites
+    with out.open("a") as handle:  # a write torn by the crash
+        handle.write('{"question": "half')
+    stats = augment(cfg, llm)
+    rows = _rows(out)
+    assert stats.done_before == 1 and llm.asked == 2 and len(rows) == 6
+    assert len({r["question"] for r in rows}) == 6
+
+
+def test_restated_answers_must_keep_every_literal(data, tmp_path):
+    class Restating(ScriptedLLM):
+        def complete(self, conversations, temperature):
+            if "Say the answer" in conversations[0][-1]["content"]:
+                answer = conversations[0][-1]["content"].rsplit("Answer: ", 1)[-1]
+                # keeps "--resume"; loses "2e-4"
+                return [
+                    "Pass the --resume flag." if "--resume" in answer else "The usual one."
+                ] * len(conversations)
+            return super().complete(conversations, temperature)
+
+    out = tmp_path / "aug.jsonl"
+    stats = augment(
+        AugmentConfig(data=str(data), output=str(out), paraphrases=2, restate_answers=True),
+        Restating(REWRITES),
+    )
+    answers = {r["question"]: r["answer"] for r in _rows(out)}
+    assert answers["How can I continue a stopped run?"] == "Pass the --resume flag."
+    assert answers["Default LR?"] == "2e-4."  # the restatement lost the number: original kept
+    assert stats.dropped["restatement lost a literal (original answer kept)"] == 2
+
+
+def test_replies_are_read_as_json_lists_or_question_lines():
+    assert parse_questions('Sure! ["A?", {"question": "B?"}]') == ["A?", "B?"]
+    assert parse_questions("1. First way?\n2) Second way?\nnot a question") == [
+        "First way?",
+        "Second way?",
+    ]
+    assert parse_questions(None) == []
+
+
+def test_with_the_tiny_local_model_every_original_is_kept(data, tmp_path):
+    out = tmp_path / "aug.jsonl"
+    result = CliRunner().invoke(
+        app,
+        ["data", "augment", str(data), "-o", str(out), "--paraphrases", "2",
+         "--model", "tiny-random", "--max-new-tokens", "8"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    rows = _rows(out)
+    assert [r["question"] for r in rows if r["meta"]["kind"] == "original"] == [
+        "How do I resume a run?",
+        "What is the default lr?",
+    ]
+    assert "2 questions" in result.output
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_an_openai_compatible_endpoint_on_loopback(data, tmp_path):
+    import uvicorn
+    from fastapi import FastAPI
+
+    fake = FastAPI()
+    seen = []
+
+    @fake.post("/v1/chat/completions")
+    def chat(body: dict):
+        seen.append(body)
+        question = body["messages"][-1]["content"].rsplit("Question: ", 1)[-1]
+        content = json.dumps(REWRITES[question])
+        return {"choices": [{"message": {"role": "assistant", "content": content}}]}
+
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(fake, host="127.0.0.1", port=port, log_level="error"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 10
+    while not server.started and time.time() < deadline:
+        time.sleep(0.05)
+    try:
+        out = tmp_path / "aug.jsonl"
+        result = CliRunner().invoke(
+            app,
+            ["data", "augment", str(data), "-o", str(out), "--paraphrases", "2",
+             "--endpoint", f"http://127.0.0.1:{port}/v1", "--model", "big-model"],
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+    assert len(seen) == 2 and seen[0]["model"] == "big-model"
+    assert sum(r["meta"]["kind"] == "paraphrase" for r in _rows(out)) == 4

@@ -1,0 +1,224 @@
+"""`tunelab data augment`: rewrite each training question several ways (and optionally restate its
+answer), so a model learns a fact rather than one string. A small model extracts a trained fact
+for a new phrasing only when it saw diverse phrasings of it (Allen-Zhu & Li, "Physics of Language
+Models 3.1"). Every new row records where it came from; no new question matches a test question;
+an interrupted run resumes where it stopped."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+from tunelab.config import DEFAULT_MODEL
+from tunelab.data.dedup import jaccard, shingles
+from tunelab.data.llm import LLM, Conversation
+from tunelab.errors import TunelabError
+
+PARAPHRASE_PROMPT = """Rewrite the question below in {n} different ways. Each rewrite must ask \
+for exactly the same information, in other words: vary the question word, the vocabulary and \
+the length. Keep names, commands, numbers and code exactly as written.
+Reply with only a JSON list of {n} strings.
+
+Question: {question}"""
+
+RESTATE_PROMPT = """Say the answer below in other words. Keep every name, command, number and \
+piece of code exactly as written, and add nothing. Reply with only the new answer.
+
+Answer: {answer}"""
+
+# Words an answer's restatement must keep verbatim: numbers, flags, dotted keys, paths, code.
+_LITERAL = re.compile(r"--?[\w-]+|[\w~/.-]*[\d_./~][\w~/.-]*|`[^`]+`")
+
+
+class AugmentConfig(BaseModel):
+    """Settings of `tunelab data augment`, the same from the CLI or Python."""
+
+    model_config = ConfigDict(extra="forbid")
+    data: str
+    output: str = "augmented.jsonl"
+    paraphrases: int = 3
+    """New phrasings asked for per question (fewer are kept when some repeat or leak)."""
+    restate_answers: bool = False
+    """Also restate each answer; a restatement that loses a number, flag or name is not used."""
+    test: str | None = None
+    """A test file: a new question matching one of its questions is dropped and counted."""
+    max_test_similarity: float = 0.8
+    """Word-shingle Jaccard similarity to a test question above which a rewrite counts as it."""
+    model: str = DEFAULT_MODEL
+    endpoint: str | None = None
+    api_key: str | None = None
+    temperature: float = 0.7
+    max_new_tokens: int = 256
+    batch_size: int = 8
+    concurrency: int = 4
+    timeout: float = 120.0
+
+
+@dataclass
+class AugmentStats:
+    questions: int = 0
+    done_before: int = 0  # source rows an earlier run already augmented
+    written: int = 0  # new rows (the originals are written too, not counted here)
+    dropped: Counter = field(default_factory=Counter)
+    seconds: float = 0.0
+
+
+def source_key(question: str, answer: str) -> str:
+    return hashlib.sha1(f"{question}\x00{answer}".encode()).hexdigest()[:16]
+
+
+def _norm(text: str) -> str:
+    return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
+
+
+class TestQuestions:
+    """The questions a rewrite must not become: equal after normalisation, or nearly equal."""
+
+    def __init__(self, path: str | None, max_similarity: float) -> None:
+        from tunelab.data.load import load_examples
+
+        questions = [ex.question for ex in load_examples(path)] if path else []
+        self.exact = {_norm(q) for q in questions}
+        self.shingles = [shingles(q) for q in questions]
+        self.max_similarity = max_similarity
+
+    def matches(self, question: str) -> bool:
+        if _norm(question) in self.exact:
+            return True
+        mine = shingles(question)
+        return any(jaccard(mine, theirs) >= self.max_similarity for theirs in self.shingles)
+
+
+def done_sources(path: Path) -> set[str]:
+    """Source keys an earlier run finished. Each source's rows are appended in one write, so a
+    torn last line can only be an unfinished source: it is cut off and asked again."""
+    if not path.exists():
+        return set()
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines(keepends=True)
+    if lines and not lines[-1].endswith("\n"):
+        path.write_text("".join(lines[:-1]), encoding="utf-8")
+        lines = lines[:-1]
+    done = set()
+    for number, line in enumerate(lines, 1):
+        try:
+            done.add(json.loads(line)["meta"]["source_key"])
+        except (json.JSONDecodeError, KeyError, TypeError):
+            raise TunelabError(
+                f"{path}:{number}: not a row `tunelab data augment` wrote; use another --output"
+            ) from None
+    return done
+
+
+def parse_questions(reply: str | None) -> list[str]:
+    """Rewrites from a reply: a JSON list of strings (or of {"question": ...}), else its lines."""
+    if not reply:
+        return []
+    start, end = reply.find("["), reply.rfind("]")
+    if 0 <= start < end:
+        try:
+            items = json.loads(reply[start : end + 1])
+            items = [i.get("question") if isinstance(i, dict) else i for i in items]
+            return [i.strip() for i in items if isinstance(i, str) and i.strip()]
+        except json.JSONDecodeError:
+            pass
+    lines = (re.sub(r"^\s*(\d+[.)]|[-*•])\s*", "", line).strip() for line in reply.splitlines())
+    return [line for line in lines if line.endswith("?")]
+
+
+def keeps_literals(original: str, restated: str) -> bool:
+    return all(lit in restated for lit in _LITERAL.findall(original))
+
+
+def make_llm(cfg: AugmentConfig) -> LLM:
+    from tunelab.data.llm import EndpointLLM, LocalLLM
+
+    if cfg.endpoint:
+        return EndpointLLM(
+            cfg.endpoint, cfg.model, cfg.api_key, cfg.max_new_tokens, cfg.concurrency,
+            timeout=cfg.timeout,
+        )  # fmt: skip
+    return LocalLLM(cfg.model, cfg.max_new_tokens, cfg.batch_size)
+
+
+def augment(cfg: AugmentConfig, llm: LLM | None = None, on_progress=None) -> AugmentStats:
+    """Write every row of cfg.data and its rewrites to cfg.output (appending; resumable).
+    `on_progress(done, total)` after each batch of source rows (for a progress bar)."""
+    from tunelab.data.load import load_examples
+
+    started = time.perf_counter()
+    if cfg.paraphrases < 1:
+        raise TunelabError(f"paraphrases must be at least 1, got {cfg.paraphrases}")
+    examples = [ex for ex in load_examples(cfg.data) if ex.question and ex.answer]
+    if not examples:
+        raise TunelabError(f"{cfg.data}: no question/answer rows to augment")
+    out = Path(cfg.output)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    done = done_sources(out)
+    tests = TestQuestions(cfg.test, cfg.max_test_similarity)
+    stats = AugmentStats(questions=len(examples))
+    todo = [ex for ex in examples if source_key(ex.question, ex.answer) not in done]
+    stats.done_before = len(examples) - len(todo)
+    taken = {_norm(ex.question) for ex in examples}
+    if todo:
+        llm = llm or make_llm(cfg)
+    for start in range(0, len(todo), cfg.batch_size):
+        batch = todo[start : start + cfg.batch_size]
+        asks: list[Conversation] = [
+            [{"role": "user", "content": PARAPHRASE_PROMPT.format(n=cfg.paraphrases, question=ex.question)}]
+            for ex in batch
+        ]  # fmt: skip
+        replies = llm.complete(asks, cfg.temperature)
+        for ex, reply in zip(batch, replies):
+            rows = _rows_for(ex, parse_questions(reply), cfg, llm, tests, taken, stats)
+            with out.open(
+                "a", encoding="utf-8"
+            ) as handle:  # one write per source: see done_sources
+                handle.write("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+        if on_progress:
+            on_progress(start + len(batch), len(todo))
+    stats.seconds = time.perf_counter() - started
+    return stats
+
+
+def _rows_for(ex, rewrites, cfg, llm, tests, taken, stats) -> list[dict]:
+    key = source_key(ex.question, ex.answer)
+    meta = {"source": ex.source, "source_key": key, "generator": llm.name}
+    rows = [{"question": ex.question, "answer": ex.answer, "meta": {**meta, "kind": "original"}}]
+    kept = []
+    for question in rewrites[: cfg.paraphrases]:
+        reason = (
+            "matches a test question" if tests.matches(question)
+            else "repeats a question" if _norm(question) in taken
+            else None
+        )  # fmt: skip
+        if reason:
+            stats.dropped[reason] += 1
+            continue
+        taken.add(_norm(question))
+        kept.append(question)
+    if len(rewrites) < cfg.paraphrases:
+        stats.dropped["not given by the model"] += cfg.paraphrases - len(rewrites)
+    answers = [ex.answer] * len(kept)
+    if cfg.restate_answers and kept:
+        ask = [{"role": "user", "content": RESTATE_PROMPT.format(answer=ex.answer)}]
+        restated = llm.complete([ask] * len(kept), cfg.temperature)
+        for i, text in enumerate(restated):
+            if text and text.strip() and keeps_literals(ex.answer, text):
+                answers[i] = text.strip()
+            else:
+                stats.dropped["restatement lost a literal (original answer kept)"] += 1
+    for question, answer in zip(kept, answers):
+        rows.append(
+            {"question": question, "answer": answer,
+             "meta": {**meta, "kind": "paraphrase", "original_question": ex.question}}
+        )  # fmt: skip
+    stats.written += len(kept)
+    return rows
