@@ -247,3 +247,11 @@ def test_cli_fix_without_output_is_a_clear_error(tmp_path, runner):
     data = write_rows(tmp_path / "d.jsonl", qa_rows(FACTS))
     result = runner.invoke(app, ["data", "check", str(data), "--fix"])
     assert "add -o clean.jsonl" in str(result.exception)
+
+
+def test_cli_check_of_a_file_where_no_row_loads_fails(tmp_path, runner):
+    rows = [{"question": "No answer here?", "answer": ""}, {"prompt": "wrong", "answer": "shape"}]
+    data = write_rows(tmp_path / "d.jsonl", rows)
+    result = runner.invoke(app, ["data", "check", str(data), "--model", "tiny-random"])
+    assert result.exit_code != 0
+    assert "none of its 2 rows loads" in str(result.exception)

@@ -53,6 +53,12 @@ def check_command(
     if report:
         save_report(result, report)
         console.print(f"report written to {report}")
+    # A set with no loadable row stops training and `data inspect`: this check must not pass it.
+    for loaded in (result.data, result.test):
+        if loaded is not None and not loaded.examples:
+            raise TunelabError(
+                f"{loaded.path}: none of its {len(loaded.rejected)} rows loads (see the rejects)"
+            )
     if output:
         drops = write_clean(result, output, fix=fix, scrub=scrub)
         kept = len(result.data.examples) - len(drops)
@@ -124,6 +130,7 @@ def generate_command(
     """Make Q&A rows from documents (template, llm) or from seed pairs (self-instruct); resumable."""
     from tunelab.config import apply_overrides
     from tunelab.data.generate import GenerateConfig, generate_dataset
+    from tunelab.data.write import check_writable
 
     raw = apply_overrides(
         {
@@ -152,6 +159,7 @@ def generate_command(
         raise TunelabError(f"data generate: {err}") from None
     if config.mode != "self-instruct" and not config.docs:
         raise TunelabError("give the documents to read: tunelab data generate DOCS... -o qa.jsonl")
+    check_writable(config.output)  # before any generation is spent on a place it cannot go
     stats = generate_dataset(config)
     unit = "pairs" if config.mode == "self-instruct" else "chunks"
     console.print(
@@ -167,3 +175,49 @@ def generate_command(
             "dropped by the quality filters: "
             + ", ".join(f"{k} x{v}" for k, v in stats.dropped.items())
         )
+
+
+def augment_command(
+    data: Annotated[str, typer.Argument(help="Question/answer file to augment.")],
+    output: Annotated[
+        str, typer.Option("-o", "--output", help="JSONL to append to (resumes).")
+    ] = "augmented.jsonl",
+    paraphrases: Annotated[int, typer.Option(min=1, help="New phrasings per question.")] = 3,
+    test: Annotated[
+        str | None, typer.Option(help="Test file: rewrites matching its questions are dropped.")
+    ] = None,
+    restate_answers: Annotated[
+        bool, typer.Option(help="Also restate answers (numbers, flags, names kept verbatim).")
+    ] = False,
+    model: Annotated[
+        str, typer.Option(help="Local model/run, or the model name at --endpoint.")
+    ] = DEFAULT_MODEL,
+    endpoint: Annotated[str | None, typer.Option(help="OpenAI-compatible base URL.")] = None,
+    api_key: Annotated[
+        str | None, typer.Option(envvar="OPENAI_API_KEY", help="Key for --endpoint.")
+    ] = None,
+    temperature: float = 0.7,
+    max_new_tokens: int = 256,
+    batch_size: int = 8,
+) -> None:
+    """Rewrite each training question N ways (diverse phrasings teach facts); provenance on every row."""
+    from tunelab.data.augment import AugmentConfig, augment
+    from tunelab.progress import progress_bars
+
+    cfg = AugmentConfig(
+        data=data, output=output, paraphrases=paraphrases, test=test,
+        restate_answers=restate_answers, model=model, endpoint=endpoint, api_key=api_key,
+        temperature=temperature, max_new_tokens=max_new_tokens, batch_size=batch_size,
+    )  # fmt: skip
+    bars = progress_bars(console=console)
+    with bars:
+        task = bars.add_task("rewriting questions", total=None)
+        stats = augment(
+            cfg, on_progress=lambda done, total: bars.update(task, completed=done, total=total)
+        )
+    console.print(
+        f"{stats.questions} questions ({stats.done_before} done before): {stats.written} new "
+        f"phrasings → {output} in {stats.seconds:.0f}s"
+    )
+    for reason, n in stats.dropped.items():
+        console.print(f"  dropped {n}: {reason}")

@@ -13,7 +13,7 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
-from tunelab.data.chunking import DOC_SUFFIXES, document_text, find_documents
+from tunelab.data.chunking import DOC_SUFFIXES, document_text
 from tunelab.data.templates import Example
 from tunelab.errors import TunelabError
 
@@ -33,6 +33,8 @@ SHAREGPT_ROLES = {
     "system": "system",
 }
 FIX_HINT = "fix the row, or set data.on_error: skip to skip bad rows"
+DATA_SUFFIXES = {".jsonl", ".ndjson", ".json", ".csv", ".tsv", ".parquet"}
+REPORT_LINES = 20  # files listed by name when a folder is read; skipped ones are all listed
 # Python's csv refuses fields over 128 KiB; a long document in one cell is legitimate data.
 CSV_FIELD_LIMIT = 2**31 - 1
 _console = Console(stderr=True)
@@ -79,13 +81,12 @@ def load_examples(
     return examples
 
 
-def read_rows(path: Path) -> Iterator[tuple[str, dict[str, Any] | DataError]]:
-    """Yield (`file:line` or `file:row N`, row dict or the DataError of an unreadable row)."""
+def read_rows(path: Path, quiet: bool = False) -> Iterator[tuple[str, dict[str, Any] | DataError]]:
+    """Yield (`file:line` or `file:row N`, row dict or the DataError of an unreadable row).
+    A folder's report of files read and skipped is printed unless `quiet`."""
     suffix = path.suffix.lower()
     if path.is_dir() and not _is_dataset_dir(path):
-        # A folder of documents: each one a `text` row, for continued pretraining.
-        for document in find_documents([path]):
-            yield str(document), {"text": document_text(document)}
+        yield from _read_folder(path, quiet)
     elif path.is_dir():
         yield from _read_dataset_dir(path)
     elif suffix in DOC_SUFFIXES:
@@ -106,6 +107,90 @@ def read_rows(path: Path) -> Iterator[tuple[str, dict[str, Any] | DataError]]:
             f"{path}: unsupported file type {suffix!r}; use .jsonl, .json, .csv, .tsv, .parquet, "
             "a datasets.save_to_disk folder, or documents (.md, .txt, .html, .pdf) to pretrain on"
         )
+
+
+def _read_folder(folder: Path, quiet: bool) -> Iterator[tuple[str, dict[str, Any] | DataError]]:
+    """Every data file, dataset folder and document under `folder`. What is read and what is
+    skipped is always printed: a file left out without a word is data silently lost."""
+    sources, skipped = _folder_contents(folder)
+    shapes = {source: _first_shape(source) for source in sources}
+    if not quiet:
+        _report_folder(folder, shapes, skipped)
+    if not sources:
+        raise TunelabError(
+            f"{folder}: no file to read in it; use .jsonl, .json, .csv, .tsv, .parquet, "
+            f"or documents ({', '.join(sorted(DOC_SUFFIXES))})"
+        )
+    # data.shape and data.fields hold for the whole data set, so a folder must hold one shape:
+    # Q&A rows beside documents (raw text) would be read with the first file's columns.
+    if len({shape for shape in shapes.values() if shape}) > 1:
+        listed = ", ".join(f"{_name(s, folder)}: {shape}" for s, shape in shapes.items() if shape)
+        raise TunelabError(
+            f"{folder} mixes data shapes ({listed}); one data set has one shape: move the "
+            "other files out, or convert them (documents are raw text for continued pretraining)"
+        )
+    for source in sources:
+        yield from read_rows(source)
+
+
+def _folder_contents(folder: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """(readable files and dataset folders, [(skipped path, why)]), recursively, sorted."""
+    sources: list[Path] = []
+    skipped: list[tuple[Path, str]] = []
+    for path in sorted(folder.iterdir()):
+        suffix = path.suffix.lower()
+        if path.name.startswith("."):
+            skipped.append((path, "hidden"))
+        elif path.is_dir() and _is_dataset_dir(path):
+            sources.append(path)
+        elif path.is_dir() and path.is_symlink():  # a link back up would never end
+            skipped.append((path, "link to a folder, not followed"))
+        elif path.is_dir():
+            more, more_skipped = _folder_contents(path)
+            sources += more
+            skipped += more_skipped
+        elif suffix in DATA_SUFFIXES or suffix in DOC_SUFFIXES:
+            sources.append(path)
+        else:
+            skipped.append(
+                (path, f"unsupported extension {suffix!r}" if suffix else "no extension")
+            )
+    return sources, skipped
+
+
+def _first_shape(source: Path) -> str | None:
+    """The shape of a file's first good row ('text' for a document); None when none tells."""
+    if source.suffix.lower() in DOC_SUFFIXES:
+        return "text"
+    rows = read_rows(source)
+    try:
+        for where, row in rows:
+            if not isinstance(row, DataError):
+                return detect_shape(row, where)
+    except DataError:  # unknown columns or an unreadable file: reading it names the problem
+        return None
+    finally:
+        rows.close()
+    return None
+
+
+def _report_folder(
+    folder: Path, shapes: dict[Path, str | None], skipped: list[tuple[Path, str]]
+) -> None:
+    lines = [f"{_name(s, folder)} ({shape or 'shape unknown'})" for s, shape in shapes.items()]
+    _console.print(f"{escape(str(folder))}: reading {len(lines)} file(s):", highlight=False)
+    for line in lines[:REPORT_LINES]:
+        _console.print(f"  {line}", markup=False, highlight=False)
+    if len(lines) > REPORT_LINES:
+        _console.print(f"  ... and {len(lines) - REPORT_LINES} more", highlight=False)
+    if skipped:
+        _console.print(f"[yellow]skipped {len(skipped)} file(s):[/]", highlight=False)
+        for path, why in skipped:
+            _console.print(f"  {_name(path, folder)}: {why}", markup=False, highlight=False)
+
+
+def _name(path: Path, folder: Path) -> str:
+    return str(path.relative_to(folder))
 
 
 def _read_jsonl(path: Path) -> Iterator[tuple[str, dict[str, Any] | DataError]]:

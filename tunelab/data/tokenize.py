@@ -3,6 +3,7 @@ and long examples are truncated by a stated policy with counts reported, never s
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from transformers import PreTrainedTokenizerBase
@@ -10,6 +11,9 @@ from transformers import PreTrainedTokenizerBase
 from tunelab.data.templates import Example, render_segments
 
 IGNORE = -100
+# A raw text is tokenized this many characters at a time: bounded memory for any length.
+PIECE_CHARS = 1 << 16
+PROGRESS_CHARS = 4_000_000  # texts this long (seconds of tokenizing) get a progress bar
 
 
 @dataclass
@@ -57,6 +61,9 @@ def tokenize_example(
 ) -> Tokenized:
     """Encode segment by segment, so the mask boundary is exact and matches generation, where the
     prompt is encoded alone and the model continues from it."""
+    if example.text is not None:  # every token trained; read in pieces to bound memory
+        ids = [i for piece in _text_pieces(example, tokenizer, PIECE_CHARS) for i in piece]
+        return Tokenized(ids, list(ids), example.source)
     input_ids: list[int] = []
     labels: list[int] = []
     segments = render_segments(example, tokenizer, template, system_prompt)
@@ -81,14 +88,14 @@ def tokenize_all(
     report = TokenizeReport()
     out: list[Tokenized] = []
     for example in examples:
-        item = tokenize_example(example, tokenizer, template, system_prompt)
         if template in ("qa", "alpaca"):
             report.last_turn_only += sum(m["role"] == "user" for m in example.messages) > 1
         if example.text is not None:
-            pieces = chunk_text(item, max_length)
-            report.chunked_texts += len(pieces) > 1
-            out += pieces
+            windows = _windows_with_progress(example, tokenizer, max_length)
+            report.chunked_texts += len(windows) > 1
+            out += windows
             continue
+        item = tokenize_example(example, tokenizer, template, system_prompt)
         fitted = fit_length(item, max_length, truncation)
         if fitted is None:
             report.dropped += 1
@@ -127,6 +134,89 @@ def chunk_text(item: Tokenized, max_length: int) -> list[Tokenized]:
         for i in range(0, len(item.input_ids), max_length)
         if len(item.input_ids[i : i + max_length]) > 1
     ]
+
+
+def text_windows(
+    example: Example,
+    tokenizer: PreTrainedTokenizerBase,
+    max_length: int,
+    piece_chars: int = PIECE_CHARS,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[Tokenized]:
+    """`chunk_text(tokenize_example(example), max_length)` made lazy for a raw text: tokenized a
+    piece at a time and cut into windows as it goes, so a text of gigabytes never sits in memory
+    as one list of ids (or one tokenizer encoding, several times larger). `progress` is called
+    with the characters read so far."""
+    buffer: list[int] = []
+    for piece in _text_pieces(example, tokenizer, piece_chars, progress):
+        buffer += piece
+        full = len(buffer) - len(buffer) % max_length
+        for start in range(0, full, max_length):
+            window = buffer[start : start + max_length]
+            yield Tokenized(window, list(window), example.source)
+        del buffer[:full]
+    if len(buffer) > 1:  # as chunk_text: a lone last token has nothing to predict
+        yield Tokenized(buffer, list(buffer), example.source)
+
+
+def _text_pieces(
+    example: Example,
+    tokenizer: PreTrainedTokenizerBase,
+    piece_chars: int,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[list[int]]:
+    """The ids of `example.text` + EOS (as render_segments writes a text row), piece by piece.
+    A piece ends before a single space between two words, where byte-level BPE pre-tokenizers
+    split anyway, so the ids equal those of the whole text; a text with no such space (or a
+    SentencePiece tokenizer) may differ by a token at a cut, once per `piece_chars`."""
+    text = example.text or ""
+    start = 0
+    while start < len(text):
+        end = min(start + piece_chars, len(text))
+        if end < len(text):
+            end = _last_cut(text, start, end) or end
+        # The first piece gets the tokenizer's start tokens, as the whole text would.
+        yield _ids(tokenizer, text[start:end], special=start == 0)
+        start = end
+        if progress:
+            progress(end)
+    if tokenizer.eos_token:
+        yield _ids(tokenizer, tokenizer.eos_token, special=not text)
+
+
+def _ids(tokenizer: PreTrainedTokenizerBase, text: str, special: bool) -> list[int]:
+    return tokenizer(text, add_special_tokens=special, return_attention_mask=False).input_ids
+
+
+def _last_cut(text: str, start: int, end: int) -> int | None:
+    """The last position in (start, end] holding a single space between two non-spaces."""
+    cut = text.rfind(" ", start + 1, end + 1)
+    while cut > start:
+        if not text[cut - 1].isspace() and not text[cut + 1 : cut + 2].isspace():
+            return cut
+        cut = text.rfind(" ", start + 1, cut)
+    return None
+
+
+def _windows_with_progress(
+    example: Example, tokenizer: PreTrainedTokenizerBase, max_length: int
+) -> list[Tokenized]:
+    """All windows of a text row, with a progress bar when it is long enough to take a while."""
+    size = len(example.text or "")
+    if size < PROGRESS_CHARS:
+        return list(text_windows(example, tokenizer, max_length))
+    from rich.console import Console
+
+    from tunelab.progress import progress_bars
+
+    mb = 1_000_000
+    with progress_bars(console=Console(stderr=True)) as bars:
+        task = bars.add_task(f"tokenizing {example.source} (MB)", total=-(-size // mb))
+
+        def advance(done: int) -> None:
+            bars.update(task, completed=-(-done // mb))
+
+        return list(text_windows(example, tokenizer, max_length, progress=advance))
 
 
 def _last_trained_start(labels: list[int]) -> int:

@@ -7,17 +7,49 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from tunelab.errors import TunelabError
+
 
 def write_jsonl(rows: Iterable[dict[str, Any]], path: str | Path) -> int:
     """Write one JSON object per line; returns how many rows were written."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     count = 0
-    with path.open("w", encoding="utf-8") as handle:
-        for row in rows:
-            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-            count += 1
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("w", encoding="utf-8") as handle:
+            for row in rows:
+                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+                count += 1
+    except OSError as err:
+        raise cannot_write(path, err) from None
     return count
+
+
+def check_writable(path: str | Path) -> None:
+    """Fail now, naming the path, if a file cannot be written at `path`: before minutes of work
+    end in a traceback. A file this creates to find out is removed again."""
+    path = Path(path)
+    if path.is_dir():
+        raise TunelabError(f"{path} is a folder: give the path of a file (inside it, say)")
+    existed = path.exists()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a"):
+            pass
+    except OSError as err:
+        raise cannot_write(path, err) from None
+    if not existed:
+        path.unlink()
+
+
+def cannot_write(path: Path, err: OSError) -> TunelabError:
+    """An OSError as one line naming the path the user gave, and what stood in the way."""
+    for above in path.parents:  # the nearest existing folder above: a file there blocks mkdir
+        if above.exists():
+            if not above.is_dir():
+                return TunelabError(f"cannot write {path}: {above} is a file, not a folder")
+            break
+    return TunelabError(f"cannot write {path}: {err.strerror or err}")
 
 
 def split_file(
@@ -36,7 +68,8 @@ def split_file(
     examples = load_examples(path, shape=shape, on_error=on_error)
     train, test = split_examples(examples, test_size=test_size, seed=seed, dedupe=dedupe)
     # The original rows (same columns, extra fields such as provenance kept), looked up by file:line.
-    rows = dict(read_rows(Path(path)))
+    # quiet: the load above has already reported which files of a folder it read.
+    rows = dict(read_rows(Path(path), quiet=True))
     output_dir = Path(output_dir)
     out_train, out_test = output_dir / "train.jsonl", output_dir / "test.jsonl"
     write_jsonl((rows[e.source] for e in train), out_train)
