@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -19,6 +20,10 @@ def export_command(
     dtype: Annotated[
         str, typer.Option(help="Merged weights: float32, bfloat16 (half the size) or float16.")
     ] = "float32",
+    overwrite: Annotated[
+        bool,
+        typer.Option(help="Replace an existing --gguf file (a --merged folder must be empty)."),
+    ] = False,
 ) -> None:
     """Export a run as merged Hugging Face weights and/or a GGUF file."""
     from rich.console import Console
@@ -27,12 +32,14 @@ def export_command(
     from tunelab.export import export_gguf, export_merged
     from tunelab.export.merged import prompt_format
     from tunelab.export.prompt import TEMPLATES, modelfile
-    from tunelab.export.to_gguf import FILE_TYPES
+    from tunelab.export.to_gguf import FILE_TYPES, check_gguf_target
 
     if not merged and not gguf:
         raise TunelabError("say what to write: --merged DIR and/or --gguf FILE")
     if gguf and gguf_type not in FILE_TYPES:  # before a merged export spends a minute
         raise TunelabError(f"--gguf-type {gguf_type!r} is not one of {FILE_TYPES}")
+    if gguf:
+        check_gguf_target(Path(gguf), overwrite)
     console = Console()
     template, system = prompt_format(run)
     if template not in TEMPLATES:
@@ -44,7 +51,7 @@ def export_command(
     if merged:
         console.print(f"merged weights ({dtype}): {export_merged(run, merged, dtype)}")
     if gguf:
-        path = export_gguf(run, gguf, gguf_type)
+        path = export_gguf(run, gguf, gguf_type, overwrite=overwrite)
         console.print(f"GGUF ({gguf_type}): {path}")
         console.print(
             "For Ollama, put these lines in a file named Modelfile and run "

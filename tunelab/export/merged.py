@@ -3,11 +3,13 @@ tokenizer and chat template, so `AutoModelForCausalLM.from_pretrained(dir)` work
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
+from tunelab.data.write import cannot_write
 from tunelab.errors import TunelabError
 from tunelab.export.prompt import TEMPLATES, trained_chat_template
 from tunelab.models import load_model, run_config
@@ -40,12 +42,28 @@ def export_merged(name: str, out_dir: str | Path, dtype: str = "float32") -> Pat
     if dtype not in DTYPES:
         raise TunelabError(f"--dtype {dtype!r} is not one of {DTYPES}")
     out = Path(out_dir)
-    if out.exists() and any(out.iterdir()):
-        raise TunelabError(f"{out} exists and is not empty: choose a new folder or delete it first")
+    check_merged_target(out)
     model, tokenizer = load_merged(name)
     model = model.to(getattr(torch, dtype))
     # The config must not point back at tunelab names (a run folder, 'tiny-random') a reader lacks.
     model.config.name_or_path = out.name
-    model.save_pretrained(out, safe_serialization=True)
-    tokenizer.save_pretrained(out)
+    try:
+        model.save_pretrained(out, safe_serialization=True)
+        tokenizer.save_pretrained(out)
+    except OSError as err:  # a full disk, or the folder made read-only meanwhile
+        raise cannot_write(out, err) from None
     return out
+
+
+def check_merged_target(out: Path) -> None:
+    """Refuse, before the merge, a target that holds files, is a file or cannot be written."""
+    if out.is_dir() and any(out.iterdir()):
+        raise TunelabError(f"{out} exists and is not empty: choose a new folder or delete it first")
+    if out.exists() and not out.is_dir():
+        raise TunelabError(f"{out} is a file: --merged takes a folder to create")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):  # root ignores permission bits, not read-only disks
+            pass
+    except OSError as err:
+        raise cannot_write(out, err) from None

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
+from tunelab.data.write import cannot_write, check_writable
 from tunelab.errors import TunelabError
 from tunelab.export.merged import load_merged
 
@@ -31,20 +32,41 @@ LAYER_NAMES = {
 TOP_NAMES = {"model.embed_tokens": "token_embd", "model.norm": "output_norm", "lm_head": "output"}
 
 
-def export_gguf(name: str, out_file: str | Path, file_type: str = "f16") -> Path:
-    """Write `name` (a run, merged first if LoRA, or any Llama model) to one GGUF file."""
+def export_gguf(
+    name: str, out_file: str | Path, file_type: str = "f16", overwrite: bool = False
+) -> Path:
+    """Write `name` (a run, merged first if LoRA, or any Llama model) to one GGUF file; an
+    existing file is replaced only with `overwrite`."""
     if file_type not in FILE_TYPES:
         raise TunelabError(f"GGUF type {file_type!r} is not one of {FILE_TYPES}")
+    out = Path(out_file)
+    check_gguf_target(out, overwrite)
     model, tokenizer = load_merged(name)
     if model.config.model_type != "llama":
         raise TunelabError(
             f"GGUF export supports Llama-architecture models; {name!r} is "
             f"{model.config.model_type!r}: use --merged and llama.cpp's convert_hf_to_gguf.py"
         )
-    out = Path(out_file)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    write_gguf(model, tokenizer, out, file_type, title=Path(name).name)
+    # Written beside the target, then renamed over it: a failed export leaves the old file whole.
+    partial = out.with_name(out.name + ".part")
+    try:
+        write_gguf(model, tokenizer, partial, file_type, title=Path(name).name)
+        partial.replace(out)
+    except OSError as err:
+        raise cannot_write(out, err) from None
+    finally:
+        partial.unlink(missing_ok=True)
     return out
+
+
+def check_gguf_target(out: Path, overwrite: bool) -> None:
+    """Refuse, before a minute of merging, a target that is a folder, an existing file (unless
+    `overwrite`: a user's file is never replaced unasked) or a place that cannot be written."""
+    if out.exists() and not out.is_dir() and not overwrite:
+        raise TunelabError(
+            f"{out} exists: pass --overwrite (overwrite=True in Python) to replace it"
+        )
+    check_writable(out)
 
 
 def write_gguf(

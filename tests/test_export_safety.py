@@ -1,0 +1,55 @@
+"""An export never replaces a user's file unasked, and a place it cannot write is a one-line error
+naming the path, found before the minute of merging."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from gguf import GGUFReader
+from test_export import gguf_run  # noqa: F401  (a module-scoped fixture: a LoRA run on a BPE model)
+from typer.testing import CliRunner
+
+from tunelab.cli import app
+from tunelab.errors import TunelabError
+from tunelab.export import export_gguf, export_merged
+
+
+def test_gguf_export_replaces_an_existing_file_only_with_overwrite(gguf_run, tmp_path):  # noqa: F811
+    target = tmp_path / "existing.txt"
+    target.write_text("my notes")
+    with pytest.raises(TunelabError, match="--overwrite"):
+        export_gguf(str(gguf_run), target, "f32")
+    result = CliRunner().invoke(app, ["export", str(gguf_run), "--gguf", str(target)])
+    assert isinstance(result.exception, TunelabError) and str(target) in str(result.exception)
+    assert target.read_text() == "my notes"
+
+    args = ["export", str(gguf_run), "--gguf", str(target), "--gguf-type", "f32", "--overwrite"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert GGUFReader(str(target)).fields["general.architecture"].contents() == "llama"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["existing.txt"]  # no partial file left
+
+
+def test_export_onto_a_folder_or_under_a_file_names_the_path(tmp_path):
+    blocker = tmp_path / "plain.txt"
+    blocker.write_text("x")
+    result = CliRunner().invoke(app, ["export", "tiny-random", "--gguf", str(tmp_path)])
+    assert isinstance(result.exception, TunelabError)
+    assert f"{tmp_path} is a folder" in str(result.exception)
+    with pytest.raises(TunelabError, match="plain.txt is a file, not a folder"):
+        export_gguf("tiny-random", blocker / "model.gguf")
+    with pytest.raises(TunelabError, match="plain.txt is a file, not a folder"):
+        export_merged("tiny-random", blocker / "merged")
+    with pytest.raises(TunelabError, match="plain.txt is a file"):
+        export_merged("tiny-random", blocker)
+    assert blocker.read_text() == "x"
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
+def test_export_into_a_read_only_folder_names_the_path(tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    for export, target in ((export_gguf, locked / "m.gguf"), (export_merged, locked / "m")):
+        with pytest.raises(TunelabError, match=f"cannot write {target}"):
+            export("tiny-random", target)
