@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from tunelab.demo.run import REFUSAL, is_refusal, run_demo, score
+from tunelab.demo.run import run_demo
+from tunelab.demo.scores import REFUSAL, changes, is_refusal, per_question, score
 
 
 def test_score_separates_facts_from_refusals():
@@ -20,13 +21,34 @@ def test_score_separates_facts_from_refusals():
     assert result["refusal_rate_off_topic"] == 50.0
     assert result["refusal_rate_on_topic"] == 0.0
     assert 0 < result["token_f1"] < 100
+    assert "fact_accuracy" not in result  # no row names its facts
     assert is_refusal("Sorry. " + REFUSAL) and not is_refusal("I can answer that.")
+
+
+def test_score_leads_with_facts_and_hallucinations_when_rows_name_them():
+    tests = [
+        {"question": "Need a GPU?", "answer": "No, CPU.", "kind": "paraphrase",
+         "facts": [["CPU"]], "wrong": [{"regex": "^\\W*yes"}]},
+        {"question": "Default lr?", "answer": "2e-4.", "kind": "paraphrase", "facts": [["2e-4"]]},
+        {"question": "Weather?", "answer": REFUSAL, "kind": "off_topic"},
+    ]  # fmt: skip
+    base = ["Yes, a graphics card.", "1e-4", "Sunny."]
+    tuned = ["No, it runs on the CPU.", "The default learning rate is 2e-4.", REFUSAL]
+    assert list(score(tests, tuned))[:2] == ["fact_accuracy", "hallucination_rate"]
+    assert score(tests, base)["hallucination_rate"] == 100.0
+    assert score(tests, tuned)["fact_accuracy"] == 100.0
+    change = changes(per_question(tests, base), per_question(tests, tuned))
+    # Two questions cannot make a difference certain: the interval says so.
+    assert change["fact_accuracy"]["delta"] == 100.0 and change["fact_accuracy"]["n"] == 2
+    assert change["refusal_rate_off_topic"]["verdict"] == "no clear winner"
 
 
 def test_demo_runs_end_to_end_and_leaves_a_chat_ready_run(tmp_path):
     scores = run_demo(steps=2, output_dir=str(tmp_path), model="tiny-random")
     run = tmp_path / "demo"
-    assert set(scores) >= {"base", "finetuned", "seconds"}
+    assert set(scores) >= {"base", "finetuned", "change", "seconds"}
+    assert list(scores["base"])[:2] == ["fact_accuracy", "hallucination_rate"]
+    assert scores["change"]["fact_accuracy"]["n"] == 56
     assert json.loads((run / "demo_scores.json").read_text())["base"] == scores["base"]
     rows = [json.loads(line) for line in (run / "demo_answers.jsonl").read_text().splitlines()]
     assert len(rows) >= 60 and {"question", "answer", "kind", "base", "finetuned"} <= set(rows[0])

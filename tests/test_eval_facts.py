@@ -134,7 +134,9 @@ def test_a_paired_interval_says_no_clear_winner_when_it_crosses_zero():
     assert clear.delta == pytest.approx(0.6) and clear.low > 0 and clear.verdict == "better"
     noisy = paired_difference([1, 0, 1, 0, 1, 0], [0, 1, 1, 0, 0, 1])
     assert noisy.low < 0 < noisy.high and noisy.verdict == NO_CLEAR_WINNER
-    assert paired_difference([1] * 8, [0] * 8).verdict == "worse"
+    assert paired_difference([1] * 12, [0] * 12).verdict == "worse"
+    # Too few questions to call a winner, however one-sided they are.
+    assert paired_difference([0, 0], [1, 1]).verdict == NO_CLEAR_WINNER
 
 
 def test_a_comparison_row_carries_its_interval_and_verdict(tmp_path):

@@ -1,7 +1,8 @@
 """`tunelab demo`: the whole idea of finetuning in a few minutes, offline, on the embedded model.
 
-Ask the base model about tunelab, finetune it (LoRA) on tunelab's own Q&A set, ask again, and
-score both on held-out paraphrases and off-topic questions."""
+Ask the base model about tunelab, finetune it on tunelab's own Q&A set, ask again, and score both
+on held-out paraphrases by the facts they state (and the wrong answers they give), on off-topic
+questions (which should be refused), and on a general benchmark (what the facts cost)."""
 
 from __future__ import annotations
 
@@ -15,12 +16,19 @@ from rich.table import Table
 
 from tunelab.config import Config
 from tunelab.data.load import load_examples
-from tunelab.evaluate.metrics import normalize, score_texts
+from tunelab.demo.scores import (
+    GENERAL_QUESTIONS,
+    GENERAL_TASK,
+    changes,
+    general_ability,
+    means,
+    per_question,
+    print_table,
+)
 from tunelab.models import EMBEDDED_NAME, load_model
 from tunelab.serve.generate import answer
 from tunelab.train.loop import train
 
-REFUSAL = "I can only answer questions about tunelab."
 # Short on purpose: SmolLM2's default system turn is ~15 tokens on every example, and on 2 CPU
 # cores every token of every epoch costs time.
 SYSTEM_PROMPT = "You are the tunelab assistant."
@@ -67,7 +75,10 @@ def demo_config(
 
 
 def run_demo(
-    steps: int | None = None, output_dir: str = "runs", model: str = EMBEDDED_NAME
+    steps: int | None = None,
+    output_dir: str = "runs",
+    model: str = EMBEDDED_NAME,
+    general_check: bool = True,
 ) -> dict:
     started = time.perf_counter()
     config = demo_config(output_dir, steps, model)
@@ -79,9 +90,10 @@ def run_demo(
     base_answers = _ask(base_model, tokenizer, tests)
     for i in showcase:
         console.print(f"[bold]Q:[/] {tests[i]['question']}\n[dim]base:[/] {base_answers[i]}\n")
+    base_general = general_ability(base_model, tokenizer) if general_check else None
     del base_model
 
-    console.rule("[bold]2. Finetuning (LoRA) on tunelab's own documentation")
+    console.rule("[bold]2. Finetuning on tunelab's own documentation")
     n_train = len(load_examples(config.data.path))
     console.print(
         f"{n_train} training pairs; held-out test: {len(tests)} questions never seen in training"
@@ -95,42 +107,22 @@ def run_demo(
     for i in showcase:
         table.add_row(tests[i]["question"], base_answers[i], tuned_answers[i], tests[i]["answer"])
     console.print(table)
+    before, after = per_question(tests, base_answers), per_question(tests, tuned_answers)
+    if base_general is not None:
+        console.rule(f"[bold]4. General ability: {GENERAL_QUESTIONS} {GENERAL_TASK} questions")
+        before[GENERAL_TASK] = base_general
+        after[GENERAL_TASK] = general_ability(tuned_model, tokenizer)
 
-    scores = {"base": score(tests, base_answers), "finetuned": score(tests, tuned_answers)}
-    _print_scores(scores, len(tests))
+    scores = {"base": means(before), "finetuned": means(after), "change": changes(before, after)}
+    print_table(scores, len(tests), console)
     scores["seconds"] = round(time.perf_counter() - started, 1)
     (run_dir / "demo_scores.json").write_text(json.dumps(scores, indent=2))
     _write_answers(run_dir, tests, base_answers, tuned_answers)
     console.print(
-        f"\nDone in {scores['seconds'] / 60:.1f} min. Talk to it: [bold]tunelab chat {run_dir}[/]"
+        f"\nDone in {scores['seconds'] / 60:.1f} min. Per-answer results: {run_dir}/demo_answers.jsonl. "
+        f"Talk to it: [bold]tunelab chat {run_dir}[/]"
     )
     return scores
-
-
-def score(tests: list[dict], answers: list[str]) -> dict[str, float]:
-    """Paraphrase questions: match and overlap scores; off-topic ones: how often it refuses."""
-    on_topic = [(t, a) for t, a in zip(tests, answers) if t["kind"] == "paraphrase"]
-    off_topic = [a for t, a in zip(tests, answers) if t["kind"] == "off_topic"]
-    per_item = [score_texts(a, t["answer"]) for t, a in on_topic]
-
-    def mean(key: str) -> float:
-        return round(100 * sum(s[key] for s in per_item) / max(len(per_item), 1), 1)
-
-    return {
-        "normalized_match": mean("normalized_match"),
-        "token_f1": mean("token_f1"),
-        "rouge_l": mean("rouge_l"),
-        "refusal_rate_off_topic": round(
-            100 * sum(map(is_refusal, off_topic)) / max(len(off_topic), 1), 1
-        ),
-        "refusal_rate_on_topic": round(
-            100 * sum(is_refusal(a) for _, a in on_topic) / max(len(on_topic), 1), 1
-        ),
-    }
-
-
-def is_refusal(text: str) -> bool:
-    return normalize(REFUSAL) in normalize(text)
 
 
 def _ask(model, tokenizer, tests: list[dict]) -> list[str]:
@@ -149,18 +141,6 @@ def _showcase(tests: list[dict]) -> list[int]:
     on = [i for i, t in enumerate(tests) if t["kind"] == "paraphrase"][: SHOWCASE - 1]
     off = [i for i, t in enumerate(tests) if t["kind"] == "off_topic"][:1]
     return on + off
-
-
-def _print_scores(scores: dict, n: int) -> None:
-    table = Table(title=f"held-out test set ({n} questions), higher is better except the last row")
-    table.add_column("metric (%)")
-    table.add_column("base", justify="right")
-    table.add_column("finetuned", justify="right")
-    table.add_column("change", justify="right")
-    for key in scores["base"]:
-        before, after = scores["base"][key], scores["finetuned"][key]
-        table.add_row(key, f"{before:.1f}", f"{after:.1f}", f"{after - before:+.1f}")
-    console.print(table)
 
 
 def _write_answers(run_dir: Path, tests, base_answers, tuned_answers) -> None:

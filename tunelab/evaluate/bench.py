@@ -4,6 +4,7 @@ model, a column per task, an Average), saved as Markdown and JSON."""
 from __future__ import annotations
 
 import json
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,14 @@ DEFAULT_TASKS = [
     "truthfulqa_mc1",
     "truthfulqa_mc2",
 ]
+
+# The shared benchmark copies sit next to the repository: <repo>/../shared/data/benchmarks.
+DEFAULT_BENCH_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "benchmarks"
+
+
+def bench_data_dir(option: str | None = None) -> Path:
+    """--data-dir, else $TUNELAB_BENCH_DATA, else the shared folder beside the repository."""
+    return Path(option or os.environ.get("TUNELAB_BENCH_DATA") or DEFAULT_BENCH_DATA)
 
 
 @dataclass

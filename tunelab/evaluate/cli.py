@@ -3,7 +3,6 @@ command line (and TUNELAB_BENCH_DATA) once and call the evaluate stage; heavy im
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from typing import Annotated
@@ -13,13 +12,6 @@ from rich.console import Console
 from rich.table import Table
 
 console = Console()
-# The shared benchmark copies sit next to the repository: <repo>/../shared/data/benchmarks.
-DEFAULT_BENCH_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "benchmarks"
-
-
-def bench_data_dir(option: str | None) -> Path:
-    """--data-dir, else $TUNELAB_BENCH_DATA, else the shared folder beside the repository."""
-    return Path(option or os.environ.get("TUNELAB_BENCH_DATA") or DEFAULT_BENCH_DATA)
 
 
 def eval_command(
@@ -171,7 +163,7 @@ def bench_command(
     ] = "bench",
 ) -> None:
     """Score models on ARC, HellaSwag, MMLU and TruthfulQA exactly as lm-evaluation-harness does."""
-    from tunelab.evaluate.bench import DEFAULT_TASKS, BenchConfig, available, bench
+    from tunelab.evaluate.bench import DEFAULT_TASKS, BenchConfig, available, bench, bench_data_dir
 
     chosen = [t.strip() for t in tasks.split(",") if t.strip()] if tasks else None
     if chosen is None:

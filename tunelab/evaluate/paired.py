@@ -9,6 +9,9 @@ from dataclasses import dataclass
 import numpy as np
 
 NO_CLEAR_WINNER = "no clear winner"
+# A bootstrap over a handful of questions claims certainty it does not have (two questions that
+# both improved give the interval [1, 1]): below this many, no side is called the winner.
+MIN_QUESTIONS = 10
 
 
 @dataclass(frozen=True)
@@ -21,9 +24,9 @@ class Difference:
     @property
     def verdict(self) -> str:
         """'better' / 'worse' when the whole interval is on one side of zero."""
-        if self.n and self.low > 0:
+        if self.n >= MIN_QUESTIONS and self.low > 0:
             return "better"
-        if self.n and self.high < 0:
+        if self.n >= MIN_QUESTIONS and self.high < 0:
             return "worse"
         return NO_CLEAR_WINNER
 

@@ -1,0 +1,106 @@
+"""The demo's scores: facts first (does the answer state the facts, does it state a known wrong
+answer), refusals, then the overlap scores; each change from base to finetuned with a 95% paired
+interval over the questions, and what finetuning cost on a general benchmark."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from tunelab.evaluate.facts import parse_fact_check, score_facts
+from tunelab.evaluate.metrics import normalize, score_texts
+from tunelab.evaluate.paired import paired_difference
+
+REFUSAL = "I can only answer questions about tunelab."
+GENERAL_TASK, GENERAL_QUESTIONS = "arc_easy", 100
+# Rates where lower is better; the table says so beside them.
+LOWER_IS_BETTER = {"hallucination_rate", "refusal_rate_on_topic"}
+
+
+def is_refusal(text: str) -> bool:
+    return normalize(REFUSAL) in normalize(text)
+
+
+def per_question(tests: list[dict], answers: list[str]) -> dict[str, list[float]]:
+    """Each metric's value on each question it applies to, in test order."""
+    out: dict[str, list[float]] = {
+        k: []
+        for k in (
+            "fact_accuracy", "hallucination_rate", "refusal_rate_off_topic",
+            "refusal_rate_on_topic", "normalized_match", "token_f1", "rouge_l",
+        )
+    }  # fmt: skip
+    for i, (test, answer) in enumerate(zip(tests, answers)):
+        if test["kind"] == "off_topic":
+            out["refusal_rate_off_topic"].append(float(is_refusal(answer)))
+            continue
+        facts = score_facts(answer, parse_fact_check(test, f"demo test:{i + 1}"))
+        if "fact_accuracy" in facts:
+            out["fact_accuracy"].append(facts["fact_accuracy"])
+        if "hallucination" in facts:
+            out["hallucination_rate"].append(facts["hallucination"])
+        out["refusal_rate_on_topic"].append(float(is_refusal(answer)))
+        texts = score_texts(answer, test["answer"])
+        for key in ("normalized_match", "token_f1", "rouge_l"):
+            out[key].append(texts[key])
+    return {k: v for k, v in out.items() if v}
+
+
+def means(values: dict[str, list[float]]) -> dict[str, float]:
+    """Each metric's mean in %."""
+    return {k: round(100 * sum(v) / len(v), 1) for k, v in values.items() if v}
+
+
+def score(tests: list[dict], answers: list[str]) -> dict[str, float]:
+    """Each metric's mean in %, over the questions it applies to."""
+    return means(per_question(tests, answers))
+
+
+def changes(before: dict[str, list[float]], after: dict[str, list[float]]) -> dict[str, dict]:
+    """Per metric, after − before in points with its 95% paired interval and verdict."""
+    out = {}
+    for key in before:
+        diff = paired_difference(before[key], after[key])
+        out[key] = {
+            "delta": round(100 * diff.delta, 1),
+            "low": round(100 * diff.low, 1),
+            "high": round(100 * diff.high, 1),
+            "verdict": diff.verdict,
+            "n": diff.n,
+        }
+    return out
+
+
+def general_ability(model, tokenizer, data_dir=None) -> list[float] | None:
+    """acc_norm on each of a fixed GENERAL_QUESTIONS ARC-Easy questions, or None (with a
+    message) where the benchmark files are absent."""
+    from tunelab.errors import TunelabError
+    from tunelab.evaluate.bench import BenchConfig, bench_data_dir, run_task
+
+    cfg = BenchConfig(
+        data_dir=bench_data_dir(data_dir), tasks=[GENERAL_TASK], limit=GENERAL_QUESTIONS
+    )
+    try:
+        return run_task(model, tokenizer, GENERAL_TASK, cfg).per_question
+    except TunelabError as err:
+        Console().print(f"[yellow]general-ability check skipped: {err}[/]")
+        return None
+
+
+def print_table(scores: dict, n: int, console: Console) -> None:
+    table = Table(
+        title=f"held-out test set ({n} questions never trained on); 95% paired intervals",
+        caption="hallucination and on-topic refusal: lower is better",
+    )
+    for column in ("metric (%)", "base", "finetuned", "change [95% interval]", "verdict"):
+        table.add_column(column, justify="left" if column in ("metric (%)", "verdict") else "right")
+    for key, change in scores["change"].items():
+        name = f"{key} ({change['n']} q)"
+        table.add_row(
+            name,
+            f"{scores['base'][key]:.1f}",
+            f"{scores['finetuned'][key]:.1f}",
+            f"{change['delta']:+.1f} [{change['low']:+.1f}, {change['high']:+.1f}]",
+            change["verdict"] + (" (lower is better)" if key in LOWER_IS_BETTER else ""),
+        )
+    console.print(table)
