@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
+from tunelab.serve.launch import DEFAULT_HOST, DEFAULT_MAX_BODY_MB, DEFAULT_PORT
 
 
 def serve_command(
@@ -17,13 +17,30 @@ def serve_command(
         ),
     ],
     host: Annotated[
-        str, typer.Option(help="Interface to listen on; 0.0.0.0 opens it to your network.")
-    ] = "127.0.0.1",
-    port: int = 8000,
+        str,
+        typer.Option(
+            help="Interface to listen on; 0.0.0.0 opens it to your network (needs a key)."
+        ),
+    ] = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
     api_key: Annotated[
         str | None,
         typer.Option(envvar="TUNELAB_API_KEY", help="Require `Authorization: Bearer KEY`."),
     ] = None,
+    insecure: Annotated[
+        bool,
+        typer.Option("--insecure", help="Listen on a non-loopback --host without an --api-key."),
+    ] = False,
+    allow_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="A name clients reach the server by, besides its address and localhost "
+            "(e.g. behind a proxy); requests naming any other Host are refused. Repeatable."
+        ),
+    ] = None,
+    max_body_mb: Annotated[
+        float, typer.Option(help="Largest request body accepted, in MB; larger gets 413.")
+    ] = DEFAULT_MAX_BODY_MB,
     max_batch: Annotated[int, typer.Option(help="Requests decoded together, per model.")] = 8,
     threads: Annotated[
         int | None,
@@ -33,19 +50,29 @@ def serve_command(
     """Serve models over an OpenAI-compatible API (/v1/chat/completions, /v1/completions)."""
     from rich.console import Console
 
-    from tunelab.serve.launch import model_id, serve
+    from tunelab.serve.launch import check_exposure, is_loopback, model_id, serve
 
+    check_exposure(host, api_key, insecure)  # before minutes of loading, not after
     console = Console()
     if threads:
         import torch
 
         # The HTTP server shares the CPU with the model: spinning math threads can starve it.
         torch.set_num_threads(threads)
-    if host not in LOOPBACK and not api_key:
+    if api_key is None and not is_loopback(host):  # --insecure got it past check_exposure
         console.print(
             f"[bold yellow]warning:[/] listening on {host} with no --api-key: anyone who "
             "can reach this machine can use the models"
         )
     ids = ", ".join(model_id(m) for m in models)
     console.print(f"serving {ids} at http://{host}:{port}/v1 (OpenAI API; set base_url to this)")
-    serve(models, host=host, port=port, api_key=api_key, max_batch=max_batch)
+    serve(
+        models,
+        host=host,
+        port=port,
+        api_key=api_key,
+        max_batch=max_batch,
+        max_body_mb=max_body_mb,
+        insecure=insecure,
+        allowed_hosts=allow_host or (),
+    )

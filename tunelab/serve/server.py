@@ -1,26 +1,37 @@
 """An OpenAI-compatible HTTP server over the batching engine: chat and text completions (streamed
-as server-sent events or not), the model list, and a health check."""
+as server-sent events or not), the model list, and a health check.
+
+What one request can cost is bounded: its body is read up to `max_body_mb` and refused past it,
+a completion takes at most MAX_PROMPTS prompts, and templating and tokenizing run on worker
+threads so a long prompt never stalls other clients or /health."""
 
 from __future__ import annotations
 
 import hmac
 import logging
-from typing import Any, Literal
+from collections.abc import Collection
+from typing import Any, Literal, TypeVar
 
 from fastapi import Depends, FastAPI
 from fastapi import Request as HttpRequest
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from jinja2 import TemplateError
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 
+from tunelab.errors import TunelabError
 from tunelab.serve.engine import Engine, Sampling
+from tunelab.serve.launch import DEFAULT_MAX_BODY_MB, LocalHostsOnly
 from tunelab.serve.responses import ApiError, respond
 
 log = logging.getLogger(__name__)
 # OpenAI's "up to the context" default would let a small model ramble for minutes.
 CHAT_DEFAULT_MAX_TOKENS = 512
 COMPLETION_DEFAULT_MAX_TOKENS = 16  # OpenAI's documented default for /v1/completions
+# Prompts in one /v1/completions request (each times n <= 16): eval harnesses batch far fewer.
+MAX_PROMPTS = 64
+JSON = "application/json"
 
 
 class _Body(BaseModel):
@@ -71,17 +82,31 @@ class CompletionBody(_Body):
     prompt: str | list[str] | list[int] | list[list[int]]  # text, or token ids
 
 
-def create_app(engines: dict[str, Engine], api_key: str | None = None) -> FastAPI:
-    """The app serving `engines` by model id; with `api_key`, /v1 requires `Authorization: Bearer`."""
+Body = TypeVar("Body", bound=BaseModel)
+
+
+def create_app(
+    engines: dict[str, Engine],
+    api_key: str | None = None,
+    max_body_mb: float = DEFAULT_MAX_BODY_MB,
+    allowed_hosts: Collection[str] = (),
+) -> FastAPI:
+    """The app serving `engines` by model id; with `api_key`, /v1 requires `Authorization: Bearer`.
+    Requests must name this server or localhost in `Host`, or one of `allowed_hosts`."""
+    if api_key is not None and not api_key:
+        raise TunelabError("api_key is empty: give a real key, or None to serve without one")
     app = FastAPI(title="tunelab", docs_url=None, redoc_url=None)
+    app.add_middleware(LocalHostsOnly, allowed_hosts=allowed_hosts)
+
+    def authorized(request: HttpRequest) -> bool:
+        if api_key is None:
+            return True
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        # compare_digest: the time taken must not reveal how much of the key a guess got right.
+        return scheme.lower() == "bearer" and hmac.compare_digest(token.encode(), api_key.encode())
 
     async def authorize(request: HttpRequest) -> None:
-        if api_key is None:
-            return
-        given = request.headers.get("authorization", "")
-        scheme, _, token = given.partition(" ")
-        # compare_digest: the time taken must not reveal how much of the key a guess got right.
-        if scheme.lower() != "bearer" or not hmac.compare_digest(token.encode(), api_key.encode()):
+        if not authorized(request):
             raise ApiError(
                 401, "missing or wrong API key (Authorization: Bearer ...)", "invalid_api_key"
             )
@@ -101,11 +126,9 @@ def create_app(engines: dict[str, Engine], api_key: str | None = None) -> FastAP
         kind = "server_error" if err.status >= 500 else "invalid_request_error"
         return _error(err.status, err.message, err.code, err.param, kind)
 
-    @app.exception_handler(RequestValidationError)
-    async def _invalid(_, err: RequestValidationError) -> JSONResponse:
-        first = err.errors()[0]
-        param = ".".join(str(p) for p in first["loc"] if p != "body")
-        return _error(400, f"{param or 'body'}: {first['msg']}", "invalid_request", param or None)
+    @app.exception_handler(HTTPException)
+    async def _http_error(_, err: HTTPException) -> JSONResponse:  # unknown path, wrong method
+        return _error(err.status_code, str(err.detail), None, None)
 
     @app.exception_handler(Exception)
     async def _crash(_, err: Exception) -> JSONResponse:
@@ -113,7 +136,9 @@ def create_app(engines: dict[str, Engine], api_key: str | None = None) -> FastAP
         return _error(500, f"internal error ({type(err).__name__})", None, None, "server_error")
 
     @app.get("/health")
-    async def health() -> dict:
+    async def health(http: HttpRequest) -> dict:
+        if not authorized(http):  # which models are served is the key holders' business
+            return {"status": "ok"}
         return {"status": "ok", "models": {name: e.load() for name, e in engines.items()}}
 
     @app.get("/v1/models", dependencies=[Depends(authorize)])
@@ -127,19 +152,17 @@ def create_app(engines: dict[str, Engine], api_key: str | None = None) -> FastAP
         }
 
     @app.post("/v1/chat/completions", dependencies=[Depends(authorize)])
-    async def chat(body: ChatBody, http: HttpRequest):
+    async def chat(http: HttpRequest):
+        body = await _parse(http, ChatBody, max_body_mb)
         engine = engine_for(body.model)
         body.refuse_unsupported()
         # A run trained with the qa or alpaca template is asked in that template instead.
         if engine.template == "chat" and not getattr(engine.tokenizer, "chat_template", None):
             raise ApiError(400, f"model {body.model!r} has no chat template: use /v1/completions")
         try:
-            prompt = engine.encode_chat([_plain(m) for m in body.messages])
-        except (
-            TemplateError,
-            ValueError,
-            TypeError,
-        ) as err:  # e.g. roles out of the expected order
+            messages = [_plain(m) for m in body.messages]
+            prompt = await run_in_threadpool(engine.encode_chat, messages)
+        except (TemplateError, ValueError, TypeError) as err:  # e.g. roles out of order
             raise ApiError(
                 400, f"the chat template rejected these messages: {err}", param="messages"
             ) from None
@@ -149,10 +172,11 @@ def create_app(engines: dict[str, Engine], api_key: str | None = None) -> FastAP
         return await respond(http, engine, body, jobs, sampling, chat=True)
 
     @app.post("/v1/completions", dependencies=[Depends(authorize)])
-    async def completions(body: CompletionBody, http: HttpRequest):
+    async def completions(http: HttpRequest):
+        body = await _parse(http, CompletionBody, max_body_mb)
         engine = engine_for(body.model)
         body.refuse_unsupported()
-        encoded = _prompt_ids(engine, body.prompt)
+        encoded = await run_in_threadpool(_prompt_ids, engine, body.prompt)
         sampling = _sampling(
             engine,
             body,
@@ -167,6 +191,40 @@ def create_app(engines: dict[str, Engine], api_key: str | None = None) -> FastAP
     return app
 
 
+async def _parse(http: HttpRequest, schema: type[Body], max_body_mb: float) -> Body:
+    """The body as `schema`, never read past `max_body_mb`. Endpoints call this after the key is
+    checked: FastAPI would read and parse a body parameter before any dependency."""
+    # Browsers let a page on another site POST without asking first (a CORS preflight) only when
+    # the type is not JSON: requiring JSON keeps such a page from using a keyless loopback server.
+    if http.headers.get("content-type", "").partition(";")[0].strip().lower() != JSON:
+        raise ApiError(415, f"send the body as JSON, with Content-Type: {JSON}")
+    max_body = int(max_body_mb * 1024 * 1024)
+    too_large = ApiError(
+        413,
+        f"the request body is over {max_body_mb:g} MB (the server's --max-body-mb)",
+        "request_too_large",
+    )
+    declared = http.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > max_body:
+        raise too_large
+    chunks, size = [], 0
+    async for chunk in http.stream():  # a chunked body has no Content-Length to trust
+        size += len(chunk)
+        if size > max_body:
+            raise too_large
+        chunks.append(chunk)
+    try:
+        return await run_in_threadpool(schema.model_validate_json, b"".join(chunks))
+    except ValidationError as err:
+        first = err.errors()[0]
+        if first["type"] == "json_invalid":  # malformed JSON, or bytes that are not UTF-8
+            raise ApiError(400, f"the body is not valid JSON: {first['msg']}") from None
+        param = ".".join(str(p) for p in first["loc"])
+        raise ApiError(
+            400, f"{param or 'body'}: {first['msg']}", "invalid_request", param or None
+        ) from None
+
+
 def _prompt_ids(engine: Engine, prompt: str | list) -> list[list[int]]:
     """Each prompt of a completion request as token ids (clients such as lm-evaluation-harness
     send ids already)."""
@@ -174,6 +232,10 @@ def _prompt_ids(engine: Engine, prompt: str | list) -> list[list[int]]:
         prompt = [prompt]
     if not prompt:
         raise ApiError(400, "prompt must not be empty", param="prompt")
+    if len(prompt) > MAX_PROMPTS:
+        raise ApiError(
+            400, f"at most {MAX_PROMPTS} prompts per request, got {len(prompt)}", param="prompt"
+        )
     # An empty prompt means "start from nothing", which the model reads as its start token.
     start = [engine.tokenizer.bos_token_id or engine.tokenizer.eos_token_id]
     vocab = engine.model.config.vocab_size

@@ -1,0 +1,177 @@
+"""What keeps `tunelab serve` safe to leave running: one request cannot freeze it or make it read
+without end, mistakes are answered in OpenAI's error shape, the key is checked first, and the
+server refuses to start exposed or to answer a page that reached it under another name."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from tunelab.cli import app as cli
+from tunelab.errors import TunelabError
+from tunelab.models import tiny_random
+from tunelab.serve.engine import Engine
+from tunelab.serve.launch import check_exposure, host_allowed, running
+from tunelab.serve.server import MAX_PROMPTS, create_app
+
+KEY = {"authorization": "Bearer k3y"}
+AS_JSON = {"content-type": "application/json"}
+
+
+@pytest.fixture(scope="module")
+def engines():
+    engine = Engine(*tiny_random(), name="tiny", max_batch=8)
+    yield {"tiny": engine}
+    engine.close()
+
+
+def assert_openai_error(response: httpx.Response, status: int) -> dict:
+    assert response.status_code == status, response.text
+    error = response.json()["error"]
+    assert set(error) == {"message", "type", "param", "code"}
+    return error
+
+
+def test_a_body_over_the_limit_is_refused_whether_its_length_is_declared_or_not(engines):
+    client = TestClient(create_app(engines, max_body_mb=0.01))  # 10 kB
+    big = {"model": "tiny", "prompt": "word " * 4000, "max_tokens": 1}
+    error = assert_openai_error(client.post("/v1/completions", json=big), 413)
+    assert error["code"] == "request_too_large" and "0.01 MB" in error["message"]
+
+    def chunked():  # no Content-Length: the server must count what it reads
+        yield b'{"model": "tiny", "prompt": "'
+        for _ in range(100):
+            yield b"word " * 100
+        yield b'"}'
+
+    assert_openai_error(client.post("/v1/completions", content=chunked(), headers=AS_JSON), 413)
+    small = client.post("/v1/completions", json={**big, "prompt": "word " * 10})
+    assert small.status_code == 200
+
+
+def test_a_completion_request_takes_at_most_max_prompts(engines):
+    client = TestClient(create_app(engines))
+    body = {"model": "tiny", "prompt": ["Hi"] * (MAX_PROMPTS + 1), "max_tokens": 1}
+    error = assert_openai_error(client.post("/v1/completions", json=body), 400)
+    assert error["param"] == "prompt" and str(MAX_PROMPTS) in error["message"]
+    full = client.post("/v1/completions", json={**body, "prompt": ["Hi"] * MAX_PROMPTS})
+    assert len(full.json()["choices"]) == MAX_PROMPTS
+
+
+def test_broken_bodies_and_unknown_paths_answer_in_openai_error_shape(engines):
+    client = TestClient(create_app(engines))
+    for raw in (b'{"model": "tiny", "prompt": ', b'{"model": "tiny", "prompt": "\xff\xfe"}', b""):
+        error = assert_openai_error(
+            client.post("/v1/completions", content=raw, headers=AS_JSON), 400
+        )
+        assert error["param"] is None and "not valid JSON" in error["message"]
+    error = assert_openai_error(client.post("/v1/completions", json={"prompt": "hi"}), 400)
+    assert error["param"] == "model"
+    assert_openai_error(client.get("/v1/nothing"), 404)
+    assert_openai_error(client.get("/v1/completions"), 405)
+
+
+def status_before_the_body(url: str, headers: dict[str, str]) -> int:
+    """The status a real server answers a POST with after its headers and one byte of a body
+    they announce as far longer: a server that reads the body first never answers."""
+    host, port = url.removeprefix("http://").split(":")
+    head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+    request = f"POST /v1/completions HTTP/1.1\r\nHost: {host}:{port}\r\n{head}\r\n{{"
+    with socket.create_connection((host, int(port)), timeout=5) as sock:
+        sock.sendall(request.encode())
+        return int(sock.recv(4096).split()[1])
+
+
+def test_the_key_and_the_declared_length_are_checked_before_the_body_is_read(engines):
+    with running(create_app(engines, api_key="k3y", max_body_mb=1)) as url:
+        assert status_before_the_body(url, {"Content-Length": "500000"}) == 401
+        too_long = {"Content-Length": str(2 * 1024 * 1024), **KEY, **AS_JSON}
+        assert status_before_the_body(url, too_long) == 413
+    client = TestClient(create_app(engines, api_key="k3y"))
+    error = assert_openai_error(client.post("/v1/completions", content=b"{not json"), 401)
+    assert error["code"] == "invalid_api_key"
+    broken = client.post("/v1/completions", content=b"{not json", headers={**KEY, **AS_JSON})
+    assert_openai_error(broken, 400)
+
+
+def test_a_body_not_sent_as_json_is_refused(engines):
+    """A page on another site can POST text/plain (or a typeless blob) without a CORS preflight:
+    with no key on loopback, that would let any web page make the server generate."""
+    client = TestClient(create_app(engines))
+    body = b'{"model": "tiny", "prompt": "hi", "max_tokens": 1}'
+    for headers in ({"content-type": "text/plain"}, {}):
+        assert_openai_error(client.post("/v1/completions", content=body, headers=headers), 415)
+    ok = client.post(
+        "/v1/completions", content=body, headers={"content-type": "application/json; charset=utf-8"}
+    )
+    assert ok.status_code == 200
+
+
+def test_health_names_the_models_only_to_key_holders(engines):
+    client = TestClient(create_app(engines, api_key="k3y"))
+    anonymous = client.get("/health")
+    assert anonymous.json() == {"status": "ok"} and "tiny" not in anonymous.text
+    assert "tiny" in client.get("/health", headers=KEY).json()["models"]
+    assert "tiny" in TestClient(create_app(engines)).get("/health").json()["models"]  # no key set
+
+
+def test_a_request_naming_another_host_is_refused(engines):
+    client = TestClient(create_app(engines, allowed_hosts=["api.example"]))  # bound: testserver:80
+    for host in ("evil.example", "evil.example:80", "localhost:8000", "127.0.0.1.evil.example"):
+        error = assert_openai_error(client.get("/health", headers={"host": host}), 400)
+        assert error["code"] == "invalid_host"
+    for host in ("testserver", "localhost", "127.0.0.1:80", "[::1]:80", "api.example:443"):
+        assert client.get("/health", headers={"host": host}).status_code == 200
+    # Listening on 0.0.0.0, a request arrives on one interface: its address is this server.
+    assert host_allowed("192.168.1.5:8000", ("192.168.1.5", 8000))
+    assert not host_allowed("printer.lan:8000", ("192.168.1.5", 8000))
+    assert not host_allowed(None, ("127.0.0.1", 8000))
+
+
+def test_an_empty_key_or_an_open_address_without_a_key_refuses_to_start(engines, monkeypatch):
+    runner = CliRunner()
+    for args in (["--api-key", ""], ["--host", "0.0.0.0"], ["--host", "192.168.1.5"]):
+        # The check comes before loading: a model that does not exist is never reached.
+        out = runner.invoke(cli, ["serve", "no-such-model", *args])
+        assert isinstance(out.exception, TunelabError), out.output
+        assert "--api-key" in str(out.exception)
+    monkeypatch.setenv("TUNELAB_API_KEY", "")  # an empty variable is no key, not an open door
+    out = runner.invoke(cli, ["serve", "no-such-model", "--host", "0.0.0.0"])
+    assert isinstance(out.exception, TunelabError) and "without --api-key" in str(out.exception)
+    with pytest.raises(TunelabError, match="empty"):
+        create_app(engines, api_key="")
+    check_exposure("0.0.0.0", None, insecure=True)  # said out loud: allowed
+    check_exposure("0.0.0.0", "k3y")
+    check_exposure("::1", None)
+
+
+def test_a_huge_prompt_does_not_stall_health_for_other_clients(engines):
+    """On a real server: while one request's 1.5 MB prompt is tokenized, /health still answers."""
+    words = " ".join(f"w{i % 997}" for i in range(300_000))  # about 1.5 MB of text
+    body = {"model": "tiny", "messages": [{"role": "user", "content": words}]}
+    with running(create_app(engines)) as url:
+        outcome = {}
+
+        def big_request() -> None:
+            started = time.monotonic()
+            outcome["status"] = httpx.post(f"{url}/v1/chat/completions", json=body, timeout=120)
+            outcome["took"] = time.monotonic() - started
+
+        thread = threading.Thread(target=big_request)
+        thread.start()
+        waits = []
+        while thread.is_alive() and len(waits) < 2000:
+            started = time.monotonic()
+            assert httpx.get(f"{url}/health", timeout=60).status_code == 200
+            waits.append(time.monotonic() - started)
+            time.sleep(0.02)
+        thread.join(timeout=120)
+    assert outcome["status"].json()["error"]["code"] == "context_length_exceeded"
+    assert outcome["took"] > 1.0, "the prompt was too quick to tokenize to show anything"
+    assert len(waits) >= 5 and max(waits) < outcome["took"] / 3, (max(waits), outcome["took"])
