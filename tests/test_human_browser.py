@@ -1,0 +1,62 @@
+"""The judging page in a real browser (headless Chromium): keys 1-4 vote, every vote lands in the
+votes file, and nothing the browser receives names a model."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from tunelab.evaluate.human import Arena, create_app, load_answers
+from tunelab.serve.launch import running
+
+sync_api = pytest.importorskip(
+    "playwright.sync_api", reason="playwright is not installed (pip install playwright)"
+)
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None, reason="no chromium on PATH (Debian: apt-get install chromium)"
+)
+MODELS = {"alpha-secret-model": "good", "omega-secret-model": "poor"}
+
+
+def answer_sets(root):
+    questions = ["What does tunelab do?", "How do I resume?", "Where is the config?"]
+    files = []
+    for model, quality in MODELS.items():
+        file = root / f"{model}.jsonl"
+        rows = [{"question": q, "answer": f"{quality}: {q}"} for q in questions]
+        file.write_text("".join(json.dumps(row) + "\n" for row in rows))
+        files.append(file)
+    return files
+
+
+def test_judging_in_a_browser_records_votes_and_never_shows_model_names(tmp_path):
+    votes_file = tmp_path / "votes.jsonl"
+    arena = Arena(load_answers(answer_sets(tmp_path)), votes_file)
+    received = []
+    with running(create_app(arena)) as url, sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True)
+        try:
+            page = browser.new_page()
+            page.set_default_timeout(15_000)
+            page.on("response", lambda response: received.append(response))
+            page.goto(url)
+            for judged in range(1, 5):  # a judge who always prefers the good answer
+                page.wait_for_function("document.getElementById('left_answer').textContent")
+                left = page.text_content("#left_answer")
+                page.keyboard.press("1" if left.startswith("good") else "2")
+                page.wait_for_function(
+                    f"document.getElementById('judged').textContent === '{judged}'"
+                )
+            seen = [page.content()] + [r.text() for r in received]
+        finally:
+            browser.close()
+    records = [json.loads(line) for line in votes_file.read_text().splitlines()]
+    assert len(records) == len(arena.records) == 4
+    winners = [r["left"] if r["winner"] == "left" else r["right"] for r in records]
+    assert winners == ["alpha-secret-model"] * 4
+    assert sum("/api/vote" in r.url for r in received) == 4
+    for text in seen:
+        assert not any(name in text for name in MODELS)
