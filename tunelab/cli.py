@@ -38,7 +38,10 @@ ApiKey = Annotated[
 def train(
     config: Annotated[
         str | None,
-        typer.Argument(help="YAML config (see examples/) or a run folder; omitted: defaults."),
+        typer.Argument(
+            help="YAML config (see examples/) or a run folder (the run, even a copy); "
+            "omitted: defaults."
+        ),
     ] = None,
     set_: Annotated[
         list[str] | None, typer.Option("--set", help="Override: train.lr=1e-4, data.path=qa.jsonl")
@@ -48,19 +51,14 @@ def train(
         bool, typer.Option(help="Delete an existing run folder of the same name first.")
     ] = False,
 ) -> None:
-    """Finetune a model as the config says; writes runs/<name>/."""
-    from pathlib import Path
-
-    from tunelab.config import Config, apply_overrides
+    """Finetune a model as the config says; writes runs/<name>/ (Ctrl-C: checkpoint, exit 130)."""
     from tunelab.train.loop import train as run_training
+    from tunelab.train.run_folder import config_from
 
-    if config is None:
-        settings = Config.from_dict(apply_overrides({}, set_ or []), source="--set")
-    else:
-        # A run folder holds the config it was trained with: `tunelab train runs/x --resume`.
-        path = Path(config) / "config.yaml" if Path(config).is_dir() else Path(config)
-        settings = Config.from_yaml(path, set_ or [])
-    run_training(settings, resume=resume, overwrite=overwrite)
+    try:
+        run_training(config_from(config, set_ or []), resume=resume, overwrite=overwrite)
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None  # what shells expect after Ctrl-C
 
 
 @app.command()

@@ -1,5 +1,9 @@
-"""Checkpoints that resume to the same losses: trainable weights, optimizer, scheduler, RNG states
-and data position, written to a temporary folder and renamed into place (never half-written)."""
+"""Checkpoints that resume to the same losses: trainable weights, optimizer, RNG states and data
+position, written to a temporary folder and renamed into place (never half-written).
+
+A checkpoint is data, never code: its .pt file holds only tensors and plain values and is loaded
+with `weights_only=True`, so a run folder copied from someone else cannot run anything on resume.
+The learning-rate schedule is not saved: it follows from the step and the run's settings."""
 
 from __future__ import annotations
 
@@ -14,7 +18,10 @@ import numpy as np
 import torch
 from safetensors.torch import load_file, save_file
 
+from tunelab.errors import TunelabError
+
 PREFIX = "step-"
+WEIGHTS, OPTIMIZER, STATE = "trainable.safetensors", "optimizer.pt", "state.json"
 
 
 @dataclass
@@ -29,38 +36,43 @@ class TrainState:
     elapsed: float = 0.0
 
 
+@dataclass
+class Checkpoint:
+    """One checkpoint's files, read whole before anything is put in place."""
+
+    path: Path
+    weights: dict[str, torch.Tensor]
+    saved: dict
+    state: TrainState
+
+
+class DamagedCheckpoint(TunelabError):
+    """A checkpoint file that is missing, cut short or unreadable (a save killed midway, a bad copy)."""
+
+
 def trainable_state(model: torch.nn.Module) -> dict[str, torch.Tensor]:
     return {
         n: p.detach().contiguous().cpu() for n, p in model.named_parameters() if p.requires_grad
     }
 
 
-def save_checkpoint(
-    folder: Path, model, optimizer, scheduler, state: TrainState, keep: int
-) -> Path:
+def save_checkpoint(folder: Path, model, optimizer, state: TrainState, keep: int) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     final = folder / f"{PREFIX}{state.step:06d}"
     tmp = folder / f".tmp-{final.name}-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
-    save_file(trainable_state(model), tmp / "trainable.safetensors")
-    torch.save(
-        {
-            "optimizer": optimizer.state_dict(),
-            "scheduler": scheduler.state_dict(),
-            "rng": {
-                "python": random.getstate(),
-                "numpy": np.random.get_state(),
-                "torch": torch.get_rng_state(),
-                "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
-            },
-        },
-        tmp / "optimizer.pt",
-    )
-    (tmp / "state.json").write_text(json.dumps(asdict(state), indent=1))
+    save_file(trainable_state(model), tmp / WEIGHTS)
+    torch.save({"optimizer": optimizer.state_dict(), "rng": _rng_states()}, tmp / OPTIMIZER)
+    (tmp / STATE).write_text(json.dumps(asdict(state), indent=1))
     shutil.rmtree(final, ignore_errors=True)
     tmp.rename(final)
-    for old in list_checkpoints(folder)[:-keep] if keep > 0 else []:
+    # One past this step is left from before a resume to an earlier checkpoint (the newest was
+    # damaged): this run has moved on from it.
+    saved = list_checkpoints(folder)
+    stale = [p for p in saved if _step_of(p) > state.step]
+    kept = [p for p in saved if _step_of(p) <= state.step]
+    for old in stale + (kept[:-keep] if keep > 0 else []):
         shutil.rmtree(old, ignore_errors=True)
     return final
 
@@ -71,18 +83,102 @@ def list_checkpoints(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.name.startswith(PREFIX) and p.is_dir())
 
 
-def load_checkpoint(path: Path, model, optimizer, scheduler) -> TrainState:
-    weights = load_file(path / "trainable.safetensors")
-    missing = model.load_state_dict(weights, strict=False)
-    unexpected = set(missing.unexpected_keys)
+def read_latest(folder: Path) -> tuple[Checkpoint, list[str]]:
+    """The newest checkpoint that reads whole, and what was wrong with any newer one skipped."""
+    damaged = []
+    for path in reversed(list_checkpoints(folder)):
+        try:
+            return read_checkpoint(path), damaged
+        except DamagedCheckpoint as err:
+            damaged.append(str(err))
+    if not damaged:
+        raise TunelabError(f"{folder}: no checkpoint to resume from")
+    raise TunelabError(
+        f"{damaged[0]}; there is no earlier complete checkpoint: start the run again (--overwrite)"
+    )
+
+
+def read_checkpoint(path: Path) -> Checkpoint:
+    """Read one checkpoint's files; DamagedCheckpoint names the first that does not read."""
+    weights = _read(path / WEIGHTS, load_file)
+    saved = _read(path / OPTIMIZER, _load_tensors_and_values)
+    state = _read(path / STATE, lambda file: TrainState(**json.loads(file.read_text())))
+    return Checkpoint(path, weights, saved, state)
+
+
+def restore(checkpoint: Checkpoint, model, optimizer) -> TrainState:
+    """Put a checkpoint's weights, optimizer state and RNG states in place; returns its position."""
+    try:
+        unexpected = model.load_state_dict(checkpoint.weights, strict=False).unexpected_keys
+        optimizer.load_state_dict(checkpoint.saved["optimizer"])
+    except (RuntimeError, ValueError) as err:  # shapes or parameter groups differ
+        unexpected = [str(err).strip().splitlines()[0]]
     if unexpected:
-        raise RuntimeError(f"{path}: checkpoint does not fit this model: {sorted(unexpected)[:3]}")
-    blob = torch.load(path / "optimizer.pt", weights_only=False)
-    optimizer.load_state_dict(blob["optimizer"])
-    scheduler.load_state_dict(blob["scheduler"])
-    random.setstate(blob["rng"]["python"])
-    np.random.set_state(blob["rng"]["numpy"])
-    torch.set_rng_state(blob["rng"]["torch"])
-    if blob["rng"]["cuda"] is not None and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(blob["rng"]["cuda"])
-    return TrainState(**json.loads((path / "state.json").read_text()))
+        raise TunelabError(
+            f"{checkpoint.path} does not fit this model and its training settings ({unexpected[0]})"
+        )
+    _set_rng_states(checkpoint.saved["rng"])
+    return checkpoint.state
+
+
+def _read(file: Path, reader):
+    try:
+        return reader(file)
+    except TunelabError:  # a refusal, not damage: no falling back to an older checkpoint
+        raise
+    except Exception as err:  # noqa: BLE001 -- any failure to read means the same: damaged
+        reason = (str(err).strip().splitlines() or [type(err).__name__])[0].split(". ")[0]
+        raise DamagedCheckpoint(f"{file} is damaged or incomplete ({reason})") from None
+
+
+def _load_tensors_and_values(file: Path) -> dict:
+    # Name what would run before refusing; weights_only=True is what guarantees nothing does.
+    unsafe = torch.serialization.get_unsafe_globals_in_checkpoint(file)
+    if unsafe:
+        raise TunelabError(
+            f"{file} holds {', '.join(unsafe[:3])}: loading it could run code, so it is refused "
+            "(a tunelab checkpoint holds only tensors and plain values)"
+        )
+    saved = torch.load(file, map_location="cpu", weights_only=True)
+    missing = {"optimizer", "rng"} - saved.keys()
+    if missing:
+        raise ValueError(f"it has no {' or '.join(sorted(missing))} state")
+    return saved
+
+
+def _rng_states() -> dict:
+    # Plain ints and tensors only, so the file loads with weights_only=True.
+    version, internal, gauss = random.getstate()
+    numpy_state = np.random.get_state(legacy=False)
+    return {
+        "python": [version, list(internal), gauss],
+        "numpy": {
+            "key": torch.from_numpy(numpy_state["state"]["key"].astype(np.int64)),
+            "pos": numpy_state["state"]["pos"],
+            "has_gauss": numpy_state["has_gauss"],
+            "gauss": numpy_state["gauss"],
+        },
+        "torch": torch.get_rng_state(),
+        "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
+    }
+
+
+def _set_rng_states(rng: dict) -> None:
+    version, internal, gauss = rng["python"]
+    random.setstate((version, tuple(internal), gauss))
+    numpy = rng["numpy"]
+    np.random.set_state(
+        {
+            "bit_generator": "MT19937",
+            "state": {"key": numpy["key"].numpy().astype(np.uint32), "pos": numpy["pos"]},
+            "has_gauss": numpy["has_gauss"],
+            "gauss": numpy["gauss"],
+        }
+    )
+    torch.set_rng_state(rng["torch"])
+    if rng["cuda"] is not None and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(rng["cuda"])
+
+
+def _step_of(path: Path) -> int:
+    return int(path.name.removeprefix(PREFIX))

@@ -18,7 +18,13 @@ from tunelab.data.tokenize import IGNORE
 from tunelab.errors import TunelabError
 from tunelab.models import context_length, load_model
 from tunelab.train import distributed
-from tunelab.train.checkpoint import TrainState, list_checkpoints, load_checkpoint, save_checkpoint
+from tunelab.train.checkpoint import (
+    TrainState,
+    list_checkpoints,
+    read_latest,
+    restore,
+    save_checkpoint,
+)
 from tunelab.train.distributed import SINGLE, LossModule, World
 from tunelab.train.loss import token_loss_sum
 from tunelab.train.plot import plot_losses
@@ -26,6 +32,7 @@ from tunelab.train.progress import TrainProgress
 from tunelab.train.run_folder import (
     NonFiniteLoss,
     StopRequest,
+    check_resume_changes,
     check_run_dir,
     checkpoint_on_crash,
     save_final,
@@ -49,6 +56,10 @@ console = Console()
 def train(config: Config, resume: bool = False, overwrite: bool = False) -> Path:
     """Finetune as `config` says; returns the run folder runs/<name>/.
 
+    resume: continue from the run folder's newest complete checkpoint; the length and the
+    learning-rate schedule may change (see MAY_CHANGE_ON_RESUME), anything else is refused.
+    Ctrl-C finishes the current step, saves a checkpoint and the model so far, then raises
+    KeyboardInterrupt (the caller stops, as it would without tunelab; `tunelab train` exits 130).
     Under torchrun, every process runs this; rank 0 alone writes the run folder and the log."""
     world, device = distributed.start(pick_device(config.train.device))
     console.quiet = not world.is_main
@@ -73,6 +84,8 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
     if fitted is not config.data:
         console.print(f"data.max_length {config.data.max_length} → {limit}: the model's context")
         config = config.model_copy(update={"data": fitted})
+    if resume:
+        check_resume_changes(run_dir, config)
     data = prepare(config.data, tokenizer)
     console.print(f"[bold]data[/] {data.summary()}")
     set_attention(model, cfg.attention, device)
@@ -92,23 +105,30 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
     micro_per_step = cfg.grad_accum * world.size
     total_steps = cfg.max_steps or max(1, math.ceil(cfg.epochs * micro_per_epoch / micro_per_step))
     optimizer = make_optimizer(model, cfg, device)
-    scheduler = make_scheduler(
-        optimizer,
-        total_steps,
-        warmup_steps(total_steps, cfg.warmup_steps, cfg.warmup_ratio),
-        cfg.scheduler,
-    )
-
     state = TrainState()
     if resume:
-        latest = list_checkpoints(checkpoints)[-1]
-        state = load_checkpoint(latest, model, optimizer, scheduler)
-        console.print(f"[bold]resumed[/] from {latest} (step {state.step})")
+        checkpoint, damaged = read_latest(checkpoints)
+        for problem in damaged:
+            console.print(
+                f"[yellow]warning:[/] {problem}: resuming from the one before, "
+                f"{checkpoint.path.name}",
+                soft_wrap=True,
+            )
+        state = restore(checkpoint, model, optimizer)
+        console.print(f"[bold]resumed[/] from {checkpoint.path} (step {state.step})")
         if state.step >= total_steps:
             raise TunelabError(
                 f"{run_dir} is already at step {state.step} of {total_steps}: raise train.max_steps "
                 "(or train.epochs) to train further"
             )
+    scheduler = make_scheduler(
+        optimizer,
+        cfg.lr,
+        total_steps,
+        warmup_steps(total_steps, cfg.warmup_steps, cfg.warmup_ratio),
+        cfg.scheduler,
+        start=state.step,
+    )
     metrics_path = run_dir / "metrics.jsonl"
     if world.is_main:
         run_dir.mkdir(parents=True, exist_ok=True)
@@ -134,9 +154,7 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
     progress = TrainProgress(total_steps, state.step, visible=world.is_main)
 
     def save_now() -> Path:
-        return save_checkpoint(
-            checkpoints, model, optimizer, scheduler, state, cfg.keep_checkpoints
-        )
+        return save_checkpoint(checkpoints, model, optimizer, state, cfg.keep_checkpoints)
 
     # A crash (out of memory, a full disk, a bug) keeps the steps already done; one process only,
     # as the others may be blocked in a collective.
@@ -198,15 +216,18 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
             if world.is_main and (state.step % cfg.save_every == 0 or stop.requested):
                 save_now()
 
-    if stop.interrupted:
-        console.print(
-            f"[yellow]interrupted at step {state.step}; checkpoint saved. Continue with "
-            f"`tunelab train {run_dir / 'config.yaml'} --resume`[/]"
-        )
     if world.is_main:
         save_final(model, tokenizer, run_dir)
         plot_losses(metrics_path, run_dir / "loss.png", title=config.name)
     distributed.barrier(world)
+    if stop.interrupted:
+        # Ctrl-C means stop: the caller stops too (a shell sees 130), with the checkpoint saved.
+        message = (
+            f"interrupted at step {state.step}; checkpoint saved. "
+            f"Continue with `tunelab train {run_dir} --resume`"
+        )
+        console.print(f"[yellow]{message}[/]", soft_wrap=True)
+        raise KeyboardInterrupt(message)
     console.print(
         f"[bold green]done[/] {state.step} steps, final train loss {last_loss:.4f}, "
         f"{state.tokens} trained tokens in {state.elapsed:.0f}s → {run_dir}"

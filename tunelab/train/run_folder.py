@@ -1,5 +1,6 @@
-"""The run folder around the loop: checking it before a run, its metrics log, the final model,
-and stopping cleanly on Ctrl-C so that a checkpoint is saved."""
+"""The run folder around the loop: which folder a run is, checking it before a run (and what a
+resume may change), its metrics log, the final model, and stopping cleanly on Ctrl-C so that a
+checkpoint is saved."""
 
 from __future__ import annotations
 
@@ -12,10 +13,77 @@ from pathlib import Path
 
 from rich.console import Console
 
+from tunelab.config import Config, apply_overrides
 from tunelab.errors import TunelabError
 from tunelab.models import RUN_MODEL_SUBDIR
 from tunelab.train.checkpoint import PREFIX, TrainState, list_checkpoints
 from tunelab.train.plot import read_metrics
+
+# What a resumed run may change: its length, how often it evaluates and saves, its learning-rate
+# schedule (rebuilt from the resume step on), and how it runs. Anything else changes what the
+# checkpoint holds (model, method, LoRA shape) or what its data position means (data, batches).
+MAY_CHANGE_ON_RESUME = frozenset(
+    {
+        "name",
+        "output_dir",
+        "train.epochs",
+        "train.max_steps",
+        "train.eval_every",
+        "train.save_every",
+        "train.keep_checkpoints",
+        "train.early_stop_patience",
+        "train.lr",
+        "train.scheduler",
+        "train.warmup_steps",
+        "train.warmup_ratio",
+        "train.max_grad_norm",
+        "train.device",
+        "train.compile",
+        "train.attention",
+        "train.gradient_checkpointing",
+    }
+)
+
+
+def config_from(source: str | Path | None, overrides: list[str] | None = None) -> Config:
+    """What `tunelab train SOURCE --set ...` trains: the defaults, a YAML file, or a run folder (or
+    its config.yaml). A run folder is the run: a copy (`cp -r runs/a runs/b`) trains into itself,
+    not into the folder its config.yaml names."""
+    overrides = overrides or []
+    if source is None:
+        return Config.from_dict(apply_overrides({}, overrides), source="--set")
+    path = Path(source)
+    if path.is_dir():
+        run = path
+    elif path.name == "config.yaml" and _is_run_folder(path.parent):
+        run = path.parent
+    else:
+        return Config.from_yaml(path, overrides)
+    config = Config.from_yaml(run / "config.yaml", overrides)
+    if run.name in ("", ".", ".."):
+        run = run.resolve()
+    return config.model_copy(update={"name": run.name, "output_dir": str(run.parent)})
+
+
+def check_resume_changes(run_dir: Path, config: Config) -> None:
+    """Refuse by name a setting changed since run_dir's config.yaml that its checkpoint cannot
+    continue with (see MAY_CHANGE_ON_RESUME), rather than fail deep inside loading."""
+    saved_file = run_dir / "config.yaml"
+    if not saved_file.is_file():
+        return
+    saved = _flatten(Config.from_yaml(saved_file).model_dump())
+    new = _flatten(config.model_dump())
+    changed = [
+        key
+        for key in sorted(saved.keys() | new.keys())
+        if key not in MAY_CHANGE_ON_RESUME and saved.get(key) != new.get(key)
+    ]
+    if changed:
+        what = ", ".join(f"{key} {saved.get(key)!r} → {new.get(key)!r}" for key in changed)
+        raise TunelabError(
+            f"{run_dir}: cannot change {what} on resume (its checkpoint was trained with the old "
+            "value): drop the change, or start a new run under another name"
+        )
 
 
 def check_run_dir(run_dir: Path, resume: bool, overwrite: bool) -> None:
@@ -111,3 +179,20 @@ def checkpoint_on_crash(
                 f"Continue with `tunelab train {run_dir} --resume`[/]"
             )
         raise
+
+
+def _is_run_folder(folder: Path) -> bool:
+    """A folder a run wrote: its config.yaml beside its log or checkpoints."""
+    trained = (folder / "metrics.jsonl").is_file() or (folder / "checkpoints").is_dir()
+    return trained and (folder / "config.yaml").is_file()
+
+
+def _flatten(tree: dict, prefix: str = "") -> dict:
+    """{"train": {"lr": 1}} → {"train.lr": 1}, the keys `--set` uses."""
+    flat = {}
+    for key, value in tree.items():
+        if isinstance(value, dict) and value:
+            flat.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat

@@ -20,9 +20,15 @@ def lr_multiplier(step: int, total: int, warmup: int, kind: str) -> float:
     return 0.5 * (1.0 + math.cos(math.pi * progress))  # cosine to zero
 
 
-def make_scheduler(optimizer: torch.optim.Optimizer, total: int, warmup: int, kind: str):
+def make_scheduler(
+    optimizer: torch.optim.Optimizer, lr: float, total: int, warmup: int, kind: str, start: int = 0
+):
+    """The schedule from step `start` on. A resumed run rebuilds it from its own settings rather
+    than restoring the checkpoint's, so a changed lr or length applies from the resume step."""
+    for group in optimizer.param_groups:
+        group["initial_lr"] = lr  # not the rate a loaded optimizer state carries
     return torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda step: lr_multiplier(step, total, warmup, kind)
+        optimizer, lambda step: lr_multiplier(start + step, total, warmup, kind)
     )
 
 

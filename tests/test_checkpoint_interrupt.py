@@ -1,0 +1,49 @@
+"""Ctrl-C saves a checkpoint, then stops the caller: `tunelab train` exits 130 as shells expect,
+and the Python API raises KeyboardInterrupt."""
+
+from __future__ import annotations
+
+import json
+import signal
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.conftest import tiny_config
+from tunelab.cli import app
+from tunelab.train import loop
+
+
+def _press_ctrl_c_during_step(monkeypatch, step: int) -> None:
+    real, calls = loop.accumulate_gradients, []
+
+    def presses_ctrl_c(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == step:
+            signal.raise_signal(signal.SIGINT)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(loop, "accumulate_gradients", presses_ctrl_c)
+
+
+def test_ctrl_c_saves_a_checkpoint_and_the_command_exits_130(tmp_path, qa_file, monkeypatch):
+    config = tiny_config(tmp_path, qa_file, max_steps=50, save_every=100)
+    config.to_yaml(tmp_path / "run.yaml")
+    _press_ctrl_c_during_step(monkeypatch, 3)
+
+    result = CliRunner().invoke(app, ["train", str(tmp_path / "run.yaml")])
+    assert result.exit_code == 130, result.output
+    assert [p.name for p in (config.run_dir / "checkpoints").iterdir()] == ["step-000003"]
+
+
+def test_ctrl_c_in_python_raises_keyboard_interrupt_after_saving(tmp_path, qa_file, monkeypatch):
+    config = tiny_config(tmp_path, qa_file, max_steps=6, save_every=100)
+    _press_ctrl_c_during_step(monkeypatch, 2)
+    with pytest.raises(KeyboardInterrupt, match="step 2"):
+        loop.train(config)
+    assert (config.run_dir / "checkpoints" / "step-000002").is_dir()
+
+    monkeypatch.undo()
+    run = loop.train(config, resume=True)
+    last = json.loads((run / "metrics.jsonl").read_text().splitlines()[-1])
+    assert last["step"] == 6

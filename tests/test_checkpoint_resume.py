@@ -1,0 +1,82 @@
+"""Resume acts on the run folder given, applies the settings that may change (length, schedule)
+and refuses by name those that change what the checkpoint holds."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.conftest import tiny_config
+from tunelab.cli import app
+from tunelab.config import Config
+from tunelab.errors import TunelabError
+from tunelab.train.loop import train
+
+
+def _records(run):
+    rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    return [r for r in rows if "loss" in r]
+
+
+def _tunelab(*args: str):
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+@pytest.mark.parametrize("given", ["folder", "its config.yaml"])
+def test_a_copied_run_resumes_into_the_folder_given(tmp_path, qa_file, given):
+    a = train(tiny_config(tmp_path, qa_file, max_steps=4, save_every=2, keep_checkpoints=5))
+    b = a.parent / "b"  # cp -r runs/t runs/b, then b stopped at step 2
+    shutil.copytree(a, b)
+    shutil.rmtree(b / "checkpoints" / "step-000004")
+    shutil.rmtree(b / "model")
+    a_log = (a / "metrics.jsonl").read_text()
+
+    result = _tunelab("train", b if given == "folder" else b / "config.yaml", "--resume")
+    assert result.exit_code == 0, result.output
+    assert (b / "checkpoints" / "step-000004").is_dir() and (b / "model").is_dir()
+    assert [r["step"] for r in _records(b)] == [1, 2, 3, 4]
+    assert (a / "metrics.jsonl").read_text() == a_log
+    assert Config.from_yaml(b / "config.yaml").run_dir == b
+
+
+def test_more_steps_and_a_new_lr_on_resume_apply_from_the_resume_step(tmp_path, qa_file):
+    run = train(
+        tiny_config(tmp_path, qa_file, max_steps=3, save_every=3, lr=3e-3, scheduler="constant")
+    )
+    result = _tunelab(
+        "train", run, "--resume", "--set", "train.lr=1e-3", "--set", "train.max_steps=6"
+    )
+    assert result.exit_code == 0, result.output
+    lrs = [r["lr"] for r in _records(run)]
+    assert lrs == pytest.approx([3e-3] * 3 + [1e-3] * 3)
+    assert Config.from_yaml(run / "config.yaml").train.lr == 1e-3
+
+
+def test_more_epochs_on_resume_continue_training(tmp_path, qa_file):
+    run = train(tiny_config(tmp_path, qa_file, max_steps=None, epochs=1, batch_size=1))
+    one_epoch = _records(run)[-1]["step"]
+
+    result = _tunelab("train", run, "--resume", "--set", "train.epochs=2")
+    assert result.exit_code == 0, result.output
+    records = _records(run)
+    assert records[-1]["step"] == 2 * one_epoch and records[-1]["epoch"] == pytest.approx(2.0)
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["train.lora.r=4", "train.method=full", "data.max_length=64", "train.batch_size=1"],
+)
+def test_a_change_to_what_the_checkpoint_holds_is_refused_by_name(tmp_path, qa_file, change):
+    run = train(tiny_config(tmp_path, qa_file, max_steps=2, save_every=2))
+    saved = (run / "config.yaml").read_text()
+    key = change.split("=")[0]
+
+    config = Config.from_yaml(run / "config.yaml", [change, "train.max_steps=4"])
+    with pytest.raises(TunelabError, match=re.escape(key)) as err:
+        train(config, resume=True)
+    assert "\n" not in str(err.value) and "max_steps" not in str(err.value)
+    assert (run / "config.yaml").read_text() == saved

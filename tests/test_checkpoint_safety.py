@@ -1,0 +1,84 @@
+"""A checkpoint is data, never code: resume loads only tensors and plain values, and a damaged
+checkpoint is named and skipped for the one before it."""
+
+from __future__ import annotations
+
+import json
+import pathlib
+import shutil
+
+import pytest
+import torch
+
+from tests.conftest import tiny_config
+from tunelab.errors import TunelabError
+from tunelab.train.loop import train
+
+
+class TouchesAFile:
+    """A pickle payload: unpickled, it creates `path` (harmless, but proof that code ran)."""
+
+    def __init__(self, path: pathlib.Path) -> None:
+        self.path = path
+
+    def __reduce__(self):
+        return (pathlib.Path.touch, (self.path,))
+
+
+def _losses(run):
+    rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    return [r["loss"] for r in rows if "loss" in r]
+
+
+def test_a_checkpoint_carrying_code_is_refused_and_the_code_never_runs(tmp_path, qa_file):
+    run = train(tiny_config(tmp_path, qa_file, max_steps=2, save_every=2))
+    marker = tmp_path / "code-ran"
+    optimizer_file = run / "checkpoints" / "step-000002" / "optimizer.pt"
+    torch.save({"optimizer": TouchesAFile(marker)}, optimizer_file)
+
+    with pytest.raises(TunelabError, match=r"step-000002/optimizer\.pt") as err:
+        train(tiny_config(tmp_path, qa_file, max_steps=4, save_every=2), resume=True)
+    assert "\n" not in str(err.value)
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("damaged", ["trainable.safetensors", "optimizer.pt"])
+def test_a_cut_short_newest_checkpoint_falls_back_to_the_one_before(
+    tmp_path, qa_file, damaged, capsys
+):
+    settings = dict(max_steps=6, save_every=3, batch_size=2)
+    straight = train(tiny_config(tmp_path / "a", qa_file, **settings))
+
+    # A copy of that run whose last save was cut short (a full disk, a killed copy).
+    config = tiny_config(tmp_path / "b", qa_file, **settings)
+    shutil.copytree(straight, config.run_dir)
+    shutil.rmtree(config.run_dir / "model")
+    cut = config.run_dir / "checkpoints" / "step-000006" / damaged
+    cut.write_bytes(cut.read_bytes()[: cut.stat().st_size // 2])
+    capsys.readouterr()
+
+    resumed = train(config, resume=True)
+    warning = [line for line in capsys.readouterr().out.splitlines() if damaged in line]
+    assert len(warning) == 1 and "step-000003" in warning[0]
+    assert _losses(resumed) == pytest.approx(_losses(straight), abs=1e-5)
+
+
+def test_with_no_complete_checkpoint_resume_names_the_damaged_file(tmp_path, qa_file):
+    run = train(tiny_config(tmp_path, qa_file, max_steps=2, save_every=2))
+    (run / "checkpoints" / "step-000002" / "trainable.safetensors").write_bytes(b"")
+
+    with pytest.raises(TunelabError, match=r"step-000002/trainable\.safetensors") as err:
+        train(tiny_config(tmp_path, qa_file, max_steps=4, save_every=2), resume=True)
+    assert "\n" not in str(err.value)
+
+
+def test_after_a_fall_back_the_damaged_checkpoint_never_outlives_good_ones(tmp_path, qa_file):
+    run = train(tiny_config(tmp_path, qa_file, max_steps=6, save_every=3, keep_checkpoints=5))
+    cut = run / "checkpoints" / "step-000006" / "optimizer.pt"
+    cut.write_bytes(cut.read_bytes()[:100])
+
+    # Back from step 6 to step 3, then on to step 5, keeping one checkpoint: the good one.
+    train(
+        tiny_config(tmp_path, qa_file, max_steps=5, save_every=2, keep_checkpoints=1), resume=True
+    )
+    assert [p.name for p in (run / "checkpoints").iterdir()] == ["step-000004"]
