@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from tunelab.errors import TunelabError
 
@@ -75,6 +75,16 @@ class TrainConfig(_Section):
     keep_checkpoints: int = 2
     early_stop_patience: int | None = None
     """Stop after this many evals without a better eval loss."""
+    eval_generate_every: int | None = None
+    """Every N steps (and at the start and end) answer the held-out questions and score them:
+    fact accuracy where the test rows name their facts, else token F1. Eval loss can fall while
+    the answers stay wrong; this measures the answers."""
+    eval_questions: int | None = None
+    """Ask at most this many held-out questions each time (all by default)."""
+    eval_max_new_tokens: int = 64
+    select_best: Literal["last", "eval_loss", "fact_accuracy", "token_f1"] = "last"
+    """Which weights model/ holds at the end: the last step's, or the best step's by eval loss
+    or by the held-out score (fact_accuracy and token_f1 need eval_generate_every)."""
     gradient_checkpointing: bool = False
     seed: int = 42
     device: str = "auto"
@@ -85,6 +95,15 @@ class TrainConfig(_Section):
     mask, flex_attention by skipping blocks across documents, flash_attention_2 as variable-length
     sequences). auto: flash_attention_2 on a GPU where the flash-attn package is installed, else
     the model's own default."""
+
+    @model_validator(mode="after")
+    def _best_needs_its_score(self) -> TrainConfig:
+        if self.select_best in ("fact_accuracy", "token_f1") and not self.eval_generate_every:
+            raise ValueError(
+                f"select_best: {self.select_best} needs train.eval_generate_every (how often "
+                "to answer the held-out questions), e.g. 20"
+            )
+        return self
 
 
 class Config(_Section):

@@ -26,6 +26,7 @@ from tunelab.train.checkpoint import (
     save_checkpoint,
 )
 from tunelab.train.distributed import SINGLE, LossModule, World
+from tunelab.train.heldout import HeldOut, keep_if_best, restore_best
 from tunelab.train.loss import token_loss_sum
 from tunelab.train.plot import plot_losses
 from tunelab.train.progress import TrainProgress
@@ -149,6 +150,7 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
         state.batch,
     )
     my_test_rows = test_rows[world.rank :: world.size]
+    heldout = held_out_questions(config, data.test_examples, test_rows) if world.is_main else None
     stop = StopRequest(console)
     last_loss = float("nan")
     progress = TrainProgress(total_steps, state.step, visible=world.is_main)
@@ -164,8 +166,11 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
         if test_rows and state.step == 0:
             # The starting point: how far the model is from the data before any update.
             base_eval = round(evaluate_loss(model, my_test_rows, cfg, tokenizer, device, world), 5)
-            write_metrics(log, {"step": 0, "eval_loss": base_eval})
+            start_record = {"step": 0, "eval_loss": base_eval}
             progress.note(f"step 0: eval loss {base_eval:.4f}")
+            if heldout:
+                start_record[heldout.key] = score_heldout(heldout, model, tokenizer, 0, progress)
+            write_metrics(log, start_record)
         while state.step < total_steps and not stop.requested:
             started = time.perf_counter()
             micro_batches = [next(stream) for _ in range(micro_per_step)]
@@ -209,6 +214,13 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
                 if _early_stop(state, record["eval_loss"], cfg.early_stop_patience):
                     progress.note("eval loss stopped improving: early stop")
                     stop.requested = True
+                if cfg.select_best == "eval_loss" and world.is_main:
+                    keep_if_best(run_dir, model, state.step, "eval_loss", -record["eval_loss"])
+            if heldout and (state.step % cfg.eval_generate_every == 0 or state.step == total_steps):
+                value = score_heldout(heldout, model, tokenizer, state.step, progress)
+                record[heldout.key] = value
+                if cfg.select_best == heldout.metric:
+                    keep_if_best(run_dir, model, state.step, heldout.metric, value)
             write_metrics(log, record)
             if world.size > 1:
                 # Ctrl-C reaches every process, not always within the same step: stop together.
@@ -217,6 +229,11 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
                 save_now()
 
     if world.is_main:
+        if cfg.select_best != "last" and (best := restore_best(run_dir, model)):
+            console.print(
+                f"model/ holds step {best['step']}, the best by {best['metric']} "
+                f"({abs(best['value']):.4f}), not the last step"
+            )
         save_final(model, tokenizer, run_dir)
         plot_losses(metrics_path, run_dir / "loss.png", title=config.name)
     distributed.barrier(world)
@@ -294,6 +311,37 @@ def evaluate_loss(model, rows, cfg: TrainConfig, tokenizer, device, world: World
     model.train()
     total, count = distributed.total([total, float(count)], world, device)
     return total / max(count, 1)
+
+
+def held_out_questions(config: Config, examples, test_rows) -> HeldOut | None:
+    """The held-out questions to answer during training, or None when not asked for; a
+    selection that has nothing to select by is refused before any step."""
+    cfg = config.train
+    if cfg.select_best == "eval_loss" and not test_rows:
+        raise TunelabError(
+            "select_best: eval_loss needs held-out data (data.test_path or test_size)"
+        )
+    if not cfg.eval_generate_every:
+        return None
+    heldout = HeldOut(config, examples)
+    if not heldout:
+        raise TunelabError(
+            "train.eval_generate_every needs held-out question/answer rows (data.test_path or "
+            "data.test_size > 0)"
+        )
+    if cfg.select_best in ("fact_accuracy", "token_f1") and cfg.select_best != heldout.metric:
+        raise TunelabError(
+            f"select_best: {cfg.select_best}, but the held-out rows "
+            + ("name no facts" if cfg.select_best == "fact_accuracy" else "name their facts")
+            + f": use select_best: {heldout.metric}"
+        )
+    return heldout
+
+
+def score_heldout(heldout: HeldOut, model, tokenizer, step: int, progress) -> float:
+    value = round(heldout.score(model, tokenizer), 4)
+    progress.note(f"step {step}: held-out {heldout.metric} {value:.1%}")
+    return value
 
 
 def _seed_everything(seed: int) -> None:

@@ -1,4 +1,5 @@
-"""The loss curve a person looks at: train loss per step and eval loss, from metrics.jsonl."""
+"""The curves a person looks at: train loss per step, eval loss, and the held-out answers' score
+(fact accuracy or token F1) when the run measured it, from metrics.jsonl."""
 
 from __future__ import annotations
 
@@ -32,7 +33,18 @@ def plot_losses(metrics_path: Path, out_path: Path, title: str = "") -> Path | N
     ax.set_ylabel("loss (nats per trained token)")
     ax.set_title(title)
     ax.grid(alpha=0.3)
-    ax.legend()
+    handles, labels = ax.get_legend_handles_labels()
+    for key in ("eval_fact_accuracy", "eval_token_f1"):
+        points = [(r["step"], 100 * r[key]) for r in rows if key in r]
+        if points:
+            # A second axis: the answers' score rises while the loss falls, on its own scale.
+            score_ax = ax.twinx()
+            (line,) = score_ax.plot(*zip(*points), "s-", color="tab:green", linewidth=1.8)
+            score_ax.set_ylabel(f"held-out {key[5:].replace('_', ' ')} (%)")
+            score_ax.set_ylim(0, 100)
+            handles.append(line)
+            labels.append(f"held-out {key[5:].replace('_', ' ')}")
+    ax.legend(handles, labels, loc="center right")
     fig.tight_layout()
     fig.savefig(out_path)
     plt.close(fig)

@@ -1,0 +1,82 @@
+"""Held-out answers during training: scored every N steps, logged and plotted, and the best-scoring
+step's weights end up in model/ when train.select_best asks for it."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from tests.conftest import tiny_config, write_jsonl
+from tunelab.config import Config
+from tunelab.errors import TunelabError
+from tunelab.train.heldout import HeldOut
+from tunelab.train.loop import train
+
+
+def _data(tmp_path, with_facts: bool):
+    rows = [
+        {"question": f"What is fact {i}?", "answer": f"Fact {i} is {i * 7}."} for i in range(12)
+    ]
+    test = [
+        {"question": f"Tell me fact {i}.", "answer": f"Fact {i} is {i * 7}.",
+         **({"facts": [[str(i * 7)]]} if with_facts else {})}
+        for i in range(3)
+    ]  # fmt: skip
+    return write_jsonl(tmp_path / "train.jsonl", rows), write_jsonl(tmp_path / "test.jsonl", test)
+
+
+def _config(tmp_path, with_facts=True, **train):
+    data, test = _data(tmp_path, with_facts)
+    config = tiny_config(tmp_path, data, eval_generate_every=2, eval_max_new_tokens=4, **train)
+    return config.model_copy(
+        update={"data": config.data.model_copy(update={"test_path": str(test)})}
+    )
+
+
+def _metrics(run):
+    return [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+
+
+def test_held_out_fact_accuracy_is_logged_at_the_start_every_n_steps_and_at_the_end(tmp_path):
+    run = train(_config(tmp_path, max_steps=5))
+    scored = [r["step"] for r in _metrics(run) if "eval_fact_accuracy" in r]
+    assert scored == [0, 2, 4, 5]
+    assert all(
+        0 <= r["eval_fact_accuracy"] <= 1 for r in _metrics(run) if "eval_fact_accuracy" in r
+    )
+    assert (run / "loss.png").stat().st_size > 0
+
+
+def test_without_facts_the_held_out_score_is_token_f1(tmp_path):
+    run = train(_config(tmp_path, with_facts=False, max_steps=2))
+    assert [r["step"] for r in _metrics(run) if "eval_token_f1" in r] == [0, 2]
+
+
+def test_the_best_step_by_held_out_score_is_what_model_holds(tmp_path, monkeypatch):
+    # Scripted scores: step 4 is best, later steps are worse.
+    scripted = iter([0.0, 0.3, 0.9, 0.5, 0.2])  # steps 0, 2, 4, 6, 7
+    monkeypatch.setattr(HeldOut, "score", lambda self, model, tok: next(scripted))
+    run = train(
+        _config(tmp_path, max_steps=7, select_best="fact_accuracy", save_every=1,
+                keep_checkpoints=10)
+    )  # fmt: skip
+    assert json.loads((run / "best" / "best.json").read_text())["step"] == 4
+    final = load_file(run / "model" / "adapter_model.safetensors")
+    at_step_4 = load_file(run / "checkpoints" / "step-000004" / "trainable.safetensors")
+    at_step_7 = load_file(run / "checkpoints" / "step-000007" / "trainable.safetensors")
+
+    def same(saved, checkpoint):
+        # PEFT saves adapter weights without the adapter's name ("default").
+        return all(torch.equal(saved[k.replace(".default", "")], v) for k, v in checkpoint.items())
+
+    assert same(final, at_step_4) and not same(final, at_step_7)
+
+
+def test_select_best_needs_a_score_to_select_by(tmp_path):
+    with pytest.raises(Exception, match="eval_generate_every"):
+        Config.from_dict({"train": {"select_best": "fact_accuracy"}})
+    with pytest.raises(TunelabError, match="name no facts: use select_best: token_f1"):
+        train(_config(tmp_path, with_facts=False, max_steps=1, select_best="fact_accuracy"))

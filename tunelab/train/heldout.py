@@ -1,0 +1,113 @@
+"""Held-out answers during training: every `train.eval_generate_every` steps the model answers the
+test questions and is scored on them (fact accuracy where the test rows name their facts, else
+token F1), because eval loss falls while answers stay wrong; with `train.select_best` the run
+keeps the weights of its best-scoring step, not its last."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import torch
+from safetensors.torch import load_file, save_file
+
+from tunelab.config import Config
+from tunelab.data.templates import Example
+
+BEST = "best"  # the run folder's subfolder holding the best step's trainable weights
+
+
+class HeldOut:
+    """The test split's questions, how to ask them, and how to score the answers."""
+
+    def __init__(self, config: Config, examples: list[Example]) -> None:
+        from tunelab.evaluate.facts import read_fact_checks
+
+        data = config.data
+        self.examples = [ex for ex in examples if ex.question and ex.answer][
+            : config.train.eval_questions
+        ]
+        checks: dict = {}
+        for path in {data.test_path, data.path} - {None}:
+            if Path(path).exists():
+                checks.update(read_fact_checks(path))
+        self.checks = [checks.get(ex.source) for ex in self.examples]
+        self.metric = "fact_accuracy" if any(c and c.facts for c in self.checks) else "token_f1"
+        self.template, self.system_prompt = data.template, data.system_prompt
+        self.max_new_tokens = config.train.eval_max_new_tokens
+
+    def __bool__(self) -> bool:
+        return bool(self.examples)
+
+    @property
+    def key(self) -> str:
+        """Its name in metrics.jsonl."""
+        return f"eval_{self.metric}"
+
+    def score(self, model, tokenizer) -> float:
+        """Mean of `metric` over the questions (0-1), answered greedily."""
+        from tunelab.evaluate.facts import score_facts
+        from tunelab.evaluate.metrics import token_f1
+        from tunelab.serve.generate import answer
+
+        replies = answer(
+            model,
+            tokenizer,
+            [ex.question for ex in self.examples],
+            template=self.template,
+            system_prompt=self.system_prompt,
+            max_new_tokens=self.max_new_tokens,
+            batch_size=16,
+        )
+        model.train()
+        if self.metric == "fact_accuracy":
+            values = [
+                score_facts(r.text, c)["fact_accuracy"]
+                for r, c in zip(replies, self.checks)
+                if c and c.facts
+            ]
+        else:
+            values = [token_f1(r.text, ex.answer) for r, ex in zip(replies, self.examples)]
+        return sum(values) / len(values)
+
+
+def trainable(model) -> dict[str, torch.Tensor]:
+    return {
+        n: p.detach().contiguous().cpu().clone()
+        for n, p in model.named_parameters()
+        if p.requires_grad
+    }
+
+
+def best_so_far(run_dir: Path) -> dict | None:
+    """{"step", "metric", "value"} of the best step kept so far (survives a resume)."""
+    path = run_dir / BEST / "best.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def keep_if_best(run_dir: Path, model, step: int, metric: str, value: float) -> bool:
+    """Save the trainable weights when `value` beats the best so far (higher is better, and a
+    tie keeps the earlier step: the same answers for less training)."""
+    best = best_so_far(run_dir)
+    if best is not None and best["metric"] == metric and value <= best["value"]:
+        return False
+    folder = run_dir / BEST
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / "trainable.safetensors.tmp"
+    save_file(trainable(model), tmp)
+    tmp.replace(folder / "trainable.safetensors")
+    (folder / "best.json").write_text(json.dumps({"step": step, "metric": metric, "value": value}))
+    return True
+
+
+def restore_best(run_dir: Path, model) -> dict | None:
+    """Load the best step's trainable weights into `model`; None when none was kept."""
+    best = best_so_far(run_dir)
+    if best is None:
+        return None
+    weights = load_file(run_dir / BEST / "trainable.safetensors")
+    params = dict(model.named_parameters())
+    with torch.no_grad():
+        for name, value in weights.items():
+            params[name].copy_(value.to(params[name].device, params[name].dtype))
+    return best
