@@ -55,7 +55,26 @@ def to_markdown(analysis: Analysis, summary: dict | None = None) -> str:
                 f"- `{s['source']}` {_short(s['question'], 100)} → {_short(s['answer'], 100)}"
                 for s in similar
             ]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + fact_misses(analysis.rows)) + "\n"
+
+
+def fact_misses(rows: list[dict]) -> list[str]:
+    """Every row that left out a fact or stated a wrong answer: what to add or fix in the data."""
+    wrong = [r for r in rows if r.get("missed_facts") or r.get("wrong_stated")]
+    if not wrong:
+        return []
+    lines = ["", f"## Facts, row by row ({len(wrong)} of {len(rows)} answers)", ""]
+    for r in wrong:
+        notes = []
+        if r.get("wrong_stated"):
+            notes.append("states wrong: " + ", ".join(r["wrong_stated"]))
+        if r.get("missed_facts"):
+            notes.append("misses: " + "; ".join(r["missed_facts"]))
+        lines.append(
+            f"- `{r.get('source', '')}` {_short(r['question'], 100)} → {_short(r['answer'], 120)}"
+            f" ({' | '.join(notes)})"
+        )
+    return lines
 
 
 def bar_chart(counts: dict[str, int], width: int = 520) -> str:
