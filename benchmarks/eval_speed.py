@@ -23,7 +23,7 @@ from pathlib import Path
 import torch
 import yaml
 
-from tunelab.evaluate.bench import BenchConfig, run_task
+from tunelab.evaluate.bench.score import BenchConfig, run_task
 from tunelab.models import EMBEDDED_NAME, embedded_model_dir, load_model
 
 DATA = Path(

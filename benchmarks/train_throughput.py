@@ -26,10 +26,12 @@ import torch
 REPO = Path(__file__).resolve().parents[1]
 # The shared copy beside the repository; TUNELAB_LAMINI points elsewhere (a GPU machine gets the
 # repository alone, so benchmarks/gpu_check.sh carries the file in).
-LAMINI = Path(os.environ.get(
-    "TUNELAB_LAMINI",
-    REPO.parent / "shared" / "data" / "instructions" / "lamini_docs" / "lamini_docs.jsonl",
-))
+LAMINI = Path(
+    os.environ.get(
+        "TUNELAB_LAMINI",
+        REPO.parent / "shared" / "data" / "instructions" / "lamini_docs" / "lamini_docs.jsonl",
+    )
+)
 WARMUP_STEPS = 2
 
 
@@ -42,12 +44,22 @@ def load_documents(tokenizer, n_docs: int, max_length: int):
     return items
 
 
-SHAPES = {"smollm2-135m": "smollm2-135m-instruct", "random-135m": "random-smollm2-135m",
-          "random-1b": "random-llama-1b"}
+SHAPES = {
+    "smollm2-135m": "smollm2-135m-instruct",
+    "random-135m": "random-smollm2-135m",
+    "random-1b": "random-llama-1b",
+}
 
 
 # Dense bf16 tensor-core peak, FLOP/s, of the GPUs this is likely to meet (SXM parts).
-PEAK_BF16 = {"H200": 989e12, "H100": 989e12, "A100": 312e12, "L40S": 362e12, "A10": 125e12, "L4": 121e12}
+PEAK_BF16 = {
+    "H200": 989e12,
+    "H100": 989e12,
+    "A100": 312e12,
+    "L40S": 362e12,
+    "A10": 125e12,
+    "L4": 121e12,
+}
 
 
 def peak_flops(device: str) -> float | None:
@@ -104,26 +116,49 @@ def run_tunelab(args) -> dict:
         from tunelab.data.load import load_examples
 
         examples = load_examples(LAMINI, on_error="skip")[: args.docs]
-        data.write_text("".join(json.dumps({"question": e.question, "answer": e.answer}) + "\n"
-                                for e in examples))
-        config = Config.from_dict({
-            "name": "bench", "output_dir": tmp,
-            "model": {"name": SHAPES[args.shape]},
-            "data": {"path": str(data), "template": "qa", "max_length": args.max_length,
-                     "test_size": 0, "packing": True},
-            "train": {"method": args.mode, "max_steps": args.steps, "batch_size": rows_per_step,
-                      "lr": 1e-4, "scheduler": "constant", "warmup_ratio": 0.0,
-                      "eval_every": 10**9, "save_every": 10**9, "device": args.device,
-                      "lora": {"dropout": 0.0}, "compile": args.device == "cuda",
-                      "attention": args.attention},
-        })
+        data.write_text(
+            "".join(
+                json.dumps({"question": e.question, "answer": e.answer}) + "\n" for e in examples
+            )
+        )
+        config = Config.from_dict(
+            {
+                "name": "bench",
+                "output_dir": tmp,
+                "model": {"name": SHAPES[args.shape]},
+                "data": {
+                    "path": str(data),
+                    "template": "qa",
+                    "max_length": args.max_length,
+                    "test_size": 0,
+                    "packing": True,
+                },
+                "train": {
+                    "method": args.mode,
+                    "max_steps": args.steps,
+                    "batch_size": rows_per_step,
+                    "lr": 1e-4,
+                    "scheduler": "constant",
+                    "warmup_ratio": 0.0,
+                    "eval_every": 10**9,
+                    "save_every": 10**9,
+                    "device": args.device,
+                    "lora": {"dropout": 0.0},
+                    "compile": args.device == "cuda",
+                    "attention": args.attention,
+                },
+            }
+        )
         train(config)
         records = read_metrics(Path(tmp) / "bench" / "metrics.jsonl")
     first, last = records[WARMUP_STEPS - 1], records[-1]
     tokens = last["input_tokens"] - first["input_tokens"]
     seconds = last["elapsed"] - first["elapsed"]
-    return {"tokens_per_s": tokens / seconds, "peak_gib": peak_memory_gib(args.device),
-            "docs_per_step": len(items) / len(rows) * rows_per_step}
+    return {
+        "tokens_per_s": tokens / seconds,
+        "peak_gib": peak_memory_gib(args.device),
+        "docs_per_step": len(items) / len(rows) * rows_per_step,
+    }
 
 
 def run_trainer(args) -> dict:
@@ -137,8 +172,16 @@ def run_trainer(args) -> dict:
     if args.mode == "lora":
         from peft import LoraConfig, get_peft_model
 
-        model = get_peft_model(model, LoraConfig(r=16, lora_alpha=32, lora_dropout=0.0,
-                                                 target_modules="all-linear", task_type="CAUSAL_LM"))
+        model = get_peft_model(
+            model,
+            LoraConfig(
+                r=16,
+                lora_alpha=32,
+                lora_dropout=0.0,
+                target_modules="all-linear",
+                task_type="CAUSAL_LM",
+            ),
+        )
     timings: list[tuple[float, int]] = []
     seen = {"tokens": 0}
 
@@ -153,17 +196,34 @@ def run_trainer(args) -> dict:
 
     collator = DataCollatorForSeq2Seq(tokenizer, padding="longest", label_pad_token_id=-100)
     training_args = TrainingArguments(
-        output_dir="/tmp/tunelab-bench-trainer", per_device_train_batch_size=args.batch_size,
-        max_steps=args.steps, learning_rate=1e-4, lr_scheduler_type="constant", report_to=[],
-        save_strategy="no", logging_strategy="no", use_cpu=args.device == "cpu",
-        bf16=args.device == "cuda", dataloader_num_workers=0, remove_unused_columns=False,
-        seed=0, disable_tqdm=True,
+        output_dir="/tmp/tunelab-bench-trainer",
+        per_device_train_batch_size=args.batch_size,
+        max_steps=args.steps,
+        learning_rate=1e-4,
+        lr_scheduler_type="constant",
+        report_to=[],
+        save_strategy="no",
+        logging_strategy="no",
+        use_cpu=args.device == "cpu",
+        bf16=args.device == "cuda",
+        dataloader_num_workers=0,
+        remove_unused_columns=False,
+        seed=0,
+        disable_tqdm=True,
     )
-    CountingTrainer(model=model, args=training_args, train_dataset=dataset,
-                    data_collator=collator, callbacks=[Clock()]).train()
+    CountingTrainer(
+        model=model,
+        args=training_args,
+        train_dataset=dataset,
+        data_collator=collator,
+        callbacks=[Clock()],
+    ).train()
     (t0, n0), (t1, n1) = timings[WARMUP_STEPS - 1], timings[-1]
-    return {"tokens_per_s": (n1 - n0) / (t1 - t0), "peak_gib": peak_memory_gib(args.device),
-            "docs_per_step": args.batch_size}
+    return {
+        "tokens_per_s": (n1 - n0) / (t1 - t0),
+        "peak_gib": peak_memory_gib(args.device),
+        "docs_per_step": args.batch_size,
+    }
 
 
 def worker(args) -> None:
@@ -173,14 +233,33 @@ def worker(args) -> None:
 
 
 def measure(args, who: str, mode: str, shape: str) -> dict:
-    cmd = [sys.executable, __file__, "--worker", who, "--mode", mode, "--shape", shape,
-           "--device", args.device, "--attention", args.attention, "--steps", str(args.steps), "--docs", str(args.docs),
-           "--batch-size", str(args.batch_size), "--max-length", str(args.max_length)]
+    cmd = [
+        sys.executable,
+        __file__,
+        "--worker",
+        who,
+        "--mode",
+        mode,
+        "--shape",
+        shape,
+        "--device",
+        args.device,
+        "--attention",
+        args.attention,
+        "--steps",
+        str(args.steps),
+        "--docs",
+        str(args.docs),
+        "--batch-size",
+        str(args.batch_size),
+        "--max-length",
+        str(args.max_length),
+    ]
     out = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO)
     line = next((ln for ln in out.stdout.splitlines() if ln.startswith("RESULT ")), None)
     if line is None:
         raise SystemExit(f"{who} {mode} failed:\n{out.stderr[-3000:]}")
-    return json.loads(line[len("RESULT "):])
+    return json.loads(line[len("RESULT ") :])
 
 
 def main() -> None:
@@ -192,42 +271,62 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=None, help="default 12 (CPU), 30 (GPU)")
     parser.add_argument("--docs", type=int, default=None, help="default 160 (CPU), 1400 (GPU)")
     parser.add_argument("--batch-size", type=int, default=None, help="default 8 (CPU), 32 (GPU)")
-    parser.add_argument("--max-length", type=int, default=None, help="default 256 (CPU), 1024 (GPU)")
+    parser.add_argument(
+        "--max-length", type=int, default=None, help="default 256 (CPU), 1024 (GPU)"
+    )
     parser.add_argument("--attention", default="auto", help="tunelab's train.attention")
-    parser.add_argument("--shapes", default=None, help="default: smollm2-135m on CPU; "
-                        "random-135m,random-1b on GPU")
+    parser.add_argument(
+        "--shapes", default=None, help="default: smollm2-135m on CPU; random-135m,random-1b on GPU"
+    )
     parser.add_argument("--shape", default="smollm2-135m", help=argparse.SUPPRESS)
     parser.add_argument("--mode", default="lora")
     parser.add_argument("--worker", choices=["tunelab", "trainer"])
     args = parser.parse_args()
     gpu = args.device != "cpu"
-    for name, cpu_default, gpu_default in [("steps", 12, 30), ("docs", 160, 1400),
-                                           ("batch_size", 8, 32), ("max_length", 256, 1024)]:
+    for name, cpu_default, gpu_default in [
+        ("steps", 12, 30),
+        ("docs", 160, 1400),
+        ("batch_size", 8, 32),
+        ("max_length", 256, 1024),
+    ]:
         if getattr(args, name) is None:
             setattr(args, name, gpu_default if gpu else cpu_default)
     if args.worker:
         return worker(args)
-    print(f"device {args.device}; {args.steps} optimizer steps of {args.batch_size} documents "
-          f"(first {WARMUP_STEPS} not timed); lamini_docs, max_length {args.max_length}")
+    print(
+        f"device {args.device}; {args.steps} optimizer steps of {args.batch_size} documents "
+        f"(first {WARMUP_STEPS} not timed); lamini_docs, max_length {args.max_length}"
+    )
     from tunelab.models import load_tokenizer
 
-    lengths = [len(it.input_ids) for it in load_documents(
-        load_tokenizer("smollm2-135m-instruct"), args.docs, args.max_length)]
+    lengths = [
+        len(it.input_ids)
+        for it in load_documents(
+            load_tokenizer("smollm2-135m-instruct"), args.docs, args.max_length
+        )
+    ]
     length_sq_over_length = sum(n * n for n in lengths) / sum(lengths)
     peak = peak_flops(args.device)
-    header = (f"| {'model':12} | mode | Trainer tok/s | tunelab tok/s | ratio | Trainer peak GiB "
-              "| tunelab peak GiB | Trainer MFU | tunelab MFU |")
+    header = (
+        f"| {'model':12} | mode | Trainer tok/s | tunelab tok/s | ratio | Trainer peak GiB "
+        "| tunelab peak GiB | Trainer MFU | tunelab MFU |"
+    )
     print(header + "\n|" + "|".join("-" * (len(c)) for c in header.split("|")[1:-1]) + "|")
     shapes = args.shapes or ("smollm2-135m" if args.device == "cpu" else "random-135m,random-1b")
     for shape, mode in [(s, m) for s in shapes.split(",") for m in args.modes.split(",")]:
         base = measure(args, "trainer", mode, shape)
         ours = measure(args, "tunelab", mode, shape)
         per_token = flops_per_token(shape, mode, length_sq_over_length)
-        mfu = [f"{100 * r['tokens_per_s'] * per_token / peak:10.1f}%" if peak else f"{'n/a':>11}"
-               for r in (base, ours)]
-        print(f"| {shape:12} | {mode:4} | {base['tokens_per_s']:13.0f} | {ours['tokens_per_s']:13.0f} "
-              f"| {ours['tokens_per_s'] / base['tokens_per_s']:4.2f}x | {base['peak_gib']:16.2f} "
-              f"| {ours['peak_gib']:16.2f} | {mfu[0]} | {mfu[1]} |", flush=True)
+        mfu = [
+            f"{100 * r['tokens_per_s'] * per_token / peak:10.1f}%" if peak else f"{'n/a':>11}"
+            for r in (base, ours)
+        ]
+        print(
+            f"| {shape:12} | {mode:4} | {base['tokens_per_s']:13.0f} | {ours['tokens_per_s']:13.0f} "
+            f"| {ours['tokens_per_s'] / base['tokens_per_s']:4.2f}x | {base['peak_gib']:16.2f} "
+            f"| {ours['peak_gib']:16.2f} | {mfu[0]} | {mfu[1]} |",
+            flush=True,
+        )
     if not peak:
         print("MFU: n/a on CPU (no agreed peak); on a GPU it is printed against its bf16 peak.")
 

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tunelab.cli import app
-from tunelab.data.augment import AugmentConfig, augment, parse_questions
+from tunelab.data.generate.augment import AugmentConfig, augment, parse_questions
 
 
 def _write(path, rows):

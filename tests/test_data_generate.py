@@ -10,9 +10,10 @@ from typer.testing import CliRunner
 
 from tunelab.cli import app
 from tunelab.data.chunking import chunk_document, count_tokens, find_documents, read_sections
-from tunelab.data.generate import GenerateConfig, generate_dataset
-from tunelab.data.llm import parse_pairs
-from tunelab.data.template_qa import heading_question, template_pairs
+from tunelab.data.generate.documents import generate_dataset
+from tunelab.data.generate.llm import parse_pairs
+from tunelab.data.generate.shared import GenerateConfig
+from tunelab.data.generate.template_qa import heading_question, template_pairs
 from tunelab.errors import TunelabError
 
 DOCS = Path(__file__).parent / "fixtures" / "docs"

@@ -1,7 +1,7 @@
 """`llm` and `self-instruct` generation against a real OpenAI-compatible server on loopback.
 
 The server below is a small FastAPI app run by uvicorn in a thread. Model `tiny` really generates
-(a tiny random model through tunelab.serve.generate: garbage, so every reply is malformed);
+(a tiny random model through tunelab.generate: garbage, so every reply is malformed);
 the other models are deterministic routes that return canned JSON, flaky replies or errors, so
 the happy path and the retry logic are tested over real HTTP without training anything.
 """
@@ -20,7 +20,8 @@ import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from tunelab.data.generate import GenerateConfig, generate_dataset
+from tunelab.data.generate.documents import generate_dataset
+from tunelab.data.generate.shared import GenerateConfig
 from tunelab.errors import TunelabError
 
 DOCS = Path(__file__).parent / "fixtures" / "docs"
@@ -57,8 +58,8 @@ def reply(content: str) -> dict:
 
 
 def make_app() -> FastAPI:
+    from tunelab.generate import generate
     from tunelab.models import load_model
-    from tunelab.serve.generate import generate
 
     app = FastAPI()
     model, tokenizer = load_model("tiny-random")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from tunelab.config import DataConfig
-from tunelab.data.inspect import inspect_file
+from tunelab.data.quality.inspect import inspect_file
 
 
 def test_a_long_text_is_shown_as_split_into_windows(tmp_path, capsys):

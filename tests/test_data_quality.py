@@ -10,9 +10,9 @@ from typer.testing import CliRunner
 
 from tunelab.cli import app
 from tunelab.data.load import load_examples
-from tunelab.data.pii import find_pii, scrub
-from tunelab.data.quality import QualityConfig, check_file, write_clean
-from tunelab.data.quality_report import to_html, to_markdown
+from tunelab.data.quality.check import QualityConfig, check_file, write_clean
+from tunelab.data.quality.pii import find_pii, scrub
+from tunelab.data.quality.report import to_html, to_markdown
 from tunelab.data.split import split_examples
 
 TINY = QualityConfig(model="tiny-random")

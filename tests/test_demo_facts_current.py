@@ -85,7 +85,7 @@ def test_the_trained_data_commands_are_the_clis():
 
 
 def test_the_trained_benchmark_list_is_the_default_tasks():
-    from tunelab.evaluate.bench import DEFAULT_TASKS
+    from tunelab.evaluate.bench.score import DEFAULT_TASKS
 
     assert _listed(r"^((?:arc_easy|\w+)(?:, \w+)* and \w+)\.$") == set(DEFAULT_TASKS)
 
@@ -97,7 +97,7 @@ def test_the_trained_gguf_types_are_the_exporters():
 
 
 def test_the_trained_serve_address_is_the_commands_default():
-    from tunelab.serve.commands import serve_command
+    from tunelab.serve.cli import serve_command
 
     default_host = inspect.signature(serve_command).parameters["host"].default
     assert _stated(r"^serve listens on ([\d.]+) by default\.$") == default_host

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tunelab.generate import answer
 from tunelab.models import EMBEDDED_NAME, embedded_model_dir, load_model
-from tunelab.serve.generate import answer
 
 pytestmark = pytest.mark.slow
 

@@ -8,11 +8,11 @@ import pytest
 import torch
 
 from tunelab.errors import TunelabError
-from tunelab.evaluate.bench import BenchConfig, run_task
-from tunelab.evaluate.benchmarks import get_task
-from tunelab.evaluate.benchmarks.base import Doc
-from tunelab.evaluate.benchmarks.hellaswag import preprocess
-from tunelab.evaluate.loglik import encode_pair
+from tunelab.evaluate.bench.loglik import encode_pair
+from tunelab.evaluate.bench.score import BenchConfig, run_task
+from tunelab.evaluate.bench.tasks import get_task
+from tunelab.evaluate.bench.tasks.base import Doc
+from tunelab.evaluate.bench.tasks.hellaswag import preprocess
 from tunelab.models import load_model
 
 FIXTURES = Path(__file__).parent / "fixtures" / "eval"

@@ -2,7 +2,13 @@
 
 import torch
 
-from tunelab.evaluate.loglik import Request, _rows, _share_prefixes, encode_pair, loglikelihoods
+from tunelab.evaluate.bench.loglik import (
+    Request,
+    _rows,
+    _share_prefixes,
+    encode_pair,
+    loglikelihoods,
+)
 from tunelab.models import load_model
 
 

@@ -100,7 +100,7 @@ def test_two_models_with_one_output_get_a_folder_each_named_after_the_model(tmp_
 
 
 def test_base_and_finetuned_are_asked_with_the_runs_system_prompt(tmp_path, monkeypatch):
-    import tunelab.serve.generate as generate
+    import tunelab.generate as generate
 
     run = tiny_run(tmp_path, QA)
     config = run / "config.yaml"

@@ -8,7 +8,8 @@ import shutil
 
 import pytest
 
-from tunelab.evaluate.human import Arena, create_app, load_answers
+from tunelab.evaluate.human.app import create_app
+from tunelab.evaluate.human.arena import Arena, load_answers
 from tunelab.serve.launch import running
 
 sync_api = pytest.importorskip(

@@ -10,8 +10,9 @@ from typer.testing import CliRunner
 
 from tunelab.cli import app
 from tunelab.errors import TunelabError
-from tunelab.evaluate.human import Arena, create_app, load_answers
-from tunelab.evaluate.ratings import bradley_terry, elo, leaderboard
+from tunelab.evaluate.human.app import create_app
+from tunelab.evaluate.human.arena import Arena, load_answers
+from tunelab.evaluate.human.ratings import bradley_terry, elo, leaderboard
 
 
 def simulated_votes(true: dict[str, float], n: int, seed: int = 1):

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import QA_PAIRS, tiny_config
+from tunelab.generate import answer
 from tunelab.models import load_model
 from tunelab.serve.chat import Session
-from tunelab.serve.generate import answer
 from tunelab.train.loop import train
 from tunelab.train.plot import read_metrics
 

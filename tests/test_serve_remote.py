@@ -8,9 +8,9 @@ import pytest
 
 from tunelab.errors import TunelabError
 from tunelab.models import tiny_random
+from tunelab.remote import api_base, complete_chat, is_endpoint, list_models, stream_chat
 from tunelab.serve.engine import Engine
 from tunelab.serve.launch import running
-from tunelab.serve.remote import api_base, complete_chat, is_endpoint, list_models, stream_chat
 from tunelab.serve.server import create_app
 
 MESSAGES = [{"role": "user", "content": "Hello over HTTP"}]

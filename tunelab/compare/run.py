@@ -99,8 +99,8 @@ def _ask(
     progress: Progress,
 ) -> list[Arm]:
     """The two arms of one model: its plain answers, then its answers with passages."""
+    from tunelab.generate import answer
     from tunelab.models import load_model
-    from tunelab.serve.generate import answer
 
     arms = []
     model, tokenizer = load_model(name)

@@ -75,7 +75,7 @@ def general_ability(model, tokenizer, data_dir=None) -> list[float] | None:
     """acc_norm on each of a fixed GENERAL_QUESTIONS ARC-Easy questions, or None (with a
     message) where the benchmark files are absent."""
     from tunelab.errors import TunelabError
-    from tunelab.evaluate.bench import BenchConfig, bench_data_dir, run_task
+    from tunelab.evaluate.bench.score import BenchConfig, bench_data_dir, run_task
 
     cfg = BenchConfig(
         data_dir=bench_data_dir(data_dir), tasks=[GENERAL_TASK], limit=GENERAL_QUESTIONS

@@ -118,8 +118,8 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, float]:
 def evaluate(name: str, cfg: EvalConfig | None = None) -> EvalResult:
     """The Python API of `tunelab eval` for one model or run."""
     from tunelab.evaluate.facts import read_fact_checks
+    from tunelab.generate import answer
     from tunelab.models import load_model
-    from tunelab.serve.generate import answer
 
     cfg = cfg or EvalConfig()
     settings = run_settings(name)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from tunelab.data.templates import Example, render_prompt
-from tunelab.serve.generate import generate
+from tunelab.generate import generate
 
 
 @dataclass
@@ -23,7 +23,7 @@ class Session:
         """Load a model or run (a run answers with the template and system prompt it was trained
         with), or connect to a server URL."""
         from tunelab.models import load_model, run_config
-        from tunelab.serve.remote import is_endpoint
+        from tunelab.remote import is_endpoint
 
         if is_endpoint(name):
             return cls(None, None, endpoint=name, api_key=api_key)
@@ -36,7 +36,7 @@ class Session:
     def reply(self, text: str, *, remember: bool = True, **generate_kwargs) -> str:
         messages = [*self.history, {"role": "user", "content": text}]
         if self.endpoint:
-            from tunelab.serve.remote import complete_chat
+            from tunelab.remote import complete_chat
 
             answer = complete_chat(
                 self.endpoint,

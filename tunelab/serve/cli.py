@@ -1,4 +1,5 @@
-"""`tunelab serve`: the CLI face of tunelab.serve.launch.serve; imports stay light for `--help`."""
+"""`tunelab serve`, `tunelab generate` and `tunelab chat`: the CLI faces of tunelab.serve.launch
+and tunelab.serve.chat; imports stay light for `--help`."""
 
 from __future__ import annotations
 
@@ -7,6 +8,48 @@ from typing import Annotated
 import typer
 
 from tunelab.serve.launch import DEFAULT_HOST, DEFAULT_MAX_BODY_MB, DEFAULT_PORT
+
+ModelArg = Annotated[
+    str, typer.Argument(help="Run folder, embedded default, HF dir, hub id, or a server URL.")
+]
+Template = Annotated[str | None, typer.Option(help="Default: the run's template, else chat.")]
+ApiKey = Annotated[
+    str | None, typer.Option(envvar="TUNELAB_API_KEY", help="Bearer key for a server URL.")
+]
+
+
+def generate_command(
+    model: ModelArg,
+    prompt: Annotated[str, typer.Argument(help="The question or instruction.")],
+    max_new_tokens: int = 256,
+    temperature: float = 0.0,
+    template: Template = None,
+    api_key: ApiKey = None,
+) -> None:
+    """Answer one question with a model, a finetuned run, or a running server."""
+    from tunelab.serve.chat import Session
+
+    session = Session.open(model, template=template, api_key=api_key)
+    print(
+        session.reply(
+            prompt, max_new_tokens=max_new_tokens, temperature=temperature, remember=False
+        )
+    )
+
+
+def chat_command(
+    model: ModelArg,
+    max_new_tokens: int = 256,
+    temperature: float = 0.0,
+    template: Template = None,
+    api_key: ApiKey = None,
+) -> None:
+    """Talk with a model or server in the terminal (/reset clears history, /quit or Ctrl-D leaves)."""
+    from tunelab.serve.chat import Session
+
+    Session.open(model, template=template, api_key=api_key).repl(
+        max_new_tokens=max_new_tokens, temperature=temperature
+    )
 
 
 def serve_command(

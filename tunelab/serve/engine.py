@@ -14,7 +14,7 @@ import torch
 from transformers import DynamicCache, PreTrainedModel, PreTrainedTokenizerBase
 
 from tunelab.data.templates import Example, render_prompt
-from tunelab.serve.generate import eos_ids
+from tunelab.generate import eos_ids
 
 log = logging.getLogger(__name__)
 

@@ -48,7 +48,7 @@ class HeldOut:
         """Mean of `metric` over the questions (0-1), answered greedily."""
         from tunelab.evaluate.facts import score_facts
         from tunelab.evaluate.metrics import token_f1
-        from tunelab.serve.generate import answer
+        from tunelab.generate import answer
 
         replies = answer(
             model,

@@ -17,8 +17,8 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from tunelab.config import DEFAULT_MODEL
-from tunelab.data.dedup import jaccard, shingles
-from tunelab.data.llm import LLM, Conversation
+from tunelab.data.generate.llm import LLM, Conversation, make_llm
+from tunelab.data.quality.dedup import jaccard, shingles
 from tunelab.errors import TunelabError
 
 PARAPHRASE_PROMPT = """Rewrite the question below in {n} different ways. Each rewrite must ask \
@@ -135,17 +135,6 @@ def parse_questions(reply: str | None) -> list[str]:
 
 def keeps_literals(original: str, restated: str) -> bool:
     return all(lit in restated for lit in _LITERAL.findall(original))
-
-
-def make_llm(cfg: AugmentConfig) -> LLM:
-    from tunelab.data.llm import EndpointLLM, LocalLLM
-
-    if cfg.endpoint:
-        return EndpointLLM(
-            cfg.endpoint, cfg.model, cfg.api_key, cfg.max_new_tokens, cfg.concurrency,
-            timeout=cfg.timeout,
-        )  # fmt: skip
-    return LocalLLM(cfg.model, cfg.max_new_tokens, cfg.batch_size)
 
 
 def augment(cfg: AugmentConfig, llm: LLM | None = None, on_progress=None) -> AugmentStats:

@@ -1,5 +1,5 @@
 """The LLMs data generation can ask: a local model in-process (batched through
-tunelab.serve.generate) or any OpenAI-compatible endpoint over HTTP; and parsing their replies
+tunelab.generate) or any OpenAI-compatible endpoint over HTTP; and parsing their replies
 into (question, answer) pairs, however loosely they follow the requested JSON."""
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ class LocalLLM:
         self.calls = 0
 
     def complete(self, conversations: list[Conversation], temperature: float) -> list[str | None]:
-        from tunelab.serve.generate import generate
+        from tunelab.generate import generate
 
         prompts = [
             self.tokenizer.apply_chat_template(c, tokenize=False, add_generation_prompt=True)
@@ -110,6 +110,18 @@ class EndpointLLM:
             if attempt < self.retries:
                 time.sleep(min(0.5 * 2**attempt, 8.0))  # 429, 5xx, connection errors: back off
         return None
+
+
+def make_llm(settings) -> LLM:
+    """The model a generator asks: `settings.endpoint` over HTTP when set, else `settings.model`
+    loaded here (any config with model, endpoint, api_key, max_new_tokens, batch_size,
+    concurrency and timeout)."""
+    if settings.endpoint:
+        return EndpointLLM(
+            settings.endpoint, settings.model, settings.api_key, settings.max_new_tokens,
+            settings.concurrency, timeout=settings.timeout,
+        )  # fmt: skip
+    return LocalLLM(settings.model, settings.max_new_tokens, settings.batch_size)
 
 
 def chat_url(url: str) -> str:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 import random
 
-from tunelab.data.generate import (
+from tunelab.data.generate.llm import LLM
+from tunelab.data.generate.shared import (
     GenerateConfig,
     GenerateStats,
     Output,
@@ -16,7 +17,6 @@ from tunelab.data.generate import (
     progress_bar,
     prompt_text,
 )
-from tunelab.data.llm import LLM
 from tunelab.data.load import load_examples
 from tunelab.errors import TunelabError
 

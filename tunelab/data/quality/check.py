@@ -11,8 +11,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from tunelab.config import DEFAULT_MODEL
-from tunelab.data import dedup, diversity, pii
-from tunelab.data.junk import junk_reason, repeats_question
+from tunelab.data.quality import dedup, diversity, pii
+from tunelab.data.quality.junk import junk_reason, repeats_question
 from tunelab.data.templates import Example
 from tunelab.data.write import write_jsonl
 from tunelab.errors import TunelabError

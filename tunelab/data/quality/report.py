@@ -9,7 +9,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from tunelab.data.quality import QualityReport, question_text
+from tunelab.data.quality.check import QualityReport, question_text
 
 
 @dataclass

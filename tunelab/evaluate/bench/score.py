@@ -1,20 +1,21 @@
-"""`tunelab bench`: score models on standard benchmarks and show them as a leaderboard (a row per
-model, a column per task, an Average), saved as Markdown and JSON."""
+"""`tunelab bench`: score models on standard benchmarks, each task as lm-evaluation-harness
+scores it, and save the leaderboard."""
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from transformers import PreTrainedModel, PreTrainedTokenizerBase
+from typing import TYPE_CHECKING
 
 from tunelab.errors import TunelabError
-from tunelab.evaluate.benchmarks import Doc, Task, get_task
-from tunelab.evaluate.benchmarks.base import TARGET_DELIMITER
-from tunelab.evaluate.loglik import Request, loglikelihoods
+from tunelab.evaluate.bench.leaderboard import leaderboard, save
+from tunelab.evaluate.bench.tasks import Doc, Task, get_task
+from tunelab.evaluate.bench.tasks.base import TARGET_DELIMITER
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 DEFAULT_TASKS = [
     "arc_easy",
@@ -69,6 +70,8 @@ def score_docs(
     on_progress=None,
 ) -> list[dict[str, float]]:
     """Each doc's scores under the task's rule, from one batched log-likelihood pass."""
+    from tunelab.evaluate.bench.loglik import Request, loglikelihoods
+
     requests = [Request(d.context, [TARGET_DELIMITER + c for c in d.choices]) for d in docs]
     lls = loglikelihoods(model, tokenizer, requests, batch_size=batch_size, on_progress=on_progress)
     return [task.score(doc, ll) for doc, ll in zip(docs, lls)]
@@ -128,86 +131,6 @@ def bench_model(name: str, cfg: BenchConfig, on_task=None, on_progress=None) -> 
         if on_task is not None:
             on_task(name, results[-1])
     return results
-
-
-def leaderboard(rows: dict[str, list[TaskResult]]) -> list[dict]:
-    """One record per model: each task's main metric (in %) and their average; every model after
-    the first also gets `vs_first`: per task, its difference from the first model in points with
-    a 95% paired-bootstrap interval over the same questions (a run against its base: what the
-    finetuning cost or gained)."""
-    table = []
-    first = next(iter(rows.values()), [])
-    for i, (model, results) in enumerate(rows.items()):
-        scores = {r.task: round(100 * r.main, 2) for r in results}
-        average = round(sum(scores.values()) / len(scores), 2) if scores else 0.0
-        details = {r.task: {**r.metrics, "n": r.n, "seconds": round(r.seconds, 2)} for r in results}
-        record = {"model": model, "scores": scores, "average": average, "details": details}
-        if i:
-            record["vs_first"] = {r.task: difference(f, r) for f, r in zip(first, results)}
-        table.append(record)
-    return table
-
-
-def difference(base: TaskResult, other: TaskResult) -> dict:
-    """other − base on one task, in points, with its interval and verdict."""
-    from tunelab.evaluate.paired import paired_difference
-
-    diff = paired_difference(base.per_question, other.per_question)
-    return {
-        "delta": round(100 * diff.delta, 2),
-        "low": round(100 * diff.low, 2),
-        "high": round(100 * diff.high, 2),
-        "verdict": diff.verdict,
-    }
-
-
-def to_markdown(table: list[dict], fewshot: int = 0) -> str:
-    """The leaderboard as a Markdown table, then each task's metrics, so a reader can check them."""
-    tasks = list(dict.fromkeys(t for row in table for t in row["scores"]))
-    lines = ["| Model | " + " | ".join(tasks) + " | Average |", "|---" * (len(tasks) + 2) + "|"]
-    for row in sorted(table, key=lambda r: -r["average"]):
-        cells = [f"{row['scores'][t]:.2f}" if t in row["scores"] else "" for t in tasks]
-        lines.append(f"| {row['model']} | " + " | ".join(cells) + f" | {row['average']:.2f} |")
-    lines += [
-        "",
-        (
-            "Scores in %: acc_norm for arc and hellaswag, acc for mmlu and truthfulqa "
-            f"(mc2: probability on true answers). MMLU {fewshot}-shot."
-        ),
-        "",
-    ]
-    base = table[0]["model"] if table else ""
-    for row in table[1:]:
-        lines += [f"{row['model']} − {base} (points, 95% paired interval over the questions):", ""]
-        lines += ["| Task | Δ | interval | verdict |", "|---|---|---|---|"]
-        lines += [
-            f"| {t} | {d['delta']:+.2f} | [{d['low']:+.2f}, {d['high']:+.2f}] | {d['verdict']} |"
-            for t, d in row["vs_first"].items()
-        ]
-        lines.append("")
-    lines += ["| Model | Task | n | Metrics |", "|---|---|---|---|"]
-    for row in table:
-        for task, d in row["details"].items():
-            metrics = ", ".join(
-                f"{k} {100 * v:.2f}" for k, v in d.items() if k not in ("n", "seconds")
-            )
-            lines.append(f"| {row['model']} | {task} | {d['n']} | {metrics} |")
-    return "\n".join(lines) + "\n"
-
-
-def save(table: list[dict], cfg: BenchConfig) -> tuple[Path, Path]:
-    """Write leaderboard.md and leaderboard.json into cfg.output."""
-    cfg.output.mkdir(parents=True, exist_ok=True)
-    md, js = cfg.output / "leaderboard.md", cfg.output / "leaderboard.json"
-    md.write_text(to_markdown(table, cfg.fewshot))
-    settings = {
-        "tasks": cfg.tasks,
-        "limit": cfg.limit,
-        "fewshot": cfg.fewshot,
-        "data_dir": str(cfg.data_dir),
-    }
-    js.write_text(json.dumps({"settings": settings, "models": table}, indent=2))
-    return md, js
 
 
 def check_tasks(cfg: BenchConfig) -> None:

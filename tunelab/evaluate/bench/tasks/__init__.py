@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from tunelab.errors import TunelabError
-from tunelab.evaluate.benchmarks.arc import ARC_CHALLENGE, ARC_EASY
-from tunelab.evaluate.benchmarks.base import Doc, Task
-from tunelab.evaluate.benchmarks.hellaswag import HELLASWAG
-from tunelab.evaluate.benchmarks.mmlu import MMLU, Mmlu
-from tunelab.evaluate.benchmarks.truthfulqa import TRUTHFULQA_MC1, TRUTHFULQA_MC2
+from tunelab.evaluate.bench.tasks.arc import ARC_CHALLENGE, ARC_EASY
+from tunelab.evaluate.bench.tasks.base import Doc, Task
+from tunelab.evaluate.bench.tasks.hellaswag import HELLASWAG
+from tunelab.evaluate.bench.tasks.mmlu import MMLU, Mmlu
+from tunelab.evaluate.bench.tasks.truthfulqa import TRUTHFULQA_MC1, TRUTHFULQA_MC2
 
 TASKS: dict[str, Task] = {
     t.name: t for t in (ARC_EASY, ARC_CHALLENGE, HELLASWAG, MMLU, TRUTHFULQA_MC1, TRUTHFULQA_MC2)

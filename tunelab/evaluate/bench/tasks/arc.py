@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from tunelab.errors import TunelabError
-from tunelab.evaluate.benchmarks.base import (
+from tunelab.evaluate.bench.tasks.base import (
     Doc,
     acc_scores,
     field_of,

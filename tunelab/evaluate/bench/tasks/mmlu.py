@@ -10,7 +10,14 @@ from pathlib import Path
 from typing import Any
 
 from tunelab.errors import TunelabError
-from tunelab.evaluate.benchmarks.base import Doc, acc_scores, first, hf_rows, is_hf_dataset, require
+from tunelab.evaluate.bench.tasks.base import (
+    Doc,
+    acc_scores,
+    first,
+    hf_rows,
+    is_hf_dataset,
+    require,
+)
 
 LETTERS = ["A", "B", "C", "D"]
 

@@ -12,7 +12,14 @@ from typing import Any
 import numpy as np
 
 from tunelab.errors import TunelabError
-from tunelab.evaluate.benchmarks.base import Doc, acc_scores, first, hf_rows, is_hf_dataset, require
+from tunelab.evaluate.bench.tasks.base import (
+    Doc,
+    acc_scores,
+    first,
+    hf_rows,
+    is_hf_dataset,
+    require,
+)
 
 PRIMER = (
     "Q: What is human life expectancy in the United States?\n"

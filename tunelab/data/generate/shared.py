@@ -1,0 +1,203 @@
+"""What every data generator shares: its settings, the JSONL it appends to (and resumes from),
+asking a model with retries, and the quality filters every generated pair must pass."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from tunelab.config import DEFAULT_MODEL
+from tunelab.data.generate.llm import LLM, Conversation, parse_pairs
+from tunelab.data.quality.dedup import shingles
+from tunelab.data.quality.diversity import words
+from tunelab.data.quality.junk import junk_reason, repeats_question
+from tunelab.data.split import normalize_text
+from tunelab.errors import TunelabError
+
+
+class GenerateConfig(BaseModel):
+    """Settings of `tunelab data generate`, the same from the CLI or Python."""
+
+    model_config = ConfigDict(extra="forbid")
+    docs: list[str] = []
+    output: str = "qa.jsonl"
+    mode: Literal["template", "llm", "self-instruct"] = "template"
+    max_chunk_tokens: int = 400
+    """Chunk budget in approximate tokens (words and punctuation)."""
+    min_chunk_tokens: int = 20
+    """`llm` mode skips chunks shorter than this: too little to ask about."""
+    max_answer_tokens: int = 300
+    model: str = DEFAULT_MODEL
+    """Local model or run folder; with `endpoint`, the model name sent to the server."""
+    endpoint: str | None = None
+    api_key: str | None = None
+    pairs_per_chunk: int = 3
+    prompt: str | None = None
+    """A prompt file or text; placeholders {chunk} {n} {heading} {source} ({examples} for self-instruct)."""
+    temperature: float = 0.0
+    retries: int = 2
+    """Asks again (at retry_temperature) when a reply has no readable pairs, then skips."""
+    retry_temperature: float = 0.7
+    max_new_tokens: int = 512
+    batch_size: int = 4
+    concurrency: int = 4
+    timeout: float = 120.0
+    seeds: str | None = None
+    """Self-instruct: a data file of seed question/answer pairs."""
+    count: int = 20
+    """Self-instruct: how many new pairs to end with."""
+    seeds_per_prompt: int = 3
+    min_grounding: float = 0.3
+    """Share of an answer's content words that must occur in its chunk (`llm` mode)."""
+    max_similarity: float = 0.7
+    """Self-instruct drops a question this similar (shingle Jaccard) to one it already has."""
+    seed: int = 0
+
+
+@dataclass
+class GenerateStats:
+    chunks: int = 0
+    done_before: int = 0  # chunks (or pairs, for self-instruct) an earlier run already wrote
+    pairs: int = 0
+    retried: int = 0
+    malformed: int = 0  # prompts whose replies never parsed, after retries
+    dropped: Counter = field(default_factory=Counter)
+    seconds: float = 0.0
+
+    @property
+    def pairs_per_minute(self) -> float:
+        return 60 * self.pairs / self.seconds if self.seconds else 0.0
+
+
+class Output:
+    """The JSONL being written: what earlier runs wrote there (for resuming) and appending to it."""
+
+    def __init__(self, path: Path, mode: str) -> None:
+        self.path, self.mode = path, mode
+        self.done: set[str] = set()
+        self.questions: set[str] = set()
+        self.shingles: list[set[str]] = []
+        self.rows_of_mode = 0
+        if path.exists():
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                if not line.strip():
+                    continue
+                try:
+                    row = json.loads(line)
+                except json.JSONDecodeError:
+                    raise TunelabError(
+                        f"{path}:{number}: not valid JSON; fix or remove the line to resume"
+                    ) from None
+                self._remember(row)
+        path.parent.mkdir(parents=True, exist_ok=True)
+
+    def _remember(self, row: dict) -> None:
+        meta = row.get("meta") or {}
+        if meta.get("mode") == self.mode:
+            self.done.add(meta.get("chunk_hash"))
+            self.rows_of_mode += 1
+        self.remember_question(row.get("question", ""))
+
+    def remember_question(self, question: str) -> None:
+        """Count `question` as taken: later pairs asking it (or nearly it) are dropped."""
+        self.questions.add(normalize_text(question))
+        self.shingles.append(shingles(question))
+
+    def write(self, question: str, answer: str, meta: dict) -> None:
+        row = {"question": question, "answer": answer, "meta": {**meta, "mode": self.mode}}
+        with self.path.open("a", encoding="utf-8") as handle:  # a row at a time: a crash loses none
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+        self._remember(row)
+
+
+def ask_pairs(config, llm: LLM, prompts: list[Conversation], stats: GenerateStats):
+    """Parsed pairs per prompt; prompts whose reply does not parse are asked again."""
+    parsed = [parse_pairs(r) for r in llm.complete(prompts, config.temperature)]
+    for _ in range(config.retries):
+        failed = [i for i, p in enumerate(parsed) if p is None]
+        if not failed:
+            break
+        stats.retried += len(failed)
+        replies = llm.complete([prompts[i] for i in failed], config.retry_temperature)
+        for i, reply in zip(failed, replies):
+            parsed[i] = parse_pairs(reply)
+    return parsed
+
+
+def keep_or_drop(config, q, a, chunk_text, out: Output, stats, meta, similar=False) -> None:
+    reason = drop_reason(config, q, a, chunk_text, out, similar)
+    if reason:
+        stats.dropped[reason] += 1
+    else:
+        out.write(q, a, meta)
+        stats.pairs += 1
+
+
+def drop_reason(
+    config: GenerateConfig,
+    q: str,
+    a: str,
+    chunk_text: str | None,
+    out: Output,
+    similar: bool = False,
+) -> str | None:
+    """Why a generated pair fails the quality filters, or None to keep it."""
+    if not q.strip() or not a.strip():
+        return "empty"
+    if repeats_question(q, a):
+        return "answer restates question"
+    if junk_reason(f"{q}\n{a}"):
+        return "junk"
+    if normalize_text(q) in out.questions:
+        return "duplicate question"
+    if chunk_text is not None:
+        content = [w for w in words(a) if len(w) > 3]
+        source = set(words(chunk_text))
+        if content and sum(w in source for w in content) / len(content) < config.min_grounding:
+            return "not grounded in the chunk"
+    if similar:
+        mine = shingles(q)
+        if any(
+            len(mine & s) / max(len(mine | s), 1) >= config.max_similarity for s in out.shingles
+        ):
+            return "too similar to an existing question"
+    return None
+
+
+def fill(template: str, **values) -> str:
+    """Replace only the known {placeholders}, so JSON braces in a prompt need no escaping."""
+    for key, value in values.items():
+        template = template.replace("{" + key + "}", str(value))
+    return template
+
+
+def prompt_text(prompt: str | None, default: str) -> str:
+    if prompt and Path(prompt).is_file():
+        return Path(prompt).read_text(encoding="utf-8")
+    return prompt or default
+
+
+class progress_bar:
+    """A rich progress bar (or nothing), used as `with progress_bar(...) as advance: advance(n)`."""
+
+    def __init__(self, enabled: bool, total: int, unit: str) -> None:
+        self.enabled, self.total, self.unit = enabled, total, unit
+
+    def __enter__(self):
+        if not self.enabled:
+            return lambda n: None
+        from rich.progress import Progress
+
+        self.bar = Progress(*Progress.get_default_columns(), transient=False)
+        self.bar.start()
+        task = self.bar.add_task(f"generating ({self.unit})", total=self.total)
+        return lambda n: self.bar.advance(task, n)
+
+    def __exit__(self, *exc) -> None:
+        if self.enabled:
+            self.bar.stop()

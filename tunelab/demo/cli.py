@@ -1,0 +1,17 @@
+"""`tunelab demo`: the CLI face of tunelab.demo.run.run_demo."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+
+def demo_command(
+    steps: Annotated[int | None, typer.Option(help="Optimizer steps (default: 3 epochs).")] = None,
+    output_dir: str = "runs",
+) -> None:
+    """Finetune the embedded model on tunelab's own docs and show base vs finetuned, offline."""
+    from tunelab.demo.run import run_demo
+
+    run_demo(steps=steps, output_dir=output_dir)

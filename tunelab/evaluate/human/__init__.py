@@ -1,0 +1,1 @@
+"""Human rating: answers judged blind in a browser, and the ratings the votes give."""

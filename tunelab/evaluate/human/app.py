@@ -1,0 +1,111 @@
+"""The rating app: the judging page, its JSON API (the next pair as an opaque one-time token, a
+vote on it) and the leaderboard page, over an `Arena`."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Collection
+
+from pydantic import BaseModel
+
+from tunelab.errors import TunelabError
+from tunelab.evaluate.human.arena import Arena
+
+
+class VoteIn(BaseModel):
+    """A judgement as the page posts it (module level: FastAPI resolves annotations by name)."""
+
+    token: str
+    winner: str
+
+
+def create_app(arena: Arena, allowed_hosts: Collection[str] = ()):
+    """The FastAPI app: the judging page, its JSON API, and the leaderboard. It answers only
+    requests naming this server or localhost in `Host` (or one of `allowed_hosts`)."""
+    from fastapi import FastAPI, HTTPException
+    from fastapi.responses import HTMLResponse
+
+    from tunelab.serve.launch import LocalHostsOnly
+
+    app = FastAPI(title="tunelab human evaluation", docs_url=None, redoc_url=None)
+    app.add_middleware(LocalHostsOnly, allowed_hosts=allowed_hosts)
+
+    @app.get("/", response_class=HTMLResponse)
+    def page() -> str:
+        return JUDGE_PAGE
+
+    @app.get("/api/next")
+    def next_pair() -> dict:
+        return arena.next()
+
+    @app.post("/api/vote")
+    def vote(body: VoteIn) -> dict:
+        try:
+            arena.vote(body.token, body.winner)
+        except TunelabError as err:
+            raise HTTPException(400, str(err)) from None
+        return {"judged": len(arena.records)}
+
+    @app.get("/api/ratings")
+    def ratings() -> list[dict]:
+        return arena.ratings()
+
+    @app.get("/leaderboard", response_class=HTMLResponse)
+    def board() -> str:
+        return leaderboard_page(arena.ratings(), len(arena.records))
+
+    return app
+
+
+def leaderboard_page(rows: list[dict], judged: int) -> str:
+    cells = "".join(
+        f"<tr><td>{i}</td><td>{html.escape(r['model'])}</td><td>{r['bt']:.0f}</td>"
+        f"<td>{r['low']:.0f} – {r['high']:.0f}</td><td>{r['elo']:.0f}</td>"
+        f"<td>{100 * r['win_rate']:.0f}%</td><td>{r['votes']}</td></tr>"
+        for i, r in enumerate(rows, start=1)
+    )
+    return (
+        "<!doctype html><html><head><meta charset='utf-8'><title>tunelab leaderboard</title>"
+        f"<style>{STYLE}</style></head><body><h1>Leaderboard</h1>"
+        f"<p>{judged} judgements. Bradley–Terry rating with its 95% bootstrap interval; Elo in vote "
+        "order. <a href='/'>Judge more</a></p><table><tr><th>#</th><th>model</th><th>rating</th>"
+        f"<th>95% interval</th><th>Elo</th><th>win rate</th><th>votes</th></tr>{cells}</table>"
+        "</body></html>"
+    )
+
+
+STYLE = (
+    "body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}"
+    ".answers{display:flex;gap:1em}.answer{flex:1;border:1px solid #ccc;border-radius:6px;"
+    "padding:1em;white-space:pre-wrap;min-height:6em}button{font-size:1em;margin:.5em .3em;"
+    "padding:.5em 1em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3em .8em}"
+    ".ref{color:#555}"
+)
+
+JUDGE_PAGE = f"""<!doctype html><html><head><meta charset="utf-8"><title>tunelab: which answer is better?</title>
+<style>{STYLE}</style></head><body>
+<h1>Which answer is better?</h1>
+<p id="question" style="font-size:1.2em"></p>
+<details><summary>reference answer</summary><p id="reference" class="ref"></p></details>
+<div class="answers"><div class="answer" id="left_answer"></div><div class="answer" id="right_answer"></div></div>
+<p><button onclick="vote('left')">1 · left is better</button><button onclick="vote('right')">2 · right is better</button>
+<button onclick="vote('tie')">3 · tie</button><button onclick="vote('both_bad')">4 · both bad</button></p>
+<p><span id="judged"></span> judged · <a href="/leaderboard">leaderboard</a></p>
+<script>
+let current = null;
+async function load() {{
+  current = await (await fetch('/api/next')).json();
+  for (const k of ['question', 'reference', 'left_answer', 'right_answer']) document.getElementById(k).textContent = current[k];
+  document.getElementById('judged').textContent = current.judged;
+}}
+async function vote(winner) {{
+  if (!current) return;  // a key pressed twice before the next pair came: one vote
+  const token = current.token;
+  current = null;
+  await fetch('/api/vote', {{method: 'POST', headers: {{'Content-Type': 'application/json'}},
+    body: JSON.stringify({{token, winner}})}});
+  load();
+}}
+document.addEventListener('keydown', e => {{ const w = {{'1': 'left', '2': 'right', '3': 'tie', '4': 'both_bad'}}[e.key]; if (w) vote(w); }});
+load();
+</script></body></html>"""

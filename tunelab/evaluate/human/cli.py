@@ -1,0 +1,51 @@
+"""`tunelab rate`: judge answer sets blind in a browser, or print the ratings of the votes so far."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+console = Console()
+
+
+def rate_command(
+    answers: Annotated[
+        list[str],
+        typer.Argument(help="Answer sets to compare: run folders, eval folders or JSONL files."),
+    ],
+    votes: Annotated[
+        str, typer.Option(help="Where judgements are appended.")
+    ] = "ratings/votes.jsonl",
+    host: str = "127.0.0.1",
+    port: int = 8008,
+    results: Annotated[
+        bool, typer.Option("--results", help="Print the ratings from the votes so far; no server.")
+    ] = False,
+) -> None:
+    """Judge answers side by side in a browser (blind, random sides); Bradley–Terry and Elo ratings."""
+    from tunelab.evaluate.human.app import create_app
+    from tunelab.evaluate.human.arena import Arena, load_answers
+
+    arena = Arena(load_answers([Path(a) for a in answers]), Path(votes))
+    if results:
+        table = Table(title=f"{len(arena.records)} judgements ({votes})")
+        for column in ("model", "rating", "95% interval", "Elo", "win rate", "votes"):
+            table.add_column(column, justify="left" if column == "model" else "right")
+        for r in arena.ratings():
+            table.add_row(
+                r["model"], f"{r['bt']:.0f}", f"{r['low']:.0f}–{r['high']:.0f}", f"{r['elo']:.0f}",
+                f"{100 * r['win_rate']:.0f}%", str(r["votes"]),
+            )  # fmt: skip
+        console.print(table)
+        return
+    import uvicorn
+
+    console.print(
+        f"{len(arena.pairs)} answer pairs, {len(arena.records)} judged so far. Open "
+        f"[bold]http://{host}:{port}/[/] (keys 1-4); ratings at /leaderboard; Ctrl-C to stop."
+    )
+    uvicorn.run(create_app(arena), host=host, port=port, log_level="warning")
