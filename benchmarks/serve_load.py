@@ -18,7 +18,7 @@ import httpx
 import torch
 
 from tunelab.generate import generate
-from tunelab.models import load_model
+from tunelab.run import load_model
 from tunelab.serve.engine import Engine, Event
 from tunelab.serve.launch import running
 from tunelab.serve.server import create_app

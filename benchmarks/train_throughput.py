@@ -102,7 +102,7 @@ def run_tunelab(args) -> dict:
 
     from tunelab.config import Config
     from tunelab.data.pipeline import make_rows
-    from tunelab.models import load_tokenizer
+    from tunelab.run import load_tokenizer
     from tunelab.train.loop import train
     from tunelab.train.plot import read_metrics
 
@@ -164,7 +164,7 @@ def run_tunelab(args) -> dict:
 def run_trainer(args) -> dict:
     from transformers import DataCollatorForSeq2Seq, Trainer, TrainerCallback, TrainingArguments
 
-    from tunelab.models import load_model
+    from tunelab.run import load_model
 
     model, tokenizer = load_model(SHAPES[args.shape], device=args.device)
     items = load_documents(tokenizer, args.docs, args.max_length)
@@ -297,7 +297,7 @@ def main() -> None:
         f"device {args.device}; {args.steps} optimizer steps of {args.batch_size} documents "
         f"(first {WARMUP_STEPS} not timed); lamini_docs, max_length {args.max_length}"
     )
-    from tunelab.models import load_tokenizer
+    from tunelab.run import load_tokenizer
 
     lengths = [
         len(it.input_ids)

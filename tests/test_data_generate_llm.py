@@ -59,7 +59,7 @@ def reply(content: str) -> dict:
 
 def make_app() -> FastAPI:
     from tunelab.generate import generate
-    from tunelab.models import load_model
+    from tunelab.run import load_model
 
     app = FastAPI()
     model, tokenizer = load_model("tiny-random")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tunelab.generate import answer
-from tunelab.models import EMBEDDED_NAME, embedded_model_dir, load_model
+from tunelab.models import EMBEDDED_NAME, embedded_model_dir
+from tunelab.run import load_model
 
 pytestmark = pytest.mark.slow
 
@@ -24,7 +25,8 @@ def test_random_shapes_need_only_the_cached_tokenizer(tmp_path, monkeypatch):
     # What a GPU machine gets for the throughput benchmark: the tokenizer files, no weights.
     import shutil
 
-    from tunelab.models import load_tokenizer, random_shape_config
+    from tunelab.models import random_shape_config
+    from tunelab.run import load_tokenizer
 
     source = embedded_model_dir()
     target = tmp_path / "models" / EMBEDDED_NAME

@@ -13,7 +13,7 @@ from tunelab.evaluate.bench.score import BenchConfig, run_task
 from tunelab.evaluate.bench.tasks import get_task
 from tunelab.evaluate.bench.tasks.base import Doc
 from tunelab.evaluate.bench.tasks.hellaswag import preprocess
-from tunelab.models import load_model
+from tunelab.run import load_model
 
 FIXTURES = Path(__file__).parent / "fixtures" / "eval"
 SHARED = Path(

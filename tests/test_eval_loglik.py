@@ -9,7 +9,7 @@ from tunelab.evaluate.bench.loglik import (
     encode_pair,
     loglikelihoods,
 )
-from tunelab.models import load_model
+from tunelab.run import load_model
 
 
 def direct(model, tok, context: str, continuation: str) -> float:

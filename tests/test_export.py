@@ -25,14 +25,8 @@ from tunelab.config import Config
 from tunelab.data.templates import Example, render_prompt
 from tunelab.errors import TunelabError
 from tunelab.export import export_gguf, export_merged
-from tunelab.models import (
-    CHATML_TEMPLATE,
-    TINY_SPECIAL_TOKENS,
-    chatml_tokenizer,
-    load_model,
-    load_tokenizer,
-    tiny_config,
-)
+from tunelab.models import CHATML_TEMPLATE, TINY_SPECIAL_TOKENS, chatml_tokenizer, tiny_config
+from tunelab.run import load_model, load_tokenizer
 
 MESSAGE_TEXTS = ["Export me, 42 times!", "The quick brown fox jumps over the lazy dog."]
 MESSAGES = [{"role": "user", "content": MESSAGE_TEXTS[0]}]

@@ -6,7 +6,7 @@ import pytest
 
 from tests.conftest import QA_PAIRS, tiny_config
 from tunelab.generate import answer
-from tunelab.models import load_model
+from tunelab.run import load_model
 from tunelab.serve.chat import Session
 from tunelab.train.loop import train
 from tunelab.train.plot import read_metrics

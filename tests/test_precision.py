@@ -8,7 +8,7 @@ import torch
 from safetensors.torch import load_file
 
 from tests.conftest import tiny_config
-from tunelab.models import load_model
+from tunelab.run import load_model
 from tunelab.train.loop import train
 from tunelab.train.plot import read_metrics
 

@@ -15,7 +15,7 @@ import torch
 
 from tunelab.config import Config
 from tunelab.generate import generate
-from tunelab.models import load_model
+from tunelab.run import load_model
 from tunelab.serve.launch import load_engines, running
 from tunelab.serve.server import create_app
 

@@ -1,4 +1,5 @@
-"""Batched generation on a loaded model: the one path the CLI, evaluation and the demo all use."""
+"""Batched generation on a loaded model: the one path that data generation, training's held-out
+answers, evaluation, compare, chat and the demo all use."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from dataclasses import dataclass
 import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase, StoppingCriteria
 
-from tunelab.data.templates import Example, render_prompt
+from tunelab.data.templates import Prompt
 
 
 @dataclass
@@ -86,7 +87,8 @@ def answer(
     **generate_kwargs,
 ) -> list[Generation]:
     """Ask each question rendered with the same template the model was trained with."""
-    prompts = [render_prompt(Example.qa(q), tokenizer, template, system_prompt) for q in questions]
+    prompt = Prompt(template, system_prompt)
+    prompts = [prompt.question(q, tokenizer) for q in questions]
     return generate(model, tokenizer, prompts, **generate_kwargs)
 
 

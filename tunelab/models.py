@@ -1,5 +1,6 @@
-"""Where weights come from: the embedded default (GGUF), a Hugging Face dir or id, a run folder,
-or a tiny random model for tests. Every source returns a (model, tokenizer) pair the same way."""
+"""Where weights come from: the embedded default (GGUF), a Hugging Face dir or id, or a tiny random
+model for tests; a run folder's are read by tunelab.run, on top of its base from here. Every
+source returns a (model, tokenizer) pair the same way."""
 
 from __future__ import annotations
 
@@ -50,7 +51,6 @@ RANDOM_SHAPES = {
         rope_theta=500000.0,
     ),
 }
-RUN_MODEL_SUBDIR = "model"
 # What lm-evaluation-harness assumes when neither the config nor the tokenizer says.
 DEFAULT_CONTEXT_LENGTH = 2048
 
@@ -67,72 +67,40 @@ def cache_root() -> Path:
     return Path(os.environ.get("TUNELAB_CACHE", Path.home() / ".cache" / "tunelab"))
 
 
-def is_run_dir(path: str | Path) -> bool:
-    return (Path(path) / "config.yaml").is_file() and (Path(path) / RUN_MODEL_SUBDIR).is_dir()
-
-
-def load_model(
-    name: str, *, dtype: torch.dtype = torch.float32, device: str | torch.device = "cpu"
+def load_pretrained(
+    name: str, *, dtype: torch.dtype | None = None, device: str | torch.device = "cpu"
 ) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
-    """Load a model and its tokenizer from any source tunelab knows, ready for training or generation."""
+    """Load a model and its tokenizer from a source that is not a run folder (those are read by
+    tunelab.run.load_model, which comes here for a run's base), ready for training or generation."""
+    dtype = dtype or torch.float32
     if name == TINY_NAME:
         model, tokenizer = tiny_random()
         model = model.to(dtype)
     elif name in RANDOM_SHAPES:
-        tokenizer = load_tokenizer(EMBEDDED_NAME)
+        tokenizer = pretrained_tokenizer(EMBEDDED_NAME)
         model = LlamaForCausalLM(random_shape_config(name, len(tokenizer))).to(dtype)
-    elif is_run_dir(name):
-        model, tokenizer = _load_run(Path(name), dtype)
     else:
         path = embedded_model_dir() if name == EMBEDDED_NAME else name
-        tokenizer = load_tokenizer(name)
+        tokenizer = pretrained_tokenizer(name)
         try:
             model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype)
         except OSError as err:
             raise TunelabError(_not_found_message(name, err)) from None
-    _ensure_pad_token(model, tokenizer)
+    ensure_pad_token(model, tokenizer)
     return model.to(device), tokenizer
 
 
-def load_tokenizer(name: str) -> PreTrainedTokenizerBase:
+def pretrained_tokenizer(name: str) -> PreTrainedTokenizerBase:
     if name == TINY_NAME:
         return tiny_tokenizer()
     if name in RANDOM_SHAPES:
-        return load_tokenizer(EMBEDDED_NAME)
-    if is_run_dir(name):
-        return AutoTokenizer.from_pretrained(Path(name) / RUN_MODEL_SUBDIR)
+        return pretrained_tokenizer(EMBEDDED_NAME)
     path = embedded_tokenizer_dir() if name == EMBEDDED_NAME else name
     try:
         tokenizer = AutoTokenizer.from_pretrained(path)
     except OSError as err:
         raise TunelabError(_not_found_message(name, err)) from None
     return tokenizer
-
-
-def run_config(name: str):
-    """The Config a run folder was trained with, or None when `name` is not a run folder."""
-    if not is_run_dir(name):
-        return None
-    from tunelab.config import Config
-
-    return Config.from_yaml(Path(name) / "config.yaml")
-
-
-def base_model_name(name: str) -> str:
-    """The base a run was trained from, or the name itself for any other source."""
-    config = run_config(name)
-    return config.model.name if config else name
-
-
-def _load_run(run_dir: Path, dtype: torch.dtype) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
-    weights = run_dir / RUN_MODEL_SUBDIR
-    tokenizer = AutoTokenizer.from_pretrained(weights)
-    if (weights / "adapter_config.json").exists():
-        from peft import PeftModel
-
-        base, _ = load_model(base_model_name(str(run_dir)), dtype=dtype)
-        return PeftModel.from_pretrained(base, weights), tokenizer
-    return AutoModelForCausalLM.from_pretrained(weights, dtype=dtype), tokenizer
 
 
 def _not_found_message(name: str, err: Exception) -> str:
@@ -142,7 +110,7 @@ def _not_found_message(name: str, err: Exception) -> str:
     )
 
 
-def _ensure_pad_token(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase) -> None:
+def ensure_pad_token(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase) -> None:
     # Padding is masked by position (attention_mask / labels), never by token id, so pad == eos is
     # safe: the EOS that ends each response is still trained.
     if tokenizer.pad_token_id is None:

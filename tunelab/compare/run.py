@@ -17,11 +17,13 @@ from typing import Any
 from rich.progress import Progress
 
 from tunelab.compare.rag import Passage, Retriever, load_corpus, with_context
+from tunelab.data.templates import Prompt
 from tunelab.errors import TunelabError
 from tunelab.evaluate.metrics import score_texts
 from tunelab.evaluate.retrieval import words
-from tunelab.evaluate.suite import EvalConfig, run_settings, test_questions
+from tunelab.evaluate.suite import EvalConfig, test_questions
 from tunelab.progress import progress_bars
+from tunelab.run import Run
 
 METRICS = ("normalized_match", "token_f1", "rouge_l")
 
@@ -65,42 +67,40 @@ def context_recall(reference: str, passages: list[Passage]) -> float:
     return len(wanted & found) / len(wanted)
 
 
-def compare(run: str, cfg: CompareConfig | None = None) -> Comparison:
+def compare(run: str | Run, cfg: CompareConfig | None = None) -> Comparison:
     """Ask the run's test questions four ways and score every answer."""
-    from tunelab.models import base_model_name, is_run_dir
-
     cfg = cfg or CompareConfig()
-    if not is_run_dir(run):
+    found = Run.find(run)
+    if found is None:
         raise TunelabError(f"{run} is not a run folder (runs/<name> with config.yaml and model/)")
-    settings = run_settings(run)
-    examples = test_questions(run, EvalConfig(data=cfg.data, limit=cfg.limit))
-    retriever = Retriever(load_corpus(cfg.corpus or settings["path"]))
+    examples = test_questions(found, EvalConfig(data=cfg.data, limit=cfg.limit))
+    retriever = Retriever(load_corpus(cfg.corpus or found.config.data.path))
     contexts = [retriever.search(ex.question, cfg.k) for ex in examples]
-    base = cfg.base or base_model_name(run)
     arms = []
     progress = progress_bars("[bold]{task.description:<16}")
     with progress:
-        for label, name in (("prompting", base), ("finetuned", run)):
-            arms += _ask(name, label, examples, contexts, settings, cfg, progress)
+        for label, name in (("prompting", cfg.base or found.base_model), ("finetuned", found)):
+            arms += _ask(name, label, examples, contexts, found.prompt(), cfg, progress)
     recall = sum(context_recall(ex.answer, ctx) for ex, ctx in zip(examples, contexts))
-    out_dir = Path(cfg.output) if cfg.output else Path(run) / "compare"
-    result = Comparison(run, arms, recall / max(len(examples), 1), out_dir)
+    out_dir = Path(cfg.output) if cfg.output else found.out_dir("compare")
+    result = Comparison(str(run), arms, recall / max(len(examples), 1), out_dir)
     write_report(result, cfg)
     return result
 
 
 def _ask(
-    name: str,
+    name: str | Run,
     label: str,
     examples: list,
     contexts: list[list[Passage]],
-    settings: dict[str, Any],
+    prompt: Prompt,
     cfg: CompareConfig,
     progress: Progress,
 ) -> list[Arm]:
-    """The two arms of one model: its plain answers, then its answers with passages."""
+    """The two arms of one model: its plain answers, then its answers with passages, each asked
+    with the run's prompt, so the arms differ only in weights and context."""
     from tunelab.generate import answer
-    from tunelab.models import load_model
+    from tunelab.run import load_model
 
     arms = []
     model, tokenizer = load_model(name)
@@ -115,8 +115,8 @@ def _ask(
             model,
             tokenizer,
             questions,
-            template=settings.get("template") or "chat",
-            system_prompt=settings.get("system_prompt"),
+            template=prompt.template,
+            system_prompt=prompt.system_prompt,
             max_new_tokens=cfg.max_new_tokens,
             batch_size=cfg.batch_size,
             on_batch=lambda n, task=task: progress.advance(task, n),
@@ -133,7 +133,7 @@ def _ask(
             }
             for ex, ctx, g in zip(examples, contexts, generations)
         ]
-        arm = Arm(f"{label} + RAG" if rag else label, name, rag, rows, seconds)
+        arm = Arm(f"{label} + RAG" if rag else label, str(name), rag, rows, seconds)
         arm.summary = _summary(rows, seconds)
         arms.append(arm)
     return arms

@@ -4,11 +4,14 @@ trained on (the response and its EOS) and segments that are not (everything else
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from jinja2 import Environment, StrictUndefined, TemplateError
-from transformers import PreTrainedTokenizerBase
 
 from tunelab.errors import TunelabError
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedTokenizerBase
 
 ALPACA_PROMPT = (
     "Below is an instruction that describes a task{with_input}. "
@@ -50,6 +53,24 @@ class Example:
         if answer is not None:
             messages.append({"role": "assistant", "content": answer})
         return cls(messages=messages, source=source)
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """How a model is asked: its prompt template and system prompt, as in training (a run's come
+    from `Run.prompt()`; any other model is asked with its own chat template)."""
+
+    template: str = "chat"
+    system_prompt: str | None = None
+
+    def question(self, question: str, tokenizer: PreTrainedTokenizerBase) -> str:
+        return render_prompt(Example.qa(question), tokenizer, self.template, self.system_prompt)
+
+    def chat(self, messages: list[dict[str, str]], tokenizer: PreTrainedTokenizerBase) -> str:
+        """The prompt that answers a conversation. Plain templates have no notion of turns: only
+        the chat template carries the history, the others ask the last message alone."""
+        example = Example(messages=messages if self.template == "chat" else messages[-1:])
+        return render_prompt(example, tokenizer, self.template, self.system_prompt)
 
 
 def render_segments(

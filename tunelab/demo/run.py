@@ -26,7 +26,8 @@ from tunelab.demo.scores import (
     print_table,
 )
 from tunelab.generate import answer
-from tunelab.models import EMBEDDED_NAME, load_model
+from tunelab.models import EMBEDDED_NAME
+from tunelab.run import load_model
 from tunelab.train.loop import train
 
 # Short on purpose: SmolLM2's default system turn is ~15 tokens on every example, and on 2 CPU

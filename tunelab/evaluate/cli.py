@@ -3,8 +3,6 @@ and call the evaluate stage; heavy imports stay inside."""
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -34,38 +32,21 @@ def eval_command(
     embeddings: Annotated[bool, typer.Option(help="Add MiniLM embedding similarity.")] = False,
 ) -> None:
     """Answer a test set and score it: exact/normalized match, token F1, ROUGE-L, error analysis."""
-    from tunelab.evaluate.suite import EvalConfig, comparison, evaluate, run_settings
+    from tunelab.evaluate.suite import EvalConfig, comparison, evaluate
 
-    # Base vs finetuned: a plain model is asked the run's test questions with the run's template
-    # and system prompt, so the only difference between them is the weights.
-    system_prompt = None
-    for name in models:
-        settings = run_settings(name)
-        data = data or settings.get("test_path")
-        template = template or settings.get("template")
-        system_prompt = system_prompt or settings.get("system_prompt")
-    # Several models with one --output each get a subfolder named after the model, so no file
-    # is overwritten and `tunelab rate` shows the names; numbers only if two names clash.
-    names = [re.sub(r"[^\w.-]+", "_", Path(m).name).strip("_") for m in models]
-    if len(set(names)) < len(names):
-        names = [f"model{i + 1}" for i in range(len(models))]
-    results = []
-    for name, folder in zip(models, names):
-        out = str(Path(output) / folder) if output and len(models) > 1 else output
-        cfg = EvalConfig(
-            data=data,
-            output=out,
-            template=template,
-            system_prompt=system_prompt,
-            max_new_tokens=max_new_tokens,
-            temperature=temperature,
-            batch_size=batch_size,
-            limit=limit,
-            embeddings=embeddings,
-        )
-        result = evaluate(name, cfg)
-        results.append(result)
-        console.print(f"[green]{name}[/]: {len(result.rows)} answers → {result.out_dir}/")
+    cfg = EvalConfig(
+        data=data,
+        output=output,
+        template=template,
+        max_new_tokens=max_new_tokens,
+        temperature=temperature,
+        batch_size=batch_size,
+        limit=limit,
+        embeddings=embeddings,
+    )
+    results = evaluate(models, cfg)
+    for result in results:
+        console.print(f"[green]{result.model}[/]: {len(result.rows)} answers → {result.out_dir}/")
         _print_errors(result)
     table = Table(title="evaluation" if len(results) == 1 else "comparison")
     table.add_column("metric")
@@ -114,22 +95,6 @@ def errors_command(
     ] = None,
 ) -> None:
     """Categorize the wrong or weak answers of the last `tunelab eval` and show similar training data."""
-    from tunelab.evaluate.suite import (
-        EvalResult,
-        analyse_result,
-        read_rows,
-        summarize,
-        write_outputs,
-    )
-    from tunelab.models import is_run_dir
+    from tunelab.evaluate.suite import errors
 
-    out_dir = Path(run) / "eval" if is_run_dir(run) else Path(run)
-    rows = read_rows(out_dir / "predictions.jsonl")
-    if data is None and is_run_dir(run):
-        from tunelab.config import Config
-
-        data = Config.from_yaml(Path(run) / "config.yaml").data.path
-    result = EvalResult(run, out_dir, rows, summarize(rows))
-    analyse_result(result, data)
-    write_outputs(result)
-    _print_errors(result)
+    _print_errors(errors(run, data))

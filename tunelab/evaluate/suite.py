@@ -6,12 +6,13 @@ from __future__ import annotations
 import csv
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from tunelab.errors import TunelabError
 from tunelab.evaluate.metrics import TEXT_METRICS, embedding_similarity, score_texts
+from tunelab.run import Run
 
 
 @dataclass
@@ -39,40 +40,35 @@ class EvalResult:
     analysis: Any = None  # tunelab.evaluate.analysis.Analysis once analysed
 
 
-def run_settings(name: str) -> dict[str, Any]:
-    """The data and template settings of a run folder (empty for a plain model)."""
-    from tunelab.models import run_config
-
-    config = run_config(name)
-    return config.data.model_dump() if config else {}
-
-
-def output_dir(name: str, cfg: EvalConfig) -> Path:
-    """`<run>/eval`, else --output, else `eval/<model name>` for a plain model."""
-    from tunelab.models import is_run_dir
-
+def output_dir(model: str | Run, cfg: EvalConfig) -> Path:
+    """--output, else `<run>/eval`, else `eval/<model name>` for a plain model."""
     if cfg.output:
         return Path(cfg.output)
-    if is_run_dir(name):
-        return Path(name) / "eval"
-    return Path("eval") / re.sub(r"[^\w.-]+", "_", name).strip("_")
+    run = Run.find(model)
+    return run.out_dir("eval") if run else Path("eval") / slug(str(model))
 
 
-def test_path(name: str, cfg: EvalConfig) -> str:
+def slug(name: str) -> str:
+    """A model name as a folder name."""
+    return re.sub(r"[^\w.-]+", "_", name).strip("_")
+
+
+def test_path(model: str | Run, cfg: EvalConfig) -> str:
     """--data, else the run's data.test_path."""
-    path = cfg.data or run_settings(name).get("test_path")
+    run = Run.find(model)
+    path = cfg.data or (run.config.data.test_path if run else None)
     if not path:
         raise TunelabError(
-            f"no test data for {name}: pass --data test.jsonl (question/answer rows)"
+            f"no test data for {model}: pass --data test.jsonl (question/answer rows)"
         )
     return path
 
 
-def test_questions(name: str, cfg: EvalConfig) -> list:
+def test_questions(model: str | Run, cfg: EvalConfig) -> list:
     """The test examples of `test_path`, the first --limit of them."""
     from tunelab.data.load import load_examples
 
-    path = test_path(name, cfg)
+    path = test_path(model, cfg)
     if cfg.limit is not None and cfg.limit < 1:
         # A slice would read 0 as "none" and -2 as "all but the last two".
         raise TunelabError(f"limit must be at least 1, got {cfg.limit}")
@@ -115,23 +111,50 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, float]:
     return out
 
 
-def evaluate(name: str, cfg: EvalConfig | None = None) -> EvalResult:
-    """The Python API of `tunelab eval` for one model or run."""
+def evaluate(models, cfg: EvalConfig | None = None):
+    """The Python API of `tunelab eval`: one model or run (→ its EvalResult), or several (→ a
+    list, compared with `comparison`). Several models are asked alike: the test file, template
+    and system prompt not given come from the runs among them, so base vs finetuned differ only
+    in the weights; with one `output`, each writes into a subfolder named after it."""
+    if isinstance(models, str | Path | Run):
+        return evaluate([models], cfg)[0]
+    cfg = cfg or EvalConfig()
+    for run in filter(None, map(Run.find, models)):
+        data, prompt = run.config.data, run.prompt()
+        cfg = replace(
+            cfg,
+            data=cfg.data or data.test_path,
+            template=cfg.template or prompt.template,
+            system_prompt=cfg.system_prompt or prompt.system_prompt,
+        )
+    names = [slug(Path(str(m)).name) for m in models]
+    if len(set(names)) < len(names):  # numbers only if two names clash
+        names = [f"model{i + 1}" for i in range(len(models))]
+    if cfg.output and len(models) > 1:
+        return [
+            evaluate_one(m, replace(cfg, output=str(Path(cfg.output) / n)))
+            for m, n in zip(models, names)
+        ]
+    return [evaluate_one(m, cfg) for m in models]
+
+
+def evaluate_one(model: str | Run, cfg: EvalConfig) -> EvalResult:
+    """Answer `cfg`'s test questions with one model or run, score, analyse and write them."""
     from tunelab.evaluate.facts import read_fact_checks
     from tunelab.generate import answer
-    from tunelab.models import load_model
+    from tunelab.run import load_model, prompt_for
 
-    cfg = cfg or EvalConfig()
-    settings = run_settings(name)
-    examples = test_questions(name, cfg)
-    checks = read_fact_checks(test_path(name, cfg))
-    model, tokenizer = load_model(name)
+    run = Run.find(model)
+    prompt = prompt_for(run or model)
+    examples = test_questions(model, cfg)
+    checks = read_fact_checks(test_path(model, cfg))
+    llm, tokenizer = load_model(model)
     generations = answer(
-        model,
+        llm,
         tokenizer,
         [ex.question for ex in examples],
-        template=cfg.template or settings.get("template") or "chat",
-        system_prompt=cfg.system_prompt or settings.get("system_prompt"),
+        template=cfg.template or prompt.template,
+        system_prompt=cfg.system_prompt or prompt.system_prompt,
         max_new_tokens=cfg.max_new_tokens,
         temperature=cfg.temperature,
         batch_size=cfg.batch_size,
@@ -153,9 +176,9 @@ def evaluate(name: str, cfg: EvalConfig | None = None) -> EvalResult:
         sims = embedding_similarity([r["answer"] for r in rows], [r["reference"] for r in rows])
         for row, sim in zip(rows, sims):
             row["scores"]["embedding_sim"] = sim
-    result = EvalResult(name, output_dir(name, cfg), rows, summarize(rows))
+    result = EvalResult(str(model), output_dir(model, cfg), rows, summarize(rows))
     if cfg.analyse:
-        analyse_result(result, settings.get("path"))
+        analyse_result(result, run.config.data.path if run else None)
     write_outputs(result)
     return result
 
@@ -225,6 +248,19 @@ def write_outputs(result: EvalResult) -> None:
             )
     payload = {"model": result.model, "examples": len(result.rows), "metrics": result.summary}
     (out / "summary.json").write_text(json.dumps(payload, indent=2))
+
+
+def errors(source: str | Run, data: str | None = None) -> EvalResult:
+    """The Python API of `tunelab errors`: analyse again the answers the last `evaluate` wrote in a
+    run (or an eval folder), with the closest examples of `data` (default: the run's training
+    data); rewrites the reports."""
+    run = Run.find(source)
+    out_dir = run.out_dir("eval") if run else Path(source)
+    rows = read_rows(out_dir / "predictions.jsonl")
+    result = EvalResult(str(source), out_dir, rows, summarize(rows))
+    analyse_result(result, data or (run.config.data.path if run else None))
+    write_outputs(result)
+    return result
 
 
 def read_rows(path: Path) -> list[dict[str, Any]]:

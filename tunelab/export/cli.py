@@ -30,9 +30,9 @@ def export_command(
 
     from tunelab.errors import TunelabError
     from tunelab.export import export_gguf, export_merged
-    from tunelab.export.merged import prompt_format
     from tunelab.export.prompt import TEMPLATES, modelfile
     from tunelab.export.to_gguf import FILE_TYPES, check_gguf_target
+    from tunelab.run import prompt_for
 
     if not merged and not gguf:
         raise TunelabError("say what to write: --merged DIR and/or --gguf FILE")
@@ -41,8 +41,8 @@ def export_command(
     if gguf:
         check_gguf_target(Path(gguf), overwrite)
     console = Console()
-    template, system = prompt_format(run)
-    if template not in TEMPLATES:
+    prompt = prompt_for(run)
+    if prompt.template not in TEMPLATES:
         console.print(
             "[bold yellow]note:[/] this run was trained with a custom Jinja prompt template, which "
             "the export cannot turn into a chat template: give it prompts in that format as plain "
@@ -57,4 +57,4 @@ def export_command(
             "For Ollama, put these lines in a file named Modelfile and run "
             "`ollama create NAME -f Modelfile`:"
         )
-        print(modelfile(path, template, system))
+        print(modelfile(path, prompt.template, prompt.system_prompt))

@@ -12,31 +12,27 @@ from transformers import PreTrainedModel, PreTrainedTokenizerBase
 from tunelab.data.write import cannot_write
 from tunelab.errors import TunelabError
 from tunelab.export.prompt import TEMPLATES, trained_chat_template
-from tunelab.models import load_model, run_config
+from tunelab.run import Run, load_model, prompt_for
 
 
-def load_merged(name: str) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
+def load_merged(name: str | Run) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
     """Load any model tunelab knows; a LoRA run comes back with the adapter folded into the weights
-    and a chat template that asks it as it was trained (see `prompt_format`)."""
+    and a chat template that asks it as it was trained (see `Run.prompt`)."""
     model, tokenizer = load_model(name)
     if hasattr(model, "merge_and_unload"):  # a peft model: W + (alpha/r)·B·A becomes W
         model = model.merge_and_unload()
-    template, system = prompt_format(name)
-    if template in TEMPLATES:
-        tokenizer.chat_template = trained_chat_template(tokenizer.chat_template, template, system)
+    prompt = prompt_for(name)
+    if prompt.template in TEMPLATES:
+        tokenizer.chat_template = trained_chat_template(
+            tokenizer.chat_template, prompt.template, prompt.system_prompt
+        )
     return model.eval(), tokenizer
-
-
-def prompt_format(name: str) -> tuple[str, str | None]:
-    """The prompt template and system prompt a run was trained with ('chat' and none otherwise)."""
-    config = run_config(name)
-    return (config.data.template, config.data.system_prompt) if config else ("chat", None)
 
 
 DTYPES = ("float32", "bfloat16", "float16")
 
 
-def export_merged(name: str, out_dir: str | Path, dtype: str = "float32") -> Path:
+def export_merged(name: str | Run, out_dir: str | Path, dtype: str = "float32") -> Path:
     """Write `name` (a run, usually) to `out_dir` as safetensors + config + tokenizer + template.
     The merge happens in float32; `dtype` is what is saved (bfloat16 halves the folder)."""
     if dtype not in DTYPES:

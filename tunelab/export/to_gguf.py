@@ -13,6 +13,7 @@ from transformers import PreTrainedModel, PreTrainedTokenizerBase
 from tunelab.data.write import cannot_write, check_writable
 from tunelab.errors import TunelabError
 from tunelab.export.merged import load_merged
+from tunelab.run import Run
 
 FILE_TYPES = ("f16", "f32", "q8_0")
 # llama.cpp's token types (gguf.TokenType): how a token may appear in text.
@@ -33,7 +34,7 @@ TOP_NAMES = {"model.embed_tokens": "token_embd", "model.norm": "output_norm", "l
 
 
 def export_gguf(
-    name: str, out_file: str | Path, file_type: str = "f16", overwrite: bool = False
+    name: str | Run, out_file: str | Path, file_type: str = "f16", overwrite: bool = False
 ) -> Path:
     """Write `name` (a run, merged first if LoRA, or any Llama model) to one GGUF file; an
     existing file is replaced only with `overwrite`."""
@@ -50,7 +51,7 @@ def export_gguf(
     # Written beside the target, then renamed over it: a failed export leaves the old file whole.
     partial = out.with_name(out.name + ".part")
     try:
-        write_gguf(model, tokenizer, partial, file_type, title=Path(name).name)
+        write_gguf(model, tokenizer, partial, file_type, title=Path(str(name)).name)
         partial.replace(out)
     except OSError as err:
         raise cannot_write(out, err) from None

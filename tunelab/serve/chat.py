@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from tunelab.data.templates import Example, render_prompt
+from tunelab.data.templates import Prompt
 from tunelab.generate import generate
 
 
@@ -12,8 +12,7 @@ from tunelab.generate import generate
 class Session:
     model: object
     tokenizer: object
-    template: str = "chat"
-    system_prompt: str | None = None
+    prompt: Prompt = Prompt()
     history: list[dict[str, str]] = field(default_factory=list)
     endpoint: str | None = None  # an OpenAI-compatible server instead of a local model
     api_key: str | None = None
@@ -22,16 +21,15 @@ class Session:
     def open(cls, name: str, template: str | None = None, api_key: str | None = None) -> Session:
         """Load a model or run (a run answers with the template and system prompt it was trained
         with), or connect to a server URL."""
-        from tunelab.models import load_model, run_config
         from tunelab.remote import is_endpoint
+        from tunelab.run import load_model, prompt_for
 
         if is_endpoint(name):
             return cls(None, None, endpoint=name, api_key=api_key)
-        config = run_config(name)
-        run_template = config.data.template if config else "chat"
-        system_prompt = config.data.system_prompt if config else None
-        model, tokenizer = load_model(name)
-        return cls(model, tokenizer, template or run_template, system_prompt)
+        prompt = prompt_for(name)
+        if template:
+            prompt = replace(prompt, template=template)
+        return cls(*load_model(name), prompt)
 
     def reply(self, text: str, *, remember: bool = True, **generate_kwargs) -> str:
         messages = [*self.history, {"role": "user", "content": text}]
@@ -48,9 +46,7 @@ class Session:
             if remember:
                 self.history = [*messages, {"role": "assistant", "content": answer}]
             return answer
-        # Plain templates have no notion of turns: only the chat template carries history.
-        example = Example(messages=messages if self.template == "chat" else messages[-1:])
-        prompt = render_prompt(example, self.tokenizer, self.template, self.system_prompt)
+        prompt = self.prompt.chat(messages, self.tokenizer)
         answer = generate(self.model, self.tokenizer, [prompt], **generate_kwargs)[0].text
         if remember:
             self.history = [*messages, {"role": "assistant", "content": answer}]

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 import torch
 from transformers import DynamicCache, PreTrainedModel, PreTrainedTokenizerBase
 
-from tunelab.data.templates import Example, render_prompt
+from tunelab.data.templates import Prompt
 from tunelab.generate import eos_ids
+from tunelab.models import context_length
 
 log = logging.getLogger(__name__)
 
@@ -63,16 +64,15 @@ class Engine:
         tokenizer: PreTrainedTokenizerBase,
         name: str,
         max_batch: int = 8,
-        template: str = "chat",
-        system_prompt: str | None = None,
+        prompt: Prompt | None = None,
     ):
         self.model = model.eval()
         self.tokenizer = tokenizer
         self.name = name
         # A run answers with the template and system prompt it was trained with, as in `chat`.
-        self.template, self.system_prompt = template, system_prompt
+        self.prompt = prompt or Prompt()
         self.max_batch = max_batch
-        self.context_length = int(getattr(model.config, "max_position_embeddings", 2048))
+        self.context_length = context_length(model, tokenizer)
         self.device = next(model.parameters()).device
         self._eos = set(eos_ids(model, tokenizer))
         self._queue: queue.Queue[Request | None] = queue.Queue()
@@ -85,10 +85,7 @@ class Engine:
     # --- the client side ---------------------------------------------------------------------
 
     def encode_chat(self, messages: list[dict[str, str]]) -> list[int]:
-        example = Example(messages=messages if self.template == "chat" else messages[-1:])
-        return self.encode(
-            render_prompt(example, self.tokenizer, self.template, self.system_prompt)
-        )
+        return self.encode(self.prompt.chat(messages, self.tokenizer))
 
     def encode(self, text: str) -> list[int]:
         return self.tokenizer(text, add_special_tokens=False).input_ids

@@ -30,14 +30,14 @@ LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
 
 def model_id(name: str) -> str:
     """The id clients put in `model`: a run's folder name (runs/demo -> demo), else the name given."""
-    from tunelab.models import is_run_dir
+    from tunelab.run import Run
 
-    return Path(name).name if is_run_dir(name) else name
+    return Path(name).name if Run.is_run(name) else name
 
 
 def load_engines(names: list[str], max_batch: int = 8) -> dict[str, Engine]:
     """One engine per model; a LoRA run is its base plus the adapter, not merged, as `load_model` gives."""
-    from tunelab.models import load_model, run_config
+    from tunelab.run import load_model, prompt_for
     from tunelab.serve.engine import Engine
 
     if not names:
@@ -47,14 +47,8 @@ def load_engines(names: list[str], max_batch: int = 8) -> dict[str, Engine]:
         raise TunelabError(f"two models would have the same id: {ids}; rename a run folder")
     engines = {}
     for engine_id, name in zip(ids, names):
-        config = run_config(name)
-        settings = (
-            {"template": config.data.template, "system_prompt": config.data.system_prompt}
-            if config
-            else {}
-        )
         engines[engine_id] = Engine(
-            *load_model(name), name=engine_id, max_batch=max_batch, **settings
+            *load_model(name), name=engine_id, max_batch=max_batch, prompt=prompt_for(name)
         )
     return engines
 

@@ -157,7 +157,9 @@ def create_app(
         engine = engine_for(body.model)
         body.refuse_unsupported()
         # A run trained with the qa or alpaca template is asked in that template instead.
-        if engine.template == "chat" and not getattr(engine.tokenizer, "chat_template", None):
+        if engine.prompt.template == "chat" and not getattr(
+            engine.tokenizer, "chat_template", None
+        ):
             raise ApiError(400, f"model {body.model!r} has no chat template: use /v1/completions")
         try:
             messages = [_plain(m) for m in body.messages]

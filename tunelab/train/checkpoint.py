@@ -19,8 +19,8 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from tunelab.errors import TunelabError
+from tunelab.run import CHECKPOINT_PREFIX, list_checkpoints
 
-PREFIX = "step-"
 WEIGHTS, OPTIMIZER, STATE = "trainable.safetensors", "optimizer.pt", "state.json"
 
 
@@ -58,7 +58,7 @@ def trainable_state(model: torch.nn.Module) -> dict[str, torch.Tensor]:
 
 def save_checkpoint(folder: Path, model, optimizer, state: TrainState, keep: int) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    final = folder / f"{PREFIX}{state.step:06d}"
+    final = folder / f"{CHECKPOINT_PREFIX}{state.step:06d}"
     tmp = folder / f".tmp-{final.name}-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
@@ -75,12 +75,6 @@ def save_checkpoint(folder: Path, model, optimizer, state: TrainState, keep: int
     for old in stale + (kept[:-keep] if keep > 0 else []):
         shutil.rmtree(old, ignore_errors=True)
     return final
-
-
-def list_checkpoints(folder: Path) -> list[Path]:
-    if not folder.is_dir():
-        return []
-    return sorted(p for p in folder.iterdir() if p.name.startswith(PREFIX) and p.is_dir())
 
 
 def read_latest(folder: Path) -> tuple[Checkpoint, list[str]]:
@@ -181,4 +175,4 @@ def _set_rng_states(rng: dict) -> None:
 
 
 def _step_of(path: Path) -> int:
-    return int(path.name.removeprefix(PREFIX))
+    return int(path.name.removeprefix(CHECKPOINT_PREFIX))

@@ -13,8 +13,7 @@ from safetensors.torch import load_file, save_file
 
 from tunelab.config import Config
 from tunelab.data.templates import Example
-
-BEST = "best"  # the run folder's subfolder holding the best step's trainable weights
+from tunelab.run import BEST
 
 
 class HeldOut:

@@ -16,7 +16,8 @@ from tunelab.config import Config, TrainConfig
 from tunelab.data.pipeline import batches_per_epoch, iterate_batches, make_rows, prepare
 from tunelab.data.tokenize import IGNORE
 from tunelab.errors import TunelabError
-from tunelab.models import context_length, load_model
+from tunelab.models import context_length
+from tunelab.run import CHECKPOINTS, CONFIG_FILE, METRICS_FILE, load_model
 from tunelab.train import distributed
 from tunelab.train.checkpoint import (
     TrainState,
@@ -73,7 +74,7 @@ def train(config: Config, resume: bool = False, overwrite: bool = False) -> Path
 def _train(config: Config, resume: bool, overwrite: bool, world: World, device) -> Path:
     cfg = config.train
     run_dir = config.run_dir
-    checkpoints = run_dir / "checkpoints"
+    checkpoints = run_dir / CHECKPOINTS
     if world.is_main:
         check_run_dir(run_dir, resume, overwrite)
     distributed.barrier(world)
@@ -130,10 +131,10 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
         cfg.scheduler,
         start=state.step,
     )
-    metrics_path = run_dir / "metrics.jsonl"
+    metrics_path = run_dir / METRICS_FILE
     if world.is_main:
         run_dir.mkdir(parents=True, exist_ok=True)
-        config.to_yaml(run_dir / "config.yaml")
+        config.to_yaml(run_dir / CONFIG_FILE)
         truncate_metrics(metrics_path, state.step)
 
     autocast = (

@@ -15,8 +15,8 @@ from rich.console import Console
 
 from tunelab.config import Config, apply_overrides
 from tunelab.errors import TunelabError
-from tunelab.models import RUN_MODEL_SUBDIR
-from tunelab.train.checkpoint import PREFIX, TrainState, list_checkpoints
+from tunelab.run import CHECKPOINT_PREFIX, CONFIG_FILE, WEIGHTS, Run, list_checkpoints
+from tunelab.train.checkpoint import TrainState
 from tunelab.train.plot import read_metrics
 
 # What a resumed run may change: its length, how often it evaluates and saves, its learning-rate
@@ -57,24 +57,18 @@ def config_from(source: str | Path | None, overrides: list[str] | None = None) -
         return Config.from_dict(apply_overrides({}, overrides), source="--set")
     path = Path(source)
     if path.is_dir():
-        run = path
-    elif path.name == "config.yaml" and _is_run_folder(path.parent):
-        run = path.parent
-    else:
-        return Config.from_yaml(path, overrides)
-    config = Config.from_yaml(run / "config.yaml", overrides)
-    if run.name in ("", ".", ".."):
-        run = run.resolve()
-    return config.model_copy(update={"name": run.name, "output_dir": str(run.parent)})
+        return Run.open(path, overrides).config
+    if path.name == CONFIG_FILE and Run.is_started(path.parent):
+        return Run.open(path.parent, overrides).config
+    return Config.from_yaml(path, overrides)
 
 
 def check_resume_changes(run_dir: Path, config: Config) -> None:
     """Refuse by name a setting changed since run_dir's config.yaml that its checkpoint cannot
     continue with (see MAY_CHANGE_ON_RESUME), rather than fail deep inside loading."""
-    saved_file = run_dir / "config.yaml"
-    if not saved_file.is_file():
+    if not Run.is_started(run_dir):
         return
-    saved = _flatten(Config.from_yaml(saved_file).model_dump())
+    saved = _flatten(Run.open(run_dir).config.model_dump())
     new = _flatten(config.model_dump())
     changed = [
         key
@@ -118,7 +112,7 @@ def truncate_metrics(path: Path, step: int) -> None:
 
 def save_final(model, tokenizer, run_dir: Path) -> Path:
     """The adapter (LoRA) or full weights, plus the tokenizer, as a loadable HF folder."""
-    target = run_dir / RUN_MODEL_SUBDIR
+    target = run_dir / WEIGHTS
     model.save_pretrained(target, safe_serialization=True)
     tokenizer.save_pretrained(target)
     return target
@@ -171,7 +165,11 @@ def checkpoint_on_crash(
     except NonFiniteLoss:
         raise
     except Exception:
-        if enabled and state.step > 0 and not (checkpoints / f"{PREFIX}{state.step:06d}").exists():
+        if (
+            enabled
+            and state.step > 0
+            and not (checkpoints / f"{CHECKPOINT_PREFIX}{state.step:06d}").exists()
+        ):
             try:
                 path = save()
             except Exception as err:  # noqa: BLE001 -- the original error is the one to report
@@ -182,12 +180,6 @@ def checkpoint_on_crash(
                 f"Continue with `tunelab train {run_dir} --resume`[/]"
             )
         raise
-
-
-def _is_run_folder(folder: Path) -> bool:
-    """A folder a run wrote: its config.yaml beside its log or checkpoints."""
-    trained = (folder / "metrics.jsonl").is_file() or (folder / "checkpoints").is_dir()
-    return trained and (folder / "config.yaml").is_file()
 
 
 def _flatten(tree: dict, prefix: str = "") -> dict:

@@ -29,7 +29,7 @@ class LocalLLM:
     """A model tunelab can load (embedded default, HF dir, run folder), run in this process."""
 
     def __init__(self, name: str, max_new_tokens: int = 512, batch_size: int = 4) -> None:
-        from tunelab.models import load_model
+        from tunelab.run import load_model
 
         self.name = name
         self.model, self.tokenizer = load_model(name)

@@ -177,7 +177,7 @@ def question_text(example: Example) -> str:
 
 def _check_lengths(report: QualityReport) -> None:
     from tunelab.data.templates import render_segments
-    from tunelab.models import load_tokenizer
+    from tunelab.run import load_tokenizer
 
     tokenizer = load_tokenizer(report.config.model)
     texts = []

@@ -13,7 +13,7 @@ from tunelab.data.tokenize import IGNORE, Tokenized, chunk_text, fit_length, tok
 
 def inspect_file(data: DataConfig, *, model: str, rows: int = 3) -> None:
     """Render the first `rows` examples of data.path as training would, with `data`'s settings."""
-    from tunelab.models import load_tokenizer
+    from tunelab.run import load_tokenizer
 
     console = Console()
     tokenizer = load_tokenizer(model)

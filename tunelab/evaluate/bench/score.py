@@ -115,7 +115,7 @@ def bench_model(name: str, cfg: BenchConfig, on_task=None, on_progress=None) -> 
     `on_task(model, result)` after each task; `on_progress(model, task, done, total)` during it."""
     import torch
 
-    from tunelab.models import load_model
+    from tunelab.run import load_model
 
     device = "cuda" if torch.cuda.is_available() else "cpu"
     model, tokenizer = load_model(name, device=device)

@@ -1,0 +1,47 @@
+"""A run folder is read through one `Run`: its config, base model, prompt, weights, checkpoints
+and output folders; anything that is not a run is a model name."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import tiny_run
+from tunelab.data.templates import Prompt
+from tunelab.errors import TunelabError
+from tunelab.run import Run, base_model, load_model, prompt_for
+
+QA = Path(__file__).parent / "fixtures" / "eval" / "qa"
+
+
+def test_a_run_tells_its_base_prompt_and_folders(tmp_path):
+    run = Run.open(tiny_run(tmp_path, QA))
+    assert run.base_model == "tiny-random" and run.name == "demo"
+    assert run.prompt() == Prompt("qa", None)
+    assert run.config.data.test_path == str(QA / "test.jsonl")
+    assert run.out_dir("eval") == tmp_path / "runs" / "demo" / "eval"
+    assert run.checkpoints == []
+    model, tokenizer = run.load()
+    assert model.config.name_or_path and tokenizer.eos_token
+
+
+def test_a_copied_run_is_the_copy_whatever_its_config_says(tmp_path):
+    copy = tmp_path / "elsewhere" / "copy"
+    shutil.copytree(tiny_run(tmp_path, QA), copy)
+    config = Run.open(copy, ["train.lr=0.5"]).config
+    assert config.run_dir == copy and config.train.lr == 0.5
+
+
+def test_a_model_name_is_not_a_run(tmp_path):
+    assert Run.find("tiny-random") is None and Run.find(tmp_path) is None
+    assert prompt_for("tiny-random") == Prompt() and base_model("tiny-random") == "tiny-random"
+    run = tiny_run(tmp_path, QA)
+    assert prompt_for(str(run)).template == "qa" and base_model(run) == "tiny-random"
+    assert (
+        load_model(Run.open(run))[0].config.vocab_size
+        == load_model("tiny-random")[0].config.vocab_size
+    )
+    with pytest.raises(TunelabError, match="config file not found"):
+        Run.open(tmp_path / "nothing")

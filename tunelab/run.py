@@ -1,0 +1,159 @@
+"""A run folder, read in one place. `tunelab train` writes runs/<name>/: config.yaml (what it was
+trained with), metrics.jsonl, checkpoints/, model/ (adapter or full weights, with the tokenizer)
+and best/; later stages add their own folders (eval/, compare/). Every stage that takes a model
+takes a `Run` or a model name and tells them apart here, so how a run stores its settings (its
+prompt, its base model) is known to this file alone."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from tunelab.config import Config
+from tunelab.data.templates import Prompt
+
+if TYPE_CHECKING:
+    import torch
+    from transformers import PreTrainedModel, PreTrainedTokenizerBase
+
+CONFIG_FILE = "config.yaml"
+METRICS_FILE = "metrics.jsonl"
+WEIGHTS = "model"  # the final adapter or weights, with the tokenizer
+CHECKPOINTS = "checkpoints"
+CHECKPOINT_PREFIX = "step-"
+BEST = "best"  # the best step's trainable weights, with train.select_best
+
+
+@dataclass(frozen=True)
+class Run:
+    """A run folder and the config it was trained with."""
+
+    path: Path
+    config: Config
+
+    @classmethod
+    def open(cls, path: str | Path, overrides: list[str] | None = None) -> Run:
+        """The run in `path`, its config.yaml read with any `--set key=value` overrides. The folder
+        is the run: a copy (`cp -r runs/a runs/b`) is runs/b, whatever name its config holds."""
+        path = Path(path)
+        config = Config.from_yaml(path / CONFIG_FILE, overrides)
+        folder = path.resolve() if path.name in ("", ".", "..") else path
+        return cls(
+            path, config.model_copy(update={"name": folder.name, "output_dir": str(folder.parent)})
+        )
+
+    @staticmethod
+    def is_run(path: str | Path) -> bool:
+        """A trained run: its config beside its final weights."""
+        return (Path(path) / CONFIG_FILE).is_file() and (Path(path) / WEIGHTS).is_dir()
+
+    @staticmethod
+    def is_started(path: str | Path) -> bool:
+        """A run that began training: its config beside its log or checkpoints."""
+        path = Path(path)
+        trained = (path / METRICS_FILE).is_file() or (path / CHECKPOINTS).is_dir()
+        return trained and (path / CONFIG_FILE).is_file()
+
+    @classmethod
+    def find(cls, model: str | Path | Run) -> Run | None:
+        """`model` as a Run when it is one (or names a trained run's folder), else None."""
+        if isinstance(model, Run):
+            return model
+        return cls.open(model) if cls.is_run(model) else None
+
+    def __str__(self) -> str:
+        return str(self.path)
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def base_model(self) -> str:
+        """The model the run was trained from (itself possibly a run)."""
+        return self.config.model.name
+
+    def prompt(self) -> Prompt:
+        """The template and system prompt the run was trained with: ask it the same way."""
+        return Prompt(self.config.data.template, self.config.data.system_prompt)
+
+    @property
+    def weights(self) -> Path:
+        return self.path / WEIGHTS
+
+    @property
+    def checkpoints(self) -> list[Path]:
+        """Its checkpoint folders, oldest first."""
+        return list_checkpoints(self.path / CHECKPOINTS)
+
+    def out_dir(self, kind: str) -> Path:
+        """Where a later stage writes into the run: `eval`, `compare`..."""
+        return self.path / kind
+
+    def load(
+        self, dtype: torch.dtype | None = None, device: str = "cpu"
+    ) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
+        """The trained model: its base with the LoRA adapter on top (not merged), or full weights."""
+        import torch
+        from transformers import AutoModelForCausalLM
+
+        from tunelab.models import ensure_pad_token
+
+        dtype = dtype or torch.float32
+        tokenizer = self.tokenizer()
+        if (self.weights / "adapter_config.json").exists():
+            from peft import PeftModel
+
+            base, _ = load_model(self.base_model, dtype=dtype)
+            model = PeftModel.from_pretrained(base, self.weights)
+        else:
+            model = AutoModelForCausalLM.from_pretrained(self.weights, dtype=dtype)
+        ensure_pad_token(model, tokenizer)
+        return model.to(device), tokenizer
+
+    def tokenizer(self) -> PreTrainedTokenizerBase:
+        from transformers import AutoTokenizer
+
+        return AutoTokenizer.from_pretrained(self.weights)
+
+
+def list_checkpoints(folder: Path) -> list[Path]:
+    """The step-N folders in a run's checkpoints/ folder, oldest first."""
+    if not folder.is_dir():
+        return []
+    return sorted(
+        p for p in folder.iterdir() if p.name.startswith(CHECKPOINT_PREFIX) and p.is_dir()
+    )
+
+
+def load_model(
+    model: str | Path | Run, *, dtype: torch.dtype | None = None, device: str = "cpu"
+) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
+    """Any model tunelab knows, ready for training or generation: a run (see `Run.load`), or a
+    name `tunelab.models.load_pretrained` knows (embedded default, HF dir or id, tiny-random)."""
+    from tunelab.models import load_pretrained
+
+    run = Run.find(model)
+    return (
+        run.load(dtype, device) if run else load_pretrained(str(model), dtype=dtype, device=device)
+    )
+
+
+def load_tokenizer(model: str | Path | Run) -> PreTrainedTokenizerBase:
+    from tunelab.models import pretrained_tokenizer
+
+    run = Run.find(model)
+    return run.tokenizer() if run else pretrained_tokenizer(str(model))
+
+
+def prompt_for(model: str | Path | Run) -> Prompt:
+    """How to ask `model`: a run as it was trained, any other model with its own chat template."""
+    run = Run.find(model)
+    return run.prompt() if run else Prompt()
+
+
+def base_model(model: str | Path | Run) -> str:
+    """The base a run was trained from, or the name itself for any other model."""
+    run = Run.find(model)
+    return run.base_model if run else str(model)
