@@ -85,9 +85,9 @@ def test_the_trained_data_commands_are_the_clis():
 
 
 def test_the_trained_benchmark_list_is_the_default_tasks():
-    from tunelab.evaluate.bench.score import DEFAULT_TASKS
+    from tunelab.evaluate.bench.tasks import TASKS
 
-    assert _listed(r"^((?:arc_easy|\w+)(?:, \w+)* and \w+)\.$") == set(DEFAULT_TASKS)
+    assert _listed(r"^((?:arc_easy|\w+)(?:, \w+)* and \w+)\.$") == set(TASKS)
 
 
 def test_the_trained_gguf_types_are_the_exporters():

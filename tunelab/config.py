@@ -1,24 +1,92 @@
-"""One typed config for a run: built once at the edge (CLI, YAML, Python) and passed to each stage."""
+"""Typed settings, built once at the edge (CLI, YAML, Python) and passed to each stage: `Section`,
+the base of every stage's config, and `Config`, what a training run is (its sections below)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    model_validator,
+)
 
 from tunelab.errors import TunelabError
 
 DEFAULT_MODEL = "smollm2-135m-instruct"
 
 
-class _Section(BaseModel):
-    # A misspelled key in a YAML file must fail loudly, not be ignored.
-    model_config = ConfigDict(extra="forbid")
+# Set while a config is being validated: a section inside it lets its errors rise to the outermost,
+# which names them by their full path (train.lr) as one TunelabError.
+_validating: ContextVar[bool] = ContextVar("validating", default=False)
 
 
-class ModelConfig(_Section):
+class Section(BaseModel):
+    """The base of every stage's settings. A misspelled key fails loudly instead of being ignored,
+    a bad value is a TunelabError naming the field, and each field's docstring is its description
+    (the help of its command-line option: tunelab.options)."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+    def __init__(self, /, **values: Any) -> None:
+        with _named_errors(type(self).__name__):
+            super().__init__(**values)
+
+    @classmethod
+    def from_dict(
+        cls, raw: dict[str, Any], overrides: list[str] | None = None, source: str = "config"
+    ) -> Self:
+        """From plain values (a YAML file's, a command line's), with `--set key=value` overrides."""
+        with _named_errors(source):
+            return cls.model_validate(apply_overrides(raw, overrides or []))
+
+
+@contextmanager
+def _named_errors(source: str) -> Iterator[None]:
+    if _validating.get():
+        yield
+        return
+    token = _validating.set(True)
+    try:
+        yield
+    except ValidationError as err:
+        raise TunelabError(_invalid(err, source)) from None
+    finally:
+        _validating.reset(token)
+
+
+def _invalid(err: ValidationError, source: str) -> str:
+    lines = [f"{source}: invalid config"]
+    for e in err.errors():
+        where = ".".join(str(p) for p in e["loc"])
+        message = e["msg"].removeprefix("Value error, ")
+        # A validator's message that starts with the field's name says it whole.
+        lines.append(f"  {message}" if message.startswith(f"{where} ") else f"  {where}: {message}")
+    return "\n".join(lines)
+
+
+def _at_least_one(value: int | None, info: ValidationInfo) -> int | None:
+    if value is not None and value < 1:
+        # A slice would read 0 as "none" and -2 as "all but the last two".
+        raise ValueError(f"{info.field_name} must be at least 1, got {value}")
+    return value
+
+
+# At most this many (questions, rows...); None for all.
+Limit = Annotated[int | None, AfterValidator(_at_least_one)]
+Shape = Literal["auto", "qa", "alpaca", "prompt_completion", "messages", "text"]
+
+
+class ModelConfig(Section):
     name: str = DEFAULT_MODEL
     """Embedded default, a Hugging Face directory or hub id, a run folder, or `tiny-random`."""
     dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
@@ -27,35 +95,42 @@ class ModelConfig(_Section):
     precision; LoRA adapters stay float32; float16 has no loss scaling, prefer bfloat16)."""
 
 
-class DataConfig(_Section):
+class DataConfig(Section):
     path: str | None = None
     """JSONL, JSON array, CSV, Parquet file, or a `datasets.save_to_disk` folder."""
     test_path: str | None = None
     """Optional separate test file; otherwise `test_size` of `path` is held out."""
-    shape: Literal["auto", "qa", "alpaca", "prompt_completion", "messages", "text"] = "auto"
+    shape: Shape = "auto"
+    """Which columns hold what; auto tells by the first row's columns."""
     fields: dict[str, str] = Field(default_factory=dict)
     """Rename columns to the shape's names, e.g. {question: prompt_text}."""
     template: str = "chat"
     """`chat` (the model's own template), `alpaca`, `qa` (### Question/### Answer), or a Jinja string."""
     system_prompt: str | None = None
+    """A system turn put first in every example that has none."""
     max_length: int = 512
+    """Tokens per example (and per packed row)."""
     truncation: Literal["keep_response", "right", "drop"] = "keep_response"
+    """An example past max_length: keep_response cuts the oldest prompt tokens first, right cuts
+    the end, drop drops it."""
     packing: bool = True
     test_size: float = 0.1
+    """Held out for testing: a fraction, or a count if >= 1."""
     seed: int = 42
     dedupe: bool = True
     """Drop exact repeats, and training rows asking a question of test_path (counted, printed)."""
     on_error: Literal["raise", "skip"] = "raise"
+    """A bad row: raise stops at it, naming file and line; skip skips and counts it."""
 
 
-class LoraConfig(_Section):
+class LoraConfig(Section):
     r: int = 16
     alpha: int = 32
     dropout: float = 0.05
     target_modules: str | list[str] = "all-linear"
 
 
-class TrainConfig(_Section):
+class TrainConfig(Section):
     method: Literal["lora", "full"] = "lora"
     lora: LoraConfig = Field(default_factory=LoraConfig)
     epochs: float = 3.0
@@ -106,7 +181,7 @@ class TrainConfig(_Section):
         return self
 
 
-class Config(_Section):
+class Config(Section):
     name: str = "run"
     output_dir: str = "runs"
     model: ModelConfig = Field(default_factory=ModelConfig)
@@ -131,17 +206,7 @@ class Config(_Section):
             value = raw.get("data", {}).get(key)
             if value and not Path(value).is_absolute() and (path.parent / value).exists():
                 raw["data"][key] = str(path.parent / value)
-        return cls.from_dict(apply_overrides(raw, overrides or []), source=str(path))
-
-    @classmethod
-    def from_dict(cls, raw: dict[str, Any], source: str = "config") -> Config:
-        try:
-            return cls.model_validate(raw)
-        except ValidationError as err:
-            lines = [f"{source}: invalid config"]
-            for e in err.errors():
-                lines.append(f"  {'.'.join(str(p) for p in e['loc'])}: {e['msg']}")
-            raise TunelabError("\n".join(lines)) from None
+        return cls.from_dict(raw, overrides, source=str(path))
 
     def to_yaml(self, path: str | Path) -> None:
         Path(path).write_text(yaml.safe_dump(self.model_dump(), sort_keys=False))

@@ -8,38 +8,25 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from tunelab.compare.run import CompareConfig
+from tunelab.options import options
+
 console = Console()
 
 
+@options(
+    CompareConfig,
+    *("data", "corpus", "base", "k", "limit", "max_new_tokens", "batch_size", "output"),
+    source="tunelab compare",
+)
 def compare_command(
     run: Annotated[str, typer.Argument(help="A run folder (runs/<name>).")],
-    data: Annotated[
-        str | None, typer.Option(help="Test file (default: the run's data.test_path).")
-    ] = None,
-    corpus: Annotated[
-        str | None,
-        typer.Option(
-            help="What RAG retrieves from: a Q&A file or documents (default: the run's training data)."
-        ),
-    ] = None,
-    base: Annotated[
-        str | None, typer.Option(help="The model to prompt (default: the run's base model).")
-    ] = None,
-    k: Annotated[int, typer.Option(help="Passages per question.")] = 3,
-    limit: Annotated[
-        int | None, typer.Option(min=1, help="Only the first N test questions.")
-    ] = None,
-    max_new_tokens: int = 128,
-    batch_size: int = 8,
-    output: Annotated[
-        str | None, typer.Option(help="Output folder (default: <run>/compare).")
-    ] = None,
+    config: CompareConfig,
 ) -> None:
     """Prompting vs prompting+RAG vs finetuned vs finetuned+RAG, on one test set."""
-    from tunelab.compare.run import CompareConfig, compare
+    from tunelab.compare.run import compare
 
-    cfg = CompareConfig(data, corpus, base, k, limit, max_new_tokens, batch_size, output)
-    result = compare(run, cfg)
+    result = compare(run, config)
     table = Table(title=f"{run}: {len(result.arms[0].rows)} questions")
     for column in ("arm", "normalized match", "token F1", "ROUGE-L", "answer words", "s/question"):
         table.add_column(column, justify="left" if column == "arm" else "right")

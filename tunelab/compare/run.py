@@ -17,6 +17,7 @@ from typing import Any
 from rich.progress import Progress
 
 from tunelab.compare.rag import Passage, Retriever, load_corpus, with_context
+from tunelab.config import Limit, Section
 from tunelab.data.templates import Prompt
 from tunelab.errors import TunelabError
 from tunelab.evaluate.metrics import score_texts
@@ -28,16 +29,25 @@ from tunelab.run import Run
 METRICS = ("normalized_match", "token_f1", "rouge_l")
 
 
-@dataclass
-class CompareConfig:
-    data: str | None = None  # test file; default: the run's data.test_path
-    corpus: str | None = None  # Q&A file or documents; default: the run's training data
-    base: str | None = None  # default: the model the run was trained from
+class CompareConfig(Section):
+    """Settings of `tunelab compare`."""
+
+    data: str | None = None
+    """Test file (default: the run's data.test_path)."""
+    corpus: str | None = None
+    """What RAG retrieves from: a Q&A file or documents (default: the run's training data)."""
+    base: str | None = None
+    """The model to prompt (default: the run's base model)."""
     k: int = 3
-    limit: int | None = None
+    """Passages per question."""
+    limit: Limit = None
+    """Only the first N test questions."""
     max_new_tokens: int = 128
+    """The longest answer, in tokens."""
     batch_size: int = 8
-    output: str | None = None  # default: <run>/compare
+    """Questions answered together."""
+    output: str | None = None
+    """Output folder (default: <run>/compare)."""
 
 
 @dataclass

@@ -7,29 +7,28 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from tunelab.config import DataConfig
+from tunelab.options import options
+
 console = Console()
 
 
+@options(
+    DataConfig, "test_size", "seed", "shape", "dedupe", "on_error", source="tunelab data split"
+)
 def split_command(
     path: Annotated[str, typer.Argument(help="Data file to split.")],
     output: Annotated[
         str, typer.Option("-o", "--output", help="Folder for train.jsonl, test.jsonl.")
     ],
-    test_size: Annotated[float, typer.Option(help="Fraction (or a count if >= 1) held out.")] = 0.1,
-    seed: int = 42,
-    shape: str = "auto",
-    dedupe: Annotated[
-        bool, typer.Option(help="Drop exact repeats first, as training does.")
-    ] = True,
-    on_error: Annotated[
-        str, typer.Option(help="raise | skip bad rows, as data.on_error.")
-    ] = "raise",
+    config: DataConfig,
 ) -> None:
-    """Write the same seeded train/test split that training uses."""
+    """Write the same seeded train/test split that training uses (data.fields: --set fields.x=y)."""
     from tunelab.data.write import split_file
 
     train, test = split_file(
-        path, output, test_size=test_size, seed=seed, shape=shape, dedupe=dedupe, on_error=on_error
-    )
+        path, output, config.test_size, config.seed, config.shape, config.dedupe,
+        config.on_error, config.fields,
+    )  # fmt: skip
     for part in (train, test):
         console.print(f"{part}: {sum(1 for _ in part.open())} rows")

@@ -7,6 +7,7 @@ import csv
 import io
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,17 @@ class DataError(TunelabError):
     """A row of a data file is unusable; the message starts with `file:line`."""
 
 
+@dataclass
+class Loaded:
+    """The rows of a file that load as examples, the raw rows beside them (to write them back as
+    they were), and the loader's `file:line: why` of each row that does not load."""
+
+    path: Path
+    examples: list[Example]
+    rows: list[dict[str, Any]]
+    rejected: list[str]
+
+
 def load_examples(
     path: str | Path,
     shape: str = "auto",
@@ -51,34 +63,47 @@ def load_examples(
     on_error: str = "raise",
 ) -> list[Example]:
     """Load every row of `path` as an Example; with on_error='skip', bad rows are counted and shown."""
-    path = Path(path)
-    if not path.exists():
-        raise TunelabError(f"data file not found: {path}")
-    examples: list[Example] = []
-    problems: list[str] = []
-    detected = None if shape == "auto" else shape
-    if detected is not None and detected not in SHAPES:
-        raise TunelabError(f"unknown data shape {shape!r}: use one of {['auto', *SHAPES]}")
-    for source, row in read_rows(path):
-        try:
-            if isinstance(row, DataError):
-                raise row
-            row = _rename(row, fields or {}, source)
-            detected = detected or detect_shape(row, source)
-            examples.append(to_example(row, detected, source))
-        except DataError as err:
-            if on_error != "skip":
-                raise DataError(f"{err}; {FIX_HINT}") from None
-            problems.append(str(err))
+    loaded = read_examples(path, shape, fields, on_error)
+    problems = loaded.rejected
     if problems:
         _console.print(f"[yellow]skipped {len(problems)} bad row(s) of {escape(str(path))}:[/]")
         for line in problems[:5]:
             _console.print(f"  {line}", markup=False, highlight=False)
         if len(problems) > 5:
             _console.print(f"  ... and {len(problems) - 5} more")
-    if not examples:
+    if not loaded.examples:
         raise TunelabError(f"{path}: no usable rows")
-    return examples
+    return loaded.examples
+
+
+def read_examples(
+    path: str | Path,
+    shape: str = "auto",
+    fields: dict[str, str] | None = None,
+    on_error: str = "skip",
+) -> Loaded:
+    """Every row of `path` as an Example, through data.shape and data.fields as training reads
+    them; a bad row stops the reading (on_error='raise') or is kept in `rejected` ('skip')."""
+    path = Path(path)
+    if not path.exists():
+        raise TunelabError(f"data file not found: {path}")
+    loaded = Loaded(path, [], [], [])
+    detected = None if shape == "auto" else shape
+    if detected is not None and detected not in SHAPES:
+        raise TunelabError(f"unknown data shape {shape!r}: use one of {['auto', *SHAPES]}")
+    for source, row in read_rows(path):
+        try:
+            if isinstance(row, DataError):  # an unreadable line, yielded so reading goes on
+                raise row
+            renamed = _rename(row, fields or {}, source)
+            detected = detected or detect_shape(renamed, source)
+            loaded.examples.append(to_example(renamed, detected, source))
+            loaded.rows.append(row)
+        except DataError as err:
+            if on_error != "skip":
+                raise DataError(f"{err}; {FIX_HINT}") from None
+            loaded.rejected.append(str(err))
+    return loaded
 
 
 def read_rows(path: Path, quiet: bool = False) -> Iterator[tuple[str, dict[str, Any] | DataError]]:

@@ -60,12 +60,13 @@ def split_file(
     shape: str = "auto",
     dedupe: bool = True,
     on_error: str = "raise",
+    fields: dict[str, str] | None = None,
 ) -> tuple[Path, Path]:
     """Split `path` exactly as training does and write `train.jsonl` and `test.jsonl` in its shape."""
     from tunelab.data.load import load_examples, read_rows
     from tunelab.data.split import split_examples
 
-    examples = load_examples(path, shape=shape, on_error=on_error)
+    examples = load_examples(path, shape=shape, fields=fields, on_error=on_error)
     train, test = split_examples(examples, test_size=test_size, seed=seed, dedupe=dedupe)
     # The original rows (same columns, extra fields such as provenance kept), looked up by file:line.
     # quiet: the load above has already reported which files of a folder it read.

@@ -8,6 +8,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from tunelab.config import Section
 from tunelab.data.templates import Example
 from tunelab.evaluate.retrieval import BM25, overlap, words
 
@@ -25,14 +26,16 @@ _LETTERS = re.compile(r"[^\W\d_]+")  # runs of letters, any script
 _CAMEL = re.compile(r"[A-Za-z][a-z]+")  # "JavaScript" -> Java, Script
 
 
-@dataclass
-class AnalysisConfig:
+class AnalysisConfig(Section):
     """Thresholds of each category; every answer below `weak_f1` token F1 is analysed."""
 
     weak_f1: float = 0.5
-    too_long_ratio: float = 3.0  # answer words / reference words
-    min_long_words: int = 30  # a short answer is never "too long", whatever the ratio
-    max_words: int = 400  # too long whatever the reference
+    too_long_ratio: float = 3.0
+    """Answer words over reference words past which an answer is too long."""
+    min_long_words: int = 30
+    """A shorter answer is never too long, whatever the ratio."""
+    max_words: int = 400
+    """Too long whatever the reference."""
     ngram: int = 4
     ngram_repeats: int = 3
     offtopic_overlap: float = 0.15

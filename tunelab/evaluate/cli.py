@@ -9,42 +9,28 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from tunelab.evaluate.suite import EvalConfig
+from tunelab.options import options
+
 console = Console()
 
 
+@options(
+    EvalConfig,
+    *("data", "output", "template", "max_new_tokens", "temperature", "batch_size", "limit"),
+    "embeddings",
+    source="tunelab eval",
+)
 def eval_command(
     models: Annotated[
         list[str], typer.Argument(help="One or more runs or models; two are compared.")
     ],
-    data: Annotated[
-        str | None, typer.Option(help="Test file (default: the run's data.test_path).")
-    ] = None,
-    output: Annotated[str | None, typer.Option(help="Output folder (default: <run>/eval).")] = None,
-    template: Annotated[
-        str | None, typer.Option(help="Default: the run's template, else chat.")
-    ] = None,
-    max_new_tokens: int = 256,
-    temperature: Annotated[float, typer.Option(help="0 = greedy.")] = 0.0,
-    batch_size: int = 8,
-    limit: Annotated[
-        int | None, typer.Option(min=1, help="Only the first N test questions.")
-    ] = None,
-    embeddings: Annotated[bool, typer.Option(help="Add MiniLM embedding similarity.")] = False,
+    config: EvalConfig,
 ) -> None:
     """Answer a test set and score it: exact/normalized match, token F1, ROUGE-L, error analysis."""
-    from tunelab.evaluate.suite import EvalConfig, comparison, evaluate
+    from tunelab.evaluate.suite import comparison, evaluate
 
-    cfg = EvalConfig(
-        data=data,
-        output=output,
-        template=template,
-        max_new_tokens=max_new_tokens,
-        temperature=temperature,
-        batch_size=batch_size,
-        limit=limit,
-        embeddings=embeddings,
-    )
-    results = evaluate(models, cfg)
+    results = evaluate(models, config)
     for result in results:
         console.print(f"[green]{result.model}[/]: {len(result.rows)} answers → {result.out_dir}/")
         _print_errors(result)

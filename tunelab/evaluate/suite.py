@@ -6,29 +6,39 @@ from __future__ import annotations
 import csv
 import json
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tunelab.config import Limit, Section
 from tunelab.errors import TunelabError
 from tunelab.evaluate.metrics import TEXT_METRICS, embedding_similarity, score_texts
 from tunelab.run import Run
 
 
-@dataclass
-class EvalConfig:
-    """Settings of one `tunelab eval`; data and template default to the run's own."""
+class EvalConfig(Section):
+    """Settings of one `tunelab eval`; data, template and system prompt default to the run's own."""
 
     data: str | None = None
+    """Test file (default: the run's data.test_path)."""
     output: str | None = None
+    """Output folder (default: <run>/eval); several models get a subfolder each."""
     template: str | None = None
-    system_prompt: str | None = None  # default: the run's own
+    """Prompt template (default: the run's, else chat)."""
+    system_prompt: str | None = None
+    """System prompt (default: the run's)."""
     max_new_tokens: int = 256
+    """The longest answer, in tokens."""
     temperature: float = 0.0
+    """0 = greedy."""
     batch_size: int = 8
-    limit: int | None = None
+    """Questions answered together."""
+    limit: Limit = None
+    """Only the first N test questions."""
     embeddings: bool = False
+    """Add MiniLM embedding similarity."""
     analyse: bool = True
+    """Put weak answers in categories and write errors.md and errors.html."""
 
 
 @dataclass
@@ -69,9 +79,6 @@ def test_questions(model: str | Run, cfg: EvalConfig) -> list:
     from tunelab.data.load import load_examples
 
     path = test_path(model, cfg)
-    if cfg.limit is not None and cfg.limit < 1:
-        # A slice would read 0 as "none" and -2 as "all but the last two".
-        raise TunelabError(f"limit must be at least 1, got {cfg.limit}")
     examples = load_examples(path)[: cfg.limit]
     missing = [ex.source for ex in examples if not ex.answer]
     if missing:
@@ -121,18 +128,18 @@ def evaluate(models, cfg: EvalConfig | None = None):
     cfg = cfg or EvalConfig()
     for run in filter(None, map(Run.find, models)):
         data, prompt = run.config.data, run.prompt()
-        cfg = replace(
-            cfg,
+        inherited = dict(
             data=cfg.data or data.test_path,
             template=cfg.template or prompt.template,
             system_prompt=cfg.system_prompt or prompt.system_prompt,
         )
+        cfg = cfg.model_copy(update=inherited)
     names = [slug(Path(str(m)).name) for m in models]
     if len(set(names)) < len(names):  # numbers only if two names clash
         names = [f"model{i + 1}" for i in range(len(models))]
     if cfg.output and len(models) > 1:
         return [
-            evaluate_one(m, replace(cfg, output=str(Path(cfg.output) / n)))
+            evaluate_one(m, cfg.model_copy(update={"output": str(Path(cfg.output) / n)}))
             for m, n in zip(models, names)
         ]
     return [evaluate_one(m, cfg) for m in models]

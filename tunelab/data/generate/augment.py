@@ -14,9 +14,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import Field
 
-from tunelab.config import DEFAULT_MODEL
+from tunelab.config import DEFAULT_MODEL, Section
 from tunelab.data.generate.llm import LLM, Conversation, make_llm
 from tunelab.data.quality.dedup import jaccard, shingles
 from tunelab.errors import TunelabError
@@ -37,13 +37,14 @@ Answer: {answer}"""
 _LITERAL = re.compile(r"--?[\w-]+|[\w~/.-]*[\d_./~][\w~/.-]*|`[^`]+`")
 
 
-class AugmentConfig(BaseModel):
+class AugmentConfig(Section):
     """Settings of `tunelab data augment`, the same from the CLI or Python."""
 
-    model_config = ConfigDict(extra="forbid")
     data: str
+    """Question/answer file to augment."""
     output: str = "augmented.jsonl"
-    paraphrases: int = 3
+    """JSONL to append to (a rerun resumes it)."""
+    paraphrases: int = Field(3, ge=1)
     """New phrasings asked for per question (fewer are kept when some repeat or leak)."""
     restate_answers: bool = False
     """Also restate each answer; a restatement that loses a number, flag or name is not used."""
@@ -52,13 +53,20 @@ class AugmentConfig(BaseModel):
     max_test_similarity: float = 0.8
     """Word-shingle Jaccard similarity to a test question above which a rewrite counts as it."""
     model: str = DEFAULT_MODEL
+    """Local model or run; with `endpoint`, the model name sent to the server."""
     endpoint: str | None = None
+    """An OpenAI-compatible base URL to ask instead of a local model."""
     api_key: str | None = None
+    """Key for the endpoint."""
     temperature: float = 0.7
     max_new_tokens: int = 256
+    """The longest reply, in tokens."""
     batch_size: int = 8
+    """Questions rewritten together."""
     concurrency: int = 4
+    """Requests in flight to an endpoint."""
     timeout: float = 120.0
+    """Seconds an endpoint may take per request."""
 
 
 @dataclass
@@ -143,8 +151,6 @@ def augment(cfg: AugmentConfig, llm: LLM | None = None, on_progress=None) -> Aug
     from tunelab.data.load import load_examples
 
     started = time.perf_counter()
-    if cfg.paraphrases < 1:
-        raise TunelabError(f"paraphrases must be at least 1, got {cfg.paraphrases}")
     examples = [ex for ex in load_examples(cfg.data) if ex.question and ex.answer]
     if not examples:
         raise TunelabError(f"{cfg.data}: no question/answer rows to augment")

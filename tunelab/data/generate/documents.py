@@ -21,6 +21,8 @@ from tunelab.data.generate.shared import (
     prompt_text,
 )
 from tunelab.data.generate.template_qa import template_pairs
+from tunelab.data.write import check_writable
+from tunelab.errors import TunelabError
 
 CHUNK_PROMPT = """Read the text below and write {n} questions a user of it might ask, each with a \
 short answer that uses only facts from the text.
@@ -35,6 +37,9 @@ def generate_dataset(
     config: GenerateConfig, llm: LLM | None = None, progress: bool = True
 ) -> GenerateStats:
     """Append generated rows to `config.output`; returns what was done and skipped."""
+    if config.mode != "self-instruct" and not config.docs:
+        raise TunelabError("give the documents to read: tunelab data generate DOCS... -o qa.jsonl")
+    check_writable(config.output)  # before any generation is spent on a place it cannot go
     started = time.perf_counter()
     out = Output(Path(config.output), config.mode)
     stats = GenerateStats()

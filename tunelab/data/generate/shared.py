@@ -9,9 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
-
-from tunelab.config import DEFAULT_MODEL
+from tunelab.config import DEFAULT_MODEL, Section
 from tunelab.data.generate.llm import LLM, Conversation, parse_pairs
 from tunelab.data.quality.dedup import shingles
 from tunelab.data.quality.diversity import words
@@ -20,13 +18,15 @@ from tunelab.data.split import normalize_text
 from tunelab.errors import TunelabError
 
 
-class GenerateConfig(BaseModel):
+class GenerateConfig(Section):
     """Settings of `tunelab data generate`, the same from the CLI or Python."""
 
-    model_config = ConfigDict(extra="forbid")
     docs: list[str] = []
+    """Files or folders to read (md, txt, html, pdf); self-instruct reads none."""
     output: str = "qa.jsonl"
+    """JSONL to append to (a rerun resumes it)."""
     mode: Literal["template", "llm", "self-instruct"] = "template"
+    """template (rules, no model), llm (a model asked about each chunk) or self-instruct."""
     max_chunk_tokens: int = 400
     """Chunk budget in approximate tokens (words and punctuation)."""
     min_chunk_tokens: int = 20
@@ -35,18 +35,26 @@ class GenerateConfig(BaseModel):
     model: str = DEFAULT_MODEL
     """Local model or run folder; with `endpoint`, the model name sent to the server."""
     endpoint: str | None = None
+    """An OpenAI-compatible base URL to ask instead of a local model."""
     api_key: str | None = None
+    """Key for the endpoint."""
     pairs_per_chunk: int = 3
+    """Q&A pairs to ask for per chunk (or per prompt)."""
     prompt: str | None = None
     """A prompt file or text; placeholders {chunk} {n} {heading} {source} ({examples} for self-instruct)."""
     temperature: float = 0.0
+    """Sampling temperature of the first ask (0: greedy)."""
     retries: int = 2
     """Asks again (at retry_temperature) when a reply has no readable pairs, then skips."""
     retry_temperature: float = 0.7
     max_new_tokens: int = 512
+    """The longest reply, in tokens."""
     batch_size: int = 4
+    """Prompts a local model answers together."""
     concurrency: int = 4
+    """Requests in flight to an endpoint."""
     timeout: float = 120.0
+    """Seconds an endpoint may take per request."""
     seeds: str | None = None
     """Self-instruct: a data file of seed question/answer pairs."""
     count: int = 20

@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import Field
 
-from tunelab.config import DEFAULT_MODEL
+from tunelab.config import DEFAULT_MODEL, Section, Shape
+from tunelab.data.load import Loaded, read_examples
 from tunelab.data.quality import dedup, diversity, pii
 from tunelab.data.quality.junk import junk_reason, repeats_question
 from tunelab.data.templates import Example
@@ -18,15 +19,20 @@ from tunelab.data.write import write_jsonl
 from tunelab.errors import TunelabError
 
 
-class QualityConfig(BaseModel):
-    """Thresholds of `tunelab data check`; every one can be set from the CLI or Python."""
+class QualityConfig(Section):
+    """What `tunelab data check` reads the data as (as training would), and its thresholds;
+    every one can be set from the CLI or Python."""
 
-    model_config = ConfigDict(extra="forbid")
     model: str = DEFAULT_MODEL
     """Whose tokenizer counts the lengths."""
     template: str = "chat"
+    """The prompt template the lengths are counted with, as data.template."""
     max_length: int = 512
-    shape: str = "auto"
+    """Rows longer than this many tokens are flagged, as data.max_length."""
+    shape: Shape = "auto"
+    """As data.shape: which columns hold what; auto tells by the first row's columns."""
+    fields: dict[str, str] = Field(default_factory=dict)
+    """As data.fields: rename columns to the shape's names, e.g. {question: prompt_text}."""
     near_dup_threshold: float = 0.8
     """Jaccard of word 3-gram shingles at or above which two rows are near-duplicates."""
     num_perm: int = 128
@@ -44,16 +50,6 @@ class QualityConfig(BaseModel):
     min_main_language_share: float = 0.95
     pii_kinds: list[str] = list(pii.MASKS)
     max_listed: int = 10
-
-
-@dataclass
-class Loaded:
-    """The rows of a file that load as examples, with the raw rows kept to write them back."""
-
-    path: Path
-    examples: list[Example]
-    rows: list[dict[str, Any]]
-    rejected: list[str]  # the loader's own `file:line: why` messages
 
 
 @dataclass
@@ -89,6 +85,15 @@ class QualityReport:
         data = self.test if test else self.data
         return data.examples[row].source.replace(str(data.path), data.path.name, 1)
 
+    def raise_if_unloadable(self) -> None:
+        """A set with no loadable row stops training and `data inspect`: a check must not pass it
+        (the report is shown first, so its rejects say why)."""
+        for loaded in (self.data, self.test):
+            if loaded is not None and not loaded.examples:
+                raise TunelabError(
+                    f"{loaded.path}: none of its {len(loaded.rejected)} rows loads (see the rejects)"
+                )
+
     def removals(self) -> dict[int, str]:
         """Rows `--fix` drops, each with its reason (first reason wins)."""
         drop: dict[int, str] = {}
@@ -109,24 +114,9 @@ class QualityReport:
         return dict(sorted(drop.items()))
 
 
-def load_for_check(path: str | Path, shape: str = "auto") -> Loaded:
-    """Load like training does, but keep going past bad rows so all of them can be reported."""
-    from tunelab.data.load import DataError, detect_shape, read_rows, to_example
-
-    path = Path(path)
-    if not path.exists():
-        raise TunelabError(f"data file not found: {path}")
-    loaded = Loaded(path, [], [], [])
-    detected = None if shape == "auto" else shape
-    for source, row in read_rows(path):
-        try:
-            if isinstance(row, DataError):  # an unreadable line, yielded so reading goes on
-                raise row
-            detected = detected or detect_shape(row, source)
-            loaded.examples.append(to_example(row, detected, source))
-            loaded.rows.append(row)
-        except DataError as err:
-            loaded.rejected.append(str(err))
+def load_for_check(path: str | Path, config: QualityConfig) -> Loaded:
+    """Load as training does, but keep going past bad rows so all of them can be reported."""
+    loaded = read_examples(path, config.shape, config.fields)
     if not loaded.examples and not loaded.rejected:
         raise TunelabError(f"{path}: no rows")
     return loaded
@@ -137,9 +127,9 @@ def check_file(
 ) -> QualityReport:
     """Run every check on `path` (and leaks into `test`, when given)."""
     config = config or QualityConfig()
-    report = QualityReport(config, load_for_check(path, config.shape))
+    report = QualityReport(config, load_for_check(path, config))
     if test is not None:
-        report.test = load_for_check(test, config.shape)
+        report.test = load_for_check(test, config)
     examples = report.data.examples
     questions = [question_text(e) for e in examples]
     answers = [e.answer if e.text is None else "" for e in examples]

@@ -49,14 +49,8 @@ def to_markdown(table: list[dict], fewshot: int = 0) -> str:
     for row in sorted(table, key=lambda r: -r["average"]):
         cells = [f"{row['scores'][t]:.2f}" if t in row["scores"] else "" for t in tasks]
         lines.append(f"| {row['model']} | " + " | ".join(cells) + f" | {row['average']:.2f} |")
-    lines += [
-        "",
-        (
-            "Scores in %: acc_norm for arc and hellaswag, acc for mmlu and truthfulqa "
-            f"(mc2: probability on true answers). MMLU {fewshot}-shot."
-        ),
-        "",
-    ]
+    lines += ["", "Scores in %, by each task's leading metric:", ""]
+    lines += described(tasks, fewshot) + [""]
     base = table[0]["model"] if table else ""
     for row in table[1:]:
         lines += [f"{row['model']} − {base} (points, 95% paired interval over the questions):", ""]
@@ -74,6 +68,21 @@ def to_markdown(table: list[dict], fewshot: int = 0) -> str:
             )
             lines.append(f"| {row['model']} | {task} | {d['n']} | {metrics} |")
     return "\n".join(lines) + "\n"
+
+
+def described(tasks: list[str], fewshot: int = 0) -> list[str]:
+    """What each task asks and how it is scored, as its registration says (a Markdown table)."""
+    from tunelab.evaluate.bench.tasks import get_task, main_metric
+
+    lines = ["| Task | Scored by | What it asks |", "|---|---|---|"]
+    for name in tasks:
+        task = get_task(name)
+        metric = main_metric(task)
+        scored = f"{metric}: {task.metrics[metric]}"
+        if task.fewshot:
+            scored += f"; {fewshot}-shot, examples from {task.fewshot}"
+        lines.append(f"| {name} | {scored} | {task.description} |")
+    return lines
 
 
 def save(table: list[dict], cfg: BenchConfig) -> tuple[Path, Path]:

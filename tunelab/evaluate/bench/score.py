@@ -9,22 +9,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pydantic import Field, field_validator, model_validator
+
+from tunelab.config import Limit, Section
 from tunelab.errors import TunelabError
 from tunelab.evaluate.bench.leaderboard import leaderboard, save
-from tunelab.evaluate.bench.tasks import Doc, Task, get_task
+from tunelab.evaluate.bench.tasks import TASKS, Doc, Task, get_task, main_metric
 from tunelab.evaluate.bench.tasks.base import TARGET_DELIMITER
 
 if TYPE_CHECKING:
     from transformers import PreTrainedModel, PreTrainedTokenizerBase
-
-DEFAULT_TASKS = [
-    "arc_easy",
-    "arc_challenge",
-    "hellaswag",
-    "mmlu",
-    "truthfulqa_mc1",
-    "truthfulqa_mc2",
-]
 
 # The shared benchmark copies sit next to the repository: <repo>/../shared/data/benchmarks.
 DEFAULT_BENCH_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "benchmarks"
@@ -35,16 +29,36 @@ def bench_data_dir(option: str | None = None) -> Path:
     return Path(option or os.environ.get("TUNELAB_BENCH_DATA") or DEFAULT_BENCH_DATA)
 
 
-@dataclass
-class BenchConfig:
+class BenchConfig(Section):
     """Everything `tunelab bench` needs besides the models."""
 
-    data_dir: Path
-    tasks: list[str] = field(default_factory=lambda: list(DEFAULT_TASKS))
-    limit: int | None = None
-    fewshot: int = 0  # MMLU only; the harness scores the others zero-shot
+    tasks: list[str] | None = None
+    """Task names, comma-separated or repeated (default: every registered task whose data is
+    found); `<task>_<part>` for a part of one, as mmlu_<subject>."""
+    data_dir: Path | None = None
+    """Benchmark files (default: $TUNELAB_BENCH_DATA, else the shared folder beside the
+    repository)."""
+    limit: Limit = None
+    """At most N questions per task (per part, as per MMLU subject)."""
+    fewshot: int = Field(0, ge=0, le=5)
+    """Few-shot examples per question, for the tasks that take them (the harness: 0 or 5)."""
     batch_size: int = 16
+    """Answers scored together."""
     output: Path = Path("bench")
+    """Folder for leaderboard.md and leaderboard.json."""
+
+    @field_validator("tasks", mode="before")
+    @classmethod
+    def _comma_separated(cls, value):
+        if isinstance(value, str):
+            value = [value]
+        return value and [t.strip() for item in value for t in item.split(",") if t.strip()]
+
+    @model_validator(mode="after")
+    def _default_data_dir(self) -> BenchConfig:
+        if self.data_dir is None:  # read when the settings are made, at the edge
+            self.data_dir = bench_data_dir()
+        return self
 
 
 @dataclass
@@ -86,16 +100,15 @@ def run_task(
 ) -> TaskResult:
     """Load one task's questions and score them; metrics are micro-averages over questions."""
     task = get_task(name)
-    docs = task.load(
-        cfg.data_dir, limit=cfg.limit, fewshot=cfg.fewshot if name.startswith("mmlu") else 0
-    )
+    docs = task.load(cfg.data_dir, limit=cfg.limit, fewshot=cfg.fewshot if task.fewshot else 0)
     start = time.perf_counter()
     scores = score_docs(model, tokenizer, task, docs, cfg.batch_size, on_progress)
     seconds = time.perf_counter() - start
-    keys = scores[0].keys() if scores else [task.main_metric]
+    metric = main_metric(task)
+    keys = scores[0].keys() if scores else [metric]
     metrics = {k: sum(s[k] for s in scores) / max(len(scores), 1) for k in keys}
-    per_question = [s[task.main_metric] for s in scores]
-    return TaskResult(name, task.main_metric, metrics, len(docs), seconds, per_question)
+    per_question = [s[metric] for s in scores]
+    return TaskResult(name, metric, metrics, len(docs), seconds, per_question)
 
 
 def available(tasks: list[str], data_dir: Path) -> tuple[list[str], dict[str, str]]:
@@ -133,6 +146,19 @@ def bench_model(name: str, cfg: BenchConfig, on_task=None, on_progress=None) -> 
     return results
 
 
+def with_tasks(cfg: BenchConfig, on_skip=None) -> BenchConfig:
+    """`cfg` with its tasks named: when none are given, every registered task whose data is
+    found; the others (HellaSwag's files are often absent) are skipped, not fatal, each told to
+    `on_skip(task, why)`."""
+    if cfg.tasks is not None:
+        return cfg
+    chosen, missing = available(list(TASKS), cfg.data_dir)
+    for name, why in missing.items():
+        if on_skip is not None:
+            on_skip(name, why)
+    return cfg.model_copy(update={"tasks": chosen})
+
+
 def check_tasks(cfg: BenchConfig) -> None:
     """Fail on an unknown task name or missing data before any model loads, not after the
     first tasks have run; an empty task list would save an empty leaderboard."""
@@ -141,15 +167,17 @@ def check_tasks(cfg: BenchConfig) -> None:
             f"no benchmark to run: no task's data was found under {cfg.data_dir}. Point "
             "--data-dir (or TUNELAB_BENCH_DATA) at the benchmark files, or name --tasks."
         )
-    if cfg.limit is not None and cfg.limit < 1:
-        raise TunelabError(f"limit must be at least 1, got {cfg.limit}")
     _, missing = available(cfg.tasks, cfg.data_dir)
     if missing:
         raise TunelabError(next(iter(missing.values())))
 
 
-def bench(models: list[str], cfg: BenchConfig, on_task=None, on_progress=None) -> list[dict]:
-    """The Python API of `tunelab bench`: run, save, and return the leaderboard records."""
+def bench(
+    models: list[str], cfg: BenchConfig | None = None, on_task=None, on_progress=None, on_skip=None
+) -> list[dict]:
+    """The Python API of `tunelab bench`: run, save, and return the leaderboard records (see
+    `with_tasks` for the default tasks, `bench_model` for the callbacks)."""
+    cfg = with_tasks(cfg or BenchConfig(), on_skip)
     check_tasks(cfg)
     rows = {name: bench_model(name, cfg, on_task, on_progress) for name in models}
     table = leaderboard(rows)

@@ -1,26 +1,29 @@
-"""The standard benchmarks, one file per task; `get_task` resolves a name given on the command line."""
+"""The benchmark tasks: every module in this folder registers its own (see base.py), so adding a
+task is adding a file; `get_task` resolves a name given on the command line."""
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+
 from tunelab.errors import TunelabError
-from tunelab.evaluate.bench.tasks.arc import ARC_CHALLENGE, ARC_EASY
-from tunelab.evaluate.bench.tasks.base import Doc, Task
-from tunelab.evaluate.bench.tasks.hellaswag import HELLASWAG
-from tunelab.evaluate.bench.tasks.mmlu import MMLU, Mmlu
-from tunelab.evaluate.bench.tasks.truthfulqa import TRUTHFULQA_MC1, TRUTHFULQA_MC2
+from tunelab.evaluate.bench.tasks.base import TASKS, Doc, Task, main_metric, register
 
-TASKS: dict[str, Task] = {
-    t.name: t for t in (ARC_EASY, ARC_CHALLENGE, HELLASWAG, MMLU, TRUTHFULQA_MC1, TRUTHFULQA_MC2)
-}
+__all__ = ["TASKS", "Doc", "Task", "get_task", "main_metric", "register"]
 
-__all__ = ["TASKS", "Doc", "Task", "get_task"]
+for _module in pkgutil.iter_modules(__path__):
+    importlib.import_module(f"{__name__}.{_module.name}")
 
 
 def get_task(name: str) -> Task:
-    """A task by name; `mmlu_<subject>` is MMLU restricted to one subject."""
+    """A registered task by name, or `<task>_<part>` for one part of a task (an MMLU subject)."""
     name = name.strip()
     if name in TASKS:
         return TASKS[name]
-    if name.startswith("mmlu_"):
-        return Mmlu(name=name, subject=name[len("mmlu_") :])
-    raise TunelabError(f"unknown benchmark task {name!r}: use {', '.join(TASKS)} or mmlu_<subject>")
+    for task_name, task in TASKS.items():
+        if name.startswith(f"{task_name}_") and (part := task.part(name[len(task_name) + 1 :])):
+            return part
+    raise TunelabError(
+        f"unknown benchmark task {name!r}: use {', '.join(TASKS)}, or <task>_<part> for a part "
+        "of one (mmlu_<subject>)"
+    )

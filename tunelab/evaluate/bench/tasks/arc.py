@@ -3,28 +3,33 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from tunelab.errors import TunelabError
 from tunelab.evaluate.bench.tasks.base import (
+    NORMED_ACC,
     Doc,
+    WholeTask,
     acc_scores,
     field_of,
     first,
     hf_rows,
     is_hf_dataset,
     read_jsonl,
+    register,
     require,
 )
 
 
 @dataclass
-class Arc:
+class Arc(WholeTask):
     name: str  # arc_easy or arc_challenge
     subset: str  # ARC-Easy or ARC-Challenge
-    main_metric: str = "acc_norm"
+    description: str
+    metrics: dict[str, str] = field(default_factory=lambda: dict(NORMED_ACC))
+    fewshot: str | None = None
 
     def load(self, data_dir: Path, limit: int | None = None, fewshot: int = 0) -> list[Doc]:
         """Test questions from `arc/<subset>/<subset>-Test.jsonl`, or a saved HF dataset `<name>/`."""
@@ -59,5 +64,13 @@ def _from_hf(row: dict[str, Any], source: str) -> Doc:
     return _doc(row["question"], choices["text"], choices["label"], row["answerKey"], source)
 
 
-ARC_EASY = Arc("arc_easy", "ARC-Easy")
-ARC_CHALLENGE = Arc("arc_challenge", "ARC-Challenge")
+ARC_EASY = register(
+    Arc("arc_easy", "ARC-Easy", "grade-school science questions, 4 answers (AI2 ARC, easy set)")
+)
+ARC_CHALLENGE = register(
+    Arc(
+        "arc_challenge",
+        "ARC-Challenge",
+        "grade-school science questions that simple retrieval gets wrong (AI2 ARC, challenge set)",
+    )
+)

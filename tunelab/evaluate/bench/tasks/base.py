@@ -1,5 +1,7 @@
 """What every benchmark task is: a loader that turns the published files into `Doc`s (a context and
-its choices), and a scoring rule over the choices' log-likelihoods, both as the harness defines them."""
+its choices), and a scoring rule over the choices' log-likelihoods, both as the harness defines them;
+with its name, metrics, few-shot source and description, which it registers here. A task is one
+file in this folder; nothing else lists tasks."""
 
 from __future__ import annotations
 
@@ -15,6 +17,8 @@ from tunelab.errors import TunelabError
 
 # The harness puts this between a context and each choice.
 TARGET_DELIMITER = " "
+ACC = {"acc": "the likeliest choice is right"}
+NORMED_ACC = {"acc_norm": "the choice likeliest per character is right", **ACC}
 
 
 @dataclass
@@ -30,14 +34,41 @@ class Doc:
 
 
 class Task(Protocol):
-    """A benchmark: data + prompt (in `load`) + scoring rule (in `score`)."""
+    """A benchmark: data + prompt (in `load`) + scoring rule (in `score`), described for people."""
 
     name: str
-    main_metric: str
+    description: str
+    metrics: dict[str, str]  # what `score` returns, each with what it means; the first leads
+    fewshot: str | None  # where few-shot examples come from; None: scored zero-shot only
 
     def load(self, data_dir: Path, limit: int | None = None, fewshot: int = 0) -> list[Doc]: ...
 
     def score(self, doc: Doc, lls: list[float]) -> dict[str, float]: ...
+
+    def part(self, name: str) -> Task | None:
+        """The task restricted to one part named `<task>_<name>` (an MMLU subject), if any."""
+        ...
+
+
+TASKS: dict[str, Task] = {}
+
+
+def register(task: Task) -> Task:
+    """Make `task` known to `tunelab bench` by its name (and run by default)."""
+    TASKS[task.name] = task
+    return task
+
+
+def main_metric(task: Task) -> str:
+    """The metric a leaderboard shows for `task`."""
+    return next(iter(task.metrics))
+
+
+class WholeTask:
+    """For tasks that have no parts (all but MMLU)."""
+
+    def part(self, name: str) -> Task | None:
+        return None
 
 
 def acc_scores(doc: Doc, lls: list[float], norm: bool = True) -> dict[str, float]:

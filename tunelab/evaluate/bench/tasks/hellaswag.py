@@ -4,19 +4,22 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from tunelab.errors import TunelabError
 from tunelab.evaluate.bench.tasks.base import (
+    NORMED_ACC,
     Doc,
+    WholeTask,
     acc_scores,
     field_of,
     first,
     hf_rows,
     is_hf_dataset,
     read_jsonl,
+    register,
     require,
 )
 
@@ -32,9 +35,11 @@ def preprocess(text: str) -> str:
 
 
 @dataclass
-class HellaSwag:
+class HellaSwag(WholeTask):
     name: str = "hellaswag"
-    main_metric: str = "acc_norm"
+    description: str = "commonsense: the likeliest ending of an everyday scene, 4 endings"
+    metrics: dict[str, str] = field(default_factory=lambda: dict(NORMED_ACC))
+    fewshot: str | None = None
 
     def load(self, data_dir: Path, limit: int | None = None, fewshot: int = 0) -> list[Doc]:
         """Rows of `hellaswag/hellaswag_val.jsonl` (rowanz/hellaswag) or a saved HF dataset."""
@@ -63,4 +68,4 @@ def to_doc(row: dict[str, Any], source: str) -> Doc:
     return Doc(context, [preprocess(e) for e in endings], gold, source=source)
 
 
-HELLASWAG = HellaSwag()
+HELLASWAG = register(HellaSwag())

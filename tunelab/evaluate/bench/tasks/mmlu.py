@@ -5,17 +5,19 @@ first of the dev split), "{question}\\nA. ..\\nB. ..\\nC. ..\\nD. ..\\nAnswer:" 
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from tunelab.errors import TunelabError
 from tunelab.evaluate.bench.tasks.base import (
+    ACC,
     Doc,
     acc_scores,
     first,
     hf_rows,
     is_hf_dataset,
+    register,
     require,
 )
 
@@ -56,7 +58,12 @@ def render(row: dict[str, Any]) -> str:
 class Mmlu:
     name: str = "mmlu"
     subject: str | None = None  # one subject only (mmlu_<subject>), else all
-    main_metric: str = "acc"
+    description: str = "knowledge across 57 subjects, 4 lettered answers (mmlu_<subject>: one)"
+    metrics: dict[str, str] = field(default_factory=lambda: dict(ACC))
+    fewshot: str | None = "the first questions of each subject's dev split"
+
+    def part(self, subject: str) -> Mmlu:
+        return replace(self, name=f"{self.name}_{subject}", subject=subject)
 
     def load(self, data_dir: Path, limit: int | None = None, fewshot: int = 0) -> list[Doc]:
         """Test questions of each subject (at most `limit` per subject, as the harness's --limit)."""
@@ -113,4 +120,4 @@ def _doc(subject: str, row: dict[str, Any], source: str, shots: list[dict[str, A
     )
 
 
-MMLU = Mmlu()
+MMLU = register(Mmlu())

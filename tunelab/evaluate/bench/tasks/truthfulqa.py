@@ -13,11 +13,14 @@ import numpy as np
 
 from tunelab.errors import TunelabError
 from tunelab.evaluate.bench.tasks.base import (
+    ACC,
     Doc,
+    WholeTask,
     acc_scores,
     first,
     hf_rows,
     is_hf_dataset,
+    register,
     require,
 )
 
@@ -47,10 +50,12 @@ def _targets(raw: Any, key: str, source: str) -> tuple[list[str], list[int]]:
 
 
 @dataclass
-class TruthfulQA:
+class TruthfulQA(WholeTask):
     name: str
     targets: str  # mc1_targets or mc2_targets
-    main_metric: str = "acc"
+    description: str
+    metrics: dict[str, str]
+    fewshot: str | None = None
 
     def load(self, data_dir: Path, limit: int | None = None, fewshot: int = 0) -> list[Doc]:
         """Questions of `truthfulqa/mc_task.json` (the v1, 817 questions) or a saved HF dataset."""
@@ -88,5 +93,19 @@ class TruthfulQA:
         return {"acc": float(probs[np.array(doc.labels) == 1].sum())}
 
 
-TRUTHFULQA_MC1 = TruthfulQA("truthfulqa_mc1", "mc1_targets")
-TRUTHFULQA_MC2 = TruthfulQA("truthfulqa_mc2", "mc2_targets")
+TRUTHFULQA_MC1 = register(
+    TruthfulQA(
+        "truthfulqa_mc1",
+        "mc1_targets",
+        "questions that invite a popular misconception: is the one true answer likeliest",
+        dict(ACC),
+    )
+)
+TRUTHFULQA_MC2 = register(
+    TruthfulQA(
+        "truthfulqa_mc2",
+        "mc2_targets",
+        "questions that invite a popular misconception, with several true and false answers",
+        {"acc": "the share of probability on the true answers"},
+    )
+)

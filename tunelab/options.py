@@ -1,0 +1,89 @@
+"""A command's options made from its stage's config: each is a field of the config, with the
+field's default as its default and the field's docstring as its help, so the command line and
+the Python API cannot drift apart. `--set key=value` reaches every field, named or not."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import types
+import typing
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
+
+import typer
+
+from tunelab.config import Section
+
+SET_HELP = "Any other setting of this command's config, as key=value (repeatable)."
+
+
+def options(
+    section: type[Section],
+    *names: str,
+    flags: dict[str, tuple[str, ...]] | None = None,
+    envvars: dict[str, str] | None = None,
+    source: str,
+) -> Callable[[Callable], Callable]:
+    """Give a command an option for each field in `names` and `--set`; the command's `config`
+    parameter receives the `section` built from them (with `source` naming it in errors). A
+    command parameter named like a field (an argument, say) goes into the config too."""
+
+    def decorate(command: Callable) -> Callable:
+        signature = inspect.signature(command, eval_str=True)
+        params = [p for p in signature.parameters.values() if p.name != "config"]
+        taken = {p.name for p in params} & set(section.model_fields)
+        for name in names:
+            field = section.model_fields[name]
+            option = typer.Option(
+                *(flags or {}).get(name, ()),
+                help=field.description,
+                envvar=(envvars or {}).get(name),
+            )
+            params.append(
+                inspect.Parameter(
+                    name,
+                    inspect.Parameter.KEYWORD_ONLY,
+                    default=field.get_default(call_default_factory=True),
+                    annotation=Annotated[_cli_type(field.annotation), option],
+                )
+            )
+        set_option = typer.Option("--set", help=SET_HELP)
+        params.append(
+            inspect.Parameter(
+                "set_",
+                inspect.Parameter.KEYWORD_ONLY,
+                default=None,
+                annotation=Annotated[list[str] | None, set_option],
+            )
+        )
+
+        @functools.wraps(command)
+        def run(**given: Any) -> Any:
+            overrides = given.pop("set_") or []
+            values = {name: given.pop(name) for name in names}
+            values |= {name: given[name] for name in taken}
+            # An optional argument left out is None: the field's own default then holds.
+            values = {name: value for name, value in values.items() if value is not None}
+            return command(**given, config=section.from_dict(values, overrides, source))
+
+        del run.__wrapped__  # typer must see the signature below, not the command's
+        run.__signature__ = signature.replace(parameters=params)
+        run.__annotations__ = {p.name: p.annotation for p in params}
+        return run
+
+    return decorate
+
+
+def _cli_type(annotation: Any) -> Any:
+    """A field's type as typer reads it: a choice (Literal) is text that the config checks, so a
+    bad value is named as in a YAML file."""
+    origin = typing.get_origin(annotation)
+    if origin is Literal:
+        return str
+    if origin in (types.UnionType, typing.Union):
+        args = typing.get_args(annotation)
+        return functools.reduce(lambda a, b: a | b, (_cli_type(a) for a in args))
+    if origin is Annotated:
+        return _cli_type(typing.get_args(annotation)[0])
+    return annotation
