@@ -20,8 +20,8 @@ import torch
 from tunelab.generate import generate
 from tunelab.run import load_model
 from tunelab.serve.engine import Engine, Event
-from tunelab.serve.launch import running
 from tunelab.serve.server import create_app
+from tunelab.web import running
 
 QUESTIONS = [
     "What is the capital of France?",

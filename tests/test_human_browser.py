@@ -10,7 +10,7 @@ import pytest
 
 from tunelab.evaluate.human.app import create_app
 from tunelab.evaluate.human.arena import Arena, load_answers
-from tunelab.serve.launch import running
+from tunelab.web import running
 
 sync_api = pytest.importorskip(
     "playwright.sync_api", reason="playwright is not installed (pip install playwright)"

@@ -126,6 +126,20 @@ def test_the_rating_app_refuses_a_page_from_another_host(tmp_path):
         assert client.get("/api/next", headers={"host": host}).status_code == 200
 
 
+def test_rate_allows_a_name_it_is_given_as_serve_does(tmp_path, monkeypatch):
+    import uvicorn
+
+    started = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: started.update(app=app, **kw))
+    answers = [str(p) for p in _answer_sets(tmp_path)]
+    args = ["rate", *answers, "--votes", str(tmp_path / "v"), "--allow-host", "judge.lan"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    client = TestClient(started["app"])
+    assert client.get("/api/next", headers={"host": "judge.lan"}).status_code == 200
+    assert client.get("/api/next", headers={"host": "evil.example"}).status_code == 400
+
+
 def _answer_sets_again(tmp_path):
     return [tmp_path / "runs" / "base", tmp_path / "runs" / "tuned"]
 

@@ -16,8 +16,9 @@ import torch
 from tunelab.config import Config
 from tunelab.generate import generate
 from tunelab.run import load_model
-from tunelab.serve.launch import load_engines, running
+from tunelab.serve.launch import load_engines
 from tunelab.serve.server import create_app
+from tunelab.web import running
 
 QUESTION = [{"role": "user", "content": "What is a LoRA adapter?"}]
 

@@ -17,8 +17,9 @@ from tunelab.cli import app as cli
 from tunelab.errors import TunelabError
 from tunelab.models import tiny_random
 from tunelab.serve.engine import Engine
-from tunelab.serve.launch import check_exposure, host_allowed, running
+from tunelab.serve.launch import check_exposure
 from tunelab.serve.server import MAX_PROMPTS, create_app
+from tunelab.web import host_allowed, running
 
 KEY = {"authorization": "Bearer k3y"}
 AS_JSON = {"content-type": "application/json"}

@@ -10,8 +10,8 @@ from tunelab.errors import TunelabError
 from tunelab.models import tiny_random
 from tunelab.remote import api_base, complete_chat, is_endpoint, list_models, stream_chat
 from tunelab.serve.engine import Engine
-from tunelab.serve.launch import running
 from tunelab.serve.server import create_app
+from tunelab.web import running
 
 MESSAGES = [{"role": "user", "content": "Hello over HTTP"}]
 

@@ -1,13 +1,90 @@
-"""tunelab: finetune, evaluate and run a small language model of your own, on your own machine."""
+"""tunelab: finetune, evaluate and run a small language model of your own, on your own machine.
+
+Each function below is a command, with the same name and the same settings:
+
+    import tunelab
+    run = tunelab.train(tunelab.Config.from_yaml("examples/lora.yaml"))  # tunelab train
+    tunelab.evaluate([run, "smollm2-135m-instruct"])                       # tunelab eval
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tunelab.config import Config
 from tunelab.errors import TunelabError
+from tunelab.run import Run
 
-__all__ = ["Config", "TunelabError", "train"]
+if TYPE_CHECKING:
+    from tunelab.compare.run import CompareConfig, Comparison
+    from tunelab.evaluate.bench.score import BenchConfig
+    from tunelab.evaluate.suite import EvalConfig
+
+__all__ = [
+    "Config",
+    "Run",
+    "TunelabError",
+    "bench",
+    "compare",
+    "evaluate",
+    "export",
+    "serve",
+    "train",
+]
+
+# The stage packages load first, so that the functions below keep their names: importing one
+# later (`import tunelab.train.loop`) would otherwise put the package where the function was.
+for _stage in ("train", "evaluate", "compare", "serve", "export"):
+    importlib.import_module(f"{__name__}.{_stage}")
+del _stage
 
 
-def train(config: Config):
-    """Finetune as `config` says and return the run folder (same as `tunelab train cfg.yaml`)."""
-    from tunelab.train.loop import train as _train
+def train(config: Config, resume: bool = False, overwrite: bool = False) -> Path:
+    """Finetune as `config` says and return the run folder (`tunelab train cfg.yaml`). resume:
+    continue the run from its last checkpoint (`--resume`); overwrite: replace an existing run of
+    the same name (`--overwrite`)."""
+    from tunelab.train.loop import train as train_run
 
-    return _train(config)
+    return train_run(config, resume=resume, overwrite=overwrite)
+
+
+def evaluate(models, config: EvalConfig | None = None):
+    """Answer a test set with a model or run and score it (`tunelab eval`); several models (a run
+    and its base, say) are asked alike and give one result each, to compare."""
+    from tunelab.evaluate.suite import evaluate as evaluate_models
+
+    return evaluate_models(models, config)
+
+
+def bench(models: list[str | Run], config: BenchConfig | None = None) -> list[dict]:
+    """Score models on the benchmarks as lm-evaluation-harness does; returns the leaderboard rows
+    and saves them (`tunelab bench`)."""
+    from tunelab.evaluate.bench.score import bench as bench_models
+
+    return bench_models([str(m) for m in models], config)
+
+
+def compare(run: str | Run, config: CompareConfig | None = None) -> Comparison:
+    """Prompting vs retrieval (RAG) vs finetuned vs finetuned with RAG, on the run's test set
+    (`tunelab compare`)."""
+    from tunelab.compare.run import compare as compare_arms
+
+    return compare_arms(run, config)
+
+
+def serve(models: list[str | Run], **settings) -> None:
+    """Serve models over an OpenAI-compatible API until Ctrl-C (`tunelab serve`); settings: host,
+    port, api_key, max_batch, max_body_mb, insecure, allowed_hosts."""
+    from tunelab.serve.launch import serve as serve_models
+
+    serve_models([str(m) for m in models], **settings)
+
+
+def export(model: str | Run, **targets) -> dict[str, Path]:
+    """Write a run as a merged Hugging Face folder and/or a GGUF file (`tunelab export`); targets:
+    merged, gguf, gguf_type, dtype, overwrite. Returns what was written, by kind."""
+    from tunelab.export import export as export_model
+
+    return export_model(model, **targets)

@@ -16,6 +16,14 @@ import typer
 from tunelab.config import Section
 
 SET_HELP = "Any other setting of this command's config, as key=value (repeatable)."
+# The --allow-host of every tunelab web server (serve, rate): see tunelab.web.host_allowed.
+AllowHost = Annotated[
+    list[str] | None,
+    typer.Option(
+        help="A name clients reach the server by, besides its address and localhost (e.g. behind "
+        "a proxy); requests naming any other Host are refused. Repeatable."
+    ),
+]
 
 
 def options(

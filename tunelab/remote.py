@@ -1,5 +1,6 @@
 """A small client for a running OpenAI-compatible server (tunelab's own or any other), so `tunelab
-chat` and `tunelab generate` can talk to an endpoint URL instead of loading a model."""
+chat` and `tunelab generate` can talk to an endpoint URL instead of loading a model; data
+generation asks endpoints through the same URL rule."""
 
 from __future__ import annotations
 
@@ -17,8 +18,9 @@ def is_endpoint(target: str) -> bool:
 
 
 def api_base(url: str) -> str:
-    """`http://host:8000`, `.../v1` and `.../v1/` all mean the same API root."""
-    base = url.rstrip("/")
+    """`http://host:8000`, `.../v1`, `.../v1/` and `.../v1/chat/completions` all mean the same
+    API root: the one reading of a server URL, for chat, generate and data generation alike."""
+    base = url.rstrip("/").removesuffix("/chat/completions")
     return base if base.endswith("/v1") else f"{base}/v1"
 
 

@@ -19,9 +19,9 @@ from rich.progress import Progress
 from tunelab.compare.rag import Passage, Retriever, load_corpus, with_context
 from tunelab.config import Limit, Section
 from tunelab.data.templates import Prompt
+from tunelab.data.text import content_words
 from tunelab.errors import TunelabError
 from tunelab.evaluate.metrics import score_texts
-from tunelab.evaluate.retrieval import words
 from tunelab.evaluate.suite import EvalConfig, test_questions
 from tunelab.progress import progress_bars
 from tunelab.run import Run
@@ -70,10 +70,10 @@ class Comparison:
 
 def context_recall(reference: str, passages: list[Passage]) -> float:
     """How much of the reference the passages contain: what RAG could at best hand the model."""
-    wanted = set(words(reference))
+    wanted = set(content_words(reference))
     if not wanted:
         return 0.0
-    found = set(words(" ".join(p.text for p in passages)))
+    found = set(content_words(" ".join(p.text for p in passages)))
     return len(wanted & found) / len(wanted)
 
 

@@ -10,7 +10,8 @@ from typing import Any
 
 from tunelab.config import Section
 from tunelab.data.templates import Example
-from tunelab.evaluate.retrieval import BM25, overlap, words
+from tunelab.data.text import content_words
+from tunelab.evaluate.retrieval import BM25, overlap
 
 CATEGORIES = [
     "hallucination",
@@ -118,7 +119,9 @@ def categorize(
     why = repeated(answer, cfg)
     if why:
         found.append(("repetitive", why))
-    bad = misspellings(answer, known | set(words(row["question"] + " " + reference)), checker)
+    bad = misspellings(
+        answer, known | set(content_words(row["question"] + " " + reference)), checker
+    )
     if bad:
         found.append(("misspelling", "unknown words: " + ", ".join(bad[:5])))
     # On topic means about the question or the reference: a long answer that talks about the
@@ -126,7 +129,11 @@ def categorize(
     # An answer without content words ("Yes.") cannot be judged.
     topic = overlap(answer, row["question"] + " " + reference)
     data_overlap = overlap(answer, context)
-    if words(answer) and topic < cfg.offtopic_overlap and data_overlap < cfg.offtopic_overlap:
+    if (
+        content_words(answer)
+        and topic < cfg.offtopic_overlap
+        and data_overlap < cfg.offtopic_overlap
+    ):
         where = f", {data_overlap:.0%} in the closest training examples" if context else ""
         found.append(
             (
@@ -149,7 +156,7 @@ def analyse(
     training = training or []
     texts = [f"{ex.question}\n{ex.answer}" for ex in training]
     index = BM25(texts) if texts else None
-    known = {w for t in texts for w in words(t)}
+    known = {w for t in texts for w in content_words(t)}
     checker = SpellChecker()
     for row in rows:
         row["errors"] = []

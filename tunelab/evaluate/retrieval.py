@@ -4,23 +4,10 @@ user can see what the model learned from (or what is missing)."""
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from dataclasses import dataclass
 
-_WORD = re.compile(r"[^\W_]+")  # letters and digits of any script: "café" is one word
-# Very common words carry no topic; dropping them keeps overlap and BM25 about content.
-_STOPWORDS = (
-    "a an the and or of to in on for is are was were be been it its this that with as at by from "
-    "what which who how why when where do does did can could would should will i you he she we they "
-    "not no yes your my our their there here than then so if but about into"
-)
-STOPWORDS = frozenset(_STOPWORDS.split())
-
-
-def words(text: str) -> list[str]:
-    """Lower-cased content words."""
-    return [w for w in _WORD.findall(text.lower()) if w not in STOPWORDS]
+from tunelab.data.text import content_words
 
 
 @dataclass
@@ -33,7 +20,7 @@ class BM25:
     """Okapi BM25 (k1=1.5, b=0.75) over a list of documents."""
 
     def __init__(self, documents: list[str], k1: float = 1.5, b: float = 0.75):
-        self.docs = [Counter(words(d)) for d in documents]
+        self.docs = [Counter(content_words(d)) for d in documents]
         self.lengths = [sum(d.values()) for d in self.docs]
         self.avg = sum(self.lengths) / max(len(self.docs), 1) or 1.0
         df = Counter(w for d in self.docs for w in d)
@@ -42,7 +29,7 @@ class BM25:
         self.k1, self.b = k1, b
 
     def scores(self, query: str) -> list[float]:
-        terms = words(query)
+        terms = content_words(query)
         out = []
         for doc, length in zip(self.docs, self.lengths):
             s = 0.0
@@ -75,5 +62,5 @@ class BM25:
 
 def overlap(text: str, reference: str) -> float:
     """Share of the text's content words that also occur in the reference (0 when text is empty)."""
-    mine = set(words(text))
-    return len(mine & set(words(reference))) / len(mine) if mine else 0.0
+    mine = set(content_words(text))
+    return len(mine & set(content_words(reference))) / len(mine) if mine else 0.0

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -28,18 +27,11 @@ def export_command(
     """Export a run as merged Hugging Face weights and/or a GGUF file."""
     from rich.console import Console
 
-    from tunelab.errors import TunelabError
-    from tunelab.export import export_gguf, export_merged
+    from tunelab.export import export
     from tunelab.export.prompt import TEMPLATES, modelfile
-    from tunelab.export.to_gguf import FILE_TYPES, check_gguf_target
     from tunelab.run import prompt_for
 
-    if not merged and not gguf:
-        raise TunelabError("say what to write: --merged DIR and/or --gguf FILE")
-    if gguf and gguf_type not in FILE_TYPES:  # before a merged export spends a minute
-        raise TunelabError(f"--gguf-type {gguf_type!r} is not one of {FILE_TYPES}")
-    if gguf:
-        check_gguf_target(Path(gguf), overwrite)
+    written = export(run, merged, gguf, gguf_type, dtype, overwrite)
     console = Console()
     prompt = prompt_for(run)
     if prompt.template not in TEMPLATES:
@@ -48,13 +40,12 @@ def export_command(
             "the export cannot turn into a chat template: give it prompts in that format as plain "
             "completions (the exported chat template is the base model's)"
         )
-    if merged:
-        console.print(f"merged weights ({dtype}): {export_merged(run, merged, dtype)}")
-    if gguf:
-        path = export_gguf(run, gguf, gguf_type, overwrite=overwrite)
-        console.print(f"GGUF ({gguf_type}): {path}")
+    if "merged" in written:
+        console.print(f"merged weights ({dtype}): {written['merged']}")
+    if "gguf" in written:
+        console.print(f"GGUF ({gguf_type}): {written['gguf']}")
         console.print(
             "For Ollama, put these lines in a file named Modelfile and run "
             "`ollama create NAME -f Modelfile`:"
         )
-        print(modelfile(path, prompt.template, prompt.system_prompt))
+        print(modelfile(written["gguf"], prompt.template, prompt.system_prompt))

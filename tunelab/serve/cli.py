@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from tunelab.options import AllowHost
 from tunelab.serve.launch import DEFAULT_HOST, DEFAULT_MAX_BODY_MB, DEFAULT_PORT
 
 ModelArg = Annotated[
@@ -74,13 +75,7 @@ def serve_command(
         bool,
         typer.Option("--insecure", help="Listen on a non-loopback --host without an --api-key."),
     ] = False,
-    allow_host: Annotated[
-        list[str] | None,
-        typer.Option(
-            help="A name clients reach the server by, besides its address and localhost "
-            "(e.g. behind a proxy); requests naming any other Host are refused. Repeatable."
-        ),
-    ] = None,
+    allow_host: AllowHost = None,
     max_body_mb: Annotated[
         float, typer.Option(help="Largest request body accepted, in MB; larger gets 413.")
     ] = DEFAULT_MAX_BODY_MB,
@@ -93,7 +88,8 @@ def serve_command(
     """Serve models over an OpenAI-compatible API (/v1/chat/completions, /v1/completions)."""
     from rich.console import Console
 
-    from tunelab.serve.launch import check_exposure, is_loopback, model_id, serve
+    from tunelab.serve.launch import check_exposure, model_id, serve
+    from tunelab.web import is_loopback
 
     check_exposure(host, api_key, insecure)  # before minutes of loading, not after
     console = Console()

@@ -1,31 +1,24 @@
-"""Start the OpenAI-compatible server: load each model into its own engine and run uvicorn, in the
-foreground (`tunelab serve`) or in a background thread (tests, benchmarks, notebooks). Also what
-every tunelab web server (`serve`, `rate`) checks before answering: where it listens, and which
-`Host` a request may name. Imports stay light: `tunelab rate` uses the checks without torch."""
+"""Start the OpenAI-compatible server: load each model into its own engine and run uvicorn
+(`tunelab serve`), after refusing to listen beyond this machine without a key. What every tunelab
+web server checks (the `Host` of a request) is in tunelab.web."""
 
 from __future__ import annotations
 
-import contextlib
-import ipaddress
-import json
-import socket
-import threading
-import time
-from collections.abc import Collection, Iterator
+from collections.abc import Collection
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tunelab.errors import TunelabError
+from tunelab.web import LOCALHOST, is_loopback
 
 if TYPE_CHECKING:
     from tunelab.serve.engine import Engine
 
-DEFAULT_HOST = "127.0.0.1"
+DEFAULT_HOST = LOCALHOST
 DEFAULT_PORT = 8000
 # A chat of a full 2048-token context is tens of kB: 4 MB leaves room for batches of token ids
 # while bounding what one request makes the server read, parse and tokenize.
 DEFAULT_MAX_BODY_MB = 4.0
-LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
 
 
 def model_id(name: str) -> str:
@@ -51,16 +44,6 @@ def load_engines(names: list[str], max_batch: int = 8) -> dict[str, Engine]:
             *load_model(name), name=engine_id, max_batch=max_batch, prompt=prompt_for(name)
         )
     return engines
-
-
-def is_loopback(host: str) -> bool:
-    """Whether listening on `host` keeps the server to this machine."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:  # a name other than localhost may resolve to any interface
-        return False
 
 
 def check_exposure(host: str, api_key: str | None, insecure: bool = False) -> None:
@@ -99,79 +82,3 @@ def serve(
     finally:
         for engine in engines.values():
             engine.close()
-
-
-def host_allowed(
-    host: str | None, server: tuple[str, int] | None, extra: Collection[str] = ()
-) -> bool:
-    """Whether a request's `Host` header names this server: the address it came in on or a
-    loopback name, with the port it came in on; or one of `extra` (any port: a reverse proxy's
-    public name). A page whose DNS name was rebound to 127.0.0.1 still sends its own name."""
-    if not host:
-        return False
-    host = host.lower()
-    if host.startswith("["):  # [::1]:8000
-        name, _, rest = host[1:].partition("]")
-        port = rest.removeprefix(":")
-    else:
-        name, _, port = host.partition(":") if host.count(":") == 1 else (host, "", "")
-    if name in extra:
-        return True
-    if server is None:  # an ASGI server that does not say where it listens: loopback names only
-        return name in LOOPBACK_NAMES
-    bound, bound_port = server
-    return name in (*LOOPBACK_NAMES, bound.lower()) and (port or "80") == str(bound_port)
-
-
-class LocalHostsOnly:
-    """ASGI middleware answering 400 to a request whose `Host` is not this server (see
-    `host_allowed`): DNS rebinding must not let a web page reach a server on loopback."""
-
-    def __init__(self, app, allowed_hosts: Collection[str] = ()):
-        self.app = app
-        self.allowed = {h.lower() for h in allowed_hosts}
-
-    async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] == "http":
-            host = dict(scope["headers"]).get(b"host", b"").decode("latin-1")
-            if not host_allowed(host, scope.get("server"), self.allowed):
-                error = {
-                    "message": f"Host {host!r} is not this server: use its address or localhost",
-                    "type": "invalid_request_error",
-                    "param": None,
-                    "code": "invalid_host",
-                }
-                body = json.dumps({"error": error}).encode()
-                headers = [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                ]
-                await send({"type": "http.response.start", "status": 400, "headers": headers})
-                await send({"type": "http.response.body", "body": body})
-                return
-        await self.app(scope, receive, send)
-
-
-@contextlib.contextmanager
-def running(app, host: str = DEFAULT_HOST) -> Iterator[str]:
-    """Run `app` on a free port in a background thread; yields its base URL, stops it on exit."""
-    import uvicorn
-
-    # Binding the socket here (port 0) hands uvicorn a port no other process can race us for.
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=2))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the server did not start")
-        time.sleep(0.01)
-    try:
-        yield f"http://{host}:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()

@@ -22,8 +22,9 @@ from starlette.exceptions import HTTPException
 
 from tunelab.errors import TunelabError
 from tunelab.serve.engine import Engine, Sampling
-from tunelab.serve.launch import DEFAULT_MAX_BODY_MB, LocalHostsOnly
+from tunelab.serve.launch import DEFAULT_MAX_BODY_MB
 from tunelab.serve.responses import ApiError, respond
+from tunelab.web import LocalHostsOnly
 
 log = logging.getLogger(__name__)
 # OpenAI's "up to the context" default would let a small model ramble for minutes.

@@ -72,7 +72,9 @@ class EndpointLLM:
     ) -> None:
         import httpx
 
-        self.url = chat_url(url)
+        from tunelab.remote import api_base
+
+        self.url = f"{api_base(url)}/chat/completions"
         self.name = f"{model}@{url}"
         self.model, self.max_new_tokens = model, max_new_tokens
         self.concurrency, self.retries = concurrency, retries
@@ -122,14 +124,6 @@ def make_llm(settings) -> LLM:
             settings.concurrency, timeout=settings.timeout,
         )  # fmt: skip
     return LocalLLM(settings.model, settings.max_new_tokens, settings.batch_size)
-
-
-def chat_url(url: str) -> str:
-    """Accept a base (`http://host:8000`, `.../v1`) or the full chat completions URL."""
-    url = url.rstrip("/")
-    if url.endswith("/chat/completions"):
-        return url
-    return url + ("/chat/completions" if url.endswith("/v1") else "/v1/chat/completions")
 
 
 def parse_pairs(reply: str | None) -> list[tuple[str, str]] | None:

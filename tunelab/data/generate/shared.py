@@ -12,9 +12,9 @@ from typing import Literal
 from tunelab.config import DEFAULT_MODEL, Section
 from tunelab.data.generate.llm import LLM, Conversation, parse_pairs
 from tunelab.data.quality.dedup import shingles
-from tunelab.data.quality.diversity import words
 from tunelab.data.quality.junk import junk_reason, repeats_question
 from tunelab.data.split import normalize_text
+from tunelab.data.text import words
 from tunelab.errors import TunelabError
 
 

@@ -3,10 +3,10 @@ between a train and a test set, where a near-duplicate is a leak (contamination)
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from tunelab.data.split import normalize_text
+from tunelab.data.text import words
 
 SHINGLE_WORDS = 3
 
@@ -22,10 +22,10 @@ class Pair:
 
 def shingles(text: str, n: int = SHINGLE_WORDS) -> set[str]:
     """Word n-grams of the lower-cased text; a text shorter than n words is one shingle."""
-    words = re.findall(r"\w+", text.lower())
-    if len(words) < n:
-        return {" ".join(words)} if words else set()
-    return {" ".join(words[i : i + n]) for i in range(len(words) - n + 1)}
+    found = words(text)
+    if len(found) < n:
+        return {" ".join(found)} if found else set()
+    return {" ".join(found[i : i + n]) for i in range(len(found) - n + 1)}
 
 
 def exact_duplicates(keys: list[str]) -> list[Pair]:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from tunelab.data.text import words
+
 # Prompt markup some data sets bake into their question field (lamini_docs does): it says nothing
 # about the question itself, so it is removed before comparing or counting words.
 PROMPT_MARKUP = re.compile(
@@ -36,10 +38,6 @@ SCRIPTS = [  # (name, first code point, last code point)
 def plain_question(question: str) -> str:
     """The question without baked-in prompt markup like `### Question:`."""
     return PROMPT_MARKUP.sub(" ", question).strip()
-
-
-def words(text: str) -> list[str]:
-    return re.findall(r"\w+(?:'\w+)?", text.lower())
 
 
 def distinct_n(texts: list[str], n: int) -> float:

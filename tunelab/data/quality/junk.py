@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tunelab.data.quality.diversity import words
+from tunelab.data.text import words
 
 
 def repeats_question(question: str, answer: str, overlap: float = 0.8) -> bool:

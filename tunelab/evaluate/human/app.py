@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from tunelab.errors import TunelabError
 from tunelab.evaluate.human.arena import Arena
+from tunelab.web import LOCALHOST, LocalHostsOnly
 
 
 class VoteIn(BaseModel):
@@ -24,8 +25,6 @@ def create_app(arena: Arena, allowed_hosts: Collection[str] = ()):
     requests naming this server or localhost in `Host` (or one of `allowed_hosts`)."""
     from fastapi import FastAPI, HTTPException
     from fastapi.responses import HTMLResponse
-
-    from tunelab.serve.launch import LocalHostsOnly
 
     app = FastAPI(title="tunelab human evaluation", docs_url=None, redoc_url=None)
     app.add_middleware(LocalHostsOnly, allowed_hosts=allowed_hosts)
@@ -55,6 +54,15 @@ def create_app(arena: Arena, allowed_hosts: Collection[str] = ()):
         return leaderboard_page(arena.ratings(), len(arena.records))
 
     return app
+
+
+def rate(
+    arena: Arena, host: str = LOCALHOST, port: int = 8008, allowed_hosts: Collection[str] = ()
+) -> None:
+    """Serve the judging page for `arena` until Ctrl-C (same as `tunelab rate`)."""
+    import uvicorn
+
+    uvicorn.run(create_app(arena, allowed_hosts), host=host, port=port, log_level="warning")
 
 
 def leaderboard_page(rows: list[dict], judged: int) -> str:

@@ -9,6 +9,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from tunelab.options import AllowHost
+from tunelab.web import LOCALHOST
+
 console = Console()
 
 
@@ -20,14 +23,15 @@ def rate_command(
     votes: Annotated[
         str, typer.Option(help="Where judgements are appended.")
     ] = "ratings/votes.jsonl",
-    host: str = "127.0.0.1",
+    host: str = LOCALHOST,
     port: int = 8008,
+    allow_host: AllowHost = None,
     results: Annotated[
         bool, typer.Option("--results", help="Print the ratings from the votes so far; no server.")
     ] = False,
 ) -> None:
     """Judge answers side by side in a browser (blind, random sides); Bradley–Terry and Elo ratings."""
-    from tunelab.evaluate.human.app import create_app
+    from tunelab.evaluate.human.app import rate
     from tunelab.evaluate.human.arena import Arena, load_answers
 
     arena = Arena(load_answers([Path(a) for a in answers]), Path(votes))
@@ -42,10 +46,8 @@ def rate_command(
             )  # fmt: skip
         console.print(table)
         return
-    import uvicorn
-
     console.print(
         f"{len(arena.pairs)} answer pairs, {len(arena.records)} judged so far. Open "
         f"[bold]http://{host}:{port}/[/] (keys 1-4); ratings at /leaderboard; Ctrl-C to stop."
     )
-    uvicorn.run(create_app(arena), host=host, port=port, log_level="warning")
+    rate(arena, host, port, allow_host or ())

@@ -1,0 +1,29 @@
+"""The Python API is the command line's, by the same names: `tunelab.train(config)` is
+`tunelab train`, and stays the function whatever else of tunelab is imported."""
+
+from __future__ import annotations
+
+import inspect
+
+import pytest
+
+import tunelab
+from tests.conftest import tiny_config
+
+
+def test_the_stage_functions_keep_their_names_once_the_stages_are_imported():
+    import tunelab.compare.run
+    import tunelab.evaluate.suite
+    import tunelab.export.merged
+    import tunelab.serve.launch
+    import tunelab.train.loop  # noqa: F401 -- the import that used to replace tunelab.train
+
+    for name in ("train", "evaluate", "bench", "compare", "serve", "export"):
+        function = getattr(tunelab, name)
+        assert inspect.isfunction(function) and function.__doc__, name
+    assert tunelab.Run.open and tunelab.Config().name == "run"
+
+
+def test_train_takes_resume_as_the_command_does(tmp_path, qa_file):
+    with pytest.raises(tunelab.TunelabError, match="no checkpoint to resume from"):
+        tunelab.train(tiny_config(tmp_path, qa_file), resume=True)

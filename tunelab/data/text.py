@@ -1,0 +1,26 @@
+"""Words, split one way for everything that counts or compares them (diversity, duplicates, junk,
+grounding, retrieval, error analysis): runs of letters and digits of any script ("café" and "2048"
+are words; punctuation and underscores split them), lower-cased."""
+
+from __future__ import annotations
+
+import re
+
+_WORD = re.compile(r"[^\W_]+")
+# Very common words carry no topic; dropping them keeps overlap and BM25 about content.
+_STOPWORDS = (
+    "a an the and or of to in on for is are was were be been it its this that with as at by from "
+    "what which who how why when where do does did can could would should will i you he she we they "
+    "not no yes your my our their there here than then so if but about into"
+)
+STOPWORDS = frozenset(_STOPWORDS.split())
+
+
+def words(text: str) -> list[str]:
+    """The lower-cased words of `text`, in order."""
+    return _WORD.findall(text.lower())
+
+
+def content_words(text: str) -> list[str]:
+    """The words of `text` that carry its topic (no STOPWORDS)."""
+    return [w for w in words(text) if w not in STOPWORDS]
