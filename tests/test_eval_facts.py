@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from tunelab.data.load import DataError
+from tunelab.data.read import DataError
 from tunelab.evaluate.facts import (
     missed_facts,
     parse_fact_check,
@@ -14,7 +14,8 @@ from tunelab.evaluate.facts import (
     wrong_stated,
 )
 from tunelab.evaluate.paired import NO_CLEAR_WINNER, paired_difference
-from tunelab.evaluate.suite import EvalConfig, comparison, evaluate, summarize
+from tunelab.evaluate.scores import comparison, summarize
+from tunelab.evaluate.suite import EvalConfig, evaluate
 
 GPU_ROW = {"facts": [["CPU"], ["GPU", "graphics card"]], "wrong": ["Yes"]}
 

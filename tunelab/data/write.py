@@ -63,7 +63,8 @@ def split_file(
     fields: dict[str, str] | None = None,
 ) -> tuple[Path, Path]:
     """Split `path` exactly as training does and write `train.jsonl` and `test.jsonl` in its shape."""
-    from tunelab.data.load import load_examples, read_rows
+    from tunelab.data.load import load_examples
+    from tunelab.data.read import read_rows
     from tunelab.data.split import split_examples
 
     examples = load_examples(path, shape=shape, fields=fields, on_error=on_error)

@@ -28,7 +28,8 @@ def eval_command(
     config: EvalConfig,
 ) -> None:
     """Answer a test set and score it: exact/normalized match, token F1, ROUGE-L, error analysis."""
-    from tunelab.evaluate.suite import comparison, evaluate
+    from tunelab.evaluate.scores import comparison
+    from tunelab.evaluate.suite import evaluate
 
     results = evaluate(models, config)
     for result in results:

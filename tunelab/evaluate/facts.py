@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tunelab.data.load import DataError, read_rows
+from tunelab.data.read import DataError, read_rows
 from tunelab.evaluate.metrics import normalize as _normalize
 
 Phrase = str | re.Pattern

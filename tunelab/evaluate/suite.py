@@ -13,6 +13,7 @@ from typing import Any
 from tunelab.config import Limit, Section
 from tunelab.errors import TunelabError
 from tunelab.evaluate.metrics import TEXT_METRICS, embedding_similarity, score_texts
+from tunelab.evaluate.scores import fact_fields, summarize
 from tunelab.run import Run
 
 
@@ -88,36 +89,6 @@ def test_questions(model: str | Run, cfg: EvalConfig) -> list:
     return examples
 
 
-FACT_METRICS = {"fact_accuracy": "fact_accuracy", "fact_recall": "fact_recall",
-                "hallucination": "hallucination_rate"}  # fmt: skip
-
-
-def row_metric(row: dict[str, Any], key: str) -> float | None:
-    """One row's score under a summary key; None where the row has nothing to score it by."""
-    if key in row["scores"]:
-        return row["scores"][key]
-    fact_key = {v: k for k, v in FACT_METRICS.items()}.get(key)
-    if fact_key:
-        return row.get("facts", {}).get(fact_key)
-    if key == "cut_off_rate":
-        return float(row["finish_reason"] == "length")
-    return None
-
-
-def summarize(rows: list[dict[str, Any]]) -> dict[str, float]:
-    """Mean of each metric over the rows that have it (fact metrics lead when the test rows carry
-    facts), plus the share of answers cut off at the token limit."""
-    if not rows:
-        return {}
-    keys = [v for k, v in FACT_METRICS.items() if any(k in r.get("facts", {}) for r in rows)]
-    keys += [*rows[0]["scores"].keys(), "cut_off_rate"]
-    out = {}
-    for key in keys:
-        values = [v for r in rows if (v := row_metric(r, key)) is not None]
-        out[key] = sum(values) / len(values)
-    return out
-
-
 def evaluate(models, cfg: EvalConfig | None = None):
     """The Python API of `tunelab eval`: one model or run (→ its EvalResult), or several (→ a
     list, compared with `comparison`). Several models are asked alike: the test file, template
@@ -188,19 +159,6 @@ def evaluate_one(model: str | Run, cfg: EvalConfig) -> EvalResult:
         analyse_result(result, run.config.data.path if run else None)
     write_outputs(result)
     return result
-
-
-def fact_fields(answer: str, check) -> dict[str, Any]:
-    """A row's fact scores and missed facts; nothing for a row without facts."""
-    from tunelab.evaluate.facts import missed_facts, score_facts, wrong_stated
-
-    if not check:
-        return {}
-    return {
-        "facts": score_facts(answer, check),
-        "missed_facts": missed_facts(answer, check),
-        "wrong_stated": wrong_stated(answer, check),
-    }
 
 
 def training_examples(path: str | None) -> list:
@@ -277,26 +235,3 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
     return [
         json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
     ]
-
-
-def comparison(results: list[EvalResult]) -> list[dict[str, Any]]:
-    """Metric by metric, each model's mean and the difference of the last from the first, with a
-    95% paired-bootstrap interval over the questions both answered."""
-    from tunelab.evaluate.paired import paired_difference
-
-    keys = [k for k in results[0].summary if not k.startswith("errors.")]
-    first, last = results[0].rows, results[-1].rows
-    table = []
-    for key in keys:
-        values = [r.summary.get(key, 0.0) for r in results]
-        pairs = [
-            (a, b)
-            for ra, rb in zip(first, last)
-            if (a := row_metric(ra, key)) is not None and (b := row_metric(rb, key)) is not None
-        ]
-        diff = paired_difference([a for a, _ in pairs], [b for _, b in pairs])
-        table.append(
-            {"metric": key, "values": values, "delta": values[-1] - values[0],
-             "low": diff.low, "high": diff.high, "verdict": diff.verdict}
-        )  # fmt: skip
-    return table
