@@ -24,6 +24,13 @@ def test_the_stage_functions_keep_their_names_once_the_stages_are_imported():
     assert tunelab.Run.open and tunelab.Config().name == "run"
 
 
+def test_settings_are_a_config_or_its_fields_as_keywords(tmp_path, qa_file):
+    result = tunelab.evaluate("tiny-random", data=str(qa_file), limit=1, output=str(tmp_path))
+    assert len(result.rows) == 1 and (tmp_path / "summary.json").exists()
+    with pytest.raises(tunelab.TunelabError, match="limit must be at least 1"):
+        tunelab.compare("runs/none", limit=0)
+
+
 def test_train_takes_resume_as_the_command_does(tmp_path, qa_file):
     with pytest.raises(tunelab.TunelabError, match="no checkpoint to resume from"):
         tunelab.train(tiny_config(tmp_path, qa_file), resume=True)

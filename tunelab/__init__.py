@@ -50,28 +50,32 @@ def train(config: Config, resume: bool = False, overwrite: bool = False) -> Path
     return train_run(config, resume=resume, overwrite=overwrite)
 
 
-def evaluate(models, config: EvalConfig | None = None):
+def evaluate(models, config: EvalConfig | None = None, **settings):
     """Answer a test set with a model or run and score it (`tunelab eval`); several models (a run
-    and its base, say) are asked alike and give one result each, to compare."""
+    and its base, say) are asked alike and give one result each, to compare. Settings: an
+    EvalConfig, or its fields as keywords (data, limit, max_new_tokens...)."""
+    from tunelab.evaluate.suite import EvalConfig
     from tunelab.evaluate.suite import evaluate as evaluate_models
 
-    return evaluate_models(models, config)
+    return evaluate_models(models, config or EvalConfig(**settings))
 
 
-def bench(models: list[str | Run], config: BenchConfig | None = None) -> list[dict]:
+def bench(models: list[str | Run], config: BenchConfig | None = None, **settings) -> list[dict]:
     """Score models on the benchmarks as lm-evaluation-harness does; returns the leaderboard rows
-    and saves them (`tunelab bench`)."""
+    and saves them (`tunelab bench`). Settings: a BenchConfig, or its fields as keywords."""
+    from tunelab.evaluate.bench.score import BenchConfig
     from tunelab.evaluate.bench.score import bench as bench_models
 
-    return bench_models([str(m) for m in models], config)
+    return bench_models([str(m) for m in models], config or BenchConfig(**settings))
 
 
-def compare(run: str | Run, config: CompareConfig | None = None) -> Comparison:
+def compare(run: str | Run, config: CompareConfig | None = None, **settings) -> Comparison:
     """Prompting vs retrieval (RAG) vs finetuned vs finetuned with RAG, on the run's test set
-    (`tunelab compare`)."""
+    (`tunelab compare`). Settings: a CompareConfig, or its fields as keywords."""
+    from tunelab.compare.run import CompareConfig
     from tunelab.compare.run import compare as compare_arms
 
-    return compare_arms(run, config)
+    return compare_arms(run, config or CompareConfig(**settings))
 
 
 def serve(models: list[str | Run], **settings) -> None:

@@ -1,0 +1,98 @@
+"""The tree keeps the shape the README's Layout draws: imports run one way (cli → stages → run →
+generate → models → data → config), the data pipeline reaches no stage, stages never import each
+other in a circle, and every command is defined in its stage's cli.py."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import typer
+
+from tunelab.cli import app
+
+ROOT = Path(__file__).resolve().parent.parent / "tunelab"
+STAGES = (
+    "data.generate",
+    "data.quality",
+    "train",
+    "evaluate",
+    "serve",
+    "export",
+    "compare",
+    "demo",
+)
+# Lowest first: a module imports from its own layer or the ones before it.
+LAYERS = ["base", "data", "models", "generate", "run", "stage", "cli"]
+
+
+def _modules() -> dict[str, set[str]]:
+    """Every tunelab module and the tunelab modules it imports, at the top or inside functions."""
+    found = {}
+    for path in ROOT.rglob("*.py"):
+        parts = path.relative_to(ROOT.parent).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        imports = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("tunelab."):
+                imports.add(node.module)
+            elif isinstance(node, ast.Import):
+                imports |= {a.name for a in node.names if a.name.startswith("tunelab.")}
+        found[name] = imports
+    return found
+
+
+def _stage(module: str) -> str | None:
+    return next((s for s in STAGES if module.startswith(f"tunelab.{s}")), None)
+
+
+def _layer(module: str) -> str:
+    if module in ("tunelab", "tunelab.cli", "tunelab.options") or module.endswith(".cli"):
+        return "cli"
+    if _stage(module):
+        return "stage"
+    named = {"tunelab.run": "run", "tunelab.models": "models"}
+    named |= dict.fromkeys(("tunelab.generate", "tunelab.remote", "tunelab.web"), "generate")
+    return named.get(module) or ("data" if module.startswith("tunelab.data") else "base")
+
+
+def test_imports_run_one_way_down_the_layers():
+    upward = [
+        f"{module} imports {imported}"
+        for module, imports in _modules().items()
+        for imported in imports
+        if LAYERS.index(_layer(imported)) > LAYERS.index(_layer(module))
+    ]
+    assert upward == []
+
+
+def test_data_reaches_no_stage_but_its_own_tools_and_stages_make_no_circle():
+    modules = _modules()
+    for module, imports in modules.items():
+        if module.startswith("tunelab.data"):
+            for stage in ("serve", "evaluate", "compare", "train", "export", "demo"):
+                assert not any(i.startswith(f"tunelab.{stage}") for i in imports), module
+    uses = {s: set() for s in STAGES}
+    for module, imports in modules.items():
+        if _stage(module) and not module.endswith(".cli"):
+            uses[_stage(module)] |= {_stage(i) for i in imports if _stage(i)} - {_stage(module)}
+
+    def reaches(start: str) -> set[str]:
+        found, todo = set(), [start]
+        while todo:
+            for stage in uses[todo.pop()] - found:
+                found.add(stage)
+                todo.append(stage)
+        return found
+
+    assert all(stage not in reaches(stage) for stage in STAGES)
+
+
+def test_every_command_is_defined_in_its_stages_cli():
+    def commands(group) -> list:
+        for command in group.commands.values():
+            yield from commands(command) if hasattr(command, "commands") else [command]
+
+    for command in commands(typer.main.get_command(app)):
+        module = command.callback.__module__
+        assert module.endswith(".cli") and module != "tunelab.cli", command.name
