@@ -13,16 +13,15 @@ from typer.testing import CliRunner
 from tunelab.cli import app
 from tunelab.evaluate.bench.score import BenchConfig, bench
 from tunelab.evaluate.bench.tasks import TASKS, get_task
-from tunelab.evaluate.bench.tasks.base import Doc, WholeTask, acc_scores, register
+from tunelab.evaluate.bench.tasks.base import ChoiceTask, Doc, acc_scores, register
 
 
 # Everything below, in a file of tunelab/evaluate/bench/tasks/, is a new task.
 @dataclass
-class Parity(WholeTask):
+class Parity(ChoiceTask):
     name: str = "parity"
     description: str = "is a small number even"
     metrics: dict[str, str] = field(default_factory=lambda: {"acc": "the right answer is likelier"})
-    fewshot: str | None = None
 
     def load(self, data_dir, limit=None, fewshot=0) -> list[Doc]:
         numbers = range(limit or 6)

@@ -16,8 +16,7 @@ from pathlib import Path
 
 from pydantic import Field
 
-from tunelab.config import DEFAULT_MODEL, Section
-from tunelab.data.generate.llm import LLM, Conversation, make_llm
+from tunelab.data.generate.llm import LLM, AskConfig, Conversation, make_llm
 from tunelab.data.quality.dedup import jaccard, shingles
 from tunelab.errors import TunelabError
 
@@ -37,7 +36,7 @@ Answer: {answer}"""
 _LITERAL = re.compile(r"--?[\w-]+|[\w~/.-]*[\d_./~][\w~/.-]*|`[^`]+`")
 
 
-class AugmentConfig(Section):
+class AugmentConfig(AskConfig):
     """Settings of `tunelab data augment`, the same from the CLI or Python."""
 
     data: str
@@ -52,21 +51,11 @@ class AugmentConfig(Section):
     """A test file: a new question matching one of its questions is dropped and counted."""
     max_test_similarity: float = 0.8
     """Word-shingle Jaccard similarity to a test question above which a rewrite counts as it."""
-    model: str = DEFAULT_MODEL
-    """Local model or run; with `endpoint`, the model name sent to the server."""
-    endpoint: str | None = None
-    """An OpenAI-compatible base URL to ask instead of a local model."""
-    api_key: str | None = None
-    """Key for the endpoint."""
     temperature: float = 0.7
     max_new_tokens: int = 256
-    """The longest reply, in tokens."""
+    """The longest reply, in tokens (a question's rewrites are short)."""
     batch_size: int = 8
     """Questions rewritten together."""
-    concurrency: int = 4
-    """Requests in flight to an endpoint."""
-    timeout: float = 120.0
-    """Seconds an endpoint may take per request."""
 
 
 @dataclass

@@ -10,11 +10,31 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol
 
+from tunelab.config import DEFAULT_MODEL, Section
 from tunelab.errors import TunelabError
 
 Conversation = list[dict[str, str]]
 QUESTION_KEYS = ("question", "instruction", "q", "prompt", "query")
 ANSWER_KEYS = ("answer", "output", "a", "response", "completion")
+
+
+class AskConfig(Section):
+    """Which model a data generator asks, and how: the settings every generator shares."""
+
+    model: str = DEFAULT_MODEL
+    """Local model or run folder; with `endpoint`, the model name sent to the server."""
+    endpoint: str | None = None
+    """An OpenAI-compatible base URL to ask instead of a local model."""
+    api_key: str | None = None
+    """Key for the endpoint."""
+    max_new_tokens: int = 512
+    """The longest reply, in tokens."""
+    batch_size: int = 4
+    """Prompts a local model answers together."""
+    concurrency: int = 4
+    """Requests in flight to an endpoint."""
+    timeout: float = 120.0
+    """Seconds an endpoint may take per request."""
 
 
 class LLM(Protocol):
@@ -114,10 +134,9 @@ class EndpointLLM:
         return None
 
 
-def make_llm(settings) -> LLM:
+def make_llm(settings: AskConfig) -> LLM:
     """The model a generator asks: `settings.endpoint` over HTTP when set, else `settings.model`
-    loaded here (any config with model, endpoint, api_key, max_new_tokens, batch_size,
-    concurrency and timeout)."""
+    loaded here."""
     if settings.endpoint:
         return EndpointLLM(
             settings.endpoint, settings.model, settings.api_key, settings.max_new_tokens,

@@ -9,8 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from tunelab.config import DEFAULT_MODEL, Section
-from tunelab.data.generate.llm import LLM, Conversation, parse_pairs
+from tunelab.data.generate.llm import LLM, AskConfig, Conversation, parse_pairs
 from tunelab.data.quality.dedup import shingles
 from tunelab.data.quality.junk import junk_reason, repeats_question
 from tunelab.data.split import normalize_text
@@ -18,7 +17,7 @@ from tunelab.data.text import words
 from tunelab.errors import TunelabError
 
 
-class GenerateConfig(Section):
+class GenerateConfig(AskConfig):
     """Settings of `tunelab data generate`, the same from the CLI or Python."""
 
     docs: list[str] = []
@@ -32,12 +31,6 @@ class GenerateConfig(Section):
     min_chunk_tokens: int = 20
     """`llm` mode skips chunks shorter than this: too little to ask about."""
     max_answer_tokens: int = 300
-    model: str = DEFAULT_MODEL
-    """Local model or run folder; with `endpoint`, the model name sent to the server."""
-    endpoint: str | None = None
-    """An OpenAI-compatible base URL to ask instead of a local model."""
-    api_key: str | None = None
-    """Key for the endpoint."""
     pairs_per_chunk: int = 3
     """Q&A pairs to ask for per chunk (or per prompt)."""
     prompt: str | None = None
@@ -47,14 +40,6 @@ class GenerateConfig(Section):
     retries: int = 2
     """Asks again (at retry_temperature) when a reply has no readable pairs, then skips."""
     retry_temperature: float = 0.7
-    max_new_tokens: int = 512
-    """The longest reply, in tokens."""
-    batch_size: int = 4
-    """Prompts a local model answers together."""
-    concurrency: int = 4
-    """Requests in flight to an endpoint."""
-    timeout: float = 120.0
-    """Seconds an endpoint may take per request."""
     seeds: str | None = None
     """Self-instruct: a data file of seed question/answer pairs."""
     count: int = 20

@@ -3,16 +3,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from tunelab.errors import TunelabError
 from tunelab.evaluate.bench.tasks.base import (
-    NORMED_ACC,
+    ChoiceTask,
     Doc,
-    WholeTask,
-    acc_scores,
     field_of,
     first,
     hf_rows,
@@ -24,12 +22,10 @@ from tunelab.evaluate.bench.tasks.base import (
 
 
 @dataclass
-class Arc(WholeTask):
+class Arc(ChoiceTask):
     name: str  # arc_easy or arc_challenge
     subset: str  # ARC-Easy or ARC-Challenge
     description: str
-    metrics: dict[str, str] = field(default_factory=lambda: dict(NORMED_ACC))
-    fewshot: str | None = None
 
     def load(self, data_dir: Path, limit: int | None = None, fewshot: int = 0) -> list[Doc]:
         """Test questions from `arc/<subset>/<subset>-Test.jsonl`, or a saved HF dataset `<name>/`."""
@@ -38,9 +34,6 @@ class Arc(WholeTask):
             return [_from_hf(row, src) for src, row in first(hf_rows(saved, ("test",)), limit)]
         path = require(data_dir / "arc" / self.subset / f"{self.subset}-Test.jsonl", self.name)
         return [_from_original(row, src) for src, row in first(read_jsonl(path), limit)]
-
-    def score(self, doc: Doc, lls: list[float]) -> dict[str, float]:
-        return acc_scores(doc, lls)
 
 
 def _doc(question: str, texts: list[str], labels: list[str], key: str, source: str) -> Doc:

@@ -64,8 +64,16 @@ def main_metric(task: Task) -> str:
     return next(iter(task.metrics))
 
 
-class WholeTask:
-    """For tasks that have no parts (all but MMLU)."""
+@dataclass(kw_only=True)
+class ChoiceTask:
+    """What most tasks are: scored zero-shot by the likeliest choice (acc, and acc_norm where
+    `metrics` names it), with no parts. A task sets what differs."""
+
+    metrics: dict[str, str] = field(default_factory=lambda: dict(NORMED_ACC))
+    fewshot: str | None = None
+
+    def score(self, doc: Doc, lls: list[float]) -> dict[str, float]:
+        return acc_scores(doc, lls, norm="acc_norm" in self.metrics)
 
     def part(self, name: str) -> Task | None:
         return None

@@ -4,16 +4,14 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from tunelab.errors import TunelabError
 from tunelab.evaluate.bench.tasks.base import (
-    NORMED_ACC,
+    ChoiceTask,
     Doc,
-    WholeTask,
-    acc_scores,
     field_of,
     first,
     hf_rows,
@@ -35,11 +33,9 @@ def preprocess(text: str) -> str:
 
 
 @dataclass
-class HellaSwag(WholeTask):
+class HellaSwag(ChoiceTask):
     name: str = "hellaswag"
     description: str = "commonsense: the likeliest ending of an everyday scene, 4 endings"
-    metrics: dict[str, str] = field(default_factory=lambda: dict(NORMED_ACC))
-    fewshot: str | None = None
 
     def load(self, data_dir: Path, limit: int | None = None, fewshot: int = 0) -> list[Doc]:
         """Rows of `hellaswag/hellaswag_val.jsonl` (rowanz/hellaswag) or a saved HF dataset."""
@@ -49,9 +45,6 @@ class HellaSwag(WholeTask):
         else:
             rows = read_jsonl(require(data_dir / "hellaswag" / FILE, self.name))
         return [to_doc(row, source) for source, row in first(rows, limit)]
-
-    def score(self, doc: Doc, lls: list[float]) -> dict[str, float]:
-        return acc_scores(doc, lls)
 
 
 def to_doc(row: dict[str, Any], source: str) -> Doc:

@@ -12,8 +12,8 @@ from typing import Any
 from tunelab.errors import TunelabError
 from tunelab.evaluate.bench.tasks.base import (
     ACC,
+    ChoiceTask,
     Doc,
-    acc_scores,
     first,
     hf_rows,
     is_hf_dataset,
@@ -55,7 +55,7 @@ def render(row: dict[str, Any]) -> str:
 
 
 @dataclass
-class Mmlu:
+class Mmlu(ChoiceTask):
     name: str = "mmlu"
     subject: str | None = None  # one subject only (mmlu_<subject>), else all
     description: str = "knowledge across 57 subjects, 4 lettered answers (mmlu_<subject>: one)"
@@ -103,9 +103,6 @@ class Mmlu:
                 for src, row in first(iter(by_subject[subject]), limit)
             ]
         return docs
-
-    def score(self, doc: Doc, lls: list[float]) -> dict[str, float]:
-        return acc_scores(doc, lls, norm=False)
 
 
 def _doc(subject: str, row: dict[str, Any], source: str, shots: list[dict[str, Any]]) -> Doc:

@@ -14,9 +14,8 @@ import numpy as np
 from tunelab.errors import TunelabError
 from tunelab.evaluate.bench.tasks.base import (
     ACC,
+    ChoiceTask,
     Doc,
-    WholeTask,
-    acc_scores,
     first,
     hf_rows,
     is_hf_dataset,
@@ -50,12 +49,10 @@ def _targets(raw: Any, key: str, source: str) -> tuple[list[str], list[int]]:
 
 
 @dataclass
-class TruthfulQA(WholeTask):
+class TruthfulQA(ChoiceTask):
     name: str
     targets: str  # mc1_targets or mc2_targets
     description: str
-    metrics: dict[str, str]
-    fewshot: str | None = None
 
     def load(self, data_dir: Path, limit: int | None = None, fewshot: int = 0) -> list[Doc]:
         """Questions of `truthfulqa/mc_task.json` (the v1, 817 questions) or a saved HF dataset."""
@@ -84,7 +81,7 @@ class TruthfulQA(WholeTask):
 
     def score(self, doc: Doc, lls: list[float]) -> dict[str, float]:
         if self.targets == "mc1_targets":
-            return acc_scores(doc, lls, norm=False)
+            return super().score(doc, lls)
         # The harness's exp(ll) / sum: the same numbers, but shifted by the largest ll first, so
         # long answers of an unlikely model (ll < -745) do not all underflow to 0 and give NaN.
         values = np.array(lls)
@@ -98,7 +95,7 @@ TRUTHFULQA_MC1 = register(
         "truthfulqa_mc1",
         "mc1_targets",
         "questions that invite a popular misconception: is the one true answer likeliest",
-        dict(ACC),
+        metrics=dict(ACC),
     )
 )
 TRUTHFULQA_MC2 = register(
@@ -106,6 +103,6 @@ TRUTHFULQA_MC2 = register(
         "truthfulqa_mc2",
         "mc2_targets",
         "questions that invite a popular misconception, with several true and false answers",
-        {"acc": "the share of probability on the true answers"},
+        metrics={"acc": "the share of probability on the true answers"},
     )
 )
