@@ -27,7 +27,7 @@ from tunelab.train.checkpoint import (
     save_checkpoint,
 )
 from tunelab.train.distributed import SINGLE, LossModule, World
-from tunelab.train.heldout import HeldOut, keep_if_best, restore_best
+from tunelab.train.heldout import held_out_questions, keep_if_best, restore_best, score_heldout
 from tunelab.train.loss import token_loss_sum
 from tunelab.train.plot import plot_losses
 from tunelab.train.progress import TrainProgress
@@ -312,37 +312,6 @@ def evaluate_loss(model, rows, cfg: TrainConfig, tokenizer, device, world: World
     model.train()
     total, count = distributed.total([total, float(count)], world, device)
     return total / max(count, 1)
-
-
-def held_out_questions(config: Config, examples, test_rows) -> HeldOut | None:
-    """The held-out questions to answer during training, or None when not asked for; a
-    selection that has nothing to select by is refused before any step."""
-    cfg = config.train
-    if cfg.select_best == "eval_loss" and not test_rows:
-        raise TunelabError(
-            "select_best: eval_loss needs held-out data (data.test_path or test_size)"
-        )
-    if not cfg.eval_generate_every:
-        return None
-    heldout = HeldOut(config, examples)
-    if not heldout:
-        raise TunelabError(
-            "train.eval_generate_every needs held-out question/answer rows (data.test_path or "
-            "data.test_size > 0)"
-        )
-    if cfg.select_best in ("fact_accuracy", "token_f1") and cfg.select_best != heldout.metric:
-        raise TunelabError(
-            f"select_best: {cfg.select_best}, but the held-out rows "
-            + ("name no facts" if cfg.select_best == "fact_accuracy" else "name their facts")
-            + f": use select_best: {heldout.metric}"
-        )
-    return heldout
-
-
-def score_heldout(heldout: HeldOut, model, tokenizer, step: int, progress) -> float:
-    value = round(heldout.score(model, tokenizer), 4)
-    progress.note(f"step {step}: held-out {heldout.metric} {value:.1%}")
-    return value
 
 
 def _seed_everything(seed: int) -> None:
