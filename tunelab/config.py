@@ -3,6 +3,7 @@ the base of every stage's config, and `Config`, what a training run is (its sect
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -13,6 +14,7 @@ import yaml
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
@@ -84,6 +86,16 @@ def _at_least_one(value: int | None, info: ValidationInfo) -> int | None:
 # At most this many (questions, rows...); None for all.
 Limit = Annotated[int | None, AfterValidator(_at_least_one)]
 Shape = Literal["auto", "qa", "alpaca", "prompt_completion", "messages", "text"]
+
+
+Tracker = Literal["tensorboard", "mlflow", "wandb"]
+
+
+def _tracker_names(value: Any) -> Any:
+    """`report_to: tensorboard` is a list of one; `all` is every tracker, `none` none."""
+    if isinstance(value, str):
+        return {"all": list(typing.get_args(Tracker)), "none": []}.get(value, [value])
+    return value
 
 
 class ModelConfig(Section):
@@ -170,6 +182,12 @@ class TrainConfig(Section):
     mask, flex_attention by skipping blocks across documents, flash_attention_2 as variable-length
     sequences). auto: flash_attention_2 on a GPU where the flash-attn package is installed, else
     the model's own default."""
+
+    report_to: Annotated[list[Tracker], BeforeValidator(_tracker_names)] = Field(
+        default_factory=list
+    )
+    """Experiment trackers that get the config and every metrics.jsonl row, as transformers'
+    report_to names them: tensorboard, mlflow, wandb (a list, or one name; all; none)."""
 
     @model_validator(mode="after")
     def _best_needs_its_score(self) -> TrainConfig:

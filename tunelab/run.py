@@ -6,6 +6,9 @@ prompt, its base model) is known to this file alone."""
 
 from __future__ import annotations
 
+import json
+import os
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,6 +26,7 @@ WEIGHTS = "model"  # the final adapter or weights, with the tokenizer
 CHECKPOINTS = "checkpoints"
 CHECKPOINT_PREFIX = "step-"
 BEST = "best"  # the best step's trainable weights, with train.select_best
+STATUS_FILE = "status.json"  # running, finished, interrupted or failed, and where it stopped
 
 
 @dataclass(frozen=True)
@@ -87,6 +91,19 @@ class Run:
         """Its checkpoint folders, oldest first."""
         return list_checkpoints(self.path / CHECKPOINTS)
 
+    @property
+    def status(self) -> dict:
+        """{"status": running / finished / interrupted / failed, "step", "error"}. A run whose
+        process died unannounced (killed, out of memory) reads as failed once it is gone; runs
+        from before status.json read as finished when their model/ was written."""
+        path = self.path / STATUS_FILE
+        if not path.is_file():
+            return {"status": "finished" if self.weights.is_dir() else "unknown"}
+        status = json.loads(path.read_text())
+        if status["status"] == "running" and not _alive(status.get("host"), status.get("pid")):
+            status |= {"status": "failed", "error": "the training process ended unannounced"}
+        return status
+
     def out_dir(self, kind: str) -> Path:
         """Where a later stage writes into the run: `eval`, `compare`..."""
         return self.path / kind
@@ -125,6 +142,19 @@ def list_checkpoints(folder: Path) -> list[Path]:
     return sorted(
         p for p in folder.iterdir() if p.name.startswith(CHECKPOINT_PREFIX) and p.is_dir()
     )
+
+
+def _alive(host: str | None, pid: int | None) -> bool:
+    """Whether the process that wrote a status still runs (unknown on another machine: yes)."""
+    if host != socket.gethostname() or pid is None:
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def load_model(

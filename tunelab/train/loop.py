@@ -29,6 +29,7 @@ from tunelab.train.checkpoint import (
 from tunelab.train.distributed import SINGLE, LossModule, World
 from tunelab.train.heldout import held_out_questions, keep_if_best, restore_best, score_heldout
 from tunelab.train.loss import token_loss_sum
+from tunelab.train.metrics_log import MetricsLog
 from tunelab.train.plot import plot_losses
 from tunelab.train.progress import TrainProgress
 from tunelab.train.run_folder import (
@@ -51,6 +52,7 @@ from tunelab.train.setup import (
     set_attention,
     weights_dtype,
 )
+from tunelab.train.trackers import check_trackers
 
 console = Console()
 
@@ -77,6 +79,7 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
     checkpoints = run_dir / CHECKPOINTS
     if world.is_main:
         check_run_dir(run_dir, resume, overwrite)
+        check_trackers(cfg.report_to)
     distributed.barrier(world)
     _seed_everything(cfg.seed)
 
@@ -163,7 +166,7 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
     # as the others may be blocked in a collective.
     on_crash = checkpoint_on_crash(save_now, state, checkpoints, run_dir, world.size == 1, console)
     with stop, progress, on_crash, ExitStack() as files:
-        log = files.enter_context(metrics_path.open("a")) if world.is_main else None
+        log = files.enter_context(MetricsLog(config)) if world.is_main else None
         if test_rows and state.step == 0:
             # The starting point: how far the model is from the data before any update.
             base_eval = round(evaluate_loss(model, my_test_rows, cfg, tokenizer, device, world), 5)
@@ -237,6 +240,7 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
             )
         save_final(model, tokenizer, run_dir)
         plot_losses(metrics_path, run_dir / "loss.png", title=config.name)
+        log.finish(interrupted=stop.interrupted)  # the trackers get the model and plot
     distributed.barrier(world)
     if stop.interrupted:
         # Ctrl-C means stop: the caller stops too (a shell sees 130), with the checkpoint saved.

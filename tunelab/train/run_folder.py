@@ -44,6 +44,7 @@ MAY_CHANGE_ON_RESUME = frozenset(
         "train.compile",
         "train.attention",
         "train.gradient_checkpointing",
+        "train.report_to",
     }
 )
 
@@ -68,8 +69,8 @@ def check_resume_changes(run_dir: Path, config: Config) -> None:
     continue with (see MAY_CHANGE_ON_RESUME), rather than fail deep inside loading."""
     if not Run.is_started(run_dir):
         return
-    saved = _flatten(Run.open(run_dir).config.model_dump())
-    new = _flatten(config.model_dump())
+    saved = flatten(Run.open(run_dir).config.model_dump())
+    new = flatten(config.model_dump())
     changed = [
         key
         for key in sorted(saved.keys() | new.keys())
@@ -97,10 +98,9 @@ def check_run_dir(run_dir: Path, resume: bool, overwrite: bool) -> None:
 
 
 def write_metrics(log, record: dict) -> None:
-    """One line of metrics.jsonl, flushed so a crash loses nothing already logged."""
+    """One row of metrics: to metrics.jsonl and the trackers (a MetricsLog; None off rank 0)."""
     if log is not None:
-        log.write(json.dumps(record) + "\n")
-        log.flush()
+        log.write(record)
 
 
 def truncate_metrics(path: Path, step: int) -> None:
@@ -182,12 +182,12 @@ def checkpoint_on_crash(
         raise
 
 
-def _flatten(tree: dict, prefix: str = "") -> dict:
+def flatten(tree: dict, prefix: str = "") -> dict:
     """{"train": {"lr": 1}} → {"train.lr": 1}, the keys `--set` uses."""
     flat = {}
     for key, value in tree.items():
         if isinstance(value, dict) and value:
-            flat.update(_flatten(value, f"{prefix}{key}."))
+            flat.update(flatten(value, f"{prefix}{key}."))
         else:
             flat[f"{prefix}{key}"] = value
     return flat

@@ -1,0 +1,84 @@
+"""Where the training loop's rows go: metrics.jsonl, the experiment trackers of train.report_to,
+and status.json, which says whether the run is running, finished, was interrupted or failed (what
+`tunelab runs` shows). Rank 0 alone keeps one."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import time
+
+from rich.console import Console
+
+from tunelab.config import Config
+from tunelab.run import METRICS_FILE, STATUS_FILE, WEIGHTS
+from tunelab.train.trackers import numbers, open_trackers
+
+
+class MetricsLog:
+    """Where the loop's rows go: metrics.jsonl (flushed line by line, so a crash loses nothing
+    logged), the trackers of train.report_to, and status.json (running, then finished,
+    interrupted or failed). Leaving it on an error closes all as failed (interrupted on Ctrl-C);
+    otherwise `finish` closes them once the model and plot are written, and hands those over."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.run_dir = config.run_dir
+        self.step = 0
+        self.trackers: list = []
+
+    def __enter__(self) -> MetricsLog:
+        self._status("running")
+        self.file = (self.run_dir / METRICS_FILE).open("a")
+        try:
+            self.trackers = open_trackers(self.config)
+        except BaseException as err:
+            self.__exit__(type(err), err, None)
+            raise
+        return self
+
+    def write(self, record: dict) -> None:
+        self.file.write(json.dumps(record) + "\n")
+        self.file.flush()
+        self.step = record.get("step", self.step)
+        self._each("log", numbers(record), self.step)
+
+    def __exit__(self, kind, err, traceback) -> None:
+        self.file.close()
+        if kind is not None:
+            status = "interrupted" if issubclass(kind, KeyboardInterrupt) else "failed"
+            self._close(status, f"{kind.__name__}: {err}")
+
+    def finish(self, interrupted: bool) -> None:
+        """After the model and the plot are written: hand them to the trackers, close them."""
+        plot, model = self.run_dir / "loss.png", self.run_dir / WEIGHTS
+        self._each("files", plot if plot.exists() else None, model if model.is_dir() else None)
+        self._close("interrupted" if interrupted else "finished")
+
+    def _close(self, status: str, error: str | None = None) -> None:
+        self._status(status, error)
+        self._each("close", status)
+        self.trackers = []
+
+    def _each(self, method: str, *args) -> None:
+        """Call every tracker; one that fails (a server gone away) is dropped with a warning
+        rather than stopping hours of training."""
+        for tracker in list(self.trackers):
+            try:
+                getattr(tracker, method)(*args)
+            except Exception as err:  # noqa: BLE001 -- the run matters more than its dashboard
+                self.trackers.remove(tracker)
+                Console(stderr=True).print(
+                    f"[yellow]warning:[/] {type(tracker).__name__} stopped reporting: {err}"
+                )
+
+    def _status(self, status: str, error: str | None = None) -> None:
+        record = {"status": status, "step": self.step, "pid": os.getpid()}
+        record |= {"host": socket.gethostname(), "time": time.time()}
+        if error:
+            record["error"] = error
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        partial = self.run_dir / f"{STATUS_FILE}.part"
+        partial.write_text(json.dumps(record) + "\n")
+        partial.replace(self.run_dir / STATUS_FILE)
