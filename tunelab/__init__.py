@@ -30,6 +30,7 @@ __all__ = [
     "compare",
     "evaluate",
     "export",
+    "runs",
     "serve",
     "train",
 ]
@@ -48,6 +49,17 @@ def train(config: Config, resume: bool = False, overwrite: bool = False) -> Path
     from tunelab.train.loop import train as train_run
 
     return train_run(config, resume=resume, overwrite=overwrite)
+
+
+def runs(paths: list[str | Path] | None = None, plot: str | Path | None = None) -> list[dict]:
+    """The run folders at a glance (`tunelab runs`): a row per run (model, method, data, steps,
+    losses, best held-out score, time, status); plot: also their loss curves in this PNG."""
+    from tunelab.train.runs import find_runs, plot_runs, summary
+
+    found = find_runs(paths or ["runs"])
+    if plot:
+        plot_runs(found, Path(plot))
+    return [summary(run) for run in found]
 
 
 def evaluate(models, config: EvalConfig | None = None, **settings):

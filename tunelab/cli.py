@@ -23,6 +23,7 @@ from tunelab.train import cli as train
 
 COMMANDS = {
     "train": train.train_command,
+    "runs": train.runs_command,
     "generate": serve.generate_command,
     "chat": serve.chat_command,
     "demo": demo.demo_command,

@@ -1,7 +1,9 @@
-"""`tunelab train`: the CLI face of tunelab.train.loop.train; imports stay light for `--help`."""
+"""`tunelab train` and `tunelab runs`: the CLI face of the train stage; imports stay light for
+`--help`."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -31,3 +33,64 @@ def train_command(
         train(config_from(config, set_ or []), resume=resume, overwrite=overwrite)
     except KeyboardInterrupt:
         raise typer.Exit(130) from None  # what shells expect after Ctrl-C
+
+
+def runs_command(
+    paths: Annotated[
+        list[str] | None,
+        typer.Argument(help="Run folders, or folders holding them (default: runs)."),
+    ] = None,
+    plot: Annotated[
+        bool,
+        typer.Option(
+            help="Overlay their loss curves in one PNG and list the settings that differ."
+        ),
+    ] = False,
+    out: Annotated[str, typer.Option(help="Where --plot writes its PNG.")] = "runs.png",
+) -> None:
+    """List run folders: model, method, data, steps, losses, best held-out score, time, status."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from tunelab.train.runs import differences, find_runs, plot_runs, summary
+
+    found = find_runs(paths or ["runs"])
+    console = Console()
+    table = Table("run", "model", "method", "data", "steps", "train loss", "eval loss",
+                  "best held-out", "time", "status")  # fmt: skip
+    for row in map(summary, found):
+        best = row.get("best_heldout")
+        table.add_row(
+            row["run"],
+            row["model"],
+            row["method"],
+            row["data"],
+            str(row["steps"]),
+            _number(row["train_loss"]),
+            _number(row["eval_loss"]),
+            f"{best['metric']} {best['value']:.1%} (step {best['step']})" if best else "",
+            _duration(row["time_s"]),
+            row["status"],
+        )
+    console.print(table)
+    if plot and found:
+        console.print(f"loss curves: {plot_runs(found, Path(out))}")
+        changed = differences(found)
+        if changed:
+            diff = Table("setting", *(run.name for run in found), title="settings that differ")
+            for key, values in changed.items():
+                diff.add_row(key, *(str(v) for v in values))
+            console.print(diff)
+
+
+def _number(value: float | None) -> str:
+    return "" if value is None else f"{value:.4f}"
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    minutes, seconds = divmod(round(seconds), 60)
+    return (
+        f"{minutes // 60}h {minutes % 60:02d}m" if minutes >= 60 else f"{minutes}m {seconds:02d}s"
+    )

@@ -1,0 +1,69 @@
+"""`tunelab runs`: every run folder in one table with how it ended, and a few runs' loss curves in
+one plot beside the settings that differ between them."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+import tunelab
+from tests.conftest import tiny_config
+from tunelab.cli import app
+from tunelab.run import STATUS_FILE
+
+
+@pytest.fixture(scope="module")
+def runs_dir(tmp_path_factory):
+    """Two finished runs that differ in their learning rate, and a copy whose process died."""
+    root = tmp_path_factory.mktemp("runs")
+    qa = root / "qa.jsonl"
+    qa.write_text(
+        "".join(json.dumps({"question": f"Q{i}?", "answer": f"A{i}."}) + "\n" for i in range(8))
+    )
+    for name, lr in (("slow", 1e-3), ("fast", 3e-3)):
+        config = tiny_config(root, qa, max_steps=3, lr=lr)
+        tunelab.train(config.model_copy(update={"name": name}))
+    shutil.copytree(root / "runs" / "fast", root / "runs" / "killed")
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    status = json.loads((root / "runs" / "killed" / STATUS_FILE).read_text())
+    status |= {"status": "running", "pid": int(gone.stdout)}  # killed mid-run: no last word
+    (root / "runs" / "killed" / STATUS_FILE).write_text(json.dumps(status))
+    return root / "runs"
+
+
+def test_runs_lists_each_folder_with_its_model_steps_losses_and_how_it_ended(runs_dir):
+    rows = {row["run"]: row for row in tunelab.runs([runs_dir])}
+    assert set(rows) == {"slow", "fast", "killed"}
+    fast = rows["fast"]
+    assert (fast["model"], fast["method"], fast["data"], fast["steps"]) == (
+        "tiny-random",
+        "lora",
+        "qa.jsonl",
+        3,
+    )
+    assert fast["train_loss"] > 0 and fast["eval_loss"] > 0 and fast["time_s"] > 0
+    assert fast["status"] == "finished" and rows["killed"]["status"] == "failed"
+
+
+def test_runs_plot_overlays_the_curves_and_names_the_settings_that_differ(runs_dir, tmp_path):
+    out = tmp_path / "curves.png"
+    args = ["runs", str(runs_dir / "slow"), str(runs_dir / "fast"), "--plot", "--out", str(out)]
+    result = CliRunner().invoke(app, args, env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert out.stat().st_size > 0
+    table, differ = result.output.split("settings that differ")
+    assert "slow" in table and "finished" in table
+    assert "train.lr" in differ and "0.001" in differ and "0.003" in differ
+    assert "train.max_steps" not in differ  # the same in both
+
+
+def test_runs_names_a_path_that_holds_no_run(tmp_path):
+    result = CliRunner().invoke(app, ["runs", str(tmp_path / "nowhere")])
+    assert "nowhere: neither a run folder" in str(result.exception)

@@ -1,0 +1,94 @@
+"""`tunelab runs`: the run folders at a glance (model, method, data, steps, losses, best held-out
+score, time, status), and for a few runs their loss curves in one plot and the settings that
+differ between them, so comparing runs does not mean opening folders one by one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tunelab.errors import TunelabError
+from tunelab.run import CONFIG_FILE, METRICS_FILE, Run
+from tunelab.train.plot import read_metrics
+from tunelab.train.run_folder import flatten
+
+HELD_OUT_KEYS = ("eval_fact_accuracy", "eval_token_f1")
+# Always different between runs, and shown as the row's name anyway.
+NOT_COMPARED = {"name", "output_dir"}
+
+
+def find_runs(paths: list[str | Path]) -> list[Run]:
+    """Each path as a run folder, or the run folders inside it (oldest first, as `ls -tr`)."""
+    found: list[Run] = []
+    for path in map(Path, paths):
+        if (path / CONFIG_FILE).is_file():
+            found.append(Run.open(path))
+        elif path.is_dir():
+            inside = [p for p in path.iterdir() if (p / CONFIG_FILE).is_file()]
+            inside.sort(key=lambda p: ((p / CONFIG_FILE).stat().st_mtime, p.name))
+            found.extend(Run.open(p) for p in inside)
+        else:
+            raise TunelabError(f"{path}: neither a run folder (no {CONFIG_FILE}) nor a folder")
+    return found
+
+
+def summary(run: Run) -> dict:
+    """One row of the listing: what the run trained, how far it got and how well, how it ended."""
+    rows = read_metrics(run.path / METRICS_FILE)
+    config = run.config
+    row = {
+        "run": run.name,
+        "model": config.model.name,
+        "method": config.train.method,
+        "data": Path(config.data.path).name if config.data.path else "",
+        "steps": max((r.get("step", 0) for r in rows), default=0),
+        "train_loss": _last(rows, "loss"),
+        "eval_loss": _last(rows, "eval_loss"),
+        "time_s": _last(rows, "elapsed"),
+        "status": run.status["status"],
+    }
+    for key in HELD_OUT_KEYS:
+        scored = [(r[key], r["step"]) for r in rows if key in r]
+        if scored:
+            value, step = max(scored)
+            row["best_heldout"] = {"metric": key[5:], "value": value, "step": step}
+    return row
+
+
+def differences(runs: list[Run]) -> dict[str, list]:
+    """The settings (by their `--set` keys) whose values are not the same in every run."""
+    flat = [flatten(run.config.model_dump()) for run in runs]
+    keys = sorted(set().union(*flat) - NOT_COMPARED) if flat else []
+    values = {key: [f.get(key) for f in flat] for key in keys}
+    return {key: row for key, row in values.items() if len({repr(v) for v in row}) > 1}
+
+
+def plot_runs(runs: list[Run], out: Path) -> Path:
+    """Every run's train loss (line) and eval loss (dots) on one chart, a colour per run."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # headless
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 4.5), dpi=110)
+    for i, run in enumerate(runs):
+        rows = read_metrics(run.path / METRICS_FILE)
+        colour = f"C{i % 10}"
+        train = [(r["step"], r["loss"]) for r in rows if "loss" in r]
+        evals = [(r["step"], r["eval_loss"]) for r in rows if "eval_loss" in r]
+        if train:
+            ax.plot(*zip(*train), color=colour, linewidth=1.1, alpha=0.6, label=f"{run.name} train")
+        if evals:
+            ax.plot(*zip(*evals), "o-", color=colour, linewidth=1.8, label=f"{run.name} eval")
+    ax.set_xlabel("optimizer step")
+    ax.set_ylabel("loss (nats per trained token)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out)
+    plt.close(fig)
+    return out
+
+
+def _last(rows: list[dict], key: str) -> float | None:
+    return next((r[key] for r in reversed(rows) if key in r), None)
