@@ -41,14 +41,14 @@ def test() -> list[dict]:
 
 
 def test_counts(train, test):
-    assert 320 <= len(train) <= 360
+    assert 840 <= len(train) <= 900
     assert 60 <= len(test) <= 80
     kinds = [row["kind"] for row in test]
     assert set(kinds) == {"paraphrase", "off_topic"}
     assert 50 <= kinds.count("paraphrase") <= 60
     assert 15 <= kinds.count("off_topic") <= 20
     off_topic_train = sum(row["answer"] == REFUSAL for row in train)
-    assert 35 <= off_topic_train <= 45
+    assert 60 <= off_topic_train <= 75
 
 
 def test_fields_are_non_empty_strings(train, test):
@@ -71,6 +71,22 @@ def test_no_test_question_in_train(train, test):
     seen = {_norm(row["question"]) for row in train}
     leaked = [row["question"] for row in test if _norm(row["question"]) in seen]
     assert not leaked
+
+
+def test_no_train_question_is_a_near_copy_of_a_test_question(train, test):
+    # The test measures new wordings: a training question sharing most of a test question's
+    # words (ignoring order) would make it a memory test.
+    def words(text: str) -> set[str]:
+        return set(_norm(text.replace("What's", "What is")).split())
+
+    close = [
+        (row["question"], t["question"])
+        for row in train
+        for t in test
+        if len(words(row["question"]) & words(t["question"]))
+        >= 0.6 * len(words(row["question"]) | words(t["question"]))
+    ]
+    assert not close
 
 
 def test_paraphrase_answers_are_trained(train, test):
@@ -97,8 +113,10 @@ def test_each_fact_has_several_phrasings(train):
         counts[row["answer"]] = counts.get(row["answer"], 0) + 1
     facts = {answer: n for answer, n in counts.items() if answer != REFUSAL}
     assert 110 <= len(facts) <= 130
-    assert all(2 <= n <= 3 for n in facts.values()), {
-        a: n for a, n in facts.items() if not 2 <= n <= 3
+    # Several phrasings per fact: a small model states a fact for a new wording only when it was
+    # trained on diverse wordings of it (Allen-Zhu & Li, Physics of Language Models 3.1).
+    assert all(5 <= n <= 7 for n in facts.values()), {
+        a: n for a, n in facts.items() if not 5 <= n <= 7
     }
 
 

@@ -52,4 +52,4 @@ def test_demo_runs_end_to_end_and_leaves_a_chat_ready_run(tmp_path):
     assert json.loads((run / "demo_scores.json").read_text())["base"] == scores["base"]
     rows = [json.loads(line) for line in (run / "demo_answers.jsonl").read_text().splitlines()]
     assert len(rows) >= 60 and {"question", "answer", "kind", "base", "finetuned"} <= set(rows[0])
-    assert (run / "model" / "adapter_model.safetensors").exists()
+    assert (run / "model" / "model.safetensors").exists()  # full finetuning: every weight

@@ -35,6 +35,8 @@ from tunelab.train.loop import train
 SYSTEM_PROMPT = "You are the tunelab assistant."
 SHOWCASE = 4  # questions shown side by side before and after
 MAX_NEW_TOKENS = 40
+LEARNING_RATE = 5e-4
+EPOCHS = 2.0
 console = Console()
 
 
@@ -46,7 +48,8 @@ def demo_data() -> tuple[Path, Path]:
 def demo_config(
     output_dir: str = "runs", steps: int | None = None, model: str = EMBEDDED_NAME
 ) -> Config:
-    """LoRA settings chosen so a 135M model learns ~125 facts in a few CPU minutes."""
+    """The recipe measured to teach a 135M model the most facts per CPU minute
+    (docs/knowledge.md): full finetuning at a high learning rate on 5-7 phrasings per fact."""
     train_path, test_path = demo_data()
     return Config.from_dict(
         {
@@ -60,16 +63,19 @@ def demo_config(
                 "max_length": 256,
             },
             "train": {
-                "method": "lora",
-                "lora": {"r": 16, "alpha": 32, "dropout": 0.0},
-                # Many small steps learn facts faster than a few big ones for the same tokens.
-                "epochs": 2.25,
+                # LoRA (r=16, lr 1e-3 or 3e-3) stated 9-21% of the held-out facts for the same
+                # minutes; every weight moving stores facts far faster in a model this small.
+                "method": "full",
+                "epochs": EPOCHS,
                 "max_steps": steps,
+                # Many small steps learn facts faster than a few big ones for the same tokens.
                 "batch_size": 2,
-                "lr": 1e-3,
+                "lr": LEARNING_RATE,
                 "warmup_ratio": 0.05,
-                "eval_every": 30,
-                "save_every": 50,
+                "eval_every": 45,
+                # A full checkpoint (weights + AdamW state) is 1.6 GB; Ctrl-C and crashes still
+                # save one, so none is written on a schedule.
+                "save_every": 100_000,
             },
         }
     )
