@@ -118,15 +118,24 @@ def gguf_run(tmp_path_factory) -> Path:
 def test_gguf_round_trips_weights_tokenizer_and_template(gguf_run, tmp_path, file_type, tolerance):
     path = export_gguf(str(gguf_run), tmp_path / "model.gguf", file_type)
     tokenizer = AutoTokenizer.from_pretrained(tmp_path, gguf_file=path.name)
-    model = AutoModelForCausalLM.from_pretrained(tmp_path, gguf_file=path.name, dtype=torch.float32)
     assert tokenizer.chat_template == load_tokenizer(str(gguf_run)).chat_template
+    assert_reads_back_as(path, gguf_run, tolerance)
+
+
+def assert_reads_back_as(gguf: Path, run: Path, tolerance: float) -> None:
+    """transformers' GGUF loader makes of `gguf` the run's tokens and (within `tolerance`,
+    relative to all the logits) its logits, on a chat prompt."""
+    tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    model = AutoModelForCausalLM.from_pretrained(
+        gguf.parent, gguf_file=gguf.name, dtype=torch.float32
+    )
     text = tokenizer.apply_chat_template(MESSAGES, tokenize=False, add_generation_prompt=True)
     ids = tokenizer(text, add_special_tokens=False, return_tensors="pt").input_ids
-    expected_ids, expected = logits_of(str(gguf_run))
+    expected_ids, expected = logits_of(str(run))
     assert ids[0].tolist() == expected_ids
     with torch.no_grad():
         got = model(ids).logits[0]
-    assert (got - expected).norm() / expected.norm() <= tolerance  # relative error of all logits
+    assert (got - expected).norm() / expected.norm() <= tolerance
 
 
 @pytest.mark.slow
@@ -146,11 +155,15 @@ def test_gguf_refuses_a_tokenizer_llama_cpp_cannot_read(tmp_path):
         export_gguf("tiny-random", tmp_path / "tiny.gguf")
 
 
-def test_export_command_writes_gguf_and_prints_the_modelfile_line(gguf_run, tmp_path):
+def test_export_command_writes_the_ollama_modelfile_beside_the_gguf(gguf_run, tmp_path):
     target = tmp_path / "out.gguf"
     result = CliRunner().invoke(app, ["export", str(gguf_run), "--gguf", str(target)])
     assert result.exit_code == 0, result.output
-    assert target.exists() and f"FROM {target.resolve()}" in result.output
+    modelfile = tmp_path / "out.Modelfile"
+    assert target.exists() and modelfile.read_text().startswith("FROM ./out.gguf\n")
+    assert f"ollama create NAME -f {modelfile}" in result.output
+    again = CliRunner().invoke(app, ["export", str(gguf_run), "--gguf", str(target)])
+    assert "out.gguf exists: pass --overwrite" in str(again.exception)  # neither is replaced
 
 
 def trained_with(run: Path, **data) -> Path:
@@ -180,7 +193,8 @@ def test_exports_carry_the_runs_system_prompt_as_tunelab_serve_uses_it(tmp_path)
         ],
     )
     assert result.exit_code == 0, result.output
-    assert f'SYSTEM """{system}"""' in result.output  # Ollama ignores the GGUF's Jinja template
+    # Ollama ignores the GGUF's Jinja template: the Modelfile beside it says the system prompt.
+    assert f'SYSTEM """{system}"""' in (tmp_path / "r.Modelfile").read_text()
     from_gguf = AutoTokenizer.from_pretrained(tmp_path, gguf_file="r.gguf")
     for tokenizer in (AutoTokenizer.from_pretrained(tmp_path / "merged"), from_gguf):
         prompt = tokenizer.apply_chat_template(MESSAGES, tokenize=False, add_generation_prompt=True)

@@ -28,7 +28,8 @@ def test_gguf_export_replaces_an_existing_file_only_with_overwrite(gguf_run, tmp
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     assert GGUFReader(str(target)).fields["general.architecture"].contents() == "llama"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["existing.txt"]  # no partial file left
+    # No partial file left: the GGUF and its Ollama Modelfile only.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["existing.Modelfile", "existing.txt"]
 
 
 def test_export_onto_a_folder_or_under_a_file_names_the_path(tmp_path):

@@ -99,8 +99,9 @@ def serve(models: list[str | Run], **settings) -> None:
 
 
 def export(model: str | Run, **targets) -> dict[str, Path]:
-    """Write a run as a merged Hugging Face folder and/or a GGUF file (`tunelab export`); targets:
-    merged, gguf, gguf_type, dtype, overwrite. Returns what was written, by kind."""
+    """Write a run as a merged Hugging Face folder and/or a GGUF file with its Ollama Modelfile,
+    and/or push it to the hub (`tunelab export`); targets: merged, gguf, gguf_type, dtype,
+    overwrite, push. Returns what was written, by kind."""
     from tunelab.export import export as export_model
 
     return export_model(model, **targets)

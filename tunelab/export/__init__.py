@@ -21,25 +21,39 @@ def export(
     gguf_type: str = "f16",
     dtype: str = "float32",
     overwrite: bool = False,
-) -> dict[str, Path]:
+    push: str | None = None,
+) -> dict[str, Path | str]:
     """The Python API of `tunelab export`: `model` (a LoRA run is merged first) as a plain Hugging
-    Face folder `merged` and/or one GGUF file `gguf`, every target checked before the minute of
-    merging; returns what was written, by kind."""
+    Face folder `merged` and/or one GGUF file `gguf` with its Ollama Modelfile beside it, and/or
+    uploaded to the hub repo `push` (org/name); every target is checked before the minute of
+    merging. Returns what was written, by kind (merged, gguf, modelfile, hub)."""
     from tunelab.export.merged import export_merged
+    from tunelab.export.prompt import write_modelfile
     from tunelab.export.to_gguf import FILE_TYPES, check_gguf_target, export_gguf
 
-    if not merged and not gguf:
-        raise TunelabError("say what to write: --merged DIR and/or --gguf FILE")
+    if not merged and not gguf and not push:
+        raise TunelabError("say what to write: --merged DIR, --gguf FILE and/or --push ORG/NAME")
     if gguf and gguf_type not in FILE_TYPES:  # before a merged export spends a minute
         raise TunelabError(f"--gguf-type {gguf_type!r} is not one of {FILE_TYPES}")
     if gguf:
         check_gguf_target(Path(gguf), overwrite)
+        check_gguf_target(modelfile_path(gguf), overwrite)
     written = {}
     if merged:
         written["merged"] = export_merged(model, merged, dtype)
     if gguf:
         written["gguf"] = export_gguf(model, gguf, gguf_type, overwrite=overwrite)
+        written["modelfile"] = write_modelfile(model, written["gguf"], modelfile_path(gguf))
+    if push:
+        from tunelab.export.hub import push_to_hub
+
+        written["hub"] = push_to_hub(model, push, written, dtype)
     return written
+
+
+def modelfile_path(gguf: str | Path) -> Path:
+    """Where the Ollama Modelfile of a GGUF file goes: beside it, model.gguf → model.Modelfile."""
+    return Path(gguf).with_suffix(".Modelfile")
 
 
 def __getattr__(name: str):

@@ -21,17 +21,28 @@ def export_command(
     ] = "float32",
     overwrite: Annotated[
         bool,
-        typer.Option(help="Replace an existing --gguf file (a --merged folder must be empty)."),
+        typer.Option(
+            help="Replace an existing --gguf file and its Modelfile (a --merged folder must be "
+            "empty)."
+        ),
     ] = False,
+    push: Annotated[
+        str | None,
+        typer.Option(
+            help="Upload the merged weights (and the GGUF and Modelfile) to this Hugging Face "
+            "hub repo, org/name; created private if new."
+        ),
+    ] = None,
 ) -> None:
-    """Export a run as merged Hugging Face weights and/or a GGUF file."""
+    """Export a run as merged Hugging Face weights and/or a GGUF file with its Ollama Modelfile,
+    and/or push it to the Hugging Face hub."""
     from rich.console import Console
 
     from tunelab.export import export
-    from tunelab.export.prompt import TEMPLATES, modelfile
+    from tunelab.export.prompt import TEMPLATES
     from tunelab.run import prompt_for
 
-    written = export(run, merged, gguf, gguf_type, dtype, overwrite)
+    written = export(run, merged, gguf, gguf_type, dtype, overwrite, push)
     console = Console()
     prompt = prompt_for(run)
     if prompt.template not in TEMPLATES:
@@ -45,7 +56,9 @@ def export_command(
     if "gguf" in written:
         console.print(f"GGUF ({gguf_type}): {written['gguf']}")
         console.print(
-            "For Ollama, put these lines in a file named Modelfile and run "
-            "`ollama create NAME -f Modelfile`:"
+            f"Ollama Modelfile: {written['modelfile']} (`ollama create NAME -f "
+            f"{written['modelfile']}`)",
+            soft_wrap=True,
         )
-        print(modelfile(written["gguf"], prompt.template, prompt.system_prompt))
+    if "hub" in written:
+        console.print(f"pushed to {written['hub']}")

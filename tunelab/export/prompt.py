@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 from tunelab.data.templates import ALPACA_PROMPT, QA_PROMPT
+from tunelab.run import Run, prompt_for
 
 _HOLE = "\x00"  # stands for the question while a prompt format is cut into its fixed text
 # The run's prompt text around the question, for the templates that ask one question at a time.
@@ -46,10 +47,11 @@ def trained_chat_template(
     )
 
 
-def modelfile(gguf_file: str | Path, template: str, system: str | None) -> str | None:
-    """An Ollama Modelfile for the exported file: Ollama picks its own prompt format from the
-    GGUF, so the run's system prompt (and a qa/alpaca format) must be spelled out here."""
-    lines = [f"FROM {Path(gguf_file).resolve()}"]
+def modelfile(gguf_file: str | Path, template: str, system: str | None) -> str:
+    """An Ollama Modelfile for the exported file, read from beside it (`FROM ./model.gguf`, so
+    the two move together): Ollama picks its own prompt format from the GGUF, so the run's
+    system prompt (and a qa/alpaca format) must be spelled out here."""
+    lines = [f"FROM ./{Path(gguf_file).name}"]
     if template in _AROUND_QUESTION:
         before, after = _AROUND_QUESTION[template]
         lines.append(f'TEMPLATE """{before}{{{{ .Prompt }}}}{after}"""')
@@ -61,3 +63,11 @@ def modelfile(gguf_file: str | Path, template: str, system: str | None) -> str |
 def _literal(text: str) -> str:
     """`text` as a Jinja string literal (Jinja reads JSON's escapes)."""
     return json.dumps(text, ensure_ascii=False)
+
+
+def write_modelfile(model: str | Run, gguf_file: Path, path: Path) -> Path:
+    """The Modelfile of `model`'s GGUF export, asking it as it was trained; `ollama create NAME
+    -f path` makes it an Ollama model."""
+    prompt = prompt_for(model)
+    path.write_text(modelfile(gguf_file, prompt.template, prompt.system_prompt) + "\n")
+    return path

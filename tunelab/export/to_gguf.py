@@ -1,6 +1,8 @@
-"""A Llama-architecture model as one GGUF file for llama.cpp and Ollama, written the way llama.cpp's
-own converter writes it: its tensor names, Q/K rows permuted for its RoPE layout, and the
-tokenizer (tokens, types, merges, special ids, chat template) embedded."""
+"""A Llama, Mistral or Qwen2 model as one GGUF file for llama.cpp and Ollama, written the way
+llama.cpp's own converter writes it: its tensor names, Q/K rows permuted for its RoPE layout
+(Llama and Mistral, which llama.cpp runs as one architecture; Qwen2 keeps HF's layout and its
+Q/K/V biases), and the byte-level BPE tokenizer (tokens, types, merges, special ids, chat
+template) embedded."""
 
 from __future__ import annotations
 
@@ -16,6 +18,10 @@ from tunelab.export.merged import load_merged
 from tunelab.run import Run
 
 FILE_TYPES = ("f16", "f32", "q8_0")
+LLAMA3_SPLIT = (
+    r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}"
+    r"| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"
+)
 # llama.cpp's token types (gguf.TokenType): how a token may appear in text.
 NORMAL, CONTROL, USER_DEFINED, UNUSED = 1, 3, 4, 5
 # HF parameter names inside one decoder layer -> llama.cpp's names.
@@ -31,22 +37,29 @@ LAYER_NAMES = {
     "mlp.down_proj": "ffn_down",
 }
 TOP_NAMES = {"model.embed_tokens": "token_embd", "model.norm": "output_norm", "lm_head": "output"}
+# transformers' model_type -> llama.cpp's architecture (Mistral runs as Llama there, as its
+# converter writes it; the sliding window is not carried over, as llama.cpp's converter drops it).
+ARCHITECTURES = {"llama": "llama", "mistral": "llama", "qwen2": "qwen2"}
 
 
 def export_gguf(
     name: str | Run, out_file: str | Path, file_type: str = "f16", overwrite: bool = False
 ) -> Path:
-    """Write `name` (a run, merged first if LoRA, or any Llama model) to one GGUF file; an
-    existing file is replaced only with `overwrite`."""
+    """Write `name` (a run, merged first if LoRA, or any Llama, Mistral or Qwen2 model) to one
+    GGUF file; an existing file is replaced only with `overwrite`."""
     if file_type not in FILE_TYPES:
         raise TunelabError(f"GGUF type {file_type!r} is not one of {FILE_TYPES}")
     out = Path(out_file)
     check_gguf_target(out, overwrite)
     model, tokenizer = load_merged(name)
-    if model.config.model_type != "llama":
+    if model.config.model_type not in ARCHITECTURES:
         raise TunelabError(
-            f"GGUF export supports Llama-architecture models; {name!r} is "
+            f"GGUF export supports {', '.join(ARCHITECTURES)} models; {name!r} is "
             f"{model.config.model_type!r}: use --merged and llama.cpp's convert_hf_to_gguf.py"
+        )
+    if getattr(model.config, "use_sliding_window", False):
+        raise TunelabError(
+            f"{name!r} uses a sliding attention window, which llama.cpp's qwen2 lacks"
         )
     # Written beside the target, then renamed over it: a failed export leaves the old file whole.
     partial = out.with_name(out.name + ".part")
@@ -79,7 +92,8 @@ def write_gguf(
 ) -> None:
     import gguf
 
-    writer = gguf.GGUFWriter(str(out), arch="llama")
+    arch = ARCHITECTURES[model.config.model_type]
+    writer = gguf.GGUFWriter(str(out), arch=arch)
     _write_config(writer, model, file_type, title)
     _write_tokenizer(writer, tokenizer, model.config.vocab_size)
     for hf_name, tensor in model.state_dict().items():
@@ -87,7 +101,7 @@ def write_gguf(
         if gguf_name is None or (gguf_name == "output.weight" and model.config.tie_word_embeddings):
             continue  # tied: llama.cpp reuses token_embd when output.weight is absent
         data = tensor.detach().float().cpu().numpy()
-        if gguf_name.endswith(("attn_q.weight", "attn_k.weight")):
+        if arch == "llama" and gguf_name.endswith(("attn_q.weight", "attn_k.weight")):
             heads = model.config.num_attention_heads
             if gguf_name.endswith("attn_k.weight"):
                 heads = model.config.num_key_value_heads
@@ -134,9 +148,12 @@ def _write_config(writer, model: PreTrainedModel, file_type: str, title: str) ->
 def _write_tokenizer(writer, tokenizer: PreTrainedTokenizerBase, vocab_size: int) -> None:
     backend = getattr(tokenizer, "backend_tokenizer", None)
     spec = json.loads(backend.to_str()) if backend is not None else {}
-    if spec.get("model", {}).get("type") != "BPE":
+    bpe = spec.get("model", {})
+    if bpe.get("type") != "BPE" or bpe.get("byte_fallback"):
+        # A SentencePiece-style BPE (byte fallback: Llama 2, Mistral 7B) is another GGUF vocabulary.
         raise TunelabError(
-            "GGUF export needs a byte-level BPE tokenizer (tokenizer.json of type BPE)"
+            "GGUF export needs a byte-level BPE tokenizer (Llama 3, SmolLM, Qwen2, Mistral NeMo); "
+            "this one is SentencePiece-style: use --merged and llama.cpp's convert_hf_to_gguf.py"
         )
     count = len(tokenizer)
     if count > vocab_size:
@@ -151,13 +168,13 @@ def _write_tokenizer(writer, tokenizer: PreTrainedTokenizerBase, vocab_size: int
     # Embedding rows beyond the tokenizer get placeholder tokens, as llama.cpp's converter does.
     tokens += [f"[PAD{i}]" for i in range(count, vocab_size)]
     types += [UNUSED] * (vocab_size - count)
-    merges = [m if isinstance(m, str) else " ".join(m) for m in spec["model"].get("merges", [])]
+    merges = [m if isinstance(m, str) else " ".join(m) for m in bpe.get("merges", [])]
     if not merges:
         raise TunelabError(
             "the tokenizer has no BPE merges, which llama.cpp requires in a GGUF file"
         )
     writer.add_tokenizer_model("gpt2")
-    writer.add_tokenizer_pre(_pre_tokenizer(tokens))
+    writer.add_tokenizer_pre(_pre_tokenizer(tokens, spec))
     writer.add_token_list(tokens)
     writer.add_token_types(types)
     writer.add_token_merges(merges)
@@ -175,11 +192,18 @@ def _write_tokenizer(writer, tokenizer: PreTrainedTokenizerBase, vocab_size: int
         writer.add_chat_template(tokenizer.chat_template)
 
 
-def _pre_tokenizer(tokens: list[str]) -> str:
+def _pre_tokenizer(tokens: list[str], spec: dict) -> str:
     """llama.cpp's name for the regex that splits text before BPE; it knows vocabularies by name."""
+    from transformers.models.qwen2.tokenization_qwen2 import PRETOKENIZE_REGEX as QWEN2
+
     smollm = ["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<repo_name>"]
     if len(tokens) == 49152 and tokens[:4] == smollm:
         return "smollm"  # the embedded default and everything finetuned from it
+    splits = json.dumps(spec.get("pre_tokenizer"))
+    if json.dumps(QWEN2)[1:-1] in splits:
+        return "qwen2"  # Qwen2 and 2.5
+    if json.dumps(LLAMA3_SPLIT)[1:-1] in splits:
+        return "llama-bpe"  # Llama 3
     return "gpt2"
 
 

@@ -1,0 +1,88 @@
+"""GGUF export of the Qwen2 and Mistral families as well as Llama, each read back by transformers'
+GGUF loader with the same logits; and `export --push` handing the hub one commit of what the export
+wrote (the upload itself is huggingface_hub's, never run here: tests stay offline)."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from test_export import assert_reads_back_as, small_bpe_tokenizer
+from test_serve import make_lora_run
+from transformers import (
+    MistralConfig,
+    MistralForCausalLM,
+    Qwen2Config,
+    Qwen2ForCausalLM,
+)
+from typer.testing import CliRunner
+
+from tunelab.cli import app
+from tunelab.export import export, export_gguf
+
+SHAPE = dict(
+    hidden_size=64,
+    intermediate_size=128,
+    num_hidden_layers=2,
+    num_attention_heads=4,
+    num_key_value_heads=2,
+    max_position_embeddings=512,
+    bos_token_id=1,
+    eos_token_id=2,
+)
+FAMILIES = {
+    # Qwen2: biases on Q/K/V, tied embeddings, RoPE in HF's own layout in llama.cpp too.
+    "qwen2": lambda vocab: Qwen2ForCausalLM(
+        Qwen2Config(vocab_size=vocab, tie_word_embeddings=True, rope_theta=1e6, **SHAPE)
+    ),
+    # Mistral: Llama's layout in llama.cpp (Q/K permuted), a separate output matrix.
+    "mistral": lambda vocab: MistralForCausalLM(
+        MistralConfig(vocab_size=vocab, tie_word_embeddings=False, sliding_window=None, **SHAPE)
+    ),
+}
+
+
+def _family_run(root, family: str):
+    tokenizer = small_bpe_tokenizer()
+    torch.manual_seed(0)
+    FAMILIES[family](len(tokenizer)).save_pretrained(root / "base")
+    tokenizer.save_pretrained(root / "base")
+    return make_lora_run(root, f"{family}-run", base=str(root / "base"))
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_gguf_of_a_qwen2_or_mistral_run_reads_back_with_the_same_logits(tmp_path, family):
+    run = _family_run(tmp_path, family)
+    path = export_gguf(str(run), tmp_path / "model.gguf", "f32")
+    assert_reads_back_as(path, run, tolerance=1e-5)
+
+
+class FakeHub:
+    """Stands for huggingface_hub.HfApi: records the calls instead of making them."""
+
+    calls: list = []
+
+    def create_repo(self, repo_id, **kwargs):
+        self.calls.append(("create_repo", repo_id, kwargs))
+        return f"https://huggingface.co/{repo_id}"
+
+    def create_commit(self, repo_id, operations, **kwargs):
+        self.calls.append(("create_commit", repo_id, [op.path_in_repo for op in operations]))
+
+
+def test_push_uploads_merged_weights_gguf_and_modelfile_in_one_commit(tmp_path, monkeypatch):
+    import huggingface_hub
+
+    monkeypatch.setattr(huggingface_hub, "HfApi", FakeHub)
+    run = _family_run(tmp_path, "qwen2")
+    written = export(str(run), gguf=tmp_path / "q.gguf", push="me/tuned")  # merged on the way
+    assert written["hub"] == "https://huggingface.co/me/tuned"
+    (created, committed) = FakeHub.calls
+    assert created == ("create_repo", "me/tuned", {"private": True, "exist_ok": True})
+    files = {"config.json", "model.safetensors", "tokenizer.json", "q.gguf", "q.Modelfile"}
+    assert files <= set(committed[2])
+
+
+def test_push_while_offline_is_one_line_naming_the_repo(tmp_path):
+    # conftest sets HF_HUB_OFFLINE: huggingface_hub refuses the request itself.
+    result = CliRunner().invoke(app, ["export", "tiny-random", "--push", "me/tuned"])
+    assert str(result.exception).startswith("--push me/tuned: OfflineModeIsEnabled")

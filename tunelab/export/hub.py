@@ -1,0 +1,38 @@
+"""`tunelab export --push org/name`: what the export wrote (the merged folder, the GGUF and its
+Modelfile) uploaded to a Hugging Face hub repo in one commit, through huggingface_hub's own calls;
+the repo is created private when it does not exist yet."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from tunelab.errors import TunelabError
+from tunelab.run import Run
+
+
+def push_to_hub(model: str | Run, repo_id: str, written: dict[str, Path], dtype: str) -> str:
+    """Upload `written` to `repo_id`; without a merged folder among it, `model` is merged into
+    a temporary one first, so the repo always holds weights transformers loads. Returns the
+    repo's URL."""
+    from huggingface_hub import CommitOperationAdd, HfApi
+
+    from tunelab.export.merged import export_merged
+
+    with tempfile.TemporaryDirectory() as scratch:
+        merged = written.get("merged") or export_merged(model, Path(scratch) / "merged", dtype)
+        files = [(str(p.relative_to(merged)), p) for p in sorted(merged.rglob("*")) if p.is_file()]
+        files += [
+            (written[kind].name, written[kind]) for kind in ("gguf", "modelfile") if kind in written
+        ]
+        operations = [CommitOperationAdd(name, str(path)) for name, path in files]
+        api = HfApi()
+        try:
+            url = api.create_repo(repo_id, private=True, exist_ok=True)
+            api.create_commit(repo_id, operations, commit_message=f"tunelab export of {model}")
+        except Exception as err:  # the hub's errors: offline, no token, no right to the repo...
+            raise TunelabError(
+                f"--push {repo_id}: {type(err).__name__}: {str(err).splitlines()[0]} (log in with "
+                "`hf auth login` or set HF_TOKEN; the export itself is written)"
+            ) from None
+    return str(url)
