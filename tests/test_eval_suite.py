@@ -24,6 +24,20 @@ def test_metrics_ignore_case_punctuation_articles_and_spacing():
     assert token_f1("", "") == 1.0 and rouge_l("x", "") == 0.0
 
 
+def test_token_f1_is_the_squad_scripts_and_rouge_l_is_rouge_scores():
+    # SQuAD's compute_f1: ASCII punctuation and articles go, a curly apostrophe stays in the word.
+    assert token_f1("The cat sat.", "a cat, sat") == 1.0
+    assert token_f1("It’s blue", "It's blue") == pytest.approx(0.5)
+    from rouge_score import rouge_scorer
+
+    scorer = rouge_scorer.RougeScorer(["rougeL"])
+    rows = [json.loads(line) for line in (QA / "train.jsonl").read_text().splitlines()]
+    for row in rows:
+        answer = f"I think {row['answer'].lower()} Probably."
+        expected = scorer.score(row["answer"], answer)["rougeL"].fmeasure
+        assert rouge_l(answer, row["answer"]) == expected
+
+
 def test_curly_quotes_dashes_and_accent_encodings_do_not_change_an_answer():
     # Models often write typographic punctuation; SQuAD's ASCII-only stripping kept it.
     assert score_texts("It’s “blue” — really…", "It's blue, really.")["normalized_match"] == 1.0

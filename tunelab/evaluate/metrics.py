@@ -1,5 +1,8 @@
-"""Scores of a generated answer against a reference: exact, normalized (SQuAD-style), token F1,
-ROUGE-L, and optionally the cosine similarity of sentence embeddings from a packaged MiniLM."""
+"""Scores of a generated answer against a reference, each as the implementation papers report
+follows: exact match; normalized match (SQuAD's normalization, plus Unicode punctuation and forms
+as MLQA's); token F1 exactly as the SQuAD 2.0 evaluation script computes it; ROUGE-L by Google's
+rouge-score package; optionally the cosine similarity of sentence embeddings from a packaged
+MiniLM, as sentence-transformers computes it."""
 
 from __future__ import annotations
 
@@ -42,8 +45,9 @@ def normalized_match(answer: str, reference: str) -> float:
 
 
 def token_f1(answer: str, reference: str) -> float:
-    """Harmonic mean of precision and recall of normalized tokens (bag of words)."""
-    pred, gold = normalize(answer).split(), normalize(reference).split()
+    """F1 of the bags of normalized words, exactly as the SQuAD 2.0 script's compute_f1: its
+    normalization strips ASCII punctuation only, and two empty answers agree."""
+    pred, gold = _squad_normalize(answer).split(), _squad_normalize(reference).split()
     if not pred or not gold:
         return float(pred == gold)
     common = sum((Counter(pred) & Counter(gold)).values())
@@ -53,26 +57,23 @@ def token_f1(answer: str, reference: str) -> float:
     return 2 * precision * recall / (precision + recall)
 
 
-def _lcs(a: list[str], b: list[str]) -> int:
-    row = [0] * (len(b) + 1)
-    for x in a:
-        prev = 0
-        for j, y in enumerate(b, start=1):
-            prev, row[j] = row[j], prev + 1 if x == y else max(row[j], row[j - 1])
-    return row[-1]
+def _squad_normalize(text: str) -> str:
+    """SQuAD's normalize_answer: lower case, no ASCII punctuation, no articles, single spaces."""
+    text = "".join(ch for ch in text.lower() if ch not in _ASCII_PUNCT)
+    return " ".join(_ARTICLES.sub(" ", text).split())
 
 
 def rouge_l(answer: str, reference: str) -> float:
-    """ROUGE-L F-measure: longest common subsequence of lower-cased word tokens."""
-    pred = re.findall(r"\w+", answer.lower())
-    gold = re.findall(r"\w+", reference.lower())
-    if not pred or not gold:
-        return float(pred == gold)
-    lcs = _lcs(pred, gold)
-    if lcs == 0:
-        return 0.0
-    precision, recall = lcs / len(pred), lcs / len(gold)
-    return 2 * precision * recall / (precision + recall)
+    """ROUGE-L F-measure as rouge-score computes it (its tokenizer: lower-cased ASCII letters and
+    digits; no stemming, its default), the package behind the ROUGE that papers report."""
+    return _rouge_scorer().score(reference, answer)["rougeL"].fmeasure
+
+
+@lru_cache(maxsize=1)
+def _rouge_scorer():
+    from rouge_score import rouge_scorer
+
+    return rouge_scorer.RougeScorer(["rougeL"])
 
 
 TEXT_METRICS = {
