@@ -159,8 +159,9 @@ def test_completions_take_token_ids_as_eval_harnesses_send_them(client, engines)
         client.completions.create(model="tiny-random", prompt=[10**6], max_tokens=5)
 
 
-def test_asking_for_logprobs_or_echo_is_refused_rather_than_silently_dropped(client):
-    for extra in ({"logprobs": 1}, {"echo": True}):
+def test_asking_for_output_it_does_not_give_is_refused_rather_than_silently_dropped(client):
+    # /v1/completions answers logprobs and echo (tests/test_serve_logprobs.py); these it cannot.
+    for extra in ({"best_of": 3}, {"suffix": "end"}):
         with pytest.raises(openai.BadRequestError) as err:
             client.completions.create(model="tiny-random", prompt="Hi", max_tokens=2, **extra)
         assert err.value.body["param"] == next(iter(extra))

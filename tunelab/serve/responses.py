@@ -35,8 +35,10 @@ async def respond(
     jobs: list[tuple[int, list[int]]],
     sampling: Sampling,
     chat: bool,
+    submitted: list[Request] | None = None,
 ):
-    """Submit every choice to the engine, then answer as one JSON body or as an SSE stream."""
+    """Submit every choice to the engine, then answer as one JSON body or as an SSE stream;
+    `submitted` (if given) receives the engine requests, whose token ids logprobs score."""
     loop, events = asyncio.get_running_loop(), asyncio.Queue()
     requests = []
     for index, ids in jobs:
@@ -50,6 +52,8 @@ async def respond(
         requests.append(Request(ids, own, emit))
     for r in requests:
         engine.submit(r)
+    if submitted is not None:
+        submitted.extend(requests)
     prompt_tokens = sum(len(ids) for index, ids in jobs if index % body.n == 0)  # once per prompt
     meta = {
         "id": f"{'chatcmpl' if chat else 'cmpl'}-{uuid.uuid4().hex[:24]}",

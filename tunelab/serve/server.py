@@ -10,7 +10,7 @@ from __future__ import annotations
 import hmac
 import logging
 from collections.abc import Collection
-from typing import Any, Literal, TypeVar
+from typing import Any, ClassVar, Literal, TypeVar
 
 from fastapi import Depends, FastAPI
 from fastapi import Request as HttpRequest
@@ -23,6 +23,7 @@ from starlette.exceptions import HTTPException
 from tunelab.errors import TunelabError
 from tunelab.serve.engine import Engine, Sampling
 from tunelab.serve.launch import DEFAULT_MAX_BODY_MB
+from tunelab.serve.logprobs import MAX_LOGPROBS, complete_with_logprobs
 from tunelab.serve.responses import ApiError, respond
 from tunelab.web import LocalHostsOnly
 
@@ -39,6 +40,7 @@ class _Body(BaseModel):
     # Fields of the OpenAI API that only tune or label a request (user, penalties, ...) are
     # ignored; those whose answer tunelab cannot give (logprobs, echo, ...) are refused below.
     model_config = ConfigDict(extra="ignore")
+    ANSWERED: ClassVar[frozenset[str]] = frozenset()  # of those, what this endpoint does answer
     model: str
     max_tokens: int | None = Field(None, ge=1)
     temperature: float = Field(1.0, ge=0.0, le=2.0)
@@ -65,7 +67,7 @@ class _Body(BaseModel):
             "suffix": bool(self.suffix),
         }
         for param, given in asked.items():
-            if given:
+            if given and param not in self.ANSWERED:
                 raise ApiError(400, f"{param} is not supported by tunelab serve", param=param)
 
 
@@ -81,6 +83,10 @@ class ChatBody(_Body):
 
 class CompletionBody(_Body):
     prompt: str | list[str] | list[int] | list[list[int]]  # text, or token ids
+    # OpenAI's legacy scoring: max_tokens 0 with echo scores the prompt (tunelab.serve.logprobs).
+    ANSWERED: ClassVar[frozenset[str]] = frozenset({"logprobs", "echo"})
+    max_tokens: int | None = Field(None, ge=0)
+    logprobs: int | None = Field(None, ge=0, le=MAX_LOGPROBS)
 
 
 Body = TypeVar("Body", bound=BaseModel)
@@ -180,14 +186,16 @@ def create_app(
         engine = engine_for(body.model)
         body.refuse_unsupported()
         encoded = await run_in_threadpool(_prompt_ids, engine, body.prompt)
-        sampling = _sampling(
-            engine,
-            body,
-            max(map(len, encoded)),
-            body.max_tokens,
-            COMPLETION_DEFAULT_MAX_TOKENS,
-            "prompt",
+        longest = max(map(len, encoded))
+        sampling = (
+            None  # max_tokens 0: nothing to generate, the prompt to score
+            if body.max_tokens == 0
+            else _sampling(
+                engine, body, longest, body.max_tokens, COMPLETION_DEFAULT_MAX_TOKENS, "prompt"
+            )
         )
+        if sampling is None or body.echo or body.logprobs is not None:
+            return await complete_with_logprobs(http, engine, body, encoded, sampling)
         jobs = [(i * body.n + j, ids) for i, ids in enumerate(encoded) for j in range(body.n)]
         return await respond(http, engine, body, jobs, sampling, chat=False)
 

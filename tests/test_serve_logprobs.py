@@ -1,0 +1,138 @@
+"""Log-probabilities from `tunelab serve` as OpenAI's legacy /v1/completions gives them (logprobs,
+echo, max_tokens 0), the way lm-evaluation-harness's local-completions model asks: equal to
+tunelab's own benchmark scorer on ARC questions, for a base model and a LoRA run."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+from test_serve import make_lora_run
+
+from tunelab.evaluate.bench.loglik import Request, encode_pair, loglikelihoods
+from tunelab.evaluate.bench.score import TARGET_DELIMITER
+from tunelab.evaluate.bench.tasks.arc import ARC_EASY
+from tunelab.run import load_model
+from tunelab.serve.launch import load_engines
+from tunelab.serve.server import create_app
+from tunelab.web import running
+
+BENCHMARKS = Path(__file__).parent / "fixtures" / "eval"
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    run = make_lora_run(tmp_path_factory.mktemp("runs"))
+    engines = load_engines(["tiny-random", str(run)], max_batch=4)
+    with running(create_app(engines)) as url:
+        yield url, {"tiny-random": "tiny-random", "lora-run": str(run)}
+    for engine in engines.values():
+        engine.close()
+
+
+def completions(url: str, **body) -> dict:
+    reply = httpx.post(f"{url}/v1/completions", json=body, timeout=60)
+    assert reply.status_code == 200, reply.text
+    return reply.json()
+
+
+@pytest.mark.parametrize("name", ["tiny-random", "lora-run"])
+@pytest.mark.parametrize("max_tokens", [0, 1])  # lm-eval asks 1 and drops the generated token
+def test_served_loglikelihoods_equal_tunelabs_scorer_on_arc(served, name, max_tokens):
+    url, models = served
+    model, tokenizer = load_model(models[name])
+    docs = ARC_EASY.load(BENCHMARKS, limit=3)
+    requests = [Request(d.context, [TARGET_DELIMITER + c for c in d.choices]) for d in docs]
+    expected = [ll for lls in loglikelihoods(model, tokenizer, requests) for ll in lls]
+    pairs = [encode_pair(tokenizer, r.context, c) for r in requests for c in r.continuations]
+    answer = completions(
+        url, model=name, prompt=[ctx + cont for ctx, cont in pairs],
+        max_tokens=max_tokens, echo=True, logprobs=1, temperature=0,
+    )  # fmt: skip
+    served_lls = []
+    for (ctx, cont), choice in zip(pairs, sorted(answer["choices"], key=lambda c: c["index"])):
+        logprobs = choice["logprobs"]["token_logprobs"]
+        assert len(logprobs) == len(ctx) + len(cont) + max_tokens
+        served_lls.append(sum(logprobs[len(ctx) : len(ctx) + len(cont)]))
+    assert served_lls == pytest.approx(expected, abs=1e-4)
+
+
+def test_echo_gives_the_prompt_back_with_a_null_first_token_and_the_likeliest_tokens(served):
+    url, _ = served
+    answer = completions(
+        url, model="tiny-random", prompt="The sky is", max_tokens=0, echo=True, logprobs=3
+    )
+    (choice,) = answer["choices"]
+    logprobs = choice["logprobs"]
+    assert choice["text"] == "The sky is" == "".join(logprobs["tokens"])
+    assert logprobs["token_logprobs"][0] is None and logprobs["top_logprobs"][0] is None
+    assert logprobs["text_offset"][:3] == [0, 1, 2]  # a byte-level tokenizer: one per character
+    for token, value, top in zip(
+        logprobs["tokens"][1:], logprobs["token_logprobs"][1:], logprobs["top_logprobs"][1:]
+    ):
+        assert value < 0 and top[token] == value and 3 <= len(top) <= 4
+    assert answer["usage"] == {"prompt_tokens": 10, "completion_tokens": 0, "total_tokens": 10}
+
+
+def test_greedy_completion_logprobs_are_the_likeliest_at_every_step(served):
+    url, _ = served
+    answer = completions(
+        url, model="tiny-random", prompt="Hello", max_tokens=4, logprobs=1, temperature=0
+    )
+    (choice,) = answer["choices"]
+    logprobs = choice["logprobs"]
+    assert "".join(logprobs["tokens"]) == choice["text"] and len(logprobs["tokens"]) == 4
+    for value, top in zip(logprobs["token_logprobs"], logprobs["top_logprobs"]):
+        assert value == max(top.values())  # what lm-eval's is_greedy checks
+    assert logprobs["text_offset"][0] == len("Hello")
+
+
+def test_logprobs_requests_it_cannot_answer_are_refused_by_name(served):
+    url, _ = served
+    for body, param in (
+        ({"prompt": "Hi", "logprobs": 21}, "logprobs"),
+        ({"prompt": "Hi", "logprobs": 1, "stream": True}, "stream"),
+        ({"prompt": "Hi", "max_tokens": 0}, None),  # nothing to generate, nothing echoed
+    ):
+        reply = httpx.post(f"{url}/v1/completions", json={"model": "tiny-random", **body})
+        assert reply.status_code == 400 and reply.json()["error"]["param"] == param, reply.text
+
+
+TASK_YAML = """task: tiny_arc
+dataset_path: json
+dataset_kwargs: {{data_files: {{test: {data}}}}}
+output_type: multiple_choice
+test_split: test
+doc_to_text: "{{{{context}}}}"
+doc_to_target: gold
+doc_to_choice: choices
+metric_list: [{{metric: acc, aggregation: mean, higher_is_better: true}}]
+"""
+
+
+def test_lm_evaluation_harness_local_completions_scores_as_tunelab_does(served, tmp_path):
+    lm_eval = pytest.importorskip("lm_eval")
+    from lm_eval.tasks import TaskManager
+
+    url, _ = served
+    model, tokenizer = load_model("tiny-random")
+    tokenizer.save_pretrained(tmp_path / "tokenizer")
+    docs = ARC_EASY.load(BENCHMARKS, limit=3)
+    rows = [{"context": d.context, "choices": d.choices, "gold": d.gold} for d in docs]
+    (tmp_path / "arc.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    (tmp_path / "tiny_arc.yaml").write_text(TASK_YAML.format(data=tmp_path / "arc.jsonl"))
+    settings = f"model=tiny-random,base_url={url}/v1/completions,tokenizer={tmp_path / 'tokenizer'}"
+    out = lm_eval.simple_evaluate(
+        model="local-completions",
+        model_args=f"{settings},tokenizer_backend=huggingface,max_retries=1",
+        tasks=["tiny_arc"],
+        task_manager=TaskManager(include_path=str(tmp_path)),
+        log_samples=True,
+    )
+    harness = [[resp[0][0] for resp in s["resps"]] for s in out["samples"]["tiny_arc"]]
+    requests = [Request(d.context, [TARGET_DELIMITER + c for c in d.choices]) for d in docs]
+    expected = loglikelihoods(model, tokenizer, requests)
+    for got, want in zip(harness, expected):
+        assert got == pytest.approx(want, abs=1e-4)
