@@ -20,6 +20,7 @@ from tunelab.run import Run
 if TYPE_CHECKING:
     from tunelab.compare.run import CompareConfig, Comparison
     from tunelab.evaluate.bench.score import BenchConfig
+    from tunelab.evaluate.judge.verdicts import JudgeConfig
     from tunelab.evaluate.suite import EvalConfig
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "compare",
     "evaluate",
     "export",
+    "judge",
     "runs",
     "serve",
     "train",
@@ -49,6 +51,18 @@ def train(config: Config, resume: bool = False, overwrite: bool = False) -> Path
     from tunelab.train.loop import train as train_run
 
     return train_run(config, resume=resume, overwrite=overwrite)
+
+
+def judge(answers: list[str | Path], config: JudgeConfig | None = None, **settings):
+    """Have a judge model compare answer sets pairwise, both orders each, by a fixed rubric; the
+    verdicts go beside the human votes and rate the models (`tunelab judge`). Settings: a
+    JudgeConfig, or its fields as keywords (judge, judge_model, votes, limit...)."""
+    from tunelab.evaluate.human.arena import load_answers
+    from tunelab.evaluate.judge.verdicts import JudgeConfig, asker
+    from tunelab.evaluate.judge.verdicts import judge as judge_answers
+
+    config = config or JudgeConfig(**settings)
+    return judge_answers(load_answers([Path(a) for a in answers]), config, asker(config))
 
 
 def runs(paths: list[str | Path] | None = None, plot: str | Path | None = None) -> list[dict]:

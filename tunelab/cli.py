@@ -17,6 +17,7 @@ from tunelab.errors import TunelabError
 from tunelab.evaluate import cli as evaluate
 from tunelab.evaluate.bench import cli as bench
 from tunelab.evaluate.human import cli as human
+from tunelab.evaluate.judge import cli as judge
 from tunelab.export import cli as export
 from tunelab.serve import cli as serve
 from tunelab.train import cli as train
@@ -31,6 +32,7 @@ COMMANDS = {
     "bench": bench.bench_command,
     "errors": evaluate.errors_command,
     "rate": human.rate_command,
+    "judge": judge.judge_command,
     "serve": serve.serve_command,
     "export": export.export_command,
     "compare": compare.compare_command,

@@ -1,0 +1,112 @@
+"""`tunelab judge`: a judge model compares answer sets pairwise by a fixed rubric, both orders each,
+against a scripted judge on a loopback server: verdicts beside the human votes, the same
+leaderboard, inconsistent orders counted as ties, and Cohen's kappa against the human votes."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from fastapi import FastAPI
+from typer.testing import CliRunner
+
+import tunelab
+from tests.conftest import write_jsonl
+from tunelab.cli import app
+from tunelab.evaluate.judge.verdicts import cohen_kappa
+from tunelab.web import running
+
+QUESTIONS = {  # question: (reference, the good model's answer, the bad model's answer)
+    "What is tunelab?": ("A finetuning toolkit.", "A finetuning toolkit.", "A pasta."),
+    "Does it need a GPU?": ("No.", "No.", "Yes, always."),
+    "Where do runs go?": ("runs/<name>/", "runs/<name>/", "Nowhere."),
+    "Who wrote it?": ("Its developers.", "Nobody knows.", "A cat."),  # neither is right
+}
+HUMAN_VOTES = [  # a person's votes on the same pairs, sides as the page showed them
+    ("What is tunelab?", "good", "bad", "left"),
+    ("Does it need a GPU?", "bad", "good", "right"),
+    ("Where do runs go?", "good", "bad", "tie"),  # the judge will say good: a disagreement
+    ("Who wrote it?", "bad", "good", "both_bad"),
+]
+
+
+def scripted_judge(calls: list) -> FastAPI:
+    """An OpenAI-compatible judge that prefers the answer equal to the reference, and otherwise
+    always picks the first answer shown: a position bias the two orders must cancel."""
+    judge = FastAPI()
+
+    @judge.get("/v1/models")
+    def models() -> dict:
+        return {"data": [{"id": "scripted"}]}
+
+    @judge.post("/v1/chat/completions")
+    def chat(body: dict) -> dict:
+        calls.append(body)
+        text = body["messages"][-1]["content"]
+        reference = re.search(r"\[Reference answer\]\n(.*?)\n\n", text).group(1)
+        first = re.search(r"\[Answer A\]\n(.*?)\n\n\[Answer B\]", text, re.S).group(1)
+        second = re.search(r"\[Answer B\]\n(.*)$", text, re.S).group(1)
+        verdict = "A" if first == reference else "B" if second == reference else "A"
+        return {"choices": [{"message": {"role": "assistant", "content": f"[[{verdict}]]"}}]}
+
+    return judge
+
+
+@pytest.fixture
+def answer_sets(tmp_path):
+    for model, column in (("good", 1), ("bad", 2)):
+        rows = [
+            {"question": q, "answer": v[column], "reference": v[0]} for q, v in QUESTIONS.items()
+        ]
+        write_jsonl(tmp_path / f"{model}.jsonl", rows)
+    votes = [{"question": q, "left": a, "right": b, "winner": w} for q, a, b, w in HUMAN_VOTES]
+    write_jsonl((tmp_path / "ratings").mkdir() or tmp_path / "ratings" / "votes.jsonl", votes)
+    return [tmp_path / "good.jsonl", tmp_path / "bad.jsonl"], tmp_path / "ratings" / "votes.jsonl"
+
+
+def test_a_scripted_judge_ranks_the_models_and_agrees_with_people_by_kappa(answer_sets):
+    files, votes = answer_sets
+    calls: list = []
+    with running(scripted_judge(calls)) as url:
+        result = tunelab.judge(files, judge=url, votes=str(votes))
+        assert len(calls) == 8  # 4 questions, both orders
+        assert "reference answer" in calls[0]["messages"][0]["content"]  # the rubric
+        assert calls[0]["temperature"] == 0.0
+        again = tunelab.judge(files, judge=url, votes=str(votes))
+        assert len(calls) == 8 and len(again.records) == 4  # judged pairs are not asked again
+    assert [r["model"] for r in result.ratings] == ["good", "bad"]
+    assert result.inconsistent == 1 and result.unreadable == 0  # "Who wrote it?": a tie
+    written = [json.loads(line) for line in (votes.parent / "judge.jsonl").read_text().splitlines()]
+    assert {r["source"] for r in written} == {f"judge:{url}"}
+    assert [(r["left"], r["right"]) for r in written] == [("bad", "good")] * 4
+    assert [r["winner"] for r in written] == ["right", "right", "right", "tie"]  # questions sorted
+    # Humans and judge agree on 3 of 4 pairs; by chance they would on half: kappa 0.5.
+    assert result.agreement == {"kappa": pytest.approx(0.5), "agree": 3, "pairs": 4}
+
+
+def test_the_judge_command_prints_the_leaderboard_and_the_agreement(answer_sets):
+    files, votes = answer_sets
+    with running(scripted_judge([])) as url:
+        args = ["judge", *map(str, files), "--judge", url, "--votes", str(votes)]
+        result = CliRunner().invoke(app, args, env={"COLUMNS": "160"})
+    assert result.exit_code == 0, result.output
+    assert "1 pairs judged differently in the two orders" in result.output
+    assert "Cohen's kappa 0.50 (3 of 4 the same)" in result.output
+
+
+def test_any_tunelab_model_can_judge_and_a_reply_without_verdict_is_a_tie(answer_sets):
+    files, votes = answer_sets
+    result = tunelab.judge(files, judge="tiny-random", votes=str(votes), max_new_tokens=4)
+    assert result.unreadable == 4 and {r["winner"] for r in result.records} == {"tie"}
+
+
+def test_cohen_kappa_is_one_for_full_agreement_and_zero_at_chance():
+    assert cohen_kappa([("a", "a"), ("b", "b"), ("tie", "tie")]) == 1.0
+    assert cohen_kappa([("a", "a"), ("a", "b"), ("b", "a"), ("b", "b")]) == pytest.approx(0.0)
+
+
+def test_judging_without_a_judge_says_how_to_name_one(answer_sets):
+    files, votes = answer_sets
+    result = CliRunner().invoke(app, ["judge", *map(str, files), "--votes", str(votes)])
+    assert "say who judges: --judge" in str(result.exception)

@@ -1,0 +1,53 @@
+"""`tunelab judge`: an LLM judge compares answer sets pairwise; its verdicts go beside the human
+votes and give the same leaderboard, with its agreement with the humans."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from tunelab.evaluate.judge.verdicts import JudgeConfig
+from tunelab.options import options
+
+console = Console()
+
+
+@options(
+    JudgeConfig,
+    *("judge", "judge_model", "api_key", "votes", "limit", "max_new_tokens"),
+    envvars={"api_key": "TUNELAB_API_KEY"},
+    source="tunelab judge",
+)
+def judge_command(
+    answers: Annotated[
+        list[str],
+        typer.Argument(help="Answer sets to compare: run folders, eval folders or JSONL files."),
+    ],
+    config: JudgeConfig,
+) -> None:
+    """Have a model judge answer sets pairwise (both orders; fixed rubric): ratings, agreement."""
+    from tunelab.evaluate.human.arena import load_answers
+    from tunelab.evaluate.judge.verdicts import asker, judge
+
+    result = judge(load_answers([Path(a) for a in answers]), config, asker(config))
+    table = Table(title=f"{len(result.records)} verdicts of {config.judge} ({result.path})")
+    for column in ("model", "Bradley–Terry (95%)", "win rate", "pairs"):
+        table.add_column(column, justify="left" if column == "model" else "right")
+    for r in result.ratings:
+        interval = f"{r['bt']:.0f} ({r['low']:.0f}–{r['high']:.0f})"
+        table.add_row(r["model"], interval, f"{100 * r['win_rate']:.0f}%", str(r["votes"]))
+    console.print(table)
+    console.print(
+        f"{result.inconsistent} pairs judged differently in the two orders and {result.unreadable}"
+        " with a reply holding no verdict: each counted as a tie"
+    )
+    if result.agreement:
+        a = result.agreement
+        console.print(
+            f"agreement with the human votes on the same pairs: Cohen's kappa {a['kappa']:.2f} "
+            f"({a['agree']} of {a['pairs']} the same)"
+        )

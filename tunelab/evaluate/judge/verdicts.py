@@ -1,0 +1,229 @@
+"""An LLM judge of answer sets (`tunelab judge`): a judge model (any tunelab model, a run, or an
+OpenAI-compatible endpoint such as a bigger model behind Ollama or vLLM) compares two answers to
+each question by one fixed rubric, MT-Bench's pairwise format with the reference answer shown
+when there is one. Every pair is asked in both orders to cancel position bias: a verdict counts
+only when both orders name the same winner, anything else is a tie, and how many were
+inconsistent is reported. Verdicts are written beside the human votes of `tunelab rate`, in the
+same shape with their source, so the same Bradley–Terry leaderboard ranks them and the judge's
+agreement with the humans on the same pairs is Cohen's kappa."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from itertools import combinations
+from pathlib import Path
+
+from tunelab.config import Limit, Section
+from tunelab.errors import TunelabError
+from tunelab.evaluate.human.arena import WINNERS
+from tunelab.evaluate.human.ratings import leaderboard
+
+RUBRIC = (
+    "Please act as an impartial judge and evaluate the two answers an AI assistant gave to the "
+    "user question below. Choose the answer that answers the question better: correct{reference}, "
+    "complete and concise, stating nothing false or invented. Do not let the order in which the "
+    "answers are shown, their length, or their style sway you. Reply with your verdict only: "
+    '"[[A]]" if answer A is better, "[[B]]" if answer B is better, "[[C]]" for a tie.'
+)
+WITH_REFERENCE = " (agreeing with the reference answer)"
+VERDICT = re.compile(r"\[\[([ABC])\]\]")
+JUDGE_FILE = "judge.jsonl"  # beside the human votes file
+
+
+class JudgeConfig(Section):
+    """Settings of one `tunelab judge`."""
+
+    judge: str | None = None
+    """The judge: a model name, a run folder, or an OpenAI-compatible server URL."""
+    judge_model: str | None = None
+    """The model id at the judge's URL (default: the server's first)."""
+    api_key: str | None = None
+    """The judge server's API key, if it needs one."""
+    votes: str = "ratings/votes.jsonl"
+    """The human votes (`tunelab rate`); the verdicts are written beside them, in judge.jsonl."""
+    limit: Limit = None
+    """Only the first N questions the answer sets share."""
+    max_new_tokens: int = 16
+    """The longest reply the judge may give (a verdict is 5 tokens)."""
+
+
+@dataclass
+class Judgement:
+    """What `tunelab judge` found: the verdicts (new and earlier ones by the same judge), the
+    leaderboard they give, and agreement with the human votes on the same pairs."""
+
+    records: list[dict]
+    path: Path
+    ratings: list[dict]
+    inconsistent: int  # pairs whose two orders named different winners (counted as ties)
+    unreadable: int  # pairs with a reply that held no verdict (counted as ties)
+    agreement: dict = field(default_factory=dict)  # {"kappa", "agree", "pairs"} when humans voted
+
+
+def asker(config: JudgeConfig) -> Callable[[list[list[dict]]], list[str]]:
+    """How to put conversations to the judge: an endpoint's chat API one at a time, or a local
+    model (asked as it was trained, for a run) in batches; greedy either way."""
+    from tunelab import remote
+
+    if not config.judge:
+        raise TunelabError("say who judges: --judge MODEL, RUN or http://server URL")
+    if remote.is_endpoint(config.judge):
+        url, settings = (
+            config.judge,
+            (config.judge_model, config.max_new_tokens, 0.0, config.api_key),
+        )
+        return lambda conversations: [
+            remote.complete_chat(url, c, *settings) for c in conversations
+        ]
+
+    from tunelab.generate import generate
+    from tunelab.run import load_model, prompt_for
+
+    model, tokenizer = load_model(config.judge)
+    prompt = prompt_for(config.judge)
+
+    def ask(conversations: list[list[dict]]) -> list[str]:
+        prompts = [prompt.chat(c, tokenizer) for c in conversations]
+        replies = generate(model, tokenizer, prompts, max_new_tokens=config.max_new_tokens)
+        return [g.text for g in replies]
+
+    return ask
+
+
+def conversation(question: str, first: str, second: str, reference: str = "") -> list[dict]:
+    """The judge's prompt for one order of one pair: the rubric, then the question, the
+    reference answer when there is one, and the two answers as A and B."""
+    parts = [f"[Question]\n{question}"]
+    if reference:
+        parts.append(f"[Reference answer]\n{reference}")
+    parts += [f"[Answer A]\n{first}", f"[Answer B]\n{second}"]
+    rubric = RUBRIC.format(reference=WITH_REFERENCE if reference else "")
+    return [{"role": "system", "content": rubric}, {"role": "user", "content": "\n\n".join(parts)}]
+
+
+def read_verdict(reply: str) -> str | None:
+    """A, B or C (tie) from the judge's reply; None when it gave none."""
+    found = VERDICT.search(reply)
+    return found.group(1) if found else None
+
+
+def judge(
+    answers: dict[str, dict[str, dict]],
+    config: JudgeConfig,
+    ask: Callable[[list[list[dict]]], list[str]],
+) -> Judgement:
+    """Judge every pair of answer sets on every question they share (both orders each, through
+    `ask`), append the verdicts to judge.jsonl beside the human votes (pairs this judge already
+    judged there are kept, not asked again), and rate the models by them."""
+    source = f"judge:{config.judge}"
+    path = Path(config.votes).parent / JUDGE_FILE
+    earlier = [r for r in _read(path) if r.get("source") == source]
+    done = {(r["question"], r["left"], r["right"]) for r in earlier}
+    questions = sorted(set.intersection(*(set(rows) for rows in answers.values())))
+    if not questions:
+        raise TunelabError("the answer sets have no question in common")
+    pairs = [
+        (q, a, b)
+        for q in questions[: config.limit]
+        for a, b in combinations(sorted(answers), 2)
+        if (q, a, b) not in done
+    ]
+    asked = []
+    for q, a, b in pairs:
+        reference = answers[a][q].get("reference", "")
+        first, second = answers[a][q]["answer"], answers[b][q]["answer"]
+        asked += [
+            conversation(q, first, second, reference),
+            conversation(q, second, first, reference),
+        ]
+    replies = ask(asked) if asked else []
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as out:
+        for i, (q, a, b) in enumerate(pairs):
+            record = _record(q, a, b, replies[2 * i], replies[2 * i + 1], source)
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            earlier.append(record)
+    votes = [(r["left"], r["right"], WINNERS[r["winner"]]) for r in earlier]
+    return Judgement(
+        earlier,
+        path,
+        [vars(r) for r in leaderboard(votes)],
+        sum(r["outcome"] == "inconsistent" for r in earlier),
+        sum(r["outcome"] == "unreadable" for r in earlier),
+        agreement(_read(Path(config.votes)), earlier),
+    )
+
+
+def _record(question: str, a: str, b: str, reply_ab: str, reply_ba: str, source: str) -> dict:
+    """One pair's verdict in the shape of a human vote (left a, right b), with both replies."""
+    # Each order's verdict in terms of the models: A/B are positions, C a tie.
+    first = {"A": "left", "B": "right", "C": "tie"}.get(read_verdict(reply_ab) or "")
+    second = {"A": "right", "B": "left", "C": "tie"}.get(read_verdict(reply_ba) or "")
+    if first is None or second is None:
+        winner, outcome = "tie", "unreadable"
+    elif first == second:
+        winner, outcome = first, "consistent"
+    else:
+        winner, outcome = "tie", "inconsistent"
+    return {
+        "question": question,
+        "left": a,
+        "right": b,
+        "winner": winner,
+        "source": source,
+        "outcome": outcome,
+        "replies": [reply_ab, reply_ba],
+        "time": time.time(),
+    }
+
+
+def agreement(human: list[dict], judged: list[dict]) -> dict:
+    """Cohen's kappa between human votes and the judge's verdicts on the same (question, pair):
+    each human vote is one item, its outcome which model won or a tie ("both bad" is a tie)."""
+    verdicts = {_key(r): _winner(r) for r in judged}
+    items = [(_winner(r), verdicts[_key(r)]) for r in human if _key(r) in verdicts]
+    if not items:
+        return {}
+    return {
+        "kappa": cohen_kappa(items),
+        "agree": sum(h == j for h, j in items),
+        "pairs": len(items),
+    }
+
+
+def cohen_kappa(items: list[tuple[str, str]]) -> float:
+    """Agreement between two raters beyond what chance gives: (p_o - p_e) / (1 - p_e)."""
+    n = len(items)
+    observed = sum(a == b for a, b in items) / n
+    labels = {label for item in items for label in item}
+    chance = sum(
+        sum(a == label for a, _ in items) * sum(b == label for _, b in items) / n**2
+        for label in labels
+    )
+    return 1.0 if chance == 1 else (observed - chance) / (1 - chance)
+
+
+def _key(record: dict) -> tuple[str, str, str]:
+    return (record["question"], *sorted((record["left"], record["right"])))
+
+
+def _winner(record: dict) -> str:
+    """The winning model's name, or "tie"."""
+    score = WINNERS[record["winner"]]
+    return "tie" if score == 0.5 else record["left"] if score == 1.0 else record["right"]
+
+
+def _read(path: Path) -> list[dict]:
+    """The records of a votes or verdicts file; a damaged line is named, never skipped."""
+    records = []
+    lines = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
+    for number, line in enumerate(lines, start=1):
+        try:
+            records += [json.loads(line)] if line.strip() else []
+        except json.JSONDecodeError as err:
+            raise TunelabError(f"{path}:{number}: not valid JSON ({err.msg})") from None
+    return records
