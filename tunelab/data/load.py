@@ -1,6 +1,6 @@
-"""Turn a user's data file into `Example`s, whatever its format (read by tunelab.data.read) and
-shape, with the renaming of data.fields: the one loader for training, inspect, check and split,
-with errors that name the file, line and field."""
+"""Turn a user's data file (or hub dataset: tunelab.data.hub) into `Example`s, whatever its format
+(read by tunelab.data.read) and shape, with the renaming of data.fields: the one loader for
+training, inspect, check and split, with errors that name the file, line and field."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 
 from rich.markup import escape
 
+from tunelab.data.hub import hub_rows, is_hub
 from tunelab.data.read import SHAPES, DataError, console, detect_shape, read_rows
 from tunelab.data.templates import Example
 from tunelab.errors import TunelabError
@@ -63,14 +64,17 @@ def read_examples(
 ) -> Loaded:
     """Every row of `path` as an Example, through data.shape and data.fields as training reads
     them; a bad row stops the reading (on_error='raise') or is kept in `rejected` ('skip')."""
-    path = Path(path)
-    if not path.exists():
-        raise TunelabError(f"data file not found: {path}")
-    loaded = Loaded(path, [], [], [])
     detected = None if shape == "auto" else shape
     if detected is not None and detected not in SHAPES:
         raise TunelabError(f"unknown data shape {shape!r}: use one of {['auto', *SHAPES]}")
-    for source, row in read_rows(path):
+    if is_hub(path):  # hf://org/name[:config][@split]
+        rows = hub_rows(str(path))
+    else:
+        if not Path(path).exists():
+            raise TunelabError(f"data file not found: {path}")
+        rows = read_rows(Path(path))
+    loaded = Loaded(Path(path), [], [], [])
+    for source, row in rows:
         try:
             if isinstance(row, DataError):  # an unreadable line, yielded so reading goes on
                 raise row

@@ -1,0 +1,54 @@
+"""`data.path: hf://org/name[:config][@split]` reads a hub dataset through datasets.load_dataset:
+here a stand-in that serves local rows (tests never go online), and the real one offline."""
+
+from __future__ import annotations
+
+import datasets
+import pytest
+
+from tests.conftest import QA_PAIRS, tiny_config
+from tunelab.data.load import load_examples
+from tunelab.errors import TunelabError
+from tunelab.run import Run
+from tunelab.train.loop import train
+
+
+@pytest.fixture
+def hub(monkeypatch):
+    """datasets.load_dataset answering from local rows, recording what it was asked."""
+    asked = []
+    splits = {
+        "train": [{"question": q, "answer": a} for q, a in QA_PAIRS[:6]],
+        "test": [{"question": q, "answer": a} for q, a in QA_PAIRS[6:]],
+    }
+
+    def load_dataset(repo, config=None, split=None):
+        asked.append((repo, config, split))
+        return datasets.Dataset.from_list(splits[split])
+
+    monkeypatch.setattr(datasets, "load_dataset", load_dataset)
+    return asked
+
+
+def test_a_hub_dataset_loads_as_its_split_of_examples(hub):
+    examples = load_examples("hf://me/qa:plain@test")
+    assert [e.question for e in examples] == [q for q, _ in QA_PAIRS[6:]]
+    assert examples[0].source == "hf://me/qa:plain@test[0]"
+    load_examples("hf://me/qa")
+    assert hub == [("me/qa", "plain", "test"), ("me/qa", None, "train")]
+
+
+def test_training_reads_its_data_and_test_set_from_the_hub(hub, tmp_path):
+    config = tiny_config(tmp_path, "hf://me/qa", max_steps=2)
+    config.data.test_path = "hf://me/qa@test"
+    run = train(config)
+    assert Run.open(run).config.data.path == "hf://me/qa"
+    assert ("me/qa", None, "test") in hub
+
+
+def test_offline_a_hub_dataset_not_cached_is_one_line_saying_so():
+    # conftest sets HF_HUB_OFFLINE: the real datasets.load_dataset refuses to go online.
+    with pytest.raises(TunelabError, match=r"hf://nobody/nothing: cannot load it from the Hugging"):
+        load_examples("hf://nobody/nothing")
+    with pytest.raises(TunelabError, match="a hub dataset is hf://org/name"):
+        load_examples("hf://a/b/c")

@@ -1,0 +1,43 @@
+"""Training and test data from the Hugging Face hub: `data.path: hf://org/name[:config][@split]`
+reads that dataset through `datasets.load_dataset` (which keeps its own cache, so a dataset read
+once loads offline after), split `train` unless one is named."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from tunelab.errors import TunelabError
+
+PREFIX = "hf://"
+SPEC = re.compile(r"hf://(?P<repo>[^:@]+)(?::(?P<config>[^@]+))?(?:@(?P<split>.+))?")
+
+
+def is_hub(path: object) -> bool:
+    return str(path).startswith(PREFIX)
+
+
+def parse(spec: str) -> tuple[str, str | None, str]:
+    """hf://org/name:config@split → (org/name, config, split); split defaults to train."""
+    found = SPEC.fullmatch(spec)
+    if not found or found["repo"].count("/") > 1:
+        raise TunelabError(f"{spec}: a hub dataset is hf://org/name, hf://org/name:config@split")
+    return found["repo"], found["config"], found["split"] or "train"
+
+
+def hub_rows(spec: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The rows of the dataset `spec` names, each with `spec[row]` as its source."""
+    import datasets
+
+    repo, config, split = parse(spec)
+    try:
+        data = datasets.load_dataset(repo, config, split=split)
+    except Exception as err:  # offline, no such dataset or split, no access: datasets' own words
+        raise TunelabError(
+            f"{spec}: cannot load it from the Hugging Face hub ({type(err).__name__}: "
+            f"{str(err).splitlines()[0] if str(err) else ''}); offline, it loads only once "
+            "datasets has it cached: copy it to a local file and point data.path there"
+        ) from None
+    for i, row in enumerate(data):
+        yield f"{spec}[{i}]", row
