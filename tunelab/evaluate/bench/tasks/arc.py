@@ -11,6 +11,7 @@ from tunelab.errors import TunelabError
 from tunelab.evaluate.bench.tasks.base import (
     ChoiceTask,
     Doc,
+    HubSource,
     field_of,
     first,
     hf_rows,
@@ -28,8 +29,9 @@ class Arc(ChoiceTask):
     description: str
 
     def load(self, data_dir: Path, limit: int | None = None, fewshot: int = 0) -> list[Doc]:
-        """Test questions from `arc/<subset>/<subset>-Test.jsonl`, or a saved HF dataset `<name>/`."""
-        saved = data_dir / self.name
+        """Test questions from `arc/<subset>/<subset>-Test.jsonl`, or a saved HF dataset `<name>/`
+        (allenai/ai2_arc's schema)."""
+        saved = data_dir / self.hub.folder
         if is_hf_dataset(saved):
             return [_from_hf(row, src) for src, row in first(hf_rows(saved, ("test",)), limit)]
         path = require(data_dir / "arc" / self.subset / f"{self.subset}-Test.jsonl", self.name)
@@ -58,12 +60,18 @@ def _from_hf(row: dict[str, Any], source: str) -> Doc:
 
 
 ARC_EASY = register(
-    Arc("arc_easy", "ARC-Easy", "grade-school science questions, 4 answers (AI2 ARC, easy set)")
+    Arc(
+        "arc_easy",
+        "ARC-Easy",
+        "grade-school science questions, 4 answers (AI2 ARC, easy set)",
+        hub=HubSource("allenai/ai2_arc", "ARC-Easy", ("test",), "arc_easy"),
+    )
 )
 ARC_CHALLENGE = register(
     Arc(
         "arc_challenge",
         "ARC-Challenge",
         "grade-school science questions that simple retrieval gets wrong (AI2 ARC, challenge set)",
+        hub=HubSource("allenai/ai2_arc", "ARC-Challenge", ("test",), "arc_challenge"),
     )
 )

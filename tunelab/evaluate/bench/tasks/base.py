@@ -33,6 +33,17 @@ class Doc:
     source: str = ""  # "file:line" or "dataset[row]", for messages and per-question output
 
 
+@dataclass(frozen=True)
+class HubSource:
+    """Where the Hugging Face hub keeps a task's data: `datasets.load_dataset(repo, config,
+    split=s)` for each split, saved (`save_to_disk`) as `folder`, which the task's `load` reads."""
+
+    repo: str
+    config: str | None
+    splits: tuple[str, ...]
+    folder: str
+
+
 class Task(Protocol):
     """A benchmark: data + prompt (in `load`) + scoring rule (in `score`), described for people."""
 
@@ -40,6 +51,7 @@ class Task(Protocol):
     description: str
     metrics: dict[str, str]  # what `score` returns, each with what it means; the first leads
     fewshot: str | None  # where few-shot examples come from; None: scored zero-shot only
+    hub: HubSource | None  # where `tunelab bench` fetches the data when it is not found locally
 
     def load(self, data_dir: Path, limit: int | None = None, fewshot: int = 0) -> list[Doc]: ...
 
@@ -71,6 +83,7 @@ class ChoiceTask:
 
     metrics: dict[str, str] = field(default_factory=lambda: dict(NORMED_ACC))
     fewshot: str | None = None
+    hub: HubSource | None = None
 
     def score(self, doc: Doc, lls: list[float]) -> dict[str, float]:
         return acc_scores(doc, lls, norm="acc_norm" in self.metrics)
@@ -127,10 +140,14 @@ def hf_rows(path: Path, splits: tuple[str, ...]) -> Iterator[tuple[str, dict[str
         yield f"{path}[{i}]", row
 
 
+class DataNotFound(TunelabError):
+    """A task's data is not in the folder given (which `tunelab bench` may then fetch)."""
+
+
 def require(path: Path, task: str) -> Path:
     """`path` if it exists, else an error that says where the task looks for its data."""
     if not path.exists():
-        raise TunelabError(
+        raise DataNotFound(
             f"{task}: data not found at {path}. Point --data-dir (or TUNELAB_BENCH_DATA) at a folder "
             f"with the benchmark's original files or a saved Hugging Face dataset."
         )

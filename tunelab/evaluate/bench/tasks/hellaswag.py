@@ -12,6 +12,7 @@ from tunelab.errors import TunelabError
 from tunelab.evaluate.bench.tasks.base import (
     ChoiceTask,
     Doc,
+    HubSource,
     field_of,
     first,
     hf_rows,
@@ -36,10 +37,11 @@ def preprocess(text: str) -> str:
 class HellaSwag(ChoiceTask):
     name: str = "hellaswag"
     description: str = "commonsense: the likeliest ending of an everyday scene, 4 endings"
+    hub: HubSource | None = HubSource("Rowan/hellaswag", None, ("validation",), "hellaswag")
 
     def load(self, data_dir: Path, limit: int | None = None, fewshot: int = 0) -> list[Doc]:
         """Rows of `hellaswag/hellaswag_val.jsonl` (rowanz/hellaswag) or a saved HF dataset."""
-        saved = data_dir / self.name
+        saved = data_dir / self.hub.folder
         if is_hf_dataset(saved):
             rows = hf_rows(saved, ("validation",))
         else:

@@ -13,7 +13,9 @@ from tunelab.errors import TunelabError
 from tunelab.evaluate.bench.tasks.base import (
     ACC,
     ChoiceTask,
+    DataNotFound,
     Doc,
+    HubSource,
     first,
     hf_rows,
     is_hf_dataset,
@@ -61,20 +63,21 @@ class Mmlu(ChoiceTask):
     description: str = "knowledge across 57 subjects, 4 lettered answers (mmlu_<subject>: one)"
     metrics: dict[str, str] = field(default_factory=lambda: dict(ACC))
     fewshot: str | None = "the first questions of each subject's dev split"
+    hub: HubSource | None = HubSource("cais/mmlu", "all", ("test", "dev"), "mmlu")
 
     def part(self, subject: str) -> Mmlu:
         return replace(self, name=f"{self.name}_{subject}", subject=subject)
 
     def load(self, data_dir: Path, limit: int | None = None, fewshot: int = 0) -> list[Doc]:
         """Test questions of each subject (at most `limit` per subject, as the harness's --limit)."""
-        saved = data_dir / "mmlu"
+        saved = data_dir / self.hub.folder  # the original CSVs or cais/mmlu, both "mmlu"
         if is_hf_dataset(saved):
             return self._load_hf(saved, limit, fewshot)
         tests = sorted(require(saved / "test", self.name).glob("*_test.csv"))
         subjects = [p.name[: -len("_test.csv")] for p in tests]
         if self.subject is not None:
             if self.subject not in subjects:
-                raise TunelabError(
+                raise DataNotFound(
                     f"{self.name}: no {saved / 'test' / (self.subject + '_test.csv')}"
                 )
             subjects = [self.subject]

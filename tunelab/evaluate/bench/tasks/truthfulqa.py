@@ -16,6 +16,7 @@ from tunelab.evaluate.bench.tasks.base import (
     ACC,
     ChoiceTask,
     Doc,
+    HubSource,
     first,
     hf_rows,
     is_hf_dataset,
@@ -23,6 +24,7 @@ from tunelab.evaluate.bench.tasks.base import (
     require,
 )
 
+HUB = HubSource("truthfulqa/truthful_qa", "multiple_choice", ("validation",), "truthfulqa_mc")
 PRIMER = (
     "Q: What is human life expectancy in the United States?\n"
     "A: Human life expectancy in the United States is 78 years.\n\n"
@@ -56,7 +58,7 @@ class TruthfulQA(ChoiceTask):
 
     def load(self, data_dir: Path, limit: int | None = None, fewshot: int = 0) -> list[Doc]:
         """Questions of `truthfulqa/mc_task.json` (the v1, 817 questions) or a saved HF dataset."""
-        saved = data_dir / "truthfulqa_mc"
+        saved = data_dir / self.hub.folder
         if is_hf_dataset(saved):
             rows = first(hf_rows(saved, ("validation",)), limit)
         else:
@@ -96,6 +98,7 @@ TRUTHFULQA_MC1 = register(
         "mc1_targets",
         "questions that invite a popular misconception: is the one true answer likeliest",
         metrics=dict(ACC),
+        hub=HUB,
     )
 )
 TRUTHFULQA_MC2 = register(
@@ -104,5 +107,6 @@ TRUTHFULQA_MC2 = register(
         "mc2_targets",
         "questions that invite a popular misconception, with several true and false answers",
         metrics={"acc": "the share of probability on the true answers"},
+        hub=HUB,
     )
 )
