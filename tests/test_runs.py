@@ -64,6 +64,13 @@ def test_runs_plot_overlays_the_curves_and_names_the_settings_that_differ(runs_d
     assert "train.max_steps" not in differ  # the same in both
 
 
+def test_an_unreadable_run_folder_is_skipped_with_a_word_not_fatal(runs_dir, tmp_path):
+    shutil.copytree(runs_dir / "slow", tmp_path / "slow")
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "config.yaml").write_text("train: {lr: [oops\n")
+    assert [row["run"] for row in tunelab.runs([tmp_path])] == ["slow"]
+
+
 def test_runs_names_a_path_that_holds_no_run(tmp_path):
     result = CliRunner().invoke(app, ["runs", str(tmp_path / "nowhere")])
     assert "nowhere: neither a run folder" in str(result.exception)

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rich.console import Console
+
 from tunelab.errors import TunelabError
 from tunelab.run import CONFIG_FILE, METRICS_FILE, Run
 from tunelab.train.plot import read_metrics
@@ -25,7 +27,11 @@ def find_runs(paths: list[str | Path]) -> list[Run]:
         elif path.is_dir():
             inside = [p for p in path.iterdir() if (p / CONFIG_FILE).is_file()]
             inside.sort(key=lambda p: ((p / CONFIG_FILE).stat().st_mtime, p.name))
-            found.extend(Run.open(p) for p in inside)
+            for folder in inside:
+                try:
+                    found.append(Run.open(folder))
+                except TunelabError as err:  # one unreadable folder does not hide the others
+                    Console(stderr=True).print(f"[yellow]skipped[/] {err}", soft_wrap=True)
         else:
             raise TunelabError(f"{path}: neither a run folder (no {CONFIG_FILE}) nor a folder")
     return found
