@@ -110,7 +110,7 @@ def test_empty_restated_junk_and_foreign_rows_are_found(tmp_path):
         },
     ]
     report = check_file(write_rows(tmp_path / "d.jsonl", rows), config=TINY)
-    assert report.empty == [(6, "empty question")]
+    assert report.empty == [(6, "empty question (only template markers)")]
     assert report.repeats == [7]
     assert [i for i, _ in report.junk] == [8, 9]
     assert "U+FFFD" in report.junk[0][1] and "160-character run" in report.junk[1][1]

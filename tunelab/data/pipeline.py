@@ -6,11 +6,15 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from rich.console import Console
+from rich.markup import escape
 from transformers import PreTrainedTokenizerBase
 
 from tunelab.config import DataConfig
 from tunelab.data.load import load_examples
+from tunelab.data.markers import find_markers
 from tunelab.data.pack import collate, pack_rows
+from tunelab.data.read import console
 from tunelab.data.split import drop_duplicates, drop_leaked, split_examples
 from tunelab.data.templates import Example
 from tunelab.data.tokenize import Tokenized, TokenizeReport, tokenize_all
@@ -44,6 +48,7 @@ def prepare(config: DataConfig, tokenizer: PreTrainedTokenizerBase) -> PreparedD
     if not config.path:
         raise TunelabError("data.path is not set: point it at a JSONL, JSON, CSV or Parquet file")
     examples = load_examples(config.path, config.shape, config.fields, config.on_error)
+    warn_markers(examples, config.template)
     leaked = 0
     if config.test_path:
         test_examples = load_examples(
@@ -72,6 +77,13 @@ def prepare(config: DataConfig, tokenizer: PreTrainedTokenizerBase) -> PreparedD
     return PreparedData(
         train, test, train_examples, test_examples, removed, report, test_report, leaked
     )
+
+
+def warn_markers(examples: list[Example], template: str, to: Console = console) -> None:
+    """Say so when the rows already carry a prompt template that `template` would wrap again."""
+    markers = find_markers(examples)
+    if markers and not markers.fits(template):
+        to.print(f"[yellow]warning:[/] {escape(markers.warning(template))}")
 
 
 def make_rows(items: list[Tokenized], max_length: int, packing: bool) -> list[list[Tokenized]]:

@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from pydantic import Field
 
 from tunelab.config import DEFAULT_MODEL, Section, Shape
 from tunelab.data.load import Loaded, read_examples
+from tunelab.data.markers import Markers, find_markers, plain_question
 from tunelab.data.quality import dedup, diversity, pii
 from tunelab.data.quality.junk import junk_reason, repeats_question
 from tunelab.data.templates import Example
@@ -25,8 +25,9 @@ class QualityConfig(Section):
 
     model: str = DEFAULT_MODEL
     """Whose tokenizer counts the lengths."""
-    template: str = "chat"
-    """The prompt template the lengths are counted with, as data.template."""
+    template: str | None = None
+    """The prompt template the lengths are counted with, as data.template (default: chat, or
+    the one the rows' own template markers fit, as `qa` for `### Question:` rows)."""
     max_length: int = 512
     """Rows longer than this many tokens are flagged, as data.max_length."""
     shape: Shape = "auto"
@@ -76,6 +77,15 @@ class QualityReport:
     pii: list[tuple[int, pii.Finding]] = field(default_factory=list)
     origins: dict[str, dict[str, float]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    markers: Markers | None = None  # prompt-template markup already in the rows
+
+    @property
+    def template(self) -> str:
+        """The template lengths are counted with: the one given, else the one the rows' markers
+        fit (a `### Question:` file is trained with `qa`, not wrapped in the chat template)."""
+        if self.config.template:
+            return self.config.template
+        return self.markers.fit if self.markers else "chat"
 
     def source(self, row: int) -> str:
         return self.data.examples[row].source
@@ -131,6 +141,7 @@ def check_file(
     if test is not None:
         report.test = load_for_check(test, config)
     examples = report.data.examples
+    report.markers = find_markers(examples)
     questions = [question_text(e) for e in examples]
     answers = [e.answer if e.text is None else "" for e in examples]
     report.exact_dups = dedup.exact_duplicates([f"{q}\x00{a}" for q, a in zip(questions, answers)])
@@ -162,7 +173,7 @@ def question_text(example: Example) -> str:
     """What a row asks, without prompt markup; raw-text rows use their text."""
     if example.text is not None:
         return example.text
-    return diversity.plain_question(example.question)
+    return plain_question(example.question)
 
 
 def _check_lengths(report: QualityReport) -> None:
@@ -174,7 +185,7 @@ def _check_lengths(report: QualityReport) -> None:
     for example in report.data.examples:
         try:
             texts.append(
-                "".join(s for s, _ in render_segments(example, tokenizer, report.config.template))
+                "".join(s for s, _ in render_segments(example, tokenizer, report.template))
             )
         except TunelabError as err:
             raise TunelabError(f"{example.source}: {err}") from None
@@ -202,7 +213,8 @@ def _check_content(report: QualityReport, questions: list[str], answers: list[st
     langs: list[str] = []
     for i, (example, q, a) in enumerate(zip(report.data.examples, questions, answers)):
         if example.text is None and not q.strip():
-            report.empty.append((i, "empty question"))
+            marked = " (only template markers)" if example.question.strip() else ""
+            report.empty.append((i, f"empty question{marked}"))
         if example.text is None and not a.strip():
             report.empty.append((i, "empty answer"))
         elif example.text is None and repeats_question(q, a, c.repeat_overlap):
@@ -241,6 +253,8 @@ def _collect_warnings(report: QualityReport) -> None:
     w = report.warnings
     if report.data.rejected:
         w.append(f"{len(report.data.rejected)} row(s) the loader rejects (training would stop)")
+    if report.markers and not report.markers.fits(c.template or "chat"):
+        w.append(report.markers.warning(c.template or "chat"))
     if report.contamination:
         w.append(f"{len(report.contamination)} test question(s) also in train (contamination)")
     if report.exact_dups or report.near_dups:
@@ -285,16 +299,5 @@ def write_clean(
     drops = report.removals() if fix else {}
     kinds = report.config.pii_kinds
     kept = (row for i, row in enumerate(report.data.rows) if i not in drops)
-    write_jsonl((_scrub_row(row, kinds) if scrub else row for row in kept), output)
+    write_jsonl((pii.scrub_row(row, kinds) if scrub else row for row in kept), output)
     return drops
-
-
-def _scrub_row(value: Any, kinds: list[str]) -> Any:
-    if isinstance(value, str):
-        return pii.scrub(value, kinds)[0]
-    if isinstance(value, list):
-        return [_scrub_row(v, kinds) for v in value]
-    if isinstance(value, dict):
-        # Provenance names files and hashes, not people: leave it readable.
-        return {k: v if k == "meta" else _scrub_row(v, kinds) for k, v in value.items()}
-    return value

@@ -3,16 +3,10 @@ questions that share one fill-in-the-blank template, and which languages it is w
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 
 from tunelab.data.text import words
 
-# Prompt markup some data sets bake into their question field (lamini_docs does): it says nothing
-# about the question itself, so it is removed before comparing or counting words.
-PROMPT_MARKUP = re.compile(
-    r"###\s*(Question|Answer|Instruction|Input|Response)\s*:?", re.IGNORECASE
-)
 STOPWORDS = {
     "en": "the and is are of to in that it for with what how does do can you this on be",
     "es": "el la los las de que y en es por para con una un del como qué",
@@ -33,11 +27,6 @@ SCRIPTS = [  # (name, first code point, last code point)
     ("japanese-kana", 0x3040, 0x30FF),
     ("korean", 0xAC00, 0xD7AF),
 ]
-
-
-def plain_question(question: str) -> str:
-    """The question without baked-in prompt markup like `### Question:`."""
-    return PROMPT_MARKUP.sub(" ", question).strip()
 
 
 def distinct_n(texts: list[str], n: int) -> float:

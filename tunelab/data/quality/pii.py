@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 # Order matters: keys first, so a key that contains digits is not also read as a phone number.
 PATTERNS: dict[str, re.Pattern[str]] = {
@@ -79,6 +80,18 @@ def scrub(text: str, kinds: list[str] | None = None) -> tuple[str, list[Finding]
     for f in reversed(findings):  # right to left keeps earlier offsets valid
         text = text[: f.start] + MASKS[f.kind] + text[f.end :]
     return text, findings
+
+
+def scrub_row(value: Any, kinds: list[str]) -> Any:
+    """A data row (strings, lists, dicts) with every finding masked; its provenance (`meta`)
+    names files and hashes, not people, and stays readable."""
+    if isinstance(value, str):
+        return scrub(value, kinds)[0]
+    if isinstance(value, list):
+        return [scrub_row(v, kinds) for v in value]
+    if isinstance(value, dict):
+        return {k: v if k == "meta" else scrub_row(v, kinds) for k, v in value.items()}
+    return value
 
 
 def _plausible(kind: str, match: str) -> bool:

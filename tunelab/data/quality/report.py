@@ -68,7 +68,7 @@ def sections(report: QualityReport) -> list[Section]:
                 _more(report.conflicts, limit),
             )
         )
-    if report.test is not None:
+    if report.contamination:  # none is said once, in the summary
         test = report.test.examples
         out.append(
             Section(
@@ -92,7 +92,7 @@ def sections(report: QualityReport) -> list[Section]:
         q = statistics.quantiles(L, n=100) if len(L) > 1 else [L[0]] * 99
         out.append(
             Section(
-                f"Length in tokens ({c.model}, template {c.template})",
+                f"Length in tokens ({c.model}, template {report.template})",
                 ["min", "median", "p90", "p99", "max", f"> {c.max_length}"],
                 [
                     [
@@ -104,6 +104,10 @@ def sections(report: QualityReport) -> list[Section]:
                         f"{len(report.truncated)} ({len(report.truncated) / n:.1%})",
                     ]
                 ],
+                f"Counted with {report.template!r}, the template the rows' own markers fit "
+                "(--template sets another)."
+                if report.markers and not c.template
+                else "",
             )
         )
     out.append(
@@ -230,6 +234,11 @@ def _summary(report: QualityReport) -> list[list[str]]:
                 "test rows leaking into train",
                 f"{len(report.contamination)} of {len(report.test.examples)}",
             ]
+        )
+    if report.markers:
+        m = report.markers
+        rows.append(
+            ["rows with template markers", f"{m.rows} ({', '.join(m.found[:3])}): fit {m.fit!r}"]
         )
     rows += [
         [f"longer than {report.config.max_length} tokens", str(len(report.truncated))],
