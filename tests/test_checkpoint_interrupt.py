@@ -47,3 +47,31 @@ def test_ctrl_c_in_python_raises_keyboard_interrupt_after_saving(tmp_path, qa_fi
     run = loop.train(config, resume=True)
     last = json.loads((run / "metrics.jsonl").read_text().splitlines()[-1])
     assert last["step"] == 6
+
+
+def test_ctrl_c_between_evals_still_measures_the_eval_loss_once(tmp_path, qa_file, monkeypatch):
+    config = tiny_config(tmp_path, qa_file, max_steps=50, eval_every=10, save_every=100)
+    _press_ctrl_c_during_step(monkeypatch, 2)
+    with pytest.raises(KeyboardInterrupt):
+        loop.train(config)
+    records = [json.loads(line) for line in (config.run_dir / "metrics.jsonl").open()]
+    assert records[-2]["step"] == 2 and "eval_loss" not in records[-2]
+    assert records[-1] == {"step": 2, "eval_loss": records[-1]["eval_loss"]}
+    assert (config.run_dir / "loss.png").is_file()  # the plot shows it beside the start
+
+
+def test_a_second_ctrl_c_skips_that_eval(tmp_path, qa_file, monkeypatch):
+    config = tiny_config(tmp_path, qa_file, max_steps=50, eval_every=10, save_every=100)
+    _press_ctrl_c_during_step(monkeypatch, 2)
+    real_eval = loop.evaluate_loss
+
+    def pressed_again(model, rows, *args, **kwargs):
+        if len(rows) and (config.run_dir / "checkpoints" / "step-000002").exists():
+            signal.raise_signal(signal.SIGINT)
+        return real_eval(model, rows, *args, **kwargs)
+
+    monkeypatch.setattr(loop, "evaluate_loss", pressed_again)
+    with pytest.raises(KeyboardInterrupt, match="checkpoint saved"):
+        loop.train(config)
+    records = [json.loads(line) for line in (config.run_dir / "metrics.jsonl").open()]
+    assert records[-1]["step"] == 2 and "eval_loss" not in records[-1]

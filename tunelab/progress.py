@@ -3,16 +3,38 @@ done/total, time spent and time left, with any extra columns before the times.""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable, Sequence
+from datetime import timedelta
+
 from rich.console import Console
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
     ProgressColumn,
+    Task,
     TextColumn,
     TimeElapsedColumn,
-    TimeRemainingColumn,
 )
+from rich.text import Text
+
+
+class TimeLeftColumn(ProgressColumn):
+    """Time left at the average pace since the task started. Rich's own estimate only looks at
+    the last 30 seconds, so work done in slower steps (a training step of 70 s) never got one.
+    A task resumed part-way names where it started in its `start` field."""
+
+    def render(self, task: Task) -> Text:
+        done = task.completed - task.fields.get("start", 0)
+        if task.finished:
+            left = "0:00:00"
+        elif task.total is None or done <= 0 or not task.elapsed:
+            left = "-:--:--"
+        else:
+            seconds = (task.total - task.completed) * task.elapsed / done
+            left = str(timedelta(seconds=int(seconds)))
+        return Text(left, style="progress.remaining")
 
 
 def progress_bars(
@@ -28,7 +50,29 @@ def progress_bars(
         MofNCompleteColumn(),
         *extra,
         TimeElapsedColumn(),
-        TimeRemainingColumn(),
+        TimeLeftColumn(),
         console=console,
         disable=not visible,
     )
+
+
+def answer_bars(console: Console | None = None) -> Progress:
+    """Bars for answering questions: questions done, generated tokens per second, time left."""
+    return progress_bars(
+        "[bold]{task.description}", TextColumn("{task.fields[tps]} tok/s"), console=console
+    )
+
+
+def counting(bars: Progress, description: str, total: int) -> Callable[[Sequence], None]:
+    """A new task on `answer_bars` and the `on_batch` callback of `tunelab.generate.generate`
+    that moves it: each finished batch of generations adds its questions and tokens."""
+    task = bars.add_task(description, total=total, tps="-")
+    started, tokens = time.perf_counter(), 0
+
+    def on_batch(batch: Sequence) -> None:
+        nonlocal tokens
+        tokens += sum(g.completion_tokens for g in batch)
+        rate = tokens / max(time.perf_counter() - started, 1e-9)
+        bars.update(task, advance=len(batch), tps=f"{rate:.0f}")
+
+    return on_batch

@@ -29,6 +29,7 @@ from tunelab.train.checkpoint import (
 from tunelab.train.distributed import SINGLE, LossModule, World
 from tunelab.train.heldout import held_out_questions, keep_if_best, restore_best, score_heldout
 from tunelab.train.loss import token_loss_sum
+from tunelab.train.memory import describe_peak, peak_memory, release_freed_memory
 from tunelab.train.metrics_log import MetricsLog
 from tunelab.train.plot import plot_losses
 from tunelab.train.progress import TrainProgress
@@ -82,6 +83,7 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
         check_trackers(cfg.report_to)
     distributed.barrier(world)
     _seed_everything(cfg.seed)
+    release_freed_memory()
 
     model, tokenizer = load_model(config.model.name, dtype=weights_dtype(config.model.dtype))
     limit = context_length(model, tokenizer)
@@ -156,7 +158,7 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
     my_test_rows = test_rows[world.rank :: world.size]
     heldout = held_out_questions(config, data.test_examples, test_rows) if world.is_main else None
     stop = StopRequest(console)
-    last_loss = float("nan")
+    last_loss, record = float("nan"), {}
     progress = TrainProgress(total_steps, state.step, visible=world.is_main)
 
     def save_now() -> Path:
@@ -207,6 +209,7 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
                 "tokens_per_s": round(state.tokens / state.elapsed, 1),
                 "input_tokens": state.input_tokens,
                 "elapsed": round(state.elapsed, 3),
+                **peak_memory(device),
             }
             progress.update(state.step, last_loss, lr, record["tokens_per_s"])
 
@@ -231,6 +234,16 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
                 stop.requested = distributed.total([float(stop.requested)], world, device)[0] > 0
             if world.is_main and (state.step % cfg.save_every == 0 or stop.requested):
                 save_now()
+        if stop.interrupted and test_rows and world.size == 1 and "eval_loss" not in record:
+            # Interrupted between evals: one eval loss still says whether the run improved (and
+            # the plot shows it). A second Ctrl-C skips it; the checkpoint is already saved.
+            progress.note("Ctrl-C: measuring the eval loss once (Ctrl-C again to skip)")
+            try:
+                value = round(evaluate_loss(model, my_test_rows, cfg, tokenizer, device), 5)
+                write_metrics(log, {"step": state.step, "eval_loss": value})
+                progress.note(f"step {state.step}: eval loss {value:.4f}")
+            except KeyboardInterrupt:
+                progress.note("eval loss skipped")
 
     if world.is_main:
         if cfg.select_best != "last" and (best := restore_best(run_dir, model)):
@@ -244,15 +257,17 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
     distributed.barrier(world)
     if stop.interrupted:
         # Ctrl-C means stop: the caller stops too (a shell sees 130), with the checkpoint saved.
+        peak = describe_peak(peak_memory(device))
         message = (
-            f"interrupted at step {state.step}; checkpoint saved. "
+            f"interrupted at step {state.step}; checkpoint saved; {peak}. "
             f"Continue with `tunelab train {run_dir} --resume`"
         )
         console.print(f"[yellow]{message}[/]", soft_wrap=True)
         raise KeyboardInterrupt(message)
     console.print(
         f"[bold green]done[/] {state.step} steps, final train loss {last_loss:.4f}, "
-        f"{state.tokens} trained tokens in {state.elapsed:.0f}s → {run_dir}"
+        f"{state.tokens} trained tokens in {state.elapsed:.0f}s, "
+        f"{describe_peak(peak_memory(device))} → {run_dir}"
     )
     return run_dir
 

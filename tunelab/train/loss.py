@@ -16,8 +16,15 @@ from transformers import PreTrainedModel
 from tunelab.data.tokenize import IGNORE
 from tunelab.models import decoder_and_head
 
-# Tokens whose logits exist at once: bounds the fp32 logits to CHUNK x vocabulary.
-CHUNK = 4096
+# Logits that exist at once (fp32: 256 MiB): a chunk of tokens is this over the vocabulary
+# (1,365 tokens of a 49k vocabulary, 523 of a 128k one), never more than MAX_CHUNK tokens.
+CHUNK_LOGITS = 2**26
+MAX_CHUNK = 4096
+
+
+def chunk_tokens(vocabulary: int) -> int:
+    """Tokens projected onto the vocabulary at once."""
+    return max(128, min(MAX_CHUNK, CHUNK_LOGITS // vocabulary))
 
 
 class LinearCrossEntropy(torch.autograd.Function):
@@ -39,11 +46,14 @@ class LinearCrossEntropy(torch.autograd.Function):
         for start in range(0, hidden.shape[0], chunk):
             part, wanted = hidden[start : start + chunk], targets[start : start + chunk]
             logits = (part @ weight.T).float()
-            log_norm = torch.logsumexp(logits, dim=-1)
-            total += (log_norm - logits.gather(1, wanted[:, None]).squeeze(1)).sum()
+            target = logits.gather(1, wanted[:, None]).squeeze(1)
+            # logsumexp in place: torch.logsumexp would hold a second chunk-sized tensor.
+            top = logits.amax(dim=-1, keepdim=True)
+            sums = logits.sub_(top).exp_().sum(dim=-1, keepdim=True)
+            total += (top + sums.log()).squeeze(1).sub(target).sum()
             if grad_hidden is None and grad_weight is None:
                 continue
-            grad_logits = logits.sub_(log_norm[:, None]).exp_()  # softmax, in place
+            grad_logits = logits.div_(sums)  # softmax, in place
             grad_logits[torch.arange(len(wanted), device=wanted.device), wanted] -= 1
             grad_logits = grad_logits.to(part.dtype)
             if grad_hidden is not None:
@@ -85,10 +95,11 @@ def token_loss_sum(
     ).last_hidden_state
     selected, wanted = hidden[mask], targets[mask]
     # A plain projection can be fused; a wrapped one (LoRA on lm_head, a bias) runs as itself.
+    chunk = chunk_tokens(lm_head.weight.shape[0])
     if type(lm_head) is nn.Linear and lm_head.bias is None:
-        return LinearCrossEntropy.apply(selected, lm_head.weight, wanted, CHUNK), n_tokens
+        return LinearCrossEntropy.apply(selected, lm_head.weight, wanted, chunk), n_tokens
     loss = hidden.new_zeros((), dtype=torch.float32)
-    for start in range(0, selected.shape[0], CHUNK):
-        logits = lm_head(selected[start : start + CHUNK]).float()
-        loss = loss + F.cross_entropy(logits, wanted[start : start + CHUNK], reduction="sum")
+    for start in range(0, selected.shape[0], chunk):
+        logits = lm_head(selected[start : start + chunk]).float()
+        loss = loss + F.cross_entropy(logits, wanted[start : start + chunk], reduction="sum")
     return loss, n_tokens

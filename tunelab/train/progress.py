@@ -14,8 +14,10 @@ class TrainProgress:
             TextColumn("loss {task.fields[loss]}  lr {task.fields[lr]}  {task.fields[tps]} tok/s"),
             visible=visible,
         )
+        # Time left is the average pace of this session's steps (a resumed run's earlier steps
+        # took no time here): see tunelab.progress.TimeLeftColumn.
         self._task = self._progress.add_task(
-            "train", total=total, completed=done, loss="-", lr="-", tps="-"
+            "train", total=total, completed=done, start=done, loss="-", lr="-", tps="-"
         )
 
     def __enter__(self) -> TrainProgress:

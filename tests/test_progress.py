@@ -1,0 +1,38 @@
+"""Progress bars tell the time left from the average pace so far, even when each step takes
+longer than rich's 30-second window (a training step of 80 s showed `-:--:--` forever)."""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+from rich.progress import Task, TaskID
+
+from tunelab.generate import Generation
+from tunelab.progress import TimeLeftColumn, answer_bars, counting
+
+
+def _task(completed: int, elapsed: float, start: int = 0) -> Task:
+    task = Task(TaskID(0), "train", 28, completed, _get_time=lambda: 1000.0, fields={"start": start})
+    task.start_time = 1000.0 - elapsed
+    return task
+
+
+def test_time_left_is_the_average_pace_of_the_steps_done():
+    assert str(TimeLeftColumn().render(_task(7, 7 * 80.0))) == "0:28:00"  # 21 steps x 80 s
+    # A resumed run: 5 steps were done before; 2 took 160 s here, 21 are left.
+    assert str(TimeLeftColumn().render(_task(7, 160.0, start=5))) == "0:28:00"
+    assert str(TimeLeftColumn().render(_task(0, 30.0))) == "-:--:--"
+    assert str(TimeLeftColumn().render(_task(28, 900.0))) == "0:00:00"
+
+
+def test_answering_shows_questions_done_and_tokens_per_second():
+    out = io.StringIO()
+    bars = answer_bars(Console(file=out, width=120))
+    with bars:
+        on_batch = counting(bars, "answering", 3)
+        on_batch([Generation("a", "stop", 5, 10), Generation("b", "stop", 5, 10)])
+        on_batch([Generation("c", "length", 5, 20)])
+    shown = out.getvalue()
+    assert "answering" in shown and "3/3" in shown and "tok/s" in shown
+    assert bars.tasks[0].fields["tps"] != "-"

@@ -1,0 +1,28 @@
+"""What a run costs in memory is written down: each metrics.jsonl row holds the peak so far, the
+end of the run prints it, and freed tensors go back to the system between steps."""
+
+from __future__ import annotations
+
+import json
+
+import torch
+
+from tests.conftest import tiny_config
+from tunelab.train import loop
+from tunelab.train.memory import describe_peak, peak_memory
+
+
+def test_each_step_records_the_peak_memory_and_the_end_prints_it(tmp_path, qa_file, capsys):
+    config = tiny_config(tmp_path, qa_file, max_steps=3)
+    run = loop.train(config)
+    steps = [json.loads(line) for line in (run / "metrics.jsonl").open()]
+    peaks = [r["peak_rss_gib"] for r in steps if "loss" in r]
+    assert len(peaks) == 3 and 0 < peaks[0] <= peaks[-1] < 64  # a peak never goes down
+    printed = " ".join(capsys.readouterr().out.split())  # the console wraps long lines
+    assert f"peak memory {peaks[-1]:.1f} GiB RSS" in printed
+
+
+def test_the_gpu_peak_is_named_beside_the_rss():
+    assert "peak_gpu_gib" not in peak_memory(torch.device("cpu"))
+    text = describe_peak({"peak_rss_gib": 5.56, "peak_gpu_gib": 3.04})
+    assert text == "peak memory 5.6 GiB RSS, 3.0 GiB on the GPU"

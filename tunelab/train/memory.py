@@ -1,0 +1,46 @@
+"""Memory while training: give freed tensors back to the system, and the peak a run reached.
+
+Measured on the embedded 135M model, LoRA, batch 8 x 256 tokens: the live tensors of a step peak
+near 5.3 GiB (fp32 activations of 30 layers; LoRA dropout keeps its own copy of each adapted
+layer's input, 1.6 GiB of it), but the process peaked at 7.7 GiB RSS and kept it between steps.
+glibc raises its mmap threshold (up to 32 MiB) after the first large block is freed, then serves
+later tensors from its heap, which fragments; a fixed threshold maps each large tensor on its own
+and returns it when freed: 5.6 GiB peak, 1.1 GiB between steps, at the same step time."""
+
+from __future__ import annotations
+
+import ctypes
+import resource
+import sys
+
+import torch
+
+M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
+MMAP_THRESHOLD = 1 << 20  # blocks from 1 MiB up are mapped on their own
+
+
+def release_freed_memory() -> None:
+    """Make glibc map large blocks on their own, so freed tensors go back to the system (Linux
+    with glibc only; elsewhere nothing changes)."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)
+    except (OSError, AttributeError):  # musl and other libcs have no mallopt
+        return
+
+
+def peak_memory(device: torch.device) -> dict[str, float]:
+    """The process's peak resident memory so far, in GiB, and on a GPU the peak it allocated."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux, bytes on macOS
+    out = {"peak_rss_gib": round(peak / (2**30 if sys.platform == "darwin" else 2**20), 2)}
+    if device.type == "cuda":
+        out["peak_gpu_gib"] = round(torch.cuda.max_memory_allocated(device) / 2**30, 2)
+    return out
+
+
+def describe_peak(peak: dict[str, float]) -> str:
+    """E.g. "peak memory 5.6 GiB RSS" (and the GPU's)."""
+    gpu = f", {peak['peak_gpu_gib']:.1f} GiB on the GPU" if "peak_gpu_gib" in peak else ""
+    return f"peak memory {peak['peak_rss_gib']:.1f} GiB RSS{gpu}"
