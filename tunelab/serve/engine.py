@@ -16,6 +16,7 @@ from transformers import DynamicCache, PreTrainedModel, PreTrainedTokenizerBase
 from tunelab.data.templates import Prompt
 from tunelab.generate import eos_ids
 from tunelab.models import context_length
+from tunelab.structured import Constraint, Reply
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +28,7 @@ class Sampling:
     top_p: float = 1.0
     stop: list[str] = field(default_factory=list)
     seed: int | None = None
+    constraint: Constraint | None = None  # a JSON schema the reply must follow (response_format)
 
 
 @dataclass
@@ -49,6 +51,7 @@ class Request:
     sent: int = 0  # characters of text already emitted
     finish_reason: str | None = None
     rng: torch.Generator | None = None
+    reply: Reply | None = None  # where the reply is in its schema, when it must follow one
 
     def cancel(self) -> None:
         """Give up on this request (client went away); the engine drops it before its next step."""
@@ -94,6 +97,7 @@ class Engine:
         if request.sampling.seed is not None:
             # A generator per request: the same seed gives the same text whatever it is batched with.
             request.rng = torch.Generator(device=self.device).manual_seed(request.sampling.seed)
+        request.reply = c.start() if (c := request.sampling.constraint) else None
         self._queue.put(request)
 
     def load(self) -> dict[str, int]:
@@ -187,13 +191,16 @@ class Engine:
         return mask, cache, self._sample_and_emit(self._active, out.logits[:, -1])
 
     def _sample_and_emit(self, requests: list[Request], logits: torch.Tensor) -> torch.Tensor:
-        tokens = [_sample(row, r.sampling, r.rng) for row, r in zip(logits.float(), requests)]
+        rows = [r.reply.mask(row) if r.reply else row for row, r in zip(logits.float(), requests)]
+        tokens = [_sample(row, r.sampling, r.rng) for row, r in zip(rows, requests)]
         for r, token in zip(requests, tokens):
             self._advance(r, token)
         return torch.tensor(tokens, device=self.device)
 
     def _advance(self, r: Request, token: int) -> None:
         """Add one token to a request, emit the text that is now certain, and finish it if due."""
+        if r.reply is not None:
+            r.reply.accept(token)
         finish = None
         if token in self._eos:
             finish = "stop"

@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException
 
 from tunelab.errors import TunelabError
 from tunelab.serve.engine import Engine, Sampling
+from tunelab.serve.formats import ResponseFormat, constraint_for
 from tunelab.serve.launch import DEFAULT_MAX_BODY_MB
 from tunelab.serve.logprobs import MAX_LOGPROBS, complete_with_logprobs
 from tunelab.serve.responses import ApiError, respond
@@ -79,6 +80,7 @@ class Message(BaseModel):
 class ChatBody(_Body):
     messages: list[Message] = Field(min_length=1)
     max_completion_tokens: int | None = Field(None, ge=1)
+    response_format: ResponseFormat | None = None  # text, json_object or json_schema
 
 
 class CompletionBody(_Body):
@@ -177,6 +179,7 @@ def create_app(
             ) from None
         limit = body.max_completion_tokens or body.max_tokens
         sampling = _sampling(engine, body, len(prompt), limit, CHAT_DEFAULT_MAX_TOKENS, "messages")
+        sampling.constraint = await run_in_threadpool(constraint_for, engine, body.response_format)
         jobs = [(i, prompt) for i in range(body.n)]
         return await respond(http, engine, body, jobs, sampling, chat=True)
 

@@ -1,0 +1,54 @@
+"""OpenAI's `response_format` on the chat endpoint: `json_object` (any JSON object) and
+`json_schema` (JSON of the given schema), decoded under the schema (tunelab.structured), so the
+reply parses unless it runs out of `max_tokens` first (then its finish_reason is "length")."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from tunelab.errors import TunelabError
+from tunelab.generate import eos_ids
+from tunelab.serve.engine import Engine
+from tunelab.serve.responses import ApiError
+from tunelab.structured import ANY_OBJECT, Constraint
+
+
+class JsonSchema(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    name: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    schema_: dict[str, Any] = Field(default_factory=dict, alias="schema")
+    strict: bool | None = False
+    description: str | None = None
+
+
+class ResponseFormat(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    type: Literal["text", "json_object", "json_schema"]
+    json_schema: JsonSchema | None = None
+
+
+def constraint_for(engine: Engine, response_format: ResponseFormat | None) -> Constraint | None:
+    """The constraint a chat request's `response_format` asks for, or None for plain text. A
+    strict schema must be enforceable as written; without `strict`, keywords llguidance cannot
+    enforce are ignored, as OpenAI treats a non-strict schema as guidance."""
+    if response_format is None or response_format.type == "text":
+        return None
+    if response_format.type == "json_object":
+        schema, strict = ANY_OBJECT, True
+    elif response_format.json_schema is None:
+        raise ApiError(
+            400, "response_format json_schema needs a json_schema", param="response_format"
+        )
+    else:
+        schema = response_format.json_schema.schema_ or ANY_OBJECT
+        strict = bool(response_format.json_schema.strict)
+    vocab = engine.model.config.vocab_size
+    try:
+        return Constraint(
+            schema, engine.tokenizer, vocab, eos_ids(engine.model, engine.tokenizer),
+            lenient=not strict,
+        )  # fmt: skip
+    except TunelabError as err:
+        raise ApiError(400, str(err), "invalid_json_schema", "response_format") from None

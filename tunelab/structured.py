@@ -1,0 +1,136 @@
+"""Decoding under a JSON schema, so that a reply always parses whatever the model: llguidance
+compiles the schema into a grammar over the model's tokens, and before each token is chosen a
+matcher per reply masks every token that would break it. Data generation asks local models for
+pairs this way; the server's `response_format` is the same engine."""
+
+from __future__ import annotations
+
+import json
+import weakref
+
+import torch
+from transformers import LogitsProcessor, PreTrainedTokenizerBase
+
+from tunelab.errors import TunelabError
+
+ANY_OBJECT: dict = {"type": "object"}
+# Between JSON tokens: nothing, one space, or a newline and an indent of up to 16. A small model
+# can otherwise loop on newlines inside an object until it runs out of tokens.
+BOUNDED_WHITESPACE = r"(?:\n[ \t]{0,16}|[ ])"
+# Enough tokens to close any reply of a compact schema like data generation's from wherever it
+# is: finish a character (4 bytes), the keys still required (under 30 bytes), the closing marks.
+CLOSING_TOKENS = 56
+_CLOSERS = ('"', "}", "]", ",")  # in this order: a string, an object, a list, a value
+_tokenizers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+class Constraint:
+    """A JSON schema compiled for one tokenizer; `start()` gives each reply its own matcher.
+
+    `compact` allows no whitespace at all (the bound on a reply's length is then the schema's);
+    `lenient` ignores keywords llguidance cannot enforce instead of refusing the schema."""
+
+    def __init__(
+        self,
+        schema: dict,
+        tokenizer: PreTrainedTokenizerBase,
+        vocab_size: int,
+        eos_ids: list[int],
+        compact: bool = False,
+        lenient: bool = False,
+    ) -> None:
+        import llguidance
+
+        self.tokenizer = _ll_tokenizer(tokenizer, vocab_size, eos_ids)
+        self.vocab_size, self.eos = vocab_size, set(eos_ids)
+        options = {"whitespace_flexible": False} if compact else {}
+        options |= {"whitespace_pattern": BOUNDED_WHITESPACE} if not compact else {}
+        options |= {"lenient": True} if lenient else {}
+        try:
+            self.grammar = llguidance.LLMatcher.grammar_from_json_schema(
+                json.dumps(schema), defaults=options
+            )
+        except (TypeError, ValueError) as err:
+            raise TunelabError(f"the JSON schema cannot be used: {err}") from None
+        if error := llguidance.LLMatcher.validate_grammar(self.grammar, self.tokenizer):
+            raise TunelabError(f"the JSON schema cannot be used: {error}")
+        # A closing mark that is one token on its own, for `Reply.mask(..., remaining=...)`.
+        ids = [tokenizer.encode(c, add_special_tokens=False) for c in _CLOSERS]
+        self.closers = [sorted(self.eos)[0]] + [i[0] for i in ids if len(i) == 1]
+
+    def start(self) -> Reply:
+        import llguidance
+
+        return Reply(self, llguidance.LLMatcher(self.tokenizer, self.grammar))
+
+
+class Reply:
+    """One reply being decoded under a Constraint: mask its next token's logits, then accept it."""
+
+    def __init__(self, constraint: Constraint, matcher) -> None:
+        self.constraint, self.matcher = constraint, matcher
+        words = (constraint.vocab_size + 31) // 32
+        self.bitmask = torch.zeros(1, words, dtype=torch.int32)
+        self.ended = False  # an end-of-text token was accepted: nothing more to mask
+
+    def mask(self, logits: torch.Tensor, remaining: int | None = None) -> torch.Tensor:
+        """Set the logits (one row) of every token the schema forbids next to -inf, in place.
+        With `remaining` tokens left and no more than CLOSING_TOKENS, only a closing mark is
+        allowed wherever one can come, so a compact reply closes before its budget runs out."""
+        if self.ended:
+            return logits
+        from llguidance.torch import fill_next_token_bitmask
+
+        fill_next_token_bitmask(self.matcher, self.bitmask, 0)
+        bits = (self.bitmask[0].unsqueeze(-1) >> torch.arange(32, dtype=torch.int32)) & 1
+        allowed = bits.bool().flatten()[: logits.shape[-1]].to(logits.device)
+        if remaining is not None and remaining <= CLOSING_TOKENS:
+            closer = next((c for c in self.constraint.closers if allowed[c]), None)
+            if closer is not None:
+                allowed = torch.zeros_like(allowed)
+                allowed[closer] = True
+        return logits.masked_fill_(~allowed, float("-inf"))
+
+    def accept(self, token: int) -> None:
+        if self.ended:
+            return
+        # A token after a whole value (padding, once a stop string ended the row) ends it too.
+        if token in self.constraint.eos or self.matcher.is_stopped():
+            self.ended = True
+        elif not self.matcher.consume_token(token):
+            raise TunelabError(f"token {token} broke the schema: {self.matcher.get_error()}")
+
+    @property
+    def complete(self) -> bool:
+        """The reply so far is a whole value of the schema."""
+        return self.ended or self.matcher.is_accepting()
+
+
+class SchemaProcessor(LogitsProcessor):
+    """Constrains every row of one `model.generate` call (rows that ended are left alone)."""
+
+    def __init__(self, constraint: Constraint, rows: int, prompt_width: int, max_new_tokens: int):
+        self.replies = [constraint.start() for _ in range(rows)]
+        self.start, self.max_new_tokens = prompt_width, max_new_tokens
+
+    def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor):
+        made = input_ids.shape[1] - self.start
+        for row, reply in enumerate(self.replies):
+            if made:
+                reply.accept(int(input_ids[row, -1]))
+            reply.mask(scores[row], remaining=self.max_new_tokens - made)
+        return scores
+
+
+def _ll_tokenizer(tokenizer: PreTrainedTokenizerBase, vocab_size: int, eos_ids: list[int]):
+    """llguidance's view of a tokenizer (about a second to build), made once per tokenizer."""
+    import llguidance.hf
+
+    key = (vocab_size, tuple(eos_ids))
+    made = _tokenizers.setdefault(tokenizer, {})
+    if key not in made:
+        try:
+            made[key] = llguidance.hf.from_tokenizer(tokenizer, vocab_size, list(eos_ids))
+        except ValueError as err:  # only "fast" (Rust) tokenizers can be read
+            raise TunelabError(f"structured output needs a fast tokenizer: {err}") from None
+    return made[key]
