@@ -56,6 +56,10 @@ def test_compare_asks_four_ways_and_writes_the_report(tmp_path):
     assert len(plain) == len(rag) == 3
     assert all(r["passages"] == [] for r in plain) and all(r["passages"] for r in rag)
     assert "| finetuned + RAG |" in (out / "compare.md").read_text()
+    # Three questions decide nothing: every pair of arms is "no clear winner", and so is the end.
+    assert {p["verdict"] for p in report["pairs"]} == {"no clear winner"}
+    assert "No clear winner by token F1" in (out / "compare.md").read_text()
+    assert "No clear winner by token F1" in " ".join(result.output.split())
     assert (out / "compare.png").read_bytes().startswith(b"\x89PNG")
 
 
@@ -64,3 +68,29 @@ def test_compare_needs_a_run_folder():
         from tunelab.compare.run import compare
 
         compare("tiny-random")
+
+
+def _arm(name: str, f1s: list[float]):
+    from tunelab.compare.run import Arm
+
+    rows = [{"scores": {"token_f1": f}} for f in f1s]
+    return Arm(name, name, False, rows, 1.0, {"token_f1": sum(f1s) / len(f1s)})
+
+
+def test_five_questions_name_no_winner_and_a_clear_gap_names_one():
+    from tunelab.compare.report import pairs, verdict
+
+    few = [_arm("prompting", [0.1, 0.2, 0.1, 0.3, 0.2]), _arm("finetuned", [0.6] * 5)]
+    assert verdict(few).startswith("No clear winner by token F1: finetuned")
+    assert pairs(few)[0]["verdict"] == "no clear winner"  # 5 questions: too few to call
+    prompting = _arm("prompting", [0.1, 0.3] * 20)
+    tuned = _arm("finetuned", [0.5, 0.7] * 20)
+    close = _arm("finetuned + RAG", [0.5, 0.75, 0.45, 0.7] * 10)
+    assert verdict([prompting, tuned]) == (
+        "Best by token F1: **finetuned**, ahead of every other arm (95% paired interval)."
+    )
+    [gain] = pairs([prompting, tuned])
+    assert gain["arm"] == "finetuned" and gain["vs"] == "prompting" and gain["verdict"] == "better"
+    assert gain["delta"] == pytest.approx(40.0) and gain["low"] > 0
+    # The best mean alone is no winner when the runner-up's difference could be zero.
+    assert "could be zero" in verdict([prompting, tuned, close])

@@ -77,6 +77,18 @@ def test_words_of_the_training_data_are_not_misspellings():
     assert "misspelling" not in categories(r)
 
 
+def test_field_words_and_other_test_rows_words_are_not_misspellings_without_training_data():
+    # A base model has no training data: the field's words and the test set's own words count.
+    rows = [
+        row("Which file?", "The lamini dataset.", "The dataset has tokenizer settings."),
+        row("What is it?", "Lamini trains language models.", "A lamini thing, misspeled."),
+    ]
+    analyse(rows)
+    assert "misspelling" not in categories(rows[0])
+    spelled = next(e for e in rows[1]["errors"] if e["category"] == "misspelling")
+    assert spelled["reason"] == "unknown words: misspeled"
+
+
 def test_accented_words_are_not_cut_into_misspelled_fragments():
     r = row("What is in the cup?", "Coffee.", "A café latte, naïve as Schrödinger's cat.")
     analyse([r], TRAINING)

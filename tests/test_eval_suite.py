@@ -132,6 +132,42 @@ def test_base_and_finetuned_are_asked_with_the_runs_system_prompt(tmp_path, monk
     assert asked == ["Be brief.", "Be brief."]
 
 
+def test_eval_shows_a_bar_per_model_with_questions_done_and_tokens_per_second(tmp_path):
+    import io
+
+    from rich.console import Console
+
+    out = io.StringIO()
+    evaluate(
+        "tiny-random",
+        EvalConfig(data=str(QA / "test.jsonl"), output=str(tmp_path), max_new_tokens=3),
+        console=Console(file=out, width=120),
+    )
+    shown = out.getvalue()
+    assert "answering (tiny-random)" in shown and "3/3" in shown and "tok/s" in shown
+
+
+def test_questions_in_qa_form_are_asked_with_qa_and_the_reports_say_how(tmp_path, monkeypatch):
+    import tunelab.generate as generate
+
+    data = tmp_path / "t.jsonl"
+    rows = [{"question": f"### Question:\nWhat is {x}?\n\n### Answer:", "answer": x} for x in "ab"]
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    asked, real = [], generate.answer
+    monkeypatch.setattr(
+        generate, "answer", lambda *a, **kw: asked.append(kw["template"]) or real(*a, **kw)
+    )
+    args = ["eval", "tiny-random", "--data", str(data), "--output", str(tmp_path / "o")]
+    result = CliRunner().invoke(app, [*args, "--max-new-tokens", "2"])
+    assert result.exit_code == 0, result.output
+    assert asked == ["qa"]  # not wrapped in the chat template a second time
+    assert "asked with template 'qa'" in " ".join(result.output.split())
+    summary = json.loads((tmp_path / "o" / "summary.json").read_text())
+    assert summary["asked_with"] == "template 'qa'"
+    assert "asked with template 'qa'" in (tmp_path / "o" / "errors.md").read_text()
+    assert "### Question" not in (tmp_path / "o" / "errors.md").read_text()
+
+
 def test_missing_reference_answers_are_reported_by_row(tmp_path):
     data = tmp_path / "t.jsonl"
     data.write_text('{"question": "q1", "answer": "a"}\n{"prompt": "q2", "completion": ""}\n')

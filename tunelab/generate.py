@@ -3,19 +3,23 @@ answers, evaluation, compare, chat and the demo all use."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
-from transformers import PreTrainedModel, PreTrainedTokenizerBase, StoppingCriteria
+from transformers import PreTrainedModel, PreTrainedTokenizerBase, StoppingCriteria, TextStreamer
 
 from tunelab.data.templates import Prompt
+from tunelab.structured import Constraint, SchemaProcessor
 
 
 @dataclass
 class Generation:
     text: str
-    finish_reason: str  # "stop" (EOS or a stop string) or "length" (hit max_new_tokens)
+    # "stop" (EOS or a stop string), "length" (hit max_new_tokens), or "repeat" (began saying a
+    # sentence again, with stop_repeats; the repeat is cut)
+    finish_reason: str
     prompt_tokens: int
     completion_tokens: int
 
@@ -32,10 +36,19 @@ def generate(
     stop: list[str] | None = None,
     batch_size: int = 8,
     seed: int | None = None,
-    on_batch: Callable[[int], None] | None = None,
+    on_batch: Callable[[list[Generation]], None] | None = None,
+    on_text: Callable[[str], None] | None = None,
+    stop_repeats: bool = False,
+    schema: dict | None = None,
 ) -> list[Generation]:
     """Complete each prompt (already templated text); greedy when temperature is 0.
-    `on_batch(n)` is told after each batch how many prompts it finished (for progress bars)."""
+    `on_batch` is given each batch's generations as they finish (for progress bars); `on_text`
+    each piece of text as it is made (one prompt only: a chat streams its reply). With
+    `stop_repeats`, a reply ends when it starts saying a sentence or line again. With a JSON
+    `schema`, each reply is compact JSON of it, closed before `max_new_tokens` run out (give at
+    least structured.CLOSING_TOKENS)."""
+    if on_text is not None and len(prompts) != 1:
+        raise ValueError("on_text streams one reply: give one prompt")
     if seed is not None:
         torch.manual_seed(seed)
     model.eval()
@@ -45,6 +58,11 @@ def generate(
     order = sorted(range(len(prompts)), key=lambda i: len(encoded[i]))
     results: list[Generation | None] = [None] * len(prompts)
     stop_ids = eos_ids(model, tokenizer)
+    constraint = (
+        Constraint(schema, tokenizer, model.config.vocab_size, stop_ids, compact=True)
+        if schema is not None
+        else None
+    )
     for start in range(0, len(order), batch_size):
         idx = order[start : start + batch_size]
         width = max(len(encoded[i]) for i in idx)
@@ -59,7 +77,14 @@ def generate(
             else {"do_sample": False}
         )
         # Stop strings end a row's decoding as soon as they appear, not at EOS or max_new_tokens.
-        stopping = {"stopping_criteria": [StopStrings(tokenizer, stop, width)]} if stop else {}
+        criteria = [StopStrings(tokenizer, stop, width)] if stop else []
+        criteria += [StopRepeats(tokenizer, width)] if stop_repeats else []
+        stopping = {"stopping_criteria": criteria} if criteria else {}
+        if on_text is not None:
+            stopping["streamer"] = Streamer(tokenizer, on_text)
+        if constraint is not None:
+            processor = SchemaProcessor(constraint, len(idx), width, max_new_tokens)
+            stopping["logits_processor"] = [processor]
         out = model.generate(
             input_ids=input_ids.to(device),
             attention_mask=attention.to(device),
@@ -72,8 +97,10 @@ def generate(
         )
         for row, i in zip(out[:, width:].tolist(), idx):
             results[i] = _finish(row, stop_ids, pad, tokenizer, stop, len(encoded[i]))
+            if stop_repeats and (cut := repeat_start(results[i].text)) is not None:
+                results[i].text, results[i].finish_reason = results[i].text[:cut].strip(), "repeat"
         if on_batch is not None:
-            on_batch(len(idx))
+            on_batch([results[i] for i in idx])
     return results  # type: ignore[return-value]
 
 
@@ -135,3 +162,49 @@ class StopStrings(StoppingCriteria):
         texts = self.tokenizer.batch_decode(generated, skip_special_tokens=True)
         hits = [any(s in text for s in self.stops) for text in texts]
         return torch.tensor(hits, dtype=torch.bool, device=input_ids.device)
+
+
+# A sentence or a line: text up to its end mark or newline.
+_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|\n)")
+
+
+def repeat_start(text: str, min_words: int = 3) -> int | None:
+    """Where `text` starts saying again a whole sentence or line (of `min_words` words or more)
+    it has said before, or None. A model that lost track says "The answer is 1." forever."""
+    seen: set[str] = set()
+    for match in _SENTENCE.finditer(text):
+        sentence = " ".join(match.group().lower().split())
+        if len(sentence.split()) < min_words:
+            continue
+        if sentence in seen:
+            return match.start()
+        seen.add(sentence)
+    return None
+
+
+class StopRepeats(StoppingCriteria):
+    """Ends each row once it repeats a sentence (see `repeat_start`); `generate` cuts the repeat."""
+
+    def __init__(self, tokenizer: PreTrainedTokenizerBase, prompt_width: int):
+        self.tokenizer, self.start = tokenizer, prompt_width
+
+    def __call__(self, input_ids: torch.Tensor, scores, **kwargs) -> torch.Tensor:
+        texts = self.tokenizer.batch_decode(input_ids[:, self.start :], skip_special_tokens=True)
+        hits = [repeat_start(text) is not None for text in texts]
+        return torch.tensor(hits, dtype=torch.bool, device=input_ids.device)
+
+
+class Streamer(TextStreamer):
+    """Hands each finished piece of the reply to `on_text` as transformers decodes it, without
+    the prompt and without the reply's leading space (`generate` strips it too)."""
+
+    def __init__(self, tokenizer: PreTrainedTokenizerBase, on_text: Callable[[str], None]):
+        super().__init__(tokenizer, skip_prompt=True, skip_special_tokens=True)
+        self.on_text, self.started = on_text, False
+
+    def on_finalized_text(self, text: str, stream_end: bool = False) -> None:
+        if not self.started:
+            text = text.lstrip()
+            self.started = bool(text)
+        if text:
+            self.on_text(text)

@@ -7,8 +7,6 @@ differences are the weights and the context."""
 
 from __future__ import annotations
 
-import json
-import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,13 +15,14 @@ from typing import Any
 from rich.progress import Progress
 
 from tunelab.compare.rag import Passage, Retriever, load_corpus, with_context
+from tunelab.compare.report import write_report
 from tunelab.config import Limit, Section
 from tunelab.data.templates import Prompt
 from tunelab.data.text import content_words
 from tunelab.errors import TunelabError
 from tunelab.evaluate.metrics import score_texts
 from tunelab.evaluate.suite import EvalConfig, test_questions
-from tunelab.progress import progress_bars
+from tunelab.progress import answer_bars, counting
 from tunelab.run import Run
 
 METRICS = ("normalized_match", "token_f1", "rouge_l")
@@ -87,7 +86,7 @@ def compare(run: str | Run, cfg: CompareConfig | None = None) -> Comparison:
     retriever = Retriever(load_corpus(cfg.corpus or found.config.data.path))
     contexts = [retriever.search(ex.question, cfg.k) for ex in examples]
     arms = []
-    progress = progress_bars("[bold]{task.description:<16}")
+    progress = answer_bars()
     with progress:
         for label, name in (("prompting", cfg.base or found.base_model), ("finetuned", found)):
             arms += _ask(name, label, examples, contexts, found.prompt(), cfg, progress)
@@ -119,7 +118,7 @@ def _ask(
             with_context(ex.question, ctx) if rag else ex.question
             for ex, ctx in zip(examples, contexts)
         ]
-        task = progress.add_task(f"{label} + RAG" if rag else label, total=len(questions))
+        on_batch = counting(progress, f"{label} + RAG" if rag else label, len(questions))
         started = time.perf_counter()
         generations = answer(
             model,
@@ -129,7 +128,7 @@ def _ask(
             system_prompt=prompt.system_prompt,
             max_new_tokens=cfg.max_new_tokens,
             batch_size=cfg.batch_size,
-            on_batch=lambda n, task=task: progress.advance(task, n),
+            on_batch=on_batch,
         )
         seconds = time.perf_counter() - started
         rows = [
@@ -155,76 +154,3 @@ def _summary(rows: list[dict[str, Any]], seconds: float) -> dict[str, float]:
     out["answer_words"] = sum(len(r["answer"].split()) for r in rows) / n
     out["seconds_per_question"] = seconds / n
     return out
-
-
-def to_markdown(result: Comparison, cfg: CompareConfig) -> str:
-    n = len(result.arms[0].rows) if result.arms else 0
-    lines = [
-        f"# Prompting vs RAG vs finetuning: {result.run}",
-        "",
-        f"{n} test questions; passages: top {cfg.k} by BM25 from "
-        f"{cfg.corpus or 'the run training data'}; context recall {100 * result.context_recall:.1f}% "
-        "(share of each reference's content words found in its passages).",
-        "",
-        "| arm | model | normalized match | token F1 | ROUGE-L | answer words | s/question |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for arm in result.arms:
-        s = arm.summary
-        lines.append(
-            f"| {arm.name} | {arm.model} | {100 * s['normalized_match']:.1f} | "
-            f"{100 * s['token_f1']:.1f} | {100 * s['rouge_l']:.1f} | {s['answer_words']:.1f} | "
-            f"{s['seconds_per_question']:.2f} |"
-        )
-    best = max(result.arms, key=lambda a: a.summary["token_f1"])
-    prompting = result.arms[0].summary["token_f1"]
-    lines += [
-        "",
-        f"Best by token F1: **{best.name}** ({100 * best.summary['token_f1']:.1f}, "
-        f"{100 * (best.summary['token_f1'] - prompting):+.1f} points over prompting).",
-    ]
-    return "\n".join(lines) + "\n"
-
-
-def write_report(result: Comparison, cfg: CompareConfig) -> None:
-    """compare.md, compare.json, compare.png and each arm's answers as JSONL."""
-    out = result.out_dir
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "compare.md").write_text(to_markdown(result, cfg))
-    payload = {
-        "run": result.run,
-        "context_recall": result.context_recall,
-        "arms": [
-            {"name": a.name, "model": a.model, "rag": a.rag, **a.summary} for a in result.arms
-        ],
-    }
-    (out / "compare.json").write_text(json.dumps(payload, indent=2))
-    for arm in result.arms:
-        slug = re.sub(r"\W+", "_", arm.name).strip("_")
-        with (out / f"{slug}.jsonl").open("w", encoding="utf-8") as handle:
-            for row in arm.rows:
-                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-    plot(result, out / "compare.png")
-
-
-def plot(result: Comparison, path: Path) -> Path:
-    """Grouped bars: each metric, one bar per arm."""
-    import matplotlib
-
-    matplotlib.use("Agg")  # headless: runs on servers and in CI
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(7, 4), dpi=110)
-    width = 0.8 / max(len(result.arms), 1)
-    for i, arm in enumerate(result.arms):
-        xs = [m + (i - (len(result.arms) - 1) / 2) * width for m in range(len(METRICS))]
-        ax.bar(xs, [100 * arm.summary[m] for m in METRICS], width, label=arm.name)
-    ax.set_xticks(range(len(METRICS)), ["normalized match", "token F1", "ROUGE-L"])
-    ax.set_ylabel("score (%)")
-    ax.set_title(f"{Path(result.run).name}: prompting vs RAG vs finetuning")
-    ax.grid(axis="y", alpha=0.3)
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-    return path

@@ -23,6 +23,13 @@ CATEGORIES = [
     "misspelling",
     "off_topic",
 ]
+# Words of the trade an English dictionary lacks; the training data and test set add their own.
+FIELD_WORDS = frozenset(
+    "dataset datasets finetune finetuned finetuning pretrain pretrained pretraining tokenizer "
+    "tokenizers tokenize tokenized hyperparameter hyperparameters api apis json yaml csv url "
+    "http https llm llms gpu gpus cpu cpus config configs backend frontend runtime workflow "
+    "workflows preprocessing metadata username login chatbot chatbots embeddings".split()
+)
 _LETTERS = re.compile(r"[^\W\d_]+")  # runs of letters, any script
 _CAMEL = re.compile(r"[A-Za-z][a-z]+")  # "JavaScript" -> Java, Script
 
@@ -156,7 +163,10 @@ def analyse(
     training = training or []
     texts = [f"{ex.question}\n{ex.answer}" for ex in training]
     index = BM25(texts) if texts else None
-    known = {w for t in texts for w in content_words(t)}
+    # The domain's word list: the training data, every test question and reference, and the
+    # field's own words, so "dataset" in an answer is not a misspelling.
+    asked = (f"{r['question']} {r['reference']}" for r in rows)
+    known = {w for t in (*texts, *asked) for w in content_words(t)} | FIELD_WORDS
     checker = SpellChecker()
     for row in rows:
         row["errors"] = []

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from tunelab.evaluate.suite import EvalConfig
@@ -31,11 +32,12 @@ def eval_command(
     from tunelab.evaluate.scores import comparison
     from tunelab.evaluate.suite import evaluate
 
-    results = evaluate(models, config)
+    results = evaluate(models, config, console)
     for result in results:
         console.print(f"[green]{result.model}[/]: {len(result.rows)} answers → {result.out_dir}/")
         _print_errors(result)
-    table = Table(title="evaluation" if len(results) == 1 else "comparison")
+    title = "evaluation" if len(results) == 1 else "comparison"
+    table = Table(title=f"{title}, questions asked with {escape(results[0].asked())}")
     table.add_column("metric")
     for r in results:
         table.add_column(r.model, justify="right")
@@ -59,6 +61,7 @@ def eval_command(
 
 
 def _print_errors(result) -> None:
+    from tunelab.data.markers import plain_question
     from tunelab.evaluate.analysis import examples_of
 
     analysis = getattr(result, "analysis", None)
@@ -67,9 +70,11 @@ def _print_errors(result) -> None:
     for category, n in analysis.counts.items():
         console.print(f"[bold]{category}[/]: {n}")
         for ex in examples_of(analysis, category):
-            console.print(f"  Q: {ex['question'][:80]!r} → {ex['answer'][:80]!r} ({ex['reason']})")
+            q = plain_question(ex["question"])
+            console.print(f"  Q: {q[:80]!r} → {ex['answer'][:80]!r} ({ex['reason']})")
         for s in analysis.similar.get(category, [])[:2]:
-            console.print(f"  [dim]similar training: {s['source']} {s['question'][:70]!r}[/]")
+            q = plain_question(s["question"])
+            console.print(f"  [dim]similar training: {s['source']} {q[:70]!r}[/]")
     console.print(f"reports: {result.out_dir / 'errors.md'}, {result.out_dir / 'errors.html'}")
 
 

@@ -52,3 +52,9 @@ def paired_difference(
     tail = 100 * (1 - confidence) / 2
     low, high = np.percentile(means, [tail, 100 - tail])
     return Difference(float(diffs.mean()), float(low), float(high), int(diffs.size))
+
+
+def mean_interval(values: Sequence[float], confidence: float = 0.95, seed: int = 0) -> Difference:
+    """The mean of one model's scores with its bootstrap interval over the questions (its
+    difference from scoring zero everywhere)."""
+    return paired_difference([0.0] * len(values), values, confidence, seed=seed)

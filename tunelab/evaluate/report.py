@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
+from tunelab.data.markers import plain_question
 from tunelab.evaluate.analysis import Analysis, examples_of
 
 DESCRIPTIONS = {
@@ -24,13 +25,22 @@ def _short(text: str, n: int = 160) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
-def to_markdown(analysis: Analysis, summary: dict | None = None) -> str:
+def _asked(question: str, n: int = 160) -> str:
+    """A question as a reader wants it: without `### Question:` markup the data may carry."""
+    return _short(plain_question(question), n)
+
+
+SHOWN = (_asked, _short, _short, _short)  # question, reference, answer, reason
+
+
+def to_markdown(analysis: Analysis, summary: dict | None = None, asked: str = "") -> str:
     """Counts per category, two examples each, and the training examples closest to the failures."""
     weak = sum(1 for r in analysis.rows if r["errors"])
     lines = [
         "# Error analysis",
         "",
-        f"{weak} of {len(analysis.rows)} answers fall in a category.",
+        f"{weak} of {len(analysis.rows)} answers fall in a category"
+        + (f" (questions asked with {asked})." if asked else "."),
         "",
     ]
     if summary:
@@ -43,7 +53,7 @@ def to_markdown(analysis: Analysis, summary: dict | None = None) -> str:
         lines += ["", f"## {category}", ""]
         for ex in examples_of(analysis, category):
             lines += [
-                f"- **Q:** {_short(ex['question'])}",
+                f"- **Q:** {_asked(ex['question'])}",
                 f"  - reference: {_short(ex['reference'])}",
                 f"  - answer: {_short(ex['answer'])}",
                 f"  - why: {ex['reason']}",
@@ -52,7 +62,7 @@ def to_markdown(analysis: Analysis, summary: dict | None = None) -> str:
         if similar:
             lines += ["", "Closest training examples (fix or add data here):", ""]
             lines += [
-                f"- `{s['source']}` {_short(s['question'], 100)} → {_short(s['answer'], 100)}"
+                f"- `{s['source']}` {_asked(s['question'], 100)} → {_short(s['answer'], 100)}"
                 for s in similar
             ]
     return "\n".join(lines + fact_misses(analysis.rows)) + "\n"
@@ -71,7 +81,7 @@ def fact_misses(rows: list[dict]) -> list[str]:
         if r.get("missed_facts"):
             notes.append("misses: " + "; ".join(r["missed_facts"]))
         lines.append(
-            f"- `{r.get('source', '')}` {_short(r['question'], 100)} → {_short(r['answer'], 120)}"
+            f"- `{r.get('source', '')}` {_asked(r['question'], 100)} → {_short(r['answer'], 120)}"
             f" ({' | '.join(notes)})"
         )
     return lines
@@ -110,8 +120,8 @@ def to_html(analysis: Analysis, title: str = "Error analysis") -> str:
             body.append(
                 "<tr>"
                 + "".join(
-                    f"<td>{esc(_short(ex[k], 300))}</td>"
-                    for k in ("question", "reference", "answer", "reason")
+                    f"<td>{esc(cut(ex[k], 300))}</td>"
+                    for k, cut in zip(("question", "reference", "answer", "reason"), SHOWN)
                 )
                 + "</tr>"
             )
@@ -119,7 +129,7 @@ def to_html(analysis: Analysis, title: str = "Error analysis") -> str:
         if analysis.similar.get(category):
             body.append("<p>Closest training examples:</p><ul>")
             body += [
-                f"<li><code>{esc(s['source'])}</code> {esc(_short(s['question'], 150))} → "
+                f"<li><code>{esc(s['source'])}</code> {esc(_asked(s['question'], 150))} → "
                 f"{esc(_short(s['answer'], 150))}</li>"
                 for s in analysis.similar[category]
             ]
@@ -135,11 +145,11 @@ def to_html(analysis: Analysis, title: str = "Error analysis") -> str:
 
 
 def write_reports(
-    analysis: Analysis, out_dir: Path, summary: dict | None = None
+    analysis: Analysis, out_dir: Path, summary: dict | None = None, asked: str = ""
 ) -> tuple[Path, Path]:
-    """errors.md and errors.html in out_dir."""
+    """errors.md and errors.html in out_dir; `asked` says how the questions were asked."""
     out_dir.mkdir(parents=True, exist_ok=True)
     md, page = out_dir / "errors.md", out_dir / "errors.html"
-    md.write_text(to_markdown(analysis, summary))
+    md.write_text(to_markdown(analysis, summary, asked))
     page.write_text(to_html(analysis))
     return md, page

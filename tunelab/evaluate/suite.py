@@ -10,7 +10,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rich.console import Console
+
 from tunelab.config import Limit, Section
+from tunelab.data.markers import find_markers
+from tunelab.data.templates import Prompt
 from tunelab.errors import TunelabError
 from tunelab.evaluate.metrics import TEXT_METRICS, embedding_similarity, score_texts
 from tunelab.evaluate.scores import fact_fields, summarize
@@ -49,6 +53,16 @@ class EvalResult:
     rows: list[dict[str, Any]]
     summary: dict[str, float] = field(default_factory=dict)
     analysis: Any = None  # tunelab.evaluate.analysis.Analysis once analysed
+    prompt: Prompt | None = None  # how the questions were asked
+
+    def asked(self) -> str:
+        """How the questions were asked, for the reports ("" when not known)."""
+        if self.prompt is None:
+            return ""
+        system = (
+            f", system prompt {self.prompt.system_prompt!r}" if self.prompt.system_prompt else ""
+        )
+        return f"template {self.prompt.template!r}{system}"
 
 
 def output_dir(model: str | Run, cfg: EvalConfig) -> Path:
@@ -89,15 +103,19 @@ def test_questions(model: str | Run, cfg: EvalConfig) -> list:
     return examples
 
 
-def evaluate(models, cfg: EvalConfig | None = None):
+def evaluate(models, cfg: EvalConfig | None = None, console: Console | None = None):
     """The Python API of `tunelab eval`: one model or run (→ its EvalResult), or several (→ a
     list, compared with `comparison`). Several models are asked alike: the test file, template
     and system prompt not given come from the runs among them, so base vs finetuned differ only
-    in the weights; with one `output`, each writes into a subfolder named after it."""
+    in the weights; without a run, test questions that carry their own template markers
+    (`### Question:`) are asked with the template they fit. The runs' training data is every
+    model's word list for the error analysis. With one `output`, each model writes into a
+    subfolder named after it. `console` shows a progress bar per model."""
     if isinstance(models, str | Path | Run):
-        return evaluate([models], cfg)[0]
+        return evaluate([models], cfg, console)[0]
     cfg = cfg or EvalConfig()
-    for run in filter(None, map(Run.find, models)):
+    runs = [run for run in map(Run.find, models) if run]
+    for run in runs:
         data, prompt = run.config.data, run.prompt()
         inherited = dict(
             data=cfg.data or data.test_path,
@@ -105,38 +123,54 @@ def evaluate(models, cfg: EvalConfig | None = None):
             system_prompt=cfg.system_prompt or prompt.system_prompt,
         )
         cfg = cfg.model_copy(update=inherited)
+    if not cfg.template and not runs:
+        markers = find_markers(test_questions(models[0], cfg))
+        cfg = cfg.model_copy(update={"template": markers.fit if markers else None})
+    training = next((run.config.data.path for run in runs), None)
     names = [slug(Path(str(m)).name) for m in models]
     if len(set(names)) < len(names):  # numbers only if two names clash
         names = [f"model{i + 1}" for i in range(len(models))]
-    if cfg.output and len(models) > 1:
-        return [
-            evaluate_one(m, cfg.model_copy(update={"output": str(Path(cfg.output) / n)}))
-            for m, n in zip(models, names)
-        ]
-    return [evaluate_one(m, cfg) for m in models]
+    outputs = [str(Path(cfg.output) / n) if cfg.output and len(models) > 1 else None for n in names]
+    return [
+        evaluate_one(
+            m, cfg.model_copy(update={"output": out or cfg.output}), training, console=console
+        )
+        for m, out in zip(models, outputs)
+    ]
 
 
-def evaluate_one(model: str | Run, cfg: EvalConfig) -> EvalResult:
-    """Answer `cfg`'s test questions with one model or run, score, analyse and write them."""
+def evaluate_one(
+    model: str | Run,
+    cfg: EvalConfig,
+    training: str | None = None,
+    *,
+    console: Console | None = None,
+) -> EvalResult:
+    """Answer `cfg`'s test questions with one model or run, score, analyse (with the words of
+    `training`, default the run's training data) and write them."""
     from tunelab.evaluate.facts import read_fact_checks
     from tunelab.generate import answer
+    from tunelab.progress import answer_bars, counting
     from tunelab.run import load_model, prompt_for
 
     run = Run.find(model)
-    prompt = prompt_for(run or model)
+    own = prompt_for(run or model)
+    prompt = Prompt(cfg.template or own.template, cfg.system_prompt or own.system_prompt)
     examples = test_questions(model, cfg)
     checks = read_fact_checks(test_path(model, cfg))
     llm, tokenizer = load_model(model)
-    generations = answer(
-        llm,
-        tokenizer,
-        [ex.question for ex in examples],
-        template=cfg.template or prompt.template,
-        system_prompt=cfg.system_prompt or prompt.system_prompt,
-        max_new_tokens=cfg.max_new_tokens,
-        temperature=cfg.temperature,
-        batch_size=cfg.batch_size,
-    )
+    with answer_bars(console) as bars:
+        generations = answer(
+            llm,
+            tokenizer,
+            [ex.question for ex in examples],
+            template=prompt.template,
+            system_prompt=prompt.system_prompt,
+            max_new_tokens=cfg.max_new_tokens,
+            temperature=cfg.temperature,
+            batch_size=cfg.batch_size,
+            on_batch=counting(bars, f"answering ({Path(str(model)).name})", len(examples)),
+        )
     rows = [
         {
             "source": ex.source,
@@ -154,9 +188,9 @@ def evaluate_one(model: str | Run, cfg: EvalConfig) -> EvalResult:
         sims = embedding_similarity([r["answer"] for r in rows], [r["reference"] for r in rows])
         for row, sim in zip(rows, sims):
             row["scores"]["embedding_sim"] = sim
-    result = EvalResult(str(model), output_dir(model, cfg), rows, summarize(rows))
+    result = EvalResult(str(model), output_dir(model, cfg), rows, summarize(rows), prompt=prompt)
     if cfg.analyse:
-        analyse_result(result, run.config.data.path if run else None)
+        analyse_result(result, training or (run.config.data.path if run else None))
     write_outputs(result)
     return result
 
@@ -181,6 +215,7 @@ def analyse_result(result: EvalResult, training_path: str | None) -> None:
         analysis,
         result.out_dir,
         {k: v for k, v in result.summary.items() if not k.startswith("errors.")},
+        asked=result.asked(),
     )
     result.analysis = analysis
 
@@ -211,7 +246,12 @@ def write_outputs(result: EvalResult) -> None:
                     errors,
                 ]
             )
-    payload = {"model": result.model, "examples": len(result.rows), "metrics": result.summary}
+    payload = {
+        "model": result.model,
+        "examples": len(result.rows),
+        "asked_with": result.asked(),
+        "metrics": result.summary,
+    }
     (out / "summary.json").write_text(json.dumps(payload, indent=2))
 
 
