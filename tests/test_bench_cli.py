@@ -82,3 +82,31 @@ def test_a_data_dir_without_any_benchmark_is_an_error_not_an_empty_leaderboard(t
     assert isinstance(result.exception, TunelabError)
     assert "no task's data was found" in str(result.exception)
     assert not out.exists()
+
+
+def test_an_empty_task_list_is_named_as_such(tmp_path):
+    result = CliRunner().invoke(
+        app, ["bench", "tiny-random", "--tasks", ",", "--data-dir", str(FIXTURES)]
+    )
+    assert isinstance(result.exception, TunelabError)
+    assert "tasks ',' names no task" in str(result.exception)
+    assert "no task's data was found" not in str(result.exception)
+
+
+def test_fewshot_without_a_task_that_takes_examples_is_refused(tmp_path):
+    args = ["bench", "no-such-model", "--tasks", "arc_easy", "--data-dir", str(FIXTURES)]
+    result = CliRunner().invoke(app, [*args, "--fewshot", "3"])
+    assert isinstance(result.exception, TunelabError)
+    assert "none of arc_easy takes few-shot examples" in str(result.exception)
+    assert "mmlu" in str(result.exception)  # the task that would take them
+
+
+def test_shots_are_labelled_only_on_the_tasks_that_used_them(tmp_path):
+    out = tmp_path / "board"
+    args = ["bench", "tiny-random", "--tasks", "arc_easy,mmlu", "--data-dir", str(FIXTURES)]
+    result = CliRunner().invoke(app, [*args, "--fewshot", "1", "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    assert json.loads((out / "leaderboard.json").read_text())["settings"]["fewshot"] == {"mmlu": 1}
+    lines = (out / "leaderboard.md").read_text().splitlines()
+    assert "1-shot" in next(line for line in lines if line.startswith("| mmlu |"))
+    assert "shot" not in next(line for line in lines if line.startswith("| arc_easy |"))

@@ -36,6 +36,17 @@ def test_bradley_terry_recovers_the_rating_gaps_of_simulated_judges():
     assert sorted(elo(votes), key=elo(votes).get) == ["weak", "mid", "strong"]
 
 
+def test_neighbours_whose_gap_could_be_zero_are_no_clear_winner():
+    votes = simulated_votes({"strong": 1300, "mid": 1000, "twin": 1000}, 600)
+    board = leaderboard(votes, rounds=100)
+    assert board[0].model == "strong" and board[0].vs_next == f"ahead of {board[1].model}"
+    assert board[1].vs_next == f"no clear winner vs {board[2].model}"
+    assert board[2].vs_next == ""
+    # Five votes, all won, are too few to call a winner.
+    few = leaderboard([("a", "b", 1.0)] * 5, rounds=50)
+    assert few[0].vs_next == "no clear winner vs b"
+
+
 def test_ties_split_and_a_model_that_never_wins_still_gets_a_finite_rating():
     assert bradley_terry([("a", "b", 0.5)] * 10) == pytest.approx({"a": 1000, "b": 1000})
     ratings = bradley_terry([("a", "b", 1.0)] * 5)

@@ -90,10 +90,12 @@ def save(table: list[dict], cfg: BenchConfig) -> tuple[Path, Path]:
     cfg.output.mkdir(parents=True, exist_ok=True)
     md, js = cfg.output / "leaderboard.md", cfg.output / "leaderboard.json"
     md.write_text(to_markdown(table, cfg.fewshot))
+    from tunelab.evaluate.bench.tasks import shots
+
     settings = {
         "tasks": cfg.tasks,
         "limit": cfg.limit,
-        "fewshot": cfg.fewshot,
+        "fewshot": shots(cfg.tasks, cfg.fewshot),  # only the tasks asked with examples
         "data_dir": str(cfg.data_dir),
     }
     js.write_text(json.dumps({"settings": settings, "models": table}, indent=2))

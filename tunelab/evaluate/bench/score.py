@@ -14,7 +14,7 @@ from pydantic import Field, field_validator, model_validator
 from tunelab.config import Limit, Section
 from tunelab.errors import TunelabError
 from tunelab.evaluate.bench.leaderboard import leaderboard, save
-from tunelab.evaluate.bench.tasks import TASKS, Doc, Task, get_task, main_metric
+from tunelab.evaluate.bench.tasks import TASKS, Doc, Task, get_task, main_metric, shots
 from tunelab.evaluate.bench.tasks.base import TARGET_DELIMITER
 
 if TYPE_CHECKING:
@@ -50,9 +50,16 @@ class BenchConfig(Section):
     @field_validator("tasks", mode="before")
     @classmethod
     def _comma_separated(cls, value):
-        if isinstance(value, str):
-            value = [value]
-        return value and [t.strip() for item in value for t in item.split(",") if t.strip()]
+        if value is None:
+            return None
+        given = [value] if isinstance(value, str) else value
+        names = [t.strip() for item in given for t in item.split(",") if t.strip()]
+        if not names:  # `--tasks ,`: not "no data found", a list without a name
+            raise ValueError(
+                f"tasks {','.join(given)!r} names no task: give names (arc_easy,mmlu), or leave "
+                "tasks out to run every task whose data is found"
+            )
+        return names
 
     @model_validator(mode="after")
     def _default_data_dir(self) -> BenchConfig:
@@ -170,6 +177,13 @@ def check_tasks(cfg: BenchConfig) -> None:
     _, missing = available(cfg.tasks, cfg.data_dir)
     if missing:
         raise TunelabError(next(iter(missing.values())))
+    if cfg.fewshot and not shots(cfg.tasks, cfg.fewshot):
+        takers = ", ".join(name for name, task in TASKS.items() if task.fewshot)
+        raise TunelabError(
+            f"fewshot {cfg.fewshot}: none of {', '.join(cfg.tasks)} takes few-shot examples "
+            f"(they are scored zero-shot, as the harness does); drop --fewshot or add a task "
+            f"that takes them ({takers})"
+        )
 
 
 def bench(

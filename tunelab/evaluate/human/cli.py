@@ -37,12 +37,13 @@ def rate_command(
     arena = Arena(load_answers([Path(a) for a in answers]), Path(votes))
     if results:
         table = Table(title=f"{len(arena.records)} judgements ({votes})")
-        for column in ("model", "rating", "95% interval", "Elo", "win rate", "votes"):
-            table.add_column(column, justify="left" if column == "model" else "right")
+        columns = ("model", "rating", "95% interval", "Elo", "win rate", "votes", "vs next")
+        for column in columns:
+            table.add_column(column, justify="left" if column in ("model", "vs next") else "right")
         for r in arena.ratings():
             table.add_row(
                 r["model"], f"{r['bt']:.0f}", f"{r['low']:.0f}–{r['high']:.0f}", f"{r['elo']:.0f}",
-                f"{100 * r['win_rate']:.0f}%", str(r["votes"]),
+                f"{100 * r['win_rate']:.0f}%", str(r["votes"]), r["vs_next"],
             )  # fmt: skip
         console.print(table)
         return

@@ -9,6 +9,8 @@ import math
 import random
 from dataclasses import dataclass
 
+from tunelab.evaluate.paired import MIN_QUESTIONS, NO_CLEAR_WINNER
+
 Vote = tuple[str, str, float]
 
 SCALE, BASE, START = 400.0, 10.0, 1000.0
@@ -64,6 +66,7 @@ class Rating:
     elo: float
     votes: int
     win_rate: float  # share of its votes won (ties half)
+    vs_next: str = ""  # against the model ranked just below: "ahead of X" or "no clear winner vs X"
 
 
 def leaderboard(votes: list[Vote], rounds: int = 200, seed: int = 0) -> list[Rating]:
@@ -78,7 +81,7 @@ def leaderboard(votes: list[Vote], rounds: int = 200, seed: int = 0) -> list[Rat
         for m in point:
             samples[m].append(resampled.get(m, START))
     online = elo(votes)
-    table = []
+    table: list[Rating] = []
     for m, value in point.items():
         ordered = sorted(samples[m])
         played = [(a, b, s) for a, b, s in votes if m in (a, b)]
@@ -94,4 +97,17 @@ def leaderboard(votes: list[Vote], rounds: int = 200, seed: int = 0) -> list[Rat
                 won / len(played),
             )
         )
-    return sorted(table, key=lambda r: -r.bt)
+    table.sort(key=lambda r: -r.bt)
+    for upper, lower in zip(table, table[1:]):
+        upper.vs_next = separation(upper, lower, samples)
+    return table
+
+
+def separation(upper: Rating, lower: Rating, samples: dict[str, list[float]]) -> str:
+    """Whether `upper` is ahead of `lower`: the 95% interval of their rating gap, both taken from
+    the same bootstrap rounds, stays above zero, and each has at least MIN_QUESTIONS votes."""
+    gaps = sorted(a - b for a, b in zip(samples[upper.model], samples[lower.model]))
+    low = gaps[int(0.025 * (len(gaps) - 1))]
+    if low > 0 and min(upper.votes, lower.votes) >= MIN_QUESTIONS:
+        return f"ahead of {lower.model}"
+    return f"{NO_CLEAR_WINNER} vs {lower.model}"

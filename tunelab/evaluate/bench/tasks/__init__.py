@@ -9,7 +9,7 @@ import pkgutil
 from tunelab.errors import TunelabError
 from tunelab.evaluate.bench.tasks.base import TASKS, Doc, Task, main_metric, register
 
-__all__ = ["TASKS", "Doc", "Task", "get_task", "main_metric", "register"]
+__all__ = ["TASKS", "Doc", "Task", "get_task", "main_metric", "register", "shots"]
 
 for _module in pkgutil.iter_modules(__path__):
     importlib.import_module(f"{__name__}.{_module.name}")
@@ -27,3 +27,9 @@ def get_task(name: str) -> Task:
         f"unknown benchmark task {name!r}: use {', '.join(TASKS)}, or <task>_<part> for a part "
         "of one (mmlu_<subject>)"
     )
+
+
+def shots(names: list[str] | None, fewshot: int) -> dict[str, int]:
+    """The few-shot examples each named task is asked with, for the tasks that take any (the
+    others are scored zero-shot whatever --fewshot says)."""
+    return {name: fewshot for name in names or [] if fewshot and get_task(name).fewshot}
