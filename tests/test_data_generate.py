@@ -11,9 +11,10 @@ from typer.testing import CliRunner
 from tunelab.cli import app
 from tunelab.data.chunking import chunk_document, count_tokens, find_documents, read_sections
 from tunelab.data.generate.documents import generate_dataset
+from tunelab.data.generate.headings import heading_question
 from tunelab.data.generate.llm import parse_pairs
 from tunelab.data.generate.shared import GenerateConfig
-from tunelab.data.generate.template_qa import heading_question, template_pairs
+from tunelab.data.generate.template_qa import template_pairs
 from tunelab.errors import TunelabError
 
 DOCS = Path(__file__).parent / "fixtures" / "docs"
@@ -72,6 +73,13 @@ def test_chunks_stay_within_the_token_budget_and_code_keeps_its_lines():
         (["Guide", "Checkpoints"], "What are checkpoints?"),
         (["Guide", "Which models can I use?"], "Which models can I use?"),
         (["Guide", "Glossary"], None),
+        (["tunelab", "The two commands"], "What are the two commands?"),
+        (["tunelab", "Using it"], "How do I use tunelab?"),
+        (["tunelab", "Human evaluation: `tunelab rate`"], "What does `tunelab rate` do?"),
+        (["tunelab", "Did it learn the facts? `tunelab eval`"], "Did it learn the facts?"),
+        (["tunelab", "Log-probabilities from serve"], "What are log-probabilities from serve?"),
+        (["tunelab", "Experiment trackers: `train.report_to`"], "What does `train.report_to` do?"),
+        (["Guide", "Measured"], None),
     ],
 )
 def test_headings_become_the_questions_a_reader_would_ask(headings, question):

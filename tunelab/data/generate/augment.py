@@ -18,12 +18,13 @@ from pydantic import Field
 
 from tunelab.data.generate.llm import LLM, AskConfig, Conversation, make_llm
 from tunelab.data.quality.dedup import jaccard, shingles
+from tunelab.data.quality.junk import junk_reason
 from tunelab.errors import TunelabError
 
 PARAPHRASE_PROMPT = """Rewrite the question below in {n} different ways. Each rewrite must ask \
 for exactly the same information, in other words: vary the question word, the vocabulary and \
 the length. Keep names, commands, numbers and code exactly as written.
-Reply with only a JSON list of {n} strings.
+Reply with only JSON, like {{"questions": ["...", "..."]}}, with {n} questions.
 
 Question: {question}"""
 
@@ -63,6 +64,8 @@ class AugmentStats:
     questions: int = 0
     done_before: int = 0  # source rows an earlier run already augmented
     written: int = 0  # new rows (the originals are written too, not counted here)
+    replies: int = 0
+    unparsed: int = 0  # replies in which no question could be read
     dropped: Counter = field(default_factory=Counter)
     seconds: float = 0.0
 
@@ -114,6 +117,18 @@ def done_sources(path: Path) -> set[str]:
     return done
 
 
+def questions_schema(n: int) -> dict:
+    """A local model's reply under it: {"questions": [1 to n strings]}."""
+    question = {"type": "string", "minLength": 1, "maxLength": 300}
+    questions = {"type": "array", "items": question, "minItems": 1, "maxItems": n}
+    return {
+        "type": "object",
+        "properties": {"questions": questions},
+        "required": ["questions"],
+        "additionalProperties": False,
+    }
+
+
 def parse_questions(reply: str | None) -> list[str]:
     """Rewrites from a reply: a JSON list of strings (or of {"question": ...}), else its lines."""
     if not reply:
@@ -159,9 +174,11 @@ def augment(cfg: AugmentConfig, llm: LLM | None = None, on_progress=None) -> Aug
             [{"role": "user", "content": PARAPHRASE_PROMPT.format(n=cfg.paraphrases, question=ex.question)}]
             for ex in batch
         ]  # fmt: skip
-        replies = llm.complete(asks, cfg.temperature)
+        replies = llm.complete(asks, cfg.temperature, schema=questions_schema(cfg.paraphrases))
         for ex, reply in zip(batch, replies):
-            rows = _rows_for(ex, parse_questions(reply), cfg, llm, tests, taken, stats)
+            rewrites = parse_questions(reply)
+            stats.replies, stats.unparsed = stats.replies + 1, stats.unparsed + (not rewrites)
+            rows = _rows_for(ex, rewrites, cfg, llm, tests, taken, stats)
             with out.open(
                 "a", encoding="utf-8"
             ) as handle:  # one write per source: see done_sources
@@ -179,7 +196,8 @@ def _rows_for(ex, rewrites, cfg, llm, tests, taken, stats) -> list[dict]:
     kept = []
     for question in rewrites[: cfg.paraphrases]:
         reason = (
-            "matches a test question" if tests.matches(question)
+            "junk" if junk_reason(question)
+            else "matches a test question" if tests.matches(question)
             else "repeats a question" if _norm(question) in taken
             else None
         )  # fmt: skip

@@ -39,9 +39,14 @@ def generate_command(
         f"wrote {stats.pairs} pairs to {config.output} in {stats.seconds:.1f} s "
         f"({stats.pairs_per_minute:.1f} pairs/min); {stats.done_before} {unit} done before"
     )
-    if stats.retried or stats.malformed:
+    if stats.replies:
         console.print(
-            f"retried {stats.retried} replies; skipped {stats.malformed} whose replies never parsed"
+            f"{stats.parse_rate:.0%} of {stats.replies} replies parsed; retried {stats.retried}; "
+            f"skipped {stats.malformed} prompts whose replies never parsed"
+        )
+    if config.mode != "self-instruct" and stats.pairs + stats.ungrounded:
+        console.print(
+            f"{stats.grounded_rate:.0%} of the pairs checked against their chunk were grounded in it"
         )
     if stats.dropped:
         console.print(
@@ -76,5 +81,8 @@ def augment_command(
         f"{stats.questions} questions ({stats.done_before} done before): {stats.written} new "
         f"phrasings → {config.output} in {stats.seconds:.0f}s"
     )
+    if stats.replies:
+        parsed = stats.replies - stats.unparsed
+        console.print(f"{parsed} of {stats.replies} replies parsed")
     for reason, n in stats.dropped.items():
         console.print(f"  dropped {n}: {reason}")

@@ -26,7 +26,7 @@ from tunelab.errors import TunelabError
 
 CHUNK_PROMPT = """Read the text below and write {n} questions a user of it might ask, each with a \
 short answer that uses only facts from the text.
-Reply with only a JSON list, like [{"question": "...", "answer": "..."}].
+Reply with only JSON, like {"pairs": [{"question": "...", "answer": "..."}]}.
 
 Section: {heading}
 Text:
@@ -71,7 +71,7 @@ def _template(
 ) -> None:
     for chunk in chunks:
         for q, a in template_pairs(chunk, config.max_answer_tokens):
-            keep_or_drop(config, q, a, None, out, stats, _meta(chunk, "rules"))
+            keep_or_drop(config, q, a, chunk.text, out, stats, _meta(chunk, "rules"))
 
 
 def _llm_chunks(config, llm, chunks, out, stats, progress) -> None:

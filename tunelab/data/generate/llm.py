@@ -10,10 +10,14 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol
 
+from pydantic import model_validator
+
 from tunelab.config import DEFAULT_MODEL, Section
 from tunelab.errors import TunelabError
+from tunelab.structured import CLOSING_TOKENS
 
 Conversation = list[dict[str, str]]
+MIN_LOCAL_TOKENS = CLOSING_TOKENS + 8
 QUESTION_KEYS = ("question", "instruction", "q", "prompt", "query")
 ANSWER_KEYS = ("answer", "output", "a", "response", "completion")
 
@@ -28,7 +32,7 @@ class AskConfig(Section):
     api_key: str | None = None
     """Key for the endpoint."""
     max_new_tokens: int = 512
-    """The longest reply, in tokens."""
+    """The longest reply, in tokens (a local model's JSON reply always closes within it)."""
     batch_size: int = 4
     """Prompts a local model answers together."""
     concurrency: int = 4
@@ -36,12 +40,24 @@ class AskConfig(Section):
     timeout: float = 120.0
     """Seconds an endpoint may take per request."""
 
+    @model_validator(mode="after")
+    def _room_to_close(self):
+        if not self.endpoint and self.max_new_tokens < MIN_LOCAL_TOKENS:
+            raise ValueError(
+                f"max_new_tokens must be at least {MIN_LOCAL_TOKENS} for a local model, "
+                "the room a JSON reply needs to close"
+            )
+        return self
+
 
 class LLM(Protocol):
     name: str
 
-    def complete(self, conversations: list[Conversation], temperature: float) -> list[str | None]:
-        """One reply per conversation, None where no reply could be had."""
+    def complete(
+        self, conversations: list[Conversation], temperature: float, schema: dict | None = None
+    ) -> list[str | None]:
+        """One reply per conversation, None where no reply could be had; a local model replies
+        with JSON of `schema` when one is given (an endpoint is asked in the prompt only)."""
         ...
 
 
@@ -56,7 +72,9 @@ class LocalLLM:
         self.max_new_tokens, self.batch_size = max_new_tokens, batch_size
         self.calls = 0
 
-    def complete(self, conversations: list[Conversation], temperature: float) -> list[str | None]:
+    def complete(
+        self, conversations: list[Conversation], temperature: float, schema: dict | None = None
+    ) -> list[str | None]:
         from tunelab.generate import generate
 
         prompts = [
@@ -73,6 +91,7 @@ class LocalLLM:
             temperature=temperature,
             batch_size=self.batch_size,
             seed=self.calls,
+            schema=schema,
         )
         return [r.text for r in results]
 
@@ -101,7 +120,10 @@ class EndpointLLM:
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self.client = httpx.Client(headers=headers, timeout=timeout)
 
-    def complete(self, conversations: list[Conversation], temperature: float) -> list[str | None]:
+    def complete(
+        self, conversations: list[Conversation], temperature: float, schema: dict | None = None
+    ) -> list[str | None]:
+        # Not every OpenAI-compatible server takes response_format: the prompt asks for the JSON.
         with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
             return list(pool.map(lambda c: self._one(c, temperature), conversations))
 
@@ -143,6 +165,28 @@ def make_llm(settings: AskConfig) -> LLM:
             settings.concurrency, timeout=settings.timeout,
         )  # fmt: skip
     return LocalLLM(settings.model, settings.max_new_tokens, settings.batch_size)
+
+
+def pairs_schema(n: int) -> dict:
+    """What a generator asks a local model for: {"pairs": [{"question": ..., "answer": ...}]},
+    one to `n` pairs (an object at the top, as OpenAI's strict structured outputs require)."""
+    pair = {
+        "type": "object",
+        "properties": {"question": _text(200), "answer": _text(600)},
+        "required": ["question", "answer"],
+        "additionalProperties": False,
+    }
+    pairs = {"type": "array", "items": pair, "minItems": 1, "maxItems": max(n, 1)}
+    return {
+        "type": "object",
+        "properties": {"pairs": pairs},
+        "required": ["pairs"],
+        "additionalProperties": False,
+    }
+
+
+def _text(most: int) -> dict:
+    return {"type": "string", "minLength": 1, "maxLength": most}
 
 
 def parse_pairs(reply: str | None) -> list[tuple[str, str]] | None:

@@ -24,7 +24,7 @@ SELF_INSTRUCT_PROMPT = """Here are example tasks, each an instruction with its a
 {examples}
 
 Write {n} new tasks that differ from these in topic and wording, each with a correct answer.
-Reply with only a JSON list, like [{"question": "...", "answer": "..."}]."""
+Reply with only JSON, like {"pairs": [{"question": "...", "answer": "..."}]}."""
 
 
 def self_instruct(

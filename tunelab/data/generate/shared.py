@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from tunelab.data.generate.llm import LLM, AskConfig, Conversation, parse_pairs
+from tunelab.data.generate.llm import LLM, AskConfig, Conversation, pairs_schema, parse_pairs
 from tunelab.data.quality.dedup import shingles
+from tunelab.data.quality.grounding import ungrounded
 from tunelab.data.quality.junk import junk_reason, repeats_question
 from tunelab.data.split import normalize_text
-from tunelab.data.text import words
 from tunelab.errors import TunelabError
 
 
@@ -45,8 +45,9 @@ class GenerateConfig(AskConfig):
     count: int = 20
     """Self-instruct: how many new pairs to end with."""
     seeds_per_prompt: int = 3
-    min_grounding: float = 0.3
-    """Share of an answer's content words that must occur in its chunk (`llm` mode)."""
+    min_grounding: float = 0.7
+    """Share of an answer's content words that must occur in its chunk; its numbers and names
+    must all occur there (template and llm modes)."""
     max_similarity: float = 0.7
     """Self-instruct drops a question this similar (shingle Jaccard) to one it already has."""
     seed: int = 0
@@ -59,12 +60,29 @@ class GenerateStats:
     pairs: int = 0
     retried: int = 0
     malformed: int = 0  # prompts whose replies never parsed, after retries
+    replies: int = 0  # every reply asked for, retries included
+    unparsed: int = 0  # replies in which no pair could be read
     dropped: Counter = field(default_factory=Counter)
     seconds: float = 0.0
 
     @property
     def pairs_per_minute(self) -> float:
         return 60 * self.pairs / self.seconds if self.seconds else 0.0
+
+    @property
+    def parse_rate(self) -> float:
+        """Share of the model's replies from which pairs could be read."""
+        return 1 - self.unparsed / self.replies if self.replies else 1.0
+
+    @property
+    def ungrounded(self) -> int:
+        return sum(n for reason, n in self.dropped.items() if reason.startswith("not grounded"))
+
+    @property
+    def grounded_rate(self) -> float:
+        """Share of the pairs checked against their chunk (the last filter) found grounded."""
+        checked = self.pairs + self.ungrounded
+        return self.pairs / checked if checked else 1.0
 
 
 class Output:
@@ -109,16 +127,26 @@ class Output:
 
 
 def ask_pairs(config, llm: LLM, prompts: list[Conversation], stats: GenerateStats):
-    """Parsed pairs per prompt; prompts whose reply does not parse are asked again."""
-    parsed = [parse_pairs(r) for r in llm.complete(prompts, config.temperature)]
+    """Parsed pairs per prompt; prompts whose reply does not parse are asked again. A local model
+    replies under the pairs' JSON schema, so its replies always parse."""
+    schema = pairs_schema(config.pairs_per_chunk)
+    parsed = _parsed(llm.complete(prompts, config.temperature, schema=schema), stats)
     for _ in range(config.retries):
         failed = [i for i, p in enumerate(parsed) if p is None]
         if not failed:
             break
         stats.retried += len(failed)
-        replies = llm.complete([prompts[i] for i in failed], config.retry_temperature)
-        for i, reply in zip(failed, replies):
-            parsed[i] = parse_pairs(reply)
+        prompts_again = [prompts[i] for i in failed]
+        replies = llm.complete(prompts_again, config.retry_temperature, schema=schema)
+        for i, pairs in zip(failed, _parsed(replies, stats)):
+            parsed[i] = pairs
+    return parsed
+
+
+def _parsed(replies: list[str | None], stats: GenerateStats) -> list:
+    parsed = [parse_pairs(r) for r in replies]
+    stats.replies += len(parsed)
+    stats.unparsed += sum(p is None for p in parsed)
     return parsed
 
 
@@ -148,11 +176,8 @@ def drop_reason(
         return "junk"
     if normalize_text(q) in out.questions:
         return "duplicate question"
-    if chunk_text is not None:
-        content = [w for w in words(a) if len(w) > 3]
-        source = set(words(chunk_text))
-        if content and sum(w in source for w in content) / len(content) < config.min_grounding:
-            return "not grounded in the chunk"
+    if chunk_text is not None and (reason := ungrounded(a, chunk_text, config.min_grounding)):
+        return reason
     if similar:
         mine = shingles(q)
         if any(

@@ -1,227 +1,131 @@
-"""Rule-based questions from a document's structure, no model needed: a heading becomes "What
-is ...?" / "How do I ...?" answered by its section, `X: Y` lines and definition lists become
-"What is X?", and CLI help text becomes "What does the --flag option do?"."""
+"""Rule-based Q&A from a document, no model needed, one pair per fact: a heading becomes the
+question its section's lead sentences answer ("How do I ...?" for a task, with its code when it
+asks for a command); each plain statement becomes the question it answers (questions.py); `Term:
+definition` lines become "What is term?"; CLI help text becomes "What does --flag do?"."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
-from tunelab.data.chunking import FENCE, Chunk, split_text
+from tunelab.data.chunking import FENCE, Chunk
+from tunelab.data.generate.headings import heading_question
+from tunelab.data.generate.questions import lower_first, sentence_question
 
-QUESTION_WORDS = {
-    "how",
-    "why",
-    "what",
-    "when",
-    "where",
-    "which",
-    "who",
-    "can",
-    "should",
-    "does",
-    "do",
-    "is",
-    "are",
-    "will",
-    "may",
-}
-IMPERATIVES = {
-    "install",
-    "configure",
-    "set",
-    "run",
-    "use",
-    "create",
-    "add",
-    "remove",
-    "deploy",
-    "train",
-    "evaluate",
-    "export",
-    "merge",
-    "load",
-    "save",
-    "write",
-    "read",
-    "build",
-    "update",
-    "upgrade",
-    "start",
-    "stop",
-    "enable",
-    "disable",
-    "connect",
-    "change",
-}
-# Headings that mean nothing alone: the question names the document's topic instead.
-GENERIC = {
-    "installation": "How do I install {topic}?",
-    "install": "How do I install {topic}?",
-    "usage": "How do I use {topic}?",
-    "getting started": "How do I get started with {topic}?",
-    "quickstart": "How do I get started with {topic}?",
-    "quick start": "How do I get started with {topic}?",
-    "overview": "What is {topic}?",
-    "introduction": "What is {topic}?",
-    "about": "What is {topic}?",
-    "requirements": "What does {topic} require?",
-    "prerequisites": "What does {topic} require?",
-    "configuration": "How do I configure {topic}?",
-    "examples": "What are examples of using {topic}?",
-    "troubleshooting": "How do I troubleshoot {topic}?",
-    "features": "What features does {topic} have?",
-    "limitations": "What are the limitations of {topic}?",
-    "license": "What license does {topic} use?",
-    "command line": "How do I use {topic} from the command line?",
-    "cli": "How do I use {topic} from the command line?",
-    "glossary": None,
-    "faq": None,
-    "contents": None,
-    "table of contents": None,
-    "see also": None,
-    "references": None,
-    "notes": None,
-    "changelog": None,
-}
-TITLE_FILLER = {"guide", "documentation", "docs", "manual", "readme", "reference", "handbook"}
-SKIP_TERMS = {
-    "note",
-    "notes",
-    "warning",
-    "tip",
-    "example",
-    "e.g",
-    "default",
-    "usage",
-    "options",
-    "see also",
-    "important",
-    "http",
-    "https",
-    "step",
-    "caution",
-    "info",
-}
-# "-ing" stems that need their "e" back (configur-ing -> configure); the list of endings is a
-# heuristic, good for the verbs documentation headings use.
-E_ENDINGS = (
-    "at",
-    "iz",
-    "ys",
-    "ur",
-    "ov",
-    "av",
-    "iv",
-    "rv",
-    "bl",
-    "pl",
-    "gl",
-    "tl",
-    "dl",
-    "uc",
-    "us",
-    "ag",
-    "rg",
-    "ng",
-    "tun",
-    "sav",
-    "cod",
-    "typ",
-    "scal",
-    "mak",
-    "tak",
-    "writ",
-    "shar",
-    "stor",
-    "scor",
-    "clon",
-    "compar",
-    "prepar",
-    "nam",
-    "tim",
-    "cach",
-    "serv",
-)
+# `term`: ..., **Term**: ..., Term: ... (a plain term never starts inside a code span).
 DEFINITION = re.compile(
-    r"^\s*(?:[-*]\s+)?(?:\*\*|`)?([A-Za-z][\w .()/-]{0,40}?)(?:\*\*|`)?\s*:\s+(\S.{8,})$"
+    r"^\s*(?:[-*]\s+)?(`[^`]{1,40}`|\*\*[^*]{1,40}\*\*|[A-Za-z][\w .()/-]{0,40}?)\s*:\s+(\S.{8,})$"
+)
+# "X: 8.3 minutes", "Several GPUs: start ...": a measurement or a lead-in, not a definition.
+NOT_DEFINED = re.compile(r"^[~\d]|^\S+(\s\S+){0,5}\s~?\d[\d.]*\s?(s|ms|min|minutes|seconds|%)\b")
+LEAD_IN = frozenset("several many some all each most every any is are not".split())
+SKIP_TERMS = frozenset(
+    """note notes warning tip example e.g default usage options important http https step
+    caution info""".split()
+    + ["see also"]
 )
 OPTION = re.compile(r"^\s+((?:-\w,\s*)?--[\w-]+)(?:[ =]([A-Z][A-Z_]+|<[^>]+>))?\s+([A-Z].*)$")
 USAGE = re.compile(r"^\s*Usage:\s+(.+)$", re.IGNORECASE)
+ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z`\"'(])")
+ABBREVIATION = re.compile(r"\b(?:e\.g|i\.e|etc|vs|cf)\.$")
+ASKS_FOR_CODE = re.compile(r"\b(how do i|commands?|call|run|install|usage)\b", re.IGNORECASE)
+LEAD_WORDS = 12  # a lead sentence shorter than this takes the next sentence with it
+MAX_CODE_LINES = 15
+
+
+@dataclass
+class Block:
+    kind: str  # "prose" (a paragraph or list item, unwrapped), "code" or "table"
+    text: str
 
 
 def template_pairs(chunk: Chunk, max_answer_tokens: int = 300) -> list[tuple[str, str]]:
-    """Every (question, answer) the rules find in one chunk, without repeated questions."""
+    """Every (question, answer) the rules find in one chunk, one question per fact, no repeats."""
+    blocks = blocks_of(chunk.text)
     pairs: list[tuple[str, str]] = []
+    used: set[str] = set()  # sentences already answering a question
     if chunk.part == 0 and chunk.headings:
         question = heading_question(chunk.headings, chunk.text)
-        answer = split_text(chunk.text.strip(), max_answer_tokens)[0] if chunk.text.strip() else ""
-        if question and answer:
+        if question and (answer := _lead_answer(question, blocks, used)):
             pairs.append((question, answer))
-    pairs += definition_pairs(chunk.text) + cli_pairs(chunk.text)
+    for block in blocks:
+        if block.kind == "code":
+            pairs += cli_pairs(block.text)
+        elif block.kind == "prose":
+            sentences = split_sentences(block.text)
+            if sentences[0] not in used and (definition := _definition(block.text, chunk.text)):
+                pairs.append(definition)
+                used.add(sentences[0])
+            for sentence in sentences:
+                if sentence not in used and (q := sentence_question(sentence, chunk.text)):
+                    pairs.append((q, sentence))
     seen: set[str] = set()
+    words = max_answer_tokens * 3 // 4  # tokens are approximate: about 3/4 of a word each
     unique = []
     for q, a in pairs:
-        if q.lower() not in seen:
+        if q.lower() not in seen and len(a.split()) <= words:
             seen.add(q.lower())
             unique.append((q, a))
     return unique
 
 
-def heading_question(headings: list[str], context: str = "") -> str | None:
-    """The question a reader would ask to land on this heading's section."""
-    heading = re.sub(r"[*_`]", "", headings[-1]).strip().rstrip(":").strip()
-    if not heading:
-        return None
-    topic = _topic(headings[0]) if len(headings) > 1 else None
-    words = heading.split()
-    first = words[0].lower()
-    if heading.endswith("?"):
-        return heading
-    if m := re.match(r"how to\s+(.+)", heading, re.IGNORECASE):
-        return f"How do I {m.group(1)}?"
-    if first in QUESTION_WORDS:
-        return heading + "?"
-    if heading.lower() in GENERIC:
-        return (
-            GENERIC[heading.lower()].format(topic=topic)
-            if topic and GENERIC[heading.lower()]
-            else None
-        )
-    rest = " ".join(words[1:])
-    if first.endswith("ing") and len(first) > 5:
-        return f"How do I {_base_verb(first)}{' ' + rest if rest else ''}?"
-    if first in IMPERATIVES:
-        return f"How do I {_lower_first(heading, context)}?"
-    if re.search(r"\b(is|are|was|fails?|not|cannot|can't|doesn't|won't)\b", heading, re.IGNORECASE):
-        return f"What should I do when {_lower_first(heading, context)}?"
-    if len(headings) == 1:
-        heading = _topic(heading)
-    plural = len(words) == 1 and first.endswith("s") and not first.endswith(("ss", "us", "is"))
-    return f"What {'are' if plural else 'is'} {_lower_first(heading, context)}?"
+def blocks_of(text: str) -> list[Block]:
+    """Paragraphs and list items (their wrapped lines joined), code blocks and tables. A `Term:
+    definition` line after a finished sentence starts a block of its own."""
+    blocks: list[Block] = []
+    lines: list[str] = []
+    code: list[str] | None = None
 
+    def close(kind: str = "prose") -> None:
+        if lines:
+            joined = "\n".join(lines) if kind != "prose" else clean(" ".join(lines))
+            blocks.append(Block(kind, joined))
+            lines.clear()
 
-def definition_pairs(text: str) -> list[tuple[str, str]]:
-    """`Term: definition` lines and `Term` / `: definition` pairs, outside code blocks."""
-    pairs = []
-    lines = _prose_lines(text)
-    for i, line in enumerate(lines):
-        if line.lstrip().startswith(":") and i > 0 and lines[i - 1].strip():
-            term, definition = lines[i - 1].strip(), line.strip()[1:].strip()
-        elif m := DEFINITION.match(line):
-            term, definition = m.group(1).strip(), m.group(2).strip()
+    for line in text.splitlines():
+        if FENCE.match(line):
+            if code is None:
+                close()
+                code = [line]
+            else:
+                blocks.append(Block("code", "\n".join([*code, line])))
+                code = None
+        elif code is not None:
+            code.append(line)
+        elif not line.strip():
+            close()
+        elif line.lstrip().startswith("|"):
+            close()
+            lines.append(line)
+            close("table")
         else:
-            continue
-        if (
-            term.lower() in SKIP_TERMS
-            or len(term.split()) > 5
-            or len(definition.split()) < 3
-            or definition.startswith("//")
-        ):
-            continue
-        # Judge the term's capitals by the rest of the text, not by its own line.
-        rest = text.replace(line, "").replace(term, "")
-        pairs.append((f"What is {_lower_first(term, rest)}?", f"{term}: {definition}"))
-    return pairs
+            ended = not lines or lines[-1].rstrip().endswith((".", "!", "?", ":"))
+            if ITEM.match(line) or (ended and (DEFINITION.match(line) or line.startswith(":"))):
+                close()
+            lines.append(ITEM.sub("", line) if ITEM.match(line) else line.strip())
+    if code is not None:  # an unclosed fence: its lines are still code
+        blocks.append(Block("code", "\n".join(code)))
+    close()
+    return blocks
+
+
+def split_sentences(text: str) -> list[str]:
+    pieces = SENTENCE_END.split(text)
+    sentences: list[str] = []
+    for piece in pieces:
+        if sentences and ABBREVIATION.search(sentences[-1]):
+            sentences[-1] += " " + piece
+        else:
+            sentences.append(piece)
+    return [s.strip() for s in sentences if s.strip()]
+
+
+def clean(text: str) -> str:
+    """Prose without Markdown emphasis and link targets; code spans are kept."""
+    text = re.sub(r"!?\[([^\]]+)\]\([^)]*\)", r"\1", text)
+    text = re.sub(r"(\*\*|__)(.+?)\1", r"\2", text)
+    return " ".join(text.split())
 
 
 def cli_pairs(text: str) -> list[tuple[str, str]]:
@@ -239,48 +143,51 @@ def cli_pairs(text: str) -> list[tuple[str, str]]:
             long_flag = flags.split(",")[-1].strip()
             where = f" of {program}" if program else ""
             shown = f"{flags} {metavar}" if metavar else flags
-            pairs.append(
-                (
-                    f"What does the {long_flag} option{where} do?",
-                    f"`{shown}`: {description.strip()}",
-                )
-            )
+            question = f"What does the {long_flag} option{where} do?"
+            pairs.append((question, f"`{shown}`: {description.strip()}"))
     return pairs
 
 
-def _prose_lines(text: str) -> list[str]:
-    out, in_code = [], False
-    for line in text.splitlines():
-        if FENCE.match(line):
-            in_code = not in_code
-        elif not in_code:
-            out.append(line)
-    return out
+def _lead_answer(question: str, blocks: list[Block], used: set[str]) -> str | None:
+    """What a section's heading question is answered by: its first sentence (two when the first
+    is short), and its first code block when the question asks for a command."""
+    prose = next((i for i, b in enumerate(blocks) if b.kind == "prose"), None)
+    code = next((i for i, b in enumerate(blocks) if b.kind == "code"), None)
+    wants_code = bool(ASKS_FOR_CODE.search(question)) and code is not None
+    if wants_code and (prose is None or code < prose):
+        return _cut_code(blocks[code].text)  # the section opens with its commands
+    if prose is None:
+        return None
+    sentences = split_sentences(blocks[prose].text)
+    lead = sentences[:2] if len(sentences[0].split()) < LEAD_WORDS else sentences[:1]
+    used.update(lead)
+    answer = " ".join(lead)
+    if wants_code and code == prose + 1:
+        answer += "\n\n" + _cut_code(blocks[code].text)
+    return answer
 
 
-def _topic(title: str) -> str:
-    """A document title without filler words: "Tunelab guide" -> "Tunelab"."""
-    words = [w for w in re.sub(r"[*_`#]", "", title).split() if w.lower() not in TITLE_FILLER]
-    return " ".join(words) or title
+def _definition(text: str, context: str) -> tuple[str, str] | None:
+    """("What is term?", "term: definition") for a block that defines a term."""
+    first = split_sentences(text)[0]
+    m = DEFINITION.match(first) or re.match(r"^(.{1,40}?)\s+:\s+(\S.{8,})$", first)
+    if not m:
+        return None
+    term, definition = m.group(1).strip().strip("*"), m.group(2).strip()
+    if (
+        term.lower() in SKIP_TERMS
+        or len(term.split()) > 5
+        or len(definition.split()) < 3
+        or LEAD_IN & set(term.lower().split())
+        or NOT_DEFINED.search(definition)
+    ):
+        return None
+    rest = context.replace(first, "").replace(term, "")  # judge its capitals by the rest
+    return f"What is {lower_first(term, rest)}?", f"{term}: {definition}"
 
 
-def _lower_first(phrase: str, context: str) -> str:
-    """Lower-case the first word for mid-sentence use, unless it is an acronym ("LoRA") or a name
-    the text always capitalises ("Tunelab")."""
-    first, _, rest = phrase.partition(" ")
-    acronym = first[1:] != first[1:].lower()
-    lower_seen = re.search(rf"\b{re.escape(first.lower())}\b", context) is not None
-    name = first[:1].isupper() and first in context and not lower_seen
-    if acronym or name:
-        return phrase
-    return f"{first.lower()} {rest}".strip()
-
-
-def _base_verb(gerund: str) -> str:
-    """installing -> install, running -> run, configuring -> configure (a heuristic)."""
-    stem = gerund.lower()[:-3]
-    if len(stem) > 2 and stem[-1] == stem[-2] and stem[-1] not in "lsfz":
-        return stem[:-1]
-    if stem.endswith(E_ENDINGS) and not stem.endswith(("ing", "eng")):
-        return stem + "e"
-    return stem
+def _cut_code(code: str) -> str:
+    lines = code.splitlines()
+    if len(lines) <= MAX_CODE_LINES + 2:
+        return code
+    return "\n".join([*lines[: MAX_CODE_LINES + 1], lines[-1]])  # keep the closing fence

@@ -1,0 +1,76 @@
+"""Template mode's questions read well: grammatical, one per fact, answered by the sentences that
+answer them (code only when the question asks for a command), on the fixture documents."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tunelab.data.chunking import chunk_document
+from tunelab.data.generate.questions import sentence_question
+from tunelab.data.generate.template_qa import template_pairs
+
+DOCS = Path(__file__).parent / "fixtures" / "docs"
+README = Path(__file__).parent.parent / "README.md"
+
+
+def pairs_of(path: Path) -> dict[str, str]:
+    return {q: a for c in chunk_document(path) for q, a in template_pairs(c)}
+
+
+@pytest.mark.parametrize(
+    ("sentence", "question"),
+    [
+        ("`make test-fast` skips the few tests marked slow.", "What does `make test-fast` skip?"),
+        ("The loop is in `tunelab/train/loop.py`, written out.", "Where is the loop?"),
+        ("The whole demo took 8.3 minutes on 2 cores.", "How long did the whole demo take?"),
+        ("A checkpoint is loaded with `weights_only=True`.", "How is a checkpoint loaded?"),
+        ("Context recall was 51% on the demo.", "What was context recall?"),
+        ("The output projection runs only on trained positions.", "Where does the output projection run?"),
+        ("`tunelab eval` then reports fact accuracy and recall.", "What does `tunelab eval` report?"),
+        ("`tunelab demo` asks some questions, finetunes it and asks again.", "What does `tunelab demo` do?"),
+        ("Several GPUs can train one model with torchrun.", "What can several GPUs do?"),
+        ("It listens on 127.0.0.1:8000 and answers like OpenAI.", None),  # what is "it"?
+        ("With a key, every request needs the header.", None),  # a clause before the subject
+        ("The overlap scores are computed as papers report.", "How are the overlap scores computed?"),
+        ("A test row can say what a correct answer must state:", None),  # introduces an example
+        ("Whoever holds the key can fill the queue.", None),
+    ],
+)  # fmt: skip
+def test_a_plain_statement_becomes_the_question_it_answers(sentence, question):
+    assert sentence_question(sentence) == question
+
+
+def test_answers_are_the_sentences_that_answer_and_code_comes_only_with_commands():
+    pairs = pairs_of(DOCS / "guide.md")
+    # The section's lead (two sentences, the first being short), not the whole section.
+    assert pairs["How do I resume a stopped run?"] == (
+        "Run the same command again with `--resume`. Tunelab reads the last checkpoint in "
+        "`runs/<name>/checkpoints/` and continues from the step it reached, with the same data order."
+    )
+    assert (
+        "```" in pairs["How do I install Tunelab?"]
+        and "pip install tunelab" in pairs["How do I install Tunelab?"]
+    )
+    assert "```" not in pairs["What should I do when loss is NaN?"]
+    assert pairs["What should I do when loss is NaN?"].startswith("The learning rate is too high")
+
+
+def test_one_pair_per_fact_not_one_per_section():
+    pairs = pairs_of(DOCS / "guide.md")
+    configuring = [q for q in pairs if pairs[q].split(":")[0] in ("max_length", "packing")]
+    assert sorted(configuring) == ["What is max_length?", "What is packing?"]
+    assert pairs["What is learning rate?"].startswith("Learning rate: How far each")
+    assert all(len(a.split()) < 60 for q, a in pairs.items() if "```" not in a)
+
+
+def test_on_the_readme_every_question_is_a_sentence_that_asks_one_thing():
+    pairs = pairs_of(README)
+    assert len(pairs) >= 25
+    for question, answer in pairs.items():
+        assert question.endswith("?") and question[0].isupper(), question
+        assert not question.startswith(("What is using", "What is the two", "What is them"))
+        assert answer.count("\n") <= 20, question  # a code block at most, never a whole section
+    assert pairs["What are the two commands?"].startswith("```bash\nmake demo")
+    assert "What does `make test-fast` skip?" in pairs

@@ -1,0 +1,65 @@
+"""The grounding filter on constructed pairs: an answer is kept only when every number and name
+it states, and most of its words, are in the chunk it was made from."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tunelab.data.generate.documents import generate_dataset
+from tunelab.data.generate.shared import GenerateConfig
+from tunelab.data.quality.grounding import (
+    NAME_MISSING,
+    NUMBER_MISSING,
+    WORDS_MISSING,
+    ungrounded,
+)
+
+CHUNK = """Run the same command again with `--resume`. Tunelab reads the last checkpoint in
+`runs/<name>/checkpoints/` and continues from the step it reached. A LoRA run on SmolLM2 trains
+for 2.25 epochs by default, and a checkpoint is written every 100 steps."""
+
+
+@pytest.mark.parametrize(
+    ("answer", "reason"),
+    [
+        ("Run it again with `--resume`: it continues from the step it reached.", None),
+        ("Tunelab continues from the last checkpoint it reached.", None),  # paraphrased words
+        ("A checkpoint is written every 100 steps.", None),
+        ("LoRA trains SmolLM2 for 2.25 epochs.", None),
+        ("A checkpoint is written every 50 steps.", NUMBER_MISSING),  # a changed number
+        ("Run it again with `--restart`.", NAME_MISSING),  # an invented flag
+        ("Tunelab reads the last checkpoint, as Llama.cpp does.", NAME_MISSING),  # a new name
+        ("It reads from `runs/<name>/best/`.", NAME_MISSING),  # a path the chunk never gave
+        ("The weather will be lovely and sunny all week.", WORDS_MISSING),
+    ],
+)
+def test_an_answer_is_grounded_only_by_what_its_chunk_states(answer, reason):
+    assert ungrounded(answer, CHUNK) == reason
+
+
+class Canned:
+    """A local model stand-in that replies with fixed pairs under any schema."""
+
+    name = "canned"
+
+    def complete(self, conversations, temperature, schema=None):
+        pairs = [
+            {"question": "How do I resume?", "answer": "Run the same command with `--resume`."},
+            {"question": "How often are checkpoints written?", "answer": "Every 500 steps."},
+            {"question": "What else?", "answer": "Paris is the capital of France."},
+        ]
+        return [json.dumps({"pairs": pairs})] * len(conversations)
+
+
+def test_ungrounded_pairs_are_dropped_counted_and_kept_pairs_carry_their_location(tmp_path):
+    doc = tmp_path / "guide.md"
+    doc.write_text(f"# Resuming\n\n{CHUNK}\n")
+    out = tmp_path / "qa.jsonl"
+    config = GenerateConfig(docs=[str(doc)], output=str(out), mode="llm", pairs_per_chunk=3)
+    stats = generate_dataset(config, Canned(), progress=False)
+    assert stats.dropped == {NUMBER_MISSING: 1, NAME_MISSING: 1}
+    assert (stats.pairs, stats.grounded_rate) == (1, pytest.approx(1 / 3))
+    (row,) = [json.loads(line) for line in out.read_text().splitlines()]
+    assert row["meta"]["location"] == f"{doc}:1" and row["meta"]["heading"] == "Resuming"

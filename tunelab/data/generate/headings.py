@@ -1,0 +1,129 @@
+"""The question a reader would ask to land on a section, from its heading: "Installing the CLI"
+-> "How do I install the CLI?", "The two commands" -> "What are the two commands?", "Loss is
+NaN" -> "What should I do when loss is NaN?", "Human evaluation: `tunelab rate`" -> "What does
+`tunelab rate` do?"."""
+
+from __future__ import annotations
+
+import re
+
+from tunelab.data.generate.questions import lower_first
+
+QUESTION_WORDS = frozenset(
+    "how why what when where which who can should does do did is are will may".split()
+)
+IMPERATIVES = frozenset(
+    """install configure set run use create add remove deploy train evaluate export merge load
+    save write read build update upgrade start stop enable disable connect change resume serve
+    generate check compare rate inspect""".split()
+)
+# Headings that mean nothing alone: the question names the document's topic instead.
+GENERIC = {
+    "installation": "How do I install {topic}?",
+    "install": "How do I install {topic}?",
+    "usage": "How do I use {topic}?",
+    "getting started": "How do I get started with {topic}?",
+    "quickstart": "How do I get started with {topic}?",
+    "quick start": "How do I get started with {topic}?",
+    "overview": "What is {topic}?",
+    "introduction": "What is {topic}?",
+    "about": "What is {topic}?",
+    "requirements": "What does {topic} require?",
+    "prerequisites": "What does {topic} require?",
+    "configuration": "How do I configure {topic}?",
+    "examples": "What are examples of using {topic}?",
+    "troubleshooting": "How do I troubleshoot {topic}?",
+    "features": "What features does {topic} have?",
+    "limitations": "What are the limitations of {topic}?",
+    "license": "What license does {topic} use?",
+    "command line": "How do I use {topic} from the command line?",
+    "cli": "How do I use {topic} from the command line?",
+    "layout": "How is {topic} laid out?",
+    "security": "How secure is {topic}?",
+}
+# Headings no question reads well from.
+NO_QUESTION = frozenset(
+    "glossary faq contents see also references notes changelog measured".split()
+    + ["table of contents", "see also"]
+)
+TITLE_FILLER = frozenset("guide documentation docs manual readme reference handbook".split())
+PLURAL_WORDS = frozenset("two three four five several many both multiple various".split())
+NOT_GERUND = frozenset("thing nothing something anything everything string spring".split())
+# "-ing" stems that need their "e" back (configur-ing -> configure): a heuristic, good for the
+# verbs documentation headings use.
+E_ENDINGS = tuple(
+    """at iz ys ur ov av iv rv bl pl gl tl dl uc us ag rg ng tun sav cod typ scal mak tak writ
+    shar stor scor clon compar prepar nam tim cach serv"""
+    .split()
+)  # fmt: skip
+
+
+def heading_question(headings: list[str], context: str = "") -> str | None:
+    """The question a reader would ask to land on this heading's section (None when none reads
+    well). `context` is the section's text, to tell names from ordinary words."""
+    heading = re.sub(r"(\*\*|__|\*)(.+?)\1", r"\2", headings[-1]).strip().rstrip(":").strip()
+    topic = _topic(headings[0]) if len(headings) > 1 else None
+    if "?" in heading:  # "Does finetuning beat prompting? `tunelab compare`"
+        return heading[: heading.index("?") + 1]
+    if ":" in heading:  # "Human evaluation: `tunelab rate`"
+        before, after = (part.strip() for part in heading.split(":", 1))
+        if after.startswith("`") and after.endswith("`"):
+            return f"What does {after} do?"
+        heading = before
+    heading = heading.replace("`", "")
+    if not heading or heading.lower() in NO_QUESTION:
+        return None
+    if heading.lower() in GENERIC:
+        return GENERIC[heading.lower()].format(topic=topic) if topic else None
+    if topic:  # "Using it" under "tunelab": "How do I use tunelab?"
+        heading = re.sub(r"\bit\b", topic, heading)
+    words = heading.split()
+    first = words[0].lower()
+    rest = " ".join(words[1:])
+    if m := re.match(r"how to\s+(.+)", heading, re.IGNORECASE):
+        return f"How do I {m.group(1)}?"
+    if first in QUESTION_WORDS:
+        return heading + "?"
+    if _is_gerund(first):
+        return f"How do I {_base_verb(first)}{' ' + rest if rest else ''}?"
+    if first in IMPERATIVES:
+        return f"How do I {lower_first(heading, context)}?"
+    if re.search(r"\b(is|are|was|fails?|not|cannot|can't|doesn't|won't)\b", heading, re.I):
+        return f"What should I do when {lower_first(heading, context)}?"
+    if len(headings) == 1:
+        heading = _topic(heading)
+    return f"What {'are' if _plural(heading) else 'is'} {lower_first(heading, context)}?"
+
+
+def _plural(phrase: str) -> bool:
+    """By the head noun: the last word before any preposition ("Log-probabilities from X")."""
+    words = re.split(r"\s+(?:of|from|for|in|on|with|to|by)\s+", phrase.lower())[0].split()
+    last = words[-1]
+    noun = last.endswith("s") and not last.endswith(("ss", "us", "is")) and len(last) > 3
+    return noun or bool(PLURAL_WORDS & set(words))
+
+
+def _is_gerund(word: str) -> bool:
+    stem = word[:-3]
+    return (
+        word.endswith("ing")
+        and len(word) >= 5
+        and word not in NOT_GERUND
+        and bool(re.search(r"[aeiouy]", stem))
+    )
+
+
+def _topic(title: str) -> str:
+    """A document title without filler words: "Tunelab guide" -> "Tunelab"."""
+    words = [w for w in re.sub(r"[*_`#]", "", title).split() if w.lower() not in TITLE_FILLER]
+    return " ".join(words) or title
+
+
+def _base_verb(gerund: str) -> str:
+    """installing -> install, running -> run, configuring -> configure (a heuristic)."""
+    stem = gerund.lower()[:-3]
+    if len(stem) > 2 and stem[-1] == stem[-2] and stem[-1] not in "lsfz":
+        return stem[:-1]
+    if stem.endswith(E_ENDINGS) and not stem.endswith(("ing", "eng")):
+        return stem + "e"
+    return stem

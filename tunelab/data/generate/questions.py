@@ -1,0 +1,164 @@
+"""The question a sentence answers, by rules that prefer saying nothing to saying it badly: a
+sentence whose subject and verb are plain ("`make test-fast` skips the slow tests", "The loop is
+in loop.py", "The demo took 8.3 minutes") gets a question ("What does `make test-fast` skip?",
+"Where is the loop?", "How long did the demo take?"); any other sentence gets none."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+# Base forms of the verbs documentation states facts with; their -s and -ed forms are derived.
+VERBS = frozenset(
+    """accept add allow answer apply ask build call change check compare contain continue copy
+    count create cut decode drop evaluate expect export fail find finetune finish generate give
+    hold ignore include judge keep learn leave let limit list load log make mask match measure
+    merge move need open pack pad pass pick plot print produce put rank read record refuse
+    remove replace report require resume retry return rewrite run save say score send serve set
+    show shuffle skip sort split start stop store stream support take tell test train turn use
+    write""".split()
+)
+IRREGULAR_PAST = dict(
+    pair.split(":")
+    for pair in """took:take gave:give made:make ran:run wrote:write kept:keep left:leave
+    found:find said:say held:hold read:read cut:cut set:set put:put let:let""".split()
+)
+PARTICIPLES = frozenset(
+    """built cached checked computed counted cut done dropped given held kept loaded made
+    masked measured merged named packed padded printed read refused removed run saved scored
+    seeded set shown skipped sorted split stored taken tested trained used written""".split()
+)
+# Sentences opening with these lean on what came before ("It", "This", "But"): no question.
+LEANING = frozenset(
+    """it its this that these those they them their there here he she we you i our your both
+    whoever whatever anyone everyone nobody someone each such but and or so then also otherwise
+    however instead still yet thus hence only which who what when where why how if once while
+    with without after before for from in on at by as unless since until though although because
+    whether all some most many""".split()
+)
+DETERMINERS = frozenset("a an the every one two three four five several".split())
+PLACES = frozenset("in inside under at on into within".split())
+PREPOSITIONS = frozenset("to from with by for after before until through over across as".split())
+ADVERBS = frozenset("only always never also first then still just even again now".split())
+# A subject holding these is a clause ("`serve --host` with any address"), not a noun phrase.
+CLAUSE_WORDS = frozenset("with without when if unless once while".split())
+AUXILIARIES = frozenset("is are was were be been have has had can will must may should".split())
+TIME_UNITS = re.compile(r"^~?\d[\d.,]*\s*(s|ms|seconds?|minutes?|min|hours?|h)\b")
+WORD = re.compile(r"`[^`]+`|[\w'./<>-]+")
+
+
+def sentence_question(sentence: str, context: str = "") -> str | None:
+    """The question `sentence` answers, or None when no rule fits it well. `context` (the text
+    around it) tells a name the text always capitalises from a word that starts a sentence."""
+    text = " ".join(sentence.split()).rstrip(".!").strip()
+    if (
+        not text
+        or text.endswith(":")
+        or "?" in text
+        or not 4 <= len(text.split()) <= 60
+        or not (text[0].isupper() or text[0] == "`")
+    ):
+        return None
+    tokens = list(WORD.finditer(text))
+    if tokens[0].group().lower() in LEANING:
+        return None
+    for verb in tokens[1:7]:
+        subject = text[: verb.start()].strip()
+        subject = re.sub(r"\s*\([^)]*\)", "", subject)  # "Packing (default)" -> "Packing"
+        words = [w.lower() for w in WORD.findall(subject)]
+        if re.search(r"[,;:()\[\]]", subject) or len(words) > 6 or CLAUSE_WORDS & set(words):
+            return None  # a clause, not a noun phrase, comes before any verb
+        word, after = verb.group().lower(), text[verb.end() :].strip()
+        if set(words) <= DETERMINERS or after.split(" ", 1)[0].lower() in AUXILIARIES:
+            continue  # "A resumed run", "The overlap scores are": not yet the verb
+        while subject.split()[-1].lower() in ADVERBS:  # "`tunelab eval` then reports"
+            subject = subject.rsplit(" ", 1)[0]
+        subject = lower_first(subject, context)
+        if word in ("is", "are", "was", "were"):
+            return _copula(subject, word, after)
+        if word == "can" and after.split(" ", 1)[0].lower() in VERBS:
+            return f"What can {subject} do?"
+        if (base := _third_person(word)) and _singular(subject):
+            return _verb_question(subject, "does", base, after)
+        if base := _past(word):
+            return _verb_question(subject, "did", base, after)
+    return None
+
+
+def lower_first(phrase: str, context: str) -> str:
+    """Lower-case the first word for mid-sentence use, unless it is code, an acronym ("LoRA") or
+    a name the text always capitalises ("Tunelab")."""
+    first, _, rest = phrase.partition(" ")
+    acronym = first[1:] != first[1:].lower()
+    lower_seen = re.search(rf"\b{re.escape(first.lower())}\b", context) is not None
+    name = first[:1].isupper() and first in context and not lower_seen and not _english(first)
+    if first.startswith("`") or acronym or name:
+        return phrase
+    return f"{first.lower()} {rest}".strip()
+
+
+@cache
+def _dictionary():
+    from spellchecker import SpellChecker
+
+    return SpellChecker()
+
+
+def _english(word: str) -> bool:
+    """An ordinary English word ("Context"), not a name ("Tunelab")."""
+    return bool(_dictionary().known([word.lower()]))
+
+
+def _copula(subject: str, verb: str, rest: str) -> str | None:
+    first = rest.split(" ", 1)[0].lower().strip("`") if rest else ""
+    if verb in ("is", "are") and first in PLACES and rest.split(" ", 2)[1:2]:
+        return f"Where {verb} {subject}?"
+    if first in DETERMINERS or (first[:1].isdigit()) or rest.startswith("`"):
+        return f"What {verb} {subject}?"
+    if first in PARTICIPLES or (first.endswith("ed") and _regular_base(first)):
+        return f"How {verb} {subject} {first}?"
+    return None
+
+
+def _verb_question(subject: str, aux: str, base: str, rest: str) -> str:
+    if base == "take" and TIME_UNITS.match(rest):
+        return f"How long {aux} {subject} take?"
+    words = rest.lower().split()
+    head = next((w for w in words if w not in ADVERBS), "")  # "runs only on ...": "on"
+    if head in PLACES:
+        return f"Where {aux} {subject} {base}?"
+    if head in PREPOSITIONS:
+        return f"How {aux} {subject} {base}?"
+    # Several verbs in a row ("asks ..., finetunes ... and scores ..."): what it does overall.
+    if len([w for w in WORD.findall(rest) if _third_person(w.lower())]) >= 2:
+        return f"What {aux} {subject} do?"
+    return f"What {aux} {subject} {base}?"
+
+
+def _third_person(word: str) -> str | None:
+    """skips -> skip, passes -> pass, applies -> apply; None for words not in VERBS."""
+    for suffix, base in (("ies", "y"), ("es", ""), ("s", "")):
+        if word.endswith(suffix) and (stem := word[: -len(suffix)] + base) in VERBS:
+            return stem
+    return None
+
+
+def _past(word: str) -> str | None:
+    return IRREGULAR_PAST.get(word) or (_regular_base(word) if word.endswith("ed") else None)
+
+
+def _regular_base(word: str) -> str | None:
+    for stem in (
+        word[:-1],
+        word[:-2],
+        word[:-3] + "y",
+        word[:-3],
+    ):  # used, kept+ed, applied, stopped
+        if stem in VERBS:
+            return stem
+    return None
+
+
+def _singular(subject: str) -> bool:
+    last = subject.split()[-1]
+    return last.startswith("`") or not (last.endswith("s") and not last.endswith(("ss", "us")))
