@@ -81,6 +81,19 @@ def test_merged_export_refuses_to_overwrite_a_folder(tmp_path):
         export_merged("tiny-random", tmp_path / "out")
 
 
+def test_merged_files_get_the_permissions_of_the_users_umask(tmp_path):
+    import os
+
+    old = os.umask(0o027)
+    try:
+        out = export_merged("tiny-random", tmp_path / "out")
+    finally:
+        os.umask(old)
+    # transformers writes model.safetensors through a private temp file (0600).
+    assert {p.name: p.stat().st_mode & 0o777 for p in out.iterdir()}["model.safetensors"] == 0o640
+    assert {p.stat().st_mode & 0o777 for p in out.iterdir()} == {0o640}
+
+
 def small_bpe_tokenizer() -> PreTrainedTokenizerFast:
     """A byte-level BPE tokenizer with real merges (400 tokens), small enough to round-trip fast."""
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers

@@ -13,7 +13,9 @@ from tunelab.progress import TimeLeftColumn, answer_bars, counting
 
 
 def _task(completed: int, elapsed: float, start: int = 0) -> Task:
-    task = Task(TaskID(0), "train", 28, completed, _get_time=lambda: 1000.0, fields={"start": start})
+    task = Task(
+        TaskID(0), "train", 28, completed, _get_time=lambda: 1000.0, fields={"start": start}
+    )
     task.start_time = 1000.0 - elapsed
     return task
 

@@ -6,6 +6,7 @@ import socket
 
 import pytest
 
+from tunelab.data.templates import Prompt
 from tunelab.errors import TunelabError
 from tunelab.models import tiny_random
 from tunelab.remote import api_base, complete_chat, is_endpoint, list_models, stream_chat
@@ -18,7 +19,9 @@ MESSAGES = [{"role": "user", "content": "Hello over HTTP"}]
 
 @pytest.fixture(scope="module")
 def url():
-    engine = Engine(*tiny_random(), name="tiny", max_batch=4)
+    # The qa prompt: under its chat template tiny-random says only newlines, and a chat reply
+    # starts at its first character (as `generate` answers), so it would be empty.
+    engine = Engine(*tiny_random(), name="tiny", max_batch=4, prompt=Prompt("qa"))
     with running(create_app({"tiny": engine}, api_key="k3y")) as base:
         yield base
     engine.close()

@@ -3,6 +3,7 @@ tokenizer and chat template, so `AutoModelForCausalLM.from_pretrained(dir)` work
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 
@@ -46,9 +47,20 @@ def export_merged(name: str | Run, out_dir: str | Path, dtype: str = "float32") 
     try:
         model.save_pretrained(out, safe_serialization=True)
         tokenizer.save_pretrained(out)
+        with_umask(out)
     except OSError as err:  # a full disk, or the folder made read-only meanwhile
         raise cannot_write(out, err) from None
     return out
+
+
+def with_umask(folder: Path) -> None:
+    """Give the files in `folder` the permissions the user's umask gives new files: transformers
+    writes model.safetensors through a private temp file (0600), which others could not read."""
+    umask = os.umask(0)
+    os.umask(umask)
+    for path in folder.iterdir():
+        if path.is_file():
+            path.chmod(0o666 & ~umask)
 
 
 def check_merged_target(out: Path) -> None:

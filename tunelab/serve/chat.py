@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import partial
 
 from tunelab.data.templates import Prompt
-from tunelab.generate import generate
+from tunelab.generate import Generation, generate
 
 
 @dataclass
@@ -16,6 +18,7 @@ class Session:
     history: list[dict[str, str]] = field(default_factory=list)
     endpoint: str | None = None  # an OpenAI-compatible server instead of a local model
     api_key: str | None = None
+    last: Generation | None = None  # the latest local reply, with its finish reason
 
     @classmethod
     def open(cls, name: str, template: str | None = None, api_key: str | None = None) -> Session:
@@ -31,7 +34,22 @@ class Session:
             prompt = replace(prompt, template=template)
         return cls(*load_model(name), prompt)
 
-    def reply(self, text: str, *, remember: bool = True, **generate_kwargs) -> str:
+    @property
+    def one_question_at_a_time(self) -> bool:
+        """A qa/alpaca/Jinja template has no turns: the model sees only the latest message."""
+        return self.endpoint is None and self.prompt.template != "chat"
+
+    def reply(
+        self,
+        text: str,
+        *,
+        remember: bool = True,
+        on_text: Callable[[str], None] | None = None,
+        **generate_kwargs,
+    ) -> str:
+        """The model's answer to `text` after the history so far; `on_text` receives it piece by
+        piece as it is made (a local model), or whole (a server). A reply that starts repeating
+        a sentence stops there, as no useful answer says one sentence twice."""
         messages = [*self.history, {"role": "user", "content": text}]
         if self.endpoint:
             from tunelab.remote import complete_chat
@@ -45,9 +63,19 @@ class Session:
             )
             if remember:
                 self.history = [*messages, {"role": "assistant", "content": answer}]
+            if on_text is not None:
+                on_text(answer)
             return answer
         prompt = self.prompt.chat(messages, self.tokenizer)
-        answer = generate(self.model, self.tokenizer, [prompt], **generate_kwargs)[0].text
+        self.last = generate(
+            self.model,
+            self.tokenizer,
+            [prompt],
+            on_text=on_text,
+            stop_repeats=True,
+            **generate_kwargs,
+        )[0]
+        answer = self.last.text
         if remember:
             self.history = [*messages, {"role": "assistant", "content": answer}]
         return answer
@@ -57,6 +85,12 @@ class Session:
 
         console = Console()
         console.print("[dim]chatting; /reset clears the history, /quit or Ctrl-D leaves[/]")
+        if self.one_question_at_a_time:
+            console.print(
+                f"[yellow]This model answers with the {self.prompt.template!r} template, which "
+                "has no turns: it sees one question at a time, not the conversation so far. "
+                "Ask each question whole.[/]"
+            )
         while True:
             try:
                 text = console.input("[bold cyan]you>[/] ").strip()
@@ -69,4 +103,10 @@ class Session:
                 self.history = []
                 continue
             if text:
-                console.print(f"[bold green]model>[/] {self.reply(text, **generate_kwargs)}")
+                console.print("[bold green]model>[/] ", end="")
+                self.last = None
+                stream = partial(console.out, end="", highlight=False)
+                self.reply(text, on_text=stream, **generate_kwargs)
+                console.out("")
+                if self.last and self.last.finish_reason == "repeat":
+                    console.print("[dim](stopped: the answer began repeating itself)[/]")

@@ -31,11 +31,14 @@ def generate_command(
     from tunelab.serve.chat import Session
 
     session = Session.open(model, template=template, api_key=api_key)
-    print(
-        session.reply(
-            prompt, max_new_tokens=max_new_tokens, temperature=temperature, remember=False
-        )
+    session.reply(
+        prompt,
+        max_new_tokens=max_new_tokens,
+        temperature=temperature,
+        remember=False,
+        on_text=lambda text: print(text, end="", flush=True),
     )
+    print()
 
 
 def chat_command(

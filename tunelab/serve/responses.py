@@ -6,7 +6,8 @@ import asyncio
 import json
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
 from typing import Any
 
 from fastapi import Request as HttpRequest
@@ -49,7 +50,7 @@ async def respond(
         def emit(event: Event, index: int = index) -> None:
             loop.call_soon_threadsafe(events.put_nowait, (index, event))
 
-        requests.append(Request(ids, own, emit))
+        requests.append(Request(ids, own, trimmed(emit) if chat else emit))
     for r in requests:
         engine.submit(r)
     if submitted is not None:
@@ -87,6 +88,24 @@ async def respond(
         for i in range(len(texts))
     ]
     return {**meta, "object": "text_completion", "choices": choices, "usage": usage}
+
+
+def trimmed(emit: Callable[[Event], None]) -> Callable[[Event], None]:
+    """`emit` for a chat reply: the reply starts at its first non-space character, as `generate`
+    and `eval` give it (a qa run's prompt ends in "### Answer:", so its first token is " Yes").
+    A completion keeps its leading space: it continues the prompt's text."""
+    started = False
+
+    def emit_trimmed(event: Event) -> None:
+        nonlocal started
+        if not started:
+            event = replace(event, text=event.text.lstrip())
+            started = bool(event.text)
+            if not started and not event.finish_reason:
+                return
+        emit(event)
+
+    return emit_trimmed
 
 
 async def _collect(http: HttpRequest, events: asyncio.Queue, n: int, prompt_tokens: int):

@@ -1,0 +1,83 @@
+"""`tunelab chat` and `generate` show the reply as it is made, stop a model that says one sentence
+over and over, and say when a run's template cannot carry the conversation; `serve` starts a chat
+reply where `generate` does, at its first character."""
+
+from __future__ import annotations
+
+import torch
+
+from tunelab.data.templates import Prompt
+from tunelab.generate import generate, repeat_start
+from tunelab.models import tiny_random
+from tunelab.serve.chat import Session
+from tunelab.serve.engine import Event
+from tunelab.serve.responses import trimmed
+
+LOOP = " The answer is 1.\n"  # what a lost model says forever (with a qa prompt's leading space)
+
+
+def looping_model():
+    """tiny-random made to say LOOP again and again, whatever it is asked."""
+    model, tokenizer = tiny_random()
+    script = tokenizer(LOOP).input_ids
+    calls = []
+
+    def head(hidden: torch.Tensor) -> torch.Tensor:
+        logits = torch.full((*hidden.shape[:-1], len(tokenizer)), -1e4)
+        logits[..., script[len(calls) % len(script)]] = 1e4
+        calls.append(1)
+        return logits
+
+    model.lm_head.forward = head
+    return model, tokenizer
+
+
+def test_a_repeated_sentence_or_line_is_found_where_it_starts_again():
+    assert repeat_start("The answer is 1.\nThe answer is 1.") == 17
+    text = "It saves a checkpoint. Then it stops. It saves a checkpoint."
+    assert text[: repeat_start(text)].strip() == "It saves a checkpoint. Then it stops."
+    assert repeat_start("Yes. Yes. Yes.") is None  # too short to count as a sentence
+    assert repeat_start("One fact here. Another fact there.") is None
+
+
+def test_generation_streams_the_reply_and_stops_at_the_first_repeat():
+    model, tokenizer = looping_model()
+    pieces: list[str] = []
+    [reply] = generate(
+        model, tokenizer, ["Q:"], max_new_tokens=80, on_text=pieces.append, stop_repeats=True
+    )
+    assert reply.text == "The answer is 1." and reply.finish_reason == "repeat"
+    assert reply.completion_tokens < 40  # stopped after the second copy, not at 80 tokens
+    assert len(pieces) > 1 and "".join(pieces) == "The answer is 1.\n The answer is 1."
+    assert not pieces[0].startswith(" ")  # no leading space, as the final text
+
+
+def test_chat_with_a_qa_run_says_it_answers_one_question_at_a_time(monkeypatch, capsys):
+    session = Session(*looping_model(), prompt=Prompt("qa"))
+    typed = iter(["And what about Java?"])
+
+    def read(*_) -> str:
+        line = next(typed, None)
+        if line is None:
+            raise EOFError  # Ctrl-D
+        return line
+
+    monkeypatch.setattr("builtins.input", read)
+    session.repl(max_new_tokens=60)
+    out = " ".join(capsys.readouterr().out.split())
+    assert "'qa' template, which has no turns: it sees one question at a time" in out
+    assert "model> The answer is 1." in out
+    assert "(stopped: the answer began repeating itself)" in out
+    assert session.history[-1] == {"role": "assistant", "content": "The answer is 1."}
+    chat = Session(*tiny_random())
+    assert not chat.one_question_at_a_time and session.one_question_at_a_time
+
+
+def test_serve_starts_a_chat_reply_at_its_first_character():
+    sent: list[Event] = []
+    emit = trimmed(sent.append)
+    for piece in (" ", " Yes", ", Lamini", " can."):
+        emit(Event(piece))
+    emit(Event("", "stop"))
+    assert [e.text for e in sent] == ["Yes", ", Lamini", " can.", ""]
+    assert sent[-1].finish_reason == "stop"
