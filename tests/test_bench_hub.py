@@ -115,3 +115,34 @@ def test_offline_the_error_says_where_it_looked_and_that_the_hub_failed(tmp_path
     assert "point --data-dir (or TUNELAB_BENCH_DATA) at local copies" in message
     with pytest.raises(TunelabError, match="data not found"):
         data_for("arc_easy", tmp_path / "local", tmp_path / "cache", fetch=False)
+
+
+def test_bench_fetches_what_is_missing_and_logs_every_question_it_scored(hub, tmp_path):
+    from typer.testing import CliRunner
+
+    from tunelab.cli import app
+
+    out = tmp_path / "board"
+    args = ["bench", "tiny-random", "--tasks", "arc_easy,truthfulqa_mc2", "--output", str(out)]
+    args += ["--data-dir", str(tmp_path / "empty"), "--cache", str(tmp_path / "cache")]
+    result = CliRunner().invoke(app, [*args, "--log-samples"])
+    assert result.exit_code == 0, result.output
+    fetched = json.loads((out / "leaderboard.json").read_text())["models"][0]["scores"]
+    local = ["bench", "tiny-random", "--tasks", "arc_easy,truthfulqa_mc2", "--output", str(out)]
+    result = CliRunner().invoke(app, [*local, "--data-dir", str(FIXTURES)])
+    assert json.loads((out / "leaderboard.json").read_text())["models"][0]["scores"] == fetched
+    samples = _jsonl(out / "samples" / "tiny-random" / "arc_easy.jsonl")
+    first = get_task("arc_easy").load(FIXTURES)[0]
+    assert len(samples) == 3 and samples[0]["prompt"] == first.context
+    assert samples[0]["choices"] == first.choices and samples[0]["gold"] == first.gold
+    assert len(samples[0]["loglikelihoods"]) == 4 and set(samples[0]["scores"]) == {
+        "acc",
+        "acc_norm",
+    }
+    assert samples[0]["chosen"] == max(range(4), key=samples[0]["loglikelihoods"].__getitem__)
+    assert _jsonl(out / "samples" / "tiny-random" / "truthfulqa_mc2.jsonl")[1]["labels"] == [
+        1,
+        0,
+        1,
+        0,
+    ]

@@ -1,5 +1,6 @@
-"""`tunelab bench`: reads the command line (and TUNELAB_BENCH_DATA) once, calls the bench stage and
-prints its leaderboard; heavy imports stay inside."""
+"""`tunelab bench`: reads the command line (and TUNELAB_BENCH_DATA) once, calls the bench stage
+(which fetches a benchmark from the hub into its cache when it is not found locally) and prints
+its leaderboard; heavy imports stay inside."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ console = Console()
 
 @options(
     BenchConfig,
-    *("tasks", "data_dir", "limit", "fewshot", "batch_size", "output"),
+    *("tasks", "data_dir", "cache", "fetch", "limit", "fewshot", "batch_size", "output"),
+    "log_samples",
     source="tunelab bench",
 )
 def bench_command(

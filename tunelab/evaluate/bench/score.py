@@ -20,13 +20,17 @@ from tunelab.evaluate.bench.tasks.base import TARGET_DELIMITER
 if TYPE_CHECKING:
     from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
-# The shared benchmark copies sit next to the repository: <repo>/../shared/data/benchmarks.
-DEFAULT_BENCH_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "benchmarks"
+# A development checkout keeps local copies beside the repository: <repo>/../shared/data/benchmarks.
+DEV_BENCH_DATA = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "benchmarks"
 
 
-def bench_data_dir(option: str | None = None) -> Path:
-    """--data-dir, else $TUNELAB_BENCH_DATA, else the shared folder beside the repository."""
-    return Path(option or os.environ.get("TUNELAB_BENCH_DATA") or DEFAULT_BENCH_DATA)
+def bench_data_dir(option: str | Path | None = None) -> Path | None:
+    """Local benchmark copies: --data-dir, else $TUNELAB_BENCH_DATA, else those beside a
+    development checkout; None when there are none (the cache and the hub are read then)."""
+    given = option or os.environ.get("TUNELAB_BENCH_DATA")
+    if given:
+        return Path(given)
+    return DEV_BENCH_DATA if DEV_BENCH_DATA.is_dir() else None
 
 
 class BenchConfig(Section):
@@ -36,8 +40,16 @@ class BenchConfig(Section):
     """Task names, comma-separated or repeated (default: every registered task whose data is
     found); `<task>_<part>` for a part of one, as mmlu_<subject>."""
     data_dir: Path | None = None
-    """Benchmark files (default: $TUNELAB_BENCH_DATA, else the shared folder beside the
-    repository)."""
+    """Local copies of the benchmark files (default: $TUNELAB_BENCH_DATA); a task not found here
+    is read from the cache, fetched from the Hugging Face hub the first time."""
+    cache: Path | None = None
+    """Where benchmarks fetched from the hub are kept (default: benchmarks/ in tunelab's cache,
+    ~/.cache/tunelab or $TUNELAB_CACHE)."""
+    fetch: bool = True
+    """Fetch a task's data from the Hugging Face hub into the cache when it is not found."""
+    log_samples: bool = False
+    """Also write every question as scored (prompt, choices, log-likelihoods, scores) to
+    <output>/samples/<model>/<task>.jsonl, as lm-evaluation-harness's --log_samples."""
     limit: Limit = None
     """At most N questions per task (per part, as per MMLU subject)."""
     fewshot: int = Field(0, ge=0, le=5)
@@ -65,6 +77,10 @@ class BenchConfig(Section):
     def _default_data_dir(self) -> BenchConfig:
         if self.data_dir is None:  # read when the settings are made, at the edge
             self.data_dir = bench_data_dir()
+        if self.cache is None:
+            from tunelab.models import cache_root
+
+            self.cache = cache_root() / "benchmarks"
         return self
 
 
@@ -76,6 +92,7 @@ class TaskResult:
     n: int
     seconds: float
     per_question: list[float] = field(default_factory=list)  # the main metric of each question
+    samples: Path | None = None  # where --log-samples wrote each question
 
     @property
     def main(self) -> float:
@@ -89,13 +106,19 @@ def score_docs(
     docs: list[Doc],
     batch_size: int = 16,
     on_progress=None,
+    lls: list[list[float]] | None = None,
 ) -> list[dict[str, float]]:
-    """Each doc's scores under the task's rule, from one batched log-likelihood pass."""
+    """Each doc's scores under the task's rule, from one batched log-likelihood pass; with
+    `lls`, each doc's choices' log-likelihoods are appended to it too."""
     from tunelab.evaluate.bench.loglik import Request, loglikelihoods
 
     requests = [Request(d.context, [TARGET_DELIMITER + c for c in d.choices]) for d in docs]
-    lls = loglikelihoods(model, tokenizer, requests, batch_size=batch_size, on_progress=on_progress)
-    return [task.score(doc, ll) for doc, ll in zip(docs, lls)]
+    scored = loglikelihoods(
+        model, tokenizer, requests, batch_size=batch_size, on_progress=on_progress
+    )
+    if lls is not None:
+        lls.extend(scored)
+    return [task.score(doc, ll) for doc, ll in zip(docs, scored)]
 
 
 def run_task(
@@ -104,26 +127,39 @@ def run_task(
     name: str,
     cfg: BenchConfig,
     on_progress=None,
+    samples: Path | None = None,
 ) -> TaskResult:
-    """Load one task's questions and score them; metrics are micro-averages over questions."""
+    """Load one task's questions (fetching them first if need be) and score them; metrics are
+    micro-averages over questions. `samples`: write each question as scored there."""
+    from tunelab.evaluate.bench.fetch import data_for
+
     task = get_task(name)
-    docs = task.load(cfg.data_dir, limit=cfg.limit, fewshot=cfg.fewshot if task.fewshot else 0)
+    folder = data_for(name, cfg.data_dir, cfg.cache, cfg.fetch)
+    docs = task.load(folder, limit=cfg.limit, fewshot=cfg.fewshot if task.fewshot else 0)
     start = time.perf_counter()
-    scores = score_docs(model, tokenizer, task, docs, cfg.batch_size, on_progress)
+    lls: list[list[float]] = []
+    scores = score_docs(model, tokenizer, task, docs, cfg.batch_size, on_progress, lls)
     seconds = time.perf_counter() - start
+    if samples is not None:
+        from tunelab.evaluate.bench.samples import write_samples
+
+        write_samples(samples, docs, lls, scores)
     metric = main_metric(task)
     keys = scores[0].keys() if scores else [metric]
     metrics = {k: sum(s[k] for s in scores) / max(len(scores), 1) for k in keys}
     per_question = [s[metric] for s in scores]
-    return TaskResult(name, metric, metrics, len(docs), seconds, per_question)
+    return TaskResult(name, metric, metrics, len(docs), seconds, per_question, samples)
 
 
-def available(tasks: list[str], data_dir: Path) -> tuple[list[str], dict[str, str]]:
-    """The tasks whose data can be read, and for the others the reason why not."""
+def available(tasks: list[str], cfg: BenchConfig) -> tuple[list[str], dict[str, str]]:
+    """The tasks whose data can be read (locally, from the cache, or fetched from the hub), and
+    for the others the reason why not."""
+    from tunelab.evaluate.bench.fetch import data_for
+
     ok, missing = [], {}
     for name in tasks:
         try:
-            get_task(name).load(data_dir, limit=1)  # an unknown name raises here too
+            data_for(name, cfg.data_dir, cfg.cache, cfg.fetch)  # an unknown name raises too
             ok.append(name)
         except TunelabError as err:
             missing[name] = str(err)
@@ -135,6 +171,7 @@ def bench_model(name: str, cfg: BenchConfig, on_task=None, on_progress=None) -> 
     `on_task(model, result)` after each task; `on_progress(model, task, done, total)` during it."""
     import torch
 
+    from tunelab.evaluate.bench.samples import samples_file
     from tunelab.run import load_model
 
     device = "cuda" if torch.cuda.is_available() else "cpu"
@@ -147,7 +184,8 @@ def bench_model(name: str, cfg: BenchConfig, on_task=None, on_progress=None) -> 
             def report(done, total, task=task):
                 on_progress(name, task, done, total)
 
-        results.append(run_task(model, tokenizer, task, cfg, report))
+        samples = samples_file(cfg.output, name, task) if cfg.log_samples else None
+        results.append(run_task(model, tokenizer, task, cfg, report, samples))
         if on_task is not None:
             on_task(name, results[-1])
     return results
@@ -159,7 +197,7 @@ def with_tasks(cfg: BenchConfig, on_skip=None) -> BenchConfig:
     `on_skip(task, why)`."""
     if cfg.tasks is not None:
         return cfg
-    chosen, missing = available(list(TASKS), cfg.data_dir)
+    chosen, missing = available(list(TASKS), cfg)
     for name, why in missing.items():
         if on_skip is not None:
             on_skip(name, why)
@@ -171,10 +209,11 @@ def check_tasks(cfg: BenchConfig) -> None:
     first tasks have run; an empty task list would save an empty leaderboard."""
     if not cfg.tasks:
         raise TunelabError(
-            f"no benchmark to run: no task's data was found under {cfg.data_dir}. Point "
-            "--data-dir (or TUNELAB_BENCH_DATA) at the benchmark files, or name --tasks."
+            f"no benchmark to run: no task's data was found in {cfg.data_dir or 'no --data-dir'}"
+            f" nor the cache {cfg.cache}, nor fetched from the hub (offline?). Point --data-dir "
+            "(or TUNELAB_BENCH_DATA) at the benchmark files, or name --tasks."
         )
-    _, missing = available(cfg.tasks, cfg.data_dir)
+    _, missing = available(cfg.tasks, cfg)
     if missing:
         raise TunelabError(next(iter(missing.values())))
     if cfg.fewshot and not shots(cfg.tasks, cfg.fewshot):

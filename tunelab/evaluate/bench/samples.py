@@ -1,0 +1,38 @@
+"""`tunelab bench --log-samples`: every question as it was scored, as lm-evaluation-harness's
+--log_samples writes it, so a user can see why a score moved, not only the totals: the prompt, the
+choices, each choice's log-likelihood, the right answer and the question's scores."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from tunelab.evaluate.bench.tasks import Doc
+
+
+def samples_file(output: Path, model: str, task: str) -> Path:
+    """<output>/samples/<model>/<task>.jsonl, the model's name made one folder name."""
+    folder = re.sub(r"[^\w.-]+", "__", model.strip("/")) or "model"
+    return output / "samples" / folder / f"{task}.jsonl"
+
+
+def write_samples(
+    path: Path, docs: list[Doc], lls: list[list[float]], scores: list[dict[str, float]]
+) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as out:
+        for doc, ll, score in zip(docs, lls, scores):
+            record = {
+                "source": doc.source,
+                "prompt": doc.context,
+                "choices": doc.choices,
+                "gold": doc.gold,
+                "loglikelihoods": ll,
+                "chosen": max(range(len(ll)), key=ll.__getitem__),
+                "scores": score,
+            }
+            if doc.labels:
+                record["labels"] = doc.labels
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return path
