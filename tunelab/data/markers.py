@@ -76,7 +76,7 @@ def find_markers(examples: Iterable[Example]) -> Markers | None:
         prompt = "\n".join(
             [m["content"] for m in ex.messages if m["role"] != "assistant"] + [ex.instruction or ""]
         )
-        seen = {_canonical(m.group()) for m in MARKERS.finditer(prompt)}
+        seen = dict.fromkeys(_canonical(m.group()) for m in MARKERS.finditer(prompt))
         if seen:
             rows += 1
             example = example or ex.source
@@ -84,7 +84,7 @@ def find_markers(examples: Iterable[Example]) -> Markers | None:
                 counts[marker] = counts.get(marker, 0) + 1
     if not rows:
         return None
-    found = tuple(sorted(counts, key=lambda m: (-counts[m], m)))
+    found = tuple(sorted(counts, key=lambda m: -counts[m]))  # ties: in the order first seen
     return Markers(rows, total, found, example)
 
 
