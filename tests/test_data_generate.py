@@ -159,3 +159,10 @@ def test_llm_replies_are_parsed_however_loosely_they_follow_json(reply):
 )
 def test_replies_without_pairs_are_malformed(reply):
     assert parse_pairs(reply) is None
+
+
+def test_limit_spreads_a_quick_trial_over_the_documents(tmp_path):
+    config = GenerateConfig(docs=[str(DOCS)], output=str(tmp_path / "qa.jsonl"), limit=3)
+    stats = generate_dataset(config, progress=False)
+    sources = {Path(r["meta"]["source"]).name for r in rows(tmp_path / "qa.jsonl")}
+    assert stats.chunks == 3 and len(sources) >= 2

@@ -36,6 +36,7 @@ def pairs_of(path: Path) -> dict[str, str]:
         ("The overlap scores are computed as papers report.", "How are the overlap scores computed?"),
         ("A test row can say what a correct answer must state:", None),  # introduces an example
         ("Whoever holds the key can fill the queue.", None),
+        ("Just run it again with the flag.", None),  # an adverb, then a verb: no subject
     ],
 )  # fmt: skip
 def test_a_plain_statement_becomes_the_question_it_answers(sentence, question):

@@ -19,7 +19,7 @@ console = Console()
     GenerateConfig,
     *("output", "mode", "model", "endpoint", "api_key", "pairs_per_chunk", "max_chunk_tokens"),
     *("prompt", "seeds", "count", "concurrency", "batch_size", "retries", "temperature"),
-    "max_new_tokens",
+    *("max_new_tokens", "limit"),
     flags={"output": ("-o", "--output"), "pairs_per_chunk": ("--pairs",)},
     envvars={"api_key": "OPENAI_API_KEY"},
     source="tunelab data generate",

@@ -53,6 +53,9 @@ def generate_dataset(
         ]
         if config.mode == "llm":
             chunks = [c for c in chunks if count_tokens(c.text) >= config.min_chunk_tokens]
+        if config.limit and len(chunks) > config.limit:
+            step = len(chunks) / config.limit
+            chunks = [chunks[int(i * step)] for i in range(config.limit)]
         stats.chunks = len(chunks)
         todo = [c for c in chunks if c.hash not in out.done]
         stats.done_before = len(chunks) - len(todo)

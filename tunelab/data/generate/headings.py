@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from tunelab.data.generate.questions import lower_first
+from tunelab.data.generate.questions import LEANING, english, lower_first
 
 QUESTION_WORDS = frozenset(
     "how why what when where which who can should does do did is are will may".split()
@@ -58,11 +58,14 @@ E_ENDINGS = tuple(
 )  # fmt: skip
 
 
-def heading_question(headings: list[str], context: str = "") -> str | None:
+def heading_question(headings: list[str], context: str = "", title: str = "") -> str | None:
     """The question a reader would ask to land on this heading's section (None when none reads
-    well). `context` is the section's text, to tell names from ordinary words."""
+    well). `context` is the section's text, to tell names from ordinary words; `title` names the
+    document when its headings do not (a file name)."""
     heading = re.sub(r"(\*\*|__|\*)(.+?)\1", r"\2", headings[-1]).strip().rstrip(":").strip()
+    heading = re.sub(r"^about\s+", "", heading, flags=re.IGNORECASE)  # "About FastAPI Cloud"
     topic = _topic(headings[0]) if len(headings) > 1 else None
+    topic = topic or (_topic(title) if title and title.lower() not in TITLE_FILLER else None)
     if "?" in heading:  # "Does finetuning beat prompting? `tunelab compare`"
         return heading[: heading.index("?") + 1]
     if ":" in heading:  # "Human evaluation: `tunelab rate`"
@@ -70,12 +73,17 @@ def heading_question(headings: list[str], context: str = "") -> str | None:
         if after.startswith("`") and after.endswith("`"):
             return f"What does {after} do?"
         heading = before
-    heading = heading.replace("`", "")
-    if not heading or heading.lower() in NO_QUESTION:
-        return None
+    heading = re.split(r"\s[—–-]\s", heading)[0].replace("`", "")  # "Serve under load — x.py"
+    if re.search(r"\bvs\.?\s", heading):
+        return None  # a comparison's heading asks nothing one answer gives
+    opener = heading.split()[0].lower() if heading else ""
+    if not heading or heading.lower() in NO_QUESTION or opener in LEANING - QUESTION_WORDS:
+        return None  # "Without `standard` dependencies" needs the heading before it
     if heading.lower() in GENERIC:
         return GENERIC[heading.lower()].format(topic=topic) if topic else None
-    if topic:  # "Using it" under "tunelab": "How do I use tunelab?"
+    if re.search(r"\bit\b", heading):  # "Using it" under "tunelab": "How do I use tunelab?"
+        if not topic or english(topic):  # under "Example", "it" names nothing a reader knows
+            return None
         heading = re.sub(r"\bit\b", topic, heading)
     words = heading.split()
     first = words[0].lower()
@@ -85,9 +93,13 @@ def heading_question(headings: list[str], context: str = "") -> str | None:
     if first in QUESTION_WORDS:
         return heading + "?"
     if _is_gerund(first):
-        return f"How do I {_base_verb(first)}{' ' + rest if rest else ''}?"
-    if first in IMPERATIVES:
-        return f"How do I {lower_first(heading, context)}?"
+        verb = _base_verb(first)
+        if not rest and topic and verb in ("install", "configure", "use", "deploy", "upgrade"):
+            rest = topic  # "Installing" in rich's README: "How do I install rich?"
+        return f"How do I {verb}{' ' + rest if rest else ''}?"
+    if first in IMPERATIVES:  # "Use Typer in your code": "How do I use Typer in my code?"
+        task = re.sub(r"\byour\b", "my", lower_first(heading, context))
+        return f"How do I {task}?"
     if re.search(r"\b(is|are|was|fails?|not|cannot|can't|doesn't|won't)\b", heading, re.I):
         return f"What should I do when {lower_first(heading, context)}?"
     if len(headings) == 1:

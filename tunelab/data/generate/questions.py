@@ -31,7 +31,7 @@ PARTICIPLES = frozenset(
 # Sentences opening with these lean on what came before ("It", "This", "But"): no question.
 LEANING = frozenset(
     """it its this that these those they them their there here he she we you i our your both
-    whoever whatever anyone everyone nobody someone each such but and or so then also otherwise
+    not no whoever whatever anyone everyone nobody someone each such but and or so then also otherwise
     however instead still yet thus hence only which who what when where why how if once while
     with without after before for from in on at by as unless since until though although because
     whether all some most many""".split()
@@ -41,8 +41,10 @@ PLACES = frozenset("in inside under at on into within".split())
 PREPOSITIONS = frozenset("to from with by for after before until through over across as".split())
 ADVERBS = frozenset("only always never also first then still just even again now".split())
 # A subject holding these is a clause ("`serve --host` with any address"), not a noun phrase.
-CLAUSE_WORDS = frozenset("with without when if unless once while".split())
-AUXILIARIES = frozenset("is are was were be been have has had can will must may should".split())
+CLAUSE_WORDS = frozenset("with without when if unless once while that which who whom it".split())
+AUXILIARIES = frozenset(
+    "is are was were be been have has had can could will would must may might should".split()
+)
 TIME_UNITS = re.compile(r"^~?\d[\d.,]*\s*(s|ms|seconds?|minutes?|min|hours?|h)\b")
 WORD = re.compile(r"`[^`]+`|[\w'./<>-]+")
 
@@ -66,13 +68,16 @@ def sentence_question(sentence: str, context: str = "") -> str | None:
         subject = text[: verb.start()].strip()
         subject = re.sub(r"\s*\([^)]*\)", "", subject)  # "Packing (default)" -> "Packing"
         words = [w.lower() for w in WORD.findall(subject)]
-        if re.search(r"[,;:()\[\]]", subject) or len(words) > 6 or CLAUSE_WORDS & set(words):
+        clause = re.search(r"[,;:()\[\]]|\s[-–—](\s|$)", subject) or len(words) > 6
+        if clause or (CLAUSE_WORDS | AUXILIARIES) & set(words):
             return None  # a clause, not a noun phrase, comes before any verb
         word, after = verb.group().lower(), text[verb.end() :].strip()
         if set(words) <= DETERMINERS or after.split(" ", 1)[0].lower() in AUXILIARIES:
             continue  # "A resumed run", "The overlap scores are": not yet the verb
-        while subject.split()[-1].lower() in ADVERBS:  # "`tunelab eval` then reports"
-            subject = subject.rsplit(" ", 1)[0]
+        while " " in subject and subject.split()[-1].lower() in ADVERBS:
+            subject = subject.rsplit(" ", 1)[0]  # "`tunelab eval` then reports"
+        if subject.lower() in ADVERBS:
+            return None
         subject = lower_first(subject, context)
         if word in ("is", "are", "was", "were"):
             return _copula(subject, word, after)
@@ -91,7 +96,10 @@ def lower_first(phrase: str, context: str) -> str:
     first, _, rest = phrase.partition(" ")
     acronym = first[1:] != first[1:].lower()
     lower_seen = re.search(rf"\b{re.escape(first.lower())}\b", context) is not None
-    name = first[:1].isupper() and first in context and not lower_seen and not _english(first)
+    # A capital after a lower-case word ("built with Rich") is a name's, whatever the dictionary.
+    mid_sentence = re.search(rf"[a-z,;]\s+{re.escape(first)}\b", context) is not None
+    proper = mid_sentence or not english(first)
+    name = first[:1].isupper() and first in context and not lower_seen and proper
     if first.startswith("`") or acronym or name:
         return phrase
     return f"{first.lower()} {rest}".strip()
@@ -104,7 +112,7 @@ def _dictionary():
     return SpellChecker()
 
 
-def _english(word: str) -> bool:
+def english(word: str) -> bool:
     """An ordinary English word ("Context"), not a name ("Tunelab")."""
     return bool(_dictionary().known([word.lower()]))
 
@@ -129,6 +137,8 @@ def _verb_question(subject: str, aux: str, base: str, rest: str) -> str:
         return f"Where {aux} {subject} {base}?"
     if head in PREPOSITIONS:
         return f"How {aux} {subject} {base}?"
+    if head in ("it", "them", "sure", "possible"):  # "makes it easy": what it does
+        return f"What {aux} {subject} do?"
     # Several verbs in a row ("asks ..., finetunes ... and scores ..."): what it does overall.
     if len([w for w in WORD.findall(rest) if _third_person(w.lower())]) >= 2:
         return f"What {aux} {subject} do?"

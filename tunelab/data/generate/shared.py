@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from tunelab.config import Limit
 from tunelab.data.generate.llm import LLM, AskConfig, Conversation, pairs_schema, parse_pairs
 from tunelab.data.quality.dedup import shingles
 from tunelab.data.quality.grounding import ungrounded
@@ -30,6 +31,8 @@ class GenerateConfig(AskConfig):
     """Chunk budget in approximate tokens (words and punctuation)."""
     min_chunk_tokens: int = 20
     """`llm` mode skips chunks shorter than this: too little to ask about."""
+    limit: Limit = None
+    """Use at most this many chunks, spread evenly over the documents (a quick trial)."""
     max_answer_tokens: int = 300
     pairs_per_chunk: int = 3
     """Q&A pairs to ask for per chunk (or per prompt)."""

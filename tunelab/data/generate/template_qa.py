@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from tunelab.data.chunking import FENCE, Chunk
-from tunelab.data.generate.headings import heading_question
-from tunelab.data.generate.questions import lower_first, sentence_question
+from tunelab.data.generate.headings import IMPERATIVES, heading_question
+from tunelab.data.generate.questions import LEANING, VERBS, lower_first, sentence_question
 
 # `term`: ..., **Term**: ..., Term: ... (a plain term never starts inside a code span).
 DEFINITION = re.compile(
@@ -18,7 +19,14 @@ DEFINITION = re.compile(
 )
 # "X: 8.3 minutes", "Several GPUs: start ...": a measurement or a lead-in, not a definition.
 NOT_DEFINED = re.compile(r"^[~\d]|^\S+(\s\S+){0,5}\s~?\d[\d.]*\s?(s|ms|min|minutes|seconds|%)\b")
-LEAD_IN = frozenset("several many some all each most every any is are not".split())
+LEAD_IN = frozenset("several many some all each most every any is are not".split()) | LEANING
+# Feature lists ("Fast: very high performance") name qualities, which "What is ...?" cannot ask.
+ADJECTIVE = re.compile(
+    r"(ive|ful|less|ous|based)$|^(fast|easy|short|simple|quick|large|small|"
+    r"robust|safe|secure|free|open|lightweight|modern|clean|flexible|fewer|more|less|better)$"
+)
+# A lead that tells the reader to do something answers "How do I ...?", never "What is ...?".
+IMPERATIVE = VERBS | IMPERATIVES | frozenset("now modify go see try import define declare".split())
 SKIP_TERMS = frozenset(
     """note notes warning tip example e.g default usage options important http https step
     caution info""".split()
@@ -46,7 +54,8 @@ def template_pairs(chunk: Chunk, max_answer_tokens: int = 300) -> list[tuple[str
     pairs: list[tuple[str, str]] = []
     used: set[str] = set()  # sentences already answering a question
     if chunk.part == 0 and chunk.headings:
-        question = heading_question(chunk.headings, chunk.text)
+        title = Path(chunk.source).stem
+        question = heading_question(chunk.headings, chunk.text, title)
         if question and (answer := _lead_answer(question, blocks, used)):
             pairs.append((question, answer))
     for block in blocks:
@@ -78,10 +87,10 @@ def blocks_of(text: str) -> list[Block]:
     code: list[str] | None = None
 
     def close(kind: str = "prose") -> None:
-        if lines:
-            joined = "\n".join(lines) if kind != "prose" else clean(" ".join(lines))
+        joined = "\n".join(lines) if kind != "prose" else clean(" ".join(lines))
+        if joined.strip():  # a paragraph of badges cleans to nothing
             blocks.append(Block(kind, joined))
-            lines.clear()
+        lines.clear()
 
     for line in text.splitlines():
         if FENCE.match(line):
@@ -123,7 +132,8 @@ def split_sentences(text: str) -> list[str]:
 
 def clean(text: str) -> str:
     """Prose without Markdown emphasis and link targets; code spans are kept."""
-    text = re.sub(r"!?\[([^\]]+)\]\([^)]*\)", r"\1", text)
+    text = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", text)  # images and badges
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
     text = re.sub(r"(\*\*|__)(.+?)\1", r"\2", text)
     return " ".join(text.split())
 
@@ -159,12 +169,20 @@ def _lead_answer(question: str, blocks: list[Block], used: set[str]) -> str | No
     if prose is None:
         return None
     sentences = split_sentences(blocks[prose].text)
+    opener = sentences[0].split()[0].lower().strip("`")
+    if not question.startswith("How") and (opener in IMPERATIVE | LEANING or lead_in(sentences)):
+        return None  # "Now go to ...", "In summary, ...", "X stands on:": not what it is
     lead = sentences[:2] if len(sentences[0].split()) < LEAD_WORDS else sentences[:1]
     used.update(lead)
     answer = " ".join(lead)
     if wants_code and code == prose + 1:
         answer += "\n\n" + _cut_code(blocks[code].text)
     return answer
+
+
+def lead_in(sentences: list[str]) -> bool:
+    """The first sentence only introduces what follows it ("It needs:")."""
+    return sentences[0].rstrip().endswith(":")
 
 
 def _definition(text: str, context: str) -> tuple[str, str] | None:
@@ -174,16 +192,25 @@ def _definition(text: str, context: str) -> tuple[str, str] | None:
     if not m:
         return None
     term, definition = m.group(1).strip().strip("*"), m.group(2).strip()
+    words = term.strip("`").lower().split()
     if (
         term.lower() in SKIP_TERMS
-        or len(term.split()) > 5
+        or len(words) > 5
         or len(definition.split()) < 3
-        or LEAD_IN & set(term.lower().split())
+        or LEAD_IN & set(words)
         or NOT_DEFINED.search(definition)
+        or definition.endswith(":")  # "Spoiler alert: the guide includes:"
+        or (not term.startswith("`") and (words[0] in IMPERATIVE or _adjective(words)))
     ):
         return None
     rest = context.replace(first, "").replace(term, "")  # judge its capitals by the rest
-    return f"What is {lower_first(term, rest)}?", f"{term}: {definition}"
+    purpose = definition.lower().startswith("to ")  # "`rich`: to show errors nicely"
+    question = f"What is {lower_first(term, rest)}{' for' if purpose else ''}?"
+    return question, f"{term}: {definition}"
+
+
+def _adjective(words: list[str]) -> bool:
+    return bool(ADJECTIVE.search(words[-1]) or ADJECTIVE.search(words[0]))
 
 
 def _cut_code(code: str) -> str:

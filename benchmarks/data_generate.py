@@ -1,0 +1,181 @@
+"""Data generation, measured: each mode of `tunelab data generate` (and `data augment`) on two
+document sets, tunelab's own README and docs, and the READMEs of four libraries tunelab installs
+(typer, rich and fastapi, MIT; httpx, BSD-3-Clause; written out by this script from the installed
+packages, with their licences), giving pairs per minute, parse rate, grounded rate and samples.
+
+    .venv/bin/python benchmarks/data_generate.py --out /tmp/datagen --chunks 6
+
+`llm` runs twice on tunelab's set: under the pairs' JSON schema (what tunelab does) and asked by
+the prompt alone (what it did before), each without retries, so the parse rate is the first try's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import time
+from importlib.metadata import distribution
+from pathlib import Path
+
+from tunelab.data.generate.augment import AugmentConfig, augment
+from tunelab.data.generate.documents import generate_dataset
+from tunelab.data.generate.llm import LocalLLM
+from tunelab.data.generate.shared import GenerateConfig
+
+ROOT = Path(__file__).resolve().parent.parent
+LIBRARIES = ("typer", "rich", "fastapi", "httpx")
+# README sections that are not documentation: sponsors, praise, licences, changelogs.
+NOT_DOCS = re.compile(
+    r"sponsor|opinions|documentary|license|contribut|release information|fixed|changelog", re.I
+)
+
+
+def write_library_docs(folder: Path) -> list[str]:
+    """Each library's README (its PyPI description) as Markdown without HTML or non-doc sections,
+    and NOTICE.md naming each one's version and licence, with the licence text."""
+    folder.mkdir(parents=True, exist_ok=True)
+    notice = ["# Sources\n"]
+    for name in LIBRARIES:
+        dist = distribution(name)
+        text = re.sub(r"<[^>]+>", "", dist.metadata.get_payload() or "")
+        kept, skipping = [], False
+        for line in text.splitlines():
+            if m := re.match(r"^(#+)\s+(.*)", line):
+                skipping = bool(NOT_DOCS.search(m.group(2)))
+            if not skipping:
+                kept.append(line)
+        (folder / f"{name}.md").write_text("\n".join(kept), encoding="utf-8")
+        licence = dist.metadata.get("License-Expression") or dist.metadata.get("License")
+        notice.append(f"## {name} {dist.version} ({licence})\n")
+        for file in dist.files or []:
+            if re.search(r"licen[cs]e", file.name, re.I):
+                notice.append(
+                    f"```\n{Path(file.locate()).read_text(errors='replace').strip()}\n```\n"
+                )
+    (folder / "NOTICE.txt").write_text("\n".join(notice), encoding="utf-8")  # not a .md: not read
+    return [str(folder)]
+
+
+class PromptOnly:
+    """The same local model asked for JSON by the prompt alone, as before issue 18."""
+
+    def __init__(self, llm: LocalLLM) -> None:
+        self.llm, self.name = llm, llm.name
+
+    def complete(self, conversations, temperature, schema=None):
+        return self.llm.complete(conversations, temperature)
+
+
+def run(label: str, set_name: str, config, llm) -> dict:
+    started = time.perf_counter()
+    if isinstance(config, AugmentConfig):
+        stats = augment(config, llm)
+        pairs, parsed = stats.written, (stats.replies - stats.unparsed, stats.replies)
+        grounded, dropped = None, dict(stats.dropped)
+    else:
+        stats = generate_dataset(config, llm, progress=False)
+        pairs, parsed = stats.pairs, (stats.replies - stats.unparsed, stats.replies)
+        checked = stats.pairs + stats.ungrounded
+        grounded = (stats.pairs, checked) if config.mode != "self-instruct" else None
+        dropped = dict(stats.dropped)
+    seconds = time.perf_counter() - started
+    written = Path(config.output)
+    rows = (
+        [json.loads(line) for line in written.read_text().splitlines()] if written.exists() else []
+    )
+    if isinstance(config, AugmentConfig):
+        rows = [r for r in rows if r["meta"]["kind"] == "paraphrase"]
+    result = {
+        "mode": label, "set": set_name, "pairs": pairs, "seconds": round(seconds, 1),
+        "pairs_per_minute": round(60 * pairs / seconds, 1), "parsed": parsed,
+        "grounded": grounded, "dropped": dropped, "rows": rows,
+    }  # fmt: skip
+    print(json.dumps({k: v for k, v in result.items() if k != "rows"}), flush=True)
+    return result
+
+
+def table(results: list[dict]) -> str:
+    lines = [
+        "| mode | documents | pairs | time | pairs/min | parse rate | grounded rate |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        parse = f"{r['parsed'][0]}/{r['parsed'][1]}" if r["parsed"][1] else "no model"
+        grounded = f"{r['grounded'][0]}/{r['grounded'][1]}" if r["grounded"] else "n/a"
+        lines.append(
+            f"| {r['mode']} | {r['set']} | {r['pairs']} | {r['seconds']:.0f} s | "
+            f"{r['pairs_per_minute']:.1f} | {parse} | {grounded} |"
+        )
+    return "\n".join(lines)
+
+
+def samples(results: list[dict], per_mode: int) -> str:
+    out = []
+    for mode in dict.fromkeys(r["mode"] for r in results):
+        rows = [row for r in results if r["mode"] == mode for row in _spread(r["rows"], per_mode)]
+        out.append(f"\n**{mode}**\n")
+        for row in _spread(rows, per_mode):
+            answer = " ".join(row["answer"].split())
+            out.append(f"- Q: {row['question']}  \n  A: {answer[:200]}")
+    return "\n".join(out)
+
+
+def _spread(rows: list, n: int) -> list:
+    step = max(len(rows) / n, 1)
+    return [rows[int(i * step)] for i in range(min(n, len(rows)))]
+
+
+def fresh(path: Path) -> str:
+    path.unlink(missing_ok=True)
+    return str(path)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=Path("/tmp/datagen"))
+    parser.add_argument("--chunks", type=int, default=6, help="chunks asked about per llm run")
+    parser.add_argument("--count", type=int, default=8, help="self-instruct pairs to reach")
+    parser.add_argument("--questions", type=int, default=6, help="questions augment rewrites")
+    parser.add_argument("--samples", type=int, default=10, help="sample pairs per mode")
+    parser.add_argument("--model", default="smollm2-135m-instruct")
+    args = parser.parse_args()
+    out = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    docs = [str(ROOT / "README.md"), str(ROOT / "benchmarks" / "README.md")]
+    docs += [str(ROOT / "docs")] if (ROOT / "docs").is_dir() else []
+    sets = {"tunelab README + docs": docs, "4 library READMEs": write_library_docs(out / "libs")}
+    llm = LocalLLM(args.model, max_new_tokens=256, batch_size=4)
+    ask = dict(pairs_per_chunk=3, retries=0, max_new_tokens=256, batch_size=4)
+    results = []
+    for i, (name, paths) in enumerate(sets.items()):
+        template = fresh(out / f"template-{i}.jsonl")
+        config = GenerateConfig(docs=paths, output=template)
+        results.append(run("template", name, config, None))
+        config = GenerateConfig(
+            docs=paths, output=fresh(out / f"llm-{i}.jsonl"), mode="llm", limit=args.chunks, **ask
+        )
+        results.append(run("llm (schema)", name, config, llm))
+        if i:
+            continue
+        config = config.model_copy(update={"output": fresh(out / "prompt-only.jsonl")})
+        results.append(run("llm (prompt only)", name, config, PromptOnly(llm)))
+        seeds = out / "seeds.jsonl"  # every 40th row of the demo's hand-written training set
+        demo = (ROOT / "tunelab/demo/tunelab_qa_train.jsonl").read_text().splitlines()
+        seeds.write_text("".join(line + "\n" for line in demo[::40]))
+        output = fresh(out / "self-instruct.jsonl")
+        config = GenerateConfig(mode="self-instruct", seeds=str(seeds), count=args.count,
+                                output=output, **ask)  # fmt: skip
+        results.append(run("self-instruct", name, config, llm))
+        source = out / "augment-source.jsonl"  # the first template pairs
+        source.write_text("".join(Path(template).read_text().splitlines(True)[: args.questions]))
+        output = fresh(out / "augment.jsonl")
+        config = AugmentConfig(data=str(source), output=output, paraphrases=3, batch_size=4)
+        results.append(run("augment (3 phrasings)", name, config, llm))
+    report = table(results) + "\n" + samples(results, args.samples)
+    (out / "results.md").write_text(report, encoding="utf-8")
+    print(report)
+
+
+if __name__ == "__main__":
+    main()
