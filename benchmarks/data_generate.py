@@ -131,49 +131,79 @@ def fresh(path: Path) -> str:
     return str(path)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=Path, default=Path("/tmp/datagen"))
-    parser.add_argument("--chunks", type=int, default=6, help="chunks asked about per llm run")
-    parser.add_argument("--count", type=int, default=8, help="self-instruct pairs to reach")
-    parser.add_argument("--questions", type=int, default=6, help="questions augment rewrites")
-    parser.add_argument("--samples", type=int, default=10, help="sample pairs per mode")
-    parser.add_argument("--model", default="smollm2-135m-instruct")
-    args = parser.parse_args()
-    out = args.out
-    out.mkdir(parents=True, exist_ok=True)
-    docs = [str(ROOT / "README.md"), str(ROOT / "benchmarks" / "README.md")]
-    docs += [str(ROOT / "docs")] if (ROOT / "docs").is_dir() else []
-    sets = {"tunelab README + docs": docs, "4 library READMEs": write_library_docs(out / "libs")}
-    llm = LocalLLM(args.model, max_new_tokens=256, batch_size=4)
-    ask = dict(pairs_per_chunk=3, retries=0, max_new_tokens=256, batch_size=4)
-    results = []
+def jobs(args, sets: dict[str, list[str]]) -> list[tuple[str, str, str, object, bool]]:
+    """(key, mode, documents, config, uses the model) for every measurement."""
+    out, found = args.out, []
+    ask = dict(pairs_per_chunk=3, retries=0, max_new_tokens=args.max_new_tokens, batch_size=4)
     for i, (name, paths) in enumerate(sets.items()):
-        template = fresh(out / f"template-{i}.jsonl")
-        config = GenerateConfig(docs=paths, output=template)
-        results.append(run("template", name, config, None))
-        config = GenerateConfig(
-            docs=paths, output=fresh(out / f"llm-{i}.jsonl"), mode="llm", limit=args.chunks, **ask
+        template = out / f"template-{i}.jsonl"
+        found.append(
+            (
+                f"template-{i}",
+                "template",
+                name,
+                GenerateConfig(docs=paths, output=str(template)),
+                False,
+            )
         )
-        results.append(run("llm (schema)", name, config, llm))
+        llm = GenerateConfig(
+            docs=paths, output=str(out / f"llm-{i}.jsonl"), mode="llm", limit=args.chunks, **ask
+        )
+        found.append((f"llm-{i}", "llm (schema)", name, llm, True))
         if i:
             continue
-        config = config.model_copy(update={"output": fresh(out / "prompt-only.jsonl")})
-        results.append(run("llm (prompt only)", name, config, PromptOnly(llm)))
+        prompt_only = llm.model_copy(update={"output": str(out / "prompt-only.jsonl")})
+        found.append(("prompt-only", "llm (prompt only)", name, prompt_only, True))
         seeds = out / "seeds.jsonl"  # every 40th row of the demo's hand-written training set
         demo = (ROOT / "tunelab/demo/tunelab_qa_train.jsonl").read_text().splitlines()
         seeds.write_text("".join(line + "\n" for line in demo[::40]))
-        output = fresh(out / "self-instruct.jsonl")
         config = GenerateConfig(mode="self-instruct", seeds=str(seeds), count=args.count,
-                                output=output, **ask)  # fmt: skip
-        results.append(run("self-instruct", name, config, llm))
+                                output=str(out / "self-instruct.jsonl"),
+                                **{**ask, "batch_size": 2}, concurrency=1)  # fmt: skip
+        found.append(("self-instruct", "self-instruct", name, config, True))
         source = out / "augment-source.jsonl"  # the first template pairs
-        source.write_text("".join(Path(template).read_text().splitlines(True)[: args.questions]))
-        output = fresh(out / "augment.jsonl")
-        config = AugmentConfig(data=str(source), output=output, paraphrases=3, batch_size=4)
-        results.append(run("augment (3 phrasings)", name, config, llm))
+        if template.exists():
+            source.write_text("".join(template.read_text().splitlines(True)[: args.questions]))
+        config = AugmentConfig(data=str(source), output=str(out / "augment.jsonl"),
+                               paraphrases=3, batch_size=4, max_new_tokens=args.max_new_tokens)  # fmt: skip
+        found.append(("augment", "augment (3 phrasings)", name, config, True))
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=Path("/tmp/datagen"))
+    parser.add_argument("--only", help="comma-separated keys: template-0,llm-0,prompt-only,...")
+    parser.add_argument("--chunks", type=int, default=6, help="chunks asked about per llm run")
+    parser.add_argument("--count", type=int, default=2, help="self-instruct pairs to reach")
+    parser.add_argument("--questions", type=int, default=6, help="questions augment rewrites")
+    parser.add_argument("--samples", type=int, default=10, help="sample pairs per mode")
+    parser.add_argument("--max-new-tokens", type=int, default=256)
+    parser.add_argument("--model", default="smollm2-135m-instruct")
+    args = parser.parse_args()
+    (args.out / "results").mkdir(parents=True, exist_ok=True)
+    docs = [str(ROOT / "README.md"), str(ROOT / "benchmarks" / "README.md")]
+    docs += [str(ROOT / "docs")] if (ROOT / "docs").is_dir() else []
+    sets = {
+        "tunelab README + docs": docs,
+        "4 library READMEs": write_library_docs(args.out / "libs"),
+    }
+    wanted = set(args.only.split(",")) if args.only else None
+    llm = None
+    for key, mode, name, config, needs_model in jobs(args, sets):
+        if wanted is not None and key not in wanted:
+            continue
+        if needs_model and llm is None:
+            llm = LocalLLM(args.model, max_new_tokens=args.max_new_tokens, batch_size=4)
+        fresh(Path(config.output))
+        asker = (PromptOnly(llm) if key == "prompt-only" else llm) if needs_model else None
+        result = run(mode, name, config, asker)
+        (args.out / "results" / f"{key}.json").write_text(json.dumps(result))
+    order = [key for key, *_ in jobs(args, sets)]
+    saved = [args.out / "results" / f"{key}.json" for key in order]
+    results = [json.loads(path.read_text()) for path in saved if path.exists()]
     report = table(results) + "\n" + samples(results, args.samples)
-    (out / "results.md").write_text(report, encoding="utf-8")
+    (args.out / "results.md").write_text(report, encoding="utf-8")
     print(report)
 
 

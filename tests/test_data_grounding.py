@@ -40,7 +40,7 @@ def test_an_answer_is_grounded_only_by_what_its_chunk_states(answer, reason):
 
 
 class Canned:
-    """A local model stand-in that replies with fixed pairs under any schema."""
+    """A local model stand-in that replies with fixed pairs, as it would under the schema."""
 
     name = "canned"
 
@@ -49,6 +49,8 @@ class Canned:
             {"question": "How do I resume?", "answer": "Run the same command with `--resume`."},
             {"question": "How often are checkpoints written?", "answer": "Every 500 steps."},
             {"question": "What else?", "answer": "Paris is the capital of France."},
+            {"question": "Tunelab reads the last checkpoint.", "answer": "It reads the last one."},
+            {"question": "What does it read?", "answer": "The last checkpoint. " * 3},
         ]
         return [json.dumps({"pairs": pairs})] * len(conversations)
 
@@ -57,9 +59,14 @@ def test_ungrounded_pairs_are_dropped_counted_and_kept_pairs_carry_their_locatio
     doc = tmp_path / "guide.md"
     doc.write_text(f"# Resuming\n\n{CHUNK}\n")
     out = tmp_path / "qa.jsonl"
-    config = GenerateConfig(docs=[str(doc)], output=str(out), mode="llm", pairs_per_chunk=3)
+    config = GenerateConfig(docs=[str(doc)], output=str(out), mode="llm", pairs_per_chunk=5)
     stats = generate_dataset(config, Canned(), progress=False)
-    assert stats.dropped == {NUMBER_MISSING: 1, NAME_MISSING: 1}
+    assert stats.dropped == {
+        NUMBER_MISSING: 1,
+        NAME_MISSING: 1,
+        "not a question": 1,  # a statement copied from the chunk
+        "answer repeats itself": 1,  # a small model looping
+    }
     assert (stats.pairs, stats.grounded_rate) == (1, pytest.approx(1 / 3))
     (row,) = [json.loads(line) for line in out.read_text().splitlines()]
     assert row["meta"]["location"] == f"{doc}:1" and row["meta"]["heading"] == "Resuming"

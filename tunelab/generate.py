@@ -3,7 +3,6 @@ answers, evaluation, compare, chat and the demo all use."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -11,6 +10,7 @@ import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase, StoppingCriteria, TextStreamer
 
 from tunelab.data.templates import Prompt
+from tunelab.data.text import repeat_start
 from tunelab.structured import Constraint, SchemaProcessor
 
 
@@ -162,24 +162,6 @@ class StopStrings(StoppingCriteria):
         texts = self.tokenizer.batch_decode(generated, skip_special_tokens=True)
         hits = [any(s in text for s in self.stops) for text in texts]
         return torch.tensor(hits, dtype=torch.bool, device=input_ids.device)
-
-
-# A sentence or a line: text up to its end mark or newline.
-_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|\n)")
-
-
-def repeat_start(text: str, min_words: int = 3) -> int | None:
-    """Where `text` starts saying again a whole sentence or line (of `min_words` words or more)
-    it has said before, or None. A model that lost track says "The answer is 1." forever."""
-    seen: set[str] = set()
-    for match in _SENTENCE.finditer(text):
-        sentence = " ".join(match.group().lower().split())
-        if len(sentence.split()) < min_words:
-            continue
-        if sentence in seen:
-            return match.start()
-        seen.add(sentence)
-    return None
 
 
 class StopRepeats(StoppingCriteria):

@@ -24,3 +24,21 @@ def words(text: str) -> list[str]:
 def content_words(text: str) -> list[str]:
     """The words of `text` that carry its topic (no STOPWORDS)."""
     return [w for w in words(text) if w not in STOPWORDS]
+
+
+# A sentence or a line: text up to its end mark or newline.
+_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|\n)")
+
+
+def repeat_start(text: str, min_words: int = 3) -> int | None:
+    """Where `text` starts saying again a whole sentence or line (of `min_words` words or more)
+    it has said before, or None. A model that lost track says "The answer is 1." forever."""
+    seen: set[str] = set()
+    for match in _SENTENCE.finditer(text):
+        sentence = " ".join(match.group().lower().split())
+        if len(sentence.split()) < min_words:
+            continue
+        if sentence in seen:
+            return match.start()
+        seen.add(sentence)
+    return None

@@ -15,6 +15,7 @@ from tunelab.data.quality.dedup import shingles
 from tunelab.data.quality.grounding import ungrounded
 from tunelab.data.quality.junk import junk_reason, repeats_question
 from tunelab.data.split import normalize_text
+from tunelab.data.text import repeat_start
 from tunelab.errors import TunelabError
 
 
@@ -175,6 +176,10 @@ def drop_reason(
         return "empty"
     if repeats_question(q, a):
         return "answer restates question"
+    if repeat_start(a) is not None:
+        return "answer repeats itself"
+    if chunk_text is not None and not q.rstrip().endswith("?"):
+        return "not a question"  # about a chunk, a user asks; a copied statement is no question
     if junk_reason(f"{q}\n{a}"):
         return "junk"
     if normalize_text(q) in out.questions:
