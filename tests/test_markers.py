@@ -45,6 +45,10 @@ def test_each_chat_format_is_recognised_and_plain_rows_are_not():
     # Only the qa template passes text through; anything else wants the prompt as it is.
     assert markers.fit == "{{ prompt }}" and not markers.fits("qa")
     assert find_markers([Example.qa("How do I resume?", "With --resume.")]) is None
+    # One row in twenty that names a marker is about templates, not wrapped in one.
+    about = [Example.qa("Which template uses ### Question:?", "qa")]
+    plain = [Example.qa(f"Question {i}?", "a") for i in range(19)]
+    assert find_markers(about + plain) is None and find_markers(about + plain[:5]) is not None
     assert plain_question("### Question:\nHow?\n\n### Answer:") == "How?"
 
 

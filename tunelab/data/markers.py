@@ -28,6 +28,7 @@ _MARKERS = (
 )
 MARKERS = re.compile("|".join(f"(?:{m})" for m in _MARKERS), re.IGNORECASE | re.MULTILINE)
 QA_FIT = "qa"
+MIN_SHARE = 0.1  # of the rows carrying markers before the data counts as templated
 AS_IS_FIT = "{{ prompt }}"  # a Jinja template that gives the prompt as it is
 
 
@@ -65,7 +66,7 @@ class Markers:
 
 def find_markers(examples: Iterable[Example]) -> Markers | None:
     """The template markup in the examples' prompts (their user turns, or an Alpaca instruction),
-    or None when no row has any. Raw-text rows are documents, not prompts: not looked at."""
+    or None when fewer than MIN_SHARE of the rows have any. Raw-text rows are documents, not prompts: not looked at."""
     counts: dict[str, int] = {}
     rows = total = 0
     example = ""
@@ -82,7 +83,9 @@ def find_markers(examples: Iterable[Example]) -> Markers | None:
             example = example or ex.source
             for marker in seen:
                 counts[marker] = counts.get(marker, 0) + 1
-    if not rows:
+    # A data set that bakes a template in does so in (nearly) every row; a few rows that carry a
+    # marker are talking about templates (tunelab's own demo set has one), not wrapped in one.
+    if rows < max(1, MIN_SHARE * total):
         return None
     found = tuple(sorted(counts, key=lambda m: -counts[m]))  # ties: in the order first seen
     return Markers(rows, total, found, example)
