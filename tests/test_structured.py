@@ -8,6 +8,7 @@ from typing import Literal
 import pytest
 from pydantic import BaseModel, ConfigDict, Field
 
+from tunelab.data.generate.llm import pairs_schema, parse_pairs
 from tunelab.errors import TunelabError
 from tunelab.generate import generate
 from tunelab.models import tiny_random
@@ -79,3 +80,14 @@ def test_a_schema_llguidance_cannot_enforce_is_a_user_error(tiny):
         Constraint({"type": "string", "format": "postcode"}, tokenizer, 259, [2])
     # lenient: what cannot be enforced is ignored rather than refused
     Constraint({"type": "string", "format": "postcode"}, tokenizer, 259, [2], lenient=True)
+
+
+def test_data_generation_replies_parse_into_pairs_whose_questions_ask(tiny):
+    model, tokenizer = tiny
+    replies = generate(
+        model, tokenizer, prompts(tokenizer), max_new_tokens=64, temperature=1.5, seed=5,
+        schema=pairs_schema(3),
+    )  # fmt: skip
+    for reply in replies:
+        pairs = parse_pairs(reply.text)
+        assert pairs and all(question.endswith("?") for question, _ in pairs)

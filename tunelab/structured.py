@@ -20,7 +20,9 @@ BOUNDED_WHITESPACE = r"(?:\n[ \t]{0,16}|[ ])"
 # Enough tokens to close any reply of a compact schema like data generation's from wherever it
 # is: finish a character (4 bytes), the keys still required (under 30 bytes), the closing marks.
 CLOSING_TOKENS = 56
-_CLOSERS = ('"', "}", "]", ",")  # in this order: a string, an object, a list, a value
+# In this order: a string (or a question's "?" where a pattern wants one), an object, a list,
+# a value. Inside a string, "}" "]" "," are text: '"' comes first wherever it is allowed.
+_CLOSERS = ('"', "?", "}", "]", ",")
 _tokenizers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 

@@ -172,7 +172,8 @@ def pairs_schema(n: int) -> dict:
     one to `n` pairs (an object at the top, as OpenAI's strict structured outputs require)."""
     pair = {
         "type": "object",
-        "properties": {"question": _text(200), "answer": _text(600)},
+        # A question ends in "?": a small model otherwise copies a statement from the text.
+        "properties": {"question": {**_text(200), "pattern": r"^[^\n]*\?$"}, "answer": _text(600)},
         "required": ["question", "answer"],
         "additionalProperties": False,
     }
