@@ -14,7 +14,7 @@ from tunelab.progress import TimeLeftColumn, answer_bars, counting
 
 def _task(completed: int, elapsed: float, start: int = 0) -> Task:
     task = Task(
-        TaskID(0), "train", 28, completed, _get_time=lambda: 1000.0, fields={"start": start}
+        TaskID(0), "train", 28, completed, _get_time=lambda: 1000.0, fields={"done_before": start}
     )
     task.start_time = 1000.0 - elapsed
     return task
@@ -26,6 +26,19 @@ def test_time_left_is_the_average_pace_of_the_steps_done():
     assert str(TimeLeftColumn().render(_task(7, 160.0, start=5))) == "0:28:00"
     assert str(TimeLeftColumn().render(_task(0, 30.0))) == "-:--:--"
     assert str(TimeLeftColumn().render(_task(28, 900.0))) == "0:00:00"
+
+
+def test_a_resumed_training_bar_shows_the_time_left_of_this_sessions_pace():
+    import time
+
+    from tunelab.train.progress import TrainProgress
+
+    out = io.StringIO()
+    progress = TrainProgress(28, done=5, console=Console(file=out, width=120))
+    with progress:
+        time.sleep(0.05)
+        progress.update(6, 1.5, 1e-4, 15.0)
+    assert "6/28" in out.getvalue() and "-:--:--" not in out.getvalue()
 
 
 def test_answering_shows_questions_done_and_tokens_per_second():

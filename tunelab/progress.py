@@ -23,10 +23,10 @@ from rich.text import Text
 class TimeLeftColumn(ProgressColumn):
     """Time left at the average pace since the task started. Rich's own estimate only looks at
     the last 30 seconds, so work done in slower steps (a training step of 70 s) never got one.
-    A task resumed part-way names where it started in its `start` field."""
+    A task resumed part-way names the steps done before in its `done_before` field."""
 
     def render(self, task: Task) -> Text:
-        done = task.completed - task.fields.get("start", 0)
+        done = task.completed - task.fields.get("done_before", 0)
         if task.finished:
             left = "0:00:00"
         elif task.total is None or done <= 0 or not task.elapsed:

@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+from rich.console import Console
 from rich.progress import TextColumn
 
 from tunelab.progress import progress_bars
 
 
 class TrainProgress:
-    def __init__(self, total: int, done: int = 0, visible: bool = True) -> None:
+    def __init__(
+        self, total: int, done: int = 0, visible: bool = True, console: Console | None = None
+    ) -> None:
         self._progress = progress_bars(
             "[bold]train",
             TextColumn("loss {task.fields[loss]}  lr {task.fields[lr]}  {task.fields[tps]} tok/s"),
+            console=console,
             visible=visible,
         )
         # Time left is the average pace of this session's steps (a resumed run's earlier steps
         # took no time here): see tunelab.progress.TimeLeftColumn.
         self._task = self._progress.add_task(
-            "train", total=total, completed=done, start=done, loss="-", lr="-", tps="-"
+            "train", total=total, completed=done, done_before=done, loss="-", lr="-", tps="-"
         )
 
     def __enter__(self) -> TrainProgress:
