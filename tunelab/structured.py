@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import weakref
 
+import numpy as np
 import torch
 from transformers import LogitsProcessor, PreTrainedTokenizerBase
 
@@ -84,14 +85,19 @@ class Reply:
         from llguidance.torch import fill_next_token_bitmask
 
         fill_next_token_bitmask(self.matcher, self.bitmask, 0)
-        bits = (self.bitmask[0].unsqueeze(-1) >> torch.arange(32, dtype=torch.int32)) & 1
-        allowed = bits.bool().flatten()[: logits.shape[-1]].to(logits.device)
+        bits = np.unpackbits(self.bitmask.numpy().view(np.uint8), bitorder="little")
+        allowed = bits[: logits.shape[-1]].astype(bool)
         if remaining is not None and remaining <= CLOSING_TOKENS:
             closer = next((c for c in self.constraint.closers if allowed[c]), None)
             if closer is not None:
-                allowed = torch.zeros_like(allowed)
+                allowed = np.zeros_like(allowed)
                 allowed[closer] = True
-        return logits.masked_fill_(~allowed, float("-inf"))
+        # numpy, on one thread, where the logits are on the CPU: a small threaded torch op takes
+        # ~16 ms on a busy 2-core machine (threads waiting on each other), numpy's 0.1 ms.
+        if logits.device.type == "cpu" and logits.is_contiguous():
+            logits.numpy()[~allowed] = -np.inf
+            return logits
+        return logits.masked_fill_(~torch.from_numpy(allowed).to(logits.device), float("-inf"))
 
     def accept(self, token: int) -> None:
         if self.ended:
