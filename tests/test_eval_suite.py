@@ -164,6 +164,9 @@ def test_questions_in_qa_form_are_asked_with_qa_and_the_reports_say_how(tmp_path
     assert "asked with template 'qa'" in " ".join(result.output.split())
     summary = json.loads((tmp_path / "o" / "summary.json").read_text())
     assert summary["asked_with"] == "template 'qa'"
+    again = CliRunner().invoke(app, ["errors", str(tmp_path / "o")])  # rewrites the reports
+    assert again.exit_code == 0, again.output
+    assert json.loads((tmp_path / "o" / "summary.json").read_text())["template"] == "qa"
     assert "asked with template 'qa'" in (tmp_path / "o" / "errors.md").read_text()
     assert "### Question" not in (tmp_path / "o" / "errors.md").read_text()
 

@@ -250,6 +250,8 @@ def write_outputs(result: EvalResult) -> None:
         "model": result.model,
         "examples": len(result.rows),
         "asked_with": result.asked(),
+        "template": result.prompt and result.prompt.template,
+        "system_prompt": result.prompt and result.prompt.system_prompt,
         "metrics": result.summary,
     }
     (out / "summary.json").write_text(json.dumps(payload, indent=2))
@@ -262,10 +264,19 @@ def errors(source: str | Run, data: str | None = None) -> EvalResult:
     run = Run.find(source)
     out_dir = run.out_dir("eval") if run else Path(source)
     rows = read_rows(out_dir / "predictions.jsonl")
-    result = EvalResult(str(source), out_dir, rows, summarize(rows))
+    result = EvalResult(str(source), out_dir, rows, summarize(rows), prompt=asked_before(out_dir))
     analyse_result(result, data or (run.config.data.path if run else None))
     write_outputs(result)
     return result
+
+
+def asked_before(out_dir: Path) -> Prompt | None:
+    """How the earlier `tunelab eval` in `out_dir` asked its questions, as its summary.json says."""
+    path = out_dir / "summary.json"
+    summary = json.loads(path.read_text()) if path.exists() else {}
+    if not summary.get("template"):
+        return None
+    return Prompt(summary["template"], summary.get("system_prompt"))
 
 
 def read_rows(path: Path) -> list[dict[str, Any]]:
