@@ -51,6 +51,7 @@ class Canned:
             {"question": "What else?", "answer": "Paris is the capital of France."},
             {"question": "Tunelab reads the last checkpoint.", "answer": "It reads the last one."},
             {"question": "What does it read?", "answer": "The last checkpoint. " * 3},
+            {"question": "Why?", "answer": "It reads it, so it reads it again, " * 3},
         ]
         return [json.dumps({"pairs": pairs})] * len(conversations)
 
@@ -59,13 +60,13 @@ def test_ungrounded_pairs_are_dropped_counted_and_kept_pairs_carry_their_locatio
     doc = tmp_path / "guide.md"
     doc.write_text(f"# Resuming\n\n{CHUNK}\n")
     out = tmp_path / "qa.jsonl"
-    config = GenerateConfig(docs=[str(doc)], output=str(out), mode="llm", pairs_per_chunk=5)
+    config = GenerateConfig(docs=[str(doc)], output=str(out), mode="llm", pairs_per_chunk=6)
     stats = generate_dataset(config, Canned(), progress=False)
     assert stats.dropped == {
         NUMBER_MISSING: 1,
         NAME_MISSING: 1,
         "not a question": 1,  # a statement copied from the chunk
-        "answer repeats itself": 1,  # a small model looping
+        "answer repeats itself": 2,  # a small model looping, by sentence or inside one
     }
     assert (stats.pairs, stats.grounded_rate) == (1, pytest.approx(1 / 3))
     (row,) = [json.loads(line) for line in out.read_text().splitlines()]

@@ -15,7 +15,7 @@ from tunelab.data.quality.dedup import shingles
 from tunelab.data.quality.grounding import ungrounded
 from tunelab.data.quality.junk import junk_reason, repeats_question
 from tunelab.data.split import normalize_text
-from tunelab.data.text import repeat_start
+from tunelab.data.text import repeat_start, words
 from tunelab.errors import TunelabError
 
 
@@ -176,7 +176,7 @@ def drop_reason(
         return "empty"
     if repeats_question(q, a):
         return "answer restates question"
-    if repeat_start(a) is not None:
+    if repeat_start(a) is not None or _loops(a):
         return "answer repeats itself"
     if chunk_text is not None and not q.rstrip().endswith("?"):
         return "not a question"  # about a chunk, a user asks; a copied statement is no question
@@ -193,6 +193,14 @@ def drop_reason(
         ):
             return "too similar to an existing question"
     return None
+
+
+def _loops(text: str, n: int = 4, times: int = 3) -> bool:
+    """Some n words said `times` times over ("so the gains come from fast kernels, so the gains
+    come from ..."): a small model looping inside one sentence."""
+    w = words(text)
+    counts = Counter(tuple(w[i : i + n]) for i in range(len(w) - n + 1))
+    return any(c >= times for c in counts.values())
 
 
 def fill(template: str, **values) -> str:
