@@ -161,9 +161,7 @@ def jobs(args, sets: dict[str, list[str]]) -> list[tuple[str, str, str, object, 
                                 output=str(out / "self-instruct.jsonl"),
                                 **{**ask, "batch_size": 2}, concurrency=1)  # fmt: skip
         found.append(("self-instruct", "self-instruct", name, config, True))
-        source = out / "augment-source.jsonl"  # the first template pairs
-        if template.exists():
-            source.write_text("".join(template.read_text().splitlines(True)[: args.questions]))
+        source = out / "augment-source.jsonl"  # the first template pairs, written before it runs
         config = AugmentConfig(data=str(source), output=str(out / "augment.jsonl"),
                                paraphrases=3, batch_size=4, max_new_tokens=args.max_new_tokens)  # fmt: skip
         found.append(("augment", "augment (3 phrasings)", name, config, True))
@@ -196,6 +194,9 @@ def main() -> None:
         if needs_model and llm is None:
             llm = LocalLLM(args.model, max_new_tokens=args.max_new_tokens, batch_size=4)
         fresh(Path(config.output))
+        if key == "augment":
+            template = (args.out / "template-0.jsonl").read_text().splitlines(True)
+            Path(config.data).write_text("".join(template[: args.questions]))
         asker = (PromptOnly(llm) if key == "prompt-only" else llm) if needs_model else None
         result = run(mode, name, config, asker)
         (args.out / "results" / f"{key}.json").write_text(json.dumps(result))

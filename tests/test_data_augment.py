@@ -86,6 +86,17 @@ def test_a_rewrite_that_matches_a_test_question_is_dropped_and_counted(data, tmp
     assert stats.dropped["matches a test question"] == 1 and stats.written == 3
 
 
+def test_a_rewrite_naming_what_the_original_never_did_is_dropped(data, tmp_path):
+    strays = {"How do I resume a run?": ["How do I resume a run with --steps 134?",
+                                         "How can I continue a stopped run?"]}  # fmt: skip
+    stats = augment(AugmentConfig(data=str(data), output=str(tmp_path / "a.jsonl"), paraphrases=2),
+                    ScriptedLLM(strays))  # fmt: skip
+    questions = {r["question"] for r in _rows(tmp_path / "a.jsonl")}
+    assert "How can I continue a stopped run?" in questions
+    assert "How do I resume a run with --steps 134?" not in questions
+    assert stats.dropped["strays from the question"] == 1
+
+
 def test_an_interrupted_run_resumes_without_duplicating_rows(data, tmp_path):
     out = tmp_path / "aug.jsonl"
     cfg = AugmentConfig(data=str(data), output=str(out), paraphrases=2, batch_size=1)

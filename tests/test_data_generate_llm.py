@@ -21,7 +21,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from tunelab.data.generate.documents import generate_dataset
-from tunelab.data.generate.shared import GenerateConfig
+from tunelab.data.generate.llm import pairs_schema
+from tunelab.data.generate.shared import GenerateConfig, Output, drop_reason
 from tunelab.errors import TunelabError
 
 DOCS = Path(__file__).parent / "fixtures" / "docs"
@@ -201,6 +202,23 @@ def test_a_local_model_replies_under_the_schema_so_every_reply_parses(tmp_path):
     # each reply parses, and its random text is then dropped by the quality filters.
     assert (stats.chunks, stats.replies, stats.malformed, stats.parse_rate) == (2, 2, 0, 1.0)
     assert stats.pairs == 0 and sum(stats.dropped.values()) >= 2
+
+
+@pytest.mark.parametrize("answer", ["?", "1.", "  ...  "])
+def test_an_answer_without_words_is_dropped(tmp_path, answer):
+    out = Output(tmp_path / "qa.jsonl", "llm")
+    cfg = GenerateConfig(mode="llm")
+    assert drop_reason(cfg, "How can I create a run?", answer, "create a run", out) == (
+        "answer has no words"
+    )
+
+
+def test_the_pairs_schema_asks_for_a_question_that_opens_with_a_capital_and_ends_in_a_mark():
+    pattern = re.compile(
+        pairs_schema(3)["properties"]["pairs"]["items"]["properties"]["question"]["pattern"]
+    )
+    assert pattern.match("What is the default lr?")
+    assert not pattern.match("the_code_is_faster") and not pattern.match("make test-fast")
 
 
 def test_self_instruct_keeps_only_new_pairs_that_pass_the_filters(tmp_path, server):

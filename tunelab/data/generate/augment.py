@@ -16,8 +16,9 @@ from pathlib import Path
 
 from pydantic import Field
 
-from tunelab.data.generate.llm import LLM, AskConfig, Conversation, make_llm
+from tunelab.data.generate.llm import LLM, QUESTION_TEXT, AskConfig, Conversation, make_llm
 from tunelab.data.quality.dedup import jaccard, shingles
+from tunelab.data.quality.grounding import ungrounded
 from tunelab.data.quality.junk import junk_reason
 from tunelab.errors import TunelabError
 
@@ -119,8 +120,7 @@ def done_sources(path: Path) -> set[str]:
 
 def questions_schema(n: int) -> dict:
     """A local model's reply under it: {"questions": [1 to n strings]}."""
-    question = {"type": "string", "minLength": 1, "maxLength": 300}
-    questions = {"type": "array", "items": question, "minItems": 1, "maxItems": n}
+    questions = {"type": "array", "items": QUESTION_TEXT, "minItems": 1, "maxItems": n}
     return {
         "type": "object",
         "properties": {"questions": questions},
@@ -143,6 +143,12 @@ def parse_questions(reply: str | None) -> list[str]:
             pass
     lines = (re.sub(r"^\s*(\d+[.)]|[-*•])\s*", "", line).strip() for line in reply.splitlines())
     return [line for line in lines if line.endswith("?")]
+
+
+def _strays(rewrite: str, ex) -> bool:
+    """A rewrite that names a number, command or name the original never did asks something
+    else (words alone can't tell: a good rewrite changes most of them)."""
+    return ungrounded(rewrite, f"{ex.question}\n{ex.answer}", min_share=0.0) is not None
 
 
 def keeps_literals(original: str, restated: str) -> bool:
@@ -199,6 +205,7 @@ def _rows_for(ex, rewrites, cfg, llm, tests, taken, stats) -> list[dict]:
             "junk" if junk_reason(question)
             else "matches a test question" if tests.matches(question)
             else "repeats a question" if _norm(question) in taken
+            else "strays from the question" if _strays(question, ex)
             else None
         )  # fmt: skip
         if reason:

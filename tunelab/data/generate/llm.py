@@ -172,8 +172,7 @@ def pairs_schema(n: int) -> dict:
     one to `n` pairs (an object at the top, as OpenAI's strict structured outputs require)."""
     pair = {
         "type": "object",
-        # A question ends in "?": a small model otherwise copies a statement from the text.
-        "properties": {"question": {**_text(200), "pattern": r"^[^\n]*\?$"}, "answer": _text(600)},
+        "properties": {"question": QUESTION_TEXT, "answer": ANSWER_TEXT},
         "required": ["question", "answer"],
         "additionalProperties": False,
     }
@@ -186,8 +185,11 @@ def pairs_schema(n: int) -> dict:
     }
 
 
-def _text(most: int) -> dict:
-    return {"type": "string", "minLength": 1, "maxLength": most}
+# A question opens with a capital and ends in "?": a small model otherwise copies a statement
+# from the text. (An answer is left free: a pattern it must meet before closing can't be forced
+# closed at the end of the budget; an answer without words is dropped by the filters instead.)
+QUESTION_TEXT = {"type": "string", "maxLength": 200, "pattern": r"^[A-Z][^\n]*\?$"}
+ANSWER_TEXT = {"type": "string", "minLength": 1, "maxLength": 600}
 
 
 def parse_pairs(reply: str | None) -> list[tuple[str, str]] | None:

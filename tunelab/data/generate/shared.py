@@ -4,6 +4,7 @@ asking a model with retries, and the quality filters every generated pair must p
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,8 @@ from tunelab.data.quality.junk import junk_reason, repeats_question
 from tunelab.data.split import normalize_text
 from tunelab.data.text import repeat_start, words
 from tunelab.errors import TunelabError
+
+WORD = re.compile(r"[^\W\d_]{2,}")
 
 
 class GenerateConfig(AskConfig):
@@ -174,6 +177,8 @@ def drop_reason(
     """Why a generated pair fails the quality filters, or None to keep it."""
     if not q.strip() or not a.strip():
         return "empty"
+    if not WORD.search(a):
+        return "answer has no words"  # "?" or "1." : the 135M model's answer when it has none
     if repeats_question(q, a):
         return "answer restates question"
     if repeat_start(a) is not None or _loops(a):
