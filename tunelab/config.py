@@ -183,6 +183,14 @@ class TrainConfig(Section):
     sequences). auto: flash_attention_2 on a GPU where the flash-attn package is installed, else
     the model's own default."""
 
+    parallel: Literal["ddp", "fsdp"] = "ddp"
+    """How the processes torchrun starts share the work. ddp: each holds the whole model, its
+    gradients and AdamW state. fsdp: each holds 1/N of them (FSDP2, one decoder layer gathered at
+    a time); its checkpoints resume on any number of processes."""
+    cpu_offload: bool = False
+    """With parallel=fsdp on GPUs: the shards of weights, gradients and AdamW state live in CPU
+    memory and the optimizer step runs there: a bigger model fits, each step is slower."""
+
     report_to: Annotated[list[Tracker], BeforeValidator(_tracker_names)] = Field(
         default_factory=list
     )
@@ -195,6 +203,18 @@ class TrainConfig(Section):
             raise ValueError(
                 f"select_best: {self.select_best} needs train.eval_generate_every (how often "
                 "to answer the held-out questions), e.g. 20"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _fsdp_settings(self) -> TrainConfig:
+        if self.cpu_offload and self.parallel != "fsdp":
+            raise ValueError("cpu_offload needs train.parallel: fsdp (DDP keeps a whole copy)")
+        # Both run on rank 0 alone, with the whole model: FSDP holds only a shard of it there.
+        if self.parallel == "fsdp" and (self.eval_generate_every or self.select_best != "last"):
+            raise ValueError(
+                "parallel: fsdp does not answer held-out questions or keep the best step yet: "
+                "drop train.eval_generate_every and train.select_best, or use parallel: ddp"
             )
         return self
 
