@@ -4,11 +4,13 @@ hand-written demo set, measured by the demo's fact metrics on the demo's held-ou
     .venv/bin/python benchmarks/generated_vs_handwritten.py --out /tmp/gen-vs-hand
 
 The hand-written arm is `runs/demo` as `tunelab demo` leaves it (run that first: its answers, base
-and finetuned, are read from runs/demo/demo_answers.jsonl). The generated arm: `tunelab data
-generate --mode template` on README.md, benchmarks/README.md and docs/, then the demo's recipe
-(full finetuning, lr 5e-4, batch 2, the demo's system prompt) for `--epochs` over those pairs.
-A test question counts as *covered* when some generated answer states every one of its facts:
-the most that training on the generated pairs could teach.
+and finetuned, are read from runs/demo/demo_answers.jsonl). The generated arms: `tunelab data
+generate --mode template` on README.md, benchmarks/README.md and docs/, alone and then with
+`tunelab data augment` (the embedded model asked for 3 rewrites of each question), each trained
+with the demo's recipe (full finetuning, lr 5e-4, batch 2, the demo's system prompt) for the same
+`--steps`. A test question counts as *covered* when some generated answer states every one of its
+facts: the most that training on the generated pairs could teach. An arm whose answers are in
+--out already is not run again (delete its folder to redo it).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import json
 import time
 from pathlib import Path
 
+from tunelab.data.generate.augment import AugmentConfig, augment
 from tunelab.data.generate.documents import generate_dataset
 from tunelab.data.generate.shared import GenerateConfig
 from tunelab.demo.run import MAX_NEW_TOKENS, SYSTEM_PROMPT, demo_config, demo_data
@@ -39,6 +42,16 @@ def generated_pairs(out: Path) -> Path:
     return path
 
 
+def augmented_pairs(pairs: Path, out: Path, test: Path) -> Path:
+    path = out / "augmented.jsonl"
+    path.unlink(missing_ok=True)
+    stats = augment(AugmentConfig(data=str(pairs), output=str(path), test=str(test), paraphrases=3))
+    print(
+        f"augment: {stats.written} rewrites kept of {3 * stats.questions}; dropped {dict(stats.dropped)}"
+    )
+    return path
+
+
 def covered(tests: list[dict], pairs: Path) -> list[bool]:
     """Per test row: does some generated answer state every one of its facts?"""
     answers = [json.loads(line)["answer"] for line in pairs.read_text().splitlines()]
@@ -53,13 +66,13 @@ def covered(tests: list[dict], pairs: Path) -> list[bool]:
     return flags
 
 
-def train_on(pairs: Path, out: Path, epochs: float) -> Path:
-    config = demo_config(str(out))
+def train_on(pairs: Path, out: Path, steps: int) -> Path:
+    config = demo_config(str(out), steps=steps)
     config = config.model_copy(
         update={
-            "name": "from-readme",
+            "name": "model",
             "data": config.data.model_copy(update={"path": str(pairs)}),
-            "train": config.train.model_copy(update={"epochs": epochs}),
+            "train": config.train.model_copy(update={"epochs": 1000.0}),  # max_steps decides
         }
     )
     return train(config, overwrite=True)
@@ -72,6 +85,20 @@ def ask(run: Path, tests: list[dict]) -> list[str]:
         max_new_tokens=MAX_NEW_TOKENS, batch_size=16,
     )  # fmt: skip
     return [r.text for r in replies]
+
+
+def arm(folder: Path, pairs: Path, tests: list[dict], steps: int) -> list[str]:
+    """The test answers of a model trained on `pairs` (read back when an earlier run left them)."""
+    saved = folder / "answers.jsonl"
+    if saved.exists():
+        return [json.loads(line)["answer_given"] for line in saved.read_text().splitlines()]
+    started = time.perf_counter()
+    given = ask(train_on(pairs, folder, steps), tests)
+    saved.write_text(
+        "".join(json.dumps({**t, "answer_given": g}) + "\n" for t, g in zip(tests, given))
+    )
+    (folder / "minutes.txt").write_text(f"{(time.perf_counter() - started) / 60:.1f}\n")
+    return given
 
 
 def row(label: str, scores: dict) -> str:
@@ -88,59 +115,67 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=Path("/tmp/gen-vs-hand"))
     parser.add_argument("--handwritten", type=Path, default=ROOT / "runs" / "demo")
-    parser.add_argument("--epochs", type=float, default=10.0)
+    parser.add_argument("--steps", type=int, default=100, help="optimizer steps per generated arm")
     args = parser.parse_args()
-    args.out.mkdir(parents=True, exist_ok=True)
     answers_file = args.handwritten / "demo_answers.jsonl"
     if not answers_file.exists():
         raise SystemExit(f"{answers_file} is missing: run `tunelab demo` first")
-    tests = [json.loads(line) for line in demo_data()[1].read_text().splitlines()]
+    train_file, test_file = demo_data()
+    tests = [json.loads(line) for line in test_file.read_text().splitlines()]
     demo_rows = [json.loads(line) for line in answers_file.read_text().splitlines()]
     assert [r["question"] for r in demo_rows] == [t["question"] for t in tests], "other test set"
-
-    started = time.perf_counter()
-    pairs = generated_pairs(args.out)
-    n_pairs = len(pairs.read_text().splitlines())
-    run = train_on(pairs, args.out, args.epochs)
-    generated = ask(run, tests)
-    minutes = (time.perf_counter() - started) / 60
-    (args.out / "answers.jsonl").write_text(
-        "".join(json.dumps({**t, "generated": g}) + "\n" for t, g in zip(tests, generated))
-    )
-
     base = per_question(tests, [r["base"] for r in demo_rows])
     hand = per_question(tests, [r["finetuned"] for r in demo_rows])
-    gen = per_question(tests, generated)
+    n_hand = len(train_file.read_text().splitlines())
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    pairs = generated_pairs(args.out)
+    arms = {"generated from the README": pairs}
+    if not (args.out / "augmented" / "answers.jsonl").exists():
+        (args.out / "augmented").mkdir(exist_ok=True)
+        arms["generated + 3 rewrites per question"] = augmented_pairs(
+            pairs, args.out / "augmented", test_file
+        )
+    else:
+        arms["generated + 3 rewrites per question"] = args.out / "augmented" / "augmented.jsonl"
+    scored = {}
+    for (label, path), folder in zip(arms.items(), ("generated", "augmented")):
+        (args.out / folder).mkdir(exist_ok=True)
+        scored[label] = per_question(tests, arm(args.out / folder, path, tests, args.steps))
     flags = covered(tests, pairs)
-    on_topic = [f for t, f in zip(tests, flags) if t["kind"] != "off_topic" and t.get("facts")]
-    n_train = len((demo_data()[0]).read_text().splitlines())
+    facts_rows = [i for i, t in enumerate(tests) if t["kind"] != "off_topic" and t.get("facts")]
 
     lines = [
-        f"{n_pairs} generated pairs (template mode, README + docs), {args.epochs:g} epochs, "
-        f"{minutes:.1f} min to generate, train and answer; hand-written: {n_train} pairs, 2 epochs.",
-        f"Test questions whose facts some generated answer states: {sum(on_topic)} of "
-        f"{len(on_topic)}.",
+        f"Generated arms: {args.steps} steps each; hand-written: {n_hand} pairs, 2 epochs (178 steps).",
+        f"Test questions whose facts some generated answer states: {sum(flags[i] for i in facts_rows)} "
+        f"of {len(facts_rows)}.",
         "",
         "| trained on | fact accuracy | hallucination | off-topic refusals | token F1 |",
         "|---|---|---|---|---|",
         row("nothing (base model)", means(base)),
-        row(f"generated from the README ({n_pairs} pairs)", means(gen)),
-        row(f"hand-written demo set ({n_train} pairs)", means(hand)),
+    ]
+    for (label, path), values in zip(arms.items(), scored.values()):
+        lines.append(row(f"{label} ({len(path.read_text().splitlines())} pairs)", means(values)))
+    lines += [
+        row(f"hand-written demo set ({n_hand} pairs)", means(hand)),
         "",
         "| comparison (fact accuracy, 95% paired interval) | change |",
         "|---|---|",
-        f"| generated vs base | {interval(changes(base, gen)['fact_accuracy'])} |",
-        f"| hand-written vs generated | {interval(changes(gen, hand)['fact_accuracy'])} |",
     ]
+    for label, values in scored.items():
+        lines.append(f"| {label} vs base | {interval(changes(base, values)['fact_accuracy'])} |")
+        lines.append(
+            f"| hand-written vs {label} | {interval(changes(values, hand)['fact_accuracy'])} |"
+        )
     # fact_accuracy holds one value per on-topic row with facts, in test order.
-    facts_rows = [i for i, t in enumerate(tests) if t["kind"] != "off_topic" and t.get("facts")]
     chosen = [j for j, i in enumerate(facts_rows) if flags[i]]
     if chosen:
+        everyone = {"base": base, **scored, "hand-written": hand}
         share = {
-            name: 100 * sum(values["fact_accuracy"][j] for j in chosen) / len(chosen)
-            for name, values in (("base", base), ("generated", gen), ("hand-written", hand))
+            k: 100 * sum(v["fact_accuracy"][j] for j in chosen) / len(chosen)
+            for k, v in everyone.items()
         }
-        lines += ["", f"On the {len(chosen)} covered questions: "
+        lines += ["", f"Fact accuracy on the {len(chosen)} covered questions: "
                   + ", ".join(f"{k} {v:.1f}%" for k, v in share.items()) + "."]  # fmt: skip
     report = "\n".join(lines)
     (args.out / "results.md").write_text(report + "\n")

@@ -26,6 +26,14 @@ def content_words(text: str) -> list[str]:
     return [w for w in words(text) if w not in STOPWORDS]
 
 
+def stem(word: str) -> str:
+    """trains, training, trained -> train: enough to match an answer's word to the source's."""
+    for suffix in ("ing", "ed", "es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
 # A sentence or a line: text up to its end mark or newline.
 _SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|\n)")
 

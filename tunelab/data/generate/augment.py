@@ -20,6 +20,7 @@ from tunelab.data.generate.llm import LLM, QUESTION_TEXT, AskConfig, Conversatio
 from tunelab.data.quality.dedup import jaccard, shingles
 from tunelab.data.quality.grounding import ungrounded
 from tunelab.data.quality.junk import junk_reason
+from tunelab.data.text import content_words, stem
 from tunelab.errors import TunelabError
 
 PARAPHRASE_PROMPT = """Rewrite the question below in {n} different ways. Each rewrite must ask \
@@ -147,8 +148,14 @@ def parse_questions(reply: str | None) -> list[str]:
 
 def _strays(rewrite: str, ex) -> bool:
     """A rewrite that names a number, command or name the original never did asks something
-    else (words alone can't tell: a good rewrite changes most of them)."""
-    return ungrounded(rewrite, f"{ex.question}\n{ex.answer}", min_share=0.0) is not None
+    else (the share of words kept can't tell: a good rewrite changes most of them)..."""
+    if ungrounded(rewrite, f"{ex.question}\n{ex.answer}", min_share=0.0) is not None:
+        return True
+    # ... and one that shares no content word with the question asks about nothing in particular
+    # ("What would be your answer to this question?").
+    return not {stem(w) for w in content_words(rewrite)} & {
+        stem(w) for w in content_words(ex.question)
+    }
 
 
 def keeps_literals(original: str, restated: str) -> bool:

@@ -183,7 +183,9 @@ def drop_reason(
         return "answer restates question"
     if repeat_start(a) is not None or _loops(a):
         return "answer repeats itself"
-    if chunk_text is not None and not q.rstrip().endswith("?"):
+    if _loops(q):
+        return "question repeats itself"
+    if chunk_text is not None and (not q.rstrip().endswith("?") or "\n" in q or "\\n" in q):
         return "not a question"  # about a chunk, a user asks; a copied statement is no question
     if junk_reason(f"{q}\n{a}"):
         return "junk"

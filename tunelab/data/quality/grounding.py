@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from tunelab.data.text import STOPWORDS, words
+from tunelab.data.text import STOPWORDS, stem, words
 
 NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 # `code`, --flags, dotted.keys, paths/like/this, and words with capitals or digits after the
@@ -35,8 +35,8 @@ def ungrounded(answer: str, source: str, min_share: float = 0.7) -> str | None:
             return NAME_MISSING
     if any(name.lower() not in source_words for name in CAPITALISED.findall(answer.strip())):
         return NAME_MISSING
-    content = [_stem(w) for w in words(answer) if w not in STOPWORDS and not w.isdigit()]
-    stems = {_stem(w) for w in source_words}
+    content = [stem(w) for w in words(answer) if w not in STOPWORDS and not w.isdigit()]
+    stems = {stem(w) for w in source_words}
     if content and sum(w in stems for w in content) / len(content) < min_share:
         return WORDS_MISSING
     return None
@@ -46,11 +46,3 @@ def literals(text: str) -> list[str]:
     """The code spans, flags, dotted keys, paths and technical names `text` states."""
     found = [next(g for g in m.groups() if g) for m in LITERAL.finditer(text)]
     return found + NAME.findall(LITERAL.sub(" ", text))
-
-
-def _stem(word: str) -> str:
-    """trains, training, trained -> train: enough to match an answer's word to the source's."""
-    for suffix in ("ing", "ed", "es", "s"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return word[: -len(suffix)]
-    return word

@@ -4,22 +4,18 @@ from __future__ import annotations
 
 import re
 
-from tunelab.data.text import words
+from tunelab.data.text import stem, words
 
 
 def repeats_question(question: str, answer: str, overlap: float = 0.8) -> bool:
     """True when the answer is (nearly) the question again and adds nothing."""
     # "Yes, X supports Y." for "Does X support Y?" restates too: drop yes/no, compare crude stems.
-    aw = [_stem(w) for w in words(answer) if w not in ("yes", "no")]
-    qw = {_stem(w) for w in words(question)}
+    aw = [stem(w) for w in words(answer) if w not in ("yes", "no")]
+    qw = {stem(w) for w in words(question)}
     if not aw:
         return False
     shared = sum(w in qw for w in aw) / len(aw)
     return shared >= overlap and len(aw) <= len(qw) + 2
-
-
-def _stem(word: str) -> str:
-    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
 
 
 def junk_reason(text: str, min_letter_share: float = 0.3, max_word_chars: int = 80) -> str | None:
