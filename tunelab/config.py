@@ -71,8 +71,10 @@ def _invalid(err: ValidationError, source: str) -> str:
     for e in err.errors():
         where = ".".join(str(p) for p in e["loc"])
         message = e["msg"].removeprefix("Value error, ")
-        # A validator's message that starts with the field's name says it whole.
-        lines.append(f"  {message}" if message.startswith(f"{where} ") else f"  {where}: {message}")
+        # A validator's message that starts with the field's name says it whole, as does one of
+        # the whole config (no field to name).
+        whole = not where or message.startswith(f"{where} ")
+        lines.append(f"  {message}" if whole else f"  {where}: {message}")
     return "\n".join(lines)
 
 
@@ -105,6 +107,11 @@ class ModelConfig(Section):
     """The weights' dtype while training. auto: float32 weights, with bfloat16 autocast on a GPU
     (mixed precision). bfloat16/float16: the weights themselves, half the memory ("true" half
     precision; LoRA adapters stay float32; float16 has no loss scaling, prefer bfloat16)."""
+    quantize: Literal["nf4", "int8"] | None = None
+    """Load the base quantized by bitsandbytes (pip install 'tunelab[qlora]') and train LoRA on
+    top: nf4 (4-bit NormalFloat, QLoRA) or int8. The rest of the model is then bfloat16 under
+    dtype auto; the adapters stay float32. A merged export is the dequantized base plus the
+    adapter."""
 
 
 class DataConfig(Section):
@@ -225,6 +232,20 @@ class Config(Section):
     model: ModelConfig = Field(default_factory=ModelConfig)
     data: DataConfig = Field(default_factory=DataConfig)
     train: TrainConfig = Field(default_factory=TrainConfig)
+
+    @model_validator(mode="after")
+    def _quantized_base_takes_lora(self) -> Config:
+        if self.model.quantize and self.train.method != "lora":
+            raise ValueError(
+                f"model.quantize: {self.model.quantize} freezes the base in bitsandbytes' "
+                "format, so only adapters can train: set train.method: lora (QLoRA)"
+            )
+        if self.model.quantize and self.train.parallel == "fsdp":
+            raise ValueError(
+                "model.quantize with train.parallel: fsdp is not supported (FSDP shards float "
+                "weights): use parallel: ddp"
+            )
+        return self
 
     @property
     def run_dir(self) -> Path:
