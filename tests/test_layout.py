@@ -52,7 +52,9 @@ def _layer(module: str) -> str:
     if _stage(module):
         return "stage"
     named = {"tunelab.run": "run", "tunelab.models": "models"}
-    named |= dict.fromkeys(("tunelab.generate", "tunelab.remote", "tunelab.web"), "generate")
+    named |= dict.fromkeys(
+        ("tunelab.generate", "tunelab.decode", "tunelab.remote", "tunelab.web"), "generate"
+    )
     return named.get(module) or ("data" if module.startswith("tunelab.data") else "base")
 
 

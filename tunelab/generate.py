@@ -1,17 +1,19 @@
 """Batched generation on a loaded model: the one path that data generation, training's held-out
-answers, evaluation, compare, chat and the demo all use."""
+answers, evaluation, compare, chat and the demo all use. Greedy replies are the text
+`model.generate` gives each prompt alone; `benchmarks/generate_speed.py` measures the speed."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
-from transformers import PreTrainedModel, PreTrainedTokenizerBase, StoppingCriteria, TextStreamer
+from transformers import PreTrainedModel, PreTrainedTokenizerBase, TextStreamer
 
 from tunelab.data.templates import Prompt
 from tunelab.data.text import repeat_start
-from tunelab.structured import Constraint, SchemaProcessor
+from tunelab.decode import Batch
+from tunelab.structured import Constraint, Reply
 
 
 @dataclass
@@ -42,66 +44,78 @@ def generate(
     schema: dict | None = None,
 ) -> list[Generation]:
     """Complete each prompt (already templated text); greedy when temperature is 0.
-    `on_batch` is given each batch's generations as they finish (for progress bars); `on_text`
-    each piece of text as it is made (one prompt only: a chat streams its reply). With
-    `stop_repeats`, a reply ends when it starts saying a sentence or line again. With a JSON
-    `schema`, each reply is compact JSON of it, closed before `max_new_tokens` run out (give at
-    least structured.CLOSING_TOKENS)."""
+    Up to `batch_size` prompts decode together; a finished reply leaves the batch at once and
+    the next prompt takes its place. `on_batch` is given the generations that finish at each
+    step (for progress bars); `on_text` each piece of text as it is made (one prompt only: a
+    chat streams its reply). With `stop_repeats`, a reply ends when it starts saying a sentence
+    or line again. With a JSON `schema`, each reply is compact JSON of it, closed before
+    `max_new_tokens` run out (give at least structured.CLOSING_TOKENS)."""
     if on_text is not None and len(prompts) != 1:
         raise ValueError("on_text streams one reply: give one prompt")
     if seed is not None:
         torch.manual_seed(seed)
     model.eval()
-    device = next(model.parameters()).device
-    encoded = [tokenizer(p, add_special_tokens=False).input_ids for p in prompts]
-    # Sorting by length keeps left-padding (and wasted compute) small within each batch.
-    order = sorted(range(len(prompts)), key=lambda i: len(encoded[i]))
-    results: list[Generation | None] = [None] * len(prompts)
     stop_ids = eos_ids(model, tokenizer)
     constraint = (
         Constraint(schema, tokenizer, model.config.vocab_size, stop_ids, compact=True)
         if schema is not None
         else None
     )
-    for start in range(0, len(order), batch_size):
-        idx = order[start : start + batch_size]
-        width = max(len(encoded[i]) for i in idx)
-        pad = tokenizer.pad_token_id
-        input_ids = torch.tensor([[pad] * (width - len(encoded[i])) + encoded[i] for i in idx])
-        attention = torch.tensor(
-            [[0] * (width - len(encoded[i])) + [1] * len(encoded[i]) for i in idx]
-        )
-        sampling = (
-            dict(do_sample=True, temperature=temperature, top_p=top_p)
-            if temperature > 0
-            else {"do_sample": False}
-        )
-        # Stop strings end a row's decoding as soon as they appear, not at EOS or max_new_tokens.
-        criteria = [StopStrings(tokenizer, stop, width)] if stop else []
-        criteria += [StopRepeats(tokenizer, width)] if stop_repeats else []
-        stopping = {"stopping_criteria": criteria} if criteria else {}
-        if on_text is not None:
-            stopping["streamer"] = Streamer(tokenizer, on_text)
-        if constraint is not None:
-            processor = SchemaProcessor(constraint, len(idx), width, max_new_tokens)
-            stopping["logits_processor"] = [processor]
-        out = model.generate(
-            input_ids=input_ids.to(device),
-            attention_mask=attention.to(device),
-            max_new_tokens=max_new_tokens,
-            eos_token_id=stop_ids,
-            pad_token_id=pad,
-            top_k=None,
-            **sampling,
-            **stopping,
-        )
-        for row, i in zip(out[:, width:].tolist(), idx):
-            results[i] = _finish(row, stop_ids, pad, tokenizer, stop, len(encoded[i]))
-            if stop_repeats and (cut := repeat_start(results[i].text)) is not None:
-                results[i].text, results[i].finish_reason = results[i].text[:cut].strip(), "repeat"
-        if on_batch is not None:
-            on_batch([results[i] for i in idx])
+    encoded = [tokenizer(p, add_special_tokens=False).input_ids for p in prompts]
+    # Shortest first: rows of like length share the batch, so little of it is padding.
+    queue = sorted(range(len(prompts)), key=lambda i: len(encoded[i]), reverse=True)
+    ending = Ending(tokenizer, stop_ids, stop, stop_repeats, max_new_tokens)
+    streamer = Streamer(tokenizer, on_text) if on_text is not None else None
+    batch = Batch(model, tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0)
+    rows: list[Row] = []
+    results: list[Generation | None] = [None] * len(prompts)
+    logits = None
+    while queue or rows:
+        if queue and len(rows) < batch_size:
+            joining = [queue.pop() for _ in range(min(batch_size - len(rows), len(queue)))]
+            rows += [
+                Row(i, encoded[i], constraint.start() if constraint else None) for i in joining
+            ]
+            fresh = batch.join([encoded[i] for i in joining])
+            logits = fresh if logits is None else torch.cat([logits, fresh])
+            if streamer is not None:
+                streamer.put(torch.tensor([encoded[0]]))
+        for row, scores in zip(rows, logits):
+            if row.reply is not None:
+                row.reply.mask(scores, remaining=max_new_tokens - len(row.tokens))
+        tokens = choose(logits, temperature, top_p)
+        done = []
+        for row, token in zip(rows, tokens.tolist()):
+            if streamer is not None:
+                streamer.put(torch.tensor([token]))
+            if row.reply is not None:
+                row.reply.accept(token)
+            if (reason := ending.check(row, token)) is not None:
+                results[row.index] = ending.finish(row, reason)
+                done.append(results[row.index])
+        if done:
+            keep = [k for k, row in enumerate(rows) if results[row.index] is None]
+            rows, tokens = [rows[k] for k in keep], tokens[keep]
+            batch.keep(keep)
+            if on_batch is not None:
+                on_batch(done)
+        logits = batch.step(tokens) if rows else None
+    if streamer is not None:
+        streamer.end()
     return results  # type: ignore[return-value]
+
+
+def choose(logits: torch.Tensor, temperature: float, top_p: float) -> torch.Tensor:
+    """Each row's next token: the most likely one, or a sample at `temperature` from the
+    smallest set of tokens whose probability reaches `top_p` (always at least the top one)."""
+    if temperature <= 0:
+        return logits.argmax(-1)
+    probs = torch.softmax(logits / temperature, dim=-1)
+    if top_p < 1.0:
+        ranked, order = probs.sort(dim=-1, descending=True)
+        ranked[ranked.cumsum(-1) - ranked >= top_p] = 0.0
+        probs = torch.zeros_like(probs).scatter_(-1, order, ranked)
+    return torch.multinomial(probs, 1)[:, 0]
 
 
 def answer(
@@ -129,51 +143,53 @@ def eos_ids(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase) -> list[
     return sorted(i for i in ids if i is not None)
 
 
-def _finish(row, stop_ids, pad, tokenizer, stop, prompt_len) -> Generation:
-    n = len(row)
-    ended = False
-    for pos, token in enumerate(row):
-        if token in stop_ids:
-            n, ended = pos, True
-            break
-    while (
-        n and row[n - 1] == pad
-    ):  # a row that hit a stop string early is padded to the batch's end
-        n -= 1
-    text = tokenizer.decode(row[:n], skip_special_tokens=True)
-    for s in stop or []:
-        if s and s in text:
-            text, ended = text[: text.index(s)], True
-    return Generation(text.strip(), "stop" if ended else "length", prompt_len, n)
+@dataclass
+class Row:
+    """One prompt being answered: its tokens so far, and its place in the schema if it has one."""
+
+    index: int
+    prompt: list[int]
+    reply: Reply | None
+    tokens: list[int] = field(default_factory=list)
 
 
-class StopStrings(StoppingCriteria):
-    """Ends each row once its generated text holds a stop string. transformers' own
-    `stop_strings` also match across the end of the prompt, so a prompt ending in "\n" would stop
-    at once on a first "\n" when the stop string is "\n\n"; only generated tokens count here."""
+class Ending:
+    """When a reply is over, and what its text is then."""
 
-    def __init__(self, tokenizer: PreTrainedTokenizerBase, stops: list[str], prompt_width: int):
-        self.tokenizer, self.stops, self.start = tokenizer, [s for s in stops if s], prompt_width
-        # A stop string completed by the newest token lies within its last few tokens.
+    def __init__(self, tokenizer, stop_ids, stops, stop_repeats: bool, max_new_tokens: int):
+        self.tokenizer, self.stop_ids = tokenizer, set(stop_ids)
+        self.stops = [s for s in stops or [] if s]
+        self.repeats, self.max_new_tokens = stop_repeats, max_new_tokens
+        # A stop string completed by the newest token lies within its last few tokens. Only
+        # generated tokens count: a prompt ending in "\n" must not stop "\n\n" at once.
         self.window = max(len(s) for s in self.stops) + 8 if self.stops else 0
 
-    def __call__(self, input_ids: torch.Tensor, scores, **kwargs) -> torch.Tensor:
-        generated = input_ids[:, self.start :][:, -self.window :]
-        texts = self.tokenizer.batch_decode(generated, skip_special_tokens=True)
-        hits = [any(s in text for s in self.stops) for text in texts]
-        return torch.tensor(hits, dtype=torch.bool, device=input_ids.device)
+    def check(self, row: Row, token: int) -> str | None:
+        """Add `token` to the reply; why the reply is over now, or None."""
+        if token in self.stop_ids:
+            return "stop"
+        row.tokens.append(token)
+        if self.stops:
+            recent = self.tokenizer.decode(row.tokens[-self.window :], skip_special_tokens=True)
+            if any(s in recent for s in self.stops):
+                return "stop"
+        if self.repeats and repeat_start(self.text(row)) is not None:
+            return "repeat"
+        return "length" if len(row.tokens) >= self.max_new_tokens else None
 
+    def finish(self, row: Row, reason: str) -> Generation:
+        """The reply's text, cut at a stop string or where it began repeating itself."""
+        text = self.text(row)
+        for s in self.stops:
+            if s in text:
+                text, reason = text[: text.index(s)], "stop"
+        text = text.strip()
+        if self.repeats and (cut := repeat_start(text)) is not None:
+            text, reason = text[:cut].strip(), "repeat"
+        return Generation(text, reason, len(row.prompt), len(row.tokens))
 
-class StopRepeats(StoppingCriteria):
-    """Ends each row once it repeats a sentence (see `repeat_start`); `generate` cuts the repeat."""
-
-    def __init__(self, tokenizer: PreTrainedTokenizerBase, prompt_width: int):
-        self.tokenizer, self.start = tokenizer, prompt_width
-
-    def __call__(self, input_ids: torch.Tensor, scores, **kwargs) -> torch.Tensor:
-        texts = self.tokenizer.batch_decode(input_ids[:, self.start :], skip_special_tokens=True)
-        hits = [repeat_start(text) is not None for text in texts]
-        return torch.tensor(hits, dtype=torch.bool, device=input_ids.device)
+    def text(self, row: Row) -> str:
+        return self.tokenizer.decode(row.tokens, skip_special_tokens=True)
 
 
 class Streamer(TextStreamer):

@@ -10,7 +10,7 @@ import weakref
 
 import numpy as np
 import torch
-from transformers import LogitsProcessor, PreTrainedTokenizerBase
+from transformers import PreTrainedTokenizerBase
 
 from tunelab.errors import TunelabError
 
@@ -112,22 +112,6 @@ class Reply:
     def complete(self) -> bool:
         """The reply so far is a whole value of the schema."""
         return self.ended or self.matcher.is_accepting()
-
-
-class SchemaProcessor(LogitsProcessor):
-    """Constrains every row of one `model.generate` call (rows that ended are left alone)."""
-
-    def __init__(self, constraint: Constraint, rows: int, prompt_width: int, max_new_tokens: int):
-        self.replies = [constraint.start() for _ in range(rows)]
-        self.start, self.max_new_tokens = prompt_width, max_new_tokens
-
-    def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor):
-        made = input_ids.shape[1] - self.start
-        for row, reply in enumerate(self.replies):
-            if made:
-                reply.accept(int(input_ids[row, -1]))
-            reply.mask(scores[row], remaining=self.max_new_tokens - made)
-        return scores
 
 
 def _ll_tokenizer(tokenizer: PreTrainedTokenizerBase, vocab_size: int, eos_ids: list[int]):
