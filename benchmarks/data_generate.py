@@ -115,6 +115,8 @@ def samples(results: list[dict], per_mode: int) -> str:
     for mode in dict.fromkeys(r["mode"] for r in results):
         rows = [row for r in results if r["mode"] == mode for row in _spread(r["rows"], per_mode)]
         out.append(f"\n**{mode}**\n")
+        if not rows:
+            out.append("- (none kept)")
         for row in _spread(rows, per_mode):
             answer = " ".join(row["answer"].split())
             out.append(f"- Q: {row['question']}  \n  A: {answer[:200]}")
