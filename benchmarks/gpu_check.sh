@@ -6,7 +6,10 @@
 #   bash benchmarks/gpu_check.sh prepare
 # Then through the device tool, carrying what prepare made:
 #   run(command="bash benchmarks/gpu_check.sh run", carry=[".whl", ".gpu-cache"], timeout_s=540)
+# `run fsdp` runs only issue 16's FSDP2 section (about a minute of GPU time; `run throughput`
+# only issue 3's).
 set -euo pipefail
+only="${2:-all}"
 cache=.gpu-cache
 if [ "${1:-}" = prepare ]; then
   grep -qsx '/.whl/' .git/info/exclude || echo /.whl/ >> .git/info/exclude
@@ -32,10 +35,17 @@ export TUNELAB_LAMINI="$PWD/$cache/lamini_docs.jsonl" HF_HUB_OFFLINE=1
 out="${OUT:-/tmp}"
 nvidia-smi --query-gpu=name,memory.total --format=csv | tee "$out/gpu.txt"
 python3 -c "import torch, transformers; print('torch', torch.__version__, 'transformers', transformers.__version__)"
-# Most important first: the 1B shape, full finetuning (the MFU target), then 135M, then LoRA.
-python3 benchmarks/train_throughput.py --device cuda --shapes random-1b,random-135m --modes full \
-  --steps 20 2>&1 | tee "$out/full.txt"
-python3 benchmarks/train_throughput.py --device cuda --shapes random-1b --modes full \
-  --steps 20 --attention flex_attention 2>&1 | tee "$out/full_flex.txt"
-python3 benchmarks/train_throughput.py --device cuda --shapes random-135m,random-1b --modes lora \
-  --steps 20 2>&1 | tee "$out/lora.txt"
+if [ "$only" = all ] || [ "$only" = throughput ]; then
+  # Most important first: the 1B shape, full finetuning (the MFU target), then 135M, then LoRA.
+  python3 benchmarks/train_throughput.py --device cuda --shapes random-1b,random-135m --modes full \
+    --steps 20 2>&1 | tee "$out/full.txt"
+  python3 benchmarks/train_throughput.py --device cuda --shapes random-1b --modes full \
+    --steps 20 --attention flex_attention 2>&1 | tee "$out/full_flex.txt"
+  python3 benchmarks/train_throughput.py --device cuda --shapes random-135m,random-1b --modes lora \
+    --steps 20 2>&1 | tee "$out/lora.txt"
+fi
+if [ "$only" = all ] || [ "$only" = fsdp ]; then
+  # Issue 16, part 1: FSDP2 where the CPU tests cannot go (bf16 MixedPrecisionPolicy, CPU offload,
+  # NCCL, a sharded checkpoint resumed on CUDA); one GPU is a group of one process.
+  python3 benchmarks/fsdp_check.py --data "$TUNELAB_LAMINI" 2>&1 | tee "$out/fsdp.txt"
+fi

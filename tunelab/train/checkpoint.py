@@ -63,26 +63,32 @@ def save_checkpoint(folder: Path, model, optimizer, state: TrainState, keep: int
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
     save_file(trainable_state(model), tmp / WEIGHTS)
-    torch.save({"optimizer": optimizer.state_dict(), "rng": _rng_states()}, tmp / OPTIMIZER)
-    (tmp / STATE).write_text(json.dumps(asdict(state), indent=1))
+    torch.save({"optimizer": optimizer.state_dict(), "rng": rng_states()}, tmp / OPTIMIZER)
+    write_state(tmp, state)
+    return put_in_place(tmp, final, keep)
+
+
+def put_in_place(tmp: Path, final: Path, keep: int) -> Path:
+    """Rename a completely written checkpoint folder to its name, then drop the ones too old."""
     shutil.rmtree(final, ignore_errors=True)
     tmp.rename(final)
     # One past this step is left from before a resume to an earlier checkpoint (the newest was
     # damaged): this run has moved on from it.
-    saved = list_checkpoints(folder)
-    stale = [p for p in saved if _step_of(p) > state.step]
-    kept = [p for p in saved if _step_of(p) <= state.step]
+    step, saved = _step_of(final), list_checkpoints(final.parent)
+    stale = [p for p in saved if _step_of(p) > step]
+    kept = [p for p in saved if _step_of(p) <= step]
     for old in stale + (kept[:-keep] if keep > 0 else []):
         shutil.rmtree(old, ignore_errors=True)
     return final
 
 
-def read_latest(folder: Path) -> tuple[Checkpoint, list[str]]:
-    """The newest checkpoint that reads whole, and what was wrong with any newer one skipped."""
+def read_latest(folder: Path, reader=None) -> tuple[Checkpoint, list[str]]:
+    """The newest checkpoint that reads whole (by `reader`, read_checkpoint by default), and what
+    was wrong with any newer one skipped."""
     damaged = []
     for path in reversed(list_checkpoints(folder)):
         try:
-            return read_checkpoint(path), damaged
+            return (reader or read_checkpoint)(path), damaged
         except DamagedCheckpoint as err:
             damaged.append(str(err))
     if not damaged:
@@ -94,10 +100,17 @@ def read_latest(folder: Path) -> tuple[Checkpoint, list[str]]:
 
 def read_checkpoint(path: Path) -> Checkpoint:
     """Read one checkpoint's files; DamagedCheckpoint names the first that does not read."""
-    weights = _read(path / WEIGHTS, load_file)
-    saved = _read(path / OPTIMIZER, _load_tensors_and_values)
-    state = _read(path / STATE, lambda file: TrainState(**json.loads(file.read_text())))
-    return Checkpoint(path, weights, saved, state)
+    weights = read_file(path / WEIGHTS, load_file)
+    saved = read_file(path / OPTIMIZER, load_tensors_and_values)
+    return Checkpoint(path, weights, saved, read_state(path))
+
+
+def read_state(path: Path) -> TrainState:
+    return read_file(path / STATE, lambda file: TrainState(**json.loads(file.read_text())))
+
+
+def write_state(folder: Path, state: TrainState) -> None:
+    (folder / STATE).write_text(json.dumps(asdict(state), indent=1))
 
 
 def restore(checkpoint: Checkpoint, model, optimizer) -> TrainState:
@@ -111,11 +124,11 @@ def restore(checkpoint: Checkpoint, model, optimizer) -> TrainState:
         raise TunelabError(
             f"{checkpoint.path} does not fit this model and its training settings ({unexpected[0]})"
         )
-    _set_rng_states(checkpoint.saved["rng"])
+    set_rng_states(checkpoint.saved["rng"])
     return checkpoint.state
 
 
-def _read(file: Path, reader):
+def read_file(file: Path, reader):
     try:
         return reader(file)
     except TunelabError:  # a refusal, not damage: no falling back to an older checkpoint
@@ -125,7 +138,7 @@ def _read(file: Path, reader):
         raise DamagedCheckpoint(f"{file} is damaged or incomplete ({reason})") from None
 
 
-def _load_tensors_and_values(file: Path) -> dict:
+def load_tensors_and_values(file: Path, needs=("optimizer", "rng")) -> dict:
     # Name what would run before refusing; weights_only=True is what guarantees nothing does.
     unsafe = torch.serialization.get_unsafe_globals_in_checkpoint(file)
     if unsafe:
@@ -134,13 +147,13 @@ def _load_tensors_and_values(file: Path) -> dict:
             "(a tunelab checkpoint holds only tensors and plain values)"
         )
     saved = torch.load(file, map_location="cpu", weights_only=True)
-    missing = {"optimizer", "rng"} - saved.keys()
+    missing = set(needs) - saved.keys()
     if missing:
         raise ValueError(f"it has no {' or '.join(sorted(missing))} state")
     return saved
 
 
-def _rng_states() -> dict:
+def rng_states() -> dict:
     # Plain ints and tensors only, so the file loads with weights_only=True.
     version, internal, gauss = random.getstate()
     numpy_state = np.random.get_state(legacy=False)
@@ -157,7 +170,7 @@ def _rng_states() -> dict:
     }
 
 
-def _set_rng_states(rng: dict) -> None:
+def set_rng_states(rng: dict) -> None:
     version, internal, gauss = rng["python"]
     random.setstate((version, tuple(internal), gauss))
     numpy = rng["numpy"]

@@ -1,9 +1,13 @@
 """Training on several processes (GPUs or machines), started by `torchrun`, as torch.distributed
-expects: each process reads its rank from the environment torchrun sets, and gradients are averaged
-by DistributedDataParallel. A plain `tunelab train` (no torchrun) is one process of world size 1,
-and everything here turns into no-ops.
+expects: each process reads its rank from the environment torchrun sets. train.parallel says how
+they share the work: ddp (the default) keeps a whole copy of the model, gradients and AdamW state
+on each and averages gradients with DistributedDataParallel; fsdp shards all three over the
+processes (FSDP2, see sharding.py), for models whose training state does not fit on one GPU.
+A plain `tunelab train` (no torchrun) is one process of world size 1, and everything here turns
+into no-ops (with fsdp, a group of one, so that the same code shards and checkpoints).
 
     torchrun --nproc_per_node 8 -m tunelab.cli train config.yaml
+    torchrun --nproc_per_node 8 -m tunelab.cli train config.yaml --set train.parallel=fsdp
     torchrun --nnodes 2 --node_rank 0 --master_addr host0 --nproc_per_node 8 -m tunelab.cli train config.yaml
 """
 
@@ -34,10 +38,13 @@ class World:
 SINGLE = World()  # a plain run: one process
 
 
-def start(device: torch.device) -> tuple[World, torch.device]:
+def start(device: torch.device, parallel: str = "ddp") -> tuple[World, torch.device]:
     """Join the process group torchrun describes (if any); each process gets its own GPU."""
     size = int(os.environ.get("WORLD_SIZE", "1"))
     if size == 1:
+        if parallel == "fsdp" and not dist.is_initialized():
+            backend = "nccl" if device.type == "cuda" else "gloo"
+            dist.init_process_group(backend, store=dist.HashStore(), rank=0, world_size=1)
         return SINGLE, device
     world = World(int(os.environ["RANK"]), int(os.environ.get("LOCAL_RANK", "0")), size)
     if device.type == "cuda":
@@ -49,7 +56,7 @@ def start(device: torch.device) -> tuple[World, torch.device]:
 
 
 def stop(world: World) -> None:
-    if world.size > 1 and dist.is_initialized():
+    if dist.is_initialized():
         dist.destroy_process_group()
 
 
@@ -79,9 +86,16 @@ class LossModule(nn.Module):
         return token_loss_sum(self.model, batch)
 
 
-def wrap(model: nn.Module, world: World, device: torch.device) -> nn.Module:
-    """What the loop calls for a loss: LossModule, inside DDP when there are several processes."""
+def wrap(
+    model: nn.Module, world: World, device: torch.device, parallel: str = "ddp", offload=False
+) -> nn.Module:
+    """What the loop calls for a loss: LossModule, sharded with fsdp, inside DDP when there are
+    several processes."""
     module = LossModule(model)
+    if parallel == "fsdp":
+        from tunelab.train.sharding import shard
+
+        return shard(module, device, offload)
     if world.size == 1:
         return module
     from torch.nn.parallel import DistributedDataParallel

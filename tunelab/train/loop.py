@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from rich.console import Console
 
-from tunelab.config import Config, TrainConfig
+from tunelab.config import Config
 from tunelab.data.pipeline import batches_per_epoch, iterate_batches, make_rows, prepare
 from tunelab.data.tokenize import IGNORE
 from tunelab.errors import TunelabError
@@ -27,8 +27,8 @@ from tunelab.train.checkpoint import (
     save_checkpoint,
 )
 from tunelab.train.distributed import SINGLE, LossModule, World
+from tunelab.train.eval_loss import evaluate_loss
 from tunelab.train.heldout import held_out_questions, keep_if_best, restore_best, score_heldout
-from tunelab.train.loss import token_loss_sum
 from tunelab.train.memory import describe_peak, peak_memory, release_freed_memory
 from tunelab.train.metrics_log import MetricsLog
 from tunelab.train.plot import plot_losses
@@ -53,6 +53,8 @@ from tunelab.train.setup import (
     set_attention,
     weights_dtype,
 )
+from tunelab.train.sharded_checkpoint import read_sharded, restore_sharded, save_sharded
+from tunelab.train.sharding import gather_weights
 from tunelab.train.trackers import check_trackers
 
 console = Console()
@@ -66,7 +68,7 @@ def train(config: Config, resume: bool = False, overwrite: bool = False) -> Path
     Ctrl-C finishes the current step, saves a checkpoint and the model so far, then raises
     KeyboardInterrupt (the caller stops, as it would without tunelab; `tunelab train` exits 130).
     Under torchrun, every process runs this; rank 0 alone writes the run folder and the log."""
-    world, device = distributed.start(pick_device(config.train.device))
+    world, device = distributed.start(pick_device(config.train.device), config.train.parallel)
     console.quiet = not world.is_main
     try:
         return _train(config, resume, overwrite, world, device)
@@ -101,8 +103,9 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
         # In place, so the loss function's direct use of the decoder runs the compiled code.
         base = model.get_base_model() if hasattr(model, "get_base_model") else model
         base.get_decoder().compile(dynamic=True)
-    loss_module = distributed.wrap(model, world, device)
-    where = f"{world.size} processes" if world.size > 1 else str(device)
+    sharded = cfg.parallel == "fsdp"
+    loss_module = distributed.wrap(model, world, device, cfg.parallel, cfg.cpu_offload)
+    where = f"{world.size} processes ({cfg.parallel})" if world.size > 1 else str(device)
     console.print(f"[bold]model[/] {config.model.name}: {describe(model, cfg)} on {where}")
 
     rows = make_rows(data.train, config.data.max_length, config.data.packing)
@@ -114,14 +117,14 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
     optimizer = make_optimizer(model, cfg, device)
     state = TrainState()
     if resume:
-        checkpoint, damaged = read_latest(checkpoints)
+        checkpoint, damaged = read_latest(checkpoints, read_sharded if sharded else None)
         for problem in damaged:
             console.print(
                 f"[yellow]warning:[/] {problem}: resuming from the one before, "
                 f"{checkpoint.path.name}",
                 soft_wrap=True,
             )
-        state = restore(checkpoint, model, optimizer)
+        state = (restore_sharded if sharded else restore)(checkpoint, model, optimizer)
         console.print(f"[bold]resumed[/] from {checkpoint.path} (step {state.step})")
         if state.step >= total_steps:
             raise TunelabError(
@@ -155,13 +158,14 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
         state.epoch,
         state.batch,
     )
-    my_test_rows = test_rows[world.rank :: world.size]
     heldout = held_out_questions(config, data.test_examples, test_rows) if world.is_main else None
     stop = StopRequest(console)
     last_loss, record = float("nan"), {}
     progress = TrainProgress(total_steps, state.step, visible=world.is_main)
 
     def save_now() -> Path:
+        if sharded:  # every process writes its shard
+            return save_sharded(checkpoints, model, optimizer, state, cfg.keep_checkpoints, world)
         return save_checkpoint(checkpoints, model, optimizer, state, cfg.keep_checkpoints)
 
     # A crash (out of memory, a full disk, a bug) keeps the steps already done; one process only,
@@ -171,7 +175,9 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
         log = files.enter_context(MetricsLog(config)) if world.is_main else None
         if test_rows and state.step == 0:
             # The starting point: how far the model is from the data before any update.
-            base_eval = round(evaluate_loss(model, my_test_rows, cfg, tokenizer, device, world), 5)
+            base_eval = round(
+                evaluate_loss(loss_module, test_rows, cfg, tokenizer, device, world), 5
+            )
             start_record = {"step": 0, "eval_loss": base_eval}
             progress.note(f"step 0: eval loss {base_eval:.4f}")
             if heldout:
@@ -215,7 +221,7 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
 
             if test_rows and (state.step % cfg.eval_every == 0 or state.step == total_steps):
                 record["eval_loss"] = round(
-                    evaluate_loss(model, my_test_rows, cfg, tokenizer, device, world), 5
+                    evaluate_loss(loss_module, test_rows, cfg, tokenizer, device, world), 5
                 )
                 progress.note(f"step {state.step}: eval loss {record['eval_loss']:.4f}")
                 if _early_stop(state, record["eval_loss"], cfg.early_stop_patience):
@@ -232,26 +238,27 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
             if world.size > 1:
                 # Ctrl-C reaches every process, not always within the same step: stop together.
                 stop.requested = distributed.total([float(stop.requested)], world, device)[0] > 0
-            if world.is_main and (state.step % cfg.save_every == 0 or stop.requested):
+            if (world.is_main or sharded) and (state.step % cfg.save_every == 0 or stop.requested):
                 save_now()
         if stop.interrupted and test_rows and world.size == 1 and "eval_loss" not in record:
             # Interrupted between evals: one eval loss still says whether the run improved (and
             # the plot shows it). A second Ctrl-C skips it; the checkpoint is already saved.
             progress.note("Ctrl-C: measuring the eval loss once (Ctrl-C again to skip)")
             try:
-                value = round(evaluate_loss(model, my_test_rows, cfg, tokenizer, device), 5)
+                value = round(evaluate_loss(loss_module, test_rows, cfg, tokenizer, device), 5)
                 write_metrics(log, {"step": state.step, "eval_loss": value})
                 progress.note(f"step {state.step}: eval loss {value:.4f}")
             except KeyboardInterrupt:
                 progress.note("eval loss skipped")
 
+    weights = gather_weights(model) if sharded else None  # every process takes part
     if world.is_main:
         if cfg.select_best != "last" and (best := restore_best(run_dir, model)):
             console.print(
                 f"model/ holds step {best['step']}, the best by {best['metric']} "
                 f"({abs(best['value']):.4f}), not the last step"
             )
-        save_final(model, tokenizer, run_dir)
+        save_final(model, tokenizer, run_dir, weights)
         plot_losses(metrics_path, run_dir / "loss.png", title=config.name)
         log.finish(interrupted=stop.interrupted)  # the trackers get the model and plot
     distributed.barrier(world)
@@ -311,26 +318,6 @@ def accumulate_gradients(
         loss_sum += micro_loss.item()
     (loss_sum,) = distributed.total([loss_sum], world, device)
     return loss_sum, int(n_tokens)
-
-
-@torch.no_grad()
-def evaluate_loss(model, rows, cfg: TrainConfig, tokenizer, device, world: World = SINGLE) -> float:
-    """Mean loss per trained token over the test split (each process scores its share of rows)."""
-    from tunelab.data.pack import collate
-
-    model.eval()
-    total, count = 0.0, 0
-    autocast = (
-        torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else nullcontext()
-    )
-    for start in range(0, len(rows), cfg.batch_size):
-        batch = collate(rows[start : start + cfg.batch_size], tokenizer.pad_token_id)
-        with autocast:
-            loss, n = token_loss_sum(model, {k: v.to(device) for k, v in batch.items()})
-        total, count = total + loss.item(), count + n
-    model.train()
-    total, count = distributed.total([total, float(count)], world, device)
-    return total / max(count, 1)
 
 
 def _seed_everything(seed: int) -> None:

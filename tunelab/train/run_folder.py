@@ -20,14 +20,17 @@ from tunelab.train.checkpoint import TrainState
 from tunelab.train.plot import read_metrics
 
 # What a resumed run may change: its length, how often it evaluates and saves, its learning-rate
-# schedule (rebuilt from the resume step on), and how it runs. Anything else changes what the
-# checkpoint holds (model, method, LoRA shape) or what its data position means (data, batches).
+# schedule (rebuilt from the resume step on), and how it runs; grad_accum too, as the number of
+# processes may change (fewer GPUs accumulate more to keep the batch). Anything else changes what
+# the checkpoint holds (model, method, LoRA shape, train.parallel's layout of it) or what its data
+# position means (data, batch_size).
 MAY_CHANGE_ON_RESUME = frozenset(
     {
         "name",
         "output_dir",
         "train.epochs",
         "train.max_steps",
+        "train.grad_accum",
         "train.eval_every",
         "train.save_every",
         "train.keep_checkpoints",
@@ -110,10 +113,11 @@ def truncate_metrics(path: Path, step: int) -> None:
         path.write_text("".join(json.dumps(r) + "\n" for r in kept))
 
 
-def save_final(model, tokenizer, run_dir: Path) -> Path:
-    """The adapter (LoRA) or full weights, plus the tokenizer, as a loadable HF folder."""
+def save_final(model, tokenizer, run_dir: Path, weights: dict | None = None) -> Path:
+    """The adapter (LoRA) or full weights, plus the tokenizer, as a loadable HF folder; `weights`
+    are the model's, gathered whole, when the model itself holds only a shard of them."""
     target = run_dir / WEIGHTS
-    model.save_pretrained(target, safe_serialization=True)
+    model.save_pretrained(target, safe_serialization=True, state_dict=weights)
     tokenizer.save_pretrained(target)
     return target
 

@@ -68,7 +68,9 @@ def make_optimizer(model, cfg: TrainConfig, device: torch.device) -> torch.optim
         {"params": [p for p in params if p.ndim >= 2], "weight_decay": cfg.weight_decay},
         {"params": [p for p in params if p.ndim < 2], "weight_decay": 0.0},
     ]
-    return torch.optim.AdamW(groups, lr=cfg.lr, betas=(0.9, 0.999), fused=device.type == "cuda")
+    # Where the (sharded) weights are: on the CPU with train.cpu_offload, even beside a GPU.
+    fused = device.type == "cuda" and not cfg.cpu_offload
+    return torch.optim.AdamW(groups, lr=cfg.lr, betas=(0.9, 0.999), fused=fused)
 
 
 def describe(model, cfg: TrainConfig) -> str:

@@ -1,0 +1,125 @@
+"""Sharded training (train.parallel=fsdp) under torchrun, two processes on CPU with gloo: they learn
+what one process learns from the same micro-batches accumulated, write a normal model/ folder, and
+their sharded checkpoints resume to the same losses on two processes or on one."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from tests.conftest import QA_PAIRS, tiny_config, write_jsonl
+from tunelab.train.loop import train
+
+SETTINGS = dict(max_steps=4, batch_size=2, eval_every=2, save_every=2, keep_checkpoints=3)
+
+
+def _records(run):
+    return [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+
+
+def _torchrun(config, *args):
+    """`torchrun --nproc_per_node 2 -m tunelab.cli train CONFIG ARGS`; its stdout."""
+    path = Path(f"{config.output_dir}.yaml")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    config.to_yaml(path)
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": os.getcwd()}
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node",
+               "2", "-m", "tunelab.cli", "train", str(path), *args]  # fmt: skip
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout
+
+
+def _assert_same_training(one, two):
+    one_log, two_log = _records(one), _records(two)
+    assert [r["step"] for r in two_log] == [r["step"] for r in one_log]
+    for a, b in zip(one_log, two_log):
+        for key in ("loss", "eval_loss", "tokens", "input_tokens"):
+            if key in a:
+                assert b[key] == pytest.approx(a[key], abs=1e-4), (key, a["step"])
+
+
+def _assert_same_weights(one, two, file):
+    a, b = load_file(one / "model" / file), load_file(two / "model" / file)
+    assert a.keys() == b.keys()
+    for name in a:
+        torch.testing.assert_close(a[name], b[name], atol=1e-5, rtol=1e-4)
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """The same 4 steps of full finetuning: one process accumulating 2 micro-batches, and two
+    sharded processes taking one each."""
+    root = tmp_path_factory.mktemp("fsdp")
+    qa = write_jsonl(root / "qa.jsonl", [{"question": q, "answer": a} for q, a in QA_PAIRS])
+    single = train(tiny_config(root / "one", qa, method="full", grad_accum=2, **SETTINGS))
+    sharded = tiny_config(root / "two", qa, method="full", parallel="fsdp", **SETTINGS)
+    stdout = _torchrun(sharded)
+    return single, sharded, stdout
+
+
+def test_two_sharded_processes_equal_one_process_accumulating_their_batches(runs):
+    single, sharded, stdout = runs
+    two = sharded.run_dir
+    _assert_same_training(single, two)
+    # model/ is one normal safetensors folder, gathered from the shards, as a plain run writes it.
+    _assert_same_weights(single, two, "model.safetensors")
+    assert stdout.count("done") == 1  # rank 0 alone reports and writes the run folder
+    step = two / "checkpoints" / "step-000004"
+    # Data, never code: each process's shard as safetensors, no pickled DCP index.
+    assert sorted(p.name for p in step.iterdir()) == ["rng.pt", "shards", "state.json"]
+    assert len(list((step / "shards").glob("*.safetensors"))) == 2
+    assert len(list((step / "shards").iterdir())) == 2
+
+
+def test_a_sharded_run_killed_after_a_checkpoint_resumes_to_the_same_losses(runs):
+    single, sharded, _ = runs
+    config = sharded.model_copy(update={"output_dir": str(sharded.run_dir.parent) + "-killed"})
+    # Killed while writing the step-4 checkpoint: step 2's is the newest complete one.
+    shutil.copytree(sharded.run_dir, config.run_dir)
+    shutil.rmtree(config.run_dir / "model")
+    checkpoints = config.run_dir / "checkpoints"
+    (checkpoints / "step-000004").rename(checkpoints / ".tmp-step-000004-sharded")
+
+    stdout = _torchrun(config, "--resume")
+    assert "step 2" in stdout
+    _assert_same_training(sharded.run_dir, config.run_dir)
+    _assert_same_weights(sharded.run_dir, config.run_dir, "model.safetensors")
+    assert sorted(p.name for p in checkpoints.iterdir()) == ["step-000002", "step-000004"]
+
+
+def test_a_checkpoint_of_two_processes_resumes_on_one(runs):
+    single, sharded, _ = runs
+    # One process accumulates the two micro-batches the two processes took.
+    config = sharded.model_copy(update={"output_dir": str(sharded.run_dir.parent) + "-one"})
+    config = config.model_copy(update={"train": config.train.model_copy(update={"grad_accum": 2})})
+    shutil.copytree(sharded.run_dir, config.run_dir)
+    shutil.rmtree(config.run_dir / "model")
+    # The step-4 checkpoint is cut short (a bad copy): resume falls back to step 2's.
+    shard = sorted((config.run_dir / "checkpoints/step-000004/shards").iterdir())[-1]
+    shard.write_bytes(shard.read_bytes()[:1000])
+
+    train(config, resume=True)
+    _assert_same_training(single, config.run_dir)
+    _assert_same_weights(single, config.run_dir, "model.safetensors")
+    shards = list((config.run_dir / "checkpoints/step-000004/shards").iterdir())
+    assert len(shards) == 1  # written again, by the one process
+
+
+def test_lora_under_fsdp_equals_one_process_and_saves_an_adapter(tmp_path, qa_file):
+    # No dropout: each process draws its masks from its own random stream, so the masks (not the
+    # arithmetic) would differ from the single process's.
+    settings = dict(SETTINGS, method="lora", lora={"dropout": 0.0})
+    single = train(tiny_config(tmp_path / "one", qa_file, grad_accum=2, **settings))
+    sharded = tiny_config(tmp_path / "two", qa_file, parallel="fsdp", **settings)
+    _torchrun(sharded)
+    _assert_same_training(single, sharded.run_dir)
+    _assert_same_weights(single, sharded.run_dir, "adapter_model.safetensors")

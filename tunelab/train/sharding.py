@@ -1,0 +1,65 @@
+"""Sharded training (train.parallel=fsdp) with PyTorch's FSDP2 (`fully_shard`): each process keeps
+1/N of the weights, gradients and AdamW state, and gathers one decoder layer's weights at a time
+for its forward and backward. What fits is the sharded state plus one layer, not a whole copy."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from tunelab.errors import TunelabError
+from tunelab.train.distributed import LossModule
+
+
+def shard(module: LossModule, device: torch.device, offload: bool = False) -> nn.Module:
+    """Shard each decoder layer, then the rest (embeddings, final norm, output projection: tied
+    weights stay in one group) as the root the loop calls; returns `module`, now sharded."""
+    from torch.distributed.fsdp import (
+        CPUOffloadPolicy,
+        MixedPrecisionPolicy,
+        OffloadPolicy,
+        fully_shard,
+    )
+
+    if offload and device.type != "cuda":
+        raise TunelabError("train.cpu_offload moves GPU memory to the CPU: it needs a CUDA device")
+    if device.type == "cuda":
+        # Layers are gathered and run in bf16; gradients are reduced in fp32 (a sum of N bf16
+        # gradients loses bits) into the fp32 shards AdamW updates.
+        precision = MixedPrecisionPolicy(param_dtype=torch.bfloat16, reduce_dtype=torch.float32)
+    else:
+        precision = MixedPrecisionPolicy()  # the CPU trains in fp32
+    settings = dict(
+        mp_policy=precision, offload_policy=CPUOffloadPolicy() if offload else OffloadPolicy()
+    )
+    for layer in decoder_layers(module.model):
+        fully_shard(layer, **settings)
+    fully_shard(module, **settings)
+    return module
+
+
+def decoder_layers(model: nn.Module) -> list[nn.Module]:
+    """The repeated blocks, by the class names transformers keeps whole when it splits a model
+    over devices (LlamaDecoderLayer, Qwen2DecoderLayer, ...), LoRA-wrapped or not."""
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    names = set(getattr(base, "_no_split_modules", None) or [])
+    layers = [m for m in base.modules() if type(m).__name__ in names]
+    if not layers:
+        raise TunelabError(
+            f"train.parallel=fsdp: {type(base).__name__} does not name its decoder layers "
+            "(_no_split_modules), so it cannot be sharded layer by layer: use parallel: ddp"
+        )
+    return layers
+
+
+def gather_weights(model: nn.Module) -> dict[str, torch.Tensor]:
+    """The trained weights (all of them, or LoRA's adapter), whole, on rank 0's CPU (empty on the
+    other ranks): what model/ is saved from. Every process must call it."""
+    from torch.distributed.checkpoint.state_dict import StateDictOptions, get_model_state_dict
+
+    options = StateDictOptions(full_state_dict=True, cpu_offload=True, ignore_frozen_params=True)
+    weights = get_model_state_dict(model, options=options)
+    # A tied weight is gathered once per name, as two tensors; a plain model saves it once.
+    names = {name for name, _ in model.named_parameters()}
+    aliases = {name for name, _ in model.named_parameters(remove_duplicate=False)} - names
+    return {name: value for name, value in weights.items() if name not in aliases}
