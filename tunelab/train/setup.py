@@ -69,7 +69,9 @@ def make_optimizer(model, cfg: TrainConfig, device: torch.device) -> torch.optim
         {"params": [p for p in params if p.ndim < 2], "weight_decay": 0.0},
     ]
     # Where the (sharded) weights are: on the CPU with train.cpu_offload, even beside a GPU.
-    fused = device.type == "cuda" and not cfg.cpu_offload
+    # Fused on the CPU too: one pass over each tensor instead of foreach's several, 0.99 -> 0.21 s
+    # a step for the 135M model's full finetuning on one core (benchmarks/README.md).
+    fused = device.type == "cpu" or (device.type == "cuda" and not cfg.cpu_offload)
     return torch.optim.AdamW(groups, lr=cfg.lr, betas=(0.9, 0.999), fused=fused)
 
 
