@@ -19,6 +19,8 @@ if [ "${1:-}" = prepare ]; then
   python3 -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 \
     --implementation cp --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 \
     -d .whl pydantic==2.14.4 pydantic-core==2.50.5 annotated-types==0.8.0 typing-inspection==0.4.5
+  # The peers of train_throughput.py (pure Python); TRL runs only where the image has `datasets`.
+  python3 -m pip download -q --no-deps -d .whl trl==1.16.0 liger-kernel==0.8.5
   # The random shapes need only the embedded tokenizer; the data is the shared lamini_docs file.
   source="${TUNELAB_CACHE:-$HOME/.cache/tunelab}/models/smollm2-135m-instruct"
   mkdir -p "$cache/models/smollm2-135m-instruct"
@@ -37,12 +39,13 @@ nvidia-smi --query-gpu=name,memory.total --format=csv | tee "$out/gpu.txt"
 python3 -c "import torch, transformers; print('torch', torch.__version__, 'transformers', transformers.__version__)"
 if [ "$only" = all ] || [ "$only" = throughput ]; then
   # Most important first: the 1B shape, full finetuning (the MFU target), then 135M, then LoRA.
+  # One repetition each (Trainer, tunelab, TRL, TRL+Liger) to fit the lent time.
   python3 benchmarks/train_throughput.py --device cuda --shapes random-1b,random-135m --modes full \
-    --steps 20 2>&1 | tee "$out/full.txt"
+    --steps 20 --reps 1 2>&1 | tee "$out/full.txt"
   python3 benchmarks/train_throughput.py --device cuda --shapes random-1b --modes full \
-    --steps 20 --attention flex_attention 2>&1 | tee "$out/full_flex.txt"
+    --steps 20 --reps 1 --peers tunelab --attention flex_attention 2>&1 | tee "$out/full_flex.txt"
   python3 benchmarks/train_throughput.py --device cuda --shapes random-135m,random-1b --modes lora \
-    --steps 20 2>&1 | tee "$out/lora.txt"
+    --steps 20 --reps 1 2>&1 | tee "$out/lora.txt"
 fi
 if [ "$only" = all ] || [ "$only" = fsdp ]; then
   # Issue 16, part 1: FSDP2 where the CPU tests cannot go (bf16 MixedPrecisionPolicy, CPU offload,

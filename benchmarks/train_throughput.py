@@ -1,55 +1,36 @@
-"""Training throughput: tunelab's loop vs transformers.Trainer, side by side, in one run.
+"""Training throughput: tunelab's loop vs transformers.Trainer and trl.SFTTrainer (packed), side by
+side in one run, and each one's distance to the machine's matmul limit.
 
-Both train the same model on the same lamini_docs documents with the same optimizer settings and
-the same number of documents per optimizer step. Trainer uses its usual setup (dynamic padding to
-the longest sequence in the batch); tunelab packs documents into rows. Each (trainer, mode) runs in
-its own process so peak memory is its own. Reports non-padding tokens per second over the steady
-steps (the first steps are warm-up and not timed), peak memory, and the ratio.
+All train the same model on the same lamini_docs documents with the same AdamW settings and the
+same number of documents per optimizer step (train_peers.py says how each is set up). Each
+(trainer, mode, repetition) runs in its own process, so peak memory is its own, and the
+repetitions alternate (Trainer, tunelab, TRL, Trainer, ...) so a change in the machine's load
+falls on all of them. Reported: the median over repetitions, with the spread (min-max) beside it.
 
     python benchmarks/train_throughput.py                    # CPU: embedded model, LoRA and full
+    python benchmarks/train_throughput.py --profile          # + where tunelab's step time goes
     python benchmarks/train_throughput.py --device cuda      # GPU: also a 1B Llama-shaped model
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
-import os
-import resource
+import statistics
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import torch
+from train_limits import KINDS, gemm_probe, model_flops, model_shape, profile_tunelab
+from train_peers import REPO, RUNNERS, SHAPES, load_documents
 
-REPO = Path(__file__).resolve().parents[1]
-# The shared copy beside the repository; TUNELAB_LAMINI points elsewhere (a GPU machine gets the
-# repository alone, so benchmarks/gpu_check.sh carries the file in).
-LAMINI = Path(
-    os.environ.get(
-        "TUNELAB_LAMINI",
-        REPO.parent / "shared" / "data" / "instructions" / "lamini_docs" / "lamini_docs.jsonl",
-    )
-)
 WARMUP_STEPS = 2
-
-
-def load_documents(tokenizer, n_docs: int, max_length: int):
-    from tunelab.data.load import load_examples
-    from tunelab.data.tokenize import tokenize_all
-
-    examples = load_examples(LAMINI, on_error="skip")[:n_docs]
-    items, _ = tokenize_all(examples, tokenizer, template="qa", max_length=max_length)
-    return items
-
-
-SHAPES = {
-    "smollm2-135m": "smollm2-135m-instruct",
-    "random-135m": "random-smollm2-135m",
-    "random-1b": "random-llama-1b",
-}
-
+NAMES = {"trainer": "Trainer", "tunelab": "tunelab", "trl": "TRL packed", "trl-liger": "TRL+Liger"}
+# Peers a machine may lack (a GPU image without trl, datasets or liger-kernel): left out, with
+# the reason printed, rather than ending the run.
+OPTIONAL = {"trl", "trl-liger"}
 
 # Dense bf16 tensor-core peak, FLOP/s, of the GPUs this is likely to meet (SXM parts).
 PEAK_BF16 = {
@@ -69,197 +50,168 @@ def peak_flops(device: str) -> float | None:
     return next((peak for key, peak in PEAK_BF16.items() if key in name), None)
 
 
-def flops_per_token(shape: str, mode: str, length_sq_over_length: float) -> float:
-    """Model FLOPs per trained token. Forward: 2N (N = matmul weights, lm_head included, the
-    embedding lookup not) + causal attention within each document, 2 L d (sum len^2 / sum len).
-    Full finetuning: 3x forward. LoRA: frozen matrices get no weight gradient, so 2x forward for
-    the matmuls (the adapters are negligible) and 3x for attention, which has no weights."""
-    from torch import nn
-    from transformers import AutoConfig, AutoModelForCausalLM
-
-    from tunelab.models import RANDOM_SHAPES, embedded_model_dir, random_shape_config
-
-    name = SHAPES[shape]
-    if name in RANDOM_SHAPES:
-        config = random_shape_config(name, vocab_size=49152)
-    else:
-        config = AutoConfig.from_pretrained(embedded_model_dir())
-    with torch.device("meta"):
-        model = AutoModelForCausalLM.from_config(config)
-    n = sum(m.weight.numel() for m in model.modules() if isinstance(m, nn.Linear))
-    attention = 2 * config.num_hidden_layers * config.hidden_size * length_sq_over_length
-    return (3 if mode == "full" else 2) * 2 * n + 3 * attention
+def installed(*packages: str) -> bool:
+    return all(importlib.util.find_spec(p) is not None for p in packages)
 
 
-def peak_memory_gib(device: str) -> float:
-    if device == "cuda":
-        return torch.cuda.max_memory_allocated() / 2**30
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # Linux: KiB
-
-
-def run_tunelab(args) -> dict:
-    import tempfile
-
-    from tunelab.config import Config
-    from tunelab.data.pipeline import make_rows
-    from tunelab.run import load_tokenizer
-    from tunelab.train.loop import train
-    from tunelab.train.plot import read_metrics
-
-    tokenizer = load_tokenizer("smollm2-135m-instruct")
-    items = load_documents(tokenizer, args.docs, args.max_length)
-    rows = make_rows(items, args.max_length, packing=True)
-    # The same documents per optimizer step as Trainer's batch: rows hold several documents each.
-    rows_per_step = max(1, round(args.batch_size * len(rows) / len(items)))
-    with tempfile.TemporaryDirectory() as tmp:
-        data = Path(tmp) / "docs.jsonl"
-        from tunelab.data.load import load_examples
-
-        examples = load_examples(LAMINI, on_error="skip")[: args.docs]
-        data.write_text(
-            "".join(
-                json.dumps({"question": e.question, "answer": e.answer}) + "\n" for e in examples
-            )
-        )
-        config = Config.from_dict(
-            {
-                "name": "bench",
-                "output_dir": tmp,
-                "model": {"name": SHAPES[args.shape]},
-                "data": {
-                    "path": str(data),
-                    "template": "qa",
-                    "max_length": args.max_length,
-                    "test_size": 0,
-                    "packing": True,
-                },
-                "train": {
-                    "method": args.mode,
-                    "max_steps": args.steps,
-                    "batch_size": rows_per_step,
-                    "lr": 1e-4,
-                    "scheduler": "constant",
-                    "warmup_ratio": 0.0,
-                    "eval_every": 10**9,
-                    "save_every": 10**9,
-                    "device": args.device,
-                    "lora": {"dropout": 0.0},
-                    "compile": args.device == "cuda",
-                    "attention": args.attention,
-                },
-            }
-        )
-        train(config)
-        records = read_metrics(Path(tmp) / "bench" / "metrics.jsonl")
-    first, last = records[WARMUP_STEPS - 1], records[-1]
-    tokens = last["input_tokens"] - first["input_tokens"]
-    seconds = last["elapsed"] - first["elapsed"]
+def rates(steps: list[dict]) -> dict:
+    """Tokens per second over the steps after the warm-up ones."""
+    first, last = steps[WARMUP_STEPS - 1], steps[-1]
+    seconds = last["t"] - first["t"]
     return {
-        "tokens_per_s": tokens / seconds,
-        "peak_gib": peak_memory_gib(args.device),
-        "docs_per_step": len(items) / len(rows) * rows_per_step,
+        "trained": (last["trained"] - first["trained"]) / seconds,
+        "input": (last["input"] - first["input"]) / seconds,
+        "docs_per_step": (last["docs"] - first["docs"]) / (len(steps) - WARMUP_STEPS),
     }
 
 
-def run_trainer(args) -> dict:
-    from transformers import DataCollatorForSeq2Seq, Trainer, TrainerCallback, TrainingArguments
+def worker_command(args, worker: str, mode: str, shape: str) -> list[str]:
+    options = {
+        "worker": worker,
+        "mode": mode,
+        "shape": shape,
+        "device": args.device,
+        "attention": args.attention,
+        "steps": args.steps,
+        "docs": args.docs,
+        "batch-size": args.batch_size,
+        "max-length": args.max_length,
+    }
+    return [sys.executable, __file__, *(f"--{k}={v}" for k, v in options.items())]
 
-    from tunelab.run import load_model
 
-    model, tokenizer = load_model(SHAPES[args.shape], device=args.device)
-    items = load_documents(tokenizer, args.docs, args.max_length)
-    dataset = [{"input_ids": it.input_ids, "labels": it.labels} for it in items]
-    if args.mode == "lora":
-        from peft import LoraConfig, get_peft_model
-
-        model = get_peft_model(
-            model,
-            LoraConfig(
-                r=16,
-                lora_alpha=32,
-                lora_dropout=0.0,
-                target_modules="all-linear",
-                task_type="CAUSAL_LM",
-            ),
-        )
-    timings: list[tuple[float, int]] = []
-    seen = {"tokens": 0}
-
-    class CountingTrainer(Trainer):
-        def training_step(self, model, inputs, *args, **kwargs):
-            seen["tokens"] += int(inputs["attention_mask"].sum())  # non-padding tokens
-            return super().training_step(model, inputs, *args, **kwargs)
-
-    class Clock(TrainerCallback):
-        def on_step_end(self, *_, **__):
-            timings.append((time.perf_counter(), seen["tokens"]))
-
-    collator = DataCollatorForSeq2Seq(tokenizer, padding="longest", label_pad_token_id=-100)
-    training_args = TrainingArguments(
-        output_dir="/tmp/tunelab-bench-trainer",
-        per_device_train_batch_size=args.batch_size,
-        max_steps=args.steps,
-        learning_rate=1e-4,
-        lr_scheduler_type="constant",
-        report_to=[],
-        save_strategy="no",
-        logging_strategy="no",
-        use_cpu=args.device == "cpu",
-        bf16=args.device == "cuda",
-        dataloader_num_workers=0,
-        remove_unused_columns=False,
-        seed=0,
-        disable_tqdm=True,
+def measure(args, worker: str, mode: str, shape: str) -> dict:
+    started = time.perf_counter()
+    out = subprocess.run(
+        worker_command(args, worker, mode, shape), capture_output=True, text=True, cwd=REPO
     )
-    CountingTrainer(
-        model=model,
-        args=training_args,
-        train_dataset=dataset,
-        data_collator=collator,
-        callbacks=[Clock()],
-    ).train()
-    (t0, n0), (t1, n1) = timings[WARMUP_STEPS - 1], timings[-1]
-    return {
-        "tokens_per_s": (n1 - n0) / (t1 - t0),
-        "peak_gib": peak_memory_gib(args.device),
-        "docs_per_step": args.batch_size,
-    }
+    line = next((ln for ln in out.stdout.splitlines() if ln.startswith("RESULT ")), None)
+    if line is None:
+        message = f"{worker} {mode} failed:\n{out.stderr[-3000:]}"
+        if worker in OPTIONAL:
+            print(message + f"\n(left out: {NAMES[worker]})", file=sys.stderr)
+            return None
+        raise SystemExit(message)
+    found = json.loads(line[len("RESULT ") :])
+    found["process_s"] = time.perf_counter() - started
+    return found
+
+
+def spread(values: list[float], fmt: str) -> str:
+    """'median (min-max)', or the value alone when there is one."""
+    if len(values) == 1:
+        return format(values[0], fmt)
+    return f"{statistics.median(values):{fmt}} ({min(values):{fmt}}-{max(values):{fmt}})"
+
+
+def document_stats(args) -> tuple[list[int], list[int]]:
+    """Each document's length and trained tokens (targets after the shift)."""
+    from tunelab.run import load_tokenizer
+
+    items = load_documents(load_tokenizer("smollm2-135m-instruct"), args.docs, args.max_length)
+    trained = [sum(label != -100 for label in it.labels[1:]) for it in items]
+    return [len(it.input_ids) for it in items], trained
+
+
+def compare(args, shape: str, mode: str, peers: list[str], lengths, trained) -> list[str]:
+    """Alternating repetitions of every peer and the matmul probe; the table's rows."""
+    model = model_shape(SHAPES[shape])
+    # Model FLOPs per trained token, over the document set every trainer draws from.
+    per_trained = model_flops(model, mode, lengths, trained) / sum(trained)
+    docs_per_step = args.batch_size
+    step_tokens = round(docs_per_step * sum(lengths) / len(lengths))
+    step_trained = round(docs_per_step * sum(trained) / len(trained))
+    runs: dict[str, list[dict]] = {p: [] for p in peers}
+    probes = []
+    for rep in range(args.reps):
+        for peer in list(runs):
+            found = measure(args, peer, mode, shape)
+            if found is None:
+                del runs[peer]
+                continue
+            found.update(rates(found["steps"]))
+            runs[peer].append(found)
+            print(
+                f"  rep {rep + 1} {mode} {NAMES[peer]}: {found['trained']:.1f} trained tok/s, "
+                f"{found['peak_gib']:.2f} GiB, {found['process_s']:.0f} s",
+                file=sys.stderr,
+                flush=True,
+            )
+        probes.append(gemm_probe(model, mode, step_tokens, step_trained, args.device))
+        print(f"  rep {rep + 1} probe {probes[-1] / 1e9:.1f} GFLOP/s", file=sys.stderr, flush=True)
+    peak = peak_flops(args.device)
+    ours = runs["tunelab"]
+    rows = []
+    for peer, mine in runs.items():
+        flops = [r["trained"] * per_trained for r in mine]
+        cells = [
+            shape,
+            mode,
+            NAMES[peer],
+            spread([r["trained"] for r in mine], ".0f"),
+            spread([r["input"] for r in mine], ".0f"),
+            spread([r["peak_gib"] for r in mine], ".2f"),
+            f"{mine[0]['docs_per_step']:.1f}",
+            spread([f / 1e9 for f in flops], ".1f"),
+            spread([100 * f / p for f, p in zip(flops, probes)], ".0f"),
+            ""
+            if peer == "tunelab"
+            else spread([o["trained"] / r["trained"] for o, r in zip(ours, mine)], ".2f"),
+        ]
+        if peak:
+            cells.append(spread([100 * f / peak for f in flops], ".1f"))
+        rows.append("| " + " | ".join(cells) + " |")
+    probe_line = spread([p / 1e9 for p in probes], ".1f")
+    rows.append(
+        f"| {shape} | {mode} | matmul probe | | | | | {probe_line} | 100 | |"
+        + (" |" if peak else "")
+    )
+    return rows
+
+
+def print_profile(args, shape: str, mode: str, lengths, trained) -> None:
+    out = subprocess.run(
+        worker_command(args, "profile", mode, shape), capture_output=True, text=True, cwd=REPO
+    )
+    line = next((ln for ln in out.stdout.splitlines() if ln.startswith("RESULT ")), None)
+    if line is None:
+        raise SystemExit(f"profile {mode} failed:\n{out.stderr[-3000:]}")
+    found = json.loads(line[len("RESULT ") :])
+    model = model_shape(SHAPES[shape])
+    passes = 3 if mode == "full" else 2
+    mean_len, mean_trained = statistics.mean(lengths), statistics.mean(trained)
+    docs = found["docs_per_step"]
+    matmul_flops = (
+        2 * passes * docs * (model.body_weights * mean_len + model.head_weights * mean_trained)
+    )
+    wall = found["wall_per_step"]
+    print(f"\ntunelab {mode}, {shape}: {wall:.2f} s per step under the profiler ({docs:.1f} docs)")
+    print("| work | s/step | share |\n|------|--------|-------|")
+    for kind in KINDS:
+        seconds = found["per_step"][kind]
+        print(f"| {kind} | {seconds:.2f} | {100 * seconds / wall:.0f}% |")
+    matmul_s = found["per_step"][KINDS[0]]
+    print(
+        f"matmuls: {matmul_flops / matmul_s / 1e9:.1f} GFLOP/s on the model's needed matmul work "
+        f"({matmul_flops / 1e9:.0f} GFLOP per step, {matmul_s:.2f} s); "
+        f"probe now: {found['probe'] / 1e9:.1f} GFLOP/s"
+    )
 
 
 def worker(args) -> None:
     torch.manual_seed(0)
-    result = run_tunelab(args) if args.worker == "tunelab" else run_trainer(args)
-    print("RESULT " + json.dumps(result))
-
-
-def measure(args, who: str, mode: str, shape: str) -> dict:
-    cmd = [
-        sys.executable,
-        __file__,
-        "--worker",
-        who,
-        "--mode",
-        mode,
-        "--shape",
-        shape,
-        "--device",
-        args.device,
-        "--attention",
-        args.attention,
-        "--steps",
-        str(args.steps),
-        "--docs",
-        str(args.docs),
-        "--batch-size",
-        str(args.batch_size),
-        "--max-length",
-        str(args.max_length),
-    ]
-    out = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO)
-    line = next((ln for ln in out.stdout.splitlines() if ln.startswith("RESULT ")), None)
-    if line is None:
-        raise SystemExit(f"{who} {mode} failed:\n{out.stderr[-3000:]}")
-    return json.loads(line[len("RESULT ") :])
+    if args.worker == "profile":
+        found = profile_tunelab(args)
+        lengths, trained = document_stats(args)
+        model = model_shape(SHAPES[args.shape])
+        mean = statistics.mean
+        docs = found["docs_per_step"]
+        found["probe"] = gemm_probe(
+            model, args.mode, round(docs * mean(lengths)), round(docs * mean(trained)), args.device
+        )
+    else:
+        found = RUNNERS[args.worker](args)
+    print("RESULT " + json.dumps(found))
 
 
 def main() -> None:
@@ -269,6 +221,7 @@ def main() -> None:
     # Defaults: CPU as measured in benchmarks/README.md; GPU as the issue's reference figures
     # (32 documents per step, documents up to 1024 tokens).
     parser.add_argument("--steps", type=int, default=None, help="default 12 (CPU), 30 (GPU)")
+    parser.add_argument("--reps", type=int, default=3, help="alternating repetitions")
     parser.add_argument("--docs", type=int, default=None, help="default 160 (CPU), 1400 (GPU)")
     parser.add_argument("--batch-size", type=int, default=None, help="default 8 (CPU), 32 (GPU)")
     parser.add_argument(
@@ -278,9 +231,17 @@ def main() -> None:
     parser.add_argument(
         "--shapes", default=None, help="default: smollm2-135m on CPU; random-135m,random-1b on GPU"
     )
+    parser.add_argument(
+        "--peers",
+        default=None,
+        help="default trainer,tunelab,trl (where trl is installed), + trl-liger on a GPU where "
+        "liger-kernel is",
+    )
+    parser.add_argument("--profile", action="store_true", help="profile tunelab's steps too")
+    parser.add_argument("--no-compare", action="store_true", help="with --profile: only that")
     parser.add_argument("--shape", default="smollm2-135m", help=argparse.SUPPRESS)
-    parser.add_argument("--mode", default="lora")
-    parser.add_argument("--worker", choices=["tunelab", "trainer"])
+    parser.add_argument("--mode", default="lora", help=argparse.SUPPRESS)
+    parser.add_argument("--worker", choices=[*RUNNERS, "profile"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     gpu = args.device != "cpu"
     for name, cpu_default, gpu_default in [
@@ -293,42 +254,45 @@ def main() -> None:
             setattr(args, name, gpu_default if gpu else cpu_default)
     if args.worker:
         return worker(args)
+    trl = installed("trl", "datasets")
+    liger = trl and gpu and installed("liger_kernel")
+    default = "trainer,tunelab" + (",trl" if trl else "") + (",trl-liger" if liger else "")
+    peers = (args.peers or default).split(",")
+    if "tunelab" not in peers:
+        raise SystemExit("--peers must include tunelab (the ratios are against it)")
     print(
-        f"device {args.device}; {args.steps} optimizer steps of {args.batch_size} documents "
-        f"(first {WARMUP_STEPS} not timed); lamini_docs, max_length {args.max_length}"
+        f"device {args.device}, {torch.get_num_threads()} threads; {args.steps} optimizer steps of "
+        f"{args.batch_size} documents (first {WARMUP_STEPS} not timed), {args.reps} alternating "
+        f"repetitions; lamini_docs ({args.docs} documents), max_length {args.max_length}"
     )
-    from tunelab.run import load_tokenizer
-
-    lengths = [
-        len(it.input_ids)
-        for it in load_documents(
-            load_tokenizer("smollm2-135m-instruct"), args.docs, args.max_length
-        )
-    ]
-    length_sq_over_length = sum(n * n for n in lengths) / sum(lengths)
-    peak = peak_flops(args.device)
-    header = (
-        f"| {'model':12} | mode | Trainer tok/s | tunelab tok/s | ratio | Trainer peak GiB "
-        "| tunelab peak GiB | Trainer MFU | tunelab MFU |"
-    )
-    print(header + "\n|" + "|".join("-" * (len(c)) for c in header.split("|")[1:-1]) + "|")
-    shapes = args.shapes or ("smollm2-135m" if args.device == "cpu" else "random-135m,random-1b")
-    for shape, mode in [(s, m) for s in shapes.split(",") for m in args.modes.split(",")]:
-        base = measure(args, "trainer", mode, shape)
-        ours = measure(args, "tunelab", mode, shape)
-        per_token = flops_per_token(shape, mode, length_sq_over_length)
-        mfu = [
-            f"{100 * r['tokens_per_s'] * per_token / peak:10.1f}%" if peak else f"{'n/a':>11}"
-            for r in (base, ours)
-        ]
+    lengths, trained = document_stats(args)
+    shapes = (args.shapes or ("smollm2-135m" if not gpu else "random-135m,random-1b")).split(",")
+    pairs = [(s, m) for s in shapes for m in args.modes.split(",")]
+    if not args.no_compare:
+        header = [
+            "model",
+            "mode",
+            "trainer",
+            "trained tok/s",
+            "input tok/s",
+            "peak GiB",
+            "docs/step",
+            "model GFLOP/s",
+            "% of probe",
+            "tunelab ÷ this",
+        ] + (["MFU % (bf16 peak)"] if peak_flops(args.device) else [])
+        print("| " + " | ".join(header) + " |\n|" + "|".join("---" for _ in header) + "|")
+        for shape, mode in pairs:
+            for row in compare(args, shape, mode, peers, lengths, trained):
+                print(row, flush=True)
         print(
-            f"| {shape:12} | {mode:4} | {base['tokens_per_s']:13.0f} | {ours['tokens_per_s']:13.0f} "
-            f"| {ours['tokens_per_s'] / base['tokens_per_s']:4.2f}x | {base['peak_gib']:16.2f} "
-            f"| {ours['peak_gib']:16.2f} | {mfu[0]} | {mfu[1]} |",
-            flush=True,
+            "trained tok/s: tokens that get a loss (answer tokens) per second; input tok/s: "
+            "non-padding tokens read; model FLOP/s: the work the documents need "
+            "(train_limits.model_flops) over the time each took."
         )
-    if not peak:
-        print("MFU: n/a on CPU (no agreed peak); on a GPU it is printed against its bf16 peak.")
+    if args.profile:
+        for shape, mode in pairs:
+            print_profile(args, shape, mode, lengths, trained)
 
 
 if __name__ == "__main__":

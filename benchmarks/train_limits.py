@@ -1,0 +1,205 @@
+"""How far a trainer is from the machine's limit: the model FLOPs its documents need, a matmul
+probe at the model's shapes (the attainable FLOP/s), and a profile of tunelab's steps by kind of
+work. Used by train_throughput.py."""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+
+@dataclass
+class Shape:
+    layers: int
+    hidden: int  # attention width: heads x head_dim
+    linears: list[tuple[int, int]]  # (in, out) of one decoder layer's matmuls
+    vocab: int
+
+    @property
+    def body_weights(self) -> int:
+        return self.layers * sum(i * o for i, o in self.linears)
+
+    @property
+    def head_weights(self) -> int:
+        return self.hidden * self.vocab
+
+
+def model_shape(name: str) -> Shape:
+    """The matmul shapes of a model tunelab names, read from its config (no weights loaded)."""
+    from transformers import AutoConfig, AutoModelForCausalLM
+
+    from tunelab.models import RANDOM_SHAPES, embedded_model_dir, random_shape_config
+
+    if name in RANDOM_SHAPES:
+        config = random_shape_config(name, vocab_size=49152)
+    else:
+        config = AutoConfig.from_pretrained(embedded_model_dir())
+    with torch.device("meta"):
+        model = AutoModelForCausalLM.from_config(config)
+    layer = model.model.layers[0]
+    linears = [(m.in_features, m.out_features) for m in layer.modules() if isinstance(m, nn.Linear)]
+    heads_dim = config.num_attention_heads * getattr(
+        config, "head_dim", config.hidden_size // config.num_attention_heads
+    )
+    return Shape(config.num_hidden_layers, heads_dim, linears, config.vocab_size)
+
+
+def model_flops(shape: Shape, mode: str, lengths: list[int], trained: list[int]) -> float:
+    """The work training on these documents needs, whoever does it.
+
+    Forward: 2 FLOPs per weight per token for the decoder's matmuls (every token), for the LM head
+    only where a token is trained; causal attention within each document, 2 matmuls (QK^T, PV) of
+    2 d FLOPs per (query, key) pair, L(L+1)/2 pairs. Full finetuning: 3x forward (gradients for
+    activations and weights). LoRA: 2x for the frozen matmuls (no weight gradient; the adapters
+    are not counted), 3x for attention, which has no weights. Padding, logits of prompt tokens
+    and attention across documents are not needed, so not counted.
+    """
+    passes = 3 if mode == "full" else 2
+    matmuls = 2 * passes * (shape.body_weights * sum(lengths) + shape.head_weights * sum(trained))
+    pairs = sum(n * (n + 1) // 2 for n in lengths)
+    attention = 3 * 2 * 2 * shape.hidden * pairs * shape.layers
+    return matmuls + attention
+
+
+def _time_linear(
+    n_in: int, n_out: int, tokens: int, mode: str, device: str, dtype, seconds: float
+) -> tuple[float, float]:
+    """(FLOPs, seconds) of forward + backward through one bias-free linear layer, repeated for
+    about `seconds`: the kernels autograd runs in training (weight gradient only when full)."""
+    layer = nn.Linear(n_in, n_out, bias=False, device=device, dtype=dtype)
+    layer.requires_grad_(mode == "full")
+    x = torch.randn(tokens, n_in, device=device, dtype=dtype, requires_grad=True)
+    grad = torch.randn(tokens, n_out, device=device, dtype=dtype)
+    per_call = 2 * tokens * n_in * n_out * (3 if mode == "full" else 2)
+
+    def once() -> None:
+        layer(x).backward(grad)
+        x.grad = layer.weight.grad = None
+
+    once()  # first call allocates and picks kernels
+    sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
+    calls, start = 0, time.perf_counter()
+    while True:
+        once()
+        calls += 1
+        sync()
+        elapsed = time.perf_counter() - start
+        if elapsed >= seconds:
+            return per_call * calls, elapsed
+
+
+def gemm_probe(
+    shape: Shape, mode: str, tokens: int, trained: int, device: str, seconds: float = 1.0
+) -> float:
+    """FLOP/s this device reaches on the model's own matmuls: each decoder-layer shape at
+    `tokens` rows, the LM head at `trained` rows, weighted as one step of training uses them."""
+    dtype = torch.bfloat16 if device == "cuda" else torch.float32
+    flops = total = 0.0
+    for (n_in, n_out), count, rows in [
+        *((linear, shape.layers, tokens) for linear in shape.linears),
+        ((shape.hidden, shape.vocab), 1, trained),
+    ]:
+        f, s = _time_linear(n_in, n_out, rows, mode, device, dtype, seconds)
+        flops, total = flops + count * f, total + count * s
+    return flops / total
+
+
+# The kinds of work a step's time is split into, by the profiled op's name or enclosing range.
+MATMUL = {"aten::mm", "aten::addmm", "aten::bmm", "aten::baddbmm", "aten::matmul", "aten::linear"}
+KINDS = [
+    "matmul (decoder, LM head)",
+    "attention kernel",
+    "loss: softmax, exp, gather",
+    "optimizer + grad clipping",
+    "data (batching)",
+    "elementwise, norms, copies",
+    "Python, autograd, dispatch",
+]
+
+
+def _kind(name: str, scope: str) -> str:
+    if scope == "data":
+        return KINDS[4]
+    if scope == "optimizer":
+        return KINDS[3]
+    if not name.startswith("aten::"):
+        return KINDS[6]  # a range's own time, autograd nodes, the engine
+    if name in MATMUL:
+        return KINDS[0]
+    if "scaled_dot_product" in name or "flash_attention" in name:
+        return KINDS[1]
+    if scope == "loss":
+        return KINDS[2]
+    return KINDS[5]
+
+
+def profile_tunelab(args, steps: int = 3, warmup: int = 2) -> dict:
+    """Seconds per step by kind of work over `steps` steps of tunelab's step (the loop's own
+    functions: collate, accumulate_gradients, clip, AdamW), after `warmup` steps."""
+    from torch.profiler import ProfilerActivity, profile, record_function
+    from train_peers import LR, SHAPES, load_documents
+
+    from tunelab.config import TrainConfig
+    from tunelab.data.pipeline import iterate_batches, make_rows
+    from tunelab.run import load_model
+    from tunelab.train import loss as loss_module
+    from tunelab.train.loop import accumulate_gradients
+    from tunelab.train.setup import make_optimizer, prepare_model, set_attention
+
+    cfg = TrainConfig(method=args.mode, lr=LR, lora={"dropout": 0.0}, attention=args.attention)
+    model, tokenizer = load_model(SHAPES[args.shape])
+    items = load_documents(tokenizer, args.docs, args.max_length)
+    rows = make_rows(items, args.max_length, packing=True)
+    rows_per_step = max(1, round(args.batch_size * len(rows) / len(items)))
+    device = torch.device(args.device)
+    set_attention(model, cfg.attention, device)
+    model = prepare_model(model, cfg).to(device)
+    optimizer = make_optimizer(model, cfg, device)
+    stream = iterate_batches(rows, rows_per_step, 0, True, tokenizer.pad_token_id)
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    # The loss's own ops are told apart from the decoder's by a range around its function.
+    fused = loss_module.LinearCrossEntropy.forward
+
+    def labelled(*a, **k):
+        with record_function("loss"):
+            return fused(*a, **k)
+
+    loss_module.LinearCrossEntropy.forward = staticmethod(labelled)
+
+    def step() -> None:
+        with record_function("data"):
+            _, _, batch = next(stream)
+        with record_function("model"):
+            accumulate_gradients(model, [batch], device)
+        with record_function("optimizer"):
+            torch.nn.utils.clip_grad_norm_(trainable, cfg.max_grad_norm)
+            optimizer.step()
+            optimizer.zero_grad(set_to_none=True)
+
+    for _ in range(warmup):
+        step()
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        start = time.perf_counter()
+        for _ in range(steps):
+            step()
+        wall = time.perf_counter() - start
+    seconds: dict[str, float] = defaultdict(float)
+    for event in prof.events():
+        scope, parent = "", event
+        while parent is not None:
+            if parent.name in ("data", "optimizer", "loss"):
+                scope = parent.name
+                break
+            parent = parent.cpu_parent
+        seconds[_kind(event.name, scope)] += event.self_cpu_time_total / 1e6
+    # What no event covers (the loop around the ranges) is Python too.
+    seconds[KINDS[6]] += max(0.0, wall - sum(seconds.values()))
+    return {
+        "wall_per_step": wall / steps,
+        "per_step": {k: seconds[k] / steps for k in KINDS},
+        "docs_per_step": len(items) / len(rows) * rows_per_step,
+    }
