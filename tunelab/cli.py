@@ -21,9 +21,11 @@ from tunelab.evaluate.judge import cli as judge
 from tunelab.export import cli as export
 from tunelab.serve import cli as serve
 from tunelab.train import cli as train
+from tunelab.train.plan import cli as plan
 
 COMMANDS = {
     "train": train.train_command,
+    "plan": plan.plan_command,
     "runs": train.runs_command,
     "generate": serve.generate_command,
     "chat": serve.chat_command,

@@ -1,0 +1,206 @@
+"""`tunelab plan` sizes a run from the model's shape alone: the parameter counts are the published
+ones, one layer's activations are what autograd keeps to the byte, and the command says whether
+the run fits."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+import torch
+from typer.testing import CliRunner
+
+from tunelab.cli import app
+from tunelab.errors import TunelabError
+from tunelab.train.plan.activations import checkpointed_layer, layer_activations
+from tunelab.train.plan.estimate import GIB, estimate, precision_of
+from tunelab.train.plan.settings import PlanConfig
+from tunelab.train.plan.shapes import ATTENTION, MLP, Shape, shape_of
+
+runner = CliRunner()
+
+# The totals the models' own safetensors indexes (and model cards) report.
+PUBLISHED = {
+    "SmolLM2-135M": 134_515_008,
+    "Llama-3.2-1B": 1_235_814_400,
+    "Llama-3.2-3B": 3_212_749_824,
+    "Llama-3.1-8B": 8_030_261_248,
+    "Llama-3.1-70B": 70_553_706_496,
+    "Qwen2.5-0.5B": 494_032_768,
+    "Qwen2.5-7B": 7_615_616_512,
+    "Qwen2.5-72B": 72_706_203_648,
+}
+
+
+@pytest.mark.parametrize("name", PUBLISHED)
+def test_known_shapes_count_the_published_parameters(name):
+    assert shape_of(name).parameters() == PUBLISHED[name]
+
+
+def test_hub_ids_instruct_names_and_the_embedded_default_find_their_shape():
+    assert shape_of("meta-llama/Llama-3.1-8B-Instruct") == shape_of("llama-3.1-8b")
+    assert shape_of("smollm2-135m-instruct").parameters() == PUBLISHED["SmolLM2-135M"]
+
+
+def test_a_folder_or_config_json_gives_the_shape_its_model_has(tmp_path, tiny):
+    from tunelab.models import tiny_random
+
+    model, _ = tiny_random(num_hidden_layers=3, intermediate_size=96, tie_word_embeddings=False)
+    model.save_pretrained(tmp_path / "m")
+    count = sum(p.numel() for p in model.parameters())
+    assert shape_of(str(tmp_path / "m")).parameters() == count
+    assert shape_of(str(tmp_path / "m" / "config.json")).parameters() == count
+    assert shape_of("tiny-random").parameters() == sum(p.numel() for p in tiny[0].parameters())
+
+
+def test_an_unknown_name_says_what_the_plan_knows():
+    with pytest.raises(TunelabError, match="no shape known without downloading.*Llama-3.1-8B"):
+        shape_of("someone/unknown-7b")
+
+
+SMALL = Shape(vocab=300, hidden=128, layers=1, heads=4, kv_heads=2, intermediate=384, tied=True)
+TOKENS = (3, 64)  # rows x length: 192 tokens, a count no weight dimension shares
+
+
+def saved_per_token(layers, method, dropout, packed, dtype, autocast, checkpointing):
+    """Bytes autograd keeps for the backward pass of a model with `layers` layers, per token,
+    weights and autocast's copies of them left out (the plan counts those apart)."""
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    from tunelab.config import TrainConfig
+    from tunelab.train.loss import token_loss_sum
+    from tunelab.train.setup import prepare_model
+
+    s = SMALL
+    config = LlamaConfig(
+        vocab_size=s.vocab,
+        hidden_size=s.hidden,
+        intermediate_size=s.intermediate,
+        num_hidden_layers=layers,
+        num_attention_heads=s.heads,
+        num_key_value_heads=s.kv_heads,
+    )
+    torch.manual_seed(0)
+    train = TrainConfig(
+        method=method, lora={"dropout": dropout}, gradient_checkpointing=checkpointing
+    )
+    model = prepare_model(LlamaForCausalLM(config).to(dtype), train).train()
+    weights = {p.untyped_storage().data_ptr() for p in model.parameters()}
+    matrices = {tuple(p.shape) for p in model.parameters() if p.ndim == 2}
+    matrices |= {m[::-1] for m in matrices}
+    kept = {}
+
+    def pack(t):
+        storage = t.untyped_storage()
+        cast = autocast and t.dtype == torch.bfloat16 and tuple(t.shape) in matrices
+        if storage.data_ptr() not in weights and not cast:
+            kept[storage.data_ptr()] = storage.nbytes()
+        return t
+
+    rows, length = TOKENS
+    ids = torch.randint(0, s.vocab, (rows, length))
+    half = torch.arange(length // 2)
+    positions = (torch.cat([half, half]) if packed else torch.arange(length)).repeat(rows, 1)
+    batch = {"input_ids": ids, "position_ids": positions, "targets": ids}
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=autocast):
+            token_loss_sum(model, batch)
+    return sum(kept.values()) / (rows * length)
+
+
+@pytest.mark.parametrize(
+    "method, dropout, packed, dtype, autocast, checkpointing",
+    [
+        ("full", 0.0, False, torch.float32, False, False),
+        ("full", 0.0, True, torch.float32, False, False),
+        ("full", 0.0, True, torch.bfloat16, False, False),
+        ("full", 0.0, True, torch.float32, True, False),
+        ("lora", 0.0, True, torch.float32, False, False),
+        ("lora", 0.1, True, torch.float32, False, False),
+        ("lora", 0.0, False, torch.bfloat16, False, False),
+        ("lora", 0.1, True, torch.float32, True, False),
+        ("lora", 0.1, True, torch.float32, False, True),
+    ],
+)
+def test_one_layer_keeps_what_the_plan_says_to_the_byte(
+    method, dropout, packed, dtype, autocast, checkpointing
+):
+    args = (method, dropout, packed, dtype, autocast, checkpointing)
+    measured = saved_per_token(2, *args) - saved_per_token(1, *args)  # one layer's share
+    weights = 2 if dtype == torch.bfloat16 else 4
+    if autocast:  # CPU autocast casts as CUDA's does; its dropout keeps a float32 mask
+        precision = replace(precision_of("cuda", weights, False, False), mask=4)
+    else:
+        precision = precision_of("cpu", weights, False, False)
+    if checkpointing:
+        rows = checkpointed_layer(SMALL, precision)
+    else:
+        rows = layer_activations(
+            SMALL,
+            precision,
+            trained=method,
+            targets=ATTENTION + MLP,
+            r=16,
+            dropout=dropout > 0,
+            repeated_kv=packed,
+            mask_length=TOKENS[1] if packed else 0,
+        )
+    assert measured == sum(row.per_token for row in rows)
+
+
+def test_fsdp_splits_weights_gradients_and_adamw_state_over_the_processes():
+    one = estimate(PlanConfig(model="Llama-3.1-8B", method="full", device="cuda"))
+    eight = estimate(
+        PlanConfig(model="Llama-3.1-8B", method="full", device="cuda", processes=8, parallel="fsdp")
+    )
+    size = {p.name: p.bytes for p in one.parts}
+    split = {p.name: p.bytes for p in eight.parts}
+    for part in ("weights", "gradients", "AdamW state"):
+        assert split[part] == pytest.approx(size[part] / 8)
+    assert size["AdamW state"] == 8 * 8_030_261_248  # float32 m and v
+    assert "FSDP gathered weights" in split and "FSDP gathered weights" not in size
+
+
+def test_qlora_holds_the_layers_in_about_half_a_byte_a_weight():
+    shape = shape_of("Llama-3.1-8B")
+    plan = estimate(PlanConfig(model="Llama-3.1-8B", method="qlora", device="cuda"))
+    weights = next(p.bytes for p in plan.parts if p.name == "weights")
+    matrices = shape.layers * shape.layer_matrices()
+    rest = shape.parameters() - matrices
+    assert weights == pytest.approx(matrices * 0.516 + rest * 2, rel=1e-3)  # the rest in bf16
+
+
+def test_gradient_checkpointing_keeps_one_input_per_layer_instead_of_the_layer():
+    plain = estimate(PlanConfig(device="cpu"))
+    checkpointed = estimate(PlanConfig(device="cpu", gradient_checkpointing=True))
+    assert checkpointed.peak < plain.peak / 2
+
+
+def test_plan_prints_its_parts_and_whether_the_run_fits():
+    result = runner.invoke(
+        app,
+        [
+            "plan",
+            "Llama-3.1-8B",
+            "--method",
+            "qlora",
+            "--gpu-memory",
+            "80",
+            "--gradient-checkpointing",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    for part in ("weights", "LoRA adapters", "AdamW state", "activations", "loss", "peak"):
+        assert part in result.output
+    assert "fits" in result.output and "does not fit" not in result.output
+    result = runner.invoke(app, ["plan", "Llama-3.1-70B", "--method", "full", "--gpu-memory", "80"])
+    assert result.exit_code == 0, result.output
+    assert "does not fit" in result.output
+    peak = estimate(PlanConfig(model="Llama-3.1-70B", method="full", gpu_memory=80)).peak
+    assert f"{peak / GIB:.1f} GiB needed" in " ".join(result.output.split())
+
+
+def test_a_bad_setting_is_named():
+    result = runner.invoke(app, ["plan", "--method", "half"])
+    assert result.exit_code != 0
+    assert "method" in str(result.exception) or "method" in result.output

@@ -1,0 +1,89 @@
+"""The plan against what a training process really peaks at (its metrics.jsonl peak_rss_gib): a
+tiny random model, and the embedded model (slow), each trained a few steps in a process of its
+own so the peak is that run's alone. Within 25%, the whole process and the tensors alone (the
+peak less the process's size before training: what the plan counts without its runtime line)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import write_jsonl
+from tunelab.config import Config
+from tunelab.train.plan.estimate import GIB, estimate
+from tunelab.train.plan.settings import PlanConfig
+
+MEASURE = """
+import json, os, sys
+import datasets, peft  # the run imports them: the process's size, not the plan's tensors
+from tunelab.config import Config
+from tunelab.train.loop import train
+from tunelab.train.plot import read_metrics
+
+pages = int(open("/proc/self/statm").read().split()[1])
+before = pages * os.sysconf("SC_PAGE_SIZE") / 2**30
+run = train(Config.from_dict(json.loads(sys.argv[1])))
+peak = max(r.get("peak_rss_gib", 0) for r in read_metrics(run / "metrics.jsonl"))
+print("MEASURED " + json.dumps({"before": before, "peak": peak}))
+"""
+
+
+def long_rows(n: int) -> list[dict]:
+    """Answers long enough that each packed row is close to full."""
+    answer = "The answer to item {i} is long and says so at length. " * 5
+    return [{"question": f"What is item {i}?", "answer": answer.format(i=i)} for i in range(n)]
+
+
+def measure(tmp_path: Path, model: str, max_length: int, **train) -> tuple[dict, Config]:
+    raw = {
+        "name": "m",
+        "output_dir": str(tmp_path / "runs"),
+        "model": {"name": model},
+        "data": {"path": str(write_jsonl(tmp_path / "d.jsonl", long_rows(40))),
+                 "max_length": max_length, "test_size": 0},
+        "train": {"save_every": 1000, "eval_every": 1000, **train},
+    }  # fmt: skip
+    env = os.environ | {"OMP_NUM_THREADS": "1"}
+    out = subprocess.run(
+        [sys.executable, "-c", MEASURE, json.dumps(raw)], capture_output=True, text=True, env=env
+    )
+    line = next((x for x in out.stdout.splitlines() if x.startswith("MEASURED ")), None)
+    assert line, out.stderr[-3000:]
+    return json.loads(line.removeprefix("MEASURED ")), Config.from_dict(raw)
+
+
+def check(measured: dict, config: Config) -> None:
+    plan = estimate(PlanConfig.of(config, device="cpu"))
+    tensors = measured["peak"] - measured["before"]
+    assert plan.peak / GIB == pytest.approx(measured["peak"], rel=0.25)
+    assert plan.tensors / GIB == pytest.approx(tensors, rel=0.25)
+
+
+@pytest.fixture
+def wider_tiny(tmp_path: Path) -> str:
+    """tiny-random made wide enough that its tensors, not the runtime, dominate the peak."""
+    from tunelab.models import tiny_random
+
+    model, tokenizer = tiny_random(
+        hidden_size=256, intermediate_size=768, num_hidden_layers=4, num_attention_heads=4
+    )
+    model.save_pretrained(tmp_path / "model")
+    tokenizer.save_pretrained(tmp_path / "model")
+    return str(tmp_path / "model")
+
+
+# Two steps: the second has AdamW's state. Full finetuning's layer is checked to the byte in
+# test_plan.py; here it costs another 15 s.
+@pytest.mark.parametrize("method", ["lora", pytest.param("full", marks=pytest.mark.slow)])
+def test_a_tiny_run_peaks_where_the_plan_says(tmp_path, wider_tiny, method):
+    check(*measure(tmp_path, wider_tiny, 256, max_steps=2, batch_size=8, method=method))
+
+
+@pytest.mark.slow
+def test_the_embedded_model_peaks_where_the_plan_says(tmp_path):
+    check(*measure(tmp_path, "smollm2-135m-instruct", 128, max_steps=2, batch_size=4))

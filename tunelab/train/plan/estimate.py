@@ -1,0 +1,219 @@
+"""The memory a training run will take per device, worked out from the model's shape alone (no
+weights, no download): weights, adapters, gradients, AdamW state, activations with and without
+gradient checkpointing, and the loss, each a line a reader can check by hand.
+
+The peak is held + max(forward, backward) + runtime. Weights and AdamW state are held throughout;
+at the end of the forward pass every layer's activations and the loss's parts are alive; during
+the backward pass they are freed layer by layer while the gradients fill in, so the two sides
+peak at different moments and do not add up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from tunelab.train.plan.activations import FP32, Precision, checkpointed_layer, layer_activations
+from tunelab.train.plan.settings import PlanConfig
+from tunelab.train.plan.shapes import Shape, shape_of
+
+GIB = 2**30
+# bitsandbytes' NF4 with double quantization: 4 bits a weight, plus per 64 weights an 8-bit
+# absmax, plus per 256 of those a float32 (Dettmers et al. 2023, section 3: 0.127 bits a weight).
+NF4_BYTES = 0.5 + 1 / 64 + 4 / (64 * 256)
+INT8_BYTES = 1.0  # LLM.int8(): a byte a weight, and a float32 scale per row (left out)
+# The process itself: on the CPU, Python with torch, transformers, peft and datasets imported
+# (0.52 GiB measured on this project's machine) and the math libraries' buffers after a first
+# step; on a GPU the CUDA context, cuBLAS workspace and allocator slack (assumed: not measured
+# yet, see benchmarks/README.md).
+RUNTIME_GIB = {"cpu": 0.55, "cuda": 1.0}
+
+Side = Literal["held", "forward", "backward", "runtime", "elsewhere"]
+
+
+@dataclass(frozen=True)
+class Part:
+    name: str
+    bytes: float
+    how: str
+    side: Side  # elsewhere: in CPU memory (cpu_offload), not on the device
+
+
+@dataclass
+class Plan:
+    """The parts of a step's peak on one device, and one layer's activations per token."""
+
+    config: PlanConfig
+    shape: Shape
+    device: str
+    parts: list[Part]
+    per_layer: list  # activations.Saved rows
+    notes: list[str] = field(default_factory=list)
+
+    def side(self, name: Side) -> float:
+        return sum(p.bytes for p in self.parts if p.side == name)
+
+    @property
+    def peak(self) -> float:
+        """Bytes at the step's peak on one device, the runtime included."""
+        during = max(self.side("forward"), self.side("backward"))
+        return self.side("held") + during + self.side("runtime")
+
+    @property
+    def tensors(self) -> float:
+        """The peak without the runtime: what torch.cuda.max_memory_allocated would say."""
+        return self.peak - self.side("runtime")
+
+
+def pick_device(device: str, gpu_memory: float | None) -> str:
+    if device != "auto":
+        return device
+    if gpu_memory:
+        return "cuda"
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def precision_of(device: str, weights: int, quantized: bool, sharded: bool) -> Precision:
+    """How a layer's tensors are held: on a GPU the loop runs under bf16 autocast (and FSDP2
+    gathers the layers in bf16); on the CPU everything is in the weights' dtype."""
+    if device != "cuda":
+        # peft casts a 16-bit layer's input to its float32 adapters, a copy for each.
+        copy = 0 if weights == FP32 else FP32
+        return Precision(weights, weights, False, mask=FP32, adapter_copy=copy)
+    # Under autocast each adapter keeps the bf16 cast of its input, except beside bitsandbytes'
+    # layers, where peft leaves the input as it is, and under FSDP's bf16 adapters.
+    copy = 0 if quantized or sharded else 2
+    return Precision(2 if sharded else weights, 2, True, mask=1, adapter_copy=copy)
+
+
+def estimate(cfg: PlanConfig, shape: Shape | None = None) -> Plan:
+    """The plan of `cfg`; `shape` saves looking the model up again."""
+    shape = shape or shape_of(cfg.model)
+    device = pick_device(cfg.device, cfg.gpu_memory)
+    sharded = device == "cuda" and cfg.parallel == "fsdp"
+    precision = precision_of(device, cfg.weight_bytes(), cfg.method == "qlora", sharded)
+    plan = Plan(cfg, shape, device, [], [])
+    _state(plan)
+    _activations(plan, precision, sharded)
+    _loss(plan, precision)
+    if device == "cpu":
+        runtime = "Python, torch and libraries (measured here)"
+    else:
+        runtime = "CUDA context and allocator slack (assumed)"
+    plan.parts.append(Part("runtime", RUNTIME_GIB[device] * GIB, runtime, "runtime"))
+    if cfg.cpu_offload:
+        plan.notes.append("cpu_offload: weights, gradients and AdamW state are in CPU memory")
+    return plan
+
+
+def _state(plan: Plan) -> None:
+    """Weights, adapters, gradients and AdamW state, split over the processes under fsdp."""
+    cfg, shape, add = plan.config, plan.shape, plan.parts.append
+    shards = cfg.processes if cfg.parallel == "fsdp" else 1
+    split = f" / {shards} processes" if shards > 1 else ""
+    held: Side = "elsewhere" if cfg.cpu_offload else "held"
+    w, total = cfg.weight_bytes(), shape.parameters()
+    if cfg.method == "qlora":
+        q = NF4_BYTES if cfg.quantize == "nf4" else INT8_BYTES
+        matrices = shape.layers * shape.layer_matrices()
+        rest = total - matrices
+        how = f"{matrices / 1e6:,.0f}M in layers x {q:.3f} B ({cfg.quantize}) + {rest / 1e6:,.0f}M x {w} B"
+        add(Part("weights", (matrices * q + rest * w) / shards, how + split, held))
+    else:
+        kind = "float32" if w == FP32 else "16-bit"
+        add(Part("weights", total * w / shards, f"{_count(total)} x {w} B ({kind}){split}", held))
+    trainable, grad = total, w
+    if cfg.method != "full":
+        trainable, grad = shape.lora_parameters(cfg.lora_r, cfg.targets()), FP32
+        how = f"{_count(trainable)} x 4 B (float32, rank {cfg.lora_r})"
+        add(Part("LoRA adapters", trainable * FP32 / shards, how, held))
+    # AdamW keeps m and v in the dtype of the weights it updates.
+    where: Side = "elsewhere" if cfg.cpu_offload else "backward"
+    how = f"{_count(trainable)} trained x {grad} B{split}"
+    add(Part("gradients", trainable * grad / shards, how, where))
+    how = f"m and v: {_count(trainable)} x {2 * grad} B{split}"
+    add(Part("AdamW state", trainable * 2 * grad / shards, how, held))
+    if cfg.parallel == "fsdp" and plan.device == "cuda":
+        layer = shape.layer_parameters()
+        layer += trainable // shape.layers if cfg.method != "full" else 0  # its adapters
+        outer = total - shape.layers * shape.layer_parameters()
+        how = "embeddings, head and 2 layers (running, prefetched) whole, in bf16"
+        add(Part("FSDP gathered weights", (outer + 2 * layer) * 2, how, "held"))
+        if cfg.method == "full":
+            how = "one layer's, in float32 before the reduce-scatter"
+            add(Part("FSDP unsharded gradients", layer * FP32, how, "backward"))
+
+
+def _activations(plan: Plan, precision: Precision, sharded: bool) -> None:
+    """What the layers keep for the backward pass (the table of one layer in activations.py)."""
+    cfg, shape, add = plan.config, plan.shape, plan.parts.append
+    targets = cfg.targets()
+    packed_sdpa = cfg.packing and cfg.attention == "sdpa"
+    plan.per_layer = layer_activations(
+        shape,
+        precision,
+        trained="full" if cfg.method == "full" else "lora",
+        targets=targets,
+        r=cfg.lora_r,
+        dropout=cfg.lora_dropout > 0 and cfg.method != "full",
+        repeated_kv=packed_sdpa,
+        mask_length=cfg.max_length if packed_sdpa else 0,
+    )
+    tokens = cfg.batch_size * cfg.max_length
+    per_token = sum(r.per_token for r in plan.per_layer)
+    one_layer = tokens * per_token
+    # Autocast's bf16 copies of float32 weights stay alive until the backward pass uses them.
+    casts = 0
+    if precision.autocast and not sharded:
+        adapters = shape.lora_parameters(cfg.lora_r, targets) // shape.layers
+        casts = ((shape.layer_matrices() if precision.casts_inputs else 0) + adapters) * 2
+    copies = f" + {casts / 2**20:,.0f} MiB of bf16 weight copies autocast keeps" if casts else ""
+    if cfg.gradient_checkpointing:
+        kept = sum(r.per_token for r in checkpointed_layer(shape, precision))
+        how = f"{shape.layers} layers x {tokens:,} tokens x {kept:,} B, kept through the step"
+        add(Part("activations: layer inputs", shape.layers * tokens * kept, how, "held"))
+        how = f"{tokens:,} tokens x {per_token:,} B (table below){copies}, in its backward"
+        add(Part("activations: one layer recomputed", one_layer + casts, how, "backward"))
+    else:
+        how = f"{shape.layers} layers x {tokens:,} tokens x {per_token:,} B (table below)"
+        how += f"{copies} a layer" if casts else ""
+        add(Part("activations", shape.layers * (one_layer + casts), how, "forward"))
+    # A layer's backward holds the gradients of its largest intermediates, a few at a time.
+    working = (3 * shape.intermediate + 4 * shape.hidden) * precision.compute
+    how = f"{tokens:,} tokens x {working:,} B: gradients of one layer's intermediates"
+    add(Part("backward working set", tokens * working, how, "backward"))
+
+
+def _loss(plan: Plan, precision: Precision) -> None:
+    """The fused projection + cross-entropy (train/loss.py): per token the final norm, the
+    hidden states and their gradient; logits one chunk at a time; the output projection's
+    gradient in float32 when it is trained (against the whole weight, so never sharded)."""
+    from tunelab.train.loss import chunk_tokens
+
+    cfg, shape, add = plan.config, plan.shape, plan.parts.append
+    tokens = cfg.batch_size * cfg.max_length
+    hidden = shape.hidden * precision.weights
+    per_token = 3 * hidden + shape.hidden * FP32 + (hidden if cfg.method == "full" else 0)
+    chunk = min(chunk_tokens(shape.vocab), tokens)
+    logit = FP32 + (2 if precision.compute == 2 else 0)  # float32, beside bf16 before the cast
+    how = (
+        f"{tokens:,} tokens x {per_token:,} B (final norm, hidden states, their gradient) + "
+        f"{chunk:,} tokens x {shape.vocab:,} logits x {logit} B (one chunk)"
+    )
+    add(Part("loss", tokens * per_token + chunk * shape.vocab * logit, how, "forward"))
+    if cfg.method == "full":
+        head = shape.vocab * shape.hidden
+        how = f"{_count(head)} x 4 B, made during the forward pass by the fused loss"
+        add(Part("output projection gradient", head * FP32, how, "forward"))
+
+
+def checkpointing_alternative(plan: Plan) -> Plan:
+    """The same plan with gradient checkpointing switched the other way."""
+    flipped = not plan.config.gradient_checkpointing
+    update = {"gradient_checkpointing": flipped, "device": plan.device}
+    return estimate(plan.config.model_copy(update=update), plan.shape)
+
+
+def _count(n: float) -> str:
+    return f"{n / 1e9:.2f}B" if n >= 1e9 else f"{n / 1e6:,.1f}M"

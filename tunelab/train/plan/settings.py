@@ -1,0 +1,91 @@
+"""`PlanConfig`: what a training run's memory depends on, from the command line or from a
+training config."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from tunelab.config import DEFAULT_MODEL, Config, Section
+from tunelab.errors import TunelabError
+from tunelab.train.plan.shapes import ATTENTION, MLP
+
+
+class PlanConfig(Section):
+    """The settings of `tunelab plan`; `PlanConfig.of(config)` reads them from a training run's."""
+
+    model: str = DEFAULT_MODEL
+    """A known model (Llama-3.2-1B, Llama-3.1-8B, Llama-3.1-70B, Qwen2.5-*, SmolLM2-*, the
+    embedded default), a Hugging Face folder, a config.json, or a run folder."""
+    method: Literal["full", "lora", "qlora"] = "lora"
+    """qlora: LoRA on a base quantized by bitsandbytes (model.quantize)."""
+    quantize: Literal["nf4", "int8"] = "nf4"
+    """The quantized base of qlora: 4-bit NormalFloat or 8-bit."""
+    dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
+    """model.dtype. auto: float32 weights (bfloat16 beside a quantized base)."""
+    batch_size: int = 8
+    """Rows per micro-batch on each process."""
+    max_length: int = 512
+    """Tokens per row (packed rows are full)."""
+    processes: int = 1
+    """Processes (GPUs) training together."""
+    parallel: Literal["ddp", "fsdp"] = "ddp"
+    """ddp: each process holds everything; fsdp: weights, gradients and AdamW state split N ways."""
+    cpu_offload: bool = False
+    """fsdp: the shards live in CPU memory."""
+    gradient_checkpointing: bool = False
+    lora_r: int = 16
+    lora_dropout: float = 0.05
+    lora_targets: str | list[str] = "all-linear"
+    packing: bool = True
+    attention: Literal["sdpa", "flash_attention_2", "flex_attention"] = "sdpa"
+    """flash_attention_2 and flex_attention keep k and v unrepeated and build no mask."""
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    """auto: cuda when --gpu-memory is given or a GPU is present, else cpu."""
+    gpu_memory: float | None = None
+    """GiB per GPU to check against, e.g. 80 (default: this machine's GPU, or free RAM on a CPU)."""
+
+    @classmethod
+    def of(cls, config: Config, processes: int = 1, device: str = "auto") -> PlanConfig:
+        """The plan of a training config, run by `processes` processes on `device`."""
+        cfg = config.train
+        quantize = config.model.quantize
+        return cls(
+            model=config.model.name,
+            method="qlora" if quantize and cfg.method == "lora" else cfg.method,
+            quantize=quantize or "nf4",
+            dtype=config.model.dtype,
+            batch_size=cfg.batch_size,
+            max_length=config.data.max_length,
+            processes=processes,
+            parallel=cfg.parallel,
+            cpu_offload=cfg.cpu_offload,
+            gradient_checkpointing=cfg.gradient_checkpointing,
+            lora_r=cfg.lora.r,
+            lora_dropout=cfg.lora.dropout,
+            lora_targets=cfg.lora.target_modules,
+            packing=config.data.packing,
+            # auto is sdpa unless flash-attn is installed on a GPU: sdpa is the larger of the two.
+            attention="sdpa" if cfg.attention in ("auto", "eager") else cfg.attention,
+            device=device,
+        )
+
+    def targets(self) -> tuple[str, ...]:
+        """LoRA's target modules as projection names (peft's all-linear: all but lm_head)."""
+        if self.method == "full":
+            return ()
+        if self.lora_targets == "all-linear":
+            return ATTENTION + MLP
+        names = (self.lora_targets,) if isinstance(self.lora_targets, str) else self.lora_targets
+        unknown = [n for n in names if n not in ATTENTION + MLP]
+        if unknown:
+            raise TunelabError(
+                f"lora_targets {unknown}: the plan knows {', '.join(ATTENTION + MLP)} and "
+                "all-linear"
+            )
+        return tuple(names)
+
+    def weight_bytes(self) -> int:
+        """Bytes a (not quantized) weight takes: float32 under auto, bf16 beside a quantized base."""
+        if self.dtype == "auto":
+            return 2 if self.method == "qlora" else 4
+        return 4 if self.dtype == "float32" else 2

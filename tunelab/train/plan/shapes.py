@@ -1,0 +1,174 @@
+"""A model's shape without its weights: a table of well-known models (so a plan needs no download
+and no network), or the config.json of a Hugging Face folder, a run folder or a file; and the
+parameter counts that follow from a shape."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from tunelab.errors import TunelabError
+
+# A decoder layer's projections, as transformers names them in Llama-style models.
+ATTENTION = ("q_proj", "k_proj", "v_proj", "o_proj")
+MLP = ("gate_proj", "up_proj", "down_proj")
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What memory depends on: a Llama-style decoder (RMSNorm, GQA attention, SwiGLU MLP)."""
+
+    vocab: int
+    hidden: int
+    layers: int
+    heads: int
+    kv_heads: int
+    intermediate: int
+    tied: bool
+    qkv_bias: bool = False  # Qwen2's q, k and v projections have a bias
+    head_dim: int = 0  # 0: hidden / heads
+
+    @property
+    def dim(self) -> int:
+        return self.head_dim or self.hidden // self.heads
+
+    def projections(self) -> dict[str, tuple[int, int]]:
+        """Each projection of one layer: (in features, out features)."""
+        h, q, kv, i = (
+            self.hidden,
+            self.heads * self.dim,
+            self.kv_heads * self.dim,
+            self.intermediate,
+        )
+        return {
+            "q_proj": (h, q),
+            "k_proj": (h, kv),
+            "v_proj": (h, kv),
+            "o_proj": (q, h),
+            "gate_proj": (h, i),
+            "up_proj": (h, i),
+            "down_proj": (i, h),
+        }
+
+    def layer_matrices(self) -> int:
+        """Weights of one layer's projections (what LoRA adapts and QLoRA quantizes)."""
+        return sum(a * b for a, b in self.projections().values())
+
+    def layer_parameters(self) -> int:
+        bias = (self.heads + 2 * self.kv_heads) * self.dim if self.qkv_bias else 0
+        return self.layer_matrices() + bias + 2 * self.hidden  # two RMSNorm weights
+
+    def embedding(self) -> int:
+        return self.vocab * self.hidden
+
+    def parameters(self) -> int:
+        """All weights, a tied output projection counted once (as model.parameters() does)."""
+        head = 0 if self.tied else self.embedding()
+        return self.embedding() + head + self.layers * self.layer_parameters() + self.hidden
+
+    def lora_parameters(self, r: int, targets: tuple[str, ...]) -> int:
+        """A rank-r adapter's weights (A: r x in, B: out x r) on each targeted projection."""
+        return self.layers * sum(
+            r * (a + b) for n, (a, b) in self.projections().items() if n in targets
+        )
+
+
+def _llama(vocab, hidden, layers, heads, kv, inter, tied, **more) -> Shape:
+    return Shape(vocab, hidden, layers, heads, kv, inter, tied, **more)
+
+
+# Shapes from each model's config.json; the comment is the total its safetensors index reports,
+# which tests/test_plan_shapes.py checks the counts against.
+KNOWN = {
+    "HuggingFaceTB/SmolLM2-135M": _llama(49152, 576, 30, 9, 3, 1536, True),  # 134,515,008
+    "HuggingFaceTB/SmolLM2-360M": _llama(49152, 960, 32, 15, 5, 2560, True),  # 361,821,120
+    "HuggingFaceTB/SmolLM2-1.7B": _llama(49152, 2048, 24, 32, 32, 8192, True),  # 1,711,376,384
+    "meta-llama/Llama-3.2-1B": _llama(128256, 2048, 16, 32, 8, 8192, True, head_dim=64),
+    "meta-llama/Llama-3.2-3B": _llama(128256, 3072, 28, 24, 8, 8192, True, head_dim=128),
+    "meta-llama/Llama-3.1-8B": _llama(128256, 4096, 32, 32, 8, 14336, False),
+    "meta-llama/Llama-3.1-70B": _llama(128256, 8192, 80, 64, 8, 28672, False),
+    "Qwen/Qwen2.5-0.5B": _llama(151936, 896, 24, 14, 2, 4864, True, qkv_bias=True),
+    "Qwen/Qwen2.5-1.5B": _llama(151936, 1536, 28, 12, 2, 8960, True, qkv_bias=True),
+    "Qwen/Qwen2.5-3B": _llama(151936, 2048, 36, 16, 2, 11008, True, qkv_bias=True),
+    "Qwen/Qwen2.5-7B": _llama(152064, 3584, 28, 28, 4, 18944, False, qkv_bias=True),
+    "Qwen/Qwen2.5-14B": _llama(152064, 5120, 48, 40, 8, 13824, False, qkv_bias=True),
+    "Qwen/Qwen2.5-32B": _llama(152064, 5120, 64, 40, 8, 27648, False, qkv_bias=True),
+    "Qwen/Qwen2.5-72B": _llama(152064, 8192, 80, 64, 8, 29568, False, qkv_bias=True),
+}
+# Other names of the same shapes: instruct variants share their base's shape.
+ALIASES = {
+    "smollm2-135m-instruct": "HuggingFaceTB/SmolLM2-135M",  # tunelab's embedded default
+    "random-smollm2-135m": "HuggingFaceTB/SmolLM2-135M",
+    "random-llama-1b": "meta-llama/Llama-3.2-1B",
+    "meta-llama/Llama-3.3-70B": "meta-llama/Llama-3.1-70B",
+    "meta-llama/Meta-Llama-3.1-8B": "meta-llama/Llama-3.1-8B",
+    "meta-llama/Meta-Llama-3.1-70B": "meta-llama/Llama-3.1-70B",
+}
+
+
+def known_shape(name: str) -> Shape | None:
+    """A table entry by hub id (any case; "-Instruct" or the organisation may be left off)."""
+    wanted = name.lower().removesuffix("-instruct")
+    for alias, target in ALIASES.items():
+        if wanted in (alias.lower(), alias.lower().split("/")[-1]):
+            return KNOWN[target]
+    for key, shape in KNOWN.items():
+        if wanted in (key.lower(), key.lower().split("/")[-1]):
+            return shape
+    return None
+
+
+def shape_of(model: str) -> Shape:
+    """The shape of `model`: a name in the table, a config.json file, or a folder holding one (a
+    Hugging Face folder, or a run folder: its model/ or, for a LoRA run, its base model's)."""
+    if model == "tiny-random":
+        return Shape(259, 64, 2, 4, 2, 128, True)  # tunelab.models.tiny_config on its tokenizer
+    path = Path(model)
+    if path.is_file():
+        return shape_from_config(path)
+    if path.is_dir():
+        for candidate in (path / "config.json", path / "model" / "config.json"):
+            if candidate.is_file():
+                return shape_from_config(candidate)
+        run_config = path / "config.yaml"
+        if run_config.is_file():  # a LoRA run: model/ holds the adapter alone
+            from tunelab.run import base_model
+
+            return shape_of(base_model(path))
+        raise TunelabError(f"{path} holds no config.json: give a Hugging Face model folder")
+    shape = known_shape(model)
+    if shape is None:
+        names = ", ".join(k.split("/")[-1] for k in KNOWN)
+        raise TunelabError(
+            f"model {model!r}: no shape known without downloading it. Known: {names}; or give a "
+            "folder or config.json path (the config alone is enough: no weights needed)"
+        )
+    return shape
+
+
+def shape_from_config(path: Path) -> Shape:
+    """A Shape from a transformers config.json (Llama, Qwen2, Mistral, SmolLM... field names)."""
+    try:
+        raw = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as err:
+        raise TunelabError(f"{path}: not a readable config.json ({err})") from None
+    raw = raw.get("text_config", raw)  # multimodal configs nest the language model's
+    try:
+        heads = raw["num_attention_heads"]
+        return Shape(
+            vocab=raw["vocab_size"],
+            hidden=raw["hidden_size"],
+            layers=raw["num_hidden_layers"],
+            heads=heads,
+            kv_heads=raw.get("num_key_value_heads") or heads,
+            intermediate=raw["intermediate_size"],
+            tied=bool(raw.get("tie_word_embeddings", True)),
+            qkv_bias=bool(raw.get("attention_bias", raw.get("model_type") == "qwen2")),
+            head_dim=raw.get("head_dim") or 0,
+        )
+    except KeyError as err:
+        raise TunelabError(
+            f"{path}: no {err.args[0]} field; the plan knows Llama-style decoders "
+            "(hidden_size, num_hidden_layers, num_attention_heads, intermediate_size, vocab_size)"
+        ) from None
