@@ -1,34 +1,37 @@
 """A continuous-batching generation engine: requests from many clients join one running batch on
 the model, each decoding step advances all of them, and a finished or abandoned request leaves at
-once so its slot goes to the next in the queue."""
+once so its slot goes to the next in the queue.
+
+A step's cost is the model reading its weights once, for one row or for eight, so everything
+around that is kept small: the key/value cache is preallocated (tunelab.serve.slots), a new
+prompt is prefilled in chunks between decoding steps so a long one does not stall the running
+replies, greedy rows are picked with one argmax, and text is decoded a few tokens at a time."""
 
 from __future__ import annotations
 
 import logging
 import queue
 import threading
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import torch
-from transformers import DynamicCache, PreTrainedModel, PreTrainedTokenizerBase
+from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from tunelab.data.templates import Prompt
 from tunelab.generate import eos_ids
 from tunelab.models import context_length
-from tunelab.structured import Constraint, Reply
+from tunelab.serve.detokenize import Detokenizer, held_back
+from tunelab.serve.kernels import decoding_kernels
+from tunelab.serve.sampling import Sampling, pick_tokens
+from tunelab.serve.slots import SlotCache
+from tunelab.structured import Reply
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Sampling:
-    max_tokens: int = 16
-    temperature: float = 1.0
-    top_p: float = 1.0
-    stop: list[str] = field(default_factory=list)
-    seed: int | None = None
-    constraint: Constraint | None = None  # a JSON schema the reply must follow (response_format)
+# Prompt tokens prefilled between two decoding steps: a step of the running replies waits for at
+# most one chunk, and a chunk this long still reads the weights once for many tokens.
+PREFILL_CHUNK = 64
 
 
 @dataclass
@@ -52,6 +55,8 @@ class Request:
     finish_reason: str | None = None
     rng: torch.Generator | None = None
     reply: Reply | None = None  # where the reply is in its schema, when it must follow one
+    prefilled: int = 0  # prompt tokens already in the cache
+    text: Detokenizer | None = None
 
     def cancel(self) -> None:
         """Give up on this request (client went away); the engine drops it before its next step."""
@@ -68,6 +73,7 @@ class Engine:
         name: str,
         max_batch: int = 8,
         prompt: Prompt | None = None,
+        prefill_chunk: int = PREFILL_CHUNK,
     ):
         self.model = model.eval()
         self.tokenizer = tokenizer
@@ -75,11 +81,20 @@ class Engine:
         # A run answers with the template and system prompt it was trained with, as in `chat`.
         self.prompt = prompt or Prompt()
         self.max_batch = max_batch
+        self.prefill_chunk = prefill_chunk
         self.context_length = context_length(model, tokenizer)
         self.device = next(model.parameters()).device
         self._eos = set(eos_ids(model, tokenizer))
         self._queue: queue.Queue[Request | None] = queue.Queue()
+        # Decoding rows: request i sits in cache slot i with lengths[i] tokens there, and the
+        # token it sampled last (not yet in the cache) in last[i].
         self._active: list[Request] = []
+        self._lengths: list[int] = []
+        self._last: list[int] = []
+        self._waiting: deque[Request] = deque()  # taken from the queue, prompt not yet started
+        self._staging: Request | None = None  # the one whose prompt is being prefilled
+        self._cache = self._new_cache()
+        self._kernels = decoding_kernels(model)
         self.peak_batch = 0  # the most requests ever decoded together: shows batching happened
         self.abandoned = 0  # requests dropped unfinished because their client went away
         self._thread = threading.Thread(target=self._run, name=f"engine-{name}", daemon=True)
@@ -98,13 +113,14 @@ class Engine:
             # A generator per request: the same seed gives the same text whatever it is batched with.
             request.rng = torch.Generator(device=self.device).manual_seed(request.sampling.seed)
         request.reply = c.start() if (c := request.sampling.constraint) else None
+        request.text = Detokenizer(self.tokenizer)
         self._queue.put(request)
 
     def load(self) -> dict[str, int]:
         """Requests decoding now and waiting, and the counters above (for /health and tests)."""
         return {
             "active": len(self._active),
-            "queued": self._queue.qsize(),
+            "queued": self._queue.qsize() + len(self._waiting) + (self._staging is not None),
             "peak_batch": self.peak_batch,
             "abandoned": self.abandoned,
         }
@@ -115,87 +131,98 @@ class Engine:
 
     # --- the engine thread -------------------------------------------------------------------
 
+    @torch.inference_mode()  # the cache is written in place, by this thread only
     def _run(self) -> None:
-        mask = cache = last = None  # batch state: attention mask over the cache, cache, last tokens
         while True:
-            incoming = self._take(block=not self._active)
-            if incoming is None:
+            idle = not (self._active or self._waiting or self._staging)
+            if not self._take(block=idle):
                 return
             try:
-                mask, cache, last = self._drop_done(mask, cache, last)
-                if incoming:
-                    new = self._prefill(incoming)
-                    mask, cache, last = _merge((mask, cache, last), new)
-                    self._active, incoming = self._active + incoming, []
-                    mask, cache, last = self._drop_done(mask, cache, last)
+                self._drop_done()
+                if self._staging is None and self._waiting:
+                    self._staging = self._waiting.popleft()
+                if self._staging is not None:
+                    self._prefill_chunk()
                 if self._active:
                     self.peak_batch = max(self.peak_batch, len(self._active))
-                    mask, cache, last = self._step(mask, cache, last)
+                    self._step()
             except Exception as err:  # one failed batch must not take the server down
                 log.exception("generation failed")
-                for r in self._active + incoming:
+                everyone = self._active + list(self._waiting) + [self._staging]
+                for r in filter(None, everyone):
                     _safe_emit(r, Event(f"generation failed: {type(err).__name__}", "error"))
-                self._active, mask, cache, last = [], None, None, None
+                self._active, self._lengths, self._last = [], [], []
+                self._waiting.clear()
+                self._staging, self._cache = None, self._new_cache()
 
-    def _take(self, block: bool) -> list[Request] | None:
-        """Requests to add this step (up to free slots); None when the engine is closing."""
-        taken: list[Request] = []
-        while len(self._active) + len(taken) < self.max_batch:
+    def _take(self, block: bool) -> bool:
+        """Move requests from the queue to the waiting line, up to the free slots (waiting for
+        one when there is nothing else to do); False when the engine is closing."""
+        while self._taken() < self.max_batch:
             try:
-                item = self._queue.get(block=block and not taken, timeout=None)
+                item = self._queue.get(block=block)
             except queue.Empty:
                 break
             if item is None:
-                return None
+                return False
             if item.cancelled.is_set():
                 self.abandoned += 1
             else:
-                taken.append(item)
+                self._waiting.append(item)
             block = False  # after the first, only take what is already waiting
-        return taken
+        return True
 
-    @torch.inference_mode()
-    def _prefill(self, requests: list[Request]):
-        width = max(len(r.prompt_ids) for r in requests)
-        pad = self.tokenizer.pad_token_id or 0
-        ids = torch.tensor([[pad] * (width - len(r.prompt_ids)) + r.prompt_ids for r in requests])
-        mask = torch.tensor(
-            [[0] * (width - len(r.prompt_ids)) + [1] * len(r.prompt_ids) for r in requests]
-        )
-        ids, mask = ids.to(self.device), mask.to(self.device)
-        positions = (mask.cumsum(-1) - 1).clamp(min=0)
-        cache = DynamicCache()
-        out = self.model(
-            input_ids=ids,
-            attention_mask=mask,
-            position_ids=positions,
-            cache=cache,
-            use_cache=True,
-            logits_to_keep=1,
-        )
-        last = self._sample_and_emit(requests, out.logits[:, -1])
-        return mask, cache, last
+    def _taken(self) -> int:
+        return len(self._active) + len(self._waiting) + (self._staging is not None)
 
-    @torch.inference_mode()
-    def _step(self, mask, cache, last):
-        mask = torch.cat([mask, torch.ones_like(mask[:, :1])], dim=1)
-        positions = mask.sum(-1, keepdim=True) - 1
-        out = self.model(
-            input_ids=last[:, None],
-            attention_mask=mask,
-            position_ids=positions,
-            cache=cache,
-            use_cache=True,
-            logits_to_keep=1,
-        )
-        return mask, cache, self._sample_and_emit(self._active, out.logits[:, -1])
+    def _new_cache(self) -> SlotCache:
+        layers = self.model.config.get_text_config().num_hidden_layers
+        return SlotCache(layers, self.max_batch + 1, self.context_length)
 
-    def _sample_and_emit(self, requests: list[Request], logits: torch.Tensor) -> torch.Tensor:
-        rows = [r.reply.mask(row) if r.reply else row for row, r in zip(logits.float(), requests)]
-        tokens = [_sample(row, r.sampling, r.rng) for row, r in zip(rows, requests)]
-        for r, token in zip(requests, tokens):
+    def _prefill_chunk(self) -> None:
+        """Run the next chunk of the staging prompt; at its end, sample the first token and let
+        the request join the decoding rows."""
+        r = self._staging
+        start = r.prefilled
+        ids = r.prompt_ids[start : start + self.prefill_chunk]
+        mask = self._cache.prefill(start, len(ids), self.device)
+        positions = torch.arange(start, start + len(ids), device=self.device)[None]
+        with self._kernels:
+            out = self.model(
+                input_ids=torch.tensor([ids], device=self.device),
+                attention_mask=mask,
+                position_ids=positions,
+                cache=self._cache,
+                use_cache=True,
+                logits_to_keep=1,
+            )
+        r.prefilled += len(ids)
+        if r.prefilled < len(r.prompt_ids):
+            return
+        self._staging = None
+        (token,) = pick_tokens([r], out.logits[:, -1])
+        self._advance(r, token)
+        if not r.cancelled.is_set():
+            self._cache.move(self._cache.staging, len(self._active), r.prefilled)
+            self._active.append(r)
+            self._lengths.append(r.prefilled)
+            self._last.append(token)
+
+    def _step(self) -> None:
+        mask = self._cache.decode(self._lengths, self.device)
+        with self._kernels:
+            out = self.model(
+                input_ids=torch.tensor(self._last, device=self.device)[:, None],
+                attention_mask=mask,
+                position_ids=torch.tensor(self._lengths, device=self.device)[:, None],
+                cache=self._cache,
+                use_cache=True,
+                logits_to_keep=1,
+            )
+        self._lengths = [n + 1 for n in self._lengths]
+        self._last = pick_tokens(self._active, out.logits[:, -1])
+        for r, token in zip(self._active, self._last):
             self._advance(r, token)
-        return torch.tensor(tokens, device=self.device)
 
     def _advance(self, r: Request, token: int) -> None:
         """Add one token to a request, emit the text that is now certain, and finish it if due."""
@@ -206,14 +233,19 @@ class Engine:
             finish = "stop"
         else:
             r.generated.append(token)
-        text = self.tokenizer.decode(r.generated, skip_special_tokens=True)
-        hits = [text.index(s) for s in r.sampling.stop if s and s in text]
+        ending = finish is not None or len(r.generated) >= r.sampling.max_tokens
+        old = len(r.text.text)
+        r.text.update(r.generated, final=ending)
+        text = r.text.text
+        # A stop string completed by this token starts at most its length before the new text.
+        seen = max(0, old - max((len(s) for s in r.sampling.stop), default=0))
+        hits = [text.index(s, seen) for s in r.sampling.stop if s and s in text[seen:]]
         if hits:
             text, finish = text[: min(hits)], "stop"
-        elif finish is None and len(r.generated) >= r.sampling.max_tokens:
+        elif ending and finish is None:
             finish = "length"
-        # Hold back what may still change: a half-decoded character, or the start of a stop string.
-        safe = len(text) if finish else _safe_length(text, r.sampling.stop)
+        # Hold back what may still change: the start of a stop string.
+        safe = len(text) if finish else held_back(text, r.sampling.stop)
         event = Event(text[r.sent : safe], finish, len(r.prompt_ids), len(r.generated))
         r.sent = max(r.sent, safe)
         if event.text or finish:
@@ -222,51 +254,26 @@ class Engine:
             r.finish_reason = finish
             r.cancelled.set()  # done: `_drop_done` frees its slot before the next step
 
-    def _drop_done(self, mask, cache, last):
-        """Remove finished and cancelled rows from the batch and trim padding nobody needs now."""
-        keep = [i for i, r in enumerate(self._active) if not r.cancelled.is_set()]
-        if len(keep) == len(self._active):
-            return mask, cache, last
-        self.abandoned += sum(
-            r.cancelled.is_set() and r.finish_reason is None for r in self._active
-        )
-        self._active = [self._active[i] for i in keep]
-        if not keep:
-            return None, None, None
-        index = torch.tensor(keep, device=self.device)
-        cache.batch_select_indices(index)
-        mask, last = mask[index], last[index]
-        start = int(mask.any(0).float().argmax())  # first column some remaining row attends to
-        if start:
-            mask = mask[:, start:]
-            for layer in cache.layers:
-                layer.keys, layer.values = layer.keys[:, :, start:], layer.values[:, :, start:]
-        return mask, cache, last
+    def _drop_done(self) -> None:
+        """Take finished and cancelled requests out; the last decoding row moves into a freed slot."""
+        for r in [r for r in self._waiting if r.cancelled.is_set()]:
+            self._waiting.remove(r)
+            self._count_abandoned(r)
+        if self._staging is not None and self._staging.cancelled.is_set():
+            self._count_abandoned(self._staging)
+            self._staging = None
+        for i in reversed(range(len(self._active))):
+            if not self._active[i].cancelled.is_set():
+                continue
+            self._count_abandoned(self._active[i])
+            last = len(self._active) - 1
+            self._cache.move(last, i, self._lengths[last])
+            for rows in (self._active, self._lengths, self._last):
+                rows[i] = rows[last]
+                rows.pop()
 
-
-def _sample(logits: torch.Tensor, s: Sampling, rng: torch.Generator | None) -> int:
-    if s.temperature <= 0:
-        return int(logits.argmax())
-    probs = torch.softmax(logits / s.temperature, dim=-1)
-    if s.top_p < 1.0:
-        sorted_probs, order = probs.sort(descending=True)
-        # Keep the smallest set of tokens whose mass reaches top_p (always at least the top one).
-        drop = sorted_probs.cumsum(-1) - sorted_probs >= s.top_p
-        sorted_probs[drop] = 0.0
-        probs = torch.zeros_like(probs).scatter_(0, order, sorted_probs)
-    return int(torch.multinomial(probs, 1, generator=rng))
-
-
-def _safe_length(text: str, stops: list[str]) -> int:
-    n = len(text)
-    while n and text[n - 1] == "\ufffd":
-        n -= 1
-    for s in stops:
-        for k in range(min(len(s) - 1, n), 0, -1):
-            if text[:n].endswith(s[:k]):
-                n -= k
-                break
-    return n
+    def _count_abandoned(self, r: Request) -> None:
+        self.abandoned += r.finish_reason is None
 
 
 def _safe_emit(r: Request, event: Event) -> None:
@@ -274,30 +281,3 @@ def _safe_emit(r: Request, event: Event) -> None:
         r.emit(event)
     except Exception:  # noqa: BLE001 -- the listener is gone (closed event loop): stop working for it
         r.cancelled.set()
-
-
-def _merge(current, new):
-    """Join two left-padded batches: pad the shorter cache on the left so both end together."""
-    mask_a, cache_a, last_a = current
-    mask_b, cache_b, last_b = new
-    if mask_a is None:
-        return new
-    width = max(mask_a.shape[1], mask_b.shape[1])
-
-    def left_pad(t: torch.Tensor, dim: int) -> torch.Tensor:
-        missing = width - t.shape[dim]
-        if not missing:
-            return t
-        shape = list(t.shape)
-        shape[dim] = missing
-        return torch.cat([t.new_zeros(shape), t], dim=dim)
-
-    layers = [
-        (
-            torch.cat([left_pad(a.keys, 2), left_pad(b.keys, 2)]),
-            torch.cat([left_pad(a.values, 2), left_pad(b.values, 2)]),
-        )
-        for a, b in zip(cache_a.layers, cache_b.layers)
-    ]
-    mask = torch.cat([left_pad(mask_a, 1), left_pad(mask_b, 1)])
-    return mask, DynamicCache(layers), torch.cat([last_a, last_b])

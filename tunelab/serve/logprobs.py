@@ -16,8 +16,9 @@ from fastapi import Request as HttpRequest
 from starlette.concurrency import run_in_threadpool
 
 from tunelab.models import decoder_and_head
-from tunelab.serve.engine import Engine, Request, Sampling
+from tunelab.serve.engine import Engine, Request
 from tunelab.serve.responses import ApiError, respond
+from tunelab.serve.sampling import Sampling
 
 MAX_LOGPROBS = 20  # the likeliest tokens a client may ask for at each place (vLLM's limit too)
 CHUNK = 256  # positions projected onto the vocabulary at once: never a [tokens, vocab] tensor

@@ -13,7 +13,8 @@ from typing import Any
 from fastapi import Request as HttpRequest
 from fastapi.responses import StreamingResponse
 
-from tunelab.serve.engine import Engine, Event, Request, Sampling
+from tunelab.serve.engine import Engine, Event, Request
+from tunelab.serve.sampling import Sampling
 
 # How often a non-streamed request looks whether its client is still there.
 DISCONNECT_CHECK_S = 0.25

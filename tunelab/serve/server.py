@@ -21,11 +21,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from tunelab.errors import TunelabError
-from tunelab.serve.engine import Engine, Sampling
+from tunelab.serve.engine import Engine
 from tunelab.serve.formats import ResponseFormat, constraint_for
 from tunelab.serve.launch import DEFAULT_MAX_BODY_MB
 from tunelab.serve.logprobs import MAX_LOGPROBS, complete_with_logprobs
 from tunelab.serve.responses import ApiError, respond
+from tunelab.serve.sampling import Sampling
 from tunelab.web import LocalHostsOnly
 
 log = logging.getLogger(__name__)

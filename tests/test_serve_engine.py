@@ -1,0 +1,111 @@
+"""The batching engine answers each request as if it were alone: greedy replies equal
+`generate()`'s for every request, whatever joins or leaves the batch around it, however its
+prompt is cut into prefill chunks, and when the cache has to grow mid-reply."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from tunelab.generate import generate
+from tunelab.models import tiny_random
+from tunelab.serve import slots
+from tunelab.serve.detokenize import Detokenizer
+from tunelab.serve.engine import Engine, Event, Request
+from tunelab.serve.sampling import Sampling
+
+PROMPTS = [
+    "Hi",
+    "Tell me about the sea and the ships that sail on it, far away.",
+    "What is 2 + 2?",
+    "A much longer prompt, " * 6 + "that spans several prefill chunks.",
+    "Why?",
+    "Name three colors, please",
+    "x",
+    "The quick brown fox jumps over the lazy dog.",
+]
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    # Larger random weights than the default: replies that depend on the whole context (the
+    # default tiny model repeats the prompt's last character), so a wrong cache shows.
+    return tiny_random(initializer_range=0.2)
+
+
+def ask(engine: Engine, prompt: str, max_tokens: int, stop: list[str] = ()) -> threading.Event:
+    """Submit a greedy completion; the returned event is set when it ends, with .text and .finish."""
+    done = threading.Event()
+    done.text = ""
+
+    def emit(event: Event) -> None:
+        done.text += event.text
+        if event.finish_reason:
+            done.finish = event.finish_reason
+            done.set()
+
+    sampling = Sampling(max_tokens=max_tokens, temperature=0, stop=list(stop))
+    engine.submit(Request(engine.encode(prompt), sampling, emit))
+    return done
+
+
+def alone(tiny, prompt: str, max_tokens: int, stop: list[str] | None = None) -> str:
+    return generate(*tiny, [prompt], max_new_tokens=max_tokens, stop=stop)[0].text
+
+
+def test_greedy_replies_equal_generate_for_every_request_as_they_join_and_leave(tiny):
+    # Three slots for eight requests: some wait, join mid-batch, and take a slot a reply freed;
+    # 5-token prefill chunks cut every prompt but the shortest into several.
+    engine = Engine(*tiny, name="tiny", max_batch=3, prefill_chunk=5)
+    try:
+        lengths = [30, 7, 22, 15, 40, 3, 26, 11]
+        replies = []
+        for i, (prompt, n) in enumerate(zip(PROMPTS, lengths)):
+            replies.append(ask(engine, prompt, n))
+            time.sleep(0.01 * (i % 3))  # arrivals spread over the running steps
+        assert all(r.wait(60) for r in replies)
+        assert engine.load()["peak_batch"] == 3
+    finally:
+        engine.close()
+    for prompt, n, reply in zip(PROMPTS, lengths, replies):
+        assert reply.text.strip() == alone(tiny, prompt, n), prompt
+
+
+def test_a_reply_longer_than_the_first_cache_grows_it_and_stays_the_same(tiny, monkeypatch):
+    monkeypatch.setattr(slots, "FIRST_CAPACITY", 8)
+    engine = Engine(*tiny, name="tiny", max_batch=2)
+    try:
+        long, short = ask(engine, PROMPTS[1], 60), ask(engine, PROMPTS[0], 5)
+        assert long.wait(60) and short.wait(60)
+        assert engine._cache.capacity >= len(engine.encode(PROMPTS[1])) + 59
+    finally:
+        engine.close()
+    assert long.text.strip() == alone(tiny, PROMPTS[1], 60)
+    assert short.text.strip() == alone(tiny, PROMPTS[0], 5)
+
+
+def test_a_stop_string_cuts_the_reply_where_generate_cuts_it(tiny):
+    full = alone(tiny, PROMPTS[2], 30)
+    stop = full[6:9]
+    engine = Engine(*tiny, name="tiny", max_batch=4)
+    try:
+        reply = ask(engine, PROMPTS[2], 30, stop=[stop])
+        assert reply.wait(60)
+    finally:
+        engine.close()
+    assert reply.finish == "stop"
+    assert reply.text.strip() == alone(tiny, PROMPTS[2], 30, stop=[stop])
+
+
+def test_text_decoded_a_few_tokens_at_a_time_is_the_whole_decoding(tiny):
+    _, tokenizer = tiny
+    text = "Ünïcode ok: 日本語 and emoji 🙂🚀 — done.\n  spaced   words"
+    ids = tokenizer(text, add_special_tokens=False).input_ids
+    detok, pieces = Detokenizer(tokenizer), []
+    for n in range(1, len(ids) + 1):
+        piece = detok.update(ids[:n], final=n == len(ids))
+        assert "\ufffd" not in piece  # a character split over tokens waits until it is whole
+        pieces.append(piece)
+    assert "".join(pieces) == tokenizer.decode(ids) == detok.text

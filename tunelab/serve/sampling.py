@@ -1,0 +1,49 @@
+"""How a request picks its next token: greedy, or sampled with temperature and top-p from its own
+seeded generator, within its JSON schema when it has one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import torch
+
+from tunelab.structured import Constraint
+
+if TYPE_CHECKING:
+    from tunelab.serve.engine import Request
+
+
+@dataclass
+class Sampling:
+    max_tokens: int = 16
+    temperature: float = 1.0
+    top_p: float = 1.0
+    stop: list[str] = field(default_factory=list)
+    seed: int | None = None
+    constraint: Constraint | None = None  # a JSON schema the reply must follow (response_format)
+
+
+def pick_tokens(requests: list[Request], logits: torch.Tensor) -> list[int]:
+    """The next token of each request from its row of `logits` (rows, vocabulary)."""
+    # Greedy rows without a schema (the common case) take one argmax for the whole batch.
+    tokens = logits.argmax(-1).tolist()
+    for i, r in enumerate(requests):
+        if r.reply is not None or r.sampling.temperature > 0:
+            row = logits[i].float()
+            row = r.reply.mask(row) if r.reply else row
+            tokens[i] = sample(row, r.sampling, r.rng)
+    return tokens
+
+
+def sample(logits: torch.Tensor, s: Sampling, rng: torch.Generator | None) -> int:
+    if s.temperature <= 0:
+        return int(logits.argmax())
+    probs = torch.softmax(logits / s.temperature, dim=-1)
+    if s.top_p < 1.0:
+        sorted_probs, order = probs.sort(descending=True)
+        # Keep the smallest set of tokens whose mass reaches top_p (always at least the top one).
+        drop = sorted_probs.cumsum(-1) - sorted_probs >= s.top_p
+        sorted_probs[drop] = 0.0
+        probs = torch.zeros_like(probs).scatter_(0, order, sorted_probs)
+    return int(torch.multinomial(probs, 1, generator=rng))
