@@ -16,6 +16,7 @@ import torch
 from safetensors.torch import load_file
 
 from tests.conftest import QA_PAIRS, tiny_config, write_jsonl
+from tunelab.errors import TunelabError
 from tunelab.train.loop import train
 
 SETTINGS = dict(max_steps=4, batch_size=2, eval_every=2, save_every=2, keep_checkpoints=3)
@@ -123,3 +124,19 @@ def test_lora_under_fsdp_equals_one_process_and_saves_an_adapter(tmp_path, qa_fi
     _torchrun(sharded)
     _assert_same_training(single, sharded.run_dir)
     _assert_same_weights(single, sharded.run_dir, "adapter_model.safetensors")
+
+
+def test_what_fsdp_cannot_do_is_refused_by_name(tmp_path, qa_file):
+    with pytest.raises(TunelabError, match="cpu_offload needs train.parallel: fsdp"):
+        tiny_config(tmp_path, qa_file, cpu_offload=True)
+    with pytest.raises(TunelabError, match="keep the best step"):
+        tiny_config(tmp_path, qa_file, parallel="fsdp", select_best="eval_loss")
+    # Offloading moves GPU memory to the CPU: on the CPU there is nothing to move.
+    with pytest.raises(TunelabError, match="needs a CUDA device"):
+        train(tiny_config(tmp_path / "cpu", qa_file, parallel="fsdp", cpu_offload=True))
+    # A checkpoint's layout follows train.parallel: a plain run's cannot resume sharded.
+    plain = train(tiny_config(tmp_path / "plain", qa_file, max_steps=2, save_every=2))
+    sharded = tiny_config(tmp_path / "plain", qa_file, max_steps=4, parallel="fsdp")
+    with pytest.raises(TunelabError, match="cannot change train.parallel 'ddp' → 'fsdp'"):
+        train(sharded, resume=True)
+    assert (plain / "checkpoints" / "step-000002").is_dir()
