@@ -140,3 +140,14 @@ def test_what_fsdp_cannot_do_is_refused_by_name(tmp_path, qa_file):
     with pytest.raises(TunelabError, match="cannot change train.parallel 'ddp' → 'fsdp'"):
         train(sharded, resume=True)
     assert (plain / "checkpoints" / "step-000002").is_dir()
+
+
+def test_a_sharded_checkpoint_that_does_not_fit_the_model_is_refused_by_name(runs):
+    from tunelab.models import tiny_random
+    from tunelab.train.sharded_checkpoint import read_sharded, restore_sharded
+
+    _, sharded, _ = runs
+    checkpoint = read_sharded(sharded.run_dir / "checkpoints" / "step-000004")
+    model, _ = tiny_random(intermediate_size=48)
+    with pytest.raises(TunelabError, match="does not fit this model.*down_proj"):
+        restore_sharded(checkpoint, model, torch.optim.AdamW(model.parameters()))

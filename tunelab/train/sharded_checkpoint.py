@@ -71,6 +71,7 @@ def restore_sharded(checkpoint: Checkpoint, model, optimizer) -> TrainState:
     wrote them; every process calls this."""
     import torch.distributed.checkpoint as dcp
     from torch.distributed.checkpoint import HuggingFaceStorageReader
+    from torch.distributed.checkpoint.api import CheckpointException
     from torch.distributed.checkpoint.state_dict import set_optimizer_state_dict
 
     tensors, optimizer_state = _tensors(model, optimizer)
@@ -78,11 +79,10 @@ def restore_sharded(checkpoint: Checkpoint, model, optimizer) -> TrainState:
     try:
         # In place: into the sharded parameters and the optimizer state tensors.
         dcp.load(tensors, storage_reader=reader, no_dist=not dist.is_initialized())
-    except Exception as err:  # noqa: BLE001 -- DCP wraps a missing or misshapen tensor in its own
-        reason = next((line for line in str(err).splitlines() if "Error" in line), str(err))
+    except CheckpointException as err:  # a BaseException, holding each rank's own error
+        first = next(iter(err.failures.values()))[0]
         raise TunelabError(
-            f"{checkpoint.path} does not fit this model and its training settings "
-            f"({reason.strip()[:200]})"
+            f"{checkpoint.path} does not fit this model and its training settings ({first})"
         ) from None
     set_optimizer_state_dict(model, optimizer, optimizer_state)
     set_rng_states(checkpoint.saved["rng"])
