@@ -51,7 +51,7 @@ def _layer(module: str) -> str:
         return "cli"
     if _stage(module):
         return "stage"
-    named = {"tunelab.run": "run", "tunelab.models": "models"}
+    named = {"tunelab.run": "run", "tunelab.models": "models", "tunelab.quantized": "models"}
     named |= dict.fromkeys(
         ("tunelab.generate", "tunelab.decode", "tunelab.remote", "tunelab.web"), "generate"
     )

@@ -4,6 +4,7 @@ the run fits."""
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import replace
 
 import pytest
@@ -58,6 +59,9 @@ def test_an_unknown_name_says_what_the_plan_knows():
         shape_of("someone/unknown-7b")
 
 
+needs_bnb = pytest.mark.skipif(
+    importlib.util.find_spec("bitsandbytes") is None, reason="bitsandbytes is not installed"
+)
 SMALL = Shape(vocab=300, hidden=128, layers=1, heads=4, kv_heads=2, intermediate=384, tied=True)
 TOKENS = (3, 64)  # rows x length: 192 tokens, a count no weight dimension shares
 
@@ -82,9 +86,22 @@ def saved_per_token(layers, method, dropout, packed, dtype, autocast, checkpoint
     )
     torch.manual_seed(0)
     train = TrainConfig(
-        method=method, lora={"dropout": dropout}, gradient_checkpointing=checkpointing
+        method="full" if method == "full" else "lora",
+        lora={"dropout": dropout},
+        gradient_checkpointing=checkpointing,
     )
-    model = prepare_model(LlamaForCausalLM(config).to(dtype), train).train()
+    model = LlamaForCausalLM(config).to(dtype)
+    if method == "qlora":  # the same model, its projections quantized by bitsandbytes
+        import tempfile
+
+        from tunelab.models import tiny_tokenizer
+        from tunelab.quantized import load_quantized
+
+        with tempfile.TemporaryDirectory() as folder:
+            model.save_pretrained(folder)
+            tiny_tokenizer().save_pretrained(folder)
+            model, _ = load_quantized(folder, "nf4", dtype)
+    model = prepare_model(model, train).train()
     weights = {p.untyped_storage().data_ptr() for p in model.parameters()}
     matrices = {tuple(p.shape) for p in model.parameters() if p.ndim == 2}
     matrices |= {m[::-1] for m in matrices}
@@ -120,6 +137,8 @@ def saved_per_token(layers, method, dropout, packed, dtype, autocast, checkpoint
         ("lora", 0.0, False, torch.bfloat16, False, False),
         ("lora", 0.1, True, torch.float32, True, False),
         ("lora", 0.1, True, torch.float32, False, True),
+        pytest.param("qlora", 0.1, True, torch.bfloat16, False, False, marks=needs_bnb),
+        pytest.param("qlora", 0.0, True, torch.bfloat16, False, False, marks=needs_bnb),
     ],
 )
 def test_one_layer_keeps_what_the_plan_says_to_the_byte(
@@ -131,7 +150,8 @@ def test_one_layer_keeps_what_the_plan_says_to_the_byte(
     if autocast:  # CPU autocast casts as CUDA's does; its dropout keeps a float32 mask
         precision = replace(precision_of("cuda", weights, False, False), mask=4)
     else:
-        precision = precision_of("cpu", weights, False, False)
+        precision = precision_of("cpu", weights, method == "qlora", False)
+    method = "full" if method == "full" else "lora"
     if checkpointing:
         rows = checkpointed_layer(SMALL, precision)
     else:
@@ -204,3 +224,27 @@ def test_a_bad_setting_is_named():
     result = runner.invoke(app, ["plan", "--method", "half"])
     assert result.exit_code != 0
     assert "method" in str(result.exception) or "method" in result.output
+
+
+def test_train_warns_before_loading_when_the_plan_does_not_fit(
+    tmp_path, qa_file, monkeypatch, capsys
+):
+    from tests.conftest import tiny_config
+    from tunelab.train import loop
+    from tunelab.train.plan import fit
+
+    monkeypatch.setattr(fit, "free_ram", lambda: 2**20)  # a machine with 1 MiB free
+    loop.train(tiny_config(tmp_path, qa_file, max_steps=1))
+    printed = " ".join(capsys.readouterr().out.split())
+    assert "warning: the plan needs" in printed and "more than free RAM, 0.0 GiB" in printed
+    assert printed.index("warning: the plan") < printed.index("model tiny-random")
+
+
+def test_no_warning_when_the_model_cannot_be_sized_without_loading_it(tmp_path, qa_file):
+    from tests.conftest import tiny_config
+    from tunelab.train.plan.fit import fit_warning
+
+    config = tiny_config(tmp_path, qa_file)
+    unknown = config.model_copy(update={"model": config.model.model_copy(update={"name": "x/y"})})
+    assert fit_warning(unknown, 1, "cpu") is None
+    assert fit_warning(config, 1, "cpu") is None  # tiny-random fits anywhere

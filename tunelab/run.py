@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from tunelab.config import Config
 from tunelab.data.templates import Prompt
+from tunelab.errors import TunelabError
 
 if TYPE_CHECKING:
     import torch
@@ -122,7 +123,12 @@ class Run:
         if (self.weights / "adapter_config.json").exists():
             from peft import PeftModel
 
-            base, _ = load_model(self.base_model, dtype=dtype)
+            quantize = self.config.model.quantize
+            base, _ = load_model(self.base_model, dtype=dtype, quantize=quantize)
+            if quantize:  # QLoRA: the adapter goes on the base it was trained on, dequantized
+                from tunelab.quantized import dequantized
+
+                base = dequantized(base, dtype)
             model = PeftModel.from_pretrained(base, self.weights)
         else:
             model = AutoModelForCausalLM.from_pretrained(self.weights, dtype=dtype)
@@ -158,16 +164,32 @@ def _alive(host: str | None, pid: int | None) -> bool:
 
 
 def load_model(
-    model: str | Path | Run, *, dtype: torch.dtype | None = None, device: str = "cpu"
+    model: str | Path | Run,
+    *,
+    dtype: torch.dtype | None = None,
+    device: str = "cpu",
+    quantize: str | None = None,
 ) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
     """Any model tunelab knows, ready for training or generation: a run (see `Run.load`), or a
-    name `tunelab.models.load_pretrained` knows (embedded default, HF dir or id, tiny-random)."""
+    name `tunelab.models.load_pretrained` knows (embedded default, HF dir or id, tiny-random);
+    quantize (nf4, int8) loads the latter through bitsandbytes (tunelab.quantized)."""
     from tunelab.models import load_pretrained
 
     run = Run.find(model)
-    return (
-        run.load(dtype, device) if run else load_pretrained(str(model), dtype=dtype, device=device)
-    )
+    if run and quantize:
+        raise TunelabError(
+            f"model.quantize: {run} is a run folder; export it (tunelab export {run} --merged "
+            "DIR) and train on that folder"
+        )
+    if run:
+        return run.load(dtype, device)
+    if quantize:
+        import torch
+
+        from tunelab.quantized import load_quantized
+
+        return load_quantized(str(model), quantize, dtype or torch.float32, device)
+    return load_pretrained(str(model), dtype=dtype, device=device)
 
 
 def load_tokenizer(model: str | Path | Run) -> PreTrainedTokenizerBase:

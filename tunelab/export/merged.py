@@ -18,7 +18,9 @@ from tunelab.run import Run, load_model, prompt_for
 
 def load_merged(name: str | Run) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
     """Load any model tunelab knows; a LoRA run comes back with the adapter folded into the weights
-    and a chat template that asks it as it was trained (see `Run.prompt`)."""
+    and a chat template that asks it as it was trained (see `Run.prompt`). A QLoRA run's base is
+    quantized and dequantized again first (`Run.load`): the adapter learned its correction on
+    those weights, not on the original ones, and the result needs no bitsandbytes."""
     model, tokenizer = load_model(name)
     if hasattr(model, "merge_and_unload"):  # a peft model: W + (alpha/r)·B·A becomes W
         model = model.merge_and_unload()

@@ -31,6 +31,7 @@ from tunelab.train.eval_loss import evaluate_loss
 from tunelab.train.heldout import held_out_questions, keep_if_best, restore_best, score_heldout
 from tunelab.train.memory import describe_peak, peak_memory, release_freed_memory
 from tunelab.train.metrics_log import MetricsLog
+from tunelab.train.plan.fit import fit_warning
 from tunelab.train.plot import plot_losses
 from tunelab.train.progress import TrainProgress
 from tunelab.train.run_folder import (
@@ -73,7 +74,7 @@ def train(config: Config, resume: bool = False, overwrite: bool = False) -> Path
     try:
         return _train(config, resume, overwrite, world, device)
     finally:
-        distributed.stop(world)
+        distributed.stop(world, config.train.parallel)
 
 
 def _train(config: Config, resume: bool, overwrite: bool, world: World, device) -> Path:
@@ -87,7 +88,15 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
     _seed_everything(cfg.seed)
     release_freed_memory()
 
-    model, tokenizer = load_model(config.model.name, dtype=weights_dtype(config.model.dtype))
+    if world.is_main and (too_big := fit_warning(config, world.size, device.type)):
+        console.print(f"[yellow]warning:[/] {too_big}", soft_wrap=True)
+    quantize = config.model.quantize
+    model, tokenizer = load_model(
+        config.model.name,
+        dtype=weights_dtype(config.model.dtype, quantize),
+        quantize=quantize,
+        device=device if quantize else "cpu",  # bitsandbytes quantizes on the way in
+    )
     limit = context_length(model, tokenizer)
     fitted = fit_max_length(config.data, config.model.name, limit)
     if fitted is not config.data:

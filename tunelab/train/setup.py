@@ -19,9 +19,12 @@ def pick_device(name: str) -> torch.device:
     return torch.device(name)
 
 
-def weights_dtype(name: str) -> torch.dtype:
-    """model.dtype as a torch dtype: auto keeps float32 weights (autocast does the rest on a GPU)."""
-    return torch.float32 if name == "auto" else getattr(torch, name)
+def weights_dtype(name: str, quantize: str | None = None) -> torch.dtype:
+    """model.dtype as a torch dtype: auto keeps float32 weights (autocast does the rest on a GPU),
+    or bfloat16 beside a quantized base (as QLoRA does: the base is frozen, nothing to update)."""
+    if name == "auto":
+        return torch.bfloat16 if quantize else torch.float32
+    return getattr(torch, name)
 
 
 def set_attention(model, choice: str, device: torch.device) -> None:
