@@ -55,8 +55,9 @@ def start(device: torch.device, parallel: str = "ddp") -> tuple[World, torch.dev
     return world, device
 
 
-def stop(world: World) -> None:
-    if dist.is_initialized():
+def stop(world: World, parallel: str = "ddp") -> None:
+    """Leave the group start joined (a caller's own group of one, under ddp, stays)."""
+    if dist.is_initialized() and (world.size > 1 or parallel == "fsdp"):
         dist.destroy_process_group()
 
 
