@@ -28,7 +28,13 @@ def config(args, name: str, **train_settings) -> Config:
             "name": name,
             "output_dir": args.out,
             "model": {"name": args.model},
-            "data": {"path": args.data, "template": "qa", "max_length": 512, "test_size": 16},
+            "data": {
+                "path": args.data,
+                "template": "qa",
+                "on_error": "skip",
+                "max_length": 512,
+                "test_size": 16,
+            },
             "train": {**settings, "eval_every": 5, "warmup_ratio": 0.0, **train_settings},
         }
     )
