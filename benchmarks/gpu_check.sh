@@ -7,7 +7,7 @@
 # Then through the device tool, carrying what prepare made:
 #   run(command="bash benchmarks/gpu_check.sh run", carry=[".whl", ".gpu-cache"], timeout_s=540)
 # `run fsdp` runs only issue 16's FSDP2 section (about a minute of GPU time; `run throughput`
-# only issue 3's).
+# only issue 3's; `run plan` only issue 16's plan-vs-measured peaks, about two minutes).
 set -euo pipefail
 only="${2:-all}"
 cache=.gpu-cache
@@ -51,4 +51,9 @@ if [ "$only" = all ] || [ "$only" = fsdp ]; then
   # Issue 16, part 1: FSDP2 where the CPU tests cannot go (bf16 MixedPrecisionPolicy, CPU offload,
   # NCCL, a sharded checkpoint resumed on CUDA); one GPU is a group of one process.
   python3 benchmarks/fsdp_check.py --data "$TUNELAB_LAMINI" 2>&1 | tee "$out/fsdp.txt"
+fi
+if [ "$only" = all ] || [ "$only" = plan ]; then
+  # Issue 16, part 3: `tunelab plan` beside the measured peak (max_memory_allocated) of the two
+  # random shapes above, full and LoRA, 8 rows x 1024 tokens, 4 steps each.
+  python3 benchmarks/plan_check.py --device cuda 2>&1 | tee "$out/plan.txt"
 fi
