@@ -248,3 +248,13 @@ def test_no_warning_when_the_model_cannot_be_sized_without_loading_it(tmp_path, 
     unknown = config.model_copy(update={"model": config.model.model_copy(update={"name": "x/y"})})
     assert fit_warning(unknown, 1, "cpu") is None
     assert fit_warning(config, 1, "cpu") is None  # tiny-random fits anywhere
+
+
+def test_the_python_api_plans_a_training_config_or_keywords(tmp_path, qa_file):
+    import tunelab
+    from tests.conftest import tiny_config
+
+    by_name = tunelab.plan(model="Llama-3.2-1B", method="full", device="cuda")
+    assert by_name.peak > by_name.tensors > 16 * 1_235_814_400  # float32 weights, grads, m, v
+    config = tiny_config(tmp_path, qa_file, batch_size=3)
+    assert tunelab.plan(config).config.batch_size == 3

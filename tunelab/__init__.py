@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from tunelab.evaluate.bench.score import BenchConfig
     from tunelab.evaluate.judge.verdicts import JudgeConfig
     from tunelab.evaluate.suite import EvalConfig
+    from tunelab.train.plan.estimate import Plan
+    from tunelab.train.plan.settings import PlanConfig
 
 __all__ = [
     "Config",
@@ -32,6 +34,7 @@ __all__ = [
     "evaluate",
     "export",
     "judge",
+    "plan",
     "runs",
     "serve",
     "train",
@@ -51,6 +54,18 @@ def train(config: Config, resume: bool = False, overwrite: bool = False) -> Path
     from tunelab.train.loop import train as train_run
 
     return train_run(config, resume=resume, overwrite=overwrite)
+
+
+def plan(config: PlanConfig | Config | None = None, **settings) -> Plan:
+    """The memory a run will take per device, from the model's shape alone (`tunelab plan`): its
+    parts (.parts), peak in bytes (.peak) and one layer's saved tensors (.per_layer). Settings: a
+    PlanConfig, a training Config (the plan of that run), or PlanConfig's fields as keywords."""
+    from tunelab.train.plan.estimate import estimate
+    from tunelab.train.plan.settings import PlanConfig
+
+    if isinstance(config, Config):
+        config = PlanConfig.of(config)
+    return estimate(config or PlanConfig(**settings))
 
 
 def judge(answers: list[str | Path], config: JudgeConfig | None = None, **settings):
