@@ -65,6 +65,7 @@ class PlanConfig(Section):
             lora_targets=cfg.lora.target_modules,
             packing=config.data.packing,
             # auto is sdpa unless flash-attn is installed on a GPU: sdpa is the larger of the two.
+            # eager also keeps every layer's attention weights, which the plan leaves out.
             attention="sdpa" if cfg.attention in ("auto", "eager") else cfg.attention,
             device=device,
         )
