@@ -8,7 +8,10 @@ import typer
 
 
 def demo_command(
-    steps: Annotated[int | None, typer.Option(help="Optimizer steps (default: 3 epochs).")] = None,
+    steps: Annotated[
+        int | None,
+        typer.Option(help="Optimizer steps (default: the demo recipe's 2 epochs, 178 steps)."),
+    ] = None,
     output_dir: str = "runs",
 ) -> None:
     """Finetune the embedded model on tunelab's own docs and show base vs finetuned, offline."""
