@@ -86,6 +86,22 @@ def test_a_reply_longer_than_the_first_cache_grows_it_and_stays_the_same(tiny, m
     assert short.text.strip() == alone(tiny, PROMPTS[0], 5)
 
 
+def test_a_prompt_start_shared_with_the_previous_one_is_not_prefilled_again(tiny):
+    # As every chat request starts with the same template and system prompt.
+    system = "System: you are a careful assistant who answers briefly. User: "
+    prompts = [system + p for p in PROMPTS[:4]]
+    engine = Engine(*tiny, name="tiny", max_batch=2, prefill_chunk=8)
+    try:
+        replies = [ask(engine, p, 12) for p in prompts]
+        assert all(r.wait(60) for r in replies)
+        shared = len(engine.encode(system)) - 1  # the last token may merge with what follows
+        assert engine.load()["reused_prompt_tokens"] >= 3 * shared
+    finally:
+        engine.close()
+    for prompt, reply in zip(prompts, replies):
+        assert reply.text.strip() == alone(tiny, prompt, 12), prompt
+
+
 def test_a_stop_string_cuts_the_reply_where_generate_cuts_it(tiny):
     full = alone(tiny, PROMPTS[2], 30)
     stop = full[6:9]

@@ -93,10 +93,14 @@ class Engine:
         self._last: list[int] = []
         self._waiting: deque[Request] = deque()  # taken from the queue, prompt not yet started
         self._staging: Request | None = None  # the one whose prompt is being prefilled
+        # The prompt tokens whose keys and values the staging slot holds: a chat's template and
+        # system prompt, the same for every request, are prefilled once, not once a request.
+        self._staged: list[int] = []
         self._cache = self._new_cache()
         self._kernels = decoding_kernels(model)
         self.peak_batch = 0  # the most requests ever decoded together: shows batching happened
         self.abandoned = 0  # requests dropped unfinished because their client went away
+        self.reused = 0  # prompt tokens not prefilled again: shared with the previous prompt
         self._thread = threading.Thread(target=self._run, name=f"engine-{name}", daemon=True)
         self._thread.start()
 
@@ -123,6 +127,7 @@ class Engine:
             "queued": self._queue.qsize() + len(self._waiting) + (self._staging is not None),
             "peak_batch": self.peak_batch,
             "abandoned": self.abandoned,
+            "reused_prompt_tokens": self.reused,
         }
 
     def close(self) -> None:
@@ -140,7 +145,7 @@ class Engine:
             try:
                 self._drop_done()
                 if self._staging is None and self._waiting:
-                    self._staging = self._waiting.popleft()
+                    self._stage(self._waiting.popleft())
                 if self._staging is not None:
                     self._prefill_chunk()
                 if self._active:
@@ -153,7 +158,7 @@ class Engine:
                     _safe_emit(r, Event(f"generation failed: {type(err).__name__}", "error"))
                 self._active, self._lengths, self._last = [], [], []
                 self._waiting.clear()
-                self._staging, self._cache = None, self._new_cache()
+                self._staging, self._cache, self._staged = None, self._new_cache(), []
 
     def _take(self, block: bool) -> bool:
         """Move requests from the queue to the waiting line, up to the free slots (waiting for
@@ -179,6 +184,17 @@ class Engine:
         layers = self.model.config.get_text_config().num_hidden_layers
         return SlotCache(layers, self.max_batch + 1, self.context_length)
 
+    def _stage(self, r: Request) -> None:
+        """Make `r` the request being prefilled, reusing the prompt tokens it shares with the
+        last one staged (all but its last token: that one's logits give the first reply token)."""
+        shared = 0
+        for a, b in zip(self._staged, r.prompt_ids[:-1]):
+            if a != b:
+                break
+            shared += 1
+        r.prefilled, self._staging = shared, r
+        self.reused += shared
+
     def _prefill_chunk(self) -> None:
         """Run the next chunk of the staging prompt; at its end, sample the first token and let
         the request join the decoding rows."""
@@ -197,6 +213,7 @@ class Engine:
                 logits_to_keep=1,
             )
         r.prefilled += len(ids)
+        self._staged = r.prompt_ids[: r.prefilled]
         if r.prefilled < len(r.prompt_ids):
             return
         self._staging = None
