@@ -46,10 +46,18 @@ def alone(model, tokenizer, prompt: str, max_new_tokens: int) -> tuple[str, int]
     return tokenizer.decode(out[:n], skip_special_tokens=True).strip(), n
 
 
+# A system prompt every prompt starts with is read once and shared by all rows.
+SYSTEM = "<|system|>Answer briefly.<|user|>{}<|assistant|>"
+
+
 @pytest.mark.parametrize("batch_size", [1, 3, 8])
-def test_greedy_replies_are_each_prompts_reply_alone_whatever_the_batch(talkative, batch_size):
+@pytest.mark.parametrize("template", ["{}", SYSTEM])
+def test_greedy_replies_are_each_prompts_reply_alone_whatever_the_batch(
+    talkative, batch_size, template
+):
     model, tokenizer = talkative
-    expected = [alone(model, tokenizer, p, 30) for p in PROMPTS]
+    prompts = [template.format(p) for p in PROMPTS]
+    expected = [alone(model, tokenizer, p, 30) for p in prompts]
     lengths = {n for _, n in expected}
     assert len(lengths) > 3 and 30 in lengths  # replies end at different steps, some run out
 
@@ -57,7 +65,7 @@ def test_greedy_replies_are_each_prompts_reply_alone_whatever_the_batch(talkativ
     replies = generate(
         model,
         tokenizer,
-        PROMPTS,
+        prompts,
         max_new_tokens=30,
         batch_size=batch_size,
         on_batch=lambda done: finished.append(len(done)),

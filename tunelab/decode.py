@@ -9,23 +9,46 @@ from transformers import DynamicCache, PreTrainedModel
 
 
 class Batch:
-    def __init__(self, model: PreTrainedModel, pad_id: int) -> None:
+    """`prefix`: tokens every prompt starts with (a system prompt, the template's opening),
+    read once and copied into each row rather than computed again for every prompt."""
+
+    def __init__(self, model: PreTrainedModel, pad_id: int, prefix: list[int] | None = None):
         self.model, self.pad = model, pad_id
         self.device = next(model.parameters()).device
         self.mask: torch.Tensor | None = None  # [rows, columns]: 1 where a row has a token
         self.cache: DynamicCache | None = None
+        self.prefix, self.prefix_kv = prefix or [], []
+        if self.prefix:
+            cache = DynamicCache()
+            ids = torch.tensor([self.prefix], device=self.device)
+            self._forward(
+                ids,
+                torch.ones_like(ids),
+                torch.arange(len(self.prefix), device=self.device)[None],
+                cache,
+            )
+            self.prefix_kv = [(layer.keys, layer.values) for layer in cache.layers]
 
     def __len__(self) -> int:
         return 0 if self.mask is None else self.mask.shape[0]
 
     def join(self, prompts: list[list[int]]) -> torch.Tensor:
-        """Read `prompts` into the cache as new last rows; their next-token logits [n, vocab]."""
-        width = max(len(p) for p in prompts)
-        ids = torch.tensor([[self.pad] * (width - len(p)) + p for p in prompts])
-        mask = torch.tensor([[0] * (width - len(p)) + [1] * len(p) for p in prompts])
-        ids, mask = ids.to(self.device), mask.to(self.device)
+        """Read `prompts` into the cache as new last rows; their next-token logits [n, vocab].
+        Each row is the prefix, then padding, then the rest of its prompt."""
+        start = len(self.prefix)
+        rest = [p[start:] for p in prompts]
+        width = max(len(r) for r in rest)
+        ids = torch.tensor([[self.pad] * (width - len(r)) + r for r in rest], device=self.device)
+        mask = torch.tensor(
+            [[1] * start + [0] * (width - len(r)) + [1] * len(r) for r in rest], device=self.device
+        )
         cache = DynamicCache()
-        logits = self._forward(ids, mask, (mask.cumsum(-1) - 1).clamp(min=0), cache)
+        for i, (keys, values) in enumerate(self.prefix_kv):
+            cache.update(
+                keys.expand(len(rest), -1, -1, -1), values.expand(len(rest), -1, -1, -1), i
+            )
+        positions = (mask.cumsum(-1) - 1).clamp(min=0)[:, start:]
+        logits = self._forward(ids, mask, positions, cache)
         if self.mask is None:
             self.mask, self.cache = mask, cache
         else:
@@ -66,19 +89,20 @@ class Batch:
         return out.logits[:, -1].float()
 
     def _append(self, mask: torch.Tensor, cache: DynamicCache) -> None:
-        """Stack new rows under the batch, left-padding whichever is narrower so both end on
-        the same column (the newest token of every row is always the last column)."""
-        width = max(self.mask.shape[1], mask.shape[1])
-
-        def left_pad(t: torch.Tensor, dim: int) -> torch.Tensor:
-            missing = width - t.shape[dim]
-            if not missing:
-                return t
-            shape = list(t.shape)
-            shape[dim] = missing
-            return torch.cat([t.new_zeros(shape), t], dim=dim)
-
+        """Stack new rows under the batch, the narrower side padded on the left so that every
+        row's newest token is in the last column. One copy of the cache: a join is the one step
+        whose cost grows with the batch (~0.3 s for 64 rows of the embedded model on 2 cores)."""
         for old, new in zip(self.cache.layers, cache.layers):
-            old.keys = torch.cat([left_pad(old.keys, 2), left_pad(new.keys, 2)])
-            old.values = torch.cat([left_pad(old.values, 2), left_pad(new.values, 2)])
-        self.mask = torch.cat([left_pad(self.mask, 1), left_pad(mask, 1)])
+            old.keys, old.values = _stack(old.keys, new.keys, 2), _stack(old.values, new.values, 2)
+        self.mask = _stack(self.mask, mask, 1)
+
+
+def _stack(top: torch.Tensor, bottom: torch.Tensor, dim: int) -> torch.Tensor:
+    """`top` over `bottom` (along dim 0), both right-aligned along `dim`, zeros to their left."""
+    width = max(top.shape[dim], bottom.shape[dim])
+    out = top.new_empty((len(top) + len(bottom), *top.shape[1:dim], width, *top.shape[dim + 1 :]))
+    for part, rows in ((top, out[: len(top)]), (bottom, out[len(top) :])):
+        missing = width - part.shape[dim]
+        rows.narrow(dim, 0, missing).zero_()  # padding must be finite: 0 x NaN is NaN
+        rows.narrow(dim, missing, part.shape[dim]).copy_(part)
+    return out

@@ -36,7 +36,7 @@ def generate(
     temperature: float = 0.0,
     top_p: float = 1.0,
     stop: list[str] | None = None,
-    batch_size: int = 8,
+    batch_size: int = 64,
     seed: int | None = None,
     on_batch: Callable[[list[Generation]], None] | None = None,
     on_text: Callable[[str], None] | None = None,
@@ -44,12 +44,14 @@ def generate(
     schema: dict | None = None,
 ) -> list[Generation]:
     """Complete each prompt (already templated text); greedy when temperature is 0.
-    Up to `batch_size` prompts decode together; a finished reply leaves the batch at once and
-    the next prompt takes its place. `on_batch` is given the generations that finish at each
-    step (for progress bars); `on_text` each piece of text as it is made (one prompt only: a
-    chat streams its reply). With `stop_repeats`, a reply ends when it starts saying a sentence
-    or line again. With a JSON `schema`, each reply is compact JSON of it, closed before
-    `max_new_tokens` run out (give at least structured.CLOSING_TOKENS)."""
+    Up to `batch_size` prompts decode together (a step reads all the weights however many rows
+    it advances: on a CPU, 32 rows make over 2x the tokens a second that 8 do); a finished
+    reply leaves the batch at once and waiting prompts take its place. `on_batch` is given the
+    generations that finish at each step (for progress bars); `on_text` each piece of text as
+    it is made (one prompt only: a chat streams its reply). With `stop_repeats`, a reply ends
+    when it starts saying a sentence or line again. With a JSON `schema`, each reply is compact
+    JSON of it, closed before `max_new_tokens` run out (give at least
+    structured.CLOSING_TOKENS)."""
     if on_text is not None and len(prompts) != 1:
         raise ValueError("on_text streams one reply: give one prompt")
     if seed is not None:
@@ -66,12 +68,16 @@ def generate(
     queue = sorted(range(len(prompts)), key=lambda i: len(encoded[i]), reverse=True)
     ending = Ending(tokenizer, stop_ids, stop, stop_repeats, max_new_tokens)
     streamer = Streamer(tokenizer, on_text) if on_text is not None else None
-    batch = Batch(model, tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0)
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+    batch = Batch(model, pad, shared_prefix(encoded) if len(prompts) > 1 else None)
     rows: list[Row] = []
     results: list[Generation | None] = [None] * len(prompts)
     logits = None
+    # A join copies the whole cache: prompts wait for a quarter of the batch to be free (or for
+    # the last of them to fit), an idle slot costing less than a join per reply.
+    group = max(1, batch_size // 4)
     while queue or rows:
-        if queue and len(rows) < batch_size:
+        if batch_size - len(rows) >= min(group, len(queue)) > 0:
             joining = [queue.pop() for _ in range(min(batch_size - len(rows), len(queue)))]
             rows += [
                 Row(i, encoded[i], constraint.start() if constraint else None) for i in joining
@@ -103,6 +109,15 @@ def generate(
     if streamer is not None:
         streamer.end()
     return results  # type: ignore[return-value]
+
+
+def shared_prefix(encoded: list[list[int]]) -> list[int]:
+    """The tokens every prompt starts with, short of each prompt's last one (its logits are
+    the first reply token's)."""
+    first, shortest, n = encoded[0], min(len(e) for e in encoded), 0
+    while n < shortest - 1 and all(e[n] == first[n] for e in encoded):
+        n += 1
+    return first[:n]
 
 
 def choose(logits: torch.Tensor, temperature: float, top_p: float) -> torch.Tensor:

@@ -43,8 +43,8 @@ class CompareConfig(Section):
     """Only the first N test questions."""
     max_new_tokens: int = 128
     """The longest answer, in tokens."""
-    batch_size: int = 8
-    """Questions answered together."""
+    batch_size: int = 64
+    """Questions decoded together (on a CPU, 64 make ~2x the tokens a second that 8 do)."""
     output: str | None = None
     """Output folder (default: <run>/compare)."""
 

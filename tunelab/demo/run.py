@@ -139,7 +139,6 @@ def _ask(model, tokenizer, tests: list[dict]) -> list[str]:
         [t["question"] for t in tests],
         system_prompt=SYSTEM_PROMPT,
         max_new_tokens=MAX_NEW_TOKENS,
-        batch_size=16,
     )
     return [r.text for r in replies]
 
