@@ -115,6 +115,21 @@ def test_a_stop_string_cuts_the_reply_where_generate_cuts_it(tiny):
     assert reply.text.strip() == alone(tiny, PROMPTS[2], 30, stop=[stop])
 
 
+def test_a_client_gone_at_the_first_token_is_counted_as_abandoned(tiny):
+    engine = Engine(*tiny, name="tiny", max_batch=2)
+    try:
+        request = Request(engine.encode(PROMPTS[1]), Sampling(max_tokens=50, temperature=0), None)
+        request.emit = lambda event: request.cancel()  # the client leaves on its first piece
+        engine.submit(request)
+        deadline = time.monotonic() + 30
+        while engine.load()["abandoned"] < 1 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert engine.load()["abandoned"] == 1 and engine.load()["active"] == 0
+        assert len(request.generated) == 1
+    finally:
+        engine.close()
+
+
 def test_text_decoded_a_few_tokens_at_a_time_is_the_whole_decoding(tiny):
     _, tokenizer = tiny
     text = "Ünïcode ok: 日本語 and emoji 🙂🚀 — done.\n  spaced   words"

@@ -219,11 +219,13 @@ class Engine:
         self._staging = None
         (token,) = pick_tokens([r], out.logits[:, -1])
         self._advance(r, token)
-        if not r.cancelled.is_set():
-            self._cache.move(self._cache.staging, len(self._active), r.prefilled)
-            self._active.append(r)
-            self._lengths.append(r.prefilled)
-            self._last.append(token)
+        if r.cancelled.is_set():  # done at its first token, or its client left meanwhile
+            self._count_abandoned(r)
+            return
+        self._cache.move(self._cache.staging, len(self._active), r.prefilled)
+        self._active.append(r)
+        self._lengths.append(r.prefilled)
+        self._last.append(token)
 
     def _step(self) -> None:
         mask = self._cache.decode(self._lengths, self.device)
