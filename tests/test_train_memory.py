@@ -4,6 +4,8 @@ end of the run prints it, and freed tensors go back to the system between steps.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import torch
 
@@ -26,3 +28,13 @@ def test_the_gpu_peak_is_named_beside_the_rss():
     assert "peak_gpu_gib" not in peak_memory(torch.device("cpu"))
     text = describe_peak({"peak_rss_gib": 5.56, "peak_gpu_gib": 3.04})
     assert text == "peak memory 5.6 GiB RSS, 3.0 GiB on the GPU"
+
+
+def test_a_run_started_from_a_large_process_reports_its_own_peak():
+    # Linux's ru_maxrss survives fork and exec: the child would report this process's size.
+    ballast = bytearray(1 << 30)  # 1 GiB, touched so it is resident
+    ballast[::4096] = b"x" * len(ballast[::4096])
+    code = "import torch; from tunelab.train.memory import peak_memory as p; print(p(torch.device('cpu'))['peak_rss_gib'])"
+    child = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert float(child.stdout) < 0.9  # torch imported: well under the 1 GiB parent
+    del ballast

@@ -33,11 +33,23 @@ def release_freed_memory() -> None:
 
 def peak_memory(device: torch.device) -> dict[str, float]:
     """The process's peak resident memory so far, in GiB, and on a GPU the peak it allocated."""
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux, bytes on macOS
-    out = {"peak_rss_gib": round(peak / (2**30 if sys.platform == "darwin" else 2**20), 2)}
+    out = {"peak_rss_gib": round(_peak_rss_bytes() / 2**30, 2)}
     if device.type == "cuda":
         out["peak_gpu_gib"] = round(torch.cuda.max_memory_allocated(device) / 2**30, 2)
     return out
+
+
+def _peak_rss_bytes() -> int:
+    # Linux keeps ru_maxrss across fork and exec: a run started from a large process (a test
+    # suite, a notebook) would report its parent's size. VmHWM belongs to this process's image.
+    try:
+        for line in open("/proc/self/status", encoding="ascii"):
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux, bytes on macOS
+    return peak if sys.platform == "darwin" else peak * 1024
 
 
 def describe_peak(peak: dict[str, float]) -> str:
