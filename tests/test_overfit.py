@@ -17,7 +17,7 @@ def test_tiny_model_memorises_and_stops_at_eos(tmp_path, qa_file):
         tmp_path,
         qa_file,
         method="full",
-        max_steps=60,
+        max_steps=90,  # 60 memorised all 8 with foreach AdamW, 7 of 8 with the fused one
         batch_size=8,
         lr=1e-2,
         scheduler="constant",
