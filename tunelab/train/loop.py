@@ -86,7 +86,8 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
         check_trackers(cfg.report_to)
     distributed.barrier(world)
     _seed_everything(cfg.seed)
-    release_freed_memory()
+    if cfg.return_freed_memory:
+        release_freed_memory()
 
     if world.is_main and (too_big := fit_warning(config, world.size, device.type)):
         console.print(f"[yellow]warning:[/] {too_big}", soft_wrap=True)

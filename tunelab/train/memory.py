@@ -5,7 +5,9 @@ near 5.3 GiB (fp32 activations of 30 layers; LoRA dropout keeps its own copy of 
 layer's input, 1.6 GiB of it), but the process peaked at 7.7 GiB RSS and kept it between steps.
 glibc raises its mmap threshold (up to 32 MiB) after the first large block is freed, then serves
 later tensors from its heap, which fragments; a fixed threshold maps each large tensor on its own
-and returns it when freed: 5.6 GiB peak, 1.1 GiB between steps, at the same step time."""
+and returns it when freed: 5.6 GiB peak, 1.1 GiB between steps. The price, measured on an idle
+machine (benchmarks/README.md): every step faults its memory in again, 8.7 -> 14.1 s a step
+there, +28% for full finetuning at 3 rows a step. Hence opt-in: train.return_freed_memory."""
 
 from __future__ import annotations
 
