@@ -1,5 +1,5 @@
-"""What a run costs in memory is written down: each metrics.jsonl row holds the peak so far, the
-end of the run prints it, and freed tensors go back to the system between steps."""
+"""What a run costs in memory is written down: each metrics.jsonl row holds the peak so far, and
+the end of the run prints it."""
 
 from __future__ import annotations
 
