@@ -96,6 +96,8 @@ def ask(http: httpx.Client, url: str, model: str, question: str, max_tokens: int
         "temperature": 0,
         "stream": True,
         "stream_options": {"include_usage": True},
+        # llama-cpp-python's server penalises repeats unless told not to (1.1); tunelab ignores it.
+        "repeat_penalty": 1.0,
     }
     reply = Reply(question, time.perf_counter())
     with http.stream("POST", f"{url}/v1/chat/completions", json=body) as response:

@@ -29,7 +29,11 @@ class Before:
     def __init__(self, model, rows: int):
         self.model, self.cache = model, DynamicCache()
         self.mask = torch.ones(rows, CONTEXT, dtype=torch.long)
-        model(input_ids=torch.randint(0, 1000, (rows, CONTEXT)), cache=self.cache, use_cache=True)
+        model(
+            input_ids=torch.randint(0, min(1000, model.config.vocab_size), (rows, CONTEXT)),
+            cache=self.cache,
+            use_cache=True,
+        )
 
     def step(self, tokens: torch.Tensor) -> None:
         self.mask = torch.cat([self.mask, torch.ones_like(self.mask[:, :1])], dim=1)
@@ -52,7 +56,7 @@ class Now:
         self.cache = SlotCache(model.config.num_hidden_layers, rows + 1, 2048)
         for slot in range(rows):
             mask = self.cache.prefill(0, CONTEXT, "cpu")
-            ids = torch.randint(0, 1000, (1, CONTEXT))
+            ids = torch.randint(0, min(1000, model.config.vocab_size), (1, CONTEXT))
             positions = torch.arange(CONTEXT)[None]
             model(
                 input_ids=ids,
