@@ -77,6 +77,19 @@ def test_greedy_replies_are_each_prompts_reply_alone_whatever_the_batch(
     assert sum(finished) == len(PROMPTS)  # each reply reported once, as it finished
 
 
+def test_a_checkpoints_repetition_penalty_applies_as_in_model_generate():
+    model, tokenizer = tiny_random(initializer_range=0.2)
+    model.generation_config.repetition_penalty = 1.5
+    replies = generate(model, tokenizer, PROMPTS, max_new_tokens=20, batch_size=3)
+    assert [(r.text, r.completion_tokens) for r in replies] == [
+        alone(model, tokenizer, p, 20) for p in PROMPTS
+    ]
+    model.generation_config.repetition_penalty = 1.0
+    assert [r.text for r in generate(model, tokenizer, PROMPTS, max_new_tokens=20)] != [
+        r.text for r in replies
+    ]
+
+
 def test_sampling_with_a_seed_is_repeatable_and_differs_from_greedy(talkative):
     model, tokenizer = talkative
 

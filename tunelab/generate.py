@@ -69,6 +69,9 @@ def generate(
     ending = Ending(tokenizer, stop_ids, stop, stop_repeats, max_new_tokens)
     streamer = Streamer(tokenizer, on_text) if on_text is not None else None
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+    # model.generate applies a checkpoint's repetition penalty even when greedy (Qwen2.5 ships
+    # 1.05-1.1), so a reply here is the one it gives.
+    penalty = getattr(model.generation_config, "repetition_penalty", None) or 1.0
     batch = Batch(model, pad, shared_prefix(encoded) if len(prompts) > 1 else None)
     rows: list[Row] = []
     results: list[Generation | None] = [None] * len(prompts)
@@ -87,6 +90,10 @@ def generate(
             if streamer is not None:
                 streamer.put(torch.tensor([encoded[0]]))
         for row, scores in zip(rows, logits):
+            if penalty != 1.0:
+                seen = torch.tensor(row.prompt + row.tokens, device=scores.device)
+                picked = scores[seen]
+                scores[seen] = torch.where(picked < 0, picked * penalty, picked / penalty)
             if row.reply is not None:
                 row.reply.mask(scores, remaining=max_new_tokens - len(row.tokens))
         tokens = choose(logits, temperature, top_p)
