@@ -7,6 +7,8 @@ from __future__ import annotations
 import torch
 from transformers import DynamicCache, PreTrainedModel
 
+from tunelab.kernels import decoding_kernels
+
 
 class Batch:
     """`prefix`: tokens every prompt starts with (a system prompt, the template's opening),
@@ -15,6 +17,7 @@ class Batch:
     def __init__(self, model: PreTrainedModel, pad_id: int, prefix: list[int] | None = None):
         self.model, self.pad = model, pad_id
         self.device = next(model.parameters()).device
+        self.kernels = decoding_kernels(model)
         self.mask: torch.Tensor | None = None  # [rows, columns]: 1 where a row has a token
         self.cache: DynamicCache | None = None
         self.prefix, self.prefix_kv = prefix or [], []
@@ -78,14 +81,15 @@ class Batch:
                 layer.keys, layer.values = layer.keys[:, :, start:], layer.values[:, :, start:]
 
     def _forward(self, ids, mask, positions, cache) -> torch.Tensor:
-        out = self.model(
-            input_ids=ids,
-            attention_mask=mask,
-            position_ids=positions,
-            cache=cache,
-            use_cache=True,
-            logits_to_keep=1,
-        )
+        with self.kernels:
+            out = self.model(
+                input_ids=ids,
+                attention_mask=mask,
+                position_ids=positions,
+                cache=cache,
+                use_cache=True,
+                logits_to_keep=1,
+            )
         return out.logits[:, -1].float()
 
     def _append(self, mask: torch.Tensor, cache: DynamicCache) -> None:
