@@ -151,6 +151,11 @@ def report(results: list[Result], args) -> None:
             f"{f'{same(r.ours, r.theirs)}/{n}':>27}  {vs_alone[0]:>13}  {vs_alone[1]:>14}"
         )
     for r in results:
+        pairs = ", ".join(
+            f"{b:.1f}/{t:.1f}" for b, t in zip(r.times["baseline"], r.times["tunelab"])
+        )
+        print(f"{r.name}: baseline/tunelab s, in the order run: {pairs}")
+    for r in results:
         for i, (a, b) in enumerate(zip(r.ours, r.theirs)):
             if a != b:
                 print(f"\n{r.name} #{i} differs:\n  tunelab:  {a!r}\n  baseline: {b!r}")
