@@ -1,6 +1,7 @@
-"""The rows a model decodes together: their KV cache, left-padded to one width, and the mask over
-it. Prompts join between steps and finished rows leave, so a long list of prompts keeps every
-slot of the batch busy instead of waiting for its longest reply (continuous batching)."""
+"""The rows a model decodes together: their KV cache, padded to one width so that every row's
+newest token is in the last column, and the mask over it. Prompts join between steps and
+finished rows leave, so a long list of prompts keeps every slot of the batch busy instead of
+waiting for its longest reply (continuous batching)."""
 
 from __future__ import annotations
 
