@@ -5,7 +5,11 @@ sgemm, torch's default for float32, is slow on such thin products on the project
 machine; oneDNN's kernel answered 64 lamini_docs questions in 9.4 s where MKL took 14.1 s, with
 the same greedy text for all 64 (benchmarks/README.md, "Generation"). The model is not changed:
 a torch function mode reroutes `F.linear` for the thread that enters it, for as long as it does.
-The server found the same (tunelab/serve/kernels.py)."""
+The server found the same (tunelab/serve/kernels.py).
+
+Training's products are no thinner, and oneDNN still wins: on that machine MKL runs its AVX2 code
+(~190 GFLOP/s on two cores at the 135M model's shapes) where oneDNN runs AVX-512 (~350), so
+training enters the same mode, with gradients (benchmarks/README.md, "Training throughput")."""
 
 from __future__ import annotations
 
@@ -21,24 +25,75 @@ class OneDnnLinear(TorchFunctionMode):
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
-        if func is F.linear and _cpu_float32(args[0]) and _cpu_float32(args[1]):
+        # Under torch.compile, inductor chooses its own kernels (its oneDNN lowering wants frozen
+        # weights): the plain F.linear is what it should see.
+        if (
+            func is F.linear
+            and _cpu_float32(args[0])
+            and _cpu_float32(args[1])
+            and not torch.compiler.is_compiling()
+        ):
             bias = args[2] if len(args) > 2 else kwargs.get("bias")
-            return torch.ops.mkldnn._linear_pointwise(args[0], args[1], bias, "none", [], "")
+            if torch.is_grad_enabled() and any(
+                t is not None and t.requires_grad for t in (args[0], args[1], bias)
+            ):
+                return _LinearWithGradients.apply(args[0], args[1], bias)
+            return onednn_linear(args[0], args[1], bias)
         return func(*args, **kwargs)
+
+
+def onednn_linear(x: torch.Tensor, weight: torch.Tensor, bias=None) -> torch.Tensor:
+    """x @ weight.T (+ bias) by oneDNN; `weight` may be a transposed view."""
+    return torch.ops.mkldnn._linear_pointwise(x, weight, bias, "none", [], "")
+
+
+class _LinearWithGradients(torch.autograd.Function):
+    """F.linear whose three products (output, input gradient, weight gradient) all run oneDNN."""
+
+    @staticmethod
+    def forward(ctx, x, weight, bias):
+        ctx.save_for_backward(x, weight)
+        ctx.has_bias = bias is not None
+        return onednn_linear(x, weight, bias)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, weight = ctx.saved_tensors
+        grad_x = grad_weight = grad_bias = None
+        if ctx.needs_input_grad[0]:
+            grad_x = onednn_linear(grad, weight.t())
+        rows = grad.reshape(-1, grad.shape[-1])
+        if ctx.needs_input_grad[1]:
+            grad_weight = onednn_linear(rows.t(), x.reshape(-1, x.shape[-1]).t())
+        if ctx.has_bias and ctx.needs_input_grad[2]:
+            grad_bias = rows.sum(0)
+        return grad_x, grad_weight, grad_bias
 
 
 def decoding_kernels(model: torch.nn.Module) -> contextlib.AbstractContextManager:
     """What to run a model's forward passes in while decoding: oneDNN's linear for a float32
     model on a CPU whose torch has it, else nothing different."""
-    weight = next(model.parameters())
-    if (
+    return OneDnnLinear() if uses_onednn(next(model.parameters())) else contextlib.nullcontext()
+
+
+def training_kernels(model: torch.nn.Module) -> contextlib.AbstractContextManager:
+    """The same for a training step's forward pass; the backward pass follows without it."""
+    return decoding_kernels(model)
+
+
+def uses_onednn(weight: torch.Tensor) -> bool:
+    """Whether products with this weight go through oneDNN: float32 on a CPU whose torch has it."""
+    return (
         _cpu_float32(weight)
         and torch.backends.mkldnn.is_available()
         and hasattr(torch.ops.mkldnn, "_linear_pointwise")
-    ):
-        return OneDnnLinear()
-    return contextlib.nullcontext()
+    )
 
 
 def _cpu_float32(t: torch.Tensor) -> bool:
-    return isinstance(t, torch.Tensor) and t.dtype == torch.float32 and t.device.type == "cpu"
+    # Plain tensors only: a DTensor (FSDP) or a quantized parameter keeps its own F.linear.
+    return (
+        type(t) in (torch.Tensor, torch.nn.Parameter)
+        and t.dtype == torch.float32
+        and t.device.type == "cpu"
+    )

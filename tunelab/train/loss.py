@@ -14,6 +14,7 @@ from torch import nn
 from transformers import PreTrainedModel
 
 from tunelab.data.tokenize import IGNORE
+from tunelab.kernels import onednn_linear, training_kernels, uses_onednn
 from tunelab.models import decoder_and_head
 
 # Logits that exist at once (fp32: 256 MiB): a chunk of tokens is this over the vocabulary
@@ -43,9 +44,11 @@ class LinearCrossEntropy(torch.autograd.Function):
             else None
         )
         total = torch.zeros((), dtype=torch.float32, device=hidden.device)
+        # a @ b.T, by oneDNN where the decoder's products are (tunelab/kernels.py)
+        times_t = onednn_linear if uses_onednn(weight) else (lambda a, b: a @ b.T)
         for start in range(0, hidden.shape[0], chunk):
             part, wanted = hidden[start : start + chunk], targets[start : start + chunk]
-            logits = (part @ weight.T).float()
+            logits = times_t(part, weight).float()
             target = logits.gather(1, wanted[:, None]).squeeze(1)
             # logsumexp in place: torch.logsumexp would hold a second chunk-sized tensor.
             top = logits.amax(dim=-1, keepdim=True)
@@ -57,9 +60,9 @@ class LinearCrossEntropy(torch.autograd.Function):
             grad_logits[torch.arange(len(wanted), device=wanted.device), wanted] -= 1
             grad_logits = grad_logits.to(part.dtype)
             if grad_hidden is not None:
-                grad_hidden[start : start + chunk] = grad_logits @ weight.to(part.dtype)
+                grad_hidden[start : start + chunk] = times_t(grad_logits, weight.to(part.dtype).T)
             if grad_weight is not None:
-                grad_weight += (grad_logits.T @ part).float()
+                grad_weight += times_t(grad_logits.T, part.T).float()
         ctx.save_for_backward(grad_hidden, grad_weight)
         ctx.weight_dtype = weight.dtype
         return total
@@ -84,15 +87,17 @@ def token_loss_sum(
     n_tokens = int(mask.sum())
     parts = decoder_and_head(model)
     if parts is None:
-        logits = model(
-            input_ids=batch["input_ids"], position_ids=batch["position_ids"], use_cache=False
-        ).logits
+        with training_kernels(model):
+            logits = model(
+                input_ids=batch["input_ids"], position_ids=batch["position_ids"], use_cache=False
+            ).logits
         loss = F.cross_entropy(logits[mask].float(), targets[mask], reduction="sum")
         return loss, n_tokens
     decoder, lm_head = parts
-    hidden = decoder(
-        input_ids=batch["input_ids"], position_ids=batch["position_ids"], use_cache=False
-    ).last_hidden_state
+    with training_kernels(model):
+        hidden = decoder(
+            input_ids=batch["input_ids"], position_ids=batch["position_ids"], use_cache=False
+        ).last_hidden_state
     selected, wanted = hidden[mask], targets[mask]
     # A plain projection can be fused; a wrapped one (LoRA on lm_head, a bias) runs as itself.
     chunk = chunk_tokens(lm_head.weight.shape[0])
@@ -100,6 +105,7 @@ def token_loss_sum(
         return LinearCrossEntropy.apply(selected, lm_head.weight, wanted, chunk), n_tokens
     loss = hidden.new_zeros((), dtype=torch.float32)
     for start in range(0, selected.shape[0], chunk):
-        logits = lm_head(selected[start : start + chunk]).float()
+        with training_kernels(model):
+            logits = lm_head(selected[start : start + chunk]).float()
         loss = loss + F.cross_entropy(logits, wanted[start : start + chunk], reduction="sum")
     return loss, n_tokens

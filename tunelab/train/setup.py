@@ -9,6 +9,7 @@ import torch
 
 from tunelab.config import DataConfig, TrainConfig
 from tunelab.errors import TunelabError
+from tunelab.kernels import training_kernels
 from tunelab.models import model_summary
 
 
@@ -45,7 +46,14 @@ def set_attention(model, choice: str, device: torch.device) -> None:
 def prepare_model(model, cfg: TrainConfig):
     """Wrap for LoRA or unfreeze all for full finetuning; optional gradient checkpointing."""
     if cfg.gradient_checkpointing:
-        model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+        # The recomputation runs the kernels the forward pass ran (tunelab/kernels.py), or it
+        # saves other tensors and torch's checkpoint refuses it.
+        def kernels():
+            return training_kernels(model), training_kernels(model)
+
+        model.gradient_checkpointing_enable(
+            gradient_checkpointing_kwargs={"use_reentrant": False, "context_fn": kernels}
+        )
     model.config.use_cache = False
     if cfg.method == "full":
         model.requires_grad_(True)

@@ -1,0 +1,59 @@
+"""Training on a CPU runs its matrix products through oneDNN (tunelab/kernels.py): the loss and
+every gradient are those of torch's own kernels."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from tunelab.data.pack import collate
+from tunelab.data.templates import Example
+from tunelab.data.tokenize import tokenize_example
+from tunelab.kernels import OneDnnLinear, uses_onednn
+from tunelab.train import loss as loss_module
+
+pytestmark = pytest.mark.skipif(
+    not uses_onednn(torch.zeros(1)), reason="this torch has no oneDNN linear"
+)
+
+
+def test_a_linear_layer_gives_the_same_output_and_gradients_through_onednn():
+    torch.manual_seed(0)
+    x = torch.randn(2, 5, 16, requires_grad=True)
+    weight = torch.randn(8, 16, requires_grad=True)
+    bias = torch.randn(8, requires_grad=True)
+    grad = torch.randn(2, 5, 8)
+    expected = F.linear(x, weight, bias)
+    expected.backward(grad)
+    wanted = [t.grad.clone() for t in (x, weight, bias)]
+    for t in (x, weight, bias):
+        t.grad = None
+    with OneDnnLinear():
+        got = F.linear(x, weight, bias)
+    got.backward(grad)
+    torch.testing.assert_close(got, expected)
+    for t, want in zip((x, weight, bias), wanted):
+        torch.testing.assert_close(t.grad, want)
+
+
+def test_a_training_step_has_the_same_loss_and_gradients_with_and_without_onednn(tiny, monkeypatch):
+    model, tokenizer = tiny
+    model.requires_grad_(True)
+    pairs = [("What is tunelab?", "A toolkit."), ("Which model?", "A small one, by default.")]
+    items = [tokenize_example(Example.qa(q, a), tokenizer, "chat") for q, a in pairs]
+    batch = collate([items], tokenizer.pad_token_id)
+
+    def step():
+        model.zero_grad(set_to_none=True)
+        loss, _ = loss_module.token_loss_sum(model, batch)
+        loss.backward()
+        return loss.detach(), {n: p.grad.clone() for n, p in model.named_parameters()}
+
+    fast_loss, fast_grads = step()
+    monkeypatch.setattr(loss_module, "uses_onednn", lambda weight: False)
+    monkeypatch.setattr(loss_module, "training_kernels", lambda model: torch.enable_grad())
+    plain_loss, plain_grads = step()
+    torch.testing.assert_close(fast_loss, plain_loss)
+    for name, grad in plain_grads.items():
+        torch.testing.assert_close(fast_grads[name], grad, atol=1e-5, rtol=1e-4, msg=name)
