@@ -4,6 +4,7 @@ work. Used by train_throughput.py."""
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections import defaultdict
 from dataclasses import dataclass
@@ -66,10 +67,11 @@ def model_flops(shape: Shape, mode: str, lengths: list[int], trained: list[int])
 
 
 def _time_linear(
-    n_in: int, n_out: int, tokens: int, mode: str, device: str, dtype, seconds: float
+    n_in: int, n_out: int, tokens: int, mode: str, device: str, dtype, seconds: float, kernels
 ) -> tuple[float, float]:
     """(FLOPs, seconds) of forward + backward through one bias-free linear layer, repeated for
-    about `seconds`: the kernels autograd runs in training (weight gradient only when full)."""
+    about `seconds`: the kernels autograd runs in training (weight gradient only when full),
+    the forward pass inside `kernels`."""
     layer = nn.Linear(n_in, n_out, bias=False, device=device, dtype=dtype)
     layer.requires_grad_(mode == "full")
     x = torch.randn(tokens, n_in, device=device, dtype=dtype, requires_grad=True)
@@ -77,7 +79,9 @@ def _time_linear(
     per_call = 2 * tokens * n_in * n_out * (3 if mode == "full" else 2)
 
     def once() -> None:
-        layer(x).backward(grad)
+        with kernels():
+            out = layer(x)
+        out.backward(grad)
         x.grad = layer.weight.grad = None
 
     once()  # first call allocates and picks kernels
@@ -96,20 +100,38 @@ def gemm_probe(
     shape: Shape, mode: str, tokens: int, trained: int, device: str, seconds: float = 1.0
 ) -> float:
     """FLOP/s this device reaches on the model's own matmuls: each decoder-layer shape at
-    `tokens` rows, the LM head at `trained` rows, weighted as one step of training uses them."""
+    `tokens` rows, the LM head at `trained` rows, weighted as one step of training uses them.
+    Each shape by the faster of the kernels torch offers here: its default (MKL on a CPU) and,
+    for float32 on a CPU, oneDNN (which tunelab trains with, tunelab/kernels.py)."""
+    from tunelab.kernels import OneDnnLinear
+
     dtype = torch.bfloat16 if device == "cuda" else torch.float32
+    choices = [contextlib.nullcontext]
+    if device == "cpu":
+        choices.append(OneDnnLinear)
     flops = total = 0.0
     for (n_in, n_out), count, rows in [
         *((linear, shape.layers, tokens) for linear in shape.linears),
         ((shape.hidden, shape.vocab), 1, trained),
     ]:
-        f, s = _time_linear(n_in, n_out, rows, mode, device, dtype, seconds)
+        f, s = max(
+            (_time_linear(n_in, n_out, rows, mode, device, dtype, seconds, k) for k in choices),
+            key=lambda fs: fs[0] / fs[1],
+        )
         flops, total = flops + count * f, total + count * s
     return flops / total
 
 
 # The kinds of work a step's time is split into, by the profiled op's name or enclosing range.
-MATMUL = {"aten::mm", "aten::addmm", "aten::bmm", "aten::baddbmm", "aten::matmul", "aten::linear"}
+MATMUL = {
+    "aten::mm",
+    "aten::addmm",
+    "aten::bmm",
+    "aten::baddbmm",
+    "aten::matmul",
+    "aten::linear",
+    "mkldnn::_linear_pointwise",
+}
 KINDS = [
     "matmul (decoder, LM head)",
     "attention kernel",
@@ -126,7 +148,7 @@ def _kind(name: str, scope: str) -> str:
         return KINDS[4]
     if scope == "optimizer":
         return KINDS[3]
-    if not name.startswith("aten::"):
+    if not name.startswith(("aten::", "mkldnn::")):
         return KINDS[6]  # a range's own time, autograd nodes, the engine
     if name in MATMUL:
         return KINDS[0]
