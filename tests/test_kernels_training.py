@@ -57,3 +57,29 @@ def test_a_training_step_has_the_same_loss_and_gradients_with_and_without_onednn
     torch.testing.assert_close(fast_loss, plain_loss)
     for name, grad in plain_grads.items():
         torch.testing.assert_close(fast_grads[name], grad, atol=1e-5, rtol=1e-4, msg=name)
+
+
+def test_a_frozen_weight_keeps_no_input_for_backward_as_torch_does():
+    # LoRA's base layer: the weight needs no gradient, so its input need not be kept.
+    x = torch.randn(4, 16, requires_grad=True)
+    weight = torch.randn(8, 16)
+    kept = []
+
+    def pack(t):
+        kept.append(t)
+        return t
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        with OneDnnLinear():
+            out = F.linear(x, weight)
+    assert not any(t is x for t in kept) and any(t is weight for t in kept)
+    out.sum().backward()
+    torch.testing.assert_close(x.grad, weight.sum(0).expand(4, 16))
+
+
+def test_under_autocast_the_product_is_left_to_autocast():
+    x = torch.randn(4, 16)
+    weight = torch.randn(8, 16)
+    with torch.autocast("cpu", dtype=torch.bfloat16), OneDnnLinear():
+        out = F.linear(x, weight)
+    assert out.dtype == torch.bfloat16

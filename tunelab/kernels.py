@@ -32,6 +32,8 @@ class OneDnnLinear(TorchFunctionMode):
             and _cpu_float32(args[0])
             and _cpu_float32(args[1])
             and not torch.compiler.is_compiling()
+            # Autocast would have run this product in bfloat16; oneDNN's op is not on its list.
+            and not torch.is_autocast_enabled("cpu")
         ):
             bias = args[2] if len(args) > 2 else kwargs.get("bias")
             if torch.is_grad_enabled() and any(
@@ -52,7 +54,10 @@ class _LinearWithGradients(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, x, weight, bias):
-        ctx.save_for_backward(x, weight)
+        # Keep only what the gradients asked for need, as torch's own linear does: a frozen
+        # weight (LoRA's base layer) needs no input kept, which matters when dropout made it.
+        needs_x, needs_weight = ctx.needs_input_grad[:2]
+        ctx.save_for_backward(x if needs_weight else None, weight if needs_x else None)
         ctx.has_bias = bias is not None
         return onednn_linear(x, weight, bias)
 
