@@ -16,8 +16,8 @@ import torch
 from torch.profiler import ProfilerActivity, profile
 from transformers import DynamicCache
 
+from tunelab.kernels import OneDnnLinear
 from tunelab.run import load_model
-from tunelab.serve.kernels import OneDnnLinear
 from tunelab.serve.slots import SlotCache
 
 CONTEXT = 64  # tokens already in each row's cache: a chat prompt and the start of its reply

@@ -311,3 +311,28 @@ def test_local_generation_stops_decoding_at_a_stop_string():
     assert cut[0].finish_reason == "stop"
     # Decoding ended at the stop string: far fewer tokens than running on to max_new_tokens.
     assert cut[0].completion_tokens < full[0].completion_tokens == 40
+
+
+def test_a_repetition_penalty_comes_from_the_checkpoint_or_the_request(client, engines):
+    model, tokenizer = load_model("tiny-random")
+    prompt = "Once upon a time, once upon a time"
+    # The tiny model repeats the prompt's last character with a wide margin: a strong penalty.
+    plain = generate(model, tokenizer, [prompt], max_new_tokens=12)[0].text
+    model.generation_config.repetition_penalty = 50.0
+    expected = generate(model, tokenizer, [prompt], max_new_tokens=12)[0].text
+    assert expected != plain
+
+    def ask(**extra) -> str:
+        reply = client.completions.create(
+            model="tiny-random", prompt=prompt, max_tokens=12, temperature=0, **extra
+        )
+        return reply.choices[0].text.strip()
+
+    assert ask() == plain
+    assert ask(extra_body={"repetition_penalty": 50.0}) == expected  # vLLM's field
+    served = engines["tiny-random"].model.generation_config
+    served.repetition_penalty = 50.0
+    try:
+        assert ask() == expected  # the checkpoint's own, as model.generate applies it
+    finally:
+        served.repetition_penalty = 1.0

@@ -35,7 +35,9 @@ def tiny():
     return tiny_random(initializer_range=0.2)
 
 
-def ask(engine: Engine, prompt: str, max_tokens: int, stop: list[str] = ()) -> threading.Event:
+def ask(
+    engine: Engine, prompt: str, max_tokens: int, stop: list[str] = (), penalty: float = 1.0
+) -> threading.Event:
     """Submit a greedy completion; the returned event is set when it ends, with .text and .finish."""
     done = threading.Event()
     done.text = ""
@@ -46,7 +48,9 @@ def ask(engine: Engine, prompt: str, max_tokens: int, stop: list[str] = ()) -> t
             done.finish = event.finish_reason
             done.set()
 
-    sampling = Sampling(max_tokens=max_tokens, temperature=0, stop=list(stop))
+    sampling = Sampling(
+        max_tokens=max_tokens, temperature=0, stop=list(stop), repetition_penalty=penalty
+    )
     engine.submit(Request(engine.encode(prompt), sampling, emit))
     return done
 
@@ -140,3 +144,22 @@ def test_text_decoded_a_few_tokens_at_a_time_is_the_whole_decoding(tiny):
         assert "\ufffd" not in piece  # a character split over tokens waits until it is whole
         pieces.append(piece)
     assert "".join(pieces) == tokenizer.decode(ids) == detok.text
+
+
+def test_a_repetition_penalty_gives_the_reply_generate_gives_with_the_checkpoints(tiny):
+    # The server passes the checkpoint's generation_config.repetition_penalty (Qwen2.5 ships one)
+    # unless the request sets its own; generate() applies the checkpoint's, as model.generate does.
+    model, tokenizer = tiny
+    engine = Engine(model, tokenizer, name="tiny", max_batch=3, prefill_chunk=5)
+    try:
+        replies = [ask(engine, p, 20, penalty=1.5) for p in PROMPTS[:4]]
+        assert all(r.wait(60) for r in replies)
+    finally:
+        engine.close()
+    model.generation_config.repetition_penalty = 1.5
+    try:
+        expected = [alone(tiny, p, 20) for p in PROMPTS[:4]]
+    finally:
+        model.generation_config.repetition_penalty = 1.0
+    assert [r.text.strip() for r in replies] == expected
+    assert expected != [alone(tiny, p, 20) for p in PROMPTS[:4]]  # the penalty changed something

@@ -69,9 +69,7 @@ def generate(
     ending = Ending(tokenizer, stop_ids, stop, stop_repeats, max_new_tokens)
     streamer = Streamer(tokenizer, on_text) if on_text is not None else None
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
-    # model.generate applies a checkpoint's repetition penalty even when greedy (Qwen2.5 ships
-    # 1.05-1.1), so a reply here is the one it gives.
-    penalty = getattr(model.generation_config, "repetition_penalty", None) or 1.0
+    penalty = repetition_penalty(model)
     batch = Batch(model, pad, shared_prefix(encoded) if len(prompts) > 1 else None)
     rows: list[Row] = []
     results: list[Generation | None] = [None] * len(prompts)
@@ -91,9 +89,7 @@ def generate(
                 streamer.put(torch.tensor([encoded[0]]))
         for row, scores in zip(rows, logits):
             if penalty != 1.0:
-                seen = torch.tensor(row.prompt + row.tokens, device=scores.device)
-                picked = scores[seen]
-                scores[seen] = torch.where(picked < 0, picked * penalty, picked / penalty)
+                penalize_repeats(scores, row.prompt + row.tokens, penalty)
             if row.reply is not None:
                 row.reply.mask(scores, remaining=max_new_tokens - len(row.tokens))
         tokens = choose(logits, temperature, top_p)
@@ -153,6 +149,20 @@ def answer(
     prompt = Prompt(template, system_prompt)
     prompts = [prompt.question(q, tokenizer) for q in questions]
     return generate(model, tokenizer, prompts, **generate_kwargs)
+
+
+def repetition_penalty(model: PreTrainedModel) -> float:
+    """The checkpoint's repetition penalty: model.generate applies it even when greedy (Qwen2.5
+    ships 1.05-1.1), so a reply here and from `serve` is the one it gives."""
+    return getattr(model.generation_config, "repetition_penalty", None) or 1.0
+
+
+def penalize_repeats(scores: torch.Tensor, seen: list[int], penalty: float) -> None:
+    """Make every token already in the text less likely, in place, as transformers'
+    RepetitionPenaltyLogitsProcessor does: a positive score divided, a negative one multiplied."""
+    index = torch.tensor(seen, device=scores.device)
+    picked = scores[index]
+    scores[index] = torch.where(picked < 0, picked * penalty, picked / penalty)
 
 
 def eos_ids(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase) -> list[int]:

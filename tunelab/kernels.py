@@ -5,7 +5,7 @@ sgemm, torch's default for float32, is slow on such thin products on the project
 machine; oneDNN's kernel answered 64 lamini_docs questions in 9.4 s where MKL took 14.1 s, with
 the same greedy text for all 64 (benchmarks/README.md, "Generation"). The model is not changed:
 a torch function mode reroutes `F.linear` for the thread that enters it, for as long as it does.
-The server found the same (tunelab/serve/kernels.py).
+The server's engine thread enters the same mode (tunelab/serve/engine.py).
 
 Training's products are no thinner, and oneDNN still wins: on that machine MKL runs its AVX2 code
 (~190 GFLOP/s on two cores at the 135M model's shapes) where oneDNN runs AVX-512 (~350), so

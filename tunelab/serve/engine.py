@@ -21,9 +21,9 @@ from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from tunelab.data.templates import Prompt
 from tunelab.generate import eos_ids
+from tunelab.kernels import decoding_kernels
 from tunelab.models import context_length
 from tunelab.serve.detokenize import Detokenizer, held_back
-from tunelab.serve.kernels import decoding_kernels
 from tunelab.serve.sampling import Sampling, pick_tokens
 from tunelab.serve.slots import SlotCache
 from tunelab.structured import Reply

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import torch
 
+from tunelab.generate import penalize_repeats
 from tunelab.structured import Constraint
 
 if TYPE_CHECKING:
@@ -22,15 +23,19 @@ class Sampling:
     stop: list[str] = field(default_factory=list)
     seed: int | None = None
     constraint: Constraint | None = None  # a JSON schema the reply must follow (response_format)
+    repetition_penalty: float = 1.0  # the checkpoint's unless the request gives one (as vLLM)
 
 
 def pick_tokens(requests: list[Request], logits: torch.Tensor) -> list[int]:
     """The next token of each request from its row of `logits` (rows, vocabulary)."""
-    # Greedy rows without a schema (the common case) take one argmax for the whole batch.
+    # Greedy rows without a schema or penalty (the common case) take one argmax for the batch.
     tokens = logits.argmax(-1).tolist()
     for i, r in enumerate(requests):
-        if r.reply is not None or r.sampling.temperature > 0:
+        penalty = r.sampling.repetition_penalty
+        if r.reply is not None or r.sampling.temperature > 0 or penalty != 1.0:
             row = logits[i].float()
+            if penalty != 1.0:
+                penalize_repeats(row, r.prompt_ids + r.generated, penalty)
             row = r.reply.mask(row) if r.reply else row
             tokens[i] = sample(row, r.sampling, r.rng)
     return tokens

@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from tunelab.errors import TunelabError
+from tunelab.generate import repetition_penalty
 from tunelab.serve.engine import Engine
 from tunelab.serve.formats import ResponseFormat, constraint_for
 from tunelab.serve.launch import DEFAULT_MAX_BODY_MB
@@ -50,6 +51,8 @@ class _Body(BaseModel):
     n: int = Field(1, ge=1, le=16)
     stop: str | list[str] | None = None
     seed: int | None = None
+    # Not OpenAI's: vLLM's and llama.cpp's; without it, the checkpoint's own (generation_config).
+    repetition_penalty: float | None = Field(None, gt=0.0)
     stream: bool = False
     stream_options: dict[str, Any] | None = None
     logprobs: bool | int | None = None
@@ -276,7 +279,14 @@ def _sampling(
     stop = [body.stop] if isinstance(body.stop, str) else body.stop or []
     if len(stop) > 4:
         raise ApiError(400, "stop takes at most 4 sequences", param="stop")
-    return Sampling(limit or min(default, room), body.temperature, body.top_p, stop, body.seed)
+    return Sampling(
+        limit or min(default, room),
+        body.temperature,
+        body.top_p,
+        stop,
+        body.seed,
+        repetition_penalty=body.repetition_penalty or repetition_penalty(engine.model),
+    )
 
 
 def _plain(message: Message) -> dict[str, str]:
