@@ -8,9 +8,11 @@ import threading
 import time
 
 import pytest
+import torch
 
 from tunelab.generate import generate
 from tunelab.models import tiny_random
+from tunelab.serve import engine as engine_module
 from tunelab.serve import slots
 from tunelab.serve.detokenize import Detokenizer
 from tunelab.serve.engine import Engine, Event, Request
@@ -163,3 +165,47 @@ def test_a_repetition_penalty_gives_the_reply_generate_gives_with_the_checkpoint
         model.generation_config.repetition_penalty = 1.0
     assert [r.text.strip() for r in replies] == expected
     assert expected != [alone(tiny, p, 20) for p in PROMPTS[:4]]  # the penalty changed something
+
+
+@pytest.mark.parametrize("kind", ["mistral", "qwen2-mixed"])
+def test_sliding_window_models_answer_as_generate_does_past_their_window(kind, monkeypatch):
+    # A 4D mask reaches every layer as given: the engine must draw each layer kind's window.
+    from transformers import MistralConfig, MistralForCausalLM, Qwen2Config, Qwen2ForCausalLM
+
+    _, tokenizer = tiny_random()
+    shape = dict(
+        vocab_size=len(tokenizer),
+        hidden_size=64,
+        intermediate_size=128,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        initializer_range=0.2,
+        bos_token_id=1,
+        eos_token_id=2,
+        pad_token_id=2,
+        sliding_window=6,
+    )
+    torch.manual_seed(0)
+    if kind == "mistral":
+        model = MistralForCausalLM(MistralConfig(**shape))
+    else:
+        config = Qwen2Config(**shape, use_sliding_window=True, max_window_layers=1)
+        assert config.layer_types == ["full_attention", "sliding_attention"]
+        model = Qwen2ForCausalLM(config)
+    model.generation_config.eos_token_id = tokenizer.eos_token_id
+
+    def serve() -> list[str]:
+        engine = Engine(model, tokenizer, name=kind, max_batch=2, prefill_chunk=4)
+        try:
+            replies = [ask(engine, p, 24) for p in PROMPTS[:4]]
+            assert all(r.wait(60) for r in replies)
+        finally:
+            engine.close()
+        return [r.text.strip() for r in replies]
+
+    expected = [alone((model, tokenizer), p, 24) for p in PROMPTS[:4]]
+    assert serve() == expected
+    # Drawn without the windows, the replies differ: the test can see a wrong mask.
+    monkeypatch.setattr(engine_module.Windows, "of", classmethod(lambda cls, config: cls()))
+    assert serve() != expected

@@ -25,7 +25,7 @@ from tunelab.kernels import decoding_kernels
 from tunelab.models import context_length
 from tunelab.serve.detokenize import Detokenizer, held_back
 from tunelab.serve.sampling import Sampling, pick_tokens
-from tunelab.serve.slots import SlotCache
+from tunelab.serve.slots import SlotCache, Windows
 from tunelab.structured import Reply
 
 log = logging.getLogger(__name__)
@@ -181,8 +181,10 @@ class Engine:
         return len(self._active) + len(self._waiting) + (self._staging is not None)
 
     def _new_cache(self) -> SlotCache:
-        layers = self.model.config.get_text_config().num_hidden_layers
-        return SlotCache(layers, self.max_batch + 1, self.context_length)
+        config = self.model.config.get_text_config()
+        return SlotCache(
+            config.num_hidden_layers, self.max_batch + 1, self.context_length, Windows.of(config)
+        )
 
     def _stage(self, r: Request) -> None:
         """Make `r` the request being prefilled, reusing the prompt tokens it shares with the

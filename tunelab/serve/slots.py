@@ -5,11 +5,49 @@ step; a finished sequence's slot is refilled by moving the last row into it, one
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import torch
+from transformers import PretrainedConfig
 from transformers.cache_utils import Cache
+
+# What the model's `attention_mask` takes: one mask, or one per kind of layer.
+Masks = torch.Tensor | dict[str, torch.Tensor]
 
 # Columns a slot starts with; the buffer doubles (one copy) when a sequence needs more.
 FIRST_CAPACITY = 256
+
+
+@dataclass(frozen=True)
+class Windows:
+    """Which layers see only the last `size` tokens. A 4D mask reaches every layer as given, so
+    the engine must draw the windows itself: Mistral-style models window every layer; models
+    that mix kinds (Gemma 2/3, Qwen2 with use_sliding_window) take a mask per kind."""
+
+    size: int | None = None
+    per_kind: bool = False  # a dict {"full_attention": ..., "sliding_attention": ...}
+
+    @classmethod
+    def of(cls, config: PretrainedConfig) -> Windows:
+        size = getattr(config, "sliding_window", None)
+        kinds = getattr(config, "layer_types", None)
+        if not size or (kinds is not None and "sliding_attention" not in kinds):
+            return cls()
+        return cls(size, per_kind=kinds is not None)
+
+    def masks(self, queries: torch.Tensor, width: int, shape: Callable) -> Masks:
+        """The masks of `queries` (their positions, [..., q]) over columns 0..width-1: each sees
+        the columns up to its own, and no further back than the window; `shape` makes it 4D."""
+        columns = torch.arange(width, device=queries.device)
+        causal = columns <= queries[..., None]
+        if self.size is None:
+            return shape(causal)
+        # As transformers' sliding_window_overlay: key k is seen from query q when k > q - size.
+        windowed = shape(causal & (columns > queries[..., None] - self.size))
+        if not self.per_kind:
+            return windowed
+        return {"full_attention": shape(causal), "sliding_attention": windowed}
 
 
 class SlotCache(Cache):
@@ -17,9 +55,10 @@ class SlotCache(Cache):
     prefilled chunk by chunk before it joins them. Set up each forward with `decode` or
     `prefill`; the model then calls `update` once per layer."""
 
-    def __init__(self, layers: int, slots: int, max_length: int):
+    def __init__(self, layers: int, slots: int, max_length: int, windows: Windows | None = None):
         super().__init__(layers=[])
         self.slots, self.max_length, self.num_layers = slots, max_length, layers
+        self.windows = windows or Windows()
         self.keys: list[torch.Tensor | None] = [None] * layers
         self.values: list[torch.Tensor | None] = [None] * layers
         self.capacity = 0
@@ -31,7 +70,7 @@ class SlotCache(Cache):
 
     # --- setting up one forward ----------------------------------------------------------
 
-    def decode(self, lengths: list[int], device: torch.device) -> torch.Tensor:
+    def decode(self, lengths: list[int], device: torch.device) -> Masks:
         """Rows 0..n-1 each add one token after their `lengths` tokens; returns the mask
         (n, 1, 1, columns) of the keys each row may attend to."""
         n, width = len(lengths), max(lengths) + 1
@@ -39,18 +78,16 @@ class SlotCache(Cache):
         at = torch.tensor(lengths, device=device)
         self._write = (torch.arange(n, device=device), at)
         self._read = (slice(0, n), width)
-        columns = torch.arange(width, device=device)
-        return (columns[None, :] <= at[:, None])[:, None, None, :]
+        return self.windows.masks(at[:, None], width, lambda m: m[:, None])
 
-    def prefill(self, start: int, count: int, device: torch.device) -> torch.Tensor:
+    def prefill(self, start: int, count: int, device: torch.device) -> Masks:
         """The staging slot adds `count` prompt tokens after its first `start`; returns the causal
         mask (1, 1, count, start + count)."""
         self._reserve(start + count)
         self._write = (self.staging, slice(start, start + count))
         self._read = (slice(self.staging, self.staging + 1), start + count)
         rows = torch.arange(start, start + count, device=device)
-        columns = torch.arange(start + count, device=device)
-        return (columns[None, :] <= rows[:, None])[None, None]
+        return self.windows.masks(rows, start + count, lambda m: m[None, None])
 
     # --- what the model calls -----------------------------------------------------------
 
