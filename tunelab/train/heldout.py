@@ -57,7 +57,6 @@ class HeldOut:
             template=self.template,
             system_prompt=self.system_prompt,
             max_new_tokens=self.max_new_tokens,
-            batch_size=16,
         )
         model.train()
         if self.metric == "fact_accuracy":

@@ -33,8 +33,9 @@ class AskConfig(Section):
     """Key for the endpoint."""
     max_new_tokens: int = 512
     """The longest reply, in tokens (a local model's JSON reply always closes within it)."""
-    batch_size: int = 4
-    """Prompts a local model answers together."""
+    batch_size: int = 16
+    """Prompts a local model answers together: decoded as one batch, a few cost little more
+    than one (benchmarks/README.md, "Generation"); a call ends with its longest reply."""
     concurrency: int = 4
     """Requests in flight to an endpoint."""
     timeout: float = 120.0
@@ -64,7 +65,7 @@ class LLM(Protocol):
 class LocalLLM:
     """A model tunelab can load (embedded default, HF dir, run folder), run in this process."""
 
-    def __init__(self, name: str, max_new_tokens: int = 512, batch_size: int = 4) -> None:
+    def __init__(self, name: str, max_new_tokens: int = 512, batch_size: int = 16) -> None:
         from tunelab.run import load_model
 
         self.name = name
