@@ -83,3 +83,27 @@ def test_under_autocast_the_product_is_left_to_autocast():
     with torch.autocast("cpu", dtype=torch.bfloat16), OneDnnLinear():
         out = F.linear(x, weight)
     assert out.dtype == torch.bfloat16
+
+
+def test_decoding_packs_each_weight_once_and_again_after_it_changes():
+    torch.manual_seed(0)
+    weight = torch.nn.Parameter(torch.randn(48, 32), requires_grad=False)
+    x = torch.randn(8, 32)
+    mode = OneDnnLinear(packed=True)
+    with mode:
+        batched, alone = F.linear(x, weight), F.linear(x[:1], weight)
+    torch.testing.assert_close(batched, x @ weight.T)
+    assert torch.equal(alone[0], batched[0])  # a row's result does not depend on its batch
+    assert len(mode.packed) == 1
+    with torch.no_grad():
+        weight.mul_(2)  # e.g. a training step between two held-out evaluations
+    with mode:
+        torch.testing.assert_close(F.linear(x, weight), x @ weight.T)
+
+
+def test_training_steps_do_not_pack():
+    weight = torch.nn.Parameter(torch.randn(8, 16))
+    mode = OneDnnLinear()
+    with mode:
+        F.linear(torch.randn(2, 16), weight).sum().backward()
+    assert mode.packed is None and weight.grad is not None
