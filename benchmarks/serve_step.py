@@ -1,6 +1,7 @@
 """Where one decoding step of the serving engine goes, at several batch sizes: the step as the
 engine ran it before (a growing DynamicCache, the mask concatenated every step, MKL's matmul) and
-as it runs now (the preallocated slot cache, with MKL's matmul and with oneDNN's), and the
+as it runs now (the preallocated slot cache, with MKL's matmul, with oneDNN's, and with oneDNN's
+on weights packed once into its blocked layout), and the
 profiler's split of a step into matmuls, attention, cache writes and the rest.
 
     python benchmarks/serve_step.py --threads 1
@@ -126,17 +127,18 @@ def main() -> None:
     setups = [
         ("before: DynamicCache + MKL", Before, contextlib.nullcontext),
         ("slot cache + MKL", Now, contextlib.nullcontext),
-        ("slot cache + oneDNN (now)", Now, OneDnnLinear),
+        ("slot cache + oneDNN", Now, OneDnnLinear),
+        ("slot cache + packed oneDNN (now)", Now, lambda: OneDnnLinear(packed=True)),
     ]
     print(f"\n{args.model}, {torch.get_num_threads()} thread(s), {CONTEXT} tokens in each row")
-    print(f"{'ms per decoding step':28}" + "".join(f"{f'{n} rows':>9}" for n in args.rows))
+    print(f"{'ms per decoding step':34}" + "".join(f"{f'{n} rows':>9}" for n in args.rows))
     for label, make, kernels in setups:
         cells = [time_steps(make, model, n, kernels) for n in args.rows]
-        print(f"{label:28}" + "".join(f"{c:9.1f}" for c in cells))
-    print(f"\n{'ms of a step at 8 rows':28}{'matmul':>9}{'attention':>10}{'cache':>7}{'rest':>7}")
+        print(f"{label:34}" + "".join(f"{c:9.1f}" for c in cells))
+    print(f"\n{'ms of a step at 8 rows':34}{'matmul':>9}{'attention':>10}{'cache':>7}{'rest':>7}")
     for label, make, kernels in setups:
         parts = split(model, 8, make, kernels)
-        print(f"{label:28}" + "".join(f"{parts[k]:>{w}.1f}" for k, w in zip(parts, (9, 10, 7, 7))))
+        print(f"{label:34}" + "".join(f"{parts[k]:>{w}.1f}" for k, w in zip(parts, (9, 10, 7, 7))))
 
 
 if __name__ == "__main__":

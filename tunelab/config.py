@@ -188,11 +188,14 @@ class TrainConfig(Section):
     device: str = "auto"
     compile: bool = False
     """torch.compile the decoder: worth it on GPU for long runs; minutes of compiling on CPU."""
-    attention: Literal["auto", "sdpa", "flex_attention", "flash_attention_2", "eager"] = "auto"
-    """Attention kernel. Each keeps packed documents apart (sdpa and eager through a block-diagonal
-    mask, flex_attention by skipping blocks across documents, flash_attention_2 as variable-length
-    sequences). auto: flash_attention_2 on a GPU where the flash-attn package is installed, else
-    the model's own default."""
+    attention: Literal[
+        "auto", "documents", "sdpa", "flex_attention", "flash_attention_2", "eager"
+    ] = "auto"
+    """Attention kernel. Each keeps packed documents apart (documents by one causal call per
+    document, sdpa and eager through a block-diagonal mask, flex_attention by skipping blocks
+    across documents, flash_attention_2 as variable-length sequences). auto: documents on a CPU
+    (for models without windowed or soft-capped attention), flash_attention_2 on a GPU where the
+    flash-attn package is installed, else the model's own default."""
 
     parallel: Literal["ddp", "fsdp"] = "ddp"
     """How the processes torchrun starts share the work. ddp: each holds the whole model, its

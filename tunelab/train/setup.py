@@ -30,13 +30,24 @@ def weights_dtype(name: str, quantize: str | None = None) -> torch.dtype:
 
 def set_attention(model, choice: str, device: torch.device) -> None:
     """Switch the attention kernel as `train.attention` says (see TrainConfig.attention)."""
+    from tunelab.train import document_attention
+
     if choice == "auto":
-        has_flash = importlib.util.find_spec("flash_attn") is not None
-        if device.type != "cuda" or not has_flash:
+        if device.type == "cpu" and document_attention.suits(model.config):
+            choice = "documents"
+        elif device.type == "cuda" and importlib.util.find_spec("flash_attn") is not None:
+            choice = "flash_attention_2"
+        else:
             return
-        choice = "flash_attention_2"
     if choice == "flash_attention_2" and device.type != "cuda":
         raise TunelabError("train.attention=flash_attention_2 needs a CUDA device")
+    if choice == "documents":
+        if not document_attention.suits(model.config):
+            raise TunelabError(
+                "train.attention=documents is plain causal attention; this model windows or "
+                "soft-caps its attention: use sdpa"
+            )
+        choice = document_attention.NAME
     try:
         model.set_attn_implementation(choice)
     except (ValueError, ImportError) as err:
