@@ -44,25 +44,28 @@ def document_attention(
         )
     groups = query.shape[1] // key.shape[1]
     rows = []
-    for b, bounds in enumerate(document_bounds(position_ids)):
-        parts = []
-        for start, end in bounds:
-            k = key[b : b + 1, :, start:end]
-            v = value[b : b + 1, :, start:end]
-            if groups > 1:  # grouped-query attention: each key head serves `groups` query heads
-                k, v = k.repeat_interleave(groups, dim=1), v.repeat_interleave(groups, dim=1)
-            parts.append(
-                F.scaled_dot_product_attention(
-                    query[b : b + 1, :, start:end],
-                    k,
-                    v,
-                    dropout_p=dropout,
-                    is_causal=True,
-                    scale=scaling,
-                )
+    # Split, not sliced: a slice's gradient is a zero tensor the size of the whole input with
+    # the slice copied in, once per document; a split's is one concatenation per row.
+    for q_row, k_row, v_row, bounds in zip(
+        query.unbind(0), key.unbind(0), value.unbind(0), document_bounds(position_ids)
+    ):
+        sizes = [end - start for start, end in bounds]
+        parts = [
+            F.scaled_dot_product_attention(
+                q[None],
+                k[None],
+                v[None],
+                dropout_p=dropout,
+                is_causal=True,
+                scale=scaling,
+                enable_gqa=groups > 1,  # each key head serves `groups` query heads
+            )[0]
+            for q, k, v in zip(
+                q_row.split(sizes, dim=1), k_row.split(sizes, dim=1), v_row.split(sizes, dim=1)
             )
-        rows.append(torch.cat(parts, dim=2) if len(parts) > 1 else parts[0])
-    return torch.cat(rows).transpose(1, 2).contiguous(), None
+        ]
+        rows.append(torch.cat(parts, dim=1) if len(parts) > 1 else parts[0])
+    return torch.stack(rows).transpose(1, 2).contiguous(), None
 
 
 def document_bounds(position_ids: torch.Tensor) -> list[list[tuple[int, int]]]:

@@ -38,11 +38,9 @@ class LinearCrossEntropy(torch.autograd.Function):
     @staticmethod
     def forward(ctx, hidden: torch.Tensor, weight: torch.Tensor, targets: torch.Tensor, chunk: int):
         grad_hidden = torch.empty_like(hidden) if hidden.requires_grad else None
-        grad_weight = (
-            torch.zeros(weight.shape, dtype=torch.float32, device=weight.device)
-            if weight.requires_grad
-            else None
-        )
+        # The first chunk's product starts the weight's gradient: no vocabulary-sized zeros (a
+        # fresh 113 MB for SmolLM2, which the CPU faults in page by page every step).
+        grad_weight = None
         total = torch.zeros((), dtype=torch.float32, device=hidden.device)
         # a @ b.T, by oneDNN where the decoder's products are (tunelab/kernels.py)
         times_t = onednn_linear if uses_onednn(weight) else (lambda a, b: a @ b.T)
@@ -54,15 +52,16 @@ class LinearCrossEntropy(torch.autograd.Function):
             top = logits.amax(dim=-1, keepdim=True)
             sums = logits.sub_(top).exp_().sum(dim=-1, keepdim=True)
             total += (top + sums.log()).squeeze(1).sub(target).sum()
-            if grad_hidden is None and grad_weight is None:
+            if grad_hidden is None and not weight.requires_grad:
                 continue
             grad_logits = logits.div_(sums)  # softmax, in place
             grad_logits[torch.arange(len(wanted), device=wanted.device), wanted] -= 1
             grad_logits = grad_logits.to(part.dtype)
             if grad_hidden is not None:
                 grad_hidden[start : start + chunk] = times_t(grad_logits, weight.to(part.dtype).T)
-            if grad_weight is not None:
-                grad_weight += times_t(grad_logits.T, part.T).float()
+            if weight.requires_grad:
+                product = times_t(grad_logits.T, part.T).float()
+                grad_weight = product if grad_weight is None else grad_weight.add_(product)
         ctx.save_for_backward(grad_hidden, grad_weight)
         ctx.weight_dtype = weight.dtype
         return total
@@ -70,9 +69,11 @@ class LinearCrossEntropy(torch.autograd.Function):
     @staticmethod
     def backward(ctx, grad_total: torch.Tensor):
         grad_hidden, grad_weight = ctx.saved_tensors
+        # Scaled in place: each is this function's own and used once (a second backward through
+        # the graph would find them changed and raise, rather than scale them twice).
         return (
-            grad_hidden * grad_total if grad_hidden is not None else None,
-            (grad_weight * grad_total).to(ctx.weight_dtype) if grad_weight is not None else None,
+            grad_hidden.mul_(grad_total) if grad_hidden is not None else None,
+            grad_weight.mul_(grad_total).to(ctx.weight_dtype) if grad_weight is not None else None,
             None,
             None,
         )
