@@ -2,8 +2,9 @@
 
 A decoding step multiplies a few rows (one per reply in the batch) by every weight matrix. MKL's
 sgemm, torch's default for float32, is slow on such thin products on the project's 2-core AMD
-machine; oneDNN's kernel answered 64 lamini_docs questions in 9.4 s where MKL took 14.1 s, with
-the same greedy text for all 64 (benchmarks/README.md, "Generation"). The model is not changed:
+machine; oneDNN's kernel answered 64 lamini_docs questions in 9.4 s where MKL took 14.1 s, and
+7.8 s with its weights packed once, with the same greedy text for all 64 (benchmarks/README.md,
+"Generation"). The model is not changed:
 a torch function mode reroutes `F.linear` for the thread that enters it, for as long as it does.
 The server's engine thread enters the same mode (tunelab/serve/engine.py).
 
