@@ -36,7 +36,7 @@ SYSTEM_PROMPT = "You are the tunelab assistant."
 SHOWCASE = 4  # questions shown side by side before and after
 MAX_NEW_TOKENS = 40
 LEARNING_RATE = 5e-4
-EPOCHS = 2.0
+EPOCHS = 3.0
 console = Console()
 
 
