@@ -107,3 +107,12 @@ def test_training_steps_do_not_pack():
     with mode:
         F.linear(torch.randn(2, 16), weight).sum().backward()
     assert mode.packed is None and weight.grad is not None
+
+
+def test_weights_made_in_inference_mode_are_packed_too():
+    with torch.inference_mode():
+        weight = torch.nn.Parameter(torch.randn(8, 16), requires_grad=False)
+        x = torch.randn(3, 16)
+        with OneDnnLinear(packed=True) as mode:
+            torch.testing.assert_close(F.linear(x, weight), x @ weight.T)
+    assert len(mode.packed) == 1

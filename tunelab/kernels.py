@@ -64,12 +64,12 @@ class OneDnnLinear(TorchFunctionMode):
         """The packed copy of a parameter (made on first use, again if it was changed in place)."""
         if self.packed is None or not isinstance(weight, torch.nn.Parameter):
             return weight
-        held = self.packed.get(id(weight))
-        if held is None or held[0]() is not weight or held[1] != weight._version:
+        held, version = self.packed.get(id(weight)), _version(weight)
+        if held is None or held[0]() is not weight or held[1] != version:
             # The hint is a row count to lay the blocks out for; 8 served 1 to 64 rows as well
             # as each count's own.
             packed = torch.ops.mkldnn._reorder_linear_weight(weight.detach(), PACK_FOR_ROWS)
-            held = (weakref.ref(weight), weight._version, packed)
+            held = (weakref.ref(weight), version, packed)
             self.packed[id(weight)] = held
         return held[2]
 
@@ -126,6 +126,15 @@ def uses_onednn(weight: torch.Tensor) -> bool:
         and torch.backends.mkldnn.is_available()
         and hasattr(torch.ops.mkldnn, "_linear_pointwise")
     )
+
+
+def _version(weight: torch.Tensor) -> int:
+    """How many times the weight was changed in place; an inference-mode tensor keeps no count
+    (and can only be changed in inference mode, which no tunelab path does)."""
+    try:
+        return weight._version
+    except RuntimeError:
+        return 0
 
 
 def _cpu_float32(t: torch.Tensor) -> bool:
