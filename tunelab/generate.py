@@ -117,15 +117,26 @@ def generate(
 def shared_prefix(encoded: list[list[int]]) -> list[int]:
     """The tokens every prompt starts with, short of each prompt's last one (its logits are
     the first reply token's)."""
-    first, shortest, n = encoded[0], min(len(e) for e in encoded), 0
-    while n < shortest - 1 and all(e[n] == first[n] for e in encoded):
+    first = encoded[0]
+    return first[: min(common_length(first, e[:-1]) for e in encoded)]
+
+
+def common_length(a: list[int], b: list[int]) -> int:
+    """How many tokens `a` and `b` start with in common."""
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
         n += 1
-    return first[:n]
+    return n
 
 
-def choose(logits: torch.Tensor, temperature: float, top_p: float) -> torch.Tensor:
-    """Each row's next token: the most likely one, or a sample at `temperature` from the
-    smallest set of tokens whose probability reaches `top_p` (always at least the top one)."""
+def choose(
+    logits: torch.Tensor, temperature: float, top_p: float, rng: torch.Generator | None = None
+) -> torch.Tensor:
+    """Each row's next token: the most likely one, or a sample at `temperature` (drawn from
+    `rng`, else torch's global generator) from the smallest set of tokens whose probability
+    reaches `top_p` (always at least the top one)."""
     if temperature <= 0:
         return logits.argmax(-1)
     probs = torch.softmax(logits / temperature, dim=-1)
@@ -133,7 +144,7 @@ def choose(logits: torch.Tensor, temperature: float, top_p: float) -> torch.Tens
         ranked, order = probs.sort(dim=-1, descending=True)
         ranked[ranked.cumsum(-1) - ranked >= top_p] = 0.0
         probs = torch.zeros_like(probs).scatter_(-1, order, ranked)
-    return torch.multinomial(probs, 1)[:, 0]
+    return torch.multinomial(probs, 1, generator=rng)[:, 0]
 
 
 def answer(

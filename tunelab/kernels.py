@@ -4,8 +4,8 @@ A decoding step multiplies a few rows (one per reply in the batch) by every weig
 sgemm, torch's default for float32, is slow on such thin products on the project's 2-core AMD
 machine; oneDNN's kernel answered 64 lamini_docs questions in 9.4 s where MKL took 14.1 s, and
 7.8 s with its weights packed once, with the same greedy text for all 64 (benchmarks/README.md,
-"Generation"). The model is not changed:
-a torch function mode reroutes `F.linear` for the thread that enters it, for as long as it does.
+"Generation"). The model is not changed: a torch function mode reroutes `F.linear` for the
+thread that enters it, for as long as it does.
 The server's engine thread enters the same mode (tunelab/serve/engine.py).
 
 Training's products are no thinner, and oneDNN still wins: on that machine MKL runs its AVX2 code
@@ -108,15 +108,19 @@ class _LinearWithGradients(torch.autograd.Function):
 def decoding_kernels(model: torch.nn.Module) -> contextlib.AbstractContextManager:
     """What to run a model's forward passes in while decoding: oneDNN's linear for a float32
     model on a CPU whose torch has it, else nothing different."""
-    if not uses_onednn(next(model.parameters())):
-        return contextlib.nullcontext()
-    return OneDnnLinear(packed=hasattr(torch.ops.mkldnn, "_reorder_linear_weight"))
+    return _kernels(model, packed=hasattr(torch.ops.mkldnn, "_reorder_linear_weight"))
 
 
 def training_kernels(model: torch.nn.Module) -> contextlib.AbstractContextManager:
     """The same for a training step's forward pass, unpacked; the backward pass follows
     without it."""
-    return OneDnnLinear() if uses_onednn(next(model.parameters())) else contextlib.nullcontext()
+    return _kernels(model, packed=False)
+
+
+def _kernels(model: torch.nn.Module, packed: bool) -> contextlib.AbstractContextManager:
+    if not uses_onednn(next(model.parameters())):
+        return contextlib.nullcontext()
+    return OneDnnLinear(packed)
 
 
 def uses_onednn(weight: torch.Tensor) -> bool:

@@ -268,6 +268,17 @@ def decoder_and_head(model: PreTrainedModel) -> tuple[torch.nn.Module, torch.nn.
     return base.get_decoder(), base.get_output_embeddings()
 
 
+def attention_window(config) -> int | None:
+    """How far back a model's windowed attention layers look, None when no layer is windowed:
+    Mistral-style configs window every layer, Gemma 2/3 and Qwen2 (use_sliding_window) the
+    layers their `layer_types` call sliding."""
+    size = getattr(config, "sliding_window", None)
+    kinds = getattr(config, "layer_types", None)
+    if not size or (kinds is not None and "sliding_attention" not in kinds):
+        return None
+    return size
+
+
 def context_length(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase) -> int:
     """The longest input the model takes, looked up in the same order as lm-evaluation-harness."""
     for attr in ("n_positions", "max_position_embeddings", "n_ctx"):

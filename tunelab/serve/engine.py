@@ -20,7 +20,7 @@ import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from tunelab.data.templates import Prompt
-from tunelab.generate import eos_ids
+from tunelab.generate import common_length, eos_ids
 from tunelab.kernels import decoding_kernels
 from tunelab.models import context_length
 from tunelab.serve.detokenize import Detokenizer, held_back
@@ -189,11 +189,7 @@ class Engine:
     def _stage(self, r: Request) -> None:
         """Make `r` the request being prefilled, reusing the prompt tokens it shares with the
         last one staged (all but its last token: that one's logits give the first reply token)."""
-        shared = 0
-        for a, b in zip(self._staged, r.prompt_ids[:-1]):
-            if a != b:
-                break
-            shared += 1
+        shared = common_length(self._staged, r.prompt_ids[:-1])
         r.prefilled, self._staging = shared, r
         self.reused += shared
 

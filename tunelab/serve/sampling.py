@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import torch
 
-from tunelab.generate import penalize_repeats
+from tunelab.generate import choose, penalize_repeats
 from tunelab.structured import Constraint
 
 if TYPE_CHECKING:
@@ -42,13 +42,5 @@ def pick_tokens(requests: list[Request], logits: torch.Tensor) -> list[int]:
 
 
 def sample(logits: torch.Tensor, s: Sampling, rng: torch.Generator | None) -> int:
-    if s.temperature <= 0:
-        return int(logits.argmax())
-    probs = torch.softmax(logits / s.temperature, dim=-1)
-    if s.top_p < 1.0:
-        sorted_probs, order = probs.sort(descending=True)
-        # Keep the smallest set of tokens whose mass reaches top_p (always at least the top one).
-        drop = sorted_probs.cumsum(-1) - sorted_probs >= s.top_p
-        sorted_probs[drop] = 0.0
-        probs = torch.zeros_like(probs).scatter_(0, order, sorted_probs)
-    return int(torch.multinomial(probs, 1, generator=rng))
+    """One row's next token, as generate() picks it, from the request's own generator."""
+    return int(choose(logits[None], s.temperature, s.top_p, rng)[0])

@@ -12,6 +12,8 @@ import torch
 from transformers import PretrainedConfig
 from transformers.cache_utils import Cache
 
+from tunelab.models import attention_window
+
 # What the model's `attention_mask` takes: one mask, or one per kind of layer.
 Masks = torch.Tensor | dict[str, torch.Tensor]
 
@@ -30,11 +32,10 @@ class Windows:
 
     @classmethod
     def of(cls, config: PretrainedConfig) -> Windows:
-        size = getattr(config, "sliding_window", None)
-        kinds = getattr(config, "layer_types", None)
-        if not size or (kinds is not None and "sliding_attention" not in kinds):
-            return cls()
-        return cls(size, per_kind=kinds is not None)
+        size = attention_window(config)
+        return cls(
+            size, per_kind=size is not None and getattr(config, "layer_types", None) is not None
+        )
 
     def masks(self, queries: torch.Tensor, width: int, shape: Callable) -> Masks:
         """The masks of `queries` (their positions, [..., q]) over columns 0..width-1: each sees

@@ -21,6 +21,8 @@ from transformers import AttentionInterface
 from transformers.integrations.sdpa_attention import sdpa_attention_forward
 from transformers.masking_utils import AttentionMaskInterface, sdpa_mask
 
+from tunelab.models import attention_window
+
 NAME = "tunelab_documents"
 
 
@@ -81,11 +83,7 @@ def document_bounds(position_ids: torch.Tensor) -> list[list[tuple[int, int]]]:
 def suits(config) -> bool:
     """Whether a model's attention is plain causal softmax attention, which this reproduces:
     not windowed (Mistral, Gemma), not soft-capped (Gemma 2)."""
-    return not (
-        getattr(config, "sliding_window", None)
-        or getattr(config, "attn_logit_softcapping", None)
-        or "sliding_attention" in (getattr(config, "layer_types", None) or [])
-    )
+    return attention_window(config) is None and not getattr(config, "attn_logit_softcapping", None)
 
 
 AttentionInterface.register(NAME, document_attention)

@@ -83,22 +83,27 @@ def token_loss_sum(
     model: PreTrainedModel, batch: dict[str, torch.Tensor]
 ) -> tuple[torch.Tensor, int]:
     """(sum of cross-entropy over trained tokens, number of trained tokens)."""
+    # Every product of the forward pass in oneDNN on a CPU (tunelab/kernels.py); the fused
+    # loss calls oneDNN itself.
+    with training_kernels(model):
+        return _token_loss_sum(model, batch)
+
+
+def _token_loss_sum(model: PreTrainedModel, batch: dict[str, torch.Tensor]):
     targets = batch["targets"]
     mask = targets != IGNORE
     n_tokens = int(mask.sum())
     parts = decoder_and_head(model)
     if parts is None:
-        with training_kernels(model):
-            logits = model(
-                input_ids=batch["input_ids"], position_ids=batch["position_ids"], use_cache=False
-            ).logits
+        logits = model(
+            input_ids=batch["input_ids"], position_ids=batch["position_ids"], use_cache=False
+        ).logits
         loss = F.cross_entropy(logits[mask].float(), targets[mask], reduction="sum")
         return loss, n_tokens
     decoder, lm_head = parts
-    with training_kernels(model):
-        hidden = decoder(
-            input_ids=batch["input_ids"], position_ids=batch["position_ids"], use_cache=False
-        ).last_hidden_state
+    hidden = decoder(
+        input_ids=batch["input_ids"], position_ids=batch["position_ids"], use_cache=False
+    ).last_hidden_state
     selected, wanted = hidden[mask], targets[mask]
     # A plain projection can be fused; a wrapped one (LoRA on lm_head, a bias) runs as itself.
     chunk = chunk_tokens(lm_head.weight.shape[0])
@@ -106,7 +111,6 @@ def token_loss_sum(
         return LinearCrossEntropy.apply(selected, lm_head.weight, wanted, chunk), n_tokens
     loss = hidden.new_zeros((), dtype=torch.float32)
     for start in range(0, selected.shape[0], chunk):
-        with training_kernels(model):
-            logits = lm_head(selected[start : start + chunk]).float()
+        logits = lm_head(selected[start : start + chunk]).float()
         loss = loss + F.cross_entropy(logits, wanted[start : start + chunk], reduction="sum")
     return loss, n_tokens

@@ -11,6 +11,7 @@ from tunelab.config import DataConfig, TrainConfig
 from tunelab.errors import TunelabError
 from tunelab.kernels import training_kernels
 from tunelab.models import model_summary
+from tunelab.train import document_attention
 
 
 def pick_device(name: str) -> torch.device:
@@ -30,8 +31,6 @@ def weights_dtype(name: str, quantize: str | None = None) -> torch.dtype:
 
 def set_attention(model, choice: str, device: torch.device) -> None:
     """Switch the attention kernel as `train.attention` says (see TrainConfig.attention)."""
-    from tunelab.train import document_attention
-
     if choice == "auto":
         if device.type == "cpu" and document_attention.suits(model.config):
             choice = "documents"
