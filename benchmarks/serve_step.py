@@ -19,9 +19,11 @@ from transformers import DynamicCache
 
 from tunelab.kernels import OneDnnLinear
 from tunelab.run import load_model
+from tunelab.serve import slot_attention
 from tunelab.serve.slots import SlotCache
 
 CONTEXT = 64  # tokens already in each row's cache: a chat prompt and the start of its reply
+NO_MASK = torch.ones((1, 1, 1, 1), dtype=torch.bool)
 
 
 class Before:
@@ -53,32 +55,29 @@ class Now:
     """The engine's step now: each row writes its own column of a preallocated cache."""
 
     def __init__(self, model, rows: int):
+        slot_attention.use(model)
         self.model, self.lengths = model, [CONTEXT] * rows
-        self.cache = SlotCache(model.config.num_hidden_layers, rows + 1, 2048)
+        self.cache = SlotCache(model.config.num_hidden_layers, rows, 1, 2048)
         for slot in range(rows):
-            mask = self.cache.prefill(0, CONTEXT, "cpu")
+            self.cache.plan([], [(rows, 0, CONTEXT)], "cpu")
             ids = torch.randint(0, min(1000, model.config.vocab_size), (1, CONTEXT))
-            positions = torch.arange(CONTEXT)[None]
-            model(
-                input_ids=ids,
-                attention_mask=mask,
-                position_ids=positions,
-                cache=self.cache,
-                use_cache=True,
-            )
-            self.cache.move(self.cache.staging, slot, CONTEXT)
+            self.forward(ids, torch.arange(CONTEXT), 1)
+            self.cache.copy(rows, slot, CONTEXT)
 
     def step(self, tokens: torch.Tensor) -> None:
-        mask = self.cache.decode(self.lengths, "cpu")
+        self.cache.plan(self.lengths, [], "cpu")
+        self.forward(tokens[None], torch.tensor(self.lengths), len(self.lengths))
+        self.lengths = [n + 1 for n in self.lengths]
+
+    def forward(self, ids: torch.Tensor, positions: torch.Tensor, logits: int) -> None:
         self.model(
-            input_ids=tokens[:, None],
-            attention_mask=mask,
-            position_ids=torch.tensor(self.lengths)[:, None],
+            input_ids=ids,
+            attention_mask=NO_MASK,  # the cache gives each part its own
+            position_ids=positions[None],
             cache=self.cache,
             use_cache=True,
-            logits_to_keep=1,
+            logits_to_keep=logits,
         )
-        self.lengths = [n + 1 for n in self.lengths]
 
 
 def time_steps(make, model, rows: int, kernels, steps: int = 12) -> float:

@@ -209,3 +209,71 @@ def test_sliding_window_models_answer_as_generate_does_past_their_window(kind, m
     # Drawn without the windows, the replies differ: the test can see a wrong mask.
     monkeypatch.setattr(engine_module.Windows, "of", classmethod(lambda cls, config: cls()))
     assert serve() != expected
+
+
+def test_a_burst_of_prompts_is_prefilled_together_beside_the_running_replies(tiny, monkeypatch):
+    # Eight chat requests at once: the first prefills the shared start; the rest copy it and
+    # prefill their own ends, several prompts in one forward, alongside the rows decoding.
+    system = "System: you are a careful assistant who answers briefly. User: "
+    prompts = [system + p for p in PROMPTS]
+    forwards = []  # (decoding rows, prompt chunks) of each forward
+    plan = slots.SlotCache.plan
+
+    def record(cache, lengths, chunks, device):
+        forwards.append((len(lengths), len(chunks)))
+        return plan(cache, lengths, chunks, device)
+
+    monkeypatch.setattr(slots.SlotCache, "plan", record)
+    engine = Engine(*tiny, name="tiny", max_batch=8, prefill_chunk=512)
+    try:
+        replies = [ask(engine, p, 16) for p in prompts]
+        assert all(r.wait(60) for r in replies)
+        shared = len(engine.encode(system)) - 1
+        assert engine.load()["reused_prompt_tokens"] >= 7 * shared
+    finally:
+        engine.close()
+    assert max(chunks for _, chunks in forwards) == engine_module.PREFILL_SLOTS
+    assert any(rows and chunks for rows, chunks in forwards)  # prompts beside decoding rows
+    for prompt, reply in zip(prompts, replies):
+        assert reply.text.strip() == alone(tiny, prompt, 16), prompt
+
+
+def test_a_model_with_its_own_eager_attention_keeps_it_when_served():
+    # Gemma 2 soft-caps its attention scores in its own eager function; the engine's split of a
+    # mixed forward must call that one, and other forwards of the model must still run it.
+    from transformers import Gemma2Config, Gemma2ForCausalLM
+
+    _, tokenizer = tiny_random()
+    config = Gemma2Config(
+        vocab_size=len(tokenizer),
+        hidden_size=64,
+        intermediate_size=128,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        head_dim=16,
+        initializer_range=0.2,
+        sliding_window=6,
+        attn_logit_softcapping=2.0,
+        final_logit_softcapping=None,
+        tie_word_embeddings=False,  # tied, the scaled embedding drowns the context
+        bos_token_id=1,
+        eos_token_id=2,
+        pad_token_id=2,
+        attn_implementation="eager",
+    )
+    torch.manual_seed(0)
+    model = Gemma2ForCausalLM(config)
+    model.generation_config.eos_token_id = tokenizer.eos_token_id
+    expected = [alone((model, tokenizer), p, 20) for p in PROMPTS[:4]]
+    engine = Engine(model, tokenizer, name="gemma2", max_batch=2, prefill_chunk=4)
+    try:
+        replies = [ask(engine, p, 20) for p in PROMPTS[:4]]
+        assert all(r.wait(60) for r in replies)
+    finally:
+        engine.close()
+    assert [r.text.strip() for r in replies] == expected
+    assert [alone((model, tokenizer), p, 20) for p in PROMPTS[:4]] == expected
+    for layer in model.model.layers:  # the cap matters to these replies
+        layer.self_attn.attn_logit_softcapping = None
+    assert [alone((model, tokenizer), p, 20) for p in PROMPTS[:4]] != expected

@@ -3,9 +3,11 @@ the model, each decoding step advances all of them, and a finished or abandoned 
 once so its slot goes to the next in the queue.
 
 A step's cost is the model reading its weights once, for one row or for eight, so everything
-around that is kept small: the key/value cache is preallocated (tunelab.serve.slots), a new
-prompt is prefilled in chunks between decoding steps so a long one does not stall the running
-replies, greedy rows are picked with one argmax, and text is decoded a few tokens at a time."""
+around that is kept small: the key/value cache is preallocated (tunelab.serve.slots); new
+prompts are prefilled in chunks inside the decoding steps, in the same forward as the running
+replies (tunelab.serve.slot_attention), several at once, with the start they share (a chat's
+template and system prompt) copied rather than computed again; greedy rows are picked with one
+argmax, and text is decoded a few tokens at a time."""
 
 from __future__ import annotations
 
@@ -23,15 +25,18 @@ from tunelab.data.templates import Prompt
 from tunelab.generate import common_length, eos_ids
 from tunelab.kernels import decoding_kernels
 from tunelab.models import context_length
+from tunelab.serve import slot_attention
 from tunelab.serve.detokenize import Detokenizer, held_back
 from tunelab.serve.sampling import Sampling, pick_tokens
 from tunelab.serve.slots import SlotCache, Windows
 from tunelab.structured import Reply
 
 log = logging.getLogger(__name__)
-# Prompt tokens prefilled between two decoding steps: a step of the running replies waits for at
-# most one chunk, and a chunk this long still reads the weights once for many tokens.
+# Prompt tokens prefilled in one decoding step: the running replies wait for at most this many,
+# and as many tokens read the weights once.
 PREFILL_CHUNK = 64
+# Prompts prefilled at once: a burst of requests starts decoding in a few steps, not one a step.
+PREFILL_SLOTS = 4
 
 
 @dataclass
@@ -56,6 +61,7 @@ class Request:
     rng: torch.Generator | None = None
     reply: Reply | None = None  # where the reply is in its schema, when it must follow one
     prefilled: int = 0  # prompt tokens already in the cache
+    slot: int = 0  # the cache slot its prompt is prefilled in
     text: Detokenizer | None = None
 
     def cancel(self) -> None:
@@ -92,12 +98,16 @@ class Engine:
         self._lengths: list[int] = []
         self._last: list[int] = []
         self._waiting: deque[Request] = deque()  # taken from the queue, prompt not yet started
-        self._staging: Request | None = None  # the one whose prompt is being prefilled
-        # The prompt tokens whose keys and values the staging slot holds: a chat's template and
-        # system prompt, the same for every request, are prefilled once, not once a request.
-        self._staged: list[int] = []
+        self._staging: list[Request] = []  # those whose prompts are being prefilled
+        self._staging_slots = min(PREFILL_SLOTS, max_batch)
+        # The prompt tokens whose keys and values each staging slot holds, kept after its prompt
+        # joins the decoding rows: a chat's template and system prompt, the same for every
+        # request, are prefilled once and copied, not prefilled once a request.
+        self._held: dict[int, list[int]] = {}
         self._cache = self._new_cache()
         self._kernels = decoding_kernels(model)
+        slot_attention.use(model)
+        self._no_mask = torch.ones((1, 1, 1, 1), dtype=torch.bool, device=self.device)
         self.peak_batch = 0  # the most requests ever decoded together: shows batching happened
         self.abandoned = 0  # requests dropped unfinished because their client went away
         self.reused = 0  # prompt tokens not prefilled again: shared with the previous prompt
@@ -124,7 +134,7 @@ class Engine:
         """Requests decoding now and waiting, and the counters above (for /health and tests)."""
         return {
             "active": len(self._active),
-            "queued": self._queue.qsize() + len(self._waiting) + (self._staging is not None),
+            "queued": self._queue.qsize() + len(self._waiting) + len(self._staging),
             "peak_batch": self.peak_batch,
             "abandoned": self.abandoned,
             "reused_prompt_tokens": self.reused,
@@ -144,21 +154,17 @@ class Engine:
                 return
             try:
                 self._drop_done()
-                if self._staging is None and self._waiting:
-                    self._stage(self._waiting.popleft())
-                if self._staging is not None:
-                    self._prefill_chunk()
-                if self._active:
+                self._stage()
+                if self._active or self._staging:
                     self.peak_batch = max(self.peak_batch, len(self._active))
-                    self._step()
+                    self._forward()
             except Exception as err:  # one failed batch must not take the server down
                 log.exception("generation failed")
-                everyone = self._active + list(self._waiting) + [self._staging]
-                for r in filter(None, everyone):
+                for r in self._active + list(self._waiting) + self._staging:
                     _safe_emit(r, Event(f"generation failed: {type(err).__name__}", "error"))
                 self._active, self._lengths, self._last = [], [], []
                 self._waiting.clear()
-                self._staging, self._cache, self._staged = None, self._new_cache(), []
+                self._staging, self._cache, self._held = [], self._new_cache(), {}
 
     def _take(self, block: bool) -> bool:
         """Move requests from the queue to the waiting line, up to the free slots (waiting for
@@ -178,68 +184,96 @@ class Engine:
         return True
 
     def _taken(self) -> int:
-        return len(self._active) + len(self._waiting) + (self._staging is not None)
+        return len(self._active) + len(self._waiting) + len(self._staging)
 
     def _new_cache(self) -> SlotCache:
         config = self.model.config.get_text_config()
         return SlotCache(
-            config.num_hidden_layers, self.max_batch + 1, self.context_length, Windows.of(config)
+            config.num_hidden_layers,
+            self.max_batch,
+            self._staging_slots,
+            self.context_length,
+            Windows.of(config),
         )
 
-    def _stage(self, r: Request) -> None:
-        """Make `r` the request being prefilled, reusing the prompt tokens it shares with the
-        last one staged (all but its last token: that one's logits give the first reply token)."""
-        shared = common_length(self._staged, r.prompt_ids[:-1])
-        r.prefilled, self._staging = shared, r
-        self.reused += shared
+    def _stage(self) -> None:
+        """Start prefilling waiting prompts, in order, while a staging slot is free. Each starts
+        from the longest start it shares with what a staging slot holds (all but its last token:
+        that one's logits give the first reply token), copied into its own slot. A prompt that
+        shares more with one being prefilled now waits until that part is there."""
+        busy = {r.slot: r for r in self._staging}
+        while self._waiting and len(busy) < self._staging_slots:
+            r = self._waiting[0]
+            wanted = r.prompt_ids[:-1]
+            shares = {s: common_length(held, wanted) for s, held in self._held.items()}
+            coming = max((common_length(b.prompt_ids, wanted) for b in busy.values()), default=0)
+            if coming > max(shares.values(), default=0):
+                return
+            free = [s for s in self._cache.staging if s not in busy]
+            slot = max(free, key=lambda s: shares.get(s, 0))  # its own start, if it is free
+            source = max(shares, key=shares.get, default=slot)
+            shared = shares.get(source, 0)
+            self._cache.copy(source, slot, shared)
+            self._held[slot] = wanted[:shared]
+            r.slot, r.prefilled = slot, shared
+            self.reused += shared
+            busy[slot] = self._waiting.popleft()
+            self._staging.append(r)
 
-    def _prefill_chunk(self) -> None:
-        """Run the next chunk of the staging prompt; at its end, sample the first token and let
-        the request join the decoding rows."""
-        r = self._staging
-        start = r.prefilled
-        ids = r.prompt_ids[start : start + self.prefill_chunk]
-        mask = self._cache.prefill(start, len(ids), self.device)
-        positions = torch.arange(start, start + len(ids), device=self.device)[None]
+    def _forward(self) -> None:
+        """One forward of the model for every decoding row's next token and the next chunks of
+        the staging prompts together, so the weights are read once for all; at a prompt's end
+        its first token is sampled and the request joins the decoding rows."""
+        n, budget = len(self._active), self.prefill_chunk
+        chunks: list[tuple[Request, list[int]]] = []  # the prompts this forward goes on with
+        for r in self._staging:
+            if budget > 0:
+                chunks.append((r, r.prompt_ids[r.prefilled : r.prefilled + budget]))
+                budget -= len(chunks[-1][1])
+        self._cache.plan(
+            self._lengths, [(r.slot, r.prefilled, len(ids)) for r, ids in chunks], self.device
+        )
+        tokens, positions, keep = list(self._last), list(self._lengths), list(range(n))
+        for r, ids in chunks:
+            tokens += ids
+            positions += range(r.prefilled, r.prefilled + len(ids))
+            if r.prefilled + len(ids) == len(r.prompt_ids):
+                keep.append(len(tokens) - 1)  # its last token's logits: the reply's first token
         with self._kernels:
             out = self.model(
-                input_ids=torch.tensor([ids], device=self.device),
-                attention_mask=mask,
-                position_ids=positions,
+                input_ids=torch.tensor([tokens], device=self.device),
+                # The masks are the cache's, per part; this only tells transformers not to build one.
+                attention_mask=self._no_mask,
+                position_ids=torch.tensor([positions], device=self.device),
                 cache=self._cache,
                 use_cache=True,
-                logits_to_keep=1,
+                logits_to_keep=torch.tensor(keep, dtype=torch.long, device=self.device),
             )
-        r.prefilled += len(ids)
-        self._staged = r.prompt_ids[: r.prefilled]
-        if r.prefilled < len(r.prompt_ids):
-            return
-        self._staging = None
-        (token,) = pick_tokens([r], out.logits[:, -1])
+        logits = out.logits[0]
+        if n:
+            self._lengths = [length + 1 for length in self._lengths]
+            self._last = pick_tokens(self._active, logits[:n])
+            for row, token in zip(self._active, self._last):
+                self._advance(row, token)
+        ready = iter(logits[n:])
+        for r, ids in chunks:
+            r.prefilled += len(ids)
+            self._held[r.slot] = r.prompt_ids[: r.prefilled]
+            if r.prefilled == len(r.prompt_ids):
+                self._join(r, next(ready))
+
+    def _join(self, r: Request, logits: torch.Tensor) -> None:
+        """A prompt is in the cache: sample its first token and make it a decoding row."""
+        self._staging.remove(r)
+        (token,) = pick_tokens([r], logits[None])
         self._advance(r, token)
         if r.cancelled.is_set():  # done at its first token, or its client left meanwhile
             self._count_abandoned(r)
             return
-        self._cache.move(self._cache.staging, len(self._active), r.prefilled)
+        self._cache.copy(r.slot, len(self._active), r.prefilled)
         self._active.append(r)
         self._lengths.append(r.prefilled)
         self._last.append(token)
-
-    def _step(self) -> None:
-        mask = self._cache.decode(self._lengths, self.device)
-        with self._kernels:
-            out = self.model(
-                input_ids=torch.tensor(self._last, device=self.device)[:, None],
-                attention_mask=mask,
-                position_ids=torch.tensor(self._lengths, device=self.device)[:, None],
-                cache=self._cache,
-                use_cache=True,
-                logits_to_keep=1,
-            )
-        self._lengths = [n + 1 for n in self._lengths]
-        self._last = pick_tokens(self._active, out.logits[:, -1])
-        for r, token in zip(self._active, self._last):
-            self._advance(r, token)
 
     def _advance(self, r: Request, token: int) -> None:
         """Add one token to a request, emit the text that is now certain, and finish it if due."""
@@ -276,15 +310,15 @@ class Engine:
         for r in [r for r in self._waiting if r.cancelled.is_set()]:
             self._waiting.remove(r)
             self._count_abandoned(r)
-        if self._staging is not None and self._staging.cancelled.is_set():
-            self._count_abandoned(self._staging)
-            self._staging = None
+        for r in [r for r in self._staging if r.cancelled.is_set()]:
+            self._staging.remove(r)
+            self._count_abandoned(r)
         for i in reversed(range(len(self._active))):
             if not self._active[i].cancelled.is_set():
                 continue
             self._count_abandoned(self._active[i])
             last = len(self._active) - 1
-            self._cache.move(last, i, self._lengths[last])
+            self._cache.copy(last, i, self._lengths[last])
             for rows in (self._active, self._lengths, self._last):
                 rows[i] = rows[last]
                 rows.pop()

@@ -13,8 +13,9 @@ from transformers import PretrainedConfig
 from transformers.cache_utils import Cache
 
 from tunelab.models import attention_window
+from tunelab.serve.slot_attention import Part, Parts
 
-# What the model's `attention_mask` takes: one mask, or one per kind of layer.
+# A part's masks: one for every layer, or one per kind of layer (picked in `update`).
 Masks = torch.Tensor | dict[str, torch.Tensor]
 
 # Columns a slot starts with; the buffer doubles (one copy) when a sequence needs more.
@@ -28,14 +29,13 @@ class Windows:
     that mix kinds (Gemma 2/3, Qwen2 with use_sliding_window) take a mask per kind."""
 
     size: int | None = None
-    per_kind: bool = False  # a dict {"full_attention": ..., "sliding_attention": ...}
+    # With kinds, a dict {"full_attention": ..., "sliding_attention": ...}; kinds[i] is layer i's.
+    kinds: tuple[str, ...] | None = None
 
     @classmethod
     def of(cls, config: PretrainedConfig) -> Windows:
-        size = attention_window(config)
-        return cls(
-            size, per_kind=size is not None and getattr(config, "layer_types", None) is not None
-        )
+        size, kinds = attention_window(config), getattr(config, "layer_types", None)
+        return cls(size, tuple(kinds) if size is not None and kinds is not None else None)
 
     def masks(self, queries: torch.Tensor, width: int, shape: Callable) -> Masks:
         """The masks of `queries` (their positions, [..., q]) over columns 0..width-1: each sees
@@ -46,72 +46,83 @@ class Windows:
             return shape(causal)
         # As transformers' sliding_window_overlay: key k is seen from query q when k > q - size.
         windowed = shape(causal & (columns > queries[..., None] - self.size))
-        if not self.per_kind:
+        if self.kinds is None:
             return windowed
         return {"full_attention": shape(causal), "sliding_attention": windowed}
 
 
 class SlotCache(Cache):
-    """K/V for `decoding` rows in slots 0..n-1 and one staging slot (the last) where a prompt is
-    prefilled chunk by chunk before it joins them. Set up each forward with `decode` or
-    `prefill`; the model then calls `update` once per layer."""
+    """K/V for `decoding` rows in slots 0..n-1 (n up to `rows`), and slots from `rows` on where
+    new prompts are prefilled chunk by chunk before they join them. Each forward is set up with
+    `plan`; the model then calls `update` once per layer, which writes the new keys and values
+    and hands the layer its parts to attend over (tunelab.serve.slot_attention)."""
 
-    def __init__(self, layers: int, slots: int, max_length: int, windows: Windows | None = None):
+    def __init__(
+        self, layers: int, rows: int, staging: int, max_length: int, windows: Windows | None = None
+    ):
         super().__init__(layers=[])
-        self.slots, self.max_length, self.num_layers = slots, max_length, layers
+        self.rows, self.slots = rows, rows + staging
+        self.max_length, self.num_layers = max_length, layers
         self.windows = windows or Windows()
         self.keys: list[torch.Tensor | None] = [None] * layers
         self.values: list[torch.Tensor | None] = [None] * layers
         self.capacity = 0
-        self._write = self._read = None  # where this forward writes, and what it attends over
+        self._plan: list[_Planned] = []
 
     @property
-    def staging(self) -> int:
-        return self.slots - 1
+    def staging(self) -> range:
+        return range(self.rows, self.slots)
 
-    # --- setting up one forward ----------------------------------------------------------
-
-    def decode(self, lengths: list[int], device: torch.device) -> Masks:
-        """Rows 0..n-1 each add one token after their `lengths` tokens; returns the mask
-        (n, 1, 1, columns) of the keys each row may attend to."""
-        n, width = len(lengths), max(lengths) + 1
-        self._reserve(width)
-        at = torch.tensor(lengths, device=device)
-        self._write = (torch.arange(n, device=device), at)
-        self._read = (slice(0, n), width)
-        return self.windows.masks(at[:, None], width, lambda m: m[:, None])
-
-    def prefill(self, start: int, count: int, device: torch.device) -> Masks:
-        """The staging slot adds `count` prompt tokens after its first `start`; returns the causal
-        mask (1, 1, count, start + count)."""
-        self._reserve(start + count)
-        self._write = (self.staging, slice(start, start + count))
-        self._read = (slice(self.staging, self.staging + 1), start + count)
-        rows = torch.arange(start, start + count, device=device)
-        return self.windows.masks(rows, start + count, lambda m: m[None, None])
+    def plan(self, lengths: list[int], prompts: list[tuple[int, int, int]], device) -> None:
+        """Set up one forward, whose tokens are in this order: one for each decoding row 0..n-1,
+        after its `lengths` tokens; then for each prompt (slot, start, count), `count` tokens
+        after the first `start` in that staging slot."""
+        self._plan = []
+        if lengths:
+            n, width = len(lengths), max(lengths) + 1
+            at = torch.tensor(lengths, device=device)
+            # Each row's one query sees its own slot's columns up to its own.
+            masks = self.windows.masks(at[:, None], width, lambda m: m[:, None])
+            write = (torch.arange(n, device=device), at)
+            self._plan.append(_Planned(slice(0, n), slice(0, n), width, write, masks))
+        first = len(lengths)
+        for slot, start, count in prompts:
+            positions = torch.arange(start, start + count, device=device)
+            masks = self.windows.masks(positions, start + count, lambda m: m[None, None])
+            write = (slot, slice(start, start + count))
+            tokens = slice(first, first + count)
+            self._plan.append(_Planned(tokens, slice(slot, slot + 1), start + count, write, masks))
+            first += count
+        self._reserve(max(p.width for p in self._plan))
 
     # --- what the model calls -----------------------------------------------------------
 
     def update(self, key_states, value_states, layer_idx, *args, **kwargs):
+        """key_states/value_states [1, kv_heads, the forward's tokens, dim]."""
         if self.keys[layer_idx] is None:
             self._allocate(layer_idx, key_states)
         keys, values = self.keys[layer_idx], self.values[layer_idx]
-        slot, at = self._write
-        if isinstance(slot, int):  # a prompt chunk into the staging slot: (1, heads, count, dim)
-            keys[slot, :, at] = key_states[0]
-            values[slot, :, at] = value_states[0]
-        else:  # one token per row, each at its own column: (rows, heads, 1, dim)
-            keys[slot, :, at] = key_states[:, :, 0]
-            values[slot, :, at] = value_states[:, :, 0]
-        rows, width = self._read
-        return keys[rows, :, :width], values[rows, :, :width]
+        parts = Parts()
+        for p in self._plan:
+            slot, at = p.write
+            new_keys, new_values = key_states[0, :, p.tokens], value_states[0, :, p.tokens]
+            if isinstance(slot, int):  # a prompt chunk into the staging slot
+                keys[slot, :, at], values[slot, :, at] = new_keys, new_values
+            else:  # one token per row, each at its own column
+                keys[slot, :, at] = new_keys.transpose(0, 1)
+                values[slot, :, at] = new_values.transpose(0, 1)
+            mask = p.masks[self.windows.kinds[layer_idx]] if isinstance(p.masks, dict) else p.masks
+            rows = p.rows.stop - p.rows.start
+            k, v = keys[p.rows, :, : p.width], values[p.rows, :, : p.width]
+            parts.append(Part(p.tokens, rows, k, v, mask))
+        return parts, parts
 
     def get_seq_length(self, layer_idx: int = 0) -> int:
-        return 0 if self._read is None else self._read[1]
+        return max((p.width for p in self._plan), default=0)
 
     # --- moving sequences between slots --------------------------------------------------
 
-    def move(self, source: int, target: int, length: int) -> None:
+    def copy(self, source: int, target: int, length: int) -> None:
         """Copy a sequence's first `length` columns from one slot to another."""
         if source == target or self.keys[0] is None:
             return
@@ -135,6 +146,18 @@ class SlotCache(Cache):
         shape = (self.slots, like.shape[1], self.capacity, like.shape[3])
         self.keys[layer] = like.new_zeros(shape)
         self.values[layer] = like.new_zeros(shape)
+
+
+@dataclass(frozen=True)
+class _Planned:
+    """One part of a planned forward: which of its tokens, the slots they read, how many columns,
+    where their keys go, and their masks."""
+
+    tokens: slice
+    rows: slice
+    width: int
+    write: tuple
+    masks: Masks
 
 
 def _widen(buffer: torch.Tensor, columns: int) -> torch.Tensor:

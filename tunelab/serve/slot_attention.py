@@ -1,0 +1,78 @@
+"""Attention for the engine's mixed forward: the decoding rows' next tokens and a chunk of a new
+prompt go through the model as one sequence of tokens, so its weights are read once for both,
+and this splits that sequence back into one attention call per part: each decoding row over its
+own slot of the cache, the prompt chunk over the staging slot (tunelab.serve.slots).
+
+Each part is the call the engine made before the two were fused, with the same shapes and masks,
+so replies do not change (tests/test_serve_engine.py). Any other forward of the model (generate,
+logprobs, eval on the same model object) is not given parts and runs the model's own kernel."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+
+import torch
+from transformers import AttentionInterface, PreTrainedModel
+from transformers.integrations.sdpa_attention import sdpa_attention_forward
+from transformers.masking_utils import AttentionMaskInterface, eager_mask, sdpa_mask
+
+PREFIX = "tunelab_slots_"
+# The kernels a part can run (both take the engine's 4D masks), and the masks transformers builds
+# for them when a forward is not the engine's.
+MASKS = {"sdpa": sdpa_mask, "eager": eager_mask}
+
+
+def eager_attention(module, query, key, value, attention_mask, *args, **kwargs):
+    # Each model's file has its own eager attention (Gemma 2's soft-caps its scores): the one
+    # the layer would have called. It adds its mask to the scores, so a boolean one becomes
+    # 0 where seen and the lowest float elsewhere, as transformers' eager_mask makes it.
+    if attention_mask is not None and attention_mask.dtype == torch.bool:
+        lowest = torch.finfo(query.dtype).min
+        attention_mask = torch.zeros(
+            attention_mask.shape, dtype=query.dtype, device=attention_mask.device
+        ).masked_fill(~attention_mask, lowest)
+    attention = sys.modules[type(module).__module__].eager_attention_forward
+    return attention(module, query, key, value, attention_mask, *args, **kwargs)
+
+
+@dataclass
+class Part:
+    """`rows` cache slots each adding `tokens.stop - tokens.start` / rows of the forward's tokens,
+    attending to `keys`/`values` [rows, kv_heads, columns, dim] under `mask` [rows, 1, q, columns]."""
+
+    tokens: slice
+    rows: int
+    keys: torch.Tensor
+    values: torch.Tensor
+    mask: torch.Tensor
+
+
+class Parts(list):
+    """What the slot cache gives a layer in place of its keys: the parts of a mixed forward."""
+
+
+def use(model: PreTrainedModel) -> None:
+    """Let `model` take mixed forwards; its other forwards keep its current kernel (sdpa unless
+    it was loaded with eager, which Gemma 2's soft-capping needs)."""
+    current = model.config._attn_implementation or "sdpa"
+    if current.startswith(PREFIX):
+        return
+    inner = current if current in MASKS else "sdpa"
+    name = PREFIX + inner
+    attention = eager_attention if inner == "eager" else sdpa_attention_forward
+
+    def slot_attention(module, query, key, value, attention_mask, dropout=0.0, scaling=None, **kw):
+        if not isinstance(key, Parts):
+            return attention(module, query, key, value, attention_mask, dropout, scaling, **kw)
+        outputs = []
+        for part in key:
+            # query [1, heads, tokens, dim] -> this part's [rows, heads, tokens per row, dim]
+            q = query[0, :, part.tokens].unflatten(1, (part.rows, -1)).transpose(0, 1)
+            out, _ = attention(module, q, part.keys, part.values, part.mask, dropout, scaling, **kw)
+            outputs.append(out.flatten(0, 1))  # [rows * tokens per row, heads, dim]
+        return torch.cat(outputs)[None], None
+
+    AttentionInterface.register(name, slot_attention)
+    AttentionMaskInterface.register(name, MASKS[inner])
+    model.set_attn_implementation(name)
