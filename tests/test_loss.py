@@ -63,3 +63,38 @@ def test_model_loss_and_parameter_gradients_match_the_models_own_logits(tiny):
     assert torch.allclose(loss, plain, atol=1e-4)
     for name, p in model.named_parameters():
         assert torch.allclose(fused[name], p.grad, atol=1e-5), name
+
+
+def test_a_tied_embedding_adds_its_rows_to_the_heads_gradient_over_accumulated_batches():
+    # SmolLM2-style tied weight, a padding row, two micro-batches: the weight's gradient equals
+    # the plain one, and no vocabulary-sized embedding gradient is made.
+    from torch.profiler import profile
+
+    from tunelab.models import tiny_random
+
+    model, tokenizer = tiny_random(seed=3)
+    embedding = model.get_input_embeddings()
+    embedding.padding_idx = tokenizer.pad_token_id
+    assert embedding.weight is model.get_output_embeddings().weight
+    ids = tokenizer(" hello there, general").input_ids
+    sample = Tokenized(ids, ids)
+    batches = [
+        collate([[sample], [Tokenized(ids[:3], ids[:3])]], tokenizer.pad_token_id),
+        collate([[Tokenized(ids[2:], ids[2:])]], tokenizer.pad_token_id),
+    ]
+    assert (batches[0]["input_ids"] == tokenizer.pad_token_id).any()  # the padding row is used
+
+    with profile() as trace:
+        for batch in batches:
+            token_loss_sum(model, batch)[0].backward()
+    fused = {k: p.grad.clone() for k, p in model.named_parameters()}
+    model.zero_grad()
+    for batch in batches:
+        logits = model(
+            input_ids=batch["input_ids"], position_ids=batch["position_ids"], use_cache=False
+        ).logits
+        keep = batch["targets"] != IGNORE
+        F.cross_entropy(logits[keep], batch["targets"][keep], reduction="sum").backward()
+    for name, p in model.named_parameters():
+        assert torch.allclose(fused[name], p.grad, atol=1e-5), name
+    assert not any("embedding_dense_backward" in e.name for e in trace.events())

@@ -16,6 +16,7 @@ from transformers import PreTrainedModel
 from tunelab.data.tokenize import IGNORE
 from tunelab.kernels import onednn_linear, training_kernels, uses_onednn
 from tunelab.models import decoder_and_head
+from tunelab.train.tied_embedding import Handoff, TiedLookup, tied
 
 # Logits that exist at once (fp32: 256 MiB): a chunk of tokens is this over the vocabulary
 # (1,365 tokens of a 49k vocabulary, 523 of a 128k one), never more than MAX_CHUNK tokens.
@@ -36,7 +37,14 @@ class LinearCrossEntropy(torch.autograd.Function):
     """
 
     @staticmethod
-    def forward(ctx, hidden: torch.Tensor, weight: torch.Tensor, targets: torch.Tensor, chunk: int):
+    def forward(
+        ctx,
+        hidden: torch.Tensor,
+        weight: torch.Tensor,
+        targets: torch.Tensor,
+        chunk: int,
+        handoff: Handoff | None = None,
+    ):
         grad_hidden = torch.empty_like(hidden) if hidden.requires_grad else None
         # The first chunk's product starts the weight's gradient: no vocabulary-sized zeros (a
         # fresh 113 MB for SmolLM2, which the CPU faults in page by page every step).
@@ -62,21 +70,26 @@ class LinearCrossEntropy(torch.autograd.Function):
             if weight.requires_grad:
                 product = times_t(grad_logits.T, part.T).float()
                 grad_weight = product if grad_weight is None else grad_weight.add_(product)
-        ctx.save_for_backward(grad_hidden, grad_weight)
-        ctx.weight_dtype = weight.dtype
+        # Kept on ctx, not saved for backward, so that backward can hand them over: a gradient no
+        # one else holds is summed in place with the weight's other use (the tied embedding),
+        # where a saved one is copied into a fresh 113 MB tensor first.
+        ctx.grads = [grad_hidden, grad_weight]
+        ctx.weight_dtype, ctx.handoff = weight.dtype, handoff
         return total
 
     @staticmethod
     def backward(ctx, grad_total: torch.Tensor):
-        grad_hidden, grad_weight = ctx.saved_tensors
-        # Scaled in place: each is this function's own and used once (a second backward through
-        # the graph would find them changed and raise, rather than scale them twice).
-        return (
-            grad_hidden.mul_(grad_total) if grad_hidden is not None else None,
-            grad_weight.mul_(grad_total).to(ctx.weight_dtype) if grad_weight is not None else None,
-            None,
-            None,
-        )
+        if ctx.grads is None:
+            raise RuntimeError("the fused loss gives its gradients once: no retain_graph")
+        (grad_hidden, grad_weight), ctx.grads = ctx.grads, None
+        # Scaled in place: each is this function's own and used once.
+        if grad_hidden is not None:
+            grad_hidden.mul_(grad_total)
+        if grad_weight is not None:
+            grad_weight = grad_weight.mul_(grad_total).to(ctx.weight_dtype)
+            if ctx.handoff is not None:  # the tied embedding adds its rows to it
+                ctx.handoff.head_gradient = grad_weight
+        return grad_hidden, grad_weight, None, None, None
 
 
 def token_loss_sum(
@@ -101,14 +114,25 @@ def _token_loss_sum(model: PreTrainedModel, batch: dict[str, torch.Tensor]):
         loss = F.cross_entropy(logits[mask].float(), targets[mask], reduction="sum")
         return loss, n_tokens
     decoder, lm_head = parts
+    # A plain projection can be fused; a wrapped one (LoRA on lm_head, a bias) runs as itself.
+    fused = type(lm_head) is nn.Linear and lm_head.bias is None
+    embedding, handoff = decoder.get_input_embeddings(), None
+    if fused and tied(embedding, lm_head):
+        handoff = Handoff()
+        ids = batch["input_ids"]
+        inputs = {
+            "inputs_embeds": TiedLookup.apply(ids, embedding.weight, handoff, embedding.padding_idx)
+        }
+    else:
+        inputs = {"input_ids": batch["input_ids"]}
     hidden = decoder(
-        input_ids=batch["input_ids"], position_ids=batch["position_ids"], use_cache=False
+        **inputs, position_ids=batch["position_ids"], use_cache=False
     ).last_hidden_state
     selected, wanted = hidden[mask], targets[mask]
-    # A plain projection can be fused; a wrapped one (LoRA on lm_head, a bias) runs as itself.
     chunk = chunk_tokens(lm_head.weight.shape[0])
-    if type(lm_head) is nn.Linear and lm_head.bias is None:
-        return LinearCrossEntropy.apply(selected, lm_head.weight, wanted, chunk), n_tokens
+    if fused:
+        loss = LinearCrossEntropy.apply(selected, lm_head.weight, wanted, chunk, handoff)
+        return loss, n_tokens
     loss = hidden.new_zeros((), dtype=torch.float32)
     for start in range(0, selected.shape[0], chunk):
         logits = lm_head(selected[start : start + chunk]).float()
