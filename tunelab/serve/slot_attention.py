@@ -1,7 +1,7 @@
-"""Attention for the engine's mixed forward: the decoding rows' next tokens and a chunk of a new
-prompt go through the model as one sequence of tokens, so its weights are read once for both,
-and this splits that sequence back into one attention call per part: each decoding row over its
-own slot of the cache, the prompt chunk over the staging slot (tunelab.serve.slots).
+"""Attention for the engine's mixed forward: the decoding rows' next tokens and chunks of new
+prompts go through the model as one sequence of tokens, so its weights are read once for all,
+and this splits that sequence back into one attention call per part: the decoding rows each over
+its own slot of the cache, each prompt chunk over its staging slot (tunelab.serve.slots).
 
 Each part is the call the engine made before the two were fused, with the same shapes and masks,
 so replies do not change (tests/test_serve_engine.py). Any other forward of the model (generate,
