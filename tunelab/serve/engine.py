@@ -110,7 +110,7 @@ class Engine:
         self._no_mask = torch.ones((1, 1, 1, 1), dtype=torch.bool, device=self.device)
         self.peak_batch = 0  # the most requests ever decoded together: shows batching happened
         self.abandoned = 0  # requests dropped unfinished because their client went away
-        self.reused = 0  # prompt tokens not prefilled again: shared with the previous prompt
+        self.reused = 0  # prompt tokens copied, not prefilled again: shared with an earlier prompt
         self._thread = threading.Thread(target=self._run, name=f"engine-{name}", daemon=True)
         self._thread.start()
 
