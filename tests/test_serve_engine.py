@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from tunelab.generate import generate
-from tunelab.models import tiny_random
+from tunelab.models import TINY_SHAPE, tiny_random
 from tunelab.serve import engine as engine_module
 from tunelab.serve import slots
 from tunelab.serve.detokenize import Detokenizer
@@ -55,6 +55,16 @@ def ask(
     )
     engine.submit(Request(engine.encode(prompt), sampling, emit))
     return done
+
+
+def windowed_shape(tokenizer) -> dict:
+    """The tiny model's shape with a 6-token window, for other families' configs; weights large
+    enough that replies depend on the context."""
+    return TINY_SHAPE | {
+        "vocab_size": len(tokenizer),
+        "initializer_range": 0.2,
+        "sliding_window": 6,
+    }
 
 
 def alone(tiny, prompt: str, max_tokens: int, stop: list[str] | None = None) -> str:
@@ -173,19 +183,7 @@ def test_sliding_window_models_answer_as_generate_does_past_their_window(kind, m
     from transformers import MistralConfig, MistralForCausalLM, Qwen2Config, Qwen2ForCausalLM
 
     _, tokenizer = tiny_random()
-    shape = dict(
-        vocab_size=len(tokenizer),
-        hidden_size=64,
-        intermediate_size=128,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=2,
-        initializer_range=0.2,
-        bos_token_id=1,
-        eos_token_id=2,
-        pad_token_id=2,
-        sliding_window=6,
-    )
+    shape = windowed_shape(tokenizer)
     torch.manual_seed(0)
     if kind == "mistral":
         model = MistralForCausalLM(MistralConfig(**shape))
@@ -245,21 +243,11 @@ def test_a_model_with_its_own_eager_attention_keeps_it_when_served():
 
     _, tokenizer = tiny_random()
     config = Gemma2Config(
-        vocab_size=len(tokenizer),
-        hidden_size=64,
-        intermediate_size=128,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=2,
+        **windowed_shape(tokenizer),
         head_dim=16,
-        initializer_range=0.2,
-        sliding_window=6,
         attn_logit_softcapping=2.0,
         final_logit_softcapping=None,
         tie_word_embeddings=False,  # tied, the scaled embedding drowns the context
-        bos_token_id=1,
-        eos_token_id=2,
-        pad_token_id=2,
         attn_implementation="eager",
     )
     torch.manual_seed(0)

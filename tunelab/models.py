@@ -221,22 +221,25 @@ def chatml_tokenizer(core) -> PreTrainedTokenizerFast:
     return tokenizer
 
 
+# The tiny test model's shape, which any decoder family's config takes (tests build Mistral,
+# Qwen2 and Gemma 2 ones with it).
+TINY_SHAPE = dict(
+    hidden_size=64,
+    intermediate_size=128,
+    num_hidden_layers=2,
+    num_attention_heads=4,
+    num_key_value_heads=2,
+    max_position_embeddings=2048,
+    bos_token_id=1,
+    eos_token_id=2,
+    pad_token_id=2,
+)
+
+
 def tiny_config(vocab_size: int, **overrides) -> LlamaConfig:
-    settings = dict(
-        vocab_size=vocab_size,
-        hidden_size=64,
-        intermediate_size=128,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=2,
-        max_position_embeddings=2048,
-        bos_token_id=1,
-        eos_token_id=2,
-        pad_token_id=2,
-        tie_word_embeddings=True,
+    return LlamaConfig(
+        **(TINY_SHAPE | {"vocab_size": vocab_size, "tie_word_embeddings": True} | overrides)
     )
-    settings.update(overrides)
-    return LlamaConfig(**settings)
 
 
 def random_shape_config(name: str, vocab_size: int) -> LlamaConfig:

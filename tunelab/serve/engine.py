@@ -104,9 +104,11 @@ class Engine:
         # joins the decoding rows: a chat's template and system prompt, the same for every
         # request, are prefilled once and copied, not prefilled once a request.
         self._held: dict[int, list[int]] = {}
+        # Eager attention (Gemma 2) adds its masks to the scores; sdpa takes them as they are.
+        eager = slot_attention.use(model) == "eager"
+        self._additive_masks = model.dtype if eager else None
         self._cache = self._new_cache()
         self._kernels = decoding_kernels(model)
-        slot_attention.use(model)
         self._no_mask = torch.ones((1, 1, 1, 1), dtype=torch.bool, device=self.device)
         self.peak_batch = 0  # the most requests ever decoded together: shows batching happened
         self.abandoned = 0  # requests dropped unfinished because their client went away
@@ -194,6 +196,7 @@ class Engine:
             self._staging_slots,
             self.context_length,
             Windows.of(config),
+            self._additive_masks,
         )
 
     def _stage(self) -> None:

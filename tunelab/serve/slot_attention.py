@@ -23,26 +23,26 @@ PREFIX = "tunelab_slots_"
 MASKS = {"sdpa": sdpa_mask, "eager": eager_mask}
 
 
-def eager_attention(module, query, key, value, attention_mask, *args, **kwargs):
+def eager_attention(module, *args, **kwargs):
     # Each model's file has its own eager attention (Gemma 2's soft-caps its scores): the one
-    # the layer would have called. It adds its mask to the scores, so a boolean one becomes
-    # 0 where seen and the lowest float elsewhere, as transformers' eager_mask makes it.
-    if attention_mask is not None and attention_mask.dtype == torch.bool:
-        lowest = torch.finfo(query.dtype).min
-        attention_mask = torch.zeros(
-            attention_mask.shape, dtype=query.dtype, device=attention_mask.device
-        ).masked_fill(~attention_mask, lowest)
-    attention = sys.modules[type(module).__module__].eager_attention_forward
-    return attention(module, query, key, value, attention_mask, *args, **kwargs)
+    # the layer would have called.
+    return sys.modules[type(module).__module__].eager_attention_forward(module, *args, **kwargs)
+
+
+def additive(mask: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    """A boolean mask as eager attention takes it, added to the scores: 0 where a key is seen,
+    the lowest float elsewhere (as transformers' eager_mask makes it)."""
+    return torch.zeros(mask.shape, dtype=dtype, device=mask.device).masked_fill(
+        ~mask, torch.finfo(dtype).min
+    )
 
 
 @dataclass
 class Part:
-    """`rows` cache slots each adding `tokens.stop - tokens.start` / rows of the forward's tokens,
+    """Cache slots (as many as `keys` has rows) that add `tokens` of the forward, as many to each,
     attending to `keys`/`values` [rows, kv_heads, columns, dim] under `mask` [rows, 1, q, columns]."""
 
     tokens: slice
-    rows: int
     keys: torch.Tensor
     values: torch.Tensor
     mask: torch.Tensor
@@ -52,12 +52,12 @@ class Parts(list):
     """What the slot cache gives a layer in place of its keys: the parts of a mixed forward."""
 
 
-def use(model: PreTrainedModel) -> None:
+def use(model: PreTrainedModel) -> str:
     """Let `model` take mixed forwards; its other forwards keep its current kernel (sdpa unless
-    it was loaded with eager, which Gemma 2's soft-capping needs)."""
+    it was loaded with eager, which Gemma 2's soft-capping needs). Returns that kernel's name."""
     current = model.config._attn_implementation or "sdpa"
     if current.startswith(PREFIX):
-        return
+        return current.removeprefix(PREFIX)
     inner = current if current in MASKS else "sdpa"
     name = PREFIX + inner
     attention = eager_attention if inner == "eager" else sdpa_attention_forward
@@ -68,7 +68,8 @@ def use(model: PreTrainedModel) -> None:
         outputs = []
         for part in key:
             # query [1, heads, tokens, dim] -> this part's [rows, heads, tokens per row, dim]
-            q = query[0, :, part.tokens].unflatten(1, (part.rows, -1)).transpose(0, 1)
+            rows = part.keys.shape[0]
+            q = query[0, :, part.tokens].unflatten(1, (rows, -1)).transpose(0, 1)
             out, _ = attention(module, q, part.keys, part.values, part.mask, dropout, scaling, **kw)
             outputs.append(out.flatten(0, 1))  # [rows * tokens per row, heads, dim]
         return torch.cat(outputs)[None], None
@@ -76,3 +77,4 @@ def use(model: PreTrainedModel) -> None:
     AttentionInterface.register(name, slot_attention)
     AttentionMaskInterface.register(name, MASKS[inner])
     model.set_attn_implementation(name)
+    return inner

@@ -13,7 +13,7 @@ from transformers import PretrainedConfig
 from transformers.cache_utils import Cache
 
 from tunelab.models import attention_window
-from tunelab.serve.slot_attention import Part, Parts
+from tunelab.serve.slot_attention import Part, Parts, additive
 
 # A part's masks: one for every layer, or one per kind of layer (picked in `update`).
 Masks = torch.Tensor | dict[str, torch.Tensor]
@@ -58,12 +58,18 @@ class SlotCache(Cache):
     and hands the layer its parts to attend over (tunelab.serve.slot_attention)."""
 
     def __init__(
-        self, layers: int, rows: int, staging: int, max_length: int, windows: Windows | None = None
+        self,
+        layers: int,
+        rows: int,
+        staging: int,
+        max_length: int,
+        windows: Windows | None = None,
+        additive_masks: torch.dtype | None = None,  # eager attention's form of the masks
     ):
         super().__init__(layers=[])
         self.rows, self.slots = rows, rows + staging
         self.max_length, self.num_layers = max_length, layers
-        self.windows = windows or Windows()
+        self.windows, self.additive_masks = windows or Windows(), additive_masks
         self.keys: list[torch.Tensor | None] = [None] * layers
         self.values: list[torch.Tensor | None] = [None] * layers
         self.capacity = 0
@@ -82,18 +88,25 @@ class SlotCache(Cache):
             n, width = len(lengths), max(lengths) + 1
             at = torch.tensor(lengths, device=device)
             # Each row's one query sees its own slot's columns up to its own.
-            masks = self.windows.masks(at[:, None], width, lambda m: m[:, None])
+            masks = self._masks(at[:, None], width, lambda m: m[:, None])
             write = (torch.arange(n, device=device), at)
             self._plan.append(_Planned(slice(0, n), slice(0, n), width, write, masks))
         first = len(lengths)
         for slot, start, count in prompts:
             positions = torch.arange(start, start + count, device=device)
-            masks = self.windows.masks(positions, start + count, lambda m: m[None, None])
+            masks = self._masks(positions, start + count, lambda m: m[None, None])
             write = (slot, slice(start, start + count))
             tokens = slice(first, first + count)
             self._plan.append(_Planned(tokens, slice(slot, slot + 1), start + count, write, masks))
             first += count
         self._reserve(max(p.width for p in self._plan))
+
+    def _masks(self, queries: torch.Tensor, width: int, shape: Callable) -> Masks:
+        """A part's masks, made once a forward in the form its layers' attention takes."""
+        dtype = self.additive_masks
+        if dtype is None:
+            return self.windows.masks(queries, width, shape)
+        return self.windows.masks(queries, width, lambda m: additive(shape(m), dtype))
 
     # --- what the model calls -----------------------------------------------------------
 
@@ -112,9 +125,8 @@ class SlotCache(Cache):
                 keys[slot, :, at] = new_keys.transpose(0, 1)
                 values[slot, :, at] = new_values.transpose(0, 1)
             mask = p.masks[self.windows.kinds[layer_idx]] if isinstance(p.masks, dict) else p.masks
-            rows = p.rows.stop - p.rows.start
             k, v = keys[p.rows, :, : p.width], values[p.rows, :, : p.width]
-            parts.append(Part(p.tokens, rows, k, v, mask))
+            parts.append(Part(p.tokens, k, v, mask))
         return parts, parts
 
     def get_seq_length(self, layer_idx: int = 0) -> int:
