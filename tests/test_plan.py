@@ -148,7 +148,8 @@ def test_one_layer_keeps_what_the_plan_says_to_the_byte(
     measured = saved_per_token(2, *args) - saved_per_token(1, *args)  # one layer's share
     weights = 2 if dtype == torch.bfloat16 else 4
     if autocast:  # CPU autocast casts as CUDA's does; its dropout keeps a float32 mask
-        precision = replace(precision_of("cuda", weights, False, False), mask=4)
+        cuda = precision_of("cuda", weights, False, False)
+        precision = replace(cuda, mask=4, fused_norm=weights == 4)  # tunelab's norm: a CPU
     else:
         precision = precision_of("cpu", weights, method == "qlora", False)
     method = "full" if method == "full" else "lora"

@@ -11,7 +11,7 @@ from tunelab.config import DataConfig, TrainConfig
 from tunelab.errors import TunelabError
 from tunelab.kernels import training_kernels
 from tunelab.models import model_summary
-from tunelab.train import document_attention
+from tunelab.train import document_attention, rms_norm
 
 
 def pick_device(name: str) -> torch.device:
@@ -55,6 +55,8 @@ def set_attention(model, choice: str, device: torch.device) -> None:
 
 def prepare_model(model, cfg: TrainConfig):
     """Wrap for LoRA or unfreeze all for full finetuning; optional gradient checkpointing."""
+    # Its norms' backward in fewer passes on a CPU (tunelab/train/rms_norm.py).
+    rms_norm.use_for_training(model)
     if cfg.gradient_checkpointing:
         # The recomputation runs the kernels the forward pass ran (tunelab/kernels.py), or it
         # saves other tensors and torch's checkpoint refuses it.

@@ -22,13 +22,16 @@ class Precision:
     autocast; `mask`: a LoRA dropout mask element (the CPU keeps a float32 noise tensor, CUDA's
     fused dropout a bool); `adapter_copy`: the bytes of the copy of its input each LoRA adapter
     keeps even without dropout (peft casts the input to the adapters' float32, autocast casts that
-    to bf16), or 0 where the adapters share what the layer keeps."""
+    to bf16), or 0 where the adapters share what the layer keeps; `fused_norm`: the norms are
+    tunelab's (a CPU, float32 weights: tunelab/train/rms_norm.py), whose normalised output serves
+    both its input's gradient and its weight's, where transformers' keeps the input as well."""
 
     weights: int
     compute: int
     autocast: bool
     mask: int
     adapter_copy: int = 0
+    fused_norm: bool = False
 
     @property
     def casts_inputs(self) -> bool:
@@ -61,8 +64,12 @@ def layer_activations(
     q = heads * shape.dim
     c, full = precision.compute, trained == "full"
     inputs = {n: a for n, (a, _) in shape.projections().items()}
-    rows = [Saved("RMSNorm inputs, in float32, and 1/rms (2 norms)", 2 * h * FP32 + 2 * FP32)]
-    if full:
+    rows = [
+        Saved(
+            "RMSNorm inputs (or outputs), in float32, and 1/rms (2 norms)", 2 * h * FP32 + 2 * FP32
+        )
+    ]
+    if full and not precision.fused_norm:
         rows.append(
             Saved("RMSNorm outputs before the weight, for its gradient", 2 * h * precision.weights)
         )

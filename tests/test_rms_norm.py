@@ -1,0 +1,65 @@
+"""Training's RMSNorm (tunelab/train/rms_norm.py): the module's output, autograd's gradients."""
+
+from __future__ import annotations
+
+import torch
+from transformers.models.gemma.modeling_gemma import GemmaRMSNorm
+from transformers.models.llama.modeling_llama import LlamaRMSNorm
+from transformers.models.qwen2.modeling_qwen2 import Qwen2RMSNorm
+
+from tunelab.train import rms_norm
+
+
+def _norm(cls, width=48):
+    torch.manual_seed(0)
+    norm = cls(width, eps=1e-5)
+    with torch.no_grad():
+        norm.weight.normal_(1.0, 0.3)
+    return norm
+
+
+def _output_and_gradients(norm, x, grad):
+    x = x.clone().requires_grad_(True)
+    norm.weight.grad = None
+    out = norm(x)
+    out.backward(grad)
+    return out.detach(), x.grad, norm.weight.grad
+
+
+def test_the_output_is_the_modules_and_the_gradients_autograds(monkeypatch):
+    norm = _norm(Qwen2RMSNorm)
+    x, grad = torch.randn(2, 7, 48) * 3, torch.randn(2, 7, 48)
+    want = _output_and_gradients(norm, x, grad)
+    assert rms_norm.use_for_training(norm) == 1
+    calls, real = [], rms_norm.RMSNormFunction.apply
+    monkeypatch.setattr(rms_norm.RMSNormFunction, "apply", lambda *a: calls.append(1) or real(*a))
+    got = _output_and_gradients(norm, x, grad)
+    assert calls  # the function ran, not the module's own code
+    assert torch.equal(got[0], want[0])
+    torch.testing.assert_close(got[1], want[1])
+    torch.testing.assert_close(got[2], want[2])
+
+
+def test_a_frozen_norm_gets_no_gradient_and_its_input_gets_autograds():
+    norm = _norm(LlamaRMSNorm)
+    norm.weight.requires_grad_(False)  # LoRA: the base model's norms are frozen
+    x, grad = torch.randn(5, 48), torch.randn(5, 48)
+    want = _output_and_gradients(norm, x, grad)
+    rms_norm.use_for_training(norm)
+    got = _output_and_gradients(norm, x, grad)
+    assert got[2] is None
+    torch.testing.assert_close(got[1], want[1])
+
+
+def test_gemmas_norm_is_left_as_it_is():
+    # Gemma scales by (1 + weight): not Llama's formula, so not replaced.
+    assert rms_norm.use_for_training(_norm(GemmaRMSNorm)) == 0
+
+
+def test_without_gradients_the_module_runs_its_own_code(monkeypatch):
+    norm = _norm(LlamaRMSNorm)
+    rms_norm.use_for_training(norm)
+    monkeypatch.setattr(rms_norm.RMSNormFunction, "apply", None)  # would fail if called
+    with torch.no_grad():
+        out = norm(torch.randn(3, 48))
+    assert out.shape == (3, 48)
