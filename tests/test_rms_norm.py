@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import gc
+import weakref
+from copy import deepcopy
+
 import torch
 from transformers.models.gemma.modeling_gemma import GemmaRMSNorm
 from transformers.models.llama.modeling_llama import LlamaRMSNorm
@@ -31,6 +35,8 @@ def test_the_output_is_the_modules_and_the_gradients_autograds(monkeypatch):
     x, grad = torch.randn(2, 7, 48) * 3, torch.randn(2, 7, 48)
     want = _output_and_gradients(norm, x, grad)
     assert rms_norm.use_for_training(norm) == 1
+    assert rms_norm.use_for_training(norm) == 0  # once only
+    assert isinstance(norm, Qwen2RMSNorm)
     calls, real = [], rms_norm.RMSNormFunction.apply
     monkeypatch.setattr(rms_norm.RMSNormFunction, "apply", lambda *a: calls.append(1) or real(*a))
     got = _output_and_gradients(norm, x, grad)
@@ -63,3 +69,20 @@ def test_without_gradients_the_module_runs_its_own_code(monkeypatch):
     with torch.no_grad():
         out = norm(torch.randn(3, 48))
     assert out.shape == (3, 48)
+
+
+def test_a_norm_given_it_is_freed_with_its_model_and_copies_as_itself():
+    # No reference cycle: a model kept alive until the interpreter's exit took its FSDP process
+    # group down there, which aborted a torchrun worker.
+    norm = _norm(LlamaRMSNorm)
+    rms_norm.use_for_training(norm)
+    copy = deepcopy(norm)
+    x = torch.randn(3, 48, requires_grad=True)
+    assert torch.equal(copy(x), norm(x))
+    gone = weakref.ref(norm)
+    gc.disable()
+    try:
+        del norm
+        assert gone() is None
+    finally:
+        gc.enable()

@@ -47,21 +47,28 @@ def use_for_training(model: nn.Module) -> int:
     Returns how many norms were given it."""
     norms = [m for m in model.modules() if _computes_llama_norm(type(m))]
     for norm in norms:
-        norm.forward = functools.partial(_forward, norm)
+        # A subclass, not a function set on the instance: that would tie the module to itself
+        # in a cycle, keeping the model (and under FSDP its process group) alive until the
+        # interpreter's exit, where tearing the group down aborted a torchrun worker.
+        norm.__class__ = _with_closed_form_backward(type(norm))
     return len(norms)
 
 
-def _forward(norm: nn.Module, hidden_states: torch.Tensor) -> torch.Tensor:
-    weight = norm.weight
-    if (
-        torch.is_grad_enabled()
-        and (hidden_states.requires_grad or weight.requires_grad)
-        and hidden_states.dtype == weight.dtype == torch.float32
-        and hidden_states.device.type == weight.device.type == "cpu"
-        and type(weight) in (torch.Tensor, nn.Parameter)  # not a DTensor (FSDP)
-    ):
-        return RMSNormFunction.apply(hidden_states, weight, norm.variance_epsilon)
-    return type(norm).forward(norm, hidden_states)
+@functools.cache
+def _with_closed_form_backward(cls: type) -> type:
+    def forward(self, hidden_states: torch.Tensor) -> torch.Tensor:
+        weight = self.weight
+        if (
+            torch.is_grad_enabled()
+            and (hidden_states.requires_grad or weight.requires_grad)
+            and hidden_states.dtype == weight.dtype == torch.float32
+            and hidden_states.device.type == weight.device.type == "cpu"
+            and type(weight) in (torch.Tensor, nn.Parameter)  # not a DTensor (FSDP)
+        ):
+            return RMSNormFunction.apply(hidden_states, weight, self.variance_epsilon)
+        return cls.forward(self, hidden_states)
+
+    return type(cls.__name__, (cls,), {"forward": forward, "__module__": __name__})
 
 
 @functools.cache
