@@ -18,25 +18,18 @@ from typer.testing import CliRunner
 
 from tunelab.cli import app
 from tunelab.export import export, export_gguf
+from tunelab.models import TINY_SHAPE
 
-SHAPE = dict(
-    hidden_size=64,
-    intermediate_size=128,
-    num_hidden_layers=2,
-    num_attention_heads=4,
-    num_key_value_heads=2,
-    max_position_embeddings=512,
-    bos_token_id=1,
-    eos_token_id=2,
-)
 FAMILIES = {
     # Qwen2: biases on Q/K/V, tied embeddings, RoPE in HF's own layout in llama.cpp too.
     "qwen2": lambda vocab: Qwen2ForCausalLM(
-        Qwen2Config(vocab_size=vocab, tie_word_embeddings=True, rope_theta=1e6, **SHAPE)
+        Qwen2Config(vocab_size=vocab, tie_word_embeddings=True, rope_theta=1e6, **TINY_SHAPE)
     ),
     # Mistral: Llama's layout in llama.cpp (Q/K permuted), a separate output matrix.
     "mistral": lambda vocab: MistralForCausalLM(
-        MistralConfig(vocab_size=vocab, tie_word_embeddings=False, sliding_window=None, **SHAPE)
+        MistralConfig(
+            vocab_size=vocab, tie_word_embeddings=False, sliding_window=None, **TINY_SHAPE
+        )
     ),
 }
 

@@ -46,8 +46,8 @@ class OneDnnLinear(TorchFunctionMode):
         # weights): the plain F.linear is what it should see.
         if (
             func is F.linear
-            and _cpu_float32(args[0])
-            and _cpu_float32(args[1])
+            and cpu_float32(args[0])
+            and cpu_float32(args[1])
             and not torch.compiler.is_compiling()
             # Autocast would have run this product in bfloat16; oneDNN's op is not on its list.
             and not torch.is_autocast_enabled("cpu")
@@ -126,7 +126,7 @@ def _kernels(model: torch.nn.Module, packed: bool) -> contextlib.AbstractContext
 def uses_onednn(weight: torch.Tensor) -> bool:
     """Whether products with this weight go through oneDNN: float32 on a CPU whose torch has it."""
     return (
-        _cpu_float32(weight)
+        cpu_float32(weight)
         and torch.backends.mkldnn.is_available()
         and hasattr(torch.ops.mkldnn, "_linear_pointwise")
     )
@@ -141,8 +141,9 @@ def _version(weight: torch.Tensor) -> int:
         return 0
 
 
-def _cpu_float32(t: torch.Tensor) -> bool:
-    # Plain tensors only: a DTensor (FSDP) or a quantized parameter keeps its own F.linear.
+def cpu_float32(t: torch.Tensor) -> bool:
+    """A plain float32 tensor on a CPU: what tunelab's CPU kernels take (a DTensor under FSDP,
+    or a quantized parameter, keeps its own ops)."""
     return (
         type(t) in (torch.Tensor, torch.nn.Parameter)
         and t.dtype == torch.float32

@@ -17,6 +17,8 @@ import inspect
 import torch
 from torch import nn
 
+from tunelab.kernels import cpu_float32
+
 
 class RMSNormFunction(torch.autograd.Function):
     """weight * x / sqrt(mean(x^2) + eps) over the last dimension."""
@@ -61,9 +63,8 @@ def _with_closed_form_backward(cls: type) -> type:
         if (
             torch.is_grad_enabled()
             and (hidden_states.requires_grad or weight.requires_grad)
-            and hidden_states.dtype == weight.dtype == torch.float32
-            and hidden_states.device.type == weight.device.type == "cpu"
-            and type(weight) in (torch.Tensor, nn.Parameter)  # not a DTensor (FSDP)
+            and cpu_float32(hidden_states)
+            and cpu_float32(weight)
         ):
             return RMSNormFunction.apply(hidden_states, weight, self.variance_epsilon)
         return cls.forward(self, hidden_states)
