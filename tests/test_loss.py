@@ -5,6 +5,7 @@ import torch.nn.functional as F
 
 from tunelab.data.pack import collate
 from tunelab.data.tokenize import IGNORE, Tokenized
+from tunelab.train import loss as loss_module
 from tunelab.train.loss import LinearCrossEntropy, token_loss_sum
 
 
@@ -27,6 +28,25 @@ def test_fused_loss_and_gradients_equal_the_plain_ones_across_chunks():
     assert torch.allclose(loss, expected.float(), atol=1e-5)
     assert torch.allclose(hidden.grad, want_h, atol=1e-6)
     assert torch.allclose(weight.grad, want_w, atol=1e-6)
+
+
+def test_vocabulary_blocks_and_chunks_give_the_plain_loss_and_gradients(monkeypatch):
+    # float32 on a CPU: the path that makes the logits a block of the vocabulary at a time. 64
+    # rows a block over 300 (the last one short), 3 chunks of tokens, targets in every block.
+    monkeypatch.setattr(loss_module, "BLOCK_BYTES", 64 * 16 * 4)
+    torch.manual_seed(2)
+    hidden = torch.randn(11, 16, requires_grad=True)
+    weight = torch.randn(300, 16, requires_grad=True)
+    targets = torch.tensor([0, 63, 64, 299, 150, 200, 7, 256, 255, 128, 64])
+    assert loss_module.vocabulary_block(weight) == 64
+    expected = reference(hidden.double(), weight.double(), targets)
+    want_h, want_w = torch.autograd.grad(expected, (hidden, weight))
+
+    loss = LinearCrossEntropy.apply(hidden, weight, targets, 4)
+    loss.backward()
+    assert torch.allclose(loss, expected, atol=1e-4)
+    assert torch.allclose(hidden.grad, want_h.float(), atol=1e-5)
+    assert torch.allclose(weight.grad, want_w.float(), atol=1e-5)
 
 
 def test_a_frozen_projection_gets_no_gradient_and_the_hidden_states_still_do():
