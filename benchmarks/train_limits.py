@@ -4,9 +4,9 @@ work. Used by train_throughput.py."""
 
 from __future__ import annotations
 
-import contextlib
 import time
 from collections import defaultdict
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 import torch
@@ -76,7 +76,6 @@ def _time_linear(
     layer.requires_grad_(mode == "full")
     x = torch.randn(tokens, n_in, device=device, dtype=dtype, requires_grad=True)
     grad = torch.randn(tokens, n_out, device=device, dtype=dtype)
-    per_call = 2 * tokens * n_in * n_out * (3 if mode == "full" else 2)
 
     def once() -> None:
         with kernels():
@@ -84,6 +83,32 @@ def _time_linear(
         out.backward(grad)
         x.grad = layer.weight.grad = None
 
+    return _repeat(once, 2 * tokens * n_in * n_out * (3 if mode == "full" else 2), device, seconds)
+
+
+def _time_transposed(
+    n_in: int, n_out: int, tokens: int, mode: str, seconds: float
+) -> tuple[float, float]:
+    """The same products by oneDNN in the other operand order: the output made transposed,
+    [out, tokens] = weight @ x.T, whose gradient then gives the weight's without a transposed
+    copy, and the input's gradient after one (as tunelab's fused loss does for the LM head, where
+    oneDNN is faster this way round)."""
+    from tunelab.kernels import onednn_linear
+
+    weight = torch.randn(n_out, n_in)
+    x = torch.randn(tokens, n_in)
+    grad_t = torch.randn(n_out, tokens)
+
+    def once() -> None:
+        onednn_linear(weight, x)  # the output, transposed
+        onednn_linear(grad_t.t(), weight.t())  # the input's gradient
+        if mode == "full":
+            onednn_linear(grad_t, x.t())  # the weight's gradient
+
+    return _repeat(once, 2 * tokens * n_in * n_out * (3 if mode == "full" else 2), "cpu", seconds)
+
+
+def _repeat(once, per_call: float, device: str, seconds: float) -> tuple[float, float]:
     once()  # first call allocates and picks kernels
     sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
     calls, start = 0, time.perf_counter()
@@ -101,23 +126,24 @@ def gemm_probe(
 ) -> float:
     """FLOP/s this device reaches on the model's own matmuls: each decoder-layer shape at
     `tokens` rows, the LM head at `trained` rows, weighted as one step of training uses them.
-    Each shape by the faster of the kernels torch offers here: its default (MKL on a CPU) and,
-    for float32 on a CPU, oneDNN (which tunelab trains with, tunelab/kernels.py)."""
+    Each shape by the fastest of the kernels torch offers here: its default (MKL on a CPU) and,
+    for float32 on a CPU, oneDNN (which tunelab trains with, tunelab/kernels.py) in either
+    operand order."""
     from tunelab.kernels import OneDnnLinear
 
     dtype = torch.bfloat16 if device == "cuda" else torch.float32
-    choices = [contextlib.nullcontext]
-    if device == "cpu":
-        choices.append(OneDnnLinear)
     flops = total = 0.0
     for (n_in, n_out), count, rows in [
         *((linear, shape.layers, tokens) for linear in shape.linears),
         ((shape.hidden, shape.vocab), 1, trained),
     ]:
-        f, s = max(
-            (_time_linear(n_in, n_out, rows, mode, device, dtype, seconds, k) for k in choices),
-            key=lambda fs: fs[0] / fs[1],
-        )
+        timings = [_time_linear(n_in, n_out, rows, mode, device, dtype, seconds, nullcontext)]
+        if device == "cpu":
+            timings.append(
+                _time_linear(n_in, n_out, rows, mode, device, dtype, seconds, OneDnnLinear)
+            )
+            timings.append(_time_transposed(n_in, n_out, rows, mode, seconds))
+        f, s = max(timings, key=lambda fs: fs[0] / fs[1])
         flops, total = flops + count * f, total + count * s
     return flops / total
 
