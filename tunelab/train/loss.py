@@ -156,7 +156,10 @@ def _chunk(
         rows = weight[first : first + grad_logits.shape[0]]
         if grad_weight is not None:
             product, into = times_t(grad_logits, part.T), grad_weight[first : first + len(rows)]
-            into.add_(product) if add else into.copy_(product)
+            if add:
+                into.add_(product)
+            else:
+                into.copy_(product)
         if want_hidden:
             product = times_t(grad_logits.T, rows.to(part.dtype).T)
             grad_hidden = product if grad_hidden is None else grad_hidden.add_(product)
