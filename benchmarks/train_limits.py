@@ -83,7 +83,7 @@ def _time_linear(
         out.backward(grad)
         x.grad = layer.weight.grad = None
 
-    return _repeat(once, 2 * tokens * n_in * n_out * (3 if mode == "full" else 2), device, seconds)
+    return _repeat(once, _linear_flops(n_in, n_out, tokens, mode), device, seconds)
 
 
 def _time_transposed(
@@ -105,7 +105,12 @@ def _time_transposed(
         if mode == "full":
             onednn_linear(grad_t, x.t())  # the weight's gradient
 
-    return _repeat(once, 2 * tokens * n_in * n_out * (3 if mode == "full" else 2), "cpu", seconds)
+    return _repeat(once, _linear_flops(n_in, n_out, tokens, mode), "cpu", seconds)
+
+
+def _linear_flops(n_in: int, n_out: int, tokens: int, mode: str) -> int:
+    """A linear layer's forward and backward: the weight's gradient only in full finetuning."""
+    return 2 * tokens * n_in * n_out * (3 if mode == "full" else 2)
 
 
 def _repeat(once, per_call: float, device: str, seconds: float) -> tuple[float, float]:

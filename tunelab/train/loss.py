@@ -8,8 +8,6 @@ torch). That is what keeps a 128k-vocabulary model's loss from dominating peak m
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -66,12 +64,12 @@ class LinearCrossEntropy(torch.autograd.Function):
         block = vocabulary_block(weight)
         for start in range(0, hidden.shape[0], chunk):
             part, wanted = hidden[start : start + chunk], targets[start : start + chunk]
-            grads = _chunk(
+            loss, chunk_grad_hidden = _chunk(
                 part, weight, wanted, block, grad_hidden is not None, grad_weight, start > 0
             )
-            total += grads.loss
+            total += loss
             if grad_hidden is not None:
-                grad_hidden[start : start + chunk] = grads.hidden
+                grad_hidden[start : start + chunk] = chunk_grad_hidden
         # Kept on ctx, not saved for backward, so that backward can hand them over: a gradient no
         # one else holds is summed in place with the weight's other use (the tied embedding),
         # where a saved one is copied into a fresh 113 MB tensor first.
@@ -106,12 +104,6 @@ def vocabulary_block(weight: torch.Tensor) -> int:
     return max(64, BLOCK_BYTES // (weight.shape[1] * weight.element_size()))
 
 
-@dataclass
-class _ChunkGrads:
-    loss: torch.Tensor
-    hidden: torch.Tensor | None
-
-
 def _chunk(
     part: torch.Tensor,
     weight: torch.Tensor,
@@ -120,19 +112,22 @@ def _chunk(
     want_hidden: bool,
     grad_weight: torch.Tensor | None,
     add: bool,
-) -> _ChunkGrads:
-    """One chunk of tokens: its loss, its hidden states' gradient, and its share of the weight's
-    gradient written into `grad_weight` (added to it when `add`)."""
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """One chunk of tokens: (its loss, its hidden states' gradient), and its share of the
+    weight's gradient written into `grad_weight` (added to it when `add`)."""
     # a @ b.T, by oneDNN where the decoder's products are (tunelab/kernels.py)
     times_t = onednn_linear if uses_onednn(weight) else (lambda a, b: a @ b.T)
     columns = torch.arange(len(wanted), device=wanted.device)
     target = torch.empty(len(wanted), dtype=torch.float32, device=part.device)
     # Pass 1: each block's logits, exponentiated against the block's own maximum.
-    blocks, tops, sums = [], [], []
-    for first in range(0, weight.shape[0], block):
+    starts = range(0, weight.shape[0], block)
+    blocks, targets_at, tops, sums = [], [], [], []
+    for first in starts:
         logits = times_t(weight[first : first + block], part).float()  # [rows, tokens]
-        inside = (wanted >= first) & (wanted < first + logits.shape[0])
-        target[inside] = logits[wanted[inside] - first, columns[inside]]
+        inside = (wanted >= first) & (wanted < first + block)
+        at = (wanted[inside] - first, columns[inside])  # (row, token) of the targets in it
+        target[inside] = logits[at]
+        targets_at.append(at)
         top = logits.amax(dim=0, keepdim=True)
         sums.append(logits.sub_(top).exp_().sum(dim=0, keepdim=True))
         blocks.append(logits)
@@ -143,19 +138,18 @@ def _chunk(
     total = (torch.cat(sums) * rescale).sum(dim=0, keepdim=True)
     loss = (top + total.log()).squeeze(0).sub(target).sum()
     if not want_hidden and grad_weight is None:
-        return _ChunkGrads(loss, None)
+        return loss, None
     # Pass 2: each block's softmax minus the one-hot targets, and its products.
     rescale.div_(total)
     grad_hidden = None
-    for i, first in enumerate(range(0, weight.shape[0], block)):
+    for i, first in enumerate(starts):
         grad_logits = blocks[i].mul_(rescale[i])  # softmax, in place
         blocks[i] = None
-        inside = (wanted >= first) & (wanted < first + grad_logits.shape[0])
-        grad_logits[wanted[inside] - first, columns[inside]] -= 1
+        grad_logits[targets_at[i]] -= 1
         grad_logits = grad_logits.to(part.dtype)
-        rows = weight[first : first + grad_logits.shape[0]]
+        rows = weight[first : first + block]
         if grad_weight is not None:
-            product, into = times_t(grad_logits, part.T), grad_weight[first : first + len(rows)]
+            product, into = times_t(grad_logits, part.T), grad_weight[first : first + block]
             if add:
                 into.add_(product)
             else:
@@ -163,7 +157,7 @@ def _chunk(
         if want_hidden:
             product = times_t(grad_logits.T, rows.to(part.dtype).T)
             grad_hidden = product if grad_hidden is None else grad_hidden.add_(product)
-    return _ChunkGrads(loss, grad_hidden)
+    return loss, grad_hidden
 
 
 def token_loss_sum(
