@@ -62,6 +62,12 @@ def result(steps: list[dict], device: str) -> dict:
     return {"steps": steps, "peak_gib": peak_memory_gib(device)}
 
 
+def compiled(args) -> bool:
+    """Whether tunelab's decoder is compiled: --compile auto means on a GPU only (on a CPU it
+    costs ~45 s of compiling for ~1.5% a step, benchmarks/README.md)."""
+    return args.compile == "on" or (args.compile == "auto" and args.device == "cuda")
+
+
 def run_tunelab(args) -> dict:
     """tunelab's own `train()`, as a user runs it: packed rows, the fused projection + loss, on a
     CPU oneDNN's matrix products and fused AdamW."""
@@ -109,7 +115,7 @@ def run_tunelab(args) -> dict:
                     "save_every": 10**9,
                     "device": args.device,
                     "lora": {"dropout": 0.0},
-                    "compile": args.device == "cuda",
+                    "compile": compiled(args),
                     "attention": args.attention,
                 },
             }

@@ -24,7 +24,7 @@ import time
 
 import torch
 from train_limits import KINDS, gemm_probe, model_flops, model_shape, profile_tunelab
-from train_peers import REPO, RUNNERS, SHAPES, load_documents
+from train_peers import REPO, RUNNERS, SHAPES, compiled, load_documents
 
 WARMUP_STEPS = 2
 NAMES = {"trainer": "Trainer", "tunelab": "tunelab", "trl": "TRL packed", "trl-liger": "TRL+Liger"}
@@ -72,6 +72,7 @@ def worker_command(args, worker: str, mode: str, shape: str) -> list[str]:
         "shape": shape,
         "device": args.device,
         "attention": args.attention,
+        "compile": args.compile,
         "steps": args.steps,
         "docs": args.docs,
         "batch-size": args.batch_size,
@@ -229,6 +230,12 @@ def main() -> None:
     )
     parser.add_argument("--attention", default="auto", help="tunelab's train.attention")
     parser.add_argument(
+        "--compile",
+        choices=["auto", "on", "off"],
+        default="auto",
+        help="tunelab's train.compile: auto = on a GPU only",
+    )
+    parser.add_argument(
         "--shapes", default=None, help="default: smollm2-135m on CPU; random-135m,random-1b on GPU"
     )
     parser.add_argument(
@@ -263,7 +270,8 @@ def main() -> None:
     print(
         f"device {args.device}, {torch.get_num_threads()} threads; {args.steps} optimizer steps of "
         f"{args.batch_size} documents (first {WARMUP_STEPS} not timed), {args.reps} alternating "
-        f"repetitions; lamini_docs ({args.docs} documents), max_length {args.max_length}"
+        f"repetitions; lamini_docs ({args.docs} documents), max_length {args.max_length}; "
+        f"tunelab compiled: {compiled(args)}"
     )
     lengths, trained = document_stats(args)
     shapes = (args.shapes or ("smollm2-135m" if not gpu else "random-135m,random-1b")).split(",")

@@ -187,7 +187,9 @@ class TrainConfig(Section):
     seed: int = 42
     device: str = "auto"
     compile: bool = False
-    """torch.compile the decoder: worth it on GPU for long runs; minutes of compiling on CPU."""
+    """torch.compile the decoder: worth it on GPU for long runs. On a CPU it keeps oneDNN's
+    products and runs about as fast as without it (benchmarks/README.md), after 15-45 s of
+    compiling: leave it off there."""
     attention: Literal[
         "auto", "documents", "sdpa", "flex_attention", "flash_attention_2", "eager"
     ] = "auto"

@@ -10,7 +10,9 @@ The server's engine thread enters the same mode (tunelab/serve/engine.py).
 
 Training's products are no thinner, and oneDNN still wins: on that machine MKL runs its AVX2 code
 (~190 GFLOP/s on two cores at the 135M model's shapes) where oneDNN runs AVX-512 (~350), so
-training enters the same mode, with gradients (benchmarks/README.md, "Training throughput")."""
+training enters the same mode, with gradients (benchmarks/README.md, "Training throughput").
+Under torch.compile (`train.compile`) the products are custom ops that inductor calls as they
+are: left to itself it would lower them to MKL's sgemm, 37% slower a step."""
 
 from __future__ import annotations
 
@@ -42,17 +44,16 @@ class OneDnnLinear(TorchFunctionMode):
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
-        # Under torch.compile, inductor chooses its own kernels (its oneDNN lowering wants frozen
-        # weights): the plain F.linear is what it should see.
         if (
             func is F.linear
             and cpu_float32(args[0])
             and cpu_float32(args[1])
-            and not torch.compiler.is_compiling()
             # Autocast would have run this product in bfloat16; oneDNN's op is not on its list.
             and not torch.is_autocast_enabled("cpu")
         ):
             bias = args[2] if len(args) > 2 else kwargs.get("bias")
+            if torch.compiler.is_compiling():
+                return compiled_linear(args[0], args[1], bias)
             if torch.is_grad_enabled() and any(
                 t is not None and t.requires_grad for t in (args[0], args[1], bias)
             ):
@@ -94,15 +95,83 @@ class _LinearWithGradients(torch.autograd.Function):
     @staticmethod
     def backward(ctx, grad):
         x, weight = ctx.saved_tensors
-        grad_x = grad_weight = grad_bias = None
-        if ctx.needs_input_grad[0]:
-            grad_x = onednn_linear(grad, weight.t())
+        want_x, want_weight, want_bias = ctx.needs_input_grad
+        grad_x, grad_weight = _gradients(grad, x, weight, want_x, want_weight)
+        return grad_x, grad_weight, _bias_gradient(grad) if ctx.has_bias and want_bias else None
+
+
+def _gradients(grad, x, weight, want_x: bool, want_weight: bool):
+    """The input's and the weight's gradients, each only where asked for (else None)."""
+    grad_x = grad_weight = None
+    if want_x:
+        grad_x = onednn_linear(grad, weight.t())
+    if want_weight:
         rows = grad.reshape(-1, grad.shape[-1])
-        if ctx.needs_input_grad[1]:
-            grad_weight = onednn_linear(rows.t(), x.reshape(-1, x.shape[-1]).t())
-        if ctx.has_bias and ctx.needs_input_grad[2]:
-            grad_bias = rows.sum(0)
-        return grad_x, grad_weight, grad_bias
+        grad_weight = onednn_linear(rows.t(), x.reshape(-1, x.shape[-1]).t())
+    return grad_x, grad_weight
+
+
+def _bias_gradient(grad):
+    return grad.reshape(-1, grad.shape[-1]).sum(0)
+
+
+# The same products as custom ops, for torch.compile: inductor fuses what lies between them and
+# calls them as they are. Measured on the 135M model's full finetuning (benchmarks/README.md):
+# 165 tok/s compiled with inductor's own products, 263-267 with these, 258-264 not compiled.
+@torch.library.custom_op("tunelab::onednn_linear", mutates_args=())
+def compiled_linear(
+    x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None
+) -> torch.Tensor:
+    return onednn_linear(x, weight, bias)
+
+
+@compiled_linear.register_fake
+def _(x, weight, bias):
+    return x.new_empty((*x.shape[:-1], weight.shape[0]))
+
+
+def _keep_for_gradients(ctx, inputs, output):
+    x, weight, bias = inputs
+    want_x, want_weight = ctx.needs_input_grad[:2]
+    ctx.save_for_backward(x if want_weight else None, weight if want_x else None)
+    ctx.has_bias = bias is not None
+
+
+def _compiled_gradients(ctx, grad):
+    x, weight = ctx.saved_tensors
+    want_x, want_weight, want_bias = ctx.needs_input_grad[:3]
+    # Traced too: its products are the op below, as opaque to inductor as the forward's.
+    grad_x, grad_weight = _compiled_products(grad, x, weight, want_x, want_weight)
+    return (
+        grad_x if want_x else None,
+        grad_weight if want_weight else None,
+        _bias_gradient(grad) if ctx.has_bias and want_bias else None,
+    )
+
+
+compiled_linear.register_autograd(_compiled_gradients, setup_context=_keep_for_gradients)
+
+
+@torch.library.custom_op("tunelab::onednn_linear_gradients", mutates_args=())
+def _compiled_products(
+    grad: torch.Tensor,
+    x: torch.Tensor | None,
+    weight: torch.Tensor | None,
+    want_x: bool,
+    want_weight: bool,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """_gradients, with an empty tensor for one not asked for: a custom op returns tensors."""
+    grad_x, grad_weight = _gradients(grad, x, weight, want_x, want_weight)
+    empty = grad.new_empty(0)
+    return grad_x if want_x else empty, grad_weight if want_weight else empty
+
+
+@_compiled_products.register_fake
+def _(grad, x, weight, want_x, want_weight):
+    empty = grad.new_empty(0)
+    grad_x = grad.new_empty((*grad.shape[:-1], weight.shape[1])) if want_x else empty
+    grad_weight = grad.new_empty((grad.shape[-1], x.shape[-1])) if want_weight else empty
+    return grad_x, grad_weight
 
 
 def decoding_kernels(model: torch.nn.Module) -> contextlib.AbstractContextManager:

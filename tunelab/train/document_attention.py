@@ -26,6 +26,9 @@ from tunelab.models import attention_window
 NAME = "tunelab_documents"
 
 
+# Left out of torch.compile's graphs (`train.compile`): the loop follows the positions' values,
+# so a traced one would recompile for every new set of document lengths.
+@torch.compiler.disable
 def document_attention(
     module: torch.nn.Module,
     query: torch.Tensor,
