@@ -117,7 +117,7 @@ def _bias_gradient(grad):
 
 # The same products as custom ops, for torch.compile: inductor fuses what lies between them and
 # calls them as they are. Measured on the 135M model's full finetuning (benchmarks/README.md):
-# 165 tok/s compiled with inductor's own products, 263-267 with these, 258-264 not compiled.
+# 165 tok/s compiled with inductor's own products; with these 248-265, as not compiled (258-266).
 @torch.library.custom_op("tunelab::onednn_linear", mutates_args=())
 def compiled_linear(
     x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None
