@@ -64,7 +64,7 @@ def result(steps: list[dict], device: str) -> dict:
 
 def compiled(args) -> bool:
     """Whether tunelab's decoder is compiled: --compile auto means on a GPU only (on a CPU it
-    costs ~45 s of compiling for ~1.5% a step, benchmarks/README.md)."""
+    costs 15-45 s of compiling and runs as fast as not compiled, benchmarks/README.md)."""
     return args.compile == "on" or (args.compile == "auto" and args.device == "cuda")
 
 
