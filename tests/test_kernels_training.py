@@ -145,3 +145,27 @@ def test_under_torch_compile_the_products_stay_onednn_and_the_gradients_the_same
     assert frozen is None
     for got, want in zip(compiled, eager):
         torch.testing.assert_close(got, want)
+
+
+def test_an_input_of_no_rows_gives_zero_weight_and_bias_gradients():
+    # A head that is not fused, given a micro-batch with no token to train: oneDNN makes no
+    # primitive for the weight's gradient, a sum over no rows.
+    x = torch.randn(0, 16, requires_grad=True)
+    weight = torch.randn(8, 16, requires_grad=True)
+    bias = torch.randn(8, requires_grad=True)
+    with OneDnnLinear():
+        out = F.linear(x, weight, bias)
+    out.sum().backward()
+    assert out.shape == (0, 8) and x.grad.shape == (0, 16)
+    assert torch.equal(weight.grad, torch.zeros(8, 16)) and torch.equal(bias.grad, torch.zeros(8))
+
+
+def test_arguments_passed_by_name_are_taken_as_by_position():
+    # peft's HRA calls F.linear(input=..., weight=..., bias=...).
+    torch.manual_seed(0)
+    x, weight, bias = torch.randn(4, 16), torch.randn(8, 16), torch.randn(8)
+    with OneDnnLinear():
+        by_name = F.linear(input=x, weight=weight, bias=bias)
+        mixed = F.linear(x, weight, bias=bias)
+    torch.testing.assert_close(by_name, F.linear(x, weight, bias))
+    torch.testing.assert_close(mixed, F.linear(x, weight, bias))

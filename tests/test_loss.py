@@ -1,5 +1,6 @@
 """The fused projection + cross-entropy gives the loss and gradients of the plain computation."""
 
+import pytest
 import torch
 import torch.nn.functional as F
 
@@ -118,3 +119,49 @@ def test_a_tied_embedding_adds_its_rows_to_the_heads_gradient_over_accumulated_b
     for name, p in model.named_parameters():
         assert torch.allclose(fused[name], p.grad, atol=1e-5), name
     assert not any("embedding_dense_backward" in e.name for e in trace.events())
+
+
+def test_with_no_token_to_train_the_projection_gets_zeros_not_uninitialised_memory():
+    # A micro-batch whose targets are all ignored: no chunk comes to fill the weight's gradient.
+    torch.full((300, 16), float("nan"))  # freed at once: NaNs where the next of its size lands
+    hidden = torch.randn(0, 16, requires_grad=True)
+    weight = torch.randn(300, 16, requires_grad=True)
+    loss = LinearCrossEntropy.apply(hidden, weight, torch.zeros(0, dtype=torch.long), 4)
+    loss.backward()
+    assert loss.item() == 0 and hidden.grad.shape == (0, 16)
+    assert torch.equal(weight.grad, torch.zeros_like(weight))
+
+
+@pytest.mark.parametrize("head", ["fused", "with a bias"])
+def test_a_batch_that_trains_no_token_gives_zero_gradients(head):
+    # The plain cross-entropy of no logits is 0 with zero gradients; a head that is not fused
+    # (a bias, LoRA) once gave a loss outside the graph, and backward failed.
+    from tunelab.models import tiny_random
+
+    model, tokenizer = tiny_random(tie_word_embeddings=False)
+    if head == "with a bias":
+        model.lm_head = torch.nn.Linear(64, len(tokenizer))
+    ids = tokenizer(" hello there").input_ids
+    batch = collate([[Tokenized(ids, [IGNORE] * len(ids))]], tokenizer.pad_token_id)
+    loss, n = token_loss_sum(model, batch)
+    loss.backward()
+    assert n == 0 and loss.item() == 0
+    for name, p in model.named_parameters():
+        assert torch.equal(p.grad, torch.zeros_like(p)), name
+
+
+def test_without_grad_mode_the_fused_loss_makes_no_weight_gradient(tiny, monkeypatch):
+    # The held-out loss runs under no_grad: the same loss, and no head gradient made and dropped.
+    model, tokenizer = tiny
+    ids = tokenizer(" hello there, how are you").input_ids
+    batch = collate([[Tokenized(ids, ids)]], tokenizer.pad_token_id)
+    asked = []
+    chunk = loss_module._chunk
+    monkeypatch.setattr(
+        loss_module, "_chunk", lambda *a: asked.append(a[5] is not None) or chunk(*a)
+    )
+    with torch.no_grad():
+        quiet, _ = token_loss_sum(model, batch)
+    trained, _ = token_loss_sum(model, batch)
+    assert asked == [False, True]
+    assert torch.equal(quiet, trained.detach())

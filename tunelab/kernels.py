@@ -44,21 +44,22 @@ class OneDnnLinear(TorchFunctionMode):
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
+        if func is not F.linear:
+            return func(*args, **kwargs)
+        x, weight, bias = _linear_arguments(*args, **kwargs)
         if (
-            func is F.linear
-            and cpu_float32(args[0])
-            and cpu_float32(args[1])
+            cpu_float32(x)
+            and cpu_float32(weight)
             # Autocast would have run this product in bfloat16; oneDNN's op is not on its list.
             and not torch.is_autocast_enabled("cpu")
         ):
-            bias = args[2] if len(args) > 2 else kwargs.get("bias")
             if torch.compiler.is_compiling():
-                return compiled_linear(args[0], args[1], bias)
+                return compiled_linear(x, weight, bias)
             if torch.is_grad_enabled() and any(
-                t is not None and t.requires_grad for t in (args[0], args[1], bias)
+                t is not None and t.requires_grad for t in (x, weight, bias)
             ):
-                return _LinearWithGradients.apply(args[0], args[1], bias)
-            return onednn_linear(args[0], self._weight(args[1]), bias)
+                return _LinearWithGradients.apply(x, weight, bias)
+            return onednn_linear(x, self._weight(weight), bias)
         return func(*args, **kwargs)
 
     def _weight(self, weight: torch.Tensor) -> torch.Tensor:
@@ -73,6 +74,12 @@ class OneDnnLinear(TorchFunctionMode):
             held = (weakref.ref(weight), version, packed)
             self.packed[id(weight)] = held
         return held[2]
+
+
+def _linear_arguments(input, weight, bias=None):
+    """(input, weight, bias) of an F.linear call, however they were passed (peft's HRA names
+    all three)."""
+    return input, weight, bias
 
 
 def onednn_linear(x: torch.Tensor, weight: torch.Tensor, bias=None) -> torch.Tensor:
@@ -121,7 +128,12 @@ def _products(grad, x, weight, want_x: bool, want_weight: bool):
         grad_x = onednn_linear(grad, weight.t())
     if want_weight:
         rows = grad.reshape(-1, grad.shape[-1])
-        grad_weight = onednn_linear(rows.t(), x.reshape(-1, x.shape[-1]).t())
+        # oneDNN makes no primitive for a sum over no rows (an input of no tokens): zeros.
+        grad_weight = (
+            onednn_linear(rows.t(), x.reshape(-1, x.shape[-1]).t())
+            if len(rows)
+            else grad.new_zeros((grad.shape[-1], x.shape[-1]))
+        )
     return grad_x, grad_weight
 
 

@@ -214,7 +214,7 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
             state.tokens += n_tokens
             state.input_tokens += sum(int(b["real_tokens"]) for _, _, b in micro_batches)
             state.elapsed += time.perf_counter() - started
-            last_loss = loss_sum / n_tokens
+            last_loss = loss_sum / max(n_tokens, 1)
             record = {
                 "step": state.step,
                 "epoch": round(epoch + (batch_index + 1) / micro_per_epoch, 4),
@@ -324,7 +324,8 @@ def accumulate_gradients(
                 micro_loss, _ = loss_module(batch)
             if not torch.isfinite(micro_loss):
                 _fail_non_finite(state or TrainState(), checkpoints or Path("."))
-            (micro_loss * world.size / n_tokens).backward()
+            # A step whose targets are all ignored trains nothing: zero gradients, not 0/0's NaN.
+            (micro_loss * world.size / max(n_tokens, 1)).backward()
         loss_sum += micro_loss.item()
     (loss_sum,) = distributed.total([loss_sum], world, device)
     return loss_sum, int(n_tokens)

@@ -54,9 +54,12 @@ class LinearCrossEntropy(torch.autograd.Function):
     ):
         grad_hidden = torch.empty_like(hidden) if hidden.requires_grad else None
         # Filled by the first chunk, then added to: no vocabulary-sized zeros (a fresh 113 MB for
-        # SmolLM2, which the CPU would fault in page by page and then read back every step).
+        # SmolLM2, which the CPU would fault in page by page and then read back every step). With
+        # no token (a micro-batch that trains none) no chunk fills it: zeros, not stale memory.
         grad_weight = (
-            torch.empty(weight.shape, dtype=torch.float32, device=weight.device)
+            (torch.empty if len(hidden) else torch.zeros)(
+                weight.shape, dtype=torch.float32, device=weight.device
+            )
             if weight.requires_grad
             else None
         )
@@ -199,10 +202,15 @@ def _token_loss_sum(model: PreTrainedModel, batch: dict[str, torch.Tensor]):
     selected, wanted = hidden[mask], targets[mask]
     chunk = chunk_tokens(lm_head.weight.shape[0])
     if fused:
-        loss = LinearCrossEntropy.apply(selected, lm_head.weight, wanted, chunk, handoff)
+        # Without grad mode (the held-out loss) the weight is a constant: a Function's forward
+        # cannot tell, and would make the head's gradient (113 MB for SmolLM2) for nothing.
+        weight = lm_head.weight if torch.is_grad_enabled() else lm_head.weight.detach()
+        loss = LinearCrossEntropy.apply(selected, weight, wanted, chunk, handoff)
         return loss, n_tokens
     loss = hidden.new_zeros((), dtype=torch.float32)
-    for start in range(0, selected.shape[0], chunk):
+    # One chunk at least, empty if need be: a micro-batch that trains no token still needs its
+    # (zero) loss in the graph, or its backward fails where the plain cross-entropy's runs.
+    for start in range(0, max(len(selected), 1), chunk):
         logits = lm_head(selected[start : start + chunk]).float()
         loss = loss + F.cross_entropy(logits, wanted[start : start + chunk], reduction="sum")
     return loss, n_tokens
