@@ -131,6 +131,21 @@ def test_a_stop_string_cuts_the_reply_where_generate_cuts_it(tiny):
     assert reply.text.strip() == alone(tiny, PROMPTS[2], 30, stop=[stop])
 
 
+def test_of_two_stop_strings_one_token_completes_the_first_given_cuts_as_in_generate(tiny):
+    # The reply starts "<Sy": "y" and "Sy" both end at its "y"; generate() cuts at the first
+    # given, "y", and keeps the "S" (cutting where the earliest one starts would drop it).
+    full = alone(tiny, PROMPTS[0], 10)
+    stops = [full[2], full[1:3]]
+    engine = Engine(*tiny, name="tiny", max_batch=2)
+    try:
+        reply = ask(engine, PROMPTS[0], 10, stop=stops)
+        assert reply.wait(60)
+    finally:
+        engine.close()
+    assert reply.finish == "stop"
+    assert reply.text.strip() == alone(tiny, PROMPTS[0], 10, stop=stops) == full[:2]
+
+
 def test_a_client_gone_at_the_first_token_is_counted_as_abandoned(tiny):
     engine = Engine(*tiny, name="tiny", max_batch=2)
     try:

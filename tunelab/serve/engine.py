@@ -293,10 +293,12 @@ class Engine:
         text = r.text.text
         # A stop string completed by this token starts at most its length before the new text.
         seen = max(0, old - max((len(s) for s in r.sampling.stop), default=0))
-        hits = [text.index(s, seen) for s in r.sampling.stop if s and s in text[seen:]]
-        if hits:
-            text, finish = text[: min(hits)], "stop"
-        elif ending and finish is None:
+        # Cut at each stop in the order given, as generate() does: of "b" and "pb", which this
+        # token completes together, "b" cuts first and leaves the "p".
+        for s in r.sampling.stop:
+            if s and s in text[seen:]:
+                text, finish = text[: text.index(s, seen)], "stop"
+        if ending and finish is None:
             finish = "length"
         # Hold back what may still change: the start of a stop string.
         safe = len(text) if finish else held_back(text, r.sampling.stop)
