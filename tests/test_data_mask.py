@@ -131,3 +131,42 @@ def test_a_one_exchange_template_says_when_it_drops_earlier_turns(tiny):
     assert "1 multi-turn chats trained on their last exchange only" in report.summary()
     _, report = tokenize_all([chat], tokenizer, template="chat", max_length=128)
     assert "last exchange" not in report.summary()
+
+
+def test_a_chat_that_opens_with_a_reply_or_ends_unanswered(tiny):
+    _, tokenizer = tiny
+    greeting = {"role": "assistant", "content": "Hi, how can I help?"}
+    exchange = [
+        {"role": "user", "content": "Capital of France?"},
+        {"role": "assistant", "content": "Paris."},
+    ]
+    unanswered = {"role": "user", "content": "Thanks!"}
+    # An opening reply answers nothing (and no template renders an empty history): context only.
+    for messages in ([greeting, *exchange], [greeting, *exchange, unanswered]):
+        item = tokenize_example(Example(messages=messages), tokenizer, "chat")
+        assert trained_text(item, tokenizer) == ["Paris.<|im_end|>"]
+        assert "Hi, how can I help?" in tokenizer.decode(item.input_ids)
+    # A one-exchange template asks the question the last reply answers, not a later turn.
+    item = tokenize_example(Example(messages=[*exchange, unanswered]), tokenizer, "qa")
+    assert tokenizer.decode(item.input_ids) == (
+        "### Question:\nCapital of France?\n\n### Answer:Paris.<|im_end|>"
+    )
+
+
+def test_a_template_that_rewrites_history_trains_the_last_reply_of_an_unanswered_chat():
+    from tunelab.models import tiny_tokenizer
+
+    # As Qwen3's, the template drops the reasoning of replies before the last: the turns no
+    # longer continue one another and only the last reply is trained. A trailing user turn
+    # made that reply's prompt no prefix of the chat, and tokenizing failed.
+    tokenizer = tiny_tokenizer()
+    tokenizer.chat_template = (
+        "{% for m in messages %}{% if m.role == 'assistant' and not loop.last %}"
+        "{{ '<|im_start|>assistant\\n' + m.content.split('</think>')[-1] + '<|im_end|>\\n' }}"
+        "{% else %}{{ '<|im_start|>' + m.role + '\\n' + m.content + '<|im_end|>\\n' }}{% endif %}"
+        "{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
+    )
+    turns = ["q1", "<think>r1</think>a1", "q2", "a2", "Thanks!"]
+    messages = [{"role": ("user", "assistant")[i % 2], "content": c} for i, c in enumerate(turns)]
+    item = tokenize_example(Example(messages=messages), tokenizer, "chat")
+    assert trained_text(item, tokenizer) == ["a2<|im_end|>"]

@@ -79,6 +79,15 @@ def test_tsv_and_a_csv_cell_longer_than_128k_characters(tmp_path):
     assert len(load_examples(tsv)) == len(ROWS)
 
 
+def test_a_csv_cell_keeps_its_windows_line_ends(tmp_path):
+    # Read as text with newline translation, "\r\n" inside a quoted cell came back as "\n".
+    rows = [{"question": "two\r\nlines", "answer": "a\r\n"}]
+    path = tmp_path / "crlf.csv"
+    pd.DataFrame(rows).to_csv(path, index=False, lineterminator="\r\n")
+    (example,) = load_examples(path)
+    assert (example.question, example.answer) == ("two\r\nlines", "a\r\n")
+
+
 def test_field_mapping(tmp_path):
     path = tmp_path / "d.jsonl"
     path.write_text(json.dumps({"ask": "q", "reply": "a"}) + "\n")
@@ -95,6 +104,13 @@ def test_split_is_seeded_and_keeps_duplicates_on_one_side():
     assert [e.answer for e in again] == [e.answer for e in train]
     other, _ = split_examples(examples, 0.2, seed=2)
     assert [e.answer for e in other] != [e.answer for e in train]
+
+
+def test_a_lone_question_is_never_all_held_out():
+    # Every row asking one question (a style data set): holding it out left nothing to train.
+    examples = [Example.qa("Tell me a joke.", f"Joke {i}.") for i in range(5)]
+    for test_size in (2, 0.9):
+        assert split_examples(examples, test_size, seed=0) == (examples, [])
 
 
 def test_exact_duplicates_are_removed_before_split():

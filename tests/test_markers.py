@@ -19,6 +19,7 @@ QA_ROWS = [
     {"question": f"### Question:\nWhat does option {i} set?\n\n### Answer:", "answer": f"Size {i}."}
     for i in range(6)
 ]
+QA_EXAMPLES = [Example.qa(row["question"], row["answer"]) for row in QA_ROWS]
 
 
 @pytest.mark.skipif(not LAMINI.exists(), reason="the course data set is not beside the repo")
@@ -50,6 +51,19 @@ def test_each_chat_format_is_recognised_and_plain_rows_are_not():
     plain = [Example.qa(f"Question {i}?", "a") for i in range(19)]
     assert find_markers(about + plain) is None and find_markers(about + plain[:5]) is not None
     assert plain_question("### Question:\nHow?\n\n### Answer:") == "How?"
+
+
+def test_qa_fits_only_rows_that_open_with_its_header():
+    # qa passes a question through only when it starts with `### Question:`; one further in
+    # would be wrapped in a second `### Question:` header.
+    inside = [
+        Example.qa(f"Use the text.\n### Question: what is {i}?\n### Answer:", "x") for i in range(3)
+    ]
+    answer_only = [Example.qa(f"What is {i}?\n### Answer:", "x") for i in range(3)]
+    for rows in (inside, answer_only):
+        markers = find_markers(rows)
+        assert markers.fit == "{{ prompt }}" and not markers.fits("qa")
+    assert find_markers(QA_EXAMPLES).fit == "qa"
 
 
 def test_data_check_names_the_markers_and_counts_lengths_with_the_fitting_template(tmp_path):

@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from tunelab.data.templates import BUILTIN_TEMPLATES, Example
+from tunelab.data.templates import BUILTIN_TEMPLATES, Example, in_qa_form
 
 # Section headers of the Alpaca / "### Question:" styles, anywhere in the text.
 HEADERS = re.compile(r"###\s*(Question|Answer|Instruction|Input|Response)\s*:?", re.IGNORECASE)
@@ -40,13 +40,17 @@ class Markers:
     total: int  # rows looked at
     found: tuple[str, ...]  # the markers seen, most frequent first
     example: str  # the first such row's file:line
+    # Every such row opens with `### Question:`: only then does qa pass it through, where a
+    # marker further in would be wrapped in a second `### Question:`.
+    qa_form: bool = False
 
     @property
     def fit(self) -> str:
         """The data.template that leaves the marked text as it is: `qa` when the rows are in its
         own `### Question:` form (it passes them through), else a Jinja string giving the prompt
         unchanged."""
-        return QA_FIT if set(self.found) <= {"### Question:", "### Answer:"} else AS_IS_FIT
+        qa_markers = set(self.found) <= {"### Question:", "### Answer:"}
+        return QA_FIT if self.qa_form and qa_markers else AS_IS_FIT
 
     def fits(self, template: str) -> bool:
         """Whether `template` leaves the marked text alone. A Jinja string is the user's own
@@ -70,6 +74,7 @@ def find_markers(examples: Iterable[Example]) -> Markers | None:
     counts: dict[str, int] = {}
     rows = total = 0
     example = ""
+    qa_form = True
     for ex in examples:
         if ex.text is not None:
             continue
@@ -81,6 +86,7 @@ def find_markers(examples: Iterable[Example]) -> Markers | None:
         if seen:
             rows += 1
             example = example or ex.source
+            qa_form = qa_form and in_qa_form(ex.question)
             for marker in seen:
                 counts[marker] = counts.get(marker, 0) + 1
     # A data set that bakes a template in does so in (nearly) every row; a few rows that carry a
@@ -88,7 +94,7 @@ def find_markers(examples: Iterable[Example]) -> Markers | None:
     if rows < max(1, MIN_SHARE * total):
         return None
     found = tuple(sorted(counts, key=lambda m: -counts[m]))  # ties: in the order first seen
-    return Markers(rows, total, found, example)
+    return Markers(rows, total, found, example, qa_form)
 
 
 def _canonical(marker: str) -> str:

@@ -199,8 +199,10 @@ def _read_json(path: Path) -> Iterator[tuple[str, dict[str, Any] | DataError]]:
 
 
 def _read_text(path: Path) -> str:
+    # Decoded from bytes, not read_text(): its newline translation would turn a "\r\n" inside a
+    # quoted CSV cell into "\n", changing the data (the csv module finds line ends itself).
     try:
-        return path.read_text(encoding="utf-8-sig")
+        return path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as err:
         raise DataError(
             f"{path}: not UTF-8 text ({err.reason} at byte {err.start}); re-save it as UTF-8"

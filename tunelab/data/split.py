@@ -52,7 +52,9 @@ def split_examples(
     random.Random(seed).shuffle(keys)
     n_test = int(test_size) if test_size >= 1 else round(len(keys) * test_size)
     if test_size > 0 and len(keys) > 1:
-        n_test = min(max(n_test, 1), len(keys) - 1)
+        n_test = max(n_test, 1)
+    # Training keeps a question: a lone one (every row asking it) is never all held out.
+    n_test = min(n_test, max(len(keys) - 1, 0))
     test_keys = set(keys[:n_test])
     train = [e for e in examples if example_key(e) not in test_keys]
     test = [e for e in examples if example_key(e) in test_keys]

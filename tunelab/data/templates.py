@@ -3,7 +3,7 @@ trained on (the response and its EOS) and segments that are not (everything else
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from jinja2 import Environment, StrictUndefined, TemplateError
@@ -86,6 +86,7 @@ def render_segments(
     eos = tokenizer.eos_token or ""
     if example.text is not None:
         return [(example.text + eos, True)]
+    example = _through_last_reply(example)
     messages = _with_system(example.messages, system_prompt)
     if template == "chat":
         return _chat_segments(messages, tokenizer, eos)
@@ -115,11 +116,25 @@ def render_prompt(
             input_block=f"### Input:\n{extra}\n\n" if extra else "",
         )
     if template == "qa":
-        # Data like lamini_docs already carries this template in its question field.
-        if question.lstrip().startswith("### Question:"):
-            return question
-        return QA_PROMPT.format(question=question)
+        return question if in_qa_form(question) else QA_PROMPT.format(question=question)
     return _render_jinja(template, example, history)
+
+
+def in_qa_form(question: str) -> bool:
+    """Whether the question already carries the qa template (as lamini_docs' do), which the qa
+    template then gives as it is."""
+    return question.lstrip().startswith("### Question:")
+
+
+def _through_last_reply(example: Example) -> Example:
+    """The example without the turns after its last reply (chat dumps often end on an unanswered
+    user turn): they have no answer to train, and a one-exchange template would otherwise ask the
+    last of them as the question the last reply answers."""
+    roles = [m["role"] for m in example.messages]
+    if "assistant" not in roles or roles[-1] == "assistant":
+        return example
+    end = len(roles) - roles[::-1].index("assistant")
+    return replace(example, messages=example.messages[:end])
 
 
 def _with_system(messages: list[dict[str, str]], system_prompt: str | None) -> list[dict[str, str]]:
@@ -148,7 +163,9 @@ def _chat_segments(
     segments: list[tuple[str, bool]] = []
     done = ""  # text already placed in segments
     for i, message in enumerate(messages):
-        if message["role"] != "assistant":
+        # A reply opening the chat (a greeting) answers nothing, and no template renders an empty
+        # history: it stays as context for the turns after it.
+        if message["role"] != "assistant" or i == 0:
             continue
         prompt = render(messages[:i], open_reply=True)
         full = render(messages[: i + 1], open_reply=False)
