@@ -75,6 +75,11 @@ def greedy_reference(name: str, messages, max_tokens: int) -> str:
 
 def test_lists_the_base_and_the_run_by_id(client):
     assert sorted(m.id for m in client.models.list()) == ["lora-run", "tiny-random"]
+    assert client.models.retrieve("lora-run").id == "lora-run"
+    with pytest.raises(openai.NotFoundError) as err:
+        client.models.retrieve("nope")
+    body = err.value.body
+    assert body["code"] == "model_not_found" and "tiny-random" in body["message"]
 
 
 def test_chat_greedy_matches_local_generation_for_base_and_lora_run(client, run_dir):
@@ -167,6 +172,30 @@ def test_asking_for_output_it_does_not_give_is_refused_rather_than_silently_drop
         assert err.value.body["param"] == next(iter(extra))
     with pytest.raises(openai.BadRequestError, match="logprobs"):
         client.chat.completions.create(model="tiny-random", messages=QUESTION, logprobs=True)
+    # Tool calls: an agent would take the text reply for the model's final answer.
+    tool = {"type": "function", "function": {"name": "now", "parameters": {"type": "object"}}}
+    function = tool["function"]
+    for extra in (
+        {"tools": [tool]},
+        {"tools": [tool], "tool_choice": "required"},
+        {"functions": [function], "function_call": {"name": "now"}},
+    ):
+        with pytest.raises(openai.BadRequestError) as err:
+            client.chat.completions.create(model="tiny-random", messages=QUESTION, **extra)
+        assert err.value.body["param"] == next(iter(extra))
+    text = client.chat.completions.create(
+        model="tiny-random", messages=QUESTION, max_tokens=2, tools=[tool], tool_choice="none"
+    )
+    assert text.choices[0].message.tool_calls is None
+
+
+def test_a_parameter_sent_as_null_takes_its_default(client):
+    # The openai client sends null for a parameter given as None; OpenAI's API reads it as unset.
+    nulls = dict(temperature=None, top_p=None, n=None, stream=None, stop=None, seed=None)
+    reply = client.chat.completions.create(
+        model="tiny-random", messages=QUESTION, max_tokens=3, **nulls
+    )
+    assert len(reply.choices) == 1 and reply.usage.completion_tokens <= 3
 
 
 def test_concurrent_requests_share_one_batch(client, engines):

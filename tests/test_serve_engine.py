@@ -280,3 +280,24 @@ def test_a_model_with_its_own_eager_attention_keeps_it_when_served():
     for layer in model.model.layers:  # the cap matters to these replies
         layer.self_attn.attn_logit_softcapping = None
     assert [alone((model, tokenizer), p, 20) for p in PROMPTS[:4]] != expected
+
+
+def test_a_failure_sampling_a_prompts_first_token_is_told_to_its_client(tiny, monkeypatch):
+    # The request used to leave the staging list before its first token was picked: a failure
+    # there reached no list the error handler tells, and its client waited forever.
+    pick = engine_module.pick_tokens
+
+    def fail_for_one_row(rows, logits):
+        if len(rows) == 1 and rows[0].prompt_ids == engine.encode(PROMPTS[2]):
+            raise RuntimeError("sampling failed")
+        return pick(rows, logits)
+
+    monkeypatch.setattr(engine_module, "pick_tokens", fail_for_one_row)
+    engine = Engine(*tiny, name="tiny", max_batch=2)
+    try:
+        reply = ask(engine, PROMPTS[2], 5)
+        assert reply.wait(60)
+        assert reply.finish == "error"
+        assert engine.load()["active"] == 0 and engine.load()["queued"] == 0
+    finally:
+        engine.close()

@@ -4,6 +4,7 @@ server refuses to start exposed or to answer a page that reached it under anothe
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 import time
@@ -147,6 +148,9 @@ def test_an_empty_key_or_an_open_address_without_a_key_refuses_to_start(engines,
     assert isinstance(out.exception, TunelabError) and "without --api-key" in str(out.exception)
     with pytest.raises(TunelabError, match="empty"):
         create_app(engines, api_key="")
+    # No rows to decode in: every request would wait forever.
+    out = runner.invoke(cli, ["serve", "no-such-model", "--max-batch", "0"])
+    assert out.exit_code == 2 and "--max-batch" in out.output
     check_exposure("0.0.0.0", None, insecure=True)  # said out loud: allowed
     check_exposure("0.0.0.0", "k3y")
     check_exposure("::1", None)
@@ -176,3 +180,34 @@ def test_a_huge_prompt_does_not_stall_health_for_other_clients(engines):
     assert outcome["status"].json()["error"]["code"] == "context_length_exceeded"
     assert outcome["took"] > 1.0, "the prompt was too quick to tokenize to show anything"
     assert len(waits) >= 5 and max(waits) < outcome["took"] / 3, (max(waits), outcome["took"])
+
+
+def test_a_tiny_temperature_or_penalty_cannot_fail_the_batch_for_everyone(engines):
+    """Logits divided by 1e-40 overflow to NaN probabilities, a top_p of 1e-50 keeps no token:
+    sampling raised, every request in the batch got a 500, and the one that asked never heard
+    back."""
+    body = {"model": "tiny", "prompt": "Once upon a time", "max_tokens": 3}
+    with running(create_app(engines)) as url:
+
+        def ask(**extra) -> httpx.Response:
+            return httpx.post(f"{url}/v1/completions", json={**body, **extra}, timeout=10)
+
+        greedy = ask(temperature=0).json()["choices"][0]["text"]
+        assert ask(temperature=1e-40).json()["choices"][0]["text"] == greedy
+        assert ask(temperature=1.0, top_p=1e-50).json()["choices"][0]["text"] == greedy
+        assert ask(temperature=1.0, top_p=0).json()["choices"][0]["text"] == greedy  # as OpenAI
+        error = assert_openai_error(ask(temperature=1.0, repetition_penalty=1e-40), 400)
+        assert error["param"] == "repetition_penalty"
+
+
+def test_a_generation_failing_mid_stream_ends_it_with_an_openai_style_error(engines, monkeypatch):
+    def out_of_memory(*args, **kwargs):
+        raise RuntimeError("CUDA out of memory")
+
+    monkeypatch.setattr(engines["tiny"].model, "forward", out_of_memory)
+    body = {"model": "tiny", "prompt": "hi", "max_tokens": 2, "stream": True}
+    reply = TestClient(create_app(engines)).post("/v1/completions", json=body)
+    last = [line for line in reply.text.splitlines() if line.startswith("data:")][-1]
+    error = json.loads(last.removeprefix("data:"))["error"]
+    assert set(error) == {"message", "type", "param", "code"}
+    assert error["code"] == "generation_failed" and "Traceback" not in reply.text

@@ -82,7 +82,10 @@ def serve_command(
     max_body_mb: Annotated[
         float, typer.Option(help="Largest request body accepted, in MB; larger gets 413.")
     ] = DEFAULT_MAX_BODY_MB,
-    max_batch: Annotated[int, typer.Option(help="Requests decoded together, per model.")] = 8,
+    # At least 1: an engine with no rows never takes a request, and every client waits forever.
+    max_batch: Annotated[
+        int, typer.Option(min=1, help="Requests decoded together, per model.")
+    ] = 8,
     threads: Annotated[
         int | None,
         typer.Option(help="CPU threads for the model; on a small CPU, one less than the cores."),

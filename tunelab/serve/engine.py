@@ -267,9 +267,11 @@ class Engine:
 
     def _join(self, r: Request, logits: torch.Tensor) -> None:
         """A prompt is in the cache: sample its first token and make it a decoding row."""
-        self._staging.remove(r)
         (token,) = pick_tokens([r], logits[None])
         self._advance(r, token)
+        # Out of staging only now: had sampling failed, the engine's error handler, which tells
+        # the requests on its lists, would not have known this one, and its client would wait.
+        self._staging.remove(r)
         if r.cancelled.is_set():  # done at its first token, or its client left meanwhile
             self._count_abandoned(r)
             return

@@ -156,8 +156,8 @@ async def _stream(
                 )
         while open_:
             index, event = await events.get()
-            if event.finish_reason == "error":
-                yield _sse({"error": {"message": event.text, "type": "server_error"}})
+            if event.finish_reason == "error":  # shaped as a non-streamed request's error
+                yield _sse({"error": _failed(event)})
                 return
             choice: dict[str, Any] = {"index": index, "finish_reason": event.finish_reason}
             choice.update(
@@ -185,6 +185,15 @@ def _count(usage: dict, event: Event) -> None:
 def _raise_if_failed(event: Event) -> None:
     if event.finish_reason == "error":
         raise ApiError(500, event.text, "generation_failed")
+
+
+def _failed(event: Event) -> dict:
+    return {
+        "message": event.text,
+        "type": "server_error",
+        "param": None,
+        "code": "generation_failed",
+    }
 
 
 def _sse(payload: dict) -> str:

@@ -16,7 +16,7 @@ from fastapi import Depends, FastAPI
 from fastapi import Request as HttpRequest
 from fastapi.responses import JSONResponse
 from jinja2 import TemplateError
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
@@ -36,6 +36,11 @@ CHAT_DEFAULT_MAX_TOKENS = 512
 COMPLETION_DEFAULT_MAX_TOKENS = 16  # OpenAI's documented default for /v1/completions
 # Prompts in one /v1/completions request (each times n <= 16): eval harnesses batch far fewer.
 MAX_PROMPTS = 64
+# A temperature or top_p this low picks what greedy decoding picks (top_p: the likeliest token
+# alone), and far lower ones break the sampling arithmetic, failing every request in the batch:
+# logits divided by 1e-40 overflow to NaN probabilities, and a top_p of 1e-50 is 0 in float32,
+# which keeps no token at all. vLLM draws the temperature line here too.
+GREEDY_BELOW = 1e-5
 JSON = "application/json"
 
 
@@ -47,12 +52,13 @@ class _Body(BaseModel):
     model: str
     max_tokens: int | None = Field(None, ge=1)
     temperature: float = Field(1.0, ge=0.0, le=2.0)
-    top_p: float = Field(1.0, gt=0.0, le=1.0)
+    top_p: float = Field(1.0, ge=0.0, le=1.0)  # 0 as OpenAI takes it: the likeliest token
     n: int = Field(1, ge=1, le=16)
     stop: str | list[str] | None = None
     seed: int | None = None
     # Not OpenAI's: vLLM's and llama.cpp's; without it, the checkpoint's own (generation_config).
-    repetition_penalty: float | None = Field(None, gt=0.0)
+    # At least 0.01: dividing a seen token's logit by much less overflows it, as a tiny temperature.
+    repetition_penalty: float | None = Field(None, ge=0.01)
     stream: bool = False
     stream_options: dict[str, Any] | None = None
     logprobs: bool | int | None = None
@@ -60,6 +66,15 @@ class _Body(BaseModel):
     echo: bool = False
     best_of: int | None = None
     suffix: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _null_is_not_given(cls, data: Any) -> Any:
+        # OpenAI reads null as "use the default", and its clients send null for a parameter set
+        # to None (temperature=None): refusing it would break code that works against OpenAI.
+        if isinstance(data, dict):
+            return {name: value for name, value in data.items() if value is not None}
+        return data
 
     def refuse_unsupported(self) -> None:
         """A 400 for asked-for output tunelab does not produce, rather than a quiet answer
@@ -85,6 +100,26 @@ class ChatBody(_Body):
     messages: list[Message] = Field(min_length=1)
     max_completion_tokens: int | None = Field(None, ge=1)
     response_format: ResponseFormat | None = None  # text, json_object or json_schema
+    tools: list[dict[str, Any]] | None = None
+    tool_choice: str | dict[str, Any] | None = None
+    functions: list[dict[str, Any]] | None = None  # the old names of tools and tool_choice
+    function_call: str | dict[str, Any] | None = None
+
+    def refuse_unsupported(self) -> None:
+        super().refuse_unsupported()
+        # The reply is always text, never a tool call: an agent offered tools would take that
+        # text for the model's final answer. Tools with the choice "none" ask for text: given.
+        for offered, choice, param, choice_param in (
+            (self.tools, self.tool_choice, "tools", "tool_choice"),
+            (self.functions, self.function_call, "functions", "function_call"),
+        ):
+            if (offered and choice != "none") or choice == "required" or isinstance(choice, dict):
+                raise ApiError(
+                    400,
+                    f"tool calling is not supported by tunelab serve: leave {param} out, or "
+                    f'set {choice_param} to "none"',
+                    param=param,
+                )
 
 
 class CompletionBody(_Body):
@@ -156,13 +191,13 @@ def create_app(
 
     @app.get("/v1/models", dependencies=[Depends(authorize)])
     async def models() -> dict:
-        return {
-            "object": "list",
-            "data": [
-                {"id": name, "object": "model", "created": 0, "owned_by": "tunelab"}
-                for name in engines
-            ],
-        }
+        return {"object": "list", "data": [_model_card(name) for name in engines]}
+
+    # `path`: a hub id served as itself has a slash (HuggingFaceTB/SmolLM2-135M).
+    @app.get("/v1/models/{model:path}", dependencies=[Depends(authorize)])
+    async def model(model: str) -> dict:  # the OpenAI client's models.retrieve
+        engine_for(model)  # an unknown id: the 404 naming those served
+        return _model_card(model)
 
     @app.post("/v1/chat/completions", dependencies=[Depends(authorize)])
     async def chat(http: HttpRequest):
@@ -279,14 +314,19 @@ def _sampling(
     stop = [body.stop] if isinstance(body.stop, str) else body.stop or []
     if len(stop) > 4:
         raise ApiError(400, "stop takes at most 4 sequences", param="stop")
+    greedy = body.temperature < GREEDY_BELOW or body.top_p < GREEDY_BELOW
     return Sampling(
         limit or min(default, room),
-        body.temperature,
+        0.0 if greedy else body.temperature,
         body.top_p,
         stop,
         body.seed,
         repetition_penalty=body.repetition_penalty or repetition_penalty(engine.model),
     )
+
+
+def _model_card(name: str) -> dict:
+    return {"id": name, "object": "model", "created": 0, "owned_by": "tunelab"}
 
 
 def _plain(message: Message) -> dict[str, str]:
