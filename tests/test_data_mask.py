@@ -170,3 +170,29 @@ def test_a_template_that_rewrites_history_trains_the_last_reply_of_an_unanswered
     messages = [{"role": ("user", "assistant")[i % 2], "content": c} for i, c in enumerate(turns)]
     item = tokenize_example(Example(messages=messages), tokenizer, "chat")
     assert trained_text(item, tokenizer) == ["a2<|im_end|>"]
+
+
+@pytest.mark.parametrize("template", ["qa", "alpaca", "Q: {{ question }}\nA:"])
+def test_a_plain_templates_prompt_has_the_tokenizers_bos_in_training_and_in_generation(template):
+    # A Llama-style tokenizer puts a BOS before a text by default. Training used to get it from
+    # the tokenizer and generation (which encodes prompts without special tokens) did not: the
+    # model was asked without the token it was trained after. Now the prompt's text carries it.
+    from tokenizers import processors
+
+    from tunelab.data.templates import Prompt
+    from tunelab.models import tiny_tokenizer
+
+    tokenizer = tiny_tokenizer()
+    bos = "<|endoftext|>"
+    tokenizer.backend_tokenizer.post_processor = processors.TemplateProcessing(
+        single=f"{bos} $A", special_tokens=[(bos, tokenizer.convert_tokens_to_ids(bos))]
+    )
+    tokenizer.bos_token = bos
+    item = tokenize_example(Example.qa("Where?", "Here."), tokenizer, template)
+    asked = tokenizer(
+        Prompt(template).question("Where?", tokenizer), add_special_tokens=False
+    ).input_ids
+    assert asked[0] == tokenizer.bos_token_id and asked.count(tokenizer.bos_token_id) == 1
+    assert item.input_ids[: len(asked)] == asked
+    assert item.input_ids.count(tokenizer.bos_token_id) == 1
+    assert item.labels[: len(asked)] == [IGNORE] * len(asked)

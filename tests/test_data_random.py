@@ -180,7 +180,8 @@ def test_plain_templates_train_the_answer_alone(tokenizer, template):
         example = to_example(row, "alpaca", "row:1")
         item = tokenize_example(example, tokenizer, template, system_prompt="Be brief.")
         prompt = render_prompt(example, tokenizer, template, "Be brief.")
-        start = tokenizer(prompt).input_ids  # plain templates get the tokenizer's own BOS
+        # As generation encodes it; plain templates write the tokenizer's own BOS into it.
+        start = tokenizer(prompt, add_special_tokens=False).input_ids
         assert item.input_ids[: len(start)] == start
         assert item.labels[: len(start)] == [IGNORE] * len(start)
         (answer,) = trained_runs(item)
@@ -193,7 +194,7 @@ def test_plain_templates_train_the_answer_alone(tokenizer, template):
         last, question = last_exchange(messages)
         item = tokenize_example(Example(messages=messages), tokenizer, template)
         prompt = render_prompt(Example.qa(question), tokenizer, template)
-        start = tokenizer(prompt).input_ids
+        start = tokenizer(prompt, add_special_tokens=False).input_ids
         assert item.input_ids[: len(start)] == start
         (answer,) = trained_runs(item)
         assert tokenizer.decode(answer) == messages[last]["content"] + tokenizer.eos_token

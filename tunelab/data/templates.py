@@ -110,14 +110,28 @@ def render_prompt(
     if template == "alpaca":
         instruction = example.instruction if example.instruction is not None else question
         extra = example.input or ""
-        return ALPACA_PROMPT.format(
+        prompt = ALPACA_PROMPT.format(
             with_input=", paired with an input that provides further context" if extra else "",
             instruction=instruction,
             input_block=f"### Input:\n{extra}\n\n" if extra else "",
         )
-    if template == "qa":
-        return question if in_qa_form(question) else QA_PROMPT.format(question=question)
-    return _render_jinja(template, example, history)
+    elif template == "qa":
+        prompt = question if in_qa_form(question) else QA_PROMPT.format(question=question)
+    else:
+        prompt = _render_jinja(template, example, history)
+    start = _start_token(tokenizer)
+    return prompt if prompt.startswith(start) else start + prompt
+
+
+def _start_token(tokenizer: PreTrainedTokenizerBase) -> str:
+    """The BOS a plain template's prompt opens with: the one the tokenizer puts before a text
+    by default (Llama, Mistral, Gemma), written into the prompt as chat templates write theirs.
+    Training and generation both encode prompts without special tokens, so both then have it."""
+    bos = tokenizer.bos_token
+    if not bos or tokenizer.bos_token_id is None:
+        return ""
+    added = tokenizer("", add_special_tokens=True).input_ids
+    return bos if added[:1] == [tokenizer.bos_token_id] else ""
 
 
 def in_qa_form(question: str) -> bool:

@@ -66,11 +66,10 @@ def tokenize_example(
         return Tokenized(ids, list(ids), example.source)
     input_ids: list[int] = []
     labels: list[int] = []
-    segments = render_segments(example, tokenizer, template, system_prompt)
-    # Chat templates write their own BOS into the text; plain templates get the tokenizer's default.
-    add_special = template != "chat" or example.text is not None
-    for i, (text, trained) in enumerate(segments):
-        ids = tokenizer(text, add_special_tokens=add_special and i == 0).input_ids
+    # Every template writes its BOS into the prompt's text (plain ones the tokenizer's default):
+    # encoded without special tokens, as generation encodes a prompt.
+    for text, trained in render_segments(example, tokenizer, template, system_prompt):
+        ids = tokenizer(text, add_special_tokens=False).input_ids
         input_ids += ids
         labels += ids if trained else [IGNORE] * len(ids)
     return Tokenized(input_ids, labels, example.source)
