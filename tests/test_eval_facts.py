@@ -155,3 +155,36 @@ def test_a_comparison_row_carries_its_interval_and_verdict(tmp_path):
     lines = {line["metric"]: line for line in comparison([result([0] * 20), result([1] * 20)])}
     assert lines["fact_accuracy"]["delta"] == 1.0 and lines["fact_accuracy"]["verdict"] == "better"
     assert lines["token_f1"]["verdict"] == NO_CLEAR_WINNER
+
+
+def test_a_number_is_one_word_yet_a_phrase_may_spell_its_parts_apart():
+    check = parse_fact_check({"facts": [["3"]], "wrong": ["5", "0", "1"]}, "t.jsonl:1")
+    # "5" inside "0.5", "0" inside "127.0.0.1", "1" inside "1,000": no wrong answer stated.
+    assert score_facts("3 epochs, dropout 0.5, on 127.0.0.1, every 1,000 steps", check) == {
+        "fact_recall": 1.0,
+        "fact_accuracy": 1.0,
+        "hallucination": 0.0,
+    }
+    assert wrong_stated("Try 5 epochs, or 1, 2 or 3.", check) == ["5", "1"]
+    # Test rows write a number's parts apart ("0 0002", "127 0 0 1"): they still match.
+    spelled = parse_fact_check({"facts": [["0 0002"], ["127.0.0.1"], ["1,000"]]}, "t.jsonl:1")
+    assert score_facts("lr 0.0002 on 127.0.0.1 for 1,000 steps.", spelled)["fact_accuracy"] == 1.0
+
+
+def test_a_negated_phrase_is_not_stated():
+    check = parse_fact_check({"facts": [["16"]], "wrong": ["8", "loss.jsonl"]}, "t.jsonl:1")
+    for answer in ("16, not 8.", "It isn’t 8; it's 16.", "16 (not **8**)", "16; never the 8"):
+        assert score_facts(answer, check)["hallucination"] == 0.0, answer
+    assert wrong_stated("16. Not 8, but metrics.jsonl, not a loss.jsonl", check) == []
+    # A negation ends at punctuation, and a phrase may itself start with one.
+    assert wrong_stated("No, 8 and 16.", check) == ["8"]
+    assert missed_facts("The rank is not 16.", check) == ["16"]
+    negative = parse_fact_check({"facts": [["not supported"]]}, "t.jsonl:1")
+    assert score_facts("FSDP is not supported.", negative)["fact_accuracy"] == 1.0
+
+
+def test_unicode_symbols_separate_words_as_ascii_symbols_do():
+    check = parse_fact_check({"facts": [["5"], ["0.001"], ["c"]]}, "t.jsonl:1")
+    for answer in ("$5, lr~0.001, c", "€5, lr→0.001, c", "≈5 and lr≈0.001 at 5°C"):
+        assert score_facts(answer, check)["fact_accuracy"] == 1.0, answer
+    assert missed_facts("a×b", parse_fact_check({"facts": [["x"]]}, "t.jsonl:1")) == ["x"]

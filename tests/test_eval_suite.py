@@ -178,3 +178,12 @@ def test_missing_reference_answers_are_reported_by_row(tmp_path):
 
     with pytest.raises(TunelabError):
         evaluate("tiny-random", EvalConfig(data=str(data), output=str(tmp_path / "o")))
+
+
+def test_rouge_l_counts_words_of_every_script_and_keeps_rouge_scores_on_ascii():
+    # rouge-score's own tokenizer keeps [a-z0-9] only: an identical Russian answer scored 0.
+    assert rouge_l("Привет мир", "Привет мир") == 1.0
+    assert rouge_l("東京 大阪", "東京") == pytest.approx(2 / 3)
+    assert rouge_l("café", "cafe") == 0.0  # not "caf" against "cafe"
+    assert rouge_l("cafe\u0301 noir", "café") == pytest.approx(2 / 3)
+    assert rouge_l("x", "") == 0.0 and isinstance(rouge_l("x", ""), float)

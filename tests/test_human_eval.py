@@ -178,3 +178,30 @@ def test_a_torn_last_vote_is_named_by_line_on_restart(tmp_path):
         handle.write('{"question": "How do')
     with pytest.raises(TunelabError, match="votes.jsonl:2: not valid JSON"):
         Arena(arena.answers, votes)
+
+
+def test_bootstrap_fits_converge_so_intervals_are_not_pulled_to_1000():
+    # Eight models that only ever met their neighbours: MM needs ~100 steps here, and bootstrap
+    # fits stopped after 50 sat up to 40 points nearer 1000 than the MLE, skewing every interval.
+    rng = random.Random(3)
+    votes = []
+    for _ in range(800):
+        i = rng.randrange(7)
+        p = 1 / (1 + 10 ** (-150 / 400))
+        votes.append((f"m{i + 1}", f"m{i}", 1.0 if rng.random() < p else 0.0))
+    bt = bradley_terry(votes)
+    assert bradley_terry(votes, iterations=100_000, tolerance=0) == pytest.approx(bt, abs=0.01)
+    for rating in leaderboard(votes, rounds=100):
+        centre = (rating.low + rating.high) / 2
+        assert abs(centre - rating.bt) < 0.25 * (rating.high - rating.low), rating
+
+
+def test_a_model_left_out_of_a_bootstrap_round_is_not_rated_1000_in_it():
+    rng = random.Random(0)
+    votes = [("a", "b", 1.0 if rng.random() < 0.8 else 0.0) for _ in range(97)]
+    votes += [("c", "b", 1.0), ("c", "a", 1.0), ("c", "b", 1.0)]  # a newcomer, 3 votes
+    board = {r.model: r for r in leaderboard(votes)}
+    # ~5% of rounds draw none of c's votes: they set c's low end at exactly 1000 (its point is
+    # 1244), and shifted a and b, centred on 1000 without c, by ~100 points.
+    assert board["c"].low > 1050 and board["c"].low <= board["c"].bt <= board["c"].high
+    assert board["a"].high - board["a"].low < 150 and board["b"].high - board["b"].low < 150

@@ -7,12 +7,16 @@ A test row may carry
     "wrong": ["Yes", "loss.jsonl"]
 (phrases whose presence is a hallucination). Phrases match whole words after `normalize`
 (case, punctuation and articles ignored; punctuation separates words); a `{"regex": ...}` entry or a string starting with
-`re:` is searched in the raw answer, case-insensitively."""
+`re:` is searched in the raw answer, case-insensitively. A number is one word ("5" is not stated by
+"0.5", nor "0" by "127.0.0.1"), and a phrase right after a negation ("not 8", "isn't 8", "no GPU")
+is not stated."""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +24,23 @@ from tunelab.data.read import DataError, read_rows
 from tunelab.evaluate.metrics import normalize as _normalize
 
 Phrase = str | re.Pattern
+# Private-use characters survive `normalize` (neither punctuation, symbol nor space): one joins the
+# parts of a number in an answer, the other marks the word a negation applies to.
+_NUMBER_JOIN, _NEGATED = "\ue000", "\ue001"
+_NUMBER_SEPARATOR = re.compile(r"(?<=\d)(?:\.|,(?=\d{3}(?!\d)))(?=\d)")  # 0.5, 1,000 (not 1,2)
+# "not", "no", "never", "cannot" or "…n't", then the word it negates (after an article or the
+# quotes and emphasis of "not **8**"); "No, 8080" is no negation of 8080.
+_NEGATION = re.compile(
+    r"(?:\b(?:not|no|never|cannot)|n['’]t)\s+(?:(?:a|an|the)\s+)?[\"'“‘`*_]*(?=\w)", re.IGNORECASE
+)
 
 
 def normalize(text: str) -> str:
     # Punctuation splits words here: "train.lr" must contain the fact "lr", "config.yaml" the
-    # fact "config yaml", and a hyphenated "graphics-card" the fact "graphics card".
+    # fact "config yaml", and a hyphenated "graphics-card" the fact "graphics card". Symbols
+    # too, as the ASCII ones ("$5", "~0.1") already do: "€5", "≈0.1" and "5°C" state "5", "0 1".
+    text = unicodedata.normalize("NFKC", text)
+    text = "".join(" " if unicodedata.category(ch).startswith("S") else ch for ch in text)
     return _normalize(text, punctuation_splits=True)
 
 
@@ -48,7 +64,9 @@ def _phrase(value: Any, source: str) -> Phrase:
         except re.error as err:
             raise DataError(f"{source}: bad regex {value[3:]!r} ({err})") from None
     if not normalize(value):
-        raise DataError(f"{source}: fact {value!r} is empty once punctuation is ignored")
+        raise DataError(
+            f"{source}: fact {value!r} is empty once punctuation and symbols are ignored"
+        )
     return normalize(value)
 
 
@@ -80,7 +98,22 @@ def read_fact_checks(path: str | Path) -> dict[str, FactCheck]:
 def states(answer: str, phrase: Phrase) -> bool:
     if isinstance(phrase, re.Pattern):
         return phrase.search(answer) is not None
-    return f" {phrase} " in f" {normalize(answer)} "
+    return _words_pattern(phrase).search(_answer_words(answer)) is not None
+
+
+@lru_cache(maxsize=4096)
+def _answer_words(answer: str) -> str:
+    """The answer normalized as phrases are, its numbers kept whole and its negated words marked."""
+    text = _NUMBER_SEPARATOR.sub(_NUMBER_JOIN, unicodedata.normalize("NFKC", answer))
+    return normalize(_NEGATION.sub(lambda m: m.group() + _NEGATED, text))
+
+
+@lru_cache(maxsize=4096)
+def _words_pattern(phrase: str) -> re.Pattern:
+    """A normalized phrase as whole words: it may not start on a negated word or inside a number,
+    but within it a number's parts join ("0 0002" is "0.0002") and a negation may come first."""
+    inside = f"(?: {_NEGATED}?|{_NUMBER_JOIN})"
+    return re.compile(r"(?:^| )" + inside.join(map(re.escape, phrase.split(" "))) + r"(?= |$)")
 
 
 def score_facts(answer: str, check: FactCheck) -> dict[str, float]:

@@ -1,8 +1,9 @@
 """Scores of a generated answer against a reference, each as the implementation papers report
 follows: exact match; normalized match (SQuAD's normalization, plus Unicode punctuation and forms
 as MLQA's); token F1 exactly as the SQuAD 2.0 evaluation script computes it; ROUGE-L by Google's
-rouge-score package; optionally the cosine similarity of sentence embeddings from a packaged
-MiniLM, as sentence-transformers computes it."""
+rouge-score package (its words on ASCII text, and the letters and digits of every other script);
+optionally the cosine similarity of sentence embeddings from a packaged MiniLM, as
+sentence-transformers computes it."""
 
 from __future__ import annotations
 
@@ -64,16 +65,27 @@ def _squad_normalize(text: str) -> str:
 
 
 def rouge_l(answer: str, reference: str) -> float:
-    """ROUGE-L F-measure as rouge-score computes it (its tokenizer: lower-cased ASCII letters and
-    digits; no stemming, its default), the package behind the ROUGE that papers report."""
-    return _rouge_scorer().score(reference, answer)["rougeL"].fmeasure
+    """ROUGE-L F-measure as rouge-score computes it (no stemming, its default), the package behind
+    the ROUGE that papers report; its words are runs of letters and digits of any script."""
+    return float(_rouge_scorer().score(reference, answer)["rougeL"].fmeasure)
+
+
+class _UnicodeWords:
+    """rouge-score's tokenizer keeps only [a-z0-9]: "Привет мир" has no words and scores 0 against
+    itself, "café" becomes "caf". These are its words on ASCII text, and every script's beyond."""
+
+    @staticmethod
+    def tokenize(text: str) -> list[str]:
+        text = unicodedata.normalize("NFKC", text).lower()
+        # Letters, digits and the marks that belong to them (Devanagari vowel signs) form words.
+        return "".join(ch if unicodedata.category(ch)[0] in "LNM" else " " for ch in text).split()
 
 
 @lru_cache(maxsize=1)
 def _rouge_scorer():
     from rouge_score import rouge_scorer
 
-    return rouge_scorer.RougeScorer(["rougeL"])
+    return rouge_scorer.RougeScorer(["rougeL"], tokenizer=_UnicodeWords())
 
 
 TEXT_METRICS = {

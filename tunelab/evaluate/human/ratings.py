@@ -27,9 +27,11 @@ def elo(votes: list[Vote], k: float = 4.0) -> dict[str, float]:
     return ratings
 
 
-def bradley_terry(votes: list[Vote], iterations: int = 200) -> dict[str, float]:
-    """Bradley–Terry strengths by Hunter's MM algorithm (ties count half a win to each side),
-    mapped to the Elo scale with the mean rating at 1000."""
+def bradley_terry(
+    votes: list[Vote], iterations: int = 10_000, tolerance: float = 1e-7
+) -> dict[str, float]:
+    """Bradley–Terry strengths by Hunter's MM algorithm (ties count half a win to each side), run
+    until no log-strength moves by `tolerance`, mapped to the Elo scale with the mean at 1000."""
     models = sorted({m for a, b, _ in votes for m in (a, b)})
     if not models:
         return {}
@@ -40,6 +42,10 @@ def bradley_terry(votes: list[Vote], iterations: int = 200) -> dict[str, float]:
         wins[b] += 1 - score
         key = (min(a, b), max(a, b))
         games[key] = games.get(key, 0.0) + 1
+    opponents: dict[str, list[tuple[str, float]]] = {m: [] for m in models}
+    for (x, y), n in games.items():
+        opponents[x].append((y, n))
+        opponents[y].append((x, n))
     # A model that never won (or never lost) has no finite MLE: one virtual tie against a model
     # of strength 1 (the geometric mean) keeps every rating finite and barely moves the rest.
     strength = dict.fromkeys(models, 1.0)
@@ -47,13 +53,16 @@ def bradley_terry(votes: list[Vote], iterations: int = 200) -> dict[str, float]:
         updated = {}
         for m in models:
             denominator = 1 / (strength[m] + 1.0)
-            for (x, y), n in games.items():
-                if m in (x, y):
-                    other = y if m == x else x
-                    denominator += n / (strength[m] + strength[other])
+            denominator += sum(n / (strength[m] + strength[o]) for o, n in opponents[m])
             updated[m] = (wins[m] + 0.5) / denominator
         mean_log = sum(math.log(s) for s in updated.values()) / len(updated)
-        strength = {m: s / math.exp(mean_log) for m, s in updated.items()}
+        updated = {m: s / math.exp(mean_log) for m, s in updated.items()}
+        # MM creeps along a chain of models that met only their neighbours (hundreds of steps
+        # to settle): a fixed step count left bootstrap fits short of the MLE, pulled to 1000.
+        moved = max(abs(math.log(updated[m] / strength[m])) for m in models)
+        strength = updated
+        if moved < tolerance:
+            break
     return {m: START + SCALE * math.log10(s) for m, s in strength.items()}
 
 
@@ -77,13 +86,16 @@ def leaderboard(votes: list[Vote], rounds: int = 200, seed: int = 0) -> list[Rat
     rng = random.Random(seed)
     samples: dict[str, list[float]] = {m: [] for m in point}
     for _ in range(rounds):
-        resampled = bradley_terry([rng.choice(votes) for _ in votes], iterations=50)
+        resampled = bradley_terry([rng.choice(votes) for _ in votes])
+        # A model no resampled vote names has no rating this round (not 1000), and the others
+        # were centred on 1000 without it: put them back on the full fit's centre.
+        shift = sum(point[m] - r for m, r in resampled.items()) / len(resampled)
         for m in point:
-            samples[m].append(resampled.get(m, START))
+            samples[m].append(resampled[m] + shift if m in resampled else math.nan)
     online = elo(votes)
     table: list[Rating] = []
     for m, value in point.items():
-        ordered = sorted(samples[m])
+        ordered = sorted(v for v in samples[m] if not math.isnan(v)) or [value]
         played = [(a, b, s) for a, b, s in votes if m in (a, b)]
         won = sum(s if a == m else 1 - s for a, b, s in played)
         table.append(
@@ -106,7 +118,8 @@ def leaderboard(votes: list[Vote], rounds: int = 200, seed: int = 0) -> list[Rat
 def separation(upper: Rating, lower: Rating, samples: dict[str, list[float]]) -> str:
     """Whether `upper` is ahead of `lower`: the 95% interval of their rating gap, both taken from
     the same bootstrap rounds, stays above zero, and each has at least MIN_QUESTIONS votes."""
-    gaps = sorted(a - b for a, b in zip(samples[upper.model], samples[lower.model]))
+    gaps = [a - b for a, b in zip(samples[upper.model], samples[lower.model])]
+    gaps = sorted(g for g in gaps if not math.isnan(g)) or [upper.bt - lower.bt]
     low = gaps[int(0.025 * (len(gaps) - 1))]
     if low > 0 and min(upper.votes, lower.votes) >= MIN_QUESTIONS:
         return f"ahead of {lower.model}"
