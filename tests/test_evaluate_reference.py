@@ -350,3 +350,16 @@ def test_eval_comparison_pairs_the_same_questions(tmp_path):
                                                 np.mean([y for _, y in kept])])  # fmt: skip
         assert line["delta"] == pytest.approx(diff.delta)
         assert (line["low"], line["high"], line["verdict"]) == (diff.low, diff.high, diff.verdict)
+
+
+def test_a_large_test_set_is_resampled_in_blocks_to_the_same_interval(monkeypatch):
+    # 10,000 resamples of a large test set in one index table would take gigabytes.
+    from tunelab.evaluate import paired
+
+    rng = np.random.default_rng(3)
+    base, other = rng.random(500), rng.random(500) + 0.05
+    whole = paired_difference(base, other, seed=1)
+    monkeypatch.setattr(paired, "BLOCK_ENTRIES", 500 * 7)  # blocks of 7 resamples
+    blocked = paired_difference(base, other, seed=1)
+    assert blocked.delta == whole.delta and blocked.n == whole.n
+    assert abs(blocked.low - whole.low) < 0.01 and abs(blocked.high - whole.high) < 0.01
