@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 import torch
 
+from tunelab import generate as generate_module
 from tunelab.generate import eos_ids, generate
-from tunelab.models import tiny_random
+from tunelab.models import TINY_SHAPE, tiny_random
 
 PROMPTS = [
     "hi",
@@ -99,3 +100,101 @@ def test_sampling_with_a_seed_is_repeatable_and_differs_from_greedy(talkative):
 
     first, again = texts(temperature=1.0, seed=4), texts(temperature=1.0, seed=4)
     assert first == again != texts()
+
+
+def test_a_seeded_sample_is_the_same_whatever_the_batch_size(talkative):
+    # Each prompt draws from its own generator: one shared by the batch gave each batch size
+    # (and a prompt asked alone) a different sample.
+    model, tokenizer = talkative
+
+    def texts(prompts: list[str], batch_size: int) -> list[str]:
+        replies = generate(
+            model,
+            tokenizer,
+            prompts,
+            max_new_tokens=30,
+            temperature=1.0,
+            seed=4,
+            batch_size=batch_size,
+        )
+        return [r.text for r in replies]
+
+    batched = texts(PROMPTS, 8)
+    assert texts(PROMPTS, 1) == texts(PROMPTS, 3) == batched
+    assert texts(PROMPTS[:1], 1) == batched[:1]
+
+
+def byte_tokens(tokenizer, data: bytes) -> list[int]:
+    """The tiny byte-level tokenizer's tokens for `data`, one a byte, UTF-8 or not."""
+    from transformers.convert_slow_tokenizer import bytes_to_unicode
+
+    return tokenizer.convert_tokens_to_ids([bytes_to_unicode()[b] for b in data])
+
+
+@pytest.mark.parametrize(
+    ("said", "stop", "expected"),
+    [
+        # 日 is three tokens; the first two decode as U+FFFD on their own, but it is not one.
+        ("日abc".encode(), "\ufffd", ("日abc", "length", 6)),
+        # Three characters, twelve tokens: more than the last few tokens once searched.
+        ("x🙂🙂🙂yyyyyyy".encode(), "🙂🙂🙂", ("x", "stop", 13)),
+        # A byte no character starts with is U+FFFD for good: it stops the reply once the
+        # next token comes (the server's engine reads it so too).
+        (b"a\x80bbbbbbb", "\ufffd", ("a", "stop", 3)),
+    ],
+)
+def test_a_stop_string_is_looked_for_in_whole_characters(monkeypatch, said, stop, expected):
+    model, tokenizer = tiny_random()
+    script = iter(byte_tokens(tokenizer, said))
+    # The model says `said`, a byte a step, whatever its logits.
+    monkeypatch.setattr(generate_module, "choose", lambda logits, *_: torch.tensor([next(script)]))
+    (reply,) = generate(model, tokenizer, ["hi"], max_new_tokens=len(said), stop=[stop])
+    assert (reply.text, reply.finish_reason, reply.completion_tokens) == expected
+
+
+def test_a_windowed_model_answers_prompts_with_a_shared_start_as_each_alone():
+    # The shared start is read once only without windowed attention: its window counts columns,
+    # and the padding after the start pushed it out of the window of the shorter prompt.
+    from transformers import MistralConfig, MistralForCausalLM
+
+    _, tokenizer = tiny_random()
+    torch.manual_seed(0)
+    shape = TINY_SHAPE | {"vocab_size": len(tokenizer), "initializer_range": 0.2}
+    model = MistralForCausalLM(MistralConfig(**shape, sliding_window=5))
+    prompts = ["abcde", "abcdefghijklmnopqrstuvwxyz"]
+    replies = generate(model, tokenizer, prompts, max_new_tokens=10)
+    assert [(r.text, r.completion_tokens) for r in replies] == [
+        alone(model, tokenizer, p, 10) for p in prompts
+    ]
+
+
+def test_a_float64_model_picks_from_float32_logits_as_model_generate_does():
+    # transformers' generate rounds the logits to float32 before it picks, and so does
+    # generate(): picking in the model's dtype would part from model.generate at a near tie.
+    model, tokenizer = tiny_random(tie_word_embeddings=False)
+    model = model.double()
+    ids = tokenizer("hi", add_special_tokens=False, return_tensors="pt").input_ids
+    seen = []
+    model.lm_head.register_forward_hook(lambda module, args, out: seen.append(args[0][0, -1]))
+    logits = model(ids).logits[0, -1]
+    best = int(logits.argmax())
+    other = best + 1 + int(logits[best + 1 :].argmax())
+    hidden = seen[0]
+    with torch.no_grad():  # make `other` 1e-12 likelier than `best`: a tie in float32
+        model.lm_head.weight[other] += (
+            (logits[best] + 1e-12 - logits[other]) * hidden / hidden.dot(hidden)
+        )
+    assert int(model(ids).logits[0, -1].argmax()) == other  # the model's own pick
+    text = generate(model, tokenizer, ["hi"], max_new_tokens=1)[0].text
+    assert text == alone(model, tokenizer, "hi", 1)[0] == tokenizer.decode([best]).strip()
+    assert text != tokenizer.decode([other]).strip()
+
+
+def test_a_top_p_of_zero_keeps_the_likeliest_token():
+    # It used to drop every token (the top one's mass before it, 0, is not below 0): multinomial
+    # then failed on a row of zeros.
+    from tunelab.generate import choose
+
+    logits = torch.tensor([[0.1, 3.0, -1.0], [2.0, 0.0, 1.0]])
+    for top_p in (0.0, 1e-50):
+        assert choose(logits, 1.0, top_p, torch.Generator().manual_seed(0)).tolist() == [1, 0]

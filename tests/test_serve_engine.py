@@ -10,11 +10,10 @@ import time
 import pytest
 import torch
 
-from tunelab.generate import generate
+from tunelab.generate import Detokenizer, generate
 from tunelab.models import TINY_SHAPE, tiny_random
 from tunelab.serve import engine as engine_module
 from tunelab.serve import slots
-from tunelab.serve.detokenize import Detokenizer
 from tunelab.serve.engine import Engine, Event, Request
 from tunelab.serve.sampling import Sampling
 

@@ -176,16 +176,15 @@ def draw_prompt(rng: random.Random, prompts: list[str]) -> str:
 
 
 def draw_stop(rng: random.Random, reply: str) -> list[str]:
-    """Stop strings: pieces of what generate() says (some never said). Not ones with U+FFFD:
-    generate() checks its stops against the reply's last tokens decoded alone, where a character
-    not yet whole reads as U+FFFD, while the engine waits for it to be whole."""
+    """Stop strings: pieces of what generate() says (some never said), U+FFFD among them: both
+    look for stops in whole characters, a character not yet whole being no U+FFFD."""
     stops = []
     for _ in range(rng.choice([1, 1, 1, 2])):
         stop = rng.choice(["zq~", "\n\n", "日本"])  # never said
         for _ in range(8 if rng.random() < 0.85 else 0):
             start = rng.randrange(len(reply)) if reply else 0
             piece = reply[start : start + rng.randint(1, 4)]
-            if piece and "\ufffd" not in piece:
+            if piece:
                 stop = piece
                 break
         stops.append(stop)

@@ -9,14 +9,19 @@ import torch
 from transformers import DynamicCache, PreTrainedModel
 
 from tunelab.kernels import decoding_kernels
+from tunelab.models import attention_window
 
 
 class Batch:
     """`prefix`: tokens every prompt starts with (a system prompt, the template's opening),
-    read once and copied into each row rather than computed again for every prompt."""
+    read once and copied into each row rather than computed again for every prompt. Not for a
+    model with windowed attention: its window counts columns, and the padding between a row's
+    prefix and the rest of its prompt would push the prefix out of it."""
 
     def __init__(self, model: PreTrainedModel, pad_id: int, prefix: list[int] | None = None):
         self.model, self.pad = model, pad_id
+        if attention_window(model.config) is not None:
+            prefix = None
         self.device = next(model.parameters()).device
         self.kernels = decoding_kernels(model)
         self.mask: torch.Tensor | None = None  # [rows, columns]: 1 where a row has a token
@@ -91,6 +96,8 @@ class Batch:
                 use_cache=True,
                 logits_to_keep=1,
             )
+        # float32 whatever the model's dtype: model.generate picks from float32 logits too, and a
+        # float64 model's near tie must go the same way here.
         return out.logits[:, -1].float()
 
     def _append(self, mask: torch.Tensor, cache: DynamicCache) -> None:

@@ -49,14 +49,14 @@ def generate(
     reply leaves the batch at once and waiting prompts take its place. `on_batch` is given the
     generations that finish at each step (for progress bars); `on_text` each piece of text as
     it is made (one prompt only: a chat streams its reply). With `stop_repeats`, a reply ends
-    when it starts saying a sentence or line again. With a JSON `schema`, each reply is compact
+    when it starts saying a sentence or line again. A `seed` gives each prompt its own sample,
+    the same whatever the batch size. With a JSON `schema`, each reply is compact
     JSON of it, closed before `max_new_tokens` run out (give at least
     structured.CLOSING_TOKENS)."""
     if on_text is not None and len(prompts) != 1:
         raise ValueError("on_text streams one reply: give one prompt")
-    if seed is not None:
-        torch.manual_seed(seed)
     model.eval()
+    rngs = prompt_generators(seed, len(prompts), next(model.parameters()).device)
     stop_ids = eos_ids(model, tokenizer)
     constraint = (
         Constraint(schema, tokenizer, model.config.vocab_size, stop_ids, compact=True)
@@ -81,7 +81,14 @@ def generate(
         if batch_size - len(rows) >= min(group, len(queue)) > 0:
             joining = [queue.pop() for _ in range(min(batch_size - len(rows), len(queue)))]
             rows += [
-                Row(i, encoded[i], constraint.start() if constraint else None) for i in joining
+                Row(
+                    i,
+                    encoded[i],
+                    constraint.start() if constraint else None,
+                    Detokenizer(tokenizer),
+                    rngs[i],
+                )
+                for i in joining
             ]
             fresh = batch.join([encoded[i] for i in joining])
             logits = fresh if logits is None else torch.cat([logits, fresh])
@@ -92,7 +99,7 @@ def generate(
                 penalize_repeats(scores, row.prompt + row.tokens, penalty)
             if row.reply is not None:
                 row.reply.mask(scores, remaining=max_new_tokens - len(row.tokens))
-        tokens = choose(logits, temperature, top_p)
+        tokens = pick(rows, logits, temperature, top_p)
         done = []
         for row, token in zip(rows, tokens.tolist()):
             if streamer is not None:
@@ -131,6 +138,29 @@ def common_length(a: list[int], b: list[int]) -> int:
     return n
 
 
+def prompt_generators(
+    seed: int | None, n: int, device: torch.device
+) -> list[torch.Generator | None]:
+    """Each prompt's own random generator, seeded from `seed` and the prompt's place in the list
+    (None for all without a seed: torch's global generator). One generator drawn from by every
+    row would give a prompt a different sample for each batch size."""
+    if seed is None:
+        return [None] * n
+    # Seeds drawn from `seed`, not seed + i: generate(seed=2)'s first prompt must not replay
+    # generate(seed=1)'s second (data generation retries with the next seed).
+    seeds = torch.randint(2**62, (n,), generator=torch.Generator().manual_seed(seed)).tolist()
+    return [torch.Generator(device).manual_seed(s) for s in seeds]
+
+
+def pick(rows: list[Row], logits: torch.Tensor, temperature: float, top_p: float) -> torch.Tensor:
+    """Each row's next token (see `choose`), a sample drawn from the row's own generator."""
+    if temperature <= 0 or rows[0].rng is None:
+        return choose(logits, temperature, top_p)
+    return torch.cat(
+        [choose(scores[None], temperature, top_p, row.rng) for row, scores in zip(rows, logits)]
+    )
+
+
 def choose(
     logits: torch.Tensor, temperature: float, top_p: float, rng: torch.Generator | None = None
 ) -> torch.Tensor:
@@ -142,7 +172,9 @@ def choose(
     probs = torch.softmax(logits / temperature, dim=-1)
     if top_p < 1.0:
         ranked, order = probs.sort(dim=-1, descending=True)
-        ranked[ranked.cumsum(-1) - ranked >= top_p] = 0.0
+        beyond = ranked.cumsum(-1) - ranked >= top_p
+        beyond[..., 0] = False  # the top one stays even at a top_p of 0 (OpenAI's greedy)
+        ranked[beyond] = 0.0
         probs = torch.zeros_like(probs).scatter_(-1, order, ranked)
     return torch.multinomial(probs, 1, generator=rng)[:, 0]
 
@@ -193,6 +225,8 @@ class Row:
     index: int
     prompt: list[int]
     reply: Reply | None
+    text: Detokenizer  # the reply's whole characters, where stop strings are looked for
+    rng: torch.Generator | None  # what its samples are drawn from (None: torch's global one)
     tokens: list[int] = field(default_factory=list)
 
 
@@ -203,26 +237,37 @@ class Ending:
         self.tokenizer, self.stop_ids = tokenizer, set(stop_ids)
         self.stops = [s for s in stops or [] if s]
         self.repeats, self.max_new_tokens = stop_repeats, max_new_tokens
-        # A stop string completed by the newest token lies within its last few tokens. Only
-        # generated tokens count: a prompt ending in "\n" must not stop "\n\n" at once.
-        self.window = max(len(s) for s in self.stops) + 8 if self.stops else 0
+        self.longest = max((len(s) for s in self.stops), default=0)
 
     def check(self, row: Row, token: int) -> str | None:
         """Add `token` to the reply; why the reply is over now, or None."""
-        if token in self.stop_ids:
+        eos = token in self.stop_ids
+        if not eos:
+            row.tokens.append(token)
+        full = len(row.tokens) >= self.max_new_tokens
+        # At the reply's end a character still split is final (U+FFFD), and may complete a stop.
+        stopped = bool(self.stops) and self.stopped(row, final=eos or full)
+        if eos or stopped:
             return "stop"
-        row.tokens.append(token)
-        if self.stops:
-            recent = self.tokenizer.decode(row.tokens[-self.window :], skip_special_tokens=True)
-            if any(s in recent for s in self.stops):
-                return "stop"
         if self.repeats and repeat_start(self.text(row)) is not None:
             return "repeat"
-        return "length" if len(row.tokens) >= self.max_new_tokens else None
+        return "length" if full else None
+
+    def stopped(self, row: Row, final: bool) -> bool:
+        """Whether the newest token completed a stop string. Only generated tokens count (a
+        prompt ending in "\n" must not stop "\n\n" at once), and only whole characters, as the
+        server's engine reads them: until its last byte comes, a character split over tokens
+        decodes as U+FFFD, which a stop string must not match (unless the reply ends there)."""
+        before = len(row.text.text)
+        row.text.update(row.tokens, final=final)
+        # A stop string completed now starts at most its length before the new text.
+        recent = row.text.text[max(0, before - self.longest) :]
+        return any(s in recent for s in self.stops)
 
     def finish(self, row: Row, reason: str) -> Generation:
         """The reply's text, cut at a stop string or where it began repeating itself."""
-        text = self.text(row)
+        # Cut at a stop string, the text is what it was found in: the characters whole by then.
+        text = row.text.text if reason == "stop" and self.stops else self.text(row)
         for s in self.stops:
             if s in text:
                 text, reason = text[: text.index(s)], "stop"
@@ -233,6 +278,36 @@ class Ending:
 
     def text(self, row: Row) -> str:
         return self.tokenizer.decode(row.tokens, skip_special_tokens=True)
+
+
+class Detokenizer:
+    """The text of a growing list of token ids, read the same way here and in the server's engine
+    (tunelab/serve/engine.py), so that both cut a reply at the same stop strings. A new token's
+    text is what decoding it with the tokens since the last emitted piece adds to decoding those
+    tokens alone: that context keeps a word's leading space, and a character split over tokens
+    is held until it is whole. Decoding the whole reply again after every token would cost time
+    that grows with its length."""
+
+    def __init__(self, tokenizer: PreTrainedTokenizerBase):
+        self.tokenizer = tokenizer
+        self.text = ""
+        self._prefix = 0  # ids[_prefix:_read] were decoded already: the context of what follows
+        self._read = 0
+
+    def update(self, ids: list[int], final: bool = False) -> str:
+        """The text `ids` (the whole reply so far) add since the last call; `final` gives a
+        half-decoded character at the end too, as U+FFFD, rather than holding it back."""
+        if len(ids) == self._read:
+            return ""
+        decode = self.tokenizer.decode
+        before = decode(ids[self._prefix : self._read], skip_special_tokens=True)
+        after = decode(ids[self._prefix :], skip_special_tokens=True)
+        if len(after) <= len(before) or (after.endswith("\ufffd") and not final):
+            return ""  # a skipped special token, or a character not yet whole
+        piece = after[len(before) :]
+        self._prefix, self._read = self._read, len(ids)
+        self.text += piece
+        return piece
 
 
 class Streamer(TextStreamer):

@@ -22,11 +22,11 @@ import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from tunelab.data.templates import Prompt
-from tunelab.generate import common_length, eos_ids
+from tunelab.generate import Detokenizer, common_length, eos_ids
 from tunelab.kernels import decoding_kernels
 from tunelab.models import context_length
 from tunelab.serve import slot_attention
-from tunelab.serve.detokenize import Detokenizer, held_back
+from tunelab.serve.detokenize import held_back
 from tunelab.serve.sampling import Sampling, pick_tokens
 from tunelab.serve.slots import SlotCache, Windows
 from tunelab.structured import Reply

@@ -28,8 +28,10 @@ class Sampling:
 
 def pick_tokens(requests: list[Request], logits: torch.Tensor) -> list[int]:
     """The next token of each request from its row of `logits` (rows, vocabulary)."""
-    # Greedy rows without a schema or penalty (the common case) take one argmax for the batch.
-    tokens = logits.argmax(-1).tolist()
+    # Greedy rows without a schema or penalty (the common case) take one argmax for the batch,
+    # over float32 logits as generate() (and model.generate) take it: a float64 model's near tie
+    # must go the same way.
+    tokens = logits.float().argmax(-1).tolist()
     for i, r in enumerate(requests):
         penalty = r.sampling.repetition_penalty
         if r.reply is not None or r.sampling.temperature > 0 or penalty != 1.0:
