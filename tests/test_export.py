@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from gguf import GGUFReader
@@ -22,9 +23,9 @@ from typer.testing import CliRunner
 
 from tunelab.cli import app
 from tunelab.config import Config
-from tunelab.data.templates import Example, render_prompt
+from tunelab.data.templates import Example, Prompt, render_prompt
 from tunelab.errors import TunelabError
-from tunelab.export import export_gguf, export_merged
+from tunelab.export import export, export_gguf, export_merged
 from tunelab.models import CHATML_TEMPLATE, TINY_SPECIAL_TOKENS, chatml_tokenizer, tiny_config
 from tunelab.run import load_model, load_tokenizer
 
@@ -132,7 +133,13 @@ def test_gguf_round_trips_weights_tokenizer_and_template(gguf_run, tmp_path, fil
     path = export_gguf(str(gguf_run), tmp_path / "model.gguf", file_type)
     tokenizer = AutoTokenizer.from_pretrained(tmp_path, gguf_file=path.name)
     assert tokenizer.chat_template == load_tokenizer(str(gguf_run)).chat_template
+    assert GGUFReader(str(path)).fields["tokenizer.ggml.pre"].contents() == "gpt-2"
     assert_reads_back_as(path, gguf_run, tolerance)
+
+
+def test_llama_cpp_reads_the_f32_gguf_with_the_runs_tokens_and_logits(gguf_run, tmp_path):
+    path = export_gguf(str(gguf_run), tmp_path / "my model.gguf", "f32")
+    assert_llama_cpp_reads_back_as(path, str(gguf_run))
 
 
 def assert_reads_back_as(gguf: Path, run: Path, tolerance: float) -> None:
@@ -151,6 +158,27 @@ def assert_reads_back_as(gguf: Path, run: Path, tolerance: float) -> None:
     assert (got - expected).norm() / expected.norm() <= tolerance
 
 
+def assert_llama_cpp_reads_back_as(gguf: Path, name: str) -> None:
+    """llama.cpp (where llama-cpp-python is installed) loads `gguf`, tokenizes a chat prompt as
+    `name` does and gives its logits, to rounding with an f32 KV cache."""
+    llama_cpp = pytest.importorskip("llama_cpp")
+    text = load_tokenizer(name).apply_chat_template(
+        MESSAGES, tokenize=False, add_generation_prompt=True
+    )
+    ids, expected = logits_of(name)
+    f32 = 0  # GGML_TYPE_F32: the default f16 KV cache rounds the logits at 1e-3
+    llm = llama_cpp.Llama(
+        str(gguf), n_ctx=128, logits_all=True, type_k=f32, type_v=f32, verbose=False
+    )
+    try:
+        assert llm.tokenize(text.encode(), add_bos=False, special=True) == ids
+        llm.eval(ids)
+        got = torch.tensor(np.array(llm.scores[: len(ids)]))
+    finally:
+        llm.close()
+    torch.testing.assert_close(got, expected, atol=1e-4, rtol=1e-4)
+
+
 @pytest.mark.slow
 def test_gguf_of_an_embedded_model_finetune_keeps_its_tokenizer(tmp_path):
     run = make_run_with_tokenizer(tmp_path, load_tokenizer("smollm2-135m-instruct"))
@@ -166,6 +194,54 @@ def test_gguf_of_an_embedded_model_finetune_keeps_its_tokenizer(tmp_path):
 def test_gguf_refuses_a_tokenizer_llama_cpp_cannot_read(tmp_path):
     with pytest.raises(TunelabError, match="merges"):  # tiny-random: bytes only, no BPE merges
         export_gguf("tiny-random", tmp_path / "tiny.gguf")
+
+
+def test_gguf_refuses_a_pre_tokenizer_llama_cpp_does_not_know(tmp_path):
+    from tokenizers import pre_tokenizers
+
+    tokenizer = small_bpe_tokenizer()
+    tokenizer.backend_tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=True)
+    LlamaForCausalLM(tiny_config(len(tokenizer))).save_pretrained(tmp_path / "base")
+    tokenizer.save_pretrained(tmp_path / "base")
+    with pytest.raises(TunelabError, match="splits text another way"):
+        export_gguf(str(tmp_path / "base"), tmp_path / "model.gguf")
+    assert not (tmp_path / "model.gguf").exists()
+
+
+def lora_run_on(root: Path, targets: list[str], base: str) -> Path:
+    """A LoRA run on `base` adapting `targets` (lm_head, embed_tokens...), every adapter matrix
+    random (peft starts B, and an embedding's A, at zero) so that it changes the model."""
+    from peft import LoraConfig, get_peft_model
+
+    model, tokenizer = load_model(base)
+    peft_model = get_peft_model(model, LoraConfig(r=4, lora_alpha=8, target_modules=targets))
+    generator = torch.Generator().manual_seed(1)
+    with torch.no_grad():
+        for name, param in peft_model.named_parameters():
+            if "lora_" in name:
+                param.copy_(torch.randn(param.shape, generator=generator) * 0.5)
+    run = root / "run"
+    peft_model.save_pretrained(run / "model")
+    tokenizer.save_pretrained(run / "model")
+    Config(name="run", model={"name": base}).to_yaml(run / "config.yaml")
+    return run
+
+
+# Tied embeddings are one matrix: merged into it, an adapter on one side would change the other.
+@pytest.mark.parametrize("target", ["lm_head", "embed_tokens"])
+def test_an_adapter_on_tied_embeddings_merges_into_its_own_side_only(tmp_path, target):
+    tokenizer = small_bpe_tokenizer()
+    LlamaForCausalLM(tiny_config(len(tokenizer))).save_pretrained(tmp_path / "base")
+    tokenizer.save_pretrained(tmp_path / "base")
+    run = lora_run_on(tmp_path, [target, "q_proj"], base=str(tmp_path / "base"))
+    written = export(
+        str(run), merged=tmp_path / "merged", gguf=tmp_path / "m.gguf", gguf_type="f32"
+    )
+    ids, expected = logits_of(str(run))
+    with torch.no_grad():
+        merged = AutoModelForCausalLM.from_pretrained(written["merged"])(torch.tensor([ids]))
+    torch.testing.assert_close(merged.logits[0], expected, atol=1e-4, rtol=1e-4)
+    assert_reads_back_as(written["gguf"], run, tolerance=1e-5)
 
 
 def test_export_command_writes_the_ollama_modelfile_beside_the_gguf(gguf_run, tmp_path):
@@ -224,6 +300,30 @@ def test_a_qa_run_exports_a_chat_template_that_asks_in_its_qa_format(tmp_path):
         [*history, *MESSAGES], tokenize=False, add_generation_prompt=True
     )
     assert prompt == f"### Question:\n{MESSAGE_TEXTS[0]}\n\n### Answer:"
+
+
+def bos_bpe_tokenizer() -> PreTrainedTokenizerFast:
+    """small_bpe_tokenizer opening every text with a BOS, as Llama 3's does."""
+    from tokenizers import processors
+
+    tokenizer = small_bpe_tokenizer()
+    tokenizer.backend_tokenizer.post_processor = processors.TemplateProcessing(
+        single="<|endoftext|> $A", special_tokens=[("<|endoftext|>", 0)]
+    )
+    tokenizer.bos_token = "<|endoftext|>"
+    return tokenizer
+
+
+def test_a_qa_run_on_a_bos_tokenizer_exports_the_bos_its_prompts_open_with(tmp_path):
+    run = trained_with(make_run_with_tokenizer(tmp_path, bos_bpe_tokenizer()), template="qa")
+    asked = Prompt("qa").chat(MESSAGES, load_tokenizer(str(run)))  # as eval, chat and serve ask
+    assert asked.startswith("<|endoftext|>### Question:")  # training wrote the BOS in too
+    written = export(str(run), merged=tmp_path / "merged", gguf=tmp_path / "q.gguf")
+    exported = AutoTokenizer.from_pretrained(written["merged"])
+    assert Prompt().chat(MESSAGES, exported) == asked
+    gguf_template = GGUFReader(str(written["gguf"])).fields["tokenizer.chat_template"].contents()
+    assert gguf_template == exported.chat_template
+    assert 'TEMPLATE """<|endoftext|>### Question:' in written["modelfile"].read_text()
 
 
 def test_export_command_checks_the_gguf_type_before_writing_anything(tmp_path):

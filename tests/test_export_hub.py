@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import pytest
 import torch
-from test_export import assert_reads_back_as, small_bpe_tokenizer
+from test_export import assert_llama_cpp_reads_back_as, assert_reads_back_as, small_bpe_tokenizer
 from test_serve import make_lora_run
 from transformers import (
+    LlamaForCausalLM,
     MistralConfig,
     MistralForCausalLM,
     Qwen2Config,
@@ -18,7 +19,7 @@ from typer.testing import CliRunner
 
 from tunelab.cli import app
 from tunelab.export import export, export_gguf
-from tunelab.models import TINY_SHAPE
+from tunelab.models import TINY_SHAPE, tiny_config
 
 FAMILIES = {
     # Qwen2: biases on Q/K/V, tied embeddings, RoPE in HF's own layout in llama.cpp too.
@@ -47,6 +48,21 @@ def test_gguf_of_a_qwen2_or_mistral_run_reads_back_with_the_same_logits(tmp_path
     run = _family_run(tmp_path, family)
     path = export_gguf(str(run), tmp_path / "model.gguf", "f32")
     assert_reads_back_as(path, run, tolerance=1e-5)
+
+
+def test_gguf_of_a_llama_with_attention_biases_permutes_them_as_its_q_k_rows(tmp_path):
+    tokenizer = small_bpe_tokenizer()
+    torch.manual_seed(0)
+    model = LlamaForCausalLM(tiny_config(len(tokenizer), attention_bias=True))
+    with torch.no_grad():
+        for name, param in model.named_parameters():
+            if name.endswith(".bias"):  # they start at zero, which any row order reads alike
+                param.normal_(0, 0.5)
+    model.save_pretrained(tmp_path / "base")
+    tokenizer.save_pretrained(tmp_path / "base")
+    path = export_gguf(str(tmp_path / "base"), tmp_path / "model.gguf", "f32")
+    # transformers' GGUF loader has no Llama attention biases: llama.cpp is the reader here.
+    assert_llama_cpp_reads_back_as(path, str(tmp_path / "base"))
 
 
 class FakeHub:

@@ -3,11 +3,13 @@ naming the path, found before the minute of merging."""
 
 from __future__ import annotations
 
+import errno
 import os
 
 import pytest
 from gguf import GGUFReader
 from test_export import gguf_run  # noqa: F401  (a module-scoped fixture: a LoRA run on a BPE model)
+from transformers import PreTrainedTokenizerFast
 from typer.testing import CliRunner
 
 from tunelab.cli import app
@@ -54,3 +56,17 @@ def test_export_into_a_read_only_folder_names_the_path(tmp_path):
     for export, target in ((export_gguf, locked / "m.gguf"), (export_merged, locked / "m")):
         with pytest.raises(TunelabError, match=f"cannot write {target}"):
             export("tiny-random", target)
+
+
+def test_a_failed_merged_export_leaves_its_folder_empty_for_the_retry(tmp_path, monkeypatch):
+    def full_disk(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    # The weights are written, then the tokenizer fails: no model without its tokenizer is left.
+    monkeypatch.setattr(PreTrainedTokenizerFast, "save_pretrained", full_disk)
+    target = tmp_path / "merged model"
+    with pytest.raises(TunelabError, match=f"cannot write {target}: No space left"):
+        export_merged("tiny-random", target)
+    assert list(target.iterdir()) == []
+    monkeypatch.undo()
+    assert (export_merged("tiny-random", target) / "tokenizer.json").exists()

@@ -4,6 +4,7 @@ tokenizer and chat template, so `AutoModelForCausalLM.from_pretrained(dir)` work
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -23,13 +24,29 @@ def load_merged(name: str | Run) -> tuple[PreTrainedModel, PreTrainedTokenizerBa
     those weights, not on the original ones, and the result needs no bitsandbytes."""
     model, tokenizer = load_model(name)
     if hasattr(model, "merge_and_unload"):  # a peft model: W + (alpha/r)·B·A becomes W
+        untie_adapted_embeddings(model)
         model = model.merge_and_unload()
     prompt = prompt_for(name)
     if prompt.template in TEMPLATES:
         tokenizer.chat_template = trained_chat_template(
-            tokenizer.chat_template, prompt.template, prompt.system_prompt
+            tokenizer, prompt.template, prompt.system_prompt
         )
     return model.eval(), tokenizer
+
+
+def untie_adapted_embeddings(model) -> None:
+    """Give lm_head its own copy of embeddings tied to it when the adapter changes either: the
+    adapter changes its module alone, but merged into the one matrix both share, the change would
+    reach the other too (a LoRA lm_head would shift every input embedding)."""
+    base = model.get_base_model()
+    head, embed = base.get_output_embeddings(), base.get_input_embeddings()
+    if head is None or embed is None:
+        return
+    head_layer, embed_layer = getattr(head, "base_layer", head), getattr(embed, "base_layer", embed)
+    adapted = head is not head_layer or embed is not embed_layer
+    if adapted and head_layer.weight is embed_layer.weight:
+        head_layer.weight = torch.nn.Parameter(head_layer.weight.detach().clone())
+        base.config.tie_word_embeddings = False  # saved untied, lm_head's own weights included
 
 
 DTYPES = ("float32", "bfloat16", "float16")
@@ -47,12 +64,26 @@ def export_merged(name: str | Run, out_dir: str | Path, dtype: str = "float32") 
     # The config must not point back at tunelab names (a run folder, 'tiny-random') a reader lacks.
     model.config.name_or_path = out.name
     try:
-        model.save_pretrained(out, safe_serialization=True)
-        tokenizer.save_pretrained(out)
-        with_umask(out)
+        save_merged(model, tokenizer, out)
     except OSError as err:  # a full disk, or the folder made read-only meanwhile
         raise cannot_write(out, err) from None
     return out
+
+
+def save_merged(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, out: Path) -> None:
+    """Save into `out`, checked empty before; a failed save (a full disk, Ctrl-C) empties it
+    again: weights without their tokenizer would pass for a model, and block the retry."""
+    try:
+        model.save_pretrained(out, safe_serialization=True)
+        tokenizer.save_pretrained(out)
+        with_umask(out)
+    except BaseException:
+        for path in out.iterdir():
+            if path.is_dir():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+        raise
 
 
 def with_umask(folder: Path) -> None:

@@ -6,26 +6,35 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from tunelab.data.templates import ALPACA_PROMPT, QA_PROMPT
-from tunelab.run import Run, prompt_for
+from tunelab.data.templates import Prompt
+from tunelab.run import Run, load_tokenizer, prompt_for
 
-_HOLE = "\x00"  # stands for the question while a prompt format is cut into its fixed text
-# The run's prompt text around the question, for the templates that ask one question at a time.
-_AROUND_QUESTION = {
-    "qa": QA_PROMPT.format(question=_HOLE).split(_HOLE),
-    "alpaca": ALPACA_PROMPT.format(with_input="", instruction=_HOLE, input_block="").split(_HOLE),
-}
-TEMPLATES = ("chat", *_AROUND_QUESTION)  # the prompt templates an export can carry
+if TYPE_CHECKING:
+    from transformers import PreTrainedTokenizerBase
+
+_HOLE = "\x00"  # stands for the question while a prompt is cut into its fixed text
+_ONE_QUESTION = ("qa", "alpaca")  # the templates that ask one question at a time, without turns
+TEMPLATES = ("chat", *_ONE_QUESTION)  # the prompt templates an export can carry
+
+
+def around_question(template: str, tokenizer: PreTrainedTokenizerBase) -> tuple[str, str]:
+    """The run's prompt text before and after the question, for 'qa' or 'alpaca': cut from the
+    prompt training itself renders, so it carries the BOS that training writes into it for
+    tokenizers that open every text with one (Llama 3's)."""
+    before, after = Prompt(template).question(_HOLE, tokenizer).split(_HOLE)
+    return before, after
 
 
 def trained_chat_template(
-    chat_template: str | None, template: str, system: str | None
+    tokenizer: PreTrainedTokenizerBase, template: str, system: str | None
 ) -> str | None:
     """A chat template that renders prompts as the run's training did (its template, its system
     prompt when a conversation brings none), for `template` of 'chat', 'qa' or 'alpaca'."""
-    if template in _AROUND_QUESTION:
-        before, after = (_literal(text) for text in _AROUND_QUESTION[template])
+    chat_template = tokenizer.chat_template
+    if template in _ONE_QUESTION:
+        before, after = (_literal(text) for text in around_question(template, tokenizer))
         # The last question alone, as `tunelab serve` asks: these formats have no turns.
         return (
             "{%- set ns = namespace(question='') -%}"
@@ -47,13 +56,15 @@ def trained_chat_template(
     )
 
 
-def modelfile(gguf_file: str | Path, template: str, system: str | None) -> str:
+def modelfile(
+    gguf_file: str | Path, template: str, system: str | None, tokenizer: PreTrainedTokenizerBase
+) -> str:
     """An Ollama Modelfile for the exported file, read from beside it (`FROM ./model.gguf`, so
     the two move together): Ollama picks its own prompt format from the GGUF, so the run's
     system prompt (and a qa/alpaca format) must be spelled out here."""
     lines = [f"FROM ./{Path(gguf_file).name}"]
-    if template in _AROUND_QUESTION:
-        before, after = _AROUND_QUESTION[template]
+    if template in _ONE_QUESTION:
+        before, after = around_question(template, tokenizer)
         lines.append(f'TEMPLATE """{before}{{{{ .Prompt }}}}{after}"""')
     elif system is not None:
         lines.append(f'SYSTEM """{system}"""')
@@ -69,5 +80,6 @@ def write_modelfile(model: str | Run, gguf_file: Path, path: Path) -> Path:
     """The Modelfile of `model`'s GGUF export, asking it as it was trained; `ollama create NAME
     -f path` makes it an Ollama model."""
     prompt = prompt_for(model)
-    path.write_text(modelfile(gguf_file, prompt.template, prompt.system_prompt) + "\n")
+    text = modelfile(gguf_file, prompt.template, prompt.system_prompt, load_tokenizer(model))
+    path.write_text(text + "\n")
     return path

@@ -101,9 +101,11 @@ def write_gguf(
         if gguf_name is None or (gguf_name == "output.weight" and model.config.tie_word_embeddings):
             continue  # tied: llama.cpp reuses token_embd when output.weight is absent
         data = tensor.detach().float().cpu().numpy()
-        if arch == "llama" and gguf_name.endswith(("attn_q.weight", "attn_k.weight")):
+        kind = gguf_name.rsplit(".", 2)[-2]
+        # Q/K biases (Llama's attention_bias) belong to the same output rows: permuted alike.
+        if arch == "llama" and kind in ("attn_q", "attn_k"):
             heads = model.config.num_attention_heads
-            if gguf_name.endswith("attn_k.weight"):
+            if kind == "attn_k":
                 heads = model.config.num_key_value_heads
             data = _permute(data, heads)
         _add_tensor(writer, gguf_name, data, file_type)
@@ -152,7 +154,7 @@ def _write_tokenizer(writer, tokenizer: PreTrainedTokenizerBase, vocab_size: int
     if bpe.get("type") != "BPE" or bpe.get("byte_fallback"):
         # A SentencePiece-style BPE (byte fallback: Llama 2, Mistral 7B) is another GGUF vocabulary.
         raise TunelabError(
-            "GGUF export needs a byte-level BPE tokenizer (Llama 3, SmolLM, Qwen2, Mistral NeMo); "
+            "GGUF export needs a byte-level BPE tokenizer (Llama 3, SmolLM, Qwen2); "
             "this one is SentencePiece-style: use --merged and llama.cpp's convert_hf_to_gguf.py"
         )
     count = len(tokenizer)
@@ -204,7 +206,19 @@ def _pre_tokenizer(tokens: list[str], spec: dict) -> str:
         return "qwen2"  # Qwen2 and 2.5
     if json.dumps(LLAMA3_SPLIT)[1:-1] in splits:
         return "llama-bpe"  # Llama 3
-    return "gpt2"
+    if _is_gpt2_split(spec.get("pre_tokenizer") or {}):
+        return "gpt-2"
+    # llama.cpp refuses a name it does not know, and another name's regex splits text otherwise.
+    raise TunelabError(
+        "GGUF export knows the pre-tokenizers of Llama 3, Qwen2, SmolLM and GPT-2; this "
+        "tokenizer splits text another way: use --merged and llama.cpp's convert_hf_to_gguf.py"
+    )
+
+
+def _is_gpt2_split(pre: dict) -> bool:
+    """GPT-2's own split: its regex inside the byte-level step, no space put before the text."""
+    byte_level = pre.get("type") == "ByteLevel" and pre.get("use_regex", True)
+    return byte_level and not pre.get("add_prefix_space")
 
 
 def _gguf_name(hf_name: str) -> str | None:
