@@ -94,3 +94,22 @@ def test_five_questions_name_no_winner_and_a_clear_gap_names_one():
     assert gain["delta"] == pytest.approx(40.0) and gain["low"] > 0
     # The best mean alone is no winner when the runner-up's difference could be zero.
     assert "could be zero" in verdict([prompting, tuned, close])
+
+
+def test_retrieval_never_hands_a_question_its_own_row(tmp_path):
+    from tunelab.compare.rag import Passage
+
+    own = Passage("train.jsonl:1", "Where does a run keep its settings?\nIn config.yaml.")
+    other = Passage("train.jsonl:2", "How is a run resumed?\nWith --resume from its settings.")
+    found = Retriever([own, other]).search("where does a run keep its  settings?", k=2)
+    assert found == [other]  # the test pair itself, asked again, is no passage
+
+
+def test_passages_are_dropped_worst_first_until_the_prompt_fits():
+    from tunelab.compare.rag import Passage, fit_context
+
+    best, worst = Passage("a", "short"), Passage("b", "long " * 50)
+    fits = lambda text: len(text.split()) < 40  # noqa: E731
+    assert fit_context("Q?", [best, worst], fits) == (with_context("Q?", [best]), [best])
+    assert fit_context("Q?", [worst], fits) == ("Q?", [])
+    assert fit_context("Q?", [best, worst], lambda t: True)[1] == [best, worst]

@@ -166,3 +166,28 @@ def test_limit_spreads_a_quick_trial_over_the_documents(tmp_path):
     stats = generate_dataset(config, progress=False)
     sources = {Path(r["meta"]["source"]).name for r in rows(tmp_path / "qa.jsonl")}
     assert stats.chunks == 3 and len(sources) >= 2
+
+
+def test_one_unreadable_document_does_not_cost_the_others_their_rows(tmp_path):
+    (tmp_path / "guide.md").write_text((DOCS / "guide.md").read_text())
+    (tmp_path / "broken.txt").write_bytes(b"\xff\xfe not utf-8 \x80")
+    out = tmp_path / "qa.jsonl"
+    result = CliRunner().invoke(app, ["data", "generate", str(tmp_path), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    said = "".join(result.output.split())  # the console wraps long paths
+    assert "skippedadocument" in said and "broken.txt:notUTF-8" in said
+    assert rows(out) and {Path(r["meta"]["source"]).name for r in rows(out)} == {"guide.md"}
+    (tmp_path / "guide.md").unlink()
+    with pytest.raises(TunelabError, match="broken.txt: not UTF-8"):  # nothing readable: an error
+        generate_dataset(GenerateConfig(docs=[str(tmp_path)], output=str(out)), progress=False)
+
+
+def test_setext_headings_record_their_own_line_and_long_words_keep_the_budget():
+    from tunelab.data.chunking import markdown_sections, split_text
+
+    [section] = markdown_sections("Intro\n=====\n\nBody text.\n")
+    assert (section.headings, section.line) == (["Intro"], 1)
+    # A word of many tokens (a URL, a dotted name) must not pull others over the budget with it.
+    pieces = split_text("k.l.m.n.o.p.q.r.s.t a b c d e f g h i j", 10)
+    assert all(count_tokens(p) <= 19 for p in pieces) and count_tokens(pieces[-1]) <= 10
+    assert " ".join(pieces).split() == "k.l.m.n.o.p.q.r.s.t a b c d e f g h i j".split()

@@ -3,9 +3,12 @@ over it, and the question rewritten to carry the passages found."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 
+from tunelab.data.split import normalize_text
 from tunelab.errors import TunelabError
 from tunelab.evaluate.retrieval import BM25
 
@@ -56,7 +59,15 @@ class Retriever:
         self.index = BM25([p.text for p in passages])
 
     def search(self, question: str, k: int = 3) -> list[Passage]:
-        return [self.passages[hit.index] for hit in self.index.top(question, k)]
+        """Never the question's own Q&A row: with the training data as the corpus, a test
+        question that is also a training row would hand the model its reference answer."""
+        ranked = (self.passages[hit.index] for hit in self.index.top(question, len(self.passages)))
+        return list(islice((p for p in ranked if not own_row(p, question)), k))
+
+
+def own_row(passage: Passage, question: str) -> bool:
+    """Whether the passage is a Q&A row asking this very question (its first line is the question)."""
+    return normalize_text(passage.text.split("\n", 1)[0]) == normalize_text(question)
 
 
 def with_context(question: str, passages: list[Passage]) -> str:
@@ -65,3 +76,16 @@ def with_context(question: str, passages: list[Passage]) -> str:
         return question
     numbered = "\n".join(f"[{i}] {p.text}" for i, p in enumerate(passages, start=1))
     return RAG_TEMPLATE.format(passages=numbered, question=question)
+
+
+def fit_context(
+    question: str, passages: list[Passage], fits: Callable[[str], bool]
+) -> tuple[str, list[Passage]]:
+    """The question with as many of its passages, best first, as `fits` (the model's context,
+    less the answer's room) allows, and the passages kept: the lowest-ranked go first, and with
+    none that fits the question is asked bare. A prompt past the context fails or gives noise."""
+    for n in range(len(passages), 0, -1):
+        text = with_context(question, passages[:n])
+        if fits(text):
+            return text, passages[:n]
+    return question, []

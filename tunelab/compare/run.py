@@ -2,8 +2,9 @@
 with retrieved passages (RAG), the finetuned run, the finetuned run with RAG — scored alike, so a
 team sees whether finetuning beat prompting, and whether retrieval adds to either.
 
-Every arm gets the run's own template and system prompt, and the same passages, so the only
-differences are the weights and the context."""
+Every arm gets the run's own template and system prompt, and the same passages (as many, best
+first, as the model's context holds beside the answer), so the only differences are the weights
+and the context."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from typing import Any
 
 from rich.progress import Progress
 
-from tunelab.compare.rag import Passage, Retriever, load_corpus, with_context
+from tunelab.compare.rag import Passage, Retriever, fit_context, load_corpus
 from tunelab.compare.report import write_report
 from tunelab.config import Limit, Section
 from tunelab.data.templates import Prompt
@@ -109,15 +110,24 @@ def _ask(
     """The two arms of one model: its plain answers, then its answers with passages, each asked
     with the run's prompt, so the arms differ only in weights and context."""
     from tunelab.generate import answer
+    from tunelab.models import context_length
     from tunelab.run import load_model
 
     arms = []
     model, tokenizer = load_model(name)
+    room = context_length(model, tokenizer) - cfg.max_new_tokens
+
+    def fits(question: str) -> bool:
+        rendered = prompt.question(question, tokenizer)
+        return len(tokenizer(rendered, add_special_tokens=False).input_ids) <= room
+
     for rag in (False, True):
-        questions = [
-            with_context(ex.question, ctx) if rag else ex.question
+        # Each model's own tokenizer decides what fits; the passages asked with are the ones kept.
+        asked = [
+            fit_context(ex.question, ctx, fits) if rag else (ex.question, [])
             for ex, ctx in zip(examples, contexts)
         ]
+        questions = [q for q, _ in asked]
         on_batch = counting(progress, f"{label} + RAG" if rag else label, len(questions))
         started = time.perf_counter()
         generations = answer(
@@ -137,10 +147,10 @@ def _ask(
                 "question": ex.question,
                 "reference": ex.answer,
                 "answer": g.text,
-                "passages": [p.source for p in ctx] if rag else [],
+                "passages": [p.source for p in used],
                 "scores": score_texts(g.text, ex.answer),
             }
-            for ex, ctx, g in zip(examples, contexts, generations)
+            for ex, (_, used), g in zip(examples, asked, generations)
         ]
         arm = Arm(f"{label} + RAG" if rag else label, str(name), rag, rows, seconds)
         arm.summary = _summary(rows, seconds)

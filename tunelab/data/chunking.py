@@ -111,13 +111,14 @@ def markdown_sections(text: str, title: str = "") -> list[Section]:
             underline = lines[i + 1].strip()
             if underline and set(underline) in ({"="}, {"-"}) and len(underline) >= 3:
                 heading = (1 if underline[0] == "=" else 2, line.strip())
-                i += 1
         if heading:
             close()
             while stack and stack[-1][0] >= heading[0]:
                 stack.pop()
             stack.append(heading)
-            start = i + 1
+            start = i + 1  # the heading's own line, before a setext underline is skipped
+            if not ATX.match(line):
+                i += 1
         else:
             body.append(line)
         i += 1
@@ -249,7 +250,7 @@ def _cut(para: str, max_tokens: int) -> list[str]:
     for unit in units:
         while count_tokens(unit) > max_tokens:  # one endless sentence: cut by words
             words = unit.split()
-            head = max(1, len(words) * max_tokens // max(count_tokens(unit), 1))
+            head = _words_within(words, max_tokens)
             out.append(" ".join(words[:head]))
             unit = " ".join(words[head:])
         joined = f"{current}{sep}{unit}" if current else unit
@@ -258,3 +259,14 @@ def _cut(para: str, max_tokens: int) -> list[str]:
             joined = unit
         current = joined
     return [*out, current] if current else out
+
+
+def _words_within(words: list[str], max_tokens: int) -> int:
+    """How many leading words fit the budget (at least one): words differ in tokens ("a" is one,
+    "a.b.c" five), so a share of the words is no share of the tokens."""
+    total = 0
+    for n, word in enumerate(words):
+        total += count_tokens(word)
+        if total > max_tokens:
+            return max(n, 1)
+    return len(words)

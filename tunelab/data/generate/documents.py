@@ -46,11 +46,7 @@ def generate_dataset(
     if config.mode == "self-instruct":
         self_instruct(config, llm or make_llm(config), out, stats, progress)
     else:
-        chunks = [
-            c
-            for doc in find_documents(config.docs)
-            for c in chunk_document(doc, config.max_chunk_tokens)
-        ]
+        chunks = _chunks(config, stats)
         if config.mode == "llm":
             chunks = [c for c in chunks if count_tokens(c.text) >= config.min_chunk_tokens]
         if config.limit and len(chunks) > config.limit:
@@ -67,6 +63,20 @@ def generate_dataset(
             )
     stats.seconds = time.perf_counter() - started
     return stats
+
+
+def _chunks(config: GenerateConfig, stats: GenerateStats) -> list[Chunk]:
+    """Every readable document's chunks. An unreadable one (not UTF-8, a broken PDF) is noted in
+    `stats.failed` and skipped: one bad file in a folder must not cost the others' rows."""
+    chunks: list[Chunk] = []
+    for doc in find_documents(config.docs):
+        try:
+            chunks += chunk_document(doc, config.max_chunk_tokens)
+        except TunelabError as err:
+            stats.failed.append(str(err))
+    if stats.failed and not chunks:
+        raise TunelabError(stats.failed[0])
+    return chunks
 
 
 def _template(

@@ -70,6 +70,7 @@ class GenerateStats:
     replies: int = 0  # every reply asked for, retries included
     unparsed: int = 0  # replies in which no pair could be read
     dropped: Counter = field(default_factory=Counter)
+    failed: list[str] = field(default_factory=list)  # documents that could not be read, and why
     seconds: float = 0.0
 
     @property
