@@ -187,3 +187,17 @@ def test_rouge_l_counts_words_of_every_script_and_keeps_rouge_scores_on_ascii():
     assert rouge_l("café", "cafe") == 0.0  # not "caf" against "cafe"
     assert rouge_l("cafe\u0301 noir", "café") == pytest.approx(2 / 3)
     assert rouge_l("x", "") == 0.0 and isinstance(rouge_l("x", ""), float)
+
+
+def test_answers_with_unicode_line_separators_read_back_whole(tmp_path):
+    # json.dumps(ensure_ascii=False) leaves U+2028 and U+0085 raw; splitlines() split at them.
+    import json
+
+    from tunelab.evaluate.judge.verdicts import _read
+    from tunelab.evaluate.suite import read_rows
+
+    rows = [{"question": "a\u2028b", "answer": "c\x85d\u2029e"}, {"question": "f", "answer": "g"}]
+    path = tmp_path / "predictions.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+    assert read_rows(path) == rows
+    assert _read(path) == rows

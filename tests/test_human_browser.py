@@ -61,3 +61,28 @@ def test_judging_in_a_browser_records_votes_and_never_shows_model_names(tmp_path
     assert sum("/api/vote" in r.url for r in received) == 4
     for text in seen:
         assert not any(name in text for name in MODELS)
+
+
+def test_a_held_key_or_a_browser_shortcut_casts_no_vote(tmp_path):
+    arena = Arena(load_answers(answer_sets(tmp_path)), tmp_path / "votes.jsonl")
+    with running(create_app(arena)) as url, sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True)
+        try:
+            page = browser.new_page()
+            page.set_default_timeout(15_000)
+            page.goto(url)
+            page.wait_for_function("document.getElementById('judged').textContent === '0'")
+            page.keyboard.down("1")
+            page.wait_for_function("document.getElementById('judged').textContent === '1'")
+            for _ in range(3):  # the key is still held: the browser repeats it
+                page.keyboard.down("1")
+                page.wait_for_timeout(100)
+            page.keyboard.up("1")
+            for shortcut in ("Control+2", "Alt+3", "Meta+4"):  # switch tabs, not vote
+                page.keyboard.press(shortcut)
+            page.keyboard.press("4")  # the pair on screen now gets this one vote
+            page.wait_for_function("document.getElementById('judged').textContent === '2'")
+            page.wait_for_timeout(200)
+        finally:
+            browser.close()
+    assert [r["winner"] for r in arena.records] == ["left", "both_bad"]

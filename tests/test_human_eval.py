@@ -205,3 +205,37 @@ def test_a_model_left_out_of_a_bootstrap_round_is_not_rated_1000_in_it():
     # 1244), and shifted a and b, centred on 1000 without c, by ~100 points.
     assert board["c"].low > 1050 and board["c"].low <= board["c"].bt <= board["c"].high
     assert board["a"].high - board["a"].low < 150 and board["b"].high - board["b"].low < 150
+
+
+def test_text_with_unicode_line_separators_survives_a_restart(tmp_path):
+    # json.dumps(ensure_ascii=False) writes U+2028 and U+0085 raw; str.splitlines splits there.
+    question = "first\u2028second\x85third"
+    for model in ("a", "b"):
+        row = {"question": question, "answer": f"{model}\u2029"}
+        (tmp_path / f"{model}.jsonl").write_text(json.dumps(row, ensure_ascii=False) + "\n")
+    votes = tmp_path / "votes.jsonl"
+    arena = Arena(load_answers([tmp_path / "a.jsonl", tmp_path / "b.jsonl"]), votes)
+    assert arena.questions == {question}
+    arena.vote(arena.next()["token"], "left")
+    assert Arena(arena.answers, votes).records == arena.records
+
+
+def test_every_server_shuffles_the_sides_its_own_way(tmp_path):
+    # A fixed default seed showed the same model on the left first in every server.
+    answers = load_answers(_answer_sets(tmp_path))
+    firsts = {Arena(answers, tmp_path / "v").next()["left_answer"][:4] for _ in range(40)}
+    assert firsts == {"good", "bad "}
+
+
+def test_a_vote_after_a_line_cut_short_gets_a_line_of_its_own(tmp_path):
+    votes = tmp_path / "votes.jsonl"
+    arena = Arena(load_answers(_answer_sets(tmp_path)), votes)
+    arena.vote(arena.next()["token"], "left")
+    with votes.open("a") as handle:  # the disk filled in the middle of a write
+        handle.write('{"question": "How do')
+    arena.vote(arena.next()["token"], "right")
+    lines = votes.read_text().splitlines()
+    assert len(lines) == 3 and lines[1] == '{"question": "How do'
+    # Deleting the damaged line, as the restart asks, keeps both votes the server accepted.
+    votes.write_text("\n".join([lines[0], lines[2]]) + "\n")
+    assert Arena(arena.answers, votes).records == arena.records

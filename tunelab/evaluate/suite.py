@@ -283,6 +283,7 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
     """The per-example rows an earlier `tunelab eval` wrote (for `tunelab errors`)."""
     if not path.exists():
         raise TunelabError(f"{path} not found: run `tunelab eval` on this run first")
-    return [
-        json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
-    ]
+    # Split at "\n" only: splitlines() also splits at U+2028 and U+0085, which the writer's
+    # json.dumps(ensure_ascii=False) leaves raw inside an answer's text.
+    lines = path.read_text(encoding="utf-8").split("\n")
+    return [json.loads(line) for line in lines if line.strip()]

@@ -103,7 +103,8 @@ class Output:
         self.shingles: list[set[str]] = []
         self.rows_of_mode = 0
         if path.exists():
-            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            # At "\n" only: splitlines() also splits at U+2028 and U+0085, left raw in the text.
+            for number, line in enumerate(path.read_text(encoding="utf-8").split("\n"), 1):
                 if not line.strip():
                     continue
                 try:

@@ -117,6 +117,10 @@ async function vote(winner) {{
     body: JSON.stringify({{token, winner}})}});
   load();
 }}
-document.addEventListener('keydown', e => {{ const w = {{'1': 'left', '2': 'right', '3': 'tie', '4': 'both_bad'}}[e.key]; if (w) vote(w); }});
+// A held key repeats (it would vote on pairs nobody read), and Ctrl/Alt/Cmd+digit switch tabs.
+document.addEventListener('keydown', e => {{
+  if (e.repeat || e.ctrlKey || e.altKey || e.metaKey) return;
+  const w = {{'1': 'left', '2': 'right', '3': 'tie', '4': 'both_bad'}}[e.key]; if (w) vote(w);
+}});
 load();
 </script></body></html>"""

@@ -59,6 +59,23 @@ def model_name(path: Path) -> str:
     return file.stem
 
 
+def jsonl_lines(path: Path) -> list[str]:
+    """The lines of a JSONL file, split at newlines only: str.splitlines also splits at U+2028,
+    U+0085 and the like, which json.dumps(ensure_ascii=False) writes raw inside strings."""
+    return path.read_text(encoding="utf-8").split("\n")
+
+
+def ends_a_line(path: Path) -> bool:
+    """Whether `path` is missing, empty or ends with a newline."""
+    if not path.exists():
+        return True
+    with path.open("rb") as handle:
+        if handle.seek(0, os.SEEK_END) == 0:
+            return True
+        handle.seek(-1, os.SEEK_END)
+        return handle.read(1) == b"\n"
+
+
 def load_answers(paths: list[Path]) -> dict[str, dict[str, dict]]:
     """{model: {question: row}} from each answers file; names must differ."""
     models: dict[str, dict[str, dict]] = {}
@@ -70,7 +87,7 @@ def load_answers(paths: list[Path]) -> dict[str, dict[str, dict]]:
             )
         rows = {}
         file = answers_file(path)
-        for number, line in enumerate(file.read_text(encoding="utf-8").splitlines(), start=1):
+        for number, line in enumerate(jsonl_lines(file), start=1):
             if not line.strip():
                 continue
             try:
@@ -90,9 +107,13 @@ class Arena:
     """The pairs to judge, the votes so far (read back from the file), and the next pair to show:
     the least-judged one, so every question and model pair gets covered evenly."""
 
-    def __init__(self, answers: dict[str, dict[str, dict]], votes_path: Path, seed: int = 0):
+    def __init__(
+        self, answers: dict[str, dict[str, dict]], votes_path: Path, seed: int | None = None
+    ):
         self.answers = answers
         self.votes_path = votes_path
+        # Seeded from the OS unless a test fixes it: a fixed default put the same model on the
+        # same side first in every server, so a judge who knew the code could tell which is which.
         self.rng = random.Random(seed)
         self.questions = set.intersection(*(set(rows) for rows in answers.values()))
         if not self.questions:
@@ -114,8 +135,7 @@ class Arena:
         if not self.votes_path.exists():
             return []
         records = []
-        lines = self.votes_path.read_text(encoding="utf-8").splitlines()
-        for number, line in enumerate(lines, start=1):
+        for number, line in enumerate(jsonl_lines(self.votes_path), start=1):
             if not line.strip():
                 continue
             try:
@@ -173,8 +193,11 @@ class Arena:
             "time": time.time(),
         }
         self.votes_path.parent.mkdir(parents=True, exist_ok=True)
+        # A line cut short (a crash or a full disk mid-write) must not swallow this vote: glued
+        # onto it, the vote would be lost with the damaged line. Start a line of its own.
+        start = "" if ends_a_line(self.votes_path) else "\n"
         with self.votes_path.open("a", encoding="utf-8") as handle:
-            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+            handle.write(start + json.dumps(record, ensure_ascii=False) + "\n")
             handle.flush()
             os.fsync(handle.fileno())
         self.records.append(record)

@@ -220,7 +220,8 @@ def _winner(record: dict) -> str:
 def _read(path: Path) -> list[dict]:
     """The records of a votes or verdicts file; a damaged line is named, never skipped."""
     records = []
-    lines = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
+    # At "\n" only: splitlines() also splits at U+2028 and U+0085, left raw in the text.
+    lines = path.read_text(encoding="utf-8").split("\n") if path.is_file() else []
     for number, line in enumerate(lines, start=1):
         try:
             records += [json.loads(line)] if line.strip() else []
