@@ -80,3 +80,24 @@ def test_a_change_to_what_the_checkpoint_holds_is_refused_by_name(tmp_path, qa_f
         train(config, resume=True)
     assert "\n" not in str(err.value) and "max_steps" not in str(err.value)
     assert (run / "config.yaml").read_text() == saved
+
+
+def test_a_run_that_died_writing_its_final_model_resumes_to_write_it(
+    tmp_path, qa_file, monkeypatch
+):
+    from tunelab.train import loop
+
+    def disk_full(*args, **kwargs):
+        raise OSError("No space left on device (simulated)")
+
+    config = tiny_config(tmp_path, qa_file, max_steps=2, save_every=2)
+    monkeypatch.setattr(loop, "save_final", disk_full)
+    with pytest.raises(OSError, match="simulated"):
+        train(config)
+    monkeypatch.undo()
+
+    run = train(config, resume=True)  # its last checkpoint is at the end: nothing to train
+    assert (run / "model" / "adapter_model.safetensors").is_file()
+    assert [r["step"] for r in _records(run)] == [1, 2]
+    with pytest.raises(TunelabError, match="already at step 2 of 2"):
+        train(config, resume=True)  # finished now

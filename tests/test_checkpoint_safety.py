@@ -82,3 +82,15 @@ def test_after_a_fall_back_the_damaged_checkpoint_never_outlives_good_ones(tmp_p
         tiny_config(tmp_path, qa_file, max_steps=5, save_every=2, keep_checkpoints=1), resume=True
     )
     assert [p.name for p in (run / "checkpoints").iterdir()] == ["step-000004"]
+
+
+def test_a_metrics_line_cut_short_by_a_crash_does_not_stop_the_resume(tmp_path, qa_file):
+    config = tiny_config(tmp_path, qa_file, max_steps=4, save_every=2)
+    run = train(config)
+    straight = _losses(run)
+    shutil.rmtree(run / "checkpoints" / "step-000004")
+    with (run / "metrics.jsonl").open("a") as log:
+        log.write('{"step": 5, "lo')  # the disk filled up mid-line
+
+    train(config, resume=True)
+    assert _losses(run) == pytest.approx(straight, abs=1e-5)

@@ -90,3 +90,28 @@ def test_a_crash_keeps_the_steps_done_and_resume_finishes_like_a_straight_run(
     monkeypatch.setattr(loop, "accumulate_gradients", real)
     resumed = train(config, resume=True)
     assert _losses(resumed) == pytest.approx(_losses(straight), abs=1e-5)
+
+
+def test_a_crash_inside_a_step_resumes_with_that_steps_dropout(tmp_path, qa_file, monkeypatch):
+    # The crash comes after the step's forward passes drew their dropout masks from the RNG.
+    settings = dict(max_steps=4, save_every=100, lora={"dropout": 0.3})
+    straight = train(tiny_config(tmp_path / "a", qa_file, **settings))
+
+    from tunelab.train import loop
+
+    real, calls = loop.accumulate_gradients, []
+
+    def fails_after_step_3s_backward(*args, **kwargs):
+        calls.append(1)
+        result = real(*args, **kwargs)
+        if len(calls) == 3:
+            raise RuntimeError("CUDA out of memory (simulated)")
+        return result
+
+    config = tiny_config(tmp_path / "b", qa_file, **settings)
+    monkeypatch.setattr(loop, "accumulate_gradients", fails_after_step_3s_backward)
+    with pytest.raises(RuntimeError, match="simulated"):
+        train(config)
+    monkeypatch.setattr(loop, "accumulate_gradients", real)
+    resumed = train(config, resume=True)
+    assert _losses(resumed) == pytest.approx(_losses(straight), abs=1e-5)

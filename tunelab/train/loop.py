@@ -17,14 +17,16 @@ from tunelab.data.pipeline import batches_per_epoch, iterate_batches, make_rows,
 from tunelab.data.tokenize import IGNORE
 from tunelab.errors import TunelabError
 from tunelab.models import context_length
-from tunelab.run import CHECKPOINTS, CONFIG_FILE, METRICS_FILE, load_model
+from tunelab.run import CHECKPOINTS, CONFIG_FILE, METRICS_FILE, Run, load_model
 from tunelab.train import distributed
 from tunelab.train.checkpoint import (
     TrainState,
     list_checkpoints,
     read_latest,
     restore,
+    rng_states,
     save_checkpoint,
+    set_rng_states,
 )
 from tunelab.train.distributed import SINGLE, LossModule, World
 from tunelab.train.eval_loss import evaluate_loss
@@ -136,7 +138,9 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
             )
         state = (restore_sharded if sharded else restore)(checkpoint, model, optimizer)
         console.print(f"[bold]resumed[/] from {checkpoint.path} (step {state.step})")
-        if state.step >= total_steps:
+        # At the end but not finished (killed or failed while writing model/, or Ctrl-C in the
+        # last step): the resume writes the final model, training nothing more.
+        if state.step >= total_steps and Run(run_dir, config).status["status"] == "finished":
             raise TunelabError(
                 f"{run_dir} is already at step {state.step} of {total_steps}: raise train.max_steps "
                 "(or train.epochs) to train further"
@@ -178,9 +182,20 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
             return save_sharded(checkpoints, model, optimizer, state, cfg.keep_checkpoints, world)
         return save_checkpoint(checkpoints, model, optimizer, state, cfg.keep_checkpoints)
 
+    # A crash inside a step has already drawn that step's dropout masks: the crash checkpoint
+    # holds the RNG states the step began with, so the resumed step draws the same masks.
+    step_start = {"step": state.step, "rng": rng_states()}
+
+    def save_after_crash() -> Path:
+        if state.step == step_start["step"]:
+            set_rng_states(step_start["rng"])
+        return save_now()
+
     # A crash (out of memory, a full disk, a bug) keeps the steps already done; one process only,
     # as the others may be blocked in a collective.
-    on_crash = checkpoint_on_crash(save_now, state, checkpoints, run_dir, world.size == 1, console)
+    on_crash = checkpoint_on_crash(
+        save_after_crash, state, checkpoints, run_dir, world.size == 1, console
+    )
     with stop, progress, on_crash, ExitStack() as files:
         log = files.enter_context(MetricsLog(config)) if world.is_main else None
         if test_rows and state.step == 0:
@@ -195,6 +210,7 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
             write_metrics(log, start_record)
         while state.step < total_steps and not stop.requested:
             started = time.perf_counter()
+            step_start.update(step=state.step, rng=rng_states())
             micro_batches = [next(stream) for _ in range(micro_per_step)]
             mine = [batch for _, _, batch in micro_batches[world.rank :: world.size]]
             loss_sum, n_tokens = accumulate_gradients(

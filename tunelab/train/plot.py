@@ -10,7 +10,13 @@ from pathlib import Path
 def read_metrics(path: Path) -> list[dict]:
     if not path.exists():
         return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    lines = [line for line in path.read_text().splitlines() if line.strip()]
+    rows = [json.loads(line) for line in lines[:-1]]
+    try:
+        rows += [json.loads(line) for line in lines[-1:]]
+    except json.JSONDecodeError:
+        pass  # the last line cut short by a crash (a full disk): its step is trained again
+    return rows
 
 
 def plot_losses(metrics_path: Path, out_path: Path, title: str = "") -> Path | None:
