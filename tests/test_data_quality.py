@@ -255,3 +255,50 @@ def test_cli_check_of_a_file_where_no_row_loads_fails(tmp_path, runner):
     result = runner.invoke(app, ["data", "check", str(data), "--model", "tiny-random"])
     assert result.exit_code != 0
     assert "none of its 2 rows loads" in str(result.exception)
+
+
+def test_whitespace_at_an_answers_edge_does_not_hide_an_exact_duplicate(tmp_path):
+    rows = qa_rows(FACTS[:2]) + [{"question": FACTS[0][0].lower(), "answer": f"  {FACTS[0][1]}\n"}]
+    report = check_file(write_rows(tmp_path / "d.jsonl", rows), config=TINY)
+    assert [(p.first, p.second) for p in report.exact_dups] == [(0, 2)]
+    assert report.conflicts == []  # the same answer is no conflict
+
+
+def test_a_test_question_in_train_twice_leaks_from_both_rows(tmp_path):
+    # --fix must drop every train row the test question is in, or the leak stays.
+    train_rows = qa_rows(FACTS) + qa_rows([(FACTS[1][0], "Start again with --resume.")])
+    train = write_rows(tmp_path / "train.jsonl", train_rows)
+    test = write_rows(tmp_path / "test.jsonl", qa_rows([(FACTS[1][0], "x"), ("???", "y")]))
+    report = check_file(train, test, TINY)
+    assert [(p.first, p.second) for p in report.contamination] == [(1, 0), (6, 0)]
+    assert set(report.removals()) == {1, 6}
+    assert "1 of 2 test rows leak into train" in to_markdown(report)
+    assert "1 test question(s) also in train (contamination)" in report.warnings
+
+
+def test_a_question_without_words_repeated_in_test_is_a_leak(tmp_path):
+    train = write_rows(tmp_path / "train.jsonl", qa_rows(FACTS[:2] + [("???", "a")]))
+    test = write_rows(tmp_path / "test.jsonl", qa_rows([("???", "b")]))
+    assert [(p.first, p.second) for p in check_file(train, test, TINY).contamination] == [(2, 0)]
+
+
+def test_length_percentiles_of_a_few_rows_stay_within_the_longest(tmp_path):
+    rows = qa_rows([("Q?", "A."), ("Q2?", "A " * 50), ("Q3?", "A " * 400)])
+    report = check_file(write_rows(tmp_path / "d.jsonl", rows), config=TINY)
+    table = to_markdown(report).split("## Length in tokens")[1].splitlines()
+    row = [c.strip() for c in table[4].split("|")[1:-1]]
+    lo, median, p90, p99, hi = (float(c) for c in row[:5])
+    assert lo <= median <= p90 <= p99 <= hi == max(report.lengths)
+
+
+def test_one_word_questions_are_not_low_diversity(tmp_path):
+    rows = qa_rows([("Packing?", "It joins short rows."), ("Resume?", "Run train again.")])
+    report = check_file(write_rows(tmp_path / "d.jsonl", rows), config=TINY)
+    assert report.distinct["questions distinct-2"] == 1.0
+    assert not any(w.startswith("low diversity") for w in report.warnings)
+
+
+def test_opening_share_is_of_all_questions(tmp_path):
+    rows = qa_rows([("What is packing?", "a"), ("What is resume?", "b"), ("?", "c"), ("!", "d")])
+    report = check_file(write_rows(tmp_path / "d.jsonl", rows), config=TINY)
+    assert report.openings[0] == ("what is", 2, 0.5)

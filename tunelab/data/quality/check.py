@@ -14,6 +14,7 @@ from tunelab.data.load import Loaded, read_examples
 from tunelab.data.markers import Markers, find_markers, plain_question
 from tunelab.data.quality import dedup, diversity, pii
 from tunelab.data.quality.junk import junk_reason, repeats_question
+from tunelab.data.split import normalize_text
 from tunelab.data.templates import Example
 from tunelab.data.write import write_jsonl
 from tunelab.errors import TunelabError
@@ -95,6 +96,11 @@ class QualityReport:
         data = self.test if test else self.data
         return data.examples[row].source.replace(str(data.path), data.path.name, 1)
 
+    @property
+    def leaked(self) -> set[int]:
+        """Test rows found in train; `contamination` lists each with every train row it is in."""
+        return {p.second for p in self.contamination}
+
     def raise_if_unloadable(self) -> None:
         """A set with no loadable row stops training and `data inspect`: a check must not pass it
         (the report is shown first, so its rejects say why)."""
@@ -144,7 +150,7 @@ def check_file(
     report.markers = find_markers(examples)
     questions = [question_text(e) for e in examples]
     answers = [e.answer if e.text is None else "" for e in examples]
-    report.exact_dups = dedup.exact_duplicates([f"{q}\x00{a}" for q, a in zip(questions, answers)])
+    report.exact_dups = dedup.exact_duplicates([row_key(q, a) for q, a in zip(questions, answers)])
     repeated = {p.second for p in report.exact_dups}
     report.conflicts = [p for p in dedup.exact_duplicates(questions) if p.second not in repeated]
     near = dedup.near_duplicates(
@@ -167,6 +173,12 @@ def check_file(
     _check_origins(report, questions)
     _collect_warnings(report)
     return report
+
+
+def row_key(question: str, answer: str) -> str:
+    """A row as one key for exact duplicates; each side normalised on its own, as whitespace at
+    an answer's edge would otherwise survive next to the separator and hide the repeat."""
+    return f"{normalize_text(question)}\x00{normalize_text(answer)}"
 
 
 def question_text(example: Example) -> str:
@@ -256,7 +268,7 @@ def _collect_warnings(report: QualityReport) -> None:
     if report.markers and not report.markers.fits(c.template or "chat"):
         w.append(report.markers.warning(c.template or "chat"))
     if report.contamination:
-        w.append(f"{len(report.contamination)} test question(s) also in train (contamination)")
+        w.append(f"{len(report.leaked)} test question(s) also in train (contamination)")
     if report.exact_dups or report.near_dups:
         w.append(f"{len(report.exact_dups)} exact and {len(report.near_dups)} near duplicate(s)")
     if report.truncated:

@@ -38,7 +38,8 @@ def distinct_n(texts: list[str], n: int) -> float:
         grams = [tuple(w[i : i + n]) for i in range(len(w) - n + 1)]
         total += len(grams)
         seen.update(grams)
-    return len(seen) / total if total else 0.0
+    # No n-gram at all (one-word questions, no answers) repeats none: not "low diversity".
+    return len(seen) / total if total else 1.0
 
 
 def top_openings(
@@ -46,7 +47,8 @@ def top_openings(
 ) -> list[tuple[str, int, float]]:
     """The most common first `n_words` of the questions: (opening, count, share of all)."""
     openings = Counter(" ".join(words(q)[:n_words]) for q in questions if words(q))
-    total = sum(openings.values()) or 1
+    # Of all questions, as the homogeneity warning reads it, not of those with words only.
+    total = len(questions) or 1
     return [(o, c, c / total) for o, c in openings.most_common(top_k)]
 
 

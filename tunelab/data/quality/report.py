@@ -83,13 +83,15 @@ def sections(report: QualityReport) -> list[Section]:
                     ]
                     for p in report.contamination[:limit]
                 ],
-                f"{len(report.contamination)} of {len(test)} test rows leak into train. "
+                f"{len(report.leaked)} of {len(test)} test rows leak into train. "
                 + _more(report.contamination, limit),
             )
         )
     if report.lengths:
         L = sorted(report.lengths)
-        q = statistics.quantiles(L, n=100) if len(L) > 1 else [L[0]] * 99
+        # Inclusive, as numpy's default: the exclusive method extrapolates past the longest row
+        # when there are fewer than 100 rows (p99 of [1, 2, 3] would be 3.96).
+        q = statistics.quantiles(L, n=100, method="inclusive") if len(L) > 1 else [L[0]] * 99
         out.append(
             Section(
                 f"Length in tokens ({c.model}, template {report.template})",
@@ -232,7 +234,7 @@ def _summary(report: QualityReport) -> list[list[str]]:
         rows.append(
             [
                 "test rows leaking into train",
-                f"{len(report.contamination)} of {len(report.test.examples)}",
+                f"{len(report.leaked)} of {len(report.test.examples)}",
             ]
         )
     if report.markers:

@@ -1,0 +1,176 @@
+"""The numbers of `data check` against brute force: every pair's exact Jaccard, every key compared,
+numpy's percentiles and the diversity measures recomputed from their definitions."""
+
+from __future__ import annotations
+
+import json
+import random
+import statistics
+from collections import Counter
+from itertools import combinations
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tunelab.data.quality import dedup, diversity
+from tunelab.data.quality.check import QualityConfig, check_file
+from tunelab.data.quality.report import sections
+from tunelab.data.split import normalize_text
+from tunelab.data.text import words
+
+LAMINI = Path("/work/shared/data/instructions/lamini_docs/lamini_docs.jsonl")
+VOCAB = [f"w{i}" for i in range(60)] + ["café", "naïve", "日本", "Ωmega"]
+
+
+def lamini_texts() -> tuple[list[str], list[str]]:
+    if not LAMINI.exists():
+        pytest.skip("lamini_docs not here")
+    from tunelab.data.markers import plain_question
+
+    rows = [json.loads(line) for line in LAMINI.open()]
+    return [plain_question(r["question"]) for r in rows], [r["answer"] for r in rows]
+
+
+def random_corpus(seed: int, n: int = 150) -> list[str]:
+    """Random texts, and edited copies of some at every distance (near-duplicates of all degrees)."""
+    rng = random.Random(seed)
+    texts = [" ".join(rng.choices(VOCAB, k=rng.randint(1, 40))) for _ in range(n)]
+    for _ in range(n // 2):
+        w = rng.choice(texts).split()
+        for _ in range(rng.randint(0, 3)):
+            w[rng.randrange(len(w))] = rng.choice(VOCAB)
+        texts.append(
+            rng.choice([str.upper, str.lower, str.title])(" ".join(w)) + rng.choice(["", " ", "?"])
+        )
+    rng.shuffle(texts)
+    return texts
+
+
+def brute_near(texts: list[str], threshold: float) -> set[tuple[int, int]]:
+    sets = [dedup.shingles(t) for t in texts]
+    norms = [normalize_text(t) for t in texts]
+    return {
+        (i, j)
+        for i, j in combinations(range(len(texts)), 2)
+        if norms[i] != norms[j] and dedup.jaccard(sets[i], sets[j]) >= threshold
+    }
+
+
+def brute_exact(keys: list[str]) -> set[tuple[int, int]]:
+    norm = [" ".join(k.split()).lower() for k in keys]
+    return {(norm.index(norm[j]), j) for j in range(len(keys)) if norm.index(norm[j]) < j}
+
+
+@pytest.mark.parametrize("threshold", [0.5, 0.8, 0.9])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_near_duplicates_are_every_pair_at_the_threshold_on_random_corpora(seed, threshold):
+    texts = random_corpus(seed)
+    found = dedup.near_duplicates(texts, threshold)
+    assert {(p.first, p.second) for p in found} == brute_near(texts, threshold)
+    sets = [dedup.shingles(t) for t in texts]
+    assert all(p.similarity == dedup.jaccard(sets[p.first], sets[p.second]) for p in found)
+
+
+def test_near_duplicates_of_lamini_docs_are_every_pair_at_the_threshold():
+    questions, answers = lamini_texts()
+    texts = [f"{q}\n{a}" for q, a in zip(questions, answers)]
+    want = brute_near(texts, 0.8)
+    assert len(want) > 50  # datasketch's own bands found only half of these
+    assert {(p.first, p.second) for p in dedup.near_duplicates(texts, 0.8)} == want
+
+
+@pytest.mark.parametrize("threshold", [0.5, 0.8, 0.95])
+def test_lsh_bands_miss_at_most_one_pair_in_a_hundred_at_the_threshold(threshold):
+    b, r = dedup.bands(threshold, 128)
+    assert b * r <= 128 and 1 - (1 - threshold**r) ** b >= 0.99
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_exact_duplicates_match_brute_force(seed):
+    texts = random_corpus(seed)
+    assert {(p.first, p.second) for p in dedup.exact_duplicates(texts)} == brute_exact(texts)
+
+
+def test_exact_duplicates_of_lamini_questions_match_brute_force():
+    questions, _ = lamini_texts()
+    found = {(p.first, p.second) for p in dedup.exact_duplicates(questions)}
+    assert found == brute_exact(questions) and found
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_train_test_leaks_are_every_train_row_at_the_threshold(seed):
+    texts = random_corpus(seed)
+    train, test = texts[:120], texts[120:]
+    sets = [dedup.shingles(t) for t in texts]
+    want = {
+        (i, j)
+        for i in range(len(train))
+        for j in range(len(test))
+        if normalize_text(train[i]) == normalize_text(test[j])
+        or dedup.jaccard(sets[i], sets[120 + j]) >= 0.8
+    }
+    assert {(p.first, p.second) for p in dedup.cross_duplicates(train, test)} == want
+
+
+def test_paraphrased_lamini_test_questions_are_flagged_with_their_rows(tmp_path):
+    questions, answers = lamini_texts()
+    train = [{"question": q, "answer": a} for q, a in zip(questions[:200], answers)]
+    # Test rows: line 1 a reworded train row 5 question, line 2 an exact copy (case), line 3 new.
+    reworded = questions[4].rstrip("?") + " please?"
+    test = [
+        {"question": reworded, "answer": "x"},
+        {"question": questions[9].upper(), "answer": "y"},
+        {"question": "Is there a recipe for sourdough bread?", "answer": "z"},
+    ]
+    for name, rows in (("train.jsonl", train), ("test.jsonl", test)):
+        (tmp_path / name).write_text("".join(json.dumps(r) + "\n" for r in rows))
+    config = QualityConfig(model="tiny-random")
+    report = check_file(tmp_path / "train.jsonl", tmp_path / "test.jsonl", config)
+    sets = [dedup.shingles(q) for q in questions[:200]]
+    for j, q in enumerate(t["question"] for t in test):
+        want = {
+            i + 1
+            for i in range(200)
+            if normalize_text(q) == normalize_text(questions[i])
+            or dedup.jaccard(sets[i], dedup.shingles(q)) >= 0.8
+        }
+        got = {report.where(p.first) for p in report.contamination if p.second == j}
+        assert got == {f"train.jsonl:{i}" for i in want}
+    assert {report.where(j, test=True) for j in report.leaked} == {"test.jsonl:1", "test.jsonl:2"}
+
+
+def test_length_percentiles_are_numpys_on_the_tokenizer_counts(tmp_path):
+    rng = random.Random(3)
+    rows = [
+        {
+            "question": f"Question {i}?",
+            "answer": " ".join(rng.choices(VOCAB, k=rng.randint(1, 300))),
+        }
+        for i in range(37)
+    ]
+    (tmp_path / "d.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    report = check_file(tmp_path / "d.jsonl", config=QualityConfig(model="tiny-random"))
+    table = next(s for s in sections(report) if s.title.startswith("Length in tokens"))
+    lengths = report.lengths
+    want = [
+        min(lengths),
+        statistics.median(lengths),
+        *np.percentile(lengths, [90, 99]),
+        max(lengths),
+    ]
+    assert [float(c) for c in table.rows[0][:5]] == [float(f"{v:.0f}") for v in want]
+
+
+@pytest.mark.parametrize("n", [1, 2, 3])
+def test_distinct_n_is_unique_over_all_n_grams(n):
+    texts = random_corpus(4, 40) + ["", "one"]
+    grams = [tuple(w[i : i + n]) for t in texts for w in [words(t)] for i in range(len(w) - n + 1)]
+    assert diversity.distinct_n(texts, n) == pytest.approx(len(set(grams)) / len(grams))
+
+
+def test_top_openings_are_counted_over_all_questions():
+    questions = random_corpus(5, 60) + ["?", ""]
+    counts = Counter(" ".join(words(q)[:2]) for q in questions if words(q))
+    want = [(o, c, c / len(questions)) for o, c in counts.most_common(5)]
+    assert diversity.top_openings(questions, 2, 5) == want
