@@ -136,3 +136,30 @@ def test_progress_is_reported_after_each_pass_and_ends_at_the_total():
     loglikelihoods(model, tok, requests, batch_size=1, on_progress=lambda d, t: seen.append((d, t)))
     assert seen and seen[-1][0] == seen[-1][1] == 5
     assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+
+
+def test_a_windowed_model_beyond_its_window_scores_as_one_pass_per_choice():
+    # The packed pass's block mask replaces the model's own, which windows the attention.
+    from transformers import MistralConfig, MistralForCausalLM
+
+    from tunelab.models import tiny_tokenizer
+
+    tok = tiny_tokenizer()
+    torch.manual_seed(0)
+    config = MistralConfig(
+        vocab_size=len(tok),
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        sliding_window=16,
+    )
+    model = MistralForCausalLM(config).eval()
+    primer = "Q: What is the capital of France?\nA: Paris.\n\n"
+    requests = [Request(primer + f"Q: Is {x} big?\nA:", [" Yes.", " No, small."]) for x in "ab"]
+    requests.append(Request("Q:", [" x"]))  # within the window: packed as before
+    fast = loglikelihoods(model, tok, requests, batch_size=2)
+    for request, scores in zip(requests, fast):
+        expected = [direct(model, tok, request.context, c) for c in request.continuations]
+        assert scores == [pytest_approx(e) for e in expected]

@@ -20,7 +20,7 @@ import torch
 from torch import Tensor
 from transformers import DynamicCache, PreTrainedModel, PreTrainedTokenizerBase
 
-from tunelab.models import context_length, decoder_and_head
+from tunelab.models import attention_window, context_length, decoder_and_head
 
 # The harness's fallback when neither the model config nor the tokenizer names a context length.
 
@@ -257,6 +257,23 @@ def _token_logprobs(model: PreTrainedModel, batch: _Batch, cache, device) -> Ten
     return logprobs.gather(1, token[:, None]).squeeze(1)
 
 
+def _beyond_window(model: PreTrainedModel, rows: list[_Row]) -> list[_Row]:
+    """Rows longer than the model's attention window: the block mask passed to the packed pass
+    replaces the model's own, so the window would be lost (and a shared cache cut to it)."""
+    window = attention_window(model.config)
+    if window is None:
+        return []
+    return [row for row in rows if len(row.prefix) + max(map(len, row.branches)) - 1 > window]
+
+
+def _plain_logprob(model: PreTrainedModel, context: list[int], branch: list[int], device) -> float:
+    """One forward on context + branch with the model's own mask, as the harness runs it."""
+    ids = torch.tensor([context + branch], device=device)
+    logits = model(input_ids=ids).logits[0, len(context) - 1 : -1].float()
+    picked = torch.log_softmax(logits, dim=-1).gather(1, ids[0, len(context) :, None])
+    return picked.double().sum().item()
+
+
 @torch.inference_mode()
 def loglikelihoods(
     model: PreTrainedModel,
@@ -276,10 +293,22 @@ def loglikelihoods(
     model.eval()
     device = next(model.parameters()).device
     rows = _rows(requests, tokenizer, context_length(model, tokenizer))
-    groups = _share_prefixes(rows, min_shared) if min_shared else [([], rows)]
-    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     scores: list[list[float]] = [[0.0] * len(r.continuations) for r in requests]
-    done = 0
+    plain = _beyond_window(model, rows)
+    for row in plain:
+        for slot, branch in zip(row.slots, row.branches):
+            scores[row.request][slot] = _plain_logprob(model, row.prefix, branch, device)
+    rows = [row for row in rows if id(row) not in {id(p) for p in plain}]
+    if not rows:
+        groups = []
+    elif min_shared:
+        groups = _share_prefixes(rows, min_shared)
+    else:
+        groups = [([], rows)]
+    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+    done = len(plain)
+    if plain and on_progress is not None:
+        on_progress(done, done + len(rows))
     for shared_ids, members in groups:
         prefix = _prefix_cache(model, shared_ids, device) if shared_ids else None
         sequences = _pack(members)
@@ -294,5 +323,5 @@ def loglikelihoods(
                 scores[request][slot] = total
             done += sum(len(seq) for seq in chunk)
             if on_progress is not None:
-                on_progress(done, len(rows))
+                on_progress(done, len(plain) + len(rows))
     return scores
