@@ -73,3 +73,28 @@ def test_train_without_a_config_file_then_continue_and_replace_the_run(tmp_path,
 
     assert runner.invoke(app, args + ["--overwrite"]).exit_code == 0
     assert [p.name for p in list_checkpoints(run / "checkpoints")][-1] == "step-000002"
+
+
+def test_main_prints_a_user_error_to_stderr_as_written_and_ctrl_c_exits_130(monkeypatch, capsys):
+    import pytest
+
+    from tunelab import cli
+    from tunelab.errors import TunelabError
+
+    def fail():
+        raise TunelabError("bad value '[bold]x' in data[1].jsonl")
+
+    monkeypatch.setattr(cli, "app", fail)
+    with pytest.raises(SystemExit) as exit_:
+        cli.main()
+    assert exit_.value.code == 2
+    out, err = capsys.readouterr()
+    assert not out and "'[bold]x' in data[1].jsonl" in " ".join(err.split())
+
+    def interrupted():
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "app", interrupted)
+    with pytest.raises(SystemExit) as exit_:
+        cli.main()
+    assert exit_.value.code == 130

@@ -48,7 +48,7 @@ def test_a_bad_setting_is_named_from_the_command_line_and_from_python():
     result = CliRunner().invoke(app, ["eval", "tiny-random", "--set", "limt=3"])
     assert isinstance(result.exception, TunelabError)
     assert "tunelab eval: invalid config" in str(result.exception)
-    assert "limt: Extra inputs are not permitted" in str(result.exception)
+    assert "limt: unknown setting (did you mean limit?)" in str(result.exception)
     with pytest.raises(TunelabError, match=r"train\.lr: Input should be a valid number"):
         Config(train={"lr": "fast"})
     with pytest.raises(TunelabError, match="fewshot: Input should be less than or equal to 5"):

@@ -7,6 +7,7 @@ import sys
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from tunelab.compare import cli as compare
 from tunelab.data import cli as data
@@ -65,8 +66,12 @@ def main() -> None:
     try:
         app()
     except TunelabError as err:
-        Console().print(f"[bold red]error:[/] {err}")
+        # To stderr, so `tunelab ... > out` still shows it; escaped, as a message may hold a
+        # user's "[...]" (a value, a file name) that rich would read as markup.
+        Console(stderr=True).print(f"[bold red]error:[/] {escape(str(err))}")
         sys.exit(2)
+    except KeyboardInterrupt:
+        sys.exit(130)  # Ctrl-C in any command: what shells expect, without a traceback
 
 
 if __name__ == "__main__":

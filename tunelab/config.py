@@ -3,6 +3,7 @@ the base of every stage's config, and `Config`, what a training run is (its sect
 
 from __future__ import annotations
 
+import difflib
 import typing
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -40,20 +41,25 @@ class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
 
     def __init__(self, /, **values: Any) -> None:
-        with _named_errors(type(self).__name__):
+        with _named_errors(type(self).__name__, type(self), {}):
             super().__init__(**values)
 
     @classmethod
     def from_dict(
-        cls, raw: dict[str, Any], overrides: list[str] | None = None, source: str = "config"
+        cls,
+        raw: dict[str, Any],
+        overrides: list[str] | None = None,
+        source: str = "config",
+        lines: dict[str, int] | None = None,
     ) -> Self:
-        """From plain values (a YAML file's, a command line's), with `--set key=value` overrides."""
-        with _named_errors(source):
+        """From plain values (a YAML file's, a command line's), with `--set key=value` overrides;
+        `lines` maps a key (train.lr) to its line in the source, for the errors to name."""
+        with _named_errors(source, cls, lines or {}):
             return cls.model_validate(apply_overrides(raw, overrides or []))
 
 
 @contextmanager
-def _named_errors(source: str) -> Iterator[None]:
+def _named_errors(source: str, model: type[BaseModel], lines: dict[str, int]) -> Iterator[None]:
     if _validating.get():
         yield
         return
@@ -61,21 +67,39 @@ def _named_errors(source: str) -> Iterator[None]:
     try:
         yield
     except ValidationError as err:
-        raise TunelabError(_invalid(err, source)) from None
+        raise TunelabError(_invalid(err, source, model, lines)) from None
     finally:
         _validating.reset(token)
 
 
-def _invalid(err: ValidationError, source: str) -> str:
-    lines = [f"{source}: invalid config"]
+def _invalid(
+    err: ValidationError, source: str, model: type[BaseModel], lines: dict[str, int]
+) -> str:
+    out = [f"{source}: invalid config"]
     for e in err.errors():
         where = ".".join(str(p) for p in e["loc"])
         message = e["msg"].removeprefix("Value error, ")
+        if e["type"] == "extra_forbidden":
+            message = _unknown_key(e["loc"], model)
         # A validator's message that starts with the field's name says it whole, as does one of
         # the whole config (no field to name).
         whole = not where or message.startswith(f"{where} ")
-        lines.append(f"  {message}" if whole else f"  {where}: {message}")
-    return "\n".join(lines)
+        line = f"line {lines[where]}: " if where in lines else ""
+        out.append(f"  {line}{message}" if whole else f"  {line}{where}: {message}")
+    return "\n".join(out)
+
+
+def _unknown_key(loc: tuple, model: type[BaseModel]) -> str:
+    """Name the key a misspelled one most likely meant, from the section that refused it."""
+    for part in loc[:-1]:
+        field = model.model_fields.get(str(part))
+        inner = field and field.annotation
+        if not (isinstance(inner, type) and issubclass(inner, BaseModel)):
+            return "unknown setting"
+        model = inner
+    close = difflib.get_close_matches(str(loc[-1]), list(model.model_fields), n=1, cutoff=0.6)
+    known = f"did you mean {close[0]}?" if close else "known: " + ", ".join(model.model_fields)
+    return f"unknown setting ({known})"
 
 
 def _at_least_one(value: int | None, info: ValidationInfo) -> int | None:
@@ -127,13 +151,13 @@ class DataConfig(Section):
     """`chat` (the model's own template), `alpaca`, `qa` (### Question/### Answer), or a Jinja string."""
     system_prompt: str | None = None
     """A system turn put first in every example that has none."""
-    max_length: int = 512
+    max_length: int = Field(512, ge=1)
     """Tokens per example (and per packed row)."""
     truncation: Literal["keep_response", "right", "drop"] = "keep_response"
     """An example past max_length: keep_response cuts the oldest prompt tokens first, right cuts
     the end, drop drops it."""
     packing: bool = True
-    test_size: float = 0.1
+    test_size: float = Field(0.1, ge=0)
     """Held out for testing: a fraction, or a count if >= 1."""
     seed: int = 42
     dedupe: bool = True
@@ -143,39 +167,39 @@ class DataConfig(Section):
 
 
 class LoraConfig(Section):
-    r: int = 16
-    alpha: int = 32
-    dropout: float = 0.05
+    r: int = Field(16, ge=1)
+    alpha: int = Field(32, ge=1)
+    dropout: float = Field(0.05, ge=0, lt=1)
     target_modules: str | list[str] = "all-linear"
 
 
 class TrainConfig(Section):
     method: Literal["lora", "full"] = "lora"
     lora: LoraConfig = Field(default_factory=LoraConfig)
-    epochs: float = 3.0
-    max_steps: int | None = None
+    epochs: float = Field(3.0, gt=0)
+    max_steps: Limit = None
     """Optimizer steps; overrides `epochs` when set."""
-    batch_size: int = 8
+    batch_size: int = Field(8, ge=1)
     """Rows per micro-batch (a packed row holds several examples)."""
-    grad_accum: int = 1
-    lr: float = 2e-4
+    grad_accum: int = Field(1, ge=1)
+    lr: float = Field(2e-4, gt=0)
     scheduler: Literal["constant", "linear", "cosine"] = "cosine"
-    warmup_steps: int | None = None
-    warmup_ratio: float = 0.05
-    weight_decay: float = 0.0
-    max_grad_norm: float = 1.0
-    eval_every: int = 50
-    save_every: int = 100
-    keep_checkpoints: int = 2
-    early_stop_patience: int | None = None
+    warmup_steps: int | None = Field(None, ge=0)
+    warmup_ratio: float = Field(0.05, ge=0, le=1)
+    weight_decay: float = Field(0.0, ge=0)
+    max_grad_norm: float = Field(1.0, gt=0)
+    eval_every: int = Field(50, ge=1)
+    save_every: int = Field(100, ge=1)
+    keep_checkpoints: int = Field(2, ge=1)
+    early_stop_patience: Limit = None
     """Stop after this many evals without a better eval loss."""
-    eval_generate_every: int | None = None
+    eval_generate_every: Limit = None
     """Every N steps (and at the start and end) answer the held-out questions and score them:
     fact accuracy where the test rows name their facts, else token F1. Eval loss can fall while
     the answers stay wrong; this measures the answers."""
-    eval_questions: int | None = None
+    eval_questions: Limit = None
     """Ask at most this many held-out questions each time (all by default)."""
-    eval_max_new_tokens: int = 64
+    eval_max_new_tokens: int = Field(64, ge=1)
     select_best: Literal["last", "eval_loss", "fact_accuracy", "token_f1"] = "last"
     """Which weights model/ holds at the end: the last step's, or the best step's by eval loss
     or by the held-out score (fact_accuracy and token_f1 need eval_generate_every)."""
@@ -265,30 +289,74 @@ class Config(Section):
         path = Path(path)
         if not path.exists():
             raise TunelabError(f"config file not found: {path}")
+        if path.is_dir():
+            raise TunelabError(f"{path} is a folder, not a YAML config file")
         try:
-            raw = yaml.safe_load(path.read_text()) or {}
+            text = path.read_text()
+            raw = yaml.safe_load(text) or {}
         except yaml.YAMLError as err:
-            raise TunelabError(f"{path}: not valid YAML: {err}") from err
+            raise TunelabError(_yaml_error(str(path), err)) from None
+        if not isinstance(raw, dict):
+            raise TunelabError(f"{path}: a config is a mapping of settings (name: ..., data: ...)")
         # Relative data paths in a config mean relative to the config file, as a user expects.
-        for key in ("path", "test_path"):
-            value = raw.get("data", {}).get(key)
-            if value and not Path(value).is_absolute() and (path.parent / value).exists():
+        data = raw.get("data")
+        for key in ("path", "test_path") if isinstance(data, dict) else ():
+            value = data.get(key)
+            if (
+                isinstance(value, str)
+                and not Path(value).is_absolute()
+                and (path.parent / value).exists()
+            ):
                 raw["data"][key] = str(path.parent / value)
-        return cls.from_dict(raw, overrides, source=str(path))
+        lines = _key_lines(text)
+        for item in overrides or []:  # an overridden value comes from the command line
+            lines.pop(item.partition("=")[0].strip(), None)
+        return cls.from_dict(raw, overrides, source=str(path), lines=lines)
 
     def to_yaml(self, path: str | Path) -> None:
         Path(path).write_text(yaml.safe_dump(self.model_dump(), sort_keys=False))
 
 
+def _key_lines(text: str) -> dict[str, int]:
+    """Each key's line in a YAML mapping, by its dotted path (train.lora.r)."""
+    lines: dict[str, int] = {}
+
+    def walk(node: yaml.Node, prefix: str) -> None:
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                name = f"{prefix}{key.value}"
+                lines[name] = key.start_mark.line + 1
+                walk(value, f"{name}.")
+
+    walk(yaml.compose(text), "")
+    return lines
+
+
+def _yaml_error(source: str, err: yaml.YAMLError) -> str:
+    """One line naming the file, line and column; PyYAML's own text spans several lines and
+    names "<unicode string>" rather than the file."""
+    mark = getattr(err, "problem_mark", None)
+    where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source
+    problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+    return f"{where}: not valid YAML: {problem}"
+
+
 def apply_overrides(raw: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
     """Apply `--set train.lr=1e-4` style overrides; values are parsed as YAML scalars."""
     for item in overrides:
-        if "=" not in item:
-            raise TunelabError(f"override {item!r} must look like key.sub=value")
-        key, value = item.split("=", 1)
-        node = raw
+        key, equals, value = item.partition("=")
         parts = key.strip().split(".")
-        for part in parts[:-1]:
+        if not equals or not all(parts):
+            raise TunelabError(f"--set {item!r} must look like key.sub=value")
+        node = raw
+        for depth, part in enumerate(parts[:-1], 1):
             node = node.setdefault(part, {})
-        node[parts[-1]] = yaml.safe_load(value)
+            if not isinstance(node, dict):  # `--set train=5 --set train.lr=1`
+                name = ".".join(parts[:depth])
+                raise TunelabError(f"--set {item!r}: {name} is {node!r}, not a section")
+        try:
+            node[parts[-1]] = yaml.safe_load(value)
+        except yaml.YAMLError as err:
+            # A value YAML cannot read ("[x", "a: b: c") is still the text the user typed.
+            raise TunelabError(_yaml_error(f"--set {item!r}", err)) from None
     return raw
