@@ -6,13 +6,14 @@ from __future__ import annotations
 from typing import Literal
 
 import pytest
+import torch
 from pydantic import BaseModel, ConfigDict, Field
 
 from tunelab.data.generate.llm import pairs_schema, parse_pairs
 from tunelab.errors import TunelabError
 from tunelab.generate import generate
 from tunelab.models import tiny_random
-from tunelab.structured import Constraint
+from tunelab.structured import CLOSING_TOKENS, Constraint
 
 
 class Pair(BaseModel):
@@ -91,3 +92,29 @@ def test_data_generation_replies_parse_into_pairs_whose_questions_ask(tiny):
     for reply in replies:
         pairs = parse_pairs(reply.text)
         assert pairs and all(question.endswith("?") for question, _ in pairs)
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [
+        {"type": "array", "items": {"const": "x" * 60}},
+        {"type": "object", "properties": {"a": {"const": "x" * 60}}, "additionalProperties": False},
+    ],
+)
+def test_closing_prefers_an_empty_object_or_list_to_a_first_member(tiny, schema):
+    # '"' came first of the closing marks everywhere: after "{" or "[" it opened a 60-byte
+    # member the budget had no room for, where "}" or "]" would have closed at once.
+    model, tokenizer = tiny
+    (reply,) = generate(model, tokenizer, ["hi"], max_new_tokens=CLOSING_TOKENS, schema=schema)
+    assert reply.text in ("[]", "{}") and reply.finish_reason == "stop"
+
+
+def test_closing_never_forces_a_mark_after_which_a_string_cannot_end(tiny):
+    # "?" is text in this string but never its end: forced, it came again until the budget ran out.
+    model, tokenizer = tiny
+    constraint = Constraint({"type": "string", "pattern": "^[?x]*y$"}, tokenizer, 259, [2], True)
+    reply = constraint.start()
+    reply.accept(tokenizer.encode('"', add_special_tokens=False)[0])
+    logits = torch.zeros(259)
+    reply.mask(logits, remaining=CLOSING_TOKENS)
+    assert (logits == 0).sum() > 1  # no mark forced: the model still chooses among ?, x and y

@@ -24,6 +24,9 @@ CLOSING_TOKENS = 56
 # In this order: a string (or a question's "?" where a pattern wants one), an object, a list,
 # a value. Inside a string, "}" "]" "," are text: '"' comes first wherever it is allowed.
 _CLOSERS = ('"', "?", "}", "]", ",")
+# Outside a string '"' opens one: just after "{" or "[" it would start a first member (an
+# optional property, a list item, however long) where "}" or "]" closes at once.
+_CLOSERS_OUTSIDE_STRINGS = ("}", "]", '"', ",")
 _tokenizers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
@@ -58,8 +61,10 @@ class Constraint:
         if error := llguidance.LLMatcher.validate_grammar(self.grammar, self.tokenizer):
             raise TunelabError(f"the JSON schema cannot be used: {error}")
         # A closing mark that is one token on its own, for `Reply.mask(..., remaining=...)`.
-        ids = [tokenizer.encode(c, add_special_tokens=False) for c in _CLOSERS]
-        self.closers = [sorted(self.eos)[0]] + [i[0] for i in ids if len(i) == 1]
+        eos = sorted(self.eos)[0]
+        self.closers = [eos] + _single_tokens(tokenizer, _CLOSERS)
+        self.closers_outside_strings = [eos] + _single_tokens(tokenizer, _CLOSERS_OUTSIDE_STRINGS)
+        self.quote = next(iter(_single_tokens(tokenizer, ('"',))), None)
 
     def start(self) -> Reply:
         import llguidance
@@ -75,6 +80,8 @@ class Reply:
         words = (constraint.vocab_size + 31) // 32
         self.bitmask = torch.zeros(1, words, dtype=torch.int32)
         self.ended = False  # an end-of-text token was accepted: nothing more to mask
+        self.in_string = False  # inside a key or a string value, where '"' closes and "}" is text
+        self.escaped = False  # just after a backslash in a string: its '"' is text
 
     def mask(self, logits: torch.Tensor, remaining: int | None = None) -> torch.Tensor:
         """Set the logits (one row) of every token the schema forbids next to -inf, in place.
@@ -88,8 +95,7 @@ class Reply:
         bits = np.unpackbits(self.bitmask.numpy().view(np.uint8), bitorder="little")
         allowed = bits[: logits.shape[-1]].astype(bool)
         if remaining is not None and remaining <= CLOSING_TOKENS:
-            closer = next((c for c in self.constraint.closers if allowed[c]), None)
-            if closer is not None:
+            if (closer := self.closer(allowed)) is not None:
                 allowed = np.zeros_like(allowed)
                 allowed[closer] = True
         # numpy, on one thread, where the logits are on the CPU: a small threaded torch op takes
@@ -99,6 +105,26 @@ class Reply:
             return logits
         return logits.masked_fill_(~torch.from_numpy(allowed).to(logits.device), float("-inf"))
 
+    def closer(self, allowed: np.ndarray) -> int | None:
+        """The closing mark to force next, if one can come. In a string, a mark that is text
+        there (a question's "?") only where '"' may follow it: a pattern that never lets the
+        string end after it (an email's) would take it again and again until the budget is out."""
+        if not self.in_string:
+            return next((c for c in self.constraint.closers_outside_strings if allowed[c]), None)
+        quote = self.constraint.quote
+        for c in self.constraint.closers:
+            if allowed[c] and (c == quote or self.closes_after(c)):
+                return c
+        return None
+
+    def closes_after(self, token: int) -> bool:
+        """Whether '"' may come right after `token` (tried, then undone)."""
+        if self.constraint.quote is None:
+            return False
+        consumed = self.matcher.try_consume_tokens([token, self.constraint.quote])
+        self.matcher.rollback(consumed)
+        return consumed == 2
+
     def accept(self, token: int) -> None:
         if self.ended:
             return
@@ -107,11 +133,29 @@ class Reply:
             self.ended = True
         elif not self.matcher.consume_token(token):
             raise TunelabError(f"token {token} broke the schema: {self.matcher.get_error()}")
+        else:
+            self.read(self.constraint.tokenizer.decode_bytes([token]))
+
+    def read(self, text: bytes) -> None:
+        """Follow whether the reply is inside a string, which orders the closing marks."""
+        for byte in text:
+            if self.escaped:
+                self.escaped = False
+            elif self.in_string and byte == ord("\\"):
+                self.escaped = True
+            elif byte == ord('"'):
+                self.in_string = not self.in_string
 
     @property
     def complete(self) -> bool:
         """The reply so far is a whole value of the schema."""
         return self.ended or self.matcher.is_accepting()
+
+
+def _single_tokens(tokenizer: PreTrainedTokenizerBase, marks: tuple[str, ...]) -> list[int]:
+    """The token of each mark that is one token on its own, in order."""
+    ids = [tokenizer.encode(c, add_special_tokens=False) for c in marks]
+    return [i[0] for i in ids if len(i) == 1]
 
 
 def _ll_tokenizer(tokenizer: PreTrainedTokenizerBase, vocab_size: int, eos_ids: list[int]):
