@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pytest
 import torch
@@ -48,3 +51,41 @@ def test_two_processes_equal_one_process_accumulating_their_batches(tmp_path, qa
     # Rank 0 alone wrote the log (one line per step, no duplicates) and the checkpoints.
     assert sorted(p.name for p in (two / "checkpoints").iterdir()) == ["step-000002", "step-000004"]
     assert done.stdout.count("done") == 1
+
+
+def _worker_of_rank(launcher: subprocess.Popen, rank: int) -> int:
+    """The pid of torchrun's worker process of this rank (Linux: read from its environment)."""
+    children = subprocess.run(["pgrep", "-P", str(launcher.pid)], capture_output=True, text=True)
+    for pid in map(int, children.stdout.split()):
+        environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+        if f"RANK={rank}".encode() in environ:
+            return pid
+    raise AssertionError(f"no worker of rank {rank}")
+
+
+def test_ctrl_c_reaching_one_other_process_stops_the_run_as_interrupted(tmp_path, qa_file):
+    # Ctrl-C in another machine's terminal reaches its processes, not rank 0: rank 0 must not
+    # call the run finished, nor report the model as done.
+    config = tiny_config(tmp_path, qa_file, method="full", max_steps=10**5, save_every=10**5)
+    config_path = tmp_path / "run.yaml"
+    config.to_yaml(config_path)
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": os.getcwd()}
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node",
+               "2", "-m", "tunelab.cli", "train", str(config_path)]  # fmt: skip
+    launcher = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        metrics = config.run_dir / "metrics.jsonl"
+        deadline = time.monotonic() + 240
+        while not metrics.exists() or len(metrics.read_text().splitlines()) < 3:
+            assert launcher.poll() is None and time.monotonic() < deadline
+            time.sleep(0.2)
+        os.kill(_worker_of_rank(launcher, 1), signal.SIGINT)
+        stdout, _ = launcher.communicate(timeout=120)
+    finally:
+        launcher.kill()
+    status = json.loads((config.run_dir / "status.json").read_text())
+    assert status["status"] == "interrupted"
+    assert "done" not in stdout and stdout.count("interrupted at step") == 1
+    assert [p.name for p in (config.run_dir / "checkpoints").iterdir()] == [
+        f"step-{status['step']:06d}"
+    ]

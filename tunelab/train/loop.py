@@ -262,8 +262,12 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
                     keep_if_best(run_dir, model, state.step, heldout.metric, value)
             write_metrics(log, record)
             if world.size > 1:
-                # Ctrl-C reaches every process, not always within the same step: stop together.
-                stop.requested = distributed.total([float(stop.requested)], world, device)[0] > 0
+                # Ctrl-C reaches every process, not always within the same step, nor at all on
+                # another machine: stop together, and all as interrupted, or rank 0 would call a
+                # run stopped by another's Ctrl-C finished.
+                flags = [float(stop.requested), float(stop.interrupted)]
+                requested, interrupted = distributed.total(flags, world, device)
+                stop.requested, stop.interrupted = requested > 0, interrupted > 0
             if (world.is_main or sharded) and (state.step % cfg.save_every == 0 or stop.requested):
                 save_now()
         if stop.interrupted and test_rows and world.size == 1 and "eval_loss" not in record:
