@@ -10,7 +10,9 @@ import typer
 def demo_command(
     steps: Annotated[
         int | None,
-        typer.Option(min=1, help="Optimizer steps (default: the demo recipe's 3 epochs, 267 steps)."),
+        typer.Option(
+            min=1, help="Optimizer steps (default: the demo recipe's 3 epochs, 267 steps)."
+        ),
     ] = None,
     output_dir: str = "runs",
 ) -> None:
