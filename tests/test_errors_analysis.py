@@ -121,3 +121,20 @@ def test_reports_show_counts_examples_and_a_chart(tmp_path: Path):
     assert "| empty | 2 |" in markdown and "Where do runs go?" in markdown
     page = to_html(analysis)
     assert "<svg" in page and "<script" not in page and "http" not in page.split("<svg")[0]
+
+
+def test_terms_of_the_question_and_contractions_are_not_misspellings():
+    # Known words count whole: "NumPy" is not cut to "num", nor "gpt4" to "gpt"; the dictionary
+    # knows "isn't" but not its fragment "isn".
+    r = row("Is NumPy like gpt4?", "No.", "NumPy isn't gpt4, it doesn't generate a misspeled text.")
+    analyse([r])
+    spelled = next(e for e in r["errors"] if e["category"] == "misspelling")
+    assert spelled["reason"] == "unknown words: misspeled"
+
+
+def test_a_list_with_bullets_is_not_repetitive():
+    listing = "Set:\n- the number of epochs\n- the number of steps\n- the number of tokens"
+    loop = "Set: the number of epochs the number of epochs the number of epochs"
+    r, again = row("What to set?", "Epochs.", listing), row("What to set?", "Epochs.", loop)
+    analyse([r, again])
+    assert "repetitive" not in categories(r) and "repetitive" in categories(again)

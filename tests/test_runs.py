@@ -74,3 +74,15 @@ def test_an_unreadable_run_folder_is_skipped_with_a_word_not_fatal(runs_dir, tmp
 def test_runs_names_a_path_that_holds_no_run(tmp_path):
     result = CliRunner().invoke(app, ["runs", str(tmp_path / "nowhere")])
     assert "nowhere: neither a run folder" in str(result.exception)
+
+
+def test_a_tied_best_held_out_score_names_the_earlier_step_as_training_keeps(tmp_path):
+    folder = tmp_path / "runs" / "tied"
+    folder.mkdir(parents=True)
+    tiny_config(tmp_path, tmp_path / "qa.jsonl").to_yaml(folder / "config.yaml")
+    scores = [(0, 0.25), (2, 0.75), (4, 0.75)]
+    (folder / "metrics.jsonl").write_text(
+        "".join(json.dumps({"step": s, "eval_fact_accuracy": v}) + "\n" for s, v in scores)
+    )
+    [row] = tunelab.runs([folder])
+    assert row["best_heldout"] == {"metric": "fact_accuracy", "value": 0.75, "step": 2}

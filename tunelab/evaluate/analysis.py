@@ -10,7 +10,7 @@ from typing import Any
 
 from tunelab.config import Section
 from tunelab.data.templates import Example
-from tunelab.data.text import content_words
+from tunelab.data.text import content_words, words
 from tunelab.evaluate.retrieval import BM25, overlap
 
 CATEGORIES = [
@@ -31,6 +31,8 @@ FIELD_WORDS = frozenset(
     "workflows preprocessing metadata username login chatbot chatbots embeddings".split()
 )
 _LETTERS = re.compile(r"[^\W\d_]+")  # runs of letters, any script
+# Letters and digits, kept whole across an apostrophe: the dictionary knows "isn't", not "isn".
+_TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
 _CAMEL = re.compile(r"[A-Za-z][a-z]+")  # "JavaScript" -> Java, Script
 
 
@@ -86,7 +88,8 @@ def repeated(answer: str, cfg: AnalysisConfig) -> str | None:
     again = [s for s, n in Counter(sentences).items() if n > 1]
     if again:
         return f"the sentence {again[0][:60]!r} appears {Counter(sentences)[again[0]]} times"
-    tokens = answer.lower().split()
+    # Words, not whitespace tokens: list bullets ("- the number of") are no repeated phrase.
+    tokens = words(answer)
     grams = Counter(tuple(tokens[i : i + cfg.ngram]) for i in range(len(tokens) - cfg.ngram + 1))
     if grams:
         gram, n = grams.most_common(1)[0]
@@ -97,12 +100,25 @@ def repeated(answer: str, cfg: AnalysisConfig) -> str | None:
 
 def misspellings(answer: str, known: set[str], checker) -> list[str]:
     """Words the spell checker does not know, leaving out words of the question, reference or data."""
+    tokens = _TOKEN.findall(answer.replace("\u2019", "'"))
+    candidates = {p for t in tokens for p in _spelled_parts(t, known) if len(p) > 2} - known
+    return sorted(checker.unknown(candidates)) if candidates else []
+
+
+def _spelled_parts(token: str, known: set[str]) -> list[str]:
+    """The lower-cased pieces of one token to look up in the dictionary."""
+    # A known word is known whole: cut at case or digits, "NumPy" and "gpt4" from the question
+    # would be reported as "num" and "gpt".
+    if token.lower() in known:
+        return []
     # An English dictionary cannot judge "café" or "東京", and cutting them at the accent
     # would report fragments ("caf"), so only all-ASCII words are checked.
-    ascii_words = [w for w in _LETTERS.findall(answer) if w.isascii()]
-    parts = (part for w in ascii_words for part in _CAMEL.findall(w))
-    candidates = {p.lower() for p in parts if len(p) > 2} - known
-    return sorted(checker.unknown(candidates)) if candidates else []
+    if not token.isascii():
+        return []
+    token = re.sub(r"'s$", "", token, flags=re.I)  # "tunelab's" is "tunelab"
+    if "'" in token:
+        return [token.lower()]
+    return [p.lower() for run in _LETTERS.findall(token) for p in _CAMEL.findall(run)]
 
 
 def categorize(

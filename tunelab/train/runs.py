@@ -55,7 +55,8 @@ def summary(run: Run) -> dict:
     for key in HELD_OUT_KEYS:
         scored = [(r[key], r["step"]) for r in rows if key in r]
         if scored:
-            value, step = max(scored)
+            # A tie goes to the earlier step, as training keeps it in model/ (best/best.json).
+            value, step = max(scored, key=lambda p: (p[0], -p[1]))
             row["best_heldout"] = {"metric": key[5:], "value": value, "step": step}
     return row
 
