@@ -138,3 +138,16 @@ def test_a_list_with_bullets_is_not_repetitive():
     r, again = row("What to set?", "Epochs.", listing), row("What to set?", "Epochs.", loop)
     analyse([r, again])
     assert "repetitive" not in categories(r) and "repetitive" in categories(again)
+
+
+def test_examples_per_category_sets_how_many_rows_the_reports_show():
+    # The setting was accepted and never read: the reports always showed 2.
+    from tunelab.evaluate.analysis import AnalysisConfig, examples_of
+
+    rows = [row(f"Where do runs go {i}?", "Into runs/.", "x " * 80, "length") for i in range(4)]
+    for wanted in (1, 3):
+        analysis = analyse(
+            [dict(r) for r in rows], TRAINING, AnalysisConfig(examples_per_category=wanted)
+        )
+        category = next(iter(analysis.counts))
+        assert len(examples_of(analysis, category)) == wanted

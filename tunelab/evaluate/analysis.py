@@ -60,6 +60,7 @@ class Analysis:
     rows: list[dict[str, Any]]
     counts: dict[str, int] = field(default_factory=dict)
     similar: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    examples: int = 2  # rows shown per category in the reports (examples_per_category)
 
 
 def is_weak(row: dict[str, Any], cfg: AnalysisConfig) -> bool:
@@ -192,7 +193,9 @@ def analyse(
         context = " ".join(texts[h.index] for h in hits)
         row["errors"] = categorize(row, known, checker, context, cfg)
     counts = Counter(e["category"] for row in rows for e in row["errors"])
-    result = Analysis(rows, {c: counts[c] for c in CATEGORIES if counts[c]})
+    result = Analysis(
+        rows, {c: counts[c] for c in CATEGORIES if counts[c]}, examples=cfg.examples_per_category
+    )
     for category in result.counts:
         failing = [
             r["question"] for r in rows if any(e["category"] == category for e in r["errors"])
@@ -210,8 +213,10 @@ def analyse(
     return result
 
 
-def examples_of(analysis: Analysis, category: str, n: int = 2) -> list[dict[str, Any]]:
-    """The first n rows in a category, with that category's reason."""
+def examples_of(analysis: Analysis, category: str, n: int | None = None) -> list[dict[str, Any]]:
+    """The first n rows in a category (the analysis's examples_per_category unless given), with
+    that category's reason."""
+    n = analysis.examples if n is None else n
     out = []
     for row in analysis.rows:
         for err in row["errors"]:
