@@ -259,3 +259,38 @@ def test_the_python_api_plans_a_training_config_or_keywords(tmp_path, qa_file):
     assert by_name.peak > by_name.tensors > 16 * 1_235_814_400  # float32 weights, grads, m, v
     config = tiny_config(tmp_path, qa_file, batch_size=3)
     assert tunelab.plan(config).config.batch_size == 3
+
+
+def test_ddp_holds_a_bucket_copy_of_the_gradients_on_each_process():
+    one = estimate(PlanConfig(model="Llama-3.2-1B", method="full", device="cuda"))
+    two = estimate(PlanConfig(model="Llama-3.2-1B", method="full", device="cuda", processes=2))
+    size = {p.name: p.bytes for p in two.parts}
+    assert "DDP gradient buckets" not in {p.name for p in one.parts}
+    assert size["DDP gradient buckets"] == size["gradients"] == 4 * 1_235_814_400
+    assert two.peak == pytest.approx(one.peak + size["gradients"])
+
+
+def test_a_llama_config_with_attention_bias_counts_the_o_proj_bias(tmp_path):
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    config = LlamaConfig(
+        vocab_size=300, hidden_size=64, intermediate_size=96, num_hidden_layers=2,
+        num_attention_heads=4, num_key_value_heads=2, attention_bias=True,
+    )  # fmt: skip
+    config.save_pretrained(tmp_path)
+    count = sum(p.numel() for p in LlamaForCausalLM(config).parameters())
+    assert shape_of(str(tmp_path / "config.json")).parameters() == count
+
+
+def test_max_length_beyond_the_context_and_the_largest_part_are_said():
+    result = runner.invoke(
+        app,
+        ["plan", "SmolLM2-135M", "--device", "cpu", "--batch-size", "1", "--max-length", "9000"],
+    )
+    assert result.exit_code == 0, result.output
+    printed = " ".join(result.output.split())
+    assert "beyond the model's context of 8,192 tokens" in printed
+    assert "largest: activations" in printed
+    plan = estimate(PlanConfig(model="SmolLM2-135M", device="cpu", max_length=8192))
+    assert not plan.notes
+    assert plan.largest().name == "activations"

@@ -63,6 +63,11 @@ def plan_command(
     other = checkpointing_alternative(plan)
     state = "with" if other.config.gradient_checkpointing else "without"
     console.print(f"{state} gradient checkpointing: {other.peak / GIB:.2f} GiB")
+    largest = plan.largest()
+    console.print(
+        f"largest: {largest.name}, {largest.bytes / GIB:.2f} GiB "
+        f"({largest.bytes / plan.peak:.0%} of the peak)"
+    )
     memory, source = available_memory(plan)
     if memory is None:
         console.print(f"fits: unknown ({source})")

@@ -58,6 +58,14 @@ class Plan:
         during = max(self.side("forward"), self.side("backward"))
         return self.side("held") + during + self.side("runtime")
 
+    def largest(self) -> Part:
+        """The part that weighs most in the peak: of the forward and backward sides only the one
+        that peaks counts, so a large part of the other side cannot be named."""
+        during = "forward" if self.side("forward") >= self.side("backward") else "backward"
+        return max(
+            (p for p in self.parts if p.side in ("held", "runtime", during)), key=lambda p: p.bytes
+        )
+
     @property
     def tensors(self) -> float:
         """The peak without the runtime: what torch.cuda.max_memory_allocated would say."""
@@ -104,6 +112,12 @@ def estimate(cfg: PlanConfig, shape: Shape | None = None) -> Plan:
     else:
         runtime = "CUDA context and allocator slack (assumed)"
     plan.parts.append(Part("runtime", RUNTIME_GIB[device] * GIB, runtime, "runtime"))
+    if shape.context and cfg.max_length > shape.context:
+        # Training does not stop it (RoPE extends), so the plan counts what was asked, but says so.
+        plan.notes.append(
+            f"max_length {cfg.max_length:,} is beyond the model's context of {shape.context:,} "
+            "tokens: positions past it were never trained"
+        )
     if cfg.cpu_offload:
         plan.notes.append("cpu_offload: weights, gradients and AdamW state are in CPU memory")
     return plan
@@ -136,6 +150,11 @@ def _state(plan: Plan) -> None:
     add(Part("gradients", trainable * grad / shards, how, where))
     how = f"m and v: {_count(trainable)} x {2 * grad} B{split}"
     add(Part("AdamW state", trainable * 2 * grad / shards, how, held))
+    if cfg.parallel == "ddp" and cfg.processes > 1:
+        # DDP all-reduces through flat buckets as large as the gradients, allocated when it wraps
+        # the model: a second copy, as gradient_as_bucket_view is off (train/distributed.py).
+        how = f"{_count(trainable)} x {grad} B, all-reduced, a copy of the gradients"
+        add(Part("DDP gradient buckets", trainable * grad, how, "held"))
     if cfg.parallel == "fsdp" and plan.device == "cuda":
         layer = shape.layer_parameters()
         layer += trainable // shape.layers if cfg.method != "full" else 0  # its adapters

@@ -5,7 +5,7 @@ parameter counts that follow from a shape."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from tunelab.errors import TunelabError
@@ -27,7 +27,9 @@ class Shape:
     intermediate: int
     tied: bool
     qkv_bias: bool = False  # Qwen2's q, k and v projections have a bias
+    o_bias: bool = False  # Llama's attention_bias puts one on o_proj too
     head_dim: int = 0  # 0: hidden / heads
+    context: int = 0  # max_position_embeddings; 0: not known
 
     @property
     def dim(self) -> int:
@@ -57,6 +59,7 @@ class Shape:
 
     def layer_parameters(self) -> int:
         bias = (self.heads + 2 * self.kv_heads) * self.dim if self.qkv_bias else 0
+        bias += self.hidden if self.o_bias else 0
         return self.layer_matrices() + bias + 2 * self.hidden  # two RMSNorm weights
 
     def embedding(self) -> int:
@@ -95,6 +98,13 @@ KNOWN = {
     "Qwen/Qwen2.5-14B": _llama(152064, 5120, 48, 40, 8, 13824, False, qkv_bias=True),
     "Qwen/Qwen2.5-32B": _llama(152064, 5120, 64, 40, 8, 27648, False, qkv_bias=True),
     "Qwen/Qwen2.5-72B": _llama(152064, 8192, 80, 64, 8, 29568, False, qkv_bias=True),
+}
+# max_position_embeddings by family, where known (SmolLM2's config.json: 8k; Llama 3.1 and 3.2's:
+# 128k); a Qwen name plans without a check of max_length.
+CONTEXT = {"HuggingFaceTB/SmolLM2": 8192, "meta-llama/Llama-3.": 131072}
+KNOWN = {
+    name: replace(shape, context=next((n for f, n in CONTEXT.items() if name.startswith(f)), 0))
+    for name, shape in KNOWN.items()
 }
 # Other names of the same shapes: instruct variants share their base's shape.
 ALIASES = {
@@ -165,7 +175,10 @@ def shape_from_config(path: Path) -> Shape:
             intermediate=raw["intermediate_size"],
             tied=bool(raw.get("tie_word_embeddings", True)),
             qkv_bias=bool(raw.get("attention_bias", raw.get("model_type") == "qwen2")),
+            # Qwen2 has no such field and no o_proj bias; Llama's attention_bias covers all four.
+            o_bias=bool(raw.get("attention_bias")),
             head_dim=raw.get("head_dim") or 0,
+            context=raw.get("max_position_embeddings") or 0,
         )
     except KeyError as err:
         raise TunelabError(
