@@ -4,9 +4,11 @@ reply where `generate` does, at its first character."""
 
 from __future__ import annotations
 
+import pytest
 import torch
 
 from tunelab.data.templates import Prompt
+from tunelab.errors import TunelabError
 from tunelab.generate import generate, repeat_start
 from tunelab.models import tiny_random
 from tunelab.serve.chat import Session
@@ -81,3 +83,57 @@ def test_serve_starts_a_chat_reply_at_its_first_character():
     emit(Event("", "stop"))
     assert [e.text for e in sent] == ["Yes", ", Lamini", " can.", ""]
     assert sent[-1].finish_reason == "stop"
+
+
+def repl_typing(monkeypatch, *lines: str) -> None:
+    """The REPL reads `lines`, then Ctrl-D."""
+    typed = iter(lines)
+
+    def read(*_) -> str:
+        line = next(typed, None)
+        if line is None:
+            raise EOFError
+        return line
+
+    monkeypatch.setattr("builtins.input", read)
+
+
+def test_a_chat_longer_than_the_context_forgets_its_oldest_turns_but_not_the_system_prompt():
+    model, tokenizer = tiny_random(max_position_embeddings=160)
+    session = Session(model, tokenizer, prompt=Prompt("chat", "Be brief."))
+    turn = "many words " * 2
+    session.history = [
+        {"role": role, "content": f"{i} {turn}"} for i in range(8) for role in ("user", "assistant")
+    ]
+    session.reply("last", max_new_tokens=8)
+    assert session.last.prompt_tokens + 8 <= 160
+    asked = [m["content"].split()[0] for m in session.history if m["role"] == "user"]
+    assert asked[-2:] == ["7", "last"] and "0" not in asked  # the oldest went first
+    prompt = session.prompt.chat(session.history[:-1], tokenizer)
+    assert "Be brief." in prompt
+    with pytest.raises(TunelabError, match="do not fit the model's context of 160"):
+        session.reply(turn * 40, max_new_tokens=8)
+
+
+def test_ctrl_c_or_an_error_ends_the_reply_not_the_chat(monkeypatch, capsys):
+    session = Session(*looping_model(), prompt=Prompt("chat"))
+    calls = []
+
+    def reply(text, **_):
+        calls.append(text)
+        if len(calls) == 1:
+            raise KeyboardInterrupt
+        if len(calls) == 2:
+            raise TunelabError("http://h:1 answered 500: boom")
+        session.history.append({"role": "user", "content": text})
+        return ""
+
+    monkeypatch.setattr(session, "reply", reply)
+    repl_typing(monkeypatch, "one", "two", "", "/rset", "three")
+    session.repl()
+    out = " ".join(capsys.readouterr().out.split())
+    assert calls == ["one", "two", "three"]  # empty input and a mistyped command are not asked
+    assert "(stopped; this exchange is not remembered)" in out
+    assert "error: http://h:1 answered 500: boom" in out
+    assert "unknown command /rset" in out
+    assert session.history == [{"role": "user", "content": "three"}]

@@ -68,3 +68,32 @@ def test_cli_generate_talks_to_a_server_url(url):
     session = Session.open(url, api_key="k3y")
     session.reply("first", max_new_tokens=4)
     assert [m["role"] for m in session.history] == ["user", "assistant"]
+
+
+def test_a_url_that_is_not_an_openai_api_is_one_line_naming_it():
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    class WebPage(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"<html>a web page</html>")
+
+        do_POST = do_GET
+
+        def log_message(self, *_):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), WebPage)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    page = f"http://127.0.0.1:{server.server_port}"
+    try:
+        with pytest.raises(TunelabError, match=f"{page} answered 200 without an OpenAI"):
+            complete_chat(page, MESSAGES, api_key="s3cret")
+        with pytest.raises(TunelabError, match="without an OpenAI") as err:
+            complete_chat(page, MESSAGES, model="m", api_key="s3cret")
+        assert "s3cret" not in str(err.value)
+    finally:
+        server.shutdown()
+        server.server_close()

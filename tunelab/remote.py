@@ -5,11 +5,14 @@ generation asks endpoints through the same URL rule."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import TypeVar
 
 import httpx
 
 from tunelab.errors import TunelabError
+
+T = TypeVar("T")
 
 
 def is_endpoint(target: str) -> bool:
@@ -27,7 +30,7 @@ def api_base(url: str) -> str:
 def list_models(url: str, api_key: str | None = None, timeout: float = 30) -> list[str]:
     """The model ids the server offers."""
     response = _call("GET", url, "/models", api_key, timeout)
-    return [m["id"] for m in response.json()["data"]]
+    return _read(url, response, lambda answer: [m["id"] for m in answer["data"]])
 
 
 def complete_chat(
@@ -42,7 +45,7 @@ def complete_chat(
     """The assistant's reply to `messages`; `model` None means the server's first model."""
     body = _chat_body(url, messages, model, max_tokens, temperature, api_key)
     response = _call("POST", url, "/chat/completions", api_key, timeout, body)
-    return response.json()["choices"][0]["message"]["content"]
+    return _read(url, response, lambda answer: answer["choices"][0]["message"]["content"])
 
 
 def stream_chat(
@@ -104,6 +107,18 @@ def _call(method: str, url: str, path: str, api_key, timeout, body=None) -> http
     if response.status_code >= 400:
         raise TunelabError(_error_text(url, response))
     return response
+
+
+def _read(url: str, response: httpx.Response, field: Callable[[dict], T]) -> T:
+    """`field` of the server's JSON answer. A URL that is some other web page answers 200 with
+    HTML: that is a wrong URL to name, not a JSON traceback."""
+    try:
+        return field(response.json())
+    except (ValueError, KeyError, IndexError, TypeError):
+        raise TunelabError(
+            f"{url} answered {response.status_code} without an OpenAI-compatible reply "
+            f"({response.text[:80]!r}): check the URL"
+        ) from None
 
 
 def _headers(api_key: str | None) -> dict[str, str]:

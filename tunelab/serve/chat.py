@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import partial
 
 from tunelab.data.templates import Prompt
+from tunelab.errors import TunelabError
 from tunelab.generate import Generation, generate
 
 
@@ -66,6 +68,7 @@ class Session:
             if on_text is not None:
                 on_text(answer)
             return answer
+        messages = self.within_context(messages, generate_kwargs.get("max_new_tokens", 256))
         prompt = self.prompt.chat(messages, self.tokenizer)
         self.last = generate(
             self.model,
@@ -79,6 +82,28 @@ class Session:
         if remember:
             self.history = [*messages, {"role": "assistant", "content": answer}]
         return answer
+
+    def within_context(
+        self, messages: list[dict[str, str]], max_new_tokens: int
+    ) -> list[dict[str, str]]:
+        """`messages` less their oldest exchanges, as many as the prompt and a full reply need to
+        fit the model's context: a long chat forgets its start rather than running the model past
+        the positions it knows. The system prompt is the template's, so it always stays."""
+        from tunelab.models import context_length
+
+        room = context_length(self.model, self.tokenizer) - max_new_tokens
+        while self._prompt_tokens(messages) > room:
+            if len(messages) <= 1:
+                raise TunelabError(
+                    f"this message and a reply of up to {max_new_tokens} tokens do not fit the "
+                    f"model's context of {room + max_new_tokens} tokens: shorten it"
+                )
+            messages = messages[2:]  # a user turn and its reply, so the chat still opens on a user
+        return messages
+
+    def _prompt_tokens(self, messages: list[dict[str, str]]) -> int:
+        prompt = self.prompt.chat(messages, self.tokenizer)
+        return len(self.tokenizer(prompt, add_special_tokens=False).input_ids)
 
     def repl(self, **generate_kwargs) -> None:
         from rich.console import Console
@@ -102,11 +127,28 @@ class Session:
             if text == "/reset":
                 self.history = []
                 continue
+            if re.fullmatch(r"/\w+", text):  # a mistyped command is not a question for the model
+                console.print(f"[yellow]unknown command {text}: /reset, /quit[/]")
+                continue
             if text:
-                console.print("[bold green]model>[/] ", end="")
-                self.last = None
-                stream = partial(console.out, end="", highlight=False)
-                self.reply(text, on_text=stream, **generate_kwargs)
-                console.out("")
-                if self.last and self.last.finish_reason == "repeat":
-                    console.print("[dim](stopped: the answer began repeating itself)[/]")
+                self._say(console, text, generate_kwargs)
+
+    def _say(self, console, text: str, generate_kwargs: dict) -> None:
+        """One exchange of the REPL. Ctrl-C or an error (a server gone, a message too long)
+        ends the reply, not the chat: the history keeps what was said before it."""
+        console.print("[bold green]model>[/] ", end="")
+        self.last = None
+        stream = partial(console.out, end="", highlight=False)
+        try:
+            self.reply(text, on_text=stream, **generate_kwargs)
+        except KeyboardInterrupt:
+            console.out("")
+            console.print("[dim](stopped; this exchange is not remembered)[/]")
+            return
+        except TunelabError as err:
+            console.out("")
+            console.print(f"[red]error:[/] {err}", highlight=False)
+            return
+        console.out("")
+        if self.last and self.last.finish_reason == "repeat":
+            console.print("[dim](stopped: the answer began repeating itself)[/]")
