@@ -97,7 +97,7 @@ def test_decoding_packs_each_weight_once_and_again_after_it_changes():
     assert torch.equal(alone[0], batched[0])  # a row's result does not depend on its batch
     assert len(mode.packed) == 1
     with torch.no_grad():
-        weight.mul_(2)  # e.g. a training step between two held-out evaluations
+        weight.mul_(2)  # an in-place change within the mode's life (not fused AdamW: see below)
     with mode:
         torch.testing.assert_close(F.linear(x, weight), x @ weight.T)
 
@@ -169,3 +169,42 @@ def test_arguments_passed_by_name_are_taken_as_by_position():
         mixed = F.linear(x, weight, bias=bias)
     torch.testing.assert_close(by_name, F.linear(x, weight, bias))
     torch.testing.assert_close(mixed, F.linear(x, weight, bias))
+
+
+def test_held_out_answers_after_a_fused_adamw_step_are_those_of_the_new_weights(monkeypatch):
+    # Training's optimizer on a CPU (train/setup.py) updates weights without moving their
+    # `_version`, the packed mode's one sign of change: each decode must pack afresh, and its
+    # packed copies must go with it (no growth over many held-out rounds).
+    import contextlib
+    import weakref
+
+    from tunelab import decode
+    from tunelab.generate import generate
+    from tunelab.models import tiny_random
+
+    model, tokenizer = tiny_random(initializer_range=0.2)
+    prompts = ["hi", "what is the capital of france"]
+    modes = []
+
+    def kept(model):
+        mode = kernels.decoding_kernels(model)
+        modes.append(weakref.ref(mode))
+        return mode
+
+    def replies(packed: bool):
+        monkeypatch.setattr(
+            decode, "decoding_kernels", kept if packed else lambda m: contextlib.nullcontext()
+        )
+        return [g.text for g in generate(model, tokenizer, prompts, max_new_tokens=8)]
+
+    before = replies(packed=True)
+    weight = model.lm_head.weight
+    version = weight._version
+    optimizer = torch.optim.AdamW(model.parameters(), lr=0.05, fused=True)
+    ids = tokenizer(prompts[1], return_tensors="pt").input_ids
+    model(input_ids=ids, labels=ids).loss.backward()
+    optimizer.step()
+    assert weight._version == version  # why a mode must not span a step
+    after = replies(packed=True)
+    assert after != before and after == replies(packed=False)
+    assert len(modes) == 2 and all(mode() is None for mode in modes)

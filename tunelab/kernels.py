@@ -34,7 +34,11 @@ class OneDnnLinear(TorchFunctionMode):
     reorder a plain call does every time: the 135M model's linear layers, one thread, took 19 ms
     for 1 row and 25 ms for 8 where the plain call took 27 and 41 (benchmarks/README.md,
     "Serving under load"), and a row's result no longer depends on how many rows share the call.
-    Training keeps the plain call: its weights change every step."""
+    Training keeps the plain call: its weights change every step.
+    A packed mode must not outlive the weights it saw: a weight's `_version` misses fused AdamW's
+    update (training's optimizer on a CPU) and any write through `.data`, so a packed copy would
+    go stale unseen. Each decode (a `Batch`, a serve engine, whose weights never change) makes
+    its own mode, and held-out answers between training steps pack the new weights afresh."""
 
     def __init__(self, packed: bool = False):
         super().__init__()
@@ -63,7 +67,8 @@ class OneDnnLinear(TorchFunctionMode):
         return func(*args, **kwargs)
 
     def _weight(self, weight: torch.Tensor) -> torch.Tensor:
-        """The packed copy of a parameter (made on first use, again if it was changed in place)."""
+        """The packed copy of a parameter (made on first use, again if its version moved; see the
+        class's note on what does not move it)."""
         if self.packed is None or not isinstance(weight, torch.nn.Parameter):
             return weight
         held, version = self.packed.get(id(weight)), _version(weight)
