@@ -78,3 +78,72 @@ def tiny_run(root: Path, qa_dir: Path) -> Path:
         f"test_path: {qa_dir / 'test.jsonl'}, template: qa}}\n"
     )
     return run
+
+
+def tiny_architectures(context: int) -> dict:
+    """Name -> (model, tokenizer) of four tiny float32 models that decode differently: Llama
+    (grouped-query attention), Mistral (a sliding window, one key/value head), Qwen2 (full and
+    windowed layers) and Gemma 2 (eager attention, soft-capped). Each has one more end-of-reply
+    token, a byte it often says, so that replies also end early ("stop" by EOS)."""
+    from transformers import (
+        Gemma2Config,
+        Gemma2ForCausalLM,
+        MistralConfig,
+        MistralForCausalLM,
+        Qwen2Config,
+        Qwen2ForCausalLM,
+    )
+
+    from tunelab.models import TINY_SHAPE, tiny_random
+
+    llama, tokenizer = tiny_random(initializer_range=0.2, max_position_embeddings=context)
+    shape = TINY_SHAPE | {
+        "vocab_size": len(tokenizer),
+        "initializer_range": 0.2,
+        "max_position_embeddings": context,
+    }
+
+    def build(cls, config):
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(0)
+            return cls(config)
+
+    built = {
+        "llama": (llama, "u"),
+        "mistral": (
+            build(
+                MistralForCausalLM,
+                MistralConfig(**shape | {"sliding_window": 5, "num_key_value_heads": 1}),
+            ),
+            "a",
+        ),
+        "qwen2": (
+            build(
+                Qwen2ForCausalLM,
+                Qwen2Config(
+                    **shape | {"sliding_window": 4}, use_sliding_window=True, max_window_layers=1
+                ),
+            ),
+            "P",
+        ),
+        "gemma2": (
+            build(
+                Gemma2ForCausalLM,
+                Gemma2Config(
+                    **shape | {"sliding_window": 6},
+                    head_dim=16,
+                    attn_logit_softcapping=2.0,
+                    final_logit_softcapping=None,
+                    tie_word_embeddings=False,
+                    attn_implementation="eager",
+                ),
+            ),
+            "?",
+        ),
+    }
+    out = {}
+    for name, (model, eos) in built.items():
+        (extra,) = tokenizer(eos, add_special_tokens=False).input_ids
+        model.generation_config.eos_token_id = [tokenizer.eos_token_id, extra]
+        out[name] = (model.eval(), tokenizer)
+    return out

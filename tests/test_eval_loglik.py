@@ -142,19 +142,11 @@ def test_a_windowed_model_beyond_its_window_scores_as_one_pass_per_choice():
     # The packed pass's block mask replaces the model's own, which windows the attention.
     from transformers import MistralConfig, MistralForCausalLM
 
-    from tunelab.models import tiny_tokenizer
+    from tunelab.models import TINY_SHAPE, tiny_tokenizer
 
     tok = tiny_tokenizer()
     torch.manual_seed(0)
-    config = MistralConfig(
-        vocab_size=len(tok),
-        hidden_size=32,
-        intermediate_size=64,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=2,
-        sliding_window=16,
-    )
+    config = MistralConfig(**TINY_SHAPE | {"vocab_size": len(tok), "sliding_window": 16})
     model = MistralForCausalLM(config).eval()
     primer = "Q: What is the capital of France?\nA: Paris.\n\n"
     requests = [Request(primer + f"Q: Is {x} big?\nA:", [" Yes.", " No, small."]) for x in "ab"]

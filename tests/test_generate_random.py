@@ -27,8 +27,8 @@ from collections import Counter
 import pytest
 import torch
 
+from tests.conftest import tiny_architectures
 from tunelab.generate import Generation, eos_ids, generate
-from tunelab.models import TINY_SHAPE, tiny_random
 
 CONTEXT = 96  # the models' context: prompt and reply fit in it
 WORKLOADS = int(os.environ.get("TUNELAB_RANDOM_GENERATIONS", "40"))
@@ -39,67 +39,7 @@ NEVER_SAID = ["zq~", "日本", "\n\n\n"]
 
 @pytest.fixture(scope="module")
 def models() -> dict:
-    """Name -> (model, tokenizer); each has one more end-of-reply token, a byte it often says."""
-    from transformers import (
-        Gemma2Config,
-        Gemma2ForCausalLM,
-        MistralConfig,
-        MistralForCausalLM,
-        Qwen2Config,
-        Qwen2ForCausalLM,
-    )
-
-    llama, tokenizer = tiny_random(initializer_range=0.2, max_position_embeddings=CONTEXT)
-    shape = TINY_SHAPE | {
-        "vocab_size": len(tokenizer),
-        "initializer_range": 0.2,
-        "max_position_embeddings": CONTEXT,
-    }
-
-    def build(cls, config):
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(0)
-            return cls(config)
-
-    built = {
-        "llama": (llama, "u"),
-        "mistral": (
-            build(
-                MistralForCausalLM,
-                MistralConfig(**shape | {"sliding_window": 5, "num_key_value_heads": 1}),
-            ),
-            "a",
-        ),
-        "qwen2": (
-            build(
-                Qwen2ForCausalLM,
-                Qwen2Config(
-                    **shape | {"sliding_window": 4}, use_sliding_window=True, max_window_layers=1
-                ),
-            ),
-            "P",
-        ),
-        "gemma2": (
-            build(
-                Gemma2ForCausalLM,
-                Gemma2Config(
-                    **shape | {"sliding_window": 6},
-                    head_dim=16,
-                    attn_logit_softcapping=2.0,
-                    final_logit_softcapping=None,
-                    tie_word_embeddings=False,
-                    attn_implementation="eager",
-                ),
-            ),
-            "?",
-        ),
-    }
-    out = {}
-    for name, (model, eos) in built.items():
-        (extra,) = tokenizer(eos, add_special_tokens=False).input_ids
-        model.generation_config.eos_token_id = [tokenizer.eos_token_id, extra]
-        out[name] = (model.eval(), tokenizer)
-    return out
+    return tiny_architectures(CONTEXT)
 
 
 class Reference:

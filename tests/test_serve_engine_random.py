@@ -23,10 +23,9 @@ import time
 from dataclasses import dataclass, field
 
 import pytest
-import torch
 
+from tests.conftest import tiny_architectures
 from tunelab.generate import Generation, generate
-from tunelab.models import TINY_SHAPE, tiny_random
 from tunelab.serve import engine as engine_module
 from tunelab.serve import slots
 from tunelab.serve.engine import Engine, Event, Request
@@ -40,69 +39,10 @@ ALPHABET = "abcdefghij klmnop" * 3 + ".,?!\n" + "é日🙂"
 
 @pytest.fixture(scope="module")
 def models() -> dict:
-    """Name -> (model, tokenizer); each has one more end-of-reply token, a byte it often says,
-    so that replies also end early ("stop" by EOS)."""
-    from transformers import (
-        Gemma2Config,
-        Gemma2ForCausalLM,
-        MistralConfig,
-        MistralForCausalLM,
-        Qwen2Config,
-        Qwen2ForCausalLM,
-    )
-
-    llama, tokenizer = tiny_random(initializer_range=0.2, max_position_embeddings=CONTEXT)
-    shape = TINY_SHAPE | {
-        "vocab_size": len(tokenizer),
-        "initializer_range": 0.2,
-        "max_position_embeddings": CONTEXT,
+    return {
+        name: (model.double(), tokenizer)
+        for name, (model, tokenizer) in tiny_architectures(CONTEXT).items()
     }
-
-    def build(cls, config):
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(0)
-            return cls(config)
-
-    built = {
-        "llama": (llama, "u"),
-        "mistral": (
-            build(
-                MistralForCausalLM,
-                MistralConfig(**shape | {"sliding_window": 5, "num_key_value_heads": 1}),
-            ),
-            "a",
-        ),
-        "qwen2": (
-            build(
-                Qwen2ForCausalLM,
-                Qwen2Config(
-                    **shape | {"sliding_window": 4}, use_sliding_window=True, max_window_layers=1
-                ),
-            ),
-            "P",
-        ),
-        "gemma2": (
-            build(
-                Gemma2ForCausalLM,
-                Gemma2Config(
-                    **shape | {"sliding_window": 6},
-                    head_dim=16,
-                    attn_logit_softcapping=2.0,
-                    final_logit_softcapping=None,
-                    tie_word_embeddings=False,
-                    attn_implementation="eager",
-                ),
-            ),
-            "?",
-        ),
-    }
-    out = {}
-    for name, (model, eos) in built.items():
-        model = model.double().eval()
-        (extra,) = tokenizer(eos, add_special_tokens=False).input_ids
-        model.generation_config.eos_token_id = [tokenizer.eos_token_id, extra]
-        out[name] = (model, tokenizer)
-    return out
 
 
 @dataclass
