@@ -161,13 +161,19 @@ def pick(rows: list[Row], logits: torch.Tensor, temperature: float, top_p: float
     )
 
 
+# A temperature this low picks what greedy decoding picks, and far lower ones overflow the logits
+# (divided by 1e-40) into NaN probabilities, which fail a server's whole batch: greedy below it,
+# where vLLM draws the line too.
+GREEDY_BELOW = 1e-5
+
+
 def choose(
     logits: torch.Tensor, temperature: float, top_p: float, rng: torch.Generator | None = None
 ) -> torch.Tensor:
     """Each row's next token: the most likely one, or a sample at `temperature` (drawn from
     `rng`, else torch's global generator) from the smallest set of tokens whose probability
     reaches `top_p` (always at least the top one)."""
-    if temperature <= 0:
+    if temperature < GREEDY_BELOW:
         return logits.argmax(-1)
     probs = torch.softmax(logits / temperature, dim=-1)
     if top_p < 1.0:

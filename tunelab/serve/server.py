@@ -36,11 +36,6 @@ CHAT_DEFAULT_MAX_TOKENS = 512
 COMPLETION_DEFAULT_MAX_TOKENS = 16  # OpenAI's documented default for /v1/completions
 # Prompts in one /v1/completions request (each times n <= 16): eval harnesses batch far fewer.
 MAX_PROMPTS = 64
-# A temperature or top_p this low picks what greedy decoding picks (top_p: the likeliest token
-# alone), and far lower ones break the sampling arithmetic, failing every request in the batch:
-# logits divided by 1e-40 overflow to NaN probabilities, and a top_p of 1e-50 is 0 in float32,
-# which keeps no token at all. vLLM draws the temperature line here too.
-GREEDY_BELOW = 1e-5
 JSON = "application/json"
 
 
@@ -314,10 +309,9 @@ def _sampling(
     stop = [body.stop] if isinstance(body.stop, str) else body.stop or []
     if len(stop) > 4:
         raise ApiError(400, "stop takes at most 4 sequences", param="stop")
-    greedy = body.temperature < GREEDY_BELOW or body.top_p < GREEDY_BELOW
     return Sampling(
         limit or min(default, room),
-        0.0 if greedy else body.temperature,
+        body.temperature,
         body.top_p,
         stop,
         body.seed,
