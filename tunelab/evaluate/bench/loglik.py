@@ -257,13 +257,16 @@ def _token_logprobs(model: PreTrainedModel, batch: _Batch, cache, device) -> Ten
     return logprobs.gather(1, token[:, None]).squeeze(1)
 
 
-def _beyond_window(model: PreTrainedModel, rows: list[_Row]) -> list[_Row]:
-    """Rows longer than the model's attention window: the block mask passed to the packed pass
-    replaces the model's own, so the window would be lost (and a shared cache cut to it)."""
+def _split_at_window(model: PreTrainedModel, rows: list[_Row]) -> tuple[list[_Row], list[_Row]]:
+    """(rows longer than the model's attention window, the others): the block mask passed to the
+    packed pass replaces the model's own, so the window would be lost (and a shared cache cut to
+    it) for the first."""
     window = attention_window(model.config)
-    if window is None:
-        return []
-    return [row for row in rows if len(row.prefix) + max(map(len, row.branches)) - 1 > window]
+    beyond = [
+        window is not None and len(row.prefix) + max(map(len, row.branches)) - 1 > window
+        for row in rows
+    ]
+    return [r for r, b in zip(rows, beyond) if b], [r for r, b in zip(rows, beyond) if not b]
 
 
 def _plain_logprob(model: PreTrainedModel, context: list[int], branch: list[int], device) -> float:
@@ -294,17 +297,12 @@ def loglikelihoods(
     device = next(model.parameters()).device
     rows = _rows(requests, tokenizer, context_length(model, tokenizer))
     scores: list[list[float]] = [[0.0] * len(r.continuations) for r in requests]
-    plain = _beyond_window(model, rows)
+    plain, rows = _split_at_window(model, rows)
     for row in plain:
         for slot, branch in zip(row.slots, row.branches):
             scores[row.request][slot] = _plain_logprob(model, row.prefix, branch, device)
-    rows = [row for row in rows if id(row) not in {id(p) for p in plain}]
-    if not rows:
-        groups = []
-    elif min_shared:
-        groups = _share_prefixes(rows, min_shared)
-    else:
-        groups = [([], rows)]
+    groups = _share_prefixes(rows, min_shared) if min_shared else [([], rows)]
+    groups = [(shared, members) for shared, members in groups if members]
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     done = len(plain)
     if plain and on_progress is not None:
