@@ -252,3 +252,9 @@ def detect_shape(row: dict[str, Any], source: str) -> str:
         + ", ".join("/".join(k) for k in SHAPES.values())
         + " (set data.shape and data.fields to map your columns)"
     )
+
+
+def jsonl_lines(path: Path) -> list[str]:
+    """The lines of a JSONL file tunelab wrote, split at newlines only: str.splitlines also splits
+    at U+2028, U+0085 and the like, which json.dumps(ensure_ascii=False) writes raw in strings."""
+    return path.read_text(encoding="utf-8").split("\n")

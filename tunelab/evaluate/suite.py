@@ -14,6 +14,7 @@ from rich.console import Console
 
 from tunelab.config import Limit, Section
 from tunelab.data.markers import find_markers
+from tunelab.data.read import jsonl_lines
 from tunelab.data.templates import Prompt
 from tunelab.errors import TunelabError
 from tunelab.evaluate.metrics import TEXT_METRICS, embedding_similarity, score_texts
@@ -283,7 +284,4 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
     """The per-example rows an earlier `tunelab eval` wrote (for `tunelab errors`)."""
     if not path.exists():
         raise TunelabError(f"{path} not found: run `tunelab eval` on this run first")
-    # Split at "\n" only: splitlines() also splits at U+2028 and U+0085, which the writer's
-    # json.dumps(ensure_ascii=False) leaves raw inside an answer's text.
-    lines = path.read_text(encoding="utf-8").split("\n")
-    return [json.loads(line) for line in lines if line.strip()]
+    return [json.loads(line) for line in jsonl_lines(path) if line.strip()]

@@ -15,6 +15,7 @@ from tunelab.data.generate.llm import LLM, AskConfig, Conversation, pairs_schema
 from tunelab.data.quality.dedup import shingles
 from tunelab.data.quality.grounding import ungrounded
 from tunelab.data.quality.junk import junk_reason, repeats_question
+from tunelab.data.read import jsonl_lines
 from tunelab.data.split import normalize_text
 from tunelab.data.text import repeat_start, words
 from tunelab.errors import TunelabError
@@ -103,8 +104,7 @@ class Output:
         self.shingles: list[set[str]] = []
         self.rows_of_mode = 0
         if path.exists():
-            # At "\n" only: splitlines() also splits at U+2028 and U+0085, left raw in the text.
-            for number, line in enumerate(path.read_text(encoding="utf-8").split("\n"), 1):
+            for number, line in enumerate(jsonl_lines(path), 1):
                 if not line.strip():
                     continue
                 try:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
 
+from tunelab.data.read import jsonl_lines
 from tunelab.errors import TunelabError
 from tunelab.evaluate.human.ratings import Vote, leaderboard
 
@@ -57,12 +58,6 @@ def model_name(path: Path) -> str:
     if file.parent.name == "compare":
         return f"{file.parent.parent.name}:{file.stem}"
     return file.stem
-
-
-def jsonl_lines(path: Path) -> list[str]:
-    """The lines of a JSONL file, split at newlines only: str.splitlines also splits at U+2028,
-    U+0085 and the like, which json.dumps(ensure_ascii=False) writes raw inside strings."""
-    return path.read_text(encoding="utf-8").split("\n")
 
 
 def ends_a_line(path: Path) -> bool:

@@ -18,6 +18,7 @@ from itertools import combinations
 from pathlib import Path
 
 from tunelab.config import Limit, Section
+from tunelab.data.read import jsonl_lines
 from tunelab.errors import TunelabError
 from tunelab.evaluate.human.arena import WINNERS
 from tunelab.evaluate.human.ratings import leaderboard
@@ -220,8 +221,7 @@ def _winner(record: dict) -> str:
 def _read(path: Path) -> list[dict]:
     """The records of a votes or verdicts file; a damaged line is named, never skipped."""
     records = []
-    # At "\n" only: splitlines() also splits at U+2028 and U+0085, left raw in the text.
-    lines = path.read_text(encoding="utf-8").split("\n") if path.is_file() else []
+    lines = jsonl_lines(path) if path.is_file() else []
     for number, line in enumerate(lines, start=1):
         try:
             records += [json.loads(line)] if line.strip() else []
