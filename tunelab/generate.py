@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase, TextStreamer
@@ -14,6 +15,9 @@ from tunelab.data.templates import Prompt
 from tunelab.data.text import repeat_start
 from tunelab.decode import Batch
 from tunelab.structured import Constraint, Reply
+
+if TYPE_CHECKING:
+    from tunelab.answer_log import AnswerLog
 
 
 @dataclass
@@ -24,6 +28,8 @@ class Generation:
     finish_reason: str
     prompt_tokens: int
     completion_tokens: int
+    index: int = -1  # its prompt's place in the list given to `generate` (for `on_batch`)
+    from_log: bool = False  # read back from an interrupted run's answers (tunelab.answer_log)
 
 
 @torch.inference_mode()
@@ -192,12 +198,16 @@ def answer(
     *,
     template: str = "chat",
     system_prompt: str | None = None,
+    log: AnswerLog | None = None,
     **generate_kwargs,
 ) -> list[Generation]:
-    """Ask each question rendered with the same template the model was trained with."""
+    """Ask each question rendered with the same template the model was trained with; with a
+    `log`, only the questions it has no answer for (tunelab.answer_log)."""
+    from tunelab.answer_log import generate_logged
+
     prompt = Prompt(template, system_prompt)
     prompts = [prompt.question(q, tokenizer) for q in questions]
-    return generate(model, tokenizer, prompts, **generate_kwargs)
+    return generate_logged(model, tokenizer, prompts, log, **generate_kwargs)
 
 
 def repetition_penalty(model: PreTrainedModel) -> float:
@@ -280,7 +290,7 @@ class Ending:
         text = text.strip()
         if self.repeats and (cut := repeat_start(text)) is not None:
             text, reason = text[:cut].strip(), "repeat"
-        return Generation(text, reason, len(row.prompt), len(row.tokens))
+        return Generation(text, reason, len(row.prompt), len(row.tokens), row.index)
 
     def text(self, row: Row) -> str:
         return self.tokenizer.decode(row.tokens, skip_special_tokens=True)

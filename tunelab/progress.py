@@ -65,12 +65,18 @@ def answer_bars(console: Console | None = None) -> Progress:
 
 def counting(bars: Progress, description: str, total: int) -> Callable[[Sequence], None]:
     """A new task on `answer_bars` and the `on_batch` callback of `tunelab.generate.generate`
-    that moves it: each finished batch of generations adds its questions and tokens."""
-    task = bars.add_task(description, total=total, tps="-")
-    started, tokens = time.perf_counter(), 0
+    that moves it: each finished batch of generations adds its questions and tokens. Answers read
+    back from an interrupted run's log (tunelab.answer_log) count
+    as done before, out of the rate and the time left."""
+    task = bars.add_task(description, total=total, tps="-", done_before=0)
+    started, tokens, before = time.perf_counter(), 0, 0
 
     def on_batch(batch: Sequence) -> None:
-        nonlocal tokens
+        nonlocal tokens, before
+        if all(getattr(g, "from_log", False) for g in batch):
+            before += len(batch)
+            bars.update(task, advance=len(batch), done_before=before)
+            return
         tokens += sum(g.completion_tokens for g in batch)
         rate = tokens / max(time.perf_counter() - started, 1e-9)
         bars.update(task, advance=len(batch), tps=f"{rate:.0f}")

@@ -15,6 +15,7 @@ from typing import Any
 
 from rich.progress import Progress
 
+from tunelab.answer_log import AnswerLog
 from tunelab.compare.rag import Passage, Retriever, fit_context, load_corpus
 from tunelab.compare.report import write_report
 from tunelab.config import Limit, Section
@@ -86,15 +87,20 @@ def compare(run: str | Run, cfg: CompareConfig | None = None) -> Comparison:
     examples = test_questions(found, EvalConfig(data=cfg.data, limit=cfg.limit))
     retriever = Retriever(load_corpus(cfg.corpus or found.config.data.path))
     contexts = [retriever.search(ex.question, cfg.k) for ex in examples]
-    arms = []
+    out_dir = Path(cfg.output) if cfg.output else found.out_dir("compare")
+    arms, logs = [], []
     progress = answer_bars()
     with progress:
         for label, name in (("prompting", cfg.base or found.base_model), ("finetuned", found)):
-            arms += _ask(name, label, examples, contexts, found.prompt(), cfg, progress)
+            log_path = out_dir / f"answers-{label}.partial.jsonl"
+            asked = _ask(name, label, examples, contexts, found.prompt(), cfg, progress, log_path)
+            arms += asked[0]
+            logs.append(asked[1])
     recall = sum(context_recall(ex.answer, ctx) for ex, ctx in zip(examples, contexts))
-    out_dir = Path(cfg.output) if cfg.output else found.out_dir("compare")
     result = Comparison(str(run), arms, recall / max(len(examples), 1), out_dir)
     write_report(result, cfg)
+    for log in logs:
+        log.remove()
     return result
 
 
@@ -106,15 +112,21 @@ def _ask(
     prompt: Prompt,
     cfg: CompareConfig,
     progress: Progress,
-) -> list[Arm]:
+    log_path: Path,
+) -> tuple[list[Arm], AnswerLog]:
     """The two arms of one model: its plain answers, then its answers with passages, each asked
-    with the run's prompt, so the arms differ only in weights and context."""
+    with the run's prompt, so the arms differ only in weights and context. Each answer goes
+    into the model's log as it is made, and a log left by an interrupted compare answers what
+    it holds (tunelab.answer_log)."""
     from tunelab.generate import answer
     from tunelab.models import context_length
     from tunelab.run import load_model
 
     arms = []
     model, tokenizer = load_model(name)
+    log = AnswerLog.for_model(log_path, model, max_new_tokens=cfg.max_new_tokens)
+    if note := log.resumed():
+        progress.console.print(note)
     room = context_length(model, tokenizer) - cfg.max_new_tokens
 
     def fits(question: str) -> bool:
@@ -139,6 +151,7 @@ def _ask(
             max_new_tokens=cfg.max_new_tokens,
             batch_size=cfg.batch_size,
             on_batch=on_batch,
+            log=log,
         )
         seconds = time.perf_counter() - started
         rows = [
@@ -155,7 +168,7 @@ def _ask(
         arm = Arm(f"{label} + RAG" if rag else label, str(name), rag, rows, seconds)
         arm.summary = _summary(rows, seconds)
         arms.append(arm)
-    return arms
+    return arms, log
 
 
 def _summary(rows: list[dict[str, Any]], seconds: float) -> dict[str, float]:

@@ -21,6 +21,9 @@ from tunelab.evaluate.metrics import TEXT_METRICS, embedding_similarity, score_t
 from tunelab.evaluate.scores import fact_fields, summarize
 from tunelab.run import Run
 
+# Each answer as it is made, so an eval cut short asks only the rest when run again.
+ANSWER_LOG = "answers.partial.jsonl"
+
 
 class EvalConfig(Section):
     """Settings of one `tunelab eval`; data, template and system prompt default to the run's own."""
@@ -149,6 +152,7 @@ def evaluate_one(
 ) -> EvalResult:
     """Answer `cfg`'s test questions with one model or run, score, analyse (with the words of
     `training`, default the run's training data) and write them."""
+    from tunelab.answer_log import AnswerLog
     from tunelab.evaluate.facts import read_fact_checks
     from tunelab.generate import answer
     from tunelab.progress import answer_bars, counting
@@ -160,6 +164,11 @@ def evaluate_one(
     examples = test_questions(model, cfg)
     checks = read_fact_checks(test_path(model, cfg))
     llm, tokenizer = load_model(model)
+    out_dir = output_dir(model, cfg)
+    settings = dict(max_new_tokens=cfg.max_new_tokens, temperature=cfg.temperature)
+    log = AnswerLog.for_model(out_dir / ANSWER_LOG, llm, **settings)
+    if console is not None and (note := log.resumed()):
+        console.print(note)
     with answer_bars(console) as bars:
         generations = answer(
             llm,
@@ -167,10 +176,10 @@ def evaluate_one(
             [ex.question for ex in examples],
             template=prompt.template,
             system_prompt=prompt.system_prompt,
-            max_new_tokens=cfg.max_new_tokens,
-            temperature=cfg.temperature,
             batch_size=cfg.batch_size,
+            log=log,
             on_batch=counting(bars, f"answering ({Path(str(model)).name})", len(examples)),
+            **settings,
         )
     rows = [
         {
@@ -189,10 +198,11 @@ def evaluate_one(
         sims = embedding_similarity([r["answer"] for r in rows], [r["reference"] for r in rows])
         for row, sim in zip(rows, sims):
             row["scores"]["embedding_sim"] = sim
-    result = EvalResult(str(model), output_dir(model, cfg), rows, summarize(rows), prompt=prompt)
+    result = EvalResult(str(model), out_dir, rows, summarize(rows), prompt=prompt)
     if cfg.analyse:
         analyse_result(result, training or (run.config.data.path if run else None))
     write_outputs(result)
+    log.remove()
     return result
 
 

@@ -1,0 +1,125 @@
+"""An eval or compare cut short asks only the questions left when run again, and gets the answers
+an uninterrupted run gets; a log of other weights or settings is never reused."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import tiny_run
+from tunelab.answer_log import AnswerLog, generate_logged
+from tunelab.evaluate.suite import ANSWER_LOG, EvalConfig, evaluate
+from tunelab.generate import generate
+from tunelab.models import tiny_random
+
+QA = Path(__file__).parent / "fixtures" / "eval" / "qa"
+
+
+def _prompts(n: int) -> list[str]:
+    return [f"question number {i} about {'cats' if i % 2 else 'dogs'}?" for i in range(n)]
+
+
+def test_a_resumed_generation_equals_an_uninterrupted_one_and_asks_only_the_rest(tmp_path):
+    model, tokenizer = tiny_random()
+    prompts = _prompts(9)
+    straight = generate(model, tokenizer, prompts, max_new_tokens=12, batch_size=4)
+
+    log = AnswerLog.for_model(tmp_path / "log.jsonl", model, max_new_tokens=12)
+    made = []
+
+    def stop_after_three(batch):
+        made.extend(batch)
+        if len(made) >= 3:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        generate_logged(
+            model,
+            tokenizer,
+            prompts,
+            log,
+            max_new_tokens=12,
+            batch_size=4,
+            on_batch=stop_after_three,
+        )
+    kept = len(made)
+    again = AnswerLog.for_model(tmp_path / "log.jsonl", model, max_new_tokens=12)
+    assert len(again.answers) == kept and again.resumed()
+
+    seen = []
+    resumed = generate_logged(
+        model, tokenizer, prompts, again, max_new_tokens=12, batch_size=4, on_batch=seen.extend
+    )
+    assert [g.text for g in resumed] == [g.text for g in straight]
+    assert [g.finish_reason for g in resumed] == [g.finish_reason for g in straight]
+    assert sum(g.from_log for g in seen) == kept  # read back, not asked again
+    assert sum(not g.from_log for g in seen) == len(prompts) - kept
+
+
+def test_other_weights_or_settings_start_the_log_afresh(tmp_path):
+    model, tokenizer = tiny_random()
+    path = tmp_path / "log.jsonl"
+    generate_logged(
+        model, tokenizer, _prompts(3), AnswerLog.for_model(path, model, max_new_tokens=5),
+        max_new_tokens=5,
+    )  # fmt: skip
+    assert len(AnswerLog.for_model(path, model, max_new_tokens=5).answers) == 3
+    longer = AnswerLog.for_model(path, model, max_new_tokens=6)
+    assert not longer.answers and longer.restarted
+    other, _ = tiny_random(seed=1)
+    fresh = AnswerLog.for_model(path, other, max_new_tokens=6)
+    assert not fresh.answers and fresh.restarted
+    with_a_step = tiny_random()[0]
+    with_a_step.lm_head.weight.data[0, 0] += 1.0  # one value moved, as a training step does
+    assert AnswerLog.for_model(path, model, max_new_tokens=7).header != (
+        AnswerLog.for_model(tmp_path / "other.jsonl", with_a_step, max_new_tokens=7).header
+    )
+
+
+def test_a_line_cut_short_by_a_crash_is_asked_again(tmp_path):
+    model, tokenizer = tiny_random()
+    path = tmp_path / "log.jsonl"
+    prompts = _prompts(4)
+    generate_logged(
+        model, tokenizer, prompts, AnswerLog.for_model(path, model, max_new_tokens=5),
+        max_new_tokens=5,
+    )  # fmt: skip
+    text = path.read_text()
+    path.write_text(text[: len(text) - 15])  # the last answer's line cut mid-write
+    log = AnswerLog.for_model(path, model, max_new_tokens=5)
+    assert len(log.answers) == 3
+    out = generate_logged(model, tokenizer, prompts, log, max_new_tokens=5)
+    assert len(out) == 4 and all(g is not None for g in out)
+
+
+def test_an_interrupted_eval_resumes_and_leaves_no_log_once_done(tmp_path, monkeypatch):
+    from tunelab import generate as generation
+
+    run = tiny_run(tmp_path, QA)
+    out = tmp_path / "eval"
+    cfg = EvalConfig(output=str(out), max_new_tokens=8, batch_size=2, analyse=False)
+    straight = evaluate(run, cfg.model_copy(update={"output": str(tmp_path / "straight")}))
+    assert not (tmp_path / "straight" / ANSWER_LOG).exists()
+
+    real = generation.generate
+    calls = []
+
+    def cut_short(*args, on_batch=None, **kwargs):
+        def interrupt(batch):
+            on_batch(batch)
+            raise KeyboardInterrupt
+
+        calls.append(len(args[2]))
+        return real(*args, on_batch=interrupt, **kwargs)
+
+    monkeypatch.setattr("tunelab.answer_log.generate", cut_short)
+    with pytest.raises(KeyboardInterrupt):
+        evaluate(run, cfg)
+    lines = (out / ANSWER_LOG).read_text().splitlines()
+    assert len(lines) >= 2 and "weights" in json.loads(lines[0])
+    monkeypatch.setattr("tunelab.answer_log.generate", real)
+
+    resumed = evaluate(run, cfg)
+    assert [r["answer"] for r in resumed.rows] == [r["answer"] for r in straight.rows]
+    assert resumed.summary == straight.summary
+    assert not (out / ANSWER_LOG).exists()
