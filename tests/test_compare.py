@@ -113,3 +113,47 @@ def test_passages_are_dropped_worst_first_until_the_prompt_fits():
     assert fit_context("Q?", [best, worst], fits) == (with_context("Q?", [best]), [best])
     assert fit_context("Q?", [worst], fits) == ("Q?", [])
     assert fit_context("Q?", [best, worst], lambda t: True)[1] == [best, worst]
+
+
+def _fact_arm(name: str, facts: list[float], f1s: list[float]):
+    from tunelab.compare.run import Arm
+
+    rows = [{"scores": {"token_f1": f}, "facts": {"fact_accuracy": a}} for a, f in zip(facts, f1s)]
+    summary = {"fact_accuracy": sum(facts) / len(facts), "token_f1": sum(f1s) / len(f1s)}
+    return Arm(name, name, False, rows, 1.0, summary)
+
+
+def test_arms_are_ranked_by_the_facts_when_the_test_rows_name_them_not_by_style():
+    from tunelab.compare.report import pairs, verdict
+
+    # Prompting + RAG copies the passages' wording (high token F1) but states fewer facts.
+    wordy = _fact_arm("prompting + RAG", [0.0, 1.0, 0.0, 0.0] * 10, [0.8] * 40)
+    right = _fact_arm("finetuned", [1.0, 1.0, 1.0, 0.0] * 10, [0.4] * 40)
+    assert verdict([wordy, right]).startswith("Best by fact accuracy: **finetuned**")
+    [diff] = pairs([wordy, right])
+    assert diff["metric"] == "fact_accuracy" and diff["delta"] == pytest.approx(50.0)
+    assert verdict([wordy, right], "token_f1").startswith("Best by token F1: **prompting + RAG**")
+
+
+def test_compare_scores_the_facts_each_test_row_names(tmp_path):
+    run = tiny_run(tmp_path, QA)
+    rows = [json.loads(x) for x in (QA / "test.jsonl").read_text().splitlines()]
+    tests = tmp_path / "facts.jsonl"
+    with tests.open("w") as out:
+        for row in rows:  # a fact any answer states (every reply has a letter) and one none does
+            out.write(
+                json.dumps({**row, "facts": [{"regex": "[a-z]|$"}], "wrong": ["zzzq"]}) + "\n"
+            )
+    result = CliRunner().invoke(
+        app, ["compare", str(run), "--data", str(tests), "--max-new-tokens", "3", "--k", "1"]
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads((run / "compare" / "compare.json").read_text())
+    assert report["ranked_by"] == "fact_accuracy"
+    assert all(a["fact_accuracy"] == 1.0 and a["hallucination_rate"] == 0.0 for a in report["arms"])
+    assert {p["metric"] for p in report["pairs"]} == {"fact_accuracy"}
+    assert "fact accuracy [95%]" in (run / "compare" / "compare.md").read_text()
+    assert "No clear winner by fact accuracy" in " ".join(result.output.split())
+    answers = json.loads((run / "compare" / "finetuned.jsonl").read_text().splitlines()[0])
+    assert answers["facts"]["fact_accuracy"] == 1.0 and answers["missed_facts"] == []
+    assert not list((run / "compare").glob("*.partial.jsonl"))  # the answer logs are done with

@@ -24,27 +24,18 @@ def compare_command(
     config: CompareConfig,
 ) -> None:
     """Prompting vs prompting+RAG vs finetuned vs finetuned+RAG, on one test set."""
-    from tunelab.compare.report import pairs, scores, verdict
+    from tunelab.compare.report import NAMES, cells, columns, main_metric, pairs, verdict
     from tunelab.compare.run import compare
-    from tunelab.evaluate.paired import mean_interval
 
     result = compare(run, config)
     table = Table(title=f"{run}: {len(result.arms[0].rows)} questions")
-    columns = ("arm", "normalized match", "token F1 [95%]", "ROUGE-L", "answer words", "s/question")
-    for column in columns:
+    for column in ("arm", *columns(result.arms)):
         table.add_column(column, justify="left" if column == "arm" else "right")
     for arm in result.arms:
-        s, f1 = arm.summary, mean_interval(scores(arm))
-        table.add_row(
-            arm.name,
-            f"{100 * s['normalized_match']:.1f}",
-            f"{100 * s['token_f1']:.1f} [{100 * f1.low:.1f}, {100 * f1.high:.1f}]",
-            f"{100 * s['rouge_l']:.1f}",
-            f"{s['answer_words']:.1f}",
-            f"{s['seconds_per_question']:.2f}",
-        )
+        table.add_row(arm.name, *cells(arm))
     console.print(table)
-    diffs = Table(title="token F1: arm − other arm (points, 95% paired interval)")
+    metric = NAMES[main_metric(result.arms)]
+    diffs = Table(title=f"{metric}: arm − other arm (points, 95% paired interval)")
     for column in ("arm", "vs", "Δ", "interval", "verdict"):
         diffs.add_column(column, justify="right" if column in ("Δ", "interval") else "left")
     for p in pairs(result.arms):

@@ -1,6 +1,7 @@
 """What `tunelab compare` writes: compare.md (each arm's scores with a 95% interval, every pair of
 arms with a paired-bootstrap interval over the questions, and a verdict that says "no clear
-winner" when the difference could be zero), compare.json, each arm's answers, and a bar chart."""
+winner" when the difference could be zero), compare.json, each arm's answers, and a bar chart.
+Arms are ranked by fact accuracy where the test rows name facts (tunelab.evaluate.facts)."""
 
 from __future__ import annotations
 
@@ -11,49 +12,106 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tunelab.evaluate.paired import NO_CLEAR_WINNER, mean_interval, paired_difference
+from tunelab.evaluate.scores import row_metric
 
 if TYPE_CHECKING:
     from tunelab.compare.run import Arm, CompareConfig, Comparison
 
-# The metric arms are ranked and paired by, and the ones charted.
-MAIN = "token_f1"
-CHARTED = {"normalized_match": "normalized match", "token_f1": "token F1", "rouge_l": "ROUGE-L"}
+# What the arms are ranked and paired by: the facts, when the test rows name them (token F1
+# rewards an answer's words and style, not whether it is right), else token F1.
+FACTS, OVERLAP = "fact_accuracy", "token_f1"
+NAMES = {"fact_accuracy": "fact accuracy", "hallucination_rate": "hallucination",
+         "normalized_match": "normalized match", "token_f1": "token F1", "rouge_l": "ROUGE-L"}  # fmt: skip
 
 
-def scores(arm: Arm, metric: str = MAIN) -> list[float]:
-    return [row["scores"][metric] for row in arm.rows]
+def main_metric(arms: list[Arm]) -> str:
+    return FACTS if any(FACTS in a.summary for a in arms) else OVERLAP
 
 
-def pairs(arms: list[Arm], metric: str = MAIN) -> list[dict]:
+def charted(arms: list[Arm]) -> list[str]:
+    """The metrics charted: the facts first where there are some, then the overlap scores."""
+    return [m for m in NAMES if any(m in a.summary for a in arms)]
+
+
+def scores(arm: Arm, metric: str = OVERLAP) -> list[float]:
+    """The arm's score on each question that has one by `metric` (facts: rows that name some)."""
+    return [v for row in arm.rows if (v := row_metric(row, metric)) is not None]
+
+
+def _paired(a: Arm, b: Arm, metric: str):
+    both = [
+        (x, y)
+        for ra, rb in zip(a.rows, b.rows)
+        if (x := row_metric(ra, metric)) is not None and (y := row_metric(rb, metric)) is not None
+    ]
+    return paired_difference([x for x, _ in both], [y for _, y in both])
+
+
+def pairs(arms: list[Arm], metric: str | None = None) -> list[dict]:
     """Every pair of arms: the later arm minus the earlier over the same questions, in points,
     with its 95% paired-bootstrap interval and verdict ('better', 'worse', 'no clear winner')."""
+    metric = metric or main_metric(arms)
     out = []
     for a, b in combinations(arms, 2):
-        diff = paired_difference(scores(a, metric), scores(b, metric))
+        diff = _paired(a, b, metric)
         out.append(
-            {"arm": b.name, "vs": a.name, "delta": 100 * diff.delta, "low": 100 * diff.low,
-             "high": 100 * diff.high, "verdict": diff.verdict}
+            {"arm": b.name, "vs": a.name, "metric": metric, "delta": 100 * diff.delta,
+             "low": 100 * diff.low, "high": 100 * diff.high, "verdict": diff.verdict}
         )  # fmt: skip
     return out
 
 
-def verdict(arms: list[Arm], metric: str = MAIN) -> str:
-    """The best arm by `metric` when it is clearly ahead of every other, else which arms it cannot
-    be told apart from: a mean over a few questions is not a winner."""
+def verdict(arms: list[Arm], metric: str | None = None) -> str:
+    """The best arm by `metric` (default: the facts where the test rows name them) when it is
+    clearly ahead of every other, else which arms it cannot be told apart from: a mean over a
+    few questions is not a winner."""
+    metric = metric or main_metric(arms)
+    name = NAMES[metric]
     best = max(arms, key=lambda a: a.summary[metric])
     tied = [
         other.name
         for other in arms
-        if other is not best
-        and paired_difference(scores(other, metric), scores(best, metric)).verdict != "better"
+        if other is not best and _paired(other, best, metric).verdict != "better"
     ]
     if not tied:
-        return f"Best by token F1: **{best.name}**, ahead of every other arm (95% paired interval)."
+        return f"Best by {name}: **{best.name}**, ahead of every other arm (95% paired interval)."
     return (
-        f"{NO_CLEAR_WINNER.capitalize()} by token F1: {best.name} has the highest mean, but its "
+        f"{NO_CLEAR_WINNER.capitalize()} by {name}: {best.name} has the highest mean, but its "
         f"difference from {', '.join(tied)} could be zero (95% paired interval over "
-        f"{len(best.rows)} questions)."
+        f"{len(scores(best, metric))} questions)."
     )
+
+
+def columns(arms: list[Arm]) -> list[str]:
+    """The per-arm table's columns after the arm's name."""
+    facts = ["fact accuracy [95%]", "hallucination"] if FACTS in arms[0].summary else []
+    return [*facts, "token F1 [95%]", "normalized match", "ROUGE-L", "answer words", "s/question"]
+
+
+def cells(arm: Arm) -> list[str]:
+    """One arm's row under `columns`, scores in %."""
+    s = arm.summary
+
+    def with_interval(metric: str) -> str:
+        ci = mean_interval(scores(arm, metric))
+        return f"{100 * s[metric]:.1f} [{100 * ci.low:.1f}, {100 * ci.high:.1f}]"
+
+    facts = []
+    if FACTS in s:
+        hallucination = s.get("hallucination_rate")
+        facts = [
+            with_interval(FACTS),
+            "—" if hallucination is None else f"{100 * hallucination:.1f}",
+        ]
+    seconds = s["seconds_per_question"]
+    return [
+        *facts,
+        with_interval(OVERLAP),
+        f"{100 * s['normalized_match']:.1f}",
+        f"{100 * s['rouge_l']:.1f}",
+        f"{s['answer_words']:.1f}",
+        "—" if seconds != seconds else f"{seconds:.2f}",  # NaN: every answer came from a log
+    ]
 
 
 def to_markdown(result: Comparison, cfg: CompareConfig) -> str:
@@ -65,21 +123,17 @@ def to_markdown(result: Comparison, cfg: CompareConfig) -> str:
         f"{cfg.corpus or 'the run training data'}; context recall {100 * result.context_recall:.1f}% "
         "(share of each reference's content words found in its passages).",
         "",
-        "| arm | model | normalized match | token F1 [95% interval] | ROUGE-L | answer words "
-        "| s/question |",
-        "|---|---|---|---|---|---|---|",
+        "| arm | model | " + " | ".join(columns(result.arms)) + " |",
+        "|---|---|" + "---|" * len(columns(result.arms)),
     ]
-    for arm in result.arms:
-        s, f1 = arm.summary, mean_interval(scores(arm))
-        lines.append(
-            f"| {arm.name} | {arm.model} | {100 * s['normalized_match']:.1f} | "
-            f"{100 * s['token_f1']:.1f} [{100 * f1.low:.1f}, {100 * f1.high:.1f}] | "
-            f"{100 * s['rouge_l']:.1f} | {s['answer_words']:.1f} | "
-            f"{s['seconds_per_question']:.2f} |"
-        )
+    lines += [
+        f"| {arm.name} | {arm.model} | " + " | ".join(cells(arm)) + " |" for arm in result.arms
+    ]
+    metric = main_metric(result.arms)
     lines += [
         "",
-        "Token F1 differences, arm by arm (points; 95% paired bootstrap over the questions):",
+        f"{NAMES[metric].capitalize()} differences, arm by arm (points; 95% paired bootstrap over "
+        "the questions):",
         "",
         "| arm | vs | Δ | interval | verdict |",
         "|---|---|---|---|---|",
@@ -89,6 +143,9 @@ def to_markdown(result: Comparison, cfg: CompareConfig) -> str:
         f"| {p['verdict']} |"
         for p in pairs(result.arms)
     ]
+    if metric == FACTS:
+        lines += ["", "Fact accuracy: the share of answers stating every fact their test row names; "
+                  "hallucination: the share of rows naming a wrong answer that state it."]  # fmt: skip
     return "\n".join([*lines, "", verdict(result.arms)]) + "\n"
 
 
@@ -103,6 +160,7 @@ def write_report(result: Comparison, cfg: CompareConfig) -> None:
         "arms": [
             {"name": a.name, "model": a.model, "rag": a.rag, **a.summary} for a in result.arms
         ],
+        "ranked_by": main_metric(result.arms),
         "pairs": pairs(result.arms),
         "verdict": verdict(result.arms).replace("**", ""),
     }
@@ -123,11 +181,12 @@ def plot(result: Comparison, path: Path) -> Path:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(7, 4), dpi=110)
+    metrics = charted(result.arms)
     width = 0.8 / max(len(result.arms), 1)
     for i, arm in enumerate(result.arms):
-        xs = [m + (i - (len(result.arms) - 1) / 2) * width for m in range(len(CHARTED))]
-        ax.bar(xs, [100 * arm.summary[m] for m in CHARTED], width, label=arm.name)
-    ax.set_xticks(range(len(CHARTED)), list(CHARTED.values()))
+        xs = [m + (i - (len(result.arms) - 1) / 2) * width for m in range(len(metrics))]
+        ax.bar(xs, [100 * arm.summary.get(m, 0.0) for m in metrics], width, label=arm.name)
+    ax.set_xticks(range(len(metrics)), [NAMES[m] for m in metrics])
     ax.set_ylabel("score (%)")
     ax.set_title(f"{Path(result.run).name}: prompting vs RAG vs finetuning")
     ax.grid(axis="y", alpha=0.3)

@@ -1,6 +1,7 @@
 """`tunelab compare`: one test set asked four ways — the base model prompted, the base model
 with retrieved passages (RAG), the finetuned run, the finetuned run with RAG — scored alike, so a
-team sees whether finetuning beat prompting, and whether retrieval adds to either.
+team sees whether finetuning beat prompting, and whether retrieval adds to either. Where the test
+rows name the facts an answer must state, the arms are ranked by those facts.
 
 Every arm gets the run's own template and system prompt, and the same passages (as many, best
 first, as the model's context holds beside the answer), so the only differences are the weights
@@ -22,12 +23,12 @@ from tunelab.config import Limit, Section
 from tunelab.data.templates import Prompt
 from tunelab.data.text import content_words
 from tunelab.errors import TunelabError
+from tunelab.evaluate.facts import read_fact_checks
 from tunelab.evaluate.metrics import score_texts
-from tunelab.evaluate.suite import EvalConfig, test_questions
+from tunelab.evaluate.scores import fact_fields, summarize
+from tunelab.evaluate.suite import EvalConfig, test_path, test_questions
 from tunelab.progress import answer_bars, counting
 from tunelab.run import Run
-
-METRICS = ("normalized_match", "token_f1", "rouge_l")
 
 
 class CompareConfig(Section):
@@ -84,7 +85,9 @@ def compare(run: str | Run, cfg: CompareConfig | None = None) -> Comparison:
     found = Run.find(run)
     if found is None:
         raise TunelabError(f"{run} is not a run folder (runs/<name> with config.yaml and model/)")
-    examples = test_questions(found, EvalConfig(data=cfg.data, limit=cfg.limit))
+    tests = EvalConfig(data=cfg.data, limit=cfg.limit)
+    examples = test_questions(found, tests)
+    checks = read_fact_checks(test_path(found, tests))
     retriever = Retriever(load_corpus(cfg.corpus or found.config.data.path))
     contexts = [retriever.search(ex.question, cfg.k) for ex in examples]
     out_dir = Path(cfg.output) if cfg.output else found.out_dir("compare")
@@ -93,7 +96,9 @@ def compare(run: str | Run, cfg: CompareConfig | None = None) -> Comparison:
     with progress:
         for label, name in (("prompting", cfg.base or found.base_model), ("finetuned", found)):
             log_path = out_dir / f"answers-{label}.partial.jsonl"
-            asked = _ask(name, label, examples, contexts, found.prompt(), cfg, progress, log_path)
+            asked = _ask(
+                name, label, examples, contexts, checks, found.prompt(), cfg, progress, log_path
+            )
             arms += asked[0]
             logs.append(asked[1])
     recall = sum(context_recall(ex.answer, ctx) for ex, ctx in zip(examples, contexts))
@@ -109,6 +114,7 @@ def _ask(
     label: str,
     examples: list,
     contexts: list[list[Passage]],
+    checks: dict,
     prompt: Prompt,
     cfg: CompareConfig,
     progress: Progress,
@@ -161,19 +167,22 @@ def _ask(
                 "reference": ex.answer,
                 "answer": g.text,
                 "passages": [p.source for p in used],
+                "finish_reason": g.finish_reason,
                 "scores": score_texts(g.text, ex.answer),
+                **fact_fields(g.text, checks.get(ex.source)),
             }
             for ex, (_, used), g in zip(examples, asked, generations)
         ]
         arm = Arm(f"{label} + RAG" if rag else label, str(name), rag, rows, seconds)
-        arm.summary = _summary(rows, seconds)
+        arm.summary = _summary(rows, seconds, sum(not g.from_log for g in generations))
         arms.append(arm)
     return arms, log
 
 
-def _summary(rows: list[dict[str, Any]], seconds: float) -> dict[str, float]:
-    n = max(len(rows), 1)
-    out = {m: sum(r["scores"][m] for r in rows) / n for m in METRICS}
-    out["answer_words"] = sum(len(r["answer"].split()) for r in rows) / n
-    out["seconds_per_question"] = seconds / n
+def _summary(rows: list[dict[str, Any]], seconds: float, asked: int) -> dict[str, float]:
+    """The facts (where the test rows name them) and overlap scores, the answers' length, and the
+    time a question took among the `asked` ones (not read back from an interrupted run's log)."""
+    out = summarize(rows)
+    out["answer_words"] = sum(len(r["answer"].split()) for r in rows) / max(len(rows), 1)
+    out["seconds_per_question"] = seconds / asked if asked else float("nan")
     return out
