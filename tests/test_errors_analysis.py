@@ -151,3 +151,29 @@ def test_examples_per_category_sets_how_many_rows_the_reports_show():
         )
         category = next(iter(analysis.counts))
         assert len(examples_of(analysis, category)) == wanted
+
+
+# Chinese and Japanese put no spaces between words: a long answer was one "word" (never too
+# long) and a phrase said over and over one word (never repetitive).
+ZH_REFERENCE = "学习率决定每一步参数更新的大小。"
+ZH_ANSWER = "它控制模型每次更新权重的幅度。"
+JA_REFERENCE = "学習率は更新の大きさを決めます。"
+JA_ANSWER = "学習率は重みを変える幅のことです。"
+
+
+def test_chinese_and_japanese_answers_five_times_the_reference_are_too_long():
+    for reference, answer in [(ZH_REFERENCE, ZH_ANSWER), (JA_REFERENCE, JA_ANSWER)]:
+        longer = "".join(answer[:-1] + f"{i}。" for i in range(5))
+        usual, long = row("学习率?", reference, answer), row("学习率?", reference, longer)
+        analyse([usual, long])
+        assert "too_long" not in categories(usual) and "too_long" in categories(long)
+
+
+def test_a_chinese_or_japanese_phrase_said_over_and_over_is_repetitive():
+    for reference, answer, phrase in [
+        (ZH_REFERENCE, ZH_ANSWER, "这个模型很好用"),
+        (JA_REFERENCE, JA_ANSWER, "ありがとうございます"),
+    ]:
+        normal, loop = row("学习率?", reference, answer), row("学习率?", reference, phrase * 4)
+        analyse([normal, loop])
+        assert "repetitive" not in categories(normal) and "repetitive" in categories(loop)

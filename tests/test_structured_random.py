@@ -255,3 +255,42 @@ def test_keywords_that_cannot_be_enforced_are_refused(schema_):
     _, tokenizer = tiny_random()
     with pytest.raises(TunelabError, match="the JSON schema cannot be used"):
         Constraint(schema_, tokenizer, len(tokenizer), [2], compact=True)
+
+
+FREE = [
+    {"type": "string"},
+    {"type": "number"},
+    {"type": "array", "items": {"type": "number"}},
+    {"type": "array", "items": {"type": "array", "items": {"type": "string"}}},
+    {"type": "object"},  # any keys, any values
+    {
+        "type": "object",
+        "properties": {
+            "a": {"type": "string"},
+            "b": {"type": "array", "items": {"type": "integer"}},
+        },
+        "required": ["a", "b"],
+    },
+]
+
+
+@pytest.mark.parametrize("schema_", FREE, ids=lambda s: json.dumps(s)[:40])
+def test_free_strings_numbers_lists_and_objects_never_take_more_than_max_new_tokens(
+    model_and_tokenizer, schema_
+):
+    # Room for more at every step: a reply stops at the budget ("length") or closes before it,
+    # and from CLOSING_TOKENS up it always closes.
+    model, tokenizer = model_and_tokenizer
+    for budget in (1, 7, CLOSING_TOKENS, 100):
+        for temperature in (0.0, 1.5):
+            replies = generate(
+                model, tokenizer, ["hi", "json please"], max_new_tokens=budget,
+                temperature=temperature, seed=budget, schema=schema_,
+            )  # fmt: skip
+            for reply in replies:
+                where = f"budget {budget}, temperature {temperature}: {reply}"
+                assert reply.completion_tokens <= budget, where
+                assert reply.finish_reason in ("stop", "length"), where
+                if reply.finish_reason == "stop" or budget >= CLOSING_TOKENS:
+                    assert reply.finish_reason == "stop" and compact(reply.text), where
+                    json.loads(reply.text)

@@ -34,6 +34,14 @@ _LETTERS = re.compile(r"[^\W\d_]+")  # runs of letters, any script
 # Letters and digits, kept whole across an apostrophe: the dictionary knows "isn't", not "isn".
 _TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
 _CAMEL = re.compile(r"[A-Za-z][a-z]+")  # "JavaScript" -> Java, Script
+# Scripts written without spaces between words (Chinese, Japanese kanji and kana): each
+# character counts as a word, and their punctuation (、。「」！？ and full-width marks)
+# separates words as a space does. Korean puts spaces between words, so its words are words.
+_UNSPACED = re.compile(
+    "[\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+    "\uff66-\uff9f\U00020000-\U0003ffff]"
+)
+_UNSPACED_MARKS = re.compile("[\u3000-\u303f\uff01-\uff65]")
 
 
 class AnalysisConfig(Section):
@@ -81,10 +89,20 @@ def fact_errors(row: dict[str, Any]) -> list[tuple[str, str]]:
     return found
 
 
+def word_count(text: str) -> int:
+    """Words between spaces, each character of a script without spaces (Chinese, Japanese)
+    counting as one: a long Chinese answer is not one word."""
+    spaced = _UNSPACED_MARKS.sub(" ", _UNSPACED.sub(" ", text))
+    return len(spaced.split()) + len(_UNSPACED.findall(text))
+
+
 def repeated(answer: str, cfg: AnalysisConfig) -> str | None:
-    """Why an answer counts as repetitive, or None: a sentence said twice or an n-gram said often."""
+    """Why an answer counts as repetitive, or None: a sentence said twice or an n-gram said often
+    (in Chinese and Japanese, an n-gram of twice as many characters: a word is about two)."""
     sentences = [
-        s.strip().lower() for s in re.split(r"(?<=[.!?])\s+|\n+", answer) if len(s.split()) >= 3
+        s.strip().lower()
+        for s in re.split(r"(?<=[.!?])\s+|(?<=[。！？])|\n+", answer)
+        if word_count(s) >= 3
     ]
     again = [s for s, n in Counter(sentences).items() if n > 1]
     if again:
@@ -96,6 +114,12 @@ def repeated(answer: str, cfg: AnalysisConfig) -> str | None:
         gram, n = grams.most_common(1)[0]
         if n >= cfg.ngram_repeats:
             return f"{' '.join(gram)!r} repeats {n} times"
+    chars, size = _UNSPACED.findall(answer), 2 * cfg.ngram
+    grams = Counter("".join(chars[i : i + size]) for i in range(len(chars) - size + 1))
+    if grams:
+        gram, n = grams.most_common(1)[0]
+        if n >= cfg.ngram_repeats:
+            return f"{gram!r} repeats {n} times"
     return None
 
 
@@ -135,7 +159,7 @@ def categorize(
         found.append(
             ("cut_off", f"no end-of-sequence within {row.get('completion_tokens')} tokens")
         )
-    n_answer, n_ref = len(answer.split()), max(len(reference.split()), 1)
+    n_answer, n_ref = word_count(answer), max(word_count(reference), 1)
     if n_answer > cfg.max_words or (
         n_answer >= cfg.min_long_words and n_answer > cfg.too_long_ratio * n_ref
     ):
