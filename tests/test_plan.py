@@ -66,7 +66,9 @@ SMALL = Shape(vocab=300, hidden=128, layers=1, heads=4, kv_heads=2, intermediate
 TOKENS = (3, 64)  # rows x length: 192 tokens, a count no weight dimension shares
 
 
-def saved_per_token(layers, method, dropout, packed, dtype, autocast, checkpointing):
+def saved_per_token(
+    layers, method, dropout, packed, dtype, autocast, checkpointing, targets="all-linear"
+):
     """Bytes autograd keeps for the backward pass of a model with `layers` layers, per token,
     weights and autocast's copies of them left out (the plan counts those apart)."""
     from transformers import LlamaConfig, LlamaForCausalLM
@@ -87,7 +89,7 @@ def saved_per_token(layers, method, dropout, packed, dtype, autocast, checkpoint
     torch.manual_seed(0)
     train = TrainConfig(
         method="full" if method == "full" else "lora",
-        lora={"dropout": dropout},
+        lora={"dropout": dropout, "target_modules": targets},
         gradient_checkpointing=checkpointing,
     )
     model = LlamaForCausalLM(config).to(dtype)
@@ -167,6 +169,41 @@ def test_one_layer_keeps_what_the_plan_says_to_the_byte(
             mask_length=TOKENS[1] if packed else 0,
         )
     assert measured == sum(row.per_token for row in rows)
+
+
+@pytest.mark.parametrize("tied", [True, False])
+def test_lora_on_lm_head_plans_the_adapters_training_builds(tmp_path, tied):
+    from tunelab.config import TrainConfig
+    from tunelab.models import tiny_random
+    from tunelab.train.setup import prepare_model
+
+    targets = ["q_proj", "down_proj", "lm_head"]
+    model, _ = tiny_random(tie_word_embeddings=tied)
+    model.config.save_pretrained(tmp_path)
+    weights = sum(p.numel() for p in model.parameters())
+    lora = {"r": 8, "target_modules": targets}
+    trained = prepare_model(model, TrainConfig(method="lora", lora=lora))
+    adapters = sum(p.numel() for p in trained.parameters() if p.requires_grad)
+    plan = estimate(PlanConfig(model=str(tmp_path), lora_r=8, lora_targets=targets, device="cpu"))
+    parts = {part.name: part.bytes for part in plan.parts}
+    assert parts["weights"] == weights * 4
+    assert parts["LoRA adapters"] == parts["gradients"] == adapters * 4
+    assert parts["AdamW state"] == adapters * 8
+
+
+@pytest.mark.parametrize("dropout", [0.0, 0.1])
+def test_lora_on_lm_head_keeps_what_the_plan_adds_to_the_loss(dropout):
+    # The head's adapter unfuses the loss: autograd keeps every trained token's log-probabilities.
+    args = ("lora", dropout, True, torch.float32, False, False)
+    head = ["q_proj", "lm_head"]
+    measured = saved_per_token(1, *args, targets=head) - saved_per_token(1, *args, ["q_proj"])
+    settings = dict(lora_dropout=dropout, device="cpu", batch_size=TOKENS[0])
+    cfg = PlanConfig(lora_targets=head, max_length=TOKENS[1], **settings)
+    parts = {part.name: part.bytes for part in estimate(cfg, SMALL).parts}
+    planned = parts["loss: LoRA on lm_head"] / (TOKENS[0] * TOKENS[1])
+    assert measured == pytest.approx(planned, abs=0.1)  # the summed loss: 4 B in all
+    without = PlanConfig(lora_targets=["q_proj"], max_length=TOKENS[1], **settings)
+    assert "loss: LoRA on lm_head" not in {part.name for part in estimate(without, SMALL).parts}
 
 
 def test_fsdp_splits_weights_gradients_and_adamw_state_over_the_processes():

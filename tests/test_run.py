@@ -45,3 +45,30 @@ def test_a_model_name_is_not_a_run(tmp_path):
     )
     with pytest.raises(TunelabError, match="config file not found"):
         Run.open(tmp_path / "nothing")
+
+
+@pytest.mark.parametrize(
+    "name", ["./missing-model", "~/models/missing", "missing/model.gguf", "runs/a/model"]
+)
+def test_a_path_that_is_not_there_fails_at_once_without_asking_the_hub(name, monkeypatch):
+    from transformers import AutoTokenizer
+
+    def hub(*args, **kwargs):
+        raise AssertionError("the hub was asked for a path")
+
+    monkeypatch.setattr(AutoTokenizer, "from_pretrained", hub)
+    with pytest.raises(TunelabError, match=f"model '{name}': no such file or folder"):
+        load_model(name)
+
+
+def test_a_hub_id_out_of_reach_says_it_is_neither_here_nor_fetched():
+    # tests run offline (conftest): the hub id is asked for and cannot be fetched.
+    with pytest.raises(TunelabError) as caught:
+        load_model("tunelab-tests/no-such-model")
+    assert "'tunelab-tests/no-such-model' not found locally" in str(caught.value)
+    assert "not fetched from the hub" in str(caught.value)
+
+
+def test_a_folder_that_holds_no_model_is_named(tmp_path):
+    with pytest.raises(TunelabError, match="is not a Hugging Face model folder"):
+        load_model(tmp_path)

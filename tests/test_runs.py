@@ -68,7 +68,24 @@ def test_an_unreadable_run_folder_is_skipped_with_a_word_not_fatal(runs_dir, tmp
     shutil.copytree(runs_dir / "slow", tmp_path / "slow")
     (tmp_path / "broken").mkdir()
     (tmp_path / "broken" / "config.yaml").write_text("train: {lr: [oops\n")
+    (tmp_path / "broken" / "metrics.jsonl").touch()
     assert [row["run"] for row in tunelab.runs([tmp_path])] == ["slow"]
+
+
+def test_a_config_alone_or_an_empty_one_is_not_listed_as_a_run(runs_dir, tmp_path, capsys):
+    shutil.copytree(runs_dir / "slow", tmp_path / "slow")
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "config.yaml").write_text("")
+    (tmp_path / "planned").mkdir()  # a config written by hand, never trained
+    tiny_config(tmp_path, tmp_path / "qa.jsonl").to_yaml(tmp_path / "planned" / "config.yaml")
+    shutil.copytree(runs_dir / "slow", tmp_path / "emptied")
+    (tmp_path / "emptied" / "config.yaml").write_text("\n")
+    assert [row["run"] for row in tunelab.runs([tmp_path])] == ["slow"]
+    said = capsys.readouterr().err
+    assert "empty: not a run" in said and "planned: not a run" in said
+    assert "config.yaml is empty" in said
+    result = CliRunner().invoke(app, ["runs", str(tmp_path / "empty")])
+    assert "empty: not a run: its config.yaml has no metrics.jsonl" in str(result.exception)
 
 
 def test_runs_names_a_path_that_holds_no_run(tmp_path):

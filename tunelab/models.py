@@ -84,12 +84,12 @@ def load_pretrained(
         tokenizer = pretrained_tokenizer(EMBEDDED_NAME)
         model = LlamaForCausalLM(random_shape_config(name, len(tokenizer))).to(dtype)
     else:
+        tokenizer = pretrained_tokenizer(name)  # checks the name first
         path = embedded_model_dir() if name == EMBEDDED_NAME else name
-        tokenizer = pretrained_tokenizer(name)
         try:
             model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype)
-        except OSError as err:
-            raise TunelabError(_not_found_message(name, err)) from None
+        except (OSError, ValueError) as err:
+            raise _not_read(name, err) from None
     ensure_pad_token(model, tokenizer)
     return model.to(device), tokenizer
 
@@ -99,18 +99,60 @@ def pretrained_tokenizer(name: str) -> PreTrainedTokenizerBase:
         return tiny_tokenizer()
     if name in RANDOM_SHAPES:
         return pretrained_tokenizer(EMBEDDED_NAME)
-    path = embedded_tokenizer_dir() if name == EMBEDDED_NAME else name
+    if name == EMBEDDED_NAME:
+        path = embedded_tokenizer_dir()
+    else:
+        path = name
+        check_model_name(name)
     try:
         tokenizer = AutoTokenizer.from_pretrained(path)
-    except OSError as err:
-        raise TunelabError(_not_found_message(name, err)) from None
+    except (OSError, ValueError) as err:
+        raise _not_read(name, err) from None
     return tokenizer
 
 
-def _not_found_message(name: str, err: Exception) -> str:
-    return (
-        f"model {name!r} not found: not the embedded {EMBEDDED_NAME!r}, not a run folder, not a local "
-        f"Hugging Face directory, and the hub could not be reached for it ({type(err).__name__})."
+# A model file's extensions: a hub id never ends so (though hub names hold dots: Qwen2.5-0.5B).
+FILE_SUFFIXES = (".gguf", ".safetensors", ".bin", ".pt", ".pth", ".ckpt", ".onnx", ".json", ".yaml")
+
+
+def looks_like_path(name: str) -> bool:
+    """Whether `name` can only mean a file or folder: the hub's ids are `name` or `org/name`
+    (so no leading `.`, `~` or `/`, no second `/`, no backslash), never a model file's name."""
+    from huggingface_hub.utils import HFValidationError, validate_repo_id
+
+    if name.lower().endswith(FILE_SUFFIXES):
+        return True
+    try:
+        validate_repo_id(name)
+    except HFValidationError:
+        return True
+    return False
+
+
+def check_model_name(name: str) -> None:
+    """Fail at once on a path that is not there, instead of asking the hub for it (which takes
+    ~45 s of retries offline and then blames the network)."""
+    if looks_like_path(name) and not Path(name).exists():
+        raise TunelabError(
+            f"model {name!r}: no such file or folder (a path, so the hub was not asked for it). "
+            f"Give a run folder, a Hugging Face model folder, a hub id (org/name) or "
+            f"{EMBEDDED_NAME!r}."
+        )
+
+
+def _not_read(name: str, err: Exception) -> TunelabError:
+    """What transformers' failure to read `name` means to the user."""
+    why = " ".join(str(err).split()) or type(err).__name__
+    if Path(name).exists():
+        return TunelabError(
+            f"model {name!r} is not a Hugging Face model folder (config.json, weights and "
+            f"tokenizer files): {why}"
+        )
+    if not isinstance(err, OSError):  # found, but transformers cannot build it
+        return TunelabError(f"model {name!r} could not be loaded: {why}")
+    return TunelabError(
+        f"model {name!r} not found locally (not the embedded {EMBEDDED_NAME!r}, not a run folder, "
+        f"no such folder, not in the Hugging Face cache) and not fetched from the hub: {why}"
     )
 
 

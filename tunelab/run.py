@@ -42,7 +42,10 @@ class Run:
         """The run in `path`, its config.yaml read with any `--set key=value` overrides. The folder
         is the run: a copy (`cp -r runs/a runs/b`) is runs/b, whatever name its config holds."""
         path = Path(path)
-        config = Config.from_yaml(path / CONFIG_FILE, overrides)
+        file = path / CONFIG_FILE
+        if file.is_file() and not file.read_text().strip():  # a YAML of defaults, not its settings
+            raise TunelabError(f"{file} is empty: a run's config holds the settings it ran with")
+        config = Config.from_yaml(file, overrides)
         folder = path.resolve() if path.name in ("", ".", "..") else path
         return cls(
             path, config.model_copy(update={"name": folder.name, "output_dir": str(folder.parent)})

@@ -9,7 +9,7 @@ from pathlib import Path
 from rich.console import Console
 
 from tunelab.errors import TunelabError
-from tunelab.run import CONFIG_FILE, METRICS_FILE, Run
+from tunelab.run import CHECKPOINTS, CONFIG_FILE, METRICS_FILE, WEIGHTS, Run
 from tunelab.train.plot import read_metrics
 from tunelab.train.run_folder import flatten
 
@@ -23,18 +23,29 @@ def find_runs(paths: list[str | Path]) -> list[Run]:
     found: list[Run] = []
     for path in map(Path, paths):
         if (path / CONFIG_FILE).is_file():
-            found.append(Run.open(path))
+            found.append(open_run(path))
         elif path.is_dir():
             inside = [p for p in path.iterdir() if (p / CONFIG_FILE).is_file()]
             inside.sort(key=lambda p: ((p / CONFIG_FILE).stat().st_mtime, p.name))
             for folder in inside:
                 try:
-                    found.append(Run.open(folder))
+                    found.append(open_run(folder))
                 except TunelabError as err:  # one unreadable folder does not hide the others
                     Console(stderr=True).print(f"[yellow]skipped[/] {err}", soft_wrap=True)
         else:
             raise TunelabError(f"{path}: neither a run folder (no {CONFIG_FILE}) nor a folder")
     return found
+
+
+def open_run(folder: Path) -> Run:
+    """The run in `folder`: training wrote more than a config there (a log, checkpoints or the
+    model), else a config.yaml alone, empty or never trained, would list as a run of blanks."""
+    if not (Run.is_started(folder) or Run.is_run(folder)):
+        raise TunelabError(
+            f"{folder}: not a run: its {CONFIG_FILE} has no {METRICS_FILE}, {CHECKPOINTS}/ or "
+            f"{WEIGHTS}/ beside it, as `tunelab train` writes"
+        )
+    return Run.open(folder)
 
 
 def summary(run: Run) -> dict:

@@ -14,7 +14,7 @@ from typing import Literal
 
 from tunelab.train.plan.activations import FP32, Precision, checkpointed_layer, layer_activations
 from tunelab.train.plan.settings import PlanConfig
-from tunelab.train.plan.shapes import Shape, shape_of
+from tunelab.train.plan.shapes import HEAD, Shape, shape_of
 
 GIB = 2**30
 # bitsandbytes' NF4 with double quantization: 4 bits a weight, plus per 64 weights an 8-bit
@@ -157,8 +157,11 @@ def _state(plan: Plan) -> None:
         add(Part("DDP gradient buckets", trainable * grad, how, "held"))
     if cfg.parallel == "fsdp" and plan.device == "cuda":
         layer = shape.layer_parameters()
-        layer += trainable // shape.layers if cfg.method != "full" else 0  # its adapters
         outer = total - shape.layers * shape.layer_parameters()
+        if cfg.method != "full":  # the adapters: a layer's with it, lm_head's with the head
+            adapters = shape.layer_lora_parameters(cfg.lora_r, cfg.targets())
+            layer += adapters
+            outer += trainable - shape.layers * adapters
         how = "embeddings, head and 2 layers (running, prefetched) whole, in bf16"
         add(Part("FSDP gathered weights", (outer + 2 * layer) * 2, how, "held"))
         if cfg.method == "full":
@@ -169,7 +172,7 @@ def _state(plan: Plan) -> None:
 def _activations(plan: Plan, precision: Precision, sharded: bool) -> None:
     """What the layers keep for the backward pass (the table of one layer in activations.py)."""
     cfg, shape, add = plan.config, plan.shape, plan.parts.append
-    targets = cfg.targets()
+    targets = tuple(t for t in cfg.targets() if t != HEAD)  # the layers' (lm_head's: _loss)
     packed_sdpa = cfg.packing and cfg.attention == "sdpa"
     plan.per_layer = layer_activations(
         shape,
@@ -187,7 +190,7 @@ def _activations(plan: Plan, precision: Precision, sharded: bool) -> None:
     # Autocast's bf16 copies of float32 weights stay alive until the backward pass uses them.
     casts = 0
     if precision.autocast and not sharded:
-        adapters = shape.lora_parameters(cfg.lora_r, targets) // shape.layers
+        adapters = shape.layer_lora_parameters(cfg.lora_r, targets)
         casts = ((shape.layer_matrices() if precision.casts_inputs else 0) + adapters) * 2
     copies = f" + {casts / 2**20:,.0f} MiB of bf16 weight copies autocast keeps" if casts else ""
     if cfg.gradient_checkpointing:
@@ -223,10 +226,34 @@ def _loss(plan: Plan, precision: Precision) -> None:
         f"{chunk:,} tokens x {shape.vocab:,} logits x {logit} B (one chunk)"
     )
     add(Part("loss", tokens * per_token + chunk * shape.vocab * logit, how, "forward"))
+    if HEAD in cfg.targets():
+        kept = _head_adapter(plan, precision)
+        how = (
+            f"{tokens:,} tokens x {kept:,} B: with LoRA on lm_head the loss is not fused, each "
+            "chunk keeps its log-probabilities (float32) and targets, the adapter its input and "
+            "A's output"
+        )
+        add(Part("loss: LoRA on lm_head", tokens * kept, how, "forward"))
     if cfg.method == "full":
         head = shape.vocab * shape.hidden
         how = f"{_count(head)} x 4 B, made during the forward pass by the fused loss"
         add(Part("output projection gradient", head * FP32, how, "forward"))
+
+
+def _head_adapter(plan: Plan, precision: Precision) -> int:
+    """Bytes per token the loss keeps through the forward pass when LoRA adapts lm_head: the head
+    is then no plain projection (train/loss.py), its chunks run through autograd one after the
+    other, and each keeps what a layer's adapter keeps (activations.py) and its log-softmax."""
+    cfg, shape = plan.config, plan.shape
+    a_out = precision.compute if precision.autocast else FP32
+    kept = shape.vocab * FP32 + cfg.lora_r * a_out + 8  # 8: the target's id (int64)
+    dropout = cfg.lora_dropout > 0
+    if precision.adapter_copy or dropout:
+        kept += shape.hidden * (precision.adapter_copy or precision.compute)
+        kept += shape.hidden * precision.mask if dropout else 0
+    else:  # the hidden states of the trained positions, gathered for the head
+        kept += shape.hidden * precision.weights
+    return kept
 
 
 def checkpointing_alternative(plan: Plan) -> Plan:

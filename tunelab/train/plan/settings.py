@@ -7,7 +7,7 @@ from typing import Literal
 
 from tunelab.config import DEFAULT_MODEL, Config, Section
 from tunelab.errors import TunelabError
-from tunelab.train.plan.shapes import ATTENTION, MLP
+from tunelab.train.plan.shapes import ATTENTION, HEAD, MLP
 
 
 class PlanConfig(Section):
@@ -71,17 +71,18 @@ class PlanConfig(Section):
         )
 
     def targets(self) -> tuple[str, ...]:
-        """LoRA's target modules as projection names (peft's all-linear: all but lm_head)."""
+        """LoRA's target modules as projection names, lm_head among them when it is adapted
+        (peft's all-linear: all but lm_head)."""
         if self.method == "full":
             return ()
         if self.lora_targets == "all-linear":
             return ATTENTION + MLP
         names = (self.lora_targets,) if isinstance(self.lora_targets, str) else self.lora_targets
-        unknown = [n for n in names if n not in ATTENTION + MLP]
+        known = ATTENTION + MLP + (HEAD,)
+        unknown = [n for n in names if n not in known]
         if unknown:
             raise TunelabError(
-                f"lora_targets {unknown}: the plan knows {', '.join(ATTENTION + MLP)} and "
-                "all-linear"
+                f"lora_targets {unknown}: the plan knows {', '.join(known)} and all-linear"
             )
         return tuple(names)
 

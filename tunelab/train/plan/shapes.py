@@ -13,6 +13,7 @@ from tunelab.errors import TunelabError
 # A decoder layer's projections, as transformers names them in Llama-style models.
 ATTENTION = ("q_proj", "k_proj", "v_proj", "o_proj")
 MLP = ("gate_proj", "up_proj", "down_proj")
+HEAD = "lm_head"  # the output projection, which LoRA may adapt too
 
 
 @dataclass(frozen=True)
@@ -71,10 +72,14 @@ class Shape:
         return self.embedding() + head + self.layers * self.layer_parameters() + self.hidden
 
     def lora_parameters(self, r: int, targets: tuple[str, ...]) -> int:
-        """A rank-r adapter's weights (A: r x in, B: out x r) on each targeted projection."""
-        return self.layers * sum(
-            r * (a + b) for n, (a, b) in self.projections().items() if n in targets
-        )
+        """A rank-r adapter's weights (A: r x in, B: out x r) on each targeted projection, lm_head
+        included: one adapter on the head alone, tied to the embedding or not (as peft does)."""
+        head = r * (self.hidden + self.vocab) if HEAD in targets else 0
+        return self.layers * self.layer_lora_parameters(r, targets) + head
+
+    def layer_lora_parameters(self, r: int, targets: tuple[str, ...]) -> int:
+        """The adapters' weights in one layer."""
+        return sum(r * (a + b) for n, (a, b) in self.projections().items() if n in targets)
 
 
 def _llama(vocab, hidden, layers, heads, kv, inter, tied, **more) -> Shape:
