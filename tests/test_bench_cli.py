@@ -74,6 +74,21 @@ def test_a_misspelt_task_fails_before_any_model_loads(tmp_path):
     assert "unknown benchmark task 'arc_esay'" in str(result.exception)
 
 
+def test_a_mistyped_model_path_fails_before_the_models_before_it_are_scored(tmp_path, monkeypatch):
+    from tunelab.evaluate.bench import score
+
+    def scored(name, *args, **kwargs):
+        raise AssertionError(f"{name} was scored")
+
+    monkeypatch.setattr(score, "bench_model", scored)
+    result = CliRunner().invoke(
+        app,
+        ["bench", "tiny-random", "./runs/typo", "--tasks", "arc_easy", "--data-dir", str(FIXTURES)],
+    )
+    assert isinstance(result.exception, TunelabError)
+    assert "model './runs/typo': no such file or folder" in str(result.exception)
+
+
 def test_a_data_dir_without_any_benchmark_is_an_error_not_an_empty_leaderboard(tmp_path):
     out = tmp_path / "board"
     result = CliRunner().invoke(

@@ -17,7 +17,7 @@ from tunelab.decode import Batch
 from tunelab.structured import Constraint, Reply
 
 if TYPE_CHECKING:
-    from tunelab.answer_log import AnswerLog
+    from tunelab.work_log import AnswerLog
 
 
 @dataclass
@@ -29,7 +29,7 @@ class Generation:
     prompt_tokens: int
     completion_tokens: int
     index: int = -1  # its prompt's place in the list given to `generate` (for `on_batch`)
-    from_log: bool = False  # read back from an interrupted run's answers (tunelab.answer_log)
+    from_log: bool = False  # read back from an interrupted run's answers (tunelab.work_log)
 
 
 @torch.inference_mode()
@@ -202,8 +202,8 @@ def answer(
     **generate_kwargs,
 ) -> list[Generation]:
     """Ask each question rendered with the same template the model was trained with; with a
-    `log`, only the questions it has no answer for (tunelab.answer_log)."""
-    from tunelab.answer_log import generate_logged
+    `log`, only the questions it has no answer for (tunelab.work_log)."""
+    from tunelab.work_log import generate_logged
 
     prompt = Prompt(template, system_prompt)
     prompts = [prompt.question(q, tokenizer) for q in questions]

@@ -66,7 +66,7 @@ def answer_bars(console: Console | None = None) -> Progress:
 def counting(bars: Progress, description: str, total: int) -> Callable[[Sequence], None]:
     """A new task on `answer_bars` and the `on_batch` callback of `tunelab.generate.generate`
     that moves it: each finished batch of generations adds its questions and tokens. Answers read
-    back from an interrupted run's log (tunelab.answer_log) count
+    back from an interrupted run's log (tunelab.work_log) count
     as done before, out of the rate and the time left."""
     task = bars.add_task(description, total=total, tps="-", done_before=0)
     started, tokens, before = time.perf_counter(), 0, 0

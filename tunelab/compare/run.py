@@ -16,7 +16,7 @@ from typing import Any
 
 from rich.progress import Progress
 
-from tunelab.answer_log import AnswerLog
+from tunelab.work_log import AnswerLog
 from tunelab.compare.rag import Passage, Retriever, fit_context, load_corpus
 from tunelab.compare.report import write_report
 from tunelab.config import Limit, Section
@@ -123,7 +123,7 @@ def _ask(
     """The two arms of one model: its plain answers, then its answers with passages, each asked
     with the run's prompt, so the arms differ only in weights and context. Each answer goes
     into the model's log as it is made, and a log left by an interrupted compare answers what
-    it holds (tunelab.answer_log)."""
+    it holds (tunelab.work_log)."""
     from tunelab.generate import answer
     from tunelab.models import context_length
     from tunelab.run import load_model

@@ -54,7 +54,7 @@ def bench_command(
         console.print(f"[yellow]skipping {task}: {why}[/]")
 
     with bars:
-        rows = bench(models, config, finished, scoring, skipped)
+        rows = bench(models, config, finished, scoring, skipped, bars.console.print)
     table = Table(title="leaderboard (%)")
     table.add_column("Model")
     tasks = list(rows[0]["scores"]) if rows else []

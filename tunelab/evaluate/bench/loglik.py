@@ -286,12 +286,14 @@ def loglikelihoods(
     batch_size: int = 16,
     min_shared: int = 8,
     on_progress: Callable[[int, int], None] | None = None,
+    on_scored: Callable[[int, int, float], None] | None = None,
 ) -> list[list[float]]:
     """Sum of log-probabilities of each continuation's tokens given its request's context.
 
     `batch_size`: packed sequences per forward pass. `min_shared`: the fewest leading tokens a
     group of requests must share for them to be computed once (0 turns the reuse off).
     `on_progress(done, total)`: told after each forward pass how many rows are scored.
+    `on_scored(request, choice, total)`: told each sum as soon as it is made (to keep it).
     """
     model.eval()
     device = next(model.parameters()).device
@@ -301,6 +303,8 @@ def loglikelihoods(
     for row in plain:
         for slot, branch in zip(row.slots, row.branches):
             scores[row.request][slot] = _plain_logprob(model, row.prefix, branch, device)
+            if on_scored is not None:
+                on_scored(row.request, slot, scores[row.request][slot])
     groups = _share_prefixes(rows, min_shared) if min_shared else [([], rows)]
     groups = [(shared, members) for shared, members in groups if members]
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
@@ -319,6 +323,8 @@ def loglikelihoods(
             sums.index_add_(0, batch.owners, logprobs.double().cpu())
             for (request, slot), total in zip(batch.keys, sums.tolist()):
                 scores[request][slot] = total
+                if on_scored is not None:
+                    on_scored(request, slot, total)
             done += sum(len(seq) for seq in chunk)
             if on_progress is not None:
                 on_progress(done, len(plain) + len(rows))

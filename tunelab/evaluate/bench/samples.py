@@ -13,8 +13,12 @@ from tunelab.evaluate.bench.tasks import Doc
 
 def samples_file(output: Path, model: str, task: str) -> Path:
     """<output>/samples/<model>/<task>.jsonl, the model's name made one folder name."""
-    folder = re.sub(r"[^\w.-]+", "__", model.strip("/")) or "model"
-    return output / "samples" / folder / f"{task}.jsonl"
+    return output / "samples" / model_folder(model) / f"{task}.jsonl"
+
+
+def model_folder(model: str) -> str:
+    """A model's name (a hub id, a path) as one file or folder name."""
+    return re.sub(r"[^\w.-]+", "__", str(model).strip("/")) or "model"
 
 
 def write_samples(

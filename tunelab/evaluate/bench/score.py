@@ -3,6 +3,7 @@ scores it, and save the leaderboard."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 from dataclasses import dataclass, field
@@ -19,6 +20,8 @@ from tunelab.evaluate.bench.tasks.base import TARGET_DELIMITER
 
 if TYPE_CHECKING:
     from transformers import PreTrainedModel, PreTrainedTokenizerBase
+
+    from tunelab.work_log import WorkLog
 
 # A development checkout keeps local copies beside the repository: <repo>/../shared/data/benchmarks.
 DEV_BENCH_DATA = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "benchmarks"
@@ -107,18 +110,47 @@ def score_docs(
     batch_size: int = 16,
     on_progress=None,
     lls: list[list[float]] | None = None,
+    log: WorkLog | None = None,
 ) -> list[dict[str, float]]:
     """Each doc's scores under the task's rule, from one batched log-likelihood pass; with
-    `lls`, each doc's choices' log-likelihoods are appended to it too."""
-    from tunelab.evaluate.bench.loglik import Request, loglikelihoods
+    `lls`, each doc's choices' log-likelihoods are appended to it too. With a `log`, choices it
+    holds are read from it and each new one is added as it is scored."""
+    from tunelab.evaluate.bench.loglik import Request
 
     requests = [Request(d.context, [TARGET_DELIMITER + c for c in d.choices]) for d in docs]
-    scored = loglikelihoods(
-        model, tokenizer, requests, batch_size=batch_size, on_progress=on_progress
-    )
+    scored = _loglikelihoods(model, tokenizer, requests, log, batch_size, on_progress)
     if lls is not None:
         lls.extend(scored)
     return [task.score(doc, ll) for doc, ll in zip(docs, scored)]
+
+
+def _loglikelihoods(model, tokenizer, requests, log, batch_size, on_progress) -> list[list[float]]:
+    """`loglikelihoods` of the requests whose choices `log` does not hold all of."""
+    from tunelab.evaluate.bench.loglik import loglikelihoods
+
+    if log is None:
+        return loglikelihoods(
+            model, tokenizer, requests, batch_size=batch_size, on_progress=on_progress
+        )
+    keys = [[choice_key(r.context, c) for c in r.continuations] for r in requests]
+    todo = [i for i, ks in enumerate(keys) if not all(k in log.records for k in ks)]
+
+    def keep(request: int, choice: int, total: float) -> None:
+        log.add(keys[todo[request]][choice], total)
+
+    fresh = loglikelihoods(
+        model, tokenizer, [requests[i] for i in todo], batch_size=batch_size,
+        on_progress=on_progress, on_scored=keep,
+    )  # fmt: skip
+    out = [[log.records.get(k) for k in ks] for ks in keys]
+    for i, lls in zip(todo, fresh):
+        out[i] = lls
+    return out
+
+
+def choice_key(context: str, continuation: str) -> str:
+    """A scored choice's key in a work log: a digest, as a 5-shot MMLU context runs to pages."""
+    return hashlib.sha256(f"{context}\x00{continuation}".encode()).hexdigest()[:32]
 
 
 def run_task(
@@ -128,9 +160,11 @@ def run_task(
     cfg: BenchConfig,
     on_progress=None,
     samples: Path | None = None,
+    log: WorkLog | None = None,
 ) -> TaskResult:
     """Load one task's questions (fetching them first if need be) and score them; metrics are
-    micro-averages over questions. `samples`: write each question as scored there."""
+    micro-averages over questions. `samples`: write each question as scored there. `log`: the
+    choices an interrupted run scored, and where the new ones go."""
     from tunelab.evaluate.bench.fetch import data_for
 
     task = get_task(name)
@@ -138,7 +172,7 @@ def run_task(
     docs = task.load(folder, limit=cfg.limit, fewshot=cfg.fewshot if task.fewshot else 0)
     start = time.perf_counter()
     lls: list[list[float]] = []
-    scores = score_docs(model, tokenizer, task, docs, cfg.batch_size, on_progress, lls)
+    scores = score_docs(model, tokenizer, task, docs, cfg.batch_size, on_progress, lls, log)
     seconds = time.perf_counter() - start
     if samples is not None:
         from tunelab.evaluate.bench.samples import write_samples
@@ -166,16 +200,27 @@ def available(tasks: list[str], cfg: BenchConfig) -> tuple[list[str], dict[str, 
     return ok, missing
 
 
-def bench_model(name: str, cfg: BenchConfig, on_task=None, on_progress=None) -> list[TaskResult]:
+def bench_model(
+    name: str, cfg: BenchConfig, on_task=None, on_progress=None, on_note=None
+) -> list[TaskResult]:
     """Load a model (any source tunelab knows) and run every task of `cfg` on it.
-    `on_task(model, result)` after each task; `on_progress(model, task, done, total)` during it."""
+    `on_task(model, result)` after each task; `on_progress(model, task, done, total)` during it.
+    Each scored choice goes to a work log in `cfg.output` as it is made, so a run cut short
+    scores only what is left when run again (`on_note(text)` is told so); the log goes once
+    the model's tasks are done."""
     import torch
 
-    from tunelab.evaluate.bench.samples import samples_file
+    from tunelab.evaluate.bench.samples import model_folder, samples_file
     from tunelab.run import load_model
+    from tunelab.work_log import WorkLog, weights_fingerprint
 
     device = "cuda" if torch.cuda.is_available() else "cpu"
     model, tokenizer = load_model(name, device=device)
+    header = {"weights": weights_fingerprint(model), "device": device, "dtype": str(model.dtype)}
+    log = WorkLog(cfg.output / "scores.partial" / f"{model_folder(name)}.jsonl", header)
+    log.what = "scored choices"
+    if on_note is not None and (note := log.resumed()):
+        on_note(note)
     results = []
     for task in cfg.tasks:
         report = None
@@ -185,9 +230,10 @@ def bench_model(name: str, cfg: BenchConfig, on_task=None, on_progress=None) -> 
                 on_progress(name, task, done, total)
 
         samples = samples_file(cfg.output, name, task) if cfg.log_samples else None
-        results.append(run_task(model, tokenizer, task, cfg, report, samples))
+        results.append(run_task(model, tokenizer, task, cfg, report, samples, log))
         if on_task is not None:
             on_task(name, results[-1])
+    log.remove()
     return results
 
 
@@ -226,13 +272,22 @@ def check_tasks(cfg: BenchConfig) -> None:
 
 
 def bench(
-    models: list[str], cfg: BenchConfig | None = None, on_task=None, on_progress=None, on_skip=None
+    models: list[str],
+    cfg: BenchConfig | None = None,
+    on_task=None,
+    on_progress=None,
+    on_skip=None,
+    on_note=None,
 ) -> list[dict]:
     """The Python API of `tunelab bench`: run, save, and return the leaderboard records (see
     `with_tasks` for the default tasks, `bench_model` for the callbacks)."""
+    from tunelab.models import check_model_name
+
     cfg = with_tasks(cfg or BenchConfig(), on_skip)
     check_tasks(cfg)
-    rows = {name: bench_model(name, cfg, on_task, on_progress) for name in models}
+    for name in models:  # a mistyped path fails now, not once the models before it are scored
+        check_model_name(str(name))
+    rows = {name: bench_model(name, cfg, on_task, on_progress, on_note) for name in models}
     table = leaderboard(rows)
     save(table, cfg)
     return table

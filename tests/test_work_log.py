@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import tiny_run
-from tunelab.answer_log import AnswerLog, generate_logged
+from tunelab.work_log import AnswerLog, generate_logged
 from tunelab.evaluate.suite import ANSWER_LOG, EvalConfig, evaluate
 from tunelab.generate import generate
 from tunelab.models import tiny_random
@@ -112,14 +112,58 @@ def test_an_interrupted_eval_resumes_and_leaves_no_log_once_done(tmp_path, monke
         calls.append(len(args[2]))
         return real(*args, on_batch=interrupt, **kwargs)
 
-    monkeypatch.setattr("tunelab.answer_log.generate", cut_short)
+    monkeypatch.setattr("tunelab.work_log.generate", cut_short)
     with pytest.raises(KeyboardInterrupt):
         evaluate(run, cfg)
     lines = (out / ANSWER_LOG).read_text().splitlines()
     assert len(lines) >= 2 and "weights" in json.loads(lines[0])
-    monkeypatch.setattr("tunelab.answer_log.generate", real)
+    monkeypatch.setattr("tunelab.work_log.generate", real)
 
     resumed = evaluate(run, cfg)
     assert [r["answer"] for r in resumed.rows] == [r["answer"] for r in straight.rows]
     assert resumed.summary == straight.summary
     assert not (out / ANSWER_LOG).exists()
+
+
+def test_an_interrupted_bench_scores_only_the_choices_left(tmp_path, monkeypatch):
+    from tunelab.evaluate.bench import loglik
+    from tunelab.evaluate.bench.score import BenchConfig, bench
+
+    fixtures = Path(__file__).parent / "fixtures" / "eval"
+    tasks = ["arc_easy", "mmlu"]
+
+    def config(out):
+        return BenchConfig(tasks=tasks, data_dir=fixtures, output=out, log_samples=True)
+
+    straight = bench(["tiny-random"], config(tmp_path / "straight"))
+    assert not list((tmp_path / "straight").glob("scores.partial/*"))
+
+    def stop_after_first_task(model, result):
+        raise KeyboardInterrupt
+
+    out = tmp_path / "cut"
+    with pytest.raises(KeyboardInterrupt):
+        bench(["tiny-random"], config(out), on_task=stop_after_first_task)
+    [log] = list(out.glob("scores.partial/*.jsonl"))
+    kept = len(log.read_text().splitlines()) - 1
+    assert kept > 0
+
+    real, asked, notes = loglik.loglikelihoods, [], []
+
+    def counted(model, tokenizer, requests, **kwargs):
+        asked.append(sum(len(r.continuations) for r in requests))
+        return real(model, tokenizer, requests, **kwargs)
+
+    monkeypatch.setattr(loglik, "loglikelihoods", counted)
+    resumed = bench(["tiny-random"], config(out), on_note=notes.append)
+    assert notes and f"{kept} scored choices kept" in notes[0]
+    assert asked[0] == 0  # arc_easy came from the log; mmlu was scored afresh
+    assert resumed[0]["scores"] == straight[0]["scores"]
+    for task in tasks:
+        a = (tmp_path / "straight" / "samples" / "tiny-random" / f"{task}.jsonl").read_text()
+        b = (out / "samples" / "tiny-random" / f"{task}.jsonl").read_text()
+        flat = [
+            [ll for x in t.splitlines() for ll in json.loads(x)["loglikelihoods"]] for t in (a, b)
+        ]
+        assert flat[1] == pytest.approx(flat[0], abs=1e-4)
+    assert not log.exists()

@@ -1,11 +1,11 @@
-"""Answers written to disk as they are made, so that an `eval` or `compare` cut short (Ctrl-C, a
-crash, a closed laptop) asks only the questions left when it is run again. lm-evaluation-harness
-keeps its requests in a cache for the same reason.
+"""Work written to disk as it is done, so that a command cut short (Ctrl-C, a crash, a closed
+laptop) does only what is left when it is run again: `eval` and `compare` keep each answer,
+`bench` each scored choice. lm-evaluation-harness caches its requests for the same reason.
 
 A log is one JSONL file in the command's output folder: a header naming the model's weights and
-the generation settings, then one line per answer, keyed by the prompt's text (which holds the
-template and system prompt). A log made with other weights or settings is started afresh, so a
-retrained run is never scored with its old answers. The command deletes its log once its own
+the settings the work depends on, then one line per result, under a key (a prompt's text, a
+scored continuation's digest). A log made with other weights or settings is started afresh, so a
+retrained run is never scored with its old results. The command deletes its log once its own
 outputs are written."""
 
 from __future__ import annotations
@@ -41,66 +41,88 @@ def weights_fingerprint(model: torch.nn.Module) -> str:
     return digest.hexdigest()[:16]
 
 
-class AnswerLog:
-    """The answers already made for one model and one set of generation settings."""
+class WorkLog:
+    """Results already made, each under a key (a prompt's text, a scored continuation), for the
+    weights and settings its header names; a log with another header is started afresh."""
+
+    what = "results"  # what the log holds, for the user
 
     def __init__(self, path: Path, header: dict[str, Any]):
         self.path, self.header = path, header
-        self.answers: dict[str, Generation] = {}
+        self.records: dict[str, Any] = {}
         self.restarted = False  # a log for other weights or settings was found and dropped
         if path.exists():
             lines = [line for line in jsonl_lines(path) if line.strip()]
             if lines and _parse(lines[0]) == header:
-                for line in lines[1:]:  # a line cut short by the crash is asked again
-                    if (found := _answer(line)) is not None:
-                        self.answers[found[0]] = found[1]
+                for line in lines[1:]:  # a line cut short by the crash is made again
+                    record = _parse(line)
+                    if isinstance(record, dict) and (value := self.read(record)) is not None:
+                        self.records[record["key"]] = value
             else:
                 self.restarted = True
-        if not self.answers:
+        if not self.records:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(header) + "\n", encoding="utf-8")
 
-    @classmethod
-    def for_model(cls, path: Path, model: PreTrainedModel, **settings: Any) -> AnswerLog:
-        kept = {k: settings.get(k) for k in SETTINGS}
-        return cls(path, {"weights": weights_fingerprint(model), "settings": kept})
+    def read(self, record: dict) -> Any:
+        """A line's value (None for a line that is not one)."""
+        return record.get("value")
 
-    def add(self, prompt: str, generation: Generation) -> None:
-        """Keep one answer; on disk at once, so a crash right after loses nothing."""
-        self.answers[prompt] = generation
-        record = {"prompt": prompt, **asdict(generation)}
-        del record["index"], record["from_log"]
+    def write(self, value: Any) -> dict:
+        return {"value": value}
+
+    def add(self, key: str, value: Any) -> None:
+        """Keep one result; on disk at once, so a crash right after loses nothing."""
+        self.records[key] = value
         with self.path.open("a", encoding="utf-8") as handle:
-            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+            handle.write(json.dumps({"key": key, **self.write(value)}, ensure_ascii=False) + "\n")
 
     def remove(self) -> None:
         """The command's outputs are written: the log is no longer needed."""
         self.path.unlink(missing_ok=True)
 
     def resumed(self) -> str | None:
-        """What to tell the user about the answers found, if any."""
-        if self.answers:
-            return f"{len(self.answers)} answers kept from an interrupted run ({self.path}): asking the rest"
+        """What to tell the user about the results found, if any."""
+        if self.records:
+            return (
+                f"{len(self.records)} {self.what} kept from an interrupted run ({self.path}): "
+                "making the rest"
+            )
         if self.restarted:
-            return f"{self.path} held answers of other weights or settings: asking every question"
+            return f"{self.path} held {self.what} of other weights or settings: starting afresh"
         return None
 
 
-def _parse(line: str) -> dict | None:
+class AnswerLog(WorkLog):
+    """The answers already made for one model and one set of generation settings, by prompt."""
+
+    what = "answers"
+
+    @classmethod
+    def for_model(cls, path: Path, model: PreTrainedModel, **settings: Any) -> AnswerLog:
+        kept = {k: settings.get(k) for k in SETTINGS}
+        return cls(path, {"weights": weights_fingerprint(model), "settings": kept})
+
+    @property
+    def answers(self) -> dict[str, Generation]:
+        return self.records
+
+    def read(self, record: dict) -> Generation | None:
+        try:
+            return Generation(**record["value"], from_log=True)
+        except (KeyError, TypeError):
+            return None
+
+    def write(self, value: Generation) -> dict:
+        fields = asdict(value)
+        del fields["index"], fields["from_log"]
+        return {"value": fields}
+
+
+def _parse(line: str) -> Any:
     try:
         return json.loads(line)
     except json.JSONDecodeError:
-        return None
-
-
-def _answer(line: str) -> tuple[str, Generation] | None:
-    """(prompt, answer) of one line of a log; None for a line that is not one."""
-    record = _parse(line)
-    if not isinstance(record, dict):
-        return None
-    try:
-        return record.pop("prompt"), Generation(**record, from_log=True)
-    except (KeyError, TypeError):
         return None
 
 
