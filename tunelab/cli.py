@@ -46,6 +46,7 @@ DATA_COMMANDS = {
     "split": data.split_command,
     "generate": data_generate.generate_command,
     "augment": data_generate.augment_command,
+    "facts": evaluate.facts_command,
 }
 
 app = typer.Typer(
@@ -54,7 +55,10 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     help="Finetune, evaluate and run a small language model of your own, on your own machine.",
 )
-data_app = typer.Typer(no_args_is_help=True, help="Inspect, check, generate and split data sets.")
+data_app = typer.Typer(
+    no_args_is_help=True,
+    help="Inspect, check, generate, split data sets, and propose the facts test answers must state.",
+)
 app.add_typer(data_app, name="data")
 for name, command in COMMANDS.items():
     app.command(name)(command)

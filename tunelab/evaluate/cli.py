@@ -1,4 +1,4 @@
-"""The `tunelab eval` and `tunelab errors` commands: thin wrappers that read the command line once
+"""The `tunelab eval`, `tunelab errors` and `tunelab data facts` commands: thin wrappers that read the command line once
 and call the evaluate stage; heavy imports stay inside."""
 
 from __future__ import annotations
@@ -33,6 +33,12 @@ def eval_command(
     from tunelab.evaluate.suite import evaluate
 
     results = evaluate(models, config, console)
+    if not any(row.get("facts") for row in results[0].rows):
+        console.print(
+            "[yellow]No test row names the facts a right answer states: token F1 and ROUGE-L "
+            "reward wording, not correctness. `tunelab data facts TEST -o TEST_WITH_FACTS.jsonl` "
+            "proposes them from the reference answers, for you to review.[/]"
+        )
     for result in results:
         console.print(f"[green]{result.model}[/]: {len(result.rows)} answers → {result.out_dir}/")
         _print_errors(result)
@@ -90,3 +96,21 @@ def errors_command(
     from tunelab.evaluate.suite import errors
 
     _print_errors(errors(run, data))
+
+
+def facts_command(
+    path: Annotated[str, typer.Argument(help="Test file: question/answer rows of any shape.")],
+    output: Annotated[str, typer.Option("-o", "--output", help="JSONL file to write.")],
+    most: Annotated[int, typer.Option(min=1, help="Facts proposed per row, at most.")] = 2,
+) -> None:
+    """Propose the facts each test answer must state (and a yes/no answer's opposite as a wrong
+    one), read off its reference answer, where the row names none: review them, then
+    `tunelab eval --data OUTPUT` scores fact accuracy instead of wording alone."""
+    from tunelab.evaluate.derive_facts import propose_file
+
+    rows, proposed = propose_file(path, output, most)
+    console.print(
+        f'{output}: {rows} rows, facts proposed for {proposed} (marked "facts_from": '
+        f'"reference"); rows that named facts are as they were. Review them before trusting '
+        "the scores: a proposed fact may be a detail the question did not ask for."
+    )

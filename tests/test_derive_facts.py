@@ -1,0 +1,85 @@
+"""`tunelab data facts`: facts read off reference answers catch a right-sounding answer with the
+wrong value, which token F1 calls right; a row's own facts are never replaced."""
+
+import json
+
+from typer.testing import CliRunner
+
+from tunelab.cli import app
+from tunelab.evaluate.derive_facts import propose, propose_rows
+from tunelab.evaluate.facts import parse_fact_check, read_fact_checks, score_facts
+from tunelab.evaluate.metrics import token_f1
+
+
+def _check(question: str, answer: str, **kwargs):
+    facts, wrong = propose(question, answer, {}, **kwargs)
+    return parse_fact_check({"facts": facts, "wrong": wrong}, "test")
+
+
+def test_a_wrong_value_in_the_reference_s_words_misses_the_fact():
+    reference = "The LoRA rank r defaults to 16."
+    check = _check("What LoRA rank does tunelab use by default?", reference)
+    wrong = "The LoRA rank r defaults to 8."
+    assert token_f1(wrong, reference) > 0.8  # token F1 calls it right
+    assert score_facts(wrong, check)["fact_accuracy"] == 0.0
+    assert score_facts("It uses 16 unless you set it.", check)["fact_accuracy"] == 1.0
+
+
+def test_terms_the_question_already_says_are_not_facts():
+    facts, _ = propose(
+        "Which file does metrics.jsonl sit beside?",
+        "metrics.jsonl sits beside config.yaml and loss.png in the run folder.",
+        {},
+    )
+    assert facts == [["config.yaml"], ["loss.png"]]
+
+
+def test_options_numbers_urls_and_names_are_specific_terms_but_a_model_s_size_is_not_a_number():
+    facts, _ = propose(
+        "How do I get the newest version?",
+        "Run pip install --upgrade lamini, see https://lamini.ai/docs.",
+        {},
+        3,
+    )
+    assert facts == [["https://lamini.ai/docs"], ["--upgrade"]]
+    facts, _ = propose("Which model is the default?", "It is smollm2-135m-instruct.", {})
+    assert facts == [["smollm2-135m-instruct"]]
+
+
+def test_a_yes_no_answer_names_its_opposite_as_wrong_even_under_template_markers():
+    question = "### Question:\nDoes tunelab need a GPU?\n\n### Answer:"
+    check = _check(question, "No, tunelab runs on CPU; it uses a GPU when there is one.")
+    assert score_facts("Yes, a GPU is needed.", check)["hallucination"] == 1.0
+    assert score_facts("No: it runs on the CPU.", check) == {
+        "fact_accuracy": 1.0, "fact_recall": 1.0, "hallucination": 0.0,
+    }  # fmt: skip
+
+
+def test_an_answer_without_specific_terms_gets_its_rarest_words():
+    rows = [
+        {"question": "What is it?", "answer": "It keeps your data private and local."},
+        {"question": "Why?", "answer": "It keeps costs low."},
+        {"question": "How?", "answer": "It keeps working."},
+    ]
+    out, proposed = propose_rows(rows)
+    assert proposed == 3
+    assert out[0]["facts"] == [["data"], ["private"]]  # "keeps" is in every answer
+    assert out[0]["facts_from"] == "reference"
+
+
+def test_the_file_keeps_every_row_s_fields_and_own_facts_and_eval_reads_it(tmp_path):
+    rows = [
+        {"instruction": "What does save_every default to?", "output": "It defaults to 100 steps.",
+         "kind": "defaults"},
+        {"instruction": "Is a GPU needed?", "output": "No, a CPU will do.", "facts": [["CPU"]]},
+    ]  # fmt: skip
+    source = tmp_path / "test.jsonl"
+    source.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    out = tmp_path / "with_facts.jsonl"
+    result = CliRunner().invoke(app, ["data", "facts", str(source), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    written = [json.loads(line) for line in out.read_text().splitlines()]
+    assert written[0] == {**rows[0], "facts": [["100"]], "facts_from": "reference"}
+    assert written[1] == rows[1]  # its own facts, no proposed wrong answer added
+    checks = read_fact_checks(out)
+    assert len(checks) == 2

@@ -1,0 +1,144 @@
+"""`tunelab data facts`: propose, for test rows that name none, the facts a correct answer must
+state (tunelab.evaluate.facts), read off each reference answer, for a person to review.
+
+Token F1 rewards an answer for sounding like its reference; a finetuned model that learned the
+style and not the facts scores well on it. The facts of a reference are mostly its specific
+terms: numbers and values, names of files, options and functions, URLs, acronyms and proper
+names. Those of the answer's first sentence are taken (where the answer to the question usually
+is; later sentences add detail), at most `most` of them, and never a term the question already
+says (restating the question states no fact). A reference with none of them gets its rarest
+content words over the test set. A yes/no question answered "Yes" or "No" also gets the opposite
+as a wrong answer (a hallucination). `benchmarks/derived_facts.py` measures how often these
+agree with hand-written facts."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from tunelab.data.markers import plain_question
+from tunelab.errors import TunelabError
+from tunelab.evaluate.facts import normalize
+
+# The forms a specific term takes, most specific first.
+_TERMS = [
+    re.compile(r"https?://[^\s)>\]]*[^\s.,;:)>\]]"),  # a URL, without the sentence's full stop
+    re.compile(r"`([^`]+)`"),  # code
+    re.compile(r"(?<![\w-])--?[A-Za-z][\w-]*"),  # a command-line option
+    re.compile(r"\b[\w<>-]*[A-Za-z][\w<>-]*(?:[./_][\w<>-]+)+/?"),  # a file, dotted or snake name
+    re.compile(r"\b(?=[\w-]*\d)[A-Za-z]\w*(?:-\w+)+"),  # a hyphenated name with a digit (gpt-4o)
+    re.compile(r"(?<![\w.-])\d+(?:[.,]\d+)*(?:e-?\d+)?%?(?![\w-])"),  # a number, not a name's part
+    re.compile(r"\b[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)+\b"),  # CamelCase
+    re.compile(r"\b[A-Z]{2,}[a-z]?\b"),  # an acronym (GPU, VPCs)
+    re.compile(r"(?<=[a-z0-9,;:] )[A-Z][a-z]+(?: [A-Z][a-z]+)*\b(?![A-Za-z])"),  # a proper name
+]
+_FIRST_SENTENCE = re.compile(r"(?<=[.;:!?])\s+")
+_YES_NO_QUESTION = re.compile(
+    r"^\W*(is|are|was|were|can|could|does|do|did|will|would|should|has|have|had|may|might|must)\b",
+    re.IGNORECASE | re.MULTILINE,
+)
+_FUNCTION_WORDS = set(
+    """a an the and or but if then else of to in on at by for with from as is are was were be been
+    it its this that these those there here what which who when where why how i you we they me us
+    them my your our their not no yes do does did can could should would will may might must have
+    has had also just only more most less very so such than too into out up down over under about
+    use used using uses one all any each other some""".split()
+)
+
+
+def specific_terms(text: str) -> list[str]:
+    """The specific terms of `text`, most specific kinds first, each once."""
+    found = []
+    for pattern in _TERMS:
+        found += [m.group(1) if pattern.groups else m.group(0) for m in pattern.finditer(text)]
+    return list(dict.fromkeys(found))
+
+
+def propose(
+    question: str, answer: str, rarity: dict[str, float], most: int = 2
+) -> tuple[list[list[str]], list[dict]]:
+    """(facts, wrong) for one row: up to `most` facts, each a list of one phrase; `rarity` is
+    each word's inverse document frequency over the answers."""
+    question = plain_question(question)
+    asked = set(normalize(question).split())
+
+    def new(term: str) -> bool:
+        words = normalize(term).split()
+        return bool(words) and not all(w in asked or w in _FUNCTION_WORDS for w in words)
+
+    first = _FIRST_SENTENCE.split(answer.strip(), maxsplit=1)[0]
+    terms = [t for t in specific_terms(first) if new(t)] or [
+        t for t in specific_terms(answer) if new(t)
+    ]
+    kept: dict[str, str] = {}
+    for term in terms:  # once, and not again inside a longer one (the path inside a URL)
+        key = normalize(term)
+        if not any(f" {key} " in f" {longer} " for longer in kept):
+            kept[key] = term
+    facts = list(kept.values())
+    if not facts:
+        words = [
+            w for w in normalize(answer).split()
+            if len(w) > 3 and not w.isdigit() and w not in asked and w not in _FUNCTION_WORDS
+        ]  # fmt: skip
+        facts = sorted(dict.fromkeys(words), key=lambda w: -rarity.get(w, 0.0))
+    wrong = []
+    if _YES_NO_QUESTION.match(question.splitlines()[-1] if question else ""):
+        if re.match(r"^\W*yes\b", answer, re.IGNORECASE):
+            wrong = [{"regex": r"^\W*no\b"}]
+        elif re.match(r"^\W*no\b", answer, re.IGNORECASE):
+            wrong = [{"regex": r"^\W*yes\b"}]
+    return [[f] for f in facts[:most]], wrong
+
+
+def rarities(answers: list[str]) -> dict[str, float]:
+    """Each word's inverse document frequency over `answers`."""
+    counts = Counter(w for a in answers for w in set(normalize(a).split()))
+    return {w: math.log(len(answers) / n) for w, n in counts.items()}
+
+
+def propose_rows(rows: list[dict[str, Any]], most: int = 2) -> tuple[list[dict], int]:
+    """The rows with proposed `facts` (and `wrong`) where a row names neither, marked
+    `"facts_from": "reference"`; and how many rows got some."""
+    rarity = rarities([str(r["answer"]) for r in rows])
+    out, proposed = [], 0
+    for row in rows:
+        if row.get("facts") or row.get("wrong"):
+            out.append(row)
+            continue
+        facts, wrong = propose(str(row["question"]), str(row["answer"]), rarity, most)
+        if facts or wrong:
+            proposed += 1
+            row = {**row, "facts": facts, **({"wrong": wrong} if wrong else {}),
+                   "facts_from": "reference"}  # fmt: skip
+        out.append(row)
+    return out, proposed
+
+
+def propose_file(path: str | Path, output: str | Path, most: int = 2) -> tuple[int, int]:
+    """Write `path`'s test rows to `output` (JSONL), each as it was (any shape tunelab reads),
+    with proposed facts where it names none; (rows, rows given facts)."""
+    from tunelab.data.load import load_examples
+    from tunelab.data.read import read_rows
+
+    raw = {source: row for source, row in read_rows(Path(path), quiet=True)}
+    examples = load_examples(path)
+    missing = [ex.source for ex in examples if not ex.answer]
+    if missing:
+        raise TunelabError(
+            f"{missing[0]}: facts are read off the reference answer, and this row has none "
+            f"({len(missing)} rows have none)"
+        )
+    rows = [{"question": ex.question, "answer": ex.answer, **raw[ex.source]} for ex in examples]
+    with_facts, proposed = propose_rows(rows, most)
+    output = Path(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    with output.open("w", encoding="utf-8") as handle:
+        for row, original in zip(with_facts, (raw[ex.source] for ex in examples)):
+            added = {k: row[k] for k in ("facts", "wrong", "facts_from") if k in row}
+            handle.write(json.dumps({**original, **added}, ensure_ascii=False) + "\n")
+    return len(rows), proposed
