@@ -157,3 +157,39 @@ def test_compare_scores_the_facts_each_test_row_names(tmp_path):
     answers = json.loads((run / "compare" / "finetuned.jsonl").read_text().splitlines()[0])
     assert answers["facts"]["fact_accuracy"] == 1.0 and answers["missed_facts"] == []
     assert not list((run / "compare").glob("*.partial.jsonl"))  # the answer logs are done with
+
+
+def test_a_compare_cut_short_asks_only_what_is_left_and_gives_the_same_answers(
+    tmp_path, monkeypatch
+):
+    from tunelab import work_log
+    from tunelab.compare.run import CompareConfig, compare
+
+    run = tiny_run(tmp_path, QA)
+    cfg = CompareConfig(max_new_tokens=4, batch_size=1, k=1)
+    straight = compare(run, cfg.model_copy(update={"output": str(tmp_path / "straight")}))
+    real, asked = work_log.generate, []
+
+    def cut_after_first_answer(model, tokenizer, prompts, on_batch=None, **kwargs):
+        def interrupt(batch):
+            on_batch(batch)
+            raise KeyboardInterrupt
+
+        return real(model, tokenizer, prompts, on_batch=interrupt, **kwargs)
+
+    out = tmp_path / "cut"
+    monkeypatch.setattr(work_log, "generate", cut_after_first_answer)
+    with pytest.raises(KeyboardInterrupt):
+        compare(run, cfg.model_copy(update={"output": str(out)}))
+    assert len((out / "answers-prompting.partial.jsonl").read_text().splitlines()) == 2
+
+    def counted(model, tokenizer, prompts, **kwargs):
+        asked.append(len(prompts))
+        return real(model, tokenizer, prompts, **kwargs)
+
+    monkeypatch.setattr(work_log, "generate", counted)
+    resumed = compare(run, cfg.model_copy(update={"output": str(out)}))
+    assert asked[0] == 2  # of three questions, one answer came from the log
+    for a, b in zip(straight.arms, resumed.arms):
+        assert [r["answer"] for r in a.rows] == [r["answer"] for r in b.rows]
+    assert not list(out.glob("*.partial.jsonl"))

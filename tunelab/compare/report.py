@@ -110,7 +110,7 @@ def cells(arm: Arm) -> list[str]:
         f"{100 * s['normalized_match']:.1f}",
         f"{100 * s['rouge_l']:.1f}",
         f"{s['answer_words']:.1f}",
-        "—" if seconds != seconds else f"{seconds:.2f}",  # NaN: every answer came from a log
+        "—" if seconds is None else f"{seconds:.2f}",  # None: every answer came from a log
     ]
 
 

@@ -16,7 +16,6 @@ from typing import Any
 
 from rich.progress import Progress
 
-from tunelab.work_log import AnswerLog
 from tunelab.compare.rag import Passage, Retriever, fit_context, load_corpus
 from tunelab.compare.report import write_report
 from tunelab.config import Limit, Section
@@ -29,6 +28,7 @@ from tunelab.evaluate.scores import fact_fields, summarize
 from tunelab.evaluate.suite import EvalConfig, test_path, test_questions
 from tunelab.progress import answer_bars, counting
 from tunelab.run import Run
+from tunelab.work_log import AnswerLog
 
 
 class CompareConfig(Section):
@@ -179,10 +179,10 @@ def _ask(
     return arms, log
 
 
-def _summary(rows: list[dict[str, Any]], seconds: float, asked: int) -> dict[str, float]:
+def _summary(rows: list[dict[str, Any]], seconds: float, asked: int) -> dict[str, float | None]:
     """The facts (where the test rows name them) and overlap scores, the answers' length, and the
     time a question took among the `asked` ones (not read back from an interrupted run's log)."""
     out = summarize(rows)
     out["answer_words"] = sum(len(r["answer"].split()) for r in rows) / max(len(rows), 1)
-    out["seconds_per_question"] = seconds / asked if asked else float("nan")
+    out["seconds_per_question"] = seconds / asked if asked else None
     return out
