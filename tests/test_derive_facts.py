@@ -3,10 +3,12 @@ wrong value, which token F1 calls right; a row's own facts are never replaced.""
 
 import json
 
+import pytest
 from typer.testing import CliRunner
 
 from tunelab.cli import app
-from tunelab.evaluate.derive_facts import propose, propose_rows
+from tunelab.errors import TunelabError
+from tunelab.evaluate.derive_facts import propose, propose_file, propose_rows
 from tunelab.evaluate.facts import parse_fact_check, read_fact_checks, score_facts
 from tunelab.evaluate.metrics import token_f1
 
@@ -83,3 +85,34 @@ def test_the_file_keeps_every_row_s_fields_and_own_facts_and_eval_reads_it(tmp_p
     assert written[1] == rows[1]  # its own facts, no proposed wrong answer added
     checks = read_fact_checks(out)
     assert len(checks) == 2
+
+
+def test_an_abbreviation_is_neither_a_fact_nor_the_end_of_the_first_sentence():
+    assert propose("Which model fits?", "Use a small one, e.g. SmolLM2, on a CPU.", {}) == (
+        [["SmolLM2"], ["CPU"]], [],
+    )  # fmt: skip
+    facts, _ = propose("Which port?", "The default, i.e. 8080.", {})
+    assert facts == [["8080"]]
+
+
+def test_a_date_is_one_fact():
+    facts, _ = propose("When was it released?", "It was released on 2023-05-01 by Meta.", {})
+    assert facts == [["2023-05-01"], ["Meta"]]
+    check = parse_fact_check({"facts": facts}, "test")
+    assert score_facts("Meta released it on 2024-01-01.", check)["fact_accuracy"] == 0.0
+
+
+def test_facts_a_row_names_in_a_form_eval_cannot_read_are_reported_by_their_row(tmp_path):
+    source = tmp_path / "test.jsonl"
+    rows = [
+        {"question": "Which port?", "answer": "Port 8080.", "facts": [["8080"]]},
+        {"question": "Which rank?", "answer": "Rank 16.", "facts": "16"},  # not a list
+    ]
+    source.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    with pytest.raises(TunelabError, match=r"test\.jsonl:2: 'facts' and 'wrong' must be lists"):
+        propose_file(source, tmp_path / "with_facts.jsonl")
+
+
+def test_an_answer_in_a_script_without_spaces_is_not_made_its_own_fact():
+    # Its one "word" is the whole clause: a right answer in other words would miss it.
+    assert propose("中国的首都是哪里?", "北京是中国的首都。", {}) == ([], [])

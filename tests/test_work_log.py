@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import tiny_run
-from tunelab.work_log import AnswerLog, generate_logged
 from tunelab.evaluate.suite import ANSWER_LOG, EvalConfig, evaluate
 from tunelab.generate import generate
 from tunelab.models import tiny_random
+from tunelab.work_log import AnswerLog, generate_logged
 
 QA = Path(__file__).parent / "fixtures" / "eval" / "qa"
 
@@ -167,3 +167,49 @@ def test_an_interrupted_bench_scores_only_the_choices_left(tmp_path, monkeypatch
         ]
         assert flat[1] == pytest.approx(flat[0], abs=1e-4)
     assert not log.exists()
+
+
+def test_answers_made_after_a_line_cut_short_are_kept_even_when_the_cut_splits_a_character(
+    tmp_path,
+):
+    model, tokenizer = tiny_random()
+    path = tmp_path / "log.jsonl"
+    prompts = [f"Was kostet Käse Nummer {i}?" for i in range(4)]
+    generate_logged(
+        model, tokenizer, prompts, AnswerLog.for_model(path, model, max_new_tokens=5),
+        max_new_tokens=5,
+    )  # fmt: skip
+    data = path.read_bytes()
+    path.write_bytes(data[: data.rfind("ä".encode()) + 1])  # power lost inside the last "ä"
+    log = AnswerLog.for_model(path, model, max_new_tokens=5)
+    assert len(log.answers) == 3
+    generate_logged(model, tokenizer, prompts, log, max_new_tokens=5)
+    assert len(AnswerLog.for_model(path, model, max_new_tokens=5).answers) == 4
+
+
+def test_a_second_command_on_the_same_folder_with_other_settings_never_reads_the_first_s_answers(
+    tmp_path,
+):
+    model, tokenizer = tiny_random()
+    path = tmp_path / "log.jsonl"
+    first = AnswerLog.for_model(path, model, max_new_tokens=5)
+    AnswerLog.for_model(path, model, max_new_tokens=9)  # started meanwhile: rewrites the header
+    generate_logged(model, tokenizer, _prompts(2), first, max_new_tokens=5)  # still appending
+    assert not AnswerLog.for_model(path, model, max_new_tokens=9).answers
+
+
+def test_weights_that_differ_only_off_the_first_column_or_in_buffers_get_other_fingerprints():
+    import torch
+
+    from tunelab.work_log import weights_fingerprint
+
+    class Adapter(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lora_B = torch.nn.Parameter(torch.zeros(4096, 16))  # B = 0 until trained
+            self.register_buffer("qweight", torch.zeros(64, 64))  # as GPTQ layers keep weights
+
+    untrained, trained, quantized = Adapter(), Adapter(), Adapter()
+    trained.lora_B.data[:, 1:] = 0.01
+    quantized.qweight += 1
+    assert len({weights_fingerprint(m) for m in (untrained, trained, quantized)}) == 3

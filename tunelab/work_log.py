@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
@@ -20,8 +21,7 @@ from typing import Any
 import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
-from tunelab.data.read import jsonl_lines
-from tunelab.generate import Generation, generate
+from tunelab.generate import Generation, generate, repetition_penalty
 
 # What an answer depends on besides its prompt and weights; batch_size is not among them: a
 # greedy reply is the same however many rows share its batch, a sampled one has its own seed.
@@ -29,16 +29,26 @@ SETTINGS = ("max_new_tokens", "temperature", "top_p", "stop", "seed", "stop_repe
 
 
 def weights_fingerprint(model: torch.nn.Module) -> str:
-    """A digest of every parameter's name, shape and an evenly spaced sample of its values:
-    training moves every value it trains, so other weights give another digest, read in
-    milliseconds where hashing all of a model's bytes would take seconds."""
+    """A digest of every parameter's and buffer's name, shape and an evenly spaced sample of its
+    values: training moves every value it trains, so other weights give another digest, read in
+    milliseconds where hashing all of a model's bytes would take seconds. Buffers count because
+    some quantized layers (GPTQ, AWQ) keep their weights there."""
     digest = hashlib.sha256()
-    for name, param in model.named_parameters():
-        flat = param.detach().reshape(-1)
-        sample = flat[:: max(1, flat.numel() // 256)].float().cpu()
-        digest.update(f"{name}{tuple(param.shape)}".encode())
-        digest.update(sample.numpy().tobytes())
+    for name, tensor in [*model.named_parameters(), *model.named_buffers()]:
+        flat = tensor.detach().reshape(-1)
+        sample = flat[:: _stride(flat.numel(), tensor.shape[-1] if tensor.dim() else 1)]
+        digest.update(f"{name}{tuple(tensor.shape)}".encode())
+        digest.update(sample.float().cpu().numpy().tobytes())
     return digest.hexdigest()[:16]
+
+
+def _stride(numel: int, columns: int) -> int:
+    """A step giving about 256 samples that meets every column: a step that is a multiple of
+    the row length would read one column only (the first of a LoRA B of 16 columns)."""
+    step = max(1, numel // 256)
+    while columns > 1 and step < numel and math.gcd(step, columns) > 1:
+        step += 1
+    return step
 
 
 class WorkLog:
@@ -49,20 +59,32 @@ class WorkLog:
 
     def __init__(self, path: Path, header: dict[str, Any]):
         self.path, self.header = path, header
+        # Each result carries its header's digest: a second command started on the same folder
+        # with other settings rewrites the header, and the first one's results must not pass
+        # for the second's.
+        self.tag = hashlib.sha256(json.dumps(header, sort_keys=True).encode()).hexdigest()[:12]
         self.records: dict[str, Any] = {}
         self.restarted = False  # a log for other weights or settings was found and dropped
-        if path.exists():
-            lines = [line for line in jsonl_lines(path) if line.strip()]
-            if lines and _parse(lines[0]) == header:
-                for line in lines[1:]:  # a line cut short by the crash is made again
-                    record = _parse(line)
-                    if isinstance(record, dict) and (value := self.read(record)) is not None:
-                        self.records[record["key"]] = value
-            else:
-                self.restarted = True
+        data = path.read_bytes() if path.exists() else b""
+        # Split at newlines only (as jsonl_lines); a crash may cut a character in two.
+        lines = [line for line in data.decode("utf-8", "replace").split("\n") if line.strip()]
+        if lines and _parse(lines[0]) == header:
+            for line in lines[1:]:  # a line cut short by the crash is made again
+                record = _parse(line)
+                if (
+                    isinstance(record, dict)
+                    and record.get("log") == self.tag
+                    and (value := self.read(record)) is not None
+                ):
+                    self.records[record["key"]] = value
+        else:
+            self.restarted = bool(lines)
         if not self.records:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(header) + "\n", encoding="utf-8")
+        elif not data.endswith(b"\n"):  # the next result starts a line of its own
+            with path.open("a", encoding="utf-8") as handle:
+                handle.write("\n")
 
     def read(self, record: dict) -> Any:
         """A line's value (None for a line that is not one)."""
@@ -75,7 +97,8 @@ class WorkLog:
         """Keep one result; on disk at once, so a crash right after loses nothing."""
         self.records[key] = value
         with self.path.open("a", encoding="utf-8") as handle:
-            handle.write(json.dumps({"key": key, **self.write(value)}, ensure_ascii=False) + "\n")
+            record = {"key": key, "log": self.tag, **self.write(value)}
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
 
     def remove(self) -> None:
         """The command's outputs are written: the log is no longer needed."""
@@ -101,6 +124,9 @@ class AnswerLog(WorkLog):
     @classmethod
     def for_model(cls, path: Path, model: PreTrainedModel, **settings: Any) -> AnswerLog:
         kept = {k: settings.get(k) for k in SETTINGS}
+        # The checkpoint's own repetition penalty applies too (tunelab.generate), and lives in
+        # its generation config, beside the weights.
+        kept["repetition_penalty"] = repetition_penalty(model)
         return cls(path, {"weights": weights_fingerprint(model), "settings": kept})
 
     @property

@@ -22,7 +22,7 @@ from typing import Any
 
 from tunelab.data.markers import plain_question
 from tunelab.errors import TunelabError
-from tunelab.evaluate.facts import normalize
+from tunelab.evaluate.facts import normalize, parse_fact_check
 
 # The forms a specific term takes, most specific first.
 _TERMS = [
@@ -31,16 +31,23 @@ _TERMS = [
     re.compile(r"(?<![\w-])--?[A-Za-z][\w-]*"),  # a command-line option
     re.compile(r"\b[\w<>-]*[A-Za-z][\w<>-]*(?:[./_][\w<>-]+)+/?"),  # a file, dotted or snake name
     re.compile(r"\b(?=[\w-]*\d)[A-Za-z]\w*(?:-\w+)+"),  # a hyphenated name with a digit (gpt-4o)
+    re.compile(r"(?<![\w.-])\d+(?:[-/]\d+)+(?![\w-])"),  # a date (2023-05-01, 5/1/2023)
     re.compile(r"(?<![\w.-])\d+(?:[.,]\d+)*(?:e-?\d+)?%?(?![\w-])"),  # a number, not a name's part
     re.compile(r"\b[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)+\b"),  # CamelCase
     re.compile(r"\b[A-Z]{2,}[a-z]?\b"),  # an acronym (GPU, VPCs)
     re.compile(r"(?<=[a-z0-9,;:] )[A-Z][a-z]+(?: [A-Z][a-z]+)*\b(?![A-Za-z])"),  # a proper name
 ]
-_FIRST_SENTENCE = re.compile(r"(?<=[.;:!?])\s+")
+# A sentence ends at its punctuation, not at an abbreviation's full stop (e.g., U.S., Dr.).
+_FIRST_SENTENCE = re.compile(r"(?<=[.;:!?])(?<!\b[A-Za-z]\.)(?<!\b(?:Dr|Mr|Ms|St|vs)\.)\s+")
+# Abbreviations the term patterns take for dotted names ("e.g").
+_ABBREVIATION = re.compile(r"(?:e\.g|i\.e|a\.m|p\.m|cf|etc|vs)\.?", re.IGNORECASE)
 _YES_NO_QUESTION = re.compile(
     r"^\W*(is|are|was|were|can|could|does|do|did|will|would|should|has|have|had|may|might|must)\b",
     re.IGNORECASE | re.MULTILINE,
 )
+# Scripts written without spaces (Chinese, Japanese, Thai, ...): a "word" there is a clause, and
+# a clause as a fact asks for the reference word for word.
+_UNSPACED = re.compile(r"[\u0e00-\u0fff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u9fff]")
 _FUNCTION_WORDS = set(
     """a an the and or but if then else of to in on at by for with from as is are was were be been
     it its this that these those there here what which who when where why how i you we they me us
@@ -67,6 +74,8 @@ def propose(
     asked = set(normalize(question).split())
 
     def new(term: str) -> bool:
+        if _ABBREVIATION.fullmatch(term):
+            return False
         words = normalize(term).split()
         return bool(words) and not all(w in asked or w in _FUNCTION_WORDS for w in words)
 
@@ -83,7 +92,8 @@ def propose(
     if not facts:
         words = [
             w for w in normalize(answer).split()
-            if len(w) > 3 and not w.isdigit() and w not in asked and w not in _FUNCTION_WORDS
+            if len(w) > 3 and not w.isdigit() and not _UNSPACED.search(w)
+            and w not in asked and w not in _FUNCTION_WORDS
         ]  # fmt: skip
         facts = sorted(dict.fromkeys(words), key=lambda w: -rarity.get(w, 0.0))
     wrong = []
@@ -126,6 +136,9 @@ def propose_file(path: str | Path, output: str | Path, most: int = 2) -> tuple[i
     from tunelab.data.read import read_rows
 
     raw = {source: row for source, row in read_rows(Path(path), quiet=True)}
+    for source, row in raw.items():  # facts a row names must be of the form eval reads
+        if isinstance(row, dict):
+            parse_fact_check(row, source)
     examples = load_examples(path)
     missing = [ex.source for ex in examples if not ex.answer]
     if missing:

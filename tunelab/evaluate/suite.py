@@ -152,11 +152,11 @@ def evaluate_one(
 ) -> EvalResult:
     """Answer `cfg`'s test questions with one model or run, score, analyse (with the words of
     `training`, default the run's training data) and write them."""
-    from tunelab.work_log import AnswerLog
     from tunelab.evaluate.facts import read_fact_checks
     from tunelab.generate import answer
     from tunelab.progress import answer_bars, counting
     from tunelab.run import load_model, prompt_for
+    from tunelab.work_log import AnswerLog
 
     run = Run.find(model)
     own = prompt_for(run or model)
