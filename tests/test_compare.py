@@ -82,6 +82,8 @@ def test_five_questions_name_no_winner_and_a_clear_gap_names_one():
 
     few = [_arm("prompting", [0.1, 0.2, 0.1, 0.3, 0.2]), _arm("finetuned", [0.6] * 5)]
     assert verdict(few).startswith("No clear winner by token F1: finetuned")
+    # Its interval excludes zero, but five questions are the reason, not "could be zero".
+    assert "5 questions are too few" in verdict(few) and "could be zero" not in verdict(few)
     assert pairs(few)[0]["verdict"] == "no clear winner"  # 5 questions: too few to call
     prompting = _arm("prompting", [0.1, 0.3] * 20)
     tuned = _arm("finetuned", [0.5, 0.7] * 20)

@@ -11,7 +11,12 @@ from itertools import combinations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tunelab.evaluate.paired import NO_CLEAR_WINNER, mean_interval, paired_difference
+from tunelab.evaluate.paired import (
+    MIN_QUESTIONS,
+    NO_CLEAR_WINNER,
+    mean_interval,
+    paired_difference,
+)
 from tunelab.evaluate.scores import row_metric
 
 if TYPE_CHECKING:
@@ -75,10 +80,16 @@ def verdict(arms: list[Arm], metric: str | None = None) -> str:
     ]
     if not tied:
         return f"Best by {name}: **{best.name}**, ahead of every other arm (95% paired interval)."
+    n = len(scores(best, metric))
+    if n < MIN_QUESTIONS:  # whatever the intervals say: a handful of questions names no winner
+        return (
+            f"{NO_CLEAR_WINNER.capitalize()} by {name}: {best.name} has the highest mean, but "
+            f"{n} questions are too few to name a winner (at least {MIN_QUESTIONS} are needed)."
+        )
     return (
         f"{NO_CLEAR_WINNER.capitalize()} by {name}: {best.name} has the highest mean, but its "
         f"difference from {', '.join(tied)} could be zero (95% paired interval over "
-        f"{len(scores(best, metric))} questions)."
+        f"{n} questions)."
     )
 
 
