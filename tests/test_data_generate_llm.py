@@ -261,6 +261,17 @@ def test_a_rejected_api_key_stops_with_a_clear_error(tmp_path, server):
         generate_dataset(config(tmp_path, server, "canned", api_key="wrong"), progress=False)
 
 
+def test_no_server_at_the_endpoint_stops_with_its_url_not_as_unparsed_replies(tmp_path):
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/v1"
+    with pytest.raises(TunelabError, match=f"no answer from a server at {url}.*ConnectError"):
+        generate_dataset(config(tmp_path, url, "canned"), progress=False)
+
+
 @pytest.mark.slow
 def test_embedded_model_generates_pairs_on_cpu(tmp_path):
     doc = tmp_path / "doc.md"

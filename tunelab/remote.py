@@ -80,7 +80,7 @@ def stream_chat(
                     if choice.get("delta", {}).get("content"):
                         yield choice["delta"]["content"]
     except httpx.TransportError as err:
-        raise TunelabError(_unreachable(url, err)) from None
+        raise TunelabError(unreachable(url, err)) from None
 
 
 def _chat_body(url, messages, model, max_tokens, temperature, api_key) -> dict:
@@ -103,7 +103,7 @@ def _call(method: str, url: str, path: str, api_key, timeout, body=None) -> http
             method, f"{api_base(url)}{path}", json=body, headers=_headers(api_key), timeout=timeout
         )
     except httpx.TransportError as err:
-        raise TunelabError(_unreachable(url, err)) from None
+        raise TunelabError(unreachable(url, err)) from None
     if response.status_code >= 400:
         raise TunelabError(_error_text(url, response))
     return response
@@ -125,7 +125,7 @@ def _headers(api_key: str | None) -> dict[str, str]:
     return {"Authorization": f"Bearer {api_key}"} if api_key else {}
 
 
-def _unreachable(url: str, err: Exception) -> str:
+def unreachable(url: str, err: Exception) -> str:
     return (
         f"no answer from a server at {url} ({type(err).__name__}): start one with "
         f"`tunelab serve MODEL` or check the URL"

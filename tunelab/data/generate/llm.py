@@ -137,10 +137,13 @@ class EndpointLLM:
             "temperature": temperature,
             "max_tokens": self.max_new_tokens,
         }
+        refused = None
         for attempt in range(self.retries + 1):
             try:
-                response = self.client.post(self.url, json=body)
-            except httpx.TransportError:
+                response, refused = self.client.post(self.url, json=body), None
+            except httpx.ConnectError as err:  # nothing listening there (yet)
+                response, refused = None, err
+            except httpx.TransportError:  # a slow or dropped reply: this request only
                 response = None
             if response is not None and response.status_code == 200:
                 try:
@@ -154,6 +157,12 @@ class EndpointLLM:
                 )
             if attempt < self.retries:
                 time.sleep(min(0.5 * 2**attempt, 8.0))  # 429, 5xx, connection errors: back off
+        if refused is not None:
+            # No server: every other request would fail alike, and "replies not parsed" would
+            # blame the model. What was made before is kept (generation resumes).
+            from tunelab.remote import unreachable
+
+            raise TunelabError(unreachable(self.url, refused))
         return None
 
 
