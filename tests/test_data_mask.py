@@ -121,6 +121,9 @@ def test_the_run_summary_counts_truncation_on_both_sides(tiny, tmp_path):
     assert "train 10 / test 10 examples" in summary
     assert f"test: {len(data.test)} examples, {10 - len(data.test)} dropped" in summary
     assert len(data.test) < 10
+    # Nothing dropped or cut from a side: its count is not said twice.
+    plain = prepare(config.model_copy(update={"max_length": 512}), tokenizer).summary()
+    assert plain == "train 10 / test 10 examples; 0 exact duplicates removed"
 
 
 def test_a_one_exchange_template_says_when_it_drops_earlier_turns(tiny):

@@ -40,7 +40,13 @@ class PreparedData:
         if self.leaked_removed:
             parts.append(f"{self.leaked_removed} training examples asking a test question removed")
         # Both sides' truncation counts: an eval set quietly shrunk by `drop` skews eval loss.
-        parts += [f"train: {self.report.summary()}", f"test: {self.test_report.summary()}"]
+        # A side's report that only repeats its count says nothing new.
+        for side, report, examples in (
+            ("train", self.report, self.train_examples),
+            ("test", self.test_report, self.test_examples),
+        ):
+            if report.summary() != f"{len(examples)} examples":
+                parts.append(f"{side}: {report.summary()}")
         return "; ".join(parts)
 
 
