@@ -280,24 +280,25 @@ def _arm(name: str, values: dict[str, list[float]]):
     from tunelab.compare.run import Arm, _summary
 
     rows = [
-        {"answer": "w " * i, "scores": {m: values[m][i] for m in values}}
+        {"answer": "w " * i, "finish_reason": "stop", "scores": {m: values[m][i] for m in values}}
         for i in range(len(values["token_f1"]))
     ]
-    return Arm(name, name, False, rows, 2.0, _summary(rows, 2.0))
+    return Arm(name, name, False, rows, 2.0, _summary(rows, 2.0, len(rows)))
 
 
 def test_compare_report_numbers_are_the_per_question_scores_aggregated(tmp_path):
     from tunelab.compare.report import pairs, to_markdown
-    from tunelab.compare.run import METRICS, CompareConfig, Comparison
+    from tunelab.compare.run import CompareConfig, Comparison
     from tunelab.evaluate.paired import mean_interval
 
+    metrics = ("normalized_match", "token_f1", "rouge_l")  # the overlap scores
     rng = random.Random(11)
     arms = [
-        _arm(name, {m: [rng.random() ** (k + 1) for _ in range(25)] for m in METRICS})
+        _arm(name, {m: [rng.random() ** (k + 1) for _ in range(25)] for m in metrics})
         for k, name in enumerate(["prompting", "prompting + RAG", "finetuned"])
     ]
     for arm in arms:
-        for m in METRICS:
+        for m in metrics:
             assert arm.summary[m] == pytest.approx(np.mean([r["scores"][m] for r in arm.rows]))
     for p in pairs(arms):
         [a] = [x for x in arms if x.name == p["vs"]]
@@ -312,9 +313,9 @@ def test_compare_report_numbers_are_the_per_question_scores_aggregated(tmp_path)
         f1 = mean_interval([r["scores"]["token_f1"] for r in arm.rows])
         s = arm.summary
         assert (
-            f"| {arm.name} | {arm.name} | {100 * s['normalized_match']:.1f} | "
+            f"| {arm.name} | {arm.name} | "
             f"{100 * s['token_f1']:.1f} [{100 * f1.low:.1f}, {100 * f1.high:.1f}] | "
-            f"{100 * s['rouge_l']:.1f} |"
+            f"{100 * s['normalized_match']:.1f} | {100 * s['rouge_l']:.1f} |"
         ) in report
 
 
