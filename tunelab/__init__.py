@@ -10,6 +10,7 @@ Each function below is a command, with the same name and the same settings:
 from __future__ import annotations
 
 import importlib
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,6 +25,14 @@ if TYPE_CHECKING:
     from tunelab.evaluate.suite import EvalConfig
     from tunelab.train.plan.estimate import Plan
     from tunelab.train.plan.settings import PlanConfig
+
+# torch's OpenMP threads spin up to 300,000 times at each op's end before they sleep. Beside
+# another busy process on the same cores, the thread a spinning one waits for is descheduled,
+# and decoding (thousands of small ops) crawls: `eval` of 24 questions beside two busy 2-thread
+# processes on 2 cores took 46-164 s, against 21-24 s with 1,000 spins (what libgomp itself
+# uses when it sees more threads than cores), and 7.2-7.8 s alone either way; training steps
+# the same. Read when torch loads, which tunelab does later; a value the user set wins.
+os.environ.setdefault("GOMP_SPINCOUNT", "1000")
 
 __all__ = [
     "Config",
