@@ -217,6 +217,14 @@ def model_and_tokenizer(request):
     return tiny_random() if request.param == "byte-level" else merged_model()
 
 
+def _two_replies(model, tokenizer, schema_, budget: int, temperature: float, seed: int):
+    """Replies to two prompts under `schema_`, each within `budget` new tokens."""
+    return generate(
+        model, tokenizer, ["hi", "json please"], max_new_tokens=budget,
+        temperature=temperature, seed=seed, schema=schema_,
+    )  # fmt: skip
+
+
 @pytest.mark.parametrize("first", [0, 100])
 def test_random_schemas_give_compact_json_of_the_schema_in_time(model_and_tokenizer, first):
     model, tokenizer = model_and_tokenizer
@@ -229,11 +237,7 @@ def test_random_schemas_give_compact_json_of_the_schema_in_time(model_and_tokeni
         budget, temperature = random.Random(seed).choice(
             [(CLOSING_TOKENS, 0.0), (CLOSING_TOKENS, 1.0), (CLOSING_TOKENS + 8, 1.0), (160, 1.0)]
         )
-        replies = generate(
-            model, tokenizer, ["hi", "json please"], max_new_tokens=budget,
-            temperature=temperature, seed=seed, schema=schema_,
-        )  # fmt: skip
-        for reply in replies:
+        for reply in _two_replies(model, tokenizer, schema_, budget, temperature, seed):
             where = f"seed {seed}: {reply.text!r} for {json.dumps(schema_, ensure_ascii=False)}"
             validate(json.loads(reply.text), schema_)
             assert compact(reply.text) and reply.finish_reason == "stop", where
@@ -283,11 +287,7 @@ def test_free_strings_numbers_lists_and_objects_never_take_more_than_max_new_tok
     model, tokenizer = model_and_tokenizer
     for budget in (1, 7, CLOSING_TOKENS, 100):
         for temperature in (0.0, 1.5):
-            replies = generate(
-                model, tokenizer, ["hi", "json please"], max_new_tokens=budget,
-                temperature=temperature, seed=budget, schema=schema_,
-            )  # fmt: skip
-            for reply in replies:
+            for reply in _two_replies(model, tokenizer, schema_, budget, temperature, budget):
                 where = f"budget {budget}, temperature {temperature}: {reply}"
                 assert reply.completion_tokens <= budget, where
                 assert reply.finish_reason in ("stop", "length"), where

@@ -21,6 +21,7 @@ from typing import Any
 import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
+from tunelab.data.read import jsonl_lines
 from tunelab.generate import Generation, generate, repetition_penalty
 
 # What an answer depends on besides its prompt and weights; batch_size is not among them: a
@@ -55,19 +56,16 @@ class WorkLog:
     """Results already made, each under a key (a prompt's text, a scored continuation), for the
     weights and settings its header names; a log with another header is started afresh."""
 
-    what = "results"  # what the log holds, for the user
-
-    def __init__(self, path: Path, header: dict[str, Any]):
-        self.path, self.header = path, header
+    def __init__(self, path: Path, header: dict[str, Any], what: str = "results"):
+        self.path, self.header, self.what = path, header, what  # what: what it holds, for the user
         # Each result carries its header's digest: a second command started on the same folder
         # with other settings rewrites the header, and the first one's results must not pass
         # for the second's.
         self.tag = hashlib.sha256(json.dumps(header, sort_keys=True).encode()).hexdigest()[:12]
         self.records: dict[str, Any] = {}
         self.restarted = False  # a log for other weights or settings was found and dropped
-        data = path.read_bytes() if path.exists() else b""
-        # Split at newlines only (as jsonl_lines); a crash may cut a character in two.
-        lines = [line for line in data.decode("utf-8", "replace").split("\n") if line.strip()]
+        raw = jsonl_lines(path) if path.exists() else []
+        lines = [line for line in raw if line.strip()]
         if lines and _parse(lines[0]) == header:
             for line in lines[1:]:  # a line cut short by the crash is made again
                 record = _parse(line)
@@ -82,7 +80,7 @@ class WorkLog:
         if not self.records:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(header) + "\n", encoding="utf-8")
-        elif not data.endswith(b"\n"):  # the next result starts a line of its own
+        elif raw[-1]:  # cut mid-line: the next result starts a line of its own
             with path.open("a", encoding="utf-8") as handle:
                 handle.write("\n")
 
@@ -119,15 +117,13 @@ class WorkLog:
 class AnswerLog(WorkLog):
     """The answers already made for one model and one set of generation settings, by prompt."""
 
-    what = "answers"
-
     @classmethod
     def for_model(cls, path: Path, model: PreTrainedModel, **settings: Any) -> AnswerLog:
         kept = {k: settings.get(k) for k in SETTINGS}
         # The checkpoint's own repetition penalty applies too (tunelab.generate), and lives in
         # its generation config, beside the weights.
         kept["repetition_penalty"] = repetition_penalty(model)
-        return cls(path, {"weights": weights_fingerprint(model), "settings": kept})
+        return cls(path, {"weights": weights_fingerprint(model), "settings": kept}, "answers")
 
     @property
     def answers(self) -> dict[str, Generation]:

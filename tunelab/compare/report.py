@@ -15,9 +15,8 @@ from tunelab.evaluate.paired import (
     MIN_QUESTIONS,
     NO_CLEAR_WINNER,
     mean_interval,
-    paired_difference,
 )
-from tunelab.evaluate.scores import row_metric
+from tunelab.evaluate.scores import paired_metric, row_metric
 
 if TYPE_CHECKING:
     from tunelab.compare.run import Arm, CompareConfig, Comparison
@@ -44,12 +43,7 @@ def scores(arm: Arm, metric: str = OVERLAP) -> list[float]:
 
 
 def _paired(a: Arm, b: Arm, metric: str):
-    both = [
-        (x, y)
-        for ra, rb in zip(a.rows, b.rows)
-        if (x := row_metric(ra, metric)) is not None and (y := row_metric(rb, metric)) is not None
-    ]
-    return paired_difference([x for x, _ in both], [y for _, y in both])
+    return paired_metric(a.rows, b.rows, metric)
 
 
 def pairs(arms: list[Arm], metric: str | None = None) -> list[dict]:

@@ -256,5 +256,7 @@ def detect_shape(row: dict[str, Any], source: str) -> str:
 
 def jsonl_lines(path: Path) -> list[str]:
     """The lines of a JSONL file tunelab wrote, split at newlines only: str.splitlines also splits
-    at U+2028, U+0085 and the like, which json.dumps(ensure_ascii=False) writes raw in strings."""
-    return path.read_text(encoding="utf-8").split("\n")
+    at U+2028, U+0085 and the like, which json.dumps(ensure_ascii=False) writes raw in strings.
+    A crash while appending can cut a character in two: that last line then reads as broken
+    JSON (each caller's cut-line case), not as a UnicodeDecodeError on every later run."""
+    return path.read_bytes().decode("utf-8", "replace").split("\n")

@@ -14,6 +14,14 @@ _STOPWORDS = (
     "not no yes your my our their there here than then so if but about into"
 )
 STOPWORDS = frozenset(_STOPWORDS.split())
+# Chinese and Japanese (kanji, kana) are written without spaces, a character about a word.
+_CJK_RANGES = (
+    "\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f"
+    "\U00020000-\U0003ffff"
+)
+CJK = re.compile(f"[{_CJK_RANGES}]")
+# Every script written without spaces between words: those, and Thai, Lao, Tibetan, Myanmar, Khmer.
+UNSPACED = re.compile(f"[{_CJK_RANGES}\u0e00-\u0fff\u1000-\u109f\u1780-\u17ff]")
 
 
 def words(text: str) -> list[str]:

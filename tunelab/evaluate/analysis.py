@@ -10,7 +10,7 @@ from typing import Any
 
 from tunelab.config import Section
 from tunelab.data.templates import Example
-from tunelab.data.text import content_words, words
+from tunelab.data.text import CJK, content_words, words
 from tunelab.evaluate.retrieval import BM25, overlap
 
 CATEGORIES = [
@@ -34,13 +34,9 @@ _LETTERS = re.compile(r"[^\W\d_]+")  # runs of letters, any script
 # Letters and digits, kept whole across an apostrophe: the dictionary knows "isn't", not "isn".
 _TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
 _CAMEL = re.compile(r"[A-Za-z][a-z]+")  # "JavaScript" -> Java, Script
-# Scripts written without spaces between words (Chinese, Japanese kanji and kana): each
-# character counts as a word, and their punctuation (、。「」！？ and full-width marks)
-# separates words as a space does. Korean puts spaces between words, so its words are words.
-_UNSPACED = re.compile(
-    "[\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-    "\uff66-\uff9f\U00020000-\U0003ffff]"
-)
+# In Chinese and Japanese (tunelab.data.text.CJK) each character counts as a word, and their
+# punctuation (、。「」！？ and full-width marks) separates words as a space does. Korean puts
+# spaces between words, so its words are words.
 _UNSPACED_MARKS = re.compile("[\u3000-\u303f\uff01-\uff65]")
 
 
@@ -92,8 +88,8 @@ def fact_errors(row: dict[str, Any]) -> list[tuple[str, str]]:
 def word_count(text: str) -> int:
     """Words between spaces, each character of a script without spaces (Chinese, Japanese)
     counting as one: a long Chinese answer is not one word."""
-    spaced = _UNSPACED_MARKS.sub(" ", _UNSPACED.sub(" ", text))
-    return len(spaced.split()) + len(_UNSPACED.findall(text))
+    spaced = _UNSPACED_MARKS.sub(" ", CJK.sub(" ", text))
+    return len(spaced.split()) + len(CJK.findall(text))
 
 
 def repeated(answer: str, cfg: AnalysisConfig) -> str | None:
@@ -114,7 +110,7 @@ def repeated(answer: str, cfg: AnalysisConfig) -> str | None:
         gram, n = grams.most_common(1)[0]
         if n >= cfg.ngram_repeats:
             return f"{' '.join(gram)!r} repeats {n} times"
-    chars, size = _UNSPACED.findall(answer), 2 * cfg.ngram
+    chars, size = CJK.findall(answer), 2 * cfg.ngram
     grams = Counter("".join(chars[i : i + size]) for i in range(len(chars) - size + 1))
     if grams:
         gram, n = grams.most_common(1)[0]

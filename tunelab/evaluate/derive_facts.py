@@ -13,7 +13,6 @@ agree with hand-written facts."""
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections import Counter
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from tunelab.data.markers import plain_question
+from tunelab.data.text import STOPWORDS, UNSPACED
 from tunelab.errors import TunelabError
 from tunelab.evaluate.facts import normalize, parse_fact_check
 
@@ -45,15 +45,10 @@ _YES_NO_QUESTION = re.compile(
     r"^\W*(is|are|was|were|can|could|does|do|did|will|would|should|has|have|had|may|might|must)\b",
     re.IGNORECASE | re.MULTILINE,
 )
-# Scripts written without spaces (Chinese, Japanese, Thai, ...): a "word" there is a clause, and
-# a clause as a fact asks for the reference word for word.
-_UNSPACED = re.compile(r"[\u0e00-\u0fff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u9fff]")
-_FUNCTION_WORDS = set(
-    """a an the and or but if then else of to in on at by for with from as is are was were be been
-    it its this that these those there here what which who when where why how i you we they me us
-    them my your our their not no yes do does did can could should would will may might must have
-    has had also just only more most less very so such than too into out up down over under about
-    use used using uses one all any each other some""".split()
+# Words that name no fact: the stop words, and the common ones an answer's phrasing adds.
+_FUNCTION_WORDS = STOPWORDS | frozenset(
+    """else these those me us them may might must have has had also just only more most less very
+    such too out up down over under use used using uses one all any each other some""".split()
 )
 
 
@@ -92,7 +87,8 @@ def propose(
     if not facts:
         words = [
             w for w in normalize(answer).split()
-            if len(w) > 3 and not w.isdigit() and not _UNSPACED.search(w)
+            # In a script without spaces a "word" is a clause: as a fact, the reference verbatim.
+            if len(w) > 3 and not w.isdigit() and not UNSPACED.search(w)
             and w not in asked and w not in _FUNCTION_WORDS
         ]  # fmt: skip
         facts = sorted(dict.fromkeys(words), key=lambda w: -rarity.get(w, 0.0))
@@ -134,6 +130,7 @@ def propose_file(path: str | Path, output: str | Path, most: int = 2) -> tuple[i
     with proposed facts where it names none; (rows, rows given facts)."""
     from tunelab.data.load import load_examples
     from tunelab.data.read import read_rows
+    from tunelab.data.write import write_jsonl
 
     raw = {source: row for source, row in read_rows(Path(path), quiet=True)}
     for source, row in raw.items():  # facts a row names must be of the form eval reads
@@ -148,10 +145,8 @@ def propose_file(path: str | Path, output: str | Path, most: int = 2) -> tuple[i
         )
     rows = [{"question": ex.question, "answer": ex.answer, **raw[ex.source]} for ex in examples]
     with_facts, proposed = propose_rows(rows, most)
-    output = Path(output)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    with output.open("w", encoding="utf-8") as handle:
-        for row, original in zip(with_facts, (raw[ex.source] for ex in examples)):
-            added = {k: row[k] for k in ("facts", "wrong", "facts_from") if k in row}
-            handle.write(json.dumps({**original, **added}, ensure_ascii=False) + "\n")
+    added = [
+        {k: row[k] for k in ("facts", "wrong", "facts_from") if k in row} for row in with_facts
+    ]
+    write_jsonl(({**raw[ex.source], **a} for ex, a in zip(examples, added)), output)
     return len(rows), proposed

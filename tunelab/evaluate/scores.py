@@ -55,21 +55,27 @@ def fact_fields(answer: str, check) -> dict[str, Any]:
 def comparison(results: list[EvalResult]) -> list[dict[str, Any]]:
     """Metric by metric, each model's mean and the difference of the last from the first, with a
     95% paired-bootstrap interval over the questions both answered."""
-    from tunelab.evaluate.paired import paired_difference
-
     keys = [k for k in results[0].summary if not k.startswith("errors.")]
     first, last = results[0].rows, results[-1].rows
     table = []
     for key in keys:
         values = [r.summary.get(key, 0.0) for r in results]
-        pairs = [
-            (a, b)
-            for ra, rb in zip(first, last)
-            if (a := row_metric(ra, key)) is not None and (b := row_metric(rb, key)) is not None
-        ]
-        diff = paired_difference([a for a, _ in pairs], [b for _, b in pairs])
+        diff = paired_metric(first, last, key)
         table.append(
             {"metric": key, "values": values, "delta": values[-1] - values[0],
              "low": diff.low, "high": diff.high, "verdict": diff.verdict}
         )  # fmt: skip
     return table
+
+
+def paired_metric(base: list[dict[str, Any]], other: list[dict[str, Any]], key: str):
+    """other − base by `key` over the questions both rows have it for (facts: the rows that
+    name some), with its 95% paired-bootstrap interval (a tunelab.evaluate.paired.Difference)."""
+    from tunelab.evaluate.paired import paired_difference
+
+    both = [
+        (a, b)
+        for ra, rb in zip(base, other)
+        if (a := row_metric(ra, key)) is not None and (b := row_metric(rb, key)) is not None
+    ]
+    return paired_difference([a for a, _ in both], [b for _, b in both])

@@ -217,8 +217,8 @@ def bench_model(
     device = "cuda" if torch.cuda.is_available() else "cpu"
     model, tokenizer = load_model(name, device=device)
     header = {"weights": weights_fingerprint(model), "device": device, "dtype": str(model.dtype)}
-    log = WorkLog(cfg.output / "scores.partial" / f"{model_folder(name)}.jsonl", header)
-    log.what = "scored choices"
+    path = cfg.output / "scores.partial" / f"{model_folder(name)}.jsonl"
+    log = WorkLog(path, header, "scored choices")
     if on_note is not None and (note := log.resumed()):
         on_note(note)
     results = []
