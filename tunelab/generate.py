@@ -160,7 +160,7 @@ def prompt_generators(
 
 def pick(rows: list[Row], logits: torch.Tensor, temperature: float, top_p: float) -> torch.Tensor:
     """Each row's next token (see `choose`), a sample drawn from the row's own generator."""
-    if temperature <= 0 or rows[0].rng is None:
+    if temperature < GREEDY_BELOW or rows[0].rng is None:
         return choose(logits, temperature, top_p)
     return torch.cat(
         [choose(scores[None], temperature, top_p, row.rng) for row, scores in zip(rows, logits)]

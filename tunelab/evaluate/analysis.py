@@ -233,10 +233,10 @@ def analyse(
     return result
 
 
-def examples_of(analysis: Analysis, category: str, n: int | None = None) -> list[dict[str, Any]]:
-    """The first n rows in a category (the analysis's examples_per_category unless given), with
-    that category's reason."""
-    n = analysis.examples if n is None else n
+def examples_of(analysis: Analysis, category: str) -> list[dict[str, Any]]:
+    """The first rows in a category (the analysis's examples_per_category), with that category's
+    reason."""
+    n = analysis.examples
     out = []
     for row in analysis.rows:
         for err in row["errors"]:

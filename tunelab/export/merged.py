@@ -71,18 +71,18 @@ def export_merged(name: str | Run, out_dir: str | Path, dtype: str = "float32") 
 
 
 def save_merged(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, out: Path) -> None:
-    """Save into `out`, checked empty before; a failed save (a full disk, Ctrl-C) empties it
-    again: weights without their tokenizer would pass for a model, and block the retry."""
+    """Save beside `out` and rename the folder into its place (`out` was checked empty): an
+    export cut short (a full disk, Ctrl-C, a killed process) leaves no weights without their
+    tokenizer, which would pass for a model and block the retry."""
+    part = out.with_name(f"{out.name}.part{os.getpid()}")
     try:
-        model.save_pretrained(out, safe_serialization=True)
-        tokenizer.save_pretrained(out)
-        with_umask(out)
+        model.save_pretrained(part, safe_serialization=True)
+        tokenizer.save_pretrained(part)
+        with_umask(part)
+        out.rmdir()
+        part.rename(out)
     except BaseException:
-        for path in out.iterdir():
-            if path.is_dir():
-                shutil.rmtree(path)
-            else:
-                path.unlink()
+        shutil.rmtree(part, ignore_errors=True)
         raise
 
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import torch
 
-from tunelab.generate import choose, penalize_repeats
+from tunelab.generate import GREEDY_BELOW, choose, penalize_repeats
 from tunelab.structured import Constraint
 
 if TYPE_CHECKING:
@@ -34,7 +34,7 @@ def pick_tokens(requests: list[Request], logits: torch.Tensor) -> list[int]:
     tokens = logits.float().argmax(-1).tolist()
     for i, r in enumerate(requests):
         penalty = r.sampling.repetition_penalty
-        if r.reply is not None or r.sampling.temperature > 0 or penalty != 1.0:
+        if r.reply is not None or r.sampling.temperature >= GREEDY_BELOW or penalty != 1.0:
             row = logits[i].float()
             if penalty != 1.0:
                 penalize_repeats(row, r.prompt_ids + r.generated, penalty)
