@@ -265,8 +265,11 @@ class Ending:
         stopped = bool(self.stops) and self.stopped(row, final=eos or full)
         if eos or stopped:
             return "stop"
-        if self.repeats and repeat_start(self.text(row)) is not None:
-            return "repeat"
+        if self.repeats:
+            if not self.stops:  # the text is read a token at a time, not decoded whole each time
+                row.text.update(row.tokens, final=full)
+            if repeat_start(row.text.text) is not None:
+                return "repeat"
         return "length" if full else None
 
     def stopped(self, row: Row, final: bool) -> bool:
