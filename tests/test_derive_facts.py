@@ -114,5 +114,19 @@ def test_facts_a_row_names_in_a_form_eval_cannot_read_are_reported_by_their_row(
 
 
 def test_an_answer_in_a_script_without_spaces_is_not_made_its_own_fact():
-    # Its one "word" is the whole clause: a right answer in other words would miss it.
+    # No term, and its characters one by one name no fact: a row left for a person to fill.
     assert propose("中国的首都是哪里?", "北京是中国的首都。", {}) == ([], [])
+
+
+def test_terms_inside_chinese_and_japanese_text_are_found_and_scored():
+    # No spaces around "config.yaml" or "8080": the term patterns see word edges all the same,
+    # and the first sentence ends at a full-width full stop.
+    assert propose("設定ファイルは？", "設定はconfig.yamlに保存されます。", {}) == (
+        [["config.yaml"]],
+        [],
+    )
+    facts, _ = propose("端口是多少？", "端口是8080。默认值是8000。", {})
+    assert facts == [["8080"]]
+    check = parse_fact_check({"facts": facts}, "t.jsonl:1")
+    assert score_facts("服务器的端口是8080，不用改。", check)["fact_accuracy"] == 1.0
+    assert score_facts("端口是8000。", check)["fact_accuracy"] == 0.0

@@ -188,3 +188,20 @@ def test_unicode_symbols_separate_words_as_ascii_symbols_do():
     for answer in ("$5, lr~0.001, c", "€5, lr→0.001, c", "≈5 and lr≈0.001 at 5°C"):
         assert score_facts(answer, check)["fact_accuracy"] == 1.0, answer
     assert missed_facts("a×b", parse_fact_check({"facts": [["x"]]}, "t.jsonl:1")) == ["x"]
+
+
+def test_in_scripts_without_spaces_each_character_is_a_word():
+    # Chinese, Japanese and Thai put no spaces between words: a fact is found among the
+    # characters, and a Latin name or number glued to them is still a whole word.
+    check = parse_fact_check({"facts": [["学習率"], ["5e-4"], ["SmolLM2"]]}, "t.jsonl:1")
+    assert score_facts("モデルはSmolLM2で、学習率は5e-4です。", check)["fact_accuracy"] == 1.0
+    assert missed_facts("モデルはSmolLM2X、学習率は5e-40です", check) == ["5e 4", "smollm2"]
+    chinese = parse_fact_check({"facts": [["东京"], ["8"]], "wrong": ["大阪"]}, "t.jsonl:2")
+    assert score_facts("首都是东京，有8个区。", chinese) == {
+        "fact_recall": 1.0,
+        "fact_accuracy": 1.0,
+        "hallucination": 0.0,
+    }
+    assert score_facts("首都是京都，有80个区，不是大阪。", chinese)["fact_recall"] == 0.0
+    thai = parse_fact_check({"facts": [["การเรียน"]]}, "t.jsonl:3")
+    assert score_facts("อัตราการเรียนรู้", thai)["fact_accuracy"] == 1.0

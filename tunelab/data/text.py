@@ -1,12 +1,18 @@
 """Words, split one way for everything that counts or compares them (diversity, duplicates, junk,
-grounding, retrieval, error analysis): runs of letters and digits of any script ("café" and "2048"
-are words; punctuation and underscores split them), lower-cased."""
+grounding, retrieval, error analysis, ROUGE-L): runs of letters, digits and the marks written on
+them, of any script ("café" and "2048" are words, and so is Hindi's "हिंदी", whose vowel signs are
+marks; punctuation and underscores split them), lower-cased."""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 
-_WORD = re.compile(r"[^\W_]+")
+import regex
+
+# Python's \w leaves out combining marks, which would cut "हिंदी" into "ह", "द": the `regex`
+# package (a dependency of transformers) names the Unicode categories.
+_WORD = regex.compile(r"[\p{L}\p{N}\p{M}]+")
 # Very common words carry no topic; dropping them keeps overlap and BM25 about content.
 _STOPWORDS = (
     "a an the and or of to in on for is are was were be been it its this that with as at by from "
@@ -24,8 +30,17 @@ CJK = re.compile(f"[{_CJK_RANGES}]")
 UNSPACED = re.compile(f"[{_CJK_RANGES}\u0e00-\u0fff\u1000-\u109f\u1780-\u17ff]")
 
 
+def spaced(text: str) -> str:
+    """`text` with a space on each side of every character of a script written without spaces, so
+    that patterns that look for word edges find them: "モデルはSmolLM2です" holds "SmolLM2"."""
+    return UNSPACED.sub(r" \g<0> ", text)
+
+
 def words(text: str) -> list[str]:
-    """The lower-cased words of `text`, in order."""
+    """The lower-cased words of `text`, in order; an accent typed as a letter and a combining
+    mark ("e\u0301") is the accented letter ("é")."""
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
     return _WORD.findall(text.lower())
 
 

