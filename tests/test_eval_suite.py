@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 
 from tests.conftest import tiny_run
 from tunelab.cli import app
+from tunelab.errors import TunelabError
 from tunelab.evaluate.metrics import normalize, rouge_l, score_texts, token_f1
 from tunelab.evaluate.suite import EvalConfig, evaluate
 
@@ -203,3 +204,13 @@ def test_answers_with_unicode_line_separators_read_back_whole(tmp_path):
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
     assert read_rows(path) == rows
     assert _read(path) == rows
+
+
+def test_a_damaged_predictions_file_is_named_by_line_not_a_traceback(tmp_path):
+    # `tunelab errors` read it with a bare json.loads: a JSONDecodeError naming no file.
+    from tunelab.evaluate.suite import read_rows
+
+    path = tmp_path / "predictions.jsonl"
+    path.write_text('{"question": "q", "answer": "a"}\n{"question": "cut\n')
+    with pytest.raises(TunelabError, match=r"predictions.jsonl:2: not valid JSON.*tunelab eval"):
+        read_rows(path)

@@ -168,6 +168,9 @@ def test_answer_files_must_name_two_models_and_share_questions(tmp_path):
     broken.write_text('{"question": "q", "answer": "a"}\nnot json\n')
     with pytest.raises(TunelabError, match="c.jsonl:2"):
         load_answers([only, broken])
+    broken.write_text('{"question": "q", "answer": "a"}\n7\n')
+    with pytest.raises(TunelabError, match="c.jsonl:2: expected a JSON object"):
+        load_answers([only, broken])
 
 
 def test_a_torn_last_vote_is_named_by_line_on_restart(tmp_path):

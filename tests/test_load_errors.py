@@ -7,6 +7,7 @@ import json
 import pytest
 
 from tunelab.data.load import load_examples
+from tunelab.data.read import ends_a_line, read_jsonl
 from tunelab.errors import TunelabError
 
 GOOD = json.dumps({"question": "q", "answer": "a"})
@@ -93,3 +94,37 @@ def test_an_unknown_sharegpt_speaker_is_named(tmp_path):
     path.write_text(json.dumps({"conversations": turns}) + "\n")
     with pytest.raises(TunelabError, match=r"chat.jsonl:1: messages\[1\] has unknown role 'bot'"):
         load_examples(path)
+
+
+def test_tunelab_s_own_jsonl_is_read_by_line_number_and_a_broken_line_is_named(tmp_path):
+    path = tmp_path / "votes.jsonl"
+    # Blank lines are skipped, not renumbered; U+2028 and U+0085 raw in a string end no line.
+    path.write_text(f"{GOOD}\n\n" + json.dumps({"q": "a\u2028b\x85c"}, ensure_ascii=False) + "\n")
+    assert read_jsonl(path) == [(1, json.loads(GOOD)), (3, {"q": "a\u2028b\x85c"})]
+    assert read_jsonl(tmp_path / "none.jsonl") == []  # not written yet
+    path.write_text(f"{GOOD}\n{{broken\n{GOOD}\n")
+    with pytest.raises(TunelabError, match=r"votes.jsonl:2: not valid JSON.*; delete it"):
+        read_jsonl(path, hint="delete it")
+    path.write_text(f"{GOOD}\n[1, 2]\n")
+    with pytest.raises(TunelabError, match="votes.jsonl:2: expected a JSON object"):
+        read_jsonl(path)
+
+
+@pytest.mark.parametrize(
+    "cut",
+    [
+        f"{GOOD}\n".encode() + b'{"question": "How do',  # a crash while appending
+        f"{GOOD}\n".encode() + '{"question": "Käse"}'.encode()[:16],  # ... inside the "ä"
+    ],
+)
+def test_a_last_line_cut_by_a_crash_is_named_or_left_out_of_a_log(tmp_path, cut):
+    path = tmp_path / "log.jsonl"
+    path.write_bytes(cut)
+    with pytest.raises(TunelabError, match="log.jsonl:2: not"):
+        read_jsonl(path)
+    assert read_jsonl(path, skip_broken=True) == [(1, json.loads(GOOD))]
+    # The next line appended starts a line of its own: the cut one is then a middle line.
+    assert not ends_a_line(path)
+    path.write_bytes(cut + f"\n{GOOD}\n".encode())
+    assert read_jsonl(path, skip_broken=True) == [(1, json.loads(GOOD)), (3, json.loads(GOOD))]
+    assert ends_a_line(path)

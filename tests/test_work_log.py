@@ -10,7 +10,7 @@ from tests.conftest import tiny_run
 from tunelab.evaluate.suite import ANSWER_LOG, EvalConfig, evaluate
 from tunelab.generate import generate
 from tunelab.models import tiny_random
-from tunelab.work_log import AnswerLog, generate_logged
+from tunelab.work_log import AnswerLog, WorkLog, generate_logged
 
 QA = Path(__file__).parent / "fixtures" / "eval" / "qa"
 
@@ -213,3 +213,11 @@ def test_weights_that_differ_only_off_the_first_column_or_in_buffers_get_other_f
     trained.lora_B.data[:, 1:] = 0.01
     quantized.qweight += 1
     assert len({weights_fingerprint(m) for m in (untrained, trained, quantized)}) == 3
+
+
+def test_a_log_cut_short_in_its_header_is_not_taken_for_one_of_other_weights(tmp_path):
+    path = tmp_path / "log.jsonl"
+    path.write_text('{"weights": "0123')  # the crash came right after the log was begun
+    log = WorkLog(path, {"weights": "0123456789abcdef"})
+    assert not log.restarted and log.resumed() is None
+    assert json.loads(path.read_text()) == {"weights": "0123456789abcdef"}

@@ -21,7 +21,7 @@ from typing import Any
 import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
-from tunelab.data.read import jsonl_lines
+from tunelab.data.read import ends_a_line, read_jsonl
 from tunelab.generate import Generation, generate, repetition_penalty
 
 # What an answer depends on besides its prompt and weights; batch_size is not among them: a
@@ -64,23 +64,19 @@ class WorkLog:
         self.tag = hashlib.sha256(json.dumps(header, sort_keys=True).encode()).hexdigest()[:12]
         self.records: dict[str, Any] = {}
         self.restarted = False  # a log for other weights or settings was found and dropped
-        raw = jsonl_lines(path) if path.exists() else []
-        lines = [line for line in raw if line.strip()]
-        if lines and _parse(lines[0]) == header:
-            for line in lines[1:]:  # a line cut short by the crash is made again
-                record = _parse(line)
-                if (
-                    isinstance(record, dict)
-                    and record.get("log") == self.tag
-                    and (value := self.read(record)) is not None
-                ):
+        # A line cut short by a crash is left out (and its result made again); it stays in the
+        # file, so it is a middle line on the next run.
+        found = [record for _, record in read_jsonl(path, skip_broken=True)]
+        if found and found[0] == header:
+            for record in found[1:]:
+                if record.get("log") == self.tag and (value := self.read(record)) is not None:
                     self.records[record["key"]] = value
         else:
-            self.restarted = bool(lines)
+            self.restarted = bool(found)
         if not self.records:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(header) + "\n", encoding="utf-8")
-        elif raw[-1]:  # cut mid-line: the next result starts a line of its own
+        elif not ends_a_line(path):  # cut mid-line: the next result starts a line of its own
             with path.open("a", encoding="utf-8") as handle:
                 handle.write("\n")
 
@@ -139,13 +135,6 @@ class AnswerLog(WorkLog):
         fields = asdict(value)
         del fields["index"], fields["from_log"]
         return {"value": fields}
-
-
-def _parse(line: str) -> Any:
-    try:
-        return json.loads(line)
-    except json.JSONDecodeError:
-        return None
 
 
 def generate_logged(

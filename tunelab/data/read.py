@@ -1,12 +1,14 @@
 """Read a user's data file (JSONL, JSON, CSV/TSV, Parquet, a `datasets` folder, documents, or a
 folder of them) into raw rows, each with its `file:line`, and tell a row's shape by its columns;
-errors name the file and line."""
+errors name the file and line. The JSONL files tunelab writes itself (answers, votes, logs) are
+read by the same line reader, through `read_jsonl`."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -149,12 +151,20 @@ def _name(path: Path, folder: Path) -> str:
 
 
 def _read_jsonl(path: Path) -> Iterator[tuple[str, dict[str, Any] | DataError]]:
-    # Bytes, decoded line by line: a non-UTF-8 line is then named like any other bad line.
+    for number, row in _json_lines(path):
+        yield f"{path}:{number}", row
+
+
+def _json_lines(path: Path) -> Iterator[tuple[int, dict[str, Any] | DataError]]:
+    """(line number, object or the DataError of a broken line) of each non-blank line."""
+    # Bytes, split at b"\n" only (str.splitlines also splits at U+2028, U+0085 and the like, which
+    # json.dumps(ensure_ascii=False) writes raw in strings), decoded line by line: a non-UTF-8
+    # line, or one a crash cut inside a character, is then named like any other bad line.
     with path.open("rb") as handle:
         for number, raw in enumerate(handle, start=1):
             row = _parse_json_line(raw, number == 1, f"{path}:{number}")
             if row is not None:  # a blank line
-                yield f"{path}:{number}", row
+                yield number, row
 
 
 def _parse_json_line(raw: bytes, first: bool, source: str) -> dict[str, Any] | DataError | None:
@@ -254,9 +264,32 @@ def detect_shape(row: dict[str, Any], source: str) -> str:
     )
 
 
-def jsonl_lines(path: Path) -> list[str]:
-    """The lines of a JSONL file tunelab wrote, split at newlines only: str.splitlines also splits
-    at U+2028, U+0085 and the like, which json.dumps(ensure_ascii=False) writes raw in strings.
-    A crash while appending can cut a character in two: that last line then reads as broken
-    JSON (each caller's cut-line case), not as a UnicodeDecodeError on every later run."""
-    return path.read_bytes().decode("utf-8", "replace").split("\n")
+def read_jsonl(
+    path: Path, *, hint: str = "", skip_broken: bool = False
+) -> list[tuple[int, dict[str, Any]]]:
+    """(line number, object) of each non-blank line of a JSONL file tunelab writes (answers, votes,
+    verdicts, logs); [] when there is no such file. A broken line (not JSON, not an object, not
+    UTF-8: as the last one is when a crash cut it short while appending) raises a DataError naming
+    `file:line`, then `hint`, what to do about it; with `skip_broken` it is left out instead: for a
+    log whose lost lines are simply made again."""
+    if not path.is_file():
+        return []
+    rows = []
+    for number, row in _json_lines(path):
+        if not isinstance(row, DataError):
+            rows.append((number, row))
+        elif not skip_broken:
+            raise DataError(f"{row}; {hint}" if hint else str(row))
+    return rows
+
+
+def ends_a_line(path: Path) -> bool:
+    """Whether `path` is missing, empty or ends with a newline: what is appended after a line a
+    crash cut short must start a line of its own, or it would be lost with the damaged one."""
+    if not path.exists():
+        return True
+    with path.open("rb") as handle:
+        if handle.seek(0, os.SEEK_END) == 0:
+            return True
+        handle.seek(-1, os.SEEK_END)
+        return handle.read(1) == b"\n"

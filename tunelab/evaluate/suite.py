@@ -14,7 +14,7 @@ from rich.console import Console
 
 from tunelab.config import Limit, Section
 from tunelab.data.markers import find_markers
-from tunelab.data.read import jsonl_lines
+from tunelab.data.read import read_jsonl
 from tunelab.data.templates import Prompt
 from tunelab.errors import TunelabError
 from tunelab.evaluate.metrics import TEXT_METRICS, embedding_similarity, score_texts
@@ -294,4 +294,5 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
     """The per-example rows an earlier `tunelab eval` wrote (for `tunelab errors`)."""
     if not path.exists():
         raise TunelabError(f"{path} not found: run `tunelab eval` on this run first")
-    return [json.loads(line) for line in jsonl_lines(path) if line.strip()]
+    hint = "run `tunelab eval` again to write it afresh"
+    return [row for _, row in read_jsonl(path, hint=hint)]

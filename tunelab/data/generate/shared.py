@@ -15,10 +15,9 @@ from tunelab.data.generate.llm import LLM, AskConfig, Conversation, pairs_schema
 from tunelab.data.quality.dedup import shingles
 from tunelab.data.quality.grounding import ungrounded
 from tunelab.data.quality.junk import junk_reason, repeats_question
-from tunelab.data.read import jsonl_lines
+from tunelab.data.read import read_jsonl
 from tunelab.data.split import normalize_text
 from tunelab.data.text import repeat_start, words
-from tunelab.errors import TunelabError
 
 WORD = re.compile(r"[^\W\d_]{2,}")
 
@@ -103,17 +102,8 @@ class Output:
         self.questions: set[str] = set()
         self.shingles: list[set[str]] = []
         self.rows_of_mode = 0
-        if path.exists():
-            for number, line in enumerate(jsonl_lines(path), 1):
-                if not line.strip():
-                    continue
-                try:
-                    row = json.loads(line)
-                except json.JSONDecodeError:
-                    raise TunelabError(
-                        f"{path}:{number}: not valid JSON; fix or remove the line to resume"
-                    ) from None
-                self._remember(row)
+        for _, row in read_jsonl(path, hint="fix or remove the line to resume"):
+            self._remember(row)
         path.parent.mkdir(parents=True, exist_ok=True)
 
     def _remember(self, row: dict) -> None:

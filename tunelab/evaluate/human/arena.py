@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
 
-from tunelab.data.read import jsonl_lines
+from tunelab.data.read import ends_a_line, read_jsonl
 from tunelab.errors import TunelabError
 from tunelab.evaluate.human.ratings import Vote, leaderboard
 
@@ -60,17 +60,6 @@ def model_name(path: Path) -> str:
     return file.stem
 
 
-def ends_a_line(path: Path) -> bool:
-    """Whether `path` is missing, empty or ends with a newline."""
-    if not path.exists():
-        return True
-    with path.open("rb") as handle:
-        if handle.seek(0, os.SEEK_END) == 0:
-            return True
-        handle.seek(-1, os.SEEK_END)
-        return handle.read(1) == b"\n"
-
-
 def load_answers(paths: list[Path]) -> dict[str, dict[str, dict]]:
     """{model: {question: row}} from each answers file; names must differ."""
     models: dict[str, dict[str, dict]] = {}
@@ -82,13 +71,7 @@ def load_answers(paths: list[Path]) -> dict[str, dict[str, dict]]:
             )
         rows = {}
         file = answers_file(path)
-        for number, line in enumerate(jsonl_lines(file), start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise TunelabError(f"{file}:{number}: not valid JSON: {err.msg}") from None
+        for number, row in read_jsonl(file):
             if "question" not in row or "answer" not in row:
                 raise TunelabError(f"{file}:{number}: needs 'question' and 'answer'")
             rows[row["question"]] = row
@@ -127,21 +110,9 @@ class Arena:
             self.counts[key] = self.counts.get(key, 0) + 1
 
     def _read_votes(self) -> list[dict]:
-        if not self.votes_path.exists():
-            return []
-        records = []
-        for number, line in enumerate(jsonl_lines(self.votes_path), start=1):
-            if not line.strip():
-                continue
-            try:
-                records.append(json.loads(line))
-            except json.JSONDecodeError as err:
-                # e.g. the machine lost power mid-write: name the line so it can be removed.
-                raise TunelabError(
-                    f"{self.votes_path}:{number}: not valid JSON ({err.msg}); "
-                    "fix or delete that line to keep the other votes"
-                ) from None
-        return records
+        # A line the machine lost power in the middle of is named, so it can be removed.
+        hint = "fix or delete that line to keep the other votes"
+        return [record for _, record in read_jsonl(self.votes_path, hint=hint)]
 
     def next(self) -> dict:
         """The least-judged pair, sides shuffled, as the page shows it: the answers and a token

@@ -18,7 +18,7 @@ from itertools import combinations
 from pathlib import Path
 
 from tunelab.config import Limit, Section
-from tunelab.data.read import jsonl_lines
+from tunelab.data.read import read_jsonl
 from tunelab.errors import TunelabError
 from tunelab.evaluate.human.arena import WINNERS
 from tunelab.evaluate.human.ratings import leaderboard
@@ -220,11 +220,5 @@ def _winner(record: dict) -> str:
 
 def _read(path: Path) -> list[dict]:
     """The records of a votes or verdicts file; a damaged line is named, never skipped."""
-    records = []
-    lines = jsonl_lines(path) if path.is_file() else []
-    for number, line in enumerate(lines, start=1):
-        try:
-            records += [json.loads(line)] if line.strip() else []
-        except json.JSONDecodeError as err:
-            raise TunelabError(f"{path}:{number}: not valid JSON ({err.msg})") from None
-    return records
+    hint = "fix or delete that line to keep the others"
+    return [record for _, record in read_jsonl(path, hint=hint)]
