@@ -177,3 +177,26 @@ def test_a_chinese_or_japanese_phrase_said_over_and_over_is_repetitive():
         normal, loop = row("学习率?", reference, answer), row("学习率?", reference, phrase * 4)
         analyse([normal, loop])
         assert "repetitive" not in categories(normal) and "repetitive" in categories(loop)
+
+
+def test_a_missed_fact_is_said_to_be_in_the_training_answers_or_in_none():
+    from tunelab.evaluate.facts import parse_fact_check
+    from tunelab.evaluate.scores import fact_fields
+
+    r = row("Where do runs go?", "Into runs/<name>/ with config.yaml.", "Somewhere.")
+    check = parse_fact_check({"facts": [["config.yaml"], ["status.json"], ["re:runs/"]]}, "t:1")
+    r.update(fact_fields(r["answer"], check))
+    analysis = analyse([r], TRAINING)
+    assert r["missed_facts_taught"] == [1, 0, 1]
+    reason = next(e["reason"] for e in r["errors"] if e["category"] == "missed_facts")
+    assert reason == (
+        "does not state: config yaml (in 1 training answer); status json (in no training "
+        "answer); re:runs/ (in 1 training answer)"
+    )
+    report = to_markdown(analysis)
+    assert "Of the 3 facts the answers left out, 2 are stated in the training answers" in report
+    assert "1 of them in no training answer: never taught" in report
+    assert "status json (in no training answer)" in report
+    # Without training data nothing is said either way, and a stale count goes.
+    analyse([r])
+    assert "missed_facts_taught" not in r and "(in" not in to_markdown(analyse([r]))

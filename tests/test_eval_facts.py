@@ -55,7 +55,7 @@ def test_regex_facts_in_both_forms():
         score_facts("Run tunelab train runs/x --resume; it loads step-50.", check)["fact_accuracy"]
         == 1.0
     )
-    assert missed_facts("Run it again.", check) == [r"--resume\b", r"step[- ]?\d+"]
+    assert missed_facts("Run it again.", check) == [r"re:--resume\b", r"re:step[- ]?\d+"]
 
 
 def test_a_wrong_phrase_is_a_hallucination_and_is_named():

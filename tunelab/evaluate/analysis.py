@@ -81,8 +81,34 @@ def fact_errors(row: dict[str, Any]) -> list[tuple[str, str]]:
     if row.get("wrong_stated"):
         found.append(("hallucination", "states a wrong answer: " + ", ".join(row["wrong_stated"])))
     if row.get("missed_facts"):
-        found.append(("missed_facts", "does not state: " + "; ".join(row["missed_facts"])))
+        found.append(("missed_facts", "does not state: " + "; ".join(missed_with_data(row))))
     return found
+
+
+def missed_with_data(row: dict[str, Any]) -> list[str]:
+    """A row's missed facts, each with how many training answers state it where that is known."""
+    taught = row.get("missed_facts_taught")
+    if taught is None:
+        return list(row["missed_facts"])
+    return [
+        f"{fact} (in {n} training answer{'s' if n > 1 else ''})"
+        if n
+        else f"{fact} (in no training answer)"
+        for fact, n in zip(row["missed_facts"], taught)
+    ]
+
+
+def count_taught(rows: list[dict[str, Any]], training: list[Example]) -> None:
+    """Mark each row's missed facts with how many training answers state them (in place): a fact
+    the data states and the model missed was not learned; one it never states was never taught."""
+    from tunelab.evaluate.facts import stated_in
+
+    missed = [fact for row in rows for fact in row.get("missed_facts") or []]
+    taught = stated_in(missed, [ex.answer for ex in training]) if training and missed else None
+    for row in rows:
+        row.pop("missed_facts_taught", None)
+        if taught is not None and row.get("missed_facts"):
+            row["missed_facts_taught"] = [len(taught[fact]) for fact in row["missed_facts"]]
 
 
 def word_count(text: str) -> int:
@@ -205,6 +231,7 @@ def analyse(
     asked = (f"{r['question']} {r['reference']}" for r in rows)
     known = {w for t in (*texts, *asked) for w in content_words(t)} | FIELD_WORDS
     checker = SpellChecker()
+    count_taught(rows, training)
     for row in rows:
         row["errors"] = []
         if not is_weak(row, cfg):

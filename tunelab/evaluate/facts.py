@@ -135,7 +135,27 @@ def score_facts(answer: str, check: FactCheck) -> dict[str, float]:
 
 
 def _shown(phrase: Phrase) -> str:
-    return phrase.pattern if isinstance(phrase, re.Pattern) else phrase
+    """A phrase as reports show it, and as `stated_in` reads it back: a regex as "re:<pattern>"."""
+    return "re:" + phrase.pattern if isinstance(phrase, re.Pattern) else phrase
+
+
+def stated_in(shown: list[str], texts: list[str]) -> dict[str, list[int]]:
+    """For each phrase as `missed_facts` shows it, the indices of the `texts` that state it: a
+    fact an answer missed is either in the training answers (the model did not learn it) or in
+    none of them (nothing taught it)."""
+    phrases = {s: _phrase(s, "missed fact") for s in dict.fromkeys(shown)}
+    found: dict[str, list[int]] = {s: [] for s in phrases}
+    for i, text in enumerate(texts):
+        normalized = None  # once per text, not once per phrase
+        for s, phrase in phrases.items():
+            if isinstance(phrase, re.Pattern):
+                hit = phrase.search(text) is not None
+            else:
+                normalized = normalized if normalized is not None else _answer_words(text)
+                hit = _words_pattern(phrase).search(normalized) is not None
+            if hit:
+                found[s].append(i)
+    return found
 
 
 def missed_facts(answer: str, check: FactCheck) -> list[str]:

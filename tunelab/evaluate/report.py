@@ -6,7 +6,7 @@ import html
 from pathlib import Path
 
 from tunelab.data.markers import plain_question
-from tunelab.evaluate.analysis import Analysis, examples_of
+from tunelab.evaluate.analysis import Analysis, examples_of, missed_with_data
 
 DESCRIPTIONS = {
     "hallucination": "states an answer the test row names as wrong",
@@ -49,6 +49,8 @@ def to_markdown(analysis: Analysis, summary: dict | None = None, asked: str = ""
         lines.append("")
     lines += ["| category | count | meaning |", "|---|---|---|"]
     lines += [f"| {c} | {n} | {DESCRIPTIONS[c]} |" for c, n in analysis.counts.items()]
+    if taught := taught_or_not(analysis.rows):
+        lines += ["", taught]
     for category in analysis.counts:
         lines += ["", f"## {category}", ""]
         for ex in examples_of(analysis, category):
@@ -79,12 +81,26 @@ def fact_misses(rows: list[dict]) -> list[str]:
         if r.get("wrong_stated"):
             notes.append("states wrong: " + ", ".join(r["wrong_stated"]))
         if r.get("missed_facts"):
-            notes.append("misses: " + "; ".join(r["missed_facts"]))
+            notes.append("misses: " + "; ".join(missed_with_data(r)))
         lines.append(
             f"- `{r.get('source', '')}` {_asked(r['question'], 100)} → {_short(r['answer'], 120)}"
             f" ({' | '.join(notes)})"
         )
     return lines
+
+
+def taught_or_not(rows: list[dict]) -> str:
+    """Whether the facts the answers missed are in the training data: what to do differs."""
+    counts = [n for r in rows for n in r.get("missed_facts_taught") or []]
+    if not counts:
+        return ""
+    untaught = sum(1 for n in counts if n == 0)
+    return (
+        f"**The missed facts and the training data.** Of the {len(counts)} facts the answers "
+        f"left out, {len(counts) - untaught} are stated in the training answers: taught and not "
+        "learned (train on more phrasings of them, `tunelab data augment`, or longer); "
+        f"{untaught} of them in no training answer: never taught (add them to the data)."
+    )
 
 
 def bar_chart(counts: dict[str, int], width: int = 520) -> str:
@@ -109,6 +125,8 @@ def to_html(analysis: Analysis, title: str = "Error analysis") -> str:
     """The same content as the Markdown report, as a page that opens offline in any browser."""
     esc = html.escape
     body = [f"<h1>{esc(title)}</h1>", bar_chart(analysis.counts)]
+    if taught := taught_or_not(analysis.rows):
+        body.append(f"<p>{esc(taught).replace('**', '')}</p>")
     for category in analysis.counts:
         body.append(
             f"<h2>{esc(category)} ({analysis.counts[category]})</h2><p>{esc(DESCRIPTIONS[category])}</p>"
