@@ -125,3 +125,33 @@ def test_shots_are_labelled_only_on_the_tasks_that_used_them(tmp_path):
     lines = (out / "leaderboard.md").read_text().splitlines()
     assert "1-shot" in next(line for line in lines if line.startswith("| mmlu |"))
     assert "shot" not in next(line for line in lines if line.startswith("| arc_easy |"))
+
+
+def test_names_a_folder_cannot_tell_apart_get_folders_of_their_own():
+    from tunelab.evaluate.bench.samples import model_folder
+
+    # A hub id or a plain name stays readable, as the samples and work-log folders are named.
+    assert model_folder("tiny-random") == "tiny-random"
+    assert model_folder("Qwen/Qwen2.5-0.5B") == "Qwen__Qwen2.5-0.5B"
+    # Names the old mapping folded into one folder ("a__b"), or into "." and "..".
+    names = ["a/b", "a b", "a__b", "a?b", "a_/b", "a/_b", "/a/b", "a/b/", "a//b", ".", "..", ""]
+    folders = [model_folder(name) for name in names]
+    assert len(set(folders)) == len(names)
+    assert all(folder.startswith(("a__b", "a___b", ".", "model")) for folder in folders)
+    assert all("/" not in folder and folder not in (".", "..") for folder in folders)
+    long = [model_folder("x" * 300), model_folder("x" * 301)]
+    assert long[0] != long[1] and all(len(folder) < 100 for folder in long)
+
+
+def test_two_models_whose_names_differ_in_a_space_log_samples_apart(tmp_path):
+    spaced, underscored = tmp_path / "tiny model", tmp_path / "tiny__model"
+    for seed, folder in enumerate([spaced, underscored]):
+        model, tok = tiny_random(seed=seed)
+        model.save_pretrained(folder)
+        tok.save_pretrained(folder)
+    out = tmp_path / "board"
+    args = ["bench", str(spaced), str(underscored), "--tasks", "arc_easy", "--log-samples"]
+    result = CliRunner().invoke(app, [*args, "--data-dir", str(FIXTURES), "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    logs = [(folder / "arc_easy.jsonl").read_text() for folder in (out / "samples").iterdir()]
+    assert len(logs) == 2 and logs[0] != logs[1]  # each model's own log-likelihoods

@@ -172,12 +172,17 @@ def test_one_layer_keeps_what_the_plan_says_to_the_byte(
 
 
 @pytest.mark.parametrize("tied", [True, False])
-def test_lora_on_lm_head_plans_the_adapters_training_builds(tmp_path, tied):
+@pytest.mark.parametrize(
+    "targets",
+    [["q_proj", "down_proj", "lm_head"], ["q_proj", "embed_tokens"], ["embed_tokens", "lm_head"]],
+)
+def test_lora_on_lm_head_or_embed_tokens_plans_the_adapters_training_builds(
+    tmp_path, tied, targets
+):
     from tunelab.config import TrainConfig
     from tunelab.models import tiny_random
     from tunelab.train.setup import prepare_model
 
-    targets = ["q_proj", "down_proj", "lm_head"]
     model, _ = tiny_random(tie_word_embeddings=tied)
     model.config.save_pretrained(tmp_path)
     weights = sum(p.numel() for p in model.parameters())
@@ -189,6 +194,66 @@ def test_lora_on_lm_head_plans_the_adapters_training_builds(tmp_path, tied):
     assert parts["weights"] == weights * 4
     assert parts["LoRA adapters"] == parts["gradients"] == adapters * 4
     assert parts["AdamW state"] == adapters * 8
+
+
+def embedding_saved_per_token(dropout: float) -> float:
+    """Bytes autograd keeps for the backward pass of LoRA on embed_tokens alone, per token."""
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    from tunelab.config import TrainConfig
+    from tunelab.train.setup import prepare_model
+
+    s = SMALL
+    config = LlamaConfig(
+        vocab_size=s.vocab, hidden_size=s.hidden, intermediate_size=s.intermediate,
+        num_hidden_layers=1, num_attention_heads=s.heads, num_key_value_heads=s.kv_heads,
+    )  # fmt: skip
+    lora = {"dropout": dropout, "target_modules": ["embed_tokens"]}
+    model = prepare_model(LlamaForCausalLM(config), TrainConfig(method="lora", lora=lora)).train()
+    weights = {p.untyped_storage().data_ptr() for p in model.parameters()}
+    kept = {}
+
+    def pack(t):
+        if t.untyped_storage().data_ptr() not in weights:
+            kept[t.untyped_storage().data_ptr()] = t.untyped_storage().nbytes()
+        return t
+
+    rows, length = TOKENS
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        model.get_input_embeddings()(torch.randint(0, s.vocab, (rows, length)))
+    return sum(kept.values()) / (rows * length)
+
+
+@pytest.mark.parametrize("dropout", [0.0, 0.1])
+def test_lora_on_embed_tokens_keeps_what_the_plan_says(dropout):
+    # The adapter keeps the ids and A's output; every layer then keeps what a frozen layer keeps
+    # for its input's gradient, which the embedding's adapter needs.
+    args = ("lora", dropout, True, torch.float32, False, False)
+    embed = ["embed_tokens"]
+    layer = saved_per_token(2, *args, targets=embed) - saved_per_token(1, *args, targets=embed)
+    settings = dict(lora_dropout=dropout, device="cpu", batch_size=TOKENS[0])
+    plan = estimate(PlanConfig(lora_targets=embed, max_length=TOKENS[1], **settings), SMALL)
+    assert layer == sum(row.per_token for row in plan.per_layer)
+    parts = {part.name: part.bytes for part in plan.parts}
+    planned = parts["activations: LoRA on embed_tokens"] / (TOKENS[0] * TOKENS[1])
+    assert embedding_saved_per_token(dropout) == planned
+
+
+@pytest.mark.parametrize("checkpointing", [False, True])
+def test_lora_on_lm_head_alone_keeps_nothing_in_the_frozen_layers(checkpointing):
+    # Nothing below the head has a gradient; gradient checkpointing alone makes the embeddings'
+    # output require one (train/setup.py), and each layer then keeps its input.
+    args = ("lora", 0.1, True, torch.float32, False, checkpointing)
+    head = ["lm_head"]
+    layer = saved_per_token(2, *args, targets=head) - saved_per_token(1, *args, targets=head)
+    settings = dict(lora_dropout=0.1, device="cpu", batch_size=TOKENS[0])
+    cfg = PlanConfig(
+        lora_targets=head, max_length=TOKENS[1], gradient_checkpointing=checkpointing, **settings
+    )
+    parts = {part.name: part.bytes for part in estimate(cfg, SMALL).parts}
+    kept = parts.get("activations", 0) + parts.get("activations: layer inputs", 0)
+    assert layer == kept / (SMALL.layers * TOKENS[0] * TOKENS[1])
+    assert ("backward working set" in parts) == checkpointing
 
 
 @pytest.mark.parametrize("dropout", [0.0, 0.1])

@@ -86,6 +86,12 @@ def test_a_tiny_run_peaks_where_the_plan_says(tmp_path, wider_tiny, method):
     check(*measure(tmp_path, wider_tiny, 256, max_steps=2, batch_size=8, method=method))
 
 
+def test_lora_on_lm_head_alone_peaks_where_the_plan_says(tmp_path, wider_tiny):
+    # The frozen layers keep nothing for a backward pass that never reaches them.
+    lora = {"target_modules": ["lm_head"]}
+    check(*measure(tmp_path, wider_tiny, 256, max_steps=2, batch_size=16, lora=lora))
+
+
 @pytest.mark.slow
 def test_the_embedded_model_peaks_where_the_plan_says(tmp_path):
     check(*measure(tmp_path, "smollm2-135m-instruct", 128, max_steps=2, batch_size=4))

@@ -94,6 +94,8 @@ def layer_activations(
             Saved("MLP product (down_proj's input)", i * c),
         ]
         return rows
+    if not targets:  # frozen below a trained embedding: the rows above, no adapter's
+        return rows
     a_out = c if precision.autocast else FP32  # A's output: bf16 under autocast, else float32
     rows.append(Saved(f"LoRA: A's outputs (rank {r})", len(targets) * r * a_out))
     if precision.adapter_copy or dropout:

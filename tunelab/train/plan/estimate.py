@@ -14,7 +14,7 @@ from typing import Literal
 
 from tunelab.train.plan.activations import FP32, Precision, checkpointed_layer, layer_activations
 from tunelab.train.plan.settings import PlanConfig
-from tunelab.train.plan.shapes import HEAD, Shape, shape_of
+from tunelab.train.plan.shapes import EMBED, HEAD, Shape, shape_of
 
 GIB = 2**30
 # bitsandbytes' NF4 with double quantization: 4 bits a weight, plus per 64 weights an 8-bit
@@ -170,9 +170,23 @@ def _state(plan: Plan) -> None:
 
 
 def _activations(plan: Plan, precision: Precision, sharded: bool) -> None:
-    """What the layers keep for the backward pass (the table of one layer in activations.py)."""
+    """What the layers keep for the backward pass (the table of one layer in activations.py), and
+    LoRA on embed_tokens its own part."""
     cfg, shape, add = plan.config, plan.shape, plan.parts.append
-    targets = tuple(t for t in cfg.targets() if t != HEAD)  # the layers' (lm_head's: _loss)
+    targets = tuple(t for t in cfg.targets() if t not in (HEAD, EMBED))  # the layers'
+    tokens = cfg.batch_size * cfg.max_length
+    # A layer's backward holds the gradients of its largest intermediates, a few at a time.
+    working = (3 * shape.intermediate + 4 * shape.hidden) * precision.compute
+    # Gradient checkpointing makes the embeddings' output require a gradient (train/setup.py).
+    below_head = targets or EMBED in cfg.targets() or cfg.gradient_checkpointing
+    if cfg.method != "full" and not below_head:
+        # LoRA on lm_head alone: nothing below it has a gradient, so autograd keeps nothing in
+        # the layers, and their intermediates live one layer at a time during the forward pass.
+        how = f"{tokens:,} tokens x {working:,} B: one layer's intermediates at a time"
+        add(Part("forward working set", tokens * working, how, "forward"))
+        return
+    if EMBED in cfg.targets():
+        _embedding_adapter(plan, precision, sharded)
     packed_sdpa = cfg.packing and cfg.attention == "sdpa"
     plan.per_layer = layer_activations(
         shape,
@@ -184,7 +198,6 @@ def _activations(plan: Plan, precision: Precision, sharded: bool) -> None:
         repeated_kv=packed_sdpa,
         mask_length=cfg.max_length if packed_sdpa else 0,
     )
-    tokens = cfg.batch_size * cfg.max_length
     per_token = sum(r.per_token for r in plan.per_layer)
     one_layer = tokens * per_token
     # Autocast's bf16 copies of float32 weights stay alive until the backward pass uses them.
@@ -203,10 +216,22 @@ def _activations(plan: Plan, precision: Precision, sharded: bool) -> None:
         how = f"{shape.layers} layers x {tokens:,} tokens x {per_token:,} B (table below)"
         how += f"{copies} a layer" if casts else ""
         add(Part("activations", shape.layers * (one_layer + casts), how, "forward"))
-    # A layer's backward holds the gradients of its largest intermediates, a few at a time.
-    working = (3 * shape.intermediate + 4 * shape.hidden) * precision.compute
     how = f"{tokens:,} tokens x {working:,} B: gradients of one layer's intermediates"
     add(Part("backward working set", tokens * working, how, "backward"))
+
+
+def _embedding_adapter(plan: Plan, precision: Precision, sharded: bool) -> None:
+    """LoRA on embed_tokens (peft's lora.Embedding: A's rows looked up, then times B) keeps, for
+    the whole step (its backward comes last), each token's id for A's gradient and A's output for
+    B's; no dropout (peft applies none to an embedding); under autocast also B's bf16 copy."""
+    cfg, shape = plan.config, plan.shape
+    tokens = cfg.batch_size * cfg.max_length
+    a_out = precision.compute if precision.autocast else FP32
+    kept = 8 + cfg.lora_r * a_out  # 8: the id (int64)
+    copy = cfg.lora_r * shape.hidden * 2 if precision.autocast and not sharded else 0
+    how = f"{tokens:,} tokens x {kept:,} B: the ids and A's output (rank {cfg.lora_r})"
+    how += f" + B's bf16 copy, {copy:,} B" if copy else ""
+    plan.parts.append(Part("activations: LoRA on embed_tokens", tokens * kept + copy, how, "held"))
 
 
 def _loss(plan: Plan, precision: Precision) -> None:

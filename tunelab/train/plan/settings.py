@@ -7,7 +7,7 @@ from typing import Literal
 
 from tunelab.config import DEFAULT_MODEL, Config, Section
 from tunelab.errors import TunelabError
-from tunelab.train.plan.shapes import ATTENTION, HEAD, MLP
+from tunelab.train.plan.shapes import ATTENTION, EMBED, HEAD, MLP
 
 
 class PlanConfig(Section):
@@ -71,14 +71,14 @@ class PlanConfig(Section):
         )
 
     def targets(self) -> tuple[str, ...]:
-        """LoRA's target modules as projection names, lm_head among them when it is adapted
-        (peft's all-linear: all but lm_head)."""
+        """LoRA's target modules as projection names, lm_head and embed_tokens among them when
+        they are adapted (peft's all-linear: all but lm_head)."""
         if self.method == "full":
             return ()
         if self.lora_targets == "all-linear":
             return ATTENTION + MLP
         names = (self.lora_targets,) if isinstance(self.lora_targets, str) else self.lora_targets
-        known = ATTENTION + MLP + (HEAD,)
+        known = ATTENTION + MLP + (HEAD, EMBED)
         unknown = [n for n in names if n not in known]
         if unknown:
             raise TunelabError(

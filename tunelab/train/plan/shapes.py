@@ -14,6 +14,7 @@ from tunelab.errors import TunelabError
 ATTENTION = ("q_proj", "k_proj", "v_proj", "o_proj")
 MLP = ("gate_proj", "up_proj", "down_proj")
 HEAD = "lm_head"  # the output projection, which LoRA may adapt too
+EMBED = "embed_tokens"  # the input embedding, which LoRA may adapt too
 
 
 @dataclass(frozen=True)
@@ -73,9 +74,10 @@ class Shape:
 
     def lora_parameters(self, r: int, targets: tuple[str, ...]) -> int:
         """A rank-r adapter's weights (A: r x in, B: out x r) on each targeted projection, lm_head
-        included: one adapter on the head alone, tied to the embedding or not (as peft does)."""
-        head = r * (self.hidden + self.vocab) if HEAD in targets else 0
-        return self.layers * self.layer_lora_parameters(r, targets) + head
+        included: one adapter on the head alone, tied to the embedding or not (as peft does); and
+        on embed_tokens, peft's lora_embedding_A (r x vocab) and lora_embedding_B (hidden x r)."""
+        outer = sum(r * (self.hidden + self.vocab) for name in (HEAD, EMBED) if name in targets)
+        return self.layers * self.layer_lora_parameters(r, targets) + outer
 
     def layer_lora_parameters(self, r: int, targets: tuple[str, ...]) -> int:
         """The adapters' weights in one layer."""
