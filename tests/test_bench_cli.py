@@ -128,7 +128,7 @@ def test_shots_are_labelled_only_on_the_tasks_that_used_them(tmp_path):
 
 
 def test_names_a_folder_cannot_tell_apart_get_folders_of_their_own():
-    from tunelab.evaluate.bench.samples import model_folder
+    from tunelab.models import model_folder
 
     # A hub id or a plain name stays readable, as the samples and work-log folders are named.
     assert model_folder("tiny-random") == "tiny-random"

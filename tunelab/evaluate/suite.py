@@ -19,6 +19,7 @@ from tunelab.data.templates import Prompt
 from tunelab.errors import TunelabError
 from tunelab.evaluate.metrics import TEXT_METRICS, embedding_similarity, score_texts
 from tunelab.evaluate.scores import fact_fields, summarize
+from tunelab.models import model_folder
 from tunelab.run import Run
 
 # Each answer as it is made, so an eval cut short asks only the rest when run again.
@@ -74,7 +75,7 @@ def output_dir(model: str | Run, cfg: EvalConfig) -> Path:
     if cfg.output:
         return Path(cfg.output)
     run = Run.find(model)
-    return run.out_dir("eval") if run else Path("eval") / slug(str(model))
+    return run.out_dir("eval") if run else Path("eval") / model_folder(str(model))
 
 
 def slug(name: str) -> str:

@@ -210,7 +210,8 @@ def bench_model(
     the model's tasks are done."""
     import torch
 
-    from tunelab.evaluate.bench.samples import model_folder, samples_file
+    from tunelab.evaluate.bench.samples import samples_file
+    from tunelab.models import model_folder
     from tunelab.run import load_model
     from tunelab.work_log import WorkLog, weights_fingerprint
 
