@@ -175,6 +175,17 @@ def run(rng, name, seed, model, tokenizer, reference: Reference, seen: Counter) 
         assert batched[i] == want, f"prompt {i} in the batch\n{where}"
         assert ask([prompt], 1) == [want], f"prompt {i} alone\n{where}"
         tally(seen, want, reference.tokens(prompt, max_new_tokens), stops, reference)
+    pieces: list[str] = []
+    streamed = generate(
+        model,
+        tokenizer,
+        prompts[:1],
+        max_new_tokens=max_new_tokens,
+        stop=stops,
+        on_text=pieces.append,
+    )
+    assert [as_tuple(streamed[0])] == batched[:1], f"prompt 0 streamed\n{where}"
+    assert "".join(pieces) == streamed[0].text, f"prompt 0's pieces\n{where}"
     seen["shared start"] += len({p[:4] for p in prompts}) < len(prompts)
     if seed % 5 == 0:  # each model in turn
         sampling = {"temperature": rng.choice([0.7, 1.0, 1.5]), "top_p": 0.9, "seed": seed}

@@ -53,7 +53,14 @@ def _layer(module: str) -> str:
         return "stage"
     named = {"tunelab.run": "run", "tunelab.models": "models", "tunelab.quantized": "models"}
     named |= dict.fromkeys(
-        ("tunelab.generate", "tunelab.decode", "tunelab.remote", "tunelab.web", "tunelab.work_log"),
+        (
+            "tunelab.generate",
+            "tunelab.decode",
+            "tunelab.reply_text",
+            "tunelab.remote",
+            "tunelab.web",
+            "tunelab.work_log",
+        ),
         "generate",
     )
     return named.get(module) or ("data" if module.startswith("tunelab.data") else "base")

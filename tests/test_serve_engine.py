@@ -10,8 +10,9 @@ import time
 import pytest
 import torch
 
-from tunelab.generate import Detokenizer, generate
+from tunelab.generate import generate
 from tunelab.models import TINY_SHAPE, tiny_random
+from tunelab.reply_text import Detokenizer
 from tunelab.serve import engine as engine_module
 from tunelab.serve import slots
 from tunelab.serve.engine import Engine, Event, Request
@@ -39,7 +40,8 @@ def tiny():
 def ask(
     engine: Engine, prompt: str, max_tokens: int, stop: list[str] = (), penalty: float = 1.0
 ) -> threading.Event:
-    """Submit a greedy completion; the returned event is set when it ends, with .text and .finish."""
+    """Submit a greedy completion; the returned event is set when it ends, with .text (its events'
+    text joined), .finish and .request."""
     done = threading.Event()
     done.text = ""
 
@@ -52,7 +54,8 @@ def ask(
     sampling = Sampling(
         max_tokens=max_tokens, temperature=0, stop=list(stop), repetition_penalty=penalty
     )
-    engine.submit(Request(engine.encode(prompt), sampling, emit))
+    done.request = Request(engine.encode(prompt), sampling, emit)
+    engine.submit(done.request)
     return done
 
 
@@ -128,6 +131,21 @@ def test_a_stop_string_cuts_the_reply_where_generate_cuts_it(tiny):
         engine.close()
     assert reply.finish == "stop"
     assert reply.text.strip() == alone(tiny, PROMPTS[2], 30, stop=[stop])
+
+
+def test_the_events_join_to_the_reply_and_generate_streams_it_stripped(tiny):
+    full = alone(tiny, PROMPTS[1], 30)
+    stops = [full[6:9], full[20:24]]
+    engine = Engine(*tiny, name="tiny", max_batch=2)
+    try:
+        reply = ask(engine, PROMPTS[1], 30, stop=stops)
+        assert reply.wait(60)
+    finally:
+        engine.close()
+    pieces = []
+    streamed = generate(*tiny, [PROMPTS[1]], max_new_tokens=30, stop=stops, on_text=pieces.append)
+    assert reply.text == reply.request.text.text  # nothing sent that the stop cut
+    assert reply.text.strip() == "".join(pieces) == streamed[0].text
 
 
 def test_of_two_stop_strings_one_token_completes_the_first_given_cuts_as_in_generate(tiny):

@@ -268,6 +268,7 @@ def check(name: str, seed: int, models, expected_of: dict) -> None:
         if c.cancelled:  # what it heard before it left is the start of the reply
             assert want.text.startswith(c.text.strip()), f"request {i} (cancelled)\n{where}"
             continue
+        assert c.text == c.request.text.text, f"request {i}: its events join to its reply\n{where}"
         got = (c.text.strip(), c.finish)
         assert got == (want.text, want.finish_reason), f"request {i}: {got!r}\n{where}"
     abandoned = sum(c.cancelled and not c.late_finish for c in clients)

@@ -5,15 +5,16 @@ answers, evaluation, compare, chat and the demo all use. Greedy replies are the 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING
 
 import torch
-from transformers import PreTrainedModel, PreTrainedTokenizerBase, TextStreamer
+from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from tunelab.data.templates import Prompt
-from tunelab.data.text import repeat_start
 from tunelab.decode import Batch
+from tunelab.reply_text import ReplyText
 from tunelab.structured import Constraint, Reply
 
 if TYPE_CHECKING:
@@ -53,9 +54,10 @@ def generate(
     Up to `batch_size` prompts decode together (a step reads all the weights however many rows
     it advances: on a CPU, 32 rows make over 2x the tokens a second that 8 do); a finished
     reply leaves the batch at once and waiting prompts take its place. `on_batch` is given the
-    generations that finish at each step (for progress bars); `on_text` each piece of text as
-    it is made (one prompt only: a chat streams its reply). With `stop_repeats`, a reply ends
-    when it starts saying a sentence or line again. A `seed` gives each prompt its own sample,
+    generations that finish at each step (for progress bars); `on_text` each piece of the reply
+    once no later token can take it back (one prompt only: a chat streams its reply): the pieces
+    join to the reply's text. With `stop_repeats`, a reply ends when it starts saying a
+    sentence or line again (which is cut). A `seed` gives each prompt its own sample,
     the same whatever the batch size. With a JSON `schema`, each reply is compact
     JSON of it, closed before `max_new_tokens` run out (give at least
     structured.CLOSING_TOKENS)."""
@@ -72,8 +74,17 @@ def generate(
     encoded = [tokenizer(p, add_special_tokens=False).input_ids for p in prompts]
     # Shortest first: rows of like length share the batch, so little of it is padding.
     queue = sorted(range(len(prompts)), key=lambda i: len(encoded[i]), reverse=True)
-    ending = Ending(tokenizer, stop_ids, stop, stop_repeats, max_new_tokens)
-    streamer = Streamer(tokenizer, on_text) if on_text is not None else None
+    # Each reply's text and end; replies stripped of the whitespace around them.
+    reply_text = partial(
+        ReplyText,
+        tokenizer,
+        set(stop_ids),
+        stop,
+        max_new_tokens,
+        repeats=stop_repeats,
+        strip=True,
+        streamed=on_text is not None,
+    )
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     penalty = repetition_penalty(model)
     batch = Batch(model, pad, shared_prefix(encoded) if len(prompts) > 1 else None)
@@ -91,15 +102,13 @@ def generate(
                     i,
                     encoded[i],
                     constraint.start() if constraint else None,
-                    Detokenizer(tokenizer),
+                    reply_text(),
                     rngs[i],
                 )
                 for i in joining
             ]
             fresh = batch.join([encoded[i] for i in joining])
             logits = fresh if logits is None else torch.cat([logits, fresh])
-            if streamer is not None:
-                streamer.put(torch.tensor([encoded[0]]))
         for row, scores in zip(rows, logits):
             if penalty != 1.0:
                 penalize_repeats(scores, row.prompt + row.tokens, penalty)
@@ -108,12 +117,13 @@ def generate(
         tokens = pick(rows, logits, temperature, top_p)
         done = []
         for row, token in zip(rows, tokens.tolist()):
-            if streamer is not None:
-                streamer.put(torch.tensor([token]))
             if row.reply is not None:
                 row.reply.accept(token)
-            if (reason := ending.check(row, token)) is not None:
-                results[row.index] = ending.finish(row, reason)
+            over = row.text.add(token)
+            if on_text is not None and (piece := row.text.take()):
+                on_text(piece)
+            if over:
+                results[row.index] = row.generation()
                 done.append(results[row.index])
         if done:
             keep = [k for k, row in enumerate(rows) if results[row.index] is None]
@@ -122,8 +132,6 @@ def generate(
             if on_batch is not None:
                 on_batch(done)
         logits = batch.step(tokens) if rows else None
-    if streamer is not None:
-        streamer.end()
     return results  # type: ignore[return-value]
 
 
@@ -236,110 +244,24 @@ def eos_ids(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase) -> list[
 
 @dataclass
 class Row:
-    """One prompt being answered: its tokens so far, and its place in the schema if it has one."""
+    """One prompt being answered: its reply so far, and its place in the schema if it has one."""
 
     index: int
     prompt: list[int]
     reply: Reply | None
-    text: Detokenizer  # the reply's whole characters, where stop strings are looked for
+    text: ReplyText  # the reply's tokens, text and end
     rng: torch.Generator | None  # what its samples are drawn from (None: torch's global one)
-    tokens: list[int] = field(default_factory=list)
 
+    @property
+    def tokens(self) -> list[int]:
+        return self.text.tokens
 
-class Ending:
-    """When a reply is over, and what its text is then."""
-
-    def __init__(self, tokenizer, stop_ids, stops, stop_repeats: bool, max_new_tokens: int):
-        self.tokenizer, self.stop_ids = tokenizer, set(stop_ids)
-        self.stops = [s for s in stops or [] if s]
-        self.repeats, self.max_new_tokens = stop_repeats, max_new_tokens
-        self.longest = max((len(s) for s in self.stops), default=0)
-
-    def check(self, row: Row, token: int) -> str | None:
-        """Add `token` to the reply; why the reply is over now, or None."""
-        eos = token in self.stop_ids
-        if not eos:
-            row.tokens.append(token)
-        full = len(row.tokens) >= self.max_new_tokens
-        # At the reply's end a character still split is final (U+FFFD), and may complete a stop.
-        stopped = bool(self.stops) and self.stopped(row, final=eos or full)
-        if eos or stopped:
-            return "stop"
-        if self.repeats:
-            if not self.stops:  # the text is read a token at a time, not decoded whole each time
-                row.text.update(row.tokens, final=full)
-            if repeat_start(row.text.text) is not None:
-                return "repeat"
-        return "length" if full else None
-
-    def stopped(self, row: Row, final: bool) -> bool:
-        """Whether the newest token completed a stop string. Only generated tokens count (a
-        prompt ending in "\n" must not stop "\n\n" at once), and only whole characters, as the
-        server's engine reads them: until its last byte comes, a character split over tokens
-        decodes as U+FFFD, which a stop string must not match (unless the reply ends there)."""
-        before = len(row.text.text)
-        row.text.update(row.tokens, final=final)
-        # A stop string completed now starts at most its length before the new text.
-        recent = row.text.text[max(0, before - self.longest) :]
-        return any(s in recent for s in self.stops)
-
-    def finish(self, row: Row, reason: str) -> Generation:
-        """The reply's text, cut at a stop string or where it began repeating itself."""
-        # Cut at a stop string, the text is what it was found in: the characters whole by then.
-        text = row.text.text if reason == "stop" and self.stops else self.text(row)
-        for s in self.stops:
-            if s in text:
-                text, reason = text[: text.index(s)], "stop"
-        text = text.strip()
-        if self.repeats and (cut := repeat_start(text)) is not None:
-            text, reason = text[:cut].strip(), "repeat"
-        return Generation(text, reason, len(row.prompt), len(row.tokens), row.index)
-
-    def text(self, row: Row) -> str:
-        return self.tokenizer.decode(row.tokens, skip_special_tokens=True)
-
-
-class Detokenizer:
-    """The text of a growing list of token ids, read the same way here and in the server's engine
-    (tunelab/serve/engine.py), so that both cut a reply at the same stop strings. A new token's
-    text is what decoding it with the tokens since the last emitted piece adds to decoding those
-    tokens alone: that context keeps a word's leading space, and a character split over tokens
-    is held until it is whole. Decoding the whole reply again after every token would cost time
-    that grows with its length."""
-
-    def __init__(self, tokenizer: PreTrainedTokenizerBase):
-        self.tokenizer = tokenizer
-        self.text = ""
-        self._prefix = 0  # ids[_prefix:_read] were decoded already: the context of what follows
-        self._read = 0
-
-    def update(self, ids: list[int], final: bool = False) -> str:
-        """The text `ids` (the whole reply so far) add since the last call; `final` gives a
-        half-decoded character at the end too, as U+FFFD, rather than holding it back."""
-        if len(ids) == self._read:
-            return ""
-        decode = self.tokenizer.decode
-        before = decode(ids[self._prefix : self._read], skip_special_tokens=True)
-        after = decode(ids[self._prefix :], skip_special_tokens=True)
-        if len(after) <= len(before) or (after.endswith("\ufffd") and not final):
-            return ""  # a skipped special token, or a character not yet whole
-        piece = after[len(before) :]
-        self._prefix, self._read = self._read, len(ids)
-        self.text += piece
-        return piece
-
-
-class Streamer(TextStreamer):
-    """Hands each finished piece of the reply to `on_text` as transformers decodes it, without
-    the prompt and without the reply's leading space (`generate` strips it too)."""
-
-    def __init__(self, tokenizer: PreTrainedTokenizerBase, on_text: Callable[[str], None]):
-        super().__init__(tokenizer, skip_prompt=True, skip_special_tokens=True)
-        self.on_text, self.started = on_text, False
-
-    def on_finalized_text(self, text: str, stream_end: bool = False) -> None:
-        if not self.started:
-            text = text.lstrip()
-            self.started = bool(text)
-        if text:
-            self.on_text(text)
+    def generation(self) -> Generation:
+        """The finished reply."""
+        return Generation(
+            self.text.text,
+            self.text.finish_reason,
+            len(self.prompt),
+            len(self.tokens),
+            self.index,
+        )

@@ -73,3 +73,28 @@ def repeat_start(text: str, min_words: int = 3) -> int | None:
             return match.start()
         seen.add(sentence)
     return None
+
+
+def repeat_held_back(text: str, min_words: int = 3) -> int:
+    """How much of `text`, a reply with no repeat in it, is certain to stay whatever follows (see
+    `repeat_start`): all but a last sentence that may yet become one said before, which is so
+    while its whole words so far begin an earlier sentence (of `min_words` words or more)."""
+    seen: set[tuple[str, ...]] = set()
+    start = 0  # where the last sentence, not yet ended for good, starts
+    for match in _SENTENCE.finditer(text):
+        if match.end() == len(text) and not text.endswith("\n"):
+            start = match.start()  # its end mark may still grow: "1." may become "1..."
+            break
+        if len(words := tuple(match.group().lower().split())) >= min_words:
+            seen.add(words)
+        start = match.end()
+    rest = text[start:]
+    start += len(rest) - len(rest.lstrip(".!?\n"))  # end marks alone start no sentence
+    if start == len(text):
+        return start
+    said = text[start:].lower().split()
+    if not text[-1].isspace():
+        said.pop()  # a word may still grow, and its last letter change ("Σ" is "ς" at a word's end)
+    if any(words[: len(said)] == tuple(said) for words in seen):
+        return start
+    return len(text)

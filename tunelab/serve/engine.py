@@ -22,11 +22,11 @@ import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from tunelab.data.templates import Prompt
-from tunelab.generate import Detokenizer, common_length, eos_ids
+from tunelab.generate import common_length, eos_ids
 from tunelab.kernels import decoding_kernels
 from tunelab.models import context_length
+from tunelab.reply_text import ReplyText
 from tunelab.serve import slot_attention
-from tunelab.serve.detokenize import held_back
 from tunelab.serve.sampling import Sampling, pick_tokens
 from tunelab.serve.slots import SlotCache, Windows
 from tunelab.structured import Reply
@@ -55,14 +55,21 @@ class Request:
     sampling: Sampling
     emit: Callable[[Event], None]  # called from the engine thread; must not block
     cancelled: threading.Event = field(default_factory=threading.Event)
-    generated: list[int] = field(default_factory=list)
-    sent: int = 0  # characters of text already emitted
-    finish_reason: str | None = None
     rng: torch.Generator | None = None
     reply: Reply | None = None  # where the reply is in its schema, when it must follow one
     prefilled: int = 0  # prompt tokens already in the cache
     slot: int = 0  # the cache slot its prompt is prefilled in
-    text: Detokenizer | None = None
+    text: ReplyText | None = None  # its tokens, its text and whether it is over (from `submit`)
+
+    @property
+    def generated(self) -> list[int]:
+        """The reply's tokens so far, EOS not counted."""
+        return self.text.tokens if self.text else []
+
+    @property
+    def finish_reason(self) -> str | None:
+        """Why the reply ended ("stop", "length"), or None while it goes on or once abandoned."""
+        return self.text.finish_reason if self.text else None
 
     def cancel(self) -> None:
         """Give up on this request (client went away); the engine drops it before its next step."""
@@ -129,7 +136,8 @@ class Engine:
             # A generator per request: the same seed gives the same text whatever it is batched with.
             request.rng = torch.Generator(device=self.device).manual_seed(request.sampling.seed)
         request.reply = c.start() if (c := request.sampling.constraint) else None
-        request.text = Detokenizer(self.tokenizer)
+        s = request.sampling
+        request.text = ReplyText(self.tokenizer, self._eos, s.stop, s.max_tokens)
         self._queue.put(request)
 
     def load(self) -> dict[str, int]:
@@ -284,32 +292,11 @@ class Engine:
         """Add one token to a request, emit the text that is now certain, and finish it if due."""
         if r.reply is not None:
             r.reply.accept(token)
-        finish = None
-        if token in self._eos:
-            finish = "stop"
-        else:
-            r.generated.append(token)
-        ending = finish is not None or len(r.generated) >= r.sampling.max_tokens
-        old = len(r.text.text)
-        r.text.update(r.generated, final=ending)
-        text = r.text.text
-        # A stop string completed by this token starts at most its length before the new text.
-        seen = max(0, old - max((len(s) for s in r.sampling.stop), default=0))
-        # Cut at each stop in the order given, as generate() does: of "b" and "pb", which this
-        # token completes together, "b" cuts first and leaves the "p".
-        for s in r.sampling.stop:
-            if s and s in text[seen:]:
-                text, finish = text[: text.index(s, seen)], "stop"
-        if ending and finish is None:
-            finish = "length"
-        # Hold back what may still change: the start of a stop string.
-        safe = len(text) if finish else held_back(text, r.sampling.stop)
-        event = Event(text[r.sent : safe], finish, len(r.prompt_ids), len(r.generated))
-        r.sent = max(r.sent, safe)
+        finish = r.text.add(token)
+        event = Event(r.text.take(), finish, len(r.prompt_ids), len(r.generated))
         if event.text or finish:
             _safe_emit(r, event)
         if finish:
-            r.finish_reason = finish
             r.cancelled.set()  # done: `_drop_done` frees its slot before the next step
 
     def _drop_done(self) -> None:

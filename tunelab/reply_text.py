@@ -1,0 +1,146 @@
+"""How a reply's text is read as its tokens come, and where the reply ends: generate() and the
+server's engine feed each reply's tokens to a ReplyText, so both end it at the same EOS, stop
+string, repeat or length, and what either streams is the text the finished reply has."""
+
+from __future__ import annotations
+
+from transformers import PreTrainedTokenizerBase
+
+from tunelab.data.text import repeat_held_back, repeat_start
+
+
+class ReplyText:
+    """One reply, fed a token at a time: whether and why it is over ("stop": an EOS token or a
+    stop string, which is cut; "repeat": with `repeats`, it began saying a sentence or line
+    again, which is cut; "length": `max_tokens` tokens), and the text certain to be in it.
+
+    Its text is read a few tokens at a time (Detokenizer), in whole characters; `strip` takes
+    the finished text's leading and trailing whitespace away (generate() does, the server does
+    not). Not `streamed` (no `take` before the end), with no stop strings or repeats to look
+    for, it is decoded once, at the end."""
+
+    def __init__(
+        self,
+        tokenizer: PreTrainedTokenizerBase,
+        eos: set[int],
+        stops: list[str] | None,
+        max_tokens: int,
+        *,
+        repeats: bool = False,
+        strip: bool = False,
+        streamed: bool = True,
+    ):
+        self.tokenizer, self.eos, self.max_tokens = tokenizer, eos, max_tokens
+        self.stops = [s for s in stops or [] if s]
+        self.repeats, self.strip = repeats, strip
+        self.incremental = streamed or bool(self.stops) or repeats  # read a token at a time
+        self.longest = max((len(s) for s in self.stops), default=0)
+        self.tokens: list[int] = []  # the reply's tokens, EOS not counted
+        self.finish_reason: str | None = None
+        self.text = ""  # the reply's text, once it is over
+        self._reader = Detokenizer(tokenizer)
+        self._taken = 0  # characters of text already given by `take`
+
+    def add(self, token: int) -> str | None:
+        """Add the next token; why the reply is over now, or None."""
+        eos = token in self.eos
+        if not eos:
+            self.tokens.append(token)
+        full = len(self.tokens) >= self.max_tokens
+        before = len(self._reader.text)
+        if self.incremental:
+            # At the reply's end a character still split is final (U+FFFD), and may complete a stop.
+            self._reader.update(self.tokens, final=eos or full)
+        if eos or self._stopped(before):
+            self._finish("stop")
+        elif self.repeats and repeat_start(self._reader.text) is not None:
+            self._finish("repeat")
+        elif full:
+            self._finish("length")
+        return self.finish_reason
+
+    def take(self) -> str:
+        """The text now certain to be in the reply that no call gave before; once the reply is
+        over, all the rest of it. The pieces join to the finished `text`."""
+        text = self.text if self.finish_reason else self._certain()
+        piece = text[self._taken :]
+        self._taken = max(self._taken, len(text))
+        return piece
+
+    def _stopped(self, before: int) -> bool:
+        """Whether the text added since it was `before` characters long completed a stop string.
+        Only the reply's tokens count (a prompt ending in "\n" must not stop "\n\n" at once), and
+        only whole characters: until its last byte comes, a character split over tokens decodes
+        as U+FFFD, which a stop string must not match (unless the reply ends there)."""
+        # A stop string completed now starts at most its length before the new text.
+        recent = self._reader.text[max(0, before - self.longest) :]
+        return any(s in recent for s in self.stops)
+
+    def _finish(self, reason: str) -> None:
+        """Cut the text at the stop strings, in the order given (of "b" and "pb", completed by one
+        token together, "b" cuts first and leaves the "p"), then where it began repeating."""
+        if self.incremental:
+            text = self._reader.text
+        else:
+            text = self.tokenizer.decode(self.tokens, skip_special_tokens=True)
+        for s in self.stops:
+            if s in text:
+                text, reason = text[: text.index(s)], "stop"
+        # Before stripping: a line's end is the "\n" that stripping would take away.
+        if self.repeats and (cut := repeat_start(text)) is not None:
+            text, reason = text[:cut], "repeat"
+        self.text = text.strip() if self.strip else text
+        self.finish_reason = reason
+
+    def _certain(self) -> str:
+        """The start of the text so far that no next token can take back: all but the start of
+        a stop string, a sentence that may still turn out to repeat one, and, when the text is
+        stripped, trailing whitespace (which the end of the reply would strip)."""
+        text = self._reader.text
+        text = text[: held_back(text, self.stops)]
+        if self.repeats:
+            text = text[: repeat_held_back(text)]
+        return text.strip() if self.strip else text
+
+
+def held_back(text: str, stops: list[str]) -> int:
+    """How much of `text` is certain: all but a trailing half-decoded character or the start of a
+    stop string, which the next tokens may complete."""
+    n = len(text)
+    while n and text[n - 1] == "\ufffd":
+        n -= 1
+    for s in stops:
+        for k in range(min(len(s) - 1, n), 0, -1):
+            if text[:n].endswith(s[:k]):
+                n -= k
+                break
+    return n
+
+
+class Detokenizer:
+    """The text of a growing list of token ids, read a few tokens at a time. A new token's text
+    is what decoding it with the tokens since the last emitted piece adds to decoding those
+    tokens alone: that context keeps a word's leading space, and a character split over tokens
+    is held until it is whole. Decoding the whole reply again after every token would cost time
+    that grows with its length."""
+
+    def __init__(self, tokenizer: PreTrainedTokenizerBase):
+        self.tokenizer = tokenizer
+        self.text = ""
+        self._prefix = 0  # ids[_prefix:_read] were decoded already: the context of what follows
+        self._read = 0
+
+    def update(self, ids: list[int], final: bool = False) -> str:
+        """The text `ids` (the whole reply so far) add since the last call; `final` gives a
+        half-decoded character at the end too, as U+FFFD, rather than holding it back."""
+        if len(ids) == self._read:
+            return ""
+        decode = self.tokenizer.decode
+        before = decode(ids[self._prefix : self._read], skip_special_tokens=True)
+        after = decode(ids[self._prefix :], skip_special_tokens=True)
+        if len(after) <= len(before) or (after.endswith("\ufffd") and not final):
+            return ""  # a skipped special token, or a character not yet whole
+        piece = after[len(before) :]
+        self._prefix, self._read = self._read, len(ids)
+        self.text += piece
+        return piece
