@@ -304,3 +304,18 @@ def test_random_streams_join_to_their_replies(monkeypatch):
         assert joined(pieces) == reply.text, (said, settings)
         endings[reply.finish_reason] += 1
     assert all(endings[reason] for reason in ("stop", "repeat", "length")), endings
+
+
+def test_a_reply_ends_where_the_context_does_and_a_prompt_that_fills_it_is_named():
+    from tunelab.generate import PromptTooLong, answer
+
+    model, tokenizer = tiny_random(max_position_embeddings=64)
+    prompt = "hello world " * 5
+    prompt_tokens = len(tokenizer(prompt, add_special_tokens=False).input_ids)
+    assert prompt_tokens < 64
+    reply = generate(model, tokenizer, [prompt, "hi"], max_new_tokens=100, batch_size=2)
+    assert (reply[0].finish_reason, reply[0].completion_tokens) == ("length", 64 - prompt_tokens)
+    assert reply[1].prompt_tokens + reply[1].completion_tokens <= 64
+    with pytest.raises(PromptTooLong, match=r"1 question \(as 'qa'\) leaves no room") as err:
+        answer(model, tokenizer, ["short", "a long question " * 9], template="qa")
+    assert "a long question'" in str(err.value) and "context of 64 tokens" in str(err.value)

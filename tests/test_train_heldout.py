@@ -4,6 +4,7 @@ step's weights end up in model/ when train.select_best asks for it."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 import torch
@@ -80,3 +81,14 @@ def test_select_best_needs_a_score_to_select_by(tmp_path):
         Config.from_dict({"train": {"select_best": "fact_accuracy"}})
     with pytest.raises(TunelabError, match="name no facts: use select_best: token_f1"):
         train(_config(tmp_path, with_facts=False, max_steps=1, select_best="fact_accuracy"))
+
+
+def test_a_held_out_question_too_long_for_the_model_is_refused_before_any_step(tmp_path):
+    from tunelab.generate import PromptTooLong
+
+    config = _config(tmp_path, max_steps=2)
+    long = {"question": "Tell me fact " + "seven " * 400, "answer": "Fact 7 is 49."}
+    write_jsonl(Path(config.data.test_path), [long])
+    with pytest.raises(PromptTooLong, match="context of 2048 tokens"):
+        train(config)
+    assert not list(Path(config.output_dir).rglob("checkpoint*"))

@@ -5,6 +5,7 @@ answers, evaluation, compare, chat and the demo all use. Greedy replies are the 
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
@@ -14,6 +15,8 @@ from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from tunelab.data.templates import Prompt
 from tunelab.decode import Batch
+from tunelab.errors import TunelabError
+from tunelab.models import context_length
 from tunelab.reply_text import ReplyText
 from tunelab.structured import Constraint, Reply
 
@@ -72,6 +75,7 @@ def generate(
         else None
     )
     encoded = [tokenizer(p, add_special_tokens=False).input_ids for p in prompts]
+    budgets = reply_budgets(context_length(model, tokenizer), prompts, encoded, max_new_tokens)
     # Shortest first: rows of like length share the batch, so little of it is padding.
     queue = sorted(range(len(prompts)), key=lambda i: len(encoded[i]), reverse=True)
     # Each reply's text and end; replies stripped of the whitespace around them.
@@ -80,7 +84,6 @@ def generate(
         tokenizer,
         set(stop_ids),
         stop,
-        max_new_tokens,
         repeats=stop_repeats,
         strip=True,
         streamed=on_text is not None,
@@ -102,7 +105,7 @@ def generate(
                     i,
                     encoded[i],
                     constraint.start() if constraint else None,
-                    reply_text(),
+                    reply_text(budgets[i]),
                     rngs[i],
                 )
                 for i in joining
@@ -113,7 +116,7 @@ def generate(
             if penalty != 1.0:
                 penalize_repeats(scores, row.prompt + row.tokens, penalty)
             if row.reply is not None:
-                row.reply.mask(scores, remaining=max_new_tokens - len(row.tokens))
+                row.reply.mask(scores, remaining=row.text.max_tokens - len(row.tokens))
         tokens = pick(rows, logits, temperature, top_p)
         done = []
         for row, token in zip(rows, tokens.tolist()):
@@ -133,6 +136,38 @@ def generate(
                 on_batch(done)
         logits = batch.step(tokens) if rows else None
     return results  # type: ignore[return-value]
+
+
+class PromptTooLong(TunelabError):
+    """Prompts that fill the model's context on their own, with their lengths in tokens."""
+
+    def __init__(self, prompts: list[str], lengths: list[int], limit: int, what: str = "prompt"):
+        self.prompts, self.lengths, self.limit = prompts, lengths, limit
+        shown = "; ".join(f"{_end(p)!r} ({n} tokens)" for p, n in zip(prompts[:3], lengths))
+        more = f" and {len(prompts) - 3} more" if len(prompts) > 3 else ""
+        super().__init__(
+            f"{len(prompts)} {what}{'s leave' if len(prompts) > 1 else ' leaves'} no room for a reply in "
+            f"the model's context of {limit} tokens: {shown}{more}; shorten them"
+        )
+
+
+def _end(text: str, n: int = 60) -> str:
+    """Where a templated prompt differs from the others: its end (the question)."""
+    text = " ".join(text.split())
+    return text if len(text) <= n else "…" + text[-n:]
+
+
+def reply_budgets(
+    limit: int, prompts: list[str], encoded: list[list[int]], max_new_tokens: int
+) -> list[int]:
+    """Each prompt's room for its reply: `max_new_tokens`, or what is left of the model's context
+    of `limit` positions after the prompt (that reply ends at "length"), as the server allows.
+    Past its positions a model with learned ones (GPT-2) fails, and one with rotary ones (Llama)
+    goes on reading positions it never trained on, and says worse things without a word."""
+    full = [i for i, ids in enumerate(encoded) if len(ids) >= limit]
+    if full:
+        raise PromptTooLong([prompts[i] for i in full], [len(encoded[i]) for i in full], limit)
+    return [min(max_new_tokens, limit - len(ids)) for ids in encoded]
 
 
 def shared_prefix(encoded: list[list[int]]) -> list[int]:
@@ -215,7 +250,37 @@ def answer(
 
     prompt = Prompt(template, system_prompt)
     prompts = [prompt.question(q, tokenizer) for q in questions]
-    return generate_logged(model, tokenizer, prompts, log, **generate_kwargs)
+    with named_by_question(questions, prompts, template):
+        return generate_logged(model, tokenizer, prompts, log, **generate_kwargs)
+
+
+def check_questions_fit(
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
+    questions: list[str],
+    *,
+    template: str = "chat",
+    system_prompt: str | None = None,
+) -> None:
+    """Raise PromptTooLong now for the questions `answer` would refuse (for a caller that asks
+    them later, as training's held-out answers do after hours of steps)."""
+    prompt = Prompt(template, system_prompt)
+    prompts = [prompt.question(q, tokenizer) for q in questions]
+    encoded = [tokenizer(p, add_special_tokens=False).input_ids for p in prompts]
+    with named_by_question(questions, prompts, template):
+        reply_budgets(context_length(model, tokenizer), prompts, encoded, 0)
+
+
+@contextmanager
+def named_by_question(questions: list[str], prompts: list[str], template: str):
+    """A PromptTooLong from these questions' `prompts` names the questions instead."""
+    try:
+        yield
+    except PromptTooLong as err:
+        asked = dict(zip(prompts, questions))
+        raise PromptTooLong(
+            [asked[p] for p in err.prompts], err.lengths, err.limit, f"question (as {template!r})"
+        ) from None
 
 
 def repetition_penalty(model: PreTrainedModel) -> float:

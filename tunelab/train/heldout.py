@@ -39,6 +39,19 @@ class HeldOut:
     def __bool__(self) -> bool:
         return bool(self.examples)
 
+    def check_fit(self, model, tokenizer) -> None:
+        """Refuse, before any step, a question that leaves no room for an answer in the model's
+        context: found at the first held-out answers, it would end the run there."""
+        from tunelab.generate import check_questions_fit
+
+        check_questions_fit(
+            model,
+            tokenizer,
+            [ex.question for ex in self.examples],
+            template=self.template,
+            system_prompt=self.system_prompt,
+        )
+
     @property
     def key(self) -> str:
         """Its name in metrics.jsonl."""

@@ -173,6 +173,8 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
         state.batch,
     )
     heldout = held_out_questions(config, data.test_examples, test_rows) if world.is_main else None
+    if heldout:
+        heldout.check_fit(model, tokenizer)
     stop = StopRequest(console)
     last_loss, record = float("nan"), {}
     progress = TrainProgress(total_steps, state.step, visible=world.is_main)
