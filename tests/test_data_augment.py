@@ -55,7 +55,7 @@ def data(tmp_path):
 
 
 def _rows(path):
-    return [json.loads(line) for line in path.read_text().splitlines()]
+    return [json.loads(line) for line in path.read_text().split("\n") if line]
 
 
 def test_every_row_is_kept_and_each_rewrite_records_its_source(data, tmp_path):
@@ -205,3 +205,18 @@ def test_an_openai_compatible_endpoint_on_loopback(data, tmp_path):
         thread.join(timeout=10)
     assert len(seen) == 2 and seen[0]["model"] == "big-model"
     assert sum(r["meta"]["kind"] == "paraphrase" for r in _rows(out)) == 4
+
+
+def test_a_line_separator_inside_a_row_or_a_cut_character_does_not_stop_a_resume(data, tmp_path):
+    # json.dumps(ensure_ascii=False) writes U+2028 raw: a line of the file for str.splitlines,
+    # not for JSONL. And a crash can cut the last row inside a character.
+    out = tmp_path / "aug.jsonl"
+    cfg = AugmentConfig(data=str(data), output=str(out), paraphrases=2, batch_size=1)
+    rewrites = {q: [r + "\u2028" for r in rs] for q, rs in REWRITES.items()}
+    augment(cfg, ScriptedLLM(rewrites))
+    rows = _rows(out)
+    with out.open("ab") as handle:
+        handle.write('{"question": "caf\u00e9'.encode()[:-1])
+    llm = ScriptedLLM(rewrites)
+    stats = augment(cfg, llm)
+    assert stats.done_before == 2 and llm.asked == 0 and _rows(out) == rows

@@ -172,6 +172,17 @@ def test_llm_mode_writes_grounded_pairs_with_provenance_and_resumes(tmp_path, se
     again = generate_dataset(cfg, progress=False)
     assert (again.pairs, again.done_before) == (0, 6)
 
+    # A crash while the last row was written (cut inside a character): that row goes and its
+    # chunk is asked again; no one has to edit the file to resume.
+    path = tmp_path / "qa.jsonl"
+    text = path.read_bytes()
+    path.write_bytes(
+        text[: text.rindex(b"\n", 0, len(text) - 1) + 1] + '{"question": "café'.encode()[:-1]
+    )
+    mended = generate_dataset(cfg, progress=False)
+    assert mended.cut_row_dropped and (mended.pairs, mended.done_before) == (1, 5)
+    assert len(rows(path)) == 6
+
 
 def test_server_errors_and_prose_replies_are_retried(tmp_path, server):
     stats = generate_dataset(config(tmp_path, server, "flaky"), progress=False)

@@ -293,3 +293,15 @@ def ends_a_line(path: Path) -> bool:
             return True
         handle.seek(-1, os.SEEK_END)
         return handle.read(1) == b"\n"
+
+
+def drop_cut_end(path: Path) -> bool:
+    """Cut off a last line without its newline, which only a crash while appending leaves (each
+    row goes out with its newline in one write): the rows it held are made again. Whether there
+    was one."""
+    if ends_a_line(path):
+        return False
+    data = path.read_bytes()
+    with path.open("r+b") as handle:
+        handle.truncate(data.rfind(b"\n") + 1)
+    return True

@@ -20,6 +20,7 @@ from tunelab.data.generate.llm import LLM, QUESTION_TEXT, AskConfig, Conversatio
 from tunelab.data.quality.dedup import jaccard, shingles
 from tunelab.data.quality.grounding import ungrounded
 from tunelab.data.quality.junk import junk_reason
+from tunelab.data.read import drop_cut_end, read_jsonl
 from tunelab.data.text import content_words, stem
 from tunelab.errors import TunelabError
 
@@ -101,21 +102,15 @@ class TestQuestions:
 def done_sources(path: Path) -> set[str]:
     """Source keys an earlier run finished. Each source's rows are appended in one write, so a
     torn last line can only be an unfinished source: it is cut off and asked again."""
-    if not path.exists():
-        return set()
-    text = path.read_text(encoding="utf-8")
-    lines = text.splitlines(keepends=True)
-    if lines and not lines[-1].endswith("\n"):
-        path.write_text("".join(lines[:-1]), encoding="utf-8")
-        lines = lines[:-1]
+    drop_cut_end(path)
     done = set()
-    for number, line in enumerate(lines, 1):
-        try:
-            done.add(json.loads(line)["meta"]["source_key"])
-        except (json.JSONDecodeError, KeyError, TypeError):
-            raise TunelabError(
-                f"{path}:{number}: not a row `tunelab data augment` wrote; use another --output"
-            ) from None
+    hint = "not a row `tunelab data augment` wrote; use another --output"
+    for number, row in read_jsonl(path, hint=hint):
+        meta = row.get("meta")
+        key = meta.get("source_key") if isinstance(meta, dict) else None
+        if not key:
+            raise TunelabError(f"{path}:{number}: {hint}")
+        done.add(key)
     return done
 
 

@@ -39,6 +39,8 @@ def generate_command(
         f"wrote {stats.pairs} pairs to {config.output} in {stats.seconds:.1f} s "
         f"({stats.pairs_per_minute:.1f} pairs/min); {stats.done_before} {unit} done before"
     )
+    if stats.cut_row_dropped:
+        console.print(f"dropped the last row of {config.output}: a crash had cut it short")
     for reason in stats.failed:
         console.print(f"skipped a document: {reason}", markup=False)
     if stats.replies:

@@ -42,7 +42,7 @@ def generate_dataset(
     check_writable(config.output)  # before any generation is spent on a place it cannot go
     started = time.perf_counter()
     out = Output(Path(config.output), config.mode)
-    stats = GenerateStats()
+    stats = GenerateStats(cut_row_dropped=out.dropped_cut_row)
     if config.mode == "self-instruct":
         self_instruct(config, llm or make_llm(config), out, stats, progress)
     else:

@@ -15,7 +15,7 @@ from tunelab.data.generate.llm import LLM, AskConfig, Conversation, pairs_schema
 from tunelab.data.quality.dedup import shingles
 from tunelab.data.quality.grounding import ungrounded
 from tunelab.data.quality.junk import junk_reason, repeats_question
-from tunelab.data.read import read_jsonl
+from tunelab.data.read import drop_cut_end, read_jsonl
 from tunelab.data.split import normalize_text
 from tunelab.data.text import repeat_start, words
 
@@ -71,6 +71,7 @@ class GenerateStats:
     unparsed: int = 0  # replies in which no pair could be read
     dropped: Counter = field(default_factory=Counter)
     failed: list[str] = field(default_factory=list)  # documents that could not be read, and why
+    cut_row_dropped: bool = False  # the output's last row, cut short by a crash, was dropped
     seconds: float = 0.0
 
     @property
@@ -102,6 +103,8 @@ class Output:
         self.questions: set[str] = set()
         self.shingles: list[set[str]] = []
         self.rows_of_mode = 0
+        # A row a crash cut short is dropped: its chunk is asked again.
+        self.dropped_cut_row = drop_cut_end(path)
         for _, row in read_jsonl(path, hint="fix or remove the line to resume"):
             self._remember(row)
         path.parent.mkdir(parents=True, exist_ok=True)
