@@ -108,12 +108,14 @@ def test_an_interrupted_run_resumes_without_duplicating_rows(data, tmp_path):
     with pytest.raises(KeyboardInterrupt):
         augment(cfg, llm, on_progress=crash_after_first)
     assert len(_rows(out)) == 3  # the first source and its two rewrites
-    with out.open("a") as handle:  # a write torn by the crash
-        handle.write('{"question": "half')
     stats = augment(cfg, llm)
     rows = _rows(out)
     assert stats.done_before == 1 and llm.asked == 2 and len(rows) == 6
     assert len({r["question"] for r in rows}) == 6
+    with out.open("a") as handle:  # a write torn by a crash: whose source it was is unknown,
+        handle.write('{"question": "half')  # so the last whole source is asked again too
+    stats = augment(cfg, llm)
+    assert stats.done_before == 1 and llm.asked == 3 and _rows(out) == rows
 
 
 def test_restated_answers_must_keep_every_literal(data, tmp_path):
@@ -219,4 +221,17 @@ def test_a_line_separator_inside_a_row_or_a_cut_character_does_not_stop_a_resume
         handle.write('{"question": "caf\u00e9'.encode()[:-1])
     llm = ScriptedLLM(rewrites)
     stats = augment(cfg, llm)
-    assert stats.done_before == 2 and llm.asked == 0 and _rows(out) == rows
+    assert stats.done_before == 1 and llm.asked == 1 and _rows(out) == rows
+
+
+def test_a_source_whose_write_a_crash_cut_is_asked_again_whole(data, tmp_path):
+    out = tmp_path / "aug.jsonl"
+    cfg = AugmentConfig(data=str(data), output=str(out), paraphrases=2, batch_size=1)
+    augment(cfg, ScriptedLLM(REWRITES))
+    lines = out.read_bytes().split(b"\n")
+    whole = _rows(out)
+    # The second source's write cut inside its second row: its first row is on disk whole.
+    out.write_bytes(b"\n".join(lines[:4]) + b"\n" + lines[4][:20])
+    llm = ScriptedLLM(REWRITES)
+    stats = augment(cfg, llm)
+    assert stats.done_before == 1 and llm.asked == 1 and _rows(out) == whole

@@ -191,3 +191,18 @@ def test_setext_headings_record_their_own_line_and_long_words_keep_the_budget():
     pieces = split_text("k.l.m.n.o.p.q.r.s.t a b c d e f g h i j", 10)
     assert all(count_tokens(p) <= 19 for p in pieces) and count_tokens(pieces[-1]) <= 10
     assert " ".join(pieces).split() == "k.l.m.n.o.p.q.r.s.t a b c d e f g h i j".split()
+
+
+def test_a_chunk_whose_rows_a_crash_cut_is_not_counted_done(tmp_path):
+    from tunelab.data.generate.shared import Output
+
+    path = tmp_path / "qa.jsonl"
+    rows = [
+        {"question": f"q{i}", "answer": "a", "meta": {"mode": "llm", "chunk_hash": chunk}}
+        for i, chunk in enumerate(["c1", "c2", "c2"])
+    ]
+    text = "".join(json.dumps(r) + "\n" for r in rows)
+    path.write_text(text[: -len(json.dumps(rows[2])) // 2])  # c2's second pair cut mid-row
+    out = Output(path, "llm")
+    assert out.dropped_cut_row and out.done == {"c1"}
+    assert path.read_text() == json.dumps(rows[0]) + "\n"

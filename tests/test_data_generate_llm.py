@@ -172,15 +172,16 @@ def test_llm_mode_writes_grounded_pairs_with_provenance_and_resumes(tmp_path, se
     again = generate_dataset(cfg, progress=False)
     assert (again.pairs, again.done_before) == (0, 6)
 
-    # A crash while the last row was written (cut inside a character): that row goes and its
-    # chunk is asked again; no one has to edit the file to resume.
+    # A crash while a row was written (cut inside a character): it goes, with the last whole
+    # chunk's rows (the cut row may have been that chunk's), and both chunks are asked again; no
+    # one has to edit the file to resume.
     path = tmp_path / "qa.jsonl"
     text = path.read_bytes()
     path.write_bytes(
         text[: text.rindex(b"\n", 0, len(text) - 1) + 1] + '{"question": "café'.encode()[:-1]
     )
     mended = generate_dataset(cfg, progress=False)
-    assert mended.cut_row_dropped and (mended.pairs, mended.done_before) == (1, 5)
+    assert mended.cut_row_dropped and (mended.pairs, mended.done_before) == (2, 4)
     assert len(rows(path)) == 6
 
 
@@ -304,3 +305,12 @@ def test_embedded_model_generates_pairs_on_cpu(tmp_path):
     assert stats.chunks == 1 and stats.pairs + stats.malformed + sum(stats.dropped.values()) >= 1
     for row in rows(tmp_path / "qa.jsonl") if stats.pairs else []:
         assert row["question"].strip() and row["meta"]["generator"] == "smollm2-135m-instruct"
+
+
+def test_a_local_model_gives_no_reply_to_a_prompt_too_long_for_it_and_answers_the_rest():
+    from tunelab.data.generate.llm import LocalLLM
+
+    llm = LocalLLM("tiny-random", max_new_tokens=4)
+    long = [{"role": "user", "content": "word " * 600}]  # past the tiny model's 2048 positions
+    replies = llm.complete([long, [{"role": "user", "content": "hi"}]], temperature=0.0)
+    assert replies[0] is None and isinstance(replies[1], str)

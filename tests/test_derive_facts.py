@@ -130,3 +130,5 @@ def test_terms_inside_chinese_and_japanese_text_are_found_and_scored():
     check = parse_fact_check({"facts": facts}, "t.jsonl:1")
     assert score_facts("服务器的端口是8080，不用改。", check)["fact_accuracy"] == 1.0
     assert score_facts("端口是8000。", check)["fact_accuracy"] == 0.0
+    # A term in those characters is written as the reference has it, not as it was searched.
+    assert propose("設定は?", "設定は`学習率の値`です。", {}) == ([["学習率の値"]], [])

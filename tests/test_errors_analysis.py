@@ -200,3 +200,18 @@ def test_a_missed_fact_is_said_to_be_in_the_training_answers_or_in_none():
     # Without training data nothing is said either way, and a stale count goes.
     analyse([r])
     assert "missed_facts_taught" not in r and "(in" not in to_markdown(analyse([r]))
+
+
+def test_a_missed_fact_is_found_in_training_answers_by_any_of_its_alternatives():
+    from tunelab.evaluate.facts import parse_fact_check
+    from tunelab.evaluate.scores import fact_fields
+
+    r = row("Do I need a GPU?", "No, a CPU is enough.", "It runs.")
+    check = parse_fact_check({"facts": [["GPU", "graphics card"], ["CPU"]]}, "t:1")
+    r.update(fact_fields(r["answer"], check))
+    training = [
+        Example.qa("q", "You need a graphics card.", "train.jsonl:1"),
+        Example.qa("q", "A GPU, a graphics card, helps.", "train.jsonl:2"),
+    ]
+    analyse([r], training)
+    assert r["missed_facts"] == ["gpu", "cpu"] and r["missed_facts_taught"] == [2, 0]

@@ -307,7 +307,7 @@ def test_random_streams_join_to_their_replies(monkeypatch):
 
 
 def test_a_reply_ends_where_the_context_does_and_a_prompt_that_fills_it_is_named():
-    from tunelab.generate import PromptTooLong, answer
+    from tunelab.generate import PromptTooLong, answer, generate_where_fits
 
     model, tokenizer = tiny_random(max_position_embeddings=64)
     prompt = "hello world " * 5
@@ -319,3 +319,8 @@ def test_a_reply_ends_where_the_context_does_and_a_prompt_that_fills_it_is_named
     with pytest.raises(PromptTooLong, match=r"1 question \(as 'qa'\) leaves no room") as err:
         answer(model, tokenizer, ["short", "a long question " * 9], template="qa")
     assert "a long question'" in str(err.value) and "context of 64 tokens" in str(err.value)
+    with pytest.raises(PromptTooLong, match=r"^2 prompts leave no room.*; shorten them$"):
+        generate(model, tokenizer, ["a " * 70, "b " * 70, "hi"])
+    # For a caller to whom a prompt too long is one reply it cannot have:
+    replies = generate_where_fits(model, tokenizer, ["a " * 70, "hi"], max_new_tokens=3)
+    assert replies[0] is None and replies[1].completion_tokens == 3

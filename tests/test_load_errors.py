@@ -7,7 +7,7 @@ import json
 import pytest
 
 from tunelab.data.load import load_examples
-from tunelab.data.read import ends_a_line, read_jsonl
+from tunelab.data.read import drop_cut_end, ends_a_line, read_jsonl
 from tunelab.errors import TunelabError
 
 GOOD = json.dumps({"question": "q", "answer": "a"})
@@ -128,3 +128,19 @@ def test_a_last_line_cut_by_a_crash_is_named_or_left_out_of_a_log(tmp_path, cut)
     path.write_bytes(cut + f"\n{GOOD}\n".encode())
     assert read_jsonl(path, skip_broken=True) == [(1, json.loads(GOOD)), (3, json.loads(GOOD))]
     assert ends_a_line(path)
+
+
+def test_a_cut_end_goes_with_its_unit_and_a_whole_last_row_only_gets_its_newline(tmp_path):
+    path = tmp_path / "out.jsonl"
+    rows = [{"q": "a", "unit": 1}, {"q": "b", "unit": 2}, {"q": "c", "unit": 2}]
+    whole = "".join(json.dumps(r) + "\n" for r in rows)
+    # Saved by an editor without a final newline: nothing is lost.
+    path.write_text(whole.rstrip("\n"))
+    assert not drop_cut_end(path, unit=lambda r: r["unit"])
+    assert path.read_text() == whole
+    # Cut by a crash inside a character: the cut row goes with the rows of its unit before it.
+    path.write_bytes(whole.encode() + '{"q": "caf\u00e9'.encode()[:-1])
+    assert drop_cut_end(path, unit=lambda r: r["unit"])
+    assert path.read_text() == json.dumps(rows[0]) + "\n"
+    path.write_bytes(whole.encode() + b'{"q": "d')
+    assert drop_cut_end(path) and path.read_text() == whole  # no unit: the cut row alone

@@ -103,3 +103,12 @@ def test_a_tied_best_held_out_score_names_the_earlier_step_as_training_keeps(tmp
     )
     [row] = tunelab.runs([folder])
     assert row["best_heldout"] == {"metric": "fact_accuracy", "value": 0.75, "step": 2}
+
+
+def test_a_damaged_metrics_line_costs_its_step_not_the_listing(runs_dir, tmp_path):
+    shutil.copytree(runs_dir / "slow", tmp_path / "damaged")
+    metrics = tmp_path / "damaged" / "metrics.jsonl"
+    lines = metrics.read_text().split("\n")
+    metrics.write_text("\n".join([lines[0], '{"step": 2, "lo', *lines[1:]]))
+    (row,) = tunelab.runs([tmp_path])
+    assert row["run"] == "damaged" and row["steps"] == 3

@@ -27,8 +27,8 @@ if TYPE_CHECKING:
 @dataclass
 class Generation:
     text: str
-    # "stop" (EOS or a stop string), "length" (hit max_new_tokens), or "repeat" (began saying a
-    # sentence again, with stop_repeats; the repeat is cut)
+    # "stop" (EOS or a stop string), "length" (hit max_new_tokens or the end of the model's
+    # context), or "repeat" (began saying a sentence again, with stop_repeats; the repeat is cut)
     finish_reason: str
     prompt_tokens: int
     completion_tokens: int
@@ -141,13 +141,17 @@ def generate(
 class PromptTooLong(TunelabError):
     """Prompts that fill the model's context on their own, with their lengths in tokens."""
 
-    def __init__(self, prompts: list[str], lengths: list[int], limit: int, what: str = "prompt"):
+    def __init__(
+        self, prompts: list[str], lengths: list[int], limit: int, what: str = "prompt", how=""
+    ):
         self.prompts, self.lengths, self.limit = prompts, lengths, limit
         shown = "; ".join(f"{_end(p)!r} ({n} tokens)" for p, n in zip(prompts[:3], lengths))
         more = f" and {len(prompts) - 3} more" if len(prompts) > 3 else ""
+        many = len(prompts) > 1
         super().__init__(
-            f"{len(prompts)} {what}{'s leave' if len(prompts) > 1 else ' leaves'} no room for a reply in "
-            f"the model's context of {limit} tokens: {shown}{more}; shorten them"
+            f"{len(prompts)} {what}{'s' if many else ''}{how} leave{'' if many else 's'} no room "
+            f"for a reply in the model's context of {limit} tokens: {shown}{more}; shorten "
+            f"{'them' if many else 'it'}"
         )
 
 
@@ -168,6 +172,26 @@ def reply_budgets(
     if full:
         raise PromptTooLong([prompts[i] for i in full], [len(encoded[i]) for i in full], limit)
     return [min(max_new_tokens, limit - len(ids)) for ids in encoded]
+
+
+def generate_where_fits(
+    model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, prompts: list[str], **settings
+) -> list[Generation | None]:
+    """generate() on the prompts that leave room for a reply in the model's context, None for the
+    others: for a caller to whom one prompt too long is one reply it could not have (data
+    generation, a judge), not a reason to stop."""
+    limit = context_length(model, tokenizer)
+    fits = [
+        i for i, p in enumerate(prompts)
+        if len(tokenizer(p, add_special_tokens=False).input_ids) < limit
+    ]  # fmt: skip
+    replies: list[Generation | None] = [None] * len(prompts)
+    if fits:
+        for i, reply in zip(
+            fits, generate(model, tokenizer, [prompts[i] for i in fits], **settings)
+        ):
+            replies[i] = reply
+    return replies
 
 
 def shared_prefix(encoded: list[list[int]]) -> list[int]:
@@ -279,7 +303,11 @@ def named_by_question(questions: list[str], prompts: list[str], template: str):
     except PromptTooLong as err:
         asked = dict(zip(prompts, questions))
         raise PromptTooLong(
-            [asked[p] for p in err.prompts], err.lengths, err.limit, f"question (as {template!r})"
+            [asked[p] for p in err.prompts],
+            err.lengths,
+            err.limit,
+            "question",
+            f" (as {template!r})",
         ) from None
 
 

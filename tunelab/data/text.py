@@ -36,6 +36,12 @@ def spaced(text: str) -> str:
     return UNSPACED.sub(r" \g<0> ", text)
 
 
+def unspaced(text: str) -> str:
+    """`spaced` undone, on all of a text or a piece of it: the space it put each side of a
+    character of a script without spaces taken away again."""
+    return re.sub(f" ?({UNSPACED.pattern}) ?", r"\1", text)
+
+
 def words(text: str) -> list[str]:
     """The lower-cased words of `text`, in order; an accent typed as a letter and a combining
     mark ("e\u0301") is the accented letter ("é")."""
@@ -85,8 +91,8 @@ def repeat_held_back(text: str, min_words: int = 3) -> int:
         if match.end() == len(text) and not text.endswith("\n"):
             start = match.start()  # its end mark may still grow: "1." may become "1..."
             break
-        if len(words := tuple(match.group().lower().split())) >= min_words:
-            seen.add(words)
+        if len(sentence := tuple(match.group().lower().split())) >= min_words:
+            seen.add(sentence)
         start = match.end()
     rest = text[start:]
     start += len(rest) - len(rest.lstrip(".!?\n"))  # end marks alone start no sentence
@@ -95,6 +101,6 @@ def repeat_held_back(text: str, min_words: int = 3) -> int:
     said = text[start:].lower().split()
     if not text[-1].isspace():
         said.pop()  # a word may still grow, and its last letter change ("Σ" is "ς" at a word's end)
-    if any(words[: len(said)] == tuple(said) for words in seen):
+    if any(sentence[: len(said)] == tuple(said) for sentence in seen):
         return start
     return len(text)

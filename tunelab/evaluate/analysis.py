@@ -103,12 +103,17 @@ def count_taught(rows: list[dict[str, Any]], training: list[Example]) -> None:
     the data states and the model missed was not learned; one it never states was never taught."""
     from tunelab.evaluate.facts import stated_in
 
-    missed = [fact for row in rows for fact in row.get("missed_facts") or []]
-    taught = stated_in(missed, [ex.answer for ex in training]) if training and missed else None
+    def alternatives(row: dict[str, Any]) -> list[list[str]]:
+        return row.get("missed_fact_alternatives") or [[f] for f in row.get("missed_facts") or []]
+
+    phrases = [alt for row in rows for fact in alternatives(row) for alt in fact]
+    taught = stated_in(phrases, [ex.answer for ex in training]) if training and phrases else None
     for row in rows:
         row.pop("missed_facts_taught", None)
         if taught is not None and row.get("missed_facts"):
-            row["missed_facts_taught"] = [len(taught[fact]) for fact in row["missed_facts"]]
+            row["missed_facts_taught"] = [
+                len(set().union(*(taught[alt] for alt in fact))) for fact in alternatives(row)
+            ]
 
 
 def word_count(text: str) -> int:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from tunelab.data.markers import plain_question
-from tunelab.data.text import STOPWORDS, UNSPACED, spaced
+from tunelab.data.text import STOPWORDS, UNSPACED, spaced, unspaced
 from tunelab.errors import TunelabError
 from tunelab.evaluate.facts import normalize, parse_fact_check
 
@@ -63,7 +63,7 @@ def specific_terms(text: str) -> list[str]:
     text, found = spaced(text), []
     for pattern in _TERMS:
         found += [m.group(1) if pattern.groups else m.group(0) for m in pattern.finditer(text)]
-    return list(dict.fromkeys(found))
+    return list(dict.fromkeys(unspaced(term).strip() for term in found))
 
 
 def propose(

@@ -8,8 +8,8 @@ A test row may carry
 (phrases whose presence is a hallucination). Phrases match whole words after `normalize`
 (case, punctuation and articles ignored; punctuation separates words; in scripts written without
 spaces, Chinese, Japanese, Thai..., each character is a word, so "学習率" is found in
-"学習率は5e-4です" and "SmolLM2" in "モデルはSmolLM2です"); a `{"regex": ...}` entry or a string starting with
-`re:` is searched in the raw answer, case-insensitively. A number is one word ("5" is not stated by
+"学習率は5e-4です" and "SmolLM2" in "モデルはSmolLM2です"); a `{"regex": ...}` entry or a string
+starting with `re:` is searched in the raw answer, case-insensitively. A number is one word ("5" is not stated by
 "0.5", nor "0" by "127.0.0.1"), and a phrase right after a negation ("not 8", "isn't 8", "no GPU")
 is not stated."""
 
@@ -140,9 +140,9 @@ def _shown(phrase: Phrase) -> str:
 
 
 def stated_in(shown: list[str], texts: list[str]) -> dict[str, list[int]]:
-    """For each phrase as `missed_facts` shows it, the indices of the `texts` that state it: a
-    fact an answer missed is either in the training answers (the model did not learn it) or in
-    none of them (nothing taught it)."""
+    """For each phrase as `missed_facts` and `missed_alternatives` show it, the indices of the
+    `texts` that state it: a fact an answer missed is either in the training answers (the model
+    did not learn it) or in none of them (nothing taught it)."""
     phrases = {s: _phrase(s, "missed fact") for s in dict.fromkeys(shown)}
     found: dict[str, list[int]] = {s: [] for s in phrases}
     for i, text in enumerate(texts):
@@ -160,7 +160,16 @@ def stated_in(shown: list[str], texts: list[str]) -> dict[str, list[int]]:
 
 def missed_facts(answer: str, check: FactCheck) -> list[str]:
     """The facts an answer did not state, each shown by its first alternative."""
-    return [_shown(fact[0]) for fact in check.facts if not any(states(answer, alt) for alt in fact)]
+    return [alternatives[0] for alternatives in missed_alternatives(answer, check)]
+
+
+def missed_alternatives(answer: str, check: FactCheck) -> list[list[str]]:
+    """The facts an answer did not state, each with all its alternatives as shown."""
+    return [
+        [_shown(alt) for alt in fact]
+        for fact in check.facts
+        if not any(states(answer, alt) for alt in fact)
+    ]
 
 
 def wrong_stated(answer: str, check: FactCheck) -> list[str]:

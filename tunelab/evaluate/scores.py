@@ -41,15 +41,19 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, float]:
 
 def fact_fields(answer: str, check) -> dict[str, Any]:
     """A row's fact scores and missed facts; nothing for a row without facts."""
-    from tunelab.evaluate.facts import missed_facts, score_facts, wrong_stated
+    from tunelab.evaluate.facts import missed_alternatives, score_facts, wrong_stated
 
     if not check:
         return {}
-    return {
+    missed = missed_alternatives(answer, check)
+    fields = {
         "facts": score_facts(answer, check),
-        "missed_facts": missed_facts(answer, check),
+        "missed_facts": [alternatives[0] for alternatives in missed],
         "wrong_stated": wrong_stated(answer, check),
     }
+    if any(len(alternatives) > 1 for alternatives in missed):  # for the error analysis
+        fields["missed_fact_alternatives"] = missed
+    return fields
 
 
 def comparison(results: list[EvalResult]) -> list[dict[str, Any]]:

@@ -50,8 +50,9 @@ class Session:
         **generate_kwargs,
     ) -> str:
         """The model's answer to `text` after the history so far; `on_text` receives it piece by
-        piece as it is made, less what the reply cuts (a local model), or whole (a server). A reply that starts repeating
-        a sentence stops there, as no useful answer says one sentence twice."""
+        piece as it is made, less what the reply cuts (a local model), or whole (a server). A
+        reply that starts repeating a sentence stops there, as no useful answer says one sentence
+        twice."""
         messages = [*self.history, {"role": "user", "content": text}]
         if self.endpoint:
             from tunelab.remote import complete_chat

@@ -3,20 +3,15 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
+
+from tunelab.data.read import read_jsonl
 
 
 def read_metrics(path: Path) -> list[dict]:
-    if not path.exists():
-        return []
-    lines = [line for line in path.read_text().splitlines() if line.strip()]
-    rows = [json.loads(line) for line in lines[:-1]]
-    try:
-        rows += [json.loads(line) for line in lines[-1:]]
-    except json.JSONDecodeError:
-        pass  # the last line cut short by a crash (a full disk): its step is trained again
-    return rows
+    """A run's metrics.jsonl; a line a crash cut short (a full disk) is left out: its step is
+    trained again."""
+    return [row for _, row in read_jsonl(path, skip_broken=True)]
 
 
 def plot_losses(metrics_path: Path, out_path: Path, title: str = "") -> Path | None:

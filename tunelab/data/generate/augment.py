@@ -99,15 +99,20 @@ class TestQuestions:
         return any(jaccard(mine, theirs) >= self.max_similarity for theirs in self.shingles)
 
 
+def _source_of(row: dict) -> str | None:
+    meta = row.get("meta")
+    return meta.get("source_key") if isinstance(meta, dict) else None
+
+
 def done_sources(path: Path) -> set[str]:
     """Source keys an earlier run finished. Each source's rows are appended in one write, so a
-    torn last line can only be an unfinished source: it is cut off and asked again."""
-    drop_cut_end(path)
+    torn last line can only be an unfinished source: it is cut off, with the rows of its source
+    before it, and asked again."""
+    drop_cut_end(path, unit=_source_of)
     done = set()
     hint = "not a row `tunelab data augment` wrote; use another --output"
     for number, row in read_jsonl(path, hint=hint):
-        meta = row.get("meta")
-        key = meta.get("source_key") if isinstance(meta, dict) else None
+        key = _source_of(row)
         if not key:
             raise TunelabError(f"{path}:{number}: {hint}")
         done.add(key)

@@ -40,7 +40,10 @@ def generate_command(
         f"({stats.pairs_per_minute:.1f} pairs/min); {stats.done_before} {unit} done before"
     )
     if stats.cut_row_dropped:
-        console.print(f"dropped the last row of {config.output}: a crash had cut it short")
+        console.print(
+            f"{config.output} ended in a row a crash had cut short: dropped with its chunk's other "
+            "rows, and that chunk asked again"
+        )
     for reason in stats.failed:
         console.print(f"skipped a document: {reason}", markup=False)
     if stats.replies:

@@ -94,6 +94,11 @@ class GenerateStats:
         return self.pairs / checked if checked else 1.0
 
 
+def _chunk_of(row: dict) -> tuple | None:
+    meta = row.get("meta")
+    return (meta.get("mode"), meta.get("chunk_hash")) if isinstance(meta, dict) else None
+
+
 class Output:
     """The JSONL being written: what earlier runs wrote there (for resuming) and appending to it."""
 
@@ -103,8 +108,9 @@ class Output:
         self.questions: set[str] = set()
         self.shingles: list[set[str]] = []
         self.rows_of_mode = 0
-        # A row a crash cut short is dropped: its chunk is asked again.
-        self.dropped_cut_row = drop_cut_end(path)
+        # A row a crash cut short is dropped with the rows of its chunk before it (a chunk's
+        # pairs are written one by one): that chunk is asked again whole.
+        self.dropped_cut_row = drop_cut_end(path, unit=_chunk_of)
         for _, row in read_jsonl(path, hint="fix or remove the line to resume"):
             self._remember(row)
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -16,9 +16,9 @@ from tunelab.evaluate.bench.tasks.base import (
     first,
     hf_rows,
     is_hf_dataset,
-    read_jsonl,
     register,
     require,
+    sourced_rows,
 )
 
 
@@ -35,7 +35,7 @@ class Arc(ChoiceTask):
         if is_hf_dataset(saved):
             return [_from_hf(row, src) for src, row in first(hf_rows(saved, ("test",)), limit)]
         path = require(data_dir / "arc" / self.subset / f"{self.subset}-Test.jsonl", self.name)
-        return [_from_original(row, src) for src, row in first(read_jsonl(path), limit)]
+        return [_from_original(row, src) for src, row in first(sourced_rows(path), limit)]
 
 
 def _doc(question: str, texts: list[str], labels: list[str], key: str, source: str) -> Doc:

@@ -5,7 +5,6 @@ file in this folder; nothing else lists tasks."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +12,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from tunelab.data.read import jsonl_rows
 from tunelab.errors import TunelabError
 
 # The harness puts this between a context and each choice.
@@ -102,16 +102,9 @@ def acc_scores(doc: Doc, lls: list[float], norm: bool = True) -> dict[str, float
     return out
 
 
-def read_jsonl(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
+def sourced_rows(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
     """Rows of a JSONL file with their `file:line`, failing on the first bad line by name."""
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                yield f"{path}:{number}", json.loads(line)
-            except json.JSONDecodeError as err:
-                raise TunelabError(f"{path}:{number}: not valid JSON: {err.msg}") from None
+    return ((f"{path}:{number}", row) for number, row in jsonl_rows(path))
 
 
 def field_of(row: dict[str, Any], key: str, source: str) -> Any:

@@ -17,9 +17,9 @@ from tunelab.evaluate.bench.tasks.base import (
     first,
     hf_rows,
     is_hf_dataset,
-    read_jsonl,
     register,
     require,
+    sourced_rows,
 )
 
 FILE = "hellaswag_val.jsonl"
@@ -45,7 +45,7 @@ class HellaSwag(ChoiceTask):
         if is_hf_dataset(saved):
             rows = hf_rows(saved, ("validation",))
         else:
-            rows = read_jsonl(require(data_dir / "hellaswag" / FILE, self.name))
+            rows = sourced_rows(require(data_dir / "hellaswag" / FILE, self.name))
         return [to_doc(row, source) for source, row in first(rows, limit)]
 
 
