@@ -137,8 +137,13 @@ def draw_workload(rng: random.Random, expected: Expected) -> list[Planned]:
     plans = []
     for i in range(n):
         prompt = draw_prompt(rng, prompts)
+        # As the server and generate() allow: prompt and reply fit the context, in tokens (a
+        # tokenizer may make more of them than the prompt has bytes).
+        while (
+            room := CONTEXT - len(expected.tokenizer(prompt, add_special_tokens=False).input_ids)
+        ) < 1:
+            prompt = prompt[:-1]
         prompts.append(prompt)
-        room = CONTEXT - len(prompt.encode())  # as the server allows: prompt + reply fit
         max_tokens = min(rng.randint(1, 40), room)
         penalty = rng.choice([1.0, 1.0, 1.0, 1.3])
         arrive = None if i == 0 or rng.random() < 0.4 else (rng.randrange(i), rng.randint(1, 8))
