@@ -47,8 +47,31 @@ def squad_normalize(s: str) -> str:
     return " ".join(s.split())
 
 
+# Chinese and Japanese characters (kana, CJK ideographs) for the references below.
+HAN_KANA = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
+
+
+def mixed_segmentation(text: str) -> list[str]:
+    """MLQA's tokens of text with Chinese or Japanese in it: each of their characters, and each
+    punctuation mark, is a segment of its own (the marks then dropped); the rest as SQuAD splits."""
+    tokens, run = [], ""
+    for ch in text:
+        if HAN_KANA.match(ch) or unicodedata.category(ch).startswith("P"):
+            tokens += squad_normalize(run).split()
+            run = ""
+            if HAN_KANA.match(ch):
+                tokens.append(ch)
+        else:
+            run += ch
+    return tokens + squad_normalize(run).split()
+
+
 def squad_f1(prediction: str, gold: str) -> float:
-    pred, gold_toks = squad_normalize(prediction).split(), squad_normalize(gold).split()
+    """SQuAD 2.0's compute_f1; with Chinese or Japanese in either text, on MLQA's segments."""
+    if HAN_KANA.search(prediction + gold):
+        pred, gold_toks = mixed_segmentation(prediction), mixed_segmentation(gold)
+    else:
+        pred, gold_toks = squad_normalize(prediction).split(), squad_normalize(gold).split()
     common = Counter(gold_toks) & Counter(pred)
     same = sum(common.values())
     if len(gold_toks) == 0 or len(pred) == 0:
@@ -87,8 +110,9 @@ def lcs_f1(pred: list[str], ref: list[str]) -> float:
 
 
 def unicode_words(text: str) -> list[str]:
+    """Runs of letters, digits and accents; each Chinese or Japanese character a word."""
     text = unicodedata.normalize("NFKC", text).lower()
-    return re.sub(r"[^\w\u0300-\u036f]|_", " ", text).split()
+    return re.sub(r"[^\w\u0300-\u036f]|_", " ", HAN_KANA.sub(r" \g<0> ", text)).split()
 
 
 def test_token_f1_is_squads_on_random_text_and_its_edge_cases():

@@ -12,7 +12,9 @@ def test_marks_stay_inside_their_words():
     # Hindi's vowel signs and Thai's are combining marks, which Python's \w leaves out.
     assert words("हिंदी भाषा, café") == ["हिंदी", "भाषा", "café"]
     assert words("cafe\u0301 naïve") == ["café", "naïve"]  # a decomposed accent too
-    assert words("ภาษาไทย") == ["ภาษาไทย"]
+    # Without spaces there is no telling where a word ends: a character, with its marks, is one.
+    assert words("ที่ภาษา") == ["ที่", "ภ", "า", "ษ", "า"]
+    assert words("首都は東京です") == ["首", "都", "は", "東", "京", "で", "す"]
     assert words("snake_case don't 2048 Привет") == ["snake", "case", "don", "t", "2048", "привет"]
 
 
@@ -28,3 +30,21 @@ def test_hindi_sentences_that_differ_are_not_near_duplicates():
     b = "मेरी नीम रूम है और में दिल्ला मीं रहती हैं"
     assert near_duplicates([a, b]) == []
     assert rouge_l(a, b) < 0.5
+
+
+def test_chinese_and_japanese_text_is_compared_by_its_characters():
+    from tunelab.data.quality.junk import junk_reason
+    from tunelab.data.split import normalize_text
+    from tunelab.evaluate.metrics import token_f1
+    from tunelab.evaluate.retrieval import BM25
+
+    # The same answer in another order is the same words; in one "word" per clause it was 0.
+    assert token_f1("北京是中国的首都。", "中国的首都是北京。") == 1.0
+    assert rouge_l("首都は東京です。", "首都は東京です") == 1.0
+    passages = ["Tokyo has many parks.", "中国的首都是北京。日本の首都は東京です。", "ब्रेड"]
+    assert BM25(passages).top("日本の首都はどこですか？", 1)[0].index == 1
+    assert near_duplicates(["请问中国的首都是哪里？", "中国的首都是哪里？"], threshold=0.5)
+    # A full-width question mark or letter is the same question (a leak across a split).
+    assert normalize_text("ＡＢＣとは？") == normalize_text("abcとは?")
+    # Text written without spaces is not a run of junk.
+    assert junk_reason("中国的首都是北京，" * 12) is None and junk_reason("x" * 90)

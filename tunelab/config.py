@@ -292,7 +292,7 @@ class Config(Section):
         if path.is_dir():
             raise TunelabError(f"{path} is a folder, not a YAML config file")
         try:
-            text = path.read_text()
+            text = path.read_text(encoding="utf-8")
             raw = yaml.safe_load(text) or {}
         except yaml.YAMLError as err:
             raise TunelabError(_yaml_error(str(path), err)) from None
@@ -314,7 +314,9 @@ class Config(Section):
         return cls.from_dict(raw, overrides, source=str(path), lines=lines)
 
     def to_yaml(self, path: str | Path) -> None:
-        Path(path).write_text(yaml.safe_dump(self.model_dump(), sort_keys=False))
+        # A system prompt or path in Hindi or Chinese stays readable, not \u escapes.
+        dumped = yaml.safe_dump(self.model_dump(), sort_keys=False, allow_unicode=True)
+        Path(path).write_text(dumped, encoding="utf-8")
 
 
 def _key_lines(text: str) -> dict[str, int]:

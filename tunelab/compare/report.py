@@ -169,7 +169,9 @@ def write_report(result: Comparison, cfg: CompareConfig) -> None:
         "pairs": pairs(result.arms),
         "verdict": verdict(result.arms).replace("**", ""),
     }
-    (out / "compare.json").write_text(json.dumps(payload, indent=2))
+    (out / "compare.json").write_text(
+        json.dumps(payload, indent=2, ensure_ascii=False), encoding="utf-8"
+    )
     for arm in result.arms:
         slug = re.sub(r"\W+", "_", arm.name).strip("_")
         with (out / f"{slug}.jsonl").open("w", encoding="utf-8") as handle:

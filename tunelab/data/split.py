@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import random
 import re
+import unicodedata
 
 from tunelab.data.templates import Example
 
 
 def normalize_text(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip().lower()
+    """Text as "the same question" compares it: one form of each character (full-width "？" and
+    "ＡＢＣ" are "?" and "abc", NFKC), spaces collapsed, lower case."""
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text)).strip().lower()
 
 
 def example_key(example: Example) -> str:

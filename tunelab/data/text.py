@@ -10,9 +10,6 @@ import unicodedata
 
 import regex
 
-# Python's \w leaves out combining marks, which would cut "हिंदी" into "ह", "द": the `regex`
-# package (a dependency of transformers) names the Unicode categories.
-_WORD = regex.compile(r"[\p{L}\p{N}\p{M}]+")
 # Very common words carry no topic; dropping them keeps overlap and BM25 about content.
 _STOPWORDS = (
     "a an the and or of to in on for is are was were be been it its this that with as at by from "
@@ -27,7 +24,16 @@ _CJK_RANGES = (
 )
 CJK = re.compile(f"[{_CJK_RANGES}]")
 # Every script written without spaces between words: those, and Thai, Lao, Tibetan, Myanmar, Khmer.
-UNSPACED = re.compile(f"[{_CJK_RANGES}\u0e00-\u0fff\u1000-\u109f\u1780-\u17ff]")
+_UNSPACED_RANGES = _CJK_RANGES + "\u0e00-\u0fff\u1000-\u109f\u1780-\u17ff"
+UNSPACED = re.compile(f"[{_UNSPACED_RANGES}]")
+# A word: in a script without spaces one character with its marks (a grapheme, \X), as there is
+# no telling where its words end; elsewhere a run of letters, digits and their marks. Python's \w
+# leaves out combining marks, which would cut "हिंदी" into "ह", "द": the `regex` package (a
+# dependency of transformers) names the Unicode categories and graphemes.
+_WORD = regex.compile(
+    rf"(?=[{_UNSPACED_RANGES}])\X|(?:(?![{_UNSPACED_RANGES}])[\p{{L}}\p{{N}}\p{{M}}])+"
+)
+_SPACED_WORD = regex.compile(r"[\p{L}\p{N}\p{M}]+")  # the same, for text without those scripts
 
 
 def spaced(text: str) -> str:
@@ -44,10 +50,11 @@ def unspaced(text: str) -> str:
 
 def words(text: str) -> list[str]:
     """The lower-cased words of `text`, in order; an accent typed as a letter and a combining
-    mark ("e\u0301") is the accented letter ("é")."""
+    mark ("e\u0301") is the accented letter ("é"); in Chinese, Japanese, Thai... each character
+    is a word ("首都是北京" is five)."""
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
-    return _WORD.findall(text.lower())
+    return (_WORD if UNSPACED.search(text) else _SPACED_WORD).findall(text.lower())
 
 
 def content_words(text: str) -> list[str]:

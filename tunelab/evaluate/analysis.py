@@ -135,7 +135,8 @@ def repeated(answer: str, cfg: AnalysisConfig) -> str | None:
     if again:
         return f"the sentence {again[0][:60]!r} appears {Counter(sentences)[again[0]]} times"
     # Words, not whitespace tokens: list bullets ("- the number of") are no repeated phrase.
-    tokens = words(answer)
+    # Chinese and Japanese characters are words of their own: their n-grams are counted below.
+    tokens = [w for w in words(answer) if not CJK.match(w)]
     grams = Counter(tuple(tokens[i : i + cfg.ngram]) for i in range(len(tokens) - cfg.ngram + 1))
     if grams:
         gram, n = grams.most_common(1)[0]

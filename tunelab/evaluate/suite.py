@@ -266,7 +266,9 @@ def write_outputs(result: EvalResult) -> None:
         "system_prompt": result.prompt and result.prompt.system_prompt,
         "metrics": result.summary,
     }
-    (out / "summary.json").write_text(json.dumps(payload, indent=2))
+    (out / "summary.json").write_text(
+        json.dumps(payload, indent=2, ensure_ascii=False), encoding="utf-8"
+    )
 
 
 def errors(source: str | Run, data: str | None = None) -> EvalResult:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tunelab.data.text import stem, words
+from tunelab.data.text import UNSPACED, stem, words
 
 
 def repeats_question(question: str, answer: str, overlap: float = 0.8) -> bool:
@@ -27,7 +27,9 @@ def junk_reason(text: str, min_letter_share: float = 0.3, max_word_chars: int = 
     visible = re.sub(r"https?://\S+|\s", "", text)
     if visible and sum(c.isalpha() for c in visible) / len(visible) < min_letter_share:
         return "mostly non-letters"
-    blob = re.search(rf"[^\s]{{{max_word_chars},}}", re.sub(r"https?://\S+", "", text))
+    # Chinese and Japanese are written without spaces: their characters end a run, as a space does.
+    spaced = UNSPACED.sub(" ", re.sub(r"https?://\S+", "", text))
+    blob = re.search(rf"[^\s]{{{max_word_chars},}}", spaced)
     if blob:
         return f"a {len(blob.group())}-character run without spaces"
     return None

@@ -98,5 +98,6 @@ def save(table: list[dict], cfg: BenchConfig) -> tuple[Path, Path]:
         "fewshot": shots(cfg.tasks, cfg.fewshot),  # only the tasks asked with examples
         "data_dir": str(cfg.data_dir),
     }
-    js.write_text(json.dumps({"settings": settings, "models": table}, indent=2))
+    table_json = json.dumps({"settings": settings, "models": table}, indent=2, ensure_ascii=False)
+    js.write_text(table_json, encoding="utf-8")
     return md, js
