@@ -302,3 +302,11 @@ def test_opening_share_is_of_all_questions(tmp_path):
     rows = qa_rows([("What is packing?", "a"), ("What is resume?", "b"), ("?", "c"), ("!", "d")])
     report = check_file(write_rows(tmp_path / "d.jsonl", rows), config=TINY)
     assert report.openings[0] == ("what is", 2, 0.5)
+
+
+def test_an_answer_that_adds_a_fact_to_the_question_s_words_is_no_restatement():
+    from tunelab.data.quality.junk import repeats_question
+
+    assert not repeats_question("What is the capital of France?", "The capital of France is Paris.")
+    assert not repeats_question("हिंदी किस लिपि में लिखी जाती है?", "हिंदी देवनागरी लिपि में लिखी जाती है।")
+    assert repeats_question("Does tunelab support LoRA?", "Yes, tunelab supports LoRA.")

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import re
 
-from tunelab.data.text import UNSPACED, stem, words
+from tunelab.data.text import STOPWORDS, UNSPACED, stem, words
 
 
 def repeats_question(question: str, answer: str, overlap: float = 0.8) -> bool:
-    """True when the answer is (nearly) the question again and adds nothing."""
+    """True when the answer is (nearly) the question again and adds nothing: no word that carries
+    content is new ("The capital of France is Paris." adds "Paris", and is an answer)."""
     # "Yes, X supports Y." for "Does X support Y?" restates too: drop yes/no, compare crude stems.
     aw = [stem(w) for w in words(answer) if w not in ("yes", "no")]
     qw = {stem(w) for w in words(question)}
-    if not aw:
+    if not aw or any(w not in qw and w not in STOPWORDS for w in aw):
         return False
     shared = sum(w in qw for w in aw) / len(aw)
     return shared >= overlap and len(aw) <= len(qw) + 2
