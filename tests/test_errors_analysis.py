@@ -190,13 +190,13 @@ def test_a_missed_fact_is_said_to_be_in_the_training_answers_or_in_none():
     assert r["missed_facts_taught"] == [1, 0, 1]
     reason = next(e["reason"] for e in r["errors"] if e["category"] == "missed_facts")
     assert reason == (
-        "does not state: config yaml (in 1 training answer); status json (in no training "
+        "does not state: config.yaml (in 1 training answer); status.json (in no training "
         "answer); re:runs/ (in 1 training answer)"
     )
     report = to_markdown(analysis)
     assert "Of the 3 facts the answers left out, 2 are stated in the training answers" in report
     assert "1 of them in no training answer: never taught" in report
-    assert "status json (in no training answer)" in report
+    assert "status.json (in no training answer)" in report
     # Without training data nothing is said either way, and a stale count goes.
     analyse([r])
     assert "missed_facts_taught" not in r and "(in" not in to_markdown(analyse([r]))
@@ -214,4 +214,4 @@ def test_a_missed_fact_is_found_in_training_answers_by_any_of_its_alternatives()
         Example.qa("q", "A GPU, a graphics card, helps.", "train.jsonl:2"),
     ]
     analyse([r], training)
-    assert r["missed_facts"] == ["gpu", "cpu"] and r["missed_facts_taught"] == [2, 0]
+    assert r["missed_facts"] == ["GPU", "CPU"] and r["missed_facts_taught"] == [2, 0]

@@ -72,7 +72,19 @@ def _phrase(value: Any, source: str) -> Phrase:
         raise DataError(
             f"{source}: fact {value!r} is empty once punctuation and symbols are ignored"
         )
-    return normalize(value)
+    return Words(value)
+
+
+class Words(str):
+    """A phrase as it is matched (`normalize`d: "東 京", "config yaml") that remembers how the
+    test row wrote it ("東京", "config.yaml"), which is what reports show."""
+
+    written: str
+
+    def __new__(cls, value: str) -> Words:
+        phrase = super().__new__(cls, normalize(value))
+        phrase.written = value.strip()
+        return phrase
 
 
 def parse_fact_check(row: dict[str, Any], source: str) -> FactCheck:
@@ -136,7 +148,9 @@ def score_facts(answer: str, check: FactCheck) -> dict[str, float]:
 
 def _shown(phrase: Phrase) -> str:
     """A phrase as reports show it, and as `stated_in` reads it back: a regex as "re:<pattern>"."""
-    return "re:" + phrase.pattern if isinstance(phrase, re.Pattern) else phrase
+    if isinstance(phrase, re.Pattern):
+        return "re:" + phrase.pattern
+    return getattr(phrase, "written", phrase)
 
 
 def stated_in(shown: list[str], texts: list[str]) -> dict[str, list[int]]:
