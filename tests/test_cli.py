@@ -98,3 +98,16 @@ def test_main_prints_a_user_error_to_stderr_as_written_and_ctrl_c_exits_130(monk
     with pytest.raises(SystemExit) as exit_:
         cli.main()
     assert exit_.value.code == 130
+
+
+def test_generate_reads_its_question_from_standard_input_given_a_dash(monkeypatch):
+    from tunelab.serve import chat
+
+    asked = []
+    monkeypatch.setattr(chat.Session, "open", classmethod(lambda cls, *a, **k: cls.__new__(cls)))
+    monkeypatch.setattr(chat.Session, "reply", lambda self, text, **k: asked.append(text) or "")
+    result = runner.invoke(app, ["generate", "tiny-random", "-"], input="日本の首都は？\n")
+    assert result.exit_code == 0, result.output
+    assert asked == ["日本の首都は？"]
+    result = runner.invoke(app, ["generate", "tiny-random", "-"], input="  \n")
+    assert "no question on standard input" in str(result.exception)

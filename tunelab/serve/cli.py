@@ -21,15 +21,24 @@ ApiKey = Annotated[
 
 def generate_command(
     model: ModelArg,
-    prompt: Annotated[str, typer.Argument(help="The question or instruction.")],
+    prompt: Annotated[
+        str, typer.Argument(help="The question or instruction; - reads it from standard input.")
+    ],
     max_new_tokens: int = 256,
     temperature: float = 0.0,
     template: Template = None,
     api_key: ApiKey = None,
 ) -> None:
     """Answer one question with a model, a finetuned run, or a running server."""
+    import sys
+
+    from tunelab.errors import TunelabError
     from tunelab.serve.chat import Session
 
+    if prompt == "-":  # echo "question" | tunelab generate RUN -
+        prompt = sys.stdin.read().strip()
+        if not prompt:
+            raise TunelabError("no question on standard input (the prompt was -)")
     session = Session.open(model, template=template, api_key=api_key)
     session.reply(
         prompt,
