@@ -132,3 +132,17 @@ def test_terms_inside_chinese_and_japanese_text_are_found_and_scored():
     assert score_facts("端口是8000。", check)["fact_accuracy"] == 0.0
     # A term in those characters is written as the reference has it, not as it was searched.
     assert propose("設定は?", "設定は`学習率の値`です。", {}) == ([["学習率の値"]], [])
+
+
+def test_the_rows_left_without_facts_are_named(tmp_path):
+    rows = [
+        {"question": "Which port?", "answer": "Port 8080."},
+        {"question": "中国的首都是哪里?", "answer": "北京是中国的首都。"},
+    ]
+    source = tmp_path / "test.jsonl"
+    source.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+    assert propose_file(source, tmp_path / "out.jsonl") == (2, 1, [f"{source}:2"])
+    result = CliRunner().invoke(
+        app, ["data", "facts", str(source), "-o", str(tmp_path / "o.jsonl")]
+    )
+    assert "1 row has no facts" in result.output and f"{source}:2" in result.output

@@ -108,9 +108,18 @@ def facts_command(
     `tunelab eval --data OUTPUT` scores fact accuracy instead of wording alone."""
     from tunelab.evaluate.derive_facts import propose_file
 
-    rows, proposed = propose_file(path, output, most)
+    rows, proposed, left = propose_file(path, output, most)
     console.print(
         f'{output}: {rows} rows, facts proposed for {proposed} (marked "facts_from": '
         f'"reference"); rows that named facts are as they were. Review them before trusting '
         "the scores: a proposed fact may be a detail the question did not ask for."
     )
+    if left:
+        shown = ", ".join(left[:5]) + (f" and {len(left) - 5} more" if len(left) > 5 else "")
+        console.print(
+            f"{len(left)} {'rows have' if len(left) > 1 else 'row has'} no facts (no specific "
+            "term in the answer: a number, name, file, option...; in Chinese or Japanese only "
+            f"terms in other scripts are found): {shown}. Write theirs by hand, or eval scores "
+            "them by wording alone.",
+            markup=False,
+        )

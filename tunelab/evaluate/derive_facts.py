@@ -131,9 +131,10 @@ def propose_rows(rows: list[dict[str, Any]], most: int = 2) -> tuple[list[dict],
     return out, proposed
 
 
-def propose_file(path: str | Path, output: str | Path, most: int = 2) -> tuple[int, int]:
+def propose_file(path: str | Path, output: str | Path, most: int = 2) -> tuple[int, int, list[str]]:
     """Write `path`'s test rows to `output` (JSONL), each as it was (any shape tunelab reads),
-    with proposed facts where it names none; (rows, rows given facts)."""
+    with proposed facts where it names none; (rows, rows given facts, the rows left with
+    none: `file:line`, for a person to write them)."""
     from tunelab.data.load import load_examples
     from tunelab.data.read import read_rows
     from tunelab.data.write import write_jsonl
@@ -155,4 +156,5 @@ def propose_file(path: str | Path, output: str | Path, most: int = 2) -> tuple[i
         {k: row[k] for k in ("facts", "wrong", "facts_from") if k in row} for row in with_facts
     ]
     write_jsonl(({**raw[ex.source], **a} for ex, a in zip(examples, added)), output)
-    return len(rows), proposed
+    left = [ex.source for ex, row in zip(examples, with_facts) if not row.get("facts")]
+    return len(rows), proposed, left
