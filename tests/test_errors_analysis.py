@@ -183,7 +183,7 @@ def test_a_missed_fact_is_said_to_be_in_the_training_answers_or_in_none():
     from tunelab.evaluate.facts import parse_fact_check
     from tunelab.evaluate.scores import fact_fields
 
-    r = row("Where do runs go?", "Into runs/<name>/ with config.yaml.", "Somewhere.")
+    r = row("Where does a run end up?", "Into runs/<name>/ with config.yaml.", "Somewhere.")
     check = parse_fact_check({"facts": [["config.yaml"], ["status.json"], ["re:runs/"]]}, "t:1")
     r.update(fact_fields(r["answer"], check))
     analysis = analyse([r], TRAINING)
@@ -215,3 +215,17 @@ def test_a_missed_fact_is_found_in_training_answers_by_any_of_its_alternatives()
     ]
     analyse([r], training)
     assert r["missed_facts"] == ["GPU", "CPU"] and r["missed_facts_taught"] == [2, 0]
+
+
+def test_a_training_row_that_asks_the_test_question_taught_nothing_and_hindi_repeats_count():
+    from tunelab.evaluate.analysis import AnalysisConfig, repeated
+    from tunelab.evaluate.facts import parse_fact_check
+    from tunelab.evaluate.scores import fact_fields
+
+    r = row("Where do runs go?", "Into runs/<name>/ with config.yaml.", "Somewhere.")
+    r.update(fact_fields(r["answer"], parse_fact_check({"facts": [["config.yaml"]]}, "t:1")))
+    # TRAINING's third row asks this very question: training drops it as a leak.
+    analyse([r], TRAINING)
+    assert r["missed_facts_taught"] == [0]
+    hindi = "दिल्ली भारत की राजधानी है। दिल्ली भारत की राजधानी है।"
+    assert "appears 2 times" in repeated(hindi, AnalysisConfig())

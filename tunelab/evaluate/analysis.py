@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tunelab.config import Section
+from tunelab.data.split import normalize_text
 from tunelab.data.templates import Example
 from tunelab.data.text import CJK, content_words, words
 from tunelab.evaluate.retrieval import BM25, overlap
@@ -103,6 +104,10 @@ def count_taught(rows: list[dict[str, Any]], training: list[Example]) -> None:
     the data states and the model missed was not learned; one it never states was never taught."""
     from tunelab.evaluate.facts import stated_in
 
+    # Training drops the rows that ask a test question (leaks): they taught nothing.
+    asked = {normalize_text(row["question"]) for row in rows}
+    training = [ex for ex in training if normalize_text(ex.question or "") not in asked]
+
     def alternatives(row: dict[str, Any]) -> list[list[str]]:
         return row.get("missed_fact_alternatives") or [[f] for f in row.get("missed_facts") or []]
 
@@ -128,7 +133,7 @@ def repeated(answer: str, cfg: AnalysisConfig) -> str | None:
     (in Chinese and Japanese, an n-gram of twice as many characters: a word is about two)."""
     sentences = [
         s.strip().lower()
-        for s in re.split(r"(?<=[.!?])\s+|(?<=[。！？])|\n+", answer)
+        for s in re.split(r"(?<=[.!?])\s+|(?<=[。！？।])|\n+", answer)
         if word_count(s) >= 3
     ]
     again = [s for s, n in Counter(sentences).items() if n > 1]
