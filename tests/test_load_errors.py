@@ -144,3 +144,21 @@ def test_a_cut_end_goes_with_its_unit_and_a_whole_last_row_only_gets_its_newline
     assert path.read_text() == json.dumps(rows[0]) + "\n"
     path.write_bytes(whole.encode() + b'{"q": "d')
     assert drop_cut_end(path) and path.read_text() == whole  # no unit: the cut row alone
+
+
+def test_a_utf16_jsonl_file_is_named_once_as_such(tmp_path):
+    path = tmp_path / "qa.jsonl"
+    path.write_text('{"question": "q", "answer": "a"}\n', encoding="utf-16")
+    with pytest.raises(TunelabError, match=r"qa.jsonl: UTF-16 text; .*re-save the file as UTF-8"):
+        load_examples(path)
+
+
+def test_columns_named_but_for_their_case_get_the_settings_that_map_them(tmp_path):
+    path = tmp_path / "qa.jsonl"
+    path.write_text(json.dumps({"Question": "q?", "Answer": "a."}) + "\n")
+    with pytest.raises(TunelabError) as err:
+        load_examples(path)
+    fix = "--set data.fields.question=Question --set data.fields.answer=Answer"
+    assert fix in str(err.value)
+    (example,) = load_examples(path, fields={"question": "Question", "answer": "Answer"})
+    assert (example.question, example.answer) == ("q?", "a.")

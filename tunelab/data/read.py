@@ -161,6 +161,9 @@ def _json_lines(path: Path) -> Iterator[tuple[int, dict[str, Any] | DataError]]:
     # json.dumps(ensure_ascii=False) writes raw in strings), decoded line by line: a non-UTF-8
     # line, or one a crash cut inside a character, is then named like any other bad line.
     with path.open("rb") as handle:
+        if handle.read(2) in (b"\xff\xfe", b"\xfe\xff"):  # its every line would be "not UTF-8"
+            raise DataError(f"{path}: UTF-16 text; tunelab reads UTF-8: re-save the file as UTF-8")
+        handle.seek(0)
         for number, raw in enumerate(handle, start=1):
             row = _parse_json_line(raw, number == 1, f"{path}:{number}")
             if row is not None:  # a blank line
@@ -257,6 +260,14 @@ def detect_shape(row: dict[str, Any], source: str) -> str:
     for shape, keys in SHAPES.items():
         if all(k in row for k in keys):
             return shape
+    by_case = {k.lower(): k for k in row if isinstance(k, str)}
+    for shape, keys in SHAPES.items():  # "Question"/"Answer": the fix is one setting per column
+        if all(k in by_case for k in keys):
+            fields = " ".join(f"--set data.fields.{k}={by_case[k]}" for k in keys)
+            raise DataError(
+                f"{source}: columns {sorted(row)} are {shape}'s {'/'.join(keys)} but for their "
+                f"case; map them: {fields}"
+            )
     raise DataError(
         f"{source}: cannot tell the data shape from columns {sorted(row)}; expected one of "
         + ", ".join("/".join(k) for k in SHAPES.values())
