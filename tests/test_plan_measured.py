@@ -59,11 +59,13 @@ def measure(tmp_path: Path, model: str, max_length: int, **train) -> tuple[dict,
     return json.loads(line.removeprefix("MEASURED ")), Config.from_dict(raw)
 
 
-def check(measured: dict, config: Config) -> None:
+def check(measured: dict, config: Config, noise_gib: float = 0.0) -> None:
+    """Within 25%, or `noise_gib` where the tensors are so few that the peak's reading (to 0.01
+    GiB) and the runtime's own swings between runs (some tens of MB) are more than 25% of them."""
     plan = estimate(PlanConfig.of(config, device="cpu"))
     tensors = measured["peak"] - measured["before"]
     assert plan.peak / GIB == pytest.approx(measured["peak"], rel=0.25)
-    assert plan.tensors / GIB == pytest.approx(tensors, rel=0.25)
+    assert plan.tensors / GIB == pytest.approx(tensors, rel=0.25, abs=noise_gib)
 
 
 @pytest.fixture
@@ -88,8 +90,10 @@ def test_a_tiny_run_peaks_where_the_plan_says(tmp_path, wider_tiny, method):
 
 def test_lora_on_lm_head_alone_peaks_where_the_plan_says(tmp_path, wider_tiny):
     # The frozen layers keep nothing for a backward pass that never reaches them.
+    # ~0.1 GiB of tensors, where the layers' activations the plan used to count were 0.35: two
+    # runs of the same test measured 0.10 and 0.13.
     lora = {"target_modules": ["lm_head"]}
-    check(*measure(tmp_path, wider_tiny, 256, max_steps=2, batch_size=16, lora=lora))
+    check(*measure(tmp_path, wider_tiny, 256, max_steps=2, batch_size=16, lora=lora), 0.05)
 
 
 @pytest.mark.slow
