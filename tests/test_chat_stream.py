@@ -41,6 +41,11 @@ def test_a_repeated_sentence_or_line_is_found_where_it_starts_again():
     assert text[: repeat_start(text)].strip() == "It saves a checkpoint. Then it stops."
     assert repeat_start("Yes. Yes. Yes.") is None  # too short to count as a sentence
     assert repeat_start("One fact here. Another fact there.") is None
+    # Chinese and Japanese end sentences at 。！？ with no space, and each character is a word;
+    # Hindi ends them at ।.
+    assert repeat_start("北京是中国的首都。北京是中国的首都。") == 9
+    assert repeat_start("दिल्ली भारत की राजधानी है। दिल्ली भारत की राजधानी है।") == 26
+    assert repeat_start("是的。是的。") is None  # two characters: too short
 
 
 def test_generation_streams_the_reply_and_stops_at_the_first_repeat():
@@ -139,3 +144,21 @@ def test_ctrl_c_or_an_error_ends_the_reply_not_the_chat(monkeypatch, capsys):
     assert "error: http://h:1 answered 500: boom" in out
     assert "unknown command /rset" in out
     assert session.history == [{"role": "user", "content": "three"}]
+
+
+def test_a_chinese_reply_stops_at_its_repeat_and_streams_only_what_it_keeps(monkeypatch):
+    from tunelab import reply_text
+
+    model, tokenizer = tiny_random()
+    said = "北京是中国的首都。" * 4
+    ids = list(said.encode())  # the tiny tokenizer's byte tokens, a character in three
+    ending = reply_text.ReplyText(tokenizer, set(), None, 200, repeats=True, strip=True)
+    monkeypatch.setattr(tokenizer, "decode", lambda t, **k: bytes(t).decode("utf-8", "replace"))
+    pieces = []
+    for token in ids:
+        over = ending.add(token)
+        pieces.append(ending.take())
+        if over:
+            break
+    assert (ending.text, ending.finish_reason) == ("北京是中国的首都。", "repeat")
+    assert "".join(pieces) == ending.text

@@ -70,17 +70,25 @@ def stem(word: str) -> str:
     return word
 
 
-# A sentence or a line: text up to its end mark or newline.
-_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|\n)")
+# A sentence or a line: text up to its end mark (Chinese and Japanese full stops, Hindi's danda
+# too) or newline.
+_ENDS = ".!?。！？।"
+_SENTENCE = re.compile(f"[^{_ENDS}\n]+(?:[{_ENDS}]+|\n)")
+
+
+def _sentence_words(sentence: str) -> list[str]:
+    """A sentence's words as repeats are compared: between spaces, and each character of a script
+    without them ("首都是北京。" is five and its mark)."""
+    return [w for w in spaced(sentence).lower().split() if w.strip(_ENDS)]  # "。" is no word
 
 
 def repeat_start(text: str, min_words: int = 3) -> int | None:
     """Where `text` starts saying again a whole sentence or line (of `min_words` words or more)
     it has said before, or None. A model that lost track says "The answer is 1." forever."""
-    seen: set[str] = set()
+    seen: set[tuple[str, ...]] = set()
     for match in _SENTENCE.finditer(text):
-        sentence = " ".join(match.group().lower().split())
-        if len(sentence.split()) < min_words:
+        sentence = tuple(_sentence_words(match.group()))
+        if len(sentence) < min_words:
             continue
         if sentence in seen:
             return match.start()
@@ -98,15 +106,15 @@ def repeat_held_back(text: str, min_words: int = 3) -> int:
         if match.end() == len(text) and not text.endswith("\n"):
             start = match.start()  # its end mark may still grow: "1." may become "1..."
             break
-        if len(sentence := tuple(match.group().lower().split())) >= min_words:
+        if len(sentence := tuple(_sentence_words(match.group()))) >= min_words:
             seen.add(sentence)
         start = match.end()
     rest = text[start:]
-    start += len(rest) - len(rest.lstrip(".!?\n"))  # end marks alone start no sentence
+    start += len(rest) - len(rest.lstrip(_ENDS + "\n"))  # end marks alone start no sentence
     if start == len(text):
         return start
-    said = text[start:].lower().split()
-    if not text[-1].isspace():
+    said = _sentence_words(text[start:])
+    if said and not text[-1].isspace():
         said.pop()  # a word may still grow, and its last letter change ("Σ" is "ς" at a word's end)
     if any(sentence[: len(said)] == tuple(said) for sentence in seen):
         return start
