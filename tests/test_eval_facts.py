@@ -205,3 +205,12 @@ def test_in_scripts_without_spaces_each_character_is_a_word():
     assert score_facts("首都是京都，有80个区，不是大阪。", chinese)["fact_recall"] == 0.0
     thai = parse_fact_check({"facts": [["การเรียน"]]}, "t.jsonl:3")
     assert score_facts("อัตราการเรียนรู้", thai)["fact_accuracy"] == 1.0
+
+
+def test_a_phrase_negated_after_it_in_hindi_or_japanese_is_not_stated():
+    check = parse_fact_check({"facts": [["नई दिल्ली"], ["東京"]]}, "t.jsonl:1")
+    assert missed_facts("राजधानी मुंबई है, नई दिल्ली नहीं। 首都は東京ではありません。", check) == [
+        "नई दिल्ली",
+        "東京",
+    ]
+    assert score_facts("राजधानी नई दिल्ली है। 首都は東京です。", check)["fact_accuracy"] == 1.0

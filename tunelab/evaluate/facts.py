@@ -130,7 +130,14 @@ def _words_pattern(phrase: str) -> re.Pattern:
     """A normalized phrase as whole words: it may not start on a negated word or inside a number,
     but within it a number's parts join ("0 0002" is "0.0002") and a negation may come first."""
     inside = f"(?: {_NEGATED}?|{_NUMBER_JOIN})"
-    return re.compile(r"(?:^| )" + inside.join(map(re.escape, phrase.split(" "))) + r"(?= |$)")
+    words = inside.join(map(re.escape, phrase.split(" ")))
+    return re.compile(r"(?:^| )" + words + r"(?= |$)" + _NEGATED_AFTER)
+
+
+# Hindi and Japanese put "not" after what it negates: "नई दिल्ली नहीं", "東京ではない" (its
+# characters one word each once normalized): a phrase right before one is not stated.
+_NOT_AFTER = ["नहीं", "नही", "ではない", "じゃない", "ではありません", "じゃありません"]
+_NEGATED_AFTER = "(?! (?:" + "|".join(re.escape(normalize(w)) for w in _NOT_AFTER) + ")(?: |$))"
 
 
 def score_facts(answer: str, check: FactCheck) -> dict[str, float]:
