@@ -120,15 +120,21 @@ def test_a_prompt_start_shared_with_the_previous_one_is_not_prefilled_again(tiny
         assert reply.text.strip() == alone(tiny, prompt, 12), prompt
 
 
-def test_a_stop_string_cuts_the_reply_where_generate_cuts_it(tiny):
-    full = alone(tiny, PROMPTS[2], 30)
-    stop = full[6:9]
-    engine = Engine(*tiny, name="tiny", max_batch=4)
+def answered(tiny, prompt: str, max_tokens: int, stop: list[str], max_batch: int = 2):
+    """One request's reply from an engine of its own, once it has ended."""
+    engine = Engine(*tiny, name="tiny", max_batch=max_batch)
     try:
-        reply = ask(engine, PROMPTS[2], 30, stop=[stop])
+        reply = ask(engine, prompt, max_tokens, stop=stop)
         assert reply.wait(60)
     finally:
         engine.close()
+    return reply
+
+
+def test_a_stop_string_cuts_the_reply_where_generate_cuts_it(tiny):
+    full = alone(tiny, PROMPTS[2], 30)
+    stop = full[6:9]
+    reply = answered(tiny, PROMPTS[2], 30, [stop], max_batch=4)
     assert reply.finish == "stop"
     assert reply.text.strip() == alone(tiny, PROMPTS[2], 30, stop=[stop])
 
@@ -136,12 +142,7 @@ def test_a_stop_string_cuts_the_reply_where_generate_cuts_it(tiny):
 def test_the_events_join_to_the_reply_and_generate_streams_it_stripped(tiny):
     full = alone(tiny, PROMPTS[1], 30)
     stops = [full[6:9], full[20:24]]
-    engine = Engine(*tiny, name="tiny", max_batch=2)
-    try:
-        reply = ask(engine, PROMPTS[1], 30, stop=stops)
-        assert reply.wait(60)
-    finally:
-        engine.close()
+    reply = answered(tiny, PROMPTS[1], 30, stops)
     pieces = []
     streamed = generate(*tiny, [PROMPTS[1]], max_new_tokens=30, stop=stops, on_text=pieces.append)
     assert reply.text == reply.request.text.text  # nothing sent that the stop cut
@@ -153,12 +154,7 @@ def test_of_two_stop_strings_one_token_completes_the_first_given_cuts_as_in_gene
     # given, "y", and keeps the "S" (cutting where the earliest one starts would drop it).
     full = alone(tiny, PROMPTS[0], 10)
     stops = [full[2], full[1:3]]
-    engine = Engine(*tiny, name="tiny", max_batch=2)
-    try:
-        reply = ask(engine, PROMPTS[0], 10, stop=stops)
-        assert reply.wait(60)
-    finally:
-        engine.close()
+    reply = answered(tiny, PROMPTS[0], 10, stops)
     assert reply.finish == "stop"
     assert reply.text.strip() == alone(tiny, PROMPTS[0], 10, stop=stops) == full[:2]
 

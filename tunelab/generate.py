@@ -180,11 +180,11 @@ def generate_where_fits(
     """generate() on the prompts that leave room for a reply in the model's context, None for the
     others: for a caller to whom one prompt too long is one reply it could not have (data
     generation, a judge), not a reason to stop."""
-    limit = context_length(model, tokenizer)
-    fits = [
-        i for i, p in enumerate(prompts)
-        if len(tokenizer(p, add_special_tokens=False).input_ids) < limit
-    ]  # fmt: skip
+    try:
+        return list(generate(model, tokenizer, prompts, **settings))
+    except PromptTooLong as err:  # raised before any step: nothing was generated
+        too_long = set(err.prompts)
+    fits = [i for i, p in enumerate(prompts) if p not in too_long]
     replies: list[Generation | None] = [None] * len(prompts)
     if fits:
         for i, reply in zip(
@@ -272,10 +272,20 @@ def answer(
     `log`, only the questions it has no answer for (tunelab.work_log)."""
     from tunelab.work_log import generate_logged
 
-    prompt = Prompt(template, system_prompt)
-    prompts = [prompt.question(q, tokenizer) for q in questions]
+    prompts = asked(tokenizer, questions, template, system_prompt)
     with named_by_question(questions, prompts, template):
         return generate_logged(model, tokenizer, prompts, log, **generate_kwargs)
+
+
+def asked(
+    tokenizer: PreTrainedTokenizerBase,
+    questions: list[str],
+    template: str,
+    system_prompt: str | None,
+) -> list[str]:
+    """Each question as the model is asked it: rendered with the template it was trained with."""
+    prompt = Prompt(template, system_prompt)
+    return [prompt.question(q, tokenizer) for q in questions]
 
 
 def check_questions_fit(
@@ -288,8 +298,7 @@ def check_questions_fit(
 ) -> None:
     """Raise PromptTooLong now for the questions `answer` would refuse (for a caller that asks
     them later, as training's held-out answers do after hours of steps)."""
-    prompt = Prompt(template, system_prompt)
-    prompts = [prompt.question(q, tokenizer) for q in questions]
+    prompts = asked(tokenizer, questions, template, system_prompt)
     encoded = [tokenizer(p, add_special_tokens=False).input_ids for p in prompts]
     with named_by_question(questions, prompts, template):
         reply_budgets(context_length(model, tokenizer), prompts, encoded, 0)
@@ -301,9 +310,9 @@ def named_by_question(questions: list[str], prompts: list[str], template: str):
     try:
         yield
     except PromptTooLong as err:
-        asked = dict(zip(prompts, questions))
+        question_of = dict(zip(prompts, questions))
         raise PromptTooLong(
-            [asked[p] for p in err.prompts],
+            [question_of[p] for p in err.prompts],
             err.lengths,
             err.limit,
             "question",

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from transformers import PreTrainedTokenizerBase
 
-from tunelab.data.text import repeat_held_back, repeat_start
+from tunelab.data.text import SENTENCE_END, repeat_held_back, repeat_start
 
 
 class ReplyText:
@@ -53,7 +53,7 @@ class ReplyText:
             self._reader.update(self.tokens, final=eos or full)
         if eos or self._stopped(before):
             self._finish("stop")
-        elif self.repeats and repeat_start(self._reader.text) is not None:
+        elif self.repeats and self._repeated(before):
             self._finish("repeat")
         elif full:
             self._finish("length")
@@ -75,6 +75,12 @@ class ReplyText:
         # A stop string completed now starts at most its length before the new text.
         recent = self._reader.text[max(0, before - self.longest) :]
         return any(s in recent for s in self.stops)
+
+    def _repeated(self, before: int) -> bool:
+        """Whether the text now says a sentence again. Only a sentence's end can make it one said
+        before, so the whole text is read again only when the new text holds an end."""
+        new = self._reader.text[before:]
+        return SENTENCE_END.search(new) is not None and repeat_start(self._reader.text) is not None
 
     def _finish(self, reason: str) -> None:
         """Cut the text at the stop strings, in the order given (of "b" and "pb", completed by one

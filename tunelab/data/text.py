@@ -1,7 +1,8 @@
 """Words, split one way for everything that counts or compares them (diversity, duplicates, junk,
 grounding, retrieval, error analysis, ROUGE-L): runs of letters, digits and the marks written on
 them, of any script ("café" and "2048" are words, and so is Hindi's "हिंदी", whose vowel signs are
-marks; punctuation and underscores split them), lower-cased."""
+marks; punctuation and underscores split them), lower-cased; in scripts written without spaces
+(Chinese, Japanese, Thai...) each character is a word. And sentences, where a reply repeats one."""
 
 from __future__ import annotations
 
@@ -74,6 +75,7 @@ def stem(word: str) -> str:
 # too) or newline.
 _ENDS = ".!?。！？।"
 _SENTENCE = re.compile(f"[^{_ENDS}\n]+(?:[{_ENDS}]+|\n)")
+SENTENCE_END = re.compile(f"[{_ENDS}\n]")  # what completes a sentence, so may complete a repeat
 
 
 def _sentence_words(sentence: str) -> list[str]:

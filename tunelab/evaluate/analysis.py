@@ -35,10 +35,6 @@ _LETTERS = re.compile(r"[^\W\d_]+")  # runs of letters, any script
 # Letters and digits, kept whole across an apostrophe: the dictionary knows "isn't", not "isn".
 _TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
 _CAMEL = re.compile(r"[A-Za-z][a-z]+")  # "JavaScript" -> Java, Script
-# In Chinese and Japanese (tunelab.data.text.CJK) each character counts as a word, and their
-# punctuation (、。「」！？ and full-width marks) separates words as a space does. Korean puts
-# spaces between words, so its words are words.
-_UNSPACED_MARKS = re.compile("[\u3000-\u303f\uff01-\uff65]")
 
 
 class AnalysisConfig(Section):
@@ -121,20 +117,13 @@ def count_taught(rows: list[dict[str, Any]], training: list[Example]) -> None:
             ]
 
 
-def word_count(text: str) -> int:
-    """Words between spaces, each character of a script without spaces (Chinese, Japanese)
-    counting as one: a long Chinese answer is not one word."""
-    spaced = _UNSPACED_MARKS.sub(" ", CJK.sub(" ", text))
-    return len(spaced.split()) + len(CJK.findall(text))
-
-
 def repeated(answer: str, cfg: AnalysisConfig) -> str | None:
     """Why an answer counts as repetitive, or None: a sentence said twice or an n-gram said often
     (in Chinese and Japanese, an n-gram of twice as many characters: a word is about two)."""
     sentences = [
         s.strip().lower()
         for s in re.split(r"(?<=[.!?])\s+|(?<=[。！？।])|\n+", answer)
-        if word_count(s) >= 3
+        if len(words(s)) >= 3
     ]
     again = [s for s, n in Counter(sentences).items() if n > 1]
     if again:
@@ -192,7 +181,7 @@ def categorize(
         found.append(
             ("cut_off", f"no end-of-sequence within {row.get('completion_tokens')} tokens")
         )
-    n_answer, n_ref = word_count(answer), max(word_count(reference), 1)
+    n_answer, n_ref = len(words(answer)), max(len(words(reference)), 1)
     if n_answer > cfg.max_words or (
         n_answer >= cfg.min_long_words and n_answer > cfg.too_long_ratio * n_ref
     ):

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from tunelab.data.markers import plain_question
-from tunelab.data.text import STOPWORDS, UNSPACED, spaced, unspaced
+from tunelab.data.text import STOPWORDS, spaced, unspaced
 from tunelab.errors import TunelabError
 from tunelab.evaluate.facts import normalize, parse_fact_check
 
@@ -93,9 +93,8 @@ def propose(
     if not facts:
         words = [
             w for w in normalize(answer).split()
-            # In a script without spaces a "word" is a clause: as a fact, the reference verbatim.
-            if len(w) > 3 and not w.isdigit() and not UNSPACED.search(w)
-            and w not in asked and w not in _FUNCTION_WORDS
+            # A character of a script without spaces is a word of its own: too short to be a fact.
+            if len(w) > 3 and not w.isdigit() and w not in asked and w not in _FUNCTION_WORDS
         ]  # fmt: skip
         facts = sorted(dict.fromkeys(words), key=lambda w: -rarity.get(w, 0.0))
     wrong = []

@@ -166,15 +166,9 @@ def stated_in(shown: list[str], texts: list[str]) -> dict[str, list[int]]:
     did not learn it) or in none of them (nothing taught it)."""
     phrases = {s: _phrase(s, "missed fact") for s in dict.fromkeys(shown)}
     found: dict[str, list[int]] = {s: [] for s in phrases}
-    for i, text in enumerate(texts):
-        normalized = None  # once per text, not once per phrase
+    for i, text in enumerate(texts):  # text by text: `states` normalizes each once (its cache)
         for s, phrase in phrases.items():
-            if isinstance(phrase, re.Pattern):
-                hit = phrase.search(text) is not None
-            else:
-                normalized = normalized if normalized is not None else _answer_words(text)
-                hit = _words_pattern(phrase).search(normalized) is not None
-            if hit:
+            if states(text, phrase):
                 found[s].append(i)
     return found
 
