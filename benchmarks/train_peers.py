@@ -63,9 +63,10 @@ def result(steps: list[dict], device: str) -> dict:
 
 
 def compiled(args) -> bool:
-    """Whether tunelab's decoder is compiled: --compile auto means on a GPU only (on a CPU it
-    costs 15-45 s of compiling and runs as fast as not compiled, benchmarks/README.md)."""
-    return args.compile == "on" or (args.compile == "auto" and args.device == "cuda")
+    """Whether tunelab's decoder is compiled (`train.compile`): off unless asked, as in tunelab.
+    On a CPU it costs 15-45 s of compiling and runs as fast as not compiled; on an H200 the 1B
+    shape's 12 steps had not ended after 214 s compiled, against 34 s not (benchmarks/README.md)."""
+    return args.compile == "on"
 
 
 def run_tunelab(args) -> dict:

@@ -231,9 +231,9 @@ def main() -> None:
     parser.add_argument("--attention", default="auto", help="tunelab's train.attention")
     parser.add_argument(
         "--compile",
-        choices=["auto", "on", "off"],
-        default="auto",
-        help="tunelab's train.compile: auto = on a GPU only",
+        choices=["on", "off"],
+        default="off",
+        help="tunelab's train.compile (off by default, as in tunelab)",
     )
     parser.add_argument(
         "--shapes", default=None, help="default: smollm2-135m on CPU; random-135m,random-1b on GPU"
