@@ -214,3 +214,23 @@ def test_a_phrase_negated_after_it_in_hindi_or_japanese_is_not_stated():
         "東京",
     ]
     assert score_facts("राजधानी नई दिल्ली है। 首都は東京です。", check)["fact_accuracy"] == 1.0
+
+
+def test_a_phrase_negated_before_it_in_chinese_is_not_stated():
+    """Chinese writes its "not" right before the phrase, with no space between."""
+    check = parse_fact_check({"facts": [["上海"]], "wrong": ["北京", "GPU"]}, "t.jsonl:1")
+    assert score_facts("首都不是北京，是上海。没有GPU。", check) == {
+        "fact_recall": 1.0,
+        "fact_accuracy": 1.0,
+        "hallucination": 0.0,
+    }
+    assert wrong_stated("首都是北京。", check) == ["北京"]
+    # As in English, only the word right after the negation is negated ("does not support GPU").
+    assert wrong_stated("不支持GPU。", check) == ["GPU"]
+    assert missed_facts("不在上海。", check) == []
+    supported = parse_fact_check({"facts": [["支持"]], "wrong": ["不支持"]}, "t.jsonl:1")
+    assert score_facts("FSDP不支持。", supported) == {
+        "fact_recall": 0.0,
+        "fact_accuracy": 0.0,
+        "hallucination": 1.0,
+    }

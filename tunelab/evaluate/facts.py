@@ -10,8 +10,9 @@ A test row may carry
 spaces, Chinese, Japanese, Thai..., each character is a word, so "学習率" is found in
 "学習率は5e-4です" and "SmolLM2" in "モデルはSmolLM2です"); a `{"regex": ...}` entry or a string
 starting with `re:` is searched in the raw answer, case-insensitively. A number is one word ("5" is not stated by
-"0.5", nor "0" by "127.0.0.1"), and a phrase right after a negation ("not 8", "isn't 8", "no GPU")
-is not stated."""
+"0.5", nor "0" by "127.0.0.1"), and a phrase right after a negation ("not 8", "isn't 8", "no GPU",
+"不是北京") or right before one in Hindi and Japanese ("नई दिल्ली नहीं", "東京ではない") is not
+stated."""
 
 from __future__ import annotations
 
@@ -36,6 +37,10 @@ _NUMBER_SEPARATOR = re.compile(r"(?<=\d)(?:\.|,(?=\d{3}(?!\d)))(?=\d)")  # 0.5, 
 _NEGATION = re.compile(
     r"(?:\b(?:not|no|never|cannot)|n['’]t)\s+(?:(?:a|an|the)\s+)?[\"'“‘`*_]*(?=\w)", re.IGNORECASE
 )
+# Chinese puts its "not" right before what it negates, with no space: "不是北京" (is not Beijing),
+# "没有GPU" (has no GPU), "不支持" (does not support). As in English, only the word right after
+# it is negated ("不在北京", not in Beijing, negates "在").
+_NEGATION_UNSPACED = re.compile(r"(?:不是|并非|並非|没有|沒有|不|没|沒|无|無)[\"'“‘`*_「『]*(?=\w)")
 
 
 def normalize(text: str) -> str:
@@ -122,7 +127,10 @@ def states(answer: str, phrase: Phrase) -> bool:
 def _answer_words(answer: str) -> str:
     """The answer normalized as phrases are, its numbers kept whole and its negated words marked."""
     text = _NUMBER_SEPARATOR.sub(_NUMBER_JOIN, unicodedata.normalize("NFKC", answer))
-    return normalize(_NEGATION.sub(lambda m: m.group() + _NEGATED, text))
+    for negation in (_NEGATION, _NEGATION_UNSPACED):
+        text = negation.sub(lambda m: m.group() + _NEGATED, text)
+    # The mark stays on its word where `normalize` spaces out a Chinese character after it.
+    return normalize(text).replace(_NEGATED + " ", _NEGATED)
 
 
 @lru_cache(maxsize=4096)
