@@ -233,12 +233,19 @@ def profile_tunelab(args, steps: int = 3, warmup: int = 2) -> dict:
             optimizer.step()
             optimizer.zero_grad(set_to_none=True)
 
+    # On a GPU each op is charged the device time of the kernels it launched itself, and what is
+    # left of the wall time is time the GPU ran nothing: waiting on the host (Python, launches).
+    gpu = device.type == "cuda"
+    activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if gpu else [])
     for _ in range(warmup):
         step()
-    with profile(activities=[ProfilerActivity.CPU]) as prof:
+    sync = torch.cuda.synchronize if gpu else (lambda: None)
+    sync()
+    with profile(activities=activities) as prof:
         start = time.perf_counter()
         for _ in range(steps):
             step()
+        sync()
         wall = time.perf_counter() - start
     seconds: dict[str, float] = defaultdict(float)
     for event in prof.events():
@@ -248,8 +255,9 @@ def profile_tunelab(args, steps: int = 3, warmup: int = 2) -> dict:
                 scope = parent.name
                 break
             parent = parent.cpu_parent
-        seconds[_kind(event.name, scope)] += event.self_cpu_time_total / 1e6
-    # What no event covers (the loop around the ranges) is Python too.
+        own = event.self_device_time_total if gpu else event.self_cpu_time_total
+        seconds[_kind(event.name, scope)] += own / 1e6
+    # What no event covers (the loop around the ranges) is Python too; on a GPU, idle time.
     seconds[KINDS[6]] += max(0.0, wall - sum(seconds.values()))
     return {
         "wall_per_step": wall / steps,
