@@ -57,6 +57,25 @@ def test_a_yes_no_answer_names_its_opposite_as_wrong_even_under_template_markers
     }  # fmt: skip
 
 
+def test_a_yes_no_answer_in_other_languages_names_its_opposite_as_wrong():
+    rows = [
+        ("tunelab需要GPU吗？", "不需要，它在CPU上运行。", "是的，需要GPU。", "不需要。"),
+        ("是不是需要GPU？", "是的。", "不是。", "是的，需要。"),
+        ("GPUは必要ですか？", "いいえ、CPUで動きます。", "はい、必要です。", "いいえ。"),
+        ("क्या GPU चाहिए?", "नहीं, CPU पर चलता है।", "हाँ, चाहिए।", "नहीं।"),
+        ("Braucht tunelab eine GPU?", "Nein, es läuft auf der CPU.", "Ja.", "Nein."),
+        ("¿Necesita una GPU?", "No, funciona en la CPU.", "Sí, la necesita.", "No."),
+        ("Нужен ли GPU?", "Нет, он работает на CPU.", "Да.", "Нет."),
+    ]
+    for question, reference, wrong_answer, right_answer in rows:
+        check = _check(question, reference)
+        assert score_facts(wrong_answer, check)["hallucination"] == 1.0, question
+        assert score_facts(right_answer, check)["hallucination"] == 0.0, question
+    # Not a yes/no question: an answer's first word is no verdict.
+    assert not _check("首都是哪里？", "是北京。").wrong
+    assert not _check("What is it?", "No idea, ask the team.").wrong
+
+
 def test_an_answer_without_specific_terms_gets_its_rarest_words():
     rows = [
         {"question": "What is it?", "answer": "It keeps your data private and local."},

@@ -8,7 +8,8 @@ names. Those of the answer's first sentence are taken (where the answer to the q
 is; later sentences add detail), at most `most` of them, and never a term the question already
 says (restating the question states no fact). A reference with none of them gets its rarest
 content words over the test set. A yes/no question answered "Yes" or "No" also gets the opposite
-as a wrong answer (a hallucination). In Chinese and Japanese, written without spaces, the terms
+as a wrong answer (a hallucination), in Chinese, Japanese, Hindi, German, French, Spanish,
+Portuguese and Russian too ("是的" / "不是", "はい" / "いいえ", "हाँ" / "नहीं", "Ja" / "Nein"...). In Chinese and Japanese, written without spaces, the terms
 are found where the text changes script ("端口是8080"); a reference in those characters alone gets
 no facts, for a person to write. `benchmarks/derived_facts.py` measures how often these agree
 with hand-written facts."""
@@ -50,6 +51,19 @@ _YES_NO_QUESTION = re.compile(
     r"^\W*(is|are|was|were|can|could|does|do|did|will|would|should|has|have|had|may|might|must)\b",
     re.IGNORECASE | re.MULTILINE,
 )
+# Other languages' yes/no answers: (question, yes, no) openings. A question in Chinese is a yes/no
+# one by its particle (吗) or its "A not A" (是不是); はい/いいえ and हाँ answer nothing else; the
+# European words need a question mark (Spanish its opening ¿, as "No" opens English answers too). A "yes" answer gets the "no" opening as its wrong answer,
+# and the other way round.
+_ANY_QUESTION = r"[?？]\s*$"
+_YES_NO = [
+    (r"(?:[吗嗎][?？]?|[是能有会會](?:不|没|沒)[是能有会會].*)\s*$",
+     r"(?:是|对|對|可以|能|有|会|會)(?![不没沒])", r"(?:不|否|没|沒)"),
+    (r".", r"はい", r"いいえ"),
+    (r"^\W*क्या|[?？।]\s*$", r"(?:हाँ|हां|जी हाँ|जी हां)", r"(?:नहीं|जी नहीं)"),
+    (r"¿", r"s[ií]\b", r"no\b"),  # Spanish, told from an English "No" by its opening mark
+    (_ANY_QUESTION, r"(?:ja|oui|sim|да)\b", r"(?:nein|non|não|нет)\b"),
+]  # fmt: skip
 # Words that name no fact: the stop words, and the common ones an answer's phrasing adds.
 _FUNCTION_WORDS = STOPWORDS | frozenset(
     """else these those me us them may might must have has had also just only more most less very
@@ -97,13 +111,21 @@ def propose(
             if len(w) > 3 and not w.isdigit() and w not in asked and w not in _FUNCTION_WORDS
         ]  # fmt: skip
         facts = sorted(dict.fromkeys(words), key=lambda w: -rarity.get(w, 0.0))
-    wrong = []
-    if _YES_NO_QUESTION.match(question.splitlines()[-1] if question else ""):
-        if re.match(r"^\W*yes\b", answer, re.IGNORECASE):
-            wrong = [{"regex": r"^\W*no\b"}]
-        elif re.match(r"^\W*no\b", answer, re.IGNORECASE):
-            wrong = [{"regex": r"^\W*yes\b"}]
-    return [[f] for f in facts[:most]], wrong
+    return [[f] for f in facts[:most]], opposite(question, answer)
+
+
+def opposite(question: str, answer: str) -> list[dict]:
+    """The wrong answer to a yes/no question answered yes or no: the other opening, as a regex."""
+    asked = question.splitlines()[-1] if question else ""
+    pairs = [(_YES_NO_QUESTION.pattern, r"yes\b", r"no\b"), *_YES_NO]
+    for i, (is_yes_no, yes, no) in enumerate(pairs):
+        # English questions open with their verb; the others are told by the table above.
+        if not (_YES_NO_QUESTION.match(asked) if i == 0 else re.search(is_yes_no, asked)):
+            continue
+        for said, other in ((yes, no), (no, yes)):
+            if re.match(r"^\W*" + said, answer, re.IGNORECASE):
+                return [{"regex": r"^\W*" + other}]
+    return []
 
 
 def rarities(answers: list[str]) -> dict[str, float]:
