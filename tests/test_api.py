@@ -24,6 +24,27 @@ def test_the_stage_functions_keep_their_names_once_the_stages_are_imported():
     assert tunelab.Run.open and tunelab.Config().name == "run"
 
 
+def test_a_stage_module_imports_by_its_dotted_name_as_well():
+    """`import tunelab.evaluate.facts as facts` goes through the function that stands where the
+    package is; it must still give the module."""
+    import tunelab.compare.run as compare_run
+    import tunelab.evaluate.facts as facts
+    import tunelab.export.merged as merged
+    import tunelab.serve.engine as engine
+    import tunelab.train.loop as loop
+
+    modules = (facts, loop, compare_run, engine, merged)
+    names = [module.__name__ for module in modules]
+    assert names == [
+        "tunelab.evaluate.facts",
+        "tunelab.train.loop",
+        "tunelab.compare.run",
+        "tunelab.serve.engine",
+        "tunelab.export.merged",
+    ]
+    assert facts.score_facts and tunelab.evaluate.__doc__
+
+
 def test_settings_are_a_config_or_its_fields_as_keywords(tmp_path, qa_file):
     result = tunelab.evaluate("tiny-random", data=str(qa_file), limit=1, output=str(tmp_path))
     assert len(result.rows) == 1 and (tmp_path / "summary.json").exists()

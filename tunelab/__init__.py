@@ -143,3 +143,12 @@ def export(model: str | Run, **targets) -> dict[str, Path]:
     from tunelab.export import export as export_model
 
     return export_model(model, **targets)
+
+
+# `import tunelab.evaluate.facts as facts` reads the attribute `evaluate` of tunelab, which is the
+# function above, not the package; Python then looks for the module by that object's __name__.
+# Naming each command that shadows a stage package after the package lets the import find it;
+# `from tunelab.evaluate import facts` never needed this. help() shows the same name.
+for _command in (train, evaluate, compare, serve, export):
+    _command.__name__ = f"{__name__}.{_command.__name__}"
+del _command
