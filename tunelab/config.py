@@ -211,10 +211,11 @@ class TrainConfig(Section):
     seed: int = 42
     device: str = "auto"
     compile: bool = False
-    """torch.compile the decoder. Measure before a long run: on a CPU it keeps oneDNN's products
-    and runs about as fast as without it, after 15-45 s of compiling; on an H200 (a 1B Llama
-    shape, 32 packed documents of up to 1,024 tokens a step) 12 steps had not ended after 214 s
-    compiled, against 34 s not (benchmarks/README.md)."""
+    """torch.compile each decoder layer (compiled once, reused by every layer). Measure before a
+    long run: on a CPU it keeps oneDNN's products and runs no faster, after ~10 s of compiling
+    (the embedded model); on a GPU not measured since it compiled the decoder whole, when a 1B
+    shape's 12 steps on an H200 had not ended after 214 s, against 34 s not compiled
+    (benchmarks/README.md)."""
     attention: Literal[
         "auto", "documents", "sdpa", "flex_attention", "flash_attention_2", "eager"
     ] = "auto"

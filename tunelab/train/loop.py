@@ -48,6 +48,7 @@ from tunelab.train.run_folder import (
 )
 from tunelab.train.schedule import make_scheduler, warmup_steps
 from tunelab.train.setup import (
+    compile_layers,
     describe,
     fit_max_length,
     make_optimizer,
@@ -112,9 +113,7 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
     set_attention(model, cfg.attention, device)
     model = prepare_model(model, cfg).to(device)
     if cfg.compile:
-        # In place, so the loss function's direct use of the decoder runs the compiled code.
-        base = model.get_base_model() if hasattr(model, "get_base_model") else model
-        base.get_decoder().compile(dynamic=True)
+        compile_layers(model)
     sharded = cfg.parallel == "fsdp"
     loss_module = distributed.wrap(model, world, device, cfg.parallel, cfg.cpu_offload)
     where = f"{world.size} processes ({cfg.parallel})" if world.size > 1 else str(device)
