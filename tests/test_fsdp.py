@@ -81,6 +81,18 @@ def test_two_sharded_processes_equal_one_process_accumulating_their_batches(runs
     assert len(list((step / "shards").iterdir())) == 2
 
 
+def test_sharded_processes_with_compiled_layers_learn_the_same(runs, tmp_path):
+    single, sharded, _ = runs
+    compiled = sharded.model_copy(
+        update={
+            "output_dir": str(tmp_path / "compiled"),
+            "train": sharded.train.model_copy(update={"compile": True}),
+        }
+    )
+    _torchrun(compiled)
+    _assert_same_training(single, compiled.run_dir)
+
+
 def test_a_sharded_run_killed_after_a_checkpoint_resumes_to_the_same_losses(runs):
     single, sharded, _ = runs
     config = sharded.model_copy(update={"output_dir": str(sharded.run_dir.parent) + "-killed"})
