@@ -63,14 +63,17 @@ class HeldOut:
         from tunelab.evaluate.metrics import token_f1
         from tunelab.generate import answer
 
-        replies = answer(
-            model,
-            tokenizer,
-            [ex.question for ex in self.examples],
-            template=self.template,
-            system_prompt=self.system_prompt,
-            max_new_tokens=self.max_new_tokens,
-        )
+        # Decoding with `train.compile`'s layers would compile them again for every shape and
+        # cache a reply meets (up to the recompile limit) for a few answers: they run eager.
+        with torch.compiler.set_stance("force_eager"):
+            replies = answer(
+                model,
+                tokenizer,
+                [ex.question for ex in self.examples],
+                template=self.template,
+                system_prompt=self.system_prompt,
+                max_new_tokens=self.max_new_tokens,
+            )
         model.train()
         if self.metric == "fact_accuracy":
             values = [
