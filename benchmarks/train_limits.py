@@ -193,6 +193,7 @@ def _kind(name: str, scope: str) -> str:
 def profile_tunelab(args, steps: int = 3, warmup: int = 2) -> dict:
     """Seconds per step by kind of work over `steps` steps of tunelab's step (the loop's own
     functions: collate, accumulate_gradients, clip, AdamW), after `warmup` steps."""
+    from torch.autograd import DeviceType
     from torch.profiler import ProfilerActivity, profile, record_function
     from train_peers import LR, SHAPES, load_documents
 
@@ -249,6 +250,8 @@ def profile_tunelab(args, steps: int = 3, warmup: int = 2) -> dict:
         wall = time.perf_counter() - start
     seconds: dict[str, float] = defaultdict(float)
     for event in prof.events():
+        if event.device_type != DeviceType.CPU:
+            continue  # a kernel (or a range's span) on the GPU: its time is its launching op's
         scope, parent = "", event
         while parent is not None:
             if parent.name in ("data", "optimizer", "loss"):

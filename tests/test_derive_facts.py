@@ -74,6 +74,22 @@ def test_a_yes_no_answer_in_other_languages_names_its_opposite_as_wrong():
     # Not a yes/no question: an answer's first word is no verdict.
     assert not _check("首都是哪里？", "是北京。").wrong
     assert not _check("What is it?", "No idea, ask the team.").wrong
+    assert not _check("为什么我还是没有看到输出？", "是因为日志级别太高。").wrong  # 还是没有
+    assert not _check("What kind of memory is used?", "Non-volatile memory.").wrong
+    assert not _check("GPU कहाँ बना?", "हांगकांग में।").wrong  # Hong Kong, not हां
+    # A verdict stands alone: these open with the word, and are no verdict.
+    assert not _check("LoRA的秩默认是8吗？", "是16，不是8。").wrong  # "it is 16"
+    needs = _check("需要GPU吗？", "不需要。")
+    port = _check("默认端口是8080吗？", "是的，是8080。")
+    spanish = _check("¿Necesito una GPU?", "No, la CPU basta.")
+    for check, answer in [
+        (needs, "可以只用CPU运行，不需要GPU。"),  # "you can run it on the CPU alone"
+        (needs, "有CPU就够了。"),  # "a CPU is enough"
+        (port, "没错，是8080。"),  # "right"
+        (_check("它支持LoRA吗？", "是的，支持。"), "不仅支持LoRA，还支持全量微调。"),  # "not only"
+        (spanish, "Si quieres velocidad, sí; pero no es necesaria."),  # "if you want"
+    ]:
+        assert score_facts(answer, check)["hallucination"] == 0.0, answer
 
 
 def test_an_answer_without_specific_terms_gets_its_rarest_words():

@@ -216,6 +216,10 @@ def test_a_phrase_negated_after_it_in_hindi_or_japanese_is_not_stated():
     assert score_facts("राजधानी नई दिल्ली है। 首都は東京です。", check)["fact_accuracy"] == 1.0
 
 
+def _wrong(*phrases):
+    return parse_fact_check({"wrong": list(phrases)}, "t.jsonl:1")
+
+
 def test_a_phrase_negated_before_it_in_chinese_is_not_stated():
     """Chinese writes its "not" right before the phrase, with no space between."""
     check = parse_fact_check({"facts": [["上海"]], "wrong": ["北京", "GPU"]}, "t.jsonl:1")
@@ -228,6 +232,14 @@ def test_a_phrase_negated_before_it_in_chinese_is_not_stated():
     # As in English, only the word right after the negation is negated ("does not support GPU").
     assert wrong_stated("不支持GPU。", check) == ["GPU"]
     assert missed_facts("不在上海。", check) == []
+    # With a space before a Latin word or number, and inside title marks.
+    assert (
+        wrong_stated("没有 GPU，不是 8080，不是《红楼梦》。", _wrong("GPU", "8080", "红楼梦")) == []
+    )
+    # English is read as before: a negation whose word normalizing drops marks nothing after it.
+    letters = parse_fact_check({"facts": [["B"], ["8080"]]}, "t.jsonl:1")
+    assert missed_facts("The answer is not A. B is correct, on 8080.", letters) == []
+    assert missed_facts("Not A. B. 8080.", letters) == []
     supported = parse_fact_check({"facts": [["支持"]], "wrong": ["不支持"]}, "t.jsonl:1")
     assert score_facts("FSDP不支持。", supported) == {
         "fact_recall": 0.0,

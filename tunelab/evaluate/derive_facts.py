@@ -51,18 +51,22 @@ _YES_NO_QUESTION = re.compile(
     r"^\W*(is|are|was|were|can|could|does|do|did|will|would|should|has|have|had|may|might|must)\b",
     re.IGNORECASE | re.MULTILINE,
 )
-# Other languages' yes/no answers: (question, yes, no) openings. A question in Chinese is a yes/no
-# one by its particle (吗) or its "A not A" (是不是); はい/いいえ and हाँ answer nothing else; the
-# European words need a question mark (Spanish its opening ¿, as "No" opens English answers too). A "yes" answer gets the "no" opening as its wrong answer,
-# and the other way round.
+# Other languages' yes/no answers: (question, yes, no). A question in Chinese is a yes/no one by
+# its particle (吗) or its "A not A" (是不是, 能不能); the others by their question mark (Spanish by
+# its opening ¿, as "No" opens English answers too). A verdict stands alone, before a comma or
+# the sentence's end: "是的，" and "不需要。" are verdicts, "是16，不是8" (it is 16) and
+# "可以只用CPU" (you can just use the CPU) are not, nor "Si quieres..." (if you want) or "Non-
+# volatile". A "yes" answer gets the "no" verdict as its wrong answer, and the other way round.
+_ALONE = r"(?=\s*(?:[,，、.。!！;；:：।]|$))"
 _ANY_QUESTION = r"[?？]\s*$"
 _YES_NO = [
-    (r"(?:[吗嗎][?？]?|[是能有会會](?:不|没|沒)[是能有会會].*)\s*$",
-     r"(?:是|对|對|可以|能|有|会|會)(?![不没沒])", r"(?:不|否|没|沒)"),
+    (r"(?:[吗嗎][?？]?|([是能有会會要])(?:不|没|沒)\1.*)\s*$",
+     r"(?:是的|是|对的|對的|对|對|没错|沒錯|可以|能|会|會|有|需要|要)",
+     r"(?:不是|不对|不對|不可以|不能|不会|不會|不需要|不要|不用|没有|沒有|不|否)"),
     (r".", r"はい", r"いいえ"),
-    (r"^\W*क्या|[?？।]\s*$", r"(?:हाँ|हां|जी हाँ|जी हां)", r"(?:नहीं|जी नहीं)"),
-    (r"¿", r"s[ií]\b", r"no\b"),  # Spanish, told from an English "No" by its opening mark
-    (_ANY_QUESTION, r"(?:ja|oui|sim|да)\b", r"(?:nein|non|não|нет)\b"),
+    (r"^\W*क्या|[?？।]\s*$", r"(?:जी )?(?:हाँ|हां)", r"(?:जी )?नहीं"),
+    (r"¿", r"s[ií]", r"no"),
+    (_ANY_QUESTION, r"(?:ja|oui|sim|да)", r"(?:nein|non|não|нет)"),
 ]  # fmt: skip
 # Words that name no fact: the stop words, and the common ones an answer's phrasing adds.
 _FUNCTION_WORDS = STOPWORDS | frozenset(
@@ -117,11 +121,11 @@ def propose(
 def opposite(question: str, answer: str) -> list[dict]:
     """The wrong answer to a yes/no question answered yes or no: the other opening, as a regex."""
     asked = question.splitlines()[-1] if question else ""
-    pairs = [(_YES_NO_QUESTION.pattern, r"yes\b", r"no\b"), *_YES_NO]
-    for i, (is_yes_no, yes, no) in enumerate(pairs):
-        # English questions open with their verb; the others are told by the table above.
-        if not (_YES_NO_QUESTION.match(asked) if i == 0 else re.search(is_yes_no, asked)):
-            continue
+    if _YES_NO_QUESTION.match(asked):  # English: a question that opens with its verb
+        pairs = [(r"yes\b", r"no\b")]
+    else:
+        pairs = [(yes + _ALONE, no + _ALONE) for asks, yes, no in _YES_NO if re.search(asks, asked)]
+    for yes, no in pairs:
         for said, other in ((yes, no), (no, yes)):
             if re.match(r"^\W*" + said, answer, re.IGNORECASE):
                 return [{"regex": r"^\W*" + other}]

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from tunelab.data.read import DataError, read_rows
-from tunelab.data.text import spaced
+from tunelab.data.text import CJK, spaced
 from tunelab.evaluate.metrics import normalize as _normalize
 
 Phrase = str | re.Pattern
@@ -37,10 +37,14 @@ _NUMBER_SEPARATOR = re.compile(r"(?<=\d)(?:\.|,(?=\d{3}(?!\d)))(?=\d)")  # 0.5, 
 _NEGATION = re.compile(
     r"(?:\b(?:not|no|never|cannot)|n['’]t)\s+(?:(?:a|an|the)\s+)?[\"'“‘`*_]*(?=\w)", re.IGNORECASE
 )
-# Chinese puts its "not" right before what it negates, with no space: "不是北京" (is not Beijing),
-# "没有GPU" (has no GPU), "不支持" (does not support). As in English, only the word right after
+# Chinese puts its "not" right before what it negates: "不是北京" (is not Beijing), "没有GPU" or
+# "没有 GPU" (has no GPU), "不支持" (does not support). As in English, only the word right after
 # it is negated ("不在北京", not in Beijing, negates "在").
-_NEGATION_UNSPACED = re.compile(r"(?:不是|并非|並非|没有|沒有|不|没|沒|无|無)[\"'“‘`*_「『]*(?=\w)")
+_NEGATION_UNSPACED = re.compile(
+    r"(?:不是|并非|並非|没有|沒有|不|没|沒|无|無)\s?[\"'“‘`*_「『《【]*(?=\w)"
+)
+# Where `normalize` spaces out the Chinese character a negation marks, the mark goes back onto it.
+_MARK_SPACED = re.compile(_NEGATED + " (?=" + CJK.pattern + ")")
 
 
 def normalize(text: str) -> str:
@@ -129,8 +133,7 @@ def _answer_words(answer: str) -> str:
     text = _NUMBER_SEPARATOR.sub(_NUMBER_JOIN, unicodedata.normalize("NFKC", answer))
     for negation in (_NEGATION, _NEGATION_UNSPACED):
         text = negation.sub(lambda m: m.group() + _NEGATED, text)
-    # The mark stays on its word where `normalize` spaces out a Chinese character after it.
-    return normalize(text).replace(_NEGATED + " ", _NEGATED)
+    return _MARK_SPACED.sub(_NEGATED, normalize(text))
 
 
 @lru_cache(maxsize=4096)
