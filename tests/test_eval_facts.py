@@ -214,6 +214,11 @@ def test_a_phrase_negated_after_it_in_hindi_or_japanese_is_not_stated():
         "東京",
     ]
     assert score_facts("राजधानी नई दिल्ली है। 首都は東京です。", check)["fact_accuracy"] == 1.0
+    # "… is not needed" in Japanese follows its topic too, 不要 read with its kanji for "not".
+    gpu = _wrong("GPU")
+    for answer in ("GPUは不要です。", "GPUは必要ありません。", "GPUもいりません。"):
+        assert wrong_stated(answer, gpu) == [], answer
+    assert wrong_stated("GPUが必要です。", gpu) == ["GPU"]
 
 
 def _wrong(*phrases):

@@ -147,8 +147,28 @@ def _words_pattern(phrase: str) -> re.Pattern:
 
 # Hindi and Japanese put "not" after what it negates: "नई दिल्ली नहीं", "東京ではない" (its
 # characters one word each once normalized): a phrase right before one is not stated.
-_NOT_AFTER = ["नहीं", "नही", "ではない", "じゃない", "ではありません", "じゃありません"]
-_NEGATED_AFTER = "(?! (?:" + "|".join(re.escape(normalize(w)) for w in _NOT_AFTER) + ")(?: |$))"
+_NOT_AFTER = ["नहीं", "नही", "ではない", "じゃない", "ではありません", "じゃありません"] + [
+    # "GPUは不要です" (a GPU is not needed), "GPUは必要ありません", "GPUはいらない"
+    particle + need
+    for particle in ("は", "が", "も")
+    for need in (
+        "不要",
+        "必要ない",
+        "必要ありません",
+        "必要がない",
+        "いらない",
+        "要らない",
+        "いりません",
+    )
+]
+# Each of their words may carry a Chinese negation's mark ("不要" reads as 不 before 要).
+_NEGATED_AFTER = (
+    "(?! (?:"
+    + "|".join(
+        " ".join(f"{_NEGATED}?{re.escape(x)}" for x in normalize(w).split()) for w in _NOT_AFTER
+    )
+    + ")(?: |$))"
+)
 
 
 def score_facts(answer: str, check: FactCheck) -> dict[str, float]:
