@@ -118,6 +118,10 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
     loss_module = distributed.wrap(model, world, device, cfg.parallel, cfg.cpu_offload)
     where = f"{world.size} processes ({cfg.parallel})" if world.size > 1 else str(device)
     console.print(f"[bold]model[/] {config.model.name}: {describe(model, cfg)} on {where}")
+    if cfg.compile:  # the progress bar stands still meanwhile
+        console.print(
+            "compiling the decoder layer in the first step (~10 s, the embedded model, CPU)"
+        )
 
     rows = make_rows(data.train, config.data.max_length, config.data.packing)
     test_rows = make_rows(data.test, config.data.max_length, config.data.packing)
