@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The GPU half of issue 3, as one script for a lent machine (its image has PyTorch, transformers,
-# peft and accelerate, but not pydantic, and none of ../shared).
+# The GPU checks of issues 3, 16 and 17, as one script for a lent machine (its image has PyTorch,
+# transformers, peft and accelerate, but not pydantic, trl or datasets, and none of ../shared).
 #
 # Here, once, from the repository root:
 #   bash benchmarks/gpu_check.sh prepare
