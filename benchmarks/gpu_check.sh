@@ -33,6 +33,9 @@ if [ "${1:-}" = prepare ]; then
     dill==0.4.1 multiprocess==0.70.19 fsspec==2026.9.0
   # The random shapes need only the embedded tokenizer; the data is the shared lamini_docs file.
   source="${TUNELAB_CACHE:-$HOME/.cache/tunelab}/models/smollm2-135m-instruct"
+  # A fresh machine has no cache yet: the embedded model's first load writes it (~20 s).
+  [ -f "$source/tokenizer.json" ] || "$( [ -x .venv/bin/python ] && echo .venv/bin/python ||
+    echo python3)" -c "from tunelab.models import embedded_model_dir; embedded_model_dir()"
   mkdir -p "$cache/models/smollm2-135m-instruct"
   cp "$source"/tokenizer.json "$source"/tokenizer_config.json "$source"/chat_template.jinja \
     "$cache/models/smollm2-135m-instruct/"
