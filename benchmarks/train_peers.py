@@ -64,8 +64,8 @@ def result(steps: list[dict], device: str) -> dict:
 
 def compiled(args) -> bool:
     """Whether tunelab's decoder is compiled (`train.compile`): off unless asked, as in tunelab.
-    On a CPU it costs 15-45 s of compiling and runs as fast as not compiled; on an H200 the 1B
-    shape's 12 steps had not ended after 214 s compiled, against 34 s not (benchmarks/README.md)."""
+    On a CPU it runs as fast as not compiled after ~10 s of compiling; on an H200, compiling the
+    decoder whole, the 1B shape's 12 steps had not ended after 214 s (benchmarks/README.md)."""
     return args.compile == "on"
 
 

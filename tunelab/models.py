@@ -315,6 +315,15 @@ def decoder_and_head(model: PreTrainedModel) -> tuple[torch.nn.Module, torch.nn.
     return base.get_decoder(), base.get_output_embeddings()
 
 
+def decoder_layers(model: torch.nn.Module) -> list[torch.nn.Module]:
+    """The repeated blocks, by the class names transformers keeps whole when it splits a model
+    over devices (LlamaDecoderLayer, Qwen2DecoderLayer, GPT2Block...), LoRA-wrapped or not; empty
+    for a model that names none (_no_split_modules)."""
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    names = set(getattr(base, "_no_split_modules", None) or [])
+    return [m for m in base.modules() if type(m).__name__ in names]
+
+
 def attention_window(config) -> int | None:
     """How far back a model's windowed attention layers look, None when no layer is windowed:
     Mistral-style configs window every layer, Gemma 2/3 and Qwen2 (use_sliding_window) the

@@ -9,9 +9,10 @@ is; later sentences add detail), at most `most` of them, and never a term the qu
 says (restating the question states no fact). A reference with none of them gets its rarest
 content words over the test set. A yes/no question answered "Yes" or "No" also gets the opposite
 as a wrong answer (a hallucination), in Chinese, Japanese, Hindi, German, French, Spanish,
-Portuguese and Russian too ("是的" / "不是", "はい" / "いいえ", "हाँ" / "नहीं", "Ja" / "Nein"...). In Chinese and Japanese, written without spaces, the terms
-are found where the text changes script ("端口是8080"); a reference in those characters alone gets
-no facts, for a person to write. `benchmarks/derived_facts.py` measures how often these agree
+Portuguese and Russian too ("是的" / "不是", "はい" / "いいえ", "हाँ" / "नहीं", "Ja" / "Nein"...).
+In Chinese and Japanese, written without spaces, the terms are found where the text changes
+script ("端口是8080"); a reference in those characters alone gets no facts, for a person to
+write. `benchmarks/derived_facts.py` measures how often these agree
 with hand-written facts."""
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from torch.utils._python_dispatch import TorchDispatchMode
 from tunelab.config import DataConfig, TrainConfig
 from tunelab.errors import TunelabError
 from tunelab.kernels import training_kernels
-from tunelab.models import model_summary
+from tunelab.models import decoder_layers, model_summary
 from tunelab.train import document_attention, rms_norm
 
 
@@ -105,11 +105,7 @@ def compile_layers(model) -> None:
     attention: 12.6 s against 110.7 s whole (3.7 s not compiled), later steps alike (2.1 s). In
     place, so the loss function's direct use of the decoder runs the compiled code."""
     base = model.get_base_model() if hasattr(model, "get_base_model") else model
-    decoder = base.get_decoder()
-    layers = getattr(decoder, "layers", None)
-    if not isinstance(layers, torch.nn.ModuleList):  # GPT-2's `h`, and other names
-        layers = next((m for m in decoder.children() if isinstance(m, torch.nn.ModuleList)), None)
-    for layer in layers if layers is not None else [decoder]:
+    for layer in decoder_layers(model) or [base.get_decoder()]:
         layer.compile(dynamic=True)
 
 

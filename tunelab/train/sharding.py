@@ -8,6 +8,7 @@ import torch
 from torch import nn
 
 from tunelab.errors import TunelabError
+from tunelab.models import decoder_layers
 from tunelab.train.distributed import LossModule
 
 
@@ -32,24 +33,17 @@ def shard(module: LossModule, device: torch.device, offload: bool = False) -> nn
     settings = dict(
         mp_policy=precision, offload_policy=CPUOffloadPolicy() if offload else OffloadPolicy()
     )
-    for layer in decoder_layers(module.model):
+    layers = decoder_layers(module.model)
+    if not layers:
+        model = getattr(module.model, "get_base_model", lambda: module.model)()
+        raise TunelabError(
+            f"train.parallel=fsdp: {type(model).__name__} does not name its decoder layers "
+            "(_no_split_modules), so it cannot be sharded layer by layer: use parallel: ddp"
+        )
+    for layer in layers:
         fully_shard(layer, **settings)
     fully_shard(module, **settings)
     return module
-
-
-def decoder_layers(model: nn.Module) -> list[nn.Module]:
-    """The repeated blocks, by the class names transformers keeps whole when it splits a model
-    over devices (LlamaDecoderLayer, Qwen2DecoderLayer, ...), LoRA-wrapped or not."""
-    base = model.get_base_model() if hasattr(model, "get_base_model") else model
-    names = set(getattr(base, "_no_split_modules", None) or [])
-    layers = [m for m in base.modules() if type(m).__name__ in names]
-    if not layers:
-        raise TunelabError(
-            f"train.parallel=fsdp: {type(base).__name__} does not name its decoder layers "
-            "(_no_split_modules), so it cannot be sharded layer by layer: use parallel: ddp"
-        )
-    return layers
 
 
 def gather_weights(model: nn.Module) -> dict[str, torch.Tensor]:
