@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from typer.testing import CliRunner
@@ -206,3 +208,31 @@ def test_a_chunk_whose_rows_a_crash_cut_is_not_counted_done(tmp_path):
     out = Output(path, "llm")
     assert out.dropped_cut_row and out.done == {"c1"}
     assert path.read_text() == json.dumps(rows[0]) + "\n"
+
+
+def test_a_crash_between_two_pairs_of_a_chunk_leaves_the_chunk_to_be_made_again(tmp_path):
+    import tunelab.data.generate.shared as shared
+
+    whole = tmp_path / "whole.jsonl"
+    generate_dataset(GenerateConfig(docs=[str(DOCS)], output=str(whole)), progress=False)
+    by_chunk = Counter(r["meta"]["chunk_hash"] for r in rows(whole))
+    assert max(by_chunk.values()) > 1  # a chunk of several pairs, the case at stake
+
+    # Crash on the second kept pair of the first chunk that has several (a Ctrl-C, a full disk).
+    several = next(h for h in by_chunk if by_chunk[h] > 1)
+    kept, real_add = [], shared.Output.add
+
+    def add_then_crash(self, question, answer, meta):
+        kept.append(meta["chunk_hash"])
+        if kept.count(several) == 2:
+            raise KeyboardInterrupt
+        real_add(self, question, answer, meta)
+
+    path = tmp_path / "qa.jsonl"
+    config = GenerateConfig(docs=[str(DOCS)], output=str(path))
+    with mock.patch.object(shared.Output, "add", add_then_crash), pytest.raises(KeyboardInterrupt):
+        generate_dataset(config, progress=False)
+    assert several not in {r["meta"]["chunk_hash"] for r in rows(path)}  # none of it, not half
+
+    generate_dataset(config, progress=False)  # the rerun asks that chunk again, whole
+    assert sorted(map(json.dumps, rows(path))) == sorted(map(json.dumps, rows(whole)))

@@ -60,7 +60,14 @@ def test_each_category_is_found_with_a_reason():
         ),
         row("Where do runs go?", "Into runs/<name>/.", "Into runs/<name>/."),
     ]
-    analysis = analyse(rows, TRAINING)
+    # Training rows asking these very questions would be leaks, which training drops: asked
+    # another way here.
+    training = [
+        Example.qa(ex.question.replace("do I", "can I").replace("What is", "What's"), ex.answer,
+                   ex.source)
+        for ex in TRAINING
+    ]  # fmt: skip
+    analysis = analyse(rows, training)
     assert categories(rows[0]) == {"empty"}
     assert {"cut_off", "too_long", "repetitive"} <= categories(rows[1])
     spelled = next(e for e in rows[2]["errors"] if e["category"] == "misspelling")
@@ -224,8 +231,12 @@ def test_a_training_row_that_asks_the_test_question_taught_nothing_and_hindi_rep
 
     r = row("Where do runs go?", "Into runs/<name>/ with config.yaml.", "Somewhere.")
     r.update(fact_fields(r["answer"], parse_fact_check({"facts": [["config.yaml"]]}, "t:1")))
-    # TRAINING's third row asks this very question: training drops it as a leak.
-    analyse([r], TRAINING)
+    # TRAINING's third row asks this very question: training drops it as a leak, so it neither
+    # taught the fact nor is shown as the closest training example (it is the closest of all).
+    near = Example.qa("Where do checkpoints go?", "Into runs/<name>/checkpoints/.", "train.jsonl:4")
+    analysis = analyse([r], [*TRAINING, near])
     assert r["missed_facts_taught"] == [0]
+    shown = {e["question"] for examples in analysis.similar.values() for e in examples}
+    assert shown == {"Where do checkpoints go?"}
     hindi = "दिल्ली भारत की राजधानी है। दिल्ली भारत की राजधानी है।"
     assert "appears 2 times" in repeated(hindi, AnalysisConfig())

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tunelab.config import Section
-from tunelab.data.split import normalize_text
+from tunelab.data.split import drop_leaked
 from tunelab.data.templates import Example
 from tunelab.data.text import CJK, content_words, words
 from tunelab.evaluate.retrieval import BM25, overlap
@@ -99,10 +99,6 @@ def count_taught(rows: list[dict[str, Any]], training: list[Example]) -> None:
     """Mark each row's missed facts with how many training answers state them (in place): a fact
     the data states and the model missed was not learned; one it never states was never taught."""
     from tunelab.evaluate.facts import stated_in
-
-    # Training drops the rows that ask a test question (leaks): they taught nothing.
-    asked = {normalize_text(row["question"]) for row in rows}
-    training = [ex for ex in training if normalize_text(ex.question or "") not in asked]
 
     def alternatives(row: dict[str, Any]) -> list[list[str]]:
         return row.get("missed_fact_alternatives") or [[f] for f in row.get("missed_facts") or []]
@@ -223,7 +219,10 @@ def analyse(
     from spellchecker import SpellChecker
 
     cfg = cfg or AnalysisConfig()
-    training = training or []
+    # Training drops the rows that ask a test question (leaks): they taught nothing, so they are
+    # neither counted as teaching a fact nor shown as the closest training examples.
+    tests = [Example.qa(row["question"]) for row in rows]
+    training, _ = drop_leaked(training or [], tests)
     texts = [f"{ex.question}\n{ex.answer}" for ex in training]
     index = BM25(texts) if texts else None
     # The domain's word list: the training data, every test question and reference, and the

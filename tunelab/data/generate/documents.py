@@ -83,8 +83,9 @@ def _template(
     config: GenerateConfig, chunks: list[Chunk], out: Output, stats: GenerateStats
 ) -> None:
     for chunk in chunks:
-        for q, a in template_pairs(chunk, config.max_answer_tokens):
-            keep_or_drop(config, q, a, chunk.text, out, stats, _meta(chunk, "rules"))
+        with out.chunk():
+            for q, a in template_pairs(chunk, config.max_answer_tokens):
+                keep_or_drop(config, q, a, chunk.text, out, stats, _meta(chunk, "rules"))
 
 
 def _llm_chunks(config, llm, chunks, out, stats, progress) -> None:
@@ -112,8 +113,10 @@ def _llm_chunks(config, llm, chunks, out, stats, progress) -> None:
                 if pairs is None:
                     stats.malformed += 1
                     continue
-                for q, a in pairs[: config.pairs_per_chunk]:
-                    keep_or_drop(config, q, a, chunk.text, out, stats, _meta(chunk, llm.name))
+                with out.chunk():
+                    for q, a in pairs[: config.pairs_per_chunk]:
+                        meta = _meta(chunk, llm.name)
+                        keep_or_drop(config, q, a, chunk.text, out, stats, meta)
             advance(len(batch))
 
 

@@ -56,18 +56,19 @@ def self_instruct(
                     ]
                 )
             before = out.rows_of_mode
-            for pairs in ask_pairs(config, llm, prompts, stats):
-                if pairs is None:
-                    stats.malformed += 1
-                    continue
-                for q, a in pairs[: config.pairs_per_chunk]:
-                    if out.rows_of_mode >= config.count:
-                        break
-                    meta = {
-                        "source": config.seeds,
-                        "chunk_hash": f"round-{rounds}",
-                        "generator": llm.name,
-                    }
-                    keep_or_drop(config, q, a, None, out, stats, meta, similar=True)
+            with out.chunk():  # a round's rows share its chunk_hash: one write
+                for pairs in ask_pairs(config, llm, prompts, stats):
+                    if pairs is None:
+                        stats.malformed += 1
+                        continue
+                    for q, a in pairs[: config.pairs_per_chunk]:
+                        if out.rows_of_mode >= config.count:
+                            break
+                        meta = {
+                            "source": config.seeds,
+                            "chunk_hash": f"round-{rounds}",
+                            "generator": llm.name,
+                        }
+                        keep_or_drop(config, q, a, None, out, stats, meta, similar=True)
             advance(out.rows_of_mode - before)
             rounds += 1

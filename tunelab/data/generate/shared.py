@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -108,8 +109,9 @@ class Output:
         self.questions: set[str] = set()
         self.shingles: list[set[str]] = []
         self.rows_of_mode = 0
-        # A row a crash cut short is dropped with the rows of its chunk before it (a chunk's
-        # pairs are written one by one): that chunk is asked again whole.
+        self.pending: list[dict] = []
+        # A chunk's rows go out in one write (`chunk`), so a chunk with a row on disk is done; a
+        # crash inside that write leaves a cut row, dropped here with its chunk's rows before it.
         self.dropped_cut_row = drop_cut_end(path, unit=_chunk_of)
         for _, row in read_jsonl(path, hint="fix or remove the line to resume"):
             self._remember(row)
@@ -127,11 +129,24 @@ class Output:
         self.questions.add(normalize_text(question))
         self.shingles.append(shingles(question))
 
-    def write(self, question: str, answer: str, meta: dict) -> None:
+    def add(self, question: str, answer: str, meta: dict) -> None:
+        """Keep a pair of the chunk being made; it is written when the chunk is (`chunk`)."""
         row = {"question": question, "answer": answer, "meta": {**meta, "mode": self.mode}}
-        with self.path.open("a", encoding="utf-8") as handle:  # a row at a time: a crash loses none
-            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+        self.pending.append(row)
         self._remember(row)
+
+    @contextmanager
+    def chunk(self):
+        """Write the pairs added inside, in one write when the block ends without an error: a
+        crash between two of a chunk's pairs must not leave the chunk counted done."""
+        self.pending = []
+        yield
+        if self.pending:
+            with self.path.open("a", encoding="utf-8") as handle:
+                handle.write(
+                    "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in self.pending)
+                )
+        self.pending = []
 
 
 def ask_pairs(config, llm: LLM, prompts: list[Conversation], stats: GenerateStats):
@@ -163,7 +178,7 @@ def keep_or_drop(config, q, a, chunk_text, out: Output, stats, meta, similar=Fal
     if reason:
         stats.dropped[reason] += 1
     else:
-        out.write(q, a, meta)
+        out.add(q, a, meta)
         stats.pairs += 1
 
 
