@@ -48,6 +48,28 @@ def test_a_repeated_sentence_or_line_is_found_where_it_starts_again():
     assert repeat_start("是的。是的。") is None  # two characters: too short
 
 
+def test_a_streamed_reply_is_read_once_and_judged_as_if_read_whole():
+    """SaidSentences reads only what each token adds (a reply read again per token cost seconds
+    over thousands of tokens); whatever the pieces, it must say what reading it whole says."""
+    import random
+
+    from tunelab.data.text import SaidSentences
+
+    rng = random.Random(0)
+    pieces = ["The", " answer", " is", " 1", ".", "..", "!", "\n", " ", "北京", "是", "首都", "。"]
+    pieces += ["Σ", "ς", " so", "।", "दिल्ली", "\n\n"]
+    for _ in range(3000):
+        repeats, certain, text = SaidSentences(), SaidSentences(), ""
+        for _ in range(rng.randint(1, 40)):
+            text += rng.choice(pieces)
+            assert repeats.repeat_start(text) == repeat_start(text)
+            if repeat_start(text) is not None:
+                break
+            # What `take` reads may lag behind: a stop string's start is held back.
+            view = text[: rng.randint(0, len(text))] if rng.random() < 0.1 else text
+            assert certain.held_back(view) == SaidSentences().held_back(view)
+
+
 def test_generation_streams_the_reply_and_stops_at_the_first_repeat():
     model, tokenizer = looping_model()
     pieces: list[str] = []

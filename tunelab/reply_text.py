@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from transformers import PreTrainedTokenizerBase
 
-from tunelab.data.text import SENTENCE_END, repeat_held_back, repeat_start
+from tunelab.data.text import SENTENCE_END, SaidSentences, repeat_start
 
 
 class ReplyText:
@@ -40,6 +40,8 @@ class ReplyText:
         self.text = ""  # the reply's text, once it is over
         self._reader = Detokenizer(tokenizer)
         self._taken = 0  # characters of text already given by `take`
+        self._said = SaidSentences()  # sentences of the text so far, for repeats
+        self._said_certain = SaidSentences()  # of the text `take` reads (stop strings held back)
 
     def add(self, token: int) -> str | None:
         """Add the next token; why the reply is over now, or None."""
@@ -78,9 +80,11 @@ class ReplyText:
 
     def _repeated(self, before: int) -> bool:
         """Whether the text now says a sentence again. Only a sentence's end can make it one said
-        before, so the whole text is read again only when the new text holds an end."""
+        before, so the text is read only when the new text holds an end."""
         new = self._reader.text[before:]
-        return SENTENCE_END.search(new) is not None and repeat_start(self._reader.text) is not None
+        if SENTENCE_END.search(new) is None:
+            return False
+        return self._said.repeat_start(self._reader.text) is not None
 
     def _finish(self, reason: str) -> None:
         """Cut the text at the stop strings, in the order given (of "b" and "pb", completed by one
@@ -105,7 +109,7 @@ class ReplyText:
         text = self._reader.text
         text = text[: held_back(text, self.stops)]
         if self.repeats:
-            text = text[: repeat_held_back(text)]
+            text = text[: self._said_certain.held_back(text)]
         return text.strip() if self.strip else text
 
 

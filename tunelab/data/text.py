@@ -40,7 +40,8 @@ _SPACED_WORD = regex.compile(r"[\p{L}\p{N}\p{M}]+")  # the same, for text withou
 def spaced(text: str) -> str:
     """`text` with a space on each side of every character of a script written without spaces, so
     that patterns that look for word edges find them: "モデルはSmolLM2です" holds "SmolLM2"."""
-    return UNSPACED.sub(r" \g<0> ", text)
+    # Python 3.11's re.sub parses a template anew each call: most text has none of these scripts.
+    return UNSPACED.sub(r" \g<0> ", text) if UNSPACED.search(text) else text
 
 
 def unspaced(text: str) -> str:
@@ -98,26 +99,56 @@ def repeat_start(text: str, min_words: int = 3) -> int | None:
     return None
 
 
-def repeat_held_back(text: str, min_words: int = 3) -> int:
-    """How much of `text`, a reply with no repeat in it, is certain to stay whatever follows (see
-    `repeat_start`): all but a last sentence that may yet become one said before, which is so
-    while its whole words so far begin an earlier sentence (of `min_words` words or more)."""
-    seen: set[tuple[str, ...]] = set()
-    start = 0  # where the last sentence, not yet ended for good, starts
-    for match in _SENTENCE.finditer(text):
-        if match.end() == len(text) and not text.endswith("\n"):
-            start = match.start()  # its end mark may still grow: "1." may become "1..."
-            break
-        if len(sentence := tuple(_sentence_words(match.group()))) >= min_words:
-            seen.add(sentence)
-        start = match.end()
-    rest = text[start:]
-    start += len(rest) - len(rest.lstrip(_ENDS + "\n"))  # end marks alone start no sentence
-    if start == len(text):
-        return start
-    said = _sentence_words(text[start:])
-    if said and not text[-1].isspace():
-        said.pop()  # a word may still grow, and its last letter change ("Σ" is "ς" at a word's end)
-    if any(sentence[: len(said)] == tuple(said) for sentence in seen):
-        return start
-    return len(text)
+class SaidSentences:
+    """The sentences a growing reply has said, read once each as it streams (for `repeat_start`
+    and `held_back`): reading the whole reply again for every token would cost time that grows
+    with its length. Each call's text starts with the last one's, or is read again whole."""
+
+    def __init__(self, min_words: int = 3):
+        self.min_words = min_words
+        self.length = 0  # of the text last read
+        self.settled = 0  # text[:settled] is whole sentences that no more text can change
+        self.seen: set[tuple[str, ...]] = set()
+        self.prefixes: set[tuple[str, ...]] = set()  # the start of each sentence said, any length
+        self.repeat: int | None = None  # where a settled sentence was one said before
+
+    def _read(self, text: str) -> None:
+        if len(text) < self.length:  # a shorter view: the sentence it ends in may still grow
+            self.__init__(self.min_words)
+        self.length = len(text)
+        for match in _SENTENCE.finditer(text, self.settled):
+            if match.end() == len(text) and not text.endswith("\n"):
+                break  # its end mark may still grow: "1." may become "1..."
+            if len(sentence := tuple(_sentence_words(match.group()))) >= self.min_words:
+                if sentence in self.seen and self.repeat is None:
+                    self.repeat = match.start()
+                self.seen.add(sentence)
+                self.prefixes.update(sentence[:n] for n in range(len(sentence) + 1))
+            self.settled = match.end()
+
+    def repeat_start(self, text: str) -> int | None:
+        """`repeat_start(text)`, reading only what is new since the last call."""
+        self._read(text)
+        if self.repeat is not None:
+            return self.repeat
+        last = _SENTENCE.search(text, self.settled)  # ended, though its marks may grow
+        if last and len(sentence := tuple(_sentence_words(last.group()))) >= self.min_words:
+            return last.start() if sentence in self.seen else None
+        return None
+
+    def held_back(self, text: str) -> int:
+        """How much of `text`, a reply with no repeat in it, is certain to stay whatever follows
+        (see `repeat_start`): all but a last sentence that may yet become one said before, which
+        is so while its whole words so far begin an earlier sentence (of `min_words` words or
+        more)."""
+        self._read(text)
+        rest = text[self.settled :]
+        start = (
+            self.settled + len(rest) - len(rest.lstrip(_ENDS + "\n"))
+        )  # marks alone: no sentence
+        if start == len(text):
+            return start
+        said = _sentence_words(text[start:])
+        if said and not text[-1].isspace():
+            said.pop()  # a word may still grow, and its last letter change ("Σ" is "ς" at a word's end)
+        return start if tuple(said) in self.prefixes else len(text)
