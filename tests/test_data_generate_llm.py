@@ -314,3 +314,20 @@ def test_a_local_model_gives_no_reply_to_a_prompt_too_long_for_it_and_answers_th
     long = [{"role": "user", "content": "word " * 600}]  # past the tiny model's 2048 positions
     replies = llm.complete([long, [{"role": "user", "content": "hi"}]], temperature=0.0)
     assert replies[0] is None and isinstance(replies[1], str)
+
+
+def test_a_prompt_given_no_reply_is_not_asked_again_and_one_given_prose_is():
+    from tunelab.data.generate.shared import GenerateStats, ask_pairs
+
+    asked: list[list[str]] = []
+
+    class Fake:  # the first prompt is too long for the model: it never gets a reply
+        def complete(self, conversations, temperature, schema=None):
+            asked.append([c[0]["content"] for c in conversations])
+            return [None if c[0]["content"] == "long" else "no JSON here" for c in conversations]
+
+    stats = GenerateStats()
+    prompts = [[{"role": "user", "content": text}] for text in ("long", "short")]
+    parsed = ask_pairs(GenerateConfig(retries=2), Fake(), prompts, stats)
+    assert parsed == [None, None]
+    assert asked == [["long", "short"], ["short"], ["short"]] and stats.retried == 2

@@ -307,7 +307,7 @@ def test_random_streams_join_to_their_replies(monkeypatch):
 
 
 def test_a_reply_ends_where_the_context_does_and_a_prompt_that_fills_it_is_named():
-    from tunelab.generate import PromptTooLong, answer, generate_where_fits
+    from tunelab.generate import PromptTooLong, answer
 
     model, tokenizer = tiny_random(max_position_embeddings=64)
     prompt = "hello world " * 5
@@ -322,5 +322,6 @@ def test_a_reply_ends_where_the_context_does_and_a_prompt_that_fills_it_is_named
     with pytest.raises(PromptTooLong, match=r"^2 prompts leave no room.*; shorten them$"):
         generate(model, tokenizer, ["a " * 70, "b " * 70, "hi"])
     # For a caller to whom a prompt too long is one reply it cannot have:
-    replies = generate_where_fits(model, tokenizer, ["a " * 70, "hi"], max_new_tokens=3)
+    replies = generate(model, tokenizer, ["a " * 70, "hi"], max_new_tokens=3, too_long="skip")
     assert replies[0] is None and replies[1].completion_tokens == 3
+    assert generate(model, tokenizer, ["a " * 70], too_long="skip") == [None]

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
@@ -52,7 +52,8 @@ def generate(
     on_text: Callable[[str], None] | None = None,
     stop_repeats: bool = False,
     schema: dict | None = None,
-) -> list[Generation]:
+    too_long: Literal["raise", "skip"] = "raise",
+) -> list[Generation | None]:
     """Complete each prompt (already templated text); greedy when temperature is 0.
     Up to `batch_size` prompts decode together (a step reads all the weights however many rows
     it advances: on a CPU, 32 rows make over 2x the tokens a second that 8 do); a finished
@@ -63,7 +64,9 @@ def generate(
     sentence or line again (which is cut). A `seed` gives each prompt its own sample,
     the same whatever the batch size. With a JSON `schema`, each reply is compact
     JSON of it, closed before `max_new_tokens` run out (give at least
-    structured.CLOSING_TOKENS)."""
+    structured.CLOSING_TOKENS). A prompt that fills the model's context raises PromptTooLong
+    before any step, or with `too_long="skip"` has the reply None (for a caller to whom it is one
+    reply it cannot have: data generation, a judge)."""
     if on_text is not None and len(prompts) != 1:
         raise ValueError("on_text streams one reply: give one prompt")
     model.eval()
@@ -75,9 +78,11 @@ def generate(
         else None
     )
     encoded = [tokenizer(p, add_special_tokens=False).input_ids for p in prompts]
-    budgets = reply_budgets(context_length(model, tokenizer), prompts, encoded, max_new_tokens)
+    limit = context_length(model, tokenizer)
+    fits = [i for i, ids in enumerate(encoded) if len(ids) < limit or too_long == "raise"]
+    budgets = reply_budgets(limit, prompts, encoded, max_new_tokens, only=fits)
     # Shortest first: rows of like length share the batch, so little of it is padding.
-    queue = sorted(range(len(prompts)), key=lambda i: len(encoded[i]), reverse=True)
+    queue = sorted(fits, key=lambda i: len(encoded[i]), reverse=True)
     # Each reply's text and end; replies stripped of the whitespace around them.
     reply_text = partial(
         ReplyText,
@@ -90,7 +95,8 @@ def generate(
     )
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     penalty = repetition_penalty(model)
-    batch = Batch(model, pad, shared_prefix(encoded) if len(prompts) > 1 else None)
+    prefix = shared_prefix([encoded[i] for i in fits]) if len(fits) > 1 else None
+    batch = Batch(model, pad, prefix)
     rows: list[Row] = []
     results: list[Generation | None] = [None] * len(prompts)
     logits = None
@@ -135,7 +141,7 @@ def generate(
             if on_batch is not None:
                 on_batch(done)
         logits = batch.step(tokens) if rows else None
-    return results  # type: ignore[return-value]
+    return results
 
 
 class PromptTooLong(TunelabError):
@@ -162,36 +168,22 @@ def _end(text: str, n: int = 60) -> str:
 
 
 def reply_budgets(
-    limit: int, prompts: list[str], encoded: list[list[int]], max_new_tokens: int
+    limit: int,
+    prompts: list[str],
+    encoded: list[list[int]],
+    max_new_tokens: int,
+    only: list[int] | None = None,
 ) -> list[int]:
     """Each prompt's room for its reply: `max_new_tokens`, or what is left of the model's context
     of `limit` positions after the prompt (that reply ends at "length"), as the server allows.
     Past its positions a model with learned ones (GPT-2) fails, and one with rotary ones (Llama)
-    goes on reading positions it never trained on, and says worse things without a word."""
-    full = [i for i, ids in enumerate(encoded) if len(ids) >= limit]
+    goes on reading positions it never trained on, and says worse things without a word. Only
+    the prompts at the indices `only` (default all) must fit; the others' budgets are 0."""
+    only = range(len(encoded)) if only is None else only
+    full = [i for i in only if len(encoded[i]) >= limit]
     if full:
         raise PromptTooLong([prompts[i] for i in full], [len(encoded[i]) for i in full], limit)
-    return [min(max_new_tokens, limit - len(ids)) for ids in encoded]
-
-
-def generate_where_fits(
-    model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, prompts: list[str], **settings
-) -> list[Generation | None]:
-    """generate() on the prompts that leave room for a reply in the model's context, None for the
-    others: for a caller to whom one prompt too long is one reply it could not have (data
-    generation, a judge), not a reason to stop."""
-    try:
-        return list(generate(model, tokenizer, prompts, **settings))
-    except PromptTooLong as err:  # raised before any step: nothing was generated
-        too_long = set(err.prompts)
-    fits = [i for i, p in enumerate(prompts) if p not in too_long]
-    replies: list[Generation | None] = [None] * len(prompts)
-    if fits:
-        for i, reply in zip(
-            fits, generate(model, tokenizer, [prompts[i] for i in fits], **settings)
-        ):
-            replies[i] = reply
-    return replies
+    return [max(0, min(max_new_tokens, limit - len(ids))) for ids in encoded]
 
 
 def shared_prefix(encoded: list[list[int]]) -> list[int]:

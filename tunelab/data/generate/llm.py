@@ -76,7 +76,7 @@ class LocalLLM:
     def complete(
         self, conversations: list[Conversation], temperature: float, schema: dict | None = None
     ) -> list[str | None]:
-        from tunelab.generate import generate_where_fits
+        from tunelab.generate import generate
 
         prompts = [
             self.tokenizer.apply_chat_template(c, tokenize=False, add_generation_prompt=True)
@@ -84,7 +84,7 @@ class LocalLLM:
         ]
         self.calls += 1
         # A fresh seed per call: a retry at temperature > 0 must not replay the same sample.
-        results = generate_where_fits(
+        results = generate(
             self.model,
             self.tokenizer,
             prompts,
@@ -93,6 +93,7 @@ class LocalLLM:
             batch_size=self.batch_size,
             seed=self.calls,
             schema=schema,
+            too_long="skip",
         )
         return [r.text if r else None for r in results]  # None: no room for a reply
 

@@ -151,18 +151,20 @@ class Output:
 
 def ask_pairs(config, llm: LLM, prompts: list[Conversation], stats: GenerateStats):
     """Parsed pairs per prompt; prompts whose reply does not parse are asked again. A local model
-    replies under the pairs' JSON schema, so its replies always parse."""
+    replies under the pairs' JSON schema, so its replies always parse. A prompt given no reply
+    at all (too long for a local model; an endpoint that gave none after its own retries) is
+    not asked again: the same would follow."""
     schema = pairs_schema(config.pairs_per_chunk)
-    parsed = _parsed(llm.complete(prompts, config.temperature, schema=schema), stats)
+    replies = llm.complete(prompts, config.temperature, schema=schema)
+    parsed = _parsed(replies, stats)
     for _ in range(config.retries):
-        failed = [i for i, p in enumerate(parsed) if p is None]
+        failed = [i for i, p in enumerate(parsed) if p is None and replies[i] is not None]
         if not failed:
             break
         stats.retried += len(failed)
-        prompts_again = [prompts[i] for i in failed]
-        replies = llm.complete(prompts_again, config.retry_temperature, schema=schema)
-        for i, pairs in zip(failed, _parsed(replies, stats)):
-            parsed[i] = pairs
+        again = llm.complete([prompts[i] for i in failed], config.retry_temperature, schema=schema)
+        for i, reply, pairs in zip(failed, again, _parsed(again, stats)):
+            replies[i], parsed[i] = reply, pairs
     return parsed
 
 

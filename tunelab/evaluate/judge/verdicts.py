@@ -81,7 +81,7 @@ def asker(config: JudgeConfig) -> Callable[[list[list[dict]]], list[str]]:
             remote.complete_chat(url, c, *settings) for c in conversations
         ]
 
-    from tunelab.generate import generate_where_fits
+    from tunelab.generate import generate
     from tunelab.run import load_model, prompt_for
 
     model, tokenizer = load_model(config.judge)
@@ -89,8 +89,9 @@ def asker(config: JudgeConfig) -> Callable[[list[list[dict]]], list[str]]:
 
     def ask(conversations: list[list[dict]]) -> list[str]:
         prompts = [prompt.chat(c, tokenizer) for c in conversations]
-        settings = dict(max_new_tokens=config.max_new_tokens)
-        replies = generate_where_fits(model, tokenizer, prompts, **settings)
+        replies = generate(
+            model, tokenizer, prompts, max_new_tokens=config.max_new_tokens, too_long="skip"
+        )
         return [g.text if g else "" for g in replies]  # "": too long for the judge, no verdict
 
     return ask
