@@ -106,3 +106,26 @@ def test_every_command_is_defined_in_its_stages_cli():
     for command in commands(typer.main.get_command(app)):
         module = command.callback.__module__
         assert module.endswith(".cli") and module != "tunelab.cli", command.name
+
+
+def test_every_file_read_or_written_as_text_names_its_encoding():
+    """Without one Python uses the system's (cp1252 on Windows): a Chinese answer written there
+    fails, or reads back garbled. Binary modes and classmethods named open (Run.open) aside."""
+    unnamed = []
+    for path in ROOT.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call) or "encoding" in {k.arg for k in node.keywords}:
+                continue
+            func = node.func
+            name = getattr(func, "attr", getattr(func, "id", None))
+            owner = getattr(getattr(func, "value", None), "id", "")
+            if name not in ("read_text", "write_text", "open") or owner[:1].isupper():
+                continue
+            if name == "open" and owner == "cls":
+                continue
+            modes = [k.value for k in node.keywords if k.arg == "mode"]
+            modes += node.args[1:2] if isinstance(func, ast.Name) else node.args[:1]
+            if name == "open" and modes and "b" in str(getattr(modes[0], "value", "")):
+                continue
+            unnamed.append(f"{path.relative_to(ROOT.parent)}:{node.lineno}")
+    assert unnamed == []

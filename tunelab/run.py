@@ -43,7 +43,9 @@ class Run:
         is the run: a copy (`cp -r runs/a runs/b`) is runs/b, whatever name its config holds."""
         path = Path(path)
         file = path / CONFIG_FILE
-        if file.is_file() and not file.read_text().strip():  # a YAML of defaults, not its settings
+        if (
+            file.is_file() and not file.read_text(encoding="utf-8").strip()
+        ):  # a YAML of defaults, not its settings
             raise TunelabError(f"{file} is empty: a run's config holds the settings it ran with")
         config = Config.from_yaml(file, overrides)
         folder = path.resolve() if path.name in ("", ".", "..") else path
@@ -103,7 +105,7 @@ class Run:
         path = self.path / STATUS_FILE
         if not path.is_file():
             return {"status": "finished" if self.weights.is_dir() else "unknown"}
-        status = json.loads(path.read_text())
+        status = json.loads(path.read_text(encoding="utf-8"))
         if status["status"] == "running" and not _alive(status.get("host"), status.get("pid")):
             status |= {"status": "failed", "error": "the training process ended unannounced"}
         return status

@@ -5,12 +5,12 @@ Arms are ranked by fact accuracy where the test rows name facts (tunelab.evaluat
 
 from __future__ import annotations
 
-import json
 import re
 from itertools import combinations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tunelab.data.write import write_json, write_jsonl
 from tunelab.evaluate.paired import (
     MIN_QUESTIONS,
     NO_CLEAR_WINNER,
@@ -158,7 +158,7 @@ def write_report(result: Comparison, cfg: CompareConfig) -> None:
     """compare.md, compare.json, compare.png and each arm's answers as JSONL."""
     out = result.out_dir
     out.mkdir(parents=True, exist_ok=True)
-    (out / "compare.md").write_text(to_markdown(result, cfg))
+    (out / "compare.md").write_text(to_markdown(result, cfg), encoding="utf-8")
     payload = {
         "run": result.run,
         "context_recall": result.context_recall,
@@ -169,14 +169,10 @@ def write_report(result: Comparison, cfg: CompareConfig) -> None:
         "pairs": pairs(result.arms),
         "verdict": verdict(result.arms).replace("**", ""),
     }
-    (out / "compare.json").write_text(
-        json.dumps(payload, indent=2, ensure_ascii=False), encoding="utf-8"
-    )
+    write_json(out / "compare.json", payload)
     for arm in result.arms:
         slug = re.sub(r"\W+", "_", arm.name).strip("_")
-        with (out / f"{slug}.jsonl").open("w", encoding="utf-8") as handle:
-            for row in arm.rows:
-                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+        write_jsonl(arm.rows, out / f"{slug}.jsonl")
     plot(result, out / "compare.png")
 
 

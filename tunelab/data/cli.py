@@ -31,4 +31,4 @@ def split_command(
         config.on_error, config.fields,
     )  # fmt: skip
     for part in (train, test):
-        console.print(f"{part}: {sum(1 for _ in part.open())} rows")
+        console.print(f"{part}: {sum(1 for _ in part.open(encoding='utf-8'))} rows")

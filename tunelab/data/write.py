@@ -25,6 +25,11 @@ def write_jsonl(rows: Iterable[dict[str, Any]], path: str | Path) -> int:
     return count
 
 
+def write_json(path: str | Path, payload: Any) -> None:
+    """A report's JSON, indented, its text as written (not as \\u escapes), in UTF-8."""
+    Path(path).write_text(json.dumps(payload, indent=2, ensure_ascii=False), encoding="utf-8")
+
+
 def check_writable(path: str | Path) -> None:
     """Fail now, naming the path, if a file cannot be written at `path`: before minutes of work
     end in a traceback. A file this creates to find out is removed again."""
@@ -34,7 +39,7 @@ def check_writable(path: str | Path) -> None:
     existed = path.exists()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("a"):
+        with path.open("a", encoding="utf-8"):
             pass
     except OSError as err:
         raise cannot_write(path, err) from None

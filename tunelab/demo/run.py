@@ -16,6 +16,7 @@ from rich.table import Table
 
 from tunelab.config import Config
 from tunelab.data.load import load_examples
+from tunelab.data.write import write_json, write_jsonl
 from tunelab.demo.scores import (
     GENERAL_QUESTIONS,
     GENERAL_TASK,
@@ -89,7 +90,7 @@ def run_demo(
 ) -> dict:
     started = time.perf_counter()
     config = demo_config(output_dir, steps, model)
-    tests = [json.loads(line) for line in demo_data()[1].read_text().splitlines()]
+    tests = [json.loads(line) for line in demo_data()[1].read_text(encoding="utf-8").splitlines()]
     showcase = _showcase(tests)
 
     console.rule("[bold]1. The base model, before finetuning")
@@ -123,7 +124,7 @@ def run_demo(
     scores = {"base": means(before), "finetuned": means(after), "change": changes(before, after)}
     print_table(scores, len(tests), console)
     scores["seconds"] = round(time.perf_counter() - started, 1)
-    (run_dir / "demo_scores.json").write_text(json.dumps(scores, indent=2))
+    write_json(run_dir / "demo_scores.json", scores)
     _write_answers(run_dir, tests, base_answers, tuned_answers)
     console.print(
         f"\nDone in {scores['seconds'] / 60:.1f} min. Per-answer results: {run_dir}/demo_answers.jsonl. "
@@ -150,6 +151,5 @@ def _showcase(tests: list[dict]) -> list[int]:
 
 
 def _write_answers(run_dir: Path, tests, base_answers, tuned_answers) -> None:
-    with (run_dir / "demo_answers.jsonl").open("w") as out:
-        for t, b, f in zip(tests, base_answers, tuned_answers):
-            out.write(json.dumps({**t, "base": b, "finetuned": f}) + "\n")
+    rows = ({**t, "base": b, "finetuned": f} for t, b, f in zip(tests, base_answers, tuned_answers))
+    write_jsonl(rows, run_dir / "demo_answers.jsonl")

@@ -168,6 +168,6 @@ def write_reports(
     """errors.md and errors.html in out_dir; `asked` says how the questions were asked."""
     out_dir.mkdir(parents=True, exist_ok=True)
     md, page = out_dir / "errors.md", out_dir / "errors.html"
-    md.write_text(to_markdown(analysis, summary, asked))
-    page.write_text(to_html(analysis))
+    md.write_text(to_markdown(analysis, summary, asked), encoding="utf-8")
+    page.write_text(to_html(analysis), encoding="utf-8")
     return md, page

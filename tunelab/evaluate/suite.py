@@ -16,6 +16,7 @@ from tunelab.config import Limit, Section
 from tunelab.data.markers import find_markers
 from tunelab.data.read import read_jsonl
 from tunelab.data.templates import Prompt
+from tunelab.data.write import write_json, write_jsonl
 from tunelab.errors import TunelabError
 from tunelab.evaluate.metrics import TEXT_METRICS, embedding_similarity, score_texts
 from tunelab.evaluate.scores import fact_fields, summarize
@@ -236,9 +237,7 @@ def write_outputs(result: EvalResult) -> None:
     """predictions.jsonl, predictions.csv (one row per example) and summary.json."""
     out = result.out_dir
     out.mkdir(parents=True, exist_ok=True)
-    with (out / "predictions.jsonl").open("w", encoding="utf-8") as handle:
-        for row in result.rows:
-            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+    write_jsonl(result.rows, out / "predictions.jsonl")
     metric_names = list(result.rows[0]["scores"]) if result.rows else list(TEXT_METRICS)
     with (out / "predictions.csv").open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
@@ -266,9 +265,7 @@ def write_outputs(result: EvalResult) -> None:
         "system_prompt": result.prompt and result.prompt.system_prompt,
         "metrics": result.summary,
     }
-    (out / "summary.json").write_text(
-        json.dumps(payload, indent=2, ensure_ascii=False), encoding="utf-8"
-    )
+    write_json(out / "summary.json", payload)
 
 
 def errors(source: str | Run, data: str | None = None) -> EvalResult:
@@ -287,7 +284,7 @@ def errors(source: str | Run, data: str | None = None) -> EvalResult:
 def asked_before(out_dir: Path) -> Prompt | None:
     """How the earlier `tunelab eval` in `out_dir` asked its questions, as its summary.json says."""
     path = out_dir / "summary.json"
-    summary = json.loads(path.read_text()) if path.exists() else {}
+    summary = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
     if not summary.get("template"):
         return None
     return Prompt(summary["template"], summary.get("system_prompt"))

@@ -81,5 +81,5 @@ def write_modelfile(model: str | Run, gguf_file: Path, path: Path) -> Path:
     -f path` makes it an Ollama model."""
     prompt = prompt_for(model)
     text = modelfile(gguf_file, prompt.template, prompt.system_prompt, load_tokenizer(model))
-    path.write_text(text + "\n")
+    path.write_text(text + "\n", encoding="utf-8")
     return path

@@ -106,11 +106,13 @@ def read_checkpoint(path: Path) -> Checkpoint:
 
 
 def read_state(path: Path) -> TrainState:
-    return read_file(path / STATE, lambda file: TrainState(**json.loads(file.read_text())))
+    return read_file(
+        path / STATE, lambda file: TrainState(**json.loads(file.read_text(encoding="utf-8")))
+    )
 
 
 def write_state(folder: Path, state: TrainState) -> None:
-    (folder / STATE).write_text(json.dumps(asdict(state), indent=1))
+    (folder / STATE).write_text(json.dumps(asdict(state), indent=1), encoding="utf-8")
 
 
 def restore(checkpoint: Checkpoint, model, optimizer) -> TrainState:

@@ -128,7 +128,7 @@ def trainable(model) -> dict[str, torch.Tensor]:
 def best_so_far(run_dir: Path) -> dict | None:
     """{"step", "metric", "value"} of the best step kept so far (survives a resume)."""
     path = run_dir / BEST / "best.json"
-    return json.loads(path.read_text()) if path.exists() else None
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
 
 
 def keep_if_best(run_dir: Path, model, step: int, metric: str, value: float) -> bool:
@@ -142,7 +142,9 @@ def keep_if_best(run_dir: Path, model, step: int, metric: str, value: float) -> 
     tmp = folder / "trainable.safetensors.tmp"
     save_file(trainable(model), tmp)
     tmp.replace(folder / "trainable.safetensors")
-    (folder / "best.json").write_text(json.dumps({"step": step, "metric": metric, "value": value}))
+    (folder / "best.json").write_text(
+        json.dumps({"step": step, "metric": metric, "value": value}), encoding="utf-8"
+    )
     return True
 
 

@@ -30,7 +30,7 @@ class MetricsLog:
 
     def __enter__(self) -> MetricsLog:
         self._status("running")
-        self.file = (self.run_dir / METRICS_FILE).open("a")
+        self.file = (self.run_dir / METRICS_FILE).open("a", encoding="utf-8")
         try:
             self.trackers = open_trackers(self.config)
         except BaseException as err:
@@ -80,5 +80,5 @@ class MetricsLog:
             record["error"] = error
         self.run_dir.mkdir(parents=True, exist_ok=True)
         partial = self.run_dir / f"{STATUS_FILE}.part"
-        partial.write_text(json.dumps(record) + "\n")
+        partial.write_text(json.dumps(record) + "\n", encoding="utf-8")
         partial.replace(self.run_dir / STATUS_FILE)

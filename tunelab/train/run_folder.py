@@ -110,7 +110,7 @@ def truncate_metrics(path: Path, step: int) -> None:
     """On resume, drop log lines past the checkpoint so the log reads like one straight run."""
     if path.exists():
         kept = [r for r in read_metrics(path) if r.get("step", 0) <= step]
-        path.write_text("".join(json.dumps(r) + "\n" for r in kept))
+        path.write_text("".join(json.dumps(r) + "\n" for r in kept), encoding="utf-8")
 
 
 def save_final(model, tokenizer, run_dir: Path, weights: dict | None = None) -> Path:

@@ -215,7 +215,8 @@ def save_report(report: QualityReport, path: str | Path) -> None:
     """Write Markdown, or HTML when the name ends in .html."""
     path = Path(path)
     path.write_text(
-        to_html(report) if path.suffix.lower() in (".html", ".htm") else to_markdown(report)
+        to_html(report) if path.suffix.lower() in (".html", ".htm") else to_markdown(report),
+        encoding="utf-8",
     )
 
 

@@ -3,9 +3,10 @@ model after the first shown against it with a paired interval; saved as Markdown
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from tunelab.data.write import write_json
 
 if TYPE_CHECKING:
     from tunelab.evaluate.bench.score import BenchConfig, TaskResult
@@ -89,7 +90,7 @@ def save(table: list[dict], cfg: BenchConfig) -> tuple[Path, Path]:
     """Write leaderboard.md and leaderboard.json into cfg.output."""
     cfg.output.mkdir(parents=True, exist_ok=True)
     md, js = cfg.output / "leaderboard.md", cfg.output / "leaderboard.json"
-    md.write_text(to_markdown(table, cfg.fewshot))
+    md.write_text(to_markdown(table, cfg.fewshot), encoding="utf-8")
     from tunelab.evaluate.bench.tasks import shots
 
     settings = {
@@ -98,6 +99,5 @@ def save(table: list[dict], cfg: BenchConfig) -> tuple[Path, Path]:
         "fewshot": shots(cfg.tasks, cfg.fewshot),  # only the tasks asked with examples
         "data_dir": str(cfg.data_dir),
     }
-    table_json = json.dumps({"settings": settings, "models": table}, indent=2, ensure_ascii=False)
-    js.write_text(table_json, encoding="utf-8")
+    write_json(js, {"settings": settings, "models": table})
     return md, js

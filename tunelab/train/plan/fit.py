@@ -28,7 +28,7 @@ def available_memory(plan: Plan) -> tuple[float | None, str]:
 def free_ram() -> float | None:
     """MemAvailable from /proc/meminfo (Linux); None elsewhere."""
     try:
-        with open("/proc/meminfo") as meminfo:
+        with open("/proc/meminfo", encoding="utf-8") as meminfo:
             for line in meminfo:
                 if line.startswith("MemAvailable:"):
                     return int(line.split()[1]) * 1024

@@ -167,7 +167,7 @@ def shape_of(model: str) -> Shape:
 def shape_from_config(path: Path) -> Shape:
     """A Shape from a transformers config.json (Llama, Qwen2, Mistral, SmolLM... field names)."""
     try:
-        raw = json.loads(path.read_text())
+        raw = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as err:
         raise TunelabError(f"{path}: not a readable config.json ({err})") from None
     raw = raw.get("text_config", raw)  # multimodal configs nest the language model's
