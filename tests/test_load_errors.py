@@ -146,10 +146,20 @@ def test_a_cut_end_goes_with_its_unit_and_a_whole_last_row_only_gets_its_newline
     assert drop_cut_end(path) and path.read_text() == whole  # no unit: the cut row alone
 
 
-def test_a_utf16_jsonl_file_is_named_once_as_such(tmp_path):
-    path = tmp_path / "qa.jsonl"
-    path.write_text('{"question": "q", "answer": "a"}\n', encoding="utf-16")
-    with pytest.raises(TunelabError, match=r"qa.jsonl: UTF-16 text; .*re-save the file as UTF-8"):
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("qa.jsonl", '{"question": "q", "answer": "a"}\n'),
+        ("qa.csv", "question,answer\nq,a\n"),  # Excel's "Unicode text" and the like
+        ("qa.tsv", "question\tanswer\nq\ta\n"),
+        ("qa.json", '[{"question": "q", "answer": "a"}]'),
+    ],
+)
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be"])
+def test_a_utf16_file_is_named_once_as_such(tmp_path, name, text, encoding):
+    path = tmp_path / name
+    path.write_bytes(("\ufeff" + text).encode(encoding))
+    with pytest.raises(TunelabError, match=rf"{name}: UTF-16 text; .*re-save the file as UTF-8"):
         load_examples(path)
 
 

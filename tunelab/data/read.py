@@ -161,13 +161,18 @@ def _json_lines(path: Path) -> Iterator[tuple[int, dict[str, Any] | DataError]]:
     # json.dumps(ensure_ascii=False) writes raw in strings), decoded line by line: a non-UTF-8
     # line, or one a crash cut inside a character, is then named like any other bad line.
     with path.open("rb") as handle:
-        if handle.read(2) in (b"\xff\xfe", b"\xfe\xff"):  # its every line would be "not UTF-8"
-            raise DataError(f"{path}: UTF-16 text; tunelab reads UTF-8: re-save the file as UTF-8")
+        _refuse_utf16(path, handle.read(2))  # its every line would be "not UTF-8"
         handle.seek(0)
         for number, raw in enumerate(handle, start=1):
             row = _parse_json_line(raw, number == 1, f"{path}:{number}")
             if row is not None:  # a blank line
                 yield number, row
+
+
+def _refuse_utf16(path: Path, start: bytes) -> None:
+    """A file saved as UTF-16 (Windows' "Unicode") is named once as such, not byte by byte."""
+    if start[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise DataError(f"{path}: UTF-16 text; tunelab reads UTF-8: re-save the file as UTF-8")
 
 
 def _parse_json_line(raw: bytes, first: bool, source: str) -> dict[str, Any] | DataError | None:
@@ -214,8 +219,10 @@ def _read_json(path: Path) -> Iterator[tuple[str, dict[str, Any] | DataError]]:
 def _read_text(path: Path) -> str:
     # Decoded from bytes, not read_text(): its newline translation would turn a "\r\n" inside a
     # quoted CSV cell into "\n", changing the data (the csv module finds line ends itself).
+    data = path.read_bytes()
+    _refuse_utf16(path, data)
     try:
-        return path.read_bytes().decode("utf-8-sig")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         raise DataError(
             f"{path}: not UTF-8 text ({err.reason} at byte {err.start}); re-save it as UTF-8"
@@ -321,14 +328,14 @@ def drop_cut_end(path: Path, unit: Callable[[dict[str, Any]], Any] | None = None
         return False
     data = path.read_bytes()
     lines = data.split(b"\n")
-    if isinstance(_whole_row(lines[-1]), dict):
+    if isinstance(_parse_json_line(lines[-1], False, ""), dict):
         with path.open("ab") as handle:
             handle.write(b"\n")
         return False
     keep = len(lines) - 1  # the complete lines
 
     def unit_of(raw: bytes) -> Any:
-        row = _whole_row(raw)
+        row = _parse_json_line(raw, False, "")
         return unit(row) if unit is not None and isinstance(row, dict) else None
 
     last = unit_of(lines[keep - 1]) if keep else None
@@ -337,10 +344,3 @@ def drop_cut_end(path: Path, unit: Callable[[dict[str, Any]], Any] | None = None
     with path.open("r+b") as handle:
         handle.truncate(sum(len(line) + 1 for line in lines[:keep]))
     return True
-
-
-def _whole_row(raw: bytes) -> Any:
-    try:
-        return json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        return None
