@@ -46,6 +46,22 @@ def test_a_repeated_sentence_or_line_is_found_where_it_starts_again():
     assert repeat_start("北京是中国的首都。北京是中国的首都。") == 9
     assert repeat_start("दिल्ली भारत की राजधानी है। दिल्ली भारत की राजधानी है।") == 26
     assert repeat_start("是的。是的。") is None  # two characters: too short
+    # A "." inside a word ends no sentence: these say nothing twice ("Set it to version 3."
+    # was read as said twice, and chat stopped the reply there).
+    assert repeat_start("Set it to version 3.5 for CPU. Set it to version 3.6 for GPU.") is None
+    assert repeat_start("Open the file config.yaml now. Open the file config.json now.") is None
+
+
+def test_error_analysis_names_the_sentence_said_again_and_the_phrase_looped():
+    from tunelab.data.text import looping_phrase, repeated_sentence
+
+    assert repeated_sentence("It works well\nIt saves.\nIt works well") == ("It works well", 2)
+    assert repeated_sentence("The answer is 1. The answer is 1. The answer is 1.")[1] == 3
+    assert repeated_sentence("Use version 3.5 here. Use version 3.6 here.") is None
+    loop = "so the gains come from kernels, so the gains come from kernels, so the gains come"
+    assert looping_phrase(loop) == ("so the gains come", 3)
+    assert looping_phrase("- the number of\n- the size of\n- the number of") is None
+    assert looping_phrase("这个模型很好用" * 4) == ("这个模型很好用这", 3)
 
 
 def test_a_streamed_reply_is_read_once_and_judged_as_if_read_whole():

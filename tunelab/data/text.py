@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 
 import regex
 
@@ -75,7 +76,9 @@ def stem(word: str) -> str:
 # A sentence or a line: text up to its end mark (Chinese and Japanese full stops, Hindi's danda
 # too) or newline.
 _ENDS = ".!?。！？।"
-_SENTENCE = re.compile(f"[^{_ENDS}\n]+(?:[{_ENDS}]+|\n)")
+# A "." inside a word ends nothing: "version 3.5", "config.yaml" ("Set it to version 3." would
+# be said again by "Set it to version 3.6.").
+_SENTENCE = re.compile(rf"(?:[^{_ENDS}\n]|(?<=\w)\.(?=\w))+(?:[{_ENDS}]+(?!(?<=\w\.)\w)|\n)")
 SENTENCE_END = re.compile(f"[{_ENDS}\n]")  # what completes a sentence, so may complete a repeat
 
 
@@ -96,6 +99,32 @@ def repeat_start(text: str, min_words: int = 3) -> int | None:
         if sentence in seen:
             return match.start()
         seen.add(sentence)
+    return None
+
+
+def repeated_sentence(text: str, min_words: int = 3) -> tuple[str, int] | None:
+    """The first sentence or line of a finished `text` (of `min_words` words or more) that it
+    says more than once, as first said, and how many times: what `repeat_start` stops."""
+    said: dict[tuple[str, ...], list[str]] = {}
+    for match in _SENTENCE.finditer(text + "\n"):  # its last sentence may lack an end mark
+        if len(key := tuple(_sentence_words(match.group()))) >= min_words:
+            said.setdefault(key, []).append(match.group().strip())
+    return next(((s[0], len(s)) for s in said.values() if len(s) > 1), None)
+
+
+def looping_phrase(text: str, n: int = 4, times: int = 3) -> tuple[str, int] | None:
+    """Some `n` words said `times` times or more ("so the gains come from fast kernels, so the
+    gains come from ..."): a small model looping inside a sentence, and how often; or None. In Chinese and
+    Japanese, whose characters are words of their own, 2n characters (a word is about two)."""
+    # Words, not whitespace tokens: list bullets ("- the number of") are no repeated phrase.
+    tokens = [w for w in words(text) if not CJK.match(w)]
+    chars = CJK.findall(text)
+    for grams in (
+        Counter(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1)),
+        Counter("".join(chars[i : i + 2 * n]) for i in range(len(chars) - 2 * n + 1)),
+    ):
+        if grams and (top := grams.most_common(1)[0])[1] >= times:
+            return top
     return None
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from tunelab.config import Section
 from tunelab.data.split import drop_leaked
 from tunelab.data.templates import Example
-from tunelab.data.text import CJK, content_words, words
+from tunelab.data.text import content_words, looping_phrase, repeated_sentence, words
 from tunelab.evaluate.retrieval import BM25, overlap
 
 CATEGORIES = [
@@ -114,30 +114,13 @@ def count_taught(rows: list[dict[str, Any]], training: list[Example]) -> None:
 
 
 def repeated(answer: str, cfg: AnalysisConfig) -> str | None:
-    """Why an answer counts as repetitive, or None: a sentence said twice or an n-gram said often
-    (in Chinese and Japanese, an n-gram of twice as many characters: a word is about two)."""
-    sentences = [
-        s.strip().lower()
-        for s in re.split(r"(?<=[.!?])\s+|(?<=[。！？।])|\n+", answer)
-        if len(words(s)) >= 3
-    ]
-    again = [s for s, n in Counter(sentences).items() if n > 1]
-    if again:
-        return f"the sentence {again[0][:60]!r} appears {Counter(sentences)[again[0]]} times"
-    # Words, not whitespace tokens: list bullets ("- the number of") are no repeated phrase.
-    # Chinese and Japanese characters are words of their own: their n-grams are counted below.
-    tokens = [w for w in words(answer) if not CJK.match(w)]
-    grams = Counter(tuple(tokens[i : i + cfg.ngram]) for i in range(len(tokens) - cfg.ngram + 1))
-    if grams:
-        gram, n = grams.most_common(1)[0]
-        if n >= cfg.ngram_repeats:
-            return f"{' '.join(gram)!r} repeats {n} times"
-    chars, size = CJK.findall(answer), 2 * cfg.ngram
-    grams = Counter("".join(chars[i : i + size]) for i in range(len(chars) - size + 1))
-    if grams:
-        gram, n = grams.most_common(1)[0]
-        if n >= cfg.ngram_repeats:
-            return f"{gram!r} repeats {n} times"
+    """Why an answer counts as repetitive, or None: a sentence said twice or an n-gram said often."""
+    if again := repeated_sentence(answer):
+        sentence, times = again
+        return f"the sentence {sentence.lower()[:60]!r} appears {times} times"
+    if loop := looping_phrase(answer, cfg.ngram, cfg.ngram_repeats):
+        phrase, times = loop
+        return f"{phrase!r} repeats {times} times"
     return None
 
 

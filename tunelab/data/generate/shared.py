@@ -18,7 +18,7 @@ from tunelab.data.quality.grounding import ungrounded
 from tunelab.data.quality.junk import junk_reason, repeats_question
 from tunelab.data.read import drop_cut_end, read_jsonl
 from tunelab.data.split import normalize_text
-from tunelab.data.text import repeat_start, words
+from tunelab.data.text import looping_phrase, repeat_start
 
 WORD = re.compile(r"[^\W\d_]{2,}")
 
@@ -199,9 +199,9 @@ def drop_reason(
         return "answer has no words"  # "?" or "1." : the 135M model's answer when it has none
     if repeats_question(q, a):
         return "answer restates question"
-    if repeat_start(a) is not None or _loops(a):
+    if repeat_start(a) is not None or looping_phrase(a):
         return "answer repeats itself"
-    if _loops(q):
+    if looping_phrase(q):
         return "question repeats itself"
     if chunk_text is not None and (not q.rstrip().endswith("?") or "\n" in q or "\\n" in q):
         return "not a question"  # about a chunk, a user asks; a copied statement is no question
@@ -218,14 +218,6 @@ def drop_reason(
         ):
             return "too similar to an existing question"
     return None
-
-
-def _loops(text: str, n: int = 4, times: int = 3) -> bool:
-    """Some n words said `times` times over ("so the gains come from fast kernels, so the gains
-    come from ..."): a small model looping inside one sentence."""
-    w = words(text)
-    counts = Counter(tuple(w[i : i + n]) for i in range(len(w) - n + 1))
-    return any(c >= times for c in counts.values())
 
 
 def fill(template: str, **values) -> str:
