@@ -77,11 +77,11 @@ def _phrase(value: Any, source: str) -> Phrase:
             return re.compile(value[3:], re.IGNORECASE)
         except re.error as err:
             raise DataError(f"{source}: bad regex {value[3:]!r} ({err})") from None
-    if not normalize(value):
+    if not (words := Words(value)):
         raise DataError(
             f"{source}: fact {value!r} is empty once punctuation and symbols are ignored"
         )
-    return Words(value)
+    return words
 
 
 class Words(str):
