@@ -245,6 +245,14 @@ def test_a_phrase_negated_before_it_in_chinese_is_not_stated():
     letters = parse_fact_check({"facts": [["B"], ["8080"]]}, "t.jsonl:1")
     assert missed_facts("The answer is not A. B is correct, on 8080.", letters) == []
     assert missed_facts("Not A. B. 8080.", letters) == []
+    # "Not needed" after its topic, ending a clause; "不需要X" before it, as 不是 is.
+    gpu = _wrong("GPU", "graphics card")
+    for answer in ("GPU不需要。", "GPU 不需要，CPU就够了。", "GPU是不需要的。", "GPU也不用。"):
+        assert wrong_stated(answer, gpu) == [], answer
+    assert wrong_stated("GPU并不是必需的。graphics card不需要", gpu) == []
+    assert wrong_stated("只要CPU，不需要GPU。", gpu) == []
+    # Where the clause goes on, the GPU is what needs nothing: it is stated.
+    assert wrong_stated("GPU不需要配置。", gpu) == ["GPU"]
     supported = parse_fact_check({"facts": [["支持"]], "wrong": ["不支持"]}, "t.jsonl:1")
     assert score_facts("FSDP不支持。", supported) == {
         "fact_recall": 0.0,

@@ -11,8 +11,8 @@ spaces, Chinese, Japanese, Thai..., each character is a word, so "学習率" is 
 "学習率は5e-4です" and "SmolLM2" in "モデルはSmolLM2です"); a `{"regex": ...}` entry or a string
 starting with `re:` is searched in the raw answer, case-insensitively. A number is one word ("5" is not stated by
 "0.5", nor "0" by "127.0.0.1"), and a phrase right after a negation ("not 8", "isn't 8", "no GPU",
-"不是北京") or right before one in Hindi and Japanese ("नई दिल्ली नहीं", "東京ではない") is not
-stated."""
+"不是北京") or right before one in Hindi and Japanese ("नई दिल्ली नहीं", "東京ではない"), or before a
+Chinese "not needed" ending a clause ("GPU不需要。") is not stated."""
 
 from __future__ import annotations
 
@@ -38,11 +38,20 @@ _NEGATION = re.compile(
     r"(?:\b(?:not|no|never|cannot)|n['’]t)\s+(?:(?:a|an|the)\s+)?[\"'“‘`*_]*(?=\w)", re.IGNORECASE
 )
 # Chinese puts its "not" right before what it negates: "不是北京" (is not Beijing), "没有GPU" or
-# "没有 GPU" (has no GPU), "不支持" (does not support). As in English, only the word right after
+# "没有 GPU" (has no GPU), "不需要GPU" (needs no GPU), "不支持" (does not support). As in English, only the word right after
 # it is negated ("不在北京", not in Beijing, negates "在").
 _NEGATION_UNSPACED = re.compile(
-    r"(?:不是|并非|並非|没有|沒有|不|没|沒|无|無)\s?[\"'“‘`*_「『《【]*(?=\w)"
+    r"(?:不需要|不是|并非|並非|没有|沒有|不需|不用|不必|不|没|沒|无|無)\s?[\"'“‘`*_「『《【]*(?=\w)"
 )
+# Chinese says a thing is not needed after it, at the end of a clause: "GPU不需要。", "GPU是不
+# 必要的" (where "GPU不需要配置" says the GPU needs no setting up: it states GPU). The word before
+# gets a mark glued to its end, so that no phrase ends there.
+_NOT_NEEDED_AFTER = re.compile(
+    r"\s*(?:(?:也|并|並|都|就|是|也是)?(?:不需要|不必要|不需|不用|不必|用不着|用不著|没有必要|沒有必要|"
+    r"没必要|沒必要)|(?:也|并|並)?(?:不是|並不是|并不是)(?:必需|必须|必須|必要)|非必需|非必要)"
+    r"(?:的|了)?(?=\s*(?:[，。！？；、,.!?;:]|$))"
+)
+_NOT_AFTER_MARK = "\ue002"
 # Where `normalize` spaces out the Chinese character a negation marks, the mark goes back onto it.
 _MARK_SPACED = re.compile(_NEGATED + " (?=" + CJK.pattern + ")")
 
@@ -131,6 +140,7 @@ def states(answer: str, phrase: Phrase) -> bool:
 def _answer_words(answer: str) -> str:
     """The answer normalized as phrases are, its numbers kept whole and its negated words marked."""
     text = _NUMBER_SEPARATOR.sub(_NUMBER_JOIN, unicodedata.normalize("NFKC", answer))
+    text = _NOT_NEEDED_AFTER.sub(lambda m: _NOT_AFTER_MARK + " " + m.group().lstrip(), text)
     for negation in (_NEGATION, _NEGATION_UNSPACED):
         text = negation.sub(lambda m: m.group() + _NEGATED, text)
     return _MARK_SPACED.sub(_NEGATED, normalize(text))
