@@ -114,8 +114,9 @@ def repeated_sentence(text: str, min_words: int = 3) -> tuple[str, int] | None:
 
 def looping_phrase(text: str, n: int = 4, times: int = 3) -> tuple[str, int] | None:
     """Some `n` words said `times` times or more ("so the gains come from fast kernels, so the
-    gains come from ..."): a small model looping inside a sentence, and how often; or None. In Chinese and
-    Japanese, whose characters are words of their own, 2n characters (a word is about two)."""
+    gains come from ..."), and how often: a small model looping inside a sentence; or None. In
+    Chinese and Japanese, whose characters are words of their own, 2n characters (a word is
+    about two)."""
     # Words, not whitespace tokens: list bullets ("- the number of") are no repeated phrase.
     tokens = [w for w in words(text) if not CJK.match(w)]
     chars = CJK.findall(text)
@@ -172,9 +173,8 @@ class SaidSentences:
         more)."""
         self._read(text)
         rest = text[self.settled :]
-        start = (
-            self.settled + len(rest) - len(rest.lstrip(_ENDS + "\n"))
-        )  # marks alone: no sentence
+        # End marks alone start no sentence.
+        start = self.settled + len(rest) - len(rest.lstrip(_ENDS + "\n"))
         if start == len(text):
             return start
         said = _sentence_words(text[start:])
