@@ -50,6 +50,12 @@ def test_a_repeated_sentence_or_line_is_found_where_it_starts_again():
     # was read as said twice, and chat stopped the reply there).
     assert repeat_start("Set it to version 3.5 for CPU. Set it to version 3.6 for GPU.") is None
     assert repeat_start("Open the file config.yaml now. Open the file config.json now.") is None
+    # A clause said again right after itself, at a comma: a loop with no sentence end to stop at.
+    loop = "你可以用中文来输出，你可以用中文来输出，你可以用中文来输出，"
+    assert loop[: repeat_start(loop)] == "你可以用中文来输出，"
+    assert repeat_start("It costs 1,000 dollars, it costs 1,000 dollars.") == 23
+    assert repeat_start("It is fine. It is fine, really.") is None  # a new sentence, not a loop
+    assert repeat_start("one two three, one two four, one two three.") is None  # not in a row
 
 
 def test_error_analysis_names_the_sentence_said_again_and_the_phrase_looped():
@@ -73,7 +79,7 @@ def test_a_streamed_reply_is_read_once_and_judged_as_if_read_whole():
 
     rng = random.Random(0)
     pieces = ["The", " answer", " is", " 1", ".", "..", "!", "\n", " ", "北京", "是", "首都", "。"]
-    pieces += ["Σ", "ς", " so", "।", "दिल्ली", "\n\n"]
+    pieces += ["Σ", "ς", " so", "।", "दिल्ली", "\n\n", ",", ", ", "，", "1,0"]
     for _ in range(3000):
         repeats, certain, text = SaidSentences(), SaidSentences(), ""
         for _ in range(rng.randint(1, 40)):

@@ -291,7 +291,7 @@ def test_random_streams_join_to_their_replies(monkeypatch):
     # Sentences of a few words, so that some repeat; stop strings cut from what is said.
     rng, endings = random.Random(0), Counter()
     starts = ["One two three", "one two four", "ΑΣ é日 one", "Two", "one two"]
-    ends = [". ", ".\n", "!", "\n", " ", "..", ". \n"]  # "three.one" is one word, not two
+    ends = [". ", ".\n", "!", "\n", " ", "..", ". \n", ", ", "，"]  # "three.one" is one word
     for _ in range(40):
         sentences = [rng.choice(starts) + rng.choice(ends) for _ in range(rng.randint(1, 6))]
         said = "".join(sentences)[: rng.randint(1, 60)]

@@ -79,7 +79,14 @@ _ENDS = ".!?。！？।"
 # A "." inside a word ends nothing: "version 3.5", "config.yaml" ("Set it to version 3." would
 # be said again by "Set it to version 3.6.").
 _SENTENCE = re.compile(rf"(?:[^{_ENDS}\n]|(?<=\w)\.(?=\w))+(?:[{_ENDS}]+(?!(?<=\w\.)\w)|\n)")
-SENTENCE_END = re.compile(f"[{_ENDS}\n]")  # what completes a sentence, so may complete a repeat
+# A clause: text up to a comma or semicolon, or a sentence's end ("1,000" and "3.5" end none). A
+# small model also loops on a clause: "你可以用中文来输出，你可以用中文来输出，..."
+_COMMAS = ",，、;；"
+_CLAUSE = re.compile(
+    rf"(?:[^{_ENDS}{_COMMAS}\n]|(?<=\w)[.,](?=\w))+(?:[{_ENDS}{_COMMAS}]+(?!(?<=\w[.,])\w)|\n)"
+)
+# What completes a sentence or clause, so may complete a repeat.
+SENTENCE_END = re.compile(f"[{_ENDS}{_COMMAS}\n]")
 
 
 def _sentence_words(sentence: str) -> list[str]:
@@ -88,18 +95,39 @@ def _sentence_words(sentence: str) -> list[str]:
     return [w for w in spaced(sentence).lower().split() if w.strip(_ENDS)]  # "。" is no word
 
 
+def _clause_words(clause: str) -> tuple[str, ...]:
+    """A clause's words as a repeat of the one before is told: its marks left out."""
+    return tuple(
+        w for w in (w.rstrip(_ENDS + _COMMAS) for w in spaced(clause).lower().split()) if w
+    )
+
+
+def _after_comma(match: re.Match) -> bool:
+    return match.group()[-1] in _COMMAS
+
+
 def repeat_start(text: str, min_words: int = 3) -> int | None:
     """Where `text` starts saying again a whole sentence or line (of `min_words` words or more)
-    it has said before, or None. A model that lost track says "The answer is 1." forever."""
+    it has said before, or a clause it has just said (after a comma), or None. A model that lost
+    track says "The answer is 1." forever."""
+    found = []
     seen: set[tuple[str, ...]] = set()
     for match in _SENTENCE.finditer(text):
         sentence = tuple(_sentence_words(match.group()))
         if len(sentence) < min_words:
             continue
         if sentence in seen:
-            return match.start()
+            found.append(match.start())
+            break
         seen.add(sentence)
-    return None
+    before, after_comma = (), False
+    for match in _CLAUSE.finditer(text):
+        clause = _clause_words(match.group())
+        if after_comma and len(clause) >= min_words and clause == before:
+            found.append(match.start())
+            break
+        before, after_comma = clause, _after_comma(match)
+    return min(found, default=None)
 
 
 def repeated_sentence(text: str, min_words: int = 3) -> tuple[str, int] | None:
@@ -141,6 +169,10 @@ class SaidSentences:
         self.seen: set[tuple[str, ...]] = set()
         self.prefixes: set[tuple[str, ...]] = set()  # the start of each sentence said, any length
         self.repeat: int | None = None  # where a settled sentence was one said before
+        self.clauses_settled = 0  # as `settled`, for clauses
+        self.clause: tuple[str, ...] = ()  # the last settled clause's words
+        self.after_comma = False  # whether that clause ended at a comma (the next may repeat it)
+        self.clause_repeat: int | None = None  # where a settled clause said the one before again
 
     def _read(self, text: str) -> None:
         if len(text) < self.length:  # a shorter view: the sentence it ends in may still grow
@@ -155,16 +187,31 @@ class SaidSentences:
                 self.seen.add(sentence)
                 self.prefixes.update(sentence[:n] for n in range(len(sentence) + 1))
             self.settled = match.end()
+        for match in _CLAUSE.finditer(text, self.clauses_settled):
+            if match.end() == len(text) and not text.endswith("\n"):
+                break
+            clause = _clause_words(match.group())
+            if self._says_again(clause) and self.clause_repeat is None:
+                self.clause_repeat = match.start()
+            self.clause, self.after_comma = clause, _after_comma(match)
+            self.clauses_settled = match.end()
+
+    def _says_again(self, clause: tuple[str, ...]) -> bool:
+        return self.after_comma and len(clause) >= self.min_words and clause == self.clause
 
     def repeat_start(self, text: str) -> int | None:
         """`repeat_start(text)`, reading only what is new since the last call."""
         self._read(text)
-        if self.repeat is not None:
-            return self.repeat
-        last = _SENTENCE.search(text, self.settled)  # ended, though its marks may grow
-        if last and len(sentence := tuple(_sentence_words(last.group()))) >= self.min_words:
-            return last.start() if sentence in self.seen else None
-        return None
+        found = [self.repeat, self.clause_repeat]
+        if self.repeat is None:
+            last = _SENTENCE.search(text, self.settled)  # ended, though its marks may grow
+            if last and len(sentence := tuple(_sentence_words(last.group()))) >= self.min_words:
+                found.append(last.start() if sentence in self.seen else None)
+        if self.clause_repeat is None:
+            last = _CLAUSE.search(text, self.clauses_settled)
+            if last and self._says_again(_clause_words(last.group())):
+                found.append(last.start())
+        return min((f for f in found if f is not None), default=None)
 
     def held_back(self, text: str) -> int:
         """How much of `text`, a reply with no repeat in it, is certain to stay whatever follows
@@ -172,12 +219,29 @@ class SaidSentences:
         is so while its whole words so far begin an earlier sentence (of `min_words` words or
         more)."""
         self._read(text)
+        certain = len(text)
         rest = text[self.settled :]
         # End marks alone start no sentence.
         start = self.settled + len(rest) - len(rest.lstrip(_ENDS + "\n"))
-        if start == len(text):
-            return start
-        said = _sentence_words(text[start:])
+        if (
+            start < len(text)
+            and tuple(self._whole_words(text, start, _sentence_words)) in self.prefixes
+        ):
+            certain = start
+        # And the clause after a comma, while it begins as the one before it did.
+        rest = text[self.clauses_settled :]
+        start = self.clauses_settled + len(rest) - len(rest.lstrip(_ENDS + _COMMAS + "\n"))
+        if self.after_comma and len(self.clause) >= self.min_words and start < len(text):
+            said = self._whole_words(text, start, _clause_words)
+            if self.clause[: len(said)] == said:
+                certain = min(certain, start)
+        return certain
+
+    @staticmethod
+    def _whole_words(text: str, start: int, split) -> tuple[str, ...]:
+        """The words of text[start:] that no more text can change: a last word may still grow,
+        and its last letter change ("Σ" is "ς" at a word's end)."""
+        said = list(split(text[start:]))
         if said and not text[-1].isspace():
-            said.pop()  # a word may still grow, and its last letter change ("Σ" is "ς" at a word's end)
-        return start if tuple(said) in self.prefixes else len(text)
+            said.pop()
+        return tuple(said)
