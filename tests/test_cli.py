@@ -99,6 +99,21 @@ def test_main_prints_a_user_error_to_stderr_as_written_and_ctrl_c_exits_130(monk
         cli.main()
     assert exit_.value.code == 130
 
+    # Ctrl-C while the commands load (seconds of torch and transformers) exits the same way.
+    import sys
+    import types
+
+    from tunelab.__main__ import main
+
+    class Loading(types.ModuleType):
+        def __getattr__(self, name):
+            raise KeyboardInterrupt
+
+    monkeypatch.setitem(sys.modules, "tunelab.cli", Loading("tunelab.cli"))
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    assert exit_.value.code == 130
+
 
 def test_generate_reads_its_question_from_standard_input_given_a_dash(monkeypatch):
     from tunelab.serve import chat

@@ -47,7 +47,12 @@ def _stage(module: str) -> str | None:
 
 
 def _layer(module: str) -> str:
-    if module in ("tunelab", "tunelab.cli", "tunelab.options") or module.endswith(".cli"):
+    if module in (
+        "tunelab",
+        "tunelab.__main__",
+        "tunelab.cli",
+        "tunelab.options",
+    ) or module.endswith(".cli"):
         return "cli"
     if _stage(module):
         return "stage"

@@ -119,21 +119,34 @@ def test_exact_duplicates_are_removed_before_split():
     assert len(train) == 6 and not test
 
 
+def test_a_question_asked_with_other_punctuation_stays_on_its_side_of_the_split():
+    examples = [Example.qa(f"question {i}?", "a") for i in range(20)]
+    examples += [Example.qa(f"Question {i}", "b") for i in range(20)]  # the same 20, asked again
+    train, test = split_examples(examples, 0.25, seed=0)
+    asked = {e.question.lower().rstrip("?") for e in test}
+    assert len(test) == 10 and not asked & {e.question.lower().rstrip("?") for e in train}
+
+
 def test_a_separate_test_file_stays_unseen_by_training(tmp_path):
     from tunelab.config import DataConfig
     from tunelab.data.pipeline import prepare
     from tunelab.models import tiny_tokenizer
 
     train_rows = [{"question": f"q{i}", "answer": f"a{i}"} for i in range(6)]
-    test_rows = [{"question": "Q1 ", "answer": "other"}, {"question": "q9", "answer": "a9"}]
+    test_rows = [
+        {"question": "Q1 ", "answer": "other"},
+        {"question": "q9", "answer": "a9"},
+        {"question": "q3??", "answer": "a3"},  # punctuation aside, as `data check` finds leaks
+    ]
     for name, rows in (("train", train_rows), ("test", test_rows)):
         (tmp_path / f"{name}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     config = DataConfig(path=str(tmp_path / "train.jsonl"), test_path=str(tmp_path / "test.jsonl"))
 
     data = prepare(config, tiny_tokenizer())
-    # "q1" is asked in the test file (case and spacing aside): it is not trained on.
-    assert [e.question for e in data.train_examples] == ["q0", "q2", "q3", "q4", "q5"]
-    assert "1 training examples asking a test question removed" in data.summary()
+    # "q1" and "q3" are asked in the test file (case, spacing and punctuation aside): they are
+    # not trained on.
+    assert [e.question for e in data.train_examples] == ["q0", "q2", "q4", "q5"]
+    assert "2 training examples asking a test question removed" in data.summary()
 
     kept = prepare(config.model_copy(update={"dedupe": False}), tiny_tokenizer())
     assert len(kept.train_examples) == 6

@@ -15,12 +15,20 @@ def normalize_text(text: str) -> str:
     return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text)).strip().lower()
 
 
+def question_key(text: str) -> str:
+    """A prompt as "the same question" compares it: `normalize_text`, its punctuation a space
+    ("Do I have to pay?" asks what "do I have to pay" does, as `data check`'s leak search finds);
+    words stay apart ("3.5" is not "35")."""
+    text = "".join(" " if unicodedata.category(ch).startswith("P") else ch for ch in text)
+    return normalize_text(text)
+
+
 def example_key(example: Example) -> str:
     """What makes two examples 'the same question': the prompt side (or the text for raw text)."""
     if example.text is not None:
         return normalize_text(example.text)
     prompt_turns = [m["content"] for m in example.messages[:-1]] or [example.question]
-    return normalize_text("\n".join(prompt_turns))
+    return question_key("\n".join(prompt_turns))
 
 
 def drop_duplicates(examples: list[Example]) -> tuple[list[Example], int]:

@@ -1,0 +1,19 @@
+"""The `tunelab` command (and `python -m tunelab`). Loading the commands takes seconds (torch,
+transformers): Ctrl-C during that is the exit of 130 that Ctrl-C gives anywhere later, not a
+traceback."""
+
+from __future__ import annotations
+
+import sys
+
+
+def main() -> None:
+    try:
+        from tunelab.cli import main as run_command
+    except KeyboardInterrupt:
+        sys.exit(130)
+    run_command()
+
+
+if __name__ == "__main__":
+    main()
