@@ -61,6 +61,22 @@ def test_a_path_that_is_not_there_fails_at_once_without_asking_the_hub(name, mon
         load_model(name)
 
 
+def test_a_mistyped_run_in_a_folder_here_is_a_path_not_a_hub_id(tmp_path, monkeypatch):
+    from transformers import AutoTokenizer
+
+    def hub(*args, **kwargs):
+        raise AssertionError("the hub was asked for a path")
+
+    monkeypatch.setattr(AutoTokenizer, "from_pretrained", hub)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "runs" / "mine").mkdir(parents=True)
+    # "runs/mien" is a valid hub id (org/name), but ./runs is a folder: a run was meant.
+    with pytest.raises(
+        TunelabError, match=r"'runs/mien': no such file or folder \(in runs/: mine\)"
+    ):
+        load_model("runs/mien")
+
+
 def test_a_hub_id_out_of_reach_says_it_is_neither_here_nor_fetched():
     # tests run offline (conftest): the hub id is asked for and cannot be fetched.
     with pytest.raises(TunelabError) as caught:

@@ -118,10 +118,14 @@ FILE_SUFFIXES = (".gguf", ".safetensors", ".bin", ".pt", ".pth", ".ckpt", ".onnx
 
 def looks_like_path(name: str) -> bool:
     """Whether `name` can only mean a file or folder: the hub's ids are `name` or `org/name`
-    (so no leading `.`, `~` or `/`, no second `/`, no backslash), never a model file's name."""
+    (so no leading `.`, `~` or `/`, no second `/`, no backslash), never a model file's name.
+    An `org/name` whose `org` is a folder here is taken for a path too: "runs/mine" mistyped is
+    a run folder that is not there, not a hub id to ask for (45 s of retries offline)."""
     from huggingface_hub.utils import HFValidationError, validate_repo_id
 
     if name.lower().endswith(FILE_SUFFIXES):
+        return True
+    if "/" in name and Path(name).parent.is_dir():
         return True
     try:
         validate_repo_id(name)
@@ -134,8 +138,15 @@ def check_model_name(name: str) -> None:
     """Fail at once on a path that is not there, instead of asking the hub for it (which takes
     ~45 s of retries offline and then blames the network)."""
     if looks_like_path(name) and not Path(name).exists():
+        parent = Path(name).parent
+        if parent.is_dir() and parent != Path("."):
+            folders = sorted(p.name for p in parent.iterdir() if p.is_dir())[:8]
+            inside = f" (in {parent}/: {', '.join(folders) or 'no folders'})"
+        else:
+            inside = ""
         raise TunelabError(
-            f"model {name!r}: no such file or folder (a path, so the hub was not asked for it). "
+            f"model {name!r}: no such file or folder{inside}; read as a path, the hub was not "
+            "asked for it. "
             f"Give a run folder, a Hugging Face model folder, a hub id (org/name) or "
             f"{EMBEDDED_NAME!r}."
         )
