@@ -126,3 +126,19 @@ def test_generate_reads_its_question_from_standard_input_given_a_dash(monkeypatc
     assert asked == ["日本の首都は？"]
     result = runner.invoke(app, ["generate", "tiny-random", "-"], input="  \n")
     assert "no question on standard input" in str(result.exception)
+
+
+def test_generate_and_chat_refuse_a_reply_of_no_tokens_or_a_negative_temperature():
+    import pytest
+
+    from tunelab.errors import TunelabError
+    from tunelab.generate import generate
+    from tunelab.models import tiny_random
+
+    for options in (["--max-new-tokens", "0"], ["--temperature", "-1"]):
+        for command in (["generate", "tiny-random", "hi"], ["chat", "tiny-random"]):
+            result = CliRunner().invoke(app, [*command, *options], input="hi\n")
+            assert result.exit_code == 2, (command, options, result.output)
+    model, tokenizer = tiny_random()
+    with pytest.raises(TunelabError, match="max_new_tokens must be at least 1"):
+        generate(model, tokenizer, ["hi"], max_new_tokens=0)  # it made one token all the same

@@ -176,6 +176,24 @@ def test_asking_for_output_it_does_not_give_is_refused_rather_than_silently_drop
         with pytest.raises(openai.BadRequestError) as err:
             client.completions.create(model="tiny-random", prompt="Hi", max_tokens=2, **extra)
         assert err.value.body["param"] == next(iter(extra))
+    # Nor is sampling it does not do taken as done; a client's defaults (0, {}) change nothing.
+    for extra in (
+        {"frequency_penalty": 0.5},
+        {"presence_penalty": -1.0},
+        {"logit_bias": {"75": -100}},
+        {"extra_body": {"top_k": 5}},
+        {"extra_body": {"min_p": 0.1}},
+    ):
+        with pytest.raises(openai.BadRequestError, match="not supported"):
+            client.chat.completions.create(
+                model="tiny-random", messages=QUESTION, max_tokens=2, **extra
+            )
+    with pytest.raises(openai.BadRequestError, match="frequency_penalty"):  # out of OpenAI's range
+        client.completions.create(model="tiny-random", prompt="Hi", frequency_penalty=1e30)
+    defaults = {"frequency_penalty": 0, "presence_penalty": 0, "logit_bias": {}}
+    client.chat.completions.create(
+        model="tiny-random", messages=QUESTION, max_tokens=2, extra_body={"top_k": -1}, **defaults
+    )
     with pytest.raises(openai.BadRequestError, match="logprobs"):
         client.chat.completions.create(model="tiny-random", messages=QUESTION, logprobs=True)
     # Tool calls: an agent would take the text reply for the model's final answer.

@@ -97,3 +97,41 @@ def test_a_url_that_is_not_an_openai_api_is_one_line_naming_it():
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture(scope="module")
+def two_models():
+    # "short" knows 128 positions and answers with the chat template, which carries the turns:
+    # a chat of a few turns outgrows it.
+    engines = {
+        "tiny": Engine(*tiny_random(), name="tiny", max_batch=2, prompt=Prompt("qa")),
+        "short": Engine(
+            *tiny_random(seed=1, max_position_embeddings=128), name="short", max_batch=2
+        ),
+    }
+    with running(create_app(engines)) as base:
+        yield base
+    for engine in engines.values():
+        engine.close()
+
+
+def test_a_chat_picks_the_servers_model_streams_and_forgets_what_its_context_cannot_hold(
+    two_models,
+):
+    from tunelab.serve.chat import Session
+
+    with pytest.raises(TunelabError, match="serves tiny, short, not 'other'"):
+        Session.open(two_models, served_model="other")
+    assert Session.open(two_models).served_model == "tiny"  # the first, unless named
+    session = Session.open(two_models, served_model="tiny")
+    pieces: list[str] = []
+    answer = session.reply("Hello over HTTP", max_new_tokens=8, on_text=pieces.append)
+    assert answer == complete_chat(two_models, MESSAGES, model="tiny", max_tokens=8)
+    assert len(pieces) > 1 and "".join(pieces) == answer  # streamed, not given whole
+    # Each exchange adds ~25 tokens to the chat template's prompt: the fourth turn would not fit
+    # 128 positions with all before it, and the chat forgets its oldest turns instead.
+    session = Session.open(two_models, served_model="short")
+    for turn in range(6):
+        session.reply(f"t{turn} w", max_new_tokens=4)
+    users = [m["content"] for m in session.history if m["role"] == "user"]
+    assert session.history[0]["role"] == "user" and users[-1] == "t5 w" and len(users) < 6

@@ -69,6 +69,8 @@ def generate(
     reply it cannot have: data generation, a judge)."""
     if on_text is not None and len(prompts) != 1:
         raise ValueError("on_text streams one reply: give one prompt")
+    if max_new_tokens < 1:  # a reply is at least its first token: 0 would still make one
+        raise TunelabError(f"max_new_tokens must be at least 1, not {max_new_tokens}")
     model.eval()
     rngs = prompt_generators(seed, len(prompts), next(model.parameters()).device)
     stop_ids = eos_ids(model, tokenizer)

@@ -15,6 +15,10 @@ from tunelab.errors import TunelabError
 T = TypeVar("T")
 
 
+class ContextExceeded(TunelabError):
+    """The server's model cannot take this prompt and reply (OpenAI's context_length_exceeded)."""
+
+
 def is_endpoint(target: str) -> bool:
     """True when a model argument is a server URL rather than a model name or run folder."""
     return target.startswith(("http://", "https://"))
@@ -69,7 +73,7 @@ def stream_chat(
         ) as response:
             if response.status_code >= 400:
                 response.read()
-                raise TunelabError(_error_text(url, response))
+                raise _error(url, response)
             for line in response.iter_lines():
                 if not line.startswith("data:") or line.strip() == "data: [DONE]":
                     continue
@@ -105,7 +109,7 @@ def _call(method: str, url: str, path: str, api_key, timeout, body=None) -> http
     except httpx.TransportError as err:
         raise TunelabError(unreachable(url, err)) from None
     if response.status_code >= 400:
-        raise TunelabError(_error_text(url, response))
+        raise _error(url, response)
     return response
 
 
@@ -132,10 +136,12 @@ def unreachable(url: str, err: Exception) -> str:
     )
 
 
-def _error_text(url: str, response: httpx.Response) -> str:
+def _error(url: str, response: httpx.Response) -> TunelabError:
     try:
-        message = response.json()["error"]["message"]
-    except (ValueError, KeyError, TypeError):
-        message = response.text[:200]
+        error = response.json()["error"]
+        message, code = error["message"], error.get("code")
+    except (ValueError, KeyError, TypeError, AttributeError):
+        message, code = response.text[:200], None
     hint = " (set --api-key or TUNELAB_API_KEY)" if response.status_code == 401 else ""
-    return f"{url} answered {response.status_code}: {message}{hint}"
+    kind = ContextExceeded if code == "context_length_exceeded" else TunelabError
+    return kind(f"{url} answered {response.status_code}: {message}{hint}")

@@ -20,17 +20,36 @@ class Session:
     history: list[dict[str, str]] = field(default_factory=list)
     endpoint: str | None = None  # an OpenAI-compatible server instead of a local model
     api_key: str | None = None
+    served_model: str | None = None  # which of the server's models answers
     last: Generation | None = None  # the latest local reply, with its finish reason
 
     @classmethod
-    def open(cls, name: str, template: str | None = None, api_key: str | None = None) -> Session:
+    def open(
+        cls,
+        name: str,
+        template: str | None = None,
+        api_key: str | None = None,
+        served_model: str | None = None,
+    ) -> Session:
         """Load a model or run (a run answers with the template and system prompt it was trained
-        with), or connect to a server URL."""
-        from tunelab.remote import is_endpoint
+        with), or connect to a server URL and pick one of its models (`served_model`, else its
+        first)."""
+        from tunelab.remote import is_endpoint, list_models
         from tunelab.run import load_model, prompt_for
 
         if is_endpoint(name):
-            return cls(None, None, endpoint=name, api_key=api_key)
+            served = list_models(name, api_key)
+            if not served:
+                raise TunelabError(f"the server at {name} offers no models")
+            if served_model is not None and served_model not in served:
+                raise TunelabError(
+                    f"the server at {name} serves {', '.join(served)}, not {served_model!r}"
+                )
+            return cls(
+                None, None, endpoint=name, api_key=api_key, served_model=served_model or served[0]
+            )
+        if served_model is not None:
+            raise TunelabError("--served-model picks one of a server's models: give a server URL")
         prompt = prompt_for(name)
         if template:
             prompt = replace(prompt, template=template)
@@ -50,24 +69,14 @@ class Session:
         **generate_kwargs,
     ) -> str:
         """The model's answer to `text` after the history so far; `on_text` receives it piece by
-        piece as it is made, less what the reply cuts (a local model), or whole (a server). A
+        piece as it is made, less what the reply cuts (a local model), or as it streams. A
         reply that starts repeating a sentence stops there, as no useful answer says one sentence
         twice."""
         messages = [*self.history, {"role": "user", "content": text}]
         if self.endpoint:
-            from tunelab.remote import complete_chat
-
-            answer = complete_chat(
-                self.endpoint,
-                messages,
-                api_key=self.api_key,
-                max_tokens=generate_kwargs.get("max_new_tokens", 256),
-                temperature=generate_kwargs.get("temperature", 0.0),
-            )
+            messages, answer = self._server_reply(messages, on_text, **generate_kwargs)
             if remember:
                 self.history = [*messages, {"role": "assistant", "content": answer}]
-            if on_text is not None:
-                on_text(answer)
             return answer
         messages = self.within_context(messages, generate_kwargs.get("max_new_tokens", 256))
         prompt = self.prompt.chat(messages, self.tokenizer)
@@ -101,6 +110,34 @@ class Session:
                 )
             messages = messages[2:]  # a user turn and its reply, so the chat still opens on a user
         return messages
+
+    def _server_reply(
+        self, messages: list[dict[str, str]], on_text, max_new_tokens=256, temperature=0.0
+    ) -> tuple[list[dict[str, str]], str]:
+        """(the messages the server could take, its reply), streamed to `on_text` as it comes.
+        A chat longer than the server's model takes forgets its oldest exchanges, as with a
+        local model: the server says when the prompt does not fit, and the chat asks again."""
+        from tunelab.remote import ContextExceeded, stream_chat
+
+        while True:
+            pieces: list[str] = []
+            try:
+                for piece in stream_chat(
+                    self.endpoint,
+                    messages,
+                    self.served_model,
+                    max_tokens=max_new_tokens,
+                    temperature=temperature,
+                    api_key=self.api_key,
+                ):
+                    pieces.append(piece)
+                    if on_text is not None:
+                        on_text(piece)
+                return messages, "".join(pieces)
+            except ContextExceeded:
+                if pieces or len(messages) <= 1:
+                    raise
+                messages = messages[2:]  # a user turn and its reply, as within_context drops
 
     def _prompt_tokens(self, messages: list[dict[str, str]]) -> int:
         prompt = self.prompt.chat(messages, self.tokenizer)

@@ -17,6 +17,12 @@ Template = Annotated[str | None, typer.Option(help="Default: the run's template,
 ApiKey = Annotated[
     str | None, typer.Option(envvar="TUNELAB_API_KEY", help="Bearer key for a server URL.")
 ]
+ServedModel = Annotated[
+    str | None,
+    typer.Option(help="With a server URL: which of its models answers (default: its first)."),
+]
+MaxNewTokens = Annotated[int, typer.Option(min=1, help="Longest reply, in tokens.")]
+Temperature = Annotated[float, typer.Option(min=0.0, help="0: greedy; higher: more varied.")]
 
 
 def generate_command(
@@ -24,10 +30,11 @@ def generate_command(
     prompt: Annotated[
         str, typer.Argument(help="The question or instruction; - reads it from standard input.")
     ],
-    max_new_tokens: int = 256,
-    temperature: float = 0.0,
+    max_new_tokens: MaxNewTokens = 256,
+    temperature: Temperature = 0.0,
     template: Template = None,
     api_key: ApiKey = None,
+    served_model: ServedModel = None,
 ) -> None:
     """Answer one question with a model, a finetuned run, or a running server."""
     import sys
@@ -39,7 +46,7 @@ def generate_command(
         prompt = sys.stdin.read().strip()
         if not prompt:
             raise TunelabError("no question on standard input (the prompt was -)")
-    session = Session.open(model, template=template, api_key=api_key)
+    session = Session.open(model, template=template, api_key=api_key, served_model=served_model)
     session.reply(
         prompt,
         max_new_tokens=max_new_tokens,
@@ -52,17 +59,17 @@ def generate_command(
 
 def chat_command(
     model: ModelArg,
-    max_new_tokens: int = 256,
-    temperature: float = 0.0,
+    max_new_tokens: MaxNewTokens = 256,
+    temperature: Temperature = 0.0,
     template: Template = None,
     api_key: ApiKey = None,
+    served_model: ServedModel = None,
 ) -> None:
     """Talk with a model or server in the terminal (/reset clears history, /quit or Ctrl-D leaves)."""
     from tunelab.serve.chat import Session
 
-    Session.open(model, template=template, api_key=api_key).repl(
-        max_new_tokens=max_new_tokens, temperature=temperature
-    )
+    session = Session.open(model, template=template, api_key=api_key, served_model=served_model)
+    session.repl(max_new_tokens=max_new_tokens, temperature=temperature)
 
 
 def serve_command(
@@ -78,7 +85,7 @@ def serve_command(
             help="Interface to listen on; 0.0.0.0 opens it to your network (needs a key)."
         ),
     ] = DEFAULT_HOST,
-    port: int = DEFAULT_PORT,
+    port: Annotated[int, typer.Option(min=1, max=65535)] = DEFAULT_PORT,
     api_key: Annotated[
         str | None,
         typer.Option(envvar="TUNELAB_API_KEY", help="Require `Authorization: Bearer KEY`."),

@@ -40,8 +40,9 @@ JSON = "application/json"
 
 
 class _Body(BaseModel):
-    # Fields of the OpenAI API that only tune or label a request (user, penalties, ...) are
-    # ignored; those whose answer tunelab cannot give (logprobs, echo, ...) are refused below.
+    # Fields of the OpenAI API that only label a request (user, metadata, ...) are ignored; those
+    # whose answer tunelab cannot give (logprobs, echo, ...) or that would change the reply in a
+    # way it does not (penalties, logit_bias, vLLM's top_k) are refused below when set.
     model_config = ConfigDict(extra="ignore")
     ANSWERED: ClassVar[frozenset[str]] = frozenset()  # of those, what this endpoint does answer
     model: str
@@ -61,6 +62,11 @@ class _Body(BaseModel):
     echo: bool = False
     best_of: int | None = None
     suffix: str | None = None
+    frequency_penalty: float = Field(0.0, ge=-2.0, le=2.0)
+    presence_penalty: float = Field(0.0, ge=-2.0, le=2.0)
+    logit_bias: dict[str, float] | None = None
+    top_k: int | None = None  # vLLM's and llama.cpp's; 0 or -1: every token, as without it
+    min_p: float | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -80,6 +86,12 @@ class _Body(BaseModel):
             "echo": self.echo,
             "best_of": self.best_of not in (None, 1),
             "suffix": bool(self.suffix),
+            # What a client sends as its default (0, {}) changes nothing: answered.
+            "frequency_penalty": self.frequency_penalty != 0,
+            "presence_penalty": self.presence_penalty != 0,
+            "logit_bias": bool(self.logit_bias),
+            "top_k": self.top_k not in (None, 0, -1),
+            "min_p": bool(self.min_p),
         }
         for param, given in asked.items():
             if given and param not in self.ANSWERED:
