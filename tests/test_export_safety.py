@@ -49,6 +49,18 @@ def test_export_onto_a_folder_or_under_a_file_names_the_path(tmp_path):
     assert blocker.read_text() == "x"
 
 
+def test_a_merged_and_gguf_export_checks_the_gguf_before_writing_the_folder(tmp_path):
+    from tunelab.export import export
+
+    same = tmp_path / "out"
+    with pytest.raises(TunelabError, match="both name"):
+        export("tiny-random", merged=same, gguf=same)
+    # tiny-random's tokenizer is bytes only: no GGUF, and so no merged folder either.
+    with pytest.raises(TunelabError, match="no BPE merges"):
+        export("tiny-random", merged=tmp_path / "merged", gguf=tmp_path / "model.gguf")
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
 def test_export_into_a_read_only_folder_names_the_path(tmp_path):
     locked = tmp_path / "locked"

@@ -29,15 +29,19 @@ def export(
     merging. Returns what was written, by kind (merged, gguf, modelfile, hub)."""
     from tunelab.export.merged import export_merged
     from tunelab.export.prompt import write_modelfile
-    from tunelab.export.to_gguf import FILE_TYPES, check_gguf_target, export_gguf
+    from tunelab.export.to_gguf import FILE_TYPES, check_gguf_target, export_gguf, gguf_vocabulary
+    from tunelab.run import load_tokenizer
 
     if not merged and not gguf and not push:
         raise TunelabError("say what to write: --merged DIR, --gguf FILE and/or --push ORG/NAME")
     if gguf and gguf_type not in FILE_TYPES:  # before a merged export spends a minute
         raise TunelabError(f"--gguf-type {gguf_type!r} is not one of {FILE_TYPES}")
     if gguf:
+        if merged and Path(gguf).resolve() == Path(merged).resolve():
+            raise TunelabError(f"--merged and --gguf both name {gguf}: give each its own path")
         check_gguf_target(Path(gguf), overwrite)
         check_gguf_target(modelfile_path(gguf), overwrite)
+        gguf_vocabulary(load_tokenizer(model))  # a tokenizer llama.cpp cannot take: say so now
     written = {}
     if merged:
         written["merged"] = export_merged(model, merged, dtype)

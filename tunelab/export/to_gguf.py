@@ -147,7 +147,9 @@ def _write_config(writer, model: PreTrainedModel, file_type: str, title: str) ->
         writer.add_quantization_version(gguf.GGML_QUANT_VERSION)
 
 
-def _write_tokenizer(writer, tokenizer: PreTrainedTokenizerBase, vocab_size: int) -> None:
+def gguf_vocabulary(tokenizer: PreTrainedTokenizerBase) -> dict:
+    """The tokenizer's spec (tokenizer.json), once it is known to be one a GGUF file can hold:
+    checked before anything is written (an export with --merged too writes that first)."""
     backend = getattr(tokenizer, "backend_tokenizer", None)
     spec = json.loads(backend.to_str()) if backend is not None else {}
     bpe = spec.get("model", {})
@@ -157,6 +159,16 @@ def _write_tokenizer(writer, tokenizer: PreTrainedTokenizerBase, vocab_size: int
             "GGUF export needs a byte-level BPE tokenizer (Llama 3, SmolLM, Qwen2); "
             "this one is SentencePiece-style: use --merged and llama.cpp's convert_hf_to_gguf.py"
         )
+    if not bpe.get("merges"):
+        raise TunelabError(
+            "the tokenizer has no BPE merges, which llama.cpp requires in a GGUF file"
+        )
+    return spec
+
+
+def _write_tokenizer(writer, tokenizer: PreTrainedTokenizerBase, vocab_size: int) -> None:
+    spec = gguf_vocabulary(tokenizer)
+    bpe = spec["model"]
     count = len(tokenizer)
     if count > vocab_size:
         raise TunelabError(
@@ -170,11 +182,7 @@ def _write_tokenizer(writer, tokenizer: PreTrainedTokenizerBase, vocab_size: int
     # Embedding rows beyond the tokenizer get placeholder tokens, as llama.cpp's converter does.
     tokens += [f"[PAD{i}]" for i in range(count, vocab_size)]
     types += [UNUSED] * (vocab_size - count)
-    merges = [m if isinstance(m, str) else " ".join(m) for m in bpe.get("merges", [])]
-    if not merges:
-        raise TunelabError(
-            "the tokenizer has no BPE merges, which llama.cpp requires in a GGUF file"
-        )
+    merges = [m if isinstance(m, str) else " ".join(m) for m in bpe["merges"]]
     writer.add_tokenizer_model("gpt2")
     writer.add_tokenizer_pre(_pre_tokenizer(tokens, spec))
     writer.add_token_list(tokens)

@@ -28,16 +28,22 @@ def model_id(name: str) -> str:
     return Path(name).name if Run.is_run(name) else name
 
 
-def load_engines(names: list[str], max_batch: int = 8) -> dict[str, Engine]:
-    """One engine per model; a LoRA run is its base plus the adapter, not merged, as `load_model` gives."""
-    from tunelab.run import load_model, prompt_for
-    from tunelab.serve.engine import Engine
-
+def model_ids(names: list[str]) -> list[str]:
+    """Each model's id, refusing two models of one id before anything is loaded or said."""
     if not names:
         raise TunelabError("name at least one model or run folder to serve")
     ids = [model_id(n) for n in names]
     if len(set(ids)) != len(ids):
         raise TunelabError(f"two models would have the same id: {ids}; rename a run folder")
+    return ids
+
+
+def load_engines(names: list[str], max_batch: int = 8) -> dict[str, Engine]:
+    """One engine per model; a LoRA run is its base plus the adapter, not merged, as `load_model` gives."""
+    from tunelab.run import load_model, prompt_for
+    from tunelab.serve.engine import Engine
+
+    ids = model_ids(names)
     engines = {}
     for engine_id, name in zip(ids, names):
         engines[engine_id] = Engine(
