@@ -105,6 +105,8 @@ def pretrained_tokenizer(name: str) -> PreTrainedTokenizerBase:
     else:
         path = name
         check_model_name(name)
+        if not Path(name).exists():
+            check_hub_reachable(name)
     try:
         tokenizer = AutoTokenizer.from_pretrained(path)
     except (OSError, ValueError) as err:
@@ -150,6 +152,27 @@ def check_model_name(name: str) -> None:
             f"Give a run folder, a Hugging Face model folder, a hub id (org/name) or "
             f"{EMBEDDED_NAME!r}."
         )
+
+
+def check_hub_reachable(name: str) -> None:
+    """For a hub id neither cached nor reachable, fail now: asked for it offline, the hub client
+    retries for ~50 s before it gives up."""
+    import socket
+    from urllib.parse import urlparse
+
+    from huggingface_hub import constants, try_to_load_from_cache
+
+    if constants.HF_HUB_OFFLINE or isinstance(try_to_load_from_cache(name, "config.json"), str):
+        return  # offline by choice (the client fails at once), or cached
+    url = urlparse(constants.ENDPOINT)
+    try:
+        socket.create_connection((url.hostname, url.port or 443), timeout=5).close()
+    except OSError as err:
+        raise TunelabError(
+            f"model {name!r} not found locally (not a folder here, not in the Hugging Face cache) "
+            f"and not fetched from the hub: {url.hostname} cannot be reached from this machine "
+            f"({err.__class__.__name__})"
+        ) from None
 
 
 def _not_read(name: str, err: Exception) -> TunelabError:
