@@ -96,6 +96,26 @@ def test_judging_page_hides_names_stores_votes_and_ranks(tmp_path):
     assert out.output.index("tuned") < out.output.index("base")
 
 
+def test_votes_on_other_answers_are_not_counted(tmp_path):
+    """A votes file outlives an experiment: the same model names over answers made again (or
+    another test set) are other judgements."""
+    votes_file = tmp_path / "votes.jsonl"
+    sets = _answer_sets(tmp_path)
+    arena = Arena(load_answers(sets), votes_file)
+    for _ in range(3):
+        arena.vote(arena.next()["token"], "left")
+    assert len(Arena(load_answers(sets), votes_file).records) == 3
+    # "tuned" answers one question anew: the votes on its old answer no longer count.
+    predictions = sets[1] / "eval" / "predictions.jsonl"
+    rows = [json.loads(line) for line in predictions.read_text().splitlines()]
+    judged = next(r for r in arena.records if "How do I resume?" == r["question"])
+    rows[[r["question"] for r in rows].index(judged["question"])]["answer"] = "made again"
+    predictions.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    later = Arena(load_answers(sets), votes_file)
+    assert len(later.records) == 2 and later.other_votes == 1
+    assert all(r["question"] != "How do I resume?" for r in later.records)
+
+
 def test_the_page_is_never_told_which_model_wrote_which_answer(tmp_path):
     client = TestClient(create_app(Arena(load_answers(_answer_sets(tmp_path)), tmp_path / "v")))
     shown = [client.get("/").text] + [client.get("/api/next").text for _ in range(6)]

@@ -110,3 +110,23 @@ def test_judging_without_a_judge_says_how_to_name_one(answer_sets):
     files, votes = answer_sets
     result = CliRunner().invoke(app, ["judge", *map(str, files), "--votes", str(votes)])
     assert "say who judges: --judge" in str(result.exception)
+
+
+def test_verdicts_on_other_answers_are_not_reused_and_limit_takes_the_files_first_questions(
+    answer_sets,
+):
+    files, votes = answer_sets
+    calls: list = []
+    with running(scripted_judge(calls)) as url:
+        first = tunelab.judge(files, judge=url, votes=str(votes), limit=2)
+        # The first two questions as the files list them, not as sorted.
+        assert [r["question"] for r in first.records] == list(QUESTIONS)[:2]
+        # The bad model answers one question anew (retrained): that pair is judged again, and
+        # its old verdict, on another answer, no longer counts.
+        rows = [json.loads(line) for line in files[1].read_text().splitlines()]
+        rows[0]["answer"] = "A finetuning toolkit."
+        write_jsonl(files[1], rows)
+        calls.clear()
+        again = tunelab.judge(files, judge=url, votes=str(votes), limit=2)
+    assert len(calls) == 2  # one pair, both orders
+    assert len(again.records) == 2 and again.records[-1]["winner"] == "tie"

@@ -12,6 +12,7 @@ waits on generation."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import random
@@ -31,6 +32,26 @@ WINNERS = {"left": 1.0, "right": 0.0, "tie": 0.5, "both_bad": 0.5}
 # Pairs shown and not yet voted on that the server remembers; past this the oldest is forgotten
 # (a judge who opened many tabs), so asking for pairs in a loop cannot fill the memory.
 MAX_SHOWN = 1000
+
+
+def fingerprint(answer: str) -> str:
+    """What a vote keeps of each answer it judged: enough to tell it from another answer."""
+    return hashlib.sha256(answer.encode("utf-8")).hexdigest()[:16]
+
+
+def on_these_answers(record: dict, answers: dict[str, dict[str, dict]]) -> bool:
+    """Whether a vote or verdict judged answers in `answers` ({model: {question: row}}): its two
+    models and question, and the very answers (a votes file outlives an experiment: the same
+    names over another test set, or over answers made again since, are other judgements)."""
+    question, sides = record.get("question"), (record.get("left"), record.get("right"))
+    if not all(model in answers and question in answers[model] for model in sides):
+        return False
+    for side, model in zip(("left", "right"), sides):
+        # A vote written before answers were fingerprinted names the question and models only.
+        kept = record.get(f"{side}_answer")
+        if kept is not None and kept != fingerprint(answers[model][question]["answer"]):
+            return False
+    return True
 
 
 @dataclass
@@ -103,11 +124,16 @@ class Arena:
         ]
         self.shown: OrderedDict[str, tuple[str, str, str]] = OrderedDict()  # token: q, left, right
         self.lock = threading.Lock()  # FastAPI runs the handlers on several threads
-        self.records = self._read_votes()
+        earlier = self._read_votes()
+        self.records = [r for r in earlier if on_these_answers(r, answers)]
+        self.other_votes = len(earlier) - len(self.records)
         self.counts: dict[tuple[str, str, str], int] = {}
         for r in self.records:
             key = (r["question"], *sorted((r["left"], r["right"])))
             self.counts[key] = self.counts.get(key, 0) + 1
+
+    def _answer(self, model: str, question: str) -> str:
+        return self.answers[model][question]["answer"]
 
     def _read_votes(self) -> list[dict]:
         # A line the machine lost power in the middle of is named, so it can be removed.
@@ -157,6 +183,8 @@ class Arena:
             "right": right,
             "winner": winner,
             "time": time.time(),
+            "left_answer": fingerprint(self._answer(left, question)),
+            "right_answer": fingerprint(self._answer(right, question)),
         }
         self.votes_path.parent.mkdir(parents=True, exist_ok=True)
         # A line cut short (a crash or a full disk mid-write) must not swallow this vote: glued

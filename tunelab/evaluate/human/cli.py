@@ -35,6 +35,11 @@ def rate_command(
     from tunelab.evaluate.human.arena import Arena, load_answers
 
     arena = Arena(load_answers([Path(a) for a in answers]), Path(votes))
+    if arena.other_votes:
+        console.print(
+            f"[yellow]{arena.other_votes} vote(s) in {votes} judged other answers (other "
+            "questions or models, or answers made again since): not counted here[/]"
+        )
     if results:
         table = Table(title=f"{len(arena.records)} judgements ({votes})")
         columns = ("model", "rating", "95% interval", "Elo", "win rate", "votes", "vs next")

@@ -20,7 +20,7 @@ from pathlib import Path
 from tunelab.config import Limit, Section
 from tunelab.data.read import read_jsonl
 from tunelab.errors import TunelabError
-from tunelab.evaluate.human.arena import WINNERS
+from tunelab.evaluate.human.arena import WINNERS, fingerprint, on_these_answers
 from tunelab.evaluate.human.ratings import leaderboard
 
 RUBRIC = (
@@ -124,9 +124,11 @@ def judge(
     judged there are kept, not asked again), and rate the models by them."""
     source = f"judge:{config.judge}"
     path = Path(config.votes).parent / JUDGE_FILE
-    earlier = [r for r in _read(path) if r.get("source") == source]
+    earlier = [r for r in _read(path) if r.get("source") == source and on_these_answers(r, answers)]
     done = {(r["question"], r["left"], r["right"]) for r in earlier}
-    questions = sorted(set.intersection(*(set(rows) for rows in answers.values())))
+    # In the first set's order: --limit N takes the first N questions, as its files list them.
+    first, *others = answers.values()
+    questions = [q for q in first if all(q in rows for rows in others)]
     if not questions:
         raise TunelabError("the answer sets have no question in common")
     pairs = [
@@ -148,6 +150,8 @@ def judge(
     with path.open("a", encoding="utf-8") as out:
         for i, (q, a, b) in enumerate(pairs):
             record = _record(q, a, b, replies[2 * i], replies[2 * i + 1], source)
+            record["left_answer"] = fingerprint(answers[a][q]["answer"])
+            record["right_answer"] = fingerprint(answers[b][q]["answer"])
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
             earlier.append(record)
     votes = [(r["left"], r["right"], WINNERS[r["winner"]]) for r in earlier]
@@ -157,7 +161,7 @@ def judge(
         [vars(r) for r in leaderboard(votes)],
         sum(r["outcome"] == "inconsistent" for r in earlier),
         sum(r["outcome"] == "unreadable" for r in earlier),
-        agreement(_read(Path(config.votes)), earlier),
+        agreement([r for r in _read(Path(config.votes)) if on_these_answers(r, answers)], earlier),
     )
 
 
