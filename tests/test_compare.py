@@ -87,7 +87,7 @@ def test_five_questions_name_no_winner_and_a_clear_gap_names_one():
     assert pairs(few)[0]["verdict"] == "no clear winner"  # 5 questions: too few to call
     prompting = _arm("prompting", [0.1, 0.3] * 20)
     tuned = _arm("finetuned", [0.5, 0.7] * 20)
-    close = _arm("finetuned + RAG", [0.5, 0.75, 0.45, 0.7] * 10)
+    close = _arm("finetuned + RAG", [0.5, 0.75, 0.45, 0.72] * 10)
     assert verdict([prompting, tuned]) == (
         "Best by token F1: **finetuned**, ahead of every other arm (95% paired interval)."
     )
@@ -95,7 +95,18 @@ def test_five_questions_name_no_winner_and_a_clear_gap_names_one():
     assert gain["arm"] == "finetuned" and gain["vs"] == "prompting" and gain["verdict"] == "better"
     assert gain["delta"] == pytest.approx(40.0) and gain["low"] > 0
     # The best mean alone is no winner when the runner-up's difference could be zero.
-    assert "could be zero" in verdict([prompting, tuned, close])
+    assert verdict([prompting, tuned, close]) == (
+        "No clear winner by token F1: finetuned + RAG has the highest mean, but the difference "
+        "from finetuned could be zero (95% paired interval over 40 questions)."
+    )
+    # Arms of one mean share it: none of them is named as the best.
+    twin = _arm("finetuned + RAG", [0.7, 0.5] * 20)
+    assert verdict([prompting, tuned, twin]) == (
+        "No clear winner by token F1: finetuned and finetuned + RAG share the highest mean "
+        "(40 questions)."
+    )
+    zeros = [_arm(name, [0.0] * 40) for name in ("prompting", "finetuned")]
+    assert "prompting and finetuned share the highest mean" in verdict(zeros)
 
 
 def test_retrieval_never_hands_a_question_its_own_row(tmp_path):

@@ -75,15 +75,22 @@ def verdict(arms: list[Arm], metric: str | None = None) -> str:
     if not tied:
         return f"Best by {name}: **{best.name}**, ahead of every other arm (95% paired interval)."
     n = len(scores(best, metric))
+    leaders = [a.name for a in arms if abs(a.summary[metric] - best.summary[metric]) < 1e-9]
+    if len(leaders) > 1:  # one of equals is no best
+        highest = f"{', '.join(leaders[:-1])} and {leaders[-1]} share the highest mean"
+    else:
+        highest = f"{best.name} has the highest mean"
     if n < MIN_QUESTIONS:  # whatever the intervals say: a handful of questions names no winner
         return (
-            f"{NO_CLEAR_WINNER.capitalize()} by {name}: {best.name} has the highest mean, but "
-            f"{n} questions are too few to name a winner (at least {MIN_QUESTIONS} are needed)."
+            f"{NO_CLEAR_WINNER.capitalize()} by {name}: {highest}, but {n} questions are too "
+            f"few to name a winner (at least {MIN_QUESTIONS} are needed)."
         )
+    others = [t for t in tied if t not in leaders]
+    if not others:
+        return f"{NO_CLEAR_WINNER.capitalize()} by {name}: {highest} ({n} questions)."
     return (
-        f"{NO_CLEAR_WINNER.capitalize()} by {name}: {best.name} has the highest mean, but its "
-        f"difference from {', '.join(tied)} could be zero (95% paired interval over "
-        f"{n} questions)."
+        f"{NO_CLEAR_WINNER.capitalize()} by {name}: {highest}, but the difference from "
+        f"{', '.join(others)} could be zero (95% paired interval over {n} questions)."
     )
 
 
