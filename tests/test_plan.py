@@ -327,6 +327,23 @@ def test_a_bad_setting_is_named():
     result = runner.invoke(app, ["plan", "--method", "half"])
     assert result.exit_code != 0
     assert "method" in str(result.exception) or "method" in result.output
+    # Impossible sizes are refused, not divided by (processes 0) or planned as negative memory.
+    for option, value in (("--processes", "0"), ("--max-length", "-5"), ("--batch-size", "0")):
+        result = runner.invoke(app, ["plan", "smollm2-135m-instruct", option, value])
+        assert result.exit_code != 0 and option[2:].replace("-", "_") in str(result.exception)
+
+
+def test_a_runs_plan_takes_the_runs_settings_unless_an_option_says_otherwise(tmp_path, qa_file):
+    from tests.conftest import tiny_run
+
+    run = tiny_run(tmp_path, qa_file.parent)
+    config = run / "config.yaml"
+    config.write_text(config.read_text() + "train: {batch_size: 3, method: full}\n")
+    result = runner.invoke(app, ["plan", str(run)])
+    assert result.exit_code == 0, result.output
+    assert "full, batch 3 x 512 tokens" in " ".join(result.output.split())
+    result = runner.invoke(app, ["plan", str(run), "--batch-size", "5"])
+    assert "full, batch 5 x 512 tokens" in " ".join(result.output.split())
 
 
 def test_train_warns_before_loading_when_the_plan_does_not_fit(

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pydantic import Field
 from rich.progress import Progress
 
 from tunelab.compare.rag import Passage, Retriever, fit_context, load_corpus
@@ -40,13 +41,13 @@ class CompareConfig(Section):
     """What RAG retrieves from: a Q&A file or documents (default: the run's training data)."""
     base: str | None = None
     """The model to prompt (default: the run's base model)."""
-    k: int = 3
+    k: int = Field(3, ge=1)
     """Passages per question."""
     limit: Limit = None
     """Only the first N test questions."""
-    max_new_tokens: int = 128
+    max_new_tokens: int = Field(128, ge=1)
     """The longest answer, in tokens."""
-    batch_size: int = 64
+    batch_size: int = Field(64, ge=1)
     """Questions decoded together (on a CPU, 64 make ~2x the tokens a second that 8 do)."""
     output: str | None = None
     """Output folder (default: <run>/compare)."""

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pydantic import Field
 from rich.console import Console
 
 from tunelab.config import Limit, Section
@@ -38,11 +39,11 @@ class EvalConfig(Section):
     """Prompt template (default: the run's, else chat)."""
     system_prompt: str | None = None
     """System prompt (default: the run's)."""
-    max_new_tokens: int = 256
+    max_new_tokens: int = Field(256, ge=1)
     """The longest answer, in tokens."""
-    temperature: float = 0.0
+    temperature: float = Field(0.0, ge=0)
     """0 = greedy."""
-    batch_size: int = 64
+    batch_size: int = Field(64, ge=1)
     """Questions decoded together (on a CPU, 64 make ~2x the tokens a second that 8 do)."""
     limit: Limit = None
     """Only the first N test questions."""

@@ -57,7 +57,7 @@ class BenchConfig(Section):
     """At most N questions per task (per part, as per MMLU subject)."""
     fewshot: int = Field(0, ge=0, le=5)
     """Few-shot examples per question, for the tasks that take them (the harness: 0 or 5)."""
-    batch_size: int = 16
+    batch_size: int = Field(16, ge=1)
     """Answers scored together."""
     output: Path = Path("bench")
     """Folder for leaderboard.md and leaderboard.json."""

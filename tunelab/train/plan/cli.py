@@ -14,6 +14,20 @@ from tunelab.train.plan.settings import PlanConfig
 console = Console()
 
 
+def with_run_settings(model: str | None, config: PlanConfig) -> PlanConfig:
+    """A run folder's plan takes the run's own settings (its method, batch, length...) where the
+    command line left an option at its default."""
+    from tunelab.run import Run
+
+    run = Run.find(model) if model else None
+    if run is None:
+        return config
+    defaults = PlanConfig().model_dump()
+    given = {k: v for k, v in config.model_dump().items() if k != "model" and v != defaults[k]}
+    console.print(f"[dim]the settings of run {run.path}, with the options given[/]")
+    return PlanConfig.of(run.config, device=config.device).model_copy(update=given)
+
+
 @options(
     PlanConfig,
     *("method", "quantize", "dtype", "batch_size", "max_length", "processes", "parallel"),
@@ -33,6 +47,7 @@ def plan_command(
     from tunelab.train.plan.estimate import GIB, checkpointing_alternative, estimate
     from tunelab.train.plan.fit import available_memory
 
+    config = with_run_settings(model, config)
     plan = estimate(config)
     cfg, shape = plan.config, plan.shape
     method = cfg.method + (f" ({cfg.quantize})" if cfg.method == "qlora" else "")

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from pydantic import Field
+
 from tunelab.config import DEFAULT_MODEL, Config, Section
 from tunelab.errors import TunelabError
 from tunelab.train.plan.shapes import ATTENTION, EMBED, HEAD, MLP
@@ -22,19 +24,19 @@ class PlanConfig(Section):
     """The quantized base of qlora: 4-bit NormalFloat or 8-bit."""
     dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
     """model.dtype. auto: float32 weights (bfloat16 beside a quantized base)."""
-    batch_size: int = 8
+    batch_size: int = Field(8, ge=1)
     """Rows per micro-batch on each process."""
-    max_length: int = 512
+    max_length: int = Field(512, ge=1)
     """Tokens per row (packed rows are full)."""
-    processes: int = 1
+    processes: int = Field(1, ge=1)
     """Processes (GPUs) training together."""
     parallel: Literal["ddp", "fsdp"] = "ddp"
     """ddp: each process holds everything; fsdp: weights, gradients and AdamW state split N ways."""
     cpu_offload: bool = False
     """fsdp: the shards live in CPU memory."""
     gradient_checkpointing: bool = False
-    lora_r: int = 16
-    lora_dropout: float = 0.05
+    lora_r: int = Field(16, ge=1)
+    lora_dropout: float = Field(0.05, ge=0, lt=1)
     lora_targets: str | list[str] = "all-linear"
     packing: bool = True
     attention: Literal["sdpa", "flash_attention_2", "flex_attention"] = "sdpa"
