@@ -120,6 +120,16 @@ def test_the_file_keeps_every_row_s_fields_and_own_facts_and_eval_reads_it(tmp_p
     assert written[1] == rows[1]  # its own facts, no proposed wrong answer added
     checks = read_fact_checks(out)
     assert len(checks) == 2
+    # A person reviews the file; proposing again from the source must not throw that away.
+    out.write_text(out.read_text().replace('[["100"]]', '[["100 steps"]]'))
+    again = CliRunner().invoke(app, ["data", "facts", str(source), "-o", str(out)])
+    assert again.exit_code != 0 and "--overwrite" in str(again.exception)
+    assert '[["100 steps"]]' in out.read_text()
+    # Given as its own input, its reviewed rows stay as they are.
+    result = CliRunner().invoke(app, ["data", "facts", str(out), "-o", str(out)])
+    assert result.exit_code == 0 and '[["100 steps"]]' in out.read_text()
+    result = CliRunner().invoke(app, ["data", "facts", str(source), "-o", str(out), "--overwrite"])
+    assert result.exit_code == 0 and '[["100 steps"]]' not in out.read_text()
 
 
 def test_an_abbreviation_is_neither_a_fact_nor_the_end_of_the_first_sentence():

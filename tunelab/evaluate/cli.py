@@ -102,12 +102,25 @@ def facts_command(
     path: Annotated[str, typer.Argument(help="Test file: question/answer rows of any shape.")],
     output: Annotated[str, typer.Option("-o", "--output", help="JSONL file to write.")],
     most: Annotated[int, typer.Option(min=1, help="Facts proposed per row, at most.")] = 2,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace OUTPUT if it exists.")
+    ] = False,
 ) -> None:
     """Propose the facts each test answer must state (and a yes/no answer's opposite as a wrong
     one), read off its reference answer, where the row names none: review them, then
     `tunelab eval --data OUTPUT` scores fact accuracy instead of wording alone."""
+    from pathlib import Path
+
+    from tunelab.errors import TunelabError
     from tunelab.evaluate.derive_facts import propose_file
 
+    same = Path(output).exists() and Path(output).resolve() == Path(path).resolve()
+    if Path(output).exists() and not (overwrite or same):
+        # It may hold a person's review of the facts, which proposing again would throw away.
+        raise TunelabError(
+            f"{output} exists: pass --overwrite to replace it, or give it as the test file (its "
+            "rows that name facts stay as they are)"
+        )
     rows, proposed, left = propose_file(path, output, most)
     console.print(
         f'{output}: {rows} rows, facts proposed for {proposed} (marked "facts_from": '
