@@ -92,16 +92,25 @@ def test_a_yes_no_answer_in_other_languages_names_its_opposite_as_wrong():
         assert score_facts(answer, check)["hallucination"] == 0.0, answer
 
 
-def test_an_answer_without_specific_terms_gets_its_rarest_words():
+def test_an_answer_without_specific_terms_gets_its_rarest_words_but_no_everyday_ones():
     rows = [
-        {"question": "What is it?", "answer": "It keeps your data private and local."},
-        {"question": "Why?", "answer": "It keeps costs low."},
+        {"question": "What is saved?", "answer": "It keeps your checkpoint shards and merges."},
+        {"question": "Why?", "answer": "It keeps the gradient low."},
         {"question": "How?", "answer": "It keeps working."},
+        # "runs" would fail a right "Yes, it does.": no fact, and the other verdict is wrong.
+        {"question": "Can I run it on a CPU?", "answer": "Yes. It runs on any CPU."},
+        {"question": "What does it offer?", "answer": "It provides a constantly expanding set."},
     ]
     out, proposed = propose_rows(rows)
+    assert [row.get("facts") for row in out] == [
+        [["checkpoint"], ["shards"]],  # "keeps" is in every answer
+        [["gradient"]],
+        None,  # "working": everyday English, no fact
+        [],
+        None,  # "provides", "constantly", "expanding": no facts either
+    ]
+    assert out[0]["facts_from"] == "reference" and out[3]["wrong"] == [{"regex": r"^\W*no\b"}]
     assert proposed == 3
-    assert out[0]["facts"] == [["data"], ["private"]]  # "keeps" is in every answer
-    assert out[0]["facts_from"] == "reference"
 
 
 def test_the_file_keeps_every_row_s_fields_and_own_facts_and_eval_reads_it(tmp_path):

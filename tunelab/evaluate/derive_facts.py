@@ -7,8 +7,9 @@ terms: numbers and values, names of files, options and functions, URLs, acronyms
 names. Those of the answer's first sentence are taken (where the answer to the question usually
 is; later sentences add detail), at most `most` of them, and never a term the question already
 says (restating the question states no fact). A reference with none of them gets its rarest
-content words over the test set. A yes/no question answered "Yes" or "No" also gets the opposite
-as a wrong answer (a hallucination), in Chinese, Japanese, Hindi, German, French, Spanish,
+content words over the test set that are not everyday English ("runs", "provides" and "depends"
+are no facts; "checkpoint" may be), or none, for a person to write. A yes/no question answered
+"Yes" or "No" also gets the opposite as a wrong answer (a hallucination), in Chinese, Japanese, Hindi, German, French, Spanish,
 Portuguese and Russian too ("是的" / "不是", "はい" / "いいえ", "हाँ" / "नहीं", "Ja" / "Nein"...).
 In Chinese and Japanese, written without spaces, the terms are found where the text changes
 script ("端口是8080"); a reference in those characters alone gets no facts, for a person to
@@ -20,6 +21,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -110,17 +112,35 @@ def propose(
             kept[key] = term
     facts = list(kept.values())
     if not facts:
+        common = _everyday_words()
         words = [
             w for w in normalize(answer).split()
             # A character of a script without spaces is a word of its own: too short to be a fact.
             if len(w) > 3 and not w.isdigit() and w not in asked and w not in _FUNCTION_WORDS
+            and w not in common  # "provides", "depends": a correct answer need not say them
         ]  # fmt: skip
         facts = sorted(dict.fromkeys(words), key=lambda w: -rarity.get(w, 0.0))
+    # Its verdict is no fact of a yes/no answer ("It does, on any CPU." is right too); the other
+    # verdict is a wrong answer.
     return [[f] for f in facts[:most]], opposite(question, answer)
 
 
-def opposite(question: str, answer: str) -> list[dict]:
-    """The wrong answer to a yes/no question answered yes or no: the other opening, as a regex."""
+# How often a word must occur in pyspellchecker's English word list to be an everyday word (a
+# few thousand words: "runs", "provides", "between" are in, "checkpoint", "gradient" are not).
+_EVERYDAY = 3000
+
+
+@lru_cache(maxsize=1)
+def _everyday_words() -> frozenset[str]:
+    from spellchecker import SpellChecker
+
+    counts = SpellChecker().word_frequency.dictionary
+    return frozenset(w for w, n in counts.items() if n >= _EVERYDAY)
+
+
+def verdict(question: str, answer: str) -> tuple[str, str] | None:
+    """For a yes/no question answered yes or no: (that verdict, the other one), as regexes of an
+    answer's opening."""
     asked = question.splitlines()[-1] if question else ""
     if _YES_NO_QUESTION.match(asked):  # English: a question that opens with its verb
         pairs = [(r"yes\b", r"no\b")]
@@ -129,8 +149,14 @@ def opposite(question: str, answer: str) -> list[dict]:
     for yes, no in pairs:
         for said, other in ((yes, no), (no, yes)):
             if re.match(r"^\W*" + said, answer, re.IGNORECASE):
-                return [{"regex": r"^\W*" + other}]
-    return []
+                return r"^\W*" + said, r"^\W*" + other
+    return None
+
+
+def opposite(question: str, answer: str) -> list[dict]:
+    """The wrong answer to a yes/no question answered yes or no: the other opening, as a regex."""
+    said = verdict(question, answer)
+    return [{"regex": said[1]}] if said else []
 
 
 def rarities(answers: list[str]) -> dict[str, float]:
