@@ -262,3 +262,16 @@ def test_a_vote_after_a_line_cut_short_gets_a_line_of_its_own(tmp_path):
     # Deleting the damaged line, as the restart asks, keeps both votes the server accepted.
     votes.write_text("\n".join([lines[0], lines[2]]) + "\n")
     assert Arena(arena.answers, votes).records == arena.records
+
+
+def test_a_compare_folder_gives_its_arms_and_same_named_files_are_told_apart_by_folder(tmp_path):
+    rows = [{"question": "q?", "reference": "r", "answer": "a"}]
+    for folder in ("cmp_a", "cmp_b"):
+        (tmp_path / folder).mkdir()
+        arms = [{"name": "prompting"}, {"name": "finetuned + RAG"}]
+        (tmp_path / folder / "compare.json").write_text(json.dumps({"arms": arms}))
+        for name in ("prompting", "finetuned_RAG"):
+            (tmp_path / folder / f"{name}.jsonl").write_text(json.dumps(rows[0]) + "\n")
+    assert sorted(load_answers([tmp_path / "cmp_a"])) == ["finetuned_RAG", "prompting"]
+    both = [tmp_path / "cmp_a" / "prompting.jsonl", tmp_path / "cmp_b" / "prompting.jsonl"]
+    assert sorted(load_answers(both)) == ["cmp_a:prompting", "cmp_b:prompting"]

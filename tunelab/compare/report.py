@@ -5,12 +5,12 @@ Arms are ranked by fact accuracy where the test rows name facts (tunelab.evaluat
 
 from __future__ import annotations
 
-import re
 from itertools import combinations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tunelab.data.write import write_json, write_jsonl
+from tunelab.evaluate.human.arena import arm_file_name
 from tunelab.evaluate.paired import (
     MIN_QUESTIONS,
     NO_CLEAR_WINNER,
@@ -178,8 +178,7 @@ def write_report(result: Comparison, cfg: CompareConfig) -> None:
     }
     write_json(out / "compare.json", payload)
     for arm in result.arms:
-        slug = re.sub(r"\W+", "_", arm.name).strip("_")
-        write_jsonl(arm.rows, out / f"{slug}.jsonl")
+        write_jsonl(arm.rows, out / arm_file_name(arm.name))
     plot(result, out / "compare.png")
 
 

@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import random
+import re
 import secrets
 import threading
 import time
@@ -67,7 +68,26 @@ def answers_file(path: Path) -> Path:
     for candidate in (path, path / "predictions.jsonl", path / "eval" / "predictions.jsonl"):
         if candidate.is_file():
             return candidate
-    raise TunelabError(f"{path}: no answers here (a JSONL file, an eval folder, or a run folder)")
+    raise TunelabError(
+        f"{path}: no answers here (a JSONL file, an eval folder, a compare folder, or a run folder)"
+    )
+
+
+def arm_file_name(arm: str) -> str:
+    """The file `tunelab compare` writes an arm's answers to: "prompting + RAG" → prompting_RAG.jsonl."""
+    return re.sub(r"\W+", "_", arm).strip("_") + ".jsonl"
+
+
+def answer_sets(path: Path) -> list[Path]:
+    """The answer files `path` names: itself, or each arm of a `tunelab compare` folder (or of a
+    run's compare/, when the run has no eval/)."""
+    for folder in (path, path / "compare"):
+        listed = folder / "compare.json"
+        if path.is_dir() and listed.is_file() and not (path / "eval").is_dir():
+            arms = json.loads(listed.read_text(encoding="utf-8")).get("arms", [])
+            files = [folder / arm_file_name(arm["name"]) for arm in arms]
+            return [f for f in files if f.is_file()]
+    return [path]
 
 
 def model_name(path: Path) -> str:
@@ -82,10 +102,16 @@ def model_name(path: Path) -> str:
 
 
 def load_answers(paths: list[Path]) -> dict[str, dict[str, dict]]:
-    """{model: {question: row}} from each answers file; names must differ."""
+    """{model: {question: row}} from each answers file; names must differ. Two files of one
+    name (prompting.jsonl of two compare folders) are told apart by their folders."""
+    paths = [file for path in paths for file in answer_sets(path)]
+    names = [model_name(path) for path in paths]
+    names = [
+        f"{answers_file(path).parent.name}:{name}" if names.count(name) > 1 else name
+        for path, name in zip(paths, names)
+    ]
     models: dict[str, dict[str, dict]] = {}
-    for path in paths:
-        name = model_name(path)
+    for path, name in zip(paths, names):
         if name in models:
             raise TunelabError(
                 f"two answer sets are both named {name!r}: pass them from other folders"

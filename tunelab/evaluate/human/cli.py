@@ -18,7 +18,9 @@ console = Console()
 def rate_command(
     answers: Annotated[
         list[str],
-        typer.Argument(help="Answer sets to compare: run folders, eval folders or JSONL files."),
+        typer.Argument(
+            help="Answer sets: run, eval or compare folders (each arm), or JSONL files."
+        ),
     ],
     votes: Annotated[
         str, typer.Option(help="Where judgements are appended.")

@@ -25,7 +25,9 @@ console = Console()
 def judge_command(
     answers: Annotated[
         list[str],
-        typer.Argument(help="Answer sets to compare: run folders, eval folders or JSONL files."),
+        typer.Argument(
+            help="Answer sets: run, eval or compare folders (each arm), or JSONL files."
+        ),
     ],
     config: JudgeConfig,
 ) -> None:
