@@ -66,11 +66,33 @@ def test_one_pair_per_fact_not_one_per_section():
     assert all(len(a.split()) < 60 for q, a in pairs.items() if "```" not in a)
 
 
+def test_imperative_headings_faq_entries_and_table_rows_read_as_a_person_wrote_them(tmp_path):
+    from tunelab.data.generate.headings import heading_question
+
+    assert heading_question(["Manual", "Reset the router"]) == "How do I reset the router?"
+    assert heading_question(["Manual", "Clean your lens"]) == "How do I clean my lens?"
+    doc = tmp_path / "manual.md"
+    doc.write_text(
+        "# Gadget\n\n## FAQ\n\n**Q:** How long does the battery last?\n"
+        "**A:** About 12 hours of normal use.\n"
+    )
+    assert pairs_of(doc) == {"How long does the battery last?": "About 12 hours of normal use."}
+    page = tmp_path / "widget.html"
+    page.write_text(
+        "<h1>Widget</h1><h2>Configure Widget</h2><table><tr><th>Key</th><th>Default</th></tr>"
+        "<tr><td>timeout</td><td>30</td></tr></table><p>Set these in widget.yaml first.</p>"
+    )
+    assert pairs_of(page)["How do I configure Widget?"] == "Set these in widget.yaml first."
+
+
 def test_on_the_readme_every_question_is_a_sentence_that_asks_one_thing():
     pairs = pairs_of(README)
     assert len(pairs) >= 25
+    readme = README.read_text(encoding="utf-8")
     for question, answer in pairs.items():
         assert question.endswith("?") and question[0].isupper(), question
+        if f"Q: {question}" in readme:
+            continue  # an FAQ entry's own question, as the document asks it
         assert not question.startswith(("What is using", "What is the two", "What is them"))
         assert answer.count("\n") <= 20, question  # a code block at most, never a whole section
     assert pairs["What are the two commands?"].startswith("```bash\nmake demo")

@@ -17,6 +17,8 @@ IMPERATIVES = frozenset(
     save write read build update upgrade start stop enable disable connect change resume serve
     generate check compare rate inspect""".split()
 )
+# A heading's verb comes before these ("Reset the router", "Clean your lens"); a noun seldom does.
+DETERMINERS = frozenset("the a an your my this these that those all each every its our".split())
 # Headings that mean nothing alone: the question names the document's topic instead.
 GENERIC = {
     "installation": "How do I install {topic}?",
@@ -97,7 +99,10 @@ def heading_question(headings: list[str], context: str = "", title: str = "") ->
         if not rest and topic and verb in ("install", "configure", "use", "deploy", "upgrade"):
             rest = topic  # "Installing" in rich's README: "How do I install rich?"
         return f"How do I {verb}{' ' + rest if rest else ''}?"
-    if first in IMPERATIVES:  # "Use Typer in your code": "How do I use Typer in my code?"
+    imperative = len(words) > 1 and words[1].lower() in DETERMINERS  # "Reset the router"
+    if (
+        first in IMPERATIVES or imperative
+    ):  # "Use Typer in your code": "How do I use Typer in my code?"
         task = re.sub(r"\byour\b", "my", lower_first(heading, context))
         return f"How do I {task}?"
     if re.search(r"\b(is|are|was|fails?|not|cannot|can't|doesn't|won't)\b", heading, re.I):

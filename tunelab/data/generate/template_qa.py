@@ -32,6 +32,10 @@ SKIP_TERMS = frozenset(
     caution info""".split()
     + ["see also"]
 )
+# A table row as the HTML reader writes it ("timeout | 30"): cells, no sentence.
+TABLE_ROW = re.compile(r"^[^.!?|]{1,60}(?: \| [^.!?|]{0,60})+$")
+# An FAQ entry: "Q: How long does it last? A: About 12 hours." (the bold of **Q:** is gone).
+FAQ = re.compile(r"^(?:Q|Question)\s*[:.]\s*(.+?\?)\s+(?:A|Answer)\s*[:.]\s*(\S.*)$", re.S)
 OPTION = re.compile(r"^\s+((?:-\w,\s*)?--[\w-]+)(?:[ =]([A-Z][A-Z_]+|<[^>]+>))?\s+([A-Z].*)$")
 USAGE = re.compile(r"^\s*Usage:\s+(.+)$", re.IGNORECASE)
 ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
@@ -61,6 +65,8 @@ def template_pairs(chunk: Chunk, max_answer_tokens: int = 300) -> list[tuple[str
     for block in blocks:
         if block.kind == "code":
             pairs += cli_pairs(block.text)
+        elif block.kind == "prose" and (faq := FAQ.match(block.text)):
+            pairs.append((faq.group(1).strip(), faq.group(2).strip()))
         elif block.kind == "prose":
             sentences = split_sentences(block.text)
             if sentences[0] not in used and (definition := _definition(block.text, chunk.text)):
@@ -104,7 +110,7 @@ def blocks_of(text: str) -> list[Block]:
             code.append(line)
         elif not line.strip():
             close()
-        elif line.lstrip().startswith("|"):
+        elif line.lstrip().startswith("|") or TABLE_ROW.match(line):
             close()
             lines.append(line)
             close("table")
