@@ -71,6 +71,7 @@ def test_imperative_headings_faq_entries_and_table_rows_read_as_a_person_wrote_t
 
     assert heading_question(["Manual", "Reset the router"]) == "How do I reset the router?"
     assert heading_question(["Manual", "Clean your lens"]) == "How do I clean my lens?"
+    assert not heading_question(["Manual", "Under the hood"]).startswith("How do I")
     doc = tmp_path / "manual.md"
     doc.write_text(
         "# Gadget\n\n## FAQ\n\n**Q:** How long does the battery last?\n"

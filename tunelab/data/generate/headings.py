@@ -19,6 +19,12 @@ IMPERATIVES = frozenset(
 )
 # A heading's verb comes before these ("Reset the router", "Clean your lens"); a noun seldom does.
 DETERMINERS = frozenset("the a an your my this these that those all each every its our".split())
+NOT_VERBS = DETERMINERS | frozenset(
+    """both half such about above across after against along among around at before behind
+    below beneath beside between beyond by during for from in inside into near of off on onto
+    out outside over past since through throughout to toward towards under until up upon with
+    within without why whats""".split()
+)
 # Headings that mean nothing alone: the question names the document's topic instead.
 GENERIC = {
     "installation": "How do I install {topic}?",
@@ -99,7 +105,9 @@ def heading_question(headings: list[str], context: str = "", title: str = "") ->
         if not rest and topic and verb in ("install", "configure", "use", "deploy", "upgrade"):
             rest = topic  # "Installing" in rich's README: "How do I install rich?"
         return f"How do I {verb}{' ' + rest if rest else ''}?"
-    imperative = len(words) > 1 and words[1].lower() in DETERMINERS  # "Reset the router"
+    imperative = (  # "Reset the router"; not "All the options", "Under the hood"
+        len(words) > 1 and words[1].lower() in DETERMINERS and first not in NOT_VERBS
+    )
     if (
         first in IMPERATIVES or imperative
     ):  # "Use Typer in your code": "How do I use Typer in my code?"
