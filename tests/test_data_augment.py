@@ -235,3 +235,16 @@ def test_a_source_whose_write_a_crash_cut_is_asked_again_whole(data, tmp_path):
     llm = ScriptedLLM(REWRITES)
     stats = augment(cfg, llm)
     assert stats.done_before == 1 and llm.asked == 1 and _rows(out) == whole
+
+
+def test_rewrites_keep_the_question_headers_their_original_carries(tmp_path):
+    framed = "### Question:\nHow do I resume a run?\n\n### Answer:"  # as lamini_docs' rows are
+    data = _write(tmp_path / "train.jsonl", [{"question": framed, "answer": "Add --resume."}])
+    out = tmp_path / "aug.jsonl"
+    augment(AugmentConfig(data=str(data), output=str(out), paraphrases=2), ScriptedLLM(REWRITES))
+    questions = [r["question"] for r in _rows(out)]
+    assert questions == [
+        framed,
+        "### Question:\nHow can I continue a stopped run?\n\n### Answer:",
+        "### Question:\nWhat picks a run up again?\n\n### Answer:",
+    ]

@@ -17,6 +17,7 @@ from pathlib import Path
 from pydantic import Field
 
 from tunelab.data.generate.llm import LLM, QUESTION_TEXT, AskConfig, Conversation, make_llm
+from tunelab.data.markers import plain_question
 from tunelab.data.quality.dedup import jaccard, shingles
 from tunelab.data.quality.grounding import ungrounded
 from tunelab.data.quality.junk import junk_reason
@@ -184,7 +185,7 @@ def augment(cfg: AugmentConfig, llm: LLM | None = None, on_progress=None) -> Aug
     for start in range(0, len(todo), cfg.batch_size):
         batch = todo[start : start + cfg.batch_size]
         asks: list[Conversation] = [
-            [{"role": "user", "content": PARAPHRASE_PROMPT.format(n=cfg.paraphrases, question=ex.question)}]
+            [{"role": "user", "content": PARAPHRASE_PROMPT.format(n=cfg.paraphrases, question=plain_question(ex.question))}]
             for ex in batch
         ]  # fmt: skip
         replies = llm.complete(asks, cfg.temperature, schema=questions_schema(cfg.paraphrases))
@@ -200,6 +201,13 @@ def augment(cfg: AugmentConfig, llm: LLM | None = None, on_progress=None) -> Aug
             on_progress(start + len(batch), len(todo))
     stats.seconds = time.perf_counter() - started
     return stats
+
+
+def in_frame(original: str, rewrite: str) -> str:
+    """A rewrite in the `### Question:` headers its original carries (lamini_docs' rows do):
+    the data set keeps one prompt format."""
+    core = plain_question(original)
+    return original.replace(core, rewrite, 1) if core and core != original.strip() else rewrite
 
 
 def _rows_for(ex, rewrites, cfg, llm, tests, taken, stats) -> list[dict]:
@@ -233,7 +241,7 @@ def _rows_for(ex, rewrites, cfg, llm, tests, taken, stats) -> list[dict]:
                 stats.dropped["restatement lost a literal (original answer kept)"] += 1
     for question, answer in zip(kept, answers):
         rows.append(
-            {"question": question, "answer": answer,
+            {"question": in_frame(ex.question, question), "answer": answer,
              "meta": {**meta, "kind": "paraphrase", "original_question": ex.question}}
         )  # fmt: skip
     stats.written += len(kept)
