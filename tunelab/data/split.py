@@ -15,12 +15,27 @@ def normalize_text(text: str) -> str:
     return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text)).strip().lower()
 
 
+_INSIDE_WORDS = frozenset(".,_-'’:/@")  # 3.5, 1,000, max_new_tokens, don't, a/b, 10:30
+
+
 def question_key(text: str) -> str:
-    """A prompt as "the same question" compares it: `normalize_text`, its punctuation a space
-    ("Do I have to pay?" asks what "do I have to pay" does, as `data check`'s leak search finds);
-    words stay apart ("3.5" is not "35")."""
-    text = "".join(" " if unicodedata.category(ch).startswith("P") else ch for ch in text)
-    return normalize_text(text)
+    """A prompt as "the same question" compares it: `normalize_text`, and its punctuation between
+    words a space ("Do I have to pay?" asks what "do I have to pay" does, as `data check`'s leak
+    search finds); a mark inside a word stays ("3.5" is not "35", "max_new_tokens" not
+    "max-new-tokens")."""
+    kept = [
+        " "
+        if unicodedata.category(ch).startswith("P")
+        and not (
+            ch in _INSIDE_WORDS
+            and 0 < i < len(text) - 1
+            and text[i - 1].isalnum()
+            and text[i + 1].isalnum()
+        )
+        else ch
+        for i, ch in enumerate(text)
+    ]
+    return normalize_text("".join(kept))
 
 
 def example_key(example: Example) -> str:
