@@ -119,6 +119,20 @@ def test_exact_duplicates_are_removed_before_split():
     assert len(train) == 6 and not test
 
 
+def test_a_question_is_the_same_whatever_its_sentence_marks_but_not_its_words_marks():
+    from tunelab.data.split import question_key
+
+    assert question_key("Do I have to pay?") == question_key("do i have to pay")
+    assert question_key("中国的首都，是哪里？") == question_key("中国的首都是哪里")
+    for one, other in (
+        ("What is C#?", "What is C?"),
+        ("What is 50%?", "What is 50?"),
+        ("What is 3.5?", "What is 35?"),
+        ("max_new_tokens?", "max-new-tokens?"),
+    ):
+        assert question_key(one) != question_key(other)  # fmt: skip
+
+
 def test_a_question_asked_with_other_punctuation_stays_on_its_side_of_the_split():
     examples = [Example.qa(f"question {i}?", "a") for i in range(20)]
     examples += [Example.qa(f"Question {i}", "b") for i in range(20)]  # the same 20, asked again

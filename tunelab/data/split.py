@@ -7,6 +7,7 @@ import re
 import unicodedata
 
 from tunelab.data.templates import Example
+from tunelab.data.text import UNSPACED, unspaced
 
 
 def normalize_text(text: str) -> str:
@@ -15,27 +16,26 @@ def normalize_text(text: str) -> str:
     return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text)).strip().lower()
 
 
-_INSIDE_WORDS = frozenset(".,_-'’:/@")  # 3.5, 1,000, max_new_tokens, don't, a/b, 10:30
+# The marks that punctuate a sentence (not C#, 50%, @, a_b or --flag, which are its words).
+_SENTENCE_MARKS = frozenset(".,;:!?…\"'“”‘’()[]{}«»¿¡。，、；：！？「」『』（）《》【】")
 
 
 def question_key(text: str) -> str:
-    """A prompt as "the same question" compares it: `normalize_text`, and its punctuation between
-    words a space ("Do I have to pay?" asks what "do I have to pay" does, as `data check`'s leak
-    search finds); a mark inside a word stays ("3.5" is not "35", "max_new_tokens" not
-    "max-new-tokens")."""
+    """A prompt as "the same question" compares it: `normalize_text`, and the marks punctuating
+    it a space ("Do I have to pay?" asks what "do I have to pay" does, as `data check`'s leak
+    search finds); a mark inside a word stays ("3.5" is not "35", "don't" not "don t"), and so do
+    the marks that are words' own ("C#" is not "C", "50%" not "50")."""
     kept = [
-        " "
-        if unicodedata.category(ch).startswith("P")
-        and not (
-            ch in _INSIDE_WORDS
-            and 0 < i < len(text) - 1
-            and text[i - 1].isalnum()
-            and text[i + 1].isalnum()
-        )
-        else ch
+        " " if ch in _SENTENCE_MARKS and not (0 < i < len(text) - 1 and _inside(text, i)) else ch
         for i, ch in enumerate(text)
     ]
-    return normalize_text("".join(kept))
+    # Chinese and Japanese put no space between words: the space a mark left there goes too.
+    return normalize_text(unspaced("".join(kept)))
+
+
+def _inside(text: str, i: int) -> bool:
+    """Whether the mark at `i` is inside a word of a spaced script (3.5, don't)."""
+    return all(ch.isalnum() and not UNSPACED.match(ch) for ch in (text[i - 1], text[i + 1]))
 
 
 def example_key(example: Example) -> str:
