@@ -70,11 +70,17 @@ def test_a_mistyped_run_in_a_folder_here_is_a_path_not_a_hub_id(tmp_path, monkey
     monkeypatch.setattr(AutoTokenizer, "from_pretrained", hub)
     monkeypatch.chdir(tmp_path)
     (tmp_path / "runs" / "mine").mkdir(parents=True)
-    # "runs/mien" is a valid hub id (org/name), but ./runs is a folder: a run was meant.
+    (tmp_path / "runs" / "mine" / "config.yaml").write_text("name: mine\n")
+    # "runs/mien" is a valid hub id (org/name), but ./runs is a folder of runs: a run was meant.
     with pytest.raises(
         TunelabError, match=r"'runs/mien': no such file or folder \(in runs/: mine\)"
     ):
         load_model("runs/mien")
+    # A folder of downloaded models named like a hub org leaves hub ids to the hub.
+    (tmp_path / "Qwen" / "Qwen2.5-0.5B").mkdir(parents=True)
+    (tmp_path / "Qwen" / "Qwen2.5-0.5B" / "config.json").write_text("{}")
+    with pytest.raises(AssertionError, match="the hub was asked"):
+        load_model("Qwen/Qwen2.5-1.5B")
 
 
 def test_a_hub_id_out_of_reach_says_it_is_neither_here_nor_fetched():

@@ -121,19 +121,25 @@ FILE_SUFFIXES = (".gguf", ".safetensors", ".bin", ".pt", ".pth", ".ckpt", ".onnx
 def looks_like_path(name: str) -> bool:
     """Whether `name` can only mean a file or folder: the hub's ids are `name` or `org/name`
     (so no leading `.`, `~` or `/`, no second `/`, no backslash), never a model file's name.
-    An `org/name` whose `org` is a folder here is taken for a path too: "runs/mine" mistyped is
-    a run folder that is not there, not a hub id to ask for (45 s of retries offline)."""
+    An `org/name` whose `org` is a folder of runs here is taken for a path too: "runs/mien"
+    mistyped is a run that is not there, not a hub id to ask for (45 s of retries offline); a
+    folder of downloaded models named like a hub org (./Qwen/...) leaves hub ids to the hub."""
     from huggingface_hub.utils import HFValidationError, validate_repo_id
 
     if name.lower().endswith(FILE_SUFFIXES):
         return True
-    if "/" in name and Path(name).parent.is_dir():
+    if "/" in name and _holds_runs(Path(name).parent):
         return True
     try:
         validate_repo_id(name)
     except HFValidationError:
         return True
     return False
+
+
+def _holds_runs(folder: Path) -> bool:
+    """Whether `folder` holds tunelab runs (a config.yaml in a folder of it)."""
+    return folder.is_dir() and any((child / "config.yaml").is_file() for child in folder.iterdir())
 
 
 def check_model_name(name: str) -> None:
@@ -162,11 +168,15 @@ def check_hub_reachable(name: str) -> None:
 
     from huggingface_hub import constants, try_to_load_from_cache
 
-    if constants.HF_HUB_OFFLINE or isinstance(try_to_load_from_cache(name, "config.json"), str):
+    cached = (try_to_load_from_cache(name, f) for f in ("config.json", "tokenizer_config.json"))
+    if constants.HF_HUB_OFFLINE or any(isinstance(path, str) for path in cached):
         return  # offline by choice (the client fails at once), or cached
+    if any(os.environ.get(v) for v in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy")):
+        return  # the hub is reached through a proxy, which a socket of our own would bypass
     url = urlparse(constants.ENDPOINT)
+    port = url.port or (80 if url.scheme == "http" else 443)
     try:
-        socket.create_connection((url.hostname, url.port or 443), timeout=5).close()
+        socket.create_connection((url.hostname, port), timeout=5).close()
     except OSError as err:
         raise TunelabError(
             f"model {name!r} not found locally (not a folder here, not in the Hugging Face cache) "
