@@ -105,12 +105,14 @@ def test_an_answer_without_specific_terms_gets_its_rarest_words_but_no_everyday_
     assert [row.get("facts") for row in out] == [
         [["checkpoint"], ["shards"]],  # "keeps" is in every answer
         [["gradient"]],
-        None,  # "working": everyday English, no fact
+        None,  # "working": any explaining answer's word, no fact
         [],
         None,  # "provides", "constantly", "expanding": no facts either
     ]
     assert out[0]["facts_from"] == "reference" and out[3]["wrong"] == [{"regex": r"^\W*no\b"}]
     assert proposed == 3
+    # A rare word that is the answer stays one.
+    assert propose("How often are backups made?", "Backups are made weekly.", {})[0] == [["weekly"]]
 
 
 def test_the_file_keeps_every_row_s_fields_and_own_facts_and_eval_reads_it(tmp_path):

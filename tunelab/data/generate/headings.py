@@ -23,7 +23,7 @@ NOT_VERBS = DETERMINERS | frozenset(
     """both half such about above across after against along among around at before behind
     below beneath beside between beyond by during for from in inside into near of off on onto
     out outside over past since through throughout to toward towards under until up upon with
-    within without why whats""".split()
+    within without why whats best most least first last next""".split()
 )
 # Headings that mean nothing alone: the question names the document's topic instead.
 GENERIC = {
@@ -105,8 +105,12 @@ def heading_question(headings: list[str], context: str = "", title: str = "") ->
         if not rest and topic and verb in ("install", "configure", "use", "deploy", "upgrade"):
             rest = topic  # "Installing" in rich's README: "How do I install rich?"
         return f"How do I {verb}{' ' + rest if rest else ''}?"
-    imperative = (  # "Reset the router"; not "All the options", "Under the hood"
-        len(words) > 1 and words[1].lower() in DETERMINERS and first not in NOT_VERBS
+    imperative = (  # "Reset the router"; not "All the options", "Under the hood", "Rules the
+        # engine follows" (a verb's base form seldom ends in a single s)
+        len(words) > 1
+        and words[1].lower() in DETERMINERS
+        and first not in NOT_VERBS
+        and not (first.endswith("s") and not first.endswith("ss"))
     )
     if (
         first in IMPERATIVES or imperative
