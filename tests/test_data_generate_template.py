@@ -16,7 +16,12 @@ README = Path(__file__).parent.parent / "README.md"
 
 
 def pairs_of(path: Path) -> dict[str, str]:
-    return {q: a for c in chunk_document(path) for q, a in template_pairs(c)}
+    """Each question with its first answer in the document."""
+    pairs: dict[str, str] = {}
+    for chunk in chunk_document(path):
+        for q, a in template_pairs(chunk):
+            pairs.setdefault(q, a)
+    return pairs
 
 
 @pytest.mark.parametrize(
@@ -75,9 +80,15 @@ def test_imperative_headings_faq_entries_and_table_rows_read_as_a_person_wrote_t
     doc = tmp_path / "manual.md"
     doc.write_text(
         "# Gadget\n\n## FAQ\n\n**Q:** How long does the battery last?\n"
-        "**A:** About 12 hours of normal use.\n"
+        "**A:** About 12 hours of normal use.\n**Q:** Is it waterproof?\n**A:** No, keep it\n"
+        "out of the rain.\n\nQ: Does it float?\nA: Yes.\n\n- Q: What color is it? A: Black.\n"
     )
-    assert pairs_of(doc) == {"How long does the battery last?": "About 12 hours of normal use."}
+    assert pairs_of(doc) == {
+        "How long does the battery last?": "About 12 hours of normal use.",
+        "Is it waterproof?": "No, keep it out of the rain.",
+        "Does it float?": "Yes.",
+        "What color is it?": "Black.",
+    }
     page = tmp_path / "widget.html"
     page.write_text(
         "<h1>Widget</h1><h2>Configure Widget</h2><table><tr><th>Key</th><th>Default</th></tr>"

@@ -34,8 +34,19 @@ SKIP_TERMS = frozenset(
 )
 # A table row as the HTML reader writes it ("timeout | 30"): cells, no sentence.
 TABLE_ROW = re.compile(r"^[^.!?|]{1,60}(?: \| [^.!?|]{0,60})+$")
-# An FAQ entry: "Q: How long does it last? A: About 12 hours." (the bold of **Q:** is gone).
-FAQ = re.compile(r"^(?:Q|Question)\s*[:.]\s*(.+?\?)\s+(?:A|Answer)\s*[:.]\s*(\S.*)$", re.S)
+# An FAQ entry: "Q: How long does it last?" then "A: About 12 hours." on its line or the next,
+# either bold ("**Q:**"), in a list or not; its answer runs to the next entry or a blank line.
+_LABEL = r"^[ \t]*(?:[-*+][ \t]+)?(?:\*\*)?(?:{})(?:\*\*)?[ \t]*[:.][ \t]*(?:\*\*)?[ \t]*"
+FAQ = re.compile(
+    _LABEL.format("Q|Question")
+    + r"(?P<q>[^\n]+?\?)[ \t]*(?:\*\*)?[ \t]*\n?"
+    + _LABEL.format("A|Answer").replace("^", "")
+    + r"(?P<a>.+?)"
+    + r"(?=\n"
+    + _LABEL.format("Q|Question").replace("^", "")
+    + r"|\n[ \t]*\n|\Z)",
+    re.M | re.S,
+)
 OPTION = re.compile(r"^\s+((?:-\w,\s*)?--[\w-]+)(?:[ =]([A-Z][A-Z_]+|<[^>]+>))?\s+([A-Z].*)$")
 USAGE = re.compile(r"^\s*Usage:\s+(.+)$", re.IGNORECASE)
 ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
@@ -54,7 +65,8 @@ class Block:
 
 def template_pairs(chunk: Chunk, max_answer_tokens: int = 300) -> list[tuple[str, str]]:
     """Every (question, answer) the rules find in one chunk, one question per fact, no repeats."""
-    blocks = blocks_of(chunk.text)
+    # An FAQ's entries are pairs as they stand; the rest of the text is read for the others.
+    blocks = blocks_of(FAQ.sub("", chunk.text))
     pairs: list[tuple[str, str]] = []
     used: set[str] = set()  # sentences already answering a question
     if chunk.part == 0 and chunk.headings:
@@ -62,11 +74,10 @@ def template_pairs(chunk: Chunk, max_answer_tokens: int = 300) -> list[tuple[str
         question = heading_question(chunk.headings, chunk.text, title)
         if question and (answer := _lead_answer(question, blocks, used)):
             pairs.append((question, answer))
+    pairs += [(clean(m["q"]), clean(m["a"])) for m in FAQ.finditer(chunk.text)]
     for block in blocks:
         if block.kind == "code":
             pairs += cli_pairs(block.text)
-        elif block.kind == "prose" and (faq := FAQ.match(block.text)):
-            pairs.append((faq.group(1).strip(), faq.group(2).strip()))
         elif block.kind == "prose":
             sentences = split_sentences(block.text)
             if sentences[0] not in used and (definition := _definition(block.text, chunk.text)):
