@@ -344,6 +344,10 @@ def test_a_runs_plan_takes_the_runs_settings_unless_an_option_says_otherwise(tmp
     assert "full, batch 3 x 512 tokens" in " ".join(result.output.split())
     result = runner.invoke(app, ["plan", str(run), "--batch-size", "5"])
     assert "full, batch 5 x 512 tokens" in " ".join(result.output.split())
+    result = runner.invoke(app, ["plan", str(run), "--batch-size", "8"])  # the default, named
+    assert "full, batch 8 x 512 tokens" in " ".join(result.output.split())
+    result = runner.invoke(app, ["plan", str(run), "--set", "method=lora"])
+    assert "lora, rank 16, batch 3 x 512 tokens" in " ".join(result.output.split())
 
 
 def test_train_warns_before_loading_when_the_plan_does_not_fit(

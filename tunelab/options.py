@@ -9,12 +9,16 @@ import inspect
 import types
 import typing
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Annotated, Any, Literal
 
 import typer
 
 from tunelab.config import Section
 
+# The settings the running command's line names (an option, its environment variable or --set),
+# for a command whose defaults come from elsewhere when left out (`tunelab plan RUN`).
+GIVEN: ContextVar[frozenset[str] | None] = ContextVar("GIVEN", default=None)
 SET_HELP = "Any other setting of this command's config, as key=value (repeatable)."
 # The --allow-host of every tunelab web server (serve, rate): see tunelab.web.host_allowed.
 AllowHost = Annotated[
@@ -65,15 +69,28 @@ def options(
                 annotation=Annotated[list[str] | None, set_option],
             )
         )
+        params.append(
+            inspect.Parameter(
+                "options_ctx_", inspect.Parameter.KEYWORD_ONLY, annotation=typer.Context
+            )
+        )
 
         @functools.wraps(command)
         def run(**given: Any) -> Any:
+            ctx = given.pop("options_ctx_")
             overrides = given.pop("set_") or []
+            named = {n for n in names if ctx.get_parameter_source(n).name != "DEFAULT"}
+            named |= {o.split("=", 1)[0].strip() for o in overrides}
             values = {name: given.pop(name) for name in names}
             values |= {name: given[name] for name in taken}
             # An optional argument left out is None: the field's own default then holds.
             values = {name: value for name, value in values.items() if value is not None}
-            return command(**given, config=section.from_dict(values, overrides, source))
+            config = section.from_dict(values, overrides, source)
+            token = GIVEN.set(frozenset(named))
+            try:
+                return command(**given, config=config)
+            finally:
+                GIVEN.reset(token)
 
         del run.__wrapped__  # typer must see the signature below, not the command's
         run.__signature__ = signature.replace(parameters=params)

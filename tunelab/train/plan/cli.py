@@ -22,10 +22,22 @@ def with_run_settings(model: str | None, config: PlanConfig) -> PlanConfig:
     run = Run.find(model) if model else None
     if run is None:
         return config
-    defaults = PlanConfig().model_dump()
-    given = {k: v for k, v in config.model_dump().items() if k != "model" and v != defaults[k]}
+    values = config.model_dump()
+    given = {k: values[k] for k in _given(values) if k != "model"}
     console.print(f"[dim]the settings of run {run.path}, with the options given[/]")
     return PlanConfig.of(run.config, device=config.device).model_copy(update=given)
+
+
+def _given(values: dict) -> list[str]:
+    """The settings the command line names (an option, an environment variable or --set), not
+    those left at their defaults; outside a command line, those that differ from the default."""
+    from tunelab.options import GIVEN
+
+    given = GIVEN.get()
+    if given is None:
+        defaults = PlanConfig().model_dump()
+        return [k for k, v in values.items() if v != defaults[k]]
+    return [k for k in values if k in given]
 
 
 @options(
