@@ -4,6 +4,7 @@ reply where `generate` does, at its first character."""
 
 from __future__ import annotations
 
+import re
 import pytest
 import torch
 
@@ -84,7 +85,11 @@ def test_a_streamed_reply_is_read_once_and_judged_as_if_read_whole():
         repeats, certain, text = SaidSentences(), SaidSentences(), ""
         for _ in range(rng.randint(1, 40)):
             text += rng.choice(pieces)
-            assert repeats.repeat_start(text) == repeat_start(text)
+            # A text ending "word." may go on "word.6": streaming waits for the next character.
+            waits = re.search(r"\w[.,]$", text) is not None
+            assert repeats.repeat_start(text) in (
+                (repeat_start(text), None) if waits else (repeat_start(text),)
+            )
             if repeat_start(text) is not None:
                 break
             # What `take` reads may lag behind: a stop string's start is held back.

@@ -250,6 +250,8 @@ def joined(pieces: list[tuple[int, str]], by: int | None = None) -> str:
             {"stop_repeats": True},
             ("one two three\nfour five six", "repeat"),
         ),
+        # "3." may go on "3.6": no repeat of "Set it to version 3." (streaming waits a token).
+        ("Set it to version 3. Set it to version 3.6 for GPU.", {"stop_repeats": True}, None),
         # Started as an earlier sentence, but another one: no repeat.
         ("One two three.. One two three. End", {"stop_repeats": True}, None),
         ("One two three. One two four. Done", {"stop_repeats": True}, None),

@@ -80,11 +80,12 @@ class ReplyText:
 
     def _repeated(self, before: int) -> bool:
         """Whether the text now says a sentence again. Only a sentence's end can make it one said
-        before, so the text is read only when the new text holds an end."""
-        new = self._reader.text[before:]
-        if SENTENCE_END.search(new) is None:
+        before, so the text is read only when the new text holds an end, or follows one that
+        waited to see whether it ended a sentence ("3." of "3.6")."""
+        text = self._reader.text
+        if SENTENCE_END.search(text, max(0, before - 1)) is None:
             return False
-        return self._said.repeat_start(self._reader.text) is not None
+        return self._said.repeat_start(text) is not None
 
     def _finish(self, reason: str) -> None:
         """Cut the text at the stop strings, in the order given (of "b" and "pb", completed by one

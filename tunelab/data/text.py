@@ -85,6 +85,7 @@ _COMMAS = ",，、;；"
 _CLAUSE = re.compile(
     rf"(?:[^{_ENDS}{_COMMAS}\n]|(?<=\w)[.,](?=\w))+(?:[{_ENDS}{_COMMAS}]+(?!(?<=\w[.,])\w)|\n)"
 )
+_WORD_DOT_END = re.compile(r"\w[.,]$")
 # What completes a sentence or clause, so may complete a repeat.
 SENTENCE_END = re.compile(f"[{_ENDS}{_COMMAS}\n]")
 
@@ -200,9 +201,14 @@ class SaidSentences:
         return self.after_comma and len(clause) >= self.min_words and clause == self.clause
 
     def repeat_start(self, text: str) -> int | None:
-        """`repeat_start(text)`, reading only what is new since the last call."""
+        """`repeat_start(text)`, reading only what is new since the last call, but for a text
+        ending in a mark that may be inside a word ("3." of "3.6")."""
         self._read(text)
         found = [self.repeat, self.clause_repeat]
+        # A "." right after a word may yet be inside it ("version 3." becoming "3.6"): the last
+        # sentence or clause is read once the next character shows; the reply's end reads it.
+        if _WORD_DOT_END.search(text):
+            return min((f for f in found if f is not None), default=None)
         if self.repeat is None:
             last = _SENTENCE.search(text, self.settled)  # ended, though its marks may grow
             if last and len(sentence := tuple(_sentence_words(last.group()))) >= self.min_words:
@@ -219,7 +225,10 @@ class SaidSentences:
         is so while its whole words so far begin an earlier sentence (of `min_words` words or
         more)."""
         self._read(text)
-        certain = len(text)
+        # What was said again is never certain, whichever call finds it first.
+        certain = min(
+            (r for r in (self.repeat, self.clause_repeat) if r is not None), default=len(text)
+        )
         rest = text[self.settled :]
         # End marks alone start no sentence.
         start = self.settled + len(rest) - len(rest.lstrip(_ENDS + "\n"))
