@@ -5,6 +5,7 @@ reply where `generate` does, at its first character."""
 from __future__ import annotations
 
 import re
+
 import pytest
 import torch
 
