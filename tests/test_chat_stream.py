@@ -96,6 +96,9 @@ def test_a_streamed_reply_is_read_once_and_judged_as_if_read_whole():
             # What `take` reads may lag behind: a stop string's start is held back.
             view = text[: rng.randint(0, len(text))] if rng.random() < 0.1 else text
             assert certain.held_back(view) == SaidSentences().held_back(view)
+    # A repeat found is never released as certain, whatever follows it.
+    said = SaidSentences()
+    assert said.held_back("The cat sat down. The cat sat down. The cat") == said.repeat == 17
 
 
 def test_generation_streams_the_reply_and_stops_at_the_first_repeat():

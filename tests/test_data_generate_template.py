@@ -77,6 +77,7 @@ def test_imperative_headings_faq_entries_and_table_rows_read_as_a_person_wrote_t
     assert heading_question(["Manual", "Reset the router"]) == "How do I reset the router?"
     assert heading_question(["Manual", "Clean your lens"]) == "How do I clean my lens?"
     assert not heading_question(["Manual", "Under the hood"]).startswith("How do I")
+    assert heading_question(["Manual", "Focus the camera"]) == "How do I focus the camera?"
     doc = tmp_path / "manual.md"
     doc.write_text(
         "# Gadget\n\n## FAQ\n\n**Q:** How long does the battery last?\n"
@@ -95,6 +96,15 @@ def test_imperative_headings_faq_entries_and_table_rows_read_as_a_person_wrote_t
         "<tr><td>timeout</td><td>30</td></tr></table><p>Set these in widget.yaml first.</p>"
     )
     assert pairs_of(page)["How do I configure Widget?"] == "Set these in widget.yaml first."
+    # In code an entry is an example of a format, not a pair; the prose after the code stays.
+    formats = tmp_path / "formats.md"
+    formats.write_text(
+        "# Data\n\n## Format\n\nWrite each row as below.\n\n```text\nQ: What is the capital of "
+        "France?\nA: Paris\n```\n\nThe model learns the format.\n"
+    )
+    pairs = pairs_of(formats)
+    assert "What is the capital of France?" not in pairs
+    assert pairs["What does the model learn?"] == "The model learns the format."
 
 
 def test_on_the_readme_every_question_is_a_sentence_that_asks_one_thing():

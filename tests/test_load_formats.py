@@ -124,6 +124,8 @@ def test_a_question_is_the_same_whatever_its_sentence_marks_but_not_its_words_ma
 
     assert question_key("Do I have to pay?") == question_key("do i have to pay")
     assert question_key("中国的首都，是哪里？") == question_key("中国的首都是哪里")
+    assert question_key("Do I have to pay．") == question_key("do i have to pay")  # full-width
+    assert question_key("क्या यह मुफ़्त है।") == question_key("क्या यह मुफ़्त है")
     for one, other in (
         ("What is C#?", "What is C?"),
         ("What is 50%?", "What is 50?"),

@@ -139,7 +139,10 @@ def looks_like_path(name: str) -> bool:
 
 def _holds_runs(folder: Path) -> bool:
     """Whether `folder` holds tunelab runs (a config.yaml in a folder of it)."""
-    return folder.is_dir() and any((child / "config.yaml").is_file() for child in folder.iterdir())
+    try:
+        return folder.is_dir() and any((c / "config.yaml").is_file() for c in folder.iterdir())
+    except OSError:  # a folder this user may not list: no runs of theirs
+        return False
 
 
 def check_model_name(name: str) -> None:
@@ -165,15 +168,17 @@ def check_hub_reachable(name: str) -> None:
     retries for ~50 s before it gives up."""
     import socket
     from urllib.parse import urlparse
+    from urllib.request import getproxies
 
     from huggingface_hub import constants, try_to_load_from_cache
 
     cached = (try_to_load_from_cache(name, f) for f in ("config.json", "tokenizer_config.json"))
     if constants.HF_HUB_OFFLINE or any(isinstance(path, str) for path in cached):
         return  # offline by choice (the client fails at once), or cached
-    if any(os.environ.get(v) for v in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy")):
-        return  # the hub is reached through a proxy, which a socket of our own would bypass
     url = urlparse(constants.ENDPOINT)
+    proxies = getproxies()
+    if proxies.get(url.scheme) or proxies.get("all"):
+        return  # the hub is reached through a proxy, which a socket of our own would bypass
     port = url.port or (80 if url.scheme == "http" else 443)
     try:
         socket.create_connection((url.hostname, port), timeout=5).close()

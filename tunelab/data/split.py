@@ -17,7 +17,7 @@ def normalize_text(text: str) -> str:
 
 
 # The marks that punctuate a sentence (not C#, 50%, @, a_b or --flag, which are its words).
-_SENTENCE_MARKS = frozenset(".,;:!?…\"'“”‘’()[]{}«»¿¡。，、；：！？「」『』（）《》【】")
+_SENTENCE_MARKS = frozenset(".,;:!?…\"'“”‘’()[]{}«»¿¡。、「」『』《》【】।॥")
 
 
 def question_key(text: str) -> str:
@@ -25,6 +25,7 @@ def question_key(text: str) -> str:
     it a space ("Do I have to pay?" asks what "do I have to pay" does, as `data check`'s leak
     search finds); a mark inside a word stays ("3.5" is not "35", "don't" not "don t"), and so do
     the marks that are words' own ("C#" is not "C", "50%" not "50")."""
+    text = unicodedata.normalize("NFKC", text)  # full-width marks as the others: "？" is "?"
     kept = [
         " " if ch in _SENTENCE_MARKS and not (0 < i < len(text) - 1 and _inside(text, i)) else ch
         for i, ch in enumerate(text)

@@ -236,7 +236,7 @@ class SaidSentences:
             start < len(text)
             and tuple(self._whole_words(text, start, _sentence_words)) in self.prefixes
         ):
-            certain = start
+            certain = min(certain, start)
         # And the clause after a comma, while it begins as the one before it did.
         rest = text[self.clauses_settled :]
         start = self.clauses_settled + len(rest) - len(rest.lstrip(_ENDS + _COMMAS + "\n"))

@@ -110,7 +110,7 @@ def heading_question(headings: list[str], context: str = "", title: str = "") ->
         len(words) > 1
         and words[1].lower() in DETERMINERS
         and first not in NOT_VERBS
-        and not (first.endswith("s") and not first.endswith("ss"))
+        and not (first.endswith("s") and not first.endswith(("ss", "us", "is", "as")))
     )
     if (
         first in IMPERATIVES or imperative

@@ -44,7 +44,7 @@ FAQ = re.compile(
     + r"(?P<a>.+?)"
     + r"(?=\n"
     + _LABEL.format("Q|Question").replace("^", "")
-    + r"|\n[ \t]*\n|\Z)",
+    + r"|\n[ \t]*\n|\n[ \t]*(?:```|~~~)|\Z)",
     re.M | re.S,
 )
 OPTION = re.compile(r"^\s+((?:-\w,\s*)?--[\w-]+)(?:[ =]([A-Z][A-Z_]+|<[^>]+>))?\s+([A-Z].*)$")
@@ -65,8 +65,10 @@ class Block:
 
 def template_pairs(chunk: Chunk, max_answer_tokens: int = 300) -> list[tuple[str, str]]:
     """Every (question, answer) the rules find in one chunk, one question per fact, no repeats."""
-    # An FAQ's entries are pairs as they stand; the rest of the text is read for the others.
-    blocks = blocks_of(FAQ.sub("", chunk.text))
+    # An FAQ's entries are pairs as they stand; the rest of the text is read for the others. In
+    # code an entry is an example (a prompt format), not a pair.
+    prose, code = _outside_code(chunk.text)
+    blocks = blocks_of("".join(FAQ.sub("", p) + c for p, c in zip(prose, code)))
     pairs: list[tuple[str, str]] = []
     used: set[str] = set()  # sentences already answering a question
     if chunk.part == 0 and chunk.headings:
@@ -74,7 +76,7 @@ def template_pairs(chunk: Chunk, max_answer_tokens: int = 300) -> list[tuple[str
         question = heading_question(chunk.headings, chunk.text, title)
         if question and (answer := _lead_answer(question, blocks, used)):
             pairs.append((question, answer))
-    pairs += [(clean(m["q"]), clean(m["a"])) for m in FAQ.finditer(chunk.text)]
+    pairs += [(clean(m["q"]), clean(m["a"])) for p in prose for m in FAQ.finditer(p)]
     for block in blocks:
         if block.kind == "code":
             pairs += cli_pairs(block.text)
@@ -94,6 +96,27 @@ def template_pairs(chunk: Chunk, max_answer_tokens: int = 300) -> list[tuple[str
             seen.add(q.lower())
             unique.append((q, a))
     return unique
+
+
+def _outside_code(text: str) -> tuple[list[str], list[str]]:
+    """The text in turns: (the stretches outside fenced code, the fenced block after each), so
+    that joining them in turn gives the text back."""
+    prose, code, current, inside = [], [], [], False
+    for line in text.splitlines(keepends=True):
+        if FENCE.match(line) and not inside:
+            prose.append("".join(current))
+            current, inside = [line], True
+        elif FENCE.match(line) and inside:
+            code.append("".join([*current, line]))
+            current, inside = [], False
+        else:
+            current.append(line)
+    if inside:  # an unclosed fence: its lines are still code
+        code.append("".join(current))
+    else:
+        prose.append("".join(current))
+        code.append("")
+    return prose, code
 
 
 def blocks_of(text: str) -> list[Block]:
