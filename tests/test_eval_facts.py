@@ -253,6 +253,9 @@ def test_a_phrase_negated_before_it_in_chinese_is_not_stated():
     assert wrong_stated("只要CPU，不需要GPU。", gpu) == []
     # Where the clause goes on, the GPU is what needs nothing: it is stated.
     assert wrong_stated("GPU不需要配置。", gpu) == ["GPU"]
+    # A verb, "not", the verb again asks or allows both ways: nothing is negated.
+    for answer in ("用不用GPU都行。", "需不需要GPU？", "有没有GPU都可以。"):
+        assert wrong_stated(answer, gpu) == ["GPU"], answer
     supported = parse_fact_check({"facts": [["支持"]], "wrong": ["不支持"]}, "t.jsonl:1")
     assert score_facts("FSDP不支持。", supported) == {
         "fact_recall": 0.0,

@@ -141,9 +141,16 @@ def _answer_words(answer: str) -> str:
     """The answer normalized as phrases are, its numbers kept whole and its negated words marked."""
     text = _NUMBER_SEPARATOR.sub(_NUMBER_JOIN, unicodedata.normalize("NFKC", answer))
     text = _NOT_NEEDED_AFTER.sub(lambda m: _NOT_AFTER_MARK + " " + m.group().lstrip(), text)
-    for negation in (_NEGATION, _NEGATION_UNSPACED):
-        text = negation.sub(lambda m: m.group() + _NEGATED, text)
+    text = _NEGATION.sub(lambda m: m.group() + _NEGATED, text)
+    text = _NEGATION_UNSPACED.sub(lambda m: m.group() + ("" if _a_not_a(m) else _NEGATED), text)
     return _MARK_SPACED.sub(_NEGATED, normalize(text))
+
+
+def _a_not_a(match: re.Match) -> bool:
+    """Chinese asks or allows both ways with a verb, "not", the verb again: "用不用GPU都行" (with
+    or without a GPU), "需不需要" (needed or not), "有没有": no negation."""
+    text, start = match.string, match.start()
+    return start > 0 and text[start - 1] == text[start + 1 : start + 2]
 
 
 @lru_cache(maxsize=4096)
