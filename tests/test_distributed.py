@@ -89,3 +89,30 @@ def test_ctrl_c_reaching_one_other_process_stops_the_run_as_interrupted(tmp_path
     assert [p.name for p in (config.run_dir / "checkpoints").iterdir()] == [
         f"step-{status['step']:06d}"
     ]
+
+
+def _torchrun(*args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": os.getcwd()}
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node",
+               "2", "-m", "tunelab.cli", "train", *args]  # fmt: skip
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done
+
+
+def test_a_resumed_run_under_torchrun_draws_each_processs_own_dropout_masks(tmp_path, qa_file):
+    # LoRA's dropout draws masks from each process's own RNG: a checkpoint that kept rank 0's
+    # states alone gave rank 1 rank 0's masks after a resume, and other losses.
+    settings = dict(method="lora", max_steps=4, save_every=2, eval_every=10, scheduler="constant")
+    whole = tiny_config(tmp_path / "whole", qa_file, **settings)
+    whole.to_yaml(tmp_path / "whole.yaml")
+    _torchrun(str(tmp_path / "whole.yaml"))
+    half = tiny_config(tmp_path / "half", qa_file, **{**settings, "max_steps": 2})
+    half.to_yaml(tmp_path / "half.yaml")
+    _torchrun(str(tmp_path / "half.yaml"))
+    _torchrun(str(half.run_dir), "--resume", "--set", "train.max_steps=4")
+    losses = [
+        [r["loss"] for r in _records(run) if "loss" in r] for run in (whole.run_dir, half.run_dir)
+    ]
+    assert whole.train.lora.dropout > 0 and len(losses[0]) == 4
+    assert losses[1] == losses[0]

@@ -56,14 +56,18 @@ def trainable_state(model: torch.nn.Module) -> dict[str, torch.Tensor]:
     }
 
 
-def save_checkpoint(folder: Path, model, optimizer, state: TrainState, keep: int) -> Path:
+def save_checkpoint(
+    folder: Path, model, optimizer, state: TrainState, keep: int, rng: dict | list | None = None
+) -> Path:
+    """Write a checkpoint; `rng` is every process's RNG states by rank (`gather_rng`), else this
+    process's."""
     folder.mkdir(parents=True, exist_ok=True)
     final = folder / f"{CHECKPOINT_PREFIX}{state.step:06d}"
     tmp = folder / f".tmp-{final.name}-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
     save_file(trainable_state(model), tmp / WEIGHTS)
-    torch.save({"optimizer": optimizer.state_dict(), "rng": rng_states()}, tmp / OPTIMIZER)
+    torch.save({"optimizer": optimizer.state_dict(), "rng": rng or rng_states()}, tmp / OPTIMIZER)
     write_state(tmp, state)
     return put_in_place(tmp, final, keep)
 
@@ -115,7 +119,7 @@ def write_state(folder: Path, state: TrainState) -> None:
     (folder / STATE).write_text(json.dumps(asdict(state), indent=1), encoding="utf-8")
 
 
-def restore(checkpoint: Checkpoint, model, optimizer) -> TrainState:
+def restore(checkpoint: Checkpoint, model, optimizer, rank: int = 0) -> TrainState:
     """Put a checkpoint's weights, optimizer state and RNG states in place; returns its position."""
     try:
         unexpected = model.load_state_dict(checkpoint.weights, strict=False).unexpected_keys
@@ -126,8 +130,17 @@ def restore(checkpoint: Checkpoint, model, optimizer) -> TrainState:
         raise TunelabError(
             f"{checkpoint.path} does not fit this model and its training settings ({unexpected[0]})"
         )
-    set_rng_states(checkpoint.saved["rng"])
+    set_rng_states(rank_rng(checkpoint.saved["rng"], rank))
     return checkpoint.state
+
+
+def rank_rng(saved: dict | list, rank: int) -> dict:
+    """This process's RNG states from a checkpoint's: each process draws its own dropout masks,
+    so a resumed run under torchrun draws the masks an uninterrupted one would. A checkpoint of
+    one process's states (older ones, one written after a crash) gives them to every process."""
+    if isinstance(saved, dict):
+        return saved
+    return saved[rank] if rank < len(saved) else saved[0]
 
 
 def read_file(file: Path, reader):

@@ -70,6 +70,18 @@ def total(values: list[float], world: World, device: torch.device) -> list[float
     return tensor.tolist()
 
 
+def gather_rng(world: World) -> dict | list[dict]:
+    """Every process's RNG states, by rank (each draws its own dropout masks); one process's own.
+    Every process calls this."""
+    from tunelab.train.checkpoint import rng_states
+
+    if world.size == 1:
+        return rng_states()
+    states: list = [None] * world.size
+    dist.all_gather_object(states, rng_states())
+    return states
+
+
 def barrier(world: World) -> None:
     if world.size > 1:
         dist.barrier()

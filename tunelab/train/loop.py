@@ -139,7 +139,7 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
                 f"{checkpoint.path.name}",
                 soft_wrap=True,
             )
-        state = (restore_sharded if sharded else restore)(checkpoint, model, optimizer)
+        state = (restore_sharded if sharded else restore)(checkpoint, model, optimizer, world.rank)
         console.print(f"[bold]resumed[/] from {checkpoint.path} (step {state.step})")
         # At the end but not finished (killed or failed while writing model/, or Ctrl-C in the
         # last step): the resume writes the final model, training nothing more.
@@ -182,10 +182,11 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
     last_loss, record = float("nan"), {}
     progress = TrainProgress(total_steps, state.step, visible=world.is_main)
 
-    def save_now() -> Path:
+    def save_now(rng=None) -> Path:
         if sharded:  # every process writes its shard
-            return save_sharded(checkpoints, model, optimizer, state, cfg.keep_checkpoints, world)
-        return save_checkpoint(checkpoints, model, optimizer, state, cfg.keep_checkpoints)
+            keep = cfg.keep_checkpoints
+            return save_sharded(checkpoints, model, optimizer, state, keep, world, rng)
+        return save_checkpoint(checkpoints, model, optimizer, state, cfg.keep_checkpoints, rng)
 
     # A crash inside a step has already drawn that step's dropout masks: the crash checkpoint
     # holds the RNG states the step began with, so the resumed step draws the same masks.
@@ -273,8 +274,10 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
                 flags = [float(stop.requested), float(stop.interrupted)]
                 requested, interrupted = distributed.total(flags, world, device)
                 stop.requested, stop.interrupted = requested > 0, interrupted > 0
-            if (world.is_main or sharded) and (state.step % cfg.save_every == 0 or stop.requested):
-                save_now()
+            if state.step % cfg.save_every == 0 or stop.requested:
+                rng = distributed.gather_rng(world)  # every process: each has its own masks
+                if world.is_main or sharded:
+                    save_now(rng)
         if stop.interrupted and test_rows and world.size == 1 and "eval_loss" not in record:
             # Interrupted between evals: one eval loss still says whether the run improved (and
             # the plot shows it). A second Ctrl-C skips it; the checkpoint is already saved.

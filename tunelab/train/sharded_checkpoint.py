@@ -23,6 +23,7 @@ from tunelab.train.checkpoint import (
     TrainState,
     load_tensors_and_values,
     put_in_place,
+    rank_rng,
     read_file,
     read_state,
     rng_states,
@@ -35,7 +36,7 @@ SHARDS, RNG = "shards", "rng.pt"
 
 
 def save_sharded(
-    folder: Path, model, optimizer, state: TrainState, keep: int, world: World
+    folder: Path, model, optimizer, state: TrainState, keep: int, world: World, rng=None
 ) -> Path:
     """Every process calls this: each writes its shard, rank 0 the rest, then renames it in place."""
     import torch.distributed.checkpoint as dcp
@@ -51,7 +52,7 @@ def save_sharded(
     writer = HuggingFaceStorageWriter(str(tmp / SHARDS), save_distributed=True)
     dcp.save(tensors, storage_writer=writer, no_dist=not dist.is_initialized())
     if world.is_main:
-        torch.save({"rng": rng_states()}, tmp / RNG)
+        torch.save({"rng": rng or rng_states()}, tmp / RNG)
         write_state(tmp, state)
         put_in_place(tmp, final, keep)
     barrier(world)
@@ -66,7 +67,7 @@ def read_sharded(path: Path) -> Checkpoint:
     return Checkpoint(path, {}, saved, read_state(path))
 
 
-def restore_sharded(checkpoint: Checkpoint, model, optimizer) -> TrainState:
+def restore_sharded(checkpoint: Checkpoint, model, optimizer, rank: int = 0) -> TrainState:
     """Load this process's share of the weights and AdamW state, whatever number of processes
     wrote them; every process calls this."""
     import torch.distributed.checkpoint as dcp
@@ -85,7 +86,7 @@ def restore_sharded(checkpoint: Checkpoint, model, optimizer) -> TrainState:
             f"{checkpoint.path} does not fit this model and its training settings ({first})"
         ) from None
     set_optimizer_state_dict(model, optimizer, optimizer_state)
-    set_rng_states(checkpoint.saved["rng"])
+    set_rng_states(rank_rng(checkpoint.saved["rng"], rank))
     return checkpoint.state
 
 
