@@ -62,8 +62,8 @@ def generate(
     once no later token can take it back (one prompt only: a chat streams its reply): the pieces
     join to the reply's text. With `stop_repeats`, a reply ends when it starts saying a
     sentence or line again, or a clause twice in a row (the repeat is cut). A `seed` gives
-    each prompt its own sample, the same whatever the batch size. With a JSON `schema`, each reply is compact
-    JSON of it, closed before `max_new_tokens` run out (give at least
+    each prompt its own sample, the same whatever the batch size. With a JSON `schema`, each
+    reply is compact JSON of it, closed before `max_new_tokens` run out (give at least
     structured.CLOSING_TOKENS). A prompt that fills the model's context raises PromptTooLong
     before any step, or with `too_long="skip"` has the reply None (for a caller to whom it is one
     reply it cannot have: data generation, a judge)."""

@@ -10,7 +10,8 @@ says (restating the question states no fact). A reference with none of them gets
 content words over the test set, less the words any explaining answer uses ("runs", "provides",
 "depends" are no facts; "weekly" and "checkpoint" may be), or none, for a person to write. A
 yes/no question answered "Yes" or "No" also gets the opposite as a wrong answer (a
-hallucination), in Chinese, Japanese, Hindi, German, French, Spanish, Portuguese and Russian too ("是的" / "不是", "はい" / "いいえ", "हाँ" / "नहीं", "Ja" / "Nein"...).
+hallucination), in Chinese, Japanese, Hindi, German, French, Spanish, Portuguese and Russian
+too ("是的" / "不是", "はい" / "いいえ", "हाँ" / "नहीं", "Ja" / "Nein"...).
 In Chinese and Japanese, written without spaces, the terms are found where the text changes
 script ("端口是8080"); a reference in those characters alone gets no facts, for a person to
 write. `benchmarks/derived_facts.py` measures how often these agree
@@ -136,9 +137,8 @@ _GENERIC = frozenset(
 )
 
 
-def verdict(question: str, answer: str) -> tuple[str, str] | None:
-    """For a yes/no question answered yes or no: (that verdict, the other one), as regexes of an
-    answer's opening."""
+def opposite(question: str, answer: str) -> list[dict]:
+    """The wrong answer to a yes/no question answered yes or no: the other opening, as a regex."""
     asked = question.splitlines()[-1] if question else ""
     if _YES_NO_QUESTION.match(asked):  # English: a question that opens with its verb
         pairs = [(r"yes\b", r"no\b")]
@@ -147,14 +147,8 @@ def verdict(question: str, answer: str) -> tuple[str, str] | None:
     for yes, no in pairs:
         for said, other in ((yes, no), (no, yes)):
             if re.match(r"^\W*" + said, answer, re.IGNORECASE):
-                return r"^\W*" + said, r"^\W*" + other
-    return None
-
-
-def opposite(question: str, answer: str) -> list[dict]:
-    """The wrong answer to a yes/no question answered yes or no: the other opening, as a regex."""
-    said = verdict(question, answer)
-    return [{"regex": said[1]}] if said else []
+                return [{"regex": r"^\W*" + other}]
+    return []
 
 
 def rarities(answers: list[str]) -> dict[str, float]:

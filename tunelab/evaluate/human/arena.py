@@ -40,6 +40,14 @@ def fingerprint(answer: str) -> str:
     return hashlib.sha256(answer.encode("utf-8")).hexdigest()[:16]
 
 
+def judged(answers: dict[str, dict[str, dict]], question: str, left: str, right: str) -> dict:
+    """A vote's or verdict's own record of the two answers it judged (`on_these_answers`)."""
+    return {
+        f"{side}_answer": fingerprint(answers[model][question]["answer"])
+        for side, model in (("left", left), ("right", right))
+    }
+
+
 def on_these_answers(record: dict, answers: dict[str, dict[str, dict]]) -> bool:
     """Whether a vote or verdict judged answers in `answers` ({model: {question: row}}): its two
     models and question, and the very answers (a votes file outlives an experiment: the same
@@ -158,9 +166,6 @@ class Arena:
             key = (r["question"], *sorted((r["left"], r["right"])))
             self.counts[key] = self.counts.get(key, 0) + 1
 
-    def _answer(self, model: str, question: str) -> str:
-        return self.answers[model][question]["answer"]
-
     def _read_votes(self) -> list[dict]:
         # A line the machine lost power in the middle of is named, so it can be removed.
         hint = "fix or delete that line to keep the other votes"
@@ -209,8 +214,7 @@ class Arena:
             "right": right,
             "winner": winner,
             "time": time.time(),
-            "left_answer": fingerprint(self._answer(left, question)),
-            "right_answer": fingerprint(self._answer(right, question)),
+            **judged(self.answers, question, left, right),
         }
         self.votes_path.parent.mkdir(parents=True, exist_ok=True)
         # A line cut short (a crash or a full disk mid-write) must not swallow this vote: glued

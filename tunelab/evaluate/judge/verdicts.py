@@ -20,7 +20,7 @@ from pathlib import Path
 from tunelab.config import Limit, Section
 from tunelab.data.read import read_jsonl
 from tunelab.errors import TunelabError
-from tunelab.evaluate.human.arena import WINNERS, fingerprint, on_these_answers
+from tunelab.evaluate.human.arena import WINNERS, judged, on_these_answers
 from tunelab.evaluate.human.ratings import leaderboard
 
 RUBRIC = (
@@ -150,8 +150,7 @@ def judge(
     with path.open("a", encoding="utf-8") as out:
         for i, (q, a, b) in enumerate(pairs):
             record = _record(q, a, b, replies[2 * i], replies[2 * i + 1], source)
-            record["left_answer"] = fingerprint(answers[a][q]["answer"])
-            record["right_answer"] = fingerprint(answers[b][q]["answer"])
+            record |= judged(answers, q, a, b)
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
             earlier.append(record)
     votes = [(r["left"], r["right"], WINNERS[r["winner"]]) for r in earlier]
