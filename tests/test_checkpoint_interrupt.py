@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 import signal
+import sys
 
 import pytest
 from typer.testing import CliRunner
 
 from tests.conftest import tiny_config
 from tunelab.cli import app
-from tunelab.train import loop
+from tunelab.train import distributed, loop
 
 
 def _press_ctrl_c_during_step(monkeypatch, step: int) -> None:
@@ -75,3 +76,27 @@ def test_a_second_ctrl_c_skips_that_eval(tmp_path, qa_file, monkeypatch):
         loop.train(config)
     records = [json.loads(line) for line in (config.run_dir / "metrics.jsonl").open()]
     assert records[-1]["step"] == 2 and "eval_loss" not in records[-1]
+
+
+def test_ctrl_c_handled_while_the_processes_agree_stops_the_run_at_the_next_step(
+    tmp_path, qa_file, monkeypatch
+):
+    # Python runs a signal handler when the collective summing the stop flags returns: writing
+    # the sums back over the process's own flags lost that Ctrl-C, and the run went on for good
+    # (the torchrun test of a Ctrl-C on rank 1 timed out on CI).
+    config = tiny_config(tmp_path, qa_file, max_steps=50, save_every=100)
+    real_total, calls = distributed.total, []
+
+    def ctrl_c_during_the_sum(values, world, device):
+        calls.append(sys._getframe(1).f_code.co_name)  # the eval loss sums its own
+        summed = real_total(values, world, device)
+        if calls.count("agreed") == 3 and calls[-1] == "agreed":
+            signal.raise_signal(signal.SIGINT)
+        return summed
+
+    monkeypatch.setattr(distributed, "total", ctrl_c_during_the_sum)
+    with pytest.raises(KeyboardInterrupt, match="step 4"):
+        loop.train(config)
+    assert [p.name for p in (config.run_dir / "checkpoints").iterdir()] == ["step-000004"]
+    status = json.loads((config.run_dir / "status.json").read_text())
+    assert status["status"] == "interrupted" and status["step"] == 4

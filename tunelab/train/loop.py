@@ -214,7 +214,8 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
             if heldout:
                 start_record[heldout.key] = score_heldout(heldout, model, tokenizer, 0, progress)
             write_metrics(log, start_record)
-        while state.step < total_steps and not stop.requested:
+        stopping = interrupted = False
+        while state.step < total_steps and not stopping:
             started = time.perf_counter()
             step_start.update(step=state.step, rng=rng_states())
             micro_batches = [next(stream) for _ in range(micro_per_step)]
@@ -267,18 +268,12 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
                 if cfg.select_best == heldout.metric:
                     keep_if_best(run_dir, model, state.step, heldout.metric, value)
             write_metrics(log, record)
-            if world.size > 1:
-                # Ctrl-C reaches every process, not always within the same step, nor at all on
-                # another machine: stop together, and all as interrupted, or rank 0 would call a
-                # run stopped by another's Ctrl-C finished.
-                flags = [float(stop.requested), float(stop.interrupted)]
-                requested, interrupted = distributed.total(flags, world, device)
-                stop.requested, stop.interrupted = requested > 0, interrupted > 0
-            if state.step % cfg.save_every == 0 or stop.requested:
+            stopping, interrupted = stop.agreed(world, device)
+            if state.step % cfg.save_every == 0 or stopping:
                 rng = distributed.gather_rng(world)  # every process: each has its own masks
                 if world.is_main or sharded:
                     save_now(rng)
-        if stop.interrupted and test_rows and world.size == 1 and "eval_loss" not in record:
+        if interrupted and test_rows and world.size == 1 and "eval_loss" not in record:
             # Interrupted between evals: one eval loss still says whether the run improved (and
             # the plot shows it). A second Ctrl-C skips it; the checkpoint is already saved.
             progress.note("Ctrl-C: measuring the eval loss once (Ctrl-C again to skip)")
@@ -298,9 +293,9 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
             )
         save_final(model, tokenizer, run_dir, weights)
         plot_losses(metrics_path, run_dir / "loss.png", title=config.name)
-        log.finish(interrupted=stop.interrupted)  # the trackers get the model and plot
+        log.finish(interrupted=interrupted)  # the trackers get the model and plot
     distributed.barrier(world)
-    if stop.interrupted:
+    if interrupted:
         # Ctrl-C means stop: the caller stops too (a shell sees 130), with the checkpoint saved.
         peak = describe_peak(peak_memory(device))
         message = (

@@ -11,12 +11,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import torch
 from rich.console import Console
 
 from tunelab.config import Config, apply_overrides
 from tunelab.errors import TunelabError
 from tunelab.run import CHECKPOINT_PREFIX, CONFIG_FILE, WEIGHTS, Run, list_checkpoints
+from tunelab.train import distributed
 from tunelab.train.checkpoint import TrainState
+from tunelab.train.distributed import World
 from tunelab.train.plot import read_metrics
 
 # What a resumed run may change: its length, how often it evaluates and saves, its learning-rate
@@ -143,6 +146,16 @@ class StopRequest:
             raise KeyboardInterrupt
         self.requested = self.interrupted = True
         self.console.print("\n[yellow]Ctrl-C: finishing this step and saving a checkpoint…[/]")
+
+    def agreed(self, world: World, device: torch.device) -> tuple[bool, bool]:
+        """Whether every process stops now, and whether as interrupted: Ctrl-C reaches every
+        process, not always within the same step, nor at all on another machine, and rank 0
+        would call a run stopped by another's Ctrl-C finished. This process's own flags stay as
+        they are: a Ctrl-C handled while the sum runs counts at the next step (writing the sums
+        back lost it, and the run went on for good)."""
+        flags = [float(self.requested), float(self.interrupted)]
+        requested, interrupted = distributed.total(flags, world, device)
+        return requested > 0, interrupted > 0
 
     def __exit__(self, *exc) -> None:
         if self._previous is not None:
