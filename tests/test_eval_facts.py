@@ -157,6 +157,28 @@ def test_a_comparison_row_carries_its_interval_and_verdict(tmp_path):
     assert lines["token_f1"]["verdict"] == NO_CLEAR_WINNER
 
 
+def test_a_comparison_names_the_model_ahead_by_each_metrics_own_direction(tmp_path):
+    # `tunelab eval RUN BASE`: a run that stopped hallucinating printed "-1.000 worse".
+    from tunelab.evaluate.suite import EvalResult
+
+    def result(name, hallucinated):
+        rows = [
+            {"scores": {"token_f1": 0.5}, "finish_reason": "stop",
+             "facts": {"fact_accuracy": 1.0 - hallucinated, "hallucination": hallucinated}}
+            for _ in range(20)
+        ]  # fmt: skip
+        return EvalResult(name, tmp_path, rows, summarize(rows))
+
+    run, base = result("runs/mine", 0.0), result("base", 1.0)
+    lines = {line["metric"]: line for line in comparison([run, base])}
+    assert lines["hallucination_rate"]["ahead"] == "runs/mine"
+    assert lines["hallucination_rate"]["verdict"] == "worse"  # the last model, base, is worse
+    assert lines["fact_accuracy"]["ahead"] == "runs/mine"
+    assert lines["token_f1"]["ahead"] == NO_CLEAR_WINNER
+    lines = {line["metric"]: line for line in comparison([base, run])}
+    assert lines["hallucination_rate"]["ahead"] == lines["fact_accuracy"]["ahead"] == "runs/mine"
+
+
 def test_a_number_is_one_word_yet_a_phrase_may_spell_its_parts_apart():
     check = parse_fact_check({"facts": [["3"]], "wrong": ["5", "0", "1"]}, "t.jsonl:1")
     # "5" inside "0.5", "0" inside "127.0.0.1", "1" inside "1,000": no wrong answer stated.

@@ -20,7 +20,13 @@ from tunelab.evaluate.facts import normalize as fact_normalize
 from tunelab.evaluate.facts import parse_fact_check, states
 from tunelab.evaluate.human.ratings import bradley_terry, elo, leaderboard
 from tunelab.evaluate.metrics import exact_match, normalized_match, rouge_l, token_f1
-from tunelab.evaluate.paired import MIN_QUESTIONS, NO_CLEAR_WINNER, paired_difference
+from tunelab.evaluate.paired import (
+    MIN_QUESTIONS,
+    NO_CLEAR_WINNER,
+    Difference,
+    mean_interval,
+    paired_difference,
+)
 
 PIECES = [
     "a", "an", "the", "The", "A", "cat", "Cat", "CAT", "sat", "mat", "on", "x1", "42", "4.2",
@@ -171,6 +177,7 @@ def test_fact_phrases_match_whole_words_and_numbers_on_random_answers():
 
 
 def test_paired_bootstrap_interval_properties_on_random_scores():
+    stats = pytest.importorskip("scipy.stats")
     rng = np.random.default_rng(5)
     for trial in range(150):
         n = int(rng.integers(1, 40))
@@ -183,11 +190,12 @@ def test_paired_bootstrap_interval_properties_on_random_scores():
         # Swapping the models mirrors the interval exactly (same seed, same resamples).
         mirror = paired_difference(other, base, resamples=1000, seed=trial)
         assert (mirror.low, mirror.high) == pytest.approx((-diff.high, -diff.low))
-        crosses = diff.low <= 0 <= diff.high
-        if n >= MIN_QUESTIONS:
-            assert (diff.verdict == NO_CLEAR_WINNER) == crosses
-            assert diff.verdict == ("better" if diff.low > 0 else "worse" if diff.high < 0
-                                    else NO_CLEAR_WINNER)  # fmt: skip
+        up, down = int((other - base > 1e-9).sum()), int((other - base < -1e-9).sum())
+        sign_p = stats.binomtest(up, up + down).pvalue if up + down else 1.0
+        assert diff.sign_p == pytest.approx(sign_p)
+        if n >= MIN_QUESTIONS and sign_p < 0.05:
+            assert diff.verdict == ("better" if diff.low > 0 and up > down else "worse"
+                                    if diff.high < 0 and down > up else NO_CLEAR_WINNER)  # fmt: skip
         else:
             assert diff.verdict == NO_CLEAR_WINNER
 
@@ -225,6 +233,43 @@ def test_paired_bootstrap_degenerate_cases():
     assert shifted.low == shifted.delta == shifted.high == 0.5 and shifted.verdict == "better"
     with pytest.raises(ValueError):
         paired_difference([1.0], [1.0, 0.0])
+
+
+def test_a_winner_needs_the_questions_that_changed_to_move_one_way_beyond_chance():
+    # A percentile bootstrap over 4 of 56 questions that all improved excludes zero; 4 coin
+    # flips landing alike happen one time in 8 (an exact sign test, McNemar's on right/wrong).
+    few = paired_difference([0.0] * 56, [1.0] * 4 + [0.0] * 52)
+    assert few.low > 0 and few.sign_p == pytest.approx(0.125) and few.verdict == NO_CLEAR_WINNER
+    six = paired_difference([0.0] * 56, [1.0] * 6 + [0.0] * 50)
+    assert six.sign_p == pytest.approx(1 / 32) and six.verdict == "better"
+    assert paired_difference([1.0] * 56, [0.0] * 6 + [1.0] * 50).verdict == "worse"
+    # The mean moved up on a few large gains while more questions got worse: no winner.
+    mixed = paired_difference([0.5] * 40, [1.0] * 12 + [0.45] * 20 + [0.5] * 8)
+    assert mixed.low > 0 and mixed.verdict == NO_CLEAR_WINNER
+
+
+def test_a_bound_a_rounding_error_off_zero_touches_zero():
+    # Recall in thirds: differences that sum to zero exactly left a bound of -5e-18, "worse".
+    assert Difference(-0.1, -0.25, -5e-18, 30, 0, 12).verdict == NO_CLEAR_WINNER
+    assert Difference(-0.1, -0.25, -0.01, 30, 0, 12).verdict == "worse"
+
+
+def test_the_verdict_reads_a_lower_rate_as_the_better_one():
+    fewer_hallucinations = paired_difference([1.0] * 20, [0.0] * 20)
+    assert fewer_hallucinations.verdict == "worse"
+    assert fewer_hallucinations.judged(lower_is_better=True) == "better"
+    assert fewer_hallucinations.judged(lower_is_better=False) == "worse"
+
+
+def test_one_models_share_right_has_a_wilson_interval_that_never_collapses():
+    stats = pytest.importorskip("scipy.stats")
+    for right, n in [(0, 20), (20, 20), (5, 5), (7, 20), (1, 1)]:
+        ours = mean_interval([1.0] * right + [0.0] * (n - right))
+        theirs = stats.binomtest(right, n).proportion_ci(method="wilson")
+        assert (ours.low, ours.high) == pytest.approx((theirs.low, theirs.high), abs=1e-9)
+    assert mean_interval([0.0] * 20).high > 0.15  # a bootstrap said [0, 0]
+    scores = [0.2, 0.5, 0.9, 0.4] * 5  # not right/wrong: a bootstrap
+    assert mean_interval(scores) == paired_difference([0.0] * 20, scores)
 
 
 def simulated_votes(true: dict[str, float], n: int, seed: int, ties: float = 0.0):

@@ -10,11 +10,10 @@ from rich.table import Table
 from tunelab.evaluate.facts import parse_fact_check, score_facts
 from tunelab.evaluate.metrics import normalize, score_texts
 from tunelab.evaluate.paired import paired_difference
+from tunelab.evaluate.scores import LOWER_IS_BETTER
 
 REFUSAL = "I can only answer questions about tunelab."
 GENERAL_TASK, GENERAL_QUESTIONS = "arc_easy", 100
-# Rates where lower is better; the table says so beside them.
-LOWER_IS_BETTER = {"hallucination_rate", "refusal_rate_on_topic"}
 
 
 def is_refusal(text: str) -> bool:
@@ -65,7 +64,7 @@ def changes(before: dict[str, list[float]], after: dict[str, list[float]]) -> di
             "delta": round(100 * diff.delta, 1),
             "low": round(100 * diff.low, 1),
             "high": round(100 * diff.high, 1),
-            "verdict": diff.verdict,
+            "verdict": diff.judged(key in LOWER_IS_BETTER),
             "n": diff.n,
         }
     return out
@@ -90,7 +89,8 @@ def general_ability(model, tokenizer, data_dir=None) -> list[float] | None:
 def print_table(scores: dict, n: int, console: Console) -> None:
     table = Table(
         title=f"held-out test set ({n} questions never trained on); 95% paired intervals",
-        caption="hallucination and on-topic refusal: lower is better",
+        caption="verdict: the finetuned model against the base (a lower rate of hallucination or "
+        "on-topic refusal is better)",
     )
     for column in ("metric (%)", "base", "finetuned", "change [95% interval]", "verdict"):
         table.add_column(column, justify="left" if column in ("metric (%)", "verdict") else "right")
@@ -101,6 +101,6 @@ def print_table(scores: dict, n: int, console: Console) -> None:
             f"{scores['base'][key]:.1f}",
             f"{scores['finetuned'][key]:.1f}",
             f"{change['delta']:+.1f} [{change['low']:+.1f}, {change['high']:+.1f}]",
-            change["verdict"] + (" (lower is better)" if key in LOWER_IS_BETTER else ""),
+            change["verdict"],
         )
     console.print(table)

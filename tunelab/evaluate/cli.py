@@ -49,20 +49,22 @@ def eval_command(
         table.add_column(r.model, justify="right")
     if len(results) > 1:
         table.add_column("Δ (last − first)", justify="right")
-        table.add_column("verdict (95%)")
+        table.add_column("ahead (95%)")
     for line in comparison(results):
         cells = [f"{v:.3f}" for v in line["values"]]
         if len(results) > 1:
             cells += [
                 f"{line['delta']:+.3f} [{line['low']:+.2f}, {line['high']:+.2f}]",
-                line["verdict"],
+                escape(line["ahead"]),
             ]
         table.add_row(line["metric"], *cells)
     console.print(table)
     if len(results) > 1:
         console.print(
-            "[dim]Δ [95% interval]: paired bootstrap over the questions; 'no clear winner' when "
-            "the interval crosses zero. hallucination_rate and cut_off_rate: lower is better.[/]"
+            "[dim]Δ [95% interval]: paired bootstrap over the questions. 'ahead' names the model "
+            "the metric favours (the lower rate for hallucination_rate and cut_off_rate) when the "
+            "interval is on one side of zero and the questions that changed moved that way "
+            "beyond chance (exact sign test); else 'no clear winner'.[/]"
         )
 
 

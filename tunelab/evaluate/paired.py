@@ -1,10 +1,13 @@
 """How sure is a difference between two models scored on the same questions? A paired bootstrap
-over questions: resample the questions, recompute the mean difference, read off the interval."""
+over questions: resample the questions, recompute the mean difference, read off the interval; a
+winner is named only when an exact sign test over the questions that changed agrees."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from statistics import NormalDist
 
 import numpy as np
 
@@ -15,6 +18,9 @@ MIN_QUESTIONS = 10
 # Resample indices drawn at once: 10,000 resamples of 10,000 questions in one table would take
 # 1.6 GB; in blocks of this many entries ~130 MB. Up to ~800 questions it is one block.
 BLOCK_ENTRIES = 2**23
+# Scores are sums of a few fractions: a difference or bound this close to zero is zero (a bound
+# of -5e-18 read as "worse").
+EPSILON = 1e-9
 
 
 @dataclass(frozen=True)
@@ -23,15 +29,38 @@ class Difference:
     low: float
     high: float
     n: int
+    up: int = 0  # questions where other scored higher
+    down: int = 0  # and lower
+    confidence: float = 0.95
+
+    @property
+    def sign_p(self) -> float:
+        """Two-sided exact sign test over the questions that changed: the chance of a split at
+        least this uneven if either way were as likely."""
+        changed = self.up + self.down
+        fewer = min(self.up, self.down)
+        tail = sum(math.comb(changed, i) for i in range(fewer + 1)) / 2**changed
+        return min(1.0, 2 * tail)
 
     @property
     def verdict(self) -> str:
-        """'better' / 'worse' when the whole interval is on one side of zero."""
-        if self.n >= MIN_QUESTIONS and self.low > 0:
+        """'better' / 'worse' (other against base) when the whole interval is on one side of zero
+        and the questions that changed moved that way beyond chance: a percentile bootstrap over
+        4 of 56 questions that all improved excludes zero, where 4 coin flips landing alike
+        happen one time in 8."""
+        if self.n < MIN_QUESTIONS or self.sign_p >= 1 - self.confidence:
+            return NO_CLEAR_WINNER
+        if self.low > EPSILON and self.up > self.down:
             return "better"
-        if self.n >= MIN_QUESTIONS and self.high < 0:
+        if self.high < -EPSILON and self.down > self.up:
             return "worse"
         return NO_CLEAR_WINNER
+
+    def judged(self, lower_is_better: bool) -> str:
+        """The verdict for a metric where a lower score is the better one (a hallucination rate)."""
+        if not lower_is_better or self.verdict == NO_CLEAR_WINNER:
+            return self.verdict
+        return "worse" if self.verdict == "better" else "better"
 
     def __str__(self) -> str:
         return f"{self.delta:+.3f} [{self.low:+.3f}, {self.high:+.3f}]"
@@ -49,7 +78,7 @@ def paired_difference(
         raise ValueError(f"paired scores differ in length: {len(base)} vs {len(other)}")
     diffs = np.asarray(other, dtype=float) - np.asarray(base, dtype=float)
     if diffs.size == 0:
-        return Difference(0.0, 0.0, 0.0, 0)
+        return Difference(0.0, 0.0, 0.0, 0, confidence=confidence)
     rng = np.random.default_rng(seed)
     rows = max(1, BLOCK_ENTRIES // diffs.size)
     means = np.concatenate(
@@ -60,10 +89,22 @@ def paired_difference(
     )
     tail = 100 * (1 - confidence) / 2
     low, high = np.percentile(means, [tail, 100 - tail])
-    return Difference(float(diffs.mean()), float(low), float(high), int(diffs.size))
+    up, down = int((diffs > EPSILON).sum()), int((diffs < -EPSILON).sum())
+    return Difference(
+        float(diffs.mean()), float(low), float(high), int(diffs.size), up, down, confidence
+    )
 
 
 def mean_interval(values: Sequence[float], confidence: float = 0.95, seed: int = 0) -> Difference:
-    """The mean of one model's scores with its bootstrap interval over the questions (its
-    difference from scoring zero everywhere)."""
+    """The mean of one model's scores with its interval over the questions: Wilson's score
+    interval where every score is 0 or 1 (a bootstrap of 0 right out of 20 is [0, 0]; Wilson's
+    reaches 16%), else a bootstrap (its difference from scoring zero everywhere)."""
+    scores = np.asarray(values, dtype=float)
+    if scores.size and np.isin(scores, (0.0, 1.0)).all():
+        n, share = scores.size, float(scores.mean())
+        z = float(NormalDist().inv_cdf(0.5 + confidence / 2))
+        middle = (share + z * z / (2 * n)) / (1 + z * z / n)
+        half = z / (1 + z * z / n) * math.sqrt(share * (1 - share) / n + z * z / (4 * n * n))
+        low, high = max(0.0, middle - half), min(1.0, middle + half)
+        return Difference(share, low, high, n, int(scores.sum()), 0, confidence)
     return paired_difference([0.0] * len(values), values, confidence, seed=seed)

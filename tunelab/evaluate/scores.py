@@ -11,6 +11,8 @@ if TYPE_CHECKING:
 
 FACT_METRICS = {"fact_accuracy": "fact_accuracy", "fact_recall": "fact_recall",
                 "hallucination": "hallucination_rate"}  # fmt: skip
+# Rates where the lower score is the better model's.
+LOWER_IS_BETTER = {"hallucination_rate", "cut_off_rate", "refusal_rate_on_topic"}
 
 
 def row_metric(row: dict[str, Any], key: str) -> float | None:
@@ -58,16 +60,22 @@ def fact_fields(answer: str, check) -> dict[str, Any]:
 
 def comparison(results: list[EvalResult]) -> list[dict[str, Any]]:
     """Metric by metric, each model's mean and the difference of the last from the first, with a
-    95% paired-bootstrap interval over the questions both answered."""
+    95% paired-bootstrap interval over the questions both answered; `ahead` names the model the
+    metric favours (the lower rate where lower is better), or says there is no clear winner."""
+    from tunelab.evaluate.paired import NO_CLEAR_WINNER
+
     keys = [k for k in results[0].summary if not k.startswith("errors.")]
     first, last = results[0].rows, results[-1].rows
     table = []
     for key in keys:
         values = [r.summary.get(key, 0.0) for r in results]
         diff = paired_metric(first, last, key)
+        verdict = diff.judged(key in LOWER_IS_BETTER)  # the last model against the first
+        ahead = {"better": results[-1].model, "worse": results[0].model}.get(verdict)
         table.append(
             {"metric": key, "values": values, "delta": values[-1] - values[0],
-             "low": diff.low, "high": diff.high, "verdict": diff.verdict}
+             "low": diff.low, "high": diff.high, "verdict": verdict,
+             "ahead": ahead or NO_CLEAR_WINNER}
         )  # fmt: skip
     return table
 
