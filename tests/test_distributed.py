@@ -116,3 +116,89 @@ def test_a_resumed_run_under_torchrun_draws_each_processs_own_dropout_masks(tmp_
     ]
     assert whole.train.lora.dropout > 0 and len(losses[0]) == 4
     assert losses[1] == losses[0]
+
+
+# Faults injected into torchrun's workers: a sitecustomize on their path wraps a function of
+# tunelab.train.loop as the module is first imported, in the process of one rank.
+FAULT_HOOK = """
+import importlib.abc, importlib.util, os, sys
+
+def fault(loop):
+{body}
+
+class Hook(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name != "tunelab.train.loop":
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(name)
+        run = spec.loader.exec_module
+        def exec_module(module):
+            run(module)
+            fault(module)
+        spec.loader.exec_module = exec_module
+        return spec
+
+if os.environ.get("RANK") == "{rank}":
+    sys.meta_path.insert(0, Hook())
+"""
+
+
+def _torchrun_with_fault(tmp_path: Path, config, rank: int, body: str, status: bool = True):
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(FAULT_HOOK.format(body=body, rank=rank))
+    config.to_yaml(tmp_path / "run.yaml")
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": f"{site}:{os.getcwd()}"}
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node",
+               "2", "-m", "tunelab.cli", "train", str(tmp_path / "run.yaml")]  # fmt: skip
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode != 0
+    return done, json.loads((config.run_dir / "status.json").read_text()) if status else None
+
+
+def test_a_nan_loss_on_one_process_stops_every_process_as_a_nan(tmp_path, qa_file):
+    # Rank 1 raising alone left rank 0 in the backward's collective: the run failed as a lost
+    # connection ("remote worker crashing"), not as the NaN it was.
+    config = tiny_config(tmp_path, qa_file, method="full", max_steps=20, save_every=2)
+    body = """    forward, calls = loop.LossModule.forward, []
+    def nan_on_the_fourth(self, batch):  # the step-0 eval loss takes the first
+        calls.append(1)
+        loss, tokens = forward(self, batch)
+        return (loss * float("nan") if len(calls) == 4 else loss), tokens
+    loop.LossModule.forward = nan_on_the_fourth"""
+    done, status = _torchrun_with_fault(tmp_path, config, 1, body)
+    assert status["status"] == "failed" and "NaN/inf at step 3" in status["error"], status
+    assert "step-000002" in status["error"]
+
+
+def test_a_crash_on_rank_0_under_ddp_keeps_the_steps_done(tmp_path, qa_file):
+    # Rank 0 holds the whole model under DDP: a full disk writing step 3's metrics kept only
+    # step 2's checkpoint, where one process keeps step 3.
+    config = tiny_config(tmp_path, qa_file, method="full", max_steps=6, save_every=2)
+    body = """    write = loop.write_metrics
+    def full_disk_at_step_3(log, record):
+        if record.get("step") == 3 and "loss" in record:
+            raise OSError(28, "No space left on device")
+        return write(log, record)
+    loop.write_metrics = full_disk_at_step_3"""
+    done, status = _torchrun_with_fault(tmp_path, config, 0, body)
+    assert status["status"] == "failed" and "No space left" in status["error"], status
+    checkpoints = sorted(p.name for p in (config.run_dir / "checkpoints").iterdir())
+    assert checkpoints == ["step-000002", "step-000003"], done.stdout[-2000:]
+
+
+def test_processes_that_read_other_data_are_refused_at_once(tmp_path, qa_file):
+    # A relative data.path read each machine's own copy: the processes counted different steps,
+    # and one waited for good in a collective the other never entered.
+    config = tiny_config(tmp_path, qa_file, method="full", epochs=2, save_every=100)
+    body = """    prepare = loop.prepare
+    def another_copy_of_the_file(*args, **kwargs):
+        data = prepare(*args, **kwargs)
+        data.train = data.train + data.train
+        return data
+    loop.prepare = another_copy_of_the_file"""
+    done, _ = _torchrun_with_fault(tmp_path, config, 1, body, status=False)
+    said = done.stdout + done.stderr
+    assert "process 1 sees other data than process 0: training examples 12 against 6" in said
+    assert not (config.run_dir / "model").exists()

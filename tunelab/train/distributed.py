@@ -20,6 +20,7 @@ import torch
 import torch.distributed as dist
 from torch import nn
 
+from tunelab.errors import TunelabError
 from tunelab.train.loss import token_loss_sum
 
 
@@ -68,6 +69,25 @@ def total(values: list[float], world: World, device: torch.device) -> list[float
     tensor = torch.tensor(values, dtype=torch.float64, device=device)
     dist.all_reduce(tensor)
     return tensor.tolist()
+
+
+def check_same_data(world: World, **facts) -> None:
+    """Refuse, on every process at once, when some process sees other data than rank 0: each
+    counted its own steps and waited for the others in a collective they never entered (a
+    relative data.path reads each machine's own folder)."""
+    if world.size == 1:
+        return
+    everyone: list = [None] * world.size
+    dist.all_gather_object(everyone, facts)
+    for rank, theirs in enumerate(everyone[1:], start=1):
+        differences = [f"{key} {theirs[key]} against {everyone[0][key]}"
+                       for key in facts if theirs[key] != everyone[0][key]]  # fmt: skip
+        if differences:
+            raise TunelabError(
+                f"process {rank} sees other data than process 0: {'; '.join(differences)}. "
+                "Every process must read the same files with the same tokenizer (a relative "
+                "data.path is read from each machine's own working folder)."
+            )
 
 
 def gather_rng(world: World) -> dict | list[dict]:

@@ -13,7 +13,13 @@ import torch
 from rich.console import Console
 
 from tunelab.config import Config
-from tunelab.data.pipeline import batches_per_epoch, iterate_batches, make_rows, prepare
+from tunelab.data.pipeline import (
+    batches_per_epoch,
+    fingerprint,
+    iterate_batches,
+    make_rows,
+    prepare,
+)
 from tunelab.data.tokenize import IGNORE
 from tunelab.errors import TunelabError
 from tunelab.models import context_length
@@ -129,6 +135,10 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
     # Each optimizer step takes grad_accum micro-batches on every process.
     micro_per_step = cfg.grad_accum * world.size
     total_steps = cfg.max_steps or max(1, math.ceil(cfg.epochs * micro_per_epoch / micro_per_step))
+    distributed.check_same_data(
+        world, **{"training examples": len(data.train), "test examples": len(data.test),
+                  "steps": total_steps, "token digest": fingerprint(data.train + data.test)}
+    )  # fmt: skip
     optimizer = make_optimizer(model, cfg, device)
     state = TrainState()
     if resume:
@@ -197,10 +207,12 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
             set_rng_states(step_start["rng"])
         return save_now()
 
-    # A crash (out of memory, a full disk, a bug) keeps the steps already done; one process only,
-    # as the others may be blocked in a collective.
+    # A crash (out of memory, a full disk, a bug) keeps the steps already done: rank 0 alone,
+    # which holds the whole model under DDP, as the others may be blocked in a collective (its
+    # RNG states stand for theirs); a sharded model needs every process, so only in one.
+    crash_saves = world.size == 1 or (world.is_main and not sharded)
     on_crash = checkpoint_on_crash(
-        save_after_crash, state, checkpoints, run_dir, world.size == 1, console
+        save_after_crash, state, checkpoints, run_dir, crash_saves, console
     )
     with stop, progress, on_crash, ExitStack() as files:
         log = files.enter_context(MetricsLog(config)) if world.is_main else None
@@ -334,7 +346,7 @@ def accumulate_gradients(
     local_tokens = sum(int((b["targets"] != IGNORE).sum()) for b in batches)
     (n_tokens,) = distributed.total([float(local_tokens)], world, device)
     model.train()
-    loss_sum = 0.0
+    loss_sum, non_finite = 0.0, 0.0
     for i, batch in enumerate(batches):
         batch = {k: v.to(device, non_blocking=True) for k, v in batch.items()}
         # Gradients are exchanged once, on the last micro-batch, not after each.
@@ -345,12 +357,15 @@ def accumulate_gradients(
         with sync:
             with autocast or nullcontext():
                 micro_loss, _ = loss_module(batch)
-            if not torch.isfinite(micro_loss):
-                _fail_non_finite(state or TrainState(), checkpoints or Path("."))
+            # Every process stops together, below: one raising here left the others in the
+            # backward's collective, and the run failed as a lost connection, not as a NaN.
+            non_finite = max(non_finite, float(not torch.isfinite(micro_loss)))
             # A step whose targets are all ignored trains nothing: zero gradients, not 0/0's NaN.
             (micro_loss * world.size / max(n_tokens, 1)).backward()
         loss_sum += micro_loss.item()
-    (loss_sum,) = distributed.total([loss_sum], world, device)
+    loss_sum, non_finite = distributed.total([loss_sum, non_finite], world, device)
+    if non_finite:
+        _fail_non_finite(state or TrainState(), checkpoints or Path("."))
     return loss_sum, int(n_tokens)
 
 
