@@ -214,3 +214,24 @@ def test_a_damaged_predictions_file_is_named_by_line_not_a_traceback(tmp_path):
     path.write_text('{"question": "q", "answer": "a"}\n{"question": "cut\n')
     with pytest.raises(TunelabError, match=r"predictions.jsonl:2: not valid JSON.*tunelab eval"):
         read_rows(path)
+
+
+def test_a_runs_own_test_file_of_custom_columns_is_read_as_training_read_it(tmp_path):
+    # data.fields renamed q/a for training, and eval refused the run's own test file as of no
+    # known shape; compare goes through the same reading.
+    rows = [{"q": f"What is item {i}?", "a": f"Item {i} is a tool.", "facts": [[f"{i}"]]}
+            for i in range(3)]  # fmt: skip
+    for name in ("train.jsonl", "test.jsonl"):
+        (tmp_path / name).write_text("".join(json.dumps(r) + "\n" for r in rows))
+    run = tiny_run(tmp_path, tmp_path)
+    config = (
+        (run / "config.yaml")
+        .read_text()
+        .replace("template: qa", "template: qa, fields: {question: q, answer: a}")
+    )
+    (run / "config.yaml").write_text(config)
+    result = evaluate([str(run), "tiny-random"], EvalConfig(max_new_tokens=2, analyse=False))
+    assert [len(r.rows) for r in result] == [3, 3]
+    assert result[0].rows[0]["question"] == "What is item 0?"
+    with pytest.raises(TunelabError, match="cannot tell the data shape"):
+        evaluate("tiny-random", EvalConfig(data=str(tmp_path / "test.jsonl"), max_new_tokens=2))

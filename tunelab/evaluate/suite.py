@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -96,12 +97,18 @@ def test_path(model: str | Run, cfg: EvalConfig) -> str:
     return path
 
 
-def test_questions(model: str | Run, cfg: EvalConfig) -> list:
-    """The test examples of `test_path`, the first --limit of them."""
+def test_questions(model: str | Run, cfg: EvalConfig, runs: Sequence[Run] = ()) -> list:
+    """The test examples of `test_path`, the first --limit of them, read as training read them
+    where the file is a run's own test file (its data.shape and data.fields: a file of custom
+    columns was refused as of no known shape)."""
     from tunelab.data.load import load_examples
 
     path = test_path(model, cfg)
-    examples = load_examples(path)[: cfg.limit]
+    owners = [r for r in (Run.find(model), *runs) if r and r.config.data.test_path]
+    owner = next((r for r in owners if Path(r.config.data.test_path) == Path(path)), None)
+    reading = owner.config.data if owner else None
+    shape, fields = (reading.shape, reading.fields) if reading else ("auto", None)
+    examples = load_examples(path, shape, fields)[: cfg.limit]
     missing = [ex.source for ex in examples if not ex.answer]
     if missing:
         raise TunelabError(
@@ -140,7 +147,11 @@ def evaluate(models, cfg: EvalConfig | None = None, console: Console | None = No
     outputs = [str(Path(cfg.output) / n) if cfg.output and len(models) > 1 else None for n in names]
     return [
         evaluate_one(
-            m, cfg.model_copy(update={"output": out or cfg.output}), training, console=console
+            m,
+            cfg.model_copy(update={"output": out or cfg.output}),
+            training,
+            console=console,
+            runs=runs,
         )
         for m, out in zip(models, outputs)
     ]
@@ -152,6 +163,7 @@ def evaluate_one(
     training: str | None = None,
     *,
     console: Console | None = None,
+    runs: Sequence[Run] = (),
 ) -> EvalResult:
     """Answer `cfg`'s test questions with one model or run, score, analyse (with the words of
     `training`, default the run's training data) and write them."""
@@ -164,7 +176,7 @@ def evaluate_one(
     run = Run.find(model)
     own = prompt_for(run or model)
     prompt = Prompt(cfg.template or own.template, cfg.system_prompt or own.system_prompt)
-    examples = test_questions(model, cfg)
+    examples = test_questions(model, cfg, runs)
     checks = read_fact_checks(test_path(model, cfg))
     llm, tokenizer = load_model(model)
     out_dir = output_dir(model, cfg)
