@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from tunelab.cli import app
 from tunelab.errors import TunelabError
 from tunelab.evaluate.human.app import create_app
-from tunelab.evaluate.human.arena import Arena, load_answers
+from tunelab.evaluate.human.arena import Arena, load_answers, shared_questions, unshared
 from tunelab.evaluate.human.ratings import bradley_terry, elo, leaderboard
 
 
@@ -275,3 +275,29 @@ def test_a_compare_folder_gives_its_arms_and_same_named_files_are_told_apart_by_
     assert sorted(load_answers([tmp_path / "cmp_a"])) == ["finetuned_RAG", "prompting"]
     both = [tmp_path / "cmp_a" / "prompting.jsonl", tmp_path / "cmp_b" / "prompting.jsonl"]
     assert sorted(load_answers(both)) == ["cmp_a:prompting", "cmp_b:prompting"]
+
+
+def test_a_question_asked_twice_stays_two_and_unshared_questions_are_named(tmp_path):
+    # The second "q2" (another reference) replaced the first, and a question one file lacks was
+    # left out of every pair without a word.
+    def answers(name, rows):
+        path = tmp_path / f"{name}.jsonl"
+        path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+        return path
+
+    rows = [{"question": "q1", "answer": "a", "reference": "r1"},
+            {"question": "q2", "answer": "b", "reference": "first"},
+            {"question": "q2", "answer": "c", "reference": "second"}]  # fmt: skip
+    sets = load_answers([answers("m1", rows), answers("m2", rows[:2])])
+    assert list(sets["m1"]) == ["q1", "q2", "q2 [#2]"]
+    assert sets["m1"]["q2"]["reference"] == "first"
+    assert sets["m1"]["q2 [#2]"]["reference"] == "second"
+    assert shared_questions(sets) == ["q1", "q2"]
+    assert unshared(sets) == (
+        "1 question(s) are not in every answer set (m2 lacks 1): only the 2 all of them answer "
+        "are judged"
+    )
+    assert unshared(load_answers([answers("m3", rows), answers("m4", rows)])) is None
+    said = CliRunner().invoke(app, ["rate", *map(str, [tmp_path / "m1.jsonl", tmp_path / "m2.jsonl"]),
+                                    "--results", "--votes", str(tmp_path / "v.jsonl")])  # fmt: skip
+    assert said.exit_code == 0 and "m2 lacks 1" in said.output, said.output

@@ -20,7 +20,7 @@ import re
 import secrets
 import threading
 import time
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
@@ -124,16 +124,44 @@ def load_answers(paths: list[Path]) -> dict[str, dict[str, dict]]:
             raise TunelabError(
                 f"two answer sets are both named {name!r}: pass them from other folders"
             )
-        rows = {}
+        rows, asked = {}, Counter()
         file = answers_file(path)
         for number, row in read_jsonl(file):
             if "question" not in row or "answer" not in row:
                 raise TunelabError(f"{file}:{number}: needs 'question' and 'answer'")
-            rows[row["question"]] = row
+            # A question asked twice (with other references) stays two questions: the second
+            # replaced the first. Every set lists the test file's rows in its order.
+            question = row["question"]
+            asked[question] += 1
+            rows[question if asked[question] == 1 else f"{question} [#{asked[question]}]"] = row
         models[name] = rows
     if len(models) < 2:
         raise TunelabError("rating needs the answers of at least two models")
     return models
+
+
+def shared_questions(answers: dict[str, dict[str, dict]]) -> list[str]:
+    """The questions every answer set answers, in the first set's order."""
+    first, *others = answers.values()
+    questions = [q for q in first if all(q in rows for rows in others)]
+    if not questions:
+        raise TunelabError("the answer sets have no question in common")
+    return questions
+
+
+def unshared(answers: dict[str, dict[str, dict]]) -> str | None:
+    """What a person should know when some answer set lacks questions the others answer: no
+    pair can show those (they were left out without a word)."""
+    every = set().union(*answers.values())
+    left_out = len(every) - len(shared_questions(answers))
+    if not left_out:
+        return None
+    lacking = [f"{name} lacks {len(every - set(rows))}" for name, rows in answers.items()
+               if len(every - set(rows))]  # fmt: skip
+    return (
+        f"{left_out} question(s) are not in every answer set ({', '.join(lacking)}): only the "
+        f"{len(every) - left_out} all of them answer are judged"
+    )
 
 
 class Arena:
@@ -148,9 +176,7 @@ class Arena:
         # Seeded from the OS unless a test fixes it: a fixed default put the same model on the
         # same side first in every server, so a judge who knew the code could tell which is which.
         self.rng = random.Random(seed)
-        self.questions = set.intersection(*(set(rows) for rows in answers.values()))
-        if not self.questions:
-            raise TunelabError("the answer files have no question in common")
+        self.questions = set(shared_questions(answers))
         self.pairs = [
             Pair(q, answers[a][q].get("reference", ""), a, b)
             for q in sorted(self.questions)

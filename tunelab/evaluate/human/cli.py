@@ -34,9 +34,12 @@ def rate_command(
 ) -> None:
     """Judge answers side by side in a browser (blind, random sides); Bradley–Terry and Elo ratings."""
     from tunelab.evaluate.human.app import rate
-    from tunelab.evaluate.human.arena import Arena, load_answers
+    from tunelab.evaluate.human.arena import Arena, load_answers, unshared
 
-    arena = Arena(load_answers([Path(a) for a in answers]), Path(votes))
+    answer_sets = load_answers([Path(a) for a in answers])
+    if note := unshared(answer_sets):
+        console.print(f"[yellow]{note}[/]")
+    arena = Arena(answer_sets, Path(votes))
     if arena.other_votes:
         console.print(
             f"[yellow]{arena.other_votes} vote(s) in {votes} judged other answers (other "

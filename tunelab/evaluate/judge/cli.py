@@ -32,10 +32,13 @@ def judge_command(
     config: JudgeConfig,
 ) -> None:
     """Have a model judge answer sets pairwise (both orders; fixed rubric): ratings, agreement."""
-    from tunelab.evaluate.human.arena import load_answers
+    from tunelab.evaluate.human.arena import load_answers, unshared
     from tunelab.evaluate.judge.verdicts import asker, judge
 
-    result = judge(load_answers([Path(a) for a in answers]), config, asker(config))
+    answer_sets = load_answers([Path(a) for a in answers])
+    if note := unshared(answer_sets):
+        console.print(f"[yellow]{note}[/]")
+    result = judge(answer_sets, config, asker(config))
     table = Table(title=f"{len(result.records)} verdicts of {config.judge} ({result.path})")
     for column in ("model", "Bradley–Terry (95%)", "win rate", "pairs"):
         table.add_column(column, justify="left" if column == "model" else "right")

@@ -20,7 +20,7 @@ from pathlib import Path
 from tunelab.config import Limit, Section
 from tunelab.data.read import read_jsonl
 from tunelab.errors import TunelabError
-from tunelab.evaluate.human.arena import WINNERS, judged, on_these_answers
+from tunelab.evaluate.human.arena import WINNERS, judged, on_these_answers, shared_questions
 from tunelab.evaluate.human.ratings import leaderboard
 
 RUBRIC = (
@@ -127,10 +127,7 @@ def judge(
     earlier = [r for r in _read(path) if r.get("source") == source and on_these_answers(r, answers)]
     done = {(r["question"], r["left"], r["right"]) for r in earlier}
     # In the first set's order: --limit N takes the first N questions, as its files list them.
-    first, *others = answers.values()
-    questions = [q for q in first if all(q in rows for rows in others)]
-    if not questions:
-        raise TunelabError("the answer sets have no question in common")
+    questions = shared_questions(answers)
     pairs = [
         (q, a, b)
         for q in questions[: config.limit]
