@@ -99,6 +99,23 @@ def test_tokenize_all_reports_truncated_and_dropped(tiny):
     _, report = tokenize_all(examples, tokenizer, template="qa", max_length=64)
     assert (report.examples, report.truncated) == (3, 2)
     assert "2 truncated" in report.summary()
+    # The long question lost some of itself; the long answer lost its end and stop token, and
+    # was counted alike.
+    assert report.answers_cut == 1
+    assert "1 of them inside a reply, trained without its end and stop token" in report.summary()
+
+
+def test_inspect_counts_what_a_truncated_reply_trains(tmp_path, capsys):
+    import json
+
+    from tunelab.config import DataConfig
+    from tunelab.data.quality.inspect import inspect_file
+
+    path = tmp_path / "qa.jsonl"
+    path.write_text(json.dumps({"question": "q", "answer": "b " * 200}) + "\n")
+    inspect_file(DataConfig(path=str(path), template="qa", max_length=64), model="tiny-random")
+    said = " ".join(capsys.readouterr().out.split())
+    assert "truncated inside the reply" in said and "│ 64 │" in said, said
 
 
 def test_the_run_summary_counts_truncation_on_both_sides(tiny, tmp_path):
@@ -199,3 +216,18 @@ def test_a_plain_templates_prompt_has_the_tokenizers_bos_in_training_and_in_gene
     assert item.input_ids[: len(asked)] == asked
     assert item.input_ids.count(tokenizer.bos_token_id) == 1
     assert item.labels[: len(asked)] == [IGNORE] * len(asked)
+
+
+def test_a_turn_holding_a_special_tokens_text_is_dropped_and_named(tiny):
+    # "<|im_end|>" in an answer is read as the stop token itself: the model learned to stop
+    # there, and the chat template's cut at it dropped the rest of the answer.
+    _, tokenizer = tiny
+    about = Example.qa("How does a turn end?", "It writes <|im_end|> at the end. Then the user speaks.",
+                       source="docs.jsonl:7")  # fmt: skip
+    plain = Example.qa("q", "a", source="docs.jsonl:8")
+    items, report = tokenize_all([about, plain], tokenizer, template="chat", max_length=64)
+    assert [item.source for item in items] == ["docs.jsonl:8"]
+    assert report.special_text == {"docs.jsonl:7": "<|im_end|>"}
+    assert "1 dropped for holding a special token's text (docs.jsonl:7: '<|im_end|>')" in (
+        report.summary()
+    )

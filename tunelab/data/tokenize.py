@@ -21,6 +21,7 @@ class Tokenized:
     input_ids: list[int]
     labels: list[int]  # unshifted: labels[t] is input_ids[t] where trained, else -100
     source: str = ""
+    answer_cut: bool = False  # truncation cut off a reply's end (and its stop token)
 
     @property
     def trained_tokens(self) -> int:
@@ -31,18 +32,32 @@ class Tokenized:
 class TokenizeReport:
     examples: int = 0
     truncated: int = 0
+    answers_cut: int = 0  # of the truncated, those whose reply lost its end
     dropped: int = 0
     chunked_texts: int = 0
     last_turn_only: int = 0  # multi-turn chats under a template that has room for one exchange
     dropped_sources: list[str] = field(default_factory=list)
+    special_text: dict[str, str] = field(default_factory=dict)  # source → the token's text
 
     def summary(self) -> str:
         # With long texts split into windows, what is counted is sequences, not rows.
         parts = [f"{self.examples} {'sequences' if self.chunked_texts else 'examples'}"]
         if self.truncated:
             parts.append(f"{self.truncated} truncated")
+        if self.answers_cut:
+            parts.append(
+                f"{self.answers_cut} of them inside a reply, trained without its end and stop "
+                "token (raise data.max_length or shorten those answers)"
+            )
         if self.dropped:
             parts.append(f"{self.dropped} dropped (too long or nothing left to train on)")
+        if self.special_text:
+            source, token = next(iter(self.special_text.items()))
+            parts.append(
+                f"{len(self.special_text)} dropped for holding a special token's text ({source}: "
+                f"{token!r}), which the tokenizer reads as the token itself: the model would "
+                "learn to stop there"
+            )
         if self.chunked_texts:
             parts.append(f"{self.chunked_texts} long texts split into chunks")
         if self.last_turn_only:
@@ -86,6 +101,7 @@ def tokenize_all(
 ) -> tuple[list[Tokenized], TokenizeReport]:
     report = TokenizeReport()
     out: list[Tokenized] = []
+    special = [token for token in tokenizer.all_special_tokens if len(token) > 1]
     for example in examples:
         if template in ("qa", "alpaca"):
             report.last_turn_only += sum(m["role"] == "user" for m in example.messages) > 1
@@ -94,6 +110,9 @@ def tokenize_all(
             report.chunked_texts += len(windows) > 1
             out += windows
             continue
+        if token := special_token_text(example, special):
+            report.special_text[example.source] = token
+            continue
         item = tokenize_example(example, tokenizer, template, system_prompt)
         fitted = fit_length(item, max_length, truncation)
         if fitted is None:
@@ -101,9 +120,21 @@ def tokenize_all(
             report.dropped_sources.append(example.source)
             continue
         report.truncated += fitted is not item
+        report.answers_cut += fitted.answer_cut
         out.append(fitted)
     report.examples = len(out)
     return out, report
+
+
+def special_token_text(example: Example, tokens: list[str]) -> str | None:
+    """The first of the special `tokens` whose text a turn holds ("<|im_end|>" in an answer
+    about chat templates): encoded as the token itself, it ends the reply there (and the chat
+    template's cut at the first one dropped the rest)."""
+    for message in example.messages:
+        for token in tokens:
+            if token in message["content"]:
+                return token
+    return None
 
 
 def fit_length(item: Tokenized, max_length: int, policy: str) -> Tokenized | None:
@@ -122,7 +153,8 @@ def fit_length(item: Tokenized, max_length: int, policy: str) -> Tokenized | Non
         else:  # the reply alone is too long: keep some context and the reply's beginning
             start = reply_start - min(reply_start, max_length // 4)
             end = start + max_length
-    cut = Tokenized(item.input_ids[start:end], item.labels[start:end], item.source)
+    answer_cut = any(label != IGNORE for label in item.labels[end:])
+    cut = Tokenized(item.input_ids[start:end], item.labels[start:end], item.source, answer_cut)
     return cut if cut.trained_tokens else None
 
 

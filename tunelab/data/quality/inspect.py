@@ -35,12 +35,13 @@ def inspect_file(data: DataConfig, *, model: str, rows: int = 3) -> None:
                 f"[yellow]({fits} to max_length={data.max_length}; this is what is trained)[/]"
             )
         console.print(render_mask(shown.input_ids, shown.labels, tokenizer))
-        trained = item.trained_tokens
+        counted = shown if fits.startswith("truncated") else item  # what training gets
+        trained = counted.trained_tokens
         table.add_row(
             escape(example.source),
-            str(len(item.input_ids)),
+            str(len(counted.input_ids)),
             str(trained),
-            str(len(item.input_ids) - trained),
+            str(len(counted.input_ids) - trained),
             fits,
         )
     console.print(table)
@@ -58,7 +59,9 @@ def _as_trained(
     fitted = fit_length(item, max_length, truncation)
     if fitted is None:
         return item, "dropped"
-    return fitted, "yes" if fitted is item else "truncated"
+    if fitted is item:
+        return fitted, "yes"
+    return fitted, "truncated inside the reply" if fitted.answer_cut else "truncated"
 
 
 def render_mask(input_ids: list[int], labels: list[int], tokenizer) -> str:
