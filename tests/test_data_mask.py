@@ -231,3 +231,46 @@ def test_a_turn_holding_a_special_tokens_text_is_dropped_and_named(tiny):
     assert "1 dropped for holding a special token's text (docs.jsonl:7: '<|im_end|>')" in (
         report.summary()
     )
+
+
+def test_a_system_prompt_the_template_has_no_place_for_is_said(tmp_path, capsys):
+    import json
+
+    from tunelab.config import DataConfig
+    from tunelab.data.pipeline import prepare
+    from tunelab.models import tiny_random
+
+    _, tokenizer = tiny_random()
+    path = tmp_path / "chat.jsonl"
+    rows = [{"messages": [{"role": "system", "content": "Answer in French."},
+                          {"role": "user", "content": f"q{i}"},
+                          {"role": "assistant", "content": f"a{i}"}]} for i in range(6)]  # fmt: skip
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    prepare(DataConfig(path=str(path), template="qa", system_prompt="Be brief."), tokenizer)
+    said = " ".join("".join(capsys.readouterr()).split())
+    assert (
+        "the qa template has no place for a system prompt: data.system_prompt and the system "
+        "turns of 6 row(s) are not used (the chat template and Jinja templates use them)"
+    ) in said
+    prepare(DataConfig(path=str(path), template="chat"), tokenizer)
+    assert "no place for a system prompt" not in "".join(capsys.readouterr())
+
+
+def test_training_rows_all_asking_test_questions_are_named_as_such(tmp_path):
+    import json
+
+    from tunelab.config import DataConfig
+    from tunelab.data.pipeline import prepare
+    from tunelab.errors import TunelabError
+    from tunelab.models import tiny_random
+
+    _, tokenizer = tiny_random()
+    rows = [{"question": f"Question {i}?", "answer": f"a{i}"} for i in range(3)]
+    for name in ("train.jsonl", "test.jsonl"):
+        (tmp_path / name).write_text("".join(json.dumps(r) + "\n" for r in rows))
+    config = DataConfig(path=str(tmp_path / "train.jsonl"), test_path=str(tmp_path / "test.jsonl"))
+    with pytest.raises(
+        TunelabError,
+        match="no training example left: 0 exact duplicate.s. removed and 3 asking a question of the test set",
+    ):
+        prepare(config, tokenizer)

@@ -56,7 +56,7 @@ def prepare(config: DataConfig, tokenizer: PreTrainedTokenizerBase) -> PreparedD
     if not config.path:
         raise TunelabError("data.path is not set: point it at a JSONL, JSON, CSV or Parquet file")
     examples = load_examples(config.path, config.shape, config.fields, config.on_error)
-    warn_markers(examples, config.template)
+    warn_template(examples, config.template, config.system_prompt)
     leaked = 0
     if config.test_path:
         test_examples = load_examples(
@@ -76,22 +76,41 @@ def prepare(config: DataConfig, tokenizer: PreTrainedTokenizerBase) -> PreparedD
         max_length=config.max_length,
         truncation=config.truncation,
     )
+    if not train_examples:
+        raise TunelabError(
+            f"{config.path}: no training example left: {removed} exact duplicate(s) removed and "
+            f"{leaked} asking a question of the test set ({config.test_path or 'the split'})"
+        )
     train, report = tokenize_all(train_examples, tokenizer, **settings)
     test, test_report = tokenize_all(test_examples, tokenizer, **settings)
     if not train:
         raise TunelabError(
-            f"{config.path}: no training example left after truncation ({report.summary()})"
+            f"{config.path}: no training example left after tokenizing ({report.summary()})"
         )
     return PreparedData(
         train, test, train_examples, test_examples, removed, report, test_report, leaked
     )
 
 
-def warn_markers(examples: list[Example], template: str, to: Console = console) -> None:
-    """Say so when the rows already carry a prompt template that `template` would wrap again."""
+def warn_template(
+    examples: list[Example], template: str, system_prompt: str | None, to: Console = console
+) -> None:
+    """Say so when the rows already carry a prompt template that `template` would wrap again,
+    or when a system prompt is given to a template with no place for one (it was left out
+    without a word)."""
     markers = find_markers(examples)
     if markers and not markers.fits(template):
         to.print(f"[yellow]warning:[/] {escape(markers.warning(template))}")
+    if template in ("qa", "alpaca"):
+        turns = sum(any(m["role"] == "system" for m in ex.messages) for ex in examples)
+        given = ["data.system_prompt"] if system_prompt else []
+        given += [f"the system turns of {turns} row(s)"] if turns else []
+        if given:
+            to.print(
+                f"[yellow]warning:[/] the {template} template has no place for a system prompt: "
+                f"{' and '.join(given)} are not used (the chat template and Jinja templates "
+                "use them)"
+            )
 
 
 def fingerprint(items: list[Tokenized], samples: int = 1000) -> str:

@@ -8,7 +8,7 @@ from rich.table import Table
 
 from tunelab.config import DataConfig
 from tunelab.data.load import load_examples
-from tunelab.data.pipeline import warn_markers
+from tunelab.data.pipeline import warn_template
 from tunelab.data.tokenize import IGNORE, Tokenized, chunk_text, fit_length, tokenize_example
 
 
@@ -23,7 +23,7 @@ def inspect_file(data: DataConfig, *, model: str, rows: int = 3) -> None:
         f"[bold]{escape(data.path)}[/]: {len(examples)} examples; template {data.template!r}, "
         f"model {model}"
     )
-    warn_markers(examples, data.template, console)
+    warn_template(examples, data.template, data.system_prompt, console)
     console.print("[dim]masked prompt tokens are dim; [/][bold green]trained tokens are green[/]\n")
     table = Table("row", "tokens", "trained", "masked", "fits")
     for example in examples[:rows]:
