@@ -274,3 +274,12 @@ def test_training_rows_all_asking_test_questions_are_named_as_such(tmp_path):
         match="no training example left: 0 exact duplicate.s. removed and 3 asking a question of the test set",
     ):
         prepare(config, tokenizer)
+
+
+def test_a_template_that_never_reads_the_messages_counts_chats_cut_to_their_last_exchange(tiny):
+    _, tokenizer = tiny
+    chat = to_example(ROWS["messages"], "messages", "c.jsonl:1")
+    for template, cut in (("{{ prompt }}", 1), ("qa", 1), ("chat", 0),
+                          ("{% for m in messages %}{{ m.content }}{% endfor %}", 0)):  # fmt: skip
+        _, report = tokenize_all([chat], tokenizer, template=template, max_length=64)
+        assert report.last_turn_only == cut, template

@@ -63,7 +63,7 @@ class TokenizeReport:
         if self.last_turn_only:
             parts.append(
                 f"{self.last_turn_only} multi-turn chats trained on their last exchange only "
-                "(data.template chat keeps every turn)"
+                "(data.template chat, or a template that reads `messages`, keeps every turn)"
             )
         return ", ".join(parts)
 
@@ -102,8 +102,13 @@ def tokenize_all(
     report = TokenizeReport()
     out: list[Tokenized] = []
     special = [token for token in tokenizer.all_special_tokens if len(token) > 1]
+    # qa and alpaca, and a Jinja template that never reads `messages` ("{{ prompt }}"), have room
+    # for the last exchange of a chat only.
+    one_exchange = template in ("qa", "alpaca") or (
+        template != "chat" and "messages" not in template
+    )
     for example in examples:
-        if template in ("qa", "alpaca"):
+        if one_exchange:
             report.last_turn_only += sum(m["role"] == "user" for m in example.messages) > 1
         if example.text is not None:
             windows = _windows_with_progress(example, tokenizer, max_length)
