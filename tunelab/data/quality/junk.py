@@ -11,26 +11,37 @@ def repeats_question(question: str, answer: str, overlap: float = 0.8) -> bool:
     """True when the answer is (nearly) the question again and adds nothing: no word that carries
     content is new ("The capital of France is Paris." adds "Paris", and is an answer)."""
     # "Yes, X supports Y." for "Does X support Y?" restates too: drop yes/no, compare crude stems.
-    aw = [stem(w) for w in words(answer) if w not in ("yes", "no")]
-    qw = {stem(w) for w in words(question)}
+    # A negation the question lacks is the answer ("No, X does not need Y." to "Does X need Y?").
+    answer_words, qw = words(answer), {stem(w) for w in words(question)}
+    if any(w in NEGATIONS and w not in qw for w in answer_words):
+        return False
+    aw = [stem(w) for w in answer_words if w not in ("yes", "no")]
     if not aw or any(w not in qw and w not in STOPWORDS for w in aw):
         return False
     shared = sum(w in qw for w in aw) / len(aw)
     return shared >= overlap and len(aw) <= len(qw) + 2
 
 
+# As `words` splits them ("doesn't" → "doesn", "t").
+NEGATIONS = frozenset(
+    "no not never cannot don doesn didn isn aren wasn weren won shouldn couldn wouldn hasn haven".split()
+)
+
+
 def junk_reason(text: str, min_letter_share: float = 0.3, max_word_chars: int = 80) -> str | None:
-    """Why `text` is not usable text (broken encoding, binary, blobs), or None when it is fine."""
+    """Why `text` is not usable text (broken encoding, binary, blobs), or None when it is fine.
+    Numbers are text ("84"); a long run is a blob only when it is made of what encodings use
+    (base64, hex), not code's punctuation (a pandas one-liner)."""
     if "\ufffd" in text:
         return "broken encoding (U+FFFD)"
     if re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", text):
         return "control characters"
     visible = re.sub(r"https?://\S+|\s", "", text)
-    if visible and sum(c.isalpha() for c in visible) / len(visible) < min_letter_share:
+    if visible and sum(c.isalnum() for c in visible) / len(visible) < min_letter_share:
         return "mostly non-letters"
     # Chinese and Japanese are written without spaces: their characters end a run, as a space does.
     spaced = UNSPACED.sub(" ", re.sub(r"https?://\S+", "", text))
-    blob = re.search(rf"[^\s]{{{max_word_chars},}}", spaced)
+    blob = re.search(rf"[\w+/=-]{{{max_word_chars},}}", spaced)
     if blob:
         return f"a {len(blob.group())}-character run without spaces"
     return None

@@ -1,0 +1,29 @@
+"""What `data check` calls junk or a restated question, and so `--fix` removes: only rows that
+carry nothing, never a terse answer, a number or a line of code."""
+
+from __future__ import annotations
+
+from tunelab.data.quality.junk import junk_reason, repeats_question
+
+
+def test_a_negative_answer_to_a_yes_no_question_is_an_answer():
+    # "--fix" removed these as restatements of their questions.
+    assert not repeats_question("Does tunelab need a GPU?", "No, tunelab does not need a GPU.")
+    assert not repeats_question("Can LoRA runs be resumed?", "No, LoRA runs cannot be resumed.")
+    assert not repeats_question("Does it need a GPU?", "It doesn't need a GPU.")
+    # A yes that only says the question again still restates it; so does a question's own "not".
+    assert repeats_question("Does tunelab support LoRA?", "Yes, tunelab supports LoRA.")
+    assert repeats_question("Why does it not start?", "Why does it not start?")
+
+
+def test_numbers_and_code_are_text_and_encoded_blobs_are_not():
+    assert junk_reason("84") is None
+    assert junk_reason("3.14159 ≈ 22/7") is None
+    one_liner = (
+        'Use df.groupby("a").agg({"b":"sum"}).reset_index().sort_values("b",ascending=False)'
+        ".head(10) in one line."
+    )
+    assert junk_reason(one_liner) is None
+    assert junk_reason("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855") is None
+    assert junk_reason("QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo=" * 4).startswith("a 144-character run")
+    assert junk_reason("x" * 90) and junk_reason("#$%^&*()!@" * 3) == "mostly non-letters"
