@@ -109,7 +109,9 @@ def test_an_answer_without_specific_terms_gets_its_rarest_words_but_no_everyday_
         [],
         None,  # "provides", "constantly", "expanding": no facts either
     ]
-    assert out[0]["facts_from"] == "reference" and out[3]["wrong"] == [{"regex": r"^\W*no\b"}]
+    assert out[0]["facts_from"] == "reference"
+    no = parse_fact_check(out[3], "test")  # the other verdict, "No", is the wrong answer
+    assert score_facts("No, it needs a GPU.", no) == {"hallucination": 1.0}
     assert proposed == 3
     # A rare word that is the answer stays one.
     assert propose("How often are backups made?", "Backups are made weekly.", {})[0] == [["weekly"]]
@@ -202,3 +204,35 @@ def test_the_rows_left_without_facts_are_named(tmp_path):
         app, ["data", "facts", str(source), "-o", str(tmp_path / "o.jsonl")]
     )
     assert "1 row has no facts" in result.output and f"{source}:2" in result.output
+
+
+def test_a_term_the_reference_negates_is_no_fact_of_it():
+    # The reference must pass its own check: "not 8" does not state 8.
+    assert propose("What is the default rank?", "The default rank is 16, not 8.", {})[0] == [["16"]]
+    rows = [
+        {"question": "Is it built for GPUs?",
+         "answer": "It is not specifically designed for clusters; portability matters."},
+        {"question": "Why?", "answer": "It keeps portability simple."},
+    ]  # fmt: skip
+    out, _ = propose_rows(rows)
+    assert ["specifically"] not in out[0]["facts"] and ["clusters"] not in out[0]["facts"]
+    for row in out:
+        check = parse_fact_check(row, "test")
+        assert score_facts(row["answer"], check).get("fact_accuracy", 1.0) == 1.0, row
+
+
+def test_a_value_written_again_in_brackets_is_one_fact_with_two_alternatives():
+    facts, _ = propose("What is the learning rate?", "The learning rate is 5e-4 (0.0005).", {})
+    assert facts == [["5e-4", "0.0005"]]
+    check = parse_fact_check({"facts": facts}, "test")
+    assert score_facts("Use 0.0005.", check)["fact_accuracy"] == 1.0
+
+
+def test_no_doubt_or_no_problem_is_not_the_answer_no():
+    question = "Does tunelab run on a laptop?"
+    check = _check(question, "Yes, on any CPU.")
+    for answer in ("No doubt, it does.", "No problem, a CPU will do."):
+        assert score_facts(answer, check)["hallucination"] == 0.0, answer
+    assert score_facts("No, it needs a GPU.", check)["hallucination"] == 1.0
+    # A reference that opens with the idiom gives no verdict to turn round.
+    assert not _check(question, "No doubt it does.").wrong

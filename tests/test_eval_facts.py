@@ -40,9 +40,10 @@ def test_phrases_match_whole_words_after_normalisation_not_substrings():
     # "lr" inside "lrs" or "yes" inside "eyes" is not the phrase.
     assert score_facts("Set the LRs; eyes open.", check)["fact_accuracy"] == 0.0
     assert score_facts("Set the LRs; eyes open.", check)["hallucination"] == 0.0
+    # The fact is stated, and so is the wrong answer: not accurate.
     assert score_facts("Set train.lr, yes.", check) == {
         "fact_recall": 1.0,
-        "fact_accuracy": 1.0,
+        "fact_accuracy": 0.0,
         "hallucination": 1.0,
     }
 

@@ -28,7 +28,7 @@ from typing import Any
 from tunelab.data.markers import plain_question
 from tunelab.data.text import STOPWORDS, spaced, unspaced
 from tunelab.errors import TunelabError
-from tunelab.evaluate.facts import normalize, parse_fact_check
+from tunelab.evaluate.facts import Words, normalize, parse_fact_check, states
 
 # The forms a specific term takes, most specific first.
 _TERMS = [
@@ -71,6 +71,8 @@ _YES_NO = [
     (r"¿", r"s[ií]", r"no"),
     (_ANY_QUESTION, r"(?:ja|oui|sim|да)", r"(?:nein|non|não|нет)"),
 ]  # fmt: skip
+# "No" that is no verdict: "No doubt, it does.", "No problem, ..."
+_ENGLISH_NO = r"no\b(?!\s+(?:doubt|problem|worries|wonder|question|matter)\b)"
 # Words that name no fact: the stop words, and the common ones an answer's phrasing adds.
 _FUNCTION_WORDS = STOPWORDS | frozenset(
     """else these those me us them may might must have has had also just only more most less very
@@ -99,7 +101,12 @@ def propose(
         if _ABBREVIATION.fullmatch(term):
             return False
         words = normalize(term).split()
-        return bool(words) and not all(w in asked or w in _FUNCTION_WORDS for w in words)
+        return (
+            bool(words)
+            and not all(w in asked or w in _FUNCTION_WORDS for w in words)
+            # The reference must pass its own check: "16, not 8" does not state 8.
+            and states(answer, Words(term))
+        )
 
     first = _FIRST_SENTENCE.split(answer.strip(), maxsplit=1)[0]
     terms = [t for t in specific_terms(first) if new(t)] or [
@@ -118,10 +125,27 @@ def propose(
             if len(w) > 3 and not w.isdigit() and w not in asked and w not in _FUNCTION_WORDS
             and w not in _GENERIC  # "provides", "depends": a correct answer need not say them
         ]  # fmt: skip
+        words = [w for w in words if states(answer, Words(w))]  # "not specifically designed"
         facts = sorted(dict.fromkeys(words), key=lambda w: -rarity.get(w, 0.0))
     # Its verdict is no fact of a yes/no answer ("It does, on any CPU." is right too); the other
     # verdict is a wrong answer.
-    return [[f] for f in facts[:most]], opposite(question, answer)
+    return _same_values(answer, facts)[:most], opposite(question, answer)
+
+
+# A value and the same value written another way after it: "5e-4 (0.0005)".
+_SAME_VALUE = re.compile(r"(\S+)\s*\((\S+)\)")
+_VALUE = re.compile(r"[-+]?\d[\d.,]*(?:e[-+]?\d+)?%?", re.IGNORECASE)
+
+
+def _same_values(answer: str, facts: list[str]) -> list[list[str]]:
+    """The facts, each a list of its alternatives: a value with the same value in brackets after
+    it is one fact written two ways."""
+    grouped = {fact: [fact] for fact in facts}
+    for match in _SAME_VALUE.finditer(answer):
+        value, again = match[1], match[2]
+        if value in grouped and again in grouped and all(map(_VALUE.fullmatch, (value, again))):
+            grouped[value] += grouped.pop(again)
+    return list(grouped.values())
 
 
 # Words an explaining answer uses whatever it explains: no fact, though rare in a test set.
@@ -141,7 +165,7 @@ def opposite(question: str, answer: str) -> list[dict]:
     """The wrong answer to a yes/no question answered yes or no: the other opening, as a regex."""
     asked = question.splitlines()[-1] if question else ""
     if _YES_NO_QUESTION.match(asked):  # English: a question that opens with its verb
-        pairs = [(r"yes\b", r"no\b")]
+        pairs = [(r"yes\b", _ENGLISH_NO)]
     else:
         pairs = [(yes + _ALONE, no + _ALONE) for asks, yes, no in _YES_NO if re.search(asks, asked)]
     for yes, no in pairs:

@@ -10,9 +10,12 @@ A test row may carry
 spaces, Chinese, Japanese, Thai..., each character is a word, so "学習率" is found in
 "学習率は5e-4です" and "SmolLM2" in "モデルはSmolLM2です"); a `{"regex": ...}` entry or a string
 starting with `re:` is searched in the raw answer, case-insensitively. A number is one word ("5" is not stated by
-"0.5", nor "0" by "127.0.0.1"), and a phrase right after a negation ("not 8", "isn't 8", "no GPU",
-"不是北京") or right before one in Hindi and Japanese ("नई दिल्ली नहीं", "東京ではない"), or before a
-Chinese "not needed" ending a clause ("GPU不需要。") is not stated."""
+"0.5", nor "0" by "127.0.0.1"; "1,000" is "1000", "5GB" is "5 GB"), and its sign, per cent or
+currency is part of it, as "++" and "#" are of "C++" and "C#". A phrase is not stated where a
+negation denies it: in English up to a few words before it in its clause ("not 8", "doesn't run
+on the CPU"), in Chinese right before it ("不是北京"), in Hindi and Japanese right after it ("नई
+दिल्ली नहीं", "東京ではない"), in Chinese a "not needed" ending its clause ("GPU不需要。"); nor
+anywhere in an answer that denies it once ("Paris. Actually, not Paris.")."""
 
 from __future__ import annotations
 
@@ -23,25 +26,80 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import regex
+
 from tunelab.data.read import DataError, read_rows
 from tunelab.data.text import CJK, spaced
 from tunelab.evaluate.metrics import normalize as _normalize
 
 Phrase = str | re.Pattern
 # Private-use characters survive `normalize` (neither punctuation, symbol nor space): one joins the
-# parts of a number in an answer, the other marks the word a negation applies to.
+# parts of a number in an answer, the other marks a word a negation applies to.
 _NUMBER_JOIN, _NEGATED = "\ue000", "\ue001"
-_NUMBER_SEPARATOR = re.compile(r"(?<=\d)(?:\.|,(?=\d{3}(?!\d)))(?=\d)")  # 0.5, 1,000 (not 1,2)
-# "not", "no", "never", "cannot" or "…n't", then the word it negates (after an article or the
-# quotes and emphasis of "not **8**"); "No, 8080" is no negation of 8080.
-_NEGATION = re.compile(
-    r"(?:\b(?:not|no|never|cannot)|n['’]t)\s+(?:(?:a|an|the)\s+)?[\"'“‘`*_]*(?=\w)", re.IGNORECASE
+_DECIMAL_POINT = re.compile(r"(?<=\d)\.(?=\d)")  # 0.5 is one word, 127.0.0.1 too
+# A sign, a per cent, a currency and the "++" or "#" of a language's name are part of the word
+# they are glued to: "-8" is not "8", "10%" not "10 GB", "€5" not "$5", "C++" not "C". Each
+# becomes a private-use character (a currency symbol its own, at U+F0000 + its code point).
+_MINUS, _PERCENT, _PLUS_PLUS, _SHARP = "\ue003", "\ue004", "\ue005", "\ue006"
+_CURRENCY = "\U000f0000-\U0010fffd"
+_GLUED = "\ue000\ue002-\ue0ff" + _CURRENCY  # what may sit inside or on a word
+_NUMBER = r"\d+(?:[.\ue000]\d+)*"
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")  # 1,000 is 1000 (1,2 is two numbers)
+# "5GB" is "5 GB" (not "5e-4", nor "SmolLM2X", "gpt-4o": a number glued to a name is the name's).
+_UNIT = re.compile(rf"(?<![\w.\-\ue000])({_NUMBER})(?!e[-+ ]?\d)(?=[^\W\d_]+\b)")
+_SIGN = re.compile(rf"(?<![\w.{_GLUED}])[-\u2212](?=\d)")
+_PER_CENT = re.compile(r"(?<=\d)\s?%")
+_CURRENCY_BEFORE = regex.compile(r"\p{Sc}(?=\d)")
+_CURRENCY_AFTER = regex.compile(rf"(?<![\w.])({_NUMBER})\s?(\p{{Sc}})")
+_LANGUAGE_SUFFIX = re.compile(r"(?<=\w)(\+\+|#)(?![\w+#])")
+
+
+def _glued(text: str) -> str:
+    """`text` case-folded ("Straße" is "strasse", "İstanbul" "istanbul"), its numbers whole and
+    its signs, per cents, currencies and "++"/"#" glued to their words as private characters."""
+    text = unicodedata.normalize("NFKC", text).casefold().replace("i\u0307", "i")
+    text = _SIGN.sub(_MINUS, _THOUSANDS.sub("", text))
+    text = _CURRENCY_AFTER.sub(lambda m: _currency(m[2]) + m[1], text)
+    text = _CURRENCY_BEFORE.sub(lambda m: _currency(m[0]), text)
+    text = _PER_CENT.sub(_PERCENT, _UNIT.sub(r"\1 ", text))
+    return _LANGUAGE_SUFFIX.sub(lambda m: _PLUS_PLUS if m[1] == "++" else _SHARP, text)
+
+
+def _currency(symbol: str) -> str:
+    return chr(0xF0000 + ord(symbol))
+
+
+# English negates what follows it in its clause, within a few words: "not 8", "no GPU", "doesn't
+# run on the CPU", "not the fast GPU", "without a GPU". A clause ends at punctuation or a word
+# that turns it ("but", "however", "than": "no more than 8" states 8).
+_NEGATION = re.compile(r"\b(?:not|no|never|cannot|without|neither|nor|none)\b|n['’]t\b", re.I)
+_NEGATED_WORDS = 4  # articles not counted
+_CLAUSE_END = re.compile(
+    r"[,;:.?!)\]](?=\s|$)|[(\[\n—–。，；：！？]|\s-\s|\b(?:but|however|yet|although|though|"
+    r"whereas|while|instead|rather|than|because|since|which)\b",
+    re.I,
 )
+_WORD = regex.compile(rf"[\p{{L}}\p{{N}}\p{{M}}{_GLUED}]+")
+_ARTICLE = frozenset({"a", "an", "the"})
+# No negation: "not only X (but also Y)", "not X only", "no doubt", "no matter", nor the "No" that
+# answers before a new sentence ("No it runs on the CPU").
+_NOT_NEGATING_FIRST = frozenset("only just merely simply solely matter doubt problem".split())
+_NOT_NEGATING = frozenset({"only", "alone", "solely"})
+_ANSWERING_NO = frozenset("it it's you i we they this that there he she".split())
+# "…, no, that's wrong" takes back what its sentence (or, alone, the one before) said.
+_RETRACTION = re.compile(
+    r"\b(?:that|this|it)(?:['’]s|\s+is|\s+was)\s+(?:wrong|incorrect|false|not\s+(?:right|correct|"
+    r"true))\b",
+    re.I,
+)
+_SENTENCE_END = re.compile(r"[.?!。！？](?=\s|$)|\n")
+_INTERJECTIONS = frozenset("no sorry wait actually oh well hmm".split())
 # Chinese puts its "not" right before what it negates: "不是北京" (is not Beijing), "没有GPU" or
-# "没有 GPU" (has no GPU), "不需要GPU" (needs no GPU), "不支持" (does not support). As in English, only the word right after
-# it is negated ("不在北京", not in Beijing, negates "在").
+# "没有 GPU" (has no GPU), "不需要GPU" (needs no GPU), "不支持" (does not support). Only the word
+# right after it is negated ("不在北京", not in Beijing, negates "在").
 _NEGATION_UNSPACED = re.compile(
-    r"(?:不需要|不是|并非|並非|没有|沒有|不需|不用|不必|不|没|沒|无|無)\s?[\"'“‘`*_「『《【]*(?=\w)"
+    r"(?:不需要|不是|并非|並非|没有|沒有|不需|不用|不必|不|没|沒|无|無)\s?[\"'“‘`*_「『《【]*"
+    rf"(?=[\w{_MINUS}{_CURRENCY}])"
 )
 # Chinese says a thing is not needed after it, at the end of a clause: "GPU不需要。", "GPU是不
 # 必要的" (where "GPU不需要配置" says the GPU needs no setting up: it states GPU). The word before
@@ -59,8 +117,9 @@ _MARK_SPACED = re.compile(_NEGATED + " (?=" + CJK.pattern + ")")
 def normalize(text: str) -> str:
     # Punctuation splits words here: "train.lr" must contain the fact "lr", "config.yaml" the
     # fact "config yaml", and a hyphenated "graphics-card" the fact "graphics card". Symbols
-    # too, as the ASCII ones ("$5", "~0.1") already do: "€5", "≈0.1" and "5°C" state "5", "0 1".
-    text = unicodedata.normalize("NFKC", text)
+    # too, as the ASCII ones ("~0.1") already do: "≈0.1" and "5°C" state "0 1", "5" (a sign, per
+    # cent, currency or "++" glued to its word stays on it: "€5" states "5", not "$5").
+    text = _glued(text)
     text = "".join(" " if unicodedata.category(ch).startswith("S") else ch for ch in text)
     # Without spaces between words there are no word edges to match at: a character is a word.
     text = spaced(text)
@@ -110,6 +169,11 @@ def parse_fact_check(row: dict[str, Any], source: str) -> FactCheck:
     facts, wrong = row.get("facts") or [], row.get("wrong") or []
     if not isinstance(facts, list) or not isinstance(wrong, list):
         raise DataError(f"{source}: 'facts' and 'wrong' must be lists")
+    if [] in facts:
+        raise DataError(
+            f"{source}: fact {facts.index([]) + 1} is an empty list: give it at least one phrase "
+            "(its alternatives), or remove it"
+        )
     return FactCheck(
         facts=[
             [_phrase(alt, source) for alt in (fact if isinstance(fact, list) else [fact])]
@@ -131,19 +195,61 @@ def read_fact_checks(path: str | Path) -> dict[str, FactCheck]:
 
 
 def states(answer: str, phrase: Phrase) -> bool:
+    """Whether `answer` states `phrase`: says it somewhere, and denies it nowhere ("It is Paris.
+    Actually it is not Paris." states no Paris)."""
     if isinstance(phrase, re.Pattern):
         return phrase.search(answer) is not None
-    return _words_pattern(phrase).search(_answer_words(answer)) is not None
+    said = denied = False
+    for match in _words_pattern(phrase).finditer(_answer_words(answer)):
+        if any(match.groups()):
+            denied = True
+        else:
+            said = True
+    return said and not denied
 
 
 @lru_cache(maxsize=4096)
 def _answer_words(answer: str) -> str:
     """The answer normalized as phrases are, its numbers kept whole and its negated words marked."""
-    text = _NUMBER_SEPARATOR.sub(_NUMBER_JOIN, unicodedata.normalize("NFKC", answer))
+    text = _DECIMAL_POINT.sub(_NUMBER_JOIN, _glued(answer))
     text = _NOT_NEEDED_AFTER.sub(lambda m: _NOT_AFTER_MARK + " " + m.group().lstrip(), text)
-    text = _NEGATION.sub(lambda m: m.group() + _NEGATED, text)
+    text = _mark(text, _negated_english(text))
     text = _NEGATION_UNSPACED.sub(lambda m: m.group() + ("" if _a_not_a(m) else _NEGATED), text)
     return _MARK_SPACED.sub(_NEGATED, normalize(text))
+
+
+def _mark(text: str, starts: set[int]) -> str:
+    """`text` with the negation mark put before the words that start at `starts`."""
+    pieces, last = [], 0
+    for start in sorted(starts):
+        pieces += [text[last:start], _NEGATED]
+        last = start
+    return "".join(pieces) + text[last:]
+
+
+def _negated_english(text: str) -> set[int]:
+    """Where the words start that an English negation or retraction denies."""
+    starts: set[int] = set()
+    for negation in _NEGATION.finditer(text):
+        end = _CLAUSE_END.search(text, negation.end())
+        scope = _WORD.finditer(text, negation.end(), end.start() if end else len(text))
+        words = [w for w in scope if w.group() not in _ARTICLE][:_NEGATED_WORDS]
+        said = [w.group() for w in words]
+        if not said or said[0] in _NOT_NEGATING_FIRST or _NOT_NEGATING.intersection(said):
+            continue
+        if negation.group().lower() == "no" and said[0] in _ANSWERING_NO:
+            continue
+        starts.update(w.start() for w in words)
+    for retraction in _RETRACTION.finditer(text):
+        ends = [0] + [m.end() for m in _SENTENCE_END.finditer(text, 0, retraction.start())]
+        begin = ends[-1]
+        if all(w in _INTERJECTIONS for w in _WORD.findall(text, begin, retraction.start())):
+            begin = ends[-2] if len(ends) > 1 else 0
+        starts.update(
+            w.start() for w in _WORD.finditer(text, begin, retraction.start())
+            if w.group() not in _ARTICLE and w.group() not in _INTERJECTIONS
+        )  # fmt: skip
+    return starts
 
 
 def _a_not_a(match: re.Match) -> bool:
@@ -155,11 +261,25 @@ def _a_not_a(match: re.Match) -> bool:
 
 @lru_cache(maxsize=4096)
 def _words_pattern(phrase: str) -> re.Pattern:
-    """A normalized phrase as whole words: it may not start on a negated word or inside a number,
-    but within it a number's parts join ("0 0002" is "0.0002") and a negation may come first."""
+    """A normalized phrase as whole words, not inside a number; within it a number's parts join
+    ("0 0002" is "0.0002") and a negation may come first. Its groups say what denies it: a
+    negation's mark on its first word, or one after it in Chinese, Hindi or Japanese."""
     inside = f"(?: {_NEGATED}?|{_NUMBER_JOIN})"
-    words = inside.join(map(re.escape, phrase.split(" ")))
-    return re.compile(r"(?:^| )" + words + r"(?= |$)" + _NEGATED_AFTER)
+    words = inside.join(map(_word_pattern, phrase.split(" ")))
+    return re.compile(
+        rf"(?:^| )({_NEGATED}?){words}({_NOT_AFTER_MARK}?)(?= |$)(?:(?={_NEGATED_AFTER})|)"
+    )
+
+
+def _word_pattern(word: str) -> str:
+    """A number may have a currency before it and a per cent after it that the phrase leaves
+    out ("5" is stated by "$5" and "5%"); a sign it may not ("8" is not "-8")."""
+    pattern = re.escape(word)
+    if word[:1].isdigit():
+        pattern = f"[{_CURRENCY}]?" + pattern
+    if word[-1:].isdigit():
+        pattern += f"{_PERCENT}?"
+    return pattern
 
 
 # Hindi and Japanese put "not" after what it negates: "नई दिल्ली नहीं", "東京ではない" (its
@@ -180,7 +300,7 @@ _NOT_AFTER = ["नहीं", "नही", "ではない", "じゃない", "で�
 ]
 # Each of their words may carry a Chinese negation's mark ("不要" reads as 不 before 要).
 _NEGATED_AFTER = (
-    "(?! (?:"
+    "( (?:"
     + "|".join(
         " ".join(f"{_NEGATED}?{re.escape(x)}" for x in normalize(w).split()) for w in _NOT_AFTER
     )
@@ -189,15 +309,17 @@ _NEGATED_AFTER = (
 
 
 def score_facts(answer: str, check: FactCheck) -> dict[str, float]:
-    """fact_recall (share of facts stated), fact_accuracy (all stated), hallucination (a wrong
-    phrase stated); a key is absent when the row gives nothing to score it by."""
+    """fact_recall (share of facts stated), fact_accuracy (all stated and no wrong phrase:
+    "8, 16, 32 or 64" does not know it is 16), hallucination (a wrong phrase stated); a key is
+    absent when the row gives nothing to score it by."""
     out: dict[str, float] = {}
+    hallucinated = any(states(answer, w) for w in check.wrong)
     if check.facts:
         stated = [any(states(answer, alt) for alt in fact) for fact in check.facts]
         out["fact_recall"] = sum(stated) / len(stated)
-        out["fact_accuracy"] = float(all(stated))
+        out["fact_accuracy"] = float(all(stated) and not hallucinated)
     if check.wrong:
-        out["hallucination"] = float(any(states(answer, w) for w in check.wrong))
+        out["hallucination"] = float(hallucinated)
     return out
 
 

@@ -1,0 +1,110 @@
+"""Fact scoring reads what an answer says: a fact it denies, or states and takes back, is not
+stated; numbers, units and symbols are matched as their values, not as loose characters."""
+
+import pytest
+
+from tunelab.data.read import DataError
+from tunelab.evaluate.facts import parse_fact_check, read_fact_checks, score_facts
+
+
+def _accurate(fact: str, answer: str) -> bool:
+    check = parse_fact_check({"facts": [[fact]]}, "t.jsonl:1")
+    return score_facts(answer, check)["fact_accuracy"] == 1.0
+
+
+@pytest.mark.parametrize(
+    "fact, answer",
+    [
+        ("CPU", "It doesn't run on the CPU."),
+        ("CPU", "It cannot run on a CPU."),
+        ("GPU", "You do not need a GPU."),
+        ("GPU", "not the fast GPU"),
+        ("GPU", "It trains without a graphics card or GPU."),
+    ],
+)
+def test_a_negation_a_few_words_before_a_fact_in_its_clause_denies_it(fact, answer):
+    assert not _accurate(fact, answer)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "The capital is Paris. Actually it is not Paris.",
+        "Paris? No, that's wrong; it is Lyon.",
+    ],
+)
+def test_a_fact_the_answer_states_and_also_denies_is_not_stated(answer):
+    assert not _accurate("Paris", answer)
+    assert _accurate("Lyon", "Paris? No, that's wrong; it is Lyon.")
+
+
+@pytest.mark.parametrize(
+    "fact, answer",
+    [
+        ("CPU", "It is not CPU only; it also uses a GPU."),
+        ("GPU", "It is not CPU only; it also uses a GPU."),
+        ("CPU", "It runs not only on the CPU but also on a GPU."),
+        ("GPU", "It runs not only on the CPU but also on a GPU."),
+        ("GPU", "It runs on the CPU, not the TPU, but a GPU helps."),  # "but" ends the clause
+        ("8", "Use no more than 8 GPUs."),
+    ],
+)
+def test_what_a_negation_does_not_reach_is_still_stated(fact, answer):
+    assert _accurate(fact, answer)
+
+
+@pytest.mark.parametrize(
+    "fact, answer",
+    [
+        ("1000", "It is 1,000 tokens."),
+        ("1,000", "It is 1000 tokens."),
+        ("5 GB", "It needs 5GB."),
+        ("5GB", "It needs 5 GB."),
+        ("Straße", "Die STRASSE."),
+        ("İstanbul", "istanbul"),
+        ("-8", "The minimum is −8."),  # a minus sign is a hyphen's equal
+        ("10%", "It drops 10 % of them."),
+        ("€5", "It costs 5 €."),
+        ("5", "It costs $5."),  # a fact that names no currency or unit accepts any
+        ("C++", "Written in C++."),
+        ("5e-4", "The rate is 5E-4."),
+    ],
+)
+def test_the_same_value_written_another_way_is_stated(fact, answer):
+    assert _accurate(fact, answer)
+
+
+@pytest.mark.parametrize(
+    "fact, answer",
+    [
+        ("-8", "It is 8."),
+        ("8", "It is −8."),
+        ("10%", "It is 10 GB."),
+        ("€5", "It costs $5."),
+        ("C++", "Written in C."),
+        ("C", "Written in C++."),
+        ("C#", "Written in C."),
+        ("gpt-4", "It is gpt-4o."),
+    ],
+)
+def test_a_sign_unit_or_symbol_glued_to_a_word_is_part_of_it(fact, answer):
+    assert not _accurate(fact, answer)
+
+
+def test_an_answer_that_states_a_wrong_answer_too_is_not_accurate():
+    check = parse_fact_check({"facts": [["16"]], "wrong": ["8"]}, "t.jsonl:1")
+    assert score_facts("It could be 8, 16, 32 or 64.", check) == {
+        "fact_recall": 1.0,
+        "fact_accuracy": 0.0,
+        "hallucination": 1.0,
+    }
+    assert score_facts("It is 16, not 8.", check)["fact_accuracy"] == 1.0
+
+
+def test_a_fact_with_no_alternatives_is_refused_when_the_file_is_read(tmp_path):
+    with pytest.raises(DataError, match=r"t.jsonl:3: fact 2 is an empty list"):
+        parse_fact_check({"facts": [["CPU"], []]}, "t.jsonl:3")
+    path = tmp_path / "test.jsonl"
+    path.write_text('{"question": "q", "answer": "a", "facts": [[]]}\n')
+    with pytest.raises(DataError, match=rf"{path}:1: fact 1 is an empty list"):
+        read_fact_checks(path)
