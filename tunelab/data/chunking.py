@@ -174,7 +174,8 @@ def document_text(path: Path) -> str:
 
 def _read_utf8(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8")
+        # utf-8-sig: a byte-order mark (Windows editors write one) is no text to train on.
+        return path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
         raise TunelabError(f"{path}: not UTF-8 text; convert it first") from None
 

@@ -22,7 +22,9 @@ SHAREGPT_ROLES = {
     "assistant": "assistant",
     "system": "system",
 }
-FIX_HINT = "fix the row, or set data.on_error: skip to skip bad rows"
+# How a user skips bad rows depends on the command: training reads data.on_error from its run
+# config, `data split` has --on-error, others no such choice. A command passes its own hint.
+TRAINING_SKIP_HINT = "a training run skips bad rows instead with data.on_error: skip"
 
 
 @dataclass
@@ -41,9 +43,11 @@ def load_examples(
     shape: str = "auto",
     fields: dict[str, str] | None = None,
     on_error: str = "raise",
+    skip_hint: str = TRAINING_SKIP_HINT,
 ) -> list[Example]:
-    """Load every row of `path` as an Example; with on_error='skip', bad rows are counted and shown."""
-    loaded = read_examples(path, shape, fields, on_error)
+    """Load every row of `path` as an Example; with on_error='skip', bad rows are counted and
+    shown; 'raise' stops at one with `skip_hint` (how this command's user can skip it)."""
+    loaded = read_examples(path, shape, fields, on_error, skip_hint)
     problems = loaded.rejected
     if problems:
         console.print(f"[yellow]skipped {len(problems)} bad row(s) of {escape(str(path))}:[/]")
@@ -61,6 +65,7 @@ def read_examples(
     shape: str = "auto",
     fields: dict[str, str] | None = None,
     on_error: str = "skip",
+    skip_hint: str = TRAINING_SKIP_HINT,
 ) -> Loaded:
     """Every row of `path` as an Example, through data.shape and data.fields as training reads
     them; a bad row stops the reading (on_error='raise') or is kept in `rejected` ('skip')."""
@@ -84,7 +89,7 @@ def read_examples(
             loaded.rows.append(row)
         except DataError as err:
             if on_error != "skip":
-                raise DataError(f"{err}; {FIX_HINT}") from None
+                raise DataError(f"{err}; fix the row ({skip_hint})") from None
             loaded.rejected.append(str(err))
     return loaded
 
@@ -162,9 +167,11 @@ def _messages(row: dict[str, Any], source: str) -> list[dict[str, str]]:
                 '({"type": "text", "text": ...})'
             )
         messages.append({"role": role, "content": content})
-    replies = [m for m in messages if m["role"] == "assistant"]
+    # A reply opening the chat answers nothing: templates keep it as context, never train on it.
+    replies = [m for m in messages[1:] if m["role"] == "assistant"]
     if not replies:
-        raise DataError(f"{source}: messages has no assistant turn to train on")
+        opening = " after the first turn" if messages[0]["role"] == "assistant" else ""
+        raise DataError(f"{source}: messages has no assistant turn{opening} to train on")
     if not replies[-1]["content"].strip():
         raise DataError(f"{source}: the last assistant turn is empty")
     return messages

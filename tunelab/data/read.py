@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import os
 from collections.abc import Callable, Iterator
@@ -31,6 +32,7 @@ DATA_SUFFIXES = {".jsonl", ".ndjson", ".json", ".csv", ".tsv", ".parquet"}
 REPORT_LINES = 20  # files listed by name when a folder is read; skipped ones are all listed
 # Python's csv refuses fields over 128 KiB; a long document in one cell is legitimate data.
 CSV_FIELD_LIMIT = 2**31 - 1
+CSV_SNIFF_LINES, CSV_SNIFF_CHARS = 20, 65536  # what the delimiter is told from, at most
 console = Console(stderr=True)
 
 
@@ -53,7 +55,7 @@ def read_rows(path: Path, quiet: bool = False) -> Iterator[tuple[str, dict[str, 
     elif suffix == ".json":
         yield from _read_json(path)
     elif suffix in (".csv", ".tsv"):
-        yield from _read_csv(path, delimiter="\t" if suffix == ".tsv" else ",")
+        yield from _read_csv(path, tsv=suffix == ".tsv")
     elif suffix == ".parquet":
         import pyarrow.parquet as pq
 
@@ -183,7 +185,8 @@ def _parse_json_line(raw: bytes, first: bool, source: str) -> dict[str, Any] | D
     if not line.strip():
         return None
     try:
-        row = json.loads(line)
+        # Without its line end: JSON cut short would be reported past it, at column 1 of no line.
+        row = json.loads(line.rstrip("\r\n"))
     except json.JSONDecodeError as err:
         return DataError(f"{source}: not valid JSON ({err.msg}, column {err.colno})")
     if not isinstance(row, dict):
@@ -229,10 +232,18 @@ def _read_text(path: Path) -> str:
         ) from None
 
 
-def _read_csv(path: Path, delimiter: str) -> Iterator[tuple[str, dict[str, Any] | DataError]]:
+def _read_csv(path: Path, tsv: bool) -> Iterator[tuple[str, dict[str, Any] | DataError]]:
     csv.field_size_limit(CSV_FIELD_LIMIT)
-    reader = csv.DictReader(io.StringIO(_read_text(path), newline=""), delimiter=delimiter)
+    text = _read_text(path)
+    delimiter = "\t" if tsv else csv_delimiter(text)
+    # A header written "question, answer" spaces every row so: the space is no part of a value.
+    spaced = f"{delimiter} " in text.partition("\n")[0]
+    reader = csv.DictReader(
+        io.StringIO(text, newline=""), delimiter=delimiter, skipinitialspace=spaced
+    )
     try:
+        if reader.fieldnames:  # "question, answer" names the column "answer", not " answer"
+            reader.fieldnames = [name.strip() for name in reader.fieldnames]
         for row in reader:
             # line_num is where the row ends; quoted newlines make that the honest line to show.
             if None in row:
@@ -240,6 +251,18 @@ def _read_csv(path: Path, delimiter: str) -> Iterator[tuple[str, dict[str, Any] 
             yield f"{path}:{reader.line_num}", row
     except csv.Error as err:
         raise DataError(f"{path}:{reader.line_num}: unreadable CSV ({err})") from None
+
+
+def csv_delimiter(text: str) -> str:
+    """The delimiter of a CSV file: a comma, or the semicolon, tab or bar it uses instead
+    (spreadsheets in many locales save "question;answer"), told by its first lines."""
+    head = "".join(itertools.islice(io.StringIO(text), CSV_SNIFF_LINES))[:CSV_SNIFF_CHARS]
+    try:
+        found = csv.Sniffer().sniff(head, delimiters=",;\t|").delimiter
+    except csv.Error:  # one column, or no consistent pattern: the standard comma
+        return ","
+    # The header names the columns: a delimiter it does not hold was a pattern in the values.
+    return found if found in head.partition("\n")[0] else ","
 
 
 def _is_dataset_dir(path: Path) -> bool:

@@ -11,18 +11,32 @@ from tunelab.errors import TunelabError
 
 
 def write_jsonl(rows: Iterable[dict[str, Any]], path: str | Path) -> int:
-    """Write one JSON object per line; returns how many rows were written."""
+    """Write one JSON object per line; returns how many rows were written. The file appears
+    whole or not at all: rows go to a temporary file beside it, renamed once all are written."""
     path = Path(path)
+    partial = path.with_name(f".{path.name}.partial")
     count = 0
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("w", encoding="utf-8") as handle:
+        with partial.open("w", encoding="utf-8") as handle:
             for row in rows:
-                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+                handle.write(json.dumps(row, ensure_ascii=False, default=as_text) + "\n")
                 count += 1
+        partial.replace(path)
     except OSError as err:
         raise cannot_write(path, err) from None
+    finally:
+        if partial.is_file():  # what was written before a failure
+            partial.unlink()
     return count
+
+
+def as_text(value: Any) -> str:
+    """A value JSON has no type for, as text: Parquet and hub data sets hold dates (written in
+    ISO 8601, as "2024-05-01T12:00:00"), decimals, bytes..."""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
 
 
 def write_json(path: str | Path, payload: Any) -> None:
@@ -72,7 +86,8 @@ def split_file(
     from tunelab.data.read import read_rows
     from tunelab.data.split import split_examples
 
-    examples = load_examples(path, shape=shape, fields=fields, on_error=on_error)
+    skip_hint = "or pass --on-error skip to skip bad rows"
+    examples = load_examples(path, shape, fields, on_error, skip_hint)
     train, test = split_examples(examples, test_size=test_size, seed=seed, dedupe=dedupe)
     # The original rows (same columns, extra fields such as provenance kept), looked up by file:line.
     # quiet: the load above has already reported which files of a folder it read.

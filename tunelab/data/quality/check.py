@@ -14,7 +14,7 @@ from tunelab.data.load import Loaded, read_examples
 from tunelab.data.markers import Markers, find_markers, plain_question
 from tunelab.data.quality import dedup, diversity, pii
 from tunelab.data.quality.junk import junk_reason, repeats_question
-from tunelab.data.split import normalize_text
+from tunelab.data.split import example_key, normalize_text
 from tunelab.data.templates import Example
 from tunelab.data.write import write_jsonl
 from tunelab.errors import TunelabError
@@ -150,20 +150,27 @@ def check_file(
     report.markers = find_markers(examples)
     questions = [question_text(e) for e in examples]
     answers = [e.answer if e.text is None else "" for e in examples]
-    report.exact_dups = dedup.exact_duplicates([row_key(q, a) for q, a in zip(questions, answers)])
+    prompts = [prompt_key(e) for e in examples]
+    report.exact_dups = dedup.exact_duplicates([row_key(q, a) for q, a in zip(prompts, answers)])
     repeated = {p.second for p in report.exact_dups}
-    report.conflicts = [p for p in dedup.exact_duplicates(questions) if p.second not in repeated]
     near = dedup.near_duplicates(
-        [f"{q}\n{a}" for q, a in zip(questions, answers)],
+        [f"{q}\n{a}" for q, a in zip(prompts, answers)],
         config.near_dup_threshold,
         config.num_perm,
     )
     # An exact repeat is already listed once; its near matches would only list it again.
     report.near_dups = [p for p in near if p.first not in repeated and p.second not in repeated]
+    # A near-duplicate row's answer says nearly what the first's does: that is no conflict.
+    near_pairs = {(p.first, p.second) for p in report.near_dups}
+    report.conflicts = [
+        p
+        for p in dedup.exact_duplicates(prompts)
+        if p.second not in repeated and (p.first, p.second) not in near_pairs
+    ]
     if report.test is not None:
         report.contamination = dedup.cross_duplicates(
-            questions,
-            [question_text(e) for e in report.test.examples],
+            prompts,
+            [prompt_key(e) for e in report.test.examples],
             config.near_dup_threshold,
             config.num_perm,
         )
@@ -179,6 +186,13 @@ def row_key(question: str, answer: str) -> str:
     """A row as one key for exact duplicates; each side normalised on its own, as whitespace at
     an answer's edge would otherwise survive next to the separator and hide the repeat."""
     return f"{normalize_text(question)}\x00{normalize_text(answer)}"
+
+
+def prompt_key(example: Example) -> str:
+    """What a row asks as `data split` compares it (`example_key`), without prompt markup: all
+    of a chat's prompt turns, as two chats that end in the same "Why?" are not one question."""
+    key = example_key(example)
+    return key if example.text is not None else plain_question(key)
 
 
 def question_text(example: Example) -> str:

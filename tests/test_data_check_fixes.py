@@ -1,0 +1,178 @@
+"""Defects found in review of the data path: each test shows the behaviour a user relies on."""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from tunelab.cli import app
+from tunelab.data.chunking import document_text, read_sections
+from tunelab.data.load import load_examples, read_examples
+from tunelab.data.quality.check import QualityConfig, check_file, write_clean
+from tunelab.data.write import split_file, write_jsonl
+from tunelab.errors import TunelabError
+from tunelab.evaluate.bench.tasks import get_task
+from tunelab.evaluate.bench.tasks.base import Doc
+
+TINY = QualityConfig(model="tiny-random")
+
+
+def write_rows(path: Path, rows: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+def chat(*turns: str) -> dict:
+    """A chat row from alternating user / assistant contents."""
+    roles = ("user", "assistant")
+    return {"messages": [{"role": roles[i % 2], "content": t} for i, t in enumerate(turns)]}
+
+
+CATS = chat("Tell me about cats.", "Cats purr.", "Why?", "I do not know.")
+ROCKETS = chat("Tell me about rockets.", "Rockets fly.", "Why?", "I do not know.")
+HELLO = chat("Hello there", "Hi.")
+CATS_TURNS = [m["content"] for m in CATS["messages"]]
+
+
+def test_chats_that_end_alike_but_start_apart_are_not_duplicates(tmp_path):
+    data = write_rows(tmp_path / "chat.jsonl", [CATS, ROCKETS, HELLO, CATS, HELLO])
+    report = check_file(data, config=TINY)
+    assert [(p.first, p.second) for p in report.exact_dups] == [(0, 3), (2, 4)]
+    assert report.conflicts == []
+    drops = write_clean(report, tmp_path / "out.jsonl", fix=True, scrub=False)
+    assert set(drops) == {3, 4}
+    kept = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
+    assert kept == [CATS, ROCKETS, HELLO]
+
+
+def test_a_chat_leaks_into_test_only_when_its_whole_prompt_is_there(tmp_path):
+    train = write_rows(tmp_path / "train.jsonl", [CATS, HELLO])
+    test = write_rows(
+        tmp_path / "test.jsonl",
+        [
+            {"question": "Tell me about cats.", "answer": "Cats purr."},
+            {"question": "Why?", "answer": "x"},
+        ],
+    )
+    report = check_file(train, test, TINY)
+    assert report.contamination == []
+    same_chat = write_rows(tmp_path / "same.jsonl", [chat(*CATS_TURNS[:3], "No idea.")])
+    assert [(p.first, p.second) for p in check_file(train, same_chat, TINY).contamination] == [
+        (0, 0)
+    ]
+
+
+def test_a_chat_opening_with_its_only_reply_is_a_row_error_with_its_line(tmp_path):
+    rows = [HELLO, {"messages": [{"role": "assistant", "content": "Hello, I am a bot."}]}, HELLO]
+    data = write_rows(tmp_path / "chat.jsonl", rows)
+    with pytest.raises(TunelabError, match="chat.jsonl:2: messages has no assistant turn after"):
+        load_examples(data)
+    assert len(load_examples(data, on_error="skip")) == 2
+    assert len(read_examples(data).rejected) == 1
+
+
+def test_a_bad_row_s_hint_names_what_skips_it_in_the_command_at_hand(tmp_path):
+    data = write_rows(
+        tmp_path / "d.jsonl", [{"question": "q", "answer": "a"}, {"question": "q2", "answer": ""}]
+    )
+    runner = CliRunner()
+    split = runner.invoke(app, ["data", "split", str(data), "-o", str(tmp_path / "out")])
+    assert "d.jsonl:2: field 'answer' is empty" in str(split.exception)
+    assert "--on-error skip" in str(split.exception)
+    assert "data.on_error" not in str(split.exception)
+    # `data facts` (and eval) have no such option: the hint must not offer one as theirs.
+    facts = runner.invoke(app, ["data", "facts", str(data), "-o", str(tmp_path / "f.jsonl")])
+    assert "d.jsonl:2: field 'answer' is empty; fix the row" in str(facts.exception)
+    assert "set data.on_error" not in str(facts.exception)
+    assert "--on-error" not in str(facts.exception)
+
+
+def test_dates_of_a_parquet_file_are_written_as_iso_text(tmp_path):
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    created = [datetime(2024, 1, d) for d in range(1, 11)]
+    table = pa.table(
+        {"question": [f"Q{i}?" for i in range(10)], "answer": [f"A{i}" for i in range(10)],
+         "created": created, "day": [c.date() for c in created]}
+    )  # fmt: skip
+    pq.write_table(table, tmp_path / "d.parquet")
+    train, test = split_file(tmp_path / "d.parquet", tmp_path / "out", test_size=0.2)
+    rows = [json.loads(line) for part in (train, test) for line in part.read_text().splitlines()]
+    assert sorted((r["created"], r["day"]) for r in rows) == [
+        (c.isoformat(), c.date().isoformat()) for c in created
+    ]
+
+
+def test_a_write_that_fails_midway_leaves_no_file_behind(tmp_path):
+    def rows():
+        yield {"question": "q", "answer": "a"}
+        raise TunelabError("stopped")
+
+    out = tmp_path / "out.jsonl"
+    with pytest.raises(TunelabError, match="stopped"):
+        write_jsonl(rows(), out)
+    assert list(tmp_path.iterdir()) == []
+    out.write_text("kept\n")
+    with pytest.raises(TunelabError):
+        write_jsonl(rows(), out)
+    assert out.read_text() == "kept\n"  # an earlier good file is not replaced by half of one
+    assert list(tmp_path.iterdir()) == [out]
+
+
+@pytest.mark.parametrize("name", ["notes.txt", "notes.md"])
+def test_a_byte_order_mark_opening_a_document_is_not_trained_as_text(tmp_path, name):
+    path = tmp_path / name
+    path.write_bytes("\ufeff# Cats\n\nCats purr.\n".encode())
+    assert document_text(path) == "# Cats\n\nCats purr.\n"
+    assert not any("\ufeff" in s.text for s in read_sections(path))
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "\t", "|"])
+def test_a_csv_is_read_with_the_delimiter_it_uses(tmp_path, delimiter):
+    # Each cell holds the other delimiters, and one its own (quoted), as real files do.
+    rows = [("question", "answer"), ("What is a mark?", "One of , ; | and tabs\t."),
+            (f"Why{delimiter}then?", "It splits cells.")]  # fmt: skip
+    path = tmp_path / "d.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, delimiter=delimiter).writerows(rows)
+    examples = load_examples(path)
+    assert [(e.question, e.answer) for e in examples] == rows[1:]
+
+
+def test_a_csv_header_with_spaces_after_its_commas_names_its_columns(tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text("question, answer\nWhat is space?, A gap.\n", encoding="utf-8")
+    (example,) = load_examples(path)
+    assert (example.question, example.answer) == ("What is space?", "A gap.")
+
+
+@pytest.mark.parametrize("line_end", ["\n", "\r\n"])
+def test_a_jsonl_line_cut_short_is_reported_where_it_ends(tmp_path, line_end):
+    cut = '{"question": "What is it?", "answer": "A thing."'  # no closing brace
+    path = tmp_path / "d.jsonl"
+    path.write_text(json.dumps({"question": "q", "answer": "a"}) + line_end + cut + line_end)
+    (error,) = read_examples(path).rejected
+    assert error == f"{path}:2: not valid JSON (Expecting ',' delimiter, column {len(cut) + 1})"
+
+
+def harness_mc2(labels: list[int], lls: list[float]) -> float:
+    """lm-evaluation-harness's process_results_mc2, as written there."""
+    split_idx = labels.index(0)
+    p_true, p_false = np.exp(np.array(lls[:split_idx])), np.exp(np.array(lls[split_idx:]))
+    return float(sum(p_true / (sum(p_true) + sum(p_false))))
+
+
+def test_truthfulqa_mc2_counts_a_true_answer_after_a_false_one_as_the_harness_does():
+    # As items 164 and 607 of mc_task.json: a true answer listed after the first false one.
+    labels = [1, 1, 0, 1, 0]
+    lls = [float(np.log(p)) for p in (0.1, 0.2, 0.15, 0.3, 0.25)]
+    doc = Doc("Q: ?\nA:", ["t1", "t2", "f1", "t3", "f2"], gold=0, labels=labels)
+    acc = get_task("truthfulqa_mc2").score(doc, lls)["acc"]
+    assert acc == pytest.approx(harness_mc2(labels, lls)) == pytest.approx(0.3)
