@@ -176,3 +176,26 @@ def test_truthfulqa_mc2_counts_a_true_answer_after_a_false_one_as_the_harness_do
     doc = Doc("Q: ?\nA:", ["t1", "t2", "f1", "t3", "f2"], gold=0, labels=labels)
     acc = get_task("truthfulqa_mc2").score(doc, lls)["acc"]
     assert acc == pytest.approx(harness_mc2(labels, lls)) == pytest.approx(0.3)
+
+
+def test_a_saved_dataset_dict_says_which_split_it_read_and_names_them_without_train(
+    tmp_path, capsys
+):
+    import datasets
+
+    rows = {"question": ["Q1?", "Q2?"], "answer": ["A1.", "A2."]}
+    both = datasets.DatasetDict(
+        train=datasets.Dataset.from_dict(rows), test=datasets.Dataset.from_dict(rows)
+    )
+    both.save_to_disk(str(tmp_path / "both"))
+    assert len(load_examples(tmp_path / "both")) == 2
+    said = " ".join(capsys.readouterr().err.split())
+    assert "read its split 'train'; not test" in said and str(tmp_path / "both" / "test") in said
+    assert len(load_examples(tmp_path / "both" / "test")) == 2  # a split is a folder of its own
+    # Without "train", it trained on the first split (validation) without a word.
+    no_train = datasets.DatasetDict(
+        validation=datasets.Dataset.from_dict(rows), test=datasets.Dataset.from_dict(rows)
+    )
+    no_train.save_to_disk(str(tmp_path / "no_train"))
+    with pytest.raises(TunelabError, match="holds the splits validation, test and no 'train'"):
+        load_examples(tmp_path / "no_train")

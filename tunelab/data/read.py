@@ -47,7 +47,7 @@ def read_rows(path: Path, quiet: bool = False) -> Iterator[tuple[str, dict[str, 
     if path.is_dir() and not _is_dataset_dir(path):
         yield from _read_folder(path, quiet)
     elif path.is_dir():
-        yield from _read_dataset_dir(path)
+        yield from _read_dataset_dir(path, quiet)
     elif suffix in DOC_SUFFIXES:
         yield str(path), {"text": document_text(path)}
     elif suffix in (".jsonl", ".ndjson"):
@@ -270,7 +270,7 @@ def _is_dataset_dir(path: Path) -> bool:
     return any((path / marker).exists() for marker in markers)
 
 
-def _read_dataset_dir(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
+def _read_dataset_dir(path: Path, quiet: bool = False) -> Iterator[tuple[str, dict[str, Any]]]:
     import datasets
 
     try:
@@ -278,7 +278,21 @@ def _read_dataset_dir(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
     except FileNotFoundError:
         raise TunelabError(f"{path}: a folder must be a datasets.save_to_disk folder") from None
     if isinstance(loaded, datasets.DatasetDict):
-        split = "train" if "train" in loaded else next(iter(loaded))
+        # Each split is a folder of its own: a set without "train" names them rather than train
+        # on whichever came first (its validation split, without a word).
+        splits = list(loaded)
+        if "train" not in loaded and len(splits) > 1:
+            raise TunelabError(
+                f"{path} holds the splits {', '.join(splits)} and no 'train': name the one to "
+                f"read, as {path / splits[0]}"
+            )
+        split = "train" if "train" in loaded else splits[0]
+        others = [s for s in splits if s != split]
+        if others and not quiet:
+            console.print(
+                f"{escape(str(path))}: read its split '{split}'; not {', '.join(others)} (a "
+                f"split is a folder of its own: data.test_path {escape(str(path / others[0]))})"
+            )
         loaded = loaded[split]
     for i, row in enumerate(loaded):
         yield f"{path}:row {i + 1}", row
