@@ -202,3 +202,19 @@ def test_processes_that_read_other_data_are_refused_at_once(tmp_path, qa_file):
     said = done.stdout + done.stderr
     assert "process 1 sees other data than process 0: training examples 12 against 6" in said
     assert not (config.run_dir / "model").exists()
+
+
+def test_the_process_group_waits_for_rank_0s_own_work(monkeypatch):
+    # Rank 0 alone answers held-out questions and writes checkpoints while the others wait in a
+    # collective: NCCL's default 10 minutes killed such a run.
+    from datetime import timedelta
+
+    from tunelab.train import distributed
+
+    joined = {}
+    monkeypatch.setattr(distributed.dist, "is_initialized", lambda: False)
+    monkeypatch.setattr(distributed.dist, "init_process_group", lambda *a, **k: joined.update(k))
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    monkeypatch.setenv("RANK", "1")
+    world, _ = distributed.start(torch.device("cpu"))
+    assert world.rank == 1 and joined["timeout"] >= timedelta(hours=1)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import timedelta
 
 import torch
 import torch.distributed as dist
@@ -39,6 +40,12 @@ class World:
 SINGLE = World()  # a plain run: one process
 
 
+# Rank 0 alone answers the held-out questions, writes checkpoints and the final model while the
+# others wait in a collective: NCCL's default 10 minutes (gloo's 30) killed a run whose
+# checkpoint of a large model, or whose held-out answers, took longer. A true hang waits this long.
+COLLECTIVE_TIMEOUT = timedelta(hours=2)
+
+
 def start(device: torch.device, parallel: str = "ddp") -> tuple[World, torch.device]:
     """Join the process group torchrun describes (if any); each process gets its own GPU."""
     size = int(os.environ.get("WORLD_SIZE", "1"))
@@ -52,7 +59,8 @@ def start(device: torch.device, parallel: str = "ddp") -> tuple[World, torch.dev
         device = torch.device("cuda", world.local_rank)
         torch.cuda.set_device(device)
     if not dist.is_initialized():
-        dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
+        backend = "nccl" if device.type == "cuda" else "gloo"
+        dist.init_process_group(backend, timeout=COLLECTIVE_TIMEOUT)
     return world, device
 
 
