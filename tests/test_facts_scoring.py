@@ -1,6 +1,8 @@
 """Fact scoring reads what an answer says: a fact it denies, or states and takes back, is not
 stated; numbers, units and symbols are matched as their values, not as loose characters."""
 
+import csv
+
 import pytest
 
 from tunelab.data.read import DataError
@@ -108,3 +110,21 @@ def test_a_fact_with_no_alternatives_is_refused_when_the_file_is_read(tmp_path):
     path.write_text('{"question": "q", "answer": "a", "facts": [[]]}\n')
     with pytest.raises(DataError, match=rf"{path}:1: fact 1 is an empty list"):
         read_fact_checks(path)
+
+
+def test_facts_in_a_csv_cell_are_read_and_a_misnamed_column_is_refused(tmp_path):
+    # A CSV cell holds text: its facts were refused as "not lists". A "fact" column was read as
+    # nothing, and the row scored by its wording alone.
+    table = tmp_path / "test.csv"
+    with table.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["question", "answer", "facts", "wrong"])
+        writer.writerow(["Need a GPU?", "No, the CPU is enough.", '[["CPU"]]', '["yes"]'])
+    (check,) = read_fact_checks(table).values()
+    assert score_facts("It runs on the CPU.", check) == {
+        "fact_recall": 1.0, "fact_accuracy": 1.0, "hallucination": 0.0,
+    }  # fmt: skip
+    with pytest.raises(DataError, match=r"test.csv:2: 'facts' is not a JSON list"):
+        parse_fact_check({"facts": "[[CPU]]"}, "test.csv:2")
+    with pytest.raises(DataError, match="x.jsonl:3: column 'fact' is read as nothing"):
+        parse_fact_check({"fact": [["CPU"]]}, "x.jsonl:3")

@@ -19,6 +19,7 @@ anywhere in an answer that denies it once ("Paris. Actually, not Paris.")."""
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -165,8 +166,13 @@ class Words(str):
 
 
 def parse_fact_check(row: dict[str, Any], source: str) -> FactCheck:
-    """The `facts` and `wrong` fields of one test row (absent fields: an empty check)."""
-    facts, wrong = row.get("facts") or [], row.get("wrong") or []
+    """The `facts` and `wrong` fields of one test row (absent fields: an empty check). A CSV
+    cell holds them as JSON text (`[["CPU"]]`); a near miss of their names is refused, as a row
+    so named was scored by its wording alone."""
+    for key in row:
+        if isinstance(key, str) and key != "facts" and key.strip().lower() in MISNAMED_FACTS:
+            raise DataError(f"{source}: column {key!r} is read as nothing: name it 'facts'")
+    facts, wrong = (_json_cell(row.get(key), key, source) or [] for key in ("facts", "wrong"))
     if not isinstance(facts, list) or not isinstance(wrong, list):
         raise DataError(f"{source}: 'facts' and 'wrong' must be lists")
     if [] in facts:
@@ -181,6 +187,19 @@ def parse_fact_check(row: dict[str, Any], source: str) -> FactCheck:
         ],
         wrong=[_phrase(w, source) for w in wrong],
     )
+
+
+MISNAMED_FACTS = {"fact", "facts", "fact_list", "key_facts"}
+
+
+def _json_cell(value: Any, key: str, source: str) -> Any:
+    """A list written as JSON text (a CSV cell, a spreadsheet export), as the list."""
+    if not isinstance(value, str) or not value.strip().startswith("["):
+        return value
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError as err:
+        raise DataError(f"{source}: '{key}' is not a JSON list ({err.msg})") from None
 
 
 def read_fact_checks(path: str | Path) -> dict[str, FactCheck]:
