@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from tunelab.config import DataConfig
 from tunelab.evaluate.suite import EvalConfig
 from tunelab.options import options
 
@@ -100,9 +101,11 @@ def errors_command(
     _print_errors(errors(run, data))
 
 
+@options(DataConfig, "on_error", source="tunelab data facts")
 def facts_command(
     path: Annotated[str, typer.Argument(help="Test file: question/answer rows of any shape.")],
     output: Annotated[str, typer.Option("-o", "--output", help="JSONL file to write.")],
+    config: DataConfig,
     most: Annotated[int, typer.Option(min=1, help="Facts proposed per row, at most.")] = 2,
     overwrite: Annotated[
         bool, typer.Option("--overwrite", help="Replace OUTPUT if it exists.")
@@ -123,7 +126,7 @@ def facts_command(
             f"{output} exists: pass --overwrite to replace it, or give it as the test file (its "
             "rows that name facts stay as they are)"
         )
-    rows, proposed, left = propose_file(path, output, most)
+    rows, proposed, left = propose_file(path, output, most, config.on_error)
     console.print(
         f'{output}: {rows} rows, facts proposed for {proposed} (marked "facts_from": '
         f'"reference"); rows that named facts are as they were. Review them before trusting '

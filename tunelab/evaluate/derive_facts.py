@@ -199,10 +199,16 @@ def propose_rows(rows: list[dict[str, Any]], most: int = 2) -> tuple[list[dict],
     return out, proposed
 
 
-def propose_file(path: str | Path, output: str | Path, most: int = 2) -> tuple[int, int, list[str]]:
+SKIP_HINT = "or pass --on-error skip to leave bad rows out"
+
+
+def propose_file(
+    path: str | Path, output: str | Path, most: int = 2, on_error: str = "raise"
+) -> tuple[int, int, list[str]]:
     """Write `path`'s test rows to `output` (JSONL), each as it was (any shape tunelab reads),
     with proposed facts where it names none; (rows, rows given facts, the rows left with
-    none: `file:line`, for a person to write them)."""
+    none: `file:line`, for a person to write them). With on_error='skip' a bad row is left
+    out, and counted."""
     from tunelab.data.load import load_examples
     from tunelab.data.read import read_rows
     from tunelab.data.write import write_jsonl
@@ -211,7 +217,7 @@ def propose_file(path: str | Path, output: str | Path, most: int = 2) -> tuple[i
     for source, row in raw.items():  # facts a row names must be of the form eval reads
         if isinstance(row, dict):
             parse_fact_check(row, source)
-    examples = load_examples(path)
+    examples = load_examples(path, on_error=on_error, skip_hint=SKIP_HINT)
     missing = [ex.source for ex in examples if not ex.answer]
     if missing:
         raise TunelabError(
