@@ -236,3 +236,15 @@ def test_no_doubt_or_no_problem_is_not_the_answer_no():
     assert score_facts("No, it needs a GPU.", check)["hallucination"] == 1.0
     # A reference that opens with the idiom gives no verdict to turn round.
     assert not _check(question, "No doubt it does.").wrong
+
+
+def test_a_forward_looking_wrong_is_no_retraction_of_the_reference():
+    # "It's wrong to use 1e-2" made 1e-2 the fact and dropped the right value.
+    rows = [
+        {"question": "What learning rate should I use?",
+         "answer": "Use 2e-4. It's wrong to use 1e-2 with LoRA."},
+        {"question": "What is the maximum?",
+         "answer": "The maximum is 2048 tokens; do not exceed 2048."},
+    ]  # fmt: skip
+    proposed, _ = propose_rows(rows, 2)
+    assert [row["facts"] for row in proposed] == [[["2e-4"]], [["2048"]]]

@@ -128,3 +128,25 @@ def test_facts_in_a_csv_cell_are_read_and_a_misnamed_column_is_refused(tmp_path)
         parse_fact_check({"facts": "[[CPU]]"}, "test.csv:2")
     with pytest.raises(DataError, match="x.jsonl:3: column 'fact' is read as nothing"):
         parse_fact_check({"fact": [["CPU"]]}, "x.jsonl:3")
+
+
+@pytest.mark.parametrize(
+    "fact, answer",
+    [
+        # A negation a few words before a word says nothing of the same word stated elsewhere.
+        ("2048", "The maximum is 2048 tokens; do not exceed 2048."),
+        ("3.8", "It supports 3.8+; it doesn't support versions below 3.8."),
+        ("CPU", "Yes, it runs on CPU. It's not slow on CPU either."),
+        # Exceptions, "and" and a double negation end a negation's reach.
+        ("CPU", "It does not need anything except a CPU."),
+        ("PyTorch", "It has no dependencies beyond PyTorch."),
+        ("GPU", "Yes, it won't work without a GPU."),
+        ("CUDA", "You can't finetune a 7B model without CUDA."),
+        ("CPU", "It does not need a GPU and the CPU is enough."),
+        # "It is not true that..." and "It's wrong to..." look ahead: they take nothing back.
+        ("CPU", "It runs on the CPU. It is not true that you need a GPU."),
+        ("2e-4", "Use 2e-4. It's wrong to use 1e-2 with LoRA."),
+    ],
+)
+def test_right_answers_a_reviewer_found_scored_wrong_are_right(fact, answer):
+    assert _accurate(fact, answer)

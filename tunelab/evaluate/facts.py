@@ -37,6 +37,10 @@ Phrase = str | re.Pattern
 # Private-use characters survive `normalize` (neither punctuation, symbol nor space): one joins the
 # parts of a number in an answer, the other marks a word a negation applies to.
 _NUMBER_JOIN, _NEGATED = "\ue000", "\ue001"
+# A word a few words after an English negation ("doesn't run on the CPU"): not stated there, yet
+# no denial of the same word stated elsewhere ("The maximum is 2048; do not exceed 2048.").
+_NEAR_NEGATION = "\ue100"
+_MARKS = f"[{_NEGATED}{_NEAR_NEGATION}]"
 _DECIMAL_POINT = re.compile(r"(?<=\d)\.(?=\d)")  # 0.5 is one word, 127.0.0.1 too
 # A sign, a per cent, a currency and the "++" or "#" of a language's name are part of the word
 # they are glued to: "-8" is not "8", "10%" not "10 GB", "€5" not "$5", "C++" not "C". Each
@@ -77,7 +81,8 @@ _NEGATION = re.compile(r"\b(?:not|no|never|cannot|without|neither|nor|none)\b|n[
 _NEGATED_WORDS = 4  # articles not counted
 _CLAUSE_END = re.compile(
     r"[,;:.?!)\]](?=\s|$)|[(\[\n—–。，；：！？]|\s-\s|\b(?:but|however|yet|although|though|"
-    r"whereas|while|instead|rather|than|because|since|which)\b",
+    r"whereas|while|instead|rather|than|because|since|which|and|except|besides|beyond|apart|"
+    r"aside|other)\b",
     re.I,
 )
 _WORD = regex.compile(rf"[\p{{L}}\p{{N}}\p{{M}}{_GLUED}]+")
@@ -90,7 +95,7 @@ _ANSWERING_NO = frozenset("it it's you i we they this that there he she".split()
 # "…, no, that's wrong" takes back what its sentence (or, alone, the one before) said.
 _RETRACTION = re.compile(
     r"\b(?:that|this|it)(?:['’]s|\s+is|\s+was)\s+(?:wrong|incorrect|false|not\s+(?:right|correct|"
-    r"true))\b",
+    r"true))\b(?=\s*(?:[,;:.?!)]|$))",  # ending its clause: "it is not true that..." looks ahead
     re.I,
 )
 _SENTENCE_END = re.compile(r"[.?!。！？](?=\s|$)|\n")
@@ -220,9 +225,10 @@ def states(answer: str, phrase: Phrase) -> bool:
         return phrase.search(answer) is not None
     said = denied = False
     for match in _words_pattern(phrase).finditer(_answer_words(answer)):
-        if any(match.groups()):
+        before, after, negated_after = match.groups()
+        if before == _NEGATED or after or negated_after:
             denied = True
-        else:
+        elif not before:
             said = True
     return said and not denied
 
@@ -232,33 +238,50 @@ def _answer_words(answer: str) -> str:
     """The answer normalized as phrases are, its numbers kept whole and its negated words marked."""
     text = _DECIMAL_POINT.sub(_NUMBER_JOIN, _glued(answer))
     text = _NOT_NEEDED_AFTER.sub(lambda m: _NOT_AFTER_MARK + " " + m.group().lstrip(), text)
-    text = _mark(text, _negated_english(text))
+    right_after, near = _negated_english(text)
+    text = _mark(
+        text, {**dict.fromkeys(near, _NEAR_NEGATION), **dict.fromkeys(right_after, _NEGATED)}
+    )
     text = _NEGATION_UNSPACED.sub(lambda m: m.group() + ("" if _a_not_a(m) else _NEGATED), text)
     return _MARK_SPACED.sub(_NEGATED, normalize(text))
 
 
-def _mark(text: str, starts: set[int]) -> str:
-    """`text` with the negation mark put before the words that start at `starts`."""
+def _mark(text: str, marks: dict[int, str]) -> str:
+    """`text` with each mark put before the word that starts where `marks` says."""
     pieces, last = [], 0
-    for start in sorted(starts):
-        pieces += [text[last:start], _NEGATED]
+    for start in sorted(marks):
+        pieces += [text[last:start], marks[start]]
         last = start
     return "".join(pieces) + text[last:]
 
 
-def _negated_english(text: str) -> set[int]:
-    """Where the words start that an English negation or retraction denies."""
+def _negated_english(text: str) -> tuple[set[int], set[int]]:
+    """Where the words start that an English negation denies right after it ("not Paris", "not
+    the 8") or that a retraction takes back, and those a few words after a negation."""
     starts: set[int] = set()
-    for negation in _NEGATION.finditer(text):
+    near: set[int] = set()
+    negations = list(_NEGATION.finditer(text))
+    for negation in negations:
         end = _CLAUSE_END.search(text, negation.end())
-        scope = _WORD.finditer(text, negation.end(), end.start() if end else len(text))
+        stop = end.start() if end else len(text)
+        # "won't work without a GPU" states the GPU: a "without" in a negation's reach turns it
+        # back, and ends that reach.
+        inner = [n.start() for n in negations if negation.end() <= n.start() < stop]
+        if any(text[n : n + 7].lower() == "without" for n in inner):
+            stop = min(n for n in inner if text[n : n + 7].lower() == "without")
+        if negation.group().lower() == "without" and any(
+            n.end() <= negation.start() < _reach_end(text, n) for n in negations if n != negation
+        ):
+            continue
+        scope = _WORD.finditer(text, negation.end(), stop)
         words = [w for w in scope if w.group() not in _ARTICLE][:_NEGATED_WORDS]
         said = [w.group() for w in words]
         if not said or said[0] in _NOT_NEGATING_FIRST or _NOT_NEGATING.intersection(said):
             continue
         if negation.group().lower() == "no" and said[0] in _ANSWERING_NO:
             continue
-        starts.update(w.start() for w in words)
+        starts.add(words[0].start())
+        near.update(w.start() for w in words[1:])
     for retraction in _RETRACTION.finditer(text):
         ends = [0] + [m.end() for m in _SENTENCE_END.finditer(text, 0, retraction.start())]
         begin = ends[-1]
@@ -268,7 +291,13 @@ def _negated_english(text: str) -> set[int]:
             w.start() for w in _WORD.finditer(text, begin, retraction.start())
             if w.group() not in _ARTICLE and w.group() not in _INTERJECTIONS
         )  # fmt: skip
-    return starts
+    return starts, near - starts
+
+
+def _reach_end(text: str, negation: re.Match) -> int:
+    """Where a negation's clause ends."""
+    end = _CLAUSE_END.search(text, negation.end())
+    return end.start() if end else len(text)
 
 
 def _a_not_a(match: re.Match) -> bool:
@@ -283,10 +312,10 @@ def _words_pattern(phrase: str) -> re.Pattern:
     """A normalized phrase as whole words, not inside a number; within it a number's parts join
     ("0 0002" is "0.0002") and a negation may come first. Its groups say what denies it: a
     negation's mark on its first word, or one after it in Chinese, Hindi or Japanese."""
-    inside = f"(?: {_NEGATED}?|{_NUMBER_JOIN})"
+    inside = f"(?: {_MARKS}?|{_NUMBER_JOIN})"
     words = inside.join(map(_word_pattern, phrase.split(" ")))
     return re.compile(
-        rf"(?:^| )({_NEGATED}?){words}({_NOT_AFTER_MARK}?)(?= |$)(?:(?={_NEGATED_AFTER})|)"
+        rf"(?:^| )({_MARKS}?){words}({_NOT_AFTER_MARK}?)(?= |$)(?:(?={_NEGATED_AFTER})|)"
     )
 
 
