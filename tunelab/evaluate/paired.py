@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from statistics import NormalDist
 
 import numpy as np
@@ -37,10 +38,7 @@ class Difference:
     def sign_p(self) -> float:
         """Two-sided exact sign test over the questions that changed: the chance of a split at
         least this uneven if either way were as likely."""
-        changed = self.up + self.down
-        fewer = min(self.up, self.down)
-        tail = sum(math.comb(changed, i) for i in range(fewer + 1)) / 2**changed
-        return min(1.0, 2 * tail)
+        return sign_test(self.up, self.down)
 
     @property
     def verdict(self) -> str:
@@ -64,6 +62,22 @@ class Difference:
 
     def __str__(self) -> str:
         return f"{self.delta:+.3f} [{self.low:+.3f}, {self.high:+.3f}]"
+
+
+@lru_cache(maxsize=1024)
+def sign_test(up: int, down: int) -> float:
+    """Two-sided exact binomial test of `up` against `down` at one half, summed in log space
+    (whole-number binomials took 10 s at 14,000 changed questions)."""
+    changed, fewer = up + down, min(up, down)
+    if changed == 0:
+        return 1.0
+    log_terms = [
+        math.lgamma(changed + 1) - math.lgamma(i + 1) - math.lgamma(changed - i + 1)
+        for i in range(fewer + 1)
+    ]
+    top = max(log_terms)
+    log_tail = top + math.log(sum(math.exp(t - top) for t in log_terms)) - changed * math.log(2)
+    return min(1.0, 2 * math.exp(log_tail))
 
 
 def paired_difference(
