@@ -297,7 +297,23 @@ def test_a_question_asked_twice_stays_two_and_unshared_questions_are_named(tmp_p
         "1 question(s) are not in every answer set (m2 lacks 1): only the 2 all of them answer "
         "are judged"
     )
-    assert unshared(load_answers([answers("m3", rows), answers("m4", rows)])) is None
+    twice = load_answers([answers("m3", rows), answers("m4", rows)])
+    assert unshared(twice) is None
+    # The page shows the question as the test asked it, not its key.
+    arena = Arena(twice, tmp_path / "votes.jsonl", seed=0)
+    shown = {arena.next()["question"] for _ in range(30)}
+    assert shown == {"q1", "q2"}
+    # So does the judge's prompt.
+    from tunelab.evaluate.judge.verdicts import JudgeConfig, judge
+
+    prompts = []
+
+    def ask(conversations):
+        prompts.extend(c[-1]["content"] for c in conversations)
+        return ["[[A]]"] * len(conversations)
+
+    judge(twice, JudgeConfig(judge="scripted", votes=str(tmp_path / "votes.jsonl")), ask)
+    assert len(prompts) == 6 and not any("[#" in p for p in prompts)
     said = CliRunner().invoke(app, ["rate", *map(str, [tmp_path / "m1.jsonl", tmp_path / "m2.jsonl"]),
                                     "--results", "--votes", str(tmp_path / "v.jsonl")])  # fmt: skip
     assert said.exit_code == 0 and "m2 lacks 1" in said.output, said.output

@@ -213,7 +213,7 @@ class Arena:
             judged = len(self.records)
         return {
             "token": token,
-            "question": pair.question,
+            "question": self.answers[left][pair.question]["question"],  # the key may say "[#2]"
             "reference": pair.reference,
             "left_answer": self.answers[left][pair.question]["answer"],
             "right_answer": self.answers[right][pair.question]["answer"],

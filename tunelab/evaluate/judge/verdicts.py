@@ -136,11 +136,11 @@ def judge(
     ]
     asked = []
     for q, a, b in pairs:
-        reference = answers[a][q].get("reference", "")
+        reference, asked_as = answers[a][q].get("reference", ""), answers[a][q]["question"]
         first, second = answers[a][q]["answer"], answers[b][q]["answer"]
-        asked += [
-            conversation(q, first, second, reference),
-            conversation(q, second, first, reference),
+        asked += [  # as the test asked it: a question's key may say "[#2]"
+            conversation(asked_as, first, second, reference),
+            conversation(asked_as, second, first, reference),
         ]
     replies = ask(asked) if asked else []
     path.parent.mkdir(parents=True, exist_ok=True)
