@@ -116,6 +116,12 @@ def test_dates_of_a_parquet_file_are_written_as_iso_text(tmp_path):
     ]
 
 
+def test_numpy_numbers_are_written_as_numbers(tmp_path):
+    out = tmp_path / "n.jsonl"
+    write_jsonl([{"score": np.float32(0.5), "n": np.int64(3), "day": datetime(2024, 1, 2)}], out)
+    assert json.loads(out.read_text()) == {"score": 0.5, "n": 3, "day": "2024-01-02T00:00:00"}
+
+
 def test_a_write_that_fails_midway_leaves_no_file_behind(tmp_path):
     def rows():
         yield {"question": "q", "answer": "a"}

@@ -216,7 +216,7 @@ def test_a_damaged_predictions_file_is_named_by_line_not_a_traceback(tmp_path):
         read_rows(path)
 
 
-def test_a_runs_own_test_file_of_custom_columns_is_read_as_training_read_it(tmp_path):
+def test_a_runs_own_test_file_of_custom_columns_is_read_as_training_read_it(tmp_path, monkeypatch):
     # data.fields renamed q/a for training, and eval refused the run's own test file as of no
     # known shape; compare goes through the same reading.
     rows = [{"q": f"What is item {i}?", "a": f"Item {i} is a tool.", "facts": [[f"{i}"]]}
@@ -235,3 +235,7 @@ def test_a_runs_own_test_file_of_custom_columns_is_read_as_training_read_it(tmp_
     assert result[0].rows[0]["question"] == "What is item 0?"
     with pytest.raises(TunelabError, match="cannot tell the data shape"):
         evaluate("tiny-random", EvalConfig(data=str(tmp_path / "test.jsonl"), max_new_tokens=2))
+    # The run's test file named another way (relative to here) is still the run's own.
+    monkeypatch.chdir(tmp_path)
+    mine = evaluate(str(run), EvalConfig(data="test.jsonl", max_new_tokens=2, analyse=False))
+    assert len(mine.rows) == 3

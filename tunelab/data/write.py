@@ -31,11 +31,13 @@ def write_jsonl(rows: Iterable[dict[str, Any]], path: str | Path) -> int:
     return count
 
 
-def as_text(value: Any) -> str:
+def as_text(value: Any) -> Any:
     """A value JSON has no type for, as text: Parquet and hub data sets hold dates (written in
     ISO 8601, as "2024-05-01T12:00:00"), decimals, bytes..."""
     if hasattr(value, "isoformat"):
         return value.isoformat()
+    if hasattr(value, "item") and not isinstance(value, bytes):  # a NumPy number: a number
+        return value.item()
     return str(value)
 
 

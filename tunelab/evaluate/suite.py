@@ -105,7 +105,8 @@ def test_questions(model: str | Run, cfg: EvalConfig, runs: Sequence[Run] = ()) 
 
     path = test_path(model, cfg)
     owners = [r for r in (Run.find(model), *runs) if r and r.config.data.test_path]
-    owner = next((r for r in owners if Path(r.config.data.test_path) == Path(path)), None)
+    same = Path(path).resolve()  # "--data test.jsonl" beside a run naming it in full
+    owner = next((r for r in owners if Path(r.config.data.test_path).resolve() == same), None)
     reading = owner.config.data if owner else None
     shape, fields = (reading.shape, reading.fields) if reading else ("auto", None)
     examples = load_examples(path, shape, fields)[: cfg.limit]
