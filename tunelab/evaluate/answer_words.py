@@ -1,0 +1,253 @@
+"""How an answer's words are read for fact matching: normalized as phrases are (case folded,
+punctuation splitting words, each character a word in scripts written without spaces), numbers
+kept whole ("5" is not stated by "0.5", nor "0" by "127.0.0.1"; "1,000" is "1000", "5GB" is
+"5 GB") with their sign, per cent or currency, as "++" and "#" stay on "C++" and "C#", and the
+words a negation denies marked: in English right after it ("not 8") or a retraction ("Paris?
+No, that's wrong"), and a few words on in its clause ("doesn't run on the CPU": not stated there,
+yet no denial of the word said elsewhere); in Chinese right before it ("不是北京") or a "not
+needed" ending its clause ("GPU不需要。"); in Hindi and Japanese right after it ("नई दिल्ली नहीं",
+"東京ではない")."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import regex
+
+from tunelab.data.text import CJK, spaced
+from tunelab.evaluate.metrics import normalize as _normalize
+
+# Private-use characters survive `normalize` (neither punctuation, symbol nor space): one joins the
+# parts of a number in an answer, the other marks a word a negation applies to.
+_NUMBER_JOIN, _NEGATED = "\ue000", "\ue001"
+# A word a few words after an English negation ("doesn't run on the CPU"): not stated there, yet
+# no denial of the same word stated elsewhere ("The maximum is 2048; do not exceed 2048.").
+_NEAR_NEGATION = "\ue100"
+_MARKS = f"[{_NEGATED}{_NEAR_NEGATION}]"
+_DECIMAL_POINT = re.compile(r"(?<=\d)\.(?=\d)")  # 0.5 is one word, 127.0.0.1 too
+# A sign, a per cent, a currency and the "++" or "#" of a language's name are part of the word
+# they are glued to: "-8" is not "8", "10%" not "10 GB", "€5" not "$5", "C++" not "C". Each
+# becomes a private-use character (a currency symbol its own, at U+F0000 + its code point).
+_MINUS, _PERCENT, _PLUS_PLUS, _SHARP = "\ue003", "\ue004", "\ue005", "\ue006"
+_CURRENCY = "\U000f0000-\U0010fffd"
+_GLUED = "\ue000\ue002-\ue0ff" + _CURRENCY  # what may sit inside or on a word
+_NUMBER = r"\d+(?:[.\ue000]\d+)*"
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")  # 1,000 is 1000 (1,2 is two numbers)
+# "5GB" is "5 GB" (not "5e-4", nor "SmolLM2X", "gpt-4o": a number glued to a name is the name's).
+_UNIT = re.compile(rf"(?<![\w.\-\ue000])({_NUMBER})(?!e[-+ ]?\d)(?=[^\W\d_]+\b)")
+_SIGN = re.compile(rf"(?<![\w.{_GLUED}])[-\u2212](?=\d)")
+_PER_CENT = re.compile(r"(?<=\d)\s?%")
+_CURRENCY_BEFORE = regex.compile(r"\p{Sc}(?=\d)")
+_CURRENCY_AFTER = regex.compile(rf"(?<![\w.])({_NUMBER})\s?(\p{{Sc}})")
+_LANGUAGE_SUFFIX = re.compile(r"(?<=\w)(\+\+|#)(?![\w+#])")
+
+
+def _glued(text: str) -> str:
+    """`text` case-folded ("Straße" is "strasse", "İstanbul" "istanbul"), its numbers whole and
+    its signs, per cents, currencies and "++"/"#" glued to their words as private characters."""
+    text = unicodedata.normalize("NFKC", text).casefold().replace("i\u0307", "i")
+    text = _SIGN.sub(_MINUS, _THOUSANDS.sub("", text))
+    text = _CURRENCY_AFTER.sub(lambda m: _currency(m[2]) + m[1], text)
+    text = _CURRENCY_BEFORE.sub(lambda m: _currency(m[0]), text)
+    text = _PER_CENT.sub(_PERCENT, _UNIT.sub(r"\1 ", text))
+    return _LANGUAGE_SUFFIX.sub(lambda m: _PLUS_PLUS if m[1] == "++" else _SHARP, text)
+
+
+def _currency(symbol: str) -> str:
+    return chr(0xF0000 + ord(symbol))
+
+
+# English negates what follows it in its clause, within a few words: "not 8", "no GPU", "doesn't
+# run on the CPU", "not the fast GPU", "without a GPU". A clause ends at punctuation or a word
+# that turns it ("but", "however", "than": "no more than 8" states 8).
+_NEGATION = re.compile(r"\b(?:not|no|never|cannot|without|neither|nor|none)\b|n['’]t\b", re.I)
+_NEGATED_WORDS = 4  # articles not counted
+_CLAUSE_END = re.compile(
+    r"[,;:.?!)\]](?=\s|$)|[(\[\n—–。，；：！？]|\s-\s|\b(?:but|however|yet|although|though|"
+    r"whereas|while|instead|rather|than|because|since|which|and|except|besides|beyond|apart|"
+    r"aside|other)\b",
+    re.I,
+)
+_WORD = regex.compile(rf"[\p{{L}}\p{{N}}\p{{M}}{_GLUED}]+")
+_ARTICLE = frozenset({"a", "an", "the"})
+# No negation: "not only X (but also Y)", "not X only", "no doubt", "no matter", nor the "No" that
+# answers before a new sentence ("No it runs on the CPU").
+_NOT_NEGATING_FIRST = frozenset("only just merely simply solely matter doubt problem".split())
+_NOT_NEGATING = frozenset({"only", "alone", "solely"})
+_ANSWERING_NO = frozenset("it it's you i we they this that there he she".split())
+# "…, no, that's wrong" takes back what its sentence (or, alone, the one before) said.
+_RETRACTION = re.compile(
+    r"\b(?:that|this|it)(?:['’]s|\s+is|\s+was)\s+(?:wrong|incorrect|false|not\s+(?:right|correct|"
+    r"true))\b(?=\s*(?:[,;:.?!)]|$))",  # ending its clause: "it is not true that..." looks ahead
+    re.I,
+)
+_SENTENCE_END = re.compile(r"[.?!。！？](?=\s|$)|\n")
+_INTERJECTIONS = frozenset("no sorry wait actually oh well hmm".split())
+# Chinese puts its "not" right before what it negates: "不是北京" (is not Beijing), "没有GPU" or
+# "没有 GPU" (has no GPU), "不需要GPU" (needs no GPU), "不支持" (does not support). Only the word
+# right after it is negated ("不在北京", not in Beijing, negates "在").
+_NEGATION_UNSPACED = re.compile(
+    r"(?:不需要|不是|并非|並非|没有|沒有|不需|不用|不必|不|没|沒|无|無)\s?[\"'“‘`*_「『《【]*"
+    rf"(?=[\w{_MINUS}{_CURRENCY}])"
+)
+# Chinese says a thing is not needed after it, at the end of a clause: "GPU不需要。", "GPU是不
+# 必要的" (where "GPU不需要配置" says the GPU needs no setting up: it states GPU). The word before
+# gets a mark glued to its end, so that no phrase ends there.
+_NOT_NEEDED_AFTER = re.compile(
+    r"\s*(?:(?:也|并|並|都|就|是|也是)?(?:不需要|不必要|不需|不用|不必|用不着|用不著|没有必要|沒有必要|"
+    r"没必要|沒必要)|(?:也|并|並)?(?:不是|並不是|并不是)(?:必需|必须|必須|必要)|非必需|非必要)"
+    r"(?:的|了)?(?=\s*(?:[，。！？；、,.!?;:]|$))"
+)
+_NOT_AFTER_MARK = "\ue002"
+# Where `normalize` spaces out the Chinese character a negation marks, the mark goes back onto it.
+_MARK_SPACED = re.compile(_NEGATED + " (?=" + CJK.pattern + ")")
+
+
+def normalize(text: str) -> str:
+    # Punctuation splits words here: "train.lr" must contain the fact "lr", "config.yaml" the
+    # fact "config yaml", and a hyphenated "graphics-card" the fact "graphics card". Symbols
+    # too, as the ASCII ones ("~0.1") already do: "≈0.1" and "5°C" state "0 1", "5" (a sign, per
+    # cent, currency or "++" glued to its word stays on it: "€5" states "5", not "$5").
+    text = _glued(text)
+    text = "".join(" " if unicodedata.category(ch).startswith("S") else ch for ch in text)
+    # Without spaces between words there are no word edges to match at: a character is a word.
+    text = spaced(text)
+    return _normalize(text, punctuation_splits=True)
+
+
+def states_words(answer: str, phrase: str) -> bool:
+    """Whether `answer` states the `normalize`d `phrase`: says it somewhere, and denies it nowhere
+    right after a negation or by a retraction ("It is Paris. Actually it is not Paris.")."""
+    said = denied = False
+    for match in _words_pattern(phrase).finditer(_answer_words(answer)):
+        before, after, negated_after = match.groups()
+        if before == _NEGATED or after or negated_after:
+            denied = True
+        elif not before:
+            said = True
+    return said and not denied
+
+
+@lru_cache(maxsize=4096)
+def _answer_words(answer: str) -> str:
+    """The answer normalized as phrases are, its numbers kept whole and its negated words marked."""
+    text = _DECIMAL_POINT.sub(_NUMBER_JOIN, _glued(answer))
+    text = _NOT_NEEDED_AFTER.sub(lambda m: _NOT_AFTER_MARK + " " + m.group().lstrip(), text)
+    right_after, near = _negated_english(text)
+    text = _mark(
+        text, {**dict.fromkeys(near, _NEAR_NEGATION), **dict.fromkeys(right_after, _NEGATED)}
+    )
+    text = _NEGATION_UNSPACED.sub(lambda m: m.group() + ("" if _a_not_a(m) else _NEGATED), text)
+    return _MARK_SPACED.sub(_NEGATED, normalize(text))
+
+
+def _mark(text: str, marks: dict[int, str]) -> str:
+    """`text` with each mark put before the word that starts where `marks` says."""
+    pieces, last = [], 0
+    for start in sorted(marks):
+        pieces += [text[last:start], marks[start]]
+        last = start
+    return "".join(pieces) + text[last:]
+
+
+def _negated_english(text: str) -> tuple[set[int], set[int]]:
+    """Where the words start that an English negation denies right after it ("not Paris", "not
+    the 8") or that a retraction takes back, and those a few words after a negation."""
+    starts: set[int] = set()
+    near: set[int] = set()
+    negations = list(_NEGATION.finditer(text))
+    for negation in negations:
+        end = _CLAUSE_END.search(text, negation.end())
+        stop = end.start() if end else len(text)
+        # "won't work without a GPU" states the GPU: a "without" in a negation's reach turns it
+        # back, and ends that reach.
+        inner = [n.start() for n in negations if negation.end() <= n.start() < stop]
+        if any(text[n : n + 7].lower() == "without" for n in inner):
+            stop = min(n for n in inner if text[n : n + 7].lower() == "without")
+        if negation.group().lower() == "without" and any(
+            n.end() <= negation.start() < _reach_end(text, n) for n in negations if n != negation
+        ):
+            continue
+        scope = _WORD.finditer(text, negation.end(), stop)
+        words = [w for w in scope if w.group() not in _ARTICLE][:_NEGATED_WORDS]
+        said = [w.group() for w in words]
+        if not said or said[0] in _NOT_NEGATING_FIRST or _NOT_NEGATING.intersection(said):
+            continue
+        if negation.group().lower() == "no" and said[0] in _ANSWERING_NO:
+            continue
+        starts.add(words[0].start())
+        near.update(w.start() for w in words[1:])
+    for retraction in _RETRACTION.finditer(text):
+        ends = [0] + [m.end() for m in _SENTENCE_END.finditer(text, 0, retraction.start())]
+        begin = ends[-1]
+        if all(w in _INTERJECTIONS for w in _WORD.findall(text, begin, retraction.start())):
+            begin = ends[-2] if len(ends) > 1 else 0
+        starts.update(
+            w.start() for w in _WORD.finditer(text, begin, retraction.start())
+            if w.group() not in _ARTICLE and w.group() not in _INTERJECTIONS
+        )  # fmt: skip
+    return starts, near - starts
+
+
+def _reach_end(text: str, negation: re.Match) -> int:
+    """Where a negation's clause ends."""
+    end = _CLAUSE_END.search(text, negation.end())
+    return end.start() if end else len(text)
+
+
+def _a_not_a(match: re.Match) -> bool:
+    """Chinese asks or allows both ways with a verb, "not", the verb again: "用不用GPU都行" (with
+    or without a GPU), "需不需要" (needed or not), "有没有": no negation."""
+    text, start = match.string, match.start()
+    return start > 0 and text[start - 1] == text[start + 1 : start + 2]
+
+
+@lru_cache(maxsize=4096)
+def _words_pattern(phrase: str) -> re.Pattern:
+    """A normalized phrase as whole words, not inside a number; within it a number's parts join
+    ("0 0002" is "0.0002") and a negation may come first. Its groups say what denies it: a
+    negation's mark on its first word, or one after it in Chinese, Hindi or Japanese."""
+    inside = f"(?: {_MARKS}?|{_NUMBER_JOIN})"
+    words = inside.join(map(_word_pattern, phrase.split(" ")))
+    return re.compile(
+        rf"(?:^| )({_MARKS}?){words}({_NOT_AFTER_MARK}?)(?= |$)(?:(?={_NEGATED_AFTER})|)"
+    )
+
+
+def _word_pattern(word: str) -> str:
+    """A number may have a currency before it and a per cent after it that the phrase leaves
+    out ("5" is stated by "$5" and "5%"); a sign it may not ("8" is not "-8")."""
+    pattern = re.escape(word)
+    if word[:1].isdigit():
+        pattern = f"[{_CURRENCY}]?" + pattern
+    if word[-1:].isdigit():
+        pattern += f"{_PERCENT}?"
+    return pattern
+
+
+# Hindi and Japanese put "not" after what it negates: "नई दिल्ली नहीं", "東京ではない" (its
+# characters one word each once normalized): a phrase right before one is not stated.
+_NOT_AFTER = ["नहीं", "नही", "ではない", "じゃない", "ではありません", "じゃありません"] + [
+    # "GPUは不要です" (a GPU is not needed), "GPUは必要ありません", "GPUはいらない"
+    particle + need
+    for particle in ("は", "が", "も")
+    for need in (
+        "不要",
+        "必要ない",
+        "必要ありません",
+        "必要がない",
+        "いらない",
+        "要らない",
+        "いりません",
+    )
+]
+# Each of their words may carry a Chinese negation's mark ("不要" reads as 不 before 要).
+_NEGATED_AFTER = (
+    "( (?:"
+    + "|".join(
+        " ".join(f"{_NEGATED}?{re.escape(x)}" for x in normalize(w).split()) for w in _NOT_AFTER
+    )
+    + ")(?: |$))"
+)
