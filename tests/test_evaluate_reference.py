@@ -26,6 +26,7 @@ from tunelab.evaluate.paired import (
     Difference,
     mean_interval,
     paired_difference,
+    sign_flip_p,
 )
 
 PIECES = [
@@ -177,7 +178,6 @@ def test_fact_phrases_match_whole_words_and_numbers_on_random_answers():
 
 
 def test_paired_bootstrap_interval_properties_on_random_scores():
-    stats = pytest.importorskip("scipy.stats")
     rng = np.random.default_rng(5)
     for trial in range(150):
         n = int(rng.integers(1, 40))
@@ -190,12 +190,10 @@ def test_paired_bootstrap_interval_properties_on_random_scores():
         # Swapping the models mirrors the interval exactly (same seed, same resamples).
         mirror = paired_difference(other, base, resamples=1000, seed=trial)
         assert (mirror.low, mirror.high) == pytest.approx((-diff.high, -diff.low))
-        up, down = int((other - base > 1e-9).sum()), int((other - base < -1e-9).sum())
-        sign_p = stats.binomtest(up, up + down).pvalue if up + down else 1.0
-        assert diff.sign_p == pytest.approx(sign_p)
-        if n >= MIN_QUESTIONS and sign_p < 0.05:
-            assert diff.verdict == ("better" if diff.low > 0 and up > down else "worse"
-                                    if diff.high < 0 and down > up else NO_CLEAR_WINNER)  # fmt: skip
+        assert 0 < diff.p <= 1 and mirror.p == pytest.approx(diff.p)  # the test is two-sided
+        if n >= MIN_QUESTIONS and diff.p < 0.05:
+            assert diff.verdict == ("better" if diff.low > 0 else "worse" if diff.high < 0
+                                    else NO_CLEAR_WINNER)  # fmt: skip
         else:
             assert diff.verdict == NO_CLEAR_WINNER
 
@@ -236,22 +234,40 @@ def test_paired_bootstrap_degenerate_cases():
 
 
 def test_a_winner_needs_the_questions_that_changed_to_move_one_way_beyond_chance():
-    # A percentile bootstrap over 4 of 56 questions that all improved excludes zero; 4 coin
-    # flips landing alike happen one time in 8 (an exact sign test, McNemar's on right/wrong).
+    # A percentile bootstrap over 4 of 56 questions that all improved excludes zero; their 4
+    # differences, signs flipped at random, sum as high 2 times in 16 (for right/wrong scores
+    # the sign-flip test is McNemar's exact test).
     few = paired_difference([0.0] * 56, [1.0] * 4 + [0.0] * 52)
-    assert few.low > 0 and few.sign_p == pytest.approx(0.125) and few.verdict == NO_CLEAR_WINNER
+    assert few.low > 0 and few.p == pytest.approx(0.125) and few.verdict == NO_CLEAR_WINNER
     six = paired_difference([0.0] * 56, [1.0] * 6 + [0.0] * 50)
-    assert six.sign_p == pytest.approx(1 / 32) and six.verdict == "better"
+    assert six.p == pytest.approx(1 / 32) and six.verdict == "better"
     assert paired_difference([1.0] * 56, [0.0] * 6 + [1.0] * 50).verdict == "worse"
-    # The mean moved up on a few large gains while more questions got worse: no winner.
+    # Magnitudes count (it tests the mean, not which way most questions moved): 12 large gains
+    # outweigh 20 small losses; 3 large gains against 17 small losses do not.
     mixed = paired_difference([0.5] * 40, [1.0] * 12 + [0.45] * 20 + [0.5] * 8)
-    assert mixed.low > 0 and mixed.verdict == NO_CLEAR_WINNER
+    assert mixed.verdict == "better" and mixed.p < 0.01
+    lopsided = paired_difference([0.5] * 20, [1.0] * 3 + [0.4] * 17)
+    assert lopsided.verdict == NO_CLEAR_WINNER
+
+
+def test_the_sign_flip_test_is_mcnemars_on_right_and_wrong_and_agrees_with_scipy():
+    stats = pytest.importorskip("scipy.stats")
+    for up, down in [(10, 3), (9, 0), (12, 10), (300, 250), (7_100, 6_900)]:
+        diffs = np.array([1.0] * up + [-1.0] * down + [0.0] * 5)
+        exact = stats.binomtest(up, up + down).pvalue
+        assert sign_flip_p(diffs) == pytest.approx(exact, abs=0.01 if up + down > 16 else 1e-9)
+    rng = np.random.default_rng(3)
+    diffs = rng.normal(0.05, 0.2, 40)
+    theirs = stats.permutation_test(
+        (diffs,), np.mean, permutation_type="samples", n_resamples=20_000, random_state=1
+    ).pvalue
+    assert sign_flip_p(diffs, resamples=20_000) == pytest.approx(theirs, abs=0.01)
 
 
 def test_a_bound_a_rounding_error_off_zero_touches_zero():
     # Recall in thirds: differences that sum to zero exactly left a bound of -5e-18, "worse".
-    assert Difference(-0.1, -0.25, -5e-18, 30, 0, 12).verdict == NO_CLEAR_WINNER
-    assert Difference(-0.1, -0.25, -0.01, 30, 0, 12).verdict == "worse"
+    assert Difference(-0.1, -0.25, -5e-18, 30, p=0.001).verdict == NO_CLEAR_WINNER
+    assert Difference(-0.1, -0.25, -0.01, 30, p=0.001).verdict == "worse"
 
 
 def test_the_verdict_reads_a_lower_rate_as_the_better_one():
@@ -435,9 +451,7 @@ def test_a_large_test_set_is_resampled_in_blocks_to_the_same_interval(monkeypatc
     assert abs(blocked.low - whole.low) < 0.01 and abs(blocked.high - whole.high) < 0.01
 
 
-def test_the_sign_test_agrees_with_scipy_on_large_test_sets():
-    # Whole-number binomials took 10 s at 14,000 changed questions (token F1 changes on most).
-    stats = pytest.importorskip("scipy.stats")
-    for up, down in [(25_010, 24_990), (7_100, 6_900), (300, 250), (1, 0)]:
-        ours = Difference(0.0, 0.0, 0.0, up + down, up, down).sign_p
-        assert ours == pytest.approx(stats.binomtest(up, up + down).pvalue, rel=1e-6)
+def test_the_sign_flip_test_on_a_large_test_set_is_sampled_in_blocks():
+    # Every flip of 50,000 changed questions cannot be counted: 10,000 sampled, in blocks.
+    diffs = np.array([1.0] * 25_010 + [-1.0] * 24_990)
+    assert sign_flip_p(diffs) == pytest.approx(0.93, abs=0.02)

@@ -64,8 +64,8 @@ def eval_command(
         console.print(
             "[dim]Δ [95% interval]: paired bootstrap over the questions. 'ahead' names the model "
             "the metric favours (the lower rate for hallucination_rate and cut_off_rate) when the "
-            "interval is on one side of zero and the questions that changed moved that way "
-            "beyond chance (exact sign test); else 'no clear winner'.[/]"
+            "interval is on one side of zero and a paired sign-flip test agrees (p < 0.05); "
+            "else 'no clear winner'.[/]"
         )
 
 

@@ -1,13 +1,13 @@
 """How sure is a difference between two models scored on the same questions? A paired bootstrap
 over questions: resample the questions, recompute the mean difference, read off the interval; a
-winner is named only when an exact sign test over the questions that changed agrees."""
+winner is named only when a paired sign-flip test agrees (exact for few changed questions, where
+the bootstrap claims certainty it does not have)."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from statistics import NormalDist
 
 import numpy as np
@@ -22,6 +22,8 @@ BLOCK_ENTRIES = 2**23
 # Scores are sums of a few fractions: a difference or bound this close to zero is zero (a bound
 # of -5e-18 read as "worse").
 EPSILON = 1e-9
+# Up to this many questions that changed, the sign-flip test counts every flip (65,536).
+EXACT_FLIPS = 16
 
 
 @dataclass(frozen=True)
@@ -30,27 +32,20 @@ class Difference:
     low: float
     high: float
     n: int
-    up: int = 0  # questions where other scored higher
-    down: int = 0  # and lower
+    p: float = 1.0  # two-sided paired sign-flip test that the mean difference is zero
     confidence: float = 0.95
-
-    @property
-    def sign_p(self) -> float:
-        """Two-sided exact sign test over the questions that changed: the chance of a split at
-        least this uneven if either way were as likely."""
-        return sign_test(self.up, self.down)
 
     @property
     def verdict(self) -> str:
         """'better' / 'worse' (other against base) when the whole interval is on one side of zero
-        and the questions that changed moved that way beyond chance: a percentile bootstrap over
-        4 of 56 questions that all improved excludes zero, where 4 coin flips landing alike
-        happen one time in 8."""
-        if self.n < MIN_QUESTIONS or self.sign_p >= 1 - self.confidence:
+        and the sign-flip test agrees: a percentile bootstrap over 4 of 56 questions that all
+        improved excludes zero, where their 4 differences' signs, flipped at random, sum as high
+        one time in 8."""
+        if self.n < MIN_QUESTIONS or self.p >= 1 - self.confidence:
             return NO_CLEAR_WINNER
-        if self.low > EPSILON and self.up > self.down:
+        if self.low > EPSILON:
             return "better"
-        if self.high < -EPSILON and self.down > self.up:
+        if self.high < -EPSILON:
             return "worse"
         return NO_CLEAR_WINNER
 
@@ -64,20 +59,25 @@ class Difference:
         return f"{self.delta:+.3f} [{self.low:+.3f}, {self.high:+.3f}]"
 
 
-@lru_cache(maxsize=1024)
-def sign_test(up: int, down: int) -> float:
-    """Two-sided exact binomial test of `up` against `down` at one half, summed in log space
-    (whole-number binomials took 10 s at 14,000 changed questions)."""
-    changed, fewer = up + down, min(up, down)
-    if changed == 0:
+def sign_flip_p(diffs: np.ndarray, resamples: int = 10_000, seed: int = 0) -> float:
+    """Two-sided p of a paired sign-flip (permutation) test: if the two models were
+    exchangeable, each question's difference would be as likely negated; how often do the
+    differences, signs flipped at random, sum at least as far from zero? Exact over every flip
+    for up to EXACT_FLIPS questions that changed (4 all one way: 2 of 16 flips, 0.125; for
+    right/wrong scores this is McNemar's exact test), sampled beyond."""
+    changed = diffs[np.abs(diffs) > EPSILON]
+    if changed.size == 0:
         return 1.0
-    log_terms = [
-        math.lgamma(changed + 1) - math.lgamma(i + 1) - math.lgamma(changed - i + 1)
-        for i in range(fewer + 1)
-    ]
-    top = max(log_terms)
-    log_tail = top + math.log(sum(math.exp(t - top) for t in log_terms)) - changed * math.log(2)
-    return min(1.0, 2 * math.exp(log_tail))
+    observed = abs(changed.sum()) - EPSILON * changed.size  # ties count as as far
+    if changed.size <= EXACT_FLIPS:
+        flips = 1 - 2 * ((np.arange(2**changed.size)[:, None] >> np.arange(changed.size)) & 1)
+        return float((np.abs(flips @ changed) >= observed).mean())
+    rng = np.random.default_rng(seed)
+    rows, far = max(1, BLOCK_ENTRIES // changed.size), 0
+    for start in range(0, resamples, rows):
+        flips = rng.integers(0, 2, size=(min(rows, resamples - start), changed.size)) * 2 - 1
+        far += int((np.abs(flips @ changed) >= observed).sum())
+    return (far + 1) / (resamples + 1)
 
 
 def paired_difference(
@@ -103,10 +103,8 @@ def paired_difference(
     )
     tail = 100 * (1 - confidence) / 2
     low, high = np.percentile(means, [tail, 100 - tail])
-    up, down = int((diffs > EPSILON).sum()), int((diffs < -EPSILON).sum())
-    return Difference(
-        float(diffs.mean()), float(low), float(high), int(diffs.size), up, down, confidence
-    )
+    p = sign_flip_p(diffs, resamples, seed + 1)  # its own draws: the interval stays as it was
+    return Difference(float(diffs.mean()), float(low), float(high), int(diffs.size), p, confidence)
 
 
 def mean_interval(values: Sequence[float], confidence: float = 0.95, seed: int = 0) -> Difference:
@@ -120,5 +118,5 @@ def mean_interval(values: Sequence[float], confidence: float = 0.95, seed: int =
         middle = (share + z * z / (2 * n)) / (1 + z * z / n)
         half = z / (1 + z * z / n) * math.sqrt(share * (1 - share) / n + z * z / (4 * n * n))
         low, high = max(0.0, middle - half), min(1.0, middle + half)
-        return Difference(share, low, high, n, int(scores.sum()), 0, confidence)
+        return Difference(share, low, high, n, confidence=confidence)
     return paired_difference([0.0] * len(values), values, confidence, seed=seed)
