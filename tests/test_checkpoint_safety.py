@@ -77,11 +77,12 @@ def test_after_a_fall_back_the_damaged_checkpoint_never_outlives_good_ones(tmp_p
     cut = run / "checkpoints" / "step-000006" / "optimizer.pt"
     cut.write_bytes(cut.read_bytes()[:100])
 
-    # Back from step 6 to step 3, then on to step 5, keeping one checkpoint: the good one.
+    # Back from step 6 to step 3, then on to step 5, keeping one checkpoint: the good one, of
+    # the last step.
     train(
         tiny_config(tmp_path, qa_file, max_steps=5, save_every=2, keep_checkpoints=1), resume=True
     )
-    assert [p.name for p in (run / "checkpoints").iterdir()] == ["step-000004"]
+    assert [p.name for p in (run / "checkpoints").iterdir()] == ["step-000005"]
 
 
 def test_a_metrics_line_cut_short_by_a_crash_does_not_stop_the_resume(tmp_path, qa_file):

@@ -115,3 +115,21 @@ def test_a_crash_inside_a_step_resumes_with_that_steps_dropout(tmp_path, qa_file
     monkeypatch.setattr(loop, "accumulate_gradients", real)
     resumed = train(config, resume=True)
     assert _losses(resumed) == pytest.approx(_losses(straight), abs=1e-5)
+
+
+def test_a_finished_run_continues_with_resume_like_one_straight_run(tmp_path, qa_file):
+    # The README's "continue a run" failed on a run shorter than save_every ("no checkpoint to
+    # resume from"), and a longer one went back to its last scheduled checkpoint.
+    settings = dict(save_every=100, scheduler="constant", batch_size=2)
+    straight = train(tiny_config(tmp_path / "a", qa_file, max_steps=6, **settings))
+    config = tiny_config(tmp_path / "b", qa_file, max_steps=4, **settings)
+    train(config)
+    assert sorted(p.name for p in (config.run_dir / "checkpoints").iterdir()) == ["step-000004"]
+    resumed = train(config.model_copy(update={"train": config.train.model_copy(
+        update={"max_steps": 6})}), resume=True)  # fmt: skip
+    losses = [
+        [r["loss"] for line in (run / "metrics.jsonl").read_text().splitlines()
+         if "loss" in (r := json.loads(line))]
+        for run in (straight, resumed)
+    ]  # fmt: skip
+    assert losses[1] == losses[0] and len(losses[0]) == 6

@@ -190,6 +190,8 @@ class TrainConfig(Section):
     max_grad_norm: float = Field(1.0, gt=0)
     eval_every: int = Field(50, ge=1)
     save_every: int = Field(100, ge=1)
+    save_at_end: bool = True
+    """Save a checkpoint after the last step too, so `--resume` can continue a finished run."""
     keep_checkpoints: int = Field(2, ge=1)
     early_stop_patience: Limit = None
     """Stop after this many evals without a better eval loss."""

@@ -75,8 +75,9 @@ def demo_config(
                 "warmup_ratio": 0.05,
                 "eval_every": 45,
                 # A full checkpoint (weights + AdamW state) is 1.6 GB; Ctrl-C and crashes still
-                # save one, so none is written on a schedule.
+                # save one, so none is written on a schedule, nor at the end.
                 "save_every": 100_000,
+                "save_at_end": False,
             },
         }
     )

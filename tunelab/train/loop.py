@@ -281,7 +281,8 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
                     keep_if_best(run_dir, model, state.step, heldout.metric, value)
             write_metrics(log, record)
             stopping, interrupted = stop.agreed(world, device)
-            if state.step % cfg.save_every == 0 or stopping:
+            finished = state.step == total_steps and cfg.save_at_end  # continued with --resume
+            if state.step % cfg.save_every == 0 or stopping or finished:
                 rng = distributed.gather_rng(world)  # every process: each has its own masks
                 if world.is_main or sharded:
                     save_now(rng)
