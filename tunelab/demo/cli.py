@@ -11,7 +11,7 @@ def demo_command(
     steps: Annotated[
         int | None,
         typer.Option(
-            min=1, help="Optimizer steps (default: the demo recipe's 3 epochs, 267 steps)."
+            min=1, help="Optimizer steps (default: the demo recipe's 3 epochs of its data)."
         ),
     ] = None,
     output_dir: str = "runs",

@@ -37,7 +37,7 @@ class EvalConfig(Section):
     output: str | None = None
     """Output folder (default: <run>/eval); several models get a subfolder each."""
     template: str | None = None
-    """Prompt template (default: the run's, else chat)."""
+    """Prompt template (default: the run's, else what the questions' markers fit, else chat)."""
     system_prompt: str | None = None
     """System prompt (default: the run's)."""
     max_new_tokens: int = Field(256, ge=1)
