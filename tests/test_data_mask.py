@@ -283,3 +283,23 @@ def test_a_template_that_never_reads_the_messages_counts_chats_cut_to_their_last
                           ("{% for m in messages %}{{ m.content }}{% endfor %}", 0)):  # fmt: skip
         _, report = tokenize_all([chat], tokenizer, template=template, max_length=64)
         assert report.last_turn_only == cut, template
+
+
+def test_inspect_and_check_name_a_row_training_drops_for_a_special_tokens_text(tmp_path, capsys):
+    # Only `train` dropped it: inspect showed it as trained, check said nothing.
+    import json
+
+    from tunelab.config import DataConfig
+    from tunelab.data.quality.check import QualityConfig, check_file
+    from tunelab.data.quality.inspect import inspect_file
+
+    path = tmp_path / "sp.jsonl"
+    rows = [{"question": "How does a turn end?", "answer": "With <|im_end|> after each turn."},
+            {"question": "q", "answer": "a"}]  # fmt: skip
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    inspect_file(DataConfig(path=str(path), template="qa"), model="tiny-random", rows=2)
+    said = " ".join(capsys.readouterr().out.split())
+    assert "dropped: holds the special token text '<|im_end|>'" in said
+    report = check_file(path, config=QualityConfig(model="tiny-random"))
+    assert report.special_text == {0: "<|im_end|>"}
+    assert any("1 row(s) hold a special token's text" in w for w in report.warnings)

@@ -67,6 +67,7 @@ class QualityReport:
     contamination: list[dedup.Pair] = field(default_factory=list)
     lengths: list[int] = field(default_factory=list)
     truncated: list[int] = field(default_factory=list)
+    special_text: dict[int, str] = field(default_factory=dict)  # row → a special token's text
     distinct: dict[str, float] = field(default_factory=dict)
     openings: list[tuple[str, int, float]] = field(default_factory=list)
     clusters: list[tuple[str, int, float, list[int]]] = field(default_factory=list)
@@ -204,9 +205,16 @@ def question_text(example: Example) -> str:
 
 def _check_lengths(report: QualityReport) -> None:
     from tunelab.data.templates import render_segments
+    from tunelab.data.tokenize import special_token_text
     from tunelab.run import load_tokenizer
 
     tokenizer = load_tokenizer(report.config.model)
+    special = [token for token in tokenizer.all_special_tokens if len(token) > 1]
+    report.special_text = {
+        i: token
+        for i, example in enumerate(report.data.examples)
+        if (token := special_token_text(example, special))
+    }
     texts = []
     for example in report.data.examples:
         try:
@@ -287,6 +295,12 @@ def _collect_warnings(report: QualityReport) -> None:
         w.append(f"{len(report.exact_dups)} exact and {len(report.near_dups)} near duplicate(s)")
     if report.truncated:
         w.append(f"{len(report.truncated)} row(s) longer than max_length={c.max_length} tokens")
+    if report.special_text:
+        i, token = next(iter(report.special_text.items()))
+        w.append(
+            f"{len(report.special_text)} row(s) hold a special token's text, which training "
+            f"drops (e.g. {report.data.examples[i].source}: {token!r})"
+        )
     if report.openings and report.openings[0][2] > c.max_opening_share:
         o = report.openings[0]
         w.append(f"homogeneous: {o[2]:.0%} of questions open with '{o[0]}'")

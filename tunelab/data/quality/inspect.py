@@ -9,7 +9,14 @@ from rich.table import Table
 from tunelab.config import DataConfig
 from tunelab.data.load import load_examples
 from tunelab.data.pipeline import warn_template
-from tunelab.data.tokenize import IGNORE, Tokenized, chunk_text, fit_length, tokenize_example
+from tunelab.data.tokenize import (
+    IGNORE,
+    Tokenized,
+    chunk_text,
+    fit_length,
+    special_token_text,
+    tokenize_example,
+)
 
 
 def inspect_file(data: DataConfig, *, model: str, rows: int = 3) -> None:
@@ -26,7 +33,13 @@ def inspect_file(data: DataConfig, *, model: str, rows: int = 3) -> None:
     warn_template(examples, data.template, data.system_prompt, console)
     console.print("[dim]masked prompt tokens are dim; [/][bold green]trained tokens are green[/]\n")
     table = Table("row", "tokens", "trained", "masked", "fits")
+    special = [token for token in tokenizer.all_special_tokens if len(token) > 1]
     for example in examples[:rows]:
+        if token := special_token_text(example, special):
+            console.rule(escape(example.source))
+            console.print(f"[yellow]dropped: holds the special token text {token!r}[/]")
+            table.add_row(escape(example.source), "", "", "", "dropped")
+            continue
         item = tokenize_example(example, tokenizer, data.template, data.system_prompt)
         shown, fits = _as_trained(item, example.text is not None, data.max_length, data.truncation)
         console.rule(escape(example.source))
