@@ -183,7 +183,7 @@ def rarities(answers: list[str]) -> dict[str, float]:
 
 def propose_rows(rows: list[dict[str, Any]], most: int = 2) -> tuple[list[dict], int]:
     """The rows with proposed `facts` (and `wrong`) where a row names neither, marked
-    `"facts_from": "reference"`; and how many rows got some."""
+    `"facts_from": "reference"`; and how many rows got facts."""
     rarity = rarities([str(r["answer"]) for r in rows])
     out, proposed = [], 0
     for row in rows:
@@ -192,7 +192,7 @@ def propose_rows(rows: list[dict[str, Any]], most: int = 2) -> tuple[list[dict],
             continue
         facts, wrong = propose(str(row["question"]), str(row["answer"]), rarity, most)
         if facts or wrong:
-            proposed += 1
+            proposed += bool(facts)  # a wrong answer alone is no fact proposed
             row = {**row, "facts": facts, **({"wrong": wrong} if wrong else {}),
                    "facts_from": "reference"}  # fmt: skip
         out.append(row)
