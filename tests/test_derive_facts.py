@@ -112,7 +112,7 @@ def test_an_answer_without_specific_terms_gets_its_rarest_words_but_no_everyday_
     assert out[0]["facts_from"] == "reference"
     no = parse_fact_check(out[3], "test")  # the other verdict, "No", is the wrong answer
     assert score_facts("No, it needs a GPU.", no) == {"hallucination": 1.0}
-    assert proposed == 3
+    assert proposed == 2  # the yes/no row got a wrong answer alone: no fact proposed
     # A rare word that is the answer stays one.
     assert propose("How often are backups made?", "Backups are made weekly.", {})[0] == [["weekly"]]
 
