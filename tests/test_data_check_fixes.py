@@ -116,10 +116,16 @@ def test_dates_of_a_parquet_file_are_written_as_iso_text(tmp_path):
     ]
 
 
-def test_numpy_numbers_are_written_as_numbers(tmp_path):
+def test_numpy_numbers_and_arrays_are_written_as_numbers_and_lists(tmp_path):
+    # A data set saved in NumPy format gives arrays: `.item()` on one raised a ValueError.
     out = tmp_path / "n.jsonl"
-    write_jsonl([{"score": np.float32(0.5), "n": np.int64(3), "day": datetime(2024, 1, 2)}], out)
-    assert json.loads(out.read_text()) == {"score": 0.5, "n": 3, "day": "2024-01-02T00:00:00"}
+    row = {"score": np.float32(0.5), "n": np.int64(3), "day": datetime(2024, 1, 2),
+           "tags": np.array([1, 2]), "when": np.datetime64("2024-01-02T00:00:00")}  # fmt: skip
+    write_jsonl([row], out)
+    assert json.loads(out.read_text()) == {
+        "score": 0.5, "n": 3, "day": "2024-01-02T00:00:00", "tags": [1, 2],
+        "when": "2024-01-02T00:00:00",
+    }  # fmt: skip
 
 
 def test_a_write_that_fails_midway_leaves_no_file_behind(tmp_path):

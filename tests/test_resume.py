@@ -133,3 +133,13 @@ def test_a_finished_run_continues_with_resume_like_one_straight_run(tmp_path, qa
         for run in (straight, resumed)
     ]  # fmt: skip
     assert losses[1] == losses[0] and len(losses[0]) == 6
+
+
+def test_save_at_end_may_change_on_resume(tmp_path, qa_file):
+    # It decides what is saved, not what a checkpoint holds: the demo's runs (off) could not be
+    # resumed with it on.
+    config = tiny_config(tmp_path, qa_file, max_steps=4, save_every=2, save_at_end=False)
+    train(config)
+    longer = config.train.model_copy(update={"max_steps": 5, "save_at_end": True})
+    run = train(config.model_copy(update={"train": longer}), resume=True)
+    assert sorted(p.name for p in (run / "checkpoints").iterdir())[-1] == "step-000005"

@@ -32,11 +32,18 @@ def write_jsonl(rows: Iterable[dict[str, Any]], path: str | Path) -> int:
 
 
 def as_text(value: Any) -> Any:
-    """A value JSON has no type for, as text: Parquet and hub data sets hold dates (written in
-    ISO 8601, as "2024-05-01T12:00:00"), decimals, bytes..."""
+    """A value JSON has no type for: Parquet and hub data sets hold dates (written in ISO 8601, as
+    "2024-05-01T12:00:00"), NumPy numbers and arrays (a data set saved in NumPy format: written
+    as numbers and lists), decimals, bytes (as text)..."""
+    import numpy as np
+
+    if isinstance(value, np.datetime64):
+        return str(np.datetime_as_string(value, unit="s"))
     if hasattr(value, "isoformat"):
         return value.isoformat()
-    if hasattr(value, "item") and not isinstance(value, bytes):  # a NumPy number: a number
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
         return value.item()
     return str(value)
 

@@ -36,6 +36,7 @@ MAY_CHANGE_ON_RESUME = frozenset(
         "train.grad_accum",
         "train.eval_every",
         "train.save_every",
+        "train.save_at_end",
         "train.keep_checkpoints",
         "train.early_stop_patience",
         "train.eval_generate_every",
