@@ -218,3 +218,23 @@ def test_the_process_group_waits_for_rank_0s_own_work(monkeypatch):
     monkeypatch.setenv("RANK", "1")
     world, _ = distributed.start(torch.device("cpu"))
     assert world.rank == 1 and joined["timeout"] >= timedelta(hours=1)
+
+
+def test_a_held_out_refusal_stops_every_process_alike(tmp_path, qa_file):
+    # Rank 0 alone checked the held-out questions: its refusal left rank 1 to die in a
+    # collective ("Connection closed by peer"), a second error that hid the first.
+    test = tmp_path / "test.jsonl"
+    test.write_text(json.dumps({"question": "Tell me fact 1.", "answer": "Fact 1 is 7."}) + "\n")
+    config = tiny_config(tmp_path, qa_file, method="full", max_steps=2, eval_generate_every=2,
+                         select_best="fact_accuracy")  # fmt: skip
+    config = config.model_copy(
+        update={"data": config.data.model_copy(update={"test_path": str(test)})}
+    )
+    config.to_yaml(tmp_path / "run.yaml")
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": os.getcwd()}
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node",
+               "2", "-m", "tunelab.cli", "train", str(tmp_path / "run.yaml")]  # fmt: skip
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    said = " ".join((done.stdout + done.stderr).split())
+    assert done.returncode != 0 and "name no facts: use select_best: token_f1" in said
+    assert "Connection closed" not in said

@@ -185,9 +185,12 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
         state.epoch,
         state.batch,
     )
-    heldout = held_out_questions(config, data.test_examples, test_rows) if world.is_main else None
+    # Every process checks the held-out questions, so a refusal stops all of them alike (rank 0
+    # alone left the others to die in a collective with a lost connection); rank 0 answers them.
+    heldout = held_out_questions(config, data.test_examples, test_rows)
     if heldout:
         heldout.check_fit(model, tokenizer)
+        heldout = heldout if world.is_main else None
     stop = StopRequest(console)
     last_loss, record = float("nan"), {}
     progress = TrainProgress(total_steps, state.step, visible=world.is_main)
