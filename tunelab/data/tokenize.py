@@ -101,7 +101,7 @@ def tokenize_all(
 ) -> tuple[list[Tokenized], TokenizeReport]:
     report = TokenizeReport()
     out: list[Tokenized] = []
-    special = [token for token in tokenizer.all_special_tokens if len(token) > 1]
+    special = special_texts(tokenizer)
     # qa and alpaca, and a Jinja template that never reads `messages` ("{{ prompt }}"), have room
     # for the last exchange of a chat only.
     one_exchange = template in ("qa", "alpaca") or (
@@ -129,6 +129,12 @@ def tokenize_all(
         out.append(fitted)
     report.examples = len(out)
     return out, report
+
+
+def special_texts(tokenizer: PreTrainedTokenizerBase) -> list[str]:
+    """The texts of the tokenizer's special tokens that a user's text could hold by accident
+    ("<|im_end|>"; not one-character ones): what `special_token_text` looks for."""
+    return [token for token in tokenizer.all_special_tokens if len(token) > 1]
 
 
 def special_token_text(example: Example, tokens: list[str]) -> str | None:

@@ -135,10 +135,11 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
     # Each optimizer step takes grad_accum micro-batches on every process.
     micro_per_step = cfg.grad_accum * world.size
     total_steps = cfg.max_steps or max(1, math.ceil(cfg.epochs * micro_per_epoch / micro_per_step))
-    distributed.check_same_data(
-        world, **{"training examples": len(data.train), "test examples": len(data.test),
-                  "steps": total_steps, "token digest": fingerprint(data.train + data.test)}
-    )  # fmt: skip
+    if world.size > 1:  # one process has no other to differ from: no digest to compute
+        distributed.check_same_data(
+            world, **{"training examples": len(data.train), "test examples": len(data.test),
+                      "steps": total_steps, "token digest": fingerprint(data.train + data.test)}
+        )  # fmt: skip
     optimizer = make_optimizer(model, cfg, device)
     state = TrainState()
     if resume:

@@ -205,11 +205,11 @@ def question_text(example: Example) -> str:
 
 def _check_lengths(report: QualityReport) -> None:
     from tunelab.data.templates import render_segments
-    from tunelab.data.tokenize import special_token_text
+    from tunelab.data.tokenize import special_texts, special_token_text
     from tunelab.run import load_tokenizer
 
     tokenizer = load_tokenizer(report.config.model)
-    special = [token for token in tokenizer.all_special_tokens if len(token) > 1]
+    special = special_texts(tokenizer)
     report.special_text = {
         i: token
         for i, example in enumerate(report.data.examples)

@@ -14,6 +14,7 @@ from tunelab.data.tokenize import (
     Tokenized,
     chunk_text,
     fit_length,
+    special_texts,
     special_token_text,
     tokenize_example,
 )
@@ -33,7 +34,7 @@ def inspect_file(data: DataConfig, *, model: str, rows: int = 3) -> None:
     warn_template(examples, data.template, data.system_prompt, console)
     console.print("[dim]masked prompt tokens are dim; [/][bold green]trained tokens are green[/]\n")
     table = Table("row", "tokens", "trained", "masked", "fits")
-    special = [token for token in tokenizer.all_special_tokens if len(token) > 1]
+    special = special_texts(tokenizer)
     for example in examples[:rows]:
         if token := special_token_text(example, special):
             console.rule(escape(example.source))
