@@ -207,7 +207,7 @@ class SaidSentences:
         found = [self.repeat, self.clause_repeat]
         # A "." right after a word may yet be inside it ("version 3." becoming "3.6"): the last
         # sentence or clause is read once the next character shows; the reply's end reads it.
-        if _WORD_DOT_END.search(text):
+        if _WORD_DOT_END.search(text, max(0, len(text) - 2)):  # its end only: once per token
             return min((f for f in found if f is not None), default=None)
         if self.repeat is None:
             last = _SENTENCE.search(text, self.settled)  # ended, though its marks may grow

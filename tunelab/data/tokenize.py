@@ -104,9 +104,7 @@ def tokenize_all(
     special = special_texts(tokenizer)
     # qa and alpaca, and a Jinja template that never reads `messages` ("{{ prompt }}"), have room
     # for the last exchange of a chat only.
-    one_exchange = template in ("qa", "alpaca") or (
-        template != "chat" and "messages" not in template
-    )
+    one_exchange = template != "chat" and "messages" not in template
     for example in examples:
         if one_exchange:
             report.last_turn_only += sum(m["role"] == "user" for m in example.messages) > 1

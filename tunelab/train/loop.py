@@ -351,7 +351,7 @@ def accumulate_gradients(
     local_tokens = sum(int((b["targets"] != IGNORE).sum()) for b in batches)
     (n_tokens,) = distributed.total([float(local_tokens)], world, device)
     model.train()
-    loss_sum, non_finite = 0.0, 0.0
+    loss_sum = 0.0
     for i, batch in enumerate(batches):
         batch = {k: v.to(device, non_blocking=True) for k, v in batch.items()}
         # Gradients are exchanged once, on the last micro-batch, not after each.
@@ -362,14 +362,13 @@ def accumulate_gradients(
         with sync:
             with autocast or nullcontext():
                 micro_loss, _ = loss_module(batch)
-            # Every process stops together, below: one raising here left the others in the
-            # backward's collective, and the run failed as a lost connection, not as a NaN.
-            non_finite = max(non_finite, float(not torch.isfinite(micro_loss)))
             # A step whose targets are all ignored trains nothing: zero gradients, not 0/0's NaN.
             (micro_loss * world.size / max(n_tokens, 1)).backward()
         loss_sum += micro_loss.item()
-    loss_sum, non_finite = distributed.total([loss_sum, non_finite], world, device)
-    if non_finite:
+    (loss_sum,) = distributed.total([loss_sum], world, device)
+    # A NaN/inf anywhere makes the sum over every process so: all stop together (one raising
+    # alone left the others in the backward's collective, failing as a lost connection).
+    if not math.isfinite(loss_sum):
         _fail_non_finite(state or TrainState(), checkpoints or Path("."))
     return loss_sum, int(n_tokens)
 
