@@ -74,7 +74,9 @@ _WORD = regex.compile(rf"[\p{{L}}\p{{N}}\p{{M}}{_GLUED}]+")
 _ARTICLE = frozenset({"a", "an", "the"})
 # No negation: "not only X (but also Y)", "not X only", "no doubt", "no matter", nor the "No" that
 # answers before a new sentence ("No it runs on the CPU").
-_NOT_NEGATING_FIRST = frozenset("only just merely simply solely matter doubt problem".split())
+# "No" that is no verdict either ("No worries, it runs."): derive_facts reads answers' "No" by it.
+NO_IDIOMS = frozenset("doubt problem worries wonder question matter".split())
+_NOT_NEGATING_FIRST = frozenset("just merely simply".split()) | NO_IDIOMS
 _NOT_NEGATING = frozenset({"only", "alone", "solely"})
 _ANSWERING_NO = frozenset("it it's you i we they this that there he she".split())
 # "…, no, that's wrong" takes back what its sentence (or, alone, the one before) said.
@@ -157,17 +159,16 @@ def _negated_english(text: str) -> tuple[set[int], set[int]]:
     the 8") or that a retraction takes back, and those a few words after a negation."""
     starts: set[int] = set()
     near: set[int] = set()
-    negations = list(_NEGATION.finditer(text))
+    negations = list(_NEGATION.finditer(text))  # the text is case-folded already
+    reach = {n.start(): _reach_end(text, n) for n in negations}
     for negation in negations:
-        end = _CLAUSE_END.search(text, negation.end())
-        stop = end.start() if end else len(text)
         # "won't work without a GPU" states the GPU: a "without" in a negation's reach turns it
         # back, and ends that reach.
-        inner = [n.start() for n in negations if negation.end() <= n.start() < stop]
-        if any(text[n : n + 7].lower() == "without" for n in inner):
-            stop = min(n for n in inner if text[n : n + 7].lower() == "without")
-        if negation.group().lower() == "without" and any(
-            n.end() <= negation.start() < _reach_end(text, n) for n in negations if n != negation
+        withouts = [n.start() for n in negations if n.group() == "without"
+                    and negation.end() <= n.start() < reach[negation.start()]]  # fmt: skip
+        stop = min(withouts, default=reach[negation.start()])
+        if negation.group() == "without" and any(
+            n.end() <= negation.start() < reach[n.start()] for n in negations if n != negation
         ):
             continue
         scope = _WORD.finditer(text, negation.end(), stop)
@@ -175,7 +176,7 @@ def _negated_english(text: str) -> tuple[set[int], set[int]]:
         said = [w.group() for w in words]
         if not said or said[0] in _NOT_NEGATING_FIRST or _NOT_NEGATING.intersection(said):
             continue
-        if negation.group().lower() == "no" and said[0] in _ANSWERING_NO:
+        if negation.group() == "no" and said[0] in _ANSWERING_NO:
             continue
         starts.add(words[0].start())
         near.update(w.start() for w in words[1:])

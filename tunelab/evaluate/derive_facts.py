@@ -28,6 +28,7 @@ from typing import Any
 from tunelab.data.markers import plain_question
 from tunelab.data.text import STOPWORDS, spaced, unspaced
 from tunelab.errors import TunelabError
+from tunelab.evaluate.answer_words import NO_IDIOMS
 from tunelab.evaluate.facts import Words, normalize, parse_fact_check, states
 
 # The forms a specific term takes, most specific first.
@@ -71,8 +72,8 @@ _YES_NO = [
     (r"¿", r"s[ií]", r"no"),
     (_ANY_QUESTION, r"(?:ja|oui|sim|да)", r"(?:nein|non|não|нет)"),
 ]  # fmt: skip
-# "No" that is no verdict: "No doubt, it does.", "No problem, ..."
-_ENGLISH_NO = r"no\b(?!\s+(?:doubt|problem|worries|wonder|question|matter)\b)"
+# "No" that is no verdict: "No doubt, it does.", "No problem, ..." (as the scorer reads it).
+_ENGLISH_NO = rf"no\b(?!\s+(?:{'|'.join(sorted(NO_IDIOMS))})\b)"
 # Words that name no fact: the stop words, and the common ones an answer's phrasing adds.
 _FUNCTION_WORDS = STOPWORDS | frozenset(
     """else these those me us them may might must have has had also just only more most less very
