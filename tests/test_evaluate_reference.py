@@ -285,7 +285,9 @@ def test_one_models_share_right_has_a_wilson_interval_that_never_collapses():
         assert (ours.low, ours.high) == pytest.approx((theirs.low, theirs.high), abs=1e-9)
     assert mean_interval([0.0] * 20).high > 0.15  # a bootstrap said [0, 0]
     scores = [0.2, 0.5, 0.9, 0.4] * 5  # not right/wrong: a bootstrap
-    assert mean_interval(scores) == paired_difference([0.0] * 20, scores)
+    ours, paired = mean_interval(scores), paired_difference([0.0] * 20, scores)
+    assert (ours.delta, ours.low, ours.high, ours.n) == (paired.delta, paired.low, paired.high, 20)
+    assert ours.p == 1.0  # one model's mean is tested against nothing
 
 
 def simulated_votes(true: dict[str, float], n: int, seed: int, ties: float = 0.0):

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from tunelab.data.write import write_json, write_jsonl
 from tunelab.evaluate.human.arena import arm_file_name
 from tunelab.evaluate.paired import (
+    EPSILON,
     MIN_QUESTIONS,
     NO_CLEAR_WINNER,
     mean_interval,
@@ -75,7 +76,7 @@ def verdict(arms: list[Arm], metric: str | None = None) -> str:
     if not tied:
         return f"Best by {name}: **{best.name}**, ahead of every other arm (95% paired interval)."
     n = len(scores(best, metric))
-    leaders = [a.name for a in arms if abs(a.summary[metric] - best.summary[metric]) < 1e-9]
+    leaders = [a.name for a in arms if abs(a.summary[metric] - best.summary[metric]) < EPSILON]
     if len(leaders) > 1:  # one of equals is no best
         highest = f"{', '.join(leaders[:-1])} and {leaders[-1]} share the highest mean"
     else:

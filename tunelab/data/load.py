@@ -25,6 +25,7 @@ SHAREGPT_ROLES = {
 # How a user skips bad rows depends on the command: training reads data.on_error from its run
 # config, `data split` has --on-error, others no such choice. A command passes its own hint.
 TRAINING_SKIP_HINT = "a training run skips bad rows instead with data.on_error: skip"
+OPTION_SKIP_HINT = "or pass --on-error skip to leave bad rows out"  # commands with that option
 
 
 @dataclass

@@ -91,12 +91,11 @@ def split_file(
     fields: dict[str, str] | None = None,
 ) -> tuple[Path, Path]:
     """Split `path` exactly as training does and write `train.jsonl` and `test.jsonl` in its shape."""
-    from tunelab.data.load import load_examples
+    from tunelab.data.load import OPTION_SKIP_HINT, load_examples
     from tunelab.data.read import read_rows
     from tunelab.data.split import split_examples
 
-    skip_hint = "or pass --on-error skip to skip bad rows"
-    examples = load_examples(path, shape, fields, on_error, skip_hint)
+    examples = load_examples(path, shape, fields, on_error, OPTION_SKIP_HINT)
     train, test = split_examples(examples, test_size=test_size, seed=seed, dedupe=dedupe)
     # The original rows (same columns, extra fields such as provenance kept), looked up by file:line.
     # quiet: the load above has already reported which files of a folder it read.

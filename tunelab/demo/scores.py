@@ -10,7 +10,7 @@ from rich.table import Table
 from tunelab.evaluate.facts import parse_fact_check, score_facts
 from tunelab.evaluate.metrics import normalize, score_texts
 from tunelab.evaluate.paired import paired_difference
-from tunelab.evaluate.scores import LOWER_IS_BETTER
+from tunelab.evaluate.scores import metric_verdict
 
 REFUSAL = "I can only answer questions about tunelab."
 GENERAL_TASK, GENERAL_QUESTIONS = "arc_easy", 100
@@ -64,7 +64,7 @@ def changes(before: dict[str, list[float]], after: dict[str, list[float]]) -> di
             "delta": round(100 * diff.delta, 1),
             "low": round(100 * diff.low, 1),
             "high": round(100 * diff.high, 1),
-            "verdict": diff.judged(key in LOWER_IS_BETTER),
+            "verdict": metric_verdict(diff, key),
             "n": diff.n,
         }
     return out

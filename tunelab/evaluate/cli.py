@@ -30,7 +30,7 @@ def eval_command(
     config: EvalConfig,
 ) -> None:
     """Answer a test set and score it: exact/normalized match, token F1, ROUGE-L, error analysis."""
-    from tunelab.evaluate.scores import comparison
+    from tunelab.evaluate.scores import LOWER_IS_BETTER, comparison
     from tunelab.evaluate.suite import evaluate
 
     results = evaluate(models, config, console)
@@ -63,7 +63,7 @@ def eval_command(
     if len(results) > 1:
         console.print(
             "[dim]Δ [95% interval]: paired bootstrap over the questions. 'ahead' names the model "
-            "the metric favours (the lower rate for hallucination_rate and cut_off_rate) when the "
+            f"the metric favours (the lower rate for {', '.join(sorted(LOWER_IS_BETTER))}) when the "
             "interval is on one side of zero and a paired sign-flip test agrees (p < 0.05); "
             "else 'no clear winner'.[/]"
         )

@@ -200,9 +200,6 @@ def propose_rows(rows: list[dict[str, Any]], most: int = 2) -> tuple[list[dict],
     return out, proposed
 
 
-SKIP_HINT = "or pass --on-error skip to leave bad rows out"
-
-
 def propose_file(
     path: str | Path, output: str | Path, most: int = 2, on_error: str = "raise"
 ) -> tuple[int, int, list[str]]:
@@ -210,7 +207,7 @@ def propose_file(
     with proposed facts where it names none; (rows, rows given facts, the rows left with
     none: `file:line`, for a person to write them). With on_error='skip' a bad row is left
     out, and counted."""
-    from tunelab.data.load import load_examples
+    from tunelab.data.load import OPTION_SKIP_HINT, load_examples
     from tunelab.data.read import read_rows
     from tunelab.data.write import write_jsonl
 
@@ -218,7 +215,7 @@ def propose_file(
     for source, row in raw.items():  # facts a row names must be of the form eval reads
         if isinstance(row, dict):
             parse_fact_check(row, source)
-    examples = load_examples(path, on_error=on_error, skip_hint=SKIP_HINT)
+    examples = load_examples(path, on_error=on_error, skip_hint=OPTION_SKIP_HINT)
     missing = [ex.source for ex in examples if not ex.answer]
     if missing:
         raise TunelabError(

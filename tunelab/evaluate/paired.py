@@ -72,12 +72,31 @@ def sign_flip_p(diffs: np.ndarray, resamples: int = 10_000, seed: int = 0) -> fl
     if changed.size <= EXACT_FLIPS:
         flips = 1 - 2 * ((np.arange(2**changed.size)[:, None] >> np.arange(changed.size)) & 1)
         return float((np.abs(flips @ changed) >= observed).mean())
-    rng = np.random.default_rng(seed)
-    rows, far = max(1, BLOCK_ENTRIES // changed.size), 0
-    for start in range(0, resamples, rows):
-        flips = rng.integers(0, 2, size=(min(rows, resamples - start), changed.size)) * 2 - 1
+    rng, far = np.random.default_rng(seed), 0
+    for rows in _blocks(resamples, changed.size):
+        flips = rng.integers(0, 2, size=(rows, changed.size)) * 2 - 1
         far += int((np.abs(flips @ changed) >= observed).sum())
     return (far + 1) / (resamples + 1)
+
+
+def _blocks(resamples: int, width: int) -> list[int]:
+    """Resamples drawn `width` entries each, in blocks of at most BLOCK_ENTRIES entries."""
+    rows = max(1, BLOCK_ENTRIES // width)
+    return [min(rows, resamples - start) for start in range(0, resamples, rows)]
+
+
+def _bootstrap(
+    diffs: np.ndarray, confidence: float, resamples: int, seed: int
+) -> tuple[float, float]:
+    """The percentile-bootstrap interval of the mean of `diffs`, resampling the questions."""
+    rng = np.random.default_rng(seed)
+    means = np.concatenate(
+        [diffs[rng.integers(0, diffs.size, size=(rows, diffs.size))].mean(1)
+         for rows in _blocks(resamples, diffs.size)]
+    )  # fmt: skip
+    tail = 100 * (1 - confidence) / 2
+    low, high = np.percentile(means, [tail, 100 - tail])
+    return float(low), float(high)
 
 
 def paired_difference(
@@ -93,24 +112,15 @@ def paired_difference(
     diffs = np.asarray(other, dtype=float) - np.asarray(base, dtype=float)
     if diffs.size == 0:
         return Difference(0.0, 0.0, 0.0, 0, confidence=confidence)
-    rng = np.random.default_rng(seed)
-    rows = max(1, BLOCK_ENTRIES // diffs.size)
-    means = np.concatenate(
-        [
-            diffs[rng.integers(0, diffs.size, size=(min(rows, resamples - s), diffs.size))].mean(1)
-            for s in range(0, resamples, rows)
-        ]
-    )
-    tail = 100 * (1 - confidence) / 2
-    low, high = np.percentile(means, [tail, 100 - tail])
+    low, high = _bootstrap(diffs, confidence, resamples, seed)
     p = sign_flip_p(diffs, resamples, seed + 1)  # its own draws: the interval stays as it was
-    return Difference(float(diffs.mean()), float(low), float(high), int(diffs.size), p, confidence)
+    return Difference(float(diffs.mean()), low, high, int(diffs.size), p, confidence)
 
 
 def mean_interval(values: Sequence[float], confidence: float = 0.95, seed: int = 0) -> Difference:
     """The mean of one model's scores with its interval over the questions: Wilson's score
     interval where every score is 0 or 1 (a bootstrap of 0 right out of 20 is [0, 0]; Wilson's
-    reaches 16%), else a bootstrap (its difference from scoring zero everywhere)."""
+    reaches 16%), else a bootstrap. No test: one model's mean has nothing to be told from."""
     scores = np.asarray(values, dtype=float)
     if scores.size and np.isin(scores, (0.0, 1.0)).all():
         n, share = scores.size, float(scores.mean())
@@ -119,4 +129,7 @@ def mean_interval(values: Sequence[float], confidence: float = 0.95, seed: int =
         half = z / (1 + z * z / n) * math.sqrt(share * (1 - share) / n + z * z / (4 * n * n))
         low, high = max(0.0, middle - half), min(1.0, middle + half)
         return Difference(share, low, high, n, confidence=confidence)
-    return paired_difference([0.0] * len(values), values, confidence, seed=seed)
+    if not scores.size:
+        return Difference(0.0, 0.0, 0.0, 0, confidence=confidence)
+    low, high = _bootstrap(scores, confidence, 10_000, seed)
+    return Difference(float(scores.mean()), low, high, scores.size, confidence=confidence)

@@ -70,7 +70,7 @@ def comparison(results: list[EvalResult]) -> list[dict[str, Any]]:
     for key in keys:
         values = [r.summary.get(key, 0.0) for r in results]
         diff = paired_metric(first, last, key)
-        verdict = diff.judged(key in LOWER_IS_BETTER)  # the last model against the first
+        verdict = metric_verdict(diff, key)  # the last model against the first
         ahead = {"better": results[-1].model, "worse": results[0].model}.get(verdict)
         table.append(
             {"metric": key, "values": values, "delta": values[-1] - values[0],
@@ -78,6 +78,12 @@ def comparison(results: list[EvalResult]) -> list[dict[str, Any]]:
              "ahead": ahead or NO_CLEAR_WINNER}
         )  # fmt: skip
     return table
+
+
+def metric_verdict(diff, metric: str) -> str:
+    """A paired difference's verdict read in the metric's own direction (a lower hallucination
+    rate is the better one)."""
+    return diff.judged(metric in LOWER_IS_BETTER)
 
 
 def paired_metric(base: list[dict[str, Any]], other: list[dict[str, Any]], key: str):
