@@ -112,8 +112,13 @@ def normalize(text: str) -> str:
     # fact "config yaml", and a hyphenated "graphics-card" the fact "graphics card". Symbols
     # too, as the ASCII ones ("~0.1") already do: "≈0.1" and "5°C" state "0 1", "5" (a sign, per
     # cent, currency or "++" glued to its word stays on it: "€5" states "5", not "$5").
-    text = _glued(text)
-    text = "".join(" " if unicodedata.category(ch).startswith("S") else ch for ch in text)
+    return _words(_glued(text))
+
+
+def _words(glued: str) -> str:
+    """`normalize` of a text already `_glued` (an answer is glued before its negations are
+    marked, and not twice)."""
+    text = "".join(" " if unicodedata.category(ch).startswith("S") else ch for ch in glued)
     # Without spaces between words there are no word edges to match at: a character is a word.
     text = spaced(text)
     return _normalize(text, punctuation_splits=True)
@@ -142,7 +147,7 @@ def _answer_words(answer: str) -> str:
         text, {**dict.fromkeys(near, _NEAR_NEGATION), **dict.fromkeys(right_after, _NEGATED)}
     )
     text = _NEGATION_UNSPACED.sub(lambda m: m.group() + ("" if _a_not_a(m) else _NEGATED), text)
-    return _MARK_SPACED.sub(_NEGATED, normalize(text))
+    return _MARK_SPACED.sub(_NEGATED, _words(text))
 
 
 def _mark(text: str, marks: dict[int, str]) -> str:
