@@ -5,12 +5,12 @@ Arms are ranked by fact accuracy where the test rows name facts (tunelab.evaluat
 
 from __future__ import annotations
 
-import re
 from itertools import combinations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tunelab.data.write import write_json, write_jsonl
+from tunelab.evaluate.human.arena import arm_file_name
 from tunelab.evaluate.paired import (
     EPSILON,
     MIN_QUESTIONS,
@@ -18,14 +18,6 @@ from tunelab.evaluate.paired import (
     mean_interval,
 )
 from tunelab.evaluate.scores import paired_metric, row_metric
-
-COMPARE_FILE = "compare.json"  # with each arm's answers beside it, in `arm_file_name`
-
-
-def arm_file_name(arm: str) -> str:
-    """The file an arm's answers are written to: "prompting + RAG" → prompting_RAG.jsonl."""
-    return re.sub(r"\W+", "_", arm).strip("_") + ".jsonl"
-
 
 if TYPE_CHECKING:
     from tunelab.compare.run import Arm, CompareConfig, Comparison
@@ -185,7 +177,7 @@ def write_report(result: Comparison, cfg: CompareConfig) -> None:
         "pairs": pairs(result.arms),
         "verdict": verdict(result.arms).replace("**", ""),
     }
-    write_json(out / COMPARE_FILE, payload)
+    write_json(out / "compare.json", payload)
     for arm in result.arms:
         write_jsonl(arm.rows, out / arm_file_name(arm.name))
     plot(result, out / "compare.png")

@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import random
+import re
 import secrets
 import threading
 import time
@@ -24,7 +25,6 @@ from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
 
-from tunelab.compare.report import COMPARE_FILE, arm_file_name
 from tunelab.data.read import ends_a_line, read_jsonl
 from tunelab.errors import TunelabError
 from tunelab.evaluate.human.ratings import Vote, leaderboard
@@ -81,11 +81,16 @@ def answers_file(path: Path) -> Path:
     )
 
 
+def arm_file_name(arm: str) -> str:
+    """The file `tunelab compare` writes an arm's answers to: "prompting + RAG" → prompting_RAG.jsonl."""
+    return re.sub(r"\W+", "_", arm).strip("_") + ".jsonl"
+
+
 def answer_sets(path: Path) -> list[Path]:
     """The answer files `path` names: itself, or each arm of a `tunelab compare` folder (or of a
     run's compare/, when the run has no eval/)."""
     for folder in (path, path / "compare"):
-        listed = folder / COMPARE_FILE
+        listed = folder / "compare.json"
         if path.is_dir() and listed.is_file() and not (path / "eval").is_dir():
             arms = json.loads(listed.read_text(encoding="utf-8")).get("arms", [])
             files = [folder / arm_file_name(arm["name"]) for arm in arms]
