@@ -139,10 +139,8 @@ def looks_like_path(name: str) -> bool:
 
 def _holds_runs(folder: Path) -> bool:
     """Whether `folder` holds tunelab runs (a config.yaml in a folder of it)."""
-    from tunelab.run import CONFIG_FILE  # run.py imports this module
-
-    try:
-        return folder.is_dir() and any((c / CONFIG_FILE).is_file() for c in folder.iterdir())
+    try:  # run.CONFIG_FILE, spelled out: run sits a layer above this module
+        return folder.is_dir() and any((c / "config.yaml").is_file() for c in folder.iterdir())
     except OSError:  # a folder this user may not list: no runs of theirs
         return False
 
