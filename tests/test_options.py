@@ -13,10 +13,11 @@ from typer.testing import CliRunner
 from tests.conftest import tiny_run
 from tunelab.cli import app
 from tunelab.compare.run import CompareConfig
-from tunelab.config import Config
+from tunelab.config import Config, DataConfig
 from tunelab.errors import TunelabError
 from tunelab.evaluate.bench.score import BenchConfig
 from tunelab.evaluate.suite import EvalConfig
+from tunelab.options import options
 
 QA = Path(__file__).parent / "fixtures" / "eval" / "qa"
 
@@ -53,3 +54,26 @@ def test_a_bad_setting_is_named_from_the_command_line_and_from_python():
         Config(train={"lr": "fast"})
     with pytest.raises(TunelabError, match="fewshot: Input should be less than or equal to 5"):
         BenchConfig(fewshot=6)
+
+
+def test_a_commands_config_sets_only_the_settings_its_line_names(monkeypatch):
+    """A command tells a setting named at its default value from one left out, as Python code
+    does: by the config's model_fields_set."""
+    received = []
+    command = typer.Typer()
+
+    @command.command()
+    @options(DataConfig, "max_length", "seed", envvars={"seed": "SPLIT_SEED"}, source="split")
+    def split(config: DataConfig) -> None:
+        received.append(config)
+
+    def config_of(*args: str) -> DataConfig:
+        result = CliRunner().invoke(command, list(args))
+        assert result.exit_code == 0, result.output
+        return received[-1]
+
+    assert config_of() == DataConfig() and not config_of().model_fields_set
+    assert config_of("--max-length", "512").model_fields_set == {"max_length"}  # the default
+    assert config_of("--set", "fields.question=prompt").model_fields_set == {"fields"}
+    monkeypatch.setenv("SPLIT_SEED", "7")
+    assert config_of().model_fields_set == {"seed"} and config_of().seed == 7

@@ -333,21 +333,64 @@ def test_a_bad_setting_is_named():
         assert result.exit_code != 0 and option[2:].replace("-", "_") in str(result.exception)
 
 
-def test_a_runs_plan_takes_the_runs_settings_unless_an_option_says_otherwise(tmp_path, qa_file):
+def full_run(tmp_path, qa_file) -> str:
+    """A run folder trained by full finetuning at batch 3 (the plan's defaults: lora, batch 8)."""
     from tests.conftest import tiny_run
 
     run = tiny_run(tmp_path, qa_file.parent)
     config = run / "config.yaml"
     config.write_text(config.read_text() + "train: {batch_size: 3, method: full}\n")
-    result = runner.invoke(app, ["plan", str(run)])
+    return str(run)
+
+
+def printed(result) -> str:
     assert result.exit_code == 0, result.output
-    assert "full, batch 3 x 512 tokens" in " ".join(result.output.split())
-    result = runner.invoke(app, ["plan", str(run), "--batch-size", "5"])
-    assert "full, batch 5 x 512 tokens" in " ".join(result.output.split())
-    result = runner.invoke(app, ["plan", str(run), "--batch-size", "8"])  # the default, named
-    assert "full, batch 8 x 512 tokens" in " ".join(result.output.split())
-    result = runner.invoke(app, ["plan", str(run), "--set", "method=lora"])
-    assert "lora, rank 16, batch 3 x 512 tokens" in " ".join(result.output.split())
+    return " ".join(result.output.split())
+
+
+def test_a_runs_plan_takes_the_runs_settings_unless_an_option_says_otherwise(tmp_path, qa_file):
+    run = full_run(tmp_path, qa_file)
+    plain = printed(runner.invoke(app, ["plan", run]))
+    assert "the settings of run" in plain and "with the options given" in plain
+    assert "full, batch 3 x 512 tokens" in plain
+    # The run's method, the batch given.
+    assert "full, batch 5 x 512 tokens" in printed(
+        runner.invoke(app, ["plan", run, "--batch-size", "5"])
+    )
+
+
+def test_an_option_given_at_its_default_value_still_overrides_the_run(tmp_path, qa_file):
+    import tunelab
+
+    run = full_run(tmp_path, qa_file)
+    batch = printed(runner.invoke(app, ["plan", run, "--batch-size", "8"]))  # 8: the default
+    assert "full, batch 8 x 512 tokens" in batch
+    for lora in (["--method", "lora"], ["--set", "method=lora"]):  # lora: the default
+        assert "lora, rank 16, batch 3 x 512 tokens" in printed(
+            runner.invoke(app, ["plan", run, *lora])
+        )
+    planned = tunelab.plan(model=run, method="lora").config
+    assert (planned.method, planned.batch_size) == ("lora", 3)
+
+
+def test_the_python_api_plans_a_run_folder_as_the_command_does(tmp_path, qa_file, monkeypatch):
+    import tunelab
+    from tunelab.train.plan import estimate as plan_module
+
+    run = full_run(tmp_path, qa_file)
+    real, by_command = plan_module.estimate, []
+
+    def recorded(cfg, shape=None):
+        by_command.append(real(cfg, shape))
+        return by_command[-1]
+
+    monkeypatch.setattr(plan_module, "estimate", recorded)
+    printed(runner.invoke(app, ["plan", run, "--batch-size", "5", "--device", "cpu"]))
+    monkeypatch.undo()
+    by_api = tunelab.plan(PlanConfig(model=run, batch_size=5, device="cpu"))
+    assert (by_api.config.method, by_api.config.batch_size) == ("full", 5)
+    assert by_api.config == by_command[0].config and by_api.peak == by_command[0].peak
+    assert tunelab.plan(model=run, batch_size=5, device="cpu").config == by_api.config
 
 
 def test_train_warns_before_loading_when_the_plan_does_not_fit(

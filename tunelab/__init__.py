@@ -68,13 +68,15 @@ def train(config: Config, resume: bool = False, overwrite: bool = False) -> Path
 def plan(config: PlanConfig | Config | None = None, **settings) -> Plan:
     """The memory a run will take per device, from the model's shape alone (`tunelab plan`): its
     parts (.parts), peak in bytes (.peak) and one layer's saved tensors (.per_layer). Settings: a
-    PlanConfig, a training Config (the plan of that run), or PlanConfig's fields as keywords."""
+    PlanConfig, a training Config (the plan of that run), or PlanConfig's fields as keywords; a
+    run folder as the model plans with the run's settings but for those given, as the command
+    does (`tunelab.plan(model="runs/x", batch_size=4)` is `tunelab plan runs/x --batch-size 4`)."""
     from tunelab.train.plan.estimate import estimate
     from tunelab.train.plan.settings import PlanConfig
 
     if isinstance(config, Config):
-        config = PlanConfig.of(config)
-    return estimate(config or PlanConfig(**settings))
+        return estimate(PlanConfig.of(config))
+    return estimate((config or PlanConfig(**settings)).with_run_settings())
 
 
 def judge(answers: list[str | Path], config: JudgeConfig | None = None, **settings):

@@ -1,6 +1,8 @@
 """A command's options made from its stage's config: each is a field of the config, with the
 field's default as its default and the field's docstring as its help, so the command line and
-the Python API cannot drift apart. `--set key=value` reaches every field, named or not."""
+the Python API cannot drift apart. `--set key=value` reaches every field, named or not. The
+config holds only the settings the command line names, so its `model_fields_set` tells them
+from the defaults, as it does for a config made in Python."""
 
 from __future__ import annotations
 
@@ -9,16 +11,12 @@ import inspect
 import types
 import typing
 from collections.abc import Callable
-from contextvars import ContextVar
 from typing import Annotated, Any, Literal
 
 import typer
 
 from tunelab.config import Section
 
-# The settings the running command's line names (an option, its environment variable or --set),
-# for a command whose defaults come from elsewhere when left out (`tunelab plan RUN`).
-GIVEN: ContextVar[frozenset[str] | None] = ContextVar("GIVEN", default=None)
 SET_HELP = "Any other setting of this command's config, as key=value (repeatable)."
 # The --allow-host of every tunelab web server (serve, rate): see tunelab.web.host_allowed.
 AllowHost = Annotated[
@@ -38,8 +36,10 @@ def options(
     source: str,
 ) -> Callable[[Callable], Callable]:
     """Give a command an option for each field in `names` and `--set`; the command's `config`
-    parameter receives the `section` built from them (with `source` naming it in errors). A
-    command parameter named like a field (an argument, say) goes into the config too."""
+    parameter receives the `section` built from those named (on the command line, by their
+    environment variable or by --set; the fields' defaults fill the rest), with `source` naming
+    it in errors. A command parameter named like a field (an argument, say) goes into the config
+    too."""
 
     def decorate(command: Callable) -> Callable:
         signature = inspect.signature(command, eval_str=True)
@@ -79,18 +79,18 @@ def options(
         def run(**given: Any) -> Any:
             ctx = given.pop("options_ctx_")
             overrides = given.pop("set_") or []
-            named = {n for n in names if ctx.get_parameter_source(n).name != "DEFAULT"}
-            named |= {o.split("=", 1)[0].strip() for o in overrides}
-            values = {name: given.pop(name) for name in names}
+            named = {name: given.pop(name) for name in names}
+            # Only the options named (or set by their environment variable): the fields' defaults
+            # fill the rest, so that config.model_fields_set tells the two apart.
+            values = {
+                name: value
+                for name, value in named.items()
+                if ctx.get_parameter_source(name).name != "DEFAULT"
+            }
             values |= {name: given[name] for name in taken}
             # An optional argument left out is None: the field's own default then holds.
             values = {name: value for name, value in values.items() if value is not None}
-            config = section.from_dict(values, overrides, source)
-            token = GIVEN.set(frozenset(named))
-            try:
-                return command(**given, config=config)
-            finally:
-                GIVEN.reset(token)
+            return command(**given, config=section.from_dict(values, overrides, source))
 
         del run.__wrapped__  # typer must see the signature below, not the command's
         run.__signature__ = signature.replace(parameters=params)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -12,32 +13,6 @@ from tunelab.options import options
 from tunelab.train.plan.settings import PlanConfig
 
 console = Console()
-
-
-def with_run_settings(model: str | None, config: PlanConfig) -> PlanConfig:
-    """A run folder's plan takes the run's own settings (its method, batch, length...) where the
-    command line left an option at its default."""
-    from tunelab.run import Run
-
-    run = Run.find(model) if model else None
-    if run is None:
-        return config
-    values = config.model_dump()
-    given = {k: values[k] for k in _given(values) if k != "model"}
-    console.print(f"[dim]the settings of run {run.path}, with the options given[/]")
-    return PlanConfig.of(run.config, device=config.device).model_copy(update=given)
-
-
-def _given(values: dict) -> list[str]:
-    """The settings the command line names (an option, an environment variable or --set), not
-    those left at their defaults; outside a command line, those that differ from the default."""
-    from tunelab.options import GIVEN
-
-    given = GIVEN.get()
-    if given is None:
-        defaults = PlanConfig().model_dump()
-        return [k for k, v in values.items() if v != defaults[k]]
-    return [k for k in values if k in given]
 
 
 @options(
@@ -59,8 +34,10 @@ def plan_command(
     from tunelab.train.plan.estimate import GIB, checkpointing_alternative, estimate
     from tunelab.train.plan.fit import available_memory
 
-    config = with_run_settings(model, config)
-    plan = estimate(config)
+    planned = config.with_run_settings()
+    if planned is not config:
+        console.print(f"[dim]the settings of run {Path(config.model)}, with the options given[/]")
+    plan = estimate(planned)
     cfg, shape = plan.config, plan.shape
     method = cfg.method + (f" ({cfg.quantize})" if cfg.method == "qlora" else "")
     method += f", rank {cfg.lora_r}" if cfg.method != "full" else ""

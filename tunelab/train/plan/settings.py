@@ -1,5 +1,5 @@
-"""`PlanConfig`: what a training run's memory depends on, from the command line or from a
-training config."""
+"""`PlanConfig`: what a training run's memory depends on, from the command line, from a
+training config, or from a run folder's."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pydantic import Field
 
 from tunelab.config import DEFAULT_MODEL, Config, Section
 from tunelab.errors import TunelabError
+from tunelab.run import Run
 from tunelab.train.plan.shapes import ATTENTION, EMBED, HEAD, MLP
 
 
@@ -71,6 +72,17 @@ class PlanConfig(Section):
             attention="sdpa" if cfg.attention in ("auto", "eager") else cfg.attention,
             device=device,
         )
+
+    def with_run_settings(self) -> PlanConfig:
+        """Of a run folder (`model`), the run's own settings (its method, batch, length...) but
+        for those set here (`model_fields_set`: the options a command line names, the keywords
+        given in Python), so `tunelab plan RUN --batch-size 4` and
+        `tunelab.plan(model=RUN, batch_size=4)` plan the same run; any other model as it is."""
+        run = Run.find(self.model)
+        if run is None:
+            return self
+        given = {name: getattr(self, name) for name in self.model_fields_set - {"model"}}
+        return PlanConfig.of(run.config).model_copy(update=given)
 
     def targets(self) -> tuple[str, ...]:
         """LoRA's target modules as projection names, lm_head and embed_tokens among them when
