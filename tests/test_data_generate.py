@@ -236,3 +236,29 @@ def test_a_crash_between_two_pairs_of_a_chunk_leaves_the_chunk_to_be_made_again(
 
     generate_dataset(config, progress=False)  # the rerun asks that chunk again, whole
     assert sorted(map(json.dumps, rows(path))) == sorted(map(json.dumps, rows(whole)))
+
+
+def test_a_code_fence_closes_only_at_a_fence_like_its_own():
+    from tunelab.data.chunking import fenced_parts, markdown_sections
+
+    # As in CommonMark: a longer fence can show a shorter one, ~~~ does not close ```, and an
+    # unclosed fence runs to the end. Code's `#` lines are never headings.
+    doc = (
+        "# Writing docs\n\nShow a fence inside a longer one.\n\n"
+        "````markdown\n```bash\n# not a heading\n```\n~~~\n````\n\n"
+        "## Next\n\nText.\n\n```python\nunclosed = True\n\n# still code\n"
+    )
+    assert [s.headings for s in markdown_sections(doc)] == [
+        ["Writing docs"],
+        ["Writing docs", "Next"],
+    ]
+    parts = fenced_parts(doc)
+    assert "".join(part for _, part in parts) == doc
+    assert [code for code, _ in parts] == [False, True, False, True]
+    assert parts[1][1].startswith("````markdown\n") and parts[1][1].endswith("~~~\n````\n")
+    # A fence closes with nothing after it, and a line of backticks that closes itself is
+    # inline code, not a fence.
+    assert [code for code, _ in fenced_parts("```bash\nx\n```bash\n```\nAfter.\n")] == [True, False]
+    assert fenced_parts("```pip install x```\n# Install\n") == [
+        (False, "```pip install x```\n# Install\n")
+    ]

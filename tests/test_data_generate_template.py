@@ -105,6 +105,15 @@ def test_imperative_headings_faq_entries_and_table_rows_read_as_a_person_wrote_t
     pairs = pairs_of(formats)
     assert "What is the capital of France?" not in pairs
     assert pairs["What does the model learn?"] == "The model learns the format."
+    # A longer fence shows a shorter one: all of it is code, none of it a question.
+    nested = tmp_path / "nested.md"
+    nested.write_text(
+        "# Docs\n\n## Show a fence\n\nWrite it as below.\n\n````markdown\n```\n"
+        "The cache is stored in `~/.cache/tunelab`.\n```\n````\n\nThe fence stays whole.\n"
+    )
+    pairs = pairs_of(nested)
+    assert not any("cache" in q for q in pairs)
+    assert pairs["How do I show a fence?"].endswith("```\n````")
 
 
 def test_on_the_readme_every_question_is_a_sentence_that_asks_one_thing():

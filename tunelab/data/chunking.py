@@ -12,7 +12,8 @@ from tunelab.errors import TunelabError
 
 DOC_SUFFIXES = {".md", ".markdown", ".txt", ".rst", ".html", ".htm", ".pdf"}
 ATX = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
-FENCE = re.compile(r"^\s*(```|~~~)")
+# A code fence and its info string; a line of backticks that closes itself is inline code.
+FENCE = re.compile(r"^\s*(`{3,}(?!.*`)|~{3,})(.*)")
 
 
 @dataclass
@@ -84,13 +85,40 @@ def read_sections(path: Path) -> list[Section]:
     return markdown_sections(text, title=path.stem)
 
 
+def fenced_parts(text: str) -> list[tuple[bool, str]]:
+    """The text cut at its fenced code blocks, as (is_code, part) in turn; the parts join back to
+    the text. As in CommonMark, a block (fences included) closes at a fence of its own character,
+    at least as long and with nothing after it, and an unclosed one runs to the end."""
+    parts: list[tuple[bool, str]] = []
+    current: list[str] = []
+    opening = ""  # the open block's fence (```, ~~~~, ...); empty outside code
+    for line in text.splitlines(keepends=True):
+        fence = FENCE.match(line)
+        if fence and not opening:
+            parts.append((False, "".join(current)))
+            current, opening = [line], fence[1]
+            continue
+        current.append(line)
+        if fence and fence[1].startswith(opening) and not fence[2].strip():
+            parts.append((True, "".join(current)))
+            current, opening = [], ""
+    parts.append((bool(opening), "".join(current)))
+    return [(code, part) for code, part in parts if part]
+
+
+def _code_lines(text: str) -> list[bool]:
+    """For each of the text's lines, whether it is in a fenced code block."""
+    return [code for code, part in fenced_parts(text) for _ in part.splitlines()]
+
+
 def markdown_sections(text: str, title: str = "") -> list[Section]:
     """Split Markdown (or plain text) at ATX (`# x`) and setext (`x` over `===`) headings."""
     lines = text.splitlines()
     stack: list[tuple[int, str]] = []
     sections: list[Section] = []
     body: list[str] = []
-    start, in_code, i = 1, False, 0
+    code_lines = _code_lines(text)
+    start, i = 1, 0
 
     def close() -> None:
         content = "\n".join(body).strip()
@@ -99,11 +127,9 @@ def markdown_sections(text: str, title: str = "") -> list[Section]:
         body.clear()
 
     while i < len(lines):
-        line = lines[i]
+        line, in_code = lines[i], code_lines[i]
         heading = None
-        if FENCE.match(line):
-            in_code = not in_code
-        elif not in_code and (m := ATX.match(line)):
+        if not in_code and (m := ATX.match(line)):
             heading = (len(m.group(1)), m.group(2).strip())
         elif (
             not in_code and line.strip() and i + 1 < len(lines) and not (body and body[-1].strip())
@@ -227,10 +253,8 @@ def split_text(text: str, max_tokens: int) -> list[str]:
 
 
 def _paragraphs(text: str) -> list[str]:
-    paras, current, in_code = [], [], False
-    for line in text.splitlines():
-        if FENCE.match(line):
-            in_code = not in_code
+    paras, current = [], []
+    for line, in_code in zip(text.splitlines(), _code_lines(text)):
         if not line.strip() and not in_code:
             if current:
                 paras.append("\n".join(current))

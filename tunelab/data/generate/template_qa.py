@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from tunelab.data.chunking import FENCE, Chunk
+from tunelab.data.chunking import Chunk, fenced_parts
 from tunelab.data.generate.headings import IMPERATIVES, heading_question
 from tunelab.data.generate.questions import LEANING, VERBS, lower_first, sentence_question
 
@@ -44,7 +44,7 @@ FAQ = re.compile(
     + r"(?P<a>.+?)"
     + r"(?=\n"
     + _LABEL.format("Q|Question").replace("^", "")
-    + r"|\n[ \t]*\n|\n[ \t]*(?:```|~~~)|\Z)",
+    + r"|\n[ \t]*\n|\Z)",
     re.M | re.S,
 )
 OPTION = re.compile(r"^\s+((?:-\w,\s*)?--[\w-]+)(?:[ =]([A-Z][A-Z_]+|<[^>]+>))?\s+([A-Z].*)$")
@@ -67,8 +67,9 @@ def template_pairs(chunk: Chunk, max_answer_tokens: int = 300) -> list[tuple[str
     """Every (question, answer) the rules find in one chunk, one question per fact, no repeats."""
     # An FAQ's entries are pairs as they stand; the rest of the text is read for the others. In
     # code an entry is an example (a prompt format), not a pair.
-    prose, code = _outside_code(chunk.text)
-    blocks = blocks_of("".join(FAQ.sub("", p) + c for p, c in zip(prose, code)))
+    parts = fenced_parts(chunk.text)
+    prose = [part for code, part in parts if not code]
+    blocks = blocks_of("".join(part if code else FAQ.sub("", part) for code, part in parts))
     pairs: list[tuple[str, str]] = []
     used: set[str] = set()  # sentences already answering a question
     if chunk.part == 0 and chunk.headings:
@@ -98,33 +99,11 @@ def template_pairs(chunk: Chunk, max_answer_tokens: int = 300) -> list[tuple[str
     return unique
 
 
-def _outside_code(text: str) -> tuple[list[str], list[str]]:
-    """The text in turns: (the stretches outside fenced code, the fenced block after each), so
-    that joining them in turn gives the text back."""
-    prose, code, current, inside = [], [], [], False
-    for line in text.splitlines(keepends=True):
-        if FENCE.match(line) and not inside:
-            prose.append("".join(current))
-            current, inside = [line], True
-        elif FENCE.match(line) and inside:
-            code.append("".join([*current, line]))
-            current, inside = [], False
-        else:
-            current.append(line)
-    if inside:  # an unclosed fence: its lines are still code
-        code.append("".join(current))
-    else:
-        prose.append("".join(current))
-        code.append("")
-    return prose, code
-
-
 def blocks_of(text: str) -> list[Block]:
     """Paragraphs and list items (their wrapped lines joined), code blocks and tables. A `Term:
     definition` line after a finished sentence starts a block of its own."""
     blocks: list[Block] = []
     lines: list[str] = []
-    code: list[str] | None = None
 
     def close(kind: str = "prose") -> None:
         joined = "\n".join(lines) if kind != "prose" else clean(" ".join(lines))
@@ -132,29 +111,23 @@ def blocks_of(text: str) -> list[Block]:
             blocks.append(Block(kind, joined))
         lines.clear()
 
-    for line in text.splitlines():
-        if FENCE.match(line):
-            if code is None:
+    for code, part in fenced_parts(text):
+        if code:
+            close()
+            blocks.append(Block("code", "\n".join(part.splitlines())))
+            continue
+        for line in part.splitlines():
+            if not line.strip():
                 close()
-                code = [line]
+            elif line.lstrip().startswith("|") or TABLE_ROW.match(line):
+                close()
+                lines.append(line)
+                close("table")
             else:
-                blocks.append(Block("code", "\n".join([*code, line])))
-                code = None
-        elif code is not None:
-            code.append(line)
-        elif not line.strip():
-            close()
-        elif line.lstrip().startswith("|") or TABLE_ROW.match(line):
-            close()
-            lines.append(line)
-            close("table")
-        else:
-            ended = not lines or lines[-1].rstrip().endswith((".", "!", "?", ":"))
-            if ITEM.match(line) or (ended and (DEFINITION.match(line) or line.startswith(":"))):
-                close()
-            lines.append(ITEM.sub("", line) if ITEM.match(line) else line.strip())
-    if code is not None:  # an unclosed fence: its lines are still code
-        blocks.append(Block("code", "\n".join(code)))
+                ended = not lines or lines[-1].rstrip().endswith((".", "!", "?", ":"))
+                if ITEM.match(line) or (ended and (DEFINITION.match(line) or line.startswith(":"))):
+                    close()
+                lines.append(ITEM.sub("", line) if ITEM.match(line) else line.strip())
     close()
     return blocks
 
