@@ -87,8 +87,9 @@ def compare(run: str | Run, cfg: CompareConfig | None = None) -> Comparison:
     if found is None:
         raise TunelabError(f"{run} is not a run folder (runs/<name> with config.yaml and model/)")
     tests = EvalConfig(data=cfg.data, limit=cfg.limit)
-    examples = test_questions(found, tests)
-    checks = read_fact_checks(test_path(found, tests))
+    path = test_path(found, tests)
+    examples = test_questions(path, tests, [found])
+    checks = read_fact_checks(path)
     retriever = Retriever(load_corpus(cfg.corpus or found.config.data.path))
     contexts = [retriever.search(ex.question, cfg.k) for ex in examples]
     out_dir = Path(cfg.output) if cfg.output else found.out_dir("compare")

@@ -98,26 +98,25 @@ def propose(
     question = plain_question(question)
     asked = set(normalize(question).split())
 
-    def new(term: str) -> bool:
-        if _ABBREVIATION.fullmatch(term):
+    def new(phrase: Words) -> bool:
+        if _ABBREVIATION.fullmatch(phrase.written):
             return False
-        words = normalize(term).split()
+        words = phrase.split()
         return (
             bool(words)
             and not all(w in asked or w in _FUNCTION_WORDS for w in words)
             # The reference must pass its own check: "16, not 8" does not state 8.
-            and states(answer, Words(term))
+            and states(answer, phrase)
         )
 
     first = _FIRST_SENTENCE.split(answer.strip(), maxsplit=1)[0]
-    terms = [t for t in specific_terms(first) if new(t)] or [
-        t for t in specific_terms(answer) if new(t)
+    terms = [p for p in map(Words, specific_terms(first)) if new(p)] or [
+        p for p in map(Words, specific_terms(answer)) if new(p)
     ]
-    kept: dict[str, str] = {}
-    for term in terms:  # once, and not again inside a longer one (the path inside a URL)
-        key = normalize(term)
-        if not any(f" {key} " in f" {longer} " for longer in kept):
-            kept[key] = term
+    kept: dict[str, str] = {}  # each term as matched -> as written
+    for phrase in terms:  # once, and not again inside a longer one (the path inside a URL)
+        if not any(f" {phrase} " in f" {longer} " for longer in kept):
+            kept[phrase] = phrase.written
     facts = list(kept.values())
     if not facts:
         words = [

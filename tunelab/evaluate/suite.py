@@ -97,14 +97,13 @@ def test_path(model: str | Run, cfg: EvalConfig) -> str:
     return path
 
 
-def test_questions(model: str | Run, cfg: EvalConfig, runs: Sequence[Run] = ()) -> list:
-    """The test examples of `test_path`, the first --limit of them, read as training read them
-    where the file is a run's own test file (its data.shape and data.fields: a file of custom
-    columns was refused as of no known shape)."""
+def test_questions(path: str, cfg: EvalConfig, runs: Sequence[Run] = ()) -> list:
+    """The test examples of `path` (see `test_path`), the first --limit of them, read as training
+    read them where the file is the test file of one of `runs` (its data.shape and data.fields: a
+    file of custom columns was refused as of no known shape)."""
     from tunelab.data.load import load_examples
 
-    path = test_path(model, cfg)
-    owners = [r for r in (Run.find(model), *runs) if r and r.config.data.test_path]
+    owners = [r for r in runs if r.config.data.test_path]
     same = Path(path).resolve()  # "--data test.jsonl" beside a run naming it in full
     owner = next((r for r in owners if Path(r.config.data.test_path).resolve() == same), None)
     reading = owner.config.data if owner else None
@@ -139,7 +138,7 @@ def evaluate(models, cfg: EvalConfig | None = None, console: Console | None = No
         )
         cfg = cfg.model_copy(update=inherited)
     if not cfg.template and not runs:
-        markers = find_markers(test_questions(models[0], cfg))
+        markers = find_markers(test_questions(test_path(models[0], cfg), cfg))
         cfg = cfg.model_copy(update={"template": markers.fit if markers else None})
     training = next((run.config.data.path for run in runs), None)
     names = [slug(Path(str(m)).name) for m in models]
@@ -177,10 +176,11 @@ def evaluate_one(
     run = Run.find(model)
     own = prompt_for(run or model)
     prompt = Prompt(cfg.template or own.template, cfg.system_prompt or own.system_prompt)
-    examples = test_questions(model, cfg, runs)
-    checks = read_fact_checks(test_path(model, cfg))
-    llm, tokenizer = load_model(model)
-    out_dir = output_dir(model, cfg)
+    path = test_path(run or model, cfg)
+    examples = test_questions(path, cfg, [run, *runs] if run else runs)
+    checks = read_fact_checks(path)
+    llm, tokenizer = load_model(run or model)
+    out_dir = output_dir(run or model, cfg)
     settings = dict(max_new_tokens=cfg.max_new_tokens, temperature=cfg.temperature)
     log = AnswerLog.for_model(out_dir / ANSWER_LOG, llm, **settings)
     if console is not None and (note := log.resumed()):

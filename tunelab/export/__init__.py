@@ -41,13 +41,16 @@ def export(
             raise TunelabError(f"--merged and --gguf both name {gguf}: give each its own path")
         check_gguf_target(Path(gguf), overwrite)
         check_gguf_target(modelfile_path(gguf), overwrite)
-        gguf_vocabulary(load_tokenizer(model))  # a tokenizer llama.cpp cannot take: say so now
+        tokenizer = load_tokenizer(model)  # for the check and the Modelfile's prompt
+        gguf_vocabulary(tokenizer)  # a tokenizer llama.cpp cannot take: say so now
     written = {}
     if merged:
         written["merged"] = export_merged(model, merged, dtype)
     if gguf:
         written["gguf"] = export_gguf(model, gguf, gguf_type, overwrite=overwrite)
-        written["modelfile"] = write_modelfile(model, written["gguf"], modelfile_path(gguf))
+        written["modelfile"] = write_modelfile(
+            model, written["gguf"], modelfile_path(gguf), tokenizer
+        )
     if push:
         from tunelab.export.hub import push_to_hub
 

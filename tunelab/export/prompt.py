@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tunelab.data.templates import Prompt
-from tunelab.run import Run, load_tokenizer, prompt_for
+from tunelab.run import Run, prompt_for
 
 if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerBase
@@ -76,10 +76,12 @@ def _literal(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
-def write_modelfile(model: str | Run, gguf_file: Path, path: Path) -> Path:
-    """The Modelfile of `model`'s GGUF export, asking it as it was trained; `ollama create NAME
-    -f path` makes it an Ollama model."""
+def write_modelfile(
+    model: str | Run, gguf_file: Path, path: Path, tokenizer: PreTrainedTokenizerBase
+) -> Path:
+    """The Modelfile of `model`'s GGUF export (`tokenizer` is `model`'s), asking it as it was
+    trained; `ollama create NAME -f path` makes it an Ollama model."""
     prompt = prompt_for(model)
-    text = modelfile(gguf_file, prompt.template, prompt.system_prompt, load_tokenizer(model))
+    text = modelfile(gguf_file, prompt.template, prompt.system_prompt, tokenizer)
     path.write_text(text + "\n", encoding="utf-8")
     return path
