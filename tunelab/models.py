@@ -4,12 +4,16 @@ source returns a (model, tokenizer) pair the same way."""
 
 from __future__ import annotations
 
+import ast
+import functools
 import hashlib
 import importlib.util
+import inspect
 import logging
 import os
 import re
 import shutil
+import textwrap
 import warnings
 from pathlib import Path
 
@@ -355,12 +359,80 @@ def decoder_and_head(model: PreTrainedModel) -> tuple[torch.nn.Module, torch.nn.
     """The decoder (hidden states) and the output projection, for callers that project only the
     positions they need; None for models whose logits are more than that projection."""
     base = model.get_base_model() if hasattr(model, "get_base_model") else model
-    config = base.config
-    if getattr(config, "final_logit_softcapping", None) or getattr(config, "logit_scale", None):
-        return None  # these models post-process logits: use their own forward
     if not hasattr(base, "get_decoder") or base.get_output_embeddings() is None:
         return None
-    return base.get_decoder(), base.get_output_embeddings()
+    head = base.get_output_embeddings()
+    names = [name for name, child in base.named_children() if child is head]
+    unless = _projection_unless(type(base), names[0]) if len(names) == 1 else None
+    text_config = base.config.get_text_config()
+    if unless is None or any(getattr(text_config, field, None) is not None for field in unless):
+        return None  # softcapped, scaled (Gemma 2, Granite, Cohere...): their own forward
+    return base.get_decoder(), head
+
+
+# What a causal LM's forward may do between its decoder's call and its loss for its logits to be
+# the output projection of the decoder's last hidden states, nothing more (Llama's; 147 of the
+# 196 causal LMs of transformers 5.24). Read from the code, as RMSNorm's (tunelab/train/rms_norm.py): a config field's name
+# says nothing of what the forward does with it (Granite divides by `logits_scaling`,
+# HyperCLOVAX multiplies by it, MiniCPM3 divides the hidden states by it).
+_PLAIN_STATEMENTS = {
+    "hidden_states = outputs.last_hidden_state",
+    "hidden_states = outputs[0]",
+    "hidden_states = transformer_outputs[0]",
+    "hidden_states = transformer_outputs.last_hidden_state",
+    "hidden_states = slice_logits_to_keep(hidden_states, logits_to_keep)",
+    "hidden_states = slice_logits_to_keep(outputs.last_hidden_state, logits_to_keep)",
+}
+# Softcapping left off by the config (Gemma 2 and 3 without it): `if <this> is not None: ...`
+_OPTIONAL = re.compile(
+    r"\(?(?:\w+ := )?self\.config(?:\.get_text_config\(\))?\.(\w+)\)? is not None"
+)
+
+
+@functools.cache
+def _projection_unless(cls: type, head: str) -> tuple[str, ...] | None:
+    """When `cls.forward` makes its logits as `self.<head>(hidden states)` and nothing else: the
+    config fields that must be None for that (their softcapping); None when it does more."""
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(cls.forward)))
+    except (OSError, TypeError, SyntaxError):
+        return None
+    body = getattr(tree.body[0], "body", []) if tree.body else []
+    texts = [ast.unparse(s) for s in body]
+    # The decoder's call: the first assignment from a call of another of its modules.
+    called = [
+        i
+        for i, s in enumerate(body)
+        if isinstance(s, (ast.Assign, ast.AnnAssign))
+        and isinstance(s.value, ast.Call)
+        and ast.unparse(s.value.func).startswith("self.")
+        and ast.unparse(s.value.func) != f"self.{head}"
+    ]
+    ends = [i for i, text in enumerate(texts) if text == "loss = None"]
+    if not called or not ends or ends[0] < called[0]:
+        return None
+    projection = re.compile(
+        rf"(lm_)?logits = self\.{head}\(hidden_states\)(\.float\(\)|\.contiguous\(\))?"
+    )
+    projected, unless = 0, []
+    for s, text in zip(body[called[0] + 1 : ends[0]], texts[called[0] + 1 : ends[0]]):
+        if isinstance(s, ast.If) and (optional := _OPTIONAL.fullmatch(ast.unparse(s.test))):
+            unless.append(optional[1])
+        elif projection.fullmatch(text):
+            projected += 1
+        elif text not in _PLAIN_STATEMENTS:
+            return None
+    return tuple(unless) if projected == 1 else None
+
+
+def carries_state(model: torch.nn.Module) -> bool:
+    """Whether tokens reach later ones other than through attention: a convolution over time or
+    a recurrence (Mamba, LFM2, Qwen3-Next's linear attention, RecurrentGemma, RWKV). Positions
+    that restart do not stop those, so a packed row's documents would see one another."""
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    if getattr(base.config, "model_type", None) in ("rwkv", "xlstm"):
+        return True
+    return any(isinstance(m, torch.nn.Conv1d) for m in base.modules())
 
 
 def decoder_layers(model: torch.nn.Module) -> list[torch.nn.Module]:

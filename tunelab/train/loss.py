@@ -15,7 +15,8 @@ from transformers import PreTrainedModel
 
 from tunelab.data.tokenize import IGNORE
 from tunelab.kernels import onednn_linear, training_kernels, uses_onednn
-from tunelab.models import decoder_and_head
+from tunelab.models import carries_state, decoder_and_head
+from tunelab.train.document_attention import document_bounds
 from tunelab.train.tied_embedding import Handoff, TiedLookup, tied
 
 # Logits that exist at once (fp32: 256 MiB): a chunk of tokens is this over the vocabulary
@@ -174,6 +175,8 @@ def token_loss_sum(
 
 
 def _token_loss_sum(model: PreTrainedModel, batch: dict[str, torch.Tensor]):
+    if _packed(batch["position_ids"]) and carries_state(model):
+        batch = one_document_a_row(batch)
     targets = batch["targets"]
     mask = targets != IGNORE
     n_tokens = int(mask.sum())
@@ -214,3 +217,34 @@ def _token_loss_sum(model: PreTrainedModel, batch: dict[str, torch.Tensor]):
         logits = lm_head(selected[start : start + chunk]).float()
         loss = loss + F.cross_entropy(logits, wanted[start : start + chunk], reduction="sum")
     return loss, n_tokens
+
+
+def _packed(position_ids: torch.Tensor) -> bool:
+    """Whether a row holds more than one document: its positions restart (tunelab.data.pack)."""
+    return bool((position_ids[:, 1:] <= position_ids[:, :-1]).any())
+
+
+def one_document_a_row(batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Packed rows as one document a row, each padded at its end (positions going on, targets
+    ignored): for a model that carries state along the row (models.carries_state), which
+    positions that restart would not stop. The same loss as each document alone."""
+    rows = {"input_ids": [], "position_ids": [], "targets": []}
+    for row, bounds in enumerate(document_bounds(batch["position_ids"])):
+        for start, end in bounds:
+            for key, parts in rows.items():
+                parts.append(batch[key][row, start:end])
+    width = max(len(part) for part in rows["targets"])
+    out = {}
+    for key, parts in rows.items():
+        padded = []
+        for part in parts:
+            extra = width - len(part)
+            if key == "targets":
+                tail = part.new_full((extra,), IGNORE)
+            elif key == "position_ids":
+                tail = part[-1] + 1 + torch.arange(extra, device=part.device, dtype=part.dtype)
+            else:  # never seen by a real token: it comes after them all
+                tail = part[-1:].expand(extra)
+            padded.append(torch.cat([part, tail]))
+        out[key] = torch.stack(padded)
+    return out

@@ -1,0 +1,134 @@
+"""Training's loss on model families that are not Llama's shape: the loss and gradients of
+tunelab.train.loss equal the model's own forward, each document alone, whatever the family does
+to its logits (scales, softcaps) or carries along a row (convolutions, recurrences)."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+import torch
+import transformers
+
+from tunelab.data.pack import collate
+from tunelab.data.templates import Example
+from tunelab.data.tokenize import IGNORE, tokenize_example
+from tunelab.models import TINY_SHAPE, carries_state, decoder_and_head, tiny_tokenizer
+from tunelab.train.loss import token_loss_sum
+
+PAIRS = [(f"Question {i}?" + " more" * (i % 3), f"Answer {i}." * (1 + i % 3)) for i in range(5)]
+
+
+def _model(cls: str, config: str, **settings):
+    tokenizer = tiny_tokenizer()
+    config = getattr(transformers, config)(**TINY_SHAPE, vocab_size=len(tokenizer), **settings)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        model = getattr(transformers, cls)(config)
+    return model.train().requires_grad_(True), tokenizer
+
+
+def _documents(tokenizer):
+    return [tokenize_example(Example.qa(q, a), tokenizer, "chat") for q, a in PAIRS]
+
+
+def _each_alone(model, documents):
+    """The model's own loss (labels, its forward) summed over each document alone, and its
+    gradients."""
+    model = copy.deepcopy(model)
+    total = 0.0
+    for item in documents:
+        labels = torch.tensor([item.labels])
+        out = model(input_ids=torch.tensor([item.input_ids]), labels=labels, use_cache=False)
+        loss = out.loss * int((labels[0, 1:] != IGNORE).sum())
+        loss.backward()
+        total += loss.item()
+    return total, {n: p.grad for n, p in model.named_parameters()}
+
+
+def _packed(model, documents):
+    """tunelab's loss on the documents packed into two rows, and its gradients."""
+    model = copy.deepcopy(model)
+    batch = collate([documents[:3], documents[3:]], 2)
+    assert (batch["position_ids"][:, 1:] < batch["position_ids"][:, :-1]).any()  # packed
+    loss, _ = token_loss_sum(model, batch)
+    loss.backward()
+    return loss.item(), {n: p.grad for n, p in model.named_parameters()}
+
+
+def _assert_same(got, want):
+    got_loss, got_grads = got
+    want_loss, want_grads = want
+    assert got_loss == pytest.approx(want_loss, rel=1e-5)
+    for name, grad in want_grads.items():
+        scale = float(grad.abs().max())
+        torch.testing.assert_close(got_grads[name], grad, atol=1e-4 * scale, rtol=0)
+
+
+FAMILIES = {
+    # Granite divides its logits by `logits_scaling`; HyperCLOVAX multiplies them by it.
+    "granite": ("GraniteForCausalLM", "GraniteConfig", {"logits_scaling": 8.0}),
+    "hyperclovax": ("HyperCLOVAXForCausalLM", "HyperCLOVAXConfig", {"logits_scaling": 0.25}),
+    "cohere": ("CohereForCausalLM", "CohereConfig", {"logit_scale": 0.5}),
+    "gemma2, softcapped": ("Gemma2ForCausalLM", "Gemma2Config", {"head_dim": 16}),
+}
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_a_model_that_changes_its_logits_trains_on_its_own_loss(family):
+    model, tokenizer = _model(*FAMILIES[family][:2], **FAMILIES[family][2])
+    documents = _documents(tokenizer)
+    _assert_same(_packed(model, documents), _each_alone(model, documents))
+    assert decoder_and_head(model) is None  # not fused: the projection alone is not the logits
+
+
+@pytest.mark.parametrize(
+    "cls, config, settings",
+    [
+        ("LlamaForCausalLM", "LlamaConfig", {}),
+        ("Qwen2ForCausalLM", "Qwen2Config", {}),
+        ("GPT2LMHeadModel", "GPT2Config", {"n_embd": 64, "n_layer": 1, "n_head": 4}),
+        # Gemma 2 and 3 softcap only when the config says so (Gemma 3 1B does not)
+        ("Gemma2ForCausalLM", "Gemma2Config", {"final_logit_softcapping": None}),
+    ],
+)
+def test_a_plain_projection_is_fused(cls, config, settings):
+    model, _ = _model(cls, config, **settings)
+    assert decoder_and_head(model) is not None
+
+
+@pytest.mark.parametrize(
+    "cls, config, settings",
+    [
+        # a short convolution over time in its first layer (LFM2)
+        ("Lfm2ForCausalLM", "Lfm2Config", {"layer_types": ["conv", "full_attention"]}),
+        # a recurrence (RG-LRU) and a convolution in every layer (RecurrentGemma)
+        ("RecurrentGemmaForCausalLM", "RecurrentGemmaConfig", {"block_types": ["recurrent"]}),
+    ],
+)
+def test_a_packed_row_of_a_model_that_carries_state_equals_each_document_alone(
+    cls, config, settings
+):
+    model, tokenizer = _model(cls, config, **settings)
+    assert carries_state(model)
+    documents = _documents(tokenizer)
+    _assert_same(_packed(model, documents), _each_alone(model, documents))
+
+
+def test_attention_models_keep_their_packed_rows(tiny):
+    model, _ = tiny
+    assert not carries_state(model)
+
+
+def test_a_documents_own_positions_and_padding_survive_unpacking():
+    from tunelab.train.loss import one_document_a_row
+
+    tokenizer = tiny_tokenizer()
+    documents = _documents(tokenizer)
+    batch = collate([documents[:2], documents[2:3]], 2)
+    rows = one_document_a_row(batch)
+    assert len(rows["input_ids"]) == 3
+    for row, item in zip(rows["input_ids"].tolist(), documents):
+        assert row[: len(item.input_ids)] == item.input_ids
+    assert (rows["position_ids"] == torch.arange(rows["position_ids"].shape[1])).all()
+    assert int((rows["targets"] != IGNORE).sum()) == int((batch["targets"] != IGNORE).sum())
