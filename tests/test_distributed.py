@@ -139,15 +139,18 @@ class Hook(importlib.abc.MetaPathFinder):
         spec.loader.exec_module = exec_module
         return spec
 
-if os.environ.get("RANK") == "{rank}":
+if os.environ.get("RANK") in {ranks}:
     sys.meta_path.insert(0, Hook())
 """
 
 
-def _torchrun_with_fault(tmp_path: Path, config, rank: int, body: str, status: bool = True):
+def _torchrun_with_fault(
+    tmp_path: Path, config, rank: int | tuple[int, ...], body: str, status: bool = True
+):
     site = tmp_path / "site"
     site.mkdir()
-    (site / "sitecustomize.py").write_text(FAULT_HOOK.format(body=body, rank=rank))
+    ranks = tuple(map(str, rank if isinstance(rank, tuple) else (rank,)))
+    (site / "sitecustomize.py").write_text(FAULT_HOOK.format(body=body, ranks=ranks))
     config.to_yaml(tmp_path / "run.yaml")
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": f"{site}:{os.getcwd()}"}
     command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node",
@@ -186,6 +189,57 @@ def test_a_crash_on_rank_0_under_ddp_keeps_the_steps_done(tmp_path, qa_file):
     assert status["status"] == "failed" and "No space left" in status["error"], status
     checkpoints = sorted(p.name for p in (config.run_dir / "checkpoints").iterdir())
     assert checkpoints == ["step-000002", "step-000003"], done.stdout[-2000:]
+
+
+def test_a_crash_on_another_process_under_ddp_keeps_rank_0s_last_step(tmp_path, qa_file):
+    # torchrun stops the other processes with SIGTERM when one fails: rank 0 died at once and lost
+    # the steps since its last checkpoint, though under DDP it holds the whole model.
+    config = tiny_config(tmp_path, qa_file, method="full", max_steps=6, save_every=2)
+    body = """    import time
+    accumulate, steps = loop.accumulate_gradients, []
+    def rank_1_fails_in_step_4(*args, **kwargs):
+        steps.append(1)
+        if len(steps) == 4 and os.environ["RANK"] == "1":
+            raise RuntimeError("rank 1 fails in step 4")
+        if len(steps) == 4:  # rank 0, in the same step: computing when torchrun stops it
+            time.sleep(120)
+        return accumulate(*args, **kwargs)
+    loop.accumulate_gradients = rank_1_fails_in_step_4"""
+    done, status = _torchrun_with_fault(tmp_path, config, (0, 1), body)
+    assert "rank 1 fails in step 4" in done.stderr
+    assert status["status"] == "failed" and status["step"] == 3, status
+    checkpoints = sorted(p.name for p in (config.run_dir / "checkpoints").iterdir())
+    assert checkpoints == ["step-000002", "step-000003"], done.stdout[-2000:]
+    said = " ".join(done.stdout.split())
+    assert "step 3 is kept in" in said and f"tunelab train {config.run_dir} --resume" in said
+
+    resumed = _torchrun(str(config.run_dir), "--resume")
+    assert "(step 3)" in " ".join(resumed.stdout.split())
+    assert [r["step"] for r in _records(config.run_dir) if "loss" in r] == [1, 2, 3, 4, 5, 6]
+
+
+@pytest.mark.parametrize(
+    "refusal, setting",
+    [
+        ("already exists: use --resume", None),  # rank 0 alone reads the run folder
+        ("longer than tiny-random's context", "data.max_length=4096"),  # every process refuses
+    ],
+)
+def test_a_refusal_under_torchrun_is_said_once(tmp_path, qa_file, refusal, setting):
+    # Every process printed it, and the others' tracebacks (a collective left by rank 0) buried it.
+    config = tiny_config(tmp_path, qa_file, method="full", max_steps=2)
+    config.to_yaml(tmp_path / "run.yaml")
+    if not setting:  # another run's folder, under the same name
+        config.run_dir.mkdir(parents=True)
+        (config.run_dir / "notes.txt").write_text("another run")
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": os.getcwd()}
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node",
+               "2", "-m", "tunelab.cli", "train", str(tmp_path / "run.yaml"),
+               *(["--set", setting] if setting else [])]  # fmt: skip
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    said = " ".join((done.stdout + done.stderr).split())
+    assert done.returncode != 0 and said.count(refusal) == 1, said[-3000:]
+    assert said.count("Traceback") == 1  # torchrun's own, saying a process failed
 
 
 def test_processes_that_read_other_data_are_refused_at_once(tmp_path, qa_file):

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -26,13 +28,34 @@ def train_command(
     ] = False,
 ) -> None:
     """Finetune a model as the config says; writes runs/<name>/ (Ctrl-C: checkpoint, exit 130)."""
+    from rich.console import Console
+    from rich.markup import escape
+
+    from tunelab.errors import TunelabError
+    from tunelab.train import distributed
     from tunelab.train.loop import train
     from tunelab.train.run_folder import config_from
+    from tunelab.train.stopping import Terminated
 
     try:
         train(config_from(config, set_ or []), resume=resume, overwrite=overwrite)
     except KeyboardInterrupt:
         raise typer.Exit(130) from None  # what shells expect after Ctrl-C
+    except Terminated:
+        raise typer.Exit(143) from None  # SIGTERM's; the loop said which step is kept
+    except TunelabError as err:
+        if not distributed.launched():
+            raise
+        # Under torchrun every process refuses alike: the first of each machine says it, once.
+        if not distributed.first_on_machine():
+            distributed.leave_refusal_to_first_process()
+            raise
+        Console(stderr=True).print(f"[bold red]error:[/] {escape(str(err))}")
+        sys.stdout.flush()
+        sys.stderr.flush()
+        # Not through the interpreter's teardown: the gloo group's can deadlock there (torch
+        # 2.13: its thread waits for the GIL of the exiting one), until torchrun kills it.
+        os._exit(2)
 
 
 def runs_command(

@@ -14,6 +14,8 @@ into no-ops (with fsdp, a group of one, so that the same code shards and checkpo
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -113,6 +115,47 @@ def gather_rng(world: World) -> dict | list[dict]:
 def barrier(world: World) -> None:
     if world.size > 1:
         dist.barrier()
+
+
+def check_on_main(world: World, check: Callable[[], None]) -> None:
+    """Run `check` on rank 0 alone (it reads what rank 0 alone writes, the run folder) while the
+    others wait, and raise its refusal on every process: the others waited for a process that
+    had left, and died with a traceback ("Connection closed by peer") that buried the refusal."""
+    refusal = None
+    if world.is_main:
+        try:
+            check()
+        except TunelabError as err:
+            refusal = err
+    if world.size > 1:
+        shared = [str(refusal) if refusal else None]
+        dist.broadcast_object_list(shared, src=0)
+        if shared[0] is not None and refusal is None:
+            refusal = TunelabError(shared[0])
+    if refusal is not None:
+        raise refusal
+
+
+def launched() -> bool:
+    """Whether torchrun started this process among others."""
+    return int(os.environ.get("WORLD_SIZE", "1")) > 1
+
+
+def first_on_machine() -> bool:
+    return int(os.environ.get("LOCAL_RANK", "0")) == 0
+
+
+# A refusal (TunelabError) under torchrun: every process refuses alike, and printing it once per
+# process repeated it. The first process of each machine says it; the others wait this long for
+# torchrun to stop them (it does so as soon as that one exits), and say it themselves only after
+# that: then the refusal was theirs alone.
+REFUSAL_SAID_WITHIN_S = 30.0
+
+
+def leave_refusal_to_first_process() -> None:
+    """Wait (silent) for torchrun to stop this process, REFUSAL_SAID_WITHIN_S at most; no
+    collective, no group."""
+    time.sleep(REFUSAL_SAID_WITHIN_S)
 
 
 class LossModule(nn.Module):

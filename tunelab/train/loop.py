@@ -43,11 +43,8 @@ from tunelab.train.plan.fit import fit_warning
 from tunelab.train.plot import plot_losses
 from tunelab.train.progress import TrainProgress
 from tunelab.train.run_folder import (
-    NonFiniteLoss,
-    StopRequest,
     check_resume_changes,
     check_run_dir,
-    checkpoint_on_crash,
     save_final,
     truncate_metrics,
     write_metrics,
@@ -65,6 +62,12 @@ from tunelab.train.setup import (
 )
 from tunelab.train.sharded_checkpoint import read_sharded, restore_sharded, save_sharded
 from tunelab.train.sharding import gather_weights
+from tunelab.train.stopping import (
+    LauncherStop,
+    NonFiniteLoss,
+    StopRequest,
+    checkpoint_on_crash,
+)
 from tunelab.train.trackers import check_trackers
 
 console = Console()
@@ -90,10 +93,12 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
     cfg = config.train
     run_dir = config.run_dir
     checkpoints = run_dir / CHECKPOINTS
-    if world.is_main:
+
+    def check_run() -> None:
         check_run_dir(run_dir, resume, overwrite)
         check_trackers(cfg.report_to)
-    distributed.barrier(world)
+
+    distributed.check_on_main(world, check_run)
     _seed_everything(cfg.seed)
     if cfg.return_freed_memory:
         release_freed_memory()
@@ -215,16 +220,19 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
     # which holds the whole model under DDP, as the others may be blocked in a collective (its
     # RNG states stand for theirs); a sharded model needs every process, so only in one.
     crash_saves = world.size == 1 or (world.is_main and not sharded)
+    # torchrun's SIGTERM, when another process failed, is such a crash on rank 0: the loop stops
+    # where the model is the last complete step's (launcher.may_stop), and that step is kept.
+    launcher = LauncherStop(enabled=world.size > 1 and world.is_main)
     on_crash = checkpoint_on_crash(
-        save_after_crash, state, checkpoints, run_dir, crash_saves, console
+        save_after_crash, state, checkpoints, run_dir, crash_saves, console, launcher
     )
-    with stop, progress, on_crash, ExitStack() as files:
+    with stop, launcher, progress, on_crash, ExitStack() as files:
         log = files.enter_context(MetricsLog(config)) if world.is_main else None
         if test_rows and state.step == 0:
             # The starting point: how far the model is from the data before any update.
-            base_eval = round(
-                evaluate_loss(loss_module, test_rows, cfg, tokenizer, device, world), 5
-            )
+            with launcher.may_stop():
+                base_eval = evaluate_loss(loss_module, test_rows, cfg, tokenizer, device, world)
+            base_eval = round(base_eval, 5)
             start_record = {"step": 0, "eval_loss": base_eval}
             progress.note(f"step 0: eval loss {base_eval:.4f}")
             if heldout:
@@ -236,9 +244,10 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
             step_start.update(step=state.step, rng=rng_states())
             micro_batches = [next(stream) for _ in range(micro_per_step)]
             mine = [batch for _, _, batch in micro_batches[world.rank :: world.size]]
-            loss_sum, n_tokens = accumulate_gradients(
-                model, mine, device, autocast, state, checkpoints, world, loss_module
-            )
+            with launcher.may_stop():  # the optimizer has not touched the model yet
+                loss_sum, n_tokens = accumulate_gradients(
+                    model, mine, device, autocast, state, checkpoints, world, loss_module
+                )
             grad_norm = torch.nn.utils.clip_grad_norm_(
                 [p for p in model.parameters() if p.requires_grad], cfg.max_grad_norm
             )
@@ -269,9 +278,9 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
             progress.update(state.step, last_loss, lr, record["tokens_per_s"])
 
             if test_rows and (state.step % cfg.eval_every == 0 or state.step == total_steps):
-                record["eval_loss"] = round(
-                    evaluate_loss(loss_module, test_rows, cfg, tokenizer, device, world), 5
-                )
+                with launcher.may_stop():
+                    eval_loss = evaluate_loss(loss_module, test_rows, cfg, tokenizer, device, world)
+                record["eval_loss"] = round(eval_loss, 5)
                 progress.note(f"step {state.step}: eval loss {record['eval_loss']:.4f}")
                 if _early_stop(state, record["eval_loss"], cfg.early_stop_patience):
                     progress.note("eval loss stopped improving: early stop")
@@ -279,7 +288,8 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
                 if cfg.select_best == "eval_loss" and world.is_main:
                     keep_if_best(run_dir, model, state.step, "eval_loss", -record["eval_loss"])
             if heldout and (state.step % cfg.eval_generate_every == 0 or state.step == total_steps):
-                value = score_heldout(heldout, model, tokenizer, state.step, progress)
+                with launcher.may_stop():
+                    value = score_heldout(heldout, model, tokenizer, state.step, progress)
                 record[heldout.key] = value
                 if cfg.select_best == heldout.metric:
                     keep_if_best(run_dir, model, state.step, heldout.metric, value)

@@ -1,25 +1,15 @@
 """The run folder around the loop: which folder a run is, checking it before a run (and what a
-resume may change), its metrics log, the final model, and stopping cleanly on Ctrl-C so that a
-checkpoint is saved."""
+resume may change), its metrics log and the final model."""
 
 from __future__ import annotations
 
 import json
 import shutil
-import signal
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
-
-import torch
-from rich.console import Console
 
 from tunelab.config import Config, apply_overrides
 from tunelab.errors import TunelabError
-from tunelab.run import CHECKPOINT_PREFIX, CONFIG_FILE, WEIGHTS, Run, list_checkpoints
-from tunelab.train import distributed
-from tunelab.train.checkpoint import TrainState
-from tunelab.train.distributed import World
+from tunelab.run import CONFIG_FILE, WEIGHTS, Run, list_checkpoints
 from tunelab.train.plot import read_metrics
 
 # What a resumed run may change: its length, how often it evaluates and saves, its learning-rate
@@ -124,80 +114,6 @@ def save_final(model, tokenizer, run_dir: Path, weights: dict | None = None) -> 
     model.save_pretrained(target, safe_serialization=True, state_dict=weights)
     tokenizer.save_pretrained(target)
     return target
-
-
-class StopRequest:
-    """First Ctrl-C asks the loop to save and stop after the current step; a second one aborts."""
-
-    def __init__(self, console: Console) -> None:
-        self.console = console
-        self.requested = False
-        self.interrupted = False
-        self._previous = None
-
-    def __enter__(self):
-        try:
-            self._previous = signal.signal(signal.SIGINT, self._handle)
-        except ValueError:  # not the main thread: leave signals alone
-            self._previous = None
-        return self
-
-    def _handle(self, signum, frame) -> None:
-        if self.interrupted:
-            raise KeyboardInterrupt
-        self.requested = self.interrupted = True
-        self.console.print("\n[yellow]Ctrl-C: finishing this step and saving a checkpoint…[/]")
-
-    def agreed(self, world: World, device: torch.device) -> tuple[bool, bool]:
-        """Whether every process stops now, and whether as interrupted: Ctrl-C reaches every
-        process, not always within the same step, nor at all on another machine, and rank 0
-        would call a run stopped by another's Ctrl-C finished. This process's own flags stay as
-        they are: a Ctrl-C handled while the sum runs counts at the next step (writing the sums
-        back lost it, and the run went on for good)."""
-        flags = [float(self.requested), float(self.interrupted)]
-        requested, interrupted = distributed.total(flags, world, device)
-        return requested > 0, interrupted > 0
-
-    def __exit__(self, *exc) -> None:
-        if self._previous is not None:
-            signal.signal(signal.SIGINT, self._previous)
-
-
-class NonFiniteLoss(TunelabError):
-    """The loss became NaN/inf: the run stops at once, its message naming the last checkpoint."""
-
-
-@contextmanager
-def checkpoint_on_crash(
-    save: Callable[[], Path],
-    state: TrainState,
-    checkpoints: Path,
-    run_dir: Path,
-    enabled: bool,
-    console: Console,
-) -> Iterator[None]:
-    """On an error, save the steps done since the last checkpoint, then let the error go on.
-    Not on NaN/inf: a diverged state is not worth keeping."""
-    try:
-        yield
-    except NonFiniteLoss:
-        raise
-    except Exception:
-        if (
-            enabled
-            and state.step > 0
-            and not (checkpoints / f"{CHECKPOINT_PREFIX}{state.step:06d}").exists()
-        ):
-            try:
-                path = save()
-            except Exception as err:  # noqa: BLE001 -- the original error is the one to report
-                console.print(f"[red]could not save a checkpoint after the crash: {err}[/]")
-                raise
-            console.print(
-                f"[yellow]crashed after step {state.step}; saved {path}. "
-                f"Continue with `tunelab train {run_dir} --resume`[/]"
-            )
-        raise
 
 
 def flatten(tree: dict, prefix: str = "") -> dict:
