@@ -36,7 +36,11 @@ class QualityConfig(Section):
     fields: dict[str, str] = Field(default_factory=dict)
     """As data.fields: rename columns to the shape's names, e.g. {question: prompt_text}."""
     near_dup_threshold: float = 0.8
-    """Jaccard of word 3-gram shingles at or above which two rows are near-duplicates."""
+    """Jaccard of word 3-gram shingles at or above which two rows are near-duplicates (and a test
+    question a leak); a misspelt word ("pasword") counts as the word it is one letter from."""
+    min_quoted_words: int = 6
+    """A test question of at least this many words found inside a longer train text (a document,
+    a long answer) is a leak too."""
     num_perm: int = 128
     opening_words: int = 2
     top_k: int = 5
@@ -121,7 +125,8 @@ class QualityReport:
                 p.second, f"near-duplicate ({p.similarity:.2f}) of {self.where(p.first)}"
             )
         for p in self.contamination:
-            drop.setdefault(p.first, f"leaks test row {self.where(p.second, test=True)}")
+            quoted = " (quoted inside it)" if p.inside else ""
+            drop.setdefault(p.first, f"leaks test row {self.where(p.second, test=True)}{quoted}")
         for i, what in self.empty:
             drop.setdefault(i, what)
         for i in self.repeats:
@@ -174,6 +179,8 @@ def check_file(
             [prompt_key(e) for e in report.test.examples],
             config.near_dup_threshold,
             config.num_perm,
+            train_full=[f"{q}\n{a}" for q, a in zip(prompts, answers)],
+            min_inside_words=config.min_quoted_words,
         )
     _check_lengths(report)
     _check_diversity(report, questions, answers)

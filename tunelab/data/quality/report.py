@@ -78,7 +78,7 @@ def sections(report: QualityReport) -> list[Section]:
                     [
                         report.where(p.first),
                         report.where(p.second, test=True),
-                        f"{p.similarity:.2f}",
+                        "inside" if p.inside else f"{p.similarity:.2f}",
                         snip(p.second, test),
                     ]
                     for p in report.contamination[:limit]
@@ -227,7 +227,8 @@ def _summary(report: QualityReport) -> list[list[str]]:
         ["exact duplicates", str(len(report.exact_dups))],
         [
             "near duplicates",
-            f"{len(report.near_dups)} (Jaccard >= {report.config.near_dup_threshold})",
+            f"{len(report.near_dups)} "
+            f"(Jaccard >= {report.config.near_dup_threshold}, typos forgiven)",
         ],
         ["same question, other answer", str(len(report.conflicts))],
     ]

@@ -1,0 +1,126 @@
+"""`tunelab data check`: near-duplicates and leaks that whole-word comparison misses, a typo in a
+short question and a test question quoted inside a longer training text."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tunelab.data.quality.check import QualityConfig, check_file
+from tunelab.data.quality.report import to_markdown
+
+TINY = QualityConfig(model="tiny-random")
+OTHER = [
+    ("What does the packing option do?", "It joins short examples into one row."),
+    ("Which file holds the run settings?", "config.yaml in the run folder."),
+    ("Where are adapters saved?", "Under runs/<name>/model as safetensors."),
+]
+RESET = "Click 'Forgot password' on the sign-in page."
+
+
+def write_rows(path: Path, rows: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+def qa_rows(pairs) -> list[dict]:
+    return [{"question": q, "answer": a} for q, a in pairs]
+
+
+def test_a_short_question_with_a_typo_is_a_near_duplicate(tmp_path):
+    # A 6-word question has 4 word 3-shingles and the typo changes one of them, more in the middle.
+    rows = qa_rows(
+        [("How do I reset my password?", RESET), *OTHER, ("How do I reset my pasword?", RESET)]
+    )
+    report = check_file(write_rows(tmp_path / "d.jsonl", rows), config=TINY)
+    assert [(p.first, p.second, p.similarity) for p in report.near_dups] == [(0, 4, 1.0)]
+    assert report.removals() == {4: "near-duplicate (1.00) of d.jsonl:1"}
+
+
+def test_typos_anywhere_in_a_question_make_a_near_duplicate(tmp_path):
+    rows = qa_rows(
+        [
+            ("How can I resume a stopped training run?", "Run it again with --resume."),
+            ("How can I resmue a stopped trainnig run?", "Run it again with --resume."),
+            ("How can I resume a stoped training run?", "Run it again with --resume."),
+        ]
+    )
+    report = check_file(write_rows(tmp_path / "d.jsonl", rows), config=TINY)
+    assert [(p.first, p.second) for p in report.near_dups] == [(0, 1), (0, 2), (1, 2)]
+
+
+def test_a_different_key_word_is_a_different_question(tmp_path):
+    # One word changed is no typo: "username" asks something else than "password", "GPT-4" than
+    # "GPT-3". Neither is a near-duplicate nor, as a test question, a leak.
+    pairs = [
+        ("How do I reset my password?", RESET),
+        ("How do I reset my username?", "Ask an admin; usernames are fixed."),
+        ("What is the context length of GPT-3?", "2048 tokens."),
+        ("What is the context length of GPT-4?", "8192 tokens, or 32k."),
+    ]
+    report = check_file(write_rows(tmp_path / "d.jsonl", qa_rows(pairs)), config=TINY)
+    assert report.near_dups == []
+    train = write_rows(tmp_path / "train.jsonl", qa_rows([pairs[0], pairs[2], *OTHER]))
+    test = write_rows(tmp_path / "test.jsonl", qa_rows([pairs[1], pairs[3]]))
+    assert check_file(train, test, TINY).contamination == []
+
+
+def test_a_test_question_with_a_typo_leaks(tmp_path):
+    train = write_rows(
+        tmp_path / "train.jsonl", qa_rows([*OTHER, ("How do I reset my password?", RESET)])
+    )
+    test = write_rows(tmp_path / "test.jsonl", qa_rows([("how do i reset my passwrod", "x")]))
+    report = check_file(train, test, TINY)
+    assert [
+        (report.where(p.first), report.where(p.second, test=True)) for p in report.contamination
+    ] == [("train.jsonl:4", "test.jsonl:1")]
+
+
+def test_a_test_question_quoted_inside_a_training_document_is_a_leak(tmp_path):
+    # Continued pretraining on raw text: a forum page quotes the test question word for word.
+    docs = [
+        {"text": "Release notes. Packing is now on by default for short rows."},
+        {
+            "text": "Support forum, page 3.\nUser: How do I reset my password?\n"
+            "Admin: click 'Forgot password' on the sign-in page and follow the mail."
+        },
+    ]
+    train = write_rows(tmp_path / "train.jsonl", docs)
+    test = write_rows(
+        tmp_path / "test.jsonl",
+        qa_rows([("How do I reset my password?", RESET), ("What does packing do?", "x")]),
+    )
+    report = check_file(train, test, TINY)
+    leak = report.contamination
+    assert [(report.where(p.first), report.where(p.second, test=True), p.inside) for p in leak] == [
+        ("train.jsonl:2", "test.jsonl:1", True)
+    ]
+    assert "| train.jsonl:2 | test.jsonl:1 | inside | How do I reset my password? |" in to_markdown(
+        report
+    )
+    assert report.removals() == {1: "leaks test row test.jsonl:1 (quoted inside it)"}
+
+
+def test_a_test_question_inside_a_long_training_answer_is_a_leak(tmp_path):
+    answer = (
+        "A common first question is: how do I reset my password? The answer: " + RESET + " The"
+        " link in the mail expires after one hour."
+    )
+    train = write_rows(
+        tmp_path / "train.jsonl", qa_rows([*OTHER, ("What do new users ask?", answer)])
+    )
+    test = write_rows(tmp_path / "test.jsonl", qa_rows([("How do I reset my password?", RESET)]))
+    report = check_file(train, test, TINY)
+    assert [(p.first, p.second, p.inside) for p in report.contamination] == [(3, 0, True)]
+
+
+def test_a_question_of_few_words_inside_a_document_is_no_leak(tmp_path):
+    # "What is LoRA?" turns up in any prose about LoRA; only questions of min_quoted_words (6)
+    # words or more are looked for inside longer texts.
+    train = write_rows(
+        tmp_path / "train.jsonl", [{"text": "FAQ. What is LoRA? A low-rank adapter."}]
+    )
+    test = write_rows(tmp_path / "test.jsonl", qa_rows([("What is LoRA?", "x")]))
+    assert check_file(train, test, TINY).contamination == []
+    config = TINY.model_copy(update={"min_quoted_words": 3})
+    assert [p.inside for p in check_file(train, test, config).contamination] == [True]
