@@ -1,19 +1,21 @@
 """Attention one document at a time (tunelab/train/document_attention.py), the CPU default for
 training: the same loss and gradients as sdpa with the block-diagonal mask, and plain sdpa
-wherever it does not apply (a cache, evaluation, windowed models)."""
+(or the model's own attention) wherever it does not apply (a cache, evaluation, windowed models,
+attention sinks)."""
 
 from __future__ import annotations
 
 import pytest
 import torch
 from transformers import MistralConfig
+from transformers.integrations.sdpa_attention import sdpa_attention_forward
 
 from tunelab.data.pack import collate
 from tunelab.data.templates import Example
 from tunelab.data.tokenize import tokenize_example
 from tunelab.errors import TunelabError
 from tunelab.generate import generate
-from tunelab.models import tiny_random
+from tunelab.models import TINY_SHAPE, tiny_random, tiny_tokenizer
 from tunelab.train import document_attention
 from tunelab.train.loss import token_loss_sum
 from tunelab.train.setup import set_attention
@@ -72,3 +74,46 @@ def test_windowed_attention_keeps_the_models_own_kernel():
     assert model.config._attn_implementation != document_attention.NAME
     with pytest.raises(TunelabError, match="windows or soft-caps"):
         set_attention(model, "documents", torch.device("cpu"))
+
+
+def test_attention_sinks_are_kept_by_falling_back_to_the_models_own_attention():
+    # GPT-OSS passes its sinks (`s_aux`) to the attention kernel; dropping them changes the loss.
+    from transformers import GptOssConfig, GptOssForCausalLM
+
+    tokenizer = tiny_tokenizer()
+    experts = {"num_local_experts": 4, "num_experts_per_tok": 2, "head_dim": 16}
+    config = GptOssConfig(
+        **TINY_SHAPE | experts, vocab_size=len(tokenizer), layer_types=["full_attention"] * 2
+    )
+    with torch.random.fork_rng(devices=[]), torch.no_grad():
+        torch.manual_seed(0)
+        model = GptOssForCausalLM(config).train()
+        for layer in model.model.layers:
+            layer.self_attn.sinks.normal_(0, 2.0)
+    items = [tokenize_example(Example.qa(q, a), tokenizer, "chat") for q, a in PAIRS]
+    batch = collate([items[:3], items[3:5], items[5:]], tokenizer.pad_token_id)
+    expected_loss, expected = loss_and_grads(model, batch)  # its own (eager) attention
+    set_attention(model, "auto", torch.device("cpu"))
+    assert model.config._attn_implementation == document_attention.NAME
+    loss, grads = loss_and_grads(model, batch)
+    torch.testing.assert_close(loss, expected_loss)
+    for name, grad in expected.items():
+        torch.testing.assert_close(grads[name], grad, msg=name)
+
+
+BIAS = torch.arange(81.0).reshape(1, 1, 9, 9) / 81
+
+
+@pytest.mark.parametrize("asks", [{"is_causal": False}, {"position_bias": BIAS}])
+def test_a_bidirectional_or_biased_attention_call_is_left_to_sdpa(asks):
+    model, _ = tiny_random()
+    module = model.model.layers[0].self_attn.train()
+    rng = torch.Generator().manual_seed(0)
+    query = torch.randn(1, 4, 9, 16, generator=rng)
+    key, value = torch.randn(2, 1, 2, 9, 16, generator=rng)
+    positions = torch.tensor([[0, 1, 2, 0, 1, 2, 3, 4, 5]])  # two documents
+    got, _ = document_attention.document_attention(
+        module, query, key, value, None, position_ids=positions, **asks
+    )
+    expected, _ = sdpa_attention_forward(module, query, key, value, None, **asks)
+    torch.testing.assert_close(got, expected)

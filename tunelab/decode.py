@@ -1,7 +1,10 @@
 """The rows a model decodes together: their KV cache, padded to one width so that every row's
 newest token is in the last column, and the mask over it. Prompts join between steps and
 finished rows leave, so a long list of prompts keeps every slot of the batch busy instead of
-waiting for its longest reply (continuous batching)."""
+waiting for its longest reply (continuous batching). A model that carries state along a row
+(models.carries_state: a convolution over time, a recurrence) decodes one prompt at a time in
+the cache it makes for itself: padding would run through its state, and rows of that cache
+cannot be stacked or dropped as key/value columns can."""
 
 from __future__ import annotations
 
@@ -9,18 +12,20 @@ import torch
 from transformers import DynamicCache, PreTrainedModel
 
 from tunelab.kernels import decoding_kernels
-from tunelab.models import attention_window
+from tunelab.models import attention_window, carries_state
 
 
 class Batch:
     """`prefix`: tokens every prompt starts with (a system prompt, the template's opening),
     read once and copied into each row rather than computed again for every prompt. Not for a
     model with windowed attention: its window counts columns, and the padding between a row's
-    prefix and the rest of its prompt would push the prefix out of it."""
+    prefix and the rest of its prompt would push the prefix out of it. Nor for one that
+    decodes `alone` (see above)."""
 
     def __init__(self, model: PreTrainedModel, pad_id: int, prefix: list[int] | None = None):
         self.model, self.pad = model, pad_id
-        if attention_window(model.config) is not None:
+        self.alone = carries_state(model)  # one row at a time, in the model's own cache
+        if attention_window(model.config) is not None or self.alone:
             prefix = None
         self.device = next(model.parameters()).device
         self.kernels = decoding_kernels(model)
@@ -44,6 +49,8 @@ class Batch:
     def join(self, prompts: list[list[int]]) -> torch.Tensor:
         """Read `prompts` into the cache as new last rows; their next-token logits [n, vocab].
         Each row is the prefix, then padding, then the rest of its prompt."""
+        if self.alone:
+            return self._join_alone(prompts)
         start = len(self.prefix)
         rest = [p[start:] for p in prompts]
         width = max(len(r) for r in rest)
@@ -68,6 +75,8 @@ class Batch:
         """Feed each row its next token [rows]; the logits of the token after it [rows, vocab]."""
         self.mask = torch.cat([self.mask, self.mask.new_ones(len(self), 1)], dim=1)
         positions = self.mask.sum(-1, keepdim=True) - 1
+        if self.alone:
+            return self._forward_alone(tokens[:, None], positions)
         return self._forward(tokens[:, None], self.mask, positions, self.cache)
 
     def keep(self, rows: list[int]) -> None:
@@ -85,6 +94,33 @@ class Batch:
             self.mask = self.mask[:, start:]
             for layer in self.cache.layers:
                 layer.keys, layer.values = layer.keys[:, :, start:], layer.values[:, :, start:]
+
+    def _join_alone(self, prompts: list[list[int]]) -> torch.Tensor:
+        if len(prompts) != 1 or self.mask is not None:
+            raise ValueError("a model that carries state along a row decodes one prompt at a time")
+        ids = torch.tensor(prompts, device=self.device)
+        self.mask = torch.ones_like(ids)
+        # The cache model.generate gives it; rwkv and xlstm make their own (cache None).
+        config = self.model.config.get_text_config(decoder=True)
+        own = getattr(config, "model_type", None) in ("rwkv", "xlstm")
+        self.cache = None if own else DynamicCache(config=config)
+        return self._forward_alone(ids, torch.arange(ids.shape[1], device=self.device)[None])
+
+    def _forward_alone(self, ids: torch.Tensor, positions: torch.Tensor) -> torch.Tensor:
+        """The row's next-token logits [1, vocab], its state carried on in `self.cache`."""
+        name = "state" if self.model.config.model_type == "rwkv" else "cache"  # rwkv's name
+        with self.kernels:  # no attention mask: the row has no padding, and Mamba's layers
+            out = self.model(  # would take a mask wider than the new tokens for theirs
+                input_ids=ids,
+                position_ids=positions,
+                use_cache=True,
+                logits_to_keep=1,
+                **{name: self.cache},
+            )
+        # A model that keeps its state in its modules (RecurrentGemma) returns no cache.
+        if getattr(out, name, None) is not None:
+            self.cache = getattr(out, name)
+        return out.logits[:, -1].float()
 
     def _forward(self, ids, mask, positions, cache) -> torch.Tensor:
         with self.kernels:

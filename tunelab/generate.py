@@ -99,6 +99,8 @@ def generate(
     penalty = repetition_penalty(model)
     prefix = shared_prefix([encoded[i] for i in fits]) if len(fits) > 1 else None
     batch = Batch(model, pad, prefix)
+    if batch.alone:  # a model that carries state along a row reads each prompt by itself
+        batch_size = 1
     rows: list[Row] = []
     results: list[Generation | None] = [None] * len(prompts)
     logits = None

@@ -22,9 +22,10 @@ import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from tunelab.data.templates import Prompt
+from tunelab.errors import TunelabError
 from tunelab.generate import common_length, eos_ids
 from tunelab.kernels import decoding_kernels
-from tunelab.models import context_length
+from tunelab.models import carries_state, context_length
 from tunelab.reply_text import ReplyText
 from tunelab.serve import slot_attention
 from tunelab.serve.sampling import Sampling, pick_tokens
@@ -76,6 +77,20 @@ class Request:
         self.cancelled.set()
 
 
+def refuse_state(model: PreTrainedModel, name: str) -> None:
+    """Refuse a model that carries state along a row (models.carries_state): its convolution or
+    recurrence keeps no keys and values, so the slot cache, and the chunks of prompts prefilled
+    beside running replies, would run it wrong or fail."""
+    if carries_state(model):
+        kind = getattr(model.config, "model_type", type(model).__name__)
+        raise TunelabError(
+            f"cannot serve {name!r}: a {kind} model carries state along the text (a convolution "
+            "or a recurrence), which the server's batched key/value cache cannot hold; use "
+            f"`tunelab chat {name}` or `tunelab generate {name}`, which decode it one prompt at "
+            "a time"
+        )
+
+
 class Engine:
     """One model served to many clients; `submit` is thread-safe and returns at once."""
 
@@ -88,6 +103,7 @@ class Engine:
         prompt: Prompt | None = None,
         prefill_chunk: int = PREFILL_CHUNK,
     ):
+        refuse_state(model, name)
         self.model = model.eval()
         self.tokenizer = tokenizer
         self.name = name

@@ -9,11 +9,14 @@ documents is done and no [rows, 1, T, T] mask is built. The documents are read f
 row's end continues its last document, and no real token sees it (causal).
 
 Selected by `train.attention: auto` on a CPU (or `documents` anywhere); equal to sdpa with the
-block-diagonal mask (tests/test_document_attention.py). Attention per layer, forward and
+block-diagonal mask (tests/test_document_attention.py). A call that asks for more than plain
+causal attention (GPT-OSS's sinks, a bias, a bidirectional layer) goes to attention that does it. Attention per layer, forward and
 backward, 2 threads: 11.7 -> 8.6 ms for three 256-token rows of ~85-token documents, 105 -> 37 ms
 for two 1,024-token rows of 60-300-token ones."""
 
 from __future__ import annotations
+
+import sys
 
 import torch
 import torch.nn.functional as F
@@ -41,6 +44,8 @@ def document_attention(
     **kwargs,
 ) -> tuple[torch.Tensor, None]:
     """query [rows, heads, T, dim], key/value [rows, kv_heads, T, dim] -> [rows, T, heads, dim]."""
+    if beyond_plain(module, kwargs):
+        return own_attention(module, query, key, value, attention_mask, dropout, scaling, **kwargs)
     if position_ids is None or query.shape[2] != key.shape[2] or not module.training:
         # Decoding with a cache (held-out answers during training), or a forward without
         # positions: sdpa with the mask transformers built for it.
@@ -71,6 +76,41 @@ def document_attention(
         ]
         rows.append(torch.cat(parts, dim=1) if len(parts) > 1 else parts[0])
     return torch.stack(rows).transpose(1, 2).contiguous(), None
+
+
+# What a model may ask of its attention besides plain causal softmax: attention sinks (GPT-OSS's
+# `s_aux`), a soft cap, a window, a relative position bias (T5's family), bidirectional attention.
+_ASKS_MORE = ("s_aux", "softcap", "sliding_window", "position_bias")
+
+
+def beyond_plain(module: torch.nn.Module, kwargs: dict) -> bool:
+    """Whether this call asks for more than the plain causal attention done here."""
+    bidirectional = kwargs.get("is_causal", getattr(module, "is_causal", True)) is False
+    return bidirectional or any(kwargs.get(name) is not None for name in _ASKS_MORE)
+
+
+def own_attention(module, query, key, value, attention_mask, dropout, scaling, **kwargs):
+    """Attention as the model asks for it: sdpa's, which takes a window's mask, a bias and
+    `is_causal`; for sinks or a soft cap, which sdpa has not, the model's own code's
+    (`eager_attention_forward`), which adds its mask to the scores: the boolean one built for
+    sdpa (or none, for plain causal) is made so."""
+    own = getattr(sys.modules.get(type(module).__module__), "eager_attention_forward", None)
+    if own is None or all(kwargs.get(name) is None for name in ("s_aux", "softcap")):
+        return sdpa_attention_forward(
+            module, query, key, value, attention_mask, dropout, scaling, **kwargs
+        )
+    if attention_mask is None:
+        length, width = query.shape[2], key.shape[2]
+        attention_mask = torch.ones(length, width, dtype=torch.bool, device=query.device)
+        attention_mask = attention_mask.tril(width - length)[None, None]
+    if attention_mask.dtype == torch.bool:
+        lowest = torch.finfo(query.dtype).min
+        attention_mask = torch.zeros_like(attention_mask, dtype=query.dtype).masked_fill(
+            ~attention_mask, lowest
+        )
+    return own(
+        module, query, key, value, attention_mask, dropout=dropout, scaling=scaling, **kwargs
+    )
 
 
 def document_bounds(position_ids: torch.Tensor) -> list[list[tuple[int, int]]]:

@@ -20,7 +20,7 @@ import torch
 from torch import Tensor
 from transformers import DynamicCache, PreTrainedModel, PreTrainedTokenizerBase
 
-from tunelab.models import attention_window, context_length, decoder_and_head
+from tunelab.models import attention_window, carries_state, context_length, decoder_and_head
 
 # The harness's fallback when neither the model config nor the tokenizer names a context length.
 
@@ -257,10 +257,13 @@ def _token_logprobs(model: PreTrainedModel, batch: _Batch, cache, device) -> Ten
     return logprobs.gather(1, token[:, None]).squeeze(1)
 
 
-def _split_at_window(model: PreTrainedModel, rows: list[_Row]) -> tuple[list[_Row], list[_Row]]:
-    """(rows longer than the model's attention window, the others): the block mask passed to the
-    packed pass replaces the model's own, so the window would be lost (and a shared cache cut to
-    it) for the first."""
+def _split_off_plain(model: PreTrainedModel, rows: list[_Row]) -> tuple[list[_Row], list[_Row]]:
+    """(rows to score one pass per choice, the others to pack). The block mask passed to the
+    packed pass replaces the model's own, so a windowed model's window would be lost (and a
+    shared cache cut to it) for rows longer than it; and no mask stops a convolution over time
+    or a recurrence (models.carries_state), which would carry one choice into the next."""
+    if carries_state(model):
+        return rows, []
     window = attention_window(model.config)
     beyond = [
         window is not None and len(row.prefix) + max(map(len, row.branches)) - 1 > window
@@ -299,7 +302,7 @@ def loglikelihoods(
     device = next(model.parameters()).device
     rows = _rows(requests, tokenizer, context_length(model, tokenizer))
     scores: list[list[float]] = [[0.0] * len(r.continuations) for r in requests]
-    plain, rows = _split_at_window(model, rows)
+    plain, rows = _split_off_plain(model, rows)
     for row in plain:
         for slot, branch in zip(row.slots, row.branches):
             scores[row.request][slot] = _plain_logprob(model, row.prefix, branch, device)
