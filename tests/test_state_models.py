@@ -107,3 +107,31 @@ def test_the_server_refuses_a_model_that_carries_state_and_says_what_to_use():
     model, tokenizer = stateful("mamba")
     with pytest.raises(TunelabError, match=r"cannot serve 'tiny-mamba'.*tunelab chat tiny-mamba"):
         Engine(model, tokenizer, name="tiny-mamba")
+
+
+def test_training_gives_a_model_that_carries_state_one_document_a_row(
+    tmp_path, qa_file, monkeypatch, capsys
+):
+    # Decided once before the first step, for the test split's rows too: the step never splits
+    # packed rows (each document padded to the longest of the batch's would take more memory).
+    from tests.conftest import tiny_config
+    from tunelab.train import loop, loss
+
+    model, tokenizer = stateful("lfm2")
+    monkeypatch.setattr(loop, "load_model", lambda *args, **kwargs: (model, tokenizer))
+
+    def refuse(batch):
+        raise AssertionError("a packed row reached the loss")
+
+    monkeypatch.setattr(loss, "one_document_a_row", refuse)
+    config = tiny_config(tmp_path, qa_file, method="full", max_steps=2, eval_every=1, lr=1e-5)
+    config.data.max_length = 512  # room for several documents a row, train and test alike
+    loop.train(config)
+    assert "data.packing off: Lfm2ForCausalLM carries state" in capsys.readouterr().out
+
+
+def test_attention_models_keep_packing(tiny):
+    from tunelab.train.setup import row_packing
+
+    model, _ = tiny
+    assert row_packing(model, True) == (True, None)

@@ -57,6 +57,7 @@ from tunelab.train.setup import (
     make_optimizer,
     pick_device,
     prepare_model,
+    row_packing,
     set_attention,
     weights_dtype,
 )
@@ -134,8 +135,11 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
             "compiling the decoder layer in the first step (~10 s, the embedded model, CPU)"
         )
 
-    rows = make_rows(data.train, config.data.max_length, config.data.packing)
-    test_rows = make_rows(data.test, config.data.max_length, config.data.packing)
+    packing, unpacked = row_packing(model, config.data.packing)
+    if unpacked and world.is_main:
+        console.print(unpacked)
+    rows = make_rows(data.train, config.data.max_length, packing)
+    test_rows = make_rows(data.test, config.data.max_length, packing)
     micro_per_epoch = batches_per_epoch(len(rows), cfg.batch_size)
     # Each optimizer step takes grad_accum micro-batches on every process.
     micro_per_step = cfg.grad_accum * world.size
@@ -186,7 +190,7 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
         rows,
         cfg.batch_size,
         cfg.seed,
-        config.data.packing,
+        packing,
         tokenizer.pad_token_id,
         state.epoch,
         state.batch,

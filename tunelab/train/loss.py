@@ -175,7 +175,8 @@ def token_loss_sum(
 
 
 def _token_loss_sum(model: PreTrainedModel, batch: dict[str, torch.Tensor]):
-    if _packed(batch["position_ids"]) and carries_state(model):
+    # Training gives such a model unpacked rows (setup.row_packing); this is for other callers.
+    if carries_state(model) and _packed(batch["position_ids"]):
         batch = one_document_a_row(batch)
     targets = batch["targets"]
     mask = targets != IGNORE
@@ -227,7 +228,8 @@ def _packed(position_ids: torch.Tensor) -> bool:
 def one_document_a_row(batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     """Packed rows as one document a row, each padded at its end (positions going on, targets
     ignored): for a model that carries state along the row (models.carries_state), which
-    positions that restart would not stop. The same loss as each document alone."""
+    positions that restart would not stop. The same loss as each document alone, but every
+    document padded to the longest: training unpacks such a model's rows before it starts."""
     rows = {"input_ids": [], "position_ids": [], "targets": []}
     for row, bounds in enumerate(document_bounds(batch["position_ids"])):
         for start, end in bounds:
