@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from tunelab.data.quality import dedup
 from tunelab.data.quality.check import QualityConfig, check_file
 from tunelab.data.quality.report import to_markdown
 
@@ -65,9 +66,54 @@ def test_a_different_key_word_is_a_different_question(tmp_path):
     assert check_file(train, test, TINY).contamination == []
 
 
-def test_a_test_question_with_a_typo_leaks(tmp_path):
+# Pairs one slip apart where each word is in several rows: two words, not a typo and its word.
+SLIPS_THAT_ARE_WORDS = [
+    ("Can you list the available models?", "Can you list the available modes?"),
+    ("Where is the latest checkpoint?", "Where is the latent checkpoint?"),
+    ("Does dropout affect the training loss?", "Does dropout effect the training loss?"),
+    ("How do I convert the model to float?", "How do I convert the model to flat?"),
+]
+MORE_OF_THESE_WORDS = [
+    "Which models support LoRA?",
+    "Which modes write a run folder?",
+    "How do I resume from the latest step?",
+    "What size is the latent space?",
+    "Does batch size affect memory use?",
+    "What is the effect of warmup?",
+    "Which float type does training use?",
+    "Why is the loss flat after warmup?",
+    "Can I change my password?",
+]
+
+
+def test_words_one_letter_apart_that_several_rows_use_are_different_questions(tmp_path):
+    # "modes" is no typo of "models" when other rows ask about modes too; "pasword", in one row
+    # beside a "password" in several, is.
+    questions = [q for pair in SLIPS_THAT_ARE_WORDS for q in pair] + MORE_OF_THESE_WORDS
+    questions += ["How do I reset my password?", "How do I reset my pasword?"]
+    near = dedup.near_duplicates(questions)
+    assert [(questions[p.first], questions[p.second]) for p in near] == [
+        ("How do I reset my password?", "How do I reset my pasword?")
+    ]
+    # As test questions they leak nothing; the typo'd one leaks its train row.
+    train_rows = [a for a, _ in SLIPS_THAT_ARE_WORDS] + MORE_OF_THESE_WORDS
+    train_rows.append("How do I reset my password?")
     train = write_rows(
-        tmp_path / "train.jsonl", qa_rows([*OTHER, ("How do I reset my password?", RESET)])
+        tmp_path / "train.jsonl", qa_rows((q, f"Answer {k}.") for k, q in enumerate(train_rows))
+    )
+    test_rows = [b for _, b in SLIPS_THAT_ARE_WORDS] + ["How do I reset my pasword?"]
+    test = write_rows(tmp_path / "test.jsonl", qa_rows((q, "x") for q in test_rows))
+    report = check_file(train, test, TINY)
+    assert [
+        (report.where(p.first), report.where(p.second, test=True)) for p in report.contamination
+    ] == [("train.jsonl:14", "test.jsonl:5")]
+
+
+def test_a_test_question_with_a_typo_leaks(tmp_path):
+    # "passwrod" is in one row and "password" in two: a typo, not a word of its own.
+    change = ("Can I change my password?", "Yes, under Settings.")
+    train = write_rows(
+        tmp_path / "train.jsonl", qa_rows([*OTHER, ("How do I reset my password?", RESET), change])
     )
     test = write_rows(tmp_path / "test.jsonl", qa_rows([("how do i reset my passwrod", "x")]))
     report = check_file(train, test, TINY)

@@ -2,13 +2,16 @@
 near-duplicate, or a test question quoted inside a longer train text, is a leak (contamination).
 
 Two texts are near-duplicates when their word 3-shingles overlap (Jaccard) at the threshold once
-typos are forgiven: a word that one letter changed, added, dropped or swapped turns into a word
-of the other text counts as that word ("pasword" is "password"; "username" is not, nor is "GPT-4"
-"GPT-3"). MinHash + LSH over the word shingles, and over character 5-grams, which a typo barely
-moves, propose the pairs to compare, so the search stays sub-quadratic."""
+typos are forgiven. A typo is a word found in one row only that one letter changed, added, dropped
+or swapped turns into a word found in two rows or more ("pasword" beside a common "password");
+two words both found in several rows are two words ("models", "modes"), and short words and
+digits never slip ("form", "from"; "GPT-4", "GPT-3"). MinHash + LSH over the shingles, typos read
+as their words, propose the pairs to compare, so the search stays sub-quadratic."""
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from zlib import crc32
 
@@ -16,14 +19,10 @@ from tunelab.data.split import normalize_text
 from tunelab.data.text import words
 
 SHINGLE_WORDS = 3
-CHAR_GRAM = 5
-# A pair is proposed at this much less character-gram Jaccard than the threshold asks of the
-# (typo-forgiving) word shingles: a typo in a short question costs more of its character grams.
-CANDIDATE_SLACK = 0.15
 TYPO_MIN_LETTERS = 5
-# A text this short has too few character grams for LSH to be sure of a typo'd copy: its copies
-# one slip apart are looked up by key instead (`_slip_keys`).
-SHORT_WORDS = 12
+# A typo is in at most TYPO_ROWS rows, the word it slipped from in at least WORD_ROWS.
+TYPO_ROWS = 1
+WORD_ROWS = 2
 
 
 @dataclass
@@ -45,15 +44,6 @@ def shingles(text: str | list[str], n: int = SHINGLE_WORDS) -> set[str]:
     return {" ".join(found[i : i + n]) for i in range(len(found) - n + 1)}
 
 
-def char_grams(text: str | list[str], n: int = CHAR_GRAM) -> set[str]:
-    """Character n-grams of the text's words (or these words) joined by one space: case and
-    punctuation gone."""
-    joined = " ".join(words(text) if isinstance(text, str) else text)
-    if len(joined) < n:
-        return {joined} if joined else set()
-    return {joined[i : i + n] for i in range(len(joined) - n + 1)}
-
-
 def similarity(
     a: list[str],
     b: list[str],
@@ -61,9 +51,11 @@ def similarity(
     slips: dict[str, set[str]] | None = None,
 ) -> float:
     """Jaccard of the word 3-shingles of words `a` and `b` (`shingled`, when already made), a
-    word of either that is one slip from a word of the other read as that word."""
+    typo of either (`slips`, from `slip_table` of the texts searched) read as the other's word.
+    Without `slips` nothing is a typo: whether "modes" is one takes the other rows to tell."""
     sa, sb = shingled or (shingles(a), shingles(b))
-    slips = slip_table([a, b]) if slips is None else slips
+    if not slips:
+        return jaccard(sa, sb)
     # One way, then the other: "resmue" in a is read as b's "resume", which a's answer also has.
     fixed_a = forgive_typos(b, a, slips)
     fixed_b = forgive_typos(fixed_a, b, slips)
@@ -72,13 +64,9 @@ def similarity(
     )
 
 
-def forgive_typos(
-    a: list[str], b: list[str], slips: dict[str, set[str]] | None = None
-) -> list[str]:
-    """`b` with each word that `a` lacks replaced by a word of `a` it is one slip from
-    (`slip_table`, made of all the texts searched), as "pasword" by "password"; a word `b`
-    lacks in turn is the likelier counterpart, and is taken first."""
-    slips = slip_table([a, b]) if slips is None else slips
+def forgive_typos(a: list[str], b: list[str], slips: dict[str, set[str]]) -> list[str]:
+    """`b` with each typo (a key of `slips`) that `a` lacks replaced by the word of `a` it slipped
+    from, as "pasword" by "password"; a word `b` lacks in turn is taken first."""
     in_a, in_b = set(a), set(b)
     fix = {}
     for w in in_b - in_a:
@@ -87,23 +75,46 @@ def forgive_typos(
     return [fix.get(w, w) for w in b] if fix else b
 
 
-def slip_table(texts: list[list[str]]) -> dict[str, set[str]]:
-    """Each word of `texts` (as word lists) with the others one slip from it (`one_slip`), in
-    words of four letters and more, one of them five: digits and short words are never slips
-    ("3" vs "4", "form" vs "from")."""
+def word_rows(texts: Iterable[list[str]]) -> Counter[str]:
+    """How many of `texts` (as word lists) hold each word."""
+    rows: Counter[str] = Counter()
+    for text in texts:
+        rows.update(set(text))
+    return rows
+
+
+def slip_table(rows: Counter[str]) -> dict[str, set[str]]:
+    """Each typo among the words counted in `rows` (`word_rows`) with the words it slipped from:
+    a word of at most `TYPO_ROWS` rows one slip (`one_slip`) from words of `WORD_ROWS` rows and
+    more. Only words of four letters and more slip, one of the two of five."""
     by_variant: dict[str, set[str]] = {}
-    for w in {w for text in texts for w in text if _slips_possible(w)}:
+    for w in (w for w in rows if _slips_possible(w)):
         for v in _variants(w):
             by_variant.setdefault(v, set()).add(w)
     table: dict[str, set[str]] = {}
     for group in by_variant.values():
-        for w in group if len(group) > 1 else ():
+        typos = [w for w in group if rows[w] <= TYPO_ROWS] if len(group) > 1 else ()
+        for w in typos:
             table.setdefault(w, set()).update(
                 x
                 for x in group
-                if x != w and max(len(x), len(w)) >= TYPO_MIN_LETTERS and one_slip(w, x)
+                if rows[x] >= WORD_ROWS
+                and max(len(x), len(w)) >= TYPO_MIN_LETTERS
+                and one_slip(w, x)
             )
     return {w: others for w, others in table.items() if others}
+
+
+def readings(text: list[str], slips: dict[str, set[str]]) -> list[list[str]]:
+    """`text` with each typo read as a word it slipped from: one reading per such word, where a
+    typo slipped from several ("deployd": "deploy", "deployed"); `text` itself, without typos."""
+    if not any(w in slips for w in text):
+        return [text]
+    choices = {w: sorted(slips[w]) for w in set(text) if w in slips}
+    return [
+        [c[min(r, len(c) - 1)] if (c := choices.get(w)) else w for w in text]
+        for r in range(max(map(len, choices.values())))
+    ]
 
 
 def _slips_possible(word: str) -> bool:
@@ -145,10 +156,10 @@ def exact_duplicates(keys: list[str]) -> list[Pair]:
 def near_duplicates(texts: list[str], threshold: float = 0.8, num_perm: int = 128) -> list[Pair]:
     """Pairs (i < j) whose `similarity` is at least `threshold`, exact repeats left out."""
     found = [words(t) for t in texts]
-    sets, slips = [shingles(w) for w in found], slip_table(found)
+    sets, slips = [shingles(w) for w in found], slip_table(word_rows(found))
     norms = [normalize_text(t) for t in texts]
     pairs = []
-    for i, j in sorted(_candidates(found, sets, found, sets, threshold, num_perm, same=True)):
+    for i, j in sorted(_candidates(_typos_read(found, sets, slips), None, threshold, num_perm)):
         if norms[i] != norms[j]:
             # LSH only proposes candidates; the exact similarity decides.
             sim = similarity(found[i], found[j], (sets[i], sets[j]), slips)
@@ -168,17 +179,35 @@ def cross_duplicates(
     """Pairs (train index, test index) that are the same or nearly the same text, every train
     row of each leaking test row (dropping only one would leave its twins leaking). With
     `train_full` (each train row's whole text: prompt and answer, or a document), a test text
-    of at least `min_inside_words` words found inside one is a leak too (`Pair.inside`)."""
+    of at least `min_inside_words` words found inside one is a leak too (`Pair.inside`); typos
+    are then told from words by the whole texts."""
     train_words, test_words = [words(t) for t in train], [words(t) for t in test]
     train_sets, test_sets = [shingles(w) for w in train_words], [shingles(w) for w in test_words]
-    slips = slip_table(train_words + test_words)
+    rows = word_rows(test_words)
+    inside: dict[int, list[int]] = {}
+    if train_full is None:
+        rows += word_rows(train_words)
+    else:
+        quoted = _Quoted(test_words, min_inside_words)
+        # One text at a time: a corpus of long documents is never held as words.
+        for i, text in enumerate(train_full):
+            full = words(text)
+            rows.update(set(full).union(train_words[i]))
+            for j in quoted.within(full):
+                inside.setdefault(j, []).append(i)
+    slips = slip_table(rows)
     near: dict[int, set[int]] = {}
-    for i, j in _candidates(train_words, train_sets, test_words, test_sets, threshold, num_perm):
+    proposed = _candidates(
+        _typos_read(train_words, train_sets, slips),
+        _typos_read(test_words, test_sets, slips),
+        threshold,
+        num_perm,
+    )
+    for i, j in proposed:
         near.setdefault(j, set()).add(i)
     exact: dict[str, list[int]] = {}
     for i, t in enumerate(train):
         exact.setdefault(normalize_text(t), []).append(i)
-    inside = _Inside(train_full, min_inside_words) if train_full is not None else None
     pairs = []
     # Every test row, not only those with shingles: a text without words can still repeat.
     for j, text in enumerate(test):
@@ -189,85 +218,73 @@ def cross_duplicates(
             sim = 1.0 if i in same else similarity(train_words[i], test_words[j], pair, slips)
             if sim >= threshold:
                 found[i] = Pair(i, j, sim)
-        for i in inside.rows_holding(test_words[j]) if inside else []:
+        for i in inside.get(j, []):
             found.setdefault(i, Pair(i, j, 1.0, inside=True))
         pairs += sorted(found.values(), key=lambda p: p.first)
     return pairs
 
 
+def _typos_read(
+    texts: list[list[str]], sets: list[set[str]], slips: dict[str, set[str]]
+) -> list[list[set[str]]]:
+    """The word shingles of each of `texts` (`sets`), one set per reading of its typos
+    (`readings`): a copy with typos shares these with its original, so LSH proposes it."""
+    return [
+        [s] if len(r := readings(t, slips)) == 1 and r[0] is t else [shingles(w) for w in r]
+        for t, s in zip(texts, sets)
+    ]
+
+
 def _candidates(
-    indexed: list[list[str]],
-    indexed_sets: list[set[str]],
-    queries: list[list[str]],
-    query_sets: list[set[str]],
+    indexed: list[list[set[str]]],
+    queries: list[list[set[str]]] | None,
     threshold: float,
     num_perm: int,
-    same: bool = False,
 ) -> set[tuple[int, int]]:
-    """(indexed, query) pairs to compare, of texts given as words and word shingles: those LSH
-    finds whose shingles may reach `threshold`, and those whose character grams may reach it
-    less `CANDIDATE_SLACK` (near but for typos), and short texts one slip apart (`_slip_keys`);
-    `same` when both lists are one, which proposes each pair once, as (i < j)."""
+    """(indexed, query) pairs of texts, as shingle sets (`_typos_read`), that LSH finds may reach
+    `threshold` in a reading of each; without `queries`, pairs (i < j) within `indexed`."""
     from datasketch import MinHashLSH
 
-    by_key: dict[str, list[int]] = {}
-    for i, text in enumerate(indexed):
-        for key in _slip_keys(text):
-            by_key.setdefault(key, []).append(i)
-    found = {
-        (min(i, j), max(i, j)) if same else (i, j)
-        for j, text in enumerate(queries)
-        for key in _slip_keys(text)
-        for i in by_key.get(key, ())
-    }
-    for kind, at in (("words", threshold), ("chars", max(threshold - CANDIDATE_SLACK, 0.05))):
-        sets = indexed_sets if kind == "words" else [char_grams(t) for t in indexed]
-        lsh = MinHashLSH(threshold=at, num_perm=num_perm, params=bands(at, num_perm))
-        signatures = _signatures(sets, num_perm)
-        with lsh.insertion_session() as session:
-            for i, sig in signatures:
-                session.insert(i, sig)
-        if not same:
-            signatures = _signatures(
-                query_sets if kind == "words" else [char_grams(t) for t in queries], num_perm
-            )
-        for j, sig in signatures:
-            found.update((min(i, j), max(i, j)) if same else (i, j) for i in lsh.query(sig))
-    return {(i, j) for i, j in found if i != j or not same}
-
-
-def _slip_keys(text: list[str]) -> set[str]:
-    """Keys that two short texts share when, word for word, they differ at most in one word, by
-    one slip: the text with one word replaced by each of its `_variants`."""
-    if len(text) > SHORT_WORDS:
-        return set()
+    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm, params=bands(threshold, num_perm))
+    signatures = _signatures([sets[0] for sets in indexed], num_perm)
+    with lsh.insertion_session() as session:
+        for i, sig in signatures:
+            session.insert(i, sig)
+    owners = [j for j, sets in enumerate(queries or indexed) for _ in sets]
+    asked = _signatures([s for sets in queries or indexed for s in sets], num_perm)
+    if queries is not None:
+        return {(i, owners[k]) for k, sig in asked for i in lsh.query(sig)}
     return {
-        f"{' '.join(text[:k])}|{v}|{' '.join(text[k + 1 :])}"
-        for k, w in enumerate(text)
-        if _slips_possible(w)
-        for v in _variants(w)
+        (min(i, owners[k]), max(i, owners[k]))
+        for k, sig in asked
+        for i in lsh.query(sig)
+        if i != owners[k]
     }
 
 
-class _Inside:
-    """Which texts hold a given run of words: every run of `min_words` words of each text is
-    indexed, so a lookup searches only the texts that hold the run's first `min_words` words."""
+class _Quoted:
+    """Test texts of at least `min_words` words, kept by their first `min_words` words, so one
+    pass over a training text's runs of words finds every test text it quotes."""
 
-    def __init__(self, texts: list[str], min_words: int) -> None:
-        self.min_words = min_words
-        self.joined = [f" {' '.join(words(t))} " for t in texts]
-        self.by_start: dict[str, list[int]] = {}
-        for i, text in enumerate(self.joined):
-            w = text.split()
-            for key in {" ".join(w[k : k + min_words]) for k in range(len(w) - min_words + 1)}:
-                self.by_start.setdefault(key, []).append(i)
+    def __init__(self, texts: list[list[str]], min_words: int) -> None:
+        self.min_words, self.texts = min_words, texts
+        self.by_start: dict[tuple[str, ...], list[int]] = {}
+        for j, text in enumerate(texts):
+            if len(text) >= min_words:
+                self.by_start.setdefault(tuple(text[:min_words]), []).append(j)
+        self.first = {start[0] for start in self.by_start}
 
-    def rows_holding(self, run: list[str]) -> list[int]:
-        if len(run) < self.min_words:
-            return []
-        needle = f" {' '.join(run)} "
-        start = " ".join(run[: self.min_words])
-        return [i for i in self.by_start.get(start, []) if needle in self.joined[i]]
+    def within(self, text: list[str]) -> set[int]:
+        """The test texts found word for word inside `text` (as words)."""
+        n, found = self.min_words, set()
+        for k, w in enumerate(text[: len(text) - n + 1]):
+            if w in self.first:
+                found.update(
+                    j
+                    for j in self.by_start.get(tuple(text[k : k + n]), ())
+                    if text[k : k + len(self.texts[j])] == self.texts[j]
+                )
+        return found
 
 
 def _signatures(sets: list[set[str]], num_perm: int):
