@@ -170,3 +170,45 @@ def test_a_question_of_few_words_inside_a_document_is_no_leak(tmp_path):
     assert check_file(train, test, TINY).contamination == []
     config = TINY.model_copy(update={"min_quoted_words": 3})
     assert [p.inside for p in check_file(train, test, config).contamination] == [True]
+
+
+def test_a_word_the_tokenizer_holds_whole_is_never_a_typo():
+    # "modes" in one row beside "models" in three: by row counts alone a typo; a word the
+    # model's tokenizer holds as one token is a word of the language, and stays one.
+    rows = [
+        "Which models support LoRA?",
+        "How many models can I train at once?",
+        "Can you list the available models?",
+        "Can you list the available modes?",
+    ]
+    whole = {"models", "modes", "password"}.__contains__
+    assert dedup.near_duplicates(rows, whole=whole) == []
+    # Without the tokenizer's word, the counts decide, as before.
+    assert [(p.first, p.second) for p in dedup.near_duplicates(rows)] == [(2, 3)]
+
+
+def test_a_typo_of_a_word_only_its_twin_uses_is_found_with_the_tokenizer():
+    twin = "How do I reset my password in the app settings page?"
+    typo = "How do I reset my pasword in the app settings page?"
+    whole = {"password", "reset", "settings"}.__contains__
+    assert [(p.first, p.second) for p in dedup.near_duplicates([twin, typo], whole=whole)] == [
+        (0, 1)
+    ]
+    leaks = dedup.cross_duplicates([twin], [typo], whole=whole)
+    assert [(p.first, p.second) for p in leaks] == [(0, 0)]
+
+
+def test_a_row_repeated_whole_does_not_make_its_typo_a_word():
+    a = "How do I reset my password in the app settings page?"
+    b = "How do I reset my pasword in the app settings page?"
+    rows = [a, "Can I change my password?", b, b]
+    assert (0, 2) in [(p.first, p.second) for p in dedup.near_duplicates(rows)]
+
+
+def test_data_check_tells_words_from_typos_by_the_models_tokenizer():
+    from tunelab.data.quality.check import whole_words
+    from tunelab.run import load_tokenizer
+
+    whole = whole_words(load_tokenizer("smollm2-135m-instruct"))
+    assert all(whole(w) for w in ("modes", "models", "latent", "latest", "effect", "password"))
+    assert not any(whole(w) for w in ("pasword", "passwrod", "prformance"))

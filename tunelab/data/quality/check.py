@@ -38,7 +38,7 @@ class QualityConfig(Section):
     near_dup_threshold: float = 0.8
     """Jaccard of word 3-gram shingles at or above which two rows are near-duplicates (and a test
     question a leak); a misspelt word ("pasword") counts as the word it is one letter from."""
-    min_quoted_words: int = 6
+    min_quoted_words: int = Field(6, ge=1)
     """A test question of at least this many words found inside a longer train text (a document,
     a long answer) is a leak too."""
     num_perm: int = 128
@@ -157,12 +157,17 @@ def check_file(
     questions = [question_text(e) for e in examples]
     answers = [e.answer if e.text is None else "" for e in examples]
     prompts = [prompt_key(e) for e in examples]
+    from tunelab.run import load_tokenizer
+
+    tokenizer = load_tokenizer(config.model)
+    whole = whole_words(tokenizer)
     report.exact_dups = dedup.exact_duplicates([row_key(q, a) for q, a in zip(prompts, answers)])
     repeated = {p.second for p in report.exact_dups}
     near = dedup.near_duplicates(
         [f"{q}\n{a}" for q, a in zip(prompts, answers)],
         config.near_dup_threshold,
         config.num_perm,
+        whole,
     )
     # An exact repeat is already listed once; its near matches would only list it again.
     report.near_dups = [p for p in near if p.first not in repeated and p.second not in repeated]
@@ -181,8 +186,9 @@ def check_file(
             config.num_perm,
             train_full=[f"{q}\n{a}" for q, a in zip(prompts, answers)],
             min_inside_words=config.min_quoted_words,
+            whole=whole,
         )
-    _check_lengths(report)
+    _check_lengths(report, tokenizer)
     _check_diversity(report, questions, answers)
     _check_content(report, questions, answers)
     _check_origins(report, questions)
@@ -210,12 +216,24 @@ def question_text(example: Example) -> str:
     return plain_question(example.question)
 
 
-def _check_lengths(report: QualityReport) -> None:
+def whole_words(tokenizer) -> dedup.Whole:
+    """Whether a lower-cased word is one token of `tokenizer` after a space: a word of the
+    language ("modes", "latent"), never a typo of another; a slip makes a rarer string, which a
+    tokenizer trained on much text splits ("pasword": "pas" + "word")."""
+    seen: dict[str, bool] = {}
+
+    def whole(word: str) -> bool:
+        if word not in seen:
+            seen[word] = len(tokenizer(" " + word, add_special_tokens=False).input_ids) == 1
+        return seen[word]
+
+    return whole
+
+
+def _check_lengths(report: QualityReport, tokenizer) -> None:
     from tunelab.data.templates import render_segments
     from tunelab.data.tokenize import special_texts, special_token_text
-    from tunelab.run import load_tokenizer
 
-    tokenizer = load_tokenizer(report.config.model)
     special = special_texts(tokenizer)
     report.special_text = {
         i: token

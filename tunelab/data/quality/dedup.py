@@ -5,13 +5,16 @@ Two texts are near-duplicates when their word 3-shingles overlap (Jaccard) at th
 typos are forgiven. A typo is a word found in one row only that one letter changed, added, dropped
 or swapped turns into a word found in two rows or more ("pasword" beside a common "password");
 two words both found in several rows are two words ("models", "modes"), and short words and
-digits never slip ("form", "from"; "GPT-4", "GPT-3"). MinHash + LSH over the shingles, typos read
+digits never slip ("form", "from"; "GPT-4", "GPT-3"). Given the model's tokenizer (`whole`), a
+word it holds as one token is a word, never a typo ("modes", "latent", "effect" even in one row),
+and a typo may have slipped from such a word in one other row ("pasword" beside the one "password"
+of its twin). MinHash + LSH over the shingles, typos read
 as their words, propose the pairs to compare, so the search stays sub-quadratic."""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from zlib import crc32
 
@@ -20,9 +23,12 @@ from tunelab.data.text import words
 
 SHINGLE_WORDS = 3
 TYPO_MIN_LETTERS = 5
-# A typo is in at most TYPO_ROWS rows, the word it slipped from in at least WORD_ROWS.
+# A typo is in at most TYPO_ROWS rows, the word it slipped from in at least WORD_ROWS (or in one,
+# where the tokenizer holds it whole).
 TYPO_ROWS = 1
 WORD_ROWS = 2
+# Whether a lower-cased word is a word of the language (one token of the model's tokenizer).
+Whole = Callable[[str], bool]
 
 
 @dataclass
@@ -76,29 +82,36 @@ def forgive_typos(a: list[str], b: list[str], slips: dict[str, set[str]]) -> lis
 
 
 def word_rows(texts: Iterable[list[str]]) -> Counter[str]:
-    """How many of `texts` (as word lists) hold each word."""
+    """How many different texts of `texts` (as word lists) hold each word: a row repeated
+    whole neither makes its typo a word nor a rare word common."""
     rows: Counter[str] = Counter()
-    for text in texts:
+    for text in {tuple(t) for t in texts}:
         rows.update(set(text))
     return rows
 
 
-def slip_table(rows: Counter[str]) -> dict[str, set[str]]:
+def slip_table(rows: Counter[str], whole: Whole | None = None) -> dict[str, set[str]]:
     """Each typo among the words counted in `rows` (`word_rows`) with the words it slipped from:
     a word of at most `TYPO_ROWS` rows one slip (`one_slip`) from words of `WORD_ROWS` rows and
-    more. Only words of four letters and more slip, one of the two of five."""
+    more; with `whole`, a word it says is whole is no typo, and one it says is whole may be
+    slipped from in one row.
+    Only words of four letters and more slip, one of the two of five."""
     by_variant: dict[str, set[str]] = {}
     for w in (w for w in rows if _slips_possible(w)):
         for v in _variants(w):
             by_variant.setdefault(v, set()).add(w)
     table: dict[str, set[str]] = {}
     for group in by_variant.values():
-        typos = [w for w in group if rows[w] <= TYPO_ROWS] if len(group) > 1 else ()
+        typos = (
+            [w for w in group if rows[w] <= TYPO_ROWS and not (whole and whole(w))]
+            if len(group) > 1
+            else ()
+        )
         for w in typos:
             table.setdefault(w, set()).update(
                 x
                 for x in group
-                if rows[x] >= WORD_ROWS
+                if (rows[x] >= WORD_ROWS or (whole and whole(x)))
                 and max(len(x), len(w)) >= TYPO_MIN_LETTERS
                 and one_slip(w, x)
             )
@@ -153,10 +166,13 @@ def exact_duplicates(keys: list[str]) -> list[Pair]:
     return pairs
 
 
-def near_duplicates(texts: list[str], threshold: float = 0.8, num_perm: int = 128) -> list[Pair]:
-    """Pairs (i < j) whose `similarity` is at least `threshold`, exact repeats left out."""
+def near_duplicates(
+    texts: list[str], threshold: float = 0.8, num_perm: int = 128, whole: Whole | None = None
+) -> list[Pair]:
+    """Pairs (i < j) whose `similarity` is at least `threshold`, exact repeats left out; `whole`
+    tells words from typos (see the module's note)."""
     found = [words(t) for t in texts]
-    sets, slips = [shingles(w) for w in found], slip_table(word_rows(found))
+    sets, slips = [shingles(w) for w in found], slip_table(word_rows(found), whole)
     norms = [normalize_text(t) for t in texts]
     pairs = []
     for i, j in sorted(_candidates(_typos_read(found, sets, slips), None, threshold, num_perm)):
@@ -175,6 +191,7 @@ def cross_duplicates(
     num_perm: int = 128,
     train_full: list[str] | None = None,
     min_inside_words: int = 6,
+    whole: Whole | None = None,
 ) -> list[Pair]:
     """Pairs (train index, test index) that are the same or nearly the same text, every train
     row of each leaking test row (dropping only one would leave its twins leaking). With
@@ -195,7 +212,7 @@ def cross_duplicates(
             rows.update(set(full).union(train_words[i]))
             for j in quoted.within(full):
                 inside.setdefault(j, []).append(i)
-    slips = slip_table(rows)
+    slips = slip_table(rows, whole)
     near: dict[int, set[int]] = {}
     proposed = _candidates(
         _typos_read(train_words, train_sets, slips),
