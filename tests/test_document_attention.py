@@ -117,3 +117,14 @@ def test_a_bidirectional_or_biased_attention_call_is_left_to_sdpa(asks):
     )
     expected, _ = sdpa_attention_forward(module, query, key, value, None, **asks)
     torch.testing.assert_close(got, expected)
+
+
+def test_sinks_without_the_models_own_attention_code_are_refused_not_dropped():
+    class RemoteAttention(torch.nn.Module):  # its module (this file) has no eager forward
+        is_causal = True
+
+    q = torch.randn(1, 2, 4, 8)
+    with pytest.raises(TunelabError, match="train.attention"):
+        document_attention.own_attention(
+            RemoteAttention(), q, q, q, None, 0.0, 1.0, s_aux=torch.zeros(2)
+        )

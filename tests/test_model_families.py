@@ -155,6 +155,15 @@ def test_a_remote_code_recurrence_is_known_by_its_model_type():
     assert carries_state(model)
 
 
+def test_a_model_type_that_only_starts_like_a_recurrent_one_is_not_a_state():
+    # MiniMax-M2 is attention alone; MiniMax(-Text-01) has linear attention.
+    for model_type, state in [("minimax_m2", False), ("minimax", True), ("lfm2_vl", True)]:
+        config = type("Config", (transformers.PretrainedConfig,), {"model_type": model_type})()
+        model = torch.nn.Module()
+        model.config = config
+        assert carries_state(model) is state, model_type
+
+
 def test_a_convolution_in_another_tower_than_the_decoder_is_not_a_state():
     # Phi-4-multimodal's audio encoder convolves; its text decoder is attention alone.
     config = transformers.Phi4MultimodalConfig()

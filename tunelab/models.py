@@ -481,11 +481,12 @@ def _forward_body(cls: type) -> list[ast.stmt] | None:
 # Decoder families that carry state along a row, by `model_type` (prefixes: rwkv6, mamba2...),
 # remote-code ones (fla's gla, delta_net, hgrn...) included; and the words in a decoder's own
 # declared kinds of layer (`layer_types`, `block_types`...) that mean a convolution or recurrence.
-_STATE_MODEL_TYPES = (
-    "rwkv", "xlstm", "mamba", "falcon_mamba", "recurrent_gemma", "jamba", "zamba", "bamba",
-    "falcon_h1", "lfm2", "qwen3_next", "minimax", "nemotron_h", "granitemoehybrid", "plamo2",
-    "gla", "delta_net", "gated_deltanet", "hgrn", "retnet", "kimi_linear",
-)  # fmt: skip
+# Whole model types, numbered versions and LFM2's variants only: "minimax_m2" is attention alone.
+_STATE_MODEL_TYPES = re.compile(
+    r"(rwkv\d*|xlstm|mamba\d*|falcon_mamba|recurrent_gemma|jamba|zamba\d*|bamba|falcon_h1"
+    r"|lfm2(_\w+)?|qwen3_next|minimax|nemotron_h|granitemoehybrid|plamo2|gla|delta_net"
+    r"|gated_deltanet|hgrn\d*|retnet|kimi_linear)"
+)
 _STATE_LAYER_WORDS = (
     "linear", "conv", "mamba", "recurrent", "ssm", "rwkv", "delta", "hybrid", "retention", "lstm",
 )  # fmt: skip
@@ -503,14 +504,17 @@ def carries_state(model: torch.nn.Module) -> bool:
     if base in _state_of:
         return _state_of[base]
     config = getattr(base, "config", None)
-    text = config.get_text_config() if hasattr(config, "get_text_config") else config
+    try:
+        text = config.get_text_config() if hasattr(config, "get_text_config") else config
+    except ValueError:  # several text configs (MusicGen's): the model's own
+        text = config
     kinds = []
     for field in _LAYER_KIND_FIELDS:
         value = getattr(text, field, None)
         kinds += [value] if isinstance(value, str) else list(value or [])
     model_type = str(getattr(text, "model_type", "") or getattr(config, "model_type", ""))
     found = (
-        model_type.startswith(_STATE_MODEL_TYPES)
+        _STATE_MODEL_TYPES.fullmatch(model_type) is not None
         or any(word in str(kind).lower() for kind in kinds for word in _STATE_LAYER_WORDS)
         or any(isinstance(m, torch.nn.Conv1d) for m in _decoder_blocks(base).modules())
     )

@@ -24,6 +24,7 @@ from transformers import AttentionInterface
 from transformers.integrations.sdpa_attention import sdpa_attention_forward
 from transformers.masking_utils import AttentionMaskInterface, sdpa_mask
 
+from tunelab.errors import TunelabError
 from tunelab.models import attention_window
 
 NAME = "tunelab_documents"
@@ -95,15 +96,21 @@ def own_attention(module, query, key, value, attention_mask, dropout, scaling, *
     (`eager_attention_forward`), which adds its mask to the scores: the boolean one built for
     sdpa (or none, for plain causal) is made so."""
     own = getattr(sys.modules.get(type(module).__module__), "eager_attention_forward", None)
-    if own is None or all(kwargs.get(name) is None for name in ("s_aux", "softcap")):
+    if all(kwargs.get(name) is None for name in ("s_aux", "softcap")):
         return sdpa_attention_forward(
             module, query, key, value, attention_mask, dropout, scaling, **kwargs
         )
-    if attention_mask is None:
+    if own is None:  # sdpa would drop the sinks or the cap: a wrong loss, not a slower one
+        raise TunelabError(
+            f"{type(module).__name__} asks for attention sinks or a soft cap and its module has "
+            "no eager_attention_forward: set train.attention: sdpa (or eager) for this model"
+        )
+    causal = kwargs.get("is_causal", getattr(module, "is_causal", True)) is not False
+    if attention_mask is None and causal:  # a bidirectional call without a mask needs none
         length, width = query.shape[2], key.shape[2]
         attention_mask = torch.ones(length, width, dtype=torch.bool, device=query.device)
         attention_mask = attention_mask.tril(width - length)[None, None]
-    if attention_mask.dtype == torch.bool:
+    if attention_mask is not None and attention_mask.dtype == torch.bool:
         lowest = torch.finfo(query.dtype).min
         attention_mask = torch.zeros_like(attention_mask, dtype=query.dtype).masked_fill(
             ~attention_mask, lowest

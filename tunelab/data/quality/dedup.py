@@ -267,8 +267,9 @@ def _candidates(
     with lsh.insertion_session() as session:
         for i, sig in signatures:
             session.insert(i, sig)
-    owners = [j for j, sets in enumerate(queries or indexed) for _ in sets]
-    asked = _signatures([s for sets in queries or indexed for s in sets], num_perm)
+    asking = indexed if queries is None else queries  # an empty test set asks nothing
+    owners = [j for j, sets in enumerate(asking) for _ in sets]
+    asked = _signatures([s for sets in asking for s in sets], num_perm)
     if queries is not None:
         return {(i, owners[k]) for k, sig in asked for i in lsh.query(sig)}
     return {
