@@ -135,3 +135,16 @@ def test_attention_models_keep_packing(tiny):
 
     model, _ = tiny
     assert row_packing(model, True) == (True, None)
+
+
+def test_a_one_token_prompt_after_another_starts_from_no_state(monkeypatch):
+    # RecurrentGemma keeps its state in its modules, and a prompt of one token takes its decoding
+    # branch, which reads the state the prompt before left (model.generate itself does so).
+    model, tokenizer = stateful("recurrent gemma")
+    model.generation_config.eos_token_id = None
+    assert len(tokenizer("x", add_special_tokens=False).input_ids) == 1
+    tokens = picked(monkeypatch)
+    generate(model, tokenizer, ["x"], max_new_tokens=6)  # a fresh model: no state yet
+    first = tokens.pop(0)
+    generate(model, tokenizer, [PROMPTS[1], "x"], max_new_tokens=6, batch_size=8)
+    assert tokens[1] == first

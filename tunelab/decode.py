@@ -104,6 +104,11 @@ class Batch:
         config = self.model.config.get_text_config(decoder=True)
         own = getattr(config, "model_type", None) in ("rwkv", "xlstm")
         self.cache = None if own else DynamicCache(config=config)
+        # A model that keeps its state in its modules (RecurrentGemma) sets it up only when given
+        # no cache: zeroed here, or a one-token prompt would start from the last prompt's state.
+        if not own and hasattr(self.model, "_setup_cache"):
+            dtype = next(self.model.parameters()).dtype
+            self.model._setup_cache(config, 1, self.device, dtype)
         return self._forward_alone(ids, torch.arange(ids.shape[1], device=self.device)[None])
 
     def _forward_alone(self, ids: torch.Tensor, positions: torch.Tensor) -> torch.Tensor:
