@@ -366,7 +366,7 @@ def decoder_and_head(model: PreTrainedModel) -> tuple[torch.nn.Module, torch.nn.
         return None
     head = base.get_output_embeddings()
     names = [name for name, child in base.named_children() if child is head]
-    unless = _projection_unless(type(base), names[0]) if len(names) == 1 else None
+    unless = projection_unless(type(base), names[0]) if len(names) == 1 else None
     text_config = base.config.get_text_config()
     if unless is None or any(getattr(text_config, field, None) is not None for field in unless):
         _say_unfused(type(base))  # softcapped, scaled (Gemma 2, Granite, Cohere...)
@@ -410,7 +410,7 @@ _OPTIONAL = re.compile(
 
 
 @functools.cache
-def _projection_unless(cls: type, head: str) -> tuple[str, ...] | None:
+def projection_unless(cls: type, head: str) -> tuple[str, ...] | None:
     """When `cls.forward` makes its logits as `self.<head>(hidden states)` and nothing else: the
     config fields that must be None for that (their softcapping); None when it does more."""
     body = _forward_body(cls)

@@ -100,6 +100,9 @@ def precision_of(device: str, weights: int, quantized: bool, sharded: bool) -> P
 def estimate(cfg: PlanConfig, shape: Shape | None = None) -> Plan:
     """The plan of `cfg`; `shape` saves looking the model up again."""
     shape = shape or shape_of(cfg.model)
+    unpacked = shape.carries_state and cfg.packing
+    if unpacked:  # training turns packing off for it (train/setup.row_packing)
+        cfg = cfg.model_copy(update={"packing": False})
     device = pick_device(cfg.device, cfg.gpu_memory)
     sharded = device == "cuda" and cfg.parallel == "fsdp"
     precision = precision_of(device, cfg.weight_bytes(), cfg.method == "qlora", sharded)
@@ -117,6 +120,12 @@ def estimate(cfg: PlanConfig, shape: Shape | None = None) -> Plan:
         plan.notes.append(
             f"max_length {cfg.max_length:,} is beyond the model's context of {shape.context:,} "
             "tokens: positions past it were never trained"
+        )
+    if unpacked:
+        plan.notes.append(
+            "data.packing off: the model carries state along a row (a convolution or a "
+            "recurrence), so each row holds one document, padded: the same tokens a row at most, "
+            "fewer of them trained"
         )
     if cfg.cpu_offload:
         plan.notes.append("cpu_offload: weights, gradients and AdamW state are in CPU memory")
@@ -244,6 +253,9 @@ def _loss(plan: Plan, precision: Precision) -> None:
     tokens = cfg.batch_size * cfg.max_length
     hidden = shape.hidden * precision.weights
     per_token = 3 * hidden + shape.hidden * FP32 + (hidden if cfg.method == "full" else 0)
+    if shape.unfused:
+        _unfused_loss(plan, precision, per_token)
+        return
     chunk = min(chunk_tokens(shape.vocab), tokens)
     logit = FP32 + (2 if precision.compute == 2 else 0)  # float32, beside bf16 before the cast
     how = (
@@ -263,6 +275,27 @@ def _loss(plan: Plan, precision: Precision) -> None:
         head = shape.vocab * shape.hidden
         how = f"{_count(head)} x 4 B, made during the forward pass by the fused loss"
         add(Part("output projection gradient", head * FP32, how, "forward"))
+
+
+def _unfused_loss(plan: Plan, precision: Precision, per_token: int) -> None:
+    """A model whose forward does more to its logits than the projection (Granite scales them,
+    softcapped Gemma 2 caps them) trains through that forward (train/loss.py): its logits for
+    every position at once, the trained positions' copy (cast to float32) and the log-softmax
+    cross-entropy keeps; at the backward's start their gradients take the place of the copies.
+    The head's gradient is then autograd's, counted with the other gradients."""
+    cfg, shape = plan.config, plan.shape
+    tokens = cfg.batch_size * cfg.max_length
+    compute = precision.compute
+    kept = 2 * compute + (FP32 if compute != FP32 else 0) + FP32
+    cast = ", cast to float32" if compute != FP32 else ""
+    how = (
+        f"{tokens:,} tokens x {per_token:,} B (final norm, hidden states, their gradient) + "
+        f"{tokens:,} tokens x {shape.vocab:,} logits x {kept} B: {shape.unfused}, so all of "
+        f"them exist at once: the logits ({compute} B), the trained positions' copy{cast}, the "
+        "log-softmax kept for the backward"
+    )
+    total = tokens * per_token + tokens * shape.vocab * kept
+    plan.parts.append(Part("loss: logits not fused", total, how, "forward"))
 
 
 def _head_adapter(plan: Plan, precision: Precision) -> int:

@@ -32,6 +32,10 @@ class Shape:
     o_bias: bool = False  # Llama's attention_bias puts one on o_proj too
     head_dim: int = 0  # 0: hidden / heads
     context: int = 0  # max_position_embeddings; 0: not known
+    # Why the loss cannot be fused (the forward does more to its logits than the projection,
+    # models.decoder_and_head), as "<class> <what>"; "" when it is, or the class is not known.
+    unfused: str = ""
+    carries_state: bool = False  # trained unpacked, one document a row (setup.row_packing)
 
     @property
     def dim(self) -> int:
@@ -170,6 +174,7 @@ def shape_from_config(path: Path) -> Shape:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as err:
         raise TunelabError(f"{path}: not a readable config.json ({err})") from None
+    outer = raw
     raw = raw.get("text_config", raw)  # multimodal configs nest the language model's
     try:
         heads = raw["num_attention_heads"]
@@ -186,9 +191,45 @@ def shape_from_config(path: Path) -> Shape:
             o_bias=bool(raw.get("attention_bias")),
             head_dim=raw.get("head_dim") or 0,
             context=raw.get("max_position_embeddings") or 0,
+            unfused=_unfused(outer, raw),
+            carries_state=_carries_state(outer, raw),
         )
     except KeyError as err:
         raise TunelabError(
             f"{path}: no {err.args[0]} field; the plan knows Llama-style decoders "
             "(hidden_size, num_hidden_layers, num_attention_heads, intermediate_size, vocab_size)"
         ) from None
+
+
+def _unfused(outer: dict, text: dict) -> str:
+    """Why training cannot fuse this model's head and loss (models.decoder_and_head, read from its
+    class's forward): "" when it can, or when its class is not one transformers has."""
+    import transformers
+
+    from tunelab.models import projection_unless
+
+    name = (outer.get("architectures") or [""])[0]
+    cls = getattr(transformers, name, None) if name else None
+    if not isinstance(cls, type):
+        return ""
+    unless = projection_unless(cls, HEAD)
+    if unless is None:
+        return f"{name}'s forward does more to them than the projection"
+    # A field the file leaves out takes its config class's default (Gemma 2's softcapping: 30).
+    default = cls.config_class() if unless and hasattr(cls, "config_class") else None
+    set_fields = [f for f in unless if text.get(f, outer.get(f, getattr(default, f, None)))]
+    return f"{name} caps them ({', '.join(set_fields)})" if set_fields else ""
+
+
+def _carries_state(outer: dict, text: dict) -> bool:
+    """models.carries_state from the config alone: its model type and declared kinds of layer."""
+    import torch
+    from transformers import PretrainedConfig
+
+    from tunelab.models import carries_state
+
+    fields = {k: v for k, v in text.items() if k.endswith("_type") or k.endswith("_types")}
+    fields.setdefault("model_type", outer.get("model_type", ""))
+    stand_in = torch.nn.Module()  # no layers: only the config is read
+    stand_in.config = PretrainedConfig(**fields)
+    return carries_state(stand_in)
