@@ -29,10 +29,7 @@ class StopRequest:
         self._previous = None
 
     def __enter__(self):
-        try:
-            self._previous = signal.signal(signal.SIGINT, self._handle)
-        except ValueError:  # not the main thread: leave signals alone
-            self._previous = None
+        self._previous = _handle_signal(signal.SIGINT, self._handle)
         return self
 
     def _handle(self, signum, frame) -> None:
@@ -52,8 +49,21 @@ class StopRequest:
         return requested > 0, interrupted > 0
 
     def __exit__(self, *exc) -> None:
-        if self._previous is not None:
-            signal.signal(signal.SIGINT, self._previous)
+        _restore_signal(signal.SIGINT, self._previous)
+
+
+def _handle_signal(signum: int, handler: Callable):
+    """Install `handler` for `signum`; the handler it replaces, None outside the main thread
+    (where signals are left alone)."""
+    try:
+        return signal.signal(signum, handler)
+    except ValueError:
+        return None
+
+
+def _restore_signal(signum: int, previous) -> None:
+    if previous is not None:
+        signal.signal(signum, previous)
 
 
 class Terminated(Exception):
@@ -75,10 +85,7 @@ class LauncherStop:
 
     def __enter__(self) -> LauncherStop:
         if self.enabled:
-            try:
-                self._previous = signal.signal(signal.SIGTERM, self._handle)
-            except ValueError:  # not the main thread: leave signals alone
-                self._previous = None
+            self._previous = _handle_signal(signal.SIGTERM, self._handle)
         return self
 
     def _handle(self, signum, frame) -> None:
@@ -102,8 +109,7 @@ class LauncherStop:
             self._open = False
 
     def __exit__(self, *exc) -> None:
-        if self._previous is not None:
-            signal.signal(signal.SIGTERM, self._previous)
+        _restore_signal(signal.SIGTERM, self._previous)
 
 
 class NonFiniteLoss(TunelabError):
