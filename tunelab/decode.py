@@ -25,6 +25,14 @@ class Batch:
     def __init__(self, model: PreTrainedModel, pad_id: int, prefix: list[int] | None = None):
         self.model, self.pad = model, pad_id
         self.alone = carries_state(model)  # one row at a time, in the model's own cache
+        # For `alone`: the decoder's config, and whether the model makes its own cache (rwkv and
+        # xlstm; rwkv takes it as `state`).
+        self.text_config = model.config.get_text_config(decoder=True)
+        kind = getattr(self.text_config, "model_type", None)
+        self.own_cache, self.cache_name = (
+            kind in ("rwkv", "xlstm"),
+            ("state" if kind == "rwkv" else "cache"),
+        )
         if attention_window(model.config) is not None or self.alone:
             prefix = None
         self.device = next(model.parameters()).device
@@ -100,20 +108,19 @@ class Batch:
             raise ValueError("a model that carries state along a row decodes one prompt at a time")
         ids = torch.tensor(prompts, device=self.device)
         self.mask = torch.ones_like(ids)
-        # The cache model.generate gives it; rwkv and xlstm make their own (cache None).
-        config = self.model.config.get_text_config(decoder=True)
-        own = getattr(config, "model_type", None) in ("rwkv", "xlstm")
-        self.cache = None if own else DynamicCache(config=config)
+        # The cache model.generate gives it, unless the model makes its own.
+        config = self.text_config
+        self.cache = None if self.own_cache else DynamicCache(config=config)
         # A model that keeps its state in its modules (RecurrentGemma) sets it up only when given
         # no cache: zeroed here, or a one-token prompt would start from the last prompt's state.
-        if not own and hasattr(self.model, "_setup_cache"):
+        if not self.own_cache and hasattr(self.model, "_setup_cache"):
             dtype = next(self.model.parameters()).dtype
             self.model._setup_cache(config, 1, self.device, dtype)
         return self._forward_alone(ids, torch.arange(ids.shape[1], device=self.device)[None])
 
     def _forward_alone(self, ids: torch.Tensor, positions: torch.Tensor) -> torch.Tensor:
         """The row's next-token logits [1, vocab], its state carried on in `self.cache`."""
-        name = "state" if self.model.config.model_type == "rwkv" else "cache"  # rwkv's name
+        name = self.cache_name
         with self.kernels:  # no attention mask: the row has no padding, and Mamba's layers
             out = self.model(  # would take a mask wider than the new tokens for theirs
                 input_ids=ids,

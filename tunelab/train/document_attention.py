@@ -95,11 +95,11 @@ def own_attention(module, query, key, value, attention_mask, dropout, scaling, *
     `is_causal`; for sinks or a soft cap, which sdpa has not, the model's own code's
     (`eager_attention_forward`), which adds its mask to the scores: the boolean one built for
     sdpa (or none, for plain causal) is made so."""
-    own = getattr(sys.modules.get(type(module).__module__), "eager_attention_forward", None)
     if all(kwargs.get(name) is None for name in ("s_aux", "softcap")):
         return sdpa_attention_forward(
             module, query, key, value, attention_mask, dropout, scaling, **kwargs
         )
+    own = getattr(sys.modules.get(type(module).__module__), "eager_attention_forward", None)
     if own is None:  # sdpa would drop the sinks or the cap: a wrong loss, not a slower one
         raise TunelabError(
             f"{type(module).__name__} asks for attention sinks or a soft cap and its module has "
