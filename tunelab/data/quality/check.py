@@ -163,8 +163,9 @@ def check_file(
     whole = whole_words(tokenizer)
     report.exact_dups = dedup.exact_duplicates([row_key(q, a) for q, a in zip(prompts, answers)])
     repeated = {p.second for p in report.exact_dups}
+    row_texts = [f"{q}\n{a}" for q, a in zip(prompts, answers)]
     near = dedup.near_duplicates(
-        [f"{q}\n{a}" for q, a in zip(prompts, answers)],
+        row_texts,
         config.near_dup_threshold,
         config.num_perm,
         whole,
@@ -184,7 +185,7 @@ def check_file(
             [prompt_key(e) for e in report.test.examples],
             config.near_dup_threshold,
             config.num_perm,
-            train_full=[f"{q}\n{a}" for q, a in zip(prompts, answers)],
+            train_full=row_texts,
             min_inside_words=config.min_quoted_words,
             whole=whole,
         )

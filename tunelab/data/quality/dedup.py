@@ -206,7 +206,7 @@ def cross_duplicates(
         rows += word_rows(train_words)
     else:
         quoted = _Quoted(test_words, min_inside_words)
-        # One text at a time: a corpus of long documents is never held as words.
+        # One text at a time: only the test texts are held as words here.
         for i, text in enumerate(train_full):
             full = words(text)
             rows.update(set(full).union(train_words[i]))
