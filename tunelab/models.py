@@ -367,8 +367,7 @@ def decoder_and_head(model: PreTrainedModel) -> tuple[torch.nn.Module, torch.nn.
     head = base.get_output_embeddings()
     names = [name for name, child in base.named_children() if child is head]
     unless = projection_unless(type(base), names[0]) if len(names) == 1 else None
-    text_config = base.config.get_text_config()
-    if unless is None or any(getattr(text_config, field, None) is not None for field in unless):
+    if unless is None or capped_fields(unless, base.config.get_text_config()):
         _say_unfused(type(base))  # softcapped, scaled (Gemma 2, Granite, Cohere...)
         return None
     return base.get_decoder(), head
@@ -494,6 +493,25 @@ _LAYER_KIND_FIELDS = ("layer_types", "block_types", "layers_block_type", "layer_
 _state_of: weakref.WeakKeyDictionary[torch.nn.Module, bool] = weakref.WeakKeyDictionary()
 
 
+def capped_fields(unless: tuple[str, ...], text_config) -> list[str]:
+    """The fields of `unless` (projection_unless's) that `text_config` sets: each makes the forward
+    post-process its logits (a soft cap), so the head cannot be fused."""
+    return [field for field in unless if getattr(text_config, field, None) is not None]
+
+
+def config_carries_state(text_config, model_type: str = "") -> bool:
+    """carries_state as the decoder's config alone tells it: its model type (or `model_type`, the
+    outer config's) and its declared kinds of layer."""
+    kinds = []
+    for field in _LAYER_KIND_FIELDS:
+        value = getattr(text_config, field, None)
+        kinds += [value] if isinstance(value, str) else list(value or [])
+    model_type = str(getattr(text_config, "model_type", "") or model_type)
+    return _STATE_MODEL_TYPES.fullmatch(model_type) is not None or any(
+        word in str(kind).lower() for kind in kinds for word in _STATE_LAYER_WORDS
+    )
+
+
 def carries_state(model: torch.nn.Module) -> bool:
     """Whether tokens reach later ones other than through attention: a convolution over time or
     a recurrence (Mamba, LFM2, MiniMax's and Qwen3-Next's linear attention, RecurrentGemma, RWKV).
@@ -508,15 +526,8 @@ def carries_state(model: torch.nn.Module) -> bool:
         text = config.get_text_config() if hasattr(config, "get_text_config") else config
     except ValueError:  # several text configs (MusicGen's): the model's own
         text = config
-    kinds = []
-    for field in _LAYER_KIND_FIELDS:
-        value = getattr(text, field, None)
-        kinds += [value] if isinstance(value, str) else list(value or [])
-    model_type = str(getattr(text, "model_type", "") or getattr(config, "model_type", ""))
-    found = (
-        _STATE_MODEL_TYPES.fullmatch(model_type) is not None
-        or any(word in str(kind).lower() for kind in kinds for word in _STATE_LAYER_WORDS)
-        or any(isinstance(m, torch.nn.Conv1d) for m in _decoder_blocks(base).modules())
+    found = config_carries_state(text, str(getattr(config, "model_type", ""))) or any(
+        isinstance(m, torch.nn.Conv1d) for m in _decoder_blocks(base).modules()
     )
     _state_of[base] = found
     return found

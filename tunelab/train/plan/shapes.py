@@ -206,7 +206,7 @@ def _unfused(outer: dict, text: dict) -> str:
     class's forward): "" when it can, or when its class is not one transformers has."""
     import transformers
 
-    from tunelab.models import projection_unless
+    from tunelab.models import capped_fields, projection_unless
 
     name = (outer.get("architectures") or [""])[0]
     cls = getattr(transformers, name, None) if name else None
@@ -215,21 +215,20 @@ def _unfused(outer: dict, text: dict) -> str:
     unless = projection_unless(cls, HEAD)
     if unless is None:
         return f"{name}'s forward does more to them than the projection"
-    # A field the file leaves out takes its config class's default (Gemma 2's softcapping: 30).
-    default = cls.config_class() if unless and hasattr(cls, "config_class") else None
-    set_fields = [f for f in unless if text.get(f, outer.get(f, getattr(default, f, None)))]
-    return f"{name} caps them ({', '.join(set_fields)})" if set_fields else ""
+    if not unless:
+        return ""
+    try:  # a field the file leaves out takes its config class's default (Gemma 2's cap: 30)
+        config = cls.config_class.from_dict(outer).get_text_config()
+    except Exception:  # noqa: BLE001 -- a config its class cannot read: plan it as Llama's
+        return ""
+    capped = capped_fields(unless, config)
+    return f"{name} caps them ({', '.join(capped)})" if capped else ""
 
 
 def _carries_state(outer: dict, text: dict) -> bool:
     """models.carries_state from the config alone: its model type and declared kinds of layer."""
-    import torch
-    from transformers import PretrainedConfig
+    from types import SimpleNamespace
 
-    from tunelab.models import carries_state
+    from tunelab.models import config_carries_state
 
-    fields = {k: v for k, v in text.items() if k.endswith("_type") or k.endswith("_types")}
-    fields.setdefault("model_type", outer.get("model_type", ""))
-    stand_in = torch.nn.Module()  # no layers: only the config is read
-    stand_in.config = PretrainedConfig(**fields)
-    return carries_state(stand_in)
+    return config_carries_state(SimpleNamespace(**text), outer.get("model_type", ""))
