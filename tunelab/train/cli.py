@@ -44,10 +44,11 @@ def train_command(
     except Terminated:
         raise typer.Exit(143) from None  # SIGTERM's; the loop said which step is kept
     except TunelabError as err:
-        if not distributed.launched():
+        world = distributed.launched_world()
+        if world.size == 1:
             raise
         # Under torchrun every process refuses alike: the first of each machine says it, once.
-        if not distributed.first_on_machine():
+        if world.local_rank != 0:
             distributed.leave_refusal_to_first_process()
             raise
         Console(stderr=True).print(f"[bold red]error:[/] {escape(str(err))}")

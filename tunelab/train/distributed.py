@@ -42,6 +42,14 @@ class World:
 SINGLE = World()  # a plain run: one process
 
 
+def launched_world() -> World:
+    """This process's place among those torchrun started (its environment), SINGLE without it."""
+    size = int(os.environ.get("WORLD_SIZE", "1"))
+    if size == 1:
+        return SINGLE
+    return World(int(os.environ["RANK"]), int(os.environ.get("LOCAL_RANK", "0")), size)
+
+
 # Rank 0 alone answers the held-out questions, writes checkpoints and the final model while the
 # others wait in a collective: NCCL's default 10 minutes (gloo's 30) killed a run whose
 # checkpoint of a large model, or whose held-out answers, took longer. A true hang waits this long.
@@ -50,13 +58,12 @@ COLLECTIVE_TIMEOUT = timedelta(hours=2)
 
 def start(device: torch.device, parallel: str = "ddp") -> tuple[World, torch.device]:
     """Join the process group torchrun describes (if any); each process gets its own GPU."""
-    size = int(os.environ.get("WORLD_SIZE", "1"))
-    if size == 1:
+    world = launched_world()
+    if world.size == 1:
         if parallel == "fsdp" and not dist.is_initialized():
             backend = "nccl" if device.type == "cuda" else "gloo"
             dist.init_process_group(backend, store=dist.HashStore(), rank=0, world_size=1)
         return SINGLE, device
-    world = World(int(os.environ["RANK"]), int(os.environ.get("LOCAL_RANK", "0")), size)
     if device.type == "cuda":
         device = torch.device("cuda", world.local_rank)
         torch.cuda.set_device(device)
@@ -134,15 +141,6 @@ def check_on_main(world: World, check: Callable[[], None]) -> None:
             refusal = TunelabError(shared[0])
     if refusal is not None:
         raise refusal
-
-
-def launched() -> bool:
-    """Whether torchrun started this process among others."""
-    return int(os.environ.get("WORLD_SIZE", "1")) > 1
-
-
-def first_on_machine() -> bool:
-    return int(os.environ.get("LOCAL_RANK", "0")) == 0
 
 
 # A refusal (TunelabError) under torchrun: every process refuses alike, and printing it once per
