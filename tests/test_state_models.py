@@ -88,10 +88,14 @@ def test_choices_of_a_model_that_carries_state_score_as_each_alone():
         Request("Question: Which gas do plants take in?\nAnswer:", [" oxygen", " CO2", " He"]),
         Request("Q: Can pigs fly?\nA:", [" No, pigs cannot fly.", " Yes."]),
     ]
-    scores = loglikelihoods(model, tokenizer, requests, batch_size=2)
+    seen = []
+    scores = loglikelihoods(
+        model, tokenizer, requests, batch_size=2, on_progress=lambda d, t: seen.append((d, t))
+    )
     for request, got in zip(requests, scores):
         expected = [each_alone(model, tokenizer, request.context, c) for c in request.continuations]
         assert got == pytest.approx(expected, rel=1e-5)
+    assert seen == [(1, 2), (2, 2)]  # the bar moves after each question, not once at the end
 
 
 def each_alone(model, tokenizer, context: str, continuation: str) -> float:

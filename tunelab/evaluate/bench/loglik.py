@@ -303,17 +303,17 @@ def loglikelihoods(
     rows = _rows(requests, tokenizer, context_length(model, tokenizer))
     scores: list[list[float]] = [[0.0] * len(r.continuations) for r in requests]
     plain, rows = _split_off_plain(model, rows)
-    for row in plain:
+    for done, row in enumerate(plain, start=1):
         for slot, branch in zip(row.slots, row.branches):
             scores[row.request][slot] = _plain_logprob(model, row.prefix, branch, device)
             if on_scored is not None:
                 on_scored(row.request, slot, scores[row.request][slot])
+        if on_progress is not None:
+            on_progress(done, len(plain) + len(rows))
     groups = _share_prefixes(rows, min_shared) if min_shared else [([], rows)]
     groups = [(shared, members) for shared, members in groups if members]
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     done = len(plain)
-    if plain and on_progress is not None:
-        on_progress(done, done + len(rows))
     for shared_ids, members in groups:
         prefix = _prefix_cache(model, shared_ids, device) if shared_ids else None
         sequences = _pack(members)
