@@ -70,6 +70,9 @@ def test_what_a_negation_does_not_reach_is_still_stated(fact, answer):
         ("5", "It costs $5."),  # a fact that names no currency or unit accepts any
         ("C++", "Written in C++."),
         ("5e-4", "The rate is 5E-4."),
+        ("5e-4", "The rate is 5e-04."),
+        ("5e4", "The rate is 5e+4."),
+        ("1.5e-4", "The rate is 1.5e-4."),
     ],
 )
 def test_the_same_value_written_another_way_is_stated(fact, answer):
@@ -87,10 +90,21 @@ def test_the_same_value_written_another_way_is_stated(fact, answer):
         ("C", "Written in C++."),
         ("C#", "Written in C."),
         ("gpt-4", "It is gpt-4o."),
+        ("5e-4", "It is 5e+4."),  # the exponent's sign is the number's
+        ("2e-5", "It is 2e+5."),
+        ("5e-4", "It is -5e-4."),
+        ("4", "Use 1e-4."),  # an exponent is no number of its own
+        ("16", "Set eps to 1e-16."),
     ],
 )
 def test_a_sign_unit_or_symbol_glued_to_a_word_is_part_of_it(fact, answer):
     assert not _accurate(fact, answer)
+
+
+def test_an_exponent_is_not_a_wrong_answer_stated():
+    check = parse_fact_check({"facts": [["16"]], "wrong": ["8"]}, "t.jsonl:1")
+    scores = score_facts("The rank defaults to 16, trained with AdamW (eps 1e-8).", check)
+    assert scores["fact_accuracy"] == 1.0 and scores["hallucination"] == 0.0
 
 
 def test_an_answer_that_states_a_wrong_answer_too_is_not_accurate():

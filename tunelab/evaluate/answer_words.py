@@ -42,6 +42,12 @@ _PER_CENT = re.compile(r"(?<=\d)\s?%")
 _CURRENCY_BEFORE = regex.compile(r"\p{Sc}(?=\d)")
 _CURRENCY_AFTER = regex.compile(rf"(?<![\w.])({_NUMBER})\s?(\p{{Sc}})")
 _LANGUAGE_SUFFIX = re.compile(r"(?<=\w)(\+\+|#)(?![\w+#])")
+# A number in scientific notation is one word, its exponent's sign on it: "5e-4" is neither
+# "5e+4" nor "4", and "eps 1e-8" states no "8" ("5e4" is "5e+4", "1e-08" is "1e-8").
+# (Latin letters at its edges make it part of a name, "gpt5e-4"; other scripts' letters do not.)
+_SCIENTIFIC = re.compile(
+    r"(?<![0-9A-Za-z_.])(\d+(?:\.\d+)?)e([-+\u2212]?)0*(\d+)(?![0-9A-Za-z_])(?!\.\d)"
+)
 
 
 def _glued(text: str) -> str:
@@ -52,7 +58,13 @@ def _glued(text: str) -> str:
     text = _CURRENCY_AFTER.sub(lambda m: _currency(m[2]) + m[1], text)
     text = _CURRENCY_BEFORE.sub(lambda m: _currency(m[0]), text)
     text = _PER_CENT.sub(_PERCENT, _UNIT.sub(r"\1 ", text))
+    text = _SCIENTIFIC.sub(_scientific, text)
     return _LANGUAGE_SUFFIX.sub(lambda m: _PLUS_PLUS if m[1] == "++" else _SHARP, text)
+
+
+def _scientific(number: re.Match) -> str:
+    mantissa, sign, exponent = number.groups()
+    return mantissa + "e" + (_MINUS if sign in ("-", "\u2212") else "") + exponent
 
 
 def _currency(symbol: str) -> str:
