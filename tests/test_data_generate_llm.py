@@ -116,7 +116,7 @@ def make_app() -> FastAPI:
                     "answer": f"Studying {a} explains patterns that also shape {b}.",
                 },
                 {"question": "What is the capital of France?", "answer": "Paris."},  # a seed
-                {"question": f"Are {b} useful?", "answer": f"Yes, {b} are useful."},
+                {"question": f"Are {b} useful?", "answer": f"{b} are useful?"},
             ]  # restates
             return reply(json.dumps(pairs))
         return JSONResponse({"error": "unknown model"}, status_code=404)

@@ -101,7 +101,7 @@ def test_templated_questions_are_flagged_as_homogeneous(tmp_path):
 def test_empty_restated_junk_and_foreign_rows_are_found(tmp_path):
     rows = qa_rows(FACTS) + [
         {"question": "### Question:\n \n\n### Answer:", "answer": "Did you type something?"},
-        {"question": "Does tunelab support LoRA?", "answer": "Yes, tunelab supports LoRA."},
+        {"question": "How do I install tunelab?", "answer": "To install tunelab, install tunelab."},
         {"question": "What is in the log?", "answer": "caf\ufffd au lait \ufffd\ufffd"},
         {"question": "Blob?", "answer": "QUJD" * 40},
         {
@@ -309,4 +309,4 @@ def test_an_answer_that_adds_a_fact_to_the_question_s_words_is_no_restatement():
 
     assert not repeats_question("What is the capital of France?", "The capital of France is Paris.")
     assert not repeats_question("हिंदी किस लिपि में लिखी जाती है?", "हिंदी देवनागरी लिपि में लिखी जाती है।")
-    assert repeats_question("Does tunelab support LoRA?", "Yes, tunelab supports LoRA.")
+    assert repeats_question("What is the default rank?", "The default rank.")

@@ -11,9 +11,25 @@ def test_a_negative_answer_to_a_yes_no_question_is_an_answer():
     assert not repeats_question("Does tunelab need a GPU?", "No, tunelab does not need a GPU.")
     assert not repeats_question("Can LoRA runs be resumed?", "No, LoRA runs cannot be resumed.")
     assert not repeats_question("Does it need a GPU?", "It doesn't need a GPU.")
-    # A yes that only says the question again still restates it; so does a question's own "not".
-    assert repeats_question("Does tunelab support LoRA?", "Yes, tunelab supports LoRA.")
+    # A yes is as much the answer as a no: --fix removed 50 "Yes, ..." rows of lamini_docs and
+    # kept every "No, ..." one, leaving its yes/no facts tilted to "no".
+    assert not repeats_question("Does tunelab support LoRA?", "Yes, tunelab supports LoRA.")
+    assert not repeats_question("Is Python dynamically typed?", "Yes, Python is dynamically typed.")
+    # The question said again, its own "not" included, is no answer.
     assert repeats_question("Why does it not start?", "Why does it not start?")
+    assert repeats_question("How do I install tunelab?", "To install tunelab, install tunelab.")
+
+
+def test_an_answer_that_picks_from_the_question_is_an_answer():
+    # All its words are the question's, yet it picks: extraction, choice, sorting.
+    extract = "Extract the city from the text.\nI moved to Paris last year."
+    assert not repeats_question(extract, "Paris")
+    assert not repeats_question("Which is larger, 7 or 12?", "12")
+    assert not repeats_question(
+        "Sort these words alphabetically: pear, apple, fig", "apple, fig, pear"
+    )
+    choices = "Which gas do plants take in?\nA. oxygen\nB. carbon dioxide\nC. helium"
+    assert not repeats_question(choices, "carbon dioxide")
 
 
 def test_numbers_and_code_are_text_and_encoded_blobs_are_not():

@@ -9,23 +9,28 @@ from tunelab.data.text import STOPWORDS, UNSPACED, stem, words
 
 def repeats_question(question: str, answer: str, overlap: float = 0.8) -> bool:
     """True when the answer is (nearly) the question again and adds nothing: no word that carries
-    content is new ("The capital of France is Paris." adds "Paris", and is an answer)."""
-    # "Yes, X supports Y." for "Does X support Y?" restates too: drop yes/no, compare crude stems.
-    # A negation the question lacks is the answer ("No, X does not need Y." to "Does X need Y?").
+    content is new ("The capital of France is Paris." adds "Paris", and is an answer), and it
+    says most of what the question says ("12" to "Which is larger, 7 or 12?" picks, as does "Paris"
+    to "Extract the city: I moved to Paris", and "apple, fig, pear" to a question to sort them)."""
+    # A verdict is the answer: "Yes, X supports Y." to "Does X support Y?" teaches that it does,
+    # and a negation the question lacks says it does not ("No, X does not need Y.").
     answer_words, qw = words(answer), {stem(w) for w in words(question)}
-    if any(w in NEGATIONS and w not in qw for w in answer_words):
+    if any(w in VERDICTS and w not in qw for w in answer_words):
         return False
-    aw = [stem(w) for w in answer_words if w not in ("yes", "no")]
+    aw = [stem(w) for w in answer_words]
     if not aw or any(w not in qw and w not in STOPWORDS for w in aw):
         return False
     shared = sum(w in qw for w in aw) / len(aw)
-    return shared >= overlap and len(aw) <= len(qw) + 2
+    content = {w for w in qw if w not in STOPWORDS}
+    said_again = len(content.intersection(aw)) / len(content) if content else 1.0
+    return shared >= overlap and said_again >= overlap and len(aw) <= len(qw) + 2
 
 
 # As `words` splits them ("doesn't" → "doesn", "t").
 NEGATIONS = frozenset(
     "no not never cannot don doesn didn isn aren wasn weren won shouldn couldn wouldn hasn haven".split()
 )
+VERDICTS = NEGATIONS | {"yes"}
 
 
 def junk_reason(text: str, min_letter_share: float = 0.3, max_word_chars: int = 80) -> str | None:
