@@ -46,6 +46,14 @@ def generate_command(
         )
     for reason in stats.failed:
         console.print(f"skipped a document: {reason}", markup=False)
+    if stats.too_short:
+        console.print(
+            f"skipped {stats.too_short.total()} chunks shorter than min_chunk_tokens "
+            f"({config.min_chunk_tokens} tokens), too little to ask about: "
+            + ", ".join(f"{source} x{n}" for source, n in stats.too_short.items())
+            + "; lower it with --set min_chunk_tokens=N",
+            markup=False,
+        )
     if stats.replies:
         console.print(
             f"{stats.parse_rate:.0%} of {stats.replies} replies parsed; retried {stats.retried}; "

@@ -48,7 +48,7 @@ def generate_dataset(
     else:
         chunks = _chunks(config, stats)
         if config.mode == "llm":
-            chunks = [c for c in chunks if count_tokens(c.text) >= config.min_chunk_tokens]
+            chunks = _long_enough(chunks, config.min_chunk_tokens, stats)
         if config.limit and len(chunks) > config.limit:
             step = len(chunks) / config.limit
             chunks = [chunks[int(i * step)] for i in range(config.limit)]
@@ -77,6 +77,18 @@ def _chunks(config: GenerateConfig, stats: GenerateStats) -> list[Chunk]:
     if stats.failed and not chunks:
         raise TunelabError(stats.failed[0])
     return chunks
+
+
+def _long_enough(chunks: list[Chunk], min_tokens: int, stats: GenerateStats) -> list[Chunk]:
+    """The chunks with enough text to ask a model about; the others are counted per document in
+    `stats.too_short`, so a document left out is named, not silently lost."""
+    kept = []
+    for chunk in chunks:
+        if count_tokens(chunk.text) >= min_tokens:
+            kept.append(chunk)
+        else:
+            stats.too_short[chunk.source] += 1
+    return kept
 
 
 def _template(

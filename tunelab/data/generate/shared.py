@@ -72,6 +72,8 @@ class GenerateStats:
     unparsed: int = 0  # replies in which no pair could be read
     dropped: Counter = field(default_factory=Counter)
     failed: list[str] = field(default_factory=list)  # documents that could not be read, and why
+    # Per document, its chunks under min_chunk_tokens, which llm mode does not ask about.
+    too_short: Counter = field(default_factory=Counter)
     cut_row_dropped: bool = False  # the output's last row, cut short by a crash, was dropped
     seconds: float = 0.0
 
