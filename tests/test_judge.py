@@ -8,13 +8,15 @@ import json
 import re
 
 import pytest
-from fastapi import FastAPI
+from fastapi import FastAPI, HTTPException
 from typer.testing import CliRunner
 
 import tunelab
 from tests.conftest import write_jsonl
 from tunelab.cli import app
-from tunelab.evaluate.judge.verdicts import cohen_kappa
+from tunelab.errors import TunelabError
+from tunelab.evaluate.human.arena import load_answers
+from tunelab.evaluate.judge.verdicts import JudgeConfig, cohen_kappa, judge
 from tunelab.web import running
 
 QUESTIONS = {  # question: (reference, the good model's answer, the bad model's answer)
@@ -31,10 +33,12 @@ HUMAN_VOTES = [  # a person's votes on the same pairs, sides as the page showed 
 ]
 
 
-def scripted_judge(calls: list) -> FastAPI:
+def scripted_judge(calls: list, overloaded_at: int | None = None) -> FastAPI:
     """An OpenAI-compatible judge that prefers the answer equal to the reference, and otherwise
-    always picks the first answer shown: a position bias the two orders must cancel."""
+    always picks the first answer shown: a position bias the two orders must cancel. Its request
+    number `overloaded_at` (counting from 1) gets 503, as from a busy server."""
     judge = FastAPI()
+    requests = []
 
     @judge.get("/v1/models")
     def models() -> dict:
@@ -42,6 +46,9 @@ def scripted_judge(calls: list) -> FastAPI:
 
     @judge.post("/v1/chat/completions")
     def chat(body: dict) -> dict:
+        requests.append(body)
+        if len(requests) == overloaded_at:
+            raise HTTPException(503, "overloaded")
         calls.append(body)
         text = body["messages"][-1]["content"]
         reference = re.search(r"\[Reference answer\]\n(.*?)\n\n", text).group(1)
@@ -130,3 +137,37 @@ def test_verdicts_on_other_answers_are_not_reused_and_limit_takes_the_files_firs
         again = tunelab.judge(files, judge=url, votes=str(votes), limit=2)
     assert len(calls) == 2  # one pair, both orders
     assert len(again.records) == 2 and again.records[-1]["winner"] == "tie"
+
+
+def verdicts_in(votes) -> list[dict]:
+    return [json.loads(line) for line in (votes.parent / "judge.jsonl").read_text().splitlines()]
+
+
+def test_a_judge_error_midway_keeps_the_verdicts_made_and_a_rerun_asks_only_the_rest(answer_sets):
+    files, votes = answer_sets
+    calls: list = []
+    with running(scripted_judge(calls, overloaded_at=5)) as url:
+        with pytest.raises(TunelabError, match="503.* 2 verdicts of this run are kept"):
+            tunelab.judge(files, judge=url, votes=str(votes))
+        assert len(verdicts_in(votes)) == 2  # both orders of 2 questions were answered
+        result = tunelab.judge(files, judge=url, votes=str(votes))
+    assert len(calls) == 8  # the 2 questions left, both orders, on the rerun
+    assert len(result.records) == 4 and len(verdicts_in(votes)) == 4
+    assert [r["model"] for r in result.ratings] == ["good", "bad"]
+
+
+def test_ctrl_c_keeps_the_verdicts_made_and_says_how_many(answer_sets):
+    files, votes = answer_sets
+    config = JudgeConfig(judge="scripted", votes=str(votes))
+
+    def interrupted_at_the_fourth_reply(conversations, answered):
+        for index in range(3):
+            answered(index, "[[A]]")
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt, match="1 verdicts of this run are kept"):
+        judge(load_answers(files), config, interrupted_at_the_fourth_reply)
+    assert len(verdicts_in(votes)) == 1  # the first pair: both its orders were answered
+    asked_again: list = []
+    result = judge(load_answers(files), config, lambda c, answered: asked_again.extend(c))
+    assert len(asked_again) == 6 and len(result.records) == 1  # 3 pairs left, both orders

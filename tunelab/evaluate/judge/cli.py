@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from tunelab.evaluate.judge.verdicts import JudgeConfig
@@ -38,7 +39,11 @@ def judge_command(
     answer_sets = load_answers([Path(a) for a in answers])
     if note := unshared(answer_sets):
         console.print(f"[yellow]{note}[/]")
-    result = judge(answer_sets, config, asker(config))
+    try:
+        result = judge(answer_sets, config, asker(config))
+    except KeyboardInterrupt as stop:  # Ctrl-C: say what was kept, then stop as Ctrl-C does
+        console.print(f"[yellow]{escape(str(stop))}[/]")
+        raise
     table = Table(title=f"{len(result.records)} verdicts of {config.judge} ({result.path})")
     for column in ("model", "Bradley–Terry (95%)", "win rate", "pairs"):
         table.add_column(column, justify="left" if column == "model" else "right")

@@ -10,15 +10,17 @@ agreement with the humans on the same pairs is Cohen's kappa."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
+from typing import TextIO
 
 from tunelab.config import Limit, Section
-from tunelab.data.read import read_jsonl
+from tunelab.data.read import ends_a_line, read_jsonl
 from tunelab.errors import TunelabError
 from tunelab.evaluate.human.arena import WINNERS, judged, on_these_answers, shared_questions
 from tunelab.evaluate.human.ratings import leaderboard
@@ -33,6 +35,8 @@ RUBRIC = (
 WITH_REFERENCE = " (agreeing with the reference answer)"
 VERDICT = re.compile(r"\[\[([ABC])\]\]")
 JUDGE_FILE = "judge.jsonl"  # beside the human votes file
+# Puts conversations to the judge, calling answered(index, reply) as each reply comes, in any order.
+Ask = Callable[[list[list[dict]], Callable[[int, str], None]], None]
 
 
 class JudgeConfig(Section):
@@ -65,9 +69,10 @@ class Judgement:
     agreement: dict = field(default_factory=dict)  # {"kappa", "agree", "pairs"} when humans voted
 
 
-def asker(config: JudgeConfig) -> Callable[[list[list[dict]]], list[str]]:
+def asker(config: JudgeConfig) -> Ask:
     """How to put conversations to the judge: an endpoint's chat API one at a time, or a local
-    model (asked as it was trained, for a run) in batches; greedy either way."""
+    model (asked as it was trained, for a run) in batches; greedy either way. Each reply is
+    handed on as it comes, so its verdict is on disk before the next is asked for."""
     from tunelab import remote
 
     if not config.judge:
@@ -77,9 +82,12 @@ def asker(config: JudgeConfig) -> Callable[[list[list[dict]]], list[str]]:
             config.judge,
             (config.judge_model, config.max_new_tokens, 0.0, config.api_key),
         )
-        return lambda conversations: [
-            remote.complete_chat(url, c, *settings) for c in conversations
-        ]
+
+        def ask_endpoint(conversations: list[list[dict]], answered: Callable[[int, str], None]):
+            for index, c in enumerate(conversations):
+                answered(index, remote.complete_chat(url, c, *settings))
+
+        return ask_endpoint
 
     from tunelab.generate import generate
     from tunelab.run import load_model, prompt_for
@@ -87,12 +95,19 @@ def asker(config: JudgeConfig) -> Callable[[list[list[dict]]], list[str]]:
     model, tokenizer = load_model(config.judge)
     prompt = prompt_for(config.judge)
 
-    def ask(conversations: list[list[dict]]) -> list[str]:
+    def ask(conversations: list[list[dict]], answered: Callable[[int, str], None]) -> None:
         prompts = [prompt.chat(c, tokenizer) for c in conversations]
         replies = generate(
-            model, tokenizer, prompts, max_new_tokens=config.max_new_tokens, too_long="skip"
+            model,
+            tokenizer,
+            prompts,
+            max_new_tokens=config.max_new_tokens,
+            too_long="skip",
+            on_batch=lambda finished: [answered(g.index, g.text) for g in finished],
         )
-        return [g.text if g else "" for g in replies]  # "": too long for the judge, no verdict
+        for index, reply in enumerate(replies):
+            if reply is None:  # too long for the judge: a reply with no verdict
+                answered(index, "")
 
     return ask
 
@@ -117,11 +132,12 @@ def read_verdict(reply: str) -> str | None:
 def judge(
     answers: dict[str, dict[str, dict]],
     config: JudgeConfig,
-    ask: Callable[[list[list[dict]]], list[str]],
+    ask: Ask,
 ) -> Judgement:
     """Judge every pair of answer sets on every question they share (both orders each, through
-    `ask`), append the verdicts to judge.jsonl beside the human votes (pairs this judge already
-    judged there are kept, not asked again), and rate the models by them."""
+    `ask`), append each verdict to judge.jsonl beside the human votes as soon as it is made
+    (pairs this judge already judged there are kept, not asked again, so a run cut short by
+    Ctrl-C or a judge error loses nothing it finished), and rate the models by them."""
     source = f"judge:{config.judge}"
     path = Path(config.votes).parent / JUDGE_FILE
     earlier = [r for r in _read(path) if r.get("source") == source and on_these_answers(r, answers)]
@@ -134,22 +150,7 @@ def judge(
         for a, b in combinations(sorted(answers), 2)
         if (q, a, b) not in done
     ]
-    asked = []
-    for q, a, b in pairs:
-        reference, asked_as = answers[a][q].get("reference", ""), answers[a][q]["question"]
-        first, second = answers[a][q]["answer"], answers[b][q]["answer"]
-        asked += [  # as the test asked it: a question's key may say "[#2]"
-            conversation(asked_as, first, second, reference),
-            conversation(asked_as, second, first, reference),
-        ]
-    replies = ask(asked) if asked else []
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a", encoding="utf-8") as out:
-        for i, (q, a, b) in enumerate(pairs):
-            record = _record(q, a, b, replies[2 * i], replies[2 * i + 1], source)
-            record |= judged(answers, q, a, b)
-            out.write(json.dumps(record, ensure_ascii=False) + "\n")
-            earlier.append(record)
+    earlier += _ask_and_write(answers, pairs, ask, source, path)
     votes = [(r["left"], r["right"], WINNERS[r["winner"]]) for r in earlier]
     return Judgement(
         earlier,
@@ -159,6 +160,66 @@ def judge(
         sum(r["outcome"] == "unreadable" for r in earlier),
         agreement([r for r in _read(Path(config.votes)) if on_these_answers(r, answers)], earlier),
     )
+
+
+def _ask_and_write(
+    answers: dict[str, dict[str, dict]],
+    pairs: list[tuple[str, str, str]],
+    ask: Ask,
+    source: str,
+    path: Path,
+) -> list[dict]:
+    """Ask the judge about each pair (question, a, b) in both orders and append each pair's
+    verdict to `path` once both its replies are in; an error or Ctrl-C says how many are kept."""
+    asked = []
+    for q, a, b in pairs:
+        reference, asked_as = answers[a][q].get("reference", ""), answers[a][q]["question"]
+        first, second = answers[a][q]["answer"], answers[b][q]["answer"]
+        asked += [  # as the test asked it: a question's key may say "[#2]"
+            conversation(asked_as, first, second, reference),
+            conversation(asked_as, second, first, reference),
+        ]
+    replies: dict[int, str] = {}
+    made: list[dict] = []
+
+    def answered(index: int, reply: str) -> None:
+        replies[index] = reply
+        first = index - index % 2  # the pair's first order: (a, b)
+        if first in replies and first + 1 in replies:
+            q, a, b = pairs[index // 2]
+            record = _record(q, a, b, replies[first], replies[first + 1], source)
+            made.append(record | judged(answers, q, a, b))
+            _append(out, made[-1])
+
+    if not asked:
+        return made
+    path.parent.mkdir(parents=True, exist_ok=True)
+    cut_short = not ends_a_line(path)
+    with path.open("a", encoding="utf-8") as out:
+        if cut_short:  # a line a crash cut short must not swallow the next verdict
+            out.write("\n")
+        try:
+            ask(asked, answered)
+        except TunelabError as err:
+            raise TunelabError(f"{err}; {_kept(made, path)}") from err
+        except KeyboardInterrupt:
+            raise KeyboardInterrupt(_kept(made, path)) from None
+        except Exception as err:  # out of memory, say: its traceback shows the note
+            err.add_note(_kept(made, path))
+            raise
+    return made
+
+
+def _append(out: TextIO, record: dict) -> None:
+    """One verdict on disk at once, a whole line: a run cut short right after keeps it."""
+    out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    out.flush()
+    os.fsync(out.fileno())
+
+
+def _kept(made: list[dict], path: Path) -> str:
+    """What a judge run cut short tells the user about the verdicts it made."""
+    return f"{len(made)} verdicts of this run are kept in {path}: run again to ask only the rest"
 
 
 def _record(question: str, a: str, b: str, reply_ab: str, reply_ba: str, source: str) -> dict:
