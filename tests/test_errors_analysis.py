@@ -240,3 +240,26 @@ def test_a_training_row_that_asks_the_test_question_taught_nothing_and_hindi_rep
     assert shown == {"Where do checkpoints go?"}
     hindi = "दिल्ली भारत की राजधानी है। दिल्ली भारत की राजधानी है।"
     assert "appears 2 times" in repeated(hindi, AnalysisConfig())
+
+
+def test_an_answer_that_states_every_fact_is_not_an_error_whatever_its_token_f1():
+    from tunelab.evaluate.facts import parse_fact_check
+    from tunelab.evaluate.scores import fact_fields
+
+    answer = "No. It runs on CPU. It runs on CPU. It runs on CPU. It runs on CPU."
+    stated = row("Is a GPU required?", "No, it runs on CPU.", answer)
+    stated.update(fact_fields(answer, parse_fact_check({"facts": [["CPU"]]}, "t:1")))
+    # A row that names only wrong answers has no facts to state: token F1 still judges it.
+    unfactual = row("Is a GPU required?", "No, it runs on CPU.", "Bananas are yellow fruit.")
+    unfactual.update(fact_fields(unfactual["answer"], parse_fact_check({"wrong": ["GPU"]}, "t:2")))
+    analysis = analyse([stated, unfactual])
+    assert stated["scores"]["token_f1"] < 0.5 and stated["facts"]["fact_accuracy"] == 1.0
+    assert stated["errors"] == [] and "repetitive" not in analysis.counts
+    assert categories(unfactual) == {"off_topic"}
+
+
+def test_a_fact_less_answer_at_the_weak_f1_is_close_enough_not_to_be_analysed():
+    said_thrice = " ".join(["The LoRA rank r defaults to 16."] * 3)
+    r = row("What is the default LoRA rank?", "The LoRA rank r defaults to 16.", said_thrice)
+    analyse([r])
+    assert r["scores"]["token_f1"] == 0.5 and r["errors"] == []

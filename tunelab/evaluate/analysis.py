@@ -38,7 +38,8 @@ _CAMEL = re.compile(r"[A-Za-z][a-z]+")  # "JavaScript" -> Java, Script
 
 
 class AnalysisConfig(Section):
-    """Thresholds of each category; every answer below `weak_f1` token F1 is analysed."""
+    """Thresholds of each category; an answer to a question without facts is analysed below
+    `weak_f1` token F1."""
 
     weak_f1: float = 0.5
     too_long_ratio: float = 3.0
@@ -66,9 +67,13 @@ class Analysis:
 
 def is_weak(row: dict[str, Any], cfg: AnalysisConfig) -> bool:
     """A row whose facts are known is weak when it misses one or states a wrong one; without
-    facts, when it is neither a normalized match nor close in token F1."""
+    facts, when it is neither a normalized match nor close in token F1 (at `weak_f1` it is close:
+    the F1 at which tunelab calls an answer right)."""
     if row.get("missed_facts") or row.get("wrong_stated"):
         return True
+    # Facts say more than word overlap: an answer that states them all is right in other words.
+    if "fact_accuracy" in row.get("facts", {}):
+        return False
     scores = row["scores"]
     return not scores.get("normalized_match") and scores.get("token_f1", 0.0) < cfg.weak_f1
 
