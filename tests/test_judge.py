@@ -35,7 +35,8 @@ HUMAN_VOTES = [  # a person's votes on the same pairs, sides as the page showed 
 
 def scripted_judge(calls: list, overloaded_at: int | None = None) -> FastAPI:
     """An OpenAI-compatible judge that prefers the answer equal to the reference, and otherwise
-    always picks the first answer shown: a position bias the two orders must cancel. Its request
+    always picks the first answer shown: a position bias the two orders must cancel. It reasons
+    in 4 words before its verdict, so a max_tokens under 5 cuts the verdict off. Its request
     number `overloaded_at` (counting from 1) gets 503, as from a busy server."""
     judge = FastAPI()
     requests = []
@@ -55,7 +56,8 @@ def scripted_judge(calls: list, overloaded_at: int | None = None) -> FastAPI:
         first = re.search(r"\[Answer A\]\n(.*?)\n\n\[Answer B\]", text, re.S).group(1)
         second = re.search(r"\[Answer B\]\n(.*)$", text, re.S).group(1)
         verdict = "A" if first == reference else "B" if second == reference else "A"
-        return {"choices": [{"message": {"role": "assistant", "content": f"[[{verdict}]]"}}]}
+        reply = f"Answer {verdict} is better. [[{verdict}]]".split()[: body["max_tokens"]]
+        return {"choices": [{"message": {"role": "assistant", "content": " ".join(reply)}}]}
 
     return judge
 
@@ -83,7 +85,7 @@ def test_a_scripted_judge_ranks_the_models_and_agrees_with_people_by_kappa(answe
         again = tunelab.judge(files, judge=url, votes=str(votes))
         assert len(calls) == 8 and len(again.records) == 4  # judged pairs are not asked again
     assert [r["model"] for r in result.ratings] == ["good", "bad"]
-    assert result.inconsistent == 1 and result.unreadable == 0  # "Who wrote it?": a tie
+    assert result.inconsistent == 1 and result.no_verdict == []  # "Who wrote it?": a tie
     written = [json.loads(line) for line in (votes.parent / "judge.jsonl").read_text().splitlines()]
     assert {r["source"] for r in written} == {f"judge:{url}"}
     assert [(r["left"], r["right"]) for r in written] == [("bad", "good")] * 4
@@ -102,10 +104,33 @@ def test_the_judge_command_prints_the_leaderboard_and_the_agreement(answer_sets)
     assert "Cohen's kappa 0.50 (3 of 4 the same)" in result.output
 
 
-def test_any_tunelab_model_can_judge_and_a_reply_without_verdict_is_a_tie(answer_sets):
+def test_any_tunelab_model_can_judge_and_a_reply_without_verdict_is_no_verdict(answer_sets):
     files, votes = answer_sets
     result = tunelab.judge(files, judge="tiny-random", votes=str(votes), max_new_tokens=4)
-    assert result.unreadable == 4 and {r["winner"] for r in result.records} == {"tie"}
+    assert len(result.no_verdict) == 4 and result.records == [] and result.ratings == []
+
+
+def test_a_judge_cut_short_before_its_verdict_is_not_a_tie_and_is_asked_again(answer_sets):
+    files, votes = answer_sets
+    calls: list = []
+    with running(scripted_judge(calls)) as url:
+        cut = tunelab.judge(files, judge=url, votes=str(votes), max_new_tokens=3)
+        # No verdict is neither a tie in the ratings nor an item of the agreement with people.
+        assert len(cut.no_verdict) == 4 and cut.records == []
+        assert cut.ratings == [] and cut.agreement == {}
+        assert {r["winner"] for r in verdicts_in(votes)} == {None}
+        args = ["judge", *map(str, files), "--judge", url, "--votes", str(votes)]
+        printed = CliRunner().invoke(app, [*args, "--max-new-tokens", "3"], env={"COLUMNS": "200"})
+        assert "4 pairs with no verdict (a reply without [[A]], [[B]] or [[C]])" in printed.output
+        assert len(calls) == 16  # asked again: both runs, 4 pairs, both orders
+        calls.clear()
+        result = tunelab.judge(files, judge=url, votes=str(votes), max_new_tokens=16)
+        assert len(calls) == 8  # the larger budget is used at once
+        again = tunelab.judge(files, judge=url, votes=str(votes))
+        assert len(calls) == 8  # the pairs with a verdict are done
+    assert result.no_verdict == [] and again.no_verdict == [] and len(result.records) == 4
+    assert [r["model"] for r in result.ratings] == ["good", "bad"]
+    assert result.agreement == {"kappa": pytest.approx(0.5), "agree": 3, "pairs": 4}
 
 
 def test_cohen_kappa_is_one_for_full_agreement_and_zero_at_chance():

@@ -52,9 +52,15 @@ def judge_command(
         table.add_row(r["model"], interval, f"{100 * r['win_rate']:.0f}%", str(r["votes"]))
     console.print(table)
     console.print(
-        f"{result.inconsistent} pairs judged differently in the two orders and {result.unreadable}"
-        " with a reply holding no verdict: each counted as a tie"
+        f"{result.inconsistent} pairs judged differently in the two orders: each counted as a tie"
     )
+    if result.no_verdict:
+        console.print(
+            f"[yellow]{len(result.no_verdict)} pairs with no verdict (a reply without "
+            f"{escape('[[A]], [[B]] or [[C]]')}): left out of the ratings and asked again on "
+            f"the next run; a judge cut short needs a larger --max-new-tokens "
+            f"(now {config.max_new_tokens})[/]"
+        )
     if result.agreement:
         a = result.agreement
         console.print(

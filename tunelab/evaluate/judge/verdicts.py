@@ -2,8 +2,10 @@
 OpenAI-compatible endpoint such as a bigger model behind Ollama or vLLM) compares two answers to
 each question by one fixed rubric, MT-Bench's pairwise format with the reference answer shown
 when there is one. Every pair is asked in both orders to cancel position bias: a verdict counts
-only when both orders name the same winner, anything else is a tie, and how many were
-inconsistent is reported. Verdicts are written beside the human votes of `tunelab rate`, in the
+only when both orders name the same winner, different winners are a tie, and how many were
+inconsistent is reported. A reply without a verdict (a judge cut short) is no verdict, not a
+tie: as MT-Bench counts an unparsable judgment an error, it is left out of the ratings,
+reported, and asked again on the next run. Verdicts are written beside the human votes of `tunelab rate`, in the
 same shape with their source, so the same Bradley–Terry leaderboard ranks them and the judge's
 agreement with the humans on the same pairs is Cohen's kappa."""
 
@@ -59,13 +61,14 @@ class JudgeConfig(Section):
 @dataclass
 class Judgement:
     """What `tunelab judge` found: the verdicts (new and earlier ones by the same judge), the
-    leaderboard they give, and agreement with the human votes on the same pairs."""
+    leaderboard they give, the pairs still without a verdict, and agreement with the human
+    votes on the same pairs."""
 
     records: list[dict]
     path: Path
     ratings: list[dict]
     inconsistent: int  # pairs whose two orders named different winners (counted as ties)
-    unreadable: int  # pairs with a reply that held no verdict (counted as ties)
+    no_verdict: list[dict]  # the last records of pairs whose replies held no verdict (not rated)
     agreement: dict = field(default_factory=dict)  # {"kappa", "agree", "pairs"} when humans voted
 
 
@@ -137,11 +140,12 @@ def judge(
     """Judge every pair of answer sets on every question they share (both orders each, through
     `ask`), append each verdict to judge.jsonl beside the human votes as soon as it is made
     (pairs this judge already judged there are kept, not asked again, so a run cut short by
-    Ctrl-C or a judge error loses nothing it finished), and rate the models by them."""
+    Ctrl-C or a judge error loses nothing it finished), and rate the models by them. A pair
+    whose replies held no verdict is asked again."""
     source = f"judge:{config.judge}"
     path = Path(config.votes).parent / JUDGE_FILE
     earlier = [r for r in _read(path) if r.get("source") == source and on_these_answers(r, answers)]
-    done = {(r["question"], r["left"], r["right"]) for r in earlier}
+    done = {_key(r) for r in earlier if _has_verdict(r)}
     # In the first set's order: --limit N takes the first N questions, as its files list them.
     questions = shared_questions(answers)
     pairs = [
@@ -150,15 +154,18 @@ def judge(
         for a, b in combinations(sorted(answers), 2)
         if (q, a, b) not in done
     ]
-    earlier += _ask_and_write(answers, pairs, ask, source, path)
-    votes = [(r["left"], r["right"], WINNERS[r["winner"]]) for r in earlier]
+    # A pair asked again after a reply with no verdict: its latest record is the one that holds.
+    latest = {_key(r): r for r in earlier + _ask_and_write(answers, pairs, ask, source, path)}
+    verdicts = [r for r in latest.values() if _has_verdict(r)]
+    votes = [(r["left"], r["right"], WINNERS[r["winner"]]) for r in verdicts]
+    human = [r for r in _read(Path(config.votes)) if on_these_answers(r, answers)]
     return Judgement(
-        earlier,
+        verdicts,
         path,
         [vars(r) for r in leaderboard(votes)],
-        sum(r["outcome"] == "inconsistent" for r in earlier),
-        sum(r["outcome"] == "unreadable" for r in earlier),
-        agreement([r for r in _read(Path(config.votes)) if on_these_answers(r, answers)], earlier),
+        sum(r["outcome"] == "inconsistent" for r in verdicts),
+        [r for r in latest.values() if not _has_verdict(r)],
+        agreement(human, verdicts),
     )
 
 
@@ -223,12 +230,13 @@ def _kept(made: list[dict], path: Path) -> str:
 
 
 def _record(question: str, a: str, b: str, reply_ab: str, reply_ba: str, source: str) -> dict:
-    """One pair's verdict in the shape of a human vote (left a, right b), with both replies."""
+    """One pair's verdict in the shape of a human vote (left a, right b), with both replies;
+    winner None when a reply held no verdict."""
     # Each order's verdict in terms of the models: A/B are positions, C a tie.
     first = {"A": "left", "B": "right", "C": "tie"}.get(read_verdict(reply_ab) or "")
     second = {"A": "right", "B": "left", "C": "tie"}.get(read_verdict(reply_ba) or "")
     if first is None or second is None:
-        winner, outcome = "tie", "unreadable"
+        winner, outcome = None, "unreadable"  # no verdict: not a tie (`_has_verdict`)
     elif first == second:
         winner, outcome = first, "consistent"
     else:
@@ -269,6 +277,12 @@ def cohen_kappa(items: list[tuple[str, str]]) -> float:
         for label in labels
     )
     return 1.0 if chance == 1 else (observed - chance) / (1 - chance)
+
+
+def _has_verdict(record: dict) -> bool:
+    """Whether a judge record holds a verdict (a winner or a tie) that rates the models; a
+    record whose replies held none, earlier written as a tie, does not."""
+    return record["outcome"] != "unreadable"
 
 
 def _key(record: dict) -> tuple[str, str, str]:
