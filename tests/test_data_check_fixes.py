@@ -15,6 +15,7 @@ from tunelab.cli import app
 from tunelab.data.chunking import document_text, read_sections
 from tunelab.data.load import load_examples, read_examples
 from tunelab.data.quality.check import QualityConfig, check_file, write_clean
+from tunelab.data.read import DataError
 from tunelab.data.write import split_file, write_jsonl
 from tunelab.errors import TunelabError
 from tunelab.evaluate.bench.tasks import get_task
@@ -217,3 +218,18 @@ def test_a_saved_dataset_dict_says_which_split_it_read_and_names_them_without_tr
     no_train.save_to_disk(str(tmp_path / "no_train"))
     with pytest.raises(TunelabError, match="holds the splits validation, test and no 'train'"):
         load_examples(tmp_path / "no_train")
+
+
+def test_a_quote_never_closed_is_an_error_at_its_row_not_the_rest_of_the_file_in_one_cell(tmp_path):
+    # The lenient reader read rows 3-5 into the first answer and said nothing.
+    path = tmp_path / "d.csv"
+    path.write_text('question,answer\nQ1?,"Unterminated answer\nQ2?,A2\nQ3?,A3\nQ4?,A4\n')
+    with pytest.raises(DataError, match=r"d\.csv:2: unreadable CSV \(unexpected end of data\)"):
+        load_examples(str(path))
+    tsv = tmp_path / "d.tsv"
+    tsv.write_text('question\tanswer\nWhat did he say?\t"Hello," he said.\nQ2?\tA2\n')
+    with pytest.raises(DataError, match=r"d\.tsv:2: unreadable TSV \('\\t' expected"):
+        load_examples(str(tsv))
+    inches = tmp_path / "ok.csv"  # a quote inside a field that does not start with one is text
+    inches.write_text('question,answer\nHow big?,"5"" screen"\nAnd the other?,7" screen\n')
+    assert [e.answer for e in load_examples(str(inches))] == ['5" screen', '7" screen']

@@ -238,19 +238,29 @@ def _read_csv(path: Path, tsv: bool) -> Iterator[tuple[str, dict[str, Any] | Dat
     delimiter = "\t" if tsv else csv_delimiter(text)
     # A header written "question, answer" spaces every row so: the space is no part of a value.
     spaced = f"{delimiter} " in text.partition("\n")[0]
+    # strict: a quote never closed is an error, where the lenient reader read the rest of the
+    # file into that one cell and said nothing.
     reader = csv.DictReader(
-        io.StringIO(text, newline=""), delimiter=delimiter, skipinitialspace=spaced
+        io.StringIO(text, newline=""), delimiter=delimiter, skipinitialspace=spaced, strict=True
     )
+    row_start = 1
     try:
         if reader.fieldnames:  # "question, answer" names the column "answer", not " answer"
             reader.fieldnames = [name.strip() for name in reader.fieldnames]
+        row_start = reader.line_num + 1
         for row in reader:
             # line_num is where the row ends; quoted newlines make that the honest line to show.
             if None in row:
                 row = DataError(f"{path}:{reader.line_num}: more fields than the header has")
             yield f"{path}:{reader.line_num}", row
+            row_start = reader.line_num + 1
     except csv.Error as err:
-        raise DataError(f"{path}:{reader.line_num}: unreadable CSV ({err})") from None
+        reason = str(err).replace("\t", "\\t")
+        raise DataError(
+            f"{path}:{row_start}: unreadable {'TSV' if tsv else 'CSV'} ({reason}) in the row that "
+            f"starts on this line (read to line {reader.reader.line_num}); a field that starts "
+            'with a quote must end with one, and a quote inside a quoted field is written twice ("")'
+        ) from None
 
 
 def csv_delimiter(text: str) -> str:
