@@ -40,6 +40,10 @@ def short_docs(folder: Path) -> list[str]:
     return [str(folder / "b.txt"), str(folder / "a.md")]
 
 
+def rows(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
 def said(output: str) -> str:
     return "".join(output.split())  # the console wraps long paths
 
@@ -67,3 +71,57 @@ def test_template_mode_reads_short_documents_too(tmp_path):
     result = CliRunner().invoke(app, ["data", "generate", *docs, "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert "wrote2pairs" in said(result.output) and "skipped" not in result.output
+
+
+def test_a_rerun_after_an_edit_replaces_the_edited_chunks_rows_and_says_so(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    short_docs(docs)
+    (tmp_path / "other.md").write_text("# Other\n\nOther document body about cherries.\n")
+    out = tmp_path / "qa.jsonl"
+    other = GenerateConfig(docs=[str(tmp_path / "other.md")], output=str(out))
+    generate_dataset(other, progress=False)
+    other_row = out.read_text()
+    config = GenerateConfig(docs=[str(docs)], output=str(out))
+    generate_dataset(config, progress=False)
+
+    (docs / "b.txt").write_text("Beta text file about bananas. They grow in bunches.\n")
+    result = CliRunner().invoke(app, ["data", "generate", str(docs), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "dropped1rowsanearlierrunmadefromtextsinceeditedorremoved" in said(result.output)
+    assert "duplicate" not in result.output  # the new pair no longer loses to the old one
+    answers = {Path(r["meta"]["source"]).name: r["answer"] for r in rows(out)}
+    assert answers["b.txt"] == "Beta text file about bananas. They grow in bunches."
+    assert answers.keys() == {"other.md", "a.md", "b.txt"}
+    assert out.read_text().startswith(other_row)  # another run's input is kept, byte for byte
+
+    (docs / "b.txt").unlink()  # a document gone from the folder takes its rows with it
+    stats = generate_dataset(config, progress=False)
+    assert stats.stale == 1
+    assert {Path(r["meta"]["source"]).name for r in rows(out)} == {"other.md", "a.md"}
+
+
+def test_a_rerun_asks_the_model_only_about_the_chunks_edited_since(tmp_path):
+    (tmp_path / "docs").mkdir()
+    doc = tmp_path / "docs" / "a.md"
+    doc.write_text(
+        "# Apples\n\nApples grow on trees in orchards. They are picked in autumn.\n\n"
+        "# Pears\n\nPears ripen after they are picked from the tree.\n"
+    )
+    out = tmp_path / "qa.jsonl"
+    config = GenerateConfig(docs=[str(doc)], output=str(out), mode="llm", min_chunk_tokens=5)
+    generate_dataset(config, FirstSentenceLLM(), progress=False)
+    written = out.read_text()
+
+    llm = FirstSentenceLLM()
+    stats = generate_dataset(config, llm, progress=False)  # nothing changed: nothing asked
+    assert (llm.asked, stats.stale, stats.done_before) == ([], 0, 2) and out.read_text() == written
+
+    doc.write_text(doc.read_text().replace("Pears ripen", "Pears soften"))
+    stats = generate_dataset(config, llm, progress=False)
+    assert llm.asked == ["Pears soften after they are picked from the tree."]
+    assert (stats.stale, stats.pairs, stats.done_before) == (1, 1, 1)
+    assert [r["answer"] for r in rows(out)] == [
+        "Apples grow on trees in orchards.",
+        "Pears soften after they are picked from the tree.",
+    ]

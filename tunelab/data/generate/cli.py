@@ -44,6 +44,11 @@ def generate_command(
             f"{config.output} ended in a row a crash had cut short: dropped with its chunk's other "
             "rows, and that chunk asked again"
         )
+    if stats.stale:
+        console.print(
+            f"dropped {stats.stale} rows an earlier run made from text since edited or removed "
+            "from the documents"
+        )
     for reason in stats.failed:
         console.print(f"skipped a document: {reason}", markup=False)
     if stats.too_short:

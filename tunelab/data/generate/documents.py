@@ -1,10 +1,12 @@
 """Turn documents into Q&A training rows: by rules (`template`), by asking an LLM about each chunk
 (`llm`), or by growing a few seed pairs into many (`self-instruct`). Every row records where it
-came from; rerunning skips the chunks that already have rows, so a stopped run resumes."""
+came from; rerunning skips the chunks that already have rows, so a stopped run resumes, and drops
+the rows of text since edited or removed."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from tunelab.data.chunking import Chunk, chunk_document, count_tokens, find_documents
@@ -46,7 +48,9 @@ def generate_dataset(
     if config.mode == "self-instruct":
         self_instruct(config, llm or make_llm(config), out, stats, progress)
     else:
-        chunks = _chunks(config, stats)
+        by_document = _chunks(config, stats)
+        stats.stale = out.drop_stale(_made_from_gone_text(config.docs, by_document))
+        chunks = [chunk for of_document in by_document.values() for chunk in of_document]
         if config.mode == "llm":
             chunks = _long_enough(chunks, config.min_chunk_tokens, stats)
         if config.limit and len(chunks) > config.limit:
@@ -65,18 +69,40 @@ def generate_dataset(
     return stats
 
 
-def _chunks(config: GenerateConfig, stats: GenerateStats) -> list[Chunk]:
-    """Every readable document's chunks. An unreadable one (not UTF-8, a broken PDF) is noted in
-    `stats.failed` and skipped: one bad file in a folder must not cost the others' rows."""
-    chunks: list[Chunk] = []
+def _chunks(config: GenerateConfig, stats: GenerateStats) -> dict[Path, list[Chunk]]:
+    """Every readable document's chunks, by the document's resolved path. An unreadable one (not
+    UTF-8, a broken PDF) is noted in `stats.failed` and skipped: one bad file in a folder must
+    not cost the others' rows."""
+    by_document: dict[Path, list[Chunk]] = {}
     for doc in find_documents(config.docs):
         try:
-            chunks += chunk_document(doc, config.max_chunk_tokens)
+            by_document[doc.resolve()] = chunk_document(doc, config.max_chunk_tokens)
         except TunelabError as err:
             stats.failed.append(str(err))
-    if stats.failed and not chunks:
+    if stats.failed and not any(by_document.values()):
         raise TunelabError(stats.failed[0])
-    return chunks
+    return by_document
+
+
+def _made_from_gone_text(
+    docs: list[str], by_document: dict[Path, list[Chunk]]
+) -> Callable[[dict], bool]:
+    """Whether a row was made from text the documents no longer hold: a chunk its document, read
+    now, lacks (edited since), or a document gone from a folder being read. The rows of a
+    document this run does not read (another run's input, one unreadable now) are kept."""
+    hashes = {doc: {chunk.hash for chunk in chunks} for doc, chunks in by_document.items()}
+    folders = [Path(doc).resolve() for doc in docs if Path(doc).is_dir()]
+
+    def gone(row: dict) -> bool:
+        source = row["meta"].get("source")
+        if not isinstance(source, str):
+            return False
+        path = Path(source).resolve()
+        if path in hashes:
+            return row["meta"].get("chunk_hash") not in hashes[path]
+        return not path.exists() and any(path.is_relative_to(folder) for folder in folders)
+
+    return gone
 
 
 def _long_enough(chunks: list[Chunk], min_tokens: int, stats: GenerateStats) -> list[Chunk]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,6 +76,7 @@ class GenerateStats:
     # Per document, its chunks under min_chunk_tokens, which llm mode does not ask about.
     too_short: Counter = field(default_factory=Counter)
     cut_row_dropped: bool = False  # the output's last row, cut short by a crash, was dropped
+    stale: int = 0  # rows an earlier run made from text since edited or removed, dropped
     seconds: float = 0.0
 
     @property
@@ -107,22 +109,46 @@ class Output:
 
     def __init__(self, path: Path, mode: str) -> None:
         self.path, self.mode = path, mode
-        self.done: set[str] = set()
-        self.questions: set[str] = set()
-        self.shingles: list[set[str]] = []
-        self.rows_of_mode = 0
         self.pending: list[dict] = []
         # A chunk's rows go out in one write (`chunk`), so a chunk with a row on disk is done; a
         # crash inside that write leaves a cut row, dropped here with its chunk's rows before it.
         self.dropped_cut_row = drop_cut_end(path, unit=_chunk_of)
-        for _, row in read_jsonl(path, hint="fix or remove the line to resume"):
-            self._remember(row)
+        self._read()
         path.parent.mkdir(parents=True, exist_ok=True)
 
+    def _read(self) -> None:
+        self.done: set[str] = set()
+        self.questions: set[str] = set()
+        self.shingles: list[set[str]] = []
+        self.rows_of_mode = 0
+        for _, row in self._rows():
+            self._remember(row)
+
+    def _rows(self) -> list[tuple[int, dict]]:
+        return read_jsonl(self.path, hint="fix or remove the line to resume")
+
+    def _of_mode(self, row: dict) -> bool:
+        meta = row.get("meta")
+        return isinstance(meta, dict) and meta.get("mode") == self.mode
+
+    def drop_stale(self, stale: Callable[[dict], bool]) -> int:
+        """Remove the rows of this mode that `stale` says were made from text the documents no
+        longer hold, so the file says what they say now (and a new pair of an edited chunk is not
+        refused as a duplicate of its old one); how many rows went. The rest stay byte for byte."""
+        gone = {number for number, row in self._rows() if self._of_mode(row) and stale(row)}
+        if not gone:
+            return 0
+        with self.path.open("rb") as handle:  # lines split at b"\n" only, as read_jsonl counts
+            lines = handle.readlines()
+        partial = self.path.with_name(f"{self.path.name}.part")
+        partial.write_bytes(b"".join(line for n, line in enumerate(lines, 1) if n not in gone))
+        partial.replace(self.path)  # a crash leaves the old file whole, never half of it
+        self._read()
+        return len(gone)
+
     def _remember(self, row: dict) -> None:
-        meta = row.get("meta") or {}
-        if meta.get("mode") == self.mode:
-            self.done.add(meta.get("chunk_hash"))
+        if self._of_mode(row):
+            self.done.add(row["meta"].get("chunk_hash"))
             self.rows_of_mode += 1
         self.remember_question(row.get("question", ""))
 
