@@ -263,3 +263,32 @@ def test_a_fact_less_answer_at_the_weak_f1_is_close_enough_not_to_be_analysed():
     r = row("What is the default LoRA rank?", "The LoRA rank r defaults to 16.", said_thrice)
     analyse([r])
     assert r["scores"]["token_f1"] == 0.5 and r["errors"] == []
+
+
+def test_french_and_german_answers_are_spelled_by_their_own_dictionary_and_swedish_by_none():
+    french = row(
+        "Comment exporter le modèle ?",
+        "Utilisez tunelab export RUN.",
+        "Pour exporter le modèle, lancez la commande tunelab export avec le dossier du run.",
+    )
+    german = row(
+        "Wie starte ich das Training?",
+        "Mit tunelab train config.yaml.",
+        "Man ruft einfach den Befehl tunelab train auf; danach liegen die Gewichte im Ordner.",
+    )
+    french_typo = row(
+        "Comment exporter le modèle ?",
+        "Utilisez tunelab export RUN.",
+        "Lancez la comande tunelab export avec le dossier du run.",
+    )
+    swedish = row(
+        "Vad heter huvudstaden?",
+        "Stockholm.",
+        "Det är huvudstaden i Sverige och den ligger vid havet.",
+    )
+    analyse([french, german, french_typo, swedish])
+    assert french["errors"] == []  # the English dictionary called it misspelled
+    assert "misspelling" not in categories(german)
+    spelled = next(e for e in french_typo["errors"] if e["category"] == "misspelling")
+    assert spelled["reason"] == "unknown words: comande"
+    assert "misspelling" not in categories(swedish)

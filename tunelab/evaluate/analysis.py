@@ -3,16 +3,20 @@ training examples closest to the failing questions of each category."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tunelab.config import Section
 from tunelab.data.split import drop_leaked
 from tunelab.data.templates import Example
 from tunelab.data.text import content_words, looping_phrase, repeated_sentence, words
 from tunelab.evaluate.retrieval import BM25, overlap
+
+if TYPE_CHECKING:
+    from spellchecker import SpellChecker
 
 CATEGORIES = [
     "hallucination",
@@ -35,6 +39,9 @@ _LETTERS = re.compile(r"[^\W\d_]+")  # runs of letters, any script
 # Letters and digits, kept whole across an apostrophe: the dictionary knows "isn't", not "isn".
 _TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
 _CAMEL = re.compile(r"[A-Za-z][a-z]+")  # "JavaScript" -> Java, Script
+# pyspellchecker's dictionaries for languages written in Latin letters (only ASCII words are
+# checked), English first: it wins a tie.
+SPELLING_LANGUAGES = ("en", "fr", "de", "es", "pt", "it", "nl")
 
 
 class AnalysisConfig(Section):
@@ -129,11 +136,37 @@ def repeated(answer: str, cfg: AnalysisConfig) -> str | None:
     return None
 
 
-def misspellings(answer: str, known: set[str], checker) -> list[str]:
-    """Words the spell checker does not know, leaving out words of the question, reference or data."""
+@functools.cache
+def _dictionary(language: str) -> SpellChecker:
+    from spellchecker import SpellChecker
+
+    return SpellChecker(language=language)
+
+
+def spelling_dictionary(text: str) -> SpellChecker | None:
+    """The dictionary of the language `text` is written in: of SPELLING_LANGUAGES, the one that
+    knows the most of its words, when that is more than half of them; None for a language
+    without one (Swedish, Hindi), whose every word a dictionary would report."""
+    text_words = set(words(text))
+    english = _dictionary("en")
+    if not english.unknown(text_words):  # most rows: the other dictionaries need not be loaded
+        return english
+    best = max(
+        (_dictionary(language) for language in SPELLING_LANGUAGES),
+        key=lambda dictionary: len(dictionary.known(text_words)),
+    )
+    return best if 2 * len(best.known(text_words)) > len(text_words) else None
+
+
+def misspellings(row: dict[str, Any], known: set[str]) -> list[str]:
+    """Words of the answer its language's dictionary does not know, leaving out words of the
+    question, reference or data; none where no dictionary fits. The question and reference say
+    the language too: an answer of typos alone is not in any."""
+    answer = row["answer"]
+    dictionary = spelling_dictionary(f"{row['question']} {row['reference']} {answer}")
     tokens = _TOKEN.findall(answer.replace("\u2019", "'"))
     candidates = {p for t in tokens for p in _spelled_parts(t, known) if len(p) > 2} - known
-    return sorted(checker.unknown(candidates)) if candidates else []
+    return sorted(dictionary.unknown(candidates)) if dictionary and candidates else []
 
 
 def _spelled_parts(token: str, known: set[str]) -> list[str]:
@@ -142,8 +175,8 @@ def _spelled_parts(token: str, known: set[str]) -> list[str]:
     # would be reported as "num" and "gpt".
     if token.lower() in known:
         return []
-    # An English dictionary cannot judge "café" or "東京", and cutting them at the accent
-    # would report fragments ("caf"), so only all-ASCII words are checked.
+    # Cutting "café" or "東京" at its accent (below) would report fragments ("caf"), so only
+    # all-ASCII words are checked.
     if not token.isascii():
         return []
     token = re.sub(r"'s$", "", token, flags=re.I)  # "tunelab's" is "tunelab"
@@ -153,7 +186,7 @@ def _spelled_parts(token: str, known: set[str]) -> list[str]:
 
 
 def categorize(
-    row: dict[str, Any], known: set[str], checker, context: str, cfg: AnalysisConfig
+    row: dict[str, Any], known: set[str], context: str, cfg: AnalysisConfig
 ) -> list[dict[str, str]]:
     """Each category that fits one answer, with the reason; `context` is retrieved training text."""
     answer, reference = row["answer"], row["reference"]
@@ -173,9 +206,7 @@ def categorize(
     why = repeated(answer, cfg)
     if why:
         found.append(("repetitive", why))
-    bad = misspellings(
-        answer, known | set(content_words(row["question"] + " " + reference)), checker
-    )
+    bad = misspellings(row, known | set(content_words(row["question"] + " " + reference)))
     if bad:
         found.append(("misspelling", "unknown words: " + ", ".join(bad[:5])))
     # On topic means about the question or the reference: a long answer that talks about the
@@ -204,8 +235,6 @@ def analyse(
     cfg: AnalysisConfig | None = None,
 ) -> Analysis:
     """Categorize every weak row in place (row['errors']) and retrieve training data per category."""
-    from spellchecker import SpellChecker
-
     cfg = cfg or AnalysisConfig()
     # Training drops the rows that ask a test question (leaks): they taught nothing, so they are
     # neither counted as teaching a fact nor shown as the closest training examples.
@@ -217,7 +246,6 @@ def analyse(
     # field's own words, so "dataset" in an answer is not a misspelling.
     asked = (f"{r['question']} {r['reference']}" for r in rows)
     known = {w for t in (*texts, *asked) for w in content_words(t)} | FIELD_WORDS
-    checker = SpellChecker()
     count_taught(rows, training)
     for row in rows:
         row["errors"] = []
@@ -225,7 +253,7 @@ def analyse(
             continue
         hits = index.top(row["question"], cfg.similar_training) if index else []
         context = " ".join(texts[h.index] for h in hits)
-        row["errors"] = categorize(row, known, checker, context, cfg)
+        row["errors"] = categorize(row, known, context, cfg)
     counts = Counter(e["category"] for row in rows for e in row["errors"])
     result = Analysis(
         rows, {c: counts[c] for c in CATEGORIES if counts[c]}, examples=cfg.examples_per_category
