@@ -33,7 +33,8 @@ FIELD_WORDS = frozenset(
     "dataset datasets finetune finetuned finetuning pretrain pretrained pretraining tokenizer "
     "tokenizers tokenize tokenized hyperparameter hyperparameters api apis json yaml csv url "
     "http https llm llms gpu gpus cpu cpus config configs backend frontend runtime workflow "
-    "workflows preprocessing metadata username login chatbot chatbots embeddings".split()
+    "workflows preprocessing metadata username login chatbot chatbots embeddings safetensors "
+    "gguf ggml vllm ollama cpp cuda onnx".split()
 )
 _LETTERS = re.compile(r"[^\W\d_]+")  # runs of letters, any script
 # Letters and digits, kept whole across an apostrophe: the dictionary knows "isn't", not "isn".
