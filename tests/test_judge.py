@@ -185,14 +185,13 @@ def test_ctrl_c_keeps_the_verdicts_made_and_says_how_many(answer_sets):
     files, votes = answer_sets
     config = JudgeConfig(judge="scripted", votes=str(votes))
 
-    def interrupted_at_the_fourth_reply(conversations, answered):
-        for index in range(3):
-            answered(index, "[[A]]")
+    def interrupted_at_the_fourth_reply(conversations):
+        yield from ["[[A]]"] * 3
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt, match="1 verdicts of this run are kept"):
         judge(load_answers(files), config, interrupted_at_the_fourth_reply)
     assert len(verdicts_in(votes)) == 1  # the first pair: both its orders were answered
     asked_again: list = []
-    result = judge(load_answers(files), config, lambda c, answered: asked_again.extend(c))
+    result = judge(load_answers(files), config, lambda c: asked_again.extend(c) or [])
     assert len(asked_again) == 6 and len(result.records) == 1  # 3 pairs left, both orders

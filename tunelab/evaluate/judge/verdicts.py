@@ -15,7 +15,7 @@ import json
 import os
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
@@ -37,8 +37,10 @@ RUBRIC = (
 WITH_REFERENCE = " (agreeing with the reference answer)"
 VERDICT = re.compile(r"\[\[([ABC])\]\]")
 JUDGE_FILE = "judge.jsonl"  # beside the human votes file
-# Puts conversations to the judge, calling answered(index, reply) as each reply comes, in any order.
-Ask = Callable[[list[list[dict]], Callable[[int, str], None]], None]
+# Puts conversations to the judge: their replies in order, each handed on as it comes (a generator).
+Ask = Callable[[list[list[dict]]], Iterable[str]]
+# Conversations a local judge answers in one go (generate's batch) before their verdicts are written.
+LOCAL_CHUNK = 64
 
 
 class JudgeConfig(Section):
@@ -74,8 +76,8 @@ class Judgement:
 
 def asker(config: JudgeConfig) -> Ask:
     """How to put conversations to the judge: an endpoint's chat API one at a time, or a local
-    model (asked as it was trained, for a run) in batches; greedy either way. Each reply is
-    handed on as it comes, so its verdict is on disk before the next is asked for."""
+    model (asked as it was trained, for a run) in batches; greedy either way. Replies are
+    handed on as they come, so their verdicts are on disk before the next are asked for."""
     from tunelab import remote
 
     if not config.judge:
@@ -85,12 +87,9 @@ def asker(config: JudgeConfig) -> Ask:
             config.judge,
             (config.judge_model, config.max_new_tokens, 0.0, config.api_key),
         )
-
-        def ask_endpoint(conversations: list[list[dict]], answered: Callable[[int, str], None]):
-            for index, c in enumerate(conversations):
-                answered(index, remote.complete_chat(url, c, *settings))
-
-        return ask_endpoint
+        return lambda conversations: (
+            remote.complete_chat(url, c, *settings) for c in conversations
+        )
 
     from tunelab.generate import generate
     from tunelab.run import load_model, prompt_for
@@ -98,19 +97,14 @@ def asker(config: JudgeConfig) -> Ask:
     model, tokenizer = load_model(config.judge)
     prompt = prompt_for(config.judge)
 
-    def ask(conversations: list[list[dict]], answered: Callable[[int, str], None]) -> None:
-        prompts = [prompt.chat(c, tokenizer) for c in conversations]
-        replies = generate(
-            model,
-            tokenizer,
-            prompts,
-            max_new_tokens=config.max_new_tokens,
-            too_long="skip",
-            on_batch=lambda finished: [answered(g.index, g.text) for g in finished],
-        )
-        for index, reply in enumerate(replies):
-            if reply is None:  # too long for the judge: a reply with no verdict
-                answered(index, "")
+    def ask(conversations: list[list[dict]]) -> Iterator[str]:
+        for start in range(0, len(conversations), LOCAL_CHUNK):
+            chunk = conversations[start : start + LOCAL_CHUNK]
+            prompts = [prompt.chat(c, tokenizer) for c in chunk]
+            replies = generate(
+                model, tokenizer, prompts, max_new_tokens=config.max_new_tokens, too_long="skip"
+            )
+            yield from (g.text if g else "" for g in replies)  # "": too long, no verdict
 
     return ask
 
@@ -177,7 +171,8 @@ def _ask_and_write(
     path: Path,
 ) -> list[dict]:
     """Ask the judge about each pair (question, a, b) in both orders and append each pair's
-    verdict to `path` once both its replies are in; an error or Ctrl-C says how many are kept."""
+    verdict to `path` as soon as both its replies are in; an error or Ctrl-C says how many are
+    kept."""
     asked = []
     for q, a, b in pairs:
         reference, asked_as = answers[a][q].get("reference", ""), answers[a][q]["question"]
@@ -186,18 +181,7 @@ def _ask_and_write(
             conversation(asked_as, first, second, reference),
             conversation(asked_as, second, first, reference),
         ]
-    replies: dict[int, str] = {}
     made: list[dict] = []
-
-    def answered(index: int, reply: str) -> None:
-        replies[index] = reply
-        first = index - index % 2  # the pair's first order: (a, b)
-        if first in replies and first + 1 in replies:
-            q, a, b = pairs[index // 2]
-            record = _record(q, a, b, replies[first], replies[first + 1], source)
-            made.append(record | judged(answers, q, a, b))
-            _append(out, made[-1])
-
     if not asked:
         return made
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -206,7 +190,11 @@ def _ask_and_write(
         if cut_short:  # a line a crash cut short must not swallow the next verdict
             out.write("\n")
         try:
-            ask(asked, answered)
+            replies = iter(ask(asked))
+            # zip takes two replies from the one iterator for each pair: its two orders.
+            for (q, a, b), reply_ab, reply_ba in zip(pairs, replies, replies):
+                made.append(_record(q, a, b, reply_ab, reply_ba, source) | judged(answers, q, a, b))
+                _append(out, made[-1])
         except TunelabError as err:
             raise TunelabError(f"{err}; {_kept(made, path)}") from err
         except KeyboardInterrupt:
