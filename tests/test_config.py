@@ -114,3 +114,27 @@ def test_a_bad_value_names_its_line_unless_set_on_the_command_line(tmp_path):
     with pytest.raises(TunelabError) as err:
         Config.from_yaml(path, ["train.lr=slow", "train.lora.r=4"])
     assert "  train.lr: Input should be a valid number" in str(err.value)
+
+
+def test_a_data_command_reads_a_run_config_s_spelling_of_a_data_setting(tmp_path):
+    # The loader's hint says "--set data.fields.question=Question", as a run's config spells it;
+    # `data check`/`split`/`inspect` hold `fields` themselves and refused it as unknown.
+    from typer.testing import CliRunner
+
+    from tunelab.cli import app
+    from tunelab.data.quality.check import QualityConfig
+
+    settings = ["data.fields.question=Question", "data.max_length=64"]
+    config = QualityConfig.from_dict({}, settings)
+    assert config.fields == {"question": "Question"} and config.max_length == 64
+    with pytest.raises(TunelabError, match="unknown setting"):
+        QualityConfig.from_dict({}, ["train.lr=1e-4"])  # a setting it has not, still refused
+    rows = tmp_path / "d.jsonl"
+    rows.write_text('{"Question": "Is it on?", "Answer": "Yes, it is on."}\n')
+    hint = CliRunner().invoke(app, ["data", "inspect", str(rows), "--model", "tiny-random"])
+    assert "--set data.fields.question=Question" in " ".join(hint.output.split())
+    mapped = ["--set", "data.fields.question=Question", "--set", "data.fields.answer=Answer"]
+    done = CliRunner().invoke(
+        app, ["data", "inspect", str(rows), "--model", "tiny-random", *mapped]
+    )
+    assert done.exit_code == 0 and "d.jsonl:1" in done.output, done.output

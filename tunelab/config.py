@@ -54,8 +54,25 @@ class Section(BaseModel):
     ) -> Self:
         """From plain values (a YAML file's, a command line's), with `--set key=value` overrides;
         `lines` maps a key (train.lr) to its line in the source, for the errors to name."""
+        overrides = [_run_spelling_read(cls, item) for item in overrides or []]
         with _named_errors(source, cls, lines or {}):
-            return cls.model_validate(apply_overrides(raw, overrides or []))
+            return cls.model_validate(apply_overrides(raw, overrides))
+
+
+def _run_spelling_read(section: type[BaseModel], override: str) -> str:
+    """`--set data.fields.question=Question` as a run's config spells it, read by a command whose
+    own config holds `fields` itself (data check, split, eval...): one spelling for every command,
+    as the hints that print it assume."""
+    key, equals, value = override.partition("=")
+    parts = key.strip().split(".")
+    if (
+        len(parts) > 1
+        and parts[0] not in section.model_fields
+        and parts[0] in Config.model_fields
+        and parts[1] in section.model_fields
+    ):
+        return ".".join(parts[1:]) + equals + value
+    return override
 
 
 @contextmanager
