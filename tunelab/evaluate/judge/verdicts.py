@@ -5,9 +5,10 @@ when there is one. Every pair is asked in both orders to cancel position bias: a
 only when both orders name the same winner, different winners are a tie, and how many were
 inconsistent is reported. A reply without a verdict (a judge cut short) is no verdict, not a
 tie: as MT-Bench counts an unparsable judgment an error, it is left out of the ratings,
-reported, and asked again on the next run. Verdicts are written beside the human votes of `tunelab rate`, in the
-same shape with their source, so the same Bradley–Terry leaderboard ranks them and the judge's
-agreement with the humans on the same pairs is Cohen's kappa."""
+reported, and asked again on the next run. Verdicts are written beside the human votes of
+`tunelab rate` as they are made, in the same shape with their source, so the same
+Bradley–Terry leaderboard ranks them and the judge's agreement with the humans on the same
+pairs is Cohen's kappa."""
 
 from __future__ import annotations
 
