@@ -40,7 +40,8 @@ VERDICT = re.compile(r"\[\[([ABC])\]\]")
 JUDGE_FILE = "judge.jsonl"  # beside the human votes file
 # Puts conversations to the judge: their replies in order, each handed on as it comes (a generator).
 Ask = Callable[[list[list[dict]]], Iterable[str]]
-# Conversations a local judge answers in one go (generate's batch) before their verdicts are written.
+# Conversations a local judge answers in one go (generate's batch) before their verdicts are
+# written.
 LOCAL_CHUNK = 64
 
 
