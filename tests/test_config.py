@@ -32,6 +32,12 @@ def test_round_trip(tmp_path):
         ("- a\n- b\n", "a config is a mapping"),
         ("data: [1]\n", "data: Input should be a valid dictionary"),
         ("name: x\n\tdata: 1\n", r"bad.yaml:2:1: not valid YAML: found character '\\t'"),
+        # PyYAML keeps the last of two blocks: the first block's settings were dropped silently.
+        (
+            "train:\n  lr: 0.5\nname: x\ntrain:\n  epochs: 1\n",
+            r"bad.yaml:4:1: not valid YAML: 'train' set twice \(first on line 1\)",
+        ),
+        ("train:\n  lr: 0.5\n  lr: 0.1\n", r"bad.yaml:3:3: not valid YAML: 'lr' set twice"),
         (
             "train: {batchsize: 2}\n",
             r"train.batchsize: unknown setting \(did you mean batch_size\?\)",

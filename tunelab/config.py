@@ -314,7 +314,7 @@ class Config(Section):
             raise TunelabError(f"{path} is a folder, not a YAML config file")
         try:
             text = path.read_text(encoding="utf-8")
-            raw = yaml.safe_load(text) or {}
+            raw = yaml.load(text, Loader=_UniqueKeyLoader) or {}
         except yaml.YAMLError as err:
             raise TunelabError(_yaml_error(str(path), err)) from None
         if not isinstance(raw, dict):
@@ -353,6 +353,25 @@ def _key_lines(text: str) -> dict[str, int]:
 
     walk(yaml.compose(text), "")
     return lines
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A YAML mapping that names a key twice is an error: PyYAML keeps the last silently, so a
+    second `train:` block dropped every setting of the first."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"{key!r} set twice (first on line {seen[key]})",
+                    key_node.start_mark,
+                )
+            seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep=deep)
 
 
 def _yaml_error(source: str, err: yaml.YAMLError) -> str:
