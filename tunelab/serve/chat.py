@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -72,6 +74,7 @@ class Session:
         piece as it is made, less what the reply cuts (a local model), or as it streams. A
         reply that starts repeating a sentence stops there, as no useful answer says one sentence
         twice."""
+        refuse_undecodable(text)
         messages = [*self.history, {"role": "user", "content": text}]
         if self.endpoint:
             messages, answer = self._server_reply(messages, on_text, **generate_kwargs)
@@ -146,6 +149,7 @@ class Session:
     def repl(self, **generate_kwargs) -> None:
         from rich.console import Console
 
+        keep_undecodable_stdin()
         console = Console()
         console.print("[dim]chatting; /reset clears the history, /quit or Ctrl-D leaves[/]")
         if self.one_question_at_a_time:
@@ -190,3 +194,27 @@ class Session:
         console.out("")
         if self.last and self.last.finish_reason == "repeat":
             console.print("[dim](stopped: the answer began repeating itself)[/]")
+
+
+def keep_undecodable_stdin() -> None:
+    """Let standard input read bytes that are not text as lone surrogates (Python's default under
+    a UTF-8 locale, not under PYTHONIOENCODING=utf-8:strict), so a message holding them is refused
+    by name, and a chat goes on, instead of the read failing with a traceback."""
+    if isinstance(sys.stdin, io.TextIOWrapper):
+        sys.stdin.reconfigure(errors="surrogateescape")
+
+
+def refuse_undecodable(text: str) -> None:
+    """Text read from a file in another encoding (Latin-1, cp1252) holds its bytes that are not
+    UTF-8 as lone surrogates, which neither the tokenizer nor a request to a server can take."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as err:
+        before = text[: err.start]
+        line, column = before.count("\n") + 1, err.start - before.rfind("\n")
+        code = ord(text[err.start])
+        what = f"byte 0x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"U+{code:04X}"
+        raise TunelabError(
+            f"the message is not UTF-8 text: {what} at line {line}, character {column}; "
+            "convert it first (iconv -f latin1 -t utf-8)"
+        ) from None

@@ -40,12 +40,14 @@ def generate_command(
     import sys
 
     from tunelab.errors import TunelabError
-    from tunelab.serve.chat import Session
+    from tunelab.serve.chat import Session, keep_undecodable_stdin, refuse_undecodable
 
     if prompt == "-":  # echo "question" | tunelab generate RUN -
+        keep_undecodable_stdin()
         prompt = sys.stdin.read().strip()
         if not prompt:
             raise TunelabError("no question on standard input (the prompt was -)")
+    refuse_undecodable(prompt)  # before the model loads
     session = Session.open(model, template=template, api_key=api_key, served_model=served_model)
     session.reply(
         prompt,

@@ -1,0 +1,43 @@
+"""What `tunelab generate` and `tunelab chat` say about input they cannot ask a model: text that
+is not UTF-8, and a model without a chat template."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from tunelab.cli import app
+from tunelab.errors import TunelabError
+from tunelab.models import tiny_random
+from tunelab.serve.chat import Session
+
+LATIN1 = "café menu?\n".encode("latin-1")
+
+
+def test_generate_refuses_standard_input_that_is_not_utf8_naming_the_byte():
+    result = CliRunner().invoke(app, ["generate", "tiny-random", "-"], input=LATIN1)
+    assert isinstance(result.exception, TunelabError), result.output
+    assert "not UTF-8 text: byte 0xe9 at line 1, character 4" in str(result.exception)
+
+
+def test_a_chat_says_a_line_is_not_utf8_and_goes_on(monkeypatch, capsys):
+    session = Session(*tiny_random())
+    lines = iter([LATIN1.decode("utf-8", "surrogateescape").strip(), "hello"])
+
+    def read(*_) -> str:
+        line = next(lines, None)
+        if line is None:
+            raise EOFError
+        return line
+
+    monkeypatch.setattr("builtins.input", read)
+    session.repl(max_new_tokens=2)
+    out = " ".join(capsys.readouterr().out.split())
+    assert "error: the message is not UTF-8 text: byte 0xe9 at line 1, character 4" in out
+    assert [m["content"] for m in session.history if m["role"] == "user"] == ["hello"]
+
+
+def test_a_message_with_a_stray_byte_is_refused_before_a_server_is_asked():
+    session = Session(None, None, endpoint="http://127.0.0.1:9/v1", served_model="m")
+    with pytest.raises(TunelabError, match="byte 0xff at line 2, character 1"):
+        session.reply("fine\n\udcff", max_new_tokens=2)
