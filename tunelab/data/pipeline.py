@@ -131,26 +131,40 @@ def make_rows(items: list[Tokenized], max_length: int, packing: bool) -> list[li
 
 
 def epoch_batches(
-    rows: list[list[Tokenized]], batch_size: int, seed: int, epoch: int, packing: bool
+    rows: list[list[Tokenized]],
+    batch_size: int,
+    seed: int,
+    epoch: int,
+    packing: bool,
+    batches_per_step: int = 1,
 ) -> list[list[list[Tokenized]]]:
-    """The batches of one epoch, in an order fixed by (seed, epoch) so a resumed run replays it."""
+    """The batches of one epoch, in an order fixed by (seed, epoch) so a resumed run replays it.
+    Unpacked, the rows are sorted by length and shuffled a step's rows (`batches_per_step` x
+    `batch_size`: micro-batches x processes) at a time, so that each optimizer step gets the
+    same rows however they are split: batch 4 x grad_accum 1 and batch 1 x grad_accum 4 train
+    alike, as they do packed."""
     order = list(range(len(rows)))
     rng = random.Random(seed * 1_000_003 + epoch)
     rng.shuffle(order)
-    if not packing:
-        # Sort inside windows of 16 batches: much less padding, still shuffled at large scale.
-        window = batch_size * 16
-        order = [
-            i
-            for start in range(0, len(order), window)
-            for i in sorted(order[start : start + window], key=lambda i: len(rows[i][0].input_ids))
+    if packing:
+        return [
+            [rows[i] for i in order[s : s + batch_size]] for s in range(0, len(order), batch_size)
         ]
-    batches = [
-        [rows[i] for i in order[s : s + batch_size]] for s in range(0, len(order), batch_size)
+    # Sort inside windows of 16 steps: much less padding, still shuffled at large scale.
+    step_rows = batch_size * batches_per_step
+    window = step_rows * 16
+    order = [
+        i
+        for start in range(0, len(order), window)
+        for i in sorted(order[start : start + window], key=lambda i: len(rows[i][0].input_ids))
     ]
-    if not packing:
-        rng.shuffle(batches)
-    return batches
+    steps = [order[s : s + step_rows] for s in range(0, len(order), step_rows)]
+    rng.shuffle(steps)
+    return [
+        [rows[i] for i in step[s : s + batch_size]]
+        for step in steps
+        for s in range(0, len(step), batch_size)
+    ]
 
 
 def iterate_batches(
@@ -161,11 +175,12 @@ def iterate_batches(
     pad_id: int,
     start_epoch: int = 0,
     start_batch: int = 0,
+    batches_per_step: int = 1,
 ) -> Iterator[tuple[int, int, dict]]:
     """Endless (epoch, batch index, collated batch) stream, resumable at any position."""
     epoch, index = start_epoch, start_batch
     while True:
-        batches = epoch_batches(rows, batch_size, seed, epoch, packing)
+        batches = epoch_batches(rows, batch_size, seed, epoch, packing, batches_per_step)
         for b in range(index, len(batches)):
             yield epoch, b, collate(batches[b], pad_id)
         epoch, index = epoch + 1, 0

@@ -194,6 +194,7 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
         tokenizer.pad_token_id,
         state.epoch,
         state.batch,
+        batches_per_step=micro_per_step,
     )
     # Every process checks the held-out questions, so a refusal stops all of them alike (rank 0
     # alone left the others to die in a collective with a lost connection); rank 0 answers them.
