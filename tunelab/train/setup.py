@@ -88,14 +88,34 @@ def prepare_model(model, cfg: TrainConfig):
 
     if cfg.gradient_checkpointing:
         model.enable_input_require_grads()
+    targets = cfg.lora.target_modules
+    # PEFT reads a string as a regex of the whole module path, so `target_modules: q_proj` (one
+    # module, as YAML writes it) matched nothing; a plain name is meant as a list of one.
+    if isinstance(targets, str) and targets != "all-linear" and targets.isidentifier():
+        targets = [targets]
     lora = LoraConfig(
         r=cfg.lora.r,
         lora_alpha=cfg.lora.alpha,
         lora_dropout=cfg.lora.dropout,
-        target_modules=cfg.lora.target_modules,
+        target_modules=targets,
         task_type="CAUSAL_LM",
     )
-    return get_peft_model(model, lora)
+    try:
+        return get_peft_model(model, lora)
+    except ValueError as err:  # PEFT's NoMatchingPeftModuleError and "not found" are ValueErrors
+        names = sorted({n.rsplit(".", 1)[-1] for n, m in model.named_modules() if _linear(m)})
+        raise TunelabError(
+            f"train.lora.target_modules {cfg.lora.target_modules!r}: {str(err).splitlines()[0]} "
+            f"This model's linear layers: {', '.join(names)} (or all-linear)."
+        ) from None
+
+
+def _linear(module: torch.nn.Module) -> bool:
+    return isinstance(module, (torch.nn.Linear, torch.nn.Conv1d)) or type(module).__name__ in (
+        "Conv1D",  # GPT-2's linear layers
+        "Linear4bit",
+        "Linear8bitLt",
+    )
 
 
 def compile_layers(model) -> None:

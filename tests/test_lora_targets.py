@@ -1,0 +1,32 @@
+"""train.lora.target_modules as users write it: one module's name, a list, or a mistake named."""
+
+from __future__ import annotations
+
+import pytest
+
+from tunelab.config import TrainConfig
+from tunelab.errors import TunelabError
+from tunelab.models import tiny_random
+from tunelab.train.setup import prepare_model
+
+
+def _lora_names(model) -> set[str]:
+    return {
+        name.split(".lora_A")[0].split(".")[-1]
+        for name, _ in model.named_parameters()
+        if "lora_A" in name
+    }
+
+
+def test_one_module_s_name_is_that_module_not_a_regex_of_the_whole_path():
+    # PEFT reads a string as a regex of the whole module path: "q_proj" matched nothing.
+    model, _ = tiny_random()
+    cfg = TrainConfig.model_validate({"method": "lora", "lora": {"target_modules": "q_proj"}})
+    assert _lora_names(prepare_model(model, cfg)) == {"q_proj"}
+
+
+def test_a_module_the_model_lacks_is_named_with_the_ones_it_has():
+    model, _ = tiny_random()
+    cfg = TrainConfig.model_validate({"method": "lora", "lora": {"target_modules": ["qproj"]}})
+    with pytest.raises(TunelabError, match=r"target_modules \['qproj'\].*linear layers: .*q_proj"):
+        prepare_model(model, cfg)
