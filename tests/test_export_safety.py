@@ -61,6 +61,21 @@ def test_a_merged_and_gguf_export_checks_the_gguf_before_writing_the_folder(tmp_
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize(
+    "targets",
+    [
+        ["--gguf", "weird.Modelfile"],  # its Modelfile would be written over it
+        ["--gguf", "model.gguf", "--merged", "model.Modelfile"],
+    ],
+)
+def test_an_export_whose_modelfile_would_replace_another_output_is_refused(tmp_path, targets):
+    args = [str(tmp_path / arg) if not arg.startswith("--") else arg for arg in targets]
+    result = CliRunner().invoke(app, ["export", "tiny-random", *args])
+    assert isinstance(result.exception, TunelabError), result.output
+    assert "the Modelfile of --gguf (NAME.gguf → NAME.Modelfile) both name" in str(result.exception)
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
 def test_export_into_a_read_only_folder_names_the_path(tmp_path):
     locked = tmp_path / "locked"

@@ -37,8 +37,7 @@ def export(
     if gguf and gguf_type not in FILE_TYPES:  # before a merged export spends a minute
         raise TunelabError(f"--gguf-type {gguf_type!r} is not one of {FILE_TYPES}")
     if gguf:
-        if merged and Path(gguf).resolve() == Path(merged).resolve():
-            raise TunelabError(f"--merged and --gguf both name {gguf}: give each its own path")
+        _check_distinct_targets(merged, gguf)
         check_gguf_target(Path(gguf), overwrite)
         check_gguf_target(modelfile_path(gguf), overwrite)
         tokenizer = load_tokenizer(model)  # for the check and the Modelfile's prompt
@@ -61,6 +60,19 @@ def export(
 def modelfile_path(gguf: str | Path) -> Path:
     """Where the Ollama Modelfile of a GGUF file goes: beside it, model.gguf → model.Modelfile."""
     return Path(gguf).with_suffix(".Modelfile")
+
+
+def _check_distinct_targets(merged: str | Path | None, gguf: str | Path) -> None:
+    """Each output on its own path: one written over another is lost while the export reports
+    both (`--gguf x.Modelfile` would become its own Modelfile)."""
+    targets = {"--merged": Path(merged)} if merged else {}
+    targets |= {"--gguf": Path(gguf), "the Modelfile of --gguf": modelfile_path(gguf)}
+    seen: dict[Path, str] = {}
+    for name, path in targets.items():
+        first = seen.setdefault(path.resolve(), name)
+        if first != name:
+            how = " (NAME.gguf → NAME.Modelfile)" if path.suffix == ".Modelfile" else ""
+            raise TunelabError(f"{first} and {name}{how} both name {path}: give each its own path")
 
 
 def __getattr__(name: str):
