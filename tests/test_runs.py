@@ -105,6 +105,18 @@ def test_a_tied_best_held_out_score_names_the_earlier_step_as_training_keeps(tmp
     assert row["best_heldout"] == {"metric": "fact_accuracy", "value": 0.75, "step": 2}
 
 
+def test_the_best_held_out_step_is_a_trained_one_as_in_model(tmp_path):
+    # Every score 0: training keeps step 3 in model/, while the listing named the base's step 0.
+    folder = tmp_path / "runs" / "flat"
+    folder.mkdir(parents=True)
+    tiny_config(tmp_path, tmp_path / "qa.jsonl").to_yaml(folder / "config.yaml")
+    (folder / "metrics.jsonl").write_text(
+        "".join(json.dumps({"step": s, "eval_fact_accuracy": 0.0}) + "\n" for s in (0, 3, 6))
+    )
+    [row] = tunelab.runs([folder])
+    assert row["best_heldout"] == {"metric": "fact_accuracy", "value": 0.0, "step": 3}
+
+
 def test_a_damaged_metrics_line_costs_its_step_not_the_listing(runs_dir, tmp_path):
     shutil.copytree(runs_dir / "slow", tmp_path / "damaged")
     metrics = tmp_path / "damaged" / "metrics.jsonl"

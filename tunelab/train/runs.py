@@ -64,9 +64,11 @@ def summary(run: Run) -> dict:
         "status": run.status["status"],
     }
     for key in HELD_OUT_KEYS:
-        scored = [(r[key], r["step"]) for r in rows if key in r]
+        # Training keeps the best trained step in model/ (best/best.json), never the base
+        # model's step-0 score, which can be the highest when training did not help.
+        scored = [(r[key], r["step"]) for r in rows if key in r and r["step"] > 0]
         if scored:
-            # A tie goes to the earlier step, as training keeps it in model/ (best/best.json).
+            # A tie goes to the earlier step, as training keeps it.
             value, step = max(scored, key=lambda p: (p[0], -p[1]))
             row["best_heldout"] = {"metric": key[5:], "value": value, "step": step}
     return row
