@@ -137,8 +137,12 @@ def test_names_a_folder_cannot_tell_apart_get_folders_of_their_own():
     names = ["a/b", "a b", "a__b", "a?b", "a_/b", "a/_b", "/a/b", "a/b/", "a//b", ".", "..", ""]
     folders = [model_folder(name) for name in names]
     assert len(set(folders)) == len(names)
-    assert all(folder.startswith(("a__b", "a___b", ".", "model")) for folder in folders)
-    assert all("/" not in folder and folder not in (".", "..") for folder in folders)
+    assert all(folder.startswith(("a__b", "a___b", "model")) for folder in folders)
+    assert all("/" not in folder and not folder.startswith(".") for folder in folders)
+    # A relative path is no hidden folder ("./tiny" wrote eval/.__tiny/), and is its model's own.
+    assert model_folder("./tiny") == model_folder("tiny") == "tiny"
+    assert model_folder("../tiny").startswith("tiny-") and model_folder("../tiny") != "tiny"
+    assert model_folder(".cache/m").startswith("cache__m-")
     long = [model_folder("x" * 300), model_folder("x" * 301)]
     assert long[0] != long[1] and all(len(folder) < 100 for folder in long)
 
