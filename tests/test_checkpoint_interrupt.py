@@ -15,13 +15,14 @@ from tunelab.cli import app
 from tunelab.train import distributed, loop
 
 
-def _press_ctrl_c_during_step(monkeypatch, step: int) -> None:
+def _press_ctrl_c_during_step(monkeypatch, step: int, times: int = 1) -> None:
     real, calls = loop.accumulate_gradients, []
 
     def presses_ctrl_c(*args, **kwargs):
         calls.append(1)
         if len(calls) == step:
-            signal.raise_signal(signal.SIGINT)
+            for _ in range(times):
+                signal.raise_signal(signal.SIGINT)
         return real(*args, **kwargs)
 
     monkeypatch.setattr(loop, "accumulate_gradients", presses_ctrl_c)

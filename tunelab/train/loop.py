@@ -202,7 +202,6 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
     if heldout:
         heldout.check_fit(model, tokenizer)
         heldout = heldout if world.is_main else None
-    stop = StopRequest(console)
     last_loss, record = float("nan"), {}
     progress = TrainProgress(total_steps, state.step, visible=world.is_main)
 
@@ -225,9 +224,11 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
     # which holds the whole model under DDP, as the others may be blocked in a collective (its
     # RNG states stand for theirs); a sharded model needs every process, so only in one.
     crash_saves = world.size == 1 or (world.is_main and not sharded)
-    # torchrun's SIGTERM, when another process failed, is such a crash on rank 0: the loop stops
-    # where the model is the last complete step's (launcher.may_stop), and that step is kept.
+    # torchrun's SIGTERM, when another process failed, is such a crash on rank 0, and so is a
+    # second Ctrl-C: the loop stops where the model is the last complete step's
+    # (launcher.may_stop), and that step is kept.
     launcher = LauncherStop(enabled=world.size > 1 and world.is_main)
+    stop = StopRequest(console, launcher)
     on_crash = checkpoint_on_crash(
         save_after_crash, state, checkpoints, run_dir, crash_saves, console, launcher
     )
@@ -310,7 +311,9 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
             # the plot shows it). A second Ctrl-C skips it; the checkpoint is already saved.
             progress.note("Ctrl-C: measuring the eval loss once (Ctrl-C again to skip)")
             try:
-                value = round(evaluate_loss(loss_module, test_rows, cfg, tokenizer, device), 5)
+                with launcher.may_stop():
+                    value = evaluate_loss(loss_module, test_rows, cfg, tokenizer, device)
+                value = round(value, 5)
                 write_metrics(log, {"step": state.step, "eval_loss": value})
                 progress.note(f"step {state.step}: eval loss {value:.4f}")
             except KeyboardInterrupt:

@@ -13,14 +13,16 @@ from rich.console import Console
 
 from tunelab.config import Config
 from tunelab.run import METRICS_FILE, STATUS_FILE, WEIGHTS
+from tunelab.train.stopping import ended_as
 from tunelab.train.trackers import numbers, open_trackers
 
 
 class MetricsLog:
     """Where the loop's rows go: metrics.jsonl (flushed line by line, so a crash loses nothing
     logged), the trackers of train.report_to, and status.json (running, then finished,
-    interrupted or failed). Leaving it on an error closes all as failed (interrupted on Ctrl-C);
-    otherwise `finish` closes them once the model and plot are written, and hands those over."""
+    interrupted or failed). Leaving it on an error closes all as `ended_as` says (interrupted when
+    the last complete step is kept, failed otherwise); otherwise `finish` closes them once the
+    model and plot are written, and hands those over."""
 
     def __init__(self, config: Config) -> None:
         self.config = config
@@ -47,8 +49,7 @@ class MetricsLog:
     def __exit__(self, kind, err, traceback) -> None:
         self.file.close()
         if kind is not None:
-            status = "interrupted" if issubclass(kind, KeyboardInterrupt) else "failed"
-            self._close(status, f"{kind.__name__}: {err}")
+            self._close(ended_as(err), f"{kind.__name__}: {err}")
 
     def finish(self, interrupted: bool) -> None:
         """After the model and the plot are written: hand them to the trackers, close them."""

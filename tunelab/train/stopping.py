@@ -1,6 +1,7 @@
-"""How the loop stops early and keeps the steps done: Ctrl-C (save, then stop), a crash (save what
-the process can), a NaN/inf loss (stop, keep nothing), and torchrun stopping rank 0 because
-another process failed (save, as after a crash)."""
+"""How the loop stops early and keeps the steps done: Ctrl-C (save, then stop; a second one stops
+within the step and keeps the last complete one; a third aborts), a crash (save what the process
+can), a NaN/inf loss (stop, keep nothing), and torchrun stopping rank 0 because another process
+failed (save, as after a crash)."""
 
 from __future__ import annotations
 
@@ -19,13 +20,22 @@ from tunelab.train.checkpoint import TrainState
 from tunelab.train.distributed import World
 
 
-class StopRequest:
-    """First Ctrl-C asks the loop to save and stop after the current step; a second one aborts."""
+class CtrlCAgain(KeyboardInterrupt):
+    """A second Ctrl-C: the loop stops within the step, and the last complete step is kept."""
 
-    def __init__(self, console: Console) -> None:
+
+class StopRequest:
+    """First Ctrl-C asks the loop to save and stop after the current step; a second one stops it
+    within the step as SIGTERM does (`launcher`), keeping the last complete step; a third aborts
+    at once, saving nothing. The second used to abort, losing every step since the last
+    checkpoint, the run recorded as interrupted all the same."""
+
+    def __init__(self, console: Console, launcher: LauncherStop) -> None:
         self.console = console
+        self.launcher = launcher
         self.requested = False
         self.interrupted = False
+        self.presses = 0
         self._previous = None
 
     def __enter__(self):
@@ -33,10 +43,21 @@ class StopRequest:
         return self
 
     def _handle(self, signum, frame) -> None:
-        if self.interrupted:
-            raise KeyboardInterrupt
-        self.requested = self.interrupted = True
-        self.console.print("\n[yellow]Ctrl-C: finishing this step and saving a checkpoint…[/]")
+        self.presses += 1
+        if self.presses == 1:
+            self.requested = self.interrupted = True
+            self.console.print(
+                "\n[yellow]Ctrl-C: finishing this step and saving a checkpoint… "
+                "(Ctrl-C again stops at once, keeping the last complete step)[/]"
+            )
+        elif self.presses == 2:
+            self.console.print(
+                "\n[yellow]Ctrl-C again: stopping at once, keeping the last complete step "
+                "(a third Ctrl-C aborts without saving anything)[/]"
+            )
+            self.launcher.stop_within_step(CtrlCAgain("Ctrl-C again"))
+        else:
+            raise KeyboardInterrupt(ABORTED)
 
     def agreed(self, world: World, device: torch.device) -> tuple[bool, bool]:
         """Whether every process stops now, and whether as interrupted: Ctrl-C reaches every
@@ -66,6 +87,9 @@ def _restore_signal(signum: int, previous) -> None:
         signal.signal(signum, previous)
 
 
+ABORTED = "a third Ctrl-C aborted the run: the steps since the last checkpoint are lost"
+
+
 class Terminated(Exception):
     """torchrun stopped this process (SIGTERM): another process failed, or torchrun was stopped."""
 
@@ -76,11 +100,14 @@ class LauncherStop:
     keeps the last complete step; it used to die at once and lose the steps since the last
     checkpoint. Raised only inside `may_stop`, where the model is still that of the last complete
     step (not halfway through an optimizer update, nor in a save); one that comes elsewhere waits
-    for the next. Nothing here waits for the other processes: they may be gone."""
+    for the next. A second Ctrl-C stops the loop the same way. Nothing here waits for the other
+    processes: they may be gone."""
 
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
-        self.received = self._open = self._raised = False
+        self.received = self._open = False
+        self._stop_with: BaseException | None = None
+        self._raised = False
         self._previous = None
 
     def __enter__(self) -> LauncherStop:
@@ -90,17 +117,23 @@ class LauncherStop:
 
     def _handle(self, signum, frame) -> None:
         self.received = True
+        self.stop_within_step(Terminated("torchrun stopped this process (SIGTERM)"))
+
+    def stop_within_step(self, error: BaseException) -> None:
+        """Raise `error` now if inside `may_stop`, else at the next; the first one asked wins."""
+        self._stop_with = self._stop_with or error
         if self._open:
             self._stop()
 
     def _stop(self) -> None:
-        if self.received and not self._raised:
+        if self._stop_with is not None and not self._raised:
             self._raised = True
-            raise Terminated("torchrun stopped this process (SIGTERM)")
+            raise self._stop_with
 
     @contextmanager
     def may_stop(self) -> Iterator[None]:
-        """A stretch where SIGTERM may stop the loop (one received earlier stops it here)."""
+        """A stretch where SIGTERM or a second Ctrl-C may stop the loop (one received earlier
+        stops it here)."""
         self._stop()
         self._open = True
         try:
@@ -127,13 +160,13 @@ def checkpoint_on_crash(
     launcher: LauncherStop | None = None,
 ) -> Iterator[None]:
     """On an error, save the steps done since the last checkpoint, then let the error go on.
-    Not on NaN/inf: a diverged state is not worth keeping. After torchrun's SIGTERM (`launcher`),
-    say which step is kept, or why none could be."""
+    Not on NaN/inf: a diverged state is not worth keeping. After SIGTERM (`launcher`) or a
+    second Ctrl-C, say which step is kept, or why none could be."""
     try:
         yield
     except NonFiniteLoss:
         raise
-    except Exception as err:
+    except (Exception, CtrlCAgain) as err:
         done = checkpoints / f"{CHECKPOINT_PREFIX}{state.step:06d}"
         saved = None
         if enabled and state.step > 0 and not done.exists():
@@ -143,20 +176,30 @@ def checkpoint_on_crash(
                 console.print(f"[red]could not save a checkpoint after the crash: {error}[/]")
                 raise
         resume = f"Continue with `tunelab train {run_dir} --resume`"
-        if isinstance(err, Terminated) or (launcher and launcher.received):
-            console.print(
-                f"[yellow]{_stopped(state.step, done, enabled, checkpoints)}. {resume}[/]"
-            )
+        stopped_by = _stopped_by(err, launcher, state.step)
+        if stopped_by:
+            message = f"{_kept(stopped_by, state.step, done, enabled, checkpoints)}. {resume}"
+            console.print(f"[yellow]{message}[/]", soft_wrap=True)
+            if isinstance(err, CtrlCAgain):  # the caller sees where to continue, as on Ctrl-C
+                raise CtrlCAgain(message) from None
         elif saved:
             console.print(f"[yellow]crashed after step {state.step}; saved {saved}. {resume}[/]")
         raise
 
 
-def _stopped(step: int, done: Path, saved: bool, checkpoints: Path) -> str:
-    said = (
-        f"torchrun stopped this process after step {step} (another process failed, see its "
-        "error, or torchrun itself was stopped)"
-    )
+def _stopped_by(err: BaseException, launcher: LauncherStop | None, step: int) -> str | None:
+    """What stopped the loop within a step, in words; None for a crash."""
+    if isinstance(err, CtrlCAgain):
+        return f"Ctrl-C again: stopped within step {step + 1}"
+    if isinstance(err, Terminated) or (launcher and launcher.received):
+        return (
+            f"torchrun stopped this process after step {step} (another process failed, see its "
+            "error, or torchrun itself was stopped)"
+        )
+    return None
+
+
+def _kept(said: str, step: int, done: Path, saved: bool, checkpoints: Path) -> str:
     if step == 0:
         return f"{said}; no step was complete, nothing to keep"
     if saved:
@@ -165,5 +208,12 @@ def _stopped(step: int, done: Path, saved: bool, checkpoints: Path) -> str:
     kept = f"the last checkpoint is {older[-1]}" if older else "no checkpoint was saved yet"
     return (
         f"{said}; step {step} cannot be saved: with train.parallel=fsdp each process holds a "
-        f"shard of the model, and the others are gone. {kept}"
+        f"shard of the model, and each must write its own. {kept}"
     )
+
+
+def ended_as(error: BaseException) -> str:
+    """status.json's word for a run that `error` ended: interrupted when its last complete step
+    is kept for a resume (a second Ctrl-C), failed otherwise; a third Ctrl-C, which saves
+    nothing, is no clean interruption."""
+    return "interrupted" if isinstance(error, CtrlCAgain) else "failed"
