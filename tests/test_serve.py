@@ -213,6 +213,38 @@ def test_asking_for_output_it_does_not_give_is_refused_rather_than_silently_drop
     assert text.choices[0].message.tool_calls is None
 
 
+def test_content_the_models_cannot_read_is_refused_and_text_parts_are_read_as_lines(client):
+    # An image or a sound dropped in silence would leave an empty question answered with a 200.
+    for part in (
+        {"type": "image_url", "image_url": {"url": "https://example.com/cat.png"}},
+        {"type": "input_audio", "input_audio": {"data": "AAAA", "format": "wav"}},
+    ):
+        content = [{"type": "text", "text": "What is this?"}, part]
+        with pytest.raises(openai.BadRequestError) as err:
+            client.chat.completions.create(
+                model="tiny-random", messages=[{"role": "user", "content": content}]
+            )
+        assert err.value.body["param"] == "messages.0.content.1.type"
+        assert repr(part["type"]) in err.value.body["message"]
+
+    def prompt_tokens(content) -> int:
+        messages = [{"role": "user", "content": content}]
+        reply = client.chat.completions.create(model="tiny-random", messages=messages, max_tokens=1)
+        return reply.usage.prompt_tokens
+
+    parts = [{"type": "text", "text": "Who wrote"}, {"type": "text", "text": "Hamlet?"}]
+    assert prompt_tokens(parts) == prompt_tokens("Who wrote\nHamlet?")
+    # OpenAI refuses stream_options for a reply that is not streamed.
+    with pytest.raises(openai.BadRequestError) as err:
+        client.chat.completions.create(
+            model="tiny-random",
+            messages=QUESTION,
+            max_tokens=1,
+            stream_options={"include_usage": True},
+        )
+    assert err.value.body["param"] == "stream_options"
+
+
 def test_a_parameter_sent_as_null_takes_its_default(client):
     # The openai client sends null for a parameter given as None; OpenAI's API reads it as unset.
     nulls = dict(temperature=None, top_p=None, n=None, stream=None, stop=None, seed=None)

@@ -96,6 +96,10 @@ class _Body(BaseModel):
         for param, given in asked.items():
             if given and param not in self.ANSWERED:
                 raise ApiError(400, f"{param} is not supported by tunelab serve", param=param)
+        if self.stream_options is not None and not self.stream:  # as OpenAI answers it
+            raise ApiError(
+                400, "stream_options is only allowed with stream: true", param="stream_options"
+            )
 
 
 class Message(BaseModel):
@@ -217,7 +221,7 @@ def create_app(
         ):
             raise ApiError(400, f"model {body.model!r} has no chat template: use /v1/completions")
         try:
-            messages = [_plain(m) for m in body.messages]
+            messages = [_plain(m, i) for i, m in enumerate(body.messages)]
             prompt = await run_in_threadpool(engine.encode_chat, messages)
         except (TemplateError, ValueError, TypeError) as err:  # e.g. roles out of order
             raise ApiError(
@@ -335,10 +339,21 @@ def _model_card(name: str) -> dict:
     return {"id": name, "object": "model", "created": 0, "owned_by": "tunelab"}
 
 
-def _plain(message: Message) -> dict[str, str]:
+def _plain(message: Message, index: int) -> dict[str, str]:
+    """The message as the chat template takes it: its text parts joined by lines, as vLLM joins
+    them. Any other part (an image, audio) is a 400, as OpenAI and vLLM answer it for a text-only
+    model, rather than a reply to a message the model never saw."""
     content = message.content
-    if isinstance(content, list):  # content parts: only text exists for these models
-        content = "".join(part.get("text", "") for part in content if part.get("type") == "text")
+    if isinstance(content, list):
+        for position, part in enumerate(content):
+            if part.get("type") != "text":
+                raise ApiError(
+                    400,
+                    f"content parts of type {part.get('type')!r} are not supported: the models "
+                    "of tunelab serve read text only",
+                    param=f"messages.{index}.content.{position}.type",
+                )
+        content = "\n".join(part.get("text", "") for part in content)
     role = "system" if message.role == "developer" else message.role
     return {"role": role, "content": content or ""}
 
