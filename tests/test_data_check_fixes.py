@@ -233,3 +233,11 @@ def test_a_quote_never_closed_is_an_error_at_its_row_not_the_rest_of_the_file_in
     inches = tmp_path / "ok.csv"  # a quote inside a field that does not start with one is text
     inches.write_text('question,answer\nHow big?,"5"" screen"\nAnd the other?,7" screen\n')
     assert [e.answer for e in load_examples(str(inches))] == ['5" screen', '7" screen']
+
+
+def test_a_short_csv_row_lacks_a_cell_not_a_null(tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text("question,answer,system\nQ1?,A1\nQ2?\n")
+    data = read_examples(str(path))
+    assert [e.answer for e in data.examples] == ["A1"]  # the system cell it lacks is optional
+    assert data.rejected == [f"{path}:3: field 'answer' is empty"]

@@ -240,8 +240,14 @@ def _read_csv(path: Path, tsv: bool) -> Iterator[tuple[str, dict[str, Any] | Dat
     spaced = f"{delimiter} " in text.partition("\n")[0]
     # strict: a quote never closed is an error, where the lenient reader read the rest of the
     # file into that one cell and said nothing.
+    # restval: a short row's missing cells are empty text, as a spreadsheet shows them (None
+    # read as a JSON null: "field 'answer' is empty (null)" for a cell the row never had).
     reader = csv.DictReader(
-        io.StringIO(text, newline=""), delimiter=delimiter, skipinitialspace=spaced, strict=True
+        io.StringIO(text, newline=""),
+        delimiter=delimiter,
+        skipinitialspace=spaced,
+        strict=True,
+        restval="",
     )
     row_start = 1
     try:
