@@ -241,3 +241,18 @@ def test_a_short_csv_row_lacks_a_cell_not_a_null(tmp_path):
     data = read_examples(str(path))
     assert [e.answer for e in data.examples] == ["A1"]  # the system cell it lacks is optional
     assert data.rejected == [f"{path}:3: field 'answer' is empty"]
+
+
+def test_an_empty_reply_mid_chat_is_a_row_error_naming_its_turn(tmp_path):
+    # It was trained as a bare end-of-turn: the model learned to stop at once after that message.
+    chat = [
+        {"role": "user", "content": "Hi"},
+        {"role": "assistant", "content": " "},
+        {"role": "user", "content": "Is it on?"},
+        {"role": "assistant", "content": "Yes."},
+    ]
+    path = tmp_path / "chat.jsonl"
+    write_jsonl([{"messages": chat}, {"messages": chat[2:]}], path)
+    data = read_examples(str(path))
+    assert len(data.examples) == 1
+    assert data.rejected == [f"{path}:1: messages[1] is an empty assistant turn"]

@@ -175,6 +175,10 @@ def _messages(row: dict[str, Any], source: str) -> list[dict[str, str]]:
         raise DataError(f"{source}: messages has no assistant turn{opening} to train on")
     if not replies[-1]["content"].strip():
         raise DataError(f"{source}: the last assistant turn is empty")
+    # An empty reply mid-chat would teach the model to end its turn at once after that message.
+    for i, turn in enumerate(messages[1:], start=1):
+        if turn["role"] == "assistant" and not turn["content"].strip():
+            raise DataError(f"{source}: messages[{i}] is an empty assistant turn")
     return messages
 
 
