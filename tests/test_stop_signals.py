@@ -1,17 +1,20 @@
-"""A second Ctrl-C stops the loop within the step and keeps the last complete one, which a
-resume continues from to the uninterrupted run's losses; a third Ctrl-C aborts, and the run is
-recorded as failed."""
+"""A second Ctrl-C, or SIGTERM to a single process (kill, docker stop, Slurm, k8s), stops the
+loop within the step and keeps the last complete one, which a resume continues from to the
+uninterrupted run's losses; a third Ctrl-C aborts, and the run is recorded as failed."""
 
 from __future__ import annotations
 
 import json
+import os
 import signal
+import subprocess
+import sys
 
 import pytest
 
 from tests.conftest import tiny_config
 from tests.test_checkpoint_interrupt import _press_ctrl_c_during_step
-from tests.test_distributed import _records
+from tests.test_distributed import FAULT_HOOK, _records
 from tunelab.train import loop
 
 
@@ -61,3 +64,36 @@ def test_a_third_ctrl_c_aborts_and_the_run_is_recorded_as_failed(tmp_path, qa_fi
     status = _status(config)
     assert status["status"] == "failed"
     assert "steps since the last checkpoint are lost" in status["error"]
+
+
+# SIGTERM in the middle of step 4, from a sitecustomize on the process's path.
+SIGTERM_IN_STEP_4 = """    import signal
+    accumulate, steps = loop.accumulate_gradients, []
+    def sigterm_in_step_4(*args, **kwargs):
+        steps.append(1)
+        if len(steps) == 4:
+            os.kill(os.getpid(), signal.SIGTERM)
+        return accumulate(*args, **kwargs)
+    loop.accumulate_gradients = sigterm_in_step_4"""
+
+
+def test_sigterm_to_a_single_process_keeps_the_last_complete_step(tmp_path, qa_file):
+    # Only torchrun's SIGTERM was handled: one process died with 143 and lost up to save_every
+    # steps, recorded as failed.
+    whole = loop.train(tiny_config(tmp_path / "whole", qa_file, save_every=100))
+    config = tiny_config(tmp_path / "stopped", qa_file, save_every=100)
+    config.to_yaml(tmp_path / "run.yaml")
+    site = tmp_path / "site"
+    site.mkdir()
+    hook = FAULT_HOOK.format(body=SIGTERM_IN_STEP_4, ranks="(None,)")  # RANK: unset
+    (site / "sitecustomize.py").write_text(hook)
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": f"{site}:{os.getcwd()}"}
+    command = [sys.executable, "-m", "tunelab.cli", "train", str(tmp_path / "run.yaml")]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+
+    assert done.returncode == 143, done.stderr[-3000:]
+    said = " ".join(done.stdout.split())
+    assert "step 3 is kept in" in said and f"tunelab train {config.run_dir} --resume" in said
+    assert _checkpoints(config) == ["step-000003"]
+    assert _status(config)["status"] == "interrupted" and _status(config)["step"] == 3
+    assert _losses(loop.train(config, resume=True)) == _losses(whole)

@@ -224,10 +224,10 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
     # which holds the whole model under DDP, as the others may be blocked in a collective (its
     # RNG states stand for theirs); a sharded model needs every process, so only in one.
     crash_saves = world.size == 1 or (world.is_main and not sharded)
-    # torchrun's SIGTERM, when another process failed, is such a crash on rank 0, and so is a
-    # second Ctrl-C: the loop stops where the model is the last complete step's
-    # (launcher.may_stop), and that step is kept.
-    launcher = LauncherStop(enabled=world.size > 1 and world.is_main)
+    # SIGTERM (kill, docker stop, Slurm; torchrun's when another process failed) is such a crash
+    # on rank 0, and so is a second Ctrl-C: the loop stops where the model is the last complete
+    # step's (launcher.may_stop), and that step is kept.
+    launcher = LauncherStop(enabled=world.is_main, under_torchrun=world.size > 1)
     stop = StopRequest(console, launcher)
     on_crash = checkpoint_on_crash(
         save_after_crash, state, checkpoints, run_dir, crash_saves, console, launcher

@@ -1,7 +1,7 @@
 """How the loop stops early and keeps the steps done: Ctrl-C (save, then stop; a second one stops
 within the step and keeps the last complete one; a third aborts), a crash (save what the process
-can), a NaN/inf loss (stop, keep nothing), and torchrun stopping rank 0 because another process
-failed (save, as after a crash)."""
+can), a NaN/inf loss (stop, keep nothing), and SIGTERM (kill, docker stop, Slurm, k8s, or
+torchrun because another process failed: save, as after a crash)."""
 
 from __future__ import annotations
 
@@ -91,20 +91,27 @@ ABORTED = "a third Ctrl-C aborted the run: the steps since the last checkpoint a
 
 
 class Terminated(Exception):
-    """torchrun stopped this process (SIGTERM): another process failed, or torchrun was stopped."""
+    """SIGTERM stopped this process: kill, docker stop, a scheduler; under torchrun, also another
+    process failing."""
+
+    def __init__(self, under_torchrun: bool) -> None:
+        super().__init__(f"{'torchrun' if under_torchrun else 'SIGTERM'} stopped this process")
+        self.under_torchrun = under_torchrun
 
 
 class LauncherStop:
-    """SIGTERM on rank 0 under torchrun, which sends it to every process when one fails (then
-    SIGKILL 30 s later): it stops the loop as a crash would, raising Terminated, so that rank 0
-    keeps the last complete step; it used to die at once and lose the steps since the last
-    checkpoint. Raised only inside `may_stop`, where the model is still that of the last complete
-    step (not halfway through an optimizer update, nor in a save); one that comes elsewhere waits
-    for the next. A second Ctrl-C stops the loop the same way. Nothing here waits for the other
-    processes: they may be gone."""
+    """SIGTERM from whatever launched the process (a shell's kill, docker stop, Slurm, k8s, or
+    torchrun, which sends it to every process when one fails, then SIGKILL 30 s later): it stops
+    the loop as a crash would, raising Terminated, so that the process that saves keeps the last
+    complete step; it used to die at once and lose the steps since the last checkpoint. Raised
+    only inside `may_stop`, where the model is still that of the last complete step (not halfway
+    through an optimizer update, nor in a save); one that comes elsewhere waits for the next. A
+    second Ctrl-C stops the loop the same way. Nothing here waits for the other processes: they
+    may be gone."""
 
-    def __init__(self, enabled: bool) -> None:
+    def __init__(self, enabled: bool, under_torchrun: bool) -> None:
         self.enabled = enabled
+        self.under_torchrun = under_torchrun
         self.received = self._open = False
         self._stop_with: BaseException | None = None
         self._raised = False
@@ -117,7 +124,7 @@ class LauncherStop:
 
     def _handle(self, signum, frame) -> None:
         self.received = True
-        self.stop_within_step(Terminated("torchrun stopped this process (SIGTERM)"))
+        self.stop_within_step(Terminated(self.under_torchrun))
 
     def stop_within_step(self, error: BaseException) -> None:
         """Raise `error` now if inside `may_stop`, else at the next; the first one asked wins."""
@@ -191,11 +198,14 @@ def _stopped_by(err: BaseException, launcher: LauncherStop | None, step: int) ->
     """What stopped the loop within a step, in words; None for a crash."""
     if isinstance(err, CtrlCAgain):
         return f"Ctrl-C again: stopped within step {step + 1}"
-    if isinstance(err, Terminated) or (launcher and launcher.received):
+    under_torchrun = isinstance(err, Terminated) and err.under_torchrun
+    if launcher and launcher.received and launcher.under_torchrun or under_torchrun:
         return (
             f"torchrun stopped this process after step {step} (another process failed, see its "
             "error, or torchrun itself was stopped)"
         )
+    if isinstance(err, Terminated):
+        return f"SIGTERM stopped the run after step {step} (kill, docker stop, a job scheduler)"
     return None
 
 
@@ -214,6 +224,10 @@ def _kept(said: str, step: int, done: Path, saved: bool, checkpoints: Path) -> s
 
 def ended_as(error: BaseException) -> str:
     """status.json's word for a run that `error` ended: interrupted when its last complete step
-    is kept for a resume (a second Ctrl-C), failed otherwise; a third Ctrl-C, which saves
-    nothing, is no clean interruption."""
-    return "interrupted" if isinstance(error, CtrlCAgain) else "failed"
+    is kept for a resume (a second Ctrl-C, a single process's SIGTERM), failed otherwise; a
+    third Ctrl-C, which saves nothing, is no clean interruption."""
+    if isinstance(error, CtrlCAgain):
+        return "interrupted"
+    if isinstance(error, Terminated) and not error.under_torchrun:
+        return "interrupted"
+    return "failed"
