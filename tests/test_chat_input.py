@@ -41,3 +41,22 @@ def test_a_message_with_a_stray_byte_is_refused_before_a_server_is_asked():
     session = Session(None, None, endpoint="http://127.0.0.1:9/v1", served_model="m")
     with pytest.raises(TunelabError, match="byte 0xff at line 2, character 1"):
         session.reply("fine\n\udcff", max_new_tokens=2)
+
+
+def test_a_model_without_a_chat_template_is_refused_naming_the_option_of_the_command(tmp_path):
+    from tunelab.data.templates import Example, render_segments
+
+    model, tokenizer = tiny_random()
+    tokenizer.chat_template = None
+    model.save_pretrained(tmp_path)
+    tokenizer.save_pretrained(tmp_path)
+    for command in (["generate", str(tmp_path), "hi"], ["chat", str(tmp_path)]):
+        result = CliRunner().invoke(app, command, input="hi\n")
+        message = str(result.exception)
+        assert "has no chat template" in message and "with --template qa" in message, message
+        assert "data.template" not in message  # these commands have no config
+    asked = CliRunner().invoke(app, ["generate", str(tmp_path), "hi", "--template", "qa"])
+    assert asked.exit_code == 0, asked.output
+    # Training has no --template: its spelling is the config's.
+    with pytest.raises(TunelabError, match=r"--set data\.template=qa"):
+        render_segments(Example.qa("hi", "there"), tokenizer)

@@ -21,6 +21,11 @@ ALPACA_PROMPT = (
 )
 QA_PROMPT = "### Question:\n{question}\n\n### Answer:"
 BUILTIN_TEMPLATES = ("chat", "alpaca", "qa")
+# How to pick another prompt template, for a model without a chat template: by command.
+TEMPLATE_CHOICE = (
+    "with --template qa (eval, data commands) or data.template in a training config "
+    "(--set data.template=qa)"
+)
 
 
 @dataclass
@@ -105,7 +110,7 @@ def render_prompt(
     messages = _with_system(example.messages, system_prompt)
     history = messages[:-1] if messages and messages[-1]["role"] == "assistant" else messages
     if template == "chat":
-        _require_chat_template(tokenizer)
+        require_chat_template(tokenizer)
         return tokenizer.apply_chat_template(history, tokenize=False, add_generation_prompt=True)
     question = example.question
     if template == "alpaca":
@@ -160,11 +165,15 @@ def _with_system(messages: list[dict[str, str]], system_prompt: str | None) -> l
     return [{"role": "system", "content": system_prompt}, *messages]
 
 
-def _require_chat_template(tokenizer: PreTrainedTokenizerBase) -> None:
+def require_chat_template(
+    tokenizer: PreTrainedTokenizerBase, choose: str = TEMPLATE_CHOICE
+) -> None:
+    """Refuse a chat-template prompt for a tokenizer without one; `choose` says how the command
+    at hand picks another template (a command that knows its own spelling names only that)."""
     if not getattr(tokenizer, "chat_template", None):
         raise TunelabError(
-            "this model's tokenizer has no chat template: set data.template to 'qa', 'alpaca' "
-            "or a Jinja string in the config"
+            "this model's tokenizer has no chat template: give it another prompt template "
+            f"('qa', 'alpaca' or a Jinja string) {choose}"
         )
 
 
@@ -172,7 +181,7 @@ def _chat_segments(
     messages: list[dict[str, str]], tokenizer: PreTrainedTokenizerBase, eos: str
 ) -> list[tuple[str, bool]]:
     """Render turn by turn so each assistant reply (through its EOS) is trained, the rest masked."""
-    _require_chat_template(tokenizer)
+    require_chat_template(tokenizer)
 
     def render(msgs: list[dict[str, str]], open_reply: bool) -> str:
         return tokenizer.apply_chat_template(msgs, tokenize=False, add_generation_prompt=open_reply)

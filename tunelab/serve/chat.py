@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import partial
 
-from tunelab.data.templates import Prompt
+from tunelab.data.templates import Prompt, require_chat_template
 from tunelab.errors import TunelabError
 from tunelab.generate import Generation, generate
 
@@ -55,7 +55,10 @@ class Session:
         prompt = prompt_for(name)
         if template:
             prompt = replace(prompt, template=template)
-        return cls(*load_model(name), prompt)
+        model, tokenizer = load_model(name)
+        if prompt.template == "chat":  # said now, not at each message of a chat
+            require_chat_template(tokenizer, "with --template qa")
+        return cls(model, tokenizer, prompt)
 
     @property
     def one_question_at_a_time(self) -> bool:
