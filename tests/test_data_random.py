@@ -254,11 +254,14 @@ def test_raw_text_windows_cover_the_text_once(tokenizer):
         # Small pieces, each cut before a space between words: the ids of the whole text.
         windows = list(text_windows(example, tokenizer, max_length, piece_chars=16))
         every = tokenizer(example.text + tokenizer.eos_token).input_ids
-        covered = [t for w in windows for t in w.input_ids]
-        assert covered == every[: len(covered)]
+        # Each window starts at the one before's last token, so every token but the text's first
+        # is predicted once (a window's first token never is: nothing comes before it).
+        predicted = [t for w in windows for t in w.input_ids[1:]]
+        assert windows[0].input_ids[:1] + predicted == every[: len(predicted) + 1]
+        assert all(a.input_ids[-1] == b.input_ids[0] for a, b in zip(windows, windows[1:]))
         # Windows in order, none over max_length; only a lone last token (nothing to predict
         # from it) is left out.
-        assert len(every) - len(covered) in (0, 1)
+        assert len(every) - len(predicted) - 1 in (0, 1)
         assert all(1 < len(w.input_ids) <= max_length and w.labels == w.input_ids for w in windows)
 
 

@@ -168,12 +168,19 @@ def fit_length(item: Tokenized, max_length: int, policy: str) -> Tokenized | Non
 
 
 def chunk_text(item: Tokenized, max_length: int) -> list[Tokenized]:
-    """Raw text is split into consecutive windows rather than truncated: no text is thrown away."""
+    """Raw text is split into windows rather than truncated: no text is thrown away. Each window
+    starts at the last token of the one before: a window's first token is never predicted (there
+    is nothing before it), so without that overlap every window's first token went untrained."""
+    stride = _window_stride(max_length)
     return [
         Tokenized(item.input_ids[i : i + max_length], item.labels[i : i + max_length], item.source)
-        for i in range(0, len(item.input_ids), max_length)
+        for i in range(0, len(item.input_ids), stride)
         if len(item.input_ids[i : i + max_length]) > 1
     ]
+
+
+def _window_stride(max_length: int) -> int:
+    return max(1, max_length - 1)
 
 
 def text_windows(
@@ -188,13 +195,15 @@ def text_windows(
     as one list of ids (or one tokenizer encoding, several times larger). `progress` is called
     with the characters read so far."""
     buffer: list[int] = []
+    stride = _window_stride(max_length)
     for piece in _text_pieces(example, tokenizer, piece_chars, progress):
         buffer += piece
-        full = len(buffer) - len(buffer) % max_length
-        for start in range(0, full, max_length):
+        start = 0
+        while len(buffer) - start >= max_length:
             window = buffer[start : start + max_length]
             yield Tokenized(window, list(window), example.source)
-        del buffer[:full]
+            start += stride
+        del buffer[:start]
     if len(buffer) > 1:  # as chunk_text: a lone last token has nothing to predict
         yield Tokenized(buffer, list(buffer), example.source)
 
