@@ -76,6 +76,7 @@ def put_in_place(tmp: Path, final: Path, keep: int) -> Path:
     """Rename a completely written checkpoint folder to its name, then drop the ones too old."""
     shutil.rmtree(final, ignore_errors=True)
     tmp.rename(final)
+    remove_partial_saves(final.parent)
     # One past this step is left from before a resume to an earlier checkpoint (the newest was
     # damaged): this run has moved on from it.
     step, saved = _step_of(final), list_checkpoints(final.parent)
@@ -84,6 +85,26 @@ def put_in_place(tmp: Path, final: Path, keep: int) -> Path:
     for old in stale + (kept[:-keep] if keep > 0 else []):
         shutil.rmtree(old, ignore_errors=True)
     return final
+
+
+def remove_partial_saves(folder: Path) -> None:
+    """Remove the folders of saves killed midway (kill -9, a lost machine): a checkpoint's worth of
+    disk each, under a name no later save reuses (it holds the writer's pid). One whose writer
+    still runs on this machine is being written, and stays."""
+    for partial in folder.glob(".tmp-*"):
+        writer = partial.name.rsplit("-", 1)[-1]
+        if not (writer.isdigit() and _running(int(writer))):
+            shutil.rmtree(partial, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 def read_latest(folder: Path, reader=None) -> tuple[Checkpoint, list[str]]:

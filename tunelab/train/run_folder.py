@@ -9,7 +9,8 @@ from pathlib import Path
 
 from tunelab.config import Config, apply_overrides
 from tunelab.errors import TunelabError
-from tunelab.run import CONFIG_FILE, WEIGHTS, Run, list_checkpoints
+from tunelab.run import CHECKPOINTS, CONFIG_FILE, WEIGHTS, Run, list_checkpoints
+from tunelab.train.checkpoint import remove_partial_saves
 from tunelab.train.plot import read_metrics
 
 # What a resumed run may change: its length, how often it evaluates and saves, its learning-rate
@@ -83,9 +84,11 @@ def check_resume_changes(run_dir: Path, config: Config) -> None:
 
 def check_run_dir(run_dir: Path, resume: bool, overwrite: bool) -> None:
     """Never train over an existing run by accident; --resume needs a checkpoint."""
-    has_checkpoints = bool(list_checkpoints(run_dir / "checkpoints"))
+    has_checkpoints = bool(list_checkpoints(run_dir / CHECKPOINTS))
     if resume and not has_checkpoints:
         raise TunelabError(f"{run_dir}: no checkpoint to resume from")
+    if resume:
+        remove_partial_saves(run_dir / CHECKPOINTS)
     if not resume and run_dir.exists() and any(run_dir.iterdir()):
         if not overwrite:
             raise TunelabError(
