@@ -7,6 +7,7 @@ The learning-rate schedule is not saved: it follows from the step and the run's 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import random
@@ -157,11 +158,41 @@ def restore(checkpoint: Checkpoint, model, optimizer, rank: int = 0) -> TrainSta
 
 def rank_rng(saved: dict | list, rank: int) -> dict:
     """This process's RNG states from a checkpoint's: each process draws its own dropout masks,
-    so a resumed run under torchrun draws the masks an uninterrupted one would. A checkpoint of
-    one process's states (older ones, one written after a crash) gives them to every process."""
-    if isinstance(saved, dict):
-        return saved
-    return saved[rank] if rank < len(saved) else saved[0]
+    so a resumed run under torchrun draws the masks an uninterrupted one would. A process the
+    checkpoint holds no states for (rank 0 alone saves after torchrun stops a run; a run of fewer
+    processes) gets states of its own, derived from rank 0's and its rank: rank 0's own states
+    gave every process the same masks."""
+    states = [saved] if isinstance(saved, dict) else saved
+    if rank < len(states):
+        return states[rank]
+    return _derived_states(states[0], rank)
+
+
+def _derived_states(first: dict, rank: int) -> dict:
+    # rank 0's torch state moves with every draw, so the derived states differ from step to step.
+    digest = hashlib.sha256(first["torch"].numpy().tobytes() + rank.to_bytes(4, "little"))
+    seed = int.from_bytes(digest.digest()[:4], "little")
+    current = rng_states()
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    derived = rng_states()
+    set_rng_states(current)
+    return derived
+
+
+def missing_rng_note(saved: dict | list, processes: int) -> str | None:
+    """What a resume on `processes` processes says when the checkpoint lacks some of their RNG
+    states (see rank_rng): their dropout masks, hence the losses, are not the uninterrupted run's."""
+    held = 1 if isinstance(saved, dict) else len(saved)
+    if held >= processes:
+        return None
+    lacking = f"process {held}" if held == processes - 1 else f"processes {held}-{processes - 1}"
+    return (
+        f"the checkpoint holds the RNG states of {held} process(es) (rank 0 alone saves after "
+        f"torchrun stops a run): {lacking} draw dropout masks of their own from here, so the "
+        "losses differ from those of an uninterrupted run"
+    )
 
 
 def read_file(file: Path, reader):

@@ -28,6 +28,7 @@ from tunelab.train import distributed
 from tunelab.train.checkpoint import (
     TrainState,
     list_checkpoints,
+    missing_rng_note,
     read_latest,
     restore,
     rng_states,
@@ -161,6 +162,8 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
             )
         state = (restore_sharded if sharded else restore)(checkpoint, model, optimizer, world.rank)
         console.print(f"[bold]resumed[/] from {checkpoint.path} (step {state.step})")
+        if note := missing_rng_note(checkpoint.saved["rng"], world.size):
+            console.print(f"[yellow]note:[/] {note}", soft_wrap=True)
         # At the end but not finished (killed or failed while writing model/, or Ctrl-C in the
         # last step): the resume writes the final model, training nothing more.
         if state.step >= total_steps and Run(run_dir, config).status["status"] == "finished":
