@@ -256,3 +256,13 @@ def test_an_empty_reply_mid_chat_is_a_row_error_naming_its_turn(tmp_path):
     data = read_examples(str(path))
     assert len(data.examples) == 1
     assert data.rejected == [f"{path}:1: messages[1] is an empty assistant turn"]
+
+
+def test_columns_of_no_known_shape_are_not_a_row_to_skip(tmp_path):
+    # "--on-error skip" would skip every row: the fix is the columns' mapping, as it says.
+    path = tmp_path / "d.jsonl"
+    write_jsonl([{"foo": "Q?", "bar": "A"}], path)
+    with pytest.raises(DataError) as refused:
+        load_examples(str(path), on_error="raise")
+    assert "set data.shape and data.fields" in str(refused.value)
+    assert "on-error" not in str(refused.value) and "on_error" not in str(refused.value)

@@ -81,14 +81,19 @@ def read_examples(
         rows = read_rows(Path(path))
     loaded = Loaded(Path(path), [], [], [])
     for source, row in rows:
+        shape_unknown = False
         try:
             if isinstance(row, DataError):  # an unreadable line, yielded so reading goes on
                 raise row
             renamed = _rename(row, fields or {}, source)
+            shape_unknown = detected is None
             detected = detected or detect_shape(renamed, source)
+            shape_unknown = False
             loaded.examples.append(to_example(renamed, detected, source))
             loaded.rows.append(row)
         except DataError as err:
+            if on_error != "skip" and shape_unknown:  # the file's columns: skipping skips all
+                raise
             if on_error != "skip":
                 raise DataError(f"{err}; fix the row ({skip_hint})") from None
             loaded.rejected.append(str(err))
