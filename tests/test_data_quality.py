@@ -155,6 +155,12 @@ def test_personal_data_is_found_and_common_numbers_are_not():
     masked, _ = scrub(text)
     assert masked == ("Mail [EMAIL] or call [PHONE]. Key [API_KEY], card [CARD], host [IP].")
     assert find_pii("tunelab 0.1.2 released 2024-01-31 with 100 000 rows, seed 42") == []
+    # Four-part versions are no addresses (--scrub masked "Version 1.2.3.4" as [IP]).
+    versions = "Version 1.2.3.4, v10.0.0.1, release 2.1.0.3, build 1.2.3.4.5"
+    assert find_pii(versions) == []
+    assert scrub("Connect to 10.1.2.3:8080 (version 1.2.3.4).")[0] == (
+        "Connect to [IP]:8080 (version 1.2.3.4)."
+    )
 
 
 def test_fix_and_scrub_write_a_clean_file_in_the_original_shape(tmp_path):

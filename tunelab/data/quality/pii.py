@@ -19,10 +19,13 @@ PATTERNS: dict[str, re.Pattern[str]] = {
     "phone": re.compile(
         r"(?<![\w.+-])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,4}\)[\s.-]?)?\d{2,4}(?:[\s.-]\d{2,4}){1,4}(?![\w-]|\.\d)"
     ),
+    # Not part of a longer dotted number (1.2.3.4.5 is a version).
     "ip_address": re.compile(
-        r"\b(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)\b"
+        r"(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?![\d]|\.\d)"
     ),
 }
+# "Version 1.2.3.4", "v1.2.3.4", "release 10.0.0.1": a version, not an address.
+_VERSION_BEFORE = re.compile(r"(?:\bversion|\brelease|\bbuild|\bver\.?|\bv)\s*$", re.I)
 # A long token mixing upper case, lower case and digits reads as a secret even without a known prefix.
 GENERIC_SECRET = re.compile(r"(?<![\w/.-])[A-Za-z0-9_\-]{32,}(?![\w/.-])")
 MASKS = {
@@ -61,6 +64,8 @@ def find_pii(text: str, kinds: list[str] | None = None) -> list[Finding]:
         if kind not in wanted:
             continue
         for m in pattern.finditer(text):
+            if kind == "ip_address" and _VERSION_BEFORE.search(text, 0, m.start()):
+                continue
             if free(m.start(), m.end()) and _plausible(kind, m.group()):
                 found.append(Finding(kind, m.group(), m.start(), m.end()))
                 taken.append((m.start(), m.end()))
