@@ -86,6 +86,8 @@ def test_ctrl_c_reaching_one_other_process_stops_the_run_as_interrupted(tmp_path
     status = json.loads((config.run_dir / "status.json").read_text())
     assert status["status"] == "interrupted"
     assert "done" not in stdout and stdout.count("interrupted at step") == 1
+    # Resumed on one process, it took half the rows a step: the hint is the launch it had.
+    assert f"`torchrun --nproc_per_node 2 -m tunelab.cli train {config.run_dir} --resume`" in stdout
     assert [p.name for p in (config.run_dir / "checkpoints").iterdir()] == [
         f"step-{status['step']:06d}"
     ]

@@ -35,6 +35,10 @@ class TrainState:
     best_eval: float | None = None
     evals_without_improvement: int = 0
     elapsed: float = 0.0
+    # What a step took: processes x grad_accum micro-batches of batch_size rows (None in
+    # checkpoints from before they were saved); a resume must keep the rows a step takes.
+    processes: int | None = None
+    grad_accum: int | None = None
 
 
 @dataclass

@@ -35,7 +35,7 @@ from tunelab.train.checkpoint import (
     save_checkpoint,
     set_rng_states,
 )
-from tunelab.train.distributed import SINGLE, LossModule, World
+from tunelab.train.distributed import SINGLE, LossModule, World, resume_command
 from tunelab.train.eval_loss import evaluate_loss
 from tunelab.train.heldout import held_out_questions, keep_if_best, restore_best, score_heldout
 from tunelab.train.memory import describe_peak, peak_memory, release_freed_memory
@@ -46,6 +46,7 @@ from tunelab.train.progress import TrainProgress
 from tunelab.train.run_folder import (
     check_resume_changes,
     check_run_dir,
+    keep_rows_per_step,
     save_final,
     truncate_metrics,
     write_metrics,
@@ -151,7 +152,7 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
                       "steps": total_steps, "token digest": fingerprint(data.train + data.test)}
         )  # fmt: skip
     optimizer = make_optimizer(model, cfg, device)
-    state = TrainState()
+    state = TrainState(processes=world.size, grad_accum=cfg.grad_accum)
     if resume:
         checkpoint, damaged = read_latest(checkpoints, read_sharded if sharded else None)
         for problem in damaged:
@@ -160,6 +161,7 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
                 f"{checkpoint.path.name}",
                 soft_wrap=True,
             )
+        keep_rows_per_step(checkpoint.state, cfg, world.size, run_dir)
         state = (restore_sharded if sharded else restore)(checkpoint, model, optimizer, world.rank)
         console.print(f"[bold]resumed[/] from {checkpoint.path} (step {state.step})")
         if note := missing_rng_note(checkpoint.saved["rng"], world.size):
@@ -338,7 +340,7 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
         peak = describe_peak(peak_memory(device))
         message = (
             f"interrupted at step {state.step}; checkpoint saved; {peak}. "
-            f"Continue with `tunelab train {run_dir} --resume`"
+            f"Continue with `{resume_command(run_dir, world.size, world.local_size)}`"
         )
         console.print(f"[yellow]{message}[/]", soft_wrap=True)
         raise KeyboardInterrupt(message)

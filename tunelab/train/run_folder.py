@@ -7,10 +7,11 @@ import json
 import shutil
 from pathlib import Path
 
-from tunelab.config import Config, apply_overrides
+from tunelab.config import Config, TrainConfig, apply_overrides
 from tunelab.errors import TunelabError
 from tunelab.run import CHECKPOINTS, CONFIG_FILE, WEIGHTS, Run, list_checkpoints
-from tunelab.train.checkpoint import remove_partial_saves
+from tunelab.train.checkpoint import TrainState, remove_partial_saves
+from tunelab.train.distributed import resume_command
 from tunelab.train.plot import read_metrics
 
 # What a resumed run may change: its length, how often it evaluates and saves, its learning-rate
@@ -80,6 +81,38 @@ def check_resume_changes(run_dir: Path, config: Config) -> None:
             f"{run_dir}: cannot change {what} on resume (its checkpoint was trained with the old "
             "value): drop the change, or start a new run under another name"
         )
+
+
+def keep_rows_per_step(state: TrainState, cfg: TrainConfig, processes: int, run_dir: Path) -> None:
+    """Refuse a resume whose step takes other rows than the checkpoint's steps took (its step and
+    the schedule count steps of that size: the lr jumped, the run got more, smaller steps), saying
+    how to keep them; then note this run's in `state` for the checkpoints it saves. Other
+    processes with grad_accum making up for them keep the rows (and the losses)."""
+    if state.processes is not None and state.grad_accum is not None:
+        before = state.processes * state.grad_accum * cfg.batch_size
+        now = processes * cfg.grad_accum * cfg.batch_size
+        if before != now:
+            raise TunelabError(_rows_changed(state, cfg, processes, run_dir, before, now))
+    state.processes, state.grad_accum = processes, cfg.grad_accum
+
+
+def _rows_changed(
+    state: TrainState, cfg: TrainConfig, processes: int, run_dir: Path, before: int, now: int
+) -> str:
+    took = f"{state.processes} process(es) × grad_accum {state.grad_accum}"
+    takes = f"{processes} × grad_accum {cfg.grad_accum}"
+    same_launch = resume_command(run_dir, state.processes)
+    if cfg.grad_accum != state.grad_accum:
+        same_launch += f" --set train.grad_accum={state.grad_accum}"
+    ways = [f"`{same_launch}`"]
+    micro_batches, left = divmod(before, processes * cfg.batch_size)
+    if not left:
+        ways.append(f"on these {processes}, --set train.grad_accum={micro_batches}")
+    return (
+        f"{run_dir}: the run took {took} × batch_size {cfg.batch_size} = {before} rows a step; "
+        f"this resume takes {takes} × batch_size {cfg.batch_size} = {now}, and its steps and "
+        f"learning-rate schedule count steps of {before}. Keep them: {', or '.join(ways)}"
+    )
 
 
 def check_run_dir(run_dir: Path, resume: bool, overwrite: bool) -> None:
