@@ -213,7 +213,8 @@ def test_a_crash_on_another_process_under_ddp_keeps_rank_0s_last_step(tmp_path, 
     checkpoints = sorted(p.name for p in (config.run_dir / "checkpoints").iterdir())
     assert checkpoints == ["step-000002", "step-000003"], done.stdout[-2000:]
     said = " ".join(done.stdout.split())
-    assert "step 3 is kept in" in said and f"tunelab train {config.run_dir} --resume" in said
+    resume = f"torchrun --nproc_per_node 2 -m tunelab.cli train {config.run_dir} --resume"
+    assert "step 3 is kept in" in said and resume in said, said[-2000:]
 
     resumed = _torchrun(str(config.run_dir), "--resume")
     assert "(step 3)" in " ".join(resumed.stdout.split())

@@ -143,3 +143,15 @@ def test_save_at_end_may_change_on_resume(tmp_path, qa_file):
     longer = config.train.model_copy(update={"max_steps": 5, "save_at_end": True})
     run = train(config.model_copy(update={"train": longer}), resume=True)
     assert sorted(p.name for p in (run / "checkpoints").iterdir())[-1] == "step-000005"
+
+
+def test_a_resume_that_only_writes_the_model_says_so_not_a_nan_loss(tmp_path, qa_file, capsys):
+    # Killed while writing model/ after the last step: the resume trains nothing more.
+    config = tiny_config(tmp_path, qa_file, max_steps=2, save_every=100)
+    train(config)
+    status = config.run_dir / "status.json"
+    status.write_text(json.dumps({**json.loads(status.read_text()), "status": "failed"}))
+    capsys.readouterr()
+    train(config, resume=True)
+    said = " ".join(capsys.readouterr().out.split())
+    assert "done 2 steps, no step left" in said and "nan" not in said

@@ -234,8 +234,9 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
     # step's (launcher.may_stop), and that step is kept.
     launcher = LauncherStop(enabled=world.is_main, under_torchrun=world.size > 1)
     stop = StopRequest(console, launcher)
+    resume_hint = resume_command(run_dir, world.size, world.local_size)
     on_crash = checkpoint_on_crash(
-        save_after_crash, state, checkpoints, run_dir, crash_saves, console, launcher
+        save_after_crash, state, checkpoints, resume_hint, crash_saves, console, launcher
     )
     with stop, launcher, progress, on_crash, ExitStack() as files:
         log = files.enter_context(MetricsLog(config)) if world.is_main else None
@@ -340,12 +341,14 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
         peak = describe_peak(peak_memory(device))
         message = (
             f"interrupted at step {state.step}; checkpoint saved; {peak}. "
-            f"Continue with `{resume_command(run_dir, world.size, world.local_size)}`"
+            f"Continue with `{resume_hint}`"
         )
         console.print(f"[yellow]{message}[/]", soft_wrap=True)
         raise KeyboardInterrupt(message)
+    # A resume of a finished run trains no step: it has no loss of its own to show (it said nan).
+    trained = f"final train loss {last_loss:.4f}" if math.isfinite(last_loss) else "no step left"
     console.print(
-        f"[bold green]done[/] {state.step} steps, final train loss {last_loss:.4f}, "
+        f"[bold green]done[/] {state.step} steps, {trained}, "
         f"{state.tokens} trained tokens in {state.elapsed:.0f}s, "
         f"{describe_peak(peak_memory(device))} → {run_dir}"
     )

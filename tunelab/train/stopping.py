@@ -161,7 +161,7 @@ def checkpoint_on_crash(
     save: Callable[[], Path],
     state: TrainState,
     checkpoints: Path,
-    run_dir: Path,
+    resume_command: str,
     enabled: bool,
     console: Console,
     launcher: LauncherStop | None = None,
@@ -182,7 +182,7 @@ def checkpoint_on_crash(
             except Exception as error:  # noqa: BLE001 -- the original error is the one to report
                 console.print(f"[red]could not save a checkpoint after the crash: {error}[/]")
                 raise
-        resume = f"Continue with `tunelab train {run_dir} --resume`"
+        resume = f"Continue with `{resume_command}`"
         stopped_by = _stopped_by(err, launcher, state.step)
         if stopped_by:
             message = f"{_kept(stopped_by, state.step, done, enabled, checkpoints)}. {resume}"
