@@ -155,3 +155,16 @@ def test_a_resume_that_only_writes_the_model_says_so_not_a_nan_loss(tmp_path, qa
     train(config, resume=True)
     said = " ".join(capsys.readouterr().out.split())
     assert "done 2 steps, no step left" in said and "nan" not in said
+
+
+def test_a_resume_that_changes_settings_keeps_the_ones_before_it(tmp_path, qa_file):
+    # config.yaml ("everything needed to reproduce it") held only the resume's settings.
+    config = tiny_config(tmp_path, qa_file, max_steps=2, save_every=100, lr=3e-3)
+    train(config)
+    before = (config.run_dir / "config.yaml").read_text()
+    longer = config.train.model_copy(update={"max_steps": 4, "lr": 1e-3})
+    train(config.model_copy(update={"train": longer}), resume=True)
+    assert (config.run_dir / "config.until-step-000002.yaml").read_text() == before
+    assert "lr: 0.001" in (config.run_dir / "config.yaml").read_text()
+    names = sorted(p.name for p in config.run_dir.glob("config*.yaml"))
+    assert names == ["config.until-step-000002.yaml", "config.yaml"]

@@ -23,7 +23,7 @@ from tunelab.data.pipeline import (
 from tunelab.data.tokenize import IGNORE
 from tunelab.errors import TunelabError
 from tunelab.models import context_length
-from tunelab.run import CHECKPOINTS, CONFIG_FILE, METRICS_FILE, Run, load_model
+from tunelab.run import CHECKPOINTS, METRICS_FILE, Run, load_model
 from tunelab.train import distributed
 from tunelab.train.checkpoint import (
     TrainState,
@@ -49,6 +49,7 @@ from tunelab.train.run_folder import (
     keep_rows_per_step,
     save_final,
     truncate_metrics,
+    write_config,
     write_metrics,
 )
 from tunelab.train.schedule import make_scheduler, warmup_steps
@@ -184,7 +185,7 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
     metrics_path = run_dir / METRICS_FILE
     if world.is_main:
         run_dir.mkdir(parents=True, exist_ok=True)
-        config.to_yaml(run_dir / CONFIG_FILE)
+        write_config(run_dir, config, state.step)
         truncate_metrics(metrics_path, state.step)
 
     autocast = (

@@ -161,3 +161,16 @@ def flatten(tree: dict, prefix: str = "") -> dict:
         else:
             flat[f"{prefix}{key}"] = value
     return flat
+
+
+def write_config(run_dir: Path, config: Config, step: int) -> None:
+    """config.yaml: the settings training goes on with from `step`. A resume that changes some
+    (its length, learning rate, cadence) keeps the ones the steps before it were trained with
+    beside it, as config.until-step-000015.yaml, so the folder still says how each step was
+    trained (it held only the new ones)."""
+    path = run_dir / CONFIG_FILE
+    fresh = path.with_name(f".{CONFIG_FILE}.tmp")
+    config.to_yaml(fresh)
+    if step > 0 and path.exists() and path.read_bytes() != fresh.read_bytes():
+        path.replace(run_dir / f"config.until-step-{step:06d}.yaml")
+    fresh.replace(path)
