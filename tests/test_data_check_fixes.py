@@ -224,15 +224,23 @@ def test_a_quote_never_closed_is_an_error_at_its_row_not_the_rest_of_the_file_in
     # The lenient reader read rows 3-5 into the first answer and said nothing.
     path = tmp_path / "d.csv"
     path.write_text('question,answer\nQ1?,"Unterminated answer\nQ2?,A2\nQ3?,A3\nQ4?,A4\n')
-    with pytest.raises(DataError, match=r"d\.csv:2: unreadable CSV \(unexpected end of data\)"):
+    with pytest.raises(DataError, match=r"d\.csv:2: a quoted field opens on this line and never"):
         load_examples(str(path))
-    tsv = tmp_path / "d.tsv"
-    tsv.write_text('question\tanswer\nWhat did he say?\t"Hello," he said.\nQ2?\tA2\n')
-    with pytest.raises(DataError, match=r"d\.tsv:2: unreadable TSV \('\\t' expected"):
+    tsv = tmp_path / "d.tsv"  # after a field the reader reads leniently, as before
+    tsv.write_text(
+        'question\tanswer\nWhat did he say?\t"Hello," he said.\nQ2?\t"5 inches\nQ3?\tA\n'
+    )
+    with pytest.raises(DataError, match=r"d\.tsv:3: a quoted field opens"):
         load_examples(str(tsv))
-    inches = tmp_path / "ok.csv"  # a quote inside a field that does not start with one is text
-    inches.write_text('question,answer\nHow big?,"5"" screen"\nAnd the other?,7" screen\n')
-    assert [e.answer for e in load_examples(str(inches))] == ['5" screen', '7" screen']
+    # Text after a closing quote, a quote inside a field that does not start with one, a quoted
+    # field over two lines: read as the csv module always read them, the file not refused.
+    fine = tmp_path / "ok.csv"
+    fine.write_text(
+        'question,answer\nHow big?,"5"" screen"\nAnd the other?,7" screen\n"What is 2+2" ok,4\n'
+        'Lines?,"one\ntwo"\n'
+    )
+    answers = [e.answer for e in load_examples(str(fine))]
+    assert answers == ['5" screen', '7" screen', "4", "one\ntwo"]
 
 
 def test_a_short_csv_row_lacks_a_cell_not_a_null(tmp_path):

@@ -10,6 +10,7 @@ import io
 import itertools
 import json
 import os
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -238,35 +239,61 @@ def _read_csv(path: Path, tsv: bool) -> Iterator[tuple[str, dict[str, Any] | Dat
     delimiter = "\t" if tsv else csv_delimiter(text)
     # A header written "question, answer" spaces every row so: the space is no part of a value.
     spaced = f"{delimiter} " in text.partition("\n")[0]
-    # strict: a quote never closed is an error, where the lenient reader read the rest of the
-    # file into that one cell and said nothing.
+    opened = _quote_left_open(text, delimiter, spaced)
+    if opened is not None:
+        # The reader would take the rest of the file into that one cell, and say nothing.
+        raise DataError(
+            f"{path}:{opened}: a quoted field opens on this line and never closes, so the rest "
+            f"of the file would be one cell; a field that starts with a quote must end with one, "
+            'and a quote inside a quoted field is written twice ("")'
+        )
     # restval: a short row's missing cells are empty text, as a spreadsheet shows them (None
     # read as a JSON null: "field 'answer' is empty (null)" for a cell the row never had).
     reader = csv.DictReader(
-        io.StringIO(text, newline=""),
-        delimiter=delimiter,
-        skipinitialspace=spaced,
-        strict=True,
-        restval="",
+        io.StringIO(text, newline=""), delimiter=delimiter, skipinitialspace=spaced, restval=""
     )
-    row_start = 1
     try:
         if reader.fieldnames:  # "question, answer" names the column "answer", not " answer"
             reader.fieldnames = [name.strip() for name in reader.fieldnames]
-        row_start = reader.line_num + 1
         for row in reader:
             # line_num is where the row ends; quoted newlines make that the honest line to show.
             if None in row:
                 row = DataError(f"{path}:{reader.line_num}: more fields than the header has")
             yield f"{path}:{reader.line_num}", row
-            row_start = reader.line_num + 1
     except csv.Error as err:
-        reason = str(err).replace("\t", "\\t")
-        raise DataError(
-            f"{path}:{row_start}: unreadable {'TSV' if tsv else 'CSV'} ({reason}) in the row that "
-            f"starts on this line (read to line {reader.reader.line_num}); a field that starts "
-            'with a quote must end with one, and a quote inside a quoted field is written twice ("")'
-        ) from None
+        raise DataError(f"{path}:{reader.line_num}: unreadable CSV ({err})") from None
+
+
+_CSV_MARKS = {delimiter: re.compile(rf'"|\r\n?|\n|{re.escape(delimiter)}') for delimiter in ",;\t|"}
+
+
+def _quote_left_open(text: str, delimiter: str, spaced: bool) -> int | None:
+    """The line where a quoted field opens that the file never closes, read as the csv module's
+    lenient reader reads (a quote opens a field only at its start; "" inside it is a quote; a
+    quote closes it, whatever follows), or None."""
+    marks = _CSV_MARKS.get(delimiter) or re.compile(rf'"|\r\n?|\n|{re.escape(delimiter)}')
+    line, field_start, quoted_since = 1, 0, None
+    position = 0
+    while match := marks.search(text, position):
+        mark, position = match.group(), match.end()
+        if quoted_since is not None:
+            if mark == '"':
+                if text.startswith('"', position):  # "" inside a quoted field
+                    position += 1
+                else:
+                    quoted_since = None
+            elif mark[0] in "\r\n":
+                line += 1
+            continue
+        if mark == '"':
+            before = text[field_start : match.start()]
+            if not before or (spaced and not before.strip(" ")):
+                quoted_since = line
+        else:
+            line += mark[0] in "\r\n"
+        if mark != '"':
+            field_start = position
+    return quoted_since
 
 
 def csv_delimiter(text: str) -> str:
