@@ -29,13 +29,15 @@ def _steps(batches, per_step: int) -> list[list[int]]:
 
 
 @pytest.mark.parametrize("packing", [False, True])
-def test_a_step_gets_the_same_rows_however_it_is_split(packing):
-    rows = _rows(70)
-    whole = epoch_batches(rows, 4, seed=3, epoch=1, packing=packing)
-    split = epoch_batches(rows, 1, seed=3, epoch=1, packing=packing, batches_per_step=4)
-    two_by_two = epoch_batches(rows, 2, seed=3, epoch=1, packing=packing, batches_per_step=2)
+@pytest.mark.parametrize("n_rows", [64, 70, 75])
+@pytest.mark.parametrize("seed", range(6))
+def test_a_step_gets_the_same_rows_however_it_is_split(packing, n_rows, seed):
+    rows = _rows(n_rows)
+    whole = epoch_batches(rows, 4, seed=seed, epoch=1, packing=packing)
+    split = epoch_batches(rows, 1, seed=seed, epoch=1, packing=packing, batches_per_step=4)
+    two_by_two = epoch_batches(rows, 2, seed=seed, epoch=1, packing=packing, batches_per_step=2)
     assert _steps(whole, 1) == _steps(split, 4) == _steps(two_by_two, 2)
-    assert len(split) == 70 and len(whole) == 18  # every row once; the last step is short
+    assert len(split) == n_rows and len(whole) == -(-n_rows // 4)  # every row once
 
 
 def test_unpacked_half_batch_and_double_accumulation_train_alike(tmp_path):

@@ -159,7 +159,11 @@ def epoch_batches(
         for i in sorted(order[start : start + window], key=lambda i: len(rows[i][0].input_ids))
     ]
     steps = [order[s : s + step_rows] for s in range(0, len(order), step_rows)]
+    # A short last step stays last: shuffled in, its few micro-batches would join the next
+    # step's when the step is split finer, and every later step would take other rows.
+    short = [steps.pop()] if steps and len(steps[-1]) < step_rows else []
     rng.shuffle(steps)
+    steps += short
     return [
         [rows[i] for i in step[s : s + batch_size]]
         for step in steps
