@@ -168,3 +168,10 @@ def test_a_resume_that_changes_settings_keeps_the_ones_before_it(tmp_path, qa_fi
     assert "lr: 0.001" in (config.run_dir / "config.yaml").read_text()
     names = sorted(p.name for p in config.run_dir.glob("config*.yaml"))
     assert names == ["config.until-step-000002.yaml", "config.yaml"]
+    # Resumed from step 2 again (the first resume lost its steps): step 2's settings stay.
+    shutil.rmtree(config.run_dir / "checkpoints" / "step-000004")
+    status = config.run_dir / "status.json"
+    status.write_text(json.dumps({**json.loads(status.read_text()), "status": "failed"}))
+    other = config.train.model_copy(update={"max_steps": 4, "lr": 5e-4})
+    train(config.model_copy(update={"train": other}), resume=True)
+    assert (config.run_dir / "config.until-step-000002.yaml").read_text() == before

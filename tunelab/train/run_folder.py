@@ -171,6 +171,10 @@ def write_config(run_dir: Path, config: Config, step: int) -> None:
     path = run_dir / CONFIG_FILE
     fresh = path.with_name(f".{CONFIG_FILE}.tmp")
     config.to_yaml(fresh)
-    if step > 0 and path.exists() and path.read_bytes() != fresh.read_bytes():
-        path.replace(run_dir / f"config.until-step-{step:06d}.yaml")
+    earlier = run_dir / f"config.until-step-{step:06d}.yaml"
+    # A second resume from the same step (the first lost its steps after it) keeps the file the
+    # first one kept: the settings the steps up to it were trained with.
+    if step > 0 and path.exists() and not earlier.exists():
+        if path.read_bytes() != fresh.read_bytes():
+            shutil.copyfile(path, earlier)  # a copy: config.yaml is never missing
     fresh.replace(path)
