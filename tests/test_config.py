@@ -144,3 +144,15 @@ def test_a_data_command_reads_a_run_config_s_spelling_of_a_data_setting(tmp_path
         app, ["data", "inspect", str(rows), "--model", "tiny-random", *mapped]
     )
     assert done.exit_code == 0 and "d.jsonl:1" in done.output, done.output
+
+
+def test_only_a_command_s_own_section_is_read_in_a_run_s_spelling():
+    # train.seed set the data seed of data split, train.batch_size eval's batch size.
+    from tunelab.config import DataConfig
+    from tunelab.evaluate.suite import EvalConfig
+
+    with pytest.raises(TunelabError, match="unknown setting"):
+        DataConfig.from_dict({}, ["train.seed=99"])
+    with pytest.raises(TunelabError, match="unknown setting"):
+        EvalConfig.from_dict({}, ["train.batch_size=3"])
+    assert DataConfig.from_dict({}, ["data.seed=99"]).seed == 99

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, ClassVar, Literal, Self
 
 import yaml
 from pydantic import (
@@ -39,6 +39,9 @@ class Section(BaseModel):
     (the help of its command-line option: tunelab.options)."""
 
     model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+    # The section of a run's config whose settings this one holds as its own (`data` for the
+    # data commands'): `--set data.fields.question=...` reads as `fields.question` here.
+    run_section: ClassVar[str | None] = None
 
     def __init__(self, /, **values: Any) -> None:
         with _named_errors(type(self).__name__, type(self), {}):
@@ -59,19 +62,15 @@ class Section(BaseModel):
             return cls.model_validate(apply_overrides(raw, overrides))
 
 
-def _run_spelling_read(section: type[BaseModel], override: str) -> str:
+def _run_spelling_read(section: type[Section], override: str) -> str:
     """`--set data.fields.question=Question` as a run's config spells it, read by a command whose
-    own config holds `fields` itself (data check, split, eval...): one spelling for every command,
-    as the hints that print it assume."""
+    own config holds that section's settings itself (data check, split, inspect): one spelling
+    for every command, as the hints that print it assume. Only its own section: `train.seed`
+    is no data setting."""
     key, equals, value = override.partition("=")
-    parts = key.strip().split(".")
-    if (
-        len(parts) > 1
-        and parts[0] not in section.model_fields
-        and parts[0] in Config.model_fields
-        and parts[1] in section.model_fields
-    ):
-        return ".".join(parts[1:]) + equals + value
+    prefix, _, rest = key.strip().partition(".")
+    if prefix == section.run_section and rest.partition(".")[0] in section.model_fields:
+        return rest + equals + value
     return override
 
 
@@ -156,6 +155,7 @@ class ModelConfig(Section):
 
 
 class DataConfig(Section):
+    run_section: ClassVar[str | None] = "data"
     path: str | None = None
     """JSONL, JSON array, CSV, Parquet file, or a `datasets.save_to_disk` folder."""
     test_path: str | None = None

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 from pydantic import Field
 
@@ -23,6 +24,8 @@ from tunelab.errors import TunelabError
 class QualityConfig(Section):
     """What `tunelab data check` reads the data as (as training would), and its thresholds;
     every one can be set from the CLI or Python."""
+
+    run_section: ClassVar[str | None] = "data"  # --set data.fields.question=... as in a run
 
     model: str = DEFAULT_MODEL
     """Whose tokenizer counts the lengths."""
