@@ -156,3 +156,11 @@ def test_only_a_command_s_own_section_is_read_in_a_run_s_spelling():
     with pytest.raises(TunelabError, match="unknown setting"):
         EvalConfig.from_dict({}, ["train.batch_size=3"])
     assert DataConfig.from_dict({}, ["data.seed=99"]).seed == 99
+
+
+def test_a_yaml_merge_key_is_no_key_set_twice(tmp_path):
+    # `<<:` merges defaults that the mapping's own keys override, as YAML means it.
+    path = tmp_path / "merge.yaml"
+    path.write_text("name: m\ntrain:\n  <<: {lr: 0.001, max_steps: 3}\n  max_steps: 5\n")
+    config = Config.from_yaml(path)
+    assert (config.train.lr, config.train.max_steps) == (0.001, 5)
