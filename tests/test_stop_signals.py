@@ -13,9 +13,10 @@ import sys
 import pytest
 
 from tests.conftest import tiny_config
-from tests.test_checkpoint_interrupt import _press_ctrl_c_during_step
 from tests.test_distributed import FAULT_HOOK, _records
+from tests.test_train_heldout import _config as heldout_config
 from tunelab.train import loop
+from tunelab.train.stopping import Terminated
 
 
 def _losses(run) -> list[float]:
@@ -35,7 +36,7 @@ def test_a_second_ctrl_c_within_a_step_keeps_the_last_complete_step(tmp_path, qa
     # run recorded as interrupted all the same, and --resume found no checkpoint.
     whole = loop.train(tiny_config(tmp_path / "whole", qa_file, save_every=100))
     config = tiny_config(tmp_path / "stopped", qa_file, save_every=100)
-    _press_ctrl_c_during_step(monkeypatch, 3, times=2)
+    _signal_during_call(monkeypatch, "accumulate_gradients", 3, signal.SIGINT, times=2)
     with pytest.raises(KeyboardInterrupt, match="step 2 is kept"):
         loop.train(config)
     assert _checkpoints(config) == ["step-000002"]
@@ -97,3 +98,59 @@ def test_sigterm_to_a_single_process_keeps_the_last_complete_step(tmp_path, qa_f
     assert _checkpoints(config) == ["step-000003"]
     assert _status(config)["status"] == "interrupted" and _status(config)["step"] == 3
     assert _losses(loop.train(config, resume=True)) == _losses(whole)
+
+
+def _signal_during_call(monkeypatch, name: str, call: int, signum: int, times: int = 1) -> None:
+    """Send `signum` `times` times inside the `call`-th call of loop.<name> (an eval, say)."""
+    real, calls = getattr(loop, name), []
+
+    def signals(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == call:
+            for _ in range(times):
+                signal.raise_signal(signum)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(loop, name, signals)
+
+
+def _train_rows(run) -> list[tuple]:
+    """What a step trained, row by row: equal between a resumed and an uninterrupted run."""
+    return [(r["step"], r["loss"], r["lr"], r["tokens"]) for r in _records(run) if "loss" in r]
+
+
+def _row(run, step: int) -> dict:
+    return next(r for r in _records(run) if r["step"] == step and "loss" in r)
+
+
+CTRL_C_TWICE = (signal.SIGINT, 2, KeyboardInterrupt)
+SIGTERM = (signal.SIGTERM, 1, Terminated)
+
+
+@pytest.mark.parametrize("signum, times, raised", [CTRL_C_TWICE, SIGTERM], ids=["ctrl-c", "term"])
+def test_a_stop_during_a_steps_eval_keeps_its_row(
+    tmp_path, qa_file, monkeypatch, signum, times, raised
+):
+    # The stop kept step 4's checkpoint but not its row (written after the eval): the resume
+    # went on at step 5, and metrics.jsonl and loss.png had no step 4.
+    settings = dict(max_steps=6, eval_every=2, save_every=100)
+    whole = loop.train(tiny_config(tmp_path / "whole", qa_file, **settings))
+    config = tiny_config(tmp_path / "stopped", qa_file, **settings)
+    _signal_during_call(monkeypatch, "evaluate_loss", 3, signum, times)  # steps 0, 2, then 4
+    with pytest.raises(raised):
+        loop.train(config)
+    assert _checkpoints(config) == ["step-000004"]
+    assert "eval_loss" not in _row(config.run_dir, 4)  # unfinished, and not measured again
+
+    monkeypatch.undo()
+    assert _train_rows(loop.train(config, resume=True)) == _train_rows(whole)
+
+
+def test_a_stop_during_held_out_answers_keeps_the_eval_loss_already_measured(tmp_path, monkeypatch):
+    config = heldout_config(tmp_path, max_steps=6, eval_every=2, save_every=100)
+    _signal_during_call(monkeypatch, "score_heldout", 3, signal.SIGTERM)  # steps 0, 2, then 4
+    with pytest.raises(Terminated):
+        loop.train(config)
+    assert _checkpoints(config) == ["step-000004"]
+    row = _row(config.run_dir, 4)
+    assert "eval_loss" in row and "eval_fact_accuracy" not in row

@@ -290,23 +290,33 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
             }
             progress.update(state.step, last_loss, lr, record["tokens_per_s"])
 
-            if test_rows and (state.step % cfg.eval_every == 0 or state.step == total_steps):
-                with launcher.may_stop():
-                    eval_loss = evaluate_loss(loss_module, test_rows, cfg, tokenizer, device, world)
-                record["eval_loss"] = round(eval_loss, 5)
-                progress.note(f"step {state.step}: eval loss {record['eval_loss']:.4f}")
-                if _early_stop(state, record["eval_loss"], cfg.early_stop_patience):
-                    progress.note("eval loss stopped improving: early stop")
-                    stop.requested = True
-                if cfg.select_best == "eval_loss" and world.is_main:
-                    keep_if_best(run_dir, model, state.step, "eval_loss", -record["eval_loss"])
-            if heldout and (state.step % cfg.eval_generate_every == 0 or state.step == total_steps):
-                with launcher.may_stop():
-                    value = score_heldout(heldout, model, tokenizer, state.step, progress)
-                record[heldout.key] = value
-                if cfg.select_best == heldout.metric:
-                    keep_if_best(run_dir, model, state.step, heldout.metric, value)
-            write_metrics(log, record)
+            # A stop (SIGTERM, a second Ctrl-C) or a crash within these evals keeps this step in
+            # its checkpoint, so its row is written all the same: the resume starts at the next
+            # step, and the missing row was a gap in metrics.jsonl and loss.png. The row holds
+            # only the evals that finished: the resume trains on from the next step and does not
+            # measure this one again, so the others stay missing.
+            last_step = state.step == total_steps
+            try:
+                if test_rows and (state.step % cfg.eval_every == 0 or last_step):
+                    with launcher.may_stop():
+                        eval_loss = evaluate_loss(
+                            loss_module, test_rows, cfg, tokenizer, device, world
+                        )
+                    record["eval_loss"] = round(eval_loss, 5)
+                    progress.note(f"step {state.step}: eval loss {record['eval_loss']:.4f}")
+                    if _early_stop(state, record["eval_loss"], cfg.early_stop_patience):
+                        progress.note("eval loss stopped improving: early stop")
+                        stop.requested = True
+                    if cfg.select_best == "eval_loss" and world.is_main:
+                        keep_if_best(run_dir, model, state.step, "eval_loss", -record["eval_loss"])
+                if heldout and (state.step % cfg.eval_generate_every == 0 or last_step):
+                    with launcher.may_stop():
+                        value = score_heldout(heldout, model, tokenizer, state.step, progress)
+                    record[heldout.key] = value
+                    if cfg.select_best == heldout.metric:
+                        keep_if_best(run_dir, model, state.step, heldout.metric, value)
+            finally:
+                write_metrics(log, record)
             stopping, interrupted = stop.agreed(world, device)
             finished = state.step == total_steps and cfg.save_at_end  # continued with --resume
             if state.step % cfg.save_every == 0 or stopping or finished:
