@@ -18,6 +18,9 @@ def test_a_negative_answer_to_a_yes_no_question_is_an_answer():
     # The question said again, its own "not" included, is no answer.
     assert repeats_question("Why does it not start?", "Why does it not start?")
     assert repeats_question("How do I install tunelab?", "To install tunelab, install tunelab.")
+    # A phrase of what it asks, without the value asked for, is no answer either.
+    asked = "What is the default learning rate used by tunelab for LoRA training?"
+    assert repeats_question(asked, "The default learning rate.")
 
 
 def test_an_answer_that_picks_from_the_question_is_an_answer():
@@ -30,6 +33,8 @@ def test_an_answer_that_picks_from_the_question_is_an_answer():
     )
     choices = "Which gas do plants take in?\nA. oxygen\nB. carbon dioxide\nC. helium"
     assert not repeats_question(choices, "carbon dioxide")
+    title = "Extract the title: My favourite book is The Old Man and the Sea."
+    assert not repeats_question(title, "The Old Man and the Sea")
 
 
 def test_numbers_and_code_are_text_and_encoded_blobs_are_not():

@@ -10,8 +10,10 @@ from tunelab.data.text import STOPWORDS, UNSPACED, stem, words
 def repeats_question(question: str, answer: str, overlap: float = 0.8) -> bool:
     """True when the answer is (nearly) the question again and adds nothing: no word that carries
     content is new ("The capital of France is Paris." adds "Paris", and is an answer), and it
-    says most of what the question says ("12" to "Which is larger, 7 or 12?" picks, as does "Paris"
-    to "Extract the city: I moved to Paris", and "apple, fig, pear" to a question to sort them)."""
+    says what the question asks again, most of it or a phrase of it ("The default learning
+    rate."), not what it picks from the question's material ("12" to "Which is larger, 7 or
+    12?", "Paris" to "Extract the city: I moved to Paris", "apple, fig, pear" to a question to
+    sort them)."""
     # A verdict is the answer: "Yes, X supports Y." to "Does X support Y?" teaches that it does,
     # and a negation the question lacks says it does not ("No, X does not need Y.").
     answer_words, qw = words(answer), {stem(w) for w in words(question)}
@@ -21,9 +23,21 @@ def repeats_question(question: str, answer: str, overlap: float = 0.8) -> bool:
     if not aw or any(w not in qw and w not in STOPWORDS for w in aw):
         return False
     shared = sum(w in qw for w in aw) / len(aw)
-    content = {w for w in qw if w not in STOPWORDS}
-    said_again = len(content.intersection(aw)) / len(content) if content else 1.0
-    return shared >= overlap and said_again >= overlap and len(aw) <= len(qw) + 2
+    if shared < overlap or len(aw) > len(qw) + 2:
+        return False
+    # What is asked: the question before its material (a line break or a colon).
+    asked = [stem(w) for w in words(_ASKED.match(question).group()) if w not in STOPWORDS]
+    said = [w for w in aw if w not in STOPWORDS]
+    said_again = len(set(asked).intersection(said)) / len(set(asked)) if asked else 1.0
+    return said_again >= overlap or (len(said) >= 3 and _runs_in(said, asked))
+
+
+_ASKED = re.compile(r"[^\n:]*")
+
+
+def _runs_in(part: list[str], whole: list[str]) -> bool:
+    """Whether `part` is a run of consecutive words of `whole`, in its order."""
+    return any(whole[i : i + len(part)] == part for i in range(len(whole) - len(part) + 1))
 
 
 # As `words` splits them ("doesn't" → "doesn", "t").
