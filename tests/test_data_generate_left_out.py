@@ -125,3 +125,54 @@ def test_a_rerun_asks_the_model_only_about_the_chunks_edited_since(tmp_path):
         "Apples grow on trees in orchards.",
         "Pears soften after they are picked from the tree.",
     ]
+
+
+def test_a_rerun_at_another_chunk_size_keeps_the_rows_and_asks_only_about_new_text(tmp_path):
+    doc = tmp_path / "a.md"
+    sentences = [f"Apples of kind {n} ripen in week {n} of autumn." for n in range(6)]
+    doc.write_text("# Apples\n\n" + "\n\n".join(sentences) + "\n\n# Pears\n\nPears ripen late.\n")
+    out = tmp_path / "qa.jsonl"
+    config = GenerateConfig(docs=[str(doc)], output=str(out), mode="llm", min_chunk_tokens=1)
+    generate_dataset(config, FirstSentenceLLM(), progress=False)
+    written = out.read_text()
+
+    result = CliRunner().invoke(
+        app,
+        ["data", "generate", str(doc), "-o", str(out), "--mode", "llm"]
+        + ["--max-chunk-tokens", "30", "--set", "min_chunk_tokens=1"],
+    )
+    assert result.exit_code == 0, result.output
+    assert "thechunkingchangedsinceanearlierrun:keptitsrows" in said(result.output)
+    assert "edited" not in result.output and out.read_text() == written
+
+    doc.write_text(doc.read_text().replace("Pears ripen late.", "Pears ripen in winter."))
+    llm = FirstSentenceLLM()
+    smaller = config.model_copy(update={"max_chunk_tokens": 30})
+    stats = generate_dataset(smaller, llm, progress=False)
+    assert llm.asked == ["Pears ripen in winter."]  # the apples' text has its rows already
+    assert (stats.stale, stats.pairs) == (1, 1)
+    assert [r["answer"] for r in rows(out)][-1] == "Pears ripen in winter."
+
+
+def test_a_rerun_from_another_directory_finds_the_documents_of_the_rows(tmp_path, monkeypatch):
+    (tmp_path / "docs").mkdir()
+    short_docs(tmp_path / "docs")
+    monkeypatch.chdir(tmp_path)
+    generate_dataset(GenerateConfig(docs=["docs"], output="qa.jsonl"), progress=False)
+    written = (tmp_path / "qa.jsonl").read_text()
+
+    monkeypatch.chdir(tmp_path / "docs")  # the rows' sources, docs/..., are not under here
+    stats = generate_dataset(GenerateConfig(docs=["."], output="../qa.jsonl"), progress=False)
+    assert (stats.stale, stats.done_before, stats.pairs) == (0, 2, 0)
+    assert (tmp_path / "qa.jsonl").read_text() == written
+
+
+def test_rows_of_an_older_version_are_kept_whatever_the_documents_say(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    short_docs(docs)
+    out = tmp_path / "qa.jsonl"
+    old = {"mode": "template", "source": str(docs / "gone.md"), "chunk_hash": "0123456789abcdef"}
+    out.write_text(json.dumps({"question": "What is gone?", "answer": "It.", "meta": old}) + "\n")
+    stats = generate_dataset(GenerateConfig(docs=[str(docs)], output=str(out)), progress=False)
+    assert stats.stale == 0 and rows(out)[0]["meta"] == old  # no record of how it was cut

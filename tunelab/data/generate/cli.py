@@ -49,6 +49,12 @@ def generate_command(
             f"dropped {stats.stale} rows an earlier run made from text since edited or removed "
             "from the documents"
         )
+    if stats.cut_otherwise:
+        console.print(
+            f"the chunking changed since an earlier run: kept its rows, and did not ask again about "
+            f"{stats.cut_otherwise} chunks (cut at max_chunk_tokens {config.max_chunk_tokens}) "
+            "whose text they cover"
+        )
     for reason in stats.failed:
         console.print(f"skipped a document: {reason}", markup=False)
     if stats.too_short:

@@ -1,15 +1,16 @@
 """Turn documents into Q&A training rows: by rules (`template`), by asking an LLM about each chunk
 (`llm`), or by growing a few seed pairs into many (`self-instruct`). Every row records where it
-came from; rerunning skips the chunks that already have rows, so a stopped run resumes, and drops
-the rows of text since edited or removed."""
+came from; rerunning skips the chunks that already have rows, so a stopped run resumes (one at
+another chunk size too: the text earlier rows cover is not asked again), and drops the rows of
+text since edited or removed."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 from tunelab.data.chunking import Chunk, chunk_document, count_tokens, find_documents
+from tunelab.data.generate.earlier import EarlierRows, where_made
 from tunelab.data.generate.llm import LLM, make_llm
 from tunelab.data.generate.self_instruct import self_instruct
 from tunelab.data.generate.shared import (
@@ -49,7 +50,9 @@ def generate_dataset(
         self_instruct(config, llm or make_llm(config), out, stats, progress)
     else:
         by_document = _chunks(config, stats)
-        stats.stale = out.drop_stale(_made_from_gone_text(config.docs, by_document))
+        earlier = EarlierRows(out.path, config.docs, by_document, config.max_chunk_tokens)
+        stats.stale = out.drop_stale(earlier.made_from_gone_text)
+        cut_otherwise = earlier.covers(out.written())
         chunks = [chunk for of_document in by_document.values() for chunk in of_document]
         if config.mode == "llm":
             chunks = _long_enough(chunks, config.min_chunk_tokens, stats)
@@ -58,6 +61,8 @@ def generate_dataset(
             chunks = [chunks[int(i * step)] for i in range(config.limit)]
         stats.chunks = len(chunks)
         todo = [c for c in chunks if c.hash not in out.done]
+        stats.cut_otherwise = sum(map(cut_otherwise, todo))
+        todo = [c for c in todo if not cut_otherwise(c)]
         stats.done_before = len(chunks) - len(todo)
         if config.mode == "template":
             _template(config, todo, out, stats)
@@ -84,27 +89,6 @@ def _chunks(config: GenerateConfig, stats: GenerateStats) -> dict[Path, list[Chu
     return by_document
 
 
-def _made_from_gone_text(
-    docs: list[str], by_document: dict[Path, list[Chunk]]
-) -> Callable[[dict], bool]:
-    """Whether a row was made from text the documents no longer hold: a chunk its document, read
-    now, lacks (edited since), or a document gone from a folder being read. The rows of a
-    document this run does not read (another run's input, one unreadable now) are kept."""
-    hashes = {doc: {chunk.hash for chunk in chunks} for doc, chunks in by_document.items()}
-    folders = [Path(doc).resolve() for doc in docs if Path(doc).is_dir()]
-
-    def gone(row: dict) -> bool:
-        source = row["meta"].get("source")
-        if not isinstance(source, str):
-            return False
-        path = Path(source).resolve()
-        if path in hashes:
-            return row["meta"].get("chunk_hash") not in hashes[path]
-        return not path.exists() and any(path.is_relative_to(folder) for folder in folders)
-
-    return gone
-
-
 def _long_enough(chunks: list[Chunk], min_tokens: int, stats: GenerateStats) -> list[Chunk]:
     """The chunks with enough text to ask a model about; the others are counted per document in
     `stats.too_short`, so a document left out is named, not silently lost."""
@@ -123,7 +107,8 @@ def _template(
     for chunk in chunks:
         with out.chunk():
             for q, a in template_pairs(chunk, config.max_answer_tokens):
-                keep_or_drop(config, q, a, chunk.text, out, stats, _meta(chunk, "rules"))
+                meta = _meta(chunk, "rules", config)
+                keep_or_drop(config, q, a, chunk.text, out, stats, meta)
 
 
 def _llm_chunks(config, llm, chunks, out, stats, progress) -> None:
@@ -153,12 +138,12 @@ def _llm_chunks(config, llm, chunks, out, stats, progress) -> None:
                     continue
                 with out.chunk():
                     for q, a in pairs[: config.pairs_per_chunk]:
-                        meta = _meta(chunk, llm.name)
+                        meta = _meta(chunk, llm.name, config)
                         keep_or_drop(config, q, a, chunk.text, out, stats, meta)
             advance(len(batch))
 
 
-def _meta(chunk: Chunk, generator: str) -> dict:
+def _meta(chunk: Chunk, generator: str, config: GenerateConfig) -> dict:
     return {
         "source": chunk.source,
         "location": chunk.location,
@@ -166,4 +151,5 @@ def _meta(chunk: Chunk, generator: str) -> dict:
         "heading": " > ".join(chunk.headings),
         "chunk_hash": chunk.hash,
         "generator": generator,
+        **where_made(chunk, config.max_chunk_tokens, Path(config.output)),
     }

@@ -77,6 +77,8 @@ class GenerateStats:
     too_short: Counter = field(default_factory=Counter)
     cut_row_dropped: bool = False  # the output's last row, cut short by a crash, was dropped
     stale: int = 0  # rows an earlier run made from text since edited or removed, dropped
+    # Chunks not asked about: their text has rows an earlier run made at another chunk size.
+    cut_otherwise: int = 0
     seconds: float = 0.0
 
     @property
@@ -126,6 +128,10 @@ class Output:
 
     def _rows(self) -> list[tuple[int, dict]]:
         return read_jsonl(self.path, hint="fix or remove the line to resume")
+
+    def written(self) -> list[dict]:
+        """The rows of this mode on disk (an earlier run's, after any dropped)."""
+        return [row for _, row in self._rows() if self._of_mode(row)]
 
     def _of_mode(self, row: dict) -> bool:
         meta = row.get("meta")
