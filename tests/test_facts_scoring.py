@@ -73,6 +73,7 @@ def test_what_a_negation_does_not_reach_is_still_stated(fact, answer):
         ("5e-4", "The rate is 5e-04."),
         ("5e4", "The rate is 5e+4."),
         ("1.5e-4", "The rate is 1.5e-4."),
+        ("5e-4", "The rate is 5e\u22124."),  # a minus sign in the exponent
     ],
 )
 def test_the_same_value_written_another_way_is_stated(fact, answer):

@@ -36,7 +36,7 @@ _GLUED = "\ue000\ue002-\ue0ff" + _CURRENCY  # what may sit inside or on a word
 _NUMBER = r"\d+(?:[.\ue000]\d+)*"
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")  # 1,000 is 1000 (1,2 is two numbers)
 # "5GB" is "5 GB" (not "5e-4", nor "SmolLM2X", "gpt-4o": a number glued to a name is the name's).
-_UNIT = re.compile(rf"(?<![\w.\-\ue000])({_NUMBER})(?!e[-+ ]?\d)(?=[^\W\d_]+\b)")
+_UNIT = re.compile(rf"(?<![\w.\-\ue000])({_NUMBER})(?!e[-+\u2212 ]?\d)(?=[^\W\d_]+\b)")
 _SIGN = re.compile(rf"(?<![\w.{_GLUED}])[-\u2212](?=\d)")
 _PER_CENT = re.compile(r"(?<=\d)\s?%")
 _CURRENCY_BEFORE = regex.compile(r"\p{Sc}(?=\d)")
