@@ -248,3 +248,35 @@ def test_a_forward_looking_wrong_is_no_retraction_of_the_reference():
     ]  # fmt: skip
     proposed, _ = propose_rows(rows, 2)
     assert [row["facts"] for row in proposed] == [[["2e-4"]], [["2048"]]]
+
+
+@pytest.mark.parametrize(
+    ("question", "reference", "facts", "wrong_answer", "right_answer"),
+    [
+        ("How much disk space is needed?", "At least 5GB of free disk space.", [["5GB"]],
+         "At least 50GB of free disk space.", "It needs 5 GB."),
+        ("How much RAM?", "It needs 16 GB of RAM.", [["16 GB"]], "It needs 16 MB.", "16GB."),
+        ("Which model is the base?", "The base is Llama 2 70B.", [["2"], ["70B"]],
+         "The base is Llama 2 7B.", "Llama 2, the 70B one."),
+        ("Which GPU?", "An NVIDIA A100 80GB is recommended.", [["A100"], ["80GB"]],
+         "An NVIDIA H100 40GB is recommended.", "An A100 with 80 GB."),
+        ("What is the offset?", "The offset is -8 hours from UTC.", [["-8"], ["UTC"]],
+         "The offset is +5 hours from UTC.", "UTC -8."),
+        ("What does it cost?", "It costs $20 per month.", [["$20"]], "It costs €20 per month.",
+         "$20 a month."),
+        ("What share is held out?", "10 % of the rows.", [["10 %"]], "10 rows.", "10%."),
+        ("When was it released?", "It was released on March 5, 2024 in San Francisco.",
+         [["March 5, 2024"], ["San Francisco"]], "It was released on May 5, 2024.",
+         "On March 5, 2024, in San Francisco."),
+        ("Who wrote it?", "It was written by Dr. Jane Smith at MIT.", [["MIT"], ["Jane Smith"]],
+         "It was written by Dr. Bob Jones at MIT.", "Jane Smith, at MIT."),
+    ],
+)  # fmt: skip
+def test_a_value_is_one_fact_with_its_unit_sign_currency_or_name_so_a_wrong_one_misses_it(
+    question, reference, facts, wrong_answer, right_answer
+):
+    proposed, _ = propose(question, reference, {})
+    assert proposed == facts
+    check = parse_fact_check({"facts": proposed}, "test")
+    assert score_facts(wrong_answer, check)["fact_accuracy"] == 0.0
+    assert score_facts(right_answer, check)["fact_accuracy"] == 1.0

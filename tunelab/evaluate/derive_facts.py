@@ -25,29 +25,56 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import regex
+
 from tunelab.data.markers import plain_question
 from tunelab.data.text import STOPWORDS, spaced, unspaced
 from tunelab.errors import TunelabError
 from tunelab.evaluate.answer_words import NO_IDIOMS
 from tunelab.evaluate.facts import Words, normalize, parse_fact_check, states
 
-# The forms a specific term takes, most specific first.
+# A number's unit written after a space ("16 GB", "0.5 s", "100 °C"); one glued to it ("5GB") is
+# any run of letters, as the scorer reads "5GB" as "5 GB". Other words after a number are no part
+# of its value ("100 steps" states 100).
+_SPACED_UNIT = r"(?:[KMGTP]i?B|[kMG]?Hz|[kMG]?W|[mµn]?s|°[CF])\b"
+# A number is read as the scorer reads it (tunelab.evaluate.answer_words): whole, with its sign,
+# currency, per cent and unit, as "-8" is not "+5", "$20" not "€20" and "5GB" not "50GB".
+_NUMBER = (
+    r"(?<![\w.-])(?:[-+\u2212]|\p{Sc}\s?)?\d+(?:[.,]\d+)*(?:e[-+]?\d+)?"
+    rf"(?:\s?%|\s?\p{{Sc}}|[^\W\d_]+(?![\w-])|\s{_SPACED_UNIT})?(?![\w-])"
+)
+_MONTH = (
+    r"(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?|January|February|March|April|May|"
+    r"June|July|August|September|October|November|December"
+)
+# A name's title, taken for a name or a sentence's end otherwise ("Dr. Jane Smith").
+_TITLE = r"(?:Dr|Mr|Mrs|Ms|Prof|St)\."
+# The forms a specific term takes, most specific first (`regex` for a currency symbol and a
+# lookbehind of several lengths).
 _TERMS = [
     re.compile(r"https?://[^\s)>\]]*[^\s.,;:)>\]]"),  # a URL, without the sentence's full stop
     re.compile(r"`([^`]+)`"),  # code
     re.compile(r"(?<![\w-])--?[A-Za-z][\w-]*"),  # a command-line option
     re.compile(r"\b[\w<>-]*[A-Za-z][\w<>-]*(?:[./_][\w<>-]+)+/?"),  # a file, dotted or snake name
     re.compile(r"\b(?=[\w-]*\d)[A-Za-z]\w*(?:-\w+)+"),  # a hyphenated name with a digit (gpt-4o)
+    re.compile(r"(?<![\w\\-])[A-Za-z]+\d\w*(?![\w-])"),  # a name with a digit (A100; not "\\n1")
     re.compile(r"(?<![\w.-])\d+(?:[-/]\d+)+(?![\w-])"),  # a date (2023-05-01, 5/1/2023)
-    re.compile(r"(?<![\w.-])\d+(?:[.,]\d+)*(?:e-?\d+)?%?(?![\w-])"),  # a number, not a name's part
+    re.compile(  # a date in words (March 5, 2024; 5 March 2024; March 2024)
+        rf"\b(?:(?:{_MONTH}) \d{{1,2}}(?:, \d{{4}})?|\d{{1,2}} (?:{_MONTH})(?: \d{{4}})?|"
+        rf"(?:{_MONTH}) \d{{4}})(?![\w-])"
+    ),
+    regex.compile(_NUMBER),  # a number, not a name's part
     re.compile(r"\b[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)+\b"),  # CamelCase
     re.compile(r"\b[A-Z]{2,}[a-z]?\b"),  # an acronym (GPU, VPCs)
-    re.compile(r"(?<=[a-z0-9,;:] )[A-Z][a-z]+(?: [A-Z][a-z]+)*\b(?![A-Za-z])"),  # a proper name
+    # A proper name, of one word or more ("San Francisco"; "Jane Smith" of "Dr. Jane Smith").
+    regex.compile(
+        rf"(?<=[a-z0-9,;:] |{_TITLE} )(?!{_TITLE})[A-Z][a-z]+(?: [A-Z][a-z]+)*\b(?![A-Za-z])"
+    ),
 ]
 # A sentence ends at its punctuation, not at an abbreviation's full stop (e.g., U.S., Dr.);
 # Chinese and Japanese end one at their full-width marks, with no space after.
-_FIRST_SENTENCE = re.compile(
-    r"(?<=[.;:!?])(?<!\b[A-Za-z]\.)(?<!\b(?:Dr|Mr|Ms|St|vs)\.)\s+|(?<=[。！？；])"
+_FIRST_SENTENCE = regex.compile(
+    rf"(?<=[.;:!?])(?<!\b[A-Za-z]\.)(?<!\b(?:{_TITLE}|vs\.))\s+|(?<=[。！？；])"
 )
 # Abbreviations the term patterns take for dotted names ("e.g").
 _ABBREVIATION = re.compile(r"(?:e\.g|i\.e|a\.m|p\.m|cf|etc|vs)\.?", re.IGNORECASE)
