@@ -211,7 +211,7 @@ def test_a_term_the_reference_negates_is_no_fact_of_it():
     assert propose("What is the default rank?", "The default rank is 16, not 8.", {})[0] == [["16"]]
     rows = [
         {"question": "Is it built for GPUs?",
-         "answer": "It is not specifically designed for clusters; portability matters."},
+         "answer": "It is not specifically designed for clusters, so portability matters."},
         {"question": "Why?", "answer": "It keeps portability simple."},
     ]  # fmt: skip
     out, _ = propose_rows(rows)
@@ -280,3 +280,30 @@ def test_a_value_is_one_fact_with_its_unit_sign_currency_or_name_so_a_wrong_one_
     check = parse_fact_check({"facts": proposed}, "test")
     assert score_facts(wrong_answer, check)["fact_accuracy"] == 0.0
     assert score_facts(right_answer, check)["fact_accuracy"] == 1.0
+
+
+def test_function_words_and_the_question_s_own_words_in_another_form_are_no_facts():
+    rows = [
+        {"question": "Does Lamini support generating code?",
+         "answer": "Lamini can generate code on request."},
+        {"question": "What does it write?", "answer": "It writes summaries during training once."},
+        {"question": "How much?", "answer": "At least enough to go beyond the quota."},
+    ]  # fmt: skip
+    out, _ = propose_rows(rows)
+    facts = [fact for row in out for fact in row.get("facts", [])]
+    assert ["summaries"] in facts
+    for trivial in ("generate", "during", "once", "least", "beyond"):
+        assert [trivial] not in facts
+
+
+def test_facts_are_read_from_the_first_sentence_alone():
+    # The answer is there; a later sentence adds detail the question did not ask for.
+    facts, wrong = propose("Does it support Windows?", "No. It only runs on Linux and macOS.", {})
+    assert (facts, wrong) == ([], [{"regex": r"^\W*yes\b"}])
+    rows = [
+        {"question": "How does it scale?",
+         "answer": "It shards the weights across machines. It wraps DistributedDataParallel."},
+        {"question": "Why?", "answer": "It keeps the weights small."},
+    ]  # fmt: skip
+    out, _ = propose_rows(rows)
+    assert out[0]["facts"] == [["shards"], ["machines"]]

@@ -6,9 +6,10 @@ style and not the facts scores well on it. The facts of a reference are mostly i
 terms: numbers and values, names of files, options and functions, URLs, acronyms and proper
 names. Those of the answer's first sentence are taken (where the answer to the question usually
 is; later sentences add detail), at most `most` of them, and never a term the question already
-says (restating the question states no fact). A reference with none of them gets its rarest
-content words over the test set, less the words any explaining answer uses ("runs", "provides",
-"depends" are no facts; "weekly" and "checkpoint" may be), or none, for a person to write. A
+says (restating the question states no fact). A first sentence with none of them gives its rarest
+content words over the test set, less the question's words in any form ("generate" of
+"generating") and the words any explaining answer uses ("runs", "provides", "depends" are no
+facts; "weekly" and "checkpoint" may be), or none, for a person to write. A
 yes/no question answered "Yes" or "No" also gets the opposite as a wrong answer (a
 hallucination), in Chinese, Japanese, Hindi, German, French, Spanish, Portuguese and Russian
 too ("是的" / "不是", "はい" / "いいえ", "हाँ" / "नहीं", "Ja" / "Nein"...).
@@ -28,7 +29,7 @@ from typing import Any
 import regex
 
 from tunelab.data.markers import plain_question
-from tunelab.data.text import STOPWORDS, spaced, unspaced
+from tunelab.data.text import STOPWORDS, spaced, stem, unspaced
 from tunelab.errors import TunelabError
 from tunelab.evaluate.answer_words import NO_IDIOMS
 from tunelab.evaluate.facts import Words, normalize, parse_fact_check, states
@@ -104,7 +105,11 @@ _ENGLISH_NO = rf"no\b(?!\s+(?:{'|'.join(sorted(NO_IDIOMS))})\b)"
 # Words that name no fact: the stop words, and the common ones an answer's phrasing adds.
 _FUNCTION_WORDS = STOPWORDS | frozenset(
     """else these those me us them may might must have has had also just only more most less very
-    such too out up down over under use used using uses one all any each other some""".split()
+    such too out up down over under use used using uses one all any each other some
+    once during beyond least before after above below since until upon onto toward towards
+    among against along around through throughout despite although though whether while
+    whereas within without per via yet still already even ever never again almost enough
+    rather quite""".split()
 )
 
 
@@ -124,6 +129,9 @@ def propose(
     each word's inverse document frequency over the answers."""
     question = plain_question(question)
     asked = set(normalize(question).split())
+    # A word the question says in another form restates it ("generating", "generate"); a term
+    # made of the question's words in another form may not ("cached": "~/.cache/tunelab").
+    asked_roots = set(map(_root, asked))
 
     def new(phrase: Words) -> bool:
         if _ABBREVIATION.fullmatch(phrase.written):
@@ -137,9 +145,7 @@ def propose(
         )
 
     first = _FIRST_SENTENCE.split(answer.strip(), maxsplit=1)[0]
-    terms = [p for p in map(Words, specific_terms(first)) if new(p)] or [
-        p for p in map(Words, specific_terms(answer)) if new(p)
-    ]
+    terms = [p for p in map(Words, specific_terms(first)) if new(p)]
     kept: dict[str, str] = {}  # each term as matched -> as written
     for phrase in terms:  # once, and not again inside a longer one (the path inside a URL)
         if not any(f" {phrase} " in f" {longer} " for longer in kept):
@@ -147,9 +153,10 @@ def propose(
     facts = list(kept.values())
     if not facts:
         words = [
-            w for w in normalize(answer).split()
+            w for w in normalize(first).split()
             # A character of a script without spaces is a word of its own: too short to be a fact.
-            if len(w) > 3 and not w.isdigit() and w not in asked and w not in _FUNCTION_WORDS
+            if len(w) > 3 and not w.isdigit() and _root(w) not in asked_roots
+            and w not in _FUNCTION_WORDS
             and w not in _GENERIC  # "provides", "depends": a correct answer need not say them
         ]  # fmt: skip
         words = [w for w in words if states(answer, Words(w))]  # "not specifically designed"
@@ -157,6 +164,11 @@ def propose(
     # Its verdict is no fact of a yes/no answer ("It does, on any CPU." is right too); the other
     # verdict is a wrong answer.
     return _same_values(answer, facts)[:most], opposite(question, answer)
+
+
+def _root(word: str) -> str:
+    """A word without its ending: "generating" and "generate" are one word."""
+    return stem(word).removesuffix("e")
 
 
 # A value and the same value written another way after it: "5e-4 (0.0005)".
@@ -178,7 +190,7 @@ def _same_values(answer: str, facts: list[str]) -> list[list[str]]:
 # Words an explaining answer uses whatever it explains: no fact, though rare in a test set.
 _GENERIC = frozenset(
     """provides provide provided offers offer offered depends depend allows allow allowed helps
-    help helped uses used includes include including included makes make made runs run keeps
+    help helped holds hold held contains contain uses used includes include including included makes make made runs run keeps
     keep works work working worked gives give given takes take lets let needs need means mean
     various different specific available important possible able certain several many
     constantly generally usually often typically always simply easily directly especially
