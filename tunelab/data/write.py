@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from tunelab.data.read import ends_a_line
 from tunelab.errors import TunelabError
 
 
@@ -29,6 +31,18 @@ def write_jsonl(rows: Iterable[dict[str, Any]], path: str | Path) -> int:
         if partial.is_file():  # what was written before a failure
             partial.unlink()
     return count
+
+
+def append_jsonl(path: Path, record: dict[str, Any]) -> None:
+    """One record on disk at once, a whole line (flushed and synced: a run cut short right after
+    keeps it), on a line of its own: appended after a line a crash cut short, it would be lost
+    with the damaged one."""
+    start = "" if ends_a_line(path) else "\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(start + json.dumps(record, ensure_ascii=False) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
 
 
 def as_text(value: Any) -> Any:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import random
 import re
 import secrets
@@ -25,7 +24,8 @@ from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
 
-from tunelab.data.read import ends_a_line, read_jsonl
+from tunelab.data.read import read_jsonl
+from tunelab.data.write import append_jsonl
 from tunelab.errors import TunelabError
 from tunelab.evaluate.human.ratings import Vote, leaderboard
 
@@ -242,14 +242,7 @@ class Arena:
             "time": time.time(),
             **judged(self.answers, question, left, right),
         }
-        self.votes_path.parent.mkdir(parents=True, exist_ok=True)
-        # A line cut short (a crash or a full disk mid-write) must not swallow this vote: glued
-        # onto it, the vote would be lost with the damaged line. Start a line of its own.
-        start = "" if ends_a_line(self.votes_path) else "\n"
-        with self.votes_path.open("a", encoding="utf-8") as handle:
-            handle.write(start + json.dumps(record, ensure_ascii=False) + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
+        append_jsonl(self.votes_path, record)
         self.records.append(record)
         key = (question, *sorted((left, right)))
         self.counts[key] = self.counts.get(key, 0) + 1

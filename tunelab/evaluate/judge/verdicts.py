@@ -12,18 +12,16 @@ pairs is Cohen's kappa."""
 
 from __future__ import annotations
 
-import json
-import os
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
-from typing import TextIO
 
 from tunelab.config import Limit, Section
-from tunelab.data.read import ends_a_line, read_jsonl
+from tunelab.data.read import read_jsonl
+from tunelab.data.write import append_jsonl
 from tunelab.errors import TunelabError
 from tunelab.evaluate.human.arena import WINNERS, judged, on_these_answers, shared_questions
 from tunelab.evaluate.human.ratings import leaderboard
@@ -184,34 +182,24 @@ def _ask_and_write(
             conversation(asked_as, second, first, reference),
         ]
     made: list[dict] = []
-    if not asked:
-        return made
-    path.parent.mkdir(parents=True, exist_ok=True)
-    cut_short = not ends_a_line(path)
-    with path.open("a", encoding="utf-8") as out:
-        if cut_short:  # a line a crash cut short must not swallow the next verdict
-            out.write("\n")
-        try:
-            replies = iter(ask(asked))
-            # zip takes two replies from the one iterator for each pair: its two orders.
-            for (q, a, b), reply_ab, reply_ba in zip(pairs, replies, replies):
-                made.append(_record(q, a, b, reply_ab, reply_ba, source) | judged(answers, q, a, b))
-                _append(out, made[-1])
-        except TunelabError as err:
-            raise TunelabError(f"{err}; {_kept(made, path)}") from err
-        except KeyboardInterrupt:
-            raise KeyboardInterrupt(_kept(made, path)) from None
-        except Exception as err:  # out of memory, say: its traceback shows the note
-            err.add_note(_kept(made, path))
-            raise
+    try:
+        replies = iter(ask(asked))
+        # zip takes two replies from the one iterator for each pair: its two orders.
+        for (q, a, b), reply_ab, reply_ba in zip(pairs, replies, replies):
+            made.append(_record(q, a, b, reply_ab, reply_ba, source) | judged(answers, q, a, b))
+            append_jsonl(path, made[-1])
+        if len(made) < len(pairs):  # zip stops at the shorter: the rest would go unsaid
+            raise TunelabError(
+                f"the judge gave {2 * len(made)} replies (or so) to {len(asked)} conversations"
+            )
+    except TunelabError as err:
+        raise TunelabError(f"{err}; {_kept(made, path)}") from err
+    except KeyboardInterrupt:
+        raise KeyboardInterrupt(_kept(made, path)) from None
+    except Exception as err:  # out of memory, say: its traceback shows the note
+        err.add_note(_kept(made, path))
+        raise
     return made
-
-
-def _append(out: TextIO, record: dict) -> None:
-    """One verdict on disk at once, a whole line: a run cut short right after keeps it."""
-    out.write(json.dumps(record, ensure_ascii=False) + "\n")
-    out.flush()
-    os.fsync(out.fileno())
 
 
 def _kept(made: list[dict], path: Path) -> str:
