@@ -206,3 +206,42 @@ def test_a_compare_cut_short_asks_only_what_is_left_and_gives_the_same_answers(
     for a, b in zip(straight.arms, resumed.arms):
         assert [r["answer"] for r in a.rows] == [r["answer"] for r in b.rows]
     assert not list(out.glob("*.partial.jsonl"))
+
+
+# lamini_docs' form: the question field carries the qa template's markers.
+LAMINI = [
+    ("How do I install the Lamini python package?", "Run pip install lamini in a terminal."),
+    ("Can Lamini finetune a model on my own documents?", "Yes, upload documents and train."),
+    ("Which GPUs does Lamini run on?", "Lamini runs on AMD and NVIDIA GPUs."),
+    ("Does the submit_job function return a job id?", "It returns a dictionary with a job id."),
+]
+
+
+def _lamini(question: str) -> str:
+    return f"### Question:\n{question}\n\n### Answer:"
+
+
+def _write_rows(path: Path, rows: list[tuple[str, str]]) -> Path:
+    lines = [json.dumps({"prompt_text": _lamini(q), "reply": a}) for q, a in rows]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _fields_run(tmp_path: Path) -> Path:
+    """A run trained on custom columns (data.fields) whose test rows are also training rows."""
+    run = tiny_run(tmp_path, QA)
+    train = _write_rows(tmp_path / "train.jsonl", LAMINI)
+    test = _write_rows(tmp_path / "test.jsonl", LAMINI[:2])
+    (run / "config.yaml").write_text(
+        f"name: demo\nmodel: {{name: tiny-random}}\ndata: {{path: {train}, test_path: {test}, "
+        "template: qa, fields: {question: prompt_text, answer: reply}}\n"
+    )
+    return run
+
+
+def test_compare_reads_the_corpus_as_the_run_read_its_data(tmp_path):
+    from tunelab.compare.run import CompareConfig, compare
+
+    run = _fields_run(tmp_path)  # custom columns: of no shape auto-detection knows
+    result = compare(run, CompareConfig(max_new_tokens=2, k=2))
+    assert all(row["passages"] for arm in result.arms if arm.rag for row in arm.rows)

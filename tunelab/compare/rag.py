@@ -24,9 +24,12 @@ class Passage:
     text: str
 
 
-def load_corpus(path: str | Path, chunk_tokens: int = 300) -> list[Passage]:
-    """Passages from a Q&A/instruction/chat file (each pair one passage), or from documents
-    (Markdown, text, HTML, PDF; a folder recursively) cut along paragraphs."""
+def load_corpus(
+    path: str | Path, chunk_tokens: int = 300, shape: str = "auto", fields: dict | None = None
+) -> list[Passage]:
+    """Passages from a Q&A/instruction/chat file (each pair one passage; rows read as `shape`
+    and `fields` say), or from documents (Markdown, text, HTML, PDF; a folder recursively) cut
+    along paragraphs."""
     from tunelab.data.chunking import DOC_SUFFIXES, chunk_document, find_documents
     from tunelab.data.load import load_examples
 
@@ -34,7 +37,7 @@ def load_corpus(path: str | Path, chunk_tokens: int = 300) -> list[Passage]:
     if not path.exists():
         raise TunelabError(f"corpus not found: {path}")
     if path.is_file() and path.suffix.lower() not in DOC_SUFFIXES:
-        examples = load_examples(path, on_error="skip")
+        examples = load_examples(path, shape, fields, on_error="skip")
         return [
             Passage(ex.source, f"{ex.question}\n{ex.answer}".strip())
             for ex in examples

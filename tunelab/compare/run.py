@@ -90,7 +90,7 @@ def compare(run: str | Run, cfg: CompareConfig | None = None) -> Comparison:
     path = test_path(found, tests)
     examples = test_questions(path, tests, [found])
     checks = read_fact_checks(path)
-    retriever = Retriever(load_corpus(cfg.corpus or found.config.data.path))
+    retriever = Retriever(_corpus(found, cfg))
     contexts = [retriever.search(ex.question, cfg.k) for ex in examples]
     out_dir = Path(cfg.output) if cfg.output else found.out_dir("compare")
     arms, logs = [], []
@@ -109,6 +109,18 @@ def compare(run: str | Run, cfg: CompareConfig | None = None) -> Comparison:
     for log in logs:
         log.remove()
     return result
+
+
+def _corpus(found: Run, cfg: CompareConfig) -> list[Passage]:
+    """--corpus, else the run's training data; the run's data file read as training read it (its
+    data.shape and data.fields: a file of custom columns is of no shape auto-detection knows)."""
+    data = found.config.data
+    path = cfg.corpus or data.path
+    if not path:
+        raise TunelabError(f"{found.path}: no training data file to retrieve from: pass --corpus")
+    if data.path and Path(path).resolve() == Path(data.path).resolve():
+        return load_corpus(path, shape=data.shape, fields=data.fields)
+    return load_corpus(path)
 
 
 def _ask(
