@@ -245,3 +245,24 @@ def test_compare_reads_the_corpus_as_the_run_read_its_data(tmp_path):
     run = _fields_run(tmp_path)  # custom columns: of no shape auto-detection knows
     result = compare(run, CompareConfig(max_new_tokens=2, k=2))
     assert all(row["passages"] for arm in result.arms if arm.rag for row in arm.rows)
+
+
+def test_the_rag_prompt_of_a_marked_question_carries_the_template_markers_once(tmp_path):
+    from tunelab.data.templates import Prompt
+    from tunelab.models import tiny_random
+
+    corpus = load_corpus(
+        _write_rows(tmp_path / "lamini.jsonl", LAMINI),
+        fields={"question": "prompt_text", "answer": "reply"},
+    )
+    assert corpus[0].text == f"{LAMINI[0][0]}\n{LAMINI[0][1]}"  # the passage without markers
+    question = _lamini("Which GPUs can I use with Lamini?")
+    found = Retriever(corpus).search(question, k=2)
+    _, tokenizer = tiny_random()
+    plain = Prompt("qa").question(question, tokenizer)
+    rag = Prompt("qa").question(with_context(question, found), tokenizer)
+    # The plain arm and the RAG arm are framed alike: one question marker, one answer marker, last.
+    for prompt in (plain, rag):
+        assert prompt.count("### Question:") == prompt.count("### Answer:") == 1
+        assert prompt.rstrip().endswith("### Answer:")
+    assert "Question: Which GPUs can I use with Lamini?\n\n### Answer:" in rag

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 
+from tunelab.data.markers import plain_question
 from tunelab.data.split import normalize_text
 from tunelab.errors import TunelabError
 from tunelab.evaluate.retrieval import BM25
@@ -21,7 +22,7 @@ RAG_TEMPLATE = (
 @dataclass
 class Passage:
     source: str  # "file:line" of a Q&A row, or "file#chunk" of a document
-    text: str
+    text: str  # as the model is shown it: a row's question without template markers, its answer
 
 
 def load_corpus(
@@ -39,7 +40,7 @@ def load_corpus(
     if path.is_file() and path.suffix.lower() not in DOC_SUFFIXES:
         examples = load_examples(path, shape, fields, on_error="skip")
         return [
-            Passage(ex.source, f"{ex.question}\n{ex.answer}".strip())
+            Passage(ex.source, f"{plain_question(ex.question)}\n{ex.answer}".strip())
             for ex in examples
             if ex.answer
         ]
@@ -64,7 +65,10 @@ class Retriever:
     def search(self, question: str, k: int = 3) -> list[Passage]:
         """Never the question's own Q&A row: with the training data as the corpus, a test
         question that is also a training row would hand the model its reference answer."""
-        ranked = (self.passages[hit.index] for hit in self.index.top(question, len(self.passages)))
+        ranked = (
+            self.passages[hit.index]
+            for hit in self.index.top(plain_question(question), len(self.passages))
+        )
         return list(islice((p for p in ranked if not own_row(p, question)), k))
 
 
@@ -78,7 +82,9 @@ def with_context(question: str, passages: list[Passage]) -> str:
     if not passages:
         return question
     numbered = "\n".join(f"[{i}] {p.text}" for i, p in enumerate(passages, start=1))
-    return RAG_TEMPLATE.format(passages=numbered, question=question)
+    # Without its `### Question:` markers: the run's template frames the whole text once, as it
+    # frames the question the plain arm asks, and a model sees one `### Answer:`, its own.
+    return RAG_TEMPLATE.format(passages=numbered, question=plain_question(question))
 
 
 def fit_context(
