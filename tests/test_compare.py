@@ -50,7 +50,7 @@ def test_compare_asks_four_ways_and_writes_the_report(tmp_path):
         "prompting", "prompting + RAG", "finetuned", "finetuned + RAG",
     ]  # fmt: skip
     assert [a["model"] for a in report["arms"]] == ["tiny-random"] * 2 + [str(run)] * 2
-    assert 0.0 < report["context_recall"] <= 1.0
+    assert all(0.0 < a["context_recall"] <= 1.0 for a in report["arms"] if a["rag"])
     plain = [json.loads(x) for x in (out / "finetuned.jsonl").read_text().splitlines()]
     rag = [json.loads(x) for x in (out / "finetuned_RAG.jsonl").read_text().splitlines()]
     assert len(plain) == len(rag) == 3
@@ -110,12 +110,14 @@ def test_five_questions_name_no_winner_and_a_clear_gap_names_one():
 
 
 def test_retrieval_never_hands_a_question_its_own_row(tmp_path):
-    from tunelab.compare.rag import Passage
+    from tunelab.compare.rag import own_rows
+    from tunelab.data.templates import Example
 
-    own = Passage("train.jsonl:1", "Where does a run keep its settings?\nIn config.yaml.")
-    other = Passage("train.jsonl:2", "How is a run resumed?\nWith --resume from its settings.")
-    found = Retriever([own, other]).search("where does a run keep its  settings?", k=2)
-    assert found == [other]  # the test pair itself, asked again, is no passage
+    corpus = load_corpus(QA / "train.jsonl")
+    test = Example.qa("where does a run keep its  settings", "In runs/<name>/config.yaml.")
+    [skip] = own_rows(corpus, [test])
+    found = Retriever(corpus).search(test.question, k=len(corpus), skip=skip)
+    assert skip == {1} and corpus[1] not in found  # the test pair itself, asked again
 
 
 def test_passages_are_dropped_worst_first_until_the_prompt_fits():
@@ -227,24 +229,34 @@ def _write_rows(path: Path, rows: list[tuple[str, str]]) -> Path:
     return path
 
 
-def _fields_run(tmp_path: Path) -> Path:
-    """A run trained on custom columns (data.fields) whose test rows are also training rows."""
-    run = tiny_run(tmp_path, QA)
-    train = _write_rows(tmp_path / "train.jsonl", LAMINI)
-    test = _write_rows(tmp_path / "test.jsonl", LAMINI[:2])
-    (run / "config.yaml").write_text(
-        f"name: demo\nmodel: {{name: tiny-random}}\ndata: {{path: {train}, test_path: {test}, "
-        "template: qa, fields: {question: prompt_text, answer: reply}}\n"
-    )
-    return run
+def test_a_test_row_never_gets_its_own_row_back_however_its_question_is_written(tmp_path):
+    from tunelab.compare.rag import own_rows
+    from tunelab.data.templates import Example
 
-
-def test_compare_reads_the_corpus_as_the_run_read_its_data(tmp_path):
-    from tunelab.compare.run import CompareConfig, compare
-
-    run = _fields_run(tmp_path)  # custom columns: of no shape auto-detection knows
-    result = compare(run, CompareConfig(max_new_tokens=2, k=2))
-    assert all(row["passages"] for arm in result.arms if arm.rag for row in arm.rows)
+    alpaca = tmp_path / "alpaca.jsonl"
+    alpaca.write_text(
+        json.dumps({"instruction": "Summarize the text.", "input": "Runs keep config.yaml.",
+                    "output": "A run's settings live in config.yaml."}) + "\n"
+        + json.dumps({"instruction": "Summarize the text.", "input": "Resume with --resume.",
+                      "output": "Pass --resume to continue a run."}) + "\n"
+    )  # fmt: skip
+    lamini = _write_rows(tmp_path / "lamini.jsonl", LAMINI)
+    corpus = load_corpus(lamini, fields={"question": "prompt_text", "answer": "reply"})
+    corpus += load_corpus(alpaca)
+    tests = [
+        # Multi-line with markers: its first line is "### Question:", which asked nothing.
+        Example.qa(_lamini("how do I install the Lamini python package"), LAMINI[0][1]),
+        # A typo and the same answer: the row again, as data check finds near-duplicates.
+        Example.qa("Which GPUs does Lamini run on ?", "Lamini runs on AMD and NVIDIA GPUs."),
+        Example.qa("Summarize the text.\n\nRuns keep config.yaml.", "In config.yaml."),
+    ]
+    skipped = own_rows(corpus, tests)
+    assert skipped == [{0}, {2}, {4}]
+    retriever = Retriever(corpus)
+    for test, skip in zip(tests, skipped):
+        own = corpus[next(iter(skip))]
+        assert own in retriever.search(test.question, k=len(corpus))  # BM25 ranks it...
+        assert own not in retriever.search(test.question, k=len(corpus), skip=skip)  # ...not given
 
 
 def test_the_rag_prompt_of_a_marked_question_carries_the_template_markers_once(tmp_path):
@@ -266,3 +278,55 @@ def test_the_rag_prompt_of_a_marked_question_carries_the_template_markers_once(t
         assert prompt.count("### Question:") == prompt.count("### Answer:") == 1
         assert prompt.rstrip().endswith("### Answer:")
     assert "Question: Which GPUs can I use with Lamini?\n\n### Answer:" in rag
+
+
+def _fields_run(tmp_path: Path) -> Path:
+    """A run trained on custom columns (data.fields) whose test rows are also training rows."""
+    run = tiny_run(tmp_path, QA)
+    train = _write_rows(tmp_path / "train.jsonl", LAMINI)
+    test = _write_rows(tmp_path / "test.jsonl", LAMINI[:2])
+    (run / "config.yaml").write_text(
+        f"name: demo\nmodel: {{name: tiny-random}}\ndata: {{path: {train}, test_path: {test}, "
+        "template: qa, fields: {question: prompt_text, answer: reply}}\n"
+    )
+    return run
+
+
+def test_compare_reads_the_corpus_as_the_run_read_its_data_and_leaves_out_the_test_rows(tmp_path):
+    from tunelab.compare.run import CompareConfig, compare
+
+    run = _fields_run(tmp_path)
+    result = compare(run, CompareConfig(max_new_tokens=2, k=2))
+    assert (result.own_rows, result.questions_with_own_rows) == (2, 2)
+    for arm in (a for a in result.arms if a.rag):
+        for row in arm.rows:  # test row n is training row n: never its own passage
+            assert row["source"].rsplit(":", 1)[1] not in [
+                p.rsplit(":", 1)[1] for p in row["passages"]
+            ]
+            assert row["passages"]
+    report = (run / "compare" / "compare.md").read_text()
+    assert "2 corpus rows that repeat a test row or ask its question were never retrieved" in report
+    assert json.loads((run / "compare" / "compare.json").read_text())["own_rows_excluded"] == 2
+
+
+def test_passages_cut_to_fit_the_context_are_reported_and_recall_counts_only_those_kept(
+    tmp_path, monkeypatch
+):
+    from tunelab import models
+    from tunelab.compare.run import CompareConfig, compare
+
+    run = tiny_run(tmp_path, QA)
+    cfg = CompareConfig(max_new_tokens=2, k=2)
+    roomy = compare(run, cfg.model_copy(update={"output": str(tmp_path / "roomy")}))
+    # Room for a bare question and its answer, never for a passage beside it.
+    monkeypatch.setattr(models, "context_length", lambda model, tokenizer: 2 + 40)
+    tight = compare(run, cfg.model_copy(update={"output": str(tmp_path / "tight")}))
+    for before, after in zip(roomy.arms, tight.arms):
+        if before.rag:
+            assert before.passages_cut == 0 and before.summary["context_recall"] > 0
+            assert after.passages_cut == after.passages_none == 3
+            assert after.summary["context_recall"] == 0.0
+            assert all(row["passages"] == [] for row in after.rows)
+    report = (tmp_path / "tight" / "compare.md").read_text()
+    assert "3 questions lost passages to fit the model's context (3 asked with none)" in report
+    assert "context recall 0.0%" in report

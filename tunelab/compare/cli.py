@@ -24,7 +24,15 @@ def compare_command(
     config: CompareConfig,
 ) -> None:
     """Prompting vs prompting+RAG vs finetuned vs finetuned+RAG, on one test set."""
-    from tunelab.compare.report import NAMES, cells, columns, main_metric, pairs, verdict
+    from tunelab.compare.report import (
+        NAMES,
+        cells,
+        columns,
+        context_note,
+        main_metric,
+        pairs,
+        verdict,
+    )
     from tunelab.compare.run import compare
 
     result = compare(run, config)
@@ -43,6 +51,4 @@ def compare_command(
         diffs.add_row(p["arm"], p["vs"], f"{p['delta']:+.1f}", interval, p["verdict"])
     console.print(diffs)
     console.print(verdict(result.arms).replace("**", ""))
-    console.print(
-        f"context recall {100 * result.context_recall:.1f}% · report {result.out_dir}/compare.md"
-    )
+    console.print(f"{context_note(result)} Report: {result.out_dir}/compare.md")

@@ -3,13 +3,14 @@ over it, and the question rewritten to carry the passages found."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Set
 from dataclasses import dataclass
-from itertools import islice
 from pathlib import Path
 
 from tunelab.data.markers import plain_question
-from tunelab.data.split import normalize_text
+from tunelab.data.quality.check import prompt_key
+from tunelab.data.quality.dedup import cross_duplicates
+from tunelab.data.templates import Example
 from tunelab.errors import TunelabError
 from tunelab.evaluate.retrieval import BM25
 
@@ -23,6 +24,7 @@ RAG_TEMPLATE = (
 class Passage:
     source: str  # "file:line" of a Q&A row, or "file#chunk" of a document
     text: str  # as the model is shown it: a row's question without template markers, its answer
+    asks: str | None = None  # a Q&A row's question as `data split` compares it (`prompt_key`)
 
 
 def load_corpus(
@@ -40,7 +42,9 @@ def load_corpus(
     if path.is_file() and path.suffix.lower() not in DOC_SUFFIXES:
         examples = load_examples(path, shape, fields, on_error="skip")
         return [
-            Passage(ex.source, f"{plain_question(ex.question)}\n{ex.answer}".strip())
+            Passage(
+                ex.source, f"{plain_question(ex.question)}\n{ex.answer}".strip(), prompt_key(ex)
+            )
             for ex in examples
             if ex.answer
         ]
@@ -62,19 +66,30 @@ class Retriever:
         self.passages = passages
         self.index = BM25([p.text for p in passages])
 
-    def search(self, question: str, k: int = 3) -> list[Passage]:
-        """Never the question's own Q&A row: with the training data as the corpus, a test
-        question that is also a training row would hand the model its reference answer."""
-        ranked = (
-            self.passages[hit.index]
-            for hit in self.index.top(plain_question(question), len(self.passages))
-        )
-        return list(islice((p for p in ranked if not own_row(p, question)), k))
+    def search(self, question: str, k: int = 3, skip: Set[int] = frozenset()) -> list[Passage]:
+        """The best k passages but those at the indices `skip` (the question's own rows)."""
+        hits = self.index.top(plain_question(question), len(self.passages))
+        return [self.passages[hit.index] for hit in hits if hit.index not in skip][:k]
 
 
-def own_row(passage: Passage, question: str) -> bool:
-    """Whether the passage is a Q&A row asking this very question (its first line is the question)."""
-    return normalize_text(passage.text.split("\n", 1)[0]) == normalize_text(question)
+def own_rows(passages: list[Passage], tests: list[Example]) -> list[set[int]]:
+    """For each test row, the indices of the corpus rows that are that row again: asking its
+    question (as `data check` finds a test question in training data: `prompt_key`, typos and
+    near-duplicates too) or repeating the row nearly word for word (as `data check`'s
+    near-duplicates). With the training data as the corpus, such a row hands the model its
+    reference answer: training left out the rows asking a test question, but the corpus is the
+    file as it is."""
+    rows = [i for i, p in enumerate(passages) if p.asks is not None]
+    asked = [prompt_key(t) for t in tests]
+    test_rows = [f"{plain_question(t.question)}\n{t.answer}" for t in tests]
+    own: list[set[int]] = [set() for _ in tests]
+    for corpus, test in (
+        ([passages[i].asks for i in rows], asked),
+        ([passages[i].text for i in rows], test_rows),
+    ):
+        for pair in cross_duplicates(corpus, test):
+            own[pair.second].add(rows[pair.first])
+    return own
 
 
 def with_context(question: str, passages: list[Passage]) -> str:

@@ -127,14 +127,39 @@ def cells(arm: Arm) -> list[str]:
     ]
 
 
+def context_note(result: Comparison) -> str:
+    """What the RAG arms were given: each one's context recall over the passages its prompts
+    held, the questions that lost passages to the context, and the test rows' own rows left out."""
+    notes = []
+    for arm in (a for a in result.arms if a.rag):
+        note = f"{arm.name}: context recall {100 * arm.summary['context_recall']:.1f}%"
+        if arm.passages_cut:
+            note += (
+                f", {arm.passages_cut} questions lost passages to fit the model's context "
+                f"({arm.passages_none} asked with none)"
+            )
+        notes.append(note)
+    recall = "; ".join(notes) + (
+        " (context recall: the share of each reference's content words in the passages kept in "
+        "its prompt)."
+        if notes
+        else ""
+    )
+    if not result.own_rows:
+        return recall
+    return (
+        f"{recall} {result.own_rows} corpus rows that repeat a test row or ask its question were "
+        f"never retrieved (for {result.questions_with_own_rows} questions)."
+    )
+
+
 def to_markdown(result: Comparison, cfg: CompareConfig) -> str:
     n = len(result.arms[0].rows) if result.arms else 0
     lines = [
         f"# Prompting vs RAG vs finetuning: {result.run}",
         "",
-        f"{n} test questions; passages: top {cfg.k} by BM25 from "
-        f"{cfg.corpus or 'the run training data'}; context recall {100 * result.context_recall:.1f}% "
-        "(share of each reference's content words found in its passages).",
+        f"{n} test questions; passages: up to {cfg.k} by BM25 from "
+        f"{cfg.corpus or 'the run training data'}. {context_note(result)}",
         "",
         "| arm | model | " + " | ".join(columns(result.arms)) + " |",
         "|---|---|" + "---|" * len(columns(result.arms)),
@@ -169,9 +194,11 @@ def write_report(result: Comparison, cfg: CompareConfig) -> None:
     (out / "compare.md").write_text(to_markdown(result, cfg), encoding="utf-8")
     payload = {
         "run": result.run,
-        "context_recall": result.context_recall,
+        "own_rows_excluded": result.own_rows,
         "arms": [
-            {"name": a.name, "model": a.model, "rag": a.rag, **a.summary} for a in result.arms
+            {"name": a.name, "model": a.model, "rag": a.rag, **a.summary}
+            | ({"passages_cut": a.passages_cut, "passages_none": a.passages_none} if a.rag else {})
+            for a in result.arms
         ],
         "ranked_by": main_metric(result.arms),
         "pairs": pairs(result.arms),

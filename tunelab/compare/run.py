@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import Field
 from rich.progress import Progress
 
-from tunelab.compare.rag import Passage, Retriever, fit_context, load_corpus
+from tunelab.compare.rag import Passage, Retriever, fit_context, load_corpus, own_rows
 from tunelab.compare.report import write_report
 from tunelab.config import Limit, Section
 from tunelab.data.templates import Prompt
@@ -61,14 +61,18 @@ class Arm:
     rows: list[dict[str, Any]]
     seconds: float
     summary: dict[str, float] = field(default_factory=dict)
+    # A RAG arm's questions that the model's context held fewer of their passages than were found.
+    passages_cut: int = 0
+    passages_none: int = 0  # of those, the questions asked with none (as the plain arm asks them)
 
 
 @dataclass
 class Comparison:
     run: str
     arms: list[Arm]
-    context_recall: float  # mean share of each reference's content words found in its passages
+    own_rows: int  # corpus rows never retrieved as they are a test row again (`own_rows`)
     out_dir: Path
+    questions_with_own_rows: int = 0
 
 
 def context_recall(reference: str, passages: list[Passage]) -> float:
@@ -90,8 +94,10 @@ def compare(run: str | Run, cfg: CompareConfig | None = None) -> Comparison:
     path = test_path(found, tests)
     examples = test_questions(path, tests, [found])
     checks = read_fact_checks(path)
-    retriever = Retriever(_corpus(found, cfg))
-    contexts = [retriever.search(ex.question, cfg.k) for ex in examples]
+    corpus = _corpus(found, cfg)
+    retriever = Retriever(corpus)
+    skipped = own_rows(corpus, examples)
+    contexts = [retriever.search(ex.question, cfg.k, s) for ex, s in zip(examples, skipped)]
     out_dir = Path(cfg.output) if cfg.output else found.out_dir("compare")
     arms, logs = [], []
     progress = answer_bars()
@@ -103,8 +109,8 @@ def compare(run: str | Run, cfg: CompareConfig | None = None) -> Comparison:
             )
             arms += asked[0]
             logs.append(asked[1])
-    recall = sum(context_recall(ex.answer, ctx) for ex, ctx in zip(examples, contexts))
-    result = Comparison(str(run), arms, recall / max(len(examples), 1), out_dir)
+    excluded = len(set().union(*skipped))
+    result = Comparison(str(run), arms, excluded, out_dir, sum(map(bool, skipped)))
     write_report(result, cfg)
     for log in logs:
         log.remove()
@@ -189,8 +195,22 @@ def _ask(
         ]
         arm = Arm(f"{label} + RAG" if rag else label, str(name), rag, rows, seconds)
         arm.summary = _summary(rows, seconds, sum(not g.from_log for g in generations))
+        if rag:
+            _count_kept(arm, examples, contexts, [used for _, used in asked])
         arms.append(arm)
     return arms, log
+
+
+def _count_kept(
+    arm: Arm, examples: list, found: list[list[Passage]], kept: list[list[Passage]]
+) -> None:
+    """A RAG arm's context recall over the passages its prompts held (not those found: a
+    passage past the context was never given), and how many questions lost passages."""
+    recall = sum(context_recall(ex.answer, used) for ex, used in zip(examples, kept))
+    arm.summary["context_recall"] = recall / max(len(examples), 1)
+    cut = [len(used) < len(ctx) for used, ctx in zip(kept, found)]
+    arm.passages_cut = sum(cut)
+    arm.passages_none = sum(c and not used for c, used in zip(cut, kept))
 
 
 def _summary(rows: list[dict[str, Any]], seconds: float, asked: int) -> dict[str, float | None]:
