@@ -297,13 +297,15 @@ def test_compare_reads_the_corpus_as_the_run_read_its_data_and_leaves_out_the_te
 
     run = _fields_run(tmp_path)
     result = compare(run, CompareConfig(max_new_tokens=2, k=2))
+    shown = [f"{question}\n{answer}" for question, answer in LAMINI]
     assert (result.own_rows, result.questions_with_own_rows) == (2, 2)
     for arm in (a for a in result.arms if a.rag):
         for row in arm.rows:  # test row n is training row n: never its own passage
             assert row["source"].rsplit(":", 1)[1] not in [
-                p.rsplit(":", 1)[1] for p in row["passages"]
+                p["source"].rsplit(":", 1)[1] for p in row["passages"]
             ]
-            assert row["passages"]
+            # What the model was shown, readable in the answers file: the rows without markers.
+            assert row["passages"] and all(p["text"] in shown for p in row["passages"])
     report = (run / "compare" / "compare.md").read_text()
     assert "2 corpus rows that repeat a test row or ask its question were never retrieved" in report
     assert json.loads((run / "compare" / "compare.json").read_text())["own_rows_excluded"] == 2

@@ -186,7 +186,7 @@ def _ask(
                 "question": ex.question,
                 "reference": ex.answer,
                 "answer": g.text,
-                "passages": [p.source for p in used],
+                "passages": [{"source": p.source, "text": p.text} for p in used],
                 "finish_reason": g.finish_reason,
                 "scores": score_texts(g.text, ex.answer),
                 **fact_fields(g.text, checks.get(ex.source)),
