@@ -395,7 +395,7 @@ def test_compare_report_numbers_are_the_per_question_scores_aggregated(tmp_path)
         assert p["delta"] == pytest.approx(100 * (b.summary["token_f1"] - a.summary["token_f1"]))
         assert (p["low"], p["high"]) == pytest.approx((100 * diff.low, 100 * diff.high))
         assert p["verdict"] == diff.verdict
-    report = to_markdown(Comparison("runs/x", arms, 0.5, tmp_path), CompareConfig())
+    report = to_markdown(Comparison("runs/x", arms, 0, tmp_path), CompareConfig())
     for arm in arms:
         f1 = mean_interval([r["scores"]["token_f1"] for r in arm.rows])
         s = arm.summary
