@@ -8,8 +8,10 @@ import json
 
 import pytest
 
+from tunelab.errors import TunelabError
 from tunelab.train.plan.estimate import estimate
 from tunelab.train.plan.settings import PlanConfig
+from tunelab.train.plan.shapes import shape_from_config
 
 SIZES = dict(
     vocab_size=32000,
@@ -59,3 +61,15 @@ def test_a_model_that_carries_state_plans_unpacked_rows_and_says_so(tmp_path):
     assert any("one document" in note for note in lfm2.notes)
     llama = plan_of(tmp_path, architectures=["LlamaForCausalLM"], model_type="llama")
     assert llama.config.packing and not any("one document" in n for n in llama.notes)
+
+
+@pytest.mark.parametrize("model_type", ["mixtral", "qwen3_moe", "olmoe"])
+def test_a_mixture_of_experts_config_is_refused_not_planned_as_one_mlp_a_layer(
+    tmp_path, model_type
+):
+    # Mixtral-8x7B was planned as 7.2B parameters that "fit" in 24 GiB (87 GiB of weights).
+    from transformers import AutoConfig
+
+    AutoConfig.for_model(model_type).save_pretrained(tmp_path)
+    with pytest.raises(TunelabError, match="Mixture-of-Experts model"):
+        shape_from_config(tmp_path / "config.json")

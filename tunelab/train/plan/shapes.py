@@ -168,6 +168,23 @@ def shape_of(model: str) -> Shape:
     return shape
 
 
+# Mixture-of-Experts configs name their experts so: Mixtral, Qwen2/3-MoE, DeepSeek, DBRX, OLMoE...
+EXPERT_FIELDS = ("num_local_experts", "num_experts", "n_routed_experts", "moe_num_experts")
+
+
+def _refuse_experts(path: Path, raw: dict) -> None:
+    """A Mixture-of-Experts model has several MLPs a layer, which the plan's dense shape would
+    count as one: Mixtral-8x7B planned as 7.2B parameters and "fits" in 24 GiB, where its
+    weights alone are 87 GiB."""
+    for field in EXPERT_FIELDS:
+        experts = raw.get(field)
+        if isinstance(experts, int) and experts > 1:
+            raise TunelabError(
+                f"{path}: a Mixture-of-Experts model ({field}: {experts}); the plan sizes dense "
+                "decoders, one MLP a layer, and would count a fraction of its weights"
+            )
+
+
 def shape_from_config(path: Path) -> Shape:
     """A Shape from a transformers config.json (Llama, Qwen2, Mistral, SmolLM... field names)."""
     try:
@@ -176,6 +193,7 @@ def shape_from_config(path: Path) -> Shape:
         raise TunelabError(f"{path}: not a readable config.json ({err})") from None
     outer = raw
     raw = raw.get("text_config", raw)  # multimodal configs nest the language model's
+    _refuse_experts(path, raw)
     try:
         heads = raw["num_attention_heads"]
         return Shape(
