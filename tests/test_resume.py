@@ -175,3 +175,18 @@ def test_a_resume_that_changes_settings_keeps_the_ones_before_it(tmp_path, qa_fi
     other = config.train.model_copy(update={"max_steps": 4, "lr": 5e-4})
     train(config.model_copy(update={"train": other}), resume=True)
     assert (config.run_dir / "config.until-step-000002.yaml").read_text() == before
+
+
+def test_an_overflowing_gradient_stops_before_it_reaches_the_weights(tmp_path, qa_file):
+    # A finite loss, a NaN gradient norm: the step wrote NaN into every weight, and the next
+    # checkpoint, named "the last good one", held them.
+    from safetensors.torch import load_file
+
+    config = tiny_config(
+        tmp_path, qa_file, max_steps=4, lr=1e30, max_grad_norm=1e30, save_every=1, method="full"
+    )
+    with pytest.raises(TunelabError, match=r"NaN/inf at step \d") as err:
+        train(config)
+    good = str(err.value).split("the last good checkpoint is ")[1].split(".")[0]
+    weights = load_file(next((config.run_dir / "checkpoints" / good).glob("*.safetensors")))
+    assert all(torch.isfinite(w).all() for w in weights.values())

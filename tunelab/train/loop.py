@@ -264,6 +264,11 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
             grad_norm = torch.nn.utils.clip_grad_norm_(
                 [p for p in model.parameters() if p.requires_grad], cfg.max_grad_norm
             )
+            # A finite loss can still give an overflowing gradient: stepping with it writes NaN
+            # into every weight, and the next checkpoint, "the last good one", holds them. The
+            # norm is of the gradients every process shares: all stop together.
+            if not torch.isfinite(grad_norm):
+                _fail_non_finite(state, checkpoints, "gradient norm")
             lr = scheduler.get_last_lr()[0]
             optimizer.step()
             scheduler.step()
@@ -424,10 +429,10 @@ def _early_stop(state: TrainState, eval_loss: float, patience: int | None) -> bo
     return patience is not None and state.evals_without_improvement >= patience
 
 
-def _fail_non_finite(state: TrainState, checkpoints: Path) -> None:
+def _fail_non_finite(state: TrainState, checkpoints: Path, what: str = "loss") -> None:
     saved = list_checkpoints(checkpoints)
     where = f"the last good checkpoint is {saved[-1]}" if saved else "no checkpoint was saved yet"
     raise NonFiniteLoss(
-        f"the loss became NaN/inf at step {state.step + 1}; the run stopped and {where}. "
+        f"the {what} became NaN/inf at step {state.step + 1}; the run stopped and {where}. "
         "Lower train.lr or check the data for broken rows."
     )
