@@ -4,6 +4,7 @@ step's weights end up in model/ when train.select_best asks for it."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -96,3 +97,26 @@ def test_a_resumed_run_refuses_a_held_out_question_too_long_before_its_next_step
     with pytest.raises(PromptTooLong, match="context of 2048 tokens"):
         train(longer, resume=True)
     assert max(r["step"] for r in _metrics(run)) == 2
+
+
+def test_a_resume_from_before_the_best_step_drops_it(tmp_path, monkeypatch, capsys):
+    # model/ held step 4's weights after a resume from step 2 retrained steps 3-4 otherwise:
+    # weights that appear nowhere in the run's history.
+    scripted = iter([0.0, 0.3, 0.9, 0.5, 0.2])  # steps 0, 2, 4, 6 and the end
+    monkeypatch.setattr(HeldOut, "score", lambda self, model, tok: next(scripted))
+    config = _config(
+        tmp_path, max_steps=5, select_best="fact_accuracy", save_every=2, keep_checkpoints=10
+    )
+    run = train(config)
+    assert json.loads((run / "best" / "best.json").read_text())["step"] == 4
+    for late in ("step-000004", "step-000005"):
+        shutil.rmtree(run / "checkpoints" / late)
+    status = run / "status.json"
+    status.write_text(json.dumps({**json.loads(status.read_text()), "status": "failed"}))
+    scripted = iter([0.4, 0.1])  # steps 4 and 5 again
+    monkeypatch.setattr(HeldOut, "score", lambda self, model, tok: next(scripted))
+    capsys.readouterr()
+    train(config, resume=True)
+    assert "the best step kept (4, fact_accuracy 0.9)" in " ".join(capsys.readouterr().out.split())
+    assert json.loads((run / "best" / "best.json").read_text())["step"] == 4
+    assert json.loads((run / "best" / "best.json").read_text())["value"] == 0.4

@@ -6,6 +6,7 @@ keeps the weights of its best-scoring step, not its last."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import torch
@@ -129,6 +130,17 @@ def best_so_far(run_dir: Path) -> dict | None:
     """{"step", "metric", "value"} of the best step kept so far (survives a resume)."""
     path = run_dir / BEST / "best.json"
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
+def forget_best_after(run_dir: Path, step: int) -> dict | None:
+    """Drop the best step kept when it comes after `step` (a resume from an earlier checkpoint
+    trains those steps again: the kept weights are of a training no longer in the run's
+    history); the dropped record, or None."""
+    best = best_so_far(run_dir)
+    if best is None or best["step"] <= step:
+        return None
+    shutil.rmtree(run_dir / BEST)
+    return best
 
 
 def keep_if_best(run_dir: Path, model, step: int, metric: str, value: float) -> bool:

@@ -37,7 +37,13 @@ from tunelab.train.checkpoint import (
 )
 from tunelab.train.distributed import SINGLE, LossModule, World, resume_command
 from tunelab.train.eval_loss import evaluate_loss
-from tunelab.train.heldout import held_out_questions, keep_if_best, restore_best, score_heldout
+from tunelab.train.heldout import (
+    forget_best_after,
+    held_out_questions,
+    keep_if_best,
+    restore_best,
+    score_heldout,
+)
 from tunelab.train.memory import describe_peak, peak_memory, release_freed_memory
 from tunelab.train.metrics_log import MetricsLog
 from tunelab.train.plan.fit import fit_warning
@@ -167,6 +173,13 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
         console.print(f"[bold]resumed[/] from {checkpoint.path} (step {state.step})")
         if note := missing_rng_note(checkpoint.saved["rng"], world.size):
             console.print(f"[yellow]note:[/] {note}", soft_wrap=True)
+        if world.is_main and (dropped := forget_best_after(run_dir, state.step)):
+            console.print(
+                f"[yellow]note:[/] the best step kept ({dropped['step']}, "
+                f"{dropped['metric']} {dropped['value']:.4g}) came after step {state.step}, "
+                "which this resume trains again: it is dropped",
+                soft_wrap=True,
+            )
         # At the end but not finished (killed or failed while writing model/, or Ctrl-C in the
         # last step): the resume writes the final model, training nothing more.
         if state.step >= total_steps and Run(run_dir, config).status["status"] == "finished":
