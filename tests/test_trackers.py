@@ -135,3 +135,35 @@ def test_a_missing_tracker_library_names_its_extra_before_any_work(tmp_path, qa_
     with pytest.raises(TunelabError, match=r"pip install 'tunelab\[mlflow\]'"):
         loop.train(config)
     assert not config.run_dir.exists()
+
+
+def test_a_tracker_that_cannot_start_is_left_out_with_a_warning(tmp_path, qa_file, monkeypatch):
+    # MLflow refusing its store crashed the run after the model and data were loaded, and left a
+    # run folder that neither a rerun nor --resume would take.
+    from tunelab.train import trackers
+
+    class Refuses:
+        def __init__(self, config):
+            raise RuntimeError("file store is not supported (pretend)")
+
+    monkeypatch.setattr(trackers, "MLflow", Refuses)
+    monkeypatch.setattr(loop, "check_trackers", lambda names: None)  # its library is there
+    config = tiny_config(tmp_path, qa_file, max_steps=2, report_to="mlflow")
+    run = loop.train(config)
+    assert Run.open(run).status["status"] == "finished"
+
+
+def test_a_run_stopped_before_its_first_checkpoint_says_overwrite_starts_it_again(
+    tmp_path, qa_file, monkeypatch
+):
+    def breaks(*args, **kwargs):
+        raise RuntimeError("pretend")
+
+    monkeypatch.setattr(loop, "accumulate_gradients", breaks)
+    config = tiny_config(tmp_path, qa_file, max_steps=2)
+    with pytest.raises(RuntimeError):
+        loop.train(config)
+    with pytest.raises(TunelabError, match="--overwrite starts it again"):
+        loop.train(config)
+    with pytest.raises(TunelabError, match="--overwrite starts it again"):
+        loop.train(config, resume=True)

@@ -34,7 +34,7 @@ class MetricsLog:
         self._status("running")
         self.file = (self.run_dir / METRICS_FILE).open("a", encoding="utf-8")
         try:
-            self.trackers = open_trackers(self.config)
+            self.trackers = open_trackers(self.config, _warn)
         except BaseException as err:
             self.__exit__(type(err), err, None)
             raise
@@ -70,9 +70,7 @@ class MetricsLog:
                 getattr(tracker, method)(*args)
             except Exception as err:  # noqa: BLE001 -- the run matters more than its dashboard
                 self.trackers.remove(tracker)
-                Console(stderr=True).print(
-                    f"[yellow]warning:[/] {type(tracker).__name__} stopped reporting: {err}"
-                )
+                _warn(f"{type(tracker).__name__} stopped reporting: {err}")
 
     def _status(self, status: str, error: str | None = None) -> None:
         record = {"status": status, "step": self.step, "pid": os.getpid()}
@@ -83,3 +81,7 @@ class MetricsLog:
         partial = self.run_dir / f"{STATUS_FILE}.part"
         partial.write_text(json.dumps(record) + "\n", encoding="utf-8")
         partial.replace(self.run_dir / STATUS_FILE)
+
+
+def _warn(message: str) -> None:
+    Console(stderr=True).print(f"[yellow]warning:[/] {message}", soft_wrap=True)

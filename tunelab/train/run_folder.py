@@ -118,15 +118,17 @@ def _rows_changed(
 def check_run_dir(run_dir: Path, resume: bool, overwrite: bool) -> None:
     """Never train over an existing run by accident; --resume needs a checkpoint."""
     has_checkpoints = bool(list_checkpoints(run_dir / CHECKPOINTS))
+    # A run that stopped before its first checkpoint can only start again: say so at once
+    # (the first answer sent to --resume, which then said there was nothing to resume).
+    start_again = "--overwrite starts it again (it has no checkpoint to resume from)"
     if resume and not has_checkpoints:
-        raise TunelabError(f"{run_dir}: no checkpoint to resume from")
+        raise TunelabError(f"{run_dir}: no checkpoint to resume from; {start_again}")
     if resume:
         remove_partial_saves(run_dir / CHECKPOINTS)
     if not resume and run_dir.exists() and any(run_dir.iterdir()):
         if not overwrite:
-            raise TunelabError(
-                f"{run_dir} already exists: use --resume to continue it, or another run name"
-            )
+            how = "use --resume to continue it" if has_checkpoints else start_again
+            raise TunelabError(f"{run_dir} already exists: {how}, or another run name")
         shutil.rmtree(run_dir)
 
 

@@ -5,6 +5,7 @@ model where it keeps files. Each is its own client library, an optional extra; o
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
@@ -24,13 +25,20 @@ class Tracker(Protocol):
         """status: finished, interrupted or failed."""
 
 
-def open_trackers(config: Config) -> list[Tracker]:
-    """A started tracker for each name in config.train.report_to, holding the run's config."""
+def open_trackers(config: Config, warn: Callable[[str], None]) -> list[Tracker]:
+    """A started tracker for each name in config.train.report_to, holding the run's config. One
+    that cannot start (a server away, a store its version refuses) is left out with a `warn`, as
+    one that fails mid-run is: it crashed the run after the model and data were loaded."""
     kinds = {"tensorboard": TensorBoard, "mlflow": MLflow, "wandb": Wandb}
     opened: list[Tracker] = []
     try:
         for name in config.train.report_to:
-            opened.append(kinds[name](config))
+            try:
+                opened.append(kinds[name](config))
+            except TunelabError:  # its library is missing: one line, as check_trackers says
+                raise
+            except Exception as err:  # noqa: BLE001 -- the run matters more than its dashboard
+                warn(f"train.report_to: {name} could not start, training goes on without it: {err}")
     except BaseException:
         for tracker in opened:
             tracker.close("failed")
