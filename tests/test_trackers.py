@@ -167,3 +167,17 @@ def test_a_run_stopped_before_its_first_checkpoint_says_overwrite_starts_it_agai
         loop.train(config)
     with pytest.raises(TunelabError, match="--overwrite starts it again"):
         loop.train(config, resume=True)
+
+
+def test_report_to_all_is_every_tracker_installed_as_in_transformers(monkeypatch):
+    # It asked for all three and refused the run for a wandb it did not have.
+    from tunelab.config import TrainConfig
+
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "wandb" else find_spec(name)
+    )
+    names = TrainConfig.model_validate({"report_to": "all"}).report_to
+    assert "wandb" not in names
+    assert names == [n for n in ("tensorboard", "mlflow") if find_spec(n)]
+    assert TrainConfig.model_validate({"report_to": "none"}).report_to == []

@@ -134,9 +134,15 @@ Tracker = Literal["tensorboard", "mlflow", "wandb"]
 
 
 def _tracker_names(value: Any) -> Any:
-    """`report_to: tensorboard` is a list of one; `all` is every tracker, `none` none."""
+    """`report_to: tensorboard` is a list of one; `all` is every tracker whose library is
+    installed (as transformers reads it: it asked for all three), `none` none."""
+    if value == "all":
+        import importlib.util
+
+        # Each tracker's library is named like it (trackers.check_trackers).
+        return [name for name in typing.get_args(Tracker) if importlib.util.find_spec(name)]
     if isinstance(value, str):
-        return {"all": list(typing.get_args(Tracker)), "none": []}.get(value, [value])
+        return [] if value == "none" else [value]
     return value
 
 
