@@ -458,5 +458,8 @@ def test_max_length_beyond_the_context_and_the_largest_part_are_said():
     assert "beyond the model's context of 8,192 tokens" in printed
     assert "largest: activations" in printed
     plan = estimate(PlanConfig(model="SmolLM2-135M", device="cpu", max_length=8192))
-    assert not plan.notes
+    assert not [note for note in plan.notes if "context" in note]
+    # On a CPU, how far resident memory runs above the plan, and the setting that keeps it near.
+    assert any("train.return_freed_memory: true" in note for note in plan.notes)
+    assert not estimate(PlanConfig(model="SmolLM2-135M", device="cuda")).notes
     assert plan.largest().name == "activations"
