@@ -463,3 +463,17 @@ def test_max_length_beyond_the_context_and_the_largest_part_are_said():
     assert any("train.return_freed_memory: true" in note for note in plan.notes)
     assert not estimate(PlanConfig(model="SmolLM2-135M", device="cuda")).notes
     assert plan.largest().name == "activations"
+
+
+def test_a_training_yaml_is_planned_before_it_has_run(tmp_path):
+    # It was read as a config.json ("not a readable config.json").
+    config = tmp_path / "train.yaml"
+    config.write_text(
+        "name: p\nmodel: {name: SmolLM2-135M}\ndata: {max_length: 256}\n"
+        "train: {method: full, batch_size: 4}\n"
+    )
+    said = printed(runner.invoke(app, ["plan", str(config), "--device", "cpu"]))
+    assert "full, batch 4 x 256 tokens" in said
+    assert "full, batch 2 x 256" in printed(
+        runner.invoke(app, ["plan", str(config), "--device", "cpu", "--batch-size", "2"])
+    )

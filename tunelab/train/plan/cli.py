@@ -36,7 +36,7 @@ def plan_command(
 
     planned = config.with_run_settings()
     if planned is not config:
-        console.print(f"[dim]the settings of run {Path(config.model)}, with the options given[/]")
+        console.print(f"[dim]the settings of {Path(config.model)}, with the options given[/]")
     plan = estimate(planned)
     cfg, shape = plan.config, plan.shape
     method = cfg.method + (f" ({cfg.quantize})" if cfg.method == "qlora" else "")

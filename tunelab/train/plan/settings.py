@@ -3,6 +3,7 @@ training config, or from a run folder's."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field
@@ -74,15 +75,18 @@ class PlanConfig(Section):
         )
 
     def with_run_settings(self) -> PlanConfig:
-        """Of a run folder (`model`), the run's own settings (its method, batch, length...) but
+        """Of a run folder or a training YAML (`model`), the run's own settings (its method, batch, length...) but
         for those set here (`model_fields_set`: the options a command line names, the keywords
         given in Python), so `tunelab plan RUN --batch-size 4` and
         `tunelab.plan(model=RUN, batch_size=4)` plan the same run; any other model as it is."""
-        run = Run.find(self.model)
-        if run is None:
+        if self.model.endswith((".yaml", ".yml")) and Path(self.model).is_file():
+            config = Config.from_yaml(self.model)  # a training config, before it has run
+        elif (run := Run.find(self.model)) is not None:
+            config = run.config
+        else:
             return self
         given = {name: getattr(self, name) for name in self.model_fields_set - {"model"}}
-        return PlanConfig.of(run.config).model_copy(update=given)
+        return PlanConfig.of(config).model_copy(update=given)
 
     def targets(self) -> tuple[str, ...]:
         """LoRA's target modules as projection names, lm_head and embed_tokens among them when
