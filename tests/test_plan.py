@@ -351,7 +351,7 @@ def printed(result) -> str:
 def test_a_runs_plan_takes_the_runs_settings_unless_an_option_says_otherwise(tmp_path, qa_file):
     run = full_run(tmp_path, qa_file)
     plain = printed(runner.invoke(app, ["plan", run]))
-    assert "the settings of run" in plain and "with the options given" in plain
+    assert "the settings of" in plain and "with the options given" in plain
     assert "full, batch 3 x 512 tokens" in plain
     # The run's method, the batch given.
     assert "full, batch 5 x 512 tokens" in printed(
