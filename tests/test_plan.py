@@ -477,3 +477,12 @@ def test_a_training_yaml_is_planned_before_it_has_run(tmp_path):
     assert "full, batch 2 x 256" in printed(
         runner.invoke(app, ["plan", str(config), "--device", "cpu", "--batch-size", "2"])
     )
+
+
+def test_phi3s_fused_projections_are_planned_as_the_ones_they_fuse():
+    # A Phi-3 run trained with target_modules [qkv_proj, o_proj] could not be planned.
+    fused = PlanConfig(model="SmolLM2-135M", device="cpu", lora_targets=["qkv_proj", "o_proj"])
+    plain = PlanConfig(
+        model="SmolLM2-135M", device="cpu", lora_targets=["q_proj", "k_proj", "v_proj", "o_proj"]
+    )
+    assert estimate(fused).peak == estimate(plain).peak

@@ -13,6 +13,8 @@ from tunelab.errors import TunelabError
 from tunelab.run import Run
 from tunelab.train.plan.shapes import ATTENTION, EMBED, HEAD, MLP
 
+FUSED = {"qkv_proj": ("q_proj", "k_proj", "v_proj"), "gate_up_proj": ("gate_proj", "up_proj")}
+
 
 class PlanConfig(Section):
     """The settings of `tunelab plan`; `PlanConfig.of(config)` reads them from a training run's."""
@@ -96,6 +98,8 @@ class PlanConfig(Section):
         if self.lora_targets == "all-linear":
             return ATTENTION + MLP
         names = (self.lora_targets,) if isinstance(self.lora_targets, str) else self.lora_targets
+        # Phi-3's fused projections hold the same weights as Llama's three and two (sized alike).
+        names = [part for name in names for part in FUSED.get(name, (name,))]
         known = ATTENTION + MLP + (HEAD, EMBED)
         unknown = [n for n in names if n not in known]
         if unknown:
