@@ -124,3 +124,18 @@ def test_a_damaged_metrics_line_costs_its_step_not_the_listing(runs_dir, tmp_pat
     metrics.write_text("\n".join([lines[0], '{"step": 2, "lo', *lines[1:]]))
     (row,) = tunelab.runs([tmp_path])
     assert row["run"] == "damaged" and row["steps"] == 3
+
+
+def test_runs_plot_writes_where_it_says(runs_dir, tmp_path):
+    # "--out myplot" wrote myplot.png and said "myplot"; a folder got "<folder>.png" beside it;
+    # "--out plot.jsonl" ended in a traceback.
+    folder = tmp_path / "plots"
+    folder.mkdir()
+    for given, written in (("myplot", "myplot.png"), (str(folder), "plots/runs.png")):
+        args = ["runs", str(runs_dir / "slow"), "--plot", "--out", str(tmp_path / given)]
+        result = CliRunner().invoke(app, args, env={"COLUMNS": "300"})
+        assert result.exit_code == 0, result.output
+        assert (tmp_path / written).stat().st_size > 0 and written in result.output
+    args = ["runs", str(runs_dir / "slow"), "--plot", "--out", str(tmp_path / "plot.jsonl")]
+    result = CliRunner().invoke(app, args)
+    assert "not an image format" in str(result.exception)

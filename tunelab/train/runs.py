@@ -90,6 +90,18 @@ def plot_runs(runs: list[Run], out: Path) -> Path:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(8, 4.5), dpi=110)
+    # A folder gets runs.png inside it, a name without a suffix a PNG (matplotlib adds .png
+    # and the path said was the one without), a suffix it cannot write one line.
+    if out.is_dir():
+        out = out / "runs.png"
+    elif not out.suffix:
+        out = out.with_suffix(".png")
+    formats = fig.canvas.get_supported_filetypes()
+    if out.suffix.lstrip(".").lower() not in formats:
+        plt.close(fig)
+        raise TunelabError(
+            f"--out {out}: not an image format matplotlib writes ({', '.join(formats)})"
+        )
     for i, run in enumerate(runs):
         rows = read_metrics(run.path / METRICS_FILE)
         colour = f"C{i % 10}"
