@@ -457,3 +457,33 @@ def test_the_sign_flip_test_on_a_large_test_set_is_sampled_in_blocks():
     # Every flip of 50,000 changed questions cannot be counted: 10,000 sampled, in blocks.
     diffs = np.array([1.0] * 25_010 + [-1.0] * 24_990)
     assert sign_flip_p(diffs) == pytest.approx(0.93, abs=0.02)
+
+
+def test_no_clear_winner_says_why_where_the_interval_alone_would_name_one():
+    # "+7.1 [+1.8, +14.3] no clear winner" read as a contradiction: it names the test that did not
+    # agree, or the questions too few.
+    from tunelab.evaluate.paired import said_verdict
+    from tunelab.evaluate.scores import comparison, summarize
+    from tunelab.evaluate.suite import EvalResult
+
+    few = paired_difference([0.0] * 56, [1.0] * 4 + [0.0] * 52)
+    assert few.unclear_because == "sign-flip test p = 0.12"
+    assert paired_difference([0.0] * 5, [1.0] * 5).unclear_because == "5 questions, under 10"
+    assert paired_difference([0.0] * 56, [1.0] * 6 + [0.0] * 50).unclear_because == ""  # better
+    assert paired_difference([0.0] * 56, [1.0, -1.0] * 28).unclear_because == ""  # crosses zero
+    pair = {"verdict": few.verdict, "unclear_because": few.unclear_because}
+    assert said_verdict(pair) == "no clear winner (sign-flip test p = 0.12)"
+    rows = [
+        [
+            {
+                "scores": {"token_f1": 0.5},
+                "facts": {"fact_accuracy": float(right)},
+                "finish_reason": "stop",
+            }
+            for right in arm
+        ]
+        for arm in ([False] * 56, [i < 4 for i in range(56)])
+    ]
+    runs = [EvalResult(name, Path("."), arm, summarize(arm)) for name, arm in zip("ab", rows)]
+    [line] = [line for line in comparison(runs) if line["metric"] == "fact_accuracy"]
+    assert line["ahead"] == "no clear winner (sign-flip test p = 0.12)"

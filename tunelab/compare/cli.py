@@ -34,6 +34,7 @@ def compare_command(
         verdict,
     )
     from tunelab.compare.run import compare
+    from tunelab.evaluate.paired import said_verdict
 
     result = compare(run, config)
     table = Table(title=f"{run}: {len(result.arms[0].rows)} questions")
@@ -48,7 +49,7 @@ def compare_command(
         diffs.add_column(column, justify="right" if column in ("Δ", "interval") else "left")
     for p in pairs(result.arms):
         interval = f"[{p['low']:+.1f}, {p['high']:+.1f}]"
-        diffs.add_row(p["arm"], p["vs"], f"{p['delta']:+.1f}", interval, p["verdict"])
+        diffs.add_row(p["arm"], p["vs"], f"{p['delta']:+.1f}", interval, said_verdict(p))
     console.print(diffs)
     console.print(verdict(result.arms).replace("**", ""))
     console.print(f"{context_note(result)} Report: {result.out_dir}/compare.md")

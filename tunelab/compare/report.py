@@ -16,6 +16,7 @@ from tunelab.evaluate.paired import (
     MIN_QUESTIONS,
     NO_CLEAR_WINNER,
     mean_interval,
+    said_verdict,
 )
 from tunelab.evaluate.scores import paired_metric, row_metric
 
@@ -56,7 +57,8 @@ def pairs(arms: list[Arm], metric: str | None = None) -> list[dict]:
         diff = _paired(a, b, metric)
         out.append(
             {"arm": b.name, "vs": a.name, "metric": metric, "delta": 100 * diff.delta,
-             "low": 100 * diff.low, "high": 100 * diff.high, "verdict": diff.verdict}
+             "low": 100 * diff.low, "high": 100 * diff.high, "verdict": diff.verdict,
+             "unclear_because": diff.unclear_because}
         )  # fmt: skip
     return out
 
@@ -178,7 +180,7 @@ def to_markdown(result: Comparison, cfg: CompareConfig) -> str:
     ]
     lines += [
         f"| {p['arm']} | {p['vs']} | {p['delta']:+.1f} | [{p['low']:+.1f}, {p['high']:+.1f}] "
-        f"| {p['verdict']} |"
+        f"| {said_verdict(p)} |"
         for p in pairs(result.arms)
     ]
     if metric == FACTS:

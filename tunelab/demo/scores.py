@@ -9,7 +9,7 @@ from rich.table import Table
 
 from tunelab.evaluate.facts import parse_fact_check, score_facts
 from tunelab.evaluate.metrics import normalize, score_texts
-from tunelab.evaluate.paired import paired_difference
+from tunelab.evaluate.paired import paired_difference, said_verdict
 from tunelab.evaluate.scores import metric_verdict
 
 REFUSAL = "I can only answer questions about tunelab."
@@ -66,6 +66,7 @@ def changes(before: dict[str, list[float]], after: dict[str, list[float]]) -> di
             "high": round(100 * diff.high, 1),
             "verdict": metric_verdict(diff, key),
             "n": diff.n,
+            "unclear_because": diff.unclear_because,
         }
     return out
 
@@ -101,6 +102,6 @@ def print_table(scores: dict, n: int, console: Console) -> None:
             f"{scores['base'][key]:.1f}",
             f"{scores['finetuned'][key]:.1f}",
             f"{change['delta']:+.1f} [{change['low']:+.1f}, {change['high']:+.1f}]",
-            change["verdict"],
+            said_verdict(change),
         )
     console.print(table)

@@ -49,6 +49,16 @@ class Difference:
             return "worse"
         return NO_CLEAR_WINNER
 
+    @property
+    def unclear_because(self) -> str:
+        """Why there is no clear winner where the interval alone would name one ("+25 [+10, +45]
+        no clear winner" read as a contradiction), else ""."""
+        if self.verdict != NO_CLEAR_WINNER or not (self.low > EPSILON or self.high < -EPSILON):
+            return ""
+        if self.n < MIN_QUESTIONS:
+            return f"{self.n} questions, under {MIN_QUESTIONS}"
+        return f"sign-flip test p = {self.p:.2g}"
+
     def judged(self, lower_is_better: bool) -> str:
         """The verdict for a metric where a lower score is the better one (a hallucination rate)."""
         if not lower_is_better or self.verdict == NO_CLEAR_WINNER:
@@ -57,6 +67,13 @@ class Difference:
 
     def __str__(self) -> str:
         return f"{self.delta:+.3f} [{self.low:+.3f}, {self.high:+.3f}]"
+
+
+def said_verdict(pair: dict) -> str:
+    """A pair's verdict as shown, with why there is no clear winner where its interval alone
+    is on one side of zero."""
+    why = pair.get("unclear_because")
+    return f"{pair['verdict']} ({why})" if why else pair["verdict"]
 
 
 def sign_flip_p(diffs: np.ndarray, resamples: int = 10_000, seed: int = 0) -> float:

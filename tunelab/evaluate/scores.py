@@ -62,7 +62,6 @@ def comparison(results: list[EvalResult]) -> list[dict[str, Any]]:
     """Metric by metric, each model's mean and the difference of the last from the first, with a
     95% paired-bootstrap interval over the questions both answered; `ahead` names the model the
     metric favours (the lower rate where lower is better), or says there is no clear winner."""
-    from tunelab.evaluate.paired import NO_CLEAR_WINNER
 
     keys = [k for k in results[0].summary if not k.startswith("errors.")]
     first, last = results[0].rows, results[-1].rows
@@ -75,9 +74,18 @@ def comparison(results: list[EvalResult]) -> list[dict[str, Any]]:
         table.append(
             {"metric": key, "values": values, "delta": values[-1] - values[0],
              "low": diff.low, "high": diff.high, "verdict": verdict,
-             "ahead": ahead or NO_CLEAR_WINNER}
+             "ahead": ahead or _unclear(diff)}
         )  # fmt: skip
     return table
+
+
+def _unclear(diff) -> str:
+    """'no clear winner', with why where the interval alone is on one side of zero."""
+    from tunelab.evaluate.paired import NO_CLEAR_WINNER
+
+    return (
+        f"{NO_CLEAR_WINNER} ({diff.unclear_because})" if diff.unclear_because else NO_CLEAR_WINNER
+    )
 
 
 def metric_verdict(diff, metric: str) -> str:
