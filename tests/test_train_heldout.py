@@ -101,8 +101,9 @@ def test_a_resumed_run_refuses_a_held_out_question_too_long_before_its_next_step
 
 def test_a_resume_from_before_the_best_step_drops_it(tmp_path, monkeypatch, capsys):
     # model/ held step 4's weights after a resume from step 2 retrained steps 3-4 otherwise:
-    # weights that appear nowhere in the run's history.
-    scripted = iter([0.0, 0.3, 0.9, 0.5, 0.2])  # steps 0, 2, 4, 6 and the end
+    # weights that appear nowhere in the run's history. Step 2's own score (0.3, its weights
+    # restored) stands in, so worse retrained steps (0.1, 0.2) do not become the best.
+    scripted = iter([0.0, 0.3, 0.9, 0.2])  # steps 0, 2, 4 and the end (5)
     monkeypatch.setattr(HeldOut, "score", lambda self, model, tok: next(scripted))
     config = _config(
         tmp_path, max_steps=5, select_best="fact_accuracy", save_every=2, keep_checkpoints=10
@@ -113,10 +114,18 @@ def test_a_resume_from_before_the_best_step_drops_it(tmp_path, monkeypatch, caps
         shutil.rmtree(run / "checkpoints" / late)
     status = run / "status.json"
     status.write_text(json.dumps({**json.loads(status.read_text()), "status": "failed"}))
-    scripted = iter([0.4, 0.1])  # steps 4 and 5 again
+    scripted = iter([0.1, 0.2])  # steps 4 and 5 again
     monkeypatch.setattr(HeldOut, "score", lambda self, model, tok: next(scripted))
     capsys.readouterr()
     train(config, resume=True)
-    assert "the best step kept (4, fact_accuracy 0.9)" in " ".join(capsys.readouterr().out.split())
-    assert json.loads((run / "best" / "best.json").read_text())["step"] == 4
-    assert json.loads((run / "best" / "best.json").read_text())["value"] == 0.4
+    said = " ".join(capsys.readouterr().out.split())
+    assert "the best step kept (4, fact_accuracy 0.9)" in said
+    assert "step 2's weights stand in for it" in said
+    assert json.loads((run / "best" / "best.json").read_text()) == {
+        "step": 2,
+        "metric": "fact_accuracy",
+        "value": 0.3,
+    }
+    final = load_file(run / "model" / "adapter_model.safetensors")
+    at_step_2 = load_file(run / "checkpoints" / "step-000002" / "trainable.safetensors")
+    assert all(torch.equal(final[k.replace(".default", "")], v) for k, v in at_step_2.items())

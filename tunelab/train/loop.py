@@ -47,7 +47,7 @@ from tunelab.train.heldout import (
 from tunelab.train.memory import describe_peak, peak_memory, release_freed_memory
 from tunelab.train.metrics_log import MetricsLog
 from tunelab.train.plan.fit import fit_warning
-from tunelab.train.plot import plot_losses
+from tunelab.train.plot import plot_losses, read_metrics
 from tunelab.train.progress import TrainProgress
 from tunelab.train.run_folder import (
     check_resume_changes,
@@ -173,13 +173,6 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
         console.print(f"[bold]resumed[/] from {checkpoint.path} (step {state.step})")
         if note := missing_rng_note(checkpoint.saved["rng"], world.size):
             console.print(f"[yellow]note:[/] {note}", soft_wrap=True)
-        if world.is_main and (dropped := forget_best_after(run_dir, state.step)):
-            console.print(
-                f"[yellow]note:[/] the best step kept ({dropped['step']}, "
-                f"{dropped['metric']} {dropped['value']:.4g}) came after step {state.step}, "
-                "which this resume trains again: it is dropped",
-                soft_wrap=True,
-            )
         # At the end but not finished (killed or failed while writing model/, or Ctrl-C in the
         # last step): the resume writes the final model, training nothing more.
         if state.step >= total_steps and Run(run_dir, config).status["status"] == "finished":
@@ -264,6 +257,8 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
             if heldout:
                 start_record[heldout.key] = score_heldout(heldout, model, tokenizer, 0, progress)
             write_metrics(log, start_record)
+        if resume and world.is_main and cfg.select_best != "last":
+            _best_up_to(run_dir, metrics_path, state.step, cfg.select_best, model)
         stopping = interrupted = False
         while state.step < total_steps and not stopping:
             started = time.perf_counter()
@@ -426,6 +421,26 @@ def accumulate_gradients(
     if not math.isfinite(loss_sum):
         _fail_non_finite(state or TrainState(), checkpoints or Path("."))
     return loss_sum, int(n_tokens)
+
+
+def _best_up_to(run_dir: Path, metrics_path: Path, step: int, metric: str, model) -> None:
+    """A resume from a checkpoint before the best step kept trains the steps after it again:
+    that best's weights are of a training no longer in the run's history (model/ ended with
+    them), so it is dropped; the resume step's own score, where it has one, stands in for it
+    with the weights just restored (an earlier better step's weights are not kept anywhere)."""
+    dropped = forget_best_after(run_dir, step)
+    if dropped is None:
+        return
+    key = "eval_loss" if metric == "eval_loss" else f"eval_{metric}"
+    row = next((r for r in read_metrics(metrics_path) if r.get("step") == step and key in r), None)
+    if row is not None:
+        keep_if_best(run_dir, model, step, metric, -row[key] if metric == "eval_loss" else row[key])
+    console.print(
+        f"[yellow]note:[/] the best step kept ({dropped['step']}, {dropped['metric']} "
+        f"{dropped['value']:.4g}) came after step {step}, which this resume trains again: "
+        + (f"step {step}'s weights stand in for it" if row else "it is dropped"),
+        soft_wrap=True,
+    )
 
 
 def _seed_everything(seed: int) -> None:
