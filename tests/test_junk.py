@@ -35,6 +35,12 @@ def test_an_answer_that_picks_from_the_question_is_an_answer():
     assert not repeats_question(choices, "carbon dioxide")
     title = "Extract the title: My favourite book is The Old Man and the Sea."
     assert not repeats_question(title, "The Old Man and the Sea")
+    # Choices inside the question itself, no colon or line before them.
+    books = "Which did Hemingway write, The Old Man and the Sea or Moby Dick?"
+    assert not repeats_question(books, "The Old Man and the Sea.")
+    memory = "Should I use gradient checkpointing or a smaller batch size to save memory?"
+    assert not repeats_question(memory, "A smaller batch size.")
+    assert not repeats_question("Sort apple, fig and pear alphabetically.", "apple, fig, pear")
 
 
 def test_numbers_and_code_are_text_and_encoded_blobs_are_not():

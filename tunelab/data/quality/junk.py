@@ -26,13 +26,19 @@ def repeats_question(question: str, answer: str, overlap: float = 0.8) -> bool:
     if shared < overlap or len(aw) > len(qw) + 2:
         return False
     # What is asked: the question before its material (a line break or a colon).
-    asked = [stem(w) for w in words(_ASKED.match(question).group()) if w not in STOPWORDS]
+    asked_text = _ASKED.match(question).group()
+    asked = [stem(w) for w in words(asked_text) if w not in STOPWORDS]
     said = [w for w in aw if w not in STOPWORDS]
     said_again = len(set(asked).intersection(said)) / len(set(asked)) if asked else 1.0
-    return said_again >= overlap or (len(said) >= 3 and _runs_in(said, asked))
+    if said_again >= overlap:
+        return True
+    # A phrase of it said again is no answer, unless the question offers choices ("X or Y", a
+    # list): then a phrase of it is the pick ("The Old Man and the Sea" of two books).
+    return len(said) >= 3 and not _CHOICES.search(asked_text) and _runs_in(said, asked)
 
 
 _ASKED = re.compile(r"[^\n:]*")
+_CHOICES = re.compile(r"\bor\b|,", re.I)
 
 
 def _runs_in(part: list[str], whole: list[str]) -> bool:
