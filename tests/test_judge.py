@@ -193,5 +193,18 @@ def test_ctrl_c_keeps_the_verdicts_made_and_says_how_many(answer_sets):
         judge(load_answers(files), config, interrupted_at_the_fourth_reply)
     assert len(verdicts_in(votes)) == 1  # the first pair: both its orders were answered
     asked_again: list = []
-    result = judge(load_answers(files), config, lambda c: asked_again.extend(c) or ["[[C]]"] * len(c))
+    result = judge(
+        load_answers(files), config, lambda c: asked_again.extend(c) or ["[[C]]"] * len(c)
+    )
     assert len(asked_again) == 6 and len(result.records) == 4  # 3 pairs left, both orders
+
+
+def test_a_judge_that_answers_fewer_conversations_than_asked_is_an_error(answer_sets):
+    # zip stopped at the shorter: the pairs left were dropped without a word.
+    files, votes = answer_sets
+    config = JudgeConfig(judge="scripted", votes=str(votes))
+    with pytest.raises(
+        TunelabError, match="the judge gave 3 replies to 8 conversations; 1 verdicts"
+    ):
+        judge(load_answers(files), config, lambda conversations: ["[[A]]"] * 3)
+    assert len(verdicts_in(votes)) == 1

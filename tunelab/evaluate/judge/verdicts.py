@@ -182,16 +182,24 @@ def _ask_and_write(
             conversation(asked_as, second, first, reference),
         ]
     made: list[dict] = []
+    if not asked:
+        return made
+    given = 0
+
+    def counted(replies: Iterable[str]) -> Iterator[str]:
+        nonlocal given
+        for reply in replies:
+            given += 1
+            yield reply
+
     try:
-        replies = iter(ask(asked))
+        replies = counted(ask(asked))
         # zip takes two replies from the one iterator for each pair: its two orders.
         for (q, a, b), reply_ab, reply_ba in zip(pairs, replies, replies):
             made.append(_record(q, a, b, reply_ab, reply_ba, source) | judged(answers, q, a, b))
             append_jsonl(path, made[-1])
         if len(made) < len(pairs):  # zip stops at the shorter: the rest would go unsaid
-            raise TunelabError(
-                f"the judge gave {2 * len(made)} replies (or so) to {len(asked)} conversations"
-            )
+            raise TunelabError(f"the judge gave {given} replies to {len(asked)} conversations")
     except TunelabError as err:
         raise TunelabError(f"{err}; {_kept(made, path)}") from err
     except KeyboardInterrupt:
