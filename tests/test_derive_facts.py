@@ -307,3 +307,16 @@ def test_facts_are_read_from_the_first_sentence_alone():
     ]  # fmt: skip
     out, _ = propose_rows(rows)
     assert out[0]["facts"] == [["shards"], ["machines"]]
+
+
+@pytest.mark.parametrize(
+    "reference, right, wrong",
+    [
+        ("The default is 5e\u22124.", "It is 5e-4.", "It is 5e+4."),  # a minus sign
+        ("Use 1.5E-3 here.", "Use 1.5e-3.", "Use 1.5e-2."),  # a capital E
+    ],
+)
+def test_a_number_in_scientific_notation_is_one_fact_however_written(reference, right, wrong):
+    check = _check("What value?", reference)
+    assert score_facts(right, check)["fact_accuracy"] == 1.0
+    assert score_facts(wrong, check)["fact_accuracy"] == 0.0

@@ -41,7 +41,7 @@ _SPACED_UNIT = r"(?:[KMGTP]i?B|[kMG]?Hz|[kMG]?W|[mµn]?s|°[CF])\b"
 # A number is read as the scorer reads it (tunelab.evaluate.answer_words): whole, with its sign,
 # currency, per cent and unit, as "-8" is not "+5", "$20" not "€20" and "5GB" not "50GB".
 _NUMBER = (
-    r"(?<![\w.-])(?:[-+\u2212]|\p{Sc}\s?)?\d+(?:[.,]\d+)*(?:e[-+]?\d+)?"
+    r"(?<![\w.-])(?:[-+\u2212]|\p{Sc}\s?)?\d+(?:[.,]\d+)*(?:[eE][-+\u2212]?\d+)?"
     rf"(?:\s?%|\s?\p{{Sc}}|[^\W\d_]+(?![\w-])|\s{_SPACED_UNIT})?(?![\w-])"
 )
 _MONTH = (
@@ -173,7 +173,7 @@ def _root(word: str) -> str:
 
 # A value and the same value written another way after it: "5e-4 (0.0005)".
 _SAME_VALUE = re.compile(r"(\S+)\s*\((\S+)\)")
-_VALUE = re.compile(r"[-+]?\d[\d.,]*(?:e[-+]?\d+)?%?", re.IGNORECASE)
+_VALUE = re.compile(r"[-+]?\d[\d.,]*(?:e[-+\u2212]?\d+)?%?", re.IGNORECASE)
 
 
 def _same_values(answer: str, facts: list[str]) -> list[list[str]]:
