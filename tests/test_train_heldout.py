@@ -103,7 +103,7 @@ def test_a_resume_from_before_the_best_step_drops_it(tmp_path, monkeypatch, caps
     # model/ held step 4's weights after a resume from step 2 retrained steps 3-4 otherwise:
     # weights that appear nowhere in the run's history. Step 2's own score (0.3, its weights
     # restored) stands in, so worse retrained steps (0.1, 0.2) do not become the best.
-    scripted = iter([0.0, 0.3, 0.9, 0.2])  # steps 0, 2, 4 and the end (5)
+    scripted = iter([0.0, 0.3, 0.9, 0.2])  # steps 0, 2, 4 and the last, 5
     monkeypatch.setattr(HeldOut, "score", lambda self, model, tok: next(scripted))
     config = _config(
         tmp_path, max_steps=5, select_best="fact_accuracy", save_every=2, keep_checkpoints=10

@@ -93,7 +93,8 @@ def judge(answers: list[str | Path], config: JudgeConfig | None = None, **settin
 
 def runs(paths: list[str | Path] | None = None, plot: str | Path | None = None) -> list[dict]:
     """The run folders at a glance (`tunelab runs`): a row per run (model, method, data, steps,
-    losses, best held-out score, time, status); plot: also their loss curves in this PNG."""
+    losses, best held-out score, time, status); plot: also their loss curves in this image (a
+    folder gets runs.png inside it, a name without a suffix .png, as `tunelab runs --plot`)."""
     from tunelab.train.runs import find_runs, plot_runs, summary
 
     found = find_runs(paths or ["runs"])

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tunelab.data.markers import plain_question
-from tunelab.data.quality.check import prompt_key
 from tunelab.data.quality.dedup import cross_duplicates
+from tunelab.data.split import prompt_key
 from tunelab.data.templates import Example
 from tunelab.errors import TunelabError
 from tunelab.evaluate.retrieval import BM25

@@ -149,10 +149,11 @@ def context_note(result: Comparison) -> str:
     )
     if not result.own_rows:
         return recall
-    return (
-        f"{recall} {result.own_rows} corpus rows that repeat a test row or ask its question were "
+    excluded = (
+        f"{result.own_rows} corpus rows that repeat a test row or ask its question were "
         f"never retrieved (for {result.questions_with_own_rows} questions)."
     )
+    return f"{recall} {excluded}" if recall else excluded
 
 
 def to_markdown(result: Comparison, cfg: CompareConfig) -> str:

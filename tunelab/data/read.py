@@ -261,7 +261,8 @@ def _read_csv(path: Path, tsv: bool) -> Iterator[tuple[str, dict[str, Any] | Dat
                 row = DataError(f"{path}:{reader.line_num}: more fields than the header has")
             yield f"{path}:{reader.line_num}", row
     except csv.Error as err:
-        raise DataError(f"{path}:{reader.line_num}: unreadable CSV ({err})") from None
+        kind = "TSV" if tsv else "CSV"
+        raise DataError(f"{path}:{reader.line_num}: unreadable {kind} ({err})") from None
 
 
 _CSV_MARKS = {delimiter: re.compile(rf'"|\r\n?|\n|{re.escape(delimiter)}') for delimiter in ",;\t|"}

@@ -6,6 +6,7 @@ import random
 import re
 import unicodedata
 
+from tunelab.data.markers import plain_question
 from tunelab.data.templates import Example
 from tunelab.data.text import UNSPACED, unspaced
 
@@ -45,6 +46,13 @@ def example_key(example: Example) -> str:
         return normalize_text(example.text)
     prompt_turns = [m["content"] for m in example.messages[:-1]] or [example.question]
     return question_key("\n".join(prompt_turns))
+
+
+def prompt_key(example: Example) -> str:
+    """What a row asks as `data split` compares it (`example_key`), without prompt markup: all
+    of a chat's prompt turns, as two chats that end in the same "Why?" are not one question."""
+    key = example_key(example)
+    return key if example.text is not None else plain_question(key)
 
 
 def drop_duplicates(examples: list[Example]) -> tuple[list[Example], int]:

@@ -81,11 +81,9 @@ def comparison(results: list[EvalResult]) -> list[dict[str, Any]]:
 
 def _unclear(diff) -> str:
     """'no clear winner', with why where the interval alone is on one side of zero."""
-    from tunelab.evaluate.paired import NO_CLEAR_WINNER
+    from tunelab.evaluate.paired import NO_CLEAR_WINNER, said_verdict
 
-    return (
-        f"{NO_CLEAR_WINNER} ({diff.unclear_because})" if diff.unclear_because else NO_CLEAR_WINNER
-    )
+    return said_verdict({"verdict": NO_CLEAR_WINNER, "unclear_because": diff.unclear_because})
 
 
 def metric_verdict(diff, metric: str) -> str:

@@ -15,7 +15,7 @@ from tunelab.data.load import Loaded, read_examples
 from tunelab.data.markers import Markers, find_markers, plain_question
 from tunelab.data.quality import dedup, diversity, pii
 from tunelab.data.quality.junk import junk_reason, repeats_question
-from tunelab.data.split import example_key, normalize_text
+from tunelab.data.split import normalize_text, prompt_key
 from tunelab.data.templates import Example
 from tunelab.data.write import write_jsonl
 from tunelab.errors import TunelabError
@@ -204,13 +204,6 @@ def row_key(question: str, answer: str) -> str:
     """A row as one key for exact duplicates; each side normalised on its own, as whitespace at
     an answer's edge would otherwise survive next to the separator and hide the repeat."""
     return f"{normalize_text(question)}\x00{normalize_text(answer)}"
-
-
-def prompt_key(example: Example) -> str:
-    """What a row asks as `data split` compares it (`example_key`), without prompt markup: all
-    of a chat's prompt turns, as two chats that end in the same "Why?" are not one question."""
-    key = example_key(example)
-    return key if example.text is not None else plain_question(key)
 
 
 def question_text(example: Example) -> str:

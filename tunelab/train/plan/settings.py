@@ -98,13 +98,15 @@ class PlanConfig(Section):
         if self.lora_targets == "all-linear":
             return ATTENTION + MLP
         names = (self.lora_targets,) if isinstance(self.lora_targets, str) else self.lora_targets
-        # Phi-3's fused projections hold the same weights as Llama's three and two (sized alike).
+        # Phi-3's fused projections hold the weights of Llama's three and two: sized as those
+        # (one adapter's A over the shared input counted three or two times: a few KiB more).
         names = [part for name in names for part in FUSED.get(name, (name,))]
         known = ATTENTION + MLP + (HEAD, EMBED)
         unknown = [n for n in names if n not in known]
         if unknown:
             raise TunelabError(
-                f"lora_targets {unknown}: the plan knows {', '.join(known)} and all-linear"
+                f"lora_targets {unknown}: the plan knows {', '.join(known + tuple(FUSED))} and "
+                "all-linear"
             )
         return tuple(names)
 
