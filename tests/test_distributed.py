@@ -224,7 +224,7 @@ def test_a_crash_on_another_process_under_ddp_keeps_rank_0s_last_step(tmp_path, 
 @pytest.mark.parametrize(
     "refusal, setting",
     [
-        ("already exists: use --resume", None),  # rank 0 alone reads the run folder
+        ("already exists: it is no run", None),  # rank 0 alone reads the run folder
         ("longer than tiny-random's context", "data.max_length=4096"),  # every process refuses
     ],
 )

@@ -127,8 +127,13 @@ def check_run_dir(run_dir: Path, resume: bool, overwrite: bool) -> None:
         remove_partial_saves(run_dir / CHECKPOINTS)
     if not resume and run_dir.exists() and any(run_dir.iterdir()):
         if not overwrite:
-            how = "use --resume to continue it" if has_checkpoints else start_again
-            raise TunelabError(f"{run_dir} already exists: {how}, or another run name")
+            if has_checkpoints:
+                how = "use --resume to continue it"
+            elif Run.is_started(run_dir):
+                how = start_again
+            else:
+                how = "it is no run (--overwrite would delete what it holds)"
+            raise TunelabError(f"{run_dir} already exists: {how}; or give another run name")
         shutil.rmtree(run_dir)
 
 
