@@ -143,6 +143,26 @@ def forget_best_after(run_dir: Path, step: int) -> dict | None:
     return best
 
 
+def best_up_to(run_dir: Path, rows: list[dict], step: int, metric: str, model) -> str | None:
+    """A resume from a checkpoint before the best step kept trains the steps after it again:
+    that best's weights are of a training no longer in the run's history (model/ ended with
+    them), so it is dropped; the resume step's own score in `rows` (metrics.jsonl), where it has
+    one, stands in for it with the weights just restored (an earlier better step's weights are
+    kept nowhere). What was done, in words, or None when the best kept stands."""
+    dropped = forget_best_after(run_dir, step)
+    if dropped is None:
+        return None
+    key = "eval_loss" if metric == "eval_loss" else f"eval_{metric}"
+    row = next((r for r in rows if r.get("step") == step and key in r), None)
+    if row is not None:
+        keep_if_best(run_dir, model, step, metric, -row[key] if metric == "eval_loss" else row[key])
+    return (
+        f"the best step kept ({dropped['step']}, {dropped['metric']} {dropped['value']:.4g}) "
+        f"came after step {step}, which this resume trains again: "
+        + (f"step {step}'s weights stand in for it" if row else "it is dropped")
+    )
+
+
 def keep_if_best(run_dir: Path, model, step: int, metric: str, value: float) -> bool:
     """Save the trainable weights when `value` beats the best so far (higher is better, and a
     tie keeps the earlier step: the same answers for less training)."""

@@ -38,7 +38,7 @@ from tunelab.train.checkpoint import (
 from tunelab.train.distributed import SINGLE, LossModule, World, resume_command
 from tunelab.train.eval_loss import evaluate_loss
 from tunelab.train.heldout import (
-    forget_best_after,
+    best_up_to,
     held_out_questions,
     keep_if_best,
     restore_best,
@@ -258,7 +258,10 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
                 start_record[heldout.key] = score_heldout(heldout, model, tokenizer, 0, progress)
             write_metrics(log, start_record)
         if resume and world.is_main and cfg.select_best != "last":
-            _best_up_to(run_dir, metrics_path, state.step, cfg.select_best, model)
+            if note := best_up_to(
+                run_dir, read_metrics(metrics_path), state.step, cfg.select_best, model
+            ):
+                console.print(f"[yellow]note:[/] {note}", soft_wrap=True)
         stopping = interrupted = False
         while state.step < total_steps and not stopping:
             started = time.perf_counter()
@@ -421,26 +424,6 @@ def accumulate_gradients(
     if not math.isfinite(loss_sum):
         _fail_non_finite(state or TrainState(), checkpoints or Path("."))
     return loss_sum, int(n_tokens)
-
-
-def _best_up_to(run_dir: Path, metrics_path: Path, step: int, metric: str, model) -> None:
-    """A resume from a checkpoint before the best step kept trains the steps after it again:
-    that best's weights are of a training no longer in the run's history (model/ ended with
-    them), so it is dropped; the resume step's own score, where it has one, stands in for it
-    with the weights just restored (an earlier better step's weights are not kept anywhere)."""
-    dropped = forget_best_after(run_dir, step)
-    if dropped is None:
-        return
-    key = "eval_loss" if metric == "eval_loss" else f"eval_{metric}"
-    row = next((r for r in read_metrics(metrics_path) if r.get("step") == step and key in r), None)
-    if row is not None:
-        keep_if_best(run_dir, model, step, metric, -row[key] if metric == "eval_loss" else row[key])
-    console.print(
-        f"[yellow]note:[/] the best step kept ({dropped['step']}, {dropped['metric']} "
-        f"{dropped['value']:.4g}) came after step {step}, which this resume trains again: "
-        + (f"step {step}'s weights stand in for it" if row else "it is dropped"),
-        soft_wrap=True,
-    )
 
 
 def _seed_everything(seed: int) -> None:
