@@ -140,6 +140,11 @@ def test_bad_rows_and_missing_data_name_the_file(tmp_path):
         get_task("hellaswag").load(tmp_path)
     with pytest.raises(TunelabError, match="unknown benchmark task"):
         get_task("arc_hard")
+    # A saved cais/mmlu scored a mistyped subject 0 on 0 questions (and pulled the average down);
+    # the CSV layout blamed the network.
+    with pytest.raises(TunelabError, match=r"'mmlu_anatomyy' \(did you mean mmlu_anatomy\?\)"):
+        get_task("mmlu_anatomyy")
+    assert get_task("mmlu_high_school_us_history").subject == "high_school_us_history"
 
 
 @needs_shared

@@ -3,6 +3,7 @@ task is adding a file; `get_task` resolves a name given on the command line."""
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import pkgutil
 
@@ -23,10 +24,19 @@ def get_task(name: str) -> Task:
     for task_name, task in TASKS.items():
         if name.startswith(f"{task_name}_") and (part := task.part(name[len(task_name) + 1 :])):
             return part
+    close = difflib.get_close_matches(name, [*TASKS, *_parts()], n=1, cutoff=0.8)
     raise TunelabError(
-        f"unknown benchmark task {name!r}: use {', '.join(TASKS)}, or <task>_<part> for a part "
-        "of one (mmlu_<subject>)"
+        f"unknown benchmark task {name!r}"
+        + (f" (did you mean {close[0]}?)" if close else "")
+        + f": use {', '.join(TASKS)}, or <task>_<part> for a part of one (mmlu_<subject>)"
     )
+
+
+def _parts() -> list[str]:
+    """Every `<task>_<part>` name the tasks know (MMLU's subjects)."""
+    from tunelab.evaluate.bench.tasks.mmlu import SUBJECTS
+
+    return [f"mmlu_{subject}" for subject in sorted(SUBJECTS)]
 
 
 def shots(names: list[str] | None, fewshot: int) -> dict[str, int]:

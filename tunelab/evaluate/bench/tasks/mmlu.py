@@ -56,6 +56,26 @@ def render(row: dict[str, Any]) -> str:
     return "\n".join(lines) + "\nAnswer:"
 
 
+# MMLU's 57 subjects (hendrycks/test, cais/mmlu): a name outside them is a typo, refused by
+# name, where a saved cais/mmlu scored it 0 on 0 questions and the CSV layout blamed the network.
+SUBJECTS = frozenset(
+    "abstract_algebra anatomy astronomy business_ethics clinical_knowledge college_biology "
+    "college_chemistry college_computer_science college_mathematics college_medicine "
+    "college_physics computer_security conceptual_physics econometrics "
+    "electrical_engineering elementary_mathematics formal_logic global_facts "
+    "high_school_biology high_school_chemistry high_school_computer_science "
+    "high_school_european_history high_school_geography high_school_government_and_politics "
+    "high_school_macroeconomics high_school_mathematics high_school_microeconomics "
+    "high_school_physics high_school_psychology high_school_statistics "
+    "high_school_us_history high_school_world_history human_aging human_sexuality "
+    "international_law jurisprudence logical_fallacies machine_learning management "
+    "marketing medical_genetics miscellaneous moral_disputes moral_scenarios nutrition "
+    "philosophy prehistory professional_accounting professional_law professional_medicine "
+    "professional_psychology public_relations security_studies sociology us_foreign_policy "
+    "virology world_religions".split()
+)
+
+
 @dataclass
 class Mmlu(ChoiceTask):
     name: str = "mmlu"
@@ -65,7 +85,9 @@ class Mmlu(ChoiceTask):
     fewshot: str | None = "the first questions of each subject's dev split"
     hub: HubSource | None = HubSource("cais/mmlu", "all", ("test", "dev"), "mmlu")
 
-    def part(self, subject: str) -> Mmlu:
+    def part(self, subject: str) -> Mmlu | None:
+        if subject not in SUBJECTS:
+            return None
         return replace(self, name=f"{self.name}_{subject}", subject=subject)
 
     def load(self, data_dir: Path, limit: int | None = None, fewshot: int = 0) -> list[Doc]:
