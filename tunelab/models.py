@@ -569,15 +569,13 @@ def model_folder(model: str) -> str:
     other (a space, a leading "/", a "__" of its own, a very long name) is shortened to a
     readable part and a hash of the exact name."""
     name = str(model)
-    # "./tiny" is "tiny": the same model, the same folder.
-    while name.startswith("./"):
-        name = name[2:]
     parts = name.split("/")
     folder = "__".join(parts)
     plain = all(re.fullmatch(r"[\w.-]+", part) and part != ".." for part in parts)
     # Kept when the parts come back from it (not so with a part's own "__", or a "_" beside a
     # "/"), it is no hidden name (".__tiny" for "./tiny", "..__tiny" for "../tiny": `ls` showed
-    # nothing) and it fits a file name (255 bytes; <folder>.jsonl is one).
+    # nothing) and it fits a file name (255 bytes; <folder>.jsonl is one). "./tiny" is not
+    # "tiny": a folder may share the name of a built-in or hub model.
     kept = plain and folder.split("__") == parts and not folder.startswith(".")
     if kept and len(folder.encode()) <= 200:
         return folder
