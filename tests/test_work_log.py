@@ -221,3 +221,34 @@ def test_a_log_cut_short_in_its_header_is_not_taken_for_one_of_other_weights(tmp
     log = WorkLog(path, {"weights": "0123456789abcdef"})
     assert not log.restarted and log.resumed() is None
     assert json.loads(path.read_text()) == {"weights": "0123456789abcdef"}
+
+
+def test_a_ctrl_c_during_a_later_model_keeps_the_earlier_model_s_scores(tmp_path, monkeypatch):
+    # Each model's log went when its tasks were done, the leaderboard only at the end: a Ctrl-C
+    # during the second model scored the first from scratch again.
+    from tunelab.evaluate.bench import loglik
+    from tunelab.evaluate.bench.score import BenchConfig, bench
+    from tunelab.models import tiny_random
+
+    tiny_random()[0].save_pretrained(tmp_path / "other")
+    tiny_random()[1].save_pretrained(tmp_path / "other")
+    fixtures = Path(__file__).parent / "fixtures" / "eval"
+    config = BenchConfig(tasks=["arc_easy"], data_dir=fixtures, output=tmp_path / "out")
+    models = ["tiny-random", str(tmp_path / "other")]
+
+    def stop_at_the_second_model(model, result):
+        if model == models[1]:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        bench(models, config, on_task=stop_at_the_second_model)
+    real, asked = loglik.loglikelihoods, []
+
+    def counted(model, tokenizer, requests, **kwargs):
+        asked.append(sum(len(r.continuations) for r in requests))
+        return real(model, tokenizer, requests, **kwargs)
+
+    monkeypatch.setattr(loglik, "loglikelihoods", counted)
+    bench(models, config)
+    assert asked == [0, 0]  # both models' choices came from their logs
+    assert not list((tmp_path / "out").glob("scores.partial/*.jsonl"))

@@ -206,20 +206,18 @@ def bench_model(
     """Load a model (any source tunelab knows) and run every task of `cfg` on it.
     `on_task(model, result)` after each task; `on_progress(model, task, done, total)` during it.
     Each scored choice goes to a work log in `cfg.output` as it is made, so a run cut short
-    scores only what is left when run again (`on_note(text)` is told so); the log goes once
-    the model's tasks are done."""
+    scores only what is left when run again (`on_note(text)` is told so); `bench` removes the
+    logs once the leaderboard is saved (a Ctrl-C during a later model kept this one's work)."""
     import torch
 
     from tunelab.evaluate.bench.samples import samples_file
-    from tunelab.models import model_folder
     from tunelab.run import load_model
     from tunelab.work_log import WorkLog, weights_fingerprint
 
     device = "cuda" if torch.cuda.is_available() else "cpu"
     model, tokenizer = load_model(name, device=device)
     header = {"weights": weights_fingerprint(model), "device": device, "dtype": str(model.dtype)}
-    path = cfg.output / "scores.partial" / f"{model_folder(name)}.jsonl"
-    log = WorkLog(path, header, "scored choices")
+    log = WorkLog(partial_scores(cfg, name), header, "scored choices")
     if on_note is not None and (note := log.resumed()):
         on_note(note)
     results = []
@@ -234,7 +232,6 @@ def bench_model(
         results.append(run_task(model, tokenizer, task, cfg, report, samples, log))
         if on_task is not None:
             on_task(name, results[-1])
-    log.remove()
     return results
 
 
@@ -291,4 +288,13 @@ def bench(
     rows = {name: bench_model(name, cfg, on_task, on_progress, on_note) for name in models}
     table = leaderboard(rows)
     save(table, cfg)
+    for name in models:
+        partial_scores(cfg, name).unlink(missing_ok=True)
     return table
+
+
+def partial_scores(cfg: BenchConfig, name: str) -> Path:
+    """The work log of one model's scored choices, kept until the leaderboard is saved."""
+    from tunelab.models import model_folder
+
+    return cfg.output / "scores.partial" / f"{model_folder(name)}.jsonl"
