@@ -160,3 +160,23 @@ def test_two_models_whose_names_differ_in_a_space_log_samples_apart(tmp_path):
     assert result.exit_code == 0, result.output
     logs = [(folder / "arc_easy.jsonl").read_text() for folder in (out / "samples").iterdir()]
     assert len(logs) == 2 and logs[0] != logs[1]  # each model's own log-likelihoods
+
+
+def test_the_leaderboard_averages_unrounded_scores_and_says_why_no_winner():
+    # Rounded first, two models with the same 4 of 24 read 16.67 and 16.66: a ranking of nothing.
+    from tunelab.evaluate.bench.leaderboard import leaderboard, to_markdown
+    from tunelab.evaluate.bench.score import TaskResult
+
+    def result(task, right, n):
+        per = [1.0] * right + [0.0] * (n - right)
+        return TaskResult(task, "acc", {"acc": right / n}, n, 0.0, per)
+
+    a = [result("arc_easy", 3, 12), result("mmlu", 1, 12)]
+    b = [result("arc_easy", 1, 12), result("mmlu", 3, 12)]
+    c = [result("arc_easy", 8, 12), result("mmlu", 1, 12)]
+    table = leaderboard({"a": a, "b": b, "c": c})
+    assert table[0]["average"] == table[1]["average"] == 16.67
+    arc = table[2]["vs_first"]["arc_easy"]  # 5 of 12 more right, 0 fewer: p = 1/16 > 0.05
+    assert arc["verdict"] == "no clear winner" and arc["low"] > 0
+    assert arc["said"] == "no clear winner (sign-flip test p = 0.062)"
+    assert "no clear winner (sign-flip test p = 0.062)" in to_markdown(table)

@@ -72,7 +72,7 @@ def bench_command(
             diffs.add_column(column, justify="left" if column in ("task", "verdict") else "right")
         for task, d in row["vs_first"].items():
             diffs.add_row(
-                task, f"{d['delta']:+.2f}", f"[{d['low']:+.2f}, {d['high']:+.2f}]", d["verdict"]
+                task, f"{d['delta']:+.2f}", f"[{d['low']:+.2f}, {d['high']:+.2f}]", d["said"]
             )
         console.print(diffs)
     console.print(

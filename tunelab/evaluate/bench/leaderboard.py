@@ -21,7 +21,8 @@ def leaderboard(rows: dict[str, list[TaskResult]]) -> list[dict]:
     first = next(iter(rows.values()), [])
     for i, (model, results) in enumerate(rows.items()):
         scores = {r.task: round(100 * r.main, 2) for r in results}
-        average = round(sum(scores.values()) / len(scores), 2) if scores else 0.0
+        # Of the unrounded scores: rounded first, two equal averages read 16.67 and 16.66.
+        average = round(100 * sum(r.main for r in results) / len(results), 2) if results else 0.0
         details = {r.task: {**r.metrics, "n": r.n, "seconds": round(r.seconds, 2)} for r in results}
         record = {"model": model, "scores": scores, "average": average, "details": details}
         if i:
@@ -32,14 +33,16 @@ def leaderboard(rows: dict[str, list[TaskResult]]) -> list[dict]:
 
 def difference(base: TaskResult, other: TaskResult) -> dict:
     """other − base on one task, in points, with its interval and verdict."""
-    from tunelab.evaluate.paired import paired_difference
+    from tunelab.evaluate.paired import paired_difference, said_verdict
 
     diff = paired_difference(base.per_question, other.per_question)
+    shown = {"verdict": diff.verdict, "unclear_because": diff.unclear_because}
     return {
         "delta": round(100 * diff.delta, 2),
         "low": round(100 * diff.low, 2),
         "high": round(100 * diff.high, 2),
         "verdict": diff.verdict,
+        "said": said_verdict(shown),  # with why there is no clear winner, where it needs saying
     }
 
 
@@ -57,7 +60,7 @@ def to_markdown(table: list[dict], fewshot: int = 0) -> str:
         lines += [f"{row['model']} − {base} (points, 95% paired interval over the questions):", ""]
         lines += ["| Task | Δ | interval | verdict |", "|---|---|---|---|"]
         lines += [
-            f"| {t} | {d['delta']:+.2f} | [{d['low']:+.2f}, {d['high']:+.2f}] | {d['verdict']} |"
+            f"| {t} | {d['delta']:+.2f} | [{d['low']:+.2f}, {d['high']:+.2f}] | {d['said']} |"
             for t, d in row["vs_first"].items()
         ]
         lines.append("")
