@@ -139,3 +139,22 @@ def test_runs_plot_writes_where_it_says(runs_dir, tmp_path):
     args = ["runs", str(runs_dir / "slow"), "--plot", "--out", str(tmp_path / "plot.jsonl")]
     result = CliRunner().invoke(app, args)
     assert "not an image format" in str(result.exception)
+
+
+def test_a_run_killed_before_it_saved_a_model_is_named_as_such(tmp_path):
+    # eval/chat/serve/export on it blamed a missing tokenizer library (sentencepiece).
+    from tunelab.errors import TunelabError
+    from tunelab.run import load_model
+
+    run = tmp_path / "runs" / "killed"
+    run.mkdir(parents=True)
+    tiny_config(tmp_path, tmp_path / "qa.jsonl").to_yaml(run / "config.yaml")
+    (run / "metrics.jsonl").write_text('{"step": 0, "eval_loss": 5.0}\n')
+    with pytest.raises(
+        TunelabError, match=r"saved no model yet .* no checkpoint either.*--overwrite"
+    ):
+        load_model(str(run))
+    (run / "checkpoints" / "step-000002").mkdir(parents=True)
+    (run / "checkpoints" / "step-000002" / "state.json").write_text("{}")
+    with pytest.raises(TunelabError, match=r"saved no model yet .* --resume` continues it"):
+        load_model(str(run))
