@@ -211,3 +211,18 @@ def test_a_generation_failing_mid_stream_ends_it_with_an_openai_style_error(engi
     error = json.loads(last.removeprefix("data:"))["error"]
     assert set(error) == {"message", "type", "param", "code"}
     assert error["code"] == "generation_failed" and "Traceback" not in reply.text
+
+
+def test_a_port_in_use_is_refused_before_any_model_loads(monkeypatch):
+    # It printed "serving ... at" the port, loaded every model, then uvicorn failed in its log.
+    from tunelab.serve import launch
+
+    loaded = []
+    monkeypatch.setattr(launch, "load_engines", lambda *a, **k: loaded.append(1) or {})
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(cli, ["serve", "tiny-random", "--port", str(port)])
+    assert f"cannot listen on 127.0.0.1:{port}" in str(result.exception)
+    assert "serving" not in result.output and not loaded

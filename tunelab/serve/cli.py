@@ -112,7 +112,7 @@ def serve_command(
     """Serve models over an OpenAI-compatible API (/v1/chat/completions, /v1/completions)."""
     from rich.console import Console
 
-    from tunelab.serve.launch import check_exposure, model_ids, serve
+    from tunelab.serve.launch import check_exposure, check_port_free, model_ids, serve
     from tunelab.web import is_loopback
 
     check_exposure(host, api_key, insecure)  # before minutes of loading, not after
@@ -127,6 +127,7 @@ def serve_command(
             f"[bold yellow]warning:[/] listening on {host} with no --api-key: anyone who "
             "can reach this machine can use the models"
         )
+    check_port_free(host, port)  # before the line that says it serves there
     ids = ", ".join(model_ids(models))
     console.print(f"serving {ids} at http://{host}:{port}/v1 (OpenAI API; set base_url to this)")
     serve(

@@ -52,6 +52,23 @@ def load_engines(names: list[str], max_batch: int = 8) -> dict[str, Engine]:
     return engines
 
 
+def check_port_free(host: str, port: int) -> None:
+    """Fail before any model loads when another process listens on the port (uvicorn said so
+    in its log after every model had loaded, below a line saying it was serving)."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind((host, port))
+        except OSError as err:
+            raise TunelabError(
+                f"cannot listen on {host}:{port} ({err.strerror}): another server is there? "
+                "Stop it or pick another --port"
+            ) from None
+
+
 def check_exposure(host: str, api_key: str | None, insecure: bool = False) -> None:
     """Refuse to start a server that anyone on the network could use without a key."""
     if api_key is not None and not api_key:
@@ -81,6 +98,7 @@ def serve(
     from tunelab.serve.server import create_app
 
     check_exposure(host, api_key, insecure)
+    check_port_free(host, port)
     engines = load_engines(names, max_batch)
     app = create_app(engines, api_key, max_body_mb=max_body_mb, allowed_hosts=allowed_hosts)
     try:
