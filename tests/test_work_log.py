@@ -252,3 +252,29 @@ def test_a_ctrl_c_during_a_later_model_keeps_the_earlier_model_s_scores(tmp_path
     bench(models, config)
     assert asked == [0, 0]  # both models' choices came from their logs
     assert not list((tmp_path / "out").glob("scores.partial/*.jsonl"))
+
+
+def test_a_ctrl_c_says_what_the_rerun_will_not_redo(tmp_path, capsys, monkeypatch):
+    # eval, compare and bench exited 130 saying nothing, though they kept their work.
+    import sys
+
+    from tunelab import cli
+    from tunelab.work_log import WorkLog
+
+    log = WorkLog(tmp_path / "answers.partial.jsonl", {"weights": "x"}, "answers")
+    log.add("What is packing?", "Rows hold several documents.")
+
+    def cut_short():
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "app", cut_short)
+    with pytest.raises(SystemExit) as stop:
+        cli.main()
+    said = capsys.readouterr().err
+    assert stop.value.code == 130
+    assert f"1 answers in {tmp_path / 'answers.partial.jsonl'}" in said  # other tests' logs too
+    log.remove()
+    with pytest.raises(SystemExit):
+        cli.main()
+    assert str(tmp_path) not in capsys.readouterr().err
+    assert sys.modules["tunelab.work_log"].OPEN_LOGS.count(log) == 0

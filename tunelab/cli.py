@@ -75,6 +75,10 @@ def main() -> None:
         Console(stderr=True).print(f"[bold red]error:[/] {escape(str(err))}")
         sys.exit(2)
     except KeyboardInterrupt:
+        from tunelab.work_log import interrupted
+
+        if kept := interrupted():  # eval, compare, bench: what the rerun will not redo
+            Console(stderr=True).print(f"[yellow]{escape(kept)}[/]", soft_wrap=True)
         sys.exit(130)  # Ctrl-C in any command: what shells expect, without a traceback
 
 

@@ -52,12 +52,27 @@ def _stride(numel: int, columns: int) -> int:
     return step
 
 
+# The logs of this process not yet removed: what a Ctrl-C leaves to the next run (`interrupted`).
+OPEN_LOGS: list[WorkLog] = []
+
+
+def interrupted() -> str | None:
+    """What a command cut short keeps for its rerun, in words (it exited 130 saying nothing),
+    or None when it keeps nothing."""
+    kept = [log for log in OPEN_LOGS if log.records and log.path.exists()]
+    if not kept:
+        return None
+    parts = ", ".join(f"{len(log.records)} {log.what} in {log.path}" for log in kept)
+    return f"interrupted; kept {parts}: the same command goes on from there"
+
+
 class WorkLog:
     """Results already made, each under a key (a prompt's text, a scored continuation), for the
     weights and settings its header names; a log with another header is started afresh."""
 
     def __init__(self, path: Path, header: dict[str, Any], what: str = "results"):
         self.path, self.header, self.what = path, header, what  # what: what it holds, for the user
+        OPEN_LOGS.append(self)
         # Each result carries its header's digest: a second command started on the same folder
         # with other settings rewrites the header, and the first one's results must not pass
         # for the second's.
@@ -97,6 +112,8 @@ class WorkLog:
     def remove(self) -> None:
         """The command's outputs are written: the log is no longer needed."""
         self.path.unlink(missing_ok=True)
+        if self in OPEN_LOGS:
+            OPEN_LOGS.remove(self)
 
     def resumed(self) -> str | None:
         """What to tell the user about the results found, if any."""
