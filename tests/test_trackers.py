@@ -181,3 +181,11 @@ def test_report_to_all_is_every_tracker_installed_as_in_transformers(monkeypatch
     assert "wandb" not in names
     assert names == [n for n in ("tensorboard", "mlflow") if find_spec(n)]
     assert TrainConfig.model_validate({"report_to": "none"}).report_to == []
+
+
+def test_report_to_takes_a_comma_list_as_set_writes_one():
+    # "tensorboard,mlflow" was one name, refused as "should be 'tensorboard', 'mlflow' or 'wandb'".
+    from tunelab.config import Config
+
+    config = Config.from_dict({}, ["train.report_to=tensorboard, mlflow"])
+    assert config.train.report_to == ["tensorboard", "mlflow"]

@@ -141,8 +141,8 @@ def _tracker_names(value: Any) -> Any:
 
         # Each tracker's library is named like it (trackers.check_trackers).
         return [name for name in typing.get_args(Tracker) if importlib.util.find_spec(name)]
-    if isinstance(value, str):
-        return [] if value == "none" else [value]
+    if isinstance(value, str):  # `--set train.report_to=tensorboard,mlflow` names two
+        return [] if value == "none" else [name.strip() for name in value.split(",")]
     return value
 
 
