@@ -87,7 +87,10 @@ def serve_command(
             help="Interface to listen on; 0.0.0.0 opens it to your network (needs a key)."
         ),
     ] = DEFAULT_HOST,
-    port: Annotated[int, typer.Option(min=1, max=65535)] = DEFAULT_PORT,
+    port: Annotated[
+        int,
+        typer.Option(min=1, max=65535, help="The port to listen on (refused at once if taken)."),
+    ] = DEFAULT_PORT,
     api_key: Annotated[
         str | None,
         typer.Option(envvar="TUNELAB_API_KEY", help="Require `Authorization: Bearer KEY`."),

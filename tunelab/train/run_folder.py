@@ -128,7 +128,7 @@ def check_run_dir(run_dir: Path, resume: bool, overwrite: bool) -> None:
     if not resume and run_dir.exists() and any(run_dir.iterdir()):
         if not overwrite:
             if has_checkpoints:
-                how = "use --resume to continue it"
+                how = "use --resume to continue it (--overwrite starts it again)"
             elif Run.is_started(run_dir):
                 how = start_again
             else:
