@@ -176,3 +176,67 @@ def test_rows_of_an_older_version_are_kept_whatever_the_documents_say(tmp_path):
     out.write_text(json.dumps({"question": "What is gone?", "answer": "It.", "meta": old}) + "\n")
     stats = generate_dataset(GenerateConfig(docs=[str(docs)], output=str(out)), progress=False)
     assert stats.stale == 0 and rows(out)[0]["meta"] == old  # no record of how it was cut
+
+
+class StatementLLM(FirstSentenceLLM):
+    """A stand-in model whose every pair the filters drop: its questions are statements."""
+
+    def complete(self, conversations, temperature, schema=None) -> list[str | None]:
+        return [r.replace("?", ".") for r in super().complete(conversations, temperature, schema)]
+
+
+def two_sections(doc: Path) -> None:
+    doc.write_text(
+        "# Apples\n\nApples grow on trees in orchards. They are picked in autumn.\n\n"
+        "# Pears\n\nPears ripen after they are picked from the tree.\n"
+    )
+
+
+def test_a_rerun_does_not_ask_again_about_chunks_whose_pairs_were_all_dropped(tmp_path):
+    doc = tmp_path / "a.md"
+    two_sections(doc)
+    out = tmp_path / "qa.jsonl"
+    config = GenerateConfig(
+        docs=[str(doc)], output=str(out), mode="llm", min_chunk_tokens=5,
+        endpoint="http://127.0.0.1:9",  # nothing listens: a rerun that asked would fail
+    )  # fmt: skip
+    stats = generate_dataset(config, StatementLLM(), progress=False)
+    assert stats.pairs == 0 and stats.dropped == {"not a question": 2} and not out.exists()
+
+    llm = StatementLLM()
+    stats = generate_dataset(config, llm, progress=False)
+    assert (llm.asked, stats.asked_before, stats.done_before) == ([], 2, 2)
+
+    command = ["data", "generate", str(doc), "-o", str(out), "--mode", "llm"]
+    result = CliRunner().invoke(
+        app, [*command, "--endpoint", config.endpoint, "--set", "min_chunk_tokens=5"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "2chunksdonebefore" in said(result.output)
+    assert "didnotaskagainabout2chunksanearlierrunaskedaboutandkeptnopairof" in said(result.output)
+
+    llm = StatementLLM()  # asked for more pairs, the model may answer otherwise: asked again
+    stats = generate_dataset(config.model_copy(update={"pairs_per_chunk": 5}), llm, progress=False)
+    assert len(llm.asked) == 2 and stats.asked_before == 0
+
+
+def test_a_chunk_asked_about_before_is_asked_again_once_its_text_changed(tmp_path):
+    doc = tmp_path / "a.md"
+    two_sections(doc)
+    out = tmp_path / "qa.jsonl"
+    config = GenerateConfig(docs=[str(doc)], output=str(out), mode="llm", min_chunk_tokens=5)
+    generate_dataset(config, StatementLLM(), progress=False)
+
+    original = doc.read_text()
+    doc.write_text(original.replace("Pears ripen", "Pears soften"))
+    llm = FirstSentenceLLM()
+    stats = generate_dataset(config, llm, progress=False)
+    assert llm.asked == ["Pears soften after they are picked from the tree."]
+    assert (stats.asked_before, stats.pairs) == (1, 1)
+
+    doc.write_text(original)  # the old text is back: its pair was dropped, it is asked again
+    llm = FirstSentenceLLM()
+    stats = generate_dataset(config, llm, progress=False)
+    assert llm.asked == ["Pears ripen after they are picked from the tree."]
+    assert (stats.stale, stats.asked_before, stats.pairs) == (1, 1, 1)
+    assert [r["answer"] for r in rows(out)] == ["Pears ripen after they are picked from the tree."]

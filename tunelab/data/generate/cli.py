@@ -3,6 +3,7 @@ and new phrasings of existing rows; heavy imports stay inside the functions."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -54,6 +55,15 @@ def generate_command(
             f"the chunking changed since an earlier run: kept its rows, and did not ask again about "
             f"{stats.cut_otherwise} chunks (cut at max_chunk_tokens {config.max_chunk_tokens}) "
             "whose text they cover"
+        )
+    if stats.asked_before:
+        from tunelab.data.generate.asked import asked_path
+
+        console.print(
+            f"did not ask again about {stats.asked_before} chunks an earlier run asked about and "
+            f"kept no pair of (recorded in {asked_path(Path(config.output))}; delete it to ask "
+            "about them again)",
+            markup=False,
         )
     for reason in stats.failed:
         console.print(f"skipped a document: {reason}", markup=False)

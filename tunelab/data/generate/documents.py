@@ -1,8 +1,8 @@
 """Turn documents into Q&A training rows: by rules (`template`), by asking an LLM about each chunk
 (`llm`), or by growing a few seed pairs into many (`self-instruct`). Every row records where it
-came from; rerunning skips the chunks that already have rows, so a stopped run resumes (one at
-another chunk size too: the text earlier rows cover is not asked again), and drops the rows of
-text since edited or removed."""
+came from; rerunning skips the chunks that already have rows, and in llm mode those a model was
+asked about though it kept no pair, so a stopped run resumes (one at another chunk size too: the
+text earlier rows cover is not asked again), and drops the rows of text since edited or removed."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from tunelab.data.chunking import Chunk, chunk_document, count_tokens, find_documents
+from tunelab.data.generate.asked import AskedChunks
 from tunelab.data.generate.earlier import EarlierRows, where_made
 from tunelab.data.generate.llm import LLM, make_llm
 from tunelab.data.generate.self_instruct import self_instruct
@@ -63,13 +64,17 @@ def generate_dataset(
         todo = [c for c in chunks if c.hash not in out.done]
         stats.cut_otherwise = sum(map(cut_otherwise, todo))
         todo = [c for c in todo if not cut_otherwise(c)]
-        stats.done_before = len(chunks) - len(todo)
         if config.mode == "template":
+            stats.done_before = len(chunks) - len(todo)
             _template(config, todo, out, stats)
         else:
-            _llm_chunks(
-                config, llm or (make_llm(config) if todo else None), todo, out, stats, progress
-            )
+            asked = AskedChunks(config)
+            asked.drop_stale(earlier.made_from_gone_text)
+            stats.asked_before = sum(map(asked.kept_nothing, todo))
+            todo = [c for c in todo if not asked.kept_nothing(c)]
+            stats.done_before = len(chunks) - len(todo)
+            llm = llm or (make_llm(config) if todo else None)
+            _llm_chunks(config, llm, todo, out, asked, stats, progress)
     stats.seconds = time.perf_counter() - started
     return stats
 
@@ -111,7 +116,7 @@ def _template(
                 keep_or_drop(config, q, a, chunk.text, out, stats, meta)
 
 
-def _llm_chunks(config, llm, chunks, out, stats, progress) -> None:
+def _llm_chunks(config, llm, chunks, out, asked: AskedChunks, stats, progress) -> None:
     template = prompt_text(config.prompt, CHUNK_PROMPT)
     step = max(config.batch_size, config.concurrency)
     with progress_bar(progress, len(chunks), "chunks") as advance:
@@ -136,10 +141,12 @@ def _llm_chunks(config, llm, chunks, out, stats, progress) -> None:
                 if pairs is None:
                     stats.malformed += 1
                     continue
+                kept_before = stats.pairs
                 with out.chunk():
                     for q, a in pairs[: config.pairs_per_chunk]:
                         meta = _meta(chunk, llm.name, config)
                         keep_or_drop(config, q, a, chunk.text, out, stats, meta)
+                asked.add(chunk, kept=stats.pairs - kept_before)
             advance(len(batch))
 
 

@@ -42,10 +42,10 @@ class EarlierRows:
             (doc, max_chunk_tokens): chunks for doc, chunks in by_document.items()
         }
 
-    def _made_from(self, row: dict) -> tuple[Path, int] | None:
-        """The row's document and chunk size; None for a row of an older version, which kept only
-        the path as given, relative to a directory unknown now: such rows are never dropped."""
-        meta = row["meta"]
+    def _made_from(self, meta: dict) -> tuple[Path, int] | None:
+        """The document and chunk size a row's (or an asked chunk's) `meta` records; None for a
+        row of an older version, which kept only the path as given, relative to a directory
+        unknown now: such rows are never dropped."""
         document, tokens = meta.get("document"), meta.get("max_chunk_tokens")
         if not isinstance(document, str) or not isinstance(tokens, int):
             return None
@@ -60,18 +60,18 @@ class EarlierRows:
     def _read_now(self, document: Path) -> bool:
         return (document, self._max_chunk_tokens) in self._cut
 
-    def made_from_gone_text(self, row: dict) -> bool:
-        """Whether the row's chunk is gone: its document, read now and cut at the row's size, no
-        longer yields it (edited since), or the document is gone from a folder being read. Only a
-        change of the text counts, not of the chunk size; the rows of documents this run does not
-        read (another run's input, one unreadable now) are kept."""
-        made_from = self._made_from(row)
+    def made_from_gone_text(self, meta: dict) -> bool:
+        """Whether the chunk a row's `meta` records is gone: its document, read now and cut at the
+        row's size, no longer yields it (edited since), or the document is gone from a folder
+        being read. Only a change of the text counts, not of the chunk size; the rows of documents
+        this run does not read (another run's input, one unreadable now) are kept."""
+        made_from = self._made_from(meta)
         if made_from is None:
             return False
         document, tokens = made_from
         if self._read_now(document):
             hashes = {chunk.hash for chunk in self._chunks(document, tokens)}
-            return row["meta"].get("chunk_hash") not in hashes
+            return meta.get("chunk_hash") not in hashes
         return not document.exists() and any(document.is_relative_to(f) for f in self._folders)
 
     def covers(self, rows: list[dict]) -> Callable[[Chunk], bool]:
@@ -92,7 +92,7 @@ class EarlierRows:
         a chunk size other than this run's, whitespace flattened."""
         with_rows: dict[tuple[Path, int], set[str]] = {}
         for row in rows:
-            made_from = self._made_from(row)
+            made_from = self._made_from(row["meta"])
             if (
                 made_from
                 and made_from[1] != self._max_chunk_tokens

@@ -65,7 +65,7 @@ class GenerateConfig(AskConfig):
 @dataclass
 class GenerateStats:
     chunks: int = 0
-    done_before: int = 0  # chunks (or pairs, for self-instruct) an earlier run already wrote
+    done_before: int = 0  # chunks (or pairs, for self-instruct) an earlier run already did
     pairs: int = 0
     retried: int = 0
     malformed: int = 0  # prompts whose replies never parsed, after retries
@@ -79,6 +79,8 @@ class GenerateStats:
     stale: int = 0  # rows an earlier run made from text since edited or removed, dropped
     # Chunks not asked about: their text has rows an earlier run made at another chunk size.
     cut_otherwise: int = 0
+    # Chunks not asked about: an earlier run asked the same model about them and kept no pair.
+    asked_before: int = 0
     seconds: float = 0.0
 
     @property
@@ -138,10 +140,10 @@ class Output:
         return isinstance(meta, dict) and meta.get("mode") == self.mode
 
     def drop_stale(self, stale: Callable[[dict], bool]) -> int:
-        """Remove the rows of this mode that `stale` says were made from text the documents no
+        """Remove the rows of this mode whose meta `stale` says were made from text the documents no
         longer hold, so the file says what they say now (and a new pair of an edited chunk is not
         refused as a duplicate of its old one); how many rows went. The rest stay byte for byte."""
-        gone = {number for number, row in self._rows() if self._of_mode(row) and stale(row)}
+        gone = {number for number, row in self._rows() if self._of_mode(row) and stale(row["meta"])}
         if not gone:
             return 0
         with self.path.open("rb") as handle:  # lines split at b"\n" only, as read_jsonl counts
