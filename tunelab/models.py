@@ -200,18 +200,6 @@ def check_hub_reachable(name: str) -> None:
 def _not_read(name: str, err: Exception) -> TunelabError:
     """What transformers' failure to read `name` means to the user."""
     why = " ".join(str(err).split()) or type(err).__name__
-    from tunelab.run import CHECKPOINTS, Run, list_checkpoints
-
-    if Run.is_started(name):  # a run killed before it wrote model/: transformers blamed a library
-        how = (
-            f"`tunelab train {name} --resume` continues it from its last checkpoint"
-            if list_checkpoints(Path(name) / CHECKPOINTS)
-            else f"it saved no checkpoint either: `tunelab train {name} --overwrite` starts it again"
-        )
-        return TunelabError(
-            f"model {name!r} is a run that has saved no model yet (it stopped before writing "
-            f"model/): {how}"
-        )
     if Path(name).exists():
         return TunelabError(
             f"model {name!r} is not a Hugging Face model folder (config.json, weights and "

@@ -188,6 +188,7 @@ def load_model(
         )
     if run:
         return run.load(dtype, device)
+    _refuse_unsaved(model)
     if quantize:
         import torch
 
@@ -201,7 +202,26 @@ def load_tokenizer(model: str | Path | Run) -> PreTrainedTokenizerBase:
     from tunelab.models import pretrained_tokenizer
 
     run = Run.find(model)
-    return run.tokenizer() if run else pretrained_tokenizer(str(model))
+    if run:
+        return run.tokenizer()
+    _refuse_unsaved(model)
+    return pretrained_tokenizer(str(model))
+
+
+def _refuse_unsaved(model: str | Path) -> None:
+    """A run killed before it wrote model/ is no model to load: said so (read as a Hugging Face
+    folder, transformers blamed a missing tokenizer library)."""
+    if not Run.is_started(model):
+        return
+    how = (
+        f"`tunelab train {model} --resume` continues it from its last checkpoint"
+        if list_checkpoints(Path(model) / CHECKPOINTS)
+        else f"it saved no checkpoint either: `tunelab train {model} --overwrite` starts it again"
+    )
+    raise TunelabError(
+        f"model {str(model)!r} is a run that has saved no model yet (it stopped before writing "
+        f"model/): {how}"
+    )
 
 
 def prompt_for(model: str | Path | Run) -> Prompt:
