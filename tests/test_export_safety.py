@@ -97,3 +97,16 @@ def test_a_failed_merged_export_leaves_its_folder_empty_for_the_retry(tmp_path, 
     assert list(target.iterdir()) == []
     monkeypatch.undo()
     assert (export_merged("tiny-random", target) / "tokenizer.json").exists()
+
+
+def test_an_export_of_what_cannot_be_loaded_leaves_no_empty_folder(tmp_path):
+    # The writability check made --merged's folder; the load failed after it and left it empty.
+    from tunelab.export import export
+
+    killed = tmp_path / "runs" / "killed"  # a run killed before it wrote model/
+    killed.mkdir(parents=True)
+    (killed / "config.yaml").write_text("name: killed\n")
+    (killed / "metrics.jsonl").write_text('{"step": 0, "eval_loss": 5.0}\n')
+    with pytest.raises(TunelabError, match="saved no model yet"):
+        export(str(killed), merged=tmp_path / "out")
+    assert not (tmp_path / "out").exists()

@@ -58,8 +58,14 @@ def export_merged(name: str | Run, out_dir: str | Path, dtype: str = "float32") 
     if dtype not in DTYPES:
         raise TunelabError(f"--dtype {dtype!r} is not one of {DTYPES}")
     out = Path(out_dir)
+    made = not out.exists()
     check_merged_target(out)
-    model, tokenizer = load_merged(name)
+    try:
+        model, tokenizer = load_merged(name)
+    except BaseException:
+        if made:  # the folder the writability check made: no empty folder left for the retry
+            out.rmdir()
+        raise
     model = model.to(getattr(torch, dtype))
     # The config must not point back at tunelab names (a run folder, 'tiny-random') a reader lacks.
     model.config.name_or_path = out.name
