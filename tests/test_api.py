@@ -55,3 +55,37 @@ def test_settings_are_a_config_or_its_fields_as_keywords(tmp_path, qa_file):
 def test_train_takes_resume_as_the_command_does(tmp_path, qa_file):
     with pytest.raises(tunelab.TunelabError, match="no checkpoint to resume from"):
         tunelab.train(tiny_config(tmp_path, qa_file), resume=True)
+
+
+def test_keywords_given_with_a_config_apply_over_it(tmp_path, qa_file):
+    # They were dropped silently: a saved config with limit=1 beside it scored every row.
+    from tunelab.evaluate.suite import EvalConfig
+
+    config = EvalConfig(data=str(qa_file), output=str(tmp_path))
+    assert len(tunelab.evaluate("tiny-random", config, limit=1).rows) == 1
+    base = tunelab.plan(model="SmolLM2-135M", device="cpu")
+    bigger = tunelab.plan(
+        tunelab.Config.from_dict({"model": {"name": "SmolLM2-135M"}}), device="cpu", batch_size=64
+    )
+    assert bigger.config.batch_size == 64 and bigger.peak > base.peak
+
+
+def test_a_notebook_s_change_to_a_config_is_checked_as_it_is_made(tmp_path, qa_file):
+    # batch_size -3 looped forever in training; lr "abc" failed deep in the scheduler.
+    config = tiny_config(tmp_path, qa_file)
+    with pytest.raises(tunelab.TunelabError, match="batch_size: Input should be greater"):
+        config.train.batch_size = -3
+    with pytest.raises(tunelab.TunelabError, match="lr: Input should be a valid number"):
+        config.train.lr = "abc"
+    config.train.batch_size = 1
+    assert config.train.batch_size == 1
+
+
+def test_one_name_where_a_list_is_taken_and_a_misspelled_keyword(tmp_path):
+    # "runs" was read as the folders r, u, n, s; export(mergd=...) was a raw TypeError.
+    with pytest.raises(tunelab.TunelabError, match=r"/nowhere: neither a run folder"):
+        tunelab.runs(str(tmp_path / "nowhere"))
+    with pytest.raises(
+        tunelab.TunelabError, match=r"unknown setting 'mergd' \(did you mean merged\?\)"
+    ):
+        tunelab.export("tiny-random", mergd=str(tmp_path / "x"))

@@ -56,6 +56,39 @@ for _stage in ("train", "evaluate", "compare", "serve", "export"):
 del _stage
 
 
+def _settings(config, kind: type, settings: dict):
+    """A config, its fields as keywords, or both: the keywords over the config's own (given with
+    a config they were dropped silently); only what was set counts as set (the plan's run rule)."""
+    if config is None:
+        return kind(**settings)
+    if not settings:
+        return config
+    return kind(**{**config.model_dump(exclude_unset=True), **settings})
+
+
+def _listed(items) -> list:
+    """One name or path where a list is taken is a list of one (a string was split into letters:
+    `tunelab.runs("runs")` read the folders "r", "u", "n", "s")."""
+    return [items] if isinstance(items, str | Path | Run) else list(items)
+
+
+def _known(settings: dict, function) -> None:
+    """A misspelled keyword is a TunelabError naming the one meant, as a config's field is."""
+    import difflib
+    import inspect
+
+    known = [
+        n
+        for n, p in inspect.signature(function).parameters.items()
+        if p.kind == p.KEYWORD_ONLY or p.default is not p.empty
+    ]
+    for name in settings:
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+            hint = f"did you mean {close[0]}?" if close else "known: " + ", ".join(known)
+            raise TunelabError(f"{function.__name__}(): unknown setting {name!r} ({hint})")
+
+
 def train(config: Config, resume: bool = False, overwrite: bool = False) -> Path:
     """Finetune as `config` says and return the run folder (`tunelab train cfg.yaml`). resume:
     continue the run from its last checkpoint (`--resume`); overwrite: replace an existing run of
@@ -75,8 +108,8 @@ def plan(config: PlanConfig | Config | None = None, **settings) -> Plan:
     from tunelab.train.plan.settings import PlanConfig
 
     if isinstance(config, Config):
-        return estimate(PlanConfig.of(config))
-    return estimate((config or PlanConfig(**settings)).with_run_settings())
+        config = PlanConfig.of(config)
+    return estimate(_settings(config, PlanConfig, settings).with_run_settings())
 
 
 def judge(answers: list[str | Path], config: JudgeConfig | None = None, **settings):
@@ -87,8 +120,8 @@ def judge(answers: list[str | Path], config: JudgeConfig | None = None, **settin
     from tunelab.evaluate.judge.verdicts import JudgeConfig, asker
     from tunelab.evaluate.judge.verdicts import judge as judge_answers
 
-    config = config or JudgeConfig(**settings)
-    return judge_answers(load_answers([Path(a) for a in answers]), config, asker(config))
+    config = _settings(config, JudgeConfig, settings)
+    return judge_answers(load_answers([Path(a) for a in _listed(answers)]), config, asker(config))
 
 
 def runs(paths: list[str | Path] | None = None, plot: str | Path | None = None) -> list[dict]:
@@ -97,7 +130,7 @@ def runs(paths: list[str | Path] | None = None, plot: str | Path | None = None) 
     folder gets runs.png inside it, a name without a suffix .png, as `tunelab runs --plot`)."""
     from tunelab.train.runs import find_runs, plot_runs, summary
 
-    found = find_runs(paths or ["runs"])
+    found = find_runs(_listed(paths) if paths else ["runs"])
     if plot:
         plot_runs(found, Path(plot))
     return [summary(run) for run in found]
@@ -110,7 +143,7 @@ def evaluate(models, config: EvalConfig | None = None, **settings):
     from tunelab.evaluate.suite import EvalConfig
     from tunelab.evaluate.suite import evaluate as evaluate_models
 
-    return evaluate_models(models, config or EvalConfig(**settings))
+    return evaluate_models(models, _settings(config, EvalConfig, settings))
 
 
 def bench(models: list[str | Run], config: BenchConfig | None = None, **settings) -> list[dict]:
@@ -119,7 +152,7 @@ def bench(models: list[str | Run], config: BenchConfig | None = None, **settings
     from tunelab.evaluate.bench.score import BenchConfig
     from tunelab.evaluate.bench.score import bench as bench_models
 
-    return bench_models([str(m) for m in models], config or BenchConfig(**settings))
+    return bench_models([str(m) for m in _listed(models)], _settings(config, BenchConfig, settings))
 
 
 def compare(run: str | Run, config: CompareConfig | None = None, **settings) -> Comparison:
@@ -128,7 +161,7 @@ def compare(run: str | Run, config: CompareConfig | None = None, **settings) -> 
     from tunelab.compare.run import CompareConfig
     from tunelab.compare.run import compare as compare_arms
 
-    return compare_arms(run, config or CompareConfig(**settings))
+    return compare_arms(run, _settings(config, CompareConfig, settings))
 
 
 def serve(models: list[str | Run], **settings) -> None:
@@ -136,7 +169,8 @@ def serve(models: list[str | Run], **settings) -> None:
     port, api_key, max_batch, max_body_mb, insecure, allowed_hosts."""
     from tunelab.serve.launch import serve as serve_models
 
-    serve_models([str(m) for m in models], **settings)
+    _known(settings, serve_models)
+    serve_models([str(m) for m in _listed(models)], **settings)
 
 
 def export(model: str | Run, **targets) -> dict[str, Path]:
@@ -145,6 +179,7 @@ def export(model: str | Run, **targets) -> dict[str, Path]:
     overwrite, push. Returns what was written, by kind."""
     from tunelab.export import export as export_model
 
+    _known(targets, export_model)
     return export_model(model, **targets)
 
 

@@ -38,7 +38,11 @@ class Section(BaseModel):
     a bad value is a TunelabError naming the field, and each field's docstring is its description
     (the help of its command-line option: tunelab.options)."""
 
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+    # validate_assignment: a notebook sets fields on a loaded config (`c.train.batch_size = -3`
+    # looped forever in training; `c.train.lr = "abc"` failed deep in the scheduler).
+    model_config = ConfigDict(
+        extra="forbid", use_attribute_docstrings=True, validate_assignment=True
+    )
     # The section of a run's config whose settings this one holds as its own (`data` for the
     # data commands'): `--set data.fields.question=...` reads as `fields.question` here.
     run_section: ClassVar[str | None] = None
@@ -46,6 +50,10 @@ class Section(BaseModel):
     def __init__(self, /, **values: Any) -> None:
         with _named_errors(type(self).__name__, type(self), {}):
             super().__init__(**values)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        with _named_errors(type(self).__name__, type(self), {}):
+            super().__setattr__(name, value)
 
     @classmethod
     def from_dict(
