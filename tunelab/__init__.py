@@ -1,6 +1,8 @@
 """tunelab: finetune, evaluate and run a small language model of your own, on your own machine.
 
-Each function below is a command, with the same name and the same settings:
+The functions below are commands, with the same settings: train, plan, runs, evaluate (`tunelab
+eval`), bench, compare, judge, serve and export (generate, chat, rate and the data commands have
+their Python code in their stage's package: tunelab.generate.generate, tunelab.data...):
 
     import tunelab
     run = tunelab.train(tunelab.Config.from_yaml("examples/lora.yaml"))  # tunelab train
