@@ -218,6 +218,11 @@ def test_a_rerun_does_not_ask_again_about_chunks_whose_pairs_were_all_dropped(tm
     llm = StatementLLM()  # asked for more pairs, the model may answer otherwise: asked again
     stats = generate_dataset(config.model_copy(update={"pairs_per_chunk": 5}), llm, progress=False)
     assert len(llm.asked) == 2 and stats.asked_before == 0
+    # A changed prompt or filter, the user's fix for chunks that kept nothing: asked again too.
+    for change in ({"prompt": "Ask {n} questions.\nText:\n{chunk}"}, {"min_grounding": 0.0}):
+        llm = StatementLLM()
+        stats = generate_dataset(config.model_copy(update=change), llm, progress=False)
+        assert len(llm.asked) == 2 and stats.asked_before == 0, change
 
 
 def test_a_chunk_asked_about_before_is_asked_again_once_its_text_changed(tmp_path):

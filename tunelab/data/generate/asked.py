@@ -13,8 +13,13 @@ from tunelab.data.generate.earlier import where_made
 from tunelab.data.generate.shared import GenerateConfig
 from tunelab.data.read import drop_cut_end, read_jsonl
 
-# What decides a chunk's answer: asked under other settings, it is asked again.
-KEY = ("chunk_hash", "mode", "model", "endpoint", "pairs_per_chunk", "max_chunk_tokens")
+# What decides a chunk's answer and what is kept of it: asked under other settings (a prompt or a
+# filter changed to keep more), it is asked again.
+ASKED_UNDER = (
+    "mode", "model", "endpoint", "pairs_per_chunk", "prompt", "temperature", "max_new_tokens",
+    "max_answer_tokens", "min_grounding",
+)  # fmt: skip
+KEY = ("chunk_hash", *ASKED_UNDER, "max_chunk_tokens")
 
 
 def asked_path(output: Path) -> Path:
@@ -27,12 +32,7 @@ class AskedChunks:
     def __init__(self, config: GenerateConfig) -> None:
         self.output = Path(config.output)
         self.path = asked_path(self.output)
-        self._settings = {
-            "mode": config.mode,
-            "model": config.model,
-            "endpoint": config.endpoint,
-            "pairs_per_chunk": config.pairs_per_chunk,
-        }
+        self._settings = {name: getattr(config, name) for name in ASKED_UNDER}
         self._max_chunk_tokens = config.max_chunk_tokens
         drop_cut_end(self.path)  # a crash mid-line loses that chunk's record only
         self._read()
