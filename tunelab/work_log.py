@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import weakref
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
@@ -52,8 +53,10 @@ def _stride(numel: int, columns: int) -> int:
     return step
 
 
-# The logs of this process not yet removed: what a Ctrl-C leaves to the next run (`interrupted`).
-OPEN_LOGS: list[WorkLog] = []
+# The logs of this process in use and not removed: what a Ctrl-C leaves to the next run
+# (`interrupted`). Weak: a log its command no longer holds (bench deletes its files itself, a
+# notebook runs many commands) is not kept alive with its records.
+OPEN_LOGS: weakref.WeakSet[WorkLog] = weakref.WeakSet()
 
 
 def interrupted() -> str | None:
@@ -72,7 +75,7 @@ class WorkLog:
 
     def __init__(self, path: Path, header: dict[str, Any], what: str = "results"):
         self.path, self.header, self.what = path, header, what  # what: what it holds, for the user
-        OPEN_LOGS.append(self)
+        OPEN_LOGS.add(self)
         # Each result carries its header's digest: a second command started on the same folder
         # with other settings rewrites the header, and the first one's results must not pass
         # for the second's.
@@ -112,8 +115,7 @@ class WorkLog:
     def remove(self) -> None:
         """The command's outputs are written: the log is no longer needed."""
         self.path.unlink(missing_ok=True)
-        if self in OPEN_LOGS:
-            OPEN_LOGS.remove(self)
+        OPEN_LOGS.discard(self)
 
     def resumed(self) -> str | None:
         """What to tell the user about the results found, if any."""
