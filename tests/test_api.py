@@ -79,6 +79,10 @@ def test_a_notebook_s_change_to_a_config_is_checked_as_it_is_made(tmp_path, qa_f
         config.train.lr = "abc"
     config.train.batch_size = 1
     assert config.train.batch_size == 1
+    # A value the section's own rules refuse is not kept behind the error.
+    with pytest.raises(tunelab.TunelabError, match="cpu_offload needs train.parallel: fsdp"):
+        config.train.cpu_offload = True
+    assert config.train.cpu_offload is False
 
 
 def test_one_name_where_a_list_is_taken_and_a_misspelled_keyword(tmp_path):

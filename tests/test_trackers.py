@@ -189,3 +189,4 @@ def test_report_to_takes_a_comma_list_as_set_writes_one():
 
     config = Config.from_dict({}, ["train.report_to=tensorboard, mlflow"])
     assert config.train.report_to == ["tensorboard", "mlflow"]
+    assert Config.from_dict({}, ["train.report_to=tensorboard,"]).train.report_to == ["tensorboard"]

@@ -52,8 +52,18 @@ class Section(BaseModel):
             super().__init__(**values)
 
     def __setattr__(self, name: str, value: Any) -> None:
-        with _named_errors(type(self).__name__, type(self), {}):
-            super().__setattr__(name, value)
+        # pydantic keeps a value its model validators refused: put the old one back, so a
+        # notebook that carries on does not train with a config it was told is wrong.
+        old, was_set = self.__dict__.get(name), name in self.model_fields_set
+        try:
+            with _named_errors(type(self).__name__, type(self), {}):
+                super().__setattr__(name, value)
+        except TunelabError:
+            if name in type(self).model_fields:
+                self.__dict__[name] = old
+                if not was_set:
+                    self.model_fields_set.discard(name)
+            raise
 
     @classmethod
     def from_dict(
@@ -150,7 +160,7 @@ def _tracker_names(value: Any) -> Any:
         # Each tracker's library is named like it (trackers.check_trackers).
         return [name for name in typing.get_args(Tracker) if importlib.util.find_spec(name)]
     if isinstance(value, str):  # `--set train.report_to=tensorboard,mlflow` names two
-        return [] if value == "none" else [name.strip() for name in value.split(",")]
+        return [] if value == "none" else [n.strip() for n in value.split(",") if n.strip()]
     return value
 
 
