@@ -226,3 +226,22 @@ def test_a_port_in_use_is_refused_before_any_model_loads(monkeypatch):
         result = CliRunner().invoke(cli, ["serve", "tiny-random", "--port", str(port)])
     assert f"cannot listen on 127.0.0.1:{port}" in str(result.exception)
     assert "serving" not in result.output and not loaded
+
+
+def test_the_port_check_binds_as_uvicorn_does_and_names_an_unknown_host():
+    # An IPv6 probe took the IPv4 port too, refusing "::" that uvicorn binds IPv6-only.
+    from tunelab.serve.launch import check_port_free
+
+    with socket.socket() as taken:
+        taken.bind(("0.0.0.0", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(TunelabError, match="cannot listen on localhost"):
+            check_port_free("localhost", port)
+        if socket.has_ipv6:
+            try:
+                check_port_free("::", port)
+            except TunelabError as err:  # a machine with IPv6 off cannot bind it at all
+                assert "Address already in use" not in str(err)
+    with pytest.raises(TunelabError, match="not an address this machine knows"):
+        check_port_free("no-such-host.invalid", 8000)
