@@ -110,3 +110,6 @@ def test_an_export_of_what_cannot_be_loaded_leaves_no_empty_folder(tmp_path):
     with pytest.raises(TunelabError, match="saved no model yet"):
         export(str(killed), merged=tmp_path / "out")
     assert not (tmp_path / "out").exists()
+    with pytest.raises(TunelabError, match="saved no model yet"):
+        export(str(killed), merged=tmp_path / "exp" / "a" / "merged")
+    assert not (tmp_path / "exp").exists()

@@ -58,13 +58,16 @@ def export_merged(name: str | Run, out_dir: str | Path, dtype: str = "float32") 
     if dtype not in DTYPES:
         raise TunelabError(f"--dtype {dtype!r} is not one of {DTYPES}")
     out = Path(out_dir)
-    made = not out.exists()
-    check_merged_target(out)
+    # The folders the writability check makes (`exp/a/b` for `exp/a/b/merged`): a failure before
+    # the weights are written leaves none of them, empty, for the retry to find.
+    made = [folder for folder in (out, *out.parents) if not folder.exists()]
     try:
+        check_merged_target(out)
         model, tokenizer = load_merged(name)
     except BaseException:
-        if made:  # the folder the writability check made: no empty folder left for the retry
-            out.rmdir()
+        for folder in made:  # innermost first
+            if folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
         raise
     model = model.to(getattr(torch, dtype))
     # The config must not point back at tunelab names (a run folder, 'tiny-random') a reader lacks.
