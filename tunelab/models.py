@@ -173,28 +173,39 @@ def check_model_name(name: str) -> None:
 def check_hub_reachable(name: str) -> None:
     """For a hub id neither cached nor reachable, fail now: asked for it offline, the hub client
     retries for ~50 s before it gives up."""
+    from huggingface_hub import try_to_load_from_cache
+
+    cached = (try_to_load_from_cache(name, f) for f in ("config.json", "tokenizer_config.json"))
+    if any(isinstance(path, str) for path in cached):
+        return
+    if why := hub_unreachable():
+        raise TunelabError(
+            f"model {name!r} not found locally (not a folder here, not in the Hugging Face cache) "
+            f"and not fetched from the hub: {why}"
+        )
+
+
+def hub_unreachable() -> str | None:
+    """Why the Hugging Face hub cannot be reached from here, in words, or None (reachable, offline
+    by choice: the client then fails at once, or behind a proxy our own socket would bypass)."""
     import socket
     from urllib.parse import urlparse
     from urllib.request import getproxies
 
-    from huggingface_hub import constants, try_to_load_from_cache
+    from huggingface_hub import constants
 
-    cached = (try_to_load_from_cache(name, f) for f in ("config.json", "tokenizer_config.json"))
-    if constants.HF_HUB_OFFLINE or any(isinstance(path, str) for path in cached):
-        return  # offline by choice (the client fails at once), or cached
+    if constants.HF_HUB_OFFLINE:
+        return None
     url = urlparse(constants.ENDPOINT)
     proxies = getproxies()
     if proxies.get(url.scheme) or proxies.get("all"):
-        return  # the hub is reached through a proxy, which a socket of our own would bypass
+        return None
     port = url.port or (80 if url.scheme == "http" else 443)
     try:
         socket.create_connection((url.hostname, port), timeout=5).close()
     except OSError as err:
-        raise TunelabError(
-            f"model {name!r} not found locally (not a folder here, not in the Hugging Face cache) "
-            f"and not fetched from the hub: {url.hostname} cannot be reached from this machine "
-            f"({err.__class__.__name__})"
-        ) from None
+        return f"{url.hostname} cannot be reached from this machine ({err.__class__.__name__})"
+    return None
 
 
 def _not_read(name: str, err: Exception) -> TunelabError:

@@ -36,7 +36,14 @@ def download(task: Task, cache: Path, why: str) -> Path:
     """The task's splits from the hub, saved under `cache` as the task's hub folder."""
     import datasets
 
+    from tunelab.models import hub_unreachable
+
     source = task.hub
+    if unreachable := hub_unreachable():  # the datasets client retried for ~24 s before failing
+        raise TunelabError(
+            f"{why}, and {source.repo} cannot be fetched: {unreachable}. Offline: point "
+            "--data-dir (or TUNELAB_BENCH_DATA) at local copies"
+        )
     try:
         parts = {
             s: datasets.load_dataset(source.repo, source.config, split=s) for s in source.splits
