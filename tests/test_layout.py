@@ -57,6 +57,7 @@ def _layer(module: str) -> str:
     if _stage(module):
         return "stage"
     named = {"tunelab.run": "run", "tunelab.models": "models", "tunelab.quantized": "models"}
+    named["tunelab.architecture"] = "models"  # what a model's code does, beside where it comes from
     named |= dict.fromkeys(
         (
             "tunelab.generate",

@@ -1,4 +1,4 @@
-"""Models that carry state along a row other than through attention (models.carries_state: a
+"""Models that carry state along a row other than through attention (architecture.carries_state: a
 convolution over time, a recurrence) decode, score and serve as each prompt alone would."""
 
 from __future__ import annotations
@@ -8,10 +8,11 @@ import torch
 import transformers
 
 from tunelab import generate as generate_module
+from tunelab.architecture import carries_state
 from tunelab.errors import TunelabError
 from tunelab.evaluate.bench.loglik import Request, encode_pair, loglikelihoods
 from tunelab.generate import generate
-from tunelab.models import TINY_SHAPE, carries_state, tiny_tokenizer
+from tunelab.models import TINY_SHAPE, tiny_tokenizer
 from tunelab.serve.engine import Engine
 
 FAMILIES = {

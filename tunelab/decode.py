@@ -2,7 +2,7 @@
 newest token is in the last column, and the mask over it. Prompts join between steps and
 finished rows leave, so a long list of prompts keeps every slot of the batch busy instead of
 waiting for its longest reply (continuous batching). A model that carries state along a row
-(models.carries_state: a convolution over time, a recurrence) decodes one prompt at a time in
+(architecture.carries_state: a convolution over time, a recurrence) decodes one prompt at a time in
 the cache it makes for itself: padding would run through its state, and rows of that cache
 cannot be stacked or dropped as key/value columns can."""
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import torch
 from transformers import DynamicCache, PreTrainedModel
 
+from tunelab.architecture import attention_window, carries_state
 from tunelab.kernels import decoding_kernels
-from tunelab.models import attention_window, carries_state
 
 
 class Batch:

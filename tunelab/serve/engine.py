@@ -21,11 +21,12 @@ from dataclasses import dataclass, field
 import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
+from tunelab.architecture import carries_state
 from tunelab.data.templates import Prompt
 from tunelab.errors import TunelabError
 from tunelab.generate import common_length, eos_ids
 from tunelab.kernels import decoding_kernels
-from tunelab.models import carries_state, context_length
+from tunelab.models import context_length
 from tunelab.reply_text import ReplyText
 from tunelab.serve import slot_attention
 from tunelab.serve.sampling import Sampling, pick_tokens
@@ -78,7 +79,7 @@ class Request:
 
 
 def refuse_state(model: PreTrainedModel, name: str) -> None:
-    """Refuse a model that carries state along a row (models.carries_state): its convolution or
+    """Refuse a model that carries state along a row (architecture.carries_state): its convolution or
     recurrence keeps no keys and values, so the slot cache, and the chunks of prompts prefilled
     beside running replies, would run it wrong or fail."""
     if carries_state(model):

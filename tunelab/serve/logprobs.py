@@ -15,7 +15,7 @@ import torch
 from fastapi import Request as HttpRequest
 from starlette.concurrency import run_in_threadpool
 
-from tunelab.models import decoder_and_head
+from tunelab.architecture import decoder_and_head
 from tunelab.serve.engine import Engine, Request
 from tunelab.serve.responses import ApiError, respond
 from tunelab.serve.sampling import Sampling

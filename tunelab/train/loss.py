@@ -13,9 +13,9 @@ import torch.nn.functional as F
 from torch import nn
 from transformers import PreTrainedModel
 
+from tunelab.architecture import carries_state, decoder_and_head
 from tunelab.data.tokenize import IGNORE
 from tunelab.kernels import onednn_linear, training_kernels, uses_onednn
-from tunelab.models import carries_state, decoder_and_head
 from tunelab.train.document_attention import document_bounds
 from tunelab.train.tied_embedding import Handoff, TiedLookup, tied
 
@@ -227,7 +227,7 @@ def _packed(position_ids: torch.Tensor) -> bool:
 
 def one_document_a_row(batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     """Packed rows as one document a row, each padded at its end (positions going on, targets
-    ignored): for a model that carries state along the row (models.carries_state), which
+    ignored): for a model that carries state along the row (architecture.carries_state), which
     positions that restart would not stop. The same loss as each document alone, but every
     document padded to the longest: training unpacks such a model's rows before it starts."""
     rows = {"input_ids": [], "position_ids": [], "targets": []}

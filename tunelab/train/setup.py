@@ -8,10 +8,11 @@ import importlib.util
 import torch
 from torch.utils._python_dispatch import TorchDispatchMode
 
+from tunelab.architecture import carries_state, decoder_layers
 from tunelab.config import DataConfig, TrainConfig
 from tunelab.errors import TunelabError
 from tunelab.kernels import training_kernels
-from tunelab.models import carries_state, decoder_layers, model_summary
+from tunelab.models import model_summary
 from tunelab.train import document_attention, rms_norm
 
 
@@ -164,7 +165,7 @@ def fit_max_length(data: DataConfig, model_name: str, limit: int) -> DataConfig:
 
 def row_packing(model, packing: bool) -> tuple[bool, str | None]:
     """data.packing as this model can train it, and a note when that is not what was asked: a
-    model that carries state along a row (models.carries_state) gets one document a row, train
+    model that carries state along a row (architecture.carries_state) gets one document a row, train
     and test alike, as restarting positions would not keep a packed row's documents apart."""
     if packing and carries_state(model):
         name = type(getattr(model, "get_base_model", lambda: model)()).__name__

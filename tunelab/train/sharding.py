@@ -7,8 +7,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from tunelab.architecture import decoder_layers
 from tunelab.errors import TunelabError
-from tunelab.models import decoder_layers
 from tunelab.train.distributed import LossModule
 
 

@@ -20,7 +20,8 @@ import torch
 from torch import Tensor
 from transformers import DynamicCache, PreTrainedModel, PreTrainedTokenizerBase
 
-from tunelab.models import attention_window, carries_state, context_length, decoder_and_head
+from tunelab.architecture import attention_window, carries_state, decoder_and_head
+from tunelab.models import context_length
 
 # The harness's fallback when neither the model config nor the tokenizer names a context length.
 
@@ -261,7 +262,7 @@ def _split_off_plain(model: PreTrainedModel, rows: list[_Row]) -> tuple[list[_Ro
     """(rows to score one pass per choice, the others to pack). The block mask passed to the
     packed pass replaces the model's own, so a windowed model's window would be lost (and a
     shared cache cut to it) for rows longer than it; and no mask stops a convolution over time
-    or a recurrence (models.carries_state), which would carry one choice into the next."""
+    or a recurrence (architecture.carries_state), which would carry one choice into the next."""
     if carries_state(model):
         return rows, []
     window = attention_window(model.config)

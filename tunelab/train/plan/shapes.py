@@ -33,7 +33,7 @@ class Shape:
     head_dim: int = 0  # 0: hidden / heads
     context: int = 0  # max_position_embeddings; 0: not known
     # Why the loss cannot be fused (the forward does more to its logits than the projection,
-    # models.decoder_and_head), as "<class> <what>"; "" when it is, or the class is not known.
+    # architecture.decoder_and_head), as "<class> <what>"; "" when it is, or the class is not known.
     unfused: str = ""
     carries_state: bool = False  # trained unpacked, one document a row (setup.row_packing)
 
@@ -220,11 +220,11 @@ def shape_from_config(path: Path) -> Shape:
 
 
 def _unfused(outer: dict, text: dict) -> str:
-    """Why training cannot fuse this model's head and loss (models.decoder_and_head, read from its
+    """Why training cannot fuse this model's head and loss (architecture.decoder_and_head, read from its
     class's forward): "" when it can, or when its class is not one transformers has."""
     import transformers
 
-    from tunelab.models import capped_fields, projection_unless
+    from tunelab.architecture import capped_fields, projection_unless
 
     name = (outer.get("architectures") or [""])[0]
     cls = getattr(transformers, name, None) if name else None
@@ -244,9 +244,9 @@ def _unfused(outer: dict, text: dict) -> str:
 
 
 def _carries_state(outer: dict, text: dict) -> bool:
-    """models.carries_state from the config alone: its model type and declared kinds of layer."""
+    """architecture.carries_state from the config alone: its model type and declared kinds of layer."""
     from types import SimpleNamespace
 
-    from tunelab.models import config_carries_state
+    from tunelab.architecture import config_carries_state
 
     return config_carries_state(SimpleNamespace(**text), outer.get("model_type", ""))
