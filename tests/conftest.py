@@ -40,6 +40,21 @@ def qa_file(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
+def no_route_to_hub(monkeypatch):
+    """A machine online by its settings (as a user's is) that cannot reach the hub: a client that
+    asks it would retry for tens of seconds."""
+    import socket
+
+    from huggingface_hub import constants
+
+    def no_network(*args, **kwargs):
+        raise socket.gaierror(-2, "Name or service not known")
+
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    monkeypatch.setattr(socket, "create_connection", no_network)
+
+
+@pytest.fixture
 def tiny():
     from tunelab.models import tiny_random
 

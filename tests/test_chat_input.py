@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
+from tests.test_chat_stream import repl_typing
 from tunelab.cli import app
 from tunelab.errors import TunelabError
 from tunelab.models import tiny_random
@@ -22,15 +23,7 @@ def test_generate_refuses_standard_input_that_is_not_utf8_naming_the_byte():
 
 def test_a_chat_says_a_line_is_not_utf8_and_goes_on(monkeypatch, capsys):
     session = Session(*tiny_random())
-    lines = iter([LATIN1.decode("utf-8", "surrogateescape").strip(), "hello"])
-
-    def read(*_) -> str:
-        line = next(lines, None)
-        if line is None:
-            raise EOFError
-        return line
-
-    monkeypatch.setattr("builtins.input", read)
+    repl_typing(monkeypatch, LATIN1.decode("utf-8", "surrogateescape").strip(), "hello")
     session.repl(max_new_tokens=2)
     out = " ".join(capsys.readouterr().out.split())
     assert "error: the message is not UTF-8 text: byte 0xe9 at line 1, character 4" in out
