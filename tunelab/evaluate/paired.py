@@ -59,6 +59,11 @@ class Difference:
             return f"{self.n} questions, under {MIN_QUESTIONS}"
         return f"sign-flip test p = {self.p:.2g}"
 
+    @property
+    def said(self) -> str:
+        """The verdict as shown: with why there is no clear winner, where that needs saying."""
+        return said_verdict({"verdict": self.verdict, "unclear_because": self.unclear_because})
+
     def judged(self, lower_is_better: bool) -> str:
         """The verdict for a metric where a lower score is the better one (a hallucination rate)."""
         if not lower_is_better or self.verdict == NO_CLEAR_WINNER:

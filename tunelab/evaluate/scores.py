@@ -74,16 +74,9 @@ def comparison(results: list[EvalResult]) -> list[dict[str, Any]]:
         table.append(
             {"metric": key, "values": values, "delta": values[-1] - values[0],
              "low": diff.low, "high": diff.high, "verdict": verdict,
-             "ahead": ahead or _unclear(diff)}
+             "ahead": ahead or diff.said}
         )  # fmt: skip
     return table
-
-
-def _unclear(diff) -> str:
-    """'no clear winner', with why where the interval alone is on one side of zero."""
-    from tunelab.evaluate.paired import NO_CLEAR_WINNER, said_verdict
-
-    return said_verdict({"verdict": NO_CLEAR_WINNER, "unclear_because": diff.unclear_because})
 
 
 def metric_verdict(diff, metric: str) -> str:

@@ -278,7 +278,8 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
             # A finite loss can still give an overflowing gradient: stepping with it writes NaN
             # into every weight, and the next checkpoint, "the last good one", holds them. The
             # norm is of the gradients every process shares: all stop together.
-            if not torch.isfinite(grad_norm):
+            grad_norm = float(grad_norm)  # one host sync a step, for the check and the log
+            if not math.isfinite(grad_norm):
                 _fail_non_finite(state, checkpoints, "gradient norm")
             lr = scheduler.get_last_lr()[0]
             optimizer.step()
@@ -297,7 +298,7 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
                 "epoch": round(epoch + (batch_index + 1) / micro_per_epoch, 4),
                 "loss": round(last_loss, 5),
                 "lr": lr,
-                "grad_norm": round(float(grad_norm), 4),
+                "grad_norm": round(grad_norm, 4),
                 "tokens": state.tokens,
                 "tokens_per_s": round(state.tokens / state.elapsed, 1),
                 "input_tokens": state.input_tokens,

@@ -62,16 +62,18 @@ def generate_dataset(
             chunks = [chunks[int(i * step)] for i in range(config.limit)]
         stats.chunks = len(chunks)
         todo = [c for c in chunks if c.hash not in out.done]
-        stats.cut_otherwise = sum(map(cut_otherwise, todo))
-        todo = [c for c in todo if not cut_otherwise(c)]
+        covered = [cut_otherwise(c) for c in todo]
+        stats.cut_otherwise = sum(covered)
+        todo = [c for c, skip in zip(todo, covered) if not skip]
         if config.mode == "template":
             stats.done_before = len(chunks) - len(todo)
             _template(config, todo, out, stats)
         else:
             asked = AskedChunks(config)
             asked.drop_stale(earlier.made_from_gone_text)
-            stats.asked_before = sum(map(asked.kept_nothing, todo))
-            todo = [c for c in todo if not asked.kept_nothing(c)]
+            nothing_kept = [asked.kept_nothing(c) for c in todo]
+            stats.asked_before = sum(nothing_kept)
+            todo = [c for c, skip in zip(todo, nothing_kept) if not skip]
             stats.done_before = len(chunks) - len(todo)
             llm = llm or (make_llm(config) if todo else None)
             _llm_chunks(config, llm, todo, out, asked, stats, progress)

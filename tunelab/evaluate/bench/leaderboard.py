@@ -33,16 +33,15 @@ def leaderboard(rows: dict[str, list[TaskResult]]) -> list[dict]:
 
 def difference(base: TaskResult, other: TaskResult) -> dict:
     """other − base on one task, in points, with its interval and verdict."""
-    from tunelab.evaluate.paired import paired_difference, said_verdict
+    from tunelab.evaluate.paired import paired_difference
 
     diff = paired_difference(base.per_question, other.per_question)
-    shown = {"verdict": diff.verdict, "unclear_because": diff.unclear_because}
     return {
         "delta": round(100 * diff.delta, 2),
         "low": round(100 * diff.low, 2),
         "high": round(100 * diff.high, 2),
         "verdict": diff.verdict,
-        "said": said_verdict(shown),  # with why there is no clear winner, where it needs saying
+        "said": diff.said,  # with why there is no clear winner, where it needs saying
     }
 
 

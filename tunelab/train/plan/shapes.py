@@ -209,7 +209,7 @@ def shape_from_config(path: Path) -> Shape:
             o_bias=bool(raw.get("attention_bias")),
             head_dim=raw.get("head_dim") or 0,
             context=raw.get("max_position_embeddings") or 0,
-            unfused=_unfused(outer, raw),
+            unfused=_unfused(outer),
             carries_state=_carries_state(outer, raw),
         )
     except KeyError as err:
@@ -219,9 +219,9 @@ def shape_from_config(path: Path) -> Shape:
         ) from None
 
 
-def _unfused(outer: dict, text: dict) -> str:
-    """Why training cannot fuse this model's head and loss (architecture.decoder_and_head, read from its
-    class's forward): "" when it can, or when its class is not one transformers has."""
+def _unfused(outer: dict) -> str:
+    """Why training cannot fuse this model's head and loss (architecture.decoder_and_head, read
+    from its class's forward): "" when it can, or when its class is not one transformers has."""
     import transformers
 
     from tunelab.architecture import capped_fields, projection_unless
