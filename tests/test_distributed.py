@@ -295,3 +295,40 @@ def test_a_held_out_refusal_stops_every_process_alike(tmp_path, qa_file):
     said = " ".join((done.stdout + done.stderr).split())
     assert done.returncode != 0 and "name no facts: use select_best: token_f1" in said
     assert "Connection closed" not in said
+
+
+@pytest.mark.parametrize(
+    "outcome, code",
+    [(None, 0), (KeyboardInterrupt, 130), ("terminated", 143), ("refusal", 2)],
+)
+def test_a_torchrun_process_leaves_without_the_interpreters_teardown(monkeypatch, outcome, code):
+    # FSDP's DTensor caches keep the gloo group and its threads alive past
+    # destroy_process_group; tearing it down with the interpreter aborted rank 1 of a finished
+    # run once in CI (SIGABRT), and torchrun then failed the run. Every outcome leaves at once.
+    from tunelab.errors import TunelabError
+    from tunelab.train import cli, distributed, loop, run_folder
+    from tunelab.train.stopping import Terminated
+
+    raised = {"terminated": Terminated(True), "refusal": TunelabError("no such file")}.get(
+        outcome, outcome
+    )
+
+    def fake_train(*args, **kwargs):
+        if raised is not None:
+            raise raised
+
+    left = []
+
+    def leave(code):
+        left.append(code)
+        raise SystemExit(code)
+
+    monkeypatch.setattr(loop, "train", fake_train)
+    monkeypatch.setattr(run_folder, "config_from", lambda *args: None)
+    monkeypatch.setattr(distributed.os, "_exit", leave)
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    monkeypatch.setenv("RANK", "0")
+    monkeypatch.setenv("LOCAL_RANK", "0")
+    with pytest.raises(SystemExit):
+        cli.train_command(None)
+    assert left == [code]

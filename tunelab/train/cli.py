@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -37,14 +35,15 @@ def train_command(
     from tunelab.train.run_folder import config_from
     from tunelab.train.stopping import Terminated
 
+    world = distributed.launched_world()
     try:
         train(config_from(config, set_ or []), resume=resume, overwrite=overwrite)
+        code = 0
     except KeyboardInterrupt:
-        raise typer.Exit(130) from None  # what shells expect after Ctrl-C
+        code = 130  # what shells expect after Ctrl-C
     except Terminated:
-        raise typer.Exit(143) from None  # SIGTERM's; the loop said which step is kept
+        code = 143  # SIGTERM's; the loop said which step is kept
     except TunelabError as err:
-        world = distributed.launched_world()
         if world.size == 1:
             raise
         # Under torchrun every process refuses alike: the first of each machine says it, once.
@@ -52,11 +51,11 @@ def train_command(
             distributed.leave_refusal_to_first_process()
             raise
         Console(stderr=True).print(f"[bold red]error:[/] {escape(str(err))}")
-        sys.stdout.flush()
-        sys.stderr.flush()
-        # Not through the interpreter's teardown: the gloo group's can deadlock there (torch
-        # 2.13: its thread waits for the GIL of the exiting one), until torchrun kills it.
-        os._exit(2)
+        code = 2
+    if world.size > 1:
+        distributed.leave_without_teardown(code)
+    if code:
+        raise typer.Exit(code)
 
 
 def runs_command(

@@ -14,11 +14,13 @@ into no-ops (with fsdp, a group of one, so that the same code shards and checkpo
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import NoReturn
 
 import torch
 import torch.distributed as dist
@@ -168,6 +170,18 @@ def leave_refusal_to_first_process() -> None:
     """Wait (silent) for torchrun to stop this process, REFUSAL_SAID_WITHIN_S at most; no
     collective, no group."""
     time.sleep(REFUSAL_SAID_WITHIN_S)
+
+
+def leave_without_teardown(code: int) -> NoReturn:
+    """End a torchrun process with `code`, everything written and the group destroyed, without
+    the interpreter's teardown: FSDP's DTensor caches keep the gloo group (and its threads) alive
+    past destroy_process_group, and destroying it during teardown aborts now and then (SIGABRT,
+    "terminate called without an active exception", seen on rank 1 after a finished run; torchrun
+    then killed rank 0 and failed the run) or deadlocks (its thread waits for the GIL of the
+    exiting one)."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 class LossModule(nn.Module):
