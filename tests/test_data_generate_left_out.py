@@ -245,3 +245,23 @@ def test_a_chunk_asked_about_before_is_asked_again_once_its_text_changed(tmp_pat
     assert llm.asked == ["Pears ripen after they are picked from the tree."]
     assert (stats.stale, stats.asked_before, stats.pairs) == (1, 1, 1)
     assert [r["answer"] for r in rows(out)] == ["Pears ripen after they are picked from the tree."]
+
+
+def test_a_rerun_parses_the_earlier_output_once(tmp_path, monkeypatch):
+    # Resuming read the whole earlier output up to 4 times (its rows, the stale check, the rows
+    # the text covers, again after dropping none); a large file paid each time.
+    from tunelab.data.generate import shared
+
+    (tmp_path / "docs").mkdir()
+    doc = tmp_path / "docs" / "a.md"
+    doc.write_text("# Apples\n\nApples grow on trees in orchards. They are picked in autumn.\n")
+    out = tmp_path / "qa.jsonl"
+    config = GenerateConfig(docs=[str(doc)], output=str(out), mode="llm", min_chunk_tokens=5)
+    generate_dataset(config, FirstSentenceLLM(), progress=False)
+    parsed = []
+    read = shared.read_jsonl
+    monkeypatch.setattr(
+        shared, "read_jsonl", lambda path, **kw: parsed.append(path) or read(path, **kw)
+    )
+    stats = generate_dataset(config, FirstSentenceLLM(), progress=False)
+    assert parsed == [out] and stats.done_before == 1

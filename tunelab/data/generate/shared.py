@@ -125,15 +125,14 @@ class Output:
         self.questions: set[str] = set()
         self.shingles: list[set[str]] = []
         self.rows_of_mode = 0
-        for _, row in self._rows():
+        # Earlier runs' rows (line number, row), read once: a large file was parsed up to 4 times.
+        self.earlier = read_jsonl(self.path, hint="fix or remove the line to resume")
+        for _, row in self.earlier:
             self._remember(row)
 
-    def _rows(self) -> list[tuple[int, dict]]:
-        return read_jsonl(self.path, hint="fix or remove the line to resume")
-
     def written(self) -> list[dict]:
-        """The rows of this mode on disk (an earlier run's, after any dropped)."""
-        return [row for _, row in self._rows() if self._of_mode(row)]
+        """The rows of this mode an earlier run wrote (after any dropped)."""
+        return [row for _, row in self.earlier if self._of_mode(row)]
 
     def _of_mode(self, row: dict) -> bool:
         meta = row.get("meta")
@@ -143,7 +142,7 @@ class Output:
         """Remove the rows of this mode whose meta `stale` says were made from text the documents no
         longer hold, so the file says what they say now (and a new pair of an edited chunk is not
         refused as a duplicate of its old one); how many rows went. The rest stay byte for byte."""
-        gone = {number for number, row in self._rows() if self._of_mode(row) and stale(row["meta"])}
+        gone = {number for number, row in self.earlier if self._of_mode(row) and stale(row["meta"])}
         if not gone:
             return 0
         with self.path.open("rb") as handle:  # lines split at b"\n" only, as read_jsonl counts
