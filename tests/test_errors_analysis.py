@@ -293,3 +293,18 @@ def test_french_and_german_answers_are_spelled_by_their_own_dictionary_and_swedi
     spelled = next(e for e in french_typo["errors"] if e["category"] == "misspelling")
     assert spelled["reason"] == "unknown words: comande"
     assert "misspelling" not in categories(swedish)
+
+
+def test_no_dictionary_is_loaded_for_answers_with_no_word_to_look_up(monkeypatch):
+    # Loading each language's dictionary takes seconds; an answer of the data's own words, or in
+    # Chinese, has nothing to look up in any.
+    from tunelab.evaluate import analysis
+
+    loaded = []
+    monkeypatch.setattr(analysis, "spelling_dictionary", lambda text: loaded.append(text))
+    rows = [
+        row("What is a LoRA adapter?", "Small trainable matrices.", "Trainable matrices added."),
+        row("怎么导出模型？", "用 tunelab export。", "运行导出命令就行了。"),
+    ]
+    analyse(rows, TRAINING)
+    assert loaded == [] and all("misspelling" not in categories(r) for r in rows)

@@ -164,10 +164,12 @@ def misspellings(row: dict[str, Any], known: set[str]) -> list[str]:
     question, reference or data; none where no dictionary fits. The question and reference say
     the language too: an answer of typos alone is not in any."""
     answer = row["answer"]
-    dictionary = spelling_dictionary(f"{row['question']} {row['reference']} {answer}")
     tokens = _TOKEN.findall(answer.replace("\u2019", "'"))
     candidates = {p for t in tokens for p in _spelled_parts(t, known) if len(p) > 2} - known
-    return sorted(dictionary.unknown(candidates)) if dictionary and candidates else []
+    if not candidates:  # no dictionary to load (a Chinese answer, one of the data's own words)
+        return []
+    dictionary = spelling_dictionary(f"{row['question']} {row['reference']} {answer}")
+    return sorted(dictionary.unknown(candidates)) if dictionary else []
 
 
 def _spelled_parts(token: str, known: set[str]) -> list[str]:
