@@ -129,3 +129,18 @@ def test_a_resume_from_before_the_best_step_drops_it(tmp_path, monkeypatch, caps
     final = load_file(run / "model" / "adapter_model.safetensors")
     at_step_2 = load_file(run / "checkpoints" / "step-000002" / "trainable.safetensors")
     assert all(torch.equal(final[k.replace(".default", "")], v) for k, v in at_step_2.items())
+
+
+def test_a_dropped_best_eval_loss_is_said_as_a_loss(tmp_path):
+    # best.json keeps a loss negated (higher is better); the note said "eval_loss -2.016".
+    from torch import nn
+
+    from tunelab.train.heldout import best_up_to, keep_if_best
+
+    model = nn.Linear(2, 2)
+    keep_if_best(tmp_path, model, 4, "eval_loss", -2.016)
+    rows = [{"step": 2, "eval_loss": 2.3}, {"step": 4, "eval_loss": 2.016}]
+    note = best_up_to(tmp_path, rows, 2, "eval_loss", model)
+    assert note.startswith("the best step kept (4, eval_loss 2.016)")
+    best = json.loads((tmp_path / "best" / "best.json").read_text())
+    assert best == {"step": 2, "metric": "eval_loss", "value": -2.3}

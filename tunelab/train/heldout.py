@@ -56,7 +56,7 @@ class HeldOut:
     @property
     def key(self) -> str:
         """Its name in metrics.jsonl."""
-        return f"eval_{self.metric}"
+        return metric_key(self.metric)
 
     def score(self, model, tokenizer) -> float:
         """Mean of `metric` over the questions (0-1), answered greedily."""
@@ -143,6 +143,17 @@ def forget_best_after(run_dir: Path, step: int) -> dict | None:
     return best
 
 
+def metric_key(metric: str) -> str:
+    """A `train.select_best` metric's name in metrics.jsonl."""
+    return metric if metric == "eval_loss" else f"eval_{metric}"
+
+
+def loss_negated(metric: str, value: float) -> float:
+    """`value` of `metric` as keep_if_best compares it, higher better (a loss negated); and a
+    compared one back as it was."""
+    return -value if metric == "eval_loss" else value
+
+
 def best_up_to(run_dir: Path, rows: list[dict], step: int, metric: str, model) -> str | None:
     """A resume from a checkpoint before the best step kept trains the steps after it again:
     that best's weights are of a training no longer in the run's history (model/ ended with
@@ -152,12 +163,13 @@ def best_up_to(run_dir: Path, rows: list[dict], step: int, metric: str, model) -
     dropped = forget_best_after(run_dir, step)
     if dropped is None:
         return None
-    key = "eval_loss" if metric == "eval_loss" else f"eval_{metric}"
+    key = metric_key(metric)
     row = next((r for r in rows if r.get("step") == step and key in r), None)
     if row is not None:
-        keep_if_best(run_dir, model, step, metric, -row[key] if metric == "eval_loss" else row[key])
+        keep_if_best(run_dir, model, step, metric, loss_negated(metric, row[key]))
     return (
-        f"the best step kept ({dropped['step']}, {dropped['metric']} {dropped['value']:.4g}) "
+        f"the best step kept ({dropped['step']}, {dropped['metric']} "
+        f"{loss_negated(dropped['metric'], dropped['value']):.4g}) "
         f"came after step {step}, which this resume trains again: "
         + (f"step {step}'s weights stand in for it" if row else "it is dropped")
     )
