@@ -326,13 +326,8 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
                         progress.note("eval loss stopped improving: early stop")
                         stop.requested = True
                     if cfg.select_best == "eval_loss" and world.is_main:
-                        keep_if_best(
-                            run_dir,
-                            model,
-                            state.step,
-                            "eval_loss",
-                            loss_negated("eval_loss", record["eval_loss"]),
-                        )
+                        value = loss_negated("eval_loss", record["eval_loss"])
+                        keep_if_best(run_dir, model, state.step, "eval_loss", value)
                 if heldout and (state.step % cfg.eval_generate_every == 0 or last_step):
                     with launcher.may_stop():
                         value = score_heldout(heldout, model, tokenizer, state.step, progress)
