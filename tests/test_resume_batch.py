@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import tiny_config
 from tunelab.errors import TunelabError
-from tunelab.train.distributed import resume_command
+from tunelab.run import resume_command
 from tunelab.train.loop import train
 
 

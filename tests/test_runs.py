@@ -158,3 +158,8 @@ def test_a_run_killed_before_it_saved_a_model_is_named_as_such(tmp_path):
     (run / "checkpoints" / "step-000002" / "state.json").write_text("{}")
     with pytest.raises(TunelabError, match=r"saved no model yet .* --resume` continues it"):
         load_model(str(run))
+    # A run of 2 processes resumes as it was launched (one process is refused: half the rows).
+    (run / "checkpoints" / "step-000004").mkdir(parents=True)
+    (run / "checkpoints" / "step-000004" / "state.json").write_text('{"processes": 2}')
+    with pytest.raises(TunelabError, match=r"`torchrun --nproc_per_node 2 -m tunelab.cli train"):
+        load_model(str(run))

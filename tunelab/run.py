@@ -26,6 +26,7 @@ METRICS_FILE = "metrics.jsonl"
 WEIGHTS = "model"  # the final adapter or weights, with the tokenizer
 CHECKPOINTS = "checkpoints"
 CHECKPOINT_PREFIX = "step-"
+CHECKPOINT_STATE = "state.json"  # a checkpoint's step, counters and launch (train.checkpoint)
 BEST = "best"  # the best step's trainable weights, with train.select_best
 STATUS_FILE = "status.json"  # running, finished, interrupted or failed, and where it stopped
 
@@ -213,15 +214,37 @@ def _refuse_unsaved(model: str | Path) -> None:
     folder, transformers blamed a missing tokenizer library)."""
     if not Run.is_started(model):
         return
+    checkpoints = list_checkpoints(Path(model) / CHECKPOINTS)
     how = (
-        f"`tunelab train {model} --resume` continues it from its last checkpoint"
-        if list_checkpoints(Path(model) / CHECKPOINTS)
+        f"`{resume_command(Path(model), _processes(checkpoints[-1]))}` continues it from its "
+        "last checkpoint"
+        if checkpoints
         else f"it saved no checkpoint either: `tunelab train {model} --overwrite` starts it again"
     )
     raise TunelabError(
         f"model {str(model)!r} is a run that has saved no model yet (it stopped before writing "
         f"model/): {how}"
     )
+
+
+def resume_command(run_dir: Path, processes: int, per_machine: int | None = None) -> str:
+    """The command that resumes run_dir on `processes` processes (`per_machine` on each machine),
+    as it was launched: on fewer, a step takes fewer rows and the resume is refused."""
+    train = f"train {run_dir} --resume"
+    if processes == 1:
+        return f"tunelab {train}"
+    per_machine = per_machine or processes
+    machines = f"--nnodes {processes // per_machine} " if per_machine < processes else ""
+    return f"torchrun {machines}--nproc_per_node {per_machine} -m tunelab.cli {train}"
+
+
+def _processes(checkpoint: Path) -> int:
+    """How many processes trained up to `checkpoint` (1 where it does not say)."""
+    try:
+        state = json.loads((checkpoint / CHECKPOINT_STATE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return 1
+    return state.get("processes") or 1 if isinstance(state, dict) else 1
 
 
 def prompt_for(model: str | Path | Run) -> Prompt:

@@ -20,9 +20,9 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from tunelab.errors import TunelabError
-from tunelab.run import CHECKPOINT_PREFIX, list_checkpoints
+from tunelab.run import CHECKPOINT_PREFIX, CHECKPOINT_STATE, list_checkpoints
 
-WEIGHTS, OPTIMIZER, STATE = "trainable.safetensors", "optimizer.pt", "state.json"
+WEIGHTS, OPTIMIZER, STATE = "trainable.safetensors", "optimizer.pt", CHECKPOINT_STATE
 
 
 @dataclass

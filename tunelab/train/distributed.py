@@ -19,7 +19,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 from typing import NoReturn
 
 import torch
@@ -53,17 +52,6 @@ def launched_world() -> World:
         return SINGLE
     local_size = int(os.environ.get("LOCAL_WORLD_SIZE", str(size)))
     return World(int(os.environ["RANK"]), int(os.environ.get("LOCAL_RANK", "0")), size, local_size)
-
-
-def resume_command(run_dir: Path, processes: int, per_machine: int | None = None) -> str:
-    """The command that resumes run_dir on `processes` processes (`per_machine` on each machine),
-    as it was launched: on fewer, a step takes fewer rows and the resume is refused."""
-    train = f"train {run_dir} --resume"
-    if processes == 1:
-        return f"tunelab {train}"
-    per_machine = per_machine or processes
-    machines = f"--nnodes {processes // per_machine} " if per_machine < processes else ""
-    return f"torchrun {machines}--nproc_per_node {per_machine} -m tunelab.cli {train}"
 
 
 # Rank 0 alone answers the held-out questions, writes checkpoints and the final model while the

@@ -23,7 +23,7 @@ from tunelab.data.pipeline import (
 from tunelab.data.tokenize import IGNORE
 from tunelab.errors import TunelabError
 from tunelab.models import context_length
-from tunelab.run import CHECKPOINTS, METRICS_FILE, Run, load_model
+from tunelab.run import CHECKPOINTS, METRICS_FILE, Run, load_model, resume_command
 from tunelab.train import distributed
 from tunelab.train.checkpoint import (
     TrainState,
@@ -35,7 +35,7 @@ from tunelab.train.checkpoint import (
     save_checkpoint,
     set_rng_states,
 )
-from tunelab.train.distributed import SINGLE, LossModule, World, resume_command
+from tunelab.train.distributed import SINGLE, LossModule, World
 from tunelab.train.eval_loss import evaluate_loss
 from tunelab.train.heldout import (
     best_up_to,

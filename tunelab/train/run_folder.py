@@ -9,9 +9,8 @@ from pathlib import Path
 
 from tunelab.config import Config, TrainConfig, apply_overrides
 from tunelab.errors import TunelabError
-from tunelab.run import CHECKPOINTS, CONFIG_FILE, WEIGHTS, Run, list_checkpoints
+from tunelab.run import CHECKPOINTS, CONFIG_FILE, WEIGHTS, Run, list_checkpoints, resume_command
 from tunelab.train.checkpoint import TrainState, remove_partial_saves
-from tunelab.train.distributed import resume_command
 from tunelab.train.plot import read_metrics
 
 # What a resumed run may change: its length, how often it evaluates and saves, its learning-rate
