@@ -265,3 +265,22 @@ def test_a_rerun_parses_the_earlier_output_once(tmp_path, monkeypatch):
     )
     stats = generate_dataset(config, FirstSentenceLLM(), progress=False)
     assert parsed == [out] and stats.done_before == 1
+
+
+def test_a_chunk_whose_replies_never_parsed_is_asked_again_on_a_rerun(tmp_path):
+    # Not recorded as asked (OUTPUT.asked.jsonl): a remote model's bad reply may be a passing one.
+    class Garbled(FirstSentenceLLM):
+        def complete(self, conversations, temperature, schema=None):
+            super().complete(conversations, temperature, schema)
+            return ["not JSON"] * len(conversations)
+
+    (tmp_path / "docs").mkdir()
+    doc = tmp_path / "docs" / "a.md"
+    doc.write_text("# Apples\n\nApples grow on trees in orchards. They are picked in autumn.\n")
+    out = tmp_path / "qa.jsonl"
+    config = GenerateConfig(docs=[str(doc)], output=str(out), mode="llm", min_chunk_tokens=5)
+    stats = generate_dataset(config, Garbled(), progress=False)
+    assert (stats.malformed, stats.pairs) == (1, 0)
+    llm = FirstSentenceLLM()
+    stats = generate_dataset(config, llm, progress=False)
+    assert len(llm.asked) == 1 and (stats.malformed, stats.pairs, stats.asked_before) == (0, 1, 0)

@@ -79,6 +79,11 @@ def generate_command(
         console.print(
             f"{stats.parse_rate:.0%} of {stats.replies} replies parsed; retried {stats.retried}; "
             f"skipped {stats.malformed} prompts whose replies never parsed"
+            + (
+                "; a rerun asks their chunks again"
+                if stats.malformed and config.mode == "llm"
+                else ""
+            )
         )
     if config.mode != "self-instruct" and stats.pairs + stats.ungrounded:
         console.print(
