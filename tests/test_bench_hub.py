@@ -139,7 +139,12 @@ def test_bench_fetches_what_is_missing_and_logs_every_question_it_scored(hub, tm
         "acc",
         "acc_norm",
     }
-    assert samples[0]["chosen"] == max(range(4), key=samples[0]["loglikelihoods"].__getitem__)
+    # The leaderboard's acc_norm picks the likeliest choice per character, as `chosen` says.
+    for sample in samples:
+        per_char = [ll / len(c) for ll, c in zip(sample["loglikelihoods"], sample["choices"])]
+        assert sample["chosen"] == max(range(4), key=per_char.__getitem__)
+        assert sample["chosen_by"] == "acc_norm"
+        assert sample["scores"]["acc_norm"] == float(sample["chosen"] == sample["gold"])
     assert _jsonl(out / "samples" / "tiny-random" / "truthfulqa_mc2.jsonl")[1]["labels"] == [
         1,
         0,

@@ -17,8 +17,17 @@ def samples_file(output: Path, model: str, task: str) -> Path:
 
 
 def write_samples(
-    path: Path, docs: list[Doc], lls: list[list[float]], scores: list[dict[str, float]]
+    path: Path,
+    docs: list[Doc],
+    lls: list[list[float]],
+    scores: list[dict[str, float]],
+    metric: str = "acc",
 ) -> Path:
+    """One line per question; `chosen` is the choice `metric` (the leaderboard's) picks: under
+    acc_norm the likeliest per character, which need not be the likeliest."""
+    from tunelab.evaluate.bench.tasks.base import picks
+
+    by = metric if metric == "acc_norm" else "acc"  # TruthfulQA mc2's share: the likeliest
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8") as out:
         for doc, ll, score in zip(docs, lls, scores):
@@ -28,7 +37,8 @@ def write_samples(
                 "choices": doc.choices,
                 "gold": doc.gold,
                 "loglikelihoods": ll,
-                "chosen": max(range(len(ll)), key=ll.__getitem__),
+                "chosen": picks(doc, ll, norm=by == "acc_norm")[by],
+                "chosen_by": by,
                 "scores": score,
             }
             if doc.labels:

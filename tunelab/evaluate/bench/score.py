@@ -174,11 +174,11 @@ def run_task(
     lls: list[list[float]] = []
     scores = score_docs(model, tokenizer, task, docs, cfg.batch_size, on_progress, lls, log)
     seconds = time.perf_counter() - start
+    metric = main_metric(task)
     if samples is not None:
         from tunelab.evaluate.bench.samples import write_samples
 
-        write_samples(samples, docs, lls, scores)
-    metric = main_metric(task)
+        write_samples(samples, docs, lls, scores, metric)
     keys = scores[0].keys() if scores else [metric]
     metrics = {k: sum(s[k] for s in scores) / max(len(scores), 1) for k in keys}
     per_question = [s[metric] for s in scores]

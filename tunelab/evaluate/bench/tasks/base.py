@@ -94,11 +94,16 @@ class ChoiceTask:
 
 def acc_scores(doc: Doc, lls: list[float], norm: bool = True) -> dict[str, float]:
     """acc: the most likely choice is gold; acc_norm: the same after dividing by its characters."""
+    return {metric: float(pick == doc.gold) for metric, pick in picks(doc, lls, norm).items()}
+
+
+def picks(doc: Doc, lls: list[float], norm: bool = True) -> dict[str, int]:
+    """The choice each metric picks: acc the likeliest, acc_norm the likeliest per character."""
     values = np.array(lls)
-    out = {"acc": float(np.argmax(values) == doc.gold)}
+    out = {"acc": int(np.argmax(values))}
     if norm:
         lengths = np.array([float(len(c)) for c in doc.choices])
-        out["acc_norm"] = float(np.argmax(values / lengths) == doc.gold)
+        out["acc_norm"] = int(np.argmax(values / lengths))
     return out
 
 
