@@ -129,12 +129,12 @@ def test_a_lora_run_is_scored_through_its_adapter():
     assert base[0][0] != pytest_approx(fast[0][0])
 
 
-def test_progress_is_reported_after_each_pass_and_ends_at_the_total():
+def test_progress_is_reported_before_the_first_pass_and_after_each_in_questions():
     model, tok = load_model("tiny-random")
     requests = [Request(f"Question {i}:", [" yes", " no"]) for i in range(5)]
     seen = []
     loglikelihoods(model, tok, requests, batch_size=1, on_progress=lambda d, t: seen.append((d, t)))
-    assert seen and seen[-1][0] == seen[-1][1] == 5
+    assert seen[0] == (0, 5) and seen[-1] == (5, 5)  # the bar shows before a long first pass
     assert [d for d, _ in seen] == sorted(d for d, _ in seen)
 
 

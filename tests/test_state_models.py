@@ -96,7 +96,7 @@ def test_choices_of_a_model_that_carries_state_score_as_each_alone():
     for request, got in zip(requests, scores):
         expected = [each_alone(model, tokenizer, request.context, c) for c in request.continuations]
         assert got == pytest.approx(expected, rel=1e-5)
-    assert seen == [(1, 2), (2, 2)]  # the bar moves after each question, not once at the end
+    assert seen == [(0, 2), (1, 2), (2, 2)]  # the bar moves after each question, not at the end
 
 
 def each_alone(model, tokenizer, context: str, continuation: str) -> float:

@@ -155,8 +155,16 @@ def test_an_interrupted_bench_scores_only_the_choices_left(tmp_path, monkeypatch
         return real(model, tokenizer, requests, **kwargs)
 
     monkeypatch.setattr(loglik, "loglikelihoods", counted)
-    resumed = bench(["tiny-random"], config(out), on_note=notes.append)
+    progress = []
+    resumed = bench(
+        ["tiny-random"],
+        config(out),
+        on_progress=lambda model, task, done, total: progress.append((task, done, total)),
+        on_note=notes.append,
+    )
     assert notes and f"{kept} scored choices kept" in notes[0]
+    # The bar counts the questions the log answered as done, of all the task's questions.
+    assert [p for p in progress if p[0] == "arc_easy"] == [("arc_easy", 3, 3)]
     assert asked[0] == 0  # arc_easy came from the log; mmlu was scored afresh
     assert resumed[0]["scores"] == straight[0]["scores"]
     for task in tasks:

@@ -296,25 +296,38 @@ def loglikelihoods(
 
     `batch_size`: packed sequences per forward pass. `min_shared`: the fewest leading tokens a
     group of requests must share for them to be computed once (0 turns the reuse off).
-    `on_progress(done, total)`: told after each forward pass how many rows are scored.
+    `on_progress(done, total)`: told before the first forward pass and after each how many
+    requests (questions) have every continuation scored.
     `on_scored(request, choice, total)`: told each sum as soon as it is made (to keep it).
     """
     model.eval()
     device = next(model.parameters()).device
     rows = _rows(requests, tokenizer, context_length(model, tokenizer))
     scores: list[list[float]] = [[0.0] * len(r.continuations) for r in requests]
-    plain, rows = _split_off_plain(model, rows)
-    for done, row in enumerate(plain, start=1):
-        for slot, branch in zip(row.slots, row.branches):
-            scores[row.request][slot] = _plain_logprob(model, row.prefix, branch, device)
-            if on_scored is not None:
-                on_scored(row.request, slot, scores[row.request][slot])
+    left = [len(r.continuations) for r in requests]
+    answered = 0
+
+    def keep(request: int, slot: int, total: float) -> None:
+        nonlocal answered
+        scores[request][slot] = total
+        left[request] -= 1
+        answered += not left[request]
+        if on_scored is not None:
+            on_scored(request, slot, total)
+
+    def tell() -> None:
         if on_progress is not None:
-            on_progress(done, len(plain) + len(rows))
+            on_progress(answered, len(requests))
+
+    tell()  # the bar shows before the first pass, which may be long (a 5-shot prefix)
+    plain, rows = _split_off_plain(model, rows)
+    for row in plain:
+        for slot, branch in zip(row.slots, row.branches):
+            keep(row.request, slot, _plain_logprob(model, row.prefix, branch, device))
+        tell()
     groups = _share_prefixes(rows, min_shared) if min_shared else [([], rows)]
     groups = [(shared, members) for shared, members in groups if members]
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
-    done = len(plain)
     for shared_ids, members in groups:
         prefix = _prefix_cache(model, shared_ids, device) if shared_ids else None
         sequences = _pack(members)
@@ -326,10 +339,6 @@ def loglikelihoods(
             sums = torch.zeros(len(batch.keys), dtype=torch.float64)
             sums.index_add_(0, batch.owners, logprobs.double().cpu())
             for (request, slot), total in zip(batch.keys, sums.tolist()):
-                scores[request][slot] = total
-                if on_scored is not None:
-                    on_scored(request, slot, total)
-            done += sum(len(seq) for seq in chunk)
-            if on_progress is not None:
-                on_progress(done, len(plain) + len(rows))
+                keep(request, slot, total)
+            tell()
     return scores

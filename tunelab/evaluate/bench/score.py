@@ -138,9 +138,15 @@ def _loglikelihoods(model, tokenizer, requests, log, batch_size, on_progress) ->
     def keep(request: int, choice: int, total: float) -> None:
         log.add(keys[todo[request]][choice], total)
 
+    held = len(requests) - len(todo)  # the bar counts the questions the log answered as done
+
+    def progress(done: int, total: int) -> None:
+        if on_progress is not None:
+            on_progress(held + done, held + total)
+
     fresh = loglikelihoods(
         model, tokenizer, [requests[i] for i in todo], batch_size=batch_size,
-        on_progress=on_progress, on_scored=keep,
+        on_progress=progress, on_scored=keep,
     )  # fmt: skip
     out = [[log.records.get(k) for k in ks] for ks in keys]
     for i, lls in zip(todo, fresh):
