@@ -82,6 +82,8 @@ def test_chunks_stay_within_the_token_budget_and_code_keeps_its_lines():
         (["tunelab", "Log-probabilities from serve"], "What are log-probabilities from serve?"),
         (["tunelab", "Experiment trackers: `train.report_to`"], "What does `train.report_to` do?"),
         (["Guide", "Measured"], None),
+        (["Title A"], "What is title A?"),  # not "How do I title A?": "A" names, not determines
+        (["Manual", "Appendix A"], "What is appendix A?"),
     ],
 )
 def test_headings_become_the_questions_a_reader_would_ask(headings, question):

@@ -106,8 +106,9 @@ def heading_question(headings: list[str], context: str = "", title: str = "") ->
             rest = topic  # "Installing" in rich's README: "How do I install rich?"
         return f"How do I {verb}{' ' + rest if rest else ''}?"
     imperative = (  # "Reset the router"; not "All the options", "Under the hood", "Rules the
-        # engine follows" (a verb's base form seldom ends in a single s)
-        len(words) > 1
+        # engine follows" (a verb's base form seldom ends in a single s), nor "Title A" or
+        # "Appendix A" (a letter that names, with nothing after it to determine)
+        len(words) > 2
         and words[1].lower() in DETERMINERS
         and first not in NOT_VERBS
         and not (first.endswith("s") and not first.endswith(("ss", "us", "is", "as")))
