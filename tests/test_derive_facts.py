@@ -320,3 +320,22 @@ def test_a_number_in_scientific_notation_is_one_fact_however_written(reference, 
     check = _check("What value?", reference)
     assert score_facts(right, check)["fact_accuracy"] == 1.0
     assert score_facts(wrong, check)["fact_accuracy"] == 0.0
+
+
+def test_a_term_the_answers_say_all_along_is_style_not_a_fact():
+    # lamini_docs' answers say "LLM" in a quarter of them: a model that learned their style says
+    # it whatever it states. A URL, path or value stays a fact however often its words recur.
+    filler = [
+        {"question": f"Q{i}?", "answer": f"The LLM engine handles case {i}."} for i in range(9)
+    ]
+    rows = [
+        *filler,
+        {"question": "How is privacy kept?", "answer": "The LLM stays in your VPC."},
+        {
+            "question": "Where is the site?",
+            "answer": "The LLM engine site is https://llm.engine.ai.",
+        },
+    ]
+    out, _ = propose_rows(rows)
+    assert out[-2]["facts"] == [["VPC"]]
+    assert out[-1]["facts"] == [["https://llm.engine.ai"]]

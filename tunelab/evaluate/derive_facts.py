@@ -6,7 +6,8 @@ style and not the facts scores well on it. The facts of a reference are mostly i
 terms: numbers and values, names of files, options and functions, URLs, acronyms and proper
 names. Those of the answer's first sentence are taken (where the answer to the question usually
 is; later sentences add detail), at most `most` of them, and never a term the question already
-says (restating the question states no fact). A first sentence with none of them gives its rarest
+says (restating the question states no fact) nor a word the test set's answers say all along
+(lamini_docs' "LLM": an answer in their style says it whatever it states). A first sentence with none of them gives its rarest
 content words over the test set, less the question's words in any form ("generate" of
 "generating") and the words any explaining answer uses ("runs", "provides", "depends" are no
 facts; "weekly" and "checkpoint" may be), or none, for a person to write. A
@@ -77,6 +78,11 @@ _TERMS = [
 _FIRST_SENTENCE = regex.compile(
     rf"(?<=[.;:!?])(?<!\b[A-Za-z]\.)(?<!\b(?:{_TITLE}|vs\.))\s+|(?<=[。！？；])"
 )
+# A word in more than this share of a test set's answers, and in more than COMMON_LEAST of them,
+# is its style, no fact (lamini_docs: "LLM" 25%, "AI" 19%, "Lamini" 91%; "Python" 10%, kept).
+COMMON_SHARE = 0.10
+COMMON_LEAST = 3
+_WORDLIKE = re.compile(r"[^\W\d_]+(?: [^\W\d_]+)*")  # words of letters: a name, an acronym
 # Abbreviations the term patterns take for dotted names ("e.g").
 _ABBREVIATION = re.compile(r"(?:e\.g|i\.e|a\.m|p\.m|cf|etc|vs)\.?", re.IGNORECASE)
 _YES_NO_QUESTION = re.compile(
@@ -123,10 +129,15 @@ def specific_terms(text: str) -> list[str]:
 
 
 def propose(
-    question: str, answer: str, rarity: dict[str, float], most: int = 2
+    question: str,
+    answer: str,
+    rarity: dict[str, float],
+    most: int = 2,
+    common: frozenset[str] = frozenset(),
 ) -> tuple[list[list[str]], list[dict]]:
     """(facts, wrong) for one row: up to `most` facts, each a list of one phrase; `rarity` is
-    each word's inverse document frequency over the answers."""
+    each word's inverse document frequency over the answers; `common` the words the answers say
+    all along (`common_words`): no fact of any one of them."""
     question = plain_question(question)
     asked = set(normalize(question).split())
     # A word the question says in another form restates it ("generating", "generate"); a term
@@ -137,8 +148,11 @@ def propose(
         if _ABBREVIATION.fullmatch(phrase.written):
             return False
         words = phrase.split()
+        # A URL, path, value or code is specific by its form, however often its words recur.
+        said_all_along = _WORDLIKE.fullmatch(phrase.written) and all(w in common for w in words)
         return (
             bool(words)
+            and not said_all_along
             and not all(w in asked or w in _FUNCTION_WORDS for w in words)
             # The reference must pass its own check: "16, not 8" does not state 8.
             and states(answer, phrase)
@@ -156,7 +170,7 @@ def propose(
             w for w in normalize(first).split()
             # A character of a script without spaces is a word of its own: too short to be a fact.
             if len(w) > 3 and not w.isdigit() and _root(w) not in asked_roots
-            and w not in _FUNCTION_WORDS
+            and w not in _FUNCTION_WORDS and w not in common
             and w not in _GENERIC  # "provides", "depends": a correct answer need not say them
         ]  # fmt: skip
         words = [w for w in words if states(answer, Words(w))]  # "not specifically designed"
@@ -220,16 +234,26 @@ def rarities(answers: list[str]) -> dict[str, float]:
     return {w: math.log(len(answers) / n) for w, n in counts.items()}
 
 
+def common_words(answers: list[str]) -> frozenset[str]:
+    """The words more than COMMON_SHARE of `answers` say (and more than COMMON_LEAST of them):
+    the test set's own vocabulary ("LLM" in a quarter of lamini_docs' answers), which an answer
+    in its style says whatever it states. Naming one is no fact."""
+    counts = Counter(w for a in answers for w in set(normalize(a).split()))
+    least = max(COMMON_LEAST, COMMON_SHARE * len(answers))
+    return frozenset(w for w, n in counts.items() if n > least)
+
+
 def propose_rows(rows: list[dict[str, Any]], most: int = 2) -> tuple[list[dict], int]:
     """The rows with proposed `facts` (and `wrong`) where a row names neither, marked
     `"facts_from": "reference"`; and how many rows got facts."""
-    rarity = rarities([str(r["answer"]) for r in rows])
+    answers = [str(r["answer"]) for r in rows]
+    rarity, common = rarities(answers), common_words(answers)
     out, proposed = [], 0
     for row in rows:
         if row.get("facts") or row.get("wrong"):
             out.append(row)
             continue
-        facts, wrong = propose(str(row["question"]), str(row["answer"]), rarity, most)
+        facts, wrong = propose(str(row["question"]), str(row["answer"]), rarity, most, common)
         if facts or wrong:
             proposed += bool(facts)  # a wrong answer alone is no fact proposed
             row = {**row, "facts": facts, **({"wrong": wrong} if wrong else {}),
