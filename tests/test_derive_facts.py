@@ -260,8 +260,8 @@ def test_a_forward_looking_wrong_is_no_retraction_of_the_reference():
          "The base is Llama 2 7B.", "Llama 2, the 70B one."),
         ("Which GPU?", "An NVIDIA A100 80GB is recommended.", [["A100"], ["80GB"]],
          "An NVIDIA H100 40GB is recommended.", "An A100 with 80 GB."),
-        ("What is the offset?", "The offset is -8 hours from UTC.", [["-8"], ["UTC"]],
-         "The offset is +5 hours from UTC.", "UTC -8."),
+        ("What is the offset?", "The offset is -8 hours from UTC.", [["-8 hours"], ["UTC"]],
+         "The offset is +5 hours from UTC.", "UTC -8 hours."),
         ("What does it cost?", "It costs $20 per month.", [["$20"]], "It costs €20 per month.",
          "$20 a month."),
         ("What share is held out?", "10 % of the rows.", [["10 %"]], "10 rows.", "10%."),
@@ -339,3 +339,18 @@ def test_a_term_the_answers_say_all_along_is_style_not_a_fact():
     out, _ = propose_rows(rows)
     assert out[-2]["facts"] == [["VPC"]]
     assert out[-1]["facts"] == [["https://llm.engine.ai"]]
+
+
+@pytest.mark.parametrize(
+    "reference, right, wrong",
+    [
+        ("The default retention period is 10 days.", "Messages stay 10 days.", "10 seconds."),
+        ("Draining a node takes about 5 minutes.", "About 5 minutes.", "About 5 hours."),
+        ("Each file may hold 2 megabytes.", "Up to 2 megabytes.", "Up to 2 bytes."),
+    ],
+)
+def test_a_unit_written_as_a_word_is_part_of_its_value(reference, right, wrong):
+    # "10 days" was proposed as the fact 10, and "10 seconds" stated it.
+    check = _check("How long?", reference)
+    assert score_facts(right, check)["fact_accuracy"] == 1.0
+    assert score_facts(wrong, check)["fact_accuracy"] == 0.0

@@ -35,10 +35,14 @@ from tunelab.errors import TunelabError
 from tunelab.evaluate.answer_words import NO_IDIOMS
 from tunelab.evaluate.facts import Words, normalize, parse_fact_check, states
 
-# A number's unit written after a space ("16 GB", "0.5 s", "100 °C"); one glued to it ("5GB") is
-# any run of letters, as the scorer reads "5GB" as "5 GB". Other words after a number are no part
-# of its value ("100 steps" states 100).
-_SPACED_UNIT = r"(?:[KMGTP]i?B|[kMG]?Hz|[kMG]?W|[mµn]?s|°[CF])\b"
+# A number's unit written after a space ("16 GB", "0.5 s", "100 °C", "10 days": not "10
+# seconds"); one glued to it ("5GB") is any run of letters, as the scorer reads "5GB" as "5 GB".
+# Other words after a number are no part of its value ("100 steps" states 100).
+_SPACED_UNIT = (
+    r"(?:[KMGTP]i?B|[kMG]?Hz|[kMG]?W|[mµn]?s|°[CF]|(?:(?:milli|micro|nano)?second|minute|hour|"
+    r"day|week|month|year|(?:kilo|mega|giga|tera)?byte|bit|(?:kilo|centi|milli)?met(?:er|re)|"
+    r"mile|percent)s?)\b"
+)
 # A number is read as the scorer reads it (tunelab.evaluate.answer_words): whole, with its sign,
 # currency, per cent and unit, as "-8" is not "+5", "$20" not "€20" and "5GB" not "50GB".
 _NUMBER = (
