@@ -284,3 +284,17 @@ def test_a_chunk_whose_replies_never_parsed_is_asked_again_on_a_rerun(tmp_path):
     llm = FirstSentenceLLM()
     stats = generate_dataset(config, llm, progress=False)
     assert len(llm.asked) == 1 and (stats.malformed, stats.pairs, stats.asked_before) == (0, 1, 0)
+
+
+def test_template_mode_names_the_documents_whose_chunks_gave_no_pair(tmp_path):
+    # Two sections of quotas.md made no pair and the summary said "100% grounded", naming none.
+    (tmp_path / "quotas.md").write_text(
+        "# Quotas\n\n## Connections\n\nEach broker node accepts up to 5,000 connections.\n"
+    )
+    (tmp_path / "guide.md").write_text("# Guide\n\n## Install\n\nRun pip install harborline.\n")
+    out = tmp_path / "qa.jsonl"
+    docs = [str(tmp_path / "quotas.md"), str(tmp_path / "guide.md")]
+    result = CliRunner().invoke(app, ["data", "generate", *docs, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "1chunksgavenopair" in said(result.output) and "quotas.mdx1" in said(result.output)
+    assert "guide.md" not in said(result.output).split("gavenopair")[1]

@@ -128,3 +128,32 @@ def test_on_the_readme_every_question_is_a_sentence_that_asks_one_thing():
         assert answer.count("\n") <= 20, question  # a code block at most, never a whole section
     assert pairs["What are the two commands?"].startswith("```bash\nmake demo")
     assert "What does `make test-fast` skip?" in pairs
+
+
+def test_a_section_led_by_a_statement_is_answered_and_a_bare_title_line_is_not(tmp_path):
+    # "Support is available ..." was taken for a command (support: a verb) and the section gave
+    # no pair; a plain-text file's title line answered "How do I use cli ...?".
+    doc = tmp_path / "manual.md"
+    doc.write_text(
+        "# Harborline\n\n## Contact\n\nSupport is available by email at help@example.com.\n\n"
+        "## Reset the broker\n\nRestart the broker with the reset flag.\n"
+    )
+    pairs = pairs_of(doc)
+    assert pairs["How do I contact the Harborline team?"] == (
+        "Support is available by email at help@example.com."
+    )
+    text = tmp_path / "cli.txt"
+    text.write_text("Harborline CLI Reference\n\nhlctl topic create NAME creates a topic.\n")
+    assert "Harborline CLI Reference" not in pairs_of(text).values()
+
+
+@pytest.mark.parametrize(
+    ("sentence", "question"),
+    [
+        ("The support team answers within 4 business hours.", "How soon does the support team answer?"),
+        ("The job starts in 5 minutes.", "How soon does the job start?"),
+        ("The broker runs in Docker.", "Where does the broker run?"),
+    ],
+)  # fmt: skip
+def test_a_span_of_time_is_asked_how_soon_not_where(sentence, question):
+    assert sentence_question(sentence) == question

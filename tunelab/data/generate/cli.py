@@ -75,6 +75,14 @@ def generate_command(
             + "; lower it with --set min_chunk_tokens=N",
             markup=False,
         )
+    if stats.no_pairs:
+        console.print(
+            f"{stats.no_pairs.total()} chunks gave no pair (no rule found a question in them, or "
+            "the filters dropped those found), so their text is in no row: "
+            + ", ".join(f"{source} x{n}" for source, n in stats.no_pairs.items())
+            + "; --mode llm asks a model about each chunk",
+            markup=False,
+        )
     if stats.replies:
         console.print(
             f"{stats.parse_rate:.0%} of {stats.replies} replies parsed; retried {stats.retried}; "

@@ -112,10 +112,13 @@ def _template(
     config: GenerateConfig, chunks: list[Chunk], out: Output, stats: GenerateStats
 ) -> None:
     for chunk in chunks:
+        kept_before = stats.pairs
         with out.chunk():
             for q, a in template_pairs(chunk, config.max_answer_tokens):
                 meta = _meta(chunk, "rules", config)
                 keep_or_drop(config, q, a, chunk.text, out, stats, meta)
+        if stats.pairs == kept_before:
+            stats.no_pairs[chunk.source] += 1
 
 
 def _llm_chunks(config, llm, chunks, out, asked: AskedChunks, stats, progress) -> None:

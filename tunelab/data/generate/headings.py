@@ -48,6 +48,8 @@ GENERIC = {
     "cli": "How do I use {topic} from the command line?",
     "layout": "How is {topic} laid out?",
     "security": "How secure is {topic}?",
+    "contact": "How do I contact the {topic} team?",
+    "support": "How do I get support for {topic}?",
 }
 # Headings no question reads well from.
 NO_QUESTION = frozenset(

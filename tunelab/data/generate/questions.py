@@ -45,6 +45,11 @@ CLAUSE_WORDS = frozenset("with without when if unless once while that which who 
 AUXILIARIES = frozenset(
     "is are was were be been have has had can could will would must may might should".split()
 )
+# A span of time after "in" or "within": "4 business hours", "a day", "30 days".
+DURATION = re.compile(
+    r"(?:~?\d[\d.,]*|an?|one|two|three|four|five|six|seven|eight|nine|ten|a few)\s+(?:\w+\s+)?"
+    r"(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|ms|s|min|h)\b"
+)
 TIME_UNITS = re.compile(r"^~?\d[\d.,]*\s*(s|ms|seconds?|minutes?|min|hours?|h)\b")
 WORD = re.compile(r"`[^`]+`|[\w'./<>-]+")
 
@@ -133,6 +138,8 @@ def _verb_question(subject: str, aux: str, base: str, rest: str) -> str:
         return f"How long {aux} {subject} take?"
     words = rest.lower().split()
     head = next((w for w in words if w not in ADVERBS), "")  # "runs only on ...": "on"
+    if head in ("in", "within") and DURATION.match(" ".join(words[words.index(head) + 1 :])):
+        return f"How soon {aux} {subject} {base}?"  # "answers within 4 business hours"
     if head in PLACES:
         return f"Where {aux} {subject} {base}?"
     if head in PREPOSITIONS:

@@ -75,6 +75,9 @@ class GenerateStats:
     failed: list[str] = field(default_factory=list)  # documents that could not be read, and why
     # Per document, its chunks under min_chunk_tokens, which llm mode does not ask about.
     too_short: Counter = field(default_factory=Counter)
+    # Per document, its chunks template mode kept no pair of (no rule found a question, or the
+    # filters dropped those found): text a model trained on the output never sees.
+    no_pairs: Counter = field(default_factory=Counter)
     cut_row_dropped: bool = False  # the output's last row, cut short by a crash, was dropped
     stale: int = 0  # rows an earlier run made from text since edited or removed, dropped
     # Chunks not asked about: their text has rows an earlier run made at another chunk size.

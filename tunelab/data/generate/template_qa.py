@@ -11,7 +11,13 @@ from pathlib import Path
 
 from tunelab.data.chunking import Chunk, fenced_parts
 from tunelab.data.generate.headings import IMPERATIVES, heading_question
-from tunelab.data.generate.questions import LEANING, VERBS, lower_first, sentence_question
+from tunelab.data.generate.questions import (
+    AUXILIARIES,
+    LEANING,
+    VERBS,
+    lower_first,
+    sentence_question,
+)
 
 # `term`: ..., **Term**: ..., Term: ... (a plain term never starts inside a code span).
 DEFINITION = re.compile(
@@ -182,9 +188,13 @@ def _lead_answer(question: str, blocks: list[Block], used: set[str]) -> str | No
     if prose is None:
         return None
     sentences = split_sentences(blocks[prose].text)
-    opener = sentences[0].split()[0].lower().strip("`")
-    if not question.startswith("How") and (opener in IMPERATIVE | LEANING or lead_in(sentences)):
+    opener, *after = [w.lower().strip("`") for w in sentences[0].split()[:2]]
+    # "Support the ..." commands; "Support is available by email" does not.
+    commands = opener in IMPERATIVE and not (after and after[0] in AUXILIARIES)
+    if not question.startswith("How") and (commands or opener in LEANING or lead_in(sentences)):
         return None  # "Now go to ...", "In summary, ...", "X stands on:": not what it is
+    if len(sentences) == 1 and not re.search(r"[.!?:;)\]`\"']$", sentences[0].rstrip()):
+        return None  # a bare title line ("Harborline CLI Reference"): it answers nothing
     lead = sentences[:2] if len(sentences[0].split()) < LEAD_WORDS else sentences[:1]
     used.update(lead)
     answer = " ".join(lead)
