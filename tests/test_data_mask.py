@@ -303,3 +303,22 @@ def test_inspect_and_check_name_a_row_training_drops_for_a_special_tokens_text(t
     report = check_file(path, config=QualityConfig(model="tiny-random"))
     assert report.special_text == {0: "<|im_end|>"}
     assert any("1 row(s) hold a special token's text" in w for w in report.warnings)
+
+
+def test_inspect_counts_a_texts_first_token_as_untrained(tmp_path, capsys):
+    # A text's labels cover its first token (windows overlap by it), which no position predicts:
+    # inspect said "161 tokens, 161 trained".
+    from tunelab.config import DataConfig
+    from tunelab.data.quality.inspect import inspect_file
+    from tunelab.data.templates import Example
+    from tunelab.data.tokenize import tokenize_example
+    from tunelab.models import tiny_tokenizer
+
+    text = "Harborline keeps messages for ten days. " * 3
+    path = tmp_path / "doc.txt"
+    path.write_text(text)
+    item = tokenize_example(Example(text=text), tiny_tokenizer(), "none", None)
+    n = len(item.input_ids)
+    inspect_file(DataConfig(path=str(path), shape="text", max_length=512), model="tiny-random")
+    said = " ".join(capsys.readouterr().out.split())
+    assert f"│ {n} │ {n - 1} │ 1 │ yes" in said, said

@@ -25,7 +25,9 @@ class Tokenized:
 
     @property
     def trained_tokens(self) -> int:
-        return sum(1 for label in self.labels if label != IGNORE)
+        """The tokens the loss predicts: a row's first is never one (nothing comes before it),
+        though a raw text labels it (its windows overlap by that token)."""
+        return sum(1 for label in self.labels[1:] if label != IGNORE)
 
 
 @dataclass
