@@ -86,3 +86,28 @@ def test_a_held_key_or_a_browser_shortcut_casts_no_vote(tmp_path):
         finally:
             browser.close()
     assert [r["winner"] for r in arena.records] == ["left", "both_bad"]
+
+
+def test_a_vote_the_server_refuses_is_said_on_the_page_not_passed_over(tmp_path):
+    # After `tunelab rate` restarts, the open tab's pair is one the new server never showed: its
+    # vote got a 400 and the page moved on as if it were saved.
+    files = answer_sets(tmp_path)
+    arena = Arena(load_answers(files), tmp_path / "votes.jsonl")
+    with running(create_app(arena)) as url, sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True)
+        try:
+            page = browser.new_page()
+            page.set_default_timeout(15_000)
+            page.goto(url)
+            page.wait_for_function("document.getElementById('judged').textContent === '0'")
+            arena.shown.clear()  # what a restarted server knows of the pair on screen
+            page.keyboard.press("1")
+            page.wait_for_function("document.getElementById('status').textContent !== ''")
+            said = page.text_content("#status")
+            page.keyboard.press("2")  # the new pair on screen takes a vote
+            page.wait_for_function("document.getElementById('judged').textContent === '1'")
+            cleared = page.text_content("#status")
+        finally:
+            browser.close()
+    assert said.startswith("vote not saved (400") and cleared == ""
+    assert [r["winner"] for r in arena.records] == ["right"]

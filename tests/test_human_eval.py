@@ -317,3 +317,30 @@ def test_a_question_asked_twice_stays_two_and_unshared_questions_are_named(tmp_p
     said = CliRunner().invoke(app, ["rate", *map(str, [tmp_path / "m1.jsonl", tmp_path / "m2.jsonl"]),
                                     "--results", "--votes", str(tmp_path / "v.jsonl")])  # fmt: skip
     assert said.exit_code == 0 and "m2 lacks 1" in said.output, said.output
+
+
+def test_an_answer_that_is_not_text_is_refused_by_its_line(tmp_path):
+    # `"answer": 42` served pairs whose every vote then failed with a 500, lost.
+    only, other = _answer_sets(tmp_path)
+    file = other / "eval" / "predictions.jsonl"
+    rows = [json.loads(line) for line in file.read_text().splitlines()]
+    rows[1]["answer"] = 42
+    file.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    with pytest.raises(TunelabError, match=r"predictions.jsonl:2: 'answer' is int, not text"):
+        load_answers([only, other])
+
+
+def test_a_vote_with_no_winner_it_knows_is_named_by_line_and_a_judges_no_verdict_is_skipped(
+    tmp_path,
+):
+    votes = tmp_path / "votes.jsonl"
+    arena = Arena(load_answers(_answer_sets(tmp_path)), votes)
+    arena.vote(arena.next()["token"], "right")
+    first = json.loads(votes.read_text())
+    with votes.open("a") as handle:  # a judge's reply with no verdict, then a hand edit
+        handle.write(json.dumps({**first, "winner": None}) + "\n")
+        handle.write(json.dumps({**first, "winner": "Left"}) + "\n")
+    with pytest.raises(TunelabError, match=r"votes.jsonl:3: not a vote .* winner 'Left'"):
+        Arena(arena.answers, votes)
+    votes.write_text("".join(votes.read_text().splitlines(keepends=True)[:2]))
+    assert len(Arena(arena.answers, votes).records) == 1

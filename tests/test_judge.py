@@ -208,3 +208,30 @@ def test_a_judge_that_answers_fewer_conversations_than_asked_is_an_error(answer_
     ):
         judge(load_answers(files), config, lambda conversations: ["[[A]]"] * 3)
     assert len(verdicts_in(votes)) == 1
+
+
+def test_another_model_behind_the_same_server_is_another_judge(answer_sets):
+    # Verdicts were keyed on the URL alone: --judge-model qwen2.5:14b on the Ollama server that
+    # had judged with qwen2.5:7b was never asked, and its table showed the 7b's verdicts.
+    files, votes = answer_sets
+    calls: list = []
+    with running(scripted_judge(calls)) as url:
+        tunelab.judge(files, judge=url, judge_model="small", votes=str(votes))
+        tunelab.judge(files, judge=url, judge_model="large", votes=str(votes))
+        assert len(calls) == 16 and {c["model"] for c in calls} == {"small", "large"}
+        tunelab.judge(files, judge=url, judge_model="large", votes=str(votes))
+        assert len(calls) == 16
+
+
+def test_every_pair_is_judged_against_the_reference_whichever_set_carries_it(answer_sets, tmp_path):
+    # The reference came from the pair's first set by name: a hand-made file without one, named
+    # "a...", hid it from its pairs.
+    files, votes = answer_sets
+    rows = [{"question": q, "answer": v[1]} for q, v in QUESTIONS.items()]
+    write_jsonl(tmp_path / "a_noref.jsonl", rows)
+    calls: list = []
+    with running(scripted_judge(calls)) as url:
+        tunelab.judge([tmp_path / "a_noref.jsonl", *files], judge=url, votes=str(votes), limit=1)
+    assert len(calls) == 6
+    assert all("[Reference answer]\nA finetuning toolkit." in c["messages"][-1]["content"]
+               for c in calls)  # fmt: skip

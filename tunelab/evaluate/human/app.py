@@ -102,6 +102,7 @@ JUDGE_PAGE = f"""<!doctype html><html><head><meta charset="utf-8"><title>tunelab
 <p><button onclick="vote('left')">1 · left is better</button><button onclick="vote('right')">2 · right is better</button>
 <button onclick="vote('tie')">3 · tie</button><button onclick="vote('both_bad')">4 · both bad</button></p>
 <p><span id="judged"></span> judged · <a href="/leaderboard">leaderboard</a></p>
+<p id="status" style="color:#b00"></p>
 <script>
 let current = null;
 async function load() {{
@@ -109,12 +110,22 @@ async function load() {{
   for (const k of ['question', 'reference', 'left_answer', 'right_answer']) document.getElementById(k).textContent = current[k];
   document.getElementById('judged').textContent = current.judged;
 }}
+function say(text) {{ document.getElementById('status').textContent = text; }}
 async function vote(winner) {{
   if (!current) return;  // a key pressed twice before the next pair came: one vote
-  const token = current.token;
+  const shown = current;
   current = null;
-  await fetch('/api/vote', {{method: 'POST', headers: {{'Content-Type': 'application/json'}},
-    body: JSON.stringify({{token, winner}})}});
+  let response;
+  try {{
+    response = await fetch('/api/vote', {{method: 'POST', headers: {{'Content-Type': 'application/json'}},
+      body: JSON.stringify({{token: shown.token, winner}})}});
+  }} catch (error) {{  // the server is gone: this pair stays, and the same key votes again
+    current = shown;
+    say('vote not saved: the server does not answer; press the key again once it runs');
+    return;
+  }}
+  // Refused (a server restarted since this pair was shown): said, never passed over in silence.
+  say(response.ok ? '' : `vote not saved (${{response.status}}: ${{await response.text()}}); judge this pair`);
   load();
 }}
 // A held key repeats (it would vote on pairs nobody read), and Ctrl/Alt/Cmd+digit switch tabs.

@@ -63,6 +63,29 @@ def on_these_answers(record: dict, answers: dict[str, dict[str, dict]]) -> bool:
     return True
 
 
+def read_votes(path: Path) -> list[dict]:
+    """The votes of a votes file (or of a judge's verdicts, in the same shape): a reply that held
+    no verdict ("winner": null) is none; a record whose winner is not one of WINNERS is refused
+    by its line (it crashed the ratings with a KeyError), as is a line the machine lost power in
+    the middle of, so it can be mended."""
+    hint = "fix or delete that line to keep the other votes"
+    kept = []
+    for number, record in read_jsonl(path, hint=hint):
+        winner = record.get("winner") if isinstance(record, dict) else "?"
+        if winner is None:
+            continue
+        if winner not in WINNERS or not all(isinstance(record.get(k), str) for k in SIDES):
+            raise TunelabError(
+                f"{path}:{number}: not a vote (needs 'question', 'left', 'right' and a 'winner' "
+                f"of {', '.join(WINNERS)}; it has winner {winner!r}): {hint}"
+            )
+        kept.append(record)
+    return kept
+
+
+SIDES = ("question", "left", "right")
+
+
 @dataclass
 class Pair:
     question: str
@@ -129,6 +152,12 @@ def load_answers(paths: list[Path]) -> dict[str, dict[str, dict]]:
         for number, row in read_jsonl(file):
             if "question" not in row or "answer" not in row:
                 raise TunelabError(f"{file}:{number}: needs 'question' and 'answer'")
+            # A number or null as an answer served pairs whose every vote then failed (500).
+            for key in ("question", "answer", "reference"):
+                if key in row and not isinstance(row[key], str):
+                    raise TunelabError(
+                        f"{file}:{number}: '{key}' is {type(row[key]).__name__}, not text"
+                    )
             # A question asked twice (with other references) stays two questions: the second
             # replaced the first. Every set lists the test file's rows in its order.
             question = row["question"]
@@ -138,6 +167,14 @@ def load_answers(paths: list[Path]) -> dict[str, dict[str, dict]]:
     if len(models) < 2:
         raise TunelabError("rating needs the answers of at least two models")
     return models
+
+
+def reference_answer(answers: dict[str, dict[str, dict]], question: str) -> str:
+    """The question's reference answer, from whichever set has one (they answer the same test
+    row): from the pair's first set alone, a set without references (a hand-made file) hid it
+    from its pairs, by which name sorted first."""
+    return next((rows[question].get("reference") or "" for rows in answers.values()
+                 if rows[question].get("reference")), "")  # fmt: skip
 
 
 def shared_questions(answers: dict[str, dict[str, dict]]) -> list[str]:
@@ -178,7 +215,7 @@ class Arena:
         self.rng = random.Random(seed)
         self.questions = set(shared_questions(answers))
         self.pairs = [
-            Pair(q, answers[a][q].get("reference", ""), a, b)
+            Pair(q, reference_answer(answers, q), a, b)
             for q in sorted(self.questions)
             for a, b in combinations(sorted(answers), 2)
         ]
@@ -193,9 +230,7 @@ class Arena:
             self.counts[key] = self.counts.get(key, 0) + 1
 
     def _read_votes(self) -> list[dict]:
-        # A line the machine lost power in the middle of is named, so it can be removed.
-        hint = "fix or delete that line to keep the other votes"
-        return [record for _, record in read_jsonl(self.votes_path, hint=hint)]
+        return read_votes(self.votes_path)
 
     def next(self) -> dict:
         """The least-judged pair, sides shuffled, as the page shows it: the answers and a token

@@ -23,7 +23,14 @@ from tunelab.config import Limit, Section
 from tunelab.data.read import read_jsonl
 from tunelab.data.write import append_jsonl
 from tunelab.errors import TunelabError
-from tunelab.evaluate.human.arena import WINNERS, judged, on_these_answers, shared_questions
+from tunelab.evaluate.human.arena import (
+    WINNERS,
+    judged,
+    on_these_answers,
+    read_votes,
+    reference_answer,
+    shared_questions,
+)
 from tunelab.evaluate.human.ratings import leaderboard
 
 RUBRIC = (
@@ -136,7 +143,8 @@ def judge(
     (pairs this judge already judged there are kept, not asked again, so a run cut short by
     Ctrl-C or a judge error loses nothing it finished), and rate the models by them. A pair
     whose replies held no verdict is asked again."""
-    source = f"judge:{config.judge}"
+    # Another model behind the same server (`--judge-model`) is another judge: asked anew.
+    source = f"judge:{config.judge}" + (f" ({config.judge_model})" if config.judge_model else "")
     path = Path(config.votes).parent / JUDGE_FILE
     earlier = [r for r in _read(path) if r.get("source") == source and on_these_answers(r, answers)]
     done = {_key(r) for r in earlier if _has_verdict(r)}
@@ -152,7 +160,7 @@ def judge(
     latest = {_key(r): r for r in earlier + _ask_and_write(answers, pairs, ask, source, path)}
     verdicts = [r for r in latest.values() if _has_verdict(r)]
     votes = [(r["left"], r["right"], WINNERS[r["winner"]]) for r in verdicts]
-    human = [r for r in _read(Path(config.votes)) if on_these_answers(r, answers)]
+    human = [r for r in read_votes(Path(config.votes)) if on_these_answers(r, answers)]
     return Judgement(
         verdicts,
         path,
@@ -175,7 +183,8 @@ def _ask_and_write(
     kept."""
     asked = []
     for q, a, b in pairs:
-        reference, asked_as = answers[a][q].get("reference", ""), answers[a][q]["question"]
+        asked_as = answers[a][q]["question"]
+        reference = reference_answer(answers, q)
         first, second = answers[a][q]["answer"], answers[b][q]["answer"]
         asked += [  # as the test asked it: a question's key may say "[#2]"
             conversation(asked_as, first, second, reference),
