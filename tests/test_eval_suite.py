@@ -239,3 +239,25 @@ def test_a_runs_own_test_file_of_custom_columns_is_read_as_training_read_it(tmp_
     monkeypatch.chdir(tmp_path)
     mine = evaluate(str(run), EvalConfig(data="test.jsonl", max_new_tokens=2, analyse=False))
     assert len(mine.rows) == 3
+
+
+def test_errors_says_when_the_training_data_is_not_found_and_refuses_a_mistyped_one(
+    tmp_path, monkeypatch
+):
+    # A typo in --data, or a run's relative data path read from another folder, gave a report
+    # with no similar training rows and no word why (and replaced one that had them).
+    monkeypatch.chdir(tmp_path)
+    run = tiny_run(tmp_path, QA)
+    result = CliRunner().invoke(app, ["eval", str(run), "--max-new-tokens", "2", "--limit", "2"])
+    assert result.exit_code == 0, result.output
+    model = json.loads((run / "eval" / "summary.json").read_text())["model"]
+    mistyped = CliRunner().invoke(app, ["errors", str(run), "--data", "nope.jsonl"])
+    assert isinstance(mistyped.exception, TunelabError)
+    assert "nope.jsonl: no such training data file" in str(mistyped.exception)
+    config = run / "config.yaml"
+    config.write_text(config.read_text().replace(str(QA / "train.jsonl"), "train.jsonl"))
+    moved = CliRunner().invoke(app, ["errors", str(run)], env={"COLUMNS": "300"})
+    assert moved.exit_code == 0, moved.output
+    assert "the run's training data train.jsonl is not found from" in moved.output
+    # summary.json keeps the model's name, not the path `errors` was given.
+    assert json.loads((run / "eval" / "summary.json").read_text())["model"] == model

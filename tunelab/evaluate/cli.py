@@ -70,9 +70,13 @@ def eval_command(
 
 
 def _print_errors(result) -> None:
+    from rich.markup import escape
+
     from tunelab.data.markers import plain_question
     from tunelab.evaluate.analysis import examples_of
 
+    for note in getattr(result, "notes", []):
+        console.print(f"[yellow]note:[/] {escape(note)}", soft_wrap=True)
     analysis = getattr(result, "analysis", None)
     if analysis is None or not analysis.counts:
         return

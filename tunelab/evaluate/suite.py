@@ -62,6 +62,7 @@ class EvalResult:
     summary: dict[str, float] = field(default_factory=dict)
     analysis: Any = None  # tunelab.evaluate.analysis.Analysis once analysed
     prompt: Prompt | None = None  # how the questions were asked
+    notes: list[str] = field(default_factory=list)  # what a person should know of the analysis
 
     def asked(self) -> str:
         """How the questions were asked, for the reports ("" when not known)."""
@@ -216,27 +217,40 @@ def evaluate_one(
             row["scores"]["embedding_sim"] = sim
     result = EvalResult(str(model), out_dir, rows, summarize(rows), prompt=prompt)
     if cfg.analyse:
-        analyse_result(result, training or (run.config.data.path if run else None))
+        analyse_result(result, training or (run.config.data.path if run else None), bool(training))
     write_outputs(result)
     log.remove()
     return result
 
 
-def training_examples(path: str | None) -> list:
-    """The run's training data for retrieval; none when the file is gone."""
+def training_examples(path: str | None, named: bool = False, notes: list | None = None) -> list:
+    """The training data for retrieval. A file `named` by the user that is not there is an
+    error; the run's own, gone (or written relative to another folder), is said in `notes`:
+    the reports had silently no similar training rows."""
     from tunelab.data.load import load_examples
 
-    if not path or not Path(path).exists():
+    if not path:
+        return []
+    if not Path(path).exists():
+        if named:
+            raise TunelabError(f"{path}: no such training data file")
+        if notes is not None:
+            notes.append(
+                f"the run's training data {path} is not found from {Path.cwd()}: the reports show "
+                "no similar training rows (pass --data)"
+            )
         return []
     return load_examples(path, on_error="skip")
 
 
-def analyse_result(result: EvalResult, training_path: str | None) -> None:
-    """Categorize weak answers (rows gain 'errors') and write errors.md / errors.html."""
+def analyse_result(result: EvalResult, training_path: str | None, named: bool = False) -> None:
+    """Categorize weak answers (rows gain 'errors') and write errors.md / errors.html;
+    `named`: the training path is the user's, not the run's."""
     from tunelab.evaluate.analysis import analyse
     from tunelab.evaluate.report import write_reports
 
-    analysis = analyse(result.rows, training_examples(training_path))
+    training = training_examples(training_path, named, result.notes)
+    analysis = analyse(result.rows, training)
     result.summary.update({f"errors.{k}": v for k, v in analysis.counts.items()})
     write_reports(
         analysis,
@@ -289,8 +303,14 @@ def errors(source: str | Run, data: str | None = None) -> EvalResult:
     run = Run.find(source)
     out_dir = run.out_dir("eval") if run else Path(source)
     rows = read_rows(out_dir / "predictions.jsonl")
-    result = EvalResult(str(source), out_dir, rows, summarize(rows), prompt=asked_before(out_dir))
-    analyse_result(result, data or (run.config.data.path if run else None))
+    earlier = out_dir / "summary.json"  # its model's name, not the path given here
+    model = (
+        json.loads(earlier.read_text(encoding="utf-8")).get("model") if earlier.exists() else None
+    )
+    result = EvalResult(
+        model or str(source), out_dir, rows, summarize(rows), prompt=asked_before(out_dir)
+    )
+    analyse_result(result, data or (run.config.data.path if run else None), bool(data))
     write_outputs(result)
     return result
 
