@@ -38,8 +38,30 @@ def test_every_process_the_checkpoint_holds_gets_its_own_states():
     assert missing_rng_note(saved[0], 1) is None
 
 
-def test_a_resume_lacking_some_states_says_its_dropout_differs():
+def test_a_resume_lacking_some_states_says_its_dropout_differs_and_why():
     note = missing_rng_note(rng_states(), 2)
-    assert "process 1 draw dropout masks of their own" in note
+    assert "process 1 draws dropout masks of their own" in note
+    assert "rank 0 alone saved it, after torchrun stopped the run" in note
     assert "differ from those of an uninterrupted run" in note
-    assert "processes 2-3" in missing_rng_note([rng_states()] * 2, 4)
+    assert "processes 2-3 draw" in missing_rng_note([rng_states()] * 2, 4)
+    # A run of one process resumed on two: the reason is the run's own size, not a stop.
+    assert "the run had 1 process(es)" in missing_rng_note(rng_states(), 2, ran_on=1)
+
+
+def test_fewer_processes_taking_more_micro_batches_say_their_dropout_differs():
+    # The README's "fewer processes accumulating more resume exactly" held only without dropout;
+    # a 2-process LoRA run (dropout 0.05) resumed on 1 changed its losses from step 55, unsaid.
+    note = missing_rng_note([rng_states()] * 2, 1, ran_on=2)
+    assert note.startswith("the run had 2 processes and resumes on 1")
+
+
+def test_without_dropout_a_resume_on_other_processes_says_nothing():
+    # Nothing is drawn: the losses are the uninterrupted run's (a note said they differ).
+    from torch import nn
+
+    from tunelab.train.checkpoint import draws_dropout
+
+    assert missing_rng_note(rng_states(), 2, ran_on=1, dropout=False) is None
+    assert missing_rng_note([rng_states()] * 2, 1, dropout=False) is None
+    assert draws_dropout(nn.Sequential(nn.Linear(2, 2), nn.Dropout(0.05)))
+    assert not draws_dropout(nn.Sequential(nn.Linear(2, 2), nn.Dropout(0.0)))

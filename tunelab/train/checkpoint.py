@@ -185,17 +185,51 @@ def _derived_states(first: dict, rank: int) -> dict:
     return derived
 
 
-def missing_rng_note(saved: dict | list, processes: int) -> str | None:
-    """What a resume on `processes` processes says when the checkpoint lacks some of their RNG
-    states (see rank_rng): their dropout masks, hence the losses, are not the uninterrupted run's."""
+def missing_rng_note(
+    saved: dict | list, processes: int, ran_on: int | None = None, dropout: bool = True
+) -> str | None:
+    """What a resume on `processes` processes says when it cannot draw the dropout masks an
+    uninterrupted run would (see rank_rng): the checkpoint lacks some processes' RNG states
+    (rank 0 alone saved it after torchrun stopped the run, or the run had `ran_on`, fewer,
+    processes), or fewer processes take the micro-batches of more. None without `dropout`:
+    then nothing is drawn and the losses are the uninterrupted run's."""
     held = 1 if isinstance(saved, dict) else len(saved)
-    if held >= processes:
+    if not dropout or held == processes:
         return None
-    lacking = f"process {held}" if held == processes - 1 else f"processes {held}-{processes - 1}"
+    if held > processes:
+        return (
+            f"the run had {held} processes and resumes on {processes}: their micro-batches draw "
+            f"dropout masks from {processes} generator(s), not {held}, so the losses differ from "
+            "those of an uninterrupted run"
+        )
+    lacking = (
+        f"process {held} draws"
+        if held == processes - 1
+        else f"processes {held}-{processes - 1} draw"
+    )
+    why = (
+        f"the run had {ran_on} process(es)"
+        if ran_on is not None and ran_on < processes
+        else "rank 0 alone saved it, after torchrun stopped the run"
+    )
     return (
-        f"the checkpoint holds the RNG states of {held} process(es) (rank 0 alone saves after "
-        f"torchrun stops a run): {lacking} draw dropout masks of their own from here, so the "
-        "losses differ from those of an uninterrupted run"
+        f"the checkpoint holds the RNG states of {held} process(es) ({why}): {lacking} dropout "
+        "masks of their own from here, so the losses differ from those of an uninterrupted run"
+    )
+
+
+def draws_dropout(model) -> bool:
+    """Whether training draws dropout masks: a dropout layer (LoRA's too) or a model setting
+    (attention_dropout, resid_pdrop...) above zero."""
+    from torch import nn
+
+    if any(isinstance(m, nn.Dropout) and m.p > 0 for m in model.modules()):
+        return True
+    settings = getattr(model, "config", None)
+    settings = settings.to_dict() if hasattr(settings, "to_dict") else {}
+    return any(
+        isinstance(value, float) and value > 0 and ("dropout" in key or key.endswith("pdrop"))
+        for key, value in settings.items()
     )
 
 

@@ -27,6 +27,7 @@ from tunelab.run import CHECKPOINTS, METRICS_FILE, Run, load_model, resume_comma
 from tunelab.train import distributed
 from tunelab.train.checkpoint import (
     TrainState,
+    draws_dropout,
     list_checkpoints,
     missing_rng_note,
     read_latest,
@@ -169,10 +170,12 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
                 f"{checkpoint.path.name}",
                 soft_wrap=True,
             )
+        ran_on = checkpoint.state.processes  # before this launch's replaces it
         keep_rows_per_step(checkpoint.state, cfg, world.size, run_dir)
         state = (restore_sharded if sharded else restore)(checkpoint, model, optimizer, world.rank)
         console.print(f"[bold]resumed[/] from {checkpoint.path} (step {state.step})")
-        if note := missing_rng_note(checkpoint.saved["rng"], world.size):
+        saved_rng, dropout = checkpoint.saved["rng"], draws_dropout(model)
+        if note := missing_rng_note(saved_rng, world.size, ran_on, dropout):
             console.print(f"[yellow]note:[/] {note}", soft_wrap=True)
         # At the end but not finished (killed or failed while writing model/, or Ctrl-C in the
         # last step): the resume writes the final model, training nothing more.
