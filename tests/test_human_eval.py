@@ -344,3 +344,18 @@ def test_a_vote_with_no_winner_it_knows_is_named_by_line_and_a_judges_no_verdict
         Arena(arena.answers, votes)
     votes.write_text("".join(votes.read_text().splitlines(keepends=True)[:2]))
     assert len(Arena(arena.answers, votes).records) == 1
+
+
+def test_an_eval_output_of_several_models_is_their_answer_sets_and_an_empty_file_is_named(
+    tmp_path,
+):
+    # `tunelab eval A B --output ev` wrote ev/A and ev/B; `tunelab rate ev` said "no answers here".
+    for model in ("base", "tuned"):
+        folder = tmp_path / "ev" / model
+        folder.mkdir(parents=True)
+        row = {"question": "q", "reference": "r", "answer": f"{model} answer"}
+        (folder / "predictions.jsonl").write_text(json.dumps(row) + "\n")
+    assert set(load_answers([tmp_path / "ev"])) == {"base", "tuned"}
+    (tmp_path / "empty.jsonl").write_text("")
+    with pytest.raises(TunelabError, match=r"empty.jsonl: holds no answers"):
+        load_answers([tmp_path / "ev" / "base", tmp_path / "empty.jsonl"])

@@ -160,7 +160,10 @@ def test_verdicts_on_other_answers_are_not_reused_and_limit_takes_the_files_firs
         write_jsonl(files[1], rows)
         calls.clear()
         again = tunelab.judge(files, judge=url, votes=str(votes), limit=2)
-    assert len(calls) == 2  # one pair, both orders
+        assert len(calls) == 2  # one pair, both orders
+        # A smaller limit after a larger one reports on its own questions (it reported all).
+        one = tunelab.judge(files, judge=url, votes=str(votes), limit=1)
+    assert len(calls) == 2 and [r["question"] for r in one.records] == list(QUESTIONS)[:1]
     assert len(again.records) == 2 and again.records[-1]["winner"] == "tie"
 
 

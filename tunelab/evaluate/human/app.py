@@ -125,8 +125,9 @@ async function vote(winner) {{
     return;
   }}
   // Refused (a server restarted since this pair was shown): said, never passed over in silence.
-  say(response.ok ? '' : `vote not saved (${{response.status}}: ${{await response.text()}}); judge this pair`);
-  load();
+  const refused = response.ok ? '' : `vote not saved (${{response.status}}: ${{await response.text()}}); judge this pair`;
+  await load();
+  say(refused);  // once the pair it names is on screen
 }}
 // A held key repeats (it would vote on pairs nobody read), and Ctrl/Alt/Cmd+digit switch tabs.
 document.addEventListener('keydown', e => {{

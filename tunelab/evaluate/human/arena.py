@@ -110,14 +110,23 @@ def arm_file_name(arm: str) -> str:
 
 
 def answer_sets(path: Path) -> list[Path]:
-    """The answer files `path` names: itself, or each arm of a `tunelab compare` folder (or of a
-    run's compare/, when the run has no eval/)."""
+    """The answer files `path` names: itself, each arm of a `tunelab compare` folder (or of a
+    run's compare/, when the run has no eval/), or each model's folder of an eval output."""
     for folder in (path, path / "compare"):
         listed = folder / "compare.json"
         if path.is_dir() and listed.is_file() and not (path / "eval").is_dir():
             arms = json.loads(listed.read_text(encoding="utf-8")).get("arms", [])
             files = [folder / arm_file_name(arm["name"]) for arm in arms]
             return [f for f in files if f.is_file()]
+    # `tunelab eval A B --output ev` writes ev/A/ and ev/B/: each is an answer set.
+    if (
+        path.is_dir()
+        and not (path / "predictions.jsonl").is_file()
+        and not (path / "eval").is_dir()
+    ):
+        sets = sorted(d for d in path.iterdir() if (d / "predictions.jsonl").is_file())
+        if sets:
+            return sets
     return [path]
 
 
@@ -163,6 +172,8 @@ def load_answers(paths: list[Path]) -> dict[str, dict[str, dict]]:
             question = row["question"]
             asked[question] += 1
             rows[question if asked[question] == 1 else f"{question} [#{asked[question]}]"] = row
+        if not rows:
+            raise TunelabError(f"{file}: holds no answers")
         models[name] = rows
     if len(models) < 2:
         raise TunelabError("rating needs the answers of at least two models")

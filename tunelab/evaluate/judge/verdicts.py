@@ -146,13 +146,16 @@ def judge(
     # Another model behind the same server (`--judge-model`) is another judge: asked anew.
     source = f"judge:{config.judge}" + (f" ({config.judge_model})" if config.judge_model else "")
     path = Path(config.votes).parent / JUDGE_FILE
-    earlier = [r for r in _read(path) if r.get("source") == source and on_these_answers(r, answers)]
+    # In the first set's order: --limit N takes the first N questions, as its files list them
+    # (and reports on those alone, though an earlier run judged more).
+    questions = shared_questions(answers)[: config.limit]
+    asked = set(questions)
+    earlier = [r for r in _read(path) if r.get("source") == source and on_these_answers(r, answers)
+               and r.get("question") in asked]  # fmt: skip
     done = {_key(r) for r in earlier if _has_verdict(r)}
-    # In the first set's order: --limit N takes the first N questions, as its files list them.
-    questions = shared_questions(answers)
     pairs = [
         (q, a, b)
-        for q in questions[: config.limit]
+        for q in questions
         for a, b in combinations(sorted(answers), 2)
         if (q, a, b) not in done
     ]
