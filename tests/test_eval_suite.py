@@ -259,5 +259,10 @@ def test_errors_says_when_the_training_data_is_not_found_and_refuses_a_mistyped_
     moved = CliRunner().invoke(app, ["errors", str(run)], env={"COLUMNS": "300"})
     assert moved.exit_code == 0, moved.output
     assert "the run's training data train.jsonl is not found from" in moved.output
+    # eval of the run says it too, and keeps its answers (it failed after answering them all).
+    args = ["eval", str(run), "--max-new-tokens", "2", "--limit", "2"]
+    again = CliRunner().invoke(app, args, env={"COLUMNS": "300"})
+    assert again.exit_code == 0, again.output
+    assert "the run's training data train.jsonl is not found from" in again.output
     # summary.json keeps the model's name, not the path `errors` was given.
     assert json.loads((run / "eval" / "summary.json").read_text())["model"] == model

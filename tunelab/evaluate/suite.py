@@ -217,7 +217,8 @@ def evaluate_one(
             row["scores"]["embedding_sim"] = sim
     result = EvalResult(str(model), out_dir, rows, summarize(rows), prompt=prompt)
     if cfg.analyse:
-        analyse_result(result, training or (run.config.data.path if run else None), bool(training))
+        # The runs' own training data (never a path the user named): not found, it is said.
+        analyse_result(result, training or (run.config.data.path if run else None))
     write_outputs(result)
     log.remove()
     return result
