@@ -165,3 +165,27 @@ def test_facts_in_a_csv_cell_are_read_and_a_misnamed_column_is_refused(tmp_path)
 )
 def test_right_answers_a_reviewer_found_scored_wrong_are_right(fact, answer):
     assert _accurate(fact, answer)
+
+
+@pytest.mark.parametrize("dash", [" - ", " – ", " — "])
+def test_a_retraction_before_a_dash_takes_back_what_came_before(dash):
+    # "Helsinki? No, that's wrong - it is made in Tampere." scored Helsinki stated, Tampere not.
+    answer = f"Helsinki? No, that's wrong{dash}it is made in Tampere."
+    assert not _accurate("Helsinki", answer) and _accurate("Tampere", answer)
+
+
+@pytest.mark.parametrize(
+    "fact, answer",
+    [
+        ("2.4 Gbps", "It reaches 2-4 Gbps."),
+        ("2.4 Gbps", "2/4 Gbps"),
+        ("0.5", "between 0-5"),
+        ("1.5", "Use 1 or 2; 1–5 works too."),
+        ("3.14", "3, 14"),
+        ("v1.2", "v1-2"),
+    ],
+)
+def test_a_decimal_is_not_stated_by_its_digits_in_a_range_or_list(fact, answer):
+    # A fact's "2.4" was read as the words "2 4", which a range "2-4" says.
+    assert not _accurate(fact, answer)
+    assert _accurate(fact, f"It is {fact}.")

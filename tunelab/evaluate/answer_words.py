@@ -94,7 +94,8 @@ _ANSWERING_NO = frozenset("it it's you i we they this that there he she".split()
 # "…, no, that's wrong" takes back what its sentence (or, alone, the one before) said.
 _RETRACTION = re.compile(
     r"\b(?:that|this|it)(?:['’]s|\s+is|\s+was)\s+(?:wrong|incorrect|false|not\s+(?:right|correct|"
-    r"true))\b(?=\s*(?:[,;:.?!)]|$))",  # ending its clause: "it is not true that..." looks ahead
+    r"true))\b(?=\s*(?:[,;:.?!)]|[-–—]\s|$))",  # ending its clause ("it is not true that..."
+    # looks ahead), a dash too: "that's wrong - it is Lyon"
     re.I,
 )
 _SENTENCE_END = re.compile(r"[.?!。！？](?=\s|$)|\n")
@@ -123,8 +124,9 @@ def normalize(text: str) -> str:
     # Punctuation splits words here: "train.lr" must contain the fact "lr", "config.yaml" the
     # fact "config yaml", and a hyphenated "graphics-card" the fact "graphics card". Symbols
     # too, as the ASCII ones ("~0.1") already do: "≈0.1" and "5°C" state "0 1", "5" (a sign, per
-    # cent, currency or "++" glued to its word stays on it: "€5" states "5", not "$5").
-    return _words(_glued(text))
+    # cent, currency or "++" glued to its word stays on it: "€5" states "5", not "$5"). A
+    # decimal stays one word, as in an answer: "2.4" is neither "2-4" nor "2, 4".
+    return _words(_DECIMAL_POINT.sub(_NUMBER_JOIN, _glued(text)))
 
 
 def _words(glued: str) -> str:
