@@ -332,3 +332,15 @@ def test_passages_cut_to_fit_the_context_are_reported_and_recall_counts_only_tho
     report = (tmp_path / "tight" / "compare.md").read_text()
     assert "3 questions lost passages to fit the model's context (3 asked with none)" in report
     assert "context recall 0.0%" in report
+
+
+def test_a_verdict_held_back_by_the_sign_flip_test_says_so_not_could_be_zero():
+    # 4 of 56 questions gained: the interval [+1.8, +14.3] excludes zero, the sign-flip test does
+    # not confirm it (p 0.12); the verdict said "could be zero (95% paired interval...)".
+    from tunelab.compare.report import verdict
+
+    said = verdict([_arm("prompting", [0.0] * 56), _arm("finetuned", [1.0] * 4 + [0.0] * 52)])
+    assert said == (
+        "No clear winner by token F1: finetuned has the highest mean, but against prompting only "
+        "the interval excludes zero (sign-flip test p = 0.12)."
+    )

@@ -91,10 +91,18 @@ def verdict(arms: list[Arm], metric: str | None = None) -> str:
     others = [t for t in tied if t not in leaders]
     if not others:
         return f"{NO_CLEAR_WINNER.capitalize()} by {name}: {highest} ({n} questions)."
-    return (
-        f"{NO_CLEAR_WINNER.capitalize()} by {name}: {highest}, but the difference from "
-        f"{', '.join(others)} could be zero (95% paired interval over {n} questions)."
-    )
+    by_name = {a.name: a for a in arms}
+    # An interval on one side of zero that the sign-flip test does not confirm is no "could be
+    # zero": the reason said is the one that holds for each arm.
+    why = {o: _paired(by_name[o], best, metric).unclear_because for o in others}
+    reasons = []
+    if crossing := [o for o in others if not why[o]]:
+        reasons.append(
+            f"the difference from {', '.join(crossing)} could be zero (95% paired interval over "
+            f"{n} questions)"
+        )
+    reasons += [f"against {o} only the interval excludes zero ({why[o]})" for o in others if why[o]]
+    return f"{NO_CLEAR_WINNER.capitalize()} by {name}: {highest}, but {'; '.join(reasons)}."
 
 
 def columns(arms: list[Arm]) -> list[str]:
