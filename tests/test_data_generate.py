@@ -84,6 +84,7 @@ def test_chunks_stay_within_the_token_budget_and_code_keeps_its_lines():
         (["Guide", "Measured"], None),
         (["Title A"], "What is title A?"),  # not "How do I title A?": "A" names, not determines
         (["Manual", "Appendix A"], "What is appendix A?"),
+        (["Manual", "Select All"], "How do I select All?"),  # "all" stands alone
     ],
 )
 def test_headings_become_the_questions_a_reader_would_ask(headings, question):

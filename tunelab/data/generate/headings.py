@@ -107,11 +107,12 @@ def heading_question(headings: list[str], context: str = "", title: str = "") ->
         if not rest and topic and verb in ("install", "configure", "use", "deploy", "upgrade"):
             rest = topic  # "Installing" in rich's README: "How do I install rich?"
         return f"How do I {verb}{' ' + rest if rest else ''}?"
-    imperative = (  # "Reset the router"; not "All the options", "Under the hood", "Rules the
-        # engine follows" (a verb's base form seldom ends in a single s), nor "Title A" or
-        # "Appendix A" (a letter that names, with nothing after it to determine)
-        len(words) > 2
+    imperative = (  # "Reset the router", "Select all"; not "All the options", "Under the hood",
+        # "Rules the engine follows" (a verb's base form seldom ends in a single s), nor "Title
+        # A" or "Appendix A" (a letter that names: no article with nothing after it)
+        len(words) > 1
         and words[1].lower() in DETERMINERS
+        and not (len(words) == 2 and len(words[1]) == 1)
         and first not in NOT_VERBS
         and not (first.endswith("s") and not first.endswith(("ss", "us", "is", "as")))
     )

@@ -193,7 +193,7 @@ def _lead_answer(question: str, blocks: list[Block], used: set[str]) -> str | No
     commands = opener in IMPERATIVE and not (after and after[0] in AUXILIARIES)
     if not question.startswith("How") and (commands or opener in LEANING or lead_in(sentences)):
         return None  # "Now go to ...", "In summary, ...", "X stands on:": not what it is
-    if len(sentences) == 1 and not re.search(r"[.!?:;)\]`\"']$", sentences[0].rstrip()):
+    if len(sentences) == 1 and _title_line(sentences[0]):
         return None  # a bare title line ("Harborline CLI Reference"): it answers nothing
     lead = sentences[:2] if len(sentences[0].split()) < LEAD_WORDS else sentences[:1]
     used.update(lead)
@@ -201,6 +201,15 @@ def _lead_answer(question: str, blocks: list[Block], used: set[str]) -> str | No
     if wants_code and code == prose + 1:
         answer += "\n\n" + _cut_code(blocks[code].text)
     return answer
+
+
+def _title_line(line: str) -> bool:
+    """A line that names rather than says: no end mark, every word capitalized or a symbol
+    ("Harborline CLI Reference"; not "The default port is 8080", nor "默认端口是 8080")."""
+    words = line.split()
+    return not re.search(r"[.!?:;)\]`\"'。！？]$", line.rstrip()) and all(
+        w[:1].isupper() or not w[:1].isalpha() for w in words
+    )
 
 
 def lead_in(sentences: list[str]) -> bool:
