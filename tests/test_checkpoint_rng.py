@@ -53,6 +53,8 @@ def test_fewer_processes_taking_more_micro_batches_say_their_dropout_differs():
     # a 2-process LoRA run (dropout 0.05) resumed on 1 changed its losses from step 55, unsaid.
     note = missing_rng_note([rng_states()] * 2, 1, ran_on=2)
     assert note.startswith("the run had 2 processes and resumes on 1")
+    # rank 0 alone saved (torchrun stopped the run): one state held, as many as now resume.
+    assert missing_rng_note(rng_states(), 1, ran_on=2).startswith("the run had 2 processes")
 
 
 def test_without_dropout_a_resume_on_other_processes_says_nothing():

@@ -194,12 +194,13 @@ def missing_rng_note(
     processes), or fewer processes take the micro-batches of more. None without `dropout`:
     then nothing is drawn and the losses are the uninterrupted run's."""
     held = 1 if isinstance(saved, dict) else len(saved)
-    if not dropout or held == processes:
+    ran = ran_on or held  # checkpoints before the launch was saved: as many as held states
+    if not dropout or held == ran == processes:
         return None
-    if held > processes:
+    if ran > processes:  # rank 0 alone may have saved: the run's size is what counts here
         return (
-            f"the run had {held} processes and resumes on {processes}: their micro-batches draw "
-            f"dropout masks from {processes} generator(s), not {held}, so the losses differ from "
+            f"the run had {ran} processes and resumes on {processes}: their micro-batches draw "
+            f"dropout masks from {processes} generator(s), not {ran}, so the losses differ from "
             "those of an uninterrupted run"
         )
     lacking = (
