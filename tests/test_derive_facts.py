@@ -253,14 +253,17 @@ def test_a_forward_looking_wrong_is_no_retraction_of_the_reference():
 @pytest.mark.parametrize(
     ("question", "reference", "facts", "wrong_answer", "right_answer"),
     [
-        ("How much disk space is needed?", "At least 5GB of free disk space.", [["5GB"]],
-         "At least 50GB of free disk space.", "It needs 5 GB."),
-        ("How much RAM?", "It needs 16 GB of RAM.", [["16 GB"]], "It needs 16 MB.", "16GB."),
+        ("How much disk space is needed?", "At least 5GB of free disk space.",
+         [["5GB", "5 gigabyte", "5 gigabytes"]], "At least 50GB of free disk space.",
+         "It needs 5 GB."),
+        ("How much RAM?", "It needs 16 GB of RAM.", [["16 GB", "16 gigabyte", "16 gigabytes"]],
+         "It needs 16 MB.", "16GB."),
         ("Which model is the base?", "The base is Llama 2 70B.", [["2"], ["70B"]],
          "The base is Llama 2 7B.", "Llama 2, the 70B one."),
-        ("Which GPU?", "An NVIDIA A100 80GB is recommended.", [["A100"], ["80GB"]],
+        ("Which GPU?", "An NVIDIA A100 80GB is recommended.",
+         [["A100"], ["80GB", "80 gigabyte", "80 gigabytes"]],
          "An NVIDIA H100 40GB is recommended.", "An A100 with 80 GB."),
-        ("What is the offset?", "The offset is -8 hours from UTC.", [["-8 hours"], ["UTC"]],
+        ("What is the offset?", "The offset is -8 hours from UTC.", [["-8 hours", "-8 hour", "-8 h"], ["UTC"]],
          "The offset is +5 hours from UTC.", "UTC -8 hours."),
         ("What does it cost?", "It costs $20 per month.", [["$20"]], "It costs €20 per month.",
          "$20 a month."),
@@ -345,12 +348,22 @@ def test_a_term_the_answers_say_all_along_is_style_not_a_fact():
     "reference, right, wrong",
     [
         ("The default retention period is 10 days.", "Messages stay 10 days.", "10 seconds."),
+        ("The default retention period is 10 days.", "A 10-day retention.", "10 weeks."),
+        ("The default retention period is 10 days.", "10d", "10 calendar weeks."),
+        ("A reboot takes 1 hour.", "1h", "1 minute"),
+        ("A reboot takes 1 hour.", "About 1 hours.", "1 hour? No, that's wrong: 1 minute."),
         ("Draining a node takes about 5 minutes.", "About 5 minutes.", "About 5 hours."),
-        ("Each file may hold 2 megabytes.", "Up to 2 megabytes.", "Up to 2 bytes."),
+        ("Each file may hold 2 megabytes.", "Up to 2 MB.", "Up to 2 bytes."),
+        ("It transmits at 20 dBm.", "20 dBm", "20 mW"),
+        ("It takes 12 V.", "12V", "12 A"),
+        ("It weighs 1.2 kg.", "1.2 kg", "1.2 lb"),
+        ("It reaches 2.4 Gbps.", "2.4 Gbps", "1.2 Gbps on the 2.4 GHz band."),
     ],
 )
 def test_a_unit_written_as_a_word_is_part_of_its_value(reference, right, wrong):
-    # "10 days" was proposed as the fact 10, and "10 seconds" stated it.
+    # "10 days" was proposed as the fact 10, and "10 seconds" stated it; a unit not listed
+    # ("20 dBm") was dropped, or made a fact of its own ("Gbps") that need not sit by its value.
+    # Its other forms ("10-day", "10d", "1 hours") still state it.
     check = _check("How long?", reference)
     assert score_facts(right, check)["fact_accuracy"] == 1.0
     assert score_facts(wrong, check)["fact_accuracy"] == 0.0

@@ -39,10 +39,22 @@ from tunelab.evaluate.facts import Words, normalize, parse_fact_check, states
 # seconds"); one glued to it ("5GB") is any run of letters, as the scorer reads "5GB" as "5 GB".
 # Other words after a number are no part of its value ("100 steps" states 100).
 _SPACED_UNIT = (
-    r"(?:[KMGTP]i?B|[kMG]?Hz|[kMG]?W|[mµn]?s|°[CF]|(?:(?:milli|micro|nano)?second|minute|hour|"
+    r"(?:[KMGTP]i?B|[kMG]?Hz|[kMG]?W|[mµn]?s|°[CF]?|[kMGT]?bps|[kMGT]?bit/s|dB[mi]?|m?Ah|k?Wh|"
+    r"[mk]?V|mA|[mk]g|rpm|fps|dpi|ppm|px|[mck]m|(?:(?:milli|micro|nano)?second|minute|hour|"
     r"day|week|month|year|(?:kilo|mega|giga|tera)?byte|bit|(?:kilo|centi|milli)?met(?:er|re)|"
-    r"mile|percent)s?)\b"
+    r"mile|percent)s?)(?![\w/])"
 )
+# A value's unit in its other common forms, each an alternative of the fact: "10 days" is said
+# "10 day" ("10-day") and "10d" too, "2 GB" "2 gigabytes" ("16GB" is read "16 GB").
+_UNIT_FORMS = [
+    ("second", "seconds", "s", "sec"), ("minute", "minutes", "min"), ("hour", "hours", "h"),
+    ("day", "days", "d"), ("week", "weeks"), ("month", "months"), ("year", "years"),
+    ("millisecond", "milliseconds", "ms"), ("byte", "bytes"),  # "70B" is parameters
+    ("kilobyte", "kilobytes", "KB", "kB"), ("megabyte", "megabytes", "MB"),
+    ("gigabyte", "gigabytes", "GB"), ("terabyte", "terabytes", "TB"),
+]  # fmt: skip
+_FORMS_OF = {form: forms for forms in _UNIT_FORMS for form in forms}
+_VALUE_AND_UNIT = re.compile(r"^(\S*\d)\s?([^\W\d_]+)$")
 # A number is read as the scorer reads it (tunelab.evaluate.answer_words): whole, with its sign,
 # currency, per cent and unit, as "-8" is not "+5", "$20" not "€20" and "5GB" not "50GB".
 _NUMBER = (
@@ -181,7 +193,18 @@ def propose(
         facts = sorted(dict.fromkeys(words), key=lambda w: -rarity.get(w, 0.0))
     # Its verdict is no fact of a yes/no answer ("It does, on any CPU." is right too); the other
     # verdict is a wrong answer.
-    return _same_values(answer, facts)[:most], opposite(question, answer)
+    grouped = [
+        [*alternatives, *_unit_forms(alternatives[0])]
+        for alternatives in _same_values(answer, facts)
+    ]
+    return grouped[:most], opposite(question, answer)
+
+
+def _unit_forms(value: str) -> list[str]:
+    """The other forms of a value's unit ("10 days": "10 day", "10 d"), none for other terms."""
+    match = _VALUE_AND_UNIT.match(value)
+    forms = _FORMS_OF.get(match[2]) if match else None
+    return [f"{match[1]} {form}" for form in forms if form != match[2]] if forms else []
 
 
 def _root(word: str) -> str:
