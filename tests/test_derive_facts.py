@@ -367,3 +367,13 @@ def test_a_unit_written_as_a_word_is_part_of_its_value(reference, right, wrong):
     check = _check("How long?", reference)
     assert score_facts(right, check)["fact_accuracy"] == 1.0
     assert score_facts(wrong, check)["fact_accuracy"] == 0.0
+
+
+def test_a_file_type_alone_is_a_fact_and_an_adverb_of_degree_is_not():
+    # ".zfw" was missed (the file pattern needs a name before the dot) and "uploaded", "file"
+    # taken instead; "fully" was a fact of "works fully offline".
+    assert propose("Which file?", "Firmware is uploaded as a .zfw file.", {})[0] == [[".zfw"]]
+    check = _check("Which file?", "Firmware is uploaded as a .zfw file.")
+    assert score_facts("It must be a .zfw firmware image.", check)["fact_accuracy"] == 1.0
+    facts, _ = propose("Does it need a cloud account?", "No, it works fully offline.", {})
+    assert facts == [["offline"]]

@@ -74,6 +74,7 @@ _TERMS = [
     re.compile(r"`([^`]+)`"),  # code
     re.compile(r"(?<![\w-])--?[A-Za-z][\w-]*"),  # a command-line option
     re.compile(r"\b[\w<>-]*[A-Za-z][\w<>-]*(?:[./_][\w<>-]+)+/?"),  # a file, dotted or snake name
+    re.compile(r"(?<![\w./])\.[A-Za-z]\w{0,11}\b(?!\.\w)"),  # a file type alone (".zfw")
     re.compile(r"\b(?=[\w-]*\d)[A-Za-z]\w*(?:-\w+)+"),  # a hyphenated name with a digit (gpt-4o)
     re.compile(r"(?<![\w\\-])[A-Za-z]+\d\w*(?![\w-])"),  # a name with a digit (A100; not "\\n1")
     re.compile(r"(?<![\w.-])\d+(?:[-/]\d+)+(?![\w-])"),  # a date (2023-05-01, 5/1/2023)
@@ -237,7 +238,8 @@ _GENERIC = frozenset(
     constantly generally usually often typically always simply easily directly especially
     between within without across case cases example examples expanding ensure ensures
     based well like also however therefore things thing way ways part parts kind kinds
-    number lot lots sure better best good great""".split()
+    number lot lots sure better best good great fully completely entirely totally really
+    actually basically""".split()
 )
 
 
