@@ -298,10 +298,13 @@ def test_a_held_out_refusal_stops_every_process_alike(tmp_path, qa_file):
 
 
 @pytest.mark.parametrize(
-    "outcome, code",
-    [(None, 0), (KeyboardInterrupt, 130), ("terminated", 143), ("refusal", 2)],
-)
-def test_a_torchrun_process_leaves_without_the_interpreters_teardown(monkeypatch, outcome, code):
+    "outcome, code, rank",
+    [(None, 0, 0), (KeyboardInterrupt, 130, 0), ("terminated", 143, 0), ("refusal", 2, 0),
+     ("refusal", 2, 1)],  # a refusal torchrun did not stop on the second process too
+)  # fmt: skip
+def test_a_torchrun_process_leaves_without_the_interpreters_teardown(
+    monkeypatch, outcome, code, rank
+):
     # FSDP's DTensor caches keep the gloo group and its threads alive past
     # destroy_process_group; tearing it down with the interpreter aborted rank 1 of a finished
     # run once in CI (SIGABRT), and torchrun then failed the run. Every outcome leaves at once.
@@ -327,8 +330,9 @@ def test_a_torchrun_process_leaves_without_the_interpreters_teardown(monkeypatch
     monkeypatch.setattr(run_folder, "config_from", lambda *args: None)
     monkeypatch.setattr(distributed.os, "_exit", leave)
     monkeypatch.setenv("WORLD_SIZE", "2")
-    monkeypatch.setenv("RANK", "0")
-    monkeypatch.setenv("LOCAL_RANK", "0")
+    monkeypatch.setenv("RANK", str(rank))
+    monkeypatch.setenv("LOCAL_RANK", str(rank))
+    monkeypatch.setattr(distributed, "leave_refusal_to_first_process", lambda: None)
     with pytest.raises(SystemExit):
         cli.train_command(None)
     assert left == [code]

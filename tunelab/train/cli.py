@@ -46,10 +46,10 @@ def train_command(
     except TunelabError as err:
         if world.size == 1:
             raise
-        # Under torchrun every process refuses alike: the first of each machine says it, once.
+        # Under torchrun every process refuses alike: the first of each machine says it, once
+        # (the others, still running when torchrun has not stopped them, say it then).
         if world.local_rank != 0:
             distributed.leave_refusal_to_first_process()
-            raise
         Console(stderr=True).print(f"[bold red]error:[/] {escape(str(err))}")
         code = 2
     if world.size > 1:
