@@ -244,7 +244,7 @@ def _processes(checkpoint: Path) -> int:
         state = json.loads((checkpoint / CHECKPOINT_STATE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return 1
-    return state.get("processes") or 1 if isinstance(state, dict) else 1
+    return (state.get("processes") or 1) if isinstance(state, dict) else 1
 
 
 def prompt_for(model: str | Path | Run) -> Prompt:

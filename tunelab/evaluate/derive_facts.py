@@ -7,10 +7,11 @@ terms: numbers and values, names of files, options and functions, URLs, acronyms
 names. Those of the answer's first sentence are taken (where the answer to the question usually
 is; later sentences add detail), at most `most` of them, and never a term the question already
 says (restating the question states no fact) nor a word the test set's answers say all along
-(lamini_docs' "LLM": an answer in their style says it whatever it states). A first sentence with none of them gives its rarest
-content words over the test set, less the question's words in any form ("generate" of
-"generating") and the words any explaining answer uses ("runs", "provides", "depends" are no
-facts; "weekly" and "checkpoint" may be), or none, for a person to write. A
+(lamini_docs' "LLM": an answer in their style says it whatever it states). A first sentence
+with none of them gives its rarest content words over the test set, less the question's words
+in any form ("generate" of "generating") and the words any explaining answer uses ("runs",
+"provides", "depends" are no facts; "weekly" and "checkpoint" may be), or none, for a person to
+write. A
 yes/no question answered "Yes" or "No" also gets the opposite as a wrong answer (a
 hallucination), in Chinese, Japanese, Hindi, German, French, Spanish, Portuguese and Russian
 too ("是的" / "不是", "はい" / "いいえ", "हाँ" / "नहीं", "Ja" / "Nein"...).

@@ -148,7 +148,7 @@ def metric_key(metric: str) -> str:
     return metric if metric == "eval_loss" else f"eval_{metric}"
 
 
-def loss_negated(metric: str, value: float) -> float:
+def higher_better(metric: str, value: float) -> float:
     """`value` of `metric` as keep_if_best compares it, higher better (a loss negated); and a
     compared one back as it was."""
     return -value if metric == "eval_loss" else value
@@ -166,10 +166,10 @@ def best_up_to(run_dir: Path, rows: list[dict], step: int, metric: str, model) -
     key = metric_key(metric)
     row = next((r for r in rows if r.get("step") == step and key in r), None)
     if row is not None:
-        keep_if_best(run_dir, model, step, metric, loss_negated(metric, row[key]))
+        keep_if_best(run_dir, model, step, metric, higher_better(metric, row[key]))
     return (
         f"the best step kept ({dropped['step']}, {dropped['metric']} "
-        f"{loss_negated(dropped['metric'], dropped['value']):.4g}) "
+        f"{higher_better(dropped['metric'], dropped['value']):.4g}) "
         f"came after step {step}, which this resume trains again: "
         + (f"step {step}'s weights stand in for it" if row else "it is dropped")
     )

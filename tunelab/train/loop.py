@@ -41,8 +41,8 @@ from tunelab.train.eval_loss import evaluate_loss
 from tunelab.train.heldout import (
     best_up_to,
     held_out_questions,
+    higher_better,
     keep_if_best,
-    loss_negated,
     restore_best,
     score_heldout,
 )
@@ -329,7 +329,7 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
                         progress.note("eval loss stopped improving: early stop")
                         stop.requested = True
                     if cfg.select_best == "eval_loss" and world.is_main:
-                        value = loss_negated("eval_loss", record["eval_loss"])
+                        value = higher_better("eval_loss", record["eval_loss"])
                         keep_if_best(run_dir, model, state.step, "eval_loss", value)
                 if heldout and (state.step % cfg.eval_generate_every == 0 or last_step):
                     with launcher.may_stop():

@@ -63,27 +63,29 @@ def on_these_answers(record: dict, answers: dict[str, dict[str, dict]]) -> bool:
     return True
 
 
+SIDES = ("question", "left", "right")  # what a vote names besides its winner
+
+
 def read_votes(path: Path) -> list[dict]:
     """The votes of a votes file (or of a judge's verdicts, in the same shape): a reply that held
-    no verdict ("winner": null) is none; a record whose winner is not one of WINNERS is refused
-    by its line (it crashed the ratings with a KeyError), as is a line the machine lost power in
-    the middle of, so it can be mended."""
+    no verdict ("winner": null) is none; a record whose winner is not one of WINNERS, or that
+    does not name its question and sides, is refused by its line (it crashed the ratings with a
+    KeyError), as is a line the machine lost power in the middle of, so it can be mended."""
     hint = "fix or delete that line to keep the other votes"
     kept = []
     for number, record in read_jsonl(path, hint=hint):
-        winner = record.get("winner") if isinstance(record, dict) else "?"
+        winner = record.get("winner")
         if winner is None:
             continue
-        if winner not in WINNERS or not all(isinstance(record.get(k), str) for k in SIDES):
+        wrong = [f"winner {winner!r}"] if winner not in WINNERS else []
+        wrong += [f"no {key}" for key in SIDES if not isinstance(record.get(key), str)]
+        if wrong:
             raise TunelabError(
-                f"{path}:{number}: not a vote (needs 'question', 'left', 'right' and a 'winner' "
-                f"of {', '.join(WINNERS)}; it has winner {winner!r}): {hint}"
+                f"{path}:{number}: not a vote ({', '.join(wrong)}; a vote names its question, "
+                f"left and right, and a winner of {', '.join(WINNERS)}): {hint}"
             )
         kept.append(record)
     return kept
-
-
-SIDES = ("question", "left", "right")
 
 
 @dataclass
@@ -184,8 +186,8 @@ def reference_answer(answers: dict[str, dict[str, dict]], question: str) -> str:
     """The question's reference answer, from whichever set has one (they answer the same test
     row): from the pair's first set alone, a set without references (a hand-made file) hid it
     from its pairs, by which name sorted first."""
-    return next((rows[question].get("reference") or "" for rows in answers.values()
-                 if rows[question].get("reference")), "")  # fmt: skip
+    given = (rows[question].get("reference") for rows in answers.values())
+    return next(filter(None, given), "")
 
 
 def shared_questions(answers: dict[str, dict[str, dict]]) -> list[str]:
