@@ -43,13 +43,14 @@ _SPACED_UNIT = (
     r"(?:[KMGTP]i?B|[kMG]?Hz|[kMG]?W|[mµn]?s|°[CF]?|[kMGT]?bps|[kMGT]?bit/s|dB[mi]?|m?Ah|k?Wh|"
     r"[mk]?V|mA|[mk]g|rpm|fps|dpi|ppm|px|[mck]m|(?:(?:milli|micro|nano)?second|minute|hour|"
     r"day|week|month|year|(?:kilo|mega|giga|tera)?byte|bit|(?:kilo|centi|milli)?met(?:er|re)|"
-    r"mile|percent)s?)(?![\w/])"
+    r"mile|percent)s?)(?:/[A-Za-z]+)?(?![\w/])"  # a rate too: "5 GB/s"
 )
 # A value's unit in its other common forms, each an alternative of the fact: "10 days" is said
-# "10 day" ("10-day") and "10d" too, "2 GB" "2 gigabytes" ("16GB" is read "16 GB").
+# "10 day" ("10-day") too, "2 GB" "2 gigabytes" ("16GB" is read "16 GB"). No one-letter form:
+# "3 s" would be stated by "Python 3's", "10 d" by "10 D-cells".
 _UNIT_FORMS = [
-    ("second", "seconds", "s", "sec"), ("minute", "minutes", "min"), ("hour", "hours", "h"),
-    ("day", "days", "d"), ("week", "weeks"), ("month", "months"), ("year", "years"),
+    ("second", "seconds", "sec"), ("minute", "minutes", "min"), ("hour", "hours"),
+    ("day", "days"), ("week", "weeks"), ("month", "months"), ("year", "years"),
     ("millisecond", "milliseconds", "ms"), ("byte", "bytes"),  # "70B" is parameters
     ("kilobyte", "kilobytes", "KB", "kB"), ("megabyte", "megabytes", "MB"),
     ("gigabyte", "gigabytes", "GB"), ("terabyte", "terabytes", "TB"),
@@ -75,7 +76,8 @@ _TERMS = [
     re.compile(r"`([^`]+)`"),  # code
     re.compile(r"(?<![\w-])--?[A-Za-z][\w-]*"),  # a command-line option
     re.compile(r"\b[\w<>-]*[A-Za-z][\w<>-]*(?:[./_][\w<>-]+)+/?"),  # a file, dotted or snake name
-    re.compile(r"(?<![\w./])\.[A-Za-z]\w{0,11}\b(?!\.\w)"),  # a file type alone (".zfw")
+    # A file type alone (".zfw", ".PDF"; not ".Then" after a stray full stop).
+    re.compile(r"(?<![\w./])\.(?:[a-z][a-z0-9]{0,11}|[A-Z0-9]{2,6})\b(?!\.\w)"),
     re.compile(r"\b(?=[\w-]*\d)[A-Za-z]\w*(?:-\w+)+"),  # a hyphenated name with a digit (gpt-4o)
     re.compile(r"(?<![\w\\-])[A-Za-z]+\d\w*(?![\w-])"),  # a name with a digit (A100; not "\\n1")
     re.compile(r"(?<![\w.-])\d+(?:[-/]\d+)+(?![\w-])"),  # a date (2023-05-01, 5/1/2023)
@@ -180,8 +182,11 @@ def propose(
     terms = [p for p in map(Words, specific_terms(first)) if new(p)]
     kept: dict[str, str] = {}  # each term as matched -> as written
     for phrase in terms:  # once, and not again inside a longer one (the path inside a URL)
-        if not any(f" {phrase} " in f" {longer} " for longer in kept):
-            kept[phrase] = phrase.written
+        if any(f" {phrase} " in f" {longer} " for longer in kept):
+            continue
+        # One found earlier inside this one goes: "kbit/s" (a slash name) of "56 kbit/s".
+        kept = {k: v for k, v in kept.items() if f" {k} " not in f" {phrase} "}
+        kept[phrase] = phrase.written
     facts = list(kept.values())
     if not facts:
         words = [
