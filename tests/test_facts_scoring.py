@@ -189,3 +189,24 @@ def test_a_decimal_is_not_stated_by_its_digits_in_a_range_or_list(fact, answer):
     # A fact's "2.4" was read as the words "2 4", which a range "2-4" says.
     assert not _accurate(fact, answer)
     assert _accurate(fact, f"It is {fact}.")
+
+
+@pytest.mark.parametrize(
+    "fact, answer",
+    [
+        ("3.5 GB", "Es braucht 3,5 GB Speicher."),  # a decimal comma
+        ("3.5", "Il faut 3,5 Go."),
+        ("1000", "It holds 1,000 rows."),  # a thousands comma stays one
+    ],
+)
+def test_a_decimal_comma_is_a_decimal(fact, answer):
+    # Kept one word, "3.5" was no longer stated by a German "3,5".
+    assert _accurate(fact, answer)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    ["Helsinki? No, that's wrong—it is made in Tampere.", "Helsinki? That's wrong -- Tampere."],
+)
+def test_a_retraction_before_an_unspaced_or_double_dash_takes_back_what_came_before(answer):
+    assert not _accurate("Helsinki", answer) and _accurate("Tampere", answer)

@@ -34,7 +34,9 @@ _MINUS, _PERCENT, _PLUS_PLUS, _SHARP = "\ue003", "\ue004", "\ue005", "\ue006"
 _CURRENCY = "\U000f0000-\U0010fffd"
 _GLUED = "\ue000\ue002-\ue0ff" + _CURRENCY  # what may sit inside or on a word
 _NUMBER = r"\d+(?:[.\ue000]\d+)*"
-_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")  # 1,000 is 1000 (1,2 is two numbers)
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")  # 1,000 is 1000
+# A decimal comma (German, French, Spanish...): "3,5 GB" is 3.5 GB; "2, 4" stays two numbers.
+_DECIMAL_COMMA = re.compile(r"(?<=\d),(?=\d{1,2}(?![\d,]))")
 # "5GB" is "5 GB" (not "5e-4", nor "SmolLM2X", "gpt-4o": a number glued to a name is the name's).
 _UNIT = re.compile(rf"(?<![\w.\-\ue000])({_NUMBER})(?!e[-+\u2212 ]?\d)(?=[^\W\d_]+\b)")
 _SIGN = re.compile(rf"(?<![\w.{_GLUED}])[-\u2212](?=\d)")
@@ -54,7 +56,7 @@ def _glued(text: str) -> str:
     """`text` case-folded ("Straße" is "strasse", "İstanbul" "istanbul"), its numbers whole and
     its signs, per cents, currencies and "++"/"#" glued to their words as private characters."""
     text = unicodedata.normalize("NFKC", text).casefold().replace("i\u0307", "i")
-    text = _SIGN.sub(_MINUS, _THOUSANDS.sub("", text))
+    text = _SIGN.sub(_MINUS, _DECIMAL_COMMA.sub(".", _THOUSANDS.sub("", text)))
     text = _CURRENCY_AFTER.sub(lambda m: _currency(m[2]) + m[1], text)
     text = _CURRENCY_BEFORE.sub(lambda m: _currency(m[0]), text)
     text = _PER_CENT.sub(_PERCENT, _UNIT.sub(r"\1 ", text))
@@ -94,8 +96,8 @@ _ANSWERING_NO = frozenset("it it's you i we they this that there he she".split()
 # "…, no, that's wrong" takes back what its sentence (or, alone, the one before) said.
 _RETRACTION = re.compile(
     r"\b(?:that|this|it)(?:['’]s|\s+is|\s+was)\s+(?:wrong|incorrect|false|not\s+(?:right|correct|"
-    r"true))\b(?=\s*(?:[,;:.?!)]|[-–—]\s|$))",  # ending its clause ("it is not true that..."
-    # looks ahead), a dash too: "that's wrong - it is Lyon"
+    r"true))\b(?=\s*(?:[,;:.?!)]|—|--|[-–]\s|$))",  # ending its clause ("it is not true that..."
+    # looks ahead), a dash too: "that's wrong - it is Lyon", "wrong—it is Lyon"
     re.I,
 )
 _SENTENCE_END = re.compile(r"[.?!。！？](?=\s|$)|\n")
