@@ -341,6 +341,6 @@ def test_a_verdict_held_back_by_the_sign_flip_test_says_so_not_could_be_zero():
 
     said = verdict([_arm("prompting", [0.0] * 56), _arm("finetuned", [1.0] * 4 + [0.0] * 52)])
     assert said == (
-        "No clear winner by token F1: finetuned has the highest mean, but against prompting only "
-        "the interval excludes zero (sign-flip test p = 0.12)."
+        "No clear winner by token F1: finetuned has the highest mean, but the sign-flip test does "
+        "not confirm its lead over prompting (p = 0.12; the interval excludes zero)."
     )

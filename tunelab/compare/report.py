@@ -94,14 +94,20 @@ def verdict(arms: list[Arm], metric: str | None = None) -> str:
     by_name = {a.name: a for a in arms}
     # An interval on one side of zero that the sign-flip test does not confirm is no "could be
     # zero": the reason said is the one that holds for each arm.
-    why = {o: _paired(by_name[o], best, metric).unclear_because for o in others}
+    differences = {o: _paired(by_name[o], best, metric) for o in others}
+    why = {o: d.unclear_because for o, d in differences.items()}
     reasons = []
     if crossing := [o for o in others if not why[o]]:
         reasons.append(
             f"the difference from {', '.join(crossing)} could be zero (95% paired interval over "
             f"{n} questions)"
         )
-    reasons += [f"against {o} only the interval excludes zero ({why[o]})" for o in others if why[o]]
+    reasons += [
+        f"the sign-flip test does not confirm its lead over {o} (p = {differences[o].p:.2g}; the "
+        "interval excludes zero)"
+        for o in others
+        if why[o]
+    ]
     return f"{NO_CLEAR_WINNER.capitalize()} by {name}: {highest}, but {'; '.join(reasons)}."
 
 

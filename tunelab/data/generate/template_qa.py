@@ -203,12 +203,19 @@ def _lead_answer(question: str, blocks: list[Block], used: set[str]) -> str | No
     return answer
 
 
+# Words a title leaves in lower case: "Getting Started with the Harborline CLI".
+TITLE_SMALL_WORDS = frozenset("a an the of to with for and or in on at by from".split())
+
+
 def _title_line(line: str) -> bool:
-    """A line that names rather than says: no end mark, every word capitalized or a symbol
-    ("Harborline CLI Reference"; not "The default port is 8080", nor "默认端口是 8080")."""
-    words = line.split()
-    return not re.search(r"[.!?:;)\]`\"'。！？]$", line.rstrip()) and all(
-        w[:1].isupper() or not w[:1].isalpha() for w in words
+    """A line that names rather than says: no end mark, and its words capitalized but for small
+    ones ("Getting Started with the Harborline CLI"), or in a script without capitals ("命令行参考";
+    "默认端口是 8080。" says, by its end mark). Not "The default port is 8080"."""
+    if re.search(r"[.!?:;)\]`\"'。！？]$", line.rstrip()):
+        return False
+    return all(
+        w[:1].isupper() or not w[:1].isalpha() or w in TITLE_SMALL_WORDS or not w[:1].isascii()
+        for w in line.split()
     )
 
 
