@@ -93,7 +93,9 @@ def template_pairs(chunk: Chunk, max_answer_tokens: int = 300) -> list[tuple[str
                 pairs.append(definition)
                 used.add(sentences[0])
             for sentence in sentences:
-                if sentence not in used and (q := sentence_question(sentence, chunk.text)):
+                if sentence in used or (len(sentences) == 1 and _title_line(sentence)):
+                    continue  # a title line says nothing to ask about
+                if q := sentence_question(sentence, chunk.text):
                     pairs.append((q, sentence))
     seen: set[str] = set()
     words = max_answer_tokens * 3 // 4  # tokens are approximate: about 3/4 of a word each
