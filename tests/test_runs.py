@@ -7,12 +7,13 @@ import json
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 import tunelab
-from tests.conftest import tiny_config
+from tests.conftest import QA_PAIRS, tiny_config, write_jsonl
 from tunelab.cli import app
 from tunelab.run import STATUS_FILE
 
@@ -163,3 +164,26 @@ def test_a_run_killed_before_it_saved_a_model_is_named_as_such(tmp_path):
     (run / "checkpoints" / "step-000004" / "state.json").write_text('{"processes": 2}')
     with pytest.raises(TunelabError, match=r"`torchrun --nproc_per_node 2 -m tunelab.cli train"):
         load_model(str(run))
+
+
+def test_a_runs_data_is_found_from_any_folder_and_its_resume_still_matches(tmp_path, monkeypatch):
+    # config.yaml kept data paths relative to the folder training ran in: eval and compare run
+    # elsewhere found nothing, or retrieved from another file of the same name.
+    from tunelab.config import Config
+    from tunelab.run import Run
+    from tunelab.train.loop import train
+
+    work = tmp_path / "work"
+    (work / "data").mkdir(parents=True)
+    write_jsonl(work / "data" / "qa.jsonl", [{"question": q, "answer": a} for q, a in QA_PAIRS])
+    monkeypatch.chdir(work)
+    config = tiny_config(work, Path("data/qa.jsonl"), max_steps=2, save_every=1)
+    run = train(config)
+    monkeypatch.chdir(tmp_path)
+    saved = Run.open(run).config.data.path
+    assert saved == str(work / "data" / "qa.jsonl") and Path(saved).is_file()
+    monkeypatch.chdir(work)  # the same relative config still resumes
+    longer = Config.from_dict(
+        {**config.model_dump(), "train": {**config.train.model_dump(), "max_steps": 3}}
+    )
+    train(longer, resume=True)

@@ -62,13 +62,30 @@ def config_from(source: str | Path | None, overrides: list[str] | None = None) -
     return Config.from_yaml(path, overrides)
 
 
+DATA_FILES = ("path", "test_path")
+
+
+def with_found_data(config: Config) -> Config:
+    """`config` with its data files as absolute paths: a run folder's config.yaml is read from
+    other folders (eval, compare, serve), where a path relative to the one training ran in found
+    nothing, or another file of that name (compare retrieved from it). A hub dataset's name
+    stays as it is."""
+    found = {
+        key: str(Path(value).resolve())
+        for key in DATA_FILES
+        if (value := getattr(config.data, key)) and Path(value).exists()
+    }
+    return config.model_copy(update={"data": config.data.model_copy(update=found)})
+
+
 def check_resume_changes(run_dir: Path, config: Config) -> None:
     """Refuse by name a setting changed since run_dir's config.yaml that its checkpoint cannot
     continue with (see MAY_CHANGE_ON_RESUME), rather than fail deep inside loading."""
     if not Run.is_started(run_dir):
         return
-    saved = flatten(Run.open(run_dir).config.model_dump())
-    new = flatten(config.model_dump())
+    # Data files compared where they are (a run from before they were saved absolute, too).
+    saved = flatten(with_found_data(Run.open(run_dir).config).model_dump())
+    new = flatten(with_found_data(config).model_dump())
     changed = [
         key
         for key in sorted(saved.keys() | new.keys())
@@ -176,7 +193,7 @@ def write_config(run_dir: Path, config: Config, step: int) -> None:
     trained (it held only the new ones)."""
     path = run_dir / CONFIG_FILE
     fresh = path.with_name(f".{CONFIG_FILE}.tmp")
-    config.to_yaml(fresh)
+    with_found_data(config).to_yaml(fresh)
     earlier = run_dir / f"config.until-step-{step:06d}.yaml"
     # A second resume from the same step (the first lost its steps after it) keeps the file the
     # first one kept: the settings the steps up to it were trained with.
