@@ -2,6 +2,7 @@
 an uninterrupted run gets; a log of other weights or settings is never reused."""
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -292,3 +293,28 @@ def test_a_ctrl_c_says_what_the_rerun_will_not_redo(tmp_path, capsys, monkeypatc
         cli.main()
     assert str(tmp_path) not in capsys.readouterr().err
     assert log not in sys.modules["tunelab.work_log"].OPEN_LOGS
+
+
+def test_a_ctrl_c_inside_a_typer_command_says_what_it_kept(tmp_path, capsys, monkeypatch):
+    # typer turns a KeyboardInterrupt inside a command into exit 130 itself, so the handler
+    # above never ran for `tunelab eval` or `compare` (a user's walk: they said nothing).
+    import typer
+
+    from tunelab import cli
+    from tunelab.work_log import WorkLog
+
+    log = WorkLog(tmp_path / "answers.partial.jsonl", {"weights": "x"}, "answers")
+    log.add("What is packing?", "Rows hold several documents.")
+    app = typer.Typer()
+
+    @app.command()
+    def answer() -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "app", app)
+    monkeypatch.setattr(sys, "argv", ["tunelab"])
+    with pytest.raises(SystemExit) as stop:
+        cli.main()
+    assert stop.value.code == 130
+    assert f"1 answers in {tmp_path / 'answers.partial.jsonl'}" in capsys.readouterr().err
+    log.remove()

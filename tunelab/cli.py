@@ -75,11 +75,19 @@ def main() -> None:
         Console(stderr=True).print(f"[bold red]error:[/] {escape(str(err))}")
         sys.exit(2)
     except KeyboardInterrupt:
-        from tunelab.work_log import interrupted
-
-        if kept := interrupted():  # eval, compare, bench: what the rerun will not redo
-            Console(stderr=True).print(f"[yellow]{escape(kept)}[/]", soft_wrap=True)
+        _say_what_is_kept()
         sys.exit(130)  # Ctrl-C in any command: what shells expect, without a traceback
+    except SystemExit as exit_:
+        if exit_.code == 130:  # typer turns a Ctrl-C inside a command into exit 130 itself
+            _say_what_is_kept()
+        raise
+
+
+def _say_what_is_kept() -> None:
+    from tunelab.work_log import interrupted
+
+    if kept := interrupted():  # eval, compare, bench: what the rerun will not redo
+        Console(stderr=True).print(f"[yellow]{escape(kept)}[/]", soft_wrap=True)
 
 
 if __name__ == "__main__":
