@@ -187,3 +187,22 @@ def test_a_runs_data_is_found_from_any_folder_and_its_resume_still_matches(tmp_p
         {**config.model_dump(), "train": {**config.train.model_dump(), "max_steps": 3}}
     )
     train(longer, resume=True)
+
+
+def test_the_rows_a_run_held_out_are_its_test_questions(tmp_path):
+    # A run split by data.test_size (examples/lora.yaml) had "no test data" for eval and compare.
+    from tunelab.evaluate.suite import EvalConfig, evaluate
+    from tunelab.run import HELD_OUT, Run
+    from tunelab.train.loop import train
+
+    qa = write_jsonl(
+        tmp_path / "qa.jsonl",
+        [{"question": q, "answer": a, "facts": [[a.split()[0]]]} for q, a in QA_PAIRS],
+    )
+    run = train(tiny_config(tmp_path, qa, max_steps=2))
+    held = [json.loads(line) for line in (run / HELD_OUT).read_text().splitlines()]
+    assert len(held) == 2 and all("facts" in row for row in held)  # rows as the file has them
+    assert Run.open(run).test_path == str(run / HELD_OUT)
+    result = evaluate(run, EvalConfig(max_new_tokens=2))
+    assert [r["question"] for r in result.rows] == [row["question"] for row in held]
+    assert "fact_accuracy" in result.summary

@@ -28,6 +28,8 @@ CHECKPOINTS = "checkpoints"
 CHECKPOINT_PREFIX = "step-"
 CHECKPOINT_STATE = "state.json"  # a checkpoint's step, counters and launch (train.checkpoint)
 BEST = "best"  # the best step's trainable weights, with train.select_best
+# The rows data.test_size held out of data.path, as they were there (eval's and compare's test).
+HELD_OUT = "held_out.jsonl"
 STATUS_FILE = "status.json"  # running, finished, interrupted or failed, and where it stopped
 
 
@@ -53,6 +55,12 @@ class Run:
         return cls(
             path, config.model_copy(update={"name": folder.name, "output_dir": str(folder.parent)})
         )
+
+    @property
+    def test_path(self) -> str | None:
+        """Its test questions: data.test_path, else the rows training held out of data.path."""
+        held_out = self.path / HELD_OUT
+        return self.config.data.test_path or (str(held_out) if held_out.is_file() else None)
 
     @staticmethod
     def is_run(path: str | Path) -> bool:

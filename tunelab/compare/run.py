@@ -36,7 +36,7 @@ class CompareConfig(Section):
     """Settings of `tunelab compare`."""
 
     data: str | None = None
-    """Test file (default: the run's data.test_path)."""
+    """Test file (default: the run's data.test_path, or the rows its data.test_size held out)."""
     corpus: str | None = None
     """What RAG retrieves from: a Q&A file or documents (default: the run's training data)."""
     base: str | None = None

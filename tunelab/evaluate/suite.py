@@ -33,7 +33,7 @@ class EvalConfig(Section):
     """Settings of one `tunelab eval`; data, template and system prompt default to the run's own."""
 
     data: str | None = None
-    """Test file (default: the run's data.test_path)."""
+    """Test file (default: the run's data.test_path, or the rows its data.test_size held out)."""
     output: str | None = None
     """Output folder (default: <run>/eval); several models get a subfolder each."""
     template: str | None = None
@@ -88,9 +88,9 @@ def slug(name: str) -> str:
 
 
 def test_path(model: str | Run, cfg: EvalConfig) -> str:
-    """--data, else the run's data.test_path."""
+    """--data, else the run's test questions (data.test_path, or the rows it held out)."""
     run = Run.find(model)
-    path = cfg.data or (run.config.data.test_path if run else None)
+    path = cfg.data or (run.test_path if run else None)
     if not path:
         raise TunelabError(
             f"no test data for {model}: pass --data test.jsonl (question/answer rows)"
@@ -104,9 +104,9 @@ def test_questions(path: str, cfg: EvalConfig, runs: Sequence[Run] = ()) -> list
     file of custom columns was refused as of no known shape)."""
     from tunelab.data.load import load_examples
 
-    owners = [r for r in runs if r.config.data.test_path]
+    owners = [r for r in runs if r.test_path]
     same = Path(path).resolve()  # "--data test.jsonl" beside a run naming it in full
-    owner = next((r for r in owners if Path(r.config.data.test_path).resolve() == same), None)
+    owner = next((r for r in owners if Path(r.test_path).resolve() == same), None)
     reading = owner.config.data if owner else None
     shape, fields = (reading.shape, reading.fields) if reading else ("auto", None)
     examples = load_examples(path, shape, fields)[: cfg.limit]
@@ -131,9 +131,9 @@ def evaluate(models, cfg: EvalConfig | None = None, console: Console | None = No
     cfg = cfg or EvalConfig()
     runs = [run for run in map(Run.find, models) if run]
     for run in runs:
-        data, prompt = run.config.data, run.prompt()
+        prompt = run.prompt()
         inherited = dict(
-            data=cfg.data or data.test_path,
+            data=cfg.data or run.test_path,
             template=cfg.template or prompt.template,
             system_prompt=cfg.system_prompt or prompt.system_prompt,
         )

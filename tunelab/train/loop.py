@@ -58,6 +58,7 @@ from tunelab.train.run_folder import (
     save_final,
     truncate_metrics,
     write_config,
+    write_held_out,
     write_metrics,
 )
 from tunelab.train.schedule import make_scheduler, warmup_steps
@@ -196,6 +197,7 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
     if world.is_main:
         run_dir.mkdir(parents=True, exist_ok=True)
         write_config(run_dir, config, state.step)
+        write_held_out(run_dir, config.data, data.test_examples)
         truncate_metrics(metrics_path, state.step)
 
     autocast = (

@@ -7,9 +7,17 @@ import json
 import shutil
 from pathlib import Path
 
-from tunelab.config import Config, TrainConfig, apply_overrides
+from tunelab.config import Config, DataConfig, TrainConfig, apply_overrides
 from tunelab.errors import TunelabError
-from tunelab.run import CHECKPOINTS, CONFIG_FILE, WEIGHTS, Run, list_checkpoints, resume_command
+from tunelab.run import (
+    CHECKPOINTS,
+    CONFIG_FILE,
+    HELD_OUT,
+    WEIGHTS,
+    Run,
+    list_checkpoints,
+    resume_command,
+)
 from tunelab.train.checkpoint import TrainState, remove_partial_saves
 from tunelab.train.plot import read_metrics
 
@@ -76,6 +84,23 @@ def with_found_data(config: Config) -> Config:
         if (value := getattr(config.data, key)) and Path(value).exists()
     }
     return config.model_copy(update={"data": config.data.model_copy(update=found)})
+
+
+def write_held_out(run_dir: Path, data: DataConfig, test_examples: list) -> None:
+    """held_out.jsonl: the question/answer rows data.test_size split off data.path, each as it
+    was in the file (its facts and wrong answers too), so `tunelab eval RUN` and `compare RUN`
+    ask them ("no test data" sent users to split the file again themselves)."""
+    from tunelab.data.read import read_rows
+    from tunelab.data.write import write_jsonl
+
+    if data.test_path or not any(ex.answer for ex in test_examples):
+        return
+    wanted = {ex.source for ex in test_examples}
+    rows = {source: row for source, row in read_rows(Path(data.path), quiet=True)
+            if source in wanted and isinstance(row, dict)}  # fmt: skip
+    held = [rows.get(ex.source) or {"question": ex.question, "answer": ex.answer}
+            for ex in test_examples]  # fmt: skip
+    write_jsonl(held, run_dir / HELD_OUT)
 
 
 def check_resume_changes(run_dir: Path, config: Config) -> None:
