@@ -344,3 +344,11 @@ def test_a_verdict_held_back_by_the_sign_flip_test_says_so_not_could_be_zero():
         "No clear winner by token F1: finetuned has the highest mean, but the sign-flip test does "
         "not confirm its lead over prompting (p = 0.12; the interval excludes zero)."
     )
+
+
+def test_arms_the_best_cannot_be_told_from_are_listed_with_an_and():
+    from tunelab.compare.report import verdict
+
+    arms = [_arm(n, [0.5, 0.6] * 20) for n in ("prompting", "prompting + RAG", "finetuned")]
+    arms.append(_arm("finetuned + RAG", [0.6, 0.5, 0.55, 0.6] * 10))  # ahead by chance alone
+    assert "from prompting, prompting + RAG and finetuned could be zero" in verdict(arms)

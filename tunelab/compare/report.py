@@ -80,7 +80,7 @@ def verdict(arms: list[Arm], metric: str | None = None) -> str:
     n = len(scores(best, metric))
     leaders = [a.name for a in arms if abs(a.summary[metric] - best.summary[metric]) < EPSILON]
     if len(leaders) > 1:  # one of equals is no best
-        highest = f"{', '.join(leaders[:-1])} and {leaders[-1]} share the highest mean"
+        highest = f"{_listed(leaders)} share the highest mean"
     else:
         highest = f"{best.name} has the highest mean"
     if n < MIN_QUESTIONS:  # whatever the intervals say: a handful of questions names no winner
@@ -99,7 +99,7 @@ def verdict(arms: list[Arm], metric: str | None = None) -> str:
     reasons = []
     if crossing := [o for o in others if not why[o]]:
         reasons.append(
-            f"the difference from {', '.join(crossing)} could be zero (95% paired interval over "
+            f"the difference from {_listed(crossing)} could be zero (95% paired interval over "
             f"{n} questions)"
         )
     reasons += [
@@ -109,6 +109,11 @@ def verdict(arms: list[Arm], metric: str | None = None) -> str:
         if why[o]
     ]
     return f"{NO_CLEAR_WINNER.capitalize()} by {name}: {highest}, but {'; '.join(reasons)}."
+
+
+def _listed(names: list[str]) -> str:
+    """ "a", "a and b", "a, b and c"."""
+    return " and ".join(filter(None, [", ".join(names[:-1]), names[-1]]))
 
 
 def columns(arms: list[Arm]) -> list[str]:
