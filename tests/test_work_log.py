@@ -318,3 +318,14 @@ def test_a_ctrl_c_inside_a_typer_command_says_what_it_kept(tmp_path, capsys, mon
     assert stop.value.code == 130
     assert f"1 answers in {tmp_path / 'answers.partial.jsonl'}" in capsys.readouterr().err
     log.remove()
+
+
+def test_an_answer_the_log_got_earlier_in_the_same_run_counts_as_not_made_now(tmp_path):
+    # compare's RAG arm asks a question no passage fit with the plain arm's very prompt: its
+    # answer came from the log but counted as made, so its s/question read 0.00.
+    model, tokenizer = tiny_random()
+    log = AnswerLog.for_model(tmp_path / "log.jsonl", model, max_new_tokens=4)
+    first = generate_logged(model, tokenizer, _prompts(2), log, max_new_tokens=4)
+    again = generate_logged(model, tokenizer, _prompts(2), log, max_new_tokens=4)
+    assert not any(g.from_log for g in first) and all(g.from_log for g in again)
+    assert [g.text for g in again] == [g.text for g in first]
