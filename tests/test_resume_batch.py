@@ -14,11 +14,11 @@ from tunelab.train.loop import train
 
 
 def _as_if_launched_on(run, processes: int | None, grad_accum: int | None) -> None:
-    """Make run's checkpoint say it was written by `processes` processes (None: a checkpoint from
-    before tunelab saved them)."""
+    """Make run's checkpoint say it was written by `processes` processes on one machine (None: a
+    checkpoint from before tunelab saved them)."""
     for state_file in (run / "checkpoints").glob("step-*/state.json"):
         state = json.loads(state_file.read_text())
-        state.update(processes=processes, grad_accum=grad_accum)
+        state.update(processes=processes, grad_accum=grad_accum, per_machine=processes)
         state_file.write_text(json.dumps(state))
 
 

@@ -206,3 +206,18 @@ def test_the_rows_a_run_held_out_are_its_test_questions(tmp_path):
     result = evaluate(run, EvalConfig(max_new_tokens=2))
     assert [r["question"] for r in result.rows] == [row["question"] for row in held]
     assert "fact_accuracy" in result.summary
+
+
+def test_a_run_killed_before_model_on_two_machines_is_named_with_its_launch(tmp_path):
+    # The hint named `torchrun --nproc_per_node 16` for a run of 2 machines x 8 processes.
+    from tunelab.errors import TunelabError
+    from tunelab.run import load_model
+
+    run = tmp_path / "runs" / "killed"
+    (run / "checkpoints" / "step-000004").mkdir(parents=True)
+    tiny_config(tmp_path, tmp_path / "qa.jsonl").to_yaml(run / "config.yaml")
+    (run / "metrics.jsonl").write_text('{"step": 0, "eval_loss": 5.0}\n')
+    state = {"step": 4, "processes": 16, "per_machine": 8}
+    (run / "checkpoints" / "step-000004" / "state.json").write_text(json.dumps(state))
+    with pytest.raises(TunelabError, match=r"`torchrun --nnodes 2 --nproc_per_node 8 -m"):
+        load_model(str(run))

@@ -224,7 +224,7 @@ def _refuse_unsaved(model: str | Path) -> None:
         return
     checkpoints = list_checkpoints(Path(model) / CHECKPOINTS)
     how = (
-        f"`{resume_command(Path(model), _processes(checkpoints[-1]))}` continues it from its "
+        f"`{resume_command(Path(model), *_launch(checkpoints[-1]))}` continues it from its "
         "last checkpoint"
         if checkpoints
         else f"it saved no checkpoint either: `tunelab train {model} --overwrite` starts it again"
@@ -246,13 +246,16 @@ def resume_command(run_dir: Path, processes: int, per_machine: int | None = None
     return f"torchrun {machines}--nproc_per_node {per_machine} -m tunelab.cli {train}"
 
 
-def _processes(checkpoint: Path) -> int:
-    """How many processes trained up to `checkpoint` (1 where it does not say)."""
+def _launch(checkpoint: Path) -> tuple[int, int | None]:
+    """How many processes trained up to `checkpoint`, and how many on each machine (1 and None
+    where it does not say)."""
     try:
         state = json.loads((checkpoint / CHECKPOINT_STATE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return 1
-    return (state.get("processes") or 1) if isinstance(state, dict) else 1
+        return 1, None
+    if not isinstance(state, dict):
+        return 1, None
+    return state.get("processes") or 1, state.get("per_machine")
 
 
 def prompt_for(model: str | Path | Run) -> Prompt:

@@ -39,6 +39,7 @@ class TrainState:
     # checkpoints from before they were saved); a resume must keep the rows a step takes.
     processes: int | None = None
     grad_accum: int | None = None
+    per_machine: int | None = None  # processes on each machine: the resume's torchrun launch
 
 
 @dataclass

@@ -162,7 +162,9 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
                       "steps": total_steps, "token digest": fingerprint(data.train + data.test)}
         )  # fmt: skip
     optimizer = make_optimizer(model, cfg, device)
-    state = TrainState(processes=world.size, grad_accum=cfg.grad_accum)
+    state = TrainState(
+        processes=world.size, grad_accum=cfg.grad_accum, per_machine=world.local_size
+    )
     if resume:
         checkpoint, damaged = read_latest(checkpoints, read_sharded if sharded else None)
         for problem in damaged:
@@ -172,7 +174,7 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
                 soft_wrap=True,
             )
         ran_on = checkpoint.state.processes  # before this launch's replaces it
-        keep_rows_per_step(checkpoint.state, cfg, world.size, run_dir)
+        keep_rows_per_step(checkpoint.state, cfg, world, run_dir)
         state = (restore_sharded if sharded else restore)(checkpoint, model, optimizer, world.rank)
         console.print(f"[bold]resumed[/] from {checkpoint.path} (step {state.step})")
         saved_rng, dropout = checkpoint.saved["rng"], draws_dropout(model)

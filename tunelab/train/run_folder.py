@@ -19,6 +19,7 @@ from tunelab.run import (
     resume_command,
 )
 from tunelab.train.checkpoint import TrainState, remove_partial_saves
+from tunelab.train.distributed import World
 from tunelab.train.plot import read_metrics
 
 # What a resumed run may change: its length, how often it evaluates and saves, its learning-rate
@@ -124,17 +125,19 @@ def check_resume_changes(run_dir: Path, config: Config) -> None:
         )
 
 
-def keep_rows_per_step(state: TrainState, cfg: TrainConfig, processes: int, run_dir: Path) -> None:
+def keep_rows_per_step(state: TrainState, cfg: TrainConfig, world: World, run_dir: Path) -> None:
     """Refuse a resume whose step takes other rows than the checkpoint's steps took (its step and
     the schedule count steps of that size: the lr jumped, the run got more, smaller steps), saying
     how to keep them; then note this run's in `state` for the checkpoints it saves. Other
     processes with grad_accum making up for them keep the rows (and the losses)."""
+    processes = world.size
     if state.processes is not None and state.grad_accum is not None:
         before = state.processes * state.grad_accum * cfg.batch_size
         now = processes * cfg.grad_accum * cfg.batch_size
         if before != now:
             raise TunelabError(_rows_changed(state, cfg, processes, run_dir, before, now))
     state.processes, state.grad_accum = processes, cfg.grad_accum
+    state.per_machine = world.local_size
 
 
 def _rows_changed(
@@ -142,7 +145,7 @@ def _rows_changed(
 ) -> str:
     took = f"{state.processes} process(es) × grad_accum {state.grad_accum}"
     takes = f"{processes} × grad_accum {cfg.grad_accum}"
-    same_launch = resume_command(run_dir, state.processes)
+    same_launch = resume_command(run_dir, state.processes, state.per_machine)
     if cfg.grad_accum != state.grad_accum:
         same_launch += f" --set train.grad_accum={state.grad_accum}"
     ways = [f"`{same_launch}`"]
