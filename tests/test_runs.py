@@ -221,3 +221,15 @@ def test_a_run_killed_before_model_on_two_machines_is_named_with_its_launch(tmp_
     (run / "checkpoints" / "step-000004" / "state.json").write_text(json.dumps(state))
     with pytest.raises(TunelabError, match=r"`torchrun --nnodes 2 --nproc_per_node 8 -m"):
         load_model(str(run))
+
+
+def test_held_out_rows_of_a_hub_dataset_are_written_as_pairs(tmp_path):
+    # A hub dataset's name is no file to read the rows back from: training must not fail on it.
+    from tunelab.config import DataConfig
+    from tunelab.data.templates import Example
+    from tunelab.train.run_folder import write_held_out
+
+    held = [Example.qa("What is r?", "The LoRA rank.", "org/qa-set:row 3")]
+    write_held_out(tmp_path, DataConfig(path="org/qa-set", test_size=0.1), held)
+    row = json.loads((tmp_path / "held_out.jsonl").read_text())
+    assert row == {"question": "What is r?", "answer": "The LoRA rank."}

@@ -97,7 +97,8 @@ def write_held_out(run_dir: Path, data: DataConfig, test_examples: list) -> None
     if data.test_path or not any(ex.answer for ex in test_examples):
         return
     wanted = {ex.source for ex in test_examples}
-    rows = {source: row for source, row in read_rows(Path(data.path), quiet=True)
+    local = Path(data.path).exists()  # a hub dataset's rows are not read again: written as pairs
+    rows = {source: row for source, row in (read_rows(Path(data.path), quiet=True) if local else ())
             if source in wanted and isinstance(row, dict)}  # fmt: skip
     held = [rows.get(ex.source) or {"question": ex.question, "answer": ex.answer}
             for ex in test_examples]  # fmt: skip
