@@ -223,13 +223,39 @@ def test_a_run_killed_before_model_on_two_machines_is_named_with_its_launch(tmp_
         load_model(str(run))
 
 
-def test_held_out_rows_of_a_hub_dataset_are_written_as_pairs(tmp_path):
-    # A hub dataset's name is no file to read the rows back from: training must not fail on it.
+def test_held_out_rows_of_a_hub_dataset_are_written_as_training_read_them(tmp_path, monkeypatch):
+    # Written as question/answer pairs, they could not be read back with the run's data.fields.
     from tunelab.config import DataConfig
+    from tunelab.data import hub
     from tunelab.data.templates import Example
     from tunelab.train.run_folder import write_held_out
 
-    held = [Example.qa("What is r?", "The LoRA rank.", "org/qa-set:row 3")]
-    write_held_out(tmp_path, DataConfig(path="org/qa-set", test_size=0.1), held)
-    row = json.loads((tmp_path / "held_out.jsonl").read_text())
-    assert row == {"question": "What is r?", "answer": "The LoRA rank."}
+    row = {"prompt": "What is r?", "completion": "The LoRA rank."}
+    monkeypatch.setattr(hub, "hub_rows", lambda spec: iter([(f"{spec}[3]", row)]))
+    held = [Example.qa("What is r?", "The LoRA rank.", "hf://org/qa-set[3]")]
+    write_held_out(tmp_path, DataConfig(path="hf://org/qa-set", test_size=0.1), held)
+    assert json.loads((tmp_path / "held_out.jsonl").read_text()) == row
+    write_held_out(tmp_path, DataConfig(path="org/gone.jsonl", test_size=0.1), held)
+    assert json.loads((tmp_path / "held_out.jsonl").read_text())["answer"] == "The LoRA rank."
+
+
+def test_a_data_file_reached_by_a_link_is_saved_as_the_link_and_a_moved_one_resumes(tmp_path):
+    # resolve() saved a cache link's target (a hash with no extension, unreadable); a project
+    # moved elsewhere could not resume, and --set data.path=<where it is now> was refused.
+    from tunelab.config import Config
+    from tunelab.run import Run
+    from tunelab.train.loop import train
+
+    blob = tmp_path / "blobs" / "9f2c1e"
+    blob.parent.mkdir()
+    write_jsonl(blob, [{"question": q, "answer": a} for q, a in QA_PAIRS])
+    (tmp_path / "snapshot").mkdir()
+    link = tmp_path / "snapshot" / "train.jsonl"
+    link.symlink_to(blob)
+    run = train(tiny_config(tmp_path, link, max_steps=2, save_every=1))
+    assert Run.open(run).config.data.path == str(link)
+    moved = tmp_path / "moved.jsonl"
+    shutil.copyfile(blob, moved)
+    link.unlink()
+    config = tiny_config(tmp_path, moved, max_steps=3, save_every=1)
+    train(Config.from_dict(config.model_dump()), resume=True)

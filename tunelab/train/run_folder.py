@@ -4,6 +4,7 @@ resume may change), its metrics log and the final model."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -79,8 +80,8 @@ def with_found_data(config: Config) -> Config:
     other folders (eval, compare, serve), where a path relative to the one training ran in found
     nothing, or another file of that name (compare retrieved from it). A hub dataset's name
     stays as it is."""
-    found = {
-        key: str(Path(value).resolve())
+    found = {  # absolute, not resolved: a link into a cache (a hash, no extension) stays a link
+        key: os.path.abspath(value)
         for key in DATA_FILES
         if (value := getattr(config.data, key)) and Path(value).exists()
     }
@@ -91,18 +92,34 @@ def write_held_out(run_dir: Path, data: DataConfig, test_examples: list) -> None
     """held_out.jsonl: the question/answer rows data.test_size split off data.path, each as it
     was in the file (its facts and wrong answers too), so `tunelab eval RUN` and `compare RUN`
     ask them ("no test data" sent users to split the file again themselves)."""
+    from tunelab.data.hub import hub_rows, is_hub
     from tunelab.data.read import read_rows
     from tunelab.data.write import write_jsonl
 
     if data.test_path or not any(ex.answer for ex in test_examples):
         return
     wanted = {ex.source for ex in test_examples}
-    local = Path(data.path).exists()  # a hub dataset's rows are not read again: written as pairs
-    rows = {source: row for source, row in (read_rows(Path(data.path), quiet=True) if local else ())
-            if source in wanted and isinstance(row, dict)}  # fmt: skip
+    if is_hub(data.path):  # read back as training read it (its shape and fields hold for them)
+        found = hub_rows(str(data.path))
+    else:
+        found = read_rows(Path(data.path), quiet=True) if Path(data.path).exists() else ()
+    rows = {source: row for source, row in found if source in wanted and isinstance(row, dict)}
     held = [rows.get(ex.source) or {"question": ex.question, "answer": ex.answer}
             for ex in test_examples]  # fmt: skip
     write_jsonl(held, run_dir / HELD_OUT)
+
+
+def _moved(key: str, saved, new) -> bool:
+    """A data file named where it is now, the run's path gone (a project moved or copied to
+    another machine): the same data, by the user's word."""
+    files = {f"data.{name}" for name in DATA_FILES}
+    return (
+        key in files
+        and bool(saved)
+        and bool(new)
+        and not Path(saved).exists()
+        and Path(new).exists()
+    )
 
 
 def check_resume_changes(run_dir: Path, config: Config) -> None:
@@ -117,7 +134,8 @@ def check_resume_changes(run_dir: Path, config: Config) -> None:
         key
         for key in sorted(saved.keys() | new.keys())
         if key not in MAY_CHANGE_ON_RESUME and saved.get(key) != new.get(key)
-    ]
+        and not _moved(key, saved.get(key), new.get(key))
+    ]  # fmt: skip
     if changed:
         what = ", ".join(f"{key} {saved.get(key)!r} → {new.get(key)!r}" for key in changed)
         raise TunelabError(
