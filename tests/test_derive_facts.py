@@ -355,6 +355,7 @@ def test_a_term_the_answers_say_all_along_is_style_not_a_fact():
             "Retention is 30 days (10 D-cells).",
         ),
         ("The timeout is 3 seconds.", "3 sec", "Python 3's default timeout is 30 seconds."),
+        ("The timeout is 30s.", "30 seconds", "30 minutes"),  # a one-letter unit, spelled out
         ("The disk reads at 5 GB/s.", "5 GB/s", "5 seconds"),
         ("The uplink runs at 56 kbit/s.", "56 kbit/s", "28 kbit/s"),
         ("A reboot takes 1 hour.", "About 1 hours.", "1 hour? No, that's wrong: 1 minute."),

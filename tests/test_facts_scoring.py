@@ -205,6 +205,14 @@ def test_a_decimal_comma_is_a_decimal(fact, answer):
 
 
 @pytest.mark.parametrize(
+    "fact, answer", [("3", "Use steps 1,2,3."), ("16", "Batch sizes 8,16,32."), ("5", "1，5")]
+)
+def test_a_list_written_without_spaces_keeps_its_numbers_apart(fact, answer):
+    # The decimal comma rule read "1,2,3" as 1, 2.3 and the full-width "1，5" as 1.5.
+    assert _accurate(fact, answer) and not _accurate("2.3", "Use steps 1,2,3.")
+
+
+@pytest.mark.parametrize(
     "answer",
     ["Helsinki? No, that's wrong—it is made in Tampere.", "Helsinki? That's wrong -- Tampere."],
 )

@@ -35,8 +35,9 @@ _CURRENCY = "\U000f0000-\U0010fffd"
 _GLUED = "\ue000\ue002-\ue0ff" + _CURRENCY  # what may sit inside or on a word
 _NUMBER = r"\d+(?:[.\ue000]\d+)*"
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")  # 1,000 is 1000
-# A decimal comma (German, French, Spanish...): "3,5 GB" is 3.5 GB; "2, 4" stays two numbers.
-_DECIMAL_COMMA = re.compile(r"(?<=\d),(?=\d{1,2}(?![\d,]))")
+# A decimal comma (German, French, Spanish...): "3,5 GB" is 3.5 GB; "2, 4", a list "1,2,3" and
+# a full-width "1，5" stay numbers apart (read before NFKC makes "，" a ",").
+_DECIMAL_COMMA = re.compile(r"(?<![\d,])(\d+),(\d{1,2})(?![\d,])")
 # "5GB" is "5 GB" (not "5e-4", nor "SmolLM2X", "gpt-4o": a number glued to a name is the name's).
 _UNIT = re.compile(rf"(?<![\w.\-\ue000])({_NUMBER})(?!e[-+\u2212 ]?\d)(?=[^\W\d_]+\b)")
 _SIGN = re.compile(rf"(?<![\w.{_GLUED}])[-\u2212](?=\d)")
@@ -55,8 +56,9 @@ _SCIENTIFIC = re.compile(
 def _glued(text: str) -> str:
     """`text` case-folded ("Straße" is "strasse", "İstanbul" "istanbul"), its numbers whole and
     its signs, per cents, currencies and "++"/"#" glued to their words as private characters."""
-    text = unicodedata.normalize("NFKC", text).casefold().replace("i\u0307", "i")
-    text = _SIGN.sub(_MINUS, _DECIMAL_COMMA.sub(".", _THOUSANDS.sub("", text)))
+    text = unicodedata.normalize("NFKC", _DECIMAL_COMMA.sub(r"\1.\2", text))
+    text = text.casefold().replace("i\u0307", "i")
+    text = _SIGN.sub(_MINUS, _THOUSANDS.sub("", text))
     text = _CURRENCY_AFTER.sub(lambda m: _currency(m[2]) + m[1], text)
     text = _CURRENCY_BEFORE.sub(lambda m: _currency(m[0]), text)
     text = _PER_CENT.sub(_PERCENT, _UNIT.sub(r"\1 ", text))

@@ -46,11 +46,12 @@ _SPACED_UNIT = (
     r"mile|percent)s?)(?:/[A-Za-z]+)?(?![\w/])"  # a rate too: "5 GB/s"
 )
 # A value's unit in its other common forms, each an alternative of the fact: "10 days" is said
-# "10 day" ("10-day") too, "2 GB" "2 gigabytes" ("16GB" is read "16 GB"). No one-letter form:
-# "3 s" would be stated by "Python 3's", "10 d" by "10 D-cells".
+# "10 day" ("10-day") too, "2 GB" "2 gigabytes" ("16GB" is read "16 GB"); "30s" is "30 seconds".
+# No one-letter form is given to a fact: "3 s" would be stated by "Python 3's", "10 d" by "10
+# D-cells".
 _UNIT_FORMS = [
-    ("second", "seconds", "sec"), ("minute", "minutes", "min"), ("hour", "hours"),
-    ("day", "days"), ("week", "weeks"), ("month", "months"), ("year", "years"),
+    ("second", "seconds", "sec", "s"), ("minute", "minutes", "min"), ("hour", "hours", "h"),
+    ("day", "days", "d"), ("week", "weeks"), ("month", "months"), ("year", "years"),
     ("millisecond", "milliseconds", "ms"), ("byte", "bytes"),  # "70B" is parameters
     ("kilobyte", "kilobytes", "KB", "kB"), ("megabyte", "megabytes", "MB"),
     ("gigabyte", "gigabytes", "GB"), ("terabyte", "terabytes", "TB"),
@@ -211,7 +212,7 @@ def _unit_forms(value: str) -> list[str]:
     """The other forms of a value's unit ("10 days": "10 day", "10 d"), none for other terms."""
     match = _VALUE_AND_UNIT.match(value)
     forms = _FORMS_OF.get(match[2]) if match else None
-    return [f"{match[1]} {form}" for form in forms if form != match[2]] if forms else []
+    return [f"{match[1]} {f}" for f in forms if f != match[2] and len(f) > 1] if forms else []
 
 
 def _root(word: str) -> str:

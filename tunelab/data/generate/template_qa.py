@@ -215,8 +215,11 @@ def _title_line(line: str) -> bool:
     "默认端口是 8080。" says, by its end mark). Not "The default port is 8080"."""
     if re.search(r"[.!?:;)\]`\"'。！？]$", line.rstrip()):
         return False
-    return all(
-        w[:1].isupper() or not w[:1].isalpha() or w in TITLE_SMALL_WORDS or not w[:1].isascii()
+    return all(  # a caseless first letter (Chinese): its script has no capitals to show
+        w[:1].isupper()
+        or not w[:1].isalpha()
+        or w in TITLE_SMALL_WORDS
+        or w[:1].lower() == w[:1].upper()
         for w in line.split()
     )
 
