@@ -164,3 +164,17 @@ def test_a_yaml_merge_key_is_no_key_set_twice(tmp_path):
     path.write_text("name: m\ntrain:\n  <<: {lr: 0.001, max_steps: 3}\n  max_steps: 5\n")
     config = Config.from_yaml(path)
     assert (config.train.lr, config.train.max_steps) == (0.001, 5)
+
+
+def test_a_local_base_model_beside_the_config_is_found_as_its_data_is(tmp_path, monkeypatch):
+    # Data beside a YAML was found from any folder; `model.name: ./tinyllama` beside it was not.
+    from tunelab.config import Config
+
+    (tmp_path / "proj" / "tinyllama").mkdir(parents=True)
+    (tmp_path / "proj" / "a.yaml").write_text("model: {name: ./tinyllama}\n")
+    monkeypatch.chdir(tmp_path)
+    assert Config.from_yaml(tmp_path / "proj" / "a.yaml").model.name == str(
+        tmp_path / "proj" / "tinyllama"
+    )
+    (tmp_path / "proj" / "b.yaml").write_text("model: {name: smollm2-135m-instruct}\n")
+    assert Config.from_yaml(tmp_path / "proj" / "b.yaml").model.name == "smollm2-135m-instruct"

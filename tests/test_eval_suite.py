@@ -266,3 +266,22 @@ def test_errors_says_when_the_training_data_is_not_found_and_refuses_a_mistyped_
     assert "the run's training data train.jsonl is not found from" in again.output
     # summary.json keeps the model's name, not the path `errors` was given.
     assert json.loads((run / "eval" / "summary.json").read_text())["model"] == model
+
+
+def test_errors_with_no_answer_in_a_category_says_so(tmp_path, monkeypatch):
+    # It printed nothing and exited 0: an empty screen that reads as a crash or a missing eval.
+    from tunelab.evaluate import suite
+
+    monkeypatch.chdir(tmp_path)
+    run = tiny_run(tmp_path, QA)
+    result = CliRunner().invoke(app, ["eval", str(run), "--max-new-tokens", "2", "--limit", "1"])
+    assert result.exit_code == 0, result.output
+    monkeypatch.setattr(suite, "analyse_result", _analysed_clean)
+    said = CliRunner().invoke(app, ["errors", str(run)], env={"COLUMNS": "300"})
+    assert said.exit_code == 0 and "no answer falls in an error category" in said.output
+
+
+def _analysed_clean(result, training_path, named=False):
+    from tunelab.evaluate.analysis import Analysis
+
+    result.analysis = Analysis(result.rows, {})

@@ -259,3 +259,29 @@ def test_a_data_file_reached_by_a_link_is_saved_as_the_link_and_a_moved_one_resu
     link.unlink()
     config = tiny_config(tmp_path, moved, max_steps=3, save_every=1)
     train(Config.from_dict(config.model_dump()), resume=True)
+
+
+def test_a_run_from_a_local_base_model_named_relatively_loads_it_from_any_folder(
+    tmp_path, monkeypatch
+):
+    # model.name ./tinyllama stayed relative: eval/generate/export elsewhere failed, or from a
+    # folder holding another ./tinyllama loaded the LoRA adapter onto that other model.
+    from tunelab.models import tiny_random
+    from tunelab.run import Run
+    from tunelab.train.loop import train
+
+    work = tmp_path / "work"
+    model, tokenizer = tiny_random()
+    model.save_pretrained(work / "tinyllama")
+    tokenizer.save_pretrained(work / "tinyllama")
+    qa = write_jsonl(work / "qa.jsonl", [{"question": q, "answer": a} for q, a in QA_PAIRS])
+    monkeypatch.chdir(work)
+    config = tiny_config(work, qa, max_steps=1, method="lora")
+    config = config.model_copy(
+        update={"model": config.model.model_copy(update={"name": "./tinyllama"})}
+    )
+    run = train(config)
+    monkeypatch.chdir(tmp_path)
+    assert Run.open(run).base_model == str(work / "tinyllama")
+    adapter = json.loads((run / "model" / "adapter_config.json").read_text())
+    assert adapter["base_model_name_or_path"] == str(work / "tinyllama")

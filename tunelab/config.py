@@ -353,6 +353,10 @@ class Config(Section):
                 and (path.parent / value).exists()
             ):
                 raw["data"][key] = str(path.parent / value)
+        model = raw.get("model")  # a local base beside the config, as a data file is
+        name = model.get("name") if isinstance(model, dict) else None
+        if isinstance(name, str) and not Path(name).is_absolute() and (path.parent / name).exists():
+            raw["model"]["name"] = str(path.parent / name)
         lines = _key_lines(text)
         for item in overrides or []:  # an overridden value comes from the command line
             lines.pop(item.partition("=")[0].strip(), None)

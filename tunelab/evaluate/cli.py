@@ -78,7 +78,10 @@ def _print_errors(result) -> None:
     for note in getattr(result, "notes", []):
         console.print(f"[yellow]note:[/] {escape(note)}", soft_wrap=True)
     analysis = getattr(result, "analysis", None)
-    if analysis is None or not analysis.counts:
+    if analysis is None:
+        return
+    if not analysis.counts:  # said, not an empty screen that reads as a crash or no eval
+        console.print(f"no answer falls in an error category: {result.out_dir / 'errors.md'}")
         return
     for category, n in analysis.counts.items():
         console.print(f"[bold]{category}[/]: {n}")

@@ -72,20 +72,26 @@ def config_from(source: str | Path | None, overrides: list[str] | None = None) -
     return Config.from_yaml(path, overrides)
 
 
-DATA_FILES = ("path", "test_path")
+# The local files a config names, by their `--set` keys: read from other folders, they must not
+# be relative to the one training ran in.
+LOCAL_FILES = ("data.path", "data.test_path", "model.name")
 
 
-def with_found_data(config: Config) -> Config:
-    """`config` with its data files as absolute paths: a run folder's config.yaml is read from
-    other folders (eval, compare, serve), where a path relative to the one training ran in found
-    nothing, or another file of that name (compare retrieved from it). A hub dataset's name
-    stays as it is."""
-    found = {  # absolute, not resolved: a link into a cache (a hash, no extension) stays a link
-        key: os.path.abspath(value)
-        for key in DATA_FILES
-        if (value := getattr(config.data, key)) and Path(value).exists()
+def with_found_files(config: Config) -> Config:
+    """`config` with its data files and local base model as absolute paths: a run folder's
+    config.yaml is read from other folders (eval, compare, serve, export), where a path relative
+    to the one training ran in found nothing, or another file of that name (compare retrieved
+    from it; a LoRA run loaded onto another base). A hub name stays as it is."""
+    update: dict[str, dict[str, str]] = {}
+    for key in LOCAL_FILES:
+        section, field = key.split(".")
+        value = getattr(getattr(config, section), field)
+        if value and Path(value).exists():  # absolute, not resolved: a link into a cache stays
+            update.setdefault(section, {})[field] = os.path.abspath(value)
+    sections = {
+        name: getattr(config, name).model_copy(update=fields) for name, fields in update.items()
     }
-    return config.model_copy(update={"data": config.data.model_copy(update=found)})
+    return config.model_copy(update=sections)
 
 
 def write_held_out(run_dir: Path, data: DataConfig, test_examples: list) -> None:
@@ -110,16 +116,12 @@ def write_held_out(run_dir: Path, data: DataConfig, test_examples: list) -> None
 
 
 def _moved(key: str, saved, new) -> bool:
-    """A data file named where it is now, the run's path gone (a project moved or copied to
-    another machine): the same data, by the user's word."""
-    files = {f"data.{name}" for name in DATA_FILES}
+    """A data file or base model named where it is now, the run's path gone (a project moved or
+    copied to another machine): the same one, by the user's word."""
     return (
-        key in files
-        and bool(saved)
-        and bool(new)
-        and not Path(saved).exists()
-        and Path(new).exists()
-    )
+        key in LOCAL_FILES and bool(saved) and bool(new)
+        and not Path(saved).exists() and Path(new).exists()
+    )  # fmt: skip
 
 
 def check_resume_changes(run_dir: Path, config: Config) -> None:
@@ -127,9 +129,9 @@ def check_resume_changes(run_dir: Path, config: Config) -> None:
     continue with (see MAY_CHANGE_ON_RESUME), rather than fail deep inside loading."""
     if not Run.is_started(run_dir):
         return
-    # Data files compared where they are (a run from before they were saved absolute, too).
-    saved = flatten(with_found_data(Run.open(run_dir).config).model_dump())
-    new = flatten(with_found_data(config).model_dump())
+    # Local files compared where they are (a run from before they were saved absolute, too).
+    saved = flatten(with_found_files(Run.open(run_dir).config).model_dump())
+    new = flatten(with_found_files(config).model_dump())
     changed = [
         key
         for key in sorted(saved.keys() | new.keys())
@@ -219,6 +221,13 @@ def save_final(model, tokenizer, run_dir: Path, weights: dict | None = None) -> 
     target = run_dir / WEIGHTS
     model.save_pretrained(target, safe_serialization=True, state_dict=weights)
     tokenizer.save_pretrained(target)
+    adapter = target / "adapter_config.json"
+    if adapter.is_file():  # peft loads the base it names: a local one, from any folder
+        settings = json.loads(adapter.read_text(encoding="utf-8"))
+        base = settings.get("base_model_name_or_path")
+        if base and Path(base).exists():
+            settings["base_model_name_or_path"] = os.path.abspath(base)
+            adapter.write_text(json.dumps(settings, indent=2), encoding="utf-8")
     return target
 
 
@@ -240,7 +249,7 @@ def write_config(run_dir: Path, config: Config, step: int) -> None:
     trained (it held only the new ones)."""
     path = run_dir / CONFIG_FILE
     fresh = path.with_name(f".{CONFIG_FILE}.tmp")
-    with_found_data(config).to_yaml(fresh)
+    with_found_files(config).to_yaml(fresh)
     earlier = run_dir / f"config.until-step-{step:06d}.yaml"
     # A second resume from the same step (the first lost its steps after it) keeps the file the
     # first one kept: the settings the steps up to it were trained with.
