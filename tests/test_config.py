@@ -178,3 +178,16 @@ def test_a_local_base_model_beside_the_config_is_found_as_its_data_is(tmp_path, 
     )
     (tmp_path / "proj" / "b.yaml").write_text("model: {name: smollm2-135m-instruct}\n")
     assert Config.from_yaml(tmp_path / "proj" / "b.yaml").model.name == "smollm2-135m-instruct"
+
+
+def test_a_missing_test_file_names_its_setting_and_where_it_was_looked_for(tmp_path):
+    # "error: data file not found: tset.jsonl" named neither the setting nor where it looked.
+    from tunelab.config import DataConfig
+    from tunelab.data.pipeline import prepare
+    from tunelab.errors import TunelabError
+    from tunelab.models import tiny_tokenizer
+
+    qa = tmp_path / "qa.jsonl"
+    qa.write_text('{"question": "q", "answer": "a"}\n')
+    with pytest.raises(TunelabError, match=r"^data.test_path: data file not found: tset.jsonl \("):
+        prepare(DataConfig(path=str(qa), test_path="tset.jsonl"), tiny_tokenizer())

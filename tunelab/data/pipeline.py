@@ -7,12 +7,14 @@ import random
 from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from rich.console import Console
 from rich.markup import escape
 from transformers import PreTrainedTokenizerBase
 
 from tunelab.config import DataConfig
+from tunelab.data.hub import is_hub
 from tunelab.data.load import load_examples
 from tunelab.data.markers import find_markers
 from tunelab.data.pack import collate, pack_rows
@@ -55,6 +57,13 @@ class PreparedData:
 def prepare(config: DataConfig, tokenizer: PreTrainedTokenizerBase) -> PreparedData:
     if not config.path:
         raise TunelabError("data.path is not set: point it at a JSONL, JSON, CSV or Parquet file")
+    for key in ("path", "test_path"):  # which setting names a missing file, and where it looked
+        value = getattr(config, key)
+        if value and not is_hub(value) and not Path(value).exists():
+            raise TunelabError(
+                f"data.{key}: data file not found: {value} (a relative path in a config is read "
+                f"beside the config, then from the current folder, {Path.cwd()})"
+            )
     examples = load_examples(config.path, config.shape, config.fields, config.on_error)
     warn_template(examples, config.template, config.system_prompt)
     leaked = 0
