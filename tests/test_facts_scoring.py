@@ -218,3 +218,19 @@ def test_a_list_written_without_spaces_keeps_its_numbers_apart(fact, answer):
 )
 def test_a_retraction_before_an_unspaced_or_double_dash_takes_back_what_came_before(answer):
     assert not _accurate("Helsinki", answer) and _accurate("Tampere", answer)
+
+
+@pytest.mark.parametrize(
+    "fact, answer, stated",
+    [
+        ("12.5 W", "It draws 12.50 W.", True),
+        ("$249", "It costs $249.00.", True),
+        ("5 GB", "It needs 5.0 GB.", True),
+        ("2.4 GHz", "On the 2.40 GHz band.", True),
+        ("$249", "It costs $249.50.", False),
+        ("3.1", "It needs Python 3.10.", False),  # a version's zero is no trailing zero
+        ("1.1", "Since the 1.10 release.", False),
+    ],
+)
+def test_a_measures_trailing_zeros_say_nothing_but_a_versions_do(fact, answer, stated):
+    assert _accurate(fact, answer) is stated

@@ -35,6 +35,22 @@ _CURRENCY = "\U000f0000-\U0010fffd"
 _GLUED = "\ue000\ue002-\ue0ff" + _CURRENCY  # what may sit inside or on a word
 _NUMBER = r"\d+(?:[.\ue000]\d+)*"
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")  # 1,000 is 1000
+# A measure's trailing zeros say nothing: "12.50 W" is 12.5 W, "5.0 GB" 5 GB, "$249.00" $249
+# (a version's do: "Python 3.10" is no 3.1, so only before a unit or after a currency).
+_MEASURE = regex.compile(
+    r"(?<![\w.])(\p{Sc}\s?)?(\d+)\.(\d+)(?!\d|\.\d)(\s?(?:[KMGTP]i?B|[kMG]?Hz|[kMG]?W|[mk]?V|"
+    r"m?Ah|k?Wh|[mk]?g|[mck]?m|m?s|%|°[CF]?|[kMGT]?bps)(?!\w))?"
+)
+
+
+def _measure_zeros(match: regex.Match) -> str:
+    currency, whole, fraction, unit = match.groups()
+    if not (currency or unit):
+        return match[0]
+    fraction = fraction.rstrip("0")
+    return f"{currency or ''}{whole}{'.' + fraction if fraction else ''}{unit or ''}"
+
+
 # A decimal comma (German, French, Spanish...): "3,5 GB" is 3.5 GB; "2, 4", a list "1,2,3" and
 # a full-width "1，5" stay numbers apart (read before NFKC makes "，" a ",").
 _DECIMAL_COMMA = re.compile(r"(?<![\d,])(\d+),(\d{1,2})(?![\d,])")
@@ -56,7 +72,8 @@ _SCIENTIFIC = re.compile(
 def _glued(text: str) -> str:
     """`text` case-folded ("Straße" is "strasse", "İstanbul" "istanbul"), its numbers whole and
     its signs, per cents, currencies and "++"/"#" glued to their words as private characters."""
-    text = unicodedata.normalize("NFKC", _DECIMAL_COMMA.sub(r"\1.\2", text))
+    text = _MEASURE.sub(_measure_zeros, _DECIMAL_COMMA.sub(r"\1.\2", text))
+    text = unicodedata.normalize("NFKC", text)
     text = text.casefold().replace("i\u0307", "i")
     text = _SIGN.sub(_MINUS, _THOUSANDS.sub("", text))
     text = _CURRENCY_AFTER.sub(lambda m: _currency(m[2]) + m[1], text)
