@@ -235,8 +235,14 @@ def test_held_out_rows_of_a_hub_dataset_are_written_as_training_read_them(tmp_pa
     held = [Example.qa("What is r?", "The LoRA rank.", "hf://org/qa-set[3]")]
     write_held_out(tmp_path, DataConfig(path="hf://org/qa-set", test_size=0.1), held)
     assert json.loads((tmp_path / "held_out.jsonl").read_text()) == row
-    write_held_out(tmp_path, DataConfig(path="org/gone.jsonl", test_size=0.1), held)
-    assert json.loads((tmp_path / "held_out.jsonl").read_text())["answer"] == "The LoRA rank."
+    (tmp_path / "gone").mkdir()
+    write_held_out(tmp_path / "gone", DataConfig(path="org/gone.jsonl", test_size=0.1), held)
+    assert json.loads((tmp_path / "gone" / "held_out.jsonl").read_text())["answer"] == (
+        "The LoRA rank."
+    )
+    # Written once: a resume (the same split) reads the data file no second time.
+    monkeypatch.setattr(hub, "hub_rows", lambda spec: pytest.fail("read again"))
+    write_held_out(tmp_path, DataConfig(path="hf://org/qa-set", test_size=0.1), held)
 
 
 def test_a_data_file_reached_by_a_link_is_saved_as_the_link_and_a_moved_one_resumes(tmp_path):

@@ -57,6 +57,7 @@ from tunelab.train.run_folder import (
     keep_rows_per_step,
     save_final,
     truncate_metrics,
+    with_found_files,
     write_config,
     write_held_out,
     write_metrics,
@@ -103,6 +104,9 @@ def train(config: Config, resume: bool = False, overwrite: bool = False) -> Path
 
 
 def _train(config: Config, resume: bool, overwrite: bool, world: World, device) -> Path:
+    # Local files by absolute path from here on: config.yaml and a LoRA adapter's base name
+    # them so from any folder.
+    config = with_found_files(config)
     cfg = config.train
     run_dir = config.run_dir
     checkpoints = run_dir / CHECKPOINTS

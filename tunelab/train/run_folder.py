@@ -102,7 +102,12 @@ def write_held_out(run_dir: Path, data: DataConfig, test_examples: list) -> None
     from tunelab.data.read import read_rows
     from tunelab.data.write import write_jsonl
 
-    if data.test_path or not any(ex.answer for ex in test_examples):
+    # Written once: a resume holds the same split, and the data file is not read again for it.
+    if (
+        data.test_path
+        or (run_dir / HELD_OUT).is_file()
+        or not any(ex.answer for ex in test_examples)
+    ):
         return
     wanted = {ex.source for ex in test_examples}
     if is_hub(data.path):  # read back as training read it (its shape and fields hold for them)
@@ -221,13 +226,6 @@ def save_final(model, tokenizer, run_dir: Path, weights: dict | None = None) -> 
     target = run_dir / WEIGHTS
     model.save_pretrained(target, safe_serialization=True, state_dict=weights)
     tokenizer.save_pretrained(target)
-    adapter = target / "adapter_config.json"
-    if adapter.is_file():  # peft loads the base it names: a local one, from any folder
-        settings = json.loads(adapter.read_text(encoding="utf-8"))
-        base = settings.get("base_model_name_or_path")
-        if base and Path(base).exists():
-            settings["base_model_name_or_path"] = os.path.abspath(base)
-            adapter.write_text(json.dumps(settings, indent=2), encoding="utf-8")
     return target
 
 
@@ -249,7 +247,7 @@ def write_config(run_dir: Path, config: Config, step: int) -> None:
     trained (it held only the new ones)."""
     path = run_dir / CONFIG_FILE
     fresh = path.with_name(f".{CONFIG_FILE}.tmp")
-    with_found_files(config).to_yaml(fresh)
+    config.to_yaml(fresh)
     earlier = run_dir / f"config.until-step-{step:06d}.yaml"
     # A second resume from the same step (the first lost its steps after it) keeps the file the
     # first one kept: the settings the steps up to it were trained with.
