@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from contextlib import contextmanager
 
 import pytest
 
@@ -33,27 +34,33 @@ def answer_sets(root):
     return files
 
 
-def test_judging_in_a_browser_records_votes_and_never_shows_model_names(tmp_path):
-    votes_file = tmp_path / "votes.jsonl"
-    arena = Arena(load_answers(answer_sets(tmp_path)), votes_file)
-    received = []
+@contextmanager
+def judging_page(arena: Arena, on_response=None):
+    """The rating page of `arena` served on loopback, open in headless Chromium."""
     with running(create_app(arena)) as url, sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True)
         try:
             page = browser.new_page()
             page.set_default_timeout(15_000)
-            page.on("response", lambda response: received.append(response))
+            if on_response is not None:
+                page.on("response", on_response)
             page.goto(url)
-            for judged in range(1, 5):  # a judge who always prefers the good answer
-                page.wait_for_function("document.getElementById('left_answer').textContent")
-                left = page.text_content("#left_answer")
-                page.keyboard.press("1" if left.startswith("good") else "2")
-                page.wait_for_function(
-                    f"document.getElementById('judged').textContent === '{judged}'"
-                )
-            seen = [page.content()] + [r.text() for r in received]
+            yield page
         finally:
             browser.close()
+
+
+def test_judging_in_a_browser_records_votes_and_never_shows_model_names(tmp_path):
+    votes_file = tmp_path / "votes.jsonl"
+    arena = Arena(load_answers(answer_sets(tmp_path)), votes_file)
+    received = []
+    with judging_page(arena, lambda response: received.append(response)) as page:
+        for judged in range(1, 5):  # a judge who always prefers the good answer
+            page.wait_for_function("document.getElementById('left_answer').textContent")
+            left = page.text_content("#left_answer")
+            page.keyboard.press("1" if left.startswith("good") else "2")
+            page.wait_for_function(f"document.getElementById('judged').textContent === '{judged}'")
+        seen = [page.content()] + [r.text() for r in received]
     records = [json.loads(line) for line in votes_file.read_text().splitlines()]
     assert len(records) == len(arena.records) == 4
     winners = [r["left"] if r["winner"] == "left" else r["right"] for r in records]
@@ -65,26 +72,19 @@ def test_judging_in_a_browser_records_votes_and_never_shows_model_names(tmp_path
 
 def test_a_held_key_or_a_browser_shortcut_casts_no_vote(tmp_path):
     arena = Arena(load_answers(answer_sets(tmp_path)), tmp_path / "votes.jsonl")
-    with running(create_app(arena)) as url, sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True)
-        try:
-            page = browser.new_page()
-            page.set_default_timeout(15_000)
-            page.goto(url)
-            page.wait_for_function("document.getElementById('judged').textContent === '0'")
+    with judging_page(arena) as page:
+        page.wait_for_function("document.getElementById('judged').textContent === '0'")
+        page.keyboard.down("1")
+        page.wait_for_function("document.getElementById('judged').textContent === '1'")
+        for _ in range(3):  # the key is still held: the browser repeats it
             page.keyboard.down("1")
-            page.wait_for_function("document.getElementById('judged').textContent === '1'")
-            for _ in range(3):  # the key is still held: the browser repeats it
-                page.keyboard.down("1")
-                page.wait_for_timeout(100)
-            page.keyboard.up("1")
-            for shortcut in ("Control+2", "Alt+3", "Meta+4"):  # switch tabs, not vote
-                page.keyboard.press(shortcut)
-            page.keyboard.press("4")  # the pair on screen now gets this one vote
-            page.wait_for_function("document.getElementById('judged').textContent === '2'")
-            page.wait_for_timeout(200)
-        finally:
-            browser.close()
+            page.wait_for_timeout(100)
+        page.keyboard.up("1")
+        for shortcut in ("Control+2", "Alt+3", "Meta+4"):  # switch tabs, not vote
+            page.keyboard.press(shortcut)
+        page.keyboard.press("4")  # the pair on screen now gets this one vote
+        page.wait_for_function("document.getElementById('judged').textContent === '2'")
+        page.wait_for_timeout(200)
     assert [r["winner"] for r in arena.records] == ["left", "both_bad"]
 
 
@@ -93,21 +93,14 @@ def test_a_vote_the_server_refuses_is_said_on_the_page_not_passed_over(tmp_path)
     # vote got a 400 and the page moved on as if it were saved.
     files = answer_sets(tmp_path)
     arena = Arena(load_answers(files), tmp_path / "votes.jsonl")
-    with running(create_app(arena)) as url, sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True)
-        try:
-            page = browser.new_page()
-            page.set_default_timeout(15_000)
-            page.goto(url)
-            page.wait_for_function("document.getElementById('judged').textContent === '0'")
-            arena.shown.clear()  # what a restarted server knows of the pair on screen
-            page.keyboard.press("1")
-            page.wait_for_function("document.getElementById('status').textContent !== ''")
-            said = page.text_content("#status")
-            page.keyboard.press("2")  # the new pair on screen takes a vote
-            page.wait_for_function("document.getElementById('judged').textContent === '1'")
-            page.wait_for_function("document.getElementById('status').textContent === ''")
-        finally:
-            browser.close()
+    with judging_page(arena) as page:
+        page.wait_for_function("document.getElementById('judged').textContent === '0'")
+        arena.shown.clear()  # what a restarted server knows of the pair on screen
+        page.keyboard.press("1")
+        page.wait_for_function("document.getElementById('status').textContent !== ''")
+        said = page.text_content("#status")
+        page.keyboard.press("2")  # the new pair on screen takes a vote
+        page.wait_for_function("document.getElementById('judged').textContent === '1'")
+        page.wait_for_function("document.getElementById('status').textContent === ''")
     assert said.startswith("vote not saved (400")
     assert [r["winner"] for r in arena.records] == ["right"]
