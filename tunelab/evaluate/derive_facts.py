@@ -158,7 +158,7 @@ def propose(
 ) -> tuple[list[list[str]], list[dict]]:
     """(facts, wrong) for one row: up to `most` facts, each a list of one phrase; `rarity` is
     each word's inverse document frequency over the answers; `common` the words the answers say
-    all along (`common_words`): no fact of any one of them."""
+    all along (`vocabulary`): no fact of any one of them."""
     question = plain_question(question)
     asked = set(normalize(question).split())
     # A word the question says in another form restates it ("generating", "generate"); a term
@@ -209,7 +209,8 @@ def propose(
 
 
 def _unit_forms(value: str) -> list[str]:
-    """The other forms of a value's unit ("10 days": "10 day", "10 d"), none for other terms."""
+    """The other forms of a value's unit ("10 days": "10 day"; "30s": "30 seconds"), none of one
+    letter, none for other terms."""
     match = _VALUE_AND_UNIT.match(value)
     forms = _FORMS_OF.get(match[2]) if match else None
     return [f"{match[1]} {f}" for f in forms if f != match[2] and len(f) > 1] if forms else []
@@ -264,26 +265,22 @@ def opposite(question: str, answer: str) -> list[dict]:
     return []
 
 
-def rarities(answers: list[str]) -> dict[str, float]:
-    """Each word's inverse document frequency over `answers`."""
-    counts = Counter(w for a in answers for w in set(normalize(a).split()))
-    return {w: math.log(len(answers) / n) for w, n in counts.items()}
-
-
-def common_words(answers: list[str]) -> frozenset[str]:
-    """The words more than COMMON_SHARE of `answers` say (and more than COMMON_LEAST of them):
-    the test set's own vocabulary ("LLM" in a quarter of lamini_docs' answers), which an answer
-    in its style says whatever it states. Naming one is no fact."""
+def vocabulary(answers: list[str]) -> tuple[dict[str, float], frozenset[str]]:
+    """Each word's inverse document frequency over `answers`, and the words more than
+    COMMON_SHARE of them say (and more than COMMON_LEAST): the test set's own vocabulary ("LLM"
+    in a quarter of lamini_docs' answers), which an answer in its style says whatever it
+    states. Naming one is no fact."""
     counts = Counter(w for a in answers for w in set(normalize(a).split()))
     least = max(COMMON_LEAST, COMMON_SHARE * len(answers))
-    return frozenset(w for w, n in counts.items() if n > least)
+    rarity = {w: math.log(len(answers) / n) for w, n in counts.items()}
+    return rarity, frozenset(w for w, n in counts.items() if n > least)
 
 
 def propose_rows(rows: list[dict[str, Any]], most: int = 2) -> tuple[list[dict], int]:
     """The rows with proposed `facts` (and `wrong`) where a row names neither, marked
     `"facts_from": "reference"`; and how many rows got facts."""
     answers = [str(r["answer"]) for r in rows]
-    rarity, common = rarities(answers), common_words(answers)
+    rarity, common = vocabulary(answers)
     out, proposed = [], 0
     for row in rows:
         if row.get("facts") or row.get("wrong"):

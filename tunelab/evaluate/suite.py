@@ -304,22 +304,22 @@ def errors(source: str | Run, data: str | None = None) -> EvalResult:
     run = Run.find(source)
     out_dir = run.out_dir("eval") if run else Path(source)
     rows = read_rows(out_dir / "predictions.jsonl")
-    earlier = out_dir / "summary.json"  # its model's name, not the path given here
-    model = (
-        json.loads(earlier.read_text(encoding="utf-8")).get("model") if earlier.exists() else None
-    )
-    result = EvalResult(
-        model or str(source), out_dir, rows, summarize(rows), prompt=asked_before(out_dir)
-    )
+    earlier = earlier_summary(out_dir)  # its model's name, not the path given here
+    model = earlier.get("model") or str(source)
+    result = EvalResult(model, out_dir, rows, summarize(rows), prompt=asked_before(earlier))
     analyse_result(result, data or (run.config.data.path if run else None), bool(data))
     write_outputs(result)
     return result
 
 
-def asked_before(out_dir: Path) -> Prompt | None:
-    """How the earlier `tunelab eval` in `out_dir` asked its questions, as its summary.json says."""
+def earlier_summary(out_dir: Path) -> dict:
+    """The summary.json an earlier `tunelab eval` wrote in `out_dir` ({} without one)."""
     path = out_dir / "summary.json"
-    summary = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def asked_before(summary: dict) -> Prompt | None:
+    """How the earlier `tunelab eval` asked its questions, as its summary says."""
     if not summary.get("template"):
         return None
     return Prompt(summary["template"], summary.get("system_prompt"))
