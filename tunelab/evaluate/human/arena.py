@@ -234,16 +234,13 @@ class Arena:
         ]
         self.shown: OrderedDict[str, tuple[str, str, str]] = OrderedDict()  # token: q, left, right
         self.lock = threading.Lock()  # FastAPI runs the handlers on several threads
-        earlier = self._read_votes()
+        earlier = read_votes(votes_path)
         self.records = [r for r in earlier if on_these_answers(r, answers)]
         self.other_votes = len(earlier) - len(self.records)
         self.counts: dict[tuple[str, str, str], int] = {}
         for r in self.records:
             key = (r["question"], *sorted((r["left"], r["right"])))
             self.counts[key] = self.counts.get(key, 0) + 1
-
-    def _read_votes(self) -> list[dict]:
-        return read_votes(self.votes_path)
 
     def next(self) -> dict:
         """The least-judged pair, sides shuffled, as the page shows it: the answers and a token
