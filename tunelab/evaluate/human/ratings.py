@@ -83,13 +83,32 @@ def leaderboard(votes: list[Vote], rounds: int = 200, seed: int = 0) -> list[Rat
     if not votes:
         return []
     point = bradley_terry(votes)
+    unanimous = _unanimous_pairs(votes)
+    votes_of = dict.fromkeys(point, 0)
+    for a, b, _ in votes:
+        votes_of[a] += 1
+        votes_of[b] += 1
     rng = random.Random(seed)
     samples: dict[str, list[float]] = {m: [] for m in point}
     for _ in range(rounds):
-        resampled = bradley_terry([rng.choice(votes) for _ in votes])
+        drawn = [rng.choice(votes) for _ in votes]
+        # A pair where one side won every vote repeats that record in every resample, and its
+        # interval came out zero-width (10 votes of 10 read as certain): its votes are drawn from
+        # the fit's chance of that win instead, which the fit's virtual tie keeps below 1.
+        drawn = [
+            (a, b, float(rng.random() < _chance(point, a, b)))
+            if (min(a, b), max(a, b)) in unanimous
+            else (a, b, s)
+            for a, b, s in drawn
+        ]
+        resampled = bradley_terry(drawn)
         # A model no resampled vote names has no rating this round (not 1000), and the others
-        # were centred on 1000 without it: put them back on the full fit's centre.
-        shift = sum(point[m] - r for m, r in resampled.items()) / len(resampled)
+        # were centred on 1000 without it: put them back on the full fit's centre, weighing each
+        # by its votes, so that a newcomer's few votes swinging its rating do not shift the rest.
+        weights = {m: votes_of[m] for m in resampled}
+        shift = sum(w * (point[m] - resampled[m]) for m, w in weights.items()) / sum(
+            weights.values()
+        )
         for m in point:
             samples[m].append(resampled[m] + shift if m in resampled else math.nan)
     online = elo(votes)
@@ -113,6 +132,20 @@ def leaderboard(votes: list[Vote], rounds: int = 200, seed: int = 0) -> list[Rat
     for upper, lower in zip(table, table[1:]):
         upper.vs_next = separation(upper, lower, samples)
     return table
+
+
+def _unanimous_pairs(votes: list[Vote]) -> set[tuple[str, str]]:
+    """The pairs of models whose every vote went to the same one of them, ties none."""
+    scores: dict[tuple[str, str], set[float]] = {}
+    for a, b, s in votes:
+        key = (min(a, b), max(a, b))
+        scores.setdefault(key, set()).add(s if a == key[0] else 1 - s)
+    return {key for key, seen in scores.items() if seen in ({0.0}, {1.0})}
+
+
+def _chance(ratings: dict[str, float], a: str, b: str) -> float:
+    """The chance that `a` wins a vote against `b` at these ratings."""
+    return 1 / (1 + BASE ** ((ratings[b] - ratings[a]) / SCALE))
 
 
 def separation(upper: Rating, lower: Rating, samples: dict[str, list[float]]) -> str:
