@@ -223,8 +223,8 @@ def test_paired_bootstrap_degenerate_cases():
     assert (empty.delta, empty.low, empty.high, empty.n, empty.verdict) == (
         0.0, 0.0, 0.0, 0, NO_CLEAR_WINNER,
     )  # fmt: skip
-    one = paired_difference([0.0], [1.0])
-    assert (one.delta, one.low, one.high, one.verdict) == (1.0, 1.0, 1.0, NO_CLEAR_WINNER)
+    one = paired_difference([0.0], [1.0])  # one question cannot rule out no difference
+    assert one.delta == one.high == 1.0 and one.low < 0 and one.verdict == NO_CLEAR_WINNER
     same = paired_difference([0.3] * 20, [0.3] * 20)
     assert (same.low, same.high, same.verdict) == (0.0, 0.0, NO_CLEAR_WINNER)
     shifted = paired_difference([0.25] * 20, [0.75] * 20)
@@ -234,11 +234,13 @@ def test_paired_bootstrap_degenerate_cases():
 
 
 def test_a_winner_needs_the_questions_that_changed_to_move_one_way_beyond_chance():
-    # A percentile bootstrap over 4 of 56 questions that all improved excludes zero; their 4
+    # A percentile bootstrap over 4 of 56 questions that all improved excluded zero; their 4
     # differences, signs flipped at random, sum as high 2 times in 16 (for right/wrong scores
-    # the sign-flip test is McNemar's exact test).
+    # the sign-flip test is McNemar's exact test). Newcombe's interval now reaches zero too.
     few = paired_difference([0.0] * 56, [1.0] * 4 + [0.0] * 52)
-    assert few.low > 0 and few.p == pytest.approx(0.125) and few.verdict == NO_CLEAR_WINNER
+    assert few.low < 0 and few.p == pytest.approx(0.125) and few.verdict == NO_CLEAR_WINNER
+    partial = paired_difference([0.0] * 56, [0.5] * 4 + [0.0] * 52)  # not right/wrong: bootstrap
+    assert partial.low > 0 and partial.verdict == NO_CLEAR_WINNER
     six = paired_difference([0.0] * 56, [1.0] * 6 + [0.0] * 50)
     assert six.p == pytest.approx(1 / 32) and six.verdict == "better"
     assert paired_difference([1.0] * 56, [0.0] * 6 + [1.0] * 50).verdict == "worse"
@@ -466,13 +468,14 @@ def test_no_clear_winner_says_why_where_the_interval_alone_would_name_one():
     from tunelab.evaluate.scores import comparison, summarize
     from tunelab.evaluate.suite import EvalResult
 
-    few = paired_difference([0.0] * 56, [1.0] * 4 + [0.0] * 52)
-    assert few.unclear_because == "sign-flip test p = 0.12"
+    # 5 of 20 questions gained, none lost: Newcombe's interval excludes zero, McNemar's p = 1/16.
+    few = paired_difference([0.0] * 20, [1.0] * 5 + [0.0] * 15)
+    assert few.low > 0 and few.unclear_because == "sign-flip test p = 0.062"
     assert paired_difference([0.0] * 5, [1.0] * 5).unclear_because == "5 questions, under 10"
     assert paired_difference([0.0] * 56, [1.0] * 6 + [0.0] * 50).unclear_because == ""  # better
     assert paired_difference([0.0] * 56, [1.0, -1.0] * 28).unclear_because == ""  # crosses zero
     pair = {"verdict": few.verdict, "unclear_because": few.unclear_because}
-    assert said_verdict(pair) == "no clear winner (sign-flip test p = 0.12)"
+    assert said_verdict(pair) == "no clear winner (sign-flip test p = 0.062)"
     rows = [
         [
             {
@@ -482,8 +485,33 @@ def test_no_clear_winner_says_why_where_the_interval_alone_would_name_one():
             }
             for right in arm
         ]
-        for arm in ([False] * 56, [i < 4 for i in range(56)])
+        for arm in ([False] * 20, [i < 5 for i in range(20)])
     ]
     runs = [EvalResult(name, Path("."), arm, summarize(arm)) for name, arm in zip("ab", rows)]
     [line] = [line for line in comparison(runs) if line["metric"] == "fact_accuracy"]
-    assert line["ahead"] == "no clear winner (sign-flip test p = 0.12)"
+    assert line["ahead"] == "no clear winner (sign-flip test p = 0.062)"
+
+
+def test_paired_right_or_wrong_scores_get_newcombes_interval_never_a_point():
+    # 18 off-topic questions, all refused by the run and none by its base: the bootstrap read
+    # +100 [+100, +100], as though 18 questions had settled it (the README's demo table).
+    all_gained = paired_difference([0.0] * 18, [1.0] * 18)
+    # Each share's Wilson bound at 18 of 18 is 18 / (18 + z²); the two join as the root of a
+    # sum of squares where one side has none right (no correlation to take into account).
+    wilson_gap = 1 - 18 / (18 + 1.959964**2)
+    assert all_gained.high == 1.0 and all_gained.low == pytest.approx(1 - 2**0.5 * wilson_gap)
+    assert all_gained.low == pytest.approx(0.7513, abs=1e-4)
+    assert all_gained.verdict == "better"
+    # Swapping the models mirrors it.
+    a, b = [1.0] * 12 + [0.0] * 2 + [1.0] + [0.0] * 16, [1.0] * 14 + [0.0] * 17
+    ab, ba = paired_difference(a, b), paired_difference(b, a)
+    assert (ba.low, ba.high) == pytest.approx((-ab.high, -ab.low)) and ab.low < 0 < ab.high
+    # Simulated small test sets with a known true difference of +0.65 (20 questions, 5% right
+    # before, 70% after): ~95% of intervals hold it (the percentile bootstrap's held it ~91%).
+    rng, covered = np.random.default_rng(0), 0
+    for seed in range(300):
+        before = (rng.random(20) < 0.05).astype(float)
+        after = (rng.random(20) < 0.7).astype(float)
+        d = paired_difference(before, after, resamples=200, seed=seed)
+        covered += d.low <= 0.65 <= d.high
+    assert 0.93 <= covered / 300 <= 0.99
