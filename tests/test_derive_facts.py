@@ -392,3 +392,23 @@ def test_a_rate_is_one_fact_and_a_stray_full_stop_makes_no_file_type():
     assert propose("Rate?", "The uplink runs at 56 kbit/s.", {})[0] == [["56 kbit/s"]]
     assert propose("Rate?", "The disk reads at 5 GB/s.", {})[0] == [["5 GB/s"]]
     assert ".Then" not in str(propose("What next?", "It ends here .Then it stops.", {})[0])
+
+
+@pytest.mark.parametrize(
+    "question, answer, facts",
+    [
+        ("How much is the plan?", "It costs $5 million per year.", [["$5 million"]]),
+        ("When is the backup?", "The backup runs at 10:30 PM.", [["10:30 PM"]]),
+        ("Which ratio?", "Use a 16:9 ratio.", [["16:9"]]),
+        ("When was v2 released?", "It was released on March 5th, 2024.", [["March 5th, 2024"]]),
+        ("What is the discount?", "The discount is 5%-10%.", [["5%-10%"]]),
+        # A value the answer denies is no fact of it, nor the word its negation leaves.
+        ("Which OS is supported?", "Windows is not supported; only Linux is.", []),
+        ("What is the default batch size now?", "8 is no longer the default; it is 16.", []),
+    ],
+)
+def test_values_are_proposed_whole_and_denied_ones_not_at_all(question, answer, facts):
+    found, _ = propose(question, answer, {})
+    assert found == facts
+    # What the scorer marks a sign or currency with never reaches the file a person reviews.
+    assert not any(ord(ch) >= 0xE000 for fact in found for phrase in fact for ch in phrase)

@@ -234,3 +234,83 @@ def test_a_retraction_before_an_unspaced_or_double_dash_takes_back_what_came_bef
 )
 def test_a_measures_trailing_zeros_say_nothing_but_a_versions_do(fact, answer, stated):
     assert _accurate(fact, answer) is stated
+
+
+# Found by an adversarial audit of the scorer (each was scored the other way).
+@pytest.mark.parametrize(
+    "fact, answer",
+    [
+        # A negated copula denies its subject.
+        ("Windows", "Windows is not supported."),
+        ("8", "8 isn't the default; it is 16."),
+        ("GPU", "A GPU is not required."),
+        ("8", "8 is no longer the default; it is 16."),
+        # A contrast or a past value denies what it sets aside.
+        ("8", "The default is 16 rather than 8."),
+        ("Paris", "It's Lyon instead of Paris."),
+        ("Paris", "It's Lyon, as opposed to Paris."),
+        ("8", "The default is 16; it used to be 8."),
+        # A magnitude is part of the value.
+        ("$5", "It costs $5 million."),
+        ("$5", "It costs $5M."),
+        ("5", "It reads 5k rows."),
+        ("7", "Use the 7B model."),
+        ("$5", "It costs -$5."),
+        # A time is one value; an address is said whole.
+        ("10", "It runs at 10:30."),
+        ("https://example.com/docs", "See https://example.com/docs/v2."),
+        ("example.com", "Write to example.com.au."),
+        ("a@b.com", "Mail a.b.com."),
+    ],
+)
+def test_values_denied_set_aside_or_inside_a_larger_one_are_not_stated(fact, answer):
+    assert not _accurate(fact, answer)
+
+
+@pytest.mark.parametrize(
+    "fact, answer",
+    [
+        ("8", "It must not exceed 8."),  # a limit's verb: the limit is stated
+        ("2048", "Do not exceed 2048 tokens."),
+        ("8", "It should not go above 8."),
+        ("Paris", "Paris is not only the capital but the largest city."),
+        ("Linux", "Windows is not supported; use Linux."),
+        ("Python", "Python 3.8 is not supported; Python 3.10 is."),
+        ("5%", "The discount is 5%-10%."),
+        ("10%", "The discount is 5%-10%."),
+        ("$5 million", "It costs $5M a year."),
+        ("7B", "Use the 7 billion parameter model."),
+        ("10:30", "The backup runs at 10:30 PM."),
+        ("10.30", "The backup runs at 10:30."),
+        ("March 5, 2024", "It was released on March 5th, 2024."),
+        ("5%", "about 5 percent"),
+        ("16 GB", "16 gigabytes"),
+        ("100 ms", "100 milliseconds"),
+        ("$5", "5 dollars"),
+        ("$5", "USD 5"),
+        ("Zürich", "The office is in Zurich."),
+        ("example.com", "See https://www.example.com/."),
+        ("https://example.com/docs", "Read https://example.com/docs."),
+        ("config.yaml", "設定はconfig.yamlに保存されます。"),
+    ],
+)
+def test_values_stated_another_common_way_or_bounded_are_stated(fact, answer):
+    assert _accurate(fact, answer)
+
+
+def test_a_fact_the_question_says_itself_is_named_and_the_demo_has_none(tmp_path):
+    from tunelab.data.load import load_examples
+    from tunelab.evaluate.facts import echo_note, echoed_facts
+
+    test = tmp_path / "t.jsonl"
+    test.write_text(
+        '{"question": "Does tunelab read Parquet files?", "answer": "Yes.", "facts": [["Parquet"]]}\n'
+        '{"question": "Which port?", "answer": "8080.", "facts": [["8080"]]}\n'
+    )
+    asked = {ex.source: ex.question for ex in load_examples(test)}
+    echoed = echoed_facts(asked, read_fact_checks(test))
+    assert echoed == [f"{test}:1"]
+    assert echo_note(echoed).startswith("1 test rows have a fact their own question says")
+    demo = "tunelab/demo/tunelab_qa_test.jsonl"
+    asked = {ex.source: ex.question for ex in load_examples(demo)}
+    assert echoed_facts(asked, read_fact_checks(demo)) == []  # "broken line": "line" was one

@@ -24,6 +24,8 @@ def compare_command(
     config: CompareConfig,
 ) -> None:
     """Prompting vs prompting+RAG vs finetuned vs finetuned+RAG, on one test set."""
+    from rich.markup import escape
+
     from tunelab.compare.report import (
         NAMES,
         cells,
@@ -52,4 +54,6 @@ def compare_command(
         diffs.add_row(p["arm"], p["vs"], f"{p['delta']:+.1f}", interval, said_verdict(p))
     console.print(diffs)
     console.print(verdict(result.arms).replace("**", ""))
+    for note in result.notes:
+        console.print(f"[yellow]note:[/] {escape(note)}", soft_wrap=True)
     console.print(f"{context_note(result)} Report: {result.out_dir}/compare.md")

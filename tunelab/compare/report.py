@@ -192,8 +192,8 @@ def to_markdown(result: Comparison, cfg: CompareConfig) -> str:
     metric = main_metric(result.arms)
     lines += [
         "",
-        f"{NAMES[metric].capitalize()} differences, arm by arm (points; 95% paired bootstrap over "
-        "the questions):",
+        f"{NAMES[metric].capitalize()} differences, arm by arm (points; 95% paired interval over "
+        "the questions, Newcombe's for right/wrong scores, a bootstrap for partial ones):",
         "",
         "| arm | vs | Δ | interval | verdict |",
         "|---|---|---|---|---|",
@@ -206,7 +206,8 @@ def to_markdown(result: Comparison, cfg: CompareConfig) -> str:
     if metric == FACTS:
         lines += ["", "Fact accuracy: the share of answers stating every fact their test row names; "
                   "hallucination: the share of rows naming a wrong answer that state it."]  # fmt: skip
-    return "\n".join([*lines, "", verdict(result.arms)]) + "\n"
+    notes = [f"Note: {note}." for note in result.notes]
+    return "\n".join([*lines, "", verdict(result.arms), *notes]) + "\n"
 
 
 def write_report(result: Comparison, cfg: CompareConfig) -> None:

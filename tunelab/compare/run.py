@@ -23,7 +23,7 @@ from tunelab.config import Limit, Section
 from tunelab.data.templates import Prompt
 from tunelab.data.text import content_words
 from tunelab.errors import TunelabError
-from tunelab.evaluate.facts import read_fact_checks
+from tunelab.evaluate.facts import echo_note, echoed_facts, read_fact_checks
 from tunelab.evaluate.metrics import score_texts
 from tunelab.evaluate.scores import fact_fields, summarize
 from tunelab.evaluate.suite import EvalConfig, test_path, test_questions
@@ -73,6 +73,7 @@ class Comparison:
     own_rows: int  # corpus rows never retrieved as they are a test row again (`own_rows`)
     out_dir: Path
     questions_with_own_rows: int = 0
+    notes: list[str] = field(default_factory=list)  # what a person should know of the test set
 
 
 def context_recall(reference: str, passages: list[Passage]) -> float:
@@ -111,6 +112,8 @@ def compare(run: str | Run, cfg: CompareConfig | None = None) -> Comparison:
             logs.append(asked[1])
     excluded = len(set().union(*skipped))
     result = Comparison(str(run), arms, excluded, out_dir, sum(map(bool, skipped)))
+    asked = {ex.source: ex.question for ex in examples}
+    result.notes += filter(None, [echo_note(echoed_facts(asked, checks))])
     write_report(result, cfg)
     for log in logs:
         log.remove()

@@ -10,6 +10,7 @@ needed" ending its clause ("GPU不需要。"); in Hindi and Japanese right after
 
 from __future__ import annotations
 
+import decimal
 import re
 import unicodedata
 from functools import lru_cache
@@ -56,9 +57,14 @@ def _measure_zeros(match: regex.Match) -> str:
 _DECIMAL_COMMA = re.compile(r"(?<![\d,])(\d+),(\d{1,2})(?![\d,])")
 # "5GB" is "5 GB" (not "5e-4", nor "SmolLM2X", "gpt-4o": a number glued to a name is the name's).
 _UNIT = re.compile(rf"(?<![\w.\-\ue000])({_NUMBER})(?!e[-+\u2212 ]?\d)(?=[^\W\d_]+\b)")
-_SIGN = re.compile(rf"(?<![\w.{_GLUED}])[-\u2212](?=\d)")
+# A sign is no range's dash ("5%-10%") and may stand before a currency ("-$5" is no "$5").
+_SIGN = regex.compile(rf"(?<![\w.%{_GLUED}])[-\u2212](?=\p{{Sc}}?\d)")
 _PER_CENT = re.compile(r"(?<=\d)\s?%")
-_CURRENCY_BEFORE = regex.compile(r"\p{Sc}(?=\d)")
+_CURRENCY_BEFORE = regex.compile(r"\p{Sc}\s?(?=\d)")  # "$ 5" is "$5"
+# A currency named in words is its symbol: "5 dollars", "USD 5" and "5 USD" are "$5".
+_CURRENCY_NAMES = {"dollar": "$", "usd": "$", "euro": "€", "eur": "€"}
+_CURRENCY_WORD_AFTER = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s?(dollar|usd|euro|eur)s?\b")
+_CURRENCY_WORD_BEFORE = re.compile(r"\b(usd|eur)\s?(?=\d)")
 _CURRENCY_AFTER = regex.compile(rf"(?<![\w.])({_NUMBER})\s?(\p{{Sc}})")
 _LANGUAGE_SUFFIX = re.compile(r"(?<=\w)(\+\+|#)(?![\w+#])")
 # A number in scientific notation is one word, its exponent's sign on it: "5e-4" is neither
@@ -69,15 +75,54 @@ _SCIENTIFIC = re.compile(
 )
 
 
+# A magnitude is part of its number's value: "$5 million" is no "$5", "5k rows" no 5, "a 7B
+# model" no 7; each is written out ("$5000000"), so "$5M" and "$5 million" are one value. ("M"
+# and "B" in capitals only: "5m" is metres, "5b" bits; not in a name: "SmolLM2-135M".)
+_MAGNITUDE = regex.compile(
+    r"(?<![\w.\-])(\d+(?:\.\d+)?)(?:\s?((?i:thousand|million|billion|trillion))\b|"
+    r"(k|K|M|B|bn|mn)(?![\w-]))"
+)
+_TIMES = {"thousand": 3, "k": 3, "million": 6, "mn": 6, "m": 6, "billion": 9, "bn": 9, "b": 9,
+          "trillion": 12}  # fmt: skip
+
+
+def _magnitude(match: regex.Match) -> str:
+    number, times = decimal.Decimal(match[1]), _TIMES[(match[2] or match[3]).lower()]
+    return format(number.scaleb(times).normalize(), "f")
+
+
+# "March 5th" is March 5; "10:30" one word, as "10.30" is ("at 10:30" states no 10; "16:9", its
+# minutes not two digits, stays two numbers).
+_ORDINAL = re.compile(r"(?<=\d)(?:st|nd|rd|th)\b", re.I)
+_TIME = re.compile(r"(?<![\d:.])(\d{1,2}):(\d{2})(?::(\d{2}))?(?![\d:])")
+# "5 percent" is "5%", "16 gigabytes" "16 GB" (a long unit name its symbol of two letters or
+# more; no "10 s" for "10 seconds": "Python 10's" would state it).
+_PER_CENT_WORD = re.compile(r"(?<=\d)\s?(?:per\s?cent|pct)\b")
+_UNIT_NAMES = {"kilobyte": "kb", "megabyte": "mb", "gigabyte": "gb", "terabyte": "tb",
+               "millisecond": "ms", "megahertz": "mhz", "gigahertz": "ghz", "kilogram": "kg",
+               "kilometer": "km", "kilometre": "km", "gigabit": "gb"}  # fmt: skip
+_UNIT_NAME = re.compile(rf"(?<=\d)\s?({'|'.join(_UNIT_NAMES)})s?\b")
+# An accent on a Latin letter ("Zürich", "résumé") is left out, as a model's answer often does;
+# other scripts' marks are their letters (Devanagari's vowel signs).
+_LATIN_ACCENT = regex.compile(r"(?<=[A-Za-z])\p{Mn}+")
+
+
 def _glued(text: str) -> str:
     """`text` case-folded ("Straße" is "strasse", "İstanbul" "istanbul"), its numbers whole and
     its signs, per cents, currencies and "++"/"#" glued to their words as private characters."""
-    text = _MEASURE.sub(_measure_zeros, _DECIMAL_COMMA.sub(r"\1.\2", text))
-    text = unicodedata.normalize("NFKC", text)
+    text = _MAGNITUDE.sub(_magnitude, _DECIMAL_COMMA.sub(r"\1.\2", text))
+    text = _TIME.sub(
+        lambda m: ".".join(filter(None, m.groups())), _MEASURE.sub(_measure_zeros, text)
+    )
+    text = _ORDINAL.sub("", text)
+    text = unicodedata.normalize("NFKC", _LATIN_ACCENT.sub("", unicodedata.normalize("NFD", text)))
     text = text.casefold().replace("i\u0307", "i")
+    text = _UNIT_NAME.sub(lambda m: " " + _UNIT_NAMES[m[1]], _PER_CENT_WORD.sub("%", text))
     text = _SIGN.sub(_MINUS, _THOUSANDS.sub("", text))
     text = _CURRENCY_AFTER.sub(lambda m: _currency(m[2]) + m[1], text)
-    text = _CURRENCY_BEFORE.sub(lambda m: _currency(m[0]), text)
+    text = _CURRENCY_WORD_AFTER.sub(lambda m: _CURRENCY_NAMES[m[2]] + m[1], text)
+    text = _CURRENCY_WORD_BEFORE.sub(lambda m: _CURRENCY_NAMES[m[1]], text)
+    text = _CURRENCY_BEFORE.sub(lambda m: _currency(m[0][0]), text)
     text = _PER_CENT.sub(_PERCENT, _UNIT.sub(r"\1 ", text))
     text = _SCIENTIFIC.sub(_scientific, text)
     return _LANGUAGE_SUFFIX.sub(lambda m: _PLUS_PLUS if m[1] == "++" else _SHARP, text)
@@ -93,15 +138,26 @@ def _currency(symbol: str) -> str:
 
 
 # English negates what follows it in its clause, within a few words: "not 8", "no GPU", "doesn't
-# run on the CPU", "not the fast GPU", "without a GPU". A clause ends at punctuation or a word
-# that turns it ("but", "however", "than": "no more than 8" states 8).
-_NEGATION = re.compile(r"\b(?:not|no|never|cannot|without|neither|nor|none)\b|n['’]t\b", re.I)
+# run on the CPU", "not the fast GPU", "without a GPU"; so does a contrast or a past value ("16
+# rather than 8", "Lyon instead of Paris", "it used to be 8"). A clause ends at punctuation or a
+# word that turns it ("but", "however", "than": "no more than 8" states 8), or a limit's verb
+# ("must not exceed 8" states the limit 8).
+_NEGATION = re.compile(
+    r"\b(?:no\s+longer|rather\s+than|instead\s+of|as\s+opposed\s+to|used\s+to\s+be|formerly|not|no|"
+    r"never|cannot|without|neither|nor|none)\b|n['’]t\b",
+    re.I,
+)
 _NEGATED_WORDS = 4  # articles not counted
 _CLAUSE_END = re.compile(
     r"[,;:.?!)\]](?=\s|$)|[(\[\n—–。，；：！？]|\s-\s|\b(?:but|however|yet|although|though|"
     r"whereas|while|instead|rather|than|because|since|which|and|except|besides|beyond|apart|"
-    r"aside|other)\b",
+    r"aside|other|exceed\w*|surpass\w*|above|below)\b",
     re.I,
+)
+# A copula's negation denies its subject too: "Windows is not supported", "8 isn't the default"
+# (the words before it in its clause: not stated there, as those a few words after a negation).
+_NEGATED_COPULA = re.compile(
+    r"\b(?:is|are|was|were)\s+(?:not|no\s+longer|never)\b|\b(?:isn|aren|wasn|weren)['’]t\b", re.I
 )
 _WORD = regex.compile(rf"[\p{{L}}\p{{N}}\p{{M}}{_GLUED}]+")
 _ARTICLE = frozenset({"a", "an", "the"})
@@ -220,6 +276,13 @@ def _negated_english(text: str) -> tuple[set[int], set[int]]:
             continue
         starts.add(words[0].start())
         near.update(w.start() for w in words[1:])
+    for copula in _NEGATED_COPULA.finditer(text):
+        following = _WORD.findall(text, copula.end(), _reach_end(text, copula))
+        if following[:1] and following[0] in _NOT_NEGATING_FIRST | _NOT_NEGATING:
+            continue  # "Paris is not only the capital..."
+        begins = [m.end() for m in _CLAUSE_END.finditer(text, 0, copula.start())]
+        words = _WORD.finditer(text, max(begins, default=0), copula.start())
+        near.update(w.start() for w in [w for w in words if w.group() not in _ARTICLE][-4:])
     for retraction in _RETRACTION.finditer(text):
         ends = [0] + [m.end() for m in _SENTENCE_END.finditer(text, 0, retraction.start())]
         begin = ends[-1]

@@ -40,9 +40,10 @@ def eval_command(
             "reward wording, not correctness. `tunelab data facts TEST -o TEST_WITH_FACTS.jsonl` "
             "proposes them from the reference answers, for you to review.[/]"
         )
+    said: set[str] = set()  # a note of the test set, once for all its models
     for result in results:
         console.print(f"[green]{result.model}[/]: {len(result.rows)} answers → {result.out_dir}/")
-        _print_errors(result)
+        _print_errors(result, said)
     title = "evaluation" if len(results) == 1 else "comparison"
     table = Table(title=f"{title}, questions asked with {escape(results[0].asked())}")
     table.add_column("metric")
@@ -62,21 +63,25 @@ def eval_command(
     console.print(table)
     if len(results) > 1:
         console.print(
-            "[dim]Δ [95% interval]: paired bootstrap over the questions. 'ahead' names the model "
+            "[dim]Δ [95% interval]: paired over the questions (Newcombe's for right/wrong scores, "
+            "a bootstrap for partial ones). 'ahead' names the model "
             f"the metric favours (the lower rate for {', '.join(sorted(LOWER_IS_BETTER))}) when the "
             "interval is on one side of zero and a paired sign-flip test agrees (p < 0.05); "
             "else 'no clear winner'.[/]"
         )
 
 
-def _print_errors(result) -> None:
+def _print_errors(result, said: set[str] | None = None) -> None:
     from rich.markup import escape
 
     from tunelab.data.markers import plain_question
     from tunelab.evaluate.analysis import examples_of
 
     for note in getattr(result, "notes", []):
-        console.print(f"[yellow]note:[/] {escape(note)}", soft_wrap=True)
+        if said is None or note not in said:
+            console.print(f"[yellow]note:[/] {escape(note)}", soft_wrap=True)
+            if said is not None:
+                said.add(note)
     analysis = getattr(result, "analysis", None)
     if analysis is None:
         return

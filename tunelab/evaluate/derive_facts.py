@@ -43,7 +43,7 @@ _SPACED_UNIT = (
     r"(?:[KMGTP]i?B|[kMG]?Hz|[kMG]?W|[mµn]?s|°[CF]?|[kMGT]?bps|[kMGT]?bit/s|dB[mi]?|m?Ah|k?Wh|"
     r"[mk]?V|mA|[mk]g|rpm|fps|dpi|ppm|px|[mck]m|(?:(?:milli|micro|nano)?second|minute|hour|"
     r"day|week|month|year|(?:kilo|mega|giga|tera)?byte|bit|(?:kilo|centi|milli)?met(?:er|re)|"
-    r"mile|percent)s?)(?:/[A-Za-z]+)?(?![\w/])"  # a rate too: "5 GB/s"
+    r"mile|percent|thousand|million|billion|trillion)s?)(?:/[A-Za-z]+)?(?![\w/])"  # "5 GB/s" too
 )
 # A value's unit in its other common forms, each an alternative of the fact: "10 days" is said
 # "10 day" ("10-day") too, "2 GB" "2 gigabytes" ("16GB" is read "16 GB"); "30s" is "30 seconds".
@@ -62,7 +62,7 @@ _VALUE_AND_UNIT = re.compile(r"^(\S*\d)\s?([^\W\d_]+)$")
 # currency, per cent and unit, as "-8" is not "+5", "$20" not "€20" and "5GB" not "50GB".
 _NUMBER = (
     r"(?<![\w.-])(?:[-+\u2212]|\p{Sc}\s?)?\d+(?:[.,]\d+)*(?:[eE][-+\u2212]?\d+)?"
-    rf"(?:\s?%|\s?\p{{Sc}}|[^\W\d_]+(?![\w-])|\s{_SPACED_UNIT})?(?![\w-])"
+    rf"(?:\s?%|\s?\p{{Sc}}|[^\W\d_]+(?![\w-])|\s{_SPACED_UNIT})?(?![\w]|-(?!\d))"
 )
 _MONTH = (
     r"(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?|January|February|March|April|May|"
@@ -82,8 +82,14 @@ _TERMS = [
     re.compile(r"\b(?=[\w-]*\d)[A-Za-z]\w*(?:-\w+)+"),  # a hyphenated name with a digit (gpt-4o)
     re.compile(r"(?<![\w\\-])[A-Za-z]+\d\w*(?![\w-])"),  # a name with a digit (A100; not "\\n1")
     re.compile(r"(?<![\w.-])\d+(?:[-/]\d+)+(?![\w-])"),  # a date (2023-05-01, 5/1/2023)
+    re.compile(
+        r"(?<![\w.:-])\d+(?::\d+)+(?:\s?(?:[AaPp]M|[ap]m|[ap]\.m\.))?(?![\w:])"
+    ),  # 10:30 PM, 16:9
+    # A range of shares or measures ("5%-10%", "5-10 GB"): one fact, not its two ends.
+    regex.compile(rf"(?<![\w.-])\d+(?:\.\d+)?%?\s?[-–]\s?\d+(?:\.\d+)?(?:%|\s{_SPACED_UNIT})"),
     re.compile(  # a date in words (March 5, 2024; 5 March 2024; March 2024)
-        rf"\b(?:(?:{_MONTH}) \d{{1,2}}(?:, \d{{4}})?|\d{{1,2}} (?:{_MONTH})(?: \d{{4}})?|"
+        rf"\b(?:(?:{_MONTH}) \d{{1,2}}(?:st|nd|rd|th)?(?:, \d{{4}})?|"
+        rf"\d{{1,2}}(?:st|nd|rd|th)? (?:of )?(?:{_MONTH})(?: \d{{4}})?|"
         rf"(?:{_MONTH}) \d{{4}})(?![\w-])"
     ),
     regex.compile(_NUMBER),  # a number, not a name's part
@@ -136,7 +142,7 @@ _FUNCTION_WORDS = STOPWORDS | frozenset(
     once during beyond least before after above below since until upon onto toward towards
     among against along around through throughout despite although though whether while
     whereas within without per via yet still already even ever never again almost enough
-    rather quite""".split()
+    rather quite longer""".split()
 )
 
 
@@ -194,6 +200,7 @@ def propose(
             w for w in normalize(first).split()
             # A character of a script without spaces is a word of its own: too short to be a fact.
             if len(w) > 3 and not w.isdigit() and _root(w) not in asked_roots
+            and not _PRIVATE.search(w)  # how the scorer marks a sign or a currency: no text
             and w not in _FUNCTION_WORDS and w not in common
             and w not in _GENERIC  # "provides", "depends": a correct answer need not say them
         ]  # fmt: skip
@@ -221,6 +228,7 @@ def _root(word: str) -> str:
     return stem(word).removesuffix("e")
 
 
+_PRIVATE = regex.compile(r"\p{Co}")
 # A value and the same value written another way after it: "5e-4 (0.0005)".
 _SAME_VALUE = re.compile(r"(\S+)\s*\((\S+)\)")
 _VALUE = re.compile(r"[-+]?\d[\d.,]*(?:e[-+\u2212]?\d+)?%?", re.IGNORECASE)

@@ -112,10 +112,54 @@ def read_fact_checks(path: str | Path) -> dict[str, FactCheck]:
 
 def states(answer: str, phrase: Phrase) -> bool:
     """Whether `answer` states `phrase`: a regex found in it, or words it says and denies
-    nowhere (`answer_words.states_words`)."""
+    nowhere (`answer_words.states_words`); an address (URL, domain, e-mail, path) whole."""
     if isinstance(phrase, re.Pattern):
         return phrase.search(answer) is not None
-    return states_words(answer, phrase)
+    if not states_words(answer, phrase):
+        return False
+    written = getattr(phrase, "written", "")
+    return not _ADDRESS.fullmatch(written) or _whole_address(written).search(answer) is not None
+
+
+# Punctuation splits words, so "example.com" was said by "example.com.au", a URL by a longer one
+# ("…/docs" by "…/docs/v2") and "a@b.com" by "a.b.com": an address must be said as written, not
+# inside a longer one (a subdomain or scheme before it is the same place; Chinese or Japanese
+# letters around it are no part of it).
+_ADDRESS = re.compile(r"\S*[^\W\d_]\S*[./@]\w\S*|\S*\w[./@]\S*[^\W\d_]\S*")
+
+
+def _whole_address(written: str) -> re.Pattern:
+    return re.compile(
+        rf"(?<![\w@-]){re.escape(written.rstrip('/'))}/?(?![\w@-]|[./:]\w)",
+        re.IGNORECASE | re.ASCII,
+    )
+
+
+def echoed_facts(questions: dict[str, str], checks: dict[str, FactCheck]) -> list[str]:
+    """The test rows (`file:line`) with a fact their question says itself, in any alternative:
+    an answer that repeats the question states it ("Does tunelab read Parquet?" gives the fact
+    "Parquet" to "Tunelab reads Parquet?", right or wrong)."""
+    from tunelab.data.markers import plain_question
+
+    echoed = []
+    for source, check in checks.items():
+        asked = f" {normalize(plain_question(questions.get(source, '')))} "
+        if any(
+            isinstance(alt, Words) and f" {alt} " in asked for fact in check.facts for alt in fact
+        ):
+            echoed.append(source)
+    return echoed
+
+
+def echo_note(echoed: list[str]) -> str:
+    """What `echoed_facts` found, said to a person, or ""."""
+    if not echoed:
+        return ""
+    rows = ", ".join(echoed[:3]) + (f" and {len(echoed) - 3} more" if len(echoed) > 3 else "")
+    return (
+        f"{len(echoed)} test rows have a fact their own question says ({rows}): an answer that "
+        "repeats the question states it; give such a row a fact only a right answer says"
+    )
 
 
 def score_facts(answer: str, check: FactCheck) -> dict[str, float]:

@@ -168,7 +168,7 @@ def evaluate_one(
 ) -> EvalResult:
     """Answer `cfg`'s test questions with one model or run, score, analyse (with the words of
     `training`, default the run's training data) and write them."""
-    from tunelab.evaluate.facts import read_fact_checks
+    from tunelab.evaluate.facts import echo_note, echoed_facts, read_fact_checks
     from tunelab.generate import answer
     from tunelab.progress import answer_bars, counting
     from tunelab.run import load_model, prompt_for
@@ -216,6 +216,9 @@ def evaluate_one(
         for row, sim in zip(rows, sims):
             row["scores"]["embedding_sim"] = sim
     result = EvalResult(str(model), out_dir, rows, summarize(rows), prompt=prompt)
+    asked = {ex.source: ex.question for ex in examples}
+    if note := echo_note(echoed_facts(asked, checks)):
+        result.notes.append(note)
     if cfg.analyse:
         # The runs' own training data (never a path the user named): not found, it is said.
         analyse_result(result, training or (run.config.data.path if run else None))
