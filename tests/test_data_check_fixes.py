@@ -110,7 +110,7 @@ def test_dates_of_a_parquet_file_are_written_as_iso_text(tmp_path):
          "created": created, "day": [c.date() for c in created]}
     )  # fmt: skip
     pq.write_table(table, tmp_path / "d.parquet")
-    train, test = split_file(tmp_path / "d.parquet", tmp_path / "out", test_size=0.2)
+    train, test, _ = split_file(tmp_path / "d.parquet", tmp_path / "out", test_size=0.2)
     rows = [json.loads(line) for part in (train, test) for line in part.read_text().splitlines()]
     assert sorted((r["created"], r["day"]) for r in rows) == [
         (c.isoformat(), c.date().isoformat()) for c in created
@@ -274,3 +274,38 @@ def test_columns_of_no_known_shape_are_not_a_row_to_skip(tmp_path):
         load_examples(str(path), on_error="raise")
     assert "set data.shape and data.fields" in str(refused.value)
     assert "on-error" not in str(refused.value) and "on_error" not in str(refused.value)
+
+
+def test_a_column_mapped_to_another_field_moves_and_exact_repeats_are_exact(tmp_path):
+    from tunelab.data.load import load_examples
+    from tunelab.data.quality.check import row_key
+    from tunelab.data.split import drop_duplicates
+
+    # `input` mapped to the instruction was read as Alpaca's input too: "Q1?\n\nQ1?".
+    rows = tmp_path / "io.jsonl"
+    rows.write_text('{"input": "Q1?", "output": "A1."}\n')
+    [example] = load_examples(rows, fields={"instruction": "input"})
+    assert example.question == "Q1?" and not example.input
+    # Answers differing in case or line breaks are different answers, not repeats.
+    code = tmp_path / "code.jsonl"
+    code.write_text(
+        '{"question": "f?", "answer": "def f():\\n    return 1"}\n'
+        '{"question": "f?", "answer": "def f(): return 1"}\n'
+        '{"question": "Is it?", "answer": "True"}\n{"question": "Is it?", "answer": "true"}\n'
+        '{"question": "Is it?", "answer": "True "}\n'
+    )
+    kept, removed = drop_duplicates(load_examples(code))
+    assert (len(kept), removed) == (4, 1)
+    assert row_key("Is it?", "True") != row_key("Is it?", "true")
+
+
+def test_split_with_a_test_file_drops_training_rows_asking_its_questions_and_says_so(tmp_path):
+    data, test = tmp_path / "d.jsonl", tmp_path / "t.jsonl"
+    write_jsonl([{"question": f"q{i}?", "answer": f"a{i}"} for i in range(6)] * 2, data)
+    write_jsonl([{"question": "q0?", "answer": "a0"}, {"question": "q1?", "answer": "a1"}], test)
+    train, held, said = split_file(data, tmp_path / "out", test_path=str(test))
+    assert len(train.read_text().splitlines()) == 4 and len(held.read_text().splitlines()) == 2
+    assert said == [
+        "6 exact duplicates removed",
+        f"2 training rows asking a question of {test} removed",
+    ]

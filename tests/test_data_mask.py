@@ -322,3 +322,54 @@ def test_inspect_counts_a_texts_first_token_as_untrained(tmp_path, capsys):
     inspect_file(DataConfig(path=str(path), shape="text", max_length=512), model="tiny-random")
     said = " ".join(capsys.readouterr().out.split())
     assert f"│ {n} │ {n - 1} │ 1 │ yes" in said, said
+
+
+def test_a_reply_ends_at_the_templates_turn_end_where_the_eos_is_another_token():
+    # Qwen2.5 base, Gemma, Phi-3: the EOS ends a text, another token a chat turn. An EOS was
+    # added after every reply ("Hello!<|im_end|>\n<|endoftext|>"), which no chat's history holds
+    # at inference; now a reply is trained through the turn's end, where generation stops too.
+    from tunelab.generate import eos_ids
+    from tunelab.models import tiny_random, tiny_tokenizer
+
+    tokenizer = tiny_tokenizer()
+    tokenizer.eos_token = "<|endoftext|>"
+    example = to_example(ROWS["messages"], "messages", "row:1")
+    item = tokenize_example(example, tokenizer, "chat")
+    assert trained_text(item, tokenizer) == ["Hello!<|im_end|>", "See you.<|im_end|>"]
+    full = tokenizer.apply_chat_template(example.messages, tokenize=False)
+    assert tokenizer.decode(item.input_ids) == full.rstrip("\n")
+    model, _ = tiny_random()
+    assert tokenizer.convert_tokens_to_ids("<|im_end|>") in eos_ids(model, tokenizer)
+    # A plain template has no turns: its answer still ends with the EOS.
+    qa = tokenize_example(to_example(ROWS["qa"], "qa", "row:1"), tokenizer, "qa")
+    assert trained_text(qa, tokenizer) == ["Rivers carry salt.<|endoftext|>"]
+
+
+def test_chats_trained_on_their_last_reply_only_are_counted_and_a_row_the_template_cannot_render_named():
+    from tunelab.errors import TunelabError
+    from tunelab.models import tiny_tokenizer
+
+    tokenizer = tiny_tokenizer()
+    tokenizer.chat_template = (  # as Qwen3's: earlier replies lose their reasoning
+        "{% for m in messages %}{% if m.role == 'assistant' and not loop.last %}"
+        "{{ '<|im_start|>assistant\\n' + m.content.split('</think>')[-1] + '<|im_end|>\\n' }}"
+        "{% else %}{{ '<|im_start|>' + m.role + '\\n' + m.content + '<|im_end|>\\n' }}{% endif %}"
+        "{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
+    )
+    turns = ["q1", "<think>r1</think>a1", "q2", "a2"]
+    messages = [{"role": ("user", "assistant")[i % 2], "content": c} for i, c in enumerate(turns)]
+    _, report = tokenize_all([Example(messages=messages, source="chat.jsonl:1")], tokenizer)
+    assert (
+        report.last_reply_only == 1
+        and "1 multi-turn chats trained on their last reply only" in (report.summary())
+    )
+    # As Mistral's: a system turn written into the last user turn; the error names the row.
+    tokenizer.chat_template = (
+        "{% for m in messages if m.role != 'system' %}{% if m.role == 'user' %}"
+        "{{ '[INST] ' + (messages[0].content + ' ' if loop.last and messages[0].role == 'system' "
+        "else '') + m.content + ' [/INST]' }}{% else %}{{ m.content + '<|im_end|>' }}{% endif %}"
+        "{% endfor %}"
+    )
+    system = [{"role": "system", "content": "Be brief."}]
+    with pytest.raises(TunelabError, match=r"^chat\.jsonl:1: the chat template does not render"):
+        tokenize_all([Example(messages=system + messages, source="chat.jsonl:1")], tokenizer)

@@ -56,7 +56,7 @@ def test_a_folder_mixing_documents_and_qa_files_is_refused_by_name(tmp_path, cap
 
 
 def test_split_of_a_folder_keeps_every_row(tmp_path):
-    train, test = split_file(mixed_folder(tmp_path, document=False), tmp_path / "out", 3)
+    train, test, _ = split_file(mixed_folder(tmp_path, document=False), tmp_path / "out", 3)
     lines = train.read_text().splitlines() + test.read_text().splitlines()
     assert len(lines) == 13
 

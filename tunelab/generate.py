@@ -331,7 +331,13 @@ def penalize_repeats(scores: torch.Tensor, seen: list[int], penalty: float) -> N
 
 
 def eos_ids(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase) -> list[int]:
+    """The tokens a reply ends at: the EOS, the checkpoint's own, and the chat template's end of
+    a turn (where it is no EOS, training ends replies with it: `templates.turn_end`)."""
+    from tunelab.data.templates import turn_end
+
     ids = {tokenizer.eos_token_id}
+    if end := turn_end(tokenizer):
+        ids.add(tokenizer.convert_tokens_to_ids(end))
     configured = getattr(model.generation_config, "eos_token_id", None)
     if isinstance(configured, int):
         ids.add(configured)

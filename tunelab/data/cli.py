@@ -26,9 +26,11 @@ def split_command(
     """Write the same seeded train/test split that training uses (data.fields: --set fields.x=y)."""
     from tunelab.data.write import split_file
 
-    train, test = split_file(
+    train, test, said = split_file(
         path, output, config.test_size, config.seed, config.shape, config.dedupe,
-        config.on_error, config.fields,
+        config.on_error, config.fields, config.test_path,
     )  # fmt: skip
     for part in (train, test):
         console.print(f"{part}: {sum(1 for _ in part.open(encoding='utf-8'))} rows")
+    if said:
+        console.print("; ".join(said))

@@ -101,7 +101,8 @@ def read_examples(
 
 
 def _rename(row: dict[str, Any], fields: dict[str, str], source: str) -> dict[str, Any]:
-    """Apply `fields` as {shape_name: column_in_file}."""
+    """Apply `fields` as {shape_name: column_in_file}: each column moves to its name (an `input`
+    column mapped to `instruction` is no Alpaca input as well, asked twice)."""
     if not fields:
         return row
     renamed = dict(row)
@@ -109,6 +110,8 @@ def _rename(row: dict[str, Any], fields: dict[str, str], source: str) -> dict[st
         if column not in row:
             raise DataError(f"{source}: column {column!r} (mapped to {wanted!r}) is missing")
         renamed[wanted] = row[column]
+    for column in set(fields.values()) - set(fields):
+        renamed.pop(column, None)
     return renamed
 
 

@@ -56,11 +56,12 @@ def prompt_key(example: Example) -> str:
 
 
 def drop_duplicates(examples: list[Example]) -> tuple[list[Example], int]:
-    """Drop exact repeats (same prompt and same answer); returns (kept, number dropped)."""
+    """Drop exact repeats (the same prompt, and the same answer to the character: "True" is no
+    "true", nor two lines of code one); returns (kept, number dropped)."""
     seen: set[tuple[str, str]] = set()
     kept = []
     for example in examples:
-        key = (example_key(example), normalize_text(example.answer))
+        key = (example_key(example), (example.answer or "").strip())
         if key not in seen:
             seen.add(key)
             kept.append(example)

@@ -198,26 +198,60 @@ def _chat_segments(
         if not prompt.startswith(done) or not full.startswith(prompt):
             # The template rewrites earlier turns (some strip reasoning from history): train only
             # on the final reply, which is always a clean continuation of its prompt.
-            return _last_reply_only(messages, render, eos)
-        reply = full[len(prompt) :]
-        cut = reply.find(eos) + len(eos) if eos and eos in reply else len(reply)
-        reply_with_eos = reply[:cut] if eos in reply else reply + eos
+            return _last_reply_only(messages, render, tokenizer, eos)
+        reply, cut = _through_end(full[len(prompt) :], tokenizer, eos)
         segments.append((prompt[len(done) :], False))
-        segments.append((reply_with_eos, True))
-        done = prompt + reply[:cut]
+        segments.append((reply, True))
+        done = prompt + full[len(prompt) :][:cut]
     if not segments:
         raise TunelabError("example has no assistant reply to train on")
     return segments
 
 
-def _last_reply_only(messages, render, eos) -> list[tuple[str, bool]]:
+def _last_reply_only(messages, render, tokenizer, eos) -> list[tuple[str, bool]]:
     prompt = render(messages[:-1], open_reply=True)
     full = render(messages, open_reply=False)
     if not full.startswith(prompt):
-        raise TunelabError("the chat template does not render the prompt as a prefix of the reply")
-    reply = full[len(prompt) :]
-    reply = reply[: reply.find(eos) + len(eos)] if eos and eos in reply else reply + eos
-    return [(prompt, False), (reply, True)]
+        raise TunelabError(
+            "the chat template does not render the prompt as a prefix of the reply (Mistral's "
+            "writes a system turn into the last user turn, so the prompt of an earlier reply is no "
+            "start of the chat): drop the system turn from such rows, or set data.template"
+        )
+    return [(prompt, False), (_through_end(full[len(prompt) :], tokenizer, eos)[0], True)]
+
+
+def _through_end(reply: str, tokenizer: PreTrainedTokenizerBase, eos: str) -> tuple[str, int]:
+    """A rendered reply through the token that ends it, to be trained, and where that is in
+    `reply`: the EOS; else the template's own end of a turn (Qwen2.5 base ends its text with
+    "<|endoftext|>" and a ChatML turn with "<|im_end|>", Gemma a turn with "<end_of_turn>"),
+    which the history of a chat then holds as training saw it, and generation stops at; else the
+    EOS added."""
+    for end in (eos, turn_end(tokenizer)):
+        if end and end in reply:
+            cut = reply.find(end) + len(end)
+            return reply[:cut], cut
+    return reply + eos, len(reply)
+
+
+@functools.lru_cache(maxsize=16)
+def turn_end(tokenizer: PreTrainedTokenizerBase) -> str:
+    """The special token the chat template closes an assistant's turn with, or "" (no chat
+    template, or none after the reply's text)."""
+    if not getattr(tokenizer, "chat_template", None):
+        return ""
+    reply = "tunelab-reply-text"
+    try:
+        text = tokenizer.apply_chat_template(
+            [{"role": "user", "content": "q"}, {"role": "assistant", "content": reply}],
+            tokenize=False,
+        )
+    except Exception:  # a template that wants other turns: no end found, the EOS is added
+        return ""
+    after = text[text.rfind(reply) + len(reply) :].lstrip()
+    special = sorted(tokenizer.all_special_tokens + [
+        t.content for t in tokenizer.added_tokens_decoder.values() if t.special
+    ], key=len, reverse=True)  # fmt: skip
+    return next((token for token in special if token and after.startswith(token)), "")
 
 
 def _render_jinja(template: str, example: Example, history: list[dict[str, str]]) -> str:

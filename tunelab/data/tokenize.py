@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from transformers import PreTrainedTokenizerBase
 
 from tunelab.data.templates import Example, render_segments
+from tunelab.errors import TunelabError
 
 IGNORE = -100
 # A raw text is tokenized this many characters at a time: bounded memory for any length.
@@ -38,6 +39,7 @@ class TokenizeReport:
     dropped: int = 0
     chunked_texts: int = 0
     last_turn_only: int = 0  # multi-turn chats under a template that has room for one exchange
+    last_reply_only: int = 0  # chats whose template rewrites earlier replies in the history
     dropped_sources: list[str] = field(default_factory=list)
     special_text: dict[str, str] = field(default_factory=dict)  # source → the token's text
 
@@ -67,6 +69,12 @@ class TokenizeReport:
                 f"{self.last_turn_only} multi-turn chats trained on their last exchange only "
                 "(data.template chat, or a template that reads `messages`, keeps every turn)"
             )
+        if self.last_reply_only:
+            parts.append(
+                f"{self.last_reply_only} multi-turn chats trained on their last reply only: the "
+                "chat template writes earlier replies differently once they are history (Qwen3 "
+                "drops their reasoning), so only the last is the text the model is to write"
+            )
         return ", ".join(parts)
 
 
@@ -85,7 +93,11 @@ def tokenize_example(
     labels: list[int] = []
     # Every template writes its BOS into the prompt's text (plain ones the tokenizer's default):
     # encoded without special tokens, as generation encodes a prompt.
-    for text, trained in render_segments(example, tokenizer, template, system_prompt):
+    try:
+        segments = render_segments(example, tokenizer, template, system_prompt)
+    except TunelabError as err:  # a template that cannot render this row: which row
+        raise TunelabError(f"{example.source}: {err}" if example.source else str(err)) from None
+    for text, trained in segments:
         ids = tokenizer(text, add_special_tokens=False).input_ids
         input_ids += ids
         labels += ids if trained else [IGNORE] * len(ids)
@@ -119,6 +131,7 @@ def tokenize_all(
             report.special_text[example.source] = token
             continue
         item = tokenize_example(example, tokenizer, template, system_prompt)
+        report.last_reply_only += trained_last_reply_only(example, item, template)
         fitted = fit_length(item, max_length, truncation)
         if fitted is None:
             report.dropped += 1
@@ -129,6 +142,19 @@ def tokenize_all(
         out.append(fitted)
     report.examples = len(out)
     return out, report
+
+
+def trained_last_reply_only(example: Example, item: Tokenized, template: str) -> bool:
+    """Whether a chat of several replies was trained on its last one only (its chat template
+    rewrites earlier replies once they are history: `templates._chat_segments`)."""
+    if template != "chat" or example.text is not None:
+        return False
+    replies = sum(m["role"] == "assistant" for m in example.messages[1:])
+    labels = item.labels
+    spans = sum(
+        label != IGNORE and (i == 0 or labels[i - 1] == IGNORE) for i, label in enumerate(labels)
+    )
+    return replies > 1 and spans < replies
 
 
 def special_texts(tokenizer: PreTrainedTokenizerBase) -> list[str]:

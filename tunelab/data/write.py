@@ -103,19 +103,31 @@ def split_file(
     dedupe: bool = True,
     on_error: str = "raise",
     fields: dict[str, str] | None = None,
-) -> tuple[Path, Path]:
-    """Split `path` exactly as training does and write `train.jsonl` and `test.jsonl` in its shape."""
+    test_path: str | None = None,
+) -> tuple[Path, Path, list[str]]:
+    """Split `path` exactly as training does and write `train.jsonl` and `test.jsonl` in its
+    shape (with `test_path`, its rows are the test set and the file's are all training, less any
+    that asks one of its questions); and what was dropped, said."""
     from tunelab.data.load import OPTION_SKIP_HINT, load_examples
     from tunelab.data.read import read_rows
-    from tunelab.data.split import split_examples
+    from tunelab.data.split import drop_duplicates, drop_leaked, split_examples
 
     examples = load_examples(path, shape, fields, on_error, OPTION_SKIP_HINT)
-    train, test = split_examples(examples, test_size=test_size, seed=seed, dedupe=dedupe)
+    examples, removed = drop_duplicates(examples) if dedupe else (examples, 0)
+    said = [f"{removed} exact duplicates removed"] if dedupe else []
+    if test_path:
+        test = load_examples(test_path, shape, fields, on_error, OPTION_SKIP_HINT)
+        train, leaked = drop_leaked(examples, test) if dedupe else (examples, 0)
+        said += [f"{leaked} training rows asking a question of {test_path} removed"] * dedupe
+    else:
+        train, test = split_examples(examples, test_size=test_size, seed=seed, dedupe=False)
     # The original rows (same columns, extra fields such as provenance kept), looked up by file:line.
     # quiet: the load above has already reported which files of a folder it read.
     rows = dict(read_rows(Path(path), quiet=True))
+    if test_path:
+        rows |= dict(read_rows(Path(test_path), quiet=True))
     output_dir = Path(output_dir)
     out_train, out_test = output_dir / "train.jsonl", output_dir / "test.jsonl"
     write_jsonl((rows[e.source] for e in train), out_train)
     write_jsonl((rows[e.source] for e in test), out_test)
-    return out_train, out_test
+    return out_train, out_test, said

@@ -201,9 +201,10 @@ def check_file(
 
 
 def row_key(question: str, answer: str) -> str:
-    """A row as one key for exact duplicates; each side normalised on its own, as whitespace at
-    an answer's edge would otherwise survive next to the separator and hide the repeat."""
-    return f"{normalize_text(question)}\x00{normalize_text(answer)}"
+    """A row as one key for exact duplicates: the question normalised, the answer to the
+    character but for its edges' whitespace ("True" is no "true", nor a two-line function its
+    one-line form), as training's `split.drop_duplicates` compares them."""
+    return f"{normalize_text(question)}\x00{answer.strip()}"
 
 
 def question_text(example: Example) -> str:

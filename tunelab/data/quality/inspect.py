@@ -17,6 +17,7 @@ from tunelab.data.tokenize import (
     special_texts,
     special_token_text,
     tokenize_example,
+    trained_last_reply_only,
 )
 
 
@@ -44,6 +45,11 @@ def inspect_file(data: DataConfig, *, model: str, rows: int = 3) -> None:
         item = tokenize_example(example, tokenizer, data.template, data.system_prompt)
         shown, fits = _as_trained(item, example.text is not None, data.max_length, data.truncation)
         console.rule(escape(example.source))
+        if trained_last_reply_only(example, item, data.template):
+            console.print(
+                "[yellow](only the last reply is trained: this chat template writes earlier "
+                "replies differently once they are history)[/]"
+            )
         if shown is not item:
             console.print(
                 f"[yellow]({fits} to max_length={data.max_length}; this is what is trained)[/]"
