@@ -84,7 +84,7 @@ def test_a_file_that_is_not_utf8_names_the_line_not_a_traceback(tmp_path):
         load_examples(path)
     table = tmp_path / "qa.csv"
     table.write_bytes("question,answer\ncafé,a\n".encode("cp1252"))
-    with pytest.raises(TunelabError, match=r"qa.csv: not UTF-8 text"):
+    with pytest.raises(TunelabError, match=r"qa.csv:2: not UTF-8 text \(byte 0xe9"):
         load_examples(table)
 
 

@@ -228,8 +228,10 @@ def _read_text(path: Path) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1  # where to look, in an editor
         raise DataError(
-            f"{path}: not UTF-8 text ({err.reason} at byte {err.start}); re-save it as UTF-8"
+            f"{path}:{line}: not UTF-8 text (byte {data[err.start]:#04x}, {err.reason}, at byte "
+            f"{err.start}); re-save the file as UTF-8 (a spreadsheet's 'CSV UTF-8')"
         ) from None
 
 
