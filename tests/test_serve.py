@@ -14,6 +14,7 @@ import pytest
 import torch
 
 from tunelab.config import Config
+from tunelab.errors import TunelabError
 from tunelab.generate import generate
 from tunelab.run import load_model
 from tunelab.serve.launch import load_engines
@@ -380,8 +381,30 @@ def test_a_qa_run_without_a_chat_template_answers_chat_requests_in_its_format(tm
         prompt = engine.tokenizer.decode(engine.encode_chat(QUESTION))
         assert prompt == "### Question:\nWhat is a LoRA adapter?\n\n### Answer:"
         assert reply.usage.prompt_tokens == len(engine.encode(prompt))
+        # A conversation ending in a reply (or a tool's turn) is asked its last user message,
+        # as the exported template asks it; it was asked an empty question.
+        for last in ({"role": "assistant", "content": "It is"}, {"role": "tool", "content": "42"}):
+            asked = engine.tokenizer.decode(engine.encode_chat([*QUESTION, last]))
+            assert asked == prompt
+        with pytest.raises(TunelabError, match="no user message"):
+            engine.encode_chat([{"role": "assistant", "content": "Hi."}])
     finally:
         engine.close()
+
+
+def test_a_conversation_ending_in_a_reply_keeps_it_and_a_new_reply_follows(client, engines):
+    # As vLLM answers it: the reply stays in the history (it was dropped, and the user's
+    # question answered again), and a new assistant turn opens after it.
+    engine = engines["tiny-random"]
+    reply = {"role": "assistant", "content": "A LoRA adapter is"}
+    expected = engine.tokenizer.apply_chat_template(
+        [*QUESTION, reply], tokenize=False, add_generation_prompt=True
+    )
+    assert engine.tokenizer.decode(engine.encode_chat([*QUESTION, reply])) == expected
+    answered = client.chat.completions.create(
+        model="tiny-random", messages=[*QUESTION, reply], max_tokens=2, temperature=0
+    )
+    assert answered.usage.prompt_tokens == len(engine.encode(expected))
 
 
 def test_local_generation_stops_decoding_at_a_stop_string():

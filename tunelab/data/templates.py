@@ -73,9 +73,20 @@ class Prompt:
         return render_prompt(Example.qa(question), tokenizer, self.template, self.system_prompt)
 
     def chat(self, messages: list[dict[str, str]], tokenizer: PreTrainedTokenizerBase) -> str:
-        """The prompt that answers a conversation. Plain templates have no notion of turns: only
-        the chat template carries the history, the others ask the last message alone."""
-        example = Example(messages=messages if self.template == "chat" else messages[-1:])
+        """The prompt for the next reply of a conversation, as an OpenAI-compatible server answers
+        it: the chat template carries every turn, a last reply included (a new reply follows it,
+        as vLLM's does); plain templates have no notion of turns and ask the last user message
+        alone (as the template `tunelab export` writes for them does)."""
+        if self.template == "chat":
+            require_chat_template(tokenizer)
+            history = _with_system(messages, self.system_prompt)
+            return tokenizer.apply_chat_template(
+                history, tokenize=False, add_generation_prompt=True
+            )
+        users = [m for m in messages if m["role"] == "user"]
+        if not users:
+            raise TunelabError("the conversation has no user message to answer")
+        example = Example(messages=users[-1:])
         return render_prompt(example, tokenizer, self.template, self.system_prompt)
 
 
