@@ -95,3 +95,37 @@ def test_a_metrics_line_cut_short_by_a_crash_does_not_stop_the_resume(tmp_path, 
 
     train(config, resume=True)
     assert _losses(run) == pytest.approx(straight, abs=1e-5)
+
+
+def test_a_resume_from_an_edited_data_file_is_refused_not_a_new_split(tmp_path, qa_file):
+    # Rows added to the file redrew the split on resume: 7 of 8 held-out questions went into
+    # training, and held_out.jsonl (written once) named rows the model then trained on.
+    run = train(tiny_config(tmp_path, qa_file, max_steps=2, save_every=2))
+    state = json.loads((run / "checkpoints" / "step-000002" / "state.json").read_text())
+    assert state["data_digest"]
+    original = qa_file.read_text()
+    added = [{"question": f"What is item {i}?", "answer": f"Item {i}."} for i in range(8)]
+    qa_file.write_text(original + "".join(json.dumps(row) + "\n" for row in added))
+    with pytest.raises(TunelabError, match=r"the data changed since its last checkpoint"):
+        train(tiny_config(tmp_path, qa_file, max_steps=4, save_every=2), resume=True)
+    qa_file.write_text(original)  # put back: the resume goes on
+    train(tiny_config(tmp_path, qa_file, max_steps=4, save_every=2), resume=True)
+    assert _losses(run)[:2] == _losses(train(tiny_config(tmp_path / "b", qa_file, max_steps=4)))[:2]
+
+
+def test_a_refused_setting_leaves_no_run_folder_and_a_resume_cannot_go_back_in_steps(
+    tmp_path, qa_file
+):
+    # early_stop_patience with nothing held out was ignored; select_best refused, but only
+    # after config.yaml was written, and the next try called the folder "no run".
+    for setting in ({"early_stop_patience": 2}, {"select_best": "eval_loss"}):
+        config = tiny_config(tmp_path, qa_file, **setting)
+        config.data.test_size = 0
+        with pytest.raises(TunelabError, match="needs held-out data"):
+            train(config)
+        assert not config.run_dir.exists()
+    # A resume with max_steps below the steps done ran nothing and said "finished".
+    run = train(tiny_config(tmp_path, qa_file, max_steps=4, save_every=2))
+    (run / "model").rename(run / "model-was")  # as a run stopped while writing model/
+    with pytest.raises(TunelabError, match=r"already at step 4 of 2"):
+        train(tiny_config(tmp_path, qa_file, max_steps=2, save_every=2), resume=True)

@@ -191,3 +191,16 @@ def test_a_missing_test_file_names_its_setting_and_where_it_was_looked_for(tmp_p
     qa.write_text('{"question": "q", "answer": "a"}\n')
     with pytest.raises(TunelabError, match=r"^data.test_path: data file not found: tset.jsonl \("):
         prepare(DataConfig(path=str(qa), test_path="tset.jsonl"), tiny_tokenizer())
+
+
+def test_a_device_the_machine_lacks_is_named_before_anything_loads():
+    import torch
+
+    from tunelab.train.setup import pick_device
+
+    with pytest.raises(TunelabError, match=r"train.device: unknown device 'gpu'"):
+        pick_device("gpu")
+    if not torch.cuda.is_available():  # a raw "Torch not compiled with CUDA" traceback before
+        with pytest.raises(TunelabError, match=r"train.device: cuda is not available"):
+            pick_device("cuda")
+    assert pick_device("cpu") == torch.device("cpu")

@@ -40,6 +40,9 @@ class TrainState:
     processes: int | None = None
     grad_accum: int | None = None
     per_machine: int | None = None  # processes on each machine: the resume's torchrun launch
+    # The tokenized training and test examples' digest (`pipeline.fingerprint`): a resume from
+    # an edited data file would redraw the split, held-out rows into training.
+    data_digest: str | None = None
 
 
 @dataclass

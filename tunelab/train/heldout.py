@@ -95,6 +95,10 @@ def held_out_questions(config: Config, examples, test_rows) -> HeldOut | None:
         raise TunelabError(
             "select_best: eval_loss needs held-out data (data.test_path or test_size)"
         )
+    if cfg.early_stop_patience and not test_rows:  # it would never stop: said, not ignored
+        raise TunelabError(
+            "train.early_stop_patience needs held-out data to watch (data.test_path or test_size)"
+        )
     if not cfg.eval_generate_every:
         return None
     heldout = HeldOut(config, examples)

@@ -55,6 +55,7 @@ from tunelab.train.run_folder import (
     check_resume_changes,
     check_run_dir,
     keep_rows_per_step,
+    same_data,
     save_final,
     truncate_metrics,
     with_found_files,
@@ -122,6 +123,13 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
 
     if world.is_main and (too_big := fit_warning(config, world.size, device.type)):
         console.print(f"[yellow]warning:[/] {too_big}", soft_wrap=True)
+    if world.is_main and config.model.dtype == "float16" and device.type == "cpu":
+        console.print(
+            "[yellow]warning:[/] model.dtype float16 on a CPU trains without loss scaling: its "
+            "gradients overflow and the loss diverges within a few steps; bfloat16 has float32's "
+            "range",
+            soft_wrap=True,
+        )
     quantize = config.model.quantize
     model, tokenizer = load_model(
         config.model.name,
@@ -160,15 +168,17 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
     # Each optimizer step takes grad_accum micro-batches on every process.
     micro_per_step = cfg.grad_accum * world.size
     total_steps = cfg.max_steps or max(1, math.ceil(cfg.epochs * micro_per_epoch / micro_per_step))
-    if world.size > 1:  # one process has no other to differ from: no digest to compute
+    digest = fingerprint(data.train + data.test)
+    if world.size > 1:
         distributed.check_same_data(
             world, **{"training examples": len(data.train), "test examples": len(data.test),
-                      "steps": total_steps, "token digest": fingerprint(data.train + data.test)}
+                      "steps": total_steps, "token digest": digest}
         )  # fmt: skip
     optimizer = make_optimizer(model, cfg, device)
     state = TrainState(
-        processes=world.size, grad_accum=cfg.grad_accum, per_machine=world.local_size
-    )
+        processes=world.size, grad_accum=cfg.grad_accum, per_machine=world.local_size,
+        data_digest=digest,
+    )  # fmt: skip
     if resume:
         checkpoint, damaged = read_latest(checkpoints, read_sharded if sharded else None)
         for problem in damaged:
@@ -178,15 +188,18 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
                 soft_wrap=True,
             )
         ran_on = checkpoint.state.processes  # before this launch's replaces it
+        same_data(checkpoint.state, digest, config, run_dir)
         keep_rows_per_step(checkpoint.state, cfg, world, run_dir)
         state = (restore_sharded if sharded else restore)(checkpoint, model, optimizer, world.rank)
+        state.data_digest = digest  # a checkpoint from before digests were kept gets one
         console.print(f"[bold]resumed[/] from {checkpoint.path} (step {state.step})")
         saved_rng, dropout = checkpoint.saved["rng"], draws_dropout(model)
         if note := missing_rng_note(saved_rng, world.size, ran_on, dropout):
             console.print(f"[yellow]note:[/] {note}", soft_wrap=True)
         # At the end but not finished (killed or failed while writing model/, or Ctrl-C in the
         # last step): the resume writes the final model, training nothing more.
-        if state.step >= total_steps and Run(run_dir, config).status["status"] == "finished":
+        finished = Run(run_dir, config).status["status"] == "finished"
+        if state.step > total_steps or (state.step == total_steps and finished):
             raise TunelabError(
                 f"{run_dir} is already at step {state.step} of {total_steps}: raise train.max_steps "
                 "(or train.epochs) to train further"
@@ -199,6 +212,13 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
         cfg.scheduler,
         start=state.step,
     )
+    # Every process checks the held-out questions, so a refusal stops all of them alike (rank 0
+    # alone left the others to die in a collective with a lost connection); rank 0 answers them.
+    # Before the run folder is written: a refused run leaves none behind.
+    heldout = held_out_questions(config, data.test_examples, test_rows)
+    if heldout:
+        heldout.check_fit(model, tokenizer)
+        heldout = heldout if world.is_main else None
     metrics_path = run_dir / METRICS_FILE
     if world.is_main:
         run_dir.mkdir(parents=True, exist_ok=True)
@@ -220,12 +240,6 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
         state.batch,
         batches_per_step=micro_per_step,
     )
-    # Every process checks the held-out questions, so a refusal stops all of them alike (rank 0
-    # alone left the others to die in a collective with a lost connection); rank 0 answers them.
-    heldout = held_out_questions(config, data.test_examples, test_rows)
-    if heldout:
-        heldout.check_fit(model, tokenizer)
-        heldout = heldout if world.is_main else None
     last_loss, record = float("nan"), {}
     progress = TrainProgress(total_steps, state.step, visible=world.is_main)
 
@@ -371,7 +385,8 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
         if cfg.select_best != "last" and (best := restore_best(run_dir, model)):
             console.print(
                 f"model/ holds step {best['step']}, the best by {best['metric']} "
-                f"({abs(best['value']):.4f}), not the last step"
+                f"({abs(best['value']):.4f})"
+                + (", not the last step" if best["step"] != state.step else ", the last step")
             )
         save_final(model, tokenizer, run_dir, weights)
         plot_losses(metrics_path, run_dir / "loss.png", title=config.name)

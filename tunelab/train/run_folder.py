@@ -151,6 +151,21 @@ def check_resume_changes(run_dir: Path, config: Config) -> None:
         )
 
 
+def same_data(state: TrainState, digest: str, config: Config, run_dir: Path) -> None:
+    """Refuse a resume whose data file changed since its checkpoint: the split would be drawn
+    again (held-out rows into training, `held_out.jsonl` no longer what was held out) and the
+    steps to come would take other rows. A checkpoint from before digests were kept is let be."""
+    if state.data_digest is None or state.data_digest == digest:
+        return
+    files = " and ".join(p for p in (config.data.path, config.data.test_path) if p)
+    raise TunelabError(
+        f"{run_dir}: the data changed since its last checkpoint ({files}: its examples tokenize "
+        "to other tokens): resuming would draw the train/test split again and train on rows "
+        "held out so far. Put the data back as it was, or start a new run (another name, or "
+        "--overwrite)"
+    )
+
+
 def keep_rows_per_step(state: TrainState, cfg: TrainConfig, world: World, run_dir: Path) -> None:
     """Refuse a resume whose step takes other rows than the checkpoint's steps took (its step and
     the schedule count steps of that size: the lr jumped, the run got more, smaller steps), saying

@@ -20,7 +20,25 @@ def pick_device(name: str) -> torch.device:
     """train.device: "auto" takes the GPU when there is one."""
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(name)
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise TunelabError(
+            f"train.device: unknown device {name!r}: use auto, cpu or cuda"
+        ) from None
+    usable = {
+        "cpu": True,
+        "cuda": torch.cuda.is_available(),
+        "mps": torch.backends.mps.is_available(),
+    }
+    if not usable.get(device.type, True) or (
+        device.type == "cuda" and (device.index or 0) >= torch.cuda.device_count()
+    ):
+        raise TunelabError(
+            f"train.device: {name} is not available on this machine (torch {torch.__version__}, "
+            f"{torch.cuda.device_count()} CUDA devices): use auto, or cpu"
+        )
+    return device
 
 
 def weights_dtype(name: str, quantize: str | None = None) -> torch.dtype:
