@@ -502,6 +502,23 @@ def test_paired_right_or_wrong_scores_get_newcombes_interval_never_a_point():
     assert all_gained.high == 1.0 and all_gained.low == pytest.approx(1 - 2**0.5 * wilson_gap)
     assert all_gained.low == pytest.approx(0.7513, abs=1e-4)
     assert all_gained.verdict == "better"
+
+    # The correlation is continuity-corrected as in method 10 (R's contingencytables computes
+    # the same): 59 both right, 6 lost, 16 gained, 80 neither gives [-0.119, -0.005] the other way
+    # round; uncorrected it read [-0.117, -0.006], narrower than the method's.
+    def table(both, lost, gained, neither):
+        before = [1.0] * (both + lost) + [0.0] * (gained + neither)
+        after = [1.0] * both + [0.0] * lost + [1.0] * gained + [0.0] * neither
+        return paired_difference(before, after)
+
+    assert (table(59, 16, 6, 80).low, table(59, 16, 6, 80).high) == pytest.approx(
+        (-0.1186, -0.0046), abs=5e-5
+    )
+    assert (table(1, 7, 1, 12).low, table(1, 7, 1, 12).high) == pytest.approx(
+        (-0.5069, -0.0256), abs=5e-5
+    )
+    # 4 of 56 gained beside 30 right both times: the interval reaches zero, as McNemar's p does.
+    assert table(30, 0, 4, 22).low < 0 < table(30, 0, 4, 22).high
     # Swapping the models mirrors it.
     a, b = [1.0] * 12 + [0.0] * 2 + [1.0] + [0.0] * 16, [1.0] * 14 + [0.0] * 17
     ab, ba = paired_difference(a, b), paired_difference(b, a)

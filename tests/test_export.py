@@ -345,3 +345,18 @@ def test_merged_export_in_bfloat16_is_half_the_size_and_close(tmp_path):
     with torch.no_grad():
         logits = model(torch.tensor([ids])).logits[0].float()
     assert (logits.argmax(-1) == expected.argmax(-1)).float().mean() > 0.9
+
+
+def test_exports_of_a_model_whose_turn_end_is_no_eos_stop_at_the_turn_end(tmp_path):
+    # Qwen2.5 base: EOS "<|endoftext|>", a ChatML turn ends "<|im_end|>". Training ends replies
+    # at the turn's end (no EOS after it), so the exports must stop there too: the merged
+    # model's generation config (transformers' generate(), vLLM) and the GGUF's end-of-turn.
+    tokenizer = small_bpe_tokenizer()
+    tokenizer.eos_token = "<|endoftext|>"
+    run = make_run_with_tokenizer(tmp_path, tokenizer)
+    end = tokenizer.convert_tokens_to_ids("<|im_end|>")
+    merged = export_merged(str(run), tmp_path / "merged")
+    stops = json.loads((merged / "generation_config.json").read_text())["eos_token_id"]
+    assert end in stops and tokenizer.eos_token_id in stops
+    path = export_gguf(str(run), tmp_path / "model.gguf", "f32")
+    assert GGUFReader(str(path)).fields["tokenizer.ggml.eot_token_id"].contents() == end

@@ -314,3 +314,43 @@ def test_a_fact_the_question_says_itself_is_named_and_the_demo_has_none(tmp_path
     demo = "tunelab/demo/tunelab_qa_test.jsonl"
     asked = {ex.source: ex.question for ex in load_examples(demo)}
     assert echoed_facts(asked, read_fact_checks(demo)) == []  # "broken line": "line" was one
+
+
+def test_a_question_that_asks_what_is_not_has_its_answers_negations_say_the_facts():
+    asks_not = {"question": "Which OS is not supported?", "facts": [["Windows"]]}
+    check = parse_fact_check(asks_not, "t.jsonl:1")
+    assert check.negative
+    assert score_facts("Windows is not supported.", check)["fact_accuracy"] == 1.0
+    assert score_facts("It does not support Windows.", check)["fact_accuracy"] == 1.0
+    assert score_facts("Windows. No, that's wrong: Linux.", check)["fact_accuracy"] == 0.0
+    # Asked plainly, the same negation denies: the named wrong answer is not stated.
+    plain = {"question": "Which OS should I use?", "facts": [["Linux"]], "wrong": ["Windows"]}
+    scores = score_facts("Windows is not supported; use Linux.", parse_fact_check(plain, "t:2"))
+    assert scores == {"fact_recall": 1.0, "fact_accuracy": 1.0, "hallucination": 0.0}
+    chat = {"messages": [{"role": "user", "content": "What isn't needed?"}], "facts": [["GPU"]]}
+    assert parse_fact_check(chat, "t:3").negative
+    # A negation in a condition asks nothing negative: "16, not 8" still denies the wrong 8.
+    unset = {"question": "How large is the rank if I do not set it?", "facts": [["16"]],
+             "wrong": ["8"]}  # fmt: skip
+    assert not parse_fact_check(unset, "t:4").negative
+    assert score_facts("It is 16, not 8.", parse_fact_check(unset, "t:4"))["hallucination"] == 0
+
+
+@pytest.mark.parametrize(
+    "fact, answer, stated",
+    [
+        ("7b", "Use a 7B model.", True),  # a model size in either case
+        ("135M", "It has 135m parameters.", True),
+        ("7", "Use a 7b model.", False),
+        ("20", "Use an 80:20 train/test split.", True),  # a ratio, no time
+        ("21", "The final score was 21:35.", False),  # a time of day: one value
+        ("1 GB", "a 1 gigabit link", False),
+        ("gpt-3.5-turbo", "Use GPT-3.5 Turbo.", True),  # no address
+        ("config.yaml", "See config.yaml:12.", True),
+        ("tunelab.dev", "Read https://tunelab.dev/docs.", True),
+        ("Node.js", "a Node.js-based tool", True),
+        ("example.com", "It listens on example.com:8080.", True),
+    ],
+)
+def test_what_the_audits_rules_must_leave_as_it_was(fact, answer, stated):
+    assert _accurate(fact, answer) == stated

@@ -330,6 +330,15 @@ def penalize_repeats(scores: torch.Tensor, seen: list[int], penalty: float) -> N
     scores[index] = torch.where(picked < 0, picked * penalty, picked / penalty)
 
 
+def stop_at_turn_end(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase) -> None:
+    """Write every token a reply ends at into the model's generation config, as it is saved: a
+    model trained through its chat template's turn end (Qwen2.5 base: "<|im_end|>", its EOS
+    "<|endoftext|>") then stops there in transformers' generate() and vLLM too."""
+    ids = eos_ids(model, tokenizer)
+    if model.generation_config is not None and len(ids) > 1:
+        model.generation_config.eos_token_id = ids
+
+
 def eos_ids(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase) -> list[int]:
     """The tokens a reply ends at: the EOS, the checkpoint's own, and the chat template's end of
     a turn (where it is no EOS, training ends replies with it: `templates.turn_end`)."""

@@ -76,11 +76,12 @@ _SCIENTIFIC = re.compile(
 
 
 # A magnitude is part of its number's value: "$5 million" is no "$5", "5k rows" no 5, "a 7B
-# model" no 7; each is written out ("$5000000"), so "$5M" and "$5 million" are one value. ("M"
-# and "B" in capitals only: "5m" is metres, "5b" bits; not in a name: "SmolLM2-135M".)
+# model" no 7; each is written out ("$5000000"), so "$5M", "$5m" and "$5 million" are one value
+# ("7b" and "135m" as model sizes are written; a glued "5m" is read as 5 million, not metres;
+# not in a name: "SmolLM2-135M").
 _MAGNITUDE = regex.compile(
     r"(?<![\w.\-])(\d+(?:\.\d+)?)(?:\s?((?i:thousand|million|billion|trillion))\b|"
-    r"(k|K|M|B|bn|mn)(?![\w-]))"
+    r"((?i:k|m|b|bn|mn))(?![\w-]))"
 )
 _TIMES = {"thousand": 3, "k": 3, "million": 6, "mn": 6, "m": 6, "billion": 9, "bn": 9, "b": 9,
           "trillion": 12}  # fmt: skip
@@ -91,16 +92,16 @@ def _magnitude(match: regex.Match) -> str:
     return format(number.scaleb(times).normalize(), "f")
 
 
-# "March 5th" is March 5; "10:30" one word, as "10.30" is ("at 10:30" states no 10; "16:9", its
-# minutes not two digits, stays two numbers).
+# "March 5th" is March 5; a time "10:30" one word, as "10.30" is ("at 10:30" states no 10). Only
+# an hour and its minutes: "80:20", "16:9" and "3:1" are ratios, two numbers.
 _ORDINAL = re.compile(r"(?<=\d)(?:st|nd|rd|th)\b", re.I)
-_TIME = re.compile(r"(?<![\d:.])(\d{1,2}):(\d{2})(?::(\d{2}))?(?![\d:])")
+_TIME = re.compile(r"(?<![\d:.])([01]?\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?(?![\d:])")
 # "5 percent" is "5%", "16 gigabytes" "16 GB" (a long unit name its symbol of two letters or
 # more; no "10 s" for "10 seconds": "Python 10's" would state it).
 _PER_CENT_WORD = re.compile(r"(?<=\d)\s?(?:per\s?cent|pct)\b")
 _UNIT_NAMES = {"kilobyte": "kb", "megabyte": "mb", "gigabyte": "gb", "terabyte": "tb",
                "millisecond": "ms", "megahertz": "mhz", "gigahertz": "ghz", "kilogram": "kg",
-               "kilometer": "km", "kilometre": "km", "gigabit": "gb"}  # fmt: skip
+               "kilometer": "km", "kilometre": "km"}  # fmt: skip
 _UNIT_NAME = re.compile(rf"(?<=\d)\s?({'|'.join(_UNIT_NAMES)})s?\b")
 # An accent on a Latin letter ("Zürich", "résumé") is left out, as a model's answer often does;
 # other scripts' marks are their letters (Devanagari's vowel signs).
@@ -215,13 +216,15 @@ def _words(glued: str) -> str:
     return _normalize(text, punctuation_splits=True)
 
 
-def states_words(answer: str, phrase: str) -> bool:
+def states_words(answer: str, phrase: str, negations: bool = True) -> bool:
     """Whether `answer` states the `normalize`d `phrase`: says it somewhere, and denies it nowhere
-    right after a negation or by a retraction ("It is Paris. Actually it is not Paris.")."""
+    right after a negation or by a retraction ("It is Paris. Actually it is not Paris."). With
+    `negations` off (a question that asks what is not: "Which OS is not supported?" is answered
+    "Windows is not supported"), only a retraction takes a phrase back."""
     said = denied = False
-    for match in _words_pattern(phrase).finditer(_answer_words(answer)):
+    for match in _words_pattern(phrase).finditer(_answer_words(answer, negations)):
         before, after, negated_after = match.groups()
-        if before == _NEGATED or after or negated_after:
+        if before == _NEGATED or (negations and (after or negated_after)):
             denied = True
         elif not before:
             said = True
@@ -229,16 +232,39 @@ def states_words(answer: str, phrase: str) -> bool:
 
 
 @lru_cache(maxsize=4096)
-def _answer_words(answer: str) -> str:
-    """The answer normalized as phrases are, its numbers kept whole and its negated words marked."""
+def _answer_words(answer: str, negations: bool = True) -> str:
+    """The answer normalized as phrases are, its numbers kept whole and its negated words marked
+    (with `negations` off, the words a retraction takes back only)."""
     text = _DECIMAL_POINT.sub(_NUMBER_JOIN, _glued(answer))
-    text = _NOT_NEEDED_AFTER.sub(lambda m: _NOT_AFTER_MARK + " " + m.group().lstrip(), text)
-    right_after, near = _negated_english(text)
+    if negations:
+        text = _NOT_NEEDED_AFTER.sub(lambda m: _NOT_AFTER_MARK + " " + m.group().lstrip(), text)
+    right_after, near = _negated_english(text, negations)
     text = _mark(
         text, {**dict.fromkeys(near, _NEAR_NEGATION), **dict.fromkeys(right_after, _NEGATED)}
     )
-    text = _NEGATION_UNSPACED.sub(lambda m: m.group() + ("" if _a_not_a(m) else _NEGATED), text)
+    if negations:
+        text = _NEGATION_UNSPACED.sub(lambda m: m.group() + ("" if _a_not_a(m) else _NEGATED), text)
     return _MARK_SPACED.sub(_NEGATED, _words(text))
+
+
+# A question that asks what is not ("Which OS is not supported?", "What doesn't it need?",
+# "哪个不支持?"): its answer's negations say the facts, they do not deny them.
+_NEGATIVE_QUESTION = re.compile(
+    r"\b(?:not|never|cannot|without|no\s+longer|unsupported|neither|nor)\b|n['’]t\b|[不没沒]",
+    re.I,
+)
+
+
+# A negation in a condition is no ask: "How large is the rank if I do not set it?".
+_CONDITION = re.compile(r"\b(?:if|when|unless|whether|once|until|in\s+case)\b[^,;?.]*$", re.I)
+
+
+def asks_what_is_not(question: str) -> bool:
+    """Whether the question asks what is not: a negation outside a condition."""
+    return any(
+        not _CONDITION.search(question, 0, negation.start())
+        for negation in _NEGATIVE_QUESTION.finditer(question)
+    )
 
 
 def _mark(text: str, marks: dict[int, str]) -> str:
@@ -250,12 +276,13 @@ def _mark(text: str, marks: dict[int, str]) -> str:
     return "".join(pieces) + text[last:]
 
 
-def _negated_english(text: str) -> tuple[set[int], set[int]]:
+def _negated_english(text: str, read_negations: bool = True) -> tuple[set[int], set[int]]:
     """Where the words start that an English negation denies right after it ("not Paris", "not
-    the 8") or that a retraction takes back, and those a few words after a negation."""
+    the 8") or that a retraction takes back, and those a few words after a negation (with
+    `read_negations` off, a retraction's only)."""
     starts: set[int] = set()
     near: set[int] = set()
-    negations = list(_NEGATION.finditer(text))  # the text is case-folded already
+    negations = list(_NEGATION.finditer(text)) if read_negations else []
     reach = {n.start(): _reach_end(text, n) for n in negations}
     for negation in negations:
         # "won't work without a GPU" states the GPU: a "without" in a negation's reach turns it
@@ -276,7 +303,7 @@ def _negated_english(text: str) -> tuple[set[int], set[int]]:
             continue
         starts.add(words[0].start())
         near.update(w.start() for w in words[1:])
-    for copula in _NEGATED_COPULA.finditer(text):
+    for copula in _NEGATED_COPULA.finditer(text) if read_negations else ():
         following = _WORD.findall(text, copula.end(), _reach_end(text, copula))
         if following[:1] and following[0] in _NOT_NEGATING_FIRST | _NOT_NEGATING:
             continue  # "Paris is not only the capital..."

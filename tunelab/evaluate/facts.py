@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from tunelab.data.read import DataError, read_rows
-from tunelab.evaluate.answer_words import normalize, states_words
+from tunelab.evaluate.answer_words import asks_what_is_not, normalize, states_words
 
 Phrase = str | re.Pattern
 
@@ -28,6 +28,9 @@ Phrase = str | re.Pattern
 class FactCheck:
     facts: list[list[Phrase]] = field(default_factory=list)  # each fact: its alternatives
     wrong: list[Phrase] = field(default_factory=list)
+    # Its question asks what is not ("Which OS is not supported?"): the answer's negations say
+    # its facts ("Windows is not supported") and deny none.
+    negative: bool = False
 
     def __bool__(self) -> bool:
         return bool(self.facts or self.wrong)
@@ -83,7 +86,22 @@ def parse_fact_check(row: dict[str, Any], source: str) -> FactCheck:
             for fact in facts
         ],
         wrong=[_phrase(w, source) for w in wrong],
+        negative=asks_what_is_not(_asked(row)),
     )
+
+
+def _asked(row: dict[str, Any]) -> str:
+    """The question of a test row in any shape tunelab reads (its last user turn in a chat)."""
+    for key in ("question", "instruction", "prompt"):
+        if isinstance(row.get(key), str):
+            return row[key]
+    turns = row.get("messages") or row.get("conversations") or []
+    users = [
+        str(t.get("content", t.get("value", "")))
+        for t in turns
+        if isinstance(t, dict) and t.get("role", t.get("from")) in ("user", "human")
+    ]
+    return users[-1] if users else ""
 
 
 MISNAMED_FACTS = {"fact", "facts", "fact_list", "key_facts"}
@@ -110,28 +128,43 @@ def read_fact_checks(path: str | Path) -> dict[str, FactCheck]:
     return checks
 
 
-def states(answer: str, phrase: Phrase) -> bool:
+def states(answer: str, phrase: Phrase, negations: bool = True) -> bool:
     """Whether `answer` states `phrase`: a regex found in it, or words it says and denies
-    nowhere (`answer_words.states_words`); an address (URL, domain, e-mail, path) whole."""
+    nowhere (`answer_words.states_words`; `negations` off for a question that asks what is
+    not); an address (URL, domain, e-mail) whole."""
     if isinstance(phrase, re.Pattern):
         return phrase.search(answer) is not None
-    if not states_words(answer, phrase):
+    if not states_words(answer, phrase, negations):
         return False
     written = getattr(phrase, "written", "")
-    return not _ADDRESS.fullmatch(written) or _whole_address(written).search(answer) is not None
+    whole = _whole_address(written)
+    return whole is None or whole.search(answer) is not None
 
 
 # Punctuation splits words, so "example.com" was said by "example.com.au", a URL by a longer one
 # ("…/docs" by "…/docs/v2") and "a@b.com" by "a.b.com": an address must be said as written, not
-# inside a longer one (a subdomain or scheme before it is the same place; Chinese or Japanese
-# letters around it are no part of it).
-_ADDRESS = re.compile(r"\S*[^\W\d_]\S*[./@]\w\S*|\S*\w[./@]\S*[^\W\d_]\S*")
+# inside a longer one. A URL (with its scheme) or an e-mail address is said exactly; a domain
+# (a common top-level one: not "config.yaml", "Node.js", "gpt-3.5-turbo") with any subdomain or
+# scheme before it and any path after it, the same site. Chinese or Japanese letters around it
+# are no part of it.
+_URL = re.compile(r"[a-z][a-z0-9+.-]*://\S+|[^\s@]+@[^\s@]+\.[a-z]{2,}", re.IGNORECASE)
+_DOMAIN = re.compile(
+    r"(?:[a-z0-9-]+\.)+(?:com|org|net|io|dev|ai|app|co|edu|gov|info|biz|me|us|uk|de|fr|jp|cn|in|"
+    r"eu|ca|au|ch|nl|se|no|es|it|ru|br)",
+    re.IGNORECASE,
+)
 
 
-def _whole_address(written: str) -> re.Pattern:
+def _whole_address(written: str) -> re.Pattern | None:
+    """The pattern an answer must hold an address fact by, or None for a fact that is none."""
+    if _URL.fullmatch(written):
+        after = r"(?![\w@-]|[./:?#]\w)"  # not inside a longer URL ("…/docs" of "…/docs/v2")
+    elif _DOMAIN.fullmatch(written):
+        after = r"(?![\w@-]|\.\w)"  # "example.com/pricing", ":8080" the site; ".au" not
+    else:
+        return None
     return re.compile(
-        rf"(?<![\w@-]){re.escape(written.rstrip('/'))}/?(?![\w@-]|[./:]\w)",
-        re.IGNORECASE | re.ASCII,
+        rf"(?<![\w@-]){re.escape(written.rstrip('/'))}/?{after}", re.IGNORECASE | re.ASCII
     )
 
 
@@ -167,9 +200,10 @@ def score_facts(answer: str, check: FactCheck) -> dict[str, float]:
     "8, 16, 32 or 64" does not know it is 16), hallucination (a wrong phrase stated); a key is
     absent when the row gives nothing to score it by."""
     out: dict[str, float] = {}
-    hallucinated = any(states(answer, w) for w in check.wrong)
+    read = not check.negative
+    hallucinated = any(states(answer, w, read) for w in check.wrong)
     if check.facts:
-        stated = [any(states(answer, alt) for alt in fact) for fact in check.facts]
+        stated = [any(states(answer, alt, read) for alt in fact) for fact in check.facts]
         out["fact_recall"] = sum(stated) / len(stated)
         out["fact_accuracy"] = float(all(stated) and not hallucinated)
     if check.wrong:
@@ -207,10 +241,10 @@ def missed_alternatives(answer: str, check: FactCheck) -> list[list[str]]:
     return [
         [_shown(alt) for alt in fact]
         for fact in check.facts
-        if not any(states(answer, alt) for alt in fact)
+        if not any(states(answer, alt, not check.negative) for alt in fact)
     ]
 
 
 def wrong_stated(answer: str, check: FactCheck) -> list[str]:
     """The wrong phrases an answer states."""
-    return [_shown(w) for w in check.wrong if states(answer, w)]
+    return [_shown(w) for w in check.wrong if states(answer, w, not check.negative)]

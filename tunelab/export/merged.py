@@ -14,6 +14,7 @@ from transformers import PreTrainedModel, PreTrainedTokenizerBase
 from tunelab.data.write import cannot_write
 from tunelab.errors import TunelabError
 from tunelab.export.prompt import TEMPLATES, trained_chat_template
+from tunelab.generate import stop_at_turn_end
 from tunelab.run import Run, load_model, prompt_for
 
 
@@ -72,6 +73,7 @@ def export_merged(name: str | Run, out_dir: str | Path, dtype: str = "float32") 
     model = model.to(getattr(torch, dtype))
     # The config must not point back at tunelab names (a run folder, 'tiny-random') a reader lacks.
     model.config.name_or_path = out.name
+    stop_at_turn_end(model, tokenizer)
     try:
         save_merged(model, tokenizer, out)
     except OSError as err:  # a full disk, or the folder made read-only meanwhile

@@ -238,7 +238,10 @@ def truncate_metrics(path: Path, step: int) -> None:
 def save_final(model, tokenizer, run_dir: Path, weights: dict | None = None) -> Path:
     """The adapter (LoRA) or full weights, plus the tokenizer, as a loadable HF folder; `weights`
     are the model's, gathered whole, when the model itself holds only a shard of them."""
+    from tunelab.generate import stop_at_turn_end
+
     target = run_dir / WEIGHTS
+    stop_at_turn_end(model, tokenizer)
     model.save_pretrained(target, safe_serialization=True, state_dict=weights)
     tokenizer.save_pretrained(target)
     return target
