@@ -245,3 +245,15 @@ def test_the_port_check_binds_as_uvicorn_does_and_names_an_unknown_host():
                 assert "Address already in use" not in str(err)
     with pytest.raises(TunelabError, match="not an address this machine knows"):
         check_port_free("no-such-host.invalid", 8000)
+
+
+def test_serving_is_said_only_once_the_models_have_loaded(tmp_path):
+    # "serving ... at http://..." came before the models loaded: a model that then failed to
+    # load left a log (or a supervisor) reading that the server was up.
+    missing = tmp_path / "no-such-run"
+    with socket.socket() as probe:  # a port free now
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = CliRunner().invoke(cli, ["serve", str(missing), "--port", str(port)])
+    assert result.exit_code != 0 and "loading" in result.output
+    assert "at http://" not in result.output  # (the temporary folder says "serving" itself)

@@ -131,8 +131,8 @@ def serve_command(
             "can reach this machine can use the models"
         )
     check_port_free(host, port)  # before the line that says it serves there
-    ids = ", ".join(model_ids(models))
-    console.print(f"serving {ids} at http://{host}:{port}/v1 (OpenAI API; set base_url to this)")
+    # "serving" is said once the models are loaded: a model that fails to load said it first.
+    console.print(f"loading {', '.join(model_ids(models))}")
     serve(
         models,
         host=host,

@@ -110,6 +110,11 @@ def serve(
     check_port_free(host, port)
     engines = load_engines(names, max_batch)
     app = create_app(engines, api_key, max_body_mb=max_body_mb, allowed_hosts=allowed_hosts)
+    print(
+        f"serving {', '.join(engines)} at http://{host}:{port}/v1 (OpenAI API; set base_url "
+        "to this)",
+        flush=True,
+    )
     try:
         uvicorn.run(app, host=host, port=port, log_level="info")
     finally:
