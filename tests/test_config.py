@@ -119,7 +119,7 @@ def test_a_bad_value_names_its_line_unless_set_on_the_command_line(tmp_path):
     assert "line 4: train.lora.r: Input should be greater than or equal to 1" in str(err.value)
     with pytest.raises(TunelabError) as err:
         Config.from_yaml(path, ["train.lr=slow", "train.lora.r=4"])
-    assert "  train.lr: Input should be a valid number" in str(err.value)
+    assert "  --set train.lr: Input should be a valid number" in str(err.value)
 
 
 def test_a_data_command_reads_a_run_config_s_spelling_of_a_data_setting(tmp_path):
@@ -204,3 +204,15 @@ def test_a_device_the_machine_lacks_is_named_before_anything_loads():
         with pytest.raises(TunelabError, match=r"train.device: cuda is not available"):
             pick_device("cuda")
     assert pick_device("cpu") == torch.device("cpu")
+
+
+def test_a_bad_value_given_with_set_is_named_as_the_command_lines(tmp_path):
+    # "base.yaml: invalid config / train.lr: ..." sent the user to a file holding lr: 0.001.
+    from tunelab.config import Config
+
+    path = tmp_path / "c.yaml"
+    path.write_text("name: x\nmodel: {name: tiny-random}\ntrain:\n  lr: 0.001\n  epochs: -1\n")
+    with pytest.raises(TunelabError) as err:
+        Config.from_yaml(path, ["train.lr=-1"])
+    assert "--set train.lr: Input should be greater than 0" in str(err.value)
+    assert "line 5: train.epochs" in str(err.value)  # the file's own mistake keeps its line

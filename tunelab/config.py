@@ -71,7 +71,7 @@ class Section(BaseModel):
         raw: dict[str, Any],
         overrides: list[str] | None = None,
         source: str = "config",
-        lines: dict[str, int] | None = None,
+        lines: dict[str, int | str] | None = None,
     ) -> Self:
         """From plain values (a YAML file's, a command line's), with `--set key=value` overrides;
         `lines` maps a key (train.lr) to its line in the source, for the errors to name."""
@@ -93,7 +93,9 @@ def _run_spelling_read(section: type[Section], override: str) -> str:
 
 
 @contextmanager
-def _named_errors(source: str, model: type[BaseModel], lines: dict[str, int]) -> Iterator[None]:
+def _named_errors(
+    source: str, model: type[BaseModel], lines: dict[str, int | str]
+) -> Iterator[None]:
     if _validating.get():
         yield
         return
@@ -107,7 +109,7 @@ def _named_errors(source: str, model: type[BaseModel], lines: dict[str, int]) ->
 
 
 def _invalid(
-    err: ValidationError, source: str, model: type[BaseModel], lines: dict[str, int]
+    err: ValidationError, source: str, model: type[BaseModel], lines: dict[str, int | str]
 ) -> str:
     out = [f"{source}: invalid config"]
     for e in err.errors():
@@ -118,7 +120,9 @@ def _invalid(
         # A validator's message that starts with the field's name says it whole, as does one of
         # the whole config (no field to name).
         whole = not where or message.startswith(f"{where} ")
-        line = f"line {lines[where]}: " if where in lines else ""
+        # Where the value came from: its line in the YAML, or the command line's --set.
+        at = lines.get(where)
+        line = f"line {at}: " if isinstance(at, int) else f"{at} " if at else ""
         out.append(f"  {line}{message}" if whole else f"  {line}{where}: {message}")
     return "\n".join(out)
 
@@ -359,7 +363,7 @@ class Config(Section):
             raw["model"]["name"] = str(path.parent / name)
         lines = _key_lines(text)
         for item in overrides or []:  # an overridden value comes from the command line
-            lines.pop(item.partition("=")[0].strip(), None)
+            lines[item.partition("=")[0].strip()] = "--set"
         return cls.from_dict(raw, overrides, source=str(path), lines=lines)
 
     def to_yaml(self, path: str | Path) -> None:
