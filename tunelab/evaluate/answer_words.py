@@ -247,24 +247,21 @@ def _answer_words(answer: str, negations: bool = True) -> str:
     return _MARK_SPACED.sub(_NEGATED, _words(text))
 
 
-# A question that asks what is not ("Which OS is not supported?", "What doesn't it need?",
-# "哪个不支持?"): its answer's negations say the facts, they do not deny them.
+# A question that asks what is not: "Which OS is not supported?", "What doesn't it need?",
+# "哪个不支持?": its answer's negations say the facts, they do not deny them. Only a "which" or
+# "what" question whose ask holds the negation: "Can I train without a GPU?" and "Why is my loss
+# not going down?" ask no such thing, nor "How large is the rank if I do not set it?".
 _NEGATIVE_QUESTION = re.compile(
-    r"\b(?:not|never|cannot|without|no\s+longer|unsupported|neither|nor)\b|n['’]t\b|[不没沒]",
+    r"\b(?:which|what)\b(?:(?!\b(?:if|when|unless|whether|once|until)\b)[^,;?.])*?"
+    r"(?:\b(?:not|never|cannot|no\s+longer|unsupported)\b|n['’]t\b)"
+    r"|(?:哪|什么|什麼)[^，,。？?]*?[不没沒]",
     re.I,
 )
 
 
-# A negation in a condition is no ask: "How large is the rank if I do not set it?".
-_CONDITION = re.compile(r"\b(?:if|when|unless|whether|once|until|in\s+case)\b[^,;?.]*$", re.I)
-
-
 def asks_what_is_not(question: str) -> bool:
-    """Whether the question asks what is not: a negation outside a condition."""
-    return any(
-        not _CONDITION.search(question, 0, negation.start())
-        for negation in _NEGATIVE_QUESTION.finditer(question)
-    )
+    """Whether the question asks what is not (`_NEGATIVE_QUESTION`)."""
+    return bool(_NEGATIVE_QUESTION.search(question))
 
 
 def _mark(text: str, marks: dict[int, str]) -> str:
