@@ -136,3 +136,34 @@ def test_lm_evaluation_harness_local_completions_scores_as_tunelab_does(served, 
     expected = loglikelihoods(model, tokenizer, requests)
     for got, want in zip(harness, expected):
         assert got == pytest.approx(want, abs=1e-4)
+
+
+def test_offsets_and_tokens_of_characters_split_across_tokens():
+    # Each token was decoded alone: "日" (3 bytes, 2 tokens) gave two "\ufffd" of length 1 each,
+    # so text_offset ran past the text's end, and the two shared one top_logprobs key.
+    from test_export import small_bpe_tokenizer
+
+    from tunelab.serve.logprobs import _logprobs
+
+    class Served:
+        tokenizer = small_bpe_tokenizer()
+
+    text = "日本 é ok"
+    ids = Served.tokenizer(text, add_special_tokens=False).input_ids
+    scored = [(None, {})] + [(-1.0, {token: -1.0}) for token in ids[1:]]
+    out = _logprobs(Served, ids, scored, 0)
+    assert len(ids) > len(text.split()) and max(out["text_offset"]) < len(text)
+    assert out["text_offset"] == sorted(out["text_offset"])
+
+    # The tokens, bytes where a character is split, put back together are the text.
+    def raw(token: str) -> bytes:
+        if token.startswith("bytes:"):
+            return bytes(int(h, 16) for h in token.removeprefix("bytes:").split("\\x")[1:])
+        return token.encode()
+
+    assert any(t.startswith("bytes:") for t in out["tokens"])
+    assert b"".join(map(raw, out["tokens"])) == text.encode()
+    # Every token starts where its character does: the text from there is the rest of it.
+    for token, start in zip(out["tokens"], out["text_offset"]):
+        if not token.startswith("bytes:"):
+            assert text[start:].startswith(token)

@@ -7,6 +7,7 @@ token has no context and gets null, as OpenAI's does."""
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from typing import Any
@@ -128,22 +129,55 @@ def _logprobs(
     engine: Engine, ids: list[int], scored: list[tuple[float | None, dict[int, float]]], offset: int
 ) -> dict:
     """OpenAI's legacy logprobs object: tokens as text, their log-probabilities, the likeliest
-    tokens at each place, and where each token starts in the choice's text."""
-    decode = engine.tokenizer.decode
-    tokens = [decode([i]) for i in ids]
-    offsets = []
-    for token in tokens:
-        offsets.append(offset)
-        offset += len(token)
+    tokens at each place, and where each token starts in the choice's text. A token that holds
+    part of a character ("日" is 3 bytes, often 2 tokens) is written as its bytes ("bytes:\\xe6"),
+    as OpenAI writes it; its offset is where that character starts."""
+    tokenizer = engine.tokenizer
+    offsets, done, pending = [], offset, []  # `pending`: tokens of a character not yet whole
+    for token in ids:
+        offsets.append(done + len(tokenizer.decode(pending).rstrip("\ufffd")))
+        pending.append(token)
+        text = tokenizer.decode(pending)
+        if not text.endswith("\ufffd"):
+            done, pending = done + len(text), []
     return {
-        "tokens": tokens,
+        "tokens": [_token_text(tokenizer, i) for i in ids],
         "token_logprobs": [value for value, _ in scored],
         "top_logprobs": [
-            {decode([i]): v for i, v in top.items()} if value is not None else None
+            {_token_text(tokenizer, i): v for i, v in top.items()} if value is not None else None
             for value, top in scored
         ],
         "text_offset": offsets,
     }
+
+
+def _token_text(tokenizer, token: int) -> str:
+    """A token as text, or as "bytes:\\x.." where it is part of a character (two such tokens
+    were one "\ufffd" key, the second overwriting the first's log-probability)."""
+    text = tokenizer.decode([token])
+    if "\ufffd" not in text:
+        return text
+    piece = tokenizer.convert_ids_to_tokens(token)
+    raw = _BYTE_FALLBACK.fullmatch(piece or "")
+    if raw:  # sentencepiece's byte fallback, "<0xE6>"
+        data = bytes([int(raw[1], 16)])
+    else:  # byte-level BPE writes each byte as a printable character (GPT-2's table)
+        data = bytes(_UNICODE_BYTES.get(ch, ord("?")) for ch in piece or "")
+    return "bytes:" + "".join(f"\\x{b:02x}" for b in data)
+
+
+def _byte_table() -> dict[str, int]:
+    """Byte-level BPE's printable character for each byte, read backwards: the printable
+    Latin-1 bytes stand for themselves, the other 68 for characters from U+0100 on, in order."""
+    printable = [*range(ord("!"), ord("~") + 1), *range(0xA1, 0xAC + 1), *range(0xAE, 0xFF + 1)]
+    others = [b for b in range(256) if b not in printable]
+    table = {chr(b): b for b in printable}
+    table.update({chr(256 + n): b for n, b in enumerate(others)})
+    return table
+
+
+_BYTE_FALLBACK = re.compile(r"<0x([0-9A-Fa-f]{2})>")
+_UNICODE_BYTES = _byte_table()
 
 
 def _prompt_texts(engine: Engine, prompt: str | list, ids: list[list[int]]) -> list[str]:
