@@ -95,3 +95,14 @@ def test_push_while_offline_is_one_line_naming_the_repo(tmp_path):
     # conftest sets HF_HUB_OFFLINE: huggingface_hub refuses the request itself.
     result = CliRunner().invoke(app, ["export", "tiny-random", "--push", "me/tuned"])
     assert str(result.exception).startswith("--push me/tuned: OfflineModeIsEnabled")
+
+
+def test_a_push_that_fails_names_what_was_written_before_it(tmp_path):
+    # Only the push error was said: the merged folder written before it then refused the rerun.
+    merged = tmp_path / "merged"
+    result = CliRunner().invoke(
+        app, ["export", "tiny-random", "--merged", str(merged), "--push", "me/tuned"]
+    )
+    message = str(result.exception)
+    assert message.startswith("--push me/tuned: OfflineModeIsEnabled")
+    assert f"written whole before it: merged {merged}" in message and merged.is_dir()

@@ -42,19 +42,37 @@ def export(
         check_gguf_target(modelfile_path(gguf), overwrite)
         tokenizer = load_tokenizer(model)  # for the check and the Modelfile's prompt
         gguf_vocabulary(tokenizer)  # a tokenizer llama.cpp cannot take: say so now
-    written = {}
-    if merged:
-        written["merged"] = export_merged(model, merged, dtype)
-    if gguf:
-        written["gguf"] = export_gguf(model, gguf, gguf_type, overwrite=overwrite)
-        written["modelfile"] = write_modelfile(
-            model, written["gguf"], modelfile_path(gguf), tokenizer
-        )
-    if push:
-        from tunelab.export.hub import push_to_hub
+    written: dict[str, Path | str] = {}
+    try:
+        if merged:
+            written["merged"] = export_merged(model, merged, dtype)
+        if gguf:
+            written["gguf"] = export_gguf(model, gguf, gguf_type, overwrite=overwrite)
+            written["modelfile"] = write_modelfile(
+                model, written["gguf"], modelfile_path(gguf), tokenizer
+            )
+        if push:
+            from tunelab.export.hub import push_to_hub
 
-        written["hub"] = push_to_hub(model, push, written, dtype)
+            written["hub"] = push_to_hub(model, push, written, dtype)
+    # What was written whole before a Ctrl-C or a failed push is said: a rerun of the same
+    # command is refused by the outputs it left ("exists and is not empty").
+    except KeyboardInterrupt:
+        if written:
+            from rich.console import Console
+
+            Console(stderr=True).print(f"[yellow]interrupted; {_written(written)}[/]")
+        raise
+    except TunelabError as err:
+        if not written:
+            raise
+        raise TunelabError(f"{err} ({_written(written)})") from None
     return written
+
+
+def _written(written: dict[str, Path | str]) -> str:
+    files = ", ".join(f"{kind} {path}" for kind, path in written.items())
+    return f"written whole before it: {files}; rerun asking only for the rest"
 
 
 def modelfile_path(gguf: str | Path) -> Path:
