@@ -106,7 +106,10 @@ def test_a_resume_from_an_edited_data_file_is_refused_not_a_new_split(tmp_path, 
     original = qa_file.read_text()
     added = [{"question": f"What is item {i}?", "answer": f"Item {i}."} for i in range(8)]
     qa_file.write_text(original + "".join(json.dumps(row) + "\n" for row in added))
-    with pytest.raises(TunelabError, match=r"the data changed since its last checkpoint"):
+    with pytest.raises(
+        TunelabError,
+        match=r"the training data changed since its last checkpoint.*split drawn again",
+    ):
         train(tiny_config(tmp_path, qa_file, max_steps=4, save_every=2), resume=True)
     qa_file.write_text(original)  # put back: the resume goes on
     train(tiny_config(tmp_path, qa_file, max_steps=4, save_every=2), resume=True)
@@ -124,8 +127,28 @@ def test_a_refused_setting_leaves_no_run_folder_and_a_resume_cannot_go_back_in_s
         with pytest.raises(TunelabError, match="needs held-out data"):
             train(config)
         assert not config.run_dir.exists()
+    # Refused before --overwrite deletes the run already there (it deleted it, then refused).
+    kept = train(tiny_config(tmp_path / "kept", qa_file, max_steps=2))
+    config = tiny_config(tmp_path / "kept", qa_file, early_stop_patience=2)
+    config.data.test_size = 0
+    with pytest.raises(TunelabError, match="needs held-out data"):
+        train(config, overwrite=True)
+    assert (kept / "model").is_dir()
     # A resume with max_steps below the steps done ran nothing and said "finished".
     run = train(tiny_config(tmp_path, qa_file, max_steps=4, save_every=2))
     (run / "model").rename(run / "model-was")  # as a run stopped while writing model/
     with pytest.raises(TunelabError, match=r"already at step 4 of 2"):
         train(tiny_config(tmp_path, qa_file, max_steps=2, save_every=2), resume=True)
+
+
+def test_a_resume_after_a_separate_test_file_changed_goes_on(tmp_path, qa_file):
+    # The digest held the test rows too: a fixed typo in data.test_path's answers refused the
+    # resume, saying a split would be drawn again where there is none.
+    test = tmp_path / "test.jsonl"
+    test.write_text('{"question": "What is held out?", "answer": "This row."}\n')
+    config = tiny_config(tmp_path, qa_file, max_steps=2, save_every=2)
+    config.data.test_path = str(test)
+    train(config)
+    test.write_text('{"question": "What is held out?", "answer": "This row, fixed."}\n')
+    longer = config.model_copy(update={"train": config.train.model_copy(update={"max_steps": 3})})
+    assert (train(longer, resume=True) / "model").is_dir()

@@ -373,3 +373,35 @@ def test_chats_trained_on_their_last_reply_only_are_counted_and_a_row_the_templa
     system = [{"role": "system", "content": "Be brief."}]
     with pytest.raises(TunelabError, match=r"^chat\.jsonl:1: the chat template does not render"):
         tokenize_all([Example(messages=system + messages, source="chat.jsonl:1")], tokenizer)
+
+
+def test_a_template_that_raises_on_a_row_is_named_and_a_phi3_style_end_trains_every_reply():
+    from tunelab.errors import TunelabError
+    from tunelab.models import tiny_tokenizer
+
+    tokenizer = tiny_tokenizer()
+    tokenizer.chat_template = (  # as Mistral's, Gemma's, Llama 2's: roles must alternate
+        "{% for m in messages %}{% if (m.role == 'user') != (loop.index0 % 2 == 0) %}"
+        "{{ raise_exception('Conversation roles must alternate user/assistant') }}{% endif %}"
+        "{{ '<|im_start|>' + m.role + '\\n' + m.content + '<|im_end|>\\n' }}{% endfor %}"
+        "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
+    )
+    twice = [{"role": "user", "content": "a"}, {"role": "user", "content": "b"},
+             {"role": "assistant", "content": "c"}]  # fmt: skip
+    with pytest.raises(
+        TunelabError, match=r"^alt\.jsonl:6: the chat template refused it: .*alternate"
+    ):
+        tokenize_all([Example(messages=twice, source="alt.jsonl:6")], tokenizer)
+    # As Phi-3's: the finished chat ends with the EOS after the last turn's end, which no
+    # history holds. Cut at the EOS, the first reply's prompt was no start of the next one and
+    # only the last reply was trained.
+    tokenizer = tiny_tokenizer()
+    tokenizer.eos_token = "<|endoftext|>"
+    tokenizer.chat_template = (
+        "{% for m in messages %}{{ '<|im_start|>' + m.role + '\\n' + m.content + '<|im_end|>\\n' }}"
+        "{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}"
+        "{% else %}{{ eos_token }}{% endif %}"
+    )
+    example = to_example(ROWS["messages"], "messages", "row:1")
+    item = tokenize_example(example, tokenizer, "chat")
+    assert trained_text(item, tokenizer) == ["Hello!<|im_end|>", "See you.<|im_end|>"]

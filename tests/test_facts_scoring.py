@@ -334,7 +334,14 @@ def test_a_question_that_asks_what_is_not_has_its_answers_negations_say_the_fact
              "wrong": ["8"]}  # fmt: skip
     assert not parse_fact_check(unset, "t:4").negative
     assert score_facts("It is 16, not 8.", parse_fact_check(unset, "t:4"))["hallucination"] == 0
-    for plain_ask in ("Can I train without a GPU?", "Why is my loss not going down?"):
+    for plain_ask in (
+        "Can I train without a GPU?",
+        "Why is my loss not going down?",
+        "What is the reason my loss is not going down?",
+        "What does the error 'CUDA not available' mean?",
+        "What happens when I don't set a seed?",
+        "这两个模型有什么不同?",
+    ):
         assert not parse_fact_check({"question": plain_ask, "facts": [["x"]]}, "t:5").negative
 
 

@@ -84,10 +84,9 @@ def test_select_best_needs_a_score_to_select_by(tmp_path):
         train(_config(tmp_path, with_facts=False, max_steps=1, select_best="fact_accuracy"))
 
 
-def test_a_resumed_run_refuses_held_out_questions_changed_before_its_next_step(tmp_path):
+def test_a_resumed_run_refuses_a_held_out_question_too_long_before_its_next_step(tmp_path):
     # A fresh run asks the held-out questions at step 0, so it fails before any step anyway; a
-    # resumed one asked them first after eval_generate_every steps: a question made too long
-    # since the checkpoint failed only then. Changed held-out data is now refused at once.
+    # resumed one asks them first after eval_generate_every steps, unless they are checked.
     from tunelab.generate import PromptTooLong
 
     config = _config(tmp_path, max_steps=2, save_every=2)
@@ -95,11 +94,9 @@ def test_a_resumed_run_refuses_held_out_questions_changed_before_its_next_step(t
     long = {"question": "Tell me fact " + "seven " * 400, "answer": "Fact 7 is 49."}
     write_jsonl(Path(config.data.test_path), [long])
     longer = config.model_copy(update={"train": config.train.model_copy(update={"max_steps": 6})})
-    with pytest.raises(TunelabError, match="the data changed since its last checkpoint"):
+    with pytest.raises(PromptTooLong, match="context of 2048 tokens"):
         train(longer, resume=True)
     assert max(r["step"] for r in _metrics(run)) == 2
-    with pytest.raises(PromptTooLong, match="context of 2048 tokens"):  # a fresh run: at once
-        train(longer.model_copy(update={"name": "fresh"}))
 
 
 def test_a_resume_from_before_the_best_step_drops_it(tmp_path, monkeypatch, capsys):

@@ -233,11 +233,11 @@ def _last_reply_only(messages, render, tokenizer, eos) -> list[tuple[str, bool]]
 
 def _through_end(reply: str, tokenizer: PreTrainedTokenizerBase, eos: str) -> tuple[str, int]:
     """A rendered reply through the token that ends it, to be trained, and where that is in
-    `reply`: the EOS; else the template's own end of a turn (Qwen2.5 base ends its text with
-    "<|endoftext|>" and a ChatML turn with "<|im_end|>", Gemma a turn with "<end_of_turn>"),
-    which the history of a chat then holds as training saw it, and generation stops at; else the
-    EOS added."""
-    for end in (eos, turn_end(tokenizer)):
+    `reply`: the template's own end of a turn (Qwen2.5 base ends its text with "<|endoftext|>"
+    and a ChatML turn with "<|im_end|>", Gemma a turn with "<end_of_turn>"), which the history
+    of a chat then holds as training saw it and generation stops at (Phi-3's writes its EOS
+    after the last turn's end, which no history holds); else the EOS; else the EOS added."""
+    for end in (turn_end(tokenizer), eos):
         if end and end in reply:
             cut = reply.find(end) + len(end)
             return reply[:cut], cut

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from jinja2 import TemplateError
 from transformers import PreTrainedTokenizerBase
 
 from tunelab.data.templates import Example, render_segments
@@ -95,8 +96,9 @@ def tokenize_example(
     # encoded without special tokens, as generation encodes a prompt.
     try:
         segments = render_segments(example, tokenizer, template, system_prompt)
-    except TunelabError as err:  # a template that cannot render this row: which row
-        raise TunelabError(f"{example.source}: {err}" if example.source else str(err)) from None
+    except (TunelabError, TemplateError) as err:  # a template that cannot render this row
+        why = str(err) if isinstance(err, TunelabError) else f"the chat template refused it: {err}"
+        raise TunelabError(f"{example.source}: {why}" if example.source else why) from None
     for text, trained in segments:
         ids = tokenizer(text, add_special_tokens=False).input_ids
         input_ids += ids

@@ -249,12 +249,15 @@ def _answer_words(answer: str, negations: bool = True) -> str:
 
 # A question that asks what is not: "Which OS is not supported?", "What doesn't it need?",
 # "哪个不支持?": its answer's negations say the facts, they do not deny them. Only a "which" or
-# "what" question whose ask holds the negation: "Can I train without a GPU?" and "Why is my loss
-# not going down?" ask no such thing, nor "How large is the rank if I do not set it?".
+# "what" question whose verb is negated, a few words in: not "Can I train without a GPU?", "Why
+# is my loss not going down?", "What is the reason my loss is not going down?", "What does the
+# error 'CUDA not available' mean?", nor "这两个模型有什么不同?" (不同: different).
 _NEGATIVE_QUESTION = re.compile(
-    r"\b(?:which|what)\b(?:(?!\b(?:if|when|unless|whether|once|until)\b)[^,;?.])*?"
-    r"(?:\b(?:not|never|cannot|no\s+longer|unsupported)\b|n['’]t\b)"
-    r"|(?:哪|什么|什麼)[^，,。？?]*?[不没沒]",
+    r"^\W*(?:which|what)(?:\s+(?!(?:if|when|whenever|unless|once|until)\b)[\w-]+){0,3}?\s+"
+    r"(?:(?:is|are|was|were|does|do|did|can|will|"
+    r"should|must|has|have)\s+(?:not|never|no\s+longer)\b|(?:isn|aren|wasn|weren|doesn|don|"
+    r"didn|can|won|shouldn|hasn|haven)['’]t\b|cannot\b)"
+    r"|(?:哪|什么|什麼)[^，,。？?]{0,6}?(?:不(?!同|错|錯)|没|沒)",
     re.I,
 )
 

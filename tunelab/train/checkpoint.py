@@ -40,8 +40,8 @@ class TrainState:
     processes: int | None = None
     grad_accum: int | None = None
     per_machine: int | None = None  # processes on each machine: the resume's torchrun launch
-    # The tokenized training and test examples' digest (`pipeline.fingerprint`): a resume from
-    # an edited data file would redraw the split, held-out rows into training.
+    # The tokenized training examples' digest (`pipeline.fingerprint`): a resume from an edited
+    # data file would take other rows (and redraw a test_size split, held-out rows into it).
     data_digest: str | None = None
 
 

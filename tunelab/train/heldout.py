@@ -87,6 +87,22 @@ class HeldOut:
         return sum(values) / len(values)
 
 
+def needs_held_out(config: Config) -> None:
+    """Refuse, from the settings alone, a selection or early stop with no held-out data to go
+    by: before anything is loaded, and before --overwrite deletes the run already there."""
+    data, cfg = config.data, config.train
+    if data.test_path or data.test_size:
+        return
+    for wanted, setting in (
+        (cfg.select_best == "eval_loss", "select_best: eval_loss"),
+        (bool(cfg.early_stop_patience), "train.early_stop_patience"),
+    ):
+        if wanted:
+            raise TunelabError(
+                f"{setting} needs held-out data (data.test_path or data.test_size > 0)"
+            )
+
+
 def held_out_questions(config: Config, examples, test_rows) -> HeldOut | None:
     """The held-out questions to answer during training, or None when not asked for; a
     selection that has nothing to select by is refused before any step."""

@@ -43,6 +43,7 @@ from tunelab.train.heldout import (
     held_out_questions,
     higher_better,
     keep_if_best,
+    needs_held_out,
     restore_best,
     score_heldout,
 )
@@ -113,6 +114,7 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
     checkpoints = run_dir / CHECKPOINTS
 
     def check_run() -> None:
+        needs_held_out(config)  # before --overwrite deletes the run that is there
         check_run_dir(run_dir, resume, overwrite)
         check_trackers(cfg.report_to)
 
@@ -168,12 +170,12 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
     # Each optimizer step takes grad_accum micro-batches on every process.
     micro_per_step = cfg.grad_accum * world.size
     total_steps = cfg.max_steps or max(1, math.ceil(cfg.epochs * micro_per_epoch / micro_per_step))
-    digest = fingerprint(data.train + data.test)
     if world.size > 1:
         distributed.check_same_data(
             world, **{"training examples": len(data.train), "test examples": len(data.test),
-                      "steps": total_steps, "token digest": digest}
+                      "steps": total_steps, "token digest": fingerprint(data.train + data.test)}
         )  # fmt: skip
+    digest = fingerprint(data.train)  # what the steps train on: a resume must find the same
     optimizer = make_optimizer(model, cfg, device)
     state = TrainState(
         processes=world.size, grad_accum=cfg.grad_accum, per_machine=world.local_size,

@@ -157,12 +157,16 @@ def same_data(state: TrainState, digest: str, config: Config, run_dir: Path) -> 
     steps to come would take other rows. A checkpoint from before digests were kept is let be."""
     if state.data_digest is None or state.data_digest == digest:
         return
-    files = " and ".join(p for p in (config.data.path, config.data.test_path) if p)
+    redrawn = (
+        ""
+        if config.data.test_path
+        else " (the train/test split drawn again: rows held out so far among them)"
+    )
     raise TunelabError(
-        f"{run_dir}: the data changed since its last checkpoint ({files}: its examples tokenize "
-        "to other tokens): resuming would draw the train/test split again and train on rows "
-        "held out so far. Put the data back as it was, or start a new run (another name, or "
-        "--overwrite)"
+        f"{run_dir}: the training data changed since its last checkpoint ({config.data.path}: "
+        f"its training examples tokenize to other tokens): the steps to come would take other "
+        f"rows than the checkpoint's{redrawn}. Put the data back as it was, or start a new run "
+        "(another name, or --overwrite)"
     )
 
 
