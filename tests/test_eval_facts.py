@@ -153,7 +153,9 @@ def test_a_comparison_row_carries_its_interval_and_verdict(tmp_path):
         ]
         return EvalResult("m", tmp_path, rows, summarize(rows))
 
-    lines = {line["metric"]: line for line in comparison([result([0] * 20), result([1] * 20)])}
+    # `eval RUN BASE`: the first model's gain over the last is positive (it read -1.000 for a
+    # run that stated every fact its base missed).
+    lines = {line["metric"]: line for line in comparison([result([1] * 20), result([0] * 20)])}
     assert lines["fact_accuracy"]["delta"] == 1.0 and lines["fact_accuracy"]["verdict"] == "better"
     assert lines["token_f1"]["verdict"] == NO_CLEAR_WINNER
 
@@ -173,7 +175,7 @@ def test_a_comparison_names_the_model_ahead_by_each_metrics_own_direction(tmp_pa
     run, base = result("runs/mine", 0.0), result("base", 1.0)
     lines = {line["metric"]: line for line in comparison([run, base])}
     assert lines["hallucination_rate"]["ahead"] == "runs/mine"
-    assert lines["hallucination_rate"]["verdict"] == "worse"  # the last model, base, is worse
+    assert lines["hallucination_rate"]["verdict"] == "better"  # the first model, the run, is
     assert lines["fact_accuracy"]["ahead"] == "runs/mine"
     assert lines["token_f1"]["ahead"] == NO_CLEAR_WINNER
     lines = {line["metric"]: line for line in comparison([base, run])}

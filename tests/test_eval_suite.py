@@ -98,7 +98,7 @@ def test_eval_of_a_run_uses_its_test_file_and_writes_into_it(tmp_path, monkeypat
     )
     assert result.exit_code == 0, result.output
     assert len((run / "eval" / "predictions.jsonl").read_text().splitlines()) == 2
-    assert "Δ (last" in result.output and "token_f1" in result.output and "ahead" in result.output
+    assert "Δ (first" in result.output and "token_f1" in result.output and "ahead" in result.output
     # No test row names facts: the user is told what token F1 does not measure, and the way out.
     assert "tunelab data facts" in " ".join(result.output.split())
     errors = CliRunner().invoke(app, ["errors", str(run)])

@@ -434,7 +434,7 @@ def test_eval_comparison_pairs_the_same_questions(tmp_path):
         a = [get(r) for r in base]
         b = [get(r) for r in tuned]
         kept = [(x, y) for x, y in zip(a, b) if x is not None]
-        diff = paired_difference([x for x, _ in kept], [y for _, y in kept])
+        diff = paired_difference([y for _, y in kept], [x for x, _ in kept])  # first − last
         line = table[metric]
         assert line["values"] == pytest.approx([np.mean([x for x, _ in kept]),
                                                 np.mean([y for _, y in kept])])  # fmt: skip

@@ -50,7 +50,7 @@ def eval_command(
     for r in results:
         table.add_column(r.model, justify="right")
     if len(results) > 1:
-        table.add_column("Δ (last − first)", justify="right")
+        table.add_column("Δ (first − last)", justify="right")
         table.add_column("ahead (95%)")
     for line in comparison(results):
         cells = [f"{v:.3f}" for v in line["values"]]

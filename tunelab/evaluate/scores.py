@@ -59,20 +59,21 @@ def fact_fields(answer: str, check) -> dict[str, Any]:
 
 
 def comparison(results: list[EvalResult]) -> list[dict[str, Any]]:
-    """Metric by metric, each model's mean and the difference of the last from the first, with a
-    95% paired-bootstrap interval over the questions both answered; `ahead` names the model the
-    metric favours (the lower rate where lower is better), or says there is no clear winner."""
+    """Metric by metric, each model's mean and the difference of the first from the last (`eval
+    RUN BASE`: the run's gain over its base, a gain positive), with a 95% paired interval over
+    the questions both answered; `ahead` names the model the metric favours (the lower rate
+    where lower is better), or says there is no clear winner."""
 
     keys = [k for k in results[0].summary if not k.startswith("errors.")]
     first, last = results[0].rows, results[-1].rows
     table = []
     for key in keys:
         values = [r.summary.get(key, 0.0) for r in results]
-        diff = paired_metric(first, last, key)
-        verdict = metric_verdict(diff, key)  # the last model against the first
-        ahead = {"better": results[-1].model, "worse": results[0].model}.get(verdict)
+        diff = paired_metric(last, first, key)
+        verdict = metric_verdict(diff, key)  # the first model against the last
+        ahead = {"better": results[0].model, "worse": results[-1].model}.get(verdict)
         table.append(
-            {"metric": key, "values": values, "delta": values[-1] - values[0],
+            {"metric": key, "values": values, "delta": values[0] - values[-1],
              "low": diff.low, "high": diff.high, "verdict": verdict,
              "ahead": ahead or diff.said}
         )  # fmt: skip
