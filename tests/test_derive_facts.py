@@ -155,7 +155,7 @@ def test_an_abbreviation_is_neither_a_fact_nor_the_end_of_the_first_sentence():
 
 def test_a_date_is_one_fact():
     facts, _ = propose("When was it released?", "It was released on 2023-05-01 by Meta.", {})
-    assert facts == [["2023-05-01"], ["Meta"]]
+    assert facts == [["2023-05-01", "May 1, 2023", "1 May 2023"], ["Meta"]]
     check = parse_fact_check({"facts": facts}, "test")
     assert score_facts("Meta released it on 2024-01-01.", check)["fact_accuracy"] == 0.0
 
@@ -258,7 +258,7 @@ def test_a_forward_looking_wrong_is_no_retraction_of_the_reference():
          "It needs 5 GB."),
         ("How much RAM?", "It needs 16 GB of RAM.", [["16 GB", "16 gigabyte", "16 gigabytes"]],
          "It needs 16 MB.", "16GB."),
-        ("Which model is the base?", "The base is Llama 2 70B.", [["2"], ["70B"]],
+        ("Which model is the base?", "The base is Llama 2 70B.", [["Llama 2"], ["70B"]],
          "The base is Llama 2 7B.", "Llama 2, the 70B one."),
         ("Which GPU?", "An NVIDIA A100 80GB is recommended.",
          [["A100"], ["80GB", "80 gigabyte", "80 gigabytes"]],
@@ -269,7 +269,7 @@ def test_a_forward_looking_wrong_is_no_retraction_of_the_reference():
          "$20 a month."),
         ("What share is held out?", "10 % of the rows.", [["10 %"]], "10 rows.", "10%."),
         ("When was it released?", "It was released on March 5, 2024 in San Francisco.",
-         [["March 5, 2024"], ["San Francisco"]], "It was released on May 5, 2024.",
+         [["March 5, 2024", "5 March 2024", "2024-03-05"], ["San Francisco"]], "It was released on May 5, 2024.",
          "On March 5, 2024, in San Francisco."),
         ("Who wrote it?", "It was written by Dr. Jane Smith at MIT.", [["MIT"], ["Jane Smith"]],
          "It was written by Dr. Bob Jones at MIT.", "Jane Smith, at MIT."),
@@ -400,7 +400,11 @@ def test_a_rate_is_one_fact_and_a_stray_full_stop_makes_no_file_type():
         ("How much is the plan?", "It costs $5 million per year.", [["$5 million"]]),
         ("When is the backup?", "The backup runs at 10:30 PM.", [["10:30 PM"]]),
         ("Which ratio?", "Use a 16:9 ratio.", [["16:9"]]),
-        ("When was v2 released?", "It was released on March 5th, 2024.", [["March 5th, 2024"]]),
+        (
+            "When was v2 released?",
+            "It was released on March 5th, 2024.",
+            [["March 5th, 2024", "5 March 2024", "2024-03-05"]],
+        ),
         ("What is the discount?", "The discount is 5%-10%.", [["5%-10%"]]),
         # A value the answer denies is no fact of it, nor the word its negation leaves.
         ("Which OS is supported?", "Windows is not supported; only Linux is.", []),
@@ -412,3 +416,28 @@ def test_values_are_proposed_whole_and_denied_ones_not_at_all(question, answer, 
     assert found == facts
     # What the scorer marks a sign or currency with never reaches the file a person reviews.
     assert not any(ord(ch) >= 0xE000 for fact in found for phrase in fact for ch in phrase)
+
+
+@pytest.mark.parametrize(
+    "question, answer, facts",
+    [  # found by a newcomer's walk on their own product docs
+        ("What is the support address?", "Write to help@quillfin.example.",
+         [["help@quillfin.example"]]),  # was its domain alone: sales@... stated it
+        ("Where is the data kept?", "The default data directory is /var/lib/harborline.",
+         [["/var/lib/harborline"]]),  # was "var/lib/harborline"
+        ("What Java version do I need?", "Harborline Gateway requires Java 21 or later.",
+         [["Java 21"], ["Harborline Gateway"]]),  # was "21" and "Gateway"
+        ("When was it released?", "It was released on 14 March 2026.",
+         [["14 March 2026", "March 14, 2026", "2026-03-14"]]),
+    ],
+)  # fmt: skip
+def test_addresses_paths_names_and_dates_are_proposed_whole(question, answer, facts):
+    assert propose(question, answer, {})[0] == facts
+
+
+def test_a_path_fact_is_that_path_not_one_holding_it():
+    path = parse_fact_check({"facts": [["/var/lib/harborline"]]}, "t:1")
+    for answer, right in [("It is /var/lib/harborline.", True),
+                          ("It is /usr/var/lib/harborline.", False),
+                          ("It is /var/lib/harborline/data.", False)]:  # fmt: skip
+        assert score_facts(answer, path)["fact_accuracy"] == float(right), answer

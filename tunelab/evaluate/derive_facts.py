@@ -74,6 +74,8 @@ _TITLE = r"(?:Dr|Mr|Mrs|Ms|Prof|St)\."
 # lookbehind of several lengths).
 _TERMS = [
     re.compile(r"https?://[^\s)>\]]*[^\s.,;:)>\]]"),  # a URL, without the sentence's full stop
+    re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}"),  # an e-mail address, whole
+    re.compile(r"(?<![\w./~])(?:~|\.{1,2})?/[\w.-]+(?:/[\w.-]+)*/?(?<![.])"),  # a path: /var/lib/x
     re.compile(r"`([^`]+)`"),  # code
     re.compile(r"(?<![\w-])--?[A-Za-z][\w-]*"),  # a command-line option
     re.compile(r"\b[\w<>-]*[A-Za-z][\w<>-]*(?:[./_][\w<>-]+)+/?"),  # a file, dotted or snake name
@@ -81,6 +83,14 @@ _TERMS = [
     re.compile(r"(?<![\w./])\.(?:[a-z][a-z0-9]{0,11}|[A-Z0-9]{2,6})\b(?!\.\w)"),
     re.compile(r"\b(?=[\w-]*\d)[A-Za-z]\w*(?:-\w+)+"),  # a hyphenated name with a digit (gpt-4o)
     re.compile(r"(?<![\w\\-])[A-Za-z]+\d\w*(?![\w-])"),  # a name with a digit (A100; not "\\n1")
+    # A name and its version, one fact: "Java 21", "Python 3.10", "Windows 11".
+    # (Not a sentence's first word, nor a word that only numbers a thing: "Version 3.8.2 was
+    # released" has the fact 3.8.2, "Port 8443" 8443.)
+    re.compile(
+        r"(?<=[a-z0-9,;:] )(?!(?:Version|Port|Step|Section|Page|Chapter|Figure|Table|Line|Item|"
+        r"Option|Level|Phase|Stage|Tier|Plan|Number|No)\b)[A-Z][A-Za-z]+ \d+(?:\.\d+)*"
+        r"(?![\w.-]|\.\d)"
+    ),
     re.compile(r"(?<![\w.-])\d+(?:[-/]\d+)+(?![\w-])"),  # a date (2023-05-01, 5/1/2023)
     re.compile(
         r"(?<![\w.:-])\d+(?::\d+)+(?:\s?(?:[AaPp]M|[ap]m|[ap]\.m\.))?(?![\w:])"
@@ -95,6 +105,12 @@ _TERMS = [
     regex.compile(_NUMBER),  # a number, not a name's part
     re.compile(r"\b[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)+\b"),  # CamelCase
     re.compile(r"\b[A-Z]{2,}[a-z]?\b"),  # an acronym (GPU, VPCs)
+    # A name of several capitalised words, a sentence's first too ("Harborline Gateway requires
+    # ...": its "Gateway" alone was a fact), but not one that opens with a function word.
+    regex.compile(
+        r"(?<![\w.])(?!(?:The|A|An|This|That|These|Those|It|Its|You|Your|We|Our|In|On|For|To|If|"
+        r"When|Yes|No|Use|Set|Run|See)\b)[A-Z][a-z]+(?: [A-Z][a-z]+)+\b(?![A-Za-z])"
+    ),
     # A proper name, of one word or more ("San Francisco"; "Jane Smith" of "Dr. Jane Smith").
     regex.compile(
         rf"(?<=[a-z0-9,;:] |{_TITLE} )(?!{_TITLE})[A-Z][a-z]+(?: [A-Z][a-z]+)*\b(?![A-Za-z])"
@@ -209,7 +225,7 @@ def propose(
     # Its verdict is no fact of a yes/no answer ("It does, on any CPU." is right too); the other
     # verdict is a wrong answer.
     grouped = [
-        [*alternatives, *_unit_forms(alternatives[0])]
+        [*alternatives, *_unit_forms(alternatives[0]), *_date_forms(alternatives[0])]
         for alternatives in _same_values(answer, facts)
     ]
     return grouped[:most], opposite(question, answer)
@@ -221,6 +237,41 @@ def _unit_forms(value: str) -> list[str]:
     match = _VALUE_AND_UNIT.match(value)
     forms = _FORMS_OF.get(match[2]) if match else None
     return [f"{match[1]} {f}" for f in forms if f != match[2] and len(f) > 1] if forms else []
+
+
+_MONTHS = "January February March April May June July August September October November December"
+_MONTH_NUMBER = (
+    {m.lower(): i + 1 for i, m in enumerate(_MONTHS.split())}
+    | {m.lower()[:3]: i + 1 for i, m in enumerate(_MONTHS.split())}
+    | {"sept": 9}
+)
+_DATE_FORMS = [
+    re.compile(r"(?P<month>[A-Za-z]+)\.? (?P<day>\d{1,2})(?:st|nd|rd|th)?,? (?P<year>\d{4})"),
+    re.compile(
+        r"(?P<day>\d{1,2})(?:st|nd|rd|th)? (?:of )?(?P<month>[A-Za-z]+)\.?,? (?P<year>\d{4})"
+    ),
+    re.compile(r"(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})"),
+]
+
+
+def _date_forms(value: str) -> list[str]:
+    """The same date written the other common ways ("14 March 2026": "March 14, 2026",
+    "2026-03-14"), none for other terms."""
+    for pattern in _DATE_FORMS:
+        if found := pattern.fullmatch(value.strip()):
+            month = found["month"]
+            number = int(month) if month.isdigit() else _MONTH_NUMBER.get(month.lower())
+            day, year = int(found["day"]), found["year"]
+            if not number or not 1 <= number <= 12 or not 1 <= day <= 31:
+                return []
+            name = _MONTHS.split()[number - 1]
+            forms = [
+                f"{name} {day}, {year}",
+                f"{day} {name} {year}",
+                f"{year}-{number:02d}-{day:02d}",
+            ]
+            return [f for f in forms if normalize(f) != normalize(value)]
+    return []
 
 
 def _root(word: str) -> str:

@@ -147,6 +147,7 @@ def states(answer: str, phrase: Phrase, negations: bool = True) -> bool:
 # (a common top-level one: not "config.yaml", "Node.js", "gpt-3.5-turbo") with any subdomain or
 # scheme before it and any path after it, the same site. Chinese or Japanese letters around it
 # are no part of it.
+_PATH = re.compile(r"(?:~|\.{1,2})?/[\w.-]+(?:/[\w.-]+)*/?")  # an absolute or home path
 _URL = re.compile(r"[a-z][a-z0-9+.-]*://\S+|[^\s@]+@[^\s@]+\.[a-z]{2,}", re.IGNORECASE)
 _DOMAIN = re.compile(
     r"(?:[a-z0-9-]+\.)+(?:com|org|net|io|dev|ai|app|co|edu|gov|info|biz|me|us|uk|de|fr|jp|cn|in|"
@@ -156,7 +157,12 @@ _DOMAIN = re.compile(
 
 
 def _whole_address(written: str) -> re.Pattern | None:
-    """The pattern an answer must hold an address fact by, or None for a fact that is none."""
+    """The pattern an answer must hold an address fact (or a path) by, or None for a fact that
+    is none."""
+    if _PATH.fullmatch(written):  # "/var/lib/x" is neither "/usr/var/lib/x" nor "/var/lib/x/data"
+        return re.compile(
+            rf"(?<![\w/.~-]){re.escape(written.rstrip('/'))}/?(?![\w-]|[/.]\w)", re.ASCII
+        )
     if _URL.fullmatch(written):
         after = r"(?![\w@-]|[./:?#]\w)"  # not inside a longer URL ("…/docs" of "…/docs/v2")
     elif _DOMAIN.fullmatch(written):
