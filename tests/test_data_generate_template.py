@@ -42,6 +42,11 @@ def pairs_of(path: Path) -> dict[str, str]:
         ("A test row can say what a correct answer must state:", None),  # introduces an example
         ("Whoever holds the key can fill the queue.", None),
         ("Just run it again with the flag.", None),  # an adverb, then a verb: no subject
+        # From a newcomer's docs: each was no pair at all, silently.
+        ("IPv6 is not supported in version 3.8.", "Is IPv6 supported in version 3.8?"),
+        ("The default data directory is /var/lib/harborline.",
+         "What is the default data directory?"),
+        ("The admin contact is ops@harbor.example.", "What is the admin contact?"),
     ],
 )  # fmt: skip
 def test_a_plain_statement_becomes_the_question_it_answers(sentence, question):
@@ -170,3 +175,15 @@ def test_a_one_line_section_without_a_full_stop_is_still_its_answer(tmp_path):
     )
     answers = set(pairs_of(doc).values())
     assert {"The default port is 8080", "默认端口是 8080。", "Порт по умолчанию 8080"} <= answers
+
+
+def test_a_one_word_gerund_heading_is_a_topic_not_a_task():
+    from tunelab.data.generate.headings import heading_question
+
+    # "How do I pric?", "How do I network?": a topic read as a verb, cut to a wrong stem.
+    assert (
+        heading_question(["Pricing"], "text", "Harborline")
+        == "How does pricing work in Harborline?"
+    )
+    assert heading_question(["Installing the agent"], "text", "x") == "How do I install the agent?"
+    assert heading_question(["Installing"], "text", "Harborline") == "How do I install Harborline?"

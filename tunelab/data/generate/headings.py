@@ -106,6 +106,9 @@ def heading_question(headings: list[str], context: str = "", title: str = "") ->
         verb = _base_verb(first)
         if not rest and topic and verb in ("install", "configure", "use", "deploy", "upgrade"):
             rest = topic  # "Installing" in rich's README: "How do I install rich?"
+        elif not rest:  # "Pricing", "Networking", "Licensing": a topic, not a task to do
+            where = f" in {topic}" if topic else ""
+            return f"How does {first} work{where}?"
         return f"How do I {verb}{' ' + rest if rest else ''}?"
     imperative = (  # "Reset the router", "Select all"; not "All the options", "Under the hood",
         # "Rules the engine follows" (a verb's base form seldom ends in a single s), nor "Title

@@ -128,6 +128,16 @@ def _copula(subject: str, verb: str, rest: str) -> str | None:
         return f"Where {verb} {subject}?"
     if first in DETERMINERS or (first[:1].isdigit()) or rest.startswith("`"):
         return f"What {verb} {subject}?"
+    if first[:1] in "/~" or re.match(r"\S+[@.]\S*[a-z]", first):  # a path, an address
+        return f"What {verb} {subject}?"
+    # "Windows is not supported", "IPv6 is not supported in version 3.8": what it says no to.
+    negated = rest.split(" ", 2)
+    if (
+        first == "not"
+        and len(negated) > 1
+        and (negated[1] in PARTICIPLES or (negated[1].endswith("ed") and _regular_base(negated[1])))
+    ):
+        return f"{verb.capitalize()} {subject} {' '.join(negated[1:])}?"
     if first in PARTICIPLES or (first.endswith("ed") and _regular_base(first)):
         return f"How {verb} {subject} {first}?"
     return None
