@@ -152,3 +152,22 @@ def test_a_resume_after_a_separate_test_file_changed_goes_on(tmp_path, qa_file):
     test.write_text('{"question": "What is held out?", "answer": "This row, fixed."}\n')
     longer = config.model_copy(update={"train": config.train.model_copy(update={"max_steps": 3})})
     assert (train(longer, resume=True) / "model").is_dir()
+
+
+def test_overwrite_puts_the_old_run_back_when_the_new_one_is_refused_before_it_is_written(
+    tmp_path, qa_file
+):
+    # --overwrite deleted the run first; the new one was then refused (every held-out row
+    # dropped as too long) and the old run, checkpoints and all, was gone.
+    kept = train(tiny_config(tmp_path, qa_file, max_steps=2))
+    long = tmp_path / "long.jsonl"
+    long.write_text('{"question": "Why?", "answer": "' + "because " * 300 + '"}\n')
+    config = tiny_config(tmp_path, qa_file, max_steps=2, select_best="eval_loss")
+    config.data.test_path, config.data.truncation = str(long), "drop"
+    with pytest.raises(TunelabError, match="needs held-out data"):
+        train(config, overwrite=True)
+    assert (kept / "model").is_dir() and (kept / "config.yaml").exists()
+    assert not any(p.name.endswith(".replaced") for p in kept.parent.iterdir())
+    # A new run that is written replaces it for good.
+    train(tiny_config(tmp_path, qa_file, max_steps=1), overwrite=True)
+    assert not any(p.name.endswith(".replaced") for p in kept.parent.iterdir())

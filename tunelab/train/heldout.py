@@ -107,14 +107,16 @@ def held_out_questions(config: Config, examples, test_rows) -> HeldOut | None:
     """The held-out questions to answer during training, or None when not asked for; a
     selection that has nothing to select by is refused before any step."""
     cfg = config.train
-    if cfg.select_best == "eval_loss" and not test_rows:
-        raise TunelabError(
-            "select_best: eval_loss needs held-out data (data.test_path or test_size)"
-        )
-    if cfg.early_stop_patience and not test_rows:  # it would never stop: said, not ignored
-        raise TunelabError(
-            "train.early_stop_patience needs held-out data to watch (data.test_path or test_size)"
-        )
+    for wanted, setting in (
+        (cfg.select_best == "eval_loss", "select_best: eval_loss"),
+        (bool(cfg.early_stop_patience), "train.early_stop_patience"),
+    ):
+        if wanted and not test_rows:  # early stopping would never stop: said, not ignored
+            raise TunelabError(
+                f"{setting} needs held-out data, and none is left after tokenizing (every "
+                "held-out row dropped: see the data line above; raise data.max_length or set "
+                "data.truncation)"
+            )
     if not cfg.eval_generate_every:
         return None
     heldout = HeldOut(config, examples)
