@@ -363,3 +363,45 @@ def test_a_question_that_asks_what_is_not_has_its_answers_negations_say_the_fact
 )
 def test_what_the_audits_rules_must_leave_as_it_was(fact, answer, stated):
     assert _accurate(fact, answer) == stated
+
+
+NEGATIVE_QUESTIONS = [  # (question, asks what is not), from a review
+    ("Which OS is not supported?", True),
+    ("What file formats are not supported by export?", True),
+    ("Which models can't be exported?", True),
+    ("What isn't covered by the free tier?", True),
+    ("Which settings should not be changed?", True),
+    ("Which features are no longer supported?", True),
+    ("What don't I need to install?", True),
+    ("What are things you cannot do with LoRA?", True),
+    ("Which formats are unsupported?", True),
+    ("What's not supported in the GGUF export?", True),
+    ("Which GPUs does tunelab not support?", True),
+    ("What does tunelab not support?", True),
+    ("Which of the following models are not supported?", True),
+    ("Hi! Which Python versions are not supported?", True),
+    ("So which GPUs are not supported?", True),
+    ("In tunelab, what options can't be combined with packing?", True),
+    ("Which models couldn't be quantized?", True),
+    ("What should I not do when finetuning?", True),
+    ("哪些模型不支持导出?", True),
+    ("Can I train without a GPU?", False),
+    ("Why is my loss not going down?", False),
+    ("What is the reason my loss is not going down?", False),
+    ("What happens if the GPU is not available?", False),
+    ("What should I check if my loss doesn't go down?", False),
+    ("What's the reason my loss is not going down?", False),
+    ("What does it mean when training does not converge?", False),
+    ("What does 'CUDA not available' mean?", False),
+    ("我的损失为什么没有下降?", False),
+    ("为什么没有GPU也能训练?", False),
+    ("这两个模型有什么不同?", False),
+    ("什么情况下训练不会收敛?", False),
+]
+
+
+@pytest.mark.parametrize(("question", "negative"), NEGATIVE_QUESTIONS)
+def test_questions_that_ask_what_is_not_are_told_from_others(question, negative):
+    # Missed, a right answer ("Windows is not supported" to "Which OS is unsupported?") scored
+    # 0; taken wrongly, an answer's "not the batch size" stated its wrong answer.
+    assert parse_fact_check({"question": question, "facts": [["x"]]}, "t:1").negative == negative

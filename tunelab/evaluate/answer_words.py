@@ -248,23 +248,32 @@ def _answer_words(answer: str, negations: bool = True) -> str:
 
 
 # A question that asks what is not: "Which OS is not supported?", "What doesn't it need?",
-# "哪个不支持?": its answer's negations say the facts, they do not deny them. Only a "which" or
-# "what" question whose verb is negated, a few words in: not "Can I train without a GPU?", "Why
-# is my loss not going down?", "What is the reason my loss is not going down?", "What does the
-# error 'CUDA not available' mean?", nor "这两个模型有什么不同?" (不同: different).
+# "Which formats are unsupported?", "哪些模型不支持导出?": its answer's negations say the facts,
+# they do not deny them. A "which" or "what" whose clause holds a negation within a few words,
+# not after a condition ("What happens if the GPU is not available?"), a quotation ("What does
+# 'CUDA not available' mean?"), or a word that asks for something else than the things that
+# are not ("What is the reason my loss is not going down?"); nor "Can I train without a GPU?"
+# or "Why is my loss not going down?", which ask no which or what.
 _NEGATIVE_QUESTION = re.compile(
-    r"^\W*(?:which|what)(?:\s+(?!(?:if|when|whenever|unless|once|until)\b)[\w-]+){0,3}?\s+"
-    r"(?:(?:is|are|was|were|does|do|did|can|will|"
-    r"should|must|has|have)\s+(?:not|never|no\s+longer)\b|(?:isn|aren|wasn|weren|doesn|don|"
-    r"didn|can|won|shouldn|hasn|haven)['’]t\b|cannot\b)"
-    r"|(?:哪|什么|什麼)[^，,。？?]{0,6}?(?:不(?!同|错|錯)|没|沒)",
+    r"\b(?:which|what)(?:['’]s)?"
+    r"(?:\s+(?!(?:if|when|whenever|unless|once|until|reason|cause|causes|fix|solution|way|ways|"
+    r"mean|means|meaning|difference|error|errors|problem|issue|happens|happen|check)\b)"
+    r"[\w-]+){0,6}?\s+(?:not|never|cannot|unsupported|no\s+longer)\b"
+    r"|\b(?:which|what)(?:['’]s)?"
+    r"(?:\s+(?!(?:if|when|whenever|unless|once|until|reason|cause|causes|fix|solution|way|ways|"
+    r"mean|means|meaning|difference|error|errors|problem|issue|happens|happen|check)\b)"
+    r"[\w-]+){0,6}?\s*[\w]+n['’]t\b"
+    r"|(?<!为)(?:哪|什么|什麼)(?!情况|情況|时候|時候)[^，,。？?]{0,6}?(?:不(?!同|错|錯)|没|沒)",
     re.I,
 )
 
 
 def asks_what_is_not(question: str) -> bool:
-    """Whether the question asks what is not (`_NEGATIVE_QUESTION`)."""
-    return bool(_NEGATIVE_QUESTION.search(question))
+    """Whether the question asks what is not (`_NEGATIVE_QUESTION`); quoted text aside."""
+    return bool(_NEGATIVE_QUESTION.search(_QUOTED.sub(" ", question)))
+
+
+_QUOTED = re.compile(r"(?<!\w)['‘\"“`][^'’\"”`]*['’\"”`](?!\w)")  # not a contraction's
 
 
 def _mark(text: str, marks: dict[int, str]) -> str:
