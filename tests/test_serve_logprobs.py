@@ -167,3 +167,43 @@ def test_offsets_and_tokens_of_characters_split_across_tokens():
     for token, start in zip(out["tokens"], out["text_offset"]):
         if not token.startswith("bytes:"):
             assert text[start:].startswith(token)
+
+
+def test_a_sentencepiece_token_keeps_its_space_and_a_special_token_adds_no_text():
+    # Llama 2 / Mistral style: "▁is" decoded alone is "is": tokens lost their spaces, offsets
+    # fell short, and "▁is" and "is" shared one top_logprobs key.
+    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    from tunelab.serve.logprobs import _logprobs
+
+    core = Tokenizer(models.BPE(unk_token="<unk>", byte_fallback=True, fuse_unk=True))
+    core.normalizer = normalizers.Sequence(
+        [normalizers.Prepend("▁"), normalizers.Replace(" ", "▁")]
+    )
+    core.pre_tokenizer = pre_tokenizers.Split("▁", "merged_with_next")
+    core.decoder = decoders.Sequence(
+        [decoders.Replace("▁", " "), decoders.ByteFallback(), decoders.Fuse(),
+         decoders.Strip(" ", 1, 0)]
+    )  # fmt: skip
+    special = ["<unk>", "<s>", "</s>"] + [f"<0x{b:02X}>" for b in range(256)]
+    trainer = trainers.BpeTrainer(vocab_size=400, special_tokens=special)
+    core.train_from_iterator(["The sky is blue. Hello world, the sky is the limit."] * 50, trainer)
+
+    class Served:
+        tokenizer = PreTrainedTokenizerFast(
+            tokenizer_object=core, bos_token="<s>", eos_token="</s>", unk_token="<unk>"
+        )
+
+    text = "The sky is blue."
+    ids = Served.tokenizer(text, add_special_tokens=False).input_ids
+    scored = [(None, {})] + [(-1.0, {token: -1.0}) for token in ids[1:]]
+    echoed = _logprobs(Served, ids, scored, 0)
+    assert "".join(echoed["tokens"]) == text
+    assert all(text[o:].startswith(t) for t, o in zip(echoed["tokens"], echoed["text_offset"]))
+    prompt = len(Served.tokenizer("The sky", add_special_tokens=False).input_ids)
+    after = _logprobs(Served, ids, scored, len("The sky"), first=prompt)  # no echo
+    assert after["tokens"] == [" is", " blue."] and after["text_offset"] == [7, 10]
+    end = Served.tokenizer.eos_token_id  # a special token in a reply: no text of its own
+    with_end = _logprobs(Served, [*ids, end, ids[1]], [*scored, (-1.0, {}), (-1.0, {})], 0)
+    assert with_end["text_offset"][-2:] == [len(text), len(text)]

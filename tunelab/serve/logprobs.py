@@ -54,9 +54,7 @@ async def complete_with_logprobs(
             scored = await run_in_threadpool(score, engine, ids + completion, body.logprobs)
             first = 0 if body.echo else len(ids)
             offset = 0 if body.echo else len(prompt_text)
-            choice["logprobs"] = _logprobs(
-                engine, (ids + completion)[first:], scored[first:], offset
-            )
+            choice["logprobs"] = _logprobs(engine, ids + completion, scored, offset, first)
         if body.echo:
             choice["text"] = prompt_text + choice["text"]
     return answer
@@ -126,44 +124,69 @@ def score(engine: Engine, ids: list[int], top: int) -> list[tuple[float | None, 
 
 
 def _logprobs(
-    engine: Engine, ids: list[int], scored: list[tuple[float | None, dict[int, float]]], offset: int
+    engine: Engine,
+    ids: list[int],
+    scored: list[tuple[float | None, dict[int, float]]],
+    offset: int,
+    first: int = 0,
 ) -> dict:
-    """OpenAI's legacy logprobs object: tokens as text, their log-probabilities, the likeliest
-    tokens at each place, and where each token starts in the choice's text. A token that holds
-    part of a character ("日" is 3 bytes, often 2 tokens) is written as its bytes ("bytes:\\xe6"),
-    as OpenAI writes it; its offset is where that character starts."""
+    """OpenAI's legacy logprobs object for `ids[first:]` (those before are their context): tokens
+    as text, their log-probabilities, the likeliest tokens at each place, and where each token
+    starts in the choice's text. A token reads as it does after the ones before it (a
+    sentencepiece "▁is" is " is", which alone decodes to "is"); one that holds part of a character
+    ("日" is 3 bytes, often 2 tokens) is its bytes ("bytes:\\xe6"), as OpenAI writes it, and
+    starts where that character does; a special token adds nothing to the text, as the choice's
+    text leaves it out."""
     tokenizer = engine.tokenizer
-    offsets, done, pending = [], offset, []  # `pending`: tokens of a character not yet whole
-    for token in ids:
-        offsets.append(done + len(tokenizer.decode(pending).rstrip("\ufffd")))
-        pending.append(token)
-        text = tokenizer.decode(pending)
-        if not text.endswith("\ufffd"):
-            done, pending = done + len(text), []
+    tokens, offsets, top_texts = [], [], []
+    for i in range(first, len(ids)):
+        context = ids[max(0, i - CONTEXT) : i]
+        offsets.append(offset)
+        offset += _added_length(tokenizer, context, ids[i])
+        tokens.append(_token_text(tokenizer, context, ids[i]))
+        top = scored[i][1] if scored[i][0] is not None else None
+        top_texts.append(
+            {_token_text(tokenizer, context, t): v for t, v in top.items()} if top else None
+        )
     return {
-        "tokens": [_token_text(tokenizer, i) for i in ids],
-        "token_logprobs": [value for value, _ in scored],
-        "top_logprobs": [
-            {_token_text(tokenizer, i): v for i, v in top.items()} if value is not None else None
-            for value, top in scored
-        ],
+        "tokens": tokens,
+        "token_logprobs": [value for value, _ in scored[first:]],
+        "top_logprobs": top_texts,
         "text_offset": offsets,
     }
 
 
-def _token_text(tokenizer, token: int) -> str:
-    """A token as text, or as "bytes:\\x.." where it is part of a character (two such tokens
-    were one "\ufffd" key, the second overwriting the first's log-probability)."""
-    text = tokenizer.decode([token])
-    if "\ufffd" not in text:
-        return text
-    piece = tokenizer.convert_ids_to_tokens(token)
-    raw = _BYTE_FALLBACK.fullmatch(piece or "")
-    if raw:  # sentencepiece's byte fallback, "<0xE6>"
-        data = bytes([int(raw[1], 16)])
-    else:  # byte-level BPE writes each byte as a printable character (GPT-2's table)
-        data = bytes(_UNICODE_BYTES.get(ch, ord("?")) for ch in piece or "")
-    return "bytes:" + "".join(f"\\x{b:02x}" for b in data)
+CONTEXT = 6  # tokens before one that settle how it reads (its leading space, a character's start)
+
+
+def _added_length(tokenizer, context: list[int], token: int) -> int:
+    """How many characters `token` adds to the text after `context` (special tokens skipped, as
+    the choice's text skips them; a character's first bytes add nothing until it is whole)."""
+    before = tokenizer.decode(context, skip_special_tokens=True).rstrip("\ufffd")
+    after = tokenizer.decode([*context, token], skip_special_tokens=True).rstrip("\ufffd")
+    return len(after) - len(before)
+
+
+def _token_text(tokenizer, context: list[int], token: int) -> str:
+    """A token as text where it stands, or as "bytes:\\x.." where it is part of a character (two
+    such tokens were one "\ufffd" key, the second overwriting the first's log-probability)."""
+    if "\ufffd" in (alone := tokenizer.decode([token])):
+        piece = tokenizer.convert_ids_to_tokens(token)
+        raw = _BYTE_FALLBACK.fullmatch(piece or "")
+        if raw:  # sentencepiece's byte fallback, "<0xE6>"
+            data = bytes([int(raw[1], 16)])
+        else:  # byte-level BPE writes each byte as a printable character (GPT-2's table)
+            data = bytes(_UNICODE_BYTES.get(ch, ord("?")) for ch in piece or "")
+        return "bytes:" + "".join(f"\\x{b:02x}" for b in data)
+    if token in tokenizer.all_special_ids:
+        return alone
+    before = tokenizer.decode(context)
+    after = tokenizer.decode([*context, token])
+    return (
+        after[len(before) :]
+        if after.startswith(before) and not before.endswith("\ufffd")
+        else alone
+    )
 
 
 def _byte_table() -> dict[str, int]:
