@@ -405,3 +405,21 @@ def test_a_template_that_raises_on_a_row_is_named_and_a_phi3_style_end_trains_ev
     example = to_example(ROWS["messages"], "messages", "row:1")
     item = tokenize_example(example, tokenizer, "chat")
     assert trained_text(item, tokenizer) == ["Hello!<|im_end|>", "See you.<|im_end|>"]
+
+
+def test_a_row_the_template_refuses_is_skipped_and_counted_with_on_error_skip():
+    from tunelab.models import tiny_tokenizer
+
+    tokenizer = tiny_tokenizer()
+    tokenizer.chat_template = (  # roles must alternate
+        "{% for m in messages %}{% if (m.role == 'user') != (loop.index0 % 2 == 0) %}"
+        "{{ raise_exception('Conversation roles must alternate user/assistant') }}{% endif %}"
+        "{{ '<|im_start|>' + m.role + '\\n' + m.content + '<|im_end|>\\n' }}{% endfor %}"
+        "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
+    )
+    good = to_example(ROWS["messages"], "messages", "alt.jsonl:1")
+    twice = Example(messages=[{"role": "user", "content": "a"}, {"role": "user", "content": "b"},
+                              {"role": "assistant", "content": "c"}], source="alt.jsonl:2")  # fmt: skip
+    items, report = tokenize_all([good, twice], tokenizer, on_error="skip")
+    assert len(items) == 1 and report.refused[0].startswith("alt.jsonl:2: the chat template")
+    assert "1 skipped, which the prompt template could not render (alt.jsonl:2" in report.summary()

@@ -84,6 +84,7 @@ def prepare(config: DataConfig, tokenizer: PreTrainedTokenizerBase) -> PreparedD
         system_prompt=config.system_prompt,
         max_length=config.max_length,
         truncation=config.truncation,
+        on_error=config.on_error,
     )
     if not train_examples:
         raise TunelabError(

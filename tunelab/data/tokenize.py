@@ -41,6 +41,7 @@ class TokenizeReport:
     chunked_texts: int = 0
     last_turn_only: int = 0  # multi-turn chats under a template that has room for one exchange
     last_reply_only: int = 0  # chats whose template rewrites earlier replies in the history
+    refused: list[str] = field(default_factory=list)  # rows the template could not render, why
     dropped_sources: list[str] = field(default_factory=list)
     special_text: dict[str, str] = field(default_factory=dict)  # source → the token's text
 
@@ -69,6 +70,11 @@ class TokenizeReport:
             parts.append(
                 f"{self.last_turn_only} multi-turn chats trained on their last exchange only "
                 "(data.template chat, or a template that reads `messages`, keeps every turn)"
+            )
+        if self.refused:
+            parts.append(
+                f"{len(self.refused)} skipped, which the prompt template could not render "
+                f"({self.refused[0]})"
             )
         if self.last_reply_only:
             parts.append(
@@ -114,6 +120,7 @@ def tokenize_all(
     system_prompt: str | None = None,
     max_length: int = 512,
     truncation: str = "keep_response",
+    on_error: str = "raise",
 ) -> tuple[list[Tokenized], TokenizeReport]:
     report = TokenizeReport()
     out: list[Tokenized] = []
@@ -132,7 +139,13 @@ def tokenize_all(
         if token := special_token_text(example, special):
             report.special_text[example.source] = token
             continue
-        item = tokenize_example(example, tokenizer, template, system_prompt)
+        try:
+            item = tokenize_example(example, tokenizer, template, system_prompt)
+        except TunelabError as err:  # data.on_error: skip skips (and counts) it as a bad row
+            if on_error != "skip":
+                raise
+            report.refused.append(str(err))
+            continue
         report.last_reply_only += trained_last_reply_only(example, item, template)
         fitted = fit_length(item, max_length, truncation)
         if fitted is None:

@@ -72,7 +72,10 @@ def export(
 
 def _written(written: dict[str, Path | str]) -> str:
     files = ", ".join(f"{kind} {path}" for kind, path in written.items())
-    return f"written whole before it: {files}; rerun asking only for the rest"
+    return (
+        f"written whole before it: {files}; the same command again is refused by them: move them "
+        "away first (a push uploads what its own command writes)"
+    )
 
 
 def modelfile_path(gguf: str | Path) -> Path:
