@@ -195,14 +195,16 @@ def test_a_missed_fact_is_said_to_be_in_the_training_answers_or_in_none():
     check = parse_fact_check({"facts": [["config.yaml"], ["status.json"], ["re:runs/"]]}, "t:1")
     r.update(fact_fields(r["answer"], check))
     analysis = analyse([r], TRAINING)
-    assert r["missed_facts_taught"] == [1, 0, 1]
+    # A regex matches answers about other things too ("re:not supported" found a row about
+    # another fact, "taught and not learned"): it is not looked up.
+    assert r["missed_facts_taught"] == [1, 0, None]
     reason = next(e["reason"] for e in r["errors"] if e["category"] == "missed_facts")
     assert reason == (
         "does not state: config.yaml (in 1 training answer); status.json (in no training "
-        "answer); re:runs/ (in 1 training answer)"
+        "answer); re:runs/ (a pattern: not looked up in the training answers)"
     )
     report = to_markdown(analysis)
-    assert "Of the 3 facts the answers left out, 2 are stated in the training answers" in report
+    assert "Of the 2 facts the answers left out, 1 is stated in the training answers" in report
     assert "1 of them in no training answer: never taught" in report
     assert "status.json (in no training answer)" in report
     # Without training data nothing is said either way, and a stale count goes.

@@ -101,7 +101,9 @@ def missed_with_data(row: dict[str, Any]) -> list[str]:
     if taught is None:
         return list(row["missed_facts"])
     return [
-        f"{fact} (in {n} training answer{'s' if n > 1 else ''})"
+        f"{fact} (a pattern: not looked up in the training answers)"
+        if n is None
+        else f"{fact} (in {n} training answer{'s' if n > 1 else ''})"
         if n
         else f"{fact} (in no training answer)"
         for fact, n in zip(row["missed_facts"], taught)
@@ -116,13 +118,19 @@ def count_taught(rows: list[dict[str, Any]], training: list[Example]) -> None:
     def alternatives(row: dict[str, Any]) -> list[list[str]]:
         return row.get("missed_fact_alternatives") or [[f] for f in row.get("missed_facts") or []]
 
-    phrases = [alt for row in rows for fact in alternatives(row) for alt in fact]
+    # A regex fact ("re:not supported") matches answers about other things too: it is not looked
+    # up, and a fact of regexes alone is counted as neither taught nor untaught.
+    def plain(fact: list[str]) -> list[str]:
+        return [alt for alt in fact if not alt.startswith("re:")]
+
+    phrases = [alt for row in rows for fact in alternatives(row) for alt in plain(fact)]
     taught = stated_in(phrases, [ex.answer for ex in training]) if training and phrases else None
     for row in rows:
         row.pop("missed_facts_taught", None)
         if taught is not None and row.get("missed_facts"):
             row["missed_facts_taught"] = [
-                len(set().union(*(taught[alt] for alt in fact))) for fact in alternatives(row)
+                len(set().union(*(taught[alt] for alt in plain(fact)))) if plain(fact) else None
+                for fact in alternatives(row)
             ]
 
 

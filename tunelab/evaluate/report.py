@@ -91,13 +91,14 @@ def fact_misses(rows: list[dict]) -> list[str]:
 
 def taught_or_not(rows: list[dict]) -> str:
     """Whether the facts the answers missed are in the training data: what to do differs."""
-    counts = [n for r in rows for n in r.get("missed_facts_taught") or []]
+    counts = [n for r in rows for n in r.get("missed_facts_taught") or [] if n is not None]
     if not counts:
         return ""
     untaught = sum(1 for n in counts if n == 0)
     return (
         f"**The missed facts and the training data.** Of the {len(counts)} facts the answers "
-        f"left out, {len(counts) - untaught} are stated in the training answers: taught and not "
+        f"left out, {len(counts) - untaught} {'is' if len(counts) - untaught == 1 else 'are'} "
+        "stated in the training answers: taught and not "
         "learned (train on more phrasings of them, `tunelab data augment`, or longer); "
         f"{untaught} of them in no training answer: never taught (add them to the data)."
     )
