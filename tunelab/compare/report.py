@@ -1,5 +1,5 @@
 """What `tunelab compare` writes: compare.md (each arm's scores with a 95% interval, every pair of
-arms with a paired-bootstrap interval over the questions, and a verdict that says "no clear
+arms with a paired interval over the questions, and a verdict that says "no clear
 winner" when the difference could be zero), compare.json, each arm's answers, and a bar chart.
 Arms are ranked by fact accuracy where the test rows name facts (tunelab.evaluate.facts)."""
 
@@ -50,7 +50,7 @@ def _paired(a: Arm, b: Arm, metric: str):
 
 def pairs(arms: list[Arm], metric: str | None = None) -> list[dict]:
     """Every pair of arms: the later arm minus the earlier over the same questions, in points,
-    with its 95% paired-bootstrap interval and verdict ('better', 'worse', 'no clear winner')."""
+    with its 95% paired interval and verdict ('better', 'worse', 'no clear winner')."""
     metric = metric or main_metric(arms)
     out = []
     for a, b in combinations(arms, 2):
