@@ -53,3 +53,31 @@ def test_a_model_without_a_chat_template_is_refused_naming_the_option_of_the_com
     # Training has no --template: its spelling is the config's.
     with pytest.raises(TunelabError, match=r"--set data\.template=qa"):
         render_segments(Example.qa("hi", "there"), tokenizer)
+
+
+def test_a_reply_from_a_server_gets_the_room_its_context_leaves(monkeypatch):
+    # `tunelab generate URL "hi"` on a short-context model: the default 256 tokens did not fit
+    # and every turn failed, where the same model run locally fits its reply to the context.
+    from tunelab import remote
+    from tunelab.serve.chat import Session
+
+    asked = []
+
+    def stream_chat(url, messages, model, max_tokens, **kwargs):
+        asked.append(max_tokens)
+        if max_tokens > 225:
+            raise remote.ContextExceeded(
+                f"{url} answered 400: the prompt is 31 tokens plus max_tokens={max_tokens}, but "
+                "model 'm' has a context of 256 tokens: shorten the prompt or lower max_tokens"
+            )
+        yield "Hello."
+
+    monkeypatch.setattr(remote, "stream_chat", stream_chat)
+    session = Session(None, None, endpoint="http://127.0.0.1:9", served_model="m")
+    assert session.reply("hi", max_new_tokens=256, remember=False) == "Hello."
+    assert asked == [256, 225]
+    vllm = remote.ContextExceeded(
+        "This model's maximum context length is 2048 tokens. However, you requested 2100 tokens "
+        "(1844 in the messages, 256 in the completion)."
+    )
+    assert vllm.room == 204

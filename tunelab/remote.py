@@ -5,6 +5,7 @@ generation asks endpoints through the same URL rule."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from typing import TypeVar
 
@@ -17,6 +18,22 @@ T = TypeVar("T")
 
 class ContextExceeded(TunelabError):
     """The server's model cannot take this prompt and reply (OpenAI's context_length_exceeded)."""
+
+    @property
+    def room(self) -> int | None:
+        """The reply's room in the server's context where its message says it (tunelab's and
+        vLLM's do), else None."""
+        for pattern in _ROOM:
+            if found := pattern.search(str(self)):
+                context, prompt = (int(n) for n in found.group("context", "prompt"))
+                return context - prompt
+        return None
+
+
+_ROOM = [  # tunelab's message, then vLLM's
+    re.compile(r"prompt is (?P<prompt>\d+) tokens.*?context of (?P<context>\d+) tokens"),
+    re.compile(r"maximum context length is (?P<context>\d+) tokens.*?\((?P<prompt>\d+) in the"),
+]
 
 
 def is_endpoint(target: str) -> bool:

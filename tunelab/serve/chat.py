@@ -140,8 +140,15 @@ class Session:
                     if on_text is not None:
                         on_text(piece)
                 return messages, "".join(pieces)
-            except ContextExceeded:
-                if pieces or len(messages) <= 1:
+            except ContextExceeded as err:
+                if pieces:
+                    raise
+                if len(messages) <= 1:
+                    # The message fits, a reply of max_new_tokens not: as a local model's does,
+                    # the reply gets the room there is.
+                    if err.room and 0 < err.room < max_new_tokens:
+                        max_new_tokens = err.room
+                        continue
                     raise
                 messages = messages[2:]  # a user turn and its reply, as within_context drops
 
