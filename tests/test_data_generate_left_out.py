@@ -73,6 +73,21 @@ def test_template_mode_reads_short_documents_too(tmp_path):
     assert "wrote2pairs" in said(result.output) and "skipped" not in result.output
 
 
+def test_template_mode_names_sentences_stating_a_number_that_no_pair_answers(tmp_path):
+    # 5 of a newcomer's 28 fact sentences became no pair and nothing said so ("100% grounded").
+    doc = tmp_path / "limits.md"
+    doc.write_text(
+        "# Limits\n\nThe gateway accepts 500 connections per node.\n\n"
+        "The metrics endpoint listens on port 9100.\n"
+    )
+    out = tmp_path / "qa.jsonl"
+    result = CliRunner().invoke(app, ["data", "generate", str(doc), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "1sentencesstatinganumberareinnoanswer" in said(result.output)
+    assert "listensonport9100" in said(result.output)
+    assert not any("9100" in row["answer"] for row in rows(out))
+
+
 def test_a_rerun_after_an_edit_replaces_the_edited_chunks_rows_and_says_so(tmp_path):
     docs = tmp_path / "docs"
     docs.mkdir()

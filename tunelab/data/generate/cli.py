@@ -83,6 +83,13 @@ def generate_command(
             + "; --mode llm asks a model about each chunk",
             markup=False,
         )
+    if stats.unasked:
+        console.print(
+            f"{len(stats.unasked)} sentences stating a number are in no answer (no rule asks "
+            f"about them), e.g. {stats.unasked[0][:80]!r}: their facts are in no row; write "
+            "pairs for them, or --mode llm asks a model",
+            markup=False,
+        )
     if stats.replies:
         console.print(
             f"{stats.parse_rate:.0%} of {stats.replies} replies parsed; retried {stats.retried}; "

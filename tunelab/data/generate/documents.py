@@ -6,6 +6,7 @@ text earlier rows cover is not asked again), and drops the rows of text since ed
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from tunelab.data.generate.shared import (
     progress_bar,
     prompt_text,
 )
-from tunelab.data.generate.template_qa import template_pairs
+from tunelab.data.generate.template_qa import prose_sentences, template_pairs
 from tunelab.data.write import check_writable
 from tunelab.errors import TunelabError
 
@@ -112,13 +113,20 @@ def _template(
     config: GenerateConfig, chunks: list[Chunk], out: Output, stats: GenerateStats
 ) -> None:
     for chunk in chunks:
-        kept_before = stats.pairs
+        kept_before, answers = stats.pairs, []
         with out.chunk():
             for q, a in template_pairs(chunk, config.max_answer_tokens):
                 meta = _meta(chunk, "rules", config)
+                kept = stats.pairs
                 keep_or_drop(config, q, a, chunk.text, out, stats, meta)
+                answers += [a] * (stats.pairs > kept)
         if stats.pairs == kept_before:
             stats.no_pairs[chunk.source] += 1
+        # A sentence stating a number no kept answer holds: a fact no row teaches, said.
+        told = " ".join(answers)
+        stats.unasked += [
+            s for s in prose_sentences(chunk) if re.search(r"\d", s) and s not in told
+        ]
 
 
 def _llm_chunks(config, llm, chunks, out, asked: AskedChunks, stats, progress) -> None:

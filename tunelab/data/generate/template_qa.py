@@ -107,6 +107,15 @@ def template_pairs(chunk: Chunk, max_answer_tokens: int = 300) -> list[tuple[str
     return unique
 
 
+def prose_sentences(chunk: Chunk) -> list[str]:
+    """The sentences of a chunk's prose (not its code or tables), as `template_pairs` reads them."""
+    text = "".join(part for code, part in fenced_parts(chunk.text) if not code)
+    return [
+        s for block in blocks_of(FAQ.sub("", text)) if block.kind == "prose"
+        for s in split_sentences(block.text)
+    ]  # fmt: skip
+
+
 def blocks_of(text: str) -> list[Block]:
     """Paragraphs and list items (their wrapped lines joined), code blocks and tables. A `Term:
     definition` line after a finished sentence starts a block of its own."""
