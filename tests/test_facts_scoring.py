@@ -289,6 +289,8 @@ def test_values_denied_set_aside_or_inside_a_larger_one_are_not_stated(fact, ans
         ("$5", "5 dollars"),
         ("$5", "USD 5"),
         ("Zürich", "The office is in Zurich."),
+        ("7 days", "Logs are kept for seven days."),  # a count before its unit
+        ("3", "It retries three times."),
         ("example.com", "See https://www.example.com/."),
         ("https://example.com/docs", "Read https://example.com/docs."),
         ("config.yaml", "設定はconfig.yamlに保存されます。"),

@@ -108,9 +108,20 @@ _UNIT_NAME = re.compile(rf"(?<=\d)\s?({'|'.join(_UNIT_NAMES)})s?\b")
 _LATIN_ACCENT = regex.compile(r"(?<=[A-Za-z])\p{Mn}+")
 
 
+# A count written as a word before a unit is that number: "seven days" is "7 days", "two GB"
+# "2 GB" (before a unit only: "the one that works" names no 1).
+_COUNT_WORDS = "one two three four five six seven eight nine ten eleven twelve".split()
+_COUNT = re.compile(
+    rf"\b({'|'.join(_COUNT_WORDS)})(?=\s+(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|"
+    r"times|steps|epochs|nodes|replicas|retries|attempts|users|seats|[KMGT]i?B|gigabytes?)\b)",
+    re.I,
+)
+
+
 def _glued(text: str) -> str:
     """`text` case-folded ("Straße" is "strasse", "İstanbul" "istanbul"), its numbers whole and
     its signs, per cents, currencies and "++"/"#" glued to their words as private characters."""
+    text = _COUNT.sub(lambda m: str(_COUNT_WORDS.index(m[1].lower()) + 1), text)
     text = _MAGNITUDE.sub(_magnitude, _DECIMAL_COMMA.sub(r"\1.\2", text))
     text = _TIME.sub(
         lambda m: ".".join(filter(None, m.groups())), _MEASURE.sub(_measure_zeros, text)
