@@ -167,7 +167,24 @@ def test_overwrite_puts_the_old_run_back_when_the_new_one_is_refused_before_it_i
     with pytest.raises(TunelabError, match="needs held-out data"):
         train(config, overwrite=True)
     assert (kept / "model").is_dir() and (kept / "config.yaml").exists()
-    assert not any(p.name.endswith(".replaced") for p in kept.parent.iterdir())
-    # A new run that is written replaces it for good.
+    # A SIGTERM (docker stop, Slurm) while the new run loads leaves it too: nothing is deleted
+    # before the new run's folder is written.
+    import signal
+
+    import tunelab.train.loop as loop
+
+    def terminated(*args, **kwargs):
+        signal.raise_signal(signal.SIGTERM)
+
+    previous = signal.signal(signal.SIGTERM, lambda *a: (_ for _ in ()).throw(SystemExit(143)))
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(loop, "load_model", terminated)
+            with pytest.raises(SystemExit):
+                train(tiny_config(tmp_path, qa_file, max_steps=1), overwrite=True)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert (kept / "model").is_dir() and sorted(p.name for p in kept.parent.iterdir()) == ["t"]
+    # A new run that is written replaces it.
     train(tiny_config(tmp_path, qa_file, max_steps=1), overwrite=True)
-    assert not any(p.name.endswith(".replaced") for p in kept.parent.iterdir())
+    assert json.loads((kept / "status.json").read_text())["status"] == "finished"

@@ -55,9 +55,8 @@ from tunelab.train.progress import TrainProgress
 from tunelab.train.run_folder import (
     check_resume_changes,
     check_run_dir,
-    drop_replaced,
     keep_rows_per_step,
-    put_back_replaced,
+    replace_run_dir,
     same_data,
     save_final,
     truncate_metrics,
@@ -103,10 +102,6 @@ def train(config: Config, resume: bool = False, overwrite: bool = False) -> Path
     console.quiet = not world.is_main
     try:
         return _train(config, resume, overwrite, world, device)
-    except BaseException:
-        if world.is_main:
-            put_back_replaced(config.run_dir)
-        raise
     finally:
         distributed.stop(world, config.train.parallel)
 
@@ -229,9 +224,10 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
         heldout = heldout if world.is_main else None
     metrics_path = run_dir / METRICS_FILE
     if world.is_main:
+        if overwrite and not resume:  # only now: a refusal before left the old run as it was
+            replace_run_dir(run_dir)
         run_dir.mkdir(parents=True, exist_ok=True)
         write_config(run_dir, config, state.step)
-        drop_replaced(run_dir)  # the new run is written: the one --overwrite replaces goes
         write_held_out(run_dir, config.data, data.test_examples)
         truncate_metrics(metrics_path, state.step)
 

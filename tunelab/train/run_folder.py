@@ -223,31 +223,15 @@ def check_run_dir(run_dir: Path, resume: bool, overwrite: bool) -> None:
             else:
                 how = "it is no run (--overwrite would delete what it holds)"
             raise TunelabError(f"{run_dir} already exists: {how}; or give another run name")
-        # Moved aside, not deleted yet: a refusal before the new run is written (its held-out
-        # rows all dropped, a model that does not load) puts it back (`put_back_replaced`).
-        shutil.rmtree(replaced_path(run_dir), ignore_errors=True)
-        run_dir.rename(replaced_path(run_dir))
+        # Not deleted yet: `replace_run_dir` deletes it once the new run is about to be written,
+        # so a refusal before that (its held-out rows all dropped, a model that does not load)
+        # or a SIGTERM while loading leaves it as it was.
 
 
-def replaced_path(run_dir: Path) -> Path:
-    """Where `--overwrite` keeps the run it replaces until the new one is written."""
-    return run_dir.with_name(f".{run_dir.name}.replaced")
-
-
-def drop_replaced(run_dir: Path) -> None:
-    """The new run is written: the one it replaces goes."""
-    shutil.rmtree(replaced_path(run_dir), ignore_errors=True)
-
-
-def put_back_replaced(run_dir: Path) -> None:
-    """The new run stopped before it was written: the run it was to replace comes back."""
-    old = replaced_path(run_dir)
-    if not old.exists():
-        return
-    if run_dir.exists() and not any(run_dir.iterdir()):
-        run_dir.rmdir()
-    if not run_dir.exists():
-        old.rename(run_dir)
+def replace_run_dir(run_dir: Path) -> None:
+    """`--overwrite`: the run there goes, as the new one's folder is written."""
+    if run_dir.exists():
+        shutil.rmtree(run_dir)
 
 
 def write_metrics(log, record: dict) -> None:
