@@ -423,3 +423,20 @@ def test_a_row_the_template_refuses_is_skipped_and_counted_with_on_error_skip():
     items, report = tokenize_all([good, twice], tokenizer, on_error="skip")
     assert len(items) == 1 and report.refused[0].startswith("alt.jsonl:2: the chat template")
     assert "1 skipped, which the prompt template could not render (alt.jsonl:2" in report.summary()
+
+
+def test_a_skipped_row_is_no_held_out_question_either(tmp_path):
+    # It was left out of the tokenized test rows only: the held-out questions asked during
+    # training (and eval of the run) rendered it again and failed, naming no row.
+    from tunelab.config import DataConfig
+    from tunelab.data.pipeline import prepare
+    from tunelab.models import tiny_tokenizer
+
+    train_file, test_file = tmp_path / "tr.jsonl", tmp_path / "te.jsonl"
+    train_file.write_text("".join(f'{{"question": "q{i}?", "answer": "a{i}"}}\n' for i in range(6)))
+    test_file.write_text('{"question": "XX?", "answer": "b"}\n{"question": "ok?", "answer": "c"}\n')
+    template = "Q: {{ question }}{% if 'XX' in question %}{{ missing }}{% endif %}\nA: "
+    config = DataConfig(path=str(train_file), test_path=str(test_file), template=template,
+                        on_error="skip")  # fmt: skip
+    data = prepare(config, tiny_tokenizer())
+    assert [e.question for e in data.test_examples] == ["ok?"] and len(data.test) == 1

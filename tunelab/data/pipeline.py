@@ -93,6 +93,10 @@ def prepare(config: DataConfig, tokenizer: PreTrainedTokenizerBase) -> PreparedD
         )
     train, report = tokenize_all(train_examples, tokenizer, **settings)
     test, test_report = tokenize_all(test_examples, tokenizer, **settings)
+    # A row skipped as one the template cannot render (on_error: skip) is no example anywhere
+    # after: not a held-out question asked during training, nor in held_out.jsonl for eval.
+    train_examples = [e for e in train_examples if e.source not in report.refused_sources]
+    test_examples = [e for e in test_examples if e.source not in test_report.refused_sources]
     if not train:
         raise TunelabError(
             f"{config.path}: no training example left after tokenizing ({report.summary()})"

@@ -42,6 +42,7 @@ class TokenizeReport:
     last_turn_only: int = 0  # multi-turn chats under a template that has room for one exchange
     last_reply_only: int = 0  # chats whose template rewrites earlier replies in the history
     refused: list[str] = field(default_factory=list)  # rows the template could not render, why
+    refused_sources: set[str] = field(default_factory=set)  # their file:line
     dropped_sources: list[str] = field(default_factory=list)
     special_text: dict[str, str] = field(default_factory=dict)  # source → the token's text
 
@@ -145,6 +146,7 @@ def tokenize_all(
             if on_error != "skip":
                 raise
             report.refused.append(str(err))
+            report.refused_sources.add(example.source)
             continue
         report.last_reply_only += trained_last_reply_only(example, item, template)
         fitted = fit_length(item, max_length, truncation)

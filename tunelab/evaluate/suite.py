@@ -181,6 +181,11 @@ def evaluate_one(
     examples = test_questions(path, cfg, [run, *runs] if run else runs)
     checks = read_fact_checks(path)
     llm, tokenizer = load_model(run or model)
+    for ex in examples:  # a row the prompt template cannot render is named, before any answer
+        try:
+            prompt.question(ex.question, tokenizer)
+        except TunelabError as err:
+            raise TunelabError(f"{ex.source}: {err}") from None
     out_dir = output_dir(run or model, cfg)
     settings = dict(max_new_tokens=cfg.max_new_tokens, temperature=cfg.temperature)
     log = AnswerLog.for_model(out_dir / ANSWER_LOG, llm, **settings)
