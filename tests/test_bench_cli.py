@@ -38,12 +38,13 @@ def test_two_models_make_two_rows_with_an_average(tmp_path):
     row = board["models"][0]
     assert set(row["scores"]) == {"arc_easy", "hellaswag", "mmlu", "truthfulqa_mc2"}
     assert row["average"] == round(sum(row["scores"].values()) / 4, 2)
-    # The second model is shown against the first, task by task, with an interval.
+    # The first model is shown against the second, task by task, with an interval (`bench RUN
+    # BASE`: the run's gain positive, as eval shows it).
     diff = board["models"][1]["vs_first"]["arc_easy"]
     scores = [m["scores"]["arc_easy"] for m in board["models"]]
-    assert abs(diff["delta"] - (scores[1] - scores[0])) <= 0.011  # each score rounded apart
+    assert abs(diff["delta"] - (scores[0] - scores[1])) <= 0.011  # each score rounded apart
     assert diff["low"] <= diff["delta"] <= diff["high"] and diff["verdict"]
-    assert "− tiny-random (points)" in result.output
+    assert "tiny-random −" in result.output and "(points)" in result.output
     assert row["details"]["mmlu"]["n"] == 4 and row["details"]["arc_easy"]["n"] == 3
     markdown = (out / "leaderboard.md").read_text()
     assert markdown.startswith("| Model | arc_easy | hellaswag | mmlu | truthfulqa_mc2 | Average |")
@@ -176,7 +177,7 @@ def test_the_leaderboard_averages_unrounded_scores_and_says_why_no_winner():
     c = [result("arc_easy", 8, 12), result("mmlu", 1, 12)]
     table = leaderboard({"a": a, "b": b, "c": c})
     assert table[0]["average"] == table[1]["average"] == 16.67
-    arc = table[2]["vs_first"]["arc_easy"]  # 5 of 12 more right, 0 fewer: p = 1/16 > 0.05
-    assert arc["verdict"] == "no clear winner" and arc["low"] > 0
+    arc = table[2]["vs_first"]["arc_easy"]  # 5 of 12 fewer right, 0 more: p = 1/16 > 0.05
+    assert arc["verdict"] == "no clear winner" and arc["high"] < 0
     assert arc["said"] == "no clear winner (sign-flip test p = 0.062)"
     assert "no clear winner (sign-flip test p = 0.062)" in to_markdown(table)

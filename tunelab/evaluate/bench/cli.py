@@ -67,7 +67,7 @@ def bench_command(
         )
     console.print(table)
     for row in rows[1:]:
-        diffs = Table(title=f"{row['model']} − {rows[0]['model']} (points)")
+        diffs = Table(title=f"{rows[0]['model']} − {row['model']} (points)")
         for column in ("task", "Δ", "95% interval", "verdict"):
             diffs.add_column(column, justify="left" if column in ("task", "verdict") else "right")
         for task, d in row["vs_first"].items():

@@ -14,9 +14,9 @@ if TYPE_CHECKING:
 
 def leaderboard(rows: dict[str, list[TaskResult]]) -> list[dict]:
     """One record per model: each task's main metric (in %) and their average; every model after
-    the first also gets `vs_first`: per task, its difference from the first model in points with
-    a 95% paired-bootstrap interval over the same questions (a run against its base: what the
-    finetuning cost or gained)."""
+    the first also gets `vs_first`: per task, the first model's score less its own in points,
+    with a 95% paired interval over the same questions (`bench RUN BASE`: what finetuning
+    gained, positive, or cost, as `eval RUN BASE` shows it)."""
     table = []
     first = next(iter(rows.values()), [])
     for i, (model, results) in enumerate(rows.items()):
@@ -26,7 +26,7 @@ def leaderboard(rows: dict[str, list[TaskResult]]) -> list[dict]:
         details = {r.task: {**r.metrics, "n": r.n, "seconds": round(r.seconds, 2)} for r in results}
         record = {"model": model, "scores": scores, "average": average, "details": details}
         if i:
-            record["vs_first"] = {r.task: difference(f, r) for f, r in zip(first, results)}
+            record["vs_first"] = {r.task: difference(r, f) for f, r in zip(first, results)}
         table.append(record)
     return table
 
@@ -56,7 +56,7 @@ def to_markdown(table: list[dict], fewshot: int = 0) -> str:
     lines += described(tasks, fewshot) + [""]
     base = table[0]["model"] if table else ""
     for row in table[1:]:
-        lines += [f"{row['model']} − {base} (points, 95% paired interval over the questions):", ""]
+        lines += [f"{base} − {row['model']} (points, 95% paired interval over the questions):", ""]
         lines += ["| Task | Δ | interval | verdict |", "|---|---|---|---|"]
         lines += [
             f"| {t} | {d['delta']:+.2f} | [{d['low']:+.2f}, {d['high']:+.2f}] | {d['said']} |"
