@@ -47,6 +47,9 @@ def pairs_of(path: Path) -> dict[str, str]:
         ("The default data directory is /var/lib/harborline.",
          "What is the default data directory?"),
         ("The admin contact is ops@harbor.example.", "What is the admin contact?"),
+        # A tail with its own clause would be asked too, and the question ask the opposite.
+        ("Root access is not needed because the installer runs per user.", None),
+        ("Docker is not required and neither is Kubernetes.", None),
     ],
 )  # fmt: skip
 def test_a_plain_statement_becomes_the_question_it_answers(sentence, question):

@@ -122,6 +122,9 @@ def english(word: str) -> bool:
     return bool(_dictionary().known([word.lower()]))
 
 
+_NOT_IN_TAIL = r"[,;]|\b(?:and|or|but|because|so|since|neither|nor|must|which|that)\b"
+
+
 def _copula(subject: str, verb: str, rest: str) -> str | None:
     first = rest.split(" ", 1)[0].lower().strip("`") if rest else ""
     if verb in ("is", "are") and first in PLACES and rest.split(" ", 2)[1:2]:
@@ -136,6 +139,10 @@ def _copula(subject: str, verb: str, rest: str) -> str | None:
         first == "not"
         and len(negated) > 1
         and (negated[1] in PARTICIPLES or (negated[1].endswith("ed") and _regular_base(negated[1])))
+        # Only a short tail: "... and neither is Kubernetes", "... because the installer runs
+        # per user" would be asked too, and the question then asks the opposite.
+        and len(negated[2:3] and negated[2].split()) <= 5
+        and not re.search(_NOT_IN_TAIL, " ".join(negated[2:]))
     ):
         return f"{verb.capitalize()} {subject} {' '.join(negated[1:])}?"
     if first in PARTICIPLES or (first.endswith("ed") and _regular_base(first)):
