@@ -151,31 +151,16 @@ def test_offsets_and_tokens_of_characters_split_across_tokens():
     text = "日本 é ok"
     ids = Served.tokenizer(text, add_special_tokens=False).input_ids
     scored = [(None, {})] + [(-1.0, {token: -1.0}) for token in ids[1:]]
-    out = _logprobs(Served, ids, scored, 0)
-    assert len(ids) > len(text.split()) and max(out["text_offset"]) < len(text)
-    assert out["text_offset"] == sorted(out["text_offset"])
-
-    # The tokens, bytes where a character is split, put back together are the text.
-    def raw(token: str) -> bytes:
-        if token.startswith("bytes:"):
-            return bytes(int(h, 16) for h in token.removeprefix("bytes:").split("\\x")[1:])
-        return token.encode()
-
-    assert any(t.startswith("bytes:") for t in out["tokens"])
-    assert b"".join(map(raw, out["tokens"])) == text.encode()
-    # Every token starts where its character does: the text from there is the rest of it.
-    for token, start in zip(out["tokens"], out["text_offset"]):
-        if not token.startswith("bytes:"):
-            assert text[start:].startswith(token)
+    out = _logprobs(Served, ids, scored, text)
+    assert len(ids) > len(text.split()) and any(t.startswith("bytes:") for t in out["tokens"])
+    spelled(text, out)
 
 
-def test_a_sentencepiece_token_keeps_its_space_and_a_special_token_adds_no_text():
-    # Llama 2 / Mistral style: "▁is" decoded alone is "is": tokens lost their spaces, offsets
-    # fell short, and "▁is" and "is" shared one top_logprobs key.
+def sentencepiece_tokenizer():
+    """Llama 2 / Mistral style: "▁" for a space, bytes it has no piece for as "<0xE6>", and the
+    first space stripped on decoding."""
     from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast
-
-    from tunelab.serve.logprobs import _logprobs
 
     core = Tokenizer(models.BPE(unk_token="<unk>", byte_fallback=True, fuse_unk=True))
     core.normalizer = normalizers.Sequence(
@@ -189,21 +174,85 @@ def test_a_sentencepiece_token_keeps_its_space_and_a_special_token_adds_no_text(
     special = ["<unk>", "<s>", "</s>"] + [f"<0x{b:02X}>" for b in range(256)]
     trainer = trainers.BpeTrainer(vocab_size=400, special_tokens=special)
     core.train_from_iterator(["The sky is blue. Hello world, the sky is the limit."] * 50, trainer)
+    return PreTrainedTokenizerFast(
+        tokenizer_object=core, bos_token="<s>", eos_token="</s>", unk_token="<unk>"
+    )
+
+
+def spelled(text: str, out: dict) -> None:
+    """The logprobs' tokens put back together are `text`, each starting at its offset."""
+
+    def raw(token: str) -> bytes:
+        if token.startswith("bytes:"):
+            return bytes(int(h, 16) for h in token.removeprefix("bytes:").split("\\x")[1:])
+        return token.encode()
+
+    assert b"".join(map(raw, out["tokens"])) == text.encode()
+    assert out["text_offset"] == sorted(out["text_offset"]) and max(out["text_offset"]) < len(text)
+    for token, start in zip(out["tokens"], out["text_offset"]):
+        if not token.startswith("bytes:"):
+            assert text[start:].startswith(token)
+
+
+def test_a_sentencepiece_token_keeps_its_space_and_a_special_token_adds_no_text():
+    # "▁is" decoded alone is "is": tokens lost their spaces, offsets fell short, and "▁is" and
+    # "is" shared one top_logprobs key.
+    from tunelab.serve.logprobs import _logprobs
 
     class Served:
-        tokenizer = PreTrainedTokenizerFast(
-            tokenizer_object=core, bos_token="<s>", eos_token="</s>", unk_token="<unk>"
-        )
+        tokenizer = sentencepiece_tokenizer()
 
     text = "The sky is blue."
     ids = Served.tokenizer(text, add_special_tokens=False).input_ids
     scored = [(None, {})] + [(-1.0, {token: -1.0}) for token in ids[1:]]
-    echoed = _logprobs(Served, ids, scored, 0)
+    echoed = _logprobs(Served, ids, scored, text)
     assert "".join(echoed["tokens"]) == text
-    assert all(text[o:].startswith(t) for t, o in zip(echoed["tokens"], echoed["text_offset"]))
+    spelled(text, echoed)
     prompt = len(Served.tokenizer("The sky", add_special_tokens=False).input_ids)
-    after = _logprobs(Served, ids, scored, len("The sky"), first=prompt)  # no echo
+    after = _logprobs(Served, ids, scored, " is blue.", first=prompt, offset=len("The sky"))
     assert after["tokens"] == [" is", " blue."] and after["text_offset"] == [7, 10]
     end = Served.tokenizer.eos_token_id  # a special token in a reply: no text of its own
-    with_end = _logprobs(Served, [*ids, end, ids[1]], [*scored, (-1.0, {}), (-1.0, {})], 0)
+    scored_more = [*scored, (-1.0, {}), (-1.0, {})]
+    with_end = _logprobs(Served, [*ids, end, ids[1]], scored_more, text + " sky")
     assert with_end["text_offset"][-2:] == [len(text), len(text)]
+    assert with_end["tokens"][-2:] == ["</s>", " sky"]
+
+
+def test_byte_fallback_characters_and_special_tokens_the_client_wrote_are_where_the_text_has_them():
+    # Read from a window of decoded tokens, a Llama 2 byte-fallback "日" or emoji put offsets past
+    # the text's end, and a "</s>" the client wrote in an echoed prompt counted no characters.
+    from tunelab.serve.logprobs import _logprobs
+
+    class Served:
+        tokenizer = sentencepiece_tokenizer()
+
+    text = "The sky 日本 is 🙂 blue.</s> Hello"
+    ids = Served.tokenizer(text, add_special_tokens=False).input_ids
+    assert Served.tokenizer.eos_token_id in ids and len(ids) > 15  # bytes, one token each
+    scored = [(None, {})] + [(-1.0, {token: -1.0}) for token in ids[1:]]
+    out = _logprobs(Served, ids, scored, text)
+    spelled(text, out)
+    assert out["text_offset"][ids.index(Served.tokenizer.eos_token_id)] == text.index("</s>")
+    assert any(t.startswith("bytes:") for t in out["tokens"])
+    # The likeliest tokens are keyed by their own bytes: a split character's are distinct keys.
+    keys = [k for top in out["top_logprobs"][1:] for k in top]
+    assert len(keys) == len(ids) - 1 and "bytes:\\xf0" in keys
+
+
+def test_a_completion_continues_its_prompt_with_the_space_its_first_token_holds():
+    # A completion's text was its tokens decoded alone: "The sky" + "▁is▁blue." read "is blue.",
+    # where vLLM and OpenAI give " is blue.".
+    from tunelab.reply_text import ReplyText
+
+    tokenizer = sentencepiece_tokenizer()
+    prompt = tokenizer("The sky", add_special_tokens=False).input_ids
+    reply = tokenizer("The sky is blue.", add_special_tokens=False).input_ids[len(prompt) :]
+    for streamed in (True, False):
+        text = ReplyText(tokenizer, {2}, None, 10, streamed=streamed, context=prompt[-6:])
+        for token in [*reply, tokenizer.eos_token_id]:
+            text.add(token)
+        assert text.text == " is blue." and text.finish_reason == "stop"
+    alone = ReplyText(tokenizer, {2}, None, 10)  # a chat reply starts anew
+    for token in reply:
+        alone.add(token)
+    assert alone.take() == "is blue."

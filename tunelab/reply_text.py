@@ -17,7 +17,9 @@ class ReplyText:
     Its text is read a few tokens at a time (Detokenizer), in whole characters; `strip` takes
     the finished text's leading and trailing whitespace away (generate() does, the server does
     not). Not `streamed` (no `take` before the end), with no stop strings or repeats to look
-    for, it is decoded once, at the end."""
+    for, it is decoded once, at the end. `context`, the last prompt tokens, is what the reply
+    continues: a completion's first word keeps the space a sentencepiece "▁is" gives it only
+    when read after them (alone, it decodes as "is")."""
 
     def __init__(
         self,
@@ -29,6 +31,7 @@ class ReplyText:
         repeats: bool = False,
         strip: bool = False,
         streamed: bool = True,
+        context: list[int] | None = None,
     ):
         self.tokenizer, self.eos, self.max_tokens = tokenizer, eos, max_tokens
         self.stops = [s for s in stops or [] if s]
@@ -38,7 +41,8 @@ class ReplyText:
         self.tokens: list[int] = []  # the reply's tokens, EOS not counted
         self.finish_reason: str | None = None
         self.text = ""  # the reply's text, once it is over
-        self._reader = Detokenizer(tokenizer)
+        self.context = list(context or [])
+        self._reader = Detokenizer(tokenizer, self.context)
         self._taken = 0  # characters of text already given by `take`
         self._said = SaidSentences()  # sentences of the text so far, for repeats
         self._said_certain = SaidSentences()  # of the text `take` reads (stop strings held back)
@@ -93,7 +97,7 @@ class ReplyText:
         if self.incremental:
             text = self._reader.text
         else:
-            text = self.tokenizer.decode(self.tokens, skip_special_tokens=True)
+            text = decode_after(self.tokenizer, self.context, self.tokens)
         for s in self.stops:
             if s in text:
                 text, reason = text[: text.index(s)], "stop"
@@ -135,15 +139,17 @@ class Detokenizer:
     is held until it is whole. Decoding the whole reply again after every token would cost time
     that grows with its length."""
 
-    def __init__(self, tokenizer: PreTrainedTokenizerBase):
+    def __init__(self, tokenizer: PreTrainedTokenizerBase, context: list[int] | None = None):
         self.tokenizer = tokenizer
         self.text = ""
-        self._prefix = 0  # ids[_prefix:_read] were decoded already: the context of what follows
-        self._read = 0
+        self._context = list(context or [])  # tokens before the reply, read but never given
+        # (context + ids)[_prefix:_read] were decoded already: the context of what follows
+        self._prefix, self._read = 0, len(self._context)
 
     def update(self, ids: list[int], final: bool = False) -> str:
         """The text `ids` (the whole reply so far) add since the last call; `final` gives a
         half-decoded character at the end too, as U+FFFD, rather than holding it back."""
+        ids = self._context + ids
         if len(ids) == self._read:
             return ""
         decode = self.tokenizer.decode
@@ -155,3 +161,12 @@ class Detokenizer:
         self._prefix, self._read = self._read, len(ids)
         self.text += piece
         return piece
+
+
+def decode_after(tokenizer: PreTrainedTokenizerBase, context: list[int], ids: list[int]) -> str:
+    """The text `ids` add after `context`, special tokens skipped."""
+    if not context:
+        return tokenizer.decode(ids, skip_special_tokens=True)
+    before = tokenizer.decode(context, skip_special_tokens=True)
+    after = tokenizer.decode(context + ids, skip_special_tokens=True)
+    return after[len(before) :] if after.startswith(before) else after

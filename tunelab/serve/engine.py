@@ -39,6 +39,9 @@ log = logging.getLogger(__name__)
 PREFILL_CHUNK = 64
 # Prompts prefilled at once: a burst of requests starts decoding in a few steps, not one a step.
 PREFILL_SLOTS = 4
+# The prompt's last tokens a completion's text is read after: enough to settle its first word's
+# space (a sentencepiece "▁is" decodes as "is" alone).
+PROMPT_CONTEXT = 6
 
 
 @dataclass
@@ -62,6 +65,9 @@ class Request:
     prefilled: int = 0  # prompt tokens already in the cache
     slot: int = 0  # the cache slot its prompt is prefilled in
     text: ReplyText | None = None  # its tokens, its text and whether it is over (from `submit`)
+    # A completion's text continues its prompt's (its first word keeps its space); a chat reply's
+    # starts anew.
+    continues_prompt: bool = False
 
     @property
     def generated(self) -> list[int]:
@@ -154,7 +160,8 @@ class Engine:
             request.rng = torch.Generator(device=self.device).manual_seed(request.sampling.seed)
         request.reply = c.start() if (c := request.sampling.constraint) else None
         s = request.sampling
-        request.text = ReplyText(self.tokenizer, self._eos, s.stop, s.max_tokens)
+        context = request.prompt_ids[-PROMPT_CONTEXT:] if request.continues_prompt else None
+        request.text = ReplyText(self.tokenizer, self._eos, s.stop, s.max_tokens, context=context)
         self._queue.put(request)
 
     def load(self) -> dict[str, int]:

@@ -7,6 +7,8 @@ token has no context and gets null, as OpenAI's does."""
 
 from __future__ import annotations
 
+import codecs
+import functools
 import re
 import time
 import uuid
@@ -17,6 +19,7 @@ from fastapi import Request as HttpRequest
 from starlette.concurrency import run_in_threadpool
 
 from tunelab.architecture import decoder_and_head
+from tunelab.reply_text import decode_after
 from tunelab.serve.engine import Engine, Request
 from tunelab.serve.responses import ApiError, respond
 from tunelab.serve.sampling import Sampling
@@ -50,22 +53,24 @@ async def complete_with_logprobs(
     for (index, ids), choice in zip(jobs, answer["choices"]):
         prompt_text = texts[index // body.n]
         completion = _tokens_of(engine, generated[index], choice["text"]) if generated else []
+        if body.echo:
+            choice["text"] = prompt_text + choice["text"]
         if body.logprobs is not None:
             scored = await run_in_threadpool(score, engine, ids + completion, body.logprobs)
             first = 0 if body.echo else len(ids)
             offset = 0 if body.echo else len(prompt_text)
-            choice["logprobs"] = _logprobs(engine, ids + completion, scored, offset, first)
-        if body.echo:
-            choice["text"] = prompt_text + choice["text"]
+            choice["logprobs"] = _logprobs(
+                engine, ids + completion, scored, choice["text"], first, offset
+            )
     return answer
 
 
 def _tokens_of(engine: Engine, request: Request, text: str) -> list[int]:
     """The generated tokens that make `text`: all of them, or those up to a stop string that cut
     the text short (the one reaching past the cut included)."""
-    ids = request.generated
+    ids, context = request.generated, request.text.context
     for count in range(len(ids) + 1):
-        if len(engine.tokenizer.decode(ids[:count], skip_special_tokens=True)) >= len(text):
+        if len(decode_after(engine.tokenizer, context, ids[:count])) >= len(text):
             return ids[:count]
     return ids
 
@@ -127,26 +132,40 @@ def _logprobs(
     engine: Engine,
     ids: list[int],
     scored: list[tuple[float | None, dict[int, float]]],
-    offset: int,
+    text: str,
     first: int = 0,
+    offset: int = 0,
 ) -> dict:
-    """OpenAI's legacy logprobs object for `ids[first:]` (those before are their context): tokens
-    as text, their log-probabilities, the likeliest tokens at each place, and where each token
-    starts in the choice's text. A token reads as it does after the ones before it (a
-    sentencepiece "▁is" is " is", which alone decodes to "is"); one that holds part of a character
-    ("日" is 3 bytes, often 2 tokens) is its bytes ("bytes:\\xe6"), as OpenAI writes it, and
-    starts where that character does; a special token adds nothing to the text, as the choice's
-    text leaves it out."""
+    """OpenAI's legacy logprobs object for `ids[first:]` (those before are their context), which
+    spell `text`, starting `offset` characters into the choice's text: tokens as text, their
+    log-probabilities, the likeliest tokens at each place, and where each token starts.
+
+    A token's text is its bytes (a sentencepiece "▁is" is " is", which alone decodes to "is");
+    one holding part of a character ("日" is 3 bytes, often 2 tokens) is "bytes:\\xe6..", as
+    OpenAI writes it, and starts where its character does. Offsets follow `text` itself: a space
+    it lacks (sentencepiece's first, or one that decoding cleans up before ".") adds nothing,
+    and a special token adds its own text where `text` holds it (a prompt the client wrote
+    with "<|im_start|>") and nothing elsewhere (a reply's text skips them)."""
     tokenizer = engine.tokenizer
+    special = set(tokenizer.all_special_ids)
+    reader = codecs.getincrementaldecoder("utf-8")(errors="replace")
     tokens, offsets, top_texts = [], [], []
+    at = 0  # characters of `text` spelled so far
     for i in range(first, len(ids)):
-        context = ids[max(0, i - CONTEXT) : i]
-        offsets.append(offset)
-        offset += _added_length(tokenizer, context, ids[i])
-        tokens.append(_token_text(tokenizer, context, ids[i]))
+        offsets.append(offset + at)
+        whole_characters = not reader.getstate()[0]
+        if ids[i] in special:
+            name = tokenizer.convert_ids_to_tokens(ids[i])
+            raw = name.encode() if whole_characters and text.startswith(name, at) else b""
+        else:
+            raw = _token_bytes(tokenizer, ids[i])
+            if raw.startswith(b" ") and whole_characters and not text.startswith(" ", at):
+                raw = raw[1:]
+        at += len(reader.decode(raw))
+        tokens.append(name if ids[i] in special else _as_text(raw))
         top = scored[i][1] if scored[i][0] is not None else None
         top_texts.append(
-            {_token_text(tokenizer, context, t): v for t, v in top.items()} if top else None
+            {_top_text(tokenizer, t, special): v for t, v in top.items()} if top else None
         )
     return {
         "tokens": tokens,
@@ -156,37 +175,44 @@ def _logprobs(
     }
 
 
-CONTEXT = 6  # tokens before one that settle how it reads (its leading space, a character's start)
+def _top_text(tokenizer, token: int, special: set[int]) -> str:
+    """A likely token's text, as its own bytes ("▁is" and "is" are two keys, " is" and "is")."""
+    if token in special:
+        return tokenizer.convert_ids_to_tokens(token)
+    return _as_text(_token_bytes(tokenizer, token))
 
 
-def _added_length(tokenizer, context: list[int], token: int) -> int:
-    """How many characters `token` adds to the text after `context` (special tokens skipped, as
-    the choice's text skips them; a character's first bytes add nothing until it is whole)."""
-    before = tokenizer.decode(context, skip_special_tokens=True).rstrip("\ufffd")
-    after = tokenizer.decode([*context, token], skip_special_tokens=True).rstrip("\ufffd")
-    return len(after) - len(before)
+def _as_text(raw: bytes) -> str:
+    """Bytes as text, or as "bytes:\\x.." where they are not whole characters."""
+    try:
+        return raw.decode()
+    except UnicodeDecodeError:
+        return "bytes:" + "".join(f"\\x{b:02x}" for b in raw)
 
 
-def _token_text(tokenizer, context: list[int], token: int) -> str:
-    """A token as text where it stands, or as "bytes:\\x.." where it is part of a character (two
-    such tokens were one "\ufffd" key, the second overwriting the first's log-probability)."""
-    if "\ufffd" in (alone := tokenizer.decode([token])):
-        piece = tokenizer.convert_ids_to_tokens(token)
-        raw = _BYTE_FALLBACK.fullmatch(piece or "")
-        if raw:  # sentencepiece's byte fallback, "<0xE6>"
-            data = bytes([int(raw[1], 16)])
-        else:  # byte-level BPE writes each byte as a printable character (GPT-2's table)
-            data = bytes(_UNICODE_BYTES.get(ch, ord("?")) for ch in piece or "")
-        return "bytes:" + "".join(f"\\x{b:02x}" for b in data)
-    if token in tokenizer.all_special_ids:
-        return alone
-    before = tokenizer.decode(context)
-    after = tokenizer.decode([*context, token])
-    return (
-        after[len(before) :]
-        if after.startswith(before) and not before.endswith("\ufffd")
-        else alone
-    )
+def _token_bytes(tokenizer, token: int) -> bytes:
+    """The bytes a (not special) token stands for: byte-level BPE writes each byte as a printable
+    character (GPT-2's table), sentencepiece a space as "▁" and a byte it has no piece for as
+    "<0xE6>"; another kind of tokenizer's token decoded alone."""
+    piece = tokenizer.convert_ids_to_tokens(token) or ""
+    if raw := _BYTE_FALLBACK.fullmatch(piece):
+        return bytes([int(raw[1], 16)])
+    if _byte_level(tokenizer) and all(ch in _UNICODE_BYTES for ch in piece):
+        return bytes(_UNICODE_BYTES[ch] for ch in piece)
+    if "▁" in piece or not _byte_level(tokenizer):
+        return piece.replace("▁", " ").encode()
+    return tokenizer.decode([token]).encode()
+
+
+@functools.cache
+def _byte_level(tokenizer) -> bool:
+    """Whether the tokenizer's pieces are bytes in GPT-2's printable table (Llama 3, Qwen,
+    SmolLM), not text (Llama 2, Mistral, Gemma)."""
+    if hasattr(tokenizer, "byte_decoder"):  # a slow GPT-2-style tokenizer
+        return True
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    decoder = backend.decoder if backend is not None else None
+    return decoder is not None and "ByteLevel" in decoder.__getstate__().decode()
 
 
 def _byte_table() -> dict[str, int]:

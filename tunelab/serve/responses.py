@@ -51,7 +51,8 @@ async def respond(
         def emit(event: Event, index: int = index) -> None:
             loop.call_soon_threadsafe(events.put_nowait, (index, event))
 
-        requests.append(Request(ids, own, trimmed(emit) if chat else emit))
+        request = Request(ids, own, trimmed(emit) if chat else emit, continues_prompt=not chat)
+        requests.append(request)
     for r in requests:
         engine.submit(r)
     if submitted is not None:
