@@ -395,6 +395,9 @@ NEGATIVE_QUESTIONS = [  # (question, asks what is not), from a review
     ("What's the reason my loss is not going down?", False),
     ("What does it mean when training does not converge?", False),
     ("What does 'CUDA not available' mean?", False),
+    ("What is a model that isn't finetuned called?", False),  # a clause's negation
+    ("What about models that don't fit in memory?", False),
+    ("What do I do with files who can't be read?", False),
     ("我的损失为什么没有下降?", False),
     ("为什么没有GPU也能训练?", False),
     ("这两个模型有什么不同?", False),

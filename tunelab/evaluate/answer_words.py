@@ -263,16 +263,19 @@ def _answer_words(answer: str, negations: bool = True) -> str:
 # they do not deny them. A "which" or "what" whose clause holds a negation within a few words,
 # not after a condition ("What happens if the GPU is not available?"), a quotation ("What does
 # 'CUDA not available' mean?"), or a word that asks for something else than the things that
-# are not ("What is the reason my loss is not going down?"); nor "Can I train without a GPU?"
+# are not ("What is the reason my loss is not going down?"), nor one of a clause of its own
+# ("What is a model that isn't finetuned called?"); nor "Can I train without a GPU?"
 # or "Why is my loss not going down?", which ask no which or what.
 _NEGATIVE_QUESTION = re.compile(
     r"\b(?:which|what)(?:['’]s)?"
     r"(?:\s+(?!(?:if|when|whenever|unless|once|until|reason|cause|causes|fix|solution|way|ways|"
-    r"mean|means|meaning|difference|error|errors|problem|issue|happens|happen|check)\b)"
+    r"mean|means|meaning|difference|error|errors|problem|issue|happens|happen|check|about|"
+    r"that|who|whom|whose|which)\b)"
     r"[\w-]+){0,6}?\s+(?:not|never|cannot|unsupported|no\s+longer)\b"
     r"|\b(?:which|what)(?:['’]s)?"
     r"(?:\s+(?!(?:if|when|whenever|unless|once|until|reason|cause|causes|fix|solution|way|ways|"
-    r"mean|means|meaning|difference|error|errors|problem|issue|happens|happen|check)\b)"
+    r"mean|means|meaning|difference|error|errors|problem|issue|happens|happen|check|about|"
+    r"that|who|whom|whose|which)\b)"
     r"[\w-]+){0,6}?\s*[\w]+n['’]t\b"
     r"|(?<!为)(?:哪|什么|什麼)(?!情况|情況|时候|時候)[^，,。？?]{0,6}?(?:不(?!同|错|錯)|没|沒)",
     re.I,
