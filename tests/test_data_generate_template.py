@@ -44,6 +44,10 @@ def pairs_of(path: Path) -> dict[str, str]:
         ("Just run it again with the flag.", None),  # an adverb, then a verb: no subject
         # From a newcomer's docs: each was no pair at all, silently.
         ("IPv6 is not supported in version 3.8.", "Is IPv6 supported in version 3.8?"),
+        ("Windows is not supported in version 3.8.", "Is Windows supported in version 3.8?"),
+        ("Docker is not required.", "Is Docker required?"),  # names the dictionary knows
+        ("Python is required to run the installer.", "What is Python required for?"),
+        ("The token is used for pushing to the hub.", "What is the token used for?"),
         ("The default data directory is /var/lib/harborline.",
          "What is the default data directory?"),
         ("The admin contact is ops@harbor.example.", "What is the admin contact?"),

@@ -83,7 +83,7 @@ def sentence_question(sentence: str, context: str = "") -> str | None:
             subject = subject.rsplit(" ", 1)[0]  # "`tunelab eval` then reports"
         if subject.lower() in ADVERBS:
             return None
-        subject = lower_first(subject, context)
+        subject = lower_first(subject, context or text)
         if word in ("is", "are", "was", "were"):
             return _copula(subject, word, after)
         if word == "can" and after.split(" ", 1)[0].lower() in VERBS:
@@ -103,11 +103,19 @@ def lower_first(phrase: str, context: str) -> str:
     lower_seen = re.search(rf"\b{re.escape(first.lower())}\b", context) is not None
     # A capital after a lower-case word ("built with Rich") is a name's, whatever the dictionary.
     mid_sentence = re.search(rf"[a-z,;]\s+{re.escape(first)}\b", context) is not None
-    proper = mid_sentence or not english(first)
+    proper = mid_sentence or not english(first) or first in NAMES_THAT_ARE_WORDS
     name = first[:1].isupper() and first in context and not lower_seen and proper
     if first.startswith("`") or acronym or name:
         return phrase
     return f"{first.lower()} {rest}".strip()
+
+
+# Names of software a document starts a sentence with that the dictionary knows as words: a
+# document that says only "Windows is not supported." is asked about Windows, not windows.
+NAMES_THAT_ARE_WORDS = {
+    "Windows", "Python", "Java", "Ruby", "Rust", "Swift", "Chrome", "Safari", "Excel",
+    "Outlook", "Slack", "Docker", "Jupyter", "Android", "Ubuntu", "Debian", "Kafka", "Spark",
+}  # fmt: skip
 
 
 @cache
@@ -145,6 +153,9 @@ def _copula(subject: str, verb: str, rest: str) -> str | None:
         and not re.search(_NOT_IN_TAIL, " ".join(negated[2:]))
     ):
         return f"{verb.capitalize()} {subject} {' '.join(negated[1:])}?"
+    after = rest.split()[1:2]
+    if first in ("required", "needed", "used") and after and after[0].lower() in ("to", "for"):
+        return f"What {verb} {subject} {first} for?"  # "Python is required to run the installer"
     if first in PARTICIPLES or (first.endswith("ed") and _regular_base(first)):
         return f"How {verb} {subject} {first}?"
     return None
