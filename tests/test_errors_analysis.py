@@ -89,11 +89,12 @@ def test_field_words_and_other_test_rows_words_are_not_misspellings_without_trai
     rows = [
         row("Which file?", "The lamini dataset.", "The dataset has tokenizer settings."),
         row("How to serve?", "Use tunelab.", "Use vLLM or llama.cpp or Ollama on safetensors."),
+        row("Where?", "On our servers.", "Our blockchain app runs on Kubernetes with PostgreSQL."),
         row("What is it?", "Lamini trains language models.", "A lamini thing, misspeled."),
     ]
     analyse(rows)
-    assert "misspelling" not in categories(rows[0]) | categories(rows[1])
-    spelled = next(e for e in rows[2]["errors"] if e["category"] == "misspelling")
+    assert "misspelling" not in categories(rows[0]) | categories(rows[1]) | categories(rows[2])
+    spelled = next(e for e in rows[3]["errors"] if e["category"] == "misspelling")
     assert spelled["reason"] == "unknown words: misspeled"
 
 

@@ -30,11 +30,20 @@ CATEGORIES = [
 ]
 # Words of the trade an English dictionary lacks; the training data and test set add their own.
 FIELD_WORDS = frozenset(
-    "dataset datasets finetune finetuned finetuning pretrain pretrained pretraining tokenizer "
-    "tokenizers tokenize tokenized hyperparameter hyperparameters api apis json yaml csv url "
-    "http https llm llms gpu gpus cpu cpus config configs backend frontend runtime workflow "
-    "workflows preprocessing metadata username login chatbot chatbots embeddings safetensors "
-    "gguf ggml vllm ollama cpp cuda onnx".split()
+    "dataset datasets dataframe dataframes finetune finetuned finetuning pretrain pretrained "
+    "pretraining tokenizer tokenizers tokenize tokenized hyperparameter hyperparameters subword "
+    "overfitting underfitting softmax relu qlora chunking embeddings safetensors gguf ggml vllm "
+    "ollama cpp cuda onnx llm llms nlp ml mlops automl chatbot chatbots chatgpt openai "
+    "huggingface pytorch tensorflow keras numpy scikit sklearn jupyter gpu gpus cpu cpus tpu "
+    "npu ssd api apis sdk sdks cli gui ui ux url urls http https html css json yaml xml csv pdf "
+    "sql nosql postgres postgresql mysql sqlite mongodb redis hadoop kubernetes github gitlab "
+    "repo repos macos golang config configs backend frontend fullstack runtime workflow "
+    "workflows middleware serverless microservice microservices async codebase refactor "
+    "refactoring devops preprocessing metadata timestamp timestamps username login localhost "
+    "hostname ip ipv6 dns vpn ssl tls oauth jwt webhook webhooks cron crontab stdout stderr "
+    "stdin enum enums struct structs iterable regex regexes utf ascii emoji emojis app apps "
+    "smartphone smartphones blockchain cryptocurrency cybersecurity malware wifi ecommerce "
+    "fintech analytics hashtag hashtags podcasts livestream".split()
 )
 _LETTERS = re.compile(r"[^\W\d_]+")  # runs of letters, any script
 # Letters and digits, kept whole across an apostrophe: the dictionary knows "isn't", not "isn".
