@@ -109,7 +109,7 @@ def test_an_answer_without_specific_terms_gets_its_rarest_words_but_no_everyday_
         [],
         None,  # "provides", "constantly", "expanding": no facts either
     ]
-    assert out[0]["facts_from"] == "reference"
+    assert out[0]["facts_from"] == "reference words"
     no = parse_fact_check(out[3], "test")  # the other verdict, "No", is the wrong answer
     assert score_facts("No, it needs a GPU.", no) == {"hallucination": 1.0}
     assert proposed == 2  # the yes/no row got a wrong answer alone: no fact proposed
@@ -196,14 +196,34 @@ def test_the_rows_left_without_facts_are_named(tmp_path):
     rows = [
         {"question": "Which port?", "answer": "Port 8080."},
         {"question": "中国的首都是哪里?", "answer": "北京是中国的首都。"},
+        {"question": "Can it write poems?", "answer": "Lamini has the ability to write poems."},
     ]
     source = tmp_path / "test.jsonl"
     source.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
-    assert propose_file(source, tmp_path / "out.jsonl") == (2, 1, [f"{source}:2"])
+    out = tmp_path / "out.jsonl"
+    assert propose_file(source, out) == (3, 2, [f"{source}:3"], [f"{source}:2"])
+    marks = [json.loads(line).get("facts_from") for line in out.read_text().splitlines()]
+    assert marks == ["reference", None, "reference words"]  # a rare word is a weaker guess
     result = CliRunner().invoke(
         app, ["data", "facts", str(source), "-o", str(tmp_path / "o.jsonl")]
     )
     assert "1 row has no facts" in result.output and f"{source}:2" in result.output
+    assert "1 of them had no specific term" in result.output and f"{source}:3" in result.output
+
+
+def test_a_question_that_asks_what_is_not_gets_the_facts_its_answer_negates():
+    # "Windows is not supported" denied Windows: the row got no fact at all.
+    facts, _ = propose("Which OS is not supported?", "Windows is not supported; use Linux.", {})
+    assert facts and facts[0] == ["windows"]
+    facts, _ = propose("Which formats does it not read?", "It does not read XML files.", {})
+    assert facts == [["XML"]]
+
+
+def test_an_adverb_that_opens_a_sentence_is_no_part_of_a_name():
+    facts, _ = propose(
+        "Who do they target?", "Both Lamini and MosaicML target large organizations.", {}
+    )
+    assert all(not alt.startswith("Both") for fact in facts for alt in fact)
 
 
 def test_a_term_the_reference_negates_is_no_fact_of_it():
@@ -222,8 +242,13 @@ def test_a_term_the_reference_negates_is_no_fact_of_it():
 
 
 def test_a_value_written_again_in_brackets_is_one_fact_with_two_alternatives():
+    facts, _ = propose("What is the dropout?", "The dropout is 0.5 (50%).", {})
+    assert facts == [["0.5", "50%"]]
+    check = parse_fact_check({"facts": facts}, "test")
+    assert score_facts("It drops 50%.", check)["fact_accuracy"] == 1.0
+    # "5e-4 (0.0005)" is one value as the scorer reads it: one fact, said either way.
     facts, _ = propose("What is the learning rate?", "The learning rate is 5e-4 (0.0005).", {})
-    assert facts == [["5e-4", "0.0005"]]
+    assert facts == [["5e-4"]]
     check = parse_fact_check({"facts": facts}, "test")
     assert score_facts("Use 0.0005.", check)["fact_accuracy"] == 1.0
 

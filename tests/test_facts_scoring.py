@@ -110,12 +110,25 @@ def test_an_exponent_is_not_a_wrong_answer_stated():
 
 def test_an_answer_that_states_a_wrong_answer_too_is_not_accurate():
     check = parse_fact_check({"facts": [["16"]], "wrong": ["8"]}, "t.jsonl:1")
-    assert score_facts("It could be 8, 16, 32 or 64.", check) == {
-        "fact_recall": 1.0,
-        "fact_accuracy": 0.0,
-        "hallucination": 1.0,
-    }
+    assert score_facts("It is 16 or 8 GB.", check)["hallucination"] == 1.0
     assert score_facts("It is 16, not 8.", check)["fact_accuracy"] == 1.0
+
+
+@pytest.mark.parametrize(
+    "fact, answer, stated",
+    [
+        ("32", "It could be 8, 16, 32 or 64.", False),  # the audit's hedges, all scored 1
+        ("32", "Try 16 or 32.", False),
+        ("$20", "$10 or $20 a month", False),
+        ("16 GB", "8 GB or 16 GB", False),
+        ("32", "The default is 32; 16 or 32 both fit small GPUs.", True),  # said alone too
+    ],
+)
+def test_a_value_offered_among_others_is_not_stated(fact, answer, stated):
+    assert _accurate(fact, answer) == stated
+    # Two values the row expects both are no hedge: "3.10 or 3.11" states both.
+    both = parse_fact_check({"facts": [["3.10"], ["3.11"]]}, "t.jsonl:1")
+    assert score_facts("Python 3.10 or 3.11.", both)["fact_accuracy"] == 1.0
 
 
 def test_a_fact_with_no_alternatives_is_refused_when_the_file_is_read(tmp_path):
@@ -291,6 +304,18 @@ def test_values_denied_set_aside_or_inside_a_larger_one_are_not_stated(fact, ans
         ("Zürich", "The office is in Zurich."),
         ("7 days", "Logs are kept for seven days."),  # a count before its unit
         ("3", "It retries three times."),
+        ("LLMs", "It trains large language models (LLM)."),  # from an audit: each scored 0
+        ("REST API", "It offers REST APIs."),
+        ("2 hours", "It takes about 2h."),
+        ("2 hours", "It takes 2 hrs."),
+        ("5 minutes", "Wait 5 min."),
+        ("0.0001", "Use a learning rate of 1e-4."),
+        ("1e-4", "Use a learning rate of 0.0001."),
+        ("v2.1", "Install version 2.1."),
+        ("v2.1", "Install 2.1.0."),
+        ("2.1.0", "Install v2.1."),
+        ("add_data()", "Call add_data on the program."),
+        ("--max-tokens", "Set max-tokens to 64."),
         ("example.com", "See https://www.example.com/."),
         ("https://example.com/docs", "Read https://example.com/docs."),
         ("config.yaml", "設定はconfig.yamlに保存されます。"),
@@ -361,6 +386,17 @@ def test_a_question_that_asks_what_is_not_has_its_answers_negations_say_the_fact
         ("tunelab.dev", "Read https://tunelab.dev/docs.", True),
         ("Node.js", "a Node.js-based tool", True),
         ("example.com", "It listens on example.com:8080.", True),
+        ("3.4", "The shape is (3,4).", False),  # a pair, no decimal comma
+        ("3,5 GB", "Es braucht 3,5 GB.", True),
+        ("add_data()", "Call add_data_batch().", False),  # names in code said whole
+        ("add_data", "You can add data to the program.", False),
+        ("LAMINI_API_KEY", "Set LAMINI_API_KEY_V2.", False),
+        ("--max-tokens", "Set the max tokens.", False),
+        ("32", "It is 32. Wait, no, it is 16.", False),  # a retraction
+        ("16", "It is 32. Wait, no, it is 16.", True),
+        ("CPU", "It is unable to run on a CPU.", False),
+        ("CPU", "It lacks CPU support.", False),
+        ("1990s", "the 1990 standard", False),
     ],
 )
 def test_what_the_audits_rules_must_leave_as_it_was(fact, answer, stated):

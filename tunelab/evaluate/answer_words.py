@@ -52,9 +52,37 @@ def _measure_zeros(match: regex.Match) -> str:
     return f"{currency or ''}{whole}{'.' + fraction if fraction else ''}{unit or ''}"
 
 
-# A decimal comma (German, French, Spanish...): "3,5 GB" is 3.5 GB; "2, 4", a list "1,2,3" and
-# a full-width "1，5" stay numbers apart (read before NFKC makes "，" a ",").
-_DECIMAL_COMMA = re.compile(r"(?<![\d,])(\d+),(\d{1,2})(?![\d,])")
+# A decimal comma (German, French, Spanish...): "3,5 GB" is 3.5 GB; "2, 4", a list "1,2,3", a
+# pair in brackets "(3,4)" and a full-width "1，5" stay numbers apart (read before NFKC makes
+# "，" a ",").
+_DECIMAL_COMMA = re.compile(
+    r"(?<![\d,])(?<![(\[])(\d+),(\d{1,2})(?![\d,])|(?<=[(\[])(\d+),(\d{1,2})(?![\d,)\]])"
+)
+
+
+def _decimal_comma(match: re.Match) -> str:
+    whole, fraction = (match[1], match[2]) if match[1] else (match[3], match[4])
+    return f"{whole}.{fraction}"
+
+
+# An acronym's plural is the acronym: "LLMs" states "LLM", "GPU" states "GPUs".
+_ACRONYM_PLURAL = re.compile(r"\b([A-Z]{2,}[0-9]*)s\b")
+# A version's "v" and its last ".0" are no part of its value: "v2.1", "version 2.1" and "2.1.0"
+# are one (only a third part: "3.0" is kept, an address "10.0.0.1" too).
+_VERSION_V = re.compile(r"(?<![\w.-])[vV](?=\d+(?:\.\d+)*(?!\w|\.\d))")
+_VERSION_ZERO = re.compile(r"(?<![\w.])(\d+\.\d+)\.0(?!\w|\.\d)")
+# A time's short unit is its name: "2h", "2 hrs" and "2 hours" are one, as "5min" and "5
+# minutes" (not a bare "s": "the 30s" are years, "Python 3's" a possessive).
+_TIME_UNITS = {"h": "hour", "hr": "hour", "hrs": "hour", "min": "minute", "mins": "minute",
+               "sec": "second", "secs": "second"}  # fmt: skip
+_TIME_UNIT = re.compile(rf"(?<![\w.])(\d+(?:\.\d+)?)\s?({'|'.join(_TIME_UNITS)})\b(?!\.\w)")
+
+
+def _time_unit(match: re.Match) -> str:
+    name = _TIME_UNITS[match[2]]
+    return f"{match[1]} {name}{'' if match[1] == '1' else 's'}"
+
+
 # "5GB" is "5 GB" (not "5e-4", nor "SmolLM2X", "gpt-4o": a number glued to a name is the name's).
 _UNIT = re.compile(rf"(?<![\w.\-\ue000])({_NUMBER})(?!e[-+\u2212 ]?\d)(?=[^\W\d_]+\b)")
 # A sign is no range's dash ("5%-10%") and may stand before a currency ("-$5" is no "$5").
@@ -67,8 +95,8 @@ _CURRENCY_WORD_AFTER = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s?(dollar|usd|euro
 _CURRENCY_WORD_BEFORE = re.compile(r"\b(usd|eur)\s?(?=\d)")
 _CURRENCY_AFTER = regex.compile(rf"(?<![\w.])({_NUMBER})\s?(\p{{Sc}})")
 _LANGUAGE_SUFFIX = re.compile(r"(?<=\w)(\+\+|#)(?![\w+#])")
-# A number in scientific notation is one word, its exponent's sign on it: "5e-4" is neither
-# "5e+4" nor "4", and "eps 1e-8" states no "8" ("5e4" is "5e+4", "1e-08" is "1e-8").
+# A number in scientific notation is its value written out: "5e-4" is 0.0005, neither "5e+4"
+# nor "4", and "eps 1e-8" states no "8" ("1e-08" is "1e-8", "1e-4" is "0.0001").
 # (Latin letters at its edges make it part of a name, "gpt5e-4"; other scripts' letters do not.)
 _SCIENTIFIC = re.compile(
     r"(?<![0-9A-Za-z_.])(\d+(?:\.\d+)?)e([-+\u2212]?)0*(\d+)(?![0-9A-Za-z_])(?!\.\d)"
@@ -122,7 +150,9 @@ def _glued(text: str) -> str:
     """`text` case-folded ("Straße" is "strasse", "İstanbul" "istanbul"), its numbers whole and
     its signs, per cents, currencies and "++"/"#" glued to their words as private characters."""
     text = _COUNT.sub(lambda m: str(_COUNT_WORDS.index(m[1].lower()) + 1), text)
-    text = _MAGNITUDE.sub(_magnitude, _DECIMAL_COMMA.sub(r"\1.\2", text))
+    text = _ACRONYM_PLURAL.sub(r"\1", _VERSION_V.sub("", text))
+    text = _TIME_UNIT.sub(_time_unit, _VERSION_ZERO.sub(r"\1", text))
+    text = _MAGNITUDE.sub(_magnitude, _DECIMAL_COMMA.sub(_decimal_comma, text))
     text = _TIME.sub(
         lambda m: ".".join(filter(None, m.groups())), _MEASURE.sub(_measure_zeros, text)
     )
@@ -141,8 +171,11 @@ def _glued(text: str) -> str:
 
 
 def _scientific(number: re.Match) -> str:
+    """A number in scientific notation written out: "1e-4" is "0.0001", as an answer may say it."""
     mantissa, sign, exponent = number.groups()
-    return mantissa + "e" + (_MINUS if sign in ("-", "\u2212") else "") + exponent
+    negative = "-" if sign in ("-", "\u2212") else ""
+    value = decimal.Decimal(f"{mantissa}e{negative}{exponent}")
+    return format(value.normalize(), "f")
 
 
 def _currency(symbol: str) -> str:
@@ -156,7 +189,7 @@ def _currency(symbol: str) -> str:
 # ("must not exceed 8" states the limit 8).
 _NEGATION = re.compile(
     r"\b(?:no\s+longer|rather\s+than|instead\s+of|as\s+opposed\s+to|used\s+to\s+be|formerly|not|no|"
-    r"never|cannot|without|neither|nor|none)\b|n['’]t\b",
+    r"never|cannot|without|neither|nor|none|unable\s+to|lacks?|lacking)\b|n['’]t\b",
     re.I,
 )
 _NEGATED_WORDS = 4  # articles not counted
@@ -183,8 +216,9 @@ _ANSWERING_NO = frozenset("it it's you i we they this that there he she".split()
 # "…, no, that's wrong" takes back what its sentence (or, alone, the one before) said.
 _RETRACTION = re.compile(
     r"\b(?:that|this|it)(?:['’]s|\s+is|\s+was)\s+(?:wrong|incorrect|false|not\s+(?:right|correct|"
-    r"true))\b(?=\s*(?:[,;:.?!)]|—|--|[-–]\s|$))",  # ending its clause ("it is not true that..."
+    r"true))\b(?=\s*(?:[,;:.?!)]|—|--|[-–]\s|$))"  # ending its clause ("it is not true that..."
     # looks ahead), a dash too: "that's wrong - it is Lyon", "wrong—it is Lyon"
+    r"|\b(?:wait|actually|sorry|oh|hmm)\s*[,.]?\s*no\b(?=\s*[,;:.!—-])",  # "32. Wait, no, 16."
     re.I,
 )
 _SENTENCE_END = re.compile(r"[.?!。！？](?=\s|$)|\n")

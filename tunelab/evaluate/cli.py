@@ -138,12 +138,21 @@ def facts_command(
             f"{output} exists: pass --overwrite to replace it, or give it as the test file (its "
             "rows that name facts stay as they are)"
         )
-    rows, proposed, left = propose_file(path, output, most, config.on_error)
+    rows, proposed, worded, left = propose_file(path, output, most, config.on_error)
     console.print(
         f'{output}: {rows} rows, facts proposed for {proposed} (marked "facts_from": '
         f'"reference"); rows that named facts are as they were. Review them before trusting '
-        "the scores: a proposed fact may be a detail the question did not ask for."
+        "the scores: a proposed fact may be a detail the question did not ask for.",
+        markup=False,
     )
+    if worded:
+        shown = ", ".join(worded[:3]) + (f" and {len(worded) - 3} more" if len(worded) > 3 else "")
+        console.print(
+            f"{len(worded)} of them had no specific term (a number, name, file, option...) and "
+            'got rare words of their answer instead (marked "facts_from": "reference words"; '
+            f"{shown}): review those first, a rare word is often no fact.",
+            markup=False,
+        )
     if left:
         shown = ", ".join(left[:5]) + (f" and {len(left) - 5} more" if len(left) > 5 else "")
         console.print(

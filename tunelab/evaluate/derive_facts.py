@@ -33,7 +33,7 @@ import regex
 from tunelab.data.markers import plain_question
 from tunelab.data.text import STOPWORDS, spaced, stem, unspaced
 from tunelab.errors import TunelabError
-from tunelab.evaluate.answer_words import NO_IDIOMS
+from tunelab.evaluate.answer_words import NO_IDIOMS, asks_what_is_not
 from tunelab.evaluate.facts import Words, normalize, parse_fact_check, states
 
 # A number's unit written after a space ("16 GB", "0.5 s", "100 °C", "10 days": not "10
@@ -109,7 +109,10 @@ _TERMS = [
     # ...": its "Gateway" alone was a fact), but not one that opens with a function word.
     regex.compile(
         r"(?<![\w.])(?!(?:The|A|An|This|That|These|Those|It|Its|You|Your|We|Our|In|On|For|To|If|"
-        r"When|Yes|No|Use|Set|Run|See)\b)[A-Z][a-z]+(?: [A-Z][a-z]+)+\b(?![A-Za-z])"
+        r"When|Yes|No|Use|Set|Run|See|Both|Currently|Also|However|Additionally|Furthermore|"
+        r"Moreover|Some|Many|Most|All|Each|Every|Any|There|Here|Unlike|Like|While|With|By|From|"
+        r"As|At|Since|Although|Today|Now|Then|So|Integrating|Using)\b)"
+        r"[A-Z][a-z]+(?: [A-Z][a-z]+)+\b(?![A-Za-z])"
     ),
     # A proper name, of one word or more ("San Francisco"; "Jane Smith" of "Dr. Jane Smith").
     regex.compile(
@@ -181,8 +184,23 @@ def propose(
     """(facts, wrong) for one row: up to `most` facts, each a list of one phrase; `rarity` is
     each word's inverse document frequency over the answers; `common` the words the answers say
     all along (`vocabulary`): no fact of any one of them."""
+    facts, wrong, _ = propose_marked(question, answer, rarity, most, common)
+    return facts, wrong
+
+
+def propose_marked(
+    question: str,
+    answer: str,
+    rarity: dict[str, float],
+    most: int = 2,
+    common: frozenset[str] = frozenset(),
+) -> tuple[list[list[str]], list[dict], bool]:
+    """`propose`, and whether the facts are rare words of the answer rather than its specific
+    terms (a weaker guess: "ability" of "Lamini has the ability to..."), to review first."""
     question = plain_question(question)
     asked = set(normalize(question).split())
+    # "Which OS is not supported?" / "Windows is not supported.": the negation says the fact.
+    read = not asks_what_is_not(question)
     # A word the question says in another form restates it ("generating", "generate"); a term
     # made of the question's words in another form may not ("cached": "~/.cache/tunelab").
     asked_roots = set(map(_root, asked))
@@ -198,7 +216,7 @@ def propose(
             and not said_all_along
             and not all(w in asked or w in _FUNCTION_WORDS for w in words)
             # The reference must pass its own check: "16, not 8" does not state 8.
-            and states(answer, phrase)
+            and states(answer, phrase, read)
         )
 
     first = _FIRST_SENTENCE.split(answer.strip(), maxsplit=1)[0]
@@ -211,6 +229,7 @@ def propose(
         kept = {k: v for k, v in kept.items() if f" {k} " not in f" {phrase} "}
         kept[phrase] = phrase.written
     facts = list(kept.values())
+    from_words = not facts
     if not facts:
         words = [
             w for w in normalize(first).split()
@@ -220,7 +239,7 @@ def propose(
             and w not in _FUNCTION_WORDS and w not in common
             and w not in _GENERIC  # "provides", "depends": a correct answer need not say them
         ]  # fmt: skip
-        words = [w for w in words if states(answer, Words(w))]  # "not specifically designed"
+        words = [w for w in words if states(answer, Words(w), read)]  # "not specifically designed"
         facts = sorted(dict.fromkeys(words), key=lambda w: -rarity.get(w, 0.0))
     # Its verdict is no fact of a yes/no answer ("It does, on any CPU." is right too); the other
     # verdict is a wrong answer.
@@ -228,7 +247,7 @@ def propose(
         [*alternatives, *_unit_forms(alternatives[0]), *_date_forms(alternatives[0])]
         for alternatives in _same_values(answer, facts)
     ]
-    return grouped[:most], opposite(question, answer)
+    return grouped[:most], opposite(question, answer), from_words and bool(grouped)
 
 
 def _unit_forms(value: str) -> list[str]:
@@ -337,7 +356,8 @@ def vocabulary(answers: list[str]) -> tuple[dict[str, float], frozenset[str]]:
 
 def propose_rows(rows: list[dict[str, Any]], most: int = 2) -> tuple[list[dict], int]:
     """The rows with proposed `facts` (and `wrong`) where a row names neither, marked
-    `"facts_from": "reference"`; and how many rows got facts."""
+    `"facts_from": "reference"` (`"reference words"` where they are rare words, no specific
+    term); and how many rows got facts."""
     answers = [str(r["answer"]) for r in rows]
     rarity, common = vocabulary(answers)
     out, proposed = [], 0
@@ -345,11 +365,13 @@ def propose_rows(rows: list[dict[str, Any]], most: int = 2) -> tuple[list[dict],
         if row.get("facts") or row.get("wrong"):
             out.append(row)
             continue
-        facts, wrong = propose(str(row["question"]), str(row["answer"]), rarity, most, common)
+        facts, wrong, from_words = propose_marked(
+            str(row["question"]), str(row["answer"]), rarity, most, common
+        )
         if facts or wrong:
             proposed += bool(facts)  # a wrong answer alone is no fact proposed
             row = {**row, "facts": facts, **({"wrong": wrong} if wrong else {}),
-                   "facts_from": "reference"}  # fmt: skip
+                   "facts_from": "reference words" if from_words else "reference"}  # fmt: skip
         out.append(row)
     return out, proposed
 
@@ -358,8 +380,8 @@ def propose_file(
     path: str | Path, output: str | Path, most: int = 2, on_error: str = "raise"
 ) -> tuple[int, int, list[str]]:
     """Write `path`'s test rows to `output` (JSONL), each as it was (any shape tunelab reads),
-    with proposed facts where it names none; (rows, rows given facts, the rows left with
-    none: `file:line`, for a person to write them). With on_error='skip' a bad row is left
+    with proposed facts where it names none; (rows, rows given facts, the rows whose facts are
+    rare words and the rows left with none: `file:line`, for a person to review or write). With on_error='skip' a bad row is left
     out, and counted."""
     from tunelab.data.load import OPTION_SKIP_HINT, load_examples
     from tunelab.data.read import read_rows
@@ -383,4 +405,9 @@ def propose_file(
     ]
     write_jsonl(({**raw[ex.source], **a} for ex, a in zip(examples, added)), output)
     left = [ex.source for ex, row in zip(examples, with_facts) if not row.get("facts")]
-    return len(rows), proposed, left
+    worded = [
+        ex.source
+        for ex, row in zip(examples, with_facts)
+        if row.get("facts_from") == "reference words"
+    ]
+    return len(rows), proposed, worded, left

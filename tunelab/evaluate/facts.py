@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import regex
+
 from tunelab.data.read import DataError, read_rows
 from tunelab.evaluate.answer_words import asks_what_is_not, normalize, states_words
 
@@ -156,9 +158,21 @@ _DOMAIN = re.compile(
 )
 
 
+# A name in code ("add_data()", "LAMINI_API_KEY", "--max-tokens") is said as written, not inside
+# a longer one ("add_data_batch") nor as plain words ("you add data", "the max tokens").
+_IDENTIFIER = re.compile(r"(--?)?([A-Za-z_][\w]*(?:[-_][A-Za-z0-9]\w*)*)(\(\))?")
+
+
 def _whole_address(written: str) -> re.Pattern | None:
-    """The pattern an answer must hold an address fact (or a path) by, or None for a fact that
-    is none."""
+    """The pattern an answer must hold an address fact (or a path, or a name in code) by, or
+    None for a fact that is none."""
+    code = _IDENTIFIER.fullmatch(written)
+    if code and (code[1] or code[3] or "_" in code[2].strip("_")):
+        # Its dashes or call brackets may be left out: "max-tokens", "add_data" say them.
+        return re.compile(
+            rf"(?<![\w-]){'(?:--?)?' if code[1] else ''}{re.escape(code[2])}(?![\w-])",
+            re.IGNORECASE,
+        )
     if _PATH.fullmatch(written):  # "/var/lib/x" is neither "/usr/var/lib/x" nor "/var/lib/x/data"
         return re.compile(
             rf"(?<![\w/.~-]){re.escape(written.rstrip('/'))}/?(?![\w-]|[/.]\w)", re.ASCII
@@ -209,12 +223,38 @@ def score_facts(answer: str, check: FactCheck) -> dict[str, float]:
     read = not check.negative
     hallucinated = any(states(answer, w, read) for w in check.wrong)
     if check.facts:
-        stated = [any(states(answer, alt, read) for alt in fact) for fact in check.facts]
+        stated = [
+            any(states(answer, alt, read) for alt in fact) and not _offered(answer, fact, check)
+            for fact in check.facts
+        ]
         out["fact_recall"] = sum(stated) / len(stated)
         out["fact_accuracy"] = float(all(stated) and not hallucinated)
     if check.wrong:
         out["hallucination"] = float(hallucinated)
     return out
+
+
+# Values offered as a choice: "16 or 32", "8, 16, 32 or 64", "$5/$10 or $20".
+_VALUE = r"\p{Sc}?\d+(?:\.\d+)?(?:\s?%|\s?[A-Za-z]{1,3}\b)?"
+_CHOICE = regex.compile(rf"(?<![\w.]){_VALUE}(?:\s*[,/]\s*{_VALUE})*,?\s+or\s+{_VALUE}")
+
+
+def _offered(answer: str, fact: list[Phrase], check: FactCheck) -> bool:
+    """Whether the answer gives a value fact only as one of several it offers ("16 or 32" does
+    not know it is 32), some of which the row does not expect ("3.10 or 3.11" may be its two
+    facts)."""
+    values = [alt for alt in fact if isinstance(alt, Words) and any(c.isdigit() for c in alt)]
+    if not values:
+        return False
+    expected = {w for f in check.facts for alt in f if isinstance(alt, Words) for w in alt.split()}
+    offers = [c[0] for c in _CHOICE.finditer(answer) if any(states(c[0], v) for v in values)]
+    if not offers or any(states(answer.replace(o, " "), v) for o in offers for v in values):
+        return False  # said outside a choice too ("It is 32; 16 or 32 both run")
+    return any(
+        normalize(value).split()[0] not in expected
+        for offer in offers
+        for value in regex.findall(r"\p{Sc}?\d+(?:\.\d+)?", offer)
+    )
 
 
 def _shown(phrase: Phrase) -> str:
