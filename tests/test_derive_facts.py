@@ -454,6 +454,9 @@ def test_values_are_proposed_whole_and_denied_ones_not_at_all(question, answer, 
          [["Java 21"], ["Harborline Gateway"]]),  # was "21" and "Gateway"
         ("When was it released?", "It was released on 14 March 2026.",
          [["14 March 2026", "March 14, 2026", "2026-03-14"]]),
+        # From an audit: "Apache" and "2.0" apart, and no fact for R's file types.
+        ("Which license?", "It is released under Apache 2.0.", [["Apache 2.0"]]),
+        ("Which file type?", "Save it as an .Rmd file.", [[".Rmd"]]),
     ],
 )  # fmt: skip
 def test_addresses_paths_names_and_dates_are_proposed_whole(question, answer, facts):

@@ -80,7 +80,10 @@ _TERMS = [
     re.compile(r"(?<![\w-])--?[A-Za-z][\w-]*"),  # a command-line option
     re.compile(r"\b[\w<>-]*[A-Za-z][\w<>-]*(?:[./_][\w<>-]+)+/?"),  # a file, dotted or snake name
     # A file type alone (".zfw", ".PDF"; not ".Then" after a stray full stop).
-    re.compile(r"(?<![\w./])\.(?:[a-z][a-z0-9]{0,11}|[A-Z0-9]{2,6})\b(?!\.\w)"),
+    # (R's mixed-case ones too: ".R", ".Rmd", ".Rds".)
+    re.compile(
+        r"(?<![\w./])\.(?:[a-z][a-z0-9]{0,11}|[A-Z0-9]{2,6}|R|Rmd|Rds|Rdata|Rproj)\b(?!\.\w)"
+    ),
     re.compile(r"\b(?=[\w-]*\d)[A-Za-z]\w*(?:-\w+)+"),  # a hyphenated name with a digit (gpt-4o)
     re.compile(r"(?<![\w\\-])[A-Za-z]+\d\w*(?![\w-])"),  # a name with a digit (A100; not "\\n1")
     # A name and its version, one fact: "Java 21", "Python 3.10", "Windows 11".
@@ -89,7 +92,7 @@ _TERMS = [
     re.compile(
         r"(?<=[a-z0-9,;:] )(?!(?:Version|Port|Step|Section|Page|Chapter|Figure|Table|Line|Item|"
         r"Option|Level|Phase|Stage|Tier|Plan|Number|No)\b)[A-Z][A-Za-z]+ \d+(?:\.\d+)*"
-        r"(?![\w.-]|\.\d)"
+        r"(?![\w-]|\.\w)"  # a sentence's full stop after it ("under Apache 2.0.") is none of it
     ),
     re.compile(r"(?<![\w.-])\d+(?:[-/]\d+)+(?![\w-])"),  # a date (2023-05-01, 5/1/2023)
     re.compile(
