@@ -316,6 +316,10 @@ def test_values_denied_set_aside_or_inside_a_larger_one_are_not_stated(fact, ans
         ("2.1.0", "Install v2.1."),
         ("add_data()", "Call add_data on the program."),
         ("--max-tokens", "Set max-tokens to 64."),
+        ("5-10 GB", "It needs between 5 and 10 GB."),
+        ("5-10 GB", "It needs 5 to 10 GB."),
+        ("March 2024", "It came out in Mar 2024."),
+        ("Python 3.8", "You need python3.8 or later."),
         ("example.com", "See https://www.example.com/."),
         ("https://example.com/docs", "Read https://example.com/docs."),
         ("config.yaml", "設定はconfig.yamlに保存されます。"),
@@ -396,6 +400,9 @@ def test_a_question_that_asks_what_is_not_has_its_answers_negations_say_the_fact
         ("16", "It is 32. Wait, no, it is 16.", True),
         ("CPU", "It is unable to run on a CPU.", False),
         ("CPU", "It lacks CPU support.", False),
+        ("CPU", "CPU support is unavailable.", False),
+        ("llm.submit_job", "Use llm.submit_job_batch().", False),
+        ("3", "Use 2 and 3 GPUs.", True),  # a list, no range
         ("1990s", "the 1990 standard", False),
     ],
 )

@@ -78,6 +78,28 @@ _TIME_UNITS = {"h": "hour", "hr": "hour", "hrs": "hour", "min": "minute", "mins"
 _TIME_UNIT = re.compile(rf"(?<![\w.])(\d+(?:\.\d+)?)\s?({'|'.join(_TIME_UNITS)})\b(?!\.\w)")
 
 
+# A range said in words is the range: "5 to 10 GB" and "between 5 and 10 GB" are "5-10 GB".
+_RANGE_WORDS = re.compile(r"(?:\bbetween\s+)?(?<![\w.])(\d+(?:\.\d+)?)\s+(?:to|and)\s+(?=\d)", re.I)
+# A month's short name before its day or year is the month: "Mar 2024" is "March 2024".
+_MONTHS = ("january february march april may june july august september october november "
+           "december").split()  # fmt: skip
+_SHORT_MONTH = re.compile(r"\b(Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?(?=\s+\d)", re.I)
+# A name glued to its dotted version is the name and the version: "python3.8" is "Python 3.8".
+_GLUED_VERSION = re.compile(r"(?<![\w.])([A-Za-z]{2,})(\d+\.\d+(?:\.\d+)?)(?!\w|\.\d)")
+
+
+def _range_words(match: re.Match) -> str:
+    # Only "between X and Y" is a range with "and": "2 and 3 GPUs" may be a list.
+    if "and" in match[0].lower().split() and not match[0].lower().startswith("between"):
+        return match[0]
+    return f"{match[1]}-"
+
+
+def _short_month(match: re.Match) -> str:
+    short = match[1].lower()[:3]
+    return next(m for m in _MONTHS if m.startswith(short))
+
+
 def _time_unit(match: re.Match) -> str:
     name = _TIME_UNITS[match[2]]
     return f"{match[1]} {name}{'' if match[1] == '1' else 's'}"
@@ -151,6 +173,8 @@ def _glued(text: str) -> str:
     its signs, per cents, currencies and "++"/"#" glued to their words as private characters."""
     text = _COUNT.sub(lambda m: str(_COUNT_WORDS.index(m[1].lower()) + 1), text)
     text = _ACRONYM_PLURAL.sub(r"\1", _VERSION_V.sub("", text))
+    text = _GLUED_VERSION.sub(r"\1 \2", _SHORT_MONTH.sub(_short_month, text))
+    text = _RANGE_WORDS.sub(_range_words, text)
     text = _TIME_UNIT.sub(_time_unit, _VERSION_ZERO.sub(r"\1", text))
     text = _MAGNITUDE.sub(_magnitude, _DECIMAL_COMMA.sub(_decimal_comma, text))
     text = _TIME.sub(
@@ -199,10 +223,13 @@ _CLAUSE_END = re.compile(
     r"aside|other|exceed\w*|surpass\w*|above|below)\b",
     re.I,
 )
-# A copula's negation denies its subject too: "Windows is not supported", "8 isn't the default"
+# A copula's negation denies its subject too: "Windows is not supported", "8 isn't the default",
+# "CPU support is unavailable"
 # (the words before it in its clause: not stated there, as those a few words after a negation).
 _NEGATED_COPULA = re.compile(
-    r"\b(?:is|are|was|were)\s+(?:not|no\s+longer|never)\b|\b(?:isn|aren|wasn|weren)['’]t\b", re.I
+    r"\b(?:is|are|was|were)\s+(?:not|no\s+longer|never|unavailable|unsupported)\b"
+    r"|\b(?:isn|aren|wasn|weren)['’]t\b",
+    re.I,
 )
 _WORD = regex.compile(rf"[\p{{L}}\p{{N}}\p{{M}}{_GLUED}]+")
 _ARTICLE = frozenset({"a", "an", "the"})

@@ -160,7 +160,7 @@ _DOMAIN = re.compile(
 
 # A name in code ("add_data()", "LAMINI_API_KEY", "--max-tokens") is said as written, not inside
 # a longer one ("add_data_batch") nor as plain words ("you add data", "the max tokens").
-_IDENTIFIER = re.compile(r"(--?)?([A-Za-z_][\w]*(?:[-_][A-Za-z0-9]\w*)*)(\(\))?")
+_IDENTIFIER = re.compile(r"(--?)?([A-Za-z_][\w]*(?:[-_.][A-Za-z0-9]\w*)*)(\(\))?")
 
 
 def _whole_address(written: str) -> re.Pattern | None:
