@@ -317,6 +317,8 @@ def test_values_denied_set_aside_or_inside_a_larger_one_are_not_stated(fact, ans
         ("add_data()", "Call add_data on the program."),
         ("--max-tokens", "Set max-tokens to 64."),
         ("5-10 GB", "It needs between 5 and 10 GB."),
+        ("1,000", "Le maximum est 1\u202f000 lignes."),
+        ("1000", "Le maximum est 1\u00a0000 lignes."),
         ("5-10 GB", "It needs 5 to 10 GB."),
         ("March 2024", "It came out in Mar 2024."),
         ("Python 3.8", "You need python3.8 or later."),

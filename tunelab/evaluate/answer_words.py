@@ -36,6 +36,9 @@ _CURRENCY = "\U000f0000-\U0010fffd"
 _GLUED = "\ue000\ue002-\ue0ff" + _CURRENCY  # what may sit inside or on a word
 _NUMBER = r"\d+(?:[.\ue000]\d+)*"
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")  # 1,000 is 1000
+# "1 000" with a no-break or thin space (French, ISO) is 1000 too; with a plain space it may be
+# two numbers.
+_THOUSANDS_SPACE = re.compile(r"(?<=\d)[\u00a0\u202f\u2009](?=\d{3}(?!\d))")
 # A measure's trailing zeros say nothing: "12.50 W" is 12.5 W, "5.0 GB" 5 GB, "$249.00" $249
 # (a version's do: "Python 3.10" is no 3.1, so only before a unit or after a currency).
 _MEASURE = regex.compile(
@@ -172,7 +175,7 @@ def _glued(text: str) -> str:
     """`text` case-folded ("Straße" is "strasse", "İstanbul" "istanbul"), its numbers whole and
     its signs, per cents, currencies and "++"/"#" glued to their words as private characters."""
     text = _COUNT.sub(lambda m: str(_COUNT_WORDS.index(m[1].lower()) + 1), text)
-    text = _ACRONYM_PLURAL.sub(r"\1", _VERSION_V.sub("", text))
+    text = _ACRONYM_PLURAL.sub(r"\1", _VERSION_V.sub("", _THOUSANDS_SPACE.sub("", text)))
     text = _GLUED_VERSION.sub(r"\1 \2", _SHORT_MONTH.sub(_short_month, text))
     text = _RANGE_WORDS.sub(_range_words, text)
     text = _TIME_UNIT.sub(_time_unit, _VERSION_ZERO.sub(r"\1", text))
