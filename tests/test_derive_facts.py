@@ -469,3 +469,18 @@ def test_a_path_fact_is_that_path_not_one_holding_it():
                           ("It is /usr/var/lib/harborline.", False),
                           ("It is /var/lib/harborline/data.", False)]:  # fmt: skip
         assert score_facts(answer, path)["fact_accuracy"] == float(right), answer
+
+
+def test_a_file_of_custom_columns_is_read_through_the_fields_set(tmp_path):
+    # `--set fields.question=Query` was taken and dropped: every row "of no known shape".
+    source = tmp_path / "support.jsonl"
+    source.write_text(json.dumps({"Query": "Which port?", "Response": "Port 8080."}) + "\n")
+    out = tmp_path / "out.jsonl"
+    result = CliRunner().invoke(
+        app,
+        ["data", "facts", str(source), "-o", str(out),
+         "--set", "fields.question=Query", "--set", "fields.answer=Response"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    row = json.loads(out.read_text())
+    assert row["Query"] == "Which port?" and row["facts"] == [["8080"]]  # its columns kept

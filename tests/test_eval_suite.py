@@ -11,7 +11,7 @@ from tests.conftest import tiny_run
 from tunelab.cli import app
 from tunelab.errors import TunelabError
 from tunelab.evaluate.metrics import normalize, rouge_l, score_texts, token_f1
-from tunelab.evaluate.suite import EvalConfig, evaluate
+from tunelab.evaluate.suite import EvalConfig, errors, evaluate
 
 QA = Path(__file__).parent / "fixtures" / "eval" / "qa"
 
@@ -230,9 +230,17 @@ def test_a_runs_own_test_file_of_custom_columns_is_read_as_training_read_it(tmp_
         .replace("template: qa", "template: qa, fields: {question: q, answer: a}")
     )
     (run / "config.yaml").write_text(config)
-    result = evaluate([str(run), "tiny-random"], EvalConfig(max_new_tokens=2, analyse=False))
+    # The error analysis reads the run's training data through its fields too: it failed after
+    # every answer was made, and so did `tunelab errors`.
+    result = evaluate([str(run), "tiny-random"], EvalConfig(max_new_tokens=2))
     assert [len(r.rows) for r in result] == [3, 3]
     assert result[0].rows[0]["question"] == "What is item 0?"
+    assert result[0].analysis is not None and (run / "eval" / "errors.md").exists()
+    assert len(errors(str(run)).rows) == 3
+    # Another file of the run's columns (`data facts` writes them back as they were) too.
+    (tmp_path / "other.jsonl").write_text(json.dumps(rows[0]) + "\n")
+    other = evaluate(str(run), EvalConfig(data=str(tmp_path / "other.jsonl"), max_new_tokens=2))
+    assert len(other.rows) == 1
     with pytest.raises(TunelabError, match="cannot tell the data shape"):
         evaluate("tiny-random", EvalConfig(data=str(tmp_path / "test.jsonl"), max_new_tokens=2))
     # The run's test file named another way (relative to here) is still the run's own.
@@ -281,7 +289,7 @@ def test_errors_with_no_answer_in_a_category_says_so(tmp_path, monkeypatch):
     assert said.exit_code == 0 and "no answer falls in an error category" in said.output
 
 
-def _analysed_clean(result, training_path, named=False):
+def _analysed_clean(result, training_path, named=False, runs=()):
     from tunelab.evaluate.analysis import Analysis
 
     result.analysis = Analysis(result.rows, {})

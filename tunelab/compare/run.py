@@ -20,6 +20,7 @@ from rich.progress import Progress
 from tunelab.compare.rag import Passage, Retriever, fit_context, load_corpus, own_rows
 from tunelab.compare.report import write_report
 from tunelab.config import Limit, Section
+from tunelab.data.load import has_columns
 from tunelab.data.templates import Prompt
 from tunelab.data.text import content_words
 from tunelab.errors import TunelabError
@@ -121,13 +122,15 @@ def compare(run: str | Run, cfg: CompareConfig | None = None) -> Comparison:
 
 
 def _corpus(found: Run, cfg: CompareConfig) -> list[Passage]:
-    """--corpus, else the run's training data; the run's data file read as training read it (its
-    data.shape and data.fields: a file of custom columns is of no shape auto-detection knows)."""
+    """--corpus, else the run's training data; the run's data file, or another of its columns,
+    read as training read it (its data.shape and data.fields: a file of custom columns is of no
+    shape auto-detection knows)."""
     data = found.config.data
     path = cfg.corpus or data.path
     if not path:
         raise TunelabError(f"{found.path}: no training data file to retrieve from: pass --corpus")
-    if data.path and Path(path).resolve() == Path(data.path).resolve():
+    own = data.path and Path(path).resolve() == Path(data.path).resolve()
+    if own or has_columns(path, data.fields):  # the run's file, or another of its columns
         return load_corpus(path, shape=data.shape, fields=data.fields)
     return load_corpus(path)
 

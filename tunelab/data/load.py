@@ -61,6 +61,20 @@ def load_examples(
     return loaded.examples
 
 
+def has_columns(path: str | Path, fields: dict[str, str] | None) -> bool:
+    """Whether the first row of `path` has every column `fields` maps: another file of a run's
+    own columns ("Query"/"Response") is read through its data.fields too."""
+    if not fields or not Path(path).is_file():
+        return False
+    try:
+        first = next(iter(read_rows(Path(path), quiet=True)), None)
+    except (OSError, DataError):  # unreadable here: the loader says why
+        return False
+    return (
+        first is not None and isinstance(first[1], dict) and set(fields.values()) <= set(first[1])
+    )
+
+
 def read_examples(
     path: str | Path,
     shape: str = "auto",

@@ -113,7 +113,7 @@ def errors_command(
     _print_errors(errors(run, data))
 
 
-@options(DataConfig, "on_error", source="tunelab data facts")
+@options(DataConfig, "on_error", "shape", source="tunelab data facts")
 def facts_command(
     path: Annotated[str, typer.Argument(help="Test file: question/answer rows of any shape.")],
     output: Annotated[str, typer.Option("-o", "--output", help="JSONL file to write.")],
@@ -138,7 +138,9 @@ def facts_command(
             f"{output} exists: pass --overwrite to replace it, or give it as the test file (its "
             "rows that name facts stay as they are)"
         )
-    rows, proposed, worded, left = propose_file(path, output, most, config.on_error)
+    rows, proposed, worded, left = propose_file(
+        path, output, most, config.on_error, config.shape, config.fields
+    )
     console.print(
         f'{output}: {rows} rows, facts proposed for {proposed} (marked "facts_from": '
         f'"reference"); rows that named facts are as they were. Review them before trusting '

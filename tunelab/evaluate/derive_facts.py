@@ -380,7 +380,12 @@ def propose_rows(rows: list[dict[str, Any]], most: int = 2) -> tuple[list[dict],
 
 
 def propose_file(
-    path: str | Path, output: str | Path, most: int = 2, on_error: str = "raise"
+    path: str | Path,
+    output: str | Path,
+    most: int = 2,
+    on_error: str = "raise",
+    shape: str = "auto",
+    fields: dict[str, str] | None = None,
 ) -> tuple[int, int, list[str]]:
     """Write `path`'s test rows to `output` (JSONL), each as it was (any shape tunelab reads),
     with proposed facts where it names none; (rows, rows given facts, the rows whose facts are
@@ -394,7 +399,7 @@ def propose_file(
     for source, row in raw.items():  # facts a row names must be of the form eval reads
         if isinstance(row, dict):
             parse_fact_check(row, source)
-    examples = load_examples(path, on_error=on_error, skip_hint=OPTION_SKIP_HINT)
+    examples = load_examples(path, shape, fields, on_error, OPTION_SKIP_HINT)
     missing = [ex.source for ex in examples if not ex.answer]
     if missing:
         raise TunelabError(

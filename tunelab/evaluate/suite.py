@@ -102,11 +102,14 @@ def test_questions(path: str, cfg: EvalConfig, runs: Sequence[Run] = ()) -> list
     """The test examples of `path` (see `test_path`), the first --limit of them, read as training
     read them where the file is the test file of one of `runs` (its data.shape and data.fields: a
     file of custom columns was refused as of no known shape)."""
-    from tunelab.data.load import load_examples
+    from tunelab.data.load import has_columns, load_examples
 
     owners = [r for r in runs if r.test_path]
     same = Path(path).resolve()  # "--data test.jsonl" beside a run naming it in full
     owner = next((r for r in owners if Path(r.test_path).resolve() == same), None)
+    # Another file of the run's own columns ("Query"/"Response", as `data facts` writes them
+    # back) is read through its data.fields too.
+    owner = owner or next((r for r in runs if has_columns(path, r.config.data.fields)), None)
     reading = owner.config.data if owner else None
     shape, fields = (reading.shape, reading.fields) if reading else ("auto", None)
     examples = load_examples(path, shape, fields)[: cfg.limit]
@@ -226,16 +229,24 @@ def evaluate_one(
         result.notes.append(note)
     if cfg.analyse:
         # The runs' own training data (never a path the user named): not found, it is said.
-        analyse_result(result, training or (run.config.data.path if run else None))
+        analyse_result(
+            result,
+            training or (run.config.data.path if run else None),
+            runs=[run, *runs] if run else runs,
+        )
     write_outputs(result)
     log.remove()
     return result
 
 
-def training_examples(path: str | None, named: bool = False, notes: list | None = None) -> list:
-    """The training data for retrieval. A file `named` by the user that is not there is an
-    error; the run's own, gone (or written relative to another folder), is said in `notes`:
-    the reports had silently no similar training rows."""
+def training_examples(
+    path: str | None, named: bool = False, notes: list | None = None, runs: Sequence[Run] = ()
+) -> list:
+    """The training data for retrieval, read as the one of `runs` that trained on it read it
+    (its data.shape and data.fields: custom columns were no usable rows, and eval failed after
+    answering). A file `named` by the user that is not there is an error; the run's own, gone
+    (or written relative to another folder), is said in `notes`: the reports had silently no
+    similar training rows."""
     from tunelab.data.load import load_examples
 
     if not path:
@@ -249,16 +260,24 @@ def training_examples(path: str | None, named: bool = False, notes: list | None 
                 "no similar training rows (pass --data)"
             )
         return []
-    return load_examples(path, on_error="skip")
+    same = Path(path).resolve()
+    owner = next(
+        (r for r in runs if r.config.data.path and Path(r.config.data.path).resolve() == same), None
+    )
+    reading = owner.config.data if owner else None
+    shape, fields = (reading.shape, reading.fields) if reading else ("auto", None)
+    return load_examples(path, shape, fields, on_error="skip")
 
 
-def analyse_result(result: EvalResult, training_path: str | None, named: bool = False) -> None:
+def analyse_result(
+    result: EvalResult, training_path: str | None, named: bool = False, runs: Sequence[Run] = ()
+) -> None:
     """Categorize weak answers (rows gain 'errors') and write errors.md / errors.html;
-    `named`: the training path is the user's, not the run's."""
+    `named`: the training path is the user's, not the run's; `runs` read their own data."""
     from tunelab.evaluate.analysis import analyse
     from tunelab.evaluate.report import write_reports
 
-    training = training_examples(training_path, named, result.notes)
+    training = training_examples(training_path, named, result.notes, runs)
     analysis = analyse(result.rows, training)
     result.summary.update({f"errors.{k}": v for k, v in analysis.counts.items()})
     write_reports(
@@ -315,7 +334,8 @@ def errors(source: str | Run, data: str | None = None) -> EvalResult:
     earlier = earlier_summary(out_dir)  # its model's name, not the path given here
     model = earlier.get("model") or str(source)
     result = EvalResult(model, out_dir, rows, summarize(rows), prompt=asked_before(earlier))
-    analyse_result(result, data or (run.config.data.path if run else None), bool(data))
+    runs = [run] if run else []
+    analyse_result(result, data or (run.config.data.path if run else None), bool(data), runs)
     write_outputs(result)
     return result
 
