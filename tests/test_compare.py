@@ -311,6 +311,36 @@ def test_compare_reads_the_corpus_as_the_run_read_its_data_and_leaves_out_the_te
     assert json.loads((run / "compare" / "compare.json").read_text())["own_rows_excluded"] == 2
 
 
+def test_a_corpus_of_the_runs_own_columns_is_read_through_its_fields(tmp_path):
+    # `--corpus` other than the run's file: "cannot tell the data shape" for every row.
+    from tunelab.compare.run import CompareConfig, _corpus
+    from tunelab.run import Run
+
+    run = _fields_run(tmp_path)
+    corpus = _write_rows(tmp_path / "corpus.jsonl", LAMINI[2:])
+    passages = _corpus(Run.find(run), CompareConfig(corpus=str(corpus)))
+    assert len(passages) == len(LAMINI) - 2
+
+
+def test_a_long_answer_is_retrieved_in_pieces_not_whole(tmp_path):
+    # A 41,000-character answer retrieved whole made 7,800-token prompts: 18 minutes for 10
+    # questions. Cut as documents are, each piece after its question.
+    long = " ".join(f"Sentence {i} says the retry limit is {i}." for i in range(400))
+    path = tmp_path / "qa.jsonl"
+    path.write_text(
+        json.dumps({"question": "What are the limits?", "answer": long}) + "\n"
+        + json.dumps({"question": "Short?", "answer": "Yes."}) + "\n"
+    )  # fmt: skip
+    passages = load_corpus(path, chunk_tokens=300)
+    pieces = [p for p in passages if p.source.startswith(f"{path}:1#")]
+    assert len(pieces) > 5 and len(passages) == len(pieces) + 1
+    assert all(p.text.startswith("What are the limits?\n") for p in pieces)
+    assert all(len(p.text.split()) < 300 for p in pieces)
+    assert "".join(p.text.split("\n", 1)[1] for p in pieces).replace(" ", "") == long.replace(
+        " ", ""
+    )
+
+
 def test_passages_cut_to_fit_the_context_are_reported_and_recall_counts_only_those_kept(
     tmp_path, monkeypatch
 ):

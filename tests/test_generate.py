@@ -81,6 +81,27 @@ def test_greedy_replies_are_each_prompts_reply_alone_whatever_the_batch(
     assert sum(finished) == len(PROMPTS)  # each reply reported once, as it finished
 
 
+def test_a_long_prompt_waits_for_short_ones_rather_than_widening_every_row(talkative, monkeypatch):
+    # All prompts joined at once: one 7,800-token RAG prompt among short ones had every row
+    # prefilled and decoded at its width (6 minutes for 10 questions, 2 one at a time).
+    from tunelab.decode import Batch
+
+    model, tokenizer = talkative
+    prompts = [*PROMPTS[:4], " ".join(["word"] * 200)]
+    joined: list[list[int]] = []
+    real_join = Batch.join
+    monkeypatch.setattr(
+        Batch, "join", lambda self, ps: joined.append([len(p) for p in ps]) or real_join(self, ps)
+    )
+    replies = generate(model, tokenizer, prompts, max_new_tokens=30, batch_size=8)
+    assert [(r.text, r.completion_tokens) for r in replies] == [
+        alone(model, tokenizer, p, 30) for p in prompts
+    ]
+    longest = max(max(j) for j in joined)
+    assert longest > 500 and [longest] in joined  # it joined alone, after the others
+    assert all(max(j) <= 2 * min(j) + 64 for j in joined)
+
+
 def test_a_checkpoints_repetition_penalty_applies_as_in_model_generate():
     model, tokenizer = tiny_random(initializer_range=0.2)
     model.generation_config.repetition_penalty = 1.5

@@ -22,16 +22,32 @@ RAG_TEMPLATE = (
 
 @dataclass
 class Passage:
-    source: str  # "file:line" of a Q&A row, or "file#chunk" of a document
+    source: str  # "file:line" of a Q&A row ("file:line#piece" of a long one), "file#chunk" of a document
     text: str  # as the model is shown it: a row's question without template markers, its answer
     asks: str | None = None  # a Q&A row's question as `data split` compares it (`prompt_key`)
+
+
+def _qa_passages(ex, chunk_tokens: int) -> list[Passage]:
+    """A Q&A row as passages: one, or its long answer in pieces of about `chunk_tokens`, each
+    after the question (a 41,000-character answer retrieved whole made 7,800-token prompts, as
+    documents are cut to begin with)."""
+    from tunelab.data.chunking import split_text
+
+    question = plain_question(ex.question)
+    pieces = split_text(ex.answer, chunk_tokens)
+    if len(pieces) == 1:
+        return [Passage(ex.source, f"{question}\n{ex.answer}".strip(), prompt_key(ex))]
+    return [
+        Passage(f"{ex.source}#{i}", f"{question}\n{piece}".strip(), prompt_key(ex))
+        for i, piece in enumerate(pieces)
+    ]
 
 
 def load_corpus(
     path: str | Path, chunk_tokens: int = 300, shape: str = "auto", fields: dict | None = None
 ) -> list[Passage]:
-    """Passages from a Q&A/instruction/chat file (each pair one passage; rows read as `shape`
-    and `fields` say), or from documents (Markdown, text, HTML, PDF; a folder recursively) cut
+    """Passages from a Q&A/instruction/chat file (each pair one passage, a long answer cut in
+    pieces; rows read as `shape` and `fields` say), or from documents (Markdown, text, HTML, PDF; a folder recursively) cut
     along paragraphs."""
     from tunelab.data.chunking import DOC_SUFFIXES, chunk_document, find_documents
     from tunelab.data.load import load_examples
@@ -42,11 +58,7 @@ def load_corpus(
     if path.is_file() and path.suffix.lower() not in DOC_SUFFIXES:
         examples = load_examples(path, shape, fields, on_error="skip")
         return [
-            Passage(
-                ex.source, f"{plain_question(ex.question)}\n{ex.answer}".strip(), prompt_key(ex)
-            )
-            for ex in examples
-            if ex.answer
+            passage for ex in examples if ex.answer for passage in _qa_passages(ex, chunk_tokens)
         ]
     passages = []
     for document in find_documents([path]):
