@@ -272,8 +272,28 @@ def test_columns_of_no_known_shape_are_not_a_row_to_skip(tmp_path):
     write_jsonl([{"foo": "Q?", "bar": "A"}], path)
     with pytest.raises(DataError) as refused:
         load_examples(str(path), on_error="raise")
-    assert "set data.shape and data.fields" in str(refused.value)
+    # The setting that works, with the file's own two columns in it.
+    assert "--set data.fields.question=foo --set data.fields.answer=bar" in str(refused.value)
     assert "on-error" not in str(refused.value) and "on_error" not in str(refused.value)
+
+
+def test_every_row_of_unmapped_columns_is_one_reason_not_one_line_each(tmp_path):
+    # `data check` listed "cannot tell the data shape" 120 times, then diversity 1.000 and empty
+    # tables of no rows.
+    from tunelab.data.quality.check import check_file
+    from tunelab.data.quality.report import sections
+
+    path = tmp_path / "d.jsonl"
+    write_jsonl([{"Query": f"Q{i}?", "Response": "A"} for i in range(30)], path)
+    report = check_file(path)
+    titles = [s.title for s in sections(report)]
+    assert titles == ["Summary", "Warnings", "Rows the loader rejects"]
+    rejects = next(s for s in sections(report) if s.title.startswith("Rows")).rows
+    assert rejects == [[f"{path}:1 and 29 more rows: cannot tell the data shape from columns "
+                        "['Query', 'Response']; expected one of messages, instruction/output, "
+                        "question/answer, prompt/completion, text (map your "
+                        "columns: --set data.fields.question=Query --set "
+                        "data.fields.answer=Response, or data: {fields: ...} in a config file)"]]  # fmt: skip
 
 
 def test_a_column_mapped_to_another_field_moves_and_exact_repeats_are_exact(tmp_path):

@@ -86,6 +86,11 @@ def test_a_file_that_is_not_utf8_names_the_line_not_a_traceback(tmp_path):
     table.write_bytes("question,answer\ncafé,a\n".encode("cp1252"))
     with pytest.raises(TunelabError, match=r"qa.csv:2: not UTF-8 text \(byte 0xe9"):
         load_examples(table)
+    # A stray byte in one row of a CSV is that row's error: --on-error skip skips it alone (the
+    # whole file was refused).
+    table.write_bytes(b"question,answer\nok?,yes\n" + "café?,a\n".encode("cp1252") + b"b?,no\n")
+    kept = load_examples(table, on_error="skip")
+    assert [ex.question for ex in kept] == ["ok?", "b?"]
 
 
 def test_an_unknown_sharegpt_speaker_is_named(tmp_path):

@@ -49,9 +49,11 @@ def load_examples(
     """Load every row of `path` as an Example; with on_error='skip', bad rows are counted and
     shown; 'raise' stops at one with `skip_hint` (how this command's user can skip it)."""
     loaded = read_examples(path, shape, fields, on_error, skip_hint)
-    problems = loaded.rejected
+    problems = grouped_rejects(loaded.rejected)
     if problems:
-        console.print(f"[yellow]skipped {len(problems)} bad row(s) of {escape(str(path))}:[/]")
+        console.print(
+            f"[yellow]skipped {len(loaded.rejected)} bad row(s) of {escape(str(path))}:[/]"
+        )
         for line in problems[:5]:
             console.print(f"  {line}", markup=False, highlight=False)
         if len(problems) > 5:
@@ -59,6 +61,22 @@ def load_examples(
     if not loaded.examples:
         raise TunelabError(f"{path}: no usable rows")
     return loaded.examples
+
+
+def grouped_rejects(rejected: list[str]) -> list[str]:
+    """The loader's rejects, each reason once with the rows it holds for ("file:1 and 119 more
+    rows: cannot tell the data shape..." where every row of a file of unmapped columns was said
+    apart, 120 times)."""
+    rows: dict[str, list[str]] = {}
+    for message in rejected:
+        where, sep, why = message.partition(": ")
+        rows.setdefault(why if sep else message, []).append(where if sep else "")
+    return [
+        f"{where[0]}{f' and {len(where) - 1} more rows' if len(where) > 1 else ''}: {why}"
+        if where[0]
+        else why
+        for why, where in rows.items()
+    ]
 
 
 def has_columns(path: str | Path, fields: dict[str, str] | None) -> bool:

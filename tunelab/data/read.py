@@ -220,7 +220,9 @@ def _read_json(path: Path) -> Iterator[tuple[str, dict[str, Any] | DataError]]:
         yield source, row
 
 
-def _read_text(path: Path) -> str:
+def _read_text(path: Path, lenient: bool = False) -> str:
+    """The file's text. `lenient`: a byte that is no UTF-8 is kept as a lone surrogate, for the
+    row holding it to be refused by itself (a CSV's rows are read one by one, as a JSONL's)."""
     # Decoded from bytes, not read_text(): its newline translation would turn a "\r\n" inside a
     # quoted CSV cell into "\n", changing the data (the csv module finds line ends itself).
     data = path.read_bytes()
@@ -228,6 +230,8 @@ def _read_text(path: Path) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
+        if lenient:
+            return data.decode("utf-8-sig", errors="surrogateescape")
         line = data.count(b"\n", 0, err.start) + 1  # where to look, in an editor
         raise DataError(
             f"{path}:{line}: not UTF-8 text (byte {data[err.start]:#04x}, {err.reason}, at byte "
@@ -237,7 +241,7 @@ def _read_text(path: Path) -> str:
 
 def _read_csv(path: Path, tsv: bool) -> Iterator[tuple[str, dict[str, Any] | DataError]]:
     csv.field_size_limit(CSV_FIELD_LIMIT)
-    text = _read_text(path)
+    text = _read_text(path, lenient=True)
     delimiter = "\t" if tsv else csv_delimiter(text)
     # A header written "question, answer" spaces every row so: the space is no part of a value.
     spaced = f"{delimiter} " in text.partition("\n")[0]
@@ -261,10 +265,24 @@ def _read_csv(path: Path, tsv: bool) -> Iterator[tuple[str, dict[str, Any] | Dat
             # line_num is where the row ends; quoted newlines make that the honest line to show.
             if None in row:
                 row = DataError(f"{path}:{reader.line_num}: more fields than the header has")
+            elif bad := _not_utf8(row):
+                row = DataError(
+                    f"{path}:{reader.line_num}: not UTF-8 text (byte {bad:#04x}); re-save the "
+                    "file as UTF-8 (a spreadsheet's 'CSV UTF-8')"
+                )
             yield f"{path}:{reader.line_num}", row
     except csv.Error as err:
         kind = "TSV" if tsv else "CSV"
         raise DataError(f"{path}:{reader.line_num}: unreadable {kind} ({err})") from None
+
+
+def _not_utf8(row: dict[str, Any]) -> int | None:
+    """The first byte of a row's cells (or names) that was no UTF-8, or None."""
+    for text in (*row, *row.values()):
+        for ch in text if isinstance(text, str) else ():
+            if "\udc80" <= ch <= "\udcff":
+                return ord(ch) - 0xDC00
+    return None
 
 
 _CSV_MARKS = {delimiter: re.compile(rf'"|\r\n?|\n|{re.escape(delimiter)}') for delimiter in ",;\t|"}
@@ -358,10 +376,17 @@ def detect_shape(row: dict[str, Any], source: str) -> str:
                 f"{source}: columns {sorted(row)} are {shape}'s {'/'.join(keys)} but for their "
                 f"case; map them: {fields}"
             )
+    texts = [k for k, v in row.items() if isinstance(k, str) and isinstance(v, str)]
+    # Two text columns are most likely a question and its answer, in that order.
+    example = (
+        f"--set data.fields.question={texts[0]} --set data.fields.answer={texts[1]}"
+        if len(texts) == 2 and " " not in "".join(texts)
+        else "--set data.fields.question=YOUR_COLUMN --set data.fields.answer=YOUR_COLUMN"
+    )
     raise DataError(
         f"{source}: cannot tell the data shape from columns {sorted(row)}; expected one of "
         + ", ".join("/".join(k) for k in SHAPES.values())
-        + " (set data.shape and data.fields to map your columns)"
+        + f" (map your columns: {example}, or data: {{fields: ...}} in a config file)"
     )
 
 

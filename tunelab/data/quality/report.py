@@ -9,6 +9,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from tunelab.data.load import grouped_rejects
 from tunelab.data.quality.check import QualityReport, question_text
 
 
@@ -33,14 +34,17 @@ def sections(report: QualityReport) -> list[Section]:
     if report.warnings:
         out.append(Section("Warnings", ["warning"], [[w] for w in report.warnings]))
     if report.data.rejected:
+        rejects = grouped_rejects(report.data.rejected)
         out.append(
             Section(
                 "Rows the loader rejects",
                 ["where and why"],
-                [[m] for m in report.data.rejected[:limit]],
-                _more(report.data.rejected, limit),
+                [[m] for m in rejects[:limit]],
+                _more(rejects, limit),
             )
         )
+    if not n:  # nothing loaded: no duplicates, lengths or diversity to show (1.000 of no rows)
+        return out
     pairs = [(p, "exact") for p in report.exact_dups] + [
         (p, f"{p.similarity:.2f}") for p in report.near_dups
     ]
