@@ -91,13 +91,17 @@ def test_eval_writes_predictions_summary_and_error_reports(tmp_path):
 
 
 def test_eval_of_a_run_uses_its_test_file_and_writes_into_it(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)  # the plain model's answers go to ./eval/tiny-random
+    monkeypatch.chdir(tmp_path)
     run = tiny_run(tmp_path, QA)
     result = CliRunner().invoke(
         app, ["eval", str(run), "tiny-random", "--max-new-tokens", "4", "--limit", "2"]
     )
     assert result.exit_code == 0, result.output
     assert len((run / "eval" / "predictions.jsonl").read_text().splitlines()) == 2
+    # The base model's answers go beside the run's, not to ./eval/tiny-random, where the next
+    # run's eval against the same base replaced them.
+    assert (run / "eval" / "tiny-random" / "predictions.jsonl").exists()
+    assert not (tmp_path / "eval").exists()
     assert "Δ (first" in result.output and "token_f1" in result.output and "ahead" in result.output
     # No test row names facts: the user is told what token F1 does not measure, and the way out.
     assert "tunelab data facts" in " ".join(result.output.split())

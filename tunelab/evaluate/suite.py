@@ -128,7 +128,8 @@ def evaluate(models, cfg: EvalConfig | None = None, console: Console | None = No
     in the weights; without a run, test questions that carry their own template markers
     (`### Question:`) are asked with the template they fit. The runs' training data is every
     model's word list for the error analysis. With one `output`, each model writes into a
-    subfolder named after it. `console` shows a progress bar per model."""
+    subfolder named after it; without, a run into its own eval folder and a plain model beside
+    a run into a subfolder of the first run's. `console` shows a progress bar per model."""
     if isinstance(models, str | Path | Run):
         return evaluate([models], cfg, console)[0]
     cfg = cfg or EvalConfig()
@@ -149,6 +150,14 @@ def evaluate(models, cfg: EvalConfig | None = None, console: Console | None = No
     if len(set(names)) < len(names):  # numbers only if two names clash
         names = [f"model{i + 1}" for i in range(len(models))]
     outputs = [str(Path(cfg.output) / n) if cfg.output and len(models) > 1 else None for n in names]
+    if not cfg.output and runs:
+        # A base model asked beside a run answers into that run's eval folder: in ./eval/<name>
+        # the next run's eval against the same base replaced it.
+        home = runs[0].out_dir("eval")
+        outputs = [
+            out if Run.find(m) else str(home / model_folder(str(m)))
+            for m, out in zip(models, outputs)
+        ]
     return [
         evaluate_one(
             m,
