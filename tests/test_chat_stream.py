@@ -58,6 +58,11 @@ def test_a_repeated_sentence_or_line_is_found_where_it_starts_again():
     assert repeat_start("It costs 1,000 dollars, it costs 1,000 dollars.") == 23
     assert repeat_start("It is fine. It is fine, really.") is None  # a new sentence, not a loop
     assert repeat_start("one two three, one two four, one two three.") is None  # not in a row
+    # A line of two words ending at its comma, again and again, from a newcomer's walk.
+    line = '"optimizer_name_type": "optimizer_name_type",\n'
+    assert repeat_start("{\n" + line * 7) == len("{\n" + line)
+    assert repeat_start("Thank you, thank you.") == len("Thank you,")
+    assert repeat_start("New York, New York is big.") is None
 
 
 def test_error_analysis_names_the_sentence_said_again_and_the_phrase_looped():

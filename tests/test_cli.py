@@ -128,6 +128,13 @@ def test_generate_reads_its_question_from_standard_input_given_a_dash(monkeypatc
     assert "no question on standard input" in str(result.exception)
 
 
+def test_generate_says_when_the_reply_ran_out_of_tokens():
+    # A reply cut at --max-new-tokens looked finished (a newcomer's 256-token loop).
+    result = runner.invoke(app, ["generate", "tiny-random", "Hi", "--max-new-tokens", "3"])
+    assert result.exit_code == 0, result.output
+    assert "(cut at 3 tokens: --max-new-tokens gives it more)" in result.output
+
+
 def test_generate_and_chat_refuse_a_reply_of_no_tokens_or_a_negative_temperature():
     import pytest
 

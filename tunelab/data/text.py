@@ -107,6 +107,13 @@ def _after_comma(match: re.Match) -> bool:
     return match.group()[-1] in _COMMAS
 
 
+def _clause_words_needed(min_words: int) -> int:
+    """A clause said again right after itself is a loop at one word fewer than a sentence said
+    again anywhere: a line of two words, each ending at its comma ('"name_type":
+    "name_type",' until the length ran out), was none."""
+    return max(2, min_words - 1)
+
+
 def repeat_start(text: str, min_words: int = 3) -> int | None:
     """Where `text` starts saying again a whole sentence or line (of `min_words` words or more)
     it has said before, or a clause it has just said (after a comma), or None. A model that lost
@@ -124,7 +131,7 @@ def repeat_start(text: str, min_words: int = 3) -> int | None:
     before, after_comma = (), False
     for match in _CLAUSE.finditer(text):
         clause = _clause_words(match.group())
-        if after_comma and len(clause) >= min_words and clause == before:
+        if after_comma and len(clause) >= _clause_words_needed(min_words) and clause == before:
             found.append(match.start())
             break
         before, after_comma = clause, _after_comma(match)
@@ -198,7 +205,11 @@ class SaidSentences:
             self.clauses_settled = match.end()
 
     def _says_again(self, clause: tuple[str, ...]) -> bool:
-        return self.after_comma and len(clause) >= self.min_words and clause == self.clause
+        return (
+            self.after_comma
+            and len(clause) >= _clause_words_needed(self.min_words)
+            and clause == self.clause
+        )
 
     def repeat_start(self, text: str) -> int | None:
         """`repeat_start(text)`, reading only what is new since the last call, but for a text
@@ -240,7 +251,8 @@ class SaidSentences:
         # And the clause after a comma, while it begins as the one before it did.
         rest = text[self.clauses_settled :]
         start = self.clauses_settled + len(rest) - len(rest.lstrip(_ENDS + _COMMAS + "\n"))
-        if self.after_comma and len(self.clause) >= self.min_words and start < len(text):
+        needed = _clause_words_needed(self.min_words)
+        if self.after_comma and len(self.clause) >= needed and start < len(text):
             said = self._whole_words(text, start, _clause_words)
             if self.clause[: len(said)] == said:
                 certain = min(certain, start)

@@ -202,8 +202,18 @@ class Session:
             console.print(f"[red]error:[/] {err}", highlight=False)
             return
         console.out("")
-        if self.last and self.last.finish_reason == "repeat":
-            console.print("[dim](stopped: the answer began repeating itself)[/]")
+        if note := self.ending_note(generate_kwargs.get("max_new_tokens", 256)):
+            console.print(f"[dim]{note}[/]")
+
+    def ending_note(self, max_new_tokens: int) -> str:
+        """Why the last local reply ended, where a person should know: it began repeating itself,
+        or it ran out of tokens (it may be cut mid-sentence); "" otherwise."""
+        last = getattr(self, "last", None)  # none yet, or a server's reply
+        if last and last.finish_reason == "repeat":
+            return "(stopped: the answer began repeating itself)"
+        if last and last.finish_reason == "length":
+            return f"(cut at {max_new_tokens} tokens: --max-new-tokens gives it more)"
+        return ""
 
 
 def keep_undecodable_stdin() -> None:

@@ -57,6 +57,8 @@ def generate_command(
         on_text=lambda text: print(text, end="", flush=True),
     )
     print()
+    if note := session.ending_note(max_new_tokens):
+        print(note, file=sys.stderr)  # not the answer: a script reading stdout gets it alone
 
 
 def chat_command(
