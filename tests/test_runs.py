@@ -89,6 +89,14 @@ def test_a_config_alone_or_an_empty_one_is_not_listed_as_a_run(runs_dir, tmp_pat
     assert "empty: not a run: its config.yaml has no metrics.jsonl" in str(result.exception)
 
 
+def test_runs_piped_prints_every_cell_whole(runs_dir, monkeypatch):
+    # At 80 columns every cell was cut: "supp… │ smol… │ lora │ trai…".
+    monkeypatch.delenv("COLUMNS", raising=False)
+    result = CliRunner().invoke(app, ["runs", str(runs_dir / "slow")])
+    assert result.exit_code == 0, result.output
+    assert "…" not in result.output and "finished" in result.output
+
+
 def test_runs_names_a_path_that_holds_no_run(tmp_path):
     result = CliRunner().invoke(app, ["runs", str(tmp_path / "nowhere")])
     assert "nowhere: neither a run folder" in str(result.exception)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -58,6 +59,9 @@ def train_command(
         raise typer.Exit(code)
 
 
+WIDE = 200  # columns `runs` prints in when not on a terminal
+
+
 def runs_command(
     paths: Annotated[
         list[str] | None,
@@ -79,8 +83,14 @@ def runs_command(
 
     found = find_runs(paths or ["runs"])
     console = Console()
-    table = Table("run", "model", "method", "data", "steps", "train loss", "eval loss",
-                  "best held-out", "time", "status")  # fmt: skip
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        # Piped or in CI, rich assumes 80 columns and cut every cell to "supp…": a log line
+        # may be long.
+        console = Console(width=WIDE)
+    table = Table()
+    for name in ("run", "model", "method", "data", "steps", "train loss", "eval loss",
+                 "best held-out", "time", "status"):  # fmt: skip
+        table.add_column(name, overflow="fold")
     for row in map(summary, found):
         best = row.get("best_heldout")
         table.add_row(
