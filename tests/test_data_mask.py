@@ -103,6 +103,8 @@ def test_tokenize_all_reports_truncated_and_dropped(tiny):
     # was counted alike.
     assert report.answers_cut == 1
     assert "1 of them inside a reply, trained without its end and stop token" in report.summary()
+    # Test rows are not trained on: said so of a held-out side.
+    assert "inside a reply, scored by eval loss without its end" in report.summary(held_out=True)
 
 
 def test_inspect_counts_what_a_truncated_reply_trains(tmp_path, capsys):

@@ -49,8 +49,9 @@ class PreparedData:
             ("train", self.report, self.train_examples),
             ("test", self.test_report, self.test_examples),
         ):
-            if report.summary() != f"{len(examples)} examples":
-                parts.append(f"{side}: {report.summary()}")
+            said = report.summary(held_out=side == "test")
+            if said != f"{len(examples)} examples":
+                parts.append(f"{side}: {said}")
         return "; ".join(parts)
 
 

@@ -46,14 +46,17 @@ class TokenizeReport:
     dropped_sources: list[str] = field(default_factory=list)
     special_text: dict[str, str] = field(default_factory=dict)  # source → the token's text
 
-    def summary(self) -> str:
+    def summary(self, held_out: bool = False) -> str:
+        """What tokenizing did, said of training rows, or of `held_out` test rows (which eval
+        loss scores, no training)."""
         # With long texts split into windows, what is counted is sequences, not rows.
         parts = [f"{self.examples} {'sequences' if self.chunked_texts else 'examples'}"]
         if self.truncated:
             parts.append(f"{self.truncated} truncated")
         if self.answers_cut:
+            done = "scored by eval loss" if held_out else "trained"
             parts.append(
-                f"{self.answers_cut} of them inside a reply, trained without its end and stop "
+                f"{self.answers_cut} of them inside a reply, {done} without its end and stop "
                 "token (raise data.max_length or shorten those answers)"
             )
         if self.dropped:
