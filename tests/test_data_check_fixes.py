@@ -329,3 +329,14 @@ def test_split_with_a_test_file_drops_training_rows_asking_its_questions_and_say
         "6 exact duplicates removed",
         f"2 training rows asking a question of {test} removed",
     ]
+
+
+def test_an_empty_row_the_loader_rejects_is_counted_among_the_empty_ones(tmp_path):
+    # The summary read "empty / restated / junk rows 0 / 0 / 0" for a file with an empty answer.
+    from tunelab.data.quality.check import check_file
+    from tunelab.data.quality.report import sections
+
+    path = tmp_path / "d.jsonl"
+    write_jsonl([{"question": "Q?", "answer": "A."}, {"question": "R?", "answer": ""}], path)
+    summary = dict(map(tuple, sections(check_file(path))[0].rows))
+    assert summary["empty / restated / junk rows"] == "0 (+1 rejected by the loader) / 0 / 0"

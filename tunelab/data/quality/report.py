@@ -252,12 +252,20 @@ def _summary(report: QualityReport) -> list[list[str]]:
         [f"longer than {report.config.max_length} tokens", str(len(report.truncated))],
         [
             "empty / restated / junk rows",
-            f"{len(report.empty)} / {len(report.repeats)} / {len(report.junk)}",
+            f"{len(report.empty)}{_empty_rejected(report)} / {len(report.repeats)} / "
+            f"{len(report.junk)}",
         ],
         ["personal data matches", str(len(report.pii))],
         ["rows --fix would remove", str(len(report.removals()))],
     ]
     return rows
+
+
+def _empty_rejected(report: QualityReport) -> str:
+    """The empty rows the loader rejected before any check saw them, as a note: they read 0
+    here while the file had one."""
+    n = sum(" is empty" in why for why in report.data.rejected)
+    return f" (+{n} rejected by the loader)" if n else ""
 
 
 def _short(text: str, width: int = 70) -> str:
