@@ -122,13 +122,22 @@ def test_an_answer_that_states_a_wrong_answer_too_is_not_accurate():
         ("$20", "$10 or $20 a month", False),
         ("16 GB", "8 GB or 16 GB", False),
         ("32", "The default is 32; 16 or 32 both fit small GPUs.", True),  # said alone too
+        # From a review: a restatement or an alternative after ", or" is no guess.
+        ("1 GB", "The max upload size is 1 GB, or 1024 MB.", True),
+        ("32", "The default batch size is 32, or 64 if you have an A100.", True),
     ],
 )
 def test_a_value_offered_among_others_is_not_stated(fact, answer, stated):
     assert _accurate(fact, answer) == stated
     # Two values the row expects both are no hedge: "3.10 or 3.11" states both.
-    both = parse_fact_check({"facts": [["3.10"], ["3.11"]]}, "t.jsonl:1")
-    assert score_facts("Python 3.10 or 3.11.", both)["fact_accuracy"] == 1.0
+    for facts, answer in [
+        ([["3.10"], ["3.11"]], "Python 3.10 or 3.11."),
+        ([["10%"], ["20%"]], "Set the split to 10% or 20%."),  # as the facts write them
+        ([["7B"], ["13B"]], "It comes in 7B or 13B sizes."),
+        ([["1,000"], ["2,000"]], "It accepts 1,000 or 2,000 rows."),
+    ]:
+        both = parse_fact_check({"facts": facts}, "t.jsonl:1")
+        assert score_facts(answer, both)["fact_accuracy"] == 1.0, answer
 
 
 def test_a_fact_with_no_alternatives_is_refused_when_the_file_is_read(tmp_path):
@@ -403,6 +412,11 @@ def test_a_question_that_asks_what_is_not_has_its_answers_negations_say_the_fact
         ("CPU", "It is unable to run on a CPU.", False),
         ("CPU", "It lacks CPU support.", False),
         ("CPU", "CPU support is unavailable.", False),
+        ("GPU memory", "Lack of GPU memory causes the OOM.", True),  # a cause, no denial
+        ("add_data()", "调用add_data()函数即可。", True),  # Chinese letters are no part of it
+        ("max_tokens", "Set max\\_tokens to 100.", True),  # Markdown's escape
+        ("100", "Use a V100.", False),  # a GPU, no version
+        ("5", "Use 1e1000000.", False),  # no overflow writing it out
         ("llm.submit_job", "Use llm.submit_job_batch().", False),
         ("3", "Use 2 and 3 GPUs.", True),  # a list, no range
         ("1990s", "the 1990 standard", False),
@@ -443,6 +457,7 @@ NEGATIVE_QUESTIONS = [  # (question, asks what is not), from a review
     ("What is a model that isn't finetuned called?", False),  # a clause's negation
     ("What about models that don't fit in memory?", False),
     ("What do I do with files who can't be read?", False),
+    ("What is it that tunelab doesn't support?", True),  # a cleft's "it that"
     ("我的损失为什么没有下降?", False),
     ("为什么没有GPU也能训练?", False),
     ("这两个模型有什么不同?", False),

@@ -252,6 +252,21 @@ def test_a_completion_continues_its_prompt_with_the_space_its_first_token_holds(
         for token in [*reply, tokenizer.eos_token_id]:
             text.add(token)
         assert text.text == " is blue." and text.finish_reason == "stop"
+    # A prompt of token ids that ends inside a character: the reply gives the whole character
+    # (it gave the prompt's last words again, or dropped the character).
+    from test_export import small_bpe_tokenizer
+
+    byte_level = small_bpe_tokenizer()
+    ids = byte_level("The sky 日本 is blue.", add_special_tokens=False).input_ids
+    cut = next(n for n in range(len(ids)) if byte_level.decode(ids[:n]).endswith("\ufffd"))
+    for streamed in (True, False):
+        rest = ids[cut:]  # ends at its length
+        text = ReplyText(
+            byte_level, set(), None, len(rest), streamed=streamed, context=ids[:cut][-6:]
+        )
+        for token in rest:
+            text.add(token)
+        assert text.text.endswith("日本 is blue.") and "sky" not in text.text
     alone = ReplyText(tokenizer, {2}, None, 10)  # a chat reply starts anew
     for token in reply:
         alone.add(token)

@@ -143,8 +143,9 @@ class Detokenizer:
         self.tokenizer = tokenizer
         self.text = ""
         self._context = list(context or [])  # tokens before the reply, read but never given
-        # (context + ids)[_prefix:_read] were decoded already: the context of what follows
-        self._prefix, self._read = 0, len(self._context)
+        # (context + ids)[_prefix:_read] were decoded already: the context of what follows (a
+        # character the context's last tokens begin is the reply's to give)
+        self._prefix, self._read = 0, whole_characters(tokenizer, self._context)
 
     def update(self, ids: list[int], final: bool = False) -> str:
         """The text `ids` (the whole reply so far) add since the last call; `final` gives a
@@ -164,9 +165,20 @@ class Detokenizer:
 
 
 def decode_after(tokenizer: PreTrainedTokenizerBase, context: list[int], ids: list[int]) -> str:
-    """The text `ids` add after `context`, special tokens skipped."""
+    """The text `ids` add after `context`, special tokens skipped; a character whose first
+    bytes end the context is the reply's (a prompt of token ids may end inside "東")."""
     if not context:
         return tokenizer.decode(ids, skip_special_tokens=True)
-    before = tokenizer.decode(context, skip_special_tokens=True)
+    whole = whole_characters(tokenizer, context)
+    before = tokenizer.decode(context[:whole], skip_special_tokens=True)
     after = tokenizer.decode(context + ids, skip_special_tokens=True)
     return after[len(before) :] if after.startswith(before) else after
+
+
+def whole_characters(tokenizer: PreTrainedTokenizerBase, context: list[int]) -> int:
+    """How many of the `context` tokens end in whole characters: all but those holding the first
+    bytes of a character the tokens after them complete."""
+    n = len(context)
+    while n and tokenizer.decode(context[:n], skip_special_tokens=True).endswith("\ufffd"):
+        n -= 1
+    return n

@@ -71,8 +71,9 @@ def _decimal_comma(match: re.Match) -> str:
 # An acronym's plural is the acronym: "LLMs" states "LLM", "GPU" states "GPUs".
 _ACRONYM_PLURAL = re.compile(r"\b([A-Z]{2,}[0-9]*)s\b")
 # A version's "v" and its last ".0" are no part of its value: "v2.1", "version 2.1" and "2.1.0"
-# are one (only a third part: "3.0" is kept, an address "10.0.0.1" too).
-_VERSION_V = re.compile(r"(?<![\w.-])[vV](?=\d+(?:\.\d+)*(?!\w|\.\d))")
+# are one (only a dotted version's "v": "V100" is a GPU; only a third part: "3.0" is kept, an
+# address "10.0.0.1" too).
+_VERSION_V = re.compile(r"(?<![\w.-])[vV](?=\d+(?:\.\d+)+(?!\w|\.\d))")  # not V100, V8
 _VERSION_ZERO = re.compile(r"(?<![\w.])(\d+\.\d+)\.0(?!\w|\.\d)")
 # A time's short unit is its name: "2h", "2 hrs" and "2 hours" are one, as "5min" and "5
 # minutes" (not a bare "s": "the 30s" are years, "Python 3's" a possessive).
@@ -201,8 +202,13 @@ def _scientific(number: re.Match) -> str:
     """A number in scientific notation written out: "1e-4" is "0.0001", as an answer may say it."""
     mantissa, sign, exponent = number.groups()
     negative = "-" if sign in ("-", "\u2212") else ""
+    if int(exponent) > _WRITTEN_OUT:  # no value anyone writes out: kept short (and finite)
+        return mantissa + "e" + (_MINUS if negative else "") + exponent
     value = decimal.Decimal(f"{mantissa}e{negative}{exponent}")
     return format(value.normalize(), "f")
+
+
+_WRITTEN_OUT = 30  # the largest exponent a number in scientific notation is written out for
 
 
 def _currency(symbol: str) -> str:
@@ -216,7 +222,7 @@ def _currency(symbol: str) -> str:
 # ("must not exceed 8" states the limit 8).
 _NEGATION = re.compile(
     r"\b(?:no\s+longer|rather\s+than|instead\s+of|as\s+opposed\s+to|used\s+to\s+be|formerly|not|no|"
-    r"never|cannot|without|neither|nor|none|unable\s+to|lacks?|lacking)\b|n['’]t\b",
+    r"never|cannot|without|neither|nor|none|unable\s+to|lacks)\b|n['’]t\b",
     re.I,
 )
 _NEGATED_WORDS = 4  # articles not counted
@@ -347,8 +353,10 @@ _NEGATIVE_QUESTION = re.compile(
 
 
 def asks_what_is_not(question: str) -> bool:
-    """Whether the question asks what is not (`_NEGATIVE_QUESTION`); quoted text aside."""
-    return bool(_NEGATIVE_QUESTION.search(_QUOTED.sub(" ", question)))
+    """Whether the question asks what is not (`_NEGATIVE_QUESTION`); quoted text aside, and a
+    cleft's "it that" ("What is it that tunelab doesn't support?") no clause of its own."""
+    question = re.sub(r"\bit\s+that\b", "it", _QUOTED.sub(" ", question), flags=re.I)
+    return bool(_NEGATIVE_QUESTION.search(question))
 
 
 _QUOTED = re.compile(r"(?<!\w)['‘\"“`][^'’\"”`]*['’\"”`](?!\w)")  # not a contraction's

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -140,7 +141,12 @@ def states(answer: str, phrase: Phrase, negations: bool = True) -> bool:
         return False
     written = getattr(phrase, "written", "")
     whole = _whole_address(written)
-    return whole is None or whole.search(answer) is not None
+    # As written, less a full-width form's width and Markdown's escape ("max\_tokens").
+    return whole is None or whole.search(_as_typed(answer)) is not None
+
+
+def _as_typed(answer: str) -> str:
+    return unicodedata.normalize("NFKC", answer).replace("\\_", "_")
 
 
 # Punctuation splits words, so "example.com" was said by "example.com.au", a URL by a longer one
@@ -169,9 +175,9 @@ def _whole_address(written: str) -> re.Pattern | None:
     code = _IDENTIFIER.fullmatch(written)
     if code and (code[1] or code[3] or "_" in code[2].strip("_")):
         # Its dashes or call brackets may be left out: "max-tokens", "add_data" say them.
-        return re.compile(
+        return re.compile(  # ASCII: Chinese letters around it are no part of it ("调用add_data()")
             rf"(?<![\w-]){'(?:--?)?' if code[1] else ''}{re.escape(code[2])}(?![\w-])",
-            re.IGNORECASE,
+            re.IGNORECASE | re.ASCII,
         )
     if _PATH.fullmatch(written):  # "/var/lib/x" is neither "/usr/var/lib/x" nor "/var/lib/x/data"
         return re.compile(
@@ -235,26 +241,30 @@ def score_facts(answer: str, check: FactCheck) -> dict[str, float]:
 
 
 # Values offered as a choice: "16 or 32", "8, 16, 32 or 64", "$5/$10 or $20".
-_VALUE = r"\p{Sc}?\d+(?:\.\d+)?(?:\s?%|\s?[A-Za-z]{1,3}\b)?"
-_CHOICE = regex.compile(rf"(?<![\w.]){_VALUE}(?:\s*[,/]\s*{_VALUE})*,?\s+or\s+{_VALUE}")
+_VALUE = r"\p{Sc}?\d+(?:,\d{3})*(?:\.\d+)?(?:\s?%|\s?(?!or\b)[A-Za-z]{1,3}\b)?"
+_CHOICE = regex.compile(rf"(?<![\w.]){_VALUE}(?:\s*[,/]\s*{_VALUE})*(,?)\s+or\s+{_VALUE}")
+_OFFERED_VALUE = regex.compile(_VALUE)
 
 
 def _offered(answer: str, fact: list[Phrase], check: FactCheck) -> bool:
     """Whether the answer gives a value fact only as one of several it offers ("16 or 32" does
     not know it is 32), some of which the row does not expect ("3.10 or 3.11" may be its two
-    facts)."""
+    facts). Two values with a comma before "or" are one said again or an alternative to it,
+    no guess ("1 GB, or 1024 MB", "32, or 64 on an A100")."""
     values = [alt for alt in fact if isinstance(alt, Words) and any(c.isdigit() for c in alt)]
     if not values:
         return False
-    expected = {w for f in check.facts for alt in f if isinstance(alt, Words) for w in alt.split()}
-    offers = [c[0] for c in _CHOICE.finditer(answer) if any(states(c[0], v) for v in values)]
-    if not offers or any(states(answer.replace(o, " "), v) for o in offers for v in values):
-        return False  # said outside a choice too ("It is 32; 16 or 32 both run")
-    return any(
-        normalize(value).split()[0] not in expected
-        for offer in offers
-        for value in regex.findall(r"\p{Sc}?\d+(?:\.\d+)?", offer)
-    )
+    expected = [alt for f in check.facts for alt in f if isinstance(alt, Words)]
+    offers = []
+    for choice in _CHOICE.finditer(answer):
+        items = _OFFERED_VALUE.findall(choice[0])
+        if not (len(items) == 2 and choice[1]) and any(states(choice[0], v) for v in values):
+            offers.append(items)
+    if not offers or any(
+        states(_CHOICE.sub(" ", answer), v) for v in values
+    ):  # said outside a choice too ("It is 32; 16 or 32 both run")
+        return False
+    return any(not any(states(item, e) for e in expected) for items in offers for item in items)
 
 
 def _shown(phrase: Phrase) -> str:
