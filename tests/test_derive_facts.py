@@ -484,3 +484,21 @@ def test_a_file_of_custom_columns_is_read_through_the_fields_set(tmp_path):
     assert result.exit_code == 0, result.output
     row = json.loads(out.read_text())
     assert row["Query"] == "Which port?" and row["facts"] == [["8080"]]  # its columns kept
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "The default poll_interval is 15 seconds (it was 30 seconds before version 3.2.0).",
+        "The default poll_interval changed from 30 to 15 seconds.",
+    ],
+)
+def test_a_value_the_reference_says_was_so_before_is_no_fact(answer):
+    # From a newcomer's walk: "30 seconds" was a fact, so "probably 30 seconds" got half the
+    # facts and a right "15 seconds" could never state both.
+    facts, _ = propose("What is the default poll_interval?", answer, {})
+    assert facts == [["15 seconds", "15 second", "15 sec"]]
+    assert propose("Which route?", "It runs from Berlin to Paris.", {})[0] == [
+        ["Berlin"],
+        ["Paris"],
+    ]

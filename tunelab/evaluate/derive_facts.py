@@ -223,7 +223,12 @@ def propose_marked(
         )
 
     first = _FIRST_SENTENCE.split(answer.strip(), maxsplit=1)[0]
-    terms = [p for p in map(Words, specific_terms(first)) if new(p)]
+    past = [next(filter(None, m.groups())) for m in _PAST_VALUE.finditer(first)]
+    terms = [
+        p
+        for p in map(Words, specific_terms(first))
+        if new(p) and not any(p.written in span for span in past)
+    ]
     kept: dict[str, str] = {}  # each term as matched -> as written
     for phrase in terms:  # once, and not again inside a longer one (the path inside a URL)
         if any(f" {phrase} " in f" {longer} " for longer in kept):
@@ -251,6 +256,18 @@ def propose_marked(
         for alternatives in _same_values(answer, facts)
     ]
     return grouped[:most], opposite(question, answer), from_words and bool(grouped)
+
+
+# A value the reference says was so before, no fact of now: "15 seconds (it was 30 seconds before
+# version 3.2.0)", "changed from 30 to 15 seconds", "was 30 until 3.2" (a wrong answer saying
+# the old value was credited with it, and a right one could never state both).
+_PAST_VALUE = re.compile(
+    r"\(([^()]*\b(?:was|were|previously|formerly|before|until|prior|earlier|older)\b[^()]*)\)"
+    r"|\b(?:changed|changes|increased|decreased|raised|lowered|reduced|went|moved|updated|"
+    r"bumped|dropped)\s+(?:\w+\s+)?from\s+([^,;()]{1,40}?)\s+to\b"
+    r"|\b(?:was|were)\s+([^,;()]{1,40}?)\s+(?:before|until|prior|in\s+(?:older|earlier|previous))\b",
+    re.IGNORECASE,
+)
 
 
 def _unit_forms(value: str) -> list[str]:
