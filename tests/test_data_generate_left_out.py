@@ -54,7 +54,8 @@ def test_documents_too_short_to_ask_about_are_named_with_the_setting_that_keeps_
     command = ["data", "generate", *docs, "-o", out, "--mode", "llm"]
     result = CliRunner().invoke(app, [*command, "--endpoint", "http://127.0.0.1:9"])
     assert result.exit_code == 0, result.output
-    assert "wrote0pairs" in said(result.output)
+    # No pair: no file was written, and it said "wrote 0 pairs to qa.jsonl".
+    assert "nopairs:" in said(result.output) and not Path(out).exists()
     assert "skipped2chunksshorterthanmin_chunk_tokens(20tokens)" in said(result.output)
     assert "b.txtx1" in said(result.output) and "a.mdx1" in said(result.output)
     assert "--setmin_chunk_tokens=N" in said(result.output)
@@ -78,13 +79,15 @@ def test_template_mode_names_sentences_stating_a_number_that_no_pair_answers(tmp
     doc = tmp_path / "limits.md"
     doc.write_text(
         "# Limits\n\nThe gateway accepts 500 connections per node.\n\n"
-        "The metrics endpoint listens on port 9100.\n"
+        "The metrics endpoint listens on port 9100.\n\nWait 30 seconds, then retry 5 times.\n"
     )
     out = tmp_path / "qa.jsonl"
     result = CliRunner().invoke(app, ["data", "generate", str(doc), "-o", str(out)])
     assert result.exit_code == 0, result.output
-    assert "1sentencesstatinganumberareinnoanswer" in said(result.output)
-    assert "listensonport9100" in said(result.output)
+    assert "2sentencesstatinganumberareinnoanswer" in said(result.output)
+    # Every one is listed with its document (only the first was shown, and nowhere else).
+    assert "limits.md:Themetricsendpointlistensonport9100" in said(result.output)
+    assert "Wait30seconds,thenretry5times." in said(result.output)
     assert not any("9100" in row["answer"] for row in rows(out))
 
 

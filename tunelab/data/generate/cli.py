@@ -16,6 +16,9 @@ from tunelab.options import options
 console = Console()
 
 
+UNASKED_SHOWN = 20  # sentences of numbers no pair asks about, listed
+
+
 @options(
     GenerateConfig,
     *("output", "mode", "model", "endpoint", "api_key", "pairs_per_chunk", "max_chunk_tokens"),
@@ -36,9 +39,14 @@ def generate_command(
 
     stats = generate_dataset(config)
     unit = "pairs" if config.mode == "self-instruct" else "chunks"
+    written = (
+        f"wrote {stats.pairs} pairs to {config.output}"
+        if Path(config.output).exists()
+        else f"no pairs: {config.output} not written"
+    )
     console.print(
-        f"wrote {stats.pairs} pairs to {config.output} in {stats.seconds:.1f} s "
-        f"({stats.pairs_per_minute:.1f} pairs/min); {stats.done_before} {unit} done before"
+        f"{written} in {stats.seconds:.1f} s ({stats.pairs_per_minute:.1f} pairs/min); "
+        f"{stats.done_before} {unit} done before"
     )
     if stats.cut_row_dropped:
         console.print(
@@ -86,10 +94,14 @@ def generate_command(
     if stats.unasked:
         console.print(
             f"{len(stats.unasked)} sentences stating a number are in no answer (no rule asks "
-            f"about them), e.g. {stats.unasked[0][:80]!r}: their facts are in no row; write "
-            "pairs for them, or --mode llm asks a model",
+            "about them): their facts are in no row; write pairs for them, or --mode llm asks a "
+            "model:",
             markup=False,
         )
+        for sentence in stats.unasked[:UNASKED_SHOWN]:
+            console.print(f"  {sentence}", markup=False, highlight=False)
+        if len(stats.unasked) > UNASKED_SHOWN:
+            console.print(f"  ... and {len(stats.unasked) - UNASKED_SHOWN} more")
     if stats.replies:
         console.print(
             f"{stats.parse_rate:.0%} of {stats.replies} replies parsed; retried {stats.retried}; "

@@ -125,7 +125,9 @@ def _template(
         # A sentence stating a number no kept answer holds: a fact no row teaches, said.
         told = " ".join(answers)
         stats.unasked += [
-            s for s in prose_sentences(chunk) if re.search(r"\d", s) and s not in told
+            f"{chunk.source}: {s}"
+            for s in prose_sentences(chunk)
+            if re.search(r"\d", s) and s not in told
         ]
 
 
