@@ -63,6 +63,20 @@ def test_compare_asks_four_ways_and_writes_the_report(tmp_path):
     assert (out / "compare.png").read_bytes().startswith(b"\x89PNG")
 
 
+def test_a_run_trained_from_another_run_says_which_model_prompting_asks(tmp_path):
+    # After continued pretraining, "prompting" was the pretrained run, not the published model,
+    # and only the model column said so.
+    from tunelab.compare.run import CompareConfig, compare
+
+    first = tiny_run(tmp_path / "a", QA)
+    run = tiny_run(tmp_path / "b", QA)
+    config = run / "config.yaml"
+    config.write_text(config.read_text().replace("name: tiny-random", f"name: {first}"))
+    result = compare(run, CompareConfig(max_new_tokens=2, k=1, limit=2))
+    assert any(f"prompting asks {first}, the run this one was trained from" in n
+               for n in result.notes)  # fmt: skip
+
+
 def test_compare_needs_a_run_folder():
     with pytest.raises(TunelabError, match="not a run folder"):
         from tunelab.compare.run import compare
@@ -168,6 +182,8 @@ def test_compare_scores_the_facts_each_test_row_names(tmp_path):
     assert all(a["fact_accuracy"] == 1.0 and a["hallucination_rate"] == 0.0 for a in report["arms"])
     assert {p["metric"] for p in report["pairs"]} == {"fact_accuracy"}
     assert "fact accuracy [95%]" in (run / "compare" / "compare.md").read_text()
+    # A rate of how many rows: "100.0" of one row read as every answer hallucinating.
+    assert f"| 0.0 (0 of {len(rows)}) |" in (run / "compare" / "compare.md").read_text()
     assert "No clear winner by fact accuracy" in " ".join(result.output.split())
     answers = json.loads((run / "compare" / "finetuned.jsonl").read_text().splitlines()[0])
     assert answers["facts"]["fact_accuracy"] == 1.0 and answers["missed_facts"] == []

@@ -133,9 +133,13 @@ def cells(arm: Arm) -> list[str]:
     facts = []
     if FACTS in s:
         hallucination = s.get("hallucination_rate")
+        # Of how many rows: "100.0" of the one row naming a wrong answer read as a rate.
+        named = scores(arm, "hallucination_rate")
         facts = [
             with_interval(FACTS),
-            "—" if hallucination is None else f"{100 * hallucination:.1f}",
+            "—"
+            if hallucination is None
+            else f"{100 * hallucination:.1f} ({int(sum(named))} of {len(named)})",
         ]
     seconds = s["seconds_per_question"]
     return [

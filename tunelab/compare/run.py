@@ -115,6 +115,13 @@ def compare(run: str | Run, cfg: CompareConfig | None = None) -> Comparison:
     result = Comparison(str(run), arms, excluded, out_dir, sum(map(bool, skipped)))
     asked = {ex.source: ex.question for ex in examples}
     result.notes += filter(None, [echo_note(echoed_facts(asked, checks))])
+    if not cfg.base and Run.find(found.base_model):
+        # Trained from another run (continued pretraining, say): "prompting" is that run, not
+        # the published model, and only the model column said so.
+        result.notes.append(
+            f"prompting asks {found.base_model}, the run this one was trained from; pass --base "
+            "MODEL to prompt the model that run started from"
+        )
     write_report(result, cfg)
     for log in logs:
         log.remove()
