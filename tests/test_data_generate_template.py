@@ -194,3 +194,26 @@ def test_a_one_word_gerund_heading_is_a_topic_not_a_task():
     )
     assert heading_question(["Installing the agent"], "text", "x") == "How do I install the agent?"
     assert heading_question(["Installing"], "text", "Harborline") == "How do I install Harborline?"
+
+
+def test_a_troubleshooting_section_is_answered_with_its_fix_and_problem_headings_ask_what_to_do(
+    tmp_path,
+):
+    # From a newcomer's walk: the fix sentence after the cause was in no pair, a section opening
+    # with a command gave none, "Rate limiting" was asked "How do I rate limiting?" and "Spool
+    # directory keeps growing" "What is spool directory keeps growing?".
+    doc = tmp_path / "t.md"
+    doc.write_text(
+        "# Troubleshooting\n\n## Uploads fail with error FT-401\n\nError FT-401 means the server "
+        "rejected the certificate. The clock is probably wrong by more than 5 minutes.\n\n"
+        "Enable NTP with `sudo timedatectl set-ntp true`.\n\n## The agent does not start\n\n"
+        "Check `journalctl -u ftagent` for the reason. Most often the config has a typo.\n\n"
+        "## Spool directory keeps growing\n\nRaise `upload_timeout` to 30 seconds.\n\n"
+        "## Rate limiting\n\nThe server accepts 120 uploads per minute.\n"
+    )
+    pairs = pairs_of(doc)
+    fix = pairs["What should I do when uploads fail with error FT-401?"]
+    assert fix.endswith("Enable NTP with `sudo timedatectl set-ntp true`.")
+    assert pairs["What should I do when the agent does not start?"].startswith("Check `journalctl")
+    assert "What should I do when spool directory keeps growing?" in pairs
+    assert pairs["How does rate limiting work?"] == "The server accepts 120 uploads per minute."

@@ -119,16 +119,26 @@ def heading_question(headings: list[str], context: str = "", title: str = "") ->
         and first not in NOT_VERBS
         and not (first.endswith("s") and not first.endswith(("ss", "us", "is", "as")))
     )
+    if first in IMPERATIVES and len(words) == 2 and _is_gerund(words[1].lower()):
+        # "Rate limiting", "Load balancing": a noun of two, no task ("How do I rate limiting?")
+        return f"How does {heading.lower()} work?"
     if (
         first in IMPERATIVES or imperative
     ):  # "Use Typer in your code": "How do I use Typer in my code?"
         task = re.sub(r"\byour\b", "my", lower_first(heading, context))
         return f"How do I {task}?"
-    if re.search(r"\b(is|are|was|fails?|not|cannot|can't|doesn't|won't)\b", heading, re.I):
+    if re.search(PROBLEM, heading, re.I):
         return f"What should I do when {lower_first(heading, context)}?"
     if len(headings) == 1:
         heading = _topic(heading)
     return f"What {'are' if _plural(heading) else 'is'} {lower_first(heading, context)}?"
+
+
+# A heading that names a problem ("Loss is NaN", "Spool directory keeps growing"): what to do.
+PROBLEM = (
+    r"\b(is|are|was|fails?|not|cannot|can't|doesn't|won't|keeps|hangs?|crash(?:es)?|freezes?|"
+    r"leaks?|times out|runs out)\b"
+)
 
 
 def _plural(phrase: str) -> bool:

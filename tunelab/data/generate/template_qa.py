@@ -188,6 +188,14 @@ def cli_pairs(text: str) -> list[tuple[str, str]]:
     return pairs
 
 
+# A question asking what to do about a problem: its answer is the section's steps, not its first
+# sentence alone.
+ASKS_WHAT_TO_DO = re.compile(
+    r"(?:What (?:should|do|can) I do|How (?:do|can) I (?:fix|solve|resolve|recover|stop))\b"
+)
+FIX_SENTENCES = 5  # sentences of a troubleshooting section its answer keeps
+
+
 def _lead_answer(question: str, blocks: list[Block], used: set[str]) -> str | None:
     """What a section's heading question is answered by: its first sentence (two when the first
     is short), and its first code block when the question asks for a command."""
@@ -202,11 +210,18 @@ def _lead_answer(question: str, blocks: list[Block], used: set[str]) -> str | No
     opener, *after = [w.lower().strip("`") for w in sentences[0].split()[:2]]
     # "Support the ..." commands; "Support is available by email" does not.
     commands = opener in IMPERATIVE and not (after and after[0] in AUXILIARIES)
-    if not question.startswith("How") and (commands or opener in LEANING or lead_in(sentences)):
+    fix = ASKS_WHAT_TO_DO.match(question) is not None
+    asks_how = question.startswith("How") or fix  # a command answers these
+    if not asks_how and (commands or opener in LEANING or lead_in(sentences)):
         return None  # "Now go to ...", "In summary, ...", "X stands on:": not what it is
     if len(sentences) == 1 and _title_line(sentences[0]):
         return None  # a bare title line ("Harborline CLI Reference"): it answers nothing
     lead = sentences[:2] if len(sentences[0].split()) < LEAD_WORDS else sentences[:1]
+    if fix:
+        # What to do is the cause and then the fix: the section's opening prose, whole (the
+        # fix sentence after "The clock is probably wrong." was in no pair).
+        lead = [s for b in blocks[prose:] if b.kind == "prose" for s in split_sentences(b.text)]
+        lead = lead[:FIX_SENTENCES]
     used.update(lead)
     answer = " ".join(lead)
     if wants_code and code == prose + 1:
