@@ -225,6 +225,20 @@ def test_an_answer_without_words_is_dropped(tmp_path, answer):
     )
 
 
+@pytest.mark.parametrize("answer", ["No", "Yes.", "no!"])
+def test_a_bare_yes_or_no_about_a_chunk_is_dropped(tmp_path, answer):
+    # "Can I run the agent on Ubuntu 22.04 and 24.04?" -> "No", where the chunk says it runs
+    # only there, was kept, and counted grounded.
+    out = Output(tmp_path / "qa.jsonl", "llm")
+    chunk = "The agent runs on Ubuntu 22.04 and 24.04 only."
+    question = "Can I run the agent on Ubuntu 22.04 and 24.04?"
+    assert drop_reason(GenerateConfig(mode="llm"), question, answer, chunk, out) == (
+        "answer is a bare yes or no"
+    )
+    kept = "Yes, the agent runs on Ubuntu 22.04 and 24.04."
+    assert drop_reason(GenerateConfig(mode="llm"), question, kept, chunk, out) is None
+
+
 def test_the_pairs_schema_asks_for_a_question_that_opens_with_a_capital_and_ends_in_a_mark():
     pattern = re.compile(
         pairs_schema(3)["properties"]["pairs"]["items"]["properties"]["question"]["pattern"]

@@ -224,6 +224,9 @@ def keep_or_drop(config, q, a, chunk_text, out: Output, stats, meta, similar=Fal
         stats.pairs += 1
 
 
+BARE_VERDICT = re.compile(r"(?i)(?:yes|no|true|false|correct|incorrect)[.!]?")
+
+
 def drop_reason(
     config: GenerateConfig,
     q: str,
@@ -239,6 +242,10 @@ def drop_reason(
         return "answer has no words"  # "?" or "1." : the 135M model's answer when it has none
     if repeats_question(q, a):
         return "answer restates question"
+    if chunk_text is not None and BARE_VERDICT.fullmatch(a.strip()):
+        # "No" to "Can I run it on Ubuntu 22.04?" where the chunk says it runs only there: a
+        # verdict alone holds no word the chunk could ground, and teaches no fact.
+        return "answer is a bare yes or no"
     if repeat_start(a) is not None or looping_phrase(a):
         return "answer repeats itself"
     if looping_phrase(q):
