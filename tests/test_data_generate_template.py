@@ -47,6 +47,7 @@ def pairs_of(path: Path) -> dict[str, str]:
         ("Windows is not supported in version 3.8.", "Is Windows supported in version 3.8?"),
         ("Docker is not required.", "Is Docker required?"),  # names the dictionary knows
         ("Python is required to run the installer.", "What is Python required for?"),
+        ("The spool holds at most 1 GB of events.", "How much does the spool hold?"),  # no place
         ("The token is used for pushing to the hub.", "What is the token used for?"),
         ("The default data directory is /var/lib/harborline.",
          "What is the default data directory?"),
@@ -217,3 +218,23 @@ def test_a_troubleshooting_section_is_answered_with_its_fix_and_problem_headings
     assert pairs["What should I do when the agent does not start?"].startswith("Check `journalctl")
     assert "What should I do when spool directory keeps growing?" in pairs
     assert pairs["How does rate limiting work?"] == "The server accepts 120 uploads per minute."
+
+
+def test_an_options_table_and_a_two_column_table_give_a_pair_a_row(tmp_path):
+    # A newcomer's options table (defaults) and limits table made no pair, and no warning said
+    # their numbers were in no row.
+    doc = tmp_path / "config.md"
+    doc.write_text(
+        "# Configuration\n\nThe agent reads `agent.toml` at startup.\n\n"
+        "| Option | Default | Description |\n|---|---|---|\n"
+        "| `poll_interval` | 15 | Seconds between two scans. |\n| `max_retries` | 5 | |\n\n"
+        "## Limits\n\n| Limit | Value |\n|---|---|\n| Readers per gateway | 16 |\n\n"
+        "## Speed\n\n| mode | pairs | time |\n|---|---|---|\n| template | 94 | 0.2 s |\n"
+    )
+    pairs = pairs_of(doc)
+    assert pairs["What is the default `poll_interval`?"] == (
+        "The default `poll_interval` is 15. `poll_interval`: Seconds between two scans."
+    )
+    assert pairs["What is the default `max_retries`?"] == "The default `max_retries` is 5."
+    assert pairs["What is the value of Readers per gateway?"].endswith("is 16.")
+    assert not any("template" in q for q in pairs)  # a table of results asks nothing

@@ -168,6 +168,9 @@ def _verb_question(subject: str, aux: str, base: str, rest: str) -> str:
     head = next((w for w in words if w not in ADVERBS), "")  # "runs only on ...": "on"
     if head in ("in", "within") and DURATION.match(" ".join(words[words.index(head) + 1 :])):
         return f"How soon {aux} {subject} {base}?"  # "answers within 4 business hours"
+    after = words[words.index(head) + 1 : words.index(head) + 2] if head in words else []
+    if head == "at" and after and after[0] in ("most", "least"):
+        return f"How much {aux} {subject} {base}?"  # "holds at most 1 GB": no place
     if head in PLACES:
         return f"Where {aux} {subject} {base}?"
     if head in PREPOSITIONS:

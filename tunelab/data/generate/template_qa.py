@@ -84,6 +84,7 @@ def template_pairs(chunk: Chunk, max_answer_tokens: int = 300) -> list[tuple[str
         if question and (answer := _lead_answer(question, blocks, used)):
             pairs.append((question, answer))
     pairs += [(clean(m["q"]), clean(m["a"])) for p in prose for m in FAQ.finditer(p)]
+    pairs += table_pairs(blocks)
     for block in blocks:
         if block.kind == "code":
             pairs += cli_pairs(block.text)
@@ -105,6 +106,54 @@ def template_pairs(chunk: Chunk, max_answer_tokens: int = 300) -> list[tuple[str
             seen.add(q.lower())
             unique.append((q, a))
     return unique
+
+
+# A table's column that holds each row's value: "What is the default poll_interval?".
+VALUE_COLUMNS = ("default", "value", "limit", "maximum", "max", "minimum", "min")
+
+
+def table_pairs(blocks: list[Block]) -> list[tuple[str, str]]:
+    """Questions from key-value tables (an options table with a Default column, a limits table
+    of two columns): one per row, its first cell the key. A table of more columns and none of
+    `VALUE_COLUMNS` (a benchmark's) is left alone: its rows ask nothing one answer gives."""
+    pairs: list[tuple[str, str]] = []
+    table: list[list[str]] = []
+    for block in [*blocks, Block("prose", "")]:
+        if block.kind == "table":
+            cells = [c.strip() for c in block.text.strip().strip("|").split("|")]
+            if not all(re.fullmatch(r":?-{2,}:?", c) for c in cells):  # the header's rule
+                table.append(cells)
+            continue
+        if len(table) > 1:
+            pairs += _rows_asked(table[0], table[1:])
+        table = []
+    return pairs
+
+
+def _rows_asked(header: list[str], rows: list[list[str]]) -> list[tuple[str, str]]:
+    names = [h.lower().strip("*` ") for h in header]
+    value = next((i for i, n in enumerate(names) if n in VALUE_COLUMNS and i > 0), None)
+    if value is None and (len(header) != 2 or len(names[1].split()) > 2):
+        return []  # a second column named by a phrase ("the implementation it follows") no noun
+    value = 1 if value is None else value
+    column = names[value]
+    described = next((i for i, n in enumerate(names) if n in ("description", "meaning")), None)
+    pairs = []
+    for row in rows:
+        if len(row) != len(header) or not row[0] or not row[value]:
+            continue
+        key, said = row[0], row[value]
+        if column == "default":
+            question, answer = f"What is the default {key}?", f"The default {key} is {said}."
+        else:
+            question, answer = (
+                f"What is the {column} of {key}?",
+                f"The {column} of {key} is {said}.",
+            )
+        if described is not None and row[described]:
+            answer += f" {key}: {row[described]}"
+        pairs.append((question, answer))
+    return pairs
 
 
 def prose_sentences(chunk: Chunk) -> list[str]:
