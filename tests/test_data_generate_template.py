@@ -238,3 +238,16 @@ def test_an_options_table_and_a_two_column_table_give_a_pair_a_row(tmp_path):
     assert pairs["What is the default `max_retries`?"] == "The default `max_retries` is 5."
     assert pairs["What is the value of Readers per gateway?"].endswith("is 16.")
     assert not any("template" in q for q in pairs)  # a table of results asks nothing
+
+
+def test_a_changelog_release_asks_what_changed_and_is_answered_by_all_its_entries(tmp_path):
+    # "What is 3.2.0 (2026-10-14)?" was answered by its first entry; the others were in no row.
+    doc = tmp_path / "changelog.md"
+    doc.write_text(
+        "# Ferrytrack changelog\n\n## 3.2.0 (2026-10-14)\n\n- Added the `ftagent ping` command.\n"
+        "- Certificates are now valid for 365 days.\n- Fixed a crash on an empty tag.\n"
+    )
+    assert pairs_of(doc)["What changed in Ferrytrack 3.2.0?"] == (
+        "Added the `ftagent ping` command. Certificates are now valid for 365 days. Fixed a "
+        "crash on an empty tag."
+    )

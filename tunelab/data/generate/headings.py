@@ -68,6 +68,14 @@ E_ENDINGS = tuple(
 )  # fmt: skip
 
 
+# A changelog's release heading: "3.2.0 (2026-10-14)", "v1.4 - 2025-01-02", "[2.0.1] - 2024-05-01".
+RELEASE = re.compile(
+    r"\[?(?:v|version\s+)?(?P<version>\d+\.\d+(?:\.\d+)*(?:[-+.][\w.]+)?)\]?"
+    r"(?:\s*(?:[-–—]\s*)?\(?\d{4}-\d{2}-\d{2}\)?)?",
+    re.IGNORECASE,
+)
+
+
 def heading_question(headings: list[str], context: str = "", title: str = "") -> str | None:
     """The question a reader would ask to land on this heading's section (None when none reads
     well). `context` is the section's text, to tell names from ordinary words; `title` names the
@@ -76,6 +84,10 @@ def heading_question(headings: list[str], context: str = "", title: str = "") ->
     heading = re.sub(r"^about\s+", "", heading, flags=re.IGNORECASE)  # "About FastAPI Cloud"
     topic = _topic(headings[0]) if len(headings) > 1 else None
     topic = topic or (_topic(title) if title and title.lower() not in TITLE_FILLER else None)
+    if version := RELEASE.fullmatch(heading):  # a changelog's "3.2.0 (2026-10-14)"
+        named = re.sub(r"\s*\b(?:change ?log|release notes|changes|history|news)\b", "", topic or "",
+                       flags=re.IGNORECASE).strip()  # fmt: skip
+        return f"What changed in {named + ' ' if named else ''}{version['version']}?"
     if "?" in heading:  # "Does finetuning beat prompting? `tunelab compare`"
         return heading[: heading.index("?") + 1]
     if ":" in heading:  # "Human evaluation: `tunelab rate`"

@@ -237,8 +237,8 @@ def cli_pairs(text: str) -> list[tuple[str, str]]:
     return pairs
 
 
-# A question asking what to do about a problem: its answer is the section's steps, not its first
-# sentence alone.
+# A question asking what to do about a problem, or what a release changed: its answer is the
+# section's steps or entries, not its first sentence alone.
 ASKS_WHAT_TO_DO = re.compile(
     r"(?:What (?:should|do|can) I do|How (?:do|can) I (?:fix|solve|resolve|recover|stop))\b"
 )
@@ -259,7 +259,7 @@ def _lead_answer(question: str, blocks: list[Block], used: set[str]) -> str | No
     opener, *after = [w.lower().strip("`") for w in sentences[0].split()[:2]]
     # "Support the ..." commands; "Support is available by email" does not.
     commands = opener in IMPERATIVE and not (after and after[0] in AUXILIARIES)
-    fix = ASKS_WHAT_TO_DO.match(question) is not None
+    fix = ASKS_WHAT_TO_DO.match(question) is not None or question.startswith("What changed in")
     asks_how = question.startswith("How") or fix  # a command answers these
     if not asks_how and (commands or opener in LEANING or lead_in(sentences)):
         return None  # "Now go to ...", "In summary, ...", "X stands on:": not what it is
