@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 
+from typer.testing import CliRunner
+
+from tunelab.cli import app
 from tunelab.config import DataConfig
 from tunelab.data.quality.inspect import inspect_file
 
@@ -43,3 +46,13 @@ def test_inspect_takes_the_runs_system_prompt_and_truncation(tmp_path):
     assert "dropped" in result.output
     result = CliRunner().invoke(app, args[:4] + ["--system-prompt", "Be brief."])
     assert "Be brief." in result.output
+
+
+def test_a_document_is_shown_as_raw_text_not_under_a_template(tmp_path):
+    # "template 'chat'" was said of a Markdown file read for continued pretraining.
+    doc = tmp_path / "guide.md"
+    doc.write_text("# Guide\n\nThe agent polls every 15 seconds.\n")
+    result = CliRunner().invoke(app, ["data", "inspect", str(doc), "--model", "tiny-random"])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "raw text, no template (each ends in EOS" in said and "template 'chat'" not in said

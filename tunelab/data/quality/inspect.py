@@ -28,9 +28,15 @@ def inspect_file(data: DataConfig, *, model: str, rows: int = 3) -> None:
     console = Console()
     tokenizer = load_tokenizer(model)
     examples = load_examples(data.path, shape=data.shape, fields=data.fields, on_error="skip")
+    # Raw text (continued pretraining) takes no template: each text is trained whole, ending in
+    # the tokenizer's EOS ("template 'chat'" said of a document read as if it were chatted).
+    shown = (
+        f"raw text, no template (each ends in EOS {tokenizer.eos_token!r})"
+        if examples and all(ex.text is not None for ex in examples)
+        else f"template {data.template!r}"
+    )
     console.print(
-        f"[bold]{escape(data.path)}[/]: {len(examples)} examples; template {data.template!r}, "
-        f"model {model}"
+        f"[bold]{escape(data.path)}[/]: {len(examples)} examples; {escape(shown)}, model {model}"
     )
     warn_template(examples, data.template, data.system_prompt, console)
     console.print("[dim]masked prompt tokens are dim; [/][bold green]trained tokens are green[/]\n")
