@@ -251,3 +251,15 @@ def test_a_changelog_release_asks_what_changed_and_is_answered_by_all_its_entrie
         "Added the `ftagent ping` command. Certificates are now valid for 365 days. Fixed a "
         "crash on an empty tag."
     )
+
+
+def test_a_topic_question_names_a_product_not_a_common_word_or_a_gerund():
+    # "How does spooling work in Configuration?" and "What does Installing Ferrytrack Agent
+    # require?", from a newcomer's docs.
+    from tunelab.data.generate.headings import heading_question
+
+    assert heading_question(["Configuration reference", "Spooling"]) == "How does spooling work?"
+    assert heading_question(["Tunelab guide", "Pricing"]) == "How does pricing work in Tunelab?"
+    assert heading_question(["Installing Ferrytrack Agent", "Requirements"]) == (
+        "What does Ferrytrack Agent require?"
+    )

@@ -119,7 +119,8 @@ def heading_question(headings: list[str], context: str = "", title: str = "") ->
         if not rest and topic and verb in ("install", "configure", "use", "deploy", "upgrade"):
             rest = topic  # "Installing" in rich's README: "How do I install rich?"
         elif not rest:  # "Pricing", "Networking", "Licensing": a topic, not a task to do
-            where = f" in {topic}" if topic else ""
+            # "in Tunelab", not "in Configuration": a topic that is a common word names nothing.
+            where = f" in {topic}" if topic and not english(topic) else ""
             return f"How does {first} work{where}?"
         return f"How do I {verb}{' ' + rest if rest else ''}?"
     imperative = (  # "Reset the router", "Select all"; not "All the options", "Under the hood",
@@ -174,6 +175,8 @@ def _is_gerund(word: str) -> bool:
 def _topic(title: str) -> str:
     """A document title without filler words: "Tunelab guide" -> "Tunelab"."""
     words = [w for w in re.sub(r"[*_`#]", "", title).split() if w.lower() not in TITLE_FILLER]
+    if len(words) > 1 and _is_gerund(words[0].lower()):  # "Installing Ferrytrack Agent"
+        words = words[1:]
     return " ".join(words) or title
 
 
