@@ -48,6 +48,7 @@ def pairs_of(path: Path) -> dict[str, str]:
         ("Docker is not required.", "Is Docker required?"),  # names the dictionary knows
         ("Python is required to run the installer.", "What is Python required for?"),
         ("The spool holds at most 1 GB of events.", "How much does the spool hold?"),  # no place
+        ("Ferrytrack Agent is our internal tracking daemon.", "What is Ferrytrack Agent?"),
         ("The token is used for pushing to the hub.", "What is the token used for?"),
         ("The default data directory is /var/lib/harborline.",
          "What is the default data directory?"),
@@ -263,3 +264,17 @@ def test_a_topic_question_names_a_product_not_a_common_word_or_a_gerund():
     assert heading_question(["Installing Ferrytrack Agent", "Requirements"]) == (
         "What does Ferrytrack Agent require?"
     )
+
+
+def test_an_intro_that_says_what_a_thing_is_answers_what_it_is_not_how_to_install_it(tmp_path):
+    # "How do I install Ferrytrack Agent?" was answered "Ferrytrack Agent is our internal
+    # shipment-tracking daemon."
+    doc = tmp_path / "install.md"
+    doc.write_text(
+        "# Installing Ferrytrack Agent\n\nFerrytrack Agent is our internal tracking daemon. It "
+        "runs on every gateway.\n\n## Install the package\n\nRun `sudo apt install ftagent`.\n"
+    )
+    pairs = pairs_of(doc)
+    assert "How do I install Ferrytrack Agent?" not in pairs
+    assert pairs["What is Ferrytrack Agent?"].startswith("Ferrytrack Agent is our internal")
+    assert pairs["How do I install the package?"] == "Run `sudo apt install ftagent`."

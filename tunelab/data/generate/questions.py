@@ -37,6 +37,7 @@ LEANING = frozenset(
     whether all some most many""".split()
 )
 DETERMINERS = frozenset("a an the every one two three four five several".split())
+POSSESSIVES = frozenset("our your its their my his her".split())
 PLACES = frozenset("in inside under at on into within".split())
 PREPOSITIONS = frozenset("to from with by for after before until through over across as".split())
 ADVERBS = frozenset("only always never also first then still just even again now".split())
@@ -137,8 +138,8 @@ def _copula(subject: str, verb: str, rest: str) -> str | None:
     first = rest.split(" ", 1)[0].lower().strip("`") if rest else ""
     if verb in ("is", "are") and first in PLACES and rest.split(" ", 2)[1:2]:
         return f"Where {verb} {subject}?"
-    if first in DETERMINERS or (first[:1].isdigit()) or rest.startswith("`"):
-        return f"What {verb} {subject}?"
+    if first in DETERMINERS | POSSESSIVES or (first[:1].isdigit()) or rest.startswith("`"):
+        return f"What {verb} {subject}?"  # "X is our internal daemon": what X is
     if first[:1] in "/~" or re.match(r"\S+[@.]\S*[a-z]", first):  # a path, an address
         return f"What {verb} {subject}?"
     # "Windows is not supported", "IPv6 is not supported in version 3.8": what it says no to.

@@ -245,6 +245,10 @@ ASKS_WHAT_TO_DO = re.compile(
 FIX_SENTENCES = 5  # sentences of a troubleshooting section its answer keeps
 
 
+# A sentence that says what a thing is: "Ferrytrack Agent is our internal tracking daemon."
+DESCRIBES = re.compile(r"^[A-Z][\w\- ]{0,40}? (?:is|are) (?:a|an|our|the|your)\b")
+
+
 def _lead_answer(question: str, blocks: list[Block], used: set[str]) -> str | None:
     """What a section's heading question is answered by: its first sentence (two when the first
     is short), and its first code block when the question asks for a command."""
@@ -265,6 +269,8 @@ def _lead_answer(question: str, blocks: list[Block], used: set[str]) -> str | No
         return None  # "Now go to ...", "In summary, ...", "X stands on:": not what it is
     if len(sentences) == 1 and _title_line(sentences[0]):
         return None  # a bare title line ("Harborline CLI Reference"): it answers nothing
+    if question.startswith("How do I") and DESCRIBES.match(sentences[0]) and code is None:
+        return None  # "X is our internal daemon." says what X is, not how to install it
     lead = sentences[:2] if len(sentences[0].split()) < LEAD_WORDS else sentences[:1]
     if fix:
         # What to do is the cause and then the fix: the section's opening prose, whole (the
