@@ -502,3 +502,15 @@ def test_a_value_the_reference_says_was_so_before_is_no_fact(answer):
         ["Berlin"],
         ["Paris"],
     ]
+
+
+def test_a_question_asking_two_things_takes_facts_from_the_answers_to_both():
+    # "... mean and how do I fix it?": the fix, in the third sentence, was no fact, so an
+    # answer without it was right.
+    facts, _ = propose(
+        "What does error FT-401 mean and how do I fix it?",
+        "Error FT-401 means the server rejected the certificate. The clock is probably wrong by "
+        "more than 5 minutes. Enable NTP with `sudo timedatectl set-ntp true`.",
+        {},
+    )
+    assert ["sudo timedatectl set-ntp true"] in facts

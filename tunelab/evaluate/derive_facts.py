@@ -223,6 +223,9 @@ def propose_marked(
         )
 
     first = _FIRST_SENTENCE.split(answer.strip(), maxsplit=1)[0]
+    if _TWO_ASKS.search(question):  # "What does FT-401 mean and how do I fix it?": both answers
+        parts = _FIRST_SENTENCE.split(answer.strip(), maxsplit=_TWO_ASKS_SENTENCES)
+        first = " ".join(parts[:_TWO_ASKS_SENTENCES])
     past = [next(filter(None, m.groups())) for m in _PAST_VALUE.finditer(first)]
     terms = [
         p
@@ -256,6 +259,12 @@ def propose_marked(
         for alternatives in _same_values(answer, facts)
     ]
     return grouped[:most], opposite(question, answer), from_words and bool(grouped)
+
+
+# A question asking two things: its answer's first sentence answers the first only (the fix of
+# "What does error FT-401 mean and how do I fix it?" was no fact).
+_TWO_ASKS = re.compile(r"\band\s+(?:how|what|where|when|why|which|who)\b", re.IGNORECASE)
+_TWO_ASKS_SENTENCES = 3
 
 
 # A value the reference says was so before, no fact of now: "15 seconds (it was 30 seconds before
