@@ -208,13 +208,19 @@ def test_paired_bootstrap_agrees_with_scipy_and_covers_the_true_difference():
     ).confidence_interval
     assert (ours.low, ours.high) == pytest.approx((theirs.low, theirs.high), abs=0.01)
     # Simulated questions with a known true difference of 0.1: ~95% of intervals hold it.
+    assert 0.90 <= coverage(rng, 0.5, 0.6, questions=40, truth=0.1, resamples=1000) <= 0.985
+
+
+def coverage(rng, before: float, after: float, questions: int, truth: float, resamples: int):
+    """The share of 300 simulated test sets (each question right with chance `before`, then
+    `after`) whose paired interval holds the true difference."""
     covered = 0
     for seed in range(300):
-        a = (rng.random(40) < 0.5).astype(float)
-        b = (rng.random(40) < 0.6).astype(float)
-        d = paired_difference(a, b, resamples=1000, seed=seed)
-        covered += d.low <= 0.1 <= d.high
-    assert 0.90 <= covered / 300 <= 0.985
+        a = (rng.random(questions) < before).astype(float)
+        b = (rng.random(questions) < after).astype(float)
+        d = paired_difference(a, b, resamples=resamples, seed=seed)
+        covered += d.low <= truth <= d.high
+    return covered / 300
 
 
 def test_paired_bootstrap_degenerate_cases():
@@ -525,10 +531,5 @@ def test_paired_right_or_wrong_scores_get_newcombes_interval_never_a_point():
     assert (ba.low, ba.high) == pytest.approx((-ab.high, -ab.low)) and ab.low < 0 < ab.high
     # Simulated small test sets with a known true difference of +0.65 (20 questions, 5% right
     # before, 70% after): ~95% of intervals hold it (the percentile bootstrap's held it ~91%).
-    rng, covered = np.random.default_rng(0), 0
-    for seed in range(300):
-        before = (rng.random(20) < 0.05).astype(float)
-        after = (rng.random(20) < 0.7).astype(float)
-        d = paired_difference(before, after, resamples=200, seed=seed)
-        covered += d.low <= 0.65 <= d.high
-    assert 0.93 <= covered / 300 <= 0.99
+    rng = np.random.default_rng(0)
+    assert 0.93 <= coverage(rng, 0.05, 0.7, questions=20, truth=0.65, resamples=200) <= 0.99

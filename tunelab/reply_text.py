@@ -150,7 +150,8 @@ class Detokenizer:
     def update(self, ids: list[int], final: bool = False) -> str:
         """The text `ids` (the whole reply so far) add since the last call; `final` gives a
         half-decoded character at the end too, as U+FFFD, rather than holding it back."""
-        ids = self._context + ids
+        if self._context:  # until the reply's first piece is given, read after the prompt's end
+            ids = self._context + ids
         if len(ids) == self._read:
             return ""
         decode = self.tokenizer.decode
@@ -160,6 +161,11 @@ class Detokenizer:
             return ""  # a skipped special token, or a character not yet whole
         piece = after[len(before) :]
         self._prefix, self._read = self._read, len(ids)
+        if self._context and self._prefix >= len(self._context):
+            # The context is read: indices count the reply's own tokens again (no list copy a
+            # token).
+            shift = len(self._context)
+            self._prefix, self._read, self._context = self._prefix - shift, self._read - shift, []
         self.text += piece
         return piece
 

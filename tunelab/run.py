@@ -62,6 +62,18 @@ class Run:
         held_out = self.path / HELD_OUT
         return self.config.data.test_path or (str(held_out) if held_out.is_file() else None)
 
+    def reads(self, path: str | Path) -> bool:
+        """Whether `path` is read through this run's data.shape and data.fields: its own
+        training or test file (named any way), or another file of the columns its fields map
+        ("Query"/"Response": a --corpus, a test file `data facts` wrote back)."""
+        from tunelab.data.load import has_columns
+
+        own = [p for p in (self.config.data.path, self.test_path) if p]
+        same = Path(path).resolve()
+        return any(Path(p).resolve() == same for p in own) or has_columns(
+            path, self.config.data.fields
+        )
+
     @staticmethod
     def is_run(path: str | Path) -> bool:
         """A trained run: its config beside its final weights."""

@@ -20,7 +20,6 @@ from rich.progress import Progress
 from tunelab.compare.rag import Passage, Retriever, fit_context, load_corpus, own_rows
 from tunelab.compare.report import write_report
 from tunelab.config import Limit, Section
-from tunelab.data.load import has_columns
 from tunelab.data.templates import Prompt
 from tunelab.data.text import content_words
 from tunelab.errors import TunelabError
@@ -136,8 +135,7 @@ def _corpus(found: Run, cfg: CompareConfig) -> list[Passage]:
     path = cfg.corpus or data.path
     if not path:
         raise TunelabError(f"{found.path}: no training data file to retrieve from: pass --corpus")
-    own = data.path and Path(path).resolve() == Path(data.path).resolve()
-    if own or has_columns(path, data.fields):  # the run's file, or another of its columns
+    if found.reads(path):
         return load_corpus(path, shape=data.shape, fields=data.fields)
     return load_corpus(path)
 

@@ -242,6 +242,7 @@ def _read_text(path: Path, lenient: bool = False) -> str:
 def _read_csv(path: Path, tsv: bool) -> Iterator[tuple[str, dict[str, Any] | DataError]]:
     csv.field_size_limit(CSV_FIELD_LIMIT)
     text = _read_text(path, lenient=True)
+    undecoded = _NOT_UTF8.search(text) is not None  # rows are searched only in such a file
     delimiter = "\t" if tsv else csv_delimiter(text)
     # A header written "question, answer" spaces every row so: the space is no part of a value.
     spaced = f"{delimiter} " in text.partition("\n")[0]
@@ -265,7 +266,7 @@ def _read_csv(path: Path, tsv: bool) -> Iterator[tuple[str, dict[str, Any] | Dat
             # line_num is where the row ends; quoted newlines make that the honest line to show.
             if None in row:
                 row = DataError(f"{path}:{reader.line_num}: more fields than the header has")
-            elif bad := _not_utf8(row):
+            elif undecoded and (bad := _not_utf8(row)):
                 row = DataError(
                     f"{path}:{reader.line_num}: not UTF-8 text (byte {bad:#04x}); re-save the "
                     "file as UTF-8 (a spreadsheet's 'CSV UTF-8')"
@@ -276,12 +277,14 @@ def _read_csv(path: Path, tsv: bool) -> Iterator[tuple[str, dict[str, Any] | Dat
         raise DataError(f"{path}:{reader.line_num}: unreadable {kind} ({err})") from None
 
 
+_NOT_UTF8 = re.compile("[\udc80-\udcff]")  # a byte `_read_text(lenient=True)` could not decode
+
+
 def _not_utf8(row: dict[str, Any]) -> int | None:
     """The first byte of a row's cells (or names) that was no UTF-8, or None."""
     for text in (*row, *row.values()):
-        for ch in text if isinstance(text, str) else ():
-            if "\udc80" <= ch <= "\udcff":
-                return ord(ch) - 0xDC00
+        if isinstance(text, str) and (bad := _NOT_UTF8.search(text)):
+            return ord(bad.group()) - 0xDC00
     return None
 
 

@@ -82,21 +82,17 @@ _TIME_UNITS = {"h": "hour", "hr": "hour", "hrs": "hour", "min": "minute", "mins"
 _TIME_UNIT = re.compile(rf"(?<![\w.])(\d+(?:\.\d+)?)\s?({'|'.join(_TIME_UNITS)})\b(?!\.\w)")
 
 
-# A range said in words is the range: "5 to 10 GB" and "between 5 and 10 GB" are "5-10 GB".
-_RANGE_WORDS = re.compile(r"(?:\bbetween\s+)?(?<![\w.])(\d+(?:\.\d+)?)\s+(?:to|and)\s+(?=\d)", re.I)
+# A range said in words is the range: "5 to 10 GB" and "between 5 and 10 GB" are "5-10 GB" (only
+# "between" makes "and" a range: "2 and 3 GPUs" may be a list).
+_RANGE_WORDS = re.compile(
+    r"\bbetween\s+(\d+(?:\.\d+)?)\s+and\s+(?=\d)|(?<![\w.])(\d+(?:\.\d+)?)\s+to\s+(?=\d)", re.I
+)
 # A month's short name before its day or year is the month: "Mar 2024" is "March 2024".
 _MONTHS = ("january february march april may june july august september october november "
            "december").split()  # fmt: skip
 _SHORT_MONTH = re.compile(r"\b(Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?(?=\s+\d)", re.I)
 # A name glued to its dotted version is the name and the version: "python3.8" is "Python 3.8".
 _GLUED_VERSION = re.compile(r"(?<![\w.])([A-Za-z]{2,})(\d+\.\d+(?:\.\d+)?)(?!\w|\.\d)")
-
-
-def _range_words(match: re.Match) -> str:
-    # Only "between X and Y" is a range with "and": "2 and 3 GPUs" may be a list.
-    if "and" in match[0].lower().split() and not match[0].lower().startswith("between"):
-        return match[0]
-    return f"{match[1]}-"
 
 
 def _short_month(match: re.Match) -> str:
@@ -178,7 +174,7 @@ def _glued(text: str) -> str:
     text = _COUNT.sub(lambda m: str(_COUNT_WORDS.index(m[1].lower()) + 1), text)
     text = _ACRONYM_PLURAL.sub(r"\1", _VERSION_V.sub("", _THOUSANDS_SPACE.sub("", text)))
     text = _GLUED_VERSION.sub(r"\1 \2", _SHORT_MONTH.sub(_short_month, text))
-    text = _RANGE_WORDS.sub(_range_words, text)
+    text = _RANGE_WORDS.sub(lambda m: f"{m[1] or m[2]}-", text)
     text = _TIME_UNIT.sub(_time_unit, _VERSION_ZERO.sub(r"\1", text))
     text = _MAGNITUDE.sub(_magnitude, _DECIMAL_COMMA.sub(_decimal_comma, text))
     text = _TIME.sub(
@@ -336,17 +332,15 @@ def _answer_words(answer: str, negations: bool = True) -> str:
 # are not ("What is the reason my loss is not going down?"), nor one of a clause of its own
 # ("What is a model that isn't finetuned called?"); nor "Can I train without a GPU?"
 # or "Why is my loss not going down?", which ask no which or what.
-_NEGATIVE_QUESTION = re.compile(
+_ASK = (  # "which"/"what", then up to six words none of which asks something else
     r"\b(?:which|what)(?:['’]s)?"
     r"(?:\s+(?!(?:if|when|whenever|unless|once|until|reason|cause|causes|fix|solution|way|ways|"
     r"mean|means|meaning|difference|error|errors|problem|issue|happens|happen|check|about|"
     r"that|who|whom|whose|which)\b)"
-    r"[\w-]+){0,6}?\s+(?:not|never|cannot|unsupported|no\s+longer)\b"
-    r"|\b(?:which|what)(?:['’]s)?"
-    r"(?:\s+(?!(?:if|when|whenever|unless|once|until|reason|cause|causes|fix|solution|way|ways|"
-    r"mean|means|meaning|difference|error|errors|problem|issue|happens|happen|check|about|"
-    r"that|who|whom|whose|which)\b)"
-    r"[\w-]+){0,6}?\s*[\w]+n['’]t\b"
+    r"[\w-]+){0,6}?"
+)
+_NEGATIVE_QUESTION = re.compile(
+    _ASK + r"\s+(?:not|never|cannot|unsupported|no\s+longer)\b" + "|" + _ASK + r"\s*[\w]+n['’]t\b"
     r"|(?<!为)(?:哪|什么|什麼)(?!情况|情況|时候|時候)[^，,。？?]{0,6}?(?:不(?!同|错|錯)|没|沒)",
     re.I,
 )

@@ -128,7 +128,7 @@ def facts_command(
     `tunelab eval --data OUTPUT` scores fact accuracy instead of wording alone."""
     from pathlib import Path
 
-    from tunelab.errors import TunelabError
+    from tunelab.errors import TunelabError, first_few
     from tunelab.evaluate.derive_facts import propose_file
 
     same = Path(output).exists() and Path(output).resolve() == Path(path).resolve()
@@ -148,19 +148,17 @@ def facts_command(
         markup=False,
     )
     if worded:
-        shown = ", ".join(worded[:3]) + (f" and {len(worded) - 3} more" if len(worded) > 3 else "")
         console.print(
             f"{len(worded)} of them had no specific term (a number, name, file, option...) and "
             'got rare words of their answer instead (marked "facts_from": "reference words"; '
-            f"{shown}): review those first, a rare word is often no fact.",
+            f"{first_few(worded)}): review those first, a rare word is often no fact.",
             markup=False,
         )
     if left:
-        shown = ", ".join(left[:5]) + (f" and {len(left) - 5} more" if len(left) > 5 else "")
         console.print(
             f"{len(left)} {'rows have' if len(left) > 1 else 'row has'} no facts (no specific "
             "term in the answer: a number, name, file, option...; in Chinese or Japanese only "
-            f"terms in other scripts are found): {shown}. Write theirs by hand, or eval scores "
-            "them by wording alone.",
+            f"terms in other scripts are found): {first_few(left, 5)}. Write theirs by hand, or "
+            "eval scores them by wording alone.",
             markup=False,
         )

@@ -22,6 +22,7 @@ from typing import Any
 import regex
 
 from tunelab.data.read import DataError, read_rows
+from tunelab.errors import first_few
 from tunelab.evaluate.answer_words import asks_what_is_not, normalize, states_words
 
 Phrase = str | re.Pattern
@@ -214,10 +215,10 @@ def echo_note(echoed: list[str]) -> str:
     """What `echoed_facts` found, said to a person, or ""."""
     if not echoed:
         return ""
-    rows = ", ".join(echoed[:3]) + (f" and {len(echoed) - 3} more" if len(echoed) > 3 else "")
     return (
-        f"{len(echoed)} test rows have a fact their own question says ({rows}): an answer that "
-        "repeats the question states it; give such a row a fact only a right answer says"
+        f"{len(echoed)} test rows have a fact their own question says ({first_few(echoed)}): an "
+        "answer that repeats the question states it; give such a row a fact only a right answer "
+        "says"
     )
 
 

@@ -98,21 +98,23 @@ def test_path(model: str | Run, cfg: EvalConfig) -> str:
     return path
 
 
+def examples_as_read(path: str, runs: Sequence[Run], on_error: str = "raise") -> list:
+    """The rows of `path`, read through the data.shape and data.fields of the one of `runs` that
+    reads it (`Run.reads`), else of whatever shape they are."""
+    from tunelab.data.load import load_examples
+
+    owner = next((r for r in runs if r.reads(path)), None)
+    data = owner.config.data if owner else None
+    return load_examples(
+        path, data.shape if data else "auto", data.fields if data else None, on_error
+    )
+
+
 def test_questions(path: str, cfg: EvalConfig, runs: Sequence[Run] = ()) -> list:
     """The test examples of `path` (see `test_path`), the first --limit of them, read as training
     read them where the file is the test file of one of `runs` (its data.shape and data.fields: a
     file of custom columns was refused as of no known shape)."""
-    from tunelab.data.load import has_columns, load_examples
-
-    owners = [r for r in runs if r.test_path]
-    same = Path(path).resolve()  # "--data test.jsonl" beside a run naming it in full
-    owner = next((r for r in owners if Path(r.test_path).resolve() == same), None)
-    # Another file of the run's own columns ("Query"/"Response", as `data facts` writes them
-    # back) is read through its data.fields too.
-    owner = owner or next((r for r in runs if has_columns(path, r.config.data.fields)), None)
-    reading = owner.config.data if owner else None
-    shape, fields = (reading.shape, reading.fields) if reading else ("auto", None)
-    examples = load_examples(path, shape, fields)[: cfg.limit]
+    examples = examples_as_read(path, runs)[: cfg.limit]
     missing = [ex.source for ex in examples if not ex.answer]
     if missing:
         raise TunelabError(
@@ -256,8 +258,6 @@ def training_examples(
     answering). A file `named` by the user that is not there is an error; the run's own, gone
     (or written relative to another folder), is said in `notes`: the reports had silently no
     similar training rows."""
-    from tunelab.data.load import load_examples
-
     if not path:
         return []
     if not Path(path).exists():
@@ -269,13 +269,7 @@ def training_examples(
                 "no similar training rows (pass --data)"
             )
         return []
-    same = Path(path).resolve()
-    owner = next(
-        (r for r in runs if r.config.data.path and Path(r.config.data.path).resolve() == same), None
-    )
-    reading = owner.config.data if owner else None
-    shape, fields = (reading.shape, reading.fields) if reading else ("auto", None)
-    return load_examples(path, shape, fields, on_error="skip")
+    return examples_as_read(path, runs, on_error="skip")
 
 
 def analyse_result(

@@ -208,10 +208,9 @@ class Session:
     def ending_note(self, max_new_tokens: int) -> str:
         """Why the last local reply ended, where a person should know: it began repeating itself,
         or it ran out of tokens (it may be cut mid-sentence); "" otherwise."""
-        last = getattr(self, "last", None)  # none yet, or a server's reply
-        if last and last.finish_reason == "repeat":
+        if self.last and self.last.finish_reason == "repeat":
             return "(stopped: the answer began repeating itself)"
-        if last and last.finish_reason == "length":
+        if self.last and self.last.finish_reason == "length":
             return f"(cut at {max_new_tokens} tokens: --max-new-tokens gives it more)"
         return ""
 
