@@ -22,6 +22,8 @@ def _accurate(fact: str, answer: str) -> bool:
         ("GPU", "You do not need a GPU."),
         ("GPU", "not the fast GPU"),
         ("GPU", "It trains without a graphics card or GPU."),
+        ("CPU", "It does not support running inference on the CPU."),
+        ("CPU", "There is no way to make it run on the CPU."),
     ],
 )
 def test_a_negation_a_few_words_before_a_fact_in_its_clause_denies_it(fact, answer):
@@ -49,6 +51,8 @@ def test_a_fact_the_answer_states_and_also_denies_is_not_stated(answer):
         ("GPU", "It runs not only on the CPU but also on a GPU."),
         ("GPU", "It runs on the CPU, not the TPU, but a GPU helps."),  # "but" ends the clause
         ("8", "Use no more than 8 GPUs."),
+        # past eight words the clause is about something else
+        ("GPU", "It does not need any extra software or drivers installed to run well on a GPU."),
     ],
 )
 def test_what_a_negation_does_not_reach_is_still_stated(fact, answer):

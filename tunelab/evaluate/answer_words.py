@@ -221,7 +221,7 @@ _NEGATION = re.compile(
     r"never|cannot|without|neither|nor|none|unable\s+to|lacks)\b|n['’]t\b",
     re.I,
 )
-_NEGATED_WORDS = 4  # articles not counted
+_NEGATED_WORDS = 8  # articles not counted
 _CLAUSE_END = re.compile(
     r"[,;:.?!)\]](?=\s|$)|[(\[\n—–。，；：！？]|\s-\s|\b(?:but|however|yet|although|though|"
     r"whereas|while|instead|rather|than|because|since|which|and|except|besides|beyond|apart|"
