@@ -337,6 +337,17 @@ def test_facts_are_read_from_the_first_sentence_alone():
     assert out[0]["facts"] == [["shards"], ["machines"]]
 
 
+@pytest.mark.parametrize("opening", ["I wish!", "Absolutely!", "Of course!", "Sure thing."])
+def test_an_opening_that_says_nothing_leaves_the_facts_to_the_next_sentence(opening):
+    answer = f"{opening} The port is 8080. Change it in config.yaml."
+    assert propose("Which port does it listen on?", answer, {}) == ([["8080"]], [])
+    # "Yes!" answers; what follows is detail.
+    assert propose("Can I change the port?", "Yes! Set port: 9090 in config.yaml.", {}) == (
+        [],
+        [{"regex": r"^\W*no\b(?!\s+(?:doubt|matter|problem|question|wonder|worries)\b)"}],
+    )
+
+
 @pytest.mark.parametrize(
     "reference, right, wrong",
     [

@@ -5,7 +5,8 @@ Token F1 rewards an answer for sounding like its reference; a finetuned model th
 style and not the facts scores well on it. The facts of a reference are mostly its specific
 terms: numbers and values, names of files, options and functions, URLs, acronyms and proper
 names. Those of the answer's first sentence are taken (where the answer to the question usually
-is; later sentences add detail), at most `most` of them, and never a term the question already
+is; later sentences add detail; the second after an opening that says nothing, "Of course!"),
+at most `most` of them, and never a term the question already
 says (restating the question states no fact) nor a word the test set's answers say all along
 (lamini_docs' "LLM": an answer in their style says it whatever it states). A first sentence
 with none of them gives its rarest content words over the test set, less the question's words
@@ -222,7 +223,13 @@ def propose_marked(
             and states(answer, phrase, read)
         )
 
-    first = _FIRST_SENTENCE.split(answer.strip(), maxsplit=1)[0]
+    sentences = _FIRST_SENTENCE.split(answer.strip(), maxsplit=2)
+    first = sentences[0]
+    # "I wish! This documentation only talks about...", "Of course! The repo has examples...":
+    # an opening that says nothing leaves the answer to the next sentence ("Yes!" is a verdict,
+    # and what follows it detail).
+    if len(sentences) > 1 and _SAYS_NOTHING.fullmatch(first) and not opposite(question, answer):
+        first = sentences[1]
     if _TWO_ASKS.search(question):  # "What does FT-401 mean and how do I fix it?": both answers
         parts = _FIRST_SENTENCE.split(answer.strip(), maxsplit=_TWO_ASKS_SENTENCES)
         first = " ".join(parts[:_TWO_ASKS_SENTENCES])
@@ -259,6 +266,15 @@ def propose_marked(
         for alternatives in _same_values(answer, facts)
     ]
     return grouped[:most], opposite(question, answer), from_words and bool(grouped)
+
+
+# An exclamation or courtesy alone, no answer yet.
+_SAYS_NOTHING = re.compile(
+    r"\W*(?:(?:i\s+wish|absolutely|of\s+course|sure(?:\s+thing)?|certainly|definitely|indeed|"
+    r"great|good|excellent|interesting|thanks|thank\s+you|hi|hello|well|ok(?:ay)?|alas|"
+    r"unfortunately|sadly|hmm|question)\W*)+",
+    re.IGNORECASE,
+)
 
 
 # A question asking two things: its answer's first sentence answers the first only (the fix of
@@ -354,7 +370,7 @@ _GENERIC = frozenset(
     between within without across case cases example examples expanding ensure ensures
     based well like also however therefore things thing way ways part parts kind kinds
     number lot lots sure better best good great fully completely entirely totally really
-    actually basically""".split()
+    actually basically talks talk says say""".split()
 )
 
 
