@@ -255,6 +255,61 @@ def test_export_command_writes_the_ollama_modelfile_beside_the_gguf(gguf_run, tm
     assert "out.gguf exists: pass --overwrite" in str(again.exception)  # neither is replaced
 
 
+def test_the_modelfile_says_the_template_s_default_system_prompt_the_run_was_trained_with(
+    gguf_run, tmp_path
+):
+    # The run sets no system prompt: every training prompt held the template's default one,
+    # which Ollama's own template for the GGUF would leave out.
+    written = export(str(gguf_run), gguf=tmp_path / "d.gguf")
+    lines = written["modelfile"].read_text().splitlines()
+    assert lines == ["FROM ./d.gguf", 'SYSTEM """You are a helpful AI assistant."""']
+
+
+@pytest.mark.parametrize(
+    "template, default",
+    [
+        (CHATML_TEMPLATE, "You are a helpful AI assistant."),
+        # no system turn without one
+        (
+            "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n"
+            "{% endfor %}",
+            None,
+        ),
+        # Llama 3.1's kind: a system header always, its own text empty
+        (
+            "{{ '<|start_header_id|>system<|end_header_id|>\n\nToday.\n\n' }}"
+            "{% if messages[0]['role'] == 'system' %}{{ messages[0]['content'] }}{% endif %}"
+            "<|eot_id|>{% for m in messages %}{% if m['role'] != 'system' %}{{ m['content'] }}"
+            "{% endif %}{% endfor %}",
+            None,
+        ),
+        (
+            "{{ raise_exception('System role not supported') if messages[0]['role'] == 'system' }}"
+            "{% for m in messages %}{{ m['content'] }}{% endfor %}",
+            None,
+        ),
+    ],
+)
+def test_a_template_s_default_system_prompt_is_what_it_writes_when_none_is_given(template, default):
+    from tunelab.export.prompt import default_system_prompt
+
+    tokenizer = small_bpe_tokenizer()
+    tokenizer.chat_template = template
+    assert default_system_prompt(tokenizer) == default
+
+
+def test_a_system_prompt_a_modelfile_cannot_hold_is_refused_before_anything_is_written(
+    tmp_path,
+):
+    run = trained_with(
+        make_run_with_tokenizer(tmp_path, small_bpe_tokenizer()),
+        system_prompt='Answer """only""" about tunelab.',
+    )
+    with pytest.raises(TunelabError, match="Ollama Modelfile cannot say"):
+        export(str(run), merged=tmp_path / "m", gguf=tmp_path / "q.gguf")
+    assert not (tmp_path / "m").exists() and not (tmp_path / "q.gguf").exists()
+
+
 def trained_with(run: Path, **data) -> Path:
     """`run` as if trained with these data settings (template, system_prompt)."""
     config = Config.from_yaml(run / "config.yaml")

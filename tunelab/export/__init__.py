@@ -28,7 +28,7 @@ def export(
     uploaded to the hub repo `push` (org/name); every target is checked before the minute of
     merging. Returns what was written, by kind (merged, gguf, modelfile, hub)."""
     from tunelab.export.merged import export_merged
-    from tunelab.export.prompt import write_modelfile
+    from tunelab.export.prompt import run_modelfile
     from tunelab.export.to_gguf import FILE_TYPES, check_gguf_target, export_gguf, gguf_vocabulary
     from tunelab.run import load_tokenizer
 
@@ -42,15 +42,15 @@ def export(
         check_gguf_target(modelfile_path(gguf), overwrite)
         tokenizer = load_tokenizer(model)  # for the check and the Modelfile's prompt
         gguf_vocabulary(tokenizer)  # a tokenizer llama.cpp cannot take: say so now
+        modelfile = run_modelfile(model, Path(gguf), tokenizer)  # one it cannot be written in too
     written: dict[str, Path | str] = {}
     try:
         if merged:
             written["merged"] = export_merged(model, merged, dtype)
         if gguf:
             written["gguf"] = export_gguf(model, gguf, gguf_type, overwrite=overwrite)
-            written["modelfile"] = write_modelfile(
-                model, written["gguf"], modelfile_path(gguf), tokenizer
-            )
+            modelfile_path(gguf).write_text(modelfile, encoding="utf-8")
+            written["modelfile"] = modelfile_path(gguf)
         if push:
             from tunelab.export.hub import push_to_hub
 
