@@ -144,3 +144,24 @@ def test_a_dropped_best_eval_loss_is_said_as_a_loss(tmp_path):
     assert note.startswith("the best step kept (4, eval_loss 2.016)")
     best = json.loads((tmp_path / "best" / "best.json").read_text())
     assert best == {"step": 2, "metric": "eval_loss", "value": -2.3}
+
+
+def test_a_run_s_weights_are_as_readable_as_its_other_files(tmp_path):
+    # safetensors writes through a private temp file (0600): a teammate or a container of
+    # another user could read the run's config but not its weights.
+    import os
+
+    old = os.umask(0o027)
+    try:
+        run = train(_config(tmp_path, max_steps=2, select_best="fact_accuracy", save_every=1))
+    finally:
+        os.umask(old)
+    weights = [
+        *(run / "model").iterdir(),
+        *(run / "checkpoints").glob("*/trainable.safetensors"),
+        run / "best" / "trainable.safetensors",
+    ]
+    assert len(weights) > 4
+    assert {str(path): path.stat().st_mode & 0o777 for path in weights} == {
+        str(path): 0o640 for path in weights
+    }

@@ -270,6 +270,17 @@ def _launch(checkpoint: Path) -> tuple[int, int | None]:
     return state.get("processes") or 1, state.get("per_machine")
 
 
+def with_umask(path: Path) -> None:
+    """Give `path` (or the files in the folder `path`) the permissions the user's umask gives new
+    files: safetensors writes through a private temp file (0600), so a teammate or a container
+    of another user could read a run's config but not its weights."""
+    umask = os.umask(0)
+    os.umask(umask)
+    for file in path.iterdir() if path.is_dir() else [path]:
+        if file.is_file():
+            file.chmod(0o666 & ~umask)
+
+
 def prompt_for(model: str | Path | Run) -> Prompt:
     """How to ask `model`: a run as it was trained, any other model with its own chat template."""
     run = Run.find(model)

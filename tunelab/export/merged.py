@@ -15,7 +15,7 @@ from tunelab.data.write import cannot_write
 from tunelab.errors import TunelabError
 from tunelab.export.prompt import TEMPLATES, trained_chat_template
 from tunelab.generate import stop_at_turn_end
-from tunelab.run import Run, load_model, prompt_for
+from tunelab.run import Run, load_model, prompt_for, with_umask
 
 
 def load_merged(name: str | Run) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
@@ -95,16 +95,6 @@ def save_merged(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, out:
     except BaseException:
         shutil.rmtree(part, ignore_errors=True)
         raise
-
-
-def with_umask(folder: Path) -> None:
-    """Give the files in `folder` the permissions the user's umask gives new files: transformers
-    writes model.safetensors through a private temp file (0600), which others could not read."""
-    umask = os.umask(0)
-    os.umask(umask)
-    for path in folder.iterdir():
-        if path.is_file():
-            path.chmod(0o666 & ~umask)
 
 
 def check_merged_target(out: Path) -> None:

@@ -20,7 +20,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from tunelab.errors import TunelabError
-from tunelab.run import CHECKPOINT_PREFIX, CHECKPOINT_STATE, list_checkpoints
+from tunelab.run import CHECKPOINT_PREFIX, CHECKPOINT_STATE, list_checkpoints, with_umask
 
 WEIGHTS, OPTIMIZER, STATE = "trainable.safetensors", "optimizer.pt", CHECKPOINT_STATE
 
@@ -76,6 +76,7 @@ def save_checkpoint(
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
     save_file(trainable_state(model), tmp / WEIGHTS)
+    with_umask(tmp / WEIGHTS)
     torch.save({"optimizer": optimizer.state_dict(), "rng": rng or rng_states()}, tmp / OPTIMIZER)
     write_state(tmp, state)
     return put_in_place(tmp, final, keep)

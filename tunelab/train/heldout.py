@@ -15,7 +15,7 @@ from safetensors.torch import load_file, save_file
 from tunelab.config import Config
 from tunelab.data.templates import Example
 from tunelab.errors import TunelabError
-from tunelab.run import BEST
+from tunelab.run import BEST, with_umask
 
 
 class HeldOut:
@@ -207,6 +207,7 @@ def keep_if_best(run_dir: Path, model, step: int, metric: str, value: float) -> 
     folder.mkdir(parents=True, exist_ok=True)
     tmp = folder / "trainable.safetensors.tmp"
     save_file(trainable(model), tmp)
+    with_umask(tmp)
     tmp.replace(folder / "trainable.safetensors")
     (folder / "best.json").write_text(
         json.dumps({"step": step, "metric": metric, "value": value}), encoding="utf-8"

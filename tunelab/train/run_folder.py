@@ -18,6 +18,7 @@ from tunelab.run import (
     Run,
     list_checkpoints,
     resume_command,
+    with_umask,
 )
 from tunelab.train.checkpoint import TrainState, remove_partial_saves
 from tunelab.train.distributed import World
@@ -256,6 +257,7 @@ def save_final(model, tokenizer, run_dir: Path, weights: dict | None = None) -> 
     stop_at_turn_end(model, tokenizer)
     model.save_pretrained(target, safe_serialization=True, state_dict=weights)
     tokenizer.save_pretrained(target)
+    with_umask(target)
     return target
 
 
