@@ -128,6 +128,14 @@ def test_generate_reads_its_question_from_standard_input_given_a_dash(monkeypatc
     assert "no question on standard input" in str(result.exception)
 
 
+def test_chat_says_it_cleared_the_history_on_reset():
+    result = runner.invoke(
+        app, ["chat", "tiny-random", "--max-new-tokens", "2"], input="hi\n/reset\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert "(history cleared: the next message starts a new chat)" in result.output
+
+
 def test_generate_says_when_the_reply_ran_out_of_tokens():
     # A reply cut at --max-new-tokens looked finished (a newcomer's 256-token loop).
     result = runner.invoke(app, ["generate", "tiny-random", "Hi", "--max-new-tokens", "3"])

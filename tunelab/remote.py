@@ -77,8 +77,10 @@ def stream_chat(
     temperature: float = 0.0,
     api_key: str | None = None,
     timeout: float = 300,
+    on_finish: Callable[[str], None] | None = None,
 ) -> Iterator[str]:
-    """The reply piece by piece as the server streams it (for a REPL that prints as it goes)."""
+    """The reply piece by piece as the server streams it (for a REPL that prints as it goes);
+    `on_finish` gets why it ended ("stop", "length") when the server says."""
     body = {**_chat_body(url, messages, model, max_tokens, temperature, api_key), "stream": True}
     try:
         with httpx.stream(
@@ -100,6 +102,8 @@ def stream_chat(
                 for choice in chunk.get("choices", []):
                     if choice.get("delta", {}).get("content"):
                         yield choice["delta"]["content"]
+                    if choice.get("finish_reason") and on_finish is not None:
+                        on_finish(choice["finish_reason"])
     except httpx.TransportError as err:
         raise TunelabError(unreachable(url, err)) from None
 

@@ -23,7 +23,8 @@ class Session:
     endpoint: str | None = None  # an OpenAI-compatible server instead of a local model
     api_key: str | None = None
     served_model: str | None = None  # which of the server's models answers
-    last: Generation | None = None  # the latest local reply, with its finish reason
+    last: Generation | None = None  # the latest local reply
+    finish_reason: str | None = None  # why the latest reply ended, local or served
 
     @classmethod
     def open(
@@ -95,6 +96,7 @@ class Session:
             **generate_kwargs,
         )[0]
         answer = self.last.text
+        self.finish_reason = self.last.finish_reason
         if remember:
             self.history = [*messages, {"role": "assistant", "content": answer}]
         return answer
@@ -135,6 +137,7 @@ class Session:
                     max_tokens=max_new_tokens,
                     temperature=temperature,
                     api_key=self.api_key,
+                    on_finish=partial(setattr, self, "finish_reason"),
                 ):
                     pieces.append(piece)
                     if on_text is not None:
@@ -178,6 +181,7 @@ class Session:
                 return
             if text == "/reset":
                 self.history = []
+                console.print("[dim](history cleared: the next message starts a new chat)[/]")
                 continue
             if re.fullmatch(r"/\w+", text):  # a mistyped command is not a question for the model
                 console.print(f"[yellow]unknown command {text}: /reset, /quit[/]")
@@ -189,7 +193,7 @@ class Session:
         """One exchange of the REPL. Ctrl-C or an error (a server gone, a message too long)
         ends the reply, not the chat: the history keeps what was said before it."""
         console.print("[bold green]model>[/] ", end="")
-        self.last = None
+        self.last = self.finish_reason = None
         stream = partial(console.out, end="", highlight=False)
         try:
             self.reply(text, on_text=stream, **generate_kwargs)
@@ -206,11 +210,11 @@ class Session:
             console.print(f"[dim]{note}[/]")
 
     def ending_note(self, max_new_tokens: int) -> str:
-        """Why the last local reply ended, where a person should know: it began repeating itself,
-        or it ran out of tokens (it may be cut mid-sentence); "" otherwise."""
-        if self.last and self.last.finish_reason == "repeat":
+        """Why the last reply ended, where a person should know: it began repeating itself, or it
+        ran out of tokens (it may be cut mid-sentence); "" otherwise."""
+        if self.finish_reason == "repeat":
             return "(stopped: the answer began repeating itself)"
-        if self.last and self.last.finish_reason == "length":
+        if self.finish_reason == "length":
             return f"(cut at {max_new_tokens} tokens: --max-new-tokens gives it more)"
         return ""
 
