@@ -137,6 +137,17 @@ def test_gguf_round_trips_weights_tokenizer_and_template(gguf_run, tmp_path, fil
     assert_reads_back_as(path, gguf_run, tolerance)
 
 
+def test_an_exported_gguf_answers_through_tunelab_as_its_run_does(gguf_run, tmp_path):
+    # `tunelab generate model.gguf` (or eval, serve) checks an export before it ships; it was
+    # read as a folder ("not a valid JSON file").
+    path = export_gguf(str(gguf_run), tmp_path / "model.gguf", "f32")
+    asked = ["generate", "--max-new-tokens", "6"]
+    from_run = CliRunner().invoke(app, [*asked, str(gguf_run), MESSAGE_TEXTS[0]])
+    from_gguf = CliRunner().invoke(app, [*asked, str(path), MESSAGE_TEXTS[0]])
+    assert from_gguf.exit_code == 0, from_gguf.output
+    assert from_gguf.stdout == from_run.stdout and from_run.stdout.strip()
+
+
 def test_llama_cpp_reads_the_f32_gguf_with_the_runs_tokens_and_logits(gguf_run, tmp_path):
     path = export_gguf(str(gguf_run), tmp_path / "my model.gguf", "f32")
     assert_llama_cpp_reads_back_as(path, str(gguf_run))

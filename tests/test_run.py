@@ -91,6 +91,21 @@ def test_a_hub_id_out_of_reach_says_it_is_neither_here_nor_fetched():
     assert "not fetched from the hub" in str(caught.value)
 
 
+def test_a_folder_of_runs_or_a_mistyped_one_points_at_the_runs(
+    tmp_path, monkeypatch, no_route_to_hub
+):
+    monkeypatch.chdir(tmp_path)
+    for name in ("alpha", "beta"):
+        (tmp_path / "runs" / name).mkdir(parents=True)
+        (tmp_path / "runs" / name / "config.yaml").write_text(f"name: {name}\n")
+    with pytest.raises(TunelabError, match=r"'runs' is a folder of runs, not a run: give one of "
+                       r"them \(runs/alpha, runs/beta\)"):  # fmt: skip
+        load_model("runs")
+    # "run/alpha" is a hub id by its form; what was meant is here.
+    with pytest.raises(TunelabError, match=r"Did you mean runs/alpha\?"):
+        load_model("run/alpha")
+
+
 def test_a_folder_that_holds_no_model_is_named(tmp_path):
     with pytest.raises(TunelabError, match="is not a Hugging Face model folder"):
         load_model(tmp_path)

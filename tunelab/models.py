@@ -24,7 +24,7 @@ from transformers import (
     PreTrainedTokenizerFast,
 )
 
-from tunelab.errors import TunelabError
+from tunelab.errors import TunelabError, first_few
 
 _log = logging.getLogger(__name__)
 
@@ -90,7 +90,7 @@ def load_pretrained(
         tokenizer = pretrained_tokenizer(name)  # checks the name first
         path = embedded_model_dir() if name == EMBEDDED_NAME else name
         try:
-            model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype)
+            model = AutoModelForCausalLM.from_pretrained(**_source(path), dtype=dtype)
         except (OSError, ValueError) as err:
             raise _not_read(name, err) from None
     ensure_pad_token(model, tokenizer)
@@ -110,10 +110,18 @@ def pretrained_tokenizer(name: str) -> PreTrainedTokenizerBase:
         if not Path(name).exists():
             check_hub_reachable(name)
     try:
-        tokenizer = AutoTokenizer.from_pretrained(path)
+        tokenizer = AutoTokenizer.from_pretrained(**_source(path))
     except (OSError, ValueError) as err:
         raise _not_read(name, err) from None
     return tokenizer
+
+
+def _source(path: str | Path) -> dict:
+    """from_pretrained's arguments for a model folder, hub id or GGUF file (`tunelab export
+    --gguf`'s, to check it answers as the run did: its weights dequantized to float32)."""
+    if str(path).lower().endswith(".gguf") and Path(path).is_file():
+        return {"pretrained_model_name_or_path": Path(path).parent, "gguf_file": Path(path).name}
+    return {"pretrained_model_name_or_path": path}
 
 
 # A model file's extensions: a hub id never ends so (though hub names hold dots: Qwen2.5-0.5B).
@@ -176,8 +184,23 @@ def check_hub_reachable(name: str) -> None:
     if why := hub_unreachable():
         raise TunelabError(
             f"model {name!r} not found locally (not a folder here, not in the Hugging Face cache) "
-            f"and not fetched from the hub: {why}"
+            f"and not fetched from the hub: {why}{_meant_run(name)}"
         )
+
+
+def _meant_run(name: str) -> str:
+    """ ", did you mean runs/x?" for a hub-like name whose first part is a mistyped folder of runs
+    here ("run/x"), else ""."""
+    import difflib
+
+    folder, _, rest = name.partition("/")
+    if not rest:
+        return ""
+    here = [p.name for p in Path(".").iterdir() if p.is_dir() and _holds_runs(p)]
+    close = difflib.get_close_matches(folder, here, n=1, cutoff=0.6)
+    if close and (Path(close[0]) / rest).exists():
+        return f". Did you mean {close[0]}/{rest}?"
+    return ""
 
 
 def hub_unreachable() -> str | None:
@@ -206,6 +229,11 @@ def hub_unreachable() -> str | None:
 def _not_read(name: str, err: Exception) -> TunelabError:
     """What transformers' failure to read `name` means to the user."""
     why = " ".join(str(err).split()) or type(err).__name__
+    if _holds_runs(Path(name)):
+        runs = sorted(str(c) for c in Path(name).iterdir() if (c / "config.yaml").is_file())
+        return TunelabError(
+            f"{name!r} is a folder of runs, not a run: give one of them ({first_few(runs)})"
+        )
     if Path(name).exists():
         return TunelabError(
             f"model {name!r} is not a Hugging Face model folder (config.json, weights and "
