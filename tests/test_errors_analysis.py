@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from tunelab.data.templates import Example
-from tunelab.evaluate.analysis import analyse
+from tunelab.evaluate.analysis import analyse, examples_of
 from tunelab.evaluate.metrics import score_texts
 from tunelab.evaluate.report import to_html, to_markdown
 from tunelab.evaluate.retrieval import BM25
@@ -75,7 +75,7 @@ def test_each_category_is_found_with_a_reason():
     assert "off_topic" in categories(rows[3])
     assert rows[4]["errors"] == []  # a right answer is not analysed
     assert analysis.counts["empty"] == 1
-    assert analysis.similar["misspelling"][0]["source"] == "train.jsonl:2"
+    assert examples_of(analysis, "misspelling")[0]["closest"][0]["source"] == "train.jsonl:2"
 
 
 def test_words_of_the_training_data_are_not_misspellings():
@@ -240,7 +240,10 @@ def test_a_training_row_that_asks_the_test_question_taught_nothing_and_hindi_rep
     near = Example.qa("Where do checkpoints go?", "Into runs/<name>/checkpoints/.", "train.jsonl:4")
     analysis = analyse([r], [*TRAINING, near])
     assert r["missed_facts_taught"] == [0]
-    shown = {e["question"] for examples in analysis.similar.values() for e in examples}
+    shown = {
+        hit["question"] for c in analysis.counts for ex in examples_of(analysis, c)
+        for hit in ex["closest"]
+    }  # fmt: skip
     assert shown == {"Where do checkpoints go?"}
     hindi = "दिल्ली भारत की राजधानी है। दिल्ली भारत की राजधानी है।"
     assert "appears 2 times" in repeated(hindi, AnalysisConfig())
@@ -311,3 +314,31 @@ def test_no_dictionary_is_loaded_for_answers_with_no_word_to_look_up(monkeypatch
     ]
     analyse(rows, TRAINING)
     assert loaded == [] and all("misspelling" not in categories(r) for r in rows)
+
+
+def test_each_weak_answer_is_shown_with_its_own_closest_training_rows():
+    # Ranked over all failing questions together, the words several shared ("run", "model")
+    # won: the walk's "If model.name is left unset..." got rows about runs, not its own
+    # near-copy.
+    training = [
+        Example.qa("If I leave model.name unset, what model gets trained?", "SmolLM2.", "t:1"),
+        Example.qa("Where does a run keep its model?", "In runs/NAME/model.", "t:2"),
+        Example.qa("How do I resume a run of a model?", "Run train again.", "t:3"),
+        Example.qa("What does a run write for the model?", "config.yaml and model/.", "t:4"),
+    ]
+    rows = [
+        row("If model.name is left unset, which model gets trained?", "SmolLM2.", "Bananas."),
+        *(
+            row(q, "In runs/NAME/model.", "Bananas.")
+            for q in ("Where does a run keep the model?", "Which run folder holds a model?",
+                      "Does a run save its model?", "Where can I find a run's model?")
+        ),
+    ]  # fmt: skip
+    analysis = analyse(rows, training)
+    first, second = examples_of(analysis, "off_topic")
+    assert first["question"] == rows[0]["question"]
+    assert first["closest"][0]["source"] == "t:1"
+    # one list for the category began with t:1 for every row shown
+    assert second["closest"][0]["source"] == "t:2"
+    assert "closest training (fix or add data here): `t:1`" in to_markdown(analysis)
+    assert "<code>t:1</code>" in to_html(analysis)

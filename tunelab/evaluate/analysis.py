@@ -74,12 +74,14 @@ class AnalysisConfig(Section):
 
 @dataclass
 class Analysis:
-    """The categories of each analysed row, and per category the closest training examples."""
+    """The categories of each analysed row, and each weak row's own closest training examples
+    (ranked over all of a category's failing questions together, the words they shared, "model",
+    "run", won: the list was close to none of them)."""
 
     rows: list[dict[str, Any]]
     counts: dict[str, int] = field(default_factory=dict)
-    similar: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     examples: int = 2  # rows shown per category in the reports (examples_per_category)
+    closest: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # by index in rows
 
 
 def is_weak(row: dict[str, Any], cfg: AnalysisConfig) -> bool:
@@ -267,23 +269,15 @@ def analyse(
     asked = (f"{r['question']} {r['reference']}" for r in rows)
     known = {w for t in (*texts, *asked) for w in content_words(t)} | FIELD_WORDS
     count_taught(rows, training)
-    for row in rows:
+    closest: dict[int, list[dict[str, Any]]] = {}
+    for i, row in enumerate(rows):
         row["errors"] = []
         if not is_weak(row, cfg):
             continue
         hits = index.top(row["question"], cfg.similar_training) if index else []
         context = " ".join(texts[h.index] for h in hits)
         row["errors"] = categorize(row, known, context, cfg)
-    counts = Counter(e["category"] for row in rows for e in row["errors"])
-    result = Analysis(
-        rows, {c: counts[c] for c in CATEGORIES if counts[c]}, examples=cfg.examples_per_category
-    )
-    for category in result.counts:
-        failing = [
-            r["question"] for r in rows if any(e["category"] == category for e in r["errors"])
-        ]
-        hits = index.top_for_all(failing, cfg.similar_training) if index else []
-        result.similar[category] = [
+        closest[i] = [
             {
                 "question": training[h.index].question,
                 "answer": training[h.index].answer,
@@ -292,16 +286,23 @@ def analyse(
             }
             for h in hits
         ]
+    counts = Counter(e["category"] for row in rows for e in row["errors"])
+    result = Analysis(
+        rows,
+        {c: counts[c] for c in CATEGORIES if counts[c]},
+        examples=cfg.examples_per_category,
+        closest=closest,
+    )
     return result
 
 
 def examples_of(analysis: Analysis, category: str) -> list[dict[str, Any]]:
     """The first rows in a category (the analysis's examples_per_category), with that category's
-    reason."""
+    reason and the row's closest training examples."""
     n = analysis.examples
     out = []
-    for row in analysis.rows:
+    for i, row in enumerate(analysis.rows):
         for err in row["errors"]:
             if err["category"] == category and len(out) < n:
-                out.append({**row, "reason": err["reason"]})
+                out.append({**row, "reason": err["reason"], "closest": analysis.closest.get(i, [])})
     return out

@@ -93,9 +93,9 @@ def _print_errors(result, said: set[str] | None = None) -> None:
         for ex in examples_of(analysis, category):
             q = plain_question(ex["question"])
             console.print(f"  Q: {q[:80]!r} → {ex['answer'][:80]!r} ({ex['reason']})")
-        for s in analysis.similar.get(category, [])[:2]:
-            q = plain_question(s["question"])
-            console.print(f"  [dim]similar training: {s['source']} {q[:70]!r}[/]")
+            for s in ex["closest"][:2]:
+                q = plain_question(s["question"])
+                console.print(f"    [dim]closest training: {s['source']} {q[:70]!r}[/]")
     console.print(f"reports: {result.out_dir / 'errors.md'}, {result.out_dir / 'errors.html'}")
 
 

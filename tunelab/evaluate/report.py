@@ -60,12 +60,10 @@ def to_markdown(analysis: Analysis, summary: dict | None = None, asked: str = ""
                 f"  - answer: {_short(ex['answer'])}",
                 f"  - why: {ex['reason']}",
             ]
-        similar = analysis.similar.get(category)
-        if similar:
-            lines += ["", "Closest training examples (fix or add data here):", ""]
             lines += [
-                f"- `{s['source']}` {_asked(s['question'], 100)} → {_short(s['answer'], 100)}"
-                for s in similar
+                f"  - closest training (fix or add data here): `{s['source']}` "
+                f"{_asked(s['question'], 100)} → {_short(s['answer'], 100)}"
+                for s in ex["closest"]
             ]
     return "\n".join(lines + fact_misses(analysis.rows)) + "\n"
 
@@ -133,26 +131,24 @@ def to_html(analysis: Analysis, title: str = "Error analysis") -> str:
             f"<h2>{esc(category)} ({analysis.counts[category]})</h2><p>{esc(DESCRIPTIONS[category])}</p>"
         )
         body.append(
-            "<table><tr><th>question</th><th>reference</th><th>answer</th><th>why</th></tr>"
+            "<table><tr><th>question</th><th>reference</th><th>answer</th><th>why</th>"
+            "<th>closest training (fix or add data here)</th></tr>"
         )
         for ex in examples_of(analysis, category):
+            closest = "".join(
+                f"<li><code>{esc(s['source'])}</code> {esc(_asked(s['question'], 150))} → "
+                f"{esc(_short(s['answer'], 150))}</li>"
+                for s in ex["closest"]
+            )
             body.append(
                 "<tr>"
                 + "".join(
                     f"<td>{esc(cut(ex[k], 300))}</td>"
                     for k, cut in zip(("question", "reference", "answer", "reason"), SHOWN)
                 )
-                + "</tr>"
+                + f"<td><ul>{closest}</ul></td></tr>"
             )
         body.append("</table>")
-        if analysis.similar.get(category):
-            body.append("<p>Closest training examples:</p><ul>")
-            body += [
-                f"<li><code>{esc(s['source'])}</code> {esc(_asked(s['question'], 150))} → "
-                f"{esc(_short(s['answer'], 150))}</li>"
-                for s in analysis.similar[category]
-            ]
-            body.append("</ul>")
     style = (
         "body{font-family:sans-serif;max-width:60em;margin:2em auto}table{border-collapse:collapse}"
         "td,th{border:1px solid #ccc;padding:4px;vertical-align:top;font-size:13px}"

@@ -50,15 +50,6 @@ class BM25:
         ranked = sorted(enumerate(self.scores(query)), key=lambda p: -p[1])
         return [Hit(i, s) for i, s in ranked[:k] if s > 0]
 
-    def top_for_all(self, queries: list[str], k: int = 3) -> list[Hit]:
-        """Documents closest to a group of queries: BM25 scores summed over the queries."""
-        total = [0.0] * len(self.docs)
-        for q in queries:
-            for i, s in enumerate(self.scores(q)):
-                total[i] += s
-        ranked = sorted(enumerate(total), key=lambda p: -p[1])
-        return [Hit(i, s) for i, s in ranked[:k] if s > 0]
-
 
 def overlap(text: str, reference: str) -> float:
     """Share of the text's content words that also occur in the reference (0 when text is empty)."""
