@@ -297,3 +297,31 @@ def _analysed_clean(result, training_path, named=False, runs=()):
     from tunelab.evaluate.analysis import Analysis
 
     result.analysis = Analysis(result.rows, {})
+
+
+def test_a_test_file_of_custom_columns_is_read_through_the_fields_the_error_names(tmp_path):
+    # The shape error says `--set data.fields.question=Query`; eval refused that spelling
+    # ("data is 'mine.jsonl', not a section") and had no other: a plain model could not be
+    # evaluated on such a file at all.
+    mine = tmp_path / "mine.jsonl"
+    mine.write_text(
+        "".join(
+            json.dumps(
+                {"Query": f"What is item {i}?", "Response": f"Item {i}.", "facts": [[f"{i}"]]}
+            )
+            + "\n"
+            for i in range(3)
+        )
+    )
+    asked = ["eval", "tiny-random", "--data", str(mine), "--max-new-tokens", "2"]
+    asked += ["--output", str(tmp_path / "out")]
+    refused = CliRunner().invoke(app, asked)
+    assert "--set data.fields.question=Query --set data.fields.answer=Response" in str(
+        refused.exception
+    )
+    fields = ["--set", "data.fields.question=Query", "--set", "data.fields.answer=Response"]
+    result = CliRunner().invoke(app, [*asked, *fields])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in (tmp_path / "out" / "predictions.jsonl").open()]
+    assert [r["question"] for r in rows] == [f"What is item {i}?" for i in range(3)]
+    assert [r["missed_facts"] for r in rows] == [["0"], ["1"], ["2"]]  # its facts read too

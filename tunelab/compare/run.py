@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import Field
 from rich.progress import Progress
@@ -35,8 +35,13 @@ from tunelab.work_log import AnswerLog
 class CompareConfig(Section):
     """Settings of `tunelab compare`."""
 
+    run_section: ClassVar[str | None] = "data"  # `--set data.fields.question=Query`, as in a run
+
     data: str | None = None
     """Test file (default: the run's data.test_path, or the rows its data.test_size held out)."""
+    fields: dict[str, str] = Field(default_factory=dict)
+    """The test file's columns renamed to a shape's names, e.g. {question: Query} (default: the
+    run's data.fields where the file is its own)."""
     corpus: str | None = None
     """What RAG retrieves from: a Q&A file or documents (default: the run's training data)."""
     base: str | None = None
@@ -91,7 +96,7 @@ def compare(run: str | Run, cfg: CompareConfig | None = None) -> Comparison:
     found = Run.find(run)
     if found is None:
         raise TunelabError(f"{run} is not a run folder (runs/<name> with config.yaml and model/)")
-    tests = EvalConfig(data=cfg.data, limit=cfg.limit)
+    tests = EvalConfig(data=cfg.data, limit=cfg.limit, fields=cfg.fields)
     path = test_path(found, tests)
     examples = test_questions(path, tests, [found])
     checks = read_fact_checks(path)

@@ -9,7 +9,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import Field
 from rich.console import Console
@@ -32,8 +32,13 @@ ANSWER_LOG = "answers.partial.jsonl"
 class EvalConfig(Section):
     """Settings of one `tunelab eval`; data, template and system prompt default to the run's own."""
 
+    run_section: ClassVar[str | None] = "data"  # `--set data.fields.question=Query`, as in a run
+
     data: str | None = None
     """Test file (default: the run's data.test_path, or the rows its data.test_size held out)."""
+    fields: dict[str, str] = Field(default_factory=dict)
+    """The test file's columns renamed to a shape's names, e.g. {question: Query} (default: the
+    run's data.fields where the file is its own)."""
     output: str | None = None
     """Output folder (default: <run>/eval); several models get a subfolder each."""
     template: str | None = None
@@ -98,11 +103,16 @@ def test_path(model: str | Run, cfg: EvalConfig) -> str:
     return path
 
 
-def examples_as_read(path: str, runs: Sequence[Run], on_error: str = "raise") -> list:
-    """The rows of `path`, read through the data.shape and data.fields of the one of `runs` that
-    reads it (`Run.reads`), else of whatever shape they are."""
+def examples_as_read(
+    path: str, runs: Sequence[Run], on_error: str = "raise", fields: dict[str, str] | None = None
+) -> list:
+    """The rows of `path`, read through `fields` where given (its columns renamed), else the
+    data.shape and data.fields of the one of `runs` that reads it (`Run.reads`), else of whatever
+    shape they are."""
     from tunelab.data.load import load_examples
 
+    if fields:
+        return load_examples(path, "auto", fields, on_error)
     owner = next((r for r in runs if r.reads(path)), None)
     data = owner.config.data if owner else None
     return load_examples(
@@ -114,7 +124,7 @@ def test_questions(path: str, cfg: EvalConfig, runs: Sequence[Run] = ()) -> list
     """The test examples of `path` (see `test_path`), the first --limit of them, read as training
     read them where the file is the test file of one of `runs` (its data.shape and data.fields: a
     file of custom columns was refused as of no known shape)."""
-    examples = examples_as_read(path, runs)[: cfg.limit]
+    examples = examples_as_read(path, runs, fields=cfg.fields)[: cfg.limit]
     missing = [ex.source for ex in examples if not ex.answer]
     if missing:
         raise TunelabError(
