@@ -103,6 +103,12 @@ def test_eval_of_a_run_uses_its_test_file_and_writes_into_it(tmp_path, monkeypat
     assert (run / "eval" / "tiny-random" / "predictions.jsonl").exists()
     assert not (tmp_path / "eval").exists()
     assert "Δ (first" in result.output and "token_f1" in result.output and "ahead" in result.output
+    # The run against its base is kept, not only printed; columns are headed by short names.
+    saved = json.loads((run / "eval" / "comparison.json").read_text())
+    assert saved["models"] == [str(run), "tiny-random"] and saved["questions"] == 2
+    assert {"metric", "delta", "low", "high", "ahead"} <= set(saved["metrics"][0])
+    assert "| token_f1 |" in (run / "eval" / "comparison.md").read_text()
+    assert f"demo = {run}" in result.output
     # No test row names facts: the user is told what token F1 does not measure, and the way out.
     assert "tunelab data facts" in " ".join(result.output.split())
     errors = CliRunner().invoke(app, ["errors", str(run)])
@@ -117,7 +123,8 @@ def test_two_models_with_one_output_get_a_folder_each_named_after_the_model(tmp_
     result = CliRunner().invoke(app, [*args, "--limit", "1"])
     assert result.exit_code == 0, result.output
     # `tunelab rate both/demo both/tiny-random` then shows these names on its leaderboard.
-    assert sorted(p.name for p in out.iterdir()) == ["demo", "tiny-random"]
+    assert sorted(p.name for p in out.iterdir() if p.is_dir()) == ["demo", "tiny-random"]
+    assert (out / "comparison.md").exists()  # beside them
 
 
 def test_base_and_finetuned_are_asked_with_the_runs_system_prompt(tmp_path, monkeypatch):

@@ -30,7 +30,7 @@ def eval_command(
     config: EvalConfig,
 ) -> None:
     """Answer a test set and score it: exact/normalized match, token F1, ROUGE-L, error analysis."""
-    from tunelab.evaluate.scores import LOWER_IS_BETTER, comparison
+    from tunelab.evaluate.scores import LOWER_IS_BETTER, comparison, write_comparison
     from tunelab.evaluate.suite import evaluate
 
     results = evaluate(models, config, console)
@@ -47,21 +47,29 @@ def eval_command(
     title = "evaluation" if len(results) == 1 else "comparison"
     table = Table(title=f"{title}, questions asked with {escape(results[0].asked())}")
     table.add_column("metric")
-    for r in results:
-        table.add_column(r.model, justify="right")
+    # A model's last path part heads its column (whole paths were cut to "/tmp/fresh18…" in
+    # every column of an 80-column terminal); the legend below says which is which.
+    short = _short_names([r.model for r in results])
+    for name in short.values():
+        table.add_column(escape(name), justify="right")
     if len(results) > 1:
         table.add_column("Δ (first − last)", justify="right")
         table.add_column("ahead (95%)")
-    for line in comparison(results):
+    lines = comparison(results)
+    for line in lines:
         cells = [f"{v:.3f}" for v in line["values"]]
         if len(results) > 1:
             cells += [
                 f"{line['delta']:+.3f} [{line['low']:+.2f}, {line['high']:+.2f}]",
-                escape(line["ahead"]),
+                escape(short.get(line["ahead"], line["ahead"])),
             ]
         table.add_row(line["metric"], *cells)
     console.print(table)
+    if legend := [f"{name} = {model}" for model, name in short.items() if name != model]:
+        console.print(escape("; ".join(legend)), soft_wrap=True)
     if len(results) > 1:
+        saved = write_comparison(results, lines)
+        console.print(f"comparison: {saved} (and comparison.json)", soft_wrap=True)
         console.print(
             "[dim]Δ [95% interval]: paired over the questions (Newcombe's for right/wrong scores, "
             "a bootstrap for partial ones). 'ahead' names the model "
@@ -69,6 +77,17 @@ def eval_command(
             "interval is on one side of zero and a paired sign-flip test agrees (p < 0.05); "
             "else 'no clear winner'.[/]"
         )
+
+
+def _short_names(models: list[str]) -> dict[str, str]:
+    """Each model by its last path part ("runs/demo" → "demo"), whole where two would read the
+    same."""
+    from pathlib import Path
+
+    short = {m: Path(m).name or m for m in models}
+    if len(set(short.values())) < len(short):
+        return {m: m for m in models}
+    return short
 
 
 def _print_errors(result, said: set[str] | None = None) -> None:

@@ -3,6 +3,7 @@ two models' comparison, metric by metric, with a paired interval."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -78,6 +79,39 @@ def comparison(results: list[EvalResult]) -> list[dict[str, Any]]:
              "ahead": ahead or diff.said}
         )  # fmt: skip
     return table
+
+
+def write_comparison(results: list[EvalResult], table: list[dict[str, Any]]) -> Path:
+    """The comparison as comparison.json and comparison.md in the folder that holds every model's
+    answers (the run's eval/ for `eval RUN BASE`, --output with several models): the headline
+    of a run against its base was only printed, gone once the terminal scrolled."""
+    import json
+    import os
+
+    folder = Path(os.path.commonpath([r.out_dir.resolve() for r in results]))
+    models = [r.model for r in results]
+    (folder / "comparison.json").write_text(
+        json.dumps({"models": models, "questions": len(results[0].rows), "metrics": table},
+                   indent=2) + "\n", encoding="utf-8"
+    )  # fmt: skip
+    lines = [
+        f"# {' vs '.join(models)}",
+        "",
+        f"{len(results[0].rows)} questions, asked with {results[0].asked() or 'each own prompt'}."
+        " Δ is the first model's mean minus the last's, with its 95% paired interval over the"
+        " questions; 'ahead' names the model the metric favours only when the interval is on"
+        " one side of zero and a paired sign-flip test agrees.",
+        "",
+        "| metric | " + " | ".join(models) + " | Δ (first − last) [95%] | ahead |",
+        "|---|" + "---|" * (len(models) + 2),
+    ]
+    lines += [
+        f"| {line['metric']} | " + " | ".join(f"{v:.3f}" for v in line["values"])
+        + f" | {line['delta']:+.3f} [{line['low']:+.2f}, {line['high']:+.2f}] | {line['ahead']} |"
+        for line in table
+    ]  # fmt: skip
+    (folder / "comparison.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return folder / "comparison.md"
 
 
 def metric_verdict(diff, metric: str) -> str:
