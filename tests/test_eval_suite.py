@@ -332,3 +332,27 @@ def test_a_test_file_of_custom_columns_is_read_through_the_fields_the_error_name
     rows = [json.loads(line) for line in (tmp_path / "out" / "predictions.jsonl").open()]
     assert [r["question"] for r in rows] == [f"What is item {i}?" for i in range(3)]
     assert [r["missed_facts"] for r in rows] == [["0"], ["1"], ["2"]]  # its facts read too
+
+
+def test_errors_on_an_eval_folder_reads_the_training_data_of_the_run_it_names(
+    tmp_path, monkeypatch
+):
+    # Given an eval folder (which its help allows), it rewrote errors.md with no training data
+    # and said nothing: the "(in N training answers)" counts and closest rows were gone.
+    import shutil
+
+    from tunelab.evaluate.suite import errors
+
+    monkeypatch.chdir(tmp_path)
+    run = tiny_run(tmp_path, QA)
+    args = ["eval", str(run), "tiny-random", "--max-new-tokens", "2", "--limit", "2"]
+    assert CliRunner().invoke(app, args).exit_code == 0
+    copied = tmp_path / "copied"
+    shutil.copytree(run / "eval", copied, ignore=shutil.ignore_patterns("tiny-random"))
+    for folder in (copied, run / "eval" / "tiny-random"):  # the run's answers; the base's
+        result = errors(str(folder))
+        assert not result.notes, result.notes
+        assert any(result.analysis.closest.values())
+    (copied / "summary.json").write_text(json.dumps({"model": "tiny-random"}))
+    alone = errors(str(copied))
+    assert "no training data is known for" in " ".join(alone.notes)
