@@ -241,6 +241,15 @@ def test_a_quote_never_closed_is_an_error_at_its_row_not_the_rest_of_the_file_in
     )
     answers = [e.answer for e in load_examples(str(fine))]
     assert answers == ['5" screen', '7" screen', "4", "one\ntwo"]
+    # A quote left open that a later row's own quoted cell "closes": two rows became one, its
+    # question holding the next row's, with no word (a walk's CSV scored 11 of its 12 rows).
+    merged = tmp_path / "m.csv"
+    merged.write_text(
+        'question,answer\nQ1?,A1\n"Unterminated,Q2?,A2\nQ3?,"The seed is 42, by default."\nQ4?,A4\n'
+    )
+    with pytest.raises(DataError, match=r"m\.csv:3: a quoted field opens on this line and "
+                       r"closes only on line 4, with more text right after it"):  # fmt: skip
+        load_examples(str(merged))
 
 
 def test_a_short_csv_row_lacks_a_cell_not_a_null(tmp_path):

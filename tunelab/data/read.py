@@ -246,13 +246,19 @@ def _read_csv(path: Path, tsv: bool) -> Iterator[tuple[str, dict[str, Any] | Dat
     delimiter = "\t" if tsv else csv_delimiter(text)
     # A header written "question, answer" spaces every row so: the space is no part of a value.
     spaced = f"{delimiter} " in text.partition("\n")[0]
-    opened = _quote_left_open(text, delimiter, spaced)
+    opened, closed = _quote_left_open(text, delimiter, spaced)
     if opened is not None:
-        # The reader would take the rest of the file into that one cell, and say nothing.
+        # The reader would take the rest of the file (or the lines up to a quote further on)
+        # into that one cell, and say nothing.
+        where = (
+            "never closes, so the rest of the file would be one cell"
+            if closed is None
+            else f"closes only on line {closed}, with more text right after it (a new row's "
+            "quote), so those lines would be one cell"
+        )
         raise DataError(
-            f"{path}:{opened}: a quoted field opens on this line and never closes, so the rest "
-            f"of the file would be one cell; a field that starts with a quote must end with one, "
-            'and a quote inside a quoted field is written twice ("")'
+            f"{path}:{opened}: a quoted field opens on this line and {where}; a field that starts "
+            'with a quote must end with one, and a quote inside a quoted field is written twice ("")'
         )
     # restval: a short row's missing cells are empty text, as a spreadsheet shows them (None
     # read as a JSON null: "field 'answer' is empty (null)" for a cell the row never had).
@@ -291,10 +297,12 @@ def _not_utf8(row: dict[str, Any]) -> int | None:
 _CSV_MARKS = {delimiter: re.compile(rf'"|\r\n?|\n|{re.escape(delimiter)}') for delimiter in ",;\t|"}
 
 
-def _quote_left_open(text: str, delimiter: str, spaced: bool) -> int | None:
-    """The line where a quoted field opens that the file never closes, read as the csv module's
-    lenient reader reads (a quote opens a field only at its start; "" inside it is a quote; a
-    quote closes it, whatever follows), or None."""
+def _quote_left_open(text: str, delimiter: str, spaced: bool) -> tuple[int | None, int | None]:
+    """(the line where a quoted field opens that the file never closes, None), or (that line,
+    the line it closes on) for one that spans lines and closes with more text right after its
+    quote (`"unclosed,...` taking in the next row up to that row's own quoted cell), read as the
+    csv module's lenient reader reads (a quote opens a field only at its start; "" inside it is a
+    quote; a quote closes it, whatever follows); (None, None) for a file without either."""
     marks = _CSV_MARKS.get(delimiter) or re.compile(rf'"|\r\n?|\n|{re.escape(delimiter)}')
     line, field_start, quoted_since = 1, 0, None
     position = 0
@@ -305,6 +313,9 @@ def _quote_left_open(text: str, delimiter: str, spaced: bool) -> int | None:
                 if text.startswith('"', position):  # "" inside a quoted field
                     position += 1
                 else:
+                    after = text[position : position + 1]
+                    if line > quoted_since and after not in ("", delimiter, "\r", "\n", " "):
+                        return quoted_since, line
                     quoted_since = None
             elif mark[0] in "\r\n":
                 line += 1
@@ -317,7 +328,7 @@ def _quote_left_open(text: str, delimiter: str, spaced: bool) -> int | None:
             line += mark[0] in "\r\n"
         if mark != '"':
             field_start = position
-    return quoted_since
+    return quoted_since, None
 
 
 def csv_delimiter(text: str) -> str:
