@@ -46,8 +46,10 @@ def bradley_terry(
     for (x, y), n in games.items():
         opponents[x].append((y, n))
         opponents[y].append((x, n))
-    # A model that never won (or never lost) has no finite MLE: one virtual tie against a model
-    # of strength 1 (the geometric mean) keeps every rating finite and barely moves the rest.
+    # A model that never won (or never lost), or a group that always beat another, has no finite
+    # MLE: one virtual tie of every model against a model of strength 1 (the geometric mean), a
+    # weak prior, keeps every rating finite. It pulls every gap a little toward 0, less as votes
+    # grow: 7 wins in 10 read 139 points against the plain MLE's 147, 70 in 100 read 146.
     strength = dict.fromkeys(models, 1.0)
     for _ in range(iterations):
         updated = {}
