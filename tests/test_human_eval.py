@@ -380,8 +380,6 @@ def test_the_virtual_tie_pulls_a_small_sample_s_gap_toward_zero_and_fades_with_v
     # As the README says: a weak prior on every model, not only an unbeaten one.
     import math
 
-    from tunelab.evaluate.human.ratings import bradley_terry
-
     mle = 400 * math.log10(7 / 3)  # the plain maximum likelihood of 7 wins in 10
     for n, low, high in ((10, 138, 140), (1000, mle - 0.5, mle)):
         votes = [("a", "b", 1.0)] * (7 * n // 10) + [("a", "b", 0.0)] * (3 * n // 10)
