@@ -84,6 +84,16 @@ def test_words_of_the_training_data_are_not_misspellings():
     assert "misspelling" not in categories(r)
 
 
+def test_words_the_dictionary_lacks_but_engineers_write_are_not_misspellings():
+    # A walk's base answers were flagged for "esports" and "superset", its own set for "obj".
+    r = row("Which tool?", "Use the CLI.", "A superset of esports args: pass obj and kwargs.")
+    analyse([r], [])
+    assert "misspelling" not in categories(r)
+    typo = row("Which tool?", "Use the CLI.", "A supreset of the argz.")
+    analyse([typo], [])
+    assert "misspelling" in categories(typo)
+
+
 def test_field_words_and_other_test_rows_words_are_not_misspellings_without_training_data():
     # A base model has no training data: the field's words and the test set's own words count.
     rows = [

@@ -43,7 +43,10 @@ FIELD_WORDS = frozenset(
     "hostname ip ipv6 dns vpn ssl tls oauth jwt webhook webhooks cron crontab stdout stderr "
     "stdin enum enums struct structs iterable regex regexes utf ascii emoji emojis app apps "
     "smartphone smartphones blockchain cryptocurrency cybersecurity malware wifi ecommerce "
-    "fintech analytics hashtag hashtags podcasts livestream".split()
+    "fintech analytics hashtag hashtags podcasts livestream superset supersets esports env envs "
+    "obj args kwargs params init str int bool dict dicts tuple tuples src dst tmp namespace "
+    "namespaces dataclass dataclasses filename filenames filepath filepaths subfolder subfolders "
+    "changelog readme checkbox dropdown multimodal leaderboard leaderboards".split()
 )
 _LETTERS = re.compile(r"[^\W\d_]+")  # runs of letters, any script
 # Letters and digits, kept whole across an apostrophe: the dictionary knows "isn't", not "isn".
