@@ -43,6 +43,25 @@ def test_a_fact_the_answer_states_and_also_denies_is_not_stated(answer):
 
 
 @pytest.mark.parametrize(
+    "fact, answer, stated",
+    [
+        # What a denied verb of having or working takes is denied with it, said before or not.
+        ("CPU", "It runs on the CPU. Lamini does not support the CPU.", False),
+        ("stemming", "It supports stemming. It does not support stemming.", False),
+        ("CPU", "It runs on a CPU; it doesn't run on the CPU of a phone.", False),
+        # Past a few words the verb has taken something else.
+        ("CPU", "You don't have to use a GPU to run on the CPU.", True),
+        ("CPU", "It runs on the CPU. It does not need a GPU.", True),
+        # A purpose or a condition is a clause of its own.
+        ("CPU", "You don't need a GPU to train on a CPU.", True),
+        ("CPU", "It does not need a GPU when it runs on the CPU.", True),
+    ],
+)
+def test_a_denied_verb_of_having_or_working_denies_what_it_takes(fact, answer, stated):
+    assert _accurate(fact, answer) == stated
+
+
+@pytest.mark.parametrize(
     "fact, answer",
     [
         ("CPU", "It is not CPU only; it also uses a GPU."),

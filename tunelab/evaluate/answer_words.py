@@ -222,6 +222,12 @@ _NEGATION = re.compile(
     re.I,
 )
 _NEGATED_WORDS = 8  # articles not counted
+_DENYING_VERBS = frozenset(
+    "support supports run runs work works include includes offer offers provide provides allow "
+    "allows contain contains have has need needs require requires".split()
+)
+_DENIED_WITH_VERB = 3
+_SCOPE_BREAKS = frozenset("to when whenever if unless until once so where".split())
 _CLAUSE_END = re.compile(
     r"[,;:.?!)\]](?=\s|$)|[(\[\n—–。，；：！？]|\s-\s|\b(?:but|however|yet|although|though|"
     r"whereas|while|instead|rather|than|because|since|which|and|except|besides|beyond|apart|"
@@ -385,13 +391,21 @@ def _negated_english(text: str, read_negations: bool = True) -> tuple[set[int], 
             continue
         scope = _WORD.finditer(text, negation.end(), stop)
         words = [w for w in scope if w.group() not in _ARTICLE][:_NEGATED_WORDS]
+        # A purpose or a condition after what is denied is a clause of its own: "don't need a
+        # GPU to train on a CPU" states the CPU ("no way to run it on a CPU" does not).
+        breaks = [i for i, w in enumerate(words) if i >= 2 and w.group().lower() in _SCOPE_BREAKS]
+        words = words[: min(breaks, default=len(words))]
         said = [w.group() for w in words]
         if not said or said[0] in _NOT_NEGATING_FIRST or _NOT_NEGATING.intersection(said):
             continue
         if negation.group() == "no" and said[0] in _ANSWERING_NO:
             continue
         starts.add(words[0].start())
-        near.update(w.start() for w in words[1:])
+        # "does not support the CPU", "doesn't run on a GPU": what a denied verb of having or
+        # working takes, within a few words, is denied with it (stated elsewhere, it is taken back).
+        taken = 1 + _DENIED_WITH_VERB if said[0].lower() in _DENYING_VERBS else 1
+        starts.update(w.start() for w in words[1:taken])
+        near.update(w.start() for w in words[taken:])
     for copula in _NEGATED_COPULA.finditer(text) if read_negations else ():
         following = _WORD.findall(text, copula.end(), _reach_end(text, copula))
         if following[:1] and following[0] in _NOT_NEGATING_FIRST | _NOT_NEGATING:
