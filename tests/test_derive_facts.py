@@ -525,3 +525,10 @@ def test_a_question_asking_two_things_takes_facts_from_the_answers_to_both():
         {},
     )
     assert ["sudo timedatectl set-ntp true"] in facts
+
+
+def test_a_contraction_s_first_part_is_no_fact():
+    # normalize reads "hasn't" as "hasn t": "hasn" was proposed as lamini_docs' fact.
+    facts, _ = propose("Who invested?", "Lamini hasn't released its investor list publicly.", {})
+    assert ["hasn"] not in facts and facts
+    assert propose("Is X supported?", "Sadly it doesn't, and won't.", {})[0] == []

@@ -166,7 +166,9 @@ _FUNCTION_WORDS = STOPWORDS | frozenset(
     among against along around through throughout despite although though whether while
     whereas within without per via yet still already even ever never again almost enough
     rather quite longer""".split()
-)
+    # a contraction's first part, as normalize leaves it ("hasn't" -> "hasn t")
+) | frozenset("hasn haven isn aren wasn weren doesn didn don won wouldn couldn shouldn mustn "
+              "needn shan ain cannot".split())  # fmt: skip
 
 
 def specific_terms(text: str) -> list[str]:
@@ -370,7 +372,7 @@ _GENERIC = frozenset(
     between within without across case cases example examples expanding ensure ensures
     based well like also however therefore things thing way ways part parts kind kinds
     number lot lots sure better best good great fully completely entirely totally really
-    actually basically talks talk says say""".split()
+    actually basically talks talk says say sadly unfortunately fortunately luckily""".split()
 )
 
 
