@@ -56,6 +56,10 @@ def pairs_of(path: Path) -> dict[str, str]:
         # A tail with its own clause would be asked too, and the question ask the opposite.
         ("Root access is not needed because the installer runs per user.", None),
         ("Docker is not required and neither is Kubernetes.", None),
+        # A changelog's and a guide's facts (each was no pair).
+        ("The `--retries` option defaults to 3.", "What does the `--retries` option default to?"),
+        ("The request timeout is now 15 seconds.", "What is the request timeout?"),
+        ("The cache is always in ~/.cache/tunelab.", "Where is the cache?"),
     ],
 )  # fmt: skip
 def test_a_plain_statement_becomes_the_question_it_answers(sentence, question):

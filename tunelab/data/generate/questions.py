@@ -11,7 +11,7 @@ from functools import cache
 # Base forms of the verbs documentation states facts with; their -s and -ed forms are derived.
 VERBS = frozenset(
     """accept add allow answer apply ask build call change check compare contain continue copy
-    count create cut decode drop evaluate expect export fail find finetune finish generate give
+    count create cut decode default drop evaluate expect export fail find finetune finish generate give
     hold ignore include judge keep learn leave let limit list load log make mask match measure
     merge move need open pack pad pass pick plot print produce put rank read record refuse
     remove replace report require resume retry return rewrite run save say score send serve set
@@ -135,6 +135,8 @@ _NOT_IN_TAIL = r"[,;]|\b(?:and|or|but|because|so|since|neither|nor|must|which|th
 
 
 def _copula(subject: str, verb: str, rest: str) -> str | None:
+    while rest.split(" ", 1)[0].lower() in ADVERBS - {"only"}:  # "is now 15 seconds"
+        rest = rest.partition(" ")[2]
     first = rest.split(" ", 1)[0].lower().strip("`") if rest else ""
     if verb in ("is", "are") and first in PLACES and rest.split(" ", 2)[1:2]:
         return f"Where {verb} {subject}?"
@@ -165,6 +167,8 @@ def _copula(subject: str, verb: str, rest: str) -> str | None:
 def _verb_question(subject: str, aux: str, base: str, rest: str) -> str:
     if base == "take" and TIME_UNITS.match(rest):
         return f"How long {aux} {subject} take?"
+    if base == "default" and rest.lower().startswith("to "):  # "`--retries` defaults to 3"
+        return f"What {aux} {subject} default to?"
     words = rest.lower().split()
     head = next((w for w in words if w not in ADVERBS), "")  # "runs only on ...": "on"
     if head in ("in", "within") and DURATION.match(" ".join(words[words.index(head) + 1 :])):
