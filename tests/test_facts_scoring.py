@@ -493,3 +493,30 @@ def test_questions_that_ask_what_is_not_are_told_from_others(question, negative)
     # Missed, a right answer ("Windows is not supported" to "Which OS is unsupported?") scored
     # 0; taken wrongly, an answer's "not the batch size" stated its wrong answer.
     assert parse_fact_check({"question": question, "facts": [["x"]]}, "t:1").negative == negative
+
+
+@pytest.mark.parametrize(
+    "fact, answer, stated",
+    [
+        # "? No," takes back what it asks, as "Paris? No, that's wrong" does.
+        ("16", "The LoRA rank r defaults to 16? No, it defaults to 32.", False),
+        ("32", "16? No, 32.", True),
+        ("Paris", "Is it Paris? No doubt, it is Paris.", True),
+        # A value in e-notation offered among others is not stated, as "16 or 32" is not.
+        ("2e-4", "It is 2e-4 or 5e-4.", False),
+        ("2e-4", "The default learning rate is 2e-4.", True),
+    ],
+)
+def test_a_value_asked_back_and_denied_or_offered_in_e_notation_is_not_stated(fact, answer, stated):
+    assert _accurate(fact, answer) == stated
+
+
+def test_what_a_regex_fact_matches_is_read_with_its_negations():
+    def accurate(answer: str) -> bool:
+        check = parse_fact_check({"facts": [[{"regex": r"\b0?\.05\b"}]]}, "t.jsonl:1")
+        return score_facts(answer, check)["fact_accuracy"] == 1.0
+
+    assert not accurate("The warmup is not 0.05; it is 0.1.")
+    assert accurate("The warmup ratio is 0.05.")
+    finetune = parse_fact_check({"facts": [[{"regex": "fine[- ]?tun"}]]}, "t.jsonl:1")
+    assert score_facts("It is finetuned here.", finetune)["fact_accuracy"] == 1.0  # part of a word

@@ -256,7 +256,8 @@ _RETRACTION = re.compile(
     r"\b(?:that|this|it)(?:['’]s|\s+is|\s+was)\s+(?:wrong|incorrect|false|not\s+(?:right|correct|"
     r"true))\b(?=\s*(?:[,;:.?!)]|—|--|[-–]\s|$))"  # ending its clause ("it is not true that..."
     # looks ahead), a dash too: "that's wrong - it is Lyon", "wrong—it is Lyon"
-    r"|\b(?:wait|actually|sorry|oh|hmm)\s*[,.]?\s*no\b(?=\s*[,;:.!—-])",  # "32. Wait, no, 16."
+    r"|\b(?:wait|actually|sorry|oh|hmm)\s*[,.]?\s*no\b(?=\s*[,;:.!—-])"  # "32. Wait, no, 16."
+    r"|(?<=\?)\s*no\b(?=\s*[,;:.!—–-])",  # "16? No, it defaults to 32."
     re.I,
 )
 _SENTENCE_END = re.compile(r"[.?!。！？](?=\s|$)|\n")
@@ -304,6 +305,16 @@ def states_words(answer: str, phrase: str, negations: bool = True) -> bool:
     right after a negation or by a retraction ("It is Paris. Actually it is not Paris."). With
     `negations` off (a question that asks what is not: "Which OS is not supported?" is answered
     "Windows is not supported"), only a retraction takes a phrase back."""
+    said, denied = _said_and_denied(answer, phrase, negations)
+    return said and not denied
+
+
+def denies_words(answer: str, phrase: str, negations: bool = True) -> bool:
+    """Whether `answer` denies the `normalize`d `phrase` somewhere (`states_words`' reading)."""
+    return bool(phrase.strip()) and _said_and_denied(answer, phrase, negations)[1]
+
+
+def _said_and_denied(answer: str, phrase: str, negations: bool) -> tuple[bool, bool]:
     said = denied = False
     for match in _words_pattern(phrase).finditer(_answer_words(answer, negations)):
         before, after, negated_after = match.groups()
@@ -311,7 +322,7 @@ def states_words(answer: str, phrase: str, negations: bool = True) -> bool:
             denied = True
         elif not before:
             said = True
-    return said and not denied
+    return said, denied
 
 
 @lru_cache(maxsize=4096)

@@ -23,7 +23,12 @@ import regex
 
 from tunelab.data.read import DataError, read_rows
 from tunelab.errors import first_few
-from tunelab.evaluate.answer_words import asks_what_is_not, normalize, states_words
+from tunelab.evaluate.answer_words import (
+    asks_what_is_not,
+    denies_words,
+    normalize,
+    states_words,
+)
 
 Phrase = str | re.Pattern
 
@@ -137,7 +142,9 @@ def states(answer: str, phrase: Phrase, negations: bool = True) -> bool:
     nowhere (`answer_words.states_words`; `negations` off for a question that asks what is
     not); an address (URL, domain, e-mail) whole."""
     if isinstance(phrase, re.Pattern):
-        return phrase.search(answer) is not None
+        # What it matches is read as words are: "The warmup is not 0.05" does not state 0.05.
+        found = [m[0] for m in phrase.finditer(answer) if m[0].strip()]
+        return bool(found) and not any(denies_words(answer, normalize(m), negations) for m in found)
     if not states_words(answer, phrase, negations):
         return False
     written = getattr(phrase, "written", "")
@@ -242,7 +249,9 @@ def score_facts(answer: str, check: FactCheck) -> dict[str, float]:
 
 
 # Values offered as a choice: "16 or 32", "8, 16, 32 or 64", "$5/$10 or $20".
-_VALUE = r"\p{Sc}?\d+(?:,\d{3})*(?:\.\d+)?(?:\s?%|\s?(?!or\b)[A-Za-z]{1,3}\b)?"
+_VALUE = (
+    r"\p{Sc}?\d+(?:,\d{3})*(?:\.\d+)?(?:[eE][-+\u2212]?\d+)?(?:\s?%|\s?(?!or\b)[A-Za-z]{1,3}\b)?"
+)
 _CHOICE = regex.compile(rf"(?<![\w.]){_VALUE}(?:\s*[,/]\s*{_VALUE})*(,?)\s+or\s+{_VALUE}")
 _OFFERED_VALUE = regex.compile(_VALUE)
 
