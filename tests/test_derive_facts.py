@@ -532,3 +532,20 @@ def test_a_contraction_s_first_part_is_no_fact():
     facts, _ = propose("Who invested?", "Lamini hasn't released its investor list publicly.", {})
     assert ["hasn"] not in facts and facts
     assert propose("Is X supported?", "Sadly it doesn't, and won't.", {})[0] == []
+
+
+@pytest.mark.parametrize(
+    "reference, right, wrong",
+    [
+        # Units of weight, volume and length were left off: "350" was the fact, and "350 kg"
+        # stated it (a walk's product data).
+        ("The spare battery weighs 350 g.", "It weighs 350 grams.", "It weighs 350 kg."),
+        ("The cable is 6 ft long.", "It is 6 feet long.", "It is 6 m long."),
+        ("The tank holds 1.5 L.", "It holds 1.5 litres.", "It holds 1.5 gallons."),
+        ("The winch lifts 3 lb.", "It lifts 3 pounds.", "It lifts 3 kg."),
+    ],
+)
+def test_weights_volumes_and_lengths_keep_their_unit(reference, right, wrong):
+    check = _check("How much?", reference)
+    assert score_facts(right, check)["fact_accuracy"] == 1.0
+    assert score_facts(wrong, check)["fact_accuracy"] == 0.0

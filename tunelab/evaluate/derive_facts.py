@@ -42,9 +42,10 @@ from tunelab.evaluate.facts import Words, normalize, parse_fact_check, states
 # Other words after a number are no part of its value ("100 steps" states 100).
 _SPACED_UNIT = (
     r"(?:[KMGTP]i?B|[kMG]?Hz|[kMG]?W|[mµn]?s|°[CF]?|[kMGT]?bps|[kMGT]?bit/s|dB[mi]?|m?Ah|k?Wh|"
-    r"[mk]?V|mA|[mk]g|rpm|fps|dpi|ppm|px|[mck]m|(?:(?:milli|micro|nano)?second|minute|hour|"
-    r"day|week|month|year|(?:kilo|mega|giga|tera)?byte|bit|(?:kilo|centi|milli)?met(?:er|re)|"
-    r"mile|percent|thousand|million|billion|trillion)s?)(?:/[A-Za-z]+)?(?![\w/])"  # "5 GB/s" too
+    r"[mk]?V|mA|[mk]?g|m?[lL]|ft|lbs?|oz|mph|rpm|fps|dpi|ppm|px|[mck]m|(?:(?:milli|micro|nano)?"
+    r"second|minute|hour|day|week|month|year|(?:kilo|mega|giga|tera)?byte|bit|(?:kilo|centi|"
+    r"milli)?(?:met(?:er|re)|gram|lit(?:er|re))|mile|f(?:oo|ee)t|inch(?:es)?|pound|ounce|"
+    r"percent|thousand|million|billion|trillion)s?)(?:/[A-Za-z]+)?(?![\w/])"  # "5 GB/s" too
 )
 # A value's unit in its other common forms, each an alternative of the fact: "10 days" is said
 # "10 day" ("10-day") too, "2 GB" "2 gigabytes" ("16GB" is read "16 GB"); "30s" is "30 seconds".
@@ -56,6 +57,9 @@ _UNIT_FORMS = [
     ("millisecond", "milliseconds", "ms"), ("byte", "bytes"),  # "70B" is parameters
     ("kilobyte", "kilobytes", "KB", "kB"), ("megabyte", "megabytes", "MB"),
     ("gigabyte", "gigabytes", "GB"), ("terabyte", "terabytes", "TB"),
+    ("gram", "grams", "g"), ("kilogram", "kilograms", "kg"), ("litre", "litres", "liter",
+    "liters", "L", "l"), ("foot", "feet", "ft"), ("pound", "pounds", "lb", "lbs"),
+    ("ounce", "ounces", "oz"), ("kilometre", "kilometres", "kilometer", "kilometers", "km"),
 ]  # fmt: skip
 _FORMS_OF = {form: forms for forms in _UNIT_FORMS for form in forms}
 _VALUE_AND_UNIT = re.compile(r"^(\S*\d)\s?([^\W\d_]+)$")
