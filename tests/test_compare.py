@@ -185,6 +185,14 @@ def test_compare_scores_the_facts_each_test_row_names(tmp_path):
     # A rate of how many rows: "100.0" of one row read as every answer hallucinating.
     assert f"| 0.0 (0 of {len(rows)}) |" in (run / "compare" / "compare.md").read_text()
     assert "No clear winner by fact accuracy" in " ".join(result.output.split())
+    said = " ".join(result.output.split())
+    assert "Finetuned vs prompting, fact accuracy: +0.0 points" in said  # first, on screen too
+    assert (
+        (run / "compare" / "compare.md")
+        .read_text()
+        .split("\n")[2]
+        .startswith("- **Finetuned vs prompting**, fact accuracy: +0.0 points")
+    )
     answers = json.loads((run / "compare" / "finetuned.jsonl").read_text().splitlines()[0])
     assert answers["facts"]["fact_accuracy"] == 1.0 and answers["missed_facts"] == []
     assert not list((run / "compare").glob("*.partial.jsonl"))  # the answer logs are done with
@@ -398,3 +406,24 @@ def test_arms_the_best_cannot_be_told_from_are_listed_with_an_and():
     arms = [_arm(n, [0.5, 0.6] * 20) for n in ("prompting", "prompting + RAG", "finetuned")]
     arms.append(_arm("finetuned + RAG", [0.6, 0.5, 0.55, 0.6] * 10))  # ahead by chance alone
     assert "from prompting, prompting + RAG and finetuned could be zero" in verdict(arms)
+
+
+def test_the_report_opens_with_whether_finetuning_beat_prompting_and_rag():
+    # A walk's compare.md ended "No clear winner by fact accuracy" (finetuned vs finetuned + RAG)
+    # while finetuned vs prompting + RAG was +40 [+10, +61]: the question asked came last.
+    from tunelab.compare.report import headline
+
+    prompting = _fact_arm("prompting", [0.0] * 40, [0.2] * 40)
+    rag = _fact_arm("prompting + RAG", [0.0, 1.0, 0.0, 0.0] * 10, [0.8] * 40)
+    tuned = _fact_arm("finetuned", [1.0, 1.0, 1.0, 0.0] * 10, [0.4] * 40)
+    both = _fact_arm("finetuned + RAG", [1.0, 1.0, 0.0, 1.0] * 10, [0.5] * 40)
+    lines = headline([prompting, rag, tuned, both])
+    assert lines[0].startswith("- **Finetuned vs prompting**, fact accuracy: +75.0 points [")
+    assert lines[0].endswith("over 40 questions: finetuning is ahead.")
+    assert lines[1].startswith("- **Finetuned vs prompting + RAG**, fact accuracy: +50.0 points")
+    few = headline([_fact_arm("prompting", [0.0] * 4, [0.1] * 4),
+                    _fact_arm("finetuned", [1.0] * 4, [0.5] * 4)])  # fmt: skip
+    assert few == [
+        "- **Finetuned vs prompting**, fact accuracy: +100.0 points [+30.7, +100.0] over 4 "
+        "questions: no clear winner (4 questions, under 10)."
+    ]

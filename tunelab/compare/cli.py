@@ -31,6 +31,7 @@ def compare_command(
         cells,
         columns,
         context_note,
+        headline,
         main_metric,
         pairs,
         verdict,
@@ -53,6 +54,8 @@ def compare_command(
         interval = f"[{p['low']:+.1f}, {p['high']:+.1f}]"
         diffs.add_row(p["arm"], p["vs"], f"{p['delta']:+.1f}", interval, said_verdict(p))
     console.print(diffs)
+    for line in headline(result.arms):  # the question the comparison is run for
+        console.print(line.removeprefix("- ").replace("**", ""), soft_wrap=True)
     console.print(verdict(result.arms).replace("**", ""))
     for note in result.notes:
         console.print(f"[yellow]note:[/] {escape(note)}", soft_wrap=True)

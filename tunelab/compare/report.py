@@ -111,6 +111,32 @@ def verdict(arms: list[Arm], metric: str | None = None) -> str:
     return f"{NO_CLEAR_WINNER.capitalize()} by {name}: {highest}, but {'; '.join(reasons)}."
 
 
+def headline(arms: list[Arm], metric: str | None = None) -> list[str]:
+    """The question the comparison is run for, answered first: did finetuning beat prompting,
+    and prompting with retrieval? Each as the difference in points with its 95% paired interval
+    and the number of questions it is over; the arms' ranking comes after the tables."""
+    metric = metric or main_metric(arms)
+    by_name = {a.name: a for a in arms}
+    tuned = by_name.get("finetuned")
+    lines = []
+    for name in ("prompting", "prompting + RAG"):
+        if tuned is None or (other := by_name.get(name)) is None:
+            continue
+        diff = _paired(other, tuned, metric)
+        n = len(scores(tuned, metric))
+        if diff.verdict == "better":
+            said = "finetuning is ahead"
+        elif diff.verdict == "worse":
+            said = f"{name} is ahead"
+        else:
+            said = f"{NO_CLEAR_WINNER} ({diff.unclear_because or 'the interval reaches zero'})"
+        lines.append(
+            f"- **Finetuned vs {name}**, {NAMES[metric]}: {100 * diff.delta:+.1f} points "
+            f"[{100 * diff.low:+.1f}, {100 * diff.high:+.1f}] over {n} questions: {said}."
+        )
+    return lines
+
+
 def _listed(names: list[str]) -> str:
     """ "a", "a and b", "a, b and c"."""
     return " and ".join(filter(None, [", ".join(names[:-1]), names[-1]]))
@@ -181,10 +207,15 @@ def context_note(result: Comparison) -> str:
 
 def to_markdown(result: Comparison, cfg: CompareConfig) -> str:
     n = len(result.arms[0].rows) if result.arms else 0
+    metric = main_metric(result.arms)
+    scored = len(scores(result.arms[0], metric)) if result.arms else 0
+    of = f" ({scored} of them name facts: the fact scores are over those)" if scored < n else ""
     lines = [
         f"# Prompting vs RAG vs finetuning: {result.run}",
         "",
-        f"{n} test questions; passages: up to {cfg.k} by BM25 from "
+        *headline(result.arms, metric),
+        "",
+        f"{n} test questions{of}; passages: up to {cfg.k} by BM25 from "
         f"{cfg.corpus or 'the run training data'}. {context_note(result)}",
         "",
         "| arm | model | " + " | ".join(columns(result.arms)) + " |",
@@ -193,7 +224,6 @@ def to_markdown(result: Comparison, cfg: CompareConfig) -> str:
     lines += [
         f"| {arm.name} | {arm.model} | " + " | ".join(cells(arm)) + " |" for arm in result.arms
     ]
-    metric = main_metric(result.arms)
     lines += [
         "",
         f"{NAMES[metric].capitalize()} differences, arm by arm (points; 95% paired interval over "

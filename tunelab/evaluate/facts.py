@@ -143,7 +143,7 @@ def states(answer: str, phrase: Phrase, negations: bool = True) -> bool:
     not); an address (URL, domain, e-mail) whole."""
     if isinstance(phrase, re.Pattern):
         # What it matches is read as words are: "The warmup is not 0.05" does not state 0.05.
-        found = [m[0] for m in phrase.finditer(answer) if m[0].strip()]
+        found = [m[0] for m in phrase.finditer(answer)]
         return bool(found) and not any(denies_words(answer, normalize(m), negations) for m in found)
     if not states_words(answer, phrase, negations):
         return False
