@@ -228,7 +228,9 @@ def test_an_adverb_that_opens_a_sentence_is_no_part_of_a_name():
 
 def test_a_term_the_reference_negates_is_no_fact_of_it():
     # The reference must pass its own check: "not 8" does not state 8.
-    assert propose("What is the default rank?", "The default rank is 16, not 8.", {})[0] == [["16"]]
+    assert propose("What is the default rank?", "The default rank is 16, not 8.", {})[0] == [
+        ["16", "sixteen"]
+    ]
     rows = [
         {"question": "Is it built for GPUs?",
          "answer": "It is not specifically designed for clusters, so portability matters."},
@@ -532,6 +534,7 @@ def test_a_contraction_s_first_part_is_no_fact():
     facts, _ = propose("Who invested?", "Lamini hasn't released its investor list publicly.", {})
     assert ["hasn"] not in facts and facts
     assert propose("Is X supported?", "Sadly it doesn't, and won't.", {})[0] == []
+    assert propose("What is the default password?", "There is none.", {})[0] == []
 
 
 @pytest.mark.parametrize(
@@ -547,5 +550,19 @@ def test_a_contraction_s_first_part_is_no_fact():
 )
 def test_weights_volumes_and_lengths_keep_their_unit(reference, right, wrong):
     check = _check("How much?", reference)
+    assert score_facts(right, check)["fact_accuracy"] == 1.0
+    assert score_facts(wrong, check)["fact_accuracy"] == 0.0
+
+
+@pytest.mark.parametrize(
+    "reference, right, wrong",
+    [
+        ("The rank defaults to 16.", "It defaults to sixteen.", "It defaults to eight."),
+        ("It has 4 propellers.", "It has four propellers.", "It has six propellers."),
+        ("The batch size is 32.", "It is thirty-two.", "It is sixty-four."),
+    ],
+)
+def test_a_small_count_may_be_written_as_a_word(reference, right, wrong):
+    check = _check("How many?", reference)
     assert score_facts(right, check)["fact_accuracy"] == 1.0
     assert score_facts(wrong, check)["fact_accuracy"] == 0.0

@@ -172,7 +172,7 @@ _FUNCTION_WORDS = STOPWORDS | frozenset(
     rather quite longer""".split()
     # a contraction's first part, as normalize leaves it ("hasn't" -> "hasn t")
 ) | frozenset("hasn haven isn aren wasn weren doesn didn don won wouldn couldn shouldn mustn "
-              "needn shan ain cannot".split())  # fmt: skip
+              "needn shan ain cannot none nothing nobody".split())  # fmt: skip
 
 
 def specific_terms(text: str) -> list[str]:
@@ -268,7 +268,12 @@ def propose_marked(
     # Its verdict is no fact of a yes/no answer ("It does, on any CPU." is right too); the other
     # verdict is a wrong answer.
     grouped = [
-        [*alternatives, *_unit_forms(alternatives[0]), *_date_forms(alternatives[0])]
+        [
+            *alternatives,
+            *_unit_forms(alternatives[0]),
+            *_date_forms(alternatives[0]),
+            *_number_words(alternatives[0]),
+        ]
         for alternatives in _same_values(answer, facts)
     ]
     return grouped[:most], opposite(question, answer), from_words and bool(grouped)
@@ -299,6 +304,31 @@ _PAST_VALUE = re.compile(
     r"|\b(?:was|were)\s+([^,;()]{1,40}?)\s+(?:before|until|prior|in\s+(?:older|earlier|previous))\b",
     re.IGNORECASE,
 )
+
+
+# A small count is often written as a word: "16" as "sixteen", "4 propellers" as "four
+# propellers" (the demo's hand-written facts give "3" and "three").
+_SMALL = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+    "fifteen sixteen seventeen eighteen nineteen twenty"
+).split()
+_TENS = dict(zip(range(30, 100, 10), "thirty forty fifty sixty seventy eighty ninety".split()))
+_COUNT = re.compile(r"^(\d{1,2})((?: [^\W\d_]+)?)$")
+
+
+def _number_words(value: str) -> list[str]:
+    """The value with its number as a word ("32" -> "thirty-two" and "thirty two"), for whole
+    numbers under 100 alone or before a word that is no unit; none for other values."""
+    match = _COUNT.match(value)
+    if not match or regex.fullmatch(_SPACED_UNIT, match[2].strip()):  # "16 GB" is written so
+        return []
+    number, rest = int(match[1]), match[2]
+    if number < len(_SMALL):
+        words = [_SMALL[number]]
+    else:
+        tens, ones = _TENS[number - number % 10], _SMALL[number % 10]
+        words = [tens] if number % 10 == 0 else [f"{tens}-{ones}", f"{tens} {ones}"]
+    return [w + rest for w in words]
 
 
 def _unit_forms(value: str) -> list[str]:
