@@ -183,7 +183,7 @@ def test_compare_scores_the_facts_each_test_row_names(tmp_path):
     assert {p["metric"] for p in report["pairs"]} == {"fact_accuracy"}
     assert "fact accuracy [95%]" in (run / "compare" / "compare.md").read_text()
     # A rate of how many rows: "100.0" of one row read as every answer hallucinating.
-    assert f"| 0.0 (0 of {len(rows)}) |" in (run / "compare" / "compare.md").read_text()
+    assert f"| 0.0 (0 of {len(rows)}) [0.0, " in (run / "compare" / "compare.md").read_text()
     assert "No clear winner by fact accuracy" in " ".join(result.output.split())
     said = " ".join(result.output.split())
     assert "Finetuned vs prompting, fact accuracy: +0.0 points" in said  # first, on screen too

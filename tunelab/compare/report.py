@@ -144,7 +144,7 @@ def _listed(names: list[str]) -> str:
 
 def columns(arms: list[Arm]) -> list[str]:
     """The per-arm table's columns after the arm's name."""
-    facts = ["fact accuracy [95%]", "hallucination"] if FACTS in arms[0].summary else []
+    facts = ["fact accuracy [95%]", "hallucination [95%]"] if FACTS in arms[0].summary else []
     return [*facts, "token F1 [95%]", "normalized match", "ROUGE-L", "answer words", "s/question"]
 
 
@@ -161,12 +161,13 @@ def cells(arm: Arm) -> list[str]:
         hallucination = s.get("hallucination_rate")
         # Of how many rows: "100.0" of the one row naming a wrong answer read as a rate.
         named = scores(arm, "hallucination_rate")
-        facts = [
-            with_interval(FACTS),
-            "—"
-            if hallucination is None
-            else f"{100 * hallucination:.1f} ({int(sum(named))} of {len(named)})",
-        ]
+        facts = [with_interval(FACTS), "—"]
+        if hallucination is not None:  # "0.0 (0 of 7)" is no proof of none: 0 of 7 allows 35%
+            ci = mean_interval(named)
+            facts[1] = (
+                f"{100 * hallucination:.1f} ({int(sum(named))} of {len(named)}) "
+                f"[{100 * ci.low:.1f}, {100 * ci.high:.1f}]"
+            )
     seconds = s["seconds_per_question"]
     return [
         *facts,
