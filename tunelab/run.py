@@ -151,6 +151,7 @@ class Run:
 
             quantize = self.config.model.quantize
             base, _ = load_model(self.base_model, dtype=dtype, quantize=quantize)
+            base = merged(base)  # a LoRA run trained from a LoRA run: the first one merged in
             if quantize:  # QLoRA: the adapter goes on the base it was trained on, dequantized
                 from tunelab.quantized import dequantized
 
@@ -268,6 +269,14 @@ def _launch(checkpoint: Path) -> tuple[int, int | None]:
     if not isinstance(state, dict):
         return 1, None
     return state.get("processes") or 1, state.get("per_machine")
+
+
+def merged(model):
+    """`model` with a LoRA run's adapter merged into its base weights (other models as they are):
+    what a run trained from a LoRA run starts from. Left a PeftModel, a new adapter overwrote
+    the first one (both named "default": the continued pretraining was lost) and a full
+    finetune saved the adapter alone."""
+    return model.merge_and_unload() if hasattr(model, "merge_and_unload") else model
 
 
 def with_umask(path: Path) -> None:

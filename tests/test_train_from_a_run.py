@@ -1,0 +1,45 @@
+"""A run trained from another run starts from that run's weights, whatever the two methods: a
+LoRA run's adapter is merged into the weights the new run trains (continued pretraining with
+LoRA, then a chat finetune on it, is the README's flow)."""
+
+from __future__ import annotations
+
+import torch
+from test_serve import make_lora_run
+
+from tests.conftest import tiny_config, write_jsonl
+from tunelab.run import load_model
+from tunelab.train.loop import train
+
+PROMPT = torch.tensor([[5, 9, 17, 3, 11, 2]])
+
+
+def logits(name) -> torch.Tensor:
+    model, _ = load_model(str(name))
+    with torch.no_grad():
+        return model(PROMPT).logits
+
+
+def train_from(tmp_path, start, method: str, name: str):
+    rows = [{"question": f"What is {i}?", "answer": f"It is {i}."} for i in range(8)]
+    data = write_jsonl(tmp_path / "train.jsonl", rows)
+    config = tiny_config(tmp_path, data, max_steps=1, lr=1e-9, method=method, eval_every=100)
+    config = config.model_copy(
+        update={"name": name, "model": config.model.model_copy(update={"name": str(start)})}
+    )
+    return train(config)
+
+
+def test_a_run_trained_from_a_lora_run_starts_from_and_keeps_its_adapter(tmp_path):
+    first = make_lora_run(tmp_path, "first")
+    own = logits(first)
+    assert not torch.allclose(own, logits("tiny-random"))  # the adapter changes the model
+    # A new adapter on top (both were "default": the first was overwritten, silently, and the
+    # continued pretraining lost); lr 1e-9 leaves the new adapter all but a no-op.
+    stacked = train_from(tmp_path, first, "lora", "second")
+    assert torch.allclose(logits(stacked), own, atol=1e-5)
+    # Full finetuning of it trained every weight and saved only the adapter.
+    full = train_from(tmp_path, first, "full", "third")
+    assert (full / "model" / "model.safetensors").exists()
+    assert not (full / "model" / "adapter_config.json").exists()
+    assert torch.allclose(logits(full), own, atol=1e-5)
