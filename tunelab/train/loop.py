@@ -208,13 +208,15 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
                 f"{run_dir} is already at step {state.step} of {total_steps}: raise train.max_steps "
                 "(or train.epochs) to train further"
             )
+    warmup = warmup_steps(total_steps, cfg.warmup_steps, cfg.warmup_ratio)
+    if warmup >= total_steps:  # it trained at a fraction of lr, silently
+        console.print(
+            f"[yellow]train.warmup_steps {warmup} is not under the run's {total_steps} steps: the "
+            f"learning rate never reaches train.lr ({cfg.lr:g}) and never decays; lower it or "
+            "use train.warmup_ratio[/]"
+        )
     scheduler = make_scheduler(
-        optimizer,
-        cfg.lr,
-        total_steps,
-        warmup_steps(total_steps, cfg.warmup_steps, cfg.warmup_ratio),
-        cfg.scheduler,
-        start=state.step,
+        optimizer, cfg.lr, total_steps, warmup, cfg.scheduler, start=state.step
     )
     # Every process checks the held-out questions, so a refusal stops all of them alike (rank 0
     # alone left the others to die in a collective with a lost connection); rank 0 answers them.

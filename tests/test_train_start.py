@@ -1,6 +1,7 @@
-"""A run trained from another run starts from that run's weights, whatever the two methods: a
-LoRA run's adapter is merged into the weights the new run trains (continued pretraining with
-LoRA, then a chat finetune on it, is the README's flow)."""
+"""Where a run starts. From another run: that run's weights, whatever the two methods (a LoRA
+run's adapter is merged into the weights the new run trains: continued pretraining with LoRA,
+then a chat finetune on it, is the README's flow). Its learning rate: a warm-up as long as the
+run is said."""
 
 from __future__ import annotations
 
@@ -43,3 +44,13 @@ def test_a_run_trained_from_a_lora_run_starts_from_and_keeps_its_adapter(tmp_pat
     assert (full / "model" / "model.safetensors").exists()
     assert not (full / "model" / "adapter_config.json").exists()
     assert torch.allclose(logits(full), own, atol=1e-5)
+
+
+def test_a_warmup_as_long_as_the_run_is_said(tmp_path, capsys):
+    # It trained at a fraction of train.lr, never decaying, without a word (a walk's 100-step
+    # warm-up of a 24-step run ended at 24% of lr).
+    rows = [{"question": f"What is {i}?", "answer": f"It is {i}."} for i in range(8)]
+    data = write_jsonl(tmp_path / "train.jsonl", rows)
+    train(tiny_config(tmp_path, data, max_steps=3, warmup_steps=10, eval_every=100))
+    said = " ".join(capsys.readouterr().out.split())
+    assert "train.warmup_steps 10 is not under the run's 3 steps" in said
