@@ -140,10 +140,12 @@ def test_a_stop_during_a_steps_eval_keeps_its_row(
     with pytest.raises(raised):
         loop.train(config)
     assert _checkpoints(config) == ["step-000004"]
-    assert "eval_loss" not in _row(config.run_dir, 4)  # unfinished, and not measured again
+    assert "eval_loss" not in _row(config.run_dir, 4)  # unfinished
 
     monkeypatch.undo()
     assert _train_rows(loop.train(config, resume=True)) == _train_rows(whole)
+    # The resume measures it on the checkpoint's weights: the curve had a hole at step 4.
+    assert _row(config.run_dir, 4)["eval_loss"] == _row(whole, 4)["eval_loss"]
 
 
 def test_a_stop_during_held_out_answers_keeps_the_eval_loss_already_measured(tmp_path, monkeypatch):

@@ -53,8 +53,10 @@ from tunelab.train.plan.fit import fit_warning
 from tunelab.train.plot import plot_losses, read_metrics
 from tunelab.train.progress import TrainProgress
 from tunelab.train.run_folder import (
+    add_to_row,
     check_resume_changes,
     check_run_dir,
+    eval_missed,
     keep_rows_per_step,
     replace_run_dir,
     same_data,
@@ -291,6 +293,21 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
             if heldout:
                 start_record[heldout.key] = score_heldout(heldout, model, tokenizer, 0, progress)
             write_metrics(log, start_record)
+        if resume and test_rows and world.size == 1 and state.step % cfg.eval_every == 0:
+            if eval_missed(metrics_path, state.step):
+                # A stop during this step's eval kept the step, not its eval loss: measured now,
+                # on the checkpoint's weights, for the curve, early stopping and select_best.
+                with launcher.may_stop():
+                    missed = evaluate_loss(loss_module, test_rows, cfg, tokenizer, device, world)
+                missed = round(missed, 5)
+                progress.note(f"step {state.step}: eval loss {missed:.4f} (cut short before)")
+                add_to_row(metrics_path, state.step, {"eval_loss": missed})
+                if _early_stop(state, missed, cfg.early_stop_patience):
+                    stop.requested = True
+                if cfg.select_best == "eval_loss":
+                    keep_if_best(
+                        run_dir, model, state.step, "eval_loss", higher_better("eval_loss", missed)
+                    )
         if resume and world.is_main and cfg.select_best != "last":
             if note := best_up_to(
                 run_dir, read_metrics(metrics_path), state.step, cfg.select_best, model
@@ -344,8 +361,8 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
             # A stop (SIGTERM, a second Ctrl-C) or a crash within these evals keeps this step in
             # its checkpoint, so its row is written all the same: the resume starts at the next
             # step, and the missing row was a gap in metrics.jsonl and loss.png. The row holds
-            # only the evals that finished: the resume trains on from the next step and does not
-            # measure this one again, so the others stay missing.
+            # only the evals that finished; the resume measures a missed eval loss first (one
+            # process), held-out answers stay missing.
             last_step = state.step == total_steps
             try:
                 if test_rows and (state.step % cfg.eval_every == 0 or last_step):

@@ -248,6 +248,24 @@ def truncate_metrics(path: Path, step: int) -> None:
         path.write_text("".join(json.dumps(r) + "\n" for r in kept), encoding="utf-8")
 
 
+def eval_missed(path: Path, step: int) -> bool:
+    """Whether `step`'s row was written without its eval loss (a stop during that eval)."""
+    if not path.exists():
+        return False
+    rows = [r for r in read_metrics(path) if r.get("step") == step and "loss" in r]
+    return bool(rows) and "eval_loss" not in rows[-1]
+
+
+def add_to_row(path: Path, step: int, values: dict) -> None:
+    """Add `values` to `step`'s training row of the metrics log."""
+    rows = read_metrics(path)
+    for row in reversed(rows):
+        if row.get("step") == step and "loss" in row:
+            row.update(values)
+            break
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+
+
 def save_final(model, tokenizer, run_dir: Path, weights: dict | None = None) -> Path:
     """The adapter (LoRA) or full weights, plus the tokenizer, as a loadable HF folder; `weights`
     are the model's, gathered whole, when the model itself holds only a shard of them."""
