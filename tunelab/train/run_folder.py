@@ -212,7 +212,7 @@ def check_run_dir(run_dir: Path, resume: bool, overwrite: bool) -> None:
     # (the first answer sent to --resume, which then said there was nothing to resume).
     start_again = "--overwrite starts it again (it has no checkpoint to resume from)"
     if resume and not has_checkpoints:
-        raise TunelabError(f"{run_dir}: no checkpoint to resume from; {start_again}")
+        raise TunelabError(f"{run_dir}: no checkpoint to resume from; --overwrite starts it again")
     if resume:
         remove_partial_saves(run_dir / CHECKPOINTS)
     if not resume and run_dir.exists() and any(run_dir.iterdir()):
