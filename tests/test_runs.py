@@ -299,3 +299,19 @@ def test_a_run_from_a_local_base_model_named_relatively_loads_it_from_any_folder
     assert Run.open(run).base_model == str(work / "tinyllama")
     adapter = json.loads((run / "model" / "adapter_config.json").read_text())
     assert adapter["base_model_name_or_path"] == str(work / "tinyllama")
+
+
+def test_an_eval_loss_older_than_the_last_step_says_its_step(runs_dir, tmp_path):
+    # A run killed before its next eval showed step 44's train loss beside step 0's eval loss
+    # (the untrained model's) as if they were one moment's.
+    run = tmp_path / "cut"
+    shutil.copytree(runs_dir / "fast", run)
+    rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    rows = [{k: v for k, v in r.items() if k != "eval_loss" or r["step"] == 0} for r in rows]
+    (run / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    [row] = tunelab.runs([run])
+    assert (row["eval_step"], row["steps"]) == (0, 3)
+    listed = CliRunner().invoke(app, ["runs", str(run)], env={"COLUMNS": "300"})
+    assert " (step 0)" in listed.output
+    whole = CliRunner().invoke(app, ["runs", str(runs_dir / "fast")], env={"COLUMNS": "300"})
+    assert "(step" not in whole.output  # the last step's eval loss needs no step

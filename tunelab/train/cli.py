@@ -100,7 +100,12 @@ def runs_command(
             row["data"],
             str(row["steps"]),
             _number(row["train_loss"]),
-            _number(row["eval_loss"]),
+            _number(row["eval_loss"])
+            + (
+                f" (step {row['eval_step']})"
+                if row["eval_step"] not in (None, row["steps"])
+                else ""
+            ),
             f"{best['metric']} {best['value']:.1%} (step {best['step']})" if best else "",
             _duration(row["time_s"]),
             row["status"],

@@ -60,6 +60,9 @@ def summary(run: Run) -> dict:
         "steps": max((r.get("step", 0) for r in rows), default=0),
         "train_loss": _last(rows, "loss"),
         "eval_loss": _last(rows, "eval_loss"),
+        # The eval loss's own step where it is not the last: a run stopped before its next
+        # eval showed step 44's train loss beside the untrained model's step-0 eval loss.
+        "eval_step": _last(rows, "step", having="eval_loss"),
         "time_s": _last(rows, "elapsed"),
         "status": run.status["status"],
     }
@@ -122,5 +125,6 @@ def plot_runs(runs: list[Run], out: Path) -> Path:
     return out
 
 
-def _last(rows: list[dict], key: str) -> float | None:
-    return next((r[key] for r in reversed(rows) if key in r), None)
+def _last(rows: list[dict], key: str, having: str | None = None) -> float | None:
+    """The last row's `key` (of the rows that have `having` too)."""
+    return next((r[key] for r in reversed(rows) if key in r and (having or key) in r), None)
