@@ -18,7 +18,7 @@ from tunelab.evaluate.paired import (
     mean_interval,
     said_verdict,
 )
-from tunelab.evaluate.scores import paired_metric, row_metric
+from tunelab.evaluate.scores import LOWER_IS_BETTER, paired_metric, row_metric
 
 if TYPE_CHECKING:
     from tunelab.compare.run import Arm, CompareConfig, Comparison
@@ -275,17 +275,30 @@ def plot(result: Comparison, path: Path) -> Path:
     matplotlib.use("Agg")  # headless: runs on servers and in CI
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(7, 4), dpi=110)
+    fig, ax = plt.subplots(figsize=(8, 4), dpi=110)
     metrics = charted(result.arms)
     width = 0.8 / max(len(result.arms), 1)
     for i, arm in enumerate(result.arms):
         xs = [m + (i - (len(result.arms) - 1) / 2) * width for m in range(len(metrics))]
-        ax.bar(xs, [100 * arm.summary.get(m, 0.0) for m in metrics], width, label=arm.name)
-    ax.set_xticks(range(len(metrics)), [NAMES[m] for m in metrics])
-    ax.set_ylabel("score (%)")
+        heights, errors = [], [[], []]
+        for metric in metrics:  # each bar with its 95% interval over the questions
+            mean = 100 * arm.summary.get(metric, 0.0)
+            values = scores(arm, metric)
+            ci = mean_interval(values) if values else None
+            heights.append(mean)
+            errors[0].append(mean - 100 * ci.low if ci else 0.0)
+            errors[1].append(100 * ci.high - mean if ci else 0.0)
+        ax.bar(xs, heights, width, yerr=errors, capsize=2, label=arm.name)
+    # Which way is better, under each metric's name: a hallucination rate is better low.
+    ax.set_xticks(
+        range(len(metrics)),
+        [f"{NAMES[m]}\n({'lower' if m in LOWER_IS_BETTER else 'higher'} better)" for m in metrics],
+        fontsize=8,
+    )
+    ax.set_ylabel("score (%), 95% interval")
     ax.set_title(f"{Path(result.run).name}: prompting vs RAG vs finetuning")
     ax.grid(axis="y", alpha=0.3)
-    ax.legend()
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8)  # off the bars
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
