@@ -520,3 +520,19 @@ def test_what_a_regex_fact_matches_is_read_with_its_negations():
     assert accurate("The warmup ratio is 0.05.")
     finetune = parse_fact_check({"facts": [[{"regex": "fine[- ]?tun"}]]}, "t.jsonl:1")
     assert score_facts("It is finetuned here.", finetune)["fact_accuracy"] == 1.0  # part of a word
+
+
+@pytest.mark.parametrize(
+    "fact, answer, stated",
+    [
+        # A value the answer says was so before is no fact it states of now.
+        ("32", "The default batch size was 32 in older versions; it is now 16.", False),
+        ("16", "The default batch size was 32 in older versions; it is now 16.", True),
+        ("30 seconds", "The timeout is 15 seconds (it was 30 seconds before 3.2.0).", False),
+        ("30", "It changed from 30 to 15.", False),
+        ("15", "It changed from 30 to 15.", True),
+        ("5-10 GB", "It ranges from 5 to 10 GB.", True),  # a range, no change
+    ],
+)
+def test_a_value_the_answer_says_was_so_before_is_not_stated(fact, answer, stated):
+    assert _accurate(fact, answer) == stated

@@ -234,6 +234,16 @@ _CLAUSE_END = re.compile(
     r"aside|other|exceed\w*|surpass\w*|above|below)\b",
     re.I,
 )
+# A value a text says was so before, no fact of now: "15 seconds (it was 30 seconds before
+# version 3.2.0)", "changed from 30 to 15 seconds", "was 30 until 3.2": not proposed from a
+# reference (a wrong answer saying the old value was credited with it), not stated by an answer.
+PAST_VALUE = re.compile(
+    r"\(([^()]*\b(?:was|were|previously|formerly|before|until|prior|earlier|older)\b[^()]*)\)"
+    r"|\b(?:changed|changes|increased|decreased|raised|lowered|reduced|went|moved|updated|"
+    r"bumped|dropped)\s+(?:\w+\s+)?from\s+([^,;()]{1,40}?)(?:\s+to\b|-(?=\d))"  # "30-15": read as a range
+    r"|\b(?:was|were)\s+([^,;()]{1,40}?)\s+(?:before|until|prior|in\s+(?:older|earlier|previous))\b",
+    re.IGNORECASE,
+)
 # A copula's negation denies its subject too: "Windows is not supported", "8 isn't the default",
 # "CPU support is unavailable"
 # (the words before it in its clause: not stated there, as those a few words after a negation).
@@ -424,6 +434,9 @@ def _negated_english(text: str, read_negations: bool = True) -> tuple[set[int], 
         begins = [m.end() for m in _CLAUSE_END.finditer(text, 0, copula.start())]
         words = _WORD.finditer(text, max(begins, default=0), copula.start())
         near.update(w.start() for w in [w for w in words if w.group() not in _ARTICLE][-4:])
+    for past in PAST_VALUE.finditer(text):  # "was 32 in older versions", "changed from 30"
+        group = next(i for i in range(1, 4) if past.group(i))
+        near.update(w.start() for w in _WORD.finditer(text, past.start(group), past.end(group)))
     for retraction in _RETRACTION.finditer(text):
         ends = [0] + [m.end() for m in _SENTENCE_END.finditer(text, 0, retraction.start())]
         begin = ends[-1]

@@ -34,7 +34,7 @@ import regex
 from tunelab.data.markers import plain_question
 from tunelab.data.text import STOPWORDS, spaced, stem, unspaced
 from tunelab.errors import TunelabError
-from tunelab.evaluate.answer_words import NO_IDIOMS, asks_what_is_not
+from tunelab.evaluate.answer_words import NO_IDIOMS, PAST_VALUE, asks_what_is_not
 from tunelab.evaluate.facts import Words, normalize, parse_fact_check, states
 
 # A number's unit written after a space ("16 GB", "0.5 s", "100 °C", "10 days": not "10
@@ -239,7 +239,7 @@ def propose_marked(
     if _TWO_ASKS.search(question):  # "What does FT-401 mean and how do I fix it?": both answers
         parts = _FIRST_SENTENCE.split(answer.strip(), maxsplit=_TWO_ASKS_SENTENCES)
         first = " ".join(parts[:_TWO_ASKS_SENTENCES])
-    past = [next(filter(None, m.groups())) for m in _PAST_VALUE.finditer(first)]
+    past = [next(filter(None, m.groups())) for m in PAST_VALUE.finditer(first)]
     terms = [
         p
         for p in map(Words, specific_terms(first))
@@ -292,18 +292,6 @@ _SAYS_NOTHING = re.compile(
 # "What does error FT-401 mean and how do I fix it?" was no fact).
 _TWO_ASKS = re.compile(r"\band\s+(?:how|what|where|when|why|which|who)\b", re.IGNORECASE)
 _TWO_ASKS_SENTENCES = 3
-
-
-# A value the reference says was so before, no fact of now: "15 seconds (it was 30 seconds before
-# version 3.2.0)", "changed from 30 to 15 seconds", "was 30 until 3.2" (a wrong answer saying
-# the old value was credited with it, and a right one could never state both).
-_PAST_VALUE = re.compile(
-    r"\(([^()]*\b(?:was|were|previously|formerly|before|until|prior|earlier|older)\b[^()]*)\)"
-    r"|\b(?:changed|changes|increased|decreased|raised|lowered|reduced|went|moved|updated|"
-    r"bumped|dropped)\s+(?:\w+\s+)?from\s+([^,;()]{1,40}?)\s+to\b"
-    r"|\b(?:was|were)\s+([^,;()]{1,40}?)\s+(?:before|until|prior|in\s+(?:older|earlier|previous))\b",
-    re.IGNORECASE,
-)
 
 
 # A small count is often written as a word: "16" as "sixteen", "4 propellers" as "four
