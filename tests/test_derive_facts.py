@@ -292,8 +292,13 @@ def test_a_forward_looking_wrong_is_no_retraction_of_the_reference():
          "An NVIDIA H100 40GB is recommended.", "An A100 with 80 GB."),
         ("What is the offset?", "The offset is -8 hours from UTC.", [["-8 hours", "-8 hour"], ["UTC"]],
          "The offset is +5 hours from UTC.", "UTC -8 hours."),
-        ("What does it cost?", "It costs $20 per month.", [["$20"]], "It costs €20 per month.",
-         "$20 a month."),
+        ("What does it cost?", "It costs $20 per month.", [["$20 per month", "$20/month", "$20 a month"]],
+         "It costs €20 per month.", "$20 a month."),
+        # A rate's period is its value's: "$20 per year" was credited for "$20 per month".
+        ("What does it cost?", "It costs $20/month.", [["$20/month", "$20 per month", "$20 a month"]],
+         "It costs $20 per year.", "$20 per month."),
+        ("What does it cost?", "It costs 5 EUR per user.", [["5 EUR per user"]], "5 USD per user.",
+         "5 EUR per user."),
         ("What share is held out?", "10 % of the rows.", [["10 %"]], "10 rows.", "10%."),
         ("When was it released?", "It was released on March 5, 2024 in San Francisco.",
          [["March 5, 2024", "5 March 2024", "2024-03-05"], ["San Francisco"]], "It was released on May 5, 2024.",
@@ -435,7 +440,7 @@ def test_a_rate_is_one_fact_and_a_stray_full_stop_makes_no_file_type():
 @pytest.mark.parametrize(
     "question, answer, facts",
     [
-        ("How much is the plan?", "It costs $5 million per year.", [["$5 million"]]),
+        ("How much is the plan?", "It costs $5 million per year.", [["$5 million per year"]]),
         ("When is the backup?", "The backup runs at 10:30 PM.", [["10:30 PM"]]),
         ("Which ratio?", "Use a 16:9 ratio.", [["16:9"]]),
         (

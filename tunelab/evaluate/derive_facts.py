@@ -65,9 +65,12 @@ _FORMS_OF = {form: forms for forms in _UNIT_FORMS for form in forms}
 _VALUE_AND_UNIT = re.compile(r"^(\S*\d)\s?([^\W\d_]+)$")
 # A number is read as the scorer reads it (tunelab.evaluate.answer_words): whole, with its sign,
 # currency, per cent and unit, as "-8" is not "+5", "$20" not "€20" and "5GB" not "50GB".
+# A rate's period is part of its value: "$20 per month" is not "$20 per year".
+_PERIOD = r"(?:second|minute|hour|day|week|month|year|user|seat)"
 _NUMBER = (
     r"(?<![\w.-])(?:[-+\u2212]|\p{Sc}\s?)?\d+(?:[.,]\d+)*(?:[eE][-+\u2212]?\d+)?"
-    rf"(?:\s?%|\s?\p{{Sc}}|[^\W\d_]+(?![\w-])|\s{_SPACED_UNIT})?(?![\w]|-(?!\d))"
+    rf"(?:\s?%|\s?\p{{Sc}}|\s(?:USD|EUR|GBP|JPY|CNY|INR|CHF|CAD|AUD)\b|[^\W\d_]+(?![\w-])|"
+    rf"\s{_SPACED_UNIT})?(?:(?:\s?/\s?|\s+per\s+|\s+an?\s+){_PERIOD}\b)?(?![\w]|-(?!\d))"
 )
 _MONTH = (
     r"(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?|January|February|March|April|May|"
@@ -273,6 +276,7 @@ def propose_marked(
             *_unit_forms(alternatives[0]),
             *_date_forms(alternatives[0]),
             *_number_words(alternatives[0]),
+            *_rate_forms(alternatives[0]),
         ]
         for alternatives in _same_values(answer, facts)
     ]
@@ -317,6 +321,20 @@ def _number_words(value: str) -> list[str]:
         tens, ones = _TENS[number - number % 10], _SMALL[number % 10]
         words = [tens] if number % 10 == 0 else [f"{tens}-{ones}", f"{tens} {ones}"]
     return [w + rest for w in words]
+
+
+_RATE = re.compile(rf"^(.*\d\S*)(?:\s?/\s?|\s+per\s+|\s+an?\s+)({_PERIOD})$")
+
+
+def _rate_forms(value: str) -> list[str]:
+    """A rate's other spellings: "$20 per month" is said "$20/month" and "$20 a month" too."""
+    match = _RATE.match(value)
+    if not match:
+        return []
+    amount, period = match[1], match[2]
+    article = "an" if period == "hour" else "a"
+    forms = [f"{amount} per {period}", f"{amount}/{period}", f"{amount} {article} {period}"]
+    return [form for form in forms if form != value]
 
 
 def _unit_forms(value: str) -> list[str]:
