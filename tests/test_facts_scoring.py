@@ -536,3 +536,16 @@ def test_what_a_regex_fact_matches_is_read_with_its_negations():
 )
 def test_a_value_the_answer_says_was_so_before_is_not_stated(fact, answer, stated):
     assert _accurate(fact, answer) == stated
+
+
+@pytest.mark.parametrize(
+    "fact, answer, stated",
+    [
+        ("GPT-4", "It uses gpt4.", True),  # a name and its number written together
+        ("Llama 2", "Use llama2.", True),
+        ("GPT-4", "It uses GPT-40.", False),
+        ("Llama 2", "Use Llama 3.", False),
+    ],
+)
+def test_a_name_and_its_number_may_be_written_together(fact, answer, stated):
+    assert _accurate(fact, answer) == stated

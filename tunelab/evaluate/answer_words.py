@@ -468,7 +468,13 @@ def _words_pattern(phrase: str) -> re.Pattern:
     ("0 0002" is "0.0002") and a negation may come first. Its groups say what denies it: a
     negation's mark on its first word, or one after it in Chinese, Hindi or Japanese."""
     inside = f"(?: {_MARKS}?|{_NUMBER_JOIN})"
-    words = inside.join(map(_word_pattern, phrase.split(" ")))
+    parts = phrase.split(" ")
+    words = _word_pattern(parts[0])
+    for before, word in zip(parts, parts[1:]):
+        # A name and its number are written together too: "GPT 4" (of "GPT-4") is "gpt4",
+        # "Llama 2" "llama2".
+        glued = before[-1:].isalpha() and before.isascii() and word.isdigit()
+        words += (f"(?:{inside}|)" if glued else inside) + _word_pattern(word)
     return re.compile(
         rf"(?:^| )({_MARKS}?){words}({_NOT_AFTER_MARK}?)(?= |$)(?:(?={_NEGATED_AFTER})|)"
     )
