@@ -549,3 +549,15 @@ def test_a_value_the_answer_says_was_so_before_is_not_stated(fact, answer, state
 )
 def test_a_name_and_its_number_may_be_written_together(fact, answer, stated):
     assert _accurate(fact, answer) == stated
+
+
+@pytest.mark.parametrize(
+    "fact, answer, stated",
+    [
+        ("32", "I'm not sure, maybe 32?", False),  # a guess
+        ("16", "Perhaps 16, I do not know.", False),
+        ("32", "The default is 32, maybe the best choice.", True),  # the hedge is elsewhere
+    ],
+)
+def test_a_value_offered_as_a_guess_is_not_stated(fact, answer, stated):
+    assert _accurate(fact, answer) == stated

@@ -270,6 +270,7 @@ _RETRACTION = re.compile(
     r"|(?<=\?)\s*no\b(?=\s*[,;:.!—–-])",  # "16? No, it defaults to 32."
     re.I,
 )
+_HEDGE = re.compile(r"\b(?:maybe|perhaps|possibly)\b", re.I)
 _SENTENCE_END = re.compile(r"[.?!。！？](?=\s|$)|\n")
 _INTERJECTIONS = frozenset("no sorry wait actually oh well hmm".split())
 # Chinese puts its "not" right before what it negates: "不是北京" (is not Beijing), "没有GPU" or
@@ -434,6 +435,9 @@ def _negated_english(text: str, read_negations: bool = True) -> tuple[set[int], 
         begins = [m.end() for m in _CLAUSE_END.finditer(text, 0, copula.start())]
         words = _WORD.finditer(text, max(begins, default=0), copula.start())
         near.update(w.start() for w in [w for w in words if w.group() not in _ARTICLE][-4:])
+    for hedge in _HEDGE.finditer(text):  # "maybe 32?": a guess, no statement
+        words = [w for w in _WORD.finditer(text, hedge.end(), _reach_end(text, hedge))]
+        near.update(w.start() for w in [w for w in words if w.group() not in _ARTICLE][:2])
     for past in PAST_VALUE.finditer(text):  # "was 32 in older versions", "changed from 30"
         group = next(i for i in range(1, 4) if past.group(i))
         near.update(w.start() for w in _WORD.finditer(text, past.start(group), past.end(group)))
