@@ -561,3 +561,16 @@ def test_a_name_and_its_number_may_be_written_together(fact, answer, stated):
 )
 def test_a_value_offered_as_a_guess_is_not_stated(fact, answer, stated):
     assert _accurate(fact, answer) == stated
+
+
+@pytest.mark.parametrize(
+    "fact, answer, stated",
+    [
+        ("config.yaml", "It reads config.yaml.", True),
+        ("config.yaml", "It reads the config YAML file.", False),  # a file's name as written
+        ("config.yaml", "It reads myconfig.yaml.", False),
+        ("config yaml", "It writes config.yaml.", True),  # a fact written as words is words
+    ],
+)
+def test_a_file_name_is_said_as_written(fact, answer, stated):
+    assert _accurate(fact, answer) == stated

@@ -177,11 +177,19 @@ _DOMAIN = re.compile(
 _IDENTIFIER = re.compile(r"(--?)?([A-Za-z_][\w]*(?:[-_.][A-Za-z0-9]\w*)*)(\(\))?")
 
 
+# A file's name is said as written: "config.yaml", not "the config YAML file".
+_FILE_NAME = re.compile(
+    r"[\w.-]+\.(?:ya?ml|jsonl?|csv|tsv|txt|md|py|toml|ini|cfg|conf|parquet|safetensors|gguf|bin|"
+    r"pt|sh|log|png|html?|pdf|ipynb|env|lock)",  # not .js: "Node.js" is a name
+    re.IGNORECASE,
+)
+
+
 def _whole_address(written: str) -> re.Pattern | None:
     """The pattern an answer must hold an address fact (or a path, or a name in code) by, or
     None for a fact that is none."""
     code = _IDENTIFIER.fullmatch(written)
-    if code and (code[1] or code[3] or "_" in code[2].strip("_")):
+    if code and (code[1] or code[3] or "_" in code[2].strip("_") or _FILE_NAME.fullmatch(written)):
         # Its dashes or call brackets may be left out: "max-tokens", "add_data" say them.
         return re.compile(  # ASCII: Chinese letters around it are no part of it ("调用add_data()")
             rf"(?<![\w-]){'(?:--?)?' if code[1] else ''}{re.escape(code[2])}(?![\w-])",
