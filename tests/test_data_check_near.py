@@ -212,3 +212,19 @@ def test_data_check_tells_words_from_typos_by_the_models_tokenizer():
     whole = whole_words(load_tokenizer("smollm2-135m-instruct"))
     assert all(whole(w) for w in ("modes", "models", "latent", "latest", "effect", "password"))
     assert not any(whole(w) for w in ("pasword", "passwrod", "prformance"))
+
+
+def test_the_same_answer_to_a_question_asked_another_way_is_no_duplicate(tmp_path):
+    # --fix removed "Is a GPU required to train?" as a near-duplicate of "Do I need CUDA?" for
+    # their shared 50-word answer: phrasings of one fact are what makes it learnable.
+    answer = (
+        "No. tunelab trains on a CPU and uses a GPU when one is present. A 135M model finetunes "
+        "in about seven minutes on two cores, and LoRA runs need less memory than full "
+        "finetuning. Quantized training is not supported on a CPU, so keep the model in bfloat16 "
+        "or float32 there."
+    )
+    asked = ["Is a GPU required to train?", "Can I train without a graphics card?",
+             "Do I need CUDA?", "Will it run on my laptop?"]  # fmt: skip
+    rows = qa_rows([*((q, answer) for q in asked), *OTHER, ("Do I need CUDA ?", answer)])
+    report = check_file(write_rows(tmp_path / "d.jsonl", rows), config=TINY)
+    assert [(p.first, p.second) for p in report.near_dups + report.exact_dups] == [(2, 7)]
