@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import re
 import unicodedata
+from functools import cache
 
 from tunelab.data.markers import plain_question
 from tunelab.data.templates import Example
@@ -69,10 +70,37 @@ def drop_duplicates(examples: list[Example]) -> tuple[list[Example], int]:
 
 
 def drop_leaked(train: list[Example], test: list[Example]) -> tuple[list[Example], int]:
-    """Drop training examples that ask a test question: a separate test file must stay unseen."""
-    asked = {example_key(e) for e in test}
-    kept = [e for e in train if example_key(e) not in asked]
+    """Drop training examples that ask a test question, or nearly (a typo: `asking_again`): a
+    separate test file must stay unseen."""
+    again = asking_again(train, test)
+    kept = [e for i, e in enumerate(train) if i not in again]
     return kept, len(train) - len(kept)
+
+
+def asking_again(train: list[Example], test: list[Example]) -> set[int]:
+    """The training examples (indexes) that ask a test question: the same key, or nearly the
+    same as `data check`'s leak search finds it ("How do I reset my pasword?" of "...password?",
+    typos read from the rows; a document quoted inside is no question asked)."""
+    from tunelab.data.quality.dedup import cross_duplicates
+
+    train_keys, test_keys = [example_key(e) for e in train], [example_key(e) for e in test]
+    asked = set(test_keys)
+    same = {i for i, key in enumerate(train_keys) if key in asked}
+    if not test_keys:
+        return same
+    near = cross_duplicates(train_keys, test_keys, whole=_whole_words())
+    return same | {pair.first for pair in near}
+
+
+@cache
+def _whole_words():
+    """Which words are words, not typos, read from the embedded model's tokenizer whatever model
+    trains: the same split by `data split` and by training on any model (`data check` reads its
+    model's, `check.whole_words`)."""
+    from tunelab.data.quality.check import whole_words
+    from tunelab.models import EMBEDDED_NAME, pretrained_tokenizer
+
+    return whole_words(pretrained_tokenizer(EMBEDDED_NAME))
 
 
 def split_examples(
@@ -94,4 +122,10 @@ def split_examples(
     test_keys = set(keys[:n_test])
     train = [e for e in examples if example_key(e) not in test_keys]
     test = [e for e in examples if example_key(e) in test_keys]
+    # A training question that nearly repeats a test one (a typo) joins it on the test side: on
+    # both sides it was a leak, which `data check` then reported.
+    again = asking_again(train, test)
+    if len(again) < len(train):  # training keeps a question, as above
+        test += [e for i, e in enumerate(train) if i in again]
+        train = [e for i, e in enumerate(train) if i not in again]
     return train, test
