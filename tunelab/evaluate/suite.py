@@ -40,7 +40,8 @@ class EvalConfig(Section):
     """The test file's columns renamed to a shape's names, e.g. {question: Query} (default: the
     run's data.fields where the file is its own)."""
     output: str | None = None
-    """Output folder (default: <run>/eval); several models get a subfolder each."""
+    """Output folder (default: <run>/eval, a base model's answers in <run>/eval/<model>); with
+    several models, a subfolder each."""
     template: str | None = None
     """Prompt template (default: the run's, else what the questions' markers fit, else chat)."""
     system_prompt: str | None = None
