@@ -210,3 +210,13 @@ def test_documents_are_raw_text_for_continued_pretraining():
     data = prepare(config, tiny_tokenizer())
     assert len(data.train) > 1  # split into windows, nothing cut away
     assert all(label != IGNORE for item in data.train for label in item.labels)
+
+
+def test_a_chat_ending_on_an_unanswered_turn_asks_what_its_last_reply_answers(tmp_path):
+    # Its question was the unanswered last turn ("bye") and its answer the reply before it
+    # ("Hello."): eval asked "bye" and scored the reply against "Hello.".
+    path = tmp_path / "chats.jsonl"
+    turns = [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello."}]
+    path.write_text(json.dumps({"messages": [*turns, {"role": "user", "content": "bye"}]}) + "\n")
+    (example,) = load_examples(str(path))
+    assert (example.question, example.answer) == ("Hi", "Hello.")

@@ -45,7 +45,13 @@ class Example:
 
     @property
     def question(self) -> str:
-        users = [m["content"] for m in self.messages if m["role"] == "user"]
+        """The user turn the last reply answers (a chat dump ending on an unanswered user turn
+        asked that turn in eval, scored against the reply before it)."""
+        replied = max(
+            (i for i, m in enumerate(self.messages) if m["role"] == "assistant"),
+            default=len(self.messages),
+        )
+        users = [m["content"] for m in self.messages[:replied] if m["role"] == "user"]
         return users[-1] if users else ""
 
     @property
