@@ -81,7 +81,8 @@ def test_lengths_are_counted_in_model_tokens_and_truncation_is_counted(tmp_path)
     # The tiny tokenizer is byte-level: 1000 bytes of answer alone exceed 300 tokens.
     assert report.truncated == [3]
     assert min(report.lengths) > len(FACTS[0][0])
-    assert any("longer than max_length=300" in w for w in report.warnings)
+    # Which rows, not a count alone: a user could not find them.
+    assert any("longer than max_length=300 tokens: d.jsonl:4" in w for w in report.warnings)
 
 
 def test_templated_questions_are_flagged_as_homogeneous(tmp_path):

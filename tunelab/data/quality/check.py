@@ -18,7 +18,7 @@ from tunelab.data.quality.junk import junk_reason, repeats_question
 from tunelab.data.split import normalize_text, prompt_key
 from tunelab.data.templates import Example
 from tunelab.data.write import write_jsonl
-from tunelab.errors import TunelabError
+from tunelab.errors import TunelabError, first_few
 
 
 class QualityConfig(Section):
@@ -328,7 +328,10 @@ def _collect_warnings(report: QualityReport) -> None:
     if report.exact_dups or report.near_dups:
         w.append(f"{len(report.exact_dups)} exact and {len(report.near_dups)} near duplicate(s)")
     if report.truncated:
-        w.append(f"{len(report.truncated)} row(s) longer than max_length={c.max_length} tokens")
+        rows = first_few([report.where(i) for i in report.truncated])
+        w.append(
+            f"{len(report.truncated)} row(s) longer than max_length={c.max_length} tokens: {rows}"
+        )
     if report.special_text:
         i, token = next(iter(report.special_text.items()))
         w.append(
