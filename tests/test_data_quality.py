@@ -264,6 +264,17 @@ def test_cli_check_of_a_file_where_no_row_loads_fails(tmp_path, runner):
     assert "none of its 2 rows loads" in str(result.exception)
 
 
+def test_strict_check_fails_on_a_warning_for_ci(tmp_path, runner):
+    # It exited 0 whatever it found: no gate for a pipeline.
+    clean = write_rows(tmp_path / "c.jsonl", qa_rows(FACTS))
+    dup = write_rows(tmp_path / "d.jsonl", qa_rows(FACTS) + qa_rows(FACTS[:1]))
+    args = ["data", "check", "--model", "tiny-random", "--strict"]
+    assert runner.invoke(app, [*args, str(clean)]).exit_code == 0
+    failed = runner.invoke(app, [*args, str(dup)])
+    assert failed.exit_code == 1 and "--strict: " in failed.output
+    assert runner.invoke(app, [*args[:-1], str(dup)]).exit_code == 0  # a report, by default
+
+
 def test_whitespace_at_an_answers_edge_does_not_hide_an_exact_duplicate(tmp_path):
     rows = qa_rows(FACTS[:2]) + [{"question": FACTS[0][0].lower(), "answer": f"  {FACTS[0][1]}\n"}]
     report = check_file(write_rows(tmp_path / "d.jsonl", rows), config=TINY)

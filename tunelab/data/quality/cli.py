@@ -50,6 +50,9 @@ def check_command(
     fix: Annotated[bool, typer.Option(help="Drop duplicates, leaks and junk (needs -o).")] = False,
     scrub: Annotated[bool, typer.Option(help="Mask personal data and keys (needs -o).")] = False,
     output: Annotated[str | None, typer.Option("-o", "--output", help="Cleaned JSONL.")] = None,
+    strict: Annotated[
+        bool, typer.Option(help="Exit 1 when any warning is found (a gate for CI).")
+    ] = False,
 ) -> None:
     """Report duplicates, leaks, lengths, diversity, junk and personal data; --fix/--scrub clean it.
     Every threshold can be set: --set near_dup_threshold=0.9."""
@@ -64,6 +67,9 @@ def check_command(
         save_report(result, report)
         console.print(f"report written to {report}")
     result.raise_if_unloadable()
+    if strict and result.warnings and not output:
+        console.print(f"--strict: {len(result.warnings)} warning(s) above", style="red")
+        raise typer.Exit(1)
     if output:
         drops = write_clean(result, output, fix=fix, scrub=scrub)
         kept = len(result.data.examples) - len(drops)
