@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from typer.testing import CliRunner
 
 from tunelab.cli import app
@@ -35,6 +37,25 @@ def test_train_then_generate_and_inspect(tmp_path, qa_file):
     )
     assert result.exit_code == 0, result.output
     assert "What color is the sky?" in result.output and "trained" in result.output
+
+
+def test_inspect_piped_marks_the_trained_tokens_and_a_dropped_row_trains_none(tmp_path):
+    # Piped, the colours that told trained from masked tokens were gone; a row --truncation drop
+    # drops was shown as trained, with its trained tokens counted.
+    rows = tmp_path / "d.jsonl"
+    rows.write_text(
+        '{"question": "Hi?", "answer": "Hello."}\n'
+        + json.dumps({"question": "word " * 300, "answer": "long"})
+        + "\n"
+    )
+    args = ["data", "inspect", str(rows), "--model", "tiny-random", "--max-length", "120"]
+    result = runner.invoke(app, [*args, "--truncation", "drop"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "\u00abHello.<|im_end|>\u00bb" in result.output
+    assert "none of it is trained" in result.output
+    row = next(line for line in result.output.splitlines() if ":2 " in line and "dropped" in line)
+    cells = [cell.strip() for cell in row.strip("│ ").split("│")]
+    assert cells[2] == "0" and cells[4] == "dropped"  # row, tokens, trained, masked, fits
 
 
 def test_resume_without_checkpoint_is_a_clear_error(tmp_path, qa_file):

@@ -39,7 +39,14 @@ def inspect_file(data: DataConfig, *, model: str, rows: int = 3) -> None:
         f"[bold]{escape(data.path)}[/]: {len(examples)} examples; {escape(shown)}, model {model}"
     )
     warn_template(examples, data.template, data.system_prompt, console)
-    console.print("[dim]masked prompt tokens are dim; [/][bold green]trained tokens are green[/]\n")
+    # Piped (a file, less, a CI log) the colours are gone: trained tokens get brackets there.
+    marked = not console.is_terminal
+    if marked:
+        console.print("trained tokens are between \u00ab and \u00bb; the rest is masked\n")
+    else:
+        console.print(
+            "[dim]masked prompt tokens are dim; [/][bold green]trained tokens are green[/]\n"
+        )
     table = Table("row", "tokens", "trained", "masked", "fits")
     special = special_texts(tokenizer)
     for example in examples[:rows]:
@@ -60,9 +67,14 @@ def inspect_file(data: DataConfig, *, model: str, rows: int = 3) -> None:
             console.print(
                 f"[yellow]({fits} to max_length={data.max_length}; this is what is trained)[/]"
             )
-        console.print(render_mask(shown.input_ids, shown.labels, tokenizer))
+        if fits == "dropped":  # shown as if trained, it looked like a row training keeps
+            console.print(
+                f"[yellow](dropped: longer than max_length={data.max_length} with truncation "
+                f"{data.truncation!r}; none of it is trained)[/]"
+            )
+        console.print(render_mask(shown.input_ids, shown.labels, tokenizer, marked))
         counted = shown if fits.startswith("truncated") else item  # what training gets
-        trained = counted.trained_tokens
+        trained = 0 if fits == "dropped" else counted.trained_tokens
         table.add_row(
             escape(example.source),
             str(len(counted.input_ids)),
@@ -90,14 +102,17 @@ def _as_trained(
     return fitted, "truncated inside the reply" if fitted.answer_cut else "truncated"
 
 
-def render_mask(input_ids: list[int], labels: list[int], tokenizer) -> str:
-    """Rich markup of the decoded tokens, grouped into runs of trained / masked tokens."""
+def render_mask(input_ids: list[int], labels: list[int], tokenizer, marked: bool = False) -> str:
+    """Rich markup of the decoded tokens, grouped into runs of trained / masked tokens; `marked`,
+    each trained run between \u00ab and \u00bb too, for output without colours."""
     parts: list[str] = []
     start = 0
     for i in range(1, len(input_ids) + 1):
         if i == len(input_ids) or (labels[i] == IGNORE) != (labels[start] == IGNORE):
             text = escape(tokenizer.decode(input_ids[start:i]))
             style = "dim" if labels[start] == IGNORE else "bold green"
+            if marked and labels[start] != IGNORE:
+                text = f"\u00ab{text}\u00bb"
             parts.append(f"[{style}]{text}[/]")
             start = i
     return "".join(parts)
