@@ -203,7 +203,8 @@ class DataConfig(Section):
     the end, drop drops it."""
     packing: bool = True
     test_size: float = Field(0.1, ge=0)
-    """Held out for testing: a fraction, or a count if >= 1."""
+    """Held out for testing: a fraction, or a count if >= 1, of the distinct questions (every row
+    of a question goes to one side, so rows may differ from it)."""
     seed: int = 42
     dedupe: bool = True
     """Drop exact repeats, and training rows asking a question of test_path (counted, printed)."""
