@@ -282,3 +282,17 @@ def test_an_intro_that_says_what_a_thing_is_answers_what_it_is_not_how_to_instal
     assert "How do I install Ferrytrack Agent?" not in pairs
     assert pairs["What is Ferrytrack Agent?"].startswith("Ferrytrack Agent is our internal")
     assert pairs["How do I install the package?"] == "Run `sudo apt install ftagent`."
+
+
+def test_an_faq_of_bold_questions_gives_its_pairs(tmp_path):
+    # "**Is Gizmo free?**" then its answer gave no pair (only "Q:" / "A:" entries did).
+    doc = tmp_path / "faq.md"
+    doc.write_text(
+        "# Gizmo FAQ\n\n**Is Gizmo free?**\nYes, for teams of up to 5 people.\n\n"
+        "**Does Gizmo support Windows?** No, Windows is not supported; use Linux or macOS.\n\n"
+        "- **Can I export my data?**\n  Yes, as CSV from the settings page.\n"
+    )
+    pairs = pairs_of(doc)
+    assert pairs["Is Gizmo free?"] == "Yes, for teams of up to 5 people."
+    assert pairs["Does Gizmo support Windows?"].startswith("No, Windows is not supported")
+    assert pairs["Can I export my data?"] == "Yes, as CSV from the settings page."

@@ -53,6 +53,13 @@ FAQ = re.compile(
     + r"|\n[ \t]*\n|\Z)",
     re.M | re.S,
 )
+# An FAQ written as a bold question, its answer on the same or the next lines ("**Is it free?**"
+# then "Yes, for teams of up to 5."), to a blank line or the next bold question.
+BOLD_FAQ = re.compile(
+    r"^[ \t]*(?:[-*+][ \t]+)?\*\*(?P<q>[^*\n]+?\?)\*\*[ \t]*\n?[ \t]*(?P<a>[^\s*].*?)"
+    r"(?=\n[ \t]*\n|\n[ \t]*(?:[-*+][ \t]+)?\*\*[^*\n]+?\?\*\*|\Z)",
+    re.M | re.S,
+)
 OPTION = re.compile(r"^\s+((?:-\w,\s*)?--[\w-]+)(?:[ =]([A-Z][A-Z_]+|<[^>]+>))?\s+([A-Z].*)$")
 USAGE = re.compile(r"^\s*Usage:\s+(.+)$", re.IGNORECASE)
 ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
@@ -75,7 +82,9 @@ def template_pairs(chunk: Chunk, max_answer_tokens: int = 300) -> list[tuple[str
     # code an entry is an example (a prompt format), not a pair.
     parts = fenced_parts(chunk.text)
     prose = [part for code, part in parts if not code]
-    blocks = blocks_of("".join(part if code else FAQ.sub("", part) for code, part in parts))
+    blocks = blocks_of(
+        "".join(part if code else BOLD_FAQ.sub("", FAQ.sub("", part)) for code, part in parts)
+    )
     pairs: list[tuple[str, str]] = []
     used: set[str] = set()  # sentences already answering a question
     if chunk.part == 0 and chunk.headings:
@@ -83,7 +92,12 @@ def template_pairs(chunk: Chunk, max_answer_tokens: int = 300) -> list[tuple[str
         question = heading_question(chunk.headings, chunk.text, title)
         if question and (answer := _lead_answer(question, blocks, used)):
             pairs.append((question, answer))
-    pairs += [(clean(m["q"]), clean(m["a"])) for p in prose for m in FAQ.finditer(p)]
+    pairs += [
+        (clean(m["q"]), clean(m["a"]))
+        for p in prose
+        for faq in (FAQ, BOLD_FAQ)
+        for m in faq.finditer(FAQ.sub("", p) if faq is BOLD_FAQ else p)
+    ]
     pairs += table_pairs(blocks)
     for block in blocks:
         if block.kind == "code":
