@@ -234,6 +234,7 @@ def test_a_split_keeps_a_question_and_its_typo_on_one_side(tmp_path):
     # The seeded split grouped exact questions only: "...pasword?" stayed in train while
     # "...password?" was held out, and `data check` then reported the leak.
     from tunelab.data.load import load_examples
+    from tunelab.data.quality.dedup import near_questions
     from tunelab.data.split import drop_leaked, example_key, split_examples
 
     rows = [*qa_rows(OTHER * 1), *qa_rows([("How do I reset my password?", RESET),
@@ -241,12 +242,12 @@ def test_a_split_keeps_a_question_and_its_typo_on_one_side(tmp_path):
     rows += qa_rows([(f"What does setting {i} do?", f"It sets {i}.") for i in range(12)])
     examples = load_examples(str(write_rows(tmp_path / "d.jsonl", rows)))
     for seed in range(8):
-        train, test = split_examples(examples, test_size=0.3, seed=seed)
+        train, test = split_examples(examples, test_size=0.3, seed=seed, near=near_questions)
         sides = {example_key(e): "test" for e in test} | {example_key(e): "train" for e in train}
         reset = {side for key, side in sides.items() if "reset my" in key}
         assert len(reset) == 1, seed
         assert len(train) + len(test) == len(examples)
     # A separate test file: a training row asking its question with a typo is dropped too.
     test_file = load_examples(str(write_rows(tmp_path / "t.jsonl", qa_rows([rows[3].values()]))))
-    kept, dropped = drop_leaked(examples, test_file)
+    kept, dropped = drop_leaked(examples, test_file, near_questions)
     assert dropped == 2 and not any("reset my" in example_key(e) for e in kept)

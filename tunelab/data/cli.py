@@ -24,11 +24,12 @@ def split_command(
     config: DataConfig,
 ) -> None:
     """Write the same seeded train/test split that training uses (data.fields: --set fields.x=y)."""
+    from tunelab.data.quality.dedup import near_questions
     from tunelab.data.write import split_file
 
     train, test, said = split_file(
         path, output, config.test_size, config.seed, config.shape, config.dedupe,
-        config.on_error, config.fields, config.test_path,
+        config.on_error, config.fields, config.test_path, near_questions,
     )  # fmt: skip
     for part in (train, test):
         console.print(f"{part}: {sum(1 for _ in part.open(encoding='utf-8'))} rows")

@@ -19,7 +19,7 @@ from tunelab.data.load import load_examples
 from tunelab.data.markers import find_markers
 from tunelab.data.pack import collate, pack_rows
 from tunelab.data.read import console
-from tunelab.data.split import drop_duplicates, drop_leaked, split_examples
+from tunelab.data.split import NearQuestions, drop_duplicates, drop_leaked, split_examples
 from tunelab.data.templates import Example
 from tunelab.data.tokenize import Tokenized, TokenizeReport, tokenize_all
 from tunelab.errors import TunelabError
@@ -55,7 +55,9 @@ class PreparedData:
         return "; ".join(parts)
 
 
-def prepare(config: DataConfig, tokenizer: PreTrainedTokenizerBase) -> PreparedData:
+def prepare(
+    config: DataConfig, tokenizer: PreTrainedTokenizerBase, near: NearQuestions | None = None
+) -> PreparedData:
     if not config.path:
         raise TunelabError("data.path is not set: point it at a JSONL, JSON, CSV or Parquet file")
     for key in ("path", "test_path"):  # which setting names a missing file, and where it looked
@@ -74,11 +76,11 @@ def prepare(config: DataConfig, tokenizer: PreTrainedTokenizerBase) -> PreparedD
         )
         train_examples, removed = drop_duplicates(examples) if config.dedupe else (examples, 0)
         if config.dedupe:
-            train_examples, leaked = drop_leaked(train_examples, test_examples)
+            train_examples, leaked = drop_leaked(train_examples, test_examples, near)
     else:
         deduped, removed = drop_duplicates(examples) if config.dedupe else (examples, 0)
         train_examples, test_examples = split_examples(
-            deduped, config.test_size, config.seed, False
+            deduped, config.test_size, config.seed, False, near
         )
     settings = dict(
         template=config.template,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import re
 import unicodedata
-from functools import cache
+from collections.abc import Callable
 
 from tunelab.data.markers import plain_question
 from tunelab.data.templates import Example
@@ -69,42 +69,42 @@ def drop_duplicates(examples: list[Example]) -> tuple[list[Example], int]:
     return kept, len(examples) - len(kept)
 
 
-def drop_leaked(train: list[Example], test: list[Example]) -> tuple[list[Example], int]:
-    """Drop training examples that ask a test question, or nearly (a typo: `asking_again`): a
-    separate test file must stay unseen."""
-    again = asking_again(train, test)
+# Which training questions (indexes) nearly repeat a test question (a typo), found by the data
+# quality tools (`data.quality.dedup.near_questions`), which the stages and commands that split
+# hand in: the data layer below them reads exact keys alone.
+NearQuestions = Callable[[list[str], list[str]], set[int]]
+
+
+def drop_leaked(
+    train: list[Example], test: list[Example], near: NearQuestions | None = None
+) -> tuple[list[Example], int]:
+    """Drop training examples that ask a test question, or nearly (`near`): a separate test file
+    must stay unseen."""
+    again = asking_again(train, test, near)
     kept = [e for i, e in enumerate(train) if i not in again]
     return kept, len(train) - len(kept)
 
 
-def asking_again(train: list[Example], test: list[Example]) -> set[int]:
-    """The training examples (indexes) that ask a test question: the same key, or nearly the
-    same as `data check`'s leak search finds it ("How do I reset my pasword?" of "...password?",
-    typos read from the rows; a document quoted inside is no question asked)."""
-    from tunelab.data.quality.dedup import cross_duplicates
-
+def asking_again(
+    train: list[Example], test: list[Example], near: NearQuestions | None = None
+) -> set[int]:
+    """The training examples (indexes) that ask a test question: the same key, or with `near`
+    nearly the same, as `data check`'s leak search finds it ("How do I reset my pasword?" of
+    "...password?")."""
     train_keys, test_keys = [example_key(e) for e in train], [example_key(e) for e in test]
     asked = set(test_keys)
     same = {i for i, key in enumerate(train_keys) if key in asked}
-    if not test_keys:
+    if not test_keys or near is None:
         return same
-    near = cross_duplicates(train_keys, test_keys, whole=_whole_words())
-    return same | {pair.first for pair in near}
-
-
-@cache
-def _whole_words():
-    """Which words are words, not typos, read from the embedded model's tokenizer whatever model
-    trains: the same split by `data split` and by training on any model (`data check` reads its
-    model's, `check.whole_words`)."""
-    from tunelab.data.quality.check import whole_words
-    from tunelab.models import EMBEDDED_NAME, pretrained_tokenizer
-
-    return whole_words(pretrained_tokenizer(EMBEDDED_NAME))
+    return same | near(train_keys, test_keys)
 
 
 def split_examples(
-    examples: list[Example], test_size: float = 0.1, seed: int = 42, dedupe: bool = True
+    examples: list[Example],
+    test_size: float = 0.1,
+    seed: int = 42,
+    dedupe: bool = True,
+    near: NearQuestions | None = None,
 ) -> tuple[list[Example], list[Example]]:
     """Hold out `test_size` (a fraction, or a count if >= 1) of the distinct questions."""
     if dedupe:
@@ -124,7 +124,7 @@ def split_examples(
     test = [e for e in examples if example_key(e) in test_keys]
     # A training question that nearly repeats a test one (a typo) joins it on the test side: on
     # both sides it was a leak, which `data check` then reported.
-    again = asking_again(train, test)
+    again = asking_again(train, test, near)
     if len(again) < len(train):  # training keeps a question, as above
         test += [e for i, e in enumerate(train) if i in again]
         train = [e for i, e in enumerate(train) if i not in again]

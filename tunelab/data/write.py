@@ -6,10 +6,13 @@ import json
 import os
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tunelab.data.read import ends_a_line
 from tunelab.errors import TunelabError
+
+if TYPE_CHECKING:
+    from tunelab.data.split import NearQuestions
 
 
 def write_jsonl(rows: Iterable[dict[str, Any]], path: str | Path) -> int:
@@ -104,6 +107,7 @@ def split_file(
     on_error: str = "raise",
     fields: dict[str, str] | None = None,
     test_path: str | None = None,
+    near: NearQuestions | None = None,
 ) -> tuple[Path, Path, list[str]]:
     """Split `path` exactly as training does and write `train.jsonl` and `test.jsonl` in its
     shape (with `test_path`, its rows are the test set and the file's are all training, less any
@@ -117,10 +121,10 @@ def split_file(
     said = [f"{removed} exact duplicates removed"] if dedupe else []
     if test_path:
         test = load_examples(test_path, shape, fields, on_error, OPTION_SKIP_HINT)
-        train, leaked = drop_leaked(examples, test) if dedupe else (examples, 0)
+        train, leaked = drop_leaked(examples, test, near) if dedupe else (examples, 0)
         said += [f"{leaked} training rows asking a question of {test_path} removed"] * dedupe
     else:
-        train, test = split_examples(examples, test_size=test_size, seed=seed, dedupe=False)
+        train, test = split_examples(examples, test_size, seed, dedupe=False, near=near)
     # The original rows (same columns, extra fields such as provenance kept), looked up by file:line.
     # quiet: the load above has already reported which files of a folder it read.
     rows = dict(read_rows(Path(path), quiet=True))

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from tunelab.config import Section
+from tunelab.data.quality.dedup import near_questions
 from tunelab.data.split import drop_leaked
 from tunelab.data.templates import Example
 from tunelab.data.text import content_words, looping_phrase, repeated_sentence, words
@@ -264,7 +265,7 @@ def analyse(
     # Training drops the rows that ask a test question (leaks): they taught nothing, so they are
     # neither counted as teaching a fact nor shown as the closest training examples.
     tests = [Example.qa(row["question"]) for row in rows]
-    training, _ = drop_leaked(training or [], tests)
+    training, _ = drop_leaked(training or [], tests, near_questions)
     texts = [f"{ex.question}\n{ex.answer}" for ex in training]
     index = BM25(texts) if texts else None
     # The domain's word list: the training data, every test question and reference, and the

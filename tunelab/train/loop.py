@@ -20,6 +20,7 @@ from tunelab.data.pipeline import (
     make_rows,
     prepare,
 )
+from tunelab.data.quality.dedup import near_questions
 from tunelab.data.tokenize import IGNORE
 from tunelab.errors import TunelabError
 from tunelab.models import context_length
@@ -150,7 +151,7 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
         config = config.model_copy(update={"data": fitted})
     if resume:
         check_resume_changes(run_dir, config)
-    data = prepare(config.data, tokenizer)
+    data = prepare(config.data, tokenizer, near_questions)  # a typo'd question splits as its twin
     console.print(f"[bold]data[/] {data.summary()}")
     set_attention(model, cfg.attention, device)
     model = prepare_model(model, cfg).to(device)

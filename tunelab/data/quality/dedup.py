@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cache
 from zlib import crc32
 
 from tunelab.data.split import normalize_text
@@ -332,3 +333,19 @@ def bands(threshold: float, num_perm: int, recall: float = 0.99) -> tuple[int, i
 
 def jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0
+
+
+def near_questions(train: list[str], test: list[str]) -> set[int]:
+    """The training questions (indexes) that nearly repeat a test question, typos forgiven as
+    `data check` forgives them, words told from typos by the embedded model's tokenizer whatever
+    model trains (so `data split` and training split alike): what the split keeps off the
+    training side (`tunelab.data.split.NearQuestions`)."""
+    return {pair.first for pair in cross_duplicates(train, test, whole=_embedded_words())}
+
+
+@cache
+def _embedded_words() -> Whole:
+    from tunelab.data.quality.check import whole_words
+    from tunelab.models import EMBEDDED_NAME, pretrained_tokenizer
+
+    return whole_words(pretrained_tokenizer(EMBEDDED_NAME))
