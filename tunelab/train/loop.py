@@ -54,10 +54,9 @@ from tunelab.train.plan.fit import fit_warning
 from tunelab.train.plot import plot_losses, read_metrics
 from tunelab.train.progress import TrainProgress
 from tunelab.train.run_folder import (
-    add_to_row,
+    add_eval_loss,
     check_resume_changes,
     check_run_dir,
-    eval_missed,
     keep_rows_per_step,
     replace_run_dir,
     same_data,
@@ -282,6 +281,19 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
     on_crash = checkpoint_on_crash(
         save_after_crash, state, checkpoints, resume_hint, crash_saves, console, launcher
     )
+
+    def measure_eval_loss() -> float:
+        """The held-out loss now, and what follows from it: early stopping, the best step."""
+        with launcher.may_stop():
+            value = round(evaluate_loss(loss_module, test_rows, cfg, tokenizer, device, world), 5)
+        progress.note(f"step {state.step}: eval loss {value:.4f}")
+        if _early_stop(state, value, cfg.early_stop_patience):
+            progress.note("eval loss stopped improving: early stop")
+            stop.requested = True
+        if cfg.select_best == "eval_loss" and world.is_main:
+            keep_if_best(run_dir, model, state.step, "eval_loss", higher_better("eval_loss", value))
+        return value
+
     with stop, launcher, progress, on_crash, ExitStack() as files:
         log = files.enter_context(MetricsLog(config)) if world.is_main else None
         if test_rows and state.step == 0:
@@ -295,20 +307,9 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
                 start_record[heldout.key] = score_heldout(heldout, model, tokenizer, 0, progress)
             write_metrics(log, start_record)
         if resume and test_rows and world.size == 1 and state.step % cfg.eval_every == 0:
-            if eval_missed(metrics_path, state.step):
-                # A stop during this step's eval kept the step, not its eval loss: measured now,
-                # on the checkpoint's weights, for the curve, early stopping and select_best.
-                with launcher.may_stop():
-                    missed = evaluate_loss(loss_module, test_rows, cfg, tokenizer, device, world)
-                missed = round(missed, 5)
-                progress.note(f"step {state.step}: eval loss {missed:.4f} (cut short before)")
-                add_to_row(metrics_path, state.step, {"eval_loss": missed})
-                if _early_stop(state, missed, cfg.early_stop_patience):
-                    stop.requested = True
-                if cfg.select_best == "eval_loss":
-                    keep_if_best(
-                        run_dir, model, state.step, "eval_loss", higher_better("eval_loss", missed)
-                    )
+            # A stop during this step's eval kept the step, not its eval loss: measured now, on
+            # the checkpoint's weights, for the curve, early stopping and select_best.
+            add_eval_loss(metrics_path, state.step, measure_eval_loss)
         if resume and world.is_main and cfg.select_best != "last":
             if note := best_up_to(
                 run_dir, read_metrics(metrics_path), state.step, cfg.select_best, model
@@ -367,18 +368,7 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
             last_step = state.step == total_steps
             try:
                 if test_rows and (state.step % cfg.eval_every == 0 or last_step):
-                    with launcher.may_stop():
-                        eval_loss = evaluate_loss(
-                            loss_module, test_rows, cfg, tokenizer, device, world
-                        )
-                    record["eval_loss"] = round(eval_loss, 5)
-                    progress.note(f"step {state.step}: eval loss {record['eval_loss']:.4f}")
-                    if _early_stop(state, record["eval_loss"], cfg.early_stop_patience):
-                        progress.note("eval loss stopped improving: early stop")
-                        stop.requested = True
-                    if cfg.select_best == "eval_loss" and world.is_main:
-                        value = higher_better("eval_loss", record["eval_loss"])
-                        keep_if_best(run_dir, model, state.step, "eval_loss", value)
+                    record["eval_loss"] = measure_eval_loss()
                 if heldout and (state.step % cfg.eval_generate_every == 0 or last_step):
                     with launcher.may_stop():
                         value = score_heldout(heldout, model, tokenizer, state.step, progress)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 from tunelab.config import Config, DataConfig, TrainConfig, apply_overrides
@@ -244,25 +245,20 @@ def write_metrics(log, record: dict) -> None:
 def truncate_metrics(path: Path, step: int) -> None:
     """On resume, drop log lines past the checkpoint so the log reads like one straight run."""
     if path.exists():
-        kept = [r for r in read_metrics(path) if r.get("step", 0) <= step]
-        path.write_text("".join(json.dumps(r) + "\n" for r in kept), encoding="utf-8")
+        _write_rows(path, [r for r in read_metrics(path) if r.get("step", 0) <= step])
 
 
-def eval_missed(path: Path, step: int) -> bool:
-    """Whether `step`'s row was written without its eval loss (a stop during that eval)."""
-    if not path.exists():
-        return False
-    rows = [r for r in read_metrics(path) if r.get("step") == step and "loss" in r]
-    return bool(rows) and "eval_loss" not in rows[-1]
+def add_eval_loss(path: Path, step: int, measure: Callable[[], float]) -> None:
+    """`step`'s eval loss into its training row of the metrics log, measured now where the row
+    was written without one (a stop during that eval)."""
+    rows = read_metrics(path) if path.exists() else []
+    row = next((r for r in reversed(rows) if r.get("step") == step and "loss" in r), None)
+    if row is not None and "eval_loss" not in row:
+        row["eval_loss"] = measure()
+        _write_rows(path, rows)
 
 
-def add_to_row(path: Path, step: int, values: dict) -> None:
-    """Add `values` to `step`'s training row of the metrics log."""
-    rows = read_metrics(path)
-    for row in reversed(rows):
-        if row.get("step") == step and "loss" in row:
-            row.update(values)
-            break
+def _write_rows(path: Path, rows: list[dict]) -> None:
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
 
 

@@ -167,23 +167,12 @@ def check_file(
     report.exact_dups = dedup.exact_duplicates([row_key(q, a) for q, a in zip(prompts, answers)])
     repeated = {p.second for p in report.exact_dups}
     row_texts = [f"{q}\n{a}" for q, a in zip(prompts, answers)]
-    near = dedup.near_duplicates(
-        row_texts,
-        config.near_dup_threshold,
-        config.num_perm,
-        whole,
-    )
     # A row repeats another only where its question does too: the same answer to a question
     # asked another way is a phrasing, what makes a fact learnable ("Is it free?", "Do I have
     # to pay?"), which --fix removed.
-    asked = [dedup.words(q) for q in prompts]
-    slips = dedup.slip_table(dedup.word_rows(dedup.words(t) for t in row_texts), whole)
-    near = [
-        p
-        for p in near
-        if dedup.similarity(asked[p.first], asked[p.second], slips=slips)
-        >= config.near_dup_threshold
-    ]
+    near = dedup.near_duplicates(
+        row_texts, config.near_dup_threshold, config.num_perm, whole, keys=prompts
+    )
     # An exact repeat is already listed once; its near matches would only list it again.
     report.near_dups = [p for p in near if p.first not in repeated and p.second not in repeated]
     # A near-duplicate row's answer says nearly what the first's does: that is no conflict.

@@ -168,19 +168,28 @@ def exact_duplicates(keys: list[str]) -> list[Pair]:
 
 
 def near_duplicates(
-    texts: list[str], threshold: float = 0.8, num_perm: int = 128, whole: Whole | None = None
+    texts: list[str],
+    threshold: float = 0.8,
+    num_perm: int = 128,
+    whole: Whole | None = None,
+    keys: list[str] | None = None,
 ) -> list[Pair]:
     """Pairs (i < j) whose `similarity` is at least `threshold`, exact repeats left out; `whole`
-    tells words from typos (see the module's note)."""
+    tells words from typos (see the module's note). With `keys` (each text's question), a pair's
+    keys must be that similar too: the same answer to a question asked another way is no
+    repeat of the row."""
     found = [words(t) for t in texts]
     sets, slips = [shingles(w) for w in found], slip_table(word_rows(found), whole)
     norms = [normalize_text(t) for t in texts]
+    asked = [words(k) for k in keys] if keys is not None else None
     pairs = []
     for i, j in sorted(_candidates(_typos_read(found, sets, slips), None, threshold, num_perm)):
         if norms[i] != norms[j]:
             # LSH only proposes candidates; the exact similarity decides.
             sim = similarity(found[i], found[j], (sets[i], sets[j]), slips)
-            if sim >= threshold:
+            if sim >= threshold and (
+                asked is None or similarity(asked[i], asked[j], slips=slips) >= threshold
+            ):
                 pairs.append(Pair(i, j, sim))
     return pairs
 
