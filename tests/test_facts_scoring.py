@@ -43,25 +43,6 @@ def test_a_fact_the_answer_states_and_also_denies_is_not_stated(answer):
 
 
 @pytest.mark.parametrize(
-    "fact, answer, stated",
-    [
-        # What a denied verb of having or working takes is denied with it, said before or not.
-        ("CPU", "It runs on the CPU. Lamini does not support the CPU.", False),
-        ("stemming", "It supports stemming. It does not support stemming.", False),
-        ("CPU", "It runs on a CPU; it doesn't run on the CPU of a phone.", False),
-        # Past a few words the verb has taken something else.
-        ("CPU", "You don't have to use a GPU to run on the CPU.", True),
-        ("CPU", "It runs on the CPU. It does not need a GPU.", True),
-        # A purpose or a condition is a clause of its own.
-        ("CPU", "You don't need a GPU to train on a CPU.", True),
-        ("CPU", "It does not need a GPU when it runs on the CPU.", True),
-    ],
-)
-def test_a_denied_verb_of_having_or_working_denies_what_it_takes(fact, answer, stated):
-    assert _accurate(fact, answer) == stated
-
-
-@pytest.mark.parametrize(
     "fact, answer",
     [
         ("CPU", "It is not CPU only; it also uses a GPU."),
@@ -137,9 +118,33 @@ def test_an_answer_that_states_a_wrong_answer_too_is_not_accurate():
     assert score_facts("It is 16, not 8.", check)["fact_accuracy"] == 1.0
 
 
+def test_what_a_regex_fact_matches_is_read_with_its_negations():
+    def accurate(answer: str) -> bool:
+        check = parse_fact_check({"facts": [[{"regex": r"\b0?\.05\b"}]]}, "t.jsonl:1")
+        return score_facts(answer, check)["fact_accuracy"] == 1.0
+
+    assert not accurate("The warmup is not 0.05; it is 0.1.")
+    assert accurate("The warmup ratio is 0.05.")
+    finetune = parse_fact_check({"facts": [[{"regex": "fine[- ]?tun"}]]}, "t.jsonl:1")
+    assert score_facts("It is finetuned here.", finetune)["fact_accuracy"] == 1.0  # part of a word
+
+
 @pytest.mark.parametrize(
     "fact, answer, stated",
     [
+        # What a denied verb of having or working takes is denied with it, said before or not; past a few
+        # words, or after a purpose or condition, it has taken something else.
+        # What a denied verb of having or working takes is denied with it, said before or not.
+        ("CPU", "It runs on the CPU. Lamini does not support the CPU.", False),
+        ("stemming", "It supports stemming. It does not support stemming.", False),
+        ("CPU", "It runs on a CPU; it doesn't run on the CPU of a phone.", False),
+        # Past a few words the verb has taken something else.
+        ("CPU", "You don't have to use a GPU to run on the CPU.", True),
+        ("CPU", "It runs on the CPU. It does not need a GPU.", True),
+        # A purpose or a condition is a clause of its own.
+        ("CPU", "You don't need a GPU to train on a CPU.", True),
+        ("CPU", "It does not need a GPU when it runs on the CPU.", True),
+        # "? No," takes back what it asks; a value in e-notation offered among others is not stated.
         ("32", "It could be 8, 16, 32 or 64.", False),  # the audit's hedges, all scored 1
         ("32", "Try 16 or 32.", False),
         ("$20", "$10 or $20 a month", False),
@@ -505,26 +510,7 @@ def test_questions_that_ask_what_is_not_are_told_from_others(question, negative)
         # A value in e-notation offered among others is not stated, as "16 or 32" is not.
         ("2e-4", "It is 2e-4 or 5e-4.", False),
         ("2e-4", "The default learning rate is 2e-4.", True),
-    ],
-)
-def test_a_value_asked_back_and_denied_or_offered_in_e_notation_is_not_stated(fact, answer, stated):
-    assert _accurate(fact, answer) == stated
-
-
-def test_what_a_regex_fact_matches_is_read_with_its_negations():
-    def accurate(answer: str) -> bool:
-        check = parse_fact_check({"facts": [[{"regex": r"\b0?\.05\b"}]]}, "t.jsonl:1")
-        return score_facts(answer, check)["fact_accuracy"] == 1.0
-
-    assert not accurate("The warmup is not 0.05; it is 0.1.")
-    assert accurate("The warmup ratio is 0.05.")
-    finetune = parse_fact_check({"facts": [[{"regex": "fine[- ]?tun"}]]}, "t.jsonl:1")
-    assert score_facts("It is finetuned here.", finetune)["fact_accuracy"] == 1.0  # part of a word
-
-
-@pytest.mark.parametrize(
-    "fact, answer, stated",
-    [
+        # A value the answer says was so before is no fact it states of now.
         # A value the answer says was so before is no fact it states of now.
         ("32", "The default batch size was 32 in older versions; it is now 16.", False),
         ("16", "The default batch size was 32 in older versions; it is now 16.", True),
@@ -532,45 +518,21 @@ def test_what_a_regex_fact_matches_is_read_with_its_negations():
         ("30", "It changed from 30 to 15.", False),
         ("15", "It changed from 30 to 15.", True),
         ("5-10 GB", "It ranges from 5 to 10 GB.", True),  # a range, no change
-    ],
-)
-def test_a_value_the_answer_says_was_so_before_is_not_stated(fact, answer, stated):
-    assert _accurate(fact, answer) == stated
-
-
-@pytest.mark.parametrize(
-    "fact, answer, stated",
-    [
+        # A name and its number written together.
         ("GPT-4", "It uses gpt4.", True),  # a name and its number written together
         ("Llama 2", "Use llama2.", True),
         ("GPT-4", "It uses GPT-40.", False),
         ("Llama 2", "Use Llama 3.", False),
-    ],
-)
-def test_a_name_and_its_number_may_be_written_together(fact, answer, stated):
-    assert _accurate(fact, answer) == stated
-
-
-@pytest.mark.parametrize(
-    "fact, answer, stated",
-    [
+        # A value offered as a guess.
         ("32", "I'm not sure, maybe 32?", False),  # a guess
         ("16", "Perhaps 16, I do not know.", False),
         ("32", "The default is 32, maybe the best choice.", True),  # the hedge is elsewhere
-    ],
-)
-def test_a_value_offered_as_a_guess_is_not_stated(fact, answer, stated):
-    assert _accurate(fact, answer) == stated
-
-
-@pytest.mark.parametrize(
-    "fact, answer, stated",
-    [
+        # A file's name is said as written; a fact written as words is words.
         ("config.yaml", "It reads config.yaml.", True),
         ("config.yaml", "It reads the config YAML file.", False),  # a file's name as written
         ("config.yaml", "It reads myconfig.yaml.", False),
         ("config yaml", "It writes config.yaml.", True),  # a fact written as words is words
     ],
 )
-def test_a_file_name_is_said_as_written(fact, answer, stated):
+def test_an_answer_is_read_for_what_it_states_now_and_whole(fact, answer, stated):
     assert _accurate(fact, answer) == stated

@@ -436,8 +436,8 @@ def _negated_english(text: str, read_negations: bool = True) -> tuple[set[int], 
         words = _WORD.finditer(text, max(begins, default=0), copula.start())
         near.update(w.start() for w in [w for w in words if w.group() not in _ARTICLE][-4:])
     for hedge in _HEDGE.finditer(text):  # "maybe 32?": a guess, no statement
-        words = [w for w in _WORD.finditer(text, hedge.end(), _reach_end(text, hedge))]
-        near.update(w.start() for w in [w for w in words if w.group() not in _ARTICLE][:2])
+        guessed = _WORD.finditer(text, hedge.end(), _reach_end(text, hedge))
+        near.update(w.start() for w in [w for w in guessed if w.group() not in _ARTICLE][:2])
     for past in PAST_VALUE.finditer(text):  # "was 32 in older versions", "changed from 30"
         group = next(i for i in range(1, 4) if past.group(i))
         near.update(w.start() for w in _WORD.finditer(text, past.start(group), past.end(group)))

@@ -271,13 +271,7 @@ def propose_marked(
     # Its verdict is no fact of a yes/no answer ("It does, on any CPU." is right too); the other
     # verdict is a wrong answer.
     grouped = [
-        [
-            *alternatives,
-            *_unit_forms(alternatives[0]),
-            *_date_forms(alternatives[0]),
-            *_number_words(alternatives[0]),
-            *_rate_forms(alternatives[0]),
-        ]
+        [*alternatives, *(form for forms in _OTHER_FORMS for form in forms(alternatives[0]))]
         for alternatives in _same_values(answer, facts)
     ]
     return grouped[:most], opposite(question, answer), from_words and bool(grouped)
@@ -378,6 +372,10 @@ def _date_forms(value: str) -> list[str]:
             ]
             return [f for f in forms if normalize(f) != normalize(value)]
     return []
+
+
+# A value's other spellings, each an alternative of its fact.
+_OTHER_FORMS = (_unit_forms, _date_forms, _number_words, _rate_forms)
 
 
 def _root(word: str) -> str:
