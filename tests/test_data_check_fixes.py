@@ -349,3 +349,39 @@ def test_an_empty_row_the_loader_rejects_is_counted_among_the_empty_ones(tmp_pat
     write_jsonl([{"question": "Q?", "answer": "A."}, {"question": "R?", "answer": ""}], path)
     summary = dict(map(tuple, sections(check_file(path))[0].rows))
     assert summary["empty / restated / junk rows"] == "0 (+1 rejected by the loader) / 0 / 0"
+
+
+def test_split_and_check_fix_never_replace_a_file_unasked(tmp_path):
+    rows = [
+        {"question": f"What is fact {i}?", "answer": f"Fact {i} is {i * 7}."} for i in range(10)
+    ]
+    data = write_rows(tmp_path / "train.jsonl", rows)
+    runner = CliRunner()
+    # `-o` onto the input's own folder would replace the file being split with its training part.
+    onto_input = runner.invoke(app, ["data", "split", str(data), "-o", str(tmp_path)])
+    assert "train.jsonl is the data being read" in str(onto_input.exception)
+    onto_input = runner.invoke(
+        app, ["data", "split", str(data), "-o", str(tmp_path), "--overwrite"]
+    )
+    assert "train.jsonl is the data being read" in str(onto_input.exception)
+    assert len(data.read_text().splitlines()) == 10
+    out = tmp_path / "out"
+    assert runner.invoke(app, ["data", "split", str(data), "-o", str(out)]).exit_code == 0
+    (out / "test.jsonl").write_text("a reviewed file\n")
+    again = runner.invoke(app, ["data", "split", str(data), "-o", str(out)])
+    assert "train.jsonl exists: pass --overwrite" in str(again.exception)
+    assert (out / "test.jsonl").read_text() == "a reviewed file\n"
+    again = runner.invoke(app, ["data", "split", str(data), "-o", str(out), "--overwrite"])
+    assert again.exit_code == 0 and len(load_examples(out / "test.jsonl")) == 1
+
+    check = ["data", "check", str(data), "--model", "tiny-random", "--fix", "-o"]
+    clean = tmp_path / "clean.jsonl"
+    clean.write_text("kept\n")
+    assert "clean.jsonl exists" in str(runner.invoke(app, [*check, str(clean)]).exception)
+    assert clean.read_text() == "kept\n"
+    assert runner.invoke(app, [*check, str(clean), "--overwrite"]).exit_code == 0
+    assert len(load_examples(clean)) > 1  # the cleaned rows (--fix drops near-duplicates)
+    in_place = runner.invoke(app, [*check, str(data), "--overwrite"])
+    assert "train.jsonl is the data being read" in str(in_place.exception)
+    with pytest.raises(TunelabError, match="clean.jsonl exists"):
+        write_clean(check_file(data, config=TINY), clean, fix=True, scrub=False)

@@ -22,6 +22,9 @@ def split_command(
         str, typer.Option("-o", "--output", help="Folder for train.jsonl, test.jsonl.")
     ],
     config: DataConfig,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace train.jsonl/test.jsonl if they exist.")
+    ] = False,
 ) -> None:
     """Write the same seeded train/test split that training uses (data.fields: --set fields.x=y)."""
     from tunelab.data.quality.dedup import near_questions
@@ -29,7 +32,7 @@ def split_command(
 
     train, test, said = split_file(
         path, output, config.test_size, config.seed, config.shape, config.dedupe,
-        config.on_error, config.fields, config.test_path, near_questions,
+        config.on_error, config.fields, config.test_path, near_questions, overwrite,
     )  # fmt: skip
     for part in (train, test):
         console.print(f"{part}: {sum(1 for _ in part.open(encoding='utf-8'))} rows")

@@ -87,6 +87,22 @@ def check_writable(path: str | Path) -> None:
         path.unlink()
 
 
+def check_new_file(path: str | Path, overwrite: bool, reads: Iterable[str | Path] = ()) -> None:
+    """Fail, naming the path, before a command replaces a file it reads (always: its rows would be
+    lost half-read) or one that exists (unless `overwrite`): a user's data is never replaced
+    unasked, and `-o data/` beside the input is an easy slip."""
+    path = Path(path)
+    if not path.exists():
+        return
+    for source in reads:
+        source = Path(source)
+        inside = source.rglob("*") if source.is_dir() else [source]
+        if any(path.resolve() == file.resolve() for file in inside):
+            raise TunelabError(f"{path} is the data being read: write to another file or folder")
+    if not overwrite:
+        raise TunelabError(f"{path} exists: pass --overwrite to replace it, or write elsewhere")
+
+
 def cannot_write(path: Path, err: OSError) -> TunelabError:
     """An OSError as one line naming the path the user gave, and what stood in the way."""
     for above in path.parents:  # the nearest existing folder above: a file there blocks mkdir
@@ -108,14 +124,20 @@ def split_file(
     fields: dict[str, str] | None = None,
     test_path: str | None = None,
     near: NearQuestions | None = None,
+    overwrite: bool = False,
 ) -> tuple[Path, Path, list[str]]:
     """Split `path` exactly as training does and write `train.jsonl` and `test.jsonl` in its
     shape (with `test_path`, its rows are the test set and the file's are all training, less any
-    that asks one of its questions); and what was dropped, said."""
+    that asks one of its questions); and what was dropped, said. Existing files are replaced
+    only with `overwrite`, the files read never."""
     from tunelab.data.load import OPTION_SKIP_HINT, load_examples
     from tunelab.data.read import read_rows
     from tunelab.data.split import drop_duplicates, drop_leaked, split_examples
 
+    output_dir = Path(output_dir)
+    out_train, out_test = output_dir / "train.jsonl", output_dir / "test.jsonl"
+    for out in (out_train, out_test):
+        check_new_file(out, overwrite, [path] + ([test_path] if test_path else []))
     examples = load_examples(path, shape, fields, on_error, OPTION_SKIP_HINT)
     examples, removed = drop_duplicates(examples) if dedupe else (examples, 0)
     said = [f"{removed} exact duplicates removed"] if dedupe else []
@@ -130,8 +152,6 @@ def split_file(
     rows = dict(read_rows(Path(path), quiet=True))
     if test_path:
         rows |= dict(read_rows(Path(test_path), quiet=True))
-    output_dir = Path(output_dir)
-    out_train, out_test = output_dir / "train.jsonl", output_dir / "test.jsonl"
     write_jsonl((rows[e.source] for e in train), out_train)
     write_jsonl((rows[e.source] for e in test), out_test)
     return out_train, out_test, said

@@ -17,7 +17,7 @@ from tunelab.data.quality import dedup, diversity, pii
 from tunelab.data.quality.junk import junk_reason, repeats_question
 from tunelab.data.split import normalize_text, prompt_key
 from tunelab.data.templates import Example
-from tunelab.data.write import write_jsonl
+from tunelab.data.write import check_new_file, write_jsonl
 from tunelab.errors import TunelabError, first_few
 
 
@@ -103,6 +103,10 @@ class QualityReport:
         """A row's `file:line` with the file's folder left out, short enough for a table."""
         data = self.test if test else self.data
         return data.examples[row].source.replace(str(data.path), data.path.name, 1)
+
+    def read_paths(self) -> list[Path]:
+        """The data and test files (or folders) this report read."""
+        return [loaded.path for loaded in (self.data, self.test) if loaded is not None]
 
     @property
     def leaked(self) -> set[int]:
@@ -359,9 +363,11 @@ def row_texts(example: Example) -> list[str]:
 
 
 def write_clean(
-    report: QualityReport, output: str | Path, fix: bool, scrub: bool
+    report: QualityReport, output: str | Path, fix: bool, scrub: bool, overwrite: bool = False
 ) -> dict[int, str]:
-    """Write the rows as JSONL, without `removals()` when fix, masked when scrub; returns the drops."""
+    """Write the rows as JSONL, without `removals()` when fix, masked when scrub; returns the drops.
+    An existing file is replaced only with `overwrite`, the files checked never."""
+    check_new_file(output, overwrite, report.read_paths())
     drops = report.removals() if fix else {}
     kinds = report.config.pii_kinds
     kept = (row for i, row in enumerate(report.data.rows) if i not in drops)

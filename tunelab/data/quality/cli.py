@@ -53,14 +53,20 @@ def check_command(
     strict: Annotated[
         bool, typer.Option(help="Exit 1 when any warning is found (a gate for CI).")
     ] = False,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace the -o file if it exists.")
+    ] = False,
 ) -> None:
     """Report duplicates, leaks, lengths, diversity, junk and personal data; --fix/--scrub clean it.
     Every threshold can be set: --set near_dup_threshold=0.9."""
     from tunelab.data.quality.check import check_file, write_clean
     from tunelab.data.quality.report import print_report, save_report
+    from tunelab.data.write import check_new_file
 
     if (fix or scrub) and not output:
         raise TunelabError("--fix and --scrub write a new file: add -o clean.jsonl")
+    if output:  # before the check's minutes, not after them
+        check_new_file(output, overwrite, [path] + ([test] if test else []))
     result = check_file(path, test, config)
     print_report(result, console)
     if report:
@@ -71,7 +77,7 @@ def check_command(
         console.print(f"--strict: {len(result.warnings)} warning(s) above", style="red")
         raise typer.Exit(1)
     if output:
-        drops = write_clean(result, output, fix=fix, scrub=scrub)
+        drops = write_clean(result, output, fix=fix, scrub=scrub, overwrite=overwrite)
         kept = len(result.data.examples) - len(drops)
         console.print(
             f"wrote {kept} rows to {output}" + (" (personal data masked)" if scrub else "")
