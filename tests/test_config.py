@@ -75,8 +75,7 @@ def test_max_length_past_the_models_context_is_named_before_any_work(tmp_path, q
 
 
 def test_default_max_length_shrinks_to_a_short_context():
-    from tunelab.config import DataConfig
-    from tunelab.train.setup import fit_max_length
+    from tunelab.config import DataConfig, fit_max_length
 
     assert fit_max_length(DataConfig(), "gpt2-like", 256).max_length == 256
     assert fit_max_length(DataConfig(max_length=128), "gpt2-like", 256).max_length == 128

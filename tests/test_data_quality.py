@@ -328,3 +328,17 @@ def test_an_answer_that_adds_a_fact_to_the_question_s_words_is_no_restatement():
     assert not repeats_question("What is the capital of France?", "The capital of France is Paris.")
     assert not repeats_question("हिंदी किस लिपि में लिखी जाती है?", "हिंदी देवनागरी लिपि में लिखी जाती है।")
     assert repeats_question("What is the default rank?", "The default rank.")
+
+
+def test_inspect_and_check_refuse_a_max_length_past_the_model_s_context(tmp_path, runner):
+    # Training refuses it (rows past the position table fail inside the model): a check that
+    # measured rows against it would pass a set that training then stops on.
+    data = write_rows(tmp_path / "d.jsonl", qa_rows(FACTS))
+    for command in ("inspect", "check"):
+        args = ["data", command, str(data), "--model", "tiny-random", "--max-length", "4096"]
+        result = runner.invoke(app, args)
+        assert "max_length=4096 is longer than tiny-random's context of 2048" in str(
+            result.exception
+        ), result.output
+        args[-1] = "2048"
+        assert runner.invoke(app, args).exit_code == 0

@@ -437,3 +437,22 @@ def apply_overrides(raw: dict[str, Any], overrides: list[str]) -> dict[str, Any]
             # A value YAML cannot read ("[x", "a: b: c") is still the text the user typed.
             raise TunelabError(_yaml_error(f"--set {item!r}", err)) from None
     return raw
+
+
+SectionT = typing.TypeVar("SectionT", bound=Section)
+
+
+def fit_max_length(
+    section: SectionT, model_name: str, limit: int, name: str = "data.max_length"
+) -> SectionT:
+    """A section's max_length within the model's context: the default shrinks to fit, a value the
+    user chose is an error (rows past the position table fail deep inside the model, and a data
+    check that measured rows against it would pass what training refuses)."""
+    if section.max_length <= limit:
+        return section
+    if "max_length" in section.model_fields_set:
+        raise TunelabError(
+            f"{name}={section.max_length} is longer than {model_name}'s context of {limit} "
+            f"tokens: set {name} to {limit} or less"
+        )
+    return section.model_copy(update={"max_length": limit})

@@ -414,12 +414,35 @@ def model_folder(model: str) -> str:
 
 def context_length(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase) -> int:
     """The longest input the model takes, looked up in the same order as lm-evaluation-harness."""
-    for attr in ("n_positions", "max_position_embeddings", "n_ctx"):
-        value = getattr(model.config, attr, None)
-        if value:
-            return int(value)
+    if value := config_context(model.config):
+        return value
     limit = getattr(tokenizer, "model_max_length", None)
     return int(limit) if limit and limit < 10**9 else DEFAULT_CONTEXT_LENGTH
+
+
+def config_context(config) -> int | None:
+    for attr in ("n_positions", "max_position_embeddings", "n_ctx"):
+        value = getattr(config, attr, None)
+        if value:
+            return int(value)
+    return None
+
+
+def pretrained_context(name: str) -> int | None:
+    """A model's context read from its config alone, for the data commands that load only its
+    tokenizer; None where no config is at hand (the embedded model before its weights are made,
+    a folder without one)."""
+    if name == TINY_NAME:
+        return TINY_SHAPE["max_position_embeddings"]
+    if name in RANDOM_SHAPES:
+        return random_shape_config(name, 1).max_position_embeddings
+    from transformers import AutoConfig
+
+    path = cache_root() / "models" / EMBEDDED_NAME if name == EMBEDDED_NAME else name
+    try:
+        return config_context(AutoConfig.from_pretrained(**_source(path)))
+    except (OSError, ValueError):
+        return None
 
 
 def model_summary(model: PreTrainedModel) -> dict:

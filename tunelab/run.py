@@ -230,6 +230,20 @@ def load_tokenizer(model: str | Path | Run) -> PreTrainedTokenizerBase:
     return pretrained_tokenizer(str(model))
 
 
+def model_context(model: str | Path | Run) -> int | None:
+    """The model's context in tokens from its config alone (no weights loaded); None if unknown."""
+    from tunelab.models import config_context, pretrained_context
+
+    run = Run.find(model)
+    if run is None:
+        return pretrained_context(str(model))
+    if (run.weights / "config.json").is_file():  # full weights; a LoRA run holds its base's
+        from transformers import AutoConfig
+
+        return config_context(AutoConfig.from_pretrained(run.weights))
+    return model_context(run.base_model)
+
+
 def _refuse_unsaved(model: str | Path) -> None:
     """A run killed before it wrote model/ is no model to load: said so (read as a Hugging Face
     folder, transformers blamed a missing tokenizer library)."""

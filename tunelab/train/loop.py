@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from rich.console import Console
 
-from tunelab.config import Config
+from tunelab.config import Config, fit_max_length
 from tunelab.data.pipeline import (
     batches_per_epoch,
     fingerprint,
@@ -71,7 +71,6 @@ from tunelab.train.schedule import make_scheduler, warmup_steps
 from tunelab.train.setup import (
     compile_layers,
     describe,
-    fit_max_length,
     make_optimizer,
     pick_device,
     prepare_model,

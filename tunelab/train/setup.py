@@ -9,7 +9,7 @@ import torch
 from torch.utils._python_dispatch import TorchDispatchMode
 
 from tunelab.architecture import carries_state, decoder_layers
-from tunelab.config import DataConfig, TrainConfig
+from tunelab.config import TrainConfig
 from tunelab.errors import TunelabError
 from tunelab.kernels import training_kernels
 from tunelab.models import model_summary
@@ -166,19 +166,6 @@ def describe(model, cfg: TrainConfig) -> str:
     """E.g. "lora, 921,600 of 135,436,608 parameters trained (0.68%)"."""
     s = model_summary(model)
     return f"{cfg.method}, {s['trainable']:,} of {s['parameters']:,} parameters trained ({s['trainable_pct']:.2f}%)"
-
-
-def fit_max_length(data: DataConfig, model_name: str, limit: int) -> DataConfig:
-    """data.max_length within the model's context: the default shrinks to fit, a value the user
-    chose is an error (rows past the position table fail deep inside the model)."""
-    if data.max_length <= limit:
-        return data
-    if "max_length" in data.model_fields_set:
-        raise TunelabError(
-            f"data.max_length={data.max_length} is longer than {model_name}'s context of {limit} "
-            f"tokens: set data.max_length to {limit} or less"
-        )
-    return data.model_copy(update={"max_length": limit})
 
 
 def row_packing(model, packing: bool) -> tuple[bool, str | None]:

@@ -10,7 +10,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from tunelab.config import DEFAULT_MODEL, Section, Shape
+from tunelab.config import DEFAULT_MODEL, Section, Shape, fit_max_length
 from tunelab.data.load import Loaded, read_examples
 from tunelab.data.markers import Markers, find_markers, plain_question
 from tunelab.data.quality import dedup, diversity, pii
@@ -155,7 +155,11 @@ def check_file(
     path: str | Path, test: str | Path | None = None, config: QualityConfig | None = None
 ) -> QualityReport:
     """Run every check on `path` (and leaks into `test`, when given)."""
+    from tunelab.run import model_context
+
     config = config or QualityConfig()
+    if limit := model_context(config.model):  # rows measured as training will cut them
+        config = fit_max_length(config, config.model, limit, "max_length")
     report = QualityReport(config, load_for_check(path, config))
     if test is not None:
         report.test = load_for_check(test, config)

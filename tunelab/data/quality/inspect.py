@@ -6,7 +6,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from tunelab.config import DataConfig
+from tunelab.config import DataConfig, fit_max_length
 from tunelab.data.load import load_examples
 from tunelab.data.pipeline import warn_template
 from tunelab.data.tokenize import (
@@ -23,10 +23,12 @@ from tunelab.data.tokenize import (
 
 def inspect_file(data: DataConfig, *, model: str, rows: int = 3) -> None:
     """Render the first `rows` examples of data.path as training would, with `data`'s settings."""
-    from tunelab.run import load_tokenizer
+    from tunelab.run import load_tokenizer, model_context
 
     console = Console()
     tokenizer = load_tokenizer(model)
+    if limit := model_context(model):  # rows measured as training will cut them
+        data = fit_max_length(data, model, limit, "max_length")
     examples = load_examples(data.path, shape=data.shape, fields=data.fields, on_error="skip")
     # Raw text (continued pretraining) takes no template: each text is trained whole, ending in
     # the tokenizer's EOS ("template 'chat'" said of a document read as if it were chatted).
