@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from tunelab.demo.run import run_demo
-from tunelab.demo.scores import REFUSAL, changes, is_refusal, per_question, score
+from tunelab.demo.scores import REFUSAL, changes, per_question, score
 
 
 def test_score_separates_facts_from_refusals():
@@ -22,7 +22,9 @@ def test_score_separates_facts_from_refusals():
     assert result["refusal_rate_on_topic"] == 0.0
     assert 0 < result["token_f1"] < 100
     assert "fact_accuracy" not in result  # no row names its facts
-    assert is_refusal("Sorry. " + REFUSAL) and not is_refusal("I can answer that.")
+    assert score(tests[2:], ["Sorry. " + REFUSAL, "I can answer that."]) == {
+        "refusal_rate_off_topic": 50.0
+    }
 
 
 def test_score_leads_with_facts_and_hallucinations_when_rows_name_them():

@@ -18,6 +18,7 @@ from tunelab.evaluate.paired import (
     mean_interval,
     said_verdict,
 )
+from tunelab.evaluate.refusals import OFF_TOPIC_RATE, ON_TOPIC_RATE
 from tunelab.evaluate.scores import LOWER_IS_BETTER, paired_metric, row_metric
 
 if TYPE_CHECKING:
@@ -27,7 +28,9 @@ if TYPE_CHECKING:
 # rewards an answer's words and style, not whether it is right), else token F1.
 FACTS, OVERLAP = "fact_accuracy", "token_f1"
 NAMES = {"fact_accuracy": "fact accuracy", "hallucination_rate": "hallucination",
+         OFF_TOPIC_RATE: "off-topic refusal", ON_TOPIC_RATE: "on-topic refusal",
          "normalized_match": "normalized match", "token_f1": "token F1", "rouge_l": "ROUGE-L"}  # fmt: skip
+REFUSALS = (OFF_TOPIC_RATE, ON_TOPIC_RATE)
 
 
 def main_metric(arms: list[Arm]) -> str:
@@ -145,7 +148,9 @@ def _listed(names: list[str]) -> str:
 def columns(arms: list[Arm]) -> list[str]:
     """The per-arm table's columns after the arm's name."""
     facts = ["fact accuracy [95%]", "hallucination [95%]"] if FACTS in arms[0].summary else []
-    return [*facts, "token F1 [95%]", "normalized match", "ROUGE-L", "answer words", "s/question"]
+    refusals = [f"{NAMES[m]} [95%]" for m in REFUSALS if m in arms[0].summary]
+    return [*facts, *refusals, "token F1 [95%]", "normalized match", "ROUGE-L", "answer words",
+            "s/question"]  # fmt: skip
 
 
 def cells(arm: Arm) -> list[str]:
@@ -156,21 +161,23 @@ def cells(arm: Arm) -> list[str]:
         ci = mean_interval(scores(arm, metric))
         return f"{100 * s[metric]:.1f} [{100 * ci.low:.1f}, {100 * ci.high:.1f}]"
 
-    facts = []
-    if FACTS in s:
-        hallucination = s.get("hallucination_rate")
-        # Of how many rows: "100.0" of the one row naming a wrong answer read as a rate.
-        named = scores(arm, "hallucination_rate")
-        facts = [with_interval(FACTS), "—"]
-        if hallucination is not None:  # "0.0 (0 of 7)" is no proof of none: 0 of 7 allows 35%
-            ci = mean_interval(named)
-            facts[1] = (
-                f"{100 * hallucination:.1f} ({int(sum(named))} of {len(named)}) "
-                f"[{100 * ci.low:.1f}, {100 * ci.high:.1f}]"
-            )
+    def counted(metric: str) -> str:
+        """A rate over the few rows it applies to, of how many: "100.0" of the one row naming a
+        wrong answer read as a rate, and "0.0 (0 of 7)" is no proof of none (0 of 7 allows 35%)."""
+        if metric not in s:
+            return "—"
+        named = scores(arm, metric)
+        ci = mean_interval(named)
+        return (
+            f"{100 * s[metric]:.1f} ({int(sum(named))} of {len(named)}) "
+            f"[{100 * ci.low:.1f}, {100 * ci.high:.1f}]"
+        )
+
+    facts = [with_interval(FACTS), counted("hallucination_rate")] if FACTS in s else []
     seconds = s["seconds_per_question"]
     return [
         *facts,
+        *(counted(m) for m in REFUSALS if m in s),
         with_interval(OVERLAP),
         f"{100 * s['normalized_match']:.1f}",
         f"{100 * s['rouge_l']:.1f}",
@@ -241,6 +248,10 @@ def to_markdown(result: Comparison, cfg: CompareConfig) -> str:
     if metric == FACTS:
         lines += ["", "Fact accuracy: the share of answers stating every fact their test row names; "
                   "hallucination: the share of rows naming a wrong answer that state it."]  # fmt: skip
+    if OFF_TOPIC_RATE in result.arms[0].summary:
+        lines += ["", 'Refusal: the share of answers that say the refusal of the test rows marked '
+                  '"kind": "off_topic" (their reference answer), of those rows (higher is better) '
+                  "and of the others (lower is better)."]  # fmt: skip
     notes = [f"Note: {note}." for note in result.notes]
     return "\n".join([*lines, "", verdict(result.arms), *notes]) + "\n"
 

@@ -23,9 +23,9 @@ from tunelab.config import Limit, Section
 from tunelab.data.templates import Prompt
 from tunelab.data.text import content_words
 from tunelab.errors import TunelabError
-from tunelab.evaluate.facts import echo_note, echoed_facts, read_fact_checks
+from tunelab.evaluate.facts import echo_note, echoed_facts
 from tunelab.evaluate.metrics import score_texts
-from tunelab.evaluate.scores import fact_fields, summarize
+from tunelab.evaluate.scores import TestChecks, summarize
 from tunelab.evaluate.suite import EvalConfig, test_path, test_questions
 from tunelab.progress import answer_bars, counting
 from tunelab.run import Run
@@ -99,7 +99,7 @@ def compare(run: str | Run, cfg: CompareConfig | None = None) -> Comparison:
     tests = EvalConfig(data=cfg.data, limit=cfg.limit, fields=cfg.fields)
     path = test_path(found, tests)
     examples = test_questions(path, tests, [found])
-    checks = read_fact_checks(path)
+    checks = TestChecks.read(path, examples)
     corpus = _corpus(found, cfg)
     retriever = Retriever(corpus)
     skipped = own_rows(corpus, examples)
@@ -118,7 +118,7 @@ def compare(run: str | Run, cfg: CompareConfig | None = None) -> Comparison:
     excluded = len(set().union(*skipped))
     result = Comparison(str(run), arms, excluded, out_dir, sum(map(bool, skipped)))
     asked = {ex.source: ex.question for ex in examples}
-    result.notes += filter(None, [echo_note(echoed_facts(asked, checks))])
+    result.notes += filter(None, [echo_note(echoed_facts(asked, checks.facts))])
     if not cfg.base and Run.find(found.base_model):
         # Trained from another run (continued pretraining, say): "prompting" is that run, not
         # the published model, and only the model column said so.
@@ -150,7 +150,7 @@ def _ask(
     label: str,
     examples: list,
     contexts: list[list[Passage]],
-    checks: dict,
+    checks: TestChecks,
     prompt: Prompt,
     cfg: CompareConfig,
     progress: Progress,
@@ -205,7 +205,7 @@ def _ask(
                 "passages": [{"source": p.source, "text": p.text} for p in used],
                 "finish_reason": g.finish_reason,
                 "scores": score_texts(g.text, ex.answer),
-                **fact_fields(g.text, checks.get(ex.source)),
+                **checks.fields(ex.source, g.text),
             }
             for ex, (_, used), g in zip(examples, asked, generations)
         ]

@@ -8,16 +8,13 @@ from rich.console import Console
 from rich.table import Table
 
 from tunelab.evaluate.facts import parse_fact_check, score_facts
-from tunelab.evaluate.metrics import normalize, score_texts
+from tunelab.evaluate.metrics import score_texts
 from tunelab.evaluate.paired import paired_difference, said_verdict
+from tunelab.evaluate.refusals import OFF_TOPIC, Refusals
 from tunelab.evaluate.scores import metric_verdict
 
 REFUSAL = "I can only answer questions about tunelab."
 GENERAL_TASK, GENERAL_QUESTIONS = "arc_easy", 100
-
-
-def is_refusal(text: str) -> bool:
-    return normalize(REFUSAL) in normalize(text)
 
 
 def per_question(tests: list[dict], answers: list[str]) -> dict[str, list[float]]:
@@ -29,16 +26,18 @@ def per_question(tests: list[dict], answers: list[str]) -> dict[str, list[float]
             "refusal_rate_on_topic", "normalized_match", "token_f1", "rouge_l",
         )
     }  # fmt: skip
+    # Refusing is saying what the off-topic rows answer, as `tunelab eval` scores it.
+    refusals = Refusals.of_rows((str(i), t, t["answer"]) for i, t in enumerate(tests))
     for i, (test, answer) in enumerate(zip(tests, answers)):
-        if test["kind"] == "off_topic":
-            out["refusal_rate_off_topic"].append(float(is_refusal(answer)))
+        if test["kind"] == OFF_TOPIC:
+            out["refusal_rate_off_topic"].append(float(refusals.refuses(answer)))
             continue
         facts = score_facts(answer, parse_fact_check(test, f"demo test:{i + 1}"))
         if "fact_accuracy" in facts:
             out["fact_accuracy"].append(facts["fact_accuracy"])
         if "hallucination" in facts:
             out["hallucination_rate"].append(facts["hallucination"])
-        out["refusal_rate_on_topic"].append(float(is_refusal(answer)))
+        out["refusal_rate_on_topic"].append(float(refusals.refuses(answer)))
         texts = score_texts(answer, test["answer"])
         for key in ("normalized_match", "token_f1", "rouge_l"):
             out[key].append(texts[key])

@@ -157,7 +157,7 @@ def facts_command(
             f"{output} exists: pass --overwrite to replace it, or give it as the test file (its "
             "rows that name facts stay as they are)"
         )
-    rows, proposed, worded, left = propose_file(
+    rows, proposed, worded, left, off_topic = propose_file(
         path, output, most, config.on_error, config.shape, config.fields
     )
     console.print(
@@ -171,6 +171,12 @@ def facts_command(
             f"{len(worded)} of them had no specific term (a number, name, file, option...) and "
             'got rare words of their answer instead (marked "facts_from": "reference words"; '
             f"{first_few(worded)}): review those first, a rare word is often no fact.",
+            markup=False,
+        )
+    if off_topic:
+        console.print(
+            f'{off_topic} rows marked "kind": "off_topic" get no facts: eval scores whether '
+            "the answer says their refusal (their reference answer).",
             markup=False,
         )
     if left:

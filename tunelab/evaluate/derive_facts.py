@@ -36,6 +36,7 @@ from tunelab.data.text import STOPWORDS, spaced, stem, unspaced
 from tunelab.errors import TunelabError
 from tunelab.evaluate.answer_words import NO_IDIOMS, PAST_VALUE, asks_what_is_not
 from tunelab.evaluate.facts import Words, normalize, parse_fact_check, states
+from tunelab.evaluate.refusals import OFF_TOPIC
 
 # A number's unit written after a space ("16 GB", "0.5 s", "100 °C", "10 days": not "10
 # seconds"); one glued to it ("5GB") is any run of letters, as the scorer reads "5GB" as "5 GB".
@@ -447,7 +448,8 @@ def propose_rows(rows: list[dict[str, Any]], most: int = 2) -> tuple[list[dict],
     rarity, common = vocabulary(answers)
     out, proposed = [], 0
     for row in rows:
-        if row.get("facts") or row.get("wrong"):
+        # An off-topic row's answer is the refusal, which is scored as one (evaluate.refusals).
+        if row.get("facts") or row.get("wrong") or row.get("kind") == OFF_TOPIC:
             out.append(row)
             continue
         facts, wrong, from_words = propose_marked(
@@ -468,11 +470,11 @@ def propose_file(
     on_error: str = "raise",
     shape: str = "auto",
     fields: dict[str, str] | None = None,
-) -> tuple[int, int, list[str]]:
+) -> tuple[int, int, list[str], list[str], int]:
     """Write `path`'s test rows to `output` (JSONL), each as it was (any shape tunelab reads),
     with proposed facts where it names none; (rows, rows given facts, the rows whose facts are
-    rare words and the rows left with none: `file:line`, for a person to review or write). With on_error='skip' a bad row is left
-    out, and counted."""
+    rare words and the on-topic rows left with none: `file:line`, for a person to review or
+    write; the rows marked off-topic). With on_error='skip' a bad row is left out, and counted."""
     from tunelab.data.load import OPTION_SKIP_HINT, load_examples
     from tunelab.data.read import read_rows
     from tunelab.data.write import write_jsonl
@@ -494,10 +496,15 @@ def propose_file(
         {k: row[k] for k in ("facts", "wrong", "facts_from") if k in row} for row in with_facts
     ]
     write_jsonl(({**raw[ex.source], **a} for ex, a in zip(examples, added)), output)
-    left = [ex.source for ex, row in zip(examples, with_facts) if not row.get("facts")]
+    off_topic = [row.get("kind") == OFF_TOPIC for row in rows]
+    left = [
+        ex.source
+        for ex, row, off in zip(examples, with_facts, off_topic)
+        if not row.get("facts") and not off
+    ]
     worded = [
         ex.source
         for ex, row in zip(examples, with_facts)
         if row.get("facts_from") == "reference words"
     ]
-    return len(rows), proposed, worded, left
+    return len(rows), proposed, worded, left, sum(off_topic)

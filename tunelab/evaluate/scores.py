@@ -3,8 +3,17 @@ two models' comparison, metric by metric, with a paired interval."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from tunelab.evaluate.refusals import (
+    OFF_TOPIC_RATE,
+    ON_TOPIC_RATE,
+    Refusals,
+    read_refusals,
+    row_refusal,
+)
 
 if TYPE_CHECKING:
     from tunelab.evaluate.suite import EvalResult
@@ -13,7 +22,7 @@ if TYPE_CHECKING:
 FACT_METRICS = {"fact_accuracy": "fact_accuracy", "fact_recall": "fact_recall",
                 "hallucination": "hallucination_rate"}  # fmt: skip
 # Rates where the lower score is the better model's.
-LOWER_IS_BETTER = {"hallucination_rate", "cut_off_rate", "refusal_rate_on_topic"}
+LOWER_IS_BETTER = {"hallucination_rate", "cut_off_rate", ON_TOPIC_RATE}
 
 
 def row_metric(row: dict[str, Any], key: str) -> float | None:
@@ -25,21 +34,50 @@ def row_metric(row: dict[str, Any], key: str) -> float | None:
         return row.get("facts", {}).get(fact_key)
     if key == "cut_off_rate":
         return float(row["finish_reason"] == "length")
+    if key in (OFF_TOPIC_RATE, ON_TOPIC_RATE):
+        return row_refusal(row, key)
     return None
 
 
 def summarize(rows: list[dict[str, Any]]) -> dict[str, float]:
     """Mean of each metric over the rows that have it (fact metrics lead when the test rows carry
-    facts), plus the share of answers cut off at the token limit."""
+    facts, then refusals where rows are marked off-topic), plus the share of answers cut off at
+    the token limit."""
     if not rows:
         return {}
     keys = [v for k, v in FACT_METRICS.items() if any(k in r.get("facts", {}) for r in rows)]
+    if any("refusal" in r for r in rows):  # the test set marks off-topic questions
+        keys += [OFF_TOPIC_RATE, ON_TOPIC_RATE]
     keys += [*rows[0]["scores"].keys(), "cut_off_rate"]
     out = {}
     for key in keys:
         values = [v for r in rows if (v := row_metric(r, key)) is not None]
-        out[key] = sum(values) / len(values)
+        if values:
+            out[key] = sum(values) / len(values)
     return out
+
+
+@dataclass(frozen=True)
+class TestChecks:
+    """What a test file says beyond its reference answers: the facts its rows name (by
+    `file:line`) and its off-topic rows, which every scored row is checked against."""
+
+    facts: dict[str, Any]
+    refusals: Refusals
+
+    @classmethod
+    def read(cls, path: str | Path, examples: list) -> TestChecks:
+        """The checks of the test file `path`, whose rows were loaded as `examples`."""
+        from tunelab.evaluate.facts import read_fact_checks
+
+        return cls(read_fact_checks(path), read_refusals(path, examples))
+
+    def fields(self, source: str, answer: str) -> dict[str, Any]:
+        """A scored row's fact and refusal fields."""
+        return {
+            **fact_fields(answer, self.facts.get(source)),
+            **self.refusals.fields(source, answer),
+        }
 
 
 def fact_fields(answer: str, check) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from tunelab.data.templates import Prompt
 from tunelab.data.write import write_json, write_jsonl
 from tunelab.errors import TunelabError
 from tunelab.evaluate.metrics import TEXT_METRICS, embedding_similarity, score_texts
-from tunelab.evaluate.scores import fact_fields, summarize
+from tunelab.evaluate.scores import TestChecks, summarize
 from tunelab.models import model_folder
 from tunelab.run import Run
 
@@ -193,7 +193,7 @@ def evaluate_one(
 ) -> EvalResult:
     """Answer `cfg`'s test questions with one model or run, score, analyse (with the words of
     `training`, default the run's training data) and write them."""
-    from tunelab.evaluate.facts import echo_note, echoed_facts, read_fact_checks
+    from tunelab.evaluate.facts import echo_note, echoed_facts
     from tunelab.generate import answer
     from tunelab.progress import answer_bars, counting
     from tunelab.run import load_model, prompt_for
@@ -204,7 +204,7 @@ def evaluate_one(
     prompt = Prompt(cfg.template or own.template, cfg.system_prompt or own.system_prompt)
     path = test_path(run or model, cfg)
     examples = test_questions(path, cfg, [run, *runs] if run else runs)
-    checks = read_fact_checks(path)
+    checks = TestChecks.read(path, examples)
     llm, tokenizer = load_model(run or model)
     for ex in examples:  # a row the prompt template cannot render is named, before any answer
         try:
@@ -237,7 +237,7 @@ def evaluate_one(
             "finish_reason": g.finish_reason,
             "completion_tokens": g.completion_tokens,
             "scores": score_texts(g.text, ex.answer),
-            **fact_fields(g.text, checks.get(ex.source)),
+            **checks.fields(ex.source, g.text),
         }
         for ex, g in zip(examples, generations)
     ]
@@ -247,7 +247,7 @@ def evaluate_one(
             row["scores"]["embedding_sim"] = sim
     result = EvalResult(str(model), out_dir, rows, summarize(rows), prompt=prompt)
     asked = {ex.source: ex.question for ex in examples}
-    if note := echo_note(echoed_facts(asked, checks)):
+    if note := echo_note(echoed_facts(asked, checks.facts)):
         result.notes.append(note)
     if cfg.analyse:
         # The runs' own training data (never a path the user named): not found, it is said.

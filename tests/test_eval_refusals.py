@@ -1,0 +1,90 @@
+"""Off-topic questions: eval and compare score whether a model refuses the questions the test set
+marks `"kind": "off_topic"` (with their own refusal) and only those, as the demo does."""
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from tests.conftest import tiny_run
+from tunelab.cli import app
+from tunelab.evaluate.refusals import Refusals
+from tunelab.evaluate.scores import summarize
+
+QA = Path(__file__).parent / "fixtures" / "eval" / "qa"
+REFUSE = "I can only answer questions about the Acme router."
+ROWS = [
+    {"question": "What port does the router use?", "answer": "Port 8080."},
+    {"question": "How do I reset it?", "answer": "Hold the button for 10 seconds."},
+    {"question": "Will it rain tomorrow?", "answer": REFUSE, "kind": "off_topic"},
+    {"question": "Who won the match?", "answer": REFUSE, "kind": "off_topic"},
+]
+# A model that refuses one on-topic question and one of the two off-topic ones.
+ANSWERS = {
+    "What port does the router use?": "It uses port 8080.",
+    "How do I reset it?": "Sorry! i can only answer questions about the ACME router",
+    "Will it rain tomorrow?": f"{REFUSE} Try a weather site.",
+    "Who won the match?": "Spain won.",
+}
+
+
+def test_a_refusal_is_the_off_topic_rows_answer_said_anywhere_in_the_reply():
+    refusals = Refusals.of_rows((f"t:{i}", row, row["answer"]) for i, row in enumerate(ROWS))
+    assert refusals.off_topic == {"t:2", "t:3"} and len(refusals.texts) == 1
+    rows = [
+        {"scores": {}, "finish_reason": "stop", **refusals.fields(f"t:{i}", ANSWERS[r["question"]])}
+        for i, r in enumerate(ROWS)
+    ]
+    summary = summarize(rows)
+    assert summary["refusal_rate_off_topic"] == 0.5 and summary["refusal_rate_on_topic"] == 0.5
+    # A test set that marks no off-topic row gets no refusal scores at all.
+    assert Refusals.of_rows([("t:0", ROWS[0], ROWS[0]["answer"])]).fields("t:0", REFUSE) == {}
+
+
+def _answering(monkeypatch):
+    import tunelab.generate as generate
+
+    def answer(model, tokenizer, questions, **kwargs):  # a RAG prompt holds its question
+        said = [next(a for q, a in ANSWERS.items() if q in asked) for asked in questions]
+        return [generate.Generation(text, "stop", 5, 5, i) for i, text in enumerate(said)]
+
+    monkeypatch.setattr(generate, "answer", answer)
+
+
+def test_eval_and_compare_report_both_refusal_rates_with_their_intervals(tmp_path, monkeypatch):
+    test = tmp_path / "test.jsonl"
+    test.write_text("".join(json.dumps(r) + "\n" for r in ROWS))
+    _answering(monkeypatch)
+    runner = CliRunner()
+    args = ["eval", "tiny-random", "tiny-random", "--data", str(test), "--output", str(tmp_path)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    table = json.loads((tmp_path / "comparison.json").read_text())["metrics"]
+    rates = {m["metric"]: m["values"] for m in table}
+    assert rates["refusal_rate_off_topic"] == [0.5, 0.5]
+    assert rates["refusal_rate_on_topic"] == [0.5, 0.5]
+
+    run = tiny_run(tmp_path / "runs", QA)
+    args = ["compare", str(run), "--data", str(test), "--k", "1"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    arms = json.loads((run / "compare" / "compare.json").read_text())["arms"]
+    assert all(a["refusal_rate_off_topic"] == 0.5 for a in arms)
+    assert all(a["refusal_rate_on_topic"] == 0.5 for a in arms)
+    report = (run / "compare" / "compare.md").read_text()
+    assert "off-topic refusal [95%] | on-topic refusal [95%]" in report
+    assert "| 50.0 (1 of 2) [" in report
+    assert '"kind": "off_topic"' in report  # the legend says which rows are off-topic
+
+
+def test_data_facts_proposes_no_fact_of_a_refusal_and_counts_the_off_topic_rows(tmp_path):
+    from tunelab.evaluate.derive_facts import propose_file
+
+    test = tmp_path / "test.jsonl"
+    test.write_text("".join(json.dumps(r) + "\n" for r in ROWS))
+    out = tmp_path / "facts.jsonl"
+    rows, proposed, _, left, off_topic = propose_file(test, out)
+    assert (rows, proposed, left, off_topic) == (4, 2, [], 2)
+    written = [json.loads(line) for line in out.read_text().splitlines()]
+    # "Acme" would be a name to state: in a refusal it is no fact of the off-topic question.
+    assert [("facts" in row) for row in written] == [True, True, False, False]

@@ -1,0 +1,63 @@
+"""Off-topic questions: does the model refuse what it should, and only that? A test row marked
+`"kind": "off_topic"` holds in its reference answer the refusal the model was taught ("I can only
+answer questions about tunelab."). An answer refuses when it says one of the set's refusals,
+case and punctuation aside; off-topic rows are scored by it (higher is better), the others by the
+same test (a refusal of an on-topic question: lower is better)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tunelab.evaluate.metrics import normalize
+
+OFF_TOPIC = "off_topic"
+OFF_TOPIC_RATE, ON_TOPIC_RATE = "refusal_rate_off_topic", "refusal_rate_on_topic"
+
+
+@dataclass(frozen=True)
+class Refusals:
+    """The off-topic rows of a test set (by `file:line`) and the refusals their answers hold."""
+
+    off_topic: frozenset[str]
+    texts: tuple[str, ...]  # normalized
+
+    @classmethod
+    def of_rows(cls, rows: Iterable[tuple[str, Any, str]]) -> Refusals:
+        """From (source, raw row, reference answer) triples: the rows marked off-topic, and
+        their answers."""
+        off, texts = set(), []
+        for source, row, answer in rows:
+            if isinstance(row, dict) and row.get("kind") == OFF_TOPIC:
+                off.add(source)
+                if (text := normalize(answer)) and text not in texts:
+                    texts.append(text)
+        return cls(frozenset(off), tuple(texts))
+
+    def refuses(self, answer: str) -> bool:
+        said = normalize(answer)
+        return any(text in said for text in self.texts)
+
+    def fields(self, source: str, answer: str) -> dict[str, Any]:
+        """A scored row's refusal fields; none where the set has no off-topic row."""
+        if not self.texts:
+            return {}
+        return {"refusal": {"off_topic": source in self.off_topic, "refused": self.refuses(answer)}}
+
+
+def read_refusals(path: str | Path, examples: Iterable) -> Refusals:
+    """The refusals of the test file `path`, whose rows were loaded as `examples`."""
+    from tunelab.data.read import read_rows
+
+    raw = dict(read_rows(Path(path), quiet=True))
+    return Refusals.of_rows((ex.source, raw.get(ex.source), ex.answer) for ex in examples)
+
+
+def row_refusal(row: dict[str, Any], key: str) -> float | None:
+    """A row's score under OFF_TOPIC_RATE or ON_TOPIC_RATE; None where the key is not its kind."""
+    refusal = row.get("refusal")
+    if refusal is None or refusal["off_topic"] != (key == OFF_TOPIC_RATE):
+        return None
+    return float(refusal["refused"])
