@@ -63,6 +63,12 @@ def test_eval_and_compare_report_both_refusal_rates_with_their_intervals(tmp_pat
     rates = {m["metric"]: m["values"] for m in table}
     assert rates["refusal_rate_off_topic"] == [0.5, 0.5]
     assert rates["refusal_rate_on_topic"] == [0.5, 0.5]
+    # The error analysis names both failures, each with the training rows to fix or add.
+    errors = (tmp_path / "model1" / "errors.md").read_text()
+    assert "## not_refused" in errors and "Who won the match?" in errors
+    assert "## refused" in errors and "How do I reset it?" in errors
+    assert "Will it rain tomorrow?" not in errors  # refused, as it should be
+    assert "## off_topic" not in errors  # a refusal is off topic by design: said once, above
 
     run = tiny_run(tmp_path / "runs", QA)
     args = ["compare", str(run), "--data", str(test), "--k", "1"]

@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 CATEGORIES = [
     "hallucination",
     "missed_facts",
+    "not_refused",
+    "refused",
     "empty",
     "cut_off",
     "too_long",
@@ -94,6 +96,11 @@ def is_weak(row: dict[str, Any], cfg: AnalysisConfig) -> bool:
     the F1 at which tunelab calls an answer right)."""
     if row.get("missed_facts") or row.get("wrong_stated"):
         return True
+    if refusal := row.get("refusal"):  # a test row marked off-topic, or one beside them
+        if refusal["off_topic"] != refusal["refused"]:
+            return True
+        if refusal["off_topic"]:
+            return False
     # Facts say more than word overlap: an answer that states them all is right in other words.
     if "fact_accuracy" in row.get("facts", {}):
         return False
@@ -107,6 +114,11 @@ def fact_errors(row: dict[str, Any]) -> list[tuple[str, str]]:
         found.append(("hallucination", "states a wrong answer: " + ", ".join(row["wrong_stated"])))
     if row.get("missed_facts"):
         found.append(("missed_facts", "does not state: " + "; ".join(missed_with_data(row))))
+    refusal = row.get("refusal") or {}
+    if refusal.get("off_topic") and not refusal["refused"]:
+        found.append(("not_refused", "answers a question the test set marks off-topic"))
+    if refusal and not refusal["off_topic"] and refusal["refused"]:
+        found.append(("refused", "gives the off-topic refusal to an on-topic question"))
     return found
 
 
@@ -240,8 +252,10 @@ def categorize(
     # An answer without content words ("Yes.") cannot be judged.
     topic = overlap(answer, row["question"] + " " + reference)
     data_overlap = overlap(answer, context)
+    refused = (row.get("refusal") or {}).get("refused")  # a refusal is meant to be off topic
     if (
         content_words(answer)
+        and not refused
         and topic < cfg.offtopic_overlap
         and data_overlap < cfg.offtopic_overlap
     ):

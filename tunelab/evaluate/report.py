@@ -11,6 +11,8 @@ from tunelab.evaluate.analysis import Analysis, examples_of, missed_with_data
 DESCRIPTIONS = {
     "hallucination": "states an answer the test row names as wrong",
     "missed_facts": "leaves out a fact the test row says a correct answer states",
+    "not_refused": "answers a question marked off-topic instead of refusing it",
+    "refused": "refuses an on-topic question (says an off-topic row's refusal)",
     "empty": "no text at all",
     "cut_off": "stopped at the token limit, not at an end-of-sequence",
     "too_long": "much longer than the reference",
