@@ -253,8 +253,8 @@ def test_a_changelog_release_asks_what_changed_and_is_answered_by_all_its_entrie
         "- Certificates are now valid for 365 days.\n- Fixed a crash on an empty tag.\n"
     )
     assert pairs_of(doc)["What changed in Ferrytrack 3.2.0?"] == (
-        "Added the `ftagent ping` command. Certificates are now valid for 365 days. Fixed a "
-        "crash on an empty tag."
+        "- Added the `ftagent ping` command.\n- Certificates are now valid for 365 days.\n"
+        "- Fixed a crash on an empty tag."
     )
 
 
@@ -296,3 +296,61 @@ def test_an_faq_of_bold_questions_gives_its_pairs(tmp_path):
     assert pairs["Is Gizmo free?"] == "Yes, for teams of up to 5 people."
     assert pairs["Does Gizmo support Windows?"].startswith("No, Windows is not supported")
     assert pairs["Can I export my data?"] == "Yes, as CSV from the settings page."
+
+
+def test_a_task_s_steps_are_its_answer_and_a_troubleshooting_heading_asks_what_to_do(tmp_path):
+    # From a walk: "How do I reset the router?" was answered by its first step alone, "To update
+    # the firmware:" by itself, and "High CPU usage" under Troubleshooting was asked "What is ...?".
+    doc = tmp_path / "router.md"
+    doc.write_text(
+        "# Acme Router Manual\n\n## Resetting the router\n\n1. Unplug the power cable.\n"
+        "2. Hold the reset button for 10 seconds.\n3. Plug the cable back in.\n\n"
+        "## Updating the firmware\n\nTo update the firmware:\n\n- Download the image.\n"
+        "- Choose the file under Settings.\n\n## Troubleshooting\n\n### High CPU usage\n\n"
+        "The traffic analyzer causes it. Turn it off under Settings.\n\n"
+        "### No internet after reset\n\nCheck that the WAN cable is in the blue port.\n"
+    )
+    pairs = pairs_of(doc)
+    assert pairs["How do I reset the router?"] == (
+        "1. Unplug the power cable.\n2. Hold the reset button for 10 seconds.\n"
+        "3. Plug the cable back in."
+    )
+    assert pairs["How do I update the firmware?"] == (
+        "To update the firmware:\n- Download the image.\n- Choose the file under Settings."
+    )
+    assert pairs["What should I do about high CPU usage?"].endswith("under Settings.")
+    assert "What should I do when there is no internet after reset?" in pairs
+
+
+def test_steps_after_an_intro_a_to_do_list_and_a_requirements_table_all_make_pairs(tmp_path):
+    # From a walk over a product manual: the steps after "Pairing links..." and under "To add an
+    # exclusion rule:" were in no pair, each step became a question ("What did enter the vault
+    # address your administrator give?"), an options table's heading was answered by the prose
+    # after it, and the "Recommended" column of a requirements table was dropped.
+    doc = tmp_path / "agent.md"
+    doc.write_text(
+        "# Harborline Agent: Getting Started\n\n## Pair a workstation\n\nPairing links a "
+        "workstation to one vault.\n\n1. Open the tray icon.\n2. Enter the code your "
+        "administrator gave you.\n\n## Exclusions\n\nRules stop uploads of matching files."
+        "\n\nTo add an exclusion rule:\n\n1. Open `exclude.txt`.\n2. Run `harborline reload` "
+        "so the agent reads the new rules.\n\n## Options\n\n| Option | Default |\n|---|---|\n"
+        "| `retries` | 5 |\n\nThe timeout defaults to 30 seconds.\n\n## Requirements\n\n"
+        "| Item | Minimum | Recommended |\n|---|---|---|\n| Memory | 4 GB | 8 GB |\n\n"
+        "## Uninstalling\n\nUninstalling keeps your files in the vault.\n"
+    )
+    pairs = pairs_of(doc)
+    assert pairs["How do I pair a workstation?"] == (
+        "Pairing links a workstation to one vault.\n1. Open the tray icon.\n"
+        "2. Enter the code your administrator gave you."
+    )
+    assert pairs["How do I add an exclusion rule?"].splitlines() == [
+        "To add an exclusion rule:",
+        "1. Open `exclude.txt`.",
+        "2. Run `harborline reload` so the agent reads the new rules.",
+    ]
+    assert not [q for q in pairs if "enter" in q.lower() or "run `" in q.lower()]
+    assert "What are options?" not in pairs
+    assert pairs["What does the timeout default to?"] == "The timeout defaults to 30 seconds."
+    assert pairs["What is the minimum memory?"] == "The minimum memory is 4 GB."
+    assert pairs["What is the recommended memory?"] == "The recommended memory is 8 GB."
+    assert "How does uninstalling work in Harborline Agent?" in pairs  # not "...: Getting Started"

@@ -56,6 +56,10 @@ NO_QUESTION = frozenset(
     "glossary faq contents see also references notes changelog measured".split()
     + ["table of contents", "see also"]
 )
+# Sections whose subsections each name a problem.
+TROUBLE = frozenset(
+    ["troubleshooting", "common problems", "common issues", "known issues", "problems"]
+)
 TITLE_FILLER = frozenset("guide documentation docs manual readme reference handbook".split())
 PLURAL_WORDS = frozenset("two three four five several many both multiple various".split())
 NOT_GERUND = frozenset("thing nothing something anything everything string spring".split())
@@ -99,6 +103,10 @@ def heading_question(headings: list[str], context: str = "", title: str = "") ->
     if re.search(r"\bvs\.?\s", heading):
         return None  # a comparison's heading asks nothing one answer gives
     opener = heading.split()[0].lower() if heading else ""
+    # Under "Troubleshooting", a heading names a problem: "High CPU usage", "No signal".
+    trouble = any(h.strip().strip("#*_ ").lower() in TROUBLE for h in headings[:-1])
+    if trouble and opener == "no" and len(heading.split()) > 1:
+        return f"What should I do when there is {lower_first(heading, context)}?"
     if not heading or heading.lower() in NO_QUESTION or opener in LEANING - QUESTION_WORDS:
         return None  # "Without `standard` dependencies" needs the heading before it
     if heading.lower() in GENERIC:
@@ -142,6 +150,8 @@ def heading_question(headings: list[str], context: str = "", title: str = "") ->
         return f"How do I {task}?"
     if re.search(PROBLEM, heading, re.I):
         return f"What should I do when {lower_first(heading, context)}?"
+    if trouble:
+        return f"What should I do about {lower_first(heading, context)}?"
     if len(headings) == 1:
         heading = _topic(heading)
     return f"What {'are' if _plural(heading) else 'is'} {lower_first(heading, context)}?"
@@ -174,6 +184,7 @@ def _is_gerund(word: str) -> bool:
 
 def _topic(title: str) -> str:
     """A document title without filler words: "Tunelab guide" -> "Tunelab"."""
+    title = re.split(r":\s|\s[—–-]\s", title)[0]  # "Harborline Agent: Getting Started"
     words = [w for w in re.sub(r"[*_`#]", "", title).split() if w.lower() not in TITLE_FILLER]
     if len(words) > 1 and _is_gerund(words[0].lower()):  # "Installing Ferrytrack Agent"
         words = words[1:]

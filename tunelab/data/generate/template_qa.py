@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tunelab.data.chunking import Chunk, fenced_parts
-from tunelab.data.generate.headings import IMPERATIVES, heading_question
+from tunelab.data.generate.headings import DETERMINERS, IMPERATIVES, heading_question
 from tunelab.data.generate.questions import (
     AUXILIARIES,
     LEANING,
@@ -68,12 +68,16 @@ ABBREVIATION = re.compile(r"\b(?:e\.g|i\.e|etc|vs|cf)\.$")
 ASKS_FOR_CODE = re.compile(r"\b(how do i|commands?|call|run|install|usage)\b", re.IGNORECASE)
 LEAD_WORDS = 12  # a lead sentence shorter than this takes the next sentence with it
 MAX_CODE_LINES = 15
+MAX_STEPS = 12  # of a list that answers a heading's question
+# "To add an exclusion rule:" before its steps: "How do I add an exclusion rule?".
+TASK_INTRO = re.compile(r"^To (?P<task>[a-z]\w+ [^:]{2,80}):$")
 
 
 @dataclass
 class Block:
     kind: str  # "prose" (a paragraph or list item, unwrapped), "code" or "table"
     text: str
+    item: str = ""  # a list item's marker ("1.", "-"), without it in `text`
 
 
 def template_pairs(chunk: Chunk, max_answer_tokens: int = 300) -> list[tuple[str, str]]:
@@ -99,17 +103,24 @@ def template_pairs(chunk: Chunk, max_answer_tokens: int = 300) -> list[tuple[str
         for m in faq.finditer(FAQ.sub("", p) if faq is BOLD_FAQ else p)
     ]
     pairs += table_pairs(blocks)
-    for block in blocks:
+    for i, block in enumerate(blocks):
         if block.kind == "code":
             pairs += cli_pairs(block.text)
         elif block.kind == "prose":
             sentences = split_sentences(block.text)
+            task = TASK_INTRO.match(sentences[-1])
+            if task and i + 1 < len(blocks) and blocks[i + 1].item:  # "To add a rule:" 1. 2.
+                asked = re.sub(r"\byour\b", "my", task["task"])
+                pairs.append((f"How do I {asked}?", f"{sentences[-1]}\n{_listed(blocks, i + 1)}"))
+                used.add(sentences[-1])
             if sentences[0] not in used and (definition := _definition(block.text, chunk.text)):
                 pairs.append(definition)
                 used.add(sentences[0])
             for sentence in sentences:
                 if sentence in used or (len(sentences) == 1 and _title_line(sentence)):
                     continue  # a title line says nothing to ask about
+                if _commands(sentence, bool(block.item)):
+                    continue  # "Run `x reload` so the agent reads...": a step, no statement
                 if q := sentence_question(sentence, chunk.text):
                     pairs.append((q, sentence))
     seen: set[str] = set()
@@ -123,7 +134,8 @@ def template_pairs(chunk: Chunk, max_answer_tokens: int = 300) -> list[tuple[str
 
 
 # A table's column that holds each row's value: "What is the default poll_interval?".
-VALUE_COLUMNS = ("default", "value", "limit", "maximum", "max", "minimum", "min")
+VALUE_COLUMNS = ("default", "value", "limit", "maximum", "max", "minimum", "min", "recommended")
+QUALIFIERS = ("default", "maximum", "minimum", "recommended")  # said before the row's name
 
 
 def table_pairs(blocks: list[Block]) -> list[tuple[str, str]]:
@@ -146,27 +158,25 @@ def table_pairs(blocks: list[Block]) -> list[tuple[str, str]]:
 
 def _rows_asked(header: list[str], rows: list[list[str]]) -> list[tuple[str, str]]:
     names = [h.lower().strip("*` ") for h in header]
-    value = next((i for i, n in enumerate(names) if n in VALUE_COLUMNS and i > 0), None)
-    if value is None and (len(header) != 2 or len(names[1].split()) > 2):
+    values = [i for i, n in enumerate(names) if n in VALUE_COLUMNS and i > 0]
+    if not values and (len(header) != 2 or len(names[1].split()) > 2):
         return []  # a second column named by a phrase ("the implementation it follows") no noun
-    value = 1 if value is None else value
-    column = names[value]
     described = next((i for i, n in enumerate(names) if n in ("description", "meaning")), None)
     pairs = []
-    for row in rows:
-        if len(row) != len(header) or not row[0] or not row[value]:
-            continue
-        key, said = row[0], row[value]
-        if column == "default":
-            question, answer = f"What is the default {key}?", f"The default {key} is {said}."
-        else:
-            question, answer = (
-                f"What is the {column} of {key}?",
-                f"The {column} of {key} is {said}.",
+    for value in values or [1]:  # each value column: "Minimum" and "Recommended" both
+        column = names[value]
+        for row in rows:
+            if len(row) != len(header) or not row[0] or not row[value]:
+                continue
+            key, said = row[0], row[value]
+            # "the minimum memory", "the default `retries`"; "the value of Readers per gateway"
+            named = (
+                f"{column} {lower_first(key, '')}" if column in QUALIFIERS else f"{column} of {key}"
             )
-        if described is not None and row[described]:
-            answer += f" {key}: {row[described]}"
-        pairs.append((question, answer))
+            question, answer = f"What is the {named}?", f"The {named} is {said}."
+            if described is not None and row[described]:
+                answer += f" {key}: {row[described]}"
+            pairs.append((question, answer))
     return pairs
 
 
@@ -184,12 +194,15 @@ def blocks_of(text: str) -> list[Block]:
     definition` line after a finished sentence starts a block of its own."""
     blocks: list[Block] = []
     lines: list[str] = []
+    marker = ""
 
     def close(kind: str = "prose") -> None:
+        nonlocal marker
         joined = "\n".join(lines) if kind != "prose" else clean(" ".join(lines))
         if joined.strip():  # a paragraph of badges cleans to nothing
-            blocks.append(Block(kind, joined))
+            blocks.append(Block(kind, joined, marker if kind == "prose" else ""))
         lines.clear()
+        marker = ""
 
     for code, part in fenced_parts(text):
         if code:
@@ -207,7 +220,9 @@ def blocks_of(text: str) -> list[Block]:
                 ended = not lines or lines[-1].rstrip().endswith((".", "!", "?", ":"))
                 if ITEM.match(line) or (ended and (DEFINITION.match(line) or line.startswith(":"))):
                     close()
-                lines.append(ITEM.sub("", line) if ITEM.match(line) else line.strip())
+                if item := ITEM.match(line):
+                    marker = item[0].strip()
+                lines.append(line[item.end() :] if item else line.strip())
     close()
     return blocks
 
@@ -268,6 +283,8 @@ def _lead_answer(question: str, blocks: list[Block], used: set[str]) -> str | No
     is short), and its first code block when the question asks for a command."""
     prose = next((i for i, b in enumerate(blocks) if b.kind == "prose"), None)
     code = next((i for i, b in enumerate(blocks) if b.kind == "code"), None)
+    if blocks and blocks[0].kind == "table" and not question.startswith("How"):
+        return None  # "## Options" opening with its table: its rows are the pairs
     wants_code = bool(ASKS_FOR_CODE.search(question)) and code is not None
     if wants_code and (prose is None or code < prose):
         return _cut_code(blocks[code].text)  # the section opens with its commands
@@ -293,9 +310,38 @@ def _lead_answer(question: str, blocks: list[Block], used: set[str]) -> str | No
         lead = lead[:FIX_SENTENCES]
     used.update(lead)
     answer = " ".join(lead)
-    if wants_code and code == prose + 1:
+    # The steps a task's section lists, or the list its lead introduces ("To update it:"), are
+    # the answer: its first step alone answered "How do I reset the router?".
+    if blocks[prose].item and asks_how:
+        return _listed(blocks, prose)
+    listed = prose + 1 < len(blocks) and blocks[prose + 1].item
+    if listed and (asks_how or lead[-1].endswith(":")):  # "Pairing links... 1. Open..."
+        answer += "\n" + _listed(blocks, prose + 1)
+    elif wants_code and code == prose + 1:
         answer += "\n\n" + _cut_code(blocks[code].text)
     return answer
+
+
+def _commands(sentence: str, step: bool) -> bool:
+    """Whether a sentence tells the reader what to do: it opens with a verb ("Run ...", "Support
+    the ..."; not "Support is ..."), or, as a list's step, with a word and then an article
+    ("Enter the vault address ...")."""
+    words = [w.lower().strip("*") for w in sentence.split()[:2]]
+    if len(words) < 2 or words[0].startswith("`"):  # "`make test-fast` skips ...": a name
+        return False
+    if words[0] in IMPERATIVE and words[1] not in AUXILIARIES:
+        return True
+    return step and words[1] in DETERMINERS and words[0] not in DETERMINERS
+
+
+def _listed(blocks: list[Block], start: int) -> str:
+    """The list that starts at blocks[start], one item a line, as written (up to MAX_STEPS)."""
+    items = []
+    for block in blocks[start:]:
+        if block.kind != "prose" or not block.item or len(items) == MAX_STEPS:
+            break
+        items.append(f"{block.item} {block.text}")
+    return "\n".join(items)
 
 
 # Words a title leaves in lower case: "Getting Started with the Harborline CLI".
