@@ -323,11 +323,15 @@ def test_function_words_and_the_question_s_own_words_in_another_form_are_no_fact
          "answer": "Lamini can generate code on request."},
         {"question": "What does it write?", "answer": "It writes summaries during training once."},
         {"question": "How much?", "answer": "At least enough to go beyond the quota."},
+        # "apply" asked, "applies" answered: the question's own verb (a walk's answer "The cap
+        # applies when the agent uploads" was credited with every fact of its row).
+        {"question": "How does the cap apply?", "answer": "The cap applies to uploads only."},
+        {"question": "What does the agent copy?", "answer": "The agent copies changed files."},
     ]  # fmt: skip
     out, _ = propose_rows(rows)
     facts = [fact for row in out for fact in row.get("facts", [])]
     assert ["summaries"] in facts
-    for trivial in ("generate", "during", "once", "least", "beyond"):
+    for trivial in ("generate", "during", "once", "least", "beyond", "applies", "copies"):
         assert [trivial] not in facts
 
 

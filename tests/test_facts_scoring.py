@@ -531,6 +531,13 @@ def test_questions_that_ask_what_is_not_are_told_from_others(question, negative)
         ("config.yaml", "It reads config.yaml.", True),
         ("config.yaml", "It reads the config YAML file.", False),  # a file's name as written
         ("config.yaml", "It reads myconfig.yaml.", False),
+        # An archive or an installer's name too (a walk's "`harborline logs --zip`" was credited
+        # with harborline-logs.zip).
+        ("harborline-logs.zip", "It writes `harborline logs --zip` to disk.", False),
+        ("harborline-logs.zip", "It writes harborline-logs.zip to disk.", True),
+        ("setup.exe", "Run the setup exe.", False),
+        ("backup-2024.tar.gz", "Restore backup 2024 tar gz.", False),
+        ("backup-2024.tar.gz", "Restore backup-2024.tar.gz first.", True),
         ("config yaml", "It writes config.yaml.", True),  # a fact written as words is words
     ],
 )

@@ -380,7 +380,10 @@ _OTHER_FORMS = (_unit_forms, _date_forms, _number_words, _rate_forms)
 
 
 def _root(word: str) -> str:
-    """A word without its ending: "generating" and "generate" are one word."""
+    """A word without its ending: "generating" and "generate" are one word, "applies" and
+    "apply" too (the question's "apply" was proposed as the fact "applies")."""
+    if word.endswith(("ies", "ied")) and len(word) > 4:
+        return word[:-3] + "y"
     return stem(word).removesuffix("e")
 
 

@@ -180,7 +180,9 @@ _IDENTIFIER = re.compile(r"(--?)?([A-Za-z_][\w]*(?:[-_.][A-Za-z0-9]\w*)*)(\(\))?
 # A file's name is said as written: "config.yaml", not "the config YAML file".
 _FILE_NAME = re.compile(
     r"[\w.-]+\.(?:ya?ml|jsonl?|csv|tsv|txt|md|py|toml|ini|cfg|conf|parquet|safetensors|gguf|bin|"
-    r"pt|sh|log|png|html?|pdf|ipynb|env|lock)",  # not .js: "Node.js" is a name
+    r"pt|pth|ckpt|onnx|npy|npz|pkl|h5|sh|ps1|bat|log|png|jpe?g|gif|svg|html?|xml|pdf|docx?|"
+    r"xlsx?|pptx?|ipynb|env|lock|zip|gz|tgz|tar|bz2|xz|7z|rar|exe|msi|deb|rpm|dmg|iso|pkg|apk|"
+    r"jar|whl|dll|so|dylib|sql|db|sqlite|bak|tmp|partial|mp[34]|wav)",  # not .js: "Node.js" is a name
     re.IGNORECASE,
 )
 
