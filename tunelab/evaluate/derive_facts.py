@@ -32,10 +32,11 @@ from typing import Any
 import regex
 
 from tunelab.data.markers import plain_question
+from tunelab.data.templates import Example
 from tunelab.data.text import STOPWORDS, spaced, stem, unspaced
 from tunelab.errors import TunelabError
 from tunelab.evaluate.answer_words import NO_IDIOMS, PAST_VALUE, asks_what_is_not
-from tunelab.evaluate.facts import Words, normalize, parse_fact_check, states
+from tunelab.evaluate.facts import Words, normalize, parse_fact_check, shown_phrase, states
 from tunelab.evaluate.refusals import OFF_TOPIC
 
 # A number's unit written after a space ("16 GB", "0.5 s", "100 °C", "10 days": not "10
@@ -511,3 +512,28 @@ def propose_file(
         if row.get("facts_from") == "reference words"
     ]
     return len(rows), proposed, worded, left, sum(off_topic)
+
+
+def untaught(
+    test: list[Example], raw: dict[str, Any], training: list[Example]
+) -> list[tuple[str, str]]:
+    """(`file:line`, fact) of each test row with a fact that no training answer states, the
+    row's own facts or those proposed from its reference (`raw`: each row as read, by source):
+    a fact held out with the only pair that taught it can only be guessed. Regex facts and
+    off-topic rows are neither taught nor untaught."""
+    from tunelab.evaluate.facts import stated_in
+
+    rows = [{"question": ex.question, "answer": ex.answer, **(raw.get(ex.source) or {})}
+            for ex in test]  # fmt: skip
+    with_facts, _ = propose_rows(rows)
+    checks = [parse_fact_check(row, ex.source) for ex, row in zip(test, with_facts)]
+    words = [[shown_phrase(alt) for alt in fact if not isinstance(alt, re.Pattern)]
+             for check in checks for fact in check.facts]  # fmt: skip
+    taught = stated_in([alt for fact in words for alt in fact], [ex.answer for ex in training])
+    found, facts = [], iter(words)
+    for ex, check in zip(test, checks):
+        for fact in (next(facts) for _ in check.facts):
+            if fact and not any(taught[alt] for alt in fact):
+                found.append((ex.source, fact[0]))
+                break
+    return found

@@ -287,7 +287,7 @@ def _offered(answer: str, fact: list[Phrase], check: FactCheck) -> bool:
     return any(not any(states(item, e) for e in expected) for items in offers for item in items)
 
 
-def _shown(phrase: Phrase) -> str:
+def shown_phrase(phrase: Phrase) -> str:
     """A phrase as reports show it, and as `stated_in` reads it back: a regex as "re:<pattern>"."""
     if isinstance(phrase, re.Pattern):
         return "re:" + phrase.pattern
@@ -315,7 +315,7 @@ def missed_facts(answer: str, check: FactCheck) -> list[str]:
 def missed_alternatives(answer: str, check: FactCheck) -> list[list[str]]:
     """The facts an answer did not state, each with all its alternatives as shown."""
     return [
-        [_shown(alt) for alt in fact]
+        [shown_phrase(alt) for alt in fact]
         for fact in check.facts
         if not any(states(answer, alt, not check.negative) for alt in fact)
     ]
@@ -323,4 +323,4 @@ def missed_alternatives(answer: str, check: FactCheck) -> list[list[str]]:
 
 def wrong_stated(answer: str, check: FactCheck) -> list[str]:
     """The wrong phrases an answer states."""
-    return [_shown(w) for w in check.wrong if states(answer, w, not check.negative)]
+    return [shown_phrase(w) for w in check.wrong if states(answer, w, not check.negative)]
