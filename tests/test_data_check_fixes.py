@@ -385,28 +385,3 @@ def test_split_and_check_fix_never_replace_a_file_unasked(tmp_path):
     assert "train.jsonl is the data being read" in str(in_place.exception)
     with pytest.raises(TunelabError, match="clean.jsonl exists"):
         write_clean(check_file(data, config=TINY), clean, fix=True, scrub=False)
-
-
-def test_split_says_which_test_rows_ask_a_fact_no_training_answer_states(tmp_path):
-    # From a walk: generated data holds one pair a fact, so each held-out question asked a fact
-    # nothing left in training stated, and only eval, after training, said so.
-    ports = {"router": 8080, "printer": 9100, "camera": 554, "scanner": 6566, "speaker": 7000}
-    once = [{"question": f"What port does the {k} use?", "answer": f"The {k} uses port {v}."}
-            for k, v in ports.items()]  # fmt: skip
-    runner = CliRunner()
-    data = write_rows(tmp_path / "once.jsonl", once)
-    split = runner.invoke(
-        app, ["data", "split", str(data), "-o", str(tmp_path / "a"), "--test-size", "2"]
-    )
-    assert split.exit_code == 0, split.output
-    said = " ".join(split.output.split())
-    assert "2 of 2 test rows ask for a fact no training answer states" in said
-    assert "tunelab data augment" in said
-    # Each fact asked twice: the phrasing left in training teaches what the held-out one asks.
-    twice = once + [{"question": f"Which port is the {k} on?", "answer": f"Port {v}."}
-                    for k, v in ports.items()]  # fmt: skip
-    data = write_rows(tmp_path / "twice.jsonl", twice)
-    split = runner.invoke(
-        app, ["data", "split", str(data), "-o", str(tmp_path / "b"), "--test-size", "2"]
-    )
-    assert split.exit_code == 0 and "no training answer states" not in split.output

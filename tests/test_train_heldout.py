@@ -165,3 +165,27 @@ def test_a_run_s_weights_are_as_readable_as_its_other_files(tmp_path):
     assert {str(path): path.stat().st_mode & 0o777 for path in weights} == {
         str(path): 0o640 for path in weights
     }
+
+
+def test_training_names_the_test_rows_asking_a_fact_no_training_answer_states(tmp_path):
+    # From a walk: generated data holds one pair a fact, so each held-out question asked a fact
+    # that nothing left in training stated, and only eval, after training, said so.
+    from tunelab.data.load import load_examples
+    from tunelab.train.heldout import untaught_note
+
+    config = _config(tmp_path)  # test facts 0, 7, 14: every one stated by a training answer
+    train_rows = load_examples(config.data.path)
+    assert untaught_note(config, train_rows, load_examples(config.data.test_path)) is None
+    held = write_jsonl(
+        tmp_path / "held.jsonl",
+        [{"question": "What port does the router use?", "answer": "The router uses port 8080."},
+         {"question": "Tell me fact 2.", "answer": "Fact 2 is 14."}],
+    )  # fmt: skip
+    config = config.model_copy(
+        update={"data": config.data.model_copy(update={"test_path": str(held)})}
+    )
+    note = untaught_note(config, train_rows, load_examples(held))
+    assert note.startswith(
+        f"1 of 2 test examples ask for a fact no training answer states: {held}:1"
+    )
+    assert "8080" in note and "tunelab data augment" in note

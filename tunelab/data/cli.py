@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -39,26 +38,3 @@ def split_command(
         console.print(f"{part}: {sum(1 for _ in part.open(encoding='utf-8'))} rows")
     if said:
         console.print("; ".join(said))
-    if note := untaught_note(train, test, config):
-        console.print(note, style="yellow", markup=False)
-
-
-def untaught_note(train: Path, test: Path, config: DataConfig) -> str | None:
-    """What the test side asks that no training answer states: a fact held out with the one pair
-    that taught it can only be guessed (generated data has one pair a fact)."""
-    from tunelab.data.load import load_examples
-    from tunelab.data.read import read_rows
-    from tunelab.errors import first_few
-    from tunelab.evaluate.derive_facts import untaught
-
-    held = load_examples(test, config.shape, config.fields, "skip")
-    raw = dict(read_rows(test, quiet=True))
-    found = untaught(held, raw, load_examples(train, config.shape, config.fields, "skip"))
-    if not found:
-        return None
-    named = first_few([f"{source} ({fact!r})" for source, fact in found], 4)
-    return (
-        f"{len(found)} of {len(held)} test rows ask for a fact no training answer states: "
-        f"{named}. The model can only guess those; give each fact two or more phrasings "
-        "(`tunelab data augment`) before splitting, so that one is left to train on."
-    )

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from rich.console import Console
+from rich.markup import escape
 
 from tunelab.config import Config, fit_max_length
 from tunelab.data.pipeline import (
@@ -47,6 +48,7 @@ from tunelab.train.heldout import (
     needs_held_out,
     restore_best,
     score_heldout,
+    untaught_note,
 )
 from tunelab.train.memory import describe_peak, peak_memory, release_freed_memory
 from tunelab.train.metrics_log import MetricsLog
@@ -151,6 +153,8 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
         check_resume_changes(run_dir, config)
     data = prepare(config.data, tokenizer, near_questions)  # a typo'd question splits as its twin
     console.print(f"[bold]data[/] {data.summary()}")
+    if world.is_main and (note := untaught_note(config, data.train_examples, data.test_examples)):
+        console.print(f"[yellow]warning:[/] {escape(note)}", soft_wrap=True)
     set_attention(model, cfg.attention, device)
     model = prepare_model(model, cfg).to(device)
     if cfg.compile:
