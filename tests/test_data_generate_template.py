@@ -354,3 +354,17 @@ def test_steps_after_an_intro_a_to_do_list_and_a_requirements_table_all_make_pai
     assert pairs["What is the minimum memory?"] == "The minimum memory is 4 GB."
     assert pairs["What is the recommended memory?"] == "The recommended memory is 8 GB."
     assert "How does uninstalling work in Harborline Agent?" in pairs  # not "...: Getting Started"
+
+
+def test_a_release_dated_by_month_and_an_error_code_heading_ask_what_a_reader_would():
+    from tunelab.data.generate.headings import heading_question
+
+    # "What is version 4.2.0 (March 2025)?" left every entry after the first in no pair.
+    assert heading_question(["Changelog", "Version 4.2.0 (March 2025)"]) == "What changed in 4.2.0?"
+    assert heading_question(["Agent changelog", "4.2.0 - March 14, 2025"]) == (
+        "What changed in Agent 4.2.0?"
+    )
+    assert heading_question(["Guide", "Error HB-401 after changing your password"]) == (
+        "What should I do about error HB-401 after changing your password?"
+    )
+    assert heading_question(["Guide", "Error handling"]) == "What is error handling?"

@@ -73,9 +73,14 @@ E_ENDINGS = tuple(
 
 
 # A changelog's release heading: "3.2.0 (2026-10-14)", "v1.4 - 2025-01-02", "[2.0.1] - 2024-05-01".
+# A release's date: "2026-10-14", "March 2025", "March 14, 2025", "14 March 2025".
+_DATE = (
+    r"(?:\d{4}-\d{2}-\d{2}|(?:\d{1,2}\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
+    r"[a-z]*\.?\s+(?:\d{1,2},?\s+)?\d{4})"
+)
 RELEASE = re.compile(
     r"\[?(?:v|version\s+)?(?P<version>\d+\.\d+(?:\.\d+)*(?:[-+.][\w.]+)?)\]?"
-    r"(?:\s*(?:[-–—]\s*)?\(?\d{4}-\d{2}-\d{2}\)?)?",
+    rf"(?:\s*(?:[-–—]\s*)?\(?{_DATE}\)?)?",
     re.IGNORECASE,
 )
 
@@ -150,7 +155,7 @@ def heading_question(headings: list[str], context: str = "", title: str = "") ->
         return f"How do I {task}?"
     if re.search(PROBLEM, heading, re.I):
         return f"What should I do when {lower_first(heading, context)}?"
-    if trouble:
+    if trouble or re.match(r"error\s+\S*\d", heading, re.I):  # "Error HB-401 after ..."
         return f"What should I do about {lower_first(heading, context)}?"
     if len(headings) == 1:
         heading = _topic(heading)
