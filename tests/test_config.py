@@ -92,7 +92,7 @@ def test_a_folder_is_not_a_config_file(tmp_path):
     ("overrides", "message"),
     [
         (["train=5", "train.lr=1"], "train is 5, not a section"),
-        (["name=[x"], r"--set 'name=\[x':1:3: not valid YAML"),
+        (["train.lr=[x"], r"--set 'train.lr=\[x':1:3: not valid YAML"),
         (["=5"], "must look like key.sub=value"),
         (["train..lr=1"], "must look like key.sub=value"),
     ],
@@ -100,6 +100,22 @@ def test_a_folder_is_not_a_config_file(tmp_path):
 def test_bad_override_is_one_clear_error(overrides, message):
     with pytest.raises(TunelabError, match=message):
         Config.from_dict({}, overrides)
+
+
+def test_a_setting_that_holds_text_takes_the_text_as_typed():
+    # YAML read "Be brief #1 priority" as "Be brief" and a comment, silently; "Rules: be brief"
+    # as a mapping, 2024 as a number and yes as a boolean, each refused as no text.
+    config = Config.from_dict(
+        {},
+        ["data.system_prompt=Be brief #1 priority", "name=2024", "data.path=data #2.jsonl",
+         "data.fields.question=Q: text", "model.quantize=null", "train.lr=1e-4"],
+    )  # fmt: skip
+    assert config.data.system_prompt == "Be brief #1 priority"
+    assert (config.name, config.data.path) == ("2024", "data #2.jsonl")
+    assert config.data.fields == {"question": "Q: text"}
+    assert config.model.quantize is None and config.train.lr == 1e-4
+    for prompt in ("yes", "Rules: be brief", "[Important] be brief"):
+        assert Config.from_dict({}, [f"data.system_prompt={prompt}"]).data.system_prompt == prompt
 
 
 def test_examples_load_and_validate():

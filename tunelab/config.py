@@ -77,7 +77,7 @@ class Section(BaseModel):
         `lines` maps a key (train.lr) to its line in the source, for the errors to name."""
         overrides = [_run_spelling_read(cls, item) for item in overrides or []]
         with _named_errors(source, cls, lines or {}):
-            return cls.model_validate(apply_overrides(raw, overrides))
+            return cls.model_validate(apply_overrides(raw, overrides, cls))
 
 
 def _run_spelling_read(section: type[Section], override: str) -> str:
@@ -418,8 +418,13 @@ def _yaml_error(source: str, err: yaml.YAMLError) -> str:
     return f"{where}: not valid YAML: {problem}"
 
 
-def apply_overrides(raw: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
-    """Apply `--set train.lr=1e-4` style overrides; values are parsed as YAML scalars."""
+def apply_overrides(
+    raw: dict[str, Any], overrides: list[str], model: type[BaseModel] | None = None
+) -> dict[str, Any]:
+    """Apply `--set train.lr=1e-4` style overrides; values are parsed as YAML scalars, but a
+    setting of `model` that holds text takes the text as typed: "Be brief #1 priority" is no
+    YAML comment, "Rules: be brief" no mapping, name=2024 and system_prompt=yes no number or
+    boolean."""
     for item in overrides:
         key, equals, value = item.partition("=")
         parts = key.strip().split(".")
@@ -431,12 +436,39 @@ def apply_overrides(raw: dict[str, Any], overrides: list[str]) -> dict[str, Any]
             if not isinstance(node, dict):  # `--set train=5 --set train.lr=1`
                 name = ".".join(parts[:depth])
                 raise TunelabError(f"--set {item!r}: {name} is {node!r}, not a section")
+        if _holds_text(model, parts):
+            node[parts[-1]] = None if _is_null(value) else value
+            continue
         try:
             node[parts[-1]] = yaml.safe_load(value)
         except yaml.YAMLError as err:
             # A value YAML cannot read ("[x", "a: b: c") is still the text the user typed.
             raise TunelabError(_yaml_error(f"--set {item!r}", err)) from None
     return raw
+
+
+def _is_null(value: str) -> bool:
+    return value.strip() in ("", "~", "null", "Null", "NULL")
+
+
+def _holds_text(model: type[BaseModel] | None, parts: list[str]) -> bool:
+    """Whether the setting at `parts` (train.lr, data.fields.question) holds text alone: str, an
+    optional str, a choice of words or a path."""
+    annotation: Any = model
+    for part in parts:
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            field = annotation.model_fields.get(part)
+            if field is None:
+                return False
+            annotation = field.annotation
+        elif typing.get_origin(annotation) is dict:
+            annotation = typing.get_args(annotation)[1]
+        else:
+            return False
+    kinds = [a for a in typing.get_args(annotation) if a is not type(None)] or [annotation]
+    if typing.get_origin(annotation) is Literal:
+        return all(isinstance(choice, str) for choice in typing.get_args(annotation))
+    return all(kind in (str, Path) for kind in kinds)
 
 
 SectionT = typing.TypeVar("SectionT", bound=Section)

@@ -9,7 +9,7 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-from tunelab.config import Config, DataConfig, TrainConfig, apply_overrides
+from tunelab.config import Config, DataConfig, TrainConfig
 from tunelab.errors import TunelabError
 from tunelab.run import (
     CHECKPOINTS,
@@ -65,7 +65,7 @@ def config_from(source: str | Path | None, overrides: list[str] | None = None) -
     not into the folder its config.yaml names."""
     overrides = overrides or []
     if source is None:
-        return Config.from_dict(apply_overrides({}, overrides), source="--set")
+        return Config.from_dict({}, overrides, source="--set")
     path = Path(source)
     if path.is_dir():
         return Run.open(path, overrides).config
