@@ -116,6 +116,10 @@ def test_a_setting_that_holds_text_takes_the_text_as_typed():
     assert config.model.quantize is None and config.train.lr == 1e-4
     for prompt in ("yes", "Rules: be brief", "[Important] be brief"):
         assert Config.from_dict({}, [f"data.system_prompt={prompt}"]).data.system_prompt == prompt
+    # In a YAML file: a number where text goes is its text; yes/no/off say to quote them.
+    assert Config.from_dict({"name": 2024}).name == "2024"
+    with pytest.raises(TunelabError, match="YAML read it as false: put the text in quotes"):
+        Config.from_dict({"name": False})
 
 
 def test_examples_load_and_validate():

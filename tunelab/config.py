@@ -40,8 +40,12 @@ class Section(BaseModel):
 
     # validate_assignment: a notebook sets fields on a loaded config (`c.train.batch_size = -3`
     # looped forever in training; `c.train.lr = "abc"` failed deep in the scheduler).
+    # coerce_numbers_to_str: `name: 2024` in a YAML file is the name "2024".
     model_config = ConfigDict(
-        extra="forbid", use_attribute_docstrings=True, validate_assignment=True
+        extra="forbid",
+        use_attribute_docstrings=True,
+        validate_assignment=True,
+        coerce_numbers_to_str=True,
     )
     # The section of a run's config whose settings this one holds as its own (`data` for the
     # data commands'): `--set data.fields.question=...` reads as `fields.question` here.
@@ -117,6 +121,9 @@ def _invalid(
         message = e["msg"].removeprefix("Value error, ")
         if e["type"] == "extra_forbidden":
             message = _unknown_key(e["loc"], model)
+        if e["type"] == "string_type" and isinstance(e.get("input"), bool):
+            # YAML reads yes/no/on/off as true/false: `name: no`, `template: off`.
+            message += f" (YAML read it as {str(e['input']).lower()}: put the text in quotes)"
         # A validator's message that starts with the field's name says it whole, as does one of
         # the whole config (no field to name).
         whole = not where or message.startswith(f"{where} ")
