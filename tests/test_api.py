@@ -93,3 +93,21 @@ def test_one_name_where_a_list_is_taken_and_a_misspelled_keyword(tmp_path):
         tunelab.TunelabError, match=r"unknown setting 'mergd' \(did you mean merged\?\)"
     ):
         tunelab.export("tiny-random", mergd=str(tmp_path / "x"))
+
+
+def test_train_takes_a_path_and_a_copied_run_trains_into_itself_as_the_command_does(
+    tmp_path, qa_file
+):
+    # From a walk: Config.from_yaml("runs/copy/config.yaml") named the original run, so resuming
+    # the copy from Python trained into the original (with overwrite, would have deleted it).
+    import shutil
+
+    run = tunelab.train(tiny_config(tmp_path, qa_file, max_steps=2, save_every=1))
+    copy = run.parent / "copy"
+    shutil.copytree(run, copy)
+    before = (run / "metrics.jsonl").read_text()
+    resumed = tunelab.train(copy / "config.yaml", resume=True, overrides=["train.max_steps=3"])
+    assert resumed == copy and (run / "metrics.jsonl").read_text() == before
+    assert '"step": 3' in (copy / "metrics.jsonl").read_text()
+    with pytest.raises(tunelab.TunelabError, match="overrides go with a path"):
+        tunelab.train(tiny_config(tmp_path, qa_file), overrides=["train.lr=1"])

@@ -110,7 +110,7 @@ def test_dates_of_a_parquet_file_are_written_as_iso_text(tmp_path):
          "created": created, "day": [c.date() for c in created]}
     )  # fmt: skip
     pq.write_table(table, tmp_path / "d.parquet")
-    train, test, _ = split_file(tmp_path / "d.parquet", tmp_path / "out", test_size=0.2)
+    train, test, _ = split_file(tmp_path / "d.parquet", tmp_path / "out", test_size=0.2, near=None)
     rows = [json.loads(line) for part in (train, test) for line in part.read_text().splitlines()]
     assert sorted((r["created"], r["day"]) for r in rows) == [
         (c.isoformat(), c.date().isoformat()) for c in created
@@ -332,7 +332,7 @@ def test_split_with_a_test_file_drops_training_rows_asking_its_questions_and_say
     data, test = tmp_path / "d.jsonl", tmp_path / "t.jsonl"
     write_jsonl([{"question": f"q{i}?", "answer": f"a{i}"} for i in range(6)] * 2, data)
     write_jsonl([{"question": "q0?", "answer": "a0"}, {"question": "q1?", "answer": "a1"}], test)
-    train, held, said = split_file(data, tmp_path / "out", test_path=str(test))
+    train, held, said = split_file(data, tmp_path / "out", test_path=str(test), near=None)
     assert len(train.read_text().splitlines()) == 4 and len(held.read_text().splitlines()) == 2
     assert said == [
         "6 exact duplicates removed",

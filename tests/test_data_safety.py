@@ -56,7 +56,9 @@ def test_a_folder_mixing_documents_and_qa_files_is_refused_by_name(tmp_path, cap
 
 
 def test_split_of_a_folder_keeps_every_row(tmp_path):
-    train, test, _ = split_file(mixed_folder(tmp_path, document=False), tmp_path / "out", 3)
+    train, test, _ = split_file(
+        mixed_folder(tmp_path, document=False), tmp_path / "out", 3, near=None
+    )
     lines = train.read_text().splitlines() + test.read_text().splitlines()
     assert len(lines) == 13
 
@@ -92,7 +94,7 @@ def test_writing_under_a_file_or_into_a_folder_is_a_one_line_error(tmp_path):
     with pytest.raises(TunelabError, match="plain.txt"):
         write_jsonl([{"a": 1}], blocker / "rows.jsonl")
     with pytest.raises(TunelabError, match="plain.txt"):
-        split_file(mixed_folder(tmp_path, document=False), blocker)
+        split_file(mixed_folder(tmp_path, document=False), blocker, near=None)
 
 
 def test_data_generate_onto_a_folder_or_under_a_file_names_the_path(tmp_path):

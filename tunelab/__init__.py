@@ -1,12 +1,13 @@
 """tunelab: finetune, evaluate and run a small language model of your own, on your own machine.
 
 The functions below are commands, with the same settings: train, plan, runs, evaluate (`tunelab
-eval`), bench, compare, judge, serve and export (generate, chat, rate and the data commands have
-their Python code in their stage's package: tunelab.generate.generate, tunelab.data...):
+eval`), bench, compare, judge, serve and export. generate, chat, rate and the data commands have
+their Python code in their stage's package: `tunelab.serve.chat.Session.open(model).reply(q)`
+answers as `tunelab generate` does, `tunelab.data.write.split_file` splits as `data split`...
 
     import tunelab
-    run = tunelab.train(tunelab.Config.from_yaml("examples/lora.yaml"))  # tunelab train
-    tunelab.evaluate([run, "smollm2-135m-instruct"])                       # tunelab eval
+    run = tunelab.train("examples/lora.yaml")          # tunelab train examples/lora.yaml
+    tunelab.evaluate([run, "smollm2-135m-instruct"])   # tunelab eval
 """
 
 from __future__ import annotations
@@ -91,12 +92,24 @@ def _known(settings: dict, function) -> None:
             raise TunelabError(f"{function.__name__}(): unknown setting {name!r} ({hint})")
 
 
-def train(config: Config, resume: bool = False, overwrite: bool = False) -> Path:
-    """Finetune as `config` says and return the run folder (`tunelab train cfg.yaml`). resume:
-    continue the run from its last checkpoint (`--resume`); overwrite: replace an existing run of
-    the same name (`--overwrite`)."""
+def train(
+    config: Config | str | Path,
+    resume: bool = False,
+    overwrite: bool = False,
+    overrides: list[str] | None = None,
+) -> Path:
+    """Finetune as `config` says and return the run folder (`tunelab train SOURCE --set ...`):
+    a Config, or a YAML file or run folder read as the command reads it (a copied run folder,
+    or its config.yaml, is that run, not the one its config names). resume: continue the run
+    from its last checkpoint (`--resume`); overwrite: replace an existing run of the same name
+    (`--overwrite`); overrides: `--set` settings, for a path."""
     from tunelab.train.loop import train as train_run
+    from tunelab.train.run_folder import config_from
 
+    if not isinstance(config, Config):
+        config = config_from(config, overrides)
+    elif overrides:
+        raise TunelabError("overrides go with a path; set a Config's fields on it")
     return train_run(config, resume=resume, overwrite=overwrite)
 
 

@@ -32,7 +32,8 @@ def split_command(
 
     train, test, said = split_file(
         path, output, config.test_size, config.seed, config.shape, config.dedupe,
-        config.on_error, config.fields, config.test_path, near_questions, overwrite,
+        config.on_error, config.fields, config.test_path, near=near_questions,
+        overwrite=overwrite,
     )  # fmt: skip
     for part in (train, test):
         console.print(f"{part}: {sum(1 for _ in part.open(encoding='utf-8'))} rows")

@@ -123,13 +123,16 @@ def split_file(
     on_error: str = "raise",
     fields: dict[str, str] | None = None,
     test_path: str | None = None,
-    near: NearQuestions | None = None,
+    *,
+    near: NearQuestions | None,
     overwrite: bool = False,
 ) -> tuple[Path, Path, list[str]]:
-    """Split `path` exactly as training does and write `train.jsonl` and `test.jsonl` in its
-    shape (with `test_path`, its rows are the test set and the file's are all training, less any
-    that asks one of its questions); and what was dropped, said. Existing files are replaced
-    only with `overwrite`, the files read never."""
+    """Split `path` and write `train.jsonl` and `test.jsonl` in its shape (with `test_path`, its
+    rows are the test set and the file's are all training, less any that asks one of its
+    questions); and what was dropped, said. `near`: tunelab.data.quality.dedup.near_questions
+    splits exactly as training and `tunelab data split` do (a typo'd repeat of a question goes
+    with it); None by normalized text alone. Existing files are replaced only with `overwrite`,
+    the files read never."""
     from tunelab.data.load import OPTION_SKIP_HINT, load_examples
     from tunelab.data.read import read_rows
     from tunelab.data.split import drop_duplicates, drop_leaked, split_examples
