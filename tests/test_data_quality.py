@@ -14,6 +14,7 @@ from tunelab.data.quality.check import QualityConfig, check_file, write_clean
 from tunelab.data.quality.pii import find_pii, scrub
 from tunelab.data.quality.report import to_html, to_markdown
 from tunelab.data.split import split_examples
+from tunelab.errors import TunelabError
 
 TINY = QualityConfig(model="tiny-random")
 FACTS = [
@@ -342,3 +343,17 @@ def test_inspect_and_check_refuse_a_max_length_past_the_model_s_context(tmp_path
         ), result.output
         args[-1] = "2048"
         assert runner.invoke(app, args).exit_code == 0
+
+
+@pytest.mark.parametrize(
+    "setting",
+    ["near_dup_threshold=5", "num_perm=0", "pii_kinds=[bogus]", "max_length=0", "top_k=-1",
+     "max_opening_share=7", "opening_words=0"],
+)  # fmt: skip
+def test_a_threshold_out_of_range_is_refused_by_name_before_the_check(tmp_path, runner, setting):
+    # From a walk: near_dup_threshold=5 and num_perm=0 ended in a library's traceback, the others
+    # were taken without a word.
+    data = write_rows(tmp_path / "d.jsonl", qa_rows(FACTS))
+    result = runner.invoke(app, ["data", "check", str(data), "--set", setting])
+    assert isinstance(result.exception, TunelabError), result.output
+    assert setting.split("=")[0] in str(result.exception)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from pydantic import Field
 
@@ -20,6 +20,8 @@ from tunelab.data.templates import Example
 from tunelab.data.write import check_new_file, write_jsonl
 from tunelab.errors import TunelabError, first_few
 
+PiiKind = Literal[tuple(pii.MASKS)]  # type: ignore[valid-type]
+
 
 class QualityConfig(Section):
     """What `tunelab data check` reads the data as (as training would), and its thresholds;
@@ -32,33 +34,42 @@ class QualityConfig(Section):
     template: str | None = None
     """The prompt template the lengths are counted with, as data.template (default: chat, or
     the one the rows' own template markers fit, as `qa` for `### Question:` rows)."""
-    max_length: int = 512
+    max_length: int = Field(512, ge=1)
     """Rows longer than this many tokens are flagged, as data.max_length."""
     shape: Shape = "auto"
     """As data.shape: which columns hold what; auto tells by the first row's columns."""
     fields: dict[str, str] = Field(default_factory=dict)
     """As data.fields: rename columns to the shape's names, e.g. {question: prompt_text}."""
-    near_dup_threshold: float = 0.8
+    near_dup_threshold: float = Field(0.8, gt=0, le=1)
     """Jaccard of word 3-gram shingles at or above which two rows are near-duplicates (and a test
     question a leak); a misspelt word ("pasword") counts as the word it is one letter from."""
     min_quoted_words: int = Field(6, ge=1)
     """A test question of at least this many words found inside a longer train text (a document,
     a long answer) is a leak too."""
-    num_perm: int = 128
-    opening_words: int = 2
-    top_k: int = 5
-    max_opening_share: float = 0.3
+    num_perm: int = Field(128, ge=2)
+    """MinHash permutations of the near-duplicate search: more finds more, slower."""
+    opening_words: int = Field(2, ge=1)
+    """How many opening words two questions must share to count as opening alike."""
+    top_k: int = Field(5, ge=1)
+    """How many openings and clusters the report lists."""
+    max_opening_share: float = Field(0.3, gt=0, le=1)
     """Flag homogeneity when more questions than this share open with the same words."""
-    max_template_share: float = 0.2
+    max_template_share: float = Field(0.2, gt=0, le=1)
     """Flag when one fill-in-the-blank question skeleton covers more than this share."""
-    min_distinct_2: float = 0.25
-    repeat_overlap: float = 0.8
+    min_distinct_2: float = Field(0.25, ge=0, le=1)
+    """Flag when fewer than this share of the questions' word pairs are distinct."""
+    repeat_overlap: float = Field(0.8, gt=0, le=1)
     """An answer whose words are at least this share question words, and no longer, repeats it."""
-    min_letter_share: float = 0.3
-    max_word_chars: int = 80
-    min_main_language_share: float = 0.95
-    pii_kinds: list[str] = list(pii.MASKS)
-    max_listed: int = 10
+    min_letter_share: float = Field(0.3, ge=0, le=1)
+    """An answer with fewer letters than this share of its characters is junk."""
+    max_word_chars: int = Field(80, ge=1)
+    """A "word" longer than this (a hash, base64) makes an answer junk."""
+    min_main_language_share: float = Field(0.95, ge=0, le=1)
+    """Flag rows in other languages when the main one holds less than this share."""
+    pii_kinds: list[PiiKind] = list(pii.MASKS)
+    """Which personal data to look for and mask (api_key, email, credit_card, phone, ip_address)."""
+    max_listed: int = Field(10, ge=1)
+    """Rows listed per finding in the report."""
 
 
 @dataclass
