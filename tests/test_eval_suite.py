@@ -356,3 +356,14 @@ def test_errors_on_an_eval_folder_reads_the_training_data_of_the_run_it_names(
     (copied / "summary.json").write_text(json.dumps({"model": "tiny-random"}))
     alone = errors(str(copied))
     assert "no training data is known for" in " ".join(alone.notes)
+
+
+def test_two_runs_compared_keep_the_comparison_in_the_first_run_s_eval_folder(tmp_path):
+    # From a walk: the comparison went to the runs' common folder (runs/, or / for runs in two
+    # places), where the next pair compared replaced it.
+    first, second = tiny_run(tmp_path / "a", QA), tiny_run(tmp_path / "b", QA)
+    args = ["eval", str(first), str(second), "--limit", "1", "--max-new-tokens", "2"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert (first / "eval" / "comparison.md").exists()
+    assert not (tmp_path / "comparison.md").exists()

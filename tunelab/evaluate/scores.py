@@ -126,7 +126,12 @@ def write_comparison(results: list[EvalResult], table: list[dict[str, Any]]) -> 
     import json
     import os
 
-    folder = Path(os.path.commonpath([r.out_dir.resolve() for r in results]))
+    dirs = [r.out_dir.resolve() for r in results]
+    folder = Path(os.path.commonpath(dirs))
+    # Each model's folder in it (--output) or the others' inside the first's (`eval RUN BASE`):
+    # else (two runs) their common folder is runs/ or even /, shared by every pair compared.
+    if not all(d == folder or d.parent == folder for d in dirs):
+        folder = dirs[0]
     models = [r.model for r in results]
     (folder / "comparison.json").write_text(
         json.dumps({"models": models, "questions": len(results[0].rows), "metrics": table},
