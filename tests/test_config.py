@@ -235,3 +235,11 @@ def test_a_bad_value_given_with_set_is_named_as_the_command_lines(tmp_path):
         Config.from_yaml(path, ["train.lr=-1"])
     assert "--set train.lr: Input should be greater than 0" in str(err.value)
     assert "line 5: train.epochs" in str(err.value)  # the file's own mistake keeps its line
+
+
+@pytest.mark.parametrize("name", [".", "", "..", "../elsewhere", "a/b"])
+def test_a_run_name_names_one_folder_inside_output_dir(name):
+    # From a walk: name "." made the run folder output_dir itself, which --overwrite deleted
+    # with every run in it.
+    with pytest.raises(TunelabError, match="must name one folder"):
+        Config.from_dict({"name": name})

@@ -316,9 +316,19 @@ class TrainConfig(Section):
         return self
 
 
+def _folder_name(name: str) -> str:
+    # The run's folder is output_dir/name, which --overwrite deletes: "." made it output_dir
+    # itself (every run in it deleted), "../x" a folder outside it.
+    if name.strip() in ("", ".", "..") or "/" in name or "\\" in name:
+        raise ValueError(f"name {name!r} must name one folder (no /, not . or ..)")
+    return name
+
+
 class Config(Section):
-    name: str = "run"
+    name: Annotated[str, AfterValidator(_folder_name)] = "run"
+    """The run's folder name, inside output_dir."""
     output_dir: str = "runs"
+    """Where run folders go."""
     model: ModelConfig = Field(default_factory=ModelConfig)
     data: DataConfig = Field(default_factory=DataConfig)
     train: TrainConfig = Field(default_factory=TrainConfig)
