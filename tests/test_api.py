@@ -111,3 +111,15 @@ def test_train_takes_a_path_and_a_copied_run_trains_into_itself_as_the_command_d
     assert '"step": 3' in (copy / "metrics.jsonl").read_text()
     with pytest.raises(tunelab.TunelabError, match="overrides go with a path"):
         tunelab.train(tiny_config(tmp_path, qa_file), overrides=["train.lr=1"])
+
+
+def test_a_config_changed_field_by_field_is_checked_whole_before_training(tmp_path, qa_file):
+    # From a walk: each assignment checks its own section, so int8 weights with full finetuning
+    # got through and failed after the model loaded, with a bare RuntimeError.
+    config = tiny_config(tmp_path, qa_file)
+    config.model.quantize = "int8"
+    config.train.method = "full"
+    with pytest.raises(tunelab.TunelabError, match="only adapters can train"):
+        tunelab.train(config)
+    with pytest.raises(tunelab.TunelabError, match="train.lr"):
+        tunelab.train(tiny_config(tmp_path, qa_file).model_copy(update={"train": {"lr": -1}}))

@@ -101,6 +101,9 @@ def train(config: Config, resume: bool = False, overwrite: bool = False) -> Path
     Ctrl-C finishes the current step, saves a checkpoint and the model so far, then raises
     KeyboardInterrupt (the caller stops, as it would without tunelab; `tunelab train` exits 130).
     Under torchrun, every process runs this; rank 0 alone writes the run folder and the log."""
+    # Checked whole again: a notebook's field-by-field changes (`c.model.quantize = "int8"` then
+    # `c.train.method = "full"`) and `model_copy(update=...)` each skip the checks across sections.
+    config = Config.from_dict(config.model_dump(exclude_unset=True))
     world, device = distributed.start(pick_device(config.train.device), config.train.parallel)
     console.quiet = not world.is_main
     try:
