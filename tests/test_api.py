@@ -123,3 +123,12 @@ def test_a_config_changed_field_by_field_is_checked_whole_before_training(tmp_pa
         tunelab.train(config)
     with pytest.raises(tunelab.TunelabError, match="train.lr"):
         tunelab.train(tiny_config(tmp_path, qa_file).model_copy(update={"train": {"lr": -1}}))
+
+
+def test_serve_takes_the_command_s_option_names_and_refuses_a_bad_port_before_loading():
+    # From a walk: `allow_host` and `threads` were unknown to tunelab.serve, and port 70000
+    # loaded the model, said it served there, then crashed in the socket library.
+    with pytest.raises(tunelab.TunelabError, match="a port is 1 to 65535"):
+        tunelab.serve(["runs/none"], port=70000, allow_host=["box.lan"], threads=1)
+    with pytest.raises(tunelab.TunelabError, match="at least 1"):
+        tunelab.serve(["runs/none"], max_batch=0)

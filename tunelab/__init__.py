@@ -181,7 +181,7 @@ def compare(run: str | Run, config: CompareConfig | None = None, **settings) -> 
 
 def serve(models: list[str | Run], **settings) -> None:
     """Serve models over an OpenAI-compatible API until Ctrl-C (`tunelab serve`); settings: host,
-    port, api_key, max_batch, max_body_mb, insecure, allowed_hosts."""
+    port, api_key, max_batch, max_body_mb, insecure, allow_host, threads."""
     from tunelab.serve.launch import serve as serve_models
 
     _known(settings, serve_models)

@@ -122,11 +122,6 @@ def serve_command(
 
     check_exposure(host, api_key, insecure)  # before minutes of loading, not after
     console = Console()
-    if threads:
-        import torch
-
-        # The HTTP server shares the CPU with the model: spinning math threads can starve it.
-        torch.set_num_threads(threads)
     if api_key is None and not is_loopback(host):  # --insecure got it past check_exposure
         console.print(
             f"[bold yellow]warning:[/] listening on {host} with no --api-key: anyone who "
@@ -143,5 +138,6 @@ def serve_command(
         max_batch=max_batch,
         max_body_mb=max_body_mb,
         insecure=insecure,
-        allowed_hosts=allow_host or (),
+        allow_host=allow_host or (),
+        threads=threads,
     )

@@ -99,17 +99,28 @@ def serve(
     max_batch: int = 8,
     max_body_mb: float = DEFAULT_MAX_BODY_MB,
     insecure: bool = False,
-    allowed_hosts: Collection[str] = (),
+    allow_host: Collection[str] = (),
+    threads: int | None = None,
 ) -> None:
-    """Serve the models until Ctrl-C (same as `tunelab serve`)."""
+    """Serve the models until Ctrl-C (same as `tunelab serve`, by the same names; the command
+    alone reads TUNELAB_API_KEY)."""
     import uvicorn
 
     from tunelab.serve.server import create_app
 
+    if not 0 < port < 65536:
+        raise TunelabError(f"--port {port}: a port is 1 to 65535")
+    if max_batch < 1:  # an engine with no rows never takes a request: every client waits
+        raise TunelabError(f"--max-batch {max_batch}: at least 1")
     check_exposure(host, api_key, insecure)
+    if threads:
+        import torch
+
+        # The HTTP server shares the CPU with the model: spinning math threads can starve it.
+        torch.set_num_threads(threads)
     check_port_free(host, port)
     engines = load_engines(names, max_batch)
-    app = create_app(engines, api_key, max_body_mb=max_body_mb, allowed_hosts=allowed_hosts)
+    app = create_app(engines, api_key, max_body_mb=max_body_mb, allowed_hosts=allow_host)
     print(
         f"serving {', '.join(engines)} at http://{host}:{port}/v1 (OpenAI API; set base_url "
         "to this)",
