@@ -55,9 +55,9 @@ class PreparedData:
         return "; ".join(parts)
 
 
-def prepare(
-    config: DataConfig, tokenizer: PreTrainedTokenizerBase, near: NearQuestions | None = None
-) -> PreparedData:
+def check_data_files(config: DataConfig) -> None:
+    """Fail, naming the setting and where it looked, on a data file that is not there: training
+    checks before the model loads (minutes, for a large one), not after."""
     if not config.path:
         raise TunelabError("data.path is not set: point it at a JSONL, JSON, CSV or Parquet file")
     for key in ("path", "test_path"):  # which setting names a missing file, and where it looked
@@ -67,6 +67,12 @@ def prepare(
                 f"data.{key}: data file not found: {value} (a relative path in a config is read "
                 f"beside the config, then from the current folder, {Path.cwd()})"
             )
+
+
+def prepare(
+    config: DataConfig, tokenizer: PreTrainedTokenizerBase, near: NearQuestions | None = None
+) -> PreparedData:
+    check_data_files(config)
     examples = load_examples(config.path, config.shape, config.fields, config.on_error)
     warn_template(examples, config.template, config.system_prompt)
     leaked = 0

@@ -16,6 +16,7 @@ from rich.markup import escape
 from tunelab.config import Config, fit_max_length
 from tunelab.data.pipeline import (
     batches_per_epoch,
+    check_data_files,
     fingerprint,
     iterate_batches,
     make_rows,
@@ -121,6 +122,7 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
     checkpoints = run_dir / CHECKPOINTS
 
     def check_run() -> None:
+        check_data_files(config.data)  # before the model loads
         needs_held_out(config)  # before --overwrite deletes the run that is there
         check_run_dir(run_dir, resume, overwrite)
         check_trackers(cfg.report_to)
