@@ -368,3 +368,28 @@ def test_a_release_dated_by_month_and_an_error_code_heading_ask_what_a_reader_wo
         "What should I do about error HB-401 after changing your password?"
     )
     assert heading_question(["Guide", "Error handling"]) == "What is error handling?"
+
+
+def test_a_plain_text_document_s_headings_and_how_long_and_how_often(tmp_path):
+    # From a walk over a .txt troubleshooting page: its heading lines were read as sentences
+    # ("What is fix?", "How does collecting log?"), 4 of its 6 problems in no pair; "Logs are
+    # kept for 14 days" asked "How are logs kept?".
+    doc = tmp_path / "troubleshooting.txt"
+    doc.write_text(
+        "TROUBLESHOOTING\n\nUploads fail with error HB-408\nCause: an upload took longer than "
+        "upload_timeout.\nFix: raise upload_timeout to 120 seconds.\n\nThe tray icon is grey\n"
+        "The agent service is not running. Start it with `harborline start`.\n"
+    )
+    pairs = pairs_of(doc)
+    assert pairs["What should I do when uploads fail with error HB-408?"] == (
+        "Cause: an upload took longer than upload_timeout. Fix: raise upload_timeout to 120 "
+        "seconds."
+    )
+    assert pairs["What should I do when the tray icon is grey?"].startswith("The agent service")
+    assert "What is fix?" not in pairs and "What is cause?" not in pairs
+    from tunelab.data.generate.questions import sentence_question
+
+    assert sentence_question("Logs are kept for 14 days.") == "How long are logs kept?"
+    assert sentence_question("The agent checks the schedule every 60 seconds.") == (
+        "How often does the agent check the schedule?"
+    )

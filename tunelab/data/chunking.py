@@ -82,7 +82,30 @@ def read_sections(path: Path) -> list[Section]:
     text = _read_utf8(path)
     if suffix in (".html", ".htm"):
         text = html_to_markdown(text)
+    if suffix == ".txt" and not any(ATX.match(line) for line in text.splitlines()):
+        text = plain_headings(text)
     return markdown_sections(text, title=path.stem)
+
+
+# A plain-text heading: a short line with no end mark, no list marker and no "Label: text".
+PLAIN_HEADING = re.compile(r"^(?![-*+•]\s|\d+[.)]\s)(?!\S+:\s)[^\s].{0,79}(?<![.!?,;:])$")
+
+
+def plain_headings(text: str) -> str:
+    """A plain-text document's headings marked as Markdown's: a short line alone after a blank
+    line with its text right under it ("Uploads fail with error HB-408", then "Cause: ..."); a
+    line in capitals heads the ones after it (# TROUBLESHOOTING, ## Uploads fail ...)."""
+    lines = text.splitlines()
+    if any(len(line.strip()) >= 3 and set(line.strip()) in ({"="}, {"-"}) for line in lines):
+        return text  # underlined (setext) headings: Markdown's own, read as such
+    out = []
+    for i, line in enumerate(lines):
+        alone = (i == 0 or not lines[i - 1].strip()) and len(line.split()) <= 10
+        followed = i + 1 < len(lines) and lines[i + 1].strip()
+        if alone and PLAIN_HEADING.match(line.strip()) and (followed or line.isupper()):
+            line = ("# " if line.isupper() else "## ") + line.strip()
+        out.append(line)
+    return "\n".join(out)
 
 
 def fenced_parts(text: str) -> list[tuple[bool, str]]:

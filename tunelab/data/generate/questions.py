@@ -51,6 +51,10 @@ DURATION = re.compile(
     r"(?:~?\d[\d.,]*|an?|one|two|three|four|five|six|seven|eight|nine|ten|a few)\s+(?:\w+\s+)?"
     r"(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|ms|s|min|h)\b"
 )
+# How often: "every 60 seconds", "every day", "every week".
+EVERY = re.compile(
+    r"\bevery\s+(?:" + DURATION.pattern + r"|(?:second|minute|hour|day|week|month|year)\b)"
+)
 TIME_UNITS = re.compile(r"^~?\d[\d.,]*\s*(s|ms|seconds?|minutes?|min|hours?|h)\b")
 WORD = re.compile(r"`[^`]+`|[\w'./<>-]+")
 
@@ -160,6 +164,11 @@ def _copula(subject: str, verb: str, rest: str) -> str | None:
     if first in ("required", "needed", "used") and after and after[0].lower() in ("to", "for"):
         return f"What {verb} {subject} {first} for?"  # "Python is required to run the installer"
     if first in PARTICIPLES or (first.endswith("ed") and _regular_base(first)):
+        tail = rest.split(" ", 1)[1] if " " in rest else ""
+        if tail.lower().startswith("for ") and DURATION.match(tail[4:]):
+            return f"How long {verb} {subject} {first}?"  # "Logs are kept for 14 days"
+        if EVERY.search(tail):
+            return f"How often {verb} {subject} {first}?"  # "... are rotated every week"
         return f"How {verb} {subject} {first}?"
     return None
 
@@ -167,6 +176,10 @@ def _copula(subject: str, verb: str, rest: str) -> str | None:
 def _verb_question(subject: str, aux: str, base: str, rest: str) -> str:
     if base == "take" and TIME_UNITS.match(rest):
         return f"How long {aux} {subject} take?"
+    if (every := EVERY.search(rest)) and len(rest[: every.start()].split()) <= 4:
+        # "The agent checks the schedule every 60 seconds": how often, of what
+        what = rest[: every.start()].strip()
+        return f"How often {aux} {subject} {base}{' ' + what if what else ''}?"
     if base == "default" and rest.lower().startswith("to "):  # "`--retries` defaults to 3"
         return f"What {aux} {subject} default to?"
     words = rest.lower().split()

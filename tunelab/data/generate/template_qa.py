@@ -35,7 +35,7 @@ ADJECTIVE = re.compile(
 IMPERATIVE = VERBS | IMPERATIVES | frozenset("now modify go see try import define declare".split())
 SKIP_TERMS = frozenset(
     """note notes warning tip example e.g default usage options important http https step
-    caution info""".split()
+    caution info cause fix solution symptom symptoms problem reason workaround""".split()
     + ["see also"]
 )
 # A table row as the HTML reader writes it ("timeout | 30"): cells, no sentence.
