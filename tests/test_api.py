@@ -144,3 +144,12 @@ def test_a_missing_data_file_is_named_before_the_model_loads(tmp_path, qa_file, 
     config = tiny_config(tmp_path, tmp_path / "missing.jsonl")
     with pytest.raises(tunelab.TunelabError, match="data.path: data file not found"):
         tunelab.train(config)
+
+
+def test_evaluate_of_several_models_keeps_their_comparison_as_the_command_does(tmp_path, qa_file):
+    results = tunelab.evaluate(
+        ["tiny-random", "tiny-random"], data=str(qa_file), limit=1, output=str(tmp_path)
+    )
+    assert len(results) == 2
+    saved = (tmp_path / "comparison.json").read_text()
+    assert '"metrics"' in saved and (tmp_path / "comparison.md").exists()

@@ -30,7 +30,7 @@ def eval_command(
     config: EvalConfig,
 ) -> None:
     """Answer a test set and score it: exact/normalized match, token F1, ROUGE-L, error analysis."""
-    from tunelab.evaluate.scores import LOWER_IS_BETTER, comparison, write_comparison
+    from tunelab.evaluate.scores import LOWER_IS_BETTER, comparison, comparison_folder
     from tunelab.evaluate.suite import evaluate
 
     results = evaluate(models, config, console)
@@ -68,7 +68,7 @@ def eval_command(
     if legend := [f"{name} = {model}" for model, name in short.items() if name != model]:
         console.print(escape("; ".join(legend)), soft_wrap=True)
     if len(results) > 1:
-        saved = write_comparison(results, lines)
+        saved = comparison_folder(results) / "comparison.md"
         console.print(f"comparison: {saved} (and comparison.json)", soft_wrap=True)
         console.print(
             "[dim]Δ [95% interval]: paired over the questions (Newcombe's for right/wrong scores, "

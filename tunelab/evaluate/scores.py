@@ -119,19 +119,24 @@ def comparison(results: list[EvalResult]) -> list[dict[str, Any]]:
     return table
 
 
+def comparison_folder(results: list[EvalResult]) -> Path:
+    """Where several models' comparison is kept: the folder that holds each one's (--output),
+    or the first's that holds the others' (`eval RUN BASE`); else (two runs) the first's, not
+    their common folder (runs/, or even /, shared by every pair compared)."""
+    import os
+
+    dirs = [r.out_dir.resolve() for r in results]
+    folder = Path(os.path.commonpath(dirs))
+    return folder if all(d == folder or d.parent == folder for d in dirs) else dirs[0]
+
+
 def write_comparison(results: list[EvalResult], table: list[dict[str, Any]]) -> Path:
     """The comparison as comparison.json and comparison.md in the folder that holds every model's
     answers (the run's eval/ for `eval RUN BASE`, --output with several models): the headline
     of a run against its base was only printed, gone once the terminal scrolled."""
     import json
-    import os
 
-    dirs = [r.out_dir.resolve() for r in results]
-    folder = Path(os.path.commonpath(dirs))
-    # Each model's folder in it (--output) or the others' inside the first's (`eval RUN BASE`):
-    # else (two runs) their common folder is runs/ or even /, shared by every pair compared.
-    if not all(d == folder or d.parent == folder for d in dirs):
-        folder = dirs[0]
+    folder = comparison_folder(results)
     models = [r.model for r in results]
     (folder / "comparison.json").write_text(
         json.dumps({"models": models, "questions": len(results[0].rows), "metrics": table},

@@ -21,7 +21,7 @@ from tunelab.data.templates import Prompt
 from tunelab.data.write import write_json, write_jsonl
 from tunelab.errors import TunelabError
 from tunelab.evaluate.metrics import TEXT_METRICS, embedding_similarity, score_texts
-from tunelab.evaluate.scores import TestChecks, summarize
+from tunelab.evaluate.scores import TestChecks, comparison, summarize, write_comparison
 from tunelab.models import model_folder
 from tunelab.run import Run
 
@@ -142,7 +142,8 @@ def evaluate(models, cfg: EvalConfig | None = None, console: Console | None = No
     (`### Question:`) are asked with the template they fit. The runs' training data is every
     model's word list for the error analysis. With one `output`, each model writes into a
     subfolder named after it; without, a run into its own eval folder and a plain model beside
-    a run into a subfolder of the first run's. `console` shows a progress bar per model."""
+    a run into a subfolder of the first run's; several models' comparison is kept beside
+    (`scores.comparison_folder`). `console` shows a progress bar per model."""
     if isinstance(models, str | Path | Run):
         return evaluate([models], cfg, console)[0]
     cfg = cfg or EvalConfig()
@@ -171,7 +172,7 @@ def evaluate(models, cfg: EvalConfig | None = None, console: Console | None = No
             out if Run.find(m) else str(home / model_folder(str(m)))
             for m, out in zip(models, outputs)
         ]
-    return [
+    results = [
         evaluate_one(
             m,
             cfg.model_copy(update={"output": out or cfg.output}),
@@ -181,6 +182,9 @@ def evaluate(models, cfg: EvalConfig | None = None, console: Console | None = No
         )
         for m, out in zip(models, outputs)
     ]
+    if len(results) > 1:  # kept, as the command keeps it: comparison.md and comparison.json
+        write_comparison(results, comparison(results))
+    return results
 
 
 def evaluate_one(
