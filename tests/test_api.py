@@ -83,6 +83,8 @@ def test_a_notebook_s_change_to_a_config_is_checked_as_it_is_made(tmp_path, qa_f
     with pytest.raises(tunelab.TunelabError, match="cpu_offload needs train.parallel: fsdp"):
         config.train.cpu_offload = True
     assert config.train.cpu_offload is False
+    with pytest.raises(tunelab.TunelabError, match=r"lrr: unknown setting \(did you mean lr\?\)"):
+        config.train.lrr = 1e-4
 
 
 def test_one_name_where_a_list_is_taken_and_a_misspelled_keyword(tmp_path):

@@ -58,6 +58,8 @@ class Section(BaseModel):
     def __setattr__(self, name: str, value: Any) -> None:
         # pydantic keeps a value its model validators refused: put the old one back, so a
         # notebook that carries on does not train with a config it was told is wrong.
+        if name not in type(self).model_fields and not name.startswith("_"):
+            raise TunelabError(f"{name}: {_unknown_key((name,), type(self))}")
         old, was_set = self.__dict__.get(name), name in self.model_fields_set
         try:
             with _named_errors(type(self).__name__, type(self), {}):
