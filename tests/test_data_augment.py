@@ -248,3 +248,28 @@ def test_rewrites_keep_the_question_headers_their_original_carries(tmp_path):
         "### Question:\nHow can I continue a stopped run?\n\n### Answer:",
         "### Question:\nWhat picks a run up again?\n\n### Answer:",
     ]
+
+
+def test_rules_rewrite_a_question_by_its_form_without_a_model(data, tmp_path):
+    from tunelab.data.generate.rephrase import rule_rewrites
+
+    assert rule_rewrites("What is the default `retry_count`?", 2) == [
+        "What does `retry_count` default to?",
+        "If I leave `retry_count` unset, what value does it take?",
+    ]
+    assert rule_rewrites("How do I add an exclusion rule?", 2) == [
+        "What are the steps to add an exclusion rule?",
+        "How can I add an exclusion rule?",
+    ]
+    assert rule_rewrites("How long are logs kept?", 1) == ["How much time are logs kept?"]
+    assert rule_rewrites("Tell me about logs.", 3) == []  # no question form a rule knows
+    out = tmp_path / "aug.jsonl"
+    result = CliRunner().invoke(
+        app, ["data", "augment", str(data), "--mode", "rules", "--paraphrases", "2", "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    rows = _rows(out)
+    assert len(rows) == 6 and {r["meta"]["generator"] for r in rows} == {"rules"}
+    assert "What are the steps to resume a run?" in {r["question"] for r in rows}
+    with pytest.raises(Exception, match="restate_answers needs a model"):
+        AugmentConfig(data=str(data), mode="rules", restate_answers=True)

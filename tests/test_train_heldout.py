@@ -178,7 +178,9 @@ def test_training_names_the_test_rows_asking_a_fact_no_training_answer_states(tm
     assert untaught_note(config, train_rows, load_examples(config.data.test_path)) is None
     held = write_jsonl(
         tmp_path / "held.jsonl",
-        [{"question": "What port does the router use?", "answer": "The router uses port 8080."},
+        # Two facts missing in one row: counted once, and the next row read by its own facts.
+        [{"question": "What ports does the router use?", "answer": "Ports 8080 and 9090.",
+          "facts": [["8080"], ["9090"]]},
          {"question": "Tell me fact 2.", "answer": "Fact 2 is 14."}],
     )  # fmt: skip
     config = config.model_copy(

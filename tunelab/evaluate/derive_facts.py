@@ -532,8 +532,8 @@ def untaught(
     taught = stated_in([alt for fact in words for alt in fact], [ex.answer for ex in training])
     found, facts = [], iter(words)
     for ex, check in zip(test, checks):
-        for fact in (next(facts) for _ in check.facts):
-            if fact and not any(taught[alt] for alt in fact):
-                found.append((ex.source, fact[0]))
-                break
+        row_facts = [next(facts) for _ in check.facts]  # all of them: the next row's follow
+        missing = [fact for fact in row_facts if fact and not any(taught[alt] for alt in fact)]
+        if missing:
+            found.append((ex.source, missing[0][0]))
     return found

@@ -13,10 +13,12 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from tunelab.data.generate.llm import LLM, QUESTION_TEXT, AskConfig, Conversation, make_llm
+from tunelab.data.generate.rephrase import rule_rewrites
 from tunelab.data.markers import plain_question
 from tunelab.data.quality.dedup import jaccard, shingles
 from tunelab.data.quality.grounding import ungrounded
@@ -48,6 +50,9 @@ class AugmentConfig(AskConfig):
     """Question/answer file to augment."""
     output: str = "augmented.jsonl"
     """JSONL to append to (a rerun resumes it)."""
+    mode: Literal["llm", "rules"] = "llm"
+    """llm: a model rewrites each question; rules: rewrites by the question's form, no model
+    ("What is the default X?" -> "What does X default to?"; data/generate/rephrase.py)."""
     paraphrases: int = Field(3, ge=1)
     """New phrasings asked for per question (fewer are kept when some repeat or leak)."""
     restate_answers: bool = False
@@ -61,6 +66,12 @@ class AugmentConfig(AskConfig):
     """The longest reply, in tokens (a question's rewrites are short)."""
     batch_size: int = 8
     """Questions rewritten together."""
+
+    @model_validator(mode="after")
+    def _rules_restate_nothing(self):
+        if self.mode == "rules" and self.restate_answers:
+            raise ValueError("restate_answers needs a model: mode llm, or leave the answers")
+        return self
 
 
 @dataclass
@@ -180,18 +191,24 @@ def augment(cfg: AugmentConfig, llm: LLM | None = None, on_progress=None) -> Aug
     todo = [ex for ex in examples if source_key(ex.question, ex.answer) not in done]
     stats.done_before = len(examples) - len(todo)
     taken = {_norm(ex.question) for ex in examples}
-    if todo:
+    if todo and cfg.mode == "llm":
         llm = llm or make_llm(cfg)
     for start in range(0, len(todo), cfg.batch_size):
         batch = todo[start : start + cfg.batch_size]
-        asks: list[Conversation] = [
-            [{"role": "user", "content": PARAPHRASE_PROMPT.format(n=cfg.paraphrases, question=plain_question(ex.question))}]
-            for ex in batch
-        ]  # fmt: skip
-        replies = llm.complete(asks, cfg.temperature, schema=questions_schema(cfg.paraphrases))
-        for ex, reply in zip(batch, replies):
-            rewrites = parse_questions(reply)
-            stats.replies, stats.unparsed = stats.replies + 1, stats.unparsed + (not rewrites)
+        if llm is None:  # rules
+            rewritten = [
+                rule_rewrites(plain_question(ex.question), cfg.paraphrases) for ex in batch
+            ]
+        else:
+            asks: list[Conversation] = [
+                [{"role": "user", "content": PARAPHRASE_PROMPT.format(n=cfg.paraphrases, question=plain_question(ex.question))}]
+                for ex in batch
+            ]  # fmt: skip
+            replies = llm.complete(asks, cfg.temperature, schema=questions_schema(cfg.paraphrases))
+            rewritten = [parse_questions(reply) for reply in replies]
+            stats.replies += len(replies)
+            stats.unparsed += sum(not rewrites for rewrites in rewritten)
+        for ex, rewrites in zip(batch, rewritten):
             rows = _rows_for(ex, rewrites, cfg, llm, tests, taken, stats)
             with out.open(
                 "a", encoding="utf-8"
@@ -212,7 +229,7 @@ def in_frame(original: str, rewrite: str) -> str:
 
 def _rows_for(ex, rewrites, cfg, llm, tests, taken, stats) -> list[dict]:
     key = source_key(ex.question, ex.answer)
-    meta = {"source": ex.source, "source_key": key, "generator": llm.name}
+    meta = {"source": ex.source, "source_key": key, "generator": llm.name if llm else "rules"}
     rows = [{"question": ex.question, "answer": ex.answer, "meta": {**meta, "kind": "original"}}]
     kept = []
     for question in rewrites[: cfg.paraphrases]:
@@ -229,7 +246,8 @@ def _rows_for(ex, rewrites, cfg, llm, tests, taken, stats) -> list[dict]:
         taken.add(_norm(question))
         kept.append(question)
     if len(rewrites) < cfg.paraphrases:
-        stats.dropped["not given by the model"] += cfg.paraphrases - len(rewrites)
+        by = "not given by the model" if llm else "no rule for the question's form"
+        stats.dropped[by] += cfg.paraphrases - len(rewrites)
     answers = [ex.answer] * len(kept)
     if cfg.restate_answers and kept:
         ask = [{"role": "user", "content": RESTATE_PROMPT.format(answer=ex.answer)}]

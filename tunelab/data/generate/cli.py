@@ -125,7 +125,7 @@ def generate_command(
 
 @options(
     AugmentConfig,
-    *("output", "paraphrases", "test", "restate_answers", "model", "endpoint", "api_key"),
+    *("output", "mode", "paraphrases", "test", "restate_answers", "model", "endpoint", "api_key"),
     *("temperature", "max_new_tokens", "batch_size"),
     flags={"output": ("-o", "--output")},
     envvars={"api_key": "OPENAI_API_KEY"},
