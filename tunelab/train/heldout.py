@@ -191,8 +191,9 @@ def untaught_note(config: Config, train: list[Example], test: list[Example]) -> 
     named = first_few([f"{source} ({fact!r})" for source, fact in found], 4)
     return (
         f"{len(found)} of {len(test)} test examples ask for a fact no training answer states: "
-        f"{named}. The model can only guess those; give each fact two or more phrasings "
-        "(`tunelab data augment`) so that one is left to train on."
+        f"{named}. The model can only guess those: add training pairs that state them (a fact "
+        "held out with its only pair, or in no pair at all), each in several phrasings "
+        "(`tunelab data augment`), so that one held out leaves others to learn from."
     )
 
 
