@@ -393,3 +393,36 @@ def test_a_plain_text_document_s_headings_and_how_long_and_how_often(tmp_path):
     assert sentence_question("The agent checks the schedule every 60 seconds.") == (
         "How often does the agent check the schedule?"
     )
+
+
+@pytest.mark.parametrize(
+    ("sentence", "question"),
+    [
+        # From the docs-to-facts benchmark: facts template mode asked nothing about.
+        ("The agent never uploads files larger than 20 GB.", "What does the agent never upload?"),
+        ("The pairing code expires after 10 minutes.", "When does the pairing code expire?"),
+        (
+            "The first sync of 50 GB takes about 3 hours.",
+            "How long does the first sync of 50 GB take?",
+        ),
+        ("The agent uploads changed files.", "What does the agent upload?"),
+    ],
+)
+def test_a_negated_verb_a_wait_and_a_rough_time_are_asked_as_said(sentence, question):
+    assert sentence_question(sentence) == question
+
+
+def test_it_stands_for_the_name_its_paragraph_opened_with_and_a_note_is_its_statement(tmp_path):
+    doc = tmp_path / "agent.md"
+    doc.write_text(
+        "# Agent\n\n## About\n\nHarborline Agent is a background service that copies files "
+        "from a workstation to a storage vault. It runs on Windows 10 or later.\n\nNote: The agent never uploads files larger than "
+        "20 GB.\n"
+    )
+    pairs = pairs_of(doc)
+    assert (
+        pairs["Where does Harborline Agent run?"] == "Harborline Agent runs on Windows 10 or later."
+    )
+    assert pairs["What does the agent never upload?"] == (
+        "The agent never uploads files larger than 20 GB."
+    )

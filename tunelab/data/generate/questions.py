@@ -16,7 +16,8 @@ VERBS = frozenset(
     merge move need open pack pad pass pick plot print produce put rank read record refuse
     remove replace report require resume retry return rewrite run save say score send serve set
     show shuffle skip sort split start stop store stream support take tell test train turn use
-    write""".split()
+    write upload download sync watch encrypt decrypt expire cover connect delete restore rename
+    prune queue reject scan receive install uninstall update upgrade back""".split()
 )
 IRREGULAR_PAST = dict(
     pair.split(":")
@@ -84,7 +85,9 @@ def sentence_question(sentence: str, context: str = "") -> str | None:
         word, after = verb.group().lower(), text[verb.end() :].strip()
         if set(words) <= DETERMINERS or after.split(" ", 1)[0].lower() in AUXILIARIES:
             continue  # "A resumed run", "The overlap scores are": not yet the verb
+        never = False
         while " " in subject and subject.split()[-1].lower() in ADVERBS:
+            never |= subject.split()[-1].lower() == "never"  # kept: "What does X never do?"
             subject = subject.rsplit(" ", 1)[0]  # "`tunelab eval` then reports"
         if subject.lower() in ADVERBS:
             return None
@@ -94,9 +97,9 @@ def sentence_question(sentence: str, context: str = "") -> str | None:
         if word == "can" and after.split(" ", 1)[0].lower() in VERBS:
             return f"What can {subject} do?"
         if (base := _third_person(word)) and _singular(subject):
-            return _verb_question(subject, "does", base, after)
+            return _verb_question(subject, "does", base, after, never)
         if base := _past(word):
-            return _verb_question(subject, "did", base, after)
+            return _verb_question(subject, "did", base, after, never)
     return None
 
 
@@ -173,32 +176,37 @@ def _copula(subject: str, verb: str, rest: str) -> str | None:
     return None
 
 
-def _verb_question(subject: str, aux: str, base: str, rest: str) -> str:
-    if base == "take" and TIME_UNITS.match(rest):
-        return f"How long {aux} {subject} take?"
+def _verb_question(subject: str, aux: str, base: str, rest: str, never: bool = False) -> str:
+    # "The agent never uploads files larger than 20 GB": what it never does, not what it does.
+    said = f"never {base}" if never else base
+    roughly = re.sub(r"^(?:about|around|roughly|approximately|up to|~)\s*", "", rest.lower())
+    if base == "take" and TIME_UNITS.match(roughly):  # "takes about 3 hours"
+        return f"How long {aux} {subject} {said}?"
     if (every := EVERY.search(rest)) and len(rest[: every.start()].split()) <= 4:
         # "The agent checks the schedule every 60 seconds": how often, of what
         what = rest[: every.start()].strip()
-        return f"How often {aux} {subject} {base}{' ' + what if what else ''}?"
+        return f"How often {aux} {subject} {said}{' ' + what if what else ''}?"
     if base == "default" and rest.lower().startswith("to "):  # "`--retries` defaults to 3"
         return f"What {aux} {subject} default to?"
     words = rest.lower().split()
     head = next((w for w in words if w not in ADVERBS), "")  # "runs only on ...": "on"
     if head in ("in", "within") and DURATION.match(" ".join(words[words.index(head) + 1 :])):
-        return f"How soon {aux} {subject} {base}?"  # "answers within 4 business hours"
+        return f"How soon {aux} {subject} {said}?"  # "answers within 4 business hours"
+    if head == "after" and DURATION.match(" ".join(words[words.index(head) + 1 :])):
+        return f"When {aux} {subject} {said}?"  # "expires after 10 minutes"
     after = words[words.index(head) + 1 : words.index(head) + 2] if head in words else []
     if head == "at" and after and after[0] in ("most", "least"):
-        return f"How much {aux} {subject} {base}?"  # "holds at most 1 GB": no place
+        return f"How much {aux} {subject} {said}?"  # "holds at most 1 GB": no place
     if head in PLACES:
-        return f"Where {aux} {subject} {base}?"
+        return f"Where {aux} {subject} {said}?"
     if head in PREPOSITIONS:
-        return f"How {aux} {subject} {base}?"
+        return f"How {aux} {subject} {said}?"
     if head in ("it", "them", "sure", "possible"):  # "makes it easy": what it does
-        return f"What {aux} {subject} do?"
+        return f"What {aux} {subject} {'never ' if never else ''}do?"
     # Several verbs in a row ("asks ..., finetunes ... and scores ..."): what it does overall.
     if len([w for w in WORD.findall(rest) if _third_person(w.lower())]) >= 2:
-        return f"What {aux} {subject} do?"
-    return f"What {aux} {subject} {base}?"
+        return f"What {aux} {subject} {'never ' if never else ''}do?"
+    return f"What {aux} {subject} {said}?"
 
 
 def _third_person(word: str) -> str | None:

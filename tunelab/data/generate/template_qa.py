@@ -119,10 +119,11 @@ def template_pairs(chunk: Chunk, max_answer_tokens: int = 300) -> list[tuple[str
             for sentence in sentences:
                 if sentence in used or (len(sentences) == 1 and _title_line(sentence)):
                     continue  # a title line says nothing to ask about
-                if _commands(sentence, bool(block.item)):
+                stated = _named(NOTE_LABEL.sub("", sentence), sentences[0])
+                if _commands(stated, bool(block.item)):
                     continue  # "Run `x reload` so the agent reads...": a step, no statement
-                if q := sentence_question(sentence, chunk.text):
-                    pairs.append((q, sentence))
+                if q := sentence_question(stated, chunk.text):
+                    pairs.append((q, stated))
     seen: set[str] = set()
     words = max_answer_tokens * 3 // 4  # tokens are approximate: about 3/4 of a word each
     unique = []
@@ -320,6 +321,23 @@ def _lead_answer(question: str, blocks: list[Block], used: set[str]) -> str | No
     elif wants_code and code == prose + 1:
         answer += "\n\n" + _cut_code(blocks[code].text)
     return answer
+
+
+# "Note: The agent never uploads ...": the label says how to read it, the rest is the statement.
+NOTE_LABEL = re.compile(r"^(?:Note|Tip|Important|Warning|Caution|Info)\s*:\s+(?=[A-Z`])")
+# "Harborline Sync Agent is a background service ...": the name a later "It ..." stands for.
+NAMED = re.compile(
+    r"^((?:[A-Z][\w.-]*|`[^`]+`)(?: [A-Z][\w.-]*){0,4}) (?:is|are) (?:a|an|the|our)\b"
+)
+
+
+def _named(sentence: str, first: str) -> str:
+    """A sentence whose "It" stands for the name its paragraph opened with, said with that name
+    ("It runs on Windows 10 or later." -> "Harborline Sync Agent runs on ..."): "It" alone is
+    no subject a question can ask about."""
+    if sentence.startswith("It ") and sentence != first and (m := NAMED.match(first)):
+        return f"{m[1]} {sentence[3:]}"
+    return sentence
 
 
 def _commands(sentence: str, step: bool) -> bool:
