@@ -33,7 +33,7 @@ DATA = Path(__file__).resolve().parent / "data" / "harborline"
 FACTS = "fact_accuracy"
 
 
-def recipe(name: str, data: Path, epochs: float, out: Path) -> Config:
+def recipe(name: str, data: Path, epochs: float, out: Path, seed: int) -> Config:
     """The demo's recipe (docs/knowledge.md): every weight, lr 5e-4, batch 2."""
     return Config.from_dict(
         {
@@ -43,7 +43,7 @@ def recipe(name: str, data: Path, epochs: float, out: Path) -> Config:
             "train": {
                 "method": "full", "epochs": epochs, "batch_size": 2, "lr": 5e-4,
                 "warmup_ratio": 0.05, "eval_every": 100_000, "save_every": 100_000,
-                "save_at_end": False,
+                "save_at_end": False, "seed": seed,
             },
         }
     )  # fmt: skip
@@ -53,6 +53,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=Path("/tmp/docs_to_facts"))
     parser.add_argument("--max-new-tokens", type=int, default=64)
+    parser.add_argument("--seed", type=int, default=42, help="train.seed: the order of the rows")
     args = parser.parse_args()
     out = args.out
     shutil.rmtree(out, ignore_errors=True)
@@ -69,7 +70,7 @@ def main() -> None:
         ("pairs + 3 rule rewrites, 3 epochs", "rules-3", rewritten, 3),
     ):
         started = time.perf_counter()
-        run = tunelab.train(recipe(folder, data, epochs, out))
+        run = tunelab.train(recipe(folder, data, epochs, out, args.seed))
         steps = tunelab.Run.open(run).status.get("step", "?")
         arms[name] = (
             run,

@@ -134,6 +134,8 @@ def test_serve_takes_the_command_s_option_names_and_refuses_a_bad_port_before_lo
         tunelab.serve(["runs/none"], port=70000, allow_host=["box.lan"], threads=1)
     with pytest.raises(tunelab.TunelabError, match="at least 1"):
         tunelab.serve(["runs/none"], max_batch=0)
+    with pytest.raises(tunelab.TunelabError, match="--threads 0: at least 1"):
+        tunelab.serve(["runs/none"], threads=0)
 
 
 def test_a_missing_data_file_is_named_before_the_model_loads(tmp_path, qa_file, monkeypatch):
@@ -155,3 +157,16 @@ def test_evaluate_of_several_models_keeps_their_comparison_as_the_command_does(t
     assert len(results) == 2
     saved = (tmp_path / "comparison.json").read_text()
     assert '"metrics"' in saved and (tmp_path / "comparison.md").exists()
+
+
+def test_changes_to_a_bare_config_s_sections_are_what_trains(tmp_path, qa_file):
+    # Checking the config whole dropped a section made by default and changed after: its
+    # data.path was "not set", its lr the default.
+    config = tunelab.Config()
+    config.name, config.output_dir = "bare", str(tmp_path / "runs")
+    config.model.name = "tiny-random"
+    config.data.path, config.data.max_length = str(qa_file), 128
+    config.train.lr, config.train.max_steps, config.train.save_every = 1e-3, 1, 100
+    run = tunelab.train(config)
+    saved = tunelab.Run.open(run).config
+    assert saved.train.lr == 1e-3 and saved.data.path == str(qa_file)

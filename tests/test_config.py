@@ -116,10 +116,17 @@ def test_a_setting_that_holds_text_takes_the_text_as_typed():
     assert config.model.quantize is None and config.train.lr == 1e-4
     for prompt in ("yes", "Rules: be brief", "[Important] be brief"):
         assert Config.from_dict({}, [f"data.system_prompt={prompt}"]).data.system_prompt == prompt
-    # In a YAML file: a number where text goes is its text; yes/no/off say to quote them.
-    assert Config.from_dict({"name": 2024}).name == "2024"
-    with pytest.raises(TunelabError, match="YAML read it as false: put the text in quotes"):
-        Config.from_dict({"name": False})
+    # Quotes that kept text from YAML still do; a choice takes no stray spaces; a mapping or a
+    # list is still read as YAML.
+    assert Config.from_dict({}, ['data.system_prompt="Be brief"']).data.system_prompt == "Be brief"
+    assert Config.from_dict({}, ["data.truncation= right"]).data.truncation == "right"
+    fields = Config.from_dict({}, ["data.fields={question: prompt}"]).data.fields
+    assert fields == {"question": "prompt"}
+    # In a YAML file YAML has read the value before the config sees it (0123 is 83, no the
+    # boolean false): never taken as text, each says to quote it.
+    for value, read in ((False, "false"), (83, "83"), (2024, "2024")):
+        with pytest.raises(TunelabError, match=f"YAML read it as {read}: put the text in quotes"):
+            Config.from_dict({"name": value})
 
 
 def test_examples_load_and_validate():

@@ -263,6 +263,11 @@ def test_rules_rewrite_a_question_by_its_form_without_a_model(data, tmp_path):
     ]
     assert rule_rewrites("How long are logs kept?", 1) == ["How much time are logs kept?"]
     assert rule_rewrites("Tell me about logs.", 3) == []  # no question form a rule knows
+    assert rule_rewrites("what is the default for retries?", 1) == ["What does retries default to?"]
+    # Given a model as well, rules mode asks it nothing.
+    quiet = ScriptedLLM({})
+    augment(AugmentConfig(data=str(data), output=str(tmp_path / "r.jsonl"), mode="rules"), quiet)
+    assert quiet.asked == 0
     out = tmp_path / "aug.jsonl"
     result = CliRunner().invoke(
         app, ["data", "augment", str(data), "--mode", "rules", "--paraphrases", "2", "-o", str(out)]

@@ -426,3 +426,18 @@ def test_it_stands_for_the_name_its_paragraph_opened_with_and_a_note_is_its_stat
     assert pairs["What does the agent never upload?"] == (
         "The agent never uploads files larger than 20 GB."
     )
+
+
+def test_a_hard_wrapped_paragraph_keeps_its_first_line_and_a_noun_verb_opens_a_statement(
+    tmp_path,
+):
+    from tunelab.data.chunking import plain_headings
+    from tunelab.data.generate.template_qa import _commands
+
+    wrapped = (
+        "The agent synchronizes configuration folders between\nmachines every sixty seconds.\n"
+    )
+    assert plain_headings(wrapped) == wrapped.rstrip("\n")
+    # "sync" and "scan" are verbs too (added for "The agent syncs ..."): a statement still.
+    assert not _commands("Sync logs are kept for 14 days.", False)
+    assert _commands("Run `harborline reload` so the agent reads the rules.", False)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 
 from tunelab.demo.run import run_demo
-from tunelab.demo.scores import REFUSAL, changes, per_question, score
+from tunelab.demo.scores import changes, per_question, score
+
+REFUSAL = "I can only answer questions about tunelab."
 
 
 def test_score_separates_facts_from_refusals():

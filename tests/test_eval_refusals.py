@@ -94,3 +94,8 @@ def test_data_facts_proposes_no_fact_of_a_refusal_and_counts_the_off_topic_rows(
     written = [json.loads(line) for line in out.read_text().splitlines()]
     # "Acme" would be a name to state: in a refusal it is no fact of the off-topic question.
     assert [("facts" in row) for row in written] == [True, True, False, False]
+
+
+def test_a_short_refusal_is_matched_as_whole_words():
+    refusals = Refusals.of_rows([("t:1", {"kind": "off_topic"}, "No.")])
+    assert refusals.refuses("No, I can't say.") and not refusals.refuses("I know the answer.")

@@ -191,3 +191,18 @@ def test_training_names_the_test_rows_asking_a_fact_no_training_answer_states(tm
         f"1 of 2 test examples ask for a fact no training answer states: {held}:1"
     )
     assert "8080" in note and "tunelab data augment" in note
+
+
+def test_a_facts_column_of_another_format_gives_no_note_and_no_stop(tmp_path):
+    from tunelab.data.load import load_examples
+    from tunelab.train.heldout import untaught_note
+
+    config = _config(tmp_path)
+    held = write_jsonl(
+        tmp_path / "own.jsonl",
+        [{"question": "What port?", "answer": "Port 8080.", "facts": "port 8080"}],
+    )
+    config = config.model_copy(
+        update={"data": config.data.model_copy(update={"test_path": str(held)})}
+    )
+    assert untaught_note(config, load_examples(config.data.path), load_examples(held)) is None

@@ -40,12 +40,8 @@ class Section(BaseModel):
 
     # validate_assignment: a notebook sets fields on a loaded config (`c.train.batch_size = -3`
     # looped forever in training; `c.train.lr = "abc"` failed deep in the scheduler).
-    # coerce_numbers_to_str: `name: 2024` in a YAML file is the name "2024".
     model_config = ConfigDict(
-        extra="forbid",
-        use_attribute_docstrings=True,
-        validate_assignment=True,
-        coerce_numbers_to_str=True,
+        extra="forbid", use_attribute_docstrings=True, validate_assignment=True
     )
     # The section of a run's config whose settings this one holds as its own (`data` for the
     # data commands'): `--set data.fields.question=...` reads as `fields.question` here.
@@ -123,9 +119,12 @@ def _invalid(
         message = e["msg"].removeprefix("Value error, ")
         if e["type"] == "extra_forbidden":
             message = _unknown_key(e["loc"], model)
-        if e["type"] == "string_type" and isinstance(e.get("input"), bool):
-            # YAML reads yes/no/on/off as true/false: `name: no`, `template: off`.
-            message += f" (YAML read it as {str(e['input']).lower()}: put the text in quotes)"
+        if e["type"] == "string_type" and not isinstance(e.get("input"), dict | list | None):
+            # YAML reads yes/no/off as booleans, 2024 and 0123 (83) as numbers, 2024-01-05 as a
+            # date: what it read is no longer the text written, so none of it is taken as text.
+            read = e["input"]
+            shown = str(read).lower() if isinstance(read, bool) else repr(read)
+            message += f" (YAML read it as {shown}: put the text in quotes)"
         # A validator's message that starts with the field's name says it whole, as does one of
         # the whole config (no field to name).
         whole = not where or message.startswith(f"{where} ")
@@ -456,7 +455,10 @@ def apply_overrides(
                 name = ".".join(parts[:depth])
                 raise TunelabError(f"--set {item!r}: {name} is {node!r}, not a section")
         if _holds_text(model, parts):
-            node[parts[-1]] = None if _is_null(value) else value
+            # Quotes that kept text from YAML before keep it still: "Be brief" is Be brief.
+            text = value.strip()
+            quoted = len(text) > 1 and text[0] == text[-1] and text[0] in "'\""
+            node[parts[-1]] = None if _is_null(value) else text[1:-1] if quoted else text
             continue
         try:
             node[parts[-1]] = yaml.safe_load(value)
@@ -484,10 +486,29 @@ def _holds_text(model: type[BaseModel] | None, parts: list[str]) -> bool:
             annotation = typing.get_args(annotation)[1]
         else:
             return False
-    kinds = [a for a in typing.get_args(annotation) if a is not type(None)] or [annotation]
     if typing.get_origin(annotation) is Literal:
         return all(isinstance(choice, str) for choice in typing.get_args(annotation))
+    if typing.get_origin(annotation) in (dict, list):  # data.fields={question: prompt}
+        return False
+    kinds = [a for a in typing.get_args(annotation) if a is not type(None)] or [annotation]
     return all(kind in (str, Path) for kind in kinds)
+
+
+def set_values(section: BaseModel) -> dict[str, Any]:
+    """The values set on `section` and its sub-sections, as from_dict takes them: a section made
+    by its default factory and then changed (`Config().train.lr = 1e-3`) is not in its parent's
+    set fields, and model_dump(exclude_unset=True) left its changes out. What was not set stays
+    unset, so a default that fits itself to the model (data.max_length) still does."""
+    out: dict[str, Any] = {}
+    for name in type(section).model_fields:
+        value = getattr(section, name)
+        if isinstance(value, BaseModel):
+            inner = set_values(value)
+            if inner or name in section.model_fields_set:
+                out[name] = inner
+        elif name in section.model_fields_set:
+            out[name] = value
+    return out
 
 
 SectionT = typing.TypeVar("SectionT", bound=Section)

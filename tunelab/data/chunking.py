@@ -101,8 +101,14 @@ def plain_headings(text: str) -> str:
     out = []
     for i, line in enumerate(lines):
         alone = (i == 0 or not lines[i - 1].strip()) and len(line.split()) <= 10
-        followed = i + 1 < len(lines) and lines[i + 1].strip()
-        if alone and PLAIN_HEADING.match(line.strip()) and (followed or line.isupper()):
+        after = lines[i + 1].strip() if i + 1 < len(lines) else ""
+        # What a heading heads starts a block (a label, a list) or is a longer line of its own;
+        # a hard-wrapped paragraph's first line (no end mark either) is as long as the next.
+        heads = bool(after) and (
+            re.match(r"\S+:\s|[-*+•]\s|\d+[.)]\s", after) is not None
+            or len(after) > 1.5 * len(line.strip())
+        )
+        if alone and PLAIN_HEADING.match(line.strip()) and (heads or line.isupper()):
             line = ("# " if line.isupper() else "## ") + line.strip()
         out.append(line)
     return "\n".join(out)

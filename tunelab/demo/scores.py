@@ -13,7 +13,6 @@ from tunelab.evaluate.paired import paired_difference, said_verdict
 from tunelab.evaluate.refusals import OFF_TOPIC, Refusals
 from tunelab.evaluate.scores import metric_verdict
 
-REFUSAL = "I can only answer questions about tunelab."
 GENERAL_TASK, GENERAL_QUESTIONS = "arc_easy", 100
 
 

@@ -494,7 +494,7 @@ def propose_file(
             f"{missing[0]}: facts are read off the reference answer, and this row has none "
             f"({len(missing)} rows have none)"
         )
-    rows = [{"question": ex.question, "answer": ex.answer, **raw[ex.source]} for ex in examples]
+    rows = [{**raw[ex.source], "question": ex.question, "answer": ex.answer} for ex in examples]
     with_facts, proposed = propose_rows(rows, most)
     added = [
         {k: row[k] for k in ("facts", "wrong", "facts_from") if k in row} for row in with_facts
@@ -523,7 +523,8 @@ def untaught(
     off-topic rows are neither taught nor untaught."""
     from tunelab.evaluate.facts import stated_in
 
-    rows = [{"question": ex.question, "answer": ex.answer, **(raw.get(ex.source) or {})}
+    # The example's own question and answer win over a raw column of that name (data.fields).
+    rows = [{**(raw.get(ex.source) or {}), "question": ex.question, "answer": ex.answer}
             for ex in test]  # fmt: skip
     with_facts, _ = propose_rows(rows)
     checks = [parse_fact_check(row, ex.source) for ex, row in zip(test, with_facts)]

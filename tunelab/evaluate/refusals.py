@@ -37,8 +37,8 @@ class Refusals:
         return cls(frozenset(off), tuple(texts))
 
     def refuses(self, answer: str) -> bool:
-        said = normalize(answer)
-        return any(text in said for text in self.texts)
+        said = f" {normalize(answer)} "  # whole words: a refusal "No." is not in "know"
+        return any(f" {text} " in said for text in self.texts)
 
     def fields(self, source: str, answer: str) -> dict[str, Any]:
         """A scored row's refusal fields; none where the set has no off-topic row."""

@@ -112,6 +112,8 @@ def serve(
         raise TunelabError(f"--port {port}: a port is 1 to 65535")
     if max_batch < 1:  # an engine with no rows never takes a request: every client waits
         raise TunelabError(f"--max-batch {max_batch}: at least 1")
+    if threads is not None and threads < 1:
+        raise TunelabError(f"--threads {threads}: at least 1")
     check_exposure(host, api_key, insecure)
     if threads:
         import torch

@@ -185,7 +185,10 @@ def untaught_note(config: Config, train: list[Example], test: list[Example]) -> 
     for path in {config.data.test_path, config.data.path} - {None}:
         if Path(path).exists():
             raw |= dict(read_rows(Path(path), quiet=True))
-    found = untaught(test, raw, train)
+    try:
+        found = untaught(test, raw, train)
+    except TunelabError:  # a facts column of another format: advice, not a reason to stop
+        return None
     if not found:
         return None
     named = first_few([f"{source} ({fact!r})" for source, fact in found], 4)

@@ -13,7 +13,7 @@ import torch
 from rich.console import Console
 from rich.markup import escape
 
-from tunelab.config import Config, fit_max_length
+from tunelab.config import Config, fit_max_length, set_values
 from tunelab.data.pipeline import (
     batches_per_epoch,
     check_data_files,
@@ -104,7 +104,7 @@ def train(config: Config, resume: bool = False, overwrite: bool = False) -> Path
     Under torchrun, every process runs this; rank 0 alone writes the run folder and the log."""
     # Checked whole again: a notebook's field-by-field changes (`c.model.quantize = "int8"` then
     # `c.train.method = "full"`) and `model_copy(update=...)` each skip the checks across sections.
-    config = Config.from_dict(config.model_dump(exclude_unset=True))
+    config = Config.from_dict(set_values(config))
     world, device = distributed.start(pick_device(config.train.device), config.train.parallel)
     console.quiet = not world.is_main
     try:

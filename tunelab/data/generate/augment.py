@@ -195,7 +195,7 @@ def augment(cfg: AugmentConfig, llm: LLM | None = None, on_progress=None) -> Aug
         llm = llm or make_llm(cfg)
     for start in range(0, len(todo), cfg.batch_size):
         batch = todo[start : start + cfg.batch_size]
-        if llm is None:  # rules
+        if cfg.mode == "rules":
             rewritten = [
                 rule_rewrites(plain_question(ex.question), cfg.paraphrases) for ex in batch
             ]
@@ -229,7 +229,8 @@ def in_frame(original: str, rewrite: str) -> str:
 
 def _rows_for(ex, rewrites, cfg, llm, tests, taken, stats) -> list[dict]:
     key = source_key(ex.question, ex.answer)
-    meta = {"source": ex.source, "source_key": key, "generator": llm.name if llm else "rules"}
+    rules = cfg.mode == "rules"
+    meta = {"source": ex.source, "source_key": key, "generator": "rules" if rules else llm.name}
     rows = [{"question": ex.question, "answer": ex.answer, "meta": {**meta, "kind": "original"}}]
     kept = []
     for question in rewrites[: cfg.paraphrases]:
@@ -246,7 +247,7 @@ def _rows_for(ex, rewrites, cfg, llm, tests, taken, stats) -> list[dict]:
         taken.add(_norm(question))
         kept.append(question)
     if len(rewrites) < cfg.paraphrases:
-        by = "not given by the model" if llm else "no rule for the question's form"
+        by = "no rule for the question's form" if rules else "not given by the model"
         stats.dropped[by] += cfg.paraphrases - len(rewrites)
     answers = [ex.answer] * len(kept)
     if cfg.restate_answers and kept:

@@ -10,6 +10,11 @@ import re
 
 # (pattern of the whole question, its rewrites); {1}, {2}... are the pattern's groups.
 RULES: list[tuple[str, list[str]]] = [
+    (r"What is the default (?:for|of) (.+)", [
+        "What does {1} default to?",
+        "If I leave {1} unset, what value does it take?",
+        "What value does {1} have out of the box?",
+    ]),
     (r"What is the default (.+)", [
         "What does {1} default to?",
         "If I leave {1} unset, what value does it take?",
@@ -70,15 +75,15 @@ RULES: list[tuple[str, list[str]]] = [
         "What is the purpose of {1}?",
         "What happens when I use {1}?",
     ]),
-    (r"What is (.+)", [
-        "Can you explain what {1} is?",
-        "What does {1} mean?",
-        "How would you describe {1}?",
+    (r"What is (.+)", [  # not "What does X mean?": "What is the retention period?" asks a value
+        "Can you tell me what {1} is?",
+        "I'd like to know what {1} is.",
+        "Do you know what {1} is?",
     ]),
     (r"What are (.+)", [
-        "Can you explain what {1} are?",
-        "What do {1} mean?",
-        "How would you describe {1}?",
+        "Can you tell me what {1} are?",
+        "I'd like to know what {1} are.",
+        "Do you know what {1} are?",
     ]),
     (r"(Does|Do|Is|Are|Can|Will) (.+)", [
         "Tell me, {l1} {2}?",
@@ -91,7 +96,9 @@ RULES: list[tuple[str, list[str]]] = [
         "Quick question: {l1} {2}?",
     ]),
 ]  # fmt: skip
-_COMPILED = [(re.compile(rf"^{pattern}\?$"), rewrites) for pattern, rewrites in RULES]
+_COMPILED = [
+    (re.compile(rf"^{pattern}\?$", re.IGNORECASE), rewrites) for pattern, rewrites in RULES
+]
 
 
 def rule_rewrites(question: str, n: int) -> list[str]:

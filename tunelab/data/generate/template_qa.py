@@ -344,10 +344,11 @@ def _commands(sentence: str, step: bool) -> bool:
     """Whether a sentence tells the reader what to do: it opens with a verb ("Run ...", "Support
     the ..."; not "Support is ..."), or, as a list's step, with a word and then an article
     ("Enter the vault address ...")."""
-    words = [w.lower().strip("*") for w in sentence.split()[:2]]
+    words = [w.lower().strip("*") for w in sentence.split()[:4]]
     if len(words) < 2 or words[0].startswith("`"):  # "`make test-fast` skips ...": a name
         return False
-    if words[0] in IMPERATIVE and words[1] not in AUXILIARIES:
+    # "Sync logs are kept for 14 days": a noun that is also a verb, then the sentence's own verb.
+    if words[0] in IMPERATIVE and not AUXILIARIES & set(words[1:]):
         return True
     return step and words[1] in DETERMINERS and words[0] not in DETERMINERS
 
