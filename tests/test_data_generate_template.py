@@ -406,6 +406,12 @@ def test_a_plain_text_document_s_headings_and_how_long_and_how_often(tmp_path):
             "How long does the first sync of 50 GB take?",
         ),
         ("The agent uploads changed files.", "What does the agent upload?"),
+        # A subject too long to ask about whole: what is so by default.
+        (
+            "Temporary files ending in `.tmp` and `.partial` are excluded by default.",
+            "What is excluded by default?",
+        ),
+        ("Telemetry is disabled by default.", "What is disabled by default?"),
     ],
 )
 def test_a_negated_verb_a_wait_and_a_rough_time_are_asked_as_said(sentence, question):

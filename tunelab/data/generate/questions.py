@@ -93,13 +93,26 @@ def sentence_question(sentence: str, context: str = "") -> str | None:
             return None
         subject = lower_first(subject, context or text)
         if word in ("is", "are", "was", "were"):
-            return _copula(subject, word, after)
+            return _copula(subject, word, after) or _by_default(text)
         if word == "can" and after.split(" ", 1)[0].lower() in VERBS:
             return f"What can {subject} do?"
         if (base := _third_person(word)) and _singular(subject):
             return _verb_question(subject, "does", base, after, never)
         if base := _past(word):
             return _verb_question(subject, "did", base, after, never)
+    return _by_default(text)
+
+
+# "Temporary files ending in `.tmp` and `.partial` are excluded by default": a subject too long
+# to ask about whole still says what is so by default.
+BY_DEFAULT = re.compile(
+    r"^\S.{2,120}? (?:is|are) (\w+ed|" + "|".join(PARTICIPLES) + r") by default$"
+)
+
+
+def _by_default(text: str) -> str | None:
+    if m := BY_DEFAULT.match(text):
+        return f"What is {m[1]} by default?"
     return None
 
 
