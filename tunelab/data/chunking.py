@@ -87,8 +87,11 @@ def read_sections(path: Path) -> list[Section]:
     return markdown_sections(text, title=path.stem)
 
 
-# A plain-text heading: a short line with no end mark, no list marker and no "Label: text".
-PLAIN_HEADING = re.compile(r"^(?![-*+•]\s|\d+[.)]\s)(?!\S+:\s)[^\s].{0,79}(?<![.!?,;:])$")
+# A list item ("- x", "• x", "2. x") and a labelled line ("Cause: ..."): a block's start, no heading.
+LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+")
+BLOCK_START = re.compile(LIST_ITEM.pattern + r"|^\S+:\s")
+# A plain-text heading: a short line with no end mark that starts no block of its own.
+PLAIN_HEADING = re.compile(r"^[^\s].{0,79}(?<![.!?,;:])$")
 
 
 def plain_headings(text: str) -> str:
@@ -105,10 +108,10 @@ def plain_headings(text: str) -> str:
         # What a heading heads starts a block (a label, a list) or is a longer line of its own;
         # a hard-wrapped paragraph's first line (no end mark either) is as long as the next.
         heads = bool(after) and (
-            re.match(r"\S+:\s|[-*+•]\s|\d+[.)]\s", after) is not None
-            or len(after) > 1.5 * len(line.strip())
+            BLOCK_START.match(after) is not None or len(after) > 1.5 * len(line.strip())
         )
-        if alone and PLAIN_HEADING.match(line.strip()) and (heads or line.isupper()):
+        heading = PLAIN_HEADING.match(line.strip()) and not BLOCK_START.match(line.strip())
+        if alone and heading and (heads or line.isupper()):
             line = ("# " if line.isupper() else "## ") + line.strip()
         out.append(line)
     return "\n".join(out)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -128,12 +129,15 @@ def _json_cell(value: Any, key: str, source: str) -> Any:
 
 def read_fact_checks(path: str | Path) -> dict[str, FactCheck]:
     """`file:line` → FactCheck for every row of a test file that has facts or wrong phrases."""
+    return fact_checks(read_rows(Path(path)))
+
+
+def fact_checks(rows: Iterable[tuple[str, Any]]) -> dict[str, FactCheck]:
+    """`file:line` → FactCheck of each (source, row) read that has facts or wrong phrases."""
     checks = {}
-    for source, row in read_rows(Path(path)):
-        if isinstance(row, dict):
-            check = parse_fact_check(row, source)
-            if check:
-                checks[source] = check
+    for source, row in rows:
+        if isinstance(row, dict) and (check := parse_fact_check(row, source)):
+            checks[source] = check
     return checks
 
 

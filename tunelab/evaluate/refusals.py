@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from tunelab.evaluate.metrics import normalize
@@ -45,14 +44,6 @@ class Refusals:
         if not self.texts:
             return {}
         return {"refusal": {"off_topic": source in self.off_topic, "refused": self.refuses(answer)}}
-
-
-def read_refusals(path: str | Path, examples: Iterable) -> Refusals:
-    """The refusals of the test file `path`, whose rows were loaded as `examples`."""
-    from tunelab.data.read import read_rows
-
-    raw = dict(read_rows(Path(path), quiet=True))
-    return Refusals.of_rows((ex.source, raw.get(ex.source), ex.answer) for ex in examples)
 
 
 def row_refusal(row: dict[str, Any], key: str) -> float | None:

@@ -11,7 +11,6 @@ from tunelab.evaluate.refusals import (
     OFF_TOPIC_RATE,
     ON_TOPIC_RATE,
     Refusals,
-    read_refusals,
     row_refusal,
 )
 
@@ -67,10 +66,13 @@ class TestChecks:
 
     @classmethod
     def read(cls, path: str | Path, examples: list) -> TestChecks:
-        """The checks of the test file `path`, whose rows were loaded as `examples`."""
-        from tunelab.evaluate.facts import read_fact_checks
+        """The checks of the test file `path` (read once), whose rows were loaded as `examples`."""
+        from tunelab.data.read import read_rows
+        from tunelab.evaluate.facts import fact_checks
 
-        return cls(read_fact_checks(path), read_refusals(path, examples))
+        raw = dict(read_rows(Path(path), quiet=True))
+        refusals = Refusals.of_rows((ex.source, raw.get(ex.source), ex.answer) for ex in examples)
+        return cls(fact_checks(raw.items()), refusals)
 
     def fields(self, source: str, answer: str) -> dict[str, Any]:
         """A scored row's fact and refusal fields."""

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from tunelab.data.chunking import Chunk, fenced_parts
+from tunelab.data.chunking import LIST_ITEM, Chunk, fenced_parts
 from tunelab.data.generate.headings import DETERMINERS, IMPERATIVES, heading_question
 from tunelab.data.generate.questions import (
     AUXILIARIES,
@@ -62,7 +62,7 @@ BOLD_FAQ = re.compile(
 )
 OPTION = re.compile(r"^\s+((?:-\w,\s*)?--[\w-]+)(?:[ =]([A-Z][A-Z_]+|<[^>]+>))?\s+([A-Z].*)$")
 USAGE = re.compile(r"^\s*Usage:\s+(.+)$", re.IGNORECASE)
-ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+ITEM = LIST_ITEM
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z`\"'(])")
 ABBREVIATION = re.compile(r"\b(?:e\.g|i\.e|etc|vs|cf)\.$")
 ASKS_FOR_CODE = re.compile(r"\b(how do i|commands?|call|run|install|usage)\b", re.IGNORECASE)
@@ -292,9 +292,8 @@ def _lead_answer(question: str, blocks: list[Block], used: set[str]) -> str | No
     if prose is None:
         return None
     sentences = split_sentences(blocks[prose].text)
-    opener, *after = [w.lower().strip("`") for w in sentences[0].split()[:2]]
-    # "Support the ..." commands; "Support is available by email" does not.
-    commands = opener in IMPERATIVE and not (after and after[0] in AUXILIARIES)
+    opener = sentences[0].split()[0].lower().strip("`")
+    commands = _commands(sentences[0], False)  # "Support the ...", not "Support is available"
     fix = ASKS_WHAT_TO_DO.match(question) is not None or question.startswith("What changed in")
     asks_how = question.startswith("How") or fix  # a command answers these
     if not asks_how and (commands or opener in LEANING or lead_in(sentences)):
