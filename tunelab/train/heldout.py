@@ -181,10 +181,9 @@ def untaught_note(config: Config, train: list[Example], test: list[Example]) -> 
     test = [ex for ex in test if ex.question and ex.answer]
     if not test or len(train) > UNTAUGHT_MAX_TRAIN or len(test) > UNTAUGHT_MAX_TEST:
         return None
-    raw: dict = {}
-    for path in {config.data.test_path, config.data.path} - {None}:
-        if Path(path).exists():
-            raw |= dict(read_rows(Path(path), quiet=True))
+    # The rows the test examples came from: test_path's, else the split file's.
+    source = Path(config.data.test_path or config.data.path)
+    raw = dict(read_rows(source, quiet=True)) if source.exists() else {}
     try:
         found = untaught(test, raw, train)
     except TunelabError:  # a facts column of another format: advice, not a reason to stop
