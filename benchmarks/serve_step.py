@@ -1,7 +1,8 @@
 """Where one decoding step of the serving engine goes, at several batch sizes: the step as the
 engine ran it before (a growing DynamicCache, the mask concatenated every step, MKL's matmul) and
-as it runs now (the preallocated slot cache, with MKL's matmul, with oneDNN's, and with oneDNN's
-on weights packed once into its blocked layout), and the
+as it runs now (the preallocated slot cache, with MKL's matmul, with oneDNN's, with oneDNN's
+on weights packed once into its blocked layout, and with tunelab's thin kernel on weights packed
+once into panels), and the
 profiler's split of a step into matmuls, attention, cache writes and the rest.
 
     python benchmarks/serve_step.py --threads 1
@@ -17,7 +18,7 @@ import torch
 from torch.profiler import ProfilerActivity, profile
 from transformers import DynamicCache
 
-from tunelab.kernels import OneDnnLinear
+from tunelab.kernels import OneDnnLinear, thin
 from tunelab.run import load_model
 from tunelab.serve import slot_attention
 from tunelab.serve.slots import SlotCache
@@ -95,7 +96,7 @@ def time_steps(make, model, rows: int, kernels, steps: int = 12) -> float:
 def split(model, rows: int, make, kernels, steps: int = 6) -> dict[str, float]:
     """ms per step in matmuls, attention, cache writes/concatenation and the rest."""
     groups = {
-        "matmul": ("aten::mm", "aten::addmm", "mkldnn::_linear_pointwise"),
+        "matmul": ("aten::mm", "aten::addmm", "mkldnn::_linear_pointwise", "tunelab_thin::linear"),
         "attention": ("aten::_scaled_dot_product_flash_attention_for_cpu",),
         "cache": ("aten::cat", "aten::_index_put_impl_", "aten::copy_"),
     }
@@ -127,8 +128,10 @@ def main() -> None:
         ("before: DynamicCache + MKL", Before, contextlib.nullcontext),
         ("slot cache + MKL", Now, contextlib.nullcontext),
         ("slot cache + oneDNN", Now, OneDnnLinear),
-        ("slot cache + packed oneDNN (now)", Now, lambda: OneDnnLinear(packed=True)),
+        ("slot cache + packed oneDNN", Now, lambda: OneDnnLinear(packed=True, thin_kernel=False)),
     ]
+    if thin.available():
+        setups.append(("slot cache + thin kernel (now)", Now, lambda: OneDnnLinear(packed=True)))
     print(f"\n{args.model}, {torch.get_num_threads()} thread(s), {CONTEXT} tokens in each row")
     print(f"{'ms per decoding step':34}" + "".join(f"{f'{n} rows':>9}" for n in args.rows))
     for label, make, kernels in setups:

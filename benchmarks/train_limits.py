@@ -132,7 +132,7 @@ def gemm_probe(
     """FLOP/s this device reaches on the model's own matmuls: each decoder-layer shape at
     `tokens` rows, the LM head at `trained` rows, weighted as one step of training uses them.
     Each shape by the fastest of the kernels torch offers here: its default (MKL on a CPU) and,
-    for float32 on a CPU, oneDNN (which tunelab trains with, tunelab/kernels.py) in either
+    for float32 on a CPU, oneDNN (which tunelab trains with, tunelab/kernels/__init__.py) in either
     operand order."""
     from tunelab.kernels import OneDnnLinear
 

@@ -1,4 +1,4 @@
-"""Training on a CPU runs its matrix products through oneDNN (tunelab/kernels.py): the loss and
+"""Training on a CPU runs its matrix products through oneDNN (tunelab/kernels/__init__.py): the loss and
 every gradient are those of torch's own kernels."""
 
 from __future__ import annotations

@@ -119,7 +119,7 @@ def _chunk(
 ) -> tuple[torch.Tensor, torch.Tensor | None]:
     """One chunk of tokens: (its loss, its hidden states' gradient), and its share of the
     weight's gradient written into `grad_weight` (added to it when `add`)."""
-    # a @ b.T, by oneDNN where the decoder's products are (tunelab/kernels.py)
+    # a @ b.T, by oneDNN where the decoder's products are (tunelab/kernels/__init__.py)
     times_t = onednn_linear if uses_onednn(weight) else (lambda a, b: a @ b.T)
     columns = torch.arange(len(wanted), device=wanted.device)
     target = torch.empty(len(wanted), dtype=torch.float32, device=part.device)
@@ -168,7 +168,7 @@ def token_loss_sum(
     model: PreTrainedModel, batch: dict[str, torch.Tensor]
 ) -> tuple[torch.Tensor, int]:
     """(sum of cross-entropy over trained tokens, number of trained tokens)."""
-    # Every product of the forward pass in oneDNN on a CPU (tunelab/kernels.py); the fused
+    # Every product of the forward pass in oneDNN on a CPU (tunelab/kernels/__init__.py); the fused
     # loss calls oneDNN itself.
     with training_kernels(model):
         return _token_loss_sum(model, batch)

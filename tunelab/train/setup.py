@@ -86,7 +86,7 @@ def prepare_model(model, cfg: TrainConfig):
     # Its norms' backward in fewer passes on a CPU (tunelab/train/rms_norm.py).
     rms_norm.use_for_training(model)
     if cfg.gradient_checkpointing:
-        # The recomputation runs the kernels the forward pass ran (tunelab/kernels.py), or it
+        # The recomputation runs the kernels the forward pass ran (tunelab/kernels/__init__.py), or it
         # saves other tensors and torch's checkpoint refuses it. A layer that `train.compile`
         # traces whole has its recomputation planned by the compiler, which takes no other mode
         # (full finetuning, compiled and checkpointed, failed on a CPU; a GPU's null context is

@@ -4,9 +4,11 @@ A decoding step multiplies a few rows (one per reply in the batch) by every weig
 sgemm, torch's default for float32, is slow on such thin products on the project's 2-core AMD
 machine; oneDNN's kernel answered 64 lamini_docs questions in 9.4 s where MKL took 14.1 s, and
 7.8 s with its weights packed once, with the same greedy text for all 64 (benchmarks/README.md,
-"Generation"). The model is not changed: a torch function mode reroutes `F.linear` for the
-thread that enters it, for as long as it does.
-The server's engine thread enters the same mode (tunelab/serve/engine.py).
+"Generation"). Where tunelab's own kernel compiles (tunelab/kernels/thin.py), decoding's
+products run it instead, on weights packed once into panels: 8 rows then cost about what 1 does.
+The model is not changed: a torch function mode reroutes `F.linear` for the thread that enters
+it, for as long as it does. The server's engine thread enters the same mode
+(tunelab/serve/engine.py).
 
 Training's products are no thinner, and oneDNN still wins: on that machine MKL runs its AVX2 code
 (~190 GFLOP/s on two cores at the 135M model's shapes) where oneDNN runs AVX-512 (~350), so
@@ -23,28 +25,34 @@ import torch
 import torch.nn.functional as F
 from torch.overrides import TorchFunctionMode
 
+from tunelab.kernels import thin
+
 PACK_FOR_ROWS = 8
 
 
 class OneDnnLinear(TorchFunctionMode):
     """Within it, `F.linear` of float32 CPU tensors runs oneDNN's kernel; anything else as usual.
 
-    `packed`: for decoding, each weight is also reordered once into oneDNN's blocked layout and
-    kept for as long as this mode lives (one more copy of the weights). Products with it skip the
+    `packed`: for decoding, each weight is also packed once and kept for as long as this mode
+    lives (one more copy of the weights): into panels for tunelab's thin kernel where it
+    compiled (`thin_kernel` None), else into oneDNN's blocked layout. Products with it skip the
     reorder a plain call does every time: the 135M model's linear layers, one thread, took 19 ms
-    for 1 row and 25 ms for 8 where the plain call took 27 and 41 (benchmarks/README.md,
-    "Serving under load"), and a row's result no longer depends on how many rows share the call.
+    for 1 row and 25 ms for 8 where the plain call took 27 and 41, and 17 and 21 with the thin
+    kernel (benchmarks/README.md, "Serving under load"); either way a row's result does not
+    depend on how many rows share the call.
     Training keeps the plain call: its weights change every step.
     A packed mode must not outlive the weights it saw: a weight's `_version` misses fused AdamW's
     update (training's optimizer on a CPU) and any write through `.data`, so a packed copy would
     go stale unseen. Each decode (a `Batch`, a serve engine, whose weights never change) makes
     its own mode, and held-out answers between training steps pack the new weights afresh."""
 
-    def __init__(self, packed: bool = False):
+    def __init__(self, packed: bool = False, thin_kernel: bool | None = None):
         super().__init__()
         self.packed: dict[int, tuple[weakref.ref, int, torch.Tensor]] | None = (
             {} if packed else None
         )
+        # None: tunelab's own kernel for the packed products wherever it compiles.
+        self.thin = packed and (thin.available() if thin_kernel is None else thin_kernel)
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
@@ -63,22 +71,28 @@ class OneDnnLinear(TorchFunctionMode):
                 t is not None and t.requires_grad for t in (x, weight, bias)
             ):
                 return _LinearWithGradients.apply(x, weight, bias)
-            return onednn_linear(x, self._weight(weight), bias)
+            if self.packed is not None and isinstance(weight, torch.nn.Parameter):
+                return self._packed_product(x, weight, bias)
+            return onednn_linear(x, weight, bias)
         return func(*args, **kwargs)
 
-    def _weight(self, weight: torch.Tensor) -> torch.Tensor:
-        """The packed copy of a parameter (made on first use, again if its version moved; see the
-        class's note on what does not move it)."""
-        if self.packed is None or not isinstance(weight, torch.nn.Parameter):
-            return weight
+    def _packed_product(self, x, weight, bias):
+        """x @ weight.T on the weight's packed copy (made on first use, again if its version
+        moved; see the class's note on what does not move it): tunelab's thin kernel where it
+        compiled, else oneDNN's blocked layout."""
         held, version = self.packed.get(id(weight)), _version(weight)
         if held is None or held[0]() is not weight or held[1] != version:
-            # The hint is a row count to lay the blocks out for; 8 served 1 to 64 rows as well
-            # as each count's own.
-            packed = torch.ops.mkldnn._reorder_linear_weight(weight.detach(), PACK_FOR_ROWS)
-            held = (weakref.ref(weight), version, packed)
+            if self.thin:
+                copy = thin.pack(weight)
+            else:
+                # The hint is a row count to lay the blocks out for; 8 served 1 to 64 rows as
+                # well as each count's own.
+                copy = torch.ops.mkldnn._reorder_linear_weight(weight.detach(), PACK_FOR_ROWS)
+            held = (weakref.ref(weight), version, copy)
             self.packed[id(weight)] = held
-        return held[2]
+        if self.thin:
+            return thin.linear(x, held[2], weight.shape[0], bias)
+        return onednn_linear(x, held[2], bias)
 
 
 def _linear_arguments(input, weight, bias=None):
