@@ -119,6 +119,7 @@ def main() -> None:
     parser.add_argument("--model", default="smollm2-135m-instruct")
     parser.add_argument("--rows", type=int, nargs="+", default=[1, 2, 8, 16])
     parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--split-rows", type=int, default=8, help="rows of the profiled step")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -137,9 +138,10 @@ def main() -> None:
     for label, make, kernels in setups:
         cells = [time_steps(make, model, n, kernels) for n in args.rows]
         print(f"{label:34}" + "".join(f"{c:9.1f}" for c in cells))
-    print(f"\n{'ms of a step at 8 rows':34}{'matmul':>9}{'attention':>10}{'cache':>7}{'rest':>7}")
+    title = f"ms of a step at {args.split_rows} rows"
+    print(f"\n{title:34}{'matmul':>9}{'attention':>10}{'cache':>7}{'rest':>7}")
     for label, make, kernels in setups:
-        parts = split(model, 8, make, kernels)
+        parts = split(model, args.split_rows, make, kernels)
         print(f"{label:34}" + "".join(f"{parts[k]:>{w}.1f}" for k, w in zip(parts, (9, 10, 7, 7))))
 
 
