@@ -37,13 +37,14 @@ def test_a_row_is_the_same_alone_in_any_batch_on_any_thread_count():
     torch.manual_seed(0)
     weight, bias = torch.randn(100, 96), torch.randn(100)
     packed = thin.pack(weight)
-    x = torch.randn(20, 96)
-    alone = torch.cat([thin.linear(x[i : i + 1], packed, 100, bias) for i in range(20)])
+    # Past 8 rows the sum is taken in parts (8 < rows <= 32), past 32 whole again.
+    x = torch.randn(40, 96)
+    alone = torch.cat([thin.linear(x[i : i + 1], packed, 100, bias) for i in range(40)])
     threads = torch.get_num_threads()
     try:
         for count in (1, 2):
             torch.set_num_threads(count)
-            for rows in (2, 3, 7, 8, 9, 16, 20):
+            for rows in (2, 3, 7, 8, 9, 16, 20, 32, 33, 40):
                 assert torch.equal(thin.linear(x[:rows], packed, 100, bias), alone[:rows]), rows
     finally:
         torch.set_num_threads(threads)
