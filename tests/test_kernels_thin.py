@@ -105,3 +105,73 @@ def test_turned_off_or_failing_to_compile_decoding_falls_back(monkeypatch, caplo
         assert not thin.available()
     assert "g++: not found" in caplog.text and "uses oneDNN's" in caplog.text
     assert not OneDnnLinear(packed=True).thin
+
+
+@pytest.mark.parametrize(
+    "weight_shape, bias",
+    [((40, 24), torch.ones(1)), ((40, 24), torch.ones(3, 40)), ((24,), None), ((5, 0), None)],
+)
+def test_what_the_packed_kernels_do_not_take_runs_as_torch_runs_it(weight_shape, bias):
+    """A bias that broadcasts, a vector weight, no columns: F.linear's answers, not an error."""
+    torch.manual_seed(0)
+    weight = torch.nn.Parameter(torch.randn(weight_shape), requires_grad=False)
+    x = torch.randn(3, weight_shape[-1])
+    expected = F.linear(x, weight, bias)
+    with OneDnnLinear(packed=True):
+        got = F.linear(x, weight, bias)
+    torch.testing.assert_close(got, expected)
+
+
+def _fake_build(monkeypatch, tmp_path):
+    """The loader pointed at an empty build folder, with a compile that only records the call."""
+    calls = []
+    monkeypatch.setattr(thin, "_loaded", None)
+    monkeypatch.setattr(
+        torch.utils.cpp_extension, "_get_build_directory", lambda name, verbose: str(tmp_path)
+    )
+    monkeypatch.setattr(torch.utils.cpp_extension, "load", lambda **kw: calls.append(kw))
+    return calls
+
+
+def test_a_lock_left_by_a_stopped_compile_is_removed_not_waited_on(monkeypatch, tmp_path, caplog):
+    calls = _fake_build(monkeypatch, tmp_path)
+    (tmp_path / "lock").touch()
+    dead = __import__("subprocess").Popen(["true"])
+    dead.wait()
+    (tmp_path / thin.OWNER).write_text(str(dead.pid), encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="tunelab.kernels.thin"):
+        assert thin.available()
+    assert len(calls) == 1 and "left by a compile that was stopped" in caplog.text
+    assert not (tmp_path / "lock").exists() and not (tmp_path / thin.OWNER).exists()
+
+
+def test_a_compile_running_elsewhere_is_waited_for_then_left(monkeypatch, tmp_path, caplog):
+    calls = _fake_build(monkeypatch, tmp_path)
+    monkeypatch.setattr(thin, "WAIT_S", 0.3)
+    (tmp_path / "lock").touch()
+    (tmp_path / thin.OWNER).write_text(str(__import__("os").getpid()), encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="tunelab.kernels.thin"):
+        assert not thin.available()
+    assert calls == [] and "another process has been compiling" in caplog.text
+    assert (tmp_path / "lock").exists()  # not ours to remove
+
+
+def test_an_old_lock_of_torchs_own_is_taken_as_stale(monkeypatch, tmp_path):
+    calls = _fake_build(monkeypatch, tmp_path)
+    lock = tmp_path / "lock"
+    lock.touch()
+    old = __import__("time").time() - thin.STALE_S - 5
+    __import__("os").utime(lock, (old, old))
+    assert thin.available() and len(calls) == 1 and not lock.exists()
+
+
+def test_a_failed_build_is_named_by_the_compilers_error_line():
+    log = (
+        "Error building extension 'tunelab_thin_x': [1/2] c++ -c thin.cpp\n"
+        "FAILED: thin.o\nthin.cpp:3:10: fatal error: immintrin.h: No such file or directory\n"
+        "compilation terminated.\nninja: build stopped: subcommand failed."
+    )
+    assert thin._reason(log).startswith("thin.cpp:3:10: fatal error: immintrin.h")
+    assert thin._reason("Error building extension 'x'\nsomething else") == (
+        "Error building extension 'x'"
+    )

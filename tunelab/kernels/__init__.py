@@ -64,6 +64,7 @@ class OneDnnLinear(TorchFunctionMode):
             and cpu_float32(weight)
             # Autocast would have run this product in bfloat16; oneDNN's op is not on its list.
             and not torch.is_autocast_enabled("cpu")
+            and _plain_shapes(weight, bias)
         ):
             if torch.compiler.is_compiling():
                 return compiled_linear(x, weight, bias)
@@ -93,6 +94,17 @@ class OneDnnLinear(TorchFunctionMode):
         if self.thin:
             return thin.linear(x, held[2], weight.shape[0], bias)
         return onednn_linear(x, held[2], bias)
+
+
+def _plain_shapes(weight: torch.Tensor, bias: torch.Tensor | None) -> bool:
+    """A weight matrix with columns, and no bias or one of its rows' count: the products oneDNN's
+    and tunelab's kernels take (F.linear also takes a vector weight or a bias that broadcasts,
+    which torch's own kernel then runs)."""
+    return (
+        weight.dim() == 2
+        and weight.shape[1] > 0
+        and (bias is None or (cpu_float32(bias) and bias.shape == weight.shape[:1]))
+    )
 
 
 def _linear_arguments(input, weight, bias=None):

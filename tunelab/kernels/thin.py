@@ -3,9 +3,9 @@
 A decoding step multiplies one row per reply by every weight. One row is bound by reading the
 weights; 8 rows should cost about the same, since each weight read serves all 8. oneDNN's kernel,
 even on weights packed once, took 34 ms for the 135M model's products at 8 rows against 21 at 1
-(one thread of the project's 2-core AMD EPYC); this one 21 and 17, and 29 at 16 rows against
-oneDNN's 40 (benchmarks/README.md, "Serving under load"). Rows from ~64 on, a prompt's prefill,
-run about as fast as oneDNN's (0.97x at 512 rows).
+(one thread of the project's 2-core AMD EPYC); this one 18 and 17, and 22 at 16 rows against
+oneDNN's 40 (benchmarks/README.md, "Serving under load"). Many rows, a prompt's prefill, run
+about as fast as oneDNN's (0.97x at 512 rows on two threads).
 
 It is compiled the first time a process decodes (~20 s, with the C++ compiler torch extensions
 use; cached under ~/.cache/torch_extensions, or TORCH_EXTENSIONS_DIR). Where it cannot be (no
@@ -19,7 +19,9 @@ import hashlib
 import logging
 import os
 import platform
+import re
 import threading
+import time
 from pathlib import Path
 
 import torch
@@ -54,35 +56,92 @@ def _load() -> bool:
     # A name per source text, so that an upgrade compiles anew instead of loading a stale build.
     name = "tunelab_thin_" + hashlib.sha256(source).hexdigest()[:12]
     try:
-        if not _built(name):
+        folder = Path(cpp_extension._get_build_directory(name, verbose=False))
+        if not (folder / f"{name}.so").exists():
             log.warning("tunelab: compiling its decoding kernel, once (~20 s)")
-        cpp_extension.load(
-            name=name,
-            sources=[str(SOURCE)],
-            extra_cflags=["-O3", "-fopenmp"],
-            extra_ldflags=["-fopenmp"],
-            is_python_module=False,
-            verbose=False,
-        )
+        if not _lock_free(folder):
+            return False
+        owner = folder / OWNER
+        owner.write_text(str(os.getpid()), encoding="utf-8")
+        try:
+            cpp_extension.load(
+                name=name,
+                sources=[str(SOURCE)],
+                extra_cflags=["-O3", "-fopenmp"],
+                extra_ldflags=["-fopenmp"],
+                is_python_module=False,
+                verbose=False,
+            )
+        finally:
+            owner.unlink(missing_ok=True)
     except Exception as error:  # no compiler, no headers: decoding still works, slower
         log.warning(
             "tunelab: its decoding kernel did not compile (%s); decoding uses oneDNN's, "
             "slower for a few rows at a time",
-            str(error).strip().splitlines()[-1] if str(error).strip() else type(error).__name__,
+            _reason(str(error)) or type(error).__name__,
         )
         return False
     return torch.ops.tunelab_thin.best_isa() > 0
 
 
-def _built(name: str) -> bool:
-    """Whether a build of this source is on disk (only to say, or not, that it will compile)."""
-    from torch.utils import cpp_extension
+# torch's builder holds `lock` in the build folder while it compiles and waits, with no end, for
+# a lock it finds. A compile stopped by SIGTERM or SIGKILL (a timeout, a CI cancel) leaves the
+# lock behind, and every later process would hang on it: tunelab writes its own pid beside it,
+# so that a lock whose compiling process is gone can be told from one still in use.
+OWNER = "tunelab-compiling.pid"
+# A lock without tunelab's pid file (torch's own build of the same name) is taken as stale once
+# this old: the compile takes ~20 s.
+STALE_S = 300
+WAIT_S = 120
 
-    try:  # a private helper of torch's: if it moves, the only loss is the note
-        folder = Path(cpp_extension._get_build_directory(name, verbose=False))
-    except Exception:
+
+def _lock_free(folder: Path) -> bool:
+    """Whether the build folder's lock is gone (or was stale, and is removed); False, with a
+    warning, if another live process has held it for WAIT_S."""
+    lock, owner = folder / "lock", folder / OWNER
+    deadline = time.monotonic() + WAIT_S
+    while lock.exists():
+        try:
+            pid = int(owner.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            pid = None
+        try:
+            age = time.time() - lock.stat().st_mtime
+        except FileNotFoundError:
+            break
+        if (pid is not None and not _alive(pid)) or (pid is None and age > STALE_S):
+            log.warning("tunelab: removing %s, left by a compile that was stopped", lock)
+            lock.unlink(missing_ok=True)
+            owner.unlink(missing_ok=True)
+            break
+        if time.monotonic() > deadline:
+            log.warning(
+                "tunelab: another process has been compiling the decoding kernel for %.0f s "
+                "(%s); this one decodes with oneDNN's",
+                age,
+                lock,
+            )
+            return False
+        time.sleep(0.2)
+    return True
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
         return True
-    return (folder / f"{name}.so").exists()
+    return True
+
+
+def _reason(error: str) -> str:
+    """The line of a build's error that says what went wrong (the compiler's, not ninja's
+    "build stopped")."""
+    lines = [line.strip() for line in error.splitlines() if line.strip()]
+    said = [line for line in lines if re.search(r"error:|not found|no such file", line, re.I)]
+    return (said or lines or [""])[0][:300]
 
 
 def pack(weight: torch.Tensor) -> torch.Tensor:
