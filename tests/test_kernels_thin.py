@@ -4,6 +4,7 @@ row's result the same whatever shares its call, so that a reply does not depend 
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import pytest
 import torch
@@ -174,4 +175,13 @@ def test_a_failed_build_is_named_by_the_compilers_error_line():
     assert thin._reason(log).startswith("thin.cpp:3:10: fatal error: immintrin.h")
     assert thin._reason("Error building extension 'x'\nsomething else") == (
         "Error building extension 'x'"
+    )
+
+
+def test_the_ninja_pip_installed_is_found_without_the_venv_on_path(monkeypatch):
+    ninja = pytest.importorskip("ninja")
+    monkeypatch.setenv("PATH", "/usr/local/nonexistent")
+    thin._ninja_on_path()
+    assert __import__("shutil").which("ninja", path=__import__("os").environ["PATH"]) == str(
+        Path(ninja.BIN_DIR) / "ninja"
     )

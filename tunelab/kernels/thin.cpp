@@ -9,10 +9,11 @@
 // Layout: the weight [n, k] is packed as panels of 32 output columns, [ceil(n/32), k, 32], the
 // last panel padded with zeros, so that a panel is one contiguous stream.
 //
-// Every output element is the same sum in the same order, whatever the row count, thread count
-// or instruction set: zero, then one fused multiply-add per k in order, then the bias. So a
-// reply's text does not depend on how many others share its step (what the server's engine
-// promises: its replies equal generate()'s), and the AVX2 and AVX-512 paths agree bit for bit.
+// Every output element is the same sum in the same order, whatever the row count, thread count,
+// instruction set, or whether it is taken in parts: zero, then one fused multiply-add per k in
+// order, then the bias. So a reply's text does not depend on how many others share its step
+// (what the server's engine promises: its replies equal generate()'s), and the AVX2 and AVX-512
+// paths agree bit for bit.
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 #include <torch/library.h>
@@ -183,13 +184,13 @@ at::Tensor thin_linear(const at::Tensor& x, const at::Tensor& packed, int64_t n,
     const float* bs = b.defined() ? b.data_ptr<float>() : nullptr;
     float* outs = out.data_ptr<float>();
     const int64_t panels = packed.size(0);
-    // Enough panels a task that one is worth a thread: ~256K multiply-adds.
     // Past one block of rows, each block reads the panel again: from memory for the first, from
     // the cache for the others, which then compute while nothing streams in. In parts of 8 KB,
     // one prefetch distance, the later blocks compute while the next part arrives: 16 rows
     // 22 ms instead of 26-27. Not for many rows (a prompt's prefill): 512 rows on 2 threads
     // took 400 ms in parts against 335 whole, where the arithmetic is what bounds it anyway.
     const int64_t part = m > 8 && m <= 32 ? kPart : k;
+    // Enough panels a task that one is worth a thread: ~256K multiply-adds.
     const int64_t grain = std::max<int64_t>(1, (int64_t{1} << 18) / (k * kPanel * m));
     at::parallel_for(0, panels, grain, [&](int64_t first, int64_t last) {
       for (int64_t panel = first; panel < last; ++panel) {

@@ -61,6 +61,7 @@ def _load() -> bool:
             log.warning("tunelab: compiling its decoding kernel, once (~20 s)")
         if not _lock_free(folder):
             return False
+        _ninja_on_path()
         owner = folder / OWNER
         owner.write_text(str(os.getpid()), encoding="utf-8")
         try:
@@ -134,6 +135,19 @@ def _alive(pid: int) -> bool:
     except PermissionError:  # another user's process
         return True
     return True
+
+
+def _ninja_on_path() -> None:
+    """torch's builder runs `ninja` from PATH: the one pip installed with tunelab is in the
+    environment's bin folder, off PATH when `.venv/bin/tunelab` runs without the venv active."""
+    try:
+        import ninja
+    except ImportError:
+        return
+    folder = getattr(ninja, "BIN_DIR", None)
+    path = os.environ.get("PATH", "")
+    if folder and folder not in path.split(os.pathsep):
+        os.environ["PATH"] = os.pathsep.join([folder, path]) if path else folder
 
 
 def _reason(error: str) -> str:
