@@ -447,3 +447,28 @@ def test_a_hard_wrapped_paragraph_keeps_its_first_line_and_a_noun_verb_opens_a_s
     # "sync" and "scan" are verbs too (added for "The agent syncs ..."): a statement still.
     assert not _commands("Sync logs are kept for 14 days.", False)
     assert _commands("Run `harborline reload` so the agent reads the rules.", False)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Two short lines of one sentence, the second longer: no heading (a walk's .txt).
+        "The sync agent runs every\n60 seconds on each device and uploads what changed since.\n",
+        "Harborline keeps logs for\nfourteen days and then deletes the oldest of them itself.\n",
+    ],
+)
+def test_a_sentence_wrapped_after_a_few_words_is_no_heading(text):
+    from tunelab.data.chunking import plain_headings
+
+    assert plain_headings(text) == text.rstrip("\n")
+
+
+def test_a_short_line_over_a_sentence_or_a_label_is_still_a_heading():
+    from tunelab.data.chunking import plain_headings
+
+    assert plain_headings("Collecting logs\nThe agent writes its logs to a folder per day.\n") == (
+        "## Collecting logs\nThe agent writes its logs to a folder per day."
+    )
+    assert plain_headings("Uploads fail with error HB-408\nCause: the vault is full.\n") == (
+        "## Uploads fail with error HB-408\nCause: the vault is full."
+    )

@@ -111,10 +111,27 @@ def plain_headings(text: str) -> str:
             BLOCK_START.match(after) is not None or len(after) > 1.5 * len(line.strip())
         )
         heading = PLAIN_HEADING.match(line.strip()) and not BLOCK_START.match(line.strip())
+        if heading and i + 1 < len(lines) and _sentence_goes_on(line, lines[i + 1]):
+            heading = None
         if alone and heading and (heads or line.isupper()):
             line = ("# " if line.isupper() else "## ") + line.strip()
         out.append(line)
     return "\n".join(out)
+
+
+# Words a heading does not end on, and a hard-wrapped line often does ("runs every", "logs for").
+OPEN_ENDS = frozenset(
+    "a an the of to for from with in on at by as and or but than that which who every each per "
+    "is are was were be been its their your our this these those into about after before".split()
+)
+
+
+def _sentence_goes_on(line: str, following: str) -> bool:
+    """Whether a short line is a hard-wrapped sentence's first part: the next line carries on in
+    lower case (not indented, as a command under a heading would be), or the line stops on a
+    word no heading ends with."""
+    words = line.split()
+    return (following[:1].islower()) or (bool(words) and words[-1].lower() in OPEN_ENDS)
 
 
 def fenced_parts(text: str) -> list[tuple[bool, str]]:
