@@ -64,6 +64,11 @@ def _load() -> bool:
         _ninja_on_path()
         owner = folder / OWNER
         owner.write_text(str(os.getpid()), encoding="utf-8")
+        # torch's builder warns at length about a compiler not named g++; one that fails is
+        # named in the warning below, and decoding goes on either way.
+        builder_log = logging.getLogger(cpp_extension.__name__)
+        level = builder_log.level
+        builder_log.setLevel(logging.ERROR)
         try:
             cpp_extension.load(
                 name=name,
@@ -74,6 +79,7 @@ def _load() -> bool:
                 verbose=False,
             )
         finally:
+            builder_log.setLevel(level)
             owner.unlink(missing_ok=True)
     except Exception as error:  # no compiler, no headers: decoding still works, slower
         log.warning(
