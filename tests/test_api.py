@@ -170,3 +170,17 @@ def test_changes_to_a_bare_config_s_sections_are_what_trains(tmp_path, qa_file):
     run = tunelab.train(config)
     saved = tunelab.Run.open(run).config
     assert saved.train.lr == 1e-3 and saved.data.path == str(qa_file)
+
+
+def test_chat_holds_a_conversation_as_the_command_does():
+    session = tunelab.chat("tiny-random")
+    first = session.reply("What is tunelab?", max_new_tokens=6)
+    assert session.history == [
+        {"role": "user", "content": "What is tunelab?"},
+        {"role": "assistant", "content": first},
+    ]
+    alone = session.reply("What is tunelab?", max_new_tokens=6, remember=False)
+    assert alone == first and len(session.history) == 2  # greedy; asked alone, kept out
+    pieces = []
+    session.reply("And then?", max_new_tokens=6, on_text=pieces.append)
+    assert "".join(pieces) == session.history[-1]["content"]

@@ -1,9 +1,9 @@
 """tunelab: finetune, evaluate and run a small language model of your own, on your own machine.
 
 The functions below are commands, with the same settings: train, plan, runs, evaluate (`tunelab
-eval`), bench, compare, judge, serve and export. generate, chat, rate and the data commands have
-their Python code in their stage's package: `tunelab.serve.chat.Session.open(model).reply(q)`
-answers as `tunelab generate` does, `tunelab.data.write.split_file` splits as `data split`...
+eval`), bench, compare, judge, serve, export, and chat (`tunelab chat` and `generate`:
+`tunelab.chat(run).reply(q)`). rate and the data commands have their Python code in their
+stage's package: `tunelab.data.write.split_file` splits as `data split`...
 
     import tunelab
     run = tunelab.train("examples/lora.yaml")          # tunelab train examples/lora.yaml
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from tunelab.evaluate.bench.score import BenchConfig
     from tunelab.evaluate.judge.verdicts import JudgeConfig
     from tunelab.evaluate.suite import EvalConfig
+    from tunelab.serve.chat import Session
     from tunelab.train.plan.estimate import Plan
     from tunelab.train.plan.settings import PlanConfig
 
@@ -42,6 +43,7 @@ __all__ = [
     "Run",
     "TunelabError",
     "bench",
+    "chat",
     "compare",
     "evaluate",
     "export",
@@ -205,3 +207,19 @@ def export(model: str | Run, **targets) -> dict[str, Path]:
 for _command in (train, evaluate, compare, serve, export):
     _command.__name__ = f"{__name__}.{_command.__name__}"
 del _command
+
+
+def chat(
+    model: str | Run,
+    template: str | None = None,
+    api_key: str | None = None,
+    served_model: str | None = None,
+) -> Session:
+    """A conversation with a model, a run (with its own template and system prompt) or a server's
+    URL, as `tunelab chat` and `tunelab generate` hold it: `.reply(question)` answers after the
+    turns so far and keeps the exchange in `.history` (`remember=False`: the question alone,
+    kept out, as `generate` asks it); a reply takes max_new_tokens and temperature, and
+    `on_text` receives it piece by piece."""
+    from tunelab.serve.chat import Session
+
+    return Session.open(str(model), template=template, api_key=api_key, served_model=served_model)
