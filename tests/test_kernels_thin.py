@@ -3,9 +3,6 @@ row's result the same whatever shares its call, so that a reply does not depend 
 
 from __future__ import annotations
 
-import logging
-from pathlib import Path
-
 import pytest
 import torch
 import torch.nn.functional as F
@@ -90,27 +87,6 @@ def test_decoding_runs_the_thin_kernel_where_it_compiled_and_onednn_when_told(th
     assert (copy.shape == (2, 32, 32)) == thin_kernel  # the thin kernel's panels of 32 columns
 
 
-def test_turned_off_or_failing_to_compile_decoding_falls_back(monkeypatch, caplog):
-    monkeypatch.setattr(thin, "_loaded", None)
-    monkeypatch.setenv("TUNELAB_THIN_KERNEL", "0")
-    assert not thin.available()
-
-    monkeypatch.setattr(thin, "_loaded", None)
-    monkeypatch.delenv("TUNELAB_THIN_KERNEL")
-
-    def no_compiler(**_):
-        raise RuntimeError("Error building extension 'tunelab_thin'\ng++: not found")
-
-    monkeypatch.setattr(torch.utils.cpp_extension, "load", no_compiler)
-    builder_log = logging.getLogger("torch.utils.cpp_extension")
-    level = builder_log.level
-    with caplog.at_level(logging.WARNING, logger="tunelab.kernels.thin"):
-        assert not thin.available()
-    assert builder_log.level == level  # quieted for the build only
-    assert "g++: not found" in caplog.text and "uses oneDNN's" in caplog.text
-    assert not OneDnnLinear(packed=True).thin
-
-
 @pytest.mark.parametrize(
     "weight_shape, bias",
     [((40, 24), torch.ones(1)), ((40, 24), torch.ones(3, 40)), ((24,), None), ((5, 0), None)],
@@ -124,67 +100,3 @@ def test_what_the_packed_kernels_do_not_take_runs_as_torch_runs_it(weight_shape,
     with OneDnnLinear(packed=True):
         got = F.linear(x, weight, bias)
     torch.testing.assert_close(got, expected)
-
-
-def _fake_build(monkeypatch, tmp_path):
-    """The loader pointed at an empty build folder, with a compile that only records the call."""
-    calls = []
-    monkeypatch.setattr(thin, "_loaded", None)
-    monkeypatch.setattr(
-        torch.utils.cpp_extension, "_get_build_directory", lambda name, verbose: str(tmp_path)
-    )
-    monkeypatch.setattr(torch.utils.cpp_extension, "load", lambda **kw: calls.append(kw))
-    return calls
-
-
-def test_a_lock_left_by_a_stopped_compile_is_removed_not_waited_on(monkeypatch, tmp_path, caplog):
-    calls = _fake_build(monkeypatch, tmp_path)
-    (tmp_path / "lock").touch()
-    dead = __import__("subprocess").Popen(["true"])
-    dead.wait()
-    (tmp_path / thin.OWNER).write_text(str(dead.pid), encoding="utf-8")
-    with caplog.at_level(logging.WARNING, logger="tunelab.kernels.thin"):
-        assert thin.available()
-    assert len(calls) == 1 and "left by a compile that was stopped" in caplog.text
-    assert not (tmp_path / "lock").exists() and not (tmp_path / thin.OWNER).exists()
-
-
-def test_a_compile_running_elsewhere_is_waited_for_then_left(monkeypatch, tmp_path, caplog):
-    calls = _fake_build(monkeypatch, tmp_path)
-    monkeypatch.setattr(thin, "WAIT_S", 0.3)
-    (tmp_path / "lock").touch()
-    (tmp_path / thin.OWNER).write_text(str(__import__("os").getpid()), encoding="utf-8")
-    with caplog.at_level(logging.WARNING, logger="tunelab.kernels.thin"):
-        assert not thin.available()
-    assert calls == [] and "another process has been compiling" in caplog.text
-    assert (tmp_path / "lock").exists()  # not ours to remove
-
-
-def test_an_old_lock_of_torchs_own_is_taken_as_stale(monkeypatch, tmp_path):
-    calls = _fake_build(monkeypatch, tmp_path)
-    lock = tmp_path / "lock"
-    lock.touch()
-    old = __import__("time").time() - thin.STALE_S - 5
-    __import__("os").utime(lock, (old, old))
-    assert thin.available() and len(calls) == 1 and not lock.exists()
-
-
-def test_a_failed_build_is_named_by_the_compilers_error_line():
-    log = (
-        "Error building extension 'tunelab_thin_x': [1/2] c++ -c thin.cpp\n"
-        "FAILED: thin.o\nthin.cpp:3:10: fatal error: immintrin.h: No such file or directory\n"
-        "compilation terminated.\nninja: build stopped: subcommand failed."
-    )
-    assert thin._reason(log).startswith("thin.cpp:3:10: fatal error: immintrin.h")
-    assert thin._reason("Error building extension 'x'\nsomething else") == (
-        "Error building extension 'x'"
-    )
-
-
-def test_the_ninja_pip_installed_is_found_without_the_venv_on_path(monkeypatch):
-    ninja = pytest.importorskip("ninja")
-    monkeypatch.setenv("PATH", "/usr/local/nonexistent")
-    thin._ninja_on_path()
-    assert __import__("shutil").which("ninja", path=__import__("os").environ["PATH"]) == str(
-        Path(ninja.BIN_DIR) / "ninja"
-    )

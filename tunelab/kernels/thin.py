@@ -7,161 +7,22 @@ even on weights packed once, took 34 ms for the 135M model's products at 8 rows 
 oneDNN's 40 (benchmarks/README.md, "Serving under load"). Many rows, a prompt's prefill, run
 about as fast as oneDNN's (0.97x at 512 rows on two threads).
 
-It is compiled the first time a process decodes (~20 s, with the C++ compiler torch extensions
-use; cached under ~/.cache/torch_extensions, or TORCH_EXTENSIONS_DIR). Where it cannot be (no
-compiler, not an x86-64 CPU with AVX2, or TUNELAB_THIN_KERNEL=0), decoding keeps oneDNN's
-packed kernel: slower at a few rows, the same model.
+It is compiled with tunelab's other CPU kernels the first time a process needs one
+(tunelab/kernels/build.py). Where it cannot be (no compiler, not an x86-64 CPU with AVX2, or
+TUNELAB_KERNELS=0), decoding keeps oneDNN's packed kernel: slower at a few rows, the same model.
 """
 
 from __future__ import annotations
 
-import hashlib
-import logging
-import os
-import platform
-import re
-import threading
-import time
-from pathlib import Path
-
 import torch
 
+from tunelab.kernels.build import available
+
 PANEL = 32
-SOURCE = Path(__file__).with_name("thin.cpp")
 # Instruction sets, as thin.cpp numbers them; 0 asks for the best this CPU has.
 AVX2, AVX512 = 1, 2
 
-log = logging.getLogger(__name__)
-_lock = threading.Lock()
-_loaded: bool | None = None
-
-
-def available() -> bool:
-    """Whether the kernel is compiled and loaded (compiling it on the first call)."""
-    global _loaded
-    with _lock:
-        if _loaded is None:
-            _loaded = _load()
-        return _loaded
-
-
-def _load() -> bool:
-    if os.environ.get("TUNELAB_THIN_KERNEL", "1") == "0":
-        return False
-    if platform.machine().lower() not in ("x86_64", "amd64"):
-        return False
-    from torch.utils import cpp_extension
-
-    source = SOURCE.read_bytes()
-    # A name per source text, so that an upgrade compiles anew instead of loading a stale build.
-    name = "tunelab_thin_" + hashlib.sha256(source).hexdigest()[:12]
-    try:
-        folder = Path(cpp_extension._get_build_directory(name, verbose=False))
-        if not (folder / f"{name}.so").exists():
-            log.warning("tunelab: compiling its decoding kernel, once (~20 s)")
-        if not _lock_free(folder):
-            return False
-        _ninja_on_path()
-        owner = folder / OWNER
-        owner.write_text(str(os.getpid()), encoding="utf-8")
-        # torch's builder warns at length about a compiler not named g++; one that fails is
-        # named in the warning below, and decoding goes on either way.
-        builder_log = logging.getLogger(cpp_extension.__name__)
-        level = builder_log.level
-        builder_log.setLevel(logging.ERROR)
-        try:
-            cpp_extension.load(
-                name=name,
-                sources=[str(SOURCE)],
-                extra_cflags=["-O3", "-fopenmp"],
-                extra_ldflags=["-fopenmp"],
-                is_python_module=False,
-                verbose=False,
-            )
-        finally:
-            builder_log.setLevel(level)
-            owner.unlink(missing_ok=True)
-    except Exception as error:  # no compiler, no headers: decoding still works, slower
-        log.warning(
-            "tunelab: its decoding kernel did not compile (%s); decoding uses oneDNN's, "
-            "slower for a few rows at a time",
-            _reason(str(error)) or type(error).__name__,
-        )
-        return False
-    return torch.ops.tunelab_thin.best_isa() > 0
-
-
-# torch's builder holds `lock` in the build folder while it compiles and waits, with no end, for
-# a lock it finds. A compile stopped by SIGTERM or SIGKILL (a timeout, a CI cancel) leaves the
-# lock behind, and every later process would hang on it: tunelab writes its own pid beside it,
-# so that a lock whose compiling process is gone can be told from one still in use.
-OWNER = "tunelab-compiling.pid"
-# A lock without tunelab's pid file (torch's own build of the same name) is taken as stale once
-# this old: the compile takes ~20 s.
-STALE_S = 300
-WAIT_S = 120
-
-
-def _lock_free(folder: Path) -> bool:
-    """Whether the build folder's lock is gone (or was stale, and is removed); False, with a
-    warning, if another live process has held it for WAIT_S."""
-    lock, owner = folder / "lock", folder / OWNER
-    deadline = time.monotonic() + WAIT_S
-    while lock.exists():
-        try:
-            pid = int(owner.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            pid = None
-        try:
-            age = time.time() - lock.stat().st_mtime
-        except FileNotFoundError:
-            break
-        if (pid is not None and not _alive(pid)) or (pid is None and age > STALE_S):
-            log.warning("tunelab: removing %s, left by a compile that was stopped", lock)
-            lock.unlink(missing_ok=True)
-            owner.unlink(missing_ok=True)
-            break
-        if time.monotonic() > deadline:
-            log.warning(
-                "tunelab: another process has been compiling the decoding kernel for %.0f s "
-                "(%s); this one decodes with oneDNN's",
-                age,
-                lock,
-            )
-            return False
-        time.sleep(0.2)
-    return True
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's process
-        return True
-    return True
-
-
-def _ninja_on_path() -> None:
-    """torch's builder runs `ninja` from PATH: the one pip installed with tunelab is in the
-    environment's bin folder, off PATH when `.venv/bin/tunelab` runs without the venv active."""
-    try:
-        import ninja
-    except ImportError:
-        return
-    folder = getattr(ninja, "BIN_DIR", None)
-    path = os.environ.get("PATH", "")
-    if folder and folder not in path.split(os.pathsep):
-        os.environ["PATH"] = os.pathsep.join([folder, path]) if path else folder
-
-
-def _reason(error: str) -> str:
-    """The line of a build's error that says what went wrong (the compiler's, not ninja's
-    "build stopped")."""
-    lines = [line.strip() for line in error.splitlines() if line.strip()]
-    said = [line for line in lines if re.search(r"error:|not found|no such file", line, re.I)]
-    return (said or lines or [""])[0][:300]
+__all__ = ["available", "best_isa", "linear", "pack"]
 
 
 def pack(weight: torch.Tensor) -> torch.Tensor:

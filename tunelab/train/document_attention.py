@@ -9,10 +9,12 @@ documents is done and no [rows, 1, T, T] mask is built. The documents are read f
 row's end continues its last document, and no real token sees it (causal).
 
 Selected by `train.attention: auto` on a CPU (or `documents` anywhere); equal to sdpa with the
-block-diagonal mask (tests/test_document_attention.py). A call that asks for more than plain
-causal attention (GPT-OSS's sinks, a bias, a bidirectional layer) goes to attention that does it. Attention per layer, forward and
-backward, 2 threads: 11.7 -> 8.6 ms for three 256-token rows of ~85-token documents, 105 -> 37 ms
-for two 1,024-token rows of 60-300-token ones."""
+block-diagonal mask (tests/test_document_attention.py). Documents of up to 1,024 tokens run
+tunelab's own kernel where it compiled (tunelab/kernels/attention.py), longer ones sdpa's. A
+call that asks for more than plain causal attention (GPT-OSS's sinks, a bias, a bidirectional
+layer) goes to attention that does it. Attention per layer, forward and backward, 2 threads, sdpa
+per document against sdpa with the mask: 11.7 -> 8.6 ms for three 256-token rows of ~85-token
+documents, 105 -> 37 ms for two 1,024-token rows of 60-300-token ones."""
 
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ from transformers.masking_utils import AttentionMaskInterface, sdpa_mask
 
 from tunelab.architecture import attention_window
 from tunelab.errors import TunelabError
+from tunelab.kernels import attention as kernel
 
 NAME = "tunelab_documents"
 
@@ -53,14 +56,20 @@ def document_attention(
         return sdpa_attention_forward(
             module, query, key, value, attention_mask, dropout, scaling, **kwargs
         )
+    bounds = document_bounds(position_ids)
+    longest = max(end - start for row in bounds for start, end in row)
+    if longest <= kernel.LONGEST and kernel.usable(query, dropout):
+        documents = [(r, start, end - start) for r, row in enumerate(bounds) for start, end in row]
+        scale = scaling if scaling is not None else query.shape[-1] ** -0.5
+        return kernel.attend(query, key, value, documents, scale), None
     groups = query.shape[1] // key.shape[1]
     rows = []
     # Split, not sliced: a slice's gradient is a zero tensor the size of the whole input with
     # the slice copied in, once per document; a split's is one concatenation per row.
-    for q_row, k_row, v_row, bounds in zip(
-        query.unbind(0), key.unbind(0), value.unbind(0), document_bounds(position_ids)
+    for q_row, k_row, v_row, row_bounds in zip(
+        query.unbind(0), key.unbind(0), value.unbind(0), bounds
     ):
-        sizes = [end - start for start, end in bounds]
+        sizes = [end - start for start, end in row_bounds]
         parts = [
             F.scaled_dot_product_attention(
                 q[None],
