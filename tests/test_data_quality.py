@@ -75,6 +75,20 @@ def test_test_questions_found_in_train_are_contamination(tmp_path):
     assert report.removals()[1].startswith("leaks test row test.jsonl:1")
 
 
+def test_a_shared_alpaca_instruction_is_the_task_not_a_homogeneous_question(tmp_path):
+    # Alpaca's usual layout for Q&A: one instruction for all rows, each question in `input`.
+    rows = [
+        {"instruction": "Answer the customer question.", "input": q, "output": a} for q, a in FACTS
+    ]
+    report = check_file(write_rows(tmp_path / "d.jsonl", rows), config=TINY)
+    assert not any(w.startswith("homogeneous:") for w in report.warnings), report.warnings
+    assert report.openings[0][0] == "what does"  # the inputs' openings, not the instruction's
+    # Instructions that differ are questions themselves, and are measured as such.
+    templated = [{"instruction": f"Answer this: {q}", "input": "", "output": a} for q, a in FACTS]
+    report = check_file(write_rows(tmp_path / "t.jsonl", templated), config=TINY)
+    assert any(w.startswith("homogeneous:") for w in report.warnings)
+
+
 def test_lengths_are_counted_in_model_tokens_and_truncation_is_counted(tmp_path):
     rows = qa_rows(FACTS[:3]) + [{"question": "Long?", "answer": "word " * 200}]
     config = TINY.model_copy(update={"max_length": 300})

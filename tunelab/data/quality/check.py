@@ -212,9 +212,10 @@ def check_file(
             whole=whole,
         )
     _check_lengths(report, tokenizer)
-    _check_diversity(report, questions, answers)
+    asked = varying_questions(examples, questions)
+    _check_diversity(report, asked, answers)
     _check_content(report, questions, answers)
-    _check_origins(report, questions)
+    _check_origins(report, asked)
     _collect_warnings(report)
     return report
 
@@ -231,6 +232,23 @@ def question_text(example: Example) -> str:
     if example.text is not None:
         return example.text
     return plain_question(example.question)
+
+
+def varying_questions(examples: list[Example], questions: list[str]) -> list[str]:
+    """The questions as they vary from row to row, for the diversity checks: where most rows are
+    Alpaca rows sharing one instruction ("Answer the customer question.") with the question in
+    `input`, the instruction is the task, said alike in every row, and their inputs are what
+    they ask."""
+    shared = Counter(e.instruction for e in examples if e.instruction and e.input)
+    if not shared:
+        return questions
+    instruction, count = shared.most_common(1)[0]
+    if count <= len(examples) / 2:
+        return questions
+    return [
+        plain_question(e.input) if e.instruction == instruction and e.input else question
+        for e, question in zip(examples, questions)
+    ]
 
 
 def whole_words(tokenizer) -> dedup.Whole:
