@@ -220,3 +220,13 @@ def test_a_chat_ending_on_an_unanswered_turn_asks_what_its_last_reply_answers(tm
     path.write_text(json.dumps({"messages": [*turns, {"role": "user", "content": "bye"}]}) + "\n")
     (example,) = load_examples(str(path))
     assert (example.question, example.answer) == ("Hi", "Hello.")
+
+
+def test_a_mistyped_data_file_suggests_the_file_beside_it(tmp_path):
+    (tmp_path / "test.jsonl").write_text('{"question": "q", "answer": "a"}\n')
+    with pytest.raises(
+        TunelabError, match=r"not found: .*tset.jsonl \(did you mean .*test.jsonl\?\)"
+    ):
+        load_examples(tmp_path / "tset.jsonl")
+    with pytest.raises(TunelabError, match=r"not found: .*other.jsonl$"):
+        load_examples(tmp_path / "other.jsonl")

@@ -109,7 +109,7 @@ def read_examples(
         rows = hub_rows(str(path))
     else:
         if not Path(path).exists():
-            raise TunelabError(f"data file not found: {path}")
+            raise TunelabError(f"data file not found: {path}{meant_file(Path(path))}")
         rows = read_rows(Path(path))
     loaded = Loaded(Path(path), [], [], [])
     for source, row in rows:
@@ -236,3 +236,15 @@ def _text_content(content: Any) -> str | None:
     ):
         return "".join(p["text"] for p in content)
     return None
+
+
+def meant_file(path: Path) -> str:
+    """ " (did you mean test.jsonl?)" for a mistyped name of a file beside it, else "". Names are
+    compared without their suffix: ".jsonl" alike would make any two names look close."""
+    import difflib
+
+    if not path.parent.is_dir():
+        return ""
+    here = {p.stem: p.name for p in path.parent.iterdir() if p.is_file()}
+    close = difflib.get_close_matches(path.stem, list(here), n=1, cutoff=0.7)
+    return f" (did you mean {path.with_name(here[close[0]])}?)" if close else ""
