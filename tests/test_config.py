@@ -43,6 +43,9 @@ def test_round_trip(tmp_path):
             r"train.batchsize: unknown setting \(did you mean batch_size\?\)",
         ),
         ("train: {lora: {rank: 2}}\n", r"train.lora.rank: unknown setting \(known: r, alpha"),
+        # Other tools' names for the same settings: too unlike tunelab's for a spelling match.
+        ("train: {learning_rate: 0.1}\n", r"unknown setting \(did you mean train.lr\?\)"),
+        ("train: {max_seq_length: 64}\n", r"unknown setting \(did you mean data.max_length\?\)"),
         # Each of these divided by zero, or trained silently, deep in the loop.
         (
             "train: {batch_size: 0}\n",

@@ -135,6 +135,25 @@ def _invalid(
     return "\n".join(out)
 
 
+# Settings as transformers' TrainingArguments, TRL and Axolotl name them, which a user coming from
+# them types first: too unlike tunelab's names for a spelling match to find ("lr").
+OTHER_TOOLS_NAMES = {
+    "learning_rate": "train.lr",
+    "num_train_epochs": "train.epochs",
+    "num_epochs": "train.epochs",
+    "gradient_accumulation_steps": "train.grad_accum",
+    "per_device_train_batch_size": "train.batch_size",
+    "micro_batch_size": "train.batch_size",
+    "lr_scheduler_type": "train.scheduler",
+    "lr_scheduler": "train.scheduler",
+    "max_seq_length": "data.max_length",
+    "sequence_len": "data.max_length",
+    "lora_r": "train.lora.r",
+    "lora_alpha": "train.lora.alpha",
+    "lora_dropout": "train.lora.dropout",
+}
+
+
 def _unknown_key(loc: tuple, model: type[BaseModel]) -> str:
     """Name the key a misspelled one most likely meant, from the section that refused it."""
     for part in loc[:-1]:
@@ -143,7 +162,10 @@ def _unknown_key(loc: tuple, model: type[BaseModel]) -> str:
         if not (isinstance(inner, type) and issubclass(inner, BaseModel)):
             return "unknown setting"
         model = inner
-    close = difflib.get_close_matches(str(loc[-1]), list(model.model_fields), n=1, cutoff=0.6)
+    key = str(loc[-1])
+    close = difflib.get_close_matches(key, list(model.model_fields), n=1, cutoff=0.6)
+    if key in OTHER_TOOLS_NAMES:
+        close = [OTHER_TOOLS_NAMES[key]]
     known = f"did you mean {close[0]}?" if close else "known: " + ", ".join(model.model_fields)
     return f"unknown setting ({known})"
 
