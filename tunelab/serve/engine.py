@@ -42,6 +42,11 @@ PREFILL_SLOTS = 4
 # The prompt's last tokens a completion's text is read after: enough to settle its first word's
 # space (a sentencepiece "▁is" decodes as "is" alone).
 PROMPT_CONTEXT = 6
+# How long the idle engine waits for a request before it looks again whether it must stop: `stop`
+# runs in a signal handler, where putting on the queue could wait for a lock the interrupted
+# code holds.
+IDLE_WAIT_S = 0.1
+SHUTTING_DOWN = "the server is shutting down: this reply was cut short"
 
 
 @dataclass
@@ -121,7 +126,8 @@ class Engine:
         self.context_length = context_length(model, tokenizer)
         self.device = next(model.parameters()).device
         self._eos = set(eos_ids(model, tokenizer))
-        self._queue: queue.Queue[Request | None] = queue.Queue()
+        self._queue: queue.Queue[Request] = queue.Queue()
+        self._stopping = threading.Event()
         # Decoding rows: request i sits in cache slot i with lengths[i] tokens there, and the
         # token it sampled last (not yet in the cache) in last[i].
         self._active: list[Request] = []
@@ -163,6 +169,8 @@ class Engine:
         context = request.prompt_ids[-PROMPT_CONTEXT:] if request.continues_prompt else None
         request.text = ReplyText(self.tokenizer, self._eos, s.stop, s.max_tokens, context=context)
         self._queue.put(request)
+        if self._stopping.is_set():  # the engine thread may have emptied the queue already
+            self._refuse_queued()
 
     def load(self) -> dict[str, int]:
         """Requests decoding now and waiting, and the counters above (for /health and tests)."""
@@ -174,18 +182,24 @@ class Engine:
             "reused_prompt_tokens": self.reused,
         }
 
+    def stop(self) -> None:
+        """End every reply in flight or queued with an "error" event, before the next decoding
+        step, and then the engine thread: a server shutting down does not wait for long replies.
+        Returns at once and waits for no lock the code it interrupts could hold, so a signal
+        handler can call it."""
+        self._stopping.set()
+
     def close(self) -> None:
-        self._queue.put(None)
+        self.stop()
         self._thread.join(timeout=10)
 
     # --- the engine thread -------------------------------------------------------------------
 
     @torch.inference_mode()  # the cache is written in place, by this thread only
     def _run(self) -> None:
-        while True:
+        while not self._stopping.is_set():
             idle = not (self._active or self._waiting or self._staging)
-            if not self._take(block=idle):
-                return
+            self._take(block=idle)
             try:
                 self._drop_done()
                 self._stage()
@@ -194,28 +208,45 @@ class Engine:
                     self._forward()
             except Exception as err:  # one failed batch must not take the server down
                 log.exception("generation failed")
-                for r in self._active + list(self._waiting) + self._staging:
-                    _safe_emit(r, Event(f"generation failed: {type(err).__name__}", "error"))
-                self._active, self._lengths, self._last = [], [], []
-                self._waiting.clear()
-                self._staging, self._cache, self._held = [], self._new_cache(), {}
+                self._end_taken(f"generation failed: {type(err).__name__}")
+                self._cache, self._held = self._new_cache(), {}
+        self._end_taken(SHUTTING_DOWN)
+        self._refuse_queued()
 
-    def _take(self, block: bool) -> bool:
-        """Move requests from the queue to the waiting line, up to the free slots (waiting for
-        one when there is nothing else to do); False when the engine is closing."""
+    def _end_taken(self, why: str) -> None:
+        """Tell every request taken from the queue that its reply ends here, and drop them."""
+        for r in self._active + list(self._waiting) + self._staging:
+            if not r.cancelled.is_set():  # not those already done or left
+                _safe_emit(r, Event(why, "error"))
+        self._active, self._lengths, self._last = [], [], []
+        self._waiting.clear()
+        self._staging = []
+
+    def _refuse_queued(self) -> None:
+        """Tell the requests still in the queue that the server is shutting down. Called by the
+        engine thread as it ends and by `submit` once stopping: whichever comes second finds a
+        request the other missed, and `get` gives each request to one of them."""
+        while True:
+            try:
+                r = self._queue.get_nowait()
+            except queue.Empty:
+                return
+            if not r.cancelled.is_set():
+                _safe_emit(r, Event(SHUTTING_DOWN, "error"))
+
+    def _take(self, block: bool) -> None:
+        """Move requests from the queue to the waiting line, up to the free slots (waiting a
+        moment for one when there is nothing else to do)."""
         while self._taken() < self.max_batch:
             try:
-                item = self._queue.get(block=block)
+                item = self._queue.get(timeout=IDLE_WAIT_S) if block else self._queue.get_nowait()
             except queue.Empty:
                 break
-            if item is None:
-                return False
             if item.cancelled.is_set():
                 self.abandoned += 1
             else:
                 self._waiting.append(item)
             block = False  # after the first, only take what is already waiting
-        return True
 
     def _taken(self) -> int:
         return len(self._active) + len(self._waiting) + len(self._staging)

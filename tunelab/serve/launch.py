@@ -19,6 +19,9 @@ DEFAULT_PORT = 8000
 # A chat of a full 2048-token context is tens of kB: 4 MB leaves room for batches of token ids
 # while bounding what one request makes the server read, parse and tokenize.
 DEFAULT_MAX_BODY_MB = 4.0
+# Once Ctrl-C has ended every reply, the longest uvicorn waits for connections to close before
+# it cuts them: a client that keeps its connection open must not hold the shutdown.
+SHUTDOWN_WAIT_S = 3
 
 
 def model_id(name: str) -> str:
@@ -128,8 +131,27 @@ def serve(
         "to this)",
         flush=True,
     )
+    config = uvicorn.Config(
+        app, host=host, port=port, log_level="info", timeout_graceful_shutdown=SHUTDOWN_WAIT_S
+    )
+    server = engine_server(config, engines)
     try:
-        uvicorn.run(app, host=host, port=port, log_level="info")
+        server.run()
     finally:
         for engine in engines.values():
             engine.close()
+
+
+def engine_server(config, engines: dict[str, Engine]):
+    """A uvicorn server that stops the engines as soon as it is told to exit (Ctrl-C, SIGTERM):
+    uvicorn waits for open connections to close, and a streamed reply stays open until its
+    engine ends it, which without this was every token of max_tokens later."""
+    import uvicorn
+
+    class EngineServer(uvicorn.Server):
+        def handle_exit(self, sig, frame) -> None:
+            for engine in engines.values():
+                engine.stop()
+            super().handle_exit(sig, frame)
+
+    return EngineServer(config)
