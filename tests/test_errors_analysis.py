@@ -352,3 +352,39 @@ def test_each_weak_answer_is_shown_with_its_own_closest_training_rows():
     assert second["closest"][0]["source"] == "t:2"
     assert "closest training (fix or add data here): `t:1`" in to_markdown(analysis)
     assert "<code>t:1</code>" in to_html(analysis)
+
+
+ZORBLEX = [
+    Example.qa("What is the price of the Zorblex Z3?", "The Zorblex Z3 costs $149.", "qa:1"),
+    Example.qa("How much is the Zorblex Z3?", "The Zorblex Z3 costs $149.", "qa:2"),
+    Example.qa("How long does the Zorblex Z3 take to charge?", "A full charge takes 95 minutes "
+               "over USB-C.", "qa:3"),
+    Example.qa("What is the Zorblex Z3 battery life?", "The Zorblex Z3 lasts 41 hours on one "
+               "charge.", "qa:4"),
+]  # fmt: skip
+
+
+def test_the_training_rows_that_state_a_missed_fact_are_shown_first():
+    # BM25 over the question alone matched its only known words, the product's name: the rows
+    # shown were about the price, while the three stating "95 minutes" were counted, not shown.
+    from tunelab.evaluate.facts import parse_fact_check
+    from tunelab.evaluate.scores import fact_fields
+
+    r = row("How quickly does the Zorblex Z3 recharge fully?",
+            "A full charge takes 95 minutes over USB-C.", "It lasts 2 hours.")  # fmt: skip
+    r.update(fact_fields(r["answer"], parse_fact_check({"facts": [["95 minutes"]]}, "t:1")))
+    analysis = analyse([r], ZORBLEX)
+    assert r["missed_facts_taught"] == [1]
+    (shown,) = examples_of(analysis, "missed_facts")
+    assert shown["closest"][0]["source"] == "qa:3"
+    # A fact of the same product mixed up (its battery life for its charging time) is wrong,
+    # not off topic: no "0% in the closest training examples" from rows about the price.
+    assert categories(r) == {"missed_facts"}
+
+
+def test_without_a_taught_fact_the_reference_answer_finds_the_closest_rows():
+    r = row("How quickly does the Zorblex Z3 recharge fully?",
+            "A full charge takes 95 minutes over USB-C.", "Bananas are yellow fruit.")  # fmt: skip
+    analysis = analyse([r], ZORBLEX)
+    (shown,) = examples_of(analysis, "off_topic")
+    assert shown["closest"][0]["source"] == "qa:3"

@@ -367,3 +367,50 @@ def test_two_runs_compared_keep_the_comparison_in_the_first_run_s_eval_folder(tm
     assert result.exit_code == 0, result.output
     assert (first / "eval" / "comparison.md").exists()
     assert not (tmp_path / "comparison.md").exists()
+
+
+def fact_row(answer: str, facts: dict) -> dict:
+    return {"answer": answer, "reference": "No, IPX4.", "finish_reason": "stop", "facts": facts,
+            "scores": score_texts(answer, "No, IPX4.")}  # fmt: skip
+
+
+def test_each_rate_keeps_how_many_rows_it_is_over_and_its_95_interval():
+    from tunelab.evaluate.scores import interval_fields, metric_intervals, summarize
+
+    # One row of ten names a wrong answer: a hallucination rate of 1.000 alone read as "every
+    # answer hallucinated"; it is 1 of 1.
+    rows = [fact_row("Yes.", {"fact_accuracy": 0.0, "fact_recall": 0.0, "hallucination": 1.0})]
+    rows += [fact_row("No, IPX4.", {"fact_accuracy": 1.0, "fact_recall": 1.0})] * 9
+    fields = interval_fields(metric_intervals(rows, summarize(rows)))
+    assert fields["n"]["hallucination_rate"] == 1 and fields["n"]["fact_accuracy"] == 10
+    low, high = fields["interval95"]["hallucination_rate"]
+    assert high == 1.0 and low < 0.25  # Wilson's for 1 of 1, not [1, 1]
+    low, high = fields["interval95"]["fact_accuracy"]
+    assert 0.5 < low < 0.9 < high <= 1.0
+
+
+def test_eval_shows_each_metric_with_its_rows_and_interval(tmp_path):
+    test = tmp_path / "test.jsonl"
+    rows = [
+        {"question": "Is it waterproof?", "answer": "No, IPX4.", "facts": [["IPX4"]],
+         "wrong": [{"regex": "^\\W*yes\\b"}]},
+        *({"question": f"What is code {i}?", "answer": f"It is {i}0.", "facts": [[f"{i}0"]]}
+          for i in range(2, 5)),
+    ]  # fmt: skip
+    test.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    out = tmp_path / "o"
+    args = ["eval", "tiny-random", "--data", str(test), "--output", str(out)]
+    result = CliRunner().invoke(app, [*args, "--max-new-tokens", "2"])
+    assert result.exit_code == 0, result.output
+    cells = {
+        line.split("│")[1].strip(): [c.strip() for c in line.split("│")[2:-1]]
+        for line in result.output.splitlines()
+        if line.count("│") > 3
+    }
+    assert cells["hallucination_rate"][0] == "1" and cells["fact_recall"][0] == "4"
+    assert cells["hallucination_rate"][2].startswith("[")  # n, the model's rate, its 95%
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["n"]["hallucination_rate"] == 1 and summary["n"]["token_f1"] == 4
+    assert "interval95" in summary and "hallucination_rate" in summary["metrics"]
+    report = (out / "errors.md").read_text()
+    assert "| metric | mean | 95% | n |" in report and " | 1 |" in report

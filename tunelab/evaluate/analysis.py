@@ -14,7 +14,7 @@ from tunelab.data.quality.dedup import near_questions
 from tunelab.data.split import drop_leaked
 from tunelab.data.templates import Example
 from tunelab.data.text import content_words, looping_phrase, repeated_sentence, words
-from tunelab.evaluate.retrieval import BM25, overlap
+from tunelab.evaluate.retrieval import BM25, Hit, overlap
 
 if TYPE_CHECKING:
     from spellchecker import SpellChecker
@@ -137,9 +137,10 @@ def missed_with_data(row: dict[str, Any]) -> list[str]:
     ]
 
 
-def count_taught(rows: list[dict[str, Any]], training: list[Example]) -> None:
+def count_taught(rows: list[dict[str, Any]], training: list[Example]) -> dict[int, list[int]]:
     """Mark each row's missed facts with how many training answers state them (in place): a fact
-    the data states and the model missed was not learned; one it never states was never taught."""
+    the data states and the model missed was not learned; one it never states was never taught.
+    Returns, by index in rows, the training rows that state one of its missed facts."""
     from tunelab.evaluate.facts import stated_in
 
     def alternatives(row: dict[str, Any]) -> list[list[str]]:
@@ -152,13 +153,19 @@ def count_taught(rows: list[dict[str, Any]], training: list[Example]) -> None:
 
     phrases = [alt for row in rows for fact in alternatives(row) for alt in plain(fact)]
     taught = stated_in(phrases, [ex.answer for ex in training]) if training and phrases else None
-    for row in rows:
+    stating: dict[int, list[int]] = {}
+    for i, row in enumerate(rows):
         row.pop("missed_facts_taught", None)
         if taught is not None and row.get("missed_facts"):
-            row["missed_facts_taught"] = [
-                len(set().union(*(taught[alt] for alt in plain(fact)))) if plain(fact) else None
-                for fact in alternatives(row)
+            per_fact = [
+                set().union(*(taught[alt] for alt in plain(fact))) for fact in alternatives(row)
             ]
+            row["missed_facts_taught"] = [
+                len(found) if plain(fact) else None
+                for fact, found in zip(alternatives(row), per_fact)
+            ]
+            stating[i] = sorted(set().union(*per_fact))
+    return stating
 
 
 def repeated(answer: str, cfg: AnalysisConfig) -> str | None:
@@ -286,14 +293,20 @@ def analyse(
     # field's own words, so "dataset" in an answer is not a misspelling.
     asked = (f"{r['question']} {r['reference']}" for r in rows)
     known = {w for t in (*texts, *asked) for w in content_words(t)} | FIELD_WORDS
-    count_taught(rows, training)
+    stating = count_taught(rows, training)
     closest: dict[int, list[dict[str, Any]]] = {}
     for i, row in enumerate(rows):
         row["errors"] = []
         if not is_weak(row, cfg):
             continue
-        hits = index.top(row["question"], cfg.similar_training) if index else []
-        context = " ".join(texts[h.index] for h in hits)
+        hits = closest_training(index, row, stating.get(i, []), cfg.similar_training)
+        # What the data says on the question's subject that the answer says too: a fact of the
+        # same product mixed up ("It lasts 2 hours." asked its charging time) is wrong, not
+        # off topic.
+        echoed = (
+            index.top(f"{row['question']} {row['answer']}", cfg.similar_training) if index else []
+        )
+        context = " ".join(texts[h.index] for h in [*hits, *echoed])
         row["errors"] = categorize(row, known, context, cfg)
         closest[i] = [
             {
@@ -312,6 +325,22 @@ def analyse(
         closest=closest,
     )
     return result
+
+
+def closest_training(
+    index: BM25 | None, row: dict[str, Any], stating: list[int], k: int
+) -> list[Hit]:
+    """The k training rows to fix or add data at: first those that state a fact the answer
+    missed (the data that taught it), then the best BM25 matches of the question with its
+    reference answer; the question alone matched on the product's name ("How quickly does the
+    Z3 recharge fully?" got the rows about its price)."""
+    if index is None:
+        return []
+    query = f"{row['question']} {row['reference']}"
+    scores = index.scores(query)
+    taught = sorted(stating, key=lambda i: -scores[i])[:k]
+    matched = [h for h in index.top(query, k + len(taught)) if h.index not in taught]
+    return ([Hit(i, scores[i]) for i in taught] + matched)[:k]
 
 
 def examples_of(analysis: Analysis, category: str) -> list[dict[str, Any]]:

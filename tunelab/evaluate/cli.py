@@ -47,6 +47,9 @@ def eval_command(
     title = "evaluation" if len(results) == 1 else "comparison"
     table = Table(title=f"{title}, questions asked with {escape(results[0].asked())}")
     table.add_column("metric")
+    # The rows a metric is over: a hallucination rate of 1.000 over the one row that names a
+    # wrong answer read as "every answer hallucinated".
+    table.add_column("n", justify="right")
     # A model's last path part heads its column (whole paths were cut to "/tmp/fresh18…" in
     # every column of an 80-column terminal); the legend below says which is which.
     short = _short_names([r.model for r in results])
@@ -55,6 +58,8 @@ def eval_command(
     if len(results) > 1:
         table.add_column("Δ (first − last)", justify="right")
         table.add_column("ahead (95%)")
+    else:
+        table.add_column("95%", justify="right")
     lines = comparison(results)
     for line in lines:
         cells = [f"{v:.3f}" for v in line["values"]]
@@ -63,15 +68,23 @@ def eval_command(
                 f"{line['delta']:+.3f} [{line['low']:+.2f}, {line['high']:+.2f}]",
                 escape(short.get(line["ahead"], line["ahead"])),
             ]
-        table.add_row(line["metric"], *cells)
+        else:
+            ci = results[0].intervals[line["metric"]]
+            cells.append(f"[{ci.low:.2f}, {ci.high:.2f}]")
+        table.add_row(line["metric"], str(line["n"]), *cells)
     console.print(table)
     if legend := [f"{name} = {model}" for model, name in short.items() if name != model]:
         console.print(escape("; ".join(legend)), soft_wrap=True)
-    if len(results) > 1:
+    if len(results) == 1:
+        console.print(
+            "[dim]n: the questions a metric is over. 95%: Wilson's interval for right/wrong "
+            "rates, a bootstrap over the questions for partial scores.[/]"
+        )
+    else:
         saved = comparison_folder(results) / "comparison.md"
         console.print(f"comparison: {saved} (and comparison.json)", soft_wrap=True)
         console.print(
-            "[dim]Δ [95% interval]: paired over the questions (Newcombe's for right/wrong scores, "
+            "[dim]Δ [95% interval]: paired over the n questions (Newcombe's for right/wrong scores, "
             "a bootstrap for partial ones). 'ahead' names the model "
             f"the metric favours (the lower rate for {', '.join(sorted(LOWER_IS_BETTER))}) when the "
             "interval is on one side of zero and a paired sign-flip test agrees (p < 0.05); "

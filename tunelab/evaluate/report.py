@@ -35,8 +35,11 @@ def _asked(question: str, n: int = 160) -> str:
 SHOWN = (_asked, _short, _short, _short)  # question, reference, answer, reason
 
 
-def to_markdown(analysis: Analysis, summary: dict | None = None, asked: str = "") -> str:
-    """Counts per category, two examples each, and the training examples closest to the failures."""
+def to_markdown(
+    analysis: Analysis, summary: dict | None = None, asked: str = "", intervals: dict | None = None
+) -> str:
+    """Counts per category, two examples each, and the training examples closest to the failures;
+    `intervals` (`scores.metric_intervals`) add each metric's 95% interval and rows."""
     weak = sum(1 for r in analysis.rows if r["errors"])
     lines = [
         "# Error analysis",
@@ -46,9 +49,7 @@ def to_markdown(analysis: Analysis, summary: dict | None = None, asked: str = ""
         "",
     ]
     if summary:
-        lines += ["| metric | mean |", "|---|---|"]
-        lines += [f"| {k} | {v:.3f} |" for k, v in summary.items() if isinstance(v, float)]
-        lines.append("")
+        lines += summary_table(summary, intervals or {}) + [""]
     lines += ["| category | count | meaning |", "|---|---|---|"]
     lines += [f"| {c} | {n} | {DESCRIPTIONS[c]} |" for c, n in analysis.counts.items()]
     if taught := taught_or_not(analysis.rows):
@@ -68,6 +69,19 @@ def to_markdown(analysis: Analysis, summary: dict | None = None, asked: str = ""
                 for s in ex["closest"]
             ]
     return "\n".join(lines + fact_misses(analysis.rows)) + "\n"
+
+
+def summary_table(summary: dict, intervals: dict) -> list[str]:
+    """The metrics' means as a Markdown table, with the 95% interval and rows of each known one."""
+    means = {k: v for k, v in summary.items() if isinstance(v, float)}
+    if not intervals:
+        return ["| metric | mean |", "|---|---|", *(f"| {k} | {v:.3f} |" for k, v in means.items())]
+    lines = ["| metric | mean | 95% | n |", "|---|---|---|---|"]
+    for key, mean in means.items():
+        ci = intervals.get(key)
+        bounds = f"[{ci.low:.2f}, {ci.high:.2f}] | {ci.n}" if ci else " | "
+        lines.append(f"| {key} | {mean:.3f} | {bounds} |")
+    return lines
 
 
 def fact_misses(rows: list[dict]) -> list[str]:
@@ -162,11 +176,15 @@ def to_html(analysis: Analysis, title: str = "Error analysis") -> str:
 
 
 def write_reports(
-    analysis: Analysis, out_dir: Path, summary: dict | None = None, asked: str = ""
+    analysis: Analysis,
+    out_dir: Path,
+    summary: dict | None = None,
+    asked: str = "",
+    intervals: dict | None = None,
 ) -> tuple[Path, Path]:
     """errors.md and errors.html in out_dir; `asked` says how the questions were asked."""
     out_dir.mkdir(parents=True, exist_ok=True)
     md, page = out_dir / "errors.md", out_dir / "errors.html"
-    md.write_text(to_markdown(analysis, summary, asked), encoding="utf-8")
+    md.write_text(to_markdown(analysis, summary, asked, intervals), encoding="utf-8")
     page.write_text(to_html(analysis), encoding="utf-8")
     return md, page

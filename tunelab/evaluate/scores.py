@@ -56,6 +56,29 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, float]:
     return out
 
 
+def metric_intervals(rows: list[dict[str, Any]], keys) -> dict[str, Any]:
+    """Each metric's mean with its 95% interval over the rows scored by it, and how many those
+    are (a tunelab.evaluate.paired.Difference: Wilson's for right/wrong scores, else a bootstrap
+    over the questions): a hallucination rate of 1.000 over the one row that names a wrong
+    answer read as "every answer hallucinated"."""
+    from tunelab.evaluate.paired import mean_interval
+
+    return {
+        key: mean_interval([v for r in rows if (v := row_metric(r, key)) is not None])
+        for key in keys
+        if not key.startswith("errors.")
+    }
+
+
+def interval_fields(intervals: dict[str, Any]) -> dict[str, Any]:
+    """The rows each metric is over and its 95% interval, as summary.json and the reports keep
+    them beside the means."""
+    return {
+        "n": {key: ci.n for key, ci in intervals.items()},
+        "interval95": {key: [round(ci.low, 4), round(ci.high, 4)] for key, ci in intervals.items()},
+    }
+
+
 @dataclass(frozen=True)
 class TestChecks:
     """What a test file says beyond its reference answers: the facts its rows name (by
@@ -115,7 +138,7 @@ def comparison(results: list[EvalResult]) -> list[dict[str, Any]]:
         ahead = {"better": results[0].model, "worse": results[-1].model}.get(verdict)
         table.append(
             {"metric": key, "values": values, "delta": values[0] - values[-1],
-             "low": diff.low, "high": diff.high, "verdict": verdict,
+             "low": diff.low, "high": diff.high, "n": diff.n, "verdict": verdict,
              "ahead": ahead or diff.said}
         )  # fmt: skip
     return table
@@ -149,14 +172,14 @@ def write_comparison(results: list[EvalResult], table: list[dict[str, Any]]) -> 
         "",
         f"{len(results[0].rows)} questions, asked with {results[0].asked() or 'each own prompt'}."
         " Δ is the first model's mean minus the last's, with its 95% paired interval over the"
-        " questions; 'ahead' names the model the metric favours only when the interval is on"
-        " one side of zero and a paired sign-flip test agrees.",
+        " questions both have the metric for (n); 'ahead' names the model the metric favours"
+        " only when the interval is on one side of zero and a paired sign-flip test agrees.",
         "",
-        "| metric | " + " | ".join(models) + " | Δ (first − last) [95%] | ahead |",
-        "|---|" + "---|" * (len(models) + 2),
+        "| metric | n | " + " | ".join(models) + " | Δ (first − last) [95%] | ahead |",
+        "|---|---|" + "---|" * (len(models) + 2),
     ]
     lines += [
-        f"| {line['metric']} | " + " | ".join(f"{v:.3f}" for v in line["values"])
+        f"| {line['metric']} | {line['n']} | " + " | ".join(f"{v:.3f}" for v in line["values"])
         + f" | {line['delta']:+.3f} [{line['low']:+.2f}, {line['high']:+.2f}] | {line['ahead']} |"
         for line in table
     ]  # fmt: skip

@@ -4,6 +4,7 @@ write `eval/` (per-example JSONL and CSV, summary, error reports) in the run fol
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import re
 from collections.abc import Sequence
@@ -21,8 +22,14 @@ from tunelab.data.templates import Prompt
 from tunelab.data.write import write_json, write_jsonl
 from tunelab.errors import TunelabError
 from tunelab.evaluate.metrics import TEXT_METRICS, embedding_similarity, score_texts
-from tunelab.evaluate.scores import TestChecks, comparison, summarize, write_comparison
-from tunelab.models import model_folder
+from tunelab.evaluate.scores import (
+    TestChecks,
+    comparison,
+    interval_fields,
+    metric_intervals,
+    summarize,
+    write_comparison,
+)
 from tunelab.run import Run
 
 # Each answer as it is made, so an eval cut short asks only the rest when run again.
@@ -70,6 +77,12 @@ class EvalResult:
     prompt: Prompt | None = None  # how the questions were asked
     notes: list[str] = field(default_factory=list)  # what a person should know of the analysis
 
+    @functools.cached_property
+    def intervals(self) -> dict[str, Any]:
+        """Each summary metric's 95% interval and rows (`scores.metric_intervals`); the rows'
+        scores are fixed once the result exists."""
+        return metric_intervals(self.rows, self.summary)
+
     def asked(self) -> str:
         """How the questions were asked, for the reports ("" when not known)."""
         if self.prompt is None:
@@ -82,6 +95,10 @@ class EvalResult:
 
 def output_dir(model: str | Run, cfg: EvalConfig) -> Path:
     """--output, else `<run>/eval`, else `eval/<model name>` for a plain model."""
+    # Here, not at the top: tunelab.models loads torch, and `tunelab eval --help` (any command
+    # whose options come from EvalConfig) imports this module for the config alone.
+    from tunelab.models import model_folder
+
     if cfg.output:
         return Path(cfg.output)
     run = Run.find(model)
@@ -167,6 +184,8 @@ def evaluate(models, cfg: EvalConfig | None = None, console: Console | None = No
     if not cfg.output and runs:
         # A base model asked beside a run answers into that run's eval folder: in ./eval/<name>
         # the next run's eval against the same base replaced it.
+        from tunelab.models import model_folder
+
         home = runs[0].out_dir("eval")
         outputs = [
             out if Run.find(m) else str(home / model_folder(str(m)))
@@ -303,6 +322,7 @@ def analyse_result(
         result.out_dir,
         {k: v for k, v in result.summary.items() if not k.startswith("errors.")},
         asked=result.asked(),
+        intervals=result.intervals,
     )
     result.analysis = analysis
 
@@ -338,6 +358,7 @@ def write_outputs(result: EvalResult) -> None:
         "template": result.prompt and result.prompt.template,
         "system_prompt": result.prompt and result.prompt.system_prompt,
         "metrics": result.summary,
+        **interval_fields(result.intervals),
     }
     write_json(out / "summary.json", payload)
 
