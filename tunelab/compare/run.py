@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import Field
 from rich.progress import Progress
@@ -29,7 +29,9 @@ from tunelab.evaluate.scores import TestChecks, summarize
 from tunelab.evaluate.suite import EvalConfig, test_path, test_questions
 from tunelab.progress import answer_bars, counting
 from tunelab.run import Run
-from tunelab.work_log import AnswerLog
+
+if TYPE_CHECKING:
+    from tunelab.work_log import AnswerLog
 
 
 class CompareConfig(Section):
@@ -163,6 +165,7 @@ def _ask(
     from tunelab.generate import answer
     from tunelab.models import context_length
     from tunelab.run import load_model
+    from tunelab.work_log import AnswerLog
 
     arms = []
     model, tokenizer = load_model(name)

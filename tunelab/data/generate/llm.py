@@ -14,10 +14,8 @@ from pydantic import model_validator
 
 from tunelab.config import DEFAULT_MODEL, Section
 from tunelab.errors import TunelabError
-from tunelab.structured import CLOSING_TOKENS
 
 Conversation = list[dict[str, str]]
-MIN_LOCAL_TOKENS = CLOSING_TOKENS + 8
 QUESTION_KEYS = ("question", "instruction", "q", "prompt", "query")
 ANSWER_KEYS = ("answer", "output", "a", "response", "completion")
 
@@ -43,9 +41,16 @@ class AskConfig(Section):
 
     @model_validator(mode="after")
     def _room_to_close(self):
-        if not self.endpoint and self.max_new_tokens < MIN_LOCAL_TOKENS:
+        if self.endpoint:
+            return self
+        # Here, not at the top: tunelab.structured loads torch, and `tunelab data generate
+        # --help` imports this module for the config alone.
+        from tunelab.structured import CLOSING_TOKENS
+
+        least = CLOSING_TOKENS + 8
+        if self.max_new_tokens < least:
             raise ValueError(
-                f"max_new_tokens must be at least {MIN_LOCAL_TOKENS} for a local model, "
+                f"max_new_tokens must be at least {least} for a local model, "
                 "the room a JSON reply needs to close"
             )
         return self

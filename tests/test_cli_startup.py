@@ -1,0 +1,49 @@
+"""`tunelab --help`, a command's --help and a mistyped option answer at once: they load neither
+torch nor transformers (5-7 s before the first line), which only the commands that
+run a model import, when they run. Each case runs in a fresh interpreter, as the command does."""
+
+import subprocess
+import sys
+
+import pytest
+
+# Names, on stderr (stdout holds the help), the model libraries the code before it loaded.
+REPORT = """
+print("loaded:", *sorted(m for m in ("torch", "transformers") if m in sys.modules), file=sys.stderr)
+"""
+# The command as the `tunelab` script runs it.
+RUN_COMMAND = """
+import sys
+from tunelab.cli import main
+sys.argv = ["tunelab", *sys.argv[1:]]
+try:
+    main()
+except SystemExit:
+    pass
+"""
+
+
+def loaded_after(code: str, *args: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=120
+    )
+    return result.stderr.strip().splitlines()[-1]
+
+
+@pytest.mark.parametrize("module", ["tunelab", "tunelab.cli"])
+def test_importing_loads_no_model_library(module):
+    assert loaded_after(f"import sys, {module}\n" + REPORT) == "loaded:"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--help"],
+        ["eval", "--help"],
+        ["compare", "--help"],
+        ["data", "generate", "--help"],
+        ["train", "--no-such-option"],
+    ],
+)
+def test_help_and_usage_errors_load_no_model_library(args):
+    assert loaded_after(RUN_COMMAND + REPORT, *args) == "loaded:"
