@@ -179,6 +179,8 @@ def _kind(name: str, scope: str) -> str:
         return KINDS[4]
     if scope == "optimizer":
         return KINDS[3]
+    if name.startswith("tunelab_attention::"):  # tunelab's own kernel, short documents
+        return KINDS[1]
     if not name.startswith(("aten::", "mkldnn::")):
         return KINDS[6]  # a range's own time, autograd nodes, the engine
     if name in MATMUL:
