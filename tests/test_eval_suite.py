@@ -414,3 +414,5 @@ def test_eval_shows_each_metric_with_its_rows_and_interval(tmp_path):
     assert "interval95" in summary and "hallucination_rate" in summary["metrics"]
     report = (out / "errors.md").read_text()
     assert "| metric | mean | 95% | n |" in report and " | 1 |" in report
+    # Four answers miss their facts and two are shown: the terminal says so, not "4" alone.
+    assert "missed_facts: 4 (2 shown; all in errors.md)" in result.output

@@ -121,8 +121,10 @@ def _print_errors(result, said: set[str] | None = None) -> None:
         console.print(f"no answer falls in an error category: {result.out_dir / 'errors.md'}")
         return
     for category, n in analysis.counts.items():
-        console.print(f"[bold]{category}[/]: {n}")
-        for ex in examples_of(analysis, category):
+        examples = examples_of(analysis, category)
+        shown = f" ({len(examples)} shown; all in errors.md)" if len(examples) < n else ""
+        console.print(f"[bold]{category}[/]: {n}{shown}")
+        for ex in examples:
             q = plain_question(ex["question"])
             console.print(f"  Q: {q[:80]!r} → {ex['answer'][:80]!r} ({ex['reason']})")
             for s in ex["closest"][:2]:
