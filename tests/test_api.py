@@ -89,7 +89,7 @@ def test_a_notebook_s_change_to_a_config_is_checked_as_it_is_made(tmp_path, qa_f
 
 def test_one_name_where_a_list_is_taken_and_a_misspelled_keyword(tmp_path):
     # "runs" was read as the folders r, u, n, s; export(mergd=...) was a raw TypeError.
-    with pytest.raises(tunelab.TunelabError, match=r"/nowhere: neither a run folder"):
+    with pytest.raises(tunelab.TunelabError, match=r"/nowhere: no such folder here"):
         tunelab.runs(str(tmp_path / "nowhere"))
     with pytest.raises(
         tunelab.TunelabError, match=r"unknown setting 'mergd' \(did you mean merged\?\)"

@@ -554,3 +554,13 @@ def test_a_contraction_s_first_part_is_no_fact():
     assert ["hasn"] not in facts and facts
     assert propose("Is X supported?", "Sadly it doesn't, and won't.", {})[0] == []
     assert propose("What is the default password?", "There is none.", {})[0] == []
+
+
+def test_a_missing_test_file_is_one_line_naming_the_file_beside_it(tmp_path):
+    # It was a FileNotFoundError traceback, where data check and data split say one line.
+    from tunelab.errors import TunelabError
+    from tunelab.evaluate.derive_facts import propose_file
+
+    (tmp_path / "test.jsonl").write_text('{"question": "q?", "answer": "It is 42."}\n')
+    with pytest.raises(TunelabError, match=r"data file not found: .*tset.jsonl \(did you mean"):
+        propose_file(tmp_path / "tset.jsonl", tmp_path / "out.jsonl")

@@ -78,7 +78,8 @@ def test_merged_export_loads_without_tunelab_and_matches_the_lora_run(tmp_path):
 def test_merged_export_refuses_to_overwrite_a_folder(tmp_path):
     (tmp_path / "out").mkdir()
     (tmp_path / "out" / "keep.txt").write_text("mine")
-    with pytest.raises(TunelabError, match="not empty"):
+    # A user who passed --overwrite is told it is for --gguf files only.
+    with pytest.raises(TunelabError, match=r"not empty.*--overwrite replaces --gguf files only"):
         export_merged("tiny-random", tmp_path / "out")
 
 

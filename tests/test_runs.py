@@ -98,8 +98,14 @@ def test_runs_piped_prints_every_cell_whole(runs_dir, monkeypatch):
 
 
 def test_runs_names_a_path_that_holds_no_run(tmp_path):
+    # "runs: neither a run folder (no config.yaml) nor a folder" for a folder that is not there.
     result = CliRunner().invoke(app, ["runs", str(tmp_path / "nowhere")])
-    assert "nowhere: neither a run folder" in str(result.exception)
+    assert "nowhere: no such folder here; name the folder training wrote to" in str(
+        result.exception
+    )
+    (tmp_path / "notes.txt").write_text("x")
+    result = CliRunner().invoke(app, ["runs", str(tmp_path / "notes.txt")])
+    assert "notes.txt: neither a run folder" in str(result.exception)
 
 
 def test_a_tied_best_held_out_score_names_the_earlier_step_as_training_keeps(tmp_path):

@@ -100,7 +100,10 @@ def save_merged(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, out:
 def check_merged_target(out: Path) -> None:
     """Refuse, before the merge, a target that holds files, is a file or cannot be written."""
     if out.is_dir() and any(out.iterdir()):
-        raise TunelabError(f"{out} exists and is not empty: choose a new folder or delete it first")
+        raise TunelabError(
+            f"{out} exists and is not empty: choose a new folder or delete it first "
+            "(--overwrite replaces --gguf files only: a folder may hold more than an export)"
+        )
     if out.exists() and not out.is_dir():
         raise TunelabError(f"{out} is a file: --merged takes a folder to create")
     try:

@@ -32,6 +32,10 @@ def find_runs(paths: list[str | Path]) -> list[Run]:
                     found.append(open_run(folder))
                 except TunelabError as err:  # one unreadable folder does not hide the others
                     Console(stderr=True).print(f"[yellow]skipped[/] {err}", soft_wrap=True)
+        elif not path.exists():
+            raise TunelabError(
+                f"{path}: no such folder here; name the folder training wrote to: tunelab runs DIR"
+            )
         else:
             raise TunelabError(f"{path}: neither a run folder (no {CONFIG_FILE}) nor a folder")
     return found
