@@ -472,3 +472,23 @@ def test_a_short_line_over_a_sentence_or_a_label_is_still_a_heading():
     assert plain_headings("Uploads fail with error HB-408\nCause: the vault is full.\n") == (
         "## Uploads fail with error HB-408\nCause: the vault is full."
     )
+
+
+def test_a_manual_s_title_range_column_and_bold_faq_read_as_a_user_wrote_them(tmp_path):
+    # A user walk: "Brewmate 2 User Manual" asked "What is Brewmate 2 User?", a table's range
+    # column made no pair, and bold FAQ questions were listed as numbers "in no answer".
+    from tunelab.data.generate.template_qa import prose_sentences
+
+    doc = tmp_path / "manual.md"
+    doc.write_text(
+        "# Brewmate 2 User Manual\n\nBrewmate 2 is a smart coffee grinder.\n\n## Settings\n\n"
+        "| setting | default | range |\n|---|---|---|\n| grind size | 12 | 1–40 |\n"
+    )
+    pairs = pairs_of(doc)
+    assert pairs["What is Brewmate 2?"] == "Brewmate 2 is a smart coffee grinder."
+    assert pairs["What is the range of grind size?"] == "The range of grind size is 1–40."
+    assert pairs["What is the default grind size?"] == "The default grind size is 12."
+    faq = tmp_path / "faq.md"
+    faq.write_text("# FAQ\n\n**Is the Brewmate 2 dishwasher safe?**\nNo, rinse it by hand.\n")
+    chunks = chunk_document(faq)
+    assert not [s for c in chunks for s in prose_sentences(c) if "Brewmate 2" in s]

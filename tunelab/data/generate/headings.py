@@ -60,7 +60,9 @@ NO_QUESTION = frozenset(
 TROUBLE = frozenset(
     ["troubleshooting", "common problems", "common issues", "known issues", "problems"]
 )
-TITLE_FILLER = frozenset("guide documentation docs manual readme reference handbook".split())
+TITLE_FILLER = frozenset(
+    "guide documentation docs manual readme reference handbook user user's owner's quickstart".split()
+)
 PLURAL_WORDS = frozenset("two three four five several many both multiple various".split())
 NOT_GERUND = frozenset("thing nothing something anything everything string spring".split())
 # "-ing" stems that need their "e" back (configur-ing -> configure): a heuristic, good for the

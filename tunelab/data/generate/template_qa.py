@@ -135,7 +135,9 @@ def template_pairs(chunk: Chunk, max_answer_tokens: int = 300) -> list[tuple[str
 
 
 # A table's column that holds each row's value: "What is the default poll_interval?".
-VALUE_COLUMNS = ("default", "value", "limit", "maximum", "max", "minimum", "min", "recommended")
+VALUE_COLUMNS = (
+    "default", "value", "limit", "maximum", "max", "minimum", "min", "recommended", "range", "unit"
+)  # fmt: skip
 QUALIFIERS = ("default", "maximum", "minimum", "recommended")  # said before the row's name
 
 
@@ -182,10 +184,11 @@ def _rows_asked(header: list[str], rows: list[list[str]]) -> list[tuple[str, str
 
 
 def prose_sentences(chunk: Chunk) -> list[str]:
-    """The sentences of a chunk's prose (not its code or tables), as `template_pairs` reads them."""
+    """The sentences of a chunk's prose (not its code, tables or FAQ entries, which make pairs of
+    their own), as `template_pairs` reads them."""
     text = "".join(part for code, part in fenced_parts(chunk.text) if not code)
     return [
-        s for block in blocks_of(FAQ.sub("", text)) if block.kind == "prose"
+        s for block in blocks_of(BOLD_FAQ.sub("", FAQ.sub("", text))) if block.kind == "prose"
         for s in split_sentences(block.text)
     ]  # fmt: skip
 
