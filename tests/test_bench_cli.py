@@ -3,6 +3,7 @@
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from tunelab.cli import app
@@ -46,6 +47,13 @@ def test_two_models_make_two_rows_with_an_average(tmp_path):
     assert diff["low"] <= diff["delta"] <= diff["high"] and diff["verdict"]
     assert "tiny-random −" in result.output and "(points)" in result.output
     assert row["details"]["mmlu"]["n"] == 4 and row["details"]["arc_easy"]["n"] == 3
+    # A single model's score carries its standard error, as lm-evaluation-harness reports it: a
+    # user read "acc_norm 40.00" of 20 questions as exact.
+    details = row["details"]["mmlu"]
+    main = [k for k in details if k not in ("n", "seconds", "stderr")][0]
+    p = details[main]
+    assert details["stderr"] == pytest.approx((p * (1 - p) / 3) ** 0.5)  # 0/1 scores, n - 1 = 3
+    assert "± " in result.output and "± stderr" in (out / "leaderboard.md").read_text()
     markdown = (out / "leaderboard.md").read_text()
     assert markdown.startswith("| Model | arc_easy | hellaswag | mmlu | truthfulqa_mc2 | Average |")
     assert "Average" in result.output

@@ -46,8 +46,12 @@ def bench_command(
         bars.update(shown[model, task], completed=done)
 
     def finished(model: str, r) -> None:
+        # ± the standard error, as lm-evaluation-harness prints it: 40.00 of 20 questions is
+        # anything from ~18 to ~62, which two decimals alone do not say.
+        spread = f" ± {100 * r.stderr:.2f}" if r.stderr is not None else ""
         bars.console.print(
-            f"[dim]{model} {r.task}: {r.main_metric} {100 * r.main:.2f} ({r.n} questions, {r.seconds:.1f}s)[/]"
+            f"[dim]{model} {r.task}: {r.main_metric} {100 * r.main:.2f}{spread} "
+            f"({r.n} questions, {r.seconds:.1f}s)[/]"
         )
 
     def skipped(task: str, why: str) -> None:

@@ -23,7 +23,10 @@ def leaderboard(rows: dict[str, list[TaskResult]]) -> list[dict]:
         scores = {r.task: round(100 * r.main, 2) for r in results}
         # Of the unrounded scores: rounded first, two equal averages read 16.67 and 16.66.
         average = round(100 * sum(r.main for r in results) / len(results), 2) if results else 0.0
-        details = {r.task: {**r.metrics, "n": r.n, "seconds": round(r.seconds, 2)} for r in results}
+        details = {
+            r.task: {**r.metrics, "n": r.n, "seconds": round(r.seconds, 2), "stderr": r.stderr}
+            for r in results
+        }
         record = {"model": model, "scores": scores, "average": average, "details": details}
         if i:
             record["vs_first"] = {r.task: difference(r, f) for f, r in zip(first, results)}
@@ -63,13 +66,18 @@ def to_markdown(table: list[dict], fewshot: int = 0) -> str:
             for t, d in row["vs_first"].items()
         ]
         lines.append("")
-    lines += ["| Model | Task | n | Metrics |", "|---|---|---|---|"]
+    lines += ["| Model | Task | n | ± stderr | Metrics |", "|---|---|---|---|---|"]
     for row in table:
         for task, d in row["details"].items():
             metrics = ", ".join(
-                f"{k} {100 * v:.2f}" for k, v in d.items() if k not in ("n", "seconds")
+                f"{k} {100 * v:.2f}" for k, v in d.items() if k not in ("n", "seconds", "stderr")
             )
-            lines.append(f"| {row['model']} | {task} | {d['n']} | {metrics} |")
+            err = f"{100 * d['stderr']:.2f}" if d.get("stderr") is not None else ""
+            lines.append(f"| {row['model']} | {task} | {d['n']} | {err} | {metrics} |")
+    lines.append(
+        "± stderr: the leading metric's standard error over the questions, as "
+        "lm-evaluation-harness reports it; about 2 of them either side make a 95% interval."
+    )
     return "\n".join(lines) + "\n"
 
 

@@ -101,6 +101,17 @@ class TaskResult:
     def main(self) -> float:
         return self.metrics[self.main_metric]
 
+    @property
+    def stderr(self) -> float | None:
+        """The main metric's standard error over the questions, as lm-evaluation-harness reports
+        it (the sample standard deviation over sqrt(n)); None under two questions."""
+        n = len(self.per_question)
+        if n < 2:
+            return None
+        mean = sum(self.per_question) / n
+        variance = sum((x - mean) ** 2 for x in self.per_question) / (n - 1)
+        return (variance / n) ** 0.5
+
 
 def score_docs(
     model: PreTrainedModel,
