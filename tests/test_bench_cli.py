@@ -54,6 +54,7 @@ def test_two_models_make_two_rows_with_an_average(tmp_path):
     p = details[main]
     assert details["stderr"] == pytest.approx((p * (1 - p) / 3) ** 0.5)  # 0/1 scores, n - 1 = 3
     assert "± " in result.output and "± stderr" in (out / "leaderboard.md").read_text()
+    assert not (out / "scores.partial").exists()  # kept only while a bench is unfinished
     markdown = (out / "leaderboard.md").read_text()
     assert markdown.startswith("| Model | arc_easy | hellaswag | mmlu | truthfulqa_mc2 | Average |")
     assert "Average" in result.output

@@ -307,7 +307,20 @@ def bench(
     save(table, cfg)
     for name in models:
         partial_scores(cfg, name).unlink(missing_ok=True)
+    _remove_empty(cfg.output / "scores.partial")
     return table
+
+
+def _remove_empty(folder: Path) -> None:
+    """Remove `folder` and the folders inside it if they hold no file: a finished bench leaves
+    no empty scores.partial/ behind to be taken for an interrupted one."""
+    if not folder.is_dir():
+        return
+    for inner in sorted(folder.rglob("*"), key=lambda p: -len(p.parts)):
+        if inner.is_dir() and not any(inner.iterdir()):
+            inner.rmdir()
+    if not any(folder.iterdir()):
+        folder.rmdir()
 
 
 def partial_scores(cfg: BenchConfig, name: str) -> Path:
