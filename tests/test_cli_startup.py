@@ -47,3 +47,9 @@ def test_importing_loads_no_model_library(module):
 )
 def test_help_and_usage_errors_load_no_model_library(args):
     assert loaded_after(RUN_COMMAND + REPORT, *args) == "loaded:"
+
+
+def test_listing_runs_loads_no_model_library(tmp_path):
+    # `tunelab runs` took 8 s to list one run: its module reached torch through run_folder.
+    (tmp_path / "a").mkdir()
+    assert loaded_after(RUN_COMMAND + REPORT, "runs", str(tmp_path)) == "loaded:"

@@ -550,3 +550,14 @@ def fit_max_length(
             f"tokens: set {name} to {limit} or less"
         )
     return section.model_copy(update={"max_length": limit})
+
+
+def flatten(tree: dict, prefix: str = "") -> dict:
+    """{"train": {"lr": 1}} → {"train.lr": 1}, the keys `--set` uses."""
+    flat = {}
+    for key, value in tree.items():
+        if isinstance(value, dict) and value:
+            flat.update(flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat

@@ -9,7 +9,7 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-from tunelab.config import Config, DataConfig, TrainConfig
+from tunelab.config import Config, DataConfig, TrainConfig, flatten
 from tunelab.errors import TunelabError
 from tunelab.run import (
     CHECKPOINTS,
@@ -273,17 +273,6 @@ def save_final(model, tokenizer, run_dir: Path, weights: dict | None = None) -> 
     tokenizer.save_pretrained(target)
     with_umask(target)
     return target
-
-
-def flatten(tree: dict, prefix: str = "") -> dict:
-    """{"train": {"lr": 1}} → {"train.lr": 1}, the keys `--set` uses."""
-    flat = {}
-    for key, value in tree.items():
-        if isinstance(value, dict) and value:
-            flat.update(flatten(value, f"{prefix}{key}."))
-        else:
-            flat[f"{prefix}{key}"] = value
-    return flat
 
 
 def write_config(run_dir: Path, config: Config, step: int) -> None:

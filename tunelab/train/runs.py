@@ -8,10 +8,10 @@ from pathlib import Path
 
 from rich.console import Console
 
+from tunelab.config import flatten
 from tunelab.errors import TunelabError
 from tunelab.run import CHECKPOINTS, CONFIG_FILE, METRICS_FILE, WEIGHTS, Run
 from tunelab.train.plot import read_metrics
-from tunelab.train.run_folder import flatten
 
 HELD_OUT_KEYS = ("eval_fact_accuracy", "eval_token_f1")
 # Always different between runs, and shown as the row's name anyway.

@@ -9,9 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
-from tunelab.config import Config
+from tunelab.config import Config, flatten
 from tunelab.errors import TunelabError
-from tunelab.train.run_folder import flatten
 
 TRACKERS = ("tensorboard", "mlflow", "wandb")
 
