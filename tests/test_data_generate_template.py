@@ -492,3 +492,28 @@ def test_a_manual_s_title_range_column_and_bold_faq_read_as_a_user_wrote_them(tm
     faq.write_text("# FAQ\n\n**Is the Brewmate 2 dishwasher safe?**\nNo, rinse it by hand.\n")
     chunks = chunk_document(faq)
     assert not [s for c in chunks for s in prose_sentences(c) if "Brewmate 2" in s]
+
+
+def test_each_template_pair_cites_the_line_its_answer_is_on(tmp_path):
+    # A user walk: every FAQ pair was cited at the FAQ's first line, every table row at its
+    # section's heading.
+    import json
+
+    from tunelab.data.generate.documents import GenerateConfig, generate_dataset
+
+    doc = tmp_path / "faq.md"
+    doc.write_text(
+        "# FAQ\n\n**How long is the warranty?**\nThe warranty lasts 3 years.\n\n"
+        "**What voltage does it use?**\nIt uses 220 V in Europe.\n\n## Settings\n\n"
+        "| setting | default |\n|---|---|\n| grind_size | 12 |\n| dose_grams | 18 |\n"
+    )
+    out = tmp_path / "qa.jsonl"
+    config = GenerateConfig(docs=[str(doc)], output=str(out), mode="template")
+    generate_dataset(config, None, progress=False)
+    where = {
+        row["question"]: row["meta"]["location"].rsplit(":", 1)[1]
+        for row in map(json.loads, out.read_text().splitlines())
+    }
+    assert where["How long is the warranty?"] == "4"
+    assert where["What voltage does it use?"] == "7"
+    assert where["What is the default dose_grams?"] == "14"
