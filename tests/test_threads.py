@@ -5,7 +5,8 @@ import os
 import subprocess
 import sys
 
-# The spin count as torch's OpenMP runtime reads it: when torch is first imported (by the CLI).
+# The spin count as torch's OpenMP runtime reads it: when torch is first imported (by a command
+# that runs a model, after the CLI, which itself no longer imports torch).
 CODE = """
 import os, sys
 seen = {}
@@ -15,6 +16,7 @@ class WhenTorchLoads:
             seen.setdefault("spin", os.environ.get("GOMP_SPINCOUNT"))
 sys.meta_path.insert(0, WhenTorchLoads())
 import tunelab.cli
+import torch
 print(seen["spin"])
 """
 
