@@ -112,3 +112,13 @@ def test_long_documents_go_to_sdpa_with_the_same_result(monkeypatch):
     assert len(calls) == 1  # the second call, with a 50-token document, did not take the kernel
     expected = _reference(q.double(), k.double(), v.double(), documents, 16**-0.5)
     torch.testing.assert_close(by_sdpa, expected.float(), atol=2e-6, rtol=1e-5)
+
+
+def test_documents_outside_their_rows_are_refused_not_read_past():
+    q, k, v, _ = _inputs([[10]], 4, 2, 16)
+    q, k, v = (t.float() for t in (q, k, v))
+    for documents in ([(0, 5, 6)], [(1, 0, 4)], [(0, -1, 3)], [(0, 0, 0)]):
+        with pytest.raises(RuntimeError, match="is outside rows of 10 tokens"):
+            attention.attend(q, k, v, documents, 0.25)
+    with pytest.raises(RuntimeError, match="heads a multiple of kv_heads"):
+        attention.attend(q[:, :3], k, v, [(0, 0, 10)], 0.25)

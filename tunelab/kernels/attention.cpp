@@ -2,7 +2,7 @@
 //
 // Training packs ~100-token documents into rows and attends within each one
 // (tunelab/train/document_attention.py). torch's CPU flash kernel, called per document, runs such
-// short ones at ~25-50 GFLOP/s: its blocks and per-call work are sized for long sequences. Here
+// short ones at ~15-30 GFLOP/s: its blocks and per-call work are sized for long sequences. Here
 // a document's whole score matrix fits in the cache, so each (document, key head) is one task that
 // computes its scores, softmax and products in tiles of 8 rows x 32 columns held in registers,
 // and only the causal triangle is computed. What is saved for the backward is what flash keeps:
@@ -212,14 +212,29 @@ struct Doc {
   int64_t row, start, length;
 };
 
-std::vector<Doc> read_docs(const at::Tensor& docs) {
+// The documents, each checked to lie inside its row: the kernels index memory by them.
+std::vector<Doc> read_docs(const at::Tensor& docs, int64_t rows, int64_t width) {
   TORCH_CHECK(docs.dim() == 2 && docs.size(1) == 3 && docs.scalar_type() == at::kLong,
               "document attention: docs as [n, 3] int64 (row, start, length)");
   const at::Tensor d = docs.contiguous();
   const int64_t* p = d.data_ptr<int64_t>();
   std::vector<Doc> out;
-  for (int64_t i = 0; i < d.size(0); ++i) out.push_back(Doc{p[3 * i], p[3 * i + 1], p[3 * i + 2]});
+  for (int64_t i = 0; i < d.size(0); ++i) {
+    const Doc doc{p[3 * i], p[3 * i + 1], p[3 * i + 2]};
+    TORCH_CHECK(doc.row >= 0 && doc.row < rows && doc.start >= 0 && doc.length > 0 &&
+                    doc.start + doc.length <= width,
+                "document attention: document ", i, " (row ", doc.row, ", start ", doc.start,
+                ", length ", doc.length, ") is outside rows of ", width, " tokens");
+    out.push_back(doc);
+  }
   return out;
+}
+
+void check_shapes(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v) {
+  TORCH_CHECK(k.sizes() == v.sizes() && q.size(0) == k.size(0) && q.size(1) == k.size(1) &&
+                  q.size(3) == k.size(3) && k.size(2) > 0 && q.size(2) % k.size(2) == 0,
+              "document attention: q [rows, T, heads, D], k and v [rows, T, kv_heads, D] with "
+              "heads a multiple of kv_heads");
 }
 
 // The tasks (document, key head) dealt to the threads, longest first, each to the least loaded:
@@ -262,7 +277,8 @@ std::tuple<at::Tensor, at::Tensor> forward(const at::Tensor& q, const at::Tensor
   check(q, "q");
   check(k, "k");
   check(v, "v");
-  const std::vector<Doc> list = read_docs(docs);
+  check_shapes(q, k, v);
+  const std::vector<Doc> list = read_docs(docs, q.size(0), q.size(1));
   const int64_t heads = q.size(2), kv_heads = k.size(2), D = q.size(3), T = q.size(1);
   const int64_t group = heads / kv_heads;
   const float* qp = q.data_ptr<float>();
@@ -313,7 +329,9 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> backward(
   check(k, "k");
   check(v, "v");
   TORCH_CHECK(out.is_contiguous() && lse.is_contiguous(), "document attention: saved tensors");
-  const std::vector<Doc> list = read_docs(docs);
+  TORCH_CHECK(g.sizes() == q.sizes(), "document attention: a gradient shaped as the output");
+  check_shapes(q, k, v);
+  const std::vector<Doc> list = read_docs(docs, q.size(0), q.size(1));
   const int64_t heads = q.size(2), kv_heads = k.size(2), D = q.size(3), T = q.size(1);
   const int64_t group = heads / kv_heads;
   const float *qp = q.data_ptr<float>(), *kp = k.data_ptr<float>(), *vp = v.data_ptr<float>();
