@@ -61,13 +61,13 @@ def test_stopping_ends_a_reply_mid_generation_and_a_queued_one_with_an_error(tin
         submit(engine, queued)
         engine.stop()
         release.set()
-        assert running.ended.wait(2) and queued.ended.wait(2)
+        assert running.ended.wait(5) and queued.ended.wait(5)
         for listener in (running, queued):
             last = listener.events[-1]
             assert (last.finish_reason, last.text) == ("error", SHUTTING_DOWN)
         # Ended before its next step: the token of the step it was in is its last.
         assert [e.finish_reason for e in running.events] == [None, "error"]
-        engine._thread.join(2)
+        engine._thread.join(5)
         assert not engine._thread.is_alive()
     finally:
         release.set()
@@ -79,14 +79,15 @@ def test_a_request_submitted_after_stopping_is_told_at_once(tiny):
     engine.close()
     late = Listener()
     submit(engine, late)
-    assert late.ended.wait(1) and late.events[-1].finish_reason == "error"
+    assert late.ended.wait(3) and late.events[-1].finish_reason == "error"
 
 
 def test_an_idle_engine_stops_without_a_request_to_wake_it(tiny):
     engine = Engine(*tiny, name="tiny")
     started = time.monotonic()
     engine.close()
-    assert not engine._thread.is_alive() and time.monotonic() - started < 2
+    # close() gives up waiting at 10 s: well before it, the engine saw it must stop.
+    assert not engine._thread.is_alive() and time.monotonic() - started < 5
 
 
 class FakeEngine:
@@ -138,7 +139,7 @@ def test_ctrl_c_ends_a_streamed_reply_and_the_server_without_waiting_for_it(tiny
             told_at = time.monotonic()
             rest = [line for line in lines if line.startswith("data:")]
         thread.join(SHUTDOWN_WAIT_S + 5)
-        assert not thread.is_alive() and time.monotonic() - told_at < 2
+        assert not thread.is_alive() and time.monotonic() - told_at < 5
         error = json.loads(rest[-1].removeprefix("data:"))["error"]
         assert error["message"] == SHUTTING_DOWN
     finally:
