@@ -179,7 +179,9 @@ def answer_location(chunk: Chunk, answer: str, documents: dict[str, list[str] | 
     path = Path(chunk.source)
     if chunk.source not in documents:
         plain = path.suffix.lower() in PLAIN_TEXT and path.is_file()
-        documents[chunk.source] = path.read_text(errors="replace").splitlines() if plain else None
+        documents[chunk.source] = (
+            path.read_text(encoding="utf-8", errors="replace").splitlines() if plain else None
+        )
     lines = documents[chunk.source]
     first = re.findall(r"\w+", answer)[:4]
     if not lines or len(first) < 2:
