@@ -19,6 +19,7 @@ are: left to itself it would lower them to MKL's sgemm, 37% slower a step."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import weakref
 
 import torch
@@ -161,11 +162,25 @@ def _products(grad, x, weight, want_x: bool, want_weight: bool):
         rows = grad.reshape(-1, grad.shape[-1])
         # oneDNN makes no primitive for a sum over no rows (an input of no tokens): zeros.
         grad_weight = (
-            onednn_linear(rows.t(), x.reshape(-1, x.shape[-1]).t())
+            onednn_linear(turned(rows), x.reshape(-1, x.shape[-1]).t())
             if len(rows)
             else grad.new_zeros((grad.shape[-1], x.shape[-1]))
         )
     return grad_x, grad_weight
+
+
+def turned(rows: torch.Tensor) -> torch.Tensor:
+    """rows.T as oneDNN reads a first operand: contiguous. oneDNN would copy the transposed view
+    itself, by torch's copy, ~10x slower than tunelab's own transpose (transpose.cpp) where that
+    compiled; the same values either way, so the same gradients to the bit."""
+    if rows.dtype == torch.float32 and rows.device.type == "cpu" and _transpose_kernel():
+        return torch.ops.tunelab_transpose.transposed(rows)
+    return rows.t()
+
+
+@functools.cache
+def _transpose_kernel() -> bool:
+    return thin.available() and torch.ops.tunelab_transpose.available()
 
 
 # The same products as custom ops, for torch.compile: inductor fuses what lies between them and

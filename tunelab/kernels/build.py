@@ -1,9 +1,9 @@
 """tunelab's own CPU kernels (thin.cpp: decoding's products; attention.cpp: training's attention
-inside short documents), compiled together the first time a process needs one (~30 s, with the
-C++ compiler torch extensions use; cached under ~/.cache/torch_extensions, or
-TORCH_EXTENSIONS_DIR). Where they cannot be (no compiler, not an x86-64 CPU, or
-TUNELAB_KERNELS=0), decoding keeps oneDNN's packed kernel and training torch's attention:
-slower, the same model."""
+inside short documents; transpose.cpp: the output gradient turned for weight gradients),
+compiled together the first time a process needs one (~30 s, with the C++ compiler torch
+extensions use; cached under ~/.cache/torch_extensions, or TORCH_EXTENSIONS_DIR). Where they
+cannot be (no compiler, not an x86-64 CPU, or TUNELAB_KERNELS=0), decoding keeps oneDNN's
+packed kernel and training torch's attention and copies: slower, the same model."""
 
 from __future__ import annotations
 
@@ -18,7 +18,9 @@ from pathlib import Path
 
 import torch
 
-SOURCES = [Path(__file__).with_name(name) for name in ("thin.cpp", "attention.cpp")]
+SOURCES = [
+    Path(__file__).with_name(name) for name in ("thin.cpp", "attention.cpp", "transpose.cpp")
+]
 
 log = logging.getLogger(__name__)
 _lock = threading.Lock()
