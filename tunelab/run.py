@@ -181,11 +181,16 @@ def _alive(host: str | None, pid: int | None) -> bool:
     """Whether the process that wrote a status still runs (unknown on another machine: yes)."""
     if host != socket.gethostname() or pid is None:
         return True
+    return pid_running(pid)
+
+
+def pid_running(pid: int) -> bool:
+    """Whether a process of this machine with that pid runs (another user's counts)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except PermissionError:
+    except PermissionError:  # another user's process
         return True
     return True
 

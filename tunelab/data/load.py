@@ -109,7 +109,7 @@ def read_examples(
         rows = hub_rows(str(path))
     else:
         if not Path(path).exists():
-            raise TunelabError(f"data file not found: {path}{meant_file(Path(path))}")
+            raise TunelabError(not_found(path))
         rows = read_rows(Path(path))
     loaded = Loaded(Path(path), [], [], [])
     for source, row in rows:
@@ -238,7 +238,12 @@ def _text_content(content: Any) -> str | None:
     return None
 
 
-def meant_file(path: Path) -> str:
+def not_found(path: str | Path) -> str:
+    """What every command says of a data file that is not there, with the file it likely meant."""
+    return f"data file not found: {path}{_meant_file(Path(path))}"
+
+
+def _meant_file(path: Path) -> str:
     """ " (did you mean test.jsonl?)" for a mistyped name of a file beside it, else "". Names are
     compared without their suffix: ".jsonl" alike would make any two names look close."""
     import difflib

@@ -15,7 +15,7 @@ from transformers import PreTrainedTokenizerBase
 
 from tunelab.config import DataConfig
 from tunelab.data.hub import is_hub
-from tunelab.data.load import load_examples, meant_file
+from tunelab.data.load import load_examples, not_found
 from tunelab.data.markers import find_markers
 from tunelab.data.pack import collate, pack_rows
 from tunelab.data.read import console
@@ -64,7 +64,7 @@ def check_data_files(config: DataConfig) -> None:
         value = getattr(config, key)
         if value and not is_hub(value) and not Path(value).exists():
             raise TunelabError(
-                f"data.{key}: data file not found: {value}{meant_file(Path(value))} (a relative "
+                f"data.{key}: {not_found(value)} (a relative "
                 f"path in a config is read beside the config, then from the current folder, "
                 f"{Path.cwd()})"
             )

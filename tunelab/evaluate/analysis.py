@@ -336,11 +336,12 @@ def closest_training(
     Z3 recharge fully?" got the rows about its price)."""
     if index is None:
         return []
-    query = f"{row['question']} {row['reference']}"
-    scores = index.scores(query)
+    scores = index.scores(f"{row['question']} {row['reference']}")
     taught = sorted(stating, key=lambda i: -scores[i])[:k]
-    matched = [h for h in index.top(query, k + len(taught)) if h.index not in taught]
-    return ([Hit(i, scores[i]) for i in taught] + matched)[:k]
+    matched = sorted(
+        (i for i, s in enumerate(scores) if s > 0 and i not in taught), key=lambda i: -scores[i]
+    )
+    return [Hit(i, scores[i]) for i in [*taught, *matched][:k]]
 
 
 def examples_of(analysis: Analysis, category: str) -> list[dict[str, Any]]:

@@ -479,12 +479,12 @@ def propose_file(
     with proposed facts where it names none; (rows, rows given facts, the rows whose facts are
     rare words and the on-topic rows left with none: `file:line`, for a person to review or
     write; the rows marked off-topic). With on_error='skip' a bad row is left out, and counted."""
-    from tunelab.data.load import OPTION_SKIP_HINT, load_examples, meant_file
+    from tunelab.data.load import OPTION_SKIP_HINT, load_examples, not_found
     from tunelab.data.read import read_rows
     from tunelab.data.write import write_jsonl
 
     if not Path(path).exists():
-        raise TunelabError(f"data file not found: {path}{meant_file(Path(path))}")
+        raise TunelabError(not_found(path))
     raw = {source: row for source, row in read_rows(Path(path), quiet=True)}
     for source, row in raw.items():  # facts a row names must be of the form eval reads
         if isinstance(row, dict):

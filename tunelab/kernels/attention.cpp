@@ -19,24 +19,12 @@
 #include <limits>
 #include <vector>
 
-#if defined(__x86_64__) || defined(_M_X64)
-#include <immintrin.h>
-#define ATTN_X86 1
-#endif
+#include "isa.h"
 
 namespace {
 
 constexpr int kRows = 8;   // a tile's rows
 constexpr int kCols = 32;  // a tile's columns: two 16-float vectors
-
-bool has_avx512() {
-#ifdef ATTN_X86
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx512f");
-#else
-  return false;
-#endif
-}
 
 // A matrix read element by element: A[r][c] = data[r * row + c * col].
 struct Strided {
@@ -44,7 +32,7 @@ struct Strided {
   int64_t row, col;
 };
 
-#ifdef ATTN_X86
+#ifdef TUNELAB_X86
 // exp of 16 floats: 2^n * e^r with |r| <= ln2 / 2, e^r by its Taylor series to r^7 (relative
 // error ~1e-8, under float32's rounding). Below -87 the result is 0 (the masked scores).
 __attribute__((target("avx512f"))) inline __m512 exp16(__m512 x) {
@@ -270,10 +258,10 @@ void check(const at::Tensor& t, const char* name) {
 std::tuple<at::Tensor, at::Tensor> forward(const at::Tensor& q, const at::Tensor& k,
                                            const at::Tensor& v, const at::Tensor& docs,
                                            double scale) {
-  TORCH_CHECK(has_avx512(), "document attention: this CPU lacks AVX-512");
+  TORCH_CHECK(tunelab::has_avx512(), "document attention: this CPU lacks AVX-512");
   at::Tensor out = at::zeros(q.sizes(), q.options());
   at::Tensor lse = at::zeros({q.size(0), q.size(2), q.size(1)}, q.options());
-#ifdef ATTN_X86
+#ifdef TUNELAB_X86
   check(q, "q");
   check(k, "k");
   check(v, "v");
@@ -319,11 +307,11 @@ std::tuple<at::Tensor, at::Tensor> forward(const at::Tensor& q, const at::Tensor
 std::tuple<at::Tensor, at::Tensor, at::Tensor> backward(
     const at::Tensor& grad, const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
     const at::Tensor& out, const at::Tensor& lse, const at::Tensor& docs, double scale) {
-  TORCH_CHECK(has_avx512(), "document attention: this CPU lacks AVX-512");
+  TORCH_CHECK(tunelab::has_avx512(), "document attention: this CPU lacks AVX-512");
   at::Tensor dq = at::zeros(q.sizes(), q.options());
   at::Tensor dk = at::zeros(k.sizes(), k.options());
   at::Tensor dv = at::zeros(v.sizes(), v.options());
-#ifdef ATTN_X86
+#ifdef TUNELAB_X86
   const at::Tensor g = grad.contiguous();
   check(q, "q");
   check(k, "k");
@@ -403,5 +391,5 @@ TORCH_LIBRARY(tunelab_attention, m) {
       "backward(Tensor grad, Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, Tensor docs, "
       "float scale) -> (Tensor, Tensor, Tensor)",
       &backward);
-  m.def("available() -> bool", &has_avx512);
+  m.def("available() -> bool", &tunelab::has_avx512);
 }

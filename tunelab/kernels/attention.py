@@ -10,6 +10,8 @@ in the backward, so a long document costs no more memory than under sdpa."""
 
 from __future__ import annotations
 
+import functools
+
 import torch
 
 from tunelab.kernels import build
@@ -21,25 +23,24 @@ LONGEST = 1024
 
 def usable(query: torch.Tensor, dropout: float) -> bool:
     """Whether this kernel can take a training call: float32 on a CPU with AVX-512, no dropout."""
-    return (
-        query.device.type == "cpu"
-        and query.dtype == torch.float32
-        and not dropout
-        and build.available()
-        and torch.ops.tunelab_attention.available()
-    )
+    return query.device.type == "cpu" and query.dtype == torch.float32 and not dropout and _loaded()
+
+
+@functools.cache  # asked once a layer: the build's lock and the op lookup once a process
+def _loaded() -> bool:
+    return build.available() and torch.ops.tunelab_attention.available()
 
 
 def attend(
     query: torch.Tensor,
     key: torch.Tensor,
     value: torch.Tensor,
-    documents: list[tuple[int, int, int]],
+    documents: torch.Tensor | list[tuple[int, int, int]],
     scale: float,
 ) -> torch.Tensor:
     """query [rows, heads, T, D], key/value [rows, kv_heads, T, D] (transformers' layout), and
     each document as (row, start, length) -> [rows, T, heads, D], causal within each document."""
-    docs = torch.tensor(documents, dtype=torch.long).reshape(-1, 3)
+    docs = torch.as_tensor(documents, dtype=torch.long).reshape(-1, 3)
     return _DocumentAttention.apply(
         _d_last(query.transpose(1, 2)),
         _d_last(key.transpose(1, 2)),

@@ -18,9 +18,12 @@ from pathlib import Path
 
 import torch
 
+from tunelab.run import pid_running
+
 SOURCES = [
     Path(__file__).with_name(name) for name in ("thin.cpp", "attention.cpp", "transpose.cpp")
 ]
+HEADER = Path(__file__).with_name("isa.h")  # included by the sources, so part of their text
 
 log = logging.getLogger(__name__)
 _lock = threading.Lock()
@@ -44,7 +47,7 @@ def _load() -> bool:
     from torch.utils import cpp_extension
 
     # A name per source text, so that an upgrade compiles anew instead of loading a stale build.
-    digest = hashlib.sha256(b"".join(source.read_bytes() for source in SOURCES))
+    digest = hashlib.sha256(b"".join(source.read_bytes() for source in [*SOURCES, HEADER]))
     name = "tunelab_kernels_" + digest.hexdigest()[:12]
     try:
         folder = Path(cpp_extension._get_build_directory(name, verbose=False))
@@ -107,7 +110,7 @@ def _lock_free(folder: Path) -> bool:
             age = time.time() - lock.stat().st_mtime
         except FileNotFoundError:
             break
-        if (pid is not None and not _alive(pid)) or (pid is None and age > STALE_S):
+        if (pid is not None and not pid_running(pid)) or (pid is None and age > STALE_S):
             log.warning("tunelab: removing %s, left by a compile that was stopped", lock)
             lock.unlink(missing_ok=True)
             owner.unlink(missing_ok=True)
@@ -121,16 +124,6 @@ def _lock_free(folder: Path) -> bool:
             )
             return False
         time.sleep(0.2)
-    return True
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's process
-        return True
     return True
 
 

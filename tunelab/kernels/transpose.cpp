@@ -11,14 +11,11 @@
 
 #include <algorithm>
 
-#if defined(__x86_64__) || defined(_M_X64)
-#include <immintrin.h>
-#define TRANSPOSE_X86 1
-#endif
+#include "isa.h"
 
 namespace {
 
-#ifdef TRANSPOSE_X86
+#ifdef TUNELAB_X86
 // dst[16 x 16] = src[16 x 16] transposed: unpacks of pairs, of quads, then 128-bit lanes.
 __attribute__((target("avx512f"))) inline void block16(const float* src, int64_t ld_src, float* dst,
                                                       int64_t ld_dst) {
@@ -48,26 +45,17 @@ __attribute__((target("avx512f"))) inline void block16(const float* src, int64_t
 }
 #endif
 
-bool has_avx512() {
-#ifdef TRANSPOSE_X86
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx512f");
-#else
-  return false;
-#endif
-}
-
 at::Tensor transposed(const at::Tensor& m) {
   TORCH_CHECK(m.dim() == 2 && m.device().is_cpu() && m.scalar_type() == at::kFloat,
               "transposed: a float32 CPU matrix");
-  TORCH_CHECK(has_avx512(), "transposed: this CPU lacks AVX-512");
+  TORCH_CHECK(tunelab::has_avx512(), "transposed: this CPU lacks AVX-512");
   const at::Tensor in = m.contiguous();
   const int64_t rows = in.size(0), cols = in.size(1);
   at::Tensor out = at::empty({cols, rows}, in.options());
   const float* src = in.data_ptr<float>();
   float* dst = out.data_ptr<float>();
   const int64_t full_r = rows / 16 * 16, full_c = cols / 16 * 16;
-#ifdef TRANSPOSE_X86
+#ifdef TUNELAB_X86
   at::parallel_for(0, full_c / 16, 1, [&](int64_t first, int64_t last) {
     for (int64_t cb = first; cb < last; ++cb)
       for (int64_t r0 = 0; r0 < full_r; r0 += 16)
@@ -83,5 +71,5 @@ at::Tensor transposed(const at::Tensor& m) {
 
 TORCH_LIBRARY(tunelab_transpose, m) {
   m.def("transposed(Tensor m) -> Tensor", &transposed);
-  m.def("available() -> bool", &has_avx512);
+  m.def("available() -> bool", &tunelab::has_avx512);
 }

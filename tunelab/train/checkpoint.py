@@ -20,7 +20,13 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from tunelab.errors import TunelabError
-from tunelab.run import CHECKPOINT_PREFIX, CHECKPOINT_STATE, list_checkpoints, with_umask
+from tunelab.run import (
+    CHECKPOINT_PREFIX,
+    CHECKPOINT_STATE,
+    list_checkpoints,
+    pid_running,
+    with_umask,
+)
 
 WEIGHTS, OPTIMIZER, STATE = "trainable.safetensors", "optimizer.pt", CHECKPOINT_STATE
 
@@ -103,18 +109,8 @@ def remove_partial_saves(folder: Path) -> None:
     still runs on this machine is being written, and stays."""
     for partial in folder.glob(".tmp-*"):
         writer = partial.name.rsplit("-", 1)[-1]
-        if not (writer.isdigit() and _running(int(writer))):
+        if not (writer.isdigit() and pid_running(int(writer))):
             shutil.rmtree(partial, ignore_errors=True)
-
-
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's process
-        return True
-    return True
 
 
 def read_latest(folder: Path, reader=None) -> tuple[Checkpoint, list[str]]:

@@ -56,10 +56,8 @@ def document_attention(
         return sdpa_attention_forward(
             module, query, key, value, attention_mask, dropout, scaling, **kwargs
         )
-    bounds = document_bounds(position_ids)
-    longest = max(end - start for row in bounds for start, end in row)
-    if longest <= kernel.LONGEST and kernel.usable(query, dropout):
-        documents = [(r, start, end - start) for r, row in enumerate(bounds) for start, end in row]
+    bounds, documents = read_documents(position_ids)
+    if int(documents[:, 2].max()) <= kernel.LONGEST and kernel.usable(query, dropout):
         scale = scaling if scaling is not None else query.shape[-1] ** -0.5
         return kernel.attend(query, key, value, documents, scale), None
     groups = query.shape[1] // key.shape[1]
@@ -127,6 +125,27 @@ def own_attention(module, query, key, value, attention_mask, dropout, scaling, *
     return own(
         module, query, key, value, attention_mask, dropout=dropout, scaling=scaling, **kwargs
     )
+
+
+# The last batch's documents: every layer of a forward gets the same position_ids tensor, and
+# reading them is a Python loop over its tokens.
+_last_read: tuple[torch.Tensor, int, list, torch.Tensor] | None = None
+
+
+def read_documents(position_ids: torch.Tensor) -> tuple[list[list[tuple[int, int]]], torch.Tensor]:
+    """`document_bounds` of the positions, and the same documents as an int64 [n, 3] tensor of
+    (row, start, length); read once for all the layers of a forward."""
+    global _last_read
+    last = _last_read
+    if last is not None and last[0] is position_ids and last[1] == position_ids._version:
+        return last[2], last[3]
+    bounds = document_bounds(position_ids)
+    documents = torch.tensor(
+        [(r, start, end - start) for r, row in enumerate(bounds) for start, end in row],
+        dtype=torch.long,
+    ).reshape(-1, 3)
+    _last_read = (position_ids, position_ids._version, bounds, documents)
+    return bounds, documents
 
 
 def document_bounds(position_ids: torch.Tensor) -> list[list[tuple[int, int]]]:

@@ -4,7 +4,9 @@ scores it, and save the leaderboard."""
 from __future__ import annotations
 
 import hashlib
+import math
 import os
+import statistics
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -106,11 +108,7 @@ class TaskResult:
         """The main metric's standard error over the questions, as lm-evaluation-harness reports
         it (the sample standard deviation over sqrt(n)); None under two questions."""
         n = len(self.per_question)
-        if n < 2:
-            return None
-        mean = sum(self.per_question) / n
-        variance = sum((x - mean) ** 2 for x in self.per_question) / (n - 1)
-        return (variance / n) ** 0.5
+        return statistics.stdev(self.per_question) / math.sqrt(n) if n > 1 else None
 
 
 def score_docs(
@@ -312,14 +310,9 @@ def bench(
 
 
 def _remove_empty(folder: Path) -> None:
-    """Remove `folder` and the folders inside it if they hold no file: a finished bench leaves
-    no empty scores.partial/ behind to be taken for an interrupted one."""
-    if not folder.is_dir():
-        return
-    for inner in sorted(folder.rglob("*"), key=lambda p: -len(p.parts)):
-        if inner.is_dir() and not any(inner.iterdir()):
-            inner.rmdir()
-    if not any(folder.iterdir()):
+    """Remove `folder` if it holds no file: a finished bench leaves no empty scores.partial/
+    behind to be taken for an interrupted one (each model's log is a file directly in it)."""
+    if folder.is_dir() and not any(folder.iterdir()):
         folder.rmdir()
 
 
