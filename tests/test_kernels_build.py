@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import torch
+import torch.utils.cpp_extension  # the loader imports it on first use; the tests patch it first
 
 from tunelab.kernels import OneDnnLinear, build
 
@@ -35,6 +36,10 @@ def test_turned_off_or_failing_to_compile_the_kernels_are_done_without(monkeypat
 
 def _fake_build(monkeypatch, tmp_path):
     """The loader pointed at an empty build folder, with a compile that only records the call."""
+    # The real kernels loaded first: a fake build compiles nothing, and the loader then asks the
+    # loaded ops what the CPU runs.
+    if not build.available():
+        pytest.skip("tunelab's kernels do not compile here")
     calls = []
     monkeypatch.setattr(build, "_loaded", None)
     monkeypatch.setattr(

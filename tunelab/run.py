@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from tunelab.config import Config
 from tunelab.data.templates import Prompt
 from tunelab.errors import TunelabError
+from tunelab.processes import pid_running
 
 if TYPE_CHECKING:
     import torch
@@ -182,17 +183,6 @@ def _alive(host: str | None, pid: int | None) -> bool:
     if host != socket.gethostname() or pid is None:
         return True
     return pid_running(pid)
-
-
-def pid_running(pid: int) -> bool:
-    """Whether a process of this machine with that pid runs (another user's counts)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's process
-        return True
-    return True
 
 
 def load_model(

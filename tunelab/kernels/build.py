@@ -18,7 +18,7 @@ from pathlib import Path
 
 import torch
 
-from tunelab.run import pid_running
+from tunelab.processes import pid_running
 
 SOURCES = [
     Path(__file__).with_name(name) for name in ("thin.cpp", "attention.cpp", "transpose.cpp")

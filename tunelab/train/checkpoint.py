@@ -20,11 +20,11 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from tunelab.errors import TunelabError
+from tunelab.processes import pid_running
 from tunelab.run import (
     CHECKPOINT_PREFIX,
     CHECKPOINT_STATE,
     list_checkpoints,
-    pid_running,
     with_umask,
 )
 
