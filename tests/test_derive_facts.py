@@ -564,3 +564,17 @@ def test_a_missing_test_file_is_one_line_naming_the_file_beside_it(tmp_path):
     (tmp_path / "test.jsonl").write_text('{"question": "q?", "answer": "It is 42."}\n')
     with pytest.raises(TunelabError, match=r"data file not found: .*tset.jsonl \(did you mean"):
         propose_file(tmp_path / "tset.jsonl", tmp_path / "out.jsonl")
+
+
+@pytest.mark.parametrize(
+    ("answer", "facts"),
+    [
+        ("1. Unplug the router. 2. Wait 30 seconds.", [["unplug"]]),
+        ("Step 1: hold the button for 10 seconds.", [["10 seconds", "10 second", "10 sec"]]),
+        ("- Open Settings\n- Tap Reset", [["Open Settings"], ["Tap Reset"]]),
+        # A count that is the answer stays one.
+        ("1 admin per workspace.", [["1", "one"]]),
+    ],
+)
+def test_a_list_s_numbering_is_no_fact(answer, facts):
+    assert propose("How do I reset the router?", answer, {})[0] == facts

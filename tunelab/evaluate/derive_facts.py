@@ -234,7 +234,9 @@ def propose_marked(
             and states(answer, phrase, read)
         )
 
-    sentences = _FIRST_SENTENCE.split(answer.strip(), maxsplit=2)
+    # A list's numbering is no fact: "1. Unplug the router." proposed "1".
+    unnumbered = _LIST_MARKER.sub("", answer).strip()
+    sentences = _FIRST_SENTENCE.split(unnumbered, maxsplit=2)
     first = sentences[0]
     # "I wish! This documentation only talks about...", "Of course! The repo has examples...":
     # an opening that says nothing leaves the answer to the next sentence ("Yes!" is a verdict,
@@ -242,7 +244,7 @@ def propose_marked(
     if len(sentences) > 1 and _SAYS_NOTHING.fullmatch(first) and not opposite(question, answer):
         first = sentences[1]
     if _TWO_ASKS.search(question):  # "What does FT-401 mean and how do I fix it?": both answers
-        parts = _FIRST_SENTENCE.split(answer.strip(), maxsplit=_TWO_ASKS_SENTENCES)
+        parts = _FIRST_SENTENCE.split(unnumbered, maxsplit=_TWO_ASKS_SENTENCES)
         first = " ".join(parts[:_TWO_ASKS_SENTENCES])
     past = [next(filter(None, m.groups())) for m in PAST_VALUE.finditer(first)]
     terms = [
@@ -277,6 +279,13 @@ def propose_marked(
         for alternatives in _same_values(answer, facts)
     ]
     return grouped[:most], opposite(question, answer), from_words and bool(grouped)
+
+
+# A list item's number or bullet at a line's start ("1.", "2)", "(3)", "Step 4:", "-"), followed
+# by the item's text.
+_LIST_MARKER = re.compile(
+    r"(?m)^[ \t]*(?:(?:Step[ \t]+)?\d{1,2}[.):]|\(\d{1,2}\)|[-*•])[ \t]+(?=\S)"
+)
 
 
 # An exclamation or courtesy alone, no answer yet.
