@@ -9,7 +9,6 @@ import importlib.util
 import logging
 import os
 import re
-import shutil
 import warnings
 from pathlib import Path
 
@@ -24,6 +23,7 @@ from transformers import (
     PreTrainedTokenizerFast,
 )
 
+from tunelab import gguf_files
 from tunelab.errors import TunelabError, first_few
 
 _log = logging.getLogger(__name__)
@@ -88,9 +88,8 @@ def load_pretrained(
         model = LlamaForCausalLM(random_shape_config(name, len(tokenizer))).to(dtype)
     else:
         tokenizer = pretrained_tokenizer(name)  # checks the name first
-        path = embedded_model_dir() if name == EMBEDDED_NAME else name
         try:
-            model = AutoModelForCausalLM.from_pretrained(**_source(path), dtype=dtype)
+            model = AutoModelForCausalLM.from_pretrained(weights_source(name), dtype=dtype)
         except (OSError, ValueError) as err:
             raise _not_read(name, err) from None
     ensure_pad_token(model, tokenizer)
@@ -105,23 +104,27 @@ def pretrained_tokenizer(name: str) -> PreTrainedTokenizerBase:
     if name == EMBEDDED_NAME:
         path = embedded_tokenizer_dir()
     else:
-        path = name
         check_model_name(name)
         if not Path(name).exists():
             check_hub_reachable(name)
+        path = weights_source(name)
     try:
-        tokenizer = AutoTokenizer.from_pretrained(**_source(path))
+        tokenizer = AutoTokenizer.from_pretrained(path)
     except (OSError, ValueError) as err:
         raise _not_read(name, err) from None
     return tokenizer
 
 
-def _source(path: str | Path) -> dict:
-    """from_pretrained's arguments for a model folder, hub id or GGUF file (`tunelab export
-    --gguf`'s, to check it answers as the run did: its weights dequantized to float32)."""
-    if str(path).lower().endswith(".gguf") and Path(path).is_file():
-        return {"pretrained_model_name_or_path": Path(path).parent, "gguf_file": Path(path).name}
-    return {"pretrained_model_name_or_path": path}
+def weights_source(name: str) -> str | Path:
+    """What from_pretrained reads for a model name that is no built-in random model: the
+    embedded default's cached folder, a GGUF file's (`tunelab export --gguf`'s, to check it
+    answers as the run did: its weights dequantized to float32, once), else the folder or hub
+    id itself."""
+    if name == EMBEDDED_NAME:
+        return embedded_model_dir()
+    if gguf_files.is_gguf(name):
+        return gguf_files.dequantized_folder(Path(name), cache_root() / "models" / "gguf")
+    return name
 
 
 # A model file's extensions: a hub id never ends so (though hub names hold dots: Qwen2.5-0.5B).
@@ -295,28 +298,8 @@ def embedded_model_dir() -> Path:
     Parsing and dequantizing the GGUF takes ~40 s on 2 cores; the cached folder loads in ~1 s.
     """
     target = cache_root() / "models" / EMBEDDED_NAME
-    if (target / "model.safetensors").exists() and (target / "tokenizer.json").exists():
-        return target
-    from transformers import GgufConfig
-
-    gguf = embedded_gguf_path()
-    tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
-    # dequantize=True: otherwise peft and Trainer refuse the model as "quantized".
-    model = AutoModelForCausalLM.from_pretrained(
-        gguf.parent,
-        gguf_file=gguf.name,
-        quantization_config=GgufConfig(dequantize=True),
-        dtype=torch.float32,
-    )
-    if hasattr(model.config, "quantization_config"):
-        del model.config.quantization_config
-    model.config.name_or_path = EMBEDDED_NAME
-    tmp = target.with_name(target.name + f".tmp{os.getpid()}")
-    shutil.rmtree(tmp, ignore_errors=True)
-    model.save_pretrained(tmp, safe_serialization=True)
-    tokenizer.save_pretrained(tmp)
-    shutil.rmtree(target, ignore_errors=True)
-    tmp.rename(target)  # atomic: a crash mid-write never leaves a half cache behind
+    if not gguf_files.is_made(target):
+        gguf_files.dequantize(embedded_gguf_path(), target, name=EMBEDDED_NAME)
     return target
 
 
@@ -438,9 +421,12 @@ def pretrained_context(name: str) -> int | None:
         return random_shape_config(name, 1).max_position_embeddings
     from transformers import AutoConfig
 
-    path = cache_root() / "models" / EMBEDDED_NAME if name == EMBEDDED_NAME else name
+    # The embedded model's folder as it is: not made here for a number its config holds.
+    path = (
+        cache_root() / "models" / EMBEDDED_NAME if name == EMBEDDED_NAME else weights_source(name)
+    )
     try:
-        return config_context(AutoConfig.from_pretrained(**_source(path)))
+        return config_context(AutoConfig.from_pretrained(path))
     except (OSError, ValueError):
         return None
 

@@ -13,13 +13,12 @@ from transformers import AutoModelForCausalLM, PreTrainedModel, PreTrainedTokeni
 
 from tunelab.errors import TunelabError
 from tunelab.models import (
-    EMBEDDED_NAME,
     RANDOM_SHAPES,
     TINY_NAME,
-    embedded_model_dir,
     ensure_pad_token,
     load_pretrained,
     pretrained_tokenizer,
+    weights_source,
 )
 
 KINDS = ("nf4", "int8")
@@ -42,8 +41,7 @@ def load_quantized(
         model.config.name_or_path = name
     else:
         tokenizer = pretrained_tokenizer(name)
-        path = embedded_model_dir() if name == EMBEDDED_NAME else name
-        model = _load(path, kind, settings, dtype, device)
+        model = _load(weights_source(name), kind, settings, dtype, device)
     ensure_pad_token(model, tokenizer)
     for module in model.modules():
         # bitsandbytes (0.50) repacks a 4-bit layer for a faster CPU kernel at its first forward
