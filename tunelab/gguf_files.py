@@ -34,7 +34,7 @@ def dequantized_folder(gguf: Path, root: Path) -> Path:
     digest = hashlib.sha256(str(gguf).encode()).hexdigest()[:12]
     target = root / f"{gguf.stem[:60]}-{digest}"
     made = target / STAMP
-    if is_made(target) and made.exists() and json.loads(made.read_text()) == stamp:
+    if is_made(target) and made.exists() and json.loads(made.read_text(encoding="utf-8")) == stamp:
         os.utime(made)  # used now: the last to go
         return target
     dequantize(gguf, target, name=str(gguf), stamp=stamp)
@@ -66,7 +66,7 @@ def dequantize(gguf: Path, target: Path, name: str, stamp: dict | None = None) -
     model.save_pretrained(tmp, safe_serialization=True)
     tokenizer.save_pretrained(tmp)
     if stamp is not None:
-        (tmp / STAMP).write_text(json.dumps(stamp))
+        (tmp / STAMP).write_text(json.dumps(stamp), encoding="utf-8")
     shutil.rmtree(target, ignore_errors=True)
     tmp.rename(target)  # atomic: a crash mid-write never leaves a half folder behind
 
