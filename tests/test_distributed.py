@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -109,10 +110,13 @@ def test_a_resumed_run_under_torchrun_draws_each_processs_own_dropout_masks(tmp_
     whole = tiny_config(tmp_path / "whole", qa_file, **settings)
     whole.to_yaml(tmp_path / "whole.yaml")
     _torchrun(str(tmp_path / "whole.yaml"))
-    half = tiny_config(tmp_path / "half", qa_file, **{**settings, "max_steps": 2})
+    # The same run stopped after its step-2 checkpoint (two launches, not three: ~18 s each).
+    half = whole.model_copy(update={"output_dir": str(tmp_path / "half")})
+    shutil.copytree(whole.run_dir, half.run_dir)
+    shutil.rmtree(half.run_dir / "model")
+    shutil.rmtree(half.run_dir / "checkpoints" / "step-000004")
     half.to_yaml(tmp_path / "half.yaml")
-    _torchrun(str(tmp_path / "half.yaml"))
-    _torchrun(str(half.run_dir), "--resume", "--set", "train.max_steps=4")
+    _torchrun(str(tmp_path / "half.yaml"), "--resume")
     losses = [
         [r["loss"] for r in _records(run) if "loss" in r] for run in (whole.run_dir, half.run_dir)
     ]
