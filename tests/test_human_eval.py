@@ -193,6 +193,51 @@ def test_answer_files_must_name_two_models_and_share_questions(tmp_path):
         load_answers([only, broken])
 
 
+def test_one_answer_file_given_twice_is_named(tmp_path):
+    answers = tmp_path / "a.jsonl"
+    answers.write_text(json.dumps({"question": "q", "answer": "a"}) + "\n")
+    with pytest.raises(TunelabError, match="a.jsonl is given twice"):
+        load_answers([answers, tmp_path / ".." / tmp_path.name / "a.jsonl"])
+
+
+def test_votes_that_cannot_be_written_are_refused_before_judging_starts(tmp_path, monkeypatch):
+    import uvicorn
+
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **kw: pytest.fail("served anyway"))
+    answers = [str(p) for p in _answer_sets(tmp_path)]
+    # A folder was read as "no votes yet", and then every vote failed with a 500.
+    with pytest.raises(TunelabError, match="is a folder"):
+        Arena(load_answers(_answer_sets_again(tmp_path)), tmp_path)
+    (tmp_path / "notes").write_text("a file, not a folder")
+    result = CliRunner().invoke(app, ["rate", *answers, "--votes", str(tmp_path / "notes" / "v")])
+    assert "notes is a file, not a folder" in str(result.exception)
+    assert "Open" not in result.output  # no judge is sent to a page whose votes would be lost
+
+
+def test_a_vote_the_disk_refused_is_said_and_can_be_cast_again(tmp_path, monkeypatch):
+    import errno
+
+    from tunelab.evaluate.human import arena as arena_module
+
+    votes_file = tmp_path / "votes.jsonl"
+    arena = Arena(load_answers(_answer_sets(tmp_path)), votes_file)
+    client = TestClient(create_app(arena), raise_server_exceptions=False)
+    token = client.get("/api/next").json()["token"]
+    write = arena_module.append_jsonl
+
+    def disk_full(path, record):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(arena_module, "append_jsonl", disk_full)
+    refused = client.post("/api/vote", json={"token": token, "winner": "left"})
+    assert refused.status_code == 500
+    assert "No space left on device" in refused.json()["detail"]
+    assert str(votes_file) in refused.json()["detail"] and not arena.records
+    monkeypatch.setattr(arena_module, "append_jsonl", write)  # space freed: the same pair counts
+    assert client.post("/api/vote", json={"token": token, "winner": "left"}).status_code == 200
+    assert len(votes_file.read_text().splitlines()) == 1
+
+
 def test_a_torn_last_vote_is_named_by_line_on_restart(tmp_path):
     votes = tmp_path / "votes.jsonl"
     arena = Arena(load_answers(_answer_sets(tmp_path)), votes)

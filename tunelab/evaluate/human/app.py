@@ -8,6 +8,7 @@ from collections.abc import Collection
 
 from pydantic import BaseModel
 
+from tunelab.data.write import cannot_write, check_writable
 from tunelab.errors import TunelabError
 from tunelab.evaluate.human.arena import Arena
 from tunelab.web import LOCALHOST, LocalHostsOnly
@@ -43,6 +44,9 @@ def create_app(arena: Arena, allowed_hosts: Collection[str] = ()):
             arena.vote(body.token, body.winner)
         except TunelabError as err:
             raise HTTPException(400, str(err)) from None
+        except OSError as err:  # a full disk: the page says why, and the pair can be voted again
+            message = f"vote not saved: {cannot_write(arena.votes_path, err)}"
+            raise HTTPException(500, message) from None
         return {"judged": len(arena.records)}
 
     @app.get("/api/ratings")
@@ -62,6 +66,7 @@ def rate(
     """Serve the judging page for `arena` until Ctrl-C (same as `tunelab rate`)."""
     import uvicorn
 
+    check_writable(arena.votes_path)  # now, not as a failure of every vote
     uvicorn.run(create_app(arena, allowed_hosts), host=host, port=port, log_level="warning")
 
 

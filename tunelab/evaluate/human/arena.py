@@ -147,10 +147,14 @@ def load_answers(paths: list[Path]) -> dict[str, dict[str, dict]]:
     """{model: {question: row}} from each answers file; names must differ. Two files of one
     name (prompting.jsonl of two compare folders) are told apart by their folders."""
     paths = [file for path in paths for file in answer_sets(path)]
+    files = [answers_file(path).resolve() for path in paths]
+    for path, file in zip(paths, files):
+        if files.count(file) > 1:  # it was named ':a', as if two models shared a name
+            raise TunelabError(f"{path} is given twice: each answer set is one model")
     names = [model_name(path) for path in paths]
     names = [
-        f"{answers_file(path).parent.name}:{name}" if names.count(name) > 1 else name
-        for path, name in zip(paths, names)
+        f"{file.parent.name}:{name}" if names.count(name) > 1 else name
+        for file, name in zip(files, names)
     ]
     models: dict[str, dict[str, dict]] = {}
     for path, name in zip(paths, names):
@@ -234,6 +238,8 @@ class Arena:
         ]
         self.shown: OrderedDict[str, tuple[str, str, str]] = OrderedDict()  # token: q, left, right
         self.lock = threading.Lock()  # FastAPI runs the handlers on several threads
+        if votes_path.is_dir():  # read as no votes, and every vote then failed to be written
+            raise TunelabError(f"{votes_path} is a folder: --votes takes a file (inside it, say)")
         earlier = read_votes(votes_path)
         self.records = [r for r in earlier if on_these_answers(r, answers)]
         self.other_votes = len(earlier) - len(self.records)
@@ -267,7 +273,8 @@ class Arena:
 
     def vote(self, token: str, winner: str) -> None:
         """Record the judgement on the pair `token` was shown with, flushed to disk before this
-        returns; a token counts once."""
+        returns; a token counts once. A vote the disk refused (OSError) leaves its token unused,
+        so the same pair can be voted on again."""
         if winner not in WINNERS:
             raise TunelabError(f"winner must be one of {sorted(WINNERS)}, got {winner!r}")
         with self.lock:
@@ -275,8 +282,8 @@ class Arena:
                 raise TunelabError(
                     "not a pair this server showed, or one already voted on: ask /api/next"
                 )
-            question, left, right = self.shown.pop(token)
-            self._record(question, left, right, winner)
+            self._record(*self.shown[token], winner)
+            del self.shown[token]
 
     def _record(self, question: str, left: str, right: str, winner: str) -> None:
         record = {

@@ -33,6 +33,7 @@ def rate_command(
     ] = False,
 ) -> None:
     """Judge answers side by side in a browser (blind, random sides); Bradley–Terry and Elo ratings."""
+    from tunelab.data.write import check_writable
     from tunelab.evaluate.human.app import rate
     from tunelab.evaluate.human.arena import Arena, load_answers, unshared
 
@@ -57,6 +58,7 @@ def rate_command(
             )  # fmt: skip
         console.print(table)
         return
+    check_writable(arena.votes_path)  # before the line that invites judges to the page
     console.print(
         f"{len(arena.pairs)} answer pairs, {len(arena.records)} judged so far. Open "
         f"[bold]http://{host}:{port}/[/] (keys 1-4); ratings at /leaderboard; Ctrl-C to stop."
