@@ -427,3 +427,54 @@ def test_the_report_opens_with_whether_finetuning_beat_prompting_and_rag():
         "- **Finetuned vs prompting**, fact accuracy: +100.0 points [+30.7, +100.0] over 4 "
         "questions: no clear winner (4 questions, under 10)."
     ]
+
+
+def test_compare_json_keeps_each_arms_rows_and_interval_beside_its_means(tmp_path):
+    # A walk's compare.json held a hallucination rate of 0.111 with no word that it was 1 of 9
+    # rows, nor how sure: compare.md had both, eval's summary.json had both, compare.json neither.
+    from tunelab.compare.report import write_report
+    from tunelab.compare.run import Arm, CompareConfig, Comparison
+    from tunelab.evaluate.scores import summarize
+
+    def arm(name: str, right: int, hallucinated: int) -> Arm:
+        rows = [
+            {"answer": "an answer", "finish_reason": "stop",
+             "scores": {"normalized_match": 0.0, "token_f1": 0.25 * (i % 3), "rouge_l": 0.2},
+             "facts": {"fact_accuracy": float(i < right)}
+             | ({"hallucination": float(i < hallucinated)} if i < 9 else {})}
+            for i in range(20)
+        ]  # fmt: skip
+        summary = summarize(rows) | {"answer_words": 2.0, "seconds_per_question": 0.1}
+        return Arm(name, "m", False, rows, 2.0, summary)
+
+    arms = [arm("prompting", 2, 3), arm("finetuned", 10, 1)]
+    write_report(Comparison("runs/x", arms, 0, tmp_path), CompareConfig())
+    report = json.loads((tmp_path / "compare.json").read_text())
+    assert report["questions"] == 20
+    tuned = report["arms"][1]
+    assert tuned["hallucination_rate"] == pytest.approx(1 / 9)
+    assert tuned["n"]["hallucination_rate"] == 9 and tuned["n"]["fact_accuracy"] == 20
+    low, high = tuned["interval95"]["fact_accuracy"]  # Wilson's, as compare.md shows it
+    assert (low, high) == (pytest.approx(0.2993, abs=1e-4), pytest.approx(0.7007, abs=1e-4))
+    assert f"{100 * low:.1f}, {100 * high:.1f}]" in (tmp_path / "compare.md").read_text()
+    assert "answer_words" not in tuned["n"]  # a length, not a score over the questions
+
+
+def test_an_arm_right_on_no_question_of_ten_gets_its_chart_not_a_traceback(tmp_path):
+    # A walk's `compare --limit 10`: no arm matched a reference exactly, Wilson's low bound of
+    # 0 of 10 came out 2.8e-17, above the share, and matplotlib refused the negative error bar
+    # after every question had been answered. A score the same on every question is such a
+    # bound too: ROUGE-L 0.09 ten times averages 0.08999999999999998, its bootstrap reads 0.09.
+    from tunelab.compare.report import write_report
+    from tunelab.compare.run import Arm, CompareConfig, Comparison
+    from tunelab.evaluate.scores import summarize
+
+    rows = [
+        {"answer": "no", "finish_reason": "stop", "facts": {"fact_accuracy": 0.0},
+         "scores": {"normalized_match": 0.0, "token_f1": 0.1 * i, "rouge_l": 0.09}}
+        for i in range(10)
+    ]  # fmt: skip
+    summary = summarize(rows) | {"answer_words": 1.0, "seconds_per_question": 0.1}
+    arms = [Arm(name, "m", False, rows, 1.0, summary) for name in ("prompting", "finetuned")]
+    write_report(Comparison("runs/x", arms, 0, tmp_path), CompareConfig())
+    assert (tmp_path / "compare.png").read_bytes().startswith(b"\x89PNG")

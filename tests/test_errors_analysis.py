@@ -388,3 +388,34 @@ def test_without_a_taught_fact_the_reference_answer_finds_the_closest_rows():
     analysis = analyse([r], ZORBLEX)
     (shown,) = examples_of(analysis, "off_topic")
     assert shown["closest"][0]["source"] == "qa:3"
+
+
+def test_each_example_in_the_reports_names_its_test_row():
+    # A walk's errors.md listed a cut-off answer by its question alone: which test row (and
+    # which predictions line) it was could only be guessed from the text.
+    rows = [row("Where do runs go?", "Into runs/<name>/.", ""), row("Q2?", "yes", "")]
+    for i, r in enumerate(rows, 1):
+        r["source"] = f"test.jsonl:{i}"
+    analysis = analyse(rows, TRAINING)
+    assert "- **Q:** `test.jsonl:1` Where do runs go?" in to_markdown(analysis)
+    assert "<td><code>test.jsonl:2</code> Q2?</td>" in to_html(analysis)
+
+
+def test_every_answer_that_missed_a_fact_is_listed_with_its_closest_training_rows():
+    # The categories show two rows each with their closest training rows; a third row that
+    # missed a fact was listed in "Facts, row by row" without any: where to fix it was nowhere.
+    asked = [("Which command installs tunelab?", "Run pip install tunelab."),
+             ("What does a LoRA adapter add?", "Small trainable matrices."),
+             ("In which folder does a run keep config.yaml?", "Into runs/<name>/.")]  # fmt: skip
+    rows = []
+    for i, (question, reference) in enumerate(asked, 1):
+        r = row(question, reference, "I do not know.")
+        r |= {"source": f"test.jsonl:{i}", "missed_facts": ["zzq"],
+              "facts": {"fact_accuracy": 0.0, "fact_recall": 0.0}}  # fmt: skip
+        rows.append(r)
+    analysis = analyse(rows, TRAINING)
+    assert [ex["source"] for ex in examples_of(analysis, "missed_facts")] == [
+        "test.jsonl:1", "test.jsonl:2",
+    ]  # fmt: skip
+    [third] = [x for x in to_markdown(analysis).splitlines() if x.startswith("- `test.jsonl:3`")]
+    assert "closest training: `train.jsonl:3`" in third

@@ -2,6 +2,7 @@
 marks `"kind": "off_topic"` (with their own refusal) and only those, as the demo does."""
 
 import json
+import re
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -99,3 +100,20 @@ def test_data_facts_proposes_no_fact_of_a_refusal_and_counts_the_off_topic_rows(
 def test_a_short_refusal_is_matched_as_whole_words():
     refusals = Refusals.of_rows([("t:1", {"kind": "off_topic"}, "No.")])
     assert refusals.refuses("No, I can't say.") and not refusals.refuses("I know the answer.")
+
+
+def test_off_topic_spelled_otherwise_is_named_before_any_answer(tmp_path):
+    # "kind": "offtopic" was read as no kind: eval reported no refusal rates and scored the
+    # question as an ordinary one, saying nothing.
+    import pytest
+
+    from tunelab.errors import TunelabError
+    from tunelab.evaluate.suite import EvalConfig, evaluate
+
+    test = tmp_path / "test.jsonl"
+    rows = [*ROWS[:2], {**ROWS[2], "kind": "off-topic"}]
+    test.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    said = f"""{test}:3: "kind": 'off-topic' is not "off_topic": """
+    with pytest.raises(TunelabError, match=re.escape(said)):
+        evaluate("tiny-random", EvalConfig(data=str(test), output=str(tmp_path / "eval")))
+    assert not (tmp_path / "eval").exists()  # named before any answer

@@ -6,10 +6,12 @@ same test (a refusal of an on-topic question: lower is better)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from tunelab.errors import TunelabError
 from tunelab.evaluate.metrics import normalize
 
 OFF_TOPIC = "off_topic"
@@ -29,7 +31,13 @@ class Refusals:
         their answers."""
         off, texts = set(), []
         for source, row, answer in rows:
-            if isinstance(row, dict) and row.get("kind") == OFF_TOPIC:
+            kind = row.get("kind") if isinstance(row, dict) else None
+            if kind != OFF_TOPIC and _misspelled(kind):
+                raise TunelabError(
+                    f'{source}: "kind": {kind!r} is not "{OFF_TOPIC}": the row would be scored as '
+                    f'an ordinary question, not one to refuse; write "{OFF_TOPIC}"'
+                )
+            if kind == OFF_TOPIC:
                 off.add(source)
                 if (text := normalize(answer)) and text not in texts:
                     texts.append(text)
@@ -44,6 +52,12 @@ class Refusals:
         if not self.texts:
             return {}
         return {"refusal": {"off_topic": source in self.off_topic, "refused": self.refuses(answer)}}
+
+
+def _misspelled(kind: Any) -> bool:
+    """Whether `kind` is off_topic spelled otherwise ("off-topic", "offtopic", "Off_Topic"),
+    which was read as no kind at all: no refusal scores, the row scored as an ordinary one."""
+    return isinstance(kind, str) and re.sub(r"[\W_]+", "", kind.lower()) == "offtopic"
 
 
 def row_refusal(row: dict[str, Any], key: str) -> float | None:

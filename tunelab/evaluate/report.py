@@ -35,6 +35,12 @@ def _asked(question: str, n: int = 160) -> str:
 SHOWN = (_asked, _short, _short, _short)  # question, reference, answer, reason
 
 
+def _row(ex: dict) -> str:
+    """The test row an example is, as `file:line` before its question: a category's examples
+    named no row, so an answer could not be traced to its test row or predictions line."""
+    return f"`{ex['source']}` " if ex.get("source") else ""
+
+
 def to_markdown(
     analysis: Analysis, summary: dict | None = None, asked: str = "", intervals: dict | None = None
 ) -> str:
@@ -58,7 +64,7 @@ def to_markdown(
         lines += ["", f"## {category}", ""]
         for ex in examples_of(analysis, category):
             lines += [
-                f"- **Q:** {_asked(ex['question'])}",
+                f"- **Q:** {_row(ex)}{_asked(ex['question'])}",
                 f"  - reference: {_short(ex['reference'])}",
                 f"  - answer: {_short(ex['answer'])}",
                 f"  - why: {ex['reason']}",
@@ -68,7 +74,7 @@ def to_markdown(
                 f"{_asked(s['question'], 100)} → {_short(s['answer'], 100)}"
                 for s in ex["closest"]
             ]
-    return "\n".join(lines + fact_misses(analysis.rows)) + "\n"
+    return "\n".join(lines + fact_misses(analysis.rows, analysis.closest)) + "\n"
 
 
 def summary_table(summary: dict, intervals: dict) -> list[str]:
@@ -84,18 +90,22 @@ def summary_table(summary: dict, intervals: dict) -> list[str]:
     return lines
 
 
-def fact_misses(rows: list[dict]) -> list[str]:
-    """Every row that left out a fact or stated a wrong answer: what to add or fix in the data."""
-    wrong = [r for r in rows if r.get("missed_facts") or r.get("wrong_stated")]
+def fact_misses(rows: list[dict], closest: dict[int, list[dict]] | None = None) -> list[str]:
+    """Every row that left out a fact or stated a wrong answer: what to add or fix in the data,
+    and where (its closest training rows, by `file:line`; the categories above show two rows
+    each with theirs, and the other rows' were nowhere)."""
+    wrong = [(i, r) for i, r in enumerate(rows) if r.get("missed_facts") or r.get("wrong_stated")]
     if not wrong:
         return []
     lines = ["", f"## Facts, row by row ({len(wrong)} of {len(rows)} answers)", ""]
-    for r in wrong:
+    for i, r in wrong:
         notes = []
         if r.get("wrong_stated"):
             notes.append("states wrong: " + ", ".join(r["wrong_stated"]))
         if r.get("missed_facts"):
             notes.append("misses: " + "; ".join(missed_with_data(r)))
+        if near := (closest or {}).get(i):
+            notes.append("closest training: " + ", ".join(f"`{s['source']}`" for s in near))
         lines.append(
             f"- `{r.get('source', '')}` {_asked(r['question'], 100)} → {_short(r['answer'], 120)}"
             f" ({' | '.join(notes)})"
@@ -156,12 +166,15 @@ def to_html(analysis: Analysis, title: str = "Error analysis") -> str:
                 f"{esc(_short(s['answer'], 150))}</li>"
                 for s in ex["closest"]
             )
+            cells = [
+                esc(cut(ex[k], 300))
+                for k, cut in zip(("question", "reference", "answer", "reason"), SHOWN)
+            ]
+            if ex.get("source"):  # the test row, as in the Markdown report
+                cells[0] = f"<code>{esc(ex['source'])}</code> {cells[0]}"
             body.append(
                 "<tr>"
-                + "".join(
-                    f"<td>{esc(cut(ex[k], 300))}</td>"
-                    for k, cut in zip(("question", "reference", "answer", "reason"), SHOWN)
-                )
+                + "".join(f"<td>{cell}</td>" for cell in cells)
                 + f"<td><ul>{closest}</ul></td></tr>"
             )
         body.append("</table>")
