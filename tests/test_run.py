@@ -120,3 +120,27 @@ def test_a_hub_id_with_the_hub_out_of_reach_fails_at_once(monkeypatch, no_route_
     monkeypatch.setattr(AutoTokenizer, "from_pretrained", hub)
     with pytest.raises(TunelabError, match="huggingface.co cannot be reached from this machine"):
         load_model("tunelab-tests/no-such-model")
+
+
+def test_a_lora_run_loads_merged_and_answers_as_the_adapter_on_top_does(tmp_path):
+    # The adapter on top cost generation ~1.6x (every adapted layer two more products a token).
+    import torch
+    from peft import PeftModel
+    from test_serve import make_lora_run
+
+    from tunelab.generate import generate
+
+    run = make_lora_run(tmp_path)
+    model, tokenizer = load_model(str(run))
+    assert not any("lora" in name for name, _ in model.named_parameters())
+    on_top = PeftModel.from_pretrained(load_model("tiny-random")[0], run / "model").eval()
+    ids = tokenizer("What is the answer?", return_tensors="pt").input_ids
+    with torch.no_grad():
+        merged, unmerged = model(input_ids=ids).logits, on_top(input_ids=ids).logits
+    assert not torch.allclose(merged, load_model("tiny-random")[0](input_ids=ids).logits)
+    torch.testing.assert_close(merged, unmerged, rtol=1e-5, atol=1e-5)
+    prompts = ["What is the answer?", "Tell me more."]
+    texts = [
+        [g.text for g in generate(m, tokenizer, prompts, max_new_tokens=8)] for m in (model, on_top)
+    ]
+    assert texts[0] == texts[1]

@@ -23,31 +23,13 @@ def load_merged(name: str | Run) -> tuple[PreTrainedModel, PreTrainedTokenizerBa
     and a chat template that asks it as it was trained (see `Run.prompt`). A QLoRA run's base is
     quantized and dequantized again first (`Run.load`): the adapter learned its correction on
     those weights, not on the original ones, and the result needs no bitsandbytes."""
-    model, tokenizer = load_model(name)
-    if hasattr(model, "merge_and_unload"):  # a peft model: W + (alpha/r)·B·A becomes W
-        untie_adapted_embeddings(model)
-        model = model.merge_and_unload()
+    model, tokenizer = load_model(name)  # a LoRA run merged (Run.load)
     prompt = prompt_for(name)
     if prompt.template in TEMPLATES:
         tokenizer.chat_template = trained_chat_template(
             tokenizer, prompt.template, prompt.system_prompt
         )
     return model.eval(), tokenizer
-
-
-def untie_adapted_embeddings(model) -> None:
-    """Give lm_head its own copy of embeddings tied to it when the adapter changes either: the
-    adapter changes its module alone, but merged into the one matrix both share, the change would
-    reach the other too (a LoRA lm_head would shift every input embedding)."""
-    base = model.get_base_model()
-    head, embed = base.get_output_embeddings(), base.get_input_embeddings()
-    if head is None or embed is None:
-        return
-    head_layer, embed_layer = getattr(head, "base_layer", head), getattr(embed, "base_layer", embed)
-    adapted = head is not head_layer or embed is not embed_layer
-    if adapted and head_layer.weight is embed_layer.weight:
-        head_layer.weight = torch.nn.Parameter(head_layer.weight.detach().clone())
-        base.config.tie_word_embeddings = False  # saved untied, lm_head's own weights included
 
 
 DTYPES = ("float32", "bfloat16", "float16")
