@@ -201,7 +201,7 @@ def test_the_rows_left_without_facts_are_named(tmp_path):
     source = tmp_path / "test.jsonl"
     source.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
     out = tmp_path / "out.jsonl"
-    assert propose_file(source, out) == (3, 2, [f"{source}:3"], [f"{source}:2"], 0)
+    assert propose_file(source, out) == (3, 2, [f"{source}:3"], [f"{source}:2"], 0, [])
     marks = [json.loads(line).get("facts_from") for line in out.read_text().splitlines()]
     assert marks == ["reference", None, "reference words"]  # a rare word is a weaker guess
     result = CliRunner().invoke(
@@ -578,3 +578,20 @@ def test_a_missing_test_file_is_one_line_naming_the_file_beside_it(tmp_path):
 )
 def test_a_list_s_numbering_is_no_fact(answer, facts):
     assert propose("How do I reset the router?", answer, {})[0] == facts
+
+
+def test_a_yes_no_row_given_only_a_wrong_verdict_is_not_called_scored_by_wording(tmp_path):
+    rows = [
+        {"question": "Does it run on Windows?", "answer": "No."},
+        {"question": "Which port?", "answer": "Port 8080."},
+    ]
+    source = tmp_path / "test.jsonl"
+    source.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    found = propose_file(source, tmp_path / "out.jsonl")
+    assert (found.proposed, found.left, found.verdicts) == (1, [], [f"{source}:1"])
+    result = CliRunner().invoke(
+        app, ["data", "facts", str(source), "-o", str(tmp_path / "o.jsonl")]
+    )
+    said = " ".join(result.output.split())
+    assert "facts proposed for 1, and the opposite verdict as a wrong answer for 1 yes/no" in said
+    assert "no facts" not in said

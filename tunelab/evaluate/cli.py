@@ -172,13 +172,18 @@ def facts_command(
             f"{output} exists: pass --overwrite to replace it, or give it as the test file (its "
             "rows that name facts stay as they are)"
         )
-    rows, proposed, worded, left, off_topic = propose_file(
-        path, output, most, config.on_error, config.shape, config.fields
+    found = propose_file(path, output, most, config.on_error, config.shape, config.fields)
+    rows, proposed, worded, left, off_topic = found[:5]
+    verdicts = (
+        f", and the opposite verdict as a wrong answer for {len(found.verdicts)} yes/no rows "
+        "(no fact: eval scores them for hallucination)"
+        if found.verdicts
+        else ""
     )
     console.print(
-        f'{output}: {rows} rows, facts proposed for {proposed} (marked "facts_from": '
-        f'"reference"); rows that named facts are as they were. Review them before trusting '
-        "the scores: a proposed fact may be a detail the question did not ask for.",
+        f"{output}: {rows} rows, facts proposed for {proposed}{verdicts}; each is marked "
+        '"facts_from": "reference"; rows that named facts are as they were. Review them before '
+        "trusting the scores: a proposed fact may be a detail the question did not ask for.",
         markup=False,
     )
     if worded:

@@ -27,7 +27,7 @@ import math
 import re
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import regex
 
@@ -476,6 +476,17 @@ def propose_rows(rows: list[dict[str, Any]], most: int = 2) -> tuple[list[dict],
     return out, proposed
 
 
+class Proposed(NamedTuple):
+    """What `propose_file` wrote: row counts, and rows by `file:line` for a person to review."""
+
+    rows: int
+    proposed: int  # rows given facts
+    worded: list[str]  # rows whose facts are rare words of the answer, no specific term
+    left: list[str]  # on-topic rows with neither a fact nor a wrong answer: scored by wording
+    off_topic: int  # rows marked off-topic: scored on the refusal
+    verdicts: list[str]  # yes/no rows given the opposite verdict as a wrong answer, no fact
+
+
 def propose_file(
     path: str | Path,
     output: str | Path,
@@ -483,11 +494,10 @@ def propose_file(
     on_error: str = "raise",
     shape: str = "auto",
     fields: dict[str, str] | None = None,
-) -> tuple[int, int, list[str], list[str], int]:
+) -> Proposed:
     """Write `path`'s test rows to `output` (JSONL), each as it was (any shape tunelab reads),
-    with proposed facts where it names none; (rows, rows given facts, the rows whose facts are
-    rare words and the on-topic rows left with none: `file:line`, for a person to review or
-    write; the rows marked off-topic). With on_error='skip' a bad row is left out, and counted."""
+    with proposed facts where it names none. With on_error='skip' a bad row is left out, and
+    counted."""
     from tunelab.data.load import OPTION_SKIP_HINT, load_examples, not_found
     from tunelab.data.read import read_rows
     from tunelab.data.write import write_jsonl
@@ -512,17 +522,21 @@ def propose_file(
     ]
     write_jsonl(({**raw[ex.source], **a} for ex, a in zip(examples, added)), output)
     off_topic = [row.get("kind") == OFF_TOPIC for row in rows]
-    left = [
-        ex.source
+    unfacted = [
+        (ex.source, row)
         for ex, row, off in zip(examples, with_facts, off_topic)
         if not row.get("facts") and not off
     ]
+    # A yes/no answer gets its opposite verdict as a wrong answer and no fact: eval scores it
+    # for hallucination, not by wording alone.
+    verdicts = [source for source, row in unfacted if row.get("wrong")]
+    left = [source for source, row in unfacted if not row.get("wrong")]
     worded = [
         ex.source
         for ex, row in zip(examples, with_facts)
         if row.get("facts_from") == "reference words"
     ]
-    return len(rows), proposed, worded, left, sum(off_topic)
+    return Proposed(len(rows), proposed, worded, left, sum(off_topic), verdicts)
 
 
 def untaught(
