@@ -329,3 +329,16 @@ def test_an_answer_the_log_got_earlier_in_the_same_run_counts_as_not_made_now(tm
     again = generate_logged(model, tokenizer, _prompts(2), log, max_new_tokens=4)
     assert not any(g.from_log for g in first) and all(g.from_log for g in again)
     assert [g.text for g in again] == [g.text for g in first]
+
+
+def test_one_result_kept_is_said_in_the_singular(tmp_path):
+    log = WorkLog(tmp_path / "log.jsonl", {"weights": "0123"}, what="answers")
+    log.add("q1", "a1")
+    again = WorkLog(tmp_path / "log.jsonl", {"weights": "0123"}, what="answers")
+    assert again.resumed().startswith("1 answer kept from an interrupted run")
+    again.add("q2", "a2")
+    assert (
+        WorkLog(tmp_path / "log.jsonl", {"weights": "0123"}, what="answers")
+        .resumed()
+        .startswith("2 answers kept")
+    )

@@ -119,11 +119,9 @@ class WorkLog:
 
     def resumed(self) -> str | None:
         """What to tell the user about the results found, if any."""
-        if self.records:
-            return (
-                f"{len(self.records)} {self.what} kept from an interrupted run ({self.path}): "
-                "making the rest"
-            )
+        if n := len(self.records):
+            what = self.what.removesuffix("s") if n == 1 else self.what  # not "1 answers"
+            return f"{n} {what} kept from an interrupted run ({self.path}): making the rest"
         if self.restarted:
             return f"{self.path} held {self.what} of other weights or settings: starting afresh"
         return None

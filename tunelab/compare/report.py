@@ -230,7 +230,7 @@ def to_markdown(result: Comparison, cfg: CompareConfig) -> str:
         *headline(result.arms, metric),
         "",
         f"{n} test questions{of}; passages: up to {cfg.k} by BM25 from "
-        f"{cfg.corpus or 'the run training data'}. {context_note(result)}",
+        f"{cfg.corpus or RUN_DATA}. {context_note(result)}",
         "",
         "| arm | model | " + " | ".join(columns(result.arms)) + " |",
         "|---|---|" + "---|" * len(columns(result.arms)),
@@ -260,6 +260,9 @@ def to_markdown(result: Comparison, cfg: CompareConfig) -> str:
                   "and of the others (lower is better)."]  # fmt: skip
     notes = [f"Note: {note}." for note in result.notes]
     return "\n".join([*lines, "", verdict(result.arms), *notes]) + "\n"
+
+
+RUN_DATA = "the run's training data"
 
 
 def write_report(result: Comparison, cfg: CompareConfig) -> None:
