@@ -2,6 +2,7 @@
 the same questions, scored alike and reported."""
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -56,6 +57,9 @@ def test_compare_asks_four_ways_and_writes_the_report(tmp_path):
     assert len(plain) == len(rag) == 3
     assert all(r["passages"] == [] for r in plain) and all(r["passages"] for r in rag)
     assert "| finetuned + RAG |" in (out / "compare.md").read_text()
+    # Each arm's share of answers cut off at the token limit, of how many, with its interval.
+    assert "cut off [95%]" in (out / "compare.md").read_text()
+    assert len(re.findall(r"\| \d+\.\d \(\d of 3\) \[", (out / "compare.md").read_text())) == 4
     # Three questions decide nothing: every pair of arms is "no clear winner", and so is the end.
     assert {p["verdict"] for p in report["pairs"]} == {"no clear winner"}
     assert "No clear winner by token F1" in (out / "compare.md").read_text()

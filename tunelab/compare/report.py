@@ -155,8 +155,9 @@ def columns(arms: list[Arm]) -> list[str]:
     """The per-arm table's columns after the arm's name."""
     facts = ["fact accuracy [95%]", "hallucination [95%]"] if FACTS in arms[0].summary else []
     refusals = [f"{NAMES[m]} [95%]" for m in REFUSALS if m in arms[0].summary]
+    # Cut off at the token limit: a long-winded arm's token F1 is read on answers cut short.
     return [*facts, *refusals, "token F1 [95%]", "normalized match", "ROUGE-L", "answer words",
-            "s/question"]  # fmt: skip
+            "cut off [95%]", "s/question"]  # fmt: skip
 
 
 def cells(arm: Arm) -> list[str]:
@@ -188,6 +189,7 @@ def cells(arm: Arm) -> list[str]:
         f"{100 * s['normalized_match']:.1f}",
         f"{100 * s['rouge_l']:.1f}",
         f"{s['answer_words']:.1f}",
+        counted("cut_off_rate"),
         "—" if seconds is None else f"{seconds:.2f}",  # None: every answer came from a log
     ]
 
