@@ -166,6 +166,7 @@ def test_rate_allows_a_name_it_is_given_as_serve_does(tmp_path, monkeypatch):
     args = ["rate", *answers, "--votes", str(tmp_path / "v"), "--allow-host", "judge.lan"]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
+    assert "0 votes in" in result.output  # said when the server stops (Ctrl-C)
     client = TestClient(started["app"])
     assert client.get("/api/next", headers={"host": "judge.lan"}).status_code == 200
     assert client.get("/api/next", headers={"host": "evil.example"}).status_code == 400

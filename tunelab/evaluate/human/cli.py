@@ -64,3 +64,8 @@ def rate_command(
         f"[bold]http://{host}:{port}/[/] (keys 1-4); ratings at /leaderboard; Ctrl-C to stop."
     )
     rate(arena, host, port, allow_host or ())
+    # Each vote was written as it was cast; the judge leaving wants to know they all were.
+    console.print(
+        f"{len(arena.records)} votes in {arena.votes_path}; ratings: tunelab rate ... --results",
+        markup=False,
+    )
