@@ -123,7 +123,7 @@ def test_a_hub_id_with_the_hub_out_of_reach_fails_at_once(monkeypatch, no_route_
 
 
 def test_a_lora_run_loads_merged_and_answers_as_the_adapter_on_top_does(tmp_path):
-    # The adapter on top cost generation ~1.6x (every adapted layer two more products a token).
+    # The adapter on top cost generation 1.3-1.6x (every adapted layer two more products a token).
     import torch
     from peft import PeftModel
     from test_serve import make_lora_run

@@ -140,8 +140,9 @@ class Run:
         self, dtype: torch.dtype | None = None, device: str = "cpu"
     ) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
         """The trained model: its base with the LoRA adapter merged into the weights, or full
-        weights. Merged, a LoRA run of the embedded model answered 40 lamini_docs questions in
-        8.9 s against 14.0 with the adapter on top (medians of 3, the same text for all 40)."""
+        weights. Merged, a LoRA run of the embedded model answered 40 lamini_docs questions
+        1.3-1.6x faster than with the adapter on top, the same text for all 40
+        (benchmarks/lora_generate.py)."""
         import torch
         from transformers import AutoModelForCausalLM
 
