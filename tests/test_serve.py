@@ -292,6 +292,11 @@ def test_user_mistakes_get_openai_style_4xx_errors(client, url):
     )
     assert broken.status_code == 400 and "error" in broken.json()
     assert "Traceback" not in broken.text
+    for flag in ("stream", "echo"):  # pydantic would read "yes" as true; OpenAI says 400
+        loose = httpx.post(
+            f"{url}/v1/completions", json={"model": "tiny-random", "prompt": "a", flag: "yes"}
+        )
+        assert loose.status_code == 400 and flag in loose.text, loose.text
 
 
 def test_client_leaving_mid_stream_or_mid_request_frees_its_slot(url, engines):

@@ -16,7 +16,7 @@ from fastapi import Depends, FastAPI
 from fastapi import Request as HttpRequest
 from fastapi.responses import JSONResponse
 from jinja2 import TemplateError
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, model_validator
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
@@ -55,11 +55,12 @@ class _Body(BaseModel):
     # Not OpenAI's: vLLM's and llama.cpp's; without it, the checkpoint's own (generation_config).
     # At least 0.01: dividing a seen token's logit by much less overflows it, as a tiny temperature.
     repetition_penalty: float | None = Field(None, ge=0.01)
-    stream: bool = False
+    # Strict, as OpenAI's: "stream": "yes" or 1 is a 400, not a stream the client did not expect.
+    stream: StrictBool = False
     stream_options: dict[str, Any] | None = None
     logprobs: bool | int | None = None
     top_logprobs: int | None = None
-    echo: bool = False
+    echo: StrictBool = False
     best_of: int | None = None
     suffix: str | None = None
     frequency_penalty: float = Field(0.0, ge=-2.0, le=2.0)
