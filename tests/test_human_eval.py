@@ -464,3 +464,13 @@ def test_bradley_terry_is_the_maximum_of_its_likelihood_with_uneven_votes():
     best -= best.mean()
     expected = {m: 1000 + 400 * t / math.log(10) for m, t in zip(models, best)}
     assert bradley_terry(votes) == pytest.approx(expected, abs=0.01)
+
+
+def test_the_page_shows_a_marked_question_without_its_template_headers(tmp_path):
+    asked = "### Question:\nHow do I resume a run?\n\n### Answer:"
+    files = []
+    for model in ("a", "b"):
+        files.append(tmp_path / f"{model}.jsonl")
+        files[-1].write_text(json.dumps({"question": asked, "answer": model}) + "\n")
+    shown = Arena(load_answers(files), tmp_path / "v.jsonl").next()
+    assert shown["question"] == "How do I resume a run?"

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
 
+from tunelab.data.markers import plain_question
 from tunelab.data.read import read_jsonl
 from tunelab.data.write import append_jsonl
 from tunelab.errors import TunelabError
@@ -264,7 +265,8 @@ class Arena:
             judged = len(self.records)
         return {
             "token": token,
-            "question": self.answers[left][pair.question]["question"],  # the key may say "[#2]"
+            # As asked, without a template's `### Question:` headers (the key may say "[#2]").
+            "question": plain_question(self.answers[left][pair.question]["question"]),
             "reference": pair.reference,
             "left_answer": self.answers[left][pair.question]["answer"],
             "right_answer": self.answers[right][pair.question]["answer"],
