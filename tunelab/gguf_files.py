@@ -2,10 +2,10 @@
 
 transformers reads a GGUF file by dequantizing every tensor through the gguf package, on every
 load: `tunelab generate` of the embedded 135M model's Q4_1 file given as a user's path took 37 s,
-and 10–11 s from the folder made of it (2 cores). The embedded default has always been cached so (tunelab.models.embedded_model_dir); a
-user's GGUF file now is too, in the same cache, for as long as the file is unchanged (its path,
-size and modification time), and only the few most recently used: a float32 folder is ~4x the
-size of a 4-bit file."""
+and 10–11 s from the folder made of it (2 cores). The embedded default has always been cached so
+(tunelab.models.embedded_model_dir); a user's GGUF file now is too, in the same cache, for as
+long as the file is unchanged (its path, size and modification time), and only the few most
+recently used: a float32 folder is ~4x the size of a 4-bit file."""
 
 from __future__ import annotations
 

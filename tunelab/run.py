@@ -155,7 +155,6 @@ class Run:
 
             quantize = self.config.model.quantize
             base, _ = load_model(self.base_model, dtype=dtype, quantize=quantize)
-            base = merged(base)  # a LoRA run trained from a LoRA run: the first one merged in
             if quantize:  # QLoRA: the adapter goes on the base it was trained on, dequantized
                 from tunelab.quantized import dequantized
 

@@ -226,13 +226,14 @@ def to_markdown(result: Comparison, cfg: CompareConfig) -> str:
     metric = main_metric(result.arms)
     scored = len(scores(result.arms[0], metric)) if result.arms else 0
     of = f" ({scored} of them name facts: the fact scores are over those)" if scored < n else ""
+    corpus = cfg.corpus or "the run's training data"
     lines = [
         f"# Prompting vs RAG vs finetuning: {result.run}",
         "",
         *headline(result.arms, metric),
         "",
         f"{n} test questions{of}; passages: up to {cfg.k} by BM25 from "
-        f"{cfg.corpus or RUN_DATA}. {context_note(result)}",
+        f"{corpus}. {context_note(result)}",
         "",
         "| arm | model | " + " | ".join(columns(result.arms)) + " |",
         "|---|---|" + "---|" * len(columns(result.arms)),
@@ -262,9 +263,6 @@ def to_markdown(result: Comparison, cfg: CompareConfig) -> str:
                   "and of the others (lower is better)."]  # fmt: skip
     notes = [f"Note: {note}." for note in result.notes]
     return "\n".join([*lines, "", verdict(result.arms), *notes]) + "\n"
-
-
-RUN_DATA = "the run's training data"
 
 
 def write_report(result: Comparison, cfg: CompareConfig) -> None:

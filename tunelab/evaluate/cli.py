@@ -173,7 +173,6 @@ def facts_command(
             "rows that name facts stay as they are)"
         )
     found = propose_file(path, output, most, config.on_error, config.shape, config.fields)
-    rows, proposed, worded, left, off_topic = found[:5]
     verdicts = (
         f", and the opposite verdict as a wrong answer for {len(found.verdicts)} yes/no rows "
         "(no fact: eval scores them for hallucination)"
@@ -181,25 +180,25 @@ def facts_command(
         else ""
     )
     console.print(
-        f"{output}: {rows} rows, facts proposed for {proposed}{verdicts}; each is marked "
-        '"facts_from": "reference"; rows that named facts are as they were. Review them before '
-        "trusting the scores: a proposed fact may be a detail the question did not ask for.",
+        f"{output}: {found.rows} rows, facts proposed for {found.proposed}{verdicts}; each is "
+        'marked "facts_from": "reference"; rows that named facts are as they were. Review them '
+        "before trusting the scores: a proposed fact may be a detail the question did not ask for.",
         markup=False,
     )
-    if worded:
+    if found.worded:
         console.print(
-            f"{len(worded)} of them had no specific term (a number, name, file, option...) and "
+            f"{len(found.worded)} of them had no specific term (a number, name, file, option...) and "
             'got rare words of their answer instead (marked "facts_from": "reference words"; '
-            f"{first_few(worded)}): review those first, a rare word is often no fact.",
+            f"{first_few(found.worded)}): review those first, a rare word is often no fact.",
             markup=False,
         )
-    if off_topic:
+    if found.off_topic:
         console.print(
-            f'{off_topic} rows marked "kind": "off_topic" get no facts: eval scores whether '
+            f'{found.off_topic} rows marked "kind": "off_topic" get no facts: eval scores whether '
             "the answer says their refusal (their reference answer).",
             markup=False,
         )
-    if left:
+    if left := found.left:
         console.print(
             f"{len(left)} {'rows have' if len(left) > 1 else 'row has'} no facts (no specific "
             "term in the answer: a number, name, file, option...; in Chinese or Japanese only "

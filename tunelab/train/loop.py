@@ -26,7 +26,7 @@ from tunelab.data.quality.dedup import near_questions
 from tunelab.data.tokenize import IGNORE
 from tunelab.errors import TunelabError
 from tunelab.models import context_length
-from tunelab.run import CHECKPOINTS, METRICS_FILE, Run, load_model, merged, resume_command
+from tunelab.run import CHECKPOINTS, METRICS_FILE, Run, load_model, resume_command
 from tunelab.train import distributed
 from tunelab.train.checkpoint import (
     TrainState,
@@ -148,7 +148,6 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
         quantize=quantize,
         device=device if quantize else "cpu",  # bitsandbytes quantizes on the way in
     )
-    model = merged(model)  # from a LoRA run: its adapter in the weights this run starts from
     limit = context_length(model, tokenizer)
     fitted = fit_max_length(config.data, config.model.name, limit)
     if fitted is not config.data:

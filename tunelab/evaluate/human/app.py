@@ -8,7 +8,7 @@ from collections.abc import Collection
 
 from pydantic import BaseModel
 
-from tunelab.data.write import cannot_write, check_writable
+from tunelab.data.write import cannot_write
 from tunelab.errors import TunelabError
 from tunelab.evaluate.human.arena import Arena
 from tunelab.web import LOCALHOST, LocalHostsOnly
@@ -66,7 +66,6 @@ def rate(
     """Serve the judging page for `arena` until Ctrl-C (same as `tunelab rate`)."""
     import uvicorn
 
-    check_writable(arena.votes_path)  # now, not as a failure of every vote
     uvicorn.run(create_app(arena, allowed_hosts), host=host, port=port, log_level="warning")
 
 

@@ -72,9 +72,9 @@ def bradley_terry(
         step = np.linalg.solve(hessian, gradient)  # positive definite: the prior's diagonal
         # A long first step toward a unanimous pair's far optimum can overshoot: halve it until
         # the likelihood rises (it always does for a small enough step: the objective is concave).
+        now = _log_likelihood(theta, first, second, games, wins)
         while (
-            _log_likelihood(theta + step, first, second, games, wins)
-            < _log_likelihood(theta, first, second, games, wins)
+            _log_likelihood(theta + step, first, second, games, wins) < now
             and np.abs(step).max() > tolerance
         ):
             step /= 2
