@@ -13,7 +13,7 @@ from tunelab.config import TrainConfig
 from tunelab.errors import TunelabError
 from tunelab.kernels import training_kernels
 from tunelab.models import model_summary
-from tunelab.train import document_attention, rms_norm
+from tunelab.train import document_attention, lora_layers, rms_norm
 
 
 def pick_device(name: str) -> torch.device:
@@ -120,13 +120,16 @@ def prepare_model(model, cfg: TrainConfig):
         task_type="CAUSAL_LM",
     )
     try:
-        return get_peft_model(model, lora)
+        model = get_peft_model(model, lora)
     except ValueError as err:  # PEFT's NoMatchingPeftModuleError and "not found" are ValueErrors
         names = sorted({n.rsplit(".", 1)[-1] for n, m in model.named_modules() if _linear(m)})
         raise TunelabError(
             f"train.lora.target_modules {cfg.lora.target_modules!r}: {str(err).splitlines()[0]} "
             f"This model's linear layers: {', '.join(names)} (or all-linear)."
         ) from None
+    # Each adapted layer one autograd node on a CPU (tunelab/train/lora_layers.py).
+    lora_layers.use_for_training(model)
+    return model
 
 
 def _linear(module: torch.nn.Module) -> bool:
