@@ -13,7 +13,7 @@ from tunelab.config import TrainConfig
 from tunelab.errors import TunelabError
 from tunelab.kernels import training_kernels
 from tunelab.models import model_summary
-from tunelab.train import document_attention, lora_layers, rms_norm
+from tunelab.train import document_attention, lora_layers, rms_norm, rotary
 
 
 def pick_device(name: str) -> torch.device:
@@ -85,6 +85,8 @@ def prepare_model(model, cfg: TrainConfig):
     """Wrap for LoRA or unfreeze all for full finetuning; optional gradient checkpointing."""
     # Its norms' backward in fewer passes on a CPU (tunelab/train/rms_norm.py).
     rms_norm.use_for_training(model)
+    # Its rotary embedding in fewer passes on a CPU (tunelab/train/rotary.py).
+    rotary.use_for_training(model)
     if cfg.gradient_checkpointing:
         # The recomputation runs the kernels the forward pass ran (tunelab/kernels/__init__.py), or it
         # saves other tensors and torch's checkpoint refuses it. A layer that `train.compile`
