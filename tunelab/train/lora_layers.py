@@ -9,7 +9,8 @@ GFLOP/s where full finetuning's ran at 148, with 0.2 s more elementwise work and
 Python a step (benchmarks/README.md, "Training throughput").
 Here a layer is one autograd function: the adapter's rank-r output is scaled while it is thin,
 its product is added into the frozen product's output in place, and the backward adds the
-adapter's part of the input gradient the same way. The output is the module's
+adapter's part of the input gradient the same way: a LoRA step 1.17x peft's layers (paired steps,
+benchmarks/README.md). The output is the module's
 to rounding, the gradients autograd's (tests/test_lora_layers.py). Anything else (merged or
 disabled adapters, several active ones, DoRA and other variants, a quantized or transposed base,
 autocast, torch.compile, a GPU) runs peft's own forward."""
