@@ -1,0 +1,101 @@
+"""One training change against its absence, step against step, in one process.
+
+    python benchmarks/train_step_pairs.py --change lora-layers    # peft's LoRA layers vs one node
+    python benchmarks/train_step_pairs.py --change rotary         # Llama's rotary vs three passes
+
+Two copies of the embedded model, the same batches (lamini_docs, as train_throughput.py), their
+steps alternated, the median of the paired step-time ratios printed with each side's median step
+and trained tokens/s. A paired ratio cancels the drift of a shared VM that separate runs suffer
+(benchmarks/README.md, session 24: a peer's speed moved 38% between runs an hour apart)."""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import statistics
+import time
+
+import torch
+from train_peers import LR, SHAPES, load_documents
+
+from tunelab.config import TrainConfig
+from tunelab.data.pipeline import iterate_batches, make_rows
+from tunelab.run import load_model
+from tunelab.train.loop import accumulate_gradients
+from tunelab.train.setup import make_optimizer, prepare_model, set_attention
+
+
+def _without_lora_layers(model):
+    """The model with peft's own LoRA layers back (prepare_model gave them one node)."""
+    for layer in model.modules():
+        if getattr(layer, "in_one_node", False):
+            layer.__class__ = type(layer).__mro__[1]
+    return model
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--change", choices=["lora-layers", "rotary"], required=True)
+    parser.add_argument("--method", default="lora", choices=["lora", "full"])
+    parser.add_argument("--steps", type=int, default=10, help="timed steps a side (+2 untimed)")
+    parser.add_argument("--dropout", type=float, default=0.0, help="LoRA's dropout")
+    args = parser.parse_args()
+    if args.change == "lora-layers" and args.method != "lora":
+        parser.error("--change lora-layers needs --method lora")
+    torch.manual_seed(0)
+    cfg = TrainConfig(method=args.method, lr=LR, lora={"dropout": args.dropout})
+    model, tokenizer = load_model(SHAPES["smollm2-135m"])
+    items = load_documents(tokenizer, 160, 256)
+    rows = make_rows(items, 256, packing=True)
+    rows_per_step = max(1, round(8 * len(rows) / len(items)))
+    device = torch.device("cpu")
+    set_attention(model, cfg.attention, device)
+    before, after = prepare_model(copy.deepcopy(model), cfg), prepare_model(model, cfg)
+    if args.change == "lora-layers":
+        _without_lora_layers(before)
+    # The rotary change is its module's function, for both copies: swapped per step below.
+    from transformers.models.llama import modeling_llama
+
+    fast = modeling_llama.apply_rotary_pos_emb
+    assert getattr(fast, "in_three_passes", False), "prepare_model gave no rotary change"
+    sides = {"before": before, "after": after}
+    state = {
+        name: (
+            make_optimizer(m, cfg, device),
+            iterate_batches(rows, rows_per_step, 0, True, tokenizer.pad_token_id),
+        )
+        for name, m in sides.items()
+    }
+    seconds = {name: [] for name in sides}
+    tokens = dict.fromkeys(sides, 0)
+    for step in range(args.steps + 2):
+        for name, m in sides.items():
+            rotation = fast.__wrapped__ if args.change == "rotary" and name == "before" else fast
+            modeling_llama.apply_rotary_pos_emb = rotation
+            optimizer, stream = state[name]
+            _, _, batch = next(stream)
+            torch.manual_seed(step)  # the same dropout masks on both sides
+            start = time.perf_counter()
+            _, trained = accumulate_gradients(m, [batch], device)
+            torch.nn.utils.clip_grad_norm_([p for p in m.parameters() if p.requires_grad], 1.0)
+            optimizer.step()
+            optimizer.zero_grad(set_to_none=True)
+            if step >= 2:
+                seconds[name].append(time.perf_counter() - start)
+                tokens[name] += int(trained)
+    modeling_llama.apply_rotary_pos_emb = fast
+    ratios = [b / a for b, a in zip(seconds["before"], seconds["after"])]
+    print(f"{args.change}, {args.method}, {args.steps} paired steps")
+    print("| side | median step s | trained tok/s |")
+    print("|---|---|---|")
+    for name in sides:
+        rate = tokens[name] / sum(seconds[name])
+        print(f"| {name} | {statistics.median(seconds[name]):.3f} | {rate:.1f} |")
+    print(
+        f"after ÷ before, paired median: {statistics.median(ratios):.3f}x "
+        f"(range {min(ratios):.3f}–{max(ratios):.3f})"
+    )
+
+
+if __name__ == "__main__":
+    main()
