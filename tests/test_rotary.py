@@ -20,7 +20,7 @@ def _rotate(function, q, k, cos, sin):
     return qe.detach(), ke.detach(), q.grad, k.grad
 
 
-def test_the_output_is_the_functions_and_the_gradients_autograds():
+def test_the_output_is_the_functions_and_the_gradients_autograds(monkeypatch):
     torch.manual_seed(0)
     q, k = torch.randn(2, 7, 6, 16), torch.randn(2, 7, 2, 16)
     # Halves of sin that differ: the general rotation, not only Llama's equal halves.
@@ -28,11 +28,8 @@ def test_the_output_is_the_functions_and_the_gradients_autograds():
     want = _rotate(modeling_llama.apply_rotary_pos_emb, q, k, cos, sin)
     fast = rotary._in_three_passes(modeling_llama.apply_rotary_pos_emb)
     calls, real = [], rotary.RotaryFunction.apply
-    rotary.RotaryFunction.apply = lambda *a: calls.append(1) or real(*a)
-    try:
-        got = _rotate(fast, q, k, cos, sin)
-    finally:
-        rotary.RotaryFunction.apply = real
+    monkeypatch.setattr(rotary.RotaryFunction, "apply", lambda *a: calls.append(1) or real(*a))
+    got = _rotate(fast, q, k, cos, sin)
     assert calls
     for g, w in zip(got, want):
         torch.testing.assert_close(g, w, rtol=1e-5, atol=1e-5)

@@ -138,8 +138,8 @@ def _plain_parts(layer, x: torch.Tensor):
         or x.numel() == 0
         or torch.is_autocast_enabled("cpu")
         or torch.compiler.is_compiling()
-        or not all(cpu_float32(t) for t in (x, base.weight, lora_a.weight, lora_b.weight))
-        or not uses_onednn(base.weight)
+        or not uses_onednn(base.weight)  # float32 on a CPU whose torch has oneDNN
+        or not all(cpu_float32(t) for t in (x, lora_a.weight, lora_b.weight))
     ):
         return None
     return base, lora_a.weight, lora_b.weight, layer.lora_dropout[name], layer.scaling[name]
