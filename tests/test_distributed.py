@@ -340,3 +340,41 @@ def test_a_torchrun_process_leaves_without_the_interpreters_teardown(
     with pytest.raises(SystemExit):
         cli.train_command(None)
     assert left == [code]
+
+
+def test_a_refusal_after_torchruns_sigterm_leaves_at_once_without_saying_it(monkeypatch, capsys):
+    # Rank 0 shared its refusal, said it and left; torchrun's SIGTERM reached rank 1 while it was
+    # still on its way to the same refusal (in the collective that shares it), was taken by the
+    # loop's handler, and rank 1 then waited the 30 s meant for a SIGTERM still to come, until
+    # torchrun's SIGKILL (a refusal test took 40 s instead of 10, now and then).
+    import signal
+
+    from tunelab.errors import TunelabError
+    from tunelab.train import cli, distributed, loop, run_folder
+    from tunelab.train.stopping import LauncherStop
+
+    def fake_train(*args, **kwargs):
+        with LauncherStop(enabled=True, under_torchrun=True):
+            os.kill(os.getpid(), signal.SIGTERM)
+            raise TunelabError("no such file")
+
+    left = []
+
+    def leave(code):
+        left.append(code)
+        raise SystemExit(code)
+
+    def wait_for_sigterm():
+        pytest.fail("waited for a SIGTERM that had already come")
+
+    monkeypatch.setattr(loop, "train", fake_train)
+    monkeypatch.setattr(run_folder, "config_from", lambda *args: None)
+    monkeypatch.setattr(distributed.os, "_exit", leave)
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    monkeypatch.setenv("RANK", "1")
+    monkeypatch.setenv("LOCAL_RANK", "1")
+    monkeypatch.setattr(distributed, "leave_refusal_to_first_process", wait_for_sigterm)
+    with pytest.raises(SystemExit):
+        cli.train_command(None)
+    assert left == [2]
+    assert "no such file" not in capsys.readouterr().err  # rank 0 said it

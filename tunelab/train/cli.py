@@ -34,7 +34,7 @@ def train_command(
     from tunelab.train import distributed
     from tunelab.train.loop import train
     from tunelab.train.run_folder import config_from
-    from tunelab.train.stopping import Terminated
+    from tunelab.train.stopping import LauncherStop, Terminated
 
     world = distributed.launched_world()
     try:
@@ -50,6 +50,11 @@ def train_command(
         # Under torchrun every process refuses alike: the first of each machine says it, once
         # (the others, still running when torchrun has not stopped them, say it then).
         if world.local_rank != 0:
+            if LauncherStop.reached_process:
+                # torchrun's SIGTERM came while this process was still on its way to the same
+                # refusal (in the collective that shares it): the first one has said it, and no
+                # second SIGTERM will end the wait, only torchrun's SIGKILL 30 s later.
+                distributed.leave_without_teardown(2)
             distributed.leave_refusal_to_first_process()
         Console(stderr=True).print(f"[bold red]error:[/] {escape(str(err))}")
         code = 2

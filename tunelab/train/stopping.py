@@ -109,6 +109,10 @@ class LauncherStop:
     second Ctrl-C stops the loop the same way. Nothing here waits for the other processes: they
     may be gone."""
 
+    # Whether any SIGTERM reached this process, kept past the loop: under torchrun it means
+    # another process already failed (see tunelab/train/cli.py's refusal).
+    reached_process = False
+
     def __init__(self, enabled: bool, under_torchrun: bool) -> None:
         self.enabled = enabled
         self.under_torchrun = under_torchrun
@@ -118,12 +122,13 @@ class LauncherStop:
         self._previous = None
 
     def __enter__(self) -> LauncherStop:
+        LauncherStop.reached_process = False  # a new run in this process
         if self.enabled:
             self._previous = _handle_signal(signal.SIGTERM, self._handle)
         return self
 
     def _handle(self, signum, frame) -> None:
-        self.received = True
+        self.received = LauncherStop.reached_process = True
         self.stop_within_step(Terminated(self.under_torchrun))
 
     def stop_within_step(self, error: BaseException) -> None:
