@@ -31,7 +31,7 @@ from tests.conftest import tiny_architectures
 from tunelab.generate import Generation, eos_ids, generate
 
 CONTEXT = 96  # the models' context: prompt and reply fit in it
-WORKLOADS = int(os.environ.get("TUNELAB_RANDOM_GENERATIONS", "40"))
+WORKLOADS = int(os.environ.get("TUNELAB_RANDOM_GENERATIONS", "24"))
 # The prompts' characters: a token each on the tiny byte-level tokenizer, the last three several.
 ALPHABET = "abcdefghij klmnop" * 3 + ".,?!\n" + "é日🙂"
 NEVER_SAID = ["zq~", "日本", "\n\n\n"]

@@ -32,7 +32,7 @@ from tunelab.serve.engine import Engine, Event, Request
 from tunelab.serve.sampling import Sampling
 
 CONTEXT = 96  # the models' context: some prompts and replies run up to it
-WORKLOADS = int(os.environ.get("TUNELAB_RANDOM_WORKLOADS", "64"))
+WORKLOADS = int(os.environ.get("TUNELAB_RANDOM_WORKLOADS", "40"))
 # The prompts' characters: a token each on the tiny byte-level tokenizer, the last three several.
 ALPHABET = "abcdefghij klmnop" * 3 + ".,?!\n" + "é日🙂"
 
