@@ -2,6 +2,7 @@
 
     python benchmarks/train_step_pairs.py --change lora-layers    # peft's LoRA layers vs one node
     python benchmarks/train_step_pairs.py --change rotary         # Llama's rotary vs three passes
+    python benchmarks/train_step_pairs.py --change products       # oneDNN's products vs MKL's
 
 Two copies of the embedded model, the same batches (lamini_docs, as train_throughput.py), their
 steps alternated, the median of the paired step-time ratios printed with each side's median step
@@ -18,6 +19,7 @@ import time
 import torch
 from train_peers import LR, SHAPES, load_documents
 
+from tunelab import kernels
 from tunelab.config import TrainConfig
 from tunelab.data.pipeline import iterate_batches, make_rows
 from tunelab.run import load_model
@@ -35,7 +37,7 @@ def _without_lora_layers(model):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--change", choices=["lora-layers", "rotary"], required=True)
+    parser.add_argument("--change", choices=["lora-layers", "rotary", "products"], required=True)
     parser.add_argument("--method", default="lora", choices=["lora", "full"])
     parser.add_argument("--steps", type=int, default=10, help="timed steps a side (+2 untimed)")
     parser.add_argument("--dropout", type=float, default=0.0, help="LoRA's dropout")
@@ -72,6 +74,8 @@ def main() -> None:
         for name, m in sides.items():
             rotation = fast.__wrapped__ if args.change == "rotary" and name == "before" else fast
             modeling_llama.apply_rotary_pos_emb = rotation
+            if args.change == "products":  # before: oneDNN's, after: MKL's sgemm
+                kernels.mkl_trains = (lambda: False) if name == "before" else (lambda: True)
             optimizer, stream = state[name]
             _, _, batch = next(stream)
             torch.manual_seed(step)  # the same dropout masks on both sides

@@ -54,6 +54,18 @@ def no_route_to_hub(monkeypatch):
     monkeypatch.setattr(socket, "create_connection", no_network)
 
 
+@pytest.fixture(params=["onednn", "mkl"])
+def training_products(request, monkeypatch):
+    """Each kernel training's products may run (tunelab/kernels/__init__.py: MKL on an Intel
+    CPU, oneDNN elsewhere), whichever this machine picks."""
+    from tunelab import kernels
+
+    if request.param == "mkl" and not torch.backends.mkl.is_available():
+        pytest.skip("this torch has no MKL")
+    monkeypatch.setattr(kernels, "mkl_trains", lambda: request.param == "mkl")
+    return request.param
+
+
 @pytest.fixture
 def tiny():
     from tunelab.models import tiny_random

@@ -1,5 +1,5 @@
-"""Training on a CPU runs its matrix products through oneDNN (tunelab/kernels/__init__.py): the loss and
-every gradient are those of torch's own kernels."""
+"""Training on a CPU runs its matrix products through oneDNN, or MKL's sgemm on an Intel CPU
+(tunelab/kernels/__init__.py): the loss and every gradient are those of torch's own kernels."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def test_a_linear_layer_gives_the_same_output_and_gradients_through_onednn():
+def test_a_linear_layer_gives_the_same_output_and_gradients_through_onednn(training_products):
     torch.manual_seed(0)
     x = torch.randn(2, 5, 16, requires_grad=True)
     weight = torch.randn(8, 16, requires_grad=True)
@@ -38,7 +38,9 @@ def test_a_linear_layer_gives_the_same_output_and_gradients_through_onednn():
         torch.testing.assert_close(t.grad, want)
 
 
-def test_a_training_step_has_the_same_loss_and_gradients_with_and_without_onednn(tiny, monkeypatch):
+def test_a_training_step_has_the_same_loss_and_gradients_with_and_without_onednn(
+    tiny, monkeypatch, training_products
+):
     model, tokenizer = tiny
     model.requires_grad_(True)
     pairs = [("What is tunelab?", "A toolkit."), ("Which model?", "A small one, by default.")]
@@ -119,8 +121,11 @@ def test_weights_made_in_inference_mode_are_packed_too():
     assert len(mode.packed) == 1
 
 
-def test_under_torch_compile_the_products_stay_onednn_and_the_gradients_the_same(monkeypatch):
-    # Left to itself inductor would run them as MKL's sgemm, 37% slower a training step here.
+def test_under_torch_compile_the_products_stay_tunelabs_and_the_gradients_the_same(
+    monkeypatch, training_products
+):
+    # Left to itself inductor would run them as MKL's sgemm, 37% slower a training step on an
+    # AMD CPU, where oneDNN's are the faster.
     torch.manual_seed(0)
     layers = torch.nn.Sequential(
         torch.nn.Linear(16, 32), torch.nn.SiLU(), torch.nn.Linear(32, 8, bias=False)
@@ -137,8 +142,8 @@ def test_under_torch_compile_the_products_stay_onednn_and_the_gradients_the_same
 
     eager, _ = step(layers)
     calls = []
-    product = kernels.onednn_linear
-    monkeypatch.setattr(kernels, "onednn_linear", lambda *a: calls.append(1) or product(*a))
+    product = kernels.training_linear
+    monkeypatch.setattr(kernels, "training_linear", lambda *a: calls.append(1) or product(*a))
     compiled, frozen = step(torch.compile(layers, backend="inductor", fullgraph=True))
     # Forward: 2; backward: the input's gradient of both, the second's weight gradient.
     assert len(calls) == 5
@@ -208,3 +213,24 @@ def test_held_out_answers_after_a_fused_adamw_step_are_those_of_the_new_weights(
     after = replies(packed=True)
     assert after != before and after == replies(packed=False)
     assert len(modes) == 2 and all(mode() is None for mode in modes)
+
+
+@pytest.mark.skipif(not torch.backends.mkl.is_available(), reason="this torch has no MKL")
+def test_mkl_trains_on_an_intel_cpu_onednn_elsewhere_and_the_environment_chooses(monkeypatch):
+    monkeypatch.delenv("TUNELAB_TRAINING_PRODUCTS", raising=False)
+    chosen = {}
+    for vendor, env in [("GenuineIntel", None), ("AuthenticAMD", None), ("", None),
+                        ("GenuineIntel", "onednn"), ("AuthenticAMD", "MKL")]:  # fmt: skip
+        monkeypatch.setattr(kernels, "_cpu_vendor", lambda vendor=vendor: vendor)
+        if env:
+            monkeypatch.setenv("TUNELAB_TRAINING_PRODUCTS", env)
+        kernels.mkl_trains.cache_clear()
+        chosen[vendor, env] = kernels.mkl_trains()
+    kernels.mkl_trains.cache_clear()
+    assert chosen == {
+        ("GenuineIntel", None): True,
+        ("AuthenticAMD", None): False,
+        ("", None): False,
+        ("GenuineIntel", "onednn"): False,
+        ("AuthenticAMD", "MKL"): True,
+    }

@@ -7,11 +7,18 @@ from __future__ import annotations
 import pytest
 import torch
 
+from tunelab import kernels
 from tunelab.kernels import _products, _transpose_kernel, turned
 
 pytestmark = pytest.mark.skipif(
     not _transpose_kernel(), reason="tunelab's kernels do not compile or this CPU lacks AVX-512"
 )
+
+
+@pytest.fixture(autouse=True)
+def onednn_products(monkeypatch):
+    # The transpose is for oneDNN's products; MKL's (an Intel CPU's) read the view as it is.
+    monkeypatch.setattr(kernels, "mkl_trains", lambda: False)
 
 
 @pytest.mark.parametrize("shape", [(768, 1536), (37, 50), (16, 16), (5, 3), (1, 40), (33, 17)])

@@ -67,7 +67,7 @@ def _calls(monkeypatch) -> list:
 
 
 @pytest.mark.parametrize("dropout,bias", [(0.0, False), (0.2, False), (0.0, True)])
-def test_output_and_gradients_are_peft_and_autograds(monkeypatch, dropout, bias):
+def test_output_and_gradients_are_peft_and_autograds(monkeypatch, dropout, bias, training_products):
     peft_model = _adapted(dropout, bias)
     ours = deepcopy(peft_model)
     layers = sum(isinstance(m, LoraLinear) for m in ours.modules())

@@ -143,7 +143,7 @@ CASES = {
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_float32_loss_and_gradients_equal_plain_autograds(case, monkeypatch):
+def test_float32_loss_and_gradients_equal_plain_autograds(case, monkeypatch, training_products):
     kind, targets, batches = CASES[case]
     model, tokenizer = _model(kind)
     model = _lora(model, targets) if targets else model.requires_grad_(True)
@@ -163,7 +163,7 @@ def test_float32_loss_and_gradients_equal_plain_autograds(case, monkeypatch):
             torch.testing.assert_close(grads[name].double(), grad, atol=1e-5 * scale, rtol=0)
 
 
-def test_many_chunks_and_vocabulary_blocks_give_plain_autograds(monkeypatch):
+def test_many_chunks_and_vocabulary_blocks_give_plain_autograds(monkeypatch, training_products):
     # 128 tokens a chunk (the least), 64 rows a block of the 259-token vocabulary (the last short)
     monkeypatch.setattr(loss_module, "CHUNK_LOGITS", 1)
     monkeypatch.setattr(loss_module, "BLOCK_BYTES", 1)

@@ -13,6 +13,7 @@ it, for as long as it does. The server's engine thread enters the same mode
 Training's products are no thinner, and oneDNN still wins: on that machine MKL runs its AVX2 code
 (~190 GFLOP/s on two cores at the 135M model's shapes) where oneDNN runs AVX-512 (~350), so
 training enters the same mode, with gradients (benchmarks/README.md, "Training throughput").
+On an Intel CPU MKL runs its AVX-512 code, and there it is the faster (`training_linear`).
 Under torch.compile (`train.compile`) the products are custom ops that inductor calls as they
 are: left to itself it would lower them to MKL's sgemm, 37% slower a step."""
 
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
 import weakref
 
 import torch
@@ -119,15 +121,52 @@ def onednn_linear(x: torch.Tensor, weight: torch.Tensor, bias=None) -> torch.Ten
     return torch.ops.mkldnn._linear_pointwise(x, weight, bias, "none", [], "")
 
 
+def training_linear(x: torch.Tensor, weight: torch.Tensor, bias=None) -> torch.Tensor:
+    """x @ weight.T (+ bias) for a training step's products: MKL's sgemm where `mkl_trains`,
+    else oneDNN's. `weight` may be a transposed view, as `x` may be where `turned` made it."""
+    if not mkl_trains():
+        return onednn_linear(x, weight, bias)
+    rows = x.reshape(-1, x.shape[-1])
+    # torch.mm, not F.linear: within OneDnnLinear F.linear would come back to oneDNN.
+    out = torch.mm(rows, weight.t()) if bias is None else torch.addmm(bias, rows, weight.t())
+    return out.view(*x.shape[:-1], weight.shape[0])
+
+
+@functools.cache
+def mkl_trains() -> bool:
+    """Whether training's products run MKL's sgemm rather than oneDNN's: on an Intel CPU, where
+    MKL runs its AVX-512 code (elsewhere it runs AVX2, oneDNN AVX-512: see the module's note).
+    On a 2-core Intel Xeon (AVX-512) MKL took 0.85-0.95 of oneDNN's time for the 135M model's
+    decoder products and 0.57 for the loss's input gradient; a step 1.087x LoRA, 1.087x full
+    (paired medians, benchmarks/README.md). TUNELAB_TRAINING_PRODUCTS=mkl|onednn chooses."""
+    chosen = os.environ.get("TUNELAB_TRAINING_PRODUCTS", "").lower()
+    if chosen in ("mkl", "onednn"):
+        return chosen == "mkl" and torch.backends.mkl.is_available()
+    return torch.backends.mkl.is_available() and _cpu_vendor() == "GenuineIntel"
+
+
+def _cpu_vendor() -> str:
+    """The x86 CPU's vendor string (GenuineIntel, AuthenticAMD), "" where Linux does not say."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as info:
+            for line in info:
+                if line.startswith("vendor_id"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return ""
+
+
 class _LinearWithGradients(torch.autograd.Function):
-    """F.linear whose three products (output, input gradient, weight gradient) all run oneDNN.
+    """F.linear whose three products (output, input gradient, weight gradient) all run
+    `training_linear`.
     Eager; under torch.compile the same products are the custom ops below (an op call costs
     ~35 us more a layer's forward and backward here, 0.4-0.8% of a training step)."""
 
     @staticmethod
     def forward(ctx, x, weight, bias):
         _keep_for_gradients(ctx, (x, weight, bias), None)
-        return onednn_linear(x, weight, bias)
+        return training_linear(x, weight, bias)
 
     @staticmethod
     def backward(ctx, grad):
@@ -157,12 +196,12 @@ def _products(grad, x, weight, want_x: bool, want_weight: bool):
     """The input's and the weight's gradients, each only where asked for (else None)."""
     grad_x = grad_weight = None
     if want_x:
-        grad_x = onednn_linear(grad, weight.t())
+        grad_x = training_linear(grad, weight.t())
     if want_weight:
         rows = grad.reshape(-1, grad.shape[-1])
         # oneDNN makes no primitive for a sum over no rows (an input of no tokens): zeros.
         grad_weight = (
-            onednn_linear(turned(rows), x.reshape(-1, x.shape[-1]).t())
+            training_linear(turned(rows), x.reshape(-1, x.shape[-1]).t())
             if len(rows)
             else grad.new_zeros((grad.shape[-1], x.shape[-1]))
         )
@@ -170,9 +209,12 @@ def _products(grad, x, weight, want_x: bool, want_weight: bool):
 
 
 def turned(rows: torch.Tensor) -> torch.Tensor:
-    """rows.T as oneDNN reads a first operand: contiguous. oneDNN would copy the transposed view
-    itself, by torch's copy, ~10x slower than tunelab's own transpose (transpose.cpp) where that
-    compiled; the same values either way, so the same gradients to the bit."""
+    """rows.T as `training_linear` reads a first operand best: for oneDNN contiguous (it would
+    copy the transposed view itself, by torch's copy, ~10x slower than tunelab's own transpose,
+    transpose.cpp, where that compiled; the same values either way, so the same gradients to the
+    bit); MKL reads the view as it is."""
+    if mkl_trains():
+        return rows.t()
     if rows.dtype == torch.float32 and rows.device.type == "cpu" and _transpose_kernel():
         return torch.ops.tunelab_transpose.transposed(rows)
     return rows.t()
@@ -190,7 +232,7 @@ def _transpose_kernel() -> bool:
 def compiled_linear(
     x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None
 ) -> torch.Tensor:
-    return onednn_linear(x, weight, bias)
+    return training_linear(x, weight, bias)
 
 
 @compiled_linear.register_fake

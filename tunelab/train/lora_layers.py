@@ -22,7 +22,7 @@ import functools
 import torch
 from torch import nn
 
-from tunelab.kernels import cpu_float32, onednn_linear, turned, uses_onednn
+from tunelab.kernels import cpu_float32, training_linear, turned, uses_onednn
 
 
 def _plus_thin(x, weight, thin, thin_weight, bias=None):
@@ -30,7 +30,7 @@ def _plus_thin(x, weight, thin, thin_weight, bias=None):
     output in place: a layer-wide output made once rather than twice and summed. A thin product
     by torch's addmm (MKL) beside oneDNN's, 1.05x a step over oneDNN writing the sum as it makes
     the wide product from a separate thin one (benchmarks/README.md)."""
-    out = onednn_linear(x, weight, bias)
+    out = training_linear(x, weight, bias)
     out.view(-1, out.shape[-1]).addmm_(thin.reshape(-1, thin.shape[-1]), thin_weight.t())
     return out
 
@@ -44,7 +44,7 @@ class LoraLinearFunction(torch.autograd.Function):
     def forward(ctx, x, dropped, weight, bias, a, b, scaling: float):
         adapter_input = x if dropped is None else dropped
         # Scaled while it is r wide rather than once it is the layer's width.
-        thin = onednn_linear(adapter_input, a).mul_(scaling)
+        thin = training_linear(adapter_input, a).mul_(scaling)
         output = _plus_thin(x, weight, thin, b, bias)
         ctx.save_for_backward(
             adapter_input if ctx.needs_input_grad[4] else None,
@@ -62,22 +62,22 @@ class LoraLinearFunction(torch.autograd.Function):
         adapter_input, thin, weight, a, b = ctx.saved_tensors
         want_x, want_dropped, _, _, want_a, want_b = ctx.needs_input_grad[:6]
         grad_x = grad_dropped = grad_a = grad_b = None
-        grad_thin = onednn_linear(grad, b.t()).mul_(ctx.scaling)
+        grad_thin = training_linear(grad, b.t()).mul_(ctx.scaling)
         if want_x or want_dropped:
             if ctx.separate:
-                grad_x = onednn_linear(grad, weight.t()) if want_x else None
-                grad_dropped = onednn_linear(grad_thin, a.t())
+                grad_x = training_linear(grad, weight.t()) if want_x else None
+                grad_dropped = training_linear(grad_thin, a.t())
             else:
                 grad_x = _plus_thin(grad, weight.t(), grad_thin, a.t())
         if want_a:
-            grad_a = onednn_linear(
+            grad_a = training_linear(
                 turned(grad_thin.reshape(-1, grad_thin.shape[-1])),
                 adapter_input.reshape(-1, adapter_input.shape[-1]).t(),
             )
         if want_b:
             rows = grad.reshape(-1, grad.shape[-1])
             # b's gradient turned around: r rows of output rather than r columns.
-            grad_b = onednn_linear(turned(thin.reshape(-1, thin.shape[-1])), rows.t())
+            grad_b = training_linear(turned(thin.reshape(-1, thin.shape[-1])), rows.t())
             grad_b = grad_b.t().contiguous()
         return grad_x, grad_dropped, None, None, grad_a, grad_b, None
 

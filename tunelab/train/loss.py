@@ -15,7 +15,7 @@ from transformers import PreTrainedModel
 
 from tunelab.architecture import carries_state, decoder_and_head
 from tunelab.data.tokenize import IGNORE
-from tunelab.kernels import onednn_linear, training_kernels, uses_onednn
+from tunelab.kernels import training_kernels, training_linear, uses_onednn
 from tunelab.train.document_attention import document_bounds
 from tunelab.train.tied_embedding import Handoff, TiedLookup, tied
 
@@ -119,8 +119,8 @@ def _chunk(
 ) -> tuple[torch.Tensor, torch.Tensor | None]:
     """One chunk of tokens: (its loss, its hidden states' gradient), and its share of the
     weight's gradient written into `grad_weight` (added to it when `add`)."""
-    # a @ b.T, by oneDNN where the decoder's products are (tunelab/kernels/__init__.py)
-    times_t = onednn_linear if uses_onednn(weight) else (lambda a, b: a @ b.T)
+    # a @ b.T, by the kernel of the decoder's products (tunelab/kernels/__init__.py)
+    times_t = training_linear if uses_onednn(weight) else (lambda a, b: a @ b.T)
     columns = torch.arange(len(wanted), device=wanted.device)
     target = torch.empty(len(wanted), dtype=torch.float32, device=part.device)
     # Pass 1: each block's logits, exponentiated against the block's own maximum.
