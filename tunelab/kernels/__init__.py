@@ -137,8 +137,8 @@ def mkl_trains() -> bool:
     """Whether training's products run MKL's sgemm rather than oneDNN's: on an Intel CPU, where
     MKL runs its AVX-512 code (elsewhere it runs AVX2, oneDNN AVX-512: see the module's note).
     On a 2-core Intel Xeon (AVX-512) MKL took 0.85-0.95 of oneDNN's time for the 135M model's
-    decoder products and 0.57 for the loss's input gradient; a step 1.087x LoRA, 1.087x full
-    (paired medians, benchmarks/README.md). TUNELAB_TRAINING_PRODUCTS=mkl|onednn chooses."""
+    decoder products and 0.57 for the loss's input gradient; a step 1.08x LoRA, 1.05x full
+    (paired medians of 16 steps, benchmarks/README.md). TUNELAB_TRAINING_PRODUCTS=mkl|onednn chooses."""
     chosen = os.environ.get("TUNELAB_TRAINING_PRODUCTS", "").lower()
     if chosen in ("mkl", "onednn"):
         return chosen == "mkl" and torch.backends.mkl.is_available()
