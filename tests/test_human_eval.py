@@ -47,6 +47,25 @@ def test_neighbours_whose_gap_could_be_zero_are_no_clear_winner():
     assert few[0].vs_next == "no clear winner vs b"
 
 
+def test_the_interval_is_over_questions_when_votes_name_them():
+    # 20 questions, each judged 8 times, the judges agreeing on each: 13 questions favour a, 7
+    # favour b. Drawn vote by vote, 160 votes at 65% look decisive; they are 20 questions' worth.
+    votes, questions = [], []
+    for q in range(20):
+        votes += [("a", "b", 1.0 if q < 13 else 0.0)] * 8
+        questions += [f"q{q}"] * 8
+    by_vote = leaderboard(votes, rounds=300)
+    by_question = leaderboard(votes, rounds=300, questions=questions)
+    assert by_vote[0].vs_next == "ahead of b"
+    assert by_question[0].vs_next == "no clear winner vs b"
+    assert [r.bt for r in by_question] == [r.bt for r in by_vote]  # the same fit
+    width = {r.model: r.high - r.low for r in by_vote}
+    assert all(r.high - r.low > 2 * width[r.model] for r in by_question)
+    assert by_question[0].questions == 20 and by_question[0].votes == 160
+    with pytest.raises(ValueError, match="3 questions for 160 votes"):
+        leaderboard(votes, questions=["q0", "q1", "q2"])
+
+
 def test_ties_split_and_a_model_that_never_wins_still_gets_a_finite_rating():
     assert bradley_terry([("a", "b", 0.5)] * 10) == pytest.approx({"a": 1000, "b": 1000})
     ratings = bradley_terry([("a", "b", 1.0)] * 5)
@@ -82,6 +101,8 @@ def test_judging_page_hides_names_stores_votes_and_ranks(tmp_path):
     assert len(votes_file.read_text().splitlines()) == 12  # written as they came
     ranking = client.get("/api/ratings").json()
     assert [r["model"] for r in ranking] == ["tuned", "base"] and ranking[0]["win_rate"] == 1.0
+    # Twelve votes, all one way, but on three questions: too few questions to name a winner.
+    assert ranking[0]["questions"] == 3 and ranking[0]["vs_next"] == "no clear winner vs base"
     assert "tuned" in client.get("/leaderboard").text
     bad = {"token": client.get("/api/next").json()["token"], "winner": "maybe"}
     assert client.post("/api/vote", json=bad).status_code == 400

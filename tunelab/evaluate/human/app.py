@@ -73,17 +73,19 @@ def leaderboard_page(rows: list[dict], judged: int) -> str:
     cells = "".join(
         f"<tr><td>{i}</td><td>{html.escape(r['model'])}</td><td>{r['bt']:.0f}</td>"
         f"<td>{r['low']:.0f} – {r['high']:.0f}</td><td>{r['elo']:.0f}</td>"
-        f"<td>{100 * r['win_rate']:.0f}%</td><td>{r['votes']}</td>"
+        f"<td>{100 * r['win_rate']:.0f}%</td><td>{r['votes']}</td><td>{r['questions']}</td>"
         f"<td>{html.escape(r['vs_next'])}</td></tr>"
         for i, r in enumerate(rows, start=1)
     )
     return (
         "<!doctype html><html><head><meta charset='utf-8'><title>tunelab leaderboard</title>"
         f"<style>{STYLE}</style></head><body><h1>Leaderboard</h1>"
-        f"<p>{judged} judgements. Bradley–Terry rating with its 95% bootstrap interval; Elo in vote "
+        f"<p>{judged} judgements. Bradley–Terry rating with its 95% bootstrap interval over the "
+        "questions; Elo in vote "
         "order; 'no clear winner' where the interval of two neighbours' gap reaches zero. "
         "<a href='/'>Judge more</a></p><table><tr><th>#</th><th>model</th><th>rating</th>"
-        "<th>95% interval</th><th>Elo</th><th>win rate</th><th>votes</th><th>vs next</th></tr>"
+        "<th>95% interval</th><th>Elo</th><th>win rate</th><th>votes</th><th>questions</th>"
+        "<th>vs next</th></tr>"
         f"{cells}</table>"
         "</body></html>"
     )

@@ -305,4 +305,5 @@ class Arena:
         return [(r["left"], r["right"], WINNERS[r["winner"]]) for r in self.records]
 
     def ratings(self) -> list[dict]:
-        return [vars(r) for r in leaderboard(self.votes())]
+        questions = [r["question"] for r in self.records]
+        return [vars(r) for r in leaderboard(self.votes(), questions=questions)]

@@ -48,13 +48,15 @@ def rate_command(
         )
     if results:
         table = Table(title=f"{len(arena.records)} judgements ({votes})")
-        columns = ("model", "rating", "95% interval", "Elo", "win rate", "votes", "vs next")
+        columns = (
+            "model", "rating", "95% interval", "Elo", "win rate", "votes", "questions", "vs next"
+        )  # fmt: skip
         for column in columns:
             table.add_column(column, justify="left" if column in ("model", "vs next") else "right")
         for r in arena.ratings():
             table.add_row(
                 r["model"], f"{r['bt']:.0f}", f"{r['low']:.0f}–{r['high']:.0f}", f"{r['elo']:.0f}",
-                f"{100 * r['win_rate']:.0f}%", str(r["votes"]), r["vs_next"],
+                f"{100 * r['win_rate']:.0f}%", str(r["votes"]), str(r["questions"]), r["vs_next"],
             )  # fmt: skip
         console.print(table)
         return

@@ -106,23 +106,40 @@ class Rating:
     elo: float
     votes: int
     win_rate: float  # share of its votes won (ties half)
+    questions: int = 0  # questions its votes judged (its votes where they name none)
     vs_next: str = ""  # against the model ranked just below: "ahead of X" or "no clear winner vs X"
 
 
-def leaderboard(votes: list[Vote], rounds: int = 200, seed: int = 0) -> list[Rating]:
-    """Every model's Bradley–Terry rating with a 95% bootstrap interval, and its Elo; best first."""
+def leaderboard(
+    votes: list[Vote], rounds: int = 200, seed: int = 0, questions: list[str] | None = None
+) -> list[Rating]:
+    """Every model's Bradley–Terry rating with a 95% bootstrap interval, and its Elo; best first.
+
+    With `questions` (the question each vote judged) the bootstrap draws questions, each with
+    all of its votes, as every other interval of tunelab's draws questions: one question's votes
+    (three models make three pairs of it; a judge may see a pair again) share its difficulty and
+    are not independent, and drawing them one by one gave intervals as though each were a new
+    question. A model is called ahead only with MIN_QUESTIONS questions, not votes."""
     if not votes:
         return []
+    if questions is not None and len(questions) != len(votes):
+        raise ValueError(f"{len(questions)} questions for {len(votes)} votes")
     point = bradley_terry(votes)
     unanimous = _unanimous_pairs(votes)
     votes_of = dict.fromkeys(point, 0)
     for a, b, _ in votes:
         votes_of[a] += 1
         votes_of[b] += 1
+    groups: list[list[Vote]] = [[vote] for vote in votes]
+    if questions is not None:
+        by_question: dict[str, list[Vote]] = {}
+        for question, vote in zip(questions, votes):
+            by_question.setdefault(question, []).append(vote)
+        groups = list(by_question.values())
     rng = random.Random(seed)
     samples: dict[str, list[float]] = {m: [] for m in point}
     for _ in range(rounds):
-        drawn = [rng.choice(votes) for _ in votes]
+        drawn = [vote for _ in groups for vote in rng.choice(groups)]
         # A pair where one side won every vote repeats that record in every resample, and its
         # interval came out zero-width (10 votes of 10 read as certain): its votes are drawn from
         # the fit's chance of that win instead, which the fit's virtual tie keeps below 1.
@@ -148,6 +165,11 @@ def leaderboard(votes: list[Vote], rounds: int = 200, seed: int = 0) -> list[Rat
         ordered = sorted(v for v in samples[m] if not math.isnan(v)) or [value]
         played = [(a, b, s) for a, b, s in votes if m in (a, b)]
         won = sum(s if a == m else 1 - s for a, b, s in played)
+        asked = (
+            len({q for q, (a, b, _) in zip(questions, votes) if m in (a, b)})
+            if questions is not None
+            else len(played)
+        )
         table.append(
             Rating(
                 m,
@@ -157,6 +179,7 @@ def leaderboard(votes: list[Vote], rounds: int = 200, seed: int = 0) -> list[Rat
                 online[m],
                 len(played),
                 won / len(played),
+                questions=asked,
             )
         )
     table.sort(key=lambda r: -r.bt)
@@ -181,10 +204,11 @@ def _chance(ratings: dict[str, float], a: str, b: str) -> float:
 
 def separation(upper: Rating, lower: Rating, samples: dict[str, list[float]]) -> str:
     """Whether `upper` is ahead of `lower`: the 95% interval of their rating gap, both taken from
-    the same bootstrap rounds, stays above zero, and each has at least MIN_QUESTIONS votes."""
+    the same bootstrap rounds, stays above zero, and each was judged on at least MIN_QUESTIONS
+    questions."""
     gaps = [a - b for a, b in zip(samples[upper.model], samples[lower.model])]
     gaps = sorted(g for g in gaps if not math.isnan(g)) or [upper.bt - lower.bt]
     low = gaps[int(0.025 * (len(gaps) - 1))]
-    if low > 0 and min(upper.votes, lower.votes) >= MIN_QUESTIONS:
+    if low > 0 and min(upper.questions, lower.questions) >= MIN_QUESTIONS:
         return f"ahead of {lower.model}"
     return f"{NO_CLEAR_WINNER} vs {lower.model}"

@@ -167,7 +167,7 @@ def judge(
     return Judgement(
         verdicts,
         path,
-        [vars(r) for r in leaderboard(votes)],
+        [vars(r) for r in leaderboard(votes, questions=[r["question"] for r in verdicts])],
         sum(r["outcome"] == "inconsistent" for r in verdicts),
         [r for r in latest.values() if not _has_verdict(r)],
         agreement(human, verdicts),
