@@ -147,6 +147,31 @@ def test_a_test_question_quoted_inside_a_training_document_is_a_leak(tmp_path):
     assert report.removals() == {1: "leaks test row test.jsonl:1 (quoted inside it)"}
 
 
+def test_a_test_prompt_that_quotes_a_train_question_is_a_leak(tmp_path):
+    # The test set wraps a trained question in context and an instruction: its shingles share
+    # little with the question's (Jaccard ~0.2), but it asks what was trained.
+    train = write_rows(
+        tmp_path / "train.jsonl", qa_rows([*OTHER, ("How do I reset my password?", RESET)])
+    )
+    wrapped = (
+        "You are the support assistant of Acme Cloud. Read the user's message and reply in one "
+        "short paragraph. Message: How do I reset my password? I am locked out since Monday."
+    )
+    test = write_rows(
+        tmp_path / "test.jsonl", qa_rows([("What does packing do?", "x"), (wrapped, RESET)])
+    )
+    report = check_file(train, test, TINY)
+    leak = report.contamination
+    assert [(report.where(p.first), report.where(p.second, test=True), p.quotes) for p in leak] == [
+        (f"train.jsonl:{len(OTHER) + 1}", "test.jsonl:2", True)
+    ]
+    assert f"| train.jsonl:{len(OTHER) + 1} | test.jsonl:2 | quoted |" in to_markdown(report)
+    assert report.removals() == {len(OTHER): "leaks test row test.jsonl:2 (which quotes it)"}
+    # A train question shorter than min_quoted_words is too common a phrase to call a leak.
+    short = check_file(train, test, TINY.model_copy(update={"min_quoted_words": 7}))
+    assert short.contamination == []
+
+
 def test_a_test_question_inside_a_long_training_answer_is_a_leak(tmp_path):
     answer = (
         "A common first question is: how do I reset my password? The answer: " + RESET + " The"

@@ -161,6 +161,38 @@ def test_lamini_test_questions_with_typos_leak_from_every_train_row_at_the_thres
     assert {(p.first, p.second) for p in dedup.cross_duplicates(train, test)} == want
 
 
+def test_every_train_question_a_test_prompt_quotes_is_found_as_brute_force_finds_it():
+    questions, answers = lamini_texts()
+    train = questions[:300]
+    rng = random.Random(4)
+    # Test prompts: some wrap a train question (or two) in other lamini text, some are new.
+    test = []
+    for k in range(120):
+        parts = [rng.choice(answers[300:]) for _ in range(rng.randint(0, 2))]
+        if k % 3:
+            parts.insert(rng.randint(0, len(parts)), rng.choice(train))
+        if k % 7 == 0:
+            parts.append(rng.choice(train))
+        test.append(" ".join(parts) or questions[400 + k])
+    train_words, test_words = [words(t) for t in train], [words(t) for t in test]
+
+    def quoted(short: list[str], long: list[str]) -> bool:
+        n = len(short)
+        return n >= 6 and any(long[k : k + n] == short for k in range(len(long) - n + 1))
+
+    want = {
+        (i, j)
+        for i, question in enumerate(train_words)
+        for j, prompt in enumerate(test_words)
+        if quoted(question, prompt)
+    }
+    pairs = dedup.cross_duplicates(train, test, train_full=train)
+    found = {(p.first, p.second) for p in pairs if p.quotes}
+    # A pair found as near-duplicates or exact first keeps that reading, not `quotes`.
+    near = {(p.first, p.second) for p in pairs if not p.quotes}
+    assert len(want) > 60 and found <= want and want <= found | near
+
+
 def test_paraphrased_lamini_test_questions_are_flagged_with_their_rows(tmp_path):
     questions, answers = lamini_texts()
     train = [{"question": q, "answer": a} for q, a in zip(questions[:200], answers)]

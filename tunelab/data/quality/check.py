@@ -45,7 +45,7 @@ class QualityConfig(Section):
     question a leak); a misspelt word ("pasword") counts as the word it is one letter from."""
     min_quoted_words: int = Field(6, ge=1)
     """A test question of at least this many words found inside a longer train text (a document,
-    a long answer) is a leak too."""
+    a long answer), or a train question of as many found inside a test prompt, is a leak too."""
     num_perm: int = Field(128, ge=2)
     """MinHash permutations of the near-duplicate search: more finds more, slower."""
     opening_words: int = Field(2, ge=1)
@@ -143,7 +143,7 @@ class QualityReport:
                 p.second, f"near-duplicate ({p.similarity:.2f}) of {self.where(p.first)}"
             )
         for p in self.contamination:
-            quoted = " (quoted inside it)" if p.inside else ""
+            quoted = " (quoted inside it)" if p.inside else " (which quotes it)" if p.quotes else ""
             drop.setdefault(p.first, f"leaks test row {self.where(p.second, test=True)}{quoted}")
         for i, what in self.empty:
             drop.setdefault(i, what)

@@ -35,12 +35,15 @@ Whole = Callable[[str], bool]
 @dataclass
 class Pair:
     """Two rows that are (nearly) the same; `similarity` is the typo-forgiving word-shingle
-    Jaccard (`similarity()`), 1.0 for a text found whole inside the other (`inside`)."""
+    Jaccard (`similarity()`), 1.0 for a text found whole inside the other: the second inside
+    the first's whole text (`inside`), or the first inside the second (`quotes`: a test prompt
+    that quotes a train question)."""
 
     first: int
     second: int
     similarity: float
     inside: bool = False
+    quotes: bool = False
 
 
 def shingles(text: str | list[str], n: int = SHINGLE_WORDS) -> set[str]:
@@ -206,12 +209,15 @@ def cross_duplicates(
     """Pairs (train index, test index) that are the same or nearly the same text, every train
     row of each leaking test row (dropping only one would leave its twins leaking). With
     `train_full` (each train row's whole text: prompt and answer, or a document), a test text
-    of at least `min_inside_words` words found inside one is a leak too (`Pair.inside`); typos
-    are then told from words by the whole texts."""
+    of at least `min_inside_words` words found inside one is a leak too (`Pair.inside`), and so
+    is a train text of as many words that a test text quotes (`Pair.quotes`: a test prompt that
+    wraps a trained question in context or instructions asks what was trained, though its
+    shingles overlap little); typos are then told from words by the whole texts."""
     train_words, test_words = [words(t) for t in train], [words(t) for t in test]
     train_sets, test_sets = [shingles(w) for w in train_words], [shingles(w) for w in test_words]
     rows = word_rows(test_words)
     inside: dict[int, list[int]] = {}
+    quoting: dict[int, list[int]] = {}
     if train_full is None:
         rows += word_rows(train_words)
     else:
@@ -222,6 +228,10 @@ def cross_duplicates(
             rows.update(set(full).union(train_words[i]))
             for j in quoted.within(full):
                 inside.setdefault(j, []).append(i)
+        trained = _Quoted(train_words, min_inside_words)
+        for j, text in enumerate(test_words):
+            for i in sorted(trained.within(text)):
+                quoting.setdefault(j, []).append(i)
     slips = slip_table(rows, whole)
     near: dict[int, set[int]] = {}
     proposed = _candidates(
@@ -247,6 +257,8 @@ def cross_duplicates(
                 found[i] = Pair(i, j, sim)
         for i in inside.get(j, []):
             found.setdefault(i, Pair(i, j, 1.0, inside=True))
+        for i in quoting.get(j, []):
+            found.setdefault(i, Pair(i, j, 1.0, quotes=True))
         pairs += sorted(found.values(), key=lambda p: p.first)
     return pairs
 

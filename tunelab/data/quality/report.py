@@ -82,7 +82,7 @@ def sections(report: QualityReport) -> list[Section]:
                     [
                         report.where(p.first),
                         report.where(p.second, test=True),
-                        "inside" if p.inside else f"{p.similarity:.2f}",
+                        "inside" if p.inside else "quoted" if p.quotes else f"{p.similarity:.2f}",
                         snip(p.second, test),
                     ]
                     for p in report.contamination[:limit]
