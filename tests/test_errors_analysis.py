@@ -72,7 +72,7 @@ def test_each_category_is_found_with_a_reason():
     assert {"cut_off", "too_long", "repetitive"} <= categories(rows[1])
     spelled = next(e for e in rows[2]["errors"] if e["category"] == "misspelling")
     assert "smal" in spelled["reason"] and "trainabel" in spelled["reason"]
-    assert "off_topic" in categories(rows[3])
+    assert "off_topic_answer" in categories(rows[3])
     assert rows[4]["errors"] == []  # a right answer is not analysed
     assert analysis.counts["empty"] == 1
     assert examples_of(analysis, "misspelling")[0]["closest"][0]["source"] == "train.jsonl:2"
@@ -122,8 +122,8 @@ def test_a_long_answer_about_the_question_is_not_off_topic():
     )
     fruit = row("What color is the sky?", "Blue.", "Bananas are yellow fruit.")
     analyse([sky, fruit])
-    assert "off_topic" not in categories(sky) and "off_topic" in categories(fruit)
-    reason = next(e["reason"] for e in fruit["errors"] if e["category"] == "off_topic")
+    assert "off_topic_answer" not in categories(sky) and "off_topic_answer" in categories(fruit)
+    reason = next(e["reason"] for e in fruit["errors"] if e["category"] == "off_topic_answer")
     assert "training" not in reason  # no training data was given to compare with
 
 
@@ -272,7 +272,7 @@ def test_an_answer_that_states_every_fact_is_not_an_error_whatever_its_token_f1(
     analysis = analyse([stated, unfactual])
     assert stated["scores"]["token_f1"] < 0.5 and stated["facts"]["fact_accuracy"] == 1.0
     assert stated["errors"] == [] and "repetitive" not in analysis.counts
-    assert categories(unfactual) == {"off_topic"}
+    assert categories(unfactual) == {"off_topic_answer"}
 
 
 def test_a_fact_less_answer_at_the_weak_f1_is_close_enough_not_to_be_analysed():
@@ -345,7 +345,7 @@ def test_each_weak_answer_is_shown_with_its_own_closest_training_rows():
         ),
     ]  # fmt: skip
     analysis = analyse(rows, training)
-    first, second = examples_of(analysis, "off_topic")
+    first, second = examples_of(analysis, "off_topic_answer")
     assert first["question"] == rows[0]["question"]
     assert first["closest"][0]["source"] == "t:1"
     # one list for the category began with t:1 for every row shown
@@ -386,7 +386,7 @@ def test_without_a_taught_fact_the_reference_answer_finds_the_closest_rows():
     r = row("How quickly does the Zorblex Z3 recharge fully?",
             "A full charge takes 95 minutes over USB-C.", "Bananas are yellow fruit.")  # fmt: skip
     analysis = analyse([r], ZORBLEX)
-    (shown,) = examples_of(analysis, "off_topic")
+    (shown,) = examples_of(analysis, "off_topic_answer")
     assert shown["closest"][0]["source"] == "qa:3"
 
 

@@ -29,7 +29,9 @@ CATEGORIES = [
     "too_long",
     "repetitive",
     "misspelling",
-    "off_topic",
+    # The answer strays from the question; not a test row marked "kind": "off_topic" (a question
+    # to refuse), whose answers not_refused and refused judge.
+    "off_topic_answer",
 ]
 # Words of the trade an English dictionary lacks; the training data and test set add their own.
 FIELD_WORDS = frozenset(
@@ -269,7 +271,7 @@ def categorize(
         where = f", {data_overlap:.0%} in the closest training examples" if context else ""
         found.append(
             (
-                "off_topic",
+                "off_topic_answer",
                 f"{topic:.0%} of its content words are in the question or reference{where}",
             )
         )

@@ -11,14 +11,19 @@ from tunelab.evaluate.analysis import Analysis, examples_of, missed_with_data
 DESCRIPTIONS = {
     "hallucination": "states an answer the test row names as wrong",
     "missed_facts": "leaves out a fact the test row says a correct answer states",
-    "not_refused": "answers a question marked off-topic instead of refusing it",
+    "not_refused": (
+        'answers a question the test set marks "kind": "off_topic" instead of refusing it'
+    ),
     "refused": "refuses an on-topic question (says an off-topic row's refusal)",
     "empty": "no text at all",
     "cut_off": "stopped at the token limit, not at an end-of-sequence",
     "too_long": "much longer than the reference",
     "repetitive": "repeats sentences or phrases",
     "misspelling": "words that are in no dictionary, the question, the reference or the data",
-    "off_topic": "little overlap with the question, the reference and the closest training data",
+    "off_topic_answer": (
+        "the answer strays: little overlap with the question, the reference and the closest "
+        "training data"
+    ),
 }
 
 
