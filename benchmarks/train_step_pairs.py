@@ -3,6 +3,7 @@
     python benchmarks/train_step_pairs.py --change lora-layers    # peft's LoRA layers vs one node
     python benchmarks/train_step_pairs.py --change rotary         # Llama's rotary vs three passes
     python benchmarks/train_step_pairs.py --change products       # oneDNN's products vs MKL's
+    python benchmarks/train_step_pairs.py --change swiglu         # autograd's SwiGLU vs one pass
 
 Two copies of the embedded model, the same batches (lamini_docs, as train_throughput.py), their
 steps alternated, the median of the paired step-time ratios printed with each side's median step
@@ -35,9 +36,21 @@ def _without_lora_layers(model):
     return model
 
 
+def _without_fused_mlps(model):
+    """The model with its MLPs' own forward back (prepare_model gave them the SwiGLU kernel)."""
+    from tunelab.train import mlp
+
+    for layer in model.modules():
+        if type(layer).__module__ == mlp.__name__:
+            layer.__class__ = type(layer).__mro__[1]
+    return model
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--change", choices=["lora-layers", "rotary", "products"], required=True)
+    parser.add_argument(
+        "--change", choices=["lora-layers", "rotary", "products", "swiglu"], required=True
+    )
     parser.add_argument("--method", default="lora", choices=["lora", "full"])
     parser.add_argument("--steps", type=int, default=10, help="timed steps a side (+2 untimed)")
     parser.add_argument("--dropout", type=float, default=0.0, help="LoRA's dropout")
@@ -55,6 +68,8 @@ def main() -> None:
     before, after = prepare_model(copy.deepcopy(model), cfg), prepare_model(model, cfg)
     if args.change == "lora-layers":
         _without_lora_layers(before)
+    if args.change == "swiglu":
+        _without_fused_mlps(before)
     # The rotary change is its module's function, for both copies: swapped per step below.
     from transformers.models.llama import modeling_llama
 

@@ -13,7 +13,7 @@ from tunelab.config import TrainConfig
 from tunelab.errors import TunelabError
 from tunelab.kernels import training_kernels
 from tunelab.models import model_summary
-from tunelab.train import document_attention, lora_layers, rms_norm, rotary
+from tunelab.train import document_attention, lora_layers, mlp, rms_norm, rotary
 
 
 def pick_device(name: str) -> torch.device:
@@ -87,6 +87,8 @@ def prepare_model(model, cfg: TrainConfig):
     rms_norm.use_for_training(model)
     # Its rotary embedding in fewer passes on a CPU (tunelab/train/rotary.py).
     rotary.use_for_training(model)
+    # Its MLPs' SwiGLU in one pass each way on a CPU (tunelab/train/mlp.py).
+    mlp.use_for_training(model)
     if cfg.gradient_checkpointing:
         # The recomputation runs the kernels the forward pass ran (tunelab/kernels/__init__.py), or it
         # saves other tensors and torch's checkpoint refuses it. A layer that `train.compile`
