@@ -20,6 +20,19 @@ from transformers import PreTrainedModel
 _log = logging.getLogger(__name__)
 
 
+def llamas_code(function, name: str) -> bool:
+    """Whether `function` is transformers' Llama `name` ("LlamaMLP.forward", "rotate_half")
+    character for character: transformers copies Llama's code into Mistral, Qwen, SmolLM and
+    many more, so a replacement written for Llama's computes the same there."""
+    from transformers.models.llama import modeling_llama
+
+    llamas = functools.reduce(getattr, name.split("."), modeling_llama)
+    try:
+        return inspect.getsource(function) == inspect.getsource(llamas)
+    except (OSError, TypeError):
+        return False
+
+
 def decoder_and_head(model: PreTrainedModel) -> tuple[torch.nn.Module, torch.nn.Module] | None:
     """The decoder (hidden states) and the output projection, for callers that project only the
     positions they need; None for models whose logits are more than that projection."""

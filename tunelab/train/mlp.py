@@ -14,11 +14,11 @@ dtype or device, torch.compile) runs the module's own code."""
 from __future__ import annotations
 
 import functools
-import inspect
 
 import torch
 from torch import nn
 
+from tunelab.architecture import llamas_code
 from tunelab.kernels import swiglu
 
 
@@ -59,11 +59,4 @@ def _silu(mlp: nn.Module) -> bool:
 @functools.cache
 def _computes_llama_mlp(cls: type) -> bool:
     """Whether the class's forward is LlamaMLP's, character for character."""
-    if not cls.__name__.endswith("MLP"):
-        return False
-    from transformers.models.llama.modeling_llama import LlamaMLP
-
-    try:
-        return inspect.getsource(cls.forward) == inspect.getsource(LlamaMLP.forward)
-    except (OSError, TypeError):
-        return False
+    return cls.__name__.endswith("MLP") and llamas_code(cls.forward, "LlamaMLP.forward")

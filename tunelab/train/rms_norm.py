@@ -12,11 +12,11 @@ this was measured on CPUs only."""
 from __future__ import annotations
 
 import functools
-import inspect
 
 import torch
 from torch import nn
 
+from tunelab.architecture import llamas_code
 from tunelab.kernels import cpu_float32
 
 
@@ -75,11 +75,4 @@ def _with_closed_form_backward(cls: type) -> type:
 @functools.cache
 def _computes_llama_norm(cls: type) -> bool:
     """Whether the class's forward is LlamaRMSNorm's, character for character."""
-    if not cls.__name__.endswith("RMSNorm"):
-        return False
-    from transformers.models.llama.modeling_llama import LlamaRMSNorm
-
-    try:
-        return inspect.getsource(cls.forward) == inspect.getsource(LlamaRMSNorm.forward)
-    except (OSError, TypeError):
-        return False
+    return cls.__name__.endswith("RMSNorm") and llamas_code(cls.forward, "LlamaRMSNorm.forward")

@@ -13,11 +13,11 @@ gradient runs transformers' own code."""
 from __future__ import annotations
 
 import functools
-import inspect
 import sys
 
 import torch
 
+from tunelab.architecture import llamas_code
 from tunelab.kernels import cpu_float32
 
 
@@ -102,15 +102,9 @@ def _in_three_passes(original):
 @functools.cache
 def _computes_llama_rotation(function) -> bool:
     """Whether the function's code is Llama's apply_rotary_pos_emb and its rotate_half Llama's."""
-    from transformers.models.llama import modeling_llama
-
-    try:
-        same = inspect.getsource(function) == inspect.getsource(modeling_llama.apply_rotary_pos_emb)
-        rotate_half = function.__globals__.get("rotate_half")
-        return (
-            same
-            and rotate_half is not None
-            and inspect.getsource(rotate_half) == inspect.getsource(modeling_llama.rotate_half)
-        )
-    except (OSError, TypeError):
-        return False
+    rotate_half = function.__globals__.get("rotate_half")
+    return (
+        llamas_code(function, "apply_rotary_pos_emb")
+        and rotate_half is not None
+        and llamas_code(rotate_half, "rotate_half")
+    )

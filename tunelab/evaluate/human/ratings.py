@@ -106,7 +106,7 @@ class Rating:
     elo: float
     votes: int
     win_rate: float  # share of its votes won (ties half)
-    questions: int = 0  # questions its votes judged (its votes where they name none)
+    questions: int  # questions its votes judged (its votes where they name none)
     vs_next: str = ""  # against the model ranked just below: "ahead of X" or "no clear winner vs X"
 
 
@@ -130,12 +130,12 @@ def leaderboard(
     for a, b, _ in votes:
         votes_of[a] += 1
         votes_of[b] += 1
-    groups: list[list[Vote]] = [[vote] for vote in votes]
-    if questions is not None:
-        by_question: dict[str, list[Vote]] = {}
-        for question, vote in zip(questions, votes):
-            by_question.setdefault(question, []).append(vote)
-        groups = list(by_question.values())
+    # Without questions each vote stands for a question of its own.
+    asked = list(range(len(votes))) if questions is None else questions
+    by_question: dict[object, list[Vote]] = {}
+    for question, vote in zip(asked, votes):
+        by_question.setdefault(question, []).append(vote)
+    groups = list(by_question.values())
     rng = random.Random(seed)
     samples: dict[str, list[float]] = {m: [] for m in point}
     for _ in range(rounds):
@@ -165,11 +165,6 @@ def leaderboard(
         ordered = sorted(v for v in samples[m] if not math.isnan(v)) or [value]
         played = [(a, b, s) for a, b, s in votes if m in (a, b)]
         won = sum(s if a == m else 1 - s for a, b, s in played)
-        asked = (
-            len({q for q, (a, b, _) in zip(questions, votes) if m in (a, b)})
-            if questions is not None
-            else len(played)
-        )
         table.append(
             Rating(
                 m,
@@ -179,7 +174,7 @@ def leaderboard(
                 online[m],
                 len(played),
                 won / len(played),
-                questions=asked,
+                len({q for q, (a, b, _) in zip(asked, votes) if m in (a, b)}),
             )
         )
     table.sort(key=lambda r: -r.bt)
