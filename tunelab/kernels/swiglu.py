@@ -13,11 +13,12 @@ from tunelab.kernels import build, cpu_float32
 
 def usable(gate: torch.Tensor, up: torch.Tensor) -> bool:
     """Whether the kernel can take these: float32 CPU tensors of one shape, an AVX-512 CPU."""
-    return cpu_float32(gate) and cpu_float32(up) and gate.shape == up.shape and _loaded()
+    return cpu_float32(gate) and cpu_float32(up) and gate.shape == up.shape and available()
 
 
 @functools.cache  # asked once a layer: the build's lock and the op lookup once a process
-def _loaded() -> bool:
+def available() -> bool:
+    """Whether the kernel compiled and this CPU runs it (compiling tunelab's kernels once)."""
     return build.available() and torch.ops.tunelab_swiglu.available()
 
 

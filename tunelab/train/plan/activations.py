@@ -24,7 +24,9 @@ class Precision:
     keeps even without dropout (peft casts the input to the adapters' float32, autocast casts that
     to bf16), or 0 where the adapters share what the layer keeps; `fused_norm`: the norms are
     tunelab's (a CPU, float32 weights: tunelab/train/rms_norm.py), whose normalised output serves
-    both its input's gradient and its weight's, where transformers' keeps the input as well."""
+    both its input's gradient and its weight's, where transformers' keeps the input as well;
+    `fused_mlp`: the MLP's SwiGLU is tunelab's kernel (a CPU with AVX-512, float32:
+    tunelab/train/mlp.py), which keeps gate and up but no SiLU output."""
 
     weights: int
     compute: int
@@ -32,6 +34,7 @@ class Precision:
     mask: int
     adapter_copy: int = 0
     fused_norm: bool = False
+    fused_mlp: bool = False
 
     @property
     def casts_inputs(self) -> bool:
@@ -80,8 +83,10 @@ def layer_activations(
             2 * (q if repeated_kv else kv) * c,
         ),
         Saved("attention: log-sum-exp per head", heads * FP32),
-        Saved("MLP: gate, SiLU and up outputs", 3 * i * c),
+        Saved("MLP: gate and up outputs", 2 * i * c),
     ]
+    if not precision.fused_mlp:
+        rows.append(Saved("MLP: SiLU output", i * c))
     if mask_length:
         rows.append(Saved("attention mask of the packed row, made per layer", mask_length * c))
     if full:

@@ -88,9 +88,12 @@ def precision_of(device: str, weights: int, quantized: bool, sharded: bool) -> P
     if device != "cuda":
         # peft casts a 16-bit layer's input to its float32 adapters, a copy for each.
         copy = 0 if weights == FP32 else FP32
-        return Precision(
-            weights, weights, False, mask=FP32, adapter_copy=copy, fused_norm=weights == FP32
-        )
+        from tunelab.kernels import swiglu  # torch: imported where a plan is made
+
+        fp32 = weights == FP32
+        # The kernel compiles here if it has not yet (once, ~30 s): training will run it.
+        fused_mlp = fp32 and device == "cpu" and swiglu.available()
+        return Precision(weights, weights, False, FP32, copy, fused_norm=fp32, fused_mlp=fused_mlp)
     # Under autocast each adapter keeps the bf16 cast of its input, except beside bitsandbytes'
     # layers, where peft leaves the input as it is, and under FSDP's bf16 adapters.
     copy = 0 if quantized or sharded else 2
