@@ -4,6 +4,7 @@
     python benchmarks/train_step_pairs.py --change rotary         # Llama's rotary vs three passes
     python benchmarks/train_step_pairs.py --change products       # oneDNN's products vs MKL's
     python benchmarks/train_step_pairs.py --change swiglu         # autograd's SwiGLU vs one pass
+    python benchmarks/train_step_pairs.py --change rms-norm       # closed-form norms vs a kernel
 
 Two copies of the embedded model, the same batches (lamini_docs, as train_throughput.py), their
 steps alternated, the median of the paired step-time ratios printed with each side's median step
@@ -23,6 +24,7 @@ from train_peers import LR, SHAPES, load_documents
 from tunelab import kernels
 from tunelab.config import TrainConfig
 from tunelab.data.pipeline import iterate_batches, make_rows
+from tunelab.kernels import rms_norm as norm_kernel
 from tunelab.run import load_model
 from tunelab.train.loop import accumulate_gradients
 from tunelab.train.setup import make_optimizer, prepare_model, set_attention
@@ -49,7 +51,9 @@ def _without_fused_mlps(model):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--change", choices=["lora-layers", "rotary", "products", "swiglu"], required=True
+        "--change",
+        choices=["lora-layers", "rotary", "products", "swiglu", "rms-norm"],
+        required=True,
     )
     parser.add_argument("--method", default="lora", choices=["lora", "full"])
     parser.add_argument("--steps", type=int, default=10, help="timed steps a side (+2 untimed)")
@@ -76,6 +80,7 @@ def main() -> None:
     fast = modeling_llama.apply_rotary_pos_emb
     assert getattr(fast, "in_three_passes", False), "prepare_model gave no rotary change"
     sides = {"before": before, "after": after}
+    usable = norm_kernel.usable
     state = {
         name: (
             make_optimizer(m, cfg, device),
@@ -91,6 +96,8 @@ def main() -> None:
             modeling_llama.apply_rotary_pos_emb = rotation
             if args.change == "products":  # before: oneDNN's, after: MKL's sgemm
                 kernels.mkl_trains = (lambda: False) if name == "before" else (lambda: True)
+            if args.change == "rms-norm":  # before: the closed form's autograd ops
+                norm_kernel.usable = (lambda *_: False) if name == "before" else usable
             optimizer, stream = state[name]
             _, _, batch = next(stream)
             torch.manual_seed(step)  # the same dropout masks on both sides
@@ -103,6 +110,7 @@ def main() -> None:
                 seconds[name].append(time.perf_counter() - start)
                 tokens[name] += int(trained)
     modeling_llama.apply_rotary_pos_emb = fast
+    norm_kernel.usable = usable
     ratios = [b / a for b, a in zip(seconds["before"], seconds["after"])]
     print(f"{args.change}, {args.method}, {args.steps} paired steps")
     print("| side | median step s | trained tok/s |")

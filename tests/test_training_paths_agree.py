@@ -1,7 +1,8 @@
-"""Training's CPU fast paths (oneDNN linears, the fused head and cross-entropy, the tied embedding's
-handoff, RMSNorm's closed-form backward, attention per document) against plain autograd: the
-model's own forward, in float64, with the standard cross-entropy and none of them. A step of
-accumulate_gradients, as the loop takes it, gives the loss and every parameter's gradient."""
+"""Training's CPU fast paths (oneDNN linears, the fused head and cross-entropy, the tied
+embedding's handoff, RMSNorm's kernel or closed-form backward, attention per document) against
+plain autograd: the model's own forward, in float64, with the standard cross-entropy and none of
+them. A step of accumulate_gradients, as the loop takes it, gives the loss and every parameter's
+gradient."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from tunelab import kernels
 from tunelab.data.pack import collate
 from tunelab.data.templates import Example
 from tunelab.data.tokenize import IGNORE, tokenize_example
+from tunelab.kernels import rms_norm as norm_kernel
 from tunelab.models import TINY_SHAPE, tiny_random
 from tunelab.train import loss as loss_module
 from tunelab.train import rms_norm
@@ -111,7 +113,8 @@ def _fast_step(model, batches, dtype, monkeypatch):
     for name, cls in (
         ("linear", kernels._LinearWithGradients),
         ("head", loss_module.LinearCrossEntropy),
-        ("norm", rms_norm.RMSNormFunction),
+        ("norm", rms_norm.RMSNormFunction),  # where the kernel does not run
+        ("norm", norm_kernel.RMSNorm),
     ):
 
         def counted(*args, _name=name, _apply=cls.apply):

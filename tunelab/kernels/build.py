@@ -1,6 +1,7 @@
 """tunelab's own CPU kernels (thin.cpp: decoding's products; attention.cpp: training's attention
 inside short documents; transpose.cpp: the output gradient turned for weight gradients;
-swiglu.cpp: the MLP's silu(gate) * up, forward and backward),
+swiglu.cpp: the MLP's silu(gate) * up, forward and backward; rms_norm.cpp: Llama's RMSNorm,
+forward and backward),
 compiled together the first time a process needs one (~30 s, with the C++ compiler torch
 extensions use; cached under ~/.cache/torch_extensions, or TORCH_EXTENSIONS_DIR). Where they
 cannot be (no compiler, not an x86-64 CPU, or TUNELAB_KERNELS=0), decoding keeps oneDNN's
@@ -23,7 +24,7 @@ from tunelab.processes import pid_running
 
 SOURCES = [
     Path(__file__).with_name(name)
-    for name in ("thin.cpp", "attention.cpp", "transpose.cpp", "swiglu.cpp")
+    for name in ("thin.cpp", "attention.cpp", "transpose.cpp", "swiglu.cpp", "rms_norm.cpp")
 ]
 HEADER = Path(__file__).with_name("isa.h")  # included by the sources, so part of their text
 

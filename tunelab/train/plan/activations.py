@@ -23,8 +23,9 @@ class Precision:
     fused dropout a bool); `adapter_copy`: the bytes of the copy of its input each LoRA adapter
     keeps even without dropout (peft casts the input to the adapters' float32, autocast casts that
     to bf16), or 0 where the adapters share what the layer keeps; `fused_norm`: the norms are
-    tunelab's (a CPU, float32 weights: tunelab/train/rms_norm.py), whose normalised output serves
-    both its input's gradient and its weight's, where transformers' keeps the input as well;
+    tunelab's (a CPU, float32 weights: tunelab/train/rms_norm.py), which keep one tensor of the
+    input's size (its kernel the input, its closed form the normalised output) for both the
+    input's gradient and the weight's, where transformers' keeps the normalised output as well;
     `fused_mlp`: the MLP's SwiGLU is tunelab's kernel (a CPU with AVX-512, float32:
     tunelab/train/mlp.py), which keeps gate and up but no SiLU output."""
 
