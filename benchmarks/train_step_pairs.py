@@ -5,6 +5,7 @@
     python benchmarks/train_step_pairs.py --change products       # oneDNN's products vs MKL's
     python benchmarks/train_step_pairs.py --change swiglu         # autograd's SwiGLU vs one pass
     python benchmarks/train_step_pairs.py --change rms-norm       # closed-form norms vs a kernel
+    python benchmarks/train_step_pairs.py --change clipping       # clip_grad_norm_ vs in AdamW
 
 Two copies of the embedded model, the same batches (lamini_docs, as train_throughput.py), their
 steps alternated, the median of the paired step-time ratios printed with each side's median step
@@ -26,6 +27,7 @@ from tunelab.config import TrainConfig
 from tunelab.data.pipeline import iterate_batches, make_rows
 from tunelab.kernels import rms_norm as norm_kernel
 from tunelab.run import load_model
+from tunelab.train.clipping import clip_gradients
 from tunelab.train.loop import accumulate_gradients
 from tunelab.train.setup import make_optimizer, prepare_model, set_attention
 
@@ -52,7 +54,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--change",
-        choices=["lora-layers", "rotary", "products", "swiglu", "rms-norm"],
+        choices=["lora-layers", "rotary", "products", "swiglu", "rms-norm", "clipping"],
         required=True,
     )
     parser.add_argument("--method", default="lora", choices=["lora", "full"])
@@ -103,7 +105,11 @@ def main() -> None:
             torch.manual_seed(step)  # the same dropout masks on both sides
             start = time.perf_counter()
             _, trained = accumulate_gradients(m, [batch], device)
-            torch.nn.utils.clip_grad_norm_([p for p in m.parameters() if p.requires_grad], 1.0)
+            trained_params = [p for p in m.parameters() if p.requires_grad]
+            if args.change == "clipping" and name == "before":
+                torch.nn.utils.clip_grad_norm_(trained_params, 1.0)
+            else:  # as the training loop clips
+                clip_gradients(trained_params, 1.0, optimizer)
             optimizer.step()
             optimizer.zero_grad(set_to_none=True)
             if step >= 2:

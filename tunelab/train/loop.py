@@ -39,6 +39,7 @@ from tunelab.train.checkpoint import (
     save_checkpoint,
     set_rng_states,
 )
+from tunelab.train.clipping import clip_gradients
 from tunelab.train.distributed import SINGLE, LossModule, World
 from tunelab.train.eval_loss import evaluate_loss
 from tunelab.train.heldout import (
@@ -332,8 +333,8 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
                 loss_sum, n_tokens = accumulate_gradients(
                     model, mine, device, autocast, state, checkpoints, world, loss_module
                 )
-            grad_norm = torch.nn.utils.clip_grad_norm_(
-                [p for p in model.parameters() if p.requires_grad], cfg.max_grad_norm
+            grad_norm = clip_gradients(
+                [p for p in model.parameters() if p.requires_grad], cfg.max_grad_norm, optimizer
             )
             # A finite loss can still give an overflowing gradient: stepping with it writes NaN
             # into every weight, and the next checkpoint, "the last good one", holds them. The

@@ -1,0 +1,67 @@
+"""Gradient clipping folded into fused AdamW's step (tunelab/train/clipping.py): the same update
+as clip_grad_norm_ followed by the step, and the same norm reported."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+import torch
+
+from tunelab.train.clipping import clip_gradients
+
+
+def _weights_and_grads(scale: float):
+    torch.manual_seed(0)
+    weights = [torch.nn.Parameter(torch.randn(n)) for n in (300, 17, 1)]
+    grads = [torch.randn_like(w) * scale for w in weights]
+    return weights, grads
+
+
+def _steps(clip, fused: bool, scale: float, steps: int = 3):
+    weights, grads = _weights_and_grads(scale)
+    optimizer = torch.optim.AdamW(weights, lr=0.05, weight_decay=0.1, fused=fused)
+    norms = []
+    for step in range(steps):
+        for w, g in zip(weights, grads):
+            w.grad = g * (step + 1)
+        norms.append(float(clip(weights, optimizer)))
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+    return weights, norms, optimizer
+
+
+def _plain(weights, optimizer):
+    return torch.nn.utils.clip_grad_norm_(weights, 1.0)
+
+
+def _folded(weights, optimizer):
+    return clip_gradients(weights, 1.0, optimizer)
+
+
+@pytest.mark.parametrize("scale", [5.0, 0.001])  # clipped, and under the limit (left alone)
+def test_folded_into_fused_adamw_the_update_is_clip_grad_norms(scale):
+    want, want_norms, _ = _steps(_plain, True, scale)
+    got, got_norms, optimizer = _steps(_folded, True, scale)
+    assert optimizer.grad_scale is not None  # the clipping rode on the step
+    assert got_norms == pytest.approx(want_norms, rel=1e-6)
+    for g, w in zip(got, want):
+        torch.testing.assert_close(g, w, rtol=1e-6, atol=1e-7)
+
+
+def test_another_optimizer_gets_clip_grad_norm_as_usual():
+    weights, grads = _weights_and_grads(5.0)
+    fused = torch.optim.AdamW(copy.deepcopy(weights), lr=0.05, fused=True)
+    for w, g in zip(fused.param_groups[0]["params"], grads):
+        w.grad = g.clone()
+    clip_gradients(fused.param_groups[0]["params"], 1.0, fused)
+    assert fused.grad_scale is not None
+    plain = torch.optim.AdamW(weights, lr=0.05)  # foreach, no grad_scale to ride on
+    plain.grad_scale = fused.grad_scale  # left over: must not be read
+    for w, g in zip(weights, grads):
+        w.grad = g.clone()
+    norm = clip_gradients(weights, 1.0, plain)
+    assert float(norm) == pytest.approx(float(torch.cat(grads).norm()))
+    assert plain.grad_scale is None
+    clipped = torch.cat([w.grad for w in weights]).norm()
+    assert float(clipped) == pytest.approx(1.0, rel=1e-5)  # clipped here, in place
