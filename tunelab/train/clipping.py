@@ -1,13 +1,13 @@
 """Gradient clipping folded into the optimizer's step, where the optimizer is torch's fused AdamW
 on a CPU.
 
-`clip_grad_norm_` reads every gradient once for the norm and again to scale it, writing each
-back; the fused AdamW then reads it a third time. Its kernel can divide each gradient by a
-scale as it reads it (`grad_scale`, what torch's GradScaler gives it), so here the norm is
-taken and the clipping coefficient handed to the step: one pass over the gradients less. The
-135M model's full finetuning: norm, clip and step 178 ms against 211 (the Intel Xeon kind), ~1%
-of a step (paired steps 1.015x and 1.006x, within their noise; benchmarks/README.md). The update equals
-clip_grad_norm_'s followed by the step to float32 rounding (tests/test_clipping.py).
+`clip_grad_norm_` reads every gradient once for the norm and again to scale it, writing each back;
+the fused AdamW then reads it a third time. Its kernel can divide each gradient by a scale as it
+reads it (`grad_scale`, what torch's GradScaler gives it, writing the divided gradient back), so
+here the norm is taken and the clipping coefficient handed to the step: one read of every gradient
+less. The 135M model's full finetuning: norm, clip and step 178 ms against 211 (the Intel Xeon
+kind), ~1% of a step (paired steps 1.015x and 1.006x, within their noise; benchmarks/README.md). The
+update equals clip_grad_norm_'s followed by the step to float32 rounding (tests/test_clipping.py).
 Elsewhere (another optimizer, a GPU, sharded gradients) clip_grad_norm_ runs as usual."""
 
 from __future__ import annotations
