@@ -65,3 +65,15 @@ def test_another_optimizer_gets_clip_grad_norm_as_usual():
     assert plain.grad_scale is None
     clipped = torch.cat([w.grad for w in weights]).norm()
     assert float(clipped) == pytest.approx(1.0, rel=1e-5)  # clipped here, in place
+
+
+def test_bfloat16_weights_are_clipped_as_usual():
+    # Fused AdamW's kernel takes the float32 scale for float32 gradients only.
+    weights = [torch.nn.Parameter(torch.randn(40, dtype=torch.bfloat16) * 5) for _ in range(2)]
+    for w in weights:
+        w.grad = w.detach() * 3
+    optimizer = torch.optim.AdamW(weights, lr=0.05, fused=True)
+    clip_gradients(weights, 1.0, optimizer)
+    assert optimizer.grad_scale is None
+    optimizer.step()
+    assert all(torch.isfinite(w).all() for w in weights)

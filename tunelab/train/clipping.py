@@ -8,7 +8,7 @@ here the norm is taken and the clipping coefficient handed to the step: one read
 less. The 135M model's full finetuning: norm, clip and step 178 ms against 211 (the Intel Xeon
 kind), ~1% of a step (paired steps 1.015x and 1.006x, within their noise; benchmarks/README.md). The
 update equals clip_grad_norm_'s followed by the step to float32 rounding (tests/test_clipping.py).
-Elsewhere (another optimizer, a GPU, sharded gradients) clip_grad_norm_ runs as usual."""
+Elsewhere (another optimizer, a GPU, bfloat16 or sharded gradients) clip_grad_norm_ runs as usual."""
 
 from __future__ import annotations
 
@@ -36,5 +36,9 @@ def _folds(optimizer: torch.optim.Optimizer, grads: list[torch.Tensor]) -> bool:
         type(optimizer) is torch.optim.AdamW
         and bool(optimizer.defaults.get("fused"))
         and bool(grads)
-        and all(type(g) is torch.Tensor and g.device.type == "cpu" for g in grads)
+        # The step's kernel takes a float32 scale for float32 gradients only.
+        and all(
+            type(g) is torch.Tensor and g.device.type == "cpu" and g.dtype == torch.float32
+            for g in grads
+        )
     )
