@@ -5,9 +5,9 @@
 // hidden states and the backward eight, each a fresh [tokens, hidden] tensor. A row of the
 // hidden states (576 floats on the 135M model) fits in L1: here each row is read twice from
 // cache, not from memory. The forward keeps x and one 1/rms per token; the backward recomputes
-// x * 1/rms and writes the input's gradient, summing the weight's across rows in a buffer per
-// thread. Inputs are float32, contiguous, rows of the weight's width; the CPU runs AVX-512
-// (elsewhere the autograd ops run).
+// x * 1/rms and writes the input's gradient, summing the weight's over each task's rows in that
+// task's own buffer row. Inputs are float32, contiguous, rows of the weight's width; the CPU
+// runs AVX-512 (elsewhere the autograd ops run).
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 #include <torch/library.h>

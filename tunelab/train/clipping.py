@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import torch
 
+from tunelab.kernels import cpu_float32
+
 
 def clip_gradients(
     params: list[torch.Tensor], max_norm: float, optimizer: torch.optim.Optimizer
@@ -36,9 +38,7 @@ def _folds(optimizer: torch.optim.Optimizer, grads: list[torch.Tensor]) -> bool:
         type(optimizer) is torch.optim.AdamW
         and bool(optimizer.defaults.get("fused"))
         and bool(grads)
-        # The step's kernel takes a float32 scale for float32 gradients only.
-        and all(
-            type(g) is torch.Tensor and g.device.type == "cpu" and g.dtype == torch.float32
-            for g in grads
-        )
+        # The step's kernel takes a float32 scale for float32 gradients only; a DTensor (FSDP)
+        # keeps clip_grad_norm_, which sums its shards' norms across processes.
+        and all(cpu_float32(g) for g in grads)
     )
