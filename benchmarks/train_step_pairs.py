@@ -6,6 +6,7 @@
     python benchmarks/train_step_pairs.py --change swiglu         # autograd's SwiGLU vs one pass
     python benchmarks/train_step_pairs.py --change rms-norm       # closed-form norms vs a kernel
     python benchmarks/train_step_pairs.py --change clipping       # clip_grad_norm_ vs in AdamW
+    python benchmarks/train_step_pairs.py --change head-gradient  # fresh memory vs kept (full)
 
 Two copies of the embedded model, the same batches (lamini_docs, as train_throughput.py), their
 steps alternated, the median of the paired step-time ratios printed with each side's median step
@@ -27,6 +28,7 @@ from tunelab.config import TrainConfig
 from tunelab.data.pipeline import iterate_batches, make_rows
 from tunelab.kernels import rms_norm as norm_kernel
 from tunelab.run import load_model
+from tunelab.train import loss as fused_loss
 from tunelab.train.clipping import clip_gradients
 from tunelab.train.loop import accumulate_gradients
 from tunelab.train.setup import make_optimizer, prepare_model, set_attention
@@ -50,11 +52,23 @@ def _without_fused_mlps(model):
     return model
 
 
+def _fresh(weight):
+    return torch.empty(weight.shape, dtype=torch.float32, device=weight.device)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--change",
-        choices=["lora-layers", "rotary", "products", "swiglu", "rms-norm", "clipping"],
+        choices=[
+            "lora-layers",
+            "rotary",
+            "products",
+            "swiglu",
+            "rms-norm",
+            "clipping",
+            "head-gradient",
+        ],
         required=True,
     )
     parser.add_argument("--method", default="lora", choices=["lora", "full"])
@@ -83,6 +97,7 @@ def main() -> None:
     assert getattr(fast, "in_three_passes", False), "prepare_model gave no rotary change"
     sides = {"before": before, "after": after}
     usable = norm_kernel.usable
+    kept_buffer = fused_loss.gradient_buffer
     state = {
         name: (
             make_optimizer(m, cfg, device),
@@ -100,6 +115,8 @@ def main() -> None:
                 kernels.mkl_trains = (lambda: False) if name == "before" else (lambda: True)
             if args.change == "rms-norm":  # before: the closed form's autograd ops
                 norm_kernel.usable = (lambda *_: False) if name == "before" else usable
+            if args.change == "head-gradient":  # before: the head's gradient in fresh memory
+                fused_loss.gradient_buffer = _fresh if name == "before" else kept_buffer
             optimizer, stream = state[name]
             _, _, batch = next(stream)
             torch.manual_seed(step)  # the same dropout masks on both sides
@@ -117,6 +134,7 @@ def main() -> None:
                 tokens[name] += int(trained)
     modeling_llama.apply_rotary_pos_emb = fast
     norm_kernel.usable = usable
+    fused_loss.gradient_buffer = kept_buffer
     ratios = [b / a for b, a in zip(seconds["before"], seconds["after"])]
     print(f"{args.change}, {args.method}, {args.steps} paired steps")
     print("| side | median step s | trained tok/s |")

@@ -17,6 +17,7 @@ from tunelab.architecture import carries_state, decoder_and_head
 from tunelab.data.tokenize import IGNORE
 from tunelab.kernels import training_kernels, training_linear, uses_onednn
 from tunelab.train.document_attention import document_bounds
+from tunelab.train.head_gradient import gradient_buffer
 from tunelab.train.tied_embedding import Handoff, TiedLookup, tied
 
 # Logits that exist at once (fp32: 256 MiB): a chunk of tokens is this over the vocabulary
@@ -54,16 +55,14 @@ class LinearCrossEntropy(torch.autograd.Function):
         handoff: Handoff | None = None,
     ):
         grad_hidden = torch.empty_like(hidden) if hidden.requires_grad else None
-        # Filled by the first chunk, then added to: no vocabulary-sized zeros (a fresh 113 MB for
-        # SmolLM2, which the CPU would fault in page by page and then read back every step). With
+        # Filled by the first chunk, then added to: no vocabulary-sized zeros to write and read
+        # back, and on a CPU memory kept from the last step (tunelab.train.head_gradient). With
         # no token (a micro-batch that trains none) no chunk fills it: zeros, not stale memory.
-        grad_weight = (
-            (torch.empty if len(hidden) else torch.zeros)(
-                weight.shape, dtype=torch.float32, device=weight.device
-            )
-            if weight.requires_grad
-            else None
-        )
+        grad_weight = None
+        if weight.requires_grad:
+            grad_weight = gradient_buffer(weight)
+            if not len(hidden):
+                grad_weight.zero_()
         total = torch.zeros((), dtype=torch.float32, device=hidden.device)
         block = vocabulary_block(weight)
         for start in range(0, hidden.shape[0], chunk):
