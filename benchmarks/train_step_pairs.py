@@ -7,6 +7,7 @@
     python benchmarks/train_step_pairs.py --change rms-norm       # closed-form norms vs a kernel
     python benchmarks/train_step_pairs.py --change clipping       # clip_grad_norm_ vs in AdamW
     python benchmarks/train_step_pairs.py --change head-gradient  # fresh memory vs kept (full)
+    python benchmarks/train_step_pairs.py --change dropout --dropout 0.05  # torch's vs a kernel
 
 Two copies of the embedded model, the same batches (lamini_docs, as train_throughput.py), their
 steps alternated, the median of the paired step-time ratios printed with each side's median step
@@ -26,6 +27,7 @@ from train_peers import LR, SHAPES, load_documents
 from tunelab import kernels
 from tunelab.config import TrainConfig
 from tunelab.data.pipeline import iterate_batches, make_rows
+from tunelab.kernels import dropout as dropout_kernel
 from tunelab.kernels import rms_norm as norm_kernel
 from tunelab.run import load_model
 from tunelab.train import loss as fused_loss
@@ -68,6 +70,7 @@ def main() -> None:
             "rms-norm",
             "clipping",
             "head-gradient",
+            "dropout",
         ],
         required=True,
     )
@@ -75,8 +78,10 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=10, help="timed steps a side (+2 untimed)")
     parser.add_argument("--dropout", type=float, default=0.0, help="LoRA's dropout")
     args = parser.parse_args()
-    if args.change == "lora-layers" and args.method != "lora":
-        parser.error("--change lora-layers needs --method lora")
+    if args.change in ("lora-layers", "dropout") and args.method != "lora":
+        parser.error(f"--change {args.change} needs --method lora")
+    if args.change == "dropout" and not args.dropout:
+        parser.error("--change dropout needs --dropout above 0")
     torch.manual_seed(0)
     cfg = TrainConfig(method=args.method, lr=LR, lora={"dropout": args.dropout})
     model, tokenizer = load_model(SHAPES["smollm2-135m"])
@@ -98,6 +103,7 @@ def main() -> None:
     sides = {"before": before, "after": after}
     usable = norm_kernel.usable
     kept_buffer = fused_loss.gradient_buffer
+    dropout_usable = dropout_kernel.usable
     state = {
         name: (
             make_optimizer(m, cfg, device),
@@ -117,6 +123,8 @@ def main() -> None:
                 norm_kernel.usable = (lambda *_: False) if name == "before" else usable
             if args.change == "head-gradient":  # before: the head's gradient in fresh memory
                 fused_loss.gradient_buffer = _fresh if name == "before" else kept_buffer
+            if args.change == "dropout":  # before: peft's dropout module (torch's bernoulli)
+                dropout_kernel.usable = (lambda _: False) if name == "before" else dropout_usable
             optimizer, stream = state[name]
             _, _, batch = next(stream)
             torch.manual_seed(step)  # the same dropout masks on both sides
@@ -135,6 +143,7 @@ def main() -> None:
     modeling_llama.apply_rotary_pos_emb = fast
     norm_kernel.usable = usable
     fused_loss.gradient_buffer = kept_buffer
+    dropout_kernel.usable = dropout_usable
     ratios = [b / a for b, a in zip(seconds["before"], seconds["after"])]
     print(f"{args.change}, {args.method}, {args.steps} paired steps")
     print("| side | median step s | trained tok/s |")

@@ -10,6 +10,7 @@ from peft import LoraConfig, get_peft_model
 from peft.tuners.lora.layer import Linear as LoraLinear
 
 from tunelab.config import TrainConfig
+from tunelab.kernels import dropout as dropout_kernel
 from tunelab.kernels import training_kernels, uses_onednn
 from tunelab.models import tiny_random
 from tunelab.train import lora_layers
@@ -66,10 +67,27 @@ def _calls(monkeypatch) -> list:
     return calls
 
 
+class KernelMask(torch.nn.Module):
+    """peft's dropout with the mask tunelab's kernel makes (the seed drawn as the one-node layer
+    draws it), applied by autograd's ops: the reference for the layer's own dropout."""
+
+    def __init__(self, p: float):
+        super().__init__()
+        self.p = p
+
+    def forward(self, x):
+        mask = dropout_kernel.dropout(torch.ones_like(x), self.p, dropout_kernel.new_seed())
+        return x * mask
+
+
 @pytest.mark.parametrize("dropout,bias", [(0.0, False), (0.2, False), (0.0, True)])
 def test_output_and_gradients_are_peft_and_autograds(monkeypatch, dropout, bias, training_products):
     peft_model = _adapted(dropout, bias)
     ours = deepcopy(peft_model)
+    if dropout and dropout_kernel.available():  # ours draws its masks from the kernel
+        for layer in peft_model.modules():
+            if isinstance(layer, LoraLinear):
+                layer.lora_dropout["default"] = KernelMask(dropout)
     layers = sum(isinstance(m, LoraLinear) for m in ours.modules())
     assert lora_layers.use_for_training(ours) == layers > 0
     assert lora_layers.use_for_training(ours) == 0  # once only

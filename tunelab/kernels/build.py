@@ -1,11 +1,12 @@
 """tunelab's own CPU kernels (thin.cpp: decoding's products; attention.cpp: training's attention
 inside short documents; transpose.cpp: the output gradient turned for weight gradients;
 swiglu.cpp: the MLP's silu(gate) * up, forward and backward; rms_norm.cpp: Llama's RMSNorm,
-forward and backward),
+forward and backward; dropout.cpp: LoRA's dropout, its mask from a counter-based generator),
 compiled together the first time a process needs one (~30 s, with the C++ compiler torch
 extensions use; cached under ~/.cache/torch_extensions, or TORCH_EXTENSIONS_DIR). Where they
 cannot be (no compiler, not an x86-64 CPU, or TUNELAB_KERNELS=0), decoding keeps oneDNN's
-packed kernel and training torch's attention, copies and SwiGLU: slower, the same model."""
+packed kernel and training torch's attention, copies, SwiGLU, norms and dropout: slower, the
+same model (dropout: other masks, as likely)."""
 
 from __future__ import annotations
 
@@ -24,7 +25,14 @@ from tunelab.processes import pid_running
 
 SOURCES = [
     Path(__file__).with_name(name)
-    for name in ("thin.cpp", "attention.cpp", "transpose.cpp", "swiglu.cpp", "rms_norm.cpp")
+    for name in (
+        "thin.cpp",
+        "attention.cpp",
+        "transpose.cpp",
+        "swiglu.cpp",
+        "rms_norm.cpp",
+        "dropout.cpp",
+    )
 ]
 HEADER = Path(__file__).with_name("isa.h")  # included by the sources, so part of their text
 

@@ -11,9 +11,13 @@ Here a layer is one autograd function: the adapter's rank-r output is scaled whi
 its product is added into the frozen product's output in place, and the backward adds the
 adapter's part of the input gradient the same way: a LoRA step 1.17x peft's layers (paired steps,
 benchmarks/README.md). The output is the module's
-to rounding, the gradients autograd's (tests/test_lora_layers.py). Anything else (merged or
-disabled adapters, several active ones, DoRA and other variants, a quantized or transposed base,
-autocast, torch.compile, a GPU) runs peft's own forward."""
+to rounding, the gradients autograd's (tests/test_lora_layers.py).
+The adapter's dropout runs in the node too, by tunelab's kernel (tunelab/kernels/dropout.py):
+torch's CPU dropout drew its mask an element at a time, 5.5 ms a layer, near a third of a LoRA
+step at the default dropout of 0.05; the kernel's mask is made again from its seed in the backward,
+so neither the mask nor the dropped input is kept (another mask than torch's, as likely).
+Anything else (merged or disabled adapters, several active ones, DoRA and other variants, a
+quantized or transposed base, autocast, torch.compile, a GPU) runs peft's own forward."""
 
 from __future__ import annotations
 
@@ -23,6 +27,7 @@ import torch
 from torch import nn
 
 from tunelab.kernels import cpu_float32, training_linear, turned, uses_onednn
+from tunelab.kernels import dropout as dropout_kernel
 
 
 def _plus_thin(x, weight, thin, thin_weight, bias=None):
@@ -37,23 +42,29 @@ def _plus_thin(x, weight, thin, thin_weight, bias=None):
 
 class LoraLinearFunction(torch.autograd.Function):
     """x @ weight.T + bias + scaling * (dropped @ a.T) @ b.T, with `dropped` the adapter's
-    input after its dropout (None: x itself). Gradients for x, dropped, a and b; the frozen
-    weight and bias get none."""
+    input after its dropout: given (None: x itself), or made here by tunelab's dropout kernel
+    when `dropping` is (p, seed), and made again from the seed for the backward rather than kept.
+    Gradients for x, dropped, a and b; the frozen weight and bias get none."""
 
     @staticmethod
-    def forward(ctx, x, dropped, weight, bias, a, b, scaling: float):
-        adapter_input = x if dropped is None else dropped
+    def forward(ctx, x, dropped, weight, bias, a, b, scaling: float, dropping=None):
+        if dropping is not None:
+            x = x.contiguous()
+            adapter_input = dropout_kernel.dropout(x, *dropping)
+        else:
+            adapter_input = x if dropped is None else dropped
         # Scaled while it is r wide rather than once it is the layer's width.
         thin = training_linear(adapter_input, a).mul_(scaling)
         output = _plus_thin(x, weight, thin, b, bias)
+        kept = adapter_input if dropping is None else x
         ctx.save_for_backward(
-            adapter_input if ctx.needs_input_grad[4] else None,
+            kept if ctx.needs_input_grad[4] else None,
             thin if ctx.needs_input_grad[5] else None,
             weight,
             a,
             b,
         )
-        ctx.scaling = scaling
+        ctx.scaling, ctx.dropping = scaling, dropping
         ctx.separate = dropped is not None
         return output
 
@@ -63,7 +74,15 @@ class LoraLinearFunction(torch.autograd.Function):
         want_x, want_dropped, _, _, want_a, want_b = ctx.needs_input_grad[:6]
         grad_x = grad_dropped = grad_a = grad_b = None
         grad_thin = training_linear(grad, b.t()).mul_(ctx.scaling)
-        if want_x or want_dropped:
+        if ctx.dropping is not None:
+            if want_x:  # the adapter's share comes back through the forward's mask
+                grad_x = training_linear(grad, weight.t())
+                dropout_kernel.dropout_add_(
+                    grad_x, training_linear(grad_thin, a.t()), *ctx.dropping
+                )
+            if want_a:
+                adapter_input = dropout_kernel.dropout(adapter_input, *ctx.dropping)
+        elif want_x or want_dropped:
             if ctx.separate:
                 grad_x = training_linear(grad, weight.t()) if want_x else None
                 grad_dropped = training_linear(grad_thin, a.t())
@@ -79,7 +98,7 @@ class LoraLinearFunction(torch.autograd.Function):
             # b's gradient turned around: r rows of output rather than r columns.
             grad_b = training_linear(turned(thin.reshape(-1, thin.shape[-1])), rows.t())
             grad_b = grad_b.t().contiguous()
-        return grad_x, grad_dropped, None, None, grad_a, grad_b, None
+        return grad_x, grad_dropped, None, None, grad_a, grad_b, None, None
 
 
 def use_for_training(model: nn.Module) -> int:
@@ -108,10 +127,12 @@ def _in_one_node(cls: type) -> type:
         if parts is None:
             return cls.forward(self, x, *args, **kwargs)
         base, a, b, dropout, scaling = parts
-        dropped = None
-        if self.training and not isinstance(dropout, nn.Identity):
+        dropped = dropping = None
+        if type(dropout) is nn.Dropout and dropout.training and dropout_kernel.usable(x):
+            dropping = (dropout.p, dropout_kernel.new_seed())
+        elif self.training and not isinstance(dropout, nn.Identity):
             dropped = dropout(x)
-        return LoraLinearFunction.apply(x, dropped, base.weight, base.bias, a, b, scaling)
+        return LoraLinearFunction.apply(x, dropped, base.weight, base.bias, a, b, scaling, dropping)
 
     return type(
         cls.__name__, (cls,), {"forward": forward, "in_one_node": True, "__module__": __name__}

@@ -27,7 +27,10 @@ class Precision:
     input's size (its kernel the input, its closed form the normalised output) for both the
     input's gradient and the weight's, where transformers' keeps the normalised output as well;
     `fused_mlp`: the MLP's SwiGLU is tunelab's kernel (a CPU with AVX-512, float32:
-    tunelab/train/mlp.py), which keeps gate and up but no SiLU output."""
+    tunelab/train/mlp.py), which keeps gate and up but no SiLU output; `fused_dropout`: LoRA's
+    dropout is tunelab's kernel (the same CPUs: tunelab/train/lora_layers.py), which keeps
+    neither a mask nor the dropped input, only the input it shares with the layer, as without
+    dropout."""
 
     weights: int
     compute: int
@@ -36,6 +39,7 @@ class Precision:
     adapter_copy: int = 0
     fused_norm: bool = False
     fused_mlp: bool = False
+    fused_dropout: bool = False
 
     @property
     def casts_inputs(self) -> bool:
@@ -103,6 +107,7 @@ def layer_activations(
     if not targets:  # frozen below a trained embedding: the rows above, no adapter's
         return rows
     a_out = c if precision.autocast else FP32  # A's output: bf16 under autocast, else float32
+    dropout = dropout and not precision.fused_dropout
     rows.append(Saved(f"LoRA: A's outputs (rank {r})", len(targets) * r * a_out))
     if precision.adapter_copy or dropout:
         copies = sum(inputs[n] for n in targets)

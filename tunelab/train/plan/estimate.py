@@ -88,12 +88,21 @@ def precision_of(device: str, weights: int, quantized: bool, sharded: bool) -> P
     if device != "cuda":
         # peft casts a 16-bit layer's input to its float32 adapters, a copy for each.
         copy = 0 if weights == FP32 else FP32
-        from tunelab.kernels import swiglu  # torch: imported where a plan is made
+        from tunelab.kernels import dropout, swiglu  # torch: imported where a plan is made
 
         fp32 = weights == FP32
-        # The kernel compiles here if it has not yet (once, ~30 s): training will run it.
-        fused_mlp = fp32 and device == "cpu" and swiglu.available()
-        return Precision(weights, weights, False, FP32, copy, fused_norm=fp32, fused_mlp=fused_mlp)
+        # The kernels compile here if they have not yet (once, ~30 s): training will run them.
+        on_cpu = fp32 and device == "cpu"
+        return Precision(
+            weights,
+            weights,
+            False,
+            FP32,
+            copy,
+            fused_norm=fp32,
+            fused_mlp=on_cpu and swiglu.available(),
+            fused_dropout=on_cpu and dropout.available(),
+        )
     # Under autocast each adapter keeps the bf16 cast of its input, except beside bitsandbytes'
     # layers, where peft leaves the input as it is, and under FSDP's bf16 adapters.
     copy = 0 if quantized or sharded else 2
@@ -316,7 +325,7 @@ def _head_adapter(plan: Plan, precision: Precision) -> int:
     cfg, shape = plan.config, plan.shape
     a_out = precision.compute if precision.autocast else FP32
     kept = shape.vocab * FP32 + cfg.lora_r * a_out + 8  # 8: the target's id (int64)
-    dropout = cfg.lora_dropout > 0
+    dropout = cfg.lora_dropout > 0 and not precision.fused_dropout
     if precision.adapter_copy or dropout:
         kept += shape.hidden * (precision.adapter_copy or precision.compute)
         kept += shape.hidden * precision.mask if dropout else 0
