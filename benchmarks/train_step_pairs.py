@@ -30,7 +30,7 @@ from tunelab.data.pipeline import iterate_batches, make_rows
 from tunelab.kernels import dropout as dropout_kernel
 from tunelab.kernels import rms_norm as norm_kernel
 from tunelab.run import load_model
-from tunelab.train import loss as fused_loss
+from tunelab.train import head_gradient
 from tunelab.train.clipping import clip_gradients
 from tunelab.train.loop import accumulate_gradients
 from tunelab.train.setup import make_optimizer, prepare_model, set_attention
@@ -52,10 +52,6 @@ def _without_fused_mlps(model):
         if type(layer).__module__ == mlp.__name__:
             layer.__class__ = type(layer).__mro__[1]
     return model
-
-
-def _fresh(weight):
-    return torch.empty(weight.shape, dtype=torch.float32, device=weight.device)
 
 
 def main() -> None:
@@ -102,7 +98,7 @@ def main() -> None:
     assert getattr(fast, "in_three_passes", False), "prepare_model gave no rotary change"
     sides = {"before": before, "after": after}
     usable = norm_kernel.usable
-    kept_buffer = fused_loss.gradient_buffer
+    kept_buffers = head_gradient.KEPT
     dropout_usable = dropout_kernel.usable
     state = {
         name: (
@@ -122,7 +118,7 @@ def main() -> None:
             if args.change == "rms-norm":  # before: the closed form's autograd ops
                 norm_kernel.usable = (lambda *_: False) if name == "before" else usable
             if args.change == "head-gradient":  # before: the head's gradient in fresh memory
-                fused_loss.gradient_buffer = _fresh if name == "before" else kept_buffer
+                head_gradient.KEPT = 0 if name == "before" else kept_buffers
             if args.change == "dropout":  # before: peft's dropout module (torch's bernoulli)
                 dropout_kernel.usable = (lambda _: False) if name == "before" else dropout_usable
             optimizer, stream = state[name]
@@ -142,7 +138,7 @@ def main() -> None:
                 tokens[name] += int(trained)
     modeling_llama.apply_rotary_pos_emb = fast
     norm_kernel.usable = usable
-    fused_loss.gradient_buffer = kept_buffer
+    head_gradient.KEPT = kept_buffers
     dropout_kernel.usable = dropout_usable
     ratios = [b / a for b, a in zip(seconds["before"], seconds["after"])]
     print(f"{args.change}, {args.method}, {args.steps} paired steps")

@@ -17,12 +17,18 @@ def _step(hidden, weight, targets):
     LinearCrossEntropy.apply(hidden, weight, targets, 4).backward()
 
 
-def test_each_step_takes_the_gradient_memory_of_the_last():
-    torch.manual_seed(0)
+def _first_step(seed: int):
+    """(hidden, weight, targets) of a small fused head, after one step: weight.grad is lent."""
+    torch.manual_seed(seed)
     hidden = torch.randn(9, 16, requires_grad=True)
     weight = torch.randn(300, 16, requires_grad=True)
     targets = torch.randint(0, 300, (9,))
     _step(hidden, weight, targets)
+    return hidden, weight, targets
+
+
+def test_each_step_takes_the_gradient_memory_of_the_last():
+    hidden, weight, targets = _first_step(0)
     first = weight.grad.data_ptr()
     expected = weight.grad.clone()
     for _ in range(3):
@@ -34,11 +40,7 @@ def test_each_step_takes_the_gradient_memory_of_the_last():
 
 
 def test_a_gradient_someone_still_holds_is_not_written_over():
-    torch.manual_seed(1)
-    hidden = torch.randn(9, 16, requires_grad=True)
-    weight = torch.randn(300, 16, requires_grad=True)
-    targets = torch.randint(0, 300, (9,))
-    _step(hidden, weight, targets)
+    hidden, weight, targets = _first_step(1)
     kept, kept_copy = weight.grad, weight.grad.clone()
     weight.grad = None
     _step(hidden * 3, weight, torch.roll(targets, 1))  # another gradient
@@ -77,3 +79,13 @@ def test_a_gpu_or_other_device_gets_fresh_memory_and_keeps_none():
     buffer = head_gradient.gradient_buffer(weight)
     assert buffer.shape == weight.shape and buffer.dtype == torch.float32
     assert head_gradient._kept.get(id(weight)) is None
+
+
+def test_a_torch_without_the_use_count_gets_fresh_memory_each_step(monkeypatch):
+    monkeypatch.delattr(torch._C, "_storage_Use_Count")
+    hidden, weight, targets = _first_step(2)
+    expected = weight.grad.clone()
+    weight.grad = hidden.grad = None
+    _step(hidden, weight, targets)
+    assert _kept_memory(weight) == []
+    assert torch.equal(weight.grad, expected)

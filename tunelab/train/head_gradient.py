@@ -31,7 +31,8 @@ _kept: dict[int, tuple[weakref.ref, list[torch.Tensor]]] = {}
 def gradient_buffer(weight: torch.Tensor) -> torch.Tensor:
     """Uninitialised fp32 memory of the weight's shape for its gradient: on a CPU a kept buffer
     no one else holds when there is one, else fresh memory (kept for next time on a CPU)."""
-    if weight.device.type != "cpu":
+    # Without torch's (private) storage use count there is no telling when a buffer is free.
+    if weight.device.type != "cpu" or not hasattr(torch._C, "_storage_Use_Count"):
         return torch.empty(weight.shape, dtype=torch.float32, device=weight.device)
     kept = _buffers_of(weight)
     for buffer in kept:

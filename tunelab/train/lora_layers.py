@@ -49,7 +49,6 @@ class LoraLinearFunction(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x, dropped, weight, bias, a, b, scaling: float, dropping=None):
         if dropping is not None:
-            x = x.contiguous()
             adapter_input = dropout_kernel.dropout(x, *dropping)
         else:
             adapter_input = x if dropped is None else dropped

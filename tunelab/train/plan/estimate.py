@@ -92,7 +92,7 @@ def precision_of(device: str, weights: int, quantized: bool, sharded: bool) -> P
 
         fp32 = weights == FP32
         # The kernels compile here if they have not yet (once, ~30 s): training will run them.
-        on_cpu = fp32 and device == "cpu"
+        fp32_cpu = fp32 and device == "cpu"
         return Precision(
             weights,
             weights,
@@ -100,8 +100,8 @@ def precision_of(device: str, weights: int, quantized: bool, sharded: bool) -> P
             FP32,
             copy,
             fused_norm=fp32,
-            fused_mlp=on_cpu and swiglu.available(),
-            fused_dropout=on_cpu and dropout.available(),
+            fused_mlp=fp32_cpu and swiglu.available(),
+            fused_dropout=fp32_cpu and dropout.available(),
         )
     # Under autocast each adapter keeps the bf16 cast of its input, except beside bitsandbytes'
     # layers, where peft leaves the input as it is, and under FSDP's bf16 adapters.
