@@ -8,6 +8,7 @@
     python benchmarks/train_step_pairs.py --change clipping       # clip_grad_norm_ vs in AdamW
     python benchmarks/train_step_pairs.py --change head-gradient  # fresh memory vs kept (full)
     python benchmarks/train_step_pairs.py --change dropout --dropout 0.05  # torch's vs a kernel
+    python benchmarks/train_step_pairs.py --change swiglu-in-place  # fresh gradients vs over gate/up
 
 Two copies of the embedded model, the same batches (lamini_docs, as train_throughput.py), their
 steps alternated, the median of the paired step-time ratios printed with each side's median step
@@ -29,6 +30,7 @@ from tunelab.config import TrainConfig
 from tunelab.data.pipeline import iterate_batches, make_rows
 from tunelab.kernels import dropout as dropout_kernel
 from tunelab.kernels import rms_norm as norm_kernel
+from tunelab.kernels import swiglu as swiglu_kernel
 from tunelab.run import load_model
 from tunelab.train import head_gradient
 from tunelab.train.clipping import clip_gradients
@@ -67,6 +69,7 @@ def main() -> None:
             "clipping",
             "head-gradient",
             "dropout",
+            "swiglu-in-place",
         ],
         required=True,
     )
@@ -121,6 +124,8 @@ def main() -> None:
                 head_gradient.KEPT = 0 if name == "before" else kept_buffers
             if args.change == "dropout":  # before: peft's dropout module (torch's bernoulli)
                 dropout_kernel.usable = (lambda _: False) if name == "before" else dropout_usable
+            if args.change == "swiglu-in-place":  # before: SwiGLU's gradients in fresh memory
+                swiglu_kernel.IN_PLACE = name == "after"
             optimizer, stream = state[name]
             _, _, batch = next(stream)
             torch.manual_seed(step)  # the same dropout masks on both sides
@@ -138,6 +143,7 @@ def main() -> None:
                 tokens[name] += int(trained)
     modeling_llama.apply_rotary_pos_emb = fast
     norm_kernel.usable = usable
+    swiglu_kernel.IN_PLACE = True
     head_gradient.KEPT = kept_buffers
     dropout_kernel.usable = dropout_usable
     ratios = [b / a for b, a in zip(seconds["before"], seconds["after"])]

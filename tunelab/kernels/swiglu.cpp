@@ -92,10 +92,30 @@ std::tuple<at::Tensor, at::Tensor> backward(const at::Tensor& grad, const at::Te
   return {grad_gate, grad_up};
 }
 
+// The same, each gradient written over its input: gate's gradient into gate, up's into up. Each
+// vector is loaded before its own stores, and no element reads another's, so the pass is safe in
+// place. For the caller who alone holds gate and up (tunelab/kernels/swiglu.py says when): no
+// fresh [tokens, intermediate] pair a layer, whose pages a CPU step faults in again each time.
+void backward_in_place(const at::Tensor& grad, const at::Tensor& gate, const at::Tensor& up) {
+  check(gate, gate, "gate");
+  check(up, gate, "up");
+  check(grad, gate, "grad");
+  TORCH_CHECK(!gate.is_same(up) && gate.data_ptr() != up.data_ptr(),
+              "swiglu: gate and up must not share memory to be written over");
+  const float* d = grad.data_ptr<float>();
+  float *g = gate.data_ptr<float>(), *u = up.data_ptr<float>();
+#ifdef TUNELAB_X86
+  at::parallel_for(0, gate.numel(), kGrain, [&](int64_t first, int64_t last) {
+    backward_span(d + first, g + first, u + first, g + first, u + first, last - first);
+  });
+#endif
+}
+
 }  // namespace
 
 TORCH_LIBRARY(tunelab_swiglu, m) {
   m.def("forward(Tensor gate, Tensor up) -> Tensor", &forward);
   m.def("backward(Tensor grad, Tensor gate, Tensor up) -> (Tensor, Tensor)", &backward);
+  m.def("backward_in_place(Tensor grad, Tensor(a!) gate, Tensor(b!) up) -> ()", &backward_in_place);
   m.def("available() -> bool", &tunelab::has_avx512);
 }

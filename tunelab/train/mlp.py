@@ -8,7 +8,8 @@ kernel keeps gate and up only and runs one pass each way: on the 135M model's 30
 tokens, timed alone) 68-71 ms forward and backward against 106-115, 4.7 MB a layer less kept;
 in training steps 1.07-1.10x a LoRA step and 1.07x a full one (paired steps,
 benchmarks/README.md, "Training throughput"). The output and gradients equal autograd's to
-rounding (tests/test_mlp.py). Any other forward (no gradients, another activation, another
+rounding (tests/test_mlp.py). Where no forward hook sees gate_proj's or up_proj's output, the
+backward writes its two gradients over gate and up (tunelab/kernels/swiglu.py). Any other forward (no gradients, another activation, another
 dtype or device, torch.compile) runs the module's own code."""
 
 from __future__ import annotations
@@ -41,9 +42,19 @@ def _fused(cls: type) -> type:
         gate, up = self.gate_proj(x), self.up_proj(x)
         if not (gate.requires_grad or up.requires_grad) or not swiglu.usable(gate, up):
             return self.down_proj(self.act_fn(gate) * up)
-        return self.down_proj(swiglu.swiglu(gate, up))
+        return self.down_proj(swiglu.swiglu(gate, up, private=_unseen(self)))
 
     return type(cls.__name__, (cls,), {"forward": forward, "__module__": __name__})
+
+
+def _unseen(mlp: nn.Module) -> bool:
+    """Whether no forward hook can see (and keep) gate_proj's or up_proj's output: then the
+    SwiGLU's backward may write its gradients over them."""
+    from torch.nn.modules import module
+
+    if module._global_forward_hooks:
+        return False
+    return not any(m._forward_hooks for p in (mlp.gate_proj, mlp.up_proj) for m in p.modules())
 
 
 def _silu(mlp: nn.Module) -> bool:
