@@ -1,0 +1,151 @@
+"""Where a training step's time goes, timed without the profiler.
+
+    python benchmarks/train_step_split.py                 # full finetuning, 6 steps after 2
+    python benchmarks/train_step_split.py --method lora --steps 10
+
+The profiler misled twice here (benchmarks/README.md): its own cost around many small ops made
+the transposed copies look 2x and SwiGLU's backward 7x what they take. This times each kind of
+work with perf_counter around the function that does it (the products, the attention kernel,
+the norms, rotary, SwiGLU, the fused head and loss, clipping, AdamW) in one process, on the
+batches of train_throughput.py, and prints each kind's median ms a step; the products' rate;
+and the step's model FLOP/s (train_limits.model_flops) as a share of the matmul probe, measured
+in the same process right after."""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from collections import defaultdict
+
+import torch
+from train_limits import gemm_probe, model_flops, model_shape
+from train_peers import SHAPES, load_documents
+
+import tunelab.kernels as kernels
+from tunelab.config import TrainConfig
+from tunelab.data.pipeline import iterate_batches, make_rows
+from tunelab.kernels import attention, rms_norm, swiglu
+from tunelab.run import load_model
+from tunelab.train import clipping, lora_layers, loss, rotary
+from tunelab.train.loop import accumulate_gradients
+from tunelab.train.setup import make_optimizer, prepare_model, set_attention
+
+PRODUCTS = "products (decoder and head)"
+spent: dict[str, float] = defaultdict(float)
+product_flops = [0.0]
+
+
+def _timed_products() -> None:
+    real = kernels.training_linear
+
+    def timed(a, b, bias=None):
+        start = time.perf_counter()
+        out = real(a, b, bias)
+        spent[PRODUCTS] += time.perf_counter() - start
+        product_flops[0] += 2 * (a.numel() // a.shape[-1]) * a.shape[-1] * b.shape[0]
+        return out
+
+    # Each module looks the name up at call time (loss.py and lora_layers.py imported it by name).
+    kernels.training_linear = loss.training_linear = lora_layers.training_linear = timed
+
+
+def _timed_functions() -> None:
+    functions = {
+        "attention kernel": attention._DocumentAttention,
+        "rms norm": rms_norm.RMSNorm,
+        "rotary": rotary.RotaryFunction,
+        "swiglu": swiglu.SwiGLU,
+        "head + loss, less its products": loss.LinearCrossEntropy,
+        "LoRA layers, less their products": lora_layers.LoraLinearFunction,
+    }
+    for label, function in functions.items():
+        for way in ("forward", "backward"):
+            setattr(function, way, staticmethod(_timer(getattr(function, way), label)))
+
+
+def _timer(real, label):
+    def timed(ctx, *args):
+        start, products = time.perf_counter(), spent[PRODUCTS]
+        out = real(ctx, *args)
+        # The fused head's products run inside the loss's function: counted once, as products.
+        spent[label] += time.perf_counter() - start - (spent[PRODUCTS] - products)
+        return out
+
+    return timed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--method", default="full", choices=["lora", "full"])
+    parser.add_argument("--steps", type=int, default=6, help="timed steps (+2 untimed)")
+    args = parser.parse_args()
+    torch.manual_seed(0)
+    cfg = TrainConfig(method=args.method, lora={"dropout": 0.0})
+    device = torch.device("cpu")
+    model, tokenizer = load_model(SHAPES["smollm2-135m"])
+    set_attention(model, cfg.attention, device)
+    model = prepare_model(model, cfg)
+    optimizer = make_optimizer(model, cfg, device)
+    items = load_documents(tokenizer, 160, 256)
+    rows = make_rows(items, 256, packing=True)
+    stream = iterate_batches(
+        rows, max(1, round(8 * len(rows) / len(items))), 0, True, tokenizer.pad_token_id
+    )
+    trained_params = [p for p in model.parameters() if p.requires_grad]
+    _timed_products()
+    _timed_functions()
+    steps: dict[str, list[float]] = defaultdict(list)
+    trained_tokens, step_tokens = [], 0
+    for step in range(args.steps + 2):
+        _, _, batch = next(stream)
+        spent.clear()
+        product_flops[0] = 0.0
+        start = time.perf_counter()
+        _, trained = accumulate_gradients(model, [batch], device)
+        backward_done = time.perf_counter()
+        clipping.clip_gradients(trained_params, 1.0, optimizer)
+        clipped = time.perf_counter()
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+        end = time.perf_counter()
+        spent["clipping's norm"] = clipped - backward_done
+        spent["AdamW (and zero_grad)"] = end - clipped
+        spent["rest: autograd, adds, embedding, Python"] = (end - start) - sum(spent.values())
+        if step >= 2:
+            for kind, seconds in spent.items():
+                steps[kind].append(seconds)
+            steps["step"].append(end - start)
+            steps["products GFLOP/s"].append(product_flops[0] / spent[PRODUCTS])
+            trained_tokens.append(int(trained))
+            step_tokens = batch["input_ids"].numel()
+    shape = model_shape(SHAPES["smollm2-135m"])
+    lengths = [len(it.input_ids) for it in items]
+    trained_docs = [sum(label != -100 for label in it.labels[1:]) for it in items]
+    per_trained = model_flops(shape, args.method, lengths, trained_docs) / sum(trained_docs)
+    rates = [per_trained * t / s for t, s in zip(trained_tokens, steps["step"])]
+    probe = gemm_probe(
+        shape, args.method, step_tokens, round(statistics.median(trained_tokens)), "cpu"
+    )
+    step = statistics.median(steps["step"])
+    print(f"{args.method}, {args.steps} steps of {step_tokens} tokens, one process")
+    print("| kind of work | ms a step (range) | share of the step |")
+    print("|---|---|---|")
+    for kind, values in sorted(steps.items(), key=lambda kv: -statistics.median(kv[1])):
+        if kind in ("step", "products GFLOP/s"):
+            continue
+        m = statistics.median(values)
+        print(
+            f"| {kind} | {m * 1e3:.0f} ({min(values) * 1e3:.0f}–{max(values) * 1e3:.0f}) | {100 * m / step:.0f}% |"
+        )
+    print(
+        f"| step | {step * 1e3:.0f} ({min(steps['step']) * 1e3:.0f}–{max(steps['step']) * 1e3:.0f}) | 100% |"
+    )
+    print(f"products at {statistics.median(steps['products GFLOP/s']) / 1e9:.0f} GFLOP/s; "
+          f"the step's model GFLOP/s {statistics.median(rates) / 1e9:.0f} "
+          f"({min(rates) / 1e9:.0f}–{max(rates) / 1e9:.0f}); probe {probe / 1e9:.0f}: "
+          f"{100 * statistics.median(rates) / probe:.0f}% of it")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
