@@ -3,9 +3,12 @@ gradients."""
 
 from __future__ import annotations
 
+import types
+
 import torch
 from transformers.models.llama import modeling_llama
 
+from tunelab.architecture import unwrapped
 from tunelab.kernels import training_kernels
 from tunelab.models import tiny_random
 from tunelab.train import rotary
@@ -68,3 +71,31 @@ def test_a_training_step_rotates_by_it_and_decoding_by_transformers(monkeypatch)
     with torch.no_grad():
         assert torch.equal(model(ids).logits, want_logits)
     assert not calls  # no graph to save: transformers' own code
+
+
+def _as_hub_kernel_module(func):
+    """The function as transformers 5.25 wraps it where the `kernels` package is installed: an
+    nn.Module instance whose forward calls it, held in the forward's closure as `func`."""
+
+    class Func(torch.nn.Module):
+        def forward(self, *args, **kwargs):
+            return func(*args, **kwargs)
+
+    return Func()
+
+
+def test_llamas_rotation_is_found_behind_transformers_hub_kernel_wrapper(monkeypatch):
+    own = unwrapped(modeling_llama.apply_rotary_pos_emb)
+    own = getattr(own, "__wrapped__", own) if getattr(own, "in_three_passes", False) else own
+    assert isinstance(own, types.FunctionType)  # the plain function, whichever version wrapped it
+    wrapped = _as_hub_kernel_module(own)
+    assert unwrapped(wrapped) is own and unwrapped(own) is own
+    monkeypatch.setattr(modeling_llama, "apply_rotary_pos_emb", wrapped)
+    model, _ = tiny_random()
+    assert rotary.use_for_training(model) == 1
+    calls, real = [], rotary.RotaryFunction.apply
+    monkeypatch.setattr(rotary.RotaryFunction, "apply", lambda *a: calls.append(1) or real(*a))
+    ids = torch.randint(0, 200, (2, 11))
+    with training_kernels(model):
+        model(ids, labels=ids).loss.backward()
+    assert len(calls) == model.config.num_hidden_layers

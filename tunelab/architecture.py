@@ -12,6 +12,7 @@ import inspect
 import logging
 import re
 import textwrap
+import types
 import weakref
 
 import torch
@@ -28,9 +29,24 @@ def llamas_code(function, name: str) -> bool:
 
     llamas = functools.reduce(getattr, name.split("."), modeling_llama)
     try:
-        return inspect.getsource(function) == inspect.getsource(llamas)
+        return inspect.getsource(unwrapped(function)) == inspect.getsource(unwrapped(llamas))
     except (OSError, TypeError):
         return False
+
+
+def unwrapped(function):
+    """The plain function behind transformers' hub-kernel wrapper, else `function` itself. Since
+    transformers 5.25 (with the `kernels` package it requires) a function such as Llama's
+    `apply_rotary_pos_emb` is an nn.Module instance, its forward calling the original (held in
+    its closure as `func`) unless a hub kernel was chosen for it."""
+    if not isinstance(function, torch.nn.Module):
+        return function
+    forward = getattr(type(function), "forward", None)
+    try:
+        inner = inspect.getclosurevars(forward).nonlocals.get("func")
+    except TypeError:  # a forward that is no plain function
+        return function
+    return inner if isinstance(inner, types.FunctionType) else function
 
 
 def decoder_and_head(model: PreTrainedModel) -> tuple[torch.nn.Module, torch.nn.Module] | None:

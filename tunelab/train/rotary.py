@@ -17,7 +17,7 @@ import sys
 
 import torch
 
-from tunelab.architecture import llamas_code
+from tunelab.architecture import llamas_code, unwrapped
 from tunelab.kernels import cpu_float32
 
 
@@ -102,7 +102,7 @@ def _in_three_passes(original):
 @functools.cache
 def _computes_llama_rotation(function) -> bool:
     """Whether the function's code is Llama's apply_rotary_pos_emb and its rotate_half Llama's."""
-    rotate_half = function.__globals__.get("rotate_half")
+    rotate_half = getattr(unwrapped(function), "__globals__", {}).get("rotate_half")
     return (
         llamas_code(function, "apply_rotary_pos_emb")
         and rotate_half is not None
