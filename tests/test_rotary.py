@@ -85,8 +85,10 @@ def _as_hub_kernel_module(func):
 
 
 def test_llamas_rotation_is_found_behind_transformers_hub_kernel_wrapper(monkeypatch):
-    own = unwrapped(modeling_llama.apply_rotary_pos_emb)
-    own = getattr(own, "__wrapped__", own) if getattr(own, "in_three_passes", False) else own
+    own = modeling_llama.apply_rotary_pos_emb
+    if getattr(own, "in_three_passes", False):  # an earlier training in this process gave it
+        own = own.__wrapped__
+    own = unwrapped(own)
     assert isinstance(own, types.FunctionType)  # the plain function, whichever version wrapped it
     wrapped = _as_hub_kernel_module(own)
     assert unwrapped(wrapped) is own and unwrapped(own) is own
