@@ -44,6 +44,17 @@ def load_documents(tokenizer, n_docs: int, max_length: int):
     return items
 
 
+def document_stats(items) -> tuple[list[int], list[int]]:
+    """Each document's length and trained tokens (targets after the shift)."""
+    trained = [sum(label != -100 for label in it.labels[1:]) for it in items]
+    return [len(it.input_ids) for it in items], trained
+
+
+def rows_per_step(rows, items, docs_per_step: int = 8) -> int:
+    """Packed rows a step that hold about `docs_per_step` documents."""
+    return max(1, round(docs_per_step * len(rows) / len(items)))
+
+
 def lora_config():
     from peft import LoraConfig
 
@@ -81,8 +92,8 @@ def run_tunelab(args) -> dict:
     items = load_documents(load_tokenizer("smollm2-135m-instruct"), args.docs, args.max_length)
     rows = make_rows(items, args.max_length, packing=True)
     # The same documents per optimizer step as the others: rows hold several documents each.
-    rows_per_step = max(1, round(args.batch_size * len(rows) / len(items)))
-    docs_per_step = len(items) / len(rows) * rows_per_step
+    step_rows = rows_per_step(rows, items, args.batch_size)
+    docs_per_step = len(items) / len(rows) * step_rows
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "docs.jsonl"
         from tunelab.data.load import load_examples
@@ -108,7 +119,7 @@ def run_tunelab(args) -> dict:
                 "train": {
                     "method": args.mode,
                     "max_steps": args.steps,
-                    "batch_size": rows_per_step,
+                    "batch_size": step_rows,
                     "lr": LR,
                     "scheduler": "constant",
                     "warmup_ratio": 0.0,

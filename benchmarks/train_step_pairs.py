@@ -23,7 +23,7 @@ import statistics
 import time
 
 import torch
-from train_peers import LR, SHAPES, load_documents
+from train_peers import LR, SHAPES, load_documents, rows_per_step
 
 from tunelab import kernels
 from tunelab.config import TrainConfig
@@ -86,7 +86,7 @@ def main() -> None:
     model, tokenizer = load_model(SHAPES["smollm2-135m"])
     items = load_documents(tokenizer, 160, 256)
     rows = make_rows(items, 256, packing=True)
-    rows_per_step = max(1, round(8 * len(rows) / len(items)))
+    step_rows = rows_per_step(rows, items)
     device = torch.device("cpu")
     set_attention(model, cfg.attention, device)
     before, after = prepare_model(copy.deepcopy(model), cfg), prepare_model(model, cfg)
@@ -106,7 +106,7 @@ def main() -> None:
     state = {
         name: (
             make_optimizer(m, cfg, device),
-            iterate_batches(rows, rows_per_step, 0, True, tokenizer.pad_token_id),
+            iterate_batches(rows, step_rows, 0, True, tokenizer.pad_token_id),
         )
         for name, m in sides.items()
     }

@@ -20,7 +20,7 @@ from collections import defaultdict
 
 import torch
 from train_limits import gemm_probe, model_flops, model_shape
-from train_peers import SHAPES, load_documents
+from train_peers import SHAPES, document_stats, load_documents, rows_per_step
 
 import tunelab.kernels as kernels
 from tunelab.config import TrainConfig
@@ -43,7 +43,7 @@ def _timed_products() -> None:
         start = time.perf_counter()
         out = real(a, b, bias)
         spent[PRODUCTS] += time.perf_counter() - start
-        product_flops[0] += 2 * (a.numel() // a.shape[-1]) * a.shape[-1] * b.shape[0]
+        product_flops[0] += 2 * a.numel() * b.shape[0]
         return out
 
     # Each module looks the name up at call time (loss.py and lora_layers.py imported it by name).
@@ -68,7 +68,8 @@ def _timer(real, label):
     def timed(ctx, *args):
         start, products = time.perf_counter(), spent[PRODUCTS]
         out = real(ctx, *args)
-        # The fused head's products run inside the loss's function: counted once, as products.
+        # The fused head's and the LoRA layers' products run inside their functions: counted
+        # once, as products.
         spent[label] += time.perf_counter() - start - (spent[PRODUCTS] - products)
         return out
 
@@ -89,9 +90,7 @@ def main() -> None:
     optimizer = make_optimizer(model, cfg, device)
     items = load_documents(tokenizer, 160, 256)
     rows = make_rows(items, 256, packing=True)
-    stream = iterate_batches(
-        rows, max(1, round(8 * len(rows) / len(items))), 0, True, tokenizer.pad_token_id
-    )
+    stream = iterate_batches(rows, rows_per_step(rows, items), 0, True, tokenizer.pad_token_id)
     trained_params = [p for p in model.parameters() if p.requires_grad]
     _timed_products()
     _timed_functions()
@@ -120,8 +119,7 @@ def main() -> None:
             trained_tokens.append(int(trained))
             step_tokens = batch["input_ids"].numel()
     shape = model_shape(SHAPES["smollm2-135m"])
-    lengths = [len(it.input_ids) for it in items]
-    trained_docs = [sum(label != -100 for label in it.labels[1:]) for it in items]
+    lengths, trained_docs = document_stats(items)
     per_trained = model_flops(shape, args.method, lengths, trained_docs) / sum(trained_docs)
     rates = [per_trained * t / s for t, s in zip(trained_tokens, steps["step"])]
     probe = gemm_probe(

@@ -24,7 +24,7 @@ import time
 
 import torch
 from train_limits import KINDS, gemm_probe, model_flops, model_shape, profile_tunelab
-from train_peers import REPO, RUNNERS, SHAPES, compiled, load_documents
+from train_peers import REPO, RUNNERS, SHAPES, compiled, document_stats, load_documents
 
 WARMUP_STEPS = 2
 NAMES = {"trainer": "Trainer", "tunelab": "tunelab", "trl": "TRL packed", "trl-liger": "TRL+Liger"}
@@ -105,13 +105,12 @@ def spread(values: list[float], fmt: str) -> str:
     return f"{statistics.median(values):{fmt}} ({min(values):{fmt}}-{max(values):{fmt}})"
 
 
-def document_stats(args) -> tuple[list[int], list[int]]:
+def documents(args) -> tuple[list[int], list[int]]:
     """Each document's length and trained tokens (targets after the shift)."""
     from tunelab.run import load_tokenizer
 
-    items = load_documents(load_tokenizer("smollm2-135m-instruct"), args.docs, args.max_length)
-    trained = [sum(label != -100 for label in it.labels[1:]) for it in items]
-    return [len(it.input_ids) for it in items], trained
+    tokenizer = load_tokenizer("smollm2-135m-instruct")
+    return document_stats(load_documents(tokenizer, args.docs, args.max_length))
 
 
 def compare(args, shape: str, mode: str, peers: list[str], lengths, trained) -> list[str]:
@@ -207,7 +206,7 @@ def worker(args) -> None:
     torch.manual_seed(0)
     if args.worker == "profile":
         found = profile_tunelab(args)
-        lengths, trained = document_stats(args)
+        lengths, trained = documents(args)
         model = model_shape(SHAPES[args.shape])
         mean = statistics.mean
         docs = found["docs_per_step"]
@@ -277,7 +276,7 @@ def main() -> None:
         f"repetitions; lamini_docs ({args.docs} documents), max_length {args.max_length}; "
         f"tunelab compiled: {compiled(args)}"
     )
-    lengths, trained = document_stats(args)
+    lengths, trained = documents(args)
     shapes = (args.shapes or ("smollm2-135m" if not gpu else "random-135m,random-1b")).split(",")
     pairs = [(s, m) for s in shapes for m in args.modes.split(",")]
     if not args.no_compare:

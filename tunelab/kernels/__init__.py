@@ -305,6 +305,14 @@ def _version(weight: torch.Tensor) -> int:
         return 0
 
 
+def storage_uses(t: torch.Tensor) -> int | None:
+    """How many hold t's memory, by torch's (private) storage use count: t's own tensor, the
+    storage object asked for here, and each other tensor on it (a view, the base t is a view of);
+    None where this torch lacks the count. What tunelab writes over memory it reuses asks this."""
+    count = getattr(torch._C, "_storage_Use_Count", None)
+    return None if count is None else count(t.untyped_storage()._cdata)
+
+
 def cpu_float32(t: torch.Tensor) -> bool:
     """A plain float32 tensor on a CPU: what tunelab's CPU kernels take (a DTensor under FSDP,
     or a quantized parameter, keeps its own ops)."""

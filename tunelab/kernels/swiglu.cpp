@@ -100,7 +100,7 @@ void backward_in_place(const at::Tensor& grad, const at::Tensor& gate, const at:
   check(gate, gate, "gate");
   check(up, gate, "up");
   check(grad, gate, "grad");
-  TORCH_CHECK(!gate.is_same(up) && gate.data_ptr() != up.data_ptr(),
+  TORCH_CHECK(gate.data_ptr() != up.data_ptr(),
               "swiglu: gate and up must not share memory to be written over");
   const float* d = grad.data_ptr<float>();
   float *g = gate.data_ptr<float>(), *u = up.data_ptr<float>();

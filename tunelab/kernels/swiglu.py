@@ -14,7 +14,7 @@ import functools
 
 import torch
 
-from tunelab.kernels import build, cpu_float32
+from tunelab.kernels import build, cpu_float32, storage_uses
 
 # benchmarks/train_step_pairs.py --change swiglu-in-place sets it False for its before side.
 IN_PLACE = True
@@ -55,12 +55,9 @@ class SwiGLU(torch.autograd.Function):
 def _alone(t: torch.Tensor) -> bool:
     """Whether no other tensor (another view, a slice of the same memory) shares t's memory. The
     same tensor held elsewhere does not show here: the caller's `private` answers for that."""
-    if not hasattr(torch._C, "_storage_Use_Count"):  # private API: without it, nothing written over
-        return False
-    # t's own use, the storage object asked for here, and where t is a view (a product's 2-D
-    # output shaped back to [batch, tokens, width]) the base it keeps alive.
-    uses = 2 + (t._base is not None)
-    return torch._C._storage_Use_Count(t.untyped_storage()._cdata) == uses
+    # t's own use, the storage object asked for, and where t is a view (a product's 2-D output
+    # shaped back to [batch, tokens, width]) the base it keeps alive. Without the count: no.
+    return storage_uses(t) == 2 + (t._base is not None)
 
 
 def swiglu(gate: torch.Tensor, up: torch.Tensor, private: bool = False) -> torch.Tensor:

@@ -19,6 +19,8 @@ import weakref
 
 import torch
 
+from tunelab.kernels import storage_uses
+
 # Buffers per weight: two cover gradient accumulation (the first micro-batch's gradient becomes
 # the weight's .grad; the later ones' are added to it and freed).
 KEPT = 2
@@ -32,7 +34,7 @@ def gradient_buffer(weight: torch.Tensor) -> torch.Tensor:
     """Uninitialised fp32 memory of the weight's shape for its gradient: on a CPU a kept buffer
     no one else holds when there is one, else fresh memory (kept for next time on a CPU)."""
     # Without torch's (private) storage use count there is no telling when a buffer is free.
-    if weight.device.type != "cpu" or not hasattr(torch._C, "_storage_Use_Count"):
+    if weight.device.type != "cpu" or storage_uses(weight) is None:
         return torch.empty(weight.shape, dtype=torch.float32, device=weight.device)
     kept = _buffers_of(weight)
     for buffer in kept:
@@ -54,6 +56,5 @@ def _buffers_of(weight: torch.Tensor) -> list[torch.Tensor]:
 
 
 def _held_elsewhere(buffer: torch.Tensor) -> bool:
-    storage = buffer.untyped_storage()
-    # References to the memory: the buffer's and this Python handle's; any more is someone else's.
-    return torch._C._storage_Use_Count(storage._cdata) > 2
+    # The buffer's own use and the storage object storage_uses asks; any more is someone else's.
+    return storage_uses(buffer) > 2

@@ -9,8 +9,9 @@ tokens, timed alone) 68-71 ms forward and backward against 106-115, 4.7 MB a lay
 in training steps 1.07-1.10x a LoRA step and 1.07x a full one (paired steps,
 benchmarks/README.md, "Training throughput"). The output and gradients equal autograd's to
 rounding (tests/test_mlp.py). Where no forward hook sees gate_proj's or up_proj's output, the
-backward writes its two gradients over gate and up (tunelab/kernels/swiglu.py). Any other forward (no gradients, another activation, another
-dtype or device, torch.compile) runs the module's own code."""
+backward writes its two gradients over gate and up (tunelab/kernels/swiglu.py). Any other
+forward (no gradients, another activation, another dtype or device, torch.compile) runs the
+module's own code."""
 
 from __future__ import annotations
 
