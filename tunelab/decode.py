@@ -8,11 +8,14 @@ cannot be stacked or dropped as key/value columns can."""
 
 from __future__ import annotations
 
+import weakref
+
 import torch
 from transformers import DynamicCache, PreTrainedModel
+from transformers.cache_utils import DynamicLayer
 
 from tunelab.architecture import attention_window, carries_state
-from tunelab.kernels import decoding_kernels
+from tunelab.kernels import decoding_kernels, storage_uses
 
 
 class Batch:
@@ -41,7 +44,7 @@ class Batch:
         self.cache: DynamicCache | None = None
         self.prefix, self.prefix_kv = prefix or [], []
         if self.prefix:
-            cache = DynamicCache()
+            cache = SpareColumnsCache()
             ids = torch.tensor([self.prefix], device=self.device)
             self._forward(
                 ids,
@@ -66,7 +69,7 @@ class Batch:
         mask = torch.tensor(
             [[1] * start + [0] * (width - len(r)) + [1] * len(r) for r in rest], device=self.device
         )
-        cache = DynamicCache()
+        cache = SpareColumnsCache()
         for i, (keys, values) in enumerate(self.prefix_kv):
             cache.update(
                 keys.expand(len(rest), -1, -1, -1), values.expand(len(rest), -1, -1, -1), i
@@ -88,7 +91,8 @@ class Batch:
         return self._forward(tokens[:, None], self.mask, positions, self.cache)
 
     def keep(self, rows: list[int]) -> None:
-        """Keep only `rows`, in that order, and drop the columns none of them attends to."""
+        """Keep only `rows`, in that order, and drop the columns none of them attends to (the
+        next step copies what is left into new room: see SpareColumns)."""
         if not rows:
             self.mask = self.cache = None
             return
@@ -150,8 +154,9 @@ class Batch:
 
     def _append(self, mask: torch.Tensor, cache: DynamicCache) -> None:
         """Stack new rows under the batch, the narrower side padded on the left so that every
-        row's newest token is in the last column. One copy of the cache: a join is the one step
-        whose cost grows with the batch (~0.3 s for 64 rows of the embedded model on 2 cores)."""
+        row's newest token is in the last column. One copy of the cache (and one more into new
+        room at the next step): a join is the one step whose cost grows with the batch (~0.3 s
+        for 64 rows of the embedded model on 2 cores)."""
         for old, new in zip(self.cache.layers, cache.layers):
             old.keys, old.values = _stack(old.keys, new.keys, 2), _stack(old.values, new.values, 2)
         self.mask = _stack(self.mask, mask, 1)
@@ -166,3 +171,71 @@ def _stack(top: torch.Tensor, bottom: torch.Tensor, dim: int) -> torch.Tensor:
         rows.narrow(dim, 0, missing).zero_()  # padding must be finite: 0 x NaN is NaN
         rows.narrow(dim, missing, part.shape[dim]).copy_(part)
     return out
+
+
+class SpareColumnsCache(DynamicCache):
+    """A DynamicCache whose layers are `SpareColumns`."""
+
+    def __init__(self):
+        super().__init__()
+        self.layer_class_to_replicate = SpareColumns
+
+
+class SpareColumns(DynamicLayer):
+    """A cache layer whose keys and values are views of buffers with spare columns to their
+    right: a step writes its one new column there, where DynamicLayer concatenates, copying the
+    whole layer's cache every step. At 64 rows of ~85 columns that copy took 57 ms of a 192 ms
+    step of the embedded model on the 2-core Intel VM, whose memory is slow (benchmarks/README.md,
+    "Generation"). Attention reads the same values either way, so the logits are the same.
+    Keys and values replaced from outside (Batch.keep, Batch._append) are copied into the room
+    at the next update, or into new room where it is too small or someone else holds a view of
+    it: fresh memory costs page faults, ~6x the copy itself here."""
+
+    # Spare columns when room is made: at least a 64-token reply's steps, and a quarter more than
+    # needed, so that a long reply makes new room (one copy) every quarter of its length.
+    SPARE = 64
+
+    def update(self, key_states, value_states, *args, **kwargs):
+        if not self.is_initialized:
+            self.lazy_initialization(key_states, value_states)
+        rooms = getattr(self, "_rooms", (None, None))
+        last = getattr(self, "_last", (None, None))
+        self.keys, key_room = _appended(rooms[0], last[0], self.keys, key_states, self.SPARE)
+        self.values, value_room = _appended(
+            rooms[1], last[1], self.values, value_states, self.SPARE
+        )
+        # Weak: a view handed out and since replaced counts as held only where someone holds it.
+        self._rooms = (key_room, value_room)
+        self._last = (weakref.ref(self.keys), weakref.ref(self.values))
+        return self.keys, self.values
+
+
+def _appended(
+    room: torch.Tensor | None,
+    last: weakref.ref | None,
+    held: torch.Tensor,
+    new: torch.Tensor,
+    spare: int,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """(held then new along the columns, as a view of the room that holds them; that room).
+    Where held is the view of the room's leading columns handed out `last`, new's columns go
+    after them; else held is copied into the room where it fits and no tensor but the room holds
+    its memory, or into new room."""
+    rows, width, count = new.shape[0], (held.shape[-2] if held.numel() else 0), new.shape[-2]
+    needed = width + count
+    fits = (
+        room is not None
+        and needed <= room.shape[-2]
+        and rows <= room.shape[0]
+        and room.shape[1] == new.shape[1]
+        and room.shape[-1] == new.shape[-1]
+    )
+    if not (fits and last is not None and last() is held and held.shape[0] == rows):
+        # The room itself and the storage object the count asks for: no view of it is held.
+        if not (fits and storage_uses(room) == 2):
+            columns = needed + max(spare, needed // 4)
+            room = new.new_empty((rows, *new.shape[1:-2], columns, new.shape[-1]))
+        if width:
+            room[:rows, ..., :width, :].copy_(held)
+    room[:rows, ..., width:needed, :].copy_(new)
+    return room[:rows, ..., :needed, :], room

@@ -1,0 +1,145 @@
+"""tunelab's generation with its decoding cache (tunelab/decode.py, SpareColumns: each step writes
+its column into spare room) against transformers' DynamicCache (each step concatenates, copying
+the whole cache), alternating in one process, the same questions, greedy; the texts must match.
+Besides generate_speed.py's sets, `--passages` questions each after a passage of about
+`--passage-tokens` tokens of lamini_docs answers, as a RAG prompt carries one (compare's
+retrieval arms): the copy a step saves grows with the context. Then single decoding steps,
+the two caches' batches stepped alternately from the same prompts (`--steps` rows x context
+tokens, cut from lamini_docs' answers), the same greedy tokens required.
+
+    flock /tmp/bench.lock python benchmarks/decode_cache.py   # --lamini 64 --reps 3 --passages 16
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import statistics
+import time
+
+import torch
+from generate_speed import LAMINI, test_sets
+from transformers import DynamicCache
+
+from tunelab.decode import Batch, SpareColumnsCache
+from tunelab.generate import answer
+from tunelab.models import EMBEDDED_NAME
+from tunelab.run import load_model
+
+
+def timed_answers(model, tokenizer, questions, concatenating: bool, max_new_tokens: int):
+    """(seconds, texts) of tunelab's answers, with transformers' cache where `concatenating`."""
+    with concatenating_cache(concatenating):
+        started = time.perf_counter()
+        replies = answer(model, tokenizer, questions, max_new_tokens=max_new_tokens)
+        return time.perf_counter() - started, [r.text for r in replies]
+
+
+@contextlib.contextmanager
+def concatenating_cache(concatenating: bool):
+    """Within it, tunelab's batches make transformers' DynamicCache where `concatenating`."""
+    spare_init = SpareColumnsCache.__init__
+    if concatenating:
+        SpareColumnsCache.__init__ = DynamicCache.__init__
+    try:
+        yield
+    finally:
+        SpareColumnsCache.__init__ = spare_init
+
+
+@torch.inference_mode()
+def paired_steps(model, tokenizer, rows: int, context: int, steps: int = 24) -> list[str]:
+    """A table row: the median ms of a decoding step with each cache, stepped alternately."""
+    ids = tokenizer(" ".join(json.loads(line)["answer"] for line in LAMINI.open())).input_ids
+    prompts = [ids[50 * k : 50 * k + context] for k in range(rows)]
+    state, times = {}, {True: [], False: []}
+    for concatenating in (True, False):
+        with concatenating_cache(concatenating):
+            batch = Batch(model, tokenizer.pad_token_id)
+            state[concatenating] = (batch, batch.join(prompts).argmax(-1))
+    for step in range(steps):
+        for concatenating in (True, False) if step % 2 == 0 else (False, True):
+            batch, tokens = state[concatenating]
+            started = time.perf_counter()
+            tokens = batch.step(tokens).argmax(-1)
+            times[concatenating].append(time.perf_counter() - started)
+            state[concatenating] = (batch, tokens)
+    if not torch.equal(state[True][1], state[False][1]):
+        raise SystemExit(f"{rows} rows x {context}: the two caches picked different tokens")
+    ratios = [a / b for a, b in zip(times[True][4:], times[False][4:])]
+    ms = [f"{1000 * statistics.median(times[c][4:]):.1f}" for c in (True, False)]
+    spread = f"{statistics.median(ratios):.2f}x ({min(ratios):.2f}-{max(ratios):.2f})"
+    return [str(rows), str(context), *ms, spread]
+
+
+def with_passages(count: int, tokens: int, tokenizer) -> dict[str, list[str]]:
+    """`count` lamini_docs questions, each after its own passage of ~`tokens` tokens: the
+    answers that follow it in the file, cut to length."""
+    rows = [json.loads(line) for line in LAMINI.read_text().splitlines()]
+    questions = []
+    for k in range(count):
+        ids = tokenizer(" ".join(r["answer"] for r in rows[100 + 40 * k : 140 + 40 * k])).input_ids
+        passage = tokenizer.decode(ids[:tokens])
+        question = rows[k]["question"].removeprefix("### Question:\n").removesuffix("### Answer:")
+        questions.append(f"Context:\n{passage}\n\nQuestion: {question.strip()}")
+    return {f"lamini_docs[:{count}] after ~{tokens}-token passages": questions}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--demo", type=int, default=None, help="first N demo questions (all)")
+    parser.add_argument("--lamini", type=int, default=64, help="first N lamini_docs questions")
+    parser.add_argument("--small", type=int, default=20, help="then the next N (a small eval)")
+    parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--max-new-tokens", type=int, default=64)
+    parser.add_argument("--passages", type=int, default=16, help="questions after a passage")
+    parser.add_argument("--passage-tokens", type=int, default=1000)
+    parser.add_argument(
+        "--steps", nargs="*", default=["64x64", "16x1000", "8x2000"], help="rows x context"
+    )
+    args = parser.parse_args()
+    model, tokenizer = load_model(EMBEDDED_NAME)
+    model.eval()
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {EMBEDDED_NAME}, fp32")
+    print(f"load average at the start: {os.getloadavg()[0]:.2f}\n")
+    print("| test set | n | DynamicCache s | spare columns s | speedup | same text |")
+    print("|---|---|---|---|---|---|")
+    sets = test_sets(args.demo, args.lamini, args.small)
+    if args.passages:
+        sets |= with_passages(args.passages, args.passage_tokens, tokenizer)
+    for name, questions in sets.items():
+        answer(model, tokenizer, questions[:2], max_new_tokens=4)  # warm-up
+        times: dict[bool, list[float]] = {True: [], False: []}
+        texts: dict[bool, list[str]] = {}
+        for rep in range(args.reps):
+            # Alternate which goes first, so that neither always follows the other.
+            for concatenating in (True, False) if rep % 2 == 0 else (False, True):
+                seconds, texts[concatenating] = timed_answers(
+                    model, tokenizer, questions, concatenating, args.max_new_tokens
+                )
+                times[concatenating].append(seconds)
+        ratios = [a / b for a, b in zip(times[True], times[False])]
+        same = sum(a == b for a, b in zip(texts[True], texts[False]))
+        cells = [
+            name,
+            str(len(questions)),
+            *(
+                f"{statistics.median(t):.1f} ({min(t):.1f}-{max(t):.1f})"
+                for t in (times[True], times[False])
+            ),
+            f"{statistics.median(ratios):.2f}x ({min(ratios):.2f}-{max(ratios):.2f})",
+            f"{same}/{len(questions)}",
+        ]
+        print("| " + " | ".join(cells) + " |", flush=True)
+    print("\n| rows | context | DynamicCache ms a step | spare columns ms | speedup |")
+    print("|---|---|---|---|---|")
+    for shape in args.steps:
+        rows, context = (int(n) for n in shape.split("x"))
+        print("| " + " | ".join(paired_steps(model, tokenizer, rows, context)) + " |", flush=True)
+    print(f"\nload average at the end: {os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()
