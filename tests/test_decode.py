@@ -8,7 +8,8 @@ import torch
 from transformers import DynamicCache
 from transformers.cache_utils import DynamicLayer
 
-from tunelab.decode import Batch, SpareColumns, SpareColumnsCache
+from tunelab import decode as decode_module
+from tunelab.decode import Batch, SpareColumns, SpareColumnsCache, prefill_runs
 from tunelab.models import tiny_random
 
 
@@ -119,3 +120,50 @@ def test_a_batch_makes_its_caches_of_spare_columns(model_and_tokenizer):
     assert isinstance(batch.cache, DynamicCache)
     assert all(isinstance(layer, SpareColumns) for layer in batch.cache.layers)
     assert all(type(layer) is not DynamicLayer for layer in batch.cache.layers)
+
+
+@pytest.mark.parametrize(
+    "lengths, per_forward, runs",
+    [
+        ([5, 5, 5, 5], 64, [(0, 4)]),
+        ([2] * 10 + [100] * 10, 64, [(0, 10), (10, 20)]),  # 980 padded tokens saved for a pass
+        ([2] * 10 + [100] * 10, 2000, [(0, 20)]),  # a pass costs more than they
+        ([2] * 10 + [100] * 10, float("inf"), [(0, 20)]),
+        ([7], 64, [(0, 1)]),
+    ],
+)
+def test_prompts_are_prefilled_in_the_runs_that_cost_least(lengths, per_forward, runs):
+    assert prefill_runs(lengths, per_forward) == runs
+
+
+def test_prompts_of_unlike_lengths_are_read_apart_with_the_logits_of_one_pass(
+    model_and_tokenizer, monkeypatch
+):
+    model, tokenizer = model_and_tokenizer
+    short = tokenizer("<|user|>hi", add_special_tokens=False).input_ids
+    long = tokenizer("<|user|>" + "a long prompt " * 12, add_special_tokens=False).input_ids
+    prompts = [short, short, long, long]
+    passes = []
+    real_forward = Batch._forward
+    monkeypatch.setattr(
+        Batch,
+        "_forward",
+        lambda self, ids, *a: passes.append(ids.shape) or real_forward(self, ids, *a),
+    )
+    monkeypatch.setattr(decode_module, "FORWARD_TOKENS", 4)
+    with torch.inference_mode():
+        apart = Batch(model, tokenizer.pad_token_id, short[:3])
+        logits = [apart.join(prompts)]
+        for _ in range(4):
+            logits.append(apart.step(logits[-1].argmax(-1)))
+        assert [shape[0] for shape in passes] == [1, 2, 2, 4, 4, 4, 4]  # prefix, 2 runs, steps
+        monkeypatch.setattr(decode_module, "FORWARD_TOKENS", 10**6)
+        together = Batch(model, tokenizer.pad_token_id, short[:3])
+        reference = [together.join(prompts)]
+        for _ in range(4):
+            reference.append(together.step(reference[-1].argmax(-1)))
+    assert [shape[0] for shape in passes[7:]] == [1, 4, 4, 4, 4, 4]
+    assert torch.equal(apart.mask.sum(-1), together.mask.sum(-1))  # each row's tokens
+    for mine, theirs in zip(logits, reference):
+        torch.testing.assert_close(mine, theirs)
+        assert torch.equal(mine.argmax(-1), theirs.argmax(-1))

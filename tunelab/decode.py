@@ -8,6 +8,7 @@ cannot be stacked or dropped as key/value columns can."""
 
 from __future__ import annotations
 
+import math
 import weakref
 
 import torch
@@ -59,11 +60,30 @@ class Batch:
 
     def join(self, prompts: list[list[int]]) -> torch.Tensor:
         """Read `prompts` into the cache as new last rows; their next-token logits [n, vocab].
-        Each row is the prefix, then padding, then the rest of its prompt."""
+        Each row is the prefix, then padding, then the rest of its prompt. Prompts of unlike
+        lengths are read in several forward passes (`prefill_runs`), each padded to its own
+        longest, and stacked under the batch in one copy."""
         if self.alone:
             return self._join_alone(prompts)
+        rest = [p[len(self.prefix) :] for p in prompts]
+        # On a GPU a pass costs little against its products: one pass.
+        per_forward = FORWARD_TOKENS if self.device.type == "cpu" else math.inf
+        runs = prefill_runs([len(r) for r in rest], per_forward)
+        read = [self._prefill(rest[a:b]) for a, b in runs]
+        masks = ([] if self.mask is None else [self.mask]) + [mask for mask, _, _ in read]
+        caches = ([] if self.cache is None else [self.cache]) + [cache for _, cache, _ in read]
+        self.mask, self.cache = masks[0], caches[0]
+        if len(masks) > 1:
+            self.mask = _stack(masks, 1)
+            for i, layer in enumerate(self.cache.layers):
+                parts = [cache.layers[i] for cache in caches]
+                layer.keys = _stack([part.keys for part in parts], 2)
+                layer.values = _stack([part.values for part in parts], 2)
+        return torch.cat([logits for _, _, logits in read])
+
+    def _prefill(self, rest: list[list[int]]) -> tuple[torch.Tensor, DynamicCache, torch.Tensor]:
+        """(mask, cache, next-token logits) of prompts that are the prefix and then `rest`."""
         start = len(self.prefix)
-        rest = [p[start:] for p in prompts]
         width = max(len(r) for r in rest)
         ids = torch.tensor([[self.pad] * (width - len(r)) + r for r in rest], device=self.device)
         mask = torch.tensor(
@@ -75,12 +95,7 @@ class Batch:
                 keys.expand(len(rest), -1, -1, -1), values.expand(len(rest), -1, -1, -1), i
             )
         positions = (mask.cumsum(-1) - 1).clamp(min=0)[:, start:]
-        logits = self._forward(ids, mask, positions, cache)
-        if self.mask is None:
-            self.mask, self.cache = mask, cache
-        else:
-            self._append(mask, cache)
-        return logits
+        return mask, cache, self._forward(ids, mask, positions, cache)
 
     def step(self, tokens: torch.Tensor) -> torch.Tensor:
         """Feed each row its next token [rows]; the logits of the token after it [rows, vocab]."""
@@ -92,7 +107,7 @@ class Batch:
 
     def keep(self, rows: list[int]) -> None:
         """Keep only `rows`, in that order, and drop the columns none of them attends to (the
-        next step copies what is left into new room: see SpareColumns)."""
+        next step copies what is left back into its room: see SpareColumns)."""
         if not rows:
             self.mask = self.cache = None
             return
@@ -152,24 +167,49 @@ class Batch:
         # float64 model's near tie must go the same way here.
         return out.logits[:, -1].float()
 
-    def _append(self, mask: torch.Tensor, cache: DynamicCache) -> None:
-        """Stack new rows under the batch, the narrower side padded on the left so that every
-        row's newest token is in the last column. One copy of the cache (and one more into new
-        room at the next step): a join is the one step whose cost grows with the batch (~0.3 s
-        for 64 rows of the embedded model on 2 cores)."""
-        for old, new in zip(self.cache.layers, cache.layers):
-            old.keys, old.values = _stack(old.keys, new.keys, 2), _stack(old.values, new.values, 2)
-        self.mask = _stack(self.mask, mask, 1)
+
+# A forward pass costs about this many padded tokens' products in itself, reading every weight
+# once: ~60 ms for the embedded model on the 2-core Intel VM, ~55 tokens' products there.
+FORWARD_TOKENS = 64
 
 
-def _stack(top: torch.Tensor, bottom: torch.Tensor, dim: int) -> torch.Tensor:
-    """`top` over `bottom` (along dim 0), both right-aligned along `dim`, zeros to their left."""
-    width = max(top.shape[dim], bottom.shape[dim])
-    out = top.new_empty((len(top) + len(bottom), *top.shape[1:dim], width, *top.shape[dim + 1 :]))
-    for part, rows in ((top, out[: len(top)]), (bottom, out[len(top) :])):
+def prefill_runs(lengths: list[int], per_forward: float = FORWARD_TOKENS) -> list[tuple[int, int]]:
+    """`lengths` cut into consecutive runs [a, b), each read in one forward pass padded to its
+    longest: the cut whose padded tokens, plus `per_forward` a pass, are fewest. lamini_docs'
+    first 64 questions (6 to 40 tokens after the shared start) were 2,560 tokens in one pass
+    for 1,480 real ones."""
+    # fewest[j]: the cost of the first j lengths; cut[j]: where the last of their runs starts.
+    fewest, cut = [0.0] + [math.inf] * len(lengths), [0] * (len(lengths) + 1)
+    for end in range(1, len(lengths) + 1):
+        longest = 0
+        for first in range(end - 1, -1, -1):
+            longest = max(longest, lengths[first])
+            cost = fewest[first] + longest * (end - first) + per_forward
+            if cost < fewest[end]:
+                fewest[end], cut[end] = cost, first
+    runs, end = [], len(lengths)
+    while end:
+        runs.append((cut[end], end))
+        end = cut[end]
+    return runs[::-1]
+
+
+def _stack(parts: list[torch.Tensor], dim: int) -> torch.Tensor:
+    """`parts` one under another (along dim 0), right-aligned along `dim`, zeros to their left:
+    every row's newest token in the last column. One copy: a join is the one step whose cost
+    grows with the batch (~0.3 s for 64 rows of the embedded model on 2 cores)."""
+    width = max(part.shape[dim] for part in parts)
+    first = parts[0]
+    out = first.new_empty(
+        (sum(len(p) for p in parts), *first.shape[1:dim], width, *first.shape[dim + 1 :])
+    )
+    row = 0
+    for part in parts:
+        rows = out[row : row + len(part)]
         missing = width - part.shape[dim]
         rows.narrow(dim, 0, missing).zero_()  # padding must be finite: 0 x NaN is NaN
         rows.narrow(dim, missing, part.shape[dim]).copy_(part)
+        row += len(part)
     return out
 
 
@@ -187,7 +227,7 @@ class SpareColumns(DynamicLayer):
     whole layer's cache every step. At 64 rows of ~85 columns that copy took 57 ms of a 192 ms
     step of the embedded model on the 2-core Intel VM, whose memory is slow (benchmarks/README.md,
     "Generation"). Attention reads the same values either way, so the logits are the same.
-    Keys and values replaced from outside (Batch.keep, Batch._append) are copied into the room
+    Keys and values replaced from outside (Batch.keep, Batch.join) are copied into the room
     at the next update, or into new room where it is too small or someone else holds a view of
     it: fresh memory costs page faults, ~6x the copy itself here."""
 

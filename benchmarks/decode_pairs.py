@@ -1,13 +1,19 @@
-"""tunelab's generation with its decoding cache (tunelab/decode.py, SpareColumns: each step writes
-its column into spare room) against transformers' DynamicCache (each step concatenates, copying
-the whole cache), alternating in one process, the same questions, greedy; the texts must match.
+"""tunelab's generation with one change to its decoding batch (tunelab/decode.py) and without it,
+alternating in one process, the same questions, greedy; the texts must match. `--change`:
+
+- spare-columns: each step writes its keys and values into spare room (SpareColumns), against
+  transformers' DynamicCache, which concatenates, copying the whole cache every step;
+- prefill-runs: prompts of unlike lengths read in several passes (prefill_runs), against one
+  pass padded to the longest.
+
 Besides generate_speed.py's sets, `--passages` questions each after a passage of about
 `--passage-tokens` tokens of lamini_docs answers, as a RAG prompt carries one (compare's
-retrieval arms): the copy a step saves grows with the context. Then single decoding steps,
-the two caches' batches stepped alternately from the same prompts (`--steps` rows x context
-tokens, cut from lamini_docs' answers), the same greedy tokens required.
+retrieval arms). Then, for spare-columns, single decoding steps: two batches of the same
+prompts (`--steps` rows x context tokens, cut from lamini_docs' answers) stepped alternately,
+the same greedy tokens required.
 
-    flock /tmp/bench.lock python benchmarks/decode_cache.py   # --lamini 64 --reps 3 --passages 16
+    flock /tmp/bench.lock python benchmarks/decode_pairs.py --change spare-columns
+    flock /tmp/bench.lock python benchmarks/decode_pairs.py --change prefill-runs --passages 0
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import math
 import os
 import statistics
 import time
@@ -23,30 +30,35 @@ import torch
 from generate_speed import LAMINI, test_sets
 from transformers import DynamicCache
 
+from tunelab import decode
 from tunelab.decode import Batch, SpareColumnsCache
 from tunelab.generate import answer
 from tunelab.models import EMBEDDED_NAME
 from tunelab.run import load_model
 
+CHANGES = {"spare-columns": "DynamicCache", "prefill-runs": "one pass"}
 
-def timed_answers(model, tokenizer, questions, concatenating: bool, max_new_tokens: int):
-    """(seconds, texts) of tunelab's answers, with transformers' cache where `concatenating`."""
-    with concatenating_cache(concatenating):
+
+def timed_answers(model, tokenizer, questions, change: str, before: bool, max_new_tokens: int):
+    """(seconds, texts) of tunelab's answers, without `change` where `before`."""
+    with without(change, before):
         started = time.perf_counter()
         replies = answer(model, tokenizer, questions, max_new_tokens=max_new_tokens)
         return time.perf_counter() - started, [r.text for r in replies]
 
 
 @contextlib.contextmanager
-def concatenating_cache(concatenating: bool):
-    """Within it, tunelab's batches make transformers' DynamicCache where `concatenating`."""
-    spare_init = SpareColumnsCache.__init__
-    if concatenating:
+def without(change: str, before: bool):
+    """Within it, tunelab's batches decode without `change` where `before`."""
+    spare_init, per_forward = SpareColumnsCache.__init__, decode.FORWARD_TOKENS
+    if before and change == "spare-columns":
         SpareColumnsCache.__init__ = DynamicCache.__init__
+    if before and change == "prefill-runs":
+        decode.FORWARD_TOKENS = math.inf
     try:
         yield
     finally:
-        SpareColumnsCache.__init__ = spare_init
+        SpareColumnsCache.__init__, decode.FORWARD_TOKENS = spare_init, per_forward
 
 
 @torch.inference_mode()
@@ -56,7 +68,7 @@ def paired_steps(model, tokenizer, rows: int, context: int, steps: int = 24) -> 
     prompts = [ids[50 * k : 50 * k + context] for k in range(rows)]
     state, times = {}, {True: [], False: []}
     for concatenating in (True, False):
-        with concatenating_cache(concatenating):
+        with without("spare-columns", concatenating):
             batch = Batch(model, tokenizer.pad_token_id)
             state[concatenating] = (batch, batch.join(prompts).argmax(-1))
     for step in range(steps):
@@ -90,6 +102,7 @@ def with_passages(count: int, tokens: int, tokenizer) -> dict[str, list[str]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--demo", type=int, default=None, help="first N demo questions (all)")
+    parser.add_argument("--change", choices=sorted(CHANGES), default="spare-columns")
     parser.add_argument("--lamini", type=int, default=64, help="first N lamini_docs questions")
     parser.add_argument("--small", type=int, default=20, help="then the next N (a small eval)")
     parser.add_argument("--reps", type=int, default=3)
@@ -104,7 +117,8 @@ def main() -> None:
     model.eval()
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {EMBEDDED_NAME}, fp32")
     print(f"load average at the start: {os.getloadavg()[0]:.2f}\n")
-    print("| test set | n | DynamicCache s | spare columns s | speedup | same text |")
+    print(f"{args.change}: before = {CHANGES[args.change]}\n")
+    print("| test set | n | before s | now s | speedup | same text |")
     print("|---|---|---|---|---|---|")
     sets = test_sets(args.demo, args.lamini, args.small)
     if args.passages:
@@ -115,11 +129,11 @@ def main() -> None:
         texts: dict[bool, list[str]] = {}
         for rep in range(args.reps):
             # Alternate which goes first, so that neither always follows the other.
-            for concatenating in (True, False) if rep % 2 == 0 else (False, True):
-                seconds, texts[concatenating] = timed_answers(
-                    model, tokenizer, questions, concatenating, args.max_new_tokens
+            for before in (True, False) if rep % 2 == 0 else (False, True):
+                seconds, texts[before] = timed_answers(
+                    model, tokenizer, questions, args.change, before, args.max_new_tokens
                 )
-                times[concatenating].append(seconds)
+                times[before].append(seconds)
         ratios = [a / b for a, b in zip(times[True], times[False])]
         same = sum(a == b for a, b in zip(texts[True], texts[False]))
         cells = [
@@ -133,8 +147,11 @@ def main() -> None:
             f"{same}/{len(questions)}",
         ]
         print("| " + " | ".join(cells) + " |", flush=True)
-    print("\n| rows | context | DynamicCache ms a step | spare columns ms | speedup |")
-    print("|---|---|---|---|---|")
+    if args.change != "spare-columns":
+        args.steps = []
+    if args.steps:
+        print("\n| rows | context | DynamicCache ms a step | spare columns ms | speedup |")
+        print("|---|---|---|---|---|")
     for shape in args.steps:
         rows, context = (int(n) for n in shape.split("x"))
         print("| " + " | ".join(paired_steps(model, tokenizer, rows, context)) + " |", flush=True)
