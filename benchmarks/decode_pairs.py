@@ -10,7 +10,8 @@ Besides generate_speed.py's sets, `--passages` questions each after a passage of
 `--passage-tokens` tokens of lamini_docs answers, as a RAG prompt carries one (compare's
 retrieval arms). Then, for spare-columns, single decoding steps: two batches of the same
 prompts (`--steps` rows x context tokens, cut from lamini_docs' answers) stepped alternately,
-the same greedy tokens required.
+the same greedy tokens required; for prefill-runs, the first join alone: each set's first 64
+prompts, shortest first as generate() takes them, joined alternately 6 times each way.
 
     flock /tmp/bench.lock python benchmarks/decode_pairs.py --change spare-columns
     flock /tmp/bench.lock python benchmarks/decode_pairs.py --change prefill-runs --passages 0
@@ -32,7 +33,7 @@ from transformers import DynamicCache
 
 from tunelab import decode
 from tunelab.decode import Batch, SpareColumnsCache
-from tunelab.generate import answer
+from tunelab.generate import answer, asked, shared_prefix
 from tunelab.models import EMBEDDED_NAME
 from tunelab.run import load_model
 
@@ -84,6 +85,33 @@ def paired_steps(model, tokenizer, rows: int, context: int, steps: int = 24) -> 
     ms = [f"{1000 * statistics.median(times[c][4:]):.1f}" for c in (True, False)]
     spread = f"{statistics.median(ratios):.2f}x ({min(ratios):.2f}-{max(ratios):.2f})"
     return [str(rows), str(context), *ms, spread]
+
+
+@torch.inference_mode()
+def paired_joins(model, tokenizer, questions: list[str], reps: int = 6) -> list[str]:
+    """A table row: the median s of the first join of 64 prompts in one pass and in runs."""
+    prompts = asked(tokenizer, questions[:64], "chat", None)
+    encoded = sorted((tokenizer(p, add_special_tokens=False).input_ids for p in prompts), key=len)
+    prefix = shared_prefix(encoded)
+    times: dict[bool, list[float]] = {True: [], False: []}
+    for rep in range(reps):
+        for before in (True, False) if rep % 2 == 0 else (False, True):
+            with without("prefill-runs", before):
+                batch = Batch(model, tokenizer.pad_token_id, prefix)
+                started = time.perf_counter()
+                batch.join(encoded)
+                times[before].append(time.perf_counter() - started)
+    lengths = [len(e) - len(prefix) for e in encoded]
+    runs = decode.prefill_runs(lengths)
+    one, apart = (statistics.median(times[b]) for b in (True, False))
+    return [
+        str(len(encoded)),
+        f"{max(lengths) * len(lengths)} / {sum(lengths)}",
+        " ".join(f"{b - a}" for a, b in runs),
+        f"{one:.2f}",
+        f"{apart:.2f}",
+        f"{one / apart:.2f}x",
+    ]
 
 
 def with_passages(count: int, tokens: int, tokenizer) -> dict[str, list[str]]:
@@ -147,6 +175,11 @@ def main() -> None:
             f"{same}/{len(questions)}",
         ]
         print("| " + " | ".join(cells) + " |", flush=True)
+    if args.change == "prefill-runs":
+        print("\n| test set | prompts | one pass's tokens / real | runs' rows | one pass s | runs s |"
+              " speedup |\n|---|---|---|---|---|---|---|")  # fmt: skip
+        for name, questions in sets.items():
+            print(f"| {name} | " + " | ".join(paired_joins(model, tokenizer, questions)) + " |")
     if args.change != "spare-columns":
         args.steps = []
     if args.steps:
