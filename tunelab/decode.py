@@ -235,16 +235,21 @@ class SpareColumns(DynamicLayer):
     # needed, so that a long reply makes new room (one copy) every quarter of its length.
     SPARE = 64
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The keys' and the values' room, and the views of them handed out last. Weak: a view
+        # handed out and since replaced counts as held only where someone else holds it.
+        self._rooms: tuple[torch.Tensor | None, torch.Tensor | None] = (None, None)
+        self._last: tuple[weakref.ref | None, weakref.ref | None] = (None, None)
+
     def update(self, key_states, value_states, *args, **kwargs):
         if not self.is_initialized:
             self.lazy_initialization(key_states, value_states)
-        rooms = getattr(self, "_rooms", (None, None))
-        last = getattr(self, "_last", (None, None))
+        rooms, last = self._rooms, self._last
         self.keys, key_room = _appended(rooms[0], last[0], self.keys, key_states, self.SPARE)
         self.values, value_room = _appended(
             rooms[1], last[1], self.values, value_states, self.SPARE
         )
-        # Weak: a view handed out and since replaced counts as held only where someone holds it.
         self._rooms = (key_room, value_room)
         self._last = (weakref.ref(self.keys), weakref.ref(self.values))
         return self.keys, self.values
