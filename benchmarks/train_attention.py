@@ -20,9 +20,10 @@ import time
 
 import torch
 import torch.nn.functional as F
-from train_throughput import document_stats
+from train_peers import SHAPES, document_stats, load_documents
 
 from tunelab.kernels import attention
+from tunelab.run import load_tokenizer
 
 HEADS, KV_HEADS, DIM = 9, 3, 64
 
@@ -78,7 +79,8 @@ def main() -> None:
     args = parser.parse_args()
     if not attention.usable(torch.zeros(1), 0.0):
         raise SystemExit("tunelab's attention kernel does not compile or this CPU lacks AVX-512")
-    lengths, _ = document_stats(argparse.Namespace(docs=160, max_length=256))
+    tokenizer = load_tokenizer(SHAPES["smollm2-135m"])
+    lengths, _ = document_stats(load_documents(tokenizer, 160, 256))
     print(
         "| threads | documents (tokens) | sdpa per document ms | GFLOP/s | tunelab's kernel ms "
         "| GFLOP/s | sdpa ÷ kernel |\n|---|---|---|---|---|---|---|"

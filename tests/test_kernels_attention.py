@@ -122,3 +122,32 @@ def test_documents_outside_their_rows_are_refused_not_read_past():
             attention.attend(q, k, v, documents, 0.25)
     with pytest.raises(RuntimeError, match="heads a multiple of kv_heads"):
         attention.attend(q[:, :3], k, v, [(0, 0, 10)], 0.25)
+
+
+def test_tokens_no_document_covers_get_zeros_in_reused_memory():
+    # The outputs are not zeroed first: the kernel writes each covered token and zeros the rest.
+    # Memory of the outputs' size is filled with nan and freed first, so malloc hands it back.
+    q, k, v, _ = _inputs([[40], [40]], 4, 2, 16, seed=3)
+    q, k, v = (t.float().requires_grad_() for t in (q, k, v))
+    documents = [(0, 5, 10), (0, 20, 12), (1, 0, 30)]  # gaps: 0-5, 15-20, 32-40; 30-40
+    covered = torch.zeros(2, 40, dtype=torch.bool)
+    for r, start, length in documents:
+        covered[r, start : start + length] = True
+    for _ in range(3):
+        garbage = [torch.full((2, 40, 4, 16), float("nan")) for _ in range(4)]
+        del garbage
+        out = attention.attend(q, k, v, documents, 0.25)
+        out.backward(torch.ones_like(out))
+        for t in (out, q.grad.transpose(1, 2), k.grad.transpose(1, 2), v.grad.transpose(1, 2)):
+            assert torch.isfinite(t).all()
+            assert (t[~covered] == 0).all()
+        expected = _reference(q.double(), k.double(), v.double(), documents, 0.25)
+        torch.testing.assert_close(out[covered], expected[covered].float(), atol=2e-6, rtol=1e-5)
+        q.grad = k.grad = v.grad = None
+
+
+def test_overlapping_documents_are_refused():
+    q, k, v, _ = _inputs([[20]], 4, 2, 16)
+    q, k, v = (t.float() for t in (q, k, v))
+    with pytest.raises(RuntimeError, match="documents overlap in row 0 at token 8"):
+        attention.attend(q, k, v, [(0, 0, 10), (0, 8, 5)], 0.25)

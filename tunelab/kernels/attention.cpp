@@ -167,6 +167,21 @@ __attribute__((target("avx512f"))) void row_dots(const float* a, const float* b,
   }
 }
 
+// Rows i of ds (L floats apart), over their tile's width: ds = p * (ds - delta_i).
+__attribute__((target("avx512f"))) void softmax_gradient(const float* p, float* ds,
+                                                        const float* delta, int64_t L) {
+  for (int64_t i = 0; i < L; ++i) {
+    const int64_t width = std::min<int64_t>(L, (i / kRows + 1) * kRows);
+    const __m512 d = _mm512_set1_ps(delta[i]);
+    for (int64_t j = 0; j < width; j += 16) {
+      const __mmask16 m = mask_of(width - j);
+      const __m512 x = _mm512_maskz_loadu_ps(m, ds + i * L + j);
+      const __m512 y = _mm512_maskz_loadu_ps(m, p + i * L + j);
+      _mm512_mask_storeu_ps(ds + i * L + j, m, _mm512_mul_ps(y, _mm512_sub_ps(x, d)));
+    }
+  }
+}
+
 // m [rows, cols] (rows `ld` apart) transposed into t [cols, rows].
 void transpose(const float* m, int64_t ld, int64_t rows, int64_t cols, float* t) {
   for (int64_t r = 0; r < rows; ++r)
@@ -193,6 +208,36 @@ std::vector<Doc> read_docs(const at::Tensor& docs, int64_t rows, int64_t width) 
     out.push_back(doc);
   }
   return out;
+}
+
+// The spans of each row that no document covers, as (row, start, length), in order. The kernels
+// write every covered position of their outputs and gradients and these are zeroed, so the
+// outputs need not be zeroed first (which took ~5% of a call). Two documents may not share a
+// position: two tasks would write its rows at once.
+std::vector<Doc> uncovered(std::vector<Doc> docs, int64_t rows, int64_t width) {
+  std::sort(docs.begin(), docs.end(), [](const Doc& a, const Doc& b) {
+    return a.row != b.row ? a.row < b.row : a.start < b.start;
+  });
+  std::vector<Doc> gaps;
+  size_t next = 0;
+  for (int64_t row = 0; row < rows; ++row) {
+    int64_t at = 0;
+    for (; next < docs.size() && docs[next].row == row; ++next) {
+      const Doc& doc = docs[next];
+      TORCH_CHECK(doc.start >= at, "document attention: documents overlap in row ", row,
+                  " at token ", doc.start);
+      if (doc.start > at) gaps.push_back({row, at, doc.start - at});
+      at = doc.start + doc.length;
+    }
+    if (at < width) gaps.push_back({row, at, width - at});
+  }
+  return gaps;
+}
+
+// Zeros t[row, start:start + length] (dim 1 of [rows, T, ...]) or, with `dim` 2, of
+// [rows, heads, T], for every gap.
+void zero_gaps(at::Tensor& t, const std::vector<Doc>& gaps, int64_t dim = 1) {
+  for (const Doc& gap : gaps) t.select(0, gap.row).narrow(dim - 1, gap.start, gap.length).zero_();
 }
 
 void check_shapes(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v) {
@@ -236,14 +281,17 @@ std::tuple<at::Tensor, at::Tensor> forward(const at::Tensor& q, const at::Tensor
                                            const at::Tensor& v, const at::Tensor& docs,
                                            double scale) {
   TORCH_CHECK(tunelab::has_avx512(), "document attention: this CPU lacks AVX-512");
-  at::Tensor out = at::zeros(q.sizes(), q.options());
-  at::Tensor lse = at::zeros({q.size(0), q.size(2), q.size(1)}, q.options());
+  at::Tensor out = at::empty(q.sizes(), q.options());
+  at::Tensor lse = at::empty({q.size(0), q.size(2), q.size(1)}, q.options());
 #ifdef TUNELAB_X86
   check(q, "q");
   check(k, "k");
   check(v, "v");
   check_shapes(q, k, v);
   const std::vector<Doc> list = read_docs(docs, q.size(0), q.size(1));
+  const std::vector<Doc> gaps = uncovered(list, q.size(0), q.size(1));
+  zero_gaps(out, gaps);
+  zero_gaps(lse, gaps, 2);
   const int64_t heads = q.size(2), kv_heads = k.size(2), D = q.size(3), T = q.size(1);
   const int64_t group = heads / kv_heads;
   const float* qp = q.data_ptr<float>();
@@ -285,9 +333,9 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> backward(
     const at::Tensor& grad, const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
     const at::Tensor& out, const at::Tensor& lse, const at::Tensor& docs, double scale) {
   TORCH_CHECK(tunelab::has_avx512(), "document attention: this CPU lacks AVX-512");
-  at::Tensor dq = at::zeros(q.sizes(), q.options());
-  at::Tensor dk = at::zeros(k.sizes(), k.options());
-  at::Tensor dv = at::zeros(v.sizes(), v.options());
+  at::Tensor dq = at::empty(q.sizes(), q.options());
+  at::Tensor dk = at::empty(k.sizes(), k.options());
+  at::Tensor dv = at::empty(v.sizes(), v.options());
 #ifdef TUNELAB_X86
   const at::Tensor g = grad.contiguous();
   check(q, "q");
@@ -297,6 +345,8 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> backward(
   TORCH_CHECK(g.sizes() == q.sizes(), "document attention: a gradient shaped as the output");
   check_shapes(q, k, v);
   const std::vector<Doc> list = read_docs(docs, q.size(0), q.size(1));
+  const std::vector<Doc> gaps = uncovered(list, q.size(0), q.size(1));
+  for (at::Tensor* t : {&dq, &dk, &dv}) zero_gaps(*t, gaps);
   const int64_t heads = q.size(2), kv_heads = k.size(2), D = q.size(3), T = q.size(1);
   const int64_t group = heads / kv_heads;
   const float *qp = q.data_ptr<float>(), *kp = k.data_ptr<float>(), *vp = v.data_ptr<float>();
@@ -333,23 +383,21 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> backward(
             L, Strided{gd, heads * D, 1}, vt.data(), L, ds.data(), L, 1.0f, false,
             [&](int64_t) { return Span{0, D}; },
             [&](int64_t i) { return std::min<int64_t>(L, i + kRows); });
-        for (int64_t i = 0; i < L; ++i) {
-          const int64_t width = std::min<int64_t>(L, (i / kRows + 1) * kRows);
-          for (int64_t j = 0; j < width; ++j)
-            ds[i * L + j] = p[i * L + j] * (ds[i * L + j] - delta[i]);
-        }
+        softmax_gradient(p.data(), ds.data(), delta.data(), L);
         // dQ = scale * dS @ K
         product(
             L, Strided{ds.data(), L, 1}, kp + k_at, k.stride(1), dqp + o_at, heads * D, sc, false,
             [&](int64_t i) { return Span{0, std::min<int64_t>(L, i + kRows)}; },
             [&](int64_t) { return D; });
-        // dK += scale * dS^T @ Q and dV += P^T @ dO: row j sums over i >= j.
+        // dK += scale * dS^T @ Q and dV += P^T @ dO: row j sums over i >= j; the group's first
+        // query head writes them.
+        const bool add = h > kh * group;
         product(
-            L, Strided{ds.data(), 1, L}, qd, q.stride(1), dkp + kv_at, kv_heads * D, sc, true,
+            L, Strided{ds.data(), 1, L}, qd, q.stride(1), dkp + kv_at, kv_heads * D, sc, add,
             [&](int64_t j) { return Span{j, L}; },
             [&](int64_t) { return D; });
         product(
-            L, Strided{p.data(), 1, L}, gd, heads * D, dvp + kv_at, kv_heads * D, 1.0f, true,
+            L, Strided{p.data(), 1, L}, gd, heads * D, dvp + kv_at, kv_heads * D, 1.0f, add,
             [&](int64_t j) { return Span{j, L}; },
             [&](int64_t) { return D; });
       }
