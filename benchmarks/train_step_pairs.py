@@ -9,16 +9,22 @@
     python benchmarks/train_step_pairs.py --change head-gradient  # fresh memory vs kept (full)
     python benchmarks/train_step_pairs.py --change dropout --dropout 0.05  # torch's vs a kernel
     python benchmarks/train_step_pairs.py --change swiglu-in-place  # fresh gradients vs over gate/up
+    python benchmarks/train_step_pairs.py --change keep-freed --method full  # glibc trims vs keeps
 
 Two copies of the embedded model, the same batches (lamini_docs, as train_throughput.py), their
 steps alternated, the median of the paired step-time ratios printed with each side's median step
 and trained tokens/s. A paired ratio cancels the drift of a shared VM that separate runs suffer
-(benchmarks/README.md, session 24: a peer's speed moved 38% between runs an hour apart)."""
+(benchmarks/README.md, session 24: a peer's speed moved 38% between runs an hour apart).
+keep-freed is a process-wide setting of glibc's, so a step pays for what the step before it
+freed under the other side's setting: its sides take turns in blocks of `--block` steps (4),
+the first of each block untimed, and the i-th timed step of each side is paired."""
 
 from __future__ import annotations
 
 import argparse
 import copy
+import ctypes
+import math
 import statistics
 import time
 
@@ -32,7 +38,7 @@ from tunelab.kernels import dropout as dropout_kernel
 from tunelab.kernels import rms_norm as norm_kernel
 from tunelab.kernels import swiglu as swiglu_kernel
 from tunelab.run import load_model
-from tunelab.train import head_gradient
+from tunelab.train import head_gradient, memory
 from tunelab.train.clipping import clip_gradients
 from tunelab.train.loop import accumulate_gradients
 from tunelab.train.setup import make_optimizer, prepare_model, set_attention
@@ -56,6 +62,15 @@ def _without_fused_mlps(model):
     return model
 
 
+def _glibc_keeps(keep: bool) -> None:
+    """tunelab's setting (memory.keep_freed_memory), or what glibc's defaults come to in a
+    training process: a 64 MiB trim threshold (twice the 32 MiB its mmap threshold rises to
+    once a large block is freed) and a 128 KiB top pad."""
+    libc = ctypes.CDLL("libc.so.6")
+    libc.mallopt(memory.M_TRIM_THRESHOLD, memory.TRIM_THRESHOLD if keep else 64 << 20)
+    libc.mallopt(memory.M_TOP_PAD, memory.TOP_PAD if keep else 128 << 10)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -70,12 +85,14 @@ def main() -> None:
             "head-gradient",
             "dropout",
             "swiglu-in-place",
+            "keep-freed",
         ],
         required=True,
     )
     parser.add_argument("--method", default="lora", choices=["lora", "full"])
     parser.add_argument("--steps", type=int, default=10, help="timed steps a side (+2 untimed)")
     parser.add_argument("--dropout", type=float, default=0.0, help="LoRA's dropout")
+    parser.add_argument("--block", type=int, help="steps a side takes in a row (keep-freed: 4)")
     args = parser.parse_args()
     if args.change in ("lora-layers", "dropout") and args.method != "lora":
         parser.error(f"--change {args.change} needs --method lora")
@@ -112,35 +129,46 @@ def main() -> None:
     }
     seconds = {name: [] for name in sides}
     tokens = dict.fromkeys(sides, 0)
-    for step in range(args.steps + 2):
-        for name, m in sides.items():
-            rotation = fast.__wrapped__ if args.change == "rotary" and name == "before" else fast
-            modeling_llama.apply_rotary_pos_emb = rotation
-            if args.change == "products":  # before: oneDNN's, after: MKL's sgemm
-                kernels.mkl_trains = (lambda: False) if name == "before" else (lambda: True)
-            if args.change == "rms-norm":  # before: the closed form's autograd ops
-                norm_kernel.usable = (lambda *_: False) if name == "before" else usable
-            if args.change == "head-gradient":  # before: the head's gradient in fresh memory
-                head_gradient.KEPT = 0 if name == "before" else kept_buffers
-            if args.change == "dropout":  # before: peft's dropout module (torch's bernoulli)
-                dropout_kernel.usable = (lambda _: False) if name == "before" else dropout_usable
-            if args.change == "swiglu-in-place":  # before: SwiGLU's gradients in fresh memory
-                swiglu_kernel.IN_PLACE = name == "after"
-            optimizer, stream = state[name]
-            _, _, batch = next(stream)
-            torch.manual_seed(step)  # the same dropout masks on both sides
-            start = time.perf_counter()
-            _, trained = accumulate_gradients(m, [batch], device)
-            trained_params = [p for p in m.parameters() if p.requires_grad]
-            if args.change == "clipping" and name == "before":
-                torch.nn.utils.clip_grad_norm_(trained_params, 1.0)
-            else:  # as the training loop clips
-                clip_gradients(trained_params, 1.0, optimizer)
-            optimizer.step()
-            optimizer.zero_grad(set_to_none=True)
-            if step >= 2:
-                seconds[name].append(time.perf_counter() - start)
-                tokens[name] += int(trained)
+    block = args.block or (4 if args.change == "keep-freed" else 1)
+    if block == 1:  # (side, timed): two untimed rounds, then one step a side in turn
+        turns = [(name, step >= 2) for step in range(args.steps + 2) for name in sides]
+    else:  # an untimed round of blocks, then blocks whose first step is untimed
+        rounds = 1 + math.ceil(args.steps / (block - 1))
+        turns = [(n, r > 0 and i > 0) for r in range(rounds) for n in sides for i in range(block)]
+    taken = dict.fromkeys(sides, 0)
+    memory.keep_freed_memory()  # as the training loop does on a CPU
+    for name, timed in turns:
+        m = sides[name]
+        rotation = fast.__wrapped__ if args.change == "rotary" and name == "before" else fast
+        modeling_llama.apply_rotary_pos_emb = rotation
+        if args.change == "products":  # before: oneDNN's, after: MKL's sgemm
+            kernels.mkl_trains = (lambda: False) if name == "before" else (lambda: True)
+        if args.change == "rms-norm":  # before: the closed form's autograd ops
+            norm_kernel.usable = (lambda *_: False) if name == "before" else usable
+        if args.change == "head-gradient":  # before: the head's gradient in fresh memory
+            head_gradient.KEPT = 0 if name == "before" else kept_buffers
+        if args.change == "dropout":  # before: peft's dropout module (torch's bernoulli)
+            dropout_kernel.usable = (lambda _: False) if name == "before" else dropout_usable
+        if args.change == "swiglu-in-place":  # before: SwiGLU's gradients in fresh memory
+            swiglu_kernel.IN_PLACE = name == "after"
+        if args.change == "keep-freed":  # before: glibc trims its heap's top as by default
+            _glibc_keeps(name == "after")
+        optimizer, stream = state[name]
+        _, _, batch = next(stream)
+        torch.manual_seed(taken[name])  # the same dropout masks on both sides
+        taken[name] += 1
+        start = time.perf_counter()
+        _, trained = accumulate_gradients(m, [batch], device)
+        trained_params = [p for p in m.parameters() if p.requires_grad]
+        if args.change == "clipping" and name == "before":
+            torch.nn.utils.clip_grad_norm_(trained_params, 1.0)
+        else:  # as the training loop clips
+            clip_gradients(trained_params, 1.0, optimizer)
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+        if timed:
+            seconds[name].append(time.perf_counter() - start)
+            tokens[name] += int(trained)
     modeling_llama.apply_rotary_pos_emb = fast
     norm_kernel.usable = usable
     swiglu_kernel.IN_PLACE = True

@@ -27,7 +27,7 @@ from tunelab.config import TrainConfig
 from tunelab.data.pipeline import iterate_batches, make_rows
 from tunelab.kernels import attention, rms_norm, swiglu
 from tunelab.run import load_model
-from tunelab.train import clipping, lora_layers, loss, rotary
+from tunelab.train import clipping, lora_layers, loss, memory, rotary
 from tunelab.train.loop import accumulate_gradients
 from tunelab.train.setup import make_optimizer, prepare_model, set_attention
 
@@ -92,6 +92,7 @@ def main() -> None:
     rows = make_rows(items, 256, packing=True)
     stream = iterate_batches(rows, rows_per_step(rows, items), 0, True, tokenizer.pad_token_id)
     trained_params = [p for p in model.parameters() if p.requires_grad]
+    memory.keep_freed_memory()  # as the training loop does on a CPU
     _timed_products()
     _timed_functions()
     steps: dict[str, list[float]] = defaultdict(list)

@@ -52,7 +52,12 @@ from tunelab.train.heldout import (
     score_heldout,
     untaught_note,
 )
-from tunelab.train.memory import describe_peak, peak_memory, release_freed_memory
+from tunelab.train.memory import (
+    describe_peak,
+    keep_freed_memory,
+    peak_memory,
+    release_freed_memory,
+)
 from tunelab.train.metrics_log import MetricsLog
 from tunelab.train.plan.fit import fit_warning
 from tunelab.train.plot import plot_losses, read_metrics
@@ -132,6 +137,8 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
     _seed_everything(cfg.seed)
     if cfg.return_freed_memory:
         release_freed_memory()
+    elif device.type == "cpu":
+        keep_freed_memory()
 
     if world.is_main and (too_big := fit_warning(config, world.size, device.type)):
         console.print(f"[yellow]warning:[/] {too_big}", soft_wrap=True)

@@ -7,7 +7,10 @@ glibc raises its mmap threshold (up to 32 MiB) after the first large block is fr
 later tensors from its heap, which fragments; a fixed threshold maps each large tensor on its own
 and returns it when freed: 5.6 GiB peak, 1.1 GiB between steps. The price, measured on an idle
 machine (benchmarks/README.md): every step faults its memory in again, 8.7 -> 14.1 s a step
-there, +28% for full finetuning at 3 rows a step. Hence opt-in: train.return_freed_memory."""
+there, +28% for full finetuning at 3 rows a step. Hence opt-in: train.return_freed_memory.
+
+By default a CPU run goes the other way: glibc keeps what is freed at the top of its heap rather
+than trimming it, since the next step asks for the same tensors again (`keep_freed_memory`)."""
 
 from __future__ import annotations
 
@@ -17,18 +20,36 @@ import sys
 
 import torch
 
-M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
+# glibc's mallopt parameters
+M_TRIM_THRESHOLD, M_TOP_PAD, M_MMAP_THRESHOLD = -1, -2, -3
 MMAP_THRESHOLD = 1 << 20  # blocks from 1 MiB up are mapped on their own
+TRIM_THRESHOLD = 1 << 30  # freed memory at the heap's top kept up to this much
+TOP_PAD = 64 << 20  # the heap grows by this much more than asked, for the next step's tensors
 
 
 def release_freed_memory() -> None:
     """Make glibc map large blocks on their own, so freed tensors go back to the system (Linux
     with glibc only; elsewhere nothing changes)."""
+    _mallopt((M_MMAP_THRESHOLD, MMAP_THRESHOLD))
+
+
+def keep_freed_memory() -> None:
+    """Make glibc keep up to 1 GiB freed at the top of its heap instead of handing it back to the
+    system, for the rest of the process. A training step frees its activations and gradients
+    and the next asks for the same sizes again; memory handed back faults in again page by page
+    (0.2 ms a MiB on the project's 2-core VM). The 135M model's full finetuning, 3 rows of 256
+    a step: 285 MiB of page faults a step, 6 MiB with this, at the same peak RSS (3.12 GiB);
+    by that cost ~60 ms of a ~3.2 s step (benchmarks/README.md). Linux with glibc only."""
+    _mallopt((M_TRIM_THRESHOLD, TRIM_THRESHOLD), (M_TOP_PAD, TOP_PAD))
+
+
+def _mallopt(*settings: tuple[int, int]) -> None:
     if not sys.platform.startswith("linux"):
         return
     try:
         libc = ctypes.CDLL("libc.so.6")
-        libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)
+        for parameter, value in settings:
+            libc.mallopt(parameter, value)
     except (OSError, AttributeError):  # musl and other libcs have no mallopt
         return
 
