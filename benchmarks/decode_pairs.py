@@ -187,7 +187,7 @@ def main() -> None:
     if args.steps:
         print("\n| rows | context | DynamicCache ms a step | spare columns ms | speedup |")
         print("|---|---|---|---|---|")
-    if args.steps:  # every answer of lamini_docs, tokenized once, for the steps' prompts
+        # Every answer of lamini_docs, tokenized once, for the steps' prompts.
         text = " ".join(json.loads(line)["answer"] for line in LAMINI.open())
         answers = tokenizer(text).input_ids
     for shape in args.steps:

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import copy
-import ctypes
 import math
 import statistics
 import time
@@ -66,9 +65,10 @@ def _glibc_keeps(keep: bool) -> None:
     """tunelab's setting (memory.keep_freed_memory), or what glibc's defaults come to in a
     training process: a 64 MiB trim threshold (twice the 32 MiB its mmap threshold rises to
     once a large block is freed) and a 128 KiB top pad."""
-    libc = ctypes.CDLL("libc.so.6")
-    libc.mallopt(memory.M_TRIM_THRESHOLD, memory.TRIM_THRESHOLD if keep else 64 << 20)
-    libc.mallopt(memory.M_TOP_PAD, memory.TOP_PAD if keep else 128 << 10)
+    if keep:
+        memory.keep_freed_memory()
+    else:
+        memory.mallopt((memory.M_TRIM_THRESHOLD, 64 << 20), (memory.M_TOP_PAD, 128 << 10))
 
 
 def main() -> None:

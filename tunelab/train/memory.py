@@ -30,7 +30,7 @@ TOP_PAD = 64 << 20  # the heap grows by this much more than asked, for the next 
 def release_freed_memory() -> None:
     """Make glibc map large blocks on their own, so freed tensors go back to the system (Linux
     with glibc only; elsewhere nothing changes)."""
-    _mallopt((M_MMAP_THRESHOLD, MMAP_THRESHOLD))
+    mallopt((M_MMAP_THRESHOLD, MMAP_THRESHOLD))
 
 
 def keep_freed_memory() -> None:
@@ -40,10 +40,11 @@ def keep_freed_memory() -> None:
     (0.2 ms a MiB on the project's 2-core VM). The 135M model's full finetuning, 3 rows of 256
     a step: 285 MiB of page faults a step, 6 MiB with this, at the same peak RSS (3.12 GiB);
     by that cost ~60 ms of a ~3.2 s step (benchmarks/README.md). Linux with glibc only."""
-    _mallopt((M_TRIM_THRESHOLD, TRIM_THRESHOLD), (M_TOP_PAD, TOP_PAD))
+    mallopt((M_TRIM_THRESHOLD, TRIM_THRESHOLD), (M_TOP_PAD, TOP_PAD))
 
 
-def _mallopt(*settings: tuple[int, int]) -> None:
+def mallopt(*settings: tuple[int, int]) -> None:
+    """glibc's mallopt(parameter, value) for each pair (Linux with glibc only)."""
     if not sys.platform.startswith("linux"):
         return
     try:
