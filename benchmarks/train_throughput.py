@@ -5,7 +5,9 @@ All train the same model on the same lamini_docs documents with the same AdamW s
 same number of documents per optimizer step (train_peers.py says how each is set up). Each
 (trainer, mode, repetition) runs in its own process, so peak memory is its own, and the
 repetitions alternate (Trainer, tunelab, TRL, Trainer, ...) so a change in the machine's load
-falls on all of them. Reported: the median over repetitions, with the spread (min-max) beside it.
+falls on all of them. Each process then runs the matmul probe, so each trainer's share of the
+machine's limit is taken against the machine as its own steps found it. Reported: the median over
+repetitions, with the spread (min-max) beside it.
 
     python benchmarks/train_throughput.py                    # CPU: embedded model, LoRA and full
     python benchmarks/train_throughput.py --profile          # + where tunelab's step time goes
@@ -114,15 +116,12 @@ def documents(args) -> tuple[list[int], list[int]]:
 
 
 def compare(args, shape: str, mode: str, peers: list[str], lengths, trained) -> list[str]:
-    """Alternating repetitions of every peer and the matmul probe; the table's rows."""
+    """Alternating repetitions of every peer, each with the matmul probe its own process ran
+    right after its steps; the table's rows."""
     model = model_shape(SHAPES[shape])
     # Model FLOPs per trained token, over the document set every trainer draws from.
     per_trained = model_flops(model, mode, lengths, trained) / sum(trained)
-    docs_per_step = args.batch_size
-    step_tokens = round(docs_per_step * sum(lengths) / len(lengths))
-    step_trained = round(docs_per_step * sum(trained) / len(trained))
     runs: dict[str, list[dict]] = {p: [] for p in peers}
-    probes = []
     for rep in range(args.reps):
         for peer in list(runs):
             found = measure(args, peer, mode, shape)
@@ -133,12 +132,11 @@ def compare(args, shape: str, mode: str, peers: list[str], lengths, trained) -> 
             runs[peer].append(found)
             print(
                 f"  rep {rep + 1} {mode} {NAMES[peer]}: {found['trained']:.1f} trained tok/s, "
-                f"{found['peak_gib']:.2f} GiB, {found['process_s']:.0f} s",
+                f"{found['peak_gib']:.2f} GiB, probe {found['probe'] / 1e9:.1f} GFLOP/s, "
+                f"{found['process_s']:.0f} s",
                 file=sys.stderr,
                 flush=True,
             )
-        probes.append(gemm_probe(model, mode, step_tokens, step_trained, args.device))
-        print(f"  rep {rep + 1} probe {probes[-1] / 1e9:.1f} GFLOP/s", file=sys.stderr, flush=True)
     peak = peak_flops(args.device)
     ours = runs["tunelab"]
     rows = []
@@ -153,7 +151,7 @@ def compare(args, shape: str, mode: str, peers: list[str], lengths, trained) -> 
             spread([r["peak_gib"] for r in mine], ".2f"),
             f"{mine[0]['docs_per_step']:.1f}",
             spread([f / 1e9 for f in flops], ".1f"),
-            spread([100 * f / p for f, p in zip(flops, probes)], ".0f"),
+            spread([100 * f / r["probe"] for f, r in zip(flops, mine)], ".0f"),
             ""
             if peer == "tunelab"
             else spread([o["trained"] / r["trained"] for o, r in zip(ours, mine)], ".2f"),
@@ -161,7 +159,7 @@ def compare(args, shape: str, mode: str, peers: list[str], lengths, trained) -> 
         if peak:
             cells.append(spread([100 * f / peak for f in flops], ".1f"))
         rows.append("| " + " | ".join(cells) + " |")
-    probe_line = spread([p / 1e9 for p in probes], ".1f")
+    probe_line = spread([r["probe"] / 1e9 for mine in runs.values() for r in mine], ".1f")
     rows.append(
         f"| {shape} | {mode} | matmul probe | | | | | {probe_line} | 100 | |"
         + (" |" if peak else "")
@@ -202,19 +200,30 @@ def print_profile(args, shape: str, mode: str, lengths, trained) -> None:
     )
 
 
+def probe_now(args, docs_per_step: float) -> float:
+    """The matmul probe at the model's shapes for `docs_per_step` average documents, run in the
+    calling process: after a trainer's steps, it reads the machine as those steps found it (this
+    VM's speed swings by a third from one quarter hour to the next, peers and probe alike)."""
+    lengths, trained = documents(args)
+    mean = statistics.mean
+    return gemm_probe(
+        model_shape(SHAPES[args.shape]),
+        args.mode,
+        round(docs_per_step * mean(lengths)),
+        round(docs_per_step * mean(trained)),
+        args.device,
+    )
+
+
 def worker(args) -> None:
     torch.manual_seed(0)
     if args.worker == "profile":
         found = profile_tunelab(args)
-        lengths, trained = documents(args)
-        model = model_shape(SHAPES[args.shape])
-        mean = statistics.mean
-        docs = found["docs_per_step"]
-        found["probe"] = gemm_probe(
-            model, args.mode, round(docs * mean(lengths)), round(docs * mean(trained)), args.device
-        )
+        found["probe"] = probe_now(args, found["docs_per_step"])
     else:
+        # Peak memory is read before the probe, which allocates its own operands.
         found = RUNNERS[args.worker](args)
+        found["probe"] = probe_now(args, args.batch_size)
     print("RESULT " + json.dumps(found))
 
 
