@@ -6,10 +6,11 @@
 The profiler misled twice here (benchmarks/README.md): its own cost around many small ops made
 the transposed copies look 2x and SwiGLU's backward 7x what they take. This times each kind of
 work with perf_counter around the function that does it (the products, the attention kernel,
-the norms, rotary, SwiGLU, the fused head and loss, clipping, AdamW) in one process, on the
-batches of train_throughput.py, and prints each kind's median ms a step; the products' rate;
-and the step's model FLOP/s (train_limits.model_flops) as a share of the matmul probe, measured
-in the same process right after."""
+the norms, rotary, SwiGLU, the fused head and loss, clipping, AdamW, the batch's making) in one
+process, on the batches of train_throughput.py, and prints each kind's median ms a step; the
+products' rate; the step's model FLOP/s (train_limits.model_flops) as a share of the matmul
+probe, measured in the same process right after; and the fixed cost of the step's ops (the
+same forward and backward on 16 tokens, less its products), which bounds its Python overhead."""
 
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ from tunelab.train.setup import make_optimizer, prepare_model, set_attention
 PRODUCTS = "products (decoder and head)"
 THIN_PRODUCTS = "of which LoRA's thin products"
 THIN = 64
+TINY = 16  # tokens of the step that measures its ops' fixed cost
 spent: dict[str, float] = defaultdict(float)
 product_flops = [0.0]
 
@@ -104,10 +106,11 @@ def main() -> None:
     steps: dict[str, list[float]] = defaultdict(list)
     trained_tokens, step_tokens = [], 0
     for step in range(args.steps + 2):
-        _, _, batch = next(stream)
         spent.clear()
         product_flops[0] = 0.0
-        start = time.perf_counter()
+        start = time.perf_counter()  # the loop times its batch's making too
+        _, _, batch = next(stream)
+        spent["data: the batch made"] = time.perf_counter() - start
         _, trained = accumulate_gradients(model, [batch], device)
         backward_done = time.perf_counter()
         clipping.clip_gradients(trained_params, 1.0, optimizer)
@@ -127,6 +130,7 @@ def main() -> None:
             steps["products GFLOP/s"].append(product_flops[0] / spent[PRODUCTS])
             trained_tokens.append(int(trained))
             step_tokens = batch["input_ids"].numel()
+    fixed = [_fixed_cost(model, batch, device) for _ in range(5)]
     shape = model_shape(SHAPES["smollm2-135m"])
     lengths, trained_docs = document_stats(items)
     per_trained = model_flops(shape, args.method, lengths, trained_docs) / sum(trained_docs)
@@ -152,6 +156,29 @@ def main() -> None:
           f"the step's model GFLOP/s {statistics.median(rates) / 1e9:.0f} "
           f"({min(rates) / 1e9:.0f}–{max(rates) / 1e9:.0f}); probe {probe / 1e9:.0f}: "
           f"{100 * statistics.median(rates) / probe:.0f}% of it")  # fmt: skip
+    print(
+        f"fixed cost of the step's ops (Python, autograd, dispatch): the same forward and backward "
+        f"on {TINY} tokens, less its products, {statistics.median(fixed) * 1e3:.0f} ms "
+        f"({min(fixed) * 1e3:.0f}–{max(fixed) * 1e3:.0f}), {100 * statistics.median(fixed) / step:.0f}% "
+        "of the step: an upper bound on its Python overhead"
+    )
+
+
+def _fixed_cost(model, batch, device) -> float:
+    """Seconds a forward and backward on TINY tokens takes outside its products: at that size
+    each op costs what it costs whatever its size (Python, autograd, dispatch, each op's setup)."""
+    tiny = {
+        "input_ids": batch["input_ids"][:1, :TINY],
+        "position_ids": batch["position_ids"][:1, :TINY],
+        "targets": batch["input_ids"][:1, 1 : TINY + 1].clone(),  # every token trained
+        "real_tokens": torch.tensor(TINY),
+    }
+    spent.clear()
+    start = time.perf_counter()
+    accumulate_gradients(model, [tiny], device)
+    seconds = time.perf_counter() - start - spent[PRODUCTS]
+    model.zero_grad(set_to_none=True)
+    return seconds
 
 
 if __name__ == "__main__":
