@@ -34,13 +34,14 @@ from tunelab.train.setup import make_optimizer, prepare_model, set_attention
 
 PRODUCTS = "products (decoder and head)"
 THIN_PRODUCTS = "of which LoRA's thin products"
-THIN = 64
 TINY = 16  # tokens of the step that measures its ops' fixed cost
+# Each kind's seconds this step, disjoint, so that they and "rest" sum to the step.
 spent: dict[str, float] = defaultdict(float)
-product_flops = [0.0]
+# Within the products: those with the LoRA rank as one of their sizes, and the products' work.
+thin_seconds, product_flops = [0.0], [0.0]
 
 
-def _timed_products() -> None:
+def _timed_products(rank: int) -> None:
     real = kernels.training_linear
 
     def timed(a, b, bias=None):
@@ -48,9 +49,8 @@ def _timed_products() -> None:
         out = real(a, b, bias)
         seconds = time.perf_counter() - start
         spent[PRODUCTS] += seconds
-        # A LoRA adapter's products have the rank (16) as one of their three sizes.
-        if min(a.numel() // a.shape[-1], a.shape[-1], b.shape[0]) <= THIN:
-            spent[THIN_PRODUCTS] += seconds
+        if min(a.numel() // a.shape[-1], a.shape[-1], b.shape[0]) <= rank:
+            thin_seconds[0] += seconds
         product_flops[0] += 2 * a.numel() * b.shape[0]
         return out
 
@@ -101,13 +101,13 @@ def main() -> None:
     stream = iterate_batches(rows, rows_per_step(rows, items), 0, True, tokenizer.pad_token_id)
     trained_params = [p for p in model.parameters() if p.requires_grad]
     memory.keep_freed_memory()  # as the training loop does on a CPU
-    _timed_products()
+    _timed_products(cfg.lora.r)
     _timed_functions()
     steps: dict[str, list[float]] = defaultdict(list)
     trained_tokens, step_tokens = [], 0
     for step in range(args.steps + 2):
         spent.clear()
-        product_flops[0] = 0.0
+        thin_seconds[0] = product_flops[0] = 0.0
         start = time.perf_counter()  # the loop times its batch's making too
         _, _, batch = next(stream)
         spent["data: the batch made"] = time.perf_counter() - start
@@ -120,13 +120,13 @@ def main() -> None:
         end = time.perf_counter()
         spent["clipping's norm"] = clipped - backward_done
         spent["AdamW (and zero_grad)"] = end - clipped
-        spent["rest: autograd, adds, embedding, Python"] = (
-            (end - start) - sum(spent.values()) + spent[THIN_PRODUCTS]
-        )
+        spent["rest: autograd, adds, embedding, Python"] = (end - start) - sum(spent.values())
         if step >= 2:
             for kind, seconds in spent.items():
                 steps[kind].append(seconds)
             steps["step"].append(end - start)
+            if args.method == "lora":
+                steps[THIN_PRODUCTS].append(thin_seconds[0])
             steps["products GFLOP/s"].append(product_flops[0] / spent[PRODUCTS])
             trained_tokens.append(int(trained))
             step_tokens = batch["input_ids"].numel()
@@ -143,7 +143,7 @@ def main() -> None:
     print("| kind of work | ms a step (range) | share of the step |")
     print("|---|---|---|")
     for kind, values in sorted(steps.items(), key=lambda kv: -statistics.median(kv[1])):
-        if kind in ("step", "products GFLOP/s") or not any(values):  # no thin products: full
+        if kind in ("step", "products GFLOP/s"):
             continue
         m = statistics.median(values)
         print(
