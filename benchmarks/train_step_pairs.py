@@ -10,6 +10,7 @@
     python benchmarks/train_step_pairs.py --change dropout --dropout 0.05  # torch's vs a kernel
     python benchmarks/train_step_pairs.py --change swiglu-in-place  # fresh gradients vs over gate/up
     python benchmarks/train_step_pairs.py --change keep-freed --method full  # glibc trims vs keeps
+    python benchmarks/train_step_pairs.py --change merged-weight  # LoRA: x(W + sBA) in one product
 
 Two copies of the embedded model, the same batches (lamini_docs, as train_throughput.py), their
 steps alternated, the median of the paired step-time ratios printed with each side's median step
@@ -36,8 +37,9 @@ from tunelab.data.pipeline import iterate_batches, make_rows
 from tunelab.kernels import dropout as dropout_kernel
 from tunelab.kernels import rms_norm as norm_kernel
 from tunelab.kernels import swiglu as swiglu_kernel
+from tunelab.kernels import training_linear, turned
 from tunelab.run import load_model
-from tunelab.train import head_gradient, memory
+from tunelab.train import head_gradient, lora_layers, memory
 from tunelab.train.clipping import clip_gradients
 from tunelab.train.loop import accumulate_gradients
 from tunelab.train.setup import make_optimizer, prepare_model, set_attention
@@ -59,6 +61,46 @@ def _without_fused_mlps(model):
         if type(layer).__module__ == mlp.__name__:
             layer.__class__ = type(layer).__mro__[1]
     return model
+
+
+class _MergedLora(torch.autograd.Function):
+    """A LoRA layer without dropout as one product with the weight W + scaling * B @ A, made
+    each forward and kept for the backward's input gradient: two thin products and two passes
+    of adding over the layer's rows fewer than tunelab's node, for one merge (a pass over the
+    weight) and the merged weight held until the backward. Pays where the rows outnumber the
+    layer's inputs, so only there (`_MergedWhereRowsOutnumber`)."""
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, a, b, scaling):
+        merged = torch.addmm(weight, b, a, alpha=scaling)
+        ctx.save_for_backward(x, training_linear(x, a).mul_(scaling), merged, a, b)
+        ctx.scaling = scaling
+        return training_linear(x, merged, bias)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, thin, merged, a, b = ctx.saved_tensors
+        grad_x = training_linear(grad, merged.t()) if ctx.needs_input_grad[0] else None
+        grad_thin = training_linear(grad, b.t()).mul_(ctx.scaling)
+        rows, thin_rows = grad.reshape(-1, grad.shape[-1]), thin.reshape(-1, thin.shape[-1])
+        grad_a = training_linear(
+            turned(grad_thin.reshape(-1, grad_thin.shape[-1])), x.reshape(-1, x.shape[-1]).t()
+        )
+        grad_b = training_linear(turned(thin_rows), rows.t()).t().contiguous()
+        return grad_x, None, None, grad_a, grad_b, None
+
+
+_ONE_NODE = lora_layers.LoraLinearFunction
+
+
+class _MergedWhereRowsOutnumber:
+    """Stands in for LoraLinearFunction: _MergedLora where it pays, the node elsewhere."""
+
+    @staticmethod
+    def apply(x, dropped, weight, bias, a, b, scaling, dropping=None):
+        if dropped is None and dropping is None and x.numel() >= x.shape[-1] * weight.shape[1]:
+            return _MergedLora.apply(x, weight, bias, a, b, scaling)
+        return _ONE_NODE.apply(x, dropped, weight, bias, a, b, scaling, dropping)
 
 
 def _glibc_keeps(keep: bool) -> None:
@@ -86,6 +128,7 @@ def main() -> None:
             "dropout",
             "swiglu-in-place",
             "keep-freed",
+            "merged-weight",
         ],
         required=True,
     )
@@ -94,7 +137,7 @@ def main() -> None:
     parser.add_argument("--dropout", type=float, default=0.0, help="LoRA's dropout")
     parser.add_argument("--block", type=int, help="steps a side takes in a row (keep-freed: 4)")
     args = parser.parse_args()
-    if args.change in ("lora-layers", "dropout") and args.method != "lora":
+    if args.change in ("lora-layers", "dropout", "merged-weight") and args.method != "lora":
         parser.error(f"--change {args.change} needs --method lora")
     if args.change == "dropout" and not args.dropout:
         parser.error("--change dropout needs --dropout above 0")
@@ -153,6 +196,10 @@ def main() -> None:
             swiglu_kernel.IN_PLACE = name == "after"
         if args.change == "keep-freed":  # before: glibc trims its heap's top as by default
             _glibc_keeps(name == "after")
+        if args.change == "merged-weight":  # after: x(W + sBA) where rows >= the layer's inputs
+            lora_layers.LoraLinearFunction = _ONE_NODE
+            if name == "after":
+                lora_layers.LoraLinearFunction = _MergedWhereRowsOutnumber
         optimizer, stream = state[name]
         _, _, batch = next(stream)
         torch.manual_seed(taken[name])  # the same dropout masks on both sides
@@ -170,6 +217,7 @@ def main() -> None:
             seconds[name].append(time.perf_counter() - start)
             tokens[name] += int(trained)
     modeling_llama.apply_rotary_pos_emb = fast
+    lora_layers.LoraLinearFunction = _ONE_NODE
     norm_kernel.usable = usable
     swiglu_kernel.IN_PLACE = True
     head_gradient.KEPT = kept_buffers

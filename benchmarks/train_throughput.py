@@ -279,6 +279,8 @@ def main() -> None:
     peers = (args.peers or default).split(",")
     if "tunelab" not in peers:
         raise SystemExit("--peers must include tunelab (the ratios are against it)")
+    if not trl and not args.peers:  # the peer: its absence must not pass unnoticed
+        print("TRL packed left out: trl or datasets not installed (pip install -e '.[bench]')")
     print(
         f"device {args.device}, {torch.get_num_threads()} threads; {args.steps} optimizer steps of "
         f"{args.batch_size} documents (first {WARMUP_STEPS} not timed), {args.reps} alternating "

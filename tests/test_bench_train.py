@@ -72,3 +72,27 @@ def test_the_matmul_probe_reports_a_rate_for_the_model_shapes():
     for mode in ("full", "lora"):
         rate = gemm_probe(shape, mode, tokens=32, trained=16, device="cpu", seconds=0.01)
         assert math.isfinite(rate) and rate > 0
+
+
+def test_the_merged_weight_side_of_the_step_pairs_gives_the_one_nodes_gradients():
+    """train_step_pairs.py --change merged-weight times x(W + sBA) against tunelab's LoRA node:
+    a ratio means something only if both compute the same layer."""
+    from train_step_pairs import _ONE_NODE, _MergedLora
+
+    torch.manual_seed(0)
+    x = torch.randn(2, 40, 24, requires_grad=True)
+    weight, bias = torch.randn(32, 24), torch.randn(32)
+    a = torch.randn(16, 24, requires_grad=True)
+    b = torch.randn(32, 16, requires_grad=True)
+    upstream = torch.randn(2, 40, 32)
+    results = []
+    for layer in (
+        lambda: _MergedLora.apply(x, weight, bias, a, b, 2.0),
+        lambda: _ONE_NODE.apply(x, None, weight, bias, a, b, 2.0, None),
+    ):
+        x.grad = a.grad = b.grad = None
+        out = layer()
+        out.backward(upstream)
+        results.append([out.detach(), x.grad, a.grad, b.grad])
+    for merged, one_node in zip(*results):
+        torch.testing.assert_close(merged, one_node, rtol=1e-5, atol=1e-4)
