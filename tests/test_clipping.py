@@ -8,7 +8,7 @@ import copy
 import pytest
 import torch
 
-from tunelab.train.clipping import clip_gradients, total_norm
+from tunelab.train.clipping import CHUNK, clip_gradients, total_norm
 
 
 def _weights_and_grads(scale: float):
@@ -82,14 +82,24 @@ def test_bfloat16_weights_are_clipped_as_usual():
 def test_total_norm_is_the_float64_norm_of_all_gradients():
     torch.manual_seed(0)
     # SmolLM2's embedding-sized gradient (get_total_norm's float32 sum of its 28M squares is off
-    # by 3e-4), a transposed view, a scalar.
-    grads = [torch.randn(49152, 576) * 1e-3 + 1e-3, torch.randn(30, 40).t(), torch.randn(())]
+    # by 3e-4, BLAS's dot on the AMD EPYC kind by 4e-5), a transposed view, a scalar, a length
+    # that is not a whole number of chunks.
+    grads = [
+        torch.randn(49152, 576) * 1e-3 + 1e-3,
+        torch.randn(30, 40).t(),
+        torch.randn(()),
+        torch.randn(3 * CHUNK + 5),
+    ]
     want = torch.sqrt(sum((g.double() ** 2).sum() for g in grads))
-    assert float(total_norm(grads)) == pytest.approx(float(want), rel=1e-5)
+    got = total_norm(grads)
+    assert got.dtype == torch.float32  # the fused step's grad_scale must be float32
+    assert float(got) == pytest.approx(float(want), rel=1e-7)
 
 
 @pytest.mark.parametrize("bad", [float("inf"), float("nan")])
-def test_total_norm_of_a_non_finite_gradient_is_what_get_total_norm_says(bad):
-    grads = [torch.tensor([bad, 1.0]), torch.ones(3)]
+@pytest.mark.parametrize("length", [2, 2 * CHUNK + 1])
+def test_total_norm_of_a_non_finite_gradient_is_what_get_total_norm_says(bad, length):
+    grads = [torch.ones(length), torch.ones(3)]
+    grads[0][length // 2] = bad
     got, want = float(total_norm(grads)), float(torch.nn.utils.get_total_norm(grads))
     assert got == want or (got != got and want != want)  # inf equals inf; nan is nan
