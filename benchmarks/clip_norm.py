@@ -18,23 +18,16 @@ import torch
 
 from tunelab.train.clipping import total_norm
 
-HIDDEN, INTERMEDIATE, KV, VOCAB, LAYERS = 576, 1536, 192, 49152, 30
-
 
 def gradient_shapes() -> list[tuple[int, ...]]:
-    """SmolLM2-135M's parameters: the embedding, 30 layers of 7 products and 2 norms, a norm."""
-    layer = [
-        (HIDDEN, HIDDEN),
-        (KV, HIDDEN),
-        (KV, HIDDEN),
-        (HIDDEN, HIDDEN),
-        (INTERMEDIATE, HIDDEN),
-        (INTERMEDIATE, HIDDEN),
-        (HIDDEN, INTERMEDIATE),
-        (HIDDEN,),
-        (HIDDEN,),
-    ]
-    return [(VOCAB, HIDDEN), *layer * LAYERS, (HIDDEN,)]
+    """The embedded model's parameters' shapes, read from its config (no weights loaded)."""
+    from transformers import AutoConfig, AutoModelForCausalLM
+
+    from tunelab.models import embedded_model_dir
+
+    with torch.device("meta"):
+        model = AutoModelForCausalLM.from_config(AutoConfig.from_pretrained(embedded_model_dir()))
+    return [tuple(p.shape) for p in model.parameters()]
 
 
 def blas_dots(grads: list[torch.Tensor]) -> torch.Tensor:

@@ -37,7 +37,7 @@ from tunelab.data.pipeline import iterate_batches, make_rows
 from tunelab.kernels import dropout as dropout_kernel
 from tunelab.kernels import rms_norm as norm_kernel
 from tunelab.kernels import swiglu as swiglu_kernel
-from tunelab.kernels import training_linear, turned
+from tunelab.kernels import training_linear
 from tunelab.run import load_model
 from tunelab.train import head_gradient, lora_layers, memory
 from tunelab.train.clipping import clip_gradients
@@ -82,11 +82,7 @@ class _MergedLora(torch.autograd.Function):
         x, thin, merged, a, b = ctx.saved_tensors
         grad_x = training_linear(grad, merged.t()) if ctx.needs_input_grad[0] else None
         grad_thin = training_linear(grad, b.t()).mul_(ctx.scaling)
-        rows, thin_rows = grad.reshape(-1, grad.shape[-1]), thin.reshape(-1, thin.shape[-1])
-        grad_a = training_linear(
-            turned(grad_thin.reshape(-1, grad_thin.shape[-1])), x.reshape(-1, x.shape[-1]).t()
-        )
-        grad_b = training_linear(turned(thin_rows), rows.t()).t().contiguous()
+        grad_a, grad_b = lora_layers.a_gradient(grad_thin, x), lora_layers.b_gradient(thin, grad)
         return grad_x, None, None, grad_a, grad_b, None
 
 
@@ -98,7 +94,8 @@ class _MergedWhereRowsOutnumber:
 
     @staticmethod
     def apply(x, dropped, weight, bias, a, b, scaling, dropping=None):
-        if dropped is None and dropping is None and x.numel() >= x.shape[-1] * weight.shape[1]:
+        rows = x.numel() // x.shape[-1]
+        if dropped is None and dropping is None and rows >= weight.shape[1]:
             return _MergedLora.apply(x, weight, bias, a, b, scaling)
         return _ONE_NODE.apply(x, dropped, weight, bias, a, b, scaling, dropping)
 
@@ -197,9 +194,8 @@ def main() -> None:
         if args.change == "keep-freed":  # before: glibc trims its heap's top as by default
             _glibc_keeps(name == "after")
         if args.change == "merged-weight":  # after: x(W + sBA) where rows >= the layer's inputs
-            lora_layers.LoraLinearFunction = _ONE_NODE
-            if name == "after":
-                lora_layers.LoraLinearFunction = _MergedWhereRowsOutnumber
+            merged = name == "after"
+            lora_layers.LoraLinearFunction = _MergedWhereRowsOutnumber if merged else _ONE_NODE
         optimizer, stream = state[name]
         _, _, batch = next(stream)
         torch.manual_seed(taken[name])  # the same dropout masks on both sides

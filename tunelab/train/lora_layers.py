@@ -71,7 +71,7 @@ class LoraLinearFunction(torch.autograd.Function):
     def backward(ctx, grad):
         adapter_input, thin, weight, a, b = ctx.saved_tensors
         want_x, want_dropped, _, _, want_a, want_b = ctx.needs_input_grad[:6]
-        grad_x = grad_dropped = grad_a = grad_b = None
+        grad_x = grad_dropped = None
         grad_thin = training_linear(grad, b.t()).mul_(ctx.scaling)
         if ctx.dropping is not None:
             if want_x:  # the adapter's share comes back through the forward's mask
@@ -87,17 +87,25 @@ class LoraLinearFunction(torch.autograd.Function):
                 grad_dropped = training_linear(grad_thin, a.t())
             else:
                 grad_x = _plus_thin(grad, weight.t(), grad_thin, a.t())
-        if want_a:
-            grad_a = training_linear(
-                turned(grad_thin.reshape(-1, grad_thin.shape[-1])),
-                adapter_input.reshape(-1, adapter_input.shape[-1]).t(),
-            )
-        if want_b:
-            rows = grad.reshape(-1, grad.shape[-1])
-            # b's gradient turned around: r rows of output rather than r columns.
-            grad_b = training_linear(turned(thin.reshape(-1, thin.shape[-1])), rows.t())
-            grad_b = grad_b.t().contiguous()
+        grad_a = a_gradient(grad_thin, adapter_input) if want_a else None
+        grad_b = b_gradient(thin, grad) if want_b else None
         return grad_x, grad_dropped, None, None, grad_a, grad_b, None, None
+
+
+def a_gradient(grad_thin: torch.Tensor, adapter_input: torch.Tensor) -> torch.Tensor:
+    """A's gradient, [r, in]: the scaled thin output's gradient against the adapter's input."""
+    return training_linear(
+        turned(grad_thin.reshape(-1, grad_thin.shape[-1])),
+        adapter_input.reshape(-1, adapter_input.shape[-1]).t(),
+    )
+
+
+def b_gradient(thin: torch.Tensor, grad: torch.Tensor) -> torch.Tensor:
+    """B's gradient, [out, r]: the scaled thin output against the layer's output gradient."""
+    rows = grad.reshape(-1, grad.shape[-1])
+    # Turned around: r rows of output rather than r columns.
+    grad_b = training_linear(turned(thin.reshape(-1, thin.shape[-1])), rows.t())
+    return grad_b.t().contiguous()
 
 
 def use_for_training(model: nn.Module) -> int:
