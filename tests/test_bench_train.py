@@ -96,3 +96,21 @@ def test_the_merged_weight_side_of_the_step_pairs_gives_the_one_nodes_gradients(
         results.append([out.detach(), x.grad, a.grad, b.grad])
     for merged, one_node in zip(*results):
         torch.testing.assert_close(merged, one_node, rtol=1e-5, atol=1e-4)
+
+
+def test_fused_products_both_sides_compute_the_same_products():
+    """fused_products.py times q/k/v (or gate/up) as separate products against one of the
+    concatenated weights: its ratio means something only if both give the same outputs, input
+    gradient and weight gradients."""
+    from fused_products import fused, separate
+
+    torch.manual_seed(0)
+    x = torch.randn(40, 24)
+    weights = [torch.randn(w, 24) for w in (24, 8, 8)]
+    grads = [torch.randn(40, w) for w in (24, 8, 8)]
+    apart, grad_x = separate(x, weights, grads, with_weights=True)
+    output, fused_grad_x, weight_grad = fused(x, torch.cat(weights), grads, with_weights=True)
+    torch.testing.assert_close(torch.cat(apart[:3], dim=1), output)
+    torch.testing.assert_close(grad_x, fused_grad_x)
+    torch.testing.assert_close(torch.cat(apart[3:]), weight_grad)
+    torch.testing.assert_close(weight_grad, torch.cat(grads, dim=1).t() @ x)
