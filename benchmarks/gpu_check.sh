@@ -26,11 +26,15 @@ if [ "${1:-}" = prepare ]; then
   python3 -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 \
     --implementation cp --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 \
     -d .whl pydantic==2.14.4 pydantic-core==2.50.5 annotated-types==0.8.0 typing-inspection==0.4.5
-  # The versions the tests ran with here (the image's transformers is older); pure Python.
+  # Newer than the image's transformers; pure Python. 5.24.0, not this venv's 5.25.0: 5.25 asks
+  # for huggingface-hub >= 2.4 and `kernels`, where the image has hub 1.33 (5.24 asks >= 1.31).
   python3 -m pip download -q --no-deps -d .whl transformers==5.24.0 peft==0.21.2
   # The peers of train_throughput.py (pure Python); TRL needs `datasets`, which the image lacks.
-  python3 -m pip download -q --no-deps -d .whl trl==1.16.0 liger-kernel==0.8.5 datasets==5.2.0 \
-    dill==0.4.1 multiprocess==0.70.19 fsspec==2026.9.0
+  # For the image's Python 3.12: multiprocess ships a wheel per Python version, and pip would
+  # take this machine's (py311), which pip there installs but which is 3.11's multiprocessing.
+  python3 -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 -d .whl \
+    trl==1.16.0 liger-kernel==0.8.5 datasets==5.2.0 dill==0.4.1 multiprocess==0.70.19 \
+    fsspec==2026.9.0
   # The random shapes need only the embedded tokenizer; the data is the shared lamini_docs file.
   source="${TUNELAB_CACHE:-$HOME/.cache/tunelab}/models/smollm2-135m-instruct"
   # A fresh machine has no cache yet: the embedded model's first load writes it (~20 s).
