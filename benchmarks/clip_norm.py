@@ -15,19 +15,15 @@ import statistics
 import time
 
 import torch
+from train_limits import meta_model
+from train_peers import SHAPES
 
 from tunelab.train.clipping import total_norm
 
 
 def gradient_shapes() -> list[tuple[int, ...]]:
     """The embedded model's parameters' shapes, read from its config (no weights loaded)."""
-    from transformers import AutoConfig, AutoModelForCausalLM
-
-    from tunelab.models import embedded_model_dir
-
-    with torch.device("meta"):
-        model = AutoModelForCausalLM.from_config(AutoConfig.from_pretrained(embedded_model_dir()))
-    return [tuple(p.shape) for p in model.parameters()]
+    return [tuple(p.shape) for p in meta_model(SHAPES["smollm2-135m"]).parameters()]
 
 
 def blas_dots(grads: list[torch.Tensor]) -> torch.Tensor:

@@ -17,35 +17,20 @@ import statistics
 import time
 
 import torch
+from train_limits import model_shape
+from train_peers import SHAPES
 
 from tunelab.kernels import training_linear
 
 
-def model_shapes() -> dict[str, int]:
-    """The embedded model's widths and layer count, read from its config (no weights loaded)."""
-    from transformers import AutoConfig
-
-    from tunelab.models import embedded_model_dir
-
-    config = AutoConfig.from_pretrained(embedded_model_dir())
-    head_dim = getattr(config, "head_dim", None) or config.hidden_size // config.num_attention_heads
-    return {
-        "hidden": config.hidden_size,
-        "kv": config.num_key_value_heads * head_dim,
-        "intermediate": config.intermediate_size,
-        "layers": config.num_hidden_layers,
-    }
-
-
 def separate(x, weights, grads, with_weights: bool):
-    """Each part's product, input gradient summed over the parts, each weight's gradient."""
+    """Each part's product; the input gradient summed over the parts; each weight's gradient."""
     outputs = [training_linear(x, w) for w in weights]
     grad_x = training_linear(grads[0], weights[0].t())
     for w, g in zip(weights[1:], grads[1:], strict=True):
         grad_x += training_linear(g, w.t())
-    if with_weights:
-        outputs += [training_linear(g.t(), x.t()) for g in grads]
-    return outputs, grad_x
+    weight_grads = [training_linear(g.t(), x.t()) for g in grads] if with_weights else None
+    return outputs, grad_x, weight_grads
 
 
 def fused(x, weight, grads, with_weights: bool):
@@ -57,28 +42,19 @@ def fused(x, weight, grads, with_weights: bool):
     return output, grad_x, weight_grad
 
 
-def thin_separate(x, weights, *_):
-    return [training_linear(x, w) for w in weights]
-
-
-def thin_fused(x, weight, *_):
-    return training_linear(x, weight)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=9)
     parser.add_argument("--tokens", type=int, default=768)
     parser.add_argument("--rank", type=int, default=16)
     args = parser.parse_args()
-    shapes = model_shapes()
+    shape = model_shape(SHAPES["smollm2-135m"])
+    # A Llama layer's linears in the order it declares them: q, k, v, o, then gate, up, down.
+    outs = [out for _, out in shape.linears]
+    hidden = shape.linears[0][0]
+    groups = {"q/k/v": outs[0:3], "gate/up": outs[4:6]}
     torch.manual_seed(0)
-    x = torch.randn(args.tokens, shapes["hidden"])
-    hidden, kv, inter = shapes["hidden"], shapes["kv"], shapes["intermediate"]
-    groups = {
-        "q/k/v": [hidden, kv, kv],
-        "gate/up": [inter, inter],
-    }
+    x = torch.randn(args.tokens, hidden)
     cases = []  # (label, separate call, fused call)
     for group, widths in groups.items():
         weights = [torch.randn(w, hidden) * 0.02 for w in widths]
@@ -97,8 +73,8 @@ def main() -> None:
     cases.append(
         (
             f"q/k/v LoRA A (rank {args.rank}), forward",
-            lambda: thin_separate(x, thin),
-            lambda: thin_fused(x, thin_joined),
+            lambda: [training_linear(x, a) for a in thin],
+            lambda: training_linear(x, thin_joined),
         )
     )
     seconds = {label: ([], []) for label, *_ in cases}
@@ -115,13 +91,13 @@ def main() -> None:
                 times.append((time.perf_counter() - start) / 10)
     print(
         f"{args.tokens} tokens, {torch.get_num_threads()} threads, {args.repeats} repeats "
-        f"of 10 calls; the model has {shapes['layers']} layers"
+        f"of 10 calls; the model has {shape.layers} layers"
     )
     print("| products | separate ms | fused ms | separate ÷ fused | saved a step, ms |")
     print("|---|---|---|---|---|")
     for label, (apart, together) in seconds.items():
         a, b = statistics.median(apart) * 1e3, statistics.median(together) * 1e3
-        print(f"| {label} | {a:.2f} | {b:.2f} | {a / b:.3f} | {(a - b) * shapes['layers']:.1f} |")
+        print(f"| {label} | {a:.2f} | {b:.2f} | {a / b:.3f} | {(a - b) * shape.layers:.1f} |")
 
 
 if __name__ == "__main__":

@@ -29,8 +29,8 @@ class Shape:
         return self.hidden * self.vocab
 
 
-def model_shape(name: str) -> Shape:
-    """The matmul shapes of a model tunelab names, read from its config (no weights loaded)."""
+def meta_model(name: str) -> nn.Module:
+    """A model tunelab names, built from its config on the meta device (no weights loaded)."""
     from transformers import AutoConfig, AutoModelForCausalLM
 
     from tunelab.models import RANDOM_SHAPES, embedded_model_dir, random_shape_config
@@ -40,7 +40,13 @@ def model_shape(name: str) -> Shape:
     else:
         config = AutoConfig.from_pretrained(embedded_model_dir())
     with torch.device("meta"):
-        model = AutoModelForCausalLM.from_config(config)
+        return AutoModelForCausalLM.from_config(config)
+
+
+def model_shape(name: str) -> Shape:
+    """The matmul shapes of a model tunelab names, read from its config (no weights loaded)."""
+    model = meta_model(name)
+    config = model.config
     layer = model.model.layers[0]
     linears = [(m.in_features, m.out_features) for m in layer.modules() if isinstance(m, nn.Linear)]
     heads_dim = config.num_attention_heads * getattr(

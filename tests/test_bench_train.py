@@ -108,9 +108,9 @@ def test_fused_products_both_sides_compute_the_same_products():
     x = torch.randn(40, 24)
     weights = [torch.randn(w, 24) for w in (24, 8, 8)]
     grads = [torch.randn(40, w) for w in (24, 8, 8)]
-    apart, grad_x = separate(x, weights, grads, with_weights=True)
+    outputs, grad_x, weight_grads = separate(x, weights, grads, with_weights=True)
     output, fused_grad_x, weight_grad = fused(x, torch.cat(weights), grads, with_weights=True)
-    torch.testing.assert_close(torch.cat(apart[:3], dim=1), output)
+    torch.testing.assert_close(torch.cat(outputs, dim=1), output)
     torch.testing.assert_close(grad_x, fused_grad_x)
-    torch.testing.assert_close(torch.cat(apart[3:]), weight_grad)
+    torch.testing.assert_close(torch.cat(weight_grads), weight_grad)
     torch.testing.assert_close(weight_grad, torch.cat(grads, dim=1).t() @ x)

@@ -56,7 +56,8 @@ def total_norm(grads: list[torch.Tensor]) -> torch.Tensor:
             rows = flat[: chunks * CHUNK].view(chunks, 1, CHUNK)
             sums.append(torch.bmm(rows, rows.transpose(1, 2)).reshape(-1))
         rest = flat[chunks * CHUNK :]
-        sums.append(torch.dot(rest, rest).reshape(1))
+        if rest.numel() or not chunks:  # most weights are whole chunks; an empty one adds 0
+            sums.append(torch.dot(rest, rest).reshape(1))
     return torch.cat(sums).sum(dtype=torch.float64).sqrt().float()
 
 
