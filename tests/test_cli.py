@@ -178,3 +178,12 @@ def test_generate_and_chat_refuse_a_reply_of_no_tokens_or_a_negative_temperature
     model, tokenizer = tiny_random()
     with pytest.raises(TunelabError, match="max_new_tokens must be at least 1"):
         generate(model, tokenizer, ["hi"], max_new_tokens=0)  # it made one token all the same
+
+
+def test_command_table_reads_each_first_paragraph_as_one_line():
+    # The docstrings wrap at 100 columns; typer's table kept those breaks mid-sentence.
+    result = runner.invoke(app, ["--help"], env={"COLUMNS": "250"}, terminal_width=250)
+    assert result.exit_code == 0, result.output
+    assert "activations, loss) and whether it fits; needs only the model's shape" in result.output
+    result = runner.invoke(app, ["data", "--help"], env={"COLUMNS": "250"}, terminal_width=250)
+    assert "Propose the facts each test answer must state (and a yes/no answer's" in result.output

@@ -3,6 +3,7 @@ heavy imports inside their commands, so `tunelab --help` is instant."""
 
 from __future__ import annotations
 
+import inspect
 import sys
 
 import typer
@@ -60,10 +61,18 @@ data_app = typer.Typer(
     help="Inspect, check, generate, split data sets, and propose the facts test answers must state.",
 )
 app.add_typer(data_app, name="data")
+
+
+def _short_help(command) -> str:
+    """The docstring's first paragraph as one line: typer's command table keeps a docstring's
+    line breaks, which cut a sentence in the middle there."""
+    return " ".join((inspect.getdoc(command) or "").split("\n\n")[0].split())
+
+
 for name, command in COMMANDS.items():
-    app.command(name)(command)
+    app.command(name, short_help=_short_help(command))(command)
 for name, command in DATA_COMMANDS.items():
-    data_app.command(name)(command)
+    data_app.command(name, short_help=_short_help(command))(command)
 
 
 def main() -> None:
