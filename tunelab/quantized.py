@@ -16,6 +16,7 @@ from tunelab.models import (
     RANDOM_SHAPES,
     TINY_NAME,
     ensure_pad_token,
+    import_bitsandbytes_offline,
     load_pretrained,
     pretrained_tokenizer,
     weights_source,
@@ -62,6 +63,7 @@ def quantization_config(kind: str):
             f"model.quantize: {kind} needs bitsandbytes: pip install 'tunelab[qlora]' "
             "(or drop model.quantize to train LoRA on the unquantized model)"
         )
+    import_bitsandbytes_offline()  # before transformers' quantizer imports it
     from transformers import BitsAndBytesConfig
 
     if kind == "int8":

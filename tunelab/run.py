@@ -146,11 +146,12 @@ class Run:
         import torch
         from transformers import AutoModelForCausalLM
 
-        from tunelab.models import ensure_pad_token
+        from tunelab.models import ensure_pad_token, import_bitsandbytes_offline
 
         dtype = dtype or torch.float32
         tokenizer = self.tokenizer()
         if (self.weights / "adapter_config.json").exists():
+            import_bitsandbytes_offline()  # peft imports it
             from peft import PeftModel
 
             quantize = self.config.model.quantize

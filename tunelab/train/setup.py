@@ -12,7 +12,7 @@ from tunelab.architecture import carries_state, decoder_layers
 from tunelab.config import TrainConfig
 from tunelab.errors import TunelabError
 from tunelab.kernels import training_kernels
-from tunelab.models import model_summary
+from tunelab.models import import_bitsandbytes_offline, model_summary
 from tunelab.train import document_attention, lora_layers, mlp, rms_norm, rotary
 
 
@@ -107,6 +107,7 @@ def prepare_model(model, cfg: TrainConfig):
     if cfg.method == "full":
         model.requires_grad_(True)
         return model
+    import_bitsandbytes_offline()  # peft imports it
     from peft import LoraConfig, get_peft_model
 
     if cfg.gradient_checkpointing:
