@@ -11,6 +11,7 @@ import subprocess
 import sys
 
 # The command as the `tunelab` script runs it, with every DNS lookup listed on stderr at exit.
+# Not test_cli_startup's RUN_COMMAND: that one swallows SystemExit, and the exit code is checked.
 COUNTING_LOOKUPS = """
 import atexit, socket, sys
 looked_up = []

@@ -64,8 +64,9 @@ app.add_typer(data_app, name="data")
 
 
 def _short_help(command) -> str:
-    """The docstring's first paragraph as one line: typer's command table keeps a docstring's
-    line breaks, which cut a sentence in the middle there."""
+    """The docstring's first paragraph as one line: in typer's rich markup mode (its default) the
+    command table keeps a docstring's line breaks, mid-sentence there. Markdown mode would join
+    them, but would also read every help's `*`, `_` and `<name>` as markup."""
     return " ".join((inspect.getdoc(command) or "").split("\n\n")[0].split())
 
 
