@@ -210,7 +210,9 @@ def test_answers_with_unicode_line_separators_read_back_whole(tmp_path):
     from tunelab.evaluate.judge.verdicts import _read
     from tunelab.evaluate.suite import read_rows
 
-    rows = [{"question": "a\u2028b", "answer": "c\x85d\u2029e"}, {"question": "f", "answer": "g"}]
+    fields = {"reference": "r", "finish_reason": "stop", "scores": {}}
+    rows = [{"question": "a\u2028b", "answer": "c\x85d\u2029e", **fields},
+            {"question": "f", "answer": "g", **fields}]  # fmt: skip
     path = tmp_path / "predictions.jsonl"
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
     assert read_rows(path) == rows
@@ -225,6 +227,26 @@ def test_a_damaged_predictions_file_is_named_by_line_not_a_traceback(tmp_path):
     path.write_text('{"question": "q", "answer": "a"}\n{"question": "cut\n')
     with pytest.raises(TunelabError, match=r"predictions.jsonl:2: not valid JSON.*tunelab eval"):
         read_rows(path)
+
+
+def test_a_predictions_row_missing_a_field_is_named_by_line_not_a_traceback(tmp_path):
+    # `tunelab errors` indexed row["finish_reason"] and row["scores"]: a KeyError, exit 1.
+    import json
+
+    from tunelab.cli import app
+
+    whole = {"source": "t.jsonl:1", "question": "q", "reference": "r", "answer": "a",
+             "finish_reason": "stop", "completion_tokens": 1, "scores": {"token_f1": 0.0}}  # fmt: skip
+    for name, value in (("finish_reason", None), ("scores", None), ("scores", [0.5])):
+        broken = {k: v for k, v in whole.items() if k != name}
+        if value is not None:
+            broken[name] = value
+        (tmp_path / "predictions.jsonl").write_text(json.dumps(whole) + "\n" + json.dumps(broken))
+        result = CliRunner().invoke(app, ["errors", str(tmp_path)])
+        # tunelab.cli.main prints a TunelabError as one line and exits 2.
+        assert isinstance(result.exception, TunelabError), result.exception
+        said = str(result.exception)
+        assert f"predictions.jsonl:2: '{name}'" in said and "tunelab eval" in said
 
 
 def test_a_runs_own_test_file_of_custom_columns_is_read_as_training_read_it(tmp_path, monkeypatch):

@@ -272,6 +272,29 @@ def test_the_sign_flip_test_is_mcnemars_on_right_and_wrong_and_agrees_with_scipy
     assert sign_flip_p(diffs, resamples=20_000) == pytest.approx(theirs, abs=0.01)
 
 
+def test_few_partial_scores_get_an_interval_as_wide_as_so_few_questions_need():
+    # A percentile bootstrap of one question's token F1 of 0.28 read [0.28, 0.28] in `eval`'s
+    # table, and a one-question compare read the difference as certain too.
+    one = mean_interval([0.28])
+    assert one.low < 0.05 and one.high > 0.85
+    equal = mean_interval([0.5] * 5)
+    assert equal.low < 0.2 and equal.high > 0.8
+    paired = paired_difference([0.2], [0.48])
+    assert paired.low < -0.5 and paired.high > 0.8 and paired.verdict == NO_CLEAR_WINNER
+    # It still holds the true mean at least 95% of the time (Beta-distributed F1s, 3-9 questions),
+    # and from MIN_QUESTIONS on the bootstrap is as it was.
+    rng = np.random.default_rng(8)
+    for n in (3, 9):
+        held = [mean_interval(rng.beta(2, 5, n)) for _ in range(400)]
+        assert sum(d.low <= 2 / 7 <= d.high for d in held) / 400 >= 0.95
+        gains = [paired_difference(rng.beta(2, 5, n), rng.beta(3, 4, n)) for _ in range(400)]
+        assert sum(d.low <= 3 / 7 - 2 / 7 <= d.high for d in gains) / 400 >= 0.95
+    scores = rng.random(MIN_QUESTIONS)
+    drawn = np.random.default_rng(0).integers(0, MIN_QUESTIONS, (10_000, MIN_QUESTIONS))
+    bootstrap = np.percentile(scores[drawn].mean(1), [2.5, 97.5])
+    assert (mean_interval(scores).low, mean_interval(scores).high) == pytest.approx(bootstrap)
+
+
 def test_a_bound_a_rounding_error_off_zero_touches_zero():
     # Recall in thirds: differences that sum to zero exactly left a bound of -5e-18, "worse".
     assert Difference(-0.1, -0.25, -5e-18, 30, p=0.001).verdict == NO_CLEAR_WINNER

@@ -443,6 +443,16 @@ def test_a_model_that_won_every_vote_gets_an_interval_not_a_point():
     assert a.vs_next == "ahead of b"
 
 
+def test_pairs_whose_every_vote_was_a_tie_get_an_interval_not_a_point():
+    # Resampling 12 ties only repeated them: 1000 (1000–1000), as though 12 votes settled it
+    # (a judge that always says [[C]], or contradicts itself in every pair, gives the same).
+    for votes, questions in (([("a", "b", 0.5)] * 12, None), ([("a", "b", 0.5)] * 3, ["q"] * 3)):
+        a, b = leaderboard(votes, rounds=200, questions=questions)
+        assert a.bt == b.bt == 1000
+        assert a.low < 1000 - 30 and a.high > 1000 + 30 and b.low < 1000 - 30
+        assert a.vs_next == "no clear winner vs b"
+
+
 def test_the_virtual_tie_pulls_a_small_sample_s_gap_toward_zero_and_fades_with_votes():
     # As the README says: a weak prior on every model, not only an unbeaten one.
     import math

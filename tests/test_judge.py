@@ -102,6 +102,8 @@ def test_the_judge_command_prints_the_leaderboard_and_the_agreement(answer_sets)
     assert result.exit_code == 0, result.output
     assert "1 pairs judged differently in the two orders" in result.output
     assert "Cohen's kappa 0.50 (3 of 4 the same)" in result.output
+    # The verdict `rate --results` gives: 3 wins and a tie on 4 questions decide nothing.
+    assert re.search(r"good .*\bno clear winner vs bad", result.output), result.output
 
 
 def test_any_tunelab_model_can_judge_and_a_reply_without_verdict_is_no_verdict(answer_sets):

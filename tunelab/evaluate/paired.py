@@ -1,6 +1,7 @@
 """How sure is a difference between two models scored on the same questions? Where every score
-is right or wrong, Newcombe's paired score interval; otherwise a paired bootstrap over questions
-(resample the questions, recompute the mean difference, read off the interval). A winner is named
+is right or wrong, Newcombe's paired score interval; for fewer than MIN_QUESTIONS scores in [0, 1],
+Wilson's, which is at least as wide as such scores need; otherwise a paired bootstrap over
+questions (resample the questions, recompute the mean difference, read off the interval). A winner is named
 only when a paired sign-flip test agrees (exact for few changed questions, where the bootstrap
 claims certainty it does not have)."""
 
@@ -130,7 +131,8 @@ def paired_difference(
     seed: int = 0,
 ) -> Difference:
     """Mean of other − base with an interval over the paired questions: Newcombe's where every
-    score is right or wrong (0 or 1), a percentile bootstrap otherwise."""
+    score is right or wrong (0 or 1); for fewer than MIN_QUESTIONS scores in [0, 1], Wilson's
+    on the differences read as shares (`_wilson_bounded`); a percentile bootstrap otherwise."""
     if len(base) != len(other):
         raise ValueError(f"paired scores differ in length: {len(base)} vs {len(other)}")
     before, after = np.asarray(base, dtype=float), np.asarray(other, dtype=float)
@@ -139,6 +141,9 @@ def paired_difference(
         return Difference(0.0, 0.0, 0.0, 0, confidence=confidence)
     if _right_or_wrong(before) and _right_or_wrong(after):
         low, high = _newcombe(before, after, confidence)
+    elif diffs.size < MIN_QUESTIONS and _within_0_1(before) and _within_0_1(after):
+        # Differences in [-1, 1], read as shares in [0, 1] for Wilson's interval and back.
+        low, high = (2 * bound - 1 for bound in _wilson_bounded((diffs + 1) / 2, confidence))
     else:
         low, high = _bootstrap(diffs, confidence, resamples, seed)
     p = sign_flip_p(diffs, resamples, seed + 1)  # its own draws: the interval stays as it was
@@ -148,19 +153,36 @@ def paired_difference(
 def mean_interval(values: Sequence[float], confidence: float = 0.95, seed: int = 0) -> Difference:
     """The mean of one model's scores with its interval over the questions: Wilson's score
     interval where every score is 0 or 1 (a bootstrap of 0 right out of 20 is [0, 0]; Wilson's
-    reaches 16%), else a bootstrap. No test: one model's mean has nothing to be told from."""
+    reaches 16%), for fewer than MIN_QUESTIONS scores in [0, 1] Wilson's at their mean
+    (`_wilson_bounded`), else a bootstrap. No test: one model's mean has nothing to be told from."""
     scores = np.asarray(values, dtype=float)
     if scores.size and _right_or_wrong(scores):
         low, high = _wilson(float(scores.mean()), scores.size, confidence)
         return Difference(float(scores.mean()), low, high, scores.size, confidence=confidence)
     if not scores.size:
         return Difference(0.0, 0.0, 0.0, 0, confidence=confidence)
-    low, high = _bootstrap(scores, confidence, 10_000, seed)
+    if scores.size < MIN_QUESTIONS and _within_0_1(scores):
+        low, high = _wilson_bounded(scores, confidence)
+    else:
+        low, high = _bootstrap(scores, confidence, 10_000, seed)
     return Difference(float(scores.mean()), low, high, scores.size, confidence=confidence)
 
 
 def _right_or_wrong(scores: np.ndarray) -> bool:
     return bool(np.isin(scores, (0.0, 1.0)).all())
+
+
+def _within_0_1(scores: np.ndarray) -> bool:
+    return bool(((scores >= 0) & (scores <= 1)).all())
+
+
+def _wilson_bounded(scores: np.ndarray, confidence: float) -> tuple[float, float]:
+    """Wilson's interval at the mean of scores in [0, 1] (token F1, ROUGE-L), for fewer than
+    MIN_QUESTIONS of them: a bootstrap of one question's F1 of 0.28 read [0.28, 0.28], of five
+    equal scores as narrow, certainty so few questions do not give. A score in [0, 1] of mean p
+    varies at most as a right/wrong one of share p does, so this interval is at least as wide
+    as the scores need."""
+    return _wilson(float(scores.mean()), scores.size, confidence)
 
 
 def _wilson(share: float, n: int, confidence: float) -> tuple[float, float]:

@@ -407,4 +407,13 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
     if not path.exists():
         raise TunelabError(f"{path} not found: run `tunelab eval` on this run first")
     hint = "run `tunelab eval` again to write it afresh"
-    return [row for _, row in read_jsonl(path, hint=hint)]
+    rows = []
+    for line, row in read_jsonl(path, hint=hint):
+        wanted = {"question": str, "reference": str, "answer": str, "finish_reason": str,
+                  "scores": dict}  # fmt: skip
+        for name, kind in wanted.items():
+            if not isinstance(row.get(name), kind):
+                what = "missing" if name not in row else f"not a {kind.__name__}"
+                raise TunelabError(f"{path}:{line}: {name!r} {what}; {hint}")
+        rows.append(row)
+    return rows

@@ -125,7 +125,7 @@ def leaderboard(
     if questions is not None and len(questions) != len(votes):
         raise ValueError(f"{len(questions)} questions for {len(votes)} votes")
     point = bradley_terry(votes)
-    unanimous = _unanimous_pairs(votes)
+    one_outcome = _pairs_of_one_outcome(votes)
     votes_of = dict.fromkeys(point, 0)
     for a, b, _ in votes:
         votes_of[a] += 1
@@ -140,12 +140,13 @@ def leaderboard(
     samples: dict[str, list[float]] = {m: [] for m in point}
     for _ in range(rounds):
         drawn = [vote for _ in groups for vote in rng.choice(groups)]
-        # A pair where one side won every vote repeats that record in every resample, and its
-        # interval came out zero-width (10 votes of 10 read as certain): its votes are drawn from
-        # the fit's chance of that win instead, which the fit's virtual tie keeps below 1.
+        # A pair whose every vote went one way, or every one a tie, repeats that record in every
+        # resample, and its interval came out zero-width (10 votes of 10, or 12 ties, read as
+        # certain): its votes are drawn from the fit's chance of a win instead, which the fit's
+        # virtual tie keeps below 1.
         drawn = [
             (a, b, float(rng.random() < _chance(point, a, b)))
-            if (min(a, b), max(a, b)) in unanimous
+            if (min(a, b), max(a, b)) in one_outcome
             else (a, b, s)
             for a, b, s in drawn
         ]
@@ -183,13 +184,14 @@ def leaderboard(
     return table
 
 
-def _unanimous_pairs(votes: list[Vote]) -> set[tuple[str, str]]:
-    """The pairs of models whose every vote went to the same one of them, ties none."""
+def _pairs_of_one_outcome(votes: list[Vote]) -> set[tuple[str, str]]:
+    """The pairs of models whose votes all had one outcome: every one won by the same side, or
+    every one a tie."""
     scores: dict[tuple[str, str], set[float]] = {}
     for a, b, s in votes:
         key = (min(a, b), max(a, b))
         scores.setdefault(key, set()).add(s if a == key[0] else 1 - s)
-    return {key for key, seen in scores.items() if seen in ({0.0}, {1.0})}
+    return {key for key, seen in scores.items() if len(seen) == 1}
 
 
 def _chance(ratings: dict[str, float], a: str, b: str) -> float:

@@ -45,11 +45,12 @@ def judge_command(
         console.print(f"[yellow]{escape(str(stop))}[/]")
         raise
     table = Table(title=f"{len(result.records)} verdicts of {config.judge} ({result.path})")
-    for column in ("model", "Bradley–Terry (95%)", "win rate", "pairs"):
-        table.add_column(column, justify="left" if column == "model" else "right")
+    for column in ("model", "Bradley–Terry (95%)", "win rate", "pairs", "vs next"):
+        table.add_column(column, justify="left" if column in ("model", "vs next") else "right")
     for r in result.ratings:
         interval = f"{r['bt']:.0f} ({r['low']:.0f}–{r['high']:.0f})"
-        table.add_row(r["model"], interval, f"{100 * r['win_rate']:.0f}%", str(r["votes"]))
+        won = f"{100 * r['win_rate']:.0f}%"
+        table.add_row(r["model"], interval, won, str(r["votes"]), r["vs_next"])
     console.print(table)
     console.print(
         f"{result.inconsistent} pairs judged differently in the two orders: each counted as a tie"
