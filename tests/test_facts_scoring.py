@@ -43,6 +43,27 @@ def test_a_fact_the_answer_states_and_also_denies_is_not_stated(answer):
 
 
 @pytest.mark.parametrize(
+    "fact, answer, stated",
+    [  # an answer that names the fact only to call it wrong (16 and GPU scored as stated)
+        ("16", "16 is wrong; it is 32.", False),
+        ("16", "16 is incorrect; the default is 32.", False),
+        ("16", "Some docs wrongly say 16; the default is 32.", False),
+        ("16", "Many people mistakenly believe it is 16, but it is 32.", False),
+        ("16", "That 16 is the default is a common misconception; it is 32.", False),
+        ("GPU", "Unlike a GPU, a CPU is enough.", False),
+        ("GPU", "A GPU is unnecessary; a CPU is fine.", False),
+        ("CPU", "A GPU is unnecessary; a CPU is fine.", True),
+        ("CPU", "Unlike a GPU, a CPU is enough.", True),
+        ("16", "It is 16, and 32 is wrong.", True),
+        ("errors", "Prompts formatted incorrectly cause errors.", True),  # no claim called wrong
+        ("resume", "resume is false by default.", True),  # false: a value here
+    ],
+)
+def test_a_value_the_answer_calls_wrong_is_not_stated(fact, answer, stated):
+    assert _accurate(fact, answer) == stated
+
+
+@pytest.mark.parametrize(
     "fact, answer",
     [
         ("CPU", "It is not CPU only; it also uses a GPU."),

@@ -213,12 +213,15 @@ def _currency(symbol: str) -> str:
 
 # English negates what follows it in its clause, within a few words: "not 8", "no GPU", "doesn't
 # run on the CPU", "not the fast GPU", "without a GPU"; so does a contrast or a past value ("16
-# rather than 8", "Lyon instead of Paris", "it used to be 8"). A clause ends at punctuation or a
+# rather than 8", "Lyon instead of Paris", "unlike a GPU", "it used to be 8"), and a claim called
+# wrong ("some docs wrongly say 16"; not "formatted incorrectly cause errors"). A clause ends at punctuation or a
 # word that turns it ("but", "however", "than": "no more than 8" states 8), or a limit's verb
 # ("must not exceed 8" states the limit 8).
 _NEGATION = re.compile(
     r"\b(?:no\s+longer|rather\s+than|instead\s+of|as\s+opposed\s+to|used\s+to\s+be|formerly|not|no|"
-    r"never|cannot|without|neither|nor|none|unable\s+to|lacks)\b|n['’]t\b",
+    r"never|cannot|without|neither|nor|none|unable\s+to|lacks|unlike|"
+    r"(?:wrongly|mistakenly|incorrectly|falsely|erroneously)\s+(?:say|state|claim|believe|think|"
+    r"assume|suggest|report|list)\w*)\b|n['’]t\b",
     re.I,
 )
 _NEGATED_WORDS = 8  # articles not counted
@@ -245,10 +248,12 @@ PAST_VALUE = re.compile(
     re.IGNORECASE,
 )
 # A copula's negation denies its subject too: "Windows is not supported", "8 isn't the default",
-# "CPU support is unavailable"
+# "CPU support is unavailable", "16 is wrong", "a GPU is unnecessary" (not "is false": "resume
+# is false by default" states resume)
 # (the words before it in its clause: not stated there, as those a few words after a negation).
 _NEGATED_COPULA = re.compile(
-    r"\b(?:is|are|was|were)\s+(?:not|no\s+longer|never|unavailable|unsupported)\b"
+    r"\b(?:is|are|was|were)\s+(?:not|no\s+longer|never|unavailable|unsupported|wrong|incorrect|"
+    r"untrue|unnecessary|unneeded|a\s+(?:common\s+)?(?:myth|misconception|mistake))\b"
     r"|\b(?:isn|aren|wasn|weren)['’]t\b",
     re.I,
 )
