@@ -96,13 +96,17 @@ def _arm(name: str, f1s: list[float]):
 
 
 def test_five_questions_name_no_winner_and_a_clear_gap_names_one():
-    from tunelab.compare.report import pairs, verdict
+    from tunelab.compare.report import _first_upper, pairs, verdict
 
     few = [_arm("prompting", [0.1, 0.2, 0.1, 0.3, 0.2]), _arm("finetuned", [0.6] * 5)]
     assert verdict(few).startswith("No clear winner by token F1: finetuned")
-    # Its interval excludes zero, but five questions are the reason, not "could be zero".
+    # Five questions are the reason named, whatever the interval says.
     assert "5 questions are too few" in verdict(few) and "could be zero" not in verdict(few)
     assert pairs(few)[0]["verdict"] == "no clear winner"  # 5 questions: too few to call
+    # One question in words, and the metric's own capitals (it read "1 questions are", "Token f1").
+    one = [_arm("prompting", [0.1]), _arm("finetuned", [0.6])]
+    assert "but 1 question is too few" in verdict(one)
+    assert _first_upper("token F1") == "Token F1" and _first_upper("ROUGE-L") == "ROUGE-L"
     prompting = _arm("prompting", [0.1, 0.3] * 20)
     tuned = _arm("finetuned", [0.5, 0.7] * 20)
     close = _arm("finetuned + RAG", [0.5, 0.75, 0.45, 0.72] * 10)

@@ -76,7 +76,14 @@ def test_a_mistyped_run_in_a_folder_here_is_a_path_not_a_hub_id(tmp_path, monkey
         TunelabError, match=r"'runs/mien': no such file or folder \(in runs/: mine\)"
     ):
         load_model("runs/mien")
-    # A folder of downloaded models named like a hub org leaves hub ids to the hub.
+    # A folder of downloaded models named like a hub org leaves hub ids to the hub (online: with
+    # HF_HUB_OFFLINE, as tests run, an id not cached is refused before the hub client is asked).
+    from huggingface_hub import constants
+
+    from tunelab import models
+
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    monkeypatch.setattr(models, "hub_unreachable", lambda: None)
     (tmp_path / "Qwen" / "Qwen2.5-0.5B").mkdir(parents=True)
     (tmp_path / "Qwen" / "Qwen2.5-0.5B" / "config.json").write_text("{}")
     with pytest.raises(AssertionError, match="the hub was asked"):
@@ -84,11 +91,34 @@ def test_a_mistyped_run_in_a_folder_here_is_a_path_not_a_hub_id(tmp_path, monkey
 
 
 def test_a_hub_id_out_of_reach_says_it_is_neither_here_nor_fetched():
-    # tests run offline (conftest): the hub id is asked for and cannot be fetched.
+    # tests run offline (conftest, HF_HUB_OFFLINE): the id is not cached, so it cannot be had.
     with pytest.raises(TunelabError) as caught:
         load_model("tunelab-tests/no-such-model")
     assert "'tunelab-tests/no-such-model' not found locally" in str(caught.value)
-    assert "not fetched from the hub" in str(caught.value)
+    assert "not fetched from the hub: HF_HUB_OFFLINE is set" in str(caught.value)
+
+
+def test_eval_and_bench_refuse_a_model_that_is_not_there_before_the_first_one_answers(
+    tmp_path, monkeypatch
+):
+    # `tunelab eval tiny-random no-such-model` answered every question with tiny-random first.
+    from typer.testing import CliRunner
+
+    from tunelab.cli import app
+    from tunelab.evaluate import suite
+    from tunelab.evaluate.bench import score
+
+    def answered(*args, **kwargs):
+        raise AssertionError("a model answered")
+
+    monkeypatch.setattr(suite, "evaluate_one", answered)
+    monkeypatch.setattr(score, "bench_model", answered)
+    (tmp_path / "t.jsonl").write_text('{"question": "q", "answer": "a"}\n')
+    for command in (["eval", "--data", str(tmp_path / "t.jsonl")], ["bench", "--limit", "1"]):
+        for missing in ("tunelab-tests/no-such-model", str(tmp_path / "gone")):
+            result = CliRunner().invoke(app, [*command, "tiny-random", missing])
+            assert isinstance(result.exception, TunelabError), (command, result.output)
+            assert repr(missing) in str(result.exception)
 
 
 def test_a_folder_of_runs_or_a_mistyped_one_points_at_the_runs(

@@ -122,9 +122,7 @@ def pretrained_tokenizer(name: str) -> PreTrainedTokenizerBase:
     if name == EMBEDDED_NAME:
         path = embedded_tokenizer_dir()
     else:
-        check_model_name(name)
-        if not Path(name).exists():
-            check_hub_reachable(name)
+        check_model_source(name)
         path = weights_source(name)
     try:
         tokenizer = AutoTokenizer.from_pretrained(path)
@@ -194,15 +192,29 @@ def check_model_name(name: str) -> None:
         )
 
 
+def check_model_source(name: str) -> None:
+    """Fail at once on a model name that names nothing here and that the hub cannot give: a
+    path that is not there, or a hub id neither cached nor reachable. For commands that take
+    several models, before the first is run (eval answered every question with the first model
+    before it found the second one missing)."""
+    if name in (TINY_NAME, EMBEDDED_NAME) or name in RANDOM_SHAPES:
+        return
+    check_model_name(name)
+    if not Path(name).exists():
+        check_hub_reachable(name)
+
+
 def check_hub_reachable(name: str) -> None:
     """For a hub id neither cached nor reachable, fail now: asked for it offline, the hub client
-    retries for ~50 s before it gives up."""
-    from huggingface_hub import try_to_load_from_cache
+    retries for ~50 s before it gives up (with HF_HUB_OFFLINE set it fails at once, but only
+    once a command reaches that model)."""
+    from huggingface_hub import constants, try_to_load_from_cache
 
     cached = (try_to_load_from_cache(name, f) for f in ("config.json", "tokenizer_config.json"))
     if any(isinstance(path, str) for path in cached):
         return
-    if why := hub_unreachable():
+    offline = "HF_HUB_OFFLINE is set" if constants.HF_HUB_OFFLINE else None
+    if why := offline or hub_unreachable():
         raise TunelabError(
             f"model {name!r} not found locally (not a folder here, not in the Hugging Face cache) "
             f"and not fetched from the hub: {why}{_meant_run(name)}"

@@ -94,12 +94,13 @@ def verdict(arms: list[Arm], metric: str | None = None) -> str:
         highest = f"{best.name} has the highest mean"
     if n < MIN_QUESTIONS:  # whatever the intervals say: a handful of questions names no winner
         return (
-            f"{NO_CLEAR_WINNER.capitalize()} by {name}: {highest}, but {n} questions are too "
-            f"few to name a winner (at least {MIN_QUESTIONS} are needed)."
+            f"{NO_CLEAR_WINNER.capitalize()} by {name}: {highest}, but {_questions(n)} "
+            f"{'is' if n == 1 else 'are'} too few to name a winner (at least {MIN_QUESTIONS} are "
+            "needed)."
         )
     others = [t for t in tied if t not in leaders]
     if not others:
-        return f"{NO_CLEAR_WINNER.capitalize()} by {name}: {highest} ({n} questions)."
+        return f"{NO_CLEAR_WINNER.capitalize()} by {name}: {highest} ({_questions(n)})."
     by_name = {a.name: a for a in arms}
     # An interval on one side of zero that the sign-flip test does not confirm is no "could be
     # zero": the reason said is the one that holds for each arm.
@@ -141,7 +142,7 @@ def headline(arms: list[Arm], metric: str | None = None) -> list[str]:
             said = f"{NO_CLEAR_WINNER} ({diff.unclear_because or 'the interval reaches zero'})"
         lines.append(
             f"- **Finetuned vs {name}**, {NAMES[metric]}: {100 * diff.delta:+.1f} points "
-            f"[{100 * diff.low:+.1f}, {100 * diff.high:+.1f}] over {n} questions: {said}."
+            f"[{100 * diff.low:+.1f}, {100 * diff.high:+.1f}] over {_questions(n)}: {said}."
         )
     return lines
 
@@ -202,7 +203,7 @@ def context_note(result: Comparison) -> str:
         note = f"{arm.name}: context recall {100 * arm.summary['context_recall']:.1f}%"
         if arm.passages_cut:
             note += (
-                f", {arm.passages_cut} questions lost passages to fit the model's context "
+                f", {_questions(arm.passages_cut)} lost passages to fit the model's context "
                 f"({arm.passages_none} asked with none)"
             )
         notes.append(note)
@@ -232,7 +233,7 @@ def to_markdown(result: Comparison, cfg: CompareConfig) -> str:
         "",
         *headline(result.arms, metric),
         "",
-        f"{n} test questions{of}; passages: up to {cfg.k} by BM25 from "
+        f"{n} test question{'' if n == 1 else 's'}{of}; passages: up to {cfg.k} by BM25 from "
         f"{corpus}. {context_note(result)}",
         "",
         "| arm | model | " + " | ".join(columns(result.arms)) + " |",
@@ -243,8 +244,9 @@ def to_markdown(result: Comparison, cfg: CompareConfig) -> str:
     ]
     lines += [
         "",
-        f"{NAMES[metric].capitalize()} differences, arm by arm (points; 95% paired interval over "
-        "the questions, Newcombe's for right/wrong scores, a bootstrap for partial ones):",
+        f"{_first_upper(NAMES[metric])} differences, arm by arm (points; 95% paired interval over "
+        "the questions, Newcombe's for right/wrong scores, a bootstrap for partial ones, Wilson's "
+        f"below {MIN_QUESTIONS} questions):",
         "",
         "| arm | vs | Δ | interval | verdict |",
         "|---|---|---|---|---|",
@@ -332,3 +334,12 @@ def plot(result: Comparison, path: Path) -> Path:
     fig.savefig(path)
     plt.close(fig)
     return path
+
+
+def _questions(n: int) -> str:
+    return f"{n} question" if n == 1 else f"{n} questions"
+
+
+def _first_upper(name: str) -> str:
+    """ "token F1" as a sentence starts it: "Token F1" (str.capitalize gave "Token f1")."""
+    return name[:1].upper() + name[1:]

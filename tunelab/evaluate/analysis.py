@@ -44,7 +44,7 @@ FIELD_WORDS = frozenset(
     "sql nosql postgres postgresql mysql sqlite mongodb redis hadoop kubernetes github gitlab "
     "repo repos macos golang config configs backend frontend fullstack runtime workflow "
     "workflows middleware serverless microservice microservices async codebase refactor "
-    "refactoring devops preprocessing metadata timestamp timestamps username login localhost "
+    "refactoring devops preprocess preprocessed preprocessing metadata timestamp timestamps username login localhost "
     "hostname ip ipv6 dns vpn ssl tls oauth jwt webhook webhooks cron crontab stdout stderr "
     "stdin enum enums struct structs iterable regex regexes utf ascii emoji emojis app apps "
     "smartphone smartphones blockchain cryptocurrency cybersecurity malware wifi ecommerce "

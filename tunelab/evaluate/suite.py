@@ -163,8 +163,13 @@ def evaluate(models, cfg: EvalConfig | None = None, console: Console | None = No
     (`scores.comparison_folder`). `console` shows a progress bar per model."""
     if isinstance(models, str | Path | Run):
         return evaluate([models], cfg, console)[0]
+    from tunelab.models import check_model_source
+
     cfg = cfg or EvalConfig()
     runs = [run for run in map(Run.find, models) if run]
+    for model in models:  # a model named wrong fails now, not after the ones before it answered
+        if not Run.find(model):
+            check_model_source(str(model))
     for run in runs:
         prompt = run.prompt()
         inherited = dict(

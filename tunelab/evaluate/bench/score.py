@@ -294,12 +294,14 @@ def bench(
 ) -> list[dict]:
     """The Python API of `tunelab bench`: run, save, and return the leaderboard records (see
     `with_tasks` for the default tasks, `bench_model` for the callbacks)."""
-    from tunelab.models import check_model_name
+    from tunelab.models import check_model_source
+    from tunelab.run import Run
 
     cfg = with_tasks(cfg or BenchConfig(), on_skip)
     check_tasks(cfg)
     for name in models:  # a mistyped path fails now, not once the models before it are scored
-        check_model_name(str(name))
+        if not Run.find(name):
+            check_model_source(str(name))
     rows = {name: bench_model(name, cfg, on_task, on_progress, on_note) for name in models}
     table = leaderboard(rows)
     save(table, cfg)
