@@ -307,7 +307,7 @@ def test_every_row_of_unmapped_columns_is_one_reason_not_one_line_each(tmp_path)
 
 def test_a_column_mapped_to_another_field_moves_and_exact_repeats_are_exact(tmp_path):
     from tunelab.data.load import load_examples
-    from tunelab.data.quality.check import row_key
+    from tunelab.data.quality.check import check_file, row_key
     from tunelab.data.split import drop_duplicates
 
     # `input` mapped to the instruction was read as Alpaca's input too: "Q1?\n\nQ1?".
@@ -326,6 +326,10 @@ def test_a_column_mapped_to_another_field_moves_and_exact_repeats_are_exact(tmp_
     kept, removed = drop_duplicates(load_examples(code))
     assert (len(kept), removed) == (4, 1)
     assert row_key("Is it?", "True") != row_key("Is it?", "true")
+    # `data check` counts (and --fix drops) the repeats split drops, no more: it lowered the
+    # answers' case, calling "True" and "true" one row.
+    report = check_file(code, config=TINY)
+    assert [(p.first, p.second) for p in report.exact_dups] == [(2, 4)]
 
 
 def test_split_with_a_test_file_drops_training_rows_asking_its_questions_and_says_so(tmp_path):
@@ -338,6 +342,12 @@ def test_split_with_a_test_file_drops_training_rows_asking_its_questions_and_say
         "6 exact duplicates removed",
         f"2 training rows asking a question of {test} removed",
     ]
+    # Every row asking a test question: an error, as training gives (it wrote an empty
+    # train.jsonl and exited 0).
+    with pytest.raises(TunelabError, match=r"no training row left: 0 exact duplicates removed; "
+                       r"2 training rows asking a question of"):  # fmt: skip
+        split_file(test, tmp_path / "self", test_path=str(test), near=None)
+    assert not (tmp_path / "self" / "train.jsonl").exists()
 
 
 def test_an_empty_row_the_loader_rejects_is_counted_among_the_empty_ones(tmp_path):

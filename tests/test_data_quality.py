@@ -265,6 +265,44 @@ def test_cli_check_fix_report_and_split(tmp_path, runner):
     assert len(load_examples(tmp_path / "split" / "train.jsonl")) == len(train) == 4
 
 
+def test_a_report_or_output_path_that_cannot_be_written_fails_before_the_check(
+    tmp_path, runner, monkeypatch
+):
+    # --report into a folder not there ended in a FileNotFoundError traceback, into a folder in
+    # an IsADirectoryError, -o onto a folder with --overwrite in "Is a directory": each after
+    # the whole check.
+    from tunelab.data.quality import check
+
+    data = write_rows(tmp_path / "d.jsonl", qa_rows(FACTS))
+    result = runner.invoke(
+        app,
+        [
+            "data",
+            "check",
+            str(data),
+            "--model",
+            "tiny-random",
+            "--report",
+            str(tmp_path / "new dir" / "r.md"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "Jaccard" in (tmp_path / "new dir" / "r.md").read_text()
+
+    def checked(*args, **kwargs):
+        raise AssertionError("the data was checked")
+
+    monkeypatch.setattr(check, "check_file", checked)
+    (tmp_path / "out").mkdir()
+    for extra in (
+        ["--report", str(tmp_path)],
+        ["--fix", "-o", str(tmp_path / "out"), "--overwrite"],
+    ):
+        result = runner.invoke(app, ["data", "check", str(data), *extra])
+        assert isinstance(result.exception, TunelabError), result.output
+        assert "is a folder" in str(result.exception)
+
+
 def test_cli_fix_without_output_is_a_clear_error(tmp_path, runner):
     data = write_rows(tmp_path / "d.jsonl", qa_rows(FACTS))
     result = runner.invoke(app, ["data", "check", str(data), "--fix"])

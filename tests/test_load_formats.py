@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -230,3 +231,32 @@ def test_a_mistyped_data_file_suggests_the_file_beside_it(tmp_path):
         load_examples(tmp_path / "tset.jsonl")
     with pytest.raises(TunelabError, match=r"not found: .*other.jsonl$"):
         load_examples(tmp_path / "other.jsonl")
+    # Files of one name, other suffixes: the suffix typed chooses (data.csv was named, whichever
+    # the folder listed last).
+    for suffix in (".csv", ".parquet", ".json"):
+        (tmp_path / f"test{suffix}").write_text("")
+    for typed, meant in (("test.josnl", "test.jsonl"), ("tset.cvs", "test.csv")):
+        with pytest.raises(TunelabError, match=rf"\(did you mean .*/{meant}\?\)"):
+            load_examples(tmp_path / typed)
+
+
+@pytest.mark.parametrize(
+    "line, said",
+    [
+        ('{"question": "q?", "answer": NaN}', "field 'answer' is empty (NaN)"),
+        ('{"question": "q?", "answer": Infinity}', "field 'answer' is inf, no text"),
+        ('{"question": NaN, "answer": "a"}', "field 'question' is empty (NaN)"),
+    ],
+)
+def test_a_missing_value_written_as_nan_is_refused_not_trained_as_nan(tmp_path, line, said):
+    # pandas writes a missing value as NaN (json.dumps keeps it): it was trained as "nan".
+    path = tmp_path / "d.jsonl"
+    path.write_text('{"question": "ok?", "answer": "yes"}\n' + line + "\n")
+    with pytest.raises(TunelabError, match=rf"d.jsonl:2: {re.escape(said)}"):
+        load_examples(path)
+    # A float column's missing value in a datasets folder: the same.
+    datasets = pytest.importorskip("datasets")
+    rows = {"question": ["a?", "b?"], "answer": [1.5, float("nan")]}
+    datasets.Dataset.from_dict(rows).save_to_disk(str(tmp_path / "saved"))
+    with pytest.raises(TunelabError, match=r"saved.*field 'answer' is empty \(NaN\)"):
+        load_examples(tmp_path / "saved")

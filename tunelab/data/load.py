@@ -4,6 +4,7 @@ training, inspect, check and split, with errors that name the file, line and fie
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -171,11 +172,17 @@ def _field(row: dict[str, Any], name: str, source: str, required: bool = True) -
                 f"holds it, map it with data.fields, e.g. {{{name}: your_column}})"
             )
         return ""
-    if row[name] is None:
-        if required:
-            raise DataError(f"{source}: field {name!r} is empty (null)")
-        return ""
     value = row[name]
+    # NaN is how pandas and NumPy write a missing value (json.dumps writes it so, and a
+    # datasets float column holds it): a null, not the answer "nan" to train on.
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        if required:
+            raise DataError(
+                f"{source}: field {name!r} is empty ({'null' if value is None else 'NaN'})"
+            )
+        return ""
+    if isinstance(value, float) and math.isinf(value):
+        raise DataError(f"{source}: field {name!r} is {value}, no text (quote it if it is meant)")
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         value = str(value)
     if not isinstance(value, str):
@@ -250,6 +257,14 @@ def _meant_file(path: Path) -> str:
 
     if not path.parent.is_dir():
         return ""
-    here = {p.stem: p.name for p in path.parent.iterdir() if p.is_file()}
-    close = difflib.get_close_matches(path.stem, list(here), n=1, cutoff=0.7)
-    return f" (did you mean {path.with_name(here[close[0]])}?)" if close else ""
+    files = sorted(p.name for p in path.parent.iterdir() if p.is_file())
+    close = difflib.get_close_matches(path.stem, {Path(f).stem for f in files}, n=1, cutoff=0.7)
+    if not close:
+        return ""
+    # Of the files of that name (data.jsonl, data.csv), the one whose suffix is nearest the one
+    # typed: "data.josnl" meant data.jsonl, not whichever the folder listed last.
+    same = [f for f in files if Path(f).stem == close[0]]
+    nearest = max(
+        same, key=lambda f: difflib.SequenceMatcher(None, Path(f).suffix, path.suffix).ratio()
+    )
+    return f" (did you mean {path.with_name(nearest)}?)"

@@ -150,6 +150,8 @@ def split_file(
         said += [f"{leaked} training rows asking a question of {test_path} removed"] * dedupe
     else:
         train, test = split_examples(examples, test_size, seed, dedupe=False, near=near)
+    if not train:  # as training refuses it: an empty train.jsonl is no split
+        raise TunelabError(f"{path}: no training row left: {'; '.join(said)}")
     # The original rows (same columns, extra fields such as provenance kept), looked up by file:line.
     # quiet: the load above has already reported which files of a folder it read.
     rows = dict(read_rows(Path(path), quiet=True))

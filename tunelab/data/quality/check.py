@@ -183,7 +183,10 @@ def check_file(
 
     tokenizer = load_tokenizer(config.model)
     whole = whole_words(tokenizer)
-    report.exact_dups = dedup.exact_duplicates([row_key(q, a) for q, a in zip(prompts, answers)])
+    # The row keys normalise their questions themselves: normalising them again lowered the
+    # answers' case ("False" and "false" were called repeats, which --fix dropped and split kept).
+    row_keys = [row_key(q, a) for q, a in zip(prompts, answers)]
+    report.exact_dups = dedup.exact_duplicates(row_keys, normalized=True)
     repeated = {p.second for p in report.exact_dups}
     row_texts = [f"{q}\n{a}" for q, a in zip(prompts, answers)]
     # A row repeats another only where its question does too: the same answer to a question

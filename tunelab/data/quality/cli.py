@@ -61,12 +61,15 @@ def check_command(
     Every threshold can be set: --set near_dup_threshold=0.9."""
     from tunelab.data.quality.check import check_file, write_clean
     from tunelab.data.quality.report import print_report, save_report
-    from tunelab.data.write import check_new_file
+    from tunelab.data.write import check_new_file, check_writable
 
     if (fix or scrub) and not output:
         raise TunelabError("--fix and --scrub write a new file: add -o clean.jsonl")
     if output:  # before the check's minutes, not after them
         check_new_file(output, overwrite, [path] + ([test] if test else []))
+        check_writable(output)
+    if report:
+        check_writable(report)
     result = check_file(path, test, config)
     print_report(result, console)
     if report:

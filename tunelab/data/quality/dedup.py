@@ -157,12 +157,14 @@ def one_slip(a: str, b: str) -> bool:
     return a[i + 1 :] == b[i + 1 :] or swapped
 
 
-def exact_duplicates(keys: list[str]) -> list[Pair]:
-    """(first occurrence, repeat) for each key seen before, after whitespace/case normalising."""
+def exact_duplicates(keys: list[str], normalized: bool = False) -> list[Pair]:
+    """(first occurrence, repeat) for each key seen before, after whitespace/case normalising
+    (`normalized`: the keys are compared as given, as rows' keys whose answers keep their case
+    and line breaks are)."""
     first_seen: dict[str, int] = {}
     pairs = []
     for i, key in enumerate(keys):
-        norm = normalize_text(key)
+        norm = key if normalized else normalize_text(key)
         if norm in first_seen:
             pairs.append(Pair(first_seen[norm], i, 1.0))
         else:
