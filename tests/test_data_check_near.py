@@ -276,3 +276,61 @@ def test_a_split_keeps_a_question_and_its_typo_on_one_side(tmp_path):
     test_file = load_examples(str(write_rows(tmp_path / "t.jsonl", qa_rows([rows[3].values()]))))
     kept, dropped = drop_leaked(examples, test_file, near_questions)
     assert dropped == 2 and not any("reset my" in example_key(e) for e in kept)
+
+
+SUPPORT = ("You are the support assistant of Acme Corporation. Answer politely, briefly and "
+           "accurately, using only the official documentation, and say so when you do not know "
+           "the answer to a customer's question.")  # fmt: skip
+ASKED = ["How do I reset my password?", "What payment methods do you accept?",
+         "Can I change my delivery address?", "Where is my order?",
+         "How do I cancel my subscription?", "Do you ship to Canada?", "What is your refund policy?",
+         "How long does shipping take?", "Can I talk to a human?", "Is there a mobile app?",
+         "How do I update my email?", "What are your opening hours?"]  # fmt: skip
+
+
+def chat(question: str, answer: str, system: str | None = SUPPORT) -> dict:
+    turns = [{"role": "user", "content": question}, {"role": "assistant", "content": answer}]
+    return {"messages": ([{"role": "system", "content": system}] if system else []) + turns}
+
+
+def test_a_system_prompt_or_instruction_every_row_carries_is_not_what_a_row_asks(tmp_path):
+    # The system turn was part of every chat's question, and a long instruction of every Alpaca
+    # row's: two unrelated test questions leaked into 8 of 20 training rows (dropped by
+    # training), while the same questions asked without the system prompt did not leak.
+    from tunelab.data.load import load_examples
+    from tunelab.data.quality.dedup import near_questions
+    from tunelab.data.split import drop_leaked, split_examples
+
+    train = write_rows(
+        tmp_path / "train.jsonl", [chat(q, f"Answer {i}.") for i, q in enumerate(ASKED)]
+    )
+    unrelated = write_rows(tmp_path / "test.jsonl", [chat("Do you sell hats?", "No."),
+                                                     chat("How do I change my username?", "In settings.")])  # fmt: skip
+    same = write_rows(tmp_path / "same.jsonl", [chat(q, "x", system=None) for q in ASKED[:3]])
+    for test, leaks in ((unrelated, 0), (same, 3)):
+        report = check_file(train, test, config=TINY)
+        assert len({p.second for p in report.contamination}) == leaks, test
+        _, dropped = drop_leaked(load_examples(train), load_examples(test), near_questions)
+        assert dropped == leaks, test
+    # Alpaca: one long instruction, the question in the input.
+    instruction = "Answer the customer's question " + SUPPORT
+    rows = [
+        {"instruction": instruction, "input": q, "output": f"Answer {i}."}
+        for i, q in enumerate(ASKED)
+    ]
+    alpaca = write_rows(tmp_path / "alpaca.jsonl", rows)
+    asked = write_rows(tmp_path / "asked.jsonl", [{"instruction": instruction, "input": q, "output": "x"}
+                                                  for q in ("Do you sell hats?", ASKED[4])])  # fmt: skip
+    report = check_file(alpaca, asked, config=TINY)
+    assert {p.second for p in report.contamination} == {1} and not report.near_dups
+    _, dropped = drop_leaked(load_examples(alpaca), load_examples(asked), near_questions)
+    assert dropped == 1
+    # One question under two system prompts is one question: it goes to one side of a split.
+    mixed = [
+        chat(q, f"Answer {i}.", system=s)
+        for s in (SUPPORT, "Be brief.")
+        for i, q in enumerate(ASKED)
+    ]
+    examples = load_examples(write_rows(tmp_path / "mixed.jsonl", mixed))
+    held, kept = split_examples(examples, test_size=0.3, seed=0, near=near_questions)[::-1]
+    assert not {e.question for e in held} & {e.question for e in kept} and held

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Callable
 
 from tunelab.data.markers import plain_question
@@ -41,12 +42,22 @@ def _inside(text: str, i: int) -> bool:
     return all(ch.isalnum() and not UNSPACED.match(ch) for ch in (text[i - 1], text[i + 1]))
 
 
+def prompt_parts(example: Example) -> list[str]:
+    """What a row asks, part by part: an Alpaca row's instruction and input, a chat's turns
+    before its last reply but its system turns (a system prompt says how to answer, not what:
+    every row of a support set carries the same one, and the same question under another system
+    prompt, or none, is the same question)."""
+    if example.instruction is not None:
+        return [part for part in (example.instruction, example.input) if part]
+    turns = [m["content"] for m in example.messages[:-1] if m["role"] != "system"]
+    return turns or [example.question]
+
+
 def example_key(example: Example) -> str:
     """What makes two examples 'the same question': the prompt side (or the text for raw text)."""
     if example.text is not None:
         return normalize_text(example.text)
-    prompt_turns = [m["content"] for m in example.messages[:-1]] or [example.question]
-    return question_key("\n".join(prompt_turns))
+    return question_key("\n".join(prompt_parts(example)))
 
 
 def prompt_key(example: Example) -> str:
@@ -54,6 +65,32 @@ def prompt_key(example: Example) -> str:
     of a chat's prompt turns, as two chats that end in the same "Why?" are not one question."""
     key = example_key(example)
     return key if example.text is not None else plain_question(key)
+
+
+# A part of what rows ask (an instruction, a chat's opening turn) that this share of them, and
+# at least SHARED_ROWS, carry is the set's boilerplate, not what any one row asks.
+SHARED_SHARE, SHARED_ROWS = 0.2, 3
+
+
+def near_keys(examples: list[Example]) -> list[str]:
+    """Each example's `example_key` as near matches compare it: less the parts of what it asks
+    that many of `examples` share. A 30-word instruction every row carries before a short input
+    made any two rows near repeats (a test set's "Do you sell hats?" leaked into "Do you ship to
+    Canada?"), and the rows asking them were dropped as leaks. A row all of whose parts are
+    shared keeps them all."""
+    if not examples:
+        return []
+    parts = [
+        [question_key(p) for p in prompt_parts(e)] if e.text is None else [example_key(e)]
+        for e in examples
+    ]
+    carried = Counter(part for row in parts for part in set(row))
+    shared = max(SHARED_ROWS, SHARED_SHARE * len(examples))
+    keys = []
+    for row in parts:
+        own = [part for part in row if carried[part] < shared]
+        keys.append(normalize_text(" ".join(own or row)))
+    return keys
 
 
 def drop_duplicates(examples: list[Example]) -> tuple[list[Example], int]:
@@ -96,7 +133,8 @@ def asking_again(
     same = {i for i, key in enumerate(train_keys) if key in asked}
     if not test_keys or near is None:
         return same
-    return same | near(train_keys, test_keys)
+    keys = near_keys(train + test)
+    return same | near(keys[: len(train)], keys[len(train) :])
 
 
 def split_examples(

@@ -15,7 +15,7 @@ from tunelab.data.load import Loaded, read_examples
 from tunelab.data.markers import Markers, find_markers, plain_question
 from tunelab.data.quality import dedup, diversity, pii
 from tunelab.data.quality.junk import junk_reason, repeats_question
-from tunelab.data.split import normalize_text, prompt_key
+from tunelab.data.split import near_keys, normalize_text, prompt_key
 from tunelab.data.templates import Example
 from tunelab.data.write import check_new_file, write_jsonl
 from tunelab.errors import TunelabError, first_few
@@ -189,11 +189,20 @@ def check_file(
     report.exact_dups = dedup.exact_duplicates(row_keys, normalized=True)
     repeated = {p.second for p in report.exact_dups}
     row_texts = [f"{q}\n{a}" for q, a in zip(prompts, answers)]
+    # Near matches leave out what many rows ask alike (a long instruction or opening turn every
+    # row carries), as `data split` and training do (`split.near_keys`).
+    tests = report.test.examples if report.test is not None else []
+    near_prompts = [
+        k if e.text is not None else plain_question(k)
+        for k, e in zip(near_keys(examples + tests), examples + tests)
+    ]
+    asks, test_asks = near_prompts[: len(examples)], near_prompts[len(examples) :]
+    near_rows = [f"{q}\n{a}" for q, a in zip(asks, answers)]
     # A row repeats another only where its question does too: the same answer to a question
     # asked another way is a phrasing, what makes a fact learnable ("Is it free?", "Do I have
     # to pay?"), which --fix removed.
     near = dedup.near_duplicates(
-        row_texts, config.near_dup_threshold, config.num_perm, whole, keys=prompts
+        near_rows, config.near_dup_threshold, config.num_perm, whole, keys=asks
     )
     # An exact repeat is already listed once; its near matches would only list it again.
     report.near_dups = [p for p in near if p.first not in repeated and p.second not in repeated]
@@ -206,8 +215,8 @@ def check_file(
     ]
     if report.test is not None:
         report.contamination = dedup.cross_duplicates(
-            prompts,
-            [prompt_key(e) for e in report.test.examples],
+            asks,
+            test_asks,
             config.near_dup_threshold,
             config.num_perm,
             train_full=row_texts,
