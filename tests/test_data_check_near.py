@@ -325,7 +325,8 @@ def test_a_system_prompt_or_instruction_every_row_carries_is_not_what_a_row_asks
     assert {p.second for p in report.contamination} == {1} and not report.near_dups
     _, dropped = drop_leaked(load_examples(alpaca), load_examples(asked), near_questions)
     assert dropped == 1
-    # One question under two system prompts is one question: it goes to one side of a split.
+    # One question under two system prompts is one question: it goes to one side of a split,
+    # both rows (they differ in their system prompt: no exact repeats).
     mixed = [
         chat(q, f"Answer {i}.", system=s)
         for s in (SUPPORT, "Be brief.")
@@ -334,3 +335,5 @@ def test_a_system_prompt_or_instruction_every_row_carries_is_not_what_a_row_asks
     examples = load_examples(write_rows(tmp_path / "mixed.jsonl", mixed))
     held, kept = split_examples(examples, test_size=0.3, seed=0, near=near_questions)[::-1]
     assert not {e.question for e in held} & {e.question for e in kept} and held
+    assert len(held) + len(kept) == 24 and len(held) % 2 == 0
+    assert not check_file(tmp_path / "mixed.jsonl", config=TINY).exact_dups

@@ -53,6 +53,11 @@ def prompt_parts(example: Example) -> list[str]:
     return turns or [example.question]
 
 
+def system_text(example: Example) -> str:
+    """A chat's system turns, joined ("" for none)."""
+    return "\n".join(m["content"] for m in example.messages if m["role"] == "system")
+
+
 def example_key(example: Example) -> str:
     """What makes two examples 'the same question': the prompt side (or the text for raw text)."""
     if example.text is not None:
@@ -96,10 +101,11 @@ def near_keys(examples: list[Example]) -> list[str]:
 def drop_duplicates(examples: list[Example]) -> tuple[list[Example], int]:
     """Drop exact repeats (the same prompt, and the same answer to the character: "True" is no
     "true", nor two lines of code one); returns (kept, number dropped)."""
-    seen: set[tuple[str, str]] = set()
+    seen: set[tuple[str, str, str]] = set()
     kept = []
     for example in examples:
-        key = (example_key(example), (example.answer or "").strip())
+        # A system prompt is no part of the question, but rows that differ in it differ.
+        key = (example_key(example), system_text(example), (example.answer or "").strip())
         if key not in seen:
             seen.add(key)
             kept.append(example)

@@ -15,7 +15,7 @@ from tunelab.data.load import Loaded, read_examples
 from tunelab.data.markers import Markers, find_markers, plain_question
 from tunelab.data.quality import dedup, diversity, pii
 from tunelab.data.quality.junk import junk_reason, repeats_question
-from tunelab.data.split import near_keys, normalize_text, prompt_key
+from tunelab.data.split import near_keys, normalize_text, prompt_key, system_text
 from tunelab.data.templates import Example
 from tunelab.data.write import check_new_file, write_jsonl
 from tunelab.errors import TunelabError, first_few
@@ -185,7 +185,9 @@ def check_file(
     whole = whole_words(tokenizer)
     # The row keys normalise their questions themselves: normalising them again lowered the
     # answers' case ("False" and "false" were called repeats, which --fix dropped and split kept).
-    row_keys = [row_key(q, a) for q, a in zip(prompts, answers)]
+    row_keys = [
+        row_key(q, a) + "\x00" + system_text(e) for q, a, e in zip(prompts, answers, examples)
+    ]
     report.exact_dups = dedup.exact_duplicates(row_keys, normalized=True)
     repeated = {p.second for p in report.exact_dups}
     row_texts = [f"{q}\n{a}" for q, a in zip(prompts, answers)]
