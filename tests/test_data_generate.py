@@ -135,6 +135,10 @@ def test_cli_generate_then_check_reports_the_rows_as_generated(tmp_path):
     result = runner.invoke(app, ["data", "check", str(out), "--model", "tiny-random"])
     assert result.exit_code == 0, result.output
     assert "generated:template" in result.output
+    # The command it suggests runs as pasted: a name with a space is quoted.
+    spaced = tmp_path / "gen out.jsonl"
+    result = runner.invoke(app, ["data", "generate", str(DOCS / "guide.md"), "-o", str(spaced)])
+    assert f"tunelab data augment '{spaced}' --mode rules" in " ".join(result.output.split())
 
 
 def test_unreadable_inputs_are_user_errors(tmp_path):

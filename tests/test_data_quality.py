@@ -100,6 +100,16 @@ def test_lengths_are_counted_in_model_tokens_and_truncation_is_counted(tmp_path)
     assert any("longer than max_length=300 tokens: d.jsonl:4" in w for w in report.warnings)
 
 
+def test_a_handful_of_rows_is_no_homogeneous_set(tmp_path):
+    # 1 of 3 questions opening "what is" read "homogeneous: 33%", and --strict failed the file.
+    rows = qa_rows([("What is tunelab?", "A toolkit."), ("How do I train?", "tunelab train."),
+                    ("Where do runs go?", "runs/.")])  # fmt: skip
+    report = check_file(write_rows(tmp_path / "d.jsonl", rows), config=TINY)
+    assert not any(w.startswith(("homogeneous:", "templated:")) for w in report.warnings)
+    result = CliRunner().invoke(app, ["data", "inspect", str(tmp_path / "d.jsonl"), "--rows", "0"])
+    assert result.exit_code == 2 and "--rows" in result.output  # it showed an empty table
+
+
 def test_templated_questions_are_flagged_as_homogeneous(tmp_path):
     countries = ["France", "Spain", "Italy", "Peru", "Chile", "Japan"]
     countries += ["Kenya", "Egypt", "Nepal", "Cuba", "Fiji", "Oman"]

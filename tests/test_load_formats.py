@@ -89,6 +89,23 @@ def test_a_csv_cell_keeps_its_windows_line_ends(tmp_path):
     assert (example.question, example.answer) == ("two\r\nlines", "a\r\n")
 
 
+def test_chat_turns_in_a_csv_cell_are_read_as_their_json(tmp_path):
+    # The README lists chats among the shapes and CSV among the formats; a CSV cell is text, and
+    # the loader said "field 'messages' must be a non-empty list of turns" of every row.
+    turns = [
+        {"role": "user", "content": "Hi, is it free?"},
+        {"role": "assistant", "content": "Yes."},
+    ]
+    path = tmp_path / "chats.csv"
+    pd.DataFrame({"messages": [json.dumps(turns), "not json"]}).to_csv(path, index=False)
+    with pytest.raises(
+        TunelabError, match=r"chats.csv:3: field 'messages' is text that is not JSON"
+    ):
+        load_examples(path)
+    (example,) = load_examples(path, on_error="skip")
+    assert (example.question, example.answer) == ("Hi, is it free?", "Yes.")
+
+
 def test_field_mapping(tmp_path):
     path = tmp_path / "d.jsonl"
     path.write_text(json.dumps({"ask": "q", "reply": "a"}) + "\n")

@@ -4,6 +4,7 @@ training, inspect, check and split, with errors that name the file, line and fie
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -194,6 +195,14 @@ def _field(row: dict[str, Any], name: str, source: str, required: bool = True) -
 
 def _messages(row: dict[str, Any], source: str) -> list[dict[str, str]]:
     raw = row.get("messages", row.get("conversations"))
+    if isinstance(raw, str):  # a CSV cell holds its turns as JSON text
+        try:
+            raw = json.loads(raw)
+        except json.JSONDecodeError:
+            raise DataError(
+                f"{source}: field 'messages' is text that is not JSON: a CSV cell must hold the "
+                'turns as a JSON list ([{"role": "user", "content": ...}, ...])'
+            ) from None
     if not isinstance(raw, list) or not raw:
         raise DataError(f"{source}: field 'messages' must be a non-empty list of turns")
     messages = []

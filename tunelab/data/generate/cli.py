@@ -3,6 +3,7 @@ and new phrasings of existing rows; heavy imports stay inside the functions."""
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 from typing import Annotated
 
@@ -126,7 +127,8 @@ def generate_command(
         # 28% of the held-out facts, 12 epochs 46%, 3 rule rewrites a question at 3 epochs 53%.
         console.print(
             f"each fact is asked once: train on it longer than usual (12 epochs, not 3) or add "
-            f"rewrites first (`tunelab data augment {config.output} --mode rules -o more.jsonl`)",
+            f"rewrites first (`tunelab data augment {shlex.quote(str(config.output))} --mode rules "
+            "-o more.jsonl`)",
             markup=False,
         )
 

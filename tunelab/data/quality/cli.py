@@ -29,7 +29,7 @@ def inspect_command(
     model: Annotated[
         str, typer.Option(help="Model whose tokenizer and template to use.")
     ] = DEFAULT_MODEL,
-    rows: int = 3,
+    rows: Annotated[int, typer.Option(min=1, help="How many rows to show.")] = 3,
 ) -> None:
     """Show, for a few rows, the rendered prompt, token counts and which tokens are trained on."""
     from tunelab.data.quality.inspect import inspect_file
