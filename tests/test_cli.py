@@ -119,6 +119,38 @@ def test_main_prints_a_user_error_to_stderr_as_written_and_ctrl_c_exits_130(monk
     with pytest.raises(SystemExit) as exit_:
         cli.main()
     assert exit_.value.code == 130
+    # A Ctrl-C before any work log was opened imports nothing more: the handler imported the
+    # work log, and with it torch, whose import the Ctrl-C had cut short (a traceback or a
+    # segfault instead of 130, in a command's first second).
+    import sys as system
+
+    monkeypatch.delitem(system.modules, "tunelab.work_log", raising=False)
+    with pytest.raises(SystemExit) as exit_:
+        cli.main()
+    assert exit_.value.code == 130 and "tunelab.work_log" not in system.modules
+
+    # transformers' lazy import wraps a Ctrl-C that cut an import short in its own error
+    # ("Could not import module 'PreTrainedModel'"): still Ctrl-C's exit, no traceback.
+    def wrapped():
+        try:
+            try:
+                raise KeyboardInterrupt
+            except KeyboardInterrupt:
+                raise RuntimeError("Only a single TORCH_LIBRARY can be used") from None
+        except RuntimeError as err:
+            raise ModuleNotFoundError("Could not import module 'PreTrainedModel'") from err
+
+    monkeypatch.setattr(cli, "app", wrapped)
+    with pytest.raises(SystemExit) as exit_:
+        cli.main()
+    assert exit_.value.code == 130
+
+    def broken():
+        raise ModuleNotFoundError("No module named 'nothing'")
+
+    monkeypatch.setattr(cli, "app", broken)
+    with pytest.raises(ModuleNotFoundError):  # any other error is still itself
+        cli.main()
 
     # Ctrl-C while the commands load (seconds of torch and transformers) exits the same way.
     import sys

@@ -15,7 +15,7 @@ from tunelab.data import cli as data
 from tunelab.data.generate import cli as data_generate
 from tunelab.data.quality import cli as data_quality
 from tunelab.demo import cli as demo
-from tunelab.errors import TunelabError
+from tunelab.errors import TunelabError, cut_short_by_ctrl_c
 from tunelab.evaluate import cli as evaluate
 from tunelab.evaluate.bench import cli as bench
 from tunelab.evaluate.human import cli as human
@@ -87,6 +87,11 @@ def main() -> None:
     except KeyboardInterrupt:
         _say_what_is_kept()
         sys.exit(130)  # Ctrl-C in any command: what shells expect, without a traceback
+    except Exception as err:
+        if not cut_short_by_ctrl_c(err):
+            raise
+        _say_what_is_kept()
+        sys.exit(130)
     except SystemExit as exit_:
         if exit_.code == 130:  # typer turns a Ctrl-C inside a command into exit 130 itself
             _say_what_is_kept()
@@ -94,9 +99,13 @@ def main() -> None:
 
 
 def _say_what_is_kept() -> None:
-    from tunelab.work_log import interrupted
-
-    if kept := interrupted():  # eval, compare, bench: what the rerun will not redo
+    # Only a command that opened a work log has one to speak of, and it imported the module.
+    # Importing it here imports torch, which a Ctrl-C in a command's first second had cut short
+    # mid-import: importing it again crashed (a traceback, or a segfault) instead of exiting 130.
+    work_log = sys.modules.get("tunelab.work_log")
+    if work_log is None:
+        return
+    if kept := work_log.interrupted():  # eval, compare, bench: what the rerun will not redo
         Console(stderr=True).print(f"[yellow]{escape(kept)}[/]", soft_wrap=True)
 
 
