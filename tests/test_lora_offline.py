@@ -56,6 +56,9 @@ def test_training_lora_and_answering_with_it_look_nothing_up(tmp_path, qa_file):
                        "--max-new-tokens", "2")  # fmt: skip
     assert answered.returncode == 0, answered.stderr[-3000:]
     assert "LOOKED UP []" in answered.stderr, answered.stderr[-1000:]
+    # Nor does either say the hub is "in offline mode" (the switch above, not the user's).
+    for said in (trained.stderr, answered.stderr):
+        assert "publisher trust check" not in said, said[-1000:]
 
 
 def test_the_hub_setting_is_given_back_after_the_import(monkeypatch):

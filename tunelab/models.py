@@ -40,16 +40,22 @@ def import_bitsandbytes_offline() -> None:
     peft or a quantized load imports it. On a CPU with AVX-512 BF16 its import asks huggingface.co
     for a 4-bit kernel to download and run (kernels.get_kernel): a DNS lookup from every LoRA
     command, a stall where DNS does not answer, and code fetched at import were the hub to trust
-    it. Offline, it finds none cached and keeps its own kernels."""
+    it. Offline, it finds none cached and keeps its own kernels; the `kernels` package's warning
+    that it skips a publisher check "because the hub is in offline mode" (this switch, not the
+    user's setting) is kept quiet."""
     if importlib.util.find_spec("bitsandbytes") is None:
         return
     from huggingface_hub import constants
 
+    kernels_log = logging.getLogger("kernels")
     offline, constants.HF_HUB_OFFLINE = constants.HF_HUB_OFFLINE, True
+    level = kernels_log.level
+    kernels_log.setLevel(logging.ERROR)
     try:
         import bitsandbytes  # noqa: F401  (imported once; later imports find it loaded)
     finally:
         constants.HF_HUB_OFFLINE = offline
+        kernels_log.setLevel(level)
 
 
 EMBEDDED_NAME = "smollm2-135m-instruct"
