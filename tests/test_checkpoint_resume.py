@@ -43,6 +43,38 @@ def test_a_copied_run_resumes_into_the_folder_given(tmp_path, qa_file, given):
     assert Config.from_yaml(b / "config.yaml").run_dir == b
 
 
+@pytest.mark.parametrize("given", ["folder", "its config.yaml"])
+def test_a_new_name_for_a_run_folder_starts_a_new_run_and_leaves_the_source_as_it_was(
+    tmp_path, qa_file, given
+):
+    # The folder's own name was put back over --set name=fresh: refused as "exists", and with
+    # --overwrite the source run was trained again from step 0 into itself, its checkpoints lost.
+    src = train(tiny_config(tmp_path, qa_file, max_steps=4, save_every=2, keep_checkpoints=5))
+    kept = {p.relative_to(src): p.read_bytes() for p in src.rglob("*") if p.is_file()}
+    source = src if given == "folder" else src / "config.yaml"
+    for extra in ([], ["--overwrite"]):
+        result = _tunelab(
+            "train", source, "--set", "name=fresh", "--set", "train.max_steps=2", *extra
+        )
+        assert result.exit_code == 0, result.output
+        fresh = src.parent / "fresh"
+        assert [r["step"] for r in _records(fresh)] == [1, 2]
+        assert (
+            Config.from_yaml(fresh / "config.yaml").data.path
+            == Config.from_yaml(src / "config.yaml").data.path
+        )
+        assert {p.relative_to(src): p.read_bytes() for p in src.rglob("*") if p.is_file()} == kept
+    elsewhere = tmp_path / "other"
+    result = _tunelab(
+        "train", source, "--set", f"output_dir={elsewhere}", "--set", "train.max_steps=1"
+    )
+    assert result.exit_code == 0, result.output
+    assert (elsewhere / src.name / "model").is_dir()
+    # Its own name again is the run itself: refused without --resume or --overwrite, as before.
+    result = _tunelab("train", source, "--set", f"name={src.name}")
+    assert isinstance(result.exception, TunelabError) and "--resume" in str(result.exception)
+
+
 def test_more_steps_and_a_new_lr_on_resume_apply_from_the_resume_step(tmp_path, qa_file):
     run = train(
         tiny_config(tmp_path, qa_file, max_steps=3, save_every=3, lr=3e-3, scheduler="constant")

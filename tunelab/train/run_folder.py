@@ -62,16 +62,24 @@ MAY_CHANGE_ON_RESUME = frozenset(
 def config_from(source: str | Path | None, overrides: list[str] | None = None) -> Config:
     """What `tunelab train SOURCE --set ...` trains: the defaults, a YAML file, or a run folder (or
     its config.yaml). A run folder is the run: a copy (`cp -r runs/a runs/b`) trains into itself,
-    not into the folder its config.yaml names."""
+    not into the folder its config.yaml names; with `--set name=...` (or output_dir) naming
+    another folder, its settings start a new run there."""
     overrides = overrides or []
     if source is None:
         return Config.from_dict({}, overrides, source="--set")
     path = Path(source)
-    if path.is_dir():
-        return Run.open(path, overrides).config
+    run_dir = path if path.is_dir() else None
     if path.name == CONFIG_FILE and Run.is_started(path.parent):
-        return Run.open(path.parent, overrides).config
-    return Config.from_yaml(path, overrides)
+        run_dir = path.parent
+    if run_dir is None:
+        return Config.from_yaml(path, overrides)
+    if any(o.partition("=")[0].strip() in ("name", "output_dir") for o in overrides):
+        # `--set name=new`: a new run with this one's settings. Run.open put the folder's own
+        # name back, and --overwrite then replaced the run given as the source.
+        config = Config.from_yaml(run_dir / CONFIG_FILE, overrides)
+        if (Path(config.output_dir) / config.name).resolve() != run_dir.resolve():
+            return config
+    return Run.open(run_dir, overrides).config
 
 
 # The local files a config names, by their `--set` keys: read from other folders, they must not
