@@ -176,8 +176,13 @@ def test_a_chat_longer_than_the_context_forgets_its_oldest_turns_but_not_the_sys
     assert asked[-2:] == ["7", "last"] and "0" not in asked  # the oldest went first
     prompt = session.prompt.chat(session.history[:-1], tokenizer)
     assert "Be brief." in prompt
-    with pytest.raises(TunelabError, match="do not fit the model's context of 160"):
+    with pytest.raises(TunelabError, match="do not fit the model's context of 160.*shorten it"):
         session.reply(turn * 40, max_new_tokens=8)
+    # A short message and too long a reply: shortening "hi" cannot help, the reply's limit can.
+    with pytest.raises(
+        TunelabError, match=r"context of 160 tokens: lower --max-new-tokens \(at most 1\d\d"
+    ):
+        session.reply("hi", max_new_tokens=500)
 
 
 def test_ctrl_c_or_an_error_ends_the_reply_not_the_chat(monkeypatch, capsys):

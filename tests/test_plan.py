@@ -316,6 +316,9 @@ def test_plan_prints_its_parts_and_whether_the_run_fits():
     for part in ("weights", "LoRA adapters", "AdamW state", "activations", "loss", "peak"):
         assert part in result.output
     assert "fits" in result.output and "does not fit" not in result.output
+    for nonsense in ("0", "-3"):  # -3 printed "does not fit: ... --gpu-memory -3 GiB", exit 0
+        refused = runner.invoke(app, ["plan", "Llama-3.1-70B", "--gpu-memory", nonsense])
+        assert refused.exit_code != 0 and "gpu_memory" in str(refused.exception) + refused.output
     result = runner.invoke(app, ["plan", "Llama-3.1-70B", "--method", "full", "--gpu-memory", "80"])
     assert result.exit_code == 0, result.output
     assert "does not fit" in result.output

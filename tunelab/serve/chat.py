@@ -112,9 +112,17 @@ class Session:
         room = context_length(self.model, self.tokenizer) - max_new_tokens
         while self._prompt_tokens(messages) > room:
             if len(messages) <= 1:
+                context = room + max_new_tokens
+                # Shortening "hi" cannot make room for a reply longer than the context itself.
+                fix = (
+                    f"lower --max-new-tokens (at most {context - self._prompt_tokens(messages)} "
+                    "with this message)"
+                    if room <= 0 or self._prompt_tokens(messages) < max_new_tokens
+                    else "shorten it, or lower --max-new-tokens"
+                )
                 raise TunelabError(
                     f"this message and a reply of up to {max_new_tokens} tokens do not fit the "
-                    f"model's context of {room + max_new_tokens} tokens: shorten it"
+                    f"model's context of {context} tokens: {fix}"
                 )
             messages = messages[2:]  # a user turn and its reply, so the chat still opens on a user
         return messages

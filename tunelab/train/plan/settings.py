@@ -47,7 +47,7 @@ class PlanConfig(Section):
     """flash_attention_2 and flex_attention keep k and v unrepeated and build no mask."""
     device: Literal["auto", "cpu", "cuda"] = "auto"
     """auto: cuda when --gpu-memory is given or a GPU is present, else cpu."""
-    gpu_memory: float | None = None
+    gpu_memory: float | None = Field(None, gt=0)
     """GiB per GPU to check against, e.g. 80 (default: this machine's GPU, or free RAM on a CPU)."""
 
     @classmethod
