@@ -44,6 +44,8 @@ def test_inspect_takes_the_runs_system_prompt_and_truncation(tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert "dropped" in result.output
+    # None of a dropped row is drawn as trained (its reply was marked «...»: piped, marks show).
+    assert "\u00abYes" not in result.output.replace(" ", "") and "Yes." in result.output
     result = CliRunner().invoke(app, args[:4] + ["--system-prompt", "Be brief."])
     assert "Be brief." in result.output
 

@@ -74,7 +74,10 @@ def inspect_file(data: DataConfig, *, model: str, rows: int = 3) -> None:
                 f"[yellow](dropped: longer than max_length={data.max_length} with truncation "
                 f"{data.truncation!r}; none of it is trained)[/]"
             )
-        console.print(render_mask(shown.input_ids, shown.labels, tokenizer, marked))
+        # A dropped row trains none of its tokens: drawn with its reply marked trained, it
+        # contradicted the line above and the table's 0.
+        labels = [IGNORE] * len(shown.labels) if fits == "dropped" else shown.labels
+        console.print(render_mask(shown.input_ids, labels, tokenizer, marked))
         counted = shown if fits.startswith("truncated") else item  # what training gets
         trained = 0 if fits == "dropped" else counted.trained_tokens
         table.add_row(
