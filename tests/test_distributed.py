@@ -378,3 +378,20 @@ def test_a_refusal_after_torchruns_sigterm_leaves_at_once_without_saying_it(monk
         cli.train_command(None)
     assert left == [2]
     assert "no such file" not in capsys.readouterr().err  # rank 0 said it
+
+
+def test_a_refusal_of_one_process_reading_its_own_data_is_said_by_every_process(tmp_path, qa_file):
+    # Rank 1 could not read its machine's copy of the data and left; rank 0 died in DDP's first
+    # collective with a gloo traceback ("Connection closed by peer") that never said why, and
+    # rank 1, not a machine's first process, said nothing before torchrun stopped it.
+    config = tiny_config(tmp_path, qa_file, method="full", max_steps=2)
+    body = """    from tunelab.errors import TunelabError
+    def unreadable(*args, **kwargs):
+        raise TunelabError("data.jsonl:3: not valid JSON")
+    loop.prepare = unreadable"""
+    done, _ = _torchrun_with_fault(tmp_path, config, 1, body, status=False)
+    said = " ".join((done.stdout + done.stderr).split())
+    assert "process 1 of 2 stopped before training: data.jsonl:3: not valid JSON" in said, said[
+        -3000:
+    ]
+    assert "Connection closed by peer" not in said and said.count("Traceback") <= 1

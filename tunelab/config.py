@@ -226,8 +226,9 @@ class DataConfig(Section):
     """`chat` (the model's own template), `alpaca`, `qa` (### Question/### Answer), or a Jinja string."""
     system_prompt: str | None = None
     """A system turn put first in every example that has none."""
-    max_length: int = Field(512, ge=1)
-    """Tokens per example (and per packed row)."""
+    max_length: int = Field(512, ge=2)
+    """Tokens per example (and per packed row); at least 2, as one token has nothing to predict
+    (a raw text's 1-token windows trained on no token at all, 3,586 steps "finished")."""
     truncation: Literal["keep_response", "right", "drop"] = "keep_response"
     """An example past max_length: keep_response cuts the oldest prompt tokens first, right cuts
     the end, drop drops it."""

@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import NoReturn
+from typing import NoReturn, TypeVar
 
 import torch
 import torch.distributed as dist
@@ -27,6 +27,8 @@ from torch import nn
 
 from tunelab.errors import TunelabError
 from tunelab.train.loss import token_loss_sum
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -145,6 +147,32 @@ def check_on_main(world: World, check: Callable[[], None]) -> None:
             refusal = TunelabError(shared[0])
     if refusal is not None:
         raise refusal
+
+
+def on_every_process(world: World, work: Callable[[], T]) -> T:
+    """`work`'s result, run on every process; a refusal (TunelabError) any one of them met is
+    raised on all of them, the others naming the process it came from. Without this, a process
+    that could not read its data left, and the others died in DDP's first collective with a gloo
+    traceback ("Connection closed by peer") that never said why; under torchrun a process other
+    than a machine's first says nothing, so that refusal was not said anywhere."""
+    refusal, result = None, None
+    try:
+        result = work()
+    except TunelabError as err:
+        refusal = err
+    if world.size > 1:
+        said: list[str | None] = [None] * world.size
+        dist.all_gather_object(said, str(refusal) if refusal else None)
+        if (
+            refusal is None
+            and (first := next((r for r, s in enumerate(said) if s), None)) is not None
+        ):
+            refusal = TunelabError(
+                f"process {first} of {world.size} stopped before training: {said[first]}"
+            )
+    if refusal is not None:
+        raise refusal
+    return result  # type: ignore[return-value]
 
 
 # A refusal (TunelabError) under torchrun: every process refuses alike, and printing it once per

@@ -149,21 +149,32 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
             "range",
             soft_wrap=True,
         )
-    quantize = config.model.quantize
-    model, tokenizer = load_model(
-        config.model.name,
-        dtype=weights_dtype(config.model.dtype, quantize),
-        quantize=quantize,
-        device=device if quantize else "cpu",  # bitsandbytes quantizes on the way in
-    )
-    limit = context_length(model, tokenizer)
-    fitted = fit_max_length(config.data, config.model.name, limit)
-    if fitted is not config.data:
-        console.print(f"data.max_length {config.data.max_length} → {limit}: the model's context")
-        config = config.model_copy(update={"data": fitted})
-    if resume:
-        check_resume_changes(run_dir, config)
-    data = prepare(config.data, tokenizer, near_questions)  # a typo'd question splits as its twin
+
+    def load_and_prepare():
+        quantize = config.model.quantize
+        model, tokenizer = load_model(
+            config.model.name,
+            dtype=weights_dtype(config.model.dtype, quantize),
+            quantize=quantize,
+            device=device if quantize else "cpu",  # bitsandbytes quantizes on the way in
+        )
+        limit = context_length(model, tokenizer)
+        fitted = fit_max_length(config.data, config.model.name, limit)
+        fitted_config = config
+        if fitted is not config.data:
+            console.print(
+                f"data.max_length {config.data.max_length} → {limit}: the model's context"
+            )
+            fitted_config = config.model_copy(update={"data": fitted})
+        if resume:
+            check_resume_changes(run_dir, fitted_config)
+        # A typo'd question splits as its twin.
+        data = prepare(fitted_config.data, tokenizer, near_questions)
+        return model, tokenizer, fitted_config, data
+
+    # Each process reads its own copy of the model and data (on its own machine): one that
+    # refuses says why on every process, where the others died in DDP's first collective.
+    model, tokenizer, config, data = distributed.on_every_process(world, load_and_prepare)
     console.print(f"[bold]data[/] {data.summary()}")
     if world.is_main and (note := untaught_note(config, data.train_examples, data.test_examples)):
         console.print(f"[yellow]warning:[/] {escape(note)}", soft_wrap=True)
