@@ -94,6 +94,26 @@ def test_words_the_dictionary_lacks_but_engineers_write_are_not_misspellings():
     assert "misspelling" in categories(typo)
 
 
+def test_addresses_code_a_word_cut_off_and_contractions_are_no_errors():
+    # A URL's path ("installguide"), a model id ("EleutherAI" as "eleuther") and the word a reply
+    # cut off at its token limit ends in ("`crit") were misspellings; "don't" and "they'll" gave
+    # the topic words "don", "t", "ll", and an on-topic answer read as off-topic.
+    linked = row("Where is the quickstart?", "See the docs.",
+                 "The guide is at https://docs.example.com/quickstart/installguide and uses "
+                 "EleutherAI/pythia-410m with `tokenizr.fit()`.")  # fmt: skip
+    cut = row("What are the criteria?", "The criteria are listed.", "The criteria are the `crit",
+              finish="length")  # fmt: skip
+    spelt = row("Is it free?", "No, you pay for it.", "It's not free, you don't get it without "
+                "paying; they'll charge you.")  # fmt: skip
+    analyse([linked, cut, spelt], [])
+    for r in (linked, cut, spelt):
+        assert "misspelling" not in categories(r), r["errors"]
+    assert "off_topic_answer" not in categories(spelt), spelt["errors"]
+    typo = row("Is it free?", "No.", "You wil pay, it is not fre", finish="length")
+    analyse([typo], [])
+    assert "misspelling" in categories(typo)  # "wil" is still one; "fre", cut off, is not said
+
+
 def test_field_words_and_other_test_rows_words_are_not_misspellings_without_training_data():
     # A base model has no training data: the field's words and the test set's own words count.
     rows = [

@@ -17,6 +17,10 @@ _STOPWORDS = (
     "a an the and or of to in on for is are was were be been it its this that with as at by from "
     "what which who how why when where do does did can could would should will i you he she we they "
     "not no yes your my our their there here than then so if but about into"
+    # What `words` makes of a contraction ("don't" is "don", "t"; "they'll" "they", "ll"): "It's
+    # not free, you don't get it" held 4 such topic words, and read as off-topic. Not "won":
+    # "Spain won" is about winning.
+    " s t d m ll re ve don doesn didn isn aren wasn weren wouldn shouldn couldn haven hasn hadn"
 )
 STOPWORDS = frozenset(_STOPWORDS.split())
 # Chinese and Japanese (kanji, kana) are written without spaces, a character about a word.

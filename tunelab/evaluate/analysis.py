@@ -207,13 +207,23 @@ def misspellings(row: dict[str, Any], known: set[str]) -> list[str]:
     """Words of the answer its language's dictionary does not know, leaving out words of the
     question, reference or data; none where no dictionary fits. The question and reference say
     the language too: an answer of typos alone is not in any."""
-    answer = row["answer"]
-    tokens = _TOKEN.findall(answer.replace("\u2019", "'"))
+    # Not spelling: a web address, a path or a model id ("EleutherAI/pythia-410m" read as
+    # "eleuther"), code in backticks; nor the word a reply cut off at its token limit ends in
+    # ("...the `crit" read "crit").
+    answer = _NOT_WORDS.sub(" ", row["answer"]).replace("\u2019", "'")
+    tokens = _TOKEN.findall(answer)
+    if row.get("finish_reason") == "length" and re.search(r"\w$", row["answer"].rstrip("`*_")):
+        tokens = tokens[:-1]
     candidates = {p for t in tokens for p in _spelled_parts(t, known) if len(p) > 2} - known
     if not candidates:  # no dictionary to load (a Chinese answer, one of the data's own words)
         return []
     dictionary = spelling_dictionary(f"{row['question']} {row['reference']} {answer}")
     return sorted(dictionary.unknown(candidates)) if dictionary else []
+
+
+_NOT_WORDS = re.compile(
+    r"https?://\S+|www\.\S+|`[^`]*`?|\b[\w.-]+/[\w./-]+|\b\w+\.(?:com|org|io|net|ai|dev)\b\S*"
+)
 
 
 def _spelled_parts(token: str, known: set[str]) -> list[str]:
