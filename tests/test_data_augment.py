@@ -147,6 +147,16 @@ def test_replies_are_read_as_json_lists_or_question_lines():
         "Second way?",
     ]
     assert parse_questions(None) == []
+    # The prompt's own "Question: ..." line said again was kept as a new phrasing of it.
+    assert parse_questions('Question: What is X?\n2. "How is X set?"\nQ: Why X?') == [
+        "What is X?",
+        "How is X set?",
+        "Why X?",
+    ]
+    assert parse_questions('["Question: What is X?", "Rewrite 2: Is X on?"]') == [
+        "What is X?",
+        "Is X on?",
+    ]
 
 
 def test_with_the_tiny_local_model_every_original_is_kept(data, tmp_path):

@@ -272,3 +272,21 @@ def test_a_code_fence_closes_only_at_a_fence_like_its_own():
     assert fenced_parts("```pip install x```\n# Install\n") == [
         (False, "```pip install x```\n# Install\n")
     ]
+
+
+def test_front_matter_and_html_comments_are_not_read_and_lines_keep_their_numbers(tmp_path):
+    # "--- title: Sync Service version: 4.1 ---" and "<!-- internal note: do not publish -->"
+    # became answers, and a RAG passage.
+    doc = tmp_path / "sync.md"
+    doc.write_text(
+        "---\ntitle: Sync Service\nversion: 4.1\n---\n\n# Sync Service\n\n"
+        "<!-- internal note:\ndo not publish -->\n\nThe Sync Service uses port 7070 by default.\n"
+    )
+    text = " ".join(s.text for s in read_sections(doc))
+    assert "7070" in text and "internal note" not in text and "title:" not in text
+    out = tmp_path / "qa.jsonl"
+    result = CliRunner().invoke(app, ["data", "generate", str(doc), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    written = out.read_text()
+    assert "internal note" not in written and "version: 4.1" not in written
+    assert "sync.md:11" in written  # the line of "The Sync Service uses port 7070"

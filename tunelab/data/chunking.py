@@ -70,7 +70,9 @@ def find_documents(paths: list[str | Path]) -> list[Path]:
                 f"{path}: cannot read {path.suffix!r} files; use {sorted(DOC_SUFFIXES)}"
             )
     if not found:
-        raise TunelabError(f"no documents ({', '.join(sorted(DOC_SUFFIXES))}) under {paths}")
+        raise TunelabError(
+            f"no documents ({', '.join(sorted(DOC_SUFFIXES))}) under {', '.join(map(str, paths))}"
+        )
     return found
 
 
@@ -82,9 +84,25 @@ def read_sections(path: Path) -> list[Section]:
     text = _read_utf8(path)
     if suffix in (".html", ".htm"):
         text = html_to_markdown(text)
+    else:
+        text = without_hidden_text(text)
     if suffix == ".txt" and not any(ATX.match(line) for line in text.splitlines()):
         text = plain_headings(text)
     return markdown_sections(text, title=path.stem)
+
+
+# What a Markdown file holds that its readers never see: YAML front matter ("title: Sync
+# Service" became an answer) and HTML comments ("<!-- internal note: do not publish -->" did).
+FRONT_MATTER = re.compile(r"\A---[ \t]*\n.*?\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
+HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
+
+
+def without_hidden_text(text: str) -> str:
+    """`text` less its front matter and HTML comments, each left as its line breaks, so that
+    every line keeps its number (answers cite `file:line`)."""
+    for hidden in (FRONT_MATTER, HTML_COMMENT):
+        text = hidden.sub(lambda m: "\n" * m.group().count("\n"), text)
+    return text
 
 
 # A list item ("- x", "• x", "2. x") and a labelled line ("Cause: ..."): a block's start, no heading.

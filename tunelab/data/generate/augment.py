@@ -151,11 +151,28 @@ def parse_questions(reply: str | None) -> list[str]:
         try:
             items = json.loads(reply[start : end + 1])
             items = [i.get("question") if isinstance(i, dict) else i for i in items]
-            return [i.strip() for i in items if isinstance(i, str) and i.strip()]
+            return [q for i in items if isinstance(i, str) and (q := _unlabelled(i))]
         except json.JSONDecodeError:
             pass
-    lines = (re.sub(r"^\s*(\d+[.)]|[-*•])\s*", "", line).strip() for line in reply.splitlines())
+    lines = (
+        _unlabelled(re.sub(r"^\s*(\d+[.)]|[-*•])\s*", "", line)) for line in reply.splitlines()
+    )
     return [line for line in lines if line.endswith("?")]
+
+
+# The prompt ends "Question: {question}": a small model's rewrite often is that line again,
+# "Question: What is X?", which passed for a new phrasing of "What is X?".
+_LABEL = re.compile(
+    r"^(?:(?:rewritten\s+|new\s+)?question|q|rewrite|paraphrase)\s*\d*\s*[:.)-]\s*", re.I
+)
+
+
+def _unlabelled(question: str) -> str:
+    """A rewrite without a leading label or the quotes around it."""
+    question = _LABEL.sub("", question.strip()).strip()
+    if len(question) > 1 and question[0] in "\"'“" and question[-1] in "\"'”":
+        question = question[1:-1].strip()
+    return question
 
 
 def _strays(rewrite: str, ex) -> bool:
