@@ -84,6 +84,17 @@ def test_a_rewrite_that_matches_a_test_question_is_dropped_and_counted(data, tmp
     questions = {r["question"] for r in _rows(out)}
     assert "How can I continue a stopped run?" not in questions
     assert stats.dropped["matches a test question"] == 1 and stats.written == 3
+    # A source row that itself asks a test question is not rewritten (its rewrites were kept,
+    # and the command said nothing).
+    test = _write(tmp_path / "test2.jsonl", [{"question": "what is the default LR", "answer": "x"}])
+    out = tmp_path / "aug2.jsonl"
+    stats = augment(
+        AugmentConfig(data=str(data), output=str(out), paraphrases=2, test=str(test)),
+        ScriptedLLM(REWRITES),
+    )
+    questions = [r["question"] for r in _rows(out)]
+    assert "What is the default lr?" in questions and "Default LR?" not in questions
+    assert stats.dropped["its source asks a test question (data check --test names it)"] == 2
 
 
 def test_a_rewrite_naming_what_the_original_never_did_is_dropped(data, tmp_path):

@@ -250,6 +250,13 @@ def _rows_for(ex, rewrites, cfg, llm, tests, taken, stats) -> list[dict]:
     meta = {"source": ex.source, "source_key": key, "generator": "rules" if rules else llm.name}
     rows = [{"question": ex.question, "answer": ex.answer, "meta": {**meta, "kind": "original"}}]
     kept = []
+    if tests.matches(ex.question):
+        # The original itself asks a test question: its rewrites would be that leak again, a
+        # few times over (--test caught rewrites only, and the command said nothing of it).
+        stats.dropped["its source asks a test question (data check --test names it)"] += len(
+            rewrites[: cfg.paraphrases]
+        )
+        return rows
     for question in rewrites[: cfg.paraphrases]:
         reason = (
             "junk" if junk_reason(question)
