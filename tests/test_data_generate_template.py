@@ -517,3 +517,18 @@ def test_each_template_pair_cites_the_line_its_answer_is_on(tmp_path):
     assert where["How long is the warranty?"] == "4"
     assert where["What voltage does it use?"] == "7"
     assert where["What is the default dose_grams?"] == "14"
+
+
+def test_a_table_cells_markup_is_not_an_answers_and_a_requirement_list_is_answered_whole(tmp_path):
+    # "The default log_level is **info**." and "What does Backup Tool require?" answered by
+    # the first of its list's items alone.
+    doc = tmp_path / "tool.md"
+    doc.write_text(
+        "# Backup Tool Guide\n\nBackupTool copies your files every night.\n\n## Requirements\n\n"
+        "- Python 3.10 or newer\n- At least 2 GB of free disk space\n\n## Options\n\n"
+        "| Option | Default | Description |\n|---|---|---|\n| log_level | **info** | Verbosity |\n"
+    )
+    pairs = pairs_of(doc)
+    assert pairs["What is the default log_level?"].startswith("The default log_level is info.")
+    required = next(a for q, a in pairs.items() if q.startswith("What does") and "require" in q)
+    assert "Python 3.10" in required and "2 GB of free disk space" in required

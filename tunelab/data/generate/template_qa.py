@@ -149,7 +149,7 @@ def table_pairs(blocks: list[Block]) -> list[tuple[str, str]]:
     table: list[list[str]] = []
     for block in [*blocks, Block("prose", "")]:
         if block.kind == "table":
-            cells = [c.strip() for c in block.text.strip().strip("|").split("|")]
+            cells = [clean(c) for c in block.text.strip().strip("|").split("|")]  # "**info**"
             if not all(re.fullmatch(r":?-{2,}:?", c) for c in cells):  # the header's rule
                 table.append(cells)
             continue
@@ -315,7 +315,9 @@ def _lead_answer(question: str, blocks: list[Block], used: set[str]) -> str | No
     answer = " ".join(lead)
     # The steps a task's section lists, or the list its lead introduces ("To update it:"), are
     # the answer: its first step alone answered "How do I reset the router?".
-    if blocks[prose].item and asks_how:
+    # So is a list a section opens with for "What does X require?": its first item alone
+    # dropped "At least 2 GB of free disk space".
+    if blocks[prose].item and (asks_how or question.startswith("What does")):
         return _listed(blocks, prose)
     listed = prose + 1 < len(blocks) and blocks[prose + 1].item
     if listed and (asks_how or lead[-1].endswith(":")):  # "Pairing links... 1. Open..."
