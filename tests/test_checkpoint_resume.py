@@ -131,5 +131,9 @@ def test_a_run_that_died_writing_its_final_model_resumes_to_write_it(
     run = train(config, resume=True)  # its last checkpoint is at the end: nothing to train
     assert (run / "model" / "adapter_model.safetensors").is_file()
     assert [r["step"] for r in _records(run)] == [1, 2]
-    with pytest.raises(TunelabError, match="already at step 2 of 2"):
-        train(config, resume=True)  # finished now
+    # Finished now. Its length is max_steps's: raising train.epochs would change nothing, and
+    # the message said to raise either.
+    with pytest.raises(
+        TunelabError, match=r"already at step 2 of 2: raise train.max_steps \(set to 2"
+    ):
+        train(config, resume=True)

@@ -232,9 +232,17 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
         # last step): the resume writes the final model, training nothing more.
         finished = Run(run_dir, config).status["status"] == "finished"
         if state.step > total_steps or (state.step == total_steps and finished):
+            # With max_steps set it alone sets the length: "or train.epochs" sent users to raise
+            # epochs, which changed nothing.
+            longer = (
+                f"raise train.max_steps (set to {cfg.max_steps}: it caps the run, whatever "
+                "train.epochs says)"
+                if cfg.max_steps
+                else "raise train.epochs (or set train.max_steps)"
+            )
             raise TunelabError(
-                f"{run_dir} is already at step {state.step} of {total_steps}: raise train.max_steps "
-                "(or train.epochs) to train further"
+                f"{run_dir} is already at step {state.step} of {total_steps}: {longer} to train "
+                "further"
             )
     warmup = warmup_steps(total_steps, cfg.warmup_steps, cfg.warmup_ratio)
     if warmup >= total_steps:  # it trained at a fraction of lr, silently
