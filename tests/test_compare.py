@@ -396,6 +396,25 @@ def test_passages_cut_to_fit_the_context_are_reported_and_recall_counts_only_tho
     assert "context recall 0.0%" in report
 
 
+def test_questions_retrieval_found_nothing_for_are_counted_and_said(tmp_path):
+    # 6 of 10 questions got no passage (BM25 returns only those sharing a word), so their +RAG
+    # answers were the plain ones, and the report said nothing of it.
+    from tunelab.compare.run import CompareConfig, compare
+
+    run = tiny_run(tmp_path, QA)
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text(json.dumps({"question": "Which file holds the settings?",
+                                  "answer": "config.yaml holds them."}) + "\n")  # fmt: skip
+    cfg = CompareConfig(max_new_tokens=2, k=2, corpus=str(corpus), output=str(tmp_path / "out"))
+    result = compare(run, cfg)
+    for arm in (a for a in result.arms if a.rag):
+        assert arm.passages_unfound == 2, arm.name  # "What does tunelab train?", "Where are ..."
+    report = " ".join((tmp_path / "out" / "compare.md").read_text().split())
+    assert "2 questions for which retrieval found no passage (asked as without RAG)" in report
+    saved = json.loads((tmp_path / "out" / "compare.json").read_text())
+    assert any(a.get("passages_unfound") == 2 for a in saved["arms"])
+
+
 def test_a_verdict_held_back_by_the_sign_flip_test_says_so_not_could_be_zero():
     # 5 of 20 questions gained: the interval excludes zero, the sign-flip test does not confirm
     # it (p 1/16); the verdict said "could be zero (95% paired interval...)".

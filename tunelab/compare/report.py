@@ -206,6 +206,11 @@ def context_note(result: Comparison) -> str:
                 f", {_questions(arm.passages_cut)} lost passages to fit the model's context "
                 f"({arm.passages_none} asked with none)"
             )
+        if arm.passages_unfound:
+            note += (
+                f", {_questions(arm.passages_unfound)} for which retrieval found no passage "
+                "(asked as without RAG)"
+            )
         notes.append(note)
     recall = "; ".join(notes) + (
         " (context recall: the share of each reference's content words in the passages kept in "
@@ -278,7 +283,15 @@ def write_report(result: Comparison, cfg: CompareConfig) -> None:
         "own_rows_excluded": result.own_rows,
         "arms": [
             {"name": a.name, "model": a.model, "rag": a.rag, **a.summary, **_intervals(a)}
-            | ({"passages_cut": a.passages_cut, "passages_none": a.passages_none} if a.rag else {})
+            | (
+                {
+                    "passages_cut": a.passages_cut,
+                    "passages_none": a.passages_none,
+                    "passages_unfound": a.passages_unfound,
+                }
+                if a.rag
+                else {}
+            )  # fmt: skip
             for a in result.arms
         ],
         "ranked_by": main_metric(result.arms),

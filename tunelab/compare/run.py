@@ -71,6 +71,9 @@ class Arm:
     # A RAG arm's questions that the model's context held fewer of their passages than were found.
     passages_cut: int = 0
     passages_none: int = 0  # of those, the questions asked with none (as the plain arm asks them)
+    # Questions retrieval found no passage for (BM25 returns only those that share a word): asked
+    # as the plain arm asks them, which the report did not say.
+    passages_unfound: int = 0
 
 
 @dataclass
@@ -230,6 +233,7 @@ def _count_kept(
     cut = [len(used) < len(ctx) for used, ctx in zip(kept, found)]
     arm.passages_cut = sum(cut)
     arm.passages_none = sum(c and not used for c, used in zip(cut, kept))
+    arm.passages_unfound = sum(not ctx for ctx in found)
 
 
 def _summary(rows: list[dict[str, Any]], seconds: float, asked: int) -> dict[str, float | None]:
