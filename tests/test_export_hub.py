@@ -95,6 +95,22 @@ def test_push_while_offline_is_one_line_naming_the_repo(tmp_path):
     # conftest sets HF_HUB_OFFLINE: huggingface_hub refuses the request itself.
     result = CliRunner().invoke(app, ["export", "tiny-random", "--push", "me/tuned"])
     assert str(result.exception).startswith("--push me/tuned: OfflineModeIsEnabled")
+    # What to do for it, and for a hub this machine cannot reach: no login (it advised one).
+    assert "HF_HUB_OFFLINE is set: unset it to push" in str(result.exception)
+
+
+def test_a_push_to_a_hub_out_of_reach_says_so_not_to_log_in(tmp_path, monkeypatch):
+    import httpx
+    from huggingface_hub import HfApi
+
+    def unreachable(*args, **kwargs):
+        raise httpx.ConnectError("[Errno -2] Name or service not known")
+
+    monkeypatch.setattr(HfApi, "create_repo", unreachable)
+    result = CliRunner().invoke(app, ["export", "tiny-random", "--push", "me/tuned"])
+    said = str(result.exception)
+    assert said.startswith("--push me/tuned: ConnectError") and "hf auth login" not in said
+    assert "the hub cannot be reached from this machine" in said
 
 
 def test_a_push_that_fails_names_what_was_written_before_it(tmp_path):

@@ -32,7 +32,24 @@ def push_to_hub(model: str | Run, repo_id: str, written: dict[str, Path], dtype:
             api.create_commit(repo_id, operations, commit_message=f"tunelab export of {model}")
         except Exception as err:  # the hub's errors: offline, no token, no right to the repo...
             raise TunelabError(
-                f"--push {repo_id}: {type(err).__name__}: {str(err).splitlines()[0]} (log in with "
-                "`hf auth login` or set HF_TOKEN; the export itself is written)"
+                f"--push {repo_id}: {type(err).__name__}: {str(err).splitlines()[0]} "
+                f"({_what_to_do(err)}; the export itself is written)"
             ) from None
     return str(url)
+
+
+def _what_to_do(err: Exception) -> str:
+    """What to try for a failed push: a machine that cannot reach the hub needs no login (a DNS
+    failure was answered "log in with `hf auth login`")."""
+    import httpx
+    from huggingface_hub.errors import OfflineModeIsEnabled
+
+    seen, cause = set(), err
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, OfflineModeIsEnabled):
+            return "HF_HUB_OFFLINE is set: unset it to push"
+        if isinstance(cause, (httpx.ConnectError, httpx.TimeoutException, ConnectionError)):
+            return "the hub cannot be reached from this machine: push from one that can reach it"
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return "log in with `hf auth login` or set HF_TOKEN"
