@@ -307,8 +307,9 @@ def test_every_row_of_unmapped_columns_is_one_reason_not_one_line_each(tmp_path)
 
 def test_a_column_mapped_to_another_field_moves_and_exact_repeats_are_exact(tmp_path):
     from tunelab.data.load import load_examples
-    from tunelab.data.quality.check import check_file, row_key
-    from tunelab.data.split import drop_duplicates
+    from tunelab.data.quality.check import check_file
+    from tunelab.data.split import drop_duplicates, duplicate_key
+    from tunelab.data.templates import Example
 
     # `input` mapped to the instruction was read as Alpaca's input too: "Q1?\n\nQ1?".
     rows = tmp_path / "io.jsonl"
@@ -325,7 +326,9 @@ def test_a_column_mapped_to_another_field_moves_and_exact_repeats_are_exact(tmp_
     )
     kept, removed = drop_duplicates(load_examples(code))
     assert (len(kept), removed) == (4, 1)
-    assert row_key("Is it?", "True") != row_key("Is it?", "true")
+    assert duplicate_key(Example.qa("Is it?", "True")) != duplicate_key(
+        Example.qa("Is it?", "true")
+    )
     # `data check` counts (and --fix drops) the repeats split drops, no more: it lowered the
     # answers' case, calling "True" and "true" one row.
     report = check_file(code, config=TINY)

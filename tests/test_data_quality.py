@@ -284,18 +284,8 @@ def test_a_report_or_output_path_that_cannot_be_written_fails_before_the_check(
     from tunelab.data.quality import check
 
     data = write_rows(tmp_path / "d.jsonl", qa_rows(FACTS))
-    result = runner.invoke(
-        app,
-        [
-            "data",
-            "check",
-            str(data),
-            "--model",
-            "tiny-random",
-            "--report",
-            str(tmp_path / "new dir" / "r.md"),
-        ],
-    )
+    check_tiny = ["data", "check", str(data), "--model", "tiny-random"]
+    result = runner.invoke(app, [*check_tiny, "--report", str(tmp_path / "new dir" / "r.md")])
     assert result.exit_code == 0, result.output
     assert "Jaccard" in (tmp_path / "new dir" / "r.md").read_text()
 

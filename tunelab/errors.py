@@ -1,5 +1,9 @@
 """The one error type for mistakes a user can cause and fix (bad file, unknown model, bad config)."""
 
+from __future__ import annotations
+
+from collections.abc import Iterator
+
 
 class TunelabError(Exception):
     """A user-facing error: its message names the file, line or field and what to do."""
@@ -11,14 +15,17 @@ def first_few(items: list[str], shown: int = 3) -> str:
     return ", ".join(items[:shown]) + more
 
 
+def error_chain(err: BaseException | None) -> Iterator[BaseException]:
+    """`err`, then what it was raised from or while handling, and so on (each once)."""
+    seen: set[int] = set()
+    while err is not None and id(err) not in seen:
+        yield err
+        seen.add(id(err))
+        err = err.__cause__ or err.__context__
+
+
 def cut_short_by_ctrl_c(err: BaseException) -> bool:
     """Whether `err` came of a Ctrl-C: a library that wraps what its import raised (transformers'
     lazy modules turn a KeyboardInterrupt into "Could not import module 'PreTrainedModel'")
     keeps the KeyboardInterrupt as its cause or context."""
-    seen: set[int] = set()
-    while err is not None and id(err) not in seen:
-        if isinstance(err, KeyboardInterrupt):
-            return True
-        seen.add(id(err))
-        err = err.__cause__ or err.__context__
-    return False
+    return any(isinstance(e, KeyboardInterrupt) for e in error_chain(err))

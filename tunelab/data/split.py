@@ -98,14 +98,20 @@ def near_keys(examples: list[Example]) -> list[str]:
     return keys
 
 
+def duplicate_key(example: Example) -> str:
+    """A row as exact repeats compare it (`drop_duplicates`, `data check`): what it asks
+    (`example_key`), its system prompt (no part of the question, but rows that differ in it
+    differ), and its answer to the character but for its edges' whitespace ("True" is no "true",
+    nor a two-line function its one-line form)."""
+    return "\x00".join((example_key(example), system_text(example), (example.answer or "").strip()))
+
+
 def drop_duplicates(examples: list[Example]) -> tuple[list[Example], int]:
-    """Drop exact repeats (the same prompt, and the same answer to the character: "True" is no
-    "true", nor two lines of code one); returns (kept, number dropped)."""
-    seen: set[tuple[str, str, str]] = set()
+    """Drop exact repeats (`duplicate_key`); returns (kept, number dropped)."""
+    seen: set[str] = set()
     kept = []
     for example in examples:
-        # A system prompt is no part of the question, but rows that differ in it differ.
-        key = (example_key(example), system_text(example), (example.answer or "").strip())
+        key = duplicate_key(example)
         if key not in seen:
             seen.add(key)
             kept.append(example)

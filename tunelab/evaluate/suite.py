@@ -166,9 +166,10 @@ def evaluate(models, cfg: EvalConfig | None = None, console: Console | None = No
     from tunelab.models import check_model_source
 
     cfg = cfg or EvalConfig()
-    runs = [run for run in map(Run.find, models) if run]
-    for model in models:  # a model named wrong fails now, not after the ones before it answered
-        if not Run.find(model):
+    found = [Run.find(model) for model in models]
+    runs = [run for run in found if run]
+    for model, run in zip(models, found):  # a model named wrong fails now, not after the
+        if not run:  # ones before it answered
             check_model_source(str(model))
     for run in runs:
         prompt = run.prompt()

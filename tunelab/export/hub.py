@@ -7,7 +7,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from tunelab.errors import TunelabError
+from tunelab.errors import TunelabError, error_chain
 from tunelab.run import Run
 
 
@@ -44,12 +44,9 @@ def _what_to_do(err: Exception) -> str:
     import httpx
     from huggingface_hub.errors import OfflineModeIsEnabled
 
-    seen, cause = set(), err
-    while cause is not None and id(cause) not in seen:
+    for cause in error_chain(err):
         if isinstance(cause, OfflineModeIsEnabled):
             return "HF_HUB_OFFLINE is set: unset it to push"
         if isinstance(cause, (httpx.ConnectError, httpx.TimeoutException, ConnectionError)):
             return "the hub cannot be reached from this machine: push from one that can reach it"
-        seen.add(id(cause))
-        cause = cause.__cause__ or cause.__context__
     return "log in with `hf auth login` or set HF_TOKEN"

@@ -134,19 +134,11 @@ def check_on_main(world: World, check: Callable[[], None]) -> None:
     """Run `check` on rank 0 alone (it reads what rank 0 alone writes, the run folder) while the
     others wait, and raise its refusal on every process: the others waited for a process that
     had left, and died with a traceback ("Connection closed by peer") that buried the refusal."""
-    refusal = None
-    if world.is_main:
-        try:
-            check()
-        except TunelabError as err:
-            refusal = err
-    if world.size > 1:
-        shared = [str(refusal) if refusal else None]
-        dist.broadcast_object_list(shared, src=0)
-        if shared[0] is not None and refusal is None:
-            refusal = TunelabError(shared[0])
-    if refusal is not None:
-        raise refusal
+    on_every_process(world, check if world.is_main else _nothing)
+
+
+def _nothing() -> None:
+    pass
 
 
 def on_every_process(world: World, work: Callable[[], T]) -> T:

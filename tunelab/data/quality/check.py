@@ -15,7 +15,7 @@ from tunelab.data.load import Loaded, read_examples
 from tunelab.data.markers import Markers, find_markers, plain_question
 from tunelab.data.quality import dedup, diversity, pii
 from tunelab.data.quality.junk import junk_reason, repeats_question
-from tunelab.data.split import near_keys, normalize_text, prompt_key, system_text
+from tunelab.data.split import duplicate_key, near_keys, prompt_key
 from tunelab.data.templates import Example
 from tunelab.data.write import check_new_file, write_jsonl
 from tunelab.errors import TunelabError, first_few
@@ -183,11 +183,9 @@ def check_file(
 
     tokenizer = load_tokenizer(config.model)
     whole = whole_words(tokenizer)
-    # The row keys normalise their questions themselves: normalising them again lowered the
-    # answers' case ("False" and "false" were called repeats, which --fix dropped and split kept).
-    row_keys = [
-        row_key(q, a) + "\x00" + system_text(e) for q, a, e in zip(prompts, answers, examples)
-    ]
+    # Split's own keys, compared as they are: normalising them again lowered the answers' case
+    # ("False" and "false" were called repeats, which --fix dropped and split kept).
+    row_keys = [duplicate_key(e) for e in examples]
     report.exact_dups = dedup.exact_duplicates(row_keys, normalized=True)
     repeated = {p.second for p in report.exact_dups}
     row_texts = [f"{q}\n{a}" for q, a in zip(prompts, answers)]
@@ -232,13 +230,6 @@ def check_file(
     _check_origins(report, asked)
     _collect_warnings(report)
     return report
-
-
-def row_key(question: str, answer: str) -> str:
-    """A row as one key for exact duplicates: the question normalised, the answer to the
-    character but for its edges' whitespace ("True" is no "true", nor a two-line function its
-    one-line form), as training's `split.drop_duplicates` compares them."""
-    return f"{normalize_text(question)}\x00{answer.strip()}"
 
 
 def question_text(example: Example) -> str:
