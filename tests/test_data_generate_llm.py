@@ -89,11 +89,13 @@ def make_app() -> FastAPI:
                 seed=attempt,
             )
             return reply(out.text)
+        if body["model"] == "no-formats" and "response_format" in body:
+            return JSONResponse({"error": "response_format is not supported"}, status_code=400)
         if body["model"] == "flaky" and attempt == 1:
             return JSONResponse({"error": "overloaded"}, status_code=503)
         if body["model"] == "flaky" and attempt == 2:
             return reply("Sorry, here is some prose instead of JSON.")
-        if body["model"] in ("canned", "flaky"):
+        if body["model"] in ("canned", "flaky", "no-formats"):
             chunk = prompt.split("Text:\n", 1)[1]
             sentence = re.split(r"(?<=[.!?])\s", chunk.strip())[0]
             pairs = [
@@ -214,6 +216,41 @@ def test_a_local_model_replies_under_the_schema_so_every_reply_parses(tmp_path):
     # each reply parses, and its random text is then dropped by the quality filters.
     assert (stats.chunks, stats.replies, stats.malformed, stats.parse_rate) == (2, 2, 0, 1.0)
     assert stats.pairs == 0 and sum(stats.dropped.values()) >= 2
+
+
+def test_tunelab_serve_as_the_endpoint_replies_under_the_schema_so_every_reply_parses(tmp_path):
+    # The endpoint was asked in the prompt only: 38% of a served 135M model's replies parsed,
+    # 100% of the same model's in-process. It is sent the schema as response_format now.
+    from tunelab.serve.launch import load_engines
+    from tunelab.serve.server import create_app
+    from tunelab.web import running
+
+    engines = load_engines(["tiny-random"], max_batch=4)
+    try:
+        with running(create_app(engines)) as base:
+            cfg = GenerateConfig(
+                docs=[str(DOCS / "notes.txt")],
+                output=str(tmp_path / "qa.jsonl"),
+                mode="llm",
+                endpoint=base,
+                model="tiny-random",
+                min_chunk_tokens=5,
+                max_new_tokens=64,
+                retries=0,
+            )
+            stats = generate_dataset(cfg, progress=False)
+    finally:
+        engines["tiny-random"].close()
+    assert (stats.chunks, stats.replies, stats.malformed, stats.parse_rate) == (2, 2, 0, 1.0)
+
+
+def test_a_server_that_refuses_response_format_is_asked_in_the_prompt_alone(
+    tmp_path, server, caplog
+):
+    stats = generate_dataset(config(tmp_path, server, "no-formats"), progress=False)
+    assert stats.malformed == 0 and stats.pairs == 6
+    warned = [r.getMessage() for r in caplog.records if "response_format" in r.getMessage()]
+    assert len(warned) >= 1 and "does not take a response_format" in warned[0]
 
 
 @pytest.mark.parametrize("answer", ["?", "1.", "  ...  "])

@@ -89,3 +89,25 @@ def test_a_schema_it_cannot_enforce_strictly_is_a_400_and_non_strict_is_lenient(
         ask(strict=True)
     assert err.value.body["code"] == "invalid_json_schema"
     assert ask(strict=False).choices[0].message.content.startswith("{")
+
+
+def test_a_schema_reply_closes_within_max_tokens_so_it_parses(client):
+    # A free string lets a random model write until the budget: cut there, the reply was JSON
+    # no client could read. It closes in the budget's last tokens instead, as a local one does.
+    notes = {
+        "type": "object",
+        "properties": {"notes": {"type": "array", "items": {"type": "string"}}},
+        "required": ["notes"],
+    }
+    for seed in range(3):
+        completion = client.chat.completions.create(
+            model="tiny-random",
+            messages=ASK,
+            max_tokens=80,
+            temperature=1.0,
+            seed=seed,
+            response_format={"type": "json_schema", "json_schema": {"name": "n", "schema": notes}},
+        )
+        reply = completion.choices[0].message.content
+        assert completion.usage.completion_tokens <= 80
+        assert isinstance(json.loads(reply)["notes"], list)

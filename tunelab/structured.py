@@ -65,6 +65,7 @@ class Constraint:
         self.closers = [eos] + _single_tokens(tokenizer, _CLOSERS)
         self.closers_outside_strings = [eos] + _single_tokens(tokenizer, _CLOSERS_OUTSIDE_STRINGS)
         self.quote = next(iter(_single_tokens(tokenizer, ('"',))), None)
+        self.whitespace = _whitespace_tokens(tokenizer, vocab_size, eos_ids)
 
     def start(self) -> Reply:
         import llguidance
@@ -98,6 +99,9 @@ class Reply:
             if (closer := self.closer(allowed)) is not None:
                 allowed = np.zeros_like(allowed)
                 allowed[closer] = True
+            elif (text := allowed & ~self.constraint.whitespace).any():
+                # Where no mark can close (after a key), whitespace would spend the budget.
+                allowed = text
         # numpy, on one thread, where the logits are on the CPU: a small threaded torch op takes
         # ~16 ms on a busy 2-core machine (threads waiting on each other), numpy's 0.1 ms.
         if logits.device.type == "cpu" and logits.is_contiguous():
@@ -156,6 +160,20 @@ def _single_tokens(tokenizer: PreTrainedTokenizerBase, marks: tuple[str, ...]) -
     """The token of each mark that is one token on its own, in order."""
     ids = [tokenizer.encode(c, add_special_tokens=False) for c in marks]
     return [i[0] for i in ids if len(i) == 1]
+
+
+def _whitespace_tokens(
+    tokenizer: PreTrainedTokenizerBase, vocab_size: int, eos_ids: list[int]
+) -> np.ndarray:
+    """Which token ids are whitespace alone (made once per tokenizer, as its llguidance view)."""
+    key = ("whitespace", vocab_size, tuple(eos_ids))
+    made = _tokenizers.setdefault(tokenizer, {})
+    if key not in made:
+        decode = _ll_tokenizer(tokenizer, vocab_size, eos_ids).decode_bytes
+        made[key] = np.array(
+            [(b := decode([i])) != b"" and b.isspace() for i in range(vocab_size)], dtype=bool
+        )
+    return made[key]
 
 
 def _ll_tokenizer(tokenizer: PreTrainedTokenizerBase, vocab_size: int, eos_ids: list[int]):

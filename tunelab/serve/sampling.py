@@ -38,7 +38,8 @@ def pick_tokens(requests: list[Request], logits: torch.Tensor) -> list[int]:
             row = logits[i].float()
             if penalty != 1.0:
                 penalize_repeats(row, r.prompt_ids + r.generated, penalty)
-            row = r.reply.mask(row) if r.reply else row
+            if r.reply is not None:  # closed within max_tokens, as a local reply is: it parses
+                r.reply.mask(row, remaining=r.sampling.max_tokens - len(r.generated))
             tokens[i] = sample(row, r.sampling, r.rng)
     return tokens
 

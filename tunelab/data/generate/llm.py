@@ -5,6 +5,7 @@ into (question, answer) pairs, however loosely they follow the requested JSON.""
 from __future__ import annotations
 
 import json
+import logging
 import re
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -14,6 +15,8 @@ from pydantic import model_validator
 
 from tunelab.config import DEFAULT_MODEL, Section
 from tunelab.errors import TunelabError
+
+log = logging.getLogger(__name__)
 
 Conversation = list[dict[str, str]]
 QUESTION_KEYS = ("question", "instruction", "q", "prompt", "query")
@@ -30,7 +33,7 @@ class AskConfig(Section):
     api_key: str | None = None
     """Key for the endpoint."""
     max_new_tokens: int = 512
-    """The longest reply, in tokens (a local model's JSON reply always closes within it)."""
+    """The longest reply, in tokens (JSON from a local model or `tunelab serve` closes within it)."""
     batch_size: int = 16
     """Prompts a local model answers together: decoded as one batch, a few cost little more
     than one (benchmarks/README.md, "Generation"); a call ends with its longest reply."""
@@ -62,8 +65,8 @@ class LLM(Protocol):
     def complete(
         self, conversations: list[Conversation], temperature: float, schema: dict | None = None
     ) -> list[str | None]:
-        """One reply per conversation, None where no reply could be had; a local model replies
-        with JSON of `schema` when one is given (an endpoint is asked in the prompt only)."""
+        """One reply per conversation, None where no reply could be had; with `schema`, a local
+        model replies with JSON of it, and an endpoint is sent it as `response_format`."""
         ...
 
 
@@ -126,15 +129,17 @@ class EndpointLLM:
         self.concurrency, self.retries = concurrency, retries
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self.client = httpx.Client(headers=headers, timeout=timeout)
+        self.takes_schema = True  # until the server refuses a response_format
 
     def complete(
         self, conversations: list[Conversation], temperature: float, schema: dict | None = None
     ) -> list[str | None]:
-        # Not every OpenAI-compatible server takes response_format: the prompt asks for the JSON.
         with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
-            return list(pool.map(lambda c: self._one(c, temperature), conversations))
+            return list(pool.map(lambda c: self._one(c, temperature, schema), conversations))
 
-    def _one(self, conversation: Conversation, temperature: float) -> str | None:
+    def _one(
+        self, conversation: Conversation, temperature: float, schema: dict | None
+    ) -> str | None:
         import httpx
 
         body = {
@@ -143,6 +148,14 @@ class EndpointLLM:
             "temperature": temperature,
             "max_tokens": self.max_new_tokens,
         }
+        if schema is not None and self.takes_schema:
+            # Servers that decode under a schema (vLLM, llama.cpp, tunelab serve) then always
+            # reply JSON a small model otherwise often breaks; not strict, so OpenAI takes
+            # keywords its strict mode refuses. The prompt asks for the same JSON either way.
+            body["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": "reply", "schema": schema},
+            }
         refused = None
         for attempt in range(self.retries + 1):
             try:
@@ -156,6 +169,15 @@ class EndpointLLM:
                     return response.json()["choices"][0]["message"]["content"]
                 except (ValueError, KeyError, IndexError, TypeError):
                     return None  # a 200 without a reply is a malformed reply, counted by the caller
+            if response is not None and _refuses_schema(response) and "response_format" in body:
+                # A server without structured output: ask as before, in the prompt only.
+                self.takes_schema = False
+                log.warning(
+                    "%s does not take a response_format (%s): its replies follow the JSON the "
+                    "prompt asks for, or are retried",
+                    self.url, response.text[:120],
+                )  # fmt: skip
+                return self._one(conversation, temperature, None)
             if response is not None and response.status_code in (400, 401, 403, 404):
                 # The same request will fail the same way: tell the user now.
                 raise TunelabError(
@@ -170,6 +192,15 @@ class EndpointLLM:
 
             raise TunelabError(unreachable(self.url, refused))
         return None
+
+
+def _refuses_schema(response) -> bool:
+    """A 400 or 422 that names the response format: the server lacks structured output (or this
+    schema's keywords), which is no reason to stop generating."""
+    text = response.text.lower()
+    return response.status_code in (400, 422) and any(
+        word in text for word in ("response_format", "json_schema", "schema", "grammar")
+    )
 
 
 def make_llm(settings: AskConfig) -> LLM:
