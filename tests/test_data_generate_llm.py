@@ -118,8 +118,9 @@ def make_app() -> FastAPI:
                     "answer": f"Studying {a} explains patterns that also shape {b}.",
                 },
                 {"question": "What is the capital of France?", "answer": "Paris."},  # a seed
-                {"question": f"Are {b} useful?", "answer": f"{b} are useful?"},
-            ]  # restates
+                {"question": f"Are {b} useful?", "answer": f"{b} are useful?"},  # restates
+                {"question": f"Where is the {a} museum?", "answer": "Paris."},  # a seed's answer
+            ]
             return reply(json.dumps(pairs))
         return JSONResponse({"error": "unknown model"}, status_code=404)
 
@@ -253,6 +254,44 @@ def test_a_server_that_refuses_response_format_is_asked_in_the_prompt_alone(
     assert len(warned) >= 1 and "does not take a response_format" in warned[0]
 
 
+@pytest.mark.parametrize(
+    "question, answer, reason",
+    [
+        # Kept by self-instruct from the 135M model on lamini seeds before these filters:
+        (
+            'Question:""Does Lamini require an internet connection?""Yes, it is a cloud AI',
+            "No, L",
+            "question holds a label or its answer",
+        ),
+        ("What is X? Answer: a tool", "A tool.", "question holds a label or its answer"),
+        ("How can I handle long texts when using Lamini?", "### Answer:###", "answer announces"),
+        ("How do I install it?", "The answer is:", "answer announces"),
+        ("How do I install it?", "Here are the steps to follow:", "answer announces"),
+        (
+            "How can I evaluate generated text?",
+            "### Question:\nCan Lamini generate text for data storytelling?\n### Answer:",
+            "answer holds a label or another question",
+        ),
+        ("Can you explain the CC-BY license mentioned?", "Yes", "answer is a bare yes or no"),
+    ],
+)
+def test_a_pair_in_the_prompts_form_or_without_content_is_dropped_whatever_the_mode(
+    question, answer, reason
+):
+    out = Output(Path("unused.jsonl"), "self-instruct")
+    got = drop_reason(GenerateConfig(mode="self-instruct"), question, answer, None, out, True)
+    assert got is not None and got.startswith(reason)
+
+
+def test_a_content_answer_a_colon_or_a_verdict_seeds_give_is_kept():
+    out = Output(Path("unused.jsonl"), "self-instruct")
+    cfg = GenerateConfig(mode="self-instruct")
+    long_lead = "Install it with pip, then run the following command in a terminal:"
+    assert drop_reason(cfg, "How do I install it?", long_lead, None, out) is None
+    assert drop_reason(cfg, "What is the answer to 2+2?", "The answer is 4.", None, out) is None
+    assert drop_reason(cfg, "Is 7 prime?", "Yes", None, out, verdicts_ok=True) is None
+
+
 @pytest.mark.parametrize("answer", ["?", "1.", "  ...  "])
 def test_an_answer_without_words_is_dropped(tmp_path, answer):
     out = Output(tmp_path / "qa.jsonl", "llm")
@@ -304,13 +343,15 @@ def test_self_instruct_keeps_only_new_pairs_that_pass_the_filters(tmp_path, serv
         model="seeds",
         output=str(tmp_path / "new.jsonl"),
         concurrency=2,
+        pairs_per_chunk=4,
     )
     stats = generate_dataset(cfg, progress=False)
     written = rows(tmp_path / "new.jsonl")
     assert stats.pairs == len(written) == 6
     assert (
         stats.dropped["duplicate question"] >= 1 and stats.dropped["answer restates question"] >= 1
-    )
+    ), stats.dropped
+    assert stats.dropped["answer copies a seed's answer"] >= 1, stats.dropped
     assert all(r["question"].startswith("Why do") for r in written)
     assert {r["meta"]["mode"] for r in written} == {"self-instruct"}
 

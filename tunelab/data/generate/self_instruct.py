@@ -8,6 +8,7 @@ import random
 
 from tunelab.data.generate.llm import LLM
 from tunelab.data.generate.shared import (
+    BARE_VERDICT,
     GenerateConfig,
     GenerateStats,
     Output,
@@ -18,6 +19,7 @@ from tunelab.data.generate.shared import (
     prompt_text,
 )
 from tunelab.data.load import load_examples
+from tunelab.data.split import normalize_text
 from tunelab.errors import TunelabError
 
 SELF_INSTRUCT_PROMPT = """Here are example tasks, each an instruction with its answer:
@@ -34,6 +36,9 @@ def self_instruct(
     if not config.seeds:
         raise TunelabError("self-instruct mode needs --seeds FILE with a few question/answer pairs")
     seeds = [(e.question, e.answer) for e in load_examples(config.seeds)]
+    # New pairs answer as the seeds do: a bare "Yes" is a task's answer only where a seed's is.
+    verdicts_ok = any(BARE_VERDICT.fullmatch(a.strip()) for _, a in seeds)
+    seed_answers = {normalize_text(a): normalize_text(q) for q, a in seeds}  # answer: its question
     for question, _ in seeds:  # a seed asked again is no new instruction
         out.remember_question(question)
     template = prompt_text(config.prompt, SELF_INSTRUCT_PROMPT)
@@ -69,6 +74,15 @@ def self_instruct(
                             "chunk_hash": f"round-{rounds}",
                             "generator": llm.name,
                         }
-                        keep_or_drop(config, q, a, None, out, stats, meta, similar=True)
+                        seed_question = seed_answers.get(normalize_text(a))
+                        if seed_question not in (None, normalize_text(q)):
+                            # A seed's answer to a new question ("Yes, we have a REST API" to
+                            # "How can I handle long texts?"): wrong, and no new task.
+                            stats.dropped["answer copies a seed's answer"] += 1
+                            continue
+                        keep_or_drop(
+                            config, q, a, None, out, stats, meta, similar=True,
+                            verdicts_ok=verdicts_ok,
+                        )  # fmt: skip
             advance(out.rows_of_mode - before)
             rounds += 1

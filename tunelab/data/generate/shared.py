@@ -215,8 +215,10 @@ def _parsed(replies: list[str | None], stats: GenerateStats) -> list:
     return parsed
 
 
-def keep_or_drop(config, q, a, chunk_text, out: Output, stats, meta, similar=False) -> None:
-    reason = drop_reason(config, q, a, chunk_text, out, similar)
+def keep_or_drop(
+    config, q, a, chunk_text, out: Output, stats, meta, similar=False, verdicts_ok=False
+) -> None:
+    reason = drop_reason(config, q, a, chunk_text, out, similar, verdicts_ok)
     if reason:
         stats.dropped[reason] += 1
     else:
@@ -225,6 +227,16 @@ def keep_or_drop(config, q, a, chunk_text, out: Output, stats, meta, similar=Fal
 
 
 BARE_VERDICT = re.compile(r"(?i)(?:yes|no|true|false|correct|incorrect)[.!]?")
+# The prompt's form copied into a field by a small model: a question that is "Question: ...",
+# or holds its answer after "Answer:"; an answer that only announces one ("### Answer:###",
+# "The answer is:", "Here are the steps:").
+LABELLED_QUESTION = re.compile(r"(?i)^\W*(?:question|q|instruction|input|task)\s*\d*\s*[:.)]")
+LABEL_LINE = re.compile(r"(?im)^[#*\s]*(?:question|instruction|answer)\s*\d*\s*:")
+ANSWER_INSIDE = re.compile(r"(?i)\b(?:answer|response|output)\s*:")
+ANSWER_LABEL = re.compile(
+    r"(?i)(?:(?:the|my|here is the|here's the)\s+)?(?:answer|response|output|reply|solution)"
+    r"(?:\s+is)?"
+)
 
 
 def drop_reason(
@@ -234,15 +246,23 @@ def drop_reason(
     chunk_text: str | None,
     out: Output,
     similar: bool = False,
+    verdicts_ok: bool = False,
 ) -> str | None:
-    """Why a generated pair fails the quality filters, or None to keep it."""
+    """Why a generated pair fails the quality filters, or None to keep it. `verdicts_ok`: a
+    bare "Yes" or "No" is an answer (self-instruct seeds that answer so)."""
     if not q.strip() or not a.strip():
         return "empty"
     if not WORD.search(a):
         return "answer has no words"  # "?" or "1." : the 135M model's answer when it has none
+    if LABELLED_QUESTION.match(q) or ANSWER_INSIDE.search(q):
+        return "question holds a label or its answer"
+    if lead_in_only(a):
+        return "answer announces an answer it does not give"
+    if LABEL_LINE.search(a):
+        return "answer holds a label or another question"
     if repeats_question(q, a):
         return "answer restates question"
-    if chunk_text is not None and BARE_VERDICT.fullmatch(a.strip()):
+    if not verdicts_ok and BARE_VERDICT.fullmatch(a.strip()):
         # "No" to "Can I run it on Ubuntu 22.04?" where the chunk says it runs only there: a
         # verdict alone holds no word the chunk could ground, and teaches no fact.
         return "answer is a bare yes or no"
@@ -265,6 +285,14 @@ def drop_reason(
         ):
             return "too similar to an existing question"
     return None
+
+
+def lead_in_only(answer: str) -> bool:
+    """An answer that is a label ("### Answer:###") or a short lead-in ending in ":"."""
+    words = re.sub(r"[^\w\s']", " ", answer).split()
+    if ANSWER_LABEL.fullmatch(" ".join(words)):
+        return True
+    return answer.rstrip(" #*_`\"'").endswith(":") and len(words) <= 6
 
 
 def fill(template: str, **values) -> str:
