@@ -6,7 +6,8 @@ import csv
 import pytest
 
 from tunelab.data.read import DataError
-from tunelab.evaluate.facts import parse_fact_check, read_fact_checks, score_facts
+from tunelab.evaluate.answer_words import denied_by_question
+from tunelab.evaluate.facts import missed_facts, parse_fact_check, read_fact_checks, score_facts
 
 
 def _accurate(fact: str, answer: str) -> bool:
@@ -40,6 +41,44 @@ def test_a_negation_a_few_words_before_a_fact_in_its_clause_denies_it(fact, answ
 def test_a_fact_the_answer_states_and_also_denies_is_not_stated(answer):
     assert not _accurate("Paris", answer)
     assert _accurate("Lyon", "Paris? No, that's wrong; it is Lyon.")
+
+
+@pytest.mark.parametrize(
+    "answer, stated, wrong_stated",
+    [
+        ("Windows is not supported.", True, False),
+        ("Windows.", True, False),
+        ("The unsupported OS is Windows.", True, False),
+        ("Linux is supported, Windows is not.", True, False),
+        ("Linux is supported but not Windows.", True, False),
+        ("Only Linux is supported; Windows isn't.", True, False),
+        # Read without negations, these stated the fact (or the wrong answer) they affirm.
+        ("Windows is supported.", False, False),
+        ("It supports Windows.", False, False),
+        ("Linux and macOS are supported.", False, False),
+        ("Linux is not supported.", False, True),
+    ],
+)
+def test_on_a_question_that_asks_what_is_not_a_clause_affirming_it_states_nothing(
+    answer, stated, wrong_stated
+):
+    row = {"question": "Which OS is not supported?", "facts": [["Windows"]], "wrong": ["Linux"]}
+    check = parse_fact_check(row, "t.jsonl:1")
+    scores = score_facts(answer, check)
+    assert (scores["fact_recall"], scores["hallucination"]) == (float(stated), float(wrong_stated))
+    assert (missed_facts(answer, check) == []) == stated
+
+
+def test_what_a_question_that_asks_what_is_not_denies_is_its_words_after_the_negation():
+    assert denied_by_question("Which OS is not supported by the agent?") == {"support", "agent"}
+    assert denied_by_question("What doesn't tunelab support?") == {"tunelab", "support"}
+    assert denied_by_question("Which formats are unsupported?") == {"support"}
+    assert denied_by_question("Which OS should I use?") == frozenset()
+    check = parse_fact_check(
+        {"question": "What doesn't tunelab support?", "facts": [["FSDP"]]}, "t.jsonl:1"
+    )
+    assert score_facts("FSDP, per the tunelab docs.", check)["fact_accuracy"] == 1.0
+    assert score_facts("tunelab supports FSDP.", check)["fact_accuracy"] == 0.0
 
 
 @pytest.mark.parametrize(

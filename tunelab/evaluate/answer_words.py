@@ -17,7 +17,7 @@ from functools import lru_cache
 
 import regex
 
-from tunelab.data.text import CJK, spaced
+from tunelab.data.text import CJK, content_words, spaced, stem
 from tunelab.evaluate.metrics import normalize as _normalize
 
 # Private-use characters survive `normalize` (neither punctuation, symbol nor space): one joins the
@@ -387,6 +387,30 @@ def asks_what_is_not(question: str) -> bool:
 
 
 _QUOTED = re.compile(r"(?<!\w)['‘\"“`][^'’\"”`]*['’\"”`](?!\w)")  # not a contraction's
+
+
+def denied_by_question(question: str) -> frozenset[str]:
+    """The stems of what a question that asks what is not denies: its words after the negation
+    ("Which OS is not supported by the agent?": support, agent; "What doesn't tunelab support?":
+    tunelab, support; "Which formats are unsupported?": support). An answer's clause that says
+    one of them with no negation ("Windows is supported", "the agent runs on Linux") affirms
+    it, and names no thing that is not. Empty for other questions, and in Chinese."""
+    question = re.sub(r"\bit\s+that\b", "it", _QUOTED.sub(" ", question), flags=re.I)
+    asked = _NEGATIVE_QUESTION.search(question)
+    if asked is None or CJK.search(asked.group()):
+        return frozenset()
+    rest = re.split(r"[?.;!\n]", question[asked.end() :], maxsplit=1)[0]
+    said = content_words(rest) + (
+        ["support"] if asked.group().lower().endswith("unsupported") else []
+    )
+    return frozenset(stem(w) for w in said)
+
+
+def affirms(clause: str, denied: frozenset[str]) -> bool:
+    """Whether a clause says one of `denied` (`denied_by_question`'s stems) with no negation."""
+    if _NEGATION.search(clause) or _NEGATED_COPULA.search(clause):
+        return False
+    return any(stem(w) in denied for w in content_words(clause))
 
 
 def _mark(text: str, marks: dict[int, str]) -> str:

@@ -25,7 +25,9 @@ import regex
 from tunelab.data.read import DataError, read_rows
 from tunelab.errors import first_few
 from tunelab.evaluate.answer_words import (
+    affirms,
     asks_what_is_not,
+    denied_by_question,
     denies_words,
     normalize,
     states_words,
@@ -39,8 +41,10 @@ class FactCheck:
     facts: list[list[Phrase]] = field(default_factory=list)  # each fact: its alternatives
     wrong: list[Phrase] = field(default_factory=list)
     # Its question asks what is not ("Which OS is not supported?"): the answer's negations say
-    # its facts ("Windows is not supported") and deny none.
+    # its facts ("Windows is not supported") and deny none; a clause that affirms what it
+    # denies (`denied`'s stems: "Windows is supported") states none.
     negative: bool = False
+    denied: frozenset[str] = frozenset()
 
     def __bool__(self) -> bool:
         return bool(self.facts or self.wrong)
@@ -97,6 +101,7 @@ def parse_fact_check(row: dict[str, Any], source: str) -> FactCheck:
         ],
         wrong=[_phrase(w, source) for w in wrong],
         negative=asks_what_is_not(_asked(row)),
+        denied=denied_by_question(_asked(row)),
     )
 
 
@@ -155,6 +160,29 @@ def states(answer: str, phrase: Phrase, negations: bool = True) -> bool:
     whole = _whole_address(written)
     # As written, less a full-width form's width and Markdown's escape ("max\_tokens").
     return whole is None or whole.search(_as_typed(answer)) is not None
+
+
+def stated_for(answer: str, phrase: Phrase, check: FactCheck) -> bool:
+    """Whether `answer` states `phrase` as its test row's question reads it: plainly (`states`),
+    or, where the question asks what is not, said under a negation ("Windows is not supported")
+    or in a clause that does not affirm what the question denies ("Windows." but not "Windows
+    is supported", nor the wrong "Linux" in "Linux is supported")."""
+    if not check.negative:
+        return states(answer, phrase)
+    if not states(answer, phrase, negations=False):
+        return False  # not said, or taken back
+    if not check.denied or not states(answer, phrase):
+        return True  # a negation covers it
+    clauses = [c for c in _CLAUSE.split(answer) if c and states(c, phrase, negations=False)]
+    return not clauses or not all(affirms(c, check.denied) for c in clauses)
+
+
+# An answer's clauses, for what each affirms: sentence marks and commas before a space, a new
+# line, and the words that turn to a contrast ("Linux is supported but Windows is not").
+_CLAUSE = re.compile(
+    r"[.;:!?,](?=\s|$)|\n|\b(?:but|however|whereas|while|although|though|yet|except|unlike)\b",
+    re.IGNORECASE,
+)
 
 
 def _as_typed(answer: str) -> str:
@@ -248,11 +276,11 @@ def score_facts(answer: str, check: FactCheck) -> dict[str, float]:
     "8, 16, 32 or 64" does not know it is 16), hallucination (a wrong phrase stated); a key is
     absent when the row gives nothing to score it by."""
     out: dict[str, float] = {}
-    read = not check.negative
-    hallucinated = any(states(answer, w, read) for w in check.wrong)
+    hallucinated = any(stated_for(answer, w, check) for w in check.wrong)
     if check.facts:
         stated = [
-            any(states(answer, alt, read) for alt in fact) and not _offered(answer, fact, check)
+            any(stated_for(answer, alt, check) for alt in fact)
+            and not _offered(answer, fact, check)
             for fact in check.facts
         ]
         out["fact_recall"] = sum(stated) / len(stated)
@@ -321,10 +349,10 @@ def missed_alternatives(answer: str, check: FactCheck) -> list[list[str]]:
     return [
         [shown_phrase(alt) for alt in fact]
         for fact in check.facts
-        if not any(states(answer, alt, not check.negative) for alt in fact)
+        if not any(stated_for(answer, alt, check) for alt in fact)
     ]
 
 
 def wrong_stated(answer: str, check: FactCheck) -> list[str]:
     """The wrong phrases an answer states."""
-    return [shown_phrase(w) for w in check.wrong if states(answer, w, not check.negative)]
+    return [shown_phrase(w) for w in check.wrong if stated_for(answer, w, check)]
