@@ -84,11 +84,25 @@ def test_chunks_stay_within_the_token_budget_and_code_keeps_its_lines():
         (["Guide", "Measured"], None),
         (["Title A"], "What is title A?"),  # not "How do I title A?": "A" names, not determines
         (["Manual", "Appendix A"], "What is appendix A?"),
-        (["Manual", "Select All"], "How do I select All?"),  # "all" stands alone
+        (["Manual", "Select All"], "How do I select all?"),  # "all" stands alone
+        (["Manual", "Restoring Files"], "How do I restore files?"),
+        (["Manual", "Configuring Log Rotation"], "How do I configure log rotation?"),
+        # A Title Case heading is asked in one case: not "What is log Rotation?"
+        (["Manual", "Log Rotation"], "What is log rotation?"),
+        (["Manual", "GPU Memory"], "What is GPU memory?"),
+        (["Manual", "Windows Support"], "What is Windows support?"),
+        (["Manual", "Quality of Service"], "What is quality of service?"),
+        (["Manual", "Ferrytrack Agent"], "What is Ferrytrack Agent?"),  # not a word: a name
     ],
 )
 def test_headings_become_the_questions_a_reader_would_ask(headings, question):
     assert heading_question(headings) == question
+
+
+def test_a_title_case_heading_its_section_names_mid_sentence_is_asked_as_written():
+    context = "Start the Backup Tool from the menu; it copies the data folder nightly."
+    assert heading_question(["Manual", "Backup Tool"], context) == "What is Backup Tool?"
+    assert heading_question(["Manual", "Backup Tool"], "It copies data.") == "What is backup tool?"
 
 
 def test_template_pairs_come_from_headings_definitions_and_cli_help():

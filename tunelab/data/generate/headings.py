@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from tunelab.data.generate.questions import LEANING, english, lower_first
+from tunelab.data.generate.questions import LEANING, english, lower_first, lower_title
 
 QUESTION_WORDS = frozenset(
     "how why what when where which who can should does do did is are will may".split()
@@ -137,6 +137,8 @@ def heading_question(headings: list[str], context: str = "", title: str = "") ->
             # "in Tunelab", not "in Configuration": a topic that is a common word names nothing.
             where = f" in {topic}" if topic and not english(topic) else ""
             return f"How does {first} work{where}?"
+        if rest != topic:  # a Title Case heading's object in one case: "Restoring Files"
+            rest = " ".join(lower_title(heading, context, topic).split()[1:])
         return f"How do I {verb}{' ' + rest if rest else ''}?"
     imperative = (  # "Reset the router", "Select all"; not "All the options", "Under the hood",
         # "Rules the engine follows" (a verb's base form seldom ends in a single s), nor "Title
@@ -153,7 +155,7 @@ def heading_question(headings: list[str], context: str = "", title: str = "") ->
     if (
         first in IMPERATIVES or imperative
     ):  # "Use Typer in your code": "How do I use Typer in my code?"
-        task = re.sub(r"\byour\b", "my", lower_first(heading, context))
+        task = re.sub(r"\byour\b", "my", lower_title(heading, context, topic))
         return f"How do I {task}?"
     if re.search(PROBLEM, heading, re.I):
         return f"What should I do when {lower_first(heading, context)}?"
@@ -161,7 +163,7 @@ def heading_question(headings: list[str], context: str = "", title: str = "") ->
         return f"What should I do about {lower_first(heading, context)}?"
     if len(headings) == 1:
         heading = _topic(heading)
-    return f"What {'are' if _plural(heading) else 'is'} {lower_first(heading, context)}?"
+    return f"What {'are' if _plural(heading) else 'is'} {lower_title(heading, context, topic)}?"
 
 
 # A heading that names a problem ("Loss is NaN", "Spool directory keeps growing"): what to do.

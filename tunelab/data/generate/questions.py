@@ -131,6 +131,27 @@ def lower_first(phrase: str, context: str) -> str:
     return f"{first.lower()} {rest}".strip()
 
 
+def lower_title(phrase: str, context: str, topic: str | None = None) -> str:
+    """A Title Case phrase ("Log Rotation", "Backup Tool") for mid-sentence use: as written where
+    it names something (a word the dictionary lacks: "Ferrytrack Agent"; or capitalised after a
+    lower-case word in its section: "run the Backup Tool"), else every ordinary word lower-cased
+    ("log rotation", not "log Rotation") but the document's `topic` ("Configure Widget" in
+    Widget's manual). Any other phrase: `lower_first`."""
+    words = phrase.split()
+    capitalised = [w for w in words if w.lower() not in TITLE_SMALL_WORDS]
+    if len(capitalised) < 2 or not all(w[:1].isupper() for w in capitalised):
+        return lower_first(phrase, context)
+    ordinary = [w for w in capitalised if len(w) > 1 and w[1:] == w[1:].lower()]
+    named_mid_sentence = re.search(rf"[a-z,;]\s+{re.escape(phrase)}\b", context) is not None
+    if named_mid_sentence or not all(english(w) for w in ordinary):
+        return phrase
+    names = NAMES_THAT_ARE_WORDS | set((topic or "").split())
+    return " ".join(w.lower() if w in ordinary and w not in names else w for w in words)
+
+
+TITLE_SMALL_WORDS = frozenset("a an the of and or for to in on at by with from vs".split())
+
+
 # Names of software a document starts a sentence with that the dictionary knows as words: a
 # document that says only "Windows is not supported." is asked about Windows, not windows.
 NAMES_THAT_ARE_WORDS = {
