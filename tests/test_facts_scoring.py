@@ -209,6 +209,11 @@ def test_what_a_regex_fact_matches_is_read_with_its_negations():
         ("32", "Try 16 or 32.", False),
         ("$20", "$10 or $20 a month", False),
         ("16 GB", "8 GB or 16 GB", False),
+        # With its unit or its name said again, it is offered all the same.
+        ("3", "It trains for 3 epochs or 4 epochs.", False),
+        ("3.10", "It needs Python 3.9 or Python 3.10.", False),
+        ("8080", "It listens on port 8000 or port 8080.", False),
+        ("3", "It trains for 3 epochs, or fewer with max_steps.", True),
         ("32", "The default is 32; 16 or 32 both fit small GPUs.", True),  # said alone too
         # From a review: a restatement or an alternative after ", or" is no guess.
         ("1 GB", "The max upload size is 1 GB, or 1024 MB.", True),

@@ -290,11 +290,15 @@ def score_facts(answer: str, check: FactCheck) -> dict[str, float]:
     return out
 
 
-# Values offered as a choice: "16 or 32", "8, 16, 32 or 64", "$5/$10 or $20".
-_VALUE = (
-    r"\p{Sc}?\d+(?:,\d{3})*(?:\.\d+)?(?:[eE][-+\u2212]?\d+)?(?:\s?%|\s?(?!or\b)[A-Za-z]{1,3}\b)?"
+# Values offered as a choice: "16 or 32", "8, 16, 32 or 64", "$5/$10 or $20", each with its
+# unit or its name again ("3 epochs or 4 epochs", "Python 3.9 or Python 3.10").
+_VALUE = r"\p{Sc}?\d+(?:,\d{3})*(?:\.\d+)?(?:[eE][-+\u2212]?\d+)?(?:\s?%|\s?(?!or\b)[A-Za-z]+\b)?"
+_NAMED = rf"(?:(?P=name)\s+)?{_VALUE}"
+_CHOICE = regex.compile(
+    rf"(?:\b(?P<name>[A-Za-z]+)\s+)?(?<![\w.]){_VALUE}(?:\s*[,/]\s*{_NAMED})*(?P<comma>,?)\s+or\s+"
+    + _NAMED,
+    regex.IGNORECASE,
 )
-_CHOICE = regex.compile(rf"(?<![\w.]){_VALUE}(?:\s*[,/]\s*{_VALUE})*(,?)\s+or\s+{_VALUE}")
 _OFFERED_VALUE = regex.compile(_VALUE)
 
 
@@ -310,7 +314,7 @@ def _offered(answer: str, fact: list[Phrase], check: FactCheck) -> bool:
     offers = []
     for choice in _CHOICE.finditer(answer):
         items = _OFFERED_VALUE.findall(choice[0])
-        if not (len(items) == 2 and choice[1]) and any(states(choice[0], v) for v in values):
+        if not (len(items) == 2 and choice["comma"]) and any(states(choice[0], v) for v in values):
             offers.append(items)
     if not offers or any(
         states(_CHOICE.sub(" ", answer), v) for v in values
