@@ -505,6 +505,13 @@ def test_a_question_that_asks_what_is_not_has_its_answers_negations_say_the_fact
         ("CPU", "It is unable to run on a CPU.", False),
         ("CPU", "It lacks CPU support.", False),
         ("CPU", "CPU support is unavailable.", False),
+        ("packing", "Packing is disabled by default.", False),
+        ("packing", "No, packing is off.", False),
+        ("CPU", "Training on a CPU is impossible.", False),
+        ("response", "The prompt; the response is ignored.", False),
+        ("response", "The response is excluded from the loss.", False),
+        ("CPU", "GPU support is disabled; it runs on the CPU.", True),  # another clause
+        ("response", "The prompt is ignored; only the response is trained.", True),
         ("GPU memory", "Lack of GPU memory causes the OOM.", True),  # a cause, no denial
         ("add_data()", "调用add_data()函数即可。", True),  # Chinese letters are no part of it
         ("max_tokens", "Set max\\_tokens to 100.", True),  # Markdown's escape

@@ -248,12 +248,14 @@ PAST_VALUE = re.compile(
     re.IGNORECASE,
 )
 # A copula's negation denies its subject too: "Windows is not supported", "8 isn't the default",
-# "CPU support is unavailable", "16 is wrong", "a GPU is unnecessary" (not "is false": "resume
+# "CPU support is unavailable", "16 is wrong", "a GPU is unnecessary", "packing is disabled" or
+# "off", "training on a CPU is impossible", "the response is ignored" (not "is false": "resume
 # is false by default" states resume)
 # (the words before it in its clause: not stated there, as those a few words after a negation).
 _NEGATED_COPULA = re.compile(
     r"\b(?:is|are|was|were)\s+(?:not|no\s+longer|never|unavailable|unsupported|wrong|incorrect|"
-    r"untrue|unnecessary|unneeded|a\s+(?:common\s+)?(?:myth|misconception|mistake))\b"
+    r"untrue|unnecessary|unneeded|disabled|off|impossible|ignored|excluded|"
+    r"a\s+(?:common\s+)?(?:myth|misconception|mistake))\b"
     r"|\b(?:isn|aren|wasn|weren)['’]t\b",
     re.I,
 )
