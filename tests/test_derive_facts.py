@@ -153,6 +153,23 @@ def test_an_abbreviation_is_neither_a_fact_nor_the_end_of_the_first_sentence():
     assert facts == [["8080"]]
 
 
+def test_an_address_or_code_a_colon_introduces_is_the_fact_not_the_words_before_it():
+    # lamini_docs: "visit" and "setting" were proposed, the URL the answer gives was not.
+    facts, _ = propose(
+        "Does the documentation show how to integrate the code?",
+        "Yes, for more information in setting it up visit: https://lamini-ai.github.io/",
+        {},
+    )
+    assert facts == [["https://lamini-ai.github.io/"]]
+    facts, _ = propose(
+        "How do I remove it?", "Open a terminal and type: `pip uninstall lamini`.", {}
+    )
+    assert facts == [["pip uninstall lamini"]]
+    # What a colon introduces is detail where the sentence before it names a term.
+    facts, _ = propose("What does it read?", "It reads CSV files: one row per example.", {})
+    assert facts == [["CSV"]]
+
+
 def test_a_date_is_one_fact():
     facts, _ = propose("When was it released?", "It was released on 2023-05-01 by Meta.", {})
     assert facts == [["2023-05-01", "May 1, 2023", "1 May 2023"], ["Meta"]]

@@ -180,11 +180,15 @@ _FUNCTION_WORDS = STOPWORDS | frozenset(
               "needn shan ain cannot none nothing nobody".split())  # fmt: skip
 
 
-def specific_terms(text: str) -> list[str]:
+# A URL, an e-mail address, a path, code, an option or a file name: specific by their form.
+_ADDRESS_OR_CODE = _TERMS[:6]
+
+
+def specific_terms(text: str, patterns: list = _TERMS) -> list[str]:
     """The specific terms of `text`, most specific kinds first, each once (in Chinese or
     Japanese text too: "設定はconfig.yamlです" holds "config.yaml")."""
     text, found = spaced(text), []
-    for pattern in _TERMS:
+    for pattern in patterns:
         found += [m.group(1) if pattern.groups else m.group(0) for m in pattern.finditer(text)]
     return list(dict.fromkeys(unspaced(term).strip() for term in found))
 
@@ -246,12 +250,22 @@ def propose_marked(
     if _TWO_ASKS.search(question):  # "What does FT-401 mean and how do I fix it?": both answers
         parts = _FIRST_SENTENCE.split(unnumbered, maxsplit=_TWO_ASKS_SENTENCES)
         first = " ".join(parts[:_TWO_ASKS_SENTENCES])
-    past = [next(filter(None, m.groups())) for m in PAST_VALUE.finditer(first)]
-    terms = [
-        p
-        for p in map(Words, specific_terms(first))
-        if new(p) and not any(p.written in span for span in past)
-    ]
+
+    def terms_of(sentence: str, patterns: list = _TERMS) -> list[Words]:
+        past = [next(filter(None, m.groups())) for m in PAST_VALUE.finditer(sentence)]
+        return [
+            p
+            for p in map(Words, specific_terms(sentence, patterns))
+            if new(p) and not any(p.written in span for span in past)
+        ]
+
+    terms = terms_of(first)
+    # "… for details visit: https://…", "To uninstall it, type: `pip uninstall lamini`.": a
+    # first sentence that ends in a colon and names no term introduces the answer; an address
+    # or code it introduces is the fact, not "visit" or "type".
+    rest = unnumbered[unnumbered.find(first) + len(first) :].strip()
+    if not terms and first.endswith(":") and rest:
+        terms = terms_of(_FIRST_SENTENCE.split(rest, maxsplit=1)[0], _ADDRESS_OR_CODE)
     kept: dict[str, str] = {}  # each term as matched -> as written
     for phrase in terms:  # once, and not again inside a longer one (the path inside a URL)
         if any(f" {phrase} " in f" {longer} " for longer in kept):
