@@ -73,6 +73,16 @@ def test_mmlu_fewshot_takes_the_first_dev_examples_after_the_header():
     assert len(blocks) == 7 and "Dev question 6" not in doc.context
 
 
+def test_mmlu_fewshot_without_the_dev_file_names_it(tmp_path):
+    # A folder of test CSVs alone: --fewshot crashed with a bare FileNotFoundError.
+    (tmp_path / "mmlu" / "test").mkdir(parents=True)
+    test_csv = FIXTURES / "mmlu" / "test" / "anatomy_test.csv"
+    (tmp_path / "mmlu" / "test" / test_csv.name).write_bytes(test_csv.read_bytes())
+    assert len(get_task("mmlu").load(tmp_path)) == 2  # zero-shot needs no dev file
+    with pytest.raises(TunelabError, match=r"--fewshot 2 takes its examples from .*anatomy_dev"):
+        get_task("mmlu").load(tmp_path, fewshot=2)
+
+
 def test_truthfulqa_primer_bom_and_mc2_probability_share():
     mc1, mc2 = get_task("truthfulqa_mc1"), get_task("truthfulqa_mc2")
     doc = mc1.load(FIXTURES)[1]

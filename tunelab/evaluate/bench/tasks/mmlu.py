@@ -105,7 +105,7 @@ class Mmlu(ChoiceTask):
             subjects = [self.subject]
         docs = []
         for subject in subjects:
-            shots = read_csv(saved / "dev" / f"{subject}_dev.csv")[:fewshot] if fewshot else []
+            shots = read_csv(_dev_file(saved, subject, fewshot))[:fewshot] if fewshot else []
             rows = first(iter(read_csv(saved / "test" / f"{subject}_test.csv")), limit)
             docs += [_doc(subject, row, src, [r for _, r in shots]) for src, row in rows]
         return docs
@@ -128,6 +128,17 @@ class Mmlu(ChoiceTask):
                 for src, row in first(iter(by_subject[subject]), limit)
             ]
         return docs
+
+
+def _dev_file(saved: Path, subject: str, fewshot: int) -> Path:
+    """The subject's dev CSV, where --fewshot takes its examples from."""
+    path = saved / "dev" / f"{subject}_dev.csv"
+    if not path.is_file():
+        raise TunelabError(
+            f"mmlu_{subject}: --fewshot {fewshot} takes its examples from {path}, which is "
+            f"missing: add MMLU's dev/ folder beside test/, or drop --fewshot"
+        )
+    return path
 
 
 def _doc(subject: str, row: dict[str, Any], source: str, shots: list[dict[str, Any]]) -> Doc:
