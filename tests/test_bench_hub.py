@@ -105,6 +105,18 @@ def test_local_copies_come_first_and_a_broken_file_is_never_fetched_over(hub, tm
     assert not hub
 
 
+def test_data_without_a_question_is_an_error_not_a_score_of_zero(hub, tmp_path):
+    # An empty test file, or MMLU's test/ without its CSVs, scored 0.00 on 0 questions.
+    empty = tmp_path / "local" / "arc" / "ARC-Easy"
+    empty.mkdir(parents=True)
+    (empty / "ARC-Easy-Test.jsonl").write_text("")
+    (tmp_path / "local" / "mmlu" / "test").mkdir(parents=True)
+    for name in ("arc_easy", "mmlu"):
+        with pytest.raises(TunelabError, match=f"{name}: its data in .* holds no questions"):
+            data_for(name, tmp_path / "local", tmp_path / "cache")
+    assert not hub
+
+
 def test_offline_the_error_says_where_it_looked_and_that_the_hub_failed(tmp_path):
     # conftest sets HF_HUB_OFFLINE: the real datasets.load_dataset does not go online.
     with pytest.raises(TunelabError) as err:

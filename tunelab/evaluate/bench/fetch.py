@@ -21,7 +21,13 @@ def data_for(name: str, data_dir: Path | None, cache: Path, fetch: bool = True) 
     for folder in (data_dir, cache):
         try:
             if folder is not None:
-                task.load(folder, limit=1)  # a broken file raises on: never fetched over
+                # A broken file raises on: never fetched over; nor is an empty one, which
+                # scored 0.00 on 0 questions into the leaderboard and its average.
+                if not task.load(folder, limit=1):
+                    raise TunelabError(
+                        f"{name}: its data in {folder} holds no questions (an empty file or "
+                        "folder): fix or remove it, or point --data-dir elsewhere"
+                    )
                 return folder
         except DataNotFound as err:
             missing = missing or err
