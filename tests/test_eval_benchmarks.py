@@ -157,6 +157,24 @@ def test_bad_rows_and_missing_data_name_the_file(tmp_path):
     assert get_task("mmlu_high_school_us_history").subject == "high_school_us_history"
 
 
+def test_an_arc_row_in_another_shape_is_named_by_line_and_field(tmp_path):
+    folder = tmp_path / "arc" / "ARC-Easy"
+    folder.mkdir(parents=True)
+    test = folder / "ARC-Easy-Test.jsonl"
+    # A choice without its label raised a bare KeyError.
+    row = {"question": {"stem": "q", "choices": [{"text": "a"}]}, "answerKey": "A"}
+    test.write_text(json.dumps(row) + "\n")
+    with pytest.raises(
+        TunelabError, match=r"Test.jsonl:1: missing field 'label' \(has \['text'\]\)"
+    ):
+        get_task("arc_easy").load(tmp_path)
+    # A hub-shaped row (question as text) listed the question's letters as its fields.
+    row = {"question": "Which is a gas?", "choices": {"text": ["ice"], "label": ["A"]}}
+    test.write_text(json.dumps({**row, "answerKey": "A"}) + "\n")
+    with pytest.raises(TunelabError, match=r"field 'stem', got str 'Which is a gas\?'"):
+        get_task("arc_easy").load(tmp_path)
+
+
 @needs_shared
 def test_real_copies_load_completely():
     assert len(get_task("arc_easy").load(SHARED)) == 2376

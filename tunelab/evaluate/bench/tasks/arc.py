@@ -51,7 +51,8 @@ def _from_original(row: dict[str, Any], source: str) -> Doc:
     stem = field_of(question, "stem", source)
     choices = field_of(question, "choices", source)
     key = field_of(row, "answerKey", source)
-    return _doc(stem, [c["text"] for c in choices], [c["label"] for c in choices], key, source)
+    texts = [field_of(c, "text", source) for c in choices]
+    return _doc(stem, texts, [field_of(c, "label", source) for c in choices], key, source)
 
 
 def _from_hf(row: dict[str, Any], source: str) -> Doc:

@@ -114,6 +114,11 @@ def sourced_rows(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
 
 def field_of(row: dict[str, Any], key: str, source: str) -> Any:
     """row[key], or an error naming the row and the missing field."""
+    if not isinstance(row, dict):  # `key in "some text"` read a string's letters as its fields
+        raise TunelabError(
+            f"{source}: expected an object with field {key!r}, got {type(row).__name__} "
+            f"{str(row)[:60]!r}"
+        )
     if key not in row:
         raise TunelabError(f"{source}: missing field {key!r} (has {sorted(row)})")
     return row[key]
