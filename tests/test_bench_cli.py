@@ -118,6 +118,18 @@ def test_an_empty_task_list_is_named_as_such(tmp_path):
     assert "no task's data was found" not in str(result.exception)
 
 
+def test_a_task_named_twice_is_scored_once_and_the_average_is_the_row_s_mean(tmp_path):
+    out = tmp_path / "board"
+    args = ["bench", "tiny-random", "--tasks", "arc_easy,mmlu,arc_easy", "--output", str(out)]
+    result = CliRunner().invoke(app, [*args, "--data-dir", str(FIXTURES)])
+    assert result.exit_code == 0, result.output
+    board = json.loads((out / "leaderboard.json").read_text())
+    assert board["settings"]["tasks"] == ["arc_easy", "mmlu"]
+    (row,) = board["models"]
+    assert list(row["details"]) == ["arc_easy", "mmlu"]
+    assert row["average"] == pytest.approx(sum(row["scores"].values()) / 2, abs=0.01)
+
+
 def test_fewshot_without_a_task_that_takes_examples_is_refused(tmp_path):
     args = ["bench", "no-such-model", "--tasks", "arc_easy", "--data-dir", str(FIXTURES)]
     result = CliRunner().invoke(app, [*args, "--fewshot", "3"])

@@ -76,7 +76,9 @@ class BenchConfig(Section):
                 f"tasks {','.join(given)!r} names no task: give names (arc_easy,mmlu), or leave "
                 "tasks out to run every task whose data is found"
             )
-        return names
+        # Once each: a task named twice was scored twice and weighed twice in the Average,
+        # which then was not the mean of the row's scores.
+        return list(dict.fromkeys(names))
 
     @model_validator(mode="after")
     def _default_data_dir(self) -> BenchConfig:
