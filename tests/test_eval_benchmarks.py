@@ -100,6 +100,20 @@ def test_truthfulqa_primer_bom_and_mc2_probability_share():
     assert mc1.score(doc, [-1.0, -0.5, -3.0]) == {"acc": 0.0}
 
 
+def test_a_truthfulqa_item_with_labels_not_0_1_or_a_question_not_text_is_named(tmp_path):
+    (tmp_path / "truthfulqa").mkdir()
+    mc = tmp_path / "truthfulqa" / "mc_task.json"
+    targets = {"mc1_targets": {"a": 1, "b": 0}, "mc2_targets": {"a": 1, "b": 0}}
+    for item, wrong in [
+        ({**targets, "question": "q", "mc2_targets": {"a": "yes"}}, "field 'mc2_targets'"),
+        ({**targets, "question": "q", "mc2_targets": {"a": None}}, "field 'mc2_targets'"),
+        ({**targets, "question": 5}, "'question' must be text"),
+    ]:  # each raised a bare ValueError or TypeError
+        mc.write_text(json.dumps([item]))
+        with pytest.raises(TunelabError, match=rf"mc_task.json\[0\]: {wrong}"):
+            get_task("truthfulqa_mc2").load(tmp_path)
+
+
 def test_mc2_of_very_unlikely_answers_is_a_share_not_nan():
     # Long answers under a weak model: exp(-800) is 0.0 in float64, and 0 / 0 would be NaN.
     doc = Doc("ctx", ["true", "false"], gold=0, labels=[1, 0])

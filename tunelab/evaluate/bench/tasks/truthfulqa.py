@@ -44,10 +44,15 @@ PRIMER = (
 def _targets(raw: Any, key: str, source: str) -> tuple[list[str], list[int]]:
     """Choices and 0/1 labels from mc_task.json's {text: label} (in order) or HF's {choices, labels}."""
     if isinstance(raw, dict) and "choices" in raw and "labels" in raw:
-        return list(raw["choices"]), [int(x) for x in raw["labels"]]
-    if isinstance(raw, dict) and raw:
-        return list(raw), [int(v) for v in raw.values()]
-    raise TunelabError(f"{source}: field {key!r} must map answers to 0/1, got {raw!r}")
+        choices, labels = list(raw["choices"]), list(raw["labels"])
+    elif isinstance(raw, dict) and raw:
+        choices, labels = list(raw), list(raw.values())
+    else:
+        choices, labels = [], []
+    # A label of "yes" or null raised a bare ValueError or TypeError from int().
+    if not choices or any(label not in (0, 1, "0", "1") for label in labels):
+        raise TunelabError(f"{source}: field {key!r} must map answers to 0/1, got {raw!r}")
+    return choices, [int(label) for label in labels]
 
 
 @dataclass
@@ -74,6 +79,8 @@ class TruthfulQA(ChoiceTask):
     def _doc(self, row: dict[str, Any], source: str) -> Doc:
         if "question" not in row or self.targets not in row:
             raise TunelabError(f"{source}: needs fields 'question' and {self.targets!r}")
+        if not isinstance(row["question"], str):
+            raise TunelabError(f"{source}: 'question' must be text, got {row['question']!r}")
         choices, labels = _targets(row[self.targets], self.targets, source)
         if 1 not in labels:
             raise TunelabError(f"{source}: {self.targets} has no true answer")
