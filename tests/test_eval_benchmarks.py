@@ -94,9 +94,10 @@ def test_truthfulqa_primer_bom_and_mc2_probability_share():
     doc2 = mc2.load(FIXTURES)[1]
     assert doc2.labels == [1, 0, 1, 0]
     lls = [float(x) for x in torch.log(torch.tensor([0.4, 0.1, 0.2, 0.3]))]
-    # The harness takes the answers before the first false one as the true ones: 0.4 / 1.0 (the
-    # third answer, true, counts as false there, as in items 164 and 607 of mc_task.json).
-    assert mc2.score(doc2, lls)["acc"] == pytest.approx(0.4)
+    # lm-eval 0.4.13 sums every true answer, 0.4 + 0.2, a true one after a false one too (items
+    # 164 and 607 of mc_task.json); before its mc2 version 3.0 it took 0.4, those before the
+    # first false one.
+    assert mc2.score(doc2, lls)["acc"] == pytest.approx(0.6)
     assert mc1.score(doc, [-1.0, -0.5, -3.0]) == {"acc": 0.0}
 
 
