@@ -172,6 +172,20 @@ def test_bad_rows_and_missing_data_name_the_file(tmp_path):
     assert get_task("mmlu_high_school_us_history").subject == "high_school_us_history"
 
 
+def test_a_hellaswag_label_of_null_or_an_mmlu_csv_not_in_utf8_is_named_by_file_and_line(tmp_path):
+    # Each ended in a bare TypeError or UnicodeDecodeError.
+    row = json.loads((FIXTURES / "hellaswag" / "hellaswag_val.jsonl").read_text().splitlines()[0])
+    (tmp_path / "hellaswag").mkdir()
+    (tmp_path / "hellaswag" / "hellaswag_val.jsonl").write_text(json.dumps({**row, "label": None}))
+    with pytest.raises(TunelabError, match=r"hellaswag_val.jsonl:1: label None is not a number"):
+        get_task("hellaswag").load(tmp_path)
+    (tmp_path / "mmlu" / "test").mkdir(parents=True)
+    latin = "What is 2+2?,3,4,5,6,B\nCaf\u00e9 au lait?,a,b,c,d,A\n".encode("latin-1")
+    (tmp_path / "mmlu" / "test" / "anatomy_test.csv").write_bytes(latin)
+    with pytest.raises(TunelabError, match=r"anatomy_test.csv:2: not UTF-8 .*save it as UTF-8"):
+        get_task("mmlu_anatomy").load(tmp_path)
+
+
 def test_an_arc_row_in_another_shape_is_named_by_line_and_field(tmp_path):
     folder = tmp_path / "arc" / "ARC-Easy"
     folder.mkdir(parents=True)

@@ -55,7 +55,7 @@ def to_doc(row: dict[str, Any], source: str) -> Doc:
     endings = field_of(row, "endings", source)
     try:
         gold = int(field_of(row, "label", source))
-    except ValueError:
+    except (ValueError, TypeError):  # "", "x", or null
         raise TunelabError(f"{source}: label {row['label']!r} is not a number") from None
     if not 0 <= gold < len(endings):
         raise TunelabError(f"{source}: label {gold} does not index the {len(endings)} endings")

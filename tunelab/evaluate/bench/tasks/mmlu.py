@@ -5,6 +5,7 @@ first of the dev split), "{question}\\nA. ..\\nB. ..\\nC. ..\\nD. ..\\nAnswer:" 
 from __future__ import annotations
 
 import csv
+import io
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -29,23 +30,27 @@ LETTERS = ["A", "B", "C", "D"]
 def read_csv(path: Path) -> list[tuple[str, dict[str, Any]]]:
     """Rows of a headerless question,A,B,C,D,answer file (quoted newlines, CRLF, no final newline)."""
     rows = []
-    with path.open(encoding="utf-8", newline="") as handle:
-        for number, cells in enumerate(csv.reader(handle), start=1):
-            source = f"{path}:{number}"
-            if len(cells) != 6 or cells[5].strip() not in LETTERS:
-                raise TunelabError(
-                    f"{source}: expected question,A,B,C,D,answer(A-D), got {cells!r}"
-                )
-            rows.append(
-                (
-                    source,
-                    {
-                        "question": cells[0],
-                        "choices": cells[1:5],
-                        "answer": LETTERS.index(cells[5].strip()),
-                    },
-                )
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:  # a copy saved by a spreadsheet in its own encoding
+        line = path.read_bytes()[: err.start].count(b"\n") + 1
+        raise TunelabError(
+            f"{path}:{line}: not UTF-8 ({err.reason} at byte {err.start}): save it as UTF-8"
+        ) from None
+    for number, cells in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
+        source = f"{path}:{number}"
+        if len(cells) != 6 or cells[5].strip() not in LETTERS:
+            raise TunelabError(f"{source}: expected question,A,B,C,D,answer(A-D), got {cells!r}")
+        rows.append(
+            (
+                source,
+                {
+                    "question": cells[0],
+                    "choices": cells[1:5],
+                    "answer": LETTERS.index(cells[5].strip()),
+                },
             )
+        )
     return rows
 
 
