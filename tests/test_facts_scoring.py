@@ -233,6 +233,61 @@ def test_a_value_offered_among_others_is_not_stated(fact, answer, stated):
         assert score_facts(answer, both)["fact_accuracy"] == 1.0, answer
 
 
+@pytest.mark.parametrize(
+    "fact, answer, stated",
+    [
+        # A range does not know the value, as "16 or 32" does not: an end said only as one is
+        # not stated (each scored 1).
+        ("3", "It trains for 1-3 epochs.", False),
+        ("3", "It trains for 1 to 3 epochs.", False),
+        ("3", "It trains for between 1 and 3 epochs.", False),
+        ("1", "It trains for 1\u20133 epochs.", False),
+        ("16 GB", "You need 8-16 GB.", False),
+        ("16 GB", "You need 8GB to 16GB.", False),
+        ("8 GB", "You need 8 GB-16 GB.", False),
+        ("10%", "Use 5-10% of the data.", False),
+        ("10%", "The discount is 5%-10%.", False),
+        ("$20", "It costs $10-$20 a month.", False),
+        ("3", "It is 3-4x faster.", False),
+        ("3", "It ranges from -3 to 3.", False),
+        ("3.10", "It supports Python 3.9-3.10.", False),  # up, as versions go
+        ("3", "It trains for 3 epochs; 1-3 epochs is common.", True),  # said alone too
+        # A date, a version, a code, a phone number, a sign or a score is no range.
+        ("2024", "It was released 2024-01-15.", True),
+        ("2024", "It was released in 2024-01.", True),
+        ("3.10", "Use the python:3.10-slim image.", True),
+        ("1.2", "Install v1.2-3.", True),
+        ("401", "It fails with HB-401.", True),
+        ("4567", "Call 555-123-4567.", True),
+        ("1234", "Call +1 555-1234.", True),
+        ("-3", "Set it to -3.", True),
+        ("16", "Use 16-bit precision.", True),
+        ("5", "It won 10-5.", True),
+        # Nor is a change of a value: the new value is stated.
+        ("8", "Raise it from 4 to 8 GPUs.", True),
+        ("8", "The batch size was increased from 4 to 8.", True),
+    ],
+)
+def test_a_value_said_only_as_an_end_of_a_range_is_not_stated(fact, answer, stated):
+    assert _accurate(fact, answer) == stated
+
+
+@pytest.mark.parametrize(
+    "facts, answer",
+    [
+        ([["1"], ["3"]], "It trains for 1-3 epochs."),  # both ends expected
+        ([["5%"], ["10%"]], "The discount is 5%-10%."),  # a range's dash is no sign
+        ([["1-3"]], "It trains for 1-3 epochs."),  # the range is the fact
+        ([["3", "1-3"]], "It trains for 1-3 epochs."),
+        ([["5-10 GB"]], "It needs between 5 and 10 GB."),
+        ([["555-1234"]], "Call 555-1234."),
+    ],
+)
+def test_a_range_the_row_expects_is_stated(facts, answer):
+    check = parse_fact_check({"facts": facts}, "t.jsonl:1")
+    assert score_facts(answer, check)["fact_accuracy"] == 1.0
+
+
 def test_a_fact_with_no_alternatives_is_refused_when_the_file_is_read(tmp_path):
     with pytest.raises(DataError, match=r"t.jsonl:3: fact 2 is an empty list"):
         parse_fact_check({"facts": [["CPU"], []]}, "t.jsonl:3")
@@ -391,8 +446,6 @@ def test_values_denied_set_aside_or_inside_a_larger_one_are_not_stated(fact, ans
         ("Paris", "Paris is not only the capital but the largest city."),
         ("Linux", "Windows is not supported; use Linux."),
         ("Python", "Python 3.8 is not supported; Python 3.10 is."),
-        ("5%", "The discount is 5%-10%."),
-        ("10%", "The discount is 5%-10%."),
         ("$5 million", "It costs $5M a year."),
         ("7B", "Use the 7 billion parameter model."),
         ("10:30", "The backup runs at 10:30 PM."),
