@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tunelab.evaluate.facts import normalize as fact_normalize
-from tunelab.evaluate.facts import parse_fact_check, states
+from tunelab.evaluate.answer_words import normalize as fact_normalize
+from tunelab.evaluate.facts import parse_fact_check
 from tunelab.evaluate.human.ratings import bradley_terry, elo, leaderboard
 from tunelab.evaluate.metrics import exact_match, normalized_match, rouge_l, token_f1
 from tunelab.evaluate.paired import (
@@ -28,6 +28,7 @@ from tunelab.evaluate.paired import (
     paired_difference,
     sign_flip_p,
 )
+from tunelab.evaluate.stated import states
 
 PIECES = [
     "a", "an", "the", "The", "A", "cat", "Cat", "CAT", "sat", "mat", "on", "x1", "42", "4.2",

@@ -35,9 +35,10 @@ from tunelab.data.markers import plain_question
 from tunelab.data.templates import Example
 from tunelab.data.text import STOPWORDS, spaced, stem, unspaced
 from tunelab.errors import TunelabError
-from tunelab.evaluate.answer_words import NO_IDIOMS, PAST_VALUE, asks_what_is_not
-from tunelab.evaluate.facts import Words, normalize, parse_fact_check, shown_phrase, states
+from tunelab.evaluate.answer_words import NO_IDIOMS, PAST_VALUE, asks_what_is_not, normalize
+from tunelab.evaluate.facts import parse_fact_check, shown_phrase
 from tunelab.evaluate.refusals import OFF_TOPIC
+from tunelab.evaluate.stated import Words, states
 
 # A number's unit written after a space ("16 GB", "0.5 s", "100 °C", "10 days": not "10
 # seconds"); one glued to it ("5GB") is any run of letters, as the scorer reads "5GB" as "5 GB".

@@ -14,26 +14,16 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import regex
-
 from tunelab.data.read import DataError, read_rows
 from tunelab.errors import first_few
-from tunelab.evaluate.answer_words import (
-    affirms,
-    asks_what_is_not,
-    denied_by_question,
-    denies_words,
-    normalize,
-    states_words,
-)
-
-Phrase = str | re.Pattern
+from tunelab.evaluate.answer_words import affirms, asks_what_is_not, denied_by_question, normalize
+from tunelab.evaluate.offered import offered
+from tunelab.evaluate.stated import Phrase, Words, states
 
 
 @dataclass
@@ -65,18 +55,6 @@ def _phrase(value: Any, source: str) -> Phrase:
             f"{source}: fact {value!r} is empty once punctuation and symbols are ignored"
         )
     return words
-
-
-class Words(str):
-    """A phrase as it is matched (`normalize`d: "東 京", "config yaml") that remembers how the
-    test row wrote it ("東京", "config.yaml"), which is what reports show."""
-
-    written: str
-
-    def __new__(cls, value: str) -> Words:
-        phrase = super().__new__(cls, normalize(value))
-        phrase.written = value.strip()
-        return phrase
 
 
 def parse_fact_check(row: dict[str, Any], source: str) -> FactCheck:
@@ -146,22 +124,6 @@ def fact_checks(rows: Iterable[tuple[str, Any]]) -> dict[str, FactCheck]:
     return checks
 
 
-def states(answer: str, phrase: Phrase, negations: bool = True) -> bool:
-    """Whether `answer` states `phrase`: a regex found in it, or words it says and denies
-    nowhere (`answer_words.states_words`; `negations` off for a question that asks what is
-    not); an address (URL, domain, e-mail) whole."""
-    if isinstance(phrase, re.Pattern):
-        # What it matches is read as words are: "The warmup is not 0.05" does not state 0.05.
-        found = [m[0] for m in phrase.finditer(answer)]
-        return bool(found) and not any(denies_words(answer, normalize(m), negations) for m in found)
-    if not states_words(answer, phrase, negations):
-        return False
-    written = getattr(phrase, "written", "")
-    whole = _whole_address(written)
-    # As written, less a full-width form's width and Markdown's escape ("max\_tokens").
-    return whole is None or whole.search(_as_typed(answer)) is not None
-
-
 def stated_for(answer: str, phrase: Phrase, check: FactCheck) -> bool:
     """Whether `answer` states `phrase` as its test row's question reads it: plainly (`states`),
     or, where the question asks what is not, said under a negation ("Windows is not supported")
@@ -183,65 +145,6 @@ _CLAUSE = re.compile(
     r"[.;:!?,](?=\s|$)|\n|\b(?:but|however|whereas|while|although|though|yet|except|unlike)\b",
     re.IGNORECASE,
 )
-
-
-def _as_typed(answer: str) -> str:
-    return unicodedata.normalize("NFKC", answer).replace("\\_", "_")
-
-
-# Punctuation splits words, so "example.com" was said by "example.com.au", a URL by a longer one
-# ("…/docs" by "…/docs/v2") and "a@b.com" by "a.b.com": an address must be said as written, not
-# inside a longer one. A URL (with its scheme) or an e-mail address is said exactly; a domain
-# (a common top-level one: not "config.yaml", "Node.js", "gpt-3.5-turbo") with any subdomain or
-# scheme before it and any path after it, the same site. Chinese or Japanese letters around it
-# are no part of it.
-_PATH = re.compile(r"(?:~|\.{1,2})?/[\w.-]+(?:/[\w.-]+)*/?")  # an absolute or home path
-_URL = re.compile(r"[a-z][a-z0-9+.-]*://\S+|[^\s@]+@[^\s@]+\.[a-z]{2,}", re.IGNORECASE)
-_DOMAIN = re.compile(
-    r"(?:[a-z0-9-]+\.)+(?:com|org|net|io|dev|ai|app|co|edu|gov|info|biz|me|us|uk|de|fr|jp|cn|in|"
-    r"eu|ca|au|ch|nl|se|no|es|it|ru|br)",
-    re.IGNORECASE,
-)
-
-
-# A name in code ("add_data()", "LAMINI_API_KEY", "--max-tokens") is said as written, not inside
-# a longer one ("add_data_batch") nor as plain words ("you add data", "the max tokens").
-_IDENTIFIER = re.compile(r"(--?)?([A-Za-z_][\w]*(?:[-_.][A-Za-z0-9]\w*)*)(\(\))?")
-
-
-# A file's name is said as written: "config.yaml", not "the config YAML file".
-_FILE_NAME = re.compile(
-    r"[\w.-]+\.(?:ya?ml|jsonl?|csv|tsv|txt|md|py|toml|ini|cfg|conf|parquet|safetensors|gguf|bin|"
-    r"pt|pth|ckpt|onnx|npy|npz|pkl|h5|sh|ps1|bat|log|png|jpe?g|gif|svg|html?|xml|pdf|docx?|"
-    r"xlsx?|pptx?|ipynb|env|lock|zip|gz|tgz|tar|bz2|xz|7z|rar|exe|msi|deb|rpm|dmg|iso|pkg|apk|"
-    r"jar|whl|dll|so|dylib|sql|db|sqlite|bak|tmp|partial|mp[34]|wav)",  # not .js: "Node.js" is a name
-    re.IGNORECASE,
-)
-
-
-def _whole_address(written: str) -> re.Pattern | None:
-    """The pattern an answer must hold an address fact (or a path, or a name in code) by, or
-    None for a fact that is none."""
-    code = _IDENTIFIER.fullmatch(written)
-    if code and (code[1] or code[3] or "_" in code[2].strip("_") or _FILE_NAME.fullmatch(written)):
-        # Its dashes or call brackets may be left out: "max-tokens", "add_data" say them.
-        return re.compile(  # ASCII: Chinese letters around it are no part of it ("调用add_data()")
-            rf"(?<![\w-]){'(?:--?)?' if code[1] else ''}{re.escape(code[2])}(?![\w-])",
-            re.IGNORECASE | re.ASCII,
-        )
-    if _PATH.fullmatch(written):  # "/var/lib/x" is neither "/usr/var/lib/x" nor "/var/lib/x/data"
-        return re.compile(
-            rf"(?<![\w/.~-]){re.escape(written.rstrip('/'))}/?(?![\w-]|[/.]\w)", re.ASCII
-        )
-    if _URL.fullmatch(written):
-        after = r"(?![\w@-]|[./:?#]\w)"  # not inside a longer URL ("…/docs" of "…/docs/v2")
-    elif _DOMAIN.fullmatch(written):
-        after = r"(?![\w@-]|\.\w)"  # "example.com/pricing", ":8080" the site; ".au" not
-    else:
-        return None
-    return re.compile(
-        rf"(?<![\w@-]){re.escape(written.rstrip('/'))}/?{after}", re.IGNORECASE | re.ASCII
-    )
 
 
 def echoed_facts(questions: dict[str, str], checks: dict[str, FactCheck]) -> list[str]:
@@ -278,9 +181,10 @@ def score_facts(answer: str, check: FactCheck) -> dict[str, float]:
     out: dict[str, float] = {}
     hallucinated = any(stated_for(answer, w, check) for w in check.wrong)
     if check.facts:
+        expected = [alt for f in check.facts for alt in f if isinstance(alt, Words)]
         stated = [
             any(stated_for(answer, alt, check) for alt in fact)
-            and not _offered(answer, fact, check)
+            and not offered(answer, fact, expected)
             for fact in check.facts
         ]
         out["fact_recall"] = sum(stated) / len(stated)
@@ -288,95 +192,6 @@ def score_facts(answer: str, check: FactCheck) -> dict[str, float]:
     if check.wrong:
         out["hallucination"] = float(hallucinated)
     return out
-
-
-# Values offered as a choice: "16 or 32", "8, 16, 32 or 64", "$5/$10 or $20", each with its
-# unit or its name again ("3 epochs or 4 epochs", "Python 3.9 or Python 3.10").
-_VALUE = r"\p{Sc}?\d+(?:,\d{3})*(?:\.\d+)?(?:[eE][-+\u2212]?\d+)?(?:\s?%|\s?(?!or\b)[A-Za-z]+\b)?"
-_NAMED = rf"(?:(?P=name)\s+)?{_VALUE}"
-_CHOICE = regex.compile(
-    rf"(?:\b(?P<name>[A-Za-z]+)\s+)?(?<![\w.]){_VALUE}(?:\s*[,/]\s*{_NAMED})*(?P<comma>,?)\s+or\s+"
-    + _NAMED,
-    regex.IGNORECASE,
-)
-_OFFERED_VALUE = regex.compile(_VALUE)
-
-
-# A numeric range: "1-3", "8–16 GB", "8 GB-16 GB", "$10-$20", "3-4x", "1 to 3 epochs", "from -3
-# to 3", "between 1 and 3". Not a part of a longer code, date or phone number ("2024-01-15",
-# "555-123-4567", "+1 555-1234"), nor a name's number ("HB-401-403", "GPT-3-4", "v1.2-3"), nor
-# a sign ("1 -3"); `_ranges` keeps those that go up.
-_NUMBER = r"\p{Sc}?\d+(?:,\d{3})*(?:\.\d+)?"
-_UNIT = r"(?:\s?%|\s?(?![eE][-+\u2212]?\d)(?!(?:to|and|or|through)\b)[A-Za-z]+\b)?"
-_RANGE = regex.compile(
-    rf"(?P<between>\bbetween\s+)?(?<![\w.,/:#+\-\u2212\u2013\u2014])(?<!\d\)?\s)"
-    rf"(?P<low>[-\u2212]?{_NUMBER}{_UNIT})"
-    r"(?(between)\s+and\s+|(?:\s+(?:(?:up\s+)?to|through)\s+|\s[-\u2013]\s|[-\u2013\u2014]))"
-    rf"(?P<high>(?:(?<=\s)[-\u2212])?{_NUMBER}{_UNIT})(?![.,]?\d|[-\u2013\u2014/]\d)",
-    regex.IGNORECASE,
-)
-_RANGE_NUMBER = regex.compile(r"[-\u2212]?\d[\d,]*(?:\.\d+)?")
-# "from 4 to 8" after a verb of change is a change, not a range: "raised it from 4 to 8 GPUs"
-# states 8 (and `PAST_VALUE` takes the 4 back).
-_CHANGE = re.compile(
-    r"\b(?:(?:chang|increas|decreas|rais|lower|reduc|bump|updat|mov|jump|climb|grow|drop|dropp)"
-    r"(?:e|es|ed|ing|s)?|go|goes|went|gone|going|grew|rose|rise|rises|fell|fall|falls|cut|cuts)"
-    r"(?:\s+[\w.'’]+){0,4}?\s+from\s+$",
-    re.IGNORECASE,
-)
-
-
-def _ranges(answer: str) -> list[regex.Match]:
-    """The numeric ranges `answer` says: each going up ("10-5" is a score, "2024-01" a month,
-    "3.9-3.10" goes up as versions do), with no end written with a leading zero ("555-0100" is
-    a number) and no change of a value ("changed from 4 to 8")."""
-    found = []
-    for match in _RANGE.finditer(answer):
-        low, high = (_RANGE_NUMBER.search(match[k])[0].replace(",", "") for k in ("low", "high"))
-        low, high = (n.replace("\u2212", "-") for n in (low, high))
-        if any(re.match(r"-?0\d", n) for n in (low, high)):
-            continue
-        if _CHANGE.search(answer, max(0, match.start() - 60), match.start()):
-            continue
-        versions = "." in low and "." in high and "-" not in low + high
-        if float(low) < float(high) or (
-            versions and [int(p) for p in low.split(".")] < [int(p) for p in high.split(".")]
-        ):
-            found.append(match)
-    return found
-
-
-def _offered(answer: str, fact: list[Phrase], check: FactCheck) -> bool:
-    """Whether the answer gives a value fact only as one of several it offers ("16 or 32" does
-    not know it is 32) or as an end of a range ("1-3 epochs" does not know it is 3), some of
-    which the row does not expect ("3.10 or 3.11" may be its two facts, "1-3" its facts 1 and
-    3, or its one fact). Two values with a comma before "or" are one said again or an
-    alternative to it, no guess ("1 GB, or 1024 MB", "32, or 64 on an A100")."""
-    values = [alt for alt in fact if isinstance(alt, Words) and any(c.isdigit() for c in alt)]
-    if not values:
-        return False
-    expected = [alt for f in check.facts for alt in f if isinstance(alt, Words)]
-    offers, spans = [], []
-    for choice in _CHOICE.finditer(answer):
-        spans.append(choice.span())
-        items = _OFFERED_VALUE.findall(choice[0])
-        if not (len(items) == 2 and choice["comma"]) and any(states(choice[0], v) for v in values):
-            offers.append(items)
-    for bounds in _ranges(answer):
-        spans.append(bounds.span())
-        ends = [bounds["low"], bounds["high"]]
-        if any(states(bounds[0], v) and not any(states(e, v) for e in ends) for v in values):
-            return False  # the range is the fact ("5-10 GB")
-        if any(states(end, v) for end in ends for v in values):
-            offers.append(ends)
-    pieces, last = [], 0
-    for start, end in sorted(spans):  # the answer less its choices and ranges
-        pieces.append(answer[last:start])
-        last = max(last, end)
-    rest = " ".join([*pieces, answer[last:]])
-    if not offers or any(states(rest, v) for v in values):
-        return False  # said outside a choice or a range too ("It is 32; 16 or 32 both run")
-    return any(not any(states(item, e) for e in expected) for items in offers for item in items)
 
 
 def shown_phrase(phrase: Phrase) -> str:

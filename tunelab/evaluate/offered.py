@@ -1,0 +1,97 @@
+"""Values an answer offers rather than knows: one of a choice ("16 or 32") or an end of a
+range ("1-3 epochs"). Fact scoring does not credit a value said only so."""
+
+from __future__ import annotations
+
+import re
+
+import regex
+
+from tunelab.evaluate.stated import Phrase, Words, states
+
+# Values offered as a choice: "16 or 32", "8, 16, 32 or 64", "$5/$10 or $20", each with its
+# unit or its name again ("3 epochs or 4 epochs", "Python 3.9 or Python 3.10").
+_VALUE = r"\p{Sc}?\d+(?:,\d{3})*(?:\.\d+)?(?:[eE][-+\u2212]?\d+)?(?:\s?%|\s?(?!or\b)[A-Za-z]+\b)?"
+_NAMED = rf"(?:(?P=name)\s+)?{_VALUE}"
+_CHOICE = regex.compile(
+    rf"(?:\b(?P<name>[A-Za-z]+)\s+)?(?<![\w.]){_VALUE}(?:\s*[,/]\s*{_NAMED})*(?P<comma>,?)\s+or\s+"
+    + _NAMED,
+    regex.IGNORECASE,
+)
+_OFFERED_VALUE = regex.compile(_VALUE)
+
+
+# A numeric range: "1-3", "8–16 GB", "8 GB-16 GB", "$10-$20", "3-4x", "1 to 3 epochs", "from -3
+# to 3", "between 1 and 3". Not a part of a longer code, date or phone number ("2024-01-15",
+# "555-123-4567", "+1 555-1234"), nor a name's number ("HB-401-403", "GPT-3-4", "v1.2-3"), nor
+# a sign ("1 -3"); `_ranges` keeps those that go up.
+_NUMBER = r"\p{Sc}?\d+(?:,\d{3})*(?:\.\d+)?"
+_UNIT = r"(?:\s?%|\s?(?![eE][-+\u2212]?\d)(?!(?:to|and|or|through)\b)[A-Za-z]+\b)?"
+_RANGE = regex.compile(
+    rf"(?P<between>\bbetween\s+)?(?<![\w.,/:#+\-\u2212\u2013\u2014])(?<!\d\)?\s)"
+    rf"(?P<low>[-\u2212]?{_NUMBER}{_UNIT})"
+    r"(?(between)\s+and\s+|(?:\s+(?:(?:up\s+)?to|through)\s+|\s[-\u2013]\s|[-\u2013\u2014]))"
+    rf"(?P<high>(?:(?<=\s)[-\u2212])?{_NUMBER}{_UNIT})(?![.,]?\d|[-\u2013\u2014/]\d)",
+    regex.IGNORECASE,
+)
+_RANGE_NUMBER = regex.compile(r"[-\u2212]?\d[\d,]*(?:\.\d+)?")
+# "from 4 to 8" after a verb of change is a change, not a range: "raised it from 4 to 8 GPUs"
+# states 8 (and `PAST_VALUE` takes the 4 back).
+_CHANGE = re.compile(
+    r"\b(?:(?:chang|increas|decreas|rais|lower|reduc|bump|updat|mov|jump|climb|grow|drop|dropp)"
+    r"(?:e|es|ed|ing|s)?|go|goes|went|gone|going|grew|rose|rise|rises|fell|fall|falls|cut|cuts)"
+    r"(?:\s+[\w.'’]+){0,4}?\s+from\s+$",
+    re.IGNORECASE,
+)
+
+
+def _ranges(answer: str) -> list[regex.Match]:
+    """The numeric ranges `answer` says: each going up ("10-5" is a score, "2024-01" a month,
+    "3.9-3.10" goes up as versions do), with no end written with a leading zero ("555-0100" is
+    a number) and no change of a value ("changed from 4 to 8")."""
+    found = []
+    for match in _RANGE.finditer(answer):
+        low, high = (_RANGE_NUMBER.search(match[k])[0].replace(",", "") for k in ("low", "high"))
+        low, high = (n.replace("\u2212", "-") for n in (low, high))
+        if any(re.match(r"-?0\d", n) for n in (low, high)):
+            continue
+        if _CHANGE.search(answer, max(0, match.start() - 60), match.start()):
+            continue
+        versions = "." in low and "." in high and "-" not in low + high
+        if float(low) < float(high) or (
+            versions and [int(p) for p in low.split(".")] < [int(p) for p in high.split(".")]
+        ):
+            found.append(match)
+    return found
+
+
+def offered(answer: str, fact: list[Phrase], expected: list[Words]) -> bool:
+    """Whether the answer gives a value fact only as one of several it offers ("16 or 32" does
+    not know it is 32) or as an end of a range ("1-3 epochs" does not know it is 3), some of
+    which the row does not expect ("3.10 or 3.11" may be its two facts, "1-3" its facts 1 and
+    3, or its one fact). Two values with a comma before "or" are one said again or an
+    alternative to it, no guess ("1 GB, or 1024 MB", "32, or 64 on an A100")."""
+    values = [alt for alt in fact if isinstance(alt, Words) and any(c.isdigit() for c in alt)]
+    if not values:
+        return False
+    offers, spans = [], []
+    for choice in _CHOICE.finditer(answer):
+        spans.append(choice.span())
+        items = _OFFERED_VALUE.findall(choice[0])
+        if not (len(items) == 2 and choice["comma"]) and any(states(choice[0], v) for v in values):
+            offers.append(items)
+    for bounds in _ranges(answer):
+        spans.append(bounds.span())
+        ends = [bounds["low"], bounds["high"]]
+        if any(states(bounds[0], v) and not any(states(e, v) for e in ends) for v in values):
+            return False  # the range is the fact ("5-10 GB")
+        if any(states(end, v) for end in ends for v in values):
+            offers.append(ends)
+    pieces, last = [], 0
+    for start, end in sorted(spans):  # the answer less its choices and ranges
+        pieces.append(answer[last:start])
+        last = max(last, end)
+    rest = " ".join([*pieces, answer[last:]])
+    if not offers or any(states(rest, v) for v in values):
+        return False  # said outside a choice or a range too ("It is 32; 16 or 32 both run")
+    return any(not any(states(item, e) for e in expected) for items in offers for item in items)

@@ -1,0 +1,99 @@
+"""Whether an answer states a phrase: its words said and denied nowhere
+(`tunelab.evaluate.answer_words`), a regex found and not denied, an address, path or name in code
+said whole as written."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from tunelab.evaluate.answer_words import denies_words, normalize, states_words
+
+Phrase = str | re.Pattern
+
+
+class Words(str):
+    """A phrase as it is matched (`normalize`d: "東 京", "config yaml") that remembers how the
+    test row wrote it ("東京", "config.yaml"), which is what reports show."""
+
+    written: str
+
+    def __new__(cls, value: str) -> Words:
+        phrase = super().__new__(cls, normalize(value))
+        phrase.written = value.strip()
+        return phrase
+
+
+def states(answer: str, phrase: Phrase, negations: bool = True) -> bool:
+    """Whether `answer` states `phrase`: a regex found in it, or words it says and denies
+    nowhere (`answer_words.states_words`; `negations` off for a question that asks what is
+    not); an address (URL, domain, e-mail) whole."""
+    if isinstance(phrase, re.Pattern):
+        # What it matches is read as words are: "The warmup is not 0.05" does not state 0.05.
+        found = [m[0] for m in phrase.finditer(answer)]
+        return bool(found) and not any(denies_words(answer, normalize(m), negations) for m in found)
+    if not states_words(answer, phrase, negations):
+        return False
+    written = getattr(phrase, "written", "")
+    whole = _whole_address(written)
+    # As written, less a full-width form's width and Markdown's escape ("max\_tokens").
+    return whole is None or whole.search(_as_typed(answer)) is not None
+
+
+def _as_typed(answer: str) -> str:
+    return unicodedata.normalize("NFKC", answer).replace("\\_", "_")
+
+
+# Punctuation splits words, so "example.com" was said by "example.com.au", a URL by a longer one
+# ("…/docs" by "…/docs/v2") and "a@b.com" by "a.b.com": an address must be said as written, not
+# inside a longer one. A URL (with its scheme) or an e-mail address is said exactly; a domain
+# (a common top-level one: not "config.yaml", "Node.js", "gpt-3.5-turbo") with any subdomain or
+# scheme before it and any path after it, the same site. Chinese or Japanese letters around it
+# are no part of it.
+_PATH = re.compile(r"(?:~|\.{1,2})?/[\w.-]+(?:/[\w.-]+)*/?")  # an absolute or home path
+_URL = re.compile(r"[a-z][a-z0-9+.-]*://\S+|[^\s@]+@[^\s@]+\.[a-z]{2,}", re.IGNORECASE)
+_DOMAIN = re.compile(
+    r"(?:[a-z0-9-]+\.)+(?:com|org|net|io|dev|ai|app|co|edu|gov|info|biz|me|us|uk|de|fr|jp|cn|in|"
+    r"eu|ca|au|ch|nl|se|no|es|it|ru|br)",
+    re.IGNORECASE,
+)
+
+
+# A name in code ("add_data()", "LAMINI_API_KEY", "--max-tokens") is said as written, not inside
+# a longer one ("add_data_batch") nor as plain words ("you add data", "the max tokens").
+_IDENTIFIER = re.compile(r"(--?)?([A-Za-z_][\w]*(?:[-_.][A-Za-z0-9]\w*)*)(\(\))?")
+
+
+# A file's name is said as written: "config.yaml", not "the config YAML file".
+_FILE_NAME = re.compile(
+    r"[\w.-]+\.(?:ya?ml|jsonl?|csv|tsv|txt|md|py|toml|ini|cfg|conf|parquet|safetensors|gguf|bin|"
+    r"pt|pth|ckpt|onnx|npy|npz|pkl|h5|sh|ps1|bat|log|png|jpe?g|gif|svg|html?|xml|pdf|docx?|"
+    r"xlsx?|pptx?|ipynb|env|lock|zip|gz|tgz|tar|bz2|xz|7z|rar|exe|msi|deb|rpm|dmg|iso|pkg|apk|"
+    r"jar|whl|dll|so|dylib|sql|db|sqlite|bak|tmp|partial|mp[34]|wav)",  # not .js: "Node.js" is a name
+    re.IGNORECASE,
+)
+
+
+def _whole_address(written: str) -> re.Pattern | None:
+    """The pattern an answer must hold an address fact (or a path, or a name in code) by, or
+    None for a fact that is none."""
+    code = _IDENTIFIER.fullmatch(written)
+    if code and (code[1] or code[3] or "_" in code[2].strip("_") or _FILE_NAME.fullmatch(written)):
+        # Its dashes or call brackets may be left out: "max-tokens", "add_data" say them.
+        return re.compile(  # ASCII: Chinese letters around it are no part of it ("调用add_data()")
+            rf"(?<![\w-]){'(?:--?)?' if code[1] else ''}{re.escape(code[2])}(?![\w-])",
+            re.IGNORECASE | re.ASCII,
+        )
+    if _PATH.fullmatch(written):  # "/var/lib/x" is neither "/usr/var/lib/x" nor "/var/lib/x/data"
+        return re.compile(
+            rf"(?<![\w/.~-]){re.escape(written.rstrip('/'))}/?(?![\w-]|[/.]\w)", re.ASCII
+        )
+    if _URL.fullmatch(written):
+        after = r"(?![\w@-]|[./:?#]\w)"  # not inside a longer URL ("…/docs" of "…/docs/v2")
+    elif _DOMAIN.fullmatch(written):
+        after = r"(?![\w@-]|\.\w)"  # "example.com/pricing", ":8080" the site; ".au" not
+    else:
+        return None
+    return re.compile(
+        rf"(?<![\w@-]){re.escape(written.rstrip('/'))}/?{after}", re.IGNORECASE | re.ASCII
+    )
