@@ -287,3 +287,13 @@ def test_a_phrase_negated_before_it_in_chinese_is_not_stated():
         "fact_accuracy": 0.0,
         "hallucination": 1.0,
     }
+
+
+def test_a_fact_offered_as_a_choice_or_a_range_end_is_reported_missed_as_it_is_scored():
+    # It scored 0 and was listed as missed nowhere: a report with no missed fact and no wrong
+    # phrase for a wrong answer.
+    check = parse_fact_check({"facts": [["32"]]}, "t.jsonl:1")
+    for answer in ("It is 16 or 32.", "Use 8-32 of them."):
+        assert score_facts(answer, check)["fact_accuracy"] == 0.0
+        assert missed_facts(answer, check) == ["32"]
+    assert missed_facts("It is 32.", check) == []

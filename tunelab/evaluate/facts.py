@@ -181,17 +181,22 @@ def score_facts(answer: str, check: FactCheck) -> dict[str, float]:
     out: dict[str, float] = {}
     hallucinated = any(stated_for(answer, w, check) for w in check.wrong)
     if check.facts:
-        expected = [alt for f in check.facts for alt in f if isinstance(alt, Words)]
-        stated = [
-            any(stated_for(answer, alt, check) for alt in fact)
-            and not offered(answer, fact, expected)
-            for fact in check.facts
-        ]
+        stated = facts_stated(answer, check)
         out["fact_recall"] = sum(stated) / len(stated)
         out["fact_accuracy"] = float(all(stated) and not hallucinated)
     if check.wrong:
         out["hallucination"] = float(hallucinated)
     return out
+
+
+def facts_stated(answer: str, check: FactCheck) -> list[bool]:
+    """For each fact of the row, whether the answer states it (in any alternative), and not
+    only as one value of a choice or an end of a range it offers."""
+    expected = [alt for f in check.facts for alt in f if isinstance(alt, Words)]
+    return [
+        any(stated_for(answer, alt, check) for alt in fact) and not offered(answer, fact, expected)
+        for fact in check.facts
+    ]
 
 
 def shown_phrase(phrase: Phrase) -> str:
@@ -220,11 +225,12 @@ def missed_facts(answer: str, check: FactCheck) -> list[str]:
 
 
 def missed_alternatives(answer: str, check: FactCheck) -> list[list[str]]:
-    """The facts an answer did not state, each with all its alternatives as shown."""
+    """The facts an answer did not state (`facts_stated`: "16 or 32" misses 32), each with all
+    its alternatives as shown."""
     return [
         [shown_phrase(alt) for alt in fact]
-        for fact in check.facts
-        if not any(stated_for(answer, alt, check) for alt in fact)
+        for fact, stated in zip(check.facts, facts_stated(answer, check))
+        if not stated
     ]
 
 
