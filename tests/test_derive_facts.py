@@ -439,6 +439,8 @@ def test_a_term_the_answers_say_all_along_is_style_not_a_fact():
         ("The rank defaults to 16.", "It defaults to sixteen.", "It defaults to eight."),
         ("It has 4 propellers.", "It has four propellers.", "It has six propellers."),
         ("The batch size is 32.", "It is thirty-two.", "It is sixty-four."),
+        # 21 to 29 raised a KeyError: the whole run stopped on a held-out answer of "24".
+        ("It has 24 layers.", "It has twenty-four layers.", "It has twelve layers."),
     ],
 )
 def test_a_unit_written_as_a_word_is_part_of_its_value(reference, right, wrong):

@@ -324,7 +324,9 @@ _SMALL = (
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
     "fifteen sixteen seventeen eighteen nineteen twenty"
 ).split()
-_TENS = dict(zip(range(30, 100, 10), "thirty forty fifty sixty seventy eighty ninety".split()))
+_TENS = dict(
+    zip(range(20, 100, 10), "twenty thirty forty fifty sixty seventy eighty ninety".split())
+)
 _COUNT = re.compile(r"^(\d{1,2})((?: [^\W\d_]+)?)$")
 
 
