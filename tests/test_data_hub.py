@@ -3,11 +3,14 @@ here a stand-in that serves local rows (tests never go online), and the real one
 
 from __future__ import annotations
 
+import json
+
 import datasets
 import pytest
 
 from tests.conftest import QA_PAIRS, tiny_config
 from tunelab.data.load import load_examples
+from tunelab.data.write import split_file
 from tunelab.errors import TunelabError
 from tunelab.run import Run
 from tunelab.train.loop import train
@@ -52,3 +55,11 @@ def test_offline_a_hub_dataset_not_cached_is_one_line_saying_so():
         load_examples("hf://nobody/nothing")
     with pytest.raises(TunelabError, match="a hub dataset is hf://org/name"):
         load_examples("hf://a/b/c")
+
+
+def test_data_split_writes_a_hub_datasets_rows(hub, tmp_path):
+    # The split loaded the rows from the hub, then read them again as a local file: "hf:/me/qa:
+    # unsupported file type ''".
+    train, test, _ = split_file("hf://me/qa", tmp_path, test_size=2, near=None)
+    written = [json.loads(line) for part in (train, test) for line in part.open()]
+    assert sorted(row["question"] for row in written) == sorted(q for q, _ in QA_PAIRS[:6])

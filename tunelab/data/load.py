@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -107,12 +108,9 @@ def read_examples(
     detected = None if shape == "auto" else shape
     if detected is not None and detected not in SHAPES:
         raise TunelabError(f"unknown data shape {shape!r}: use one of {['auto', *SHAPES]}")
-    if is_hub(path):  # hf://org/name[:config][@split]
-        rows = hub_rows(str(path))
-    else:
-        if not Path(path).exists():
-            raise TunelabError(not_found(path))
-        rows = read_rows(Path(path))
+    if not is_hub(path) and not Path(path).exists():
+        raise TunelabError(not_found(path))
+    rows = source_rows(path)
     loaded = Loaded(Path(path), [], [], [])
     for source, row in rows:
         shape_unknown = False
@@ -132,6 +130,14 @@ def read_examples(
                 raise DataError(f"{err}; fix the row ({skip_hint})") from None
             loaded.rejected.append(str(err))
     return loaded
+
+
+def source_rows(
+    path: str | Path, quiet: bool = False
+) -> Iterator[tuple[str, dict[str, Any] | DataError]]:
+    """The raw rows of a data file or folder (`read_rows`), or of a hub dataset (hf://org/name
+    [:config][@split]), each with its source, as the loader reads them."""
+    return hub_rows(str(path)) if is_hub(path) else read_rows(Path(path), quiet)
 
 
 def _rename(row: dict[str, Any], fields: dict[str, str], source: str) -> dict[str, Any]:

@@ -133,8 +133,7 @@ def split_file(
     splits exactly as training and `tunelab data split` do (a typo'd repeat of a question goes
     with it); None by normalized text alone. Existing files are replaced only with `overwrite`,
     the files read never."""
-    from tunelab.data.load import OPTION_SKIP_HINT, load_examples
-    from tunelab.data.read import read_rows
+    from tunelab.data.load import OPTION_SKIP_HINT, load_examples, source_rows
     from tunelab.data.split import drop_duplicates, drop_leaked, split_examples
 
     output_dir = Path(output_dir)
@@ -154,9 +153,9 @@ def split_file(
         raise TunelabError(f"{path}: no training row left: {'; '.join(said)}")
     # The original rows (same columns, extra fields such as provenance kept), looked up by file:line.
     # quiet: the load above has already reported which files of a folder it read.
-    rows = dict(read_rows(Path(path), quiet=True))
+    rows = dict(source_rows(path, quiet=True))
     if test_path:
-        rows |= dict(read_rows(Path(test_path), quiet=True))
+        rows |= dict(source_rows(test_path, quiet=True))
     write_jsonl((rows[e.source] for e in train), out_train)
     write_jsonl((rows[e.source] for e in test), out_test)
     return out_train, out_test, said
