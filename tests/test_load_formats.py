@@ -62,6 +62,26 @@ def test_shapes_are_detected(tmp_path, row, question, answer):
     assert (example.question, example.answer) == (question, answer)
 
 
+def test_a_number_is_read_as_its_text_in_every_shape(tmp_path):
+    # A qa row's answer 4 trained "4"; a chat's reply 4 stopped the run ("content must be text").
+    path = tmp_path / "numbers.jsonl"
+    rows = [
+        {"question": "2+2?", "answer": 4},
+        {"messages": [{"role": "user", "content": "2+2?"}, {"role": "assistant", "content": 4}]},
+        {"conversations": [{"from": "human", "value": 7}, {"from": "gpt", "value": 0.5}]},
+    ]
+    read = []
+    for row in rows:
+        path.write_text(json.dumps(row) + "\n")
+        (example,) = load_examples(path)
+        read.append((example.question, example.answer))
+    assert read == [("2+2?", "4"), ("2+2?", "4"), ("7", "0.5")]
+    nan = {"messages": [{"role": "user", "content": float("nan")}, rows[1]["messages"][1]]}
+    path.write_text(json.dumps(nan) + "\n")
+    with pytest.raises(TunelabError, match=r"messages\[0\].content must be text"):
+        load_examples(path)
+
+
 def test_json_lines_under_a_json_name_load(tmp_path):
     import datasets
 

@@ -245,9 +245,12 @@ def _messages(row: dict[str, Any], source: str) -> list[dict[str, str]]:
 
 
 def _text_content(content: Any) -> str | None:
-    """Plain text, or OpenAI-style parts [{"type": "text", "text": ...}] joined; None otherwise."""
+    """Plain text, or OpenAI-style parts [{"type": "text", "text": ...}] joined, or a number as
+    its text (a reply of 4, as a qa row's answer 4 is read); None otherwise."""
     if isinstance(content, str):
         return content
+    if isinstance(content, (int, float)) and not isinstance(content, bool):
+        return str(content) if math.isfinite(content) else None
     if (
         isinstance(content, list)
         and content
