@@ -64,6 +64,14 @@ def test_missing_file_and_unknown_type(tmp_path):
         load_examples(tmp_path / "d.xml")
 
 
+def test_a_file_that_is_no_parquet_is_named_not_a_traceback(tmp_path):
+    # pyarrow's ArrowInvalid came out of training as a traceback.
+    path = tmp_path / "qa.parquet"
+    path.write_text("question,answer\nq,a\n")  # a CSV renamed
+    with pytest.raises(TunelabError, match=r"qa.parquet: not a readable Parquet file"):
+        load_examples(path)
+
+
 def test_a_missing_column_says_how_to_map_it(tmp_path):
     path = tmp_path / "qa.jsonl"
     path.write_text(json.dumps({"question": "q", "reply": "a"}) + "\n")

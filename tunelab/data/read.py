@@ -58,15 +58,24 @@ def read_rows(path: Path, quiet: bool = False) -> Iterator[tuple[str, dict[str, 
     elif suffix in (".csv", ".tsv"):
         yield from _read_csv(path, tsv=suffix == ".tsv")
     elif suffix == ".parquet":
-        import pyarrow.parquet as pq
-
-        for i, row in enumerate(pq.read_table(path).to_pylist()):
-            yield f"{path}:row {i + 1}", row
+        yield from _read_parquet(path)
     else:
         raise TunelabError(
             f"{path}: unsupported file type {suffix!r}; use .jsonl, .json, .csv, .tsv, .parquet, "
             "a datasets.save_to_disk folder, or documents (.md, .txt, .html, .pdf) to pretrain on"
         )
+
+
+def _read_parquet(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(path)
+    except (pa.ArrowException, OSError) as err:  # another format renamed, a download cut short
+        raise DataError(f"{path}: not a readable Parquet file ({err})") from None
+    for i, row in enumerate(table.to_pylist()):
+        yield f"{path}:row {i + 1}", row
 
 
 def _read_folder(folder: Path, quiet: bool) -> Iterator[tuple[str, dict[str, Any] | DataError]]:
