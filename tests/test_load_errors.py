@@ -72,6 +72,16 @@ def test_a_file_that_is_no_parquet_is_named_not_a_traceback(tmp_path):
         load_examples(path)
 
 
+def test_a_saved_dataset_with_a_damaged_file_is_named_not_a_traceback(tmp_path):
+    import datasets
+
+    datasets.Dataset.from_list([{"question": "q", "answer": "a"}] * 50).save_to_disk(tmp_path)
+    (arrow,) = tmp_path.glob("*.arrow")
+    arrow.write_bytes(arrow.read_bytes()[:500])  # a copy broken off
+    with pytest.raises(TunelabError, match=r"its saved dataset's files are damaged"):
+        load_examples(tmp_path)
+
+
 def test_a_missing_column_says_how_to_map_it(tmp_path):
     path = tmp_path / "qa.jsonl"
     path.write_text(json.dumps({"question": "q", "reply": "a"}) + "\n")

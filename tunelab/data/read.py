@@ -359,11 +359,14 @@ def _is_dataset_dir(path: Path) -> bool:
 
 def _read_dataset_dir(path: Path, quiet: bool = False) -> Iterator[tuple[str, dict[str, Any]]]:
     import datasets
+    import pyarrow as pa
 
     try:
         loaded = datasets.load_from_disk(str(path))
     except FileNotFoundError:
         raise TunelabError(f"{path}: a folder must be a datasets.save_to_disk folder") from None
+    except pa.ArrowException as err:  # a data file cut short (a copy or download broken off)
+        raise DataError(f"{path}: its saved dataset's files are damaged ({err})") from None
     if isinstance(loaded, datasets.DatasetDict):
         # Each split is a folder of its own: a set without "train" names them rather than train
         # on whichever came first (its validation split, without a word).
