@@ -47,6 +47,14 @@ def test_csv_errors_name_the_line(tmp_path):
         load_examples(path)
 
 
+def test_a_spreadsheets_emptied_rows_are_blank_lines(tmp_path):
+    # Excel saves rows whose cells were cleared as ",": training stopped on "field 'question' is
+    # empty" at a line that holds no data.
+    path = tmp_path / "qa.csv"
+    path.write_bytes(b"question,answer\r\nq1,a1\r\n,\r\nq2,a2\r\n,\r\n , ,\r\n")
+    assert [e.source[-5:] for e in load_examples(path)] == ["csv:2", "csv:4"]
+
+
 def test_unknown_columns_say_what_is_expected(tmp_path):
     path = tmp_path / "x.jsonl"
     path.write_text(json.dumps({"foo": "a", "bar": "b"}) + "\n")

@@ -279,6 +279,8 @@ def _read_csv(path: Path, tsv: bool) -> Iterator[tuple[str, dict[str, Any] | Dat
             reader.fieldnames = [name.strip() for name in reader.fieldnames]
         for row in reader:
             # line_num is where the row ends; quoted newlines make that the honest line to show.
+            if _blank(row):  # ",,": a spreadsheet's emptied row is a blank line, skipped as one
+                continue
             if None in row:
                 row = DataError(f"{path}:{reader.line_num}: more fields than the header has")
             elif undecoded and (bad := _not_utf8(row)):
@@ -290,6 +292,14 @@ def _read_csv(path: Path, tsv: bool) -> Iterator[tuple[str, dict[str, Any] | Dat
     except csv.Error as err:
         kind = "TSV" if tsv else "CSV"
         raise DataError(f"{path}:{reader.line_num}: unreadable {kind} ({err})") from None
+
+
+def _blank(row: dict[str, Any]) -> bool:
+    """Whether every cell of a CSV row is empty or spaces (a cell past the header's too)."""
+    cells = [
+        cell for value in row.values() for cell in (value if isinstance(value, list) else [value])
+    ]
+    return not any(cell.strip() for cell in cells)
 
 
 _NOT_UTF8 = re.compile("[\udc80-\udcff]")  # a byte `_read_text(lenient=True)` could not decode
