@@ -22,6 +22,20 @@ def test_a_long_text_is_shown_as_split_into_windows(tmp_path, capsys):
     assert out.count("chapter one.") < 20  # only the first window is printed, not 200 copies
 
 
+def test_a_chat_cut_to_its_last_exchange_is_said_so(tmp_path, capsys):
+    # Training counted them; inspect showed the last exchange alone without a word.
+    path = tmp_path / "chats.jsonl"
+    turns = ["Hi", "Hello!", "Bye", "Goodbye!"]
+    roles = ["user", "assistant"] * 2
+    row = {"messages": [{"role": r, "content": c} for r, c in zip(roles, turns)]}
+    path.write_text(json.dumps(row) + "\n")
+    inspect_file(DataConfig(path=str(path), template="qa"), model="tiny-random")
+    out = " ".join(capsys.readouterr().out.split())
+    assert "only the last exchange is trained" in out and "Hello!" not in out
+    inspect_file(DataConfig(path=str(path)), model="tiny-random")
+    assert "last exchange" not in capsys.readouterr().out
+
+
 def test_a_truncated_reply_is_shown_as_trained(tmp_path, capsys):
     path = tmp_path / "qa.jsonl"
     path.write_text(json.dumps({"question": "long question " * 50, "answer": "Yes."}) + "\n")

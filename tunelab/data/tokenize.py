@@ -129,12 +129,8 @@ def tokenize_all(
     report = TokenizeReport()
     out: list[Tokenized] = []
     special = special_texts(tokenizer)
-    # qa and alpaca, and a Jinja template that never reads `messages` ("{{ prompt }}"), have room
-    # for the last exchange of a chat only.
-    one_exchange = template != "chat" and "messages" not in template
     for example in examples:
-        if one_exchange:
-            report.last_turn_only += sum(m["role"] == "user" for m in example.messages) > 1
+        report.last_turn_only += trained_last_exchange_only(example, template)
         if example.text is not None:
             windows = _windows_with_progress(example, tokenizer, max_length)
             report.chunked_texts += len(windows) > 1
@@ -162,6 +158,13 @@ def tokenize_all(
         out.append(fitted)
     report.examples = len(out)
     return out, report
+
+
+def trained_last_exchange_only(example: Example, template: str) -> bool:
+    """Whether a chat of several exchanges keeps only its last under `template`: qa and alpaca,
+    and a Jinja template that never reads `messages` ("{{ prompt }}"), have room for one."""
+    one_exchange = template != "chat" and "messages" not in template
+    return one_exchange and sum(m["role"] == "user" for m in example.messages) > 1
 
 
 def trained_last_reply_only(example: Example, item: Tokenized, template: str) -> bool:

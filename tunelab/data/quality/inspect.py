@@ -17,6 +17,7 @@ from tunelab.data.tokenize import (
     special_texts,
     special_token_text,
     tokenize_example,
+    trained_last_exchange_only,
     trained_last_reply_only,
 )
 
@@ -64,6 +65,12 @@ def inspect_file(data: DataConfig, *, model: str, rows: int = 3) -> None:
             console.print(
                 "[yellow](only the last reply is trained: this chat template writes earlier "
                 "replies differently once they are history)[/]"
+            )
+        if trained_last_exchange_only(example, data.template):
+            console.print(
+                f"[yellow](only the last exchange is trained, and the earlier turns are not in its "
+                f"prompt: the {escape(data.template)} template has room for one question and "
+                "answer; --template chat keeps every turn)[/]"
             )
         if shown is not item:
             console.print(
