@@ -63,3 +63,13 @@ def test_data_split_writes_a_hub_datasets_rows(hub, tmp_path):
     train, test, _ = split_file("hf://me/qa", tmp_path, test_size=2, near=None)
     written = [json.loads(line) for part in (train, test) for line in part.open()]
     assert sorted(row["question"] for row in written) == sorted(q for q, _ in QA_PAIRS[:6])
+
+
+def test_eval_reads_a_hub_test_sets_checks(hub):
+    # `tunelab eval` of a run whose data.test_path is on the hub stopped on "hf:/me/qa@test:
+    # unsupported file type ''" after loading its questions.
+    from tunelab.evaluate.scores import TestChecks
+
+    examples = load_examples("hf://me/qa@test")
+    checks = TestChecks.read("hf://me/qa@test", examples)
+    assert checks.fields(examples[0].source, examples[0].answer) is not None

@@ -90,10 +90,10 @@ class TestChecks:
     @classmethod
     def read(cls, path: str | Path, examples: list) -> TestChecks:
         """The checks of the test file `path` (read once), whose rows were loaded as `examples`."""
-        from tunelab.data.read import read_rows
+        from tunelab.data.load import source_rows
         from tunelab.evaluate.facts import fact_checks
 
-        raw = dict(read_rows(Path(path), quiet=True))
+        raw = dict(source_rows(path, quiet=True))
         refusals = Refusals.of_rows((ex.source, raw.get(ex.source), ex.answer) for ex in examples)
         return cls(fact_checks(raw.items()), refusals)
 
