@@ -14,7 +14,13 @@ from typer.testing import CliRunner
 from tunelab.cli import app
 from tunelab.data.load import load_examples
 from tunelab.data.templates import Example
-from tunelab.data.tokenize import Tokenized, chunk_text, text_windows, tokenize_example
+from tunelab.data.tokenize import (
+    Tokenized,
+    chunk_text,
+    text_windows,
+    tokenize_all,
+    tokenize_example,
+)
 from tunelab.data.write import split_file, write_jsonl
 from tunelab.errors import TunelabError
 from tunelab.models import tiny_tokenizer
@@ -72,6 +78,27 @@ def test_long_text_windows_equal_the_whole_text_windows():
     for piece_chars in (10_000, 37):  # one piece, and many pieces cut between words
         lazy = list(text_windows(example, tokenizer, 64, piece_chars=piece_chars))
         assert [(w.input_ids, w.labels) for w in lazy] == [(w.input_ids, w.labels) for w in whole]
+
+
+def test_a_raw_texts_special_token_text_is_said_and_read_as_characters_when_asked(tmp_path):
+    # tunelab's README, which examples/pretrain_text.yaml trains on, names "<|im_end|>": read as
+    # the end-of-turn token, it taught the model to stop mid-document, and nothing said so.
+    tokenizer = tiny_tokenizer()
+    text = "A chat turn ends with <|im_end|> in ChatML."
+    example = Example(text=text, source="README.md")
+    end = tokenizer.convert_tokens_to_ids("<|im_end|>")
+    as_token, report = tokenize_all([example], tokenizer, max_length=512)
+    assert as_token[0].input_ids.count(end) == 2  # in the text, and the EOS after it
+    assert "1 texts holding a special token's text (README.md: '<|im_end|>')" in report.summary()
+    assert "data.special_tokens_in_text=text" in report.summary()
+    as_text, report = tokenize_all(
+        [example], tokenizer, max_length=512, special_tokens_in_text="text"
+    )
+    assert as_text[0].input_ids.count(end) == 1  # the EOS after the text, a token still
+    assert tokenizer.decode(as_text[0].input_ids[:-1]) == text
+    assert "special token" not in report.summary()
+    plain, report = tokenize_all([Example(text="No marks here.", source="a.txt")], tokenizer)
+    assert "special token" not in report.summary()
 
 
 def test_a_text_of_megabytes_is_tokenized_in_bounded_memory():

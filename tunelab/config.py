@@ -241,6 +241,10 @@ class DataConfig(Section):
     """Drop exact repeats, and training rows asking a question of test_path (counted, printed)."""
     on_error: Literal["raise", "skip"] = "raise"
     """A bad row: raise stops at it, naming file and line; skip skips and counts it."""
+    special_tokens_in_text: Literal["token", "text"] = "token"
+    """Raw text holding a special token's text ("<|im_end|>"): token reads it as the token itself
+    (text already in the model's chat format), text as plain characters (documents that only
+    mention it: as tokens, the model learns to stop there)."""
 
 
 class LoraConfig(Section):

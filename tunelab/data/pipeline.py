@@ -95,6 +95,7 @@ def prepare(
         max_length=config.max_length,
         truncation=config.truncation,
         on_error=config.on_error,
+        special_tokens_in_text=config.special_tokens_in_text,
     )
     if not train_examples:
         raise TunelabError(

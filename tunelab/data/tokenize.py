@@ -45,6 +45,7 @@ class TokenizeReport:
     refused_sources: set[str] = field(default_factory=set)  # their file:line
     dropped_sources: list[str] = field(default_factory=list)
     special_text: dict[str, str] = field(default_factory=dict)  # source → the token's text
+    special_in_texts: dict[str, str] = field(default_factory=dict)  # raw texts: trained as tokens
 
     def summary(self, held_out: bool = False) -> str:
         """What tokenizing did, said of training rows, or of `held_out` test rows (which eval
@@ -67,6 +68,13 @@ class TokenizeReport:
                 f"{len(self.special_text)} dropped for holding a special token's text ({source}: "
                 f"{token!r}), which the tokenizer reads as the token itself: the model would "
                 "learn to stop there"
+            )
+        if self.special_in_texts:
+            source, token = next(iter(self.special_in_texts.items()))
+            parts.append(
+                f"{len(self.special_in_texts)} texts holding a special token's text ({source}: "
+                f"{token!r}), read as the token itself: set data.special_tokens_in_text=text "
+                "where they are documents that only mention it"
             )
         if self.chunked_texts:
             parts.append(f"{self.chunked_texts} long texts split into chunks")
@@ -94,11 +102,14 @@ def tokenize_example(
     tokenizer: PreTrainedTokenizerBase,
     template: str = "chat",
     system_prompt: str | None = None,
+    special_as_text: bool = False,
 ) -> Tokenized:
     """Encode segment by segment, so the mask boundary is exact and matches generation, where the
-    prompt is encoded alone and the model continues from it."""
+    prompt is encoded alone and the model continues from it. `special_as_text`: a raw text's
+    special tokens' text is plain characters (data.special_tokens_in_text)."""
     if example.text is not None:  # every token trained; read in pieces to bound memory
-        ids = [i for piece in _text_pieces(example, tokenizer, PIECE_CHARS) for i in piece]
+        pieces = _text_pieces(example, tokenizer, PIECE_CHARS, special_as_text=special_as_text)
+        ids = [i for piece in pieces for i in piece]
         return Tokenized(ids, list(ids), example.source)
     input_ids: list[int] = []
     labels: list[int] = []
@@ -125,14 +136,18 @@ def tokenize_all(
     max_length: int = 512,
     truncation: str = "keep_response",
     on_error: str = "raise",
+    special_tokens_in_text: str = "token",
 ) -> tuple[list[Tokenized], TokenizeReport]:
     report = TokenizeReport()
     out: list[Tokenized] = []
     special = special_texts(tokenizer)
+    as_text = special_tokens_in_text == "text"
     for example in examples:
         report.last_turn_only += trained_last_exchange_only(example, template)
         if example.text is not None:
-            windows = _windows_with_progress(example, tokenizer, max_length)
+            if not as_text and (token := next((t for t in special if t in example.text), None)):
+                report.special_in_texts[example.source] = token
+            windows = _windows_with_progress(example, tokenizer, max_length, as_text)
             report.chunked_texts += len(windows) > 1
             out += windows
             continue
@@ -240,6 +255,7 @@ def text_windows(
     max_length: int,
     piece_chars: int = PIECE_CHARS,
     progress: Callable[[int], None] | None = None,
+    special_as_text: bool = False,
 ) -> Iterator[Tokenized]:
     """`chunk_text(tokenize_example(example), max_length)` made lazy for a raw text: tokenized a
     piece at a time and cut into windows as it goes, so a text of gigabytes never sits in memory
@@ -247,7 +263,7 @@ def text_windows(
     with the characters read so far."""
     buffer: list[int] = []
     stride = _window_stride(max_length)
-    for piece in _text_pieces(example, tokenizer, piece_chars, progress):
+    for piece in _text_pieces(example, tokenizer, piece_chars, progress, special_as_text):
         buffer += piece
         start = 0
         while len(buffer) - start >= max_length:
@@ -264,6 +280,7 @@ def _text_pieces(
     tokenizer: PreTrainedTokenizerBase,
     piece_chars: int,
     progress: Callable[[int], None] | None = None,
+    special_as_text: bool = False,
 ) -> Iterator[list[int]]:
     """The ids of `example.text` + EOS (as render_segments writes a text row), piece by piece.
     A piece ends before a single space between two words, where byte-level BPE pre-tokenizers
@@ -276,7 +293,7 @@ def _text_pieces(
         if end < len(text):
             end = _last_cut(text, start, end) or end
         # The first piece gets the tokenizer's start tokens, as the whole text would.
-        yield _ids(tokenizer, text[start:end], special=start == 0)
+        yield _ids(tokenizer, text[start:end], special=start == 0, split=special_as_text)
         start = end
         if progress:
             progress(end)
@@ -284,8 +301,14 @@ def _text_pieces(
         yield _ids(tokenizer, tokenizer.eos_token, special=not text)
 
 
-def _ids(tokenizer: PreTrainedTokenizerBase, text: str, special: bool) -> list[int]:
-    return tokenizer(text, add_special_tokens=special, return_attention_mask=False).input_ids
+def _ids(
+    tokenizer: PreTrainedTokenizerBase, text: str, special: bool, split: bool = False
+) -> list[int]:
+    """`text`'s ids; `special`: with the tokenizer's start tokens; `split`: a special token's
+    text in it as plain characters."""
+    return tokenizer(
+        text, add_special_tokens=special, return_attention_mask=False, split_special_tokens=split
+    ).input_ids
 
 
 def _last_cut(text: str, start: int, end: int) -> int | None:
@@ -299,12 +322,12 @@ def _last_cut(text: str, start: int, end: int) -> int | None:
 
 
 def _windows_with_progress(
-    example: Example, tokenizer: PreTrainedTokenizerBase, max_length: int
+    example: Example, tokenizer: PreTrainedTokenizerBase, max_length: int, as_text: bool
 ) -> list[Tokenized]:
     """All windows of a text row, with a progress bar when it is long enough to take a while."""
     size = len(example.text or "")
     if size < PROGRESS_CHARS:
-        return list(text_windows(example, tokenizer, max_length))
+        return list(text_windows(example, tokenizer, max_length, special_as_text=as_text))
     from rich.console import Console
 
     from tunelab.progress import progress_bars
@@ -316,7 +339,9 @@ def _windows_with_progress(
         def advance(done: int) -> None:
             bars.update(task, completed=-(-done // mb))
 
-        return list(text_windows(example, tokenizer, max_length, progress=advance))
+        return list(
+            text_windows(example, tokenizer, max_length, progress=advance, special_as_text=as_text)
+        )
 
 
 def _last_trained_start(labels: list[int]) -> int:

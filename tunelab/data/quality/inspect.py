@@ -58,7 +58,10 @@ def inspect_file(data: DataConfig, *, model: str, rows: int = 3) -> None:
             console.print(f"[yellow]dropped: holds the special token text {token!r}[/]")
             table.add_row(escape(example.source), "", "", "", "dropped")
             continue
-        item = tokenize_example(example, tokenizer, data.template, data.system_prompt)
+        item = tokenize_example(
+            example, tokenizer, data.template, data.system_prompt,
+            special_as_text=data.special_tokens_in_text == "text",
+        )  # fmt: skip
         shown, fits = _as_trained(item, example.text is not None, data.max_length, data.truncation)
         console.rule(escape(example.source))
         if trained_last_reply_only(example, item, data.template):
