@@ -100,6 +100,15 @@ def test_logprobs_requests_it_cannot_answer_are_refused_by_name(served):
         assert reply.status_code == 400 and reply.json()["error"]["param"] == param, reply.text
 
 
+def test_logprobs_false_asks_for_none_as_null_does(served):
+    url, _ = served
+    body = {"model": "tiny-random", "prompt": "Hi", "max_tokens": 2, "logprobs": False}
+    (choice,) = completions(url, **body)["choices"]
+    assert choice["logprobs"] is None
+    streamed = httpx.post(f"{url}/v1/completions", json={**body, "stream": True}, timeout=60)
+    assert streamed.status_code == 200 and streamed.text.endswith("data: [DONE]\n\n")
+
+
 TASK_YAML = """task: tiny_arc
 dataset_path: json
 dataset_kwargs: {{data_files: {{test: {data}}}}}

@@ -74,8 +74,14 @@ class _Body(BaseModel):
     def _null_is_not_given(cls, data: Any) -> Any:
         # OpenAI reads null as "use the default", and its clients send null for a parameter set
         # to None (temperature=None): refusing it would break code that works against OpenAI.
+        # `logprobs: false` asks for none, as null does (a completion's logprobs is a count,
+        # where false would read as 0: the chosen token's, and no stream).
         if isinstance(data, dict):
-            return {name: value for name, value in data.items() if value is not None}
+            return {
+                name: value
+                for name, value in data.items()
+                if value is not None and not (name == "logprobs" and value is False)
+            }
         return data
 
     def refuse_unsupported(self) -> None:
