@@ -171,6 +171,17 @@ def test_completions_take_token_ids_as_eval_harnesses_send_them(client, engines)
         client.completions.create(model="tiny-random", prompt=[10**6], max_tokens=5)
 
 
+def test_a_completion_asked_for_json_is_refused_not_answered_in_free_text(client):
+    with pytest.raises(openai.BadRequestError) as err:
+        client.completions.create(
+            model="tiny-random", prompt="Hi", max_tokens=2,
+            extra_body={"response_format": {"type": "json_object"}},
+        )  # fmt: skip
+    assert err.value.body["param"] == "response_format"
+    plain = {"response_format": {"type": "text"}}  # asks for what it gives
+    client.completions.create(model="tiny-random", prompt="Hi", max_tokens=2, extra_body=plain)
+
+
 def test_asking_for_output_it_does_not_give_is_refused_rather_than_silently_dropped(client):
     # /v1/completions answers logprobs and echo (tests/test_serve_logprobs.py); these it cannot.
     for extra in ({"best_of": 3}, {"suffix": "end"}):

@@ -146,6 +146,17 @@ class CompletionBody(_Body):
     ANSWERED: ClassVar[frozenset[str]] = frozenset({"logprobs", "echo"})
     max_tokens: int | None = Field(None, ge=0)
     logprobs: int | None = Field(None, ge=0, le=MAX_LOGPROBS)
+    # vLLM constrains completions to it too; tunelab constrains chat replies only.
+    response_format: dict[str, Any] | None = None
+
+    def refuse_unsupported(self) -> None:
+        super().refuse_unsupported()
+        if self.response_format and self.response_format.get("type") != "text":
+            raise ApiError(
+                400,
+                "response_format is answered on /v1/chat/completions, not /v1/completions",
+                param="response_format",
+            )
 
 
 Body = TypeVar("Body", bound=BaseModel)
