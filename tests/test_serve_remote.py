@@ -125,6 +125,8 @@ def test_a_chat_picks_the_servers_model_streams_and_forgets_what_its_context_can
     with pytest.raises(TunelabError, match="serves tiny, short, not 'other'"):
         Session.open(two_models, served_model="other")
     assert Session.open(two_models).served_model == "tiny"  # the first, unless named
+    with pytest.raises(TunelabError, match="--template"):  # not asked in another format unsaid
+        Session.open(two_models, template="alpaca")
     session = Session.open(two_models, served_model="tiny")
     pieces: list[str] = []
     answer = session.reply("Hello over HTTP", max_new_tokens=8, on_text=pieces.append)

@@ -41,6 +41,11 @@ class Session:
         from tunelab.run import load_model, prompt_for
 
         if is_endpoint(name):
+            if template:  # the server asks its model in that model's own template
+                raise TunelabError(
+                    "--template picks how a local model is asked; a server asks each of its "
+                    "models in its own template: leave --template out with a server URL"
+                )
             served = list_models(name, api_key)
             if not served:
                 raise TunelabError(f"the server at {name} offers no models")
