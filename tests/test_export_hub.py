@@ -97,6 +97,9 @@ def test_push_while_offline_is_one_line_naming_the_repo(tmp_path):
     assert str(result.exception).startswith("--push me/tuned: OfflineModeIsEnabled")
     # What to do for it, and for a hub this machine cannot reach: no login (it advised one).
     assert "HF_HUB_OFFLINE is set: unset it to push" in str(result.exception)
+    # A push alone merged into a scratch folder: it must not say an export is written.
+    assert "nothing was kept here: add --merged DIR" in str(result.exception)
+    assert "the export itself is written" not in str(result.exception)
 
 
 def test_a_push_to_a_hub_out_of_reach_says_so_not_to_log_in(tmp_path, monkeypatch):

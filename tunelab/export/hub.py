@@ -31,9 +31,15 @@ def push_to_hub(model: str | Run, repo_id: str, written: dict[str, Path], dtype:
             url = api.create_repo(repo_id, private=True, exist_ok=True)
             api.create_commit(repo_id, operations, commit_message=f"tunelab export of {model}")
         except Exception as err:  # the hub's errors: offline, no token, no right to the repo...
+            # A push alone merged into a scratch folder, gone with it: nothing is left to keep.
+            kept = (
+                "the export itself is written"
+                if written
+                else "nothing was kept here: add --merged DIR to keep the export"
+            )
             raise TunelabError(
                 f"--push {repo_id}: {type(err).__name__}: {str(err).splitlines()[0]} "
-                f"({_what_to_do(err)}; the export itself is written)"
+                f"({_what_to_do(err)}; {kept})"
             ) from None
     return str(url)
 
