@@ -246,6 +246,10 @@ def test_content_the_models_cannot_read_is_refused_and_text_parts_are_read_as_li
 
     parts = [{"type": "text", "text": "Who wrote"}, {"type": "text", "text": "Hamlet?"}]
     assert prompt_tokens(parts) == prompt_tokens("Who wrote\nHamlet?")
+    for part in ({"type": "text"}, {"type": "text", "text": None}):  # no text: not a question
+        with pytest.raises(openai.BadRequestError) as err:
+            prompt_tokens([parts[0], part])
+        assert err.value.body["param"] == "messages.0.content.1.text"
     # OpenAI refuses stream_options for a reply that is not streamed.
     with pytest.raises(openai.BadRequestError) as err:
         client.chat.completions.create(

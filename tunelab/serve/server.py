@@ -373,7 +373,13 @@ def _plain(message: Message, index: int) -> dict[str, str]:
                     "of tunelab serve read text only",
                     param=f"messages.{index}.content.{position}.type",
                 )
-        content = "\n".join(part.get("text", "") for part in content)
+            if not isinstance(part.get("text"), str):  # as OpenAI: not an empty question
+                raise ApiError(
+                    400,
+                    "a content part of type 'text' needs its text, a string",
+                    param=f"messages.{index}.content.{position}.text",
+                )
+        content = "\n".join(part["text"] for part in content)
     role = "system" if message.role == "developer" else message.role
     return {"role": role, "content": content or ""}
 
