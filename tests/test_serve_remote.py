@@ -139,3 +139,20 @@ def test_a_chat_picks_the_servers_model_streams_and_forgets_what_its_context_can
         session.reply(f"t{turn} w", max_new_tokens=4)
     users = [m["content"] for m in session.history if m["role"] == "user"]
     assert session.history[0]["role"] == "user" and users[-1] == "t5 w" and len(users) < 6
+
+
+def test_a_chat_with_a_server_sends_top_p_stop_and_seed_and_refuses_a_local_only_setting(url):
+    # They raised a bare TypeError with a server URL, where a local model takes them.
+    from tunelab.serve.chat import Session
+
+    session = Session.open(url, api_key="k3y")
+    ask = dict(max_new_tokens=8, temperature=1.0, top_p=0.9, seed=5, remember=False)
+    first = session.reply("Hello over HTTP", **ask)
+    assert first == session.reply("Hello over HTTP", **ask)  # the seed reached the server
+    expected = complete_chat(url, MESSAGES, max_tokens=8, api_key="k3y")
+    cut = expected.strip()[:1]
+    if cut:
+        stopped = session.reply("Hello over HTTP", max_new_tokens=8, stop=[cut], remember=False)
+        assert cut not in stopped
+    with pytest.raises(TunelabError, match="batch_size: not a setting a server is asked with"):
+        session.reply("Hello", batch_size=2)

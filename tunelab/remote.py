@@ -78,10 +78,16 @@ def stream_chat(
     api_key: str | None = None,
     timeout: float = 300,
     on_finish: Callable[[str], None] | None = None,
+    sampling: dict | None = None,
 ) -> Iterator[str]:
     """The reply piece by piece as the server streams it (for a REPL that prints as it goes);
-    `on_finish` gets why it ended ("stop", "length") when the server says."""
-    body = {**_chat_body(url, messages, model, max_tokens, temperature, api_key), "stream": True}
+    `on_finish` gets why it ended ("stop", "length") when the server says. `sampling`: more
+    of the request's settings by their OpenAI names (top_p, stop, seed)."""
+    body = {
+        **_chat_body(url, messages, model, max_tokens, temperature, api_key),
+        **{k: v for k, v in (sampling or {}).items() if v is not None},
+        "stream": True,
+    }
     try:
         with httpx.stream(
             "POST",

@@ -133,12 +133,28 @@ class Session:
         return messages
 
     def _server_reply(
-        self, messages: list[dict[str, str]], on_text, max_new_tokens=256, temperature=0.0
+        self,
+        messages: list[dict[str, str]],
+        on_text,
+        max_new_tokens=256,
+        temperature=0.0,
+        top_p=1.0,
+        stop=None,
+        seed=None,
+        **others,
     ) -> tuple[list[dict[str, str]], str]:
         """(the messages the server could take, its reply), streamed to `on_text` as it comes.
         A chat longer than the server's model takes forgets its oldest exchanges, as with a
-        local model: the server says when the prompt does not fit, and the chat asks again."""
+        local model: the server says when the prompt does not fit, and the chat asks again.
+        top_p, stop and seed are sent as OpenAI names them; a local-only setting is refused."""
         from tunelab.remote import ContextExceeded, stream_chat
+
+        if others:
+            raise TunelabError(
+                f"{', '.join(sorted(others))}: not a setting a server is asked with (it takes "
+                "max_new_tokens, temperature, top_p, stop and seed)"
+            )
+        sampling = {"top_p": top_p, **({"stop": stop} if stop else {}), "seed": seed}
 
         while True:
             pieces: list[str] = []
@@ -151,6 +167,7 @@ class Session:
                     temperature=temperature,
                     api_key=self.api_key,
                     on_finish=partial(setattr, self, "finish_reason"),
+                    sampling=sampling,
                 ):
                     pieces.append(piece)
                     if on_text is not None:
