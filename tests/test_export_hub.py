@@ -97,8 +97,8 @@ def test_push_while_offline_is_one_line_naming_the_repo(tmp_path):
     assert str(result.exception).startswith("--push me/tuned: OfflineModeIsEnabled")
     # What to do for it, and for a hub this machine cannot reach: no login (it advised one).
     assert "HF_HUB_OFFLINE is set: unset it to push" in str(result.exception)
-    # A push alone merged into a scratch folder: it must not say an export is written.
-    assert "nothing was kept here: add --merged DIR" in str(result.exception)
+    # The hub is asked before the merge: nothing written, and said so in seconds.
+    assert "nothing was written: the hub is asked first" in str(result.exception)
     assert "the export itself is written" not in str(result.exception)
 
 
@@ -116,12 +116,30 @@ def test_a_push_to_a_hub_out_of_reach_says_so_not_to_log_in(tmp_path, monkeypatc
     assert "the hub cannot be reached from this machine" in said
 
 
-def test_a_push_that_fails_names_what_was_written_before_it(tmp_path):
+def test_a_hub_that_cannot_be_pushed_to_is_found_before_anything_is_written(tmp_path):
+    # Offline, the merge (and a GGUF) ran first, minutes on a big model, and then the push failed.
+    merged = tmp_path / "merged"
+    result = CliRunner().invoke(
+        app, ["export", "tiny-random", "--merged", str(merged), "--push", "me/x"]
+    )
+    assert str(result.exception).startswith("--push me/x: OfflineModeIsEnabled")
+    assert not merged.exists()
+
+
+def test_a_push_that_fails_names_what_was_written_before_it(tmp_path, monkeypatch):
     # Only the push error was said: the merged folder written before it then refused the rerun.
+    import huggingface_hub
+
+    class RefusingHub(FakeHub):
+        def create_commit(self, repo_id, operations, **kwargs):
+            raise PermissionError("403 Forbidden: no right to write to me/tuned")
+
+    monkeypatch.setattr(huggingface_hub, "HfApi", RefusingHub)
     merged = tmp_path / "merged"
     result = CliRunner().invoke(
         app, ["export", "tiny-random", "--merged", str(merged), "--push", "me/tuned"]
     )
     message = str(result.exception)
-    assert message.startswith("--push me/tuned: OfflineModeIsEnabled")
+    assert message.startswith("--push me/tuned: PermissionError: 403 Forbidden")
+    assert "the export itself is written" in message
     assert f"written whole before it: merged {merged}" in message and merged.is_dir()

@@ -43,6 +43,10 @@ def export(
         tokenizer = load_tokenizer(model)  # for the check and the Modelfile's prompt
         gguf_vocabulary(tokenizer)  # a tokenizer llama.cpp cannot take: say so now
         modelfile = run_modelfile(model, Path(gguf), tokenizer)  # one it cannot be written in too
+    if push:
+        from tunelab.export.hub import open_repo, push_to_hub
+
+        repo_url = open_repo(push)
     written: dict[str, Path | str] = {}
     try:
         if merged:
@@ -52,9 +56,8 @@ def export(
             modelfile_path(gguf).write_text(modelfile, encoding="utf-8")
             written["modelfile"] = modelfile_path(gguf)
         if push:
-            from tunelab.export.hub import push_to_hub
-
-            written["hub"] = push_to_hub(model, push, written, dtype)
+            push_to_hub(model, push, written, dtype)
+            written["hub"] = repo_url
     # What was written whole before a Ctrl-C or a failed push is said: a rerun of the same
     # command is refused by the outputs it left ("exists and is not empty").
     except KeyboardInterrupt:

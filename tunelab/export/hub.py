@@ -11,10 +11,22 @@ from tunelab.errors import TunelabError, error_chain
 from tunelab.run import Run
 
 
-def push_to_hub(model: str | Run, repo_id: str, written: dict[str, Path], dtype: str) -> str:
-    """Upload `written` to `repo_id`; without a merged folder among it, `model` is merged into
-    a temporary one first, so the repo always holds weights transformers loads. Returns the
-    repo's URL."""
+def open_repo(repo_id: str) -> str:
+    """`repo_id` created private when new, before any export is written: a hub out of reach, a
+    missing token or no right to the repo is said in seconds, not after the merge and the GGUF.
+    Returns the repo's URL."""
+    from huggingface_hub import HfApi
+
+    try:
+        return str(HfApi().create_repo(repo_id, private=True, exist_ok=True))
+    except Exception as err:  # the hub's errors: offline, no token, no right to the repo...
+        raise _failed(repo_id, err, "nothing was written: the hub is asked first") from None
+
+
+def push_to_hub(model: str | Run, repo_id: str, written: dict[str, Path], dtype: str) -> None:
+    """Upload `written` to `repo_id` (`open_repo` made it) in one commit; without a merged
+    folder among it, `model` is merged into a temporary one first, so the repo always holds
+    weights transformers loads."""
     from huggingface_hub import CommitOperationAdd, HfApi
 
     from tunelab.export.merged import export_merged
@@ -28,7 +40,6 @@ def push_to_hub(model: str | Run, repo_id: str, written: dict[str, Path], dtype:
         operations = [CommitOperationAdd(name, str(path)) for name, path in files]
         api = HfApi()
         try:
-            url = api.create_repo(repo_id, private=True, exist_ok=True)
             api.create_commit(repo_id, operations, commit_message=f"tunelab export of {model}")
         except Exception as err:  # the hub's errors: offline, no token, no right to the repo...
             # A push alone merged into a scratch folder, gone with it: nothing is left to keep.
@@ -37,11 +48,15 @@ def push_to_hub(model: str | Run, repo_id: str, written: dict[str, Path], dtype:
                 if written
                 else "nothing was kept here: add --merged DIR to keep the export"
             )
-            raise TunelabError(
-                f"--push {repo_id}: {type(err).__name__}: {str(err).splitlines()[0]} "
-                f"({_what_to_do(err)}; {kept})"
-            ) from None
-    return str(url)
+            raise _failed(repo_id, err, kept) from None
+
+
+def _failed(repo_id: str, err: Exception, kept: str) -> TunelabError:
+    """A failed push in one line: the hub's error, what to do for it, and what is kept."""
+    return TunelabError(
+        f"--push {repo_id}: {type(err).__name__}: {str(err).splitlines()[0]} "
+        f"({_what_to_do(err)}; {kept})"
+    )
 
 
 def _what_to_do(err: Exception) -> str:
