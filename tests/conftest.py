@@ -174,3 +174,20 @@ def tiny_architectures(context: int) -> dict:
         model.generation_config.eos_token_id = [tokenizer.eos_token_id, extra]
         out[name] = (model.eval(), tokenizer)
     return out
+
+
+def fact_accurate(fact: str, answer: str) -> bool:
+    """Whether `answer` is fact-accurate for a test row whose one fact is `fact`."""
+    from tunelab.evaluate.facts import parse_fact_check, score_facts
+
+    check = parse_fact_check({"facts": [[fact]]}, "t.jsonl:1")
+    return score_facts(answer, check)["fact_accuracy"] == 1.0
+
+
+def proposed_check(question: str, answer: str, **kwargs):
+    """The fact check `data facts` proposes for a row from its reference answer."""
+    from tunelab.evaluate.derive_facts import propose
+    from tunelab.evaluate.facts import parse_fact_check
+
+    facts, wrong = propose(question, answer, {}, **kwargs)
+    return parse_fact_check({"facts": facts, "wrong": wrong}, "test")

@@ -6,6 +6,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
+from tests.conftest import proposed_check
 from tunelab.cli import app
 from tunelab.errors import TunelabError
 from tunelab.evaluate.derive_facts import propose, propose_file, propose_rows
@@ -13,14 +14,9 @@ from tunelab.evaluate.facts import parse_fact_check, read_fact_checks, score_fac
 from tunelab.evaluate.metrics import token_f1
 
 
-def _check(question: str, answer: str, **kwargs):
-    facts, wrong = propose(question, answer, {}, **kwargs)
-    return parse_fact_check({"facts": facts, "wrong": wrong}, "test")
-
-
 def test_a_wrong_value_in_the_reference_s_words_misses_the_fact():
     reference = "The LoRA rank r defaults to 16."
-    check = _check("What LoRA rank does tunelab use by default?", reference)
+    check = proposed_check("What LoRA rank does tunelab use by default?", reference)
     wrong = "The LoRA rank r defaults to 8."
     assert token_f1(wrong, reference) > 0.8  # token F1 calls it right
     assert score_facts(wrong, check)["fact_accuracy"] == 0.0
@@ -50,7 +46,7 @@ def test_options_numbers_urls_and_names_are_specific_terms_but_a_model_s_size_is
 
 def test_a_yes_no_answer_names_its_opposite_as_wrong_even_under_template_markers():
     question = "### Question:\nDoes tunelab need a GPU?\n\n### Answer:"
-    check = _check(question, "No, tunelab runs on CPU; it uses a GPU when there is one.")
+    check = proposed_check(question, "No, tunelab runs on CPU; it uses a GPU when there is one.")
     assert score_facts("Yes, a GPU is needed.", check)["hallucination"] == 1.0
     assert score_facts("No: it runs on the CPU.", check) == {
         "fact_accuracy": 1.0, "fact_recall": 1.0, "hallucination": 0.0,
@@ -68,25 +64,30 @@ def test_a_yes_no_answer_in_other_languages_names_its_opposite_as_wrong():
         ("Нужен ли GPU?", "Нет, он работает на CPU.", "Да.", "Нет."),
     ]
     for question, reference, wrong_answer, right_answer in rows:
-        check = _check(question, reference)
+        check = proposed_check(question, reference)
         assert score_facts(wrong_answer, check)["hallucination"] == 1.0, question
         assert score_facts(right_answer, check)["hallucination"] == 0.0, question
     # Not a yes/no question: an answer's first word is no verdict.
-    assert not _check("首都是哪里？", "是北京。").wrong
-    assert not _check("What is it?", "No idea, ask the team.").wrong
-    assert not _check("为什么我还是没有看到输出？", "是因为日志级别太高。").wrong  # 还是没有
-    assert not _check("What kind of memory is used?", "Non-volatile memory.").wrong
-    assert not _check("GPU कहाँ बना?", "हांगकांग में।").wrong  # Hong Kong, not हां
+    assert not proposed_check("首都是哪里？", "是北京。").wrong
+    assert not proposed_check("What is it?", "No idea, ask the team.").wrong
+    assert not proposed_check(
+        "为什么我还是没有看到输出？", "是因为日志级别太高。"
+    ).wrong  # 还是没有
+    assert not proposed_check("What kind of memory is used?", "Non-volatile memory.").wrong
+    assert not proposed_check("GPU कहाँ बना?", "हांगकांग में।").wrong  # Hong Kong, not हां
     # A verdict stands alone: these open with the word, and are no verdict.
-    assert not _check("LoRA的秩默认是8吗？", "是16，不是8。").wrong  # "it is 16"
-    needs = _check("需要GPU吗？", "不需要。")
-    port = _check("默认端口是8080吗？", "是的，是8080。")
-    spanish = _check("¿Necesito una GPU?", "No, la CPU basta.")
+    assert not proposed_check("LoRA的秩默认是8吗？", "是16，不是8。").wrong  # "it is 16"
+    needs = proposed_check("需要GPU吗？", "不需要。")
+    port = proposed_check("默认端口是8080吗？", "是的，是8080。")
+    spanish = proposed_check("¿Necesito una GPU?", "No, la CPU basta.")
     for check, answer in [
         (needs, "可以只用CPU运行，不需要GPU。"),  # "you can run it on the CPU alone"
         (needs, "有CPU就够了。"),  # "a CPU is enough"
         (port, "没错，是8080。"),  # "right"
-        (_check("它支持LoRA吗？", "是的，支持。"), "不仅支持LoRA，还支持全量微调。"),  # "not only"
+        (
+            proposed_check("它支持LoRA吗？", "是的，支持。"),
+            "不仅支持LoRA，还支持全量微调。",
+        ),  # "not only"
         (spanish, "Si quieres velocidad, sí; pero no es necesaria."),  # "if you want"
     ]:
         assert score_facts(answer, check)["hallucination"] == 0.0, answer
@@ -151,30 +152,6 @@ def test_an_abbreviation_is_neither_a_fact_nor_the_end_of_the_first_sentence():
     )  # fmt: skip
     facts, _ = propose("Which port?", "The default, i.e. 8080.", {})
     assert facts == [["8080"]]
-
-
-def test_an_address_or_code_a_colon_introduces_is_the_fact_not_the_words_before_it():
-    # lamini_docs: "visit" and "setting" were proposed, the URL the answer gives was not.
-    facts, _ = propose(
-        "Does the documentation show how to integrate the code?",
-        "Yes, for more information in setting it up visit: https://lamini-ai.github.io/",
-        {},
-    )
-    assert facts == [["https://lamini-ai.github.io/"]]
-    facts, _ = propose(
-        "How do I remove it?", "Open a terminal and type: `pip uninstall lamini`.", {}
-    )
-    assert facts == [["pip uninstall lamini"]]
-    # What a colon introduces is detail where the sentence before it names a term.
-    facts, _ = propose("What does it read?", "It reads CSV files: one row per example.", {})
-    assert facts == [["CSV"]]
-
-
-def test_a_date_is_one_fact():
-    facts, _ = propose("When was it released?", "It was released on 2023-05-01 by Meta.", {})
-    assert facts == [["2023-05-01", "May 1, 2023", "1 May 2023"], ["Meta"]]
-    check = parse_fact_check({"facts": facts}, "test")
-    assert score_facts("Meta released it on 2024-01-01.", check)["fact_accuracy"] == 0.0
 
 
 def test_facts_a_row_names_in_a_form_eval_cannot_read_are_reported_by_their_row(tmp_path):
@@ -260,26 +237,14 @@ def test_a_term_the_reference_negates_is_no_fact_of_it():
         assert row["facts"] and score_facts(row["answer"], check)["fact_accuracy"] == 1.0, row
 
 
-def test_a_value_written_again_in_brackets_is_one_fact_with_two_alternatives():
-    facts, _ = propose("What is the dropout?", "The dropout is 0.5 (50%).", {})
-    assert facts == [["0.5", "50%"]]
-    check = parse_fact_check({"facts": facts}, "test")
-    assert score_facts("It drops 50%.", check)["fact_accuracy"] == 1.0
-    # "5e-4 (0.0005)" is one value as the scorer reads it: one fact, said either way.
-    facts, _ = propose("What is the learning rate?", "The learning rate is 5e-4 (0.0005).", {})
-    assert facts == [["5e-4"]]
-    check = parse_fact_check({"facts": facts}, "test")
-    assert score_facts("Use 0.0005.", check)["fact_accuracy"] == 1.0
-
-
 def test_no_doubt_or_no_problem_is_not_the_answer_no():
     question = "Does tunelab run on a laptop?"
-    check = _check(question, "Yes, on any CPU.")
+    check = proposed_check(question, "Yes, on any CPU.")
     for answer in ("No doubt, it does.", "No problem, a CPU will do."):
         assert score_facts(answer, check)["hallucination"] == 0.0, answer
     assert score_facts("No, it needs a GPU.", check)["hallucination"] == 1.0
     # A reference that opens with the idiom gives no verdict to turn round.
-    assert not _check(question, "No doubt it does.").wrong
+    assert not proposed_check(question, "No doubt it does.").wrong
 
 
 def test_a_forward_looking_wrong_is_no_retraction_of_the_reference():
@@ -292,46 +257,6 @@ def test_a_forward_looking_wrong_is_no_retraction_of_the_reference():
     ]  # fmt: skip
     proposed, _ = propose_rows(rows, 2)
     assert [row["facts"] for row in proposed] == [[["2e-4"]], [["2048"]]]
-
-
-@pytest.mark.parametrize(
-    ("question", "reference", "facts", "wrong_answer", "right_answer"),
-    [
-        ("How much disk space is needed?", "At least 5GB of free disk space.",
-         [["5GB", "5 gigabyte", "5 gigabytes"]], "At least 50GB of free disk space.",
-         "It needs 5 GB."),
-        ("How much RAM?", "It needs 16 GB of RAM.", [["16 GB", "16 gigabyte", "16 gigabytes"]],
-         "It needs 16 MB.", "16GB."),
-        ("Which model is the base?", "The base is Llama 2 70B.", [["Llama 2"], ["70B"]],
-         "The base is Llama 2 7B.", "Llama 2, the 70B one."),
-        ("Which GPU?", "An NVIDIA A100 80GB is recommended.",
-         [["A100"], ["80GB", "80 gigabyte", "80 gigabytes"]],
-         "An NVIDIA H100 40GB is recommended.", "An A100 with 80 GB."),
-        ("What is the offset?", "The offset is -8 hours from UTC.", [["-8 hours", "-8 hour"], ["UTC"]],
-         "The offset is +5 hours from UTC.", "UTC -8 hours."),
-        ("What does it cost?", "It costs $20 per month.", [["$20 per month", "$20/month", "$20 a month"]],
-         "It costs €20 per month.", "$20 a month."),
-        # A rate's period is its value's: "$20 per year" was credited for "$20 per month".
-        ("What does it cost?", "It costs $20/month.", [["$20/month", "$20 per month", "$20 a month"]],
-         "It costs $20 per year.", "$20 per month."),
-        ("What does it cost?", "It costs 5 EUR per user.", [["5 EUR per user"]], "5 USD per user.",
-         "5 EUR per user."),
-        ("What share is held out?", "10 % of the rows.", [["10 %"]], "10 rows.", "10%."),
-        ("When was it released?", "It was released on March 5, 2024 in San Francisco.",
-         [["March 5, 2024", "5 March 2024", "2024-03-05"], ["San Francisco"]], "It was released on May 5, 2024.",
-         "On March 5, 2024, in San Francisco."),
-        ("Who wrote it?", "It was written by Dr. Jane Smith at MIT.", [["MIT"], ["Jane Smith"]],
-         "It was written by Dr. Bob Jones at MIT.", "Jane Smith, at MIT."),
-    ],
-)  # fmt: skip
-def test_a_value_is_one_fact_with_its_unit_sign_currency_or_name_so_a_wrong_one_misses_it(
-    question, reference, facts, wrong_answer, right_answer
-):
-    proposed, _ = propose(question, reference, {})
-    assert proposed == facts
-    check = parse_fact_check({"facts": proposed}, "test")
-    assert score_facts(wrong_answer, check)["fact_accuracy"] == 0.0
-    assert score_facts(right_answer, check)["fact_accuracy"] == 1.0
 
 
 def test_function_words_and_the_question_s_own_words_in_another_form_are_no_facts():
@@ -376,19 +301,6 @@ def test_an_opening_that_says_nothing_leaves_the_facts_to_the_next_sentence(open
     )
 
 
-@pytest.mark.parametrize(
-    "reference, right, wrong",
-    [
-        ("The default is 5e\u22124.", "It is 5e-4.", "It is 5e+4."),  # a minus sign
-        ("Use 1.5E-3 here.", "Use 1.5e-3.", "Use 1.5e-2."),  # a capital E
-    ],
-)
-def test_a_number_in_scientific_notation_is_one_fact_however_written(reference, right, wrong):
-    check = _check("What value?", reference)
-    assert score_facts(right, check)["fact_accuracy"] == 1.0
-    assert score_facts(wrong, check)["fact_accuracy"] == 0.0
-
-
 def test_a_term_the_answers_say_all_along_is_style_not_a_fact():
     # lamini_docs' answers say "LLM" in a quarter of them: a model that learned their style says
     # it whatever it states. A URL, path or value stays a fact however often its words recur.
@@ -408,118 +320,14 @@ def test_a_term_the_answers_say_all_along_is_style_not_a_fact():
     assert out[-1]["facts"] == [["https://llm.engine.ai"]]
 
 
-@pytest.mark.parametrize(
-    "reference, right, wrong",
-    [
-        ("The default retention period is 10 days.", "Messages stay 10 days.", "10 seconds."),
-        ("The default retention period is 10 days.", "A 10-day retention.", "10 weeks."),
-        (
-            "The default retention period is 10 days.",
-            "10 day",
-            "Retention is 30 days (10 D-cells).",
-        ),
-        ("The timeout is 3 seconds.", "3 sec", "Python 3's default timeout is 30 seconds."),
-        ("The timeout is 30s.", "30 seconds", "30 minutes"),  # a one-letter unit, spelled out
-        ("The disk reads at 5 GB/s.", "5 GB/s", "5 seconds"),
-        ("The uplink runs at 56 kbit/s.", "56 kbit/s", "28 kbit/s"),
-        ("A reboot takes 1 hour.", "About 1 hours.", "1 hour? No, that's wrong: 1 minute."),
-        ("Draining a node takes about 5 minutes.", "About 5 minutes.", "About 5 hours."),
-        ("Each file may hold 2 megabytes.", "Up to 2 MB.", "Up to 2 bytes."),
-        ("It transmits at 20 dBm.", "20 dBm", "20 mW"),
-        ("It takes 12 V.", "12V", "12 A"),
-        ("It weighs 1.2 kg.", "1.2 kg", "1.2 lb"),
-        ("It reaches 2.4 Gbps.", "2.4 Gbps", "1.2 Gbps on the 2.4 GHz band."),
-        # Units of weight, volume and length were left off: "350" was the fact, and "350 kg"
-        # stated it (a walk's product data).
-        ("The spare battery weighs 350 g.", "It weighs 350 grams.", "It weighs 350 kg."),
-        ("The cable is 6 ft long.", "It is 6 feet long.", "It is 6 m long."),
-        ("The tank holds 1.5 L.", "It holds 1.5 litres.", "It holds 1.5 gallons."),
-        ("The winch lifts 3 lb.", "It lifts 3 pounds.", "It lifts 3 kg."),
-        # A small count written as a word.
-        ("The rank defaults to 16.", "It defaults to sixteen.", "It defaults to eight."),
-        ("It has 4 propellers.", "It has four propellers.", "It has six propellers."),
-        ("The batch size is 32.", "It is thirty-two.", "It is sixty-four."),
-        # 21 to 29 raised a KeyError: the whole run stopped on a held-out answer of "24".
-        ("It has 24 layers.", "It has twenty-four layers.", "It has twelve layers."),
-    ],
-)
-def test_a_unit_written_as_a_word_is_part_of_its_value(reference, right, wrong):
-    # "10 days" was proposed as the fact 10, and "10 seconds" stated it; a unit not listed
-    # ("20 dBm") was dropped, or made a fact of its own ("Gbps") that need not sit by its value.
-    # Its other forms ("10-day", "1 hours") still state it; one-letter forms ("10d") are none,
-    # as "Python 3's" would state "3 s".
-    check = _check("How long?", reference)
-    assert score_facts(right, check)["fact_accuracy"] == 1.0
-    assert score_facts(wrong, check)["fact_accuracy"] == 0.0
-
-
 def test_a_file_type_alone_is_a_fact_and_an_adverb_of_degree_is_not():
     # ".zfw" was missed (the file pattern needs a name before the dot) and "uploaded", "file"
     # taken instead; "fully" was a fact of "works fully offline".
     assert propose("Which file?", "Firmware is uploaded as a .zfw file.", {})[0] == [[".zfw"]]
-    check = _check("Which file?", "Firmware is uploaded as a .zfw file.")
+    check = proposed_check("Which file?", "Firmware is uploaded as a .zfw file.")
     assert score_facts("It must be a .zfw firmware image.", check)["fact_accuracy"] == 1.0
     facts, _ = propose("Does it need a cloud account?", "No, it works fully offline.", {})
     assert facts == [["offline"]]
-
-
-def test_a_rate_is_one_fact_and_a_stray_full_stop_makes_no_file_type():
-    # "kbit/s" (a slash name) was a fact of its own beside "56 kbit/s"; "5 GB/s" was the fact 5.
-    assert propose("Rate?", "The uplink runs at 56 kbit/s.", {})[0] == [["56 kbit/s"]]
-    assert propose("Rate?", "The disk reads at 5 GB/s.", {})[0] == [["5 GB/s"]]
-    assert ".Then" not in str(propose("What next?", "It ends here .Then it stops.", {})[0])
-
-
-@pytest.mark.parametrize(
-    "question, answer, facts",
-    [
-        ("How much is the plan?", "It costs $5 million per year.", [["$5 million per year"]]),
-        ("When is the backup?", "The backup runs at 10:30 PM.", [["10:30 PM"]]),
-        ("Which ratio?", "Use a 16:9 ratio.", [["16:9"]]),
-        (
-            "When was v2 released?",
-            "It was released on March 5th, 2024.",
-            [["March 5th, 2024", "5 March 2024", "2024-03-05"]],
-        ),
-        ("What is the discount?", "The discount is 5%-10%.", [["5%-10%"]]),
-        # A value the answer denies is no fact of it, nor the word its negation leaves.
-        ("Which OS is supported?", "Windows is not supported; only Linux is.", []),
-        ("What is the default batch size now?", "8 is no longer the default; it is 16.", []),
-    ],
-)
-def test_values_are_proposed_whole_and_denied_ones_not_at_all(question, answer, facts):
-    found, _ = propose(question, answer, {})
-    assert found == facts
-    # What the scorer marks a sign or currency with never reaches the file a person reviews.
-    assert not any(ord(ch) >= 0xE000 for fact in found for phrase in fact for ch in phrase)
-
-
-@pytest.mark.parametrize(
-    "question, answer, facts",
-    [  # found by a newcomer's walk on their own product docs
-        ("What is the support address?", "Write to help@quillfin.example.",
-         [["help@quillfin.example"]]),  # was its domain alone: sales@... stated it
-        ("Where is the data kept?", "The default data directory is /var/lib/harborline.",
-         [["/var/lib/harborline"]]),  # was "var/lib/harborline"
-        ("What Java version do I need?", "Harborline Gateway requires Java 21 or later.",
-         [["Java 21"], ["Harborline Gateway"]]),  # was "21" and "Gateway"
-        ("When was it released?", "It was released on 14 March 2026.",
-         [["14 March 2026", "March 14, 2026", "2026-03-14"]]),
-        # From an audit: "Apache" and "2.0" apart, and no fact for R's file types.
-        ("Which license?", "It is released under Apache 2.0.", [["Apache 2.0"]]),
-        ("Which file type?", "Save it as an .Rmd file.", [[".Rmd"]]),
-    ],
-)  # fmt: skip
-def test_addresses_paths_names_and_dates_are_proposed_whole(question, answer, facts):
-    assert propose(question, answer, {})[0] == facts
-
-
-def test_a_path_fact_is_that_path_not_one_holding_it():
-    path = parse_fact_check({"facts": [["/var/lib/harborline"]]}, "t:1")
-    for answer, right in [("It is /var/lib/harborline.", True),
-                          ("It is /usr/var/lib/harborline.", False),
-                          ("It is /var/lib/harborline/data.", False)]:  # fmt: skip
-        assert score_facts(answer, path)["fact_accuracy"] == float(right), answer
 
 
 def test_a_file_of_custom_columns_is_read_through_the_fields_set(tmp_path):
