@@ -73,3 +73,16 @@ def test_eval_reads_a_hub_test_sets_checks(hub):
     examples = load_examples("hf://me/qa@test")
     checks = TestChecks.read("hf://me/qa@test", examples)
     assert checks.fields(examples[0].source, examples[0].answer) is not None
+
+
+def test_data_facts_and_the_held_out_checks_read_a_hub_test_set(hub, tmp_path):
+    # Both read the test file as a local path: "hf:/me/qa@test: unsupported file type ''", or,
+    # for training's held-out questions, no checks at all (the path "did not exist").
+    from tunelab.evaluate.derive_facts import propose_file
+    from tunelab.evaluate.facts import read_fact_checks
+
+    out = tmp_path / "facts.jsonl"
+    propose_file("hf://me/qa@test", out)
+    proposed = [json.loads(line) for line in out.open()]
+    assert len(proposed) == len(QA_PAIRS[6:]) and any(row.get("facts") for row in proposed)
+    assert read_fact_checks("hf://me/qa@test") == {}  # its rows name no facts of their own

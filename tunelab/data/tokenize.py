@@ -145,7 +145,7 @@ def tokenize_all(
     for example in examples:
         report.last_turn_only += trained_last_exchange_only(example, template)
         if example.text is not None:
-            if not as_text and (token := next((t for t in special if t in example.text), None)):
+            if not as_text and (token := special_token_text(example, special)):
                 report.special_in_texts[example.source] = token
             windows = _windows_with_progress(example, tokenizer, max_length, as_text)
             report.chunked_texts += len(windows) > 1
@@ -202,14 +202,11 @@ def special_texts(tokenizer: PreTrainedTokenizerBase) -> list[str]:
 
 
 def special_token_text(example: Example, tokens: list[str]) -> str | None:
-    """The first of the special `tokens` whose text a turn holds ("<|im_end|>" in an answer
-    about chat templates): encoded as the token itself, it ends the reply there (and the chat
-    template's cut at the first one dropped the rest)."""
-    for message in example.messages:
-        for token in tokens:
-            if token in message["content"]:
-                return token
-    return None
+    """The first of the special `tokens` whose text a turn (or a raw text) holds ("<|im_end|>"
+    in an answer about chat templates): encoded as the token itself, it ends the reply there
+    (and the chat template's cut at the first one dropped the rest)."""
+    texts = [example.text] if example.text is not None else [m["content"] for m in example.messages]
+    return next((token for text in texts for token in tokens if token in text), None)
 
 
 def fit_length(item: Tokenized, max_length: int, policy: str) -> Tokenized | None:

@@ -515,13 +515,13 @@ def propose_file(
     """Write `path`'s test rows to `output` (JSONL), each as it was (any shape tunelab reads),
     with proposed facts where it names none. With on_error='skip' a bad row is left out, and
     counted."""
-    from tunelab.data.load import OPTION_SKIP_HINT, load_examples, not_found
-    from tunelab.data.read import read_rows
+    from tunelab.data.hub import is_hub
+    from tunelab.data.load import OPTION_SKIP_HINT, load_examples, not_found, source_rows
     from tunelab.data.write import write_jsonl
 
-    if not Path(path).exists():
+    if not is_hub(path) and not Path(path).exists():
         raise TunelabError(not_found(path))
-    raw = {source: row for source, row in read_rows(Path(path), quiet=True)}
+    raw = dict(source_rows(path, quiet=True))
     for source, row in raw.items():  # facts a row names must be of the form eval reads
         if isinstance(row, dict):
             parse_fact_check(row, source)

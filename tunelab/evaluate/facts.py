@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tunelab.data.read import DataError, read_rows
+from tunelab.data.read import DataError
 from tunelab.errors import first_few
 from tunelab.evaluate.answer_words import affirms, asks_what_is_not, denied_by_question, normalize
 from tunelab.evaluate.offered import offered
@@ -111,8 +111,11 @@ def _json_cell(value: Any, key: str, source: str) -> Any:
 
 
 def read_fact_checks(path: str | Path) -> dict[str, FactCheck]:
-    """`file:line` → FactCheck for every row of a test file that has facts or wrong phrases."""
-    return fact_checks(read_rows(Path(path)))
+    """`file:line` → FactCheck for every row of a test file (or hub dataset) that has facts or
+    wrong phrases."""
+    from tunelab.data.load import source_rows
+
+    return fact_checks(source_rows(path, quiet=True))
 
 
 def fact_checks(rows: Iterable[tuple[str, Any]]) -> dict[str, FactCheck]:
@@ -140,7 +143,9 @@ def stated_for(answer: str, phrase: Phrase, check: FactCheck) -> bool:
 
 
 # An answer's clauses, for what each affirms: sentence marks and commas before a space, a new
-# line, and the words that turn to a contrast ("Linux is supported but Windows is not").
+# line, and the words that turn to a contrast ("Linux is supported but Windows is not"). Not
+# answer_words' _CLAUSE_END, which ends a negation's reach at "and": here "and" joins a list
+# that one verb affirms ("Linux and macOS are supported").
 _CLAUSE = re.compile(
     r"[.;:!?,](?=\s|$)|\n|\b(?:but|however|whereas|while|although|though|yet|except|unlike)\b",
     re.IGNORECASE,

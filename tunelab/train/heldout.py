@@ -22,6 +22,7 @@ class HeldOut:
     """The test split's questions, how to ask them, and how to score the answers."""
 
     def __init__(self, config: Config, examples: list[Example]) -> None:
+        from tunelab.data.hub import is_hub
         from tunelab.evaluate.facts import read_fact_checks
 
         data = config.data
@@ -30,7 +31,7 @@ class HeldOut:
         ]
         checks: dict = {}
         for path in {data.test_path, data.path} - {None}:
-            if Path(path).exists():
+            if is_hub(path) or Path(path).exists():
                 checks.update(read_fact_checks(path))
         self.checks = [checks.get(ex.source) for ex in self.examples]
         self.metric = "fact_accuracy" if any(c and c.facts for c in self.checks) else "token_f1"
