@@ -8,7 +8,7 @@ import pytest
 
 from tests.conftest import fact_accurate
 from tunelab.data.read import DataError
-from tunelab.evaluate.answer_words import denied_by_question
+from tunelab.evaluate.asked import denied_by_question
 from tunelab.evaluate.facts import missed_facts, parse_fact_check, read_fact_checks, score_facts
 
 
@@ -118,8 +118,32 @@ def test_what_a_negation_does_not_reach_is_still_stated(fact, answer):
 
 def test_an_answer_that_states_a_wrong_answer_too_is_notfact_accurate():
     check = parse_fact_check({"facts": [["16"]], "wrong": ["8"]}, "t.jsonl:1")
-    assert score_facts("It is 16 or 8 GB.", check)["hallucination"] == 1.0
+    assert score_facts("It is 16; on a GPU it is 8.", check) == {
+        "fact_recall": 1.0,
+        "fact_accuracy": 0.0,
+        "hallucination": 1.0,
+    }
     assert score_facts("It is 16, not 8.", check)["fact_accuracy"] == 1.0
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "It is 16 or 8 GB.",
+        "It is 8 or 16.",
+        "It is 16, or maybe 8.",  # a hedged second value is offered, no restatement
+        "Use 8-16.",
+        "It is 4, 8 or 32.",
+    ],
+)
+def test_a_wrong_value_offered_is_not_stated_as_no_value_offered_is(answer):
+    # An offer commits to none of its values: it misses the fact (16), and states no wrong one.
+    check = parse_fact_check({"facts": [["16"]], "wrong": ["8"]}, "t.jsonl:1")
+    assert score_facts(answer, check) == {
+        "fact_recall": 0.0,
+        "fact_accuracy": 0.0,
+        "hallucination": 0.0,
+    }
 
 
 def test_what_a_regex_fact_matches_is_read_with_its_negations():
@@ -274,6 +298,17 @@ def test_a_question_that_asks_what_is_not_has_its_answers_negations_say_the_fact
         ("CPU", "Training on a CPU is impossible.", False),
         ("response", "The prompt; the response is ignored.", False),
         ("response", "The response is excluded from the loss.", False),
+        ("response", "The response is masked out of the loss.", False),
+        ("response", "The response is left out of the loss.", False),
+        ("response", "The prompt is masked out of the loss; only the response is trained.", True),
+        ("Windows", "Windows support was removed in 2.0.", False),
+        # An exception denies what it sets apart, but not after a negation in its sentence.
+        ("Windows", "It runs on every OS except Windows.", False),
+        ("Windows", "It runs on every OS except for Windows.", False),
+        ("Parquet", "All formats excluding Parquet work.", False),
+        ("Linux", "Nothing except Linux is supported.", True),
+        ("WSL", "It doesn't run on Windows except via WSL.", True),
+        ("GPU", "It runs on the GPU except when it is busy.", True),
         ("CPU", "GPU support is disabled; it runs on the CPU.", True),  # another clause
         ("response", "The prompt is ignored; only the response is trained.", True),
         ("GPU memory", "Lack of GPU memory causes the OOM.", True),  # a cause, no denial
@@ -288,6 +323,51 @@ def test_a_question_that_asks_what_is_not_has_its_answers_negations_say_the_fact
 )
 def test_what_the_audits_rules_must_leave_as_it_was(fact, answer, stated):
     assert fact_accurate(fact, answer) == stated
+
+
+@pytest.mark.parametrize(
+    "question, answer, fact, stated",
+    [
+        # A question that asks what is masked, ignored, disabled... is answered by its subject.
+        ("Which tokens are masked?", "Prompt tokens are masked out of the loss.", "prompt", True),
+        ("Which tokens does the loss ignore?", "Padding tokens are ignored.", "padding", True),
+        ("What is disabled by default?", "Packing is disabled by default.", "packing", True),
+        ("Which files are excluded?", "Temporary files ending in .tmp are excluded.", "tmp", True),
+        ("What is left out of the loss?", "The prompt is left out.", "prompt", True),
+        ("What was removed in 2.0?", "Windows support was removed in 2.0.", "Windows", True),
+        # Asked what is not masked, "is masked" affirms what the question denies.
+        ("Which tokens are not masked?", "The prompt is masked.", "prompt", False),
+        ("Which tokens are not masked?", "The response is not masked.", "response", True),
+        ("Which are not disabled?", "Packing is disabled; eval is not.", "packing", False),
+        # A question that asks what is not is answered by an exception too.
+        ("Which OS is not supported?", "Every OS except Windows is supported.", "Windows", True),
+        (
+            "Which tokens are masked?",
+            "The prompt is masked; the response is not.",
+            "response",
+            False,
+        ),  # fmt: skip
+        # Another question: the same answer denies its subject.
+        ("Which parts are trained?", "The response is masked out of the loss.", "response", False),
+        ("Which parts are trained?", "Padding tokens are ignored.", "padding", False),
+        # Only the word the question asks about: "masked" does not make "disabled" state.
+        ("Which tokens are masked?", "Packing is disabled.", "packing", False),
+    ],
+)
+def test_what_a_question_asks_is_switched_off_its_answer_states(question, answer, fact, stated):
+    check = parse_fact_check({"question": question, "facts": [[fact]]}, "t.jsonl:1")
+    assert (score_facts(answer, check)["fact_accuracy"] == 1.0) == stated
+
+
+def test_a_wrong_subject_said_masked_where_masked_is_asked_is_a_hallucination():
+    row = {"question": "Which tokens are masked out of the loss?", "facts": [["prompt"]]}
+    check = parse_fact_check({**row, "wrong": ["response"]}, "t.jsonl:1")
+    assert score_facts("The response is masked out of the loss.", check)["hallucination"] == 1.0
+    assert score_facts("The prompt is masked; the response is not.", check) == {
+        "fact_recall": 1.0,
+        "fact_accuracy": 1.0,
+        "hallucination": 0.0,
+    }
 
 
 NEGATIVE_QUESTIONS = [  # (question, asks what is not), from a review
@@ -347,9 +427,10 @@ def test_questions_that_ask_what_is_not_are_told_from_others(question, negative)
         ("2e-4", "It is 2e-4 or 5e-4.", False),
         ("2e-4", "The default learning rate is 2e-4.", True),
         # A value the answer says was so before is no fact it states of now.
-        # A value the answer says was so before is no fact it states of now.
         ("32", "The default batch size was 32 in older versions; it is now 16.", False),
         ("16", "The default batch size was 32 in older versions; it is now 16.", True),
+        ("2048", "The limit was raised to 4096 tokens from 2048.", False),
+        ("4096", "The limit was raised to 4096 tokens from 2048 in v2.", True),
         ("30 seconds", "The timeout is 15 seconds (it was 30 seconds before 3.2.0).", False),
         ("30", "It changed from 30 to 15.", False),
         ("15", "It changed from 30 to 15.", True),

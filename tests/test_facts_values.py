@@ -92,6 +92,11 @@ def test_an_exponent_is_not_a_wrong_answer_stated():
         # From a review: a restatement or an alternative after ", or" is no guess.
         ("1 GB", "The max upload size is 1 GB, or 1024 MB.", True),
         ("32", "The default batch size is 32, or 64 if you have an A100.", True),
+        # Unless the second is hedged; and numbers in words are offered as digits are.
+        ("16", "It is 16, or maybe 8.", False),
+        ("3", "Two epochs or three?", False),
+        ("3 hours", "It takes two or three hours.", False),
+        ("5", "Use three to five epochs.", False),
     ],
 )
 def test_a_value_offered_among_others_is_not_stated(fact, answer, stated):
@@ -125,6 +130,14 @@ def test_a_value_offered_among_others_is_not_stated(fact, answer, stated):
         ("3", "It is 3-4x faster.", False),
         ("3", "It ranges from -3 to 3.", False),
         ("3.10", "It supports Python 3.9-3.10.", False),  # up, as versions go
+        # A span of versions is a range: neither end is stated, with its name or without.
+        ("3.8", "Python 3.8-3.11 is supported.", False),
+        ("Python 3.8", "Python 3.8-3.11 is supported.", False),
+        ("Python 3.8", "It needs Python 3.8 to 3.11.", False),
+        ("batch 16", "Use batch 16-32.", False),
+        # "increased 10 to 15 percent" is by 10 to 15 percent; "from 10 to 15" a change.
+        ("15%", "Sales increased 10 to 15 percent.", False),
+        ("15%", "Sales increased from 10 to 15 percent.", True),
         ("3", "It trains for 3 epochs; 1-3 epochs is common.", True),  # said alone too
         # A date, a version, a code, a phone number, a sign or a score is no range.
         ("2024", "It was released 2024-01-15.", True),
@@ -134,6 +147,10 @@ def test_a_value_offered_among_others_is_not_stated(fact, answer, stated):
         ("401", "It fails with HB-401.", True),
         ("4567", "Call 555-123-4567.", True),
         ("1234", "Call +1 555-1234.", True),
+        ("1234", "Call 555-1234.", True),
+        ("1234", "Our phone number is 555-1234.", True),
+        ("1000", "Use 500-1000 rows.", False),  # no phone number
+        ("1000", "Set the number of rows to 500-1000.", False),
         ("-3", "Set it to -3.", True),
         ("16", "Use 16-bit precision.", True),
         ("5", "It won 10-5.", True),
@@ -155,6 +172,8 @@ def test_a_value_said_only_as_an_end_of_a_range_is_not_stated(fact, answer, stat
         ([["3", "1-3"]], "It trains for 1-3 epochs."),
         ([["5-10 GB"]], "It needs between 5 and 10 GB."),
         ([["555-1234"]], "Call 555-1234."),
+        ([["Python 3.8-3.11"]], "Python 3.8-3.11 is supported."),
+        ([["3.8"], ["3.11"]], "Python 3.8-3.11 is supported."),
     ],
 )
 def test_a_range_the_row_expects_is_stated(facts, answer):
@@ -241,6 +260,9 @@ def test_a_measures_trailing_zeros_say_nothing_but_a_versions_do(fact, answer, s
         ("https://example.com/docs", "See https://example.com/docs/v2."),
         ("example.com", "Write to example.com.au."),
         ("a@b.com", "Mail a.b.com."),
+        # "one" is a number before a unit only.
+        ("1", "Pick the one that works."),
+        ("16", "It keeps sixty checkpoints."),
     ],
 )
 def test_values_denied_set_aside_or_inside_a_larger_one_are_not_stated(fact, answer):
@@ -269,6 +291,14 @@ def test_values_denied_set_aside_or_inside_a_larger_one_are_not_stated(fact, ans
         ("Zürich", "The office is in Zurich."),
         ("7 days", "Logs are kept for seven days."),  # a count before its unit
         ("3", "It retries three times."),
+        ("16", "The default is sixteen."),  # a number word alone too
+        # A model's name with hyphens or spaces, its size a magnitude either way.
+        ("SmolLM2-135M", "The model is SmolLM2 135M."),
+        ("Llama 3 8B", "Use Llama-3-8B."),
+        ("smollm2-135m-instruct", "It is SmolLM2 135M Instruct."),
+        ("64", "It has sixty-four layers."),
+        ("24", "It keeps twenty four checkpoints."),
+        ("16 GB", "It needs sixteen gigabytes."),
         ("LLMs", "It trains large language models (LLM)."),  # from an audit: each scored 0
         ("REST API", "It offers REST APIs."),
         ("2 hours", "It takes about 2h."),

@@ -17,7 +17,7 @@ from functools import lru_cache
 
 import regex
 
-from tunelab.data.text import CJK, content_words, spaced, stem
+from tunelab.data.text import CJK, spaced
 from tunelab.evaluate.metrics import normalize as _normalize
 
 # Private-use characters survive `normalize` (neither punctuation, symbol nor space): one joins the
@@ -128,10 +128,11 @@ _SCIENTIFIC = re.compile(
 # A magnitude is part of its number's value: "$5 million" is no "$5", "5k rows" no 5, "a 7B
 # model" no 7; each is written out ("$5000000"), so "$5M", "$5m" and "$5 million" are one value
 # ("7b" and "135m" as model sizes are written; a glued "5m" is read as 5 million, not metres;
-# not in a name: "SmolLM2-135M").
+# in a name too, between its hyphens or spaces: "SmolLM2-135M" is "SmolLM2 135M", "Llama-3-8B"
+# "Llama 3 8B").
 _MAGNITUDE = regex.compile(
-    r"(?<![\w.\-])(\d+(?:\.\d+)?)(?:\s?((?i:thousand|million|billion|trillion))\b|"
-    r"((?i:k|m|b|bn|mn))(?![\w-]))"
+    r"(?<![\w.])(\d+(?:\.\d+)?)(?:\s?((?i:thousand|million|billion|trillion))\b|"
+    r"((?i:k|m|b|bn|mn))(?!\w))"
 )
 _TIMES = {"thousand": 3, "k": 3, "million": 6, "mn": 6, "m": 6, "billion": 9, "bn": 9, "b": 9,
           "trillion": 12}  # fmt: skip
@@ -158,20 +159,40 @@ _UNIT_NAME = re.compile(rf"(?<=\d)\s?({'|'.join(_UNIT_NAMES)})s?\b")
 _LATIN_ACCENT = regex.compile(r"(?<=[A-Za-z])\p{Mn}+")
 
 
-# A count written as a word before a unit is that number: "seven days" is "7 days", "two GB"
-# "2 GB" (before a unit only: "the one that works" names no 1).
-_COUNT_WORDS = "one two three four five six seven eight nine ten eleven twelve".split()
+# A number written as a word is that number: "seven days" is "7 days", "The default is
+# sixteen." states 16, "sixty-four" is 64 ("one" before a unit only: "the one that works" names
+# no 1; "a hundred" and larger are left as written).
+_COUNT_WORDS = ("one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+                "fifteen sixteen seventeen eighteen nineteen").split()  # fmt: skip
+_TENS_WORDS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
 _COUNT = re.compile(
-    rf"\b({'|'.join(_COUNT_WORDS)})(?=\s+(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|"
-    r"times|steps|epochs|nodes|replicas|retries|attempts|users|seats|[KMGT]i?B|gigabytes?)\b)",
+    rf"\b(?:({'|'.join(_TENS_WORDS)})(?:[-\s]({'|'.join(_COUNT_WORDS[:9])}))?"
+    rf"|(one)(?=\s+(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|times|steps|epochs|"
+    r"nodes|replicas|retries|attempts|users|seats|[KMGT]i?B|gigabytes?)\b)"
+    rf"|({'|'.join(_COUNT_WORDS[1:])}))\b(?!-\d)",
     re.I,
 )
+
+
+def numbers_as_digits(text: str) -> str:
+    """`text` with its numbers written as words in digits ("two or three epochs": "2 or 3
+    epochs"), as `normalize` reads them."""
+    return _COUNT.sub(_count, text)
+
+
+def _count(match: re.Match) -> str:
+    tens, ones, one, small = (g and g.lower() for g in match.groups())
+    if tens:
+        return str(
+            10 * (_TENS_WORDS.index(tens) + 2) + (_COUNT_WORDS.index(ones) + 1 if ones else 0)
+        )
+    return str(_COUNT_WORDS.index(one or small) + 1)
 
 
 def _glued(text: str) -> str:
     """`text` case-folded ("Straße" is "strasse", "İstanbul" "istanbul"), its numbers whole and
     its signs, per cents, currencies and "++"/"#" glued to their words as private characters."""
-    text = _COUNT.sub(lambda m: str(_COUNT_WORDS.index(m[1].lower()) + 1), text)
+    text = numbers_as_digits(text)
     text = _ACRONYM_PLURAL.sub(r"\1", _VERSION_V.sub("", _THOUSANDS_SPACE.sub("", text)))
     text = _GLUED_VERSION.sub(r"\1 \2", _SHORT_MONTH.sub(_short_month, text))
     text = _RANGE_WORDS.sub(lambda m: f"{m[1] or m[2]}-", text)
@@ -214,12 +235,14 @@ def _currency(symbol: str) -> str:
 # English negates what follows it in its clause, within a few words: "not 8", "no GPU", "doesn't
 # run on the CPU", "not the fast GPU", "without a GPU"; so does a contrast or a past value ("16
 # rather than 8", "Lyon instead of Paris", "unlike a GPU", "it used to be 8"), and a claim called
-# wrong ("some docs wrongly say 16"; not "formatted incorrectly cause errors"). A clause ends at punctuation or a
-# word that turns it ("but", "however", "than": "no more than 8" states 8), or a limit's verb
-# ("must not exceed 8" states the limit 8).
+# wrong ("some docs wrongly say 16"; not "formatted incorrectly cause errors"), and an exception
+# ("every format except Parquet", "all tokens excluding the prompt"; not after a negation in its
+# sentence: "nothing except Linux", "it doesn't run on Windows except via WSL" state Linux, WSL).
+# A clause ends at punctuation or a word that turns it ("but", "however", "than": "no more than
+# 8" states 8), or a limit's verb ("must not exceed 8" states the limit 8).
 _NEGATION = re.compile(
     r"\b(?:no\s+longer|rather\s+than|instead\s+of|as\s+opposed\s+to|used\s+to\s+be|formerly|not|no|"
-    r"never|cannot|without|neither|nor|none|unable\s+to|lacks|unlike|"
+    r"never|cannot|without|neither|nor|none|unable\s+to|lacks|unlike|except(?:\s+for)?|excluding|"
     r"(?:wrongly|mistakenly|incorrectly|falsely|erroneously)\s+(?:say|state|claim|believe|think|"
     r"assume|suggest|report|list)\w*)\b|n['’]t\b",
     re.I,
@@ -240,22 +263,41 @@ _CLAUSE_END = re.compile(
 # A value a text says was so before, no fact of now: "15 seconds (it was 30 seconds before
 # version 3.2.0)", "changed from 30 to 15 seconds", "was 30 until 3.2": not proposed from a
 # reference (a wrong answer saying the old value was credited with it), not stated by an answer.
+_CHANGED = (
+    r"\b(?:changed|changes|increased|decreased|raised|lowered|reduced|went|moved|updated|"
+    r"bumped|dropped)\s+(?:\w+\s+)?"
+)
 PAST_VALUE = re.compile(
     r"\(([^()]*\b(?:was|were|previously|formerly|before|until|prior|earlier|older)\b[^()]*)\)"
-    r"|\b(?:changed|changes|increased|decreased|raised|lowered|reduced|went|moved|updated|"
-    r"bumped|dropped)\s+(?:\w+\s+)?from\s+([^,;()]{1,40}?)(?:\s+to\b|-(?=\d))"  # "30-15": read as a range
-    r"|\b(?:was|were)\s+([^,;()]{1,40}?)\s+(?:before|until|prior|in\s+(?:older|earlier|previous))\b",
+    rf"|{_CHANGED}from\s+([^,;()]{{1,40}}?)(?:\s+to\b|-(?=\d))"  # "30-15": read as a range
+    r"|\b(?:was|were)\s+([^,;()]{1,40}?)\s+(?:before|until|prior|in\s+(?:older|earlier|previous))\b"
+    # "raised to 4096 tokens from 2048"
+    rf"|{_CHANGED}to\s+[^,;()]{{1,40}}?\s+from\s+([^,;()]{{1,40}}?)"
+    r"(?=\s*(?:[,;.!?)]|$)|\s+(?:in|since|as|by)\b)",
     re.IGNORECASE,
 )
 # A copula's negation denies its subject too: "Windows is not supported", "8 isn't the default",
 # "CPU support is unavailable", "16 is wrong", "a GPU is unnecessary", "packing is disabled" or
-# "off", "training on a CPU is impossible", "the response is ignored" (not "is false": "resume
-# is false by default" states resume)
+# "off", "training on a CPU is impossible", "the response is ignored", "the response is masked
+# out of the loss" (not "is false": "resume is false by default" states resume)
 # (the words before it in its clause: not stated there, as those a few words after a negation).
+# Those of `_SWITCHED_OFF` put their subject out of use, and a question that asks what is so
+# ("Which tokens are masked?", "What is disabled by default?") is answered by it: there, the
+# answer's same word states its subject ("Prompt tokens are masked", `asked.asked_off`).
+_SWITCHED_OFF = {
+    "disable": r"disabled",
+    "off": r"off",
+    "ignore": r"ignored",
+    "exclude": r"excluded",
+    "mask": r"masked(?:\s+out)?",
+    "leave_out": r"left\s+out",
+    "remove": r"removed",
+}
 _NEGATED_COPULA = re.compile(
     r"\b(?:is|are|was|were)\s+(?:not|no\s+longer|never|unavailable|unsupported|wrong|incorrect|"
-    r"untrue|unnecessary|unneeded|disabled|off|impossible|ignored|excluded|"
-    r"a\s+(?:common\s+)?(?:myth|misconception|mistake))\b"
+    r"untrue|unnecessary|unneeded|impossible|"
+    + "".join(f"(?P<{key}>{word})|" for key, word in _SWITCHED_OFF.items())
+    + r"a\s+(?:common\s+)?(?:myth|misconception|mistake))\b"
     r"|\b(?:isn|aren|wasn|weren)['’]t\b",
     re.I,
 )
@@ -318,23 +360,30 @@ def _words(glued: str) -> str:
     return _normalize(text, punctuation_splits=True)
 
 
-def states_words(answer: str, phrase: str, negations: bool = True) -> bool:
+def states_words(
+    answer: str, phrase: str, negations: bool = True, asked: frozenset[str] = frozenset()
+) -> bool:
     """Whether `answer` states the `normalize`d `phrase`: says it somewhere, and denies it nowhere
     right after a negation or by a retraction ("It is Paris. Actually it is not Paris."). With
     `negations` off (a question that asks what is not: "Which OS is not supported?" is answered
-    "Windows is not supported"), only a retraction takes a phrase back."""
-    said, denied = _said_and_denied(answer, phrase, negations)
+    "Windows is not supported"), only a retraction takes a phrase back. `asked`: the words
+    of `_SWITCHED_OFF` the question asks about (`asked.asked_off`), which deny no subject."""
+    said, denied = _said_and_denied(answer, phrase, negations, asked)
     return said and not denied
 
 
-def denies_words(answer: str, phrase: str, negations: bool = True) -> bool:
+def denies_words(
+    answer: str, phrase: str, negations: bool = True, asked: frozenset[str] = frozenset()
+) -> bool:
     """Whether `answer` denies the `normalize`d `phrase` somewhere (`states_words`' reading)."""
-    return bool(phrase.strip()) and _said_and_denied(answer, phrase, negations)[1]
+    return bool(phrase.strip()) and _said_and_denied(answer, phrase, negations, asked)[1]
 
 
-def _said_and_denied(answer: str, phrase: str, negations: bool) -> tuple[bool, bool]:
+def _said_and_denied(
+    answer: str, phrase: str, negations: bool, asked: frozenset[str] = frozenset()
+) -> tuple[bool, bool]:
     said = denied = False
-    for match in _words_pattern(phrase).finditer(_answer_words(answer, negations)):
+    for match in _words_pattern(phrase).finditer(_answer_words(answer, negations, asked)):
         before, after, negated_after = match.groups()
         if before == _NEGATED or (negations and (after or negated_after)):
             denied = True
@@ -344,13 +393,13 @@ def _said_and_denied(answer: str, phrase: str, negations: bool) -> tuple[bool, b
 
 
 @lru_cache(maxsize=4096)
-def _answer_words(answer: str, negations: bool = True) -> str:
+def _answer_words(answer: str, negations: bool = True, asked: frozenset[str] = frozenset()) -> str:
     """The answer normalized as phrases are, its numbers kept whole and its negated words marked
     (with `negations` off, the words a retraction takes back only)."""
     text = _DECIMAL_POINT.sub(_NUMBER_JOIN, _glued(answer))
     if negations:
         text = _NOT_NEEDED_AFTER.sub(lambda m: _NOT_AFTER_MARK + " " + m.group().lstrip(), text)
-    right_after, near = _negated_english(text, negations)
+    right_after, near = _negated_english(text, negations, asked)
     text = _mark(
         text, {**dict.fromkeys(near, _NEAR_NEGATION), **dict.fromkeys(right_after, _NEGATED)}
     )
@@ -359,60 +408,12 @@ def _answer_words(answer: str, negations: bool = True) -> str:
     return _MARK_SPACED.sub(_NEGATED, _words(text))
 
 
-# A question that asks what is not: "Which OS is not supported?", "What doesn't it need?",
-# "Which formats are unsupported?", "哪些模型不支持导出?": its answer's negations say the facts,
-# they do not deny them. A "which" or "what" whose clause holds a negation within a few words,
-# not after a condition ("What happens if the GPU is not available?"), a quotation ("What does
-# 'CUDA not available' mean?"), or a word that asks for something else than the things that
-# are not ("What is the reason my loss is not going down?"), nor one of a clause of its own
-# ("What is a model that isn't finetuned called?"); nor "Can I train without a GPU?"
-# or "Why is my loss not going down?", which ask no which or what.
-_ASK = (  # "which"/"what", then up to six words none of which asks something else
-    r"\b(?:which|what)(?:['’]s)?"
-    r"(?:\s+(?!(?:if|when|whenever|unless|once|until|reason|cause|causes|fix|solution|way|ways|"
-    r"mean|means|meaning|difference|error|errors|problem|issue|happens|happen|check|about|"
-    r"that|who|whom|whose|which)\b)"
-    r"[\w-]+){0,6}?"
-)
-_NEGATIVE_QUESTION = re.compile(
-    _ASK + r"\s+(?:not|never|cannot|unsupported|no\s+longer)\b" + "|" + _ASK + r"\s*[\w]+n['’]t\b"
-    r"|(?<!为)(?:哪|什么|什麼)(?!情况|情況|时候|時候)[^，,。？?]{0,6}?(?:不(?!同|错|錯)|没|沒)",
-    re.I,
-)
-
-
-def asks_what_is_not(question: str) -> bool:
-    """Whether the question asks what is not (`_NEGATIVE_QUESTION`); quoted text aside, and a
-    cleft's "it that" ("What is it that tunelab doesn't support?") no clause of its own."""
-    question = re.sub(r"\bit\s+that\b", "it", _QUOTED.sub(" ", question), flags=re.I)
-    return bool(_NEGATIVE_QUESTION.search(question))
-
-
-_QUOTED = re.compile(r"(?<!\w)['‘\"“`][^'’\"”`]*['’\"”`](?!\w)")  # not a contraction's
-
-
-def denied_by_question(question: str) -> frozenset[str]:
-    """The stems of what a question that asks what is not denies: its words after the negation
-    ("Which OS is not supported by the agent?": support, agent; "What doesn't tunelab support?":
-    tunelab, support; "Which formats are unsupported?": support). An answer's clause that says
-    one of them with no negation ("Windows is supported", "the agent runs on Linux") affirms
-    it, and names no thing that is not. Empty for other questions, and in Chinese."""
-    question = re.sub(r"\bit\s+that\b", "it", _QUOTED.sub(" ", question), flags=re.I)
-    asked = _NEGATIVE_QUESTION.search(question)
-    if asked is None or CJK.search(asked.group()):
-        return frozenset()
-    rest = re.split(r"[?.;!\n]", question[asked.end() :], maxsplit=1)[0]
-    said = content_words(rest) + (
-        ["support"] if asked.group().lower().endswith("unsupported") else []
+def negates(clause: str, asked: frozenset[str] = frozenset()) -> bool:
+    """Whether a clause holds a negation, or a negated copula ("is not", "is disabled"; not one
+    of the `_SWITCHED_OFF` words `asked`, which a question asks about)."""
+    return bool(_NEGATION.search(clause)) or any(
+        not any(copula.group(key) for key in asked) for copula in _NEGATED_COPULA.finditer(clause)
     )
-    return frozenset(stem(w) for w in said)
-
-
-def affirms(clause: str, denied: frozenset[str]) -> bool:
-    """Whether a clause says one of `denied` (`denied_by_question`'s stems) with no negation."""
-    if _NEGATION.search(clause) or _NEGATED_COPULA.search(clause):
-        return False
-    return any(stem(w) in denied for w in content_words(clause))
 
 
 def _mark(text: str, marks: dict[int, str]) -> str:
@@ -424,7 +425,9 @@ def _mark(text: str, marks: dict[int, str]) -> str:
     return "".join(pieces) + text[last:]
 
 
-def _negated_english(text: str, read_negations: bool = True) -> tuple[set[int], set[int]]:
+def _negated_english(
+    text: str, read_negations: bool = True, asked: frozenset[str] = frozenset()
+) -> tuple[set[int], set[int]]:
     """Where the words start that an English negation denies right after it ("not Paris", "not
     the 8") or that a retraction takes back, and those a few words after a negation (with
     `read_negations` off, a retraction's only)."""
@@ -442,6 +445,10 @@ def _negated_english(text: str, read_negations: bool = True) -> tuple[set[int], 
             n.end() <= negation.start() < reach[n.start()] for n in negations if n != negation
         ):
             continue
+        if negation.group().lower().startswith(("except", "excluding")) and _NEGATIVE_BEFORE.search(
+            text, _sentence_start(text, negation.start()), negation.start()
+        ):
+            continue  # "nothing except Linux", "doesn't run on Windows except via WSL"
         scope = _WORD.finditer(text, negation.end(), stop)
         words = [w for w in scope if w.group() not in _ARTICLE][:_NEGATED_WORDS]
         # A purpose or a condition after what is denied is a clause of its own: "don't need a
@@ -460,6 +467,8 @@ def _negated_english(text: str, read_negations: bool = True) -> tuple[set[int], 
         starts.update(w.start() for w in words[1:taken])
         near.update(w.start() for w in words[taken:])
     for copula in _NEGATED_COPULA.finditer(text) if read_negations else ():
+        if any(copula.group(key) for key in asked):
+            continue  # "Which tokens are masked? Prompt tokens are masked."
         following = _WORD.findall(text, copula.end(), _reach_end(text, copula))
         if following[:1] and following[0] in _NOT_NEGATING_FIRST | _NOT_NEGATING:
             continue  # "Paris is not only the capital..."
@@ -470,7 +479,7 @@ def _negated_english(text: str, read_negations: bool = True) -> tuple[set[int], 
         guessed = _WORD.finditer(text, hedge.end(), _reach_end(text, hedge))
         near.update(w.start() for w in [w for w in guessed if w.group() not in _ARTICLE][:2])
     for past in PAST_VALUE.finditer(text):  # "was 32 in older versions", "changed from 30"
-        group = next(i for i in range(1, 4) if past.group(i))
+        group = next(i for i in range(1, 5) if past.group(i))
         near.update(w.start() for w in _WORD.finditer(text, past.start(group), past.end(group)))
     for retraction in _RETRACTION.finditer(text):
         ends = [0] + [m.end() for m in _SENTENCE_END.finditer(text, 0, retraction.start())]
@@ -482,6 +491,15 @@ def _negated_english(text: str, read_negations: bool = True) -> tuple[set[int], 
             if w.group() not in _ARTICLE and w.group() not in _INTERJECTIONS
         )  # fmt: skip
     return starts, near - starts
+
+
+_NEGATIVE_BEFORE = re.compile(
+    r"\b(?:no|not|none|nothing|nobody|nowhere|never|neither|nor|cannot|without)\b|n['’]t\b", re.I
+)
+
+
+def _sentence_start(text: str, at: int) -> int:
+    return max((m.end() for m in _SENTENCE_END.finditer(text, 0, at)), default=0)
 
 
 def _reach_end(text: str, negation: re.Match) -> int:

@@ -35,7 +35,8 @@ from tunelab.data.markers import plain_question
 from tunelab.data.templates import Example
 from tunelab.data.text import STOPWORDS, spaced, stem, unspaced
 from tunelab.errors import TunelabError
-from tunelab.evaluate.answer_words import NO_IDIOMS, PAST_VALUE, asks_what_is_not, normalize
+from tunelab.evaluate.answer_words import NO_IDIOMS, PAST_VALUE, normalize
+from tunelab.evaluate.asked import asks_what_is_not
 from tunelab.evaluate.facts import parse_fact_check, shown_phrase
 from tunelab.evaluate.refusals import OFF_TOPIC
 from tunelab.evaluate.stated import Words, states

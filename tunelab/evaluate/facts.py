@@ -21,7 +21,8 @@ from typing import Any
 
 from tunelab.data.read import DataError
 from tunelab.errors import first_few
-from tunelab.evaluate.answer_words import affirms, asks_what_is_not, denied_by_question, normalize
+from tunelab.evaluate.answer_words import normalize
+from tunelab.evaluate.asked import affirms, asked_off, asks_what_is_not, denied_by_question
 from tunelab.evaluate.offered import offered
 from tunelab.evaluate.stated import Phrase, Words, states
 
@@ -35,6 +36,9 @@ class FactCheck:
     # denies (`denied`'s stems: "Windows is supported") states none.
     negative: bool = False
     denied: frozenset[str] = frozenset()
+    # What its question asks is masked, ignored, disabled...: "Which tokens are masked?" is
+    # answered "Prompt tokens are masked", which states "prompt" (`asked.asked_off`).
+    asked_off: frozenset[str] = frozenset()
 
     def __bool__(self) -> bool:
         return bool(self.facts or self.wrong)
@@ -80,6 +84,7 @@ def parse_fact_check(row: dict[str, Any], source: str) -> FactCheck:
         wrong=[_phrase(w, source) for w in wrong],
         negative=asks_what_is_not(_asked(row)),
         denied=denied_by_question(_asked(row)),
+        asked_off=asked_off(_asked(row)),
     )
 
 
@@ -132,14 +137,15 @@ def stated_for(answer: str, phrase: Phrase, check: FactCheck) -> bool:
     or, where the question asks what is not, said under a negation ("Windows is not supported")
     or in a clause that does not affirm what the question denies ("Windows." but not "Windows
     is supported", nor the wrong "Linux" in "Linux is supported")."""
+    asked = check.asked_off
     if not check.negative:
-        return states(answer, phrase)
+        return states(answer, phrase, asked=asked)
     if not states(answer, phrase, negations=False):
         return False  # not said, or taken back
-    if not check.denied or not states(answer, phrase):
+    if not check.denied or not states(answer, phrase, asked=asked):
         return True  # a negation covers it
     clauses = [c for c in _CLAUSE.split(answer) if c and states(c, phrase, negations=False)]
-    return not clauses or not all(affirms(c, check.denied) for c in clauses)
+    return not clauses or not all(affirms(c, check.denied, asked) for c in clauses)
 
 
 # An answer's clauses, for what each affirms: sentence marks and commas before a space, a new
@@ -182,9 +188,10 @@ def echo_note(echoed: list[str]) -> str:
 def score_facts(answer: str, check: FactCheck) -> dict[str, float]:
     """fact_recall (share of facts stated), fact_accuracy (all stated and no wrong phrase:
     "8, 16, 32 or 64" does not know it is 16, nor "8-16 GB" that it is 16 GB), hallucination
-    (a wrong phrase stated); a key is absent when the row gives nothing to score it by."""
+    (a wrong phrase stated, `wrong_stated`: "8 or 16" states no wrong 8); a key is absent when
+    the row gives nothing to score it by."""
     out: dict[str, float] = {}
-    hallucinated = any(stated_for(answer, w, check) for w in check.wrong)
+    hallucinated = bool(wrong_stated(answer, check))
     if check.facts:
         stated = facts_stated(answer, check)
         out["fact_recall"] = sum(stated) / len(stated)
@@ -197,11 +204,15 @@ def score_facts(answer: str, check: FactCheck) -> dict[str, float]:
 def facts_stated(answer: str, check: FactCheck) -> list[bool]:
     """For each fact of the row, whether the answer states it (in any alternative), and not
     only as one value of a choice or an end of a range it offers."""
-    expected = [alt for f in check.facts for alt in f if isinstance(alt, Words)]
+    expected = _expected(check)
     return [
         any(stated_for(answer, alt, check) for alt in fact) and not offered(answer, fact, expected)
         for fact in check.facts
     ]
+
+
+def _expected(check: FactCheck) -> list[Words]:
+    return [alt for f in check.facts for alt in f if isinstance(alt, Words)]
 
 
 def shown_phrase(phrase: Phrase) -> str:
@@ -240,5 +251,12 @@ def missed_alternatives(answer: str, check: FactCheck) -> list[list[str]]:
 
 
 def wrong_stated(answer: str, check: FactCheck) -> list[str]:
-    """The wrong phrases an answer states."""
-    return [shown_phrase(w) for w in check.wrong if stated_for(answer, w, check)]
+    """The wrong phrases an answer states, as facts are: a wrong value offered as one of a
+    choice or an end of a range ("8000 or 8080", "8-16 GB") is not stated, as no value of it is
+    (the answer commits to none: it misses its facts, it states no wrong one)."""
+    expected = _expected(check)
+    return [
+        shown_phrase(w)
+        for w in check.wrong
+        if stated_for(answer, w, check) and not offered(answer, [w], expected)
+    ]

@@ -7,15 +7,16 @@ import re
 
 import regex
 
+from tunelab.evaluate.answer_words import numbers_as_digits
 from tunelab.evaluate.stated import Phrase, Words, states
 
-# Values offered as a choice: "16 or 32", "8, 16, 32 or 64", "$5/$10 or $20", each with its
-# unit or its name again ("3 epochs or 4 epochs", "Python 3.9 or Python 3.10").
+# Values offered as a choice: "16 or 32", "8, 16, 32 or 64", "$5/$10 or $20", "16, or maybe 8",
+# each with its unit or its name again ("3 epochs or 4 epochs", "Python 3.9 or Python 3.10").
 _VALUE = r"\p{Sc}?\d+(?:,\d{3})*(?:\.\d+)?(?:[eE][-+\u2212]?\d+)?(?:\s?%|\s?(?!or\b)[A-Za-z]+\b)?"
 _NAMED = rf"(?:(?P=name)\s+)?{_VALUE}"
 _CHOICE = regex.compile(
     rf"(?:\b(?P<name>[A-Za-z]+)\s+)?(?<![\w.]){_VALUE}(?:\s*[,/]\s*{_NAMED})*(?P<comma>,?)\s+or\s+"
-    + _NAMED,
+    r"(?P<hedge>(?:maybe|perhaps|possibly)\s+)?" + _NAMED,
     regex.IGNORECASE,
 )
 _OFFERED_VALUE = regex.compile(_VALUE)
@@ -45,10 +46,22 @@ _CHANGE = re.compile(
 )
 
 
+# A local phone number after a word that says it is one: "Call 555-1234", "phone: 555-1234"
+# (without such a word "555-1234" may be a range, as "100-1000" is).
+_PHONE = re.compile(
+    r"\b(?:call|calls|calling|phone|telephone|tel|dial|fax|hotline|mobile)\b"
+    r"(?:\s+[\w.'’]+){0,3}?[\s:.]+$",
+    re.IGNORECASE,
+)
+
+
 def _ranges(answer: str) -> list[regex.Match]:
-    """The numeric ranges `answer` says: each going up ("10-5" is a score, "2024-01" a month,
-    "3.9-3.10" goes up as versions do), with no end written with a leading zero ("555-0100" is
-    a number) and no change of a value ("changed from 4 to 8")."""
+    """The numeric ranges `answer` says: each going up ("10-5" is a score, "2024-01" a month),
+    with no end written with a leading zero ("555-0100" is a number), no phone number ("Call
+    555-1234") and no change of a value ("changed from 4 to 8"). A span of versions is a range
+    as any other span is ("Python 3.8-3.11" offers 3.8 to 3.11, and states no 3.8: it goes up
+    as versions do, 3.9 to 3.10); a version is no range only where its dash is part of its
+    name ("v1.2-3", "python:3.10-slim", which `_RANGE` does not read as one)."""
     found = []
     for match in _RANGE.finditer(answer):
         low, high = (_RANGE_NUMBER.search(match[k])[0].replace(",", "") for k in ("low", "high"))
@@ -56,6 +69,10 @@ def _ranges(answer: str) -> list[regex.Match]:
         if any(re.match(r"-?0\d", n) for n in (low, high)):
             continue
         if _CHANGE.search(answer, max(0, match.start() - 60), match.start()):
+            continue
+        if re.fullmatch(r"\d{3}-\d{4}", match[0]) and _PHONE.search(
+            answer, max(0, match.start() - 40), match.start()
+        ):
             continue
         versions = "." in low and "." in high and "-" not in low + high
         if float(low) < float(high) or (
@@ -65,26 +82,38 @@ def _ranges(answer: str) -> list[regex.Match]:
     return found
 
 
+_NAME_BEFORE = re.compile(r"\b([^\W\d_]+)\s+$")
+
+
 def offered(answer: str, fact: list[Phrase], expected: list[Words]) -> bool:
     """Whether the answer gives a value fact only as one of several it offers ("16 or 32" does
     not know it is 32) or as an end of a range ("1-3 epochs" does not know it is 3), some of
     which the row does not expect ("3.10 or 3.11" may be its two facts, "1-3" its facts 1 and
     3, or its one fact). Two values with a comma before "or" are one said again or an
-    alternative to it, no guess ("1 GB, or 1024 MB", "32, or 64 on an A100")."""
+    alternative to it, no guess ("1 GB, or 1024 MB", "32, or 64 on an A100"), unless the second
+    is hedged ("16, or maybe 8")."""
     values = [alt for alt in fact if isinstance(alt, Words) and any(c.isdigit() for c in alt)]
     if not values:
         return False
+    answer = numbers_as_digits(answer)  # "two or three epochs" is a choice as "2 or 3" is
     offers, spans = [], []
     for choice in _CHOICE.finditer(answer):
         spans.append(choice.span())
         items = _OFFERED_VALUE.findall(choice[0])
-        if not (len(items) == 2 and choice["comma"]) and any(states(choice[0], v) for v in values):
+        restated = len(items) == 2 and choice["comma"] and not choice["hedge"]
+        if not restated and any(states(choice[0], v) for v in values):
             offers.append(items)
     for bounds in _ranges(answer):
         spans.append(bounds.span())
-        ends = [bounds["low"], bounds["high"]]
-        if any(states(bounds[0], v) and not any(states(e, v) for e in ends) for v in values):
-            return False  # the range is the fact ("5-10 GB")
+        # Each end with the word before the range, as a choice's name: "Python 3.8-3.11" offers
+        # "Python 3.8" as it offers "3.8".
+        name = _NAME_BEFORE.search(answer, 0, bounds.start())
+        named = f"{name[1]} " if name else ""
+        ends = [named + bounds["low"], named + bounds["high"]]
+        if any(
+            states(named + bounds[0], v) and not any(states(e, v) for e in ends) for v in values
+        ):
+            return False  # the range is the fact ("5-10 GB", "Python 3.8-3.11")
         if any(states(end, v) for end in ends for v in values):
             offers.append(ends)
     pieces, last = [], 0

@@ -24,15 +24,20 @@ class Words(str):
         return phrase
 
 
-def states(answer: str, phrase: Phrase, negations: bool = True) -> bool:
+def states(
+    answer: str, phrase: Phrase, negations: bool = True, asked: frozenset[str] = frozenset()
+) -> bool:
     """Whether `answer` states `phrase`: a regex found in it, or words it says and denies
     nowhere (`answer_words.states_words`; `negations` off for a question that asks what is
-    not); an address (URL, domain, e-mail) whole."""
+    not, `asked` the words that put a subject out of use that its question asks about,
+    `asked.asked_off`); an address (URL, domain, e-mail) whole."""
     if isinstance(phrase, re.Pattern):
         # What it matches is read as words are: "The warmup is not 0.05" does not state 0.05.
         found = [m[0] for m in phrase.finditer(answer)]
-        return bool(found) and not any(denies_words(answer, normalize(m), negations) for m in found)
-    if not states_words(answer, phrase, negations):
+        return bool(found) and not any(
+            denies_words(answer, normalize(m), negations, asked) for m in found
+        )
+    if not states_words(answer, phrase, negations, asked):
         return False
     written = getattr(phrase, "written", "")
     whole = _whole_address(written)
