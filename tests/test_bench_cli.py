@@ -49,10 +49,10 @@ def test_two_models_make_two_rows_with_an_average(tmp_path):
     assert row["details"]["mmlu"]["n"] == 4 and row["details"]["arc_easy"]["n"] == 3
     # A single model's score carries its standard error, as lm-evaluation-harness reports it: a
     # user read "acc_norm 40.00" of 20 questions as exact.
-    details = row["details"]["mmlu"]
-    main = [k for k in details if k not in ("n", "seconds", "stderr")][0]
-    p = details[main]
-    assert details["stderr"] == pytest.approx((p * (1 - p) / 3) ** 0.5)  # 0/1 scores, n - 1 = 3
+    # (MMLU's pools its subjects: see test_mmlu_s_stderr_pools_its_subjects_as_the_harness_does.)
+    details = row["details"]["arc_easy"]
+    p = details["acc_norm"]
+    assert details["stderr"] == pytest.approx((p * (1 - p) / 2) ** 0.5)  # 0/1 scores, n - 1 = 2
     assert "± " in result.output and "± stderr" in (out / "leaderboard.md").read_text()
     assert not (out / "scores.partial").exists()  # kept only while a bench is unfinished
     markdown = (out / "leaderboard.md").read_text()
@@ -202,3 +202,30 @@ def test_the_leaderboard_averages_unrounded_scores_and_says_why_no_winner():
     assert arc["verdict"] == "no clear winner" and arc["high"] < 0
     assert arc["said"] == "no clear winner (sign-flip test p = 0.062)"
     assert "no clear winner (sign-flip test p = 0.062)" in to_markdown(table)
+
+
+def test_mmlu_s_stderr_pools_its_subjects_as_the_harness_does():
+    # lm-evaluation-harness reports MMLU's stderr pooled over its subjects, weighted by size
+    # (pooled_sample_stderr); the standard deviation of all questions at once came out larger.
+    metrics = pytest.importorskip("lm_eval.api.metrics")
+    import random
+
+    from tunelab.evaluate.bench.score import TaskResult
+
+    rng = random.Random(0)
+    sizes = {"anatomy": 7, "astronomy": 12, "virology": 3, "sociology": 20}
+    right = {"anatomy": 0.2, "astronomy": 0.5, "virology": 0.9, "sociology": 0.7}
+    per = {s: [float(rng.random() < right[s]) for _ in range(n)] for s, n in sizes.items()}
+    scores = [x for s in sizes for x in per[s]]
+    groups = [s for s, n in sizes.items() for _ in range(n)]
+    result = TaskResult("mmlu", "acc", {"acc": sum(scores) / 42}, 42, 0.0, scores, groups=groups)
+    theirs = metrics.pooled_sample_stderr(
+        [metrics.mean_stderr(per[s]) for s in sizes], list(sizes.values())
+    )
+    assert result.stderr == pytest.approx(theirs)
+    # One subject alone (mmlu_anatomy) is one task to the harness: its plain stderr.
+    anatomy = TaskResult("mmlu_anatomy", "acc", {}, 7, 0.0, per["anatomy"], groups=["anatomy"] * 7)
+    assert anatomy.stderr == pytest.approx(metrics.mean_stderr(per["anatomy"]))
+    # A subject of one question has no stderr, so neither has the pool ("N/A" in the harness).
+    one = TaskResult("mmlu", "acc", {}, 3, 0.0, [1.0, 0.0, 1.0], groups=["a", "a", "b"])
+    assert one.stderr is None

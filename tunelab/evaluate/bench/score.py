@@ -100,6 +100,7 @@ class TaskResult:
     seconds: float
     per_question: list[float] = field(default_factory=list)  # the main metric of each question
     samples: Path | None = None  # where --log-samples wrote each question
+    groups: list[str] = field(default_factory=list)  # each question's part (MMLU subject)
 
     @property
     def main(self) -> float:
@@ -108,9 +109,19 @@ class TaskResult:
     @property
     def stderr(self) -> float | None:
         """The main metric's standard error over the questions, as lm-evaluation-harness reports
-        it (the sample standard deviation over sqrt(n)); None under two questions."""
-        n = len(self.per_question)
-        return statistics.stdev(self.per_question) / math.sqrt(n) if n > 1 else None
+        it: the sample standard deviation over sqrt(n) for one part, pooled over the parts
+        (`pooled_sample_stderr`) for a task of several, as all of MMLU; None when a part has
+        under two questions (the harness's "N/A")."""
+        parts: dict[str, list[float]] = {}
+        for group, score in zip(self.groups or [""] * len(self.per_question), self.per_question):
+            parts.setdefault(group, []).append(score)
+        sizes = [len(scores) for scores in parts.values()]
+        if not parts or min(sizes) < 2:
+            return None
+        # The harness pools each subject's variance (the spread within subjects), so the
+        # spread between subjects' means is left out: not the stdev of all questions at once.
+        within = sum((len(s) - 1) * statistics.variance(s) for s in parts.values())
+        return math.sqrt(within / (sum(sizes) - len(sizes)) / sum(sizes))
 
 
 def score_docs(
@@ -199,7 +210,8 @@ def run_task(
     keys = scores[0].keys() if scores else [metric]
     metrics = {k: sum(s[k] for s in scores) / max(len(scores), 1) for k in keys}
     per_question = [s[metric] for s in scores]
-    return TaskResult(name, metric, metrics, len(docs), seconds, per_question, samples)
+    groups = [d.group for d in docs]
+    return TaskResult(name, metric, metrics, len(docs), seconds, per_question, samples, groups)
 
 
 def available(tasks: list[str], cfg: BenchConfig) -> tuple[list[str], dict[str, str]]:
