@@ -115,6 +115,23 @@ def test_a_truthfulqa_item_with_labels_not_0_1_or_a_question_not_text_is_named(t
             get_task("truthfulqa_mc2").load(tmp_path)
 
 
+def test_truthfulqa_mc1_scores_by_the_label_wherever_the_true_answer_is_listed(tmp_path):
+    # The original files list MC1's one true answer first, as the harness assumes (gold 0); a
+    # copy with its answers reordered was scored against whatever came first, without a word.
+    (tmp_path / "truthfulqa").mkdir()
+    mc = tmp_path / "truthfulqa" / "mc_task.json"
+    item = {"question": "Can pigs fly?", "mc2_targets": {"No.": 1, "Yes.": 0}}
+    mc.write_text(json.dumps([{**item, "mc1_targets": {"Yes.": 0, "No.": 1}}]))
+    mc1 = get_task("truthfulqa_mc1")
+    (doc,) = mc1.load(tmp_path)
+    assert doc.choices == ["Yes.", "No."] and doc.gold == 1
+    assert mc1.score(doc, [-3.0, -1.0]) == {"acc": 1.0}  # "No." likeliest: right
+    # MC1 has one true answer: two is a file of another shape (mc2's targets under mc1's name).
+    mc.write_text(json.dumps([{**item, "mc1_targets": {"No.": 1, "Never.": 1, "Yes.": 0}}]))
+    with pytest.raises(TunelabError, match=r"mc_task.json\[0\]: mc1_targets has 2 true answers"):
+        mc1.load(tmp_path)
+
+
 def test_mc2_of_very_unlikely_answers_is_a_share_not_nan():
     # Long answers under a weak model: exp(-800) is 0.0 in float64, and 0 / 0 would be NaN.
     doc = Doc("ctx", ["true", "false"], gold=0, labels=[1, 0])

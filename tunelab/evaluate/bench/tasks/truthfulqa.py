@@ -1,6 +1,6 @@
 """TruthfulQA multiple choice, scored as the harness's truthfulqa_mc1/mc2: a fixed six-pair QA primer,
-then "Q: {question}\\nA:". MC1: the single true answer (listed first) is the most likely;
-MC2: the share of the normalized probability that falls on the true answers."""
+then "Q: {question}\\nA:". MC1: the single true answer (labelled 1; the published files list it
+first) is the most likely; MC2: the share of the normalized probability on the true answers."""
 
 from __future__ import annotations
 
@@ -84,9 +84,15 @@ class TruthfulQA(ChoiceTask):
         choices, labels = _targets(row[self.targets], self.targets, source)
         if 1 not in labels:
             raise TunelabError(f"{source}: {self.targets} has no true answer")
+        if self.targets == "mc1_targets" and labels.count(1) > 1:
+            raise TunelabError(
+                f"{source}: mc1_targets has {labels.count(1)} true answers; MC1 has one (label 1)"
+                " and the others 0: fix the row, or score several true answers as truthfulqa_mc2"
+            )
         context = PRIMER + "\n\nQ: " + row["question"] + "\nA:"
-        # The harness's target is always index 0: the first listed answer is a true one.
-        return Doc(context, choices, 0, labels=labels, source=source)
+        # The harness's target is always index 0, where the published files list the true
+        # answer; the label says it in a copy whose answers were reordered too.
+        return Doc(context, choices, labels.index(1), labels=labels, source=source)
 
     def score(self, doc: Doc, lls: list[float]) -> dict[str, float]:
         if self.targets == "mc1_targets":
