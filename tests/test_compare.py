@@ -505,3 +505,21 @@ def test_an_arm_right_on_no_question_of_ten_gets_its_chart_not_a_traceback(tmp_p
     arms = [Arm(name, "m", False, rows, 1.0, summary) for name in ("prompting", "finetuned")]
     write_report(Comparison("runs/x", arms, 0, tmp_path), CompareConfig())
     assert (tmp_path / "compare.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_context_recall_leaves_out_references_without_content_words(tmp_path):
+    # "Yes." has no content word to find in a passage: it counted as a recall of 0, and a test
+    # set of half yes/no questions read half the recall its passages had.
+    from tunelab.compare.rag import Passage
+    from tunelab.compare.run import CompareConfig, compare
+
+    tests = tmp_path / "test.jsonl"
+    rows = [{"question": "Does tunelab train small models?", "answer": "Yes."},
+            {"question": "Which file holds a run's settings?", "answer": "config.yaml in the run folder."}]  # fmt: skip
+    tests.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    cfg = CompareConfig(data=str(tests), max_new_tokens=2, k=2, output=str(tmp_path / "out"))
+    result = compare(tiny_run(tmp_path, QA), cfg)
+    for arm in (a for a in result.arms if a.rag):
+        kept = [Passage(p["source"], p["text"]) for p in arm.rows[1]["passages"]]
+        assert arm.summary["context_recall"] == context_recall(rows[1]["answer"], kept) > 0
+    assert context_recall("Yes.", kept) is None

@@ -200,7 +200,9 @@ def context_note(result: Comparison) -> str:
     held, the questions that lost passages to the context, and the test rows' own rows left out."""
     notes = []
     for arm in (a for a in result.arms if a.rag):
-        note = f"{arm.name}: context recall {100 * arm.summary['context_recall']:.1f}%"
+        recall = arm.summary["context_recall"]
+        said = "n/a (no reference has a content word)" if recall is None else f"{100 * recall:.1f}%"
+        note = f"{arm.name}: context recall {said}"
         if arm.passages_cut:
             note += (
                 f", {_questions(arm.passages_cut)} lost passages to fit the model's context "
@@ -214,7 +216,7 @@ def context_note(result: Comparison) -> str:
         notes.append(note)
     recall = "; ".join(notes) + (
         " (context recall: the share of each reference's content words in the passages kept in "
-        "its prompt)."
+        "its prompt, over the references that have one)."
         if notes
         else ""
     )

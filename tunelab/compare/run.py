@@ -86,11 +86,12 @@ class Comparison:
     notes: list[str] = field(default_factory=list)  # what a person should know of the test set
 
 
-def context_recall(reference: str, passages: list[Passage]) -> float:
-    """How much of the reference the passages contain: what RAG could at best hand the model."""
+def context_recall(reference: str, passages: list[Passage]) -> float | None:
+    """How much of the reference the passages contain: what RAG could at best hand the model;
+    None for a reference without a content word ("Yes."), which no passage can be found to hold."""
     wanted = set(content_words(reference))
     if not wanted:
-        return 0.0
+        return None
     found = set(content_words(" ".join(p.text for p in passages)))
     return len(wanted & found) / len(wanted)
 
@@ -228,8 +229,9 @@ def _count_kept(
 ) -> None:
     """A RAG arm's context recall over the passages its prompts held (not those found: a
     passage past the context was never given), and how many questions lost passages."""
-    recall = sum(context_recall(ex.answer, used) for ex, used in zip(examples, kept))
-    arm.summary["context_recall"] = recall / max(len(examples), 1)
+    recalls = [context_recall(ex.answer, used) for ex, used in zip(examples, kept)]
+    measured = [r for r in recalls if r is not None]  # a "Yes." counted as 0 halved it
+    arm.summary["context_recall"] = sum(measured) / len(measured) if measured else None
     cut = [len(used) < len(ctx) for used, ctx in zip(kept, found)]
     arm.passages_cut = sum(cut)
     arm.passages_none = sum(c and not used for c, used in zip(cut, kept))
