@@ -76,7 +76,8 @@ def to_markdown(table: list[dict], fewshot: int = 0) -> str:
             lines.append(f"| {row['model']} | {task} | {d['n']} | {err} | {metrics} |")
     lines.append(
         "± stderr: the leading metric's standard error over the questions, as "
-        "lm-evaluation-harness reports it; about 2 of them either side make a 95% interval."
+        "lm-evaluation-harness reports it (MMLU's pooled over its subjects); about 2 of them "
+        "either side make a 95% interval."
     )
     return "\n".join(lines) + "\n"
 
