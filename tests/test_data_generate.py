@@ -93,10 +93,20 @@ def test_chunks_stay_within_the_token_budget_and_code_keeps_its_lines():
         (["Manual", "Windows Support"], "What is Windows support?"),
         (["Manual", "Quality of Service"], "What is quality of service?"),
         (["Manual", "Ferrytrack Agent"], "What is Ferrytrack Agent?"),  # not a word: a name
+        # A verb before a noun, no determiner: a thing ("How do I rate limits?" was asked)
+        (["API", "Rate Limits"], "What are rate limits?"),
+        (["API", "Install Packages"], "How do I install packages?"),
+        (["API", "Rate the answers"], "How do I rate the answers?"),
     ],
 )
 def test_headings_become_the_questions_a_reader_would_ask(headings, question):
     assert heading_question(headings) == question
+
+
+def test_a_heading_its_section_names_after_an_article_is_a_thing_not_a_task():
+    context = "The load balancer spreads requests over the replicas."
+    assert heading_question(["Manual", "Load Balancer"], context) == "What is load balancer?"
+    assert heading_question(["Manual", "Load Data"], "Call load on it.") == "How do I load data?"
 
 
 def test_a_title_case_heading_its_section_names_mid_sentence_is_asked_as_written():

@@ -153,8 +153,8 @@ def heading_question(headings: list[str], context: str = "", title: str = "") ->
         # "Rate limiting", "Load balancing": a noun of two, no task ("How do I rate limiting?")
         return f"How does {heading.lower()} work?"
     if (
-        first in IMPERATIVES or imperative
-    ):  # "Use Typer in your code": "How do I use Typer in my code?"
+        first in IMPERATIVES and not _noun_compound(words, context)
+    ) or imperative:  # "Use Typer in your code": "How do I use Typer in my code?"
         task = re.sub(r"\byour\b", "my", lower_title(heading, context, topic))
         return f"How do I {task}?"
     if re.search(PROBLEM, heading, re.I):
@@ -171,6 +171,25 @@ PROBLEM = (
     r"\b(is|are|was|fails?|not|cannot|can't|doesn't|won't|keeps|hangs?|crash(?:es)?|freezes?|"
     r"leaks?|times out|runs out)\b"
 )
+
+
+# Verbs of IMPERATIVES that a heading of two words uses as a noun's modifier ("Rate Limits"):
+# "Rate the answers" is still a task, by its determiner.
+NOUN_MODIFIERS = frozenset(["rate"])
+
+
+def _noun_compound(words: list[str], context: str) -> bool:
+    """A thing, not a task, though its first word is a verb: "Rate Limits", "Load Balancer" (its
+    section says "the load balancer"); "Install packages" stays a task."""
+    if len(words) != 2 or words[1].lower() in DETERMINERS:
+        return False
+    if words[0].lower() in NOUN_MODIFIERS:
+        return True
+    first, noun = (re.escape(w.lower()) for w in (words[0], words[1].rstrip("s")))
+    said = (
+        rf"\b(?:the|a|an|your|our|its|their|these|those|this|that|each|per|of)\s+{first}[\s-]{noun}"
+    )
+    return re.search(said, context, re.IGNORECASE) is not None
 
 
 def _plural(phrase: str) -> bool:
