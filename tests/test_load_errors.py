@@ -30,6 +30,15 @@ def test_bad_jsonl_line_is_named(tmp_path, second_line, message):
         load_examples(path)
 
 
+def test_a_json_arrays_items_are_counted_from_1_as_a_reader_counts_them(tmp_path):
+    # The second item was named "item 1", as JSONL's second line is "2".
+    path = tmp_path / "qa.json"
+    path.write_text(json.dumps([{"question": "q", "answer": "a"}, {"question": "q"}]))
+    with pytest.raises(TunelabError, match=r"qa.json:item 2: missing field 'answer'"):
+        load_examples(path)
+    assert [e.source[-6:] for e in load_examples(path, on_error="skip")] == ["item 1"]
+
+
 def test_skip_mode_keeps_good_rows_and_reports(tmp_path, capsys):
     path = tmp_path / "qa.jsonl"
     path.write_text(

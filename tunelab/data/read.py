@@ -42,7 +42,7 @@ class DataError(TunelabError):
 
 
 def read_rows(path: Path, quiet: bool = False) -> Iterator[tuple[str, dict[str, Any] | DataError]]:
-    """Yield (`file:line` or `file:row N`, row dict or the DataError of an unreadable row).
+    """Yield (`file:line`, `file:item N` or `file:row N`, counted from 1, row dict or the DataError of an unreadable row).
     A folder's report of files read and skipped is printed unless `quiet`."""
     suffix = path.suffix.lower()
     if path.is_dir() and not _is_dataset_dir(path):
@@ -223,7 +223,7 @@ def _read_json(path: Path) -> Iterator[tuple[str, dict[str, Any] | DataError]]:
     if not isinstance(payload, list):
         raise DataError(f"{path}: expected a JSON array of objects (or use .jsonl, one per line)")
     for i, row in enumerate(payload):
-        source = f"{path}:item {i}"
+        source = f"{path}:item {i + 1}"
         if not isinstance(row, dict):
             row = DataError(f"{source}: expected an object, got {type(row).__name__}")
         yield source, row
