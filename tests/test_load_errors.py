@@ -39,6 +39,41 @@ def test_a_json_arrays_items_are_counted_from_1_as_a_reader_counts_them(tmp_path
     assert [e.source[-6:] for e in load_examples(path, on_error="skip")] == ["item 1"]
 
 
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        (
+            "qa.csv",
+            "question,answer\n",
+            r"qa.csv: has a header line \(question,answer\) but no data",
+        ),
+        ("qa.tsv", "question\tanswer\r\n", r"qa.tsv: has a header line .* but no data rows"),
+        ("qa.csv", "", "qa.csv: is empty"),
+        ("qa.json", "[]", "qa.json: holds an empty JSON array"),
+        ("qa.json", "", "qa.json: is empty"),
+        ("qa.jsonl", "\n\n", "qa.jsonl: is empty"),
+    ],
+)
+def test_a_file_without_rows_says_what_it_holds(tmp_path, name, text, message):
+    # A header-only CSV said "no usable rows", as if its rows had been refused.
+    path = tmp_path / name
+    path.write_text(text)
+    with pytest.raises(TunelabError, match=message):
+        load_examples(path)
+
+
+def test_a_parquet_file_or_saved_dataset_without_rows_says_so(tmp_path):
+    import datasets
+
+    empty = datasets.Dataset.from_dict({"question": [], "answer": []})
+    empty.to_parquet(tmp_path / "qa.parquet")
+    with pytest.raises(TunelabError, match=r"has the columns \['question', 'answer'\] but no"):
+        load_examples(tmp_path / "qa.parquet")
+    empty.save_to_disk(tmp_path / "saved")  # was an IndexError from inside datasets
+    with pytest.raises(TunelabError, match="saved: its saved dataset holds no rows"):
+        load_examples(tmp_path / "saved")
+
+
 def test_skip_mode_keeps_good_rows_and_reports(tmp_path, capsys):
     path = tmp_path / "qa.jsonl"
     path.write_text(

@@ -14,7 +14,7 @@ from typing import Any
 from rich.markup import escape
 
 from tunelab.data.hub import hub_rows, is_hub
-from tunelab.data.read import SHAPES, DataError, console, detect_shape, read_rows
+from tunelab.data.read import SHAPES, DataError, console, detect_shape, no_rows, read_rows
 from tunelab.data.templates import Example
 from tunelab.errors import TunelabError
 
@@ -61,9 +61,16 @@ def load_examples(
             console.print(f"  {line}", markup=False, highlight=False)
         if len(problems) > 5:
             console.print(f"  ... and {len(problems) - 5} more")
+    if not loaded.examples and not loaded.rejected:
+        raise TunelabError(holds_no_rows(path))
     if not loaded.examples:
-        raise TunelabError(f"{path}: no usable rows")
+        raise TunelabError(f"{path}: no usable rows (every row was skipped, as said above)")
     return loaded.examples
+
+
+def holds_no_rows(path: str | Path) -> str:
+    """The error for a file, folder or hub dataset that yields no row at all."""
+    return f"{path}: no rows" if is_hub(path) else no_rows(Path(path))
 
 
 def grouped_rejects(rejected: list[str]) -> list[str]:

@@ -42,8 +42,9 @@ class DataError(TunelabError):
 
 
 def read_rows(path: Path, quiet: bool = False) -> Iterator[tuple[str, dict[str, Any] | DataError]]:
-    """Yield (`file:line`, `file:item N` or `file:row N`, counted from 1, row dict or the DataError of an unreadable row).
-    A folder's report of files read and skipped is printed unless `quiet`."""
+    """Yield (`file:line`, `file:item N` or `file:row N`, counted from 1; row dict or the
+    DataError of an unreadable row). A folder's report of files read and skipped is printed
+    unless `quiet`."""
     suffix = path.suffix.lower()
     if path.is_dir() and not _is_dataset_dir(path):
         yield from _read_folder(path, quiet)
@@ -206,6 +207,8 @@ def _parse_json_line(raw: bytes, first: bool, source: str) -> dict[str, Any] | D
 
 def _read_json(path: Path) -> Iterator[tuple[str, dict[str, Any] | DataError]]:
     text = _read_text(path)
+    if not text.strip():
+        return  # no rows: `no_rows` says so, not "not valid JSON (Expecting value)"
     try:
         payload = json.loads(text)
     except json.JSONDecodeError as err:
@@ -377,6 +380,8 @@ def _read_dataset_dir(path: Path, quiet: bool = False) -> Iterator[tuple[str, di
         raise TunelabError(f"{path}: a folder must be a datasets.save_to_disk folder") from None
     except pa.ArrowException as err:  # a data file cut short (a copy or download broken off)
         raise DataError(f"{path}: its saved dataset's files are damaged ({err})") from None
+    except IndexError:  # datasets cannot load a set saved with no rows (no data file)
+        return
     if isinstance(loaded, datasets.DatasetDict):
         # Each split is a folder of its own: a set without "train" names them rather than train
         # on whichever came first (its validation split, without a word).
@@ -396,6 +401,30 @@ def _read_dataset_dir(path: Path, quiet: bool = False) -> Iterator[tuple[str, di
         loaded = loaded[split]
     for i, row in enumerate(loaded):
         yield f"{path}:row {i + 1}", row
+
+
+def no_rows(path: Path) -> str:
+    """What a data file (or folder) that yields no row holds, said as its user sees it: a CSV's
+    header with no row under it is not "no usable rows"."""
+    suffix = path.suffix.lower()
+    if path.is_dir():
+        where = "its saved dataset" if _is_dataset_dir(path) else "none of its files"
+        return f"{path}: {where} holds no rows"
+    if suffix in (".csv", ".tsv"):
+        header = _read_text(path, lenient=True).lstrip("\r\n").partition("\n")[0].strip()
+        if header:
+            return (
+                f"{path}: has a header line ({header[:80]}) but no data rows under it; add one "
+                "row per example"
+            )
+    if suffix == ".json" and _read_text(path).strip():
+        return f"{path}: holds an empty JSON array; put one object per example in it"
+    if suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        columns = pq.read_schema(path).names
+        return f"{path}: has the columns {columns} but no rows"
+    return f"{path}: is empty; it holds no rows"
 
 
 def detect_shape(row: dict[str, Any], source: str) -> str:

@@ -11,7 +11,7 @@ from typing import ClassVar, Literal
 from pydantic import Field
 
 from tunelab.config import DEFAULT_MODEL, Section, Shape, fit_max_length
-from tunelab.data.load import Loaded, read_examples
+from tunelab.data.load import Loaded, holds_no_rows, read_examples
 from tunelab.data.markers import Markers, find_markers, plain_question
 from tunelab.data.quality import dedup, diversity, pii
 from tunelab.data.quality.junk import junk_reason, repeats_question
@@ -158,7 +158,7 @@ def load_for_check(path: str | Path, config: QualityConfig) -> Loaded:
     """Load as training does, but keep going past bad rows so all of them can be reported."""
     loaded = read_examples(path, config.shape, config.fields)
     if not loaded.examples and not loaded.rejected:
-        raise TunelabError(f"{path}: no rows")
+        raise TunelabError(holds_no_rows(path))
     return loaded
 
 
