@@ -168,6 +168,31 @@ def test_main_prints_a_user_error_to_stderr_as_written_and_ctrl_c_exits_130(monk
     assert exit_.value.code == 130
 
 
+def test_ctrl_c_in_a_command_says_interrupted_once(monkeypatch, capsys, tmp_path, qa_file):
+    # `tunelab data split` of a big file exited 130 without a word.
+    import pytest
+
+    from tunelab import cli
+    from tunelab.data import write
+
+    def stop(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(write, "split_file", stop)
+    monkeypatch.setattr("sys.argv", ["tunelab", "data", "split", str(qa_file), "-o", "out"])
+    with pytest.raises(SystemExit) as exit_:
+        cli.main()
+    assert exit_.value.code == 130 and capsys.readouterr().err.strip() == "interrupted"
+
+    def said(*args, **kwargs):  # a command that says what it kept is not told over
+        raise KeyboardInterrupt("interrupted; kept 3 verdicts")
+
+    monkeypatch.setattr(write, "split_file", said)
+    with pytest.raises(SystemExit) as exit_:
+        cli.main()
+    assert exit_.value.code == 130 and capsys.readouterr().err == ""
+
+
 def test_generate_reads_its_question_from_standard_input_given_a_dash(monkeypatch):
     from tunelab.serve import chat
 

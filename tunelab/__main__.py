@@ -11,6 +11,7 @@ def main() -> None:
     try:
         from tunelab.cli import main as run_command
     except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)  # as `tunelab.cli.main` says it after loading
         sys.exit(130)
     run_command()
 

@@ -15,7 +15,7 @@ from tunelab.data import cli as data
 from tunelab.data.generate import cli as data_generate
 from tunelab.data.quality import cli as data_quality
 from tunelab.demo import cli as demo
-from tunelab.errors import TunelabError, cut_short_by_ctrl_c
+from tunelab.errors import TunelabError, cut_short_by_ctrl_c, error_chain
 from tunelab.evaluate import cli as evaluate
 from tunelab.evaluate.bench import cli as bench
 from tunelab.evaluate.human import cli as human
@@ -84,29 +84,34 @@ def main() -> None:
         # user's "[...]" (a value, a file name) that rich would read as markup.
         Console(stderr=True).print(f"[bold red]error:[/] {escape(str(err))}")
         sys.exit(2)
-    except KeyboardInterrupt:
-        _say_what_is_kept()
+    except KeyboardInterrupt as stop:
+        _say_interrupted(stop)
         sys.exit(130)  # Ctrl-C in any command: what shells expect, without a traceback
     except Exception as err:
         if not cut_short_by_ctrl_c(err):
             raise
-        _say_what_is_kept()
+        _say_interrupted(err)
         sys.exit(130)
     except SystemExit as exit_:
         if exit_.code == 130:  # typer turns a Ctrl-C inside a command into exit 130 itself
-            _say_what_is_kept()
+            _say_interrupted(exit_)
         raise
 
 
-def _say_what_is_kept() -> None:
+def _say_interrupted(err: BaseException) -> None:
+    """One line after a Ctrl-C: what a work log keeps for the rerun, or that the command was
+    interrupted (it exited 130 without a word, `data split` of a big file too); none when the
+    command has said it: its KeyboardInterrupt carries the words (train, judge, export), or it
+    exited 130 itself (train, after saying where it stopped)."""
+    stops = [e for e in error_chain(err) if isinstance(e, KeyboardInterrupt)]
+    if (isinstance(err, SystemExit) and not stops) or any(stop.args for stop in stops):
+        return
     # Only a command that opened a work log has one to speak of, and it imported the module.
     # Importing it here imports torch, which a Ctrl-C in a command's first second had cut short
     # mid-import: importing it again crashed (a traceback, or a segfault) instead of exiting 130.
     work_log = sys.modules.get("tunelab.work_log")
-    if work_log is None:
-        return
-    if kept := work_log.interrupted():  # eval, compare, bench: what the rerun will not redo
-        Console(stderr=True).print(f"[yellow]{escape(kept)}[/]", soft_wrap=True)
+    kept = work_log.interrupted() if work_log is not None else None  # eval, compare, bench
+    Console(stderr=True).print(f"[yellow]{escape(kept or 'interrupted')}[/]", soft_wrap=True)
 
 
 if __name__ == "__main__":

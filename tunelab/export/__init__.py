@@ -64,7 +64,9 @@ def export(
         if written:
             from rich.console import Console
 
-            Console(stderr=True).print(f"[yellow]interrupted; {_written(written)}[/]")
+            said = f"interrupted; {_written(written)}"
+            Console(stderr=True).print(f"[yellow]{said}[/]")
+            raise KeyboardInterrupt(said) from None  # said: `tunelab` adds no line of its own
         raise
     except TunelabError as err:
         if not written:
