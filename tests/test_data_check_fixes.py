@@ -411,3 +411,26 @@ def test_split_and_check_fix_never_replace_a_file_unasked(tmp_path):
     assert "train.jsonl is the data being read" in str(in_place.exception)
     with pytest.raises(TunelabError, match="clean.jsonl exists"):
         write_clean(check_file(data, config=TINY), clean, fix=True, scrub=False)
+
+
+def test_a_split_cut_short_leaves_both_files_as_they_were(tmp_path, monkeypatch):
+    # A Ctrl-C after train.jsonl was written left it new beside the old test.jsonl: with
+    # --overwrite, a training set and the test set of another split (its rows leaked).
+    from tunelab.data import write
+
+    data = tmp_path / "qa.jsonl"
+    write_jsonl([{"question": f"q{i}?", "answer": f"a{i}"} for i in range(20)], data)
+    out = tmp_path / "out"
+    split_file(data, out, test_size=0.2, seed=1, near=None)
+    before = {name: (out / name).read_text() for name in ("train.jsonl", "test.jsonl")}
+    real = write.write_jsonl
+
+    def cut_at_second(rows, path):
+        if "test" in Path(path).name:
+            raise KeyboardInterrupt
+        return real(rows, path)
+
+    monkeypatch.setattr(write, "write_jsonl", cut_at_second)
+    with pytest.raises(KeyboardInterrupt):
+        split_file(data, out, test_size=0.2, seed=2, near=None, overwrite=True)
+    assert {p.name: p.read_text() for p in out.iterdir()} == before

@@ -156,6 +156,15 @@ def split_file(
     rows = dict(source_rows(path, quiet=True))
     if test_path:
         rows |= dict(source_rows(test_path, quiet=True))
-    write_jsonl((rows[e.source] for e in train), out_train)
-    write_jsonl((rows[e.source] for e in test), out_test)
+    # Both files or neither: a Ctrl-C between them left a new train.jsonl beside the old
+    # test.jsonl, the test set of another split, whose rows it trains on.
+    staged = {out: out.with_name(f".{out.name}.new") for out in (out_train, out_test)}
+    try:
+        write_jsonl((rows[e.source] for e in train), staged[out_train])
+        write_jsonl((rows[e.source] for e in test), staged[out_test])
+        for out, new in staged.items():
+            new.replace(out)
+    finally:
+        for new in staged.values():
+            new.unlink(missing_ok=True)
     return out_train, out_test, said
