@@ -165,6 +165,16 @@ def test_a_csv_is_read_with_the_delimiter_it_uses(tmp_path, delimiter):
     assert [(e.question, e.answer) for e in examples] == rows[1:]
 
 
+def test_a_semicolon_csv_with_one_bad_row_names_that_row(tmp_path):
+    # One unquoted ";" in a value made the delimiter a comma (the rows no longer agreed), and a
+    # good row with a decimal comma was named: "d.csv:2: more fields than the header has".
+    path = tmp_path / "d.csv"
+    path.write_text("question;answer\nWhat is 1,5?;One and a half\nWhere?;Here; there\n")
+    loaded = read_examples(path)
+    assert [(e.question, e.answer) for e in loaded.examples] == [("What is 1,5?", "One and a half")]
+    assert loaded.rejected == [f"{path}:3: more fields than the header has"]
+
+
 def test_a_csv_header_with_spaces_after_its_commas_names_its_columns(tmp_path):
     path = tmp_path / "d.csv"
     path.write_text("question, answer\nWhat is space?, A gap.\n", encoding="utf-8")

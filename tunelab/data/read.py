@@ -359,8 +359,9 @@ def csv_delimiter(text: str) -> str:
     head = "".join(itertools.islice(io.StringIO(text), CSV_SNIFF_LINES))[:CSV_SNIFF_CHARS]
     try:
         found = csv.Sniffer().sniff(head, delimiters=",;\t|").delimiter
-    except csv.Error:  # one column, or no consistent pattern: the standard comma
-        return ","
+    except csv.Error:  # one column, or rows that disagree (a bad one): the header's, or a comma
+        named = [mark for mark in ",;\t|" if mark in head.partition("\n")[0]]
+        return named[0] if len(named) == 1 else ","
     # The header names the columns: a delimiter it does not hold was a pattern in the values.
     return found if found in head.partition("\n")[0] else ","
 
