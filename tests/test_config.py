@@ -58,6 +58,11 @@ def test_round_trip(tmp_path):
         ("train: {epochs: -1}\n", "train.epochs: Input should be greater than 0"),
         ("train: {max_steps: 0}\n", "max_steps must be at least 1"),
         ("data: {test_size: -1}\n", "data.test_size: Input should be greater than or equal to 0"),
+        # 2.5 held out 2 questions without a word.
+        (
+            "data: {test_size: 2.5}\n",
+            "data.test_size: test_size is a fraction below 1 .* or a whole",
+        ),
         # A raw text's 1-token windows trained no token, and the run said "finished".
         ("data: {max_length: 1}\n", "data.max_length: Input should be greater than or equal to 2"),
     ],

@@ -177,6 +177,15 @@ def _at_least_one(value: int | None, info: ValidationInfo) -> int | None:
     return value
 
 
+def _fraction_or_count(value: float) -> float:
+    # int() would hold out 2 of "2.5": a count has no fraction, a fraction is below 1.
+    if value >= 1 and not value.is_integer():
+        raise ValueError(
+            f"test_size is a fraction below 1 (0.1: a tenth) or a whole count (25), got {value}"
+        )
+    return value
+
+
 # At most this many (questions, rows...); None for all.
 Limit = Annotated[int | None, AfterValidator(_at_least_one)]
 Shape = Literal["auto", "qa", "alpaca", "prompt_completion", "messages", "text"]
@@ -233,7 +242,7 @@ class DataConfig(Section):
     """An example past max_length: keep_response cuts the oldest prompt tokens first, right cuts
     the end, drop drops it."""
     packing: bool = True
-    test_size: float = Field(0.1, ge=0)
+    test_size: Annotated[float, AfterValidator(_fraction_or_count)] = Field(0.1, ge=0)
     """Held out for testing: a fraction, or a count if >= 1, of the distinct questions (every row
     of a question goes to one side, so rows may differ from it)."""
     seed: int = 42
