@@ -97,6 +97,9 @@ def test_chunks_stay_within_the_token_budget_and_code_keeps_its_lines():
         (["API", "Rate Limits"], "What are rate limits?"),
         (["API", "Install Packages"], "How do I install packages?"),
         (["API", "Rate the answers"], "How do I rate the answers?"),
+        # The head noun comes before any preposition: not "What is measurements over time?"
+        (["Guide", "Measurements over time"], "What are measurements over time?"),
+        (["Guide", "Results per model"], "What are results per model?"),
     ],
 )
 def test_headings_become_the_questions_a_reader_would_ask(headings, question):

@@ -192,9 +192,15 @@ def _noun_compound(words: list[str], context: str) -> bool:
     return re.search(said, context, re.IGNORECASE) is not None
 
 
+PREPOSITIONS = (
+    r"\s+(?:of|from|for|in|on|with|to|by|over|per|at|across|about|after|before|between|within|"
+    r"without|into|through|under|via|against|among)\s+"
+)
+
+
 def _plural(phrase: str) -> bool:
     """By the head noun: the last word before any preposition ("Log-probabilities from X")."""
-    words = re.split(r"\s+(?:of|from|for|in|on|with|to|by)\s+", phrase.lower())[0].split()
+    words = re.split(PREPOSITIONS, phrase.lower())[0].split()
     last = words[-1]
     noun = last.endswith("s") and not last.endswith(("ss", "us", "is")) and len(last) > 3
     return noun or bool(PLURAL_WORDS & set(words))
