@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tunelab.data.chunking import chunk_document
+from tunelab.data.chunking import chunk_document, document_text
 from tunelab.data.generate.questions import sentence_question
 from tunelab.data.generate.template_qa import template_pairs
 
@@ -200,6 +200,21 @@ def test_a_one_word_gerund_heading_is_a_topic_not_a_task():
     )
     assert heading_question(["Installing the agent"], "text", "x") == "How do I install the agent?"
     assert heading_question(["Installing"], "text", "Harborline") == "How do I install Harborline?"
+
+
+def test_an_html_pages_inline_code_and_links_read_as_its_markdown_would(tmp_path):
+    # Every inline element was set apart by spaces: "Run pip install harbor ." answered, its
+    # command no longer code, and "Harbor 's agent" read.
+    page = tmp_path / "harbor.html"
+    page.write_text(
+        "<h1>Harbor</h1><h2>Installing the agent</h2><p>Run <code>pip install harbor</code>."
+        "</p><h2>Uploads</h2><p><b>Harbor</b>'s agent uploads logs to <a href=x>the server</a>,"
+        " every<br>hour.</p><ul><li><p>One</p><p>Two</p></li></ul>"
+    )
+    pairs = pairs_of(page)
+    assert pairs["How do I install the agent?"] == "Run `pip install harbor`."
+    assert "Harbor's agent uploads logs to the server, every hour." in document_text(page)
+    assert "- One Two" in document_text(page)
 
 
 def test_a_troubleshooting_section_is_answered_with_its_fix_and_problem_headings_ask_what_to_do(

@@ -228,12 +228,20 @@ def html_to_markdown(html: str) -> str:
     for tag in soup(["script", "style", "nav", "footer", "noscript", "template"]):
         tag.decompose()
     blocks = ["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "pre", "dt", "dd", "tr", "blockquote"]
+    # Text runs on across inline elements ("Run `pip install x`.", not "Run pip install x ."):
+    # only blocks and line breaks part words. Inline code is marked as Markdown marks it.
+    for code in soup.find_all("code"):
+        if not code.find_parent("pre"):
+            code.replace_with(f"`{code.get_text()}`")
+    for tag in soup.find_all([*blocks, "br", "div", "td", "th", "ul", "ol", "table", "dl"]):
+        tag.insert_before(" ")
+        tag.insert_after(" ")
     out: list[str] = []
     term = None
     for el in soup.find_all(blocks):
         if el.find_parent(blocks):  # nested block: its text is already in its parent's
             continue
-        text = " ".join(el.get_text(" ", strip=True).split())
+        text = " ".join(el.get_text().split())
         if el.name == "pre":
             out.append("```\n" + el.get_text().strip("\n") + "\n```")
         elif el.name[0] == "h" and el.name[1:].isdigit():
