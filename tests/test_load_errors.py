@@ -72,6 +72,11 @@ def test_a_parquet_file_or_saved_dataset_without_rows_says_so(tmp_path):
     empty.save_to_disk(tmp_path / "saved")  # was an IndexError from inside datasets
     with pytest.raises(TunelabError, match="saved: its saved dataset holds no rows"):
         load_examples(tmp_path / "saved")
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    (folder / "a.csv").write_text("question,answer\n")
+    with pytest.raises(TunelabError, match="folder: no file in it holds a row"):
+        load_examples(folder)
 
 
 def test_skip_mode_keeps_good_rows_and_reports(tmp_path, capsys):

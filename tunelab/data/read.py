@@ -409,8 +409,9 @@ def no_rows(path: Path) -> str:
     header with no row under it is not "no usable rows"."""
     suffix = path.suffix.lower()
     if path.is_dir():
-        where = "its saved dataset" if _is_dataset_dir(path) else "none of its files"
-        return f"{path}: {where} holds no rows"
+        if _is_dataset_dir(path):
+            return f"{path}: its saved dataset holds no rows"
+        return f"{path}: no file in it holds a row"
     if suffix in (".csv", ".tsv"):
         header = _read_text(path, lenient=True).lstrip("\r\n").partition("\n")[0].strip()
         if header:
