@@ -278,6 +278,25 @@ def test_a_split_keeps_a_question_and_its_typo_on_one_side(tmp_path):
     assert dropped == 2 and not any("reset my" in example_key(e) for e in kept)
 
 
+def test_data_split_says_how_many_questions_joined_the_test_side_as_near_repeats(tmp_path):
+    # Each held-out question takes its typo'd twin along, unsaid: on numbered variants of one
+    # question, test_size 0.1 held out 91% of the rows without a word.
+    from tunelab.data.quality.dedup import near_questions
+    from tunelab.data.write import split_file
+
+    twins = [("How do I reset my password?", "How do I reset my pasword?"),
+             ("How do I close my account?", "How do I close my acount?"),
+             ("Where do I change my address?", "Where do I change my adress?")]  # fmt: skip
+    rows = qa_rows([(q, f"Answer {i}.") for i, pair in enumerate(twins) for q in pair])
+    data = write_rows(tmp_path / "d.jsonl", rows)
+    train, test, said = split_file(data, tmp_path / "out", test_size=1, near=near_questions)
+    assert len(test.read_text().splitlines()) == 2
+    assert (
+        said[-1]
+        == "1 more question(s) held out beside the 1 drawn, as they nearly repeat one of them"
+    )
+
+
 SUPPORT = ("You are the support assistant of Acme Corporation. Answer politely, briefly and "
            "accurately, using only the official documentation, and say so when you do not know "
            "the answer to a customer's question.")  # fmt: skip

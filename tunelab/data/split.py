@@ -149,6 +149,16 @@ def asking_again(
     return same | near(keys[: len(train)], keys[len(train) :])
 
 
+def held_out_count(questions: int, test_size: float) -> int:
+    """How many of `questions` distinct questions `test_size` (a fraction, or a count if >= 1)
+    holds out before any near repeat joins them."""
+    n_test = int(test_size) if test_size >= 1 else round(questions * test_size)
+    if test_size > 0 and questions > 1:
+        n_test = max(n_test, 1)
+    # Training keeps a question: a lone one (every row asking it) is never all held out.
+    return min(n_test, max(questions - 1, 0))
+
+
 def split_examples(
     examples: list[Example],
     test_size: float = 0.1,
@@ -164,12 +174,7 @@ def split_examples(
         groups.setdefault(example_key(example), []).append(example)
     keys = sorted(groups)  # sorted first: the split must not depend on file order quirks
     random.Random(seed).shuffle(keys)
-    n_test = int(test_size) if test_size >= 1 else round(len(keys) * test_size)
-    if test_size > 0 and len(keys) > 1:
-        n_test = max(n_test, 1)
-    # Training keeps a question: a lone one (every row asking it) is never all held out.
-    n_test = min(n_test, max(len(keys) - 1, 0))
-    test_keys = set(keys[:n_test])
+    test_keys = set(keys[: held_out_count(len(keys), test_size)])
     train = [e for e in examples if example_key(e) not in test_keys]
     test = [e for e in examples if example_key(e) in test_keys]
     # A training question that nearly repeats a test one (a typo) joins it on the test side: on

@@ -134,7 +134,13 @@ def split_file(
     with it); None by normalized text alone. Existing files are replaced only with `overwrite`,
     the files read never."""
     from tunelab.data.load import OPTION_SKIP_HINT, load_examples, source_rows
-    from tunelab.data.split import drop_duplicates, drop_leaked, split_examples
+    from tunelab.data.split import (
+        drop_duplicates,
+        drop_leaked,
+        example_key,
+        held_out_count,
+        split_examples,
+    )
 
     output_dir = Path(output_dir)
     out_train, out_test = output_dir / "train.jsonl", output_dir / "test.jsonl"
@@ -149,6 +155,12 @@ def split_file(
         said += [f"{leaked} training rows asking a question of {test_path} removed"] * dedupe
     else:
         train, test = split_examples(examples, test_size, seed, dedupe=False, near=near)
+        asked = held_out_count(len({example_key(e) for e in examples}), test_size)
+        if (held := len({example_key(e) for e in test})) > asked:  # test_size 0.1 gave 91%
+            said.append(
+                f"{held - asked} more question(s) held out beside the {asked} drawn, as they "
+                "nearly repeat one of them"
+            )
     if not train:  # as training refuses it: an empty train.jsonl is no split
         raise TunelabError(f"{path}: no training row left: {'; '.join(said)}")
     # The original rows (same columns, extra fields such as provenance kept), looked up by file:line.
