@@ -275,6 +275,19 @@ def test_cli_check_fix_report_and_split(tmp_path, runner):
     assert len(load_examples(tmp_path / "split" / "train.jsonl")) == len(train) == 4
 
 
+def test_a_test_size_count_the_data_cannot_meet_is_refused(tmp_path, runner):
+    # --test-size 300 on fewer questions trained on one question and held out the rest.
+    data = write_rows(tmp_path / "d.jsonl", qa_rows(FACTS))
+    questions = len({e.question for e in load_examples(data)})
+    args = ["data", "split", str(data), "-o", str(tmp_path / "split")]
+    result = runner.invoke(app, [*args, "--test-size", str(questions)])
+    assert result.exit_code != 0
+    assert f"data.test_size {questions} holds out {questions} questions" in str(result.exception)
+    assert not (tmp_path / "split").exists()
+    result = runner.invoke(app, [*args, "--test-size", str(questions - 1)])
+    assert result.exit_code == 0, result.output
+
+
 def test_a_report_or_output_path_that_cannot_be_written_fails_before_the_check(
     tmp_path, runner, monkeypatch
 ):

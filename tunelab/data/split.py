@@ -11,6 +11,7 @@ from collections.abc import Callable
 from tunelab.data.markers import plain_question
 from tunelab.data.templates import Example
 from tunelab.data.text import UNSPACED, unspaced
+from tunelab.errors import TunelabError
 
 
 def normalize_text(text: str) -> str:
@@ -152,6 +153,13 @@ def asking_again(
 def held_out_count(questions: int, test_size: float) -> int:
     """How many of `questions` distinct questions `test_size` (a fraction, or a count if >= 1)
     holds out before any near repeat joins them."""
+    if test_size >= 1 and int(test_size) >= questions > 1:
+        # A count the data cannot meet is a mistake (a percentage meant?): clamped, it trained
+        # on one question and held out the rest without a word.
+        raise TunelabError(
+            f"data.test_size {int(test_size)} holds out {int(test_size)} questions, but the data "
+            f"has {questions} distinct ones: set a smaller count, or a fraction (0.1: a tenth)"
+        )
     n_test = int(test_size) if test_size >= 1 else round(questions * test_size)
     if test_size > 0 and questions > 1:
         n_test = max(n_test, 1)
