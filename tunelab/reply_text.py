@@ -39,6 +39,8 @@ class ReplyText:
         self.incremental = streamed or bool(self.stops) or repeats  # read a token at a time
         self.longest = max((len(s) for s in self.stops), default=0)
         self.tokens: list[int] = []  # the reply's tokens, EOS not counted
+        # Every token added, the EOS that ended it included: what it cost (vLLM's usage counts it)
+        self.sampled = 0
         self.finish_reason: str | None = None
         self.text = ""  # the reply's text, once it is over
         self.context = list(context or [])
@@ -50,6 +52,7 @@ class ReplyText:
     def add(self, token: int) -> str | None:
         """Add the next token; why the reply is over now, or None."""
         eos = token in self.eos
+        self.sampled += 1
         if not eos:
             self.tokens.append(token)
         full = len(self.tokens) >= self.max_tokens

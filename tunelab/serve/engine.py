@@ -56,7 +56,7 @@ class Event:
     text: str
     finish_reason: str | None = None  # "stop", "length", or "error" (then `text` says why)
     prompt_tokens: int = 0
-    completion_tokens: int = 0
+    completion_tokens: int = 0  # every token generated, an EOS that ended the reply included
 
 
 @dataclass
@@ -348,7 +348,7 @@ class Engine:
         if r.reply is not None:
             r.reply.accept(token)
         finish = r.text.add(token)
-        event = Event(r.text.take(), finish, len(r.prompt_ids), len(r.generated))
+        event = Event(r.text.take(), finish, len(r.prompt_ids), r.text.sampled)
         if event.text or finish:
             _safe_emit(r, event)
         if finish:
