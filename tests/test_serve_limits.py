@@ -257,3 +257,39 @@ def test_serving_is_said_only_once_the_models_have_loaded(tmp_path):
     result = CliRunner().invoke(cli, ["serve", str(missing), "--port", str(port)])
     assert result.exit_code != 0 and "loading" in result.output
     assert "at http://" not in result.output  # (the temporary folder says "serving" itself)
+
+
+def test_a_number_sent_as_a_string_is_refused_naming_its_field_as_openai_does(engines):
+    """`"temperature": "0"` used to be read as greedy; a client that sends it has a bug, and
+    OpenAI's API answers it with a 400."""
+    client = TestClient(create_app(engines))
+    body = {"model": "tiny", "prompt": "Once upon a time", "max_tokens": 2}
+    wrong = {
+        "temperature": "0",
+        "top_p": "1",
+        "max_tokens": "2",
+        "n": "2",
+        "seed": "7",
+        "presence_penalty": "0",
+        "frequency_penalty": "0",
+        "repetition_penalty": "1.1",
+        "logprobs": "1",
+        "stream": "true",
+    }
+    for field, value in wrong.items():
+        error = assert_openai_error(
+            client.post("/v1/completions", json={**body, field: value}), 400
+        )
+        assert error["param"] == field and f'(got "{value}")' in error["message"]
+    for field, value in {"temperature": True, "n": 2.0, "seed": 1.5, "stop": 5}.items():
+        error = assert_openai_error(
+            client.post("/v1/completions", json={**body, field: value}), 400
+        )
+        assert error["param"] == field
+    chat = {"model": "tiny", "messages": [{"role": "user", "content": "Hi"}], "max_tokens": 2}
+    error = assert_openai_error(client.post("/v1/chat/completions", json={**chat, "n": "2"}), 400)
+    assert error["param"] == "n"
+    # An integer is a number: as OpenAI takes them, these stay fine.
+    for extra in ({"temperature": 1}, {"top_p": 1, "temperature": 0}, {"presence_penalty": 0}):
+        assert client.post("/v1/completions", json={**body, **extra}).status_code == 200
+    assert client.post("/v1/chat/completions", json={**chat, "temperature": 0}).status_code == 200

@@ -8,7 +8,9 @@ threads so a long prompt never stalls other clients or /health."""
 from __future__ import annotations
 
 import hmac
+import json
 import logging
+import re
 from collections.abc import Collection
 from typing import Any, ClassVar, Literal, TypeVar
 
@@ -16,7 +18,7 @@ from fastapi import Depends, FastAPI
 from fastapi import Request as HttpRequest
 from fastapi.responses import JSONResponse
 from jinja2 import TemplateError
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
@@ -37,13 +39,18 @@ COMPLETION_DEFAULT_MAX_TOKENS = 16  # OpenAI's documented default for /v1/comple
 # Prompts in one /v1/completions request (each times n <= 16): eval harnesses batch far fewer.
 MAX_PROMPTS = 64
 JSON = "application/json"
+# pydantic puts the member of a union it tried in an error's path ("stop.str"): no field's name.
+_UNION_MEMBER = re.compile(r"(str|int|float|bool|list|dict|literal|function-[a-z]+)(\[.*\])?")
 
 
 class _Body(BaseModel):
     # Fields of the OpenAI API that only label a request (user, metadata, ...) are ignored; those
     # whose answer tunelab cannot give (logprobs, echo, ...) or that would change the reply in a
     # way it does not (penalties, logit_bias, vLLM's top_k) are refused below when set.
-    model_config = ConfigDict(extra="ignore")
+    # Strict, as OpenAI's: "temperature": "0" or "n": true is a 400 naming the field, not a
+    # number guessed from a string or a bool (an int is still a float: "temperature": 1); JSON
+    # has no NaN or Infinity, and 1e400 is no temperature or penalty either.
+    model_config = ConfigDict(extra="ignore", strict=True, allow_inf_nan=False)
     ANSWERED: ClassVar[frozenset[str]] = frozenset()  # of those, what this endpoint does answer
     model: str
     max_tokens: int | None = Field(None, ge=1)
@@ -55,12 +62,11 @@ class _Body(BaseModel):
     # Not OpenAI's: vLLM's and llama.cpp's; without it, the checkpoint's own (generation_config).
     # At least 0.01: dividing a seen token's logit by much less overflows it, as a tiny temperature.
     repetition_penalty: float | None = Field(None, ge=0.01)
-    # Strict, as OpenAI's: "stream": "yes" or 1 is a 400, not a stream the client did not expect.
-    stream: StrictBool = False
+    stream: bool = False  # "stream": "yes" or 1 is a 400, not a stream the client did not expect
     stream_options: dict[str, Any] | None = None
     logprobs: bool | int | None = None
     top_logprobs: int | None = None
-    echo: StrictBool = False
+    echo: bool = False
     best_of: int | None = None
     suffix: str | None = None
     frequency_penalty: float = Field(0.0, ge=-2.0, le=2.0)
@@ -303,9 +309,11 @@ async def _parse(http: HttpRequest, schema: type[Body], max_body_mb: float) -> B
         first = err.errors()[0]
         if first["type"] == "json_invalid":  # malformed JSON, or bytes that are not UTF-8
             raise ApiError(400, f"the body is not valid JSON: {first['msg']}") from None
-        param = ".".join(str(p) for p in first["loc"])
+        param = ".".join(str(p) for p in first["loc"] if not _UNION_MEMBER.fullmatch(str(p)))
+        given = first.get("input")
+        got = f" (got {json.dumps(given)[:40]})" if isinstance(given, str | int | float) else ""
         raise ApiError(
-            400, f"{param or 'body'}: {first['msg']}", "invalid_request", param or None
+            400, f"{param or 'body'}: {first['msg']}{got}", "invalid_request", param or None
         ) from None
 
 
