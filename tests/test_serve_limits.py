@@ -293,3 +293,17 @@ def test_a_number_sent_as_a_string_is_refused_naming_its_field_as_openai_does(en
     for extra in ({"temperature": 1}, {"top_p": 1, "temperature": 0}, {"presence_penalty": 0}):
         assert client.post("/v1/completions", json={**body, **extra}).status_code == 200
     assert client.post("/v1/chat/completions", json={**chat, "temperature": 0}).status_code == 200
+
+
+def test_include_usage_must_be_a_boolean(engines):
+    # "no" used to be read as true: the client that said no got a usage chunk it did not expect.
+    client = TestClient(create_app(engines))
+    body = {"model": "tiny", "prompt": "Hi", "max_tokens": 2, "stream": True}
+    refused = client.post(
+        "/v1/completions", json={**body, "stream_options": {"include_usage": "no"}}
+    )
+    assert assert_openai_error(refused, 400)["param"] == "stream_options.include_usage"
+    for include in (True, False):
+        options = {"include_usage": include, "continuous_usage_stats": False}  # vLLM's: ignored
+        events = client.post("/v1/completions", json={**body, "stream_options": options}).text
+        assert ('"usage"' in events) is include

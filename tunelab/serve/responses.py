@@ -64,7 +64,7 @@ async def respond(
         "model": body.model,
     }
     if body.stream:
-        usage = bool((body.stream_options or {}).get("include_usage"))
+        usage = body.stream_options is not None and body.stream_options.include_usage
         return StreamingResponse(
             _stream(events, requests, meta, chat, usage, prompt_tokens),
             media_type="text/event-stream",

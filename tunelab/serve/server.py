@@ -43,6 +43,11 @@ JSON = "application/json"
 _UNION_MEMBER = re.compile(r"(str|int|float|bool|list|dict|literal|function-[a-z]+)(\[.*\])?")
 
 
+class StreamOptions(BaseModel):
+    model_config = ConfigDict(extra="ignore", strict=True)  # "include_usage": "no" is a 400
+    include_usage: bool = False
+
+
 class _Body(BaseModel):
     # Fields of the OpenAI API that only label a request (user, metadata, ...) are ignored; those
     # whose answer tunelab cannot give (logprobs, echo, ...) or that would change the reply in a
@@ -63,7 +68,7 @@ class _Body(BaseModel):
     # At least 0.01: dividing a seen token's logit by much less overflows it, as a tiny temperature.
     repetition_penalty: float | None = Field(None, ge=0.01)
     stream: bool = False  # "stream": "yes" or 1 is a 400, not a stream the client did not expect
-    stream_options: dict[str, Any] | None = None
+    stream_options: StreamOptions | None = None
     logprobs: bool | int | None = None
     top_logprobs: int | None = None
     echo: bool = False
