@@ -21,6 +21,16 @@ def test_generate_refuses_standard_input_that_is_not_utf8_naming_the_byte():
     assert "not UTF-8 text: byte 0xe9 at line 1, character 4" in str(result.exception)
 
 
+def test_generate_refuses_an_empty_question_before_the_model_loads(monkeypatch):
+    # A question from an unset shell variable (`tunelab generate RUN "$Q"`) used to be asked:
+    # the model rambled for 256 tokens about nothing, as if it had been answered.
+    monkeypatch.setattr(Session, "open", lambda *a, **k: pytest.fail("the model was loaded"))
+    for question in ("", "  \n"):
+        result = CliRunner().invoke(app, ["generate", "tiny-random", question])
+        assert isinstance(result.exception, TunelabError), result.output
+        assert "the question is empty" in str(result.exception)
+
+
 def test_a_chat_says_a_line_is_not_utf8_and_goes_on(monkeypatch, capsys):
     session = Session(*tiny_random())
     repl_typing(monkeypatch, LATIN1.decode("utf-8", "surrogateescape").strip(), "hello")

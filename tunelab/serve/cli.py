@@ -47,6 +47,8 @@ def generate_command(
         prompt = sys.stdin.read().strip()
         if not prompt:
             raise TunelabError("no question on standard input (the prompt was -)")
+    elif not prompt.strip():  # an unset shell variable ("$Q"): not a question to answer
+        raise TunelabError("the question is empty: give one, or - to read it from standard input")
     refuse_undecodable(prompt)  # before the model loads
     session = Session.open(model, template=template, api_key=api_key, served_model=served_model)
     session.reply(
