@@ -307,3 +307,14 @@ def test_include_usage_must_be_a_boolean(engines):
         options = {"include_usage": include, "continuous_usage_stats": False}  # vLLM's: ignored
         events = client.post("/v1/completions", json={**body, "stream_options": options}).text
         assert ('"usage"' in events) is include
+
+
+def test_a_body_limit_no_request_can_meet_is_refused_before_any_model_loads(monkeypatch):
+    # --max-body-mb 0 loaded every model, then answered every request 413; nan failed each one.
+    from tunelab.serve import launch
+
+    monkeypatch.setattr(launch, "load_engines", lambda *a, **k: pytest.fail("models loaded"))
+    for limit in ("0", "-1", "nan"):
+        out = CliRunner().invoke(cli, ["serve", "tiny-random", "--max-body-mb", limit])
+        assert isinstance(out.exception, TunelabError), out.output
+        assert f"--max-body-mb {limit}" in str(out.exception)

@@ -117,6 +117,8 @@ def serve(
         raise TunelabError(f"--max-batch {max_batch}: at least 1")
     if threads is not None and threads < 1:
         raise TunelabError(f"--threads {threads}: at least 1")
+    if not max_body_mb > 0:  # every request would get a 413 (nan: a 500), after minutes of loading
+        raise TunelabError(f"--max-body-mb {max_body_mb:g}: the largest request body, above 0 MB")
     check_exposure(host, api_key, insecure)
     if threads:
         import torch
