@@ -318,3 +318,16 @@ def test_a_body_limit_no_request_can_meet_is_refused_before_any_model_loads(monk
         out = CliRunner().invoke(cli, ["serve", "tiny-random", "--max-body-mb", limit])
         assert isinstance(out.exception, TunelabError), out.output
         assert f"--max-body-mb {limit}" in str(out.exception)
+
+
+def test_a_schema_s_strict_flag_must_be_a_boolean(engines):
+    # "strict": "false" used to be read as false, "yes" as true: which the client meant is a guess.
+    client = TestClient(create_app(engines))
+    schema = {"name": "answer", "schema": {"type": "object"}}
+    body = {"model": "tiny", "messages": [{"role": "user", "content": "Hi"}], "max_tokens": 8}
+    for flag in ("false", "yes"):
+        asked = {"type": "json_schema", "json_schema": {**schema, "strict": flag}}
+        refused = client.post("/v1/chat/completions", json={**body, "response_format": asked})
+        assert assert_openai_error(refused, 400)["param"] == "response_format.json_schema.strict"
+    asked = {"type": "json_schema", "json_schema": {**schema, "strict": False}}
+    assert client.post("/v1/chat/completions", json={**body, "response_format": asked}).is_success

@@ -16,7 +16,8 @@ from tunelab.structured import ANY_OBJECT, Constraint
 
 
 class JsonSchema(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    # Strict as the request body is: "strict": "false" is a 400, not a guess at what was meant.
+    model_config = ConfigDict(extra="ignore", strict=True)
     name: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
     schema_: dict[str, Any] = Field(default_factory=dict, alias="schema")
     strict: bool | None = False
@@ -24,7 +25,7 @@ class JsonSchema(BaseModel):
 
 
 class ResponseFormat(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", strict=True)
     type: Literal["text", "json_object", "json_schema"]
     json_schema: JsonSchema | None = None
 
