@@ -348,3 +348,23 @@ def test_a_reply_ends_where_the_context_does_and_a_prompt_that_fills_it_is_named
     replies = generate(model, tokenizer, ["a " * 70, "hi"], max_new_tokens=3, too_long="skip")
     assert replies[0] is None and replies[1].completion_tokens == 3
     assert generate(model, tokenizer, ["a " * 70], too_long="skip") == [None]
+
+
+def test_settings_a_caller_can_get_wrong_are_named_not_a_torch_traceback():
+    # An empty prompt failed deep in the embedding ("Expected tensor for argument #1 'indices'"),
+    # batch_size 0 with a TypeError, a nan temperature in torch.multinomial, and a negative one
+    # was silently greedy.
+    from tunelab.errors import TunelabError
+
+    model, tokenizer = tiny_random()
+    wrong = [
+        ({"prompts": ["hi", ""]}, r"prompt 1 is empty"),
+        ({"batch_size": 0}, r"batch_size must be at least 1, not 0"),
+        ({"temperature": -1.0}, r"temperature must be 0 \(greedy\) or more, not -1"),
+        ({"temperature": float("nan")}, r"temperature must be 0 \(greedy\) or more, not nan"),
+        ({"top_p": 1.5}, r"top_p must lie in \[0, 1\], not 1.5"),
+    ]
+    for settings, message in wrong:
+        asked = {"prompts": ["hi"], "max_new_tokens": 2, **settings}
+        with pytest.raises(TunelabError, match=message):
+            generate(model, tokenizer, **asked)

@@ -71,6 +71,12 @@ def generate(
         raise ValueError("on_text streams one reply: give one prompt")
     if max_new_tokens < 1:  # a reply is at least its first token: 0 would still make one
         raise TunelabError(f"max_new_tokens must be at least 1, not {max_new_tokens}")
+    if batch_size < 1:
+        raise TunelabError(f"batch_size must be at least 1, not {batch_size}")
+    if not temperature >= 0:  # nan too: it failed in torch's sampling; below 0 was greedy
+        raise TunelabError(f"temperature must be 0 (greedy) or more, not {temperature}")
+    if not 0 <= top_p <= 1:
+        raise TunelabError(f"top_p must lie in [0, 1], not {top_p}")
     model.eval()
     rngs = prompt_generators(seed, len(prompts), next(model.parameters()).device)
     stop_ids = eos_ids(model, tokenizer)
@@ -80,6 +86,8 @@ def generate(
         else None
     )
     encoded = [tokenizer(p, add_special_tokens=False).input_ids for p in prompts]
+    if empty := [i for i, ids in enumerate(encoded) if not ids]:  # no token to continue from
+        raise TunelabError(f"prompt {empty[0]} is empty: give each prompt some text")
     limit = context_length(model, tokenizer)
     fits = [i for i, ids in enumerate(encoded) if len(ids) < limit or too_long == "raise"]
     budgets = reply_budgets(limit, prompts, encoded, max_new_tokens, only=fits)
@@ -319,6 +327,8 @@ def check_questions_fit(
     them later, as training's held-out answers do after hours of steps)."""
     prompts = asked(tokenizer, questions, template, system_prompt)
     encoded = [tokenizer(p, add_special_tokens=False).input_ids for p in prompts]
+    if empty := [i for i, ids in enumerate(encoded) if not ids]:  # no token to continue from
+        raise TunelabError(f"prompt {empty[0]} is empty: give each prompt some text")
     with named_by_question(questions, prompts, template):
         reply_budgets(context_length(model, tokenizer), prompts, encoded, 0)
 
