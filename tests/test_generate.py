@@ -124,6 +124,10 @@ def test_sampling_with_a_seed_is_repeatable_and_differs_from_greedy(talkative):
 
     first, again = texts(temperature=1.0, seed=4), texts(temperature=1.0, seed=4)
     assert first == again != texts()
+    # Any integer is a seed, as the server takes it: a hash or a 2**70 failed in torch's
+    # manual_seed ("Overflow when unpacking long long"); torch reads seeds modulo 2**64.
+    assert texts(temperature=1.0, seed=4 + 2**70) == texts(temperature=1.0, seed=4 + 2**64 * 3)
+    assert texts(temperature=1.0, seed=-1) == texts(temperature=1.0, seed=2**64 - 1)
 
 
 def test_a_seeded_sample_is_the_same_whatever_the_batch_size(talkative):

@@ -248,7 +248,9 @@ def prompt_generators(
         return [None] * n
     # Seeds drawn from `seed`, not seed + i: generate(seed=2)'s first prompt must not replay
     # generate(seed=1)'s second (data generation retries with the next seed).
-    seeds = torch.randint(2**62, (n,), generator=torch.Generator().manual_seed(seed)).tolist()
+    # Modulo 2**64 as torch reads a negative seed: any integer is one (2**70 overflowed).
+    drawn = torch.Generator().manual_seed(seed % 2**64)
+    seeds = torch.randint(2**62, (n,), generator=drawn).tolist()
     return [torch.Generator(device).manual_seed(s) for s in seeds]
 
 
