@@ -331,3 +331,17 @@ def test_a_schema_s_strict_flag_must_be_a_boolean(engines):
         assert assert_openai_error(refused, 400)["param"] == "response_format.json_schema.strict"
     asked = {"type": "json_schema", "json_schema": {**schema, "strict": False}}
     assert client.post("/v1/chat/completions", json={**body, "response_format": asked}).is_success
+
+
+def test_a_prompt_past_the_context_is_told_what_would_fit(engines):
+    # A prompt that fills the context alone was told to "lower max_tokens" it never gave.
+    client = TestClient(create_app(engines))
+    context = engines["tiny"].context_length
+    alone = client.post("/v1/completions", json={"model": "tiny", "prompt": [7] * context})
+    error = assert_openai_error(alone, 400)
+    assert error["code"] == "context_length_exceeded"
+    assert error["message"].endswith("tokens: shorten the prompt")
+    body = {"model": "tiny", "prompt": [7] * (context - 10), "max_tokens": 20}
+    error = assert_openai_error(client.post("/v1/completions", json=body), 400)
+    assert error["message"].endswith("lower max_tokens to at most 10, or shorten the prompt")
+    assert client.post("/v1/completions", json={**body, "max_tokens": 10}).is_success

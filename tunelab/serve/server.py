@@ -347,11 +347,12 @@ def _sampling(
     room = engine.context_length - prompt_len
     if room <= 0 or (limit is not None and limit > room):
         asked = f" plus max_tokens={limit}" if limit is not None else ""
+        # Only a prompt that leaves room can be helped by a lower max_tokens.
+        fix = f"lower max_tokens to at most {room}, or " if room > 0 else ""
         raise ApiError(
             400,
             f"the prompt is {prompt_len} tokens{asked}, but model {engine.name!r} has "
-            f"a context of {engine.context_length} tokens: shorten the prompt or lower "
-            f"max_tokens",
+            f"a context of {engine.context_length} tokens: {fix}shorten the prompt",
             "context_length_exceeded",
             param,
         )
