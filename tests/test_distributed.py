@@ -275,8 +275,9 @@ def test_the_process_group_waits_for_rank_0s_own_work(monkeypatch):
     joined = {}
     monkeypatch.setattr(distributed.dist, "is_initialized", lambda: False)
     monkeypatch.setattr(distributed.dist, "init_process_group", lambda *a, **k: joined.update(k))
-    monkeypatch.setenv("WORLD_SIZE", "2")
-    monkeypatch.setenv("RANK", "1")
+    for name, value in {"WORLD_SIZE": "2", "RANK": "1", "MASTER_ADDR": "localhost",
+                        "MASTER_PORT": "29500"}.items():  # fmt: skip
+        monkeypatch.setenv(name, value)  # what torchrun sets
     world, _ = distributed.start(torch.device("cpu"))
     assert world.rank == 1 and joined["timeout"] >= timedelta(hours=1)
 
@@ -395,3 +396,27 @@ def test_a_refusal_of_one_process_reading_its_own_data_is_said_by_every_process(
         -3000:
     ]
     assert "Connection closed by peer" not in said and said.count("Traceback") <= 1
+
+
+@pytest.mark.parametrize(
+    "env, missing",
+    [({"WORLD_SIZE": "2"}, "RANK, MASTER_ADDR, MASTER_PORT"),
+     ({"WORLD_SIZE": "2", "RANK": "0"}, "MASTER_ADDR, MASTER_PORT")],
+)  # fmt: skip
+def test_world_size_without_torchrun_names_what_is_missing_and_how_to_launch(
+    monkeypatch, env, missing
+):
+    # A WORLD_SIZE left exported in a shell (or set by a job script) without torchrun's other
+    # variables stopped on a bare KeyError 'RANK', or torch's MASTER_ADDR ValueError.
+    from tunelab.errors import TunelabError
+    from tunelab.train import distributed
+
+    for name in ("WORLD_SIZE", "RANK", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(TunelabError) as refused:
+        distributed.start(torch.device("cpu"))
+    said = str(refused.value)
+    assert f"WORLD_SIZE=2 is set but not {missing}" in said
+    assert "torchrun --nproc_per_node=2" in said and "unset WORLD_SIZE" in said

@@ -52,6 +52,7 @@ def launched_world() -> World:
     size = int(os.environ.get("WORLD_SIZE", "1"))
     if size == 1:
         return SINGLE
+    _refuse_without_torchrun(size, needed=("RANK",))
     local_size = int(os.environ.get("LOCAL_WORLD_SIZE", str(size)))
     return World(int(os.environ["RANK"]), int(os.environ.get("LOCAL_RANK", "0")), size, local_size)
 
@@ -74,9 +75,25 @@ def start(device: torch.device, parallel: str = "ddp") -> tuple[World, torch.dev
         device = torch.device("cuda", world.local_rank)
         torch.cuda.set_device(device)
     if not dist.is_initialized():
+        _refuse_without_torchrun(world.size, needed=TORCHRUN_SETS)
         backend = "nccl" if device.type == "cuda" else "gloo"
         dist.init_process_group(backend, timeout=COLLECTIVE_TIMEOUT)
     return world, device
+
+
+TORCHRUN_SETS = ("RANK", "MASTER_ADDR", "MASTER_PORT")  # besides WORLD_SIZE
+
+
+def _refuse_without_torchrun(size: int, needed: tuple[str, ...]) -> None:
+    """A WORLD_SIZE left exported in a shell, or set by a job script, without torchrun's other
+    variables stopped on a bare KeyError 'RANK' or torch's MASTER_ADDR ValueError."""
+    missing = [name for name in TORCHRUN_SETS if name not in os.environ]
+    if any(name in missing for name in needed):
+        raise TunelabError(
+            f"WORLD_SIZE={size} is set but not {', '.join(missing)}: this process was not "
+            f"started by torchrun. Launch the processes with `torchrun --nproc_per_node={size} "
+            "-m tunelab train ...`, or unset WORLD_SIZE to train in one process"
+        )
 
 
 def stop(world: World, parallel: str = "ddp") -> None:
