@@ -206,3 +206,27 @@ def test_a_facts_column_of_another_format_gives_no_note_and_no_stop(tmp_path):
         update={"data": config.data.model_copy(update={"test_path": str(held)})}
     )
     assert untaught_note(config, load_examples(config.data.path), load_examples(held)) is None
+
+
+def test_one_document_to_pretrain_on_holds_nothing_out_and_says_so(tmp_path, capsys):
+    # A split holds out whole documents: one book.txt left no test split, and the run trained
+    # with no eval loss without a word, though data.test_size asked for one held out.
+    book = tmp_path / "book.txt"
+    book.write_text(" ".join(f"word{i % 37}" for i in range(400)))
+    config = tiny_config(tmp_path, book, max_steps=2)
+    config.data.test_size = 1
+    run = train(config)
+    said = " ".join(capsys.readouterr().out.split())
+    assert "data.test_size 1 held out nothing" in said and "data.test_path" in said
+    rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    assert not any("eval_loss" in row for row in rows)
+
+
+def test_early_stopping_on_one_document_names_the_split_not_tokenizing(tmp_path):
+    book = tmp_path / "book.txt"
+    book.write_text(" ".join(f"word{i % 37}" for i in range(400)))
+    config = tiny_config(tmp_path, book, max_steps=2, early_stop_patience=2)
+    config.data.test_size = 1
+    with pytest.raises(TunelabError, match="held out nothing") as refused:
+        train(config)
+    assert "after tokenizing" not in str(refused.value)

@@ -104,6 +104,20 @@ def needs_held_out(config: Config) -> None:
             )
 
 
+def nothing_held_out(config: Config, test_examples: list) -> str | None:
+    """Why a split that data.test_size asked for holds nothing out: it holds out whole questions
+    (a raw text's whole documents), and one alone stays in training. One book.txt trained with
+    no eval loss, without a word."""
+    data = config.data
+    if data.test_path or not data.test_size or test_examples:
+        return None
+    return (
+        f"data.test_size {data.test_size:g} held out nothing: {data.path} holds one distinct "
+        "question or document, and training keeps it, so there is no eval loss; set "
+        "data.test_path to a file to evaluate on (for raw text, split it into several files)"
+    )
+
+
 def held_out_questions(config: Config, examples, test_rows) -> HeldOut | None:
     """The held-out questions to answer during training, or None when not asked for; a
     selection that has nothing to select by is refused before any step."""
@@ -113,6 +127,8 @@ def held_out_questions(config: Config, examples, test_rows) -> HeldOut | None:
         (bool(cfg.early_stop_patience), "train.early_stop_patience"),
     ):
         if wanted and not test_rows:  # early stopping would never stop: said, not ignored
+            if none := nothing_held_out(config, examples):
+                raise TunelabError(f"{setting} needs held-out data: {none}")
             raise TunelabError(
                 f"{setting} needs held-out data, and none is left after tokenizing (every "
                 "held-out row dropped: see the data line above; raise data.max_length or set "

@@ -48,6 +48,7 @@ from tunelab.train.heldout import (
     higher_better,
     keep_if_best,
     needs_held_out,
+    nothing_held_out,
     restore_best,
     score_heldout,
     untaught_note,
@@ -176,6 +177,8 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
     # refuses says why on every process, where the others died in DDP's first collective.
     model, tokenizer, config, data = distributed.on_every_process(world, load_and_prepare)
     console.print(f"[bold]data[/] {data.summary()}")
+    if world.is_main and (none := nothing_held_out(config, data.test_examples)):
+        console.print(f"[yellow]warning:[/] {escape(none)}", soft_wrap=True)
     if world.is_main and (note := untaught_note(config, data.train_examples, data.test_examples)):
         console.print(f"[yellow]warning:[/] {escape(note)}", soft_wrap=True)
     set_attention(model, cfg.attention, device)
