@@ -54,3 +54,15 @@ def test_a_warmup_as_long_as_the_run_is_said(tmp_path, capsys):
     train(tiny_config(tmp_path, data, max_steps=3, warmup_steps=10, eval_every=100))
     said = " ".join(capsys.readouterr().out.split())
     assert "train.warmup_steps 10 is not under the run's 3 steps" in said
+
+
+def test_lora_settings_on_a_full_finetune_are_said_to_be_unused(tmp_path, capsys):
+    # train.lora was dropped without a word when train.method was full: a user who set r: 64
+    # and method: full (or --set train.method=full on a LoRA config) trained every weight.
+    rows = [{"question": f"What is {i}?", "answer": f"It is {i}."} for i in range(8)]
+    data = write_jsonl(tmp_path / "train.jsonl", rows)
+    config = tiny_config(tmp_path, data, method="full", max_steps=1, eval_every=100)
+    config.train.lora.r = 64
+    train(config)
+    said = " ".join(capsys.readouterr().out.split())
+    assert "train.lora (r 64) is not used: train.method is full" in said

@@ -86,6 +86,7 @@ from tunelab.train.setup import (
     prepare_model,
     row_packing,
     set_attention,
+    unused_lora,
     weights_dtype,
 )
 from tunelab.train.sharded_checkpoint import read_sharded, restore_sharded, save_sharded
@@ -143,6 +144,8 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
 
     if world.is_main and (too_big := fit_warning(config, world.size, device.type)):
         console.print(f"[yellow]warning:[/] {too_big}", soft_wrap=True)
+    if world.is_main and (unused := unused_lora(cfg)):
+        console.print(f"[yellow]warning:[/] {unused}", soft_wrap=True)
     if world.is_main and config.model.dtype == "float16" and device.type == "cpu":
         console.print(
             "[yellow]warning:[/] model.dtype float16 on a CPU trains without loss scaling: its "

@@ -9,7 +9,7 @@ import torch
 from torch.utils._python_dispatch import TorchDispatchMode
 
 from tunelab.architecture import carries_state, decoder_layers
-from tunelab.config import TrainConfig
+from tunelab.config import LoraConfig, TrainConfig
 from tunelab.errors import TunelabError
 from tunelab.kernels import training_kernels
 from tunelab.models import import_bitsandbytes_offline, model_summary
@@ -168,6 +168,21 @@ def make_optimizer(model, cfg: TrainConfig, device: torch.device) -> torch.optim
     # a step for the 135M model's full finetuning on one core (benchmarks/README.md).
     fused = device.type == "cpu" or (device.type == "cuda" and not cfg.cpu_offload)
     return torch.optim.AdamW(groups, lr=cfg.lr, betas=(0.9, 0.999), fused=fused)
+
+
+def unused_lora(cfg: TrainConfig) -> str | None:
+    """train.lora set away from its defaults on a full finetune, which has no adapter: it was
+    dropped without a word (r: 64 with method: full, or --set train.method=full)."""
+    if cfg.method != "full":
+        return None
+    default = LoraConfig()
+    changed = [f"{key} {value}" for key, value in cfg.lora if value != getattr(default, key)]
+    if not changed:
+        return None
+    return (
+        f"train.lora ({', '.join(changed)}) is not used: train.method is full, which trains "
+        "every weight; set train.method: lora to train an adapter"
+    )
 
 
 def describe(model, cfg: TrainConfig) -> str:
