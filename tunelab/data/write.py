@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from collections.abc import Iterable
@@ -178,5 +179,8 @@ def split_file(
             new.replace(out)
     finally:
         for new in staged.values():
-            new.unlink(missing_ok=True)
+            # Under a file ("-o plain.txt") the unlink fails too, and would hide the write's
+            # one-line error behind a NotADirectoryError.
+            with contextlib.suppress(OSError):
+                new.unlink(missing_ok=True)
     return out_train, out_test, said
