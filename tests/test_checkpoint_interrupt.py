@@ -38,6 +38,30 @@ def test_ctrl_c_saves_a_checkpoint_and_the_command_exits_130(tmp_path, qa_file, 
     assert [p.name for p in (config.run_dir / "checkpoints").iterdir()] == ["step-000003"]
 
 
+def test_ctrl_c_while_the_model_loads_says_training_had_not_started(tmp_path, qa_file, monkeypatch):
+    # It exited 130 without a word: the loop's own line comes only once steps run.
+    config = tiny_config(tmp_path, qa_file)
+    config.to_yaml(tmp_path / "run.yaml")
+    real = loop.load_model
+
+    def presses_ctrl_c(*args, **kwargs):
+        signal.raise_signal(signal.SIGINT)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(loop, "load_model", presses_ctrl_c)
+    result = CliRunner().invoke(app, ["train", str(tmp_path / "run.yaml")])
+    assert result.exit_code == 130
+    said = " ".join(result.output.split())
+    assert f"interrupted before training started: {config.run_dir} was not created" in said
+    assert not config.run_dir.exists()
+
+    monkeypatch.undo()
+    loop.train(config)
+    monkeypatch.setattr(loop, "load_model", presses_ctrl_c)
+    with pytest.raises(KeyboardInterrupt, match="is left as it was"):
+        loop.train(config, resume=True)
+
+
 def test_ctrl_c_in_python_raises_keyboard_interrupt_after_saving(tmp_path, qa_file, monkeypatch):
     config = tiny_config(tmp_path, qa_file, max_steps=6, save_every=100)
     _press_ctrl_c_during_step(monkeypatch, 2)

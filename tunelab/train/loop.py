@@ -92,6 +92,7 @@ from tunelab.train.setup import (
 from tunelab.train.sharded_checkpoint import read_sharded, restore_sharded, save_sharded
 from tunelab.train.sharding import gather_weights
 from tunelab.train.stopping import (
+    BeforeTraining,
     LauncherStop,
     NonFiniteLoss,
     StopRequest,
@@ -116,12 +117,15 @@ def train(config: Config, resume: bool = False, overwrite: bool = False) -> Path
     world, device = distributed.start(pick_device(config.train.device), config.train.parallel)
     console.quiet = not world.is_main
     try:
-        return _train(config, resume, overwrite, world, device)
+        with BeforeTraining(config.run_dir, console) as before:
+            return _train(config, resume, overwrite, world, device, before)
     finally:
         distributed.stop(world, config.train.parallel)
 
 
-def _train(config: Config, resume: bool, overwrite: bool, world: World, device) -> Path:
+def _train(
+    config: Config, resume: bool, overwrite: bool, world: World, device, before: BeforeTraining
+) -> Path:
     # Local files by absolute path from here on: config.yaml and a LoRA adapter's base name
     # them so from any folder.
     config = with_found_files(config)
@@ -268,6 +272,7 @@ def _train(config: Config, resume: bool, overwrite: bool, world: World, device) 
         heldout.check_fit(model, tokenizer)
         heldout = heldout if world.is_main else None
     metrics_path = run_dir / METRICS_FILE
+    before.started = True  # the run folder is written from here on
     if world.is_main:
         if overwrite and not resume:  # only now: a refusal before left the old run as it was
             replace_run_dir(run_dir)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import torch
 from rich.console import Console
+from rich.markup import escape
 
 from tunelab.errors import TunelabError
 from tunelab.run import CHECKPOINT_PREFIX, list_checkpoints
@@ -22,6 +23,28 @@ from tunelab.train.distributed import World
 
 class CtrlCAgain(KeyboardInterrupt):
     """A second Ctrl-C: the loop stops within the step, and the last complete step is kept."""
+
+
+class BeforeTraining:
+    """Ctrl-C while the model and data load, before the run folder is written (`started`): one
+    line saying so and what is on disk, as the loop's Ctrl-C says which step it kept. The
+    command exited 130 without a word."""
+
+    def __init__(self, run_dir: Path, console: Console) -> None:
+        self.run_dir, self.console = run_dir, console
+        self.started = False
+
+    def __enter__(self) -> BeforeTraining:
+        return self
+
+    def __exit__(self, kind, err, traceback) -> None:
+        # A KeyboardInterrupt with words is the loop's own, already said.
+        if kind is not KeyboardInterrupt or err.args or self.started:
+            return
+        kept = "is left as it was" if self.run_dir.exists() else "was not created"
+        message = f"interrupted before training started: {self.run_dir} {kept}"
+        self.console.print(f"[yellow]{escape(message)}[/]", soft_wrap=True)
+        raise KeyboardInterrupt(message) from None
 
 
 class StopRequest:
