@@ -84,6 +84,24 @@ def test_max_length_past_the_models_context_is_named_before_any_work(tmp_path, q
         train(config)
 
 
+def test_max_length_past_the_context_is_refused_alone_before_the_model_loads(
+    tmp_path, qa_file, monkeypatch, capsys
+):
+    # It first warned "the plan needs 608.7 GiB per device" for a length training then refused.
+    from tests.conftest import tiny_config
+    from tunelab.train import loop
+
+    def loads(*args, **kwargs):
+        raise AssertionError("the model was loaded")
+
+    monkeypatch.setattr(loop, "load_model", loads)
+    config = tiny_config(tmp_path, qa_file)
+    config.data.max_length = 100_000
+    with pytest.raises(TunelabError, match=r"data.max_length=100000 .* context of 2048 tokens"):
+        loop.train(config)
+    assert "warning" not in capsys.readouterr().out
+
+
 def test_default_max_length_shrinks_to_a_short_context():
     from tunelab.config import DataConfig, fit_max_length
 

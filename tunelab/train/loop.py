@@ -26,7 +26,14 @@ from tunelab.data.quality.dedup import near_questions
 from tunelab.data.tokenize import IGNORE
 from tunelab.errors import TunelabError
 from tunelab.models import context_length
-from tunelab.run import CHECKPOINTS, METRICS_FILE, Run, load_model, resume_command
+from tunelab.run import (
+    CHECKPOINTS,
+    METRICS_FILE,
+    Run,
+    load_model,
+    model_context,
+    resume_command,
+)
 from tunelab.train import distributed
 from tunelab.train.checkpoint import (
     TrainState,
@@ -135,6 +142,10 @@ def _train(
 
     def check_run() -> None:
         check_data_files(config.data)  # before the model loads
+        if limit := model_context(config.model.name):
+            # A length past the context is refused again once the model loads (where its config
+            # is not at hand without it); refused here, it came after a memory warning for it.
+            fit_max_length(config.data, config.model.name, limit)
         needs_held_out(config)  # before --overwrite deletes the run that is there
         check_run_dir(run_dir, resume, overwrite)
         check_trackers(cfg.report_to)
