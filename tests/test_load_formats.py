@@ -250,6 +250,19 @@ def test_documents_are_raw_text_for_continued_pretraining():
     assert all(label != IGNORE for item in data.train for label in item.labels)
 
 
+def test_an_empty_document_among_others_is_skipped_with_a_warning(tmp_path, capsys):
+    # It stopped the run as a data row would: "field 'text' is empty; fix the row".
+    (tmp_path / "book.txt").write_text("The sky is blue. " * 20)
+    (tmp_path / "blank.txt").write_text("  \n\n")
+    [example] = load_examples(tmp_path, on_error="raise")
+    assert example.source.endswith("book.txt")
+    said = " ".join(capsys.readouterr().err.split())
+    assert f"{tmp_path / 'blank.txt'}: an empty document (no text in it), skipped" in said
+
+    with pytest.raises(TunelabError, match="blank.txt: an empty document.*put the text"):
+        load_examples(tmp_path / "blank.txt")
+
+
 def test_a_chat_ending_on_an_unanswered_turn_asks_what_its_last_reply_answers(tmp_path):
     # Its question was the unanswered last turn ("bye") and its answer the reply before it
     # ("Hello."): eval asked "bye" and scored the reply against "Hello.".

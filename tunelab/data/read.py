@@ -51,7 +51,17 @@ def read_rows(path: Path, quiet: bool = False) -> Iterator[tuple[str, dict[str, 
     elif path.is_dir():
         yield from _read_dataset_dir(path, quiet)
     elif suffix in DOC_SUFFIXES:
-        yield str(path), {"text": document_text(path)}
+        text = document_text(path)
+        if text.strip():
+            yield str(path), {"text": text}
+        elif not quiet:
+            # Nothing to pretrain on, as an empty data file among others has no row: left out,
+            # said. It stopped the run as "field 'text' is empty; fix the row", a data row's words.
+            console.print(
+                f"[yellow]warning:[/] {escape(str(path))}: an empty document (no text in it), "
+                "skipped",
+                soft_wrap=True,
+            )
     elif suffix in (".jsonl", ".ndjson"):
         yield from _read_jsonl(path)
     elif suffix == ".json":
@@ -100,7 +110,7 @@ def _read_folder(folder: Path, quiet: bool) -> Iterator[tuple[str, dict[str, Any
             "other files out, or convert them (documents are raw text for continued pretraining)"
         )
     for source in sources:
-        yield from read_rows(source)
+        yield from read_rows(source, quiet)
 
 
 def _folder_contents(folder: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
@@ -426,6 +436,8 @@ def no_rows(path: Path) -> str:
 
         columns = pq.read_schema(path).names
         return f"{path}: has the columns {columns} but no rows"
+    if suffix in DOC_SUFFIXES:
+        return f"{path}: an empty document (no text in it); put the text to pretrain on in it"
     return f"{path}: is empty; it holds no rows"
 
 
