@@ -83,6 +83,9 @@ def test_more_steps_and_a_new_lr_on_resume_apply_from_the_resume_step(tmp_path, 
         "train", run, "--resume", "--set", "train.lr=1e-3", "--set", "train.max_steps=6"
     )
     assert result.exit_code == 0, result.output
+    # Said, as a Hugging Face Trainer user expects the checkpoint's schedule to go on.
+    said = " ".join(result.output.split())
+    assert "train.lr 0.003 → 0.001, train.max_steps 3 → 6: they apply from step 3 on" in said
     lrs = [r["lr"] for r in _records(run)]
     assert lrs == pytest.approx([3e-3] * 3 + [1e-3] * 3)
     assert Config.from_yaml(run / "config.yaml").train.lr == 1e-3

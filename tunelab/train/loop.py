@@ -76,6 +76,7 @@ from tunelab.train.run_folder import (
     check_run_dir,
     keep_rows_per_step,
     replace_run_dir,
+    resume_changes_note,
     same_data,
     save_final,
     truncate_metrics,
@@ -246,6 +247,8 @@ def _train(
         state = (restore_sharded if sharded else restore)(checkpoint, model, optimizer, world.rank)
         state.data_digest = digest  # a checkpoint from before digests were kept gets one
         console.print(f"[bold]resumed[/] from {checkpoint.path} (step {state.step})")
+        if world.is_main and (changes := resume_changes_note(run_dir, config, state.step)):
+            console.print(f"[yellow]note:[/] {escape(changes)}", soft_wrap=True)
         saved_rng, dropout = checkpoint.saved["rng"], draws_dropout(model)
         if note := missing_rng_note(saved_rng, world.size, ran_on, dropout):
             console.print(f"[yellow]note:[/] {note}", soft_wrap=True)

@@ -161,6 +161,27 @@ def check_resume_changes(run_dir: Path, config: Config) -> None:
         )
 
 
+def resume_changes_note(run_dir: Path, config: Config, step: int) -> str | None:
+    """The settings a resume changes (those it may: MAY_CHANGE_ON_RESUME) and that they apply
+    from `step` on, or None. Said, as a Hugging Face Trainer resume keeps the checkpoint's
+    schedule: a new train.lr or length went on silently from the resume step."""
+    if not Run.is_started(run_dir):
+        return None
+    saved = flatten(Run.open(run_dir).config.model_dump())
+    new = flatten(config.model_dump())
+    changed = [
+        f"{key} {saved.get(key)} → {new.get(key)}"
+        for key in sorted(MAY_CHANGE_ON_RESUME - {"name", "output_dir"})
+        if saved.get(key) != new.get(key)
+    ]
+    if not changed:
+        return None
+    return (
+        f"{', '.join(changed)}: they apply from step {step} on (the steps before it ran with the "
+        f"old values; the learning-rate schedule is rebuilt from step {step})"
+    )
+
+
 def same_data(state: TrainState, digest: str, config: Config, run_dir: Path) -> None:
     """Refuse a resume whose data file changed since its checkpoint: the split would be drawn
     again (held-out rows into training, `held_out.jsonl` no longer what was held out) and the
