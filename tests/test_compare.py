@@ -67,6 +67,33 @@ def test_compare_asks_four_ways_and_writes_the_report(tmp_path):
     assert (out / "compare.png").read_bytes().startswith(b"\x89PNG")
 
 
+def test_the_first_arm_is_not_timed_loading_the_cpu_kernels(tmp_path, monkeypatch):
+    # Its seconds per question held the kernels' load (a ~30 s compile the first time), which
+    # made the prompted model look slower than the finetuned one.
+    import time
+    from types import SimpleNamespace
+
+    from tunelab.compare import run as compare_run
+    from tunelab.kernels import build
+
+    skew = []  # seconds the clock jumped while the kernels loaded
+
+    def clock() -> float:
+        return time.perf_counter() + sum(skew)
+
+    def slow_load() -> bool:
+        skew.append(1000.0)
+        return False
+
+    monkeypatch.setattr(compare_run, "time", SimpleNamespace(perf_counter=clock))
+    monkeypatch.setattr(build, "_loaded", None)
+    monkeypatch.setattr(build, "_load", slow_load)
+    cfg = compare_run.CompareConfig(max_new_tokens=2, k=1)
+    result = compare_run.compare(tiny_run(tmp_path, QA), cfg)
+    assert skew == [1000.0]  # loaded once, by the first arm's model
+    assert all(arm.seconds < 1000 for arm in result.arms)
+
+
 def test_a_run_trained_from_another_run_says_which_model_prompting_asks(tmp_path):
     # After continued pretraining, "prompting" was the pretrained run, not the published model,
     # and only the model column said so.

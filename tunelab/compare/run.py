@@ -173,6 +173,12 @@ def _ask(
 
     arms = []
     model, tokenizer = load_model(name)
+    if next(model.parameters()).device.type == "cpu":
+        from tunelab.kernels import build
+
+        # Decoding on a CPU loads tunelab's kernels on its first call (compiling them the first
+        # time, ~30 s): loaded here, the first arm's seconds per question are its own.
+        build.available()
     log = AnswerLog.for_model(log_path, model, max_new_tokens=cfg.max_new_tokens)
     if note := log.resumed():
         progress.console.print(note)
