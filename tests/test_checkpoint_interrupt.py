@@ -62,6 +62,28 @@ def test_ctrl_c_while_the_model_loads_says_training_had_not_started(tmp_path, qa
         loop.train(config, resume=True)
 
 
+def test_ctrl_c_while_the_final_model_is_written_says_how_to_write_it(
+    tmp_path, qa_file, monkeypatch
+):
+    # It exited 130 without a word, model/ half written.
+    config = tiny_config(tmp_path, qa_file)
+    config.to_yaml(tmp_path / "run.yaml")
+
+    def presses_ctrl_c(*args, **kwargs):
+        signal.raise_signal(signal.SIGINT)
+
+    monkeypatch.setattr(loop, "save_final", presses_ctrl_c)
+    result = CliRunner().invoke(app, ["train", str(tmp_path / "run.yaml")])
+    assert result.exit_code == 130
+    said = " ".join(result.output.split())
+    assert "interrupted while writing the final model; step-000006 is saved" in said
+    assert f"`tunelab train {config.run_dir} --resume` writes it" in said
+
+    monkeypatch.undo()
+    assert CliRunner().invoke(app, ["train", str(config.run_dir), "--resume"]).exit_code == 0
+    assert (config.run_dir / "model" / "adapter_config.json").is_file()
+
+
 def test_ctrl_c_in_python_raises_keyboard_interrupt_after_saving(tmp_path, qa_file, monkeypatch):
     config = tiny_config(tmp_path, qa_file, max_steps=6, save_every=100)
     _press_ctrl_c_during_step(monkeypatch, 2)
