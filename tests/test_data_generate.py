@@ -97,6 +97,12 @@ def test_chunks_stay_within_the_token_budget_and_code_keeps_its_lines():
         (["API", "Rate Limits"], "What are rate limits?"),
         (["API", "Install Packages"], "How do I install packages?"),
         (["API", "Rate the answers"], "How do I rate the answers?"),
+        # A kind of the act, not its object: nobody exports a format ("How do I export formats?")
+        (["Manual", "Export Formats"], "What are export formats?"),
+        (["Manual", "Run Modes"], "What are run modes?"),
+        (["Manual", "Install Options"], "What are install options?"),
+        (["Manual", "Export the formats"], "How do I export the formats?"),
+        (["Manual", "Set Options"], "How do I set options?"),
         # The head noun comes before any preposition: not "What is measurements over time?"
         (["Guide", "Measurements over time"], "What are measurements over time?"),
         (["Guide", "Results per model"], "What are results per model?"),

@@ -176,14 +176,22 @@ PROBLEM = (
 # Verbs of IMPERATIVES that a heading of two words uses as a noun's modifier ("Rate Limits"):
 # "Rate the answers" is still a task, by its determiner.
 NOUN_MODIFIERS = frozenset(["rate"])
+# Nouns that name a kind of an act, never what the act is done to: one exports a file, not a
+# format, so "Export Formats", "Run Modes", "Install Options" name things. Only after verbs that
+# are their act's noun too: one sets options and changes modes. ("Settings" and "types" are left
+# out: one exports settings, and TypeScript exports types.)
+KINDS_OF_ACT = frozenset("format formats mode modes option options".split())
+ACTS = frozenset("export install run build deploy merge train serve".split())
 
 
 def _noun_compound(words: list[str], context: str) -> bool:
-    """A thing, not a task, though its first word is a verb: "Rate Limits", "Load Balancer" (its
-    section says "the load balancer"); "Install packages" stays a task."""
+    """A thing, not a task, though its first word is a verb: "Rate Limits", "Export Formats",
+    "Load Balancer" (its section says "the load balancer"); "Install packages" stays a task."""
     if len(words) != 2 or words[1].lower() in DETERMINERS:
         return False
     if words[0].lower() in NOUN_MODIFIERS:
+        return True
+    if words[0].lower() in ACTS and words[1].lower() in KINDS_OF_ACT:
         return True
     first, noun = (re.escape(w.lower()) for w in (words[0], words[1].rstrip("s")))
     said = (
