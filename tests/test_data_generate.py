@@ -106,6 +106,11 @@ def test_chunks_stay_within_the_token_budget_and_code_keeps_its_lines():
         # The head noun comes before any preposition: not "What is measurements over time?"
         (["Guide", "Measurements over time"], "What are measurements over time?"),
         (["Guide", "Results per model"], "What are results per model?"),
+        # The head noun comes before a clause that says what is done to it, and code stays code:
+        # not "What are the recipe tunelab demo uses?"
+        (["Guide", "The recipe `tunelab demo` uses"], "What is the recipe `tunelab demo` uses?"),
+        (["Guide", "The file the agent writes"], "What is the file the agent writes?"),
+        (["Guide", "Rules the engine follows"], "What are rules the engine follows?"),
     ],
 )
 def test_headings_become_the_questions_a_reader_would_ask(headings, question):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from tunelab.data.generate.questions import LEANING, english, lower_first, lower_title
+from tunelab.data.generate.questions import LEANING, VERBS, english, lower_first, lower_title
 
 QUESTION_WORDS = frozenset(
     "how why what when where which who can should does do did is are will may".split()
@@ -106,7 +106,7 @@ def heading_question(headings: list[str], context: str = "", title: str = "") ->
         if after.startswith("`") and after.endswith("`"):
             return f"What does {after} do?"
         heading = before
-    heading = re.split(r"\s[—–-]\s", heading)[0].replace("`", "")  # "Serve under load — x.py"
+    heading = re.split(r"\s[—–-]\s", heading)[0]  # "Serve under load — x.py"
     if re.search(r"\bvs\.?\s", heading):
         return None  # a comparison's heading asks nothing one answer gives
     opener = heading.split()[0].lower() if heading else ""
@@ -209,6 +209,15 @@ PREPOSITIONS = (
 def _plural(phrase: str) -> bool:
     """By the head noun: the last word before any preposition ("Log-probabilities from X")."""
     words = re.split(PREPOSITIONS, phrase.lower())[0].split()
+    # "The recipe `tunelab demo` uses", "Rules the engine follows": the head noun is the word
+    # before the clause that says what is done to it (a subject of code or an article, a verb).
+    begins = 1 if words[0] in DETERMINERS else 0
+    verb = words[-1].endswith(("s", "ed")) or words[-1] in VERBS
+    clause = [
+        i for i, w in enumerate(words[:-1]) if i > begins and (w in DETERMINERS or w[0] == "`")
+    ]
+    if clause and verb:
+        words = words[: clause[0]]
     last = words[-1]
     noun = last.endswith("s") and not last.endswith(("ss", "us", "is")) and len(last) > 3
     return noun or bool(PLURAL_WORDS & set(words))
