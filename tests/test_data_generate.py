@@ -82,6 +82,10 @@ def test_chunks_stay_within_the_token_budget_and_code_keeps_its_lines():
         (["tunelab", "Log-probabilities from serve"], "What are log-probabilities from serve?"),
         (["tunelab", "Experiment trackers: `train.report_to`"], "What does `train.report_to` do?"),
         (["Guide", "Measured"], None),
+        # A heading that states something asks nothing: not "What is imports run one way?"
+        (["Guide", "Imports run one way"], None),
+        (["Guide", "The backups expire after a week"], None),
+        (["Guide", "Uploads fail with HB-408"], "What should I do when uploads fail with HB-408?"),
         (["Title A"], "What is title A?"),  # not "How do I title A?": "A" names, not determines
         (["Manual", "Appendix A"], "What is appendix A?"),
         (["Manual", "Select All"], "How do I select all?"),  # "all" stands alone

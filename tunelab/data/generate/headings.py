@@ -149,6 +149,8 @@ def heading_question(headings: list[str], context: str = "", title: str = "") ->
         and first not in NOT_VERBS
         and not (first.endswith("s") and not first.endswith(("ss", "us", "is", "as")))
     )
+    if _statement(words) and not (trouble or re.search(PROBLEM, heading, re.I)):
+        return None  # "Imports run one way": no question reads well; its sentences are asked
     if first in IMPERATIVES and len(words) == 2 and _is_gerund(words[1].lower()):
         # "Rate limiting", "Load balancing": a noun of two, no task ("How do I rate limiting?")
         return f"How does {heading.lower()} work?"
@@ -198,6 +200,15 @@ def _noun_compound(words: list[str], context: str) -> bool:
         rf"\b(?:the|a|an|your|our|its|their|these|those|this|that|each|per|of)\s+{first}[\s-]{noun}"
     )
     return re.search(said, context, re.IGNORECASE) is not None
+
+
+def _statement(words: list[str]) -> bool:
+    """A sentence, not a name: a plural noun, then a verb's base form, then more ("Imports run
+    one way", "The backups expire after a week"). Compounds take a singular first noun ("File
+    sync"), so a plural then a verb is a subject and its verb."""
+    words = [w.lower() for w in words]
+    words = words[1:] if words[0] in DETERMINERS else words
+    return len(words) > 2 and _plural(words[0]) and words[1] in VERBS
 
 
 PREPOSITIONS = (
