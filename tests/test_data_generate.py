@@ -84,6 +84,10 @@ def test_chunks_stay_within_the_token_budget_and_code_keeps_its_lines():
         (["Guide", "Measured"], None),
         # A heading that states something asks nothing: not "What is imports run one way?"
         (["Guide", "Imports run one way"], None),
+        # A lone verb names a task with no object to ask about: not "What is reproduce?"
+        (["Guide", "Reproduce"], None),
+        (["Guide", "Verify"], None),
+        (["Guide", "Models"], "What are models?"),
         (["Guide", "The backups expire after a week"], None),
         (["Guide", "Uploads fail with HB-408"], "What should I do when uploads fail with HB-408?"),
         (["Title A"], "What is title A?"),  # not "How do I title A?": "A" names, not determines

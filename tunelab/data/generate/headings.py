@@ -51,6 +51,14 @@ GENERIC = {
     "contact": "How do I contact the {topic} team?",
     "support": "How do I get support for {topic}?",
 }
+# Verbs that are seldom nouns: a heading of one ("Reproduce") is a task whose object only the
+# text says; "How do I reproduce?" and "What is reproduce?" both read badly. ("Export", "Update"
+# or "Test" alone name a thing too, and are asked about.)
+LONE_VERBS = frozenset(
+    """add allow apply compare configure connect create decrypt delete deploy disable enable
+    encrypt evaluate finetune generate ignore include inspect merge prune remove rename replace
+    reproduce restore resume retry rewrite serve shuffle uninstall verify""".split()
+)
 # Headings no question reads well from.
 NO_QUESTION = frozenset(
     "glossary faq contents see also references notes changelog measured".split()
@@ -114,6 +122,8 @@ def heading_question(headings: list[str], context: str = "", title: str = "") ->
     trouble = any(h.strip().strip("#*_ ").lower() in TROUBLE for h in headings[:-1])
     if trouble and opener == "no" and len(heading.split()) > 1:
         return f"What should I do when there is {lower_first(heading, context)}?"
+    if heading.lower() in LONE_VERBS:
+        return None
     if not heading or heading.lower() in NO_QUESTION or opener in LEANING - QUESTION_WORDS:
         return None  # "Without `standard` dependencies" needs the heading before it
     if heading.lower() in GENERIC:
