@@ -77,6 +77,9 @@ def test_chunks_stay_within_the_token_budget_and_code_keeps_its_lines():
         (["Guide", "Glossary"], None),
         (["tunelab", "The two commands"], "What are the two commands?"),
         (["tunelab", "Using it"], "How do I use tunelab?"),
+        # "it" is the title only where the title is a name: not "What limits a small model facts?"
+        (["Teaching a small model facts: what we measured", "What limits it"], None),
+        (["The course data set, end to end", "Chat with it"], None),
         (["tunelab", "Human evaluation: `tunelab rate`"], "What does `tunelab rate` do?"),
         (["tunelab", "Did it learn the facts? `tunelab eval`"], "Did it learn the facts?"),
         (["tunelab", "Log-probabilities from serve"], "What are log-probabilities from serve?"),

@@ -129,7 +129,8 @@ def heading_question(headings: list[str], context: str = "", title: str = "") ->
     if heading.lower() in GENERIC:
         return GENERIC[heading.lower()].format(topic=topic) if topic else None
     if re.search(r"\bit\b", heading):  # "Using it" under "tunelab": "How do I use tunelab?"
-        if not topic or english(topic):  # under "Example", "it" names nothing a reader knows
+        # Under "Example" or "Teaching a small model facts", "it" names nothing a reader knows.
+        if not topic or all(english(w) for w in re.findall(r"[\w'-]+", topic)):
             return None
         heading = re.sub(r"\bit\b", topic, heading)
     words = heading.split()
