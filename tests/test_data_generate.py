@@ -74,6 +74,12 @@ def test_chunks_stay_within_the_token_budget_and_code_keeps_its_lines():
         (["Guide", "LoRA"], "What is LoRA?"),
         (["Guide", "Checkpoints"], "What are checkpoints?"),
         (["Guide", "Which models can I use?"], "Which models can I use?"),
+        # A heading that reads as a reported question is asked in a question's order
+        (["Guide", "How facts are measured"], "How are facts measured?"),
+        (["Guide", "Where a decoding step goes"], "Where does a decoding step go?"),
+        (["tunelab", "How it works"], "How does tunelab work?"),
+        (["Guide", "How the agent picks a server"], "How does the agent pick a server?"),
+        (["Guide", "What limits the speed"], "What limits the speed?"),
         (["Guide", "Glossary"], None),
         (["tunelab", "The two commands"], "What are the two commands?"),
         (["tunelab", "Using it"], "How do I use tunelab?"),

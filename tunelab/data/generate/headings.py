@@ -139,7 +139,7 @@ def heading_question(headings: list[str], context: str = "", title: str = "") ->
     if m := re.match(r"how to\s+(.+)", heading, re.IGNORECASE):
         return f"How do I {m.group(1)}?"
     if first in QUESTION_WORDS:
-        return heading + "?"
+        return _in_question_order(words) + "?"
     if _is_gerund(first):
         verb = _base_verb(first)
         if not rest and topic and verb in ("install", "configure", "use", "deploy", "upgrade"):
@@ -211,6 +211,44 @@ def _noun_compound(words: list[str], context: str) -> bool:
         rf"\b(?:the|a|an|your|our|its|their|these|those|this|that|each|per|of)\s+{first}[\s-]{noun}"
     )
     return re.search(said, context, re.IGNORECASE) is not None
+
+
+WH_WORDS = frozenset("how why what when where which who".split())
+COPULAS = frozenset("is are was were can should will must".split())
+IRREGULAR_THIRD = {"goes": "go", "does": "do", "has": "have"}
+
+
+def _in_question_order(words: list[str]) -> str:
+    """A reported question as asked: "How facts are measured" -> "How are facts measured",
+    "Where a decoding step goes" -> "Where does a decoding step go". A verb right after the
+    question word ("What limits the speed") or one not found is left as written."""
+    if words[0].lower() not in WH_WORDS or len(words) < 3:
+        return " ".join(words)
+    lower = [w.lower() for w in words]
+    if verb := next((i for i in range(2, len(words)) if lower[i] in COPULAS), None):
+        return " ".join([words[0], lower[verb], *words[1:verb], *words[verb + 1 :]])
+    for i in range(2, len(words)):
+        # A singular verb ends in "s" after a word that is no article, and a phrase or nothing
+        # follows it ("picks a server", "goes"); "model outputs scale" has no such verb.
+        word, before = lower[i], lower[i - 1]
+        after = lower[i + 1] if i + 1 < len(words) else None
+        if (
+            word.endswith("s")
+            and not word.endswith(("ss", "us", "is"))
+            and before not in DETERMINERS
+            and (after is None or after in NOT_VERBS)
+        ):
+            return " ".join([words[0], "does", *words[1:i], _base_form(word), *words[i + 1 :]])
+    return " ".join(words)
+
+
+def _base_form(verb: str) -> str:
+    """goes -> go, picks -> pick, applies -> apply, passes -> pass, uses -> use."""
+    if verb in IRREGULAR_THIRD:
+        return IRREGULAR_THIRD[verb]
+    if verb.endswith("ies"):
+        return verb[:-3] + "y"
+    return verb[:-2] if verb.endswith(("sses", "xes", "zes", "ches", "shes")) else verb[:-1]
 
 
 def _statement(words: list[str]) -> bool:
