@@ -91,6 +91,12 @@ def test_chunks_stay_within_the_token_budget_and_code_keeps_its_lines():
         (["tunelab", "Log-probabilities from serve"], "What are log-probabilities from serve?"),
         (["tunelab", "Experiment trackers: `train.report_to`"], "What does `train.report_to` do?"),
         (["Guide", "Measured"], None),
+        # A step's number and an aside in brackets are no part of the question: not
+        # "What is 3. Split off a test set (5 s)?"
+        (["Guide", "2. Check the data (6 s)"], "How do I check the data?"),
+        (["Guide", "3. Split off a test set (5 s)"], "How do I split off a test set?"),
+        (["Guide", "The demo data set (until 2026-12-03)"], "What is the demo data set?"),
+        (["Guide", "2. Background"], "What is background?"),
         # A heading that states something asks nothing: not "What is imports run one way?"
         (["Guide", "Imports run one way"], None),
         # A lone verb names a task with no object to ask about: not "What is reproduce?"

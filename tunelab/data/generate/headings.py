@@ -107,6 +107,12 @@ def heading_question(headings: list[str], context: str = "", title: str = "") ->
         named = re.sub(r"\s*\b(?:change ?log|release notes|changes|history|news)\b", "", topic or "",
                        flags=re.IGNORECASE).strip()  # fmt: skip
         return f"What changed in {named + ' ' if named else ''}{version['version']}?"
+    # "3. Split off a test set (5 s)": a step's number and an aside ask nothing; a step is a task.
+    heading, numbered = re.subn(r"^\d+(?:\.\d+)*[.)]?\s+(?=[A-Za-z`])", "", heading)
+    heading = re.sub(r"\s*\([^()]*\)$", "", heading)
+    step = numbered and heading.split(" ", 1)[0].lower() in VERBS | IMPERATIVES and " " in heading
+    if step and "?" not in heading and not re.search(r"\bit\b", heading):
+        return f"How do I {lower_first(heading, context)}?"
     if "?" in heading:  # "Does finetuning beat prompting? `tunelab compare`"
         return heading[: heading.index("?") + 1]
     if ":" in heading:  # "Human evaluation: `tunelab rate`"
