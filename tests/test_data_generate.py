@@ -129,6 +129,11 @@ def test_chunks_stay_within_the_token_budget_and_code_keeps_its_lines():
         # The head noun comes before any preposition: not "What is measurements over time?"
         (["Guide", "Measurements over time"], "What are measurements over time?"),
         (["Guide", "Results per model"], "What are results per model?"),
+        (
+            ["Guide", "Throughput figures until 2026-12-04"],
+            "What are throughput figures until 2026-12-04?",
+        ),
+        (["Guide", "Changes since 4.0"], "What are changes since 4.0?"),
         # The head noun comes before a clause that says what is done to it, and code stays code:
         # not "What are the recipe tunelab demo uses?"
         (["Guide", "The recipe `tunelab demo` uses"], "What is the recipe `tunelab demo` uses?"),

@@ -268,7 +268,7 @@ def _statement(words: list[str]) -> bool:
 
 PREPOSITIONS = (
     r"\s+(?:of|from|for|in|on|with|to|by|over|per|at|across|about|after|before|between|within|"
-    r"without|into|through|under|via|against|among)\s+"
+    r"without|into|through|under|via|against|among|until|since|during)\s+"
 )
 
 
