@@ -90,6 +90,9 @@ def test_chunks_stay_within_the_token_budget_and_code_keeps_its_lines():
         (["tunelab", "Did it learn the facts? `tunelab eval`"], "Did it learn the facts?"),
         (["tunelab", "Log-probabilities from serve"], "What are log-probabilities from serve?"),
         (["tunelab", "Experiment trackers: `train.report_to`"], "What does `train.report_to` do?"),
+        # Only a lone command after a colon is asked what it does: not "What does `tunelab plan`
+        # against measured peaks — `plan_check.py` do?"
+        (["Guide", "Memory: `tunelab plan` against peaks — `plan.py`"], "What is memory?"),
         (["Guide", "Measured"], None),
         # A step's number and an aside in brackets are no part of the question: not
         # "What is 3. Split off a test set (5 s)?"

@@ -117,7 +117,7 @@ def heading_question(headings: list[str], context: str = "", title: str = "") ->
         return heading[: heading.index("?") + 1]
     if ":" in heading:  # "Human evaluation: `tunelab rate`"
         before, after = (part.strip() for part in heading.split(":", 1))
-        if after.startswith("`") and after.endswith("`"):
+        if re.fullmatch(r"`[^`]+`", after):
             return f"What does {after} do?"
         heading = before
     heading = re.split(r"\s[—–-]\s", heading)[0]  # "Serve under load — x.py"
