@@ -154,6 +154,15 @@ def test_a_heading_its_section_names_after_an_article_is_a_thing_not_a_task():
     assert heading_question(["Manual", "Load Data"], "Call load on it.") == "How do I load data?"
 
 
+def test_a_word_of_the_product_name_its_section_writes_in_lower_case_is_lower_case():
+    context = "The first sync uploads every file in the watched folders."
+    heading = ["Harborline Sync Agent", "First Sync"]  # not "What is first Sync?"
+    assert heading_question(heading, context) == "What is first sync?"
+    assert (
+        heading_question(["Widget", "Widget Setup"], "Edit widget.yaml.") == "What is Widget setup?"
+    )
+
+
 def test_a_title_case_heading_its_section_names_mid_sentence_is_asked_as_written():
     context = "Start the Backup Tool from the menu; it copies the data folder nightly."
     assert heading_question(["Manual", "Backup Tool"], context) == "What is Backup Tool?"
