@@ -81,6 +81,7 @@ def test_chunks_stay_within_the_token_budget_and_code_keeps_its_lines():
         (["Guide", "How the agent picks a server"], "How does the agent pick a server?"),
         (["Guide", "What limits the speed"], "What limits the speed?"),
         (["Guide", "Glossary"], None),
+        (["Guide", "Frequently Asked Questions"], None),  # its entries are the questions
         (["tunelab", "The two commands"], "What are the two commands?"),
         (["tunelab", "Using it"], "How do I use tunelab?"),
         # "it" is the title only where the title is a name: not "What limits a small model facts?"

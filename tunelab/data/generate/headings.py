@@ -62,7 +62,7 @@ LONE_VERBS = frozenset(
 # Headings no question reads well from.
 NO_QUESTION = frozenset(
     "glossary faq contents see also references notes changelog measured".split()
-    + ["table of contents", "see also"]
+    + ["table of contents", "see also", "frequently asked questions"]
 )
 # Sections whose subsections each name a problem.
 TROUBLE = frozenset(
