@@ -89,6 +89,12 @@ def test_chunks_stay_within_the_token_budget_and_code_keeps_its_lines():
         (["The course data set, end to end", "Chat with it"], None),
         (["tunelab", "Human evaluation: `tunelab rate`"], "What does `tunelab rate` do?"),
         (["tunelab", "Did it learn the facts? `tunelab eval`"], "Did it learn the facts?"),
+        # A question after a label is asked only if it is a sentence; else the label is asked
+        (
+            ["tunelab", "Serving: `tunelab serve`, or the export?"],
+            "How does serving work in tunelab?",
+        ),
+        (["tunelab", "Resuming: can a stopped run go on?"], "Can a stopped run go on?"),
         (["tunelab", "Log-probabilities from serve"], "What are log-probabilities from serve?"),
         (["tunelab", "Experiment trackers: `train.report_to`"], "What does `train.report_to` do?"),
         # Only a lone command after a colon is asked what it does: not "What does `tunelab plan`

@@ -114,7 +114,11 @@ def heading_question(headings: list[str], context: str = "", title: str = "") ->
     if step and "?" not in heading and not re.search(r"\bit\b", heading):
         return f"How do I {lower_first(heading, context)}?"
     if "?" in heading:  # "Does finetuning beat prompting? `tunelab compare`"
-        return heading[: heading.index("?") + 1]
+        asked = heading[: heading.index("?") + 1]
+        label, _, after = asked.partition(": ")
+        if not after or after.split()[0].lower() in QUESTION_WORDS:
+            return (after[:1].upper() + after[1:]) if after else asked
+        heading = label  # "Serving: `tunelab serve`, or the export?" asks no sentence
     if ":" in heading:  # "Human evaluation: `tunelab rate`"
         before, after = (part.strip() for part in heading.split(":", 1))
         if re.fullmatch(r"`[^`]+`", after):
