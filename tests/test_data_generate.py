@@ -80,6 +80,13 @@ def test_chunks_stay_within_the_token_budget_and_code_keeps_its_lines():
         (["tunelab", "How it works"], "How does tunelab work?"),
         (["Guide", "How the agent picks a server"], "How does the agent pick a server?"),
         (["Guide", "What limits the speed"], "What limits the speed?"),
+        # ... but not where the question word heads its own phrase or a clause follows it
+        (["Guide", "Which model is best"], "Which model is best?"),
+        (["Guide", "How much memory is needed"], "How much memory is needed?"),
+        (["Guide", "How long a run takes"], "How long a run takes?"),
+        (["Guide", "What happens when loss is NaN"], "What happens when loss is NaN?"),
+        (["Guide", "What happens when a run fails"], "What happens when a run fails?"),
+        (["Guide", "What the agent is"], "What is the agent?"),
         (["Guide", "Glossary"], None),
         (["Guide", "Frequently Asked Questions"], None),  # its entries are the questions
         (["tunelab", "The two commands"], "What are the two commands?"),

@@ -226,18 +226,29 @@ def _noun_compound(words: list[str], context: str) -> bool:
 WH_WORDS = frozenset("how why what when where which who".split())
 COPULAS = frozenset("is are was were can should will must".split())
 IRREGULAR_THIRD = {"goes": "go", "does": "do", "has": "have"}
+PRONOUNS = frozenset("i you we they he she it".split())
+HOW_PHRASES = frozenset("much many long often far well fast big large small soon good".split())
+CLAUSE_WORDS = frozenset("when if where that which while because unless after before".split())
 
 
 def _in_question_order(words: list[str]) -> str:
     """A reported question as asked: "How facts are measured" -> "How are facts measured",
     "Where a decoding step goes" -> "Where does a decoding step go". A verb right after the
     question word ("What limits the speed") or one not found is left as written."""
-    if words[0].lower() not in WH_WORDS or len(words) < 3:
-        return " ".join(words)
     lower = [w.lower() for w in words]
-    if verb := next((i for i in range(2, len(words)) if lower[i] in COPULAS), None):
+    if (
+        lower[0] not in WH_WORDS
+        or len(words) < 3
+        # "Which model is best", "How much memory is needed": the question word heads a phrase
+        or (lower[0] in ("what", "which", "who") and lower[1] not in DETERMINERS | PRONOUNS)
+        or (lower[0] == "how" and lower[1] in HOW_PHRASES)
+    ):
+        return " ".join(words)
+    # "What happens when loss is NaN": a verb after a clause's word is that clause's.
+    end = next((i for i in range(1, len(words)) if lower[i] in CLAUSE_WORDS), len(words))
+    if verb := next((i for i in range(2, end) if lower[i] in COPULAS), None):
         return " ".join([words[0], lower[verb], *words[1:verb], *words[verb + 1 :]])
-    for i in range(2, len(words)):
+    for i in range(2, end):
         # A singular verb ends in "s" after a word that is no article, and a phrase or nothing
         # follows it ("picks a server", "goes"); "model outputs scale" has no such verb.
         word, before = lower[i], lower[i - 1]
