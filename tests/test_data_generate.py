@@ -94,6 +94,7 @@ def test_chunks_stay_within_the_token_budget_and_code_keeps_its_lines():
         # "it" is the title only where the title is a name: not "What limits a small model facts?"
         (["Teaching a small model facts: what we measured", "What limits it"], None),
         (["The course data set, end to end", "Chat with it"], None),
+        (["Acme Sync Agent", "Using it"], "How do I use Acme Sync Agent?"),  # Title Case: a name
         (["tunelab", "Human evaluation: `tunelab rate`"], "What does `tunelab rate` do?"),
         (["tunelab", "Did it learn the facts? `tunelab eval`"], "Did it learn the facts?"),
         # A question after a label is asked only if it is a sentence; else the label is asked

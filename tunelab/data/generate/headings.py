@@ -139,8 +139,10 @@ def heading_question(headings: list[str], context: str = "", title: str = "") ->
     if heading.lower() in GENERIC:
         return GENERIC[heading.lower()].format(topic=topic) if topic else None
     if re.search(r"\bit\b", heading):  # "Using it" under "tunelab": "How do I use tunelab?"
-        # Under "Example" or "Teaching a small model facts", "it" names nothing a reader knows.
-        if not topic or all(english(w) for w in re.findall(r"[\w'-]+", topic)):
+        # Under "Example" or "Teaching a small model facts", "it" names nothing a reader knows;
+        # "Acme Sync Agent" (Title Case) and "tunelab" (no word) are names.
+        named = topic and len(topic.split()) > 1 and all(w[0].isupper() for w in topic.split())
+        if not topic or not named and all(english(w) for w in re.findall(r"[\w'-]+", topic)):
             return None
         heading = re.sub(r"\bit\b", topic, heading)
     words = heading.split()
