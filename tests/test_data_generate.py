@@ -173,6 +173,8 @@ def test_a_word_of_the_product_name_its_section_writes_in_lower_case_is_lower_ca
     context = "The first sync uploads every file in the watched folders."
     heading = ["Harborline Sync Agent", "First Sync"]  # not "What is first Sync?"
     assert heading_question(heading, context) == "What is first sync?"
+    named = ["Harborline Sync Agent", "Use Harborline Sync Agent"]  # not "How do I Use ...?"
+    assert heading_question(named, context) == "How do I use Harborline Sync Agent?"
     assert (
         heading_question(["Widget", "Widget Setup"], "Edit widget.yaml.") == "What is Widget setup?"
     )

@@ -181,6 +181,7 @@ def heading_question(headings: list[str], context: str = "", title: str = "") ->
         first in IMPERATIVES and not _noun_compound(words, context)
     ) or imperative:  # "Use Typer in your code": "How do I use Typer in my code?"
         task = re.sub(r"\byour\b", "my", lower_title(heading, context, topic))
+        task = task[:1].lower() + task[1:]  # the verb, when a name keeps the rest as written
         return f"How do I {task}?"
     if re.search(PROBLEM, heading, re.I):
         return f"What should I do when {lower_first(heading, context)}?"
