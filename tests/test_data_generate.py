@@ -175,6 +175,8 @@ def test_a_word_of_the_product_name_its_section_writes_in_lower_case_is_lower_ca
     assert heading_question(heading, context) == "What is first sync?"
     named = ["Harborline Sync Agent", "Use Harborline Sync Agent"]  # not "How do I Use ...?"
     assert heading_question(named, context) == "How do I use Harborline Sync Agent?"
+    named = ["Acme Sync Agent", "Use Acme Sync Agent"]  # the whole name: not "Acme sync Agent"
+    assert heading_question(named, context) == "How do I use Acme Sync Agent?"
     assert (
         heading_question(["Widget", "Widget Setup"], "Edit widget.yaml.") == "What is Widget setup?"
     )

@@ -146,11 +146,13 @@ def lower_title(phrase: str, context: str, topic: str | None = None) -> str:
     if named_mid_sentence or not all(english(w) for w in ordinary):
         return phrase
     # A word of the topic stays as the name writes it, unless the text writes it in lower case
-    # as a word ("the first sync" under "Harborline Sync Agent"; "widget.yaml" is a file's name).
+    # as a word ("the first sync" under "Harborline Sync Agent"; "widget.yaml" is a file's name),
+    # and unless the whole name is in the phrase ("Use Harborline Sync Agent").
     said = {
         w
         for w in words
         if re.search(rf"(?<![\w./`-]){re.escape(w.lower())}(?![\w`/-]|\.\w)", context)
+        and (topic or "") not in phrase
     }
     names = NAMES_THAT_ARE_WORDS | (set((topic or "").split()) - said)
     return " ".join(w.lower() if w in ordinary and w not in names else w for w in words)
