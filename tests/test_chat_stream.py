@@ -180,7 +180,7 @@ def test_a_chat_longer_than_the_context_forgets_its_oldest_turns_but_not_the_sys
         session.reply(turn * 40, max_new_tokens=8)
     # A short message and too long a reply: shortening "hi" cannot help, the reply's limit can.
     with pytest.raises(
-        TunelabError, match=r"context of 160 tokens: lower --max-new-tokens \(at most 1\d\d"
+        TunelabError, match=r"context of 160 tokens: lower --max-new-tokens to at most 1\d\d$"
     ):
         session.reply("hi", max_new_tokens=500)
 
@@ -225,3 +225,16 @@ def test_a_chinese_reply_stops_at_its_repeat_and_streams_only_what_it_keeps(monk
             break
     assert (ending.text, ending.finish_reason) == ("北京是中国的首都。", "repeat")
     assert "".join(pieces) == ending.text
+
+
+def test_a_message_past_the_context_alone_is_told_to_shorten_only():
+    # A 3000-word message was told "shorten it, or lower --max-new-tokens", though no reply limit
+    # makes room for a message the context cannot hold; the server says it the same way.
+    model, tokenizer = tiny_random(max_position_embeddings=160)
+    session = Session(model, tokenizer, prompt=Prompt("chat"))
+    with pytest.raises(TunelabError, match=r"context of 160 tokens: shorten it$"):
+        session.reply("many words " * 100, max_new_tokens=5)
+    with pytest.raises(
+        TunelabError, match=r"context of 160 tokens: lower --max-new-tokens to at most \d+, or"
+    ):
+        session.reply("word " * 5, max_new_tokens=150)

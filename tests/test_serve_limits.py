@@ -345,3 +345,12 @@ def test_a_prompt_past_the_context_is_told_what_would_fit(engines):
     error = assert_openai_error(client.post("/v1/completions", json=body), 400)
     assert error["message"].endswith("lower max_tokens to at most 10, or shorten the prompt")
     assert client.post("/v1/completions", json={**body, "max_tokens": 10}).is_success
+
+
+def test_a_reply_longer_than_the_context_is_not_told_to_shorten_the_prompt(engines):
+    # No prompt is short enough to make room for max_tokens past the whole context.
+    client = TestClient(create_app(engines))
+    context = engines["tiny"].context_length
+    body = {"model": "tiny", "prompt": [7] * 4, "max_tokens": context + 1}
+    error = assert_openai_error(client.post("/v1/completions", json=body), 400)
+    assert error["message"].endswith(f"lower max_tokens to at most {context - 4}")

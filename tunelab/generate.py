@@ -177,6 +177,21 @@ class PromptTooLong(TunelabError):
         )
 
 
+def fitting_advice(
+    prompt_tokens: int, context: int, limit: int | None, limit_name: str, prompt_name: str
+) -> str:
+    """What makes a prompt and a reply of up to `limit` tokens fit a context, for the server's
+    400 and the chat's error alike: a lower limit only where the prompt leaves room for a reply,
+    a shorter prompt only where a reply of `limit` could fit beside some prompt."""
+    room = context - prompt_tokens
+    if room <= 0:
+        return f"shorten {prompt_name}"
+    lower = f"lower {limit_name} to at most {room}"
+    if limit is not None and limit >= context:  # shortening "hi" cannot help such a reply
+        return lower
+    return f"{lower}, or shorten {prompt_name}"
+
+
 def like_lengths(queue: list[int], encoded: list[list[int]], free: int, width: int) -> list[int]:
     """The prompts to join the batch now, taken from the end of `queue` (shortest first), up to
     `free` of them: none much longer than the batch's `width` or the first one taken. A row's

@@ -11,7 +11,7 @@ from functools import partial
 
 from tunelab.data.templates import Prompt, require_chat_template
 from tunelab.errors import TunelabError
-from tunelab.generate import Generation, generate
+from tunelab.generate import Generation, fitting_advice, generate
 
 
 @dataclass
@@ -117,17 +117,12 @@ class Session:
         room = context_length(self.model, self.tokenizer) - max_new_tokens
         while self._prompt_tokens(messages) > room:
             if len(messages) <= 1:
-                context = room + max_new_tokens
-                # Shortening "hi" cannot make room for a reply longer than the context itself.
-                fix = (
-                    f"lower --max-new-tokens (at most {context - self._prompt_tokens(messages)} "
-                    "with this message)"
-                    if room <= 0 or self._prompt_tokens(messages) < max_new_tokens
-                    else "shorten it, or lower --max-new-tokens"
-                )
+                context, prompt = room + max_new_tokens, self._prompt_tokens(messages)
+                fix = fitting_advice(prompt, context, max_new_tokens, "--max-new-tokens", "it")
                 raise TunelabError(
-                    f"this message and a reply of up to {max_new_tokens} tokens do not fit the "
-                    f"model's context of {context} tokens: {fix}"
+                    f"this message ({prompt} tokens as the model reads it) and a reply of up to "
+                    f"{max_new_tokens} tokens do not fit the model's context of {context} tokens: "
+                    f"{fix}"
                 )
             messages = messages[2:]  # a user turn and its reply, so the chat still opens on a user
         return messages

@@ -23,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from tunelab.errors import TunelabError
-from tunelab.generate import repetition_penalty
+from tunelab.generate import fitting_advice, repetition_penalty
 from tunelab.serve.engine import Engine
 from tunelab.serve.formats import ResponseFormat, constraint_for
 from tunelab.serve.launch import DEFAULT_MAX_BODY_MB
@@ -347,12 +347,11 @@ def _sampling(
     room = engine.context_length - prompt_len
     if room <= 0 or (limit is not None and limit > room):
         asked = f" plus max_tokens={limit}" if limit is not None else ""
-        # Only a prompt that leaves room can be helped by a lower max_tokens.
-        fix = f"lower max_tokens to at most {room}, or " if room > 0 else ""
+        fix = fitting_advice(prompt_len, engine.context_length, limit, "max_tokens", "the prompt")
         raise ApiError(
             400,
             f"the prompt is {prompt_len} tokens{asked}, but model {engine.name!r} has "
-            f"a context of {engine.context_length} tokens: {fix}shorten the prompt",
+            f"a context of {engine.context_length} tokens: {fix}",
             "context_length_exceeded",
             param,
         )
