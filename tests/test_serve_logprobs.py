@@ -280,3 +280,14 @@ def test_a_completion_continues_its_prompt_with_the_space_its_first_token_holds(
     for token in reply:
         alone.add(token)
     assert alone.take() == "is blue."
+
+
+def test_an_empty_prompt_echoes_nothing_given_as_text_or_as_token_ids(served):
+    # Both start the model from its start token (OpenAI's "as if from the beginning of a new
+    # document"); `[[]]` echoed that token's text, a prompt the client never wrote.
+    url, _ = served
+    body = {"model": "tiny-random", "max_tokens": 0, "echo": True, "logprobs": 1}
+    as_text = completions(url, **body, prompt="")
+    as_ids = completions(url, **body, prompt=[[]])
+    assert as_text["choices"][0]["text"] == as_ids["choices"][0]["text"] == ""
+    assert as_text["choices"][0]["logprobs"] == as_ids["choices"][0]["logprobs"]

@@ -43,7 +43,7 @@ async def complete_with_logprobs(
         )
     if sampling is None and not body.echo:
         raise ApiError(400, "max_tokens 0 generates nothing: add echo to score the prompt")
-    texts = _prompt_texts(engine, body.prompt, prompts)
+    texts = _prompt_texts(engine, body.prompt)
     jobs = [(i * body.n + j, ids) for i, ids in enumerate(prompts) for j in range(body.n)]
     generated: list[Request] = []
     if sampling is not None:
@@ -229,7 +229,8 @@ _BYTE_FALLBACK = re.compile(r"<0x([0-9A-Fa-f]{2})>")
 _UNICODE_BYTES = _byte_table()
 
 
-def _prompt_texts(engine: Engine, prompt: str | list, ids: list[list[int]]) -> list[str]:
-    """Each prompt as text, for echo: the client's own string, or its token ids decoded."""
+def _prompt_texts(engine: Engine, prompt: str | list) -> list[str]:
+    """Each prompt as text, for echo: the client's own string, or its own token ids decoded (an
+    empty one echoes nothing, as "" does, not the start token the model is given for it)."""
     given = [prompt] if isinstance(prompt, str) or isinstance(prompt[0], int) else prompt
-    return [p if isinstance(p, str) else engine.tokenizer.decode(i) for p, i in zip(given, ids)]
+    return [p if isinstance(p, str) else engine.tokenizer.decode(p) for p in given]
