@@ -57,3 +57,19 @@ def test_the_eos_token_that_ended_a_reply_counts_in_its_usage(ending_at_third_to
     assert answer["usage"]["completion_tokens"] == 3
     assert answer["usage"]["total_tokens"] == answer["usage"]["prompt_tokens"] + 3
     assert streamed_usage(client, path, body) == answer["usage"]
+
+
+def test_completion_logprobs_list_the_eos_token_that_ended_the_reply(ending_at_third_token):
+    # As vLLM's do (its logprobs follow the output token ids usage counts): one entry per token
+    # counted, the EOS last, at the end of the text it adds nothing to.
+    chat, client = ending_at_third_token
+    if chat:
+        pytest.skip("logprobs are answered on /v1/completions")
+    body = {"model": "tiny", "prompt": PROMPT, "max_tokens": 10, "temperature": 0, "logprobs": 1}
+    answer = client.post("/v1/completions", json=body).json()
+    (choice,) = answer["choices"]
+    logprobs = choice["logprobs"]
+    assert len(logprobs["tokens"]) == answer["usage"]["completion_tokens"] == 3
+    assert "".join(logprobs["tokens"][:2]) == choice["text"]
+    assert logprobs["text_offset"][-1] == len(PROMPT + choice["text"])  # offsets count the prompt
+    assert logprobs["token_logprobs"][-1] < 0 and len(logprobs["top_logprobs"]) == 3

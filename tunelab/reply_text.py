@@ -39,8 +39,7 @@ class ReplyText:
         self.incremental = streamed or bool(self.stops) or repeats  # read a token at a time
         self.longest = max((len(s) for s in self.stops), default=0)
         self.tokens: list[int] = []  # the reply's tokens, EOS not counted
-        # Every token added, the EOS that ended it included: what it cost (vLLM's usage counts it)
-        self.sampled = 0
+        self.eos_token: int | None = None  # the EOS token that ended it, if one did
         self.finish_reason: str | None = None
         self.text = ""  # the reply's text, once it is over
         self.context = list(context or [])
@@ -52,8 +51,9 @@ class ReplyText:
     def add(self, token: int) -> str | None:
         """Add the next token; why the reply is over now, or None."""
         eos = token in self.eos
-        self.sampled += 1
-        if not eos:
+        if eos:
+            self.eos_token = token
+        else:
             self.tokens.append(token)
         full = len(self.tokens) >= self.max_tokens
         before = len(self._reader.text)
@@ -67,6 +67,12 @@ class ReplyText:
         elif full:
             self._finish("length")
         return self.finish_reason
+
+    @property
+    def sampled(self) -> list[int]:
+        """Every token added, the EOS that ended it included: what the reply cost, as vLLM's
+        usage and logprobs count it."""
+        return [*self.tokens, self.eos_token] if self.eos_token is not None else self.tokens
 
     def take(self) -> str:
         """The text now certain to be in the reply that no call gave before; once the reply is

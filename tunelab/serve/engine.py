@@ -348,7 +348,7 @@ class Engine:
         if r.reply is not None:
             r.reply.accept(token)
         finish = r.text.add(token)
-        event = Event(r.text.take(), finish, len(r.prompt_ids), r.text.sampled)
+        event = Event(r.text.take(), finish, len(r.prompt_ids), len(r.text.sampled))
         if event.text or finish:
             _safe_emit(r, event)
         if finish:

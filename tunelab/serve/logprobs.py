@@ -66,8 +66,11 @@ async def complete_with_logprobs(
 
 
 def _tokens_of(engine: Engine, request: Request, text: str) -> list[int]:
-    """The generated tokens that make `text`: all of them, or those up to a stop string that cut
-    the text short (the one reaching past the cut included)."""
+    """The generated tokens that make `text`: all of them, the EOS that ended the reply included
+    (as vLLM lists it, and usage counts it), or those up to a stop string that cut the text
+    short (the one reaching past the cut included)."""
+    if request.text.eos_token is not None:  # an EOS ended it: no stop string cut it short
+        return request.text.sampled
     ids, context = request.generated, request.text.context
     for count in range(len(ids) + 1):
         if len(decode_after(engine.tokenizer, context, ids[:count])) >= len(text):
