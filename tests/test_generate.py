@@ -34,8 +34,9 @@ def talkative():
     return model, tokenizer
 
 
-def alone(model, tokenizer, prompt: str, max_new_tokens: int) -> tuple[str, int]:
-    """What plain `model.generate` replies to one prompt, unpadded: the text, and its tokens."""
+def alone(model, tokenizer, prompt: str, max_new_tokens: int) -> tuple[str, int, str]:
+    """What plain `model.generate` replies to one prompt, unpadded: the text, the tokens it
+    generated (an EOS it stopped at included), and why it ended."""
     ids = tokenizer(prompt, add_special_tokens=False, return_tensors="pt").input_ids
     stops = eos_ids(model, tokenizer)
     out = model.generate(
@@ -47,7 +48,8 @@ def alone(model, tokenizer, prompt: str, max_new_tokens: int) -> tuple[str, int]
         pad_token_id=tokenizer.pad_token_id,
     )[0, ids.shape[1] :].tolist()
     n = next((k for k, token in enumerate(out) if token in stops), len(out))
-    return tokenizer.decode(out[:n], skip_special_tokens=True).strip(), n
+    text = tokenizer.decode(out[:n], skip_special_tokens=True).strip()
+    return (text, n + 1, "stop") if n < len(out) else (text, n, "length")
 
 
 # A system prompt every prompt starts with is read once and shared by all rows.
@@ -62,7 +64,7 @@ def test_greedy_replies_are_each_prompts_reply_alone_whatever_the_batch(
     model, tokenizer = talkative
     prompts = [template.format(p) for p in PROMPTS]
     expected = [alone(model, tokenizer, p, 30) for p in prompts]
-    lengths = {n for _, n in expected}
+    lengths = {n for _, n, _ in expected}
     assert len(lengths) > 3 and 30 in lengths  # replies end at different steps, some run out
 
     finished: list[int] = []
@@ -74,10 +76,7 @@ def test_greedy_replies_are_each_prompts_reply_alone_whatever_the_batch(
         batch_size=batch_size,
         on_batch=lambda done: finished.append(len(done)),
     )
-    assert [(r.text, r.completion_tokens) for r in replies] == expected
-    assert [r.finish_reason for r in replies] == [
-        "length" if n == 30 else "stop" for _, n in expected
-    ]
+    assert [(r.text, r.completion_tokens, r.finish_reason) for r in replies] == expected
     assert sum(finished) == len(PROMPTS)  # each reply reported once, as it finished
 
 
@@ -94,7 +93,7 @@ def test_a_long_prompt_waits_for_short_ones_rather_than_widening_every_row(talka
         Batch, "join", lambda self, ps: joined.append([len(p) for p in ps]) or real_join(self, ps)
     )
     replies = generate(model, tokenizer, prompts, max_new_tokens=30, batch_size=8)
-    assert [(r.text, r.completion_tokens) for r in replies] == [
+    assert [(r.text, r.completion_tokens, r.finish_reason) for r in replies] == [
         alone(model, tokenizer, p, 30) for p in prompts
     ]
     longest = max(max(j) for j in joined)
@@ -106,7 +105,7 @@ def test_a_checkpoints_repetition_penalty_applies_as_in_model_generate():
     model, tokenizer = tiny_random(initializer_range=0.2)
     model.generation_config.repetition_penalty = 1.5
     replies = generate(model, tokenizer, PROMPTS, max_new_tokens=20, batch_size=3)
-    assert [(r.text, r.completion_tokens) for r in replies] == [
+    assert [(r.text, r.completion_tokens, r.finish_reason) for r in replies] == [
         alone(model, tokenizer, p, 20) for p in PROMPTS
     ]
     model.generation_config.repetition_penalty = 1.0
@@ -191,7 +190,7 @@ def test_a_windowed_model_answers_prompts_with_a_shared_start_as_each_alone():
     model = MistralForCausalLM(MistralConfig(**shape, sliding_window=5))
     prompts = ["abcde", "abcdefghijklmnopqrstuvwxyz"]
     replies = generate(model, tokenizer, prompts, max_new_tokens=10)
-    assert [(r.text, r.completion_tokens) for r in replies] == [
+    assert [(r.text, r.completion_tokens, r.finish_reason) for r in replies] == [
         alone(model, tokenizer, p, 10) for p in prompts
     ]
 

@@ -72,9 +72,11 @@ class Reference:
         return self.decode(tokens[: self.end(tokens)])
 
     def reply(self, prompt: str, max_new_tokens: int, stops: list[str]) -> tuple:
-        """(text, finish_reason, prompt_tokens, completion_tokens) as generate() gives them."""
+        """(text, finish_reason, prompt_tokens, completion_tokens) as generate() gives them: the
+        tokens counted are those generated, the EOS a reply ended at included."""
         tokens = self.tokens(prompt, max_new_tokens)
         n = self.end(tokens)
+        at_eos = n < len(tokens)
         prompt_tokens = len(self.tokenizer(prompt, add_special_tokens=False).input_ids)
         for k in range(1, n + 1):
             text = self.decode(tokens[:k])
@@ -84,9 +86,11 @@ class Reference:
                 for s in stops:  # in the order given, each cutting what the last one left
                     if s in whole:
                         whole = whole[: whole.index(s)]
-                return whole.strip(), "stop", prompt_tokens, k
-        finish = "stop" if n < len(tokens) else "length"
-        return self.decode(tokens[:n]).strip(), finish, prompt_tokens, n
+                # A stop that only the EOS's last, whole characters complete ends at the EOS.
+                late = k == n and at_eos and not any(s in text.rstrip("\ufffd") for s in stops)
+                return whole.strip(), "stop", prompt_tokens, k + late
+        finish = "stop" if at_eos else "length"
+        return self.decode(tokens[:n]).strip(), finish, prompt_tokens, n + at_eos
 
     def end(self, tokens: list[int]) -> int:
         return next((k for k, t in enumerate(tokens) if t in self.eos), len(tokens))
@@ -197,11 +201,11 @@ def run(rng, name, seed, model, tokenizer, reference: Reference, seen: Counter) 
 def tally(seen: Counter, want: tuple, tokens: list[int], stops, reference: Reference) -> None:
     """Count the kinds of ending the workloads reached, so that the test knows it saw them."""
     _, finish, _, n = want
-    by_stop = finish == "stop" and (n == len(tokens) or tokens[n] not in reference.eos)
-    if not by_stop:
+    said = reference.decode(tokens[: min(n, reference.end(tokens))])  # the EOS not its text
+    if finish != "stop" or not any(s in said for s in stops or []):
         seen["eos" if finish == "stop" else "length"] += 1
         return
-    cut = next(s for s in stops if s in reference.decode(tokens[:n]))
+    cut = next(s for s in stops if s in said)
     seen["stop"] += 1
     seen["stop with U+FFFD"] += "\ufffd" in cut
     seen["stop of several-byte characters"] += any(

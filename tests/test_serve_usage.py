@@ -73,3 +73,23 @@ def test_completion_logprobs_list_the_eos_token_that_ended_the_reply(ending_at_t
     assert "".join(logprobs["tokens"][:2]) == choice["text"]
     assert logprobs["text_offset"][-1] == len(PROMPT + choice["text"])  # offsets count the prompt
     assert logprobs["token_logprobs"][-1] < 0 and len(logprobs["top_logprobs"]) == 3
+
+
+def test_generate_counts_a_replys_tokens_as_the_servers_usage_does():
+    # Eval rows' completion_tokens and the answering bar's tok/s came from generate(), which left
+    # out the EOS a reply ended at: one token fewer than the server said for the same reply.
+    from tunelab.generate import generate
+
+    model, tokenizer = tiny_random(initializer_range=0.2)
+    model.generation_config.eos_token_id = [tokenizer.eos_token_id, 81, 52]  # replies that end
+    prompts = ["hi", "medium prompt here", "Tell me a story about a cat.", "?"]
+    local = generate(model, tokenizer, prompts, max_new_tokens=30)
+    assert {g.finish_reason for g in local} == {"stop", "length"}
+    engine = Engine(model, tokenizer, name="tiny")
+    client = TestClient(create_app({"tiny": engine}))
+    for prompt, generation in zip(prompts, local):
+        body = {"model": "tiny", "prompt": prompt, "max_tokens": 30, "temperature": 0}
+        served = client.post("/v1/completions", json=body).json()
+        assert served["choices"][0]["finish_reason"] == generation.finish_reason
+        assert served["usage"]["completion_tokens"] == generation.completion_tokens
+    engine.close()

@@ -31,6 +31,8 @@ class Generation:
     # context), or "repeat" (began saying a sentence again, with stop_repeats; the repeat is cut)
     finish_reason: str
     prompt_tokens: int
+    # Every token generated, the EOS that ended the reply included, as the server's usage and
+    # vLLM's count it (eval rows report it; the answering bar's tok/s counts it).
     completion_tokens: int
     index: int = -1  # its prompt's place in the list given to `generate` (for `on_batch`)
     from_log: bool = False  # read back from an interrupted run's answers (tunelab.work_log)
@@ -425,6 +427,6 @@ class Row:
             self.text.text,
             self.text.finish_reason,
             len(self.prompt),
-            len(self.tokens),
+            len(self.text.sampled),
             self.index,
         )
