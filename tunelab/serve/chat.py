@@ -25,6 +25,7 @@ class Session:
     served_model: str | None = None  # which of the server's models answers
     last: Generation | None = None  # the latest local reply
     finish_reason: str | None = None  # why the latest reply ended, local or served
+    told_forgetting: bool = False  # the REPL said this chat forgets its oldest exchanges
 
     @classmethod
     def open(
@@ -205,7 +206,7 @@ class Session:
             if text in ("/quit", "/exit"):
                 return
             if text == "/reset":
-                self.history = []
+                self.history, self.told_forgetting = [], False
                 console.print("[dim](history cleared: the next message starts a new chat)[/]")
                 continue
             if re.fullmatch(r"/\w+", text):  # a mistyped command is not a question for the model
@@ -220,6 +221,7 @@ class Session:
         console.print("[bold green]model>[/] ", end="")
         self.last = self.finish_reason = None
         stream = partial(console.out, end="", highlight=False)
+        remembered = len(self.history)
         try:
             self.reply(text, on_text=stream, **generate_kwargs)
         except KeyboardInterrupt:
@@ -233,6 +235,23 @@ class Session:
         console.out("")
         if note := self.ending_note(generate_kwargs.get("max_new_tokens", 256)):
             console.print(f"[dim]{note}[/]")
+        # Said once: from here on each reply forgets another exchange, which a note at every
+        # turn would only repeat; a person who asks about the start of the chat should know.
+        if len(self.history) < remembered + 2 and not self.told_forgetting:
+            self.told_forgetting = True
+            console.print(f"[dim]{self.forgetting_note()}[/]")
+
+    def forgetting_note(self) -> str:
+        """What a person is told once a chat outgrows the model's context."""
+        of = ""
+        if self.endpoint is None:
+            from tunelab.models import context_length
+
+            of = f" of {context_length(self.model, self.tokenizer)} tokens"
+        return (
+            f"(this chat is past the model's context{of}: it forgets its oldest exchanges as it "
+            "goes on; /reset starts a new one)"
+        )
 
     def ending_note(self, max_new_tokens: int) -> str:
         """Why the last reply ended, where a person should know: it began repeating itself, or it
