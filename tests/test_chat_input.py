@@ -91,3 +91,27 @@ def test_a_reply_from_a_server_gets_the_room_its_context_leaves(monkeypatch):
         "(1844 in the messages, 256 in the completion)."
     )
     assert vllm.room == 204
+
+
+def test_a_server_reply_cut_by_the_context_is_not_told_to_raise_max_new_tokens(monkeypatch):
+    # The reply got the 225 tokens the context left and ran out: "(cut at 256 tokens:
+    # --max-new-tokens gives it more)" named a limit it never had and a fix that cannot help.
+    from tunelab import remote
+
+    def stream_chat(url, messages, model, max_tokens, on_finish, **kwargs):
+        if max_tokens > 225:
+            raise remote.ContextExceeded(
+                f"{url} answered 400: the prompt is 31 tokens plus max_tokens={max_tokens}, but "
+                "model 'm' has a context of 256 tokens: lower max_tokens to at most 225, or "
+                "shorten the prompt"
+            )
+        yield "Hello, and on and on."
+        on_finish("length")
+
+    monkeypatch.setattr(remote, "stream_chat", stream_chat)
+    session = Session(None, None, endpoint="http://127.0.0.1:9", served_model="m")
+    session.reply("hi", max_new_tokens=256)
+    note = session.ending_note(256)
+    assert "cut at 225 tokens" in note and "--max-new-tokens" not in note
+    session.reply("again", max_new_tokens=100)  # a reply that had its whole limit
+    assert session.ending_note(100) == "(cut at 100 tokens: --max-new-tokens gives it more)"

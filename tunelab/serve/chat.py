@@ -26,6 +26,7 @@ class Session:
     last: Generation | None = None  # the latest local reply
     finish_reason: str | None = None  # why the latest reply ended, local or served
     told_forgetting: bool = False  # the REPL said this chat forgets its oldest exchanges
+    room_left: int | None = None  # a served reply's limit, where its context left less than asked
 
     @classmethod
     def open(
@@ -85,6 +86,7 @@ class Session:
         reply that starts repeating a sentence stops there, as no useful answer says one sentence
         twice."""
         refuse_undecodable(text)
+        self.room_left = None
         messages = [*self.history, {"role": "user", "content": text}]
         if self.endpoint:
             messages, answer = self._server_reply(messages, on_text, **generate_kwargs)
@@ -176,7 +178,7 @@ class Session:
                     # The message fits, a reply of max_new_tokens not: as a local model's does,
                     # the reply gets the room there is.
                     if err.room and 0 < err.room < max_new_tokens:
-                        max_new_tokens = err.room
+                        max_new_tokens = self.room_left = err.room
                         continue
                     raise
                 messages = messages[2:]  # a user turn and its reply, as within_context drops
@@ -258,6 +260,11 @@ class Session:
         ran out of tokens (it may be cut mid-sentence); "" otherwise."""
         if self.finish_reason == "repeat":
             return "(stopped: the answer began repeating itself)"
+        if self.finish_reason == "length" and self.room_left:  # no --max-new-tokens helps it
+            return (
+                f"(cut at {self.room_left} tokens, the room the model's context left: a shorter "
+                "message leaves more)"
+            )
         if self.finish_reason == "length":
             return f"(cut at {max_new_tokens} tokens: --max-new-tokens gives it more)"
         return ""
