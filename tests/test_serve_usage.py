@@ -59,12 +59,11 @@ def test_the_eos_token_that_ended_a_reply_counts_in_its_usage(ending_at_third_to
     assert streamed_usage(client, path, body) == answer["usage"]
 
 
+@pytest.mark.parametrize("ending_at_third_token", [False], indirect=True)  # completions only
 def test_completion_logprobs_list_the_eos_token_that_ended_the_reply(ending_at_third_token):
     # As vLLM's do (its logprobs follow the output token ids usage counts): one entry per token
     # counted, the EOS last, at the end of the text it adds nothing to.
-    chat, client = ending_at_third_token
-    if chat:
-        pytest.skip("logprobs are answered on /v1/completions")
+    _, client = ending_at_third_token
     body = {"model": "tiny", "prompt": PROMPT, "max_tokens": 10, "temperature": 0, "logprobs": 1}
     answer = client.post("/v1/completions", json=body).json()
     (choice,) = answer["choices"]
