@@ -297,6 +297,25 @@ def test_data_split_says_how_many_questions_joined_the_test_side_as_near_repeats
     )
 
 
+def test_training_says_how_many_questions_joined_the_test_side_as_near_repeats(tiny, tmp_path):
+    # Training splits as `data split` does, and said nothing of the twins it held out.
+    from tunelab.config import DataConfig
+    from tunelab.data.pipeline import prepare
+    from tunelab.data.quality.dedup import near_questions
+
+    twins = [("How do I reset my password?", "How do I reset my pasword?"),
+             ("How do I close my account?", "How do I close my acount?"),
+             ("Where do I change my address?", "Where do I change my adress?")]  # fmt: skip
+    rows = qa_rows([(q, f"Answer {i}.") for i, pair in enumerate(twins) for q in pair])
+    config = DataConfig(path=str(write_rows(tmp_path / "d.jsonl", rows)), test_size=1)
+    data = prepare(config, tiny[1], near_questions)
+    assert len(data.test_examples) == 2
+    assert data.summary() == (
+        "train 4 / test 2 examples; 0 exact duplicates removed; 1 more question(s) held out "
+        "beside those data.test_size drew, as they nearly repeat one of them"
+    )
+
+
 SUPPORT = ("You are the support assistant of Acme Corporation. Answer politely, briefly and "
            "accurately, using only the official documentation, and say so when you do not know "
            "the answer to a customer's question.")  # fmt: skip

@@ -167,6 +167,14 @@ def held_out_count(questions: int, test_size: float) -> int:
     return min(n_test, max(questions - 1, 0))
 
 
+def joined_as_near_repeats(examples: list[Example], test: list[Example], test_size: float) -> int:
+    """How many questions of `test` `split_examples` held out beyond those `test_size` drew, as
+    near repeats of one (a typo's twin): numbered variants of a question can carry most of a
+    data set to the test side, which a user should be told."""
+    asked = held_out_count(len({example_key(e) for e in examples}), test_size)
+    return max(len({example_key(e) for e in test}) - asked, 0)
+
+
 def split_examples(
     examples: list[Example],
     test_size: float = 0.1,
