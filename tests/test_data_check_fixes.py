@@ -374,6 +374,15 @@ def test_split_with_a_test_file_drops_training_rows_asking_its_questions_and_say
                        r"2 training rows asking a question of"):  # fmt: skip
         split_file(test, tmp_path / "self", test_path=str(test), near=None)
     assert not (tmp_path / "self" / "train.jsonl").exists()
+    # The command takes the test file as an option of its own (--help named test_path, which
+    # only --set could give).
+    out = tmp_path / "cli"
+    result = CliRunner().invoke(
+        app, ["data", "split", str(data), "--test-path", str(test), "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert (out / "test.jsonl").read_text() == test.read_text()
+    assert len((out / "train.jsonl").read_text().splitlines()) == 4
 
 
 def test_an_empty_row_the_loader_rejects_is_counted_among_the_empty_ones(tmp_path):

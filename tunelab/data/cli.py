@@ -14,7 +14,14 @@ console = Console()
 
 
 @options(
-    DataConfig, "test_size", "seed", "shape", "dedupe", "on_error", source="tunelab data split"
+    DataConfig,
+    "test_size",
+    "test_path",
+    "seed",
+    "shape",
+    "dedupe",
+    "on_error",
+    source="tunelab data split",
 )
 def split_command(
     path: Annotated[str, typer.Argument(help="Data file to split.")],
