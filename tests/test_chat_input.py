@@ -115,3 +115,14 @@ def test_a_server_reply_cut_by_the_context_is_not_told_to_raise_max_new_tokens(m
     assert "cut at 225 tokens" in note and "--max-new-tokens" not in note
     session.reply("again", max_new_tokens=100)  # a reply that had its whole limit
     assert session.ending_note(100) == "(cut at 100 tokens: --max-new-tokens gives it more)"
+
+
+def test_a_chat_message_of_several_lines_is_typed_between_triple_quotes(monkeypatch):
+    # A pasted paragraph went to the model one line at a time, each line a message of its own.
+    session = Session(*tiny_random())
+    repl_typing(
+        monkeypatch, '"""Summarize this:', "first line", 'second line"""', '"""one"""', "hi"
+    )
+    session.repl(max_new_tokens=2)
+    asked = [m["content"] for m in session.history if m["role"] == "user"]
+    assert asked == ["Summarize this:\nfirst line\nsecond line", "one", "hi"]

@@ -192,7 +192,10 @@ class Session:
 
         keep_undecodable_stdin()
         console = Console()
-        console.print("[dim]chatting; /reset clears the history, /quit or Ctrl-D leaves[/]")
+        console.print(
+            '[dim]chatting; /reset clears the history, /quit or Ctrl-D leaves, """ starts and '
+            "ends a message of several lines[/]"
+        )
         if self.one_question_at_a_time:
             console.print(
                 f"[yellow]This model answers with the {self.prompt.template!r} template, which "
@@ -201,7 +204,7 @@ class Session:
             )
         while True:
             try:
-                text = console.input("[bold cyan]you>[/] ").strip()
+                text = _read_message(console)
             except (EOFError, KeyboardInterrupt):
                 console.print()
                 return
@@ -292,3 +295,21 @@ def refuse_undecodable(text: str) -> None:
             f"the message is not UTF-8 text: {what} at line {line}, character {column}; "
             "convert it first (iconv -f latin1 -t utf-8)"
         ) from None
+
+
+_BLOCK = '"""'
+
+
+def _read_message(console) -> str:
+    """One message typed at the prompt: a line, or the lines between a \"\"\" and the next one
+    (as Ollama reads them), so that a pasted paragraph with line breaks is one message, not one
+    message a line."""
+    text = console.input("[bold cyan]you>[/] ").strip()
+    if not text.startswith(_BLOCK):
+        return text
+    lines, rest = [], text[len(_BLOCK) :]
+    while not rest.endswith(_BLOCK):
+        lines.append(rest)
+        rest = console.input("[bold cyan]...[/] ").rstrip()
+    lines.append(rest[: -len(_BLOCK)])
+    return "\n".join(lines).strip()
