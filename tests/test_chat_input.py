@@ -3,6 +3,8 @@ is not UTF-8, and a model without a chat template."""
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 from typer.testing import CliRunner
 
@@ -126,3 +128,37 @@ def test_a_chat_message_of_several_lines_is_typed_between_triple_quotes(monkeypa
     session.repl(max_new_tokens=2)
     asked = [m["content"] for m in session.history if m["role"] == "user"]
     assert asked == ["Summarize this:\nfirst line\nsecond line", "one", "hi"]
+
+
+def test_a_system_prompt_given_to_chat_is_the_model_s_and_a_server_s_first_message(monkeypatch):
+    # `tunelab chat`/`generate` took no system prompt: only a run's own reached the model.
+    from tunelab import remote
+
+    seen = {}
+
+    def generate(model, tokenizer, prompts, **_):
+        seen["prompt"] = prompts[0]
+        raise TunelabError("asked")  # what was asked is all this test needs
+
+    monkeypatch.setattr(sys.modules[Session.__module__], "generate", generate)
+    result = CliRunner().invoke(
+        app, ["generate", "tiny-random", "hi", "--system-prompt", "Answer in French."]
+    )
+    assert str(result.exception) == "asked", result.output
+    assert "Answer in French." in seen["prompt"]
+
+    sent = []
+
+    def stream_chat(url, messages, model, max_tokens, **kwargs):
+        sent.append(messages)
+        yield "Bonjour."
+
+    monkeypatch.setattr(remote, "list_models", lambda url, key: ["m"])
+    monkeypatch.setattr(remote, "stream_chat", stream_chat)
+    session = Session.open("http://127.0.0.1:9", system_prompt="Answer in French.")
+    session.reply("hi")
+    session.reply("again")
+    system = {"role": "system", "content": "Answer in French."}
+    assert [m[0] for m in sent] == [system, system]
+    assert [m["role"] for m in sent[1]] == ["system", "user", "assistant", "user"]
+    assert system not in session.history  # sent each time, not a turn to forget

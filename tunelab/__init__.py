@@ -214,12 +214,19 @@ def chat(
     template: str | None = None,
     api_key: str | None = None,
     served_model: str | None = None,
+    system_prompt: str | None = None,
 ) -> Session:
-    """A conversation with a model, a run (with its own template and system prompt) or a server's
-    URL, as `tunelab chat` and `tunelab generate` hold it: `.reply(question)` answers after the
-    turns so far and keeps the exchange in `.history` (`remember=False`: the question alone,
-    kept out, as `generate` asks it); a reply takes max_new_tokens and temperature, and
-    `on_text` receives it piece by piece."""
+    """A conversation with a model, a run (with its own template and system prompt, which
+    `system_prompt` replaces) or a server's URL, as `tunelab chat` and `tunelab generate` hold
+    it: `.reply(question)` answers after the turns so far and keeps the exchange in `.history`
+    (`remember=False`: the question alone, kept out, as `generate` asks it); a reply takes
+    max_new_tokens and temperature, and `on_text` receives it piece by piece."""
     from tunelab.serve.chat import Session
 
-    return Session.open(str(model), template=template, api_key=api_key, served_model=served_model)
+    return Session.open(
+        str(model),
+        template,
+        api_key=api_key,
+        served_model=served_model,
+        system_prompt=system_prompt,
+    )

@@ -35,10 +35,11 @@ class Session:
         template: str | None = None,
         api_key: str | None = None,
         served_model: str | None = None,
+        system_prompt: str | None = None,
     ) -> Session:
         """Load a model or run (a run answers with the template and system prompt it was trained
         with), or connect to a server URL and pick one of its models (`served_model`, else its
-        first)."""
+        first). `system_prompt` replaces the run's (or is sent first to a server)."""
         from tunelab.remote import is_endpoint, list_models
         from tunelab.run import load_model, prompt_for
 
@@ -56,13 +57,20 @@ class Session:
                     f"the server at {name} serves {', '.join(served)}, not {served_model!r}"
                 )
             return cls(
-                None, None, endpoint=name, api_key=api_key, served_model=served_model or served[0]
+                None,
+                None,
+                Prompt(system_prompt=system_prompt),
+                endpoint=name,
+                api_key=api_key,
+                served_model=served_model or served[0],
             )
         if served_model is not None:
             raise TunelabError("--served-model picks one of a server's models: give a server URL")
         prompt = prompt_for(name)
         if template:
             prompt = replace(prompt, template=template)
+        if system_prompt is not None:
+            prompt = replace(prompt, system_prompt=system_prompt)
         model, tokenizer = load_model(name)
         if prompt.template == "chat":  # said now, not at each message of a chat
             require_chat_template(tokenizer, "with --template qa")
@@ -153,13 +161,16 @@ class Session:
                 "max_new_tokens, temperature, top_p, stop and seed)"
             )
         sampling = {"top_p": top_p, **({"stop": stop} if stop else {}), "seed": seed}
+        # Sent first each time, never forgotten with the oldest exchanges.
+        said = self.prompt.system_prompt
+        system = [{"role": "system", "content": said}] if said else []
 
         while True:
             pieces: list[str] = []
             try:
                 for piece in stream_chat(
                     self.endpoint,
-                    messages,
+                    system + messages,
                     self.served_model,
                     max_tokens=max_new_tokens,
                     temperature=temperature,

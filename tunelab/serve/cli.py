@@ -21,6 +21,10 @@ ServedModel = Annotated[
     str | None,
     typer.Option(help="With a server URL: which of its models answers (default: its first)."),
 ]
+SystemPrompt = Annotated[
+    str | None,
+    typer.Option(help="The system prompt (default: the run's, else the model's own, if any)."),
+]
 MaxNewTokens = Annotated[int, typer.Option(min=1, help="Longest reply, in tokens.")]
 Temperature = Annotated[float, typer.Option(min=0.0, help="0: greedy; higher: more varied.")]
 
@@ -35,6 +39,7 @@ def generate_command(
     template: Template = None,
     api_key: ApiKey = None,
     served_model: ServedModel = None,
+    system_prompt: SystemPrompt = None,
 ) -> None:
     """Answer one question with a model, a finetuned run, or a running server."""
     import sys
@@ -50,7 +55,9 @@ def generate_command(
     elif not prompt.strip():  # an unset shell variable ("$Q"): not a question to answer
         raise TunelabError("the question is empty: give one, or - to read it from standard input")
     refuse_undecodable(prompt)  # before the model loads
-    session = Session.open(model, template=template, api_key=api_key, served_model=served_model)
+    session = Session.open(
+        model, template, api_key=api_key, served_model=served_model, system_prompt=system_prompt
+    )
     session.reply(
         prompt,
         max_new_tokens=max_new_tokens,
@@ -70,11 +77,14 @@ def chat_command(
     template: Template = None,
     api_key: ApiKey = None,
     served_model: ServedModel = None,
+    system_prompt: SystemPrompt = None,
 ) -> None:
     """Talk with a model or server in the terminal (/reset clears history, /quit or Ctrl-D leaves)."""
     from tunelab.serve.chat import Session
 
-    session = Session.open(model, template=template, api_key=api_key, served_model=served_model)
+    session = Session.open(
+        model, template, api_key=api_key, served_model=served_model, system_prompt=system_prompt
+    )
     session.repl(max_new_tokens=max_new_tokens, temperature=temperature)
 
 
