@@ -162,3 +162,21 @@ def test_a_system_prompt_given_to_chat_is_the_model_s_and_a_server_s_first_messa
     assert [m[0] for m in sent] == [system, system]
     assert [m["role"] for m in sent[1]] == ["system", "user", "assistant", "user"]
     assert system not in session.history  # sent each time, not a turn to forget
+
+
+def test_ctrl_c_at_the_prompt_clears_the_line_and_keeps_the_chat(monkeypatch, capsys):
+    # A Ctrl-C meant for a reply that had just ended left the chat, and its history with it.
+    session = Session(*tiny_random())
+    typed = iter(["hello", KeyboardInterrupt, '"""half a', KeyboardInterrupt, "again"])
+
+    def read(*_) -> str:
+        line = next(typed, EOFError)
+        if isinstance(line, type):
+            raise line
+        return line
+
+    monkeypatch.setattr("builtins.input", read)
+    session.repl(max_new_tokens=2)
+    asked = [m["content"] for m in session.history if m["role"] == "user"]
+    assert asked == ["hello", "again"]  # the half-typed block is dropped, as a line would be
+    assert "(Ctrl-D or /quit leaves)" in capsys.readouterr().out

@@ -216,9 +216,14 @@ class Session:
         while True:
             try:
                 text = _read_message(console)
-            except (EOFError, KeyboardInterrupt):
+            except EOFError:
                 console.print()
                 return
+            except KeyboardInterrupt:
+                # A stray Ctrl-C (one meant for a reply that had just ended) lost the whole
+                # conversation; it clears the line typed, as in a shell, Python or Ollama.
+                console.print("\n[dim](Ctrl-D or /quit leaves)[/]")
+                continue
             if text in ("/quit", "/exit"):
                 return
             if text == "/reset":
