@@ -312,7 +312,7 @@ def test_training_says_how_many_questions_joined_the_test_side_as_near_repeats(t
     assert len(data.test_examples) == 2
     assert data.summary() == (
         "train 4 / test 2 examples; 0 exact duplicates removed; 1 more question(s) held out "
-        "beside those data.test_size drew, as they nearly repeat one of them"
+        "beside the 1 drawn, as they nearly repeat one of them"
     )
 
 

@@ -88,8 +88,7 @@ def generate(
         else None
     )
     encoded = [tokenizer(p, add_special_tokens=False).input_ids for p in prompts]
-    if empty := [i for i, ids in enumerate(encoded) if not ids]:  # no token to continue from
-        raise TunelabError(f"prompt {empty[0]} is empty: give each prompt some text")
+    refuse_empty(encoded)
     limit = context_length(model, tokenizer)
     fits = [i for i, ids in enumerate(encoded) if len(ids) < limit or too_long == "raise"]
     budgets = reply_budgets(limit, prompts, encoded, max_new_tokens, only=fits)
@@ -177,6 +176,12 @@ class PromptTooLong(TunelabError):
             f"for a reply in the model's context of {limit} tokens: {shown}{more}; shorten "
             f"{'them' if many else 'it'}"
         )
+
+
+def refuse_empty(encoded: list[list[int]]) -> None:
+    """A prompt of no token has nothing to continue from (torch's indexing error before)."""
+    if empty := [i for i, ids in enumerate(encoded) if not ids]:
+        raise TunelabError(f"prompt {empty[0]} is empty: give each prompt some text")
 
 
 def fitting_advice(
@@ -346,8 +351,7 @@ def check_questions_fit(
     them later, as training's held-out answers do after hours of steps)."""
     prompts = asked(tokenizer, questions, template, system_prompt)
     encoded = [tokenizer(p, add_special_tokens=False).input_ids for p in prompts]
-    if empty := [i for i, ids in enumerate(encoded) if not ids]:  # no token to continue from
-        raise TunelabError(f"prompt {empty[0]} is empty: give each prompt some text")
+    refuse_empty(encoded)
     with named_by_question(questions, prompts, template):
         reply_budgets(context_length(model, tokenizer), prompts, encoded, 0)
 

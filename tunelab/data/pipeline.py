@@ -23,7 +23,7 @@ from tunelab.data.split import (
     NearQuestions,
     drop_duplicates,
     drop_leaked,
-    joined_as_near_repeats,
+    near_repeats_note,
     split_examples,
 )
 from tunelab.data.templates import Example
@@ -41,7 +41,7 @@ class PreparedData:
     report: TokenizeReport
     test_report: TokenizeReport = field(default_factory=TokenizeReport)
     leaked_removed: int = 0  # training examples that repeated a question of data.test_path
-    near_repeats_held_out: int = 0  # questions test_size did not draw, held out as near repeats
+    near_repeats: str = ""  # questions test_size did not draw, held out as near repeats, said
 
     def summary(self) -> str:
         parts = [
@@ -50,11 +50,8 @@ class PreparedData:
         ]
         if self.leaked_removed:
             parts.append(f"{self.leaked_removed} training examples asking a test question removed")
-        if self.near_repeats_held_out:
-            parts.append(
-                f"{self.near_repeats_held_out} more question(s) held out beside those "
-                "data.test_size drew, as they nearly repeat one of them"
-            )
+        if self.near_repeats:
+            parts.append(self.near_repeats)
         # Both sides' truncation counts: an eval set quietly shrunk by `drop` skews eval loss.
         # A side's report that only repeats its count says nothing new.
         for side, report, examples in (
@@ -88,7 +85,7 @@ def prepare(
     check_data_files(config)
     examples = load_examples(config.path, config.shape, config.fields, config.on_error)
     warn_template(examples, config.template, config.system_prompt)
-    leaked = joined = 0
+    leaked, joined = 0, ""
     if config.test_path:
         test_examples = load_examples(
             config.test_path, config.shape, config.fields, config.on_error
@@ -101,7 +98,7 @@ def prepare(
         train_examples, test_examples = split_examples(
             deduped, config.test_size, config.seed, False, near
         )
-        joined = joined_as_near_repeats(deduped, test_examples, config.test_size)
+        joined = near_repeats_note(deduped, test_examples, config.test_size)
     settings = dict(
         template=config.template,
         system_prompt=config.system_prompt,

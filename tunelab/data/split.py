@@ -167,12 +167,15 @@ def held_out_count(questions: int, test_size: float) -> int:
     return min(n_test, max(questions - 1, 0))
 
 
-def joined_as_near_repeats(examples: list[Example], test: list[Example], test_size: float) -> int:
+def near_repeats_note(examples: list[Example], test: list[Example], test_size: float) -> str:
     """How many questions of `test` `split_examples` held out beyond those `test_size` drew, as
-    near repeats of one (a typo's twin): numbered variants of a question can carry most of a
-    data set to the test side, which a user should be told."""
-    asked = held_out_count(len({example_key(e) for e in examples}), test_size)
-    return max(len({example_key(e) for e in test}) - asked, 0)
+    near repeats of one (a typo's twin), in words; "" for none. Numbered variants of a question
+    can carry most of a data set to the test side, which a user should be told."""
+    drawn = held_out_count(len({example_key(e) for e in examples}), test_size)
+    joined = len({example_key(e) for e in test}) - drawn
+    if joined <= 0:
+        return ""
+    return f"{joined} more question(s) held out beside the {drawn} drawn, as they nearly repeat one of them"
 
 
 def split_examples(

@@ -138,9 +138,7 @@ def split_file(
     from tunelab.data.split import (
         drop_duplicates,
         drop_leaked,
-        example_key,
-        held_out_count,
-        joined_as_near_repeats,
+        near_repeats_note,
         split_examples,
     )
 
@@ -157,12 +155,8 @@ def split_file(
         said += [f"{leaked} training rows asking a question of {test_path} removed"] * dedupe
     else:
         train, test = split_examples(examples, test_size, seed, dedupe=False, near=near)
-        if joined := joined_as_near_repeats(examples, test, test_size):  # 0.1 gave 91%
-            asked = held_out_count(len({example_key(e) for e in examples}), test_size)
-            said.append(
-                f"{joined} more question(s) held out beside the {asked} drawn, as they "
-                "nearly repeat one of them"
-            )
+        if joined := near_repeats_note(examples, test, test_size):  # 0.1 gave 91%
+            said.append(joined)
     if not train:  # as training refuses it: an empty train.jsonl is no split
         raise TunelabError(f"{path}: no training row left: {'; '.join(said)}")
     # The original rows (same columns, extra fields such as provenance kept), looked up by file:line.

@@ -27,7 +27,6 @@ from tunelab.data.tokenize import IGNORE
 from tunelab.errors import TunelabError
 from tunelab.models import context_length
 from tunelab.run import (
-    CHECKPOINT_PREFIX,
     CHECKPOINTS,
     METRICS_FILE,
     Run,
@@ -106,6 +105,7 @@ from tunelab.train.stopping import (
     NonFiniteLoss,
     StopRequest,
     checkpoint_on_crash,
+    ctrl_c_while_saving,
 )
 from tunelab.train.trackers import check_trackers
 
@@ -458,7 +458,7 @@ def _train(
 
     weights = gather_weights(model) if sharded else None  # every process takes part
     if world.is_main:
-        try:
+        with ctrl_c_while_saving(checkpoints, state.step, resume_hint, console):
             if cfg.select_best != "last" and (best := restore_best(run_dir, model)):
                 console.print(
                     f"model/ holds step {best['step']}, the best by {best['metric']} "
@@ -468,20 +468,6 @@ def _train(
             save_final(model, tokenizer, run_dir, weights)
             plot_losses(metrics_path, run_dir / "loss.png", title=config.name)
             log.finish(interrupted=interrupted)  # the trackers get the model and plot
-        except KeyboardInterrupt as err:
-            if err.args:  # a second Ctrl-C after the loop's own line
-                raise
-            # Out of the loop's Ctrl-C handling: it exited 130 without a word, model/ half written.
-            saved = list_checkpoints(checkpoints)
-            if not saved:  # train.save_at_end: false, and no save_every reached
-                kept = "no checkpoint was saved: train again with --overwrite"
-            elif saved[-1].name == f"{CHECKPOINT_PREFIX}{state.step:06d}":
-                kept = f"{saved[-1].name} is saved: `{resume_hint}` writes it"
-            else:
-                kept = f"the last checkpoint is {saved[-1].name}: `{resume_hint}` goes on from it"
-            message = f"interrupted while writing the final model; {kept}"
-            console.print(f"[yellow]{escape(message)}[/]", soft_wrap=True)
-            raise KeyboardInterrupt(message) from None
     distributed.barrier(world)
     if interrupted:
         # Ctrl-C means stop: the caller stops too (a shell sees 130), with the checkpoint saved.

@@ -139,14 +139,19 @@ def _moved(key: str, saved, new) -> bool:
     )  # fmt: skip
 
 
+def _saved_and_new(run_dir: Path, config: Config) -> tuple[dict, dict]:
+    """run_dir's config.yaml and `config`, flattened to dotted keys, local files where they are
+    (a run from before they were saved absolute, too)."""
+    saved = flatten(with_found_files(Run.open(run_dir).config).model_dump())
+    return saved, flatten(with_found_files(config).model_dump())
+
+
 def check_resume_changes(run_dir: Path, config: Config) -> None:
     """Refuse by name a setting changed since run_dir's config.yaml that its checkpoint cannot
     continue with (see MAY_CHANGE_ON_RESUME), rather than fail deep inside loading."""
     if not Run.is_started(run_dir):
         return
-    # Local files compared where they are (a run from before they were saved absolute, too).
-    saved = flatten(with_found_files(Run.open(run_dir).config).model_dump())
-    new = flatten(with_found_files(config).model_dump())
+    saved, new = _saved_and_new(run_dir, config)
     changed = [
         key
         for key in sorted(saved.keys() | new.keys())
@@ -167,8 +172,7 @@ def resume_changes_note(run_dir: Path, config: Config, step: int) -> str | None:
     schedule: a new train.lr or length went on silently from the resume step."""
     if not Run.is_started(run_dir):
         return None
-    saved = flatten(Run.open(run_dir).config.model_dump())
-    new = flatten(config.model_dump())
+    saved, new = _saved_and_new(run_dir, config)
     changed = [
         f"{key} {saved.get(key)} → {new.get(key)}"
         for key in sorted(MAY_CHANGE_ON_RESUME - {"name", "output_dir"})

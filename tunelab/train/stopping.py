@@ -222,6 +222,29 @@ def checkpoint_on_crash(
         raise
 
 
+@contextmanager
+def ctrl_c_while_saving(
+    checkpoints: Path, step: int, resume_hint: str, console: Console
+) -> Iterator[None]:
+    """Ctrl-C while the final model is written, out of the loop's Ctrl-C handling: say which
+    checkpoint is kept and how to go on (it exited 130 without a word, model/ half written)."""
+    try:
+        yield
+    except KeyboardInterrupt as err:
+        if err.args:  # a second Ctrl-C after the loop's own line
+            raise
+        saved = list_checkpoints(checkpoints)
+        if not saved:  # train.save_at_end: false, and no save_every reached
+            kept = "no checkpoint was saved: train again with --overwrite"
+        elif saved[-1].name == f"{CHECKPOINT_PREFIX}{step:06d}":
+            kept = f"{saved[-1].name} is saved: `{resume_hint}` writes it"
+        else:
+            kept = f"the last checkpoint is {saved[-1].name}: `{resume_hint}` goes on from it"
+        message = f"interrupted while writing the final model; {kept}"
+        console.print(f"[yellow]{escape(message)}[/]", soft_wrap=True)
+        raise KeyboardInterrupt(message) from None
+
+
 def _stopped_by(err: BaseException, launcher: LauncherStop | None, step: int) -> str | None:
     """What stopped the loop within a step, in words; None for a crash."""
     if isinstance(err, CtrlCAgain):
