@@ -281,22 +281,23 @@ PAST_VALUE = re.compile(
 # "off", "training on a CPU is impossible", "the response is ignored", "the response is masked
 # out of the loss" (not "is false": "resume is false by default" states resume)
 # (the words before it in its clause: not stated there, as those a few words after a negation).
-# Those of `_SWITCHED_OFF` put their subject out of use, and a question that asks what is so
+# Those of `SWITCHED_OFF` put their subject out of use, and a question that asks what is so
 # ("Which tokens are masked?", "What is disabled by default?") is answered by it: there, the
 # answer's same word states its subject ("Prompt tokens are masked", `asked.asked_off`).
-_SWITCHED_OFF = {
-    "disable": r"disabled",
-    "off": r"off",
-    "ignore": r"ignored",
-    "exclude": r"excluded",
-    "mask": r"masked(?:\s+out)?",
-    "leave_out": r"left\s+out",
-    "remove": r"removed",
+# Each: (as an answer's copula says it, as a question asks it).
+SWITCHED_OFF = {
+    "disable": (r"disabled", r"disabl\w*"),
+    "off": (r"off", r"off"),
+    "ignore": (r"ignored", r"ignor\w*"),
+    "exclude": (r"excluded", r"exclu\w*"),
+    "mask": (r"masked(?:\s+out)?", r"mask\w*"),
+    "leave_out": (r"left\s+out", r"(?:leave|leaves|leaving|left)\s+out"),
+    "remove": (r"removed", r"remov\w*"),
 }
 _NEGATED_COPULA = re.compile(
     r"\b(?:is|are|was|were)\s+(?:not|no\s+longer|never|unavailable|unsupported|wrong|incorrect|"
     r"untrue|unnecessary|unneeded|impossible|"
-    + "".join(f"(?P<{key}>{word})|" for key, word in _SWITCHED_OFF.items())
+    + "".join(f"(?P<{key}>{said})|" for key, (said, _) in SWITCHED_OFF.items())
     + r"a\s+(?:common\s+)?(?:myth|misconception|mistake))\b"
     r"|\b(?:isn|aren|wasn|weren)['’]t\b",
     re.I,
@@ -367,7 +368,7 @@ def states_words(
     right after a negation or by a retraction ("It is Paris. Actually it is not Paris."). With
     `negations` off (a question that asks what is not: "Which OS is not supported?" is answered
     "Windows is not supported"), only a retraction takes a phrase back. `asked`: the words
-    of `_SWITCHED_OFF` the question asks about (`asked.asked_off`), which deny no subject."""
+    of `SWITCHED_OFF` the question asks about (`asked.asked_off`), which deny no subject."""
     said, denied = _said_and_denied(answer, phrase, negations, asked)
     return said and not denied
 
@@ -410,7 +411,7 @@ def _answer_words(answer: str, negations: bool = True, asked: frozenset[str] = f
 
 def negates(clause: str, asked: frozenset[str] = frozenset()) -> bool:
     """Whether a clause holds a negation, or a negated copula ("is not", "is disabled"; not one
-    of the `_SWITCHED_OFF` words `asked`, which a question asks about)."""
+    of the `SWITCHED_OFF` words `asked`, which a question asks about)."""
     return bool(_NEGATION.search(clause)) or any(
         not any(copula.group(key) for key in asked) for copula in _NEGATED_COPULA.finditer(clause)
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from tunelab.data.text import CJK, content_words, stem
-from tunelab.evaluate.answer_words import negates
+from tunelab.evaluate.answer_words import SWITCHED_OFF, negates
 
 # A question that asks what is not: "Which OS is not supported?", "What doesn't it need?",
 # "Which formats are unsupported?", "哪些模型不支持导出?": its answer's negations say the facts,
@@ -68,23 +68,13 @@ def affirms(clause: str, denied: frozenset[str], asked: frozenset[str] = frozens
     return any(stem(w) in denied for w in content_words(clause))
 
 
-# The words of `answer_words._SWITCHED_OFF` as a question asks them, by its keys.
-_ASKED_OFF = {
-    "disable": r"disabl\w*",
-    "off": r"off",
-    "ignore": r"ignor\w*",
-    "exclude": r"exclu\w*",
-    "mask": r"mask\w*",
-    "leave_out": r"(?:leave|leaves|leaving|left)\s+out",
-    "remove": r"remov\w*",
-}
-
-
 def asked_off(question: str) -> frozenset[str]:
-    """The words of `answer_words._SWITCHED_OFF` a question names ("Which tokens are masked?":
+    """The words of `answer_words.SWITCHED_OFF` a question names ("Which tokens are masked?":
     mask; "What does the loss ignore?": ignore): its answer's copula with one of them states its
     subject ("Padding tokens are ignored"), where it denies it otherwise ("Which parts are
     trained? The response is ignored.")."""
     return frozenset(
-        key for key, word in _ASKED_OFF.items() if re.search(rf"\b{word}\b", question, re.I)
+        key
+        for key, (_, asked) in SWITCHED_OFF.items()
+        if re.search(rf"\b{asked}\b", question, re.I)
     )
