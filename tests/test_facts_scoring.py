@@ -134,6 +134,7 @@ def test_an_answer_that_states_a_wrong_answer_too_is_notfact_accurate():
         "It is 16, or maybe 8.",  # a hedged second value is offered, no restatement
         "Use 8-16.",
         "It is 4, 8 or 32.",
+        "It is 8GB/16GB.",  # a slash between two values offers them as "or" does
     ],
 )
 def test_a_wrong_value_offered_is_not_stated_as_no_value_offered_is(answer):

@@ -115,6 +115,40 @@ def test_a_value_offered_among_others_is_not_stated(fact, answer, stated):
 @pytest.mark.parametrize(
     "fact, answer, stated",
     [
+        # Two values of one kind around a slash offer a choice, as "8000 or 8080" does.
+        ("8080", "The default port is 8000/8080.", False),
+        ("8000", "The default port is 8000 / 8080.", False),
+        ("3.11", "It needs Python 3.10/3.11.", False),
+        ("16 GB", "It needs 8GB/16GB.", False),
+        ("$10", "It costs $5/$10 a month.", False),
+        ("1024", "Use 1024/2048 tokens.", False),
+        ("8080", "The default port is 8080; 8000/8080 both work.", True),  # said alone too
+        # A fraction, a score, a ratio, a date, a path or a rate is no choice.
+        ("3", "Use 3/4 of the data.", True),
+        ("4", "Use 3/4 of the data.", True),
+        ("80", "Use an 80/20 split.", True),
+        ("9", "It scored 9/10.", True),
+        ("24", "Support is 24/7.", True),
+        ("2026", "It was released 12/05/2026.", True),
+        ("12", "It was released 12/05/2026.", True),
+        ("2024", "It was released 2024/01/15.", True),
+        ("v1", "Call /v1/chat/completions.", True),
+        ("50", "It does 50 tokens/s.", True),
+        ("24", "Use the subnet 10.0.0.0/24.", True),
+        ("TCP", "It uses TCP/IP.", True),
+        ("output", "Check input/output.", True),
+    ],
+)
+def test_values_either_side_of_a_slash_are_offered_as_a_choice(fact, answer, stated):
+    assert fact_accurate(fact, answer) == stated
+    # Both expected, they are both stated ("3.10/3.11" may be the row's two facts).
+    both = parse_fact_check({"facts": [["3.10"], ["3.11"]]}, "t.jsonl:1")
+    assert score_facts("It needs Python 3.10/3.11.", both)["fact_accuracy"] == 1.0
+
+
+@pytest.mark.parametrize(
+    "fact, answer, stated",
+    [
         # A range does not know the value, as "16 or 32" does not: an end said only as one is
         # not stated (each scored 1).
         ("3", "It trains for 1-3 epochs.", False),

@@ -1,5 +1,5 @@
-"""Values an answer offers rather than knows: one of a choice ("16 or 32") or an end of a
-range ("1-3 epochs"). Fact scoring does not credit a value said only so."""
+"""Values an answer offers rather than knows: one of a choice ("16 or 32", "8000/8080") or an
+end of a range ("1-3 epochs"). Fact scoring does not credit a value said only so."""
 
 from __future__ import annotations
 
@@ -20,6 +20,40 @@ _CHOICE = regex.compile(
     regex.IGNORECASE,
 )
 _OFFERED_VALUE = regex.compile(_VALUE)
+
+
+# Two values around a slash: "8000/8080", "3.10/3.11", "8GB/16GB", "$5/$10" (not one of a
+# longer chain, a date "12/05/2026", or of an address "10.0.0.0/24"); `_slash_choice` says which
+# offer a choice, as "8000 or 8080" does.
+def _slashed(end: str) -> str:
+    return rf"(?P<currency{end}>\p{{Sc}})?(?P<number{end}>\d+(?:,\d{{3}})*(?:\.\d+)?)" + (
+        rf"(?:\s?(?P<unit{end}>%|[A-Za-z]+\b))?"
+    )
+
+
+_SLASHED = regex.compile(
+    rf"(?<![\w.,/]){_slashed('a')}\s?/\s?{_slashed('b')}(?![\w/]|[.,]\d)", regex.IGNORECASE
+)
+
+
+def _slash_choice(pair: regex.Match) -> bool:
+    """Whether two values around a slash are two of one kind that no fraction, score, ratio or
+    rate is ("3/4", "9/10", "80/20", "24/7", "50 tokens/s" keep their numbers): each with the
+    same currency or unit ("$5/$10", "8GB/16GB"), each a decimal ("3.10/3.11"), or whole numbers
+    past any fraction's or score's ("8000/8080")."""
+    a, b = (pair[f"number{end}"].replace(",", "") for end in "ab")
+    if a == b or any(re.match(r"0\d", n) for n in (a, b)):
+        return False  # one value, or a code's part ("05")
+    if pair["currencya"] or pair["currencyb"]:
+        return pair["currencya"] == pair["currencyb"]
+    if pair["unita"]:
+        return pair["unita"].lower() == (pair["unitb"] or "").lower()
+    if "." in a or "." in b:
+        return "." in a and "." in b
+    return int(a) > _FRACTION_PARTS and int(b) > _FRACTION_PARTS
+
+
+_FRACTION_PARTS = 100  # the largest number read as a fraction's or score's part ("45/100")
 
 
 # A numeric range: "1-3", "8–16 GB", "8 GB-16 GB", "$10-$20", "3-4x", "1 to 3 epochs", "from -3
@@ -86,8 +120,8 @@ _NAME_BEFORE = re.compile(r"\b([^\W\d_]+)\s+$")
 
 
 def offered(answer: str, fact: list[Phrase], expected: list[Words]) -> bool:
-    """Whether the answer gives a value fact only as one of several it offers ("16 or 32" does
-    not know it is 32) or as an end of a range ("1-3 epochs" does not know it is 3), some of
+    """Whether the answer gives a value fact only as one of several it offers ("16 or 32",
+    "8000/8080" do not know it is 32, 8080) or as an end of a range ("1-3 epochs" does not know it is 3), some of
     which the row does not expect ("3.10 or 3.11" may be its two facts, "1-3" its facts 1 and
     3, or its one fact). Two values with a comma before "or" are one said again or an
     alternative to it, no guess ("1 GB, or 1024 MB", "32, or 64 on an A100"), unless the second
@@ -103,6 +137,11 @@ def offered(answer: str, fact: list[Phrase], expected: list[Words]) -> bool:
         restated = len(items) == 2 and choice["comma"] and not choice["hedge"]
         if not restated and any(states(choice[0], v) for v in values):
             offers.append(items)
+    for pair in _SLASHED.finditer(answer):
+        if _slash_choice(pair):
+            spans.append(pair.span())
+            if any(states(pair[0], v) for v in values):
+                offers.append(_OFFERED_VALUE.findall(pair[0]))
     for bounds in _ranges(answer):
         spans.append(bounds.span())
         # Each end with the word before the range, as a choice's name: "Python 3.8-3.11" offers
