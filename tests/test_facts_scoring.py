@@ -100,6 +100,35 @@ def test_a_value_the_answer_calls_wrong_is_not_stated(fact, answer, stated):
 
 
 @pytest.mark.parametrize(
+    "answer, accurate, hallucinated",
+    [
+        # What some others say is reported, not the answer's claim: not stated, and no
+        # hallucination (right or wrong, the answer does not commit to it).
+        ("The default rank is 16, although some guides say 32.", True, False),
+        ("The default rank is 16, though some people claim it is 32.", True, False),
+        ("While some tutorials recommend 32, the default rank is 16.", True, False),
+        ("Some guides say 32, but the default is 16.", True, False),
+        ("The default is 16, whereas others suggest 32.", True, False),
+        ("Although the docs say 32, the code uses 16.", True, False),
+        ("The default is 16, not 32 as some guides say.", True, False),
+        ("Some guides say 16.", False, False),
+        # A concession the answer makes itself, or a source it cites as its own, is its claim.
+        ("Although the default is 32, you can lower it to 16.", False, True),
+        ("While the default is 32, many set it to 16.", False, True),
+        ("The docs say the default is 32.", False, True),
+        ("The default is 32, as the docs say.", False, True),
+        ("The default is 32, although some guides say 16.", False, True),
+    ],
+)
+def test_a_value_some_others_are_said_to_claim_is_reported_not_stated(
+    answer, accurate, hallucinated
+):
+    check = parse_fact_check({"facts": [["16"]], "wrong": ["32"]}, "t.jsonl:1")
+    scores = score_facts(answer, check)
+    assert (scores["fact_accuracy"], scores["hallucination"]) == (accurate, hallucinated)
+
+
+@pytest.mark.parametrize(
     "fact, answer",
     [
         ("CPU", "It is not CPU only; it also uses a GPU."),

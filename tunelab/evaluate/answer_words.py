@@ -321,6 +321,46 @@ _RETRACTION = re.compile(
     re.I,
 )
 _HEDGE = re.compile(r"\b(?:maybe|perhaps|possibly)\b", re.I)
+# What some others say is reported, no claim of the answer's own: "16, although some guides
+# say 32", "while some tutorials recommend 32", "others suggest 32", "although the docs say 32"
+# (after a concession, any source; without one, some others only: "The docs say the default
+# is 32" and "as the docs say" cite the answer's own claim; "Although the default is 32" names no
+# one). What the report says, up to its clause's end, is neither stated nor denied.
+_SOURCES = (
+    r"(?:people|folks|users?|developers?|experts?|authors?|guides?|docs?|documentation|"
+    r"tutorials?|sources?|(?:blog\s+)?posts?|blogs?|articles?|answers?|references?|websites?|"
+    r"sites?|forums?|threads?|papers?)"
+)
+# A verb of saying, with up to two auxiliaries or adverbs before it: a plural's ("say", "said")
+# for "some say", a source's in any form ("some guide says", "some docs use 32", "list").
+_BEFORE_SAYING = (
+    r"\s+(?:(?:still|often|also|sometimes|may|might|will|would|can|could|do|did|have|has|had|"
+    r"\w+ly)\s+){0,2}"
+)
+_SAY = (
+    r"(?:say|said|claim(?:ed)?|suggest(?:ed)?|recommend(?:ed)?|mention(?:ed)?|advised?|write|"
+    r"wrote|written|think|thought|believed?|prefer(?:red)?|insist(?:ed)?|argued?|proposed?)"
+)
+_SAYS = (
+    r"(?:says|claims|suggests|recommends|mentions|advises|writes|thinks|believes|prefers|"
+    r"insists|argues|proposes|states?|stated|lists?|listed|reports?|reported|use[sd]?)"
+)
+_REPORTED = re.compile(
+    r"\b(?:(?:(?:although|though|while|whereas)\s+(?:(?:some|many|most|several|other|certain|"
+    rf"a\s+few|older|outdated|the)\s+)?{_SOURCES}"
+    rf"|(?:some|other|certain|a\s+few|older|outdated)\s+{_SOURCES}){_BEFORE_SAYING}"
+    rf"(?:{_SAY}|{_SAYS})"
+    # "some say", "others suggest": no noun after "some" ("some use cases", "some lists")
+    rf"|(?:some|others){_BEFORE_SAYING}{_SAY})\b",
+    re.I,
+)
+# A report's clause ends at punctuation or a turn, not at "and" or "than" as a negation's
+# does: "some guides say 16 and 32", "some say more than 32" report both.
+_REPORT_END = re.compile(
+    r"[,;:.?!)\]](?=\s|$)|[(\[\n—–。，；：！？]|\s-\s|\b(?:but|however|yet|whereas|while|"
+    r"although|though|instead)\b",
+    re.I,
+)
 _SENTENCE_END = re.compile(r"[.?!。！？](?=\s|$)|\n")
 _INTERJECTIONS = frozenset("no sorry wait actually oh well hmm".split())
 # Chinese puts its "not" right before what it negates: "不是北京" (is not Beijing), "没有GPU" or
@@ -479,6 +519,10 @@ def _negated_english(
     for hedge in _HEDGE.finditer(text):  # "maybe 32?": a guess, no statement
         guessed = _WORD.finditer(text, hedge.end(), _reach_end(text, hedge))
         near.update(w.start() for w in [w for w in guessed if w.group() not in _ARTICLE][:2])
+    for report in _REPORTED.finditer(text):  # "although some guides say 32"
+        end = _REPORT_END.search(text, report.end())
+        reported = _WORD.finditer(text, report.end(), end.start() if end else len(text))
+        near.update(w.start() for w in reported)
     for past in PAST_VALUE.finditer(text):  # "was 32 in older versions", "changed from 30"
         group = next(i for i in range(1, 5) if past.group(i))
         near.update(w.start() for w in _WORD.finditer(text, past.start(group), past.end(group)))
