@@ -149,6 +149,36 @@ def test_values_either_side_of_a_slash_are_offered_as_a_choice(fact, answer, sta
 @pytest.mark.parametrize(
     "fact, answer, stated",
     [
+        # Several values of one kind where one is asked ("is", "was", "defaults to") are a hedge,
+        # as "8000, 8080 or 9000" is.
+        ("8080", "The default port is 8000, 8080, 9000.", False),
+        ("8000", "The default port is 8000, 8080.", False),
+        ("16 GB", "The memory needed is 8 GB, 16 GB, 32 GB.", False),
+        ("3.11", "The required version was 3.10, 3.11.", False),
+        ("8080", "It defaults to 8000, 8080, 9000.", False),
+        ("8080", "It's 8000, 8080, 9000.", False),
+        # A list that names several is several facts; a value after the list's is another one.
+        ("3.11", "Supported: Python 3.10, 3.11, 3.12", True),
+        ("3.11", "The supported versions are 3.10, 3.11, 3.12.", True),
+        ("CSV", "It reads JSONL, CSV and Parquet.", True),
+        ("16", "The default is 16, 32 with QLoRA.", True),
+        ("16", "The default is 16, 32 recommended.", True),
+        ("16", "The rank is 16, the alpha is 32.", True),
+        ("2024", "The release date is March 5, 2024.", True),
+    ],
+)
+def test_values_listed_where_one_is_asked_are_a_hedge(fact, answer, stated):
+    assert fact_accurate(fact, answer) == stated
+    # A wrong one among them is not stated; all of them expected, all are stated.
+    check = parse_fact_check({"facts": [["8080"]], "wrong": ["8000"]}, "t.jsonl:1")
+    assert score_facts("The default port is 8000, 8080, 9000.", check)["hallucination"] == 0.0
+    every = parse_fact_check({"facts": [["3.10"], ["3.11"], ["3.12"]]}, "t.jsonl:1")
+    assert score_facts("The version is 3.10, 3.11, 3.12.", every)["fact_accuracy"] == 1.0
+
+
+@pytest.mark.parametrize(
+    "fact, answer, stated",
+    [
         # A range does not know the value, as "16 or 32" does not: an end said only as one is
         # not stated (each scored 1).
         ("3", "It trains for 1-3 epochs.", False),

@@ -1,5 +1,6 @@
-"""Values an answer offers rather than knows: one of a choice ("16 or 32", "8000/8080") or an
-end of a range ("1-3 epochs"). Fact scoring does not credit a value said only so."""
+"""Values an answer offers rather than knows: one of a choice ("16 or 32", "8000/8080", "The
+port is 8000, 8080, 9000.") or an end of a range ("1-3 epochs"). Fact scoring does not credit a
+value said only so."""
 
 from __future__ import annotations
 
@@ -54,6 +55,25 @@ def _slash_choice(pair: regex.Match) -> bool:
 
 
 _FRACTION_PARTS = 100  # the largest number read as a fraction's or score's part ("45/100")
+
+
+# Values listed by commas alone where one value is said ("The default port is 8000, 8080,
+# 9000.", "It defaults to 16, 32."): a hedge, as "8000, 8080 or 9000" is. Only a list that ends
+# its sentence: "The default is 16, 32 with QLoRA" says another value after it, and "The
+# versions are 3.10, 3.11" or "Supported: 3.10, 3.11" name several (`_one_kind` says which
+# values are of one kind).
+_LISTED = regex.compile(
+    rf"\b(?:is|was|(?:it|that)['’]s|defaults\s+to)\s+(?P<list>(?<![\w.]){_VALUE}"
+    rf"(?:,\s+{_VALUE})+)(?=\s*(?:[.;!?\n]|$))",
+    regex.IGNORECASE,
+)
+
+
+def _one_kind(items: list[str]) -> bool:
+    """Whether values differ and each has the same currency and unit ("8 GB, 16 GB"; not "16,
+    32 recommended")."""
+    kinds = {regex.sub(r"[\d,.]+", "", item).strip().lower() for item in items}
+    return len(kinds) == 1 and len(set(items)) > 1
 
 
 # A numeric range: "1-3", "8–16 GB", "8 GB-16 GB", "$10-$20", "3-4x", "1 to 3 epochs", "from -3
@@ -137,6 +157,12 @@ def offered(answer: str, fact: list[Phrase], expected: list[Words]) -> bool:
         restated = len(items) == 2 and choice["comma"] and not choice["hedge"]
         if not restated and any(states(choice[0], v) for v in values):
             offers.append(items)
+    for listed in _LISTED.finditer(answer):
+        items = _OFFERED_VALUE.findall(listed["list"])
+        if _one_kind(items):
+            spans.append(listed.span("list"))
+            if any(states(listed["list"], v) for v in values):
+                offers.append(items)
     for pair in _SLASHED.finditer(answer):
         if _slash_choice(pair):
             spans.append(pair.span())
