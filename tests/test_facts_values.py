@@ -144,6 +144,9 @@ def test_values_either_side_of_a_slash_are_offered_as_a_choice(fact, answer, sta
     # Both expected, they are both stated ("3.10/3.11" may be the row's two facts).
     both = parse_fact_check({"facts": [["3.10"], ["3.11"]]}, "t.jsonl:1")
     assert score_facts("It needs Python 3.10/3.11.", both)["fact_accuracy"] == 1.0
+    # The pair itself, as `data facts` proposes it from such a reference, is the fact.
+    for fact, said in [("8000/8080", "The default port is 8000/8080."), ("8GB/16GB", "8GB/16GB")]:
+        assert fact_accurate(fact, said), said
 
 
 @pytest.mark.parametrize(
@@ -174,6 +177,7 @@ def test_values_listed_where_one_is_asked_are_a_hedge(fact, answer, stated):
     assert score_facts("The default port is 8000, 8080, 9000.", check)["hallucination"] == 0.0
     every = parse_fact_check({"facts": [["3.10"], ["3.11"], ["3.12"]]}, "t.jsonl:1")
     assert score_facts("The version is 3.10, 3.11, 3.12.", every)["fact_accuracy"] == 1.0
+    assert fact_accurate("8000, 8080", "The default port is 8000, 8080.")  # the list is the fact
 
 
 @pytest.mark.parametrize(

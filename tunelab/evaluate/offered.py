@@ -139,6 +139,26 @@ def _ranges(answer: str) -> list[regex.Match]:
 _NAME_BEFORE = re.compile(r"\b([^\W\d_]+)\s+$")
 
 
+def _unworded_choices(answer: str) -> list[tuple[tuple[int, int], str, list[str]]]:
+    """The choices an answer offers with no "or" (`_SLASHED`'s, `_LISTED`'s): each one's span,
+    text and values."""
+    found = []
+    for listed in _LISTED.finditer(answer):
+        items = _OFFERED_VALUE.findall(listed["list"])
+        if _one_kind(items):
+            found.append((listed.span("list"), listed["list"], items))
+    for pair in _SLASHED.finditer(answer):
+        if _slash_choice(pair):
+            found.append((pair.span(), pair[0], _OFFERED_VALUE.findall(pair[0])))
+    return found
+
+
+def _is_the_fact(whole: str, items: list[str], values: list[Words]) -> bool:
+    """Whether a value the row expects is a whole choice or range and none of its values (the
+    fact "5-10 GB" said as "5-10 GB", "8000/8080" as "8000/8080")."""
+    return any(states(whole, v) and not any(states(i, v) for i in items) for v in values)
+
+
 def offered(answer: str, fact: list[Phrase], expected: list[Words]) -> bool:
     """Whether the answer gives a value fact only as one of several it offers ("16 or 32",
     "8000/8080" do not know it is 32, 8080) or as an end of a range ("1-3 epochs" does not know it is 3), some of
@@ -157,17 +177,12 @@ def offered(answer: str, fact: list[Phrase], expected: list[Words]) -> bool:
         restated = len(items) == 2 and choice["comma"] and not choice["hedge"]
         if not restated and any(states(choice[0], v) for v in values):
             offers.append(items)
-    for listed in _LISTED.finditer(answer):
-        items = _OFFERED_VALUE.findall(listed["list"])
-        if _one_kind(items):
-            spans.append(listed.span("list"))
-            if any(states(listed["list"], v) for v in values):
-                offers.append(items)
-    for pair in _SLASHED.finditer(answer):
-        if _slash_choice(pair):
-            spans.append(pair.span())
-            if any(states(pair[0], v) for v in values):
-                offers.append(_OFFERED_VALUE.findall(pair[0]))
+    for span, choice, items in _unworded_choices(answer):
+        spans.append(span)
+        if _is_the_fact(choice, items, values):
+            return False  # the choice is the fact ("8000/8080", as data facts proposes it)
+        if any(states(choice, v) for v in values):
+            offers.append(items)
     for bounds in _ranges(answer):
         spans.append(bounds.span())
         # Each end with the word before the range, as a choice's name: "Python 3.8-3.11" offers
@@ -175,9 +190,7 @@ def offered(answer: str, fact: list[Phrase], expected: list[Words]) -> bool:
         name = _NAME_BEFORE.search(answer, 0, bounds.start())
         named = f"{name[1]} " if name else ""
         ends = [named + bounds["low"], named + bounds["high"]]
-        if any(
-            states(named + bounds[0], v) and not any(states(e, v) for e in ends) for v in values
-        ):
+        if _is_the_fact(named + bounds[0], ends, values):
             return False  # the range is the fact ("5-10 GB", "Python 3.8-3.11")
         if any(states(end, v) for end in ends for v in values):
             offers.append(ends)
