@@ -161,9 +161,9 @@ def _is_the_fact(whole: str, items: list[str], values: list[Words]) -> bool:
 
 def offered(answer: str, fact: list[Phrase], expected: list[Words]) -> bool:
     """Whether the answer gives a value fact only as one of several it offers ("16 or 32",
-    "8000/8080" do not know it is 32, 8080) or as an end of a range ("1-3 epochs" does not know it is 3), some of
-    which the row does not expect ("3.10 or 3.11" may be its two facts, "1-3" its facts 1 and
-    3, or its one fact). Two values with a comma before "or" are one said again or an
+    "8000/8080" do not know it is 32, 8080) or as an end of a range ("1-3 epochs" does not know
+    it is 3), some of which the row does not expect ("3.10 or 3.11" may be its two facts, "1-3"
+    its facts 1 and 3, or its one fact). Two values with a comma before "or" are one said again or an
     alternative to it, no guess ("1 GB, or 1024 MB", "32, or 64 on an A100"), unless the second
     is hedged ("16, or maybe 8")."""
     values = [alt for alt in fact if isinstance(alt, Words) and any(c.isdigit() for c in alt)]
