@@ -108,6 +108,7 @@ def test_a_value_the_answer_calls_wrong_is_not_stated(fact, answer, stated):
         ("The default rank is 16, though some people claim it is 32.", True, False),
         ("While some tutorials recommend 32, the default rank is 16.", True, False),
         ("Some guides say 32, but the default is 16.", True, False),
+        ("Some guides say: 32. The default is 16.", True, False),
         ("The default is 16, whereas others suggest 32.", True, False),
         ("Although the docs say 32, the code uses 16.", True, False),
         ("The default is 16, not 32 as some guides say.", True, False),

@@ -361,6 +361,7 @@ _REPORT_END = re.compile(
     r"although|though|instead)\b",
     re.I,
 )
+_SAID_AFTER = re.compile(r"\s*:?")
 _SENTENCE_END = re.compile(r"[.?!。！？](?=\s|$)|\n")
 _INTERJECTIONS = frozenset("no sorry wait actually oh well hmm".split())
 # Chinese puts its "not" right before what it negates: "不是北京" (is not Beijing), "没有GPU" or
@@ -520,8 +521,9 @@ def _negated_english(
         guessed = _WORD.finditer(text, hedge.end(), _reach_end(text, hedge))
         near.update(w.start() for w in [w for w in guessed if w.group() not in _ARTICLE][:2])
     for report in _REPORTED.finditer(text):  # "although some guides say 32"
-        end = _REPORT_END.search(text, report.end())
-        reported = _WORD.finditer(text, report.end(), end.start() if end else len(text))
+        start = _SAID_AFTER.match(text, report.end()).end()  # "some say: 32"
+        end = _REPORT_END.search(text, start)
+        reported = _WORD.finditer(text, start, end.start() if end else len(text))
         near.update(w.start() for w in reported)
     for past in PAST_VALUE.finditer(text):  # "was 32 in older versions", "changed from 30"
         group = next(i for i in range(1, 5) if past.group(i))
