@@ -8,7 +8,9 @@ import json
 from pathlib import Path
 
 import httpx
+import openai
 import pytest
+import torch
 from test_serve import make_lora_run
 
 from tunelab.evaluate.bench.loglik import Request, encode_pair, loglikelihoods
@@ -291,3 +293,72 @@ def test_an_empty_prompt_echoes_nothing_given_as_text_or_as_token_ids(served):
     as_ids = completions(url, **body, prompt=[[]])
     assert as_text["choices"][0]["text"] == as_ids["choices"][0]["text"] == ""
     assert as_text["choices"][0]["logprobs"] == as_ids["choices"][0]["logprobs"]
+
+
+QUESTION = [{"role": "user", "content": "What is the capital of France?"}]
+
+
+def chat(url: str, **body) -> httpx.Response:
+    return httpx.post(
+        f"{url}/v1/chat/completions", json={"model": "tiny-random", **body}, timeout=60
+    )
+
+
+def test_chat_logprobs_are_the_models_own_at_each_token_of_the_reply(served):
+    url, _ = served
+    reply = chat(url, messages=QUESTION, max_tokens=6, temperature=0, logprobs=True, top_logprobs=3)
+    assert reply.status_code == 200, reply.text
+    (choice,) = reply.json()["choices"]
+    content = choice["logprobs"]["content"]
+    assert len(content) == reply.json()["usage"]["completion_tokens"] == 6
+    # The same reply, token by token, from the model itself: one forward pass per step.
+    model, tokenizer = load_model("tiny-random")
+    text = tokenizer.apply_chat_template(QUESTION, tokenize=False, add_generation_prompt=True)
+    ids = tokenizer(text, add_special_tokens=False).input_ids
+    for entry in content:
+        with torch.inference_mode():
+            logits = model(input_ids=torch.tensor([ids])).logits[0, -1]
+        logprobs = torch.log_softmax(logits.float(), dim=-1)
+        best = logprobs.topk(3)
+        token = int(best.indices[0])  # greedy
+        assert entry["logprob"] == pytest.approx(float(logprobs[token]), abs=1e-4)
+        assert entry["token"] == tokenizer.decode([token]) and bytes(entry["bytes"]).decode()
+        top = entry["top_logprobs"]
+        assert [t["logprob"] for t in top] == pytest.approx(best.values.tolist(), abs=1e-4)
+        assert top[0]["token"] == entry["token"] and set(top[0]) == {"token", "logprob", "bytes"}
+        ids.append(token)
+    spelled = b"".join(bytes(entry["bytes"]) for entry in content).decode()
+    assert spelled.lstrip() == choice["message"]["content"]
+
+
+def test_chat_logprobs_of_sampled_replies_spell_them_through_the_openai_client(served):
+    url, _ = served
+    client = openai.OpenAI(base_url=f"{url}/v1", api_key="unused", max_retries=0, timeout=30)
+    reply = client.chat.completions.create(
+        model="tiny-random", messages=QUESTION, max_tokens=8, logprobs=True, n=2, seed=5
+    )
+    for choice in reply.choices:
+        tokens = choice.logprobs.content
+        assert 1 <= len(tokens) <= 8 and all(
+            t.logprob <= 0 and t.top_logprobs == [] for t in tokens
+        )
+        # A character split across tokens is whole again once their bytes are joined.
+        spelled = b"".join(bytes(t.bytes) for t in tokens).decode(errors="replace")
+        assert spelled.lstrip() == choice.message.content
+    plain = client.chat.completions.create(model="tiny-random", messages=QUESTION, max_tokens=2)
+    assert plain.choices[0].logprobs is None
+
+
+def test_chat_logprobs_requests_it_cannot_answer_are_refused_by_name(served):
+    url, _ = served
+    for body, param in (
+        ({"top_logprobs": 2}, "top_logprobs"),  # without logprobs: true, as OpenAI refuses it
+        ({"logprobs": False, "top_logprobs": 2}, "top_logprobs"),
+        ({"logprobs": True, "top_logprobs": 21}, "top_logprobs"),
+        ({"logprobs": True, "stream": True}, "stream"),  # as /v1/completions refuses it
+        ({"logprobs": 1}, "logprobs"),  # a count is the legacy API's; chat's is a bool
+    ):
+        reply = chat(url, messages=QUESTION, max_tokens=2, **body)
+        assert reply.status_code == 400 and reply.json()["error"]["param"] == param, reply.text
+    (choice,) = chat(url, messages=QUESTION, max_tokens=2, logprobs=False).json()["choices"]
+    assert choice["logprobs"] is None

@@ -3,7 +3,10 @@
 read to score a served model: each token of the prompt (with `echo`) and of the completion, its
 log-probability under the model, and the `logprobs` likeliest tokens at its place (the chosen one
 always among them). One teacher-forced forward pass scores a choice's tokens; a prompt's first
-token has no context and gets null, as OpenAI's does."""
+token has no context and gets null, as OpenAI's does.
+
+On /v1/chat/completions (`logprobs: true`, `top_logprobs`), as OpenAI's chat API gives them:
+the reply's tokens only, each with its bytes and exactly the `top_logprobs` likeliest there."""
 
 from __future__ import annotations
 
@@ -63,6 +66,46 @@ async def complete_with_logprobs(
                 engine, ids + completion, scored, choice["text"], first, offset
             )
     return answer
+
+
+async def chat_with_logprobs(
+    http: HttpRequest, engine: Engine, body: Any, prompt: list[int], sampling: Sampling
+) -> dict:
+    """A /v1/chat/completions answer whose choices carry the logprobs of their replies' tokens."""
+    if body.stream:  # as /v1/completions answers it: the scoring pass follows the whole reply
+        raise ApiError(400, "logprobs come in one answer: leave stream off", param="stream")
+    jobs = [(i, prompt) for i in range(body.n)]
+    generated: list[Request] = []
+    answer = await respond(http, engine, body, jobs, sampling, chat=True, submitted=generated)
+    top = body.top_logprobs or 0
+    for request, choice in zip(generated, answer["choices"]):
+        # The reply's whole text: the choice's lacks the leading space a chat reply is trimmed of.
+        reply = _tokens_of(engine, request, request.text.text)
+        scored = await run_in_threadpool(score, engine, prompt + reply, top)
+        choice["logprobs"] = _chat_logprobs(engine.tokenizer, reply, scored[len(prompt) :], top)
+    return answer
+
+
+def _chat_logprobs(
+    tokenizer, reply: list[int], scored: list[tuple[float, dict[int, float]]], top: int
+) -> dict:
+    """OpenAI's chat logprobs object for the reply's tokens: each with its text, bytes and
+    log-probability, and the `top` likeliest tokens there (the chosen one only if among them)."""
+    special = set(tokenizer.all_special_ids)
+
+    def entry(token: int, logprob: float) -> dict:
+        # Bytes, as OpenAI gives them: a token holding part of a character joins with the next.
+        if token in special:
+            raw = tokenizer.convert_ids_to_tokens(token).encode()
+        else:
+            raw = _token_bytes(tokenizer, token)
+        return {"token": _as_text(raw), "logprob": logprob, "bytes": list(raw)}
+
+    content = [
+        {**entry(token, value), "top_logprobs": [entry(*t) for t in list(likeliest.items())[:top]]}
+        for token, (value, likeliest) in zip(reply, scored)
+    ]
+    return {"content": content, "refusal": None}
 
 
 def _tokens_of(engine: Engine, request: Request, text: str) -> list[int]:

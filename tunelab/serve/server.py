@@ -27,7 +27,7 @@ from tunelab.generate import fitting_advice, repetition_penalty
 from tunelab.serve.engine import Engine
 from tunelab.serve.formats import ResponseFormat, constraint_for
 from tunelab.serve.launch import DEFAULT_MAX_BODY_MB
-from tunelab.serve.logprobs import MAX_LOGPROBS, complete_with_logprobs
+from tunelab.serve.logprobs import MAX_LOGPROBS, chat_with_logprobs, complete_with_logprobs
 from tunelab.serve.responses import ApiError, respond
 from tunelab.serve.sampling import Sampling
 from tunelab.web import LocalHostsOnly
@@ -127,6 +127,10 @@ class Message(BaseModel):
 
 class ChatBody(_Body):
     messages: list[Message] = Field(min_length=1)
+    # OpenAI's chat logprobs: those of the reply's tokens (tunelab.serve.logprobs).
+    ANSWERED: ClassVar[frozenset[str]] = frozenset({"logprobs", "top_logprobs"})
+    logprobs: bool | None = None
+    top_logprobs: int | None = Field(None, ge=0, le=MAX_LOGPROBS)
     max_completion_tokens: int | None = Field(None, ge=1)
     response_format: ResponseFormat | None = None  # text, json_object or json_schema
     tools: list[dict[str, Any]] | None = None
@@ -136,6 +140,8 @@ class ChatBody(_Body):
 
     def refuse_unsupported(self) -> None:
         super().refuse_unsupported()
+        if self.top_logprobs is not None and not self.logprobs:  # as OpenAI and vLLM answer it
+            raise ApiError(400, "top_logprobs needs logprobs: true", param="top_logprobs")
         # The reply is always text, never a tool call: an agent offered tools would take that
         # text for the model's final answer. Tools with the choice "none" ask for text: given.
         for offered, choice, param, choice_param in (
@@ -261,6 +267,8 @@ def create_app(
         limit = body.max_completion_tokens or body.max_tokens
         sampling = _sampling(engine, body, len(prompt), limit, CHAT_DEFAULT_MAX_TOKENS, "messages")
         sampling.constraint = await run_in_threadpool(constraint_for, engine, body.response_format)
+        if body.logprobs:
+            return await chat_with_logprobs(http, engine, body, prompt, sampling)
         jobs = [(i, prompt) for i in range(body.n)]
         return await respond(http, engine, body, jobs, sampling, chat=True)
 
