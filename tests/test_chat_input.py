@@ -69,7 +69,7 @@ def test_a_model_without_a_chat_template_is_refused_naming_the_option_of_the_com
 
 def test_a_reply_from_a_server_gets_the_room_its_context_leaves(monkeypatch):
     # `tunelab generate URL "hi"` on a short-context model: the default 256 tokens did not fit
-    # and every turn failed, where the same model run locally fits its reply to the context.
+    # and every turn failed. The default is the server's own: the room the context leaves.
     from tunelab import remote
     from tunelab.serve.chat import Session
 
@@ -86,8 +86,11 @@ def test_a_reply_from_a_server_gets_the_room_its_context_leaves(monkeypatch):
 
     monkeypatch.setattr(remote, "stream_chat", stream_chat)
     session = Session(None, None, endpoint="http://127.0.0.1:9", served_model="m")
-    assert session.reply("hi", max_new_tokens=256, remember=False) == "Hello."
-    assert asked == [256, 225]
+    assert session.reply("hi", remember=False) == "Hello."
+    assert asked == [256, 225] and session.room_left == 225
+    # A limit the user gave is theirs: refused when it does not fit, as by a local model.
+    with pytest.raises(remote.ContextExceeded, match="lower max_tokens"):
+        session.reply("hi", max_new_tokens=256, remember=False)
     vllm = remote.ContextExceeded(
         "This model's maximum context length is 2048 tokens. However, you requested 2100 tokens "
         "(1844 in the messages, 256 in the completion)."
@@ -112,8 +115,8 @@ def test_a_server_reply_cut_by_the_context_is_not_told_to_raise_max_new_tokens(m
 
     monkeypatch.setattr(remote, "stream_chat", stream_chat)
     session = Session(None, None, endpoint="http://127.0.0.1:9", served_model="m")
-    session.reply("hi", max_new_tokens=256)
-    note = session.ending_note(256)
+    session.reply("hi")
+    note = session.ending_note()
     assert "cut at 225 tokens" in note and "--max-new-tokens" not in note
     session.reply("again", max_new_tokens=100)  # a reply that had its whole limit
     assert session.ending_note(100) == "(cut at 100 tokens: --max-new-tokens gives it more)"

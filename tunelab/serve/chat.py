@@ -13,6 +13,9 @@ from tunelab.data.templates import Prompt, require_chat_template
 from tunelab.errors import TunelabError
 from tunelab.generate import Generation, fitting_advice, generate
 
+# A reply's length when none is asked for; a message that leaves less room gets the room left.
+DEFAULT_MAX_NEW_TOKENS = 256
+
 
 @dataclass
 class Session:
@@ -26,7 +29,8 @@ class Session:
     last: Generation | None = None  # the latest local reply
     finish_reason: str | None = None  # why the latest reply ended, local or served
     told_forgetting: bool = False  # the REPL said this chat forgets its oldest exchanges
-    room_left: int | None = None  # a served reply's limit, where its context left less than asked
+    told_capping: bool = False  # the REPL said its replies are capped by the room left
+    room_left: int | None = None  # the reply's limit, where the context left less than the default
 
     @classmethod
     def open(
@@ -87,26 +91,32 @@ class Session:
         *,
         remember: bool = True,
         on_text: Callable[[str], None] | None = None,
+        max_new_tokens: int | None = None,
         **generate_kwargs,
     ) -> str:
         """The model's answer to `text` after the history so far; `on_text` receives it piece by
         piece as it is made, less what the reply cuts (a local model), or as it streams. A
         reply that starts repeating a sentence stops there, as no useful answer says one sentence
-        twice."""
+        twice. Without `max_new_tokens`, a reply takes up to DEFAULT_MAX_NEW_TOKENS, or the room a
+        message that leaves less has beside it (`room_left`), as the server takes its default; a
+        `max_new_tokens` given that does not fit beside the message is refused."""
         refuse_undecodable(text)
         self.room_left = None
         messages = [*self.history, {"role": "user", "content": text}]
         if self.endpoint:
-            messages, answer = self._server_reply(messages, on_text, **generate_kwargs)
+            messages, answer = self._server_reply(
+                messages, on_text, max_new_tokens, **generate_kwargs
+            )
             if remember:
                 self.history = [*messages, {"role": "assistant", "content": answer}]
             return answer
-        messages = self.within_context(messages, generate_kwargs.get("max_new_tokens", 256))
+        messages = self.within_context(messages, max_new_tokens)
         prompt = self.prompt.chat(messages, self.tokenizer)
         self.last = generate(
             self.model,
             self.tokenizer,
             [prompt],
+            max_new_tokens=self.room_left or max_new_tokens or DEFAULT_MAX_NEW_TOKENS,
             on_text=on_text,
             stop_repeats=True,
             **generate_kwargs,
@@ -118,31 +128,45 @@ class Session:
         return answer
 
     def within_context(
-        self, messages: list[dict[str, str]], max_new_tokens: int
+        self, messages: list[dict[str, str]], max_new_tokens: int | None = None
     ) -> list[dict[str, str]]:
         """`messages` less their oldest exchanges, as many as the prompt and a full reply need to
         fit the model's context: a long chat forgets its start rather than running the model past
-        the positions it knows. The system prompt is the template's, so it always stays."""
+        the positions it knows. The system prompt is the template's, so it always stays. With no
+        `max_new_tokens`, a last message that leaves less room than the default reply sets
+        `room_left`, the reply's limit."""
         from tunelab.models import context_length
 
-        room = context_length(self.model, self.tokenizer) - max_new_tokens
-        while self._prompt_tokens(messages) > room:
-            if len(messages) <= 1:
-                context, prompt = room + max_new_tokens, self._prompt_tokens(messages)
-                fix = fitting_advice(prompt, context, max_new_tokens, "--max-new-tokens", "it")
-                raise TunelabError(
-                    f"this message ({prompt} tokens as the model reads it) and a reply of up to "
-                    f"{max_new_tokens} tokens do not fit the model's context of {context} tokens: "
-                    f"{fix}"
-                )
-            messages = messages[2:]  # a user turn and its reply, so the chat still opens on a user
+        context = context_length(self.model, self.tokenizer)
+        wanted = max_new_tokens or DEFAULT_MAX_NEW_TOKENS
+        while (prompt := self._prompt_tokens(messages)) > context - wanted:
+            if len(messages) > 1:
+                messages = messages[2:]  # a user turn and its reply: the chat still opens on a user
+            elif max_new_tokens is None and prompt < context:
+                self.room_left = context - prompt
+                return messages
+            else:
+                raise self._too_long(prompt, context, max_new_tokens)
         return messages
+
+    @staticmethod
+    def _too_long(prompt: int, context: int, max_new_tokens: int | None) -> TunelabError:
+        fix = fitting_advice(prompt, context, max_new_tokens, "--max-new-tokens", "it")
+        if max_new_tokens is None:  # the message alone fills the context
+            return TunelabError(
+                f"this message ({prompt} tokens as the model reads it) leaves no room for a "
+                f"reply in the model's context of {context} tokens: {fix}"
+            )
+        return TunelabError(
+            f"this message ({prompt} tokens as the model reads it) and a reply of up to "
+            f"{max_new_tokens} tokens do not fit the model's context of {context} tokens: {fix}"
+        )
 
     def _server_reply(
         self,
         messages: list[dict[str, str]],
         on_text,
-        max_new_tokens=256,
+        max_new_tokens=None,
         temperature=0.0,
         top_p=1.0,
         stop=None,
@@ -151,8 +175,8 @@ class Session:
     ) -> tuple[list[dict[str, str]], str]:
         """(the messages the server could take, its reply), streamed to `on_text` as it comes.
         A chat longer than the server's model takes forgets its oldest exchanges, as with a
-        local model: the server says when the prompt does not fit, and the chat asks again.
-        top_p, stop and seed are sent as OpenAI names them; a local-only setting is refused."""
+        local model: the server says when the prompt does not fit, and the chat asks again (with
+        no `max_new_tokens`, a last message that fits gets the room its context leaves). top_p, stop and seed are sent as OpenAI names them; a local-only setting is refused."""
         from tunelab.remote import ContextExceeded, stream_chat
 
         if others:
@@ -164,6 +188,7 @@ class Session:
         # Sent first each time, never forgotten with the oldest exchanges.
         said = self.prompt.system_prompt
         system = [{"role": "system", "content": said}] if said else []
+        asked = max_new_tokens or DEFAULT_MAX_NEW_TOKENS
 
         while True:
             pieces: list[str] = []
@@ -172,7 +197,7 @@ class Session:
                     self.endpoint,
                     system + messages,
                     self.served_model,
-                    max_tokens=max_new_tokens,
+                    max_tokens=asked,
                     temperature=temperature,
                     api_key=self.api_key,
                     on_finish=partial(setattr, self, "finish_reason"),
@@ -186,10 +211,10 @@ class Session:
                 if pieces:
                     raise
                 if len(messages) <= 1:
-                    # The message fits, a reply of max_new_tokens not: as a local model's does,
-                    # the reply gets the room there is.
-                    if err.room and 0 < err.room < max_new_tokens:
-                        max_new_tokens = self.room_left = err.room
+                    # The message fits, the default reply not: as a local model's does, the
+                    # reply gets the room there is; a limit the user gave is refused, as there.
+                    if max_new_tokens is None and err.room and 0 < err.room < asked:
+                        asked = self.room_left = err.room
                         continue
                     raise
                 messages = messages[2:]  # a user turn and its reply, as within_context drops
@@ -227,7 +252,7 @@ class Session:
             if text in ("/quit", "/exit"):
                 return
             if text == "/reset":
-                self.history, self.told_forgetting = [], False
+                self.history, self.told_forgetting, self.told_capping = [], False, False
                 console.print("[dim](history cleared: the next message starts a new chat)[/]")
                 continue
             if re.fullmatch(r"/\w+", text):  # a mistyped command is not a question for the model
@@ -254,8 +279,11 @@ class Session:
             console.print(f"[red]error:[/] {err}", highlight=False)
             return
         console.out("")
-        if note := self.ending_note(generate_kwargs.get("max_new_tokens", 256)):
+        if note := self.ending_note(generate_kwargs.get("max_new_tokens")):
             console.print(f"[dim]{note}[/]")
+        if (note := self.capping_note()) and not self.told_capping:  # said once, as below
+            self.told_capping = True
+            console.print(f"[yellow]{note}[/]")
         # Said once: from here on each reply forgets another exchange, which a note at every
         # turn would only repeat; a person who asks about the start of the chat should know.
         if len(self.history) < remembered + 2 and not self.told_forgetting:
@@ -274,9 +302,19 @@ class Session:
             "goes on; /reset starts a new one)"
         )
 
-    def ending_note(self, max_new_tokens: int) -> str:
+    def capping_note(self) -> str:
+        """What a person is told when the last reply's limit was the room its message left."""
+        if not self.room_left:
+            return ""
+        return (
+            f"replies are capped at {self.room_left} tokens: the prompt fills the rest of the "
+            "context"
+        )
+
+    def ending_note(self, max_new_tokens: int | None = None) -> str:
         """Why the last reply ended, where a person should know: it began repeating itself, or it
-        ran out of tokens (it may be cut mid-sentence); "" otherwise."""
+        ran out of tokens (it may be cut mid-sentence); "" otherwise. `max_new_tokens` is the
+        limit asked for (None: the default)."""
         if self.finish_reason == "repeat":
             return "(stopped: the answer began repeating itself)"
         if self.finish_reason == "length" and self.room_left:  # no --max-new-tokens helps it
@@ -285,7 +323,8 @@ class Session:
                 "message leaves more)"
             )
         if self.finish_reason == "length":
-            return f"(cut at {max_new_tokens} tokens: --max-new-tokens gives it more)"
+            limit = max_new_tokens or DEFAULT_MAX_NEW_TOKENS
+            return f"(cut at {limit} tokens: --max-new-tokens gives it more)"
         return ""
 
 

@@ -25,7 +25,14 @@ SystemPrompt = Annotated[
     str | None,
     typer.Option(help="The system prompt (default: the run's, else the model's own, if any)."),
 ]
-MaxNewTokens = Annotated[int, typer.Option(min=1, help="Longest reply, in tokens.")]
+MaxNewTokens = Annotated[
+    int | None,
+    typer.Option(
+        min=1,
+        help="Longest reply, in tokens (default: 256, or the room a long message leaves; "
+        "a limit given that does not fit is refused).",
+    ),
+]
 Temperature = Annotated[float, typer.Option(min=0.0, help="0: greedy; higher: more varied.")]
 
 
@@ -34,7 +41,7 @@ def generate_command(
     prompt: Annotated[
         str, typer.Argument(help="The question or instruction; - reads it from standard input.")
     ],
-    max_new_tokens: MaxNewTokens = 256,
+    max_new_tokens: MaxNewTokens = None,
     temperature: Temperature = 0.0,
     template: Template = None,
     api_key: ApiKey = None,
@@ -68,11 +75,15 @@ def generate_command(
     print()
     if note := session.ending_note(max_new_tokens):
         print(note, file=sys.stderr)  # not the answer: a script reading stdout gets it alone
+    if note := session.capping_note():
+        from rich.console import Console
+
+        Console(stderr=True).print(f"[yellow]{note}[/]", highlight=False)
 
 
 def chat_command(
     model: ModelArg,
-    max_new_tokens: MaxNewTokens = 256,
+    max_new_tokens: MaxNewTokens = None,
     temperature: Temperature = 0.0,
     template: Template = None,
     api_key: ApiKey = None,
