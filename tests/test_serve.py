@@ -462,3 +462,16 @@ def test_a_repetition_penalty_comes_from_the_checkpoint_or_the_request(client, e
         assert ask() == expected  # the checkpoint's own, as model.generate applies it
     finally:
         served.repetition_penalty = 1.0
+
+
+def test_a_tool_turn_is_part_of_the_prompt_a_chat_request_is_answered_after(client, engines):
+    # An agent sends the tool's result back as a "tool" turn; the model reads it as context.
+    messages = [
+        *QUESTION,
+        {"role": "assistant", "content": "Let me look it up."},
+        {"role": "tool", "content": "A LoRA adapter is a pair of low-rank matrices."},
+    ]
+    reply = client.chat.completions.create(model="tiny-random", messages=messages, max_tokens=2)
+    prompt = engines["tiny-random"].encode_chat(messages)
+    assert reply.usage.prompt_tokens == len(prompt)
+    assert "<|im_start|>tool\nA LoRA adapter is" in engines["tiny-random"].tokenizer.decode(prompt)

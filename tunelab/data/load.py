@@ -24,6 +24,10 @@ SHAREGPT_ROLES = {
     "gpt": "assistant",
     "assistant": "assistant",
     "system": "system",
+    # A tool's result: context for the reply after it, never trained (LLaMA-Factory's ShareGPT
+    # calls it "observation").
+    "tool": "tool",
+    "observation": "tool",
 }
 # How a user skips bad rows depends on the command: training reads data.on_error from its run
 # config, `data split` has --on-error, others no such choice. A command passes its own hint.
@@ -225,6 +229,12 @@ def _messages(row: dict[str, Any], source: str) -> list[dict[str, str]]:
         given = turn.get("role", turn.get("from"))
         role = SHAREGPT_ROLES.get(given)
         content = turn.get("content", turn.get("value"))
+        if turn.get("tool_calls"):  # the call is not text: a reply trained without it is wrong
+            raise DataError(
+                f"{source}: messages[{i}] holds tool_calls, which tunelab does not train: write "
+                "the call as the assistant's text content (as the model should say it), or leave "
+                "the row out"
+            )
         if role is None:
             raise DataError(
                 f"{source}: messages[{i}] has unknown role {given!r}; use one of "

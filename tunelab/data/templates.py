@@ -32,8 +32,8 @@ TEMPLATE_CHOICE = (
 class Example:
     """One training example in a shape-independent form.
 
-    `messages` is the conversation (roles user/assistant/system); the assistant turns are the
-    responses. `text` is set instead for raw text (continued pretraining: every token trained).
+    `messages` is the conversation (roles user/assistant/system/tool); the assistant turns are
+    the responses, the rest (a tool's result too) their context. `text` is set instead for raw text (continued pretraining: every token trained).
     `instruction`/`input` keep the Alpaca fields apart for templates that use them.
     """
 
@@ -85,6 +85,7 @@ class Prompt:
         alone (as the template `tunelab export` writes for them does)."""
         if self.template == "chat":
             require_chat_template(tokenizer)
+            require_tool_role(messages, tokenizer)
             history = _with_system(messages, self.system_prompt)
             return tokenizer.apply_chat_template(
                 history, tokenize=False, add_generation_prompt=True
@@ -113,6 +114,12 @@ def render_segments(
     messages = _with_system(example.messages, system_prompt)
     if template == "chat":
         return _chat_segments(messages, tokenizer, eos)
+    if template in ("qa", "alpaca") and has_tool_turn(messages):
+        # Its reply would be trained without the result it reads from.
+        raise TunelabError(
+            f"a tool turn has no place in the {template!r} template, which asks one question: "
+            "train rows with tool turns with the chat template (data.template: chat)"
+        )
     prompt = render_prompt(example, tokenizer, template, system_prompt)
     return [(prompt, False), (example.answer + eos, True)]
 
@@ -194,11 +201,43 @@ def require_chat_template(
         )
 
 
+def has_tool_turn(messages: list[dict[str, str]]) -> bool:
+    return any(m["role"] == "tool" for m in messages)
+
+
+def require_tool_role(messages: list[dict[str, str]], tokenizer: PreTrainedTokenizerBase) -> None:
+    """Refuse tool turns to a chat template that would fail on them or leave them out: a reply
+    trained (or asked) without the tool result it answers from."""
+    if has_tool_turn(messages) and not _renders_tool_turns(tokenizer):
+        raise TunelabError(
+            "this chat has a tool turn, but the model's chat template has no tool role (it refuses or "
+            "drops one): leave tool turns out, or use a model whose template has one"
+        )
+
+
+@functools.lru_cache(maxsize=16)
+def _renders_tool_turns(tokenizer: PreTrainedTokenizerBase) -> bool:
+    """Whether the chat template writes a tool turn's text (ChatML, Llama 3.1 and Qwen2.5 do;
+    Gemma's raises on any role but user and assistant)."""
+    result = "tunelab-tool-result"
+    turns = [
+        {"role": "user", "content": "q"},
+        {"role": "assistant", "content": "a"},
+        {"role": "tool", "content": result},
+    ]
+    try:
+        text = tokenizer.apply_chat_template(turns, tokenize=False, add_generation_prompt=True)
+    except Exception:  # a template's raise_exception, or one that reads fields a turn lacks
+        return False
+    return result in text
+
+
 def _chat_segments(
     messages: list[dict[str, str]], tokenizer: PreTrainedTokenizerBase, eos: str
 ) -> list[tuple[str, bool]]:
     """Render turn by turn so each assistant reply (through its EOS) is trained, the rest masked."""
     require_chat_template(tokenizer)
+    require_tool_role(messages, tokenizer)
 
     def render(msgs: list[dict[str, str]], open_reply: bool) -> str:
         return tokenizer.apply_chat_template(msgs, tokenize=False, add_generation_prompt=open_reply)

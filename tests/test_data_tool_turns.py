@@ -1,0 +1,90 @@
+"""Tool-call transcripts as training data and chat requests: a tool's result (role "tool", or
+ShareGPT's "observation") is context for the reply after it, never trained; a chat template
+that cannot write a tool turn is refused by the row's name, not trained without it."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.test_data_mask import trained_text
+from tunelab.data.load import to_example
+from tunelab.data.read import DataError
+from tunelab.data.templates import Example, Prompt
+from tunelab.data.tokenize import tokenize_all, tokenize_example
+from tunelab.errors import TunelabError
+from tunelab.models import tiny_tokenizer
+
+WEATHER = [
+    {"role": "user", "content": "How warm is it in Paris?"},
+    {"role": "assistant", "content": "Let me look it up."},
+    {"role": "tool", "content": "Paris: 21C, sunny"},
+    {"role": "assistant", "content": "It is 21 degrees and sunny."},
+]
+# As Gemma's: any role but user and assistant raises.
+RAISES = (
+    "{% for m in messages %}{% if m.role not in ('user', 'assistant') %}"
+    "{{ raise_exception('Conversation roles must be user or assistant') }}{% endif %}"
+    "{{ '<|im_start|>' + m.role + '\\n' + m.content + '<|im_end|>\\n' }}{% endfor %}"
+    "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
+)
+# One that writes the roles it knows and leaves any other out, in silence.
+DROPS = (
+    "{% for m in messages %}{% if m.role in ('system', 'user', 'assistant') %}"
+    "{{ '<|im_start|>' + m.role + '\\n' + m.content + '<|im_end|>\\n' }}{% endif %}{% endfor %}"
+    "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
+)
+
+
+def test_a_tool_result_is_context_for_the_next_reply_and_never_trained(tiny):
+    _, tokenizer = tiny
+    example = to_example({"messages": WEATHER}, "messages", "tools.jsonl:1")
+    item = tokenize_example(example, tokenizer, "chat")
+    assert trained_text(item, tokenizer) == [
+        "Let me look it up.<|im_end|>",
+        "It is 21 degrees and sunny.<|im_end|>",
+    ]
+    assert "<|im_start|>tool\nParis: 21C, sunny<|im_end|>" in tokenizer.decode(item.input_ids)
+
+
+def test_sharegpt_observation_turns_are_tool_turns():
+    turns = [{"from": "human" if m["role"] == "user" else m["role"], "value": m["content"]}
+             for m in WEATHER]  # fmt: skip
+    turns[1]["from"], turns[2]["from"], turns[3]["from"] = "gpt", "observation", "gpt"
+    example = to_example({"conversations": turns}, "messages", "tools.jsonl:1")
+    assert example.messages == WEATHER
+
+
+@pytest.mark.parametrize("template", [RAISES, DROPS])
+def test_a_chat_template_without_a_tool_role_is_refused_naming_the_row(template):
+    tokenizer = tiny_tokenizer()
+    tokenizer.chat_template = template
+    rows = [Example(messages=WEATHER[:2], source="tools.jsonl:1"),
+            Example(messages=WEATHER, source="tools.jsonl:2")]  # fmt: skip
+    with pytest.raises(
+        TunelabError,
+        match=r"^tools\.jsonl:2: this chat has a tool turn, but the model's chat template has no "
+        r"tool role",
+    ):
+        tokenize_all(rows, tokenizer)
+    items, report = tokenize_all(rows, tokenizer, on_error="skip")
+    assert len(items) == 1 and report.refused[0].startswith("tools.jsonl:2: this chat")
+    # A chat request with a tool turn is refused the same way (the server answers it with a 400).
+    with pytest.raises(TunelabError, match="no tool role"):
+        Prompt("chat").chat(WEATHER[:3], tokenizer)
+
+
+@pytest.mark.parametrize("template", ["qa", "alpaca"])
+def test_a_one_question_template_refuses_a_tool_turn_rather_than_train_without_it(tiny, template):
+    _, tokenizer = tiny
+    example = Example(messages=WEATHER, source="tools.jsonl:3")
+    with pytest.raises(TunelabError, match=rf"^tools\.jsonl:3: a tool turn has no place in the "
+                       rf"'{template}' template.*data\.template: chat"):  # fmt: skip
+        tokenize_example(example, tokenizer, template)
+
+
+def test_a_tool_call_that_is_not_text_is_refused_by_name():
+    call = {"role": "assistant", "content": None, "tool_calls": [{"id": "1", "type": "function",
+            "function": {"name": "weather", "arguments": '{"city": "Paris"}'}}]}  # fmt: skip
+    messages = [WEATHER[0], call, WEATHER[2], WEATHER[3]]
+    with pytest.raises(DataError, match=r"^tools\.jsonl:4: messages\[1\] holds tool_calls"):
+        to_example({"messages": messages}, "messages", "tools.jsonl:4")
