@@ -73,13 +73,23 @@ def test_a_chat_template_without_a_tool_role_is_refused_naming_the_row(template)
         Prompt("chat").chat(WEATHER[:3], tokenizer)
 
 
-@pytest.mark.parametrize("template", ["qa", "alpaca"])
-def test_a_one_question_template_refuses_a_tool_turn_rather_than_train_without_it(tiny, template):
+@pytest.mark.parametrize(
+    "template, named",
+    [("qa", "the 'qa' template"), ("alpaca", "the 'alpaca' template"),
+     ("Q: {{ question }}\nA:", "a Jinja template")],
+)  # fmt: skip
+def test_a_one_question_template_refuses_a_tool_turn_rather_than_train_without_it(
+    tiny, template, named
+):
     _, tokenizer = tiny
     example = Example(messages=WEATHER, source="tools.jsonl:3")
-    with pytest.raises(TunelabError, match=rf"^tools\.jsonl:3: a tool turn has no place in the "
-                       rf"'{template}' template.*data\.template: chat"):  # fmt: skip
+    with pytest.raises(TunelabError, match=rf"^tools\.jsonl:3: a tool turn has no place in "
+                       rf"{named}, which asks one question.*data\.template: chat"):  # fmt: skip
         tokenize_example(example, tokenizer, template)
+    # A Jinja template that reads the turns writes the tool's too.
+    turns = "{% for m in messages %}{{ m.role }}: {{ m.content }}\n{% endfor %}"
+    item = tokenize_example(example, tokenizer, turns)
+    assert "tool: Paris: 21C, sunny" in tokenizer.decode(item.input_ids)
 
 
 def test_a_tool_call_that_is_not_text_is_refused_by_name():

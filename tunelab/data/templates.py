@@ -114,11 +114,14 @@ def render_segments(
     messages = _with_system(example.messages, system_prompt)
     if template == "chat":
         return _chat_segments(messages, tokenizer, eos)
-    if template in ("qa", "alpaca") and has_tool_turn(messages):
+    if "messages" not in template and has_tool_turn(messages):
         # Its reply would be trained without the result it reads from.
+        which = (
+            f"the {template!r} template" if template in BUILTIN_TEMPLATES else "a Jinja template"
+        )
         raise TunelabError(
-            f"a tool turn has no place in the {template!r} template, which asks one question: "
-            "train rows with tool turns with the chat template (data.template: chat)"
+            f"a tool turn has no place in {which}, which asks one question: train rows with "
+            "tool turns with the chat template (data.template: chat)"
         )
     prompt = render_prompt(example, tokenizer, template, system_prompt)
     return [(prompt, False), (example.answer + eos, True)]
