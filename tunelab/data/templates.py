@@ -33,7 +33,8 @@ class Example:
     """One training example in a shape-independent form.
 
     `messages` is the conversation (roles user/assistant/system/tool); the assistant turns are
-    the responses, the rest (a tool's result too) their context. `text` is set instead for raw text (continued pretraining: every token trained).
+    the responses, the rest (a tool's result too) their context. `text` is set instead for raw
+    text (continued pretraining: every token trained).
     `instruction`/`input` keep the Alpaca fields apart for templates that use them.
     """
 
@@ -213,8 +214,8 @@ def require_tool_role(messages: list[dict[str, str]], tokenizer: PreTrainedToken
     trained (or asked) without the tool result it answers from."""
     if has_tool_turn(messages) and not _renders_tool_turns(tokenizer):
         raise TunelabError(
-            "this chat has a tool turn, but the model's chat template has no tool role (it refuses or "
-            "drops one): leave tool turns out, or use a model whose template has one"
+            "this chat has a tool turn, but the model's chat template has no tool role (it "
+            "refuses or drops one): leave tool turns out, or use a model whose template has one"
         )
 
 

@@ -176,7 +176,8 @@ class Session:
         """(the messages the server could take, its reply), streamed to `on_text` as it comes.
         A chat longer than the server's model takes forgets its oldest exchanges, as with a
         local model: the server says when the prompt does not fit, and the chat asks again (with
-        no `max_new_tokens`, a last message that fits gets the room its context leaves). top_p, stop and seed are sent as OpenAI names them; a local-only setting is refused."""
+        no `max_new_tokens`, a last message that fits gets the room its context leaves). top_p,
+        stop and seed are sent as OpenAI names them; a local-only setting is refused."""
         from tunelab.remote import ContextExceeded, stream_chat
 
         if others:
