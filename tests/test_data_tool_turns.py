@@ -9,7 +9,7 @@ import pytest
 from tests.test_data_mask import trained_text
 from tunelab.data.load import to_example
 from tunelab.data.read import DataError
-from tunelab.data.templates import Example, Prompt
+from tunelab.data.templates import Example, Prompt, render_prompt
 from tunelab.data.tokenize import tokenize_all, tokenize_example
 from tunelab.errors import TunelabError
 from tunelab.models import tiny_tokenizer
@@ -68,7 +68,9 @@ def test_a_chat_template_without_a_tool_role_is_refused_naming_the_row(template)
         tokenize_all(rows, tokenizer)
     items, report = tokenize_all(rows, tokenizer, on_error="skip")
     assert len(items) == 1 and report.refused[0].startswith("tools.jsonl:2: this chat")
-    # A chat request with a tool turn is refused the same way (the server answers it with a 400).
+    # Asked (eval, or a chat request, which the server answers with a 400), the same.
+    with pytest.raises(TunelabError, match="no tool role"):
+        render_prompt(Example(messages=WEATHER), tokenizer)
     with pytest.raises(TunelabError, match="no tool role"):
         Prompt("chat").chat(WEATHER[:3], tokenizer)
 
@@ -86,6 +88,8 @@ def test_a_one_question_template_refuses_a_tool_turn_rather_than_train_without_i
     with pytest.raises(TunelabError, match=rf"^tools\.jsonl:3: a tool turn has no place in "
                        rf"{named}, which asks one question.*data\.template: chat"):  # fmt: skip
         tokenize_example(example, tokenizer, template)
+    with pytest.raises(TunelabError, match="a tool turn has no place"):
+        render_prompt(example, tokenizer, template)  # as eval asks it
     # A Jinja template that reads the turns writes the tool's too.
     turns = "{% for m in messages %}{{ m.role }}: {{ m.content }}\n{% endfor %}"
     item = tokenize_example(example, tokenizer, turns)

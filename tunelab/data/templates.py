@@ -115,15 +115,6 @@ def render_segments(
     messages = _with_system(example.messages, system_prompt)
     if template == "chat":
         return _chat_segments(messages, tokenizer, eos)
-    if "messages" not in template and has_tool_turn(messages):
-        # Its reply would be trained without the result it reads from.
-        which = (
-            f"the {template!r} template" if template in BUILTIN_TEMPLATES else "a Jinja template"
-        )
-        raise TunelabError(
-            f"a tool turn has no place in {which}, which asks one question: train rows with "
-            "tool turns with the chat template (data.template: chat)"
-        )
     prompt = render_prompt(example, tokenizer, template, system_prompt)
     return [(prompt, False), (example.answer + eos, True)]
 
@@ -139,7 +130,17 @@ def render_prompt(
     history = messages[:-1] if messages and messages[-1]["role"] == "assistant" else messages
     if template == "chat":
         require_chat_template(tokenizer)
+        require_tool_role(history, tokenizer)
         return tokenizer.apply_chat_template(history, tokenize=False, add_generation_prompt=True)
+    if "messages" not in template and has_tool_turn(history):
+        # The reply would be trained (or asked) without the result it reads from.
+        which = (
+            f"the {template!r} template" if template in BUILTIN_TEMPLATES else "a Jinja template"
+        )
+        raise TunelabError(
+            f"a tool turn has no place in {which}, which asks one question: train rows with "
+            "tool turns with the chat template (data.template: chat)"
+        )
     question = example.question
     if template == "alpaca":
         instruction = example.instruction if example.instruction is not None else question
