@@ -362,3 +362,19 @@ def test_chat_logprobs_requests_it_cannot_answer_are_refused_by_name(served):
         assert reply.status_code == 400 and reply.json()["error"]["param"] == param, reply.text
     (choice,) = chat(url, messages=QUESTION, max_tokens=2, logprobs=False).json()["choices"]
     assert choice["logprobs"] is None
+
+
+def test_a_chat_reply_ended_by_its_eos_lists_it_named_as_the_token():
+    # As vLLM lists it, and usage counts it; the reply's text has no such characters.
+    from tunelab.models import tiny_tokenizer
+    from tunelab.serve.logprobs import _chat_logprobs
+
+    tokenizer = tiny_tokenizer()
+    reply = [*tokenizer("Hi", add_special_tokens=False).input_ids, tokenizer.eos_token_id]
+    scored = [(-0.5, {token: -0.5, 0: -1.0}) for token in reply]
+    content = _chat_logprobs(tokenizer, reply, scored, 1)["content"]
+    assert [entry["token"] for entry in content] == ["H", "i", tokenizer.eos_token]
+    assert bytes(content[-1]["bytes"]).decode() == tokenizer.eos_token
+    assert [entry["top_logprobs"] for entry in content][0] == [
+        {"token": "H", "logprob": -0.5, "bytes": [ord("H")]}
+    ]
