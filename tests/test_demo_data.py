@@ -134,3 +134,44 @@ def test_every_on_topic_test_row_names_its_facts_and_its_reference_states_them(t
 def test_answers_are_short(train, test):
     for row in train + test:
         assert len(row["answer"].split()) <= 30, row["answer"]
+
+
+# Correct answers worded unlike their reference, as a careful grader credits them: a row's
+# facts name the fact, not the reference's wording of it.
+CREDITED_REWORDINGS = [
+    ("What kinds of model names does tunelab understand?",
+     "Embedded SmolLM2, HF hub ids or folders, and run directories."),
+    ("Where does the final adapter end up after training?", "It is saved to runs/<name>/model."),
+    ("Where does the final adapter end up after training?", "In the run's model subfolder."),
+    ("How much dropout does the LoRA adapter use by default?", "Dropout is .05 by default."),
+    ("How long is the learning rate warmup by default?", "A warmup ratio of .05."),
+    ("What share of my examples is kept aside for evaluation?", "A test_size of .1."),
+    ("Can training stop on its own when the eval loss stops improving?",
+     "Yes, enable early stopping."),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("question, answer", CREDITED_REWORDINGS)
+def test_a_correct_answer_worded_unlike_the_reference_is_credited(test, question, answer):
+    from tunelab.evaluate.facts import parse_fact_check, score_facts
+
+    (row,) = [row for row in test if row["question"] == question]
+    assert score_facts(answer, parse_fact_check(row, question))["fact_accuracy"] == 1.0
+
+
+# What a right value's neighbours say is no statement of it.
+NOT_CREDITED = [
+    ("How much dropout does the LoRA adapter use by default?", "Dropout is 1.05 by default."),
+    ("What share of my examples is kept aside for evaluation?", "A test_size of 10.1."),
+    ("Where does the final adapter end up after training?",
+     "The final weights are cached in ~/.cache/tunelab; set TUNELAB_CACHE to change it."),
+    ("Where does the final adapter end up after training?", "Set model.name to a local folder."),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("question, answer", NOT_CREDITED)
+def test_a_wrong_answer_near_the_fact_is_not_credited(test, question, answer):
+    from tunelab.evaluate.facts import parse_fact_check, score_facts
+
+    (row,) = [row for row in test if row["question"] == question]
+    assert score_facts(answer, parse_fact_check(row, question))["fact_accuracy"] == 0.0
