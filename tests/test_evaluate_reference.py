@@ -16,10 +16,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tunelab.evaluate.answer_words import normalize as fact_normalize
 from tunelab.evaluate.facts import parse_fact_check
 from tunelab.evaluate.human.ratings import bradley_terry, elo, leaderboard
 from tunelab.evaluate.metrics import exact_match, normalized_match, rouge_l, token_f1
+from tunelab.evaluate.normalize_numbers import normalize as fact_normalize
 from tunelab.evaluate.paired import (
     MIN_QUESTIONS,
     NO_CLEAR_WINNER,

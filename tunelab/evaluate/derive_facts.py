@@ -35,9 +35,10 @@ from tunelab.data.markers import plain_question
 from tunelab.data.templates import Example
 from tunelab.data.text import STOPWORDS, spaced, stem, unspaced
 from tunelab.errors import TunelabError
-from tunelab.evaluate.answer_words import NO_IDIOMS, PAST_VALUE, normalize
+from tunelab.evaluate.answer_words import NO_IDIOMS, PAST_VALUE
 from tunelab.evaluate.asked import asks_what_is_not
 from tunelab.evaluate.facts import parse_fact_check, shown_phrase
+from tunelab.evaluate.normalize_numbers import normalize
 from tunelab.evaluate.refusals import OFF_TOPIC
 from tunelab.evaluate.stated import Words, states
 
@@ -67,8 +68,8 @@ _UNIT_FORMS = [
 ]  # fmt: skip
 _FORMS_OF = {form: forms for forms in _UNIT_FORMS for form in forms}
 _VALUE_AND_UNIT = re.compile(r"^(\S*\d)\s?([^\W\d_]+)$")
-# A number is read as the scorer reads it (tunelab.evaluate.answer_words): whole, with its sign,
-# currency, per cent and unit, as "-8" is not "+5", "$20" not "€20" and "5GB" not "50GB".
+# A number is read as the scorer reads it (tunelab.evaluate.normalize_numbers): whole, with its
+# sign, currency, per cent and unit, as "-8" is not "+5", "$20" not "€20" and "5GB" not "50GB".
 # A rate's period is part of its value: "$20 per month" is not "$20 per year".
 _PERIOD = r"(?:second|minute|hour|day|week|month|year|user|seat)"
 _NUMBER = (

@@ -21,8 +21,8 @@ from typing import Any
 
 from tunelab.data.read import DataError
 from tunelab.errors import first_few
-from tunelab.evaluate.answer_words import normalize
 from tunelab.evaluate.asked import affirms, asked_off, asks_what_is_not, denied_by_question
+from tunelab.evaluate.normalize_numbers import normalize
 from tunelab.evaluate.offered import offered
 from tunelab.evaluate.stated import Phrase, Words, states
 

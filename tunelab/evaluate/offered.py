@@ -8,7 +8,7 @@ import re
 
 import regex
 
-from tunelab.evaluate.answer_words import numbers_as_digits
+from tunelab.evaluate.normalize_numbers import numbers_as_digits
 from tunelab.evaluate.stated import Phrase, Words, states
 
 # Values offered as a choice: "16 or 32", "8, 16, 32 or 64", "$5/$10 or $20", "16, or maybe 8",

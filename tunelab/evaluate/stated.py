@@ -7,7 +7,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from tunelab.evaluate.answer_words import denies_words, normalize, states_words
+from tunelab.evaluate.answer_words import denies_words, states_words
+from tunelab.evaluate.normalize_numbers import normalize
 
 Phrase = str | re.Pattern
 
