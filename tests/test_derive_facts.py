@@ -9,8 +9,9 @@ from typer.testing import CliRunner
 from tests.conftest import proposed_check
 from tunelab.cli import app
 from tunelab.errors import TunelabError
-from tunelab.evaluate.derive_facts import propose, propose_file, propose_rows
+from tunelab.evaluate.derive_facts import propose
 from tunelab.evaluate.facts import parse_fact_check, read_fact_checks, score_facts
+from tunelab.evaluate.facts_file import propose_file, propose_rows
 from tunelab.evaluate.metrics import token_f1
 
 
@@ -386,7 +387,7 @@ def test_a_contraction_s_first_part_is_no_fact():
 def test_a_missing_test_file_is_one_line_naming_the_file_beside_it(tmp_path):
     # It was a FileNotFoundError traceback, where data check and data split say one line.
     from tunelab.errors import TunelabError
-    from tunelab.evaluate.derive_facts import propose_file
+    from tunelab.evaluate.facts_file import propose_file
 
     (tmp_path / "test.jsonl").write_text('{"question": "q?", "answer": "It is 42."}\n')
     with pytest.raises(TunelabError, match=r"data file not found: .*tset.jsonl \(did you mean"):

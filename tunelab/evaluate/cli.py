@@ -163,7 +163,7 @@ def facts_command(
     from pathlib import Path
 
     from tunelab.errors import TunelabError, first_few
-    from tunelab.evaluate.derive_facts import propose_file
+    from tunelab.evaluate.facts_file import propose_file
 
     same = Path(output).exists() and Path(output).resolve() == Path(path).resolve()
     if Path(output).exists() and not (overwrite or same):

@@ -1,5 +1,6 @@
-"""`tunelab data facts`: propose, for test rows that name none, the facts a correct answer must
-state (tunelab.evaluate.facts), read off each reference answer, for a person to review.
+"""The facts a correct answer must state (tunelab.evaluate.facts), read off its reference
+answer, for a person to review (`tunelab data facts` proposes them for a test file's rows that
+name none: facts_file).
 
 Token F1 rewards an answer for sounding like its reference; a finetuned model that learned the
 style and not the facts scores well on it. The facts of a reference are mostly its specific
@@ -23,23 +24,15 @@ with hand-written facts."""
 
 from __future__ import annotations
 
-import math
 import re
-from collections import Counter
-from pathlib import Path
-from typing import Any, NamedTuple
 
 import regex
 
 from tunelab.data.markers import plain_question
-from tunelab.data.templates import Example
 from tunelab.data.text import STOPWORDS, spaced, stem, unspaced
-from tunelab.errors import TunelabError
 from tunelab.evaluate.answer_words import NO_IDIOMS, PAST_VALUE
 from tunelab.evaluate.asked import asks_what_is_not
-from tunelab.evaluate.facts import parse_fact_check, shown_phrase
 from tunelab.evaluate.normalize_numbers import normalize
-from tunelab.evaluate.refusals import OFF_TOPIC
 from tunelab.evaluate.stated import Words, states
 
 # A number's unit written after a space ("16 GB", "0.5 s", "100 °C", "10 days": not "10
@@ -140,10 +133,6 @@ _TERMS = [
 _FIRST_SENTENCE = regex.compile(
     rf"(?<=[.;:!?])(?<!\b[A-Za-z]\.)(?<!\b(?:{_TITLE}|vs\.))\s+|(?<=[。！？；])"
 )
-# A word in more than this share of a test set's answers, and in more than COMMON_LEAST of them,
-# is its style, no fact (lamini_docs: "LLM" 25%, "AI" 19%, "Lamini" 91%; "Python" 10%, kept).
-COMMON_SHARE = 0.10
-COMMON_LEAST = 3
 _WORDLIKE = re.compile(r"[^\W\d_]+(?: [^\W\d_]+)*")  # words of letters: a name, an acronym
 # Abbreviations the term patterns take for dotted names ("e.g").
 _ABBREVIATION = re.compile(r"(?:e\.g|i\.e|a\.m|p\.m|cf|etc|vs)\.?", re.IGNORECASE)
@@ -205,7 +194,7 @@ def propose(
 ) -> tuple[list[list[str]], list[dict]]:
     """(facts, wrong) for one row: up to `most` facts, each a list of one phrase; `rarity` is
     each word's inverse document frequency over the answers; `common` the words the answers say
-    all along (`vocabulary`): no fact of any one of them."""
+    all along (`facts_file.vocabulary`): no fact of any one of them."""
     facts, wrong, _ = propose_marked(question, answer, rarity, most, common)
     return facts, wrong
 
@@ -459,126 +448,3 @@ def opposite(question: str, answer: str) -> list[dict]:
             if re.match(r"^\W*" + said, answer, re.IGNORECASE):
                 return [{"regex": r"^\W*" + other}]
     return []
-
-
-def vocabulary(answers: list[str]) -> tuple[dict[str, float], frozenset[str]]:
-    """Each word's inverse document frequency over `answers`, and the words more than
-    COMMON_SHARE of them say (and more than COMMON_LEAST): the test set's own vocabulary ("LLM"
-    in a quarter of lamini_docs' answers), which an answer in its style says whatever it
-    states. Naming one is no fact."""
-    counts = Counter(w for a in answers for w in set(normalize(a).split()))
-    least = max(COMMON_LEAST, COMMON_SHARE * len(answers))
-    rarity = {w: math.log(len(answers) / n) for w, n in counts.items()}
-    return rarity, frozenset(w for w, n in counts.items() if n > least)
-
-
-def propose_rows(rows: list[dict[str, Any]], most: int = 2) -> tuple[list[dict], int]:
-    """The rows with proposed `facts` (and `wrong`) where a row names neither, marked
-    `"facts_from": "reference"` (`"reference words"` where they are rare words, no specific
-    term); and how many rows got facts."""
-    answers = [str(r["answer"]) for r in rows]
-    rarity, common = vocabulary(answers)
-    out, proposed = [], 0
-    for row in rows:
-        # An off-topic row's answer is the refusal, which is scored as one (evaluate.refusals).
-        if row.get("facts") or row.get("wrong") or row.get("kind") == OFF_TOPIC:
-            out.append(row)
-            continue
-        facts, wrong, from_words = propose_marked(
-            str(row["question"]), str(row["answer"]), rarity, most, common
-        )
-        if facts or wrong:
-            proposed += bool(facts)  # a wrong answer alone is no fact proposed
-            row = {**row, "facts": facts, **({"wrong": wrong} if wrong else {}),
-                   "facts_from": "reference words" if from_words else "reference"}  # fmt: skip
-        out.append(row)
-    return out, proposed
-
-
-class Proposed(NamedTuple):
-    """What `propose_file` wrote: row counts, and rows by `file:line` for a person to review."""
-
-    rows: int
-    proposed: int  # rows given facts
-    worded: list[str]  # rows whose facts are rare words of the answer, no specific term
-    left: list[str]  # on-topic rows with neither a fact nor a wrong answer: scored by wording
-    off_topic: int  # rows marked off-topic: scored on the refusal
-    verdicts: list[str]  # yes/no rows given the opposite verdict as a wrong answer, no fact
-
-
-def propose_file(
-    path: str | Path,
-    output: str | Path,
-    most: int = 2,
-    on_error: str = "raise",
-    shape: str = "auto",
-    fields: dict[str, str] | None = None,
-) -> Proposed:
-    """Write `path`'s test rows to `output` (JSONL), each as it was (any shape tunelab reads),
-    with proposed facts where it names none. With on_error='skip' a bad row is left out, and
-    counted."""
-    from tunelab.data.hub import is_hub
-    from tunelab.data.load import OPTION_SKIP_HINT, load_examples, not_found, source_rows
-    from tunelab.data.write import write_jsonl
-
-    if not is_hub(path) and not Path(path).exists():
-        raise TunelabError(not_found(path))
-    raw = dict(source_rows(path, quiet=True))
-    for source, row in raw.items():  # facts a row names must be of the form eval reads
-        if isinstance(row, dict):
-            parse_fact_check(row, source)
-    examples = load_examples(path, shape, fields, on_error, OPTION_SKIP_HINT)
-    missing = [ex.source for ex in examples if not ex.answer]
-    if missing:
-        raise TunelabError(
-            f"{missing[0]}: facts are read off the reference answer, and this row has none "
-            f"({len(missing)} rows have none)"
-        )
-    rows = [{**raw[ex.source], "question": ex.question, "answer": ex.answer} for ex in examples]
-    with_facts, proposed = propose_rows(rows, most)
-    added = [
-        {k: row[k] for k in ("facts", "wrong", "facts_from") if k in row} for row in with_facts
-    ]
-    write_jsonl(({**raw[ex.source], **a} for ex, a in zip(examples, added)), output)
-    off_topic = [row.get("kind") == OFF_TOPIC for row in rows]
-    unfacted = [
-        (ex.source, row)
-        for ex, row, off in zip(examples, with_facts, off_topic)
-        if not row.get("facts") and not off
-    ]
-    # A yes/no answer gets its opposite verdict as a wrong answer and no fact: eval scores it
-    # for hallucination, not by wording alone.
-    verdicts = [source for source, row in unfacted if row.get("wrong")]
-    left = [source for source, row in unfacted if not row.get("wrong")]
-    worded = [
-        ex.source
-        for ex, row in zip(examples, with_facts)
-        if row.get("facts_from") == "reference words"
-    ]
-    return Proposed(len(rows), proposed, worded, left, sum(off_topic), verdicts)
-
-
-def untaught(
-    test: list[Example], raw: dict[str, Any], training: list[Example]
-) -> list[tuple[str, str]]:
-    """(`file:line`, fact) of each test row with a fact that no training answer states, the
-    row's own facts or those proposed from its reference (`raw`: each row as read, by source):
-    a fact held out with the only pair that taught it can only be guessed. Regex facts and
-    off-topic rows are neither taught nor untaught."""
-    from tunelab.evaluate.facts import stated_in
-
-    # The example's own question and answer win over a raw column of that name (data.fields).
-    rows = [{**(raw.get(ex.source) or {}), "question": ex.question, "answer": ex.answer}
-            for ex in test]  # fmt: skip
-    with_facts, _ = propose_rows(rows)
-    checks = [parse_fact_check(row, ex.source) for ex, row in zip(test, with_facts)]
-    words = [[shown_phrase(alt) for alt in fact if not isinstance(alt, re.Pattern)]
-             for check in checks for fact in check.facts]  # fmt: skip
-    taught = stated_in([alt for fact in words for alt in fact], [ex.answer for ex in training])
-    found, facts = [], iter(words)
-    for ex, check in zip(test, checks):
-        row_facts = [next(facts) for _ in check.facts]  # all of them: the next row's follow
-        missing = [fact for fact in row_facts if fact and not any(taught[alt] for alt in fact)]
-        if missing:
-            found.append((ex.source, missing[0][0]))
-    return found

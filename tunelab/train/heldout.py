@@ -193,7 +193,7 @@ def untaught_note(config: Config, train: list[Example], test: list[Example]) -> 
     a fact; a walk's 45 generated pairs left 6 of 9 test rows untaught)."""
     from tunelab.data.read import read_rows
     from tunelab.errors import first_few
-    from tunelab.evaluate.derive_facts import untaught
+    from tunelab.evaluate.facts_file import untaught
 
     test = [ex for ex in test if ex.question and ex.answer]
     if not test or len(train) > UNTAUGHT_MAX_TRAIN or len(test) > UNTAUGHT_MAX_TEST:
