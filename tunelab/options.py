@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 
 import typer
 
-from tunelab.config import Section
+from tunelab.section import Section
 
 SET_HELP = "Any other setting of this command's config, as key=value (repeatable)."
 # The --allow-host of every tunelab web server (serve, rate): see tunelab.web.host_allowed.

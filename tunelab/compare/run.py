@@ -19,7 +19,6 @@ from rich.progress import Progress
 
 from tunelab.compare.rag import Passage, Retriever, fit_context, load_corpus, own_rows
 from tunelab.compare.report import write_report
-from tunelab.config import Limit, Section
 from tunelab.data.templates import Prompt
 from tunelab.data.text import content_words
 from tunelab.errors import TunelabError
@@ -29,6 +28,7 @@ from tunelab.evaluate.scores import TestChecks, summarize
 from tunelab.evaluate.suite import EvalConfig, test_path, test_questions
 from tunelab.progress import answer_bars, counting
 from tunelab.run import Run
+from tunelab.section import Limit, Section
 
 if TYPE_CHECKING:
     from tunelab.work_log import AnswerLog

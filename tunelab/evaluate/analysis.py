@@ -9,12 +9,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from tunelab.config import Section
 from tunelab.data.quality.dedup import near_questions
 from tunelab.data.split import drop_leaked
 from tunelab.data.templates import Example
 from tunelab.data.text import content_words, looping_phrase, repeated_sentence, words
 from tunelab.evaluate.retrieval import BM25, Hit, overlap
+from tunelab.section import Section
 
 if TYPE_CHECKING:
     from spellchecker import SpellChecker

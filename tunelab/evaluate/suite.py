@@ -15,7 +15,6 @@ from typing import Any, ClassVar
 from pydantic import Field
 from rich.console import Console
 
-from tunelab.config import Limit, Section
 from tunelab.data.markers import find_markers
 from tunelab.data.read import read_jsonl
 from tunelab.data.templates import Prompt
@@ -31,6 +30,7 @@ from tunelab.evaluate.scores import (
     write_comparison,
 )
 from tunelab.run import Run
+from tunelab.section import Limit, Section
 
 # Each answer as it is made, so an eval cut short asks only the rest when run again.
 ANSWER_LOG = "answers.partial.jsonl"

@@ -13,7 +13,7 @@ import torch
 from rich.console import Console
 from rich.markup import escape
 
-from tunelab.config import Config, fit_max_length, set_values
+from tunelab.config import Config, fit_max_length
 from tunelab.data.pipeline import (
     batches_per_epoch,
     check_data_files,
@@ -34,6 +34,7 @@ from tunelab.run import (
     model_context,
     resume_command,
 )
+from tunelab.section import set_values
 from tunelab.train import distributed
 from tunelab.train.checkpoint import (
     TrainState,

@@ -9,7 +9,7 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-from tunelab.config import Config, DataConfig, TrainConfig, flatten
+from tunelab.config import Config, DataConfig, TrainConfig
 from tunelab.errors import TunelabError
 from tunelab.run import (
     CHECKPOINTS,
@@ -21,6 +21,7 @@ from tunelab.run import (
     resume_command,
     with_umask,
 )
+from tunelab.section import flatten
 from tunelab.train.checkpoint import TrainState, remove_partial_saves
 from tunelab.train.distributed import World
 from tunelab.train.plot import read_metrics

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from rich.console import Console
 
-from tunelab.config import flatten
 from tunelab.errors import TunelabError
 from tunelab.run import CHECKPOINTS, CONFIG_FILE, METRICS_FILE, WEIGHTS, Run
+from tunelab.section import flatten
 from tunelab.train.plot import read_metrics
 
 HELD_OUT_KEYS = ("eval_fact_accuracy", "eval_token_f1")

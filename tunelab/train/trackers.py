@@ -9,8 +9,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
-from tunelab.config import Config, flatten
+from tunelab.config import Config
 from tunelab.errors import TunelabError
+from tunelab.section import flatten
 
 TRACKERS = ("tensorboard", "mlflow", "wandb")
 

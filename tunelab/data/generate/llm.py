@@ -13,8 +13,9 @@ from typing import Protocol
 
 from pydantic import model_validator
 
-from tunelab.config import DEFAULT_MODEL, Section
+from tunelab.config import DEFAULT_MODEL
 from tunelab.errors import TunelabError
+from tunelab.section import Section
 
 log = logging.getLogger(__name__)
 

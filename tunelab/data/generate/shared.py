@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from tunelab.config import Limit
 from tunelab.data.generate.llm import LLM, AskConfig, Conversation, pairs_schema, parse_pairs
 from tunelab.data.quality.dedup import shingles
 from tunelab.data.quality.grounding import ungrounded
@@ -20,6 +19,7 @@ from tunelab.data.quality.junk import junk_reason, repeats_question
 from tunelab.data.read import drop_cut_end, read_jsonl
 from tunelab.data.split import normalize_text
 from tunelab.data.text import looping_phrase, repeat_start
+from tunelab.section import Limit
 
 WORD = re.compile(r"[^\W\d_]{2,}")
 

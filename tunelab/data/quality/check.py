@@ -10,7 +10,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from tunelab.config import DEFAULT_MODEL, Section, Shape, fit_max_length
+from tunelab.config import DEFAULT_MODEL, Shape, fit_max_length
 from tunelab.data.load import Loaded, holds_no_rows, read_examples
 from tunelab.data.markers import Markers, find_markers, plain_question
 from tunelab.data.quality import dedup, diversity, pii
@@ -19,6 +19,7 @@ from tunelab.data.split import duplicate_key, near_keys, prompt_key
 from tunelab.data.templates import Example
 from tunelab.data.write import check_new_file, write_jsonl
 from tunelab.errors import TunelabError, first_few
+from tunelab.section import Section
 
 PiiKind = Literal[tuple(pii.MASKS)]  # type: ignore[valid-type]
 

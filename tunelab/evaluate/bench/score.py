@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING
 
 from pydantic import Field, field_validator, model_validator
 
-from tunelab.config import Limit, Section
 from tunelab.errors import TunelabError
 from tunelab.evaluate.bench.leaderboard import leaderboard, save
 from tunelab.evaluate.bench.tasks import TASKS, Doc, Task, get_task, main_metric, shots
 from tunelab.evaluate.bench.tasks.base import TARGET_DELIMITER
+from tunelab.section import Limit, Section
 
 if TYPE_CHECKING:
     from transformers import PreTrainedModel, PreTrainedTokenizerBase

@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
 
-from tunelab.config import Limit, Section
 from tunelab.data.read import read_jsonl
 from tunelab.data.write import append_jsonl
 from tunelab.errors import TunelabError
@@ -32,6 +31,7 @@ from tunelab.evaluate.human.arena import (
     shared_questions,
 )
 from tunelab.evaluate.human.ratings import leaderboard
+from tunelab.section import Limit, Section
 
 RUBRIC = (
     "Please act as an impartial judge and evaluate the two answers an AI assistant gave to the "

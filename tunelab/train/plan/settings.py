@@ -8,9 +8,10 @@ from typing import Literal
 
 from pydantic import Field
 
-from tunelab.config import DEFAULT_MODEL, Config, Section
+from tunelab.config import DEFAULT_MODEL, Config
 from tunelab.errors import TunelabError
 from tunelab.run import Run
+from tunelab.section import Section
 from tunelab.train.plan.shapes import ATTENTION, EMBED, HEAD, MLP
 
 FUSED = {"qkv_proj": ("q_proj", "k_proj", "v_proj"), "gate_up_proj": ("gate_proj", "up_proj")}
