@@ -2,6 +2,7 @@
 stores every vote at once and ranks the models."""
 
 import json
+import math
 import random
 
 import pytest
@@ -441,6 +442,25 @@ def test_a_model_that_won_every_vote_gets_an_interval_not_a_point():
     assert a.low <= a.bt <= a.high and b.low <= b.bt <= b.high
     # Ten votes all one way are still enough to call the winner (the sign test's p is 0.002).
     assert a.vs_next == "ahead of b"
+
+
+def test_a_one_way_record_leaves_room_on_both_sides_of_the_estimate():
+    # Every round drew the pair's votes at the fit's chance, and no record beats 10 of 10: the
+    # winner's interval stopped at its estimate, 1290 [1112, 1290], as though the gap could not
+    # be larger than 10 votes read it. With three models, where the winner's gaps rest on such
+    # records alone, it sat 18-36 points above against 200-280 below.
+    two = leaderboard([("a", "b", 1.0)] * 10, rounds=200)
+    sweep = [("a", "b", 1.0)] * 10 + [("a", "c", 1.0)] * 10
+    sweep += [("b", "c", 1.0)] * 5 + [("b", "c", 0.0)] * 5
+    chain = [("a", "b", 1.0)] * 10 + [("b", "c", 1.0)] * 10
+    for board in (two, leaderboard(sweep, rounds=200), leaderboard(chain, rounds=200)):
+        best, worst = board[0], board[-1]
+        assert best.model == "a" and best.high > best.bt + 150 and best.low < best.bt - 150
+        assert worst.low < worst.bt - 150 and worst.high > worst.bt + 100
+        assert all(math.isfinite(v) for r in board for v in (r.low, r.high))
+    # Ten votes all one way still name the winner, and a chain of them each link.
+    assert two[0].vs_next == "ahead of b"
+    assert [r.vs_next for r in leaderboard(chain, rounds=200)] == ["ahead of b", "ahead of c", ""]
 
 
 def test_pairs_whose_every_vote_was_a_tie_get_an_interval_not_a_point():

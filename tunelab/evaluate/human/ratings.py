@@ -5,6 +5,7 @@ A vote is (model a, model b, score of a): 1 a better, 0 b better, 0.5 a tie ("bo
 
 from __future__ import annotations
 
+import functools
 import math
 import random
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from tunelab.evaluate.paired import MIN_QUESTIONS, NO_CLEAR_WINNER
 Vote = tuple[str, str, float]
 
 SCALE, BASE, START = 400.0, 10.0, 1000.0
+MAX_STEP = 2.0  # the longest Newton step of a log-strength in `bradley_terry`
 
 
 def elo(votes: list[Vote], k: float = 4.0) -> dict[str, float]:
@@ -30,11 +32,15 @@ def elo(votes: list[Vote], k: float = 4.0) -> dict[str, float]:
 
 
 def bradley_terry(
-    votes: list[Vote], iterations: int = 100, tolerance: float = 1e-10
+    votes: list[Vote],
+    iterations: int = 100,
+    tolerance: float = 1e-10,
+    offsets: dict[tuple[str, str], float] | None = None,
 ) -> dict[str, float]:
     """Bradley–Terry strengths by maximum likelihood (ties count half a win to each side), mapped
     to the Elo scale with the mean at 1000; Newton's method on the log-strengths, run until no
-    log-strength moves by `tolerance`."""
+    log-strength moves by `tolerance`. `offsets` (rating points, by pair in name order) scores a
+    pair's votes against its gap less the offset (`leaderboard`'s one-way records)."""
     models = sorted({m for a, b, _ in votes for m in (a, b)})
     if not models:
         return {}
@@ -49,6 +55,9 @@ def bradley_terry(
         games[1] += won
     first, second = np.array([list(k) for k in pairs], dtype=int).reshape(-1, 2).T
     games, wins = np.array(list(pairs.values()), dtype=float).reshape(-1, 2).T
+    offset = np.array([(offsets or {}).get((models[i], models[j]), 0.0) for i, j in pairs]) * (
+        math.log(BASE) / SCALE
+    )
     # A model that never won (or never lost), or a group that always beat another, has no finite
     # MLE: one virtual tie of every model against a model of strength 1 (log-strength 0), a weak
     # prior, keeps every rating finite and the fit unique. It pulls every gap a little toward 0,
@@ -58,7 +67,7 @@ def bradley_terry(
     # uneven numbers of votes; and it crept along chains of models that met only neighbours.)
     theta = np.zeros(len(models))
     for _ in range(iterations):
-        chance = _sigmoid(theta[first] - theta[second])  # that the first of each pair wins
+        chance = _sigmoid(theta[first] - theta[second] - offset)  # that the first of each wins
         prior = _sigmoid(theta)
         gradient = 0.5 - prior
         np.add.at(gradient, first, wins - games * chance)
@@ -70,11 +79,15 @@ def bradley_terry(
         np.add.at(hessian, (first, second), -weight)
         np.add.at(hessian, (second, first), -weight)
         step = np.linalg.solve(hessian, gradient)  # positive definite: the prior's diagonal
+        # Far from a far optimum (an offset pair's, `leaderboard`) the curvature is nearly flat
+        # and one step flew to log-strengths of +-20, where it is 0 in floating point: at most
+        # MAX_STEP at a time (a unanimous pair's 10 of 10 sits 3.3 apart).
+        step *= min(1.0, MAX_STEP / np.abs(step).max(initial=MAX_STEP))
         # A long first step toward a unanimous pair's far optimum can overshoot: halve it until
         # the likelihood rises (it always does for a small enough step: the objective is concave).
-        now = _log_likelihood(theta, first, second, games, wins)
+        now = _log_likelihood(theta, first, second, games, wins, offset)
         while (
-            _log_likelihood(theta + step, first, second, games, wins) < now
+            _log_likelihood(theta + step, first, second, games, wins, offset) < now
             and np.abs(step).max() > tolerance
         ):
             step /= 2
@@ -89,9 +102,9 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1 / (1 + np.exp(-x))
 
 
-def _log_likelihood(theta, first, second, games, wins) -> float:
+def _log_likelihood(theta, first, second, games, wins, offset) -> float:
     """The votes' log-likelihood at log-strengths `theta`, the virtual ties included."""
-    gap = theta[first] - theta[second]
+    gap = theta[first] - theta[second] - offset
     votes = wins * -np.logaddexp(0, -gap) + (games - wins) * -np.logaddexp(0, gap)
     ties = 0.5 * (-np.logaddexp(0, -theta) - np.logaddexp(0, theta))
     return float(votes.sum() + ties.sum())
@@ -142,15 +155,15 @@ def leaderboard(
         drawn = [vote for _ in groups for vote in rng.choice(groups)]
         # A pair whose every vote went one way, or every one a tie, repeats that record in every
         # resample, and its interval came out zero-width (10 votes of 10, or 12 ties, read as
-        # certain): its votes are drawn from the fit's chance of a win instead, which the fit's
-        # virtual tie keeps below 1.
+        # certain): its votes are drawn at a chance drawn from what its record says of it.
+        chances = {pair: _posterior_chance(rng, *record) for pair, record in one_outcome.items()}
         drawn = [
-            (a, b, float(rng.random() < _chance(point, a, b)))
-            if (min(a, b), max(a, b)) in one_outcome
+            (a, b, float(rng.random() < _of_first(chances[pair], a, pair)))
+            if (pair := (min(a, b), max(a, b))) in chances
             else (a, b, s)
             for a, b, s in drawn
         ]
-        resampled = bradley_terry(drawn)
+        resampled = bradley_terry(drawn, offsets=_beyond_one_way_records(drawn, chances))
         # A model no resampled vote names has no rating this round (not 1000), and the others
         # were centred on 1000 without it: put them back on the full fit's centre, weighing each
         # by its votes, so that a newcomer's few votes swinging its rating do not shift the rest.
@@ -184,19 +197,64 @@ def leaderboard(
     return table
 
 
-def _pairs_of_one_outcome(votes: list[Vote]) -> set[tuple[str, str]]:
-    """The pairs of models whose votes all had one outcome: every one won by the same side, or
-    every one a tie."""
-    scores: dict[tuple[str, str], set[float]] = {}
+def _pairs_of_one_outcome(votes: list[Vote]) -> dict[tuple[str, str], tuple[float, int]]:
+    """The pairs of models (first, second in name order) whose votes all had one outcome: every
+    one won by the same side, or every one a tie; each with its record, the first's wins (ties
+    half) and the votes."""
+    scores: dict[tuple[str, str], list[float]] = {}
     for a, b, s in votes:
         key = (min(a, b), max(a, b))
-        scores.setdefault(key, set()).add(s if a == key[0] else 1 - s)
-    return {key for key, seen in scores.items() if len(seen) == 1}
+        scores.setdefault(key, []).append(s if a == key[0] else 1 - s)
+    return {key: (sum(seen), len(seen)) for key, seen in scores.items() if len(set(seen)) == 1}
 
 
-def _chance(ratings: dict[str, float], a: str, b: str) -> float:
-    """The chance that `a` wins a vote against `b` at these ratings."""
-    return 1 / (1 + BASE ** ((ratings[b] - ratings[a]) / SCALE))
+def _posterior_chance(rng: random.Random, wins: float, games: int) -> float:
+    """A chance that the pair's first model wins, drawn from its Jeffreys posterior given its
+    record, Beta(wins + 1/2, losses + 1/2): 10 wins of 10 leave it anywhere from ~0.78 up to
+    nearly 1, where the fit reads 0.96; drawing votes at the fit's chance alone never gave a
+    record beyond it. Kept off 0 and 1 so that every gap stays finite."""
+    chance = rng.betavariate(wins + 0.5, games - wins + 0.5)
+    return min(max(chance, 1e-9), 1 - 1e-9)
+
+
+def _of_first(chance: float, a: str, pair: tuple[str, str]) -> float:
+    """The chance that `a` wins, given the chance that the pair's first model does."""
+    return chance if a == pair[0] else 1 - chance
+
+
+def _gap(chance: float) -> float:
+    """The rating gap at which the stronger side wins with this chance."""
+    return SCALE * math.log(chance / (1 - chance), BASE)
+
+
+def _beyond_one_way_records(
+    drawn: list[Vote], chances: dict[tuple[str, str], float]
+) -> dict[tuple[str, str], float]:
+    """Offsets for the pairs whose drawn votes all went one way, drawn at a chance further that
+    way than such a record fits: the fit of 10 wins of 10 is the most one-sided 10 votes can
+    read, so a refit never read beyond the real record's, and the winner's interval stopped at
+    its estimate (1290 [1112, 1290]). Scored against its gap less the chance's excess over that
+    fit, the pair reads near that chance where it alone sets its gap, and weighs in as its votes
+    do where other pairs set it too."""
+    outcomes: dict[tuple[str, str], list[float]] = {}
+    for a, b, s in drawn:
+        if (pair := (min(a, b), max(a, b))) in chances:
+            outcomes.setdefault(pair, []).append(s if a == pair[0] else 1 - s)
+    offsets = {}
+    for pair, seen in outcomes.items():
+        if len(set(seen)) == 1 and seen[0] in (0.0, 1.0):
+            fitted = _one_way_gap(len(seen)) * (1 if seen[0] else -1)
+            excess = _gap(chances[pair]) - fitted
+            if excess * fitted > 0:  # further the way the votes went
+                offsets[pair] = excess
+    return offsets
+
+
+@functools.cache
+def _one_way_gap(votes: int) -> float:
+    """The fitted gap of a pair alone whose `votes` all went one way."""
+    ratings = bradley_terry([("a", "b", 1.0)] * votes)
+    return ratings["a"] - ratings["b"]
 
 
 def separation(upper: Rating, lower: Rating, samples: dict[str, list[float]]) -> str:
