@@ -91,13 +91,11 @@ def intervals(
         with np.errstate(invalid="ignore"):  # inf * 0: every question scored alike
             half = np.where(np.ptp(chunk, axis=1) == 0, 0.0, half)
         low, high = mean[:, 0] - half, mean[:, 0] + half
-        if np.isfinite(limits[1] - limits[0]):
-            low, high = np.maximum(low, limits[0]), np.minimum(high, limits[1])
-        else:  # no spread in most resamples and no limits: the scores seen
-            low, high = (
-                np.where(np.isfinite(half), low, chunk.min(1)),
-                np.where(np.isfinite(half), high, chunk.max(1)),
-            )
+        low, high = np.maximum(low, limits[0]), np.minimum(high, limits[1])
+        for i in np.flatnonzero(~np.isfinite(half)):
+            # No spread in most resamples: no t to read; tunelab's own fallback (Wilson's on the
+            # scores' range, or the scores seen), a few sets of the smallest n.
+            low[i], high[i] = _bootstrap(chunk[i], CONFIDENCE, resamples, seed, limits)
         after.append(np.stack([low, high]))
     before, after = np.concatenate(before, axis=1), np.concatenate(after, axis=1)
     # The same numbers as tunelab's own path (one block of draws while resamples * n <= 2**23).

@@ -134,9 +134,13 @@ def _bootstrap(
     q = float(np.quantile(studentized, confidence, method="higher"))
     if not math.isfinite(q):
         # Over 1 - confidence of the resamples repeat one score (nearly every question scored
-        # alike): the data bound the mean by no more than what scores can be, or were.
-        if math.isfinite(limits[1] - limits[0]):
-            return limits
+        # alike): no t to read. Scores of a known range take Wilson's interval on it, as wide as
+        # any scores of that mean need (`_wilson_bounded`; the whole range, [-1, +1] for one
+        # changed question of 12, claimed no bound the data give); others, the scores seen.
+        low, high = limits
+        if math.isfinite(high - low):
+            shares = _wilson_bounded((diffs - low) / (high - low), confidence)
+            return low + shares[0] * (high - low), low + shares[1] * (high - low)
         return float(diffs.min()), float(diffs.max())
     half = q * float(diffs.std(ddof=1)) / math.sqrt(diffs.size)
     return max(limits[0], mean - half), min(limits[1], mean + half)
