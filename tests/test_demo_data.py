@@ -26,8 +26,38 @@ def _load(path: Path) -> list[dict]:
 
 
 def _norm(text: str) -> str:
-    """Case-, punctuation- and whitespace-insensitive form of a question."""
-    return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
+    """Case-, punctuation- and whitespace-insensitive form of a question ("max_new_tokens" and
+    "--max-new-tokens" are one name)."""
+    return " ".join(re.sub(r"[^\w\s]|_", " ", text.lower()).split())
+
+
+def _facts(train: list[dict]) -> list[list[dict]]:
+    """The on-topic rows of each fact, in file order. Rows with one answer are one fact, and a
+    fact's rows take its wordings in turn (A, B, C, A, ...), so the rows between two rows with
+    one answer, at most three apart, give the same fact's other wordings (a fact's rows need
+    not be next to each other)."""
+    answers = [row["answer"] for row in train]
+    fact_of = {answer: answer for answer in answers if answer != REFUSAL}
+
+    def root(answer: str) -> str:
+        while fact_of[answer] != answer:
+            answer = fact_of[answer]
+        return answer
+
+    for i, answer in enumerate(answers):
+        if answer != REFUSAL and answer in answers[i + 1 : i + 4]:
+            for between in answers[i + 1 : answers.index(answer, i + 1)]:
+                if between != REFUSAL:
+                    fact_of[root(between)] = root(answer)
+    facts: dict[str, list[dict]] = {}
+    for row in train:
+        if row["answer"] != REFUSAL:
+            facts.setdefault(root(row["answer"]), []).append(row)
+    return list(facts.values())
+
+
+def _wordings(rows: list[dict]) -> list[str]:
+    return list(dict.fromkeys(row["answer"] for row in rows))
 
 
 @pytest.fixture(scope="module")
@@ -107,17 +137,90 @@ def test_off_topic_answers_are_the_refusal(test):
             assert row["answer"] != REFUSAL, row["question"]
 
 
-def test_each_fact_has_several_phrasings(train):
-    counts: dict[str, int] = {}
-    for row in train:
-        counts[row["answer"]] = counts.get(row["answer"], 0) + 1
-    facts = {answer: n for answer, n in counts.items() if answer != REFUSAL}
+def test_each_fact_has_several_phrasings_and_one_to_three_answer_wordings(train):
+    facts = _facts(train)
     assert 110 <= len(facts) <= 130
-    # Several phrasings per fact: a small model states a fact for a new wording only when it was
-    # trained on diverse wordings of it (Allen-Zhu & Li, Physics of Language Models 3.1).
-    assert all(5 <= n <= 7 for n in facts.values()), {
-        a: n for a, n in facts.items() if not 5 <= n <= 7
-    }
+    # Several phrasings per fact, and several wordings of its answer: a small model states a
+    # fact for a new wording only when it was trained on diverse wordings of it (Allen-Zhu & Li,
+    # Physics of Language Models 3.1, "knowledge augmentation").
+    assert all(5 <= len(rows) <= 7 for rows in facts), [
+        rows[0]["answer"] for rows in facts if not 5 <= len(rows) <= 7
+    ]
+    for rows in facts:
+        wordings = _wordings(rows)
+        assert 1 <= len(wordings) <= 3, wordings
+        turns = [wordings[i % len(wordings)] for i in range(len(rows))]
+        assert [row["answer"] for row in rows] == turns, "a fact's rows take its wordings in turn"
+
+
+def _derived(train: list[dict]) -> list[tuple[list[dict], list, list[list]]]:
+    """Each fact's rows, the facts `tunelab data facts` proposes from its first wording (the
+    test's reference) as if every row of the fact gave it, and each row's wrong answers."""
+    from tunelab.evaluate.derive_facts import propose_rows
+
+    facts = _facts(train)
+    first = {id(row): rows[0]["answer"] for rows in facts for row in rows}
+    single = [{**row, "answer": first.get(id(row), row["answer"])} for row in train]
+    proposed = dict(zip(map(id, train), propose_rows(single)[0]))
+    out = []
+    for rows in facts:
+        derived = [f for row in rows for f in proposed[id(row)].get("facts", [])]
+        derived = [f for i, f in enumerate(derived) if f not in derived[:i]]
+        out.append((rows, derived, [proposed[id(row)].get("wrong", []) for row in rows]))
+    return out
+
+
+def test_every_wording_of_a_fact_states_the_facts_derived_from_its_first_wording(train):
+    from tunelab.evaluate.facts import parse_fact_check, score_facts
+
+    for rows, derived, wrongs in _derived(train):
+        for row, wrong in zip(rows, wrongs):
+            check = parse_fact_check({**row, "facts": derived, "wrong": wrong}, row["question"])
+            for wording in _wordings(rows):
+                scores = score_facts(wording, check)
+                assert scores.get("fact_accuracy", 1.0) == 1.0, (wording, derived)
+                assert not scores.get("hallucination"), (row["question"], wording)
+
+
+def test_the_wordings_of_a_fact_name_the_same_values_flags_paths_and_names(train):
+    from tunelab.evaluate.derive_facts import specific_terms
+    from tunelab.evaluate.stated import Words, states
+
+    for rows in _facts(train):
+        wordings = _wordings(rows)
+        terms = dict.fromkeys(t for wording in wordings for t in specific_terms(wording))
+        for wording in wordings:
+            # "a GPU is not needed" names the GPU as "does not need a GPU" does.
+            missing = [t for t in terms if not states(wording, Words(t), negations=False)]
+            assert not missing, (wording, missing)
+
+
+def test_every_wording_of_a_tested_fact_states_the_test_rows_facts(train, test):
+    from tunelab.evaluate.facts import parse_fact_check, score_facts
+
+    wordings_of = {w: _wordings(rows) for rows in _facts(train) for w in _wordings(rows)}
+    for i, row in enumerate(test, start=1):
+        if row["kind"] != "paraphrase":
+            continue
+        check = parse_fact_check(row, f"test:{i}")
+        for wording in wordings_of[row["answer"]]:
+            scores = score_facts(wording, check)
+            assert scores["fact_accuracy"] == 1.0, (row["question"], wording)
+            assert not scores.get("hallucination"), (row["question"], wording)
+
+
+# A question that opens with, or turns to, a question word asks for more than yes or no.
+_OPEN_QUESTION = re.compile(r"(?:^|[;,:]\s*)(?:what|how|where|which|when|why|who)\b", re.I)
+
+
+def test_only_a_yes_no_question_is_answered_yes_or_no(train):
+    wrong = [
+        (row["question"], row["answer"])
+        for row in train
+        if re.match(r"\W*(?:yes|no)\b", row["answer"], re.I)
+        and _OPEN_QUESTION.search(row["question"])
+    ]
+    assert not wrong
 
 
 def test_every_on_topic_test_row_names_its_facts_and_its_reference_states_them(test):
