@@ -156,7 +156,7 @@ def test_each_fact_has_several_phrasings_and_one_to_three_answer_wordings(train)
 def _derived(train: list[dict]) -> list[tuple[list[dict], list, list[list]]]:
     """Each fact's rows, the facts `tunelab data facts` proposes from its first wording (the
     test's reference) as if every row of the fact gave it, and each row's wrong answers."""
-    from tunelab.evaluate.derive_facts import propose_rows
+    from tunelab.evaluate.facts_file import propose_rows
 
     facts = _facts(train)
     first = {id(row): rows[0]["answer"] for rows in facts for row in rows}
