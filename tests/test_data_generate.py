@@ -120,6 +120,11 @@ def test_chunks_stay_within_the_token_budget_and_code_keeps_its_lines():
         # A lone verb names a task with no object to ask about: not "What is reproduce?"
         (["Guide", "Reproduce"], None),
         (["Guide", "Verify"], None),
+        # A lone verb with no noun above it to act on: not "How do I export?"
+        (["Guide", "Export"], None),
+        (["tunelab", "Quick tour", "Build"], None),
+        (["tunelab", "Install"], "How do I install tunelab?"),
+        (["tunelab", "Configure"], "How do I configure tunelab?"),
         (["Guide", "Models"], "What are models?"),
         (["Guide", "The backups expire after a week"], None),
         (["Guide", "Uploads fail with HB-408"], "What should I do when uploads fail with HB-408?"),

@@ -547,3 +547,20 @@ def test_a_table_cells_markup_is_not_an_answers_and_a_requirement_list_is_answer
     assert pairs["What is the default log_level?"].startswith("The default log_level is info.")
     required = next(a for q, a in pairs.items() if q.startswith("What does") and "require" in q)
     assert "Python 3.10" in required and "2 GB of free disk space" in required
+
+
+def test_a_lone_verb_heading_asks_about_what_its_parent_heading_names_or_asks_nothing(tmp_path):
+    # "### Export" under "## Models" asked "How do I export?", which names nothing exported.
+    doc = tmp_path / "manual.md"
+    doc.write_text(
+        "# tunelab\n\ntunelab finetunes small models.\n\n## Models\n\n"
+        "tunelab reads a model from a folder.\n\n### Export\n\n"
+        "Write the model as a GGUF file with `tunelab export`.\n\n"
+        "## Quick tour\n\n### Build\n\nRun `make` in the checkout.\n\n"
+        "## Upgrade\n\nRun `pip install -U tunelab` to get the newest release.\n"
+    )
+    pairs = pairs_of(doc)
+    assert pairs["How do I export models in tunelab?"].startswith("Write the model as a GGUF")
+    assert pairs["How do I upgrade tunelab?"].startswith("Run `pip install -U tunelab`")
+    assert not [q for q in pairs if q in ("How do I export?", "How do I build?")]
+    assert not [q for q in pairs if "quick tour" in q.lower()]  # no model built: no object

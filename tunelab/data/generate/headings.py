@@ -52,13 +52,18 @@ GENERIC = {
     "support": "How do I get support for {topic}?",
 }
 # Verbs that are seldom nouns: a heading of one ("Reproduce") is a task whose object only the
-# text says; "How do I reproduce?" and "What is reproduce?" both read badly. ("Export", "Update"
-# or "Test" alone name a thing too, and are asked about.)
+# text says; "How do I reproduce?" and "What is reproduce?" both read badly. A heading of one of
+# these or of IMPERATIVES ("Export") asks about what the heading above it names, if anything.
 LONE_VERBS = frozenset(
     """add allow apply compare configure connect create decrypt delete deploy disable enable
     encrypt evaluate finetune generate ignore include inspect merge prune remove rename replace
     reproduce restore resume retry rewrite serve shuffle uninstall verify""".split()
 )
+# Verbs done to the product itself: a heading of one under its title asks about it ("Upgrade"
+# in tunelab's manual: "How do I upgrade tunelab?"); one exports or builds something in it.
+PRODUCT_VERBS = frozenset("uninstall configure deploy upgrade update use".split())
+# Headings that group sections by kind, not by the thing their verbs act on ("## Commands").
+GROUPS = frozenset("commands tasks steps basics advanced tutorial tutorials recipes tips".split())
 # Headings no question reads well from.
 NO_QUESTION = frozenset(
     "glossary faq contents see also references notes changelog measured".split()
@@ -132,8 +137,8 @@ def heading_question(headings: list[str], context: str = "", title: str = "") ->
     trouble = any(h.strip().strip("#*_ ").lower() in TROUBLE for h in headings[:-1])
     if trouble and opener == "no" and len(heading.split()) > 1:
         return f"What should I do when there is {lower_first(heading, context)}?"
-    if heading.lower() in LONE_VERBS:
-        return None
+    if heading.lower() in (LONE_VERBS | IMPERATIVES) - GENERIC.keys():  # "Export", "Reproduce"
+        return _lone_verb_question(heading.lower(), headings, context, topic)
     if not heading or heading.lower() in NO_QUESTION or opener in LEANING - QUESTION_WORDS:
         return None  # "Without `standard` dependencies" needs the heading before it
     if heading.lower() in GENERIC:
@@ -190,6 +195,28 @@ def heading_question(headings: list[str], context: str = "", title: str = "") ->
     if len(headings) == 1:
         heading = _topic(heading)
     return f"What {'are' if _plural(heading) else 'is'} {lower_title(heading, context, topic)}?"
+
+
+def _lone_verb_question(verb: str, headings: list[str], context: str, topic: str | None):
+    """A heading of one verb asks about the thing the heading above it names, where its section
+    names that thing too ("Export" under "Models", "Write the model as ..."), or about the product
+    for a verb done to it ("Upgrade"); else nothing: "How do I export?" names nothing exported."""
+    where = f" in {topic}" if topic and not english(topic) else ""
+    parent = re.sub(r"[*_`]", "", headings[-2]).strip() if len(headings) > 1 else ""
+    words = parent.lower().split()
+    head = re.sub(r"(?<=[^s])s$", "", words[-1]) if words else ""
+    if (
+        0 < len(words) <= 2
+        and all(w.isalpha() and english(w) for w in words)
+        and parent.lower() not in GENERIC.keys() | NO_QUESTION | TROUBLE | GROUPS | TITLE_FILLER
+        and not (LEANING | QUESTION_WORDS | IMPERATIVES) & set(words)
+        and not _is_gerund(words[0])
+        and re.search(rf"\b{re.escape(head)}", context, re.IGNORECASE)
+    ):
+        return f"How do I {verb} {lower_title(parent, context, topic)}{where}?"
+    if verb in PRODUCT_VERBS and where:
+        return f"How do I {verb} {topic}?"
+    return None
 
 
 # A heading that names a problem ("Loss is NaN", "Spool directory keeps growing"): what to do.
