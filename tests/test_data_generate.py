@@ -125,6 +125,8 @@ def test_chunks_stay_within_the_token_budget_and_code_keeps_its_lines():
         (["tunelab", "Quick tour", "Build"], None),
         (["tunelab", "Install"], "How do I install tunelab?"),
         (["tunelab", "Configure"], "How do I configure tunelab?"),
+        # A step's verb that is not a command's: not "What is look at what will be trained?"
+        (["Guide", "1. Look at what will be trained"], "How do I look at what will be trained?"),
         (["Guide", "Models"], "What are models?"),
         (["Guide", "The backups expire after a week"], None),
         (["Guide", "Uploads fail with HB-408"], "What should I do when uploads fail with HB-408?"),

@@ -564,3 +564,15 @@ def test_a_lone_verb_heading_asks_about_what_its_parent_heading_names_or_asks_no
     assert pairs["How do I upgrade tunelab?"].startswith("Run `pip install -U tunelab`")
     assert not [q for q in pairs if q in ("How do I export?", "How do I build?")]
     assert not [q for q in pairs if "quick tour" in q.lower()]  # no model built: no object
+
+
+def test_a_numbered_step_opening_with_any_verb_asks_how_to_do_it(tmp_path):
+    # "1. Look at what will be trained" asked "What is look at what will be trained?", and the
+    # section gave no pair at all.
+    doc = tmp_path / "tour.md"
+    doc.write_text(
+        "# tunelab\n\ntunelab finetunes small models.\n\n## 1. Look at what will be trained\n\n"
+        "Run `tunelab data show` to see the first rows.\n"
+    )
+    pairs = pairs_of(doc)
+    assert pairs["How do I look at what will be trained?"].startswith("Run `tunelab data show`")

@@ -64,6 +64,13 @@ LONE_VERBS = frozenset(
 PRODUCT_VERBS = frozenset("uninstall configure deploy upgrade update use".split())
 # Headings that group sections by kind, not by the thing their verbs act on ("## Commands").
 GROUPS = frozenset("commands tasks steps basics advanced tutorial tutorials recipes tips".split())
+# A numbered heading's first word is a step's verb ("1. Look at what will be trained"), more
+# often than a heading's is: tutorials' verbs besides those documentation states facts with.
+STEP_VERBS = (
+    VERBS
+    | IMPERATIVES
+    | frozenset("look see try choose get go edit clone prepare fill point ask".split())
+)
 # Headings no question reads well from.
 NO_QUESTION = frozenset(
     "glossary faq contents see also references notes changelog measured".split()
@@ -115,7 +122,7 @@ def heading_question(headings: list[str], context: str = "", title: str = "") ->
     # "3. Split off a test set (5 s)": a step's number and an aside ask nothing; a step is a task.
     heading, numbered = re.subn(r"^\d+(?:\.\d+)*[.)]?\s+(?=[A-Za-z`])", "", heading)
     heading = re.sub(r"\s*\([^()]*\)$", "", heading)
-    step = numbered and heading.split(" ", 1)[0].lower() in VERBS | IMPERATIVES and " " in heading
+    step = numbered and heading.split(" ", 1)[0].lower() in STEP_VERBS and " " in heading
     if step and "?" not in heading and not re.search(r"\bit\b", heading):
         return f"How do I {lower_first(heading, context)}?"
     if "?" in heading:  # "Does finetuning beat prompting? `tunelab compare`"
@@ -197,7 +204,9 @@ def heading_question(headings: list[str], context: str = "", title: str = "") ->
     return f"What {'are' if _plural(heading) else 'is'} {lower_title(heading, context, topic)}?"
 
 
-def _lone_verb_question(verb: str, headings: list[str], context: str, topic: str | None):
+def _lone_verb_question(
+    verb: str, headings: list[str], context: str, topic: str | None
+) -> str | None:
     """A heading of one verb asks about the thing the heading above it names, where its section
     names that thing too ("Export" under "Models", "Write the model as ..."), or about the product
     for a verb done to it ("Upgrade"); else nothing: "How do I export?" names nothing exported."""
