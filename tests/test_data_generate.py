@@ -127,6 +127,10 @@ def test_chunks_stay_within_the_token_budget_and_code_keeps_its_lines():
         (["tunelab", "Configure"], "How do I configure tunelab?"),
         # A step's verb that is not a command's: not "What is look at what will be trained?"
         (["Guide", "1. Look at what will be trained"], "How do I look at what will be trained?"),
+        # "it" after a verb is the product the task is done with: not "What is chat with tunelab?"
+        (["tunelab", "Chat with it"], "How do I chat with tunelab?"),
+        (["tunelab", "3. Chat with it"], "How do I chat with tunelab?"),
+        (["Acme Sync Agent", "Keep it running"], "How do I keep Acme Sync Agent running?"),
         (["Guide", "Models"], "What are models?"),
         (["Guide", "The backups expire after a week"], None),
         (["Guide", "Uploads fail with HB-408"], "What should I do when uploads fail with HB-408?"),

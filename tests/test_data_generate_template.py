@@ -576,3 +576,14 @@ def test_a_numbered_step_opening_with_any_verb_asks_how_to_do_it(tmp_path):
     )
     pairs = pairs_of(doc)
     assert pairs["How do I look at what will be trained?"].startswith("Run `tunelab data show`")
+
+
+def test_it_after_a_heading_s_verb_is_the_product_the_task_is_done_with(tmp_path):
+    # "## Chat with it" under "# tunelab" asked "What is chat with tunelab?" and gave no pair.
+    doc = tmp_path / "tour.md"
+    doc.write_text(
+        "# tunelab\n\ntunelab finetunes small models.\n\n## Chat with it\n\n"
+        "Start a chat with `tunelab chat runs/run1`.\n"
+    )
+    pairs = pairs_of(doc)
+    assert pairs["How do I chat with tunelab?"] == "Start a chat with `tunelab chat runs/run1`."

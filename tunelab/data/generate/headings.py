@@ -150,12 +150,16 @@ def heading_question(headings: list[str], context: str = "", title: str = "") ->
         return None  # "Without `standard` dependencies" needs the heading before it
     if heading.lower() in GENERIC:
         return GENERIC[heading.lower()].format(topic=topic) if topic else None
+    done_with_it = False
     if re.search(r"\bit\b", heading):  # "Using it" under "tunelab": "How do I use tunelab?"
         # Under "Example" or "Teaching a small model facts", "it" names nothing a reader knows;
         # "Acme Sync Agent" (Title Case) and "tunelab" (no word) are names.
         named = topic and len(topic.split()) > 1 and all(w[0].isupper() for w in topic.split())
         if not topic or not named and all(english(w) for w in re.findall(r"[\w'-]+", topic)):
             return None
+        # "Chat with it", "Keep it running": "it" after the first word is what a task is done
+        # to or with, so the heading is that task ("What is chat with tunelab?" was asked).
+        done_with_it = not heading.lower().startswith("it ")
         heading = re.sub(r"\bit\b", topic, heading)
     words = heading.split()
     first = words[0].lower()
@@ -190,8 +194,10 @@ def heading_question(headings: list[str], context: str = "", title: str = "") ->
         # "Rate limiting", "Load balancing": a noun of two, no task ("How do I rate limiting?")
         return f"How does {heading.lower()} work?"
     if (
-        first in IMPERATIVES and not _noun_compound(words, context)
-    ) or imperative:  # "Use Typer in your code": "How do I use Typer in my code?"
+        (first in IMPERATIVES and not _noun_compound(words, context))
+        or imperative
+        or (done_with_it and first.isalpha() and first not in NOT_VERBS)
+    ):  # "Use Typer in your code": "How do I use Typer in my code?"
         task = re.sub(r"\byour\b", "my", lower_title(heading, context, topic))
         task = task[:1].lower() + task[1:]  # the verb, when a name keeps the rest as written
         return f"How do I {task}?"
