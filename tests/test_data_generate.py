@@ -120,6 +120,11 @@ def test_chunks_stay_within_the_token_budget_and_code_keeps_its_lines():
         # A lone verb names a task with no object to ask about: not "What is reproduce?"
         (["Guide", "Reproduce"], None),
         (["Guide", "Verify"], None),
+        # A title's word for what the document covers is no part of the product's name: not
+        # "What does Ferrylog Installation require?"
+        (["Ferrylog Installation Guide", "Requirements"], "What does Ferrylog require?"),
+        (["Ferrylog Installation Guide", "Upgrade"], "How do I upgrade Ferrylog?"),
+        (["Ferrylog Configuration", "Usage"], "How do I use Ferrylog?"),
         # A lone verb with no noun above it to act on: not "How do I export?"
         (["Guide", "Export"], None),
         (["tunelab", "Quick tour", "Build"], None),

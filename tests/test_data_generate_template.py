@@ -587,3 +587,13 @@ def test_it_after_a_heading_s_verb_is_the_product_the_task_is_done_with(tmp_path
     )
     pairs = pairs_of(doc)
     assert pairs["How do I chat with tunelab?"] == "Start a chat with `tunelab chat runs/run1`."
+
+
+def test_a_title_s_word_for_what_the_document_covers_is_not_asked_as_the_product(tmp_path):
+    # Each question named "Ferrylog Installation", a product nobody ships.
+    doc = tmp_path / "install.md"
+    doc.write_text(
+        "# Ferrylog Installation Guide\n\nFerrylog is a small log shipping daemon.\n\n"
+        "## Upgrade\n\nRun `sudo apt install --only-upgrade ferrylog` to get the newest release.\n"
+    )
+    assert list(pairs_of(doc)) == ["What is Ferrylog?", "How do I upgrade Ferrylog?"]

@@ -365,6 +365,8 @@ def _topic(title: str) -> str:
     words = [w for w in re.sub(r"[*_`#]", "", title).split() if w.lower() not in TITLE_FILLER]
     if len(words) > 1 and _is_gerund(words[0].lower()):  # "Installing Ferrytrack Agent"
         words = words[1:]
+    # "Ferrylog Installation Guide": what the document covers, not the product's name
+    words = [w for w in words if w.lower() not in GENERIC] or words
     return " ".join(words) or title
 
 
