@@ -597,3 +597,24 @@ def test_a_title_s_word_for_what_the_document_covers_is_not_asked_as_the_product
         "## Upgrade\n\nRun `sudo apt install --only-upgrade ferrylog` to get the newest release.\n"
     )
     assert list(pairs_of(doc)) == ["What is Ferrylog?", "How do I upgrade Ferrylog?"]
+
+
+def test_a_problem_s_answer_keeps_the_command_between_its_cause_and_its_fix(tmp_path):
+    # "Test the connection:" was answered without the command it introduces, then the fix.
+    doc = tmp_path / "troubleshooting.md"
+    doc.write_text(
+        "# Troubleshooting\n\n## Spool keeps growing\n\nThe collector is probably unreachable. "
+        "Test the connection:\n\n```bash\nferrylog check --collector\n```\n\n"
+        "If the check fails, open port 7411 in your firewall.\n\n## Uploads fail\n\n"
+        "The token expired. Try these:\n\n1. Log out.\n2. Log in again.\n"
+    )
+    pairs = pairs_of(doc)
+    assert pairs["What should I do when spool keeps growing?"] == (
+        "The collector is probably unreachable. Test the connection:\n\n"
+        "```bash\nferrylog check --collector\n```\n\n"
+        "If the check fails, open port 7411 in your firewall."
+    )
+    # Its steps once, as a list: they were said twice, run into the lead's line and listed
+    assert pairs["What should I do when uploads fail?"] == (
+        "The token expired. Try these:\n1. Log out.\n2. Log in again."
+    )

@@ -305,12 +305,9 @@ def _lead_answer(question: str, blocks: list[Block], used: set[str]) -> str | No
         return None  # a bare title line ("Harborline CLI Reference"): it answers nothing
     if question.startswith("How do I") and DESCRIBES.match(sentences[0]) and code is None:
         return None  # "X is our internal daemon." says what X is, not how to install it
-    lead = sentences[:2] if len(sentences[0].split()) < LEAD_WORDS else sentences[:1]
     if fix:
-        # What to do is the cause and then the fix: the section's opening prose, whole (the
-        # fix sentence after "The clock is probably wrong." was in no pair).
-        lead = [s for b in blocks[prose:] if b.kind == "prose" for s in split_sentences(b.text)]
-        lead = lead[:FIX_SENTENCES]
+        return _fix_answer(blocks, prose, used)
+    lead = sentences[:2] if len(sentences[0].split()) < LEAD_WORDS else sentences[:1]
     used.update(lead)
     answer = " ".join(lead)
     # The steps a task's section lists, or the list its lead introduces ("To update it:"), are
@@ -324,6 +321,31 @@ def _lead_answer(question: str, blocks: list[Block], used: set[str]) -> str | No
         answer += "\n" + _listed(blocks, prose + 1)
     elif wants_code and code == prose + 1:
         answer += "\n\n" + _cut_code(blocks[code].text)
+    return answer
+
+
+def _fix_answer(blocks: list[Block], start: int, used: set[str]) -> str:
+    """What to do about a problem is the cause and then the fix: the section's prose from its lead
+    on (FIX_SENTENCES sentences; the fix after "The clock is probably wrong." was in no pair),
+    with its commands and steps where they stand ("Test the connection:" lost its command)."""
+    parts: list[tuple[str, str]] = []  # (kind, text): "prose", "item" or "code"
+    told = 0
+    for block in blocks[start:]:
+        if told >= FIX_SENTENCES:
+            break
+        if block.kind == "code":
+            parts.append(("code", _cut_code(block.text)))
+        elif block.kind == "prose":
+            sentences = split_sentences(block.text)
+            sentences = sentences if block.item else sentences[: FIX_SENTENCES - told]
+            told += 0 if block.item else len(sentences)
+            used.update(sentences)
+            said = " ".join(sentences)
+            parts.append(("item", f"{block.item} {said}") if block.item else ("prose", said))
+    answer = parts[0][1]
+    for (before, _), (kind, text) in zip(parts, parts[1:]):
+        gap = "\n\n" if "code" in (before, kind) else "\n" if "item" in (before, kind) else " "
+        answer += gap + text
     return answer
 
 
