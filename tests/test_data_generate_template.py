@@ -618,3 +618,18 @@ def test_a_problem_s_answer_keeps_the_command_between_its_cause_and_its_fix(tmp_
     assert pairs["What should I do when uploads fail?"] == (
         "The token expired. Try these:\n1. Log out.\n2. Log in again."
     )
+
+
+def test_a_plural_heading_over_a_list_is_answered_by_all_of_it(tmp_path):
+    # "What are limits?" was answered by the first limit alone, and the others were in no row.
+    doc = tmp_path / "config.md"
+    doc.write_text(
+        "# Ferrylog\n\nFerrylog ships logs.\n\n## Limits\n\n"
+        "- A single log line may be at most 64 KB long; longer lines are cut.\n"
+        "- The agent follows at most 256 files at once.\n"
+    )
+    answer = next(a for q, a in pairs_of(doc).items() if "limits" in q)
+    assert answer == (
+        "- A single log line may be at most 64 KB long; longer lines are cut.\n"
+        "- The agent follows at most 256 files at once."
+    )

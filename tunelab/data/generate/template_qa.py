@@ -312,9 +312,9 @@ def _lead_answer(question: str, blocks: list[Block], used: set[str]) -> str | No
     answer = " ".join(lead)
     # The steps a task's section lists, or the list its lead introduces ("To update it:"), are
     # the answer: its first step alone answered "How do I reset the router?".
-    # So is a list a section opens with for "What does X require?": its first item alone
-    # dropped "At least 2 GB of free disk space".
-    if blocks[prose].item and (asks_how or question.startswith("What does")):
+    # So is a list a section opens with for "What does X require?" or "What are limits?": its
+    # first item alone dropped "At least 2 GB of free disk space".
+    if blocks[prose].item and (asks_how or question.startswith(("What does", "What are"))):
         return _listed(blocks, prose)
     listed = prose + 1 < len(blocks) and blocks[prose + 1].item
     if listed and (asks_how or lead[-1].endswith(":")):  # "Pairing links... 1. Open..."
