@@ -633,3 +633,21 @@ def test_a_plural_heading_over_a_list_is_answered_by_all_of_it(tmp_path):
         "- A single log line may be at most 64 KB long; longer lines are cut.\n"
         "- The agent follows at most 256 files at once."
     )
+
+
+def test_a_heading_over_definitions_is_answered_by_all_and_each_is_still_asked(tmp_path):
+    # "What are environment variables?" was answered by FERRYLOG_DEBUG's line alone, which then
+    # had no "What is FERRYLOG_DEBUG?" of its own.
+    doc = tmp_path / "config.md"
+    doc.write_text(
+        "# Ferrylog\n\nFerrylog ships logs.\n\n## Environment variables\n\n"
+        "FERRYLOG_DEBUG: Set to 1 to log every batch the agent sends.\n"
+        "FERRYLOG_CONFIG: Path of the configuration file, if not the default.\n"
+    )
+    pairs = pairs_of(doc)
+    assert pairs["What are environment variables?"] == (
+        "FERRYLOG_DEBUG: Set to 1 to log every batch the agent sends.\n"
+        "FERRYLOG_CONFIG: Path of the configuration file, if not the default."
+    )
+    assert pairs["What is FERRYLOG_DEBUG?"].startswith("FERRYLOG_DEBUG: Set to 1")
+    assert pairs["What is FERRYLOG_CONFIG?"].startswith("FERRYLOG_CONFIG: Path")

@@ -307,6 +307,8 @@ def _lead_answer(question: str, blocks: list[Block], used: set[str]) -> str | No
         return None  # "X is our internal daemon." says what X is, not how to install it
     if fix:
         return _fix_answer(blocks, prose, used)
+    if defined := _defined(blocks[prose:]):
+        return defined  # each is still asked about, "What is FERRYLOG_DEBUG?", so none is used
     lead = sentences[:2] if len(sentences[0].split()) < LEAD_WORDS else sentences[:1]
     used.update(lead)
     answer = " ".join(lead)
@@ -322,6 +324,17 @@ def _lead_answer(question: str, blocks: list[Block], used: set[str]) -> str | No
     elif wants_code and code == prose + 1:
         answer += "\n\n" + _cut_code(blocks[code].text)
     return answer
+
+
+def _defined(blocks: list[Block]) -> str | None:
+    """The `Term: definition` lines a section opens with, one a line, if more than one: all of
+    them answer its heading ("Environment variables"), not the first alone."""
+    defined = []
+    for block in blocks[:MAX_STEPS]:
+        if block.kind != "prose" or block.item or not _definition(block.text, ""):
+            break
+        defined.append(block.text)
+    return "\n".join(defined) if len(defined) > 1 else None
 
 
 def _fix_answer(blocks: list[Block], start: int, used: set[str]) -> str:
