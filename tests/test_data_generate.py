@@ -307,6 +307,20 @@ def test_one_unreadable_document_does_not_cost_the_others_their_rows(tmp_path):
         generate_dataset(GenerateConfig(docs=[str(tmp_path)], output=str(out)), progress=False)
 
 
+def test_an_empty_document_is_named_not_silently_left_out(tmp_path):
+    # An empty file gave "no pairs: qa.jsonl not written" and no word of why.
+    (tmp_path / "guide.md").write_text((DOCS / "guide.md").read_text())
+    (tmp_path / "empty.md").write_text("\n  \n")
+    out = tmp_path / "qa.jsonl"
+    result = CliRunner().invoke(app, ["data", "generate", str(tmp_path), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    said = "".join(result.output.split())  # the console wraps long paths
+    assert "skippedadocument" in said and "empty.md:notext" in said
+    (tmp_path / "guide.md").unlink()
+    with pytest.raises(TunelabError, match="empty.md: no text"):  # nothing to read: an error
+        generate_dataset(GenerateConfig(docs=[str(tmp_path)], output=str(out)), progress=False)
+
+
 def test_setext_headings_record_their_own_line_and_long_words_keep_the_budget():
     from tunelab.data.chunking import markdown_sections, split_text
 

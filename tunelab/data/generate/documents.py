@@ -85,13 +85,16 @@ def generate_dataset(
 def _chunks(config: GenerateConfig, stats: GenerateStats) -> dict[Path, list[Chunk]]:
     """Every readable document's chunks, by the document's resolved path. An unreadable one (not
     UTF-8, a broken PDF) is noted in `stats.failed` and skipped: one bad file in a folder must
-    not cost the others' rows."""
+    not cost the others' rows. So is one with no text, which would leave no trace of why."""
     by_document: dict[Path, list[Chunk]] = {}
     for doc in find_documents(config.docs):
         try:
             by_document[doc.resolve()] = chunk_document(doc, config.max_chunk_tokens)
         except TunelabError as err:
             stats.failed.append(str(err))
+            continue
+        if not by_document[doc.resolve()]:
+            stats.failed.append(f"{doc}: no text in it to ask about (an empty file?)")
     if stats.failed and not any(by_document.values()):
         raise TunelabError(stats.failed[0])
     return by_document
