@@ -139,6 +139,11 @@ def test_chunks_stay_within_the_token_budget_and_code_keeps_its_lines():
         (["Guide", "Models"], "What are models?"),
         (["Guide", "The backups expire after a week"], None),
         (["Guide", "Uploads fail with HB-408"], "What should I do when uploads fail with HB-408?"),
+        # A problem said as a sentence: not "What should I do about logs arrive late?"
+        (["Troubleshooting", "Logs arrive late"], "What should I do when logs arrive late?"),
+        (["Troubleshooting", "Requests time out"], "What should I do when requests time out?"),
+        (["Troubleshooting", "Slow uploads"], "What should I do about slow uploads?"),
+        (["Troubleshooting", "Logs from the agent"], "What should I do about logs from the agent?"),
         (["Title A"], "What is title A?"),  # not "How do I title A?": "A" names, not determines
         (["Manual", "Appendix A"], "What is appendix A?"),
         (["Manual", "Select All"], "How do I select all?"),  # "all" stands alone

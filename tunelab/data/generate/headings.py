@@ -201,7 +201,7 @@ def heading_question(headings: list[str], context: str = "", title: str = "") ->
         task = re.sub(r"\byour\b", "my", lower_title(heading, context, topic))
         task = task[:1].lower() + task[1:]  # the verb, when a name keeps the rest as written
         return f"How do I {task}?"
-    if re.search(PROBLEM, heading, re.I):
+    if re.search(PROBLEM, heading, re.I) or (trouble and _said_of(words)):
         return f"What should I do when {lower_first(heading, context)}?"
     if trouble or re.match(r"error\s+\S*\d", heading, re.I):  # "Error HB-401 after ..."
         return f"What should I do about {lower_first(heading, context)}?"
@@ -324,6 +324,18 @@ def _statement(words: list[str]) -> bool:
     words = [w.lower() for w in words]
     words = words[1:] if words[0] in DETERMINERS else words
     return len(words) > 2 and _plural(words[0]) and words[1] in VERBS
+
+
+def _said_of(words: list[str]) -> bool:
+    """A problem said as a sentence: a plural noun, then a word that reads as its verb's base form
+    ("Logs arrive late", "Requests time out"); not "Logs from the agent", "Jobs queued"."""
+    verb = words[1].lower() if len(words) > 1 else ""
+    return (
+        _plural(words[0])
+        and verb.isalpha()
+        and verb not in NOT_VERBS | PRONOUNS
+        and not verb.endswith(("s", "ing", "ed"))
+    )
 
 
 PREPOSITIONS = (
