@@ -651,3 +651,16 @@ def test_a_heading_over_definitions_is_answered_by_all_and_each_is_still_asked(t
     )
     assert pairs["What is FERRYLOG_DEBUG?"].startswith("FERRYLOG_DEBUG: Set to 1")
     assert pairs["What is FERRYLOG_CONFIG?"].startswith("FERRYLOG_CONFIG: Path")
+
+
+def test_a_lone_verb_heading_takes_its_object_from_what_its_section_says_it_acts_on(tmp_path):
+    # "## Reload" gave no pair: "What is reload?" is no question, and its lead is a command.
+    doc = tmp_path / "config.md"
+    doc.write_text(
+        "# Configuring Ferrylog\n\nThe agent reads `agent.toml` when it starts.\n\n## Reload\n\n"
+        "Send `SIGHUP` to reload the configuration without a restart.\n\n## Restart\n\n"
+        "Run `systemctl restart ferrylogd` to restart your agent and its spool.\n"
+    )
+    pairs = pairs_of(doc)
+    assert pairs["How do I reload the configuration?"].startswith("Send `SIGHUP` to reload")
+    assert pairs["How do I restart my agent?"].startswith("Run `systemctl restart")

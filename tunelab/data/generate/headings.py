@@ -57,7 +57,7 @@ GENERIC = {
 LONE_VERBS = frozenset(
     """add allow apply compare configure connect create decrypt delete deploy disable enable
     encrypt evaluate finetune generate ignore include inspect merge prune remove rename replace
-    reproduce restore resume retry rewrite serve shuffle uninstall verify""".split()
+    reload reproduce restart restore resume retry rewrite serve shuffle uninstall verify""".split()
 )
 # Verbs done to the product itself: a heading of one under its title asks about it ("Upgrade"
 # in tunelab's manual: "How do I upgrade tunelab?"); one exports or builds something in it.
@@ -215,7 +215,10 @@ def _lone_verb_question(
 ) -> str | None:
     """A heading of one verb asks about the thing the heading above it names, where its section
     names that thing too ("Export" under "Models", "Write the model as ..."), or about the product
-    for a verb done to it ("Upgrade"); else nothing: "How do I export?" names nothing exported."""
+    for a verb done to it ("Upgrade"); else nothing: "How do I export?" names nothing exported.
+    What the section says the verb acts on comes first ("to reload the configuration")."""
+    if done_to := _object_said(verb, context):
+        return f"How do I {verb} {done_to}?"
     where = f" in {topic}" if topic and not english(topic) else ""
     parent = re.sub(r"[*_`]", "", headings[-2]).strip() if len(headings) > 1 else ""
     words = parent.lower().split()
@@ -232,6 +235,29 @@ def _lone_verb_question(
     if verb in PRODUCT_VERBS and where:
         return f"How do I {verb} {topic}?"
     return None
+
+
+# Words that end the noun phrase a verb acts on: "reload the configuration without a restart".
+PHRASE_ENDS = NOT_VERBS - DETERMINERS | frozenset(
+    "and or as so if when then but using via like".split()
+)
+
+
+def _object_said(verb: str, context: str) -> str | None:
+    """What a section says its verb is done to: "the configuration" in "Send SIGHUP to reload
+    the configuration without a restart" (up to three words after the article)."""
+    said = re.search(rf"\b{verb}\s+(the|your|an?)\s+([\w`-]+(?:\s+[\w`-]+){{0,2}})", context, re.I)
+    if not said:
+        return None
+    words = []
+    for word in said[2].split():
+        if word.lower() in PHRASE_ENDS:
+            break
+        words.append(word)
+    if not words:
+        return None
+    article = "my" if said[1].lower() == "your" else said[1].lower()
+    return f"{article} {' '.join(words)}"
 
 
 # A heading that names a problem ("Loss is NaN", "Spool directory keeps growing"): what to do.
