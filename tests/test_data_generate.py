@@ -137,6 +137,10 @@ def test_chunks_stay_within_the_token_budget_and_code_keeps_its_lines():
         (["tunelab", "3. Chat with it"], "How do I chat with tunelab?"),
         (["Acme Sync Agent", "Keep it running"], "How do I keep Acme Sync Agent running?"),
         (["Guide", "Models"], "What are models?"),
+        # A manual's plain nouns ask about its product: not "What are ports?"
+        (["Ferrylog", "Ports"], "What ports does Ferrylog use?"),
+        (["Ferrylog", "Limits"], "What are the limits of Ferrylog?"),
+        (["Ferrylog", "Environment variables"], "What environment variables does Ferrylog read?"),
         (["Guide", "The backups expire after a week"], None),
         (["Guide", "Uploads fail with HB-408"], "What should I do when uploads fail with HB-408?"),
         # A problem said as a sentence: not "What should I do about logs arrive late?"

@@ -636,7 +636,7 @@ def test_a_plural_heading_over_a_list_is_answered_by_all_of_it(tmp_path):
 
 
 def test_a_heading_over_definitions_is_answered_by_all_and_each_is_still_asked(tmp_path):
-    # "What are environment variables?" was answered by FERRYLOG_DEBUG's line alone, which then
+    # Its heading was answered by FERRYLOG_DEBUG's line alone, which then
     # had no "What is FERRYLOG_DEBUG?" of its own.
     doc = tmp_path / "config.md"
     doc.write_text(
@@ -645,7 +645,7 @@ def test_a_heading_over_definitions_is_answered_by_all_and_each_is_still_asked(t
         "FERRYLOG_CONFIG: Path of the configuration file, if not the default.\n"
     )
     pairs = pairs_of(doc)
-    assert pairs["What are environment variables?"] == (
+    assert pairs["What environment variables does Ferrylog read?"] == (
         "FERRYLOG_DEBUG: Set to 1 to log every batch the agent sends.\n"
         "FERRYLOG_CONFIG: Path of the configuration file, if not the default."
     )
