@@ -664,3 +664,14 @@ def test_a_lone_verb_heading_takes_its_object_from_what_its_section_says_it_acts
     pairs = pairs_of(doc)
     assert pairs["How do I reload the configuration?"].startswith("Send `SIGHUP` to reload")
     assert pairs["How do I restart my agent?"].startswith("Run `systemctl restart")
+
+
+def test_a_section_that_is_a_table_its_rows_ask_nothing_of_is_answered_by_the_table(tmp_path):
+    # "## Ports" over a table of three columns gave no pair: its ports were in no row.
+    doc = tmp_path / "install.md"
+    table = (
+        "| Port | Protocol | Used by |\n|------|----------|---------|\n"
+        "| 7410 | HTTP | health checks |\n| 7411 | TLS | log shipping |"
+    )
+    doc.write_text(f"# Ferrylog\n\nFerrylog ships logs from servers.\n\n## Ports\n\n{table}\n")
+    assert pairs_of(doc)["What ports does Ferrylog use?"] == table

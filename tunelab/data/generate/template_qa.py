@@ -288,7 +288,7 @@ def _lead_answer(question: str, blocks: list[Block], used: set[str]) -> str | No
     prose = next((i for i, b in enumerate(blocks) if b.kind == "prose"), None)
     code = next((i for i, b in enumerate(blocks) if b.kind == "code"), None)
     if blocks and blocks[0].kind == "table" and not question.startswith("How"):
-        return None  # "## Options" opening with its table: its rows are the pairs
+        return _table_answer(blocks)
     wants_code = bool(ASKS_FOR_CODE.search(question)) and code is not None
     if wants_code and (prose is None or code < prose):
         return _cut_code(blocks[code].text)  # the section opens with its commands
@@ -335,6 +335,19 @@ def _defined(blocks: list[Block]) -> str | None:
             break
         defined.append(block.text)
     return "\n".join(defined) if len(defined) > 1 else None
+
+
+def _table_answer(blocks: list[Block]) -> str | None:
+    """The table a section opens with, as written, when its rows make no pairs ("## Ports" over
+    Port | Protocol | Used by); an options table's rows are its pairs, and its heading gets none."""
+    rows = []
+    for block in blocks:
+        if block.kind != "table":
+            break
+        rows.append(block)
+    if table_pairs(rows) or len(rows) > MAX_STEPS + 2:  # a header, its rule, the rows
+        return None
+    return "\n".join(row.text for row in rows)
 
 
 def _fix_answer(blocks: list[Block], start: int, used: set[str]) -> str:
