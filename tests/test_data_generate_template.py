@@ -60,6 +60,11 @@ def pairs_of(path: Path) -> dict[str, str]:
         ("The `--retries` option defaults to 3.", "What does the `--retries` option default to?"),
         ("The request timeout is now 15 seconds.", "What is the request timeout?"),
         ("The cache is always in ~/.cache/tunelab.", "Where is the cache?"),
+        # A state is asked yes or no, as its negation is: not "How are glob patterns allowed?"
+        ("Glob patterns such as `/var/log/app/*.log` are allowed.",
+         "Are glob patterns such as `/var/log/app/*.log` allowed?"),
+        ("Comments are allowed in the config file.", "Are comments allowed in the config file?"),
+        ("IPv6 is supported in version 3.9.", "Is IPv6 supported in version 3.9?"),
     ],
 )  # fmt: skip
 def test_a_plain_statement_becomes_the_question_it_answers(sentence, question):

@@ -200,15 +200,14 @@ def _copula(subject: str, verb: str, rest: str) -> str | None:
         first == "not"
         and len(negated) > 1
         and (negated[1] in PARTICIPLES or (negated[1].endswith("ed") and _regular_base(negated[1])))
-        # Only a short tail: "... and neither is Kubernetes", "... because the installer runs
-        # per user" would be asked too, and the question then asks the opposite.
-        and len(negated[2:3] and negated[2].split()) <= 5
-        and not re.search(_NOT_IN_TAIL, " ".join(negated[2:]))
+        and _short_tail(negated[2:])
     ):
         return f"{verb.capitalize()} {subject} {' '.join(negated[1:])}?"
     after = rest.split()[1:2]
     if first in ("required", "needed", "used") and after and after[0].lower() in ("to", "for"):
         return f"What {verb} {subject} {first} for?"  # "Python is required to run the installer"
+    if first in STATES and _short_tail(rest.split(" ", 2)[1:2]):  # "Comments are allowed"
+        return f"{verb.capitalize()} {subject} {rest}?"
     if first in PARTICIPLES or (first.endswith("ed") and _regular_base(first)):
         tail = rest.split(" ", 1)[1] if " " in rest else ""
         if tail.lower().startswith("for ") and DURATION.match(tail[4:]):
@@ -217,6 +216,19 @@ def _copula(subject: str, verb: str, rest: str) -> str | None:
             return f"How often {verb} {subject} {first}?"  # "... are rotated every week"
         return f"How {verb} {subject} {first}?"
     return None
+
+
+# Participles that say a state, asked yes or no as their negation is ("Is IPv6 supported in
+# version 3.9?"), never how ("How is IPv6 supported?" asks something the text does not say).
+STATES = frozenset("allowed supported permitted accepted".split())
+
+
+def _short_tail(tail: list[str]) -> bool:
+    """Whether the words after a state ("in version 3.8") may be asked with it: a short tail
+    with no clause of its own ("... and neither is Kubernetes", "... because the installer runs
+    per user" would be asked too, and the question then asks the opposite)."""
+    said = " ".join(tail)
+    return len(said.split()) <= 5 and not re.search(_NOT_IN_TAIL, said)
 
 
 def _verb_question(subject: str, aux: str, base: str, rest: str, never: bool = False) -> str:
