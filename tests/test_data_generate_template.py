@@ -680,3 +680,16 @@ def test_a_section_that_is_a_table_its_rows_ask_nothing_of_is_answered_by_the_ta
     )
     doc.write_text(f"# Ferrylog\n\nFerrylog ships logs from servers.\n\n## Ports\n\n{table}\n")
     assert pairs_of(doc)["What ports does Ferrylog use?"] == table
+
+
+def test_a_table_of_meanings_asks_what_each_row_means_and_says_it_once(tmp_path):
+    # Each row was asked "What is the meaning of 3?" and answered "The meaning of 3 is Collector
+    # unreachable. 3: Collector unreachable", its meaning twice.
+    doc = tmp_path / "cli.md"
+    doc.write_text(
+        "# Ferrylog\n\nFerrylog ships logs.\n\n## Exit codes\n\n| Code | Meaning |\n|---|---|\n"
+        "| 0 | Everything is fine |\n| 3 | Collector unreachable |\n"
+    )
+    pairs = pairs_of(doc)
+    assert pairs["What does code 3 mean?"] == "Code 3 means Collector unreachable."
+    assert pairs["What does code 0 mean?"] == "Code 0 means Everything is fine."

@@ -172,6 +172,9 @@ def _rows_asked(header: list[str], rows: list[list[str]]) -> list[tuple[str, str
             if len(row) != len(header) or not row[0] or not row[value]:
                 continue
             key, said = row[0], row[value]
+            if column in MEANING_COLUMNS:  # "Code | Meaning": not "What is the meaning of 3?"
+                pairs.append(_meaning_asked(header[0], key, said))
+                continue
             # "the minimum memory", "the default `retries`"; "the value of Readers per gateway"
             named = (
                 f"{column} {lower_first(key, '')}" if column in QUALIFIERS else f"{column} of {key}"
@@ -181,6 +184,16 @@ def _rows_asked(header: list[str], rows: list[list[str]]) -> list[tuple[str, str
                 answer += f" {key}: {row[described]}"
             pairs.append((question, answer))
     return pairs
+
+
+MEANING_COLUMNS = ("meaning", "description")
+
+
+def _meaning_asked(kind: str, key: str, said: str) -> tuple[str, str]:
+    """A row of a table of meanings: "What does code 3 mean?" (a number is named by its kind,
+    the first column's name), "What does epoch mean?"."""
+    named = key if re.search(r"[A-Za-z]", key) else f"{lower_first(kind.strip('*` '), '')} {key}"
+    return f"What does {named} mean?", f"{named[:1].upper()}{named[1:]} means {said}."
 
 
 def prose_sentences(chunk: Chunk) -> list[str]:
