@@ -693,3 +693,15 @@ def test_a_table_of_meanings_asks_what_each_row_means_and_says_it_once(tmp_path)
     pairs = pairs_of(doc)
     assert pairs["What does code 3 mean?"] == "Code 3 means Collector unreachable."
     assert pairs["What does code 0 mean?"] == "Code 0 means Everything is fine."
+
+
+def test_a_quoted_note_is_asked_as_its_statement(tmp_path):
+    # "> **Note:** ..." kept its quote mark, so its label stayed and no question was asked.
+    doc = tmp_path / "cli.md"
+    doc.write_text(
+        "# Ferrylog\n\nFerrylog ships logs.\n\n## Checks\n\nThe agent checks its collector.\n\n"
+        "> **Note:** The check gives up after 10 seconds.\n> Rerun it with `--timeout`.\n"
+    )
+    pairs = pairs_of(doc)
+    assert "The check gives up after 10 seconds." in pairs.values()
+    assert not [a for a in pairs.values() if a.startswith(">")]

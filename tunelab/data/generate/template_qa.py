@@ -63,6 +63,7 @@ BOLD_FAQ = re.compile(
 OPTION = re.compile(r"^\s+((?:-\w,\s*)?--[\w-]+)(?:[ =]([A-Z][A-Z_]+|<[^>]+>))?\s+([A-Z].*)$")
 USAGE = re.compile(r"^\s*Usage:\s+(.+)$", re.IGNORECASE)
 ITEM = LIST_ITEM
+QUOTE = re.compile(r"^[ \t]*(?:>[ \t]?)+")
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z`\"'(])")
 ABBREVIATION = re.compile(r"\b(?:e\.g|i\.e|etc|vs|cf)\.$")
 ASKS_FOR_CODE = re.compile(r"\b(how do i|commands?|call|run|install|usage)\b", re.IGNORECASE)
@@ -227,6 +228,7 @@ def blocks_of(text: str) -> list[Block]:
             blocks.append(Block("code", "\n".join(part.splitlines())))
             continue
         for line in part.splitlines():
+            line = QUOTE.sub("", line)  # "> **Note:** ...": a quoted paragraph is read as one
             if not line.strip():
                 close()
             elif line.lstrip().startswith("|") or TABLE_ROW.match(line):
