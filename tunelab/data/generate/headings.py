@@ -407,7 +407,7 @@ def _topic(title: str) -> str:
     if len(words) > 1 and _is_gerund(words[0].lower()):  # "Installing Ferrytrack Agent"
         words = words[1:]
     # "Ferrylog Installation Guide": what the document covers, not the product's name
-    words = [w for w in words if w.lower() not in GENERIC] or words
+    words = [w for w in words if w.lower() not in GENERIC.keys() - {"cli"}] or words
     return " ".join(words) or title
 
 
