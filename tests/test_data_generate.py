@@ -275,6 +275,14 @@ def test_unreadable_inputs_are_user_errors(tmp_path):
         read_sections(tmp_path / "bad.pdf")
 
 
+def test_a_broken_pdf_is_said_once_without_the_pdf_library_s_own_warnings(tmp_path, caplog):
+    # "invalid pdf header: b'...'" and "EOF marker not found" were printed above the error.
+    (tmp_path / "bad.pdf").write_bytes(b"\x08\x0c\xec\xc4 not a pdf")
+    with pytest.raises(TunelabError, match="bad.pdf: cannot read this PDF"):
+        read_sections(tmp_path / "bad.pdf")
+    assert not [r.getMessage() for r in caplog.records if r.name.startswith("pypdf")]
+
+
 @pytest.mark.parametrize(
     "reply",
     [

@@ -4,6 +4,7 @@ headings, and cut the sections into chunks that fit a token budget along paragra
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -285,10 +286,17 @@ def _pdf_pages(path: Path) -> list[str]:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
+    # pypdf logs what it finds wrong ("EOF marker not found") to stderr, above the error that
+    # says it in a line; a page it reads in spite of them needs no warning either.
+    pypdf_log = logging.getLogger("pypdf")
+    level = pypdf_log.level
+    pypdf_log.setLevel(logging.ERROR)
     try:
         return [page.extract_text() or "" for page in PdfReader(path).pages]
     except (PdfReadError, OSError) as err:
         raise TunelabError(f"{path}: cannot read this PDF ({err})") from None
+    finally:
+        pypdf_log.setLevel(level)
 
 
 def _pdf_sections(path: Path) -> list[Section]:
