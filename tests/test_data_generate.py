@@ -435,3 +435,15 @@ def test_front_matter_and_html_comments_are_not_read_and_lines_keep_their_number
     written = out.read_text()
     assert "internal note" not in written and "version: 4.1" not in written
     assert "sync.md:11" in written  # the line of "The Sync Service uses port 7070"
+
+
+def test_a_heading_that_is_a_command_asks_what_it_does():
+    # "## `ferrylog check`" over "Checks that ..." asked "What is `ferrylog check`?".
+    checks = "Checks that the agent can reach the collector."
+    assert heading_question(["Ferrylog", "`ferrylog check`"], checks) == (
+        "What does `ferrylog check` do?"
+    )
+    prints = "Prints the lines the agent ships."
+    assert heading_question(["Ferrylog", "`tail`"], prints) == "What does `tail` do?"
+    read = "The file the agent reads when it starts."
+    assert heading_question(["Ferrylog", "`agent.toml`"], read) == "What is `agent.toml`?"

@@ -140,6 +140,8 @@ def heading_question(headings: list[str], context: str = "", title: str = "") ->
             return f"What does {after} do?"
         heading = before
     heading = re.split(r"\s[—–-]\s", heading)[0]  # "Serve under load — x.py"
+    if re.fullmatch(r"`[^`]+`", heading) and _does(heading, context):  # "`ferrylog check`"
+        return f"What does {heading} do?"
     if re.search(r"\bvs\.?\s", heading):
         return None  # a comparison's heading asks nothing one answer gives
     opener = heading.split()[0].lower() if heading else ""
@@ -211,6 +213,14 @@ def heading_question(headings: list[str], context: str = "", title: str = "") ->
     if len(headings) == 1:
         heading = _topic(heading)
     return f"What {'are' if _plural(heading) else 'is'} {lower_title(heading, context, topic)}?"
+
+
+def _does(code: str, context: str) -> bool:
+    """Whether code a heading names is a command: a program and its subcommand ("`ferrylog
+    check`"), or what its section opens with says what it does ("Prints the lines ...")."""
+    opener = context.split(maxsplit=1)[0].lower() if context.strip() else ""
+    acts = opener.endswith("s") and _base_form(opener) in VERBS | IMPERATIVES
+    return acts or re.fullmatch(r"`[\w-]+ [\w-]+`", code) is not None
 
 
 def _lone_verb_question(
