@@ -705,3 +705,17 @@ def test_a_quoted_note_is_asked_as_its_statement(tmp_path):
     pairs = pairs_of(doc)
     assert "The check gives up after 10 seconds." in pairs.values()
     assert not [a for a in pairs.values() if a.startswith(">")]
+
+
+def test_a_generic_heading_under_a_platform_asks_about_that_platform(tmp_path):
+    # Both "### Installation" sections asked "How do I install Ferrylog?": the macOS one was
+    # dropped as a repeat, and the Linux answer stood for every platform.
+    doc = tmp_path / "platforms.md"
+    doc.write_text(
+        "# Ferrylog\n\nFerrylog ships logs.\n\n## Linux\n\n### Installation\n\n"
+        "Install the deb package with `sudo dpkg -i ferrylog.deb`.\n\n## macOS\n\n"
+        "### Installation\n\nInstall it with Homebrew: `brew install ferrylog`.\n"
+    )
+    pairs = pairs_of(doc)
+    assert pairs["How do I install Ferrylog on Linux?"].startswith("Install the deb package")
+    assert pairs["How do I install Ferrylog on macOS?"].startswith("Install it with Homebrew")

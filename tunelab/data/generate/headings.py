@@ -65,6 +65,11 @@ LONE_VERBS = frozenset(
 # Verbs done to the product itself: a heading of one under its title asks about it ("Upgrade"
 # in tunelab's manual: "How do I upgrade tunelab?"); one exports or builds something in it.
 PRODUCT_VERBS = frozenset("uninstall configure deploy upgrade update use".split())
+# Headings a manual splits its install and setup by: "How do I install Ferrylog on macOS?"
+PLATFORMS = frozenset(
+    """linux windows macos mac ubuntu debian fedora centos rhel alpine freebsd docker kubernetes
+    android ios""".split()
+)
 # Headings that group sections by kind, not by the thing their verbs act on ("## Commands").
 GROUPS = frozenset("commands tasks steps basics advanced tutorial tutorials recipes tips".split())
 # A numbered heading's first word is a step's verb ("1. Look at what will be trained"), more
@@ -154,7 +159,12 @@ def heading_question(headings: list[str], context: str = "", title: str = "") ->
     if not heading or heading.lower() in NO_QUESTION or opener in LEANING - QUESTION_WORDS:
         return None  # "Without `standard` dependencies" needs the heading before it
     if heading.lower() in GENERIC:
-        return GENERIC[heading.lower()].format(topic=topic) if topic else None
+        if not topic:
+            return None
+        # "## macOS" / "### Installation": one platform's way, not the product's only one
+        on = next((h for h in headings[1:-1] if h.strip().lower() in PLATFORMS), None)
+        asked = GENERIC[heading.lower()].format(topic=topic)
+        return f"{asked[:-1]} on {on.strip()}?" if on else asked
     done_with_it = False
     if re.search(r"\bit\b", heading):  # "Using it" under "tunelab": "How do I use tunelab?"
         # Under "Example" or "Teaching a small model facts", "it" names nothing a reader knows;
