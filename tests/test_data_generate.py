@@ -325,6 +325,20 @@ def test_one_unreadable_document_does_not_cost_the_others_their_rows(tmp_path):
         generate_dataset(GenerateConfig(docs=[str(tmp_path)], output=str(out)), progress=False)
 
 
+def test_template_mode_says_the_model_settings_it_was_given_go_unused(tmp_path):
+    # `--model foo --pairs 1` in template mode wrote every pair, no model asked, without a word.
+    out = tmp_path / "qa.jsonl"
+    given = ["--model", "foo", "--pairs", "1", "--temperature", "0.5"]
+    result = CliRunner().invoke(
+        app, ["data", "generate", str(DOCS / "guide.md"), "-o", str(out), *given]
+    )
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "template mode asks no model: model, pairs_per_chunk, temperature unused" in said
+    plain = CliRunner().invoke(app, ["data", "generate", str(DOCS / "guide.md"), "-o", str(out)])
+    assert "asks no model" not in plain.output
+
+
 def test_an_empty_document_is_named_not_silently_left_out(tmp_path):
     # An empty file gave "no pairs: qa.jsonl not written" and no word of why.
     (tmp_path / "guide.md").write_text((DOCS / "guide.md").read_text())

@@ -49,6 +49,11 @@ def generate_command(
         f"{written} in {stats.seconds:.1f} s ({stats.pairs_per_minute:.1f} pairs/min); "
         f"{stats.done_before} {unit} done before"
     )
+    if stats.unused:
+        console.print(
+            f"template mode asks no model: {', '.join(stats.unused)} unused; --mode llm asks one",
+            markup=False,
+        )
     if stats.cut_row_dropped:
         console.print(
             f"{config.output} ended in a row a crash had cut short: dropped with its chunk's other "

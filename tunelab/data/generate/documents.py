@@ -16,6 +16,7 @@ from tunelab.data.generate.earlier import EarlierRows, where_made
 from tunelab.data.generate.llm import LLM, make_llm
 from tunelab.data.generate.self_instruct import self_instruct
 from tunelab.data.generate.shared import (
+    ASKING,
     GenerateConfig,
     GenerateStats,
     Output,
@@ -67,6 +68,7 @@ def generate_dataset(
         stats.cut_otherwise = sum(covered)
         todo = [c for c, skip in zip(todo, covered) if not skip]
         if config.mode == "template":
+            stats.unused = [name for name in ASKING if name in config.model_fields_set]
             stats.done_before = len(chunks) - len(todo)
             _template(config, todo, out, stats)
         else:

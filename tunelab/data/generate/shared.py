@@ -24,6 +24,15 @@ from tunelab.section import Limit
 WORD = re.compile(r"[^\W\d_]{2,}")
 
 
+# Settings only a model is asked by: given to template mode, which asks none, they go unused,
+# and it says so (`--model` alone could read as a model having written the pairs).
+ASKING = (
+    "model", "endpoint", "max_new_tokens", "batch_size", "concurrency", "timeout",
+    "min_chunk_tokens", "pairs_per_chunk", "prompt", "temperature", "retries",
+    "retry_temperature", "seeds", "count", "seeds_per_prompt",
+)  # fmt: skip
+
+
 class GenerateConfig(AskConfig):
     """Settings of `tunelab data generate`, the same from the CLI or Python."""
 
@@ -86,6 +95,8 @@ class GenerateStats:
     cut_otherwise: int = 0
     # Chunks not asked about: an earlier run asked the same model about them and kept no pair.
     asked_before: int = 0
+    # Template mode: the settings given of those only a model asks by (`ASKING`), none used.
+    unused: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
     @property
