@@ -126,6 +126,9 @@ def test_chunks_stay_within_the_token_budget_and_code_keeps_its_lines():
         (["Ferrylog Installation Guide", "Upgrade"], "How do I upgrade Ferrylog?"),
         (["Ferrylog Configuration", "Usage"], "How do I use Ferrylog?"),
         (["Ferrylog CLI reference", "Usage"], "How do I use Ferrylog CLI?"),  # the CLI is a thing
+        # A heading's emoji is decoration: not "What is retention 🚀?"
+        (["Ferrylog", "Retention 🚀"], "What is retention?"),
+        (["✨ Ferrylog ✨", "🛠️ Installation"], "How do I install Ferrylog?"),
         # A lone verb with no noun above it to act on: not "How do I export?"
         (["Guide", "Export"], None),
         (["tunelab", "Quick tour", "Build"], None),

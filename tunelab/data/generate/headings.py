@@ -6,6 +6,7 @@ NaN" -> "What should I do when loss is NaN?", "Human evaluation: `tunelab rate`"
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from tunelab.data.generate.questions import LEANING, VERBS, english, lower_first, lower_title
 
@@ -119,6 +120,7 @@ def heading_question(headings: list[str], context: str = "", title: str = "") ->
     """The question a reader would ask to land on this heading's section (None when none reads
     well). `context` is the section's text, to tell names from ordinary words; `title` names the
     document when its headings do not (a file name)."""
+    headings = [_undecorated(h) for h in headings]
     heading = re.sub(r"(\*\*|__|\*)(.+?)\1", r"\2", headings[-1]).strip().rstrip(":").strip()
     heading = re.sub(r"^about\s+", "", heading, flags=re.IGNORECASE)  # "About FastAPI Cloud"
     topic = _topic(headings[0]) if len(headings) > 1 else None
@@ -223,6 +225,14 @@ def heading_question(headings: list[str], context: str = "", title: str = "") ->
     if len(headings) == 1:
         heading = _topic(heading)
     return f"What {'are' if _plural(heading) else 'is'} {lower_title(heading, context, topic)}?"
+
+
+def _undecorated(heading: str) -> str:
+    """A heading without its emoji ("Retention 🚀", "🛠️ Installation"): decoration, no word."""
+    kept = "".join(
+        c for c in heading if unicodedata.category(c) != "So" and c not in "\ufe0f\u200d"
+    )
+    return " ".join(kept.split())
 
 
 def _does(code: str, context: str) -> bool:
