@@ -719,3 +719,17 @@ def test_a_generic_heading_under_a_platform_asks_about_that_platform(tmp_path):
     pairs = pairs_of(doc)
     assert pairs["How do I install Ferrylog on Linux?"].startswith("Install the deb package")
     assert pairs["How do I install Ferrylog on macOS?"].startswith("Install it with Homebrew")
+
+
+def test_an_admonition_s_marker_is_no_part_of_its_statement(tmp_path):
+    # MkDocs' `!!! warning "Disk usage"` and GitHub's `> [!NOTE]` were read into the sentence
+    # after them, which then asked nothing.
+    doc = tmp_path / "retention.md"
+    doc.write_text(
+        "# Ferrylog\n\nFerrylog ships logs.\n\n## Disk\n\nThe collector stores batches.\n\n"
+        '!!! warning "Disk usage"\n    The spool holds at most 2 GB of batches.\n\n'
+        "> [!NOTE]\n> The archive holds at most 9 GB of batches.\n"
+    )
+    answers = pairs_of(doc).values()
+    assert "The spool holds at most 2 GB of batches." in answers
+    assert "The archive holds at most 9 GB of batches." in answers

@@ -64,6 +64,8 @@ OPTION = re.compile(r"^\s+((?:-\w,\s*)?--[\w-]+)(?:[ =]([A-Z][A-Z_]+|<[^>]+>))?\
 USAGE = re.compile(r"^\s*Usage:\s+(.+)$", re.IGNORECASE)
 ITEM = LIST_ITEM
 QUOTE = re.compile(r"^[ \t]*(?:>[ \t]?)+")
+# An admonition's marker: MkDocs' `!!! warning "Disk usage"` (or `??? note`), GitHub's `[!NOTE]`.
+ADMONITION = re.compile(r'^\s*(?:(?:!!!|\?\?\?\+?)\s*[\w-]+(?:\s+"[^"]*")?|\[![A-Za-z]+\])\s*$')
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z`\"'(])")
 ABBREVIATION = re.compile(r"\b(?:e\.g|i\.e|etc|vs|cf)\.$")
 ASKS_FOR_CODE = re.compile(r"\b(how do i|commands?|call|run|install|usage)\b", re.IGNORECASE)
@@ -229,7 +231,7 @@ def blocks_of(text: str) -> list[Block]:
             continue
         for line in part.splitlines():
             line = QUOTE.sub("", line)  # "> **Note:** ...": a quoted paragraph is read as one
-            if not line.strip():
+            if not line.strip() or ADMONITION.match(line):  # its body is a paragraph of its own
                 close()
             elif line.lstrip().startswith("|") or TABLE_ROW.match(line):
                 close()
