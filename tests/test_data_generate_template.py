@@ -733,3 +733,20 @@ def test_an_admonition_s_marker_is_no_part_of_its_statement(tmp_path):
     answers = pairs_of(doc).values()
     assert "The spool holds at most 2 GB of batches." in answers
     assert "The archive holds at most 9 GB of batches." in answers
+
+
+def test_a_details_block_that_asks_is_an_faq_entry_and_html_tags_are_no_prose(tmp_path):
+    # "<details> <summary>Why 14 days?</summary> Most incidents ... </details>" was a sentence
+    # of tags, and "<br>" stayed in the answer it was in.
+    doc = tmp_path / "retention.md"
+    doc.write_text(
+        "# Ferrylog\n\nFerrylog keeps batches for 14 days.<br>\n\n## Why\n\n<details>\n"
+        "<summary>Why 14 days?</summary>\nMost incidents are looked at within two weeks.\n"
+        "</details>\n\n<details><summary>Show the log</summary>\n\n"
+        "The log is written to `/var/log/ferrylog.log`.\n\n</details>\n"
+    )
+    pairs = pairs_of(doc)
+    assert pairs["Why 14 days?"] == "Most incidents are looked at within two weeks."
+    assert pairs["What is Ferrylog?"] == "Ferrylog keeps batches for 14 days."
+    assert "The log is written to `/var/log/ferrylog.log`." in pairs.values()
+    assert not [a for a in pairs.values() if "<" in a]

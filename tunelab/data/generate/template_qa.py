@@ -60,6 +60,16 @@ BOLD_FAQ = re.compile(
     r"(?=\n[ \t]*\n|\n[ \t]*(?:[-*+][ \t]+)?\*\*[^*\n]+?\?\*\*|\Z)",
     re.M | re.S,
 )
+# An FAQ entry folded in HTML: "<details><summary>Why 14 days?</summary> Most ... </details>".
+DETAILS = re.compile(
+    r"<details>\s*<summary>\s*(?P<q>[^<]+?\?)\s*</summary>\s*(?P<a>.+?)\s*</details>", re.S | re.I
+)
+# Inline HTML a Markdown page uses for layout: no words of its prose ("<br>", "<kbd>").
+HTML_TAG = re.compile(
+    r"<!--.*?-->|</?(?:details|summary|br|hr|div|span|p|sup|sub|kbd|b|i|em|strong|u|small|"
+    r"center|a|img)\b[^>]*>",
+    re.I | re.S,
+)
 OPTION = re.compile(r"^\s+((?:-\w,\s*)?--[\w-]+)(?:[ =]([A-Z][A-Z_]+|<[^>]+>))?\s+([A-Z].*)$")
 USAGE = re.compile(r"^\s*Usage:\s+(.+)$", re.IGNORECASE)
 ITEM = LIST_ITEM
@@ -89,9 +99,7 @@ def template_pairs(chunk: Chunk, max_answer_tokens: int = 300) -> list[tuple[str
     # code an entry is an example (a prompt format), not a pair.
     parts = fenced_parts(chunk.text)
     prose = [part for code, part in parts if not code]
-    blocks = blocks_of(
-        "".join(part if code else BOLD_FAQ.sub("", FAQ.sub("", part)) for code, part in parts)
-    )
+    blocks = blocks_of("".join(part if code else _without_faq(part) for code, part in parts))
     pairs: list[tuple[str, str]] = []
     used: set[str] = set()  # sentences already answering a question
     if chunk.part == 0 and chunk.headings:
@@ -102,7 +110,7 @@ def template_pairs(chunk: Chunk, max_answer_tokens: int = 300) -> list[tuple[str
     pairs += [
         (clean(m["q"]), clean(m["a"]))
         for p in prose
-        for faq in (FAQ, BOLD_FAQ)
+        for faq in (FAQ, BOLD_FAQ, DETAILS)
         for m in faq.finditer(FAQ.sub("", p) if faq is BOLD_FAQ else p)
     ]
     pairs += table_pairs(blocks)
@@ -204,9 +212,14 @@ def prose_sentences(chunk: Chunk) -> list[str]:
     their own), as `template_pairs` reads them."""
     text = "".join(part for code, part in fenced_parts(chunk.text) if not code)
     return [
-        s for block in blocks_of(BOLD_FAQ.sub("", FAQ.sub("", text))) if block.kind == "prose"
+        s for block in blocks_of(_without_faq(text)) if block.kind == "prose"
         for s in split_sentences(block.text)
     ]  # fmt: skip
+
+
+def _without_faq(prose: str) -> str:
+    """Prose without its FAQ entries, which are pairs as they stand."""
+    return BOLD_FAQ.sub("", FAQ.sub("", DETAILS.sub("", prose)))
 
 
 def blocks_of(text: str) -> list[Block]:
@@ -261,6 +274,7 @@ def split_sentences(text: str) -> list[str]:
 
 def clean(text: str) -> str:
     """Prose without Markdown emphasis and link targets; code spans are kept."""
+    text = HTML_TAG.sub(" ", text)
     text = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", text)  # images and badges
     text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
     text = re.sub(r"(\*\*|__)(.+?)\1", r"\2", text)
