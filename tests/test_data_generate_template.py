@@ -65,6 +65,9 @@ def pairs_of(path: Path) -> dict[str, str]:
          "Are glob patterns such as `/var/log/app/*.log` allowed?"),
         ("Comments are allowed in the config file.", "Are comments allowed in the config file?"),
         ("IPv6 is supported in version 3.9.", "Is IPv6 supported in version 3.9?"),
+        # Done to a path: where, not "How is the log written?"
+        ("The log is written to `/var/log/ferrylog.log`.", "Where is the log written?"),
+        ("Backups are saved in ~/backups by the agent.", "Where are backups saved?"),
     ],
 )  # fmt: skip
 def test_a_plain_statement_becomes_the_question_it_answers(sentence, question):

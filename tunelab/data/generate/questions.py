@@ -214,8 +214,14 @@ def _copula(subject: str, verb: str, rest: str) -> str | None:
             return f"How long {verb} {subject} {first}?"  # "Logs are kept for 14 days"
         if EVERY.search(tail):
             return f"How often {verb} {subject} {first}?"  # "... are rotated every week"
+        if TO_A_PATH.match(tail):
+            return f"Where {verb} {subject} {first}?"  # "The log is written to `/var/log/x`"
         return f"How {verb} {subject} {first}?"
     return None
+
+
+# "to `/var/log/ferrylog.log`", "in ~/backups": a place on disk a thing is put.
+TO_A_PATH = re.compile(r"(?:to|in|into|under|at)\s+`?[/~]")
 
 
 # Participles that say a state, asked yes or no as their negation is ("Is IPv6 supported in
