@@ -753,3 +753,24 @@ def test_a_details_block_that_asks_is_an_faq_entry_and_html_tags_are_no_prose(tm
     assert pairs["What is Ferrylog?"] == "Ferrylog keeps batches for 14 days."
     assert "The log is written to `/var/log/ferrylog.log`." in pairs.values()
     assert not [a for a in pairs.values() if "<" in a]
+
+
+def test_a_yes_or_no_question_of_a_statement_is_answered_yes_and_kept(tmp_path):
+    # "Are comments allowed in the config file?" answered by the sentence alone was dropped by
+    # the quality filters as an answer that restates its question: its fact was in no row.
+    import json
+
+    from tunelab.data.generate.documents import generate_dataset
+    from tunelab.data.generate.shared import GenerateConfig
+
+    doc = tmp_path / "config.md"
+    doc.write_text(
+        "# Ferrylog\n\nFerrylog ships logs.\n\n## Sources\n\nThe agent follows log files.\n\n"
+        "Comments are allowed in the config file.\n"
+    )
+    out = tmp_path / "qa.jsonl"
+    generate_dataset(GenerateConfig(docs=[str(doc)], output=str(out)), progress=False)
+    pairs = {r["question"]: r["answer"] for r in map(json.loads, out.read_text().splitlines())}
+    assert pairs["Are comments allowed in the config file?"] == (
+        "Yes. Comments are allowed in the config file."
+    )

@@ -134,7 +134,7 @@ def template_pairs(chunk: Chunk, max_answer_tokens: int = 300) -> list[tuple[str
                 if _commands(stated, bool(block.item)):
                     continue  # "Run `x reload` so the agent reads...": a step, no statement
                 if q := sentence_question(stated, chunk.text):
-                    pairs.append((q, stated))
+                    pairs.append((q, _verdict(q, stated)))
     seen: set[str] = set()
     words = max_answer_tokens * 3 // 4  # tokens are approximate: about 3/4 of a word each
     unique = []
@@ -421,6 +421,14 @@ def _named(sentence: str, first: str) -> str:
     if sentence.startswith("It ") and sentence != first and (m := NAMED.match(first)):
         return f"{m[1]} {sentence[3:]}"
     return sentence
+
+
+def _verdict(question: str, statement: str) -> str:
+    """A yes-or-no question's answer says yes before the statement that it is so: the statement
+    alone says the question again, and the quality filters drop it as no answer."""
+    asks = question.split(" ", 1)[0] in ("Is", "Are", "Does", "Do", "Can")
+    negated = re.search(r"\b(?:not|never|no)\b|n't\b", statement, re.IGNORECASE)
+    return f"Yes. {statement}" if asks and not negated else statement
 
 
 def _commands(sentence: str, step: bool) -> bool:
