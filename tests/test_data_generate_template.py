@@ -65,6 +65,12 @@ def pairs_of(path: Path) -> dict[str, str]:
          "Are glob patterns such as `/var/log/app/*.log` allowed?"),
         ("Comments are allowed in the config file.", "Are comments allowed in the config file?"),
         ("IPv6 is supported in version 3.9.", "Is IPv6 supported in version 3.9?"),
+        # A condition is what the sentence tells: not "What does the agent stop?"
+        ("The agent stops if the disk is full.", "When does the agent stop?"),
+        ("The agent retries a batch when the collector is down.",
+         "When does the agent retry a batch?"),
+        ("`ferrylog check` exits with code 3 when the collector cannot be reached.",
+         "When does `ferrylog check` exit with code 3?"),
         # Done to a path: where, not "How is the log written?"
         ("The log is written to `/var/log/ferrylog.log`.", "Where is the log written?"),
         ("Backups are saved in ~/backups by the agent.", "Where are backups saved?"),

@@ -17,7 +17,7 @@ VERBS = frozenset(
     remove replace report require resume retry return rewrite run save say score send serve set
     show shuffle skip sort split start stop store stream support take tell test train turn use
     write upload download sync watch encrypt decrypt expire cover connect delete restore rename
-    prune queue reject scan receive install uninstall update upgrade back""".split()
+    prune queue reject scan receive install uninstall update upgrade back exit""".split()
 )
 IRREGULAR_PAST = dict(
     pair.split(":")
@@ -220,6 +220,7 @@ def _copula(subject: str, verb: str, rest: str) -> str | None:
     return None
 
 
+CONDITION = re.compile(r"(?:^|\s)(?:when|whenever|if)\s")
 # "to `/var/log/ferrylog.log`", "in ~/backups": a place on disk a thing is put.
 TO_A_PATH = re.compile(r"(?:to|in|into|under|at)\s+`?[/~]")
 
@@ -240,6 +241,11 @@ def _short_tail(tail: list[str]) -> bool:
 def _verb_question(subject: str, aux: str, base: str, rest: str, never: bool = False) -> str:
     # "The agent never uploads files larger than 20 GB": what it never does, not what it does.
     said = f"never {base}" if never else base
+    # "The agent stops if the disk is full": when it does, not "What does the agent stop?"
+    if (condition := CONDITION.search(rest)) and not never:
+        done = rest[: condition.start()].strip()
+        if len(done.split()) <= 6 and "," not in done:
+            return f"When {aux} {subject} {said}{' ' + done if done else ''}?"
     roughly = re.sub(r"^(?:about|around|roughly|approximately|up to|~)\s*", "", rest.lower())
     if base == "take" and TIME_UNITS.match(roughly):  # "takes about 3 hours"
         return f"How long {aux} {subject} {said}?"
