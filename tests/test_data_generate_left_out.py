@@ -91,6 +91,21 @@ def test_template_mode_names_sentences_stating_a_number_that_no_pair_answers(tmp
     assert not any("9100" in row["answer"] for row in rows(out))
 
 
+def test_a_note_s_number_its_pair_answers_is_not_listed_as_in_no_answer(tmp_path):
+    # "Note: the check gives up after 10 seconds." was asked, and still listed as in no answer:
+    # its answer is the statement without its label.
+    doc = tmp_path / "checks.md"
+    doc.write_text(
+        "# Ferrylog\n\nFerrylog ships logs.\n\n## Checks\n\nThe agent checks its collector.\n\n"
+        "Note: The check gives up after 10 seconds.\n"
+    )
+    out = tmp_path / "qa.jsonl"
+    result = CliRunner().invoke(app, ["data", "generate", str(doc), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "The check gives up after 10 seconds." in [row["answer"] for row in rows(out)]
+    assert "innoanswer" not in said(result.output)
+
+
 def test_a_rerun_after_an_edit_replaces_the_edited_chunks_rows_and_says_so(tmp_path):
     docs = tmp_path / "docs"
     docs.mkdir()

@@ -212,7 +212,8 @@ def prose_sentences(chunk: Chunk) -> list[str]:
     their own), as `template_pairs` reads them."""
     text = "".join(part for code, part in fenced_parts(chunk.text) if not code)
     return [
-        s for block in blocks_of(_without_faq(text)) if block.kind == "prose"
+        NOTE_LABEL.sub("", s)  # stated without its label, as its pair's answer says it
+        for block in blocks_of(_without_faq(text)) if block.kind == "prose"
         for s in split_sentences(block.text)
     ]  # fmt: skip
 
