@@ -780,3 +780,19 @@ def test_a_yes_or_no_question_of_a_statement_is_answered_yes_and_kept(tmp_path):
     assert pairs["Are comments allowed in the config file?"] == (
         "Yes. Comments are allowed in the config file."
     )
+
+
+def test_a_task_s_steps_keep_the_commands_each_step_introduces(tmp_path):
+    # "How do I install the agent?" was answered "1. Download the package:" and no more: the
+    # list ended at the first step's code block.
+    doc = tmp_path / "install.md"
+    doc.write_text(
+        "# Ferrylog\n\nFerrylog ships logs.\n\n## Installing the agent\n\n"
+        "1. Download the package:\n\n   ```bash\n   curl -O https://example.com/f.deb\n   ```\n\n"
+        "2. Install it:\n\n   ```bash\n   sudo dpkg -i f.deb\n   ```\n\n"
+        "3. Start the service with `sudo systemctl start ferrylogd`.\n"
+    )
+    answer = pairs_of(doc)["How do I install the agent?"]
+    assert answer.startswith("1. Download the package:\n")
+    assert "curl -O https://example.com/f.deb" in answer and "sudo dpkg -i f.deb" in answer
+    assert answer.endswith("3. Start the service with `sudo systemctl start ferrylogd`.")

@@ -446,13 +446,18 @@ def _commands(sentence: str, step: bool) -> bool:
 
 
 def _listed(blocks: list[Block], start: int) -> str:
-    """The list that starts at blocks[start], one item a line, as written (up to MAX_STEPS)."""
-    items = []
+    """The list that starts at blocks[start], one item a line, as written (up to MAX_STEPS), with
+    the code a step introduces ("1. Download the package:" then its command)."""
+    lines, items = [], 0
     for block in blocks[start:]:
-        if block.kind != "prose" or not block.item or len(items) == MAX_STEPS:
+        if block.kind == "code" and lines and lines[-1].endswith(":"):
+            lines.append(_cut_code(block.text))
+            continue
+        if block.kind != "prose" or not block.item or items == MAX_STEPS:
             break
-        items.append(f"{block.item} {block.text}")
-    return "\n".join(items)
+        lines.append(f"{block.item} {block.text}")
+        items += 1
+    return "\n".join(lines)
 
 
 # Words a title leaves in lower case: "Getting Started with the Harborline CLI".
