@@ -139,12 +139,12 @@ def test_serve_takes_the_command_s_option_names_and_refuses_a_bad_port_before_lo
 
 
 def test_a_missing_data_file_is_named_before_the_model_loads(tmp_path, qa_file, monkeypatch):
-    import tunelab.train.loop as loop
+    import tunelab.train.session as session
 
     def no_load(*args, **kwargs):
         raise AssertionError("the model loaded before the data file was looked for")
 
-    monkeypatch.setattr(loop, "load_model", no_load)
+    monkeypatch.setattr(session, "load_model", no_load)
     config = tiny_config(tmp_path, tmp_path / "missing.jsonl")
     with pytest.raises(tunelab.TunelabError, match="data.path: data file not found"):
         tunelab.train(config)

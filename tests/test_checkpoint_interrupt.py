@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from tests.conftest import tiny_config
 from tunelab.cli import app
-from tunelab.train import distributed, loop
+from tunelab.train import distributed, loop, session
 
 
 def _press_ctrl_c_during_step(monkeypatch, step: int, times: int = 1) -> None:
@@ -42,13 +42,13 @@ def test_ctrl_c_while_the_model_loads_says_training_had_not_started(tmp_path, qa
     # It exited 130 without a word: the loop's own line comes only once steps run.
     config = tiny_config(tmp_path, qa_file)
     config.to_yaml(tmp_path / "run.yaml")
-    real = loop.load_model
+    real = session.load_model
 
     def presses_ctrl_c(*args, **kwargs):
         signal.raise_signal(signal.SIGINT)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(loop, "load_model", presses_ctrl_c)
+    monkeypatch.setattr(session, "load_model", presses_ctrl_c)
     result = CliRunner().invoke(app, ["train", str(tmp_path / "run.yaml")])
     assert result.exit_code == 130
     said = " ".join(result.output.split())
@@ -57,7 +57,7 @@ def test_ctrl_c_while_the_model_loads_says_training_had_not_started(tmp_path, qa
 
     monkeypatch.undo()
     loop.train(config)
-    monkeypatch.setattr(loop, "load_model", presses_ctrl_c)
+    monkeypatch.setattr(session, "load_model", presses_ctrl_c)
     with pytest.raises(KeyboardInterrupt, match="is left as it was"):
         loop.train(config, resume=True)
 

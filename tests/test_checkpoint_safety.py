@@ -171,7 +171,7 @@ def test_overwrite_puts_the_old_run_back_when_the_new_one_is_refused_before_it_i
     # before the new run's folder is written.
     import signal
 
-    import tunelab.train.loop as loop
+    import tunelab.train.session as session
 
     def terminated(*args, **kwargs):
         signal.raise_signal(signal.SIGTERM)
@@ -179,7 +179,7 @@ def test_overwrite_puts_the_old_run_back_when_the_new_one_is_refused_before_it_i
     previous = signal.signal(signal.SIGTERM, lambda *a: (_ for _ in ()).throw(SystemExit(143)))
     try:
         with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(loop, "load_model", terminated)
+            patch.setattr(session, "load_model", terminated)
             with pytest.raises(SystemExit):
                 train(tiny_config(tmp_path, qa_file, max_steps=1), overwrite=True)
     finally:

@@ -89,12 +89,12 @@ def test_max_length_past_the_context_is_refused_alone_before_the_model_loads(
 ):
     # It first warned "the plan needs 608.7 GiB per device" for a length training then refused.
     from tests.conftest import tiny_config
-    from tunelab.train import loop
+    from tunelab.train import loop, session
 
     def loads(*args, **kwargs):
         raise AssertionError("the model was loaded")
 
-    monkeypatch.setattr(loop, "load_model", loads)
+    monkeypatch.setattr(session, "load_model", loads)
     config = tiny_config(tmp_path, qa_file)
     config.data.max_length = 100_000
     with pytest.raises(TunelabError, match=r"data.max_length=100000 .* context of 2048 tokens"):

@@ -125,7 +125,8 @@ def test_a_resumed_run_under_torchrun_draws_each_processs_own_dropout_masks(tmp_
 
 
 # Faults injected into torchrun's workers: a sitecustomize on their path wraps a function of
-# tunelab.train.loop as the module is first imported, in the process of one rank.
+# tunelab.train.loop (or of a module it imports: tunelab.train.session) as the loop is first
+# imported, in the process of one rank.
 FAULT_HOOK = """
 import importlib.abc, importlib.util, os, sys
 
@@ -253,12 +254,13 @@ def test_processes_that_read_other_data_are_refused_at_once(tmp_path, qa_file):
     # A relative data.path read each machine's own copy: the processes counted different steps,
     # and one waited for good in a collective the other never entered.
     config = tiny_config(tmp_path, qa_file, method="full", epochs=2, save_every=100)
-    body = """    prepare = loop.prepare
+    body = """    session = sys.modules["tunelab.train.session"]  # loop imported it
+    prepare = session.prepare
     def another_copy_of_the_file(*args, **kwargs):
         data = prepare(*args, **kwargs)
         data.train = data.train + data.train
         return data
-    loop.prepare = another_copy_of_the_file"""
+    session.prepare = another_copy_of_the_file"""
     done, _ = _torchrun_with_fault(tmp_path, config, 1, body, status=False)
     said = done.stdout + done.stderr
     assert "process 1 sees other data than process 0: training examples 12 against 6" in said
@@ -389,7 +391,7 @@ def test_a_refusal_of_one_process_reading_its_own_data_is_said_by_every_process(
     body = """    from tunelab.errors import TunelabError
     def unreadable(*args, **kwargs):
         raise TunelabError("data.jsonl:3: not valid JSON")
-    loop.prepare = unreadable"""
+    sys.modules["tunelab.train.session"].prepare = unreadable  # loop imported it"""
     done, _ = _torchrun_with_fault(tmp_path, config, 1, body, status=False)
     said = " ".join((done.stdout + done.stderr).split())
     assert "process 1 of 2 stopped before training: data.jsonl:3: not valid JSON" in said, said[

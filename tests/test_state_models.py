@@ -120,10 +120,10 @@ def test_training_gives_a_model_that_carries_state_one_document_a_row(
     # Decided once before the first step, for the test split's rows too: the step never splits
     # packed rows (each document padded to the longest of the batch's would take more memory).
     from tests.conftest import tiny_config
-    from tunelab.train import loop, loss
+    from tunelab.train import loop, loss, session
 
     model, tokenizer = stateful("lfm2")
-    monkeypatch.setattr(loop, "load_model", lambda *args, **kwargs: (model, tokenizer))
+    monkeypatch.setattr(session, "load_model", lambda *args, **kwargs: (model, tokenizer))
 
     def refuse(batch):
         raise AssertionError("a packed row reached the loss")

@@ -13,7 +13,7 @@ import pytest
 from tests.conftest import tiny_config
 from tunelab.errors import TunelabError
 from tunelab.run import Run
-from tunelab.train import loop
+from tunelab.train import loop, session
 from tunelab.train.plot import read_metrics
 
 
@@ -147,7 +147,7 @@ def test_a_tracker_that_cannot_start_is_left_out_with_a_warning(tmp_path, qa_fil
             raise RuntimeError("file store is not supported (pretend)")
 
     monkeypatch.setattr(trackers, "MLflow", Refuses)
-    monkeypatch.setattr(loop, "check_trackers", lambda names: None)  # its library is there
+    monkeypatch.setattr(session, "check_trackers", lambda names: None)  # its library is there
     config = tiny_config(tmp_path, qa_file, max_steps=2, report_to="mlflow")
     run = loop.train(config)
     assert Run.open(run).status["status"] == "finished"

@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from tests.conftest import tiny_config
-from tunelab.train import loop
+from tunelab.train import loop, session
 from tunelab.train.memory import describe_peak, peak_memory
 
 
@@ -75,8 +75,8 @@ def test_a_cpu_run_keeps_freed_memory_unless_told_to_return_it(
     tmp_path, qa_file, monkeypatch, return_freed
 ):
     calls = []
-    monkeypatch.setattr(loop, "keep_freed_memory", lambda: calls.append("keep"))
-    monkeypatch.setattr(loop, "release_freed_memory", lambda: calls.append("release"))
+    monkeypatch.setattr(session, "keep_freed_memory", lambda: calls.append("keep"))
+    monkeypatch.setattr(session, "release_freed_memory", lambda: calls.append("release"))
     config = tiny_config(tmp_path, qa_file, max_steps=1)
     config = config.model_copy(
         update={"train": config.train.model_copy(update={"return_freed_memory": return_freed})}

@@ -3,46 +3,22 @@
 from __future__ import annotations
 
 import math
-import random
 import time
 from contextlib import ExitStack, nullcontext
 from pathlib import Path
 
-import numpy as np
 import torch
 from rich.console import Console
-from rich.markup import escape
 
-from tunelab.config import Config, fit_max_length
-from tunelab.data.pipeline import (
-    batches_per_epoch,
-    check_data_files,
-    fingerprint,
-    iterate_batches,
-    make_rows,
-    prepare,
-)
-from tunelab.data.quality.dedup import near_questions
+from tunelab.config import Config
+from tunelab.data.pipeline import iterate_batches
 from tunelab.data.tokenize import IGNORE
-from tunelab.errors import TunelabError
-from tunelab.models import context_length
-from tunelab.run import (
-    CHECKPOINTS,
-    METRICS_FILE,
-    Run,
-    load_model,
-    model_context,
-    resume_command,
-)
+from tunelab.run import resume_command
 from tunelab.section import set_values
 from tunelab.train import distributed
 from tunelab.train.checkpoint import (
     TrainState,
-    draws_dropout,
     list_checkpoints,
-    missing_rng_note,
-    read_latest,
-    restore,
     rng_states,
     save_checkpoint,
     set_rng_states,
@@ -52,53 +28,19 @@ from tunelab.train.distributed import SINGLE, LossModule, World
 from tunelab.train.eval_loss import evaluate_loss
 from tunelab.train.heldout import (
     best_up_to,
-    held_out_questions,
     higher_better,
     keep_if_best,
-    needs_held_out,
-    nothing_held_out,
     restore_best,
     score_heldout,
-    untaught_note,
 )
-from tunelab.train.memory import (
-    describe_peak,
-    keep_freed_memory,
-    peak_memory,
-    release_freed_memory,
-)
+from tunelab.train.memory import describe_peak, peak_memory
 from tunelab.train.metrics_log import MetricsLog
-from tunelab.train.plan.fit import fit_warning
 from tunelab.train.plot import plot_losses, read_metrics
 from tunelab.train.progress import TrainProgress
-from tunelab.train.run_folder import (
-    add_eval_loss,
-    check_resume_changes,
-    check_run_dir,
-    keep_rows_per_step,
-    replace_run_dir,
-    resume_changes_note,
-    same_data,
-    save_final,
-    truncate_metrics,
-    with_found_files,
-    write_config,
-    write_held_out,
-    write_metrics,
-)
-from tunelab.train.schedule import make_scheduler, warmup_steps
-from tunelab.train.setup import (
-    compile_layers,
-    describe,
-    make_optimizer,
-    pick_device,
-    prepare_model,
-    row_packing,
-    set_attention,
-    unused_lora,
-    weights_dtype,
-)
-from tunelab.train.sharded_checkpoint import read_sharded, restore_sharded, save_sharded
+from tunelab.train.run_folder import add_eval_loss, save_final, write_metrics
+from tunelab.train.session import Session, start_session
+from tunelab.train.setup import pick_device
+from tunelab.train.sharded_checkpoint import save_sharded
 from tunelab.train.sharding import gather_weights
 from tunelab.train.stopping import (
     BeforeTraining,
@@ -108,7 +50,6 @@ from tunelab.train.stopping import (
     checkpoint_on_crash,
     ctrl_c_while_saving,
 )
-from tunelab.train.trackers import check_trackers
 
 console = Console()
 
@@ -128,174 +69,20 @@ def train(config: Config, resume: bool = False, overwrite: bool = False) -> Path
     console.quiet = not world.is_main
     try:
         with BeforeTraining(config.run_dir, console) as before:
-            return _train(config, resume, overwrite, world, device, before)
+            session = start_session(config, resume, overwrite, world, device, before, console)
+            return _train(session)
     finally:
         distributed.stop(world, config.train.parallel)
 
 
-def _train(
-    config: Config, resume: bool, overwrite: bool, world: World, device, before: BeforeTraining
-) -> Path:
-    # Local files by absolute path from here on: config.yaml and a LoRA adapter's base name
-    # them so from any folder.
-    config = with_found_files(config)
-    cfg = config.train
-    run_dir = config.run_dir
-    checkpoints = run_dir / CHECKPOINTS
-
-    def check_run() -> None:
-        check_data_files(config.data)  # before the model loads
-        if limit := model_context(config.model.name):
-            # A length past the context is refused again once the model loads (where its config
-            # is not at hand without it); refused here, it came after a memory warning for it.
-            fit_max_length(config.data, config.model.name, limit)
-        needs_held_out(config)  # before --overwrite deletes the run that is there
-        check_run_dir(run_dir, resume, overwrite)
-        check_trackers(cfg.report_to)
-
-    distributed.check_on_main(world, check_run)
-    _seed_everything(cfg.seed)
-    if cfg.return_freed_memory:
-        release_freed_memory()
-    elif device.type == "cpu":
-        keep_freed_memory()
-
-    if world.is_main and (too_big := fit_warning(config, world.size, device.type)):
-        console.print(f"[yellow]warning:[/] {too_big}", soft_wrap=True)
-    if world.is_main and (unused := unused_lora(cfg)):
-        console.print(f"[yellow]warning:[/] {unused}", soft_wrap=True)
-    if world.is_main and config.model.dtype == "float16" and device.type == "cpu":
-        console.print(
-            "[yellow]warning:[/] model.dtype float16 on a CPU trains without loss scaling: its "
-            "gradients overflow and the loss diverges within a few steps; bfloat16 has float32's "
-            "range",
-            soft_wrap=True,
-        )
-
-    def load_and_prepare():
-        quantize = config.model.quantize
-        model, tokenizer = load_model(
-            config.model.name,
-            dtype=weights_dtype(config.model.dtype, quantize),
-            quantize=quantize,
-            device=device if quantize else "cpu",  # bitsandbytes quantizes on the way in
-        )
-        limit = context_length(model, tokenizer)
-        fitted = fit_max_length(config.data, config.model.name, limit)
-        fitted_config = config
-        if fitted is not config.data:
-            console.print(
-                f"data.max_length {config.data.max_length} → {limit}: the model's context"
-            )
-            fitted_config = config.model_copy(update={"data": fitted})
-        if resume:
-            check_resume_changes(run_dir, fitted_config)
-        # A typo'd question splits as its twin.
-        data = prepare(fitted_config.data, tokenizer, near_questions)
-        return model, tokenizer, fitted_config, data
-
-    # Each process reads its own copy of the model and data (on its own machine): one that
-    # refuses says why on every process, where the others died in DDP's first collective.
-    model, tokenizer, config, data = distributed.on_every_process(world, load_and_prepare)
-    console.print(f"[bold]data[/] {data.summary()}")
-    if world.is_main and (none := nothing_held_out(config, data.test_examples)):
-        console.print(f"[yellow]warning:[/] {escape(none)}", soft_wrap=True)
-    if world.is_main and (note := untaught_note(config, data.train_examples, data.test_examples)):
-        console.print(f"[yellow]warning:[/] {escape(note)}", soft_wrap=True)
-    set_attention(model, cfg.attention, device)
-    model = prepare_model(model, cfg).to(device)
-    if cfg.compile:
-        compile_layers(model)
-    sharded = cfg.parallel == "fsdp"
-    loss_module = distributed.wrap(model, world, device, cfg.parallel, cfg.cpu_offload)
-    where = f"{world.size} processes ({cfg.parallel})" if world.size > 1 else str(device)
-    console.print(f"[bold]model[/] {config.model.name}: {describe(model, cfg)} on {where}")
-    if cfg.compile:  # the progress bar stands still meanwhile
-        console.print(
-            "compiling the decoder layer in the first step (~10 s, the embedded model, CPU)"
-        )
-
-    packing, unpacked = row_packing(model, config.data.packing)
-    if unpacked and world.is_main:
-        console.print(unpacked)
-    rows = make_rows(data.train, config.data.max_length, packing)
-    test_rows = make_rows(data.test, config.data.max_length, packing)
-    micro_per_epoch = batches_per_epoch(len(rows), cfg.batch_size)
-    # Each optimizer step takes grad_accum micro-batches on every process.
-    micro_per_step = cfg.grad_accum * world.size
-    total_steps = cfg.max_steps or max(1, math.ceil(cfg.epochs * micro_per_epoch / micro_per_step))
-    if world.size > 1:
-        distributed.check_same_data(
-            world, **{"training examples": len(data.train), "test examples": len(data.test),
-                      "steps": total_steps, "token digest": fingerprint(data.train + data.test)}
-        )  # fmt: skip
-    digest = fingerprint(data.train)  # what the steps train on: a resume must find the same
-    optimizer = make_optimizer(model, cfg, device)
-    state = TrainState(
-        processes=world.size, grad_accum=cfg.grad_accum, per_machine=world.local_size,
-        data_digest=digest,
-    )  # fmt: skip
-    if resume:
-        checkpoint, damaged = read_latest(checkpoints, read_sharded if sharded else None)
-        for problem in damaged:
-            console.print(
-                f"[yellow]warning:[/] {problem}: resuming from the one before, "
-                f"{checkpoint.path.name}",
-                soft_wrap=True,
-            )
-        ran_on = checkpoint.state.processes  # before this launch's replaces it
-        same_data(checkpoint.state, digest, config, run_dir)
-        keep_rows_per_step(checkpoint.state, cfg, world, run_dir)
-        state = (restore_sharded if sharded else restore)(checkpoint, model, optimizer, world.rank)
-        state.data_digest = digest  # a checkpoint from before digests were kept gets one
-        console.print(f"[bold]resumed[/] from {checkpoint.path} (step {state.step})")
-        if world.is_main and (changes := resume_changes_note(run_dir, config, state.step)):
-            console.print(f"[yellow]note:[/] {escape(changes)}", soft_wrap=True)
-        saved_rng, dropout = checkpoint.saved["rng"], draws_dropout(model)
-        if note := missing_rng_note(saved_rng, world.size, ran_on, dropout):
-            console.print(f"[yellow]note:[/] {note}", soft_wrap=True)
-        # At the end but not finished (killed or failed while writing model/, or Ctrl-C in the
-        # last step): the resume writes the final model, training nothing more.
-        finished = Run(run_dir, config).status["status"] == "finished"
-        if state.step > total_steps or (state.step == total_steps and finished):
-            # With max_steps set it alone sets the length: "or train.epochs" sent users to raise
-            # epochs, which changed nothing.
-            longer = (
-                f"raise train.max_steps (set to {cfg.max_steps}: it caps the run, whatever "
-                "train.epochs says)"
-                if cfg.max_steps
-                else "raise train.epochs (or set train.max_steps)"
-            )
-            raise TunelabError(
-                f"{run_dir} is already at step {state.step} of {total_steps}: {longer} to train "
-                "further"
-            )
-    warmup = warmup_steps(total_steps, cfg.warmup_steps, cfg.warmup_ratio)
-    if warmup >= total_steps:  # it trained at a fraction of lr, silently
-        console.print(
-            f"[yellow]train.warmup_steps {warmup} is not under the run's {total_steps} steps: the "
-            f"learning rate never reaches train.lr ({cfg.lr:g}) and never decays; lower it or "
-            "use train.warmup_ratio[/]"
-        )
-    scheduler = make_scheduler(
-        optimizer, cfg.lr, total_steps, warmup, cfg.scheduler, start=state.step
-    )
-    # Every process checks the held-out questions, so a refusal stops all of them alike (rank 0
-    # alone left the others to die in a collective with a lost connection); rank 0 answers them.
-    # Before the run folder is written: a refused run leaves none behind.
-    heldout = held_out_questions(config, data.test_examples, test_rows)
-    if heldout:
-        heldout.check_fit(model, tokenizer)
-        heldout = heldout if world.is_main else None
-    metrics_path = run_dir / METRICS_FILE
-    before.started = True  # the run folder is written from here on
-    if world.is_main:
-        if overwrite and not resume:  # only now: a refusal before left the old run as it was
-            replace_run_dir(run_dir)
-        run_dir.mkdir(parents=True, exist_ok=True)
-        write_config(run_dir, config, state.step)
-        write_held_out(run_dir, config.data, data.test_examples)
-        truncate_metrics(metrics_path, state.step)
+def _train(session: Session) -> Path:
+    config, world, device, state = session.config, session.world, session.device, session.state
+    model, tokenizer, loss_module = session.model, session.tokenizer, session.loss_module
+    optimizer, scheduler, heldout = session.optimizer, session.scheduler, session.heldout
+    rows, test_rows, total_steps = session.rows, session.test_rows, session.total_steps
+    micro_per_epoch, micro_per_step = session.micro_per_epoch, session.micro_per_step
+    cfg, run_dir, checkpoints = config.train, session.run_dir, session.checkpoints
+    metrics_path, sharded, resume = session.metrics_path, session.sharded, session.resume
 
     autocast = (
         torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else nullcontext()
@@ -305,7 +92,7 @@ def _train(
         rows,
         cfg.batch_size,
         cfg.seed,
-        packing,
+        session.packing,
         tokenizer.pad_token_id,
         state.epoch,
         state.batch,
@@ -531,12 +318,6 @@ def accumulate_gradients(
     if not math.isfinite(loss_sum):
         _fail_non_finite(state or TrainState(), checkpoints or Path("."))
     return loss_sum, int(n_tokens)
-
-
-def _seed_everything(seed: int) -> None:
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
 
 
 def _early_stop(state: TrainState, eval_loss: float, patience: int | None) -> bool:

@@ -1,0 +1,319 @@
+"""Everything before a training session's first step: the checks that refuse a run, the model and
+data loaded and prepared, the rows, optimizer and schedule, a resume from the newest checkpoint,
+and the run folder written. The loop (tunelab/train/loop.py) takes it from there."""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+import torch
+from rich.console import Console
+from rich.markup import escape
+from transformers import PreTrainedTokenizerBase
+
+from tunelab.config import Config, fit_max_length
+from tunelab.data.pipeline import (
+    batches_per_epoch,
+    check_data_files,
+    fingerprint,
+    make_rows,
+    prepare,
+)
+from tunelab.data.quality.dedup import near_questions
+from tunelab.data.tokenize import Tokenized
+from tunelab.errors import TunelabError
+from tunelab.models import context_length
+from tunelab.run import CHECKPOINTS, METRICS_FILE, Run, load_model, model_context
+from tunelab.train import distributed
+from tunelab.train.checkpoint import (
+    TrainState,
+    draws_dropout,
+    missing_rng_note,
+    read_latest,
+    restore,
+)
+from tunelab.train.distributed import World
+from tunelab.train.heldout import (
+    HeldOut,
+    held_out_questions,
+    needs_held_out,
+    nothing_held_out,
+    untaught_note,
+)
+from tunelab.train.memory import keep_freed_memory, release_freed_memory
+from tunelab.train.plan.fit import fit_warning
+from tunelab.train.run_folder import (
+    check_resume_changes,
+    check_run_dir,
+    keep_rows_per_step,
+    replace_run_dir,
+    resume_changes_note,
+    same_data,
+    truncate_metrics,
+    with_found_files,
+    write_config,
+    write_held_out,
+)
+from tunelab.train.schedule import make_scheduler, warmup_steps
+from tunelab.train.setup import (
+    compile_layers,
+    describe,
+    make_optimizer,
+    prepare_model,
+    row_packing,
+    set_attention,
+    unused_lora,
+    weights_dtype,
+)
+from tunelab.train.sharded_checkpoint import read_sharded, restore_sharded
+from tunelab.train.stopping import BeforeTraining
+from tunelab.train.trackers import check_trackers
+
+
+@dataclass
+class Session:
+    """What the loop trains with, on this process: one launch of a run, fresh or resumed."""
+
+    config: Config  # data.max_length fitted to the model's context
+    resume: bool
+    world: World
+    device: torch.device
+    model: torch.nn.Module
+    tokenizer: PreTrainedTokenizerBase
+    loss_module: torch.nn.Module  # the model as this world trains it (DDP, FSDP or as it is)
+    rows: list[list[Tokenized]]
+    test_rows: list[list[Tokenized]]
+    packing: bool
+    micro_per_epoch: int
+    micro_per_step: int  # grad_accum micro-batches on every process
+    total_steps: int
+    optimizer: torch.optim.Optimizer
+    scheduler: torch.optim.lr_scheduler.LRScheduler
+    state: TrainState
+    heldout: HeldOut | None  # rank 0's held-out questions to answer; None on the others
+
+    @property
+    def run_dir(self) -> Path:
+        return self.config.run_dir
+
+    @property
+    def checkpoints(self) -> Path:
+        return self.run_dir / CHECKPOINTS
+
+    @property
+    def metrics_path(self) -> Path:
+        return self.run_dir / METRICS_FILE
+
+    @property
+    def sharded(self) -> bool:
+        return self.config.train.parallel == "fsdp"
+
+
+def start_session(
+    config: Config,
+    resume: bool,
+    overwrite: bool,
+    world: World,
+    device: torch.device,
+    before: BeforeTraining,
+    console: Console,
+) -> Session:
+    """Refuse a run that cannot train, load and prepare it, resume it, write its run folder."""
+    # Local files by absolute path from here on: config.yaml and a LoRA adapter's base name
+    # them so from any folder.
+    config = with_found_files(config)
+    cfg = config.train
+    run_dir = config.run_dir
+
+    distributed.check_on_main(world, partial(_check_run, config, resume, overwrite))
+    _seed_everything(cfg.seed)
+    if cfg.return_freed_memory:
+        release_freed_memory()
+    elif device.type == "cpu":
+        keep_freed_memory()
+    if world.is_main:
+        _warn_before_loading(config, world, device, console)
+
+    # Each process reads its own copy of the model and data (on its own machine): one that
+    # refuses says why on every process, where the others died in DDP's first collective.
+    model, tokenizer, config, data = distributed.on_every_process(
+        world, partial(_load_and_prepare, config, resume, device, console)
+    )
+    console.print(f"[bold]data[/] {data.summary()}")
+    if world.is_main and (none := nothing_held_out(config, data.test_examples)):
+        console.print(f"[yellow]warning:[/] {escape(none)}", soft_wrap=True)
+    if world.is_main and (note := untaught_note(config, data.train_examples, data.test_examples)):
+        console.print(f"[yellow]warning:[/] {escape(note)}", soft_wrap=True)
+    set_attention(model, cfg.attention, device)
+    model = prepare_model(model, cfg).to(device)
+    if cfg.compile:
+        compile_layers(model)
+    loss_module = distributed.wrap(model, world, device, cfg.parallel, cfg.cpu_offload)
+    where = f"{world.size} processes ({cfg.parallel})" if world.size > 1 else str(device)
+    console.print(f"[bold]model[/] {config.model.name}: {describe(model, cfg)} on {where}")
+    if cfg.compile:  # the progress bar stands still meanwhile
+        console.print(
+            "compiling the decoder layer in the first step (~10 s, the embedded model, CPU)"
+        )
+
+    packing, unpacked = row_packing(model, config.data.packing)
+    if unpacked and world.is_main:
+        console.print(unpacked)
+    rows = make_rows(data.train, config.data.max_length, packing)
+    test_rows = make_rows(data.test, config.data.max_length, packing)
+    micro_per_epoch = batches_per_epoch(len(rows), cfg.batch_size)
+    # Each optimizer step takes grad_accum micro-batches on every process.
+    micro_per_step = cfg.grad_accum * world.size
+    total_steps = cfg.max_steps or max(1, math.ceil(cfg.epochs * micro_per_epoch / micro_per_step))
+    if world.size > 1:
+        distributed.check_same_data(
+            world, **{"training examples": len(data.train), "test examples": len(data.test),
+                      "steps": total_steps, "token digest": fingerprint(data.train + data.test)}
+        )  # fmt: skip
+    digest = fingerprint(data.train)  # what the steps train on: a resume must find the same
+    optimizer = make_optimizer(model, cfg, device)
+    state = TrainState(
+        processes=world.size, grad_accum=cfg.grad_accum, per_machine=world.local_size,
+        data_digest=digest,
+    )  # fmt: skip
+    if resume:
+        state = _resume(config, world, model, optimizer, digest, total_steps, console)
+    warmup = warmup_steps(total_steps, cfg.warmup_steps, cfg.warmup_ratio)
+    if warmup >= total_steps:  # it trained at a fraction of lr, silently
+        console.print(
+            f"[yellow]train.warmup_steps {warmup} is not under the run's {total_steps} steps: the "
+            f"learning rate never reaches train.lr ({cfg.lr:g}) and never decays; lower it or "
+            "use train.warmup_ratio[/]"
+        )
+    scheduler = make_scheduler(
+        optimizer, cfg.lr, total_steps, warmup, cfg.scheduler, start=state.step
+    )
+    # Every process checks the held-out questions, so a refusal stops all of them alike (rank 0
+    # alone left the others to die in a collective with a lost connection); rank 0 answers them.
+    # Before the run folder is written: a refused run leaves none behind.
+    heldout = held_out_questions(config, data.test_examples, test_rows)
+    if heldout:
+        heldout.check_fit(model, tokenizer)
+        heldout = heldout if world.is_main else None
+    metrics_path = run_dir / METRICS_FILE
+    before.started = True  # the run folder is written from here on
+    if world.is_main:
+        if overwrite and not resume:  # only now: a refusal before left the old run as it was
+            replace_run_dir(run_dir)
+        run_dir.mkdir(parents=True, exist_ok=True)
+        write_config(run_dir, config, state.step)
+        write_held_out(run_dir, config.data, data.test_examples)
+        truncate_metrics(metrics_path, state.step)
+    return Session(
+        config=config, resume=resume, world=world, device=device, model=model,
+        tokenizer=tokenizer, loss_module=loss_module, rows=rows, test_rows=test_rows,
+        packing=packing, micro_per_epoch=micro_per_epoch, micro_per_step=micro_per_step,
+        total_steps=total_steps, optimizer=optimizer, scheduler=scheduler, state=state,
+        heldout=heldout,
+    )  # fmt: skip
+
+
+def _check_run(config: Config, resume: bool, overwrite: bool) -> None:
+    check_data_files(config.data)  # before the model loads
+    if limit := model_context(config.model.name):
+        # A length past the context is refused again once the model loads (where its config
+        # is not at hand without it); refused here, it came after a memory warning for it.
+        fit_max_length(config.data, config.model.name, limit)
+    needs_held_out(config)  # before --overwrite deletes the run that is there
+    check_run_dir(config.run_dir, resume, overwrite)
+    check_trackers(config.train.report_to)
+
+
+def _seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def _warn_before_loading(
+    config: Config, world: World, device: torch.device, console: Console
+) -> None:
+    if too_big := fit_warning(config, world.size, device.type):
+        console.print(f"[yellow]warning:[/] {too_big}", soft_wrap=True)
+    if unused := unused_lora(config.train):
+        console.print(f"[yellow]warning:[/] {unused}", soft_wrap=True)
+    if config.model.dtype == "float16" and device.type == "cpu":
+        console.print(
+            "[yellow]warning:[/] model.dtype float16 on a CPU trains without loss scaling: its "
+            "gradients overflow and the loss diverges within a few steps; bfloat16 has float32's "
+            "range",
+            soft_wrap=True,
+        )
+
+
+def _load_and_prepare(config: Config, resume: bool, device: torch.device, console: Console):
+    quantize = config.model.quantize
+    model, tokenizer = load_model(
+        config.model.name,
+        dtype=weights_dtype(config.model.dtype, quantize),
+        quantize=quantize,
+        device=device if quantize else "cpu",  # bitsandbytes quantizes on the way in
+    )
+    limit = context_length(model, tokenizer)
+    fitted = fit_max_length(config.data, config.model.name, limit)
+    fitted_config = config
+    if fitted is not config.data:
+        console.print(f"data.max_length {config.data.max_length} → {limit}: the model's context")
+        fitted_config = config.model_copy(update={"data": fitted})
+    if resume:
+        check_resume_changes(config.run_dir, fitted_config)
+    # A typo'd question splits as its twin.
+    data = prepare(fitted_config.data, tokenizer, near_questions)
+    return model, tokenizer, fitted_config, data
+
+
+def _resume(
+    config: Config,
+    world: World,
+    model,
+    optimizer,
+    digest: str,
+    total_steps: int,
+    console: Console,
+) -> TrainState:
+    """The state of the newest complete checkpoint, its weights and optimizer state restored."""
+    cfg, run_dir = config.train, config.run_dir
+    sharded = cfg.parallel == "fsdp"
+    checkpoint, damaged = read_latest(run_dir / CHECKPOINTS, read_sharded if sharded else None)
+    for problem in damaged:
+        console.print(
+            f"[yellow]warning:[/] {problem}: resuming from the one before, {checkpoint.path.name}",
+            soft_wrap=True,
+        )
+    ran_on = checkpoint.state.processes  # before this launch's replaces it
+    same_data(checkpoint.state, digest, config, run_dir)
+    keep_rows_per_step(checkpoint.state, cfg, world, run_dir)
+    state = (restore_sharded if sharded else restore)(checkpoint, model, optimizer, world.rank)
+    state.data_digest = digest  # a checkpoint from before digests were kept gets one
+    console.print(f"[bold]resumed[/] from {checkpoint.path} (step {state.step})")
+    if world.is_main and (changes := resume_changes_note(run_dir, config, state.step)):
+        console.print(f"[yellow]note:[/] {escape(changes)}", soft_wrap=True)
+    saved_rng, dropout = checkpoint.saved["rng"], draws_dropout(model)
+    if note := missing_rng_note(saved_rng, world.size, ran_on, dropout):
+        console.print(f"[yellow]note:[/] {note}", soft_wrap=True)
+    # At the end but not finished (killed or failed while writing model/, or Ctrl-C in the
+    # last step): the resume writes the final model, training nothing more.
+    finished = Run(run_dir, config).status["status"] == "finished"
+    if state.step > total_steps or (state.step == total_steps and finished):
+        # With max_steps set it alone sets the length: "or train.epochs" sent users to raise
+        # epochs, which changed nothing.
+        longer = (
+            f"raise train.max_steps (set to {cfg.max_steps}: it caps the run, whatever "
+            "train.epochs says)"
+            if cfg.max_steps
+            else "raise train.epochs (or set train.max_steps)"
+        )
+        raise TunelabError(
+            f"{run_dir} is already at step {state.step} of {total_steps}: {longer} to train further"
+        )
+    return state
