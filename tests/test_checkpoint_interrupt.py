@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from tests.conftest import tiny_config
 from tunelab.cli import app
-from tunelab.train import distributed, loop, session
+from tunelab.train import distributed, finish, loop, session
 
 
 def _press_ctrl_c_during_step(monkeypatch, step: int, times: int = 1) -> None:
@@ -72,7 +72,7 @@ def test_ctrl_c_while_the_final_model_is_written_says_how_to_write_it(
     def presses_ctrl_c(*args, **kwargs):
         signal.raise_signal(signal.SIGINT)
 
-    monkeypatch.setattr(loop, "save_final", presses_ctrl_c)
+    monkeypatch.setattr(finish, "save_final", presses_ctrl_c)
     result = CliRunner().invoke(app, ["train", str(tmp_path / "run.yaml")])
     assert result.exit_code == 130
     said = " ".join(result.output.split())

@@ -120,13 +120,13 @@ def test_a_change_to_what_the_checkpoint_holds_is_refused_by_name(tmp_path, qa_f
 def test_a_run_that_died_writing_its_final_model_resumes_to_write_it(
     tmp_path, qa_file, monkeypatch
 ):
-    from tunelab.train import loop
+    from tunelab.train import finish
 
     def disk_full(*args, **kwargs):
         raise OSError("No space left on device (simulated)")
 
     config = tiny_config(tmp_path, qa_file, max_steps=2, save_every=2)
-    monkeypatch.setattr(loop, "save_final", disk_full)
+    monkeypatch.setattr(finish, "save_final", disk_full)
     with pytest.raises(OSError, match="simulated"):
         train(config)
     monkeypatch.undo()

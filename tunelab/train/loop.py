@@ -13,7 +13,6 @@ from rich.console import Console
 from tunelab.config import Config
 from tunelab.data.pipeline import iterate_batches
 from tunelab.data.tokenize import IGNORE
-from tunelab.run import resume_command
 from tunelab.section import set_values
 from tunelab.train import distributed
 from tunelab.train.checkpoint import (
@@ -26,29 +25,27 @@ from tunelab.train.checkpoint import (
 from tunelab.train.clipping import clip_gradients
 from tunelab.train.distributed import SINGLE, LossModule, World
 from tunelab.train.eval_loss import evaluate_loss
+from tunelab.train.finish import finish_session
 from tunelab.train.heldout import (
     best_up_to,
     higher_better,
     keep_if_best,
-    restore_best,
     score_heldout,
 )
-from tunelab.train.memory import describe_peak, peak_memory
+from tunelab.train.memory import peak_memory
 from tunelab.train.metrics_log import MetricsLog
-from tunelab.train.plot import plot_losses, read_metrics
+from tunelab.train.plot import read_metrics
 from tunelab.train.progress import TrainProgress
-from tunelab.train.run_folder import add_eval_loss, save_final, write_metrics
+from tunelab.train.run_folder import add_eval_loss, write_metrics
 from tunelab.train.session import Session, start_session
 from tunelab.train.setup import pick_device
 from tunelab.train.sharded_checkpoint import save_sharded
-from tunelab.train.sharding import gather_weights
 from tunelab.train.stopping import (
     BeforeTraining,
     LauncherStop,
     NonFiniteLoss,
     StopRequest,
     checkpoint_on_crash,
-    ctrl_c_while_saving,
 )
 
 console = Console()
@@ -70,12 +67,15 @@ def train(config: Config, resume: bool = False, overwrite: bool = False) -> Path
     try:
         with BeforeTraining(config.run_dir, console) as before:
             session = start_session(config, resume, overwrite, world, device, before, console)
-            return _train(session)
+            log, last_loss, interrupted = _train(session)
+            return finish_session(session, log, last_loss, interrupted, console)
     finally:
         distributed.stop(world, config.train.parallel)
 
 
-def _train(session: Session) -> Path:
+def _train(session: Session) -> tuple[MetricsLog | None, float, bool]:
+    """The steps, from the session's state to its last step or a stop; returns the metrics log
+    (rank 0's, for finish_session), the last step's loss and whether Ctrl-C stopped it."""
     config, world, device, state = session.config, session.world, session.device, session.state
     model, tokenizer, loss_module = session.model, session.tokenizer, session.loss_module
     optimizer, scheduler, heldout = session.optimizer, session.scheduler, session.heldout
@@ -125,9 +125,8 @@ def _train(session: Session) -> Path:
     # step's (launcher.may_stop), and that step is kept.
     launcher = LauncherStop(enabled=world.is_main, under_torchrun=world.size > 1)
     stop = StopRequest(console, launcher)
-    resume_hint = resume_command(run_dir, world.size, world.local_size)
     on_crash = checkpoint_on_crash(
-        save_after_crash, state, checkpoints, resume_hint, crash_saves, console, launcher
+        save_after_crash, state, checkpoints, session.resume_hint, crash_saves, console, launcher
     )
 
     def measure_eval_loss() -> float:
@@ -244,36 +243,7 @@ def _train(session: Session) -> Path:
             except KeyboardInterrupt:
                 progress.note("eval loss skipped")
 
-    weights = gather_weights(model) if sharded else None  # every process takes part
-    if world.is_main:
-        with ctrl_c_while_saving(checkpoints, state.step, resume_hint, console):
-            if cfg.select_best != "last" and (best := restore_best(run_dir, model)):
-                console.print(
-                    f"model/ holds step {best['step']}, the best by {best['metric']} "
-                    f"({abs(best['value']):.4f})"
-                    + (", not the last step" if best["step"] != state.step else ", the last step")
-                )
-            save_final(model, tokenizer, run_dir, weights)
-            plot_losses(metrics_path, run_dir / "loss.png", title=config.name)
-            log.finish(interrupted=interrupted)  # the trackers get the model and plot
-    distributed.barrier(world)
-    if interrupted:
-        # Ctrl-C means stop: the caller stops too (a shell sees 130), with the checkpoint saved.
-        peak = describe_peak(peak_memory(device))
-        message = (
-            f"interrupted at step {state.step}; checkpoint saved; {peak}. "
-            f"Continue with `{resume_hint}`"
-        )
-        console.print(f"[yellow]{message}[/]", soft_wrap=True)
-        raise KeyboardInterrupt(message)
-    # A resume of a finished run trains no step: it has no loss of its own to show (it said nan).
-    trained = f"final train loss {last_loss:.4f}" if math.isfinite(last_loss) else "no step left"
-    console.print(
-        f"[bold green]done[/] {state.step} steps, {trained}, "
-        f"{state.tokens} trained tokens in {state.elapsed:.0f}s, "
-        f"{describe_peak(peak_memory(device))} → {run_dir}"
-    )
-    return run_dir
+    return log, last_loss, interrupted
 
 
 def accumulate_gradients(

@@ -28,7 +28,7 @@ from tunelab.data.quality.dedup import near_questions
 from tunelab.data.tokenize import Tokenized
 from tunelab.errors import TunelabError
 from tunelab.models import context_length
-from tunelab.run import CHECKPOINTS, METRICS_FILE, Run, load_model, model_context
+from tunelab.run import CHECKPOINTS, METRICS_FILE, Run, load_model, model_context, resume_command
 from tunelab.train import distributed
 from tunelab.train.checkpoint import (
     TrainState,
@@ -112,6 +112,11 @@ class Session:
     @property
     def sharded(self) -> bool:
         return self.config.train.parallel == "fsdp"
+
+    @property
+    def resume_hint(self) -> str:
+        """The command that continues this run, on as many processes as this launch."""
+        return resume_command(self.run_dir, self.world.size, self.world.local_size)
 
 
 def start_session(

@@ -1,0 +1,61 @@
+"""Everything after a training session's last step: the final model (the best step's where
+train.select_best asks), the loss plot, and the line that says how the run ended."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from rich.console import Console
+
+from tunelab.train import distributed
+from tunelab.train.heldout import restore_best
+from tunelab.train.memory import describe_peak, peak_memory
+from tunelab.train.metrics_log import MetricsLog
+from tunelab.train.plot import plot_losses
+from tunelab.train.run_folder import save_final
+from tunelab.train.session import Session
+from tunelab.train.sharding import gather_weights
+from tunelab.train.stopping import ctrl_c_while_saving
+
+
+def finish_session(
+    session: Session,
+    log: MetricsLog | None,
+    last_loss: float,
+    interrupted: bool,
+    console: Console,
+) -> Path:
+    """Write the final model and plot, then say so; after a Ctrl-C, raise KeyboardInterrupt."""
+    config, world, model, state = session.config, session.world, session.model, session.state
+    run_dir = session.run_dir
+    weights = gather_weights(model) if session.sharded else None  # every process takes part
+    if world.is_main:
+        with ctrl_c_while_saving(session.checkpoints, state.step, session.resume_hint, console):
+            if config.train.select_best != "last" and (best := restore_best(run_dir, model)):
+                console.print(
+                    f"model/ holds step {best['step']}, the best by {best['metric']} "
+                    f"({abs(best['value']):.4f})"
+                    + (", not the last step" if best["step"] != state.step else ", the last step")
+                )
+            save_final(model, session.tokenizer, run_dir, weights)
+            plot_losses(session.metrics_path, run_dir / "loss.png", title=config.name)
+            log.finish(interrupted=interrupted)  # the trackers get the model and plot
+    distributed.barrier(world)
+    if interrupted:
+        # Ctrl-C means stop: the caller stops too (a shell sees 130), with the checkpoint saved.
+        peak = describe_peak(peak_memory(session.device))
+        message = (
+            f"interrupted at step {state.step}; checkpoint saved; {peak}. "
+            f"Continue with `{session.resume_hint}`"
+        )
+        console.print(f"[yellow]{message}[/]", soft_wrap=True)
+        raise KeyboardInterrupt(message)
+    # A resume of a finished run trains no step: it has no loss of its own to show (it said nan).
+    trained = f"final train loss {last_loss:.4f}" if math.isfinite(last_loss) else "no step left"
+    console.print(
+        f"[bold green]done[/] {state.step} steps, {trained}, "
+        f"{state.tokens} trained tokens in {state.elapsed:.0f}s, "
+        f"{describe_peak(peak_memory(session.device))} → {run_dir}"
+    )
+    return run_dir
