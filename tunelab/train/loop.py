@@ -1,9 +1,11 @@
-"""The training loop, written out: every step of an optimizer update is visible here."""
+"""The training loop, written out: every step of an optimizer update is visible here. What comes
+before the first step is in session.py (start_session), what comes after the last in finish.py."""
 
 from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from contextlib import ExitStack, nullcontext
 from pathlib import Path
 
@@ -26,12 +28,7 @@ from tunelab.train.clipping import clip_gradients
 from tunelab.train.distributed import SINGLE, LossModule, World
 from tunelab.train.eval_loss import evaluate_loss
 from tunelab.train.finish import finish_session
-from tunelab.train.heldout import (
-    best_up_to,
-    higher_better,
-    keep_if_best,
-    score_heldout,
-)
+from tunelab.train.heldout import best_up_to, higher_better, keep_if_best, score_heldout
 from tunelab.train.memory import peak_memory
 from tunelab.train.metrics_log import MetricsLog
 from tunelab.train.plot import read_metrics
@@ -67,29 +64,29 @@ def train(config: Config, resume: bool = False, overwrite: bool = False) -> Path
     try:
         with BeforeTraining(config.run_dir, console) as before:
             session = start_session(config, resume, overwrite, world, device, before, console)
-            log, last_loss, interrupted = _train(session)
+            log, last_loss, interrupted = _run_steps(session)
             return finish_session(session, log, last_loss, interrupted, console)
     finally:
         distributed.stop(world, config.train.parallel)
 
 
-def _train(session: Session) -> tuple[MetricsLog | None, float, bool]:
+def _run_steps(session: Session) -> tuple[MetricsLog | None, float, bool]:
     """The steps, from the session's state to its last step or a stop; returns the metrics log
     (rank 0's, for finish_session), the last step's loss and whether Ctrl-C stopped it."""
     config, world, device, state = session.config, session.world, session.device, session.state
     model, tokenizer, loss_module = session.model, session.tokenizer, session.loss_module
     optimizer, scheduler, heldout = session.optimizer, session.scheduler, session.heldout
-    rows, test_rows, total_steps = session.rows, session.test_rows, session.total_steps
+    test_rows, total_steps = session.test_rows, session.total_steps
     micro_per_epoch, micro_per_step = session.micro_per_epoch, session.micro_per_step
     cfg, run_dir, checkpoints = config.train, session.run_dir, session.checkpoints
-    metrics_path, sharded, resume = session.metrics_path, session.sharded, session.resume
+    sharded = session.sharded
 
     autocast = (
         torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else nullcontext()
     )
     # Every process walks the same batch order; process r trains on micro-batches r, r+world, ...
     stream = iterate_batches(
-        rows,
+        session.rows,
         cfg.batch_size,
         cfg.seed,
         session.packing,
@@ -143,25 +140,7 @@ def _train(session: Session) -> tuple[MetricsLog | None, float, bool]:
 
     with stop, launcher, progress, on_crash, ExitStack() as files:
         log = files.enter_context(MetricsLog(config)) if world.is_main else None
-        if test_rows and state.step == 0:
-            # The starting point: how far the model is from the data before any update.
-            with launcher.may_stop():
-                base_eval = evaluate_loss(loss_module, test_rows, cfg, tokenizer, device, world)
-            base_eval = round(base_eval, 5)
-            start_record = {"step": 0, "eval_loss": base_eval}
-            progress.note(f"step 0: eval loss {base_eval:.4f}")
-            if heldout:
-                start_record[heldout.key] = score_heldout(heldout, model, tokenizer, 0, progress)
-            write_metrics(log, start_record)
-        if resume and test_rows and world.size == 1 and state.step % cfg.eval_every == 0:
-            # A stop during this step's eval kept the step, not its eval loss: measured now, on
-            # the checkpoint's weights, for the curve, early stopping and select_best.
-            add_eval_loss(metrics_path, state.step, measure_eval_loss)
-        if resume and world.is_main and cfg.select_best != "last":
-            if note := best_up_to(
-                run_dir, read_metrics(metrics_path), state.step, cfg.select_best, model
-            ):
-                console.print(f"[yellow]note:[/] {note}", soft_wrap=True)
+        _before_first_step(session, log, progress, launcher, measure_eval_loss)
         stopping = interrupted = False
         while state.step < total_steps and not stopping:
             started = time.perf_counter()
@@ -242,8 +221,40 @@ def _train(session: Session) -> tuple[MetricsLog | None, float, bool]:
                 progress.note(f"step {state.step}: eval loss {value:.4f}")
             except KeyboardInterrupt:
                 progress.note("eval loss skipped")
-
     return log, last_loss, interrupted
+
+
+def _before_first_step(
+    session: Session,
+    log: MetricsLog | None,
+    progress: TrainProgress,
+    launcher: LauncherStop,
+    measure_eval_loss: Callable[[], float],
+) -> None:
+    """The eval loss the run starts from; on a resume, an eval loss a stop left unmeasured and a
+    note on the best step so far."""
+    cfg, state, world, device = session.config.train, session.state, session.world, session.device
+    model, tokenizer, heldout = session.model, session.tokenizer, session.heldout
+    loss_module, test_rows = session.loss_module, session.test_rows
+    if test_rows and state.step == 0:
+        # The starting point: how far the model is from the data before any update.
+        with launcher.may_stop():
+            base_eval = evaluate_loss(loss_module, test_rows, cfg, tokenizer, device, world)
+        base_eval = round(base_eval, 5)
+        start_record = {"step": 0, "eval_loss": base_eval}
+        progress.note(f"step 0: eval loss {base_eval:.4f}")
+        if heldout:
+            start_record[heldout.key] = score_heldout(heldout, model, tokenizer, 0, progress)
+        write_metrics(log, start_record)
+    if session.resume and test_rows and world.size == 1 and state.step % cfg.eval_every == 0:
+        # A stop during this step's eval kept the step, not its eval loss: measured now, on
+        # the checkpoint's weights, for the curve, early stopping and select_best.
+        add_eval_loss(session.metrics_path, state.step, measure_eval_loss)
+    if session.resume and world.is_main and cfg.select_best != "last":
+        if note := best_up_to(
+            session.run_dir, read_metrics(session.metrics_path), state.step, cfg.select_best, model
+        ):
+            console.print(f"[yellow]note:[/] {note}", soft_wrap=True)
 
 
 def accumulate_gradients(
