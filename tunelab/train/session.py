@@ -80,7 +80,7 @@ class Session:
     """What the loop trains with, on this process: one launch of a run, fresh or resumed."""
 
     config: Config  # data.max_length fitted to the model's context
-    resume: bool
+    resume: bool  # continued from the run's newest checkpoint
     world: World
     device: torch.device
     model: torch.nn.Module
@@ -88,7 +88,7 @@ class Session:
     loss_module: torch.nn.Module  # the model as this world trains it (DDP, FSDP or as it is)
     rows: list[list[Tokenized]]
     test_rows: list[list[Tokenized]]
-    packing: bool
+    packing: bool  # data.packing as this model can train it (setup.row_packing)
     micro_per_epoch: int
     micro_per_step: int  # grad_accum micro-batches on every process
     total_steps: int
@@ -154,17 +154,7 @@ def start_session(
         console.print(f"[yellow]warning:[/] {escape(none)}", soft_wrap=True)
     if world.is_main and (note := untaught_note(config, data.train_examples, data.test_examples)):
         console.print(f"[yellow]warning:[/] {escape(note)}", soft_wrap=True)
-    set_attention(model, cfg.attention, device)
-    model = prepare_model(model, cfg).to(device)
-    if cfg.compile:
-        compile_layers(model)
-    loss_module = distributed.wrap(model, world, device, cfg.parallel, cfg.cpu_offload)
-    where = f"{world.size} processes ({cfg.parallel})" if world.size > 1 else str(device)
-    console.print(f"[bold]model[/] {config.model.name}: {describe(model, cfg)} on {where}")
-    if cfg.compile:  # the progress bar stands still meanwhile
-        console.print(
-            "compiling the decoder layer in the first step (~10 s, the embedded model, CPU)"
-        )
+    model, loss_module = _model_to_train(model, config, world, device, console)
 
     packing, unpacked = row_packing(model, config.data.packing)
     if unpacked and world.is_main:
@@ -275,6 +265,24 @@ def _load_and_prepare(config: Config, resume: bool, device: torch.device, consol
     # A typo'd question splits as its twin.
     data = prepare(fitted_config.data, tokenizer, near_questions)
     return model, tokenizer, fitted_config, data
+
+
+def _model_to_train(model, config: Config, world: World, device: torch.device, console: Console):
+    """The model as train.method, train.attention and train.compile ask, on `device`, and the
+    module this world trains it through (DDP, FSDP, or the model itself)."""
+    cfg = config.train
+    set_attention(model, cfg.attention, device)
+    model = prepare_model(model, cfg).to(device)
+    if cfg.compile:
+        compile_layers(model)
+    loss_module = distributed.wrap(model, world, device, cfg.parallel, cfg.cpu_offload)
+    where = f"{world.size} processes ({cfg.parallel})" if world.size > 1 else str(device)
+    console.print(f"[bold]model[/] {config.model.name}: {describe(model, cfg)} on {where}")
+    if cfg.compile:  # the progress bar stands still meanwhile
+        console.print(
+            "compiling the decoder layer in the first step (~10 s, the embedded model, CPU)"
+        )
+    return model, loss_module
 
 
 def _resume(
