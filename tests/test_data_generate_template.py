@@ -467,15 +467,15 @@ def test_a_hard_wrapped_paragraph_keeps_its_first_line_and_a_noun_verb_opens_a_s
     tmp_path,
 ):
     from tunelab.data.chunking import plain_headings
-    from tunelab.data.generate.template_qa import _commands
+    from tunelab.data.generate.section_answer import commands
 
     wrapped = (
         "The agent synchronizes configuration folders between\nmachines every sixty seconds.\n"
     )
     assert plain_headings(wrapped) == wrapped.rstrip("\n")
     # "sync" and "scan" are verbs too (added for "The agent syncs ..."): a statement still.
-    assert not _commands("Sync logs are kept for 14 days.", False)
-    assert _commands("Run `harborline reload` so the agent reads the rules.", False)
+    assert not commands("Sync logs are kept for 14 days.", False)
+    assert commands("Run `harborline reload` so the agent reads the rules.", False)
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,94 @@
+"""How template mode reads a chunk's text: paragraphs and list items (their wrapped lines
+joined), code blocks and tables, each paragraph's sentences, and prose without its Markdown."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from tunelab.data.chunking import LIST_ITEM, fenced_parts
+
+# `term`: ..., **Term**: ..., Term: ... (a plain term never starts inside a code span).
+DEFINITION = re.compile(
+    r"^\s*(?:[-*]\s+)?(`[^`]{1,40}`|\*\*[^*]{1,40}\*\*|[A-Za-z][\w .()/-]{0,40}?)\s*:\s+(\S.{8,})$"
+)
+# A table row as the HTML reader writes it ("timeout | 30"): cells, no sentence.
+TABLE_ROW = re.compile(r"^[^.!?|]{1,60}(?: \| [^.!?|]{0,60})+$")
+# Inline HTML a Markdown page uses for layout: no words of its prose ("<br>", "<kbd>").
+HTML_TAG = re.compile(
+    r"<!--.*?-->|</?(?:details|summary|br|hr|div|span|p|sup|sub|kbd|b|i|em|strong|u|small|"
+    r"center|a|img)\b[^>]*>",
+    re.I | re.S,
+)
+ITEM = LIST_ITEM
+QUOTE = re.compile(r"^[ \t]*(?:>[ \t]?)+")
+# An admonition's marker: MkDocs' `!!! warning "Disk usage"` (or `??? note`), GitHub's `[!NOTE]`.
+ADMONITION = re.compile(r'^\s*(?:(?:!!!|\?\?\?\+?)\s*[\w-]+(?:\s+"[^"]*")?|\[![A-Za-z]+\])\s*$')
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z`\"'(])")
+ABBREVIATION = re.compile(r"\b(?:e\.g|i\.e|etc|vs|cf)\.$")
+
+
+@dataclass
+class Block:
+    kind: str  # "prose" (a paragraph or list item, unwrapped), "code" or "table"
+    text: str
+    item: str = ""  # a list item's marker ("1.", "-"), without it in `text`
+
+
+def blocks_of(text: str) -> list[Block]:
+    """Paragraphs and list items (their wrapped lines joined), code blocks and tables. A `Term:
+    definition` line after a finished sentence starts a block of its own."""
+    blocks: list[Block] = []
+    lines: list[str] = []
+    marker = ""
+
+    def close(kind: str = "prose") -> None:
+        nonlocal marker
+        joined = "\n".join(lines) if kind != "prose" else clean(" ".join(lines))
+        if joined.strip():  # a paragraph of badges cleans to nothing
+            blocks.append(Block(kind, joined, marker if kind == "prose" else ""))
+        lines.clear()
+        marker = ""
+
+    for code, part in fenced_parts(text):
+        if code:
+            close()
+            blocks.append(Block("code", "\n".join(part.splitlines())))
+            continue
+        for line in part.splitlines():
+            line = QUOTE.sub("", line)  # "> **Note:** ...": a quoted paragraph is read as one
+            if not line.strip() or ADMONITION.match(line):  # its body is a paragraph of its own
+                close()
+            elif line.lstrip().startswith("|") or TABLE_ROW.match(line):
+                close()
+                lines.append(line)
+                close("table")
+            else:
+                ended = not lines or lines[-1].rstrip().endswith((".", "!", "?", ":"))
+                if ITEM.match(line) or (ended and (DEFINITION.match(line) or line.startswith(":"))):
+                    close()
+                if item := ITEM.match(line):
+                    marker = item[0].strip()
+                lines.append(line[item.end() :] if item else line.strip())
+    close()
+    return blocks
+
+
+def split_sentences(text: str) -> list[str]:
+    pieces = SENTENCE_END.split(text)
+    sentences: list[str] = []
+    for piece in pieces:
+        if sentences and ABBREVIATION.search(sentences[-1]):
+            sentences[-1] += " " + piece
+        else:
+            sentences.append(piece)
+    return [s.strip() for s in sentences if s.strip()]
+
+
+def clean(text: str) -> str:
+    """Prose without Markdown emphasis and link targets; code spans are kept."""
+    text = HTML_TAG.sub(" ", text)
+    text = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", text)  # images and badges
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    text = re.sub(r"(\*\*|__)(.+?)\1", r"\2", text)
+    return " ".join(text.split())

@@ -1,0 +1,181 @@
+"""The answer a section's heading question gets from the section under it: its lead sentences,
+the steps or `Term: definition` lines it opens with, its table, a problem's cause and fix, and the
+code a command's question asks for."""
+
+from __future__ import annotations
+
+import re
+
+from tunelab.data.generate.blocks import Block, split_sentences
+from tunelab.data.generate.headings import DETERMINERS
+from tunelab.data.generate.questions import AUXILIARIES, LEANING
+from tunelab.data.generate.structured import IMPERATIVE, definition, table_pairs
+
+ASKS_FOR_CODE = re.compile(r"\b(how do i|commands?|call|run|install|usage)\b", re.IGNORECASE)
+LEAD_WORDS = 12  # a lead sentence shorter than this takes the next sentence with it
+MAX_CODE_LINES = 15
+MAX_STEPS = 12  # of a list that answers a heading's question
+
+
+# A question asking what to do about a problem, or what a release changed: its answer is the
+# section's steps or entries, not its first sentence alone.
+ASKS_WHAT_TO_DO = re.compile(
+    r"(?:What (?:should|do|can) I do|How (?:do|can) I (?:fix|solve|resolve|recover|stop))\b"
+)
+FIX_SENTENCES = 5  # sentences of a troubleshooting section its answer keeps
+
+
+# A sentence that says what a thing is: "Ferrytrack Agent is our internal tracking daemon."
+DESCRIBES = re.compile(r"^[A-Z][\w\- ]{0,40}? (?:is|are) (?:a|an|our|the|your)\b")
+
+
+def lead_answer(question: str, blocks: list[Block], used: set[str]) -> str | None:
+    """What a section's heading question is answered by: its first sentence (two when the first
+    is short), and its first code block when the question asks for a command."""
+    prose = next((i for i, b in enumerate(blocks) if b.kind == "prose"), None)
+    code = next((i for i, b in enumerate(blocks) if b.kind == "code"), None)
+    if blocks and blocks[0].kind == "table" and not question.startswith("How"):
+        return _table_answer(blocks)
+    wants_code = bool(ASKS_FOR_CODE.search(question)) and code is not None
+    if wants_code and (prose is None or code < prose):
+        return _cut_code(blocks[code].text)  # the section opens with its commands
+    if prose is None:
+        return None
+    sentences = split_sentences(blocks[prose].text)
+    opener = sentences[0].split()[0].lower().strip("`")
+    tells_to_do = commands(sentences[0], False)  # "Support the ...", not "Support is available"
+    fix = ASKS_WHAT_TO_DO.match(question) is not None or question.startswith("What changed in")
+    asks_how = question.startswith("How") or fix  # a command answers these
+    if not asks_how and (tells_to_do or opener in LEANING or lead_in(sentences)):
+        return None  # "Now go to ...", "In summary, ...", "X stands on:": not what it is
+    if len(sentences) == 1 and title_line(sentences[0]):
+        return None  # a bare title line ("Harborline CLI Reference"): it answers nothing
+    if question.startswith("How do I") and DESCRIBES.match(sentences[0]) and code is None:
+        return None  # "X is our internal daemon." says what X is, not how to install it
+    if fix:
+        return _fix_answer(blocks, prose, used)
+    if defined := _defined(blocks[prose:]):
+        return defined  # each is still asked about, "What is FERRYLOG_DEBUG?", so none is used
+    lead = sentences[:2] if len(sentences[0].split()) < LEAD_WORDS else sentences[:1]
+    used.update(lead)
+    answer = " ".join(lead)
+    # The steps a task's section lists, or the list its lead introduces ("To update it:"), are
+    # the answer: its first step alone answered "How do I reset the router?".
+    # So is a list a section opens with for "What does X require?" or "What are limits?": its
+    # first item alone dropped "At least 2 GB of free disk space".
+    if blocks[prose].item and (asks_how or question.startswith(("What does", "What are"))):
+        return listed(blocks, prose)
+    list_follows = prose + 1 < len(blocks) and blocks[prose + 1].item
+    if list_follows and (asks_how or lead[-1].endswith(":")):  # "Pairing links... 1. Open..."
+        answer += "\n" + listed(blocks, prose + 1)
+    elif wants_code and code == prose + 1:
+        answer += "\n\n" + _cut_code(blocks[code].text)
+    return answer
+
+
+def _defined(blocks: list[Block]) -> str | None:
+    """The `Term: definition` lines a section opens with, one a line, if more than one: all of
+    them answer its heading ("Environment variables"), not the first alone."""
+    defined = []
+    for block in blocks[:MAX_STEPS]:
+        if block.kind != "prose" or block.item or not definition(block.text, ""):
+            break
+        defined.append(block.text)
+    return "\n".join(defined) if len(defined) > 1 else None
+
+
+def _table_answer(blocks: list[Block]) -> str | None:
+    """The table a section opens with, as written, when its rows make no pairs ("## Ports" over
+    Port | Protocol | Used by); an options table's rows are its pairs, and its heading gets none."""
+    rows = []
+    for block in blocks:
+        if block.kind != "table":
+            break
+        rows.append(block)
+    if table_pairs(rows) or len(rows) > MAX_STEPS + 2:  # a header, its rule, the rows
+        return None
+    return "\n".join(row.text for row in rows)
+
+
+def _fix_answer(blocks: list[Block], start: int, used: set[str]) -> str:
+    """What to do about a problem is the cause and then the fix: the section's prose from its lead
+    on (FIX_SENTENCES sentences; the fix after "The clock is probably wrong." was in no pair),
+    with its commands and steps where they stand ("Test the connection:" lost its command)."""
+    parts: list[tuple[str, str]] = []  # (kind, text): "prose", "item" or "code"
+    told = 0
+    for block in blocks[start:]:
+        if told >= FIX_SENTENCES:
+            break
+        if block.kind == "code":
+            parts.append(("code", _cut_code(block.text)))
+        elif block.kind == "prose":
+            sentences = split_sentences(block.text)
+            sentences = sentences if block.item else sentences[: FIX_SENTENCES - told]
+            told += 0 if block.item else len(sentences)
+            used.update(sentences)
+            said = " ".join(sentences)
+            parts.append(("item", f"{block.item} {said}") if block.item else ("prose", said))
+    answer = parts[0][1]
+    for (before, _), (kind, text) in zip(parts, parts[1:]):
+        gap = "\n\n" if "code" in (before, kind) else "\n" if "item" in (before, kind) else " "
+        answer += gap + text
+    return answer
+
+
+def commands(sentence: str, step: bool) -> bool:
+    """Whether a sentence tells the reader what to do: it opens with a verb ("Run ...", "Support
+    the ..."; not "Support is ..."), or, as a list's step, with a word and then an article
+    ("Enter the vault address ...")."""
+    words = [w.lower().strip("*") for w in sentence.split()[:4]]
+    if len(words) < 2 or words[0].startswith("`"):  # "`make test-fast` skips ...": a name
+        return False
+    # "Sync logs are kept for 14 days": a noun that is also a verb, then the sentence's own verb.
+    if words[0] in IMPERATIVE and not AUXILIARIES & set(words[1:]):
+        return True
+    return step and words[1] in DETERMINERS and words[0] not in DETERMINERS
+
+
+def listed(blocks: list[Block], start: int) -> str:
+    """The list that starts at blocks[start], one item a line, as written (up to MAX_STEPS), with
+    the code a step introduces ("1. Download the package:" then its command)."""
+    lines, items = [], 0
+    for block in blocks[start:]:
+        if block.kind == "code" and lines and lines[-1].endswith(":"):
+            lines.append(_cut_code(block.text))
+            continue
+        if block.kind != "prose" or not block.item or items == MAX_STEPS:
+            break
+        lines.append(f"{block.item} {block.text}")
+        items += 1
+    return "\n".join(lines)
+
+
+# Words a title leaves in lower case: "Getting Started with the Harborline CLI".
+TITLE_SMALL_WORDS = frozenset("a an the of to with for and or in on at by from".split())
+
+
+def title_line(line: str) -> bool:
+    """A line that names rather than says: no end mark, and its words capitalized but for small
+    ones ("Getting Started with the Harborline CLI"), or in a script without capitals ("命令行参考";
+    "默认端口是 8080。" says, by its end mark). Not "The default port is 8080"."""
+    if re.search(r"[.!?:;)\]`\"'。！？]$", line.rstrip()):
+        return False
+    return all(  # a caseless first letter (Chinese): its script has no capitals to show
+        w[:1].isupper()
+        or not w[:1].isalpha()
+        or w in TITLE_SMALL_WORDS
+        or w[:1].lower() == w[:1].upper()
+        for w in line.split()
+    )
+
+
+def lead_in(sentences: list[str]) -> bool:
+    """The first sentence only introduces what follows it ("It needs:")."""
+    return sentences[0].rstrip().endswith(":")
+
+
+def _cut_code(code: str) -> str:
+    lines = code.splitlines()
+    if len(lines) <= MAX_CODE_LINES + 2:
+        return code
+    return "\n".join([*lines[: MAX_CODE_LINES + 1], lines[-1]])  # keep the closing fence

@@ -1,0 +1,168 @@
+"""Pairs a document writes out in a form of their own, read as they stand: FAQ entries, the rows
+of key-value tables, `Term: definition` lines ("What is term?") and `--help` output ("What does
+--flag do?")."""
+
+from __future__ import annotations
+
+import re
+
+from tunelab.data.generate.blocks import DEFINITION, Block, clean, split_sentences
+from tunelab.data.generate.headings import IMPERATIVES
+from tunelab.data.generate.questions import LEANING, VERBS, lower_first
+
+# "X: 8.3 minutes", "Several GPUs: start ...": a measurement or a lead-in, not a definition.
+NOT_DEFINED = re.compile(r"^[~\d]|^\S+(\s\S+){0,5}\s~?\d[\d.]*\s?(s|ms|min|minutes|seconds|%)\b")
+LEAD_IN = frozenset("several many some all each most every any is are not".split()) | LEANING
+# Feature lists ("Fast: very high performance") name qualities, which "What is ...?" cannot ask.
+ADJECTIVE = re.compile(
+    r"(ive|ful|less|ous|based)$|^(fast|easy|short|simple|quick|large|small|"
+    r"robust|safe|secure|free|open|lightweight|modern|clean|flexible|fewer|more|less|better)$"
+)
+# A lead that tells the reader to do something answers "How do I ...?", never "What is ...?".
+IMPERATIVE = VERBS | IMPERATIVES | frozenset("now modify go see try import define declare".split())
+SKIP_TERMS = frozenset(
+    """note notes warning tip example e.g default usage options important http https step
+    caution info cause fix solution symptom symptoms problem reason workaround""".split()
+    + ["see also"]
+)
+# An FAQ entry: "Q: How long does it last?" then "A: About 12 hours." on its line or the next,
+# either bold ("**Q:**"), in a list or not; its answer runs to the next entry or a blank line.
+_LABEL = r"^[ \t]*(?:[-*+][ \t]+)?(?:\*\*)?(?:{})(?:\*\*)?[ \t]*[:.][ \t]*(?:\*\*)?[ \t]*"
+FAQ = re.compile(
+    _LABEL.format("Q|Question")
+    + r"(?P<q>[^\n]+?\?)[ \t]*(?:\*\*)?[ \t]*\n?"
+    + _LABEL.format("A|Answer").replace("^", "")
+    + r"(?P<a>.+?)"
+    + r"(?=\n"
+    + _LABEL.format("Q|Question").replace("^", "")
+    + r"|\n[ \t]*\n|\Z)",
+    re.M | re.S,
+)
+# An FAQ written as a bold question, its answer on the same or the next lines ("**Is it free?**"
+# then "Yes, for teams of up to 5."), to a blank line or the next bold question.
+BOLD_FAQ = re.compile(
+    r"^[ \t]*(?:[-*+][ \t]+)?\*\*(?P<q>[^*\n]+?\?)\*\*[ \t]*\n?[ \t]*(?P<a>[^\s*].*?)"
+    r"(?=\n[ \t]*\n|\n[ \t]*(?:[-*+][ \t]+)?\*\*[^*\n]+?\?\*\*|\Z)",
+    re.M | re.S,
+)
+# An FAQ entry folded in HTML: "<details><summary>Why 14 days?</summary> Most ... </details>".
+DETAILS = re.compile(
+    r"<details>\s*<summary>\s*(?P<q>[^<]+?\?)\s*</summary>\s*(?P<a>.+?)\s*</details>", re.S | re.I
+)
+OPTION = re.compile(r"^\s+((?:-\w,\s*)?--[\w-]+)(?:[ =]([A-Z][A-Z_]+|<[^>]+>))?\s+([A-Z].*)$")
+USAGE = re.compile(r"^\s*Usage:\s+(.+)$", re.IGNORECASE)
+
+
+# A table's column that holds each row's value: "What is the default poll_interval?".
+VALUE_COLUMNS = (
+    "default", "value", "limit", "maximum", "max", "minimum", "min", "recommended", "range", "unit"
+)  # fmt: skip
+QUALIFIERS = ("default", "maximum", "minimum", "recommended")  # said before the row's name
+
+
+def table_pairs(blocks: list[Block]) -> list[tuple[str, str]]:
+    """Questions from key-value tables (an options table with a Default column, a limits table
+    of two columns): one per row, its first cell the key. A table of more columns and none of
+    `VALUE_COLUMNS` (a benchmark's) is left alone: its rows ask nothing one answer gives."""
+    pairs: list[tuple[str, str]] = []
+    table: list[list[str]] = []
+    for block in [*blocks, Block("prose", "")]:
+        if block.kind == "table":
+            cells = [clean(c) for c in block.text.strip().strip("|").split("|")]  # "**info**"
+            if not all(re.fullmatch(r":?-{2,}:?", c) for c in cells):  # the header's rule
+                table.append(cells)
+            continue
+        if len(table) > 1:
+            pairs += _rows_asked(table[0], table[1:])
+        table = []
+    return pairs
+
+
+def _rows_asked(header: list[str], rows: list[list[str]]) -> list[tuple[str, str]]:
+    names = [h.lower().strip("*` ") for h in header]
+    values = [i for i, n in enumerate(names) if n in VALUE_COLUMNS and i > 0]
+    if not values and (len(header) != 2 or len(names[1].split()) > 2):
+        return []  # a second column named by a phrase ("the implementation it follows") no noun
+    described = next((i for i, n in enumerate(names) if n in ("description", "meaning")), None)
+    pairs = []
+    for value in values or [1]:  # each value column: "Minimum" and "Recommended" both
+        column = names[value]
+        for row in rows:
+            if len(row) != len(header) or not row[0] or not row[value]:
+                continue
+            key, said = row[0], row[value]
+            if column in MEANING_COLUMNS:  # "Code | Meaning": not "What is the meaning of 3?"
+                pairs.append(_meaning_asked(header[0], key, said))
+                continue
+            # "the minimum memory", "the default `retries`"; "the value of Readers per gateway"
+            named = (
+                f"{column} {lower_first(key, '')}" if column in QUALIFIERS else f"{column} of {key}"
+            )
+            question, answer = f"What is the {named}?", f"The {named} is {said}."
+            if described is not None and row[described]:
+                answer += f" {key}: {row[described]}"
+            pairs.append((question, answer))
+    return pairs
+
+
+MEANING_COLUMNS = ("meaning", "description")
+
+
+def _meaning_asked(kind: str, key: str, said: str) -> tuple[str, str]:
+    """A row of a table of meanings: "What does code 3 mean?" (a number is named by its kind,
+    the first column's name), "What does epoch mean?"."""
+    named = key if re.search(r"[A-Za-z]", key) else f"{lower_first(kind.strip('*` '), '')} {key}"
+    return f"What does {named} mean?", f"{named[:1].upper()}{named[1:]} means {said}."
+
+
+def without_faq(prose: str) -> str:
+    """Prose without its FAQ entries, which are pairs as they stand."""
+    return BOLD_FAQ.sub("", FAQ.sub("", DETAILS.sub("", prose)))
+
+
+def cli_pairs(text: str) -> list[tuple[str, str]]:
+    """Questions from `--help` output: how to call the program and what each option does."""
+    pairs = []
+    program = None
+    for line in text.splitlines():
+        if m := USAGE.match(line):
+            program = re.split(r"\s+(?=\[|[A-Z]{2,}|<)", m.group(1).strip())[0]
+            pairs.append((f"How do I call {program}?", f"Usage: {m.group(1).strip()}"))
+        elif m := OPTION.match(line):
+            flags, metavar, description = m.groups()
+            if flags.endswith("--help"):
+                continue
+            long_flag = flags.split(",")[-1].strip()
+            where = f" of {program}" if program else ""
+            shown = f"{flags} {metavar}" if metavar else flags
+            question = f"What does the {long_flag} option{where} do?"
+            pairs.append((question, f"`{shown}`: {description.strip()}"))
+    return pairs
+
+
+def definition(text: str, context: str) -> tuple[str, str] | None:
+    """("What is term?", "term: definition") for a block that defines a term."""
+    first = split_sentences(text)[0]
+    m = DEFINITION.match(first) or re.match(r"^(.{1,40}?)\s+:\s+(\S.{8,})$", first)
+    if not m:
+        return None
+    term, definition = m.group(1).strip().strip("*"), m.group(2).strip()
+    words = term.strip("`").lower().split()
+    if (
+        term.lower() in SKIP_TERMS
+        or len(words) > 5
+        or len(definition.split()) < 3
+        or LEAD_IN & set(words)
+        or NOT_DEFINED.search(definition)
+        or definition.endswith(":")  # "Spoiler alert: the guide includes:"
+        or (not term.startswith("`") and (words[0] in IMPERATIVE or _adjective(words)))
+    ):
+        return None
+    rest = context.replace(first, "").replace(term, "")  # judge its capitals by the rest
+    purpose = definition.lower().startswith("to ")  # "`rich`: to show errors nicely"
+    question = f"What is {lower_first(term, rest)}{' for' if purpose else ''}?"
+    return question, f"{term}: {definition}"
+
+
+def _adjective(words: list[str]) -> bool:
+    return bool(ADJECTIVE.search(words[-1]) or ADJECTIVE.search(words[0]))
