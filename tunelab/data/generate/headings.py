@@ -8,6 +8,17 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from tunelab.data.generate.heading_grammar import (
+    DETERMINERS,
+    NOT_VERBS,
+    base_form,
+    base_verb,
+    in_question_order,
+    is_gerund,
+    plural,
+    said_of,
+    statement,
+)
 from tunelab.data.generate.questions import LEANING, VERBS, english, lower_first, lower_title
 
 QUESTION_WORDS = frozenset(
@@ -17,14 +28,6 @@ IMPERATIVES = frozenset(
     """install configure set run use create add remove deploy train evaluate export merge load
     save write read build update upgrade start stop enable disable connect change resume serve
     generate check compare rate inspect""".split()
-)
-# A heading's verb comes before these ("Reset the router", "Clean your lens"); a noun seldom does.
-DETERMINERS = frozenset("the a an your my this these that those all each every its our".split())
-NOT_VERBS = DETERMINERS | frozenset(
-    """both half such about above across after against along among around at before behind
-    below beneath beside between beyond by during for from in inside into near of off on onto
-    out outside over past since through throughout to toward towards under until up upon with
-    within without why whats best most least first last next""".split()
 )
 # Headings that mean nothing alone: the question names the document's topic instead.
 GENERIC = {
@@ -92,15 +95,6 @@ TROUBLE = frozenset(
 TITLE_FILLER = frozenset(
     "guide documentation docs manual readme reference handbook user user's owner's quickstart".split()
 )
-PLURAL_WORDS = frozenset("two three four five several many both multiple various".split())
-NOT_GERUND = frozenset("thing nothing something anything everything string spring".split())
-# "-ing" stems that need their "e" back (configur-ing -> configure): a heuristic, good for the
-# verbs documentation headings use.
-E_ENDINGS = tuple(
-    """at iz ys ur ov av iv rv bl pl gl tl dl uc us ag rg ng tun sav cod typ scal mak tak writ
-    shar stor scor clon compar prepar nam tim cach serv"""
-    .split()
-)  # fmt: skip
 
 
 # A changelog's release heading: "3.2.0 (2026-10-14)", "v1.4 - 2025-01-02", "[2.0.1] - 2024-05-01".
@@ -184,9 +178,9 @@ def heading_question(headings: list[str], context: str = "", title: str = "") ->
     if m := re.match(r"how to\s+(.+)", heading, re.IGNORECASE):
         return f"How do I {m.group(1)}?"
     if first in QUESTION_WORDS:
-        return _in_question_order(words) + "?"
-    if _is_gerund(first):
-        verb = _base_verb(first)
+        return in_question_order(words) + "?"
+    if is_gerund(first):
+        verb = base_verb(first)
         if not rest and topic and verb in ("install", "configure", "use", "deploy", "upgrade"):
             rest = topic  # "Installing" in rich's README: "How do I install rich?"
         elif not rest:  # "Pricing", "Networking", "Licensing": a topic, not a task to do
@@ -205,9 +199,9 @@ def heading_question(headings: list[str], context: str = "", title: str = "") ->
         and first not in NOT_VERBS
         and not (first.endswith("s") and not first.endswith(("ss", "us", "is", "as")))
     )
-    if _statement(words) and not (trouble or re.search(PROBLEM, heading, re.I)):
+    if statement(words) and not (trouble or re.search(PROBLEM, heading, re.I)):
         return None  # "Imports run one way": no question reads well; its sentences are asked
-    if first in IMPERATIVES and len(words) == 2 and _is_gerund(words[1].lower()):
+    if first in IMPERATIVES and len(words) == 2 and is_gerund(words[1].lower()):
         # "Rate limiting", "Load balancing": a noun of two, no task ("How do I rate limiting?")
         return f"How does {heading.lower()} work?"
     if (
@@ -218,13 +212,13 @@ def heading_question(headings: list[str], context: str = "", title: str = "") ->
         task = re.sub(r"\byour\b", "my", lower_title(heading, context, topic))
         task = task[:1].lower() + task[1:]  # the verb, when a name keeps the rest as written
         return f"How do I {task}?"
-    if re.search(PROBLEM, heading, re.I) or (trouble and _said_of(words)):
+    if re.search(PROBLEM, heading, re.I) or (trouble and said_of(words)):
         return f"What should I do when {lower_first(heading, context)}?"
     if trouble or re.match(r"error\s+\S*\d", heading, re.I):  # "Error HB-401 after ..."
         return f"What should I do about {lower_first(heading, context)}?"
     if len(headings) == 1:
         heading = _topic(heading)
-    return f"What {'are' if _plural(heading) else 'is'} {lower_title(heading, context, topic)}?"
+    return f"What {'are' if plural(heading) else 'is'} {lower_title(heading, context, topic)}?"
 
 
 def _undecorated(heading: str) -> str:
@@ -239,7 +233,7 @@ def _does(code: str, context: str) -> bool:
     """Whether code a heading names is a command: a program and its subcommand ("`ferrylog
     check`"), or what its section opens with says what it does ("Prints the lines ...")."""
     opener = context.split(maxsplit=1)[0].lower() if context.strip() else ""
-    acts = opener.endswith("s") and _base_form(opener) in VERBS | IMPERATIVES
+    acts = opener.endswith("s") and base_form(opener) in VERBS | IMPERATIVES
     return acts or re.fullmatch(r"`[\w-]+ [\w-]+`", code) is not None
 
 
@@ -261,7 +255,7 @@ def _lone_verb_question(
         and all(w.isalpha() and english(w) for w in words)
         and parent.lower() not in GENERIC.keys() | NO_QUESTION | TROUBLE | GROUPS | TITLE_FILLER
         and not (LEANING | QUESTION_WORDS | IMPERATIVES) & set(words)
-        and not _is_gerund(words[0])
+        and not is_gerund(words[0])
         and re.search(rf"\b{re.escape(head)}", context, re.IGNORECASE)
     ):
         return f"How do I {verb} {lower_title(parent, context, topic)}{where}?"
@@ -327,125 +321,12 @@ def _noun_compound(words: list[str], context: str) -> bool:
     return re.search(said, context, re.IGNORECASE) is not None
 
 
-WH_WORDS = frozenset("how why what when where which who".split())
-COPULAS = frozenset("is are was were can should will must".split())
-IRREGULAR_THIRD = {"goes": "go", "does": "do", "has": "have"}
-PRONOUNS = frozenset("i you we they he she it".split())
-HOW_PHRASES = frozenset("much many long often far well fast big large small soon good".split())
-CLAUSE_WORDS = frozenset("when if where that which while because unless after before".split())
-
-
-def _in_question_order(words: list[str]) -> str:
-    """A reported question as asked: "How facts are measured" -> "How are facts measured",
-    "Where a decoding step goes" -> "Where does a decoding step go". A verb right after the
-    question word ("What limits the speed") or one not found is left as written."""
-    lower = [w.lower() for w in words]
-    if (
-        lower[0] not in WH_WORDS
-        or len(words) < 3
-        # "Which model is best", "How much memory is needed": the question word heads a phrase
-        or (lower[0] in ("what", "which", "who") and lower[1] not in DETERMINERS | PRONOUNS)
-        or (lower[0] == "how" and lower[1] in HOW_PHRASES)
-    ):
-        return " ".join(words)
-    # "What happens when loss is NaN": a verb after a clause's word is that clause's.
-    end = next((i for i in range(1, len(words)) if lower[i] in CLAUSE_WORDS), len(words))
-    if verb := next((i for i in range(2, end) if lower[i] in COPULAS), None):
-        return " ".join([words[0], lower[verb], *words[1:verb], *words[verb + 1 :]])
-    for i in range(2, end):
-        # A singular verb ends in "s" after a word that is no article, and a phrase or nothing
-        # follows it ("picks a server", "goes"); "model outputs scale" has no such verb.
-        word, before = lower[i], lower[i - 1]
-        after = lower[i + 1] if i + 1 < len(words) else None
-        if (
-            word.endswith("s")
-            and not word.endswith(("ss", "us", "is"))
-            and before not in DETERMINERS
-            and (after is None or after in NOT_VERBS)
-        ):
-            return " ".join([words[0], "does", *words[1:i], _base_form(word), *words[i + 1 :]])
-    return " ".join(words)
-
-
-def _base_form(verb: str) -> str:
-    """goes -> go, picks -> pick, applies -> apply, passes -> pass, uses -> use."""
-    if verb in IRREGULAR_THIRD:
-        return IRREGULAR_THIRD[verb]
-    if verb.endswith("ies"):
-        return verb[:-3] + "y"
-    return verb[:-2] if verb.endswith(("sses", "xes", "zes", "ches", "shes")) else verb[:-1]
-
-
-def _statement(words: list[str]) -> bool:
-    """A sentence, not a name: a plural noun, then a verb's base form, then more ("Imports run
-    one way", "The backups expire after a week"). Compounds take a singular first noun ("File
-    sync"), so a plural then a verb is a subject and its verb."""
-    words = [w.lower() for w in words]
-    words = words[1:] if words[0] in DETERMINERS else words
-    return len(words) > 2 and _plural(words[0]) and words[1] in VERBS
-
-
-def _said_of(words: list[str]) -> bool:
-    """A problem said as a sentence: a plural noun, then a word that reads as its verb's base form
-    ("Logs arrive late", "Requests time out"); not "Logs from the agent", "Jobs queued"."""
-    verb = words[1].lower() if len(words) > 1 else ""
-    return (
-        _plural(words[0])
-        and verb.isalpha()
-        and verb not in NOT_VERBS | PRONOUNS
-        and not verb.endswith(("s", "ing", "ed"))
-    )
-
-
-PREPOSITIONS = (
-    r"\s+(?:of|from|for|in|on|with|to|by|over|per|at|across|about|after|before|between|within|"
-    r"without|into|through|under|via|against|among|until|since|during)\s+"
-)
-
-
-def _plural(phrase: str) -> bool:
-    """By the head noun: the last word before any preposition ("Log-probabilities from X")."""
-    words = re.split(PREPOSITIONS, phrase.lower())[0].split()
-    # "The recipe `tunelab demo` uses", "Rules the engine follows": the head noun is the word
-    # before the clause that says what is done to it (a subject of code or an article, a verb).
-    begins = 1 if words[0] in DETERMINERS else 0
-    verb = words[-1].endswith(("s", "ed")) or words[-1] in VERBS
-    clause = [
-        i for i, w in enumerate(words[:-1]) if i > begins and (w in DETERMINERS or w[0] == "`")
-    ]
-    if clause and verb:
-        words = words[: clause[0]]
-    last = words[-1]
-    noun = last.endswith("s") and not last.endswith(("ss", "us", "is")) and len(last) > 3
-    return noun or bool(PLURAL_WORDS & set(words))
-
-
-def _is_gerund(word: str) -> bool:
-    stem = word[:-3]
-    return (
-        word.endswith("ing")
-        and len(word) >= 5
-        and word not in NOT_GERUND
-        and bool(re.search(r"[aeiouy]", stem))
-    )
-
-
 def _topic(title: str) -> str:
     """A document title without filler words: "Tunelab guide" -> "Tunelab"."""
     title = re.split(r":\s|\s[—–-]\s", title)[0]  # "Harborline Agent: Getting Started"
     words = [w for w in re.sub(r"[*_`#]", "", title).split() if w.lower() not in TITLE_FILLER]
-    if len(words) > 1 and _is_gerund(words[0].lower()):  # "Installing Ferrytrack Agent"
+    if len(words) > 1 and is_gerund(words[0].lower()):  # "Installing Ferrytrack Agent"
         words = words[1:]
     # "Ferrylog Installation Guide": what the document covers, not the product's name
     words = [w for w in words if w.lower() not in GENERIC.keys() - {"cli"}] or words
     return " ".join(words) or title
-
-
-def _base_verb(gerund: str) -> str:
-    """installing -> install, running -> run, configuring -> configure (a heuristic)."""
-    stem = gerund.lower()[:-3]
-    if len(stem) > 2 and stem[-1] == stem[-2] and stem[-1] not in "lsfz":
-        return stem[:-1]
-    if stem.endswith(E_ENDINGS) and not stem.endswith(("ing", "eng")):
-        return stem + "e"
-    return stem

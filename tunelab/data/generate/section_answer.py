@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from tunelab.data.generate.blocks import Block, split_sentences
-from tunelab.data.generate.headings import DETERMINERS
+from tunelab.data.generate.heading_grammar import DETERMINERS
 from tunelab.data.generate.questions import AUXILIARIES, LEANING
 from tunelab.data.generate.structured import IMPERATIVE, definition, table_pairs
 

@@ -1,0 +1,138 @@
+"""How a heading's words read, by their form alone: a gerund and its verb ("configuring" ->
+"configure"), a plural noun, a verb's base form ("goes" -> "go"), a plural subject and its verb (a
+sentence, not a name), and a reported question put in question order."""
+
+from __future__ import annotations
+
+import re
+
+from tunelab.data.generate.questions import VERBS
+
+# A heading's verb comes before these ("Reset the router", "Clean your lens"); a noun seldom does.
+DETERMINERS = frozenset("the a an your my this these that those all each every its our".split())
+NOT_VERBS = DETERMINERS | frozenset(
+    """both half such about above across after against along among around at before behind
+    below beneath beside between beyond by during for from in inside into near of off on onto
+    out outside over past since through throughout to toward towards under until up upon with
+    within without why whats best most least first last next""".split()
+)
+PLURAL_WORDS = frozenset("two three four five several many both multiple various".split())
+NOT_GERUND = frozenset("thing nothing something anything everything string spring".split())
+# "-ing" stems that need their "e" back (configur-ing -> configure): a heuristic, good for the
+# verbs documentation headings use.
+E_ENDINGS = tuple(
+    """at iz ys ur ov av iv rv bl pl gl tl dl uc us ag rg ng tun sav cod typ scal mak tak writ
+    shar stor scor clon compar prepar nam tim cach serv"""
+    .split()
+)  # fmt: skip
+WH_WORDS = frozenset("how why what when where which who".split())
+COPULAS = frozenset("is are was were can should will must".split())
+IRREGULAR_THIRD = {"goes": "go", "does": "do", "has": "have"}
+PRONOUNS = frozenset("i you we they he she it".split())
+HOW_PHRASES = frozenset("much many long often far well fast big large small soon good".split())
+CLAUSE_WORDS = frozenset("when if where that which while because unless after before".split())
+
+
+def in_question_order(words: list[str]) -> str:
+    """A reported question as asked: "How facts are measured" -> "How are facts measured",
+    "Where a decoding step goes" -> "Where does a decoding step go". A verb right after the
+    question word ("What limits the speed") or one not found is left as written."""
+    lower = [w.lower() for w in words]
+    if (
+        lower[0] not in WH_WORDS
+        or len(words) < 3
+        # "Which model is best", "How much memory is needed": the question word heads a phrase
+        or (lower[0] in ("what", "which", "who") and lower[1] not in DETERMINERS | PRONOUNS)
+        or (lower[0] == "how" and lower[1] in HOW_PHRASES)
+    ):
+        return " ".join(words)
+    # "What happens when loss is NaN": a verb after a clause's word is that clause's.
+    end = next((i for i in range(1, len(words)) if lower[i] in CLAUSE_WORDS), len(words))
+    if verb := next((i for i in range(2, end) if lower[i] in COPULAS), None):
+        return " ".join([words[0], lower[verb], *words[1:verb], *words[verb + 1 :]])
+    for i in range(2, end):
+        # A singular verb ends in "s" after a word that is no article, and a phrase or nothing
+        # follows it ("picks a server", "goes"); "model outputs scale" has no such verb.
+        word, before = lower[i], lower[i - 1]
+        after = lower[i + 1] if i + 1 < len(words) else None
+        if (
+            word.endswith("s")
+            and not word.endswith(("ss", "us", "is"))
+            and before not in DETERMINERS
+            and (after is None or after in NOT_VERBS)
+        ):
+            return " ".join([words[0], "does", *words[1:i], base_form(word), *words[i + 1 :]])
+    return " ".join(words)
+
+
+def base_form(verb: str) -> str:
+    """goes -> go, picks -> pick, applies -> apply, passes -> pass, uses -> use."""
+    if verb in IRREGULAR_THIRD:
+        return IRREGULAR_THIRD[verb]
+    if verb.endswith("ies"):
+        return verb[:-3] + "y"
+    return verb[:-2] if verb.endswith(("sses", "xes", "zes", "ches", "shes")) else verb[:-1]
+
+
+def statement(words: list[str]) -> bool:
+    """A sentence, not a name: a plural noun, then a verb's base form, then more ("Imports run
+    one way", "The backups expire after a week"). Compounds take a singular first noun ("File
+    sync"), so a plural then a verb is a subject and its verb."""
+    words = [w.lower() for w in words]
+    words = words[1:] if words[0] in DETERMINERS else words
+    return len(words) > 2 and plural(words[0]) and words[1] in VERBS
+
+
+def said_of(words: list[str]) -> bool:
+    """A problem said as a sentence: a plural noun, then a word that reads as its verb's base form
+    ("Logs arrive late", "Requests time out"); not "Logs from the agent", "Jobs queued"."""
+    verb = words[1].lower() if len(words) > 1 else ""
+    return (
+        plural(words[0])
+        and verb.isalpha()
+        and verb not in NOT_VERBS | PRONOUNS
+        and not verb.endswith(("s", "ing", "ed"))
+    )
+
+
+PREPOSITIONS = (
+    r"\s+(?:of|from|for|in|on|with|to|by|over|per|at|across|about|after|before|between|within|"
+    r"without|into|through|under|via|against|among|until|since|during)\s+"
+)
+
+
+def plural(phrase: str) -> bool:
+    """By the head noun: the last word before any preposition ("Log-probabilities from X")."""
+    words = re.split(PREPOSITIONS, phrase.lower())[0].split()
+    # "The recipe `tunelab demo` uses", "Rules the engine follows": the head noun is the word
+    # before the clause that says what is done to it (a subject of code or an article, a verb).
+    begins = 1 if words[0] in DETERMINERS else 0
+    verb = words[-1].endswith(("s", "ed")) or words[-1] in VERBS
+    clause = [
+        i for i, w in enumerate(words[:-1]) if i > begins and (w in DETERMINERS or w[0] == "`")
+    ]
+    if clause and verb:
+        words = words[: clause[0]]
+    last = words[-1]
+    noun = last.endswith("s") and not last.endswith(("ss", "us", "is")) and len(last) > 3
+    return noun or bool(PLURAL_WORDS & set(words))
+
+
+def is_gerund(word: str) -> bool:
+    stem = word[:-3]
+    return (
+        word.endswith("ing")
+        and len(word) >= 5
+        and word not in NOT_GERUND
+        and bool(re.search(r"[aeiouy]", stem))
+    )
+
+
+def base_verb(gerund: str) -> str:
+    """installing -> install, running -> run, configuring -> configure (a heuristic)."""
+    stem = gerund.lower()[:-3]
+    if len(stem) > 2 and stem[-1] == stem[-2] and stem[-1] not in "lsfz":
+        return stem[:-1]
+    if stem.endswith(E_ENDINGS) and not stem.endswith(("ing", "eng")):
+        return stem + "e"
+    return stem
