@@ -796,3 +796,19 @@ def test_a_task_s_steps_keep_the_commands_each_step_introduces(tmp_path):
     assert answer.startswith("1. Download the package:\n")
     assert "curl -O https://example.com/f.deb" in answer and "sudo dpkg -i f.deb" in answer
     assert answer.endswith("3. Start the service with `sudo systemctl start ferrylogd`.")
+
+
+def test_a_step_keeps_its_code_though_its_line_does_not_end_in_a_colon(tmp_path):
+    # "1. Download the package" then its command, indented under it: the answer was the step
+    # alone, its code and every later step dropped, as the fix for "...:" steps did not reach it.
+    doc = tmp_path / "install.md"
+    doc.write_text(
+        "# Ferrylog\n\nFerrylog ships logs.\n\n## Installing the agent\n\n"
+        "1. Download the package\n   ```\n   curl -O https://example.com/f.deb\n   ```\n"
+        "2. Install it with dpkg\n\n```\nsudo dpkg -i f.deb\n```\n\n"
+        "3. Start the service.\n\n```\nferrylog --version  # an example, after the steps\n```\n"
+    )
+    answer = pairs_of(doc)["How do I install the agent?"]
+    assert answer.startswith("1. Download the package\n") and "curl -O" in answer
+    assert "sudo dpkg -i f.deb" in answer  # code between two steps is the earlier step's
+    assert answer.endswith("3. Start the service.")  # code after the last one may be anything

@@ -137,10 +137,10 @@ def commands(sentence: str, step: bool) -> bool:
 
 def listed(blocks: list[Block], start: int) -> str:
     """The list that starts at blocks[start], one item a line, as written (up to MAX_STEPS), with
-    the code a step introduces ("1. Download the package:" then its command)."""
+    the code of each step ("1. Download the package:" then its command)."""
     lines, items = [], 0
-    for block in blocks[start:]:
-        if block.kind == "code" and lines and lines[-1].endswith(":"):
+    for i, block in enumerate(blocks[start:], start):
+        if block.kind == "code" and lines and _step_code(lines[-1], block, blocks[i + 1 :]):
             lines.append(_cut_code(block.text))
             continue
         if block.kind != "prose" or not block.item or items == MAX_STEPS:
@@ -148,6 +148,13 @@ def listed(blocks: list[Block], start: int) -> str:
         lines.append(f"{block.item} {block.text}")
         items += 1
     return "\n".join(lines)
+
+
+def _step_code(step: str, code: Block, after: list[Block]) -> bool:
+    """Whether code after a list's step is the step's: the step introduces it ("Download the
+    package:"), it is indented under the step, or another step follows it. Code flush left after
+    the last step may be anything (an example of the result), so the list ends before it."""
+    return step.endswith(":") or code.text[:1].isspace() or bool(after and after[0].item)
 
 
 # Words a title leaves in lower case: "Getting Started with the Harborline CLI".
