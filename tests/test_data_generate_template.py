@@ -812,3 +812,25 @@ def test_a_step_keeps_its_code_though_its_line_does_not_end_in_a_colon(tmp_path)
     assert answer.startswith("1. Download the package\n") and "curl -O" in answer
     assert "sudo dpkg -i f.deb" in answer  # code between two steps is the earlier step's
     assert answer.endswith("3. Start the service.")  # code after the last one may be anything
+
+
+def test_rst_inline_code_reads_as_markdown_code_in_answers(tmp_path):
+    # ``pip install ferrylog`` kept its double backticks: the answers of one project's .rst and
+    # .md documents wrote the same command two ways.
+    doc = tmp_path / "install.rst"
+    doc.write_text(
+        "Ferrylog\n========\n\nInstall\n-------\n\n"
+        "Run ``pip install ferrylog`` to install the agent on any machine.\n\n"
+        "The agent reads ``/etc/ferrylog.toml`` at start.\n"
+    )
+    pairs = pairs_of(doc)
+    assert pairs["How do I install Ferrylog?"] == (
+        "Run `pip install ferrylog` to install the agent on any machine."
+    )
+    assert pairs["What does the agent read?"] == "The agent reads `/etc/ferrylog.toml` at start."
+    # Markdown's double backticks around code that holds one stay as written.
+    from tunelab.data.generate.blocks import clean
+
+    assert clean("Names are quoted as `` `name` `` in logs.") == (
+        "Names are quoted as `` `name` `` in logs."
+    )

@@ -14,6 +14,9 @@ DEFINITION = re.compile(
 )
 # A table row as the HTML reader writes it ("timeout | 30"): cells, no sentence.
 TABLE_ROW = re.compile(r"^[^.!?|]{1,60}(?: \| [^.!?|]{0,60})+$")
+# RST's inline code: ``x``, no space just inside it and no backtick or letter just outside (so
+# Markdown's "`` `x` ``", code holding a backtick, is left as written).
+RST_CODE = re.compile(r"(?<![`\w])``([^`\s](?:[^`]*[^`\s])?)``(?![`\w])")
 # Inline HTML a Markdown page uses for layout: no words of its prose ("<br>", "<kbd>").
 HTML_TAG = re.compile(
     r"<!--.*?-->|</?(?:details|summary|br|hr|div|span|p|sup|sub|kbd|b|i|em|strong|u|small|"
@@ -86,8 +89,10 @@ def split_sentences(text: str) -> list[str]:
 
 
 def clean(text: str) -> str:
-    """Prose without Markdown emphasis and link targets; code spans are kept."""
+    """Prose without Markdown emphasis and link targets; code spans are kept, and a double-backtick
+    one (RST's inline code, ``pip install x``) is written as Markdown's usual single-backtick one."""
     text = HTML_TAG.sub(" ", text)
+    text = RST_CODE.sub(r"`\1`", text)
     text = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", text)  # images and badges
     text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
     text = re.sub(r"(\*\*|__)(.+?)\1", r"\2", text)
