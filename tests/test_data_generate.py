@@ -267,6 +267,16 @@ def test_cli_generate_then_check_reports_the_rows_as_generated(tmp_path):
     assert f"tunelab data augment '{spaced}' --mode rules" in " ".join(result.output.split())
 
 
+def test_a_file_of_another_kind_is_told_the_kinds_that_are_read_in_plain_words(tmp_path):
+    # "use ['.htm', '.html', ...]": the message showed a Python list.
+    (tmp_path / "table.csv").write_text("a,b\n")
+    with pytest.raises(TunelabError) as raised:
+        find_documents([tmp_path / "table.csv"])
+    assert str(raised.value).endswith(
+        "table.csv: cannot read '.csv' files; use .htm, .html, .markdown, .md, .pdf, .rst or .txt"
+    )
+
+
 def test_unreadable_inputs_are_user_errors(tmp_path):
     (tmp_path / "data.bin").write_bytes(b"\x00\x01")
     with pytest.raises(TunelabError, match="cannot read '.bin' files"):

@@ -67,14 +67,18 @@ def find_documents(paths: list[str | Path]) -> list[Path]:
         elif path.suffix.lower() in DOC_SUFFIXES:
             found.append(path)
         else:
-            raise TunelabError(
-                f"{path}: cannot read {path.suffix!r} files; use {sorted(DOC_SUFFIXES)}"
-            )
+            raise TunelabError(f"{path}: cannot read {path.suffix!r} files; use {_suffixes_said()}")
     if not found:
         raise TunelabError(
             f"no documents ({', '.join(sorted(DOC_SUFFIXES))}) under {', '.join(map(str, paths))}"
         )
     return found
+
+
+def _suffixes_said() -> str:
+    """The suffixes of the documents read, as a sentence lists them: ".htm, .html, ... or .txt"."""
+    *others, last = sorted(DOC_SUFFIXES)
+    return f"{', '.join(others)} or {last}"
 
 
 def read_sections(path: Path) -> list[Section]:
