@@ -324,7 +324,10 @@ def test_template_mode_names_the_documents_whose_chunks_gave_no_pair(tmp_path):
     (tmp_path / "quotas.md").write_text(
         "# Quotas\n\n## Connections\n\nEach broker node accepts up to 5,000 connections.\n"
     )
-    (tmp_path / "guide.md").write_text("# Guide\n\n## Install\n\nRun pip install harborline.\n")
+    # "How do I install Harborline?" (under "# Guide" it asked "How do I install Guide?")
+    (tmp_path / "guide.md").write_text(
+        "# Harborline\n\n## Install\n\nRun pip install harborline.\n"
+    )
     out = tmp_path / "qa.jsonl"
     docs = [str(tmp_path / "quotas.md"), str(tmp_path / "guide.md")]
     result = CliRunner().invoke(app, ["data", "generate", *docs, "-o", str(out)])

@@ -834,3 +834,16 @@ def test_rst_inline_code_reads_as_markdown_code_in_answers(tmp_path):
     assert clean("Names are quoted as `` `name` `` in logs.") == (
         "Names are quoted as `` `name` `` in logs."
     )
+
+
+@pytest.mark.parametrize("title", ["Guide", "Documentation", "Manual", "README", "Overview"])
+def test_a_filler_title_is_not_the_product_a_generic_heading_asks_about(title):
+    from tunelab.data.generate.headings import heading_question
+
+    # "# Guide" then "## Install" asked "How do I install Guide?".
+    assert heading_question([title, "Install"], "Run pip install ferrylog.") is None
+    # As with no title: the file's name, where it names something.
+    assert heading_question([title, "Install"], "", "ferrylog") == "How do I install ferrylog?"
+    untitled = heading_question(["Installing"], "", "guide")  # "How does installing work?"
+    assert heading_question([title, "Installing"], "", "guide") == untitled
+    assert heading_question([f"Ferrylog {title}", "Install"]) == "How do I install Ferrylog?"

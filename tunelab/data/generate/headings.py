@@ -117,8 +117,9 @@ def heading_question(headings: list[str], context: str = "", title: str = "") ->
     headings = [_undecorated(h) for h in headings]
     heading = re.sub(r"(\*\*|__|\*)(.+?)\1", r"\2", headings[-1]).strip().rstrip(":").strip()
     heading = re.sub(r"^about\s+", "", heading, flags=re.IGNORECASE)  # "About FastAPI Cloud"
-    topic = _topic(headings[0]) if len(headings) > 1 else None
-    topic = topic or (_topic(title) if title and title.lower() not in TITLE_FILLER else None)
+    # A title of filler alone ("# Guide") names no product: asked about as if there were none.
+    topic = _topic(headings[0]) if len(headings) > 1 and not _filler(headings[0]) else None
+    topic = topic or (_topic(title) if title and not _filler(title) else None)
     if version := RELEASE.fullmatch(heading):  # a changelog's "3.2.0 (2026-10-14)"
         named = re.sub(r"\s*\b(?:change ?log|release notes|changes|history|news)\b", "", topic or "",
                        flags=re.IGNORECASE).strip()  # fmt: skip
@@ -319,6 +320,13 @@ def _noun_compound(words: list[str], context: str) -> bool:
         rf"\b(?:the|a|an|your|our|its|their|these|those|this|that|each|per|of)\s+{first}[\s-]{noun}"
     )
     return re.search(said, context, re.IGNORECASE) is not None
+
+
+def _filler(title: str) -> bool:
+    """A title of filler words and generic headings alone: "Guide", "README", "Overview", "User
+    Guide", "Getting Started Guide" ("How do I install Guide?" was asked)."""
+    words = [w for w in re.sub(r"[*_`#]", "", title).lower().split() if w not in TITLE_FILLER]
+    return not words or " ".join(words) in GENERIC or all(w in GENERIC for w in words)
 
 
 def _topic(title: str) -> str:
