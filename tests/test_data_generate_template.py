@@ -847,3 +847,19 @@ def test_a_filler_title_is_not_the_product_a_generic_heading_asks_about(title):
     untitled = heading_question(["Installing"], "", "guide")  # "How does installing work?"
     assert heading_question([title, "Installing"], "", "guide") == untitled
     assert heading_question([f"Ferrylog {title}", "Install"]) == "How do I install Ferrylog?"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "question"),
+    [
+        ("Your API key is stored in `~/.ferrylog/key`.", "Where is my API key stored?"),
+        ("Your logs are kept for 14 days.", "How long are my logs kept?"),
+        ("Your token expires after 10 minutes.", "When does my token expire?"),
+        ("Your settings are not synced.", "Are my settings synced?"),
+        ("Your data never leaves your machine.", "What does my data never leave?"),
+    ],
+)
+def test_a_statement_about_the_reader_s_own_thing_is_asked_as_mine(sentence, question):
+    # "Your ..." was read as leaning on what came before, as "Their ..." does, and never asked;
+    # the reader's own thing needs no sentence before it, and a reader asks about "my" one.
+    assert sentence_question(sentence) == question

@@ -73,8 +73,8 @@ def sentence_question(sentence: str, context: str = "") -> str | None:
     ):
         return None
     tokens = list(WORD.finditer(text))
-    if tokens[0].group().lower() in LEANING:
-        return None
+    if tokens[0].group().lower() in LEANING - {"your"}:
+        return None  # "Your configuration ..." is the reader's own, which needs nothing before it
     for verb in tokens[1:7]:
         subject = text[: verb.start()].strip()
         subject = re.sub(r"\s*\([^)]*\)", "", subject)  # "Packing (default)" -> "Packing"
@@ -92,6 +92,7 @@ def sentence_question(sentence: str, context: str = "") -> str | None:
         if subject.lower() in ADVERBS:
             return None
         subject = lower_first(subject, context or text)
+        subject = re.sub(r"^[Yy]our\b", "my", subject)  # the reader asks about "my configuration"
         if word in ("is", "are", "was", "were"):
             return _copula(subject, word, after) or _by_default(text)
         if word == "can" and after.split(" ", 1)[0].lower() in VERBS:
