@@ -863,3 +863,16 @@ def test_a_statement_about_the_reader_s_own_thing_is_asked_as_mine(sentence, que
     # "Your ..." was read as leaning on what came before, as "Their ..." does, and never asked;
     # the reader's own thing needs no sentence before it, and a reader asks about "my" one.
     assert sentence_question(sentence) == question
+
+
+def test_a_thing_said_to_be_done_and_nothing_more_is_asked_yes_or_no(tmp_path):
+    # "How is my configuration in `/etc/ferrylog.toml` kept?" asked how, which it does not say.
+    said = "Your configuration in `/etc/ferrylog.toml` is kept."
+    assert sentence_question(said) == "Is my configuration in `/etc/ferrylog.toml` kept?"
+    assert sentence_question("Old releases are removed.") == "Are old releases removed?"
+    # Said for how long or where: asked so.
+    assert sentence_question("Logs are kept for 14 days.") == "How long are logs kept?"
+    assert sentence_question("The log is written to `/var/log/x`.") == "Where is the log written?"
+    doc = tmp_path / "upgrade.md"
+    doc.write_text(f"# Ferrylog\n\nFerrylog ships logs.\n\n## Notes\n\nUpgrades are safe. {said}\n")
+    assert pairs_of(doc)["Is my configuration in `/etc/ferrylog.toml` kept?"] == f"Yes. {said}"

@@ -211,6 +211,8 @@ def _copula(subject: str, verb: str, rest: str) -> str | None:
         return f"{verb.capitalize()} {subject} {rest}?"
     if first in PARTICIPLES or (first.endswith("ed") and _regular_base(first)):
         tail = rest.split(" ", 1)[1] if " " in rest else ""
+        if not tail:  # "Your configuration is kept": that it is, not how ("How is it kept?")
+            return f"{verb.capitalize()} {subject} {first}?"
         if tail.lower().startswith("for ") and DURATION.match(tail[4:]):
             return f"How long {verb} {subject} {first}?"  # "Logs are kept for 14 days"
         if EVERY.search(tail):
