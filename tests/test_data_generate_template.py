@@ -876,3 +876,13 @@ def test_a_thing_said_to_be_done_and_nothing_more_is_asked_yes_or_no(tmp_path):
     doc = tmp_path / "upgrade.md"
     doc.write_text(f"# Ferrylog\n\nFerrylog ships logs.\n\n## Notes\n\nUpgrades are safe. {said}\n")
     assert pairs_of(doc)["Is my configuration in `/etc/ferrylog.toml` kept?"] == f"Yes. {said}"
+
+
+def test_an_rst_heading_of_inline_code_is_asked_as_its_markdown_heading_is(tmp_path):
+    # ``ferrylog check`` as an RST section asked "What is ``ferrylog check``?"; the same heading
+    # in Markdown, `ferrylog check`, asks what the command does.
+    body = "Checks the configuration file for errors and exits.\n"
+    rst, md = tmp_path / "cli.rst", tmp_path / "cli.md"
+    rst.write_text(f"Ferrylog\n========\n\n``ferrylog check``\n------------------\n\n{body}")
+    md.write_text(f"# Ferrylog\n\n## `ferrylog check`\n\n{body}")
+    assert pairs_of(rst) == pairs_of(md) == {"What does `ferrylog check` do?": body.strip()}

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from tunelab.data.generate.blocks import RST_CODE
 from tunelab.data.generate.heading_grammar import (
     DETERMINERS,
     NOT_VERBS,
@@ -223,11 +224,12 @@ def heading_question(headings: list[str], context: str = "", title: str = "") ->
 
 
 def _undecorated(heading: str) -> str:
-    """A heading without its emoji ("Retention 🚀", "🛠️ Installation"): decoration, no word."""
+    """A heading without its emoji ("Retention 🚀", "🛠️ Installation"): decoration, no word. RST's
+    inline code (``ferrylog check``) is written as Markdown's, as prose's is, so both ask alike."""
     kept = "".join(
         c for c in heading if unicodedata.category(c) != "So" and c not in "\ufe0f\u200d"
     )
-    return " ".join(kept.split())
+    return " ".join(RST_CODE.sub(r"`\1`", kept).split())
 
 
 def _does(code: str, context: str) -> bool:
