@@ -886,3 +886,27 @@ def test_an_rst_heading_of_inline_code_is_asked_as_its_markdown_heading_is(tmp_p
     rst.write_text(f"Ferrylog\n========\n\n``ferrylog check``\n------------------\n\n{body}")
     md.write_text(f"# Ferrylog\n\n## `ferrylog check`\n\n{body}")
     assert pairs_of(rst) == pairs_of(md) == {"What does `ferrylog check` do?": body.strip()}
+
+
+@pytest.mark.parametrize(
+    ("sentence", "question"),
+    [
+        ("The account is deleted after 30 days of inactivity.", "When is the account deleted?"),
+        ("The cache is kept in memory.", "Where is the cache kept?"),
+        ("The index is loaded at startup.", "When is the index loaded?"),
+        ("The config is checked before the agent starts.", "When is the config checked?"),
+        ("Settings are read from `~/.ferrylog.toml`.", "Where are settings read from?"),
+        ("Your data is encrypted using AES-256.", "How is my data encrypted?"),
+        ("Older versions are pruned automatically.", "How are older versions pruned?"),
+        # "How is X enabled?" asked how; what is so by default is what it says.
+        ("Compression is enabled by default.", "What is enabled by default?"),
+        # Neither when, where nor how: no question rather than one the text does not answer.
+        ("The account is deleted in most cases.", None),
+    ],
+)
+def test_a_thing_said_done_is_asked_when_where_or_how_as_the_rest_of_the_sentence_says(
+    sentence, question
+):
+    # Every "X is <done> ..." asked "How is X <done>?": "The account is deleted after 30 days of
+    # inactivity." asked how, and the text says only when.
+    assert sentence_question(sentence) == question

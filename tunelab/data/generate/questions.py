@@ -213,14 +213,70 @@ def _copula(subject: str, verb: str, rest: str) -> str | None:
         tail = rest.split(" ", 1)[1] if " " in rest else ""
         if not tail:  # "Your configuration is kept": that it is, not how ("How is it kept?")
             return f"{verb.capitalize()} {subject} {first}?"
-        if tail.lower().startswith("for ") and DURATION.match(tail[4:]):
-            return f"How long {verb} {subject} {first}?"  # "Logs are kept for 14 days"
-        if EVERY.search(tail):
-            return f"How often {verb} {subject} {first}?"  # "... are rotated every week"
-        if TO_A_PATH.match(tail):
-            return f"Where {verb} {subject} {first}?"  # "The log is written to `/var/log/x`"
-        return f"How {verb} {subject} {first}?"
+        if asked := _done_how(tail):  # "How", "Where", "When", ... or None
+            return f"{asked[0]} {verb} {subject} {first}{asked[1]}?"
     return None
+
+
+def _done_how(tail: str) -> tuple[str, str] | None:
+    """What the words after "X is <done>" say, as the question word that asks for them (and any
+    word the question ends with: "Where is it read from?"); None when they say none of these.
+    "The account is deleted after 30 days" asked "How is the account deleted?": how the text
+    never says, only when."""
+    lower = tail.lower()
+    prep, _, rest = lower.partition(" ")
+    if prep == "for" and DURATION.match(rest):
+        return "How long", ""  # "Logs are kept for 14 days"
+    if EVERY.search(tail) or prep in ("daily", "nightly", "hourly", "weekly", "monthly"):
+        return "How often", ""  # "... are rotated every week"
+    if prep in ("in", "within") and DURATION.match(rest):
+        return "How soon", ""  # "... is answered within 4 business hours"
+    if TO_A_PATH.match(tail) or (prep in PLACES | {"to", "from"} and _a_place(rest)):
+        return "Where", " from" if prep == "from" else ""  # "The cache is kept in memory"
+    if CONDITION.match(" " + lower) or prep in ("after", "before", "until", "during", "once"):
+        return "When", ""  # "... deleted after 30 days of inactivity", "... before any work"
+    if prep in ("at", "on") and AT_A_TIME.match(rest):
+        return "When", ""  # "The index is rebuilt at startup"
+    if prep in MEANS and not lower.startswith("by default"):
+        return "How", ""  # "A checkpoint is loaded with `weights_only=True`"
+    if re.match(r"(?:\w+ly|alike)\b", lower) and prep not in ("only", "early"):
+        return "How", ""  # "Older versions are pruned automatically"
+    if re.match(r"in (?:parallel|turn|full|bulk|batches|(?:both|either|any) orders?)\b", lower):
+        return "How", ""  # "Every pair is asked in both orders"
+    return None
+
+
+# Words after which a phrase says how a thing is done: "by the same leaderboard", "with gzip".
+MEANS = frozenset("by with using via through as against".split())
+# What a thing can be kept in, on or under: "in memory", "on disk", "in the key store".
+PLACE_NOUNS = frozenset(
+    """memory ram disk drive folder directory dir file database db cache bucket store keystore
+    keychain keyring vault bin home path location repository repo table server host machine
+    cloud storage volume partition container registry console stdout stderr journal queue
+    browser section environment workspace sandbox trash clipboard device""".split()
+)
+# "at startup", "on boot", "at 02:00", "on Mondays", "on each run": a time, not a place.
+AT_A_TIME = re.compile(
+    r"(?:(?:the|each|every|first|next)\s+)*(?:startup|start|boot|shutdown|exit|login|launch|"
+    r"midnight|noon|restart|install|upgrade|run|end|\d{1,2}(?::\d{2})|(?:mon|tues|wednes|thurs|"
+    r"fri|satur|sun)days?)\b"
+)
+
+
+def _a_place(phrase: str) -> bool:
+    """Whether a phrase after "in", "on", "to" ... names a place: a path or code ("in
+    `config.toml`"), or a place's noun among its first words ("in the operating system's key
+    store"), not "in both orders" or "to the user"."""
+    words = phrase.split()[:5]
+    if words and words[0][:1] in "`/~":
+        return True
+    for word in words:
+        word = re.sub(r"'s$|[^\w]", "", word)
+        if word in PLACE_NOUNS or word.rstrip("s") in PLACE_NOUNS:
+            return True
+        if word in PREPOSITIONS | {"and", "or", "but", "so"}:
+            break
+    return False
 
 
 CONDITION = re.compile(r"(?:^|\s)(?:when|whenever|if)\s")
