@@ -79,16 +79,16 @@ def test_template_mode_names_sentences_stating_a_number_that_no_pair_answers(tmp
     doc = tmp_path / "limits.md"
     doc.write_text(
         "# Limits\n\nThe gateway accepts 500 connections per node.\n\n"
-        "The metrics endpoint listens on port 9100.\n\nWait 30 seconds, then retry 5 times.\n"
+        "Between 2 and 4 workers share the queue.\n\nWait 30 seconds, then retry 5 times.\n"
     )
     out = tmp_path / "qa.jsonl"
     result = CliRunner().invoke(app, ["data", "generate", str(doc), "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert "2sentencesstatinganumberareinnoanswer" in said(result.output)
     # Every one is listed with its document (only the first was shown, and nowhere else).
-    assert "limits.md:Themetricsendpointlistensonport9100" in said(result.output)
+    assert "limits.md:Between2and4workerssharethequeue." in said(result.output)
     assert "Wait30seconds,thenretry5times." in said(result.output)
-    assert not any("9100" in row["answer"] for row in rows(out))
+    assert not any("workers" in row["answer"] for row in rows(out))
 
 
 def test_a_note_s_number_its_pair_answers_is_not_listed_as_in_no_answer(tmp_path):

@@ -910,3 +910,28 @@ def test_a_thing_said_done_is_asked_when_where_or_how_as_the_rest_of_the_sentenc
     # Every "X is <done> ..." asked "How is X <done>?": "The account is deleted after 30 days of
     # inactivity." asked how, and the text says only when.
     assert sentence_question(sentence) == question
+
+
+def test_what_a_thing_is_is_answered_by_a_definition_and_a_fact_is_asked_on_its_own(tmp_path):
+    # "What is Ferrylog?" was answered "Ferrylog listens on port 7410 by default.", and the port
+    # was asked about nowhere else.
+    doc = tmp_path / "ferrylog.md"
+    doc.write_text("# Ferrylog\n\nFerrylog listens on port 7410 by default.\n")
+    assert pairs_of(doc) == {
+        "Which port does Ferrylog listen on by default?": "Ferrylog listens on port 7410 by default."
+    }
+    doc.write_text("# Ferrylog\n\n## Accounts\n\nThe account is deleted after 30 days.\n")
+    assert pairs_of(doc) == {
+        "When is the account deleted?": "The account is deleted after 30 days."
+    }
+    # A lead that says what the thing is, or what it does, still answers what it is.
+    doc.write_text("# Ferrylog\n\nFerrylog is a log shipper. It listens on port 7410.\n")
+    assert pairs_of(doc)["What is Ferrylog?"].startswith("Ferrylog is a log shipper.")
+    doc.write_text("# Ferrylog\n\n## Schedules\n\nA schedule limits when the agent uploads.\n")
+    assert pairs_of(doc) == {"What are schedules?": "A schedule limits when the agent uploads."}
+    # Leads no longer taken as the answer are asked as themselves: as they say, or not at all.
+    said = "A checkpoint is written every save_every steps."
+    assert sentence_question(said) == "How often is a checkpoint written?"
+    assert (
+        sentence_question("To set a proxy, add `proxy_url` to the file.") is None
+    )  # "What did to set?"

@@ -17,7 +17,8 @@ VERBS = frozenset(
     remove replace report require resume retry return rewrite run save say score send serve set
     show shuffle skip sort split start stop store stream support take tell test train turn use
     write upload download sync watch encrypt decrypt expire cover connect delete restore rename
-    prune queue reject scan receive install uninstall update upgrade back exit""".split()
+    prune queue reject scan receive install uninstall update upgrade back exit listen
+    bind""".split()
 )
 IRREGULAR_PAST = dict(
     pair.split(":")
@@ -72,6 +73,8 @@ def sentence_question(sentence: str, context: str = "") -> str | None:
         or not (text[0].isupper() or text[0] == "`")
     ):
         return None
+    if text.startswith("To "):
+        return None  # "To set a proxy, add ...": a purpose and its step, no subject
     tokens = list(WORD.finditer(text))
     if tokens[0].group().lower() in LEANING - {"your"}:
         return None  # "Your configuration ..." is the reader's own, which needs nothing before it
@@ -227,7 +230,11 @@ def _done_how(tail: str) -> tuple[str, str] | None:
     prep, _, rest = lower.partition(" ")
     if prep == "for" and DURATION.match(rest):
         return "How long", ""  # "Logs are kept for 14 days"
-    if EVERY.search(tail) or prep in ("daily", "nightly", "hourly", "weekly", "monthly"):
+    if (
+        EVERY.search(tail)
+        or EVERY_STEPS.match(lower)
+        or prep in ("daily", "nightly", "hourly", "weekly", "monthly")
+    ):
         return "How often", ""  # "... are rotated every week"
     if prep in ("in", "within") and DURATION.match(rest):
         return "How soon", ""  # "... is answered within 4 business hours"
@@ -246,6 +253,8 @@ def _done_how(tail: str) -> tuple[str, str] | None:
     return None
 
 
+# "every save_every steps", "every 500 steps": how often, counted in a run's steps.
+EVERY_STEPS = re.compile(r"every\s+\S+\s+(?:steps?|epochs?|batches|rows|requests)\b")
 # Words after which a phrase says how a thing is done: "by the same leaderboard", "with gzip".
 MEANS = frozenset("by with using via through as against".split())
 # What a thing can be kept in, on or under: "in memory", "on disk", "in the key store".
@@ -279,6 +288,8 @@ def _a_place(phrase: str) -> bool:
     return False
 
 
+# Verbs whose object can be a "when" clause: "limits when", "decides when", "shows when".
+SAY_WHEN = frozenset("limit decide choose control set show tell say report check record".split())
 CONDITION = re.compile(r"(?:^|\s)(?:when|whenever|if)\s")
 # "to `/var/log/ferrylog.log`", "in ~/backups": a place on disk a thing is put.
 TO_A_PATH = re.compile(r"(?:to|in|into|under|at)\s+`?[/~]")
@@ -303,8 +314,14 @@ def _verb_question(subject: str, aux: str, base: str, rest: str, never: bool = F
     # "The agent stops if the disk is full": when it does, not "What does the agent stop?"
     if (condition := CONDITION.search(rest)) and not never:
         done = rest[: condition.start()].strip()
-        if len(done.split()) <= 6 and "," not in done:
+        # "A schedule limits when the agent uploads": the "when" clause is what it limits.
+        said_when = not done and base in SAY_WHEN and condition[0].strip() == "when"
+        if not said_when and len(done.split()) <= 6 and "," not in done:
             return f"When {aux} {subject} {said}{' ' + done if done else ''}?"
+    # "Ferrylog listens on port 7410 by default": which port, not where it listens.
+    if port := re.match(r"(on|at|to) port \d+\b(.*)", rest, re.IGNORECASE):
+        default = " by default" if "by default" in port[2] else ""
+        return f"Which port {aux} {subject} {said} {port[1].lower()}{default}?"
     roughly = re.sub(r"^(?:about|around|roughly|approximately|up to|~)\s*", "", rest.lower())
     if base == "take" and TIME_UNITS.match(roughly):  # "takes about 3 hours"
         return f"How long {aux} {subject} {said}?"

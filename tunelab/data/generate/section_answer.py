@@ -8,7 +8,12 @@ import re
 
 from tunelab.data.generate.blocks import Block, split_sentences
 from tunelab.data.generate.heading_grammar import DETERMINERS
-from tunelab.data.generate.questions import AUXILIARIES, LEANING
+from tunelab.data.generate.questions import (
+    AUXILIARIES,
+    LEANING,
+    PARTICIPLES,
+    sentence_question,
+)
 from tunelab.data.generate.structured import IMPERATIVE, definition, table_pairs
 
 ASKS_FOR_CODE = re.compile(r"\b(how do i|commands?|call|run|install|usage)\b", re.IGNORECASE)
@@ -52,6 +57,8 @@ def lead_answer(question: str, blocks: list[Block], used: set[str]) -> str | Non
         return None  # a bare title line ("Harborline CLI Reference"): it answers nothing
     if question.startswith("How do I") and DESCRIBES.match(sentences[0]) and code is None:
         return None  # "X is our internal daemon." says what X is, not how to install it
+    if question.startswith(("What is ", "What are ")) and not defines(sentences[0]):
+        return None  # "Ferrylog listens on port 7410 by default.": a fact, asked on its own
     if fix:
         return _fix_answer(blocks, prose, used)
     if defined := _defined(blocks[prose:]):
@@ -71,6 +78,24 @@ def lead_answer(question: str, blocks: list[Block], used: set[str]) -> str | Non
     elif wants_code and code == prose + 1:
         answer += "\n\n" + _cut_code(blocks[code].text)
     return answer
+
+
+# "The account is deleted after 30 days": what is done to a thing, not what the thing is.
+DONE_TO = re.compile(rf"^[^,;:]{{1,60}}? (?:is|are) (?:\w+ed|{'|'.join(PARTICIPLES)})\b")
+# Questions a sentence answers that ask one fact of a thing, not what it is.
+ASKS_A_FACT = ("Where", "When", "How", "Which", "Is ", "Are ", "Does ", "Do ", "Can ", "Did ")
+
+
+def defines(sentence: str) -> bool:
+    """Whether a section's lead says what its heading names ("Ferrylog is a log shipper.",
+    "Ferrylog ships logs to a collector."), not one fact about it ("Ferrylog listens on port
+    7410 by default."): "What is Ferrylog?" answered by the port left the port unasked."""
+    if DESCRIBES.match(sentence) or definition(sentence, ""):
+        return True
+    if DONE_TO.match(sentence):
+        return False
+    asked = sentence_question(sentence)
+    return not (asked and asked.startswith(ASKS_A_FACT))
 
 
 def _defined(blocks: list[Block]) -> str | None:
