@@ -84,7 +84,7 @@ def test_template_mode_names_sentences_stating_a_number_that_no_pair_answers(tmp
     out = tmp_path / "qa.jsonl"
     result = CliRunner().invoke(app, ["data", "generate", str(doc), "-o", str(out)])
     assert result.exit_code == 0, result.output
-    assert "2sentencesstatinganumberareinnoanswer" in said(result.output)
+    assert "2sentencesstatinganumberorintroducingcodeareinnoanswer" in said(result.output)
     # Every one is listed with its document (only the first was shown, and nowhere else).
     assert "limits.md:Between2and4workerssharethequeue." in said(result.output)
     assert "Wait30seconds,thenretry5times." in said(result.output)
@@ -334,3 +334,25 @@ def test_template_mode_names_the_documents_whose_chunks_gave_no_pair(tmp_path):
     assert result.exit_code == 0, result.output
     assert "1chunksgavenopair" in said(result.output) and "quotas.mdx1" in said(result.output)
     assert "guide.md" not in said(result.output).split("gavenopair")[1]
+
+
+def test_a_sentence_introducing_code_is_asked_with_its_code_or_named_as_in_no_answer(tmp_path):
+    # "Each `[[source]]` block names a file to follow:" and its toml were in no pair, and the
+    # report named only the file ("1 chunks gave no pair").
+    doc = tmp_path / "sources.md"
+    toml = '```toml\n[[source]]\npath = "/var/log/app.log"\n```'
+    doc.write_text(
+        f"# Ferrylog\n\n## Sources\n\nEach `[[source]]` block names a file to follow:\n\n{toml}\n"
+    )
+    out = tmp_path / "qa.jsonl"
+    result = CliRunner().invoke(app, ["data", "generate", str(doc), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    [row] = rows(out)
+    assert row["question"] == "What does a `[[source]]` block look like?"
+    assert row["answer"] == f"Each `[[source]]` block names a file to follow:\n\n{toml}"
+    # One no rule reads is named, as a sentence stating a number is.
+    doc.write_text(f"# Ferrylog\n\n## Sources\n\nHere is how sources go:\n\n{toml}\n")
+    out = tmp_path / "again.jsonl"
+    result = CliRunner().invoke(app, ["data", "generate", str(doc), "-o", str(out)])
+    assert "1sentencesstatinganumberorintroducingcodeareinnoanswer" in said(result.output)
+    assert "sources.md:Hereishowsourcesgo:" in said(result.output)

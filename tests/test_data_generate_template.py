@@ -935,3 +935,17 @@ def test_what_a_thing_is_is_answered_by_a_definition_and_a_fact_is_asked_on_its_
     assert (
         sentence_question("To set a proxy, add `proxy_url` to the file.") is None
     )  # "What did to set?"
+
+
+def test_a_sentence_saying_what_code_shows_is_asked_with_the_code(tmp_path):
+    doc = tmp_path / "config.md"
+    code = "```toml\nport = 7410\n```"
+    doc.write_text(
+        f"# Ferrylog\n\n## Files\n\nThe default configuration looks like this:\n\n{code}\n"
+    )
+    assert pairs_of(doc)["What does the default configuration look like?"] == (
+        f"The default configuration looks like this:\n\n{code}"
+    )
+    # A step's code is the step's ("Run:"), asked by the task it belongs to, not as a statement.
+    doc.write_text(f"# Ferrylog\n\n## Files\n\nRun this to check it:\n\n{code}\n")
+    assert not any(q.startswith("What") for q in pairs_of(doc))

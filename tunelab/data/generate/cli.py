@@ -99,9 +99,9 @@ def generate_command(
         )
     if stats.unasked:
         console.print(
-            f"{len(stats.unasked)} sentences stating a number are in no answer (no rule asks "
-            "about them): their facts are in no row; write pairs for them, or --mode llm asks a "
-            "model:",
+            f"{len(stats.unasked)} sentences stating a number or introducing code are in no "
+            "answer (no rule asks about them): their facts are in no row; write pairs for them, "
+            "or --mode llm asks a model:",
             markup=False,
         )
         for sentence in stats.unasked[:UNASKED_SHOWN]:

@@ -26,7 +26,7 @@ from tunelab.data.generate.shared import (
     progress_bar,
     prompt_text,
 )
-from tunelab.data.generate.template_qa import prose_sentences, template_pairs
+from tunelab.data.generate.template_qa import code_leads, prose_sentences, template_pairs
 from tunelab.data.write import check_writable
 from tunelab.errors import TunelabError
 
@@ -129,12 +129,13 @@ def _template(
                 answers += [a] * (stats.pairs > kept)
         if stats.pairs == kept_before:
             stats.no_pairs[chunk.source] += 1
-        # A sentence stating a number no kept answer holds: a fact no row teaches, said.
-        told = " ".join(answers)
+        # A sentence stating a number, or introducing code, no kept answer holds: a fact no row
+        # teaches, said (a lead-in and its example were in no pair and nothing said so).
+        told, shown = " ".join(answers), code_leads(chunk)
         stats.unasked += [
             f"{chunk.source}: {s}"
             for s in prose_sentences(chunk)
-            if re.search(r"\d", s) and s not in told
+            if (re.search(r"\d", s) or s in shown) and s not in told
         ]
 
 

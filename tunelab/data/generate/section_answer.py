@@ -43,7 +43,7 @@ def lead_answer(question: str, blocks: list[Block], used: set[str]) -> str | Non
         return _table_answer(blocks)
     wants_code = bool(ASKS_FOR_CODE.search(question)) and code is not None
     if wants_code and (prose is None or code < prose):
-        return _cut_code(blocks[code].text)  # the section opens with its commands
+        return cut_code(blocks[code].text)  # the section opens with its commands
     if prose is None:
         return None
     sentences = split_sentences(blocks[prose].text)
@@ -76,7 +76,7 @@ def lead_answer(question: str, blocks: list[Block], used: set[str]) -> str | Non
     if list_follows and (asks_how or lead[-1].endswith(":")):  # "Pairing links... 1. Open..."
         answer += "\n" + listed(blocks, prose + 1)
     elif wants_code and code == prose + 1:
-        answer += "\n\n" + _cut_code(blocks[code].text)
+        answer += "\n\n" + cut_code(blocks[code].text)
     return answer
 
 
@@ -132,7 +132,7 @@ def _fix_answer(blocks: list[Block], start: int, used: set[str]) -> str:
         if told >= FIX_SENTENCES:
             break
         if block.kind == "code":
-            parts.append(("code", _cut_code(block.text)))
+            parts.append(("code", cut_code(block.text)))
         elif block.kind == "prose":
             sentences = split_sentences(block.text)
             sentences = sentences if block.item else sentences[: FIX_SENTENCES - told]
@@ -166,7 +166,7 @@ def listed(blocks: list[Block], start: int) -> str:
     lines, items = [], 0
     for i, block in enumerate(blocks[start:], start):
         if block.kind == "code" and lines and _step_code(lines[-1], block, blocks[i + 1 :]):
-            lines.append(_cut_code(block.text))
+            lines.append(cut_code(block.text))
             continue
         if block.kind != "prose" or not block.item or items == MAX_STEPS:
             break
@@ -206,7 +206,7 @@ def lead_in(sentences: list[str]) -> bool:
     return sentences[0].rstrip().endswith(":")
 
 
-def _cut_code(code: str) -> str:
+def cut_code(code: str) -> str:
     lines = code.splitlines()
     if len(lines) <= MAX_CODE_LINES + 2:
         return code

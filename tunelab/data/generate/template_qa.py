@@ -12,8 +12,14 @@ from pathlib import Path
 from tunelab.data.chunking import Chunk, fenced_parts
 from tunelab.data.generate.blocks import blocks_of, clean, split_sentences
 from tunelab.data.generate.headings import heading_question
-from tunelab.data.generate.questions import sentence_question
-from tunelab.data.generate.section_answer import commands, lead_answer, listed, title_line
+from tunelab.data.generate.questions import lower_first, sentence_question
+from tunelab.data.generate.section_answer import (
+    commands,
+    cut_code,
+    lead_answer,
+    listed,
+    title_line,
+)
 from tunelab.data.generate.structured import (
     BOLD_FAQ,
     DETAILS,
@@ -59,6 +65,11 @@ def template_pairs(chunk: Chunk, max_answer_tokens: int = 300) -> list[tuple[str
                 asked = re.sub(r"\byour\b", "my", task["task"])
                 pairs.append((f"How do I {asked}?", f"{sentences[-1]}\n{listed(blocks, i + 1)}"))
                 used.add(sentences[-1])
+            shown = i + 1 < len(blocks) and blocks[i + 1].kind == "code"
+            lead = sentences[-1]
+            if shown and lead not in used and (q := _shown_question(lead, blocks[i + 1].text)):
+                pairs.append((q, f"{lead}\n\n{cut_code(blocks[i + 1].text)}"))
+                used.add(lead)
             if sentences[0] not in used and (defined := definition(block.text, chunk.text)):
                 pairs.append(defined)
                 used.add(sentences[0])
@@ -78,6 +89,46 @@ def template_pairs(chunk: Chunk, max_answer_tokens: int = 300) -> list[tuple[str
             seen.add(q.lower())
             unique.append((q, a))
     return unique
+
+
+# "The default configuration looks like this:": what it looks like is the code after it.
+LOOKS_LIKE = re.compile(r"^(?P<thing>\S.{2,60}?) looks? like (?:this|the following):$")
+
+
+# "Each `[[source]]` block ...": a thing named by code, which the code after it shows.
+CODE_THING = re.compile(r"^(?:Each|Every|An?|The) (?P<thing>`[^`]+`(?: [a-z]+)?)\b")
+
+
+def _shown_question(lead: str, code: str) -> str | None:
+    """The question a sentence introducing code answers with it ("The default configuration
+    looks like this:" -> "What does the default configuration look like?"; "Each `[[source]]`
+    block names a file to follow:" + one -> "What does a `[[source]]` block look like?"); None
+    for a step ("Run:"), a pointer ("For example:") or a lead-in no rule reads."""
+    if not lead.endswith(":") or commands(lead, False):
+        return None
+    if looks := LOOKS_LIKE.match(lead):
+        return f"What does {lower_first(looks['thing'], lead)} look like?"
+    # "Each X does ...:" says of every X what a question asks of one.
+    stated = re.sub(r"^(?:Each|Every) (?=\S)", "A ", lead[:-1]) + "."
+    if asked := sentence_question(stated):
+        return asked
+    thing = CODE_THING.match(lead)
+    if thing and thing["thing"].split()[0].strip("`") in code:
+        article = "an" if thing["thing"][1] in "aeiou" else "a"
+        return f"What does {article} {thing['thing']} look like?"
+    return None
+
+
+def code_leads(chunk: Chunk) -> list[str]:
+    """The sentences of a chunk's prose that introduce a code block ("Each `[[source]]` block
+    names a file to follow:"): what the code shows is in no row unless a pair holds them."""
+    parts = fenced_parts(chunk.text)
+    blocks = blocks_of("".join(part if code else without_faq(part) for code, part in parts))
+    return [
+        split_sentences(block.text)[-1]
+        for block, after in zip(blocks, blocks[1:])
+        if block.kind == "prose" and after.kind == "code" and block.text.endswith(":")
+    ]
 
 
 def prose_sentences(chunk: Chunk) -> list[str]:
