@@ -949,3 +949,10 @@ def test_a_sentence_saying_what_code_shows_is_asked_with_the_code(tmp_path):
     # A step's code is the step's ("Run:"), asked by the task it belongs to, not as a statement.
     doc.write_text(f"# Ferrylog\n\n## Files\n\nRun this to check it:\n\n{code}\n")
     assert not any(q.startswith("What") for q in pairs_of(doc))
+
+
+def test_brackets_inside_a_code_span_do_not_make_its_subject_a_clause():
+    # "`tunelab bench MODEL [BASE] ...` scores ..." was read as a clause by its "[" and not asked.
+    said = "`tunelab bench MODEL [BASE]` scores ARC and MMLU with their own prompts."
+    assert sentence_question(said) == "What does `tunelab bench MODEL [BASE]` score?"
+    assert sentence_question("The agent, once set up, reads one file.") is None  # still a clause

@@ -82,7 +82,9 @@ def sentence_question(sentence: str, context: str = "") -> str | None:
         subject = text[: verb.start()].strip()
         subject = re.sub(r"\s*\([^)]*\)", "", subject)  # "Packing (default)" -> "Packing"
         words = [w.lower() for w in WORD.findall(subject)]
-        clause = re.search(r"[,;:()\[\]]|\s[-–—](\s|$)", subject) or len(words) > 6
+        # Code's own brackets ("`[[source]]` block") are no clause's.
+        bare = re.sub(r"`[^`]+`", "code", subject)
+        clause = re.search(r"[,;:()\[\]]|\s[-–—](\s|$)", bare) or len(words) > 6
         if clause or (CLAUSE_WORDS | AUXILIARIES) & set(words):
             return None  # a clause, not a noun phrase, comes before any verb
         word, after = verb.group().lower(), text[verb.end() :].strip()
