@@ -956,3 +956,11 @@ def test_brackets_inside_a_code_span_do_not_make_its_subject_a_clause():
     said = "`tunelab bench MODEL [BASE]` scores ARC and MMLU with their own prompts."
     assert sentence_question(said) == "What does `tunelab bench MODEL [BASE]` score?"
     assert sentence_question("The agent, once set up, reads one file.") is None  # still a clause
+
+
+def test_a_thing_said_to_be_in_something_is_asked_where_only_when_that_is_a_place():
+    # "Differences under ~20 points are within the interval." asked "Where are differences ...?"
+    said = "Differences under 20 points are within the interval of the test."
+    assert sentence_question(said) is None
+    assert sentence_question("The loop is in loop.py and nowhere else.") == "Where is the loop?"
+    assert sentence_question("The state is on the server.") == "Where is the state?"

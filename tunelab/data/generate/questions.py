@@ -194,7 +194,8 @@ def _copula(subject: str, verb: str, rest: str) -> str | None:
     while rest.split(" ", 1)[0].lower() in ADVERBS - {"only"}:  # "is now 15 seconds"
         rest = rest.partition(" ")[2]
     first = rest.split(" ", 1)[0].lower().strip("`") if rest else ""
-    if verb in ("is", "are") and first in PLACES and rest.split(" ", 2)[1:2]:
+    # "The loop is in `loop.py`"; not "Differences under 20 points are within the interval".
+    if verb in ("is", "are") and first in PLACES and _a_place(rest.partition(" ")[2]):
         return f"Where {verb} {subject}?"
     if first in DETERMINERS | POSSESSIVES or (first[:1].isdigit()) or rest.startswith("`"):
         return f"What {verb} {subject}?"  # "X is our internal daemon": what X is
@@ -279,8 +280,8 @@ def _a_place(phrase: str) -> bool:
     `config.toml`"), or a place's noun among its first words ("in the operating system's key
     store"), not "in both orders" or "to the user"."""
     words = phrase.split()[:5]
-    if words and words[0][:1] in "`/~":
-        return True
+    if words and (words[0][:1] in "`/~" or re.fullmatch(r"[\w-]+\.[a-z]{1,5}", words[0])):
+        return True  # code, a path, a file's name ("loop.py")
     for word in words:
         word = re.sub(r"'s$|[^\w]", "", word)
         if word in PLACE_NOUNS or word.rstrip("s") in PLACE_NOUNS:
