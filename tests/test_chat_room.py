@@ -68,3 +68,14 @@ def test_generate_answers_a_long_question_in_the_room_left_unless_a_limit_was_gi
         app, ["generate", "tiny-random", question, "--max-new-tokens", "256"]
     )
     assert f"lower --max-new-tokens to at most {room}" in str(asked.exception)
+
+
+@pytest.mark.parametrize("limit", [0, -1])
+def test_a_reply_limit_below_one_token_is_refused_not_taken_for_the_default(limit):
+    # `reply(..., max_new_tokens=0)` wrote a reply of 256 tokens: 0 read as "no limit given".
+    session = Session(*tiny_random(), prompt=Prompt("chat"))
+    with pytest.raises(TunelabError, match=rf"max_new_tokens must be at least 1, not {limit}"):
+        session.reply("hi", max_new_tokens=limit)
+    served = Session(None, None, endpoint="http://127.0.0.1:9", served_model="m")
+    with pytest.raises(TunelabError, match=rf"max_new_tokens must be at least 1, not {limit}"):
+        served.reply("hi", max_new_tokens=limit)

@@ -71,8 +71,7 @@ def generate(
     reply it cannot have: data generation, a judge)."""
     if on_text is not None and len(prompts) != 1:
         raise ValueError("on_text streams one reply: give one prompt")
-    if max_new_tokens < 1:  # a reply is at least its first token: 0 would still make one
-        raise TunelabError(f"max_new_tokens must be at least 1, not {max_new_tokens}")
+    refuse_reply_limit(max_new_tokens)
     if batch_size < 1:
         raise TunelabError(f"batch_size must be at least 1, not {batch_size}")
     if not temperature >= 0:  # nan too: it failed in torch's sampling; below 0 was greedy
@@ -222,6 +221,12 @@ def _end(text: str, n: int = 60) -> str:
     """Where a templated prompt differs from the others: its end (the question)."""
     text = " ".join(text.split())
     return text if len(text) <= n else "…" + text[-n:]
+
+
+def refuse_reply_limit(max_new_tokens: int) -> None:
+    """A reply is at least its first token: a limit of 0 would still make one."""
+    if max_new_tokens < 1:
+        raise TunelabError(f"max_new_tokens must be at least 1, not {max_new_tokens}")
 
 
 def reply_budgets(

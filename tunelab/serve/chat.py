@@ -11,7 +11,7 @@ from functools import partial
 
 from tunelab.data.templates import Prompt, require_chat_template
 from tunelab.errors import TunelabError
-from tunelab.generate import Generation, fitting_advice, generate
+from tunelab.generate import Generation, fitting_advice, generate, refuse_reply_limit
 
 # A reply's length when none is asked for; a message that leaves less room gets the room left.
 DEFAULT_MAX_NEW_TOKENS = 256
@@ -101,6 +101,8 @@ class Session:
         message that leaves less has beside it (`room_left`), as the server takes its default; a
         `max_new_tokens` given that does not fit beside the message is refused."""
         refuse_undecodable(text)
+        if max_new_tokens is not None:  # checked here, as None alone means "the default"
+            refuse_reply_limit(max_new_tokens)
         self.room_left = None
         messages = [*self.history, {"role": "user", "content": text}]
         if self.endpoint:
