@@ -65,6 +65,9 @@ def pairs_of(path: Path) -> dict[str, str]:
          "Are glob patterns such as `/var/log/app/*.log` allowed?"),
         ("Comments are allowed in the config file.", "Are comments allowed in the config file?"),
         ("IPv6 is supported in version 3.9.", "Is IPv6 supported in version 3.9?"),
+        # Its tail with a clause of its own is not asked, as a negation's is not.
+        ("Comments are allowed in the config file, but only at the start of a line.", None),
+        ("IPv6 is supported in version 3.9 because the parser reads it.", None),
         # A condition is what the sentence tells: not "What does the agent stop?"
         ("The agent stops if the disk is full.", "When does the agent stop?"),
         ("The agent retries a batch when the collector is down.",

@@ -213,7 +213,9 @@ def _copula(subject: str, verb: str, rest: str) -> str | None:
     after = rest.split()[1:2]
     if first in ("required", "needed", "used") and after and after[0].lower() in ("to", "for"):
         return f"What {verb} {subject} {first} for?"  # "Python is required to run the installer"
-    if first in STATES and _short_tail(rest.split(" ", 2)[1:2]):  # "Comments are allowed"
+    if first in STATES:  # "Comments are allowed": whether they are, never how
+        if not _short_tail(rest.split(" ", 1)[1:]):
+            return None  # its tail would be asked too (`_short_tail`)
         return f"{verb.capitalize()} {subject} {rest}?"
     if first in PARTICIPLES or (first.endswith("ed") and _regular_base(first)):
         tail = rest.split(" ", 1)[1] if " " in rest else ""
