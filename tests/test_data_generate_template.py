@@ -74,6 +74,11 @@ def pairs_of(path: Path) -> dict[str, str]:
          "When does the agent retry a batch?"),
         ("`ferrylog check` exits with code 3 when the collector cannot be reached.",
          "When does `ferrylog check` exit with code 3?"),
+        # "if" after a verb of finding out is "whether": what is checked, not when.
+        ("The agent checks if the file exists.", "What does the agent check?"),
+        ("The installer asks you if a service should be made.", "What does the installer ask?"),
+        ("The installer asks for a password if the key is missing.",
+         "When does the installer ask for a password?"),
         # Done to a path: where, not "How is the log written?"
         ("The log is written to `/var/log/ferrylog.log`.", "Where is the log written?"),
         ("Backups are saved in ~/backups by the agent.", "Where are backups saved?"),

@@ -296,6 +296,10 @@ def _a_place(phrase: str) -> bool:
 # Verbs whose object can be a "when" clause: "limits when", "decides when", "shows when".
 SAY_WHEN = frozenset("limit decide choose control set show tell say report check record".split())
 CONDITION = re.compile(r"(?:^|\s)(?:when|whenever|if)\s")
+# Verbs whose "if" right after them (or after whom they ask) is "whether": "checks if the file
+# exists" says what is checked, not when.
+FINDING_OUT = frozenset("ask check decide detect determine find know see test verify".split())
+_ASKED = frozenset({"", "you", "me", "us", "them", "the user"})
 # "to `/var/log/ferrylog.log`", "in ~/backups": a place on disk a thing is put.
 TO_A_PATH = re.compile(r"(?:to|in|into|under|at)\s+`?[/~]")
 
@@ -321,7 +325,8 @@ def _verb_question(subject: str, aux: str, base: str, rest: str, never: bool = F
         done = rest[: condition.start()].strip()
         # "A schedule limits when the agent uploads": the "when" clause is what it limits.
         said_when = not done and base in SAY_WHEN and condition[0].strip() == "when"
-        if not said_when and len(done.split()) <= 6 and "," not in done:
+        whether = condition[0].strip() == "if" and base in FINDING_OUT and done.lower() in _ASKED
+        if not said_when and len(done.split()) <= 6 and "," not in done and not whether:
             return f"When {aux} {subject} {said}{' ' + done if done else ''}?"
     # "Ferrylog listens on port 7410 by default": which port, not where it listens.
     if port := re.match(r"(on|at|to) port \d+\b(.*)", rest, re.IGNORECASE):
