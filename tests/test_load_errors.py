@@ -174,6 +174,11 @@ def test_an_unknown_sharegpt_speaker_is_named(tmp_path):
     path.write_text(json.dumps({"conversations": turns}) + "\n")
     with pytest.raises(TunelabError, match=r"chat.jsonl:1: messages\[1\] has unknown role 'bot'"):
         load_examples(path)
+    # A role that is no text (a list, an object) is named the same way; it was a TypeError.
+    turns[1] = {"role": ["assistant"], "content": "hello"}
+    path.write_text(json.dumps({"conversations": turns}) + "\n")
+    with pytest.raises(TunelabError, match=r"messages\[1\] has unknown role \['assistant'\]"):
+        load_examples(path)
 
 
 def test_tunelab_s_own_jsonl_is_read_by_line_number_and_a_broken_line_is_named(tmp_path):

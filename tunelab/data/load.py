@@ -227,7 +227,7 @@ def _messages(row: dict[str, Any], source: str) -> list[dict[str, str]]:
         if not isinstance(turn, dict):
             raise DataError(f"{source}: messages[{i}] must be an object with role and content")
         given = turn.get("role", turn.get("from"))
-        role = SHAREGPT_ROLES.get(given)
+        role = SHAREGPT_ROLES.get(given) if isinstance(given, str) else None  # ["user"]: unhashable
         content = turn.get("content", turn.get("value"))
         if turn.get("tool_calls"):  # the call is not text: a reply trained without it is wrong
             raise DataError(
