@@ -137,10 +137,8 @@ def _bootstrap(
         # alike): no t to read. Scores of a known range take Wilson's interval on it, as wide as
         # any scores of that mean need (`_wilson_bounded`; the whole range, [-1, +1] for one
         # changed question of 12, claimed no bound the data give); others, the scores seen.
-        low, high = limits
-        if math.isfinite(high - low):
-            shares = _wilson_bounded((diffs - low) / (high - low), confidence)
-            return low + shares[0] * (high - low), low + shares[1] * (high - low)
+        if math.isfinite(limits[1] - limits[0]):
+            return _wilson_bounded(diffs, confidence, limits)
         return float(diffs.min()), float(diffs.max())
     half = q * float(diffs.std(ddof=1)) / math.sqrt(diffs.size)
     return max(limits[0], mean - half), min(limits[1], mean + half)
@@ -177,8 +175,7 @@ def paired_difference(
     elif not (_within_0_1(before) and _within_0_1(after)):
         low, high = _bootstrap(diffs, confidence, resamples, seed, (-math.inf, math.inf))
     elif diffs.size < MIN_QUESTIONS:
-        # Differences in [-1, 1], read as shares in [0, 1] for Wilson's interval and back.
-        low, high = (2 * bound - 1 for bound in _wilson_bounded((diffs + 1) / 2, confidence))
+        low, high = _wilson_bounded(diffs, confidence, (-1.0, 1.0))
     else:
         low, high = _bootstrap(diffs, confidence, resamples, seed, (-1.0, 1.0))
     p = sign_flip_p(diffs, resamples, seed + 1)  # its own draws: the interval stays as it was
@@ -189,7 +186,8 @@ def mean_interval(values: Sequence[float], confidence: float = 0.95, seed: int =
     """The mean of one model's scores with its interval over the questions: Wilson's score
     interval where every score is 0 or 1 (a bootstrap of 0 right out of 20 is [0, 0]; Wilson's
     reaches 16%), for fewer than MIN_QUESTIONS scores in [0, 1] Wilson's at their mean
-    (`_wilson_bounded`), else a symmetric bootstrap-t (`_bootstrap`). No test: one model's mean has nothing to be told from."""
+    (`_wilson_bounded`), else a symmetric bootstrap-t (`_bootstrap`). No test: one model's mean
+    has nothing to be told from."""
     scores = np.asarray(values, dtype=float)
     if scores.size and _right_or_wrong(scores):
         low, high = _wilson(float(scores.mean()), scores.size, confidence)
@@ -213,13 +211,18 @@ def _within_0_1(scores: np.ndarray) -> bool:
     return bool(((scores >= 0) & (scores <= 1)).all())
 
 
-def _wilson_bounded(scores: np.ndarray, confidence: float) -> tuple[float, float]:
-    """Wilson's interval at the mean of scores in [0, 1] (token F1, ROUGE-L), for fewer than
+def _wilson_bounded(
+    scores: np.ndarray, confidence: float, limits: tuple[float, float] = (0.0, 1.0)
+) -> tuple[float, float]:
+    """Wilson's interval at the mean of scores in `limits` (token F1 and ROUGE-L in [0, 1], their
+    paired differences in [-1, 1]), read as shares of that range and back, for fewer than
     MIN_QUESTIONS of them: a bootstrap of one question's F1 of 0.28 read [0.28, 0.28], of five
     equal scores as narrow, certainty so few questions do not give. A score in [0, 1] of mean p
     varies at most as a right/wrong one of share p does, so this interval is at least as wide
     as the scores need."""
-    return _wilson(float(scores.mean()), scores.size, confidence)
+    low, width = limits[0], limits[1] - limits[0]
+    bounds = _wilson(float(((scores - low) / width).mean()), scores.size, confidence)
+    return low + bounds[0] * width, low + bounds[1] * width
 
 
 def _wilson(share: float, n: int, confidence: float) -> tuple[float, float]:
