@@ -1,7 +1,8 @@
-"""How often does `tunelab rate`'s leaderboard call a model "ahead" of one exactly as strong?
-Simulated judges vote on pairs of models, question by question; equal models ("twins") should
-be told apart no more than about 5% of the time (a 95% interval of their gap, either side).
-Run it on two commits to compare how the bootstrap draws its rounds.
+"""How often does `tunelab rate`'s leaderboard call a model "ahead" of one exactly as strong, and
+how often one 100 points stronger? Simulated judges vote on pairs of models, question by
+question; equal models ("twins") should be told apart no more than about 5% of the time (a 95%
+interval of their gap, either side), and a real gap as often as the questions allow.
+Run it on two commits to compare how "ahead" is decided.
 
     python benchmarks/rating_false_ahead.py        # markdown table for benchmarks/README.md
 """
@@ -12,18 +13,10 @@ import random
 
 from tunelab.evaluate.human.ratings import leaderboard
 
-# (true ratings, questions, votes per question, simulated boards)
-SETTINGS = [
-    ({"t1": 1000, "t2": 1000}, 10, 1, 150),
-    ({"t1": 1000, "t2": 1000}, 12, 1, 150),
-    ({"t1": 1000, "t2": 1000}, 20, 1, 150),
-    ({"t1": 1000, "t2": 1000}, 10, 3, 150),
-    ({"t1": 1000, "t2": 1000, "s": 1200}, 12, 2, 150),
-    ({"t1": 1000, "t2": 1000, "s": 1400}, 10, 3, 150),
-    ({m: 1000 for m in "wxyz"}, 12, 2, 100),
-    ({m: 1000 for m in "wxyz"}, 20, 2, 100),
-    ({m: 1000 for m in "wxyz"}, 15, 4, 100),
-]
+QUESTIONS = (10, 12, 15, 20, 30)
+MODELS = (2, 3, 4)
+TWIN_BOARDS, GAP_BOARDS = 400, 200
+GAP = 100  # the one real gap: a model this far above the others
 
 
 def votes_for(true: dict[str, float], questions: int, per_question: int, rng: random.Random):
@@ -38,26 +31,53 @@ def votes_for(true: dict[str, float], questions: int, per_question: int, rng: ra
     return votes, asked
 
 
-def false_ahead(true: dict[str, float], questions: int, per_question: int, boards: int) -> float:
-    """The share of boards that call one of two equally strong neighbours ahead of the other."""
-    rng, wrong = random.Random(7), 0
-    for seed in range(boards):
+def boards(true: dict[str, float], questions: int, per_question: int, count: int):
+    """`count` leaderboards of simulated votes, the same ones on every commit."""
+    rng = random.Random(7)
+    for seed in range(count):
         votes, asked = votes_for(true, questions, per_question, rng)
-        board = leaderboard(votes, rounds=100, seed=seed, questions=asked)
-        wrong += any(
+        yield leaderboard(votes, rounds=100, seed=seed, questions=asked)
+
+
+def false_ahead(true: dict[str, float], questions: int, per_question: int, count: int) -> float:
+    """The share of boards that call one of two equally strong neighbours ahead of the other."""
+    wrong = sum(
+        any(
             true[upper.model] == true[lower.model] and upper.vs_next.startswith("ahead")
             for upper, lower in zip(board, board[1:])
         )
-    return wrong / boards
+        for board in boards(true, questions, per_question, count)
+    )
+    return wrong / count
+
+
+def power(true: dict[str, float], questions: int, per_question: int, count: int) -> float:
+    """The share of boards that rank the strongest model first and call it ahead."""
+    best = max(true, key=true.get)
+    right = sum(
+        board[0].model == best and board[0].vs_next.startswith("ahead")
+        for board in boards(true, questions, per_question, count)
+    )
+    return right / count
 
 
 def main() -> None:
-    print("| models (true ratings) | questions x votes | boards | a twin called ahead |")
+    print(
+        f"| models | questions x votes | twins called ahead ({TWIN_BOARDS} boards) "
+        f"| one {GAP} points above called ahead ({GAP_BOARDS} boards) |"
+    )
     print("|---|---|---|---|")
-    for true, questions, per_question, boards in SETTINGS:
-        share = false_ahead(true, questions, per_question, boards)
-        models = ", ".join(f"{m} {r}" for m, r in sorted(true.items()))
-        print(f"| {models} | {questions} x {per_question} | {boards} | {share:.1%} |", flush=True)
+    for models in MODELS:
+        twins = {f"m{i}": 1000.0 for i in range(models)}
+        gapped = {**twins, "m0": 1000.0 + GAP}
+        for questions in QUESTIONS:
+            per_question = models - 1  # each model on most questions
+            wrong = false_ahead(twins, questions, per_question, TWIN_BOARDS)
+            right = power(gapped, questions, per_question, GAP_BOARDS)
+            print(
+                f"| {models} | {questions} x {per_question} | {wrong:.1%} | {right:.1%} |",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":
