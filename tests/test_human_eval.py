@@ -48,6 +48,29 @@ def test_neighbours_whose_gap_could_be_zero_are_no_clear_winner():
     assert few[0].vs_next == "no clear winner vs b"
 
 
+def boards_of(true: dict[str, float], questions: int, boards: int):
+    """Leaderboards of `boards` simulated judgings, one vote on each of `questions` questions."""
+    rng = random.Random(7)
+    for seed in range(boards):
+        votes = simulated_votes(true, questions, seed=rng.random())
+        yield leaderboard(votes, rounds=20, seed=seed, questions=list(range(questions)))
+
+
+def test_equal_models_are_called_apart_at_most_5_percent_of_the_time_at_10_questions():
+    # The percentile interval of the gap alone called two equal models apart on 10 questions 7-9%
+    # of the time; the sign-flip test asks 9 of 10 votes one way (p = 0.021), not 8 (p = 0.11).
+    twins = boards_of({"a": 1000, "b": 1000}, 10, 200)
+    called = sum(board[0].vs_next.startswith("ahead") for board in twins)
+    assert called / 200 <= 0.05
+
+
+def test_a_clearly_stronger_model_is_still_called_ahead():
+    # 300 points: 85 votes in 100 won; on 20 questions the sign-flip test needs 15 of them.
+    stronger = boards_of({"strong": 1300, "weak": 1000}, 20, 40)
+    called = [board[0].vs_next == "ahead of weak" for board in stronger]
+    assert sum(called) / 40 >= 0.8
+
+
 def test_the_interval_is_over_questions_when_votes_name_them():
     # 20 questions, each judged 8 times, the judges agreeing on each: 13 questions favour a, 7
     # favour b. Drawn vote by vote, 160 votes at 65% look decisive; they are 20 questions' worth.

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tunelab.evaluate.paired import MIN_QUESTIONS, NO_CLEAR_WINNER
+from tunelab.evaluate.paired import MIN_QUESTIONS, NO_CLEAR_WINNER, sign_flip_p
 
 Vote = tuple[str, str, float]
 
@@ -193,7 +193,8 @@ def leaderboard(
         )
     table.sort(key=lambda r: -r.bt)
     for upper, lower in zip(table, table[1:]):
-        upper.vs_next = separation(upper, lower, samples)
+        p = _tied_sign_flip_p(votes, asked, upper.model, lower.model, seed)
+        upper.vs_next = separation(upper, lower, samples, p)
     return table
 
 
@@ -257,13 +258,40 @@ def _one_way_gap(votes: int) -> float:
     return ratings["a"] - ratings["b"]
 
 
-def separation(upper: Rating, lower: Rating, samples: dict[str, list[float]]) -> str:
+def _tied_sign_flip_p(
+    votes: list[Vote], asked: list, upper: str, lower: str, seed: int = 0
+) -> float:
+    """Two-sided p of a sign-flip test over questions that `upper` and `lower` are equally
+    strong. Fitted as one model (the fit is then the same whichever of the two any question's
+    votes name), each question scores how much better than that fit `upper` did in its votes,
+    less how much better `lower` did: a vote between the two scores +1 or -1, a vote against
+    another model its residual, so a model that met only weak ones gains little. Were the two
+    interchangeable, swapping their names in a question would only negate its score, so the
+    test holds its level at any number of questions (every flip counted up to 16 questions that
+    scored, sampled beyond), where the bootstrap's percentile interval alone called twins apart
+    7-11% of the time on 10-15 questions (benchmarks/rating_false_ahead.py)."""
+    tied = {upper: upper, lower: upper}
+    merged = [(tied.get(a, a), tied.get(b, b), s) for a, b, s in votes]
+    rating = bradley_terry([(a, b, s) for a, b, s in merged if a != b])
+    scores: dict[object, float] = {}
+    for question, (a, b, s), (tied_a, tied_b, _) in zip(asked, votes, merged):
+        for side, score, against in ((a, s, tied_b), (b, 1 - s, tied_a)):
+            if side in tied:
+                gap = rating.get(upper, START) - rating.get(against, START)
+                residual = score - 1 / (1 + BASE ** (-gap / SCALE))
+                sign = 1 if side == upper else -1
+                scores[question] = scores.get(question, 0.0) + sign * residual
+    return sign_flip_p(np.array(list(scores.values())), seed=seed)
+
+
+def separation(upper: Rating, lower: Rating, samples: dict[str, list[float]], p: float) -> str:
     """Whether `upper` is ahead of `lower`: the 95% interval of their rating gap, both taken from
-    the same bootstrap rounds, stays above zero, and each was judged on at least MIN_QUESTIONS
-    questions."""
+    the same bootstrap rounds, stays above zero, the sign-flip test that they are equal
+    (`_tied_sign_flip_p`) agrees (p < 0.05), as `paired.Difference.verdict` asks of two models'
+    scores, and each was judged on at least MIN_QUESTIONS questions."""
     gaps = [a - b for a, b in zip(samples[upper.model], samples[lower.model])]
     gaps = sorted(g for g in gaps if not math.isnan(g)) or [upper.bt - lower.bt]
     low = gaps[int(0.025 * (len(gaps) - 1))]
-    if low > 0 and min(upper.questions, lower.questions) >= MIN_QUESTIONS:
+    if low > 0 and p < 0.05 and min(upper.questions, lower.questions) >= MIN_QUESTIONS:
         return f"ahead of {lower.model}"
     return f"{NO_CLEAR_WINNER} vs {lower.model}"
