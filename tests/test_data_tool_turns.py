@@ -96,6 +96,17 @@ def test_a_one_question_template_refuses_a_tool_turn_rather_than_train_without_i
     assert "tool: Paris: 21C, sunny" in tokenizer.decode(item.input_ids)
 
 
+@pytest.mark.parametrize("template", ["qa", "alpaca", "Q: {{ question }}\nA:"])
+def test_a_chat_request_to_a_one_question_template_refuses_a_tool_turn(tiny, template):
+    # Such a run is asked the last user message alone: the tool's result would be dropped.
+    _, tokenizer = tiny
+    prompt = Prompt(template)
+    with pytest.raises(TunelabError, match="a tool turn has no place in .*last user message"):
+        prompt.chat(WEATHER[:3], tokenizer)
+    asked = render_prompt(Example.qa("How warm is it in Paris?"), tokenizer, template)
+    assert prompt.chat(WEATHER[:2], tokenizer) == asked
+
+
 def test_a_tool_call_that_is_not_text_is_refused_by_name():
     call = {"role": "assistant", "content": None, "tool_calls": [{"id": "1", "type": "function",
             "function": {"name": "weather", "arguments": '{"city": "Paris"}'}}]}  # fmt: skip

@@ -399,13 +399,21 @@ def test_a_qa_run_without_a_chat_template_answers_chat_requests_in_its_format(tm
         prompt = engine.tokenizer.decode(engine.encode_chat(QUESTION))
         assert prompt == "### Question:\nWhat is a LoRA adapter?\n\n### Answer:"
         assert reply.usage.prompt_tokens == len(engine.encode(prompt))
-        # A conversation ending in a reply (or a tool's turn) is asked its last user message,
-        # as the exported template asks it; it was asked an empty question.
-        for last in ({"role": "assistant", "content": "It is"}, {"role": "tool", "content": "42"}):
-            asked = engine.tokenizer.decode(engine.encode_chat([*QUESTION, last]))
-            assert asked == prompt
+        # A conversation ending in a reply is asked its last user message, as the exported
+        # template asks it; it was asked an empty question.
+        last = {"role": "assistant", "content": "It is"}
+        assert engine.tokenizer.decode(engine.encode_chat([*QUESTION, last])) == prompt
         with pytest.raises(TunelabError, match="no user message"):
             engine.encode_chat([{"role": "assistant", "content": "Hi."}])
+        # A tool's result would be dropped with the rest of the history (it was, in silence):
+        # the request is refused with a 400, as training and eval refuse a tool turn here.
+        tool = {"role": "tool", "content": "42"}
+        with running(create_app({"qa-run": engine})) as base:
+            client = openai.OpenAI(base_url=f"{base}/v1", api_key="unused", max_retries=0)
+            with pytest.raises(
+                openai.BadRequestError, match="a tool turn has no place in the 'qa'"
+            ):
+                client.chat.completions.create(model="qa-run", messages=[*QUESTION, tool])
     finally:
         engine.close()
 

@@ -83,13 +83,20 @@ class Prompt:
         """The prompt for the next reply of a conversation, as an OpenAI-compatible server answers
         it: the chat template carries every turn, a last reply included (a new reply follows it,
         as vLLM's does); plain templates have no notion of turns and ask the last user message
-        alone (as the template `tunelab export` writes for them does)."""
+        alone (as the template `tunelab export` writes for them does), so they refuse a tool
+        turn, as training and eval do, rather than answer without its result."""
         if self.template == "chat":
             require_chat_template(tokenizer)
             require_tool_role(messages, tokenizer)
             history = _with_system(messages, self.system_prompt)
             return tokenizer.apply_chat_template(
                 history, tokenize=False, add_generation_prompt=True
+            )
+        if has_tool_turn(messages):
+            raise TunelabError(
+                f"a tool turn has no place in {_one_question(self.template)}, which asks the "
+                "last user message alone: send tool turns to a run trained with the chat "
+                "template (data.template: chat)"
             )
         users = [m for m in messages if m["role"] == "user"]
         if not users:
@@ -134,12 +141,9 @@ def render_prompt(
         return tokenizer.apply_chat_template(history, tokenize=False, add_generation_prompt=True)
     if "messages" not in template and has_tool_turn(history):
         # The reply would be trained (or asked) without the result it reads from.
-        which = (
-            f"the {template!r} template" if template in BUILTIN_TEMPLATES else "a Jinja template"
-        )
         raise TunelabError(
-            f"a tool turn has no place in {which}, which asks one question: train rows with "
-            "tool turns with the chat template (data.template: chat)"
+            f"a tool turn has no place in {_one_question(template)}, which asks one question: "
+            "train rows with tool turns with the chat template (data.template: chat)"
         )
     question = example.question
     if template == "alpaca":
@@ -156,6 +160,10 @@ def render_prompt(
         prompt = _render_jinja(template, example, history)
     start = _start_token(tokenizer)
     return prompt if prompt.startswith(start) else start + prompt
+
+
+def _one_question(template: str) -> str:
+    return f"the {template!r} template" if template in BUILTIN_TEMPLATES else "a Jinja template"
 
 
 # Asked once per tokenizer, not once per example (a fifth of a short qa example's tokenizing).
