@@ -14,13 +14,13 @@ from tunelab.train.memory import describe_peak, peak_memory
 from tunelab.train.metrics_log import MetricsLog
 from tunelab.train.plot import plot_losses
 from tunelab.train.run_folder import save_final
-from tunelab.train.session import Session
+from tunelab.train.session import TrainSession
 from tunelab.train.sharding import gather_weights
 from tunelab.train.stopping import ctrl_c_while_saving
 
 
 def finish_session(
-    session: Session,
+    session: TrainSession,
     log: MetricsLog | None,
     last_loss: float,
     interrupted: bool,

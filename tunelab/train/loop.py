@@ -34,7 +34,7 @@ from tunelab.train.metrics_log import MetricsLog
 from tunelab.train.plot import read_metrics
 from tunelab.train.progress import TrainProgress
 from tunelab.train.run_folder import add_eval_loss, write_metrics
-from tunelab.train.session import Session, start_session
+from tunelab.train.session import TrainSession, start_session
 from tunelab.train.setup import pick_device
 from tunelab.train.sharded_checkpoint import save_sharded
 from tunelab.train.stopping import (
@@ -70,7 +70,7 @@ def train(config: Config, resume: bool = False, overwrite: bool = False) -> Path
         distributed.stop(world, config.train.parallel)
 
 
-def _run_steps(session: Session) -> tuple[MetricsLog | None, float, bool]:
+def _run_steps(session: TrainSession) -> tuple[MetricsLog | None, float, bool]:
     """The steps, from the session's state to its last step or a stop; returns the metrics log
     (rank 0's, for finish_session), the last step's loss and whether Ctrl-C stopped it."""
     config, world, device, state = session.config, session.world, session.device, session.state
@@ -225,7 +225,7 @@ def _run_steps(session: Session) -> tuple[MetricsLog | None, float, bool]:
 
 
 def _before_first_step(
-    session: Session,
+    session: TrainSession,
     log: MetricsLog | None,
     progress: TrainProgress,
     launcher: LauncherStop,

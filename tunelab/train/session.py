@@ -76,7 +76,7 @@ from tunelab.train.trackers import check_trackers
 
 
 @dataclass
-class Session:
+class TrainSession:
     """What the loop trains with, on this process: one launch of a run, fresh or resumed."""
 
     config: Config  # data.max_length fitted to the model's context
@@ -127,7 +127,7 @@ def start_session(
     device: torch.device,
     before: BeforeTraining,
     console: Console,
-) -> Session:
+) -> TrainSession:
     """Refuse a run that cannot train, load and prepare it, resume it, write its run folder."""
     # Local files by absolute path from here on: config.yaml and a LoRA adapter's base name
     # them so from any folder.
@@ -204,7 +204,7 @@ def start_session(
         write_config(run_dir, config, state.step)
         write_held_out(run_dir, config.data, data.test_examples)
         truncate_metrics(metrics_path, state.step)
-    return Session(
+    return TrainSession(
         config=config, resume=resume, world=world, device=device, model=model,
         tokenizer=tokenizer, loss_module=loss_module, rows=rows, test_rows=test_rows,
         packing=packing, micro_per_epoch=micro_per_epoch, micro_per_step=micro_per_step,
