@@ -42,6 +42,7 @@ def test_importing_loads_no_model_library(module):
         ["eval", "--help"],
         ["compare", "--help"],
         ["data", "generate", "--help"],
+        ["generate", "--help"],  # its --max-new-tokens help names the default reply length
         ["train", "--no-such-option"],
     ],
 )

@@ -62,6 +62,7 @@ def _layer(module: str) -> str:
         (
             "tunelab.generate",
             "tunelab.decode",
+            "tunelab.reply_limit",
             "tunelab.reply_text",
             "tunelab.remote",
             "tunelab.web",

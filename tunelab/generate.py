@@ -17,6 +17,7 @@ from tunelab.data.templates import Prompt
 from tunelab.decode import Batch
 from tunelab.errors import TunelabError
 from tunelab.models import context_length
+from tunelab.reply_limit import DEFAULT_MAX_NEW_TOKENS
 from tunelab.reply_text import ReplyText
 from tunelab.structured import Constraint, Reply
 
@@ -44,7 +45,7 @@ def generate(
     tokenizer: PreTrainedTokenizerBase,
     prompts: list[str],
     *,
-    max_new_tokens: int = 256,
+    max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS,
     temperature: float = 0.0,
     top_p: float = 1.0,
     stop: list[str] | None = None,

@@ -12,9 +12,7 @@ from functools import partial
 from tunelab.data.templates import Prompt, require_chat_template
 from tunelab.errors import TunelabError
 from tunelab.generate import Generation, fitting_advice, generate, refuse_reply_limit
-
-# A reply's length when none is asked for; a message that leaves less room gets the room left.
-DEFAULT_MAX_NEW_TOKENS = 256
+from tunelab.reply_limit import DEFAULT_MAX_NEW_TOKENS
 
 
 @dataclass

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from tunelab.options import AllowHost
+from tunelab.reply_limit import DEFAULT_MAX_NEW_TOKENS
 from tunelab.serve.launch import DEFAULT_HOST, DEFAULT_MAX_BODY_MB, DEFAULT_PORT
 
 ModelArg = Annotated[
@@ -29,8 +30,8 @@ MaxNewTokens = Annotated[
     int | None,
     typer.Option(
         min=1,
-        help="Longest reply, in tokens (default: 256, or the room a long message leaves; "
-        "a limit given that does not fit is refused).",
+        help=f"Longest reply, in tokens (default: {DEFAULT_MAX_NEW_TOKENS}, or the room a long "
+        "message leaves; a limit given that does not fit is refused).",
     ),
 ]
 Temperature = Annotated[float, typer.Option(min=0.0, help="0: greedy; higher: more varied.")]
