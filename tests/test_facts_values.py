@@ -137,6 +137,15 @@ def test_a_value_offered_among_others_is_not_stated(fact, answer, stated):
         ("24", "Use the subnet 10.0.0.0/24.", True),
         ("TCP", "It uses TCP/IP.", True),
         ("output", "Check input/output.", True),
+        # After two names joined by a slash, each value is its name's: r is 128, alpha 256.
+        ("128", "Use r/alpha 128/256.", True),
+        ("256", "Use r/alpha 128/256.", True),
+        ("256", "Set lora_r/lora_alpha: 128/256 for this model.", True),
+        ("256", "Set alpha 128/256.", False),  # one name: a choice of its value
+        # HTTP statuses of a plural kind are each one of them; a singular one is still a choice.
+        ("404", "It returns 404/500 errors.", True),
+        ("503", "Throttled calls get 429/503 status codes.", True),
+        ("500", "It returns a 404/500 error.", False),
     ],
 )
 def test_values_either_side_of_a_slash_are_offered_as_a_choice(fact, answer, stated):

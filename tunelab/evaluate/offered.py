@@ -56,6 +56,22 @@ def _slash_choice(pair: regex.Match) -> bool:
 
 _FRACTION_PARTS = 100  # the largest number read as a fraction's or score's part ("45/100")
 
+# Two values around a slash that each belong to their own name: right after two names joined
+# the same way ("r/alpha 128/256" says r is 128 and alpha 256; "lora_r/lora_alpha: 64/128"), or
+# two HTTP statuses of a plural kind ("returns 404/500 errors" returns both; "a 404/500 error"
+# is still one of them).
+_SLASHED_NAMES = re.compile(r"(?<![\w/])[^\W\d_][\w-]*\s?/\s?[^\W\d_][\w-]*\s*[:=]?\s*$")
+_STATUSES = re.compile(
+    r"[1-5]\d\d\s?/\s?[1-5]\d\d\s+(?:(?:HTTP|status|error)\s+)?(?:errors|codes|responses)\b",
+    re.IGNORECASE,
+)
+
+
+def _each_its_own(answer: str, pair: regex.Match) -> bool:
+    return bool(
+        _SLASHED_NAMES.search(answer, 0, pair.start()) or _STATUSES.match(answer, pair.start())
+    )
+
 
 # Values listed by commas alone where one value is said ("The default port is 8000, 8080,
 # 9000.", "It defaults to 16, 32."): a hedge, as "8000, 8080 or 9000" is. Only a list that ends
@@ -148,7 +164,7 @@ def _unworded_choices(answer: str) -> list[tuple[tuple[int, int], str, list[str]
         if _one_kind(items):
             found.append((listed.span("list"), listed["list"], items))
     for pair in _SLASHED.finditer(answer):
-        if _slash_choice(pair):
+        if _slash_choice(pair) and not _each_its_own(answer, pair):
             found.append((pair.span(), pair[0], _OFFERED_VALUE.findall(pair[0])))
     return found
 
