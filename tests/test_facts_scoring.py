@@ -119,6 +119,9 @@ def test_a_value_the_answer_calls_wrong_is_not_stated(fact, answer, stated):
         ("The docs say the default is 32.", False, True),
         ("The default is 32, as the docs say.", False, True),
         ("The default is 32, although some guides say 16.", False, True),
+        # What others do is no report of what they say: "use" states its value.
+        ("While most users use the default of 16, you can raise it.", True, False),
+        ("Although some docs list 32, the default is 16.", True, False),
     ],
 )
 def test_a_value_some_others_are_said_to_claim_is_reported_not_stated(

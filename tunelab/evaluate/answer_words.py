@@ -134,7 +134,8 @@ _SOURCES = (
     r"sites?|forums?|threads?|papers?)"
 )
 # A verb of saying, with up to two auxiliaries or adverbs before it: a plural's ("say", "said")
-# for "some say", a source's in any form ("some guide says", "some docs use 32", "list").
+# for "some say", a source's in any form ("some guide says", "some docs list 32", "state"); not
+# "use", which says what is done ("While most users use the default of 16" states 16).
 _BEFORE_SAYING = (
     r"\s+(?:(?:still|often|also|sometimes|may|might|will|would|can|could|do|did|have|has|had|"
     r"\w+ly)\s+){0,2}"
@@ -145,7 +146,7 @@ _SAY = (
 )
 _SAYS = (
     r"(?:says|claims|suggests|recommends|mentions|advises|writes|thinks|believes|prefers|"
-    r"insists|argues|proposes|states?|stated|lists?|listed|reports?|reported|use[sd]?)"
+    r"insists|argues|proposes|states?|stated|lists?|listed|reports?|reported)"
 )
 _REPORTED = re.compile(
     r"\b(?:(?:(?:although|though|while|whereas)\s+(?:(?:some|many|most|several|other|certain|"
