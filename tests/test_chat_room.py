@@ -51,6 +51,11 @@ def test_the_chat_says_once_that_its_replies_are_capped(monkeypatch, capsys):
     session.repl()
     out = " ".join(capsys.readouterr().out.split())
     assert out.count("replies are capped at") == 1 and "error" not in out
+    # Each reply ran to its cap. The first was told so twice ("(cut at 161 tokens, the room
+    # the model's context left...)" and the cap): now the cap alone; a later cut is still said.
+    first, second = out.split("you> model>")[1:3]
+    assert "replies are capped at" in first and "cut at" not in first
+    assert "cut at" in second
 
 
 def test_generate_answers_a_long_question_in_the_room_left_unless_a_limit_was_given():
@@ -64,6 +69,7 @@ def test_generate_answers_a_long_question_in_the_room_left_unless_a_limit_was_gi
     answered = CliRunner().invoke(app, ["generate", "tiny-random", question])
     assert answered.exit_code == 0, answered.output
     assert CAPPED.format(room) in " ".join(answered.stderr.split())
+    assert "cut at" not in answered.stderr  # the cap says why the reply ended: one note
     asked = CliRunner().invoke(
         app, ["generate", "tiny-random", question, "--max-new-tokens", "256"]
     )

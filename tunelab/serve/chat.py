@@ -280,11 +280,13 @@ class Session:
             console.print(f"[red]error:[/] {err}", highlight=False)
             return
         console.out("")
-        if note := self.ending_note(generate_kwargs.get("max_new_tokens")):
-            console.print(f"[dim]{note}[/]")
-        if (note := self.capping_note()) and not self.told_capping:  # said once, as below
+        # The cap is said once, as forgetting is below; a cut reply each time.
+        ending, capping = self.reply_notes(generate_kwargs.get("max_new_tokens"), self.told_capping)
+        if ending:
+            console.print(f"[dim]{ending}[/]")
+        if capping:
             self.told_capping = True
-            console.print(f"[yellow]{note}[/]")
+            console.print(f"[yellow]{capping}[/]")
         # Said once: from here on each reply forgets another exchange, which a note at every
         # turn would only repeat; a person who asks about the start of the chat should know.
         if len(self.history) < remembered + 2 and not self.told_forgetting:
@@ -311,6 +313,17 @@ class Session:
             f"replies are capped at {self.room_left} tokens: the prompt fills the rest of the "
             "context"
         )
+
+    def reply_notes(
+        self, max_new_tokens: int | None = None, capping_told: bool = False
+    ) -> tuple[str, str]:
+        """What a person is told after a reply: why it ended (`ending_note`) and that replies
+        are capped (`capping_note`, unless `capping_told`). A reply cut at the cap gets the
+        capping note alone, which says why it ended."""
+        capping = "" if capping_told else self.capping_note()
+        if capping and self.finish_reason == "length":
+            return "", capping
+        return self.ending_note(max_new_tokens), capping
 
     def ending_note(self, max_new_tokens: int | None = None) -> str:
         """Why the last reply ended, where a person should know: it began repeating itself, or it

@@ -74,12 +74,13 @@ def generate_command(
         on_text=lambda text: print(text, end="", flush=True),
     )
     print()
-    if note := session.ending_note(max_new_tokens):
-        print(note, file=sys.stderr)  # not the answer: a script reading stdout gets it alone
-    if note := session.capping_note():
+    ending, capping = session.reply_notes(max_new_tokens)
+    if ending:
+        print(ending, file=sys.stderr)  # not the answer: a script reading stdout gets it alone
+    if capping:
         from rich.console import Console
 
-        Console(stderr=True).print(f"[yellow]{note}[/]", highlight=False)
+        Console(stderr=True).print(f"[yellow]{capping}[/]", highlight=False)
 
 
 def chat_command(
