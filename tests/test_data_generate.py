@@ -342,13 +342,22 @@ def test_one_unreadable_document_does_not_cost_the_others_their_rows(tmp_path):
 def test_template_mode_says_the_model_settings_it_was_given_go_unused(tmp_path):
     # `--model foo --pairs 1` in template mode wrote every pair, no model asked, without a word.
     out = tmp_path / "qa.jsonl"
-    given = ["--model", "foo", "--pairs", "1", "--temperature", "0.5"]
+    given = ["--model", "foo", "--max-new-tokens", "64", "--pairs", "1", "--temperature", "0.5"]
     result = CliRunner().invoke(
         app, ["data", "generate", str(DOCS / "guide.md"), "-o", str(out), *given]
     )
     assert result.exit_code == 0, result.output
     said = " ".join(result.output.split())
-    assert "template mode asks no model: model, pairs_per_chunk, temperature unused" in said
+    # The options typed, not the config's fields behind them ("pairs_per_chunk" for --pairs).
+    unused = "--model, --max-new-tokens, --pairs, --temperature unused"
+    assert f"template mode asks no model: {unused}" in said
+    by_set = CliRunner().invoke(
+        app, ["data", "generate", str(DOCS / "guide.md"), "-o", str(out), "--set", "timeout=5"]
+    )
+    assert "template mode asks no model: --set timeout unused" in " ".join(by_set.output.split())
+    # The Python API names its fields.
+    config = GenerateConfig(docs=[str(DOCS / "guide.md")], output=str(out), pairs_per_chunk=1)
+    assert generate_dataset(config, progress=False).unused == ["pairs_per_chunk"]
     plain = CliRunner().invoke(app, ["data", "generate", str(DOCS / "guide.md"), "-o", str(out)])
     assert "asks no model" not in plain.output
 

@@ -100,6 +100,17 @@ def options(
     return decorate
 
 
+def spelled(
+    name: str, names: tuple[str, ...], flags: dict[str, tuple[str, ...]] | None = None
+) -> str:
+    """How a command made by `options(section, *names, flags=flags)` spells a field: its option
+    ("--pairs", "--max-new-tokens"), or --set for a field it names none for."""
+    if name not in names:
+        return f"--set {name}"
+    long = [flag for flag in (flags or {}).get(name, ()) if flag.startswith("--")]
+    return long[0] if long else "--" + name.replace("_", "-")
+
+
 def _cli_type(annotation: Any) -> Any:
     """A field's type as typer reads it: a choice (Literal) is text that the config checks, so a
     bad value is named as in a YAML file."""

@@ -12,20 +12,24 @@ from rich.console import Console
 
 from tunelab.data.generate.augment import AugmentConfig
 from tunelab.data.generate.shared import GenerateConfig
-from tunelab.options import options
+from tunelab.options import options, spelled
 
 console = Console()
 
 
 UNASKED_SHOWN = 20  # sentences of numbers no pair asks about, listed
+GENERATE_OPTIONS = (
+    *("output", "mode", "model", "endpoint", "api_key", "pairs_per_chunk", "max_chunk_tokens"),
+    *("prompt", "seeds", "count", "concurrency", "batch_size", "retries", "temperature"),
+    *("max_new_tokens", "limit"),
+)
+GENERATE_FLAGS = {"output": ("-o", "--output"), "pairs_per_chunk": ("--pairs",)}
 
 
 @options(
     GenerateConfig,
-    *("output", "mode", "model", "endpoint", "api_key", "pairs_per_chunk", "max_chunk_tokens"),
-    *("prompt", "seeds", "count", "concurrency", "batch_size", "retries", "temperature"),
-    *("max_new_tokens", "limit"),
-    flags={"output": ("-o", "--output"), "pairs_per_chunk": ("--pairs",)},
+    *GENERATE_OPTIONS,
+    flags=GENERATE_FLAGS,
     envvars={"api_key": "OPENAI_API_KEY"},
     source="tunelab data generate",
 )
@@ -49,10 +53,10 @@ def generate_command(
         f"{written} in {stats.seconds:.1f} s ({stats.pairs_per_minute:.1f} pairs/min); "
         f"{stats.done_before} {unit} done before"
     )
-    if stats.unused:
+    if stats.unused:  # named by their fields, which the user typed as options
+        unused = ", ".join(spelled(name, GENERATE_OPTIONS, GENERATE_FLAGS) for name in stats.unused)
         console.print(
-            f"template mode asks no model: {', '.join(stats.unused)} unused; --mode llm asks one",
-            markup=False,
+            f"template mode asks no model: {unused} unused; --mode llm asks one", markup=False
         )
     if stats.cut_row_dropped:
         console.print(

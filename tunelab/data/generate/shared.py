@@ -95,7 +95,8 @@ class GenerateStats:
     cut_otherwise: int = 0
     # Chunks not asked about: an earlier run asked the same model about them and kept no pair.
     asked_before: int = 0
-    # Template mode: the settings given of those only a model asks by (`ASKING`), none used.
+    # Template mode: the settings given of those only a model asks by (`ASKING`), none used;
+    # by their field names, as the Python API gives them (the CLI names its options).
     unused: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
