@@ -13,8 +13,6 @@ from tunelab.config import Config
 from tunelab.errors import TunelabError
 from tunelab.section import flatten
 
-TRACKERS = ("tensorboard", "mlflow", "wandb")
-
 
 class Tracker(Protocol):
     def log(self, metrics: dict[str, float], step: int) -> None: ...
