@@ -24,7 +24,7 @@ from starlette.concurrency import run_in_threadpool
 from tunelab.architecture import decoder_and_head
 from tunelab.reply_text import decode_after
 from tunelab.serve.engine import Engine, Request
-from tunelab.serve.responses import ApiError, respond
+from tunelab.serve.responses import ApiError, choice_jobs, respond
 from tunelab.serve.sampling import Sampling
 
 MAX_LOGPROBS = 20  # the likeliest tokens a client may ask for at each place (vLLM's limit too)
@@ -47,7 +47,7 @@ async def complete_with_logprobs(
     if sampling is None and not body.echo:
         raise ApiError(400, "max_tokens 0 generates nothing: add echo to score the prompt")
     texts = _prompt_texts(engine, body.prompt)
-    jobs = [(i * body.n + j, ids) for i, ids in enumerate(prompts) for j in range(body.n)]
+    jobs = choice_jobs(body, prompts)
     generated: list[Request] = []
     if sampling is not None:
         answer = await respond(http, engine, body, jobs, sampling, chat=False, submitted=generated)
@@ -74,7 +74,7 @@ async def chat_with_logprobs(
     """A /v1/chat/completions answer whose choices carry the logprobs of their replies' tokens."""
     if body.stream:  # as /v1/completions answers it: the scoring pass follows the whole reply
         raise ApiError(400, "logprobs come in one answer: leave stream off", param="stream")
-    jobs = [(i, prompt) for i in range(body.n)]
+    jobs = choice_jobs(body, [prompt])
     generated: list[Request] = []
     answer = await respond(http, engine, body, jobs, sampling, chat=True, submitted=generated)
     top = body.top_logprobs or 0

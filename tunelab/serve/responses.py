@@ -30,6 +30,12 @@ class ApiError(Exception):
         self.status, self.message, self.code, self.param = status, message, code, param
 
 
+def choice_jobs(body: Any, prompts: list[list[int]]) -> list[tuple[int, list[int]]]:
+    """The `body.n` choices of each prompt as `respond` takes them: the choice's index in the
+    answer (a prompt's choices together, as OpenAI numbers them) and the prompt's token ids."""
+    return [(i * body.n + j, ids) for i, ids in enumerate(prompts) for j in range(body.n)]
+
+
 async def respond(
     http: HttpRequest,
     engine: Engine,

@@ -28,7 +28,7 @@ from tunelab.serve.engine import Engine
 from tunelab.serve.formats import ResponseFormat, constraint_for
 from tunelab.serve.launch import DEFAULT_MAX_BODY_MB
 from tunelab.serve.logprobs import MAX_LOGPROBS, chat_with_logprobs, complete_with_logprobs
-from tunelab.serve.responses import ApiError, respond
+from tunelab.serve.responses import ApiError, choice_jobs, respond
 from tunelab.serve.sampling import Sampling
 from tunelab.web import LocalHostsOnly
 
@@ -269,8 +269,7 @@ def create_app(
         sampling.constraint = await run_in_threadpool(constraint_for, engine, body.response_format)
         if body.logprobs:
             return await chat_with_logprobs(http, engine, body, prompt, sampling)
-        jobs = [(i, prompt) for i in range(body.n)]
-        return await respond(http, engine, body, jobs, sampling, chat=True)
+        return await respond(http, engine, body, choice_jobs(body, [prompt]), sampling, chat=True)
 
     @app.post("/v1/completions", dependencies=[Depends(authorize)])
     async def completions(http: HttpRequest):
@@ -288,8 +287,7 @@ def create_app(
         )
         if sampling is None or body.echo or body.logprobs is not None:
             return await complete_with_logprobs(http, engine, body, encoded, sampling)
-        jobs = [(i * body.n + j, ids) for i, ids in enumerate(encoded) for j in range(body.n)]
-        return await respond(http, engine, body, jobs, sampling, chat=False)
+        return await respond(http, engine, body, choice_jobs(body, encoded), sampling, chat=False)
 
     return app
 
