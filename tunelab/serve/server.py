@@ -262,7 +262,7 @@ def create_app(
             raise ApiError(
                 400, f"the chat template rejected these messages: {err}", param="messages"
             ) from None
-        except TunelabError as err:  # a qa or alpaca run given no user message
+        except TunelabError as err:  # e.g. a qa or alpaca run given no user message, or a tool turn
             raise ApiError(400, str(err), param="messages") from None
         limit = body.max_completion_tokens or body.max_tokens
         sampling = _sampling(engine, body, len(prompt), limit, CHAT_DEFAULT_MAX_TOKENS, "messages")
