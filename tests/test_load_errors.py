@@ -6,8 +6,8 @@ import json
 
 import pytest
 
+from tunelab.data.jsonl_files import drop_cut_end, ends_a_line, read_jsonl
 from tunelab.data.load import load_examples
-from tunelab.data.read import drop_cut_end, ends_a_line, read_jsonl
 from tunelab.errors import TunelabError
 
 GOOD = json.dumps({"question": "q", "answer": "a"})

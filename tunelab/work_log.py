@@ -22,7 +22,7 @@ from typing import Any
 import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
-from tunelab.data.read import ends_a_line, read_jsonl
+from tunelab.data.jsonl_files import ends_a_line, read_jsonl
 from tunelab.generate import Generation, generate, repetition_penalty
 
 # What an answer depends on besides its prompt and weights; batch_size is not among them: a

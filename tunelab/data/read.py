@@ -1,7 +1,7 @@
 """Read a user's data file (JSONL, JSON, CSV/TSV, Parquet, a `datasets` folder, documents, or a
 folder of them) into raw rows, each with its `file:line`, and tell a row's shape by its columns;
 errors name the file and line. The JSONL files tunelab writes itself (answers, votes, logs) are
-read by the same line reader, through `read_jsonl`."""
+read by the same line reader, through tunelab.data.jsonl_files."""
 
 from __future__ import annotations
 
@@ -9,9 +9,8 @@ import csv
 import io
 import itertools
 import json
-import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -174,11 +173,11 @@ def _name(path: Path, folder: Path) -> str:
 
 
 def _read_jsonl(path: Path) -> Iterator[tuple[str, dict[str, Any] | DataError]]:
-    for number, row in _json_lines(path):
+    for number, row in json_lines(path):
         yield f"{path}:{number}", row
 
 
-def _json_lines(path: Path) -> Iterator[tuple[int, dict[str, Any] | DataError]]:
+def json_lines(path: Path) -> Iterator[tuple[int, dict[str, Any] | DataError]]:
     """(line number, object or the DataError of a broken line) of each non-blank line."""
     # Bytes, split at b"\n" only (str.splitlines also splits at U+2028, U+0085 and the like, which
     # json.dumps(ensure_ascii=False) writes raw in strings), decoded line by line: a non-UTF-8
@@ -187,7 +186,7 @@ def _json_lines(path: Path) -> Iterator[tuple[int, dict[str, Any] | DataError]]:
         _refuse_utf16(path, handle.read(2))  # its every line would be "not UTF-8"
         handle.seek(0)
         for number, raw in enumerate(handle, start=1):
-            row = _parse_json_line(raw, number == 1, f"{path}:{number}")
+            row = parse_json_line(raw, number == 1, f"{path}:{number}")
             if row is not None:  # a blank line
                 yield number, row
 
@@ -198,7 +197,7 @@ def _refuse_utf16(path: Path, start: bytes) -> None:
         raise DataError(f"{path}: UTF-16 text; tunelab reads UTF-8: re-save the file as UTF-8")
 
 
-def _parse_json_line(raw: bytes, first: bool, source: str) -> dict[str, Any] | DataError | None:
+def parse_json_line(raw: bytes, first: bool, source: str) -> dict[str, Any] | DataError | None:
     try:
         line = raw.decode("utf-8-sig" if first else "utf-8")
     except UnicodeDecodeError as err:
@@ -467,67 +466,3 @@ def detect_shape(row: dict[str, Any], source: str) -> str:
         + ", ".join("/".join(k) for k in SHAPES.values())
         + f" (map your columns: {example}, or data: {{fields: ...}} in a config file)"
     )
-
-
-def read_jsonl(
-    path: Path, *, hint: str = "", skip_broken: bool = False
-) -> list[tuple[int, dict[str, Any]]]:
-    """(line number, object) of each non-blank line of a JSONL file tunelab writes (answers, votes,
-    verdicts, logs, metrics); [] when there is no such file. A broken line (not JSON, not an
-    object, not UTF-8: as the last one is when a crash cut it short while appending) raises a
-    DataError naming `file:line`, then `hint`, what to do about it; with `skip_broken` it is left
-    out instead: for a log whose lost lines are simply made again."""
-    if not path.is_file():
-        return []
-    return list(jsonl_rows(path, hint=hint, skip_broken=skip_broken))
-
-
-def jsonl_rows(
-    path: Path, *, hint: str = "", skip_broken: bool = False
-) -> Iterator[tuple[int, dict[str, Any]]]:
-    """`read_jsonl` a line at a time, for a file read only as far as needed (a benchmark's first
-    questions); the file must exist."""
-    for number, row in _json_lines(path):
-        if not isinstance(row, DataError):
-            yield number, row
-        elif not skip_broken:
-            raise DataError(f"{row}; {hint}" if hint else str(row))
-
-
-def ends_a_line(path: Path) -> bool:
-    """Whether `path` is missing, empty or ends with a newline: what is appended after a line a
-    crash cut short must start a line of its own, or it would be lost with the damaged one."""
-    if not path.exists():
-        return True
-    with path.open("rb") as handle:
-        if handle.seek(0, os.SEEK_END) == 0:
-            return True
-        handle.seek(-1, os.SEEK_END)
-        return handle.read(1) == b"\n"
-
-
-def drop_cut_end(path: Path, unit: Callable[[dict[str, Any]], Any] | None = None) -> bool:
-    """Mend the end of a JSONL file a crash may have cut while appending to it: a last line
-    without its newline that does not parse is cut off, with the rows before it of the same
-    `unit` (the chunk or source it was written for, whose rows are made again together); one
-    that parses only gets its newline. Whether rows were cut off."""
-    if ends_a_line(path):
-        return False
-    data = path.read_bytes()
-    lines = data.split(b"\n")
-    if isinstance(_parse_json_line(lines[-1], False, ""), dict):
-        with path.open("ab") as handle:
-            handle.write(b"\n")
-        return False
-    keep = len(lines) - 1  # the complete lines
-
-    def unit_of(raw: bytes) -> Any:
-        row = _parse_json_line(raw, False, "")
-        return unit(row) if unit is not None and isinstance(row, dict) else None
-
-    last = unit_of(lines[keep - 1]) if keep else None
-    while keep and last is not None and unit_of(lines[keep - 1]) == last:
-        keep -= 1
-    with path.open("r+b") as handle:
-        handle.truncate(sum(len(line) + 1 for line in lines[:keep]))
-    return True

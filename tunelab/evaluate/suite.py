@@ -15,8 +15,8 @@ from typing import Any, ClassVar
 from pydantic import Field
 from rich.console import Console
 
+from tunelab.data.jsonl_files import read_jsonl
 from tunelab.data.markers import find_markers
-from tunelab.data.read import read_jsonl
 from tunelab.data.templates import Prompt
 from tunelab.data.write import write_json, write_jsonl
 from tunelab.errors import TunelabError

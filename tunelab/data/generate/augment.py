@@ -19,11 +19,11 @@ from pydantic import Field, model_validator
 
 from tunelab.data.generate.llm import LLM, QUESTION_TEXT, AskConfig, Conversation, make_llm
 from tunelab.data.generate.rephrase import rule_rewrites
+from tunelab.data.jsonl_files import drop_cut_end, read_jsonl
 from tunelab.data.markers import plain_question
 from tunelab.data.quality.dedup import jaccard, shingles
 from tunelab.data.quality.grounding import ungrounded
 from tunelab.data.quality.junk import junk_reason
-from tunelab.data.read import drop_cut_end, read_jsonl
 from tunelab.data.text import content_words, stem
 from tunelab.errors import TunelabError
 

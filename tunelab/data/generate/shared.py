@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Literal
 
 from tunelab.data.generate.llm import LLM, AskConfig, Conversation, pairs_schema, parse_pairs
+from tunelab.data.jsonl_files import drop_cut_end, read_jsonl
 from tunelab.data.quality.dedup import shingles
 from tunelab.data.quality.grounding import ungrounded
 from tunelab.data.quality.junk import junk_reason, repeats_question
-from tunelab.data.read import drop_cut_end, read_jsonl
 from tunelab.data.split import normalize_text
 from tunelab.data.text import looping_phrase, repeat_start
 from tunelab.section import Limit

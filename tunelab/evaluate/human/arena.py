@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
 
+from tunelab.data.jsonl_files import read_jsonl
 from tunelab.data.markers import plain_question
-from tunelab.data.read import read_jsonl
 from tunelab.data.write import append_jsonl
 from tunelab.errors import TunelabError
 from tunelab.evaluate.human.ratings import Vote, leaderboard

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
 
-from tunelab.data.read import read_jsonl
+from tunelab.data.jsonl_files import read_jsonl
 from tunelab.data.write import append_jsonl
 from tunelab.errors import TunelabError
 from tunelab.evaluate.human.arena import (

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from tunelab.data.read import jsonl_rows
+from tunelab.data.jsonl_files import jsonl_rows
 from tunelab.errors import TunelabError
 
 # The harness puts this between a context and each choice.
