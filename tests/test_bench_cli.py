@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from tunelab.cli import app
 from tunelab.errors import TunelabError
-from tunelab.models import tiny_random
+from tunelab.random_models import tiny_random
 
 FIXTURES = Path(__file__).parent / "fixtures" / "eval"
 

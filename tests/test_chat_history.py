@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from tests.test_chat_stream import repl_typing
 from tunelab.data.templates import Prompt
-from tunelab.models import tiny_random
+from tunelab.random_models import tiny_random
 from tunelab.serve.chat import Session
 
 

@@ -11,7 +11,8 @@ from tests.test_chat_stream import repl_typing
 from tunelab.cli import app
 from tunelab.data.templates import Prompt
 from tunelab.errors import TunelabError
-from tunelab.models import context_length, tiny_random
+from tunelab.models import context_length
+from tunelab.random_models import tiny_random
 from tunelab.serve.chat import Session
 
 CAPPED = "replies are capped at {} tokens: the prompt fills the rest of the context"

@@ -13,7 +13,7 @@ from tunelab.data.templates import Prompt
 from tunelab.data.text import repeat_start
 from tunelab.errors import TunelabError
 from tunelab.generate import generate
-from tunelab.models import tiny_random
+from tunelab.random_models import tiny_random
 from tunelab.serve.chat import Session
 from tunelab.serve.engine import Event
 from tunelab.serve.responses import trimmed

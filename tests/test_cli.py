@@ -226,7 +226,7 @@ def test_generate_and_chat_refuse_a_reply_of_no_tokens_or_a_negative_temperature
 
     from tunelab.errors import TunelabError
     from tunelab.generate import generate
-    from tunelab.models import tiny_random
+    from tunelab.random_models import tiny_random
 
     for options in (["--max-new-tokens", "0"], ["--temperature", "-1"]):
         for command in (["generate", "tiny-random", "hi"], ["chat", "tiny-random"]):

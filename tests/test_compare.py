@@ -320,7 +320,7 @@ def test_a_test_row_never_gets_its_own_row_back_however_its_question_is_written(
 
 def test_the_rag_prompt_of_a_marked_question_carries_the_template_markers_once(tmp_path):
     from tunelab.data.templates import Prompt
-    from tunelab.models import tiny_random
+    from tunelab.random_models import tiny_random
 
     corpus = load_corpus(
         _write_rows(tmp_path / "lamini.jsonl", LAMINI),

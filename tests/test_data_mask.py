@@ -176,7 +176,7 @@ def test_a_chat_that_opens_with_a_reply_or_ends_unanswered(tiny):
 
 
 def test_a_template_that_rewrites_history_trains_the_last_reply_of_an_unanswered_chat():
-    from tunelab.models import tiny_tokenizer
+    from tunelab.random_models import tiny_tokenizer
 
     # As Qwen3's, the template drops the reasoning of replies before the last: the turns no
     # longer continue one another and only the last reply is trained. A trailing user turn
@@ -202,7 +202,7 @@ def test_a_plain_templates_prompt_has_the_tokenizers_bos_in_training_and_in_gene
     from tokenizers import processors
 
     from tunelab.data.templates import Prompt
-    from tunelab.models import tiny_tokenizer
+    from tunelab.random_models import tiny_tokenizer
 
     tokenizer = tiny_tokenizer()
     bos = "<|endoftext|>"
@@ -240,7 +240,7 @@ def test_a_system_prompt_the_template_has_no_place_for_is_said(tmp_path, capsys)
 
     from tunelab.config import DataConfig
     from tunelab.data.pipeline import prepare
-    from tunelab.models import tiny_random
+    from tunelab.random_models import tiny_random
 
     _, tokenizer = tiny_random()
     path = tmp_path / "chat.jsonl"
@@ -264,7 +264,7 @@ def test_training_rows_all_asking_test_questions_are_named_as_such(tmp_path):
     from tunelab.config import DataConfig
     from tunelab.data.pipeline import prepare
     from tunelab.errors import TunelabError
-    from tunelab.models import tiny_random
+    from tunelab.random_models import tiny_random
 
     _, tokenizer = tiny_random()
     rows = [{"question": f"Question {i}?", "answer": f"a{i}"} for i in range(3)]
@@ -314,7 +314,7 @@ def test_inspect_counts_a_texts_first_token_as_untrained(tmp_path, capsys):
     from tunelab.data.quality.inspect import inspect_file
     from tunelab.data.templates import Example
     from tunelab.data.tokenize import tokenize_example
-    from tunelab.models import tiny_tokenizer
+    from tunelab.random_models import tiny_tokenizer
 
     text = "Harborline keeps messages for ten days. " * 3
     path = tmp_path / "doc.txt"
@@ -331,7 +331,7 @@ def test_a_reply_ends_at_the_templates_turn_end_where_the_eos_is_another_token()
     # added after every reply ("Hello!<|im_end|>\n<|endoftext|>"), which no chat's history holds
     # at inference; now a reply is trained through the turn's end, where generation stops too.
     from tunelab.generate import eos_ids
-    from tunelab.models import tiny_random, tiny_tokenizer
+    from tunelab.random_models import tiny_random, tiny_tokenizer
 
     tokenizer = tiny_tokenizer()
     tokenizer.eos_token = "<|endoftext|>"
@@ -349,7 +349,7 @@ def test_a_reply_ends_at_the_templates_turn_end_where_the_eos_is_another_token()
 
 def test_chats_trained_on_their_last_reply_only_are_counted_and_a_row_the_template_cannot_render_named():
     from tunelab.errors import TunelabError
-    from tunelab.models import tiny_tokenizer
+    from tunelab.random_models import tiny_tokenizer
 
     tokenizer = tiny_tokenizer()
     tokenizer.chat_template = (  # as Qwen3's: earlier replies lose their reasoning
@@ -379,7 +379,7 @@ def test_chats_trained_on_their_last_reply_only_are_counted_and_a_row_the_templa
 
 def test_a_template_that_raises_on_a_row_is_named_and_a_phi3_style_end_trains_every_reply():
     from tunelab.errors import TunelabError
-    from tunelab.models import tiny_tokenizer
+    from tunelab.random_models import tiny_tokenizer
 
     tokenizer = tiny_tokenizer()
     tokenizer.chat_template = (  # as Mistral's, Gemma's, Llama 2's: roles must alternate
@@ -410,7 +410,7 @@ def test_a_template_that_raises_on_a_row_is_named_and_a_phi3_style_end_trains_ev
 
 
 def test_a_row_the_template_refuses_is_skipped_and_counted_with_on_error_skip():
-    from tunelab.models import tiny_tokenizer
+    from tunelab.random_models import tiny_tokenizer
 
     tokenizer = tiny_tokenizer()
     tokenizer.chat_template = (  # roles must alternate
@@ -432,7 +432,7 @@ def test_a_skipped_row_is_no_held_out_question_either(tmp_path):
     # training (and eval of the run) rendered it again and failed, naming no row.
     from tunelab.config import DataConfig
     from tunelab.data.pipeline import prepare
-    from tunelab.models import tiny_tokenizer
+    from tunelab.random_models import tiny_tokenizer
 
     train_file, test_file = tmp_path / "tr.jsonl", tmp_path / "te.jsonl"
     train_file.write_text("".join(f'{{"question": "q{i}?", "answer": "a{i}"}}\n' for i in range(6)))

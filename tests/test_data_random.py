@@ -24,7 +24,7 @@ from tunelab.data.tokenize import (
     tokenize_all,
     tokenize_example,
 )
-from tunelab.models import tiny_tokenizer
+from tunelab.random_models import tiny_tokenizer
 
 SEED = 20240611
 # Pieces random text is made of: scripts, emoji (with modifiers), digits, punctuation, contractions

@@ -12,7 +12,7 @@ from tunelab.data.read import DataError
 from tunelab.data.templates import Example, Prompt, render_prompt
 from tunelab.data.tokenize import tokenize_all, tokenize_example
 from tunelab.errors import TunelabError
-from tunelab.models import tiny_tokenizer
+from tunelab.random_models import tiny_tokenizer
 
 WEATHER = [
     {"role": "user", "content": "How warm is it in Paris?"},

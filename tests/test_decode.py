@@ -10,7 +10,7 @@ from transformers.cache_utils import DynamicLayer
 
 from tunelab import decode as decode_module
 from tunelab.decode import Batch, SpareColumns, SpareColumnsCache, prefill_runs
-from tunelab.models import tiny_random
+from tunelab.random_models import tiny_random
 
 
 @pytest.fixture(scope="module")

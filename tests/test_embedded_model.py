@@ -25,7 +25,7 @@ def test_random_shapes_need_only_the_cached_tokenizer(tmp_path, monkeypatch):
     # What a GPU machine gets for the throughput benchmark: the tokenizer files, no weights.
     import shutil
 
-    from tunelab.models import random_shape_config
+    from tunelab.random_models import random_shape_config
     from tunelab.run import load_tokenizer
 
     source = embedded_model_dir()

@@ -26,7 +26,12 @@ from tunelab.config import Config
 from tunelab.data.templates import Example, Prompt, render_prompt
 from tunelab.errors import TunelabError
 from tunelab.export import export, export_gguf, export_merged
-from tunelab.models import CHATML_TEMPLATE, TINY_SPECIAL_TOKENS, chatml_tokenizer, tiny_config
+from tunelab.random_models import (
+    CHATML_TEMPLATE,
+    TINY_SPECIAL_TOKENS,
+    chatml_tokenizer,
+    tiny_config,
+)
 from tunelab.run import load_model, load_tokenizer
 
 MESSAGE_TEXTS = ["Export me, 42 times!", "The quick brown fox jumps over the lazy dog."]

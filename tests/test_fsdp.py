@@ -155,7 +155,7 @@ def test_what_fsdp_cannot_do_is_refused_by_name(tmp_path, qa_file):
 
 
 def test_a_sharded_checkpoint_that_does_not_fit_the_model_is_refused_by_name(runs):
-    from tunelab.models import tiny_random
+    from tunelab.random_models import tiny_random
     from tunelab.train.sharded_checkpoint import read_sharded, restore_sharded
 
     _, sharded, _ = runs

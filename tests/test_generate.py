@@ -11,7 +11,7 @@ import torch
 
 from tunelab import generate as generate_module
 from tunelab.generate import eos_ids, generate
-from tunelab.models import TINY_SHAPE, tiny_random
+from tunelab.random_models import TINY_SHAPE, tiny_random
 
 PROMPTS = [
     "hi",

@@ -185,7 +185,7 @@ def test_held_out_answers_after_a_fused_adamw_step_are_those_of_the_new_weights(
 
     from tunelab import decode
     from tunelab.generate import generate
-    from tunelab.models import tiny_random
+    from tunelab.random_models import tiny_random
 
     model, tokenizer = tiny_random(initializer_range=0.2)
     prompts = ["hi", "what is the capital of france"]

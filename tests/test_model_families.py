@@ -14,7 +14,7 @@ from tunelab.architecture import carries_state, decoder_and_head
 from tunelab.data.pack import collate
 from tunelab.data.templates import Example
 from tunelab.data.tokenize import IGNORE, tokenize_example
-from tunelab.models import TINY_SHAPE, tiny_tokenizer
+from tunelab.random_models import TINY_SHAPE, tiny_tokenizer
 from tunelab.train.loss import token_loss_sum
 
 PAIRS = [(f"Question {i}?" + " more" * (i % 3), f"Answer {i}." * (1 + i % 3)) for i in range(5)]

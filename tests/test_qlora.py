@@ -33,7 +33,7 @@ def test_qlora_trains_the_adapters_and_exports_them_merged_into_the_dequantized_
     from transformers import AutoModelForCausalLM
 
     from tunelab.export.merged import export_merged
-    from tunelab.models import tiny_random
+    from tunelab.random_models import tiny_random
     from tunelab.run import load_model
     from tunelab.train.loop import train
 

@@ -10,7 +10,7 @@ from transformers.models.llama import modeling_llama
 
 from tunelab.architecture import unwrapped
 from tunelab.kernels import training_kernels
-from tunelab.models import tiny_random
+from tunelab.random_models import tiny_random
 from tunelab.train import rotary
 
 

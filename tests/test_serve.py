@@ -434,7 +434,7 @@ def test_a_conversation_ending_in_a_reply_keeps_it_and_a_new_reply_follows(clien
 
 
 def test_local_generation_stops_decoding_at_a_stop_string():
-    from tunelab.models import tiny_random
+    from tunelab.random_models import tiny_random
 
     model, tokenizer = tiny_random()
     prompts = ["hello there", "a longer prompt, padded less"]

@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from tunelab.generate import generate
-from tunelab.models import TINY_SHAPE, tiny_random
+from tunelab.random_models import TINY_SHAPE, tiny_random
 from tunelab.reply_text import Detokenizer
 from tunelab.serve import engine as engine_module
 from tunelab.serve import slots

@@ -366,7 +366,7 @@ def test_chat_logprobs_requests_it_cannot_answer_are_refused_by_name(served):
 
 def test_a_chat_reply_ended_by_its_eos_lists_it_named_as_the_token():
     # As vLLM lists it, and usage counts it; the reply's text has no such characters.
-    from tunelab.models import tiny_tokenizer
+    from tunelab.random_models import tiny_tokenizer
     from tunelab.serve.logprobs import _chat_logprobs
 
     tokenizer = tiny_tokenizer()

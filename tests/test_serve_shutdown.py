@@ -13,7 +13,7 @@ import httpx
 import pytest
 import uvicorn
 
-from tunelab.models import tiny_random
+from tunelab.random_models import tiny_random
 from tunelab.serve.engine import SHUTTING_DOWN, Engine, Event, Request
 from tunelab.serve.launch import SHUTDOWN_WAIT_S, engine_server
 from tunelab.serve.sampling import Sampling

@@ -10,7 +10,7 @@ import torch
 from fastapi.testclient import TestClient
 
 from tunelab.data.templates import Prompt
-from tunelab.models import tiny_random
+from tunelab.random_models import tiny_random
 from tunelab.serve.engine import Engine
 from tunelab.serve.server import create_app
 

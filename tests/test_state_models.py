@@ -12,7 +12,7 @@ from tunelab.architecture import carries_state
 from tunelab.errors import TunelabError
 from tunelab.evaluate.bench.loglik import Request, encode_pair, loglikelihoods
 from tunelab.generate import generate
-from tunelab.models import TINY_SHAPE, tiny_tokenizer
+from tunelab.random_models import TINY_SHAPE, tiny_tokenizer
 from tunelab.serve.engine import Engine
 
 FAMILIES = {

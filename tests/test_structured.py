@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from tunelab.data.generate.llm import pairs_schema, parse_pairs
 from tunelab.errors import TunelabError
 from tunelab.generate import generate
-from tunelab.models import tiny_random
+from tunelab.random_models import tiny_random
 from tunelab.structured import CLOSING_TOKENS, Constraint
 
 

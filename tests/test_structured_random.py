@@ -15,7 +15,7 @@ from transformers import LlamaForCausalLM
 
 from tunelab.errors import TunelabError
 from tunelab.generate import generate
-from tunelab.models import TINY_SPECIAL_TOKENS, chatml_tokenizer, tiny_config, tiny_random
+from tunelab.random_models import TINY_SPECIAL_TOKENS, chatml_tokenizer, tiny_config, tiny_random
 from tunelab.structured import CLOSING_TOKENS, Constraint
 
 # Tokens of several JSON marks at once, escapes, and characters whole or split over tokens.

@@ -10,7 +10,7 @@ import pytest
 from tests.conftest import tiny_run
 from tunelab.evaluate.suite import ANSWER_LOG, EvalConfig, evaluate
 from tunelab.generate import generate
-from tunelab.models import tiny_random
+from tunelab.random_models import tiny_random
 from tunelab.work_log import AnswerLog, WorkLog, generate_logged
 
 QA = Path(__file__).parent / "fixtures" / "eval" / "qa"
@@ -237,7 +237,7 @@ def test_a_ctrl_c_during_a_later_model_keeps_the_earlier_model_s_scores(tmp_path
     # during the second model scored the first from scratch again.
     from tunelab.evaluate.bench import loglik
     from tunelab.evaluate.bench.score import BenchConfig, bench
-    from tunelab.models import tiny_random
+    from tunelab.random_models import tiny_random
 
     tiny_random()[0].save_pretrained(tmp_path / "other")
     tiny_random()[1].save_pretrained(tmp_path / "other")

