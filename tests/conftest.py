@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -32,6 +33,16 @@ QA_PAIRS = [
 def write_jsonl(path: Path, rows: list[dict]) -> Path:
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     return path
+
+
+@pytest.fixture(autouse=True)
+def ctrl_c_as_at_a_terminal():
+    """Ctrl-C raises KeyboardInterrupt in every test, as at a terminal: a shell's background job
+    (`make test &`, nohup) starts with SIGINT ignored, and the tests that press Ctrl-C while the
+    model loads or the final model is written then saw training finish (exit 0, not 130)."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
 
 
 @pytest.fixture
