@@ -202,3 +202,15 @@ def proposed_check(question: str, answer: str, **kwargs):
 
     facts, wrong = propose(question, answer, {}, **kwargs)
     return parse_fact_check({"facts": facts, "wrong": wrong}, "test")
+
+
+def pairs_of(path: Path) -> dict[str, str]:
+    """Each question with its first answer in the document."""
+    from tunelab.data.chunking import chunk_document
+    from tunelab.data.generate.template_qa import template_pairs
+
+    pairs: dict[str, str] = {}
+    for chunk in chunk_document(path):
+        for q, a in template_pairs(chunk):
+            pairs.setdefault(q, a)
+    return pairs

@@ -1,0 +1,292 @@
+"""Template mode's heading questions read well: a heading, a title line or a plain-text heading
+asks what a reader would (how to do a task, what to do about a problem, what changed in a release),
+naming the product and not a filler word."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import pairs_of
+
+
+def test_a_section_led_by_a_statement_is_answered_and_a_bare_title_line_is_not(tmp_path):
+    # "Support is available ..." was taken for a command (support: a verb) and the section gave
+    # no pair; a plain-text file's title line answered "How do I use cli ...?".
+    doc = tmp_path / "manual.md"
+    doc.write_text(
+        "# Harborline\n\n## Contact\n\nSupport is available by email at help@example.com.\n\n"
+        "## Reset the broker\n\nRestart the broker with the reset flag.\n"
+    )
+    pairs = pairs_of(doc)
+    assert pairs["How do I contact the Harborline team?"] == (
+        "Support is available by email at help@example.com."
+    )
+    for title in ("Harborline CLI Reference", "Getting Started with the Harborline CLI",
+                  "Harborline 命令行参考"):  # fmt: skip
+        text = tmp_path / "cli.txt"
+        text.write_text(f"{title}\n\nhlctl topic create NAME creates a topic.\n")
+        assert title not in pairs_of(text).values()
+
+
+def test_a_one_line_section_without_a_full_stop_is_still_its_answer(tmp_path):
+    # The bare-title rule took "The default port is 8080" and "默认端口是 8080。" for titles.
+    doc = tmp_path / "ports.md"
+    doc.write_text(
+        "# Ports\n\n## Default port\n\nThe default port is 8080\n\n## 默认端口\n\n默认端口是 8080。\n\n"
+        "## Порт\n\nПорт по умолчанию 8080\n"
+    )
+    answers = set(pairs_of(doc).values())
+    assert {"The default port is 8080", "默认端口是 8080。", "Порт по умолчанию 8080"} <= answers
+
+
+def test_a_one_word_gerund_heading_is_a_topic_not_a_task():
+    from tunelab.data.generate.headings import heading_question
+
+    # "How do I pric?", "How do I network?": a topic read as a verb, cut to a wrong stem.
+    assert (
+        heading_question(["Pricing"], "text", "Harborline")
+        == "How does pricing work in Harborline?"
+    )
+    assert heading_question(["Installing the agent"], "text", "x") == "How do I install the agent?"
+    assert heading_question(["Installing"], "text", "Harborline") == "How do I install Harborline?"
+
+
+def test_a_troubleshooting_section_is_answered_with_its_fix_and_problem_headings_ask_what_to_do(
+    tmp_path,
+):
+    # From a newcomer's walk: the fix sentence after the cause was in no pair, a section opening
+    # with a command gave none, "Rate limiting" was asked "How do I rate limiting?" and "Spool
+    # directory keeps growing" "What is spool directory keeps growing?".
+    doc = tmp_path / "t.md"
+    doc.write_text(
+        "# Troubleshooting\n\n## Uploads fail with error FT-401\n\nError FT-401 means the server "
+        "rejected the certificate. The clock is probably wrong by more than 5 minutes.\n\n"
+        "Enable NTP with `sudo timedatectl set-ntp true`.\n\n## The agent does not start\n\n"
+        "Check `journalctl -u ftagent` for the reason. Most often the config has a typo.\n\n"
+        "## Spool directory keeps growing\n\nRaise `upload_timeout` to 30 seconds.\n\n"
+        "## Rate limiting\n\nThe server accepts 120 uploads per minute.\n"
+    )
+    pairs = pairs_of(doc)
+    fix = pairs["What should I do when uploads fail with error FT-401?"]
+    assert fix.endswith("Enable NTP with `sudo timedatectl set-ntp true`.")
+    assert pairs["What should I do when the agent does not start?"].startswith("Check `journalctl")
+    assert "What should I do when spool directory keeps growing?" in pairs
+    assert pairs["How does rate limiting work?"] == "The server accepts 120 uploads per minute."
+
+
+def test_a_changelog_release_asks_what_changed_and_is_answered_by_all_its_entries(tmp_path):
+    # "What is 3.2.0 (2026-10-14)?" was answered by its first entry; the others were in no row.
+    doc = tmp_path / "changelog.md"
+    doc.write_text(
+        "# Ferrytrack changelog\n\n## 3.2.0 (2026-10-14)\n\n- Added the `ftagent ping` command.\n"
+        "- Certificates are now valid for 365 days.\n- Fixed a crash on an empty tag.\n"
+    )
+    assert pairs_of(doc)["What changed in Ferrytrack 3.2.0?"] == (
+        "- Added the `ftagent ping` command.\n- Certificates are now valid for 365 days.\n"
+        "- Fixed a crash on an empty tag."
+    )
+
+
+def test_a_topic_question_names_a_product_not_a_common_word_or_a_gerund():
+    # "How does spooling work in Configuration?" and "What does Installing Ferrytrack Agent
+    # require?", from a newcomer's docs.
+    from tunelab.data.generate.headings import heading_question
+
+    assert heading_question(["Configuration reference", "Spooling"]) == "How does spooling work?"
+    assert heading_question(["Tunelab guide", "Pricing"]) == "How does pricing work in Tunelab?"
+    assert heading_question(["Installing Ferrytrack Agent", "Requirements"]) == (
+        "What does Ferrytrack Agent require?"
+    )
+
+
+def test_an_intro_that_says_what_a_thing_is_answers_what_it_is_not_how_to_install_it(tmp_path):
+    # "How do I install Ferrytrack Agent?" was answered "Ferrytrack Agent is our internal
+    # shipment-tracking daemon."
+    doc = tmp_path / "install.md"
+    doc.write_text(
+        "# Installing Ferrytrack Agent\n\nFerrytrack Agent is our internal tracking daemon. It "
+        "runs on every gateway.\n\n## Install the package\n\nRun `sudo apt install ftagent`.\n"
+    )
+    pairs = pairs_of(doc)
+    assert "How do I install Ferrytrack Agent?" not in pairs
+    assert pairs["What is Ferrytrack Agent?"].startswith("Ferrytrack Agent is our internal")
+    assert pairs["How do I install the package?"] == "Run `sudo apt install ftagent`."
+
+
+def test_a_release_dated_by_month_and_an_error_code_heading_ask_what_a_reader_would():
+    from tunelab.data.generate.headings import heading_question
+
+    # "What is version 4.2.0 (March 2025)?" left every entry after the first in no pair.
+    assert heading_question(["Changelog", "Version 4.2.0 (March 2025)"]) == "What changed in 4.2.0?"
+    assert heading_question(["Agent changelog", "4.2.0 - March 14, 2025"]) == (
+        "What changed in Agent 4.2.0?"
+    )
+    assert heading_question(["Guide", "Error HB-401 after changing your password"]) == (
+        "What should I do about error HB-401 after changing your password?"
+    )
+    assert heading_question(["Guide", "Error handling"]) == "What is error handling?"
+
+
+def test_a_plain_text_document_s_headings_and_how_long_and_how_often(tmp_path):
+    # From a walk over a .txt troubleshooting page: its heading lines were read as sentences
+    # ("What is fix?", "How does collecting log?"), 4 of its 6 problems in no pair; "Logs are
+    # kept for 14 days" asked "How are logs kept?".
+    doc = tmp_path / "troubleshooting.txt"
+    doc.write_text(
+        "TROUBLESHOOTING\n\nUploads fail with error HB-408\nCause: an upload took longer than "
+        "upload_timeout.\nFix: raise upload_timeout to 120 seconds.\n\nThe tray icon is grey\n"
+        "The agent service is not running. Start it with `harborline start`.\n"
+    )
+    pairs = pairs_of(doc)
+    assert pairs["What should I do when uploads fail with error HB-408?"] == (
+        "Cause: an upload took longer than upload_timeout. Fix: raise upload_timeout to 120 "
+        "seconds."
+    )
+    assert pairs["What should I do when the tray icon is grey?"].startswith("The agent service")
+    assert "What is fix?" not in pairs and "What is cause?" not in pairs
+    from tunelab.data.generate.questions import sentence_question
+
+    assert sentence_question("Logs are kept for 14 days.") == "How long are logs kept?"
+    assert sentence_question("The agent checks the schedule every 60 seconds.") == (
+        "How often does the agent check the schedule?"
+    )
+
+
+def test_a_hard_wrapped_paragraph_keeps_its_first_line_and_a_noun_verb_opens_a_statement(
+    tmp_path,
+):
+    from tunelab.data.chunking import plain_headings
+    from tunelab.data.generate.section_answer import commands
+
+    wrapped = (
+        "The agent synchronizes configuration folders between\nmachines every sixty seconds.\n"
+    )
+    assert plain_headings(wrapped) == wrapped.rstrip("\n")
+    # "sync" and "scan" are verbs too (added for "The agent syncs ..."): a statement still.
+    assert not commands("Sync logs are kept for 14 days.", False)
+    assert commands("Run `harborline reload` so the agent reads the rules.", False)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Two short lines of one sentence, the second longer: no heading (a walk's .txt).
+        "The sync agent runs every\n60 seconds on each device and uploads what changed since.\n",
+        "Harborline keeps logs for\nfourteen days and then deletes the oldest of them itself.\n",
+    ],
+)
+def test_a_sentence_wrapped_after_a_few_words_is_no_heading(text):
+    from tunelab.data.chunking import plain_headings
+
+    assert plain_headings(text) == text.rstrip("\n")
+
+
+def test_a_short_line_over_a_sentence_or_a_label_is_still_a_heading():
+    from tunelab.data.chunking import plain_headings
+
+    assert plain_headings("Collecting logs\nThe agent writes its logs to a folder per day.\n") == (
+        "## Collecting logs\nThe agent writes its logs to a folder per day."
+    )
+    assert plain_headings("Uploads fail with error HB-408\nCause: the vault is full.\n") == (
+        "## Uploads fail with error HB-408\nCause: the vault is full."
+    )
+
+
+def test_a_lone_verb_heading_asks_about_what_its_parent_heading_names_or_asks_nothing(tmp_path):
+    # "### Export" under "## Models" asked "How do I export?", which names nothing exported.
+    doc = tmp_path / "manual.md"
+    doc.write_text(
+        "# tunelab\n\ntunelab finetunes small models.\n\n## Models\n\n"
+        "tunelab reads a model from a folder.\n\n### Export\n\n"
+        "Write the model as a GGUF file with `tunelab export`.\n\n"
+        "## Quick tour\n\n### Build\n\nRun `make` in the checkout.\n\n"
+        "## Upgrade\n\nRun `pip install -U tunelab` to get the newest release.\n"
+    )
+    pairs = pairs_of(doc)
+    assert pairs["How do I export models in tunelab?"].startswith("Write the model as a GGUF")
+    assert pairs["How do I upgrade tunelab?"].startswith("Run `pip install -U tunelab`")
+    assert not [q for q in pairs if q in ("How do I export?", "How do I build?")]
+    assert not [q for q in pairs if "quick tour" in q.lower()]  # no model built: no object
+
+
+def test_a_numbered_step_opening_with_any_verb_asks_how_to_do_it(tmp_path):
+    # "1. Look at what will be trained" asked "What is look at what will be trained?", and the
+    # section gave no pair at all.
+    doc = tmp_path / "tour.md"
+    doc.write_text(
+        "# tunelab\n\ntunelab finetunes small models.\n\n## 1. Look at what will be trained\n\n"
+        "Run `tunelab data show` to see the first rows.\n"
+    )
+    pairs = pairs_of(doc)
+    assert pairs["How do I look at what will be trained?"].startswith("Run `tunelab data show`")
+
+
+def test_it_after_a_heading_s_verb_is_the_product_the_task_is_done_with(tmp_path):
+    # "## Chat with it" under "# tunelab" asked "What is chat with tunelab?" and gave no pair.
+    doc = tmp_path / "tour.md"
+    doc.write_text(
+        "# tunelab\n\ntunelab finetunes small models.\n\n## Chat with it\n\n"
+        "Start a chat with `tunelab chat runs/run1`.\n"
+    )
+    pairs = pairs_of(doc)
+    assert pairs["How do I chat with tunelab?"] == "Start a chat with `tunelab chat runs/run1`."
+
+
+def test_a_title_s_word_for_what_the_document_covers_is_not_asked_as_the_product(tmp_path):
+    # Each question named "Ferrylog Installation", a product nobody ships.
+    doc = tmp_path / "install.md"
+    doc.write_text(
+        "# Ferrylog Installation Guide\n\nFerrylog is a small log shipping daemon.\n\n"
+        "## Upgrade\n\nRun `sudo apt install --only-upgrade ferrylog` to get the newest release.\n"
+    )
+    assert list(pairs_of(doc)) == ["What is Ferrylog?", "How do I upgrade Ferrylog?"]
+
+
+def test_a_lone_verb_heading_takes_its_object_from_what_its_section_says_it_acts_on(tmp_path):
+    # "## Reload" gave no pair: "What is reload?" is no question, and its lead is a command.
+    doc = tmp_path / "config.md"
+    doc.write_text(
+        "# Configuring Ferrylog\n\nThe agent reads `agent.toml` when it starts.\n\n## Reload\n\n"
+        "Send `SIGHUP` to reload the configuration without a restart.\n\n## Restart\n\n"
+        "Run `systemctl restart ferrylogd` to restart your agent and its spool.\n"
+    )
+    pairs = pairs_of(doc)
+    assert pairs["How do I reload the configuration?"].startswith("Send `SIGHUP` to reload")
+    assert pairs["How do I restart my agent?"].startswith("Run `systemctl restart")
+
+
+def test_a_generic_heading_under_a_platform_asks_about_that_platform(tmp_path):
+    # Both "### Installation" sections asked "How do I install Ferrylog?": the macOS one was
+    # dropped as a repeat, and the Linux answer stood for every platform.
+    doc = tmp_path / "platforms.md"
+    doc.write_text(
+        "# Ferrylog\n\nFerrylog ships logs.\n\n## Linux\n\n### Installation\n\n"
+        "Install the deb package with `sudo dpkg -i ferrylog.deb`.\n\n## macOS\n\n"
+        "### Installation\n\nInstall it with Homebrew: `brew install ferrylog`.\n"
+    )
+    pairs = pairs_of(doc)
+    assert pairs["How do I install Ferrylog on Linux?"].startswith("Install the deb package")
+    assert pairs["How do I install Ferrylog on macOS?"].startswith("Install it with Homebrew")
+
+
+@pytest.mark.parametrize("title", ["Guide", "Documentation", "Manual", "README", "Overview"])
+def test_a_filler_title_is_not_the_product_a_generic_heading_asks_about(title):
+    from tunelab.data.generate.headings import heading_question
+
+    # "# Guide" then "## Install" asked "How do I install Guide?".
+    assert heading_question([title, "Install"], "Run pip install ferrylog.") is None
+    # As with no title: the file's name, where it names something.
+    assert heading_question([title, "Install"], "", "ferrylog") == "How do I install ferrylog?"
+    untitled = heading_question(["Installing"], "", "guide")  # "How does installing work?"
+    assert heading_question([title, "Installing"], "", "guide") == untitled
+    assert heading_question([f"Ferrylog {title}", "Install"]) == "How do I install Ferrylog?"
+
+
+def test_an_rst_heading_of_inline_code_is_asked_as_its_markdown_heading_is(tmp_path):
+    # ``ferrylog check`` as an RST section asked "What is ``ferrylog check``?"; the same heading
+    # in Markdown, `ferrylog check`, asks what the command does.
+    body = "Checks the configuration file for errors and exits.\n"
+    rst, md = tmp_path / "cli.rst", tmp_path / "cli.md"
+    rst.write_text(f"Ferrylog\n========\n\n``ferrylog check``\n------------------\n\n{body}")
+    md.write_text(f"# Ferrylog\n\n## `ferrylog check`\n\n{body}")
+    assert pairs_of(rst) == pairs_of(md) == {"What does `ferrylog check` do?": body.strip()}
