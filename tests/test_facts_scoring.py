@@ -7,7 +7,7 @@ import csv
 import pytest
 
 from tests.conftest import fact_accurate
-from tunelab.data.read import DataError
+from tunelab.data.file_text import DataError
 from tunelab.evaluate.asked import denied_by_question
 from tunelab.evaluate.facts import missed_facts, parse_fact_check, read_fact_checks, score_facts
 

@@ -13,8 +13,9 @@ from typing import Any
 
 from rich.markup import escape
 
+from tunelab.data.file_text import DataError
 from tunelab.data.hub import hub_rows, is_hub
-from tunelab.data.read import SHAPES, DataError, console, detect_shape, no_rows, read_rows
+from tunelab.data.read import SHAPES, console, detect_shape, no_rows, read_rows
 from tunelab.data.templates import Example
 from tunelab.errors import TunelabError
 

@@ -1,15 +1,11 @@
 """Read a user's data file (JSONL, JSON, CSV/TSV, Parquet, a `datasets` folder, documents, or a
 folder of them) into raw rows, each with its `file:line`, and tell a row's shape by its columns;
-errors name the file and line. The JSONL files tunelab writes itself (answers, votes, logs) are
-read by the same line reader, through tunelab.data.jsonl_files."""
+errors name the file and line. A CSV/TSV file is read by tunelab.data.csv_files; the text and
+JSON lines under every reader by tunelab.data.file_text."""
 
 from __future__ import annotations
 
-import csv
-import io
-import itertools
 import json
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +14,8 @@ from rich.console import Console
 from rich.markup import escape
 
 from tunelab.data.chunking import DOC_SUFFIXES, document_text
+from tunelab.data.csv_files import read_csv
+from tunelab.data.file_text import DataError, json_lines, utf8_text
 from tunelab.errors import TunelabError
 
 # The columns that identify each shape, in the order auto-detection tries them.
@@ -30,14 +28,7 @@ SHAPES: dict[str, tuple[str, ...]] = {
 }
 DATA_SUFFIXES = {".jsonl", ".ndjson", ".json", ".csv", ".tsv", ".parquet"}
 REPORT_LINES = 20  # files listed by name when a folder is read; skipped ones are all listed
-# Python's csv refuses fields over 128 KiB; a long document in one cell is legitimate data.
-CSV_FIELD_LIMIT = 2**31 - 1
-CSV_SNIFF_LINES, CSV_SNIFF_CHARS = 20, 65536  # what the delimiter is told from, at most
 console = Console(stderr=True)
-
-
-class DataError(TunelabError):
-    """A row of a data file is unusable; the message starts with `file:line`."""
 
 
 def read_rows(path: Path, quiet: bool = False) -> Iterator[tuple[str, dict[str, Any] | DataError]]:
@@ -66,7 +57,7 @@ def read_rows(path: Path, quiet: bool = False) -> Iterator[tuple[str, dict[str, 
     elif suffix == ".json":
         yield from _read_json(path)
     elif suffix in (".csv", ".tsv"):
-        yield from _read_csv(path, tsv=suffix == ".tsv")
+        yield from read_csv(path, tsv=suffix == ".tsv")
     elif suffix == ".parquet":
         yield from _read_parquet(path)
     else:
@@ -177,45 +168,8 @@ def _read_jsonl(path: Path) -> Iterator[tuple[str, dict[str, Any] | DataError]]:
         yield f"{path}:{number}", row
 
 
-def json_lines(path: Path) -> Iterator[tuple[int, dict[str, Any] | DataError]]:
-    """(line number, object or the DataError of a broken line) of each non-blank line."""
-    # Bytes, split at b"\n" only (str.splitlines also splits at U+2028, U+0085 and the like, which
-    # json.dumps(ensure_ascii=False) writes raw in strings), decoded line by line: a non-UTF-8
-    # line, or one a crash cut inside a character, is then named like any other bad line.
-    with path.open("rb") as handle:
-        _refuse_utf16(path, handle.read(2))  # its every line would be "not UTF-8"
-        handle.seek(0)
-        for number, raw in enumerate(handle, start=1):
-            row = parse_json_line(raw, number == 1, f"{path}:{number}")
-            if row is not None:  # a blank line
-                yield number, row
-
-
-def _refuse_utf16(path: Path, start: bytes) -> None:
-    """A file saved as UTF-16 (Windows' "Unicode") is named once as such, not byte by byte."""
-    if start[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        raise DataError(f"{path}: UTF-16 text; tunelab reads UTF-8: re-save the file as UTF-8")
-
-
-def parse_json_line(raw: bytes, first: bool, source: str) -> dict[str, Any] | DataError | None:
-    try:
-        line = raw.decode("utf-8-sig" if first else "utf-8")
-    except UnicodeDecodeError as err:
-        return DataError(f"{source}: not UTF-8 text ({err.reason}); re-save the file as UTF-8")
-    if not line.strip():
-        return None
-    try:
-        # Without its line end: JSON cut short would be reported past it, at column 1 of no line.
-        row = json.loads(line.rstrip("\r\n"))
-    except json.JSONDecodeError as err:
-        return DataError(f"{source}: not valid JSON ({err.msg}, column {err.colno})")
-    if not isinstance(row, dict):
-        return DataError(f"{source}: expected a JSON object, got {type(row).__name__}")
-    return row
-
-
 def _read_json(path: Path) -> Iterator[tuple[str, dict[str, Any] | DataError]]:
-    text = _read_text(path)
+    text = utf8_text(path)
     if not text.strip():
         return  # no rows: `no_rows` says so, not "not valid JSON (Expecting value)"
     try:
@@ -239,140 +193,6 @@ def _read_json(path: Path) -> Iterator[tuple[str, dict[str, Any] | DataError]]:
         if not isinstance(row, dict):
             row = DataError(f"{source}: expected an object, got {type(row).__name__}")
         yield source, row
-
-
-def _read_text(path: Path, lenient: bool = False) -> str:
-    """The file's text. `lenient`: a byte that is no UTF-8 is kept as a lone surrogate, for the
-    row holding it to be refused by itself (a CSV's rows are read one by one, as a JSONL's)."""
-    # Decoded from bytes, not read_text(): its newline translation would turn a "\r\n" inside a
-    # quoted CSV cell into "\n", changing the data (the csv module finds line ends itself).
-    data = path.read_bytes()
-    _refuse_utf16(path, data)
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        if lenient:
-            return data.decode("utf-8-sig", errors="surrogateescape")
-        line = data.count(b"\n", 0, err.start) + 1  # where to look, in an editor
-        raise DataError(
-            f"{path}:{line}: not UTF-8 text (byte {data[err.start]:#04x}, {err.reason}, at byte "
-            f"{err.start}); re-save the file as UTF-8 (a spreadsheet's 'CSV UTF-8')"
-        ) from None
-
-
-def _read_csv(path: Path, tsv: bool) -> Iterator[tuple[str, dict[str, Any] | DataError]]:
-    csv.field_size_limit(CSV_FIELD_LIMIT)
-    text = _read_text(path, lenient=True)
-    undecoded = _NOT_UTF8.search(text) is not None  # rows are searched only in such a file
-    delimiter = "\t" if tsv else csv_delimiter(text)
-    # A header written "question, answer" spaces every row so: the space is no part of a value.
-    spaced = f"{delimiter} " in text.partition("\n")[0]
-    opened, closed = _quote_left_open(text, delimiter, spaced)
-    if opened is not None:
-        # The reader would take the rest of the file (or the lines up to a quote further on)
-        # into that one cell, and say nothing.
-        where = (
-            "never closes, so the rest of the file would be one cell"
-            if closed is None
-            else f"closes only on line {closed}, with more text right after it (a new row's "
-            "quote), so those lines would be one cell"
-        )
-        raise DataError(
-            f"{path}:{opened}: a quoted field opens on this line and {where}; a field that starts "
-            'with a quote must end with one, and a quote inside a quoted field is written twice ("")'
-        )
-    # restval: a short row's missing cells are empty text, as a spreadsheet shows them (None
-    # read as a JSON null: "field 'answer' is empty (null)" for a cell the row never had).
-    reader = csv.DictReader(
-        io.StringIO(text, newline=""), delimiter=delimiter, skipinitialspace=spaced, restval=""
-    )
-    try:
-        if reader.fieldnames:  # "question, answer" names the column "answer", not " answer"
-            reader.fieldnames = [name.strip() for name in reader.fieldnames]
-        for row in reader:
-            # line_num is where the row ends; quoted newlines make that the honest line to show.
-            if _blank(row):  # ",,": a spreadsheet's emptied row is a blank line, skipped as one
-                continue
-            if None in row:
-                row = DataError(f"{path}:{reader.line_num}: more fields than the header has")
-            elif undecoded and (bad := _not_utf8(row)):
-                row = DataError(
-                    f"{path}:{reader.line_num}: not UTF-8 text (byte {bad:#04x}); re-save the "
-                    "file as UTF-8 (a spreadsheet's 'CSV UTF-8')"
-                )
-            yield f"{path}:{reader.line_num}", row
-    except csv.Error as err:
-        kind = "TSV" if tsv else "CSV"
-        raise DataError(f"{path}:{reader.line_num}: unreadable {kind} ({err})") from None
-
-
-def _blank(row: dict[str, Any]) -> bool:
-    """Whether every cell of a CSV row is empty or spaces (a cell past the header's too)."""
-    cells = [
-        cell for value in row.values() for cell in (value if isinstance(value, list) else [value])
-    ]
-    return not any(cell.strip() for cell in cells)
-
-
-_NOT_UTF8 = re.compile("[\udc80-\udcff]")  # a byte `_read_text(lenient=True)` could not decode
-
-
-def _not_utf8(row: dict[str, Any]) -> int | None:
-    """The first byte of a row's cells (or names) that was no UTF-8, or None."""
-    for text in (*row, *row.values()):
-        if isinstance(text, str) and (bad := _NOT_UTF8.search(text)):
-            return ord(bad.group()) - 0xDC00
-    return None
-
-
-_CSV_MARKS = {delimiter: re.compile(rf'"|\r\n?|\n|{re.escape(delimiter)}') for delimiter in ",;\t|"}
-
-
-def _quote_left_open(text: str, delimiter: str, spaced: bool) -> tuple[int | None, int | None]:
-    """(the line where a quoted field opens that the file never closes, None), or (that line,
-    the line it closes on) for one that spans lines and closes with more text right after its
-    quote (`"unclosed,...` taking in the next row up to that row's own quoted cell), read as the
-    csv module's lenient reader reads (a quote opens a field only at its start; "" inside it is a
-    quote; a quote closes it, whatever follows); (None, None) for a file without either."""
-    marks = _CSV_MARKS.get(delimiter) or re.compile(rf'"|\r\n?|\n|{re.escape(delimiter)}')
-    line, field_start, quoted_since = 1, 0, None
-    position = 0
-    while match := marks.search(text, position):
-        mark, position = match.group(), match.end()
-        if quoted_since is not None:
-            if mark == '"':
-                if text.startswith('"', position):  # "" inside a quoted field
-                    position += 1
-                else:
-                    after = text[position : position + 1]
-                    if line > quoted_since and after not in ("", delimiter, "\r", "\n", " "):
-                        return quoted_since, line
-                    quoted_since = None
-            elif mark[0] in "\r\n":
-                line += 1
-            continue
-        if mark == '"':
-            before = text[field_start : match.start()]
-            if not before or (spaced and not before.strip(" ")):
-                quoted_since = line
-        else:
-            line += mark[0] in "\r\n"
-        if mark != '"':
-            field_start = position
-    return quoted_since, None
-
-
-def csv_delimiter(text: str) -> str:
-    """The delimiter of a CSV file: a comma, or the semicolon, tab or bar it uses instead
-    (spreadsheets in many locales save "question;answer"), told by its first lines."""
-    head = "".join(itertools.islice(io.StringIO(text), CSV_SNIFF_LINES))[:CSV_SNIFF_CHARS]
-    try:
-        found = csv.Sniffer().sniff(head, delimiters=",;\t|").delimiter
-    except csv.Error:  # one column, or rows that disagree (a bad one): the header's, or a comma
-        named = [mark for mark in ",;\t|" if mark in head.partition("\n")[0]]
-        return named[0] if len(named) == 1 else ","
-    # The header names the columns: a delimiter it does not hold was a pattern in the values.
-    return found if found in head.partition("\n")[0] else ","
 
 
 def _is_dataset_dir(path: Path) -> bool:
@@ -422,13 +242,13 @@ def no_rows(path: Path) -> str:
             return f"{path}: its saved dataset holds no rows"
         return f"{path}: no file in it holds a row"
     if suffix in (".csv", ".tsv"):
-        header = _read_text(path, lenient=True).lstrip("\r\n").partition("\n")[0].strip()
+        header = utf8_text(path, lenient=True).lstrip("\r\n").partition("\n")[0].strip()
         if header:
             return (
                 f"{path}: has a header line ({header[:80]}) but no data rows under it; add one "
                 "row per example"
             )
-    if suffix == ".json" and _read_text(path).strip():
+    if suffix == ".json" and utf8_text(path).strip():
         return f"{path}: holds an empty JSON array; put one object per example in it"
     if suffix == ".parquet":
         import pyarrow.parquet as pq

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tunelab.data.read import DataError
+from tunelab.data.file_text import DataError
 from tunelab.errors import first_few
 from tunelab.evaluate.asked import affirms, asked_off, asks_what_is_not, denied_by_question
 from tunelab.evaluate.normalize_numbers import normalize

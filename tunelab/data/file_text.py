@@ -1,0 +1,73 @@
+"""A data file's text, decoded as UTF-8 whole (utf8_text) or a JSON object per line
+(json_lines), a problem named by `file:line` as a DataError: what every reader of a data file
+stands on, a user's (tunelab.data.read, tunelab.data.csv_files) or tunelab's own
+(tunelab.data.jsonl_files)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from tunelab.errors import TunelabError
+
+
+class DataError(TunelabError):
+    """A row of a data file is unusable; the message starts with `file:line`."""
+
+
+def json_lines(path: Path) -> Iterator[tuple[int, dict[str, Any] | DataError]]:
+    """(line number, object or the DataError of a broken line) of each non-blank line."""
+    # Bytes, split at b"\n" only (str.splitlines also splits at U+2028, U+0085 and the like, which
+    # json.dumps(ensure_ascii=False) writes raw in strings), decoded line by line: a non-UTF-8
+    # line, or one a crash cut inside a character, is then named like any other bad line.
+    with path.open("rb") as handle:
+        refuse_utf16(path, handle.read(2))  # its every line would be "not UTF-8"
+        handle.seek(0)
+        for number, raw in enumerate(handle, start=1):
+            row = parse_json_line(raw, number == 1, f"{path}:{number}")
+            if row is not None:  # a blank line
+                yield number, row
+
+
+def refuse_utf16(path: Path, start: bytes) -> None:
+    """A file saved as UTF-16 (Windows' "Unicode") is named once as such, not byte by byte."""
+    if start[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise DataError(f"{path}: UTF-16 text; tunelab reads UTF-8: re-save the file as UTF-8")
+
+
+def parse_json_line(raw: bytes, first: bool, source: str) -> dict[str, Any] | DataError | None:
+    try:
+        line = raw.decode("utf-8-sig" if first else "utf-8")
+    except UnicodeDecodeError as err:
+        return DataError(f"{source}: not UTF-8 text ({err.reason}); re-save the file as UTF-8")
+    if not line.strip():
+        return None
+    try:
+        # Without its line end: JSON cut short would be reported past it, at column 1 of no line.
+        row = json.loads(line.rstrip("\r\n"))
+    except json.JSONDecodeError as err:
+        return DataError(f"{source}: not valid JSON ({err.msg}, column {err.colno})")
+    if not isinstance(row, dict):
+        return DataError(f"{source}: expected a JSON object, got {type(row).__name__}")
+    return row
+
+
+def utf8_text(path: Path, lenient: bool = False) -> str:
+    """The file's text. `lenient`: a byte that is no UTF-8 is kept as a lone surrogate, for the
+    row holding it to be refused by itself (a CSV's rows are read one by one, as a JSONL's)."""
+    # Decoded from bytes, not read_text(): its newline translation would turn a "\r\n" inside a
+    # quoted CSV cell into "\n", changing the data (the csv module finds line ends itself).
+    data = path.read_bytes()
+    refuse_utf16(path, data)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        if lenient:
+            return data.decode("utf-8-sig", errors="surrogateescape")
+        line = data.count(b"\n", 0, err.start) + 1  # where to look, in an editor
+        raise DataError(
+            f"{path}:{line}: not UTF-8 text (byte {data[err.start]:#04x}, {err.reason}, at byte "
+            f"{err.start}); re-save the file as UTF-8 (a spreadsheet's 'CSV UTF-8')"
+        ) from None
