@@ -183,7 +183,7 @@ def test_every_wording_of_a_fact_states_the_facts_derived_from_its_first_wording
 
 
 def test_the_wordings_of_a_fact_name_the_same_values_flags_paths_and_names(train):
-    from tunelab.evaluate.derive_facts import specific_terms
+    from tunelab.evaluate.specific_terms import specific_terms
     from tunelab.evaluate.stated import Words, states
 
     for rows in _facts(train):

@@ -19,7 +19,8 @@ hallucination), in Chinese, Japanese, Hindi, German, French, Spanish, Portuguese
 too ("是的" / "不是", "はい" / "いいえ", "हाँ" / "नहीं", "Ja" / "Nein"...).
 In Chinese and Japanese, written without spaces, the terms are found where the text changes
 script ("端口是8080"); a reference in those characters alone gets no facts, for a person to
-write. `benchmarks/derived_facts.py` measures how often these agree
+write. The terms are found by tunelab.evaluate.specific_terms, a value's other spellings by
+tunelab.evaluate.value_forms. `benchmarks/derived_facts.py` measures how often these agree
 with hand-written facts."""
 
 from __future__ import annotations
@@ -29,109 +30,18 @@ import re
 import regex
 
 from tunelab.data.markers import plain_question
-from tunelab.data.text import STOPWORDS, spaced, stem, unspaced
+from tunelab.data.text import STOPWORDS, stem
 from tunelab.evaluate.answer_words import NO_IDIOMS, PAST_VALUE
 from tunelab.evaluate.asked import asks_what_is_not
 from tunelab.evaluate.normalize_numbers import normalize
+from tunelab.evaluate.specific_terms import ADDRESS_OR_CODE, TERMS, TITLE, specific_terms
 from tunelab.evaluate.stated import Words, states
+from tunelab.evaluate.value_forms import OTHER_FORMS, same_values
 
-# A number's unit written after a space ("16 GB", "0.5 s", "100 °C", "10 days": not "10
-# seconds"); one glued to it ("5GB") is any run of letters, as the scorer reads "5GB" as "5 GB".
-# Other words after a number are no part of its value ("100 steps" states 100).
-_SPACED_UNIT = (
-    r"(?:[KMGTP]i?B|[kMG]?Hz|[kMG]?W|[mµn]?s|°[CF]?|[kMGT]?bps|[kMGT]?bit/s|dB[mi]?|m?Ah|k?Wh|"
-    r"[mk]?V|mA|[mk]?g|m?[lL]|ft|lbs?|oz|mph|rpm|fps|dpi|ppm|px|[mck]m|(?:(?:milli|micro|nano)?"
-    r"second|minute|hour|day|week|month|year|(?:kilo|mega|giga|tera)?byte|bit|(?:kilo|centi|"
-    r"milli)?(?:met(?:er|re)|gram|lit(?:er|re))|mile|f(?:oo|ee)t|inch(?:es)?|pound|ounce|"
-    r"percent|thousand|million|billion|trillion)s?)(?:/[A-Za-z]+)?(?![\w/])"  # "5 GB/s" too
-)
-# A value's unit in its other common forms, each an alternative of the fact: "10 days" is said
-# "10 day" ("10-day") too, "2 GB" "2 gigabytes" ("16GB" is read "16 GB"); "30s" is "30 seconds".
-# No one-letter form is given to a fact: "3 s" would be stated by "Python 3's", "10 d" by "10
-# D-cells".
-_UNIT_FORMS = [
-    ("second", "seconds", "sec", "s"), ("minute", "minutes", "min"), ("hour", "hours", "h"),
-    ("day", "days", "d"), ("week", "weeks"), ("month", "months"), ("year", "years"),
-    ("millisecond", "milliseconds", "ms"), ("byte", "bytes"),  # "70B" is parameters
-    ("kilobyte", "kilobytes", "KB", "kB"), ("megabyte", "megabytes", "MB"),
-    ("gigabyte", "gigabytes", "GB"), ("terabyte", "terabytes", "TB"),
-    ("gram", "grams", "g"), ("kilogram", "kilograms", "kg"), ("litre", "litres", "liter",
-    "liters", "L", "l"), ("foot", "feet", "ft"), ("pound", "pounds", "lb", "lbs"),
-    ("ounce", "ounces", "oz"), ("kilometre", "kilometres", "kilometer", "kilometers", "km"),
-]  # fmt: skip
-_FORMS_OF = {form: forms for forms in _UNIT_FORMS for form in forms}
-_VALUE_AND_UNIT = re.compile(r"^(\S*\d)\s?([^\W\d_]+)$")
-# A number is read as the scorer reads it (tunelab.evaluate.normalize_numbers): whole, with its
-# sign, currency, per cent and unit, as "-8" is not "+5", "$20" not "€20" and "5GB" not "50GB".
-# A rate's period is part of its value: "$20 per month" is not "$20 per year".
-_PERIOD = r"(?:second|minute|hour|day|week|month|year|user|seat)"
-_NUMBER = (
-    r"(?<![\w.-])(?:[-+\u2212]|\p{Sc}\s?)?\d+(?:[.,]\d+)*(?:[eE][-+\u2212]?\d+)?"
-    rf"(?:\s?%|\s?\p{{Sc}}|\s(?:USD|EUR|GBP|JPY|CNY|INR|CHF|CAD|AUD)\b|[^\W\d_]+(?![\w-])|"
-    rf"\s{_SPACED_UNIT})?(?:(?:\s?/\s?|\s+per\s+|\s+an?\s+){_PERIOD}\b)?(?![\w]|-(?!\d))"
-)
-_MONTH = (
-    r"(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?|January|February|March|April|May|"
-    r"June|July|August|September|October|November|December"
-)
-# A name's title, taken for a name or a sentence's end otherwise ("Dr. Jane Smith").
-_TITLE = r"(?:Dr|Mr|Mrs|Ms|Prof|St)\."
-# The forms a specific term takes, most specific first (`regex` for a currency symbol and a
-# lookbehind of several lengths).
-_TERMS = [
-    re.compile(r"https?://[^\s)>\]]*[^\s.,;:)>\]]"),  # a URL, without the sentence's full stop
-    re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}"),  # an e-mail address, whole
-    re.compile(r"(?<![\w./~])(?:~|\.{1,2})?/[\w.-]+(?:/[\w.-]+)*/?(?<![.])"),  # a path: /var/lib/x
-    re.compile(r"`([^`]+)`"),  # code
-    re.compile(r"(?<![\w-])--?[A-Za-z][\w-]*"),  # a command-line option
-    re.compile(r"\b[\w<>-]*[A-Za-z][\w<>-]*(?:[./_][\w<>-]+)+/?"),  # a file, dotted or snake name
-    # A file type alone (".zfw", ".PDF"; not ".Then" after a stray full stop).
-    # (R's mixed-case ones too: ".R", ".Rmd", ".Rds".)
-    re.compile(
-        r"(?<![\w./])\.(?:[a-z][a-z0-9]{0,11}|[A-Z0-9]{2,6}|R|Rmd|Rds|Rdata|Rproj)\b(?!\.\w)"
-    ),
-    re.compile(r"\b(?=[\w-]*\d)[A-Za-z]\w*(?:-\w+)+"),  # a hyphenated name with a digit (gpt-4o)
-    re.compile(r"(?<![\w\\-])[A-Za-z]+\d\w*(?![\w-])"),  # a name with a digit (A100; not "\\n1")
-    # A name and its version, one fact: "Java 21", "Python 3.10", "Windows 11".
-    # (Not a sentence's first word, nor a word that only numbers a thing: "Version 3.8.2 was
-    # released" has the fact 3.8.2, "Port 8443" 8443.)
-    re.compile(
-        r"(?<=[a-z0-9,;:] )(?!(?:Version|Port|Step|Section|Page|Chapter|Figure|Table|Line|Item|"
-        r"Option|Level|Phase|Stage|Tier|Plan|Number|No)\b)[A-Z][A-Za-z]+ \d+(?:\.\d+)*"
-        r"(?![\w-]|\.\w)"  # a sentence's full stop after it ("under Apache 2.0.") is none of it
-    ),
-    re.compile(r"(?<![\w.-])\d+(?:[-/]\d+)+(?![\w-])"),  # a date (2023-05-01, 5/1/2023)
-    re.compile(
-        r"(?<![\w.:-])\d+(?::\d+)+(?:\s?(?:[AaPp]M|[ap]m|[ap]\.m\.))?(?![\w:])"
-    ),  # 10:30 PM, 16:9
-    # A range of shares or measures ("5%-10%", "5-10 GB"): one fact, not its two ends.
-    regex.compile(rf"(?<![\w.-])\d+(?:\.\d+)?%?\s?[-–]\s?\d+(?:\.\d+)?(?:%|\s{_SPACED_UNIT})"),
-    re.compile(  # a date in words (March 5, 2024; 5 March 2024; March 2024)
-        rf"\b(?:(?:{_MONTH}) \d{{1,2}}(?:st|nd|rd|th)?(?:, \d{{4}})?|"
-        rf"\d{{1,2}}(?:st|nd|rd|th)? (?:of )?(?:{_MONTH})(?: \d{{4}})?|"
-        rf"(?:{_MONTH}) \d{{4}})(?![\w-])"
-    ),
-    regex.compile(_NUMBER),  # a number, not a name's part
-    re.compile(r"\b[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)+\b"),  # CamelCase
-    re.compile(r"\b[A-Z]{2,}[a-z]?\b"),  # an acronym (GPU, VPCs)
-    # A name of several capitalised words, a sentence's first too ("Harborline Gateway requires
-    # ...": its "Gateway" alone was a fact), but not one that opens with a function word.
-    regex.compile(
-        r"(?<![\w.])(?!(?:The|A|An|This|That|These|Those|It|Its|You|Your|We|Our|In|On|For|To|If|"
-        r"When|Yes|No|Use|Set|Run|See|Both|Currently|Also|However|Additionally|Furthermore|"
-        r"Moreover|Some|Many|Most|All|Each|Every|Any|There|Here|Unlike|Like|While|With|By|From|"
-        r"As|At|Since|Although|Today|Now|Then|So|Integrating|Using)\b)"
-        r"[A-Z][a-z]+(?: [A-Z][a-z]+)+\b(?![A-Za-z])"
-    ),
-    # A proper name, of one word or more ("San Francisco"; "Jane Smith" of "Dr. Jane Smith").
-    regex.compile(
-        rf"(?<=[a-z0-9,;:] |{_TITLE} )(?!{_TITLE})[A-Z][a-z]+(?: [A-Z][a-z]+)*\b(?![A-Za-z])"
-    ),
-]
 # A sentence ends at its punctuation, not at an abbreviation's full stop (e.g., U.S., Dr.);
 # Chinese and Japanese end one at their full-width marks, with no space after.
 _FIRST_SENTENCE = regex.compile(
-    rf"(?<=[.;:!?])(?<!\b[A-Za-z]\.)(?<!\b(?:{_TITLE}|vs\.))\s+|(?<=[。！？；])"
+    rf"(?<=[.;:!?])(?<!\b[A-Za-z]\.)(?<!\b(?:{TITLE}|vs\.))\s+|(?<=[。！？；])"
 )
 _WORDLIKE = re.compile(r"[^\W\d_]+(?: [^\W\d_]+)*")  # words of letters: a name, an acronym
 # Abbreviations the term patterns take for dotted names ("e.g").
@@ -170,19 +80,6 @@ _FUNCTION_WORDS = STOPWORDS | frozenset(
     # a contraction's first part, as normalize leaves it ("hasn't" -> "hasn t")
 ) | frozenset("hasn haven isn aren wasn weren doesn didn don won wouldn couldn shouldn mustn "
               "needn shan ain cannot none nothing nobody".split())  # fmt: skip
-
-
-# A URL, an e-mail address, a path, code, an option or a file name: specific by their form.
-_ADDRESS_OR_CODE = _TERMS[:6]
-
-
-def specific_terms(text: str, patterns: list = _TERMS) -> list[str]:
-    """The specific terms of `text`, most specific kinds first, each once (in Chinese or
-    Japanese text too: "設定はconfig.yamlです" holds "config.yaml")."""
-    text, found = spaced(text), []
-    for pattern in patterns:
-        found += [m.group(1) if pattern.groups else m.group(0) for m in pattern.finditer(text)]
-    return list(dict.fromkeys(unspaced(term).strip() for term in found))
 
 
 def propose(
@@ -243,7 +140,7 @@ def propose_marked(
         parts = _FIRST_SENTENCE.split(unnumbered, maxsplit=_TWO_ASKS_SENTENCES)
         first = " ".join(parts[:_TWO_ASKS_SENTENCES])
 
-    def terms_of(sentence: str, patterns: list = _TERMS) -> list[Words]:
+    def terms_of(sentence: str, patterns: list = TERMS) -> list[Words]:
         past = [next(filter(None, m.groups())) for m in PAST_VALUE.finditer(sentence)]
         return [
             p
@@ -257,7 +154,7 @@ def propose_marked(
     # or code it introduces is the fact, not "visit" or "type".
     rest = unnumbered[unnumbered.find(first) + len(first) :].strip()
     if not terms and first.endswith(":") and rest:
-        terms = terms_of(_FIRST_SENTENCE.split(rest, maxsplit=1)[0], _ADDRESS_OR_CODE)
+        terms = terms_of(_FIRST_SENTENCE.split(rest, maxsplit=1)[0], ADDRESS_OR_CODE)
     kept: dict[str, str] = {}  # each term as matched -> as written
     for phrase in terms:  # once, and not again inside a longer one (the path inside a URL)
         if any(f" {phrase} " in f" {longer} " for longer in kept):
@@ -281,8 +178,8 @@ def propose_marked(
     # Its verdict is no fact of a yes/no answer ("It does, on any CPU." is right too); the other
     # verdict is a wrong answer.
     grouped = [
-        [*alternatives, *(form for forms in _OTHER_FORMS for form in forms(alternatives[0]))]
-        for alternatives in _same_values(answer, facts)
+        [*alternatives, *(form for forms in OTHER_FORMS for form in forms(alternatives[0]))]
+        for alternatives in same_values(answer, facts)
     ]
     return grouped[:most], opposite(question, answer), from_words and bool(grouped)
 
@@ -309,94 +206,6 @@ _TWO_ASKS = re.compile(r"\band\s+(?:how|what|where|when|why|which|who)\b", re.IG
 _TWO_ASKS_SENTENCES = 3
 
 
-# A small count is often written as a word: "16" as "sixteen", "4 propellers" as "four
-# propellers" (the demo's hand-written facts give "3" and "three").
-_SMALL = (
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-    "fifteen sixteen seventeen eighteen nineteen twenty"
-).split()
-_TENS = dict(
-    zip(range(20, 100, 10), "twenty thirty forty fifty sixty seventy eighty ninety".split())
-)
-_COUNT = re.compile(r"^(\d{1,2})((?: [^\W\d_]+)?)$")
-
-
-def _number_words(value: str) -> list[str]:
-    """The value with its number as a word ("32" -> "thirty-two" and "thirty two"), for whole
-    numbers under 100 alone or before a word that is no unit; none for other values."""
-    match = _COUNT.match(value)
-    if not match or regex.fullmatch(_SPACED_UNIT, match[2].strip()):  # "16 GB" is written so
-        return []
-    number, rest = int(match[1]), match[2]
-    if number < len(_SMALL):
-        words = [_SMALL[number]]
-    else:
-        tens, ones = _TENS[number - number % 10], _SMALL[number % 10]
-        words = [tens] if number % 10 == 0 else [f"{tens}-{ones}", f"{tens} {ones}"]
-    return [w + rest for w in words]
-
-
-_RATE = re.compile(rf"^(.*\d\S*)(?:\s?/\s?|\s+per\s+|\s+an?\s+)({_PERIOD})$")
-
-
-def _rate_forms(value: str) -> list[str]:
-    """A rate's other spellings: "$20 per month" is said "$20/month" and "$20 a month" too."""
-    match = _RATE.match(value)
-    if not match:
-        return []
-    amount, period = match[1], match[2]
-    article = "an" if period == "hour" else "a"
-    forms = [f"{amount} per {period}", f"{amount}/{period}", f"{amount} {article} {period}"]
-    return [form for form in forms if form != value]
-
-
-def _unit_forms(value: str) -> list[str]:
-    """The other forms of a value's unit ("10 days": "10 day"; "30s": "30 seconds"), none of one
-    letter, none for other terms."""
-    match = _VALUE_AND_UNIT.match(value)
-    forms = _FORMS_OF.get(match[2]) if match else None
-    return [f"{match[1]} {f}" for f in forms if f != match[2] and len(f) > 1] if forms else []
-
-
-_MONTHS = "January February March April May June July August September October November December"
-_MONTH_NUMBER = (
-    {m.lower(): i + 1 for i, m in enumerate(_MONTHS.split())}
-    | {m.lower()[:3]: i + 1 for i, m in enumerate(_MONTHS.split())}
-    | {"sept": 9}
-)
-_DATE_FORMS = [
-    re.compile(r"(?P<month>[A-Za-z]+)\.? (?P<day>\d{1,2})(?:st|nd|rd|th)?,? (?P<year>\d{4})"),
-    re.compile(
-        r"(?P<day>\d{1,2})(?:st|nd|rd|th)? (?:of )?(?P<month>[A-Za-z]+)\.?,? (?P<year>\d{4})"
-    ),
-    re.compile(r"(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})"),
-]
-
-
-def _date_forms(value: str) -> list[str]:
-    """The same date written the other common ways ("14 March 2026": "March 14, 2026",
-    "2026-03-14"), none for other terms."""
-    for pattern in _DATE_FORMS:
-        if found := pattern.fullmatch(value.strip()):
-            month = found["month"]
-            number = int(month) if month.isdigit() else _MONTH_NUMBER.get(month.lower())
-            day, year = int(found["day"]), found["year"]
-            if not number or not 1 <= number <= 12 or not 1 <= day <= 31:
-                return []
-            name = _MONTHS.split()[number - 1]
-            forms = [
-                f"{name} {day}, {year}",
-                f"{day} {name} {year}",
-                f"{year}-{number:02d}-{day:02d}",
-            ]
-            return [f for f in forms if normalize(f) != normalize(value)]
-    return []
-
-
-# A value's other spellings, each an alternative of its fact.
-_OTHER_FORMS = (_unit_forms, _date_forms, _number_words, _rate_forms)
-
-
 def _root(word: str) -> str:
     """A word without its ending: "generating" and "generate" are one word, "applies" and
     "apply" too (the question's "apply" was proposed as the fact "applies")."""
@@ -406,20 +215,6 @@ def _root(word: str) -> str:
 
 
 _PRIVATE = regex.compile(r"\p{Co}")
-# A value and the same value written another way after it: "5e-4 (0.0005)".
-_SAME_VALUE = re.compile(r"(\S+)\s*\((\S+)\)")
-_VALUE = re.compile(r"[-+]?\d[\d.,]*(?:e[-+\u2212]?\d+)?%?", re.IGNORECASE)
-
-
-def _same_values(answer: str, facts: list[str]) -> list[list[str]]:
-    """The facts, each a list of its alternatives: a value with the same value in brackets after
-    it is one fact written two ways."""
-    grouped = {fact: [fact] for fact in facts}
-    for match in _SAME_VALUE.finditer(answer):
-        value, again = match[1], match[2]
-        if value in grouped and again in grouped and all(map(_VALUE.fullmatch, (value, again))):
-            grouped[value] += grouped.pop(again)
-    return list(grouped.values())
 
 
 # Words an explaining answer uses whatever it explains: no fact, though rare in a test set.

@@ -1,0 +1,102 @@
+"""The specific terms of a text, found by their form (tunelab.evaluate.derive_facts proposes a
+reference answer's as its facts): numbers with their units, dates, URLs, paths, code, options,
+file and dotted names, versions, acronyms and proper names, most specific first."""
+
+from __future__ import annotations
+
+import re
+
+import regex
+
+from tunelab.data.text import spaced, unspaced
+
+# A number's unit written after a space ("16 GB", "0.5 s", "100 °C", "10 days": not "10
+# seconds"); one glued to it ("5GB") is any run of letters, as the scorer reads "5GB" as "5 GB".
+# Other words after a number are no part of its value ("100 steps" states 100).
+SPACED_UNIT = (
+    r"(?:[KMGTP]i?B|[kMG]?Hz|[kMG]?W|[mµn]?s|°[CF]?|[kMGT]?bps|[kMGT]?bit/s|dB[mi]?|m?Ah|k?Wh|"
+    r"[mk]?V|mA|[mk]?g|m?[lL]|ft|lbs?|oz|mph|rpm|fps|dpi|ppm|px|[mck]m|(?:(?:milli|micro|nano)?"
+    r"second|minute|hour|day|week|month|year|(?:kilo|mega|giga|tera)?byte|bit|(?:kilo|centi|"
+    r"milli)?(?:met(?:er|re)|gram|lit(?:er|re))|mile|f(?:oo|ee)t|inch(?:es)?|pound|ounce|"
+    r"percent|thousand|million|billion|trillion)s?)(?:/[A-Za-z]+)?(?![\w/])"  # "5 GB/s" too
+)
+# A number is read as the scorer reads it (tunelab.evaluate.normalize_numbers): whole, with its
+# sign, currency, per cent and unit, as "-8" is not "+5", "$20" not "€20" and "5GB" not "50GB".
+# A rate's period is part of its value: "$20 per month" is not "$20 per year".
+PERIOD = r"(?:second|minute|hour|day|week|month|year|user|seat)"
+_NUMBER = (
+    r"(?<![\w.-])(?:[-+\u2212]|\p{Sc}\s?)?\d+(?:[.,]\d+)*(?:[eE][-+\u2212]?\d+)?"
+    rf"(?:\s?%|\s?\p{{Sc}}|\s(?:USD|EUR|GBP|JPY|CNY|INR|CHF|CAD|AUD)\b|[^\W\d_]+(?![\w-])|"
+    rf"\s{SPACED_UNIT})?(?:(?:\s?/\s?|\s+per\s+|\s+an?\s+){PERIOD}\b)?(?![\w]|-(?!\d))"
+)
+_MONTH = (
+    r"(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?|January|February|March|April|May|"
+    r"June|July|August|September|October|November|December"
+)
+# A name's title, taken for a name or a sentence's end otherwise ("Dr. Jane Smith").
+TITLE = r"(?:Dr|Mr|Mrs|Ms|Prof|St)\."
+# The forms a specific term takes, most specific first (`regex` for a currency symbol and a
+# lookbehind of several lengths).
+TERMS = [
+    re.compile(r"https?://[^\s)>\]]*[^\s.,;:)>\]]"),  # a URL, without the sentence's full stop
+    re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}"),  # an e-mail address, whole
+    re.compile(r"(?<![\w./~])(?:~|\.{1,2})?/[\w.-]+(?:/[\w.-]+)*/?(?<![.])"),  # a path: /var/lib/x
+    re.compile(r"`([^`]+)`"),  # code
+    re.compile(r"(?<![\w-])--?[A-Za-z][\w-]*"),  # a command-line option
+    re.compile(r"\b[\w<>-]*[A-Za-z][\w<>-]*(?:[./_][\w<>-]+)+/?"),  # a file, dotted or snake name
+    # A file type alone (".zfw", ".PDF"; not ".Then" after a stray full stop).
+    # (R's mixed-case ones too: ".R", ".Rmd", ".Rds".)
+    re.compile(
+        r"(?<![\w./])\.(?:[a-z][a-z0-9]{0,11}|[A-Z0-9]{2,6}|R|Rmd|Rds|Rdata|Rproj)\b(?!\.\w)"
+    ),
+    re.compile(r"\b(?=[\w-]*\d)[A-Za-z]\w*(?:-\w+)+"),  # a hyphenated name with a digit (gpt-4o)
+    re.compile(r"(?<![\w\\-])[A-Za-z]+\d\w*(?![\w-])"),  # a name with a digit (A100; not "\\n1")
+    # A name and its version, one fact: "Java 21", "Python 3.10", "Windows 11".
+    # (Not a sentence's first word, nor a word that only numbers a thing: "Version 3.8.2 was
+    # released" has the fact 3.8.2, "Port 8443" 8443.)
+    re.compile(
+        r"(?<=[a-z0-9,;:] )(?!(?:Version|Port|Step|Section|Page|Chapter|Figure|Table|Line|Item|"
+        r"Option|Level|Phase|Stage|Tier|Plan|Number|No)\b)[A-Z][A-Za-z]+ \d+(?:\.\d+)*"
+        r"(?![\w-]|\.\w)"  # a sentence's full stop after it ("under Apache 2.0.") is none of it
+    ),
+    re.compile(r"(?<![\w.-])\d+(?:[-/]\d+)+(?![\w-])"),  # a date (2023-05-01, 5/1/2023)
+    re.compile(
+        r"(?<![\w.:-])\d+(?::\d+)+(?:\s?(?:[AaPp]M|[ap]m|[ap]\.m\.))?(?![\w:])"
+    ),  # 10:30 PM, 16:9
+    # A range of shares or measures ("5%-10%", "5-10 GB"): one fact, not its two ends.
+    regex.compile(rf"(?<![\w.-])\d+(?:\.\d+)?%?\s?[-–]\s?\d+(?:\.\d+)?(?:%|\s{SPACED_UNIT})"),
+    re.compile(  # a date in words (March 5, 2024; 5 March 2024; March 2024)
+        rf"\b(?:(?:{_MONTH}) \d{{1,2}}(?:st|nd|rd|th)?(?:, \d{{4}})?|"
+        rf"\d{{1,2}}(?:st|nd|rd|th)? (?:of )?(?:{_MONTH})(?: \d{{4}})?|"
+        rf"(?:{_MONTH}) \d{{4}})(?![\w-])"
+    ),
+    regex.compile(_NUMBER),  # a number, not a name's part
+    re.compile(r"\b[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)+\b"),  # CamelCase
+    re.compile(r"\b[A-Z]{2,}[a-z]?\b"),  # an acronym (GPU, VPCs)
+    # A name of several capitalised words, a sentence's first too ("Harborline Gateway requires
+    # ...": its "Gateway" alone was a fact), but not one that opens with a function word.
+    regex.compile(
+        r"(?<![\w.])(?!(?:The|A|An|This|That|These|Those|It|Its|You|Your|We|Our|In|On|For|To|If|"
+        r"When|Yes|No|Use|Set|Run|See|Both|Currently|Also|However|Additionally|Furthermore|"
+        r"Moreover|Some|Many|Most|All|Each|Every|Any|There|Here|Unlike|Like|While|With|By|From|"
+        r"As|At|Since|Although|Today|Now|Then|So|Integrating|Using)\b)"
+        r"[A-Z][a-z]+(?: [A-Z][a-z]+)+\b(?![A-Za-z])"
+    ),
+    # A proper name, of one word or more ("San Francisco"; "Jane Smith" of "Dr. Jane Smith").
+    regex.compile(
+        rf"(?<=[a-z0-9,;:] |{TITLE} )(?!{TITLE})[A-Z][a-z]+(?: [A-Z][a-z]+)*\b(?![A-Za-z])"
+    ),
+]
+
+
+# A URL, an e-mail address, a path, code, an option or a file name: specific by their form.
+ADDRESS_OR_CODE = TERMS[:6]
+
+
+def specific_terms(text: str, patterns: list = TERMS) -> list[str]:
+    """The specific terms of `text`, most specific kinds first, each once (in Chinese or
+    Japanese text too: "設定はconfig.yamlです" holds "config.yaml")."""
+    text, found = spaced(text), []
+    for pattern in patterns:
+        found += [m.group(1) if pattern.groups else m.group(0) for m in pattern.finditer(text)]
+    return list(dict.fromkeys(unspaced(term).strip() for term in found))

@@ -1,0 +1,133 @@
+"""A value's other spellings, each an alternative of its fact (tunelab.evaluate.derive_facts):
+"10 days" is said "10 day", "16 GB" "16 gigabytes", "3" "three", "$20 per month" "$20/month",
+"14 March 2026" "2026-03-14", and "5e-4 (0.0005)" is one value written two ways."""
+
+from __future__ import annotations
+
+import re
+
+import regex
+
+from tunelab.evaluate.normalize_numbers import normalize
+from tunelab.evaluate.specific_terms import PERIOD, SPACED_UNIT
+
+# A value's unit in its other common forms, each an alternative of the fact: "10 days" is said
+# "10 day" ("10-day") too, "2 GB" "2 gigabytes" ("16GB" is read "16 GB"); "30s" is "30 seconds".
+# No one-letter form is given to a fact: "3 s" would be stated by "Python 3's", "10 d" by "10
+# D-cells".
+_UNIT_FORMS = [
+    ("second", "seconds", "sec", "s"), ("minute", "minutes", "min"), ("hour", "hours", "h"),
+    ("day", "days", "d"), ("week", "weeks"), ("month", "months"), ("year", "years"),
+    ("millisecond", "milliseconds", "ms"), ("byte", "bytes"),  # "70B" is parameters
+    ("kilobyte", "kilobytes", "KB", "kB"), ("megabyte", "megabytes", "MB"),
+    ("gigabyte", "gigabytes", "GB"), ("terabyte", "terabytes", "TB"),
+    ("gram", "grams", "g"), ("kilogram", "kilograms", "kg"), ("litre", "litres", "liter",
+    "liters", "L", "l"), ("foot", "feet", "ft"), ("pound", "pounds", "lb", "lbs"),
+    ("ounce", "ounces", "oz"), ("kilometre", "kilometres", "kilometer", "kilometers", "km"),
+]  # fmt: skip
+_FORMS_OF = {form: forms for forms in _UNIT_FORMS for form in forms}
+_VALUE_AND_UNIT = re.compile(r"^(\S*\d)\s?([^\W\d_]+)$")
+
+
+# A small count is often written as a word: "16" as "sixteen", "4 propellers" as "four
+# propellers" (the demo's hand-written facts give "3" and "three").
+_SMALL = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+    "fifteen sixteen seventeen eighteen nineteen twenty"
+).split()
+_TENS = dict(
+    zip(range(20, 100, 10), "twenty thirty forty fifty sixty seventy eighty ninety".split())
+)
+_COUNT = re.compile(r"^(\d{1,2})((?: [^\W\d_]+)?)$")
+
+
+def _number_words(value: str) -> list[str]:
+    """The value with its number as a word ("32" -> "thirty-two" and "thirty two"), for whole
+    numbers under 100 alone or before a word that is no unit; none for other values."""
+    match = _COUNT.match(value)
+    if not match or regex.fullmatch(SPACED_UNIT, match[2].strip()):  # "16 GB" is written so
+        return []
+    number, rest = int(match[1]), match[2]
+    if number < len(_SMALL):
+        words = [_SMALL[number]]
+    else:
+        tens, ones = _TENS[number - number % 10], _SMALL[number % 10]
+        words = [tens] if number % 10 == 0 else [f"{tens}-{ones}", f"{tens} {ones}"]
+    return [w + rest for w in words]
+
+
+_RATE = re.compile(rf"^(.*\d\S*)(?:\s?/\s?|\s+per\s+|\s+an?\s+)({PERIOD})$")
+
+
+def _rate_forms(value: str) -> list[str]:
+    """A rate's other spellings: "$20 per month" is said "$20/month" and "$20 a month" too."""
+    match = _RATE.match(value)
+    if not match:
+        return []
+    amount, period = match[1], match[2]
+    article = "an" if period == "hour" else "a"
+    forms = [f"{amount} per {period}", f"{amount}/{period}", f"{amount} {article} {period}"]
+    return [form for form in forms if form != value]
+
+
+def _unit_forms(value: str) -> list[str]:
+    """The other forms of a value's unit ("10 days": "10 day"; "30s": "30 seconds"), none of one
+    letter, none for other terms."""
+    match = _VALUE_AND_UNIT.match(value)
+    forms = _FORMS_OF.get(match[2]) if match else None
+    return [f"{match[1]} {f}" for f in forms if f != match[2] and len(f) > 1] if forms else []
+
+
+_MONTHS = "January February March April May June July August September October November December"
+_MONTH_NUMBER = (
+    {m.lower(): i + 1 for i, m in enumerate(_MONTHS.split())}
+    | {m.lower()[:3]: i + 1 for i, m in enumerate(_MONTHS.split())}
+    | {"sept": 9}
+)
+_DATE_FORMS = [
+    re.compile(r"(?P<month>[A-Za-z]+)\.? (?P<day>\d{1,2})(?:st|nd|rd|th)?,? (?P<year>\d{4})"),
+    re.compile(
+        r"(?P<day>\d{1,2})(?:st|nd|rd|th)? (?:of )?(?P<month>[A-Za-z]+)\.?,? (?P<year>\d{4})"
+    ),
+    re.compile(r"(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})"),
+]
+
+
+def _date_forms(value: str) -> list[str]:
+    """The same date written the other common ways ("14 March 2026": "March 14, 2026",
+    "2026-03-14"), none for other terms."""
+    for pattern in _DATE_FORMS:
+        if found := pattern.fullmatch(value.strip()):
+            month = found["month"]
+            number = int(month) if month.isdigit() else _MONTH_NUMBER.get(month.lower())
+            day, year = int(found["day"]), found["year"]
+            if not number or not 1 <= number <= 12 or not 1 <= day <= 31:
+                return []
+            name = _MONTHS.split()[number - 1]
+            forms = [
+                f"{name} {day}, {year}",
+                f"{day} {name} {year}",
+                f"{year}-{number:02d}-{day:02d}",
+            ]
+            return [f for f in forms if normalize(f) != normalize(value)]
+    return []
+
+
+# A value's other spellings, each an alternative of its fact.
+OTHER_FORMS = (_unit_forms, _date_forms, _number_words, _rate_forms)
+
+
+# A value and the same value written another way after it: "5e-4 (0.0005)".
+_SAME_VALUE = re.compile(r"(\S+)\s*\((\S+)\)")
+_VALUE = re.compile(r"[-+]?\d[\d.,]*(?:e[-+\u2212]?\d+)?%?", re.IGNORECASE)
+
+
+def same_values(answer: str, facts: list[str]) -> list[list[str]]:
+    """The facts, each a list of its alternatives: a value with the same value in brackets after
+    it is one fact written two ways."""
+    grouped = {fact: [fact] for fact in facts}
+    for match in _SAME_VALUE.finditer(answer):
+        value, again = match[1], match[2]
+        if value in grouped and again in grouped and all(map(_VALUE.fullmatch, (value, again))):
+            grouped[value] += grouped.pop(again)
+    return list(grouped.values())
