@@ -182,7 +182,7 @@ def test_a_data_command_reads_a_run_config_s_spelling_of_a_data_setting(tmp_path
     from typer.testing import CliRunner
 
     from tunelab.cli import app
-    from tunelab.data.quality.check import QualityConfig
+    from tunelab.data.quality.findings import QualityConfig
 
     settings = ["data.fields.question=Question", "data.max_length=64"]
     config = QualityConfig.from_dict({}, settings)

@@ -7,7 +7,8 @@ import json
 from pathlib import Path
 
 from tunelab.data.quality import dedup
-from tunelab.data.quality.check import QualityConfig, check_file
+from tunelab.data.quality.check import check_file
+from tunelab.data.quality.findings import QualityConfig
 from tunelab.data.quality.report import to_markdown
 
 TINY = QualityConfig(model="tiny-random")

@@ -292,7 +292,8 @@ def test_inspect_and_check_name_a_row_training_drops_for_a_special_tokens_text(t
     import json
 
     from tunelab.config import DataConfig
-    from tunelab.data.quality.check import QualityConfig, check_file
+    from tunelab.data.quality.check import check_file
+    from tunelab.data.quality.findings import QualityConfig
     from tunelab.data.quality.inspect import inspect_file
 
     path = tmp_path / "sp.jsonl"

@@ -10,7 +10,8 @@ from typer.testing import CliRunner
 
 from tunelab.cli import app
 from tunelab.data.load import load_examples
-from tunelab.data.quality.check import QualityConfig, check_file, write_clean
+from tunelab.data.quality.check import check_file, write_clean
+from tunelab.data.quality.findings import QualityConfig
 from tunelab.data.quality.pii import find_pii, scrub
 from tunelab.data.quality.report import to_html, to_markdown
 from tunelab.data.split import split_examples

@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 
 from tunelab.data.quality import dedup, diversity
-from tunelab.data.quality.check import QualityConfig, check_file
+from tunelab.data.quality.check import check_file
+from tunelab.data.quality.findings import QualityConfig
 from tunelab.data.quality.report import sections
 from tunelab.data.split import normalize_text
 from tunelab.data.text import words

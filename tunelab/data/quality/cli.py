@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 
 from tunelab.config import DEFAULT_MODEL, DataConfig
-from tunelab.data.quality.check import QualityConfig
+from tunelab.data.quality.findings import QualityConfig
 from tunelab.errors import TunelabError
 from tunelab.options import options
 

@@ -10,7 +10,8 @@ from rich.console import Console
 from rich.table import Table
 
 from tunelab.data.load import grouped_rejects
-from tunelab.data.quality.check import QualityReport, question_text
+from tunelab.data.quality.check import question_text
+from tunelab.data.quality.findings import QualityReport
 
 
 @dataclass
