@@ -133,6 +133,28 @@ def test_a_value_some_others_are_said_to_claim_is_reported_not_stated(
 
 
 @pytest.mark.parametrize(
+    "answer, accurate, hallucinated",
+    [
+        # A reported value the answer then affirms as its own is its claim too.
+        ("Some guides recommend 16, which is the default.", True, False),
+        ("Some guides say 16, and that is the default.", True, False),
+        ("Some guides recommend 16 which is the default.", True, False),
+        ("Some guides say 16. That's correct.", True, False),
+        ("Some guides say 16, and they are right.", True, False),
+        ("Some guides say 32, which is the default.", False, True),
+        # Denied or left unaffirmed, it stays a report.
+        ("Some guides say 16, which is not the default.", False, False),
+        ("The default is 16, although some guides say 32.", True, False),
+        ("Some guides say 32, which is wrong; the default is 16.", True, False),
+    ],
+)
+def test_a_reported_value_the_answer_affirms_is_stated(answer, accurate, hallucinated):
+    check = parse_fact_check({"facts": [["16"]], "wrong": ["32"]}, "t.jsonl:1")
+    scores = score_facts(answer, check)
+    assert (scores["fact_accuracy"], scores["hallucination"]) == (accurate, hallucinated)
+
+
+@pytest.mark.parametrize(
     "fact, answer",
     [
         ("CPU", "It is not CPU only; it also uses a GPU."),

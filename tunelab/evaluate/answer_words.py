@@ -164,6 +164,14 @@ _REPORT_END = re.compile(
     r"although|though|instead)\b",
     re.I,
 )
+# A report the answer then affirms is its own claim too: "Some guides recommend 16, which is the
+# default", "some say 16, and that is the default", "Some say 16. That's correct."
+_AFFIRMED = re.compile(
+    r"\s*[,;.]?\s*(?:which|(?:and\s+)?(?:that|this|it))(?:\s+is|['’]s)\s+"
+    r"(?:(?:indeed|also|actually|in\s+fact)\s+)?(?:the\s+default|correct|right|true|accurate)\b"
+    r"|\s*[,;.]?\s*(?:and\s+)?they(?:\s+are|['’]re)\s+(?:correct|right)\b",
+    re.I,
+)
 _SAID_AFTER = re.compile(r"\s*:?")
 _SENTENCE_END = re.compile(r"[.?!。！？](?=\s|$)|\n")
 _INTERJECTIONS = frozenset("no sorry wait actually oh well hmm".split())
@@ -308,7 +316,10 @@ def _negated_english(
     for report in _REPORTED.finditer(text):  # "although some guides say 32"
         start = _SAID_AFTER.match(text, report.end()).end()  # "some say: 32"
         end = _REPORT_END.search(text, start)
-        reported = _WORD.finditer(text, start, end.start() if end else len(text))
+        end = end.start() if end else len(text)
+        if any(_AFFIRMED.match(text, w.end()) for w in _WORD.finditer(text, start, end)):
+            continue  # "some guides recommend 16, which is the default": the answer's claim too
+        reported = _WORD.finditer(text, start, end)
         near.update(w.start() for w in reported)
     for past in PAST_VALUE.finditer(text):  # "was 32 in older versions", "changed from 30"
         group = next(i for i in range(1, 5) if past.group(i))
