@@ -122,10 +122,17 @@ def test_a_value_offered_among_others_is_not_stated(fact, answer, stated):
         ("16 GB", "It needs 8GB/16GB.", False),
         ("$10", "It costs $5/$10 a month.", False),
         ("1024", "Use 1024/2048 tokens.", False),
+        # Small powers of two are a setting's choices too (in lowest terms no fraction of them
+        # has more than 1 on top): "16/32" is offered as "16 or 32" is.
+        ("16", "Set the rank to 16/32.", False),
+        ("32", "Use a batch size of 16/32.", False),
+        ("8", "Use 8/16 GPUs.", False),
         ("8080", "The default port is 8080; 8000/8080 both work.", True),  # said alone too
         # A fraction, a score, a ratio, a date, a path or a rate is no choice.
         ("3", "Use 3/4 of the data.", True),
         ("4", "Use 3/4 of the data.", True),
+        ("2", "Use 1/2 of the data.", True),
+        ("8", "Use 1/8 of the data.", True),
         ("80", "Use an 80/20 split.", True),
         ("9", "It scored 9/10.", True),
         ("24", "Support is 24/7.", True),
@@ -141,6 +148,8 @@ def test_a_value_offered_among_others_is_not_stated(fact, answer, stated):
         ("128", "Use r/alpha 128/256.", True),
         ("256", "Use r/alpha 128/256.", True),
         ("256", "Set lora_r/lora_alpha: 128/256 for this model.", True),
+        ("16", "Use r/alpha 16/32.", True),
+        ("32", "Use r/alpha 16/32.", True),
         ("256", "Set alpha 128/256.", False),  # one name: a choice of its value
         # HTTP statuses of a plural kind are each one of them; a singular one is still a choice.
         ("404", "It returns 404/500 errors.", True),

@@ -40,8 +40,8 @@ _SLASHED = regex.compile(
 def _slash_choice(pair: regex.Match) -> bool:
     """Whether two values around a slash are two of one kind that no fraction, score, ratio or
     rate is ("3/4", "9/10", "80/20", "24/7", "50 tokens/s" keep their numbers): each with the
-    same currency or unit ("$5/$10", "8GB/16GB"), each a decimal ("3.10/3.11"), or whole numbers
-    past any fraction's or score's ("8000/8080")."""
+    same currency or unit ("$5/$10", "8GB/16GB"), each a decimal ("3.10/3.11"), whole numbers
+    past any fraction's or score's ("8000/8080"), or powers of two a setting takes ("16/32")."""
     a, b = (pair[f"number{end}"].replace(",", "") for end in "ab")
     if a == b or any(re.match(r"0\d", n) for n in (a, b)):
         return False  # one value, or a code's part ("05")
@@ -51,7 +51,14 @@ def _slash_choice(pair: regex.Match) -> bool:
         return pair["unita"].lower() == (pair["unitb"] or "").lower()
     if "." in a or "." in b:
         return "." in a and "." in b
-    return int(a) > _FRACTION_PARTS and int(b) > _FRACTION_PARTS
+    numbers = (int(a), int(b))
+    return all(n > _FRACTION_PARTS for n in numbers) or all(map(_power_of_two, numbers))
+
+
+def _power_of_two(n: int) -> bool:
+    """Whether `n` is 2, 4, 8, …: values a setting is offered in ("16/32"); in lowest terms, no
+    fraction of two of them has more than 1 on top ("1/2", "1/8" keep their numbers)."""
+    return n >= 2 and n & (n - 1) == 0
 
 
 _FRACTION_PARTS = 100  # the largest number read as a fraction's or score's part ("45/100")
