@@ -144,6 +144,23 @@ def test_empty_restated_junk_and_foreign_rows_are_found(tmp_path):
     assert report.off_language == [10] and report.languages["es"] == 1
 
 
+def test_english_rows_with_many_articles_read_english_and_portuguese_still_stands_out(tmp_path):
+    # English "a" and "as" are Portuguese stopwords too: these two English rows read "pt".
+    rows = qa_rows(FACTS) + [
+        {
+            "question": "Can it write a story, such as a hero's journey or a mystery plot?",
+            "answer": "Yes.",
+        },
+        {"question": "ask me a question", "answer": "Sure, here is a question."},
+        {
+            "question": "Como posso treinar o modelo?",
+            "answer": "Com os dados de treino e uma GPU, como a documentação diz.",
+        },
+    ]
+    report = check_file(write_rows(tmp_path / "d.jsonl", rows), config=TINY)
+    assert report.off_language == [8] and report.languages["pt"] == 1
+
+
 def test_loader_rejects_are_reported_with_their_line_instead_of_stopping(tmp_path):
     rows = qa_rows(FACTS[:2]) + [{"question": "No answer here?", "answer": "  "}]
     report = check_file(write_rows(tmp_path / "d.jsonl", rows), config=TINY)
