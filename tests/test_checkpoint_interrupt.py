@@ -62,6 +62,34 @@ def test_ctrl_c_while_the_model_loads_says_training_had_not_started(tmp_path, qa
         loop.train(config, resume=True)
 
 
+def test_ctrl_c_after_the_run_folder_is_written_says_how_to_go_on(tmp_path, qa_file, monkeypatch):
+    # Between the run folder's writing and the loop's own Ctrl-C handling it stopped without a
+    # word, the folder holding a config and no step.
+    config = tiny_config(tmp_path, qa_file)
+    config.to_yaml(tmp_path / "run.yaml")
+    real = loop.iterate_batches
+
+    def presses_ctrl_c(*args, **kwargs):
+        signal.raise_signal(signal.SIGINT)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(loop, "iterate_batches", presses_ctrl_c)
+    result = CliRunner().invoke(app, ["train", str(tmp_path / "run.yaml")])
+    assert result.exit_code == 130
+    said = " ".join(result.output.split())
+    assert f"interrupted before the first step: {config.run_dir} holds no checkpoint" in said
+    assert "train again with --overwrite" in said
+
+    monkeypatch.undo()
+    loop.train(config, overwrite=True)
+    monkeypatch.setattr(loop, "iterate_batches", presses_ctrl_c)
+    with pytest.raises(KeyboardInterrupt, match="before the first step") as stop:
+        loop.train(tiny_config(tmp_path, qa_file, max_steps=9), resume=True)
+    assert f"the last checkpoint is step-000006: `tunelab train {config.run_dir} --resume`" in str(
+        stop.value
+    )
+
+
 def test_ctrl_c_while_the_final_model_is_written_says_how_to_write_it(
     tmp_path, qa_file, monkeypatch
 ):

@@ -64,15 +64,18 @@ def train(config: Config, resume: bool = False, overwrite: bool = False) -> Path
     try:
         with BeforeTraining(config.run_dir, console) as before:
             session = start_session(config, resume, overwrite, world, device, before, console)
-            log, last_loss, interrupted = _run_steps(session)
+            log, last_loss, interrupted = _run_steps(session, before)
             return finish_session(session, log, last_loss, interrupted, console)
     finally:
         distributed.stop(world, config.train.parallel)
 
 
-def _run_steps(session: TrainSession) -> tuple[MetricsLog | None, float, bool]:
+def _run_steps(
+    session: TrainSession, before: BeforeTraining
+) -> tuple[MetricsLog | None, float, bool]:
     """The steps, from the session's state to its last step or a stop; returns the metrics log
-    (rank 0's, for finish_session), the last step's loss and whether Ctrl-C stopped it."""
+    (rank 0's, for finish_session), the last step's loss and whether Ctrl-C stopped it. Ctrl-C
+    is `before`'s to report until the loop's own handling (`stop`) takes over."""
     config, world, device, state = session.config, session.world, session.device, session.state
     model, tokenizer, loss_module = session.model, session.tokenizer, session.loss_module
     optimizer, scheduler, heldout = session.optimizer, session.scheduler, session.heldout
@@ -139,6 +142,7 @@ def _run_steps(session: TrainSession) -> tuple[MetricsLog | None, float, bool]:
         return value
 
     with stop, launcher, progress, on_crash, ExitStack() as files:
+        before.stepping = True
         log = files.enter_context(MetricsLog(config)) if world.is_main else None
         _before_first_step(session, log, progress, launcher, measure_eval_loss)
         stopping = interrupted = False

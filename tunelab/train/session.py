@@ -197,6 +197,7 @@ def start_session(
         heldout = heldout if world.is_main else None
     metrics_path = run_dir / METRICS_FILE
     before.started = True  # the run folder is written from here on
+    before.resume_hint = resume_command(run_dir, world.size, world.local_size)
     if world.is_main:
         if overwrite and not resume:  # only now: a refusal before left the old run as it was
             replace_run_dir(run_dir)

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from tunelab.errors import TunelabError
-from tunelab.run import CHECKPOINT_PREFIX, list_checkpoints
+from tunelab.run import CHECKPOINT_PREFIX, CHECKPOINTS, list_checkpoints
 from tunelab.train import distributed
 from tunelab.train.checkpoint import TrainState
 from tunelab.train.distributed import World
@@ -26,25 +26,37 @@ class CtrlCAgain(KeyboardInterrupt):
 
 
 class BeforeTraining:
-    """Ctrl-C while the model and data load, before the run folder is written (`started`): one
-    line saying so and what is on disk, as the loop's Ctrl-C says which step it kept. The
-    command exited 130 without a word."""
+    """Ctrl-C before the loop's own Ctrl-C handling takes over (`stepping`): one line saying what
+    is on disk and how to go on, as the loop's Ctrl-C says which step it kept. While the model
+    and data load, before the run folder is written (`started`), the folder is as it was; once
+    written, it holds the config and the checkpoints a resume found. The command exited 130
+    without a word (after the folder was written too)."""
 
     def __init__(self, run_dir: Path, console: Console) -> None:
         self.run_dir, self.console = run_dir, console
-        self.started = False
+        self.started = self.stepping = False
+        self.resume_hint = ""  # the command that continues the run, once it is `started`
 
     def __enter__(self) -> BeforeTraining:
         return self
 
     def __exit__(self, kind, err, traceback) -> None:
         # A KeyboardInterrupt with words is the loop's own, already said.
-        if kind is not KeyboardInterrupt or err.args or self.started:
+        if kind is not KeyboardInterrupt or err.args or self.stepping:
             return
-        kept = "is left as it was" if self.run_dir.exists() else "was not created"
-        message = f"interrupted before training started: {self.run_dir} {kept}"
+        if self.started:
+            message = f"interrupted before the first step: {self._how_to_go_on()}"
+        else:
+            kept = "is left as it was" if self.run_dir.exists() else "was not created"
+            message = f"interrupted before training started: {self.run_dir} {kept}"
         self.console.print(f"[yellow]{escape(message)}[/]", soft_wrap=True)
         raise KeyboardInterrupt(message) from None
+
+    def _how_to_go_on(self) -> str:
+        saved = list_checkpoints(self.run_dir / CHECKPOINTS)
+        if not saved:
+            return f"{self.run_dir} holds no checkpoint: train again with --overwrite"
+        return f"the last checkpoint is {saved[-1].name}: `{self.resume_hint}` goes on from it"
 
 
 class StopRequest:
