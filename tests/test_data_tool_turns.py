@@ -105,11 +105,3 @@ def test_a_chat_request_to_a_one_question_template_refuses_a_tool_turn(tiny, tem
         prompt.chat(WEATHER[:3], tokenizer)
     asked = render_prompt(Example.qa("How warm is it in Paris?"), tokenizer, template)
     assert prompt.chat(WEATHER[:2], tokenizer) == asked
-
-
-def test_a_tool_call_that_is_not_text_is_refused_by_name():
-    call = {"role": "assistant", "content": None, "tool_calls": [{"id": "1", "type": "function",
-            "function": {"name": "weather", "arguments": '{"city": "Paris"}'}}]}  # fmt: skip
-    messages = [WEATHER[0], call, WEATHER[2], WEATHER[3]]
-    with pytest.raises(DataError, match=r"^tools\.jsonl:4: messages\[1\] holds tool_calls"):
-        to_example({"messages": messages}, "messages", "tools.jsonl:4")

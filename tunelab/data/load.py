@@ -17,6 +17,7 @@ from tunelab.data.file_text import DataError
 from tunelab.data.hub import hub_rows, is_hub
 from tunelab.data.read import SHAPES, console, detect_shape, no_rows, read_rows
 from tunelab.data.templates import Example
+from tunelab.data.tool_calls import read_tool_calls, read_tools
 from tunelab.errors import TunelabError
 
 SHAREGPT_ROLES = {
@@ -29,6 +30,8 @@ SHAREGPT_ROLES = {
     # calls it "observation").
     "tool": "tool",
     "observation": "tool",
+    # An assistant's call of a tool, its value the call as JSON (LLaMA-Factory's ShareGPT).
+    "function_call": "assistant",
 }
 # How a user skips bad rows depends on the command: training reads data.on_error from its run
 # config, `data split` has --on-error, others no such choice. A command passes its own hint.
@@ -171,7 +174,9 @@ def to_example(row: dict[str, Any], shape: str, source: str) -> Example:
     if shape == "text":
         return Example(text=_field(row, "text", source), source=source)
     if shape == "messages":
-        return Example(messages=_messages(row, source), source=source)
+        return Example(
+            messages=_messages(row, source), tools=read_tools(row, source), source=source
+        )
     if shape == "alpaca":
         instruction = _field(row, "instruction", source)
         extra = _field(row, "input", source, required=False)
@@ -211,7 +216,7 @@ def _field(row: dict[str, Any], name: str, source: str, required: bool = True) -
     return value
 
 
-def _messages(row: dict[str, Any], source: str) -> list[dict[str, str]]:
+def _messages(row: dict[str, Any], source: str) -> list[dict[str, Any]]:
     raw = row.get("messages", row.get("conversations"))
     if isinstance(raw, str):  # a CSV cell holds its turns as JSON text
         try:
@@ -229,37 +234,56 @@ def _messages(row: dict[str, Any], source: str) -> list[dict[str, str]]:
             raise DataError(f"{source}: messages[{i}] must be an object with role and content")
         given = turn.get("role", turn.get("from"))
         role = SHAREGPT_ROLES.get(given) if isinstance(given, str) else None  # ["user"]: unhashable
-        content = turn.get("content", turn.get("value"))
-        if turn.get("tool_calls"):  # the call is not text: a reply trained without it is wrong
-            raise DataError(
-                f"{source}: messages[{i}] holds tool_calls, which tunelab does not train: write "
-                "the call as the assistant's text content (as the model should say it), or leave "
-                "the row out"
-            )
         if role is None:
             raise DataError(
                 f"{source}: messages[{i}] has unknown role {given!r}; use one of "
                 f"{sorted(SHAREGPT_ROLES)}"
             )
-        content = _text_content(content)
-        if content is None:
-            raise DataError(
-                f"{source}: messages[{i}].content must be text or a list of text parts "
-                '({"type": "text", "text": ...})'
-            )
-        messages.append({"role": role, "content": content})
+        messages.append(_turn(turn, role, f"{source}: messages[{i}]"))
     # A reply opening the chat answers nothing: templates keep it as context, never train on it.
     replies = [m for m in messages[1:] if m["role"] == "assistant"]
     if not replies:
         opening = " after the first turn" if messages[0]["role"] == "assistant" else ""
         raise DataError(f"{source}: messages has no assistant turn{opening} to train on")
-    if not replies[-1]["content"].strip():
+    if not _says_something(replies[-1]):
         raise DataError(f"{source}: the last assistant turn is empty")
     # An empty reply mid-chat would teach the model to end its turn at once after that message.
     for i, turn in enumerate(messages[1:], start=1):
-        if turn["role"] == "assistant" and not turn["content"].strip():
+        if turn["role"] == "assistant" and not _says_something(turn):
             raise DataError(f"{source}: messages[{i}] is an empty assistant turn")
     return messages
+
+
+def _turn(turn: dict[str, Any], role: str, where: str) -> dict[str, Any]:
+    """One turn as templates take it: its role and text, and an assistant's tool calls (a
+    ShareGPT "function_call" turn is one, its value the call's JSON, as LLaMA-Factory writes)."""
+    content = turn.get("content", turn.get("value"))
+    # OpenAI exports write "tool_calls": null (or []) on turns that call nothing.
+    calls = turn.get("tool_calls") or None
+    if turn.get("role", turn.get("from")) == "function_call":
+        calls, content = content, ""
+    if calls is not None and role != "assistant":
+        raise DataError(f"{where} is a {role} turn with tool_calls: only an assistant calls tools")
+    if calls is not None and content is None:  # OpenAI's call turns have content null
+        content = ""
+    text = _text_content(content)
+    if text is None:
+        raise DataError(
+            f"{where}.content must be text or a list of text parts "
+            '({"type": "text", "text": ...})'
+        )
+    read: dict[str, Any] = {"role": role, "content": text}
+    if calls is not None:
+        read["tool_calls"] = read_tool_calls(calls, f"{where}.tool_calls")
+    # Templates that pair a tool's result with its call (Mistral's, Llama 3.1's) read these.
+    for key in ("tool_call_id", "name") if role == "tool" else ():
+        if isinstance(turn.get(key), str):
+            read[key] = turn[key]
+    return read
+
+
+def _says_something(turn: dict[str, Any]) -> bool:
+    return bool(turn["content"].strip() or turn.get("tool_calls"))
 
 
 def _text_content(content: Any) -> str | None:

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, StrictUndefined, TemplateError
 
+from tunelab.data.tool_calls import has_tool_calls, require_tool_calls
 from tunelab.errors import TunelabError
 
 if TYPE_CHECKING:
@@ -33,12 +34,14 @@ class Example:
     """One training example in a shape-independent form.
 
     `messages` is the conversation (roles user/assistant/system/tool); the assistant turns are
-    the responses, the rest (a tool's result too) their context. `text` is set instead for raw
-    text (continued pretraining: every token trained).
+    the responses (an assistant's `tool_calls` too), the rest (a tool's result too) their
+    context; `tools` the functions the chat offers, which the chat template writes.
+    `text` is set instead for raw text (continued pretraining: every token trained).
     `instruction`/`input` keep the Alpaca fields apart for templates that use them.
     """
 
-    messages: list[dict[str, str]] = field(default_factory=list)
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    tools: list[dict[str, Any]] | None = None
     text: str | None = None
     instruction: str | None = None
     input: str | None = None
@@ -121,7 +124,7 @@ def render_segments(
     example = _through_last_reply(example)
     messages = _with_system(example.messages, system_prompt)
     if template == "chat":
-        return _chat_segments(messages, tokenizer, eos)
+        return _chat_segments(messages, tokenizer, eos, example.tools)
     prompt = render_prompt(example, tokenizer, template, system_prompt)
     return [(prompt, False), (example.answer + eos, True)]
 
@@ -138,7 +141,17 @@ def render_prompt(
     if template == "chat":
         require_chat_template(tokenizer)
         require_tool_role(history, tokenizer)
-        return tokenizer.apply_chat_template(history, tokenize=False, add_generation_prompt=True)
+        require_tool_calls(history, example.tools, tokenizer)
+        return tokenizer.apply_chat_template(
+            history, tools=example.tools, tokenize=False, add_generation_prompt=True
+        )
+    if example.tools or has_tool_calls(messages):
+        # A call is no text to put after a prompt, and tools no question to ask.
+        raise TunelabError(
+            f"tool calls and tools have no place in {_one_question(template)}, which trains one "
+            "text reply: train rows with tools or tool_calls with the chat template "
+            "(data.template: chat)"
+        )
     if "messages" not in template and has_tool_turn(history):
         # The reply would be trained (or asked) without the result it reads from.
         raise TunelabError(
@@ -246,14 +259,21 @@ def _renders_tool_turns(tokenizer: PreTrainedTokenizerBase) -> bool:
 
 
 def _chat_segments(
-    messages: list[dict[str, str]], tokenizer: PreTrainedTokenizerBase, eos: str
+    messages: list[dict[str, Any]],
+    tokenizer: PreTrainedTokenizerBase,
+    eos: str,
+    tools: list[dict[str, Any]] | None = None,
 ) -> list[tuple[str, bool]]:
-    """Render turn by turn so each assistant reply (through its EOS) is trained, the rest masked."""
+    """Render turn by turn so each assistant reply (through its EOS) is trained, the rest masked:
+    a reply that calls tools is trained as any other, the call as the template writes it."""
     require_chat_template(tokenizer)
     require_tool_role(messages, tokenizer)
+    require_tool_calls(messages, tools, tokenizer)
 
-    def render(msgs: list[dict[str, str]], open_reply: bool) -> str:
-        return tokenizer.apply_chat_template(msgs, tokenize=False, add_generation_prompt=open_reply)
+    def render(msgs: list[dict[str, Any]], open_reply: bool) -> str:
+        return tokenizer.apply_chat_template(
+            msgs, tools=tools, tokenize=False, add_generation_prompt=open_reply
+        )
 
     segments: list[tuple[str, bool]] = []
     done = ""  # text already placed in segments
