@@ -12,11 +12,15 @@ import pytest
 from tests.conftest import write_jsonl
 from tests.test_data_mask import trained_text
 from tunelab.data.load import load_examples, to_example
+from tunelab.data.quality.check import QualityConfig, check_file
 from tunelab.data.read import DataError
+from tunelab.data.split import drop_duplicates
 from tunelab.data.templates import render_prompt
 from tunelab.data.tokenize import tokenize_all, tokenize_example
 from tunelab.errors import TunelabError
 from tunelab.random_models import tiny_tokenizer
+
+TINY = QualityConfig(model="tiny-random")
 
 # As Qwen2.5's (Hermes' format): the tools in the system turn, each call as <tool_call>{json}
 # </tool_call>, a tool's result as a user turn in <tool_response>.
@@ -191,3 +195,50 @@ def test_a_one_reply_template_refuses_calls_and_tools(tool_tokenizer, template, 
         tokenize_example(example, tool_tokenizer, template)
     with pytest.raises(TunelabError, match="tool calls and tools have no place"):
         render_prompt(example, tool_tokenizer, template)  # as eval asks it
+
+
+def test_a_reply_that_calls_says_its_calls_as_its_answer():
+    # What eval scores against and data check and split compare: a call is no empty answer.
+    example = to_example({**ROW, "messages": ROW["messages"][:2]}, "messages", "calls.jsonl:1")
+    assert example.answer == '{"name": "get_weather", "arguments": {"city": "Paris"}}'
+
+
+def test_rows_asking_alike_but_calling_or_offering_apart_are_no_repeats():
+    # xLAM-like sets ask the same thing of other tools, or call with other arguments.
+    ends_on_call = {**ROW, "messages": ROW["messages"][:2]}
+    other_city = with_turn(1, tool_calls=[{"function": {"name": "get_weather",
+                                                        "arguments": {"city": "Rome"}}}])  # fmt: skip
+    other_city["messages"] = other_city["messages"][:2]
+    other_tools = {**ends_on_call, "tools": [WEATHER_TOOL, {"name": "get_time"}]}
+    rows = [ends_on_call, other_city, other_tools, ends_on_call]
+    examples = [to_example(row, "messages", f"calls.jsonl:{i}") for i, row in enumerate(rows, 1)]
+    kept, dropped = drop_duplicates(examples)
+    assert [e.source for e in kept] == ["calls.jsonl:1", "calls.jsonl:2", "calls.jsonl:3"]
+    assert dropped == 1
+
+
+def test_data_check_finds_no_empty_answer_in_a_row_ending_on_its_call(
+    tmp_path, monkeypatch, tool_tokenizer
+):
+    # Checked for a model whose template writes calls (tiny-random's is SmolLM2's).
+    monkeypatch.setattr("tunelab.run.load_tokenizer", lambda model: tool_tokenizer)
+    rows = [{**ROW, "messages": ROW["messages"][:2]}, ROW]
+    report = check_file(write_jsonl(tmp_path / "calls.jsonl", rows), config=TINY)
+    assert report.empty == []
+
+
+def test_a_call_whose_arguments_hold_a_special_tokens_text_is_left_out_by_name(tool_tokenizer):
+    # Written into the call, "<|im_end|>" would end the trained reply inside the arguments.
+    call = {"function": {"name": "get_weather", "arguments": {"city": "<|im_end|>"}}}
+    row = to_example(with_turn(1, tool_calls=[call]), "messages", "calls.jsonl:2")
+    fine = to_example(ROW, "messages", "calls.jsonl:1")
+    items, report = tokenize_all([fine, row], tool_tokenizer)
+    assert len(items) == 1 and report.special_text == {"calls.jsonl:2": "<|im_end|>"}
+
+
+def test_data_check_finds_personal_data_in_a_calls_arguments(tmp_path, monkeypatch, tool_tokenizer):
+    monkeypatch.setattr("tunelab.run.load_tokenizer", lambda model: tool_tokenizer)
+    call = {"function": {"name": "send_mail", "arguments": {"to": "jane.doe@example.org"}}}
+    row = with_turn(1, tool_calls=[call])
+    report = check_file(write_jsonl(tmp_path / "calls.jsonl", [ROW, row]), config=TINY)
+    assert [(i, f.kind) for i, f in report.pii] == [(1, "email")]

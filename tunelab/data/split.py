@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 import re
 import unicodedata
@@ -102,9 +103,11 @@ def near_keys(examples: list[Example]) -> list[str]:
 def duplicate_key(example: Example) -> str:
     """A row as exact repeats compare it (`drop_duplicates`, `data check`): what it asks
     (`example_key`), its system prompt (no part of the question, but rows that differ in it
-    differ), and its answer to the character but for its edges' whitespace ("True" is no "true",
-    nor a two-line function its one-line form)."""
-    return "\x00".join((example_key(example), system_text(example), (example.answer or "").strip()))
+    differ), the tools it offers (likewise), and its answer to the character but for its edges'
+    whitespace ("True" is no "true", nor a two-line function its one-line form)."""
+    tools = json.dumps(example.tools, sort_keys=True) if example.tools else ""
+    answer = (example.answer or "").strip()
+    return "\x00".join((example_key(example), system_text(example), tools, answer))
 
 
 def drop_duplicates(examples: list[Example]) -> tuple[list[Example], int]:

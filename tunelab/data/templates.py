@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, StrictUndefined, TemplateError
 
-from tunelab.data.tool_calls import has_tool_calls, require_tool_calls
+from tunelab.data.tool_calls import has_tool_calls, require_tool_calls, said
 from tunelab.errors import TunelabError
 
 if TYPE_CHECKING:
@@ -60,7 +60,7 @@ class Example:
 
     @property
     def answer(self) -> str:
-        replies = [m["content"] for m in self.messages if m["role"] == "assistant"]
+        replies = [said(m) for m in self.messages if m["role"] == "assistant"]
         return replies[-1] if replies else ""
 
     @classmethod

@@ -10,6 +10,7 @@ from jinja2 import TemplateError
 from transformers import PreTrainedTokenizerBase
 
 from tunelab.data.templates import Example, render_segments
+from tunelab.data.tool_calls import said
 from tunelab.errors import TunelabError
 
 IGNORE = -100
@@ -205,7 +206,7 @@ def special_token_text(example: Example, tokens: list[str]) -> str | None:
     """The first of the special `tokens` whose text a turn (or a raw text) holds ("<|im_end|>"
     in an answer about chat templates): encoded as the token itself, it ends the reply there
     (and the chat template's cut at the first one dropped the rest)."""
-    texts = [example.text] if example.text is not None else [m["content"] for m in example.messages]
+    texts = [example.text] if example.text is not None else [said(m) for m in example.messages]
     return next((token for text in texts for token in tokens if token in text), None)
 
 

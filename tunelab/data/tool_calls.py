@@ -84,6 +84,18 @@ def _is_name(name: Any) -> bool:
     return isinstance(name, str) and bool(name.strip())
 
 
+def said(turn: dict[str, Any]) -> str:
+    """What a turn says, as text: its content, then an assistant's calls one JSON object a line
+    ({"name": ..., "arguments": {...}}, as Hermes' and Llama 3.1's templates write a call).
+    Where a reply is read as text (eval's reference, data check, split's repeats), a call is
+    what it says, not an empty answer."""
+    calls = [
+        json.dumps({"name": c["function"]["name"], "arguments": c["function"]["arguments"]})
+        for c in turn.get("tool_calls") or ()
+    ]
+    return "\n".join(text for text in (turn["content"], *calls) if text)
+
+
 def has_tool_calls(messages: list[dict[str, Any]]) -> bool:
     return any(m.get("tool_calls") for m in messages)
 

@@ -15,6 +15,7 @@ from tunelab.data.quality.findings import QualityConfig, QualityReport
 from tunelab.data.quality.junk import junk_reason, repeats_question
 from tunelab.data.split import duplicate_key, near_keys, prompt_key
 from tunelab.data.templates import Example
+from tunelab.data.tool_calls import said
 from tunelab.data.write import check_new_file, write_jsonl
 from tunelab.errors import TunelabError, first_few
 
@@ -267,7 +268,7 @@ def _collect_warnings(report: QualityReport) -> None:
 
 
 def row_texts(example: Example) -> list[str]:
-    texts = [m["content"] for m in example.messages]
+    texts = [said(m) for m in example.messages]  # a call's arguments may hold an address
     return texts + [t for t in (example.text, example.input) if t]
 
 
