@@ -242,3 +242,22 @@ def test_data_check_finds_personal_data_in_a_calls_arguments(tmp_path, monkeypat
     row = with_turn(1, tool_calls=[call])
     report = check_file(write_jsonl(tmp_path / "calls.jsonl", [ROW, row]), config=TINY)
     assert [(i, f.kind) for i, f in report.pii] == [(1, "email")]
+
+
+def test_a_calls_id_and_the_results_tool_call_id_reach_templates_that_pair_them():
+    # Mistral's template writes each result with the id of the call it answers.
+    tokenizer = tiny_tokenizer()
+    tokenizer.chat_template = (
+        "{% for m in messages %}{{ m.role }}{% if m.tool_call_id %}[{{ m.tool_call_id }}]{% endif %}"
+        ": {{ m.content }}{% for c in m.tool_calls or [] %}{{ c.id }}={{ c.function.name }}"
+        "{{ c.function.arguments | tojson }}{% endfor %}<|im_end|>\n{% endfor %}"
+        "{% if add_generation_prompt %}assistant: {% endif %}"
+    )
+    call = {"id": "call_1", **CALL}
+    row = {"messages": [ROW["messages"][0], {"role": "assistant", "tool_calls": [call]},
+                        {"role": "tool", "tool_call_id": "call_1", "content": "21C"}]}  # fmt: skip
+    row["messages"].append(ROW["messages"][3])
+    item = tokenize_example(to_example(row, "messages", "calls.jsonl:1"), tokenizer)
+    assert 'assistant: call_1=get_weather{"city": "Paris"}<|im_end|>\ntool[call_1]: 21C' in (
+        tokenizer.decode(item.input_ids)
+    )
