@@ -11,9 +11,9 @@ import pytest
 
 from tests.conftest import write_jsonl
 from tests.test_data_mask import trained_text
+from tunelab.data.file_text import DataError
 from tunelab.data.load import load_examples, to_example
 from tunelab.data.quality.check import QualityConfig, check_file
-from tunelab.data.read import DataError
 from tunelab.data.split import drop_duplicates
 from tunelab.data.templates import render_prompt
 from tunelab.data.tokenize import tokenize_all, tokenize_example

@@ -7,7 +7,6 @@ from __future__ import annotations
 import pytest
 
 from tests.test_data_mask import trained_text
-from tunelab.data.file_text import DataError
 from tunelab.data.load import to_example
 from tunelab.data.templates import Example, Prompt, render_prompt
 from tunelab.data.tokenize import tokenize_all, tokenize_example

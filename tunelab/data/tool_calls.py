@@ -8,7 +8,7 @@ import functools
 import json
 from typing import TYPE_CHECKING, Any
 
-from tunelab.data.read import DataError
+from tunelab.data.file_text import DataError
 from tunelab.errors import TunelabError
 
 if TYPE_CHECKING:
