@@ -77,12 +77,15 @@ PLATFORMS = frozenset(
 )
 # Headings that group sections by kind, not by the thing their verbs act on ("## Commands").
 GROUPS = frozenset("commands tasks steps basics advanced tutorial tutorials recipes tips".split())
-# A numbered heading's first word is a step's verb ("1. Look at what will be trained"), more
-# often than a heading's is: tutorials' verbs besides those documentation states facts with.
+# The words a step opens with: a numbered heading's first word ("1. Look at what will be
+# trained") more often than a heading's is, and a lead or a term that opens with one tells the
+# reader what to do ("Now run ...", "Import: ...") rather than saying what a thing is.
 STEP_VERBS = (
     VERBS
     | IMPERATIVES
-    | frozenset("look see try choose get go edit clone prepare fill point ask".split())
+    | frozenset(
+        "look see try choose get go edit clone prepare fill point modify import define declare now".split()
+    )
 )
 # Headings no question reads well from.
 NO_QUESTION = frozenset(

@@ -8,13 +8,14 @@ import re
 
 from tunelab.data.generate.blocks import Block, split_sentences
 from tunelab.data.generate.heading_grammar import DETERMINERS
+from tunelab.data.generate.headings import STEP_VERBS
 from tunelab.data.generate.questions import (
     AUXILIARIES,
     LEANING,
     PARTICIPLES,
     sentence_question,
 )
-from tunelab.data.generate.structured import IMPERATIVE, definition, table_pairs
+from tunelab.data.generate.structured import definition, table_pairs
 
 ASKS_FOR_CODE = re.compile(r"\b(how do i|commands?|call|run|install|usage)\b", re.IGNORECASE)
 LEAD_WORDS = 12  # a lead sentence shorter than this takes the next sentence with it
@@ -155,7 +156,7 @@ def commands(sentence: str, step: bool) -> bool:
     if len(words) < 2 or words[0].startswith("`"):  # "`make test-fast` skips ...": a name
         return False
     # "Sync logs are kept for 14 days": a noun that is also a verb, then the sentence's own verb.
-    if words[0] in IMPERATIVE and not AUXILIARIES & set(words[1:]):
+    if words[0] in STEP_VERBS and not AUXILIARIES & set(words[1:]):
         return True
     return step and words[1] in DETERMINERS and words[0] not in DETERMINERS
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 
 from tunelab.data.generate.blocks import DEFINITION, Block, clean, split_sentences
-from tunelab.data.generate.headings import IMPERATIVES
-from tunelab.data.generate.questions import LEANING, VERBS, lower_first
+from tunelab.data.generate.headings import STEP_VERBS
+from tunelab.data.generate.questions import LEANING, lower_first
 
 # "X: 8.3 minutes", "Several GPUs: start ...": a measurement or a lead-in, not a definition.
 NOT_DEFINED = re.compile(r"^[~\d]|^\S+(\s\S+){0,5}\s~?\d[\d.]*\s?(s|ms|min|minutes|seconds|%)\b")
@@ -18,8 +18,6 @@ ADJECTIVE = re.compile(
     r"(ive|ful|less|ous|based)$|^(fast|easy|short|simple|quick|large|small|"
     r"robust|safe|secure|free|open|lightweight|modern|clean|flexible|fewer|more|less|better)$"
 )
-# A lead that tells the reader to do something answers "How do I ...?", never "What is ...?".
-IMPERATIVE = VERBS | IMPERATIVES | frozenset("now modify go see try import define declare".split())
 SKIP_TERMS = frozenset(
     """note notes warning tip example e.g default usage options important http https step
     caution info cause fix solution symptom symptoms problem reason workaround""".split()
@@ -155,7 +153,7 @@ def definition(text: str, context: str) -> tuple[str, str] | None:
         or LEAD_IN & set(words)
         or NOT_DEFINED.search(definition)
         or definition.endswith(":")  # "Spoiler alert: the guide includes:"
-        or (not term.startswith("`") and (words[0] in IMPERATIVE or _adjective(words)))
+        or (not term.startswith("`") and (words[0] in STEP_VERBS or _adjective(words)))
     ):
         return None
     rest = context.replace(first, "").replace(term, "")  # judge its capitals by the rest
