@@ -100,6 +100,8 @@ def sentence_question(sentence: str, context: str = "") -> str | None:
         subject = re.sub(r"^[Yy]our\b", "my", subject)  # the reader asks about "my configuration"
         if word in ("is", "are", "was", "were"):
             return _copula(subject, word, after) or _by_default(text)
+        if (negated := _said_no(word, after)) is not None:
+            return _yes_or_no(subject, *negated)
         if word == "can" and after.split(" ", 1)[0].lower() in VERBS:
             return f"What can {subject} do?"
         if (base := _third_person(word)) and _singular(subject):
@@ -315,6 +317,33 @@ def _short_tail(tail: list[str]) -> bool:
     per user" would be asked too, and the question then asks the opposite)."""
     said = " ".join(tail)
     return len(said.split()) <= 5 and not re.search(_NOT_IN_TAIL, said)
+
+
+# "does not", "cannot", "won't": the auxiliary a yes-or-no question of the statement opens with.
+NEGATED_AUXILIARIES = {
+    "doesn't": "does", "don't": "do", "didn't": "did", "cannot": "can", "can't": "can",
+    "won't": "will",
+}  # fmt: skip
+
+
+def _said_no(word: str, after: str) -> tuple[str, str] | None:
+    """The auxiliary and the rest of "X does not upload ...", "X cannot read ..." (word is the
+    verb's place: "does", "cannot"); None for a sentence that says no such thing."""
+    if word in NEGATED_AUXILIARIES:
+        return NEGATED_AUXILIARIES[word], after
+    if word in ("does", "do", "did", "can", "will") and after.lower().startswith("not "):
+        return word, after[4:].lstrip()
+    return None
+
+
+def _yes_or_no(subject: str, aux: str, rest: str) -> str | None:
+    """The question a denial answers no to ("The agent does not upload temporary files" ->
+    "Does the agent upload temporary files?"). It asks with every word denied, so a tail with a
+    clause of its own ("... if the collector is down and ...") is asked nothing."""
+    if not rest or len(rest.split()) > 8 or re.search(_NOT_IN_TAIL, rest):
+        return None
+    rest = re.sub(r"\byour\b", "my", re.sub(r"\byou\b", "me", rest))  # the reader asks
+    return f"{aux.capitalize()} {subject} {rest}?"
 
 
 def _verb_question(subject: str, aux: str, base: str, rest: str, never: bool = False) -> str:

@@ -160,8 +160,13 @@ def _named(sentence: str, first: str) -> str:
 
 
 def _verdict(question: str, statement: str) -> str:
-    """A yes-or-no question's answer says yes before the statement that it is so: the statement
-    alone says the question again, and the quality filters drop it as no answer."""
-    asks = question.split(" ", 1)[0] in ("Is", "Are", "Does", "Do", "Can")
-    negated = re.search(r"\b(?:not|never|no)\b|n't\b", statement, re.IGNORECASE)
-    return f"Yes. {statement}" if asks and not negated else statement
+    """A yes-or-no question's answer says yes or no before the statement that it is so or not:
+    the statement alone says the question again, and the quality filters drop it as no answer;
+    a statement that denies more than its question does ("IPv6 is not supported") says no."""
+    if question.split(" ", 1)[0] not in ("Is", "Are", "Does", "Do", "Did", "Can", "Will"):
+        return statement
+    denies = len(NEGATION.findall(statement)) > len(NEGATION.findall(question))
+    return f"{'No' if denies else 'Yes'}. {statement}"
+
+
+NEGATION = re.compile(r"\b(?:not|never|no|cannot)\b|n't\b", re.IGNORECASE)
