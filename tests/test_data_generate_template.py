@@ -26,7 +26,7 @@ README = Path(__file__).parent.parent / "README.md"
         ("The output projection runs only on trained positions.", "Where does the output projection run?"),
         ("`tunelab eval` then reports fact accuracy and recall.", "What does `tunelab eval` report?"),
         ("`tunelab demo` asks some questions, finetunes it and asks again.", "What does `tunelab demo` do?"),
-        ("Several GPUs can train one model with torchrun.", "What can several GPUs do?"),
+        ("Several GPUs can train one model with torchrun.", "What can several GPUs train?"),
         ("It listens on 127.0.0.1:8000 and answers like OpenAI.", None),  # what is "it"?
         ("With a key, every request needs the header.", None),  # a clause before the subject
         ("The overlap scores are computed as papers report.", "How are the overlap scores computed?"),
@@ -338,4 +338,32 @@ def test_a_yes_or_no_question_of_a_negative_statement_is_answered_no(tmp_path):
     assert pairs["Is IPv6 supported in version 3.8?"] == "No. IPv6 is not supported in version 3.8."
     assert pairs["Are comments allowed in the config file?"] == (
         "Yes. Comments are allowed in the config file."
+    )
+
+
+@pytest.mark.parametrize(
+    ("sentence", "question"),
+    [
+        ("The agent can run on Windows 10.", "Where can the agent run?"),
+        ("The agent can retry a batch when the collector is down.",
+         "When can the agent retry a batch?"),
+        # What it can do to "it" says nothing a question could carry: none.
+        ("The server can make it easy to test a model.", None),
+    ],
+)  # fmt: skip
+def test_what_a_thing_can_do_is_asked_with_what_it_does_it_to(sentence, question):
+    # Every "X can <verb> ..." was asked "What can X do?", which any one ability answers badly.
+    assert sentence_question(sentence) == question
+
+
+def test_a_lead_saying_what_a_thing_can_do_asks_what_its_code_shows(tmp_path):
+    doc = tmp_path / "tests.md"
+    code = '```json\n{"question": "Is a GPU required?", "must": ["No"]}\n```'
+    doc.write_text(
+        f"# Tests\n\n## Rows\n\nA test row can say what a correct answer must state:\n\n{code}\n"
+    )
+    pairs = pairs_of(doc)
+    assert "What can a test row do?" not in pairs
+    assert pairs["What can a test row say?"] == (
+        f"A test row can say what a correct answer must state:\n\n{code}"
     )

@@ -102,8 +102,10 @@ def sentence_question(sentence: str, context: str = "") -> str | None:
             return _copula(subject, word, after) or _by_default(text)
         if (negated := _said_no(word, after)) is not None:
             return _yes_or_no(subject, *negated)
-        if word == "can" and after.split(" ", 1)[0].lower() in VERBS:
-            return f"What can {subject} do?"
+        if word == "can" and (can := after.split(" ", 1)[0].lower()) in VERBS:
+            # "What can X do?" is any one ability's question: asked with what it does it to.
+            asked = _verb_question(subject, "can", can, after.partition(" ")[2])
+            return None if asked.endswith(" do?") else asked
         if (base := _third_person(word)) and _singular(subject):
             return _verb_question(subject, "does", base, after, never)
         if base := _past(word):
