@@ -367,3 +367,31 @@ def test_a_lead_saying_what_a_thing_can_do_asks_what_its_code_shows(tmp_path):
     assert pairs["What can a test row say?"] == (
         f"A test row can say what a correct answer must state:\n\n{code}"
     )
+
+
+def test_a_purpose_and_its_step_is_asked_how_do_i(tmp_path):
+    # "To set a proxy, add ..." has no subject and asked nothing: its task was in no pair.
+    doc = tmp_path / "agent.md"
+    code = '```toml\nproxy = "http://proxy:8080"\n```'
+    doc.write_text(
+        "# Ferrylog\n\nFerrylog ships logs.\n\n## Accounts\n\nAccounts are kept for 30 days. "
+        "To change your password, run `ferry passwd`. To set a proxy, add `HTTPS_PROXY` to the "
+        "environment. To run the agent yourself, start `ferry run`. To be safe, the agent keeps a "
+        "copy.\n\nThe agent reads its settings at startup.\n\n"
+        f"To pin a proxy for one source, add this to the file:\n\n{code}\n"
+    )
+    pairs = pairs_of(doc)
+    assert pairs["How do I set a proxy?"] == "Add `HTTPS_PROXY` to the environment."
+    assert pairs["How do I change my password?"] == "Run `ferry passwd`."
+    assert pairs["How do I run the agent myself?"] == "Start `ferry run`."
+    assert pairs["How do I pin a proxy for one source?"] == (
+        f"To pin a proxy for one source, add this to the file:\n\n{code}"
+    )
+    # A purpose followed by a statement, not a step, is no task of the reader's; a pointer
+    # elsewhere answers nothing, and "this" is what came before.
+    assert not any(q.startswith("How do I be") for q in pairs)
+    doc.write_text(
+        "# Ferrylog\n\nFerrylog ships logs.\n\n## More\n\nFerrylog reads its settings at startup. "
+        "To learn about plugins, see the plugin guide. To try this out yourself, run the demo.\n"
+    )
+    assert not any(q.startswith("How do I") for q in pairs_of(doc))

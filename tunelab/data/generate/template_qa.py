@@ -11,7 +11,7 @@ from pathlib import Path
 
 from tunelab.data.chunking import Chunk, fenced_parts
 from tunelab.data.generate.blocks import blocks_of, clean, split_sentences
-from tunelab.data.generate.headings import heading_question
+from tunelab.data.generate.headings import STEP_VERBS, heading_question
 from tunelab.data.generate.questions import lower_first, sentence_question
 from tunelab.data.generate.section_answer import (
     commands,
@@ -32,6 +32,10 @@ from tunelab.data.generate.structured import (
 
 # "To add an exclusion rule:" before its steps: "How do I add an exclusion rule?".
 TASK_INTRO = re.compile(r"^To (?P<task>[a-z]\w+ [^:]{2,80}):$")
+# "To set a proxy, add `HTTPS_PROXY` to the environment.": a task and its step in one sentence.
+# Words by which a task names what came before it ("To try this out, ..."): no task alone.
+BEFORE = frozenset("it this that these those them they here there".split())
+PURPOSE = re.compile(r"^To (?P<task>[a-z]\w+ [^,:]{2,80}), (?P<step>(?P<verb>[a-z]+) .+?)[.:]?$")
 
 
 def template_pairs(chunk: Chunk, max_answer_tokens: int = 300) -> list[tuple[str, str]]:
@@ -77,6 +81,9 @@ def template_pairs(chunk: Chunk, max_answer_tokens: int = 300) -> list[tuple[str
                 if sentence in used or (len(sentences) == 1 and title_line(sentence)):
                     continue  # a title line says nothing to ask about
                 stated = _named(NOTE_LABEL.sub("", sentence), sentences[0])
+                if not stated.endswith(":") and (purpose := _purpose(stated)):
+                    pairs.append(purpose)
+                    continue
                 if commands(stated, bool(block.item)):
                     continue  # "Run `x reload` so the agent reads...": a step, no statement
                 if q := sentence_question(stated, chunk.text):
@@ -106,6 +113,8 @@ def _shown_question(lead: str, code: str) -> str | None:
     for a step ("Run:"), a pointer ("For example:") or a lead-in no rule reads."""
     if not lead.endswith(":") or commands(lead, False):
         return None
+    if purpose := _purpose(lead):  # "To pin a proxy, add this to the file:"
+        return purpose[0]
     if looks := LOOKS_LIKE.match(lead):
         return f"What does {lower_first(looks['thing'], lead)} look like?"
     # "Each X does ...:" says of every X what a question asks of one.
@@ -117,6 +126,19 @@ def _shown_question(lead: str, code: str) -> str | None:
         article = "an" if thing["thing"][1] in "aeiou" else "a"
         return f"What does {article} {thing['thing']} look like?"
     return None
+
+
+def _purpose(sentence: str) -> tuple[str, str] | None:
+    """The task a sentence opening with its purpose does, asked as the reader would, and its
+    step ("To change your password, run `ferry passwd`." -> "How do I change my password?",
+    "Run `ferry passwd`."); None when what follows the purpose is no step ("To be safe, the
+    agent keeps a copy"), is a pointer elsewhere ("To learn more, see ...") or does a task
+    named by what came before ("To try this out, ...")."""
+    m = PURPOSE.match(sentence)
+    if not m or m["verb"] not in STEP_VERBS - {"see"} or BEFORE & set(m["task"].split()):
+        return None
+    task = re.sub(r"\byour(self)?\b", lambda y: "myself" if y[1] else "my", m["task"])
+    return f"How do I {task}?", m["step"][0].upper() + m["step"][1:] + "."
 
 
 def code_leads(chunk: Chunk) -> list[str]:
