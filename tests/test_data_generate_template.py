@@ -395,3 +395,22 @@ def test_a_purpose_and_its_step_is_asked_how_do_i(tmp_path):
         "To learn about plugins, see the plugin guide. To try this out yourself, run the demo.\n"
     )
     assert not any(q.startswith("How do I") for q in pairs_of(doc))
+
+
+@pytest.mark.parametrize(
+    ("sentence", "question"),
+    [
+        # A machine's parts are where a computation runs or a thing is kept: asked where.
+        ("Training runs on the GPU.", "Where does training run?"),
+        ("The weights are kept on the GPU.", "Where are the weights kept?"),
+        ("The model is on the CPU.", "Where is the model?"),
+        # "on each request" is a time and "in batches" a manner, neither a place.
+        ("The agent runs on each request.", "When does the agent run?"),
+        ("The tokenizer pads in batches.", "How does the tokenizer pad?"),
+        ("The loader reads in order.", "How does the loader read?"),
+    ],
+)
+def test_where_is_asked_of_a_place_a_machine_s_part_included_and_of_nothing_else(
+    sentence, question
+):
+    assert sentence_question(sentence) == question

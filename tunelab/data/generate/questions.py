@@ -257,11 +257,15 @@ def _done_how(tail: str) -> tuple[str, str] | None:
         return "How", ""  # "A checkpoint is loaded with `weights_only=True`"
     if re.match(r"(?:\w+ly|alike)\b", lower) and prep not in ("only", "early"):
         return "How", ""  # "Older versions are pruned automatically"
-    if re.match(r"in (?:parallel|turn|full|bulk|batches|(?:both|either|any) orders?)\b", lower):
+    if IN_A_MANNER.match(lower):
         return "How", ""  # "Every pair is asked in both orders"
     return None
 
 
+# "in batches", "in both orders": how a thing is done, not where.
+IN_A_MANNER = re.compile(
+    r"in (?:parallel|turn|full|bulk|batches|order|(?:both|either|any) orders?)\b"
+)
 # "every save_every steps", "every 500 steps": how often, counted in a run's steps.
 EVERY_STEPS = re.compile(r"every\s+\S+\s+(?:steps?|epochs?|batches|rows|requests)\b")
 # Words after which a phrase says how a thing is done: "by the same leaderboard", "with gzip".
@@ -271,12 +275,13 @@ PLACE_NOUNS = frozenset(
     """memory ram disk drive folder directory dir file database db cache bucket store keystore
     keychain keyring vault bin home path location repository repo table server host machine
     cloud storage volume partition container registry console stdout stderr journal queue
-    browser section environment workspace sandbox trash clipboard device""".split()
+    browser section environment workspace sandbox trash clipboard device cpu gpu tpu core node
+    cluster accelerator""".split()
 )
 # "at startup", "on boot", "at 02:00", "on Mondays", "on each run": a time, not a place.
 AT_A_TIME = re.compile(
     r"(?:(?:the|each|every|first|next)\s+)*(?:startup|start|boot|shutdown|exit|login|launch|"
-    r"midnight|noon|restart|install|upgrade|run|end|\d{1,2}(?::\d{2})|(?:mon|tues|wednes|thurs|"
+    r"midnight|noon|restart|install|upgrade|run|end|request|call|step|save|\d{1,2}(?::\d{2})|(?:mon|tues|wednes|thurs|"
     r"fri|satur|sun)days?)\b"
 )
 
@@ -289,7 +294,7 @@ def _a_place(phrase: str) -> bool:
     if words and (words[0][:1] in "`/~" or re.fullmatch(r"[\w-]+\.[a-z]{1,5}", words[0])):
         return True  # code, a path, a file's name ("loop.py")
     for word in words:
-        word = re.sub(r"'s$|[^\w]", "", word)
+        word = re.sub(r"'s$|[^\w]", "", word).lower()  # "the CPU", "the GPU's memory"
         if word in PLACE_NOUNS or word.rstrip("s") in PLACE_NOUNS:
             return True
         if word in PREPOSITIONS | {"and", "or", "but", "so"}:
@@ -374,13 +379,18 @@ def _verb_question(subject: str, aux: str, base: str, rest: str, never: bool = F
         return f"What {aux} {subject} default to?"
     words = rest.lower().split()
     head = next((w for w in words if w not in ADVERBS), "")  # "runs only on ...": "on"
-    if head in ("in", "within") and DURATION.match(" ".join(words[words.index(head) + 1 :])):
+    phrase = " ".join(words[words.index(head) :]) if head else ""  # "on each request"
+    beyond = phrase.partition(" ")[2]
+    if head in ("in", "within") and DURATION.match(beyond):
         return f"How soon {aux} {subject} {said}?"  # "answers within 4 business hours"
-    if head == "after" and DURATION.match(" ".join(words[words.index(head) + 1 :])):
+    if head == "after" and DURATION.match(beyond):
         return f"When {aux} {subject} {said}?"  # "expires after 10 minutes"
-    after = words[words.index(head) + 1 : words.index(head) + 2] if head in words else []
-    if head == "at" and after and after[0] in ("most", "least"):
+    if head == "at" and beyond.split(" ", 1)[0] in ("most", "least"):
         return f"How much {aux} {subject} {said}?"  # "holds at most 1 GB": no place
+    if head in ("at", "on") and AT_A_TIME.match(beyond):
+        return f"When {aux} {subject} {said}?"  # "runs on each request", "starts at boot"
+    if IN_A_MANNER.match(phrase):
+        return f"How {aux} {subject} {said}?"  # "pads in batches": no place
     if head in PLACES:
         return f"Where {aux} {subject} {said}?"
     if head in PREPOSITIONS:
