@@ -414,3 +414,29 @@ def test_where_is_asked_of_a_place_a_machine_s_part_included_and_of_nothing_else
     sentence, question
 ):
     assert sentence_question(sentence) == question
+
+
+@pytest.mark.parametrize(
+    ("sentence", "question"),
+    [
+        # Real sentences of docs/knowledge.md whose verbs VERBS lacks: each was asked nothing.
+        ("The log names the weights and generation settings it was made with.",
+         "What does the log name?"),
+        ("A vote names its token.", "What does a vote name?"),
+        ("`tunelab judge`'s leaderboard draws its verdicts by question the same way.",
+         "What does `tunelab judge`'s leaderboard draw?"),
+        ("`data.fields` maps other column names.", "What does `data.fields` map?"),
+        ("Ferrylog ships logs to the collector.", "What does Ferrylog ship?"),
+        ("The agent compresses each file before the upload.", "What does the agent compress?"),
+        ("The agent rotates the log when it reaches 100 MB.", "When does the agent rotate the log?"),
+        # Read by form alone these are no verbs, or no verbs with an object: still nothing.
+        ("Sample pairs per mode are shown below it.", None),
+        ("A CPU run goes the other way by default.", None),
+        ("Train loss falls below 0.5 by epoch 1.", None),
+        ("Nine other kinds of work take 1–5% each.", None),
+        ("The same recipe for 2 epochs stated 73.2% over 1 epoch.", None),
+        ("`tunelab bench RUN BASE` does the same per benchmark.", None),
+    ],
+)  # fmt: skip
+def test_a_verb_outside_the_list_is_read_by_its_form_and_place(sentence, question):
+    assert sentence_question(sentence) == question

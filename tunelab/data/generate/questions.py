@@ -110,6 +110,9 @@ def sentence_question(sentence: str, context: str = "") -> str | None:
             return _verb_question(subject, "does", base, after, never)
         if base := _past(word):
             return _verb_question(subject, "did", base, after, never)
+        if base := _unlisted_verb(word, subject, after):
+            asked = _verb_question(subject, "does", base, after, never)
+            return None if asked.endswith(" do?") else asked  # "shards them": what, unsaid
     return _by_default(text)
 
 
@@ -408,6 +411,50 @@ def _third_person(word: str) -> str | None:
     for suffix, base in (("ies", "y"), ("es", ""), ("s", "")):
         if word.endswith(suffix) and (stem := word[: -len(suffix)] + base) in VERBS:
             return stem
+    return None
+
+
+# Words that open a verb's object: "maps other column names", "names its token".
+OBJECT_OPENERS = DETERMINERS | POSSESSIVES | frozenset("other all each both any some".split())
+# Verbs that take no object, or not one "What does X ...?" asks for ("goes the other way").
+NO_OBJECT = frozenset(
+    """go come seem appear become remain stay sit stand lie fall rise live belong happen exist
+    matter depend differ last grow work look sound feel mean""".split()
+)
+# Words a noun phrase does not end with: a subject ending so goes on past the word after it.
+NOT_A_HEAD = DETERMINERS | POSSESSIVES | OBJECT_OPENERS | PREPOSITIONS | PLACES | {"and", "or"}
+
+
+def _unlisted_verb(word: str, subject: str, rest: str) -> str | None:
+    """The base of a verb VERBS lacks, read by its form and place ("The log names the weights"
+    -> "name"): an -s form of an English verb after a plain singular subject (code, a name, or
+    a determiner and its noun) and before its object. None for anything less sure: "Sample
+    pairs per mode" (no determiner), "Nine other kinds of work" (no noun before it), "A CPU
+    run goes the other way" (no object)."""
+    if (
+        not re.fullmatch(r"[a-z]+s", word)
+        or word.endswith(("ss", "us", "is"))
+        or word in AUXILIARIES | {"does"}
+    ):
+        return None
+    trimmed = word[:-3] + "y" if word.endswith("ies") else word[:-2]
+    esses = word.endswith(("ches", "shes", "sses", "xes", "zes", "oes", "ies"))
+    base = trimmed if esses else word[:-1]
+    words = subject.split()
+    head = words[-1].lower()
+    plain = (
+        words[0].startswith("`")
+        or (len(words) > 1 and words[0].lower() in DETERMINERS | POSSESSIVES)
+        or (len(words) == 1 and not english(words[0].strip("`")))
+    )
+    if base in NO_OBJECT or not english(base) or not plain or head in NOT_A_HEAD:
+        return None
+    if head[:1].isdigit() or not _singular(subject):
+        return None
+    obj = rest.split(" ", 1)[0]
+    plural_noun = re.fullmatch(r"[a-z]+s", obj) is not None and english(obj)
+    if obj.lower() in OBJECT_OPENERS or obj[:1] in "`0123456789" or plural_noun:
+        return base
     return None
 
 

@@ -117,15 +117,14 @@ def _shown_question(lead: str, code: str) -> str | None:
         return purpose[0]
     if looks := LOOKS_LIKE.match(lead):
         return f"What does {lower_first(looks['thing'], lead)} look like?"
-    # "Each X does ...:" says of every X what a question asks of one.
-    stated = re.sub(r"^(?:Each|Every) (?=\S)", "A ", lead[:-1]) + "."
-    if asked := sentence_question(stated):
-        return asked
+    # A thing named by code the code shows: what it looks like is what the code answers.
     thing = CODE_THING.match(lead)
     if thing and thing["thing"].split()[0].strip("`") in code:
         article = "an" if thing["thing"][1] in "aeiou" else "a"
         return f"What does {article} {thing['thing']} look like?"
-    return None
+    # "Each X does ...:" says of every X what a question asks of one.
+    stated = re.sub(r"^(?:Each|Every) (?=\S)", "A ", lead[:-1]) + "."
+    return sentence_question(stated)
 
 
 def _purpose(sentence: str) -> tuple[str, str] | None:
