@@ -440,3 +440,9 @@ def test_where_is_asked_of_a_place_a_machine_s_part_included_and_of_nothing_else
 )  # fmt: skip
 def test_a_verb_outside_the_list_is_read_by_its_form_and_place(sentence, question):
     assert sentence_question(sentence) == question
+
+
+def test_what_a_thing_used_to_do_is_not_asked_how_it_used():
+    # From typer's README: "Typer used to depend on Click" was asked "How did Typer use?".
+    assert sentence_question("Typer used to depend on Click as well.") is None
+    assert sentence_question("The demo used 2 cores.") == "What did the demo use?"

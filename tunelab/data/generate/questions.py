@@ -109,6 +109,8 @@ def sentence_question(sentence: str, context: str = "") -> str | None:
         if (base := _third_person(word)) and _singular(subject):
             return _verb_question(subject, "does", base, after, never)
         if base := _past(word):
+            if word == "used" and after.startswith("to "):
+                return None  # "Typer used to depend on Click": what was, no use
             return _verb_question(subject, "did", base, after, never)
         if base := _unlisted_verb(word, subject, after):
             asked = _verb_question(subject, "does", base, after, never)
