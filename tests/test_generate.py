@@ -333,7 +333,8 @@ def test_random_streams_join_to_their_replies(monkeypatch):
 
 
 def test_a_reply_ends_where_the_context_does_and_a_prompt_that_fills_it_is_named():
-    from tunelab.generate import PromptTooLong, answer
+    from tunelab.generate import answer
+    from tunelab.reply_room import PromptTooLong
 
     model, tokenizer = tiny_random(max_position_embeddings=64)
     prompt = "hello world " * 5

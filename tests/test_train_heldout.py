@@ -87,7 +87,7 @@ def test_select_best_needs_a_score_to_select_by(tmp_path):
 def test_a_resumed_run_refuses_a_held_out_question_too_long_before_its_next_step(tmp_path):
     # A fresh run asks the held-out questions at step 0, so it fails before any step anyway; a
     # resumed one asks them first after eval_generate_every steps, unless they are checked.
-    from tunelab.generate import PromptTooLong
+    from tunelab.reply_room import PromptTooLong
 
     config = _config(tmp_path, max_steps=2, save_every=2)
     run = train(config)

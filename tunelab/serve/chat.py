@@ -11,8 +11,9 @@ from functools import partial
 
 from tunelab.data.templates import Prompt, require_chat_template
 from tunelab.errors import TunelabError
-from tunelab.generate import Generation, fitting_advice, generate, refuse_reply_limit
+from tunelab.generate import Generation, generate
 from tunelab.reply_limit import DEFAULT_MAX_NEW_TOKENS
+from tunelab.reply_room import fitting_advice, refuse_reply_limit
 
 
 @dataclass

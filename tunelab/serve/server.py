@@ -23,7 +23,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from tunelab.errors import TunelabError
-from tunelab.generate import fitting_advice, repetition_penalty
+from tunelab.generate import repetition_penalty
+from tunelab.reply_room import fitting_advice
 from tunelab.serve.engine import Engine
 from tunelab.serve.formats import ResponseFormat, constraint_for
 from tunelab.serve.launch import DEFAULT_MAX_BODY_MB
