@@ -207,8 +207,8 @@ def test_answers_with_unicode_line_separators_read_back_whole(tmp_path):
     # json.dumps(ensure_ascii=False) leaves U+2028 and U+0085 raw; splitlines() split at them.
     import json
 
+    from tunelab.evaluate.eval_folder import read_rows
     from tunelab.evaluate.judge.verdicts import _read
-    from tunelab.evaluate.suite import read_rows
 
     fields = {"reference": "r", "finish_reason": "stop", "scores": {}}
     rows = [{"question": "a\u2028b", "answer": "c\x85d\u2029e", **fields},
@@ -221,7 +221,7 @@ def test_answers_with_unicode_line_separators_read_back_whole(tmp_path):
 
 def test_a_damaged_predictions_file_is_named_by_line_not_a_traceback(tmp_path):
     # `tunelab errors` read it with a bare json.loads: a JSONDecodeError naming no file.
-    from tunelab.evaluate.suite import read_rows
+    from tunelab.evaluate.eval_folder import read_rows
 
     path = tmp_path / "predictions.jsonl"
     path.write_text('{"question": "q", "answer": "a"}\n{"question": "cut\n')

@@ -3,9 +3,7 @@ write `eval/` (per-example JSONL and CSV, summary, error reports) in the run fol
 
 from __future__ import annotations
 
-import csv
 import functools
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -15,16 +13,14 @@ from typing import Any, ClassVar
 from pydantic import Field
 from rich.console import Console
 
-from tunelab.data.jsonl_files import read_jsonl
 from tunelab.data.markers import find_markers
 from tunelab.data.templates import Prompt
-from tunelab.data.write import write_json, write_jsonl
 from tunelab.errors import TunelabError
-from tunelab.evaluate.metrics import TEXT_METRICS, embedding_similarity, score_texts
+from tunelab.evaluate.eval_folder import asked_before, earlier_summary, read_rows, write_outputs
+from tunelab.evaluate.metrics import embedding_similarity, score_texts
 from tunelab.evaluate.scores import (
     TestChecks,
     comparison,
-    interval_fields,
     metric_intervals,
     summarize,
     write_comparison,
@@ -333,42 +329,6 @@ def analyse_result(
     result.analysis = analysis
 
 
-def write_outputs(result: EvalResult) -> None:
-    """predictions.jsonl, predictions.csv (one row per example) and summary.json."""
-    out = result.out_dir
-    out.mkdir(parents=True, exist_ok=True)
-    write_jsonl(result.rows, out / "predictions.jsonl")
-    metric_names = list(result.rows[0]["scores"]) if result.rows else list(TEXT_METRICS)
-    with (out / "predictions.csv").open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(
-            ["source", "question", "reference", "answer", "finish_reason", *metric_names, "errors"]
-        )
-        for r in result.rows:
-            errors = "; ".join(f"{e['category']}: {e['reason']}" for e in r.get("errors", []))
-            writer.writerow(
-                [
-                    r["source"],
-                    r["question"],
-                    r["reference"],
-                    r["answer"],
-                    r["finish_reason"],
-                    *(round(r["scores"][m], 4) for m in metric_names),
-                    errors,
-                ]
-            )
-    payload = {
-        "model": result.model,
-        "examples": len(result.rows),
-        "asked_with": result.asked(),
-        "template": result.prompt and result.prompt.template,
-        "system_prompt": result.prompt and result.prompt.system_prompt,
-        "metrics": result.summary,
-        **interval_fields(result.intervals),
-    }
-    write_json(out / "summary.json", payload)
-
-
 def errors(source: str | Run, data: str | None = None) -> EvalResult:
     """The Python API of `tunelab errors`: analyse again the answers the last `evaluate` wrote in a
     run (or an eval folder), with the closest examples of `data` (default: the run's training
@@ -393,33 +353,3 @@ def errors(source: str | Run, data: str | None = None) -> EvalResult:
     analyse_result(result, data or (run.config.data.path if run else None), bool(data), runs)
     write_outputs(result)
     return result
-
-
-def earlier_summary(out_dir: Path) -> dict:
-    """The summary.json an earlier `tunelab eval` wrote in `out_dir` ({} without one)."""
-    path = out_dir / "summary.json"
-    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-
-
-def asked_before(summary: dict) -> Prompt | None:
-    """How the earlier `tunelab eval` asked its questions, as its summary says."""
-    if not summary.get("template"):
-        return None
-    return Prompt(summary["template"], summary.get("system_prompt"))
-
-
-def read_rows(path: Path) -> list[dict[str, Any]]:
-    """The per-example rows an earlier `tunelab eval` wrote (for `tunelab errors`)."""
-    if not path.exists():
-        raise TunelabError(f"{path} not found: run `tunelab eval` on this run first")
-    hint = "run `tunelab eval` again to write it afresh"
-    rows = []
-    for line, row in read_jsonl(path, hint=hint):
-        wanted = {"question": str, "reference": str, "answer": str, "finish_reason": str,
-                  "scores": dict}  # fmt: skip
-        for name, kind in wanted.items():
-            if not isinstance(row.get(name), kind):
-                what = "missing" if name not in row else f"not a {kind.__name__}"
-                raise TunelabError(f"{path}:{line}: {name!r} {what}; {hint}")
-        rows.append(row)
-    return rows

@@ -1,0 +1,85 @@
+"""An eval folder's files: what `tunelab eval` writes there (predictions.jsonl and .csv, one row
+per example, and summary.json), and the rows and settings `tunelab errors` reads back from it."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tunelab.data.jsonl_files import read_jsonl
+from tunelab.data.templates import Prompt
+from tunelab.data.write import write_json, write_jsonl
+from tunelab.errors import TunelabError
+from tunelab.evaluate.metrics import TEXT_METRICS
+from tunelab.evaluate.scores import interval_fields
+
+if TYPE_CHECKING:
+    from tunelab.evaluate.suite import EvalResult
+
+
+def write_outputs(result: EvalResult) -> None:
+    """predictions.jsonl, predictions.csv (one row per example) and summary.json."""
+    out = result.out_dir
+    out.mkdir(parents=True, exist_ok=True)
+    write_jsonl(result.rows, out / "predictions.jsonl")
+    metric_names = list(result.rows[0]["scores"]) if result.rows else list(TEXT_METRICS)
+    with (out / "predictions.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(
+            ["source", "question", "reference", "answer", "finish_reason", *metric_names, "errors"]
+        )
+        for r in result.rows:
+            errors = "; ".join(f"{e['category']}: {e['reason']}" for e in r.get("errors", []))
+            writer.writerow(
+                [
+                    r["source"],
+                    r["question"],
+                    r["reference"],
+                    r["answer"],
+                    r["finish_reason"],
+                    *(round(r["scores"][m], 4) for m in metric_names),
+                    errors,
+                ]
+            )
+    payload = {
+        "model": result.model,
+        "examples": len(result.rows),
+        "asked_with": result.asked(),
+        "template": result.prompt and result.prompt.template,
+        "system_prompt": result.prompt and result.prompt.system_prompt,
+        "metrics": result.summary,
+        **interval_fields(result.intervals),
+    }
+    write_json(out / "summary.json", payload)
+
+
+def earlier_summary(out_dir: Path) -> dict:
+    """The summary.json an earlier `tunelab eval` wrote in `out_dir` ({} without one)."""
+    path = out_dir / "summary.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def asked_before(summary: dict) -> Prompt | None:
+    """How the earlier `tunelab eval` asked its questions, as its summary says."""
+    if not summary.get("template"):
+        return None
+    return Prompt(summary["template"], summary.get("system_prompt"))
+
+
+def read_rows(path: Path) -> list[dict[str, Any]]:
+    """The per-example rows an earlier `tunelab eval` wrote (for `tunelab errors`)."""
+    if not path.exists():
+        raise TunelabError(f"{path} not found: run `tunelab eval` on this run first")
+    hint = "run `tunelab eval` again to write it afresh"
+    rows = []
+    for line, row in read_jsonl(path, hint=hint):
+        wanted = {"question": str, "reference": str, "answer": str, "finish_reason": str,
+                  "scores": dict}  # fmt: skip
+        for name, kind in wanted.items():
+            if not isinstance(row.get(name), kind):
+                what = "missing" if name not in row else f"not a {kind.__name__}"
+                raise TunelabError(f"{path}:{line}: {name!r} {what}; {hint}")
+        rows.append(row)
+    return rows
