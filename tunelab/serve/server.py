@@ -12,23 +12,24 @@ import json
 import logging
 import re
 from collections.abc import Collection
-from typing import Any, ClassVar, Literal, TypeVar
+from typing import TypeVar
 
 from fastapi import Depends, FastAPI
 from fastapi import Request as HttpRequest
 from fastapi.responses import JSONResponse
 from jinja2 import TemplateError
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from tunelab.errors import TunelabError
 from tunelab.generate import repetition_penalty
 from tunelab.reply_room import fitting_advice
+from tunelab.serve.bodies import ChatBody, CompletionBody, Message, RequestBody
 from tunelab.serve.engine import Engine
-from tunelab.serve.formats import ResponseFormat, constraint_for
+from tunelab.serve.formats import constraint_for
 from tunelab.serve.launch import DEFAULT_MAX_BODY_MB
-from tunelab.serve.logprobs import MAX_LOGPROBS, chat_with_logprobs, complete_with_logprobs
+from tunelab.serve.logprobs import chat_with_logprobs, complete_with_logprobs
 from tunelab.serve.responses import ApiError, choice_jobs, respond
 from tunelab.serve.sampling import Sampling
 from tunelab.web import LocalHostsOnly
@@ -42,139 +43,6 @@ MAX_PROMPTS = 64
 JSON = "application/json"
 # pydantic puts the member of a union it tried in an error's path ("stop.str"): no field's name.
 _UNION_MEMBER = re.compile(r"(str|int|float|bool|list|dict|literal|function-[a-z]+)(\[.*\])?")
-
-
-class StreamOptions(BaseModel):
-    model_config = ConfigDict(extra="ignore", strict=True)  # "include_usage": "no" is a 400
-    include_usage: bool = False
-
-
-class _Body(BaseModel):
-    # Fields of the OpenAI API that only label a request (user, metadata, ...) are ignored; those
-    # whose answer tunelab cannot give (logprobs, echo, ...) or that would change the reply in a
-    # way it does not (penalties, logit_bias, vLLM's top_k) are refused below when set.
-    # Strict, as OpenAI's: "temperature": "0" or "n": true is a 400 naming the field, not a
-    # number guessed from a string or a bool (an int is still a float: "temperature": 1); JSON
-    # has no NaN or Infinity, and 1e400 is no temperature or penalty either.
-    model_config = ConfigDict(extra="ignore", strict=True, allow_inf_nan=False)
-    ANSWERED: ClassVar[frozenset[str]] = frozenset()  # of those, what this endpoint does answer
-    model: str
-    max_tokens: int | None = Field(None, ge=1)
-    temperature: float = Field(1.0, ge=0.0, le=2.0)
-    top_p: float = Field(1.0, ge=0.0, le=1.0)  # 0 as OpenAI takes it: the likeliest token
-    n: int = Field(1, ge=1, le=16)
-    stop: str | list[str] | None = None
-    seed: int | None = None
-    # Not OpenAI's: vLLM's and llama.cpp's; without it, the checkpoint's own (generation_config).
-    # At least 0.01: dividing a seen token's logit by much less overflows it, as a tiny temperature.
-    repetition_penalty: float | None = Field(None, ge=0.01)
-    stream: bool = False  # "stream": "yes" or 1 is a 400, not a stream the client did not expect
-    stream_options: StreamOptions | None = None
-    logprobs: bool | int | None = None
-    top_logprobs: int | None = None
-    echo: bool = False
-    best_of: int | None = None
-    suffix: str | None = None
-    frequency_penalty: float = Field(0.0, ge=-2.0, le=2.0)
-    presence_penalty: float = Field(0.0, ge=-2.0, le=2.0)
-    logit_bias: dict[str, float] | None = None
-    top_k: int | None = None  # vLLM's and llama.cpp's; 0 or -1: every token, as without it
-    min_p: float | None = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _null_is_not_given(cls, data: Any) -> Any:
-        # OpenAI reads null as "use the default", and its clients send null for a parameter set
-        # to None (temperature=None): refusing it would break code that works against OpenAI.
-        # `logprobs: false` asks for none, as null does (a completion's logprobs is a count,
-        # where false would read as 0: the chosen token's, and no stream).
-        if isinstance(data, dict):
-            return {
-                name: value
-                for name, value in data.items()
-                if value is not None and not (name == "logprobs" and value is False)
-            }
-        return data
-
-    def refuse_unsupported(self) -> None:
-        """A 400 for asked-for output tunelab does not produce, rather than a quiet answer
-        without it (an eval harness reading logprobs would score garbage)."""
-        asked = {
-            "logprobs": self.logprobs is not None and self.logprobs is not False,
-            "top_logprobs": bool(self.top_logprobs),
-            "echo": self.echo,
-            "best_of": self.best_of not in (None, 1),
-            "suffix": bool(self.suffix),
-            # What a client sends as its default (0, {}) changes nothing: answered.
-            "frequency_penalty": self.frequency_penalty != 0,
-            "presence_penalty": self.presence_penalty != 0,
-            "logit_bias": bool(self.logit_bias),
-            "top_k": self.top_k not in (None, 0, -1),
-            "min_p": bool(self.min_p),
-        }
-        for param, given in asked.items():
-            if given and param not in self.ANSWERED:
-                raise ApiError(400, f"{param} is not supported by tunelab serve", param=param)
-        if self.stream_options is not None and not self.stream:  # as OpenAI answers it
-            raise ApiError(
-                400, "stream_options is only allowed with stream: true", param="stream_options"
-            )
-
-
-class Message(BaseModel):
-    role: Literal["system", "developer", "user", "assistant", "tool"]
-    content: str | list[dict[str, Any]] | None = ""
-
-
-class ChatBody(_Body):
-    messages: list[Message] = Field(min_length=1)
-    # OpenAI's chat logprobs: those of the reply's tokens (tunelab.serve.logprobs).
-    ANSWERED: ClassVar[frozenset[str]] = frozenset({"logprobs", "top_logprobs"})
-    logprobs: bool | None = None
-    top_logprobs: int | None = Field(None, ge=0, le=MAX_LOGPROBS)
-    max_completion_tokens: int | None = Field(None, ge=1)
-    response_format: ResponseFormat | None = None  # text, json_object or json_schema
-    tools: list[dict[str, Any]] | None = None
-    tool_choice: str | dict[str, Any] | None = None
-    functions: list[dict[str, Any]] | None = None  # the old names of tools and tool_choice
-    function_call: str | dict[str, Any] | None = None
-
-    def refuse_unsupported(self) -> None:
-        super().refuse_unsupported()
-        if self.top_logprobs is not None and not self.logprobs:  # as OpenAI and vLLM answer it
-            raise ApiError(400, "top_logprobs needs logprobs: true", param="top_logprobs")
-        # The reply is always text, never a tool call: an agent offered tools would take that
-        # text for the model's final answer. Tools with the choice "none" ask for text: given.
-        for offered, choice, param, choice_param in (
-            (self.tools, self.tool_choice, "tools", "tool_choice"),
-            (self.functions, self.function_call, "functions", "function_call"),
-        ):
-            if (offered and choice != "none") or choice == "required" or isinstance(choice, dict):
-                raise ApiError(
-                    400,
-                    f"tool calling is not supported by tunelab serve: leave {param} out, or "
-                    f'set {choice_param} to "none"',
-                    param=param,
-                )
-
-
-class CompletionBody(_Body):
-    prompt: str | list[str] | list[int] | list[list[int]]  # text, or token ids
-    # OpenAI's legacy scoring: max_tokens 0 with echo scores the prompt (tunelab.serve.logprobs).
-    ANSWERED: ClassVar[frozenset[str]] = frozenset({"logprobs", "echo"})
-    max_tokens: int | None = Field(None, ge=0)
-    logprobs: int | None = Field(None, ge=0, le=MAX_LOGPROBS)
-    # vLLM constrains completions to it too; tunelab constrains chat replies only.
-    response_format: dict[str, Any] | None = None
-
-    def refuse_unsupported(self) -> None:
-        super().refuse_unsupported()
-        if self.response_format and self.response_format.get("type") != "text":
-            raise ApiError(
-                400,
-                "response_format is answered on /v1/chat/completions, not /v1/completions",
-                param="response_format",
-            )
 
 
 Body = TypeVar("Body", bound=BaseModel)
@@ -349,7 +217,7 @@ def _prompt_ids(engine: Engine, prompt: str | list) -> list[list[int]]:
 
 
 def _sampling(
-    engine: Engine, body: _Body, prompt_len: int, limit: int | None, default: int, param: str
+    engine: Engine, body: RequestBody, prompt_len: int, limit: int | None, default: int, param: str
 ) -> Sampling:
     room = engine.context_length - prompt_len
     if room <= 0 or (limit is not None and limit > room):
