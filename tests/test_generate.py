@@ -220,7 +220,7 @@ def test_a_float64_model_picks_from_float32_logits_as_model_generate_does():
 def test_a_top_p_of_zero_keeps_the_likeliest_token():
     # It used to drop every token (the top one's mass before it, 0, is not below 0): multinomial
     # then failed on a row of zeros.
-    from tunelab.generate import choose
+    from tunelab.next_token import choose
 
     logits = torch.tensor([[0.1, 3.0, -1.0], [2.0, 0.0, 1.0]])
     for top_p in (0.0, 1e-50):

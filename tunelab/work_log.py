@@ -23,7 +23,8 @@ import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from tunelab.data.jsonl_files import ends_a_line, read_jsonl
-from tunelab.generate import Generation, generate, repetition_penalty
+from tunelab.generate import Generation, generate
+from tunelab.next_token import repetition_penalty
 
 # What an answer depends on besides its prompt and weights; batch_size is not among them: a
 # greedy reply is the same however many rows share its batch, a sampled one has its own seed.

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import torch
 
-from tunelab.generate import GREEDY_BELOW, choose, penalize_repeats
+from tunelab.next_token import GREEDY_BELOW, choose, penalize_repeats
 from tunelab.structured import Constraint
 
 if TYPE_CHECKING:

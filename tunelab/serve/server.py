@@ -23,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from tunelab.errors import TunelabError
-from tunelab.generate import repetition_penalty
+from tunelab.next_token import repetition_penalty
 from tunelab.reply_room import fitting_advice
 from tunelab.serve.bodies import ChatBody, CompletionBody, Message, RequestBody
 from tunelab.serve.engine import Engine
