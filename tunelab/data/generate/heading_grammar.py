@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from tunelab.data.generate.questions import VERBS
+from tunelab.data.generate.word_classes import VERBS
 
 # A heading's verb comes before these ("Reset the router", "Clean your lens"); a noun seldom does.
 DETERMINERS = frozenset("the a an your my this these that those all each every its our".split())

@@ -9,6 +9,7 @@ import re
 import unicodedata
 
 from tunelab.data.generate.blocks import RST_CODE
+from tunelab.data.generate.capitals import lower_first, lower_title
 from tunelab.data.generate.heading_grammar import (
     DETERMINERS,
     NOT_VERBS,
@@ -20,7 +21,8 @@ from tunelab.data.generate.heading_grammar import (
     said_of,
     statement,
 )
-from tunelab.data.generate.questions import LEANING, VERBS, english, lower_first, lower_title
+from tunelab.data.generate.questions import LEANING
+from tunelab.data.generate.word_classes import VERBS, english
 
 QUESTION_WORDS = frozenset(
     "how why what when where which who can should does do did is are will may".split()

@@ -9,13 +9,9 @@ import re
 from tunelab.data.generate.blocks import Block, split_sentences
 from tunelab.data.generate.heading_grammar import DETERMINERS
 from tunelab.data.generate.headings import STEP_VERBS
-from tunelab.data.generate.questions import (
-    AUXILIARIES,
-    LEANING,
-    PARTICIPLES,
-    sentence_question,
-)
+from tunelab.data.generate.questions import LEANING, sentence_question
 from tunelab.data.generate.structured import definition, table_pairs
+from tunelab.data.generate.word_classes import AUXILIARIES, PARTICIPLES
 
 ASKS_FOR_CODE = re.compile(r"\b(how do i|commands?|call|run|install|usage)\b", re.IGNORECASE)
 LEAD_WORDS = 12  # a lead sentence shorter than this takes the next sentence with it

@@ -7,8 +7,9 @@ from __future__ import annotations
 import re
 
 from tunelab.data.generate.blocks import DEFINITION, Block, clean, split_sentences
+from tunelab.data.generate.capitals import lower_first
 from tunelab.data.generate.headings import STEP_VERBS
-from tunelab.data.generate.questions import LEANING, lower_first
+from tunelab.data.generate.questions import LEANING
 
 # "X: 8.3 minutes", "Several GPUs: start ...": a measurement or a lead-in, not a definition.
 NOT_DEFINED = re.compile(r"^[~\d]|^\S+(\s\S+){0,5}\s~?\d[\d.]*\s?(s|ms|min|minutes|seconds|%)\b")

@@ -11,8 +11,9 @@ from pathlib import Path
 
 from tunelab.data.chunking import Chunk, fenced_parts
 from tunelab.data.generate.blocks import blocks_of, clean, split_sentences
+from tunelab.data.generate.capitals import lower_first
 from tunelab.data.generate.headings import STEP_VERBS, heading_question
-from tunelab.data.generate.questions import lower_first, sentence_question
+from tunelab.data.generate.questions import sentence_question
 from tunelab.data.generate.section_answer import (
     commands,
     cut_code,

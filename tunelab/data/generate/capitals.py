@@ -1,0 +1,61 @@
+"""Whether a capital letter stays when a phrase moves mid-sentence: a name ("Tunelab", "Windows",
+"Ferrytrack Agent") keeps it, an ordinary word that opened a sentence or a heading loses it."""
+
+from __future__ import annotations
+
+import re
+
+from tunelab.data.generate.word_classes import english
+
+
+def lower_first(phrase: str, context: str) -> str:
+    """Lower-case the first word for mid-sentence use, unless it is code, an acronym ("LoRA") or
+    a name the text always capitalises ("Tunelab")."""
+    first, _, rest = phrase.partition(" ")
+    acronym = first[1:] != first[1:].lower()
+    lower_seen = re.search(rf"\b{re.escape(first.lower())}\b", context) is not None
+    # A capital after a lower-case word ("built with Rich") is a name's, whatever the dictionary.
+    mid_sentence = re.search(rf"[a-z,;]\s+{re.escape(first)}\b", context) is not None
+    proper = mid_sentence or not english(first) or first in NAMES_THAT_ARE_WORDS
+    name = first[:1].isupper() and first in context and not lower_seen and proper
+    if first.startswith("`") or acronym or name:
+        return phrase
+    return f"{first.lower()} {rest}".strip()
+
+
+def lower_title(phrase: str, context: str, topic: str | None = None) -> str:
+    """A Title Case phrase ("Log Rotation", "Backup Tool") for mid-sentence use: as written where
+    it names something (a word the dictionary lacks: "Ferrytrack Agent"; or capitalised after a
+    lower-case word in its section: "run the Backup Tool"), else every ordinary word lower-cased
+    ("log rotation", not "log Rotation") but the document's `topic` ("Configure Widget" in
+    Widget's manual). Any other phrase: `lower_first`."""
+    words = phrase.split()
+    capitalised = [w for w in words if w.lower() not in TITLE_SMALL_WORDS]
+    if len(capitalised) < 2 or not all(w[:1].isupper() for w in capitalised):
+        return lower_first(phrase, context)
+    ordinary = [w for w in capitalised if len(w) > 1 and w[1:] == w[1:].lower()]
+    named_mid_sentence = re.search(rf"[a-z,;]\s+{re.escape(phrase)}\b", context) is not None
+    if named_mid_sentence or not all(english(w) for w in ordinary):
+        return phrase
+    # A word of the topic stays as the name writes it, unless the text writes it in lower case
+    # as a word ("the first sync" under "Harborline Sync Agent"; "widget.yaml" is a file's name),
+    # and unless the whole name is in the phrase ("Use Harborline Sync Agent").
+    said = {
+        w
+        for w in words
+        if re.search(rf"(?<![\w./`-]){re.escape(w.lower())}(?![\w`/-]|\.\w)", context)
+        and (topic or "") not in phrase
+    }
+    names = NAMES_THAT_ARE_WORDS | (set((topic or "").split()) - said)
+    return " ".join(w.lower() if w in ordinary and w not in names else w for w in words)
+
+
+TITLE_SMALL_WORDS = frozenset("a an the of and or for to in on at by with from vs".split())
+
+
+# Names of software a document starts a sentence with that the dictionary knows as words: a
+# document that says only "Windows is not supported." is asked about Windows, not windows.
+NAMES_THAT_ARE_WORDS = {
+    "Windows", "Python", "Java", "Ruby", "Rust", "Swift", "Chrome", "Safari", "Excel",
+    "Outlook", "Slack", "Docker", "Jupyter", "Android", "Ubuntu", "Debian", "Kafka", "Spark",
+}  # fmt: skip

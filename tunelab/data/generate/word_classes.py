@@ -1,0 +1,123 @@
+"""Which class a word is in: a verb documentation states facts with (listed, or read by its form
+and place: "The log names the weights"), its base form and tense, whether a subject is singular,
+and the closed classes (determiners, prepositions, auxiliaries) the rules read sentences by."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+# Base forms of the verbs documentation states facts with; their -s and -ed forms are derived.
+VERBS = frozenset(
+    """accept add allow answer apply ask build call change check compare contain continue copy
+    count create cut decode default drop evaluate expect export fail find finetune finish generate give
+    hold ignore include judge keep learn leave let limit list load log make mask match measure
+    merge move need open pack pad pass pick plot print produce put rank read record refuse
+    remove replace report require resume retry return rewrite run save say score send serve set
+    show shuffle skip sort split start stop store stream support take tell test train turn use
+    write upload download sync watch encrypt decrypt expire cover connect delete restore rename
+    prune queue reject scan receive install uninstall update upgrade back exit listen
+    bind""".split()
+)
+IRREGULAR_PAST = dict(
+    pair.split(":")
+    for pair in """took:take gave:give made:make ran:run wrote:write kept:keep left:leave
+    found:find said:say held:hold read:read cut:cut set:set put:put let:let""".split()
+)
+PARTICIPLES = frozenset(
+    """built cached checked computed counted cut done dropped given held kept loaded made
+    masked measured merged named packed padded printed read refused removed run saved scored
+    seeded set shown skipped sorted split stored taken tested trained used written""".split()
+)
+DETERMINERS = frozenset("a an the every one two three four five several".split())
+POSSESSIVES = frozenset("our your its their my his her".split())
+PLACES = frozenset("in inside under at on into within".split())
+PREPOSITIONS = frozenset("to from with by for after before until through over across as".split())
+AUXILIARIES = frozenset(
+    "is are was were be been have has had can could will would must may might should".split()
+)
+
+
+@cache
+def _dictionary():
+    from spellchecker import SpellChecker
+
+    return SpellChecker()
+
+
+def english(word: str) -> bool:
+    """An ordinary English word ("Context"), not a name ("Tunelab")."""
+    return bool(_dictionary().known([word.lower()]))
+
+
+def third_person(word: str) -> str | None:
+    """skips -> skip, passes -> pass, applies -> apply; None for words not in VERBS."""
+    for suffix, base in (("ies", "y"), ("es", ""), ("s", "")):
+        if word.endswith(suffix) and (stem := word[: -len(suffix)] + base) in VERBS:
+            return stem
+    return None
+
+
+# Words that open a verb's object: "maps other column names", "names its token".
+OBJECT_OPENERS = DETERMINERS | POSSESSIVES | frozenset("other all each both any some".split())
+# Verbs that take no object, or not one "What does X ...?" asks for ("goes the other way").
+NO_OBJECT = frozenset(
+    """go come seem appear become remain stay sit stand lie fall rise live belong happen exist
+    matter depend differ last grow work look sound feel mean""".split()
+)
+# Words a noun phrase does not end with: a subject ending so goes on past the word after it.
+NOT_A_HEAD = DETERMINERS | POSSESSIVES | OBJECT_OPENERS | PREPOSITIONS | PLACES | {"and", "or"}
+
+
+def unlisted_verb(word: str, subject: str, rest: str) -> str | None:
+    """The base of a verb VERBS lacks, read by its form and place ("The log names the weights"
+    -> "name"): an -s form of an English verb after a plain singular subject (code, a name, or
+    a determiner and its noun) and before its object. None for anything less sure: "Sample
+    pairs per mode" (no determiner), "Nine other kinds of work" (no noun before it), "A CPU
+    run goes the other way" (no object)."""
+    if (
+        not re.fullmatch(r"[a-z]+s", word)
+        or word.endswith(("ss", "us", "is"))
+        or word in AUXILIARIES | {"does"}
+    ):
+        return None
+    trimmed = word[:-3] + "y" if word.endswith("ies") else word[:-2]
+    esses = word.endswith(("ches", "shes", "sses", "xes", "zes", "oes", "ies"))
+    base = trimmed if esses else word[:-1]
+    words = subject.split()
+    head = words[-1].lower()
+    plain = (
+        words[0].startswith("`")
+        or (len(words) > 1 and words[0].lower() in DETERMINERS | POSSESSIVES)
+        or (len(words) == 1 and not english(words[0].strip("`")))
+    )
+    if base in NO_OBJECT or not english(base) or not plain or head in NOT_A_HEAD:
+        return None
+    if head[:1].isdigit() or not singular(subject):
+        return None
+    obj = rest.split(" ", 1)[0]
+    plural_noun = re.fullmatch(r"[a-z]+s", obj) is not None and english(obj)
+    if obj.lower() in OBJECT_OPENERS or obj[:1] in "`0123456789" or plural_noun:
+        return base
+    return None
+
+
+def past(word: str) -> str | None:
+    return IRREGULAR_PAST.get(word) or (regular_base(word) if word.endswith("ed") else None)
+
+
+def regular_base(word: str) -> str | None:
+    for stem in (
+        word[:-1],
+        word[:-2],
+        word[:-3] + "y",
+        word[:-3],
+    ):  # used, kept+ed, applied, stopped
+        if stem in VERBS:
+            return stem
+    return None
+
+
+def singular(subject: str) -> bool:
+    last = subject.split()[-1]
+    return last.startswith("`") or not (last.endswith("s") and not last.endswith(("ss", "us")))
