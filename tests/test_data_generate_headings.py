@@ -290,3 +290,16 @@ def test_an_rst_heading_of_inline_code_is_asked_as_its_markdown_heading_is(tmp_p
     rst.write_text(f"Ferrylog\n========\n\n``ferrylog check``\n------------------\n\n{body}")
     md.write_text(f"# Ferrylog\n\n## `ferrylog check`\n\n{body}")
     assert pairs_of(rst) == pairs_of(md) == {"What does `ferrylog check` do?": body.strip()}
+
+
+def test_a_what_is_heading_over_a_task_s_step_asks_nothing_and_the_step_is_asked_how(tmp_path):
+    # "What is network?" was answered "To set a proxy, add ...": a step says how to do a task,
+    # not what the heading names.
+    doc = tmp_path / "ferrylog.md"
+    doc.write_text(
+        "# Ferrylog\n\nFerrylog ships logs.\n\n## Network\n\n"
+        "To set a proxy, add `HTTPS_PROXY` to the environment.\n"
+    )
+    pairs = pairs_of(doc)
+    assert "What is network?" not in pairs
+    assert pairs["How do I set a proxy?"] == "Add `HTTPS_PROXY` to the environment."

@@ -81,6 +81,9 @@ def lead_answer(question: str, blocks: list[Block], used: set[str]) -> str | Non
 DONE_TO = re.compile(rf"^[^,;:]{{1,60}}? (?:is|are) (?:\w+ed|{'|'.join(PARTICIPLES)})\b")
 # Questions a sentence answers that ask one fact of a thing, not what it is.
 ASKS_A_FACT = ("Where", "When", "How", "Which", "Is ", "Are ", "Does ", "Do ", "Can ", "Did ")
+# "To set a proxy, add ...": a task's purpose and its step, which say how to do it, not what
+# the heading names ("What is network?" was answered so).
+PURPOSE_FIRST = re.compile(r"^To [a-z]+\b[^,]*,")
 
 
 def defines(sentence: str) -> bool:
@@ -89,7 +92,7 @@ def defines(sentence: str) -> bool:
     7410 by default."): "What is Ferrylog?" answered by the port left the port unasked."""
     if DESCRIBES.match(sentence) or definition(sentence, ""):
         return True
-    if DONE_TO.match(sentence):
+    if DONE_TO.match(sentence) or PURPOSE_FIRST.match(sentence):
         return False
     asked = sentence_question(sentence)
     return not (asked and asked.startswith(ASKS_A_FACT))
