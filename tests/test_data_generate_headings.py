@@ -303,3 +303,39 @@ def test_a_what_is_heading_over_a_task_s_step_asks_nothing_and_the_step_is_asked
     pairs = pairs_of(doc)
     assert "What is network?" not in pairs
     assert pairs["How do I set a proxy?"] == "Add `HTTPS_PROXY` to the environment."
+
+
+@pytest.mark.parametrize(
+    "body, answer",
+    [
+        (  # one limit a paragraph
+            "Lines may be at most 64 KB long; longer lines are cut.\n\n"
+            "The agent follows at most 256 files at once.\n",
+            "Lines may be at most 64 KB long; longer lines are cut. "
+            "The agent follows at most 256 files at once.",
+        ),
+        (  # a lead and the list of limits after it
+            "Ferrylog has two limits.\n\n- Lines are cut at 64 KB.\n- At most 256 files.\n",
+            "Ferrylog has two limits.\n- Lines are cut at 64 KB.\n- At most 256 files.",
+        ),
+    ],
+)
+def test_a_question_asking_for_several_things_is_answered_by_all_the_section_says(
+    tmp_path, body, answer
+):
+    # "What are the limits of Ferrylog?" was answered by the first limit alone.
+    doc = tmp_path / "ferrylog.md"
+    doc.write_text(f"# Ferrylog\n\nFerrylog ships logs.\n\n## Limits\n\n{body}")
+    assert pairs_of(doc)["What are the limits of Ferrylog?"] == answer
+
+
+def test_a_plural_heading_over_an_essay_is_answered_by_its_lead(tmp_path):
+    # Only a question asking for a product's limits, ports or features takes every paragraph.
+    doc = tmp_path / "recipes.md"
+    doc.write_text(
+        "# Results\n\n## Recipes\n\nEvery recipe uses the same data order and the same seed.\n\n"
+        "Minutes were measured on a 2-core CPU under load, so they compare recipes only roughly.\n"
+    )
+    assert pairs_of(doc)["What are recipes?"] == (
+        "Every recipe uses the same data order and the same seed."
+    )

@@ -8,7 +8,7 @@ import re
 
 from tunelab.data.generate.blocks import Block, split_sentences
 from tunelab.data.generate.heading_grammar import DETERMINERS
-from tunelab.data.generate.headings import STEP_VERBS
+from tunelab.data.generate.headings import GENERIC, STEP_VERBS
 from tunelab.data.generate.questions import LEANING, sentence_question
 from tunelab.data.generate.structured import definition, table_pairs
 from tunelab.data.generate.word_classes import AUXILIARIES, PARTICIPLES
@@ -25,6 +25,15 @@ ASKS_WHAT_TO_DO = re.compile(
     r"(?:What (?:should|do|can) I do|How (?:do|can) I (?:fix|solve|resolve|recover|stop))\b"
 )
 FIX_SENTENCES = 5  # sentences of a troubleshooting section its answer keeps
+# A generic heading's question asking for several things ("What are the limits of Ferrylog?",
+# "What ports does Ferrylog use?"): its answer is all its section's paragraphs say, or its lead
+# and its list. Not any "What are ...?": "What are recipes?" over an essay is answered by its lead.
+ASKS_MANY = re.compile(
+    "|".join(
+        re.escape(GENERIC[heading]).replace(re.escape("{topic}"), ".+")
+        for heading in ("limits", "limitations", "features", "ports", "environment variables")
+    )
+)
 
 
 # A sentence that says what a thing is: "Ferrytrack Agent is our internal tracking daemon."
@@ -62,6 +71,10 @@ def lead_answer(question: str, blocks: list[Block], used: set[str]) -> str | Non
         return defined  # each is still asked about, "What is FERRYLOG_DEBUG?", so none is used
     lead = sentences[:2] if len(sentences[0].split()) < LEAD_WORDS else sentences[:1]
     used.update(lead)
+    many = ASKS_MANY.fullmatch(question) is not None
+    after = prose + 1
+    if many and not blocks[prose].item:  # each paragraph may say one limit: all of them
+        lead, after = _paragraphs(blocks, prose)
     answer = " ".join(lead)
     # The steps a task's section lists, or the list its lead introduces ("To update it:"), are
     # the answer: its first step alone answered "How do I reset the router?".
@@ -69,10 +82,10 @@ def lead_answer(question: str, blocks: list[Block], used: set[str]) -> str | Non
     # first item alone dropped "At least 2 GB of free disk space".
     if blocks[prose].item and (asks_how or question.startswith(("What does", "What are"))):
         return listed(blocks, prose)
-    list_follows = prose + 1 < len(blocks) and blocks[prose + 1].item
-    if list_follows and (asks_how or lead[-1].endswith(":")):  # "Pairing links... 1. Open..."
-        answer += "\n" + listed(blocks, prose + 1)
-    elif wants_code and code == prose + 1:
+    list_follows = after < len(blocks) and blocks[after].item
+    if list_follows and (asks_how or many or lead[-1].endswith(":")):  # "Pairing links... 1. Open"
+        answer += "\n" + listed(blocks, after)
+    elif wants_code and code == after:
         answer += "\n\n" + cut_code(blocks[code].text)
     return answer
 
@@ -96,6 +109,16 @@ def defines(sentence: str) -> bool:
         return False
     asked = sentence_question(sentence)
     return not (asked and asked.startswith(ASKS_A_FACT))
+
+
+def _paragraphs(blocks: list[Block], start: int) -> tuple[list[str], int]:
+    """The sentences of the paragraphs from blocks[start] up to the first list, code or table
+    (MAX_STEPS of them at most), and the index of the block after them."""
+    said, end = [], start
+    while end < len(blocks) and blocks[end].kind == "prose" and not blocks[end].item:
+        said += split_sentences(blocks[end].text)
+        end += 1
+    return said[:MAX_STEPS], end
 
 
 def _defined(blocks: list[Block]) -> str | None:
