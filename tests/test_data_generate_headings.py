@@ -339,3 +339,17 @@ def test_a_plural_heading_over_an_essay_is_answered_by_its_lead(tmp_path):
     assert pairs_of(doc)["What are recipes?"] == (
         "Every recipe uses the same data order and the same seed."
     )
+
+
+def test_a_name_in_a_heading_keeps_its_capital_though_its_link_writes_it_in_lower_case():
+    from tunelab.data.generate.headings import heading_question
+
+    # typer's "Click code" was asked "What is click code?": "click.palletsprojects.com" in the
+    # link was read as the word written in lower case.
+    click = "Typer used to depend on [Click](https://click.palletsprojects.com/) as well."
+    assert heading_question(["Typer", "Dependencies", "Click code"], click) == (
+        "What is Click code?"
+    )
+    # A word the prose itself writes in lower case is an ordinary word.
+    rich = "Render rich text in the terminal with [Rich](https://rich.readthedocs.io/)."
+    assert heading_question(["Rich", "Rich text"], rich) == "What is rich text?"

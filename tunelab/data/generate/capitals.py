@@ -13,9 +13,11 @@ def lower_first(phrase: str, context: str) -> str:
     a name the text always capitalises ("Tunelab")."""
     first, _, rest = phrase.partition(" ")
     acronym = first[1:] != first[1:].lower()
-    lower_seen = re.search(rf"\b{re.escape(first.lower())}\b", context) is not None
-    # A capital after a lower-case word ("built with Rich") is a name's, whatever the dictionary.
-    mid_sentence = re.search(rf"[a-z,;]\s+{re.escape(first)}\b", context) is not None
+    # Written in lower case as a word, not in a link or a file's name ("click.palletsprojects.com").
+    lower_seen = re.search(rf"(?<![\w./-]){re.escape(first.lower())}(?![\w/-]|\.\w)", context)
+    # A capital after a lower-case word ("built with Rich", "on [Click](...)") is a name's,
+    # whatever the dictionary.
+    mid_sentence = re.search(rf"[a-z,;]\s+[\[*_]*{re.escape(first)}\b", context) is not None
     proper = mid_sentence or not english(first) or first in NAMES_THAT_ARE_WORDS
     name = first[:1].isupper() and first in context and not lower_seen and proper
     if first.startswith("`") or acronym or name:
