@@ -446,3 +446,28 @@ def test_what_a_thing_used_to_do_is_not_asked_how_it_used():
     # From typer's README: "Typer used to depend on Click" was asked "How did Typer use?".
     assert sentence_question("Typer used to depend on Click as well.") is None
     assert sentence_question("The demo used 2 cores.") == "What did the demo use?"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "question"),
+    [
+        # A plural subject takes a verb's bare form: each of these was asked nothing.
+        ("`/leaderboard` and `/api/ratings` name the models.",
+         "What do `/leaderboard` and `/api/ratings` name?"),
+        ("The logprobs score the tokens of the prompt.", "What do the logprobs score?"),
+        ("Benchmarks measure the speed of each mode.", "What do benchmarks measure?"),
+        ("The CLI and the Python API share one config object.",
+         "What do the CLI and the Python API share?"),
+        # Nouns that read as bare verbs after a plural, and plurals read as subjects: nothing,
+        # or the question of the verb that follows them.
+        ("The runs folder holds the weights.", "What does the runs folder hold?"),
+        ("Rows like the ones above are dropped.", "Are rows like the ones above dropped?"),
+        ("Pairs with a short answer score lower.", None),
+        ("Release notes list the changes since 0.9.", "What do release notes list?"),
+        ("Benchmarks run nightly on the GPU.", None),
+        ("Between 2 and 4 workers share the queue.", None),
+        ("Your checkpoints keep the optimizer state.", "What do my checkpoints keep?"),
+    ],
+)  # fmt: skip
+def test_a_plural_subject_s_bare_verb_is_asked_what_it_does(sentence, question):
+    assert sentence_question(sentence) == question

@@ -9,14 +9,19 @@ import re
 
 from tunelab.data.generate.capitals import lower_first
 from tunelab.data.generate.denials import said_no, short_tail, yes_or_no
+from tunelab.data.generate.heading_grammar import NOT_VERBS
 from tunelab.data.generate.word_classes import (
     AUXILIARIES,
     DETERMINERS,
+    NO_OBJECT,
+    NOT_A_HEAD,
+    OBJECT_OPENERS,
     PARTICIPLES,
     PLACES,
     POSSESSIVES,
     PREPOSITIONS,
     VERBS,
+    has_past,
     past,
     regular_base,
     singular,
@@ -102,7 +107,37 @@ def sentence_question(sentence: str, context: str = "") -> str | None:
         if base := unlisted_verb(word, subject, after):
             asked = _verb_question(subject, "does", base, after, never)
             return None if asked.endswith(" do?") else asked  # "shards them": what, unsaid
+        if _bare_verb(verb.group(), subject, after):
+            asked = _verb_question(subject, "do", word, after, never)
+            return None if asked.endswith(" do?") else asked
     return _by_default(text)
+
+
+# Words with a past tense that join a noun to the next one: "Rows like the ones above ...".
+JOINING = frozenset("like unlike than per via plus minus versus".split())
+
+
+def _bare_verb(word: str, subject: str, rest: str) -> bool:
+    """Whether `word` is the bare verb of a plural subject ("The logprobs score the tokens",
+    "`/leaderboard` and `/api/ratings` name the models"): a listed verb, or an English word with
+    a past tense, before its object. A plural then a noun ("The runs folder holds ...") has no
+    object after that noun; a subject opening with a verb is a step ("Test runs ..."), and one
+    opening with a preposition is no noun phrase ("Between 2 and 4 workers share ...")."""
+    words = [w.lower() for w in subject.split()]
+    plural = "and" in words or (re.fullmatch(r"[a-z]{3,}s", words[-1]) and not singular(subject))
+    opens = words[0] in VERBS or words[0] in NOT_VERBS - OBJECT_OPENERS  # "Between 2 and 4"
+    if not plural or opens or words[-1] in NOT_A_HEAD:
+        return False
+    if (
+        not re.fullmatch(r"[a-z]+", word)
+        or word in NOT_VERBS | NOT_A_HEAD | AUXILIARIES | ADVERBS | JOINING
+    ):
+        return False
+    if word.endswith("s") and not word.endswith("ss"):
+        return False  # "runs", "names": a plural noun, or a singular subject's verb
+    verb = word in VERBS or (word not in NO_OBJECT and has_past(word))
+    obj = rest.split(" ", 1)[0]
+    return verb and (obj.lower() in OBJECT_OPENERS or obj[:1] in tuple("`0123456789"))
 
 
 # "Temporary files ending in `.tmp` and `.partial` are excluded by default": a subject too long

@@ -102,6 +102,13 @@ def unlisted_verb(word: str, subject: str, rest: str) -> str | None:
     return None
 
 
+def has_past(word: str) -> bool:
+    """Whether an English word has a past tense the dictionary knows ("name" -> "named",
+    "stop" -> "stopped"), as a verb does and most nouns ("folder", "with") do not."""
+    forms = {word + "ed", word + "d", word + word[-1:] + "ed", word[:-1] + "ied"}
+    return english(word) and bool(_dictionary().known(forms))
+
+
 def past(word: str) -> str | None:
     return IRREGULAR_PAST.get(word) or (regular_base(word) if word.endswith("ed") else None)
 
