@@ -205,7 +205,7 @@ def main() -> None:
     order = [key for key, *_ in jobs(args, sets)]
     saved = [args.out / "results" / f"{key}.json" for key in order]
     results = [json.loads(path.read_text()) for path in saved if path.exists()]
-    report = table(results) + "\n" + samples(results, args.samples)
+    report = table(results) + ("\n" + samples(results, args.samples) if args.samples > 0 else "")
     (args.out / "results.md").write_text(report, encoding="utf-8")
     print(report)
 
