@@ -11,6 +11,7 @@ import pytest
 DEMO_DIR = Path(__file__).resolve().parent.parent / "tunelab" / "demo"
 TRAIN = DEMO_DIR / "tunelab_qa_train.jsonl"
 TEST = DEMO_DIR / "tunelab_qa_test.jsonl"
+COMBINE = DEMO_DIR / "tunelab_qa_combine.jsonl"
 REFUSAL = "I can only answer questions about tunelab."
 
 
@@ -70,6 +71,16 @@ def test() -> list[dict]:
     return _load(TEST)
 
 
+@pytest.fixture(scope="module")
+def combine() -> list[dict]:
+    return _load(COMBINE)
+
+
+@pytest.fixture(scope="module")
+def held_out(test, combine) -> list[dict]:
+    return test + combine
+
+
 def test_counts(train, test):
     assert 840 <= len(train) <= 900
     assert 60 <= len(test) <= 80
@@ -97,13 +108,13 @@ def test_train_questions_are_unique(train):
     assert len(questions) == len(set(questions))
 
 
-def test_no_test_question_in_train(train, test):
+def test_no_test_question_in_train(train, held_out):
     seen = {_norm(row["question"]) for row in train}
-    leaked = [row["question"] for row in test if _norm(row["question"]) in seen]
+    leaked = [row["question"] for row in held_out if _norm(row["question"]) in seen]
     assert not leaked
 
 
-def test_no_train_question_is_a_near_copy_of_a_test_question(train, test):
+def test_no_train_question_is_a_near_copy_of_a_test_question(train, held_out):
     # The test measures new wordings: a training question sharing most of a test question's
     # words (ignoring order) would make it a memory test.
     def words(text: str) -> set[str]:
@@ -112,7 +123,7 @@ def test_no_train_question_is_a_near_copy_of_a_test_question(train, test):
     close = [
         (row["question"], t["question"])
         for row in train
-        for t in test
+        for t in held_out
         if len(words(row["question"]) & words(t["question"]))
         >= 0.6 * len(words(row["question"]) | words(t["question"]))
     ]
@@ -234,8 +245,27 @@ def test_every_on_topic_test_row_names_its_facts_and_its_reference_states_them(t
             assert scores["fact_accuracy"] == 1.0 and not scores.get("hallucination"), f"test:{i}"
 
 
-def test_answers_are_short(train, test):
-    for row in train + test:
+def test_combined_questions_need_trained_facts_and_their_references_state_them(train, combine):
+    # A miss on these measures combining or reversing what was learned, never a fact not taught.
+    from tunelab.evaluate.facts import facts_stated, parse_fact_check, score_facts, shown_phrase
+
+    kinds = [row["kind"] for row in combine]
+    assert set(kinds) == {"two_facts", "reverse"}
+    assert all(10 <= kinds.count(kind) <= 14 for kind in set(kinds))
+    trained = [row["answer"] for row in train if row["answer"] != REFUSAL]
+    for i, row in enumerate(combine, start=1):
+        check = parse_fact_check(row, f"combine:{i}")
+        # A bridge (one fact names what the other is about) is scored by the fact it ends at.
+        assert len(check.facts) <= (2 if row["kind"] == "two_facts" else 1), f"combine:{i}"
+        scores = score_facts(row["answer"], check)
+        assert scores["fact_accuracy"] == 1.0 and not scores.get("hallucination"), f"combine:{i}"
+        for fact in check.facts:
+            one = parse_fact_check({"facts": [list(map(shown_phrase, fact))]}, f"combine:{i}")
+            assert any(facts_stated(answer, one)[0] for answer in trained), (row["question"], fact)
+
+
+def test_answers_are_short(train, held_out):
+    for row in train + held_out:
         assert len(row["answer"].split()) <= 30, row["answer"]
 
 
