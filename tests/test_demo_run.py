@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 
+from rich.console import Console
+
 from tunelab.demo.run import run_demo
-from tunelab.demo.scores import changes, per_question, score
+from tunelab.demo.scores import changes, means, per_question, print_table, score
 
 REFUSAL = "I can only answer questions about tunelab."
 
@@ -47,12 +49,55 @@ def test_score_leads_with_facts_and_hallucinations_when_rows_name_them():
     assert change["refusal_rate_off_topic"]["verdict"] == "no clear winner"
 
 
+def test_combined_and_reversed_facts_are_scored_apart_from_the_headline():
+    tests = [
+        {"question": "Default lr?", "answer": "2e-4.", "kind": "paraphrase", "facts": [["2e-4"]]},
+        {"question": "LoRA rank and alpha?", "answer": "16 and 32.", "kind": "two_facts",
+         "facts": [["16"], ["32"]]},
+        {"question": "Which LoRA setting is 32?", "answer": "Alpha.", "kind": "reverse",
+         "facts": [["alpha"]]},
+        {"question": "Weather?", "answer": REFUSAL, "kind": "off_topic"},
+    ]  # fmt: skip
+    base = ["1e-4", REFUSAL, "32", "Sunny."]
+    tuned = [
+        "The default learning rate is 2e-4.",
+        "The rank is 16.",
+        "Alpha defaults to 32.",
+        REFUSAL,
+    ]
+    before, after = per_question(tests, base), per_question(tests, tuned)
+    assert after["fact_accuracy"] == [1.0]  # the paraphrase alone
+    assert after["fact_accuracy_two_facts"] == [0.0]  # it needs both facts, not one
+    assert (before["fact_accuracy_reverse"], after["fact_accuracy_reverse"]) == ([0.0], [1.0])
+    # The base refused the two-facts question: on-topic refusal and overlap stay the paraphrase's.
+    assert before["refusal_rate_on_topic"] == [0.0] and len(before["token_f1"]) == 1
+    assert list(changes(before, after))[:3] == [
+        "fact_accuracy", "fact_accuracy_two_facts", "fact_accuracy_reverse"
+    ]  # fmt: skip
+
+
+def test_the_table_has_a_row_per_kind_of_combined_question():
+    tests = [
+        {"question": "Rank and alpha?", "answer": "16, 32.", "kind": "two_facts",
+         "facts": [["16"], ["32"]]},
+        {"question": "Which is 32?", "answer": "Alpha.", "kind": "reverse", "facts": [["alpha"]]},
+    ]  # fmt: skip
+    before, after = per_question(tests, ["no", "no"]), per_question(tests, ["16 and 32", "no"])
+    scores = {"base": means(before), "finetuned": means(after), "change": changes(before, after)}
+    console = Console(record=True, width=200)
+    print_table(scores, len(tests), console)
+    shown = console.export_text()
+    assert "fact_accuracy_two_facts (1 q)" in shown and "fact_accuracy_reverse (1 q)" in shown
+
+
 def test_demo_runs_end_to_end_and_leaves_a_chat_ready_run(tmp_path):
     scores = run_demo(steps=2, output_dir=str(tmp_path), model="tiny-random")
     run = tmp_path / "demo"
     assert set(scores) >= {"base", "finetuned", "change", "seconds"}
     assert list(scores["base"])[:2] == ["fact_accuracy", "hallucination_rate"]
     assert scores["change"]["fact_accuracy"]["n"] == 56
+    assert scores["change"]["fact_accuracy_two_facts"]["n"] == 12
+    assert scores["change"]["fact_accuracy_reverse"]["n"] == 12
     assert json.loads((run / "demo_scores.json").read_text())["base"] == scores["base"]
     rows = [json.loads(line) for line in (run / "demo_answers.jsonl").read_text().splitlines()]
     assert len(rows) >= 60 and {"question", "answer", "kind", "base", "finetuned"} <= set(rows[0])

@@ -2,7 +2,8 @@
 
 Ask the base model about tunelab, finetune it on tunelab's own Q&A set, ask again, and score both
 on held-out paraphrases by the facts they state (and the wrong answers they give), on off-topic
-questions (which should be refused), and on a general benchmark (what the facts cost)."""
+questions (which should be refused), on questions that combine two trained facts or ask one in
+reverse (scored apart), and on a general benchmark (what the facts cost)."""
 
 from __future__ import annotations
 
@@ -44,6 +45,15 @@ console = Console()
 def demo_data() -> tuple[Path, Path]:
     folder = files("tunelab.demo")
     return Path(str(folder / "tunelab_qa_train.jsonl")), Path(str(folder / "tunelab_qa_test.jsonl"))
+
+
+def demo_tests() -> list[dict]:
+    """The held-out rows the demo asks: the test file's paraphrases and off-topic questions, then
+    the questions that combine two trained facts or ask one in reverse. Those sit in a file of
+    their own so that the eval loss training reports, and `tunelab eval` of the run on its test
+    file, keep measuring what they measured."""
+    paths = (demo_data()[1], Path(str(files("tunelab.demo") / "tunelab_qa_combine.jsonl")))
+    return [json.loads(line) for p in paths for line in p.read_text(encoding="utf-8").splitlines()]
 
 
 def demo_config(
@@ -91,7 +101,7 @@ def run_demo(
 ) -> dict:
     started = time.perf_counter()
     config = demo_config(output_dir, steps, model)
-    tests = [json.loads(line) for line in demo_data()[1].read_text(encoding="utf-8").splitlines()]
+    tests = demo_tests()
     showcase = _showcase(tests)
 
     console.rule("[bold]1. The base model, before finetuning")

@@ -1,5 +1,6 @@
 """The demo's scores: facts first (does the answer state the facts, does it state a known wrong
-answer), refusals, then the overlap scores; each change from base to finetuned with a 95% paired
+answer; then, apart, the facts of questions that combine two trained facts or ask one in reverse),
+refusals, then the overlap scores; each change from base to finetuned with a 95% paired
 interval over the questions, and what finetuning cost on a general benchmark."""
 
 from __future__ import annotations
@@ -14,6 +15,12 @@ from tunelab.evaluate.refusals import OFF_TOPIC, Refusals
 from tunelab.evaluate.scores import metric_verdict
 
 GENERAL_TASK, GENERAL_QUESTIONS = "arc_easy", 100
+# Test kinds that use trained facts otherwise than one at a time as stored: two combined in one
+# answer, or one asked from its other end ("Which setting defaults to 32?"). Models that state a
+# fact asked as trained often fail these (Allen-Zhu & Li, "Physics of Language Models 3.2";
+# Berglund et al., "the reversal curse"). Each kind is its own fact accuracy, so the headline stays
+# the retrieval of one fact, and its rows count in no refusal or overlap score.
+MANIPULATED = ("two_facts", "reverse")
 
 
 def per_question(tests: list[dict], answers: list[str]) -> dict[str, list[float]]:
@@ -21,8 +28,10 @@ def per_question(tests: list[dict], answers: list[str]) -> dict[str, list[float]
     out: dict[str, list[float]] = {
         k: []
         for k in (
-            "fact_accuracy", "hallucination_rate", "refusal_rate_off_topic",
-            "refusal_rate_on_topic", "normalized_match", "token_f1", "rouge_l",
+            "fact_accuracy", "hallucination_rate",
+            *(f"fact_accuracy_{kind}" for kind in MANIPULATED),
+            "refusal_rate_off_topic", "refusal_rate_on_topic",
+            "normalized_match", "token_f1", "rouge_l",
         )
     }  # fmt: skip
     # Refusing is saying what the off-topic rows answer, as `tunelab eval` scores it.
@@ -32,6 +41,10 @@ def per_question(tests: list[dict], answers: list[str]) -> dict[str, list[float]
             out["refusal_rate_off_topic"].append(float(refusals.refuses(answer)))
             continue
         facts = score_facts(answer, parse_fact_check(test, f"demo test:{i + 1}"))
+        if test["kind"] in MANIPULATED:
+            if "fact_accuracy" in facts:
+                out[f"fact_accuracy_{test['kind']}"].append(facts["fact_accuracy"])
+            continue
         if "fact_accuracy" in facts:
             out["fact_accuracy"].append(facts["fact_accuracy"])
         if "hallucination" in facts:
