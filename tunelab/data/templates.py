@@ -82,19 +82,21 @@ class Prompt:
     def question(self, question: str, tokenizer: PreTrainedTokenizerBase) -> str:
         return render_prompt(Example.qa(question), tokenizer, self.template, self.system_prompt)
 
-    def chat(self, messages: list[dict[str, str]], tokenizer: PreTrainedTokenizerBase) -> str:
+    def chat(
+        self,
+        messages: list[dict[str, Any]],
+        tokenizer: PreTrainedTokenizerBase,
+        tools: list[dict[str, Any]] | None = None,
+    ) -> str:
         """The prompt for the next reply of a conversation, as an OpenAI-compatible server answers
         it: the chat template carries every turn, a last reply included (a new reply follows it,
-        as vLLM's does); plain templates have no notion of turns and ask the last user message
-        alone (as the template `tunelab export` writes for them does), so they refuse a tool
-        turn, as training and eval do, rather than answer without its result."""
+        as vLLM's does), and the `tools` offered, as training writes them; plain templates have
+        no notion of turns and ask the last user message alone (as the template `tunelab export`
+        writes for them does), so they refuse a tool turn, calls and tools, as training and eval
+        do, rather than answer without them."""
         if self.template == "chat":
-            require_chat_template(tokenizer)
-            require_tool_role(messages, tokenizer)
-            history = _with_system(messages, self.system_prompt)
-            return tokenizer.apply_chat_template(
-                history, tokenize=False, add_generation_prompt=True
-            )
+            return _chat_prompt(_with_system(messages, self.system_prompt), tokenizer, tools)
+        _refuse_calls(self.template, messages, tools)
         if has_tool_turn(messages):
             raise TunelabError(
                 f"a tool turn has no place in {_one_question(self.template)}, which asks the "
@@ -139,19 +141,8 @@ def render_prompt(
     messages = _with_system(example.messages, system_prompt)
     history = messages[:-1] if messages and messages[-1]["role"] == "assistant" else messages
     if template == "chat":
-        require_chat_template(tokenizer)
-        require_tool_role(history, tokenizer)
-        require_tool_calls(history, example.tools, tokenizer)
-        return tokenizer.apply_chat_template(
-            history, tools=example.tools, tokenize=False, add_generation_prompt=True
-        )
-    if example.tools or has_tool_calls(messages):
-        # A call is no text to put after a prompt, and tools no question to ask.
-        raise TunelabError(
-            f"tool calls and tools have no place in {_one_question(template)}, which trains one "
-            "text reply: train rows with tools or tool_calls with the chat template "
-            "(data.template: chat)"
-        )
+        return _chat_prompt(history, tokenizer, example.tools)
+    _refuse_calls(template, messages, example.tools)
     if "messages" not in template and has_tool_turn(history):
         # The reply would be trained (or asked) without the result it reads from.
         raise TunelabError(
@@ -173,6 +164,31 @@ def render_prompt(
         prompt = _render_jinja(template, example, history)
     start = _start_token(tokenizer)
     return prompt if prompt.startswith(start) else start + prompt
+
+
+def _chat_prompt(
+    history: list[dict[str, Any]],
+    tokenizer: PreTrainedTokenizerBase,
+    tools: list[dict[str, Any]] | None,
+) -> str:
+    """The chat template's prompt for the reply after `history`, the same in training, eval and
+    serve: refused where the template would leave a tool turn, a call or the tools out."""
+    require_chat_template(tokenizer)
+    require_tool_role(history, tokenizer)
+    require_tool_calls(history, tools, tokenizer)
+    return tokenizer.apply_chat_template(
+        history, tools=tools, tokenize=False, add_generation_prompt=True
+    )
+
+
+def _refuse_calls(template: str, messages: list[dict[str, Any]], tools: list | None) -> None:
+    if tools or has_tool_calls(messages):
+        # A call is no text to put after a prompt, and tools no question to ask.
+        raise TunelabError(
+            f"tool calls and tools have no place in {_one_question(template)}, which trains one "
+            "text reply: train rows with tools or tool_calls with the chat template "
+            "(data.template: chat)"
+        )
 
 
 def _one_question(template: str) -> str:

@@ -28,11 +28,17 @@ def read_tools(row: dict[str, Any], source: str) -> list[dict[str, Any]] | None:
         return None
     if not isinstance(raw, list):
         raise DataError(f"{source}: field 'tools' must be a list of functions ({TOOL_SHAPE})")
+    return read_tool_list(raw, f"{source}: tools")
+
+
+def read_tool_list(raw: list[Any], where: str) -> list[dict[str, Any]]:
+    """Each function of a `tools` list as OpenAI's, a bare one wrapped; `where` names the list
+    ("file:3: tools", or a request's "tools")."""
     tools = []
     for i, tool in enumerate(raw):
         function = tool.get("function", tool) if isinstance(tool, dict) else None
         if not isinstance(function, dict) or not _is_name(function.get("name")):
-            raise DataError(f"{source}: tools[{i}] must be a function with a name ({TOOL_SHAPE})")
+            raise DataError(f"{where}[{i}] must be a function with a name ({TOOL_SHAPE})")
         tools.append(tool if "function" in tool else {"type": "function", "function": tool})
     return tools
 
@@ -114,7 +120,7 @@ def require_tool_calls(
             "template does (Qwen2.5, Llama 3.1, Hermes), or write each call as the assistant's "
             "text content, as the model should say it"
         )
-    if tools and not _renders_tools(tokenizer):
+    if tools and not renders_tools(tokenizer):
         raise TunelabError(
             "this row offers tools, but the model's chat template does not write a tools list: "
             "use a model whose template does (Qwen2.5, Llama 3.1, Hermes), or describe the "
@@ -134,19 +140,19 @@ def _renders_tool_calls(tokenizer: PreTrainedTokenizerBase) -> bool:
         {"role": "user", "content": "q"},
         {"role": "assistant", "content": "", "tool_calls": [call]},
     ]
-    text = _rendered(tokenizer, turns)
+    text = rendered(tokenizer, turns)
     return PROBE_NAME in text and PROBE_ARGUMENT in text
 
 
 @functools.lru_cache(maxsize=16)
-def _renders_tools(tokenizer: PreTrainedTokenizerBase) -> bool:
+def renders_tools(tokenizer: PreTrainedTokenizerBase) -> bool:
     """Whether the chat template writes the functions offered (`apply_chat_template(tools=)`)."""
     parameters = {"type": "object", "properties": {PROBE_ARGUMENT: {"type": "string"}}}
     tool = {"type": "function", "function": {"name": PROBE_NAME, "parameters": parameters}}
-    return PROBE_NAME in _rendered(tokenizer, [{"role": "user", "content": "q"}], [tool])
+    return PROBE_NAME in rendered(tokenizer, [{"role": "user", "content": "q"}], [tool])
 
 
-def _rendered(tokenizer, turns, tools=None) -> str:
+def rendered(tokenizer, turns, tools=None) -> str:
     try:
         return tokenizer.apply_chat_template(
             turns, tools=tools, tokenize=False, add_generation_prompt=True
