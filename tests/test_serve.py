@@ -206,17 +206,18 @@ def test_asking_for_output_it_does_not_give_is_refused_rather_than_silently_drop
     client.chat.completions.create(
         model="tiny-random", messages=QUESTION, max_tokens=2, extra_body={"top_k": -1}, **defaults
     )
-    # Tool calls: an agent would take the text reply for the model's final answer.
+    # Tool calls the reply could not hold (tests/test_serve_tool_calls.py answers them): SmolLM2's
+    # template writes no tools, a call cannot be forced yet, and the old names are not read.
     tool = {"type": "function", "function": {"name": "now", "parameters": {"type": "object"}}}
     function = tool["function"]
-    for extra in (
-        {"tools": [tool]},
-        {"tools": [tool], "tool_choice": "required"},
-        {"functions": [function], "function_call": {"name": "now"}},
+    for extra, param in (
+        ({"tools": [tool]}, "tools"),
+        ({"tools": [tool], "tool_choice": "required"}, "tool_choice"),
+        ({"functions": [function], "function_call": {"name": "now"}}, "functions"),
     ):
         with pytest.raises(openai.BadRequestError) as err:
             client.chat.completions.create(model="tiny-random", messages=QUESTION, **extra)
-        assert err.value.body["param"] == next(iter(extra))
+        assert err.value.body["param"] == param
     text = client.chat.completions.create(
         model="tiny-random", messages=QUESTION, max_tokens=2, tools=[tool], tool_choice="none"
     )

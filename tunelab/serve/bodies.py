@@ -93,6 +93,9 @@ class RequestBody(BaseModel):
 class Message(BaseModel):
     role: Literal["system", "developer", "user", "assistant", "tool"]
     content: str | list[dict[str, Any]] | None = ""
+    tool_calls: Any = None  # an assistant's: read as training reads them (serve.tool_calls)
+    tool_call_id: str | None = None  # a tool result's: the call it answers
+    name: str | None = None
 
 
 class ChatBody(RequestBody):
@@ -103,7 +106,7 @@ class ChatBody(RequestBody):
     top_logprobs: int | None = Field(None, ge=0, le=MAX_LOGPROBS)
     max_completion_tokens: int | None = Field(None, ge=1)
     response_format: ResponseFormat | None = None  # text, json_object or json_schema
-    tools: list[dict[str, Any]] | None = None
+    tools: list[Any] | None = None  # read, and refused by field, in serve.tool_calls
     tool_choice: str | dict[str, Any] | None = None
     functions: list[dict[str, Any]] | None = None  # the old names of tools and tool_choice
     function_call: str | dict[str, Any] | None = None
@@ -112,19 +115,16 @@ class ChatBody(RequestBody):
         super().refuse_unsupported()
         if self.top_logprobs is not None and not self.logprobs:  # as OpenAI and vLLM answer it
             raise ApiError(400, "top_logprobs needs logprobs: true", param="top_logprobs")
-        # The reply is always text, never a tool call: an agent offered tools would take that
-        # text for the model's final answer. Tools with the choice "none" ask for text: given.
-        for offered, choice, param, choice_param in (
-            (self.tools, self.tool_choice, "tools", "tool_choice"),
-            (self.functions, self.function_call, "functions", "function_call"),
-        ):
-            if (offered and choice != "none") or choice == "required" or isinstance(choice, dict):
-                raise ApiError(
-                    400,
-                    f"tool calling is not supported by tunelab serve: leave {param} out, or "
-                    f'set {choice_param} to "none"',
-                    param=param,
-                )
+        # The old names are not read as calls: an agent offered them would take the text reply
+        # for the model's final answer. The choice "none" asks for text: given.
+        choice = self.function_call
+        if (self.functions and choice != "none") or isinstance(choice, dict):
+            raise ApiError(
+                400,
+                "functions and function_call, OpenAI's old names, are not supported by tunelab "
+                'serve: send tools (and tool_choice) instead, or set function_call to "none"',
+                param="functions",
+            )
 
 
 class CompletionBody(RequestBody):

@@ -17,6 +17,7 @@ import threading
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
@@ -154,8 +155,8 @@ class Engine:
 
     # --- the client side ---------------------------------------------------------------------
 
-    def encode_chat(self, messages: list[dict[str, str]]) -> list[int]:
-        return self.encode(self.prompt.chat(messages, self.tokenizer))
+    def encode_chat(self, messages: list[dict[str, Any]], tools: list | None = None) -> list[int]:
+        return self.encode(self.prompt.chat(messages, self.tokenizer, tools))
 
     def encode(self, text: str) -> list[int]:
         return self.tokenizer(text, add_special_tokens=False).input_ids

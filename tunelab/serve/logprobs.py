@@ -23,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 
 from tunelab.architecture import decoder_and_head
 from tunelab.reply_text import decode_after
+from tunelab.serve.call_format import CallFormat
 from tunelab.serve.engine import Engine, Request
 from tunelab.serve.responses import ApiError, choice_jobs, respond
 from tunelab.serve.sampling import Sampling
@@ -69,14 +70,22 @@ async def complete_with_logprobs(
 
 
 async def chat_with_logprobs(
-    http: HttpRequest, engine: Engine, body: Any, prompt: list[int], sampling: Sampling
+    http: HttpRequest,
+    engine: Engine,
+    body: Any,
+    prompt: list[int],
+    sampling: Sampling,
+    calls: CallFormat | None = None,
 ) -> dict:
-    """A /v1/chat/completions answer whose choices carry the logprobs of their replies' tokens."""
+    """A /v1/chat/completions answer whose choices carry the logprobs of their replies' tokens
+    (a reply's calls' too: `calls`, the format they are read in)."""
     if body.stream:  # as /v1/completions answers it: the scoring pass follows the whole reply
         raise ApiError(400, "logprobs come in one answer: leave stream off", param="stream")
     jobs = choice_jobs(body, [prompt])
     generated: list[Request] = []
-    answer = await respond(http, engine, body, jobs, sampling, chat=True, submitted=generated)
+    answer = await respond(
+        http, engine, body, jobs, sampling, chat=True, submitted=generated, calls=calls
+    )
     top = body.top_logprobs or 0
     for request, choice in zip(generated, answer["choices"]):
         # The reply's whole text: the choice's lacks the leading space a chat reply is trimmed of.

@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import Request as HttpRequest
 from fastapi.responses import StreamingResponse
 
+from tunelab.serve.call_format import CallFormat, answer
 from tunelab.serve.engine import Engine, Event, Request
 from tunelab.serve.sampling import Sampling
 
@@ -44,9 +45,11 @@ async def respond(
     sampling: Sampling,
     chat: bool,
     submitted: list[Request] | None = None,
+    calls: CallFormat | None = None,
 ):
     """Submit every choice to the engine, then answer as one JSON body or as an SSE stream;
-    `submitted` (if given) receives the engine requests, whose token ids logprobs score."""
+    `submitted` (if given) receives the engine requests, whose token ids logprobs score; a chat
+    reply is read for tool calls in the format `calls` (if given)."""
     loop, events = asyncio.get_running_loop(), asyncio.Queue()
     requests = []
     for index, ids in jobs:
@@ -72,7 +75,7 @@ async def respond(
     if body.stream:
         usage = body.stream_options is not None and body.stream_options.include_usage
         return StreamingResponse(
-            _stream(events, requests, meta, chat, usage, prompt_tokens),
+            _stream(events, requests, meta, chat, usage, prompt_tokens, calls),
             media_type="text/event-stream",
         )
     try:
@@ -81,14 +84,10 @@ async def respond(
         for r in requests:
             r.cancel()
     if chat:
+        answers = [answer(texts[i], finishes[i], calls) for i in range(len(texts))]
         choices = [
-            {
-                "index": i,
-                "message": {"role": "assistant", "content": texts[i]},
-                "logprobs": None,
-                "finish_reason": finishes[i],
-            }
-            for i in range(len(texts))
+            {"index": i, "message": message, "logprobs": None, "finish_reason": finish}
+            for i, (message, finish) in enumerate(answers)
         ]
         return {**meta, "object": "chat.completion", "choices": choices, "usage": usage}
     choices = [
@@ -139,9 +138,16 @@ async def _collect(http: HttpRequest, events: asyncio.Queue, n: int, prompt_toke
 
 
 async def _stream(
-    events, requests, meta, chat: bool, include_usage: bool, prompt_tokens: int
+    events,
+    requests,
+    meta,
+    chat: bool,
+    include_usage: bool,
+    prompt_tokens: int,
+    calls: CallFormat | None = None,
 ) -> AsyncIterator[str]:
-    """SSE chunks as OpenAI sends them; leaving early (client gone) cancels every request."""
+    """SSE chunks as OpenAI sends them; leaving early (client gone) cancels every request. A
+    reply read for tool calls comes whole, in one chunk: a call is known only once complete."""
     kind = "chat.completion.chunk" if chat else "text_completion"
     usage = {"prompt_tokens": prompt_tokens, "completion_tokens": 0, "total_tokens": prompt_tokens}
     open_ = set(range(len(requests)))
@@ -161,11 +167,22 @@ async def _stream(
                         ],
                     }
                 )
+        held = [""] * len(requests)  # the replies read for calls, so far
         while open_:
             index, event = await events.get()
             if event.finish_reason == "error":  # shaped as a non-streamed request's error
                 yield _sse({"error": _failed(event)})
                 return
+            if calls is not None:
+                held[index] += event.text
+                if not event.finish_reason:
+                    continue
+                message, finish = answer(held[index], event.finish_reason, calls)
+                for chunk in _whole_reply(index, message, finish):
+                    yield _sse({**meta, "object": kind, "choices": [chunk]})
+                open_.discard(index)
+                _count(usage, event)
+                continue
             choice: dict[str, Any] = {"index": index, "finish_reason": event.finish_reason}
             choice.update(
                 {"delta": {"content": event.text} if event.text else {}}
@@ -182,6 +199,16 @@ async def _stream(
     finally:
         for r in requests:
             r.cancel()
+
+
+def _whole_reply(index: int, message: dict, finish: str | None) -> list[dict]:
+    """A reply's chunks when it comes whole: its text and calls (each with its place among
+    them, as OpenAI's deltas number them), then its finish reason."""
+    delta: dict[str, Any] = {"content": message["content"]} if message["content"] else {}
+    if "tool_calls" in message:
+        delta["tool_calls"] = [{"index": i, **c} for i, c in enumerate(message["tool_calls"])]
+    said = [{"index": index, "delta": delta, "finish_reason": None}] if delta else []
+    return [*said, {"index": index, "delta": {}, "finish_reason": finish}]
 
 
 def _count(usage: dict, event: Event) -> None:

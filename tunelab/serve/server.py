@@ -12,7 +12,7 @@ import json
 import logging
 import re
 from collections.abc import Collection
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from fastapi import Depends, FastAPI
 from fastapi import Request as HttpRequest
@@ -32,6 +32,7 @@ from tunelab.serve.launch import DEFAULT_MAX_BODY_MB
 from tunelab.serve.logprobs import chat_with_logprobs, complete_with_logprobs
 from tunelab.serve.responses import ApiError, choice_jobs, respond
 from tunelab.serve.sampling import Sampling
+from tunelab.serve.tool_calls import history_calls, offered
 from tunelab.web import LocalHostsOnly
 
 log = logging.getLogger(__name__)
@@ -124,9 +125,10 @@ def create_app(
             engine.tokenizer, "chat_template", None
         ):
             raise ApiError(400, f"model {body.model!r} has no chat template: use /v1/completions")
+        tools, calls = await run_in_threadpool(offered, engine, body)
         try:
             messages = [_plain(m, i) for i, m in enumerate(body.messages)]
-            prompt = await run_in_threadpool(engine.encode_chat, messages)
+            prompt = await run_in_threadpool(engine.encode_chat, messages, tools)
         except (TemplateError, ValueError, TypeError) as err:  # e.g. roles out of order
             raise ApiError(
                 400, f"the chat template rejected these messages: {err}", param="messages"
@@ -137,8 +139,9 @@ def create_app(
         sampling = _sampling(engine, body, len(prompt), limit, CHAT_DEFAULT_MAX_TOKENS, "messages")
         sampling.constraint = await run_in_threadpool(constraint_for, engine, body.response_format)
         if body.logprobs:
-            return await chat_with_logprobs(http, engine, body, prompt, sampling)
-        return await respond(http, engine, body, choice_jobs(body, [prompt]), sampling, chat=True)
+            return await chat_with_logprobs(http, engine, body, prompt, sampling, calls)
+        jobs = choice_jobs(body, [prompt])
+        return await respond(http, engine, body, jobs, sampling, chat=True, calls=calls)
 
     @app.post("/v1/completions", dependencies=[Depends(authorize)])
     async def completions(http: HttpRequest):
@@ -247,10 +250,11 @@ def _model_card(name: str) -> dict:
     return {"id": name, "object": "model", "created": 0, "owned_by": "tunelab"}
 
 
-def _plain(message: Message, index: int) -> dict[str, str]:
+def _plain(message: Message, index: int) -> dict[str, Any]:
     """The message as the chat template takes it: its text parts joined by lines, as vLLM joins
-    them. Any other part (an image, audio) is a 400, as OpenAI and vLLM answer it for a text-only
-    model, rather than a reply to a message the model never saw."""
+    them, an assistant's calls and the id of the call a tool's result answers. Any other part (an
+    image, audio) is a 400, as OpenAI and vLLM answer it for a text-only model, rather than a
+    reply to a message the model never saw."""
     content = message.content
     if isinstance(content, list):
         for position, part in enumerate(content):
@@ -269,7 +273,19 @@ def _plain(message: Message, index: int) -> dict[str, str]:
                 )
         content = "\n".join(part["text"] for part in content)
     role = "system" if message.role == "developer" else message.role
-    return {"role": role, "content": content or ""}
+    plain: dict[str, Any] = {"role": role, "content": content or ""}
+    if message.tool_calls:  # OpenAI's exports write null or [] on turns that call nothing
+        if role != "assistant":
+            raise ApiError(
+                400,
+                f"a {role} message has tool_calls: only an assistant calls tools",
+                param=f"messages.{index}.tool_calls",
+            )
+        plain["tool_calls"] = history_calls(message.tool_calls, index)
+    for key in ("tool_call_id", "name") if role == "tool" else ():
+        if getattr(message, key) is not None:
+            plain[key] = getattr(message, key)
+    return plain
 
 
 def _error(

@@ -1,0 +1,146 @@
+"""Reading tool calls out of a reply: the format is the model's own, learned from its chat
+template by rendering a known call (Hermes' and Qwen2.5's `<tool_call>{json}</tool_call>`,
+Llama 3.1's bare JSON), and the calls found are answered as OpenAI's `tool_calls`."""
+
+from __future__ import annotations
+
+import functools
+import json
+import uuid
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from tunelab.data.templates import turn_end
+from tunelab.data.tool_calls import PROBE_ARGUMENT, PROBE_NAME, rendered
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedTokenizerBase
+
+_BETWEEN_CALLS = " \t\r\n,;"
+
+
+@dataclass(frozen=True)
+class CallFormat:
+    """How a chat template writes a call: its JSON between `opens` and `closes` (Hermes' and
+    Qwen2.5's "<tool_call>" and "</tool_call>"; Llama 3.1's bare JSON: both empty)."""
+
+    opens: str
+    closes: str
+
+    def read(self, text: str) -> tuple[str | None, list[dict[str, Any]]]:
+        """The text said beside the calls (None when nothing is) and the calls, as OpenAI's.
+        Text with a part that is meant as a call but reads as none is all content, no call."""
+        if not self.opens:  # bare JSON: the whole reply is calls, or it is text
+            calls, end = _calls_at(text)
+            rest = text[end:].strip()
+            return (None, calls) if calls and rest in ("", self.closes) else (text, [])
+        said, *parts = text.split(self.opens)
+        calls = []
+        for part in parts:
+            found, end = _calls_at(part)
+            rest = part[end:].lstrip()
+            # A reply cut short (a stop string, max_tokens) may end before the closing tag.
+            if not found or (rest and not rest.startswith(self.closes)):
+                return text, []
+            calls += found
+            said += rest[len(self.closes) :]
+        return said.strip() or None, calls
+
+
+def answer(text: str, finish: str | None, calls: CallFormat | None) -> tuple[dict, str | None]:
+    """A reply's message and finish reason: its calls, if it makes any, with "tool_calls"."""
+    content, found = calls.read(text) if calls else (text, [])
+    if not found:
+        return {"role": "assistant", "content": text}, finish
+    return {"role": "assistant", "content": content, "tool_calls": found}, "tool_calls"
+
+
+def call_format(tokenizer: PreTrainedTokenizerBase) -> CallFormat | None:
+    """The chat template's call format: a probe call rendered as an assistant turn, the text
+    around its JSON (as the engine decodes it: no special tokens), or None where no JSON object
+    there reads as the call."""
+    return _learned(tokenizer, tokenizer.chat_template)
+
+
+# Learned once per template, not once per request; keyed by the template too, which can be set
+# on a tokenizer after it loads.
+@functools.lru_cache(maxsize=16)
+def _learned(tokenizer: PreTrainedTokenizerBase, template: str | None) -> CallFormat | None:
+    call = {"type": "function", "function": {"name": PROBE_NAME, "arguments": {PROBE_ARGUMENT: 1}}}
+    asked = [{"role": "user", "content": "q"}]
+    prompt = rendered(tokenizer, asked)
+    text = rendered(tokenizer, [*asked, {"role": "assistant", "content": "", "tool_calls": [call]}])
+    if not prompt or not text.startswith(prompt):
+        return None
+    reply = text[len(prompt) :]
+    span = _probe_span(reply)
+    if span is None:
+        return None
+    after = reply[span[1] :]
+    for end in (turn_end(tokenizer), tokenizer.eos_token):
+        if end and end in after:
+            after = after[: after.index(end)]
+            break
+    opens, closes = (_as_decoded(tokenizer, t) for t in (reply[: span[0]], after))
+    return CallFormat(opens, closes)
+
+
+def _probe_span(reply: str) -> tuple[int, int] | None:
+    """Where the outermost JSON object that reads as the probe call is in `reply`."""
+    named = reply.find(PROBE_NAME)
+    decoder = json.JSONDecoder()
+    for start in [i for i, c in enumerate(reply[:named]) if c == "{"]:  # outermost first
+        try:
+            value, end = decoder.raw_decode(reply, start)
+        except json.JSONDecodeError:
+            continue
+        call = _call(value)
+        if call and json.loads(call["function"]["arguments"]) == {PROBE_ARGUMENT: 1}:
+            return start, end
+    return None
+
+
+def _as_decoded(tokenizer: PreTrainedTokenizerBase, text: str) -> str:
+    ids = tokenizer(text, add_special_tokens=False).input_ids
+    return tokenizer.decode(ids, skip_special_tokens=True).strip()
+
+
+def _calls_at(text: str) -> tuple[list[dict[str, Any]], int]:
+    """The calls `text` opens with, JSON objects (or lists of them) one after another, each a
+    call ({"name": ..., "arguments" or "parameters": {...}}), and where they end."""
+    decoder, calls, end = json.JSONDecoder(), [], 0
+    at = len(text) - len(text.lstrip(_BETWEEN_CALLS))
+    while at < len(text):
+        try:
+            value, after = decoder.raw_decode(text, at)
+        except json.JSONDecodeError:
+            break
+        found = [_call(item) for item in (value if isinstance(value, list) else [value])]
+        if not found or None in found:
+            break
+        calls += found
+        end = at = after
+        while at < len(text) and text[at] in _BETWEEN_CALLS:
+            at += 1
+    return calls, end
+
+
+def _call(value: Any) -> dict[str, Any] | None:
+    """One call as OpenAI answers it (arguments as JSON text), or None."""
+    if not isinstance(value, dict):
+        return None
+    function = value["function"] if isinstance(value.get("function"), dict) else value
+    name = function.get("name")
+    arguments = function.get("arguments", function.get("parameters"))
+    if isinstance(arguments, str):  # some models write the arguments as JSON text, as OpenAI does
+        try:
+            arguments = json.loads(arguments)
+        except json.JSONDecodeError:
+            return None
+    if not isinstance(name, str) or not name.strip() or not isinstance(arguments, dict):
+        return None
+    return {
+        "id": f"call_{uuid.uuid4().hex[:24]}",
+        "type": "function",
+        "function": {"name": name, "arguments": json.dumps(arguments)},
+    }
