@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Literal
 import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
-from tunelab.data.templates import Prompt
+from tunelab.data.templates import Example, Prompt
 from tunelab.decode import Batch
 from tunelab.errors import TunelabError
 from tunelab.models import context_length
@@ -217,15 +217,16 @@ def pick(rows: list[Row], logits: torch.Tensor, temperature: float, top_p: float
 def answer(
     model: PreTrainedModel,
     tokenizer: PreTrainedTokenizerBase,
-    questions: list[str],
+    questions: list[str | Example],
     *,
     template: str = "chat",
     system_prompt: str | None = None,
     log: AnswerLog | None = None,
     **generate_kwargs,
 ) -> list[Generation]:
-    """Ask each question rendered with the same template the model was trained with; with a
-    `log`, only the questions it has no answer for (tunelab.work_log)."""
+    """Ask each question rendered with the same template the model was trained with (a test
+    row's last reply: the prompt training trained it under); with a `log`, only the questions it
+    has no answer for (tunelab.work_log)."""
     from tunelab.work_log import generate_logged
 
     prompts = asked(tokenizer, questions, template, system_prompt)
@@ -235,19 +236,19 @@ def answer(
 
 def asked(
     tokenizer: PreTrainedTokenizerBase,
-    questions: list[str],
+    questions: list[str | Example],
     template: str,
     system_prompt: str | None,
 ) -> list[str]:
     """Each question as the model is asked it: rendered with the template it was trained with."""
     prompt = Prompt(template, system_prompt)
-    return [prompt.question(q, tokenizer) for q in questions]
+    return [prompt.asking(q, tokenizer) for q in questions]
 
 
 def check_questions_fit(
     model: PreTrainedModel,
     tokenizer: PreTrainedTokenizerBase,
-    questions: list[str],
+    questions: list[str | Example],
     *,
     template: str = "chat",
     system_prompt: str | None = None,
@@ -262,12 +263,13 @@ def check_questions_fit(
 
 
 @contextmanager
-def named_by_question(questions: list[str], prompts: list[str], template: str):
+def named_by_question(questions: list[str | Example], prompts: list[str], template: str):
     """A PromptTooLong from these questions' `prompts` names the questions instead."""
     try:
         yield
     except PromptTooLong as err:
-        question_of = dict(zip(prompts, questions))
+        said = [q if isinstance(q, str) else q.question for q in questions]
+        question_of = dict(zip(prompts, said))
         raise PromptTooLong(
             [question_of[p] for p in err.prompts],
             err.lengths,

@@ -82,6 +82,12 @@ class Prompt:
     def question(self, question: str, tokenizer: PreTrainedTokenizerBase) -> str:
         return render_prompt(Example.qa(question), tokenizer, self.template, self.system_prompt)
 
+    def asking(self, item: str | Example, tokenizer: PreTrainedTokenizerBase) -> str:
+        """A question alone, or the prompt of a test row's last reply as training trained it:
+        with the chat template, the turns before it, the tools offered and the tools' results."""
+        example = Example.qa(item) if isinstance(item, str) else item
+        return render_prompt(example, tokenizer, self.template, self.system_prompt)
+
     def chat(
         self,
         messages: list[dict[str, Any]],
@@ -138,6 +144,7 @@ def render_prompt(
     system_prompt: str | None = None,
 ) -> str:
     """The text given to the model to generate the (last) response, exactly as in training."""
+    example = _through_last_reply(example)
     messages = _with_system(example.messages, system_prompt)
     history = messages[:-1] if messages and messages[-1]["role"] == "assistant" else messages
     if template == "chat":

@@ -233,7 +233,7 @@ def evaluate_one(
     llm, tokenizer = load_model(run or model)
     for ex in examples:  # a row the prompt template cannot render is named, before any answer
         try:
-            prompt.question(ex.question, tokenizer)
+            prompt.asking(ex, tokenizer)
         except TunelabError as err:
             raise TunelabError(f"{ex.source}: {err}") from None
     out_dir = output_dir(run or model, cfg)
@@ -245,7 +245,7 @@ def evaluate_one(
         generations = answer(
             llm,
             tokenizer,
-            [ex.question for ex in examples],
+            examples,
             template=prompt.template,
             system_prompt=prompt.system_prompt,
             batch_size=cfg.batch_size,

@@ -1,0 +1,101 @@
+"""`tunelab eval` on chat test rows: each row's last reply is asked with the prompt training
+trained it under (the turns before it, the tools offered and the tools' results, by the same
+rendering), and a reply that calls tools is scored by the calls it makes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import write_jsonl
+from tests.test_data_tool_calls import ROW, TOOL_TEMPLATE
+from tunelab.data.load import to_example
+from tunelab.data.templates import render_segments
+from tunelab.evaluate.suite import EvalConfig, evaluate
+from tunelab.generate import Generation
+from tunelab.random_models import tiny_random
+
+HISTORY = {
+    "messages": [
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": "My name is Ada."},
+        {"role": "assistant", "content": "Hello Ada."},
+        {"role": "user", "content": "What is my name?"},
+        {"role": "assistant", "content": "Ada."},
+    ]
+}
+# A chat dump that ends on a user turn nobody answered: its last reply is "Ada.".
+DUMP = {"messages": [*HISTORY["messages"], {"role": "user", "content": "Thanks!"}]}
+ENDS_ON_CALL = {**ROW, "messages": ROW["messages"][:2]}
+ALPACA = {"instruction": "Translate to French.", "input": "Good morning", "output": "Bonjour"}
+
+
+@pytest.fixture
+def tool_model(tmp_path: Path) -> Path:
+    """The tiny model with a chat template that writes tools, calls and tool results."""
+    model, tokenizer = tiny_random()
+    tokenizer.chat_template = TOOL_TEMPLATE
+    model.save_pretrained(tmp_path / "model")
+    tokenizer.save_pretrained(tmp_path / "model")
+    return tmp_path / "model"
+
+
+def asked_prompts(monkeypatch, replies: list[str] | None = None) -> list[str]:
+    """The prompts eval asks the model, filled in as it asks them; given `replies`, the model
+    says those instead of decoding."""
+    import tunelab.work_log as work_log
+
+    asked: list[str] = []
+    real = work_log.generate
+
+    def generate(model, tokenizer, prompts, on_batch=None, **kwargs):
+        asked.extend(prompts)
+        if replies is None:
+            return real(model, tokenizer, prompts, on_batch=on_batch, **kwargs)
+        said = [Generation(replies[len(asked) - len(prompts) + i], "stop", 1, 1, index=i)
+                for i in range(len(prompts))]  # fmt: skip
+        if on_batch is not None:
+            on_batch(said)
+        return said
+
+    monkeypatch.setattr(work_log, "generate", generate)
+    return asked
+
+
+def trained_prompt(row: dict, shape: str, tokenizer, template: str) -> str:
+    """Everything before the last trained reply of the row, as training renders it."""
+    segments = render_segments(to_example(row, shape, "t.jsonl:1"), tokenizer, template)
+    return "".join(text for text, _ in segments[:-1])
+
+
+@pytest.mark.parametrize(
+    "row", [HISTORY, DUMP, ROW, ENDS_ON_CALL], ids=["history", "dump", "tool-result", "call"]
+)
+def test_a_chat_rows_last_reply_is_asked_as_training_trained_it(
+    tmp_path, monkeypatch, tool_model, row
+):
+    from transformers import AutoTokenizer
+
+    data = write_jsonl(tmp_path / "t.jsonl", [row])
+    asked = asked_prompts(monkeypatch)
+    cfg = EvalConfig(data=str(data), output=str(tmp_path / "o"), max_new_tokens=2, analyse=False)
+    evaluate(str(tool_model), cfg)
+    tokenizer = AutoTokenizer.from_pretrained(tool_model)
+    assert asked == [trained_prompt(row, "messages", tokenizer, "chat")]
+    # The turns before the reply, the tools offered and a tool's result are in the prompt.
+    wanted = ["get_weather"] if "tools" in row else ["Be brief.", "Hello Ada.", "What is my name?"]
+    assert all(text in asked[0] for text in wanted)
+    if row is ROW:
+        assert "Paris: 21C, sunny" in asked[0] and '"city": "Paris"' in asked[0]
+
+
+def test_an_alpaca_rows_input_is_asked_in_its_own_block_as_trained(tmp_path, monkeypatch):
+    from tunelab.random_models import tiny_tokenizer
+
+    data = write_jsonl(tmp_path / "t.jsonl", [ALPACA])
+    asked = asked_prompts(monkeypatch)
+    cfg = EvalConfig(data=str(data), output=str(tmp_path / "o"), template="alpaca", analyse=False)
+    evaluate("tiny-random", cfg.model_copy(update={"max_new_tokens": 2}))
+    assert asked == [trained_prompt(ALPACA, "alpaca", tiny_tokenizer(), "alpaca")]
+    assert "### Input:\nGood morning" in asked[0]
