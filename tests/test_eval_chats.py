@@ -4,12 +4,13 @@ rendering), and a reply that calls tools is scored by the calls it makes."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import write_jsonl
-from tests.test_data_tool_calls import ROW, TOOL_TEMPLATE
+from tests.test_data_tool_calls import CALL, ROW, TOOL_TEMPLATE
 from tunelab.data.load import to_example
 from tunelab.data.templates import render_segments
 from tunelab.evaluate.suite import EvalConfig, evaluate
@@ -99,3 +100,47 @@ def test_an_alpaca_rows_input_is_asked_in_its_own_block_as_trained(tmp_path, mon
     evaluate("tiny-random", cfg.model_copy(update={"max_new_tokens": 2}))
     assert asked == [trained_prompt(ALPACA, "alpaca", tiny_tokenizer(), "alpaca")]
     assert "### Input:\nGood morning" in asked[0]
+
+
+def test_a_reply_ending_on_a_call_scores_the_call_the_model_makes(
+    tmp_path, monkeypatch, tool_model
+):
+    made = [
+        # Hermes (Qwen2.5) writes its call so, the arguments in another order than the reference.
+        '<tool_call>\n{"name": "get_weather", "arguments": {"unit": "C", "city": "Paris"}}\n'
+        "</tool_call>",
+        # Llama 3.1 names the arguments "parameters".
+        '{"name": "get_weather", "parameters": {"city": "Paris", "unit": "C"}}',
+        '<tool_call>\n{"name": "get_weather", "arguments": {"city": "Rome", "unit": "C"}}\n'
+        "</tool_call>",
+        "It is sunny in Paris.",
+    ]
+    call = {"function": {**CALL["function"], "arguments": {"city": "Paris", "unit": "C"}}}
+    row = {
+        **ROW,
+        "messages": [
+            ROW["messages"][0],
+            {"role": "assistant", "content": None, "tool_calls": [call]},
+        ],
+    }
+    data = write_jsonl(tmp_path / "t.jsonl", [row] * len(made))
+    asked_prompts(monkeypatch, made)
+    cfg = EvalConfig(data=str(data), output=str(tmp_path / "o"), max_new_tokens=2, analyse=False)
+    rows = evaluate(str(tool_model), cfg).rows
+    assert [r["scores"]["exact_match"] for r in rows] == [1.0, 1.0, 0.0, 0.0]
+    assert 0.0 < rows[2]["scores"]["token_f1"] < 1.0  # the right function, a wrong argument
+    assert rows[0]["reference"] == json.dumps(
+        {"name": "get_weather", "arguments": call["function"]["arguments"]}
+    )
+
+
+def test_a_text_reply_is_scored_as_text_and_calls_beside_it_as_calls():
+    from tunelab.evaluate.calls import score_reply
+
+    text = to_example(HISTORY, "messages", "t.jsonl:1")
+    assert score_reply("Ada.", text)["exact_match"] == 1.0
+    two = {"role": "assistant", "content": "", "tool_calls": [CALL, CALL]}
+    calls = to_example({**ROW, "messages": [ROW["messages"][0], two]}, "messages", "t.jsonl:1")
+    said = json.dumps({"name": "get_weather", "arguments": {"city": "Paris"}})
+    assert score_reply(f"[{said}, {said}]", calls)["exact_match"] == 1.0  # Mistral's list
+    assert score_reply(said, calls)["exact_match"] == 0.0  # one call of two

@@ -16,8 +16,9 @@ from rich.console import Console
 from tunelab.data.markers import find_markers
 from tunelab.data.templates import Prompt
 from tunelab.errors import TunelabError
+from tunelab.evaluate.calls import score_reply
 from tunelab.evaluate.eval_folder import asked_before, earlier_summary, read_rows, write_outputs
-from tunelab.evaluate.metrics import embedding_similarity, score_texts
+from tunelab.evaluate.metrics import embedding_similarity
 from tunelab.evaluate.scores import (
     TestChecks,
     comparison,
@@ -261,7 +262,7 @@ def evaluate_one(
             "answer": g.text,
             "finish_reason": g.finish_reason,
             "completion_tokens": g.completion_tokens,
-            "scores": score_texts(g.text, ex.answer),
+            "scores": score_reply(g.text, ex),
             **checks.fields(ex.source, g.text),
         }
         for ex, g in zip(examples, generations)

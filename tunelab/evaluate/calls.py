@@ -1,0 +1,70 @@
+"""A test reply that calls tools, scored by its calls: the reply's text is the calls in whatever
+form the model's template writes them (Hermes' `<tool_call>` tags, Llama 3.1's bare JSON with
+"parameters", Mistral's list), so its calls are read out of it and both sides are compared in
+one form, `{"name": ..., "arguments": {...}}` a line, the arguments' keys sorted: the same calls
+in the same order are an exact match, the right function with a wrong argument part of one."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tunelab.data.templates import Example
+from tunelab.evaluate.metrics import score_texts
+
+
+def score_reply(answer: str, example: Example) -> dict[str, float]:
+    """Every text metric of `answer` to the example's last reply: by its calls where that reply
+    calls tools (what it says beside them is not scored), else as text."""
+    replies = [m for m in example.messages if m["role"] == "assistant"]
+    expected = replies[-1].get("tool_calls") if replies else None
+    if not expected:
+        return score_texts(answer, example.answer)
+    reference = [(c["function"]["name"], c["function"]["arguments"]) for c in expected]
+    return score_texts(_one_form(calls_in(answer)), _one_form(reference))
+
+
+def calls_in(text: str) -> list[tuple[str, dict[str, Any]]]:
+    """The calls a reply's text makes, as (name, arguments): each JSON object in it with a name
+    and its arguments (or "parameters"; an object, or JSON text of one, as OpenAI sends them),
+    alone, wrapped as OpenAI's {"function": ...}, or in a list."""
+    decoder, calls, at = json.JSONDecoder(), [], 0
+    while (at := _next_json(text, at)) >= 0:
+        try:
+            value, end = decoder.raw_decode(text, at)
+        except json.JSONDecodeError:
+            at += 1
+            continue
+        found = [_call(v) for v in (value if isinstance(value, list) else [value])]
+        if found and all(found):
+            calls += found
+            at = end
+        else:  # not calls: an object inside may still be one
+            at += 1
+    return calls
+
+
+def _next_json(text: str, start: int) -> int:
+    found = [i for i in (text.find("{", start), text.find("[", start)) if i >= 0]
+    return min(found, default=-1)
+
+
+def _call(value: Any) -> tuple[str, dict[str, Any]] | None:
+    if isinstance(value, dict) and isinstance(value.get("function"), dict):
+        value = value["function"]
+    if not isinstance(value, dict) or not isinstance(value.get("name"), str):
+        return None
+    arguments = value.get("arguments", value.get("parameters", {}))
+    if isinstance(arguments, str):
+        try:
+            arguments = json.loads(arguments)
+        except json.JSONDecodeError:
+            return None
+    return (value["name"], arguments) if isinstance(arguments, dict) else None
+
+
+def _one_form(calls: list[tuple[str, dict[str, Any]]]) -> str:
+    return "\n".join(
+        json.dumps({"name": name, "arguments": arguments}, sort_keys=True)
+        for name, arguments in calls
+    )
