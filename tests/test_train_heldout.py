@@ -230,3 +230,33 @@ def test_early_stopping_on_one_document_names_the_split_not_tokenizing(tmp_path)
     with pytest.raises(TunelabError, match="held out nothing") as refused:
         train(config)
     assert "after tokenizing" not in str(refused.value)
+
+
+def test_held_out_chat_rows_are_asked_their_last_reply_as_it_is_trained(tmp_path, monkeypatch):
+    import tunelab.work_log as work_log
+    from tunelab.data.load import to_example
+    from tunelab.data.templates import render_segments
+    from tunelab.generate import Generation
+    from tunelab.random_models import tiny_random
+
+    chat = [
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": "My name is Ada."},
+        {"role": "assistant", "content": "Hello Ada."},
+        {"role": "user", "content": "What is my name?"},
+        {"role": "assistant", "content": "Ada."},
+    ]
+    example = to_example({"messages": chat}, "messages", "test.jsonl:1")
+    asked = []
+
+    def generate(model, tokenizer, prompts, **kwargs):
+        asked.extend(prompts)
+        return [Generation("Ada.", "stop", 1, 1, index=i) for i in range(len(prompts))]
+
+    monkeypatch.setattr(work_log, "generate", generate)
+    model, tokenizer = tiny_random()
+    heldout = HeldOut(_config(tmp_path, with_facts=False), [example])
+    assert heldout.score(model, tokenizer) == 1.0
+    segments = render_segments(example, tokenizer)
+    assert asked == ["".join(text for text, _ in segments[:-1])]
+    assert "Hello Ada." in asked[0]

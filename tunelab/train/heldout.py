@@ -19,7 +19,8 @@ from tunelab.run import BEST, with_umask
 
 
 class HeldOut:
-    """The test split's questions, how to ask them, and how to score the answers."""
+    """The test split's questions, how to ask them (each row's last reply as it is trained, as
+    `tunelab eval` asks it), and how to score the answers."""
 
     def __init__(self, config: Config, examples: list[Example]) -> None:
         from tunelab.data.hub import is_hub
@@ -49,7 +50,7 @@ class HeldOut:
         check_questions_fit(
             model,
             tokenizer,
-            [ex.question for ex in self.examples],
+            self.examples,
             template=self.template,
             system_prompt=self.system_prompt,
         )
@@ -61,8 +62,8 @@ class HeldOut:
 
     def score(self, model, tokenizer) -> float:
         """Mean of `metric` over the questions (0-1), answered greedily."""
+        from tunelab.evaluate.calls import score_reply
         from tunelab.evaluate.facts import score_facts
-        from tunelab.evaluate.metrics import token_f1
         from tunelab.generate import answer
 
         # Decoding with `train.compile`'s layers would compile them again for every shape and
@@ -71,7 +72,7 @@ class HeldOut:
             replies = answer(
                 model,
                 tokenizer,
-                [ex.question for ex in self.examples],
+                self.examples,
                 template=self.template,
                 system_prompt=self.system_prompt,
                 max_new_tokens=self.max_new_tokens,
@@ -84,7 +85,7 @@ class HeldOut:
                 if c and c.facts
             ]
         else:
-            values = [token_f1(r.text, ex.answer) for r, ex in zip(replies, self.examples)]
+            values = [score_reply(r.text, ex)["token_f1"] for r, ex in zip(replies, self.examples)]
         return sum(values) / len(values)
 
 
