@@ -550,3 +550,34 @@ def test_context_recall_leaves_out_references_without_content_words(tmp_path):
         kept = [Passage(p["source"], p["text"]) for p in arm.rows[1]["passages"]]
         assert arm.summary["context_recall"] == context_recall(rows[1]["answer"], kept) > 0
     assert context_recall("Yes.", kept) is None
+
+
+def test_a_chat_test_row_is_asked_with_its_history_in_every_arm(tmp_path, monkeypatch):
+    import tunelab.work_log as work_log
+    from tests.conftest import write_jsonl
+    from tunelab.compare.run import CompareConfig, compare
+
+    run = tiny_run(tmp_path, QA)
+    config = run / "config.yaml"
+    config.write_text(config.read_text().replace("template: qa", "template: chat"))
+    chat = [
+        {"role": "system", "content": "Answer from the manual."},
+        {"role": "user", "content": "I use tunelab."},
+        {"role": "assistant", "content": "Good to hear."},
+        {"role": "user", "content": "Which file holds a run's settings?"},
+        {"role": "assistant", "content": "config.yaml in the run folder."},
+    ]
+    test = write_jsonl(tmp_path / "chat.jsonl", [{"messages": chat}])
+    asked, real = [], work_log.generate
+
+    def generate(model, tokenizer, prompts, **kwargs):
+        asked.extend(prompts)
+        return real(model, tokenizer, prompts, **kwargs)
+
+    monkeypatch.setattr(work_log, "generate", generate)
+    compare(run, CompareConfig(data=str(test), max_new_tokens=2, k=1))
+    history = "I use tunelab.<|im_end|>\n<|im_start|>assistant\nGood to hear."
+    assert len(asked) == 4 and all(history in p and "Answer from the manual." in p for p in asked)
+    plain, rag = asked[:2]
+    assert "Which file holds a run's settings?" in rag and "runs/<name>" in rag  # a passage
+    assert plain.endswith("Which file holds a run's settings?<|im_end|>\n<|im_start|>assistant\n")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -19,11 +20,11 @@ from rich.progress import Progress
 
 from tunelab.compare.rag import Passage, Retriever, fit_context, load_corpus, own_rows
 from tunelab.compare.report import write_report
-from tunelab.data.templates import Prompt
+from tunelab.data.templates import Example, Prompt
 from tunelab.data.text import content_words
 from tunelab.errors import TunelabError
+from tunelab.evaluate.calls import score_reply
 from tunelab.evaluate.facts import echo_note, echoed_facts
-from tunelab.evaluate.metrics import score_texts
 from tunelab.evaluate.scores import TestChecks, summarize
 from tunelab.evaluate.suite import EvalConfig, test_path, test_questions
 from tunelab.progress import answer_bars, counting
@@ -184,17 +185,18 @@ def _ask(
         progress.console.print(note)
     room = context_length(model, tokenizer) - cfg.max_new_tokens
 
-    def fits(question: str) -> bool:
-        rendered = prompt.question(question, tokenizer)
+    def fits(example: Example, question: str) -> bool:
+        rendered = prompt.asking(example.with_question(question), tokenizer)
         return len(tokenizer(rendered, add_special_tokens=False).input_ids) <= room
 
     for rag in (False, True):
         # Each model's own tokenizer decides what fits; the passages asked with are the ones kept.
         asked = [
-            fit_context(ex.question, ctx, fits) if rag else (ex.question, [])
+            fit_context(ex.question, ctx, partial(fits, ex)) if rag else (ex.question, [])
             for ex, ctx in zip(examples, contexts)
         ]
-        questions = [q for q, _ in asked]
+        # Each row's last reply, as it was trained (a chat's turns before it, its tools).
+        questions = [ex.with_question(q) for ex, (q, _) in zip(examples, asked)]
         on_batch = counting(progress, f"{label} + RAG" if rag else label, len(questions))
         started = time.perf_counter()
         generations = answer(
@@ -217,7 +219,7 @@ def _ask(
                 "answer": g.text,
                 "passages": [{"source": p.source, "text": p.text} for p in used],
                 "finish_reason": g.finish_reason,
-                "scores": score_texts(g.text, ex.answer),
+                "scores": score_reply(g.text, ex),
                 **checks.fields(ex.source, g.text),
             }
             for ex, (_, used), g in zip(examples, asked, generations)

@@ -51,12 +51,27 @@ class Example:
     def question(self) -> str:
         """The user turn the last reply answers (a chat dump ending on an unanswered user turn
         asked that turn in eval, scored against the reply before it)."""
+        turn = self._question_turn()
+        return "" if turn is None else self.messages[turn]["content"]
+
+    def _question_turn(self) -> int | None:
         replied = max(
             (i for i, m in enumerate(self.messages) if m["role"] == "assistant"),
             default=len(self.messages),
         )
-        users = [m["content"] for m in self.messages[:replied] if m["role"] == "user"]
-        return users[-1] if users else ""
+        users = [i for i, m in enumerate(self.messages[:replied]) if m["role"] == "user"]
+        return users[-1] if users else None
+
+    def with_question(self, question: str) -> Example:
+        """The example with its question said as `question` (compare's RAG arm: the question
+        with its passages), the turns around it kept; an Alpaca row's input, part of the
+        question, is then asked within it."""
+        turn = self._question_turn()
+        if question == self.question or turn is None:
+            return self
+        messages = list(self.messages)
+        messages[turn] = {**messages[turn], "content": question}
+        return replace(self, messages=messages, instruction=None, input=None)
 
     @property
     def answer(self) -> str:
