@@ -144,3 +144,19 @@ def test_a_text_reply_is_scored_as_text_and_calls_beside_it_as_calls():
     said = json.dumps({"name": "get_weather", "arguments": {"city": "Paris"}})
     assert score_reply(f"[{said}, {said}]", calls)["exact_match"] == 1.0  # Mistral's list
     assert score_reply(said, calls)["exact_match"] == 0.0  # one call of two
+
+
+def test_eval_reads_a_replys_calls_as_serve_answers_them():
+    from tunelab.evaluate.calls import calls_in
+    from tunelab.serve.call_format import CallFormat
+
+    hermes = CallFormat("<tool_call>", "</tool_call>")
+    for text in (
+        '<tool_call>\n{"name": "f", "arguments": {"x": 1}}\n</tool_call>',
+        '<tool_call>\n{"function": {"name": "f", "parameters": "{\\"x\\": 1}"}}\n</tool_call>',
+        '<tool_call>\n{"name": "f"}\n</tool_call>',  # no arguments: not a call, for either
+        '<tool_call>\n{"name": " ", "arguments": {}}\n</tool_call>',
+    ):
+        _, served = hermes.read(text)
+        read = [(c["function"]["name"], json.loads(c["function"]["arguments"])) for c in served]
+        assert calls_in(text) == read

@@ -90,6 +90,26 @@ def _is_name(name: Any) -> bool:
     return isinstance(name, str) and bool(name.strip())
 
 
+def call_in_json(value: Any) -> tuple[str, dict[str, Any]] | None:
+    """A JSON value a model generated, read as one call (name, arguments), or None: the call
+    alone or wrapped as OpenAI's {"function": ...}, its arguments (or Llama 3.1's "parameters")
+    an object or JSON text of one, as OpenAI sends them. Serve answers with it and eval scores
+    by it, so both read a reply's calls alike."""
+    if not isinstance(value, dict):
+        return None
+    function = value["function"] if isinstance(value.get("function"), dict) else value
+    name = function.get("name")
+    arguments = function.get("arguments", function.get("parameters"))
+    if isinstance(arguments, str):  # some models write the arguments as JSON text, as OpenAI does
+        try:
+            arguments = json.loads(arguments)
+        except json.JSONDecodeError:
+            return None
+    if not _is_name(name) or not isinstance(arguments, dict):
+        return None
+    return name, arguments
+
+
 def said(turn: dict[str, Any]) -> str:
     """What a turn says, as text: its content, then an assistant's calls one JSON object a line
     ({"name": ..., "arguments": {...}}, as Hermes' and Llama 3.1's templates write a call).

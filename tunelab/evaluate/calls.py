@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 from tunelab.data.templates import Example
+from tunelab.data.tool_calls import call_in_json
 from tunelab.evaluate.metrics import score_texts
 
 
@@ -35,7 +36,7 @@ def calls_in(text: str) -> list[tuple[str, dict[str, Any]]]:
         except json.JSONDecodeError:
             at += 1
             continue
-        found = [_call(v) for v in (value if isinstance(value, list) else [value])]
+        found = [call_in_json(v) for v in (value if isinstance(value, list) else [value])]
         if found and all(found):
             calls += found
             at = end
@@ -47,20 +48,6 @@ def calls_in(text: str) -> list[tuple[str, dict[str, Any]]]:
 def _next_json(text: str, start: int) -> int:
     found = [i for i in (text.find("{", start), text.find("[", start)) if i >= 0]
     return min(found, default=-1)
-
-
-def _call(value: Any) -> tuple[str, dict[str, Any]] | None:
-    if isinstance(value, dict) and isinstance(value.get("function"), dict):
-        value = value["function"]
-    if not isinstance(value, dict) or not isinstance(value.get("name"), str):
-        return None
-    arguments = value.get("arguments", value.get("parameters", {}))
-    if isinstance(arguments, str):
-        try:
-            arguments = json.loads(arguments)
-        except json.JSONDecodeError:
-            return None
-    return (value["name"], arguments) if isinstance(arguments, dict) else None
 
 
 def _one_form(calls: list[tuple[str, dict[str, Any]]]) -> str:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from tunelab.data.templates import turn_end
-from tunelab.data.tool_calls import PROBE_ARGUMENT, PROBE_NAME, rendered
+from tunelab.data.tool_calls import PROBE_ARGUMENT, PROBE_NAME, call_in_json, rendered
 
 if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerBase
@@ -127,18 +127,10 @@ def _calls_at(text: str) -> tuple[list[dict[str, Any]], int]:
 
 def _call(value: Any) -> dict[str, Any] | None:
     """One call as OpenAI answers it (arguments as JSON text), or None."""
-    if not isinstance(value, dict):
+    call = call_in_json(value)
+    if call is None:
         return None
-    function = value["function"] if isinstance(value.get("function"), dict) else value
-    name = function.get("name")
-    arguments = function.get("arguments", function.get("parameters"))
-    if isinstance(arguments, str):  # some models write the arguments as JSON text, as OpenAI does
-        try:
-            arguments = json.loads(arguments)
-        except json.JSONDecodeError:
-            return None
-    if not isinstance(name, str) or not name.strip() or not isinstance(arguments, dict):
-        return None
+    name, arguments = call
     return {
         "id": f"call_{uuid.uuid4().hex[:24]}",
         "type": "function",
