@@ -37,6 +37,8 @@ LEANING = frozenset(
     with without after before for from in on at by as unless since until though although because
     whether all some most many""".split()
 )
+# Prepositions no list above holds that a sentence opens with before its subject.
+OPENING_PREPOSITIONS = frozenset("against between during among despite".split())
 ADVERBS = frozenset("only always never also first then still just even again now".split())
 # A subject holding these is a clause ("`serve --host` with any address"), not a noun phrase.
 CLAUSE_WORDS = frozenset("with without when if unless once while that which who whom it".split())
@@ -70,6 +72,8 @@ def sentence_question(sentence: str, context: str = "") -> str | None:
     tokens = list(WORD.finditer(text))
     if tokens[0].group().lower() in LEANING - {"your"}:
         return None  # "Your configuration ..." is the reader's own, which needs nothing before it
+    if tokens[0].group().lower() in PREPOSITIONS | PLACES | OPENING_PREPOSITIONS:
+        return None  # "Against the 75.0% run the answers moved": the subject is past a phrase
     for verb in tokens[1:7]:
         subject = text[: verb.start()].strip()
         subject = re.sub(r"\s*\([^)]*\)", "", subject)  # "Packing (default)" -> "Packing"
