@@ -84,8 +84,15 @@ def sentence_question(sentence: str, context: str = "") -> str | None:
         if clause or (CLAUSE_WORDS | AUXILIARIES) & set(words):
             return None  # a clause, not a noun phrase, comes before any verb
         word, after = verb.group().lower(), text[verb.end() :].strip()
-        if set(words) <= DETERMINERS or after.split(" ", 1)[0].lower() in AUXILIARIES:
-            continue  # "A resumed run", "The overlap scores are": not yet the verb
+        if set(words) <= DETERMINERS | POSSESSIVES or after.split(" ", 1)[0].lower() in AUXILIARIES:
+            continue  # "A resumed run", "Your runs", "The overlap scores are": not yet the verb
+        if words[-1] in ARTICLES:
+            continue  # "... after words the answers say": a noun follows "the", not a verb
+        following, _, beyond = after.partition(" ")
+        if _bare_verb(following, f"{subject} {verb.group()}", beyond):
+            if subject.lower() in TAKES_A_BARE_VERB:
+                return None  # "Let tests skip the network": a step
+            continue  # "Test runs skip the slow tests": "runs" is a noun, "skip" the verb
         never = False
         while " " in subject and subject.split()[-1].lower() in ADVERBS:
             never |= subject.split()[-1].lower() == "never"  # kept: "What does X never do?"
@@ -117,6 +124,9 @@ def sentence_question(sentence: str, context: str = "") -> str | None:
     return _by_default(text)
 
 
+ARTICLES = frozenset({"a", "an", "the"}) | POSSESSIVES
+# Verbs a bare verb follows, after their object or without one: "let tests skip", "helps find".
+TAKES_A_BARE_VERB = frozenset("let make help".split())
 # Words with a past tense that join a noun to the next one: "Rows like the ones above ...".
 JOINING = frozenset("like unlike than per via plus minus versus".split())
 
@@ -125,12 +135,18 @@ def _bare_verb(word: str, subject: str, rest: str) -> bool:
     """Whether `word` is the bare verb of a plural subject ("The logprobs score the tokens",
     "`/leaderboard` and `/api/ratings` name the models"): a listed verb, or an English word with
     a past tense, before its object. A plural then a noun ("The runs folder holds ...") has no
-    object after that noun; a subject opening with a verb is a step ("Test runs ..."), and one
+    object after that noun; a longer subject opening with a verb is a step, and one
     opening with a preposition is no noun phrase ("Between 2 and 4 workers share ...")."""
     words = [w.lower() for w in subject.split()]
     plural = "and" in words or (re.fullmatch(r"[a-z]{3,}s", words[-1]) and not singular(subject))
-    opens = words[0] in VERBS or words[0] in NOT_VERBS - OBJECT_OPENERS  # "Between 2 and 4"
-    if not plural or opens or words[-1] in NOT_A_HEAD:
+    # A verb naming a kind opens a noun phrase ("Test runs", "Log files"); before more words
+    # than a kind and its noun, a step ("Run the tests ...").
+    step = words[0] in VERBS and len(words) > 2
+    opens = step or words[0] in NOT_VERBS - OBJECT_OPENERS  # "Between 2 and 4"
+    helps = words[-1][:-1] in TAKES_A_BARE_VERB  # "`tunelab doctor` helps find ..."
+    # "Rerun 2026-12-01 after words the answers": an article after a noun opens a second phrase.
+    run_on = any(b in ARTICLES and a not in NOT_A_HEAD | {"of"} for a, b in zip(words, words[1:]))
+    if not plural or opens or helps or run_on or words[-1] in NOT_A_HEAD:
         return False
     if (
         not re.fullmatch(r"[a-z]+", word)
