@@ -353,3 +353,25 @@ def test_a_name_in_a_heading_keeps_its_capital_though_its_link_writes_it_in_lowe
     # A word the prose itself writes in lower case is an ordinary word.
     rich = "Render rich text in the terminal with [Rich](https://rich.readthedocs.io/)."
     assert heading_question(["Rich", "Rich text"], rich) == "What is rich text?"
+
+
+def test_what_a_heading_names_is_answered_only_by_a_sentence_about_it(tmp_path):
+    # typer's README: "What is Click code?" was answered "Typer used to depend on Click as
+    # well, ...", and rich's "What is compatibility?" "Rich works with Linux, macOS and
+    # Windows.": any sentence no rule asks about was taken for a definition.
+    doc = tmp_path / "typer.md"
+    doc.write_text(
+        "# Typer\n\nTyper builds CLIs.\n\n## Click code\n\n"
+        "Typer used to depend on [Click](https://click.palletsprojects.com/) as well, a popular "
+        "tool for building CLIs in Python.\n\n## Compatibility\n\n"
+        "Typer works with Linux, macOS and Windows.\n\n"
+        # What the heading names as the subject, or said to be something: still its answer.
+        "## The agent\n\nThe agent tails the log files and ships each new line.\n\n"
+        "## Recipes\n\nA recipe is a config file and the data it trains on.\n"
+    )
+    pairs = pairs_of(doc)
+    assert "What is Click code?" not in pairs
+    assert "What is compatibility?" not in pairs
+    assert pairs["What is the agent?"] == "The agent tails the log files and ships each new line."
+    assert pairs["What are recipes?"] == "A recipe is a config file and the data it trains on."
+    assert pairs["What is Typer?"] == "Typer builds CLIs."

@@ -35,8 +35,9 @@ class FirstSentenceLLM:
 
 
 def short_docs(folder: Path) -> list[str]:
-    (folder / "a.md").write_text("# Title A\n\nAlpha document body about apples.\n")
-    (folder / "b.txt").write_text("Beta text file about bananas.\n")
+    # Each says what its title names ("b" for b.txt), which a "What is ...?" answer must.
+    (folder / "a.md").write_text("# Title A\n\nTitle A is a document about apples.\n")
+    (folder / "b.txt").write_text("B is a text file about bananas.\n")
     return [str(folder / "b.txt"), str(folder / "a.md")]
 
 
@@ -118,13 +119,13 @@ def test_a_rerun_after_an_edit_replaces_the_edited_chunks_rows_and_says_so(tmp_p
     config = GenerateConfig(docs=[str(docs)], output=str(out))
     generate_dataset(config, progress=False)
 
-    (docs / "b.txt").write_text("Beta text file about bananas. They grow in bunches.\n")
+    (docs / "b.txt").write_text("B is a text file about bananas. They grow in bunches.\n")
     result = CliRunner().invoke(app, ["data", "generate", str(docs), "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert "dropped1rowsanearlierrunmadefromtextsinceeditedorremoved" in said(result.output)
     assert "duplicate" not in result.output  # the new pair no longer loses to the old one
     answers = {Path(r["meta"]["source"]).name: r["answer"] for r in rows(out)}
-    assert answers["b.txt"] == "Beta text file about bananas. They grow in bunches."
+    assert answers["b.txt"] == "B is a text file about bananas. They grow in bunches."
     assert answers.keys() == {"other.md", "a.md", "b.txt"}
     assert out.read_text().startswith(other_row)  # another run's input is kept, byte for byte
 

@@ -11,7 +11,7 @@ from tunelab.data.generate.heading_grammar import DETERMINERS
 from tunelab.data.generate.headings import GENERIC, STEP_VERBS
 from tunelab.data.generate.questions import LEANING, sentence_question
 from tunelab.data.generate.structured import definition, table_pairs
-from tunelab.data.generate.word_classes import AUXILIARIES, PARTICIPLES
+from tunelab.data.generate.word_classes import AUXILIARIES, PARTICIPLES, POSSESSIVES
 
 ASKS_FOR_CODE = re.compile(r"\b(how do i|commands?|call|run|install|usage)\b", re.IGNORECASE)
 LEAD_WORDS = 12  # a lead sentence shorter than this takes the next sentence with it
@@ -36,6 +36,8 @@ ASKS_MANY = re.compile(
 )
 
 
+# "What is Click code?", "What are recipes?": what a heading names, asked for.
+WHAT_IS = re.compile(r"What (?:is|are) (.+)\?")
 # A sentence that says what a thing is: "Ferrytrack Agent is our internal tracking daemon."
 DESCRIBES = re.compile(r"^[A-Z][\w\- ]{0,40}? (?:is|are) (?:a|an|our|the|your)\b")
 
@@ -63,15 +65,17 @@ def lead_answer(question: str, blocks: list[Block], used: set[str]) -> str | Non
         return None  # a bare title line ("Harborline CLI Reference"): it answers nothing
     if question.startswith("How do I") and DESCRIBES.match(sentences[0]) and code is None:
         return None  # "X is our internal daemon." says what X is, not how to install it
-    if question.startswith(("What is ", "What are ")) and not defines(sentences[0]):
-        return None  # "Ferrylog listens on port 7410 by default.": a fact, asked on its own
+    many = ASKS_MANY.fullmatch(question) is not None
+    if what := WHAT_IS.fullmatch(question):
+        term = None if many else what[1]  # each limit is no sentence about "the limits"
+        if not defines(sentences[0], term):
+            return None  # "Ferrylog listens on port 7410 by default.": a fact, asked on its own
     if fix:
         return _fix_answer(blocks, prose, used)
     if defined := _defined(blocks[prose:]):
         return defined  # each is still asked about, "What is FERRYLOG_DEBUG?", so none is used
     lead = sentences[:2] if len(sentences[0].split()) < LEAD_WORDS else sentences[:1]
     used.update(lead)
-    many = ASKS_MANY.fullmatch(question) is not None
     after = prose + 1
     if many and not blocks[prose].item:  # each paragraph may say one limit: all of them
         lead, after = _paragraphs(blocks, prose)
@@ -99,16 +103,45 @@ ASKS_A_FACT = ("Where", "When", "How", "Which", "Is ", "Are ", "Does ", "Do ", "
 PURPOSE_FIRST = re.compile(r"^To [a-z]+\b[^,]*,")
 
 
-def defines(sentence: str) -> bool:
-    """Whether a section's lead says what its heading names ("Ferrylog is a log shipper.",
-    "Ferrylog ships logs to a collector."), not one fact about it ("Ferrylog listens on port
-    7410 by default."): "What is Ferrylog?" answered by the port left the port unasked."""
+def defines(sentence: str, term: str | None = None) -> bool:
+    """Whether a section's lead says what its heading names, `term` ("Ferrylog is a log
+    shipper.", "Ferrylog ships logs to a collector."), not one fact about it ("Ferrylog listens
+    on port 7410 by default."): "What is Ferrylog?" answered by the port left the port unasked.
+    A sentence about something else ("Typer used to depend on Click" for "Click code") says
+    nothing of what the term is."""
+    if term is not None and not about(sentence, term):
+        return False
     if DESCRIBES.match(sentence) or definition(sentence, ""):
         return True
     if DONE_TO.match(sentence) or PURPOSE_FIRST.match(sentence):
         return False
     asked = sentence_question(sentence)
     return not (asked and asked.startswith(ASKS_A_FACT))
+
+
+def about(sentence: str, term: str) -> bool:
+    """Whether `sentence` has `term` as its subject ("The agent tails ..." for "the agent",
+    "Every recipe uses ..." for "recipes") or says what it is ("... `facts` means ...")."""
+    words = _plain(term).split()
+    if words and words[0] in DETERMINERS:
+        words = words[1:]
+    if not words:
+        return False
+    said = _plain(sentence)
+    named = re.escape(" ".join(words))
+    if words[-1].endswith("s") and not words[-1].endswith("ss"):
+        named += "?"  # "Recipes" over "A recipe is ..."
+    opener = "|".join(map(re.escape, DETERMINERS | POSSESSIVES))
+    # Chinese and Japanese write no space after a word ("默认端口是 8080。").
+    end = "" if re.search(r"[\u3000-\u9fff]$", named) else r"(?!\w)"
+    subject = rf"^(?:(?:{opener}) )?{named}{end}"
+    return bool(re.match(subject, said) or re.search(rf"\b{named} (?:is|are|means)\b", said))
+
+
+def _plain(text: str) -> str:
+    """Lower case, without the marks code and links add: "[Click](...) code" -> "click code"."""
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    return " ".join(re.sub(r"[`*_]", "", text).lower().split())
 
 
 def _paragraphs(blocks: list[Block], start: int) -> tuple[list[str], int]:
