@@ -217,6 +217,24 @@ def test_a_title_case_heading_its_section_names_mid_sentence_is_asked_as_written
     assert heading_question(["Manual", "Backup Tool"], "It copies data.") == "What is backup tool?"
 
 
+@pytest.mark.parametrize(
+    "named",
+    ["[Backup Tool](https://example.com/backup-tool)", "**Backup Tool**", "_Backup Tool_"],
+)
+def test_a_title_case_heading_in_a_link_or_bold_or_italics_mid_sentence_is_asked_as_written(named):
+    # A one-word heading kept "[Click](...)" as a name's capital; a Title Case one lost it.
+    context = f"Start the {named} from the menu; it copies the data folder nightly."
+    assert heading_question(["Manual", "Backup Tool"], context) == "What is Backup Tool?"
+
+
+def test_a_one_word_name_in_italics_mid_sentence_keeps_its_capital():
+    # "[Click](...)" and "**Click**" kept it; "_Click_" did not ("_" reads as a word's letter).
+    italics = "Typer used to depend on _Click_ as well."
+    assert heading_question(["Typer", "Dependencies", "Click code"], italics) == (
+        "What is Click code?"
+    )
+
+
 def test_template_pairs_come_from_headings_definitions_and_cli_help():
     pairs = {q: a for c in chunk_document(DOCS / "guide.md") for q, a in template_pairs(c)}
     assert pairs["How do I resume a stopped run?"].startswith("Run the same command again")

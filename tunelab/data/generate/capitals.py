@@ -7,6 +7,11 @@ import re
 
 from tunelab.data.generate.word_classes import english
 
+# What a name is wrapped in mid-sentence: a link's bracket, bold or italics ("[Click](...)",
+# "**Backup Tool**", "_Rich_"); "_" is a word's character to `\b`, so a word ends at no letter.
+EMPHASIS = r"[\[*_]*"
+WORD_END = r"(?![^\W_])"
+
 
 def lower_first(phrase: str, context: str) -> str:
     """Lower-case the first word for mid-sentence use, unless it is code, an acronym ("LoRA") or
@@ -17,7 +22,9 @@ def lower_first(phrase: str, context: str) -> str:
     lower_seen = re.search(rf"(?<![\w./-]){re.escape(first.lower())}(?![\w/-]|\.\w)", context)
     # A capital after a lower-case word ("built with Rich", "on [Click](...)") is a name's,
     # whatever the dictionary.
-    mid_sentence = re.search(rf"[a-z,;]\s+[\[*_]*{re.escape(first)}\b", context) is not None
+    mid_sentence = (
+        re.search(rf"[a-z,;]\s+{EMPHASIS}{re.escape(first)}{WORD_END}", context) is not None
+    )
     proper = mid_sentence or not english(first) or first in NAMES_THAT_ARE_WORDS
     name = first[:1].isupper() and first in context and not lower_seen and proper
     if first.startswith("`") or acronym or name:
@@ -36,7 +43,9 @@ def lower_title(phrase: str, context: str, topic: str | None = None) -> str:
     if len(capitalised) < 2 or not all(w[:1].isupper() for w in capitalised):
         return lower_first(phrase, context)
     ordinary = [w for w in capitalised if len(w) > 1 and w[1:] == w[1:].lower()]
-    named_mid_sentence = re.search(rf"[a-z,;]\s+{re.escape(phrase)}\b", context) is not None
+    # "run the Backup Tool", "run the [Backup Tool](...)", "run the **Backup Tool**".
+    named = rf"[a-z,;]\s+{EMPHASIS}{re.escape(phrase)}{WORD_END}"
+    named_mid_sentence = re.search(named, context) is not None
     if named_mid_sentence or not all(english(w) for w in ordinary):
         return phrase
     # A word of the topic stays as the name writes it, unless the text writes it in lower case
