@@ -491,6 +491,10 @@ def test_a_plural_subject_s_bare_verb_is_asked_what_it_does(sentence, question):
         ("Let tests skip the network.", None),
         ("`tunelab doctor` helps find the missing file.", None),
         ("`make test-fast` skips the few tests marked slow.", "What does `make test-fast` skip?"),
+        # A participle before a noun is no subject (from benchmarks/README.md: "What does
+        # simulated judge?").
+        ("Simulated judges vote on random pairs of models.", None),
+        ("Cached rows skip the tokenizer.", "What do cached rows skip?"),
         # A noun after "the" is no verb (was "What does rerun 2026-12-01 after words the answer?").
         ("Rerun 2026-12-01 after words the answers say all along stopped being proposed.", None),
     ],

@@ -21,6 +21,7 @@ from tunelab.data.generate.word_classes import (
     POSSESSIVES,
     PREPOSITIONS,
     VERBS,
+    english,
     has_past,
     past,
     regular_base,
@@ -88,6 +89,8 @@ def sentence_question(sentence: str, context: str = "") -> str | None:
             continue  # "A resumed run", "Your runs", "The overlap scores are": not yet the verb
         if words[-1] in ARTICLES:
             continue  # "... after words the answers say": a noun follows "the", not a verb
+        if len(words) == 1 and _participle(words[0]):
+            continue  # "Simulated judges vote ...": "judges" is the noun it describes
         following, _, beyond = after.partition(" ")
         if _bare_verb(following, f"{subject} {verb.group()}", beyond):
             if subject.lower() in TAKES_A_BARE_VERB:
@@ -125,6 +128,14 @@ def sentence_question(sentence: str, context: str = "") -> str | None:
 
 
 ARTICLES = frozenset({"a", "an", "the"}) | POSSESSIVES
+
+
+def _participle(word: str) -> bool:
+    """A verb's -ed form ("simulated", "cached", "stopped"), not a word that ends so ("speed")."""
+    stems = (word[:-1], word[:-2], word[:-3], word[:-3] + "y")
+    return word.endswith("ed") and len(word) > 4 and any(english(s) for s in stems if s)
+
+
 # Verbs a bare verb follows, after their object or without one: "let tests skip", "helps find".
 TAKES_A_BARE_VERB = frozenset("let make help".split())
 # Words with a past tense that join a noun to the next one: "Rows like the ones above ...".
