@@ -495,6 +495,12 @@ def test_a_plural_subject_s_bare_verb_is_asked_what_it_does(sentence, question):
         # simulated judge?").
         ("Simulated judges vote on random pairs of models.", None),
         ("Cached rows skip the tokenizer.", "What do cached rows skip?"),
+        # A plural noun and code, then a verb: a clause (from benchmarks/README.md: "What does
+        # the fewest 80 GB GPUs `tunelab plan` do?").
+        ("The fewest 80 GB GPUs `tunelab plan` says each run fits on.", None),
+        ("The tests `make test` runs take 2 minutes.", None),
+        ("The command `tunelab plan` says each run fits on one GPU.",
+         "What does the command `tunelab plan` say?"),
         # A noun after "the" is no verb (was "What does rerun 2026-12-01 after words the answer?").
         ("Rerun 2026-12-01 after words the answers say all along stopped being proposed.", None),
     ],

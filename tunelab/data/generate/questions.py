@@ -91,6 +91,8 @@ def sentence_question(sentence: str, context: str = "") -> str | None:
             continue  # "... after words the answers say": a noun follows "the", not a verb
         if len(words) == 1 and _participle(words[0]):
             continue  # "Simulated judges vote ...": "judges" is the noun it describes
+        if word.endswith("s") and RELATIVE.search(subject):
+            return None  # "The GPUs `tunelab plan` says ...": what the code says, a clause
         following, _, beyond = after.partition(" ")
         if _bare_verb(following, f"{subject} {verb.group()}", beyond):
             if subject.lower() in TAKES_A_BARE_VERB:
@@ -136,6 +138,9 @@ def _participle(word: str) -> bool:
     return word.endswith("ed") and len(word) > 4 and any(english(s) for s in stems if s)
 
 
+# A plural noun, then code a singular verb goes with: "The fewest GPUs `tunelab plan` says
+# each run fits on" is what the code says of the GPUs, a clause with no "that".
+RELATIVE = re.compile(r"\w[^\W_sui]s `[^`]+`$")
 # Verbs a bare verb follows, after their object or without one: "let tests skip", "helps find".
 TAKES_A_BARE_VERB = frozenset("let make help".split())
 # Words with a past tense that join a noun to the next one: "Rows like the ones above ...".
