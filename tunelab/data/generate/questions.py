@@ -119,6 +119,8 @@ def sentence_question(sentence: str, context: str = "") -> str | None:
         if base := past(word):
             if word == "used" and after.startswith("to "):
                 return None  # "Typer used to depend on Click": what was, no use
+            if _verb_later(after):
+                return None  # "A run trained with `qa` has no turns": "trained" describes it
             return _verb_question(subject, "did", base, after, never)
         if base := unlisted_verb(word, subject, after):
             asked = _verb_question(subject, "does", base, after, never)
@@ -136,6 +138,26 @@ def _participle(word: str) -> bool:
     """A verb's -ed form ("simulated", "cached", "stopped"), not a word that ends so ("speed")."""
     stems = (word[:-1], word[:-2], word[:-3], word[:-3] + "y")
     return word.endswith("ed") and len(word) > 4 and any(english(s) for s in stems if s)
+
+
+# Words before a verb that make it no second verb of the sentence's own: "... and finished",
+# "... that are free".
+JOINS_A_VERB = frozenset("and or but that which who".split())
+
+
+def _verb_later(rest: str) -> bool:
+    """Whether the words after a past form hold the sentence's verb ("A run trained with `qa`
+    has no turns", "A compare cut short asks only the questions left"), so that form describes
+    its noun: an auxiliary, or an -s verb before its object, in the same clause."""
+    words = re.split(r"[,;:(]", rest)[0].lower().split()
+    for before, word, following in zip(["", *words], words, [*words[1:], ""]):
+        if before in JOINS_A_VERB | DETERMINERS | POSSESSIVES:
+            continue  # "and finished", "the runs"
+        if word in AUXILIARIES - {"be", "been"} or (
+            third_person(word) and following in OBJECT_OPENERS | ADVERBS
+        ):
+            return True
+    return False
 
 
 # A plural noun, then code a singular verb goes with: "The fewest GPUs `tunelab plan` says
