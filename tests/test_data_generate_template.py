@@ -541,3 +541,16 @@ def test_a_sentence_opening_with_a_phrase_before_its_subject_is_asked_nothing(se
 )
 def test_a_participle_before_the_sentence_s_verb_is_not_asked_as_its_verb(sentence, question):
     assert sentence_question(sentence) == question
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # From benchmarks/README.md: a formula and a label read as a subject and its verb
+        # ("What did peak = hold?", "What did tried and not keep?").
+        "Peak = held (weights, state) + max(end of forward, backward) + runtime.",
+        "Tried and not kept: parts of 16 KB with prefetch 4 KB ahead.",
+    ],
+)
+def test_a_formula_or_a_negated_label_is_no_subject(sentence):
+    assert sentence_question(sentence) is None

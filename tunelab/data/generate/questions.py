@@ -41,8 +41,11 @@ LEANING = frozenset(
 # Prepositions no list above holds that a sentence opens with before its subject.
 OPENING_PREPOSITIONS = frozenset("against between during among despite".split())
 ADVERBS = frozenset("only always never also first then still just even again now".split())
-# A subject holding these is a clause ("`serve --host` with any address"), not a noun phrase.
-CLAUSE_WORDS = frozenset("with without when if unless once while that which who whom it".split())
+# A subject holding these is a clause ("`serve --host` with any address", "Tried and not"),
+# not a noun phrase.
+CLAUSE_WORDS = frozenset(
+    "with without when if unless once while that which who whom it not".split()
+)
 # A span of time after "in" or "within": "4 business hours", "a day", "30 days".
 DURATION = re.compile(
     r"(?:~?\d[\d.,]*|an?|one|two|three|four|five|six|seven|eight|nine|ten|a few)\s+(?:\w+\s+)?"
@@ -81,7 +84,7 @@ def sentence_question(sentence: str, context: str = "") -> str | None:
         words = [w.lower() for w in WORD.findall(subject)]
         # Code's own brackets ("`[[source]]` block") are no clause's.
         bare = re.sub(r"`[^`]+`", "code", subject)
-        clause = re.search(r"[,;:()\[\]]|\s[-–—](\s|$)", bare) or len(words) > 6
+        clause = re.search(r"[,;:()\[\]=]|\s[-–—](\s|$)", bare) or len(words) > 6
         if clause or (CLAUSE_WORDS | AUXILIARIES) & set(words):
             return None  # a clause, not a noun phrase, comes before any verb
         word, after = verb.group().lower(), text[verb.end() :].strip()
