@@ -175,3 +175,16 @@ def test_ctrl_c_handled_while_the_processes_agree_stops_the_run_at_the_next_step
     assert [p.name for p in (config.run_dir / "checkpoints").iterdir()] == ["step-000004"]
     status = json.loads((config.run_dir / "status.json").read_text())
     assert status["status"] == "interrupted" and status["step"] == 4
+
+
+def test_ctrl_c_during_the_last_step_finishes_the_run(tmp_path, qa_file, monkeypatch):
+    # The run had trained every step, yet said "interrupted at step 4 ... Continue with --resume"
+    # and exited 130: a resume then trained nothing.
+    config = tiny_config(tmp_path, qa_file, max_steps=4, save_every=100)
+    config.to_yaml(tmp_path / "run.yaml")
+    _press_ctrl_c_during_step(monkeypatch, 4)
+
+    result = CliRunner().invoke(app, ["train", str(tmp_path / "run.yaml")])
+    assert result.exit_code == 0, result.output
+    assert "done 4 steps" in " ".join(result.output.split())
+    assert json.loads((config.run_dir / "status.json").read_text())["status"] == "finished"

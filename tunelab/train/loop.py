@@ -208,6 +208,8 @@ def _run_steps(
             finally:
                 write_metrics(log, record)
             stopping, interrupted = stop.agreed(world, device)
+            # A Ctrl-C during the last step stops nothing: the run is done, not to be resumed.
+            interrupted = interrupted and state.step < total_steps
             finished = state.step == total_steps and cfg.save_at_end  # continued with --resume
             if state.step % cfg.save_every == 0 or stopping or finished:
                 rng = distributed.gather_rng(world)  # every process: each has its own masks
