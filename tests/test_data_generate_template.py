@@ -554,3 +554,28 @@ def test_a_participle_before_the_sentence_s_verb_is_not_asked_as_its_verb(senten
 )
 def test_a_formula_or_a_negated_label_is_no_subject(sentence):
     assert sentence_question(sentence) is None
+
+
+@pytest.mark.parametrize(
+    ("sentence", "question"),
+    [
+        # From MLflow's evaluation guide: a step the reader takes has no subject to ask about.
+        ("Do not delete runs unless the user requests it.", None),  # "What does do not delete run?"
+        ("Investigate suspicious uniform scores against actual responses.", None),
+        ("Distinguish scored negatives from scorer failures.", None),  # "What did distinguish score?"
+        ("Decorate code checks with the scorer decorator.", None),
+        ("Identify trace-only upgrades separately.", None),
+        ("Re-register changed definitions only after the small check.", None),
+        # A participle before its noun is no verb: "What did historical support?"
+        ("Historical supported names include `min` and `max`.",
+         "What do historical supported names include?"),
+        ("Malformed/missing required inputs should not silently pass.", None),
+        # A verb with no object is the sentence's verb all the same: none comes after it.
+        ("Completion means the process exited successfully.", None),  # "What did completion means the process exit?"
+        # A thing's name that is also a verb stays a subject.
+        ("The scorer validates the inputs first.", "What does the scorer validate?"),
+        ("Duplicate rows are removed.", "Are duplicate rows removed?"),
+    ],
+)  # fmt: skip
+def test_a_step_a_participle_or_a_verb_without_object_gets_no_false_question(sentence, question):
+    assert sentence_question(sentence) == question

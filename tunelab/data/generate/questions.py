@@ -78,6 +78,7 @@ def sentence_question(sentence: str, context: str = "") -> str | None:
         return None  # "Your configuration ..." is the reader's own, which needs nothing before it
     if tokens[0].group().lower() in PREPOSITIONS | PLACES | OPENING_PREPOSITIONS:
         return None  # "Against the 75.0% run the answers moved": the subject is past a phrase
+    step = _a_step(tokens[0].group())
     for verb in tokens[1:7]:
         subject = text[: verb.start()].strip()
         subject = re.sub(r"\s*\([^)]*\)", "", subject)  # "Packing (default)" -> "Packing"
@@ -101,6 +102,10 @@ def sentence_question(sentence: str, context: str = "") -> str | None:
             if subject.lower() in TAKES_A_BARE_VERB:
                 return None  # "Let tests skip the network": a step
             continue  # "Test runs skip the slow tests": "runs" is a noun, "skip" the verb
+        if step and word not in ("is", "are", "was", "were"):
+            return None  # "Investigate suspicious uniform scores ...": the reader's step
+        if word in OBJECTLESS and singular(subject):
+            return None  # "Completion means ...": the verb, with no object to ask for
         never = False
         while " " in subject and subject.split()[-1].lower() in ADVERBS:
             never |= subject.split()[-1].lower() == "never"  # kept: "What does X never do?"
@@ -122,6 +127,8 @@ def sentence_question(sentence: str, context: str = "") -> str | None:
         if base := past(word):
             if word == "used" and after.startswith("to "):
                 return None  # "Typer used to depend on Click": what was, no use
+            if _before_its_noun(after):
+                continue  # "Historical supported names include ...": no verb yet
             if _verb_later(after):
                 return None  # "A run trained with `qa` has no turns": "trained" describes it
             return _verb_question(subject, "did", base, after, never)
@@ -168,6 +175,37 @@ def _verb_later(rest: str) -> bool:
 RELATIVE = re.compile(r"\w[^\W_sui]s `[^`]+`$")
 # Verbs a bare verb follows, after their object or without one: "let tests skip", "helps find".
 TAKES_A_BARE_VERB = frozenset("let make help".split())
+# The -s forms of verbs with no object: "Completion means the process exited" has its verb.
+OBJECTLESS = frozenset(
+    w + ("es" if w.endswith(("o", "ss", "sh", "ch")) else "s") for w in NO_OBJECT
+)
+# Endings of verbs that are seldom nouns: "Investigate ...", "Identify ...", "Distinguish ...".
+VERB_ENDINGS = ("ate", "ify", "ize", "ish")
+
+
+def _a_step(first: str) -> bool:
+    """Whether a sentence opening with `first` is a step the reader takes ("Do not delete runs
+    ...", "Investigate suspicious uniform scores ...", "Re-register changed definitions ..."),
+    whose next words only look like a subject and its verb."""
+    word = first.lower()
+    if word in ("do", "don't", "never", "please"):
+        return True
+    if word.startswith("re-"):  # "Re-register", "Re-run": a verb made again
+        return english(word[3:]) and has_past(word[3:])
+    return len(word) >= 7 and word.endswith(VERB_ENDINGS) and has_past(word)
+
+
+def _before_its_noun(after: str) -> bool:
+    """Whether an -ed word is an adjective before its noun, the subject going on: "supported
+    names include", "required inputs should", not "used 2 cores" or "dropped flags that ..."."""
+    words = after.split()[:2]
+    return (
+        len(words) == 2
+        and re.fullmatch(r"[a-z]+s", words[0]) is not None
+        and (words[1] in AUXILIARIES or words[1] in VERBS)
+    )
+
+
 # Words with a past tense that join a noun to the next one: "Rows like the ones above ...".
 JOINING = frozenset("like unlike than per via plus minus versus".split())
 
