@@ -221,6 +221,21 @@ def test_a_numbered_step_opening_with_any_verb_asks_how_to_do_it(tmp_path):
     assert pairs["How do I look at what will be trained?"].startswith("Run `tunelab data show`")
 
 
+def test_a_step_s_label_asks_its_task_and_never_which_step_it_is():
+    from tunelab.data.generate.headings import heading_question
+
+    # MLflow's evaluation guide: "## Step 2: Reuse and register scorers" asked "What is step 2?",
+    # which every numbered guide has, and its answer none of them.
+    assert heading_question(["Evaluation", "Step 2: Reuse and register scorers"]) == (
+        "How do I reuse and register scorers?"
+    )
+    assert heading_question(["Evaluation", "Step 3 - Discover and bind data"]) == (
+        "How do I discover and bind data?"
+    )
+    assert heading_question(["Evaluation", "Step 1"]) is None
+    assert heading_question(["Evaluation", "Step 4: The dry-run contract"]) is None
+
+
 def test_it_after_a_heading_s_verb_is_the_product_the_task_is_done_with(tmp_path):
     # "## Chat with it" under "# tunelab" asked "What is chat with tunelab?" and gave no pair.
     doc = tmp_path / "tour.md"

@@ -22,7 +22,7 @@ from tunelab.data.generate.heading_grammar import (
     statement,
 )
 from tunelab.data.generate.questions import LEANING
-from tunelab.data.generate.word_classes import VERBS, english
+from tunelab.data.generate.word_classes import VERBS, english, has_past
 
 QUESTION_WORDS = frozenset(
     "how why what when where which who can should does do did is are will may".split()
@@ -130,6 +130,15 @@ def heading_question(headings: list[str], context: str = "", title: str = "") ->
         named = re.sub(r"\s*\b(?:change ?log|release notes|changes|history|news)\b", "", topic or "",
                        flags=re.IGNORECASE).strip()  # fmt: skip
         return f"What changed in {named + ' ' if named else ''}{version['version']}?"
+    # "Step 2: Reuse and register scorers": the label says a step and its words are the task;
+    # "What is step 2?" asks what every numbered guide has, and no answer is that step's alone.
+    if label := re.match(r"step\s+\d+\b\s*[:.)–—-]?\s*", heading, re.IGNORECASE):
+        task = heading[label.end() :].split(":")[0].strip()
+        verb = task.split(" ", 1)[0].lower()
+        done = verb in STEP_VERBS or (english(verb) and has_past(verb))
+        if " " in task and done and not re.search(r"\bit\b", task):
+            return f"How do I {lower_first(task, context)}?"
+        return None
     # "3. Split off a test set (5 s)": a step's number and an aside ask nothing; a step is a task.
     heading, numbered = re.subn(r"^\d+(?:\.\d+)*[.)]?\s+(?=[A-Za-z`])", "", heading)
     heading = re.sub(r"\s*\([^()]*\)$", "", heading)
