@@ -141,6 +141,23 @@ def test_a_folder_that_holds_no_model_is_named(tmp_path):
         load_model(tmp_path)
 
 
+def test_a_folder_of_documents_given_as_the_model_says_what_it_holds_not_why_a_tokenizer_failed(
+    tmp_path,
+):
+    # `tunelab chat docs/` said transformers' "Couldn't instantiate the backend tokenizer ...
+    # You need to have sentencepiece or tiktoken installed": advice that installs nothing useful.
+    (tmp_path / "guide.md").write_text("# Guide\n\nText.\n")
+    (tmp_path / "faq.md").write_text("# FAQ\n\nText.\n")
+    with pytest.raises(TunelabError) as raised:
+        load_model(tmp_path)
+    said = " ".join(str(raised.value).split())
+    assert (
+        "is not a Hugging Face model folder: it has no config.json (it holds faq.md, guide.md)"
+        in said
+    )
+    assert "sentencepiece" not in said
+
+
 def test_a_hub_id_with_the_hub_out_of_reach_fails_at_once(monkeypatch, no_route_to_hub):
     from transformers import AutoTokenizer
 

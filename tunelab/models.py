@@ -251,7 +251,17 @@ def _not_read(name: str, err: Exception) -> TunelabError:
         return TunelabError(
             f"{name!r} is a folder of runs, not a run: give one of them ({first_few(runs)})"
         )
-    if Path(name).exists():
+    folder = Path(name)
+    if folder.is_dir() and not (folder / "config.json").exists():
+        # What transformers says then is why a tokenizer could not be built ("install
+        # sentencepiece"): no install helps a folder of documents.
+        held = sorted(p.name for p in folder.iterdir())
+        return TunelabError(
+            f"model {name!r} is not a Hugging Face model folder: it has no config.json "
+            f"({'it holds ' + first_few(held) if held else 'it is empty'}). Give a run folder, a "
+            f"model folder, a hub id (org/name) or {EMBEDDED_NAME!r}"
+        )
+    if folder.exists():
         return TunelabError(
             f"model {name!r} is not a Hugging Face model folder (config.json, weights and "
             f"tokenizer files): {why}"
