@@ -397,6 +397,22 @@ def test_a_purpose_and_its_step_is_asked_how_do_i(tmp_path):
     assert not any(q.startswith("How do I") for q in pairs_of(doc))
 
 
+def test_a_step_done_to_it_is_answered_with_its_purpose_that_says_what_it_is(tmp_path):
+    # From MLflow's monitoring guide: "How do I pause scoring while keeping registration?" was
+    # answered "Stop it.", which names nothing to stop.
+    doc = tmp_path / "monitoring.md"
+    doc.write_text(
+        "# Monitoring\n\nMonitoring scores live traffic.\n\n## Operate\n\n"
+        "To pause scoring while keeping registration, stop it. "
+        "To change your password, run `ferry passwd`.\n"
+    )
+    pairs = pairs_of(doc)
+    assert pairs["How do I pause scoring while keeping registration?"] == (
+        "To pause scoring while keeping registration, stop it."
+    )
+    assert pairs["How do I change my password?"] == "Run `ferry passwd`."
+
+
 @pytest.mark.parametrize(
     ("sentence", "question"),
     [

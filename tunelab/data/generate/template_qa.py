@@ -138,6 +138,8 @@ def _purpose(sentence: str) -> tuple[str, str] | None:
     if not m or m["verb"] not in STEP_VERBS - {"see"} or BEFORE & set(m["task"].split()):
         return None
     task = re.sub(r"\byour(self)?\b", lambda y: "myself" if y[1] else "my", m["task"])
+    if re.search(r"\b(?:it|them)\b", m["step"]):  # "stop it": what "it" is, only the purpose says
+        return f"How do I {task}?", sentence.rstrip(".:") + "."
     return f"How do I {task}?", m["step"][0].upper() + m["step"][1:] + "."
 
 
