@@ -88,6 +88,26 @@ def test_an_options_table_and_a_two_column_table_give_a_pair_a_row(tmp_path):
     assert not any("template" in q for q in pairs)  # a table of results asks nothing
 
 
+def test_a_cell_that_is_a_sentence_is_quoted_after_its_name_not_run_into_it(tmp_path):
+    # MLflow's dataset guide: "The required check of Location is Use the intended table; verify
+    # ..." ran the cell's own sentence into ours, and a cell's full stop doubled ("by name..").
+    doc = tmp_path / "datasets.md"
+    doc.write_text(
+        "# Datasets\n\nDatasets hold records.\n\n| Concern | Required check |\n|---|---|\n"
+        "| Location | Use the intended table; verify that it exists. |\n"
+        "| Search | Some versions do not support it; use `get_dataset` by name. |\n"
+        "| Size | 3 records |\n"
+    )
+    pairs = pairs_of(doc)
+    assert pairs["What is the required check of Location?"] == (
+        "The required check of Location: Use the intended table; verify that it exists."
+    )
+    assert pairs["What is the required check of Search?"].endswith("`get_dataset` by name.")
+    assert (
+        pairs["What is the required check of Size?"] == "The required check of Size is 3 records."
+    )
+
+
 def test_an_faq_of_bold_questions_gives_its_pairs(tmp_path):
     # "**Is Gizmo free?**" then its answer gave no pair (only "Q:" / "A:" entries did).
     doc = tmp_path / "faq.md"

@@ -10,6 +10,7 @@ from tunelab.data.generate.blocks import DEFINITION, Block, clean, split_sentenc
 from tunelab.data.generate.capitals import lower_first
 from tunelab.data.generate.headings import STEP_VERBS
 from tunelab.data.generate.questions import LEANING
+from tunelab.data.generate.word_classes import english, has_past
 
 # "X: 8.3 minutes", "Several GPUs: start ...": a measurement or a lead-in, not a definition.
 NOT_DEFINED = re.compile(r"^[~\d]|^\S+(\s\S+){0,5}\s~?\d[\d.]*\s?(s|ms|min|minutes|seconds|%)\b")
@@ -97,7 +98,7 @@ def _rows_asked(header: list[str], rows: list[list[str]]) -> list[tuple[str, str
             named = (
                 f"{column} {lower_first(key, '')}" if column in QUALIFIERS else f"{column} of {key}"
             )
-            question, answer = f"What is the {named}?", f"The {named} is {said}."
+            question, answer = f"What is the {named}?", _said_of(named, said)
             if described is not None and row[described]:
                 answer += f" {key}: {row[described]}"
             pairs.append((question, answer))
@@ -105,6 +106,20 @@ def _rows_asked(header: list[str], rows: list[list[str]]) -> list[tuple[str, str
 
 
 MEANING_COLUMNS = ("meaning", "description")
+
+
+def _said_of(named: str, said: str) -> str:
+    """A row's answer: "The default `retries` is 3.", or a cell that is a sentence of its own
+    ("Use the intended table; verify ...") quoted after its name, not run into ours ("... is
+    Use the intended table")."""
+    first = said.split(" ", 1)[0]
+    sentence = (
+        " " in said
+        and first[:1].isupper()
+        and (said.endswith(".") or ";" in said or (english(first) and has_past(first.lower())))
+    )
+    stop = "" if said.endswith((".", "!", "?")) else "."
+    return f"The {named}{':' if sentence else ' is'} {said}{stop}"
 
 
 def _meaning_asked(kind: str, key: str, said: str) -> tuple[str, str]:
