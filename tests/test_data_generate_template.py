@@ -397,6 +397,34 @@ def test_a_purpose_and_its_step_is_asked_how_do_i(tmp_path):
     assert not any(q.startswith("How do I") for q in pairs_of(doc))
 
 
+@pytest.mark.parametrize(
+    ("sentence", "question"),
+    [
+        # From numpy.ma's README, lm-eval's HumanEval page and MLflow's skills: each was asked
+        # "did" of a subject that is none ("What did invoke the match?", "How did everything went
+        # fine until I need?", "Where did evaluating Large Language Models train?").
+        ("Invoke the matched skill using the Skill tool.", None),
+        ("Confirm the same regression now passes and controls remain green.", None),
+        ("Verify installed constructors; `Correctness` is a judge.", None),
+        ("Fetch and read at least one fresh persisted trace.", None),
+        ("Uncomment and set to True to select maskedarray everywhere.", None),
+        ("Everything went fine until I needed to subclass my new class.", None),
+        ("Evaluating Large Language Models Trained on Code.", None),
+        ("Apart from a couple of issues listed below, the behavior is the same.", None),
+        ("Getting started → `mlflow-onboarding`.", None),  # "What did getting start?"
+        # A verb joined to the next by "and" leaves no subject for that one.
+        ("The agent compresses and uploads each file.", None),  # "What does the agent compresses and upload?"
+        # What did a thing named so, or a determiner's noun, do: still asked.
+        ("The old evaluation guide used `MemAlignOptimizer` from the optimizers module.",
+         "What did the old evaluation guide use?"),
+        ("Ferrylog dropped the `--legacy` flag.", "What did Ferrylog drop?"),
+        ("Training runs on the GPU.", "Where does training run?"),
+    ],
+)  # fmt: skip
+def test_did_is_asked_only_of_a_subject_and_a_step_of_any_verb_is_asked_nothing(sentence, question):
+    assert sentence_question(sentence) == question
+
+
 def test_a_step_done_to_it_is_answered_with_its_purpose_that_says_what_it_is(tmp_path):
     # From MLflow's monitoring guide: "How do I pause scoring while keeping registration?" was
     # answered "Stop it.", which names nothing to stop.

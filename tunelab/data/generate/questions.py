@@ -78,7 +78,7 @@ def sentence_question(sentence: str, context: str = "") -> str | None:
         return None  # "Your configuration ..." is the reader's own, which needs nothing before it
     if tokens[0].group().lower() in PREPOSITIONS | PLACES | OPENING_PREPOSITIONS:
         return None  # "Against the 75.0% run the answers moved": the subject is past a phrase
-    step = _a_step(tokens[0].group())
+    step = _a_step(tokens[0].group(), tokens[1].group() if len(tokens) > 1 else "")
     for verb in tokens[1:7]:
         subject = text[: verb.start()].strip()
         subject = re.sub(r"\s*\([^)]*\)", "", subject)  # "Packing (default)" -> "Packing"
@@ -88,6 +88,8 @@ def sentence_question(sentence: str, context: str = "") -> str | None:
         clause = re.search(r"[,;:()\[\]=]|\s[-–—](\s|$)", bare) or len(words) > 6
         if clause or (CLAUSE_WORDS | AUXILIARIES) & set(words):
             return None  # a clause, not a noun phrase, comes before any verb
+        if words and words[-1] in ("and", "or"):
+            continue  # "The agent compresses and uploads": no subject of its own before "uploads"
         word, after = verb.group().lower(), text[verb.end() :].strip()
         if set(words) <= DETERMINERS | POSSESSIVES or after.split(" ", 1)[0].lower() in AUXILIARIES:
             continue  # "A resumed run", "Your runs", "The overlap scores are": not yet the verb
@@ -127,8 +129,8 @@ def sentence_question(sentence: str, context: str = "") -> str | None:
         if base := past(word):
             if word == "used" and after.startswith("to "):
                 return None  # "Typer used to depend on Click": what was, no use
-            if _before_its_noun(after):
-                continue  # "Historical supported names include ...": no verb yet
+            if _before_its_noun(after) or not _named(subject):
+                continue  # "Historical supported names include ...", "Invoked ...": no verb yet
             if _verb_later(after):
                 return None  # "A run trained with `qa` has no turns": "trained" describes it
             return _verb_question(subject, "did", base, after, never)
@@ -183,16 +185,32 @@ OBJECTLESS = frozenset(
 VERB_ENDINGS = ("ate", "ify", "ize", "ish")
 
 
-def _a_step(first: str) -> bool:
-    """Whether a sentence opening with `first` is a step the reader takes ("Do not delete runs
-    ...", "Investigate suspicious uniform scores ...", "Re-register changed definitions ..."),
-    whose next words only look like a subject and its verb."""
+def _a_step(first: str, second: str) -> bool:
+    """Whether a sentence opening with `first` and `second` is a step the reader takes ("Do not
+    delete runs ...", "Investigate suspicious uniform scores ...", "Confirm the same regression
+    passes ..."), whose next words only look like a subject and its verb."""
     word = first.lower()
     if word in ("do", "don't", "never", "please"):
         return True
     if word.startswith("re-"):  # "Re-register", "Re-run": a verb made again
         return english(word[3:]) and has_past(word[3:])
-    return len(word) >= 7 and word.endswith(VERB_ENDINGS) and has_past(word)
+    if second.lower() in OBJECT_ARTICLES and english(word) and not word.endswith(("ing", "s")):
+        return True  # "Invoke the matched skill": a noun is seldom followed by "the"
+    shortest = 8 if word.endswith("ate") else 6  # "Template", "Climate" are nouns
+    return len(word) >= shortest and word.endswith(VERB_ENDINGS) and has_past(word)
+
+
+# Words that open a verb's object right after it: "Invoke the ...", "Check your ...".
+OBJECT_ARTICLES = frozenset("the a an your each every all this these those".split())
+
+
+def _named(subject: str) -> bool:
+    """Whether a past tense's subject names a thing ("the old guide", "`tunelab demo`",
+    "Ferrylog"), not a word that is a step's verb or another part ("Verify", "Everything went
+    fine until I", "Evaluating Large Language Models" before "Trained on Code")."""
+    first = subject.split()[0]
+    lowered = first.lower()
+    return lowered in DETERMINERS | POSSESSIVES | {"my"} or first[:1] == "`" or not english(first)
 
 
 def _before_its_noun(after: str) -> bool:
