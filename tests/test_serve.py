@@ -80,6 +80,18 @@ def greedy_reference(name: str, messages, max_tokens: int) -> str:
     return generate(model, tokenizer, [prompt], max_new_tokens=max_tokens)[0].text
 
 
+def test_a_request_without_a_model_is_told_the_ids_served(url):
+    # `curl .../v1/chat/completions -d '{"messages": [...]}'` got "model: Field required" and no
+    # word of what to put there.
+    reply = httpx.post(
+        f"{url}/v1/chat/completions", json={"messages": [{"role": "user", "content": "hi"}]}
+    )
+    assert reply.status_code == 400
+    error = reply.json()["error"]
+    assert error["param"] == "model"
+    assert error["message"] == "model: Field required (ids served here: lora-run, tiny-random)"
+
+
 def test_lists_the_base_and_the_run_by_id(client):
     assert sorted(m.id for m in client.models.list()) == ["lora-run", "tiny-random"]
     assert client.models.retrieve("lora-run").id == "lora-run"

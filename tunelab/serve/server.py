@@ -117,7 +117,7 @@ def create_app(
 
     @app.post("/v1/chat/completions", dependencies=[Depends(authorize)])
     async def chat(http: HttpRequest):
-        body = await _parse(http, ChatBody, max_body_mb)
+        body = await _parse(http, ChatBody, max_body_mb, sorted(engines))
         engine = engine_for(body.model)
         body.refuse_unsupported()
         # A run trained with the qa or alpaca template is asked in that template instead.
@@ -145,7 +145,7 @@ def create_app(
 
     @app.post("/v1/completions", dependencies=[Depends(authorize)])
     async def completions(http: HttpRequest):
-        body = await _parse(http, CompletionBody, max_body_mb)
+        body = await _parse(http, CompletionBody, max_body_mb, sorted(engines))
         engine = engine_for(body.model)
         body.refuse_unsupported()
         encoded = await run_in_threadpool(_prompt_ids, engine, body.prompt)
@@ -164,7 +164,9 @@ def create_app(
     return app
 
 
-async def _parse(http: HttpRequest, schema: type[Body], max_body_mb: float) -> Body:
+async def _parse(
+    http: HttpRequest, schema: type[Body], max_body_mb: float, served: list[str]
+) -> Body:
     """The body as `schema`, never read past `max_body_mb`. Endpoints call this after the key is
     checked: FastAPI would read and parse a body parameter before any dependency."""
     # Browsers let a page on another site POST without asking first (a CORS preflight) only when
@@ -195,6 +197,8 @@ async def _parse(http: HttpRequest, schema: type[Body], max_body_mb: float) -> B
         param = ".".join(str(p) for p in first["loc"] if not _UNION_MEMBER.fullmatch(str(p)))
         given = first.get("input")
         got = f" (got {json.dumps(given)[:40]})" if isinstance(given, str | int | float) else ""
+        if param == "model" and first["type"] == "missing":  # what to put there
+            got = f" (ids served here: {', '.join(served)})"
         raise ApiError(
             400, f"{param or 'body'}: {first['msg']}{got}", "invalid_request", param or None
         ) from None
