@@ -108,6 +108,24 @@ def test_a_cell_that_is_a_sentence_is_quoted_after_its_name_not_run_into_it(tmp_
     )
 
 
+def test_a_plural_term_is_asked_what_they_are(tmp_path):
+    from tunelab.data.generate.structured import definition
+
+    # MLflow's evaluation guide: "What is API details?", "What is requested behavior fixes?".
+    doc = tmp_path / "guide.md"
+    doc.write_text(
+        "# Guide\n\nThe guide covers scoring.\n\n## Handoffs\n\nHandoffs go to other skills.\n\n"
+        "API details: the evaluation quickstart or the exact reference page.\n\n"
+        "Requested behavior fixes: hand the results to the improvement skill.\n"
+    )
+    pairs = pairs_of(doc)
+    assert "What are API details?" in pairs
+    assert "What are requested behavior fixes?" in pairs
+    # A name ending in s is one thing.
+    said = "RAGAS: a generator of test sets from a corpus."
+    assert definition(said, said)[0] == "What is RAGAS?"
+
+
 def test_an_faq_of_bold_questions_gives_its_pairs(tmp_path):
     # "**Is Gizmo free?**" then its answer gave no pair (only "Q:" / "A:" entries did).
     doc = tmp_path / "faq.md"

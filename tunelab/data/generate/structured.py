@@ -8,6 +8,7 @@ import re
 
 from tunelab.data.generate.blocks import DEFINITION, Block, clean, split_sentences
 from tunelab.data.generate.capitals import lower_first
+from tunelab.data.generate.heading_grammar import plural
 from tunelab.data.generate.headings import STEP_VERBS
 from tunelab.data.generate.questions import LEANING
 from tunelab.data.generate.word_classes import english, has_past
@@ -174,7 +175,12 @@ def definition(text: str, context: str) -> tuple[str, str] | None:
         return None
     rest = context.replace(first, "").replace(term, "")  # judge its capitals by the rest
     purpose = definition.lower().startswith("to ")  # "`rich`: to show errors nicely"
-    question = f"What is {lower_first(term, rest)}{' for' if purpose else ''}?"
+    # "API details: ..." are several; "Kubernetes: ..." (a name) and "RAGAS: ..." one thing.
+    last = term.split()[-1]
+    are = last.islower() and plural(term) and not purpose
+    question = (
+        f"What {'are' if are else 'is'} {lower_first(term, rest)}{' for' if purpose else ''}?"
+    )
     return question, f"{term}: {definition}"
 
 
