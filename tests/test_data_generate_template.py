@@ -425,6 +425,23 @@ def test_did_is_asked_only_of_a_subject_and_a_step_of_any_verb_is_asked_nothing(
     assert sentence_question(sentence) == question
 
 
+@pytest.mark.parametrize(
+    ("sentence", "question"),
+    [
+        # MLflow's guides: a plural noun after a one-word modifier read as its verb.
+        ("Conditional changes need cases where the behavior must not fire.", None),  # "What does conditional change?"
+        ("Metric-only runs and empty score tables are not success.", None),  # "What does Metric-only run?"
+        ("Built-ins supply tested scaffolding, not proof.", None),  # "What did built-ins supply test?"
+        # A one-word subject with its verb still asks.
+        ("Training runs on the GPU.", "Where does training run?"),
+        ("Packing puts several examples in one row.", "What does packing put?"),
+        ("ARC-Easy moved by one point.", "How did ARC-Easy move?"),  # a name, not a modifier
+    ],
+)  # fmt: skip
+def test_a_modifier_and_its_plural_noun_are_no_subject_and_verb(sentence, question):
+    assert sentence_question(sentence) == question
+
+
 def test_a_step_done_to_it_is_answered_with_its_purpose_that_says_what_it_is(tmp_path):
     # From MLflow's monitoring guide: "How do I pause scoring while keeping registration?" was
     # answered "Stop it.", which names nothing to stop.

@@ -108,6 +108,14 @@ def sentence_question(sentence: str, context: str = "") -> str | None:
             return None  # "Investigate suspicious uniform scores ...": the reader's step
         if word in OBJECTLESS and singular(subject):
             return None  # "Completion means ...": the verb, with no object to ask for
+        plural_noun = word.endswith("s") and word not in AUXILIARIES
+        if (
+            plural_noun
+            and len(words) == 1
+            and _plain_words(words[0])
+            and after.split(" ", 1)[0].lower() in VERBS | {"and", "or"}
+        ):
+            continue  # "Conditional changes need ...": a modifier and its plural noun
         never = False
         while " " in subject and subject.split()[-1].lower() in ADVERBS:
             never |= subject.split()[-1].lower() == "never"  # kept: "What does X never do?"
@@ -210,7 +218,16 @@ def _named(subject: str) -> bool:
     fine until I", "Evaluating Large Language Models" before "Trained on Code")."""
     first = subject.split()[0]
     lowered = first.lower()
-    return lowered in DETERMINERS | POSSESSIVES | {"my"} or first[:1] == "`" or not english(first)
+    named = not _plain_words(first)
+    return lowered in DETERMINERS | POSSESSIVES | {"my"} or first[:1] == "`" or named
+
+
+def _plain_words(word: str) -> bool:
+    """Whether a word is ordinary English, each part of it if hyphenated ("Built-ins",
+    "Metric-only"), not a name ("Ferrylog", "ARC-Easy") or code."""
+    parts = [p for p in word.split("-") if p]
+    acronym = any(len(p) > 1 and p.isupper() for p in parts)
+    return word[:1] != "`" and bool(parts) and not acronym and all(map(english, parts))
 
 
 def _before_its_noun(after: str) -> bool:
