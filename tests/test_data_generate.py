@@ -502,3 +502,14 @@ def test_a_heading_that_is_a_command_asks_what_it_does():
     assert heading_question(["Ferrylog", "`tail`"], prints) == "What does `tail` do?"
     read = "The file the agent reads when it starts."
     assert heading_question(["Ferrylog", "`agent.toml`"], read) == "What is `agent.toml`?"
+
+
+def test_an_output_that_is_one_of_the_documents_is_refused_before_it_is_touched(tmp_path):
+    # `-o docs/guide.md` said "docs/guide.md:1: not valid JSON ...; fix or remove the line to
+    # resume": advice to cut lines out of the user's own document.
+    guide = tmp_path / "guide.md"
+    guide.write_text("# Guide\n\nThe agent reads `agent.toml` at startup.\n")
+    config = GenerateConfig(docs=[str(tmp_path)], output=str(guide), mode="template")
+    with pytest.raises(TunelabError, match="guide.md is one of the documents being read"):
+        generate_dataset(config, progress=False)
+    assert guide.read_text() == "# Guide\n\nThe agent reads `agent.toml` at startup.\n"

@@ -46,6 +46,14 @@ def generate_dataset(
     if config.mode != "self-instruct" and not config.docs:
         raise TunelabError("give the documents to read: tunelab data generate DOCS... -o qa.jsonl")
     check_writable(config.output)  # before any generation is spent on a place it cannot go
+    if config.mode != "self-instruct" and Path(config.output).exists():
+        output = Path(config.output).resolve()
+        if any(doc.resolve() == output for doc in find_documents(config.docs)):
+            # Resuming would read the document as earlier rows: "fix or remove the line".
+            raise TunelabError(
+                f"{config.output} is one of the documents being read: write the pairs to "
+                "another file (-o qa.jsonl)"
+            )
     started = time.perf_counter()
     out = Output(Path(config.output), config.mode)
     stats = GenerateStats(cut_row_dropped=out.dropped_cut_row)
