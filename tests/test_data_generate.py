@@ -405,6 +405,20 @@ def test_setext_headings_record_their_own_line_and_long_words_keep_the_budget():
     assert " ".join(pieces).split() == "k.l.m.n.o.p.q.r.s.t a b c d e f g h i j".split()
 
 
+def test_an_rst_title_between_two_rules_is_the_document_s_heading():
+    from tunelab.data.chunking import markdown_sections
+
+    # numpy.ma's README.rst: its title and both "=====" lines were the first section's text, and
+    # "What is ma?" was answered "================ A guide to masked arrays in NumPy ====...".
+    text = (
+        "=================\nA guide to arrays\n=================\n\nSee the wiki.\n\n"
+        "History\n-------\n\nIt began in 2006.\n"
+    )
+    first, second = markdown_sections(text, title="ma")
+    assert (first.headings, first.text, first.line) == (["A guide to arrays"], "See the wiki.", 2)
+    assert second.headings == ["A guide to arrays", "History"]
+
+
 def test_a_chunk_whose_rows_a_crash_cut_is_not_counted_done(tmp_path):
     from tunelab.data.generate.shared import Output
 

@@ -203,6 +203,14 @@ def markdown_sections(text: str, title: str = "") -> list[Section]:
         heading = None
         if not in_code and (m := ATX.match(line)):
             heading = (len(m.group(1)), m.group(2).strip())
+        elif not in_code and _overlined(lines, i):
+            # reStructuredText's title: above every other heading, its rules no text of it.
+            close()
+            stack.clear()
+            stack.append((0, lines[i + 1].strip()))
+            start = i + 2
+            i += 3
+            continue
         elif (
             not in_code and line.strip() and i + 1 < len(lines) and not (body and body[-1].strip())
         ):
@@ -222,6 +230,19 @@ def markdown_sections(text: str, title: str = "") -> list[Section]:
         i += 1
     close()
     return sections
+
+
+def _overlined(lines: list[str], i: int) -> bool:
+    """Whether line `i` opens a title between two equal rules ("=====", the title, "=====")."""
+    rule = lines[i].strip()
+    return (
+        len(rule) >= 3
+        and len(set(rule)) == 1
+        and rule[0] in "=~#"  # not Markdown's rules (---, ***): a line between two is text
+        and i + 2 < len(lines)
+        and bool(lines[i + 1].strip())
+        and lines[i + 2].strip() == rule
+    )
 
 
 def html_to_markdown(html: str) -> str:
