@@ -419,6 +419,24 @@ def test_an_rst_title_between_two_rules_is_the_document_s_heading():
     assert second.headings == ["A guide to arrays", "History"]
 
 
+def test_a_table_over_the_budget_is_cut_at_its_rows_each_piece_under_its_header():
+    from tunelab.data.chunking import split_text
+
+    # MLflow's failure index: a 10-row table over the budget was cut as prose, its lines run
+    # into one, and its rows gave no pair; a second piece had no header to read its rows by.
+    header = "| Symptom | Fix |\n| --- | --- |"
+    rows = [
+        f"| Error {i} happens | Restart the agent number {i} and check its logs. |"
+        for i in range(40)
+    ]
+    pieces = split_text("\n".join([header, *rows]), 120)
+    assert len(pieces) > 1
+    for piece in pieces:
+        assert piece.startswith(header + "\n") and count_tokens(piece) <= 120
+    kept = [line for piece in pieces for line in piece.splitlines()[2:]]
+    assert kept == rows
+
+
 def test_a_chunk_whose_rows_a_crash_cut_is_not_counted_done(tmp_path):
     from tunelab.data.generate.shared import Output
 

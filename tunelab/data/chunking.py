@@ -360,6 +360,20 @@ def split_text(text: str, max_tokens: int) -> list[str]:
     return pieces
 
 
+def _cut_table(lines: list[str], max_tokens: int) -> list[str]:
+    """A Markdown table cut between its rows, each piece under the table's header and rule, so
+    that each is a table its rows are read by (a row over the budget alone stays whole)."""
+    ruled = set(lines[1].replace("|", "").strip()) <= set("-: ")
+    head, rows = (lines[:2], lines[2:]) if ruled else ([], lines)
+    pieces: list[list[str]] = []
+    for row in rows:
+        if pieces and count_tokens("\n".join([*pieces[-1], row])) <= max_tokens:
+            pieces[-1].append(row)
+        else:
+            pieces.append([*head, row])
+    return ["\n".join(piece) for piece in pieces]
+
+
 def _paragraphs(text: str) -> list[str]:
     paras, current = [], []
     for line, in_code in zip(text.splitlines(), _code_lines(text)):
@@ -375,6 +389,9 @@ def _paragraphs(text: str) -> list[str]:
 
 
 def _cut(para: str, max_tokens: int) -> list[str]:
+    lines = para.splitlines()
+    if len(lines) > 2 and all(line.lstrip().startswith("|") for line in lines):
+        return _cut_table(lines, max_tokens)
     code = bool(FENCE.match(para))
     # Code and help text keep their lines; prose is cut at sentence ends.
     units = para.splitlines() if code else re.split(r"(?<=[.!?])\s+|\n", para)
