@@ -126,6 +126,30 @@ def test_a_plural_term_is_asked_what_they_are(tmp_path):
     assert definition(said, said)[0] == "What is RAGAS?"
 
 
+def test_a_table_of_symptoms_and_fixes_asks_what_to_do_about_each(tmp_path):
+    # MLflow's failure index: 7 sections of "| Symptom | Check / next action |" rows gave no
+    # pair at all, and the run said only that their chunks were in no row.
+    doc = tmp_path / "troubleshooting.md"
+    doc.write_text(
+        "# Failure index\n\nPick the row of the failing phase.\n\n## Setup\n\n"
+        "| Symptom | Check / next action |\n| --- | --- |\n"
+        "| Agent import fails | Use the project environment and the real module path. |\n"
+        "| Missing MLflow/import/CLI | Confirm the project interpreter and MLflow version. |\n\n"
+        "## Network\n\n| Problem | Cause | Fix |\n|---|---|---|\n"
+        "| `ConnectionError: refused` | The server is down | Start it with `ferry serve`. |\n"
+    )
+    pairs = pairs_of(doc)
+    assert pairs["What should I do when agent import fails?"] == (
+        "Use the project environment and the real module path."
+    )
+    assert pairs["What should I do about missing MLflow/import/CLI?"] == (
+        "Confirm the project interpreter and MLflow version."
+    )
+    assert pairs["What should I do about `ConnectionError: refused`?"] == (
+        "The server is down. Start it with `ferry serve`."
+    )
+
+
 def test_an_faq_of_bold_questions_gives_its_pairs(tmp_path):
     # "**Is Gizmo free?**" then its answer gave no pair (only "Q:" / "A:" entries did).
     doc = tmp_path / "faq.md"

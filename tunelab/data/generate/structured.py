@@ -9,7 +9,7 @@ import re
 from tunelab.data.generate.blocks import DEFINITION, Block, clean, split_sentences
 from tunelab.data.generate.capitals import lower_first
 from tunelab.data.generate.heading_grammar import plural
-from tunelab.data.generate.headings import STEP_VERBS
+from tunelab.data.generate.headings import STEP_VERBS, heading_question
 from tunelab.data.generate.questions import LEANING
 from tunelab.data.generate.word_classes import english, has_past
 
@@ -79,8 +79,41 @@ def table_pairs(blocks: list[Block]) -> list[tuple[str, str]]:
     return pairs
 
 
+# A troubleshooting table's columns: "| Symptom | Cause | Fix |", "| Problem | Check / next action |".
+SYMPTOM_COLUMNS = ("symptom", "symptoms", "problem", "issue", "error", "error message", "failure")
+FIX_WORDS = ("fix", "solution", "action", "resolution", "workaround", "what to do", "remedy")
+CAUSE_COLUMNS = ("cause", "likely cause", "reason", "why")
+
+
+def _troubles_asked(names: list[str], rows: list[list[str]]) -> list[tuple[str, str]] | None:
+    """ "What should I do about X?" of each symptom of a troubleshooting table, answered by its
+    cause and fix; None for a table of another kind."""
+    fix = next((i for i, n in enumerate(names) if i and any(w in n for w in FIX_WORDS)), None)
+    if names[0] not in SYMPTOM_COLUMNS or fix is None:
+        return None
+    cause = next((i for i, n in enumerate(names) if i and n in CAUSE_COLUMNS), None)
+    pairs = []
+    for row in rows:
+        if len(row) != len(names) or not row[0] or not row[fix]:
+            continue
+        said = [row[i].rstrip(".") + "." for i in (cause, fix) if i is not None and row[i]]
+        pairs.append((_trouble_question(row[0]), " ".join(said)))
+    return pairs
+
+
+def _trouble_question(symptom: str) -> str:
+    """As a troubleshooting heading asks it ("Agent import fails": "What should I do when ...?"),
+    else about the symptom as written (code, an error message, "Missing MLflow/import/CLI")."""
+    asked = None if "`" in symptom else heading_question(["Troubleshooting", symptom])
+    if asked and asked.startswith("What should I do"):
+        return asked
+    return f"What should I do about {lower_first(symptom, '')}?"
+
+
 def _rows_asked(header: list[str], rows: list[list[str]]) -> list[tuple[str, str]]:
     names = [h.lower().strip("*` ") for h in header]
+    if (troubles := _troubles_asked(names, rows)) is not None:
+        return troubles
     values = [i for i, n in enumerate(names) if n in VALUE_COLUMNS and i > 0]
     if not values and (len(header) != 2 or len(names[1].split()) > 2):
         return []  # a second column named by a phrase ("the implementation it follows") no noun
