@@ -236,6 +236,20 @@ def test_a_step_s_label_asks_its_task_and_never_which_step_it_is():
     assert heading_question(["Evaluation", "Step 4: The dry-run contract"]) is None
 
 
+def test_a_document_s_credits_ask_nothing_and_its_citation_asks_how_to_cite_it():
+    from tunelab.data.generate.headings import heading_question
+
+    # numpy.ma's README and lm-eval's task pages: "What are thanks?", "What is citation?".
+    for heading in ("Thanks", "Acknowledgements", "Acknowledgments", "Credits", "Revision notes"):
+        assert heading_question(["Harborline", heading], "text") is None, heading
+    assert heading_question(["Harborline", "Citation"], "text") == "How do I cite Harborline?"
+    assert heading_question(["Harborline", "Paper"], "text") == "What paper describes Harborline?"
+    # Nor is a dated entry of a revision list a term: "What is 08/25/2007?"
+    from tunelab.data.generate.structured import definition
+
+    assert definition("08/25/2007 : Creation of this page", "") is None
+
+
 def test_it_after_a_heading_s_verb_is_the_product_the_task_is_done_with(tmp_path):
     # "## Chat with it" under "# tunelab" asked "What is chat with tunelab?" and gave no pair.
     doc = tmp_path / "tour.md"

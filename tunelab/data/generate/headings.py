@@ -60,6 +60,9 @@ GENERIC = {
     "security": "How secure is {topic}?",
     "contact": "How do I contact the {topic} team?",
     "support": "How do I get support for {topic}?",
+    "citation": "How do I cite {topic}?",
+    "citing": "How do I cite {topic}?",
+    "paper": "What paper describes {topic}?",
 }
 # Verbs that are seldom nouns: a heading of one ("Reproduce") is a task whose object only the
 # text says; "How do I reproduce?" and "What is reproduce?" both read badly. A heading of one of
@@ -93,6 +96,9 @@ STEP_VERBS = (
 NO_QUESTION = frozenset(
     "glossary faq contents see also references notes changelog measured".split()
     + ["table of contents", "see also", "frequently asked questions"]
+    # A document's credits: "What are thanks?" asks nothing a reader would.
+    + "thanks acknowledgements acknowledgments credits".split()
+    + ["revision notes", "revision history"]
 )
 # Sections whose subsections each name a problem.
 TROUBLE = frozenset(

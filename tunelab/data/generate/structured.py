@@ -198,6 +198,7 @@ def definition(text: str, context: str) -> tuple[str, str] | None:
     words = term.strip("`").lower().split()
     if (
         term.lower() in SKIP_TERMS
+        or not re.search(r"[^\W\d_]", term)  # "08/25/2007 : Creation of this page": a date
         or len(words) > 5
         or len(definition.split()) < 3
         or LEAD_IN & set(words)
