@@ -9,20 +9,28 @@ import re
 
 from tunelab.data.generate.capitals import lower_first
 from tunelab.data.generate.denials import said_no, short_tail, yes_or_no
-from tunelab.data.generate.heading_grammar import NOT_VERBS
+from tunelab.data.generate.subject_and_verb import (
+    ARTICLES,
+    OBJECTLESS,
+    RELATIVE,
+    TAKES_A_BARE_VERB,
+    a_step,
+    bare_verb,
+    before_its_noun,
+    named,
+    participle,
+    plain_words,
+    verb_later,
+)
 from tunelab.data.generate.word_classes import (
+    ADVERBS,
     AUXILIARIES,
     DETERMINERS,
-    NO_OBJECT,
-    NOT_A_HEAD,
-    OBJECT_OPENERS,
     PARTICIPLES,
     PLACES,
     POSSESSIVES,
     PREPOSITIONS,
     VERBS,
-    english,
-    has_past,
     past,
     regular_base,
     singular,
@@ -40,7 +48,6 @@ LEANING = frozenset(
 )
 # Prepositions no list above holds that a sentence opens with before its subject.
 OPENING_PREPOSITIONS = frozenset("against between during among despite".split())
-ADVERBS = frozenset("only always never also first then still just even again now".split())
 # A subject holding these is a clause ("`serve --host` with any address", "Tried and not"),
 # not a noun phrase.
 CLAUSE_WORDS = frozenset(
@@ -78,7 +85,7 @@ def sentence_question(sentence: str, context: str = "") -> str | None:
         return None  # "Your configuration ..." is the reader's own, which needs nothing before it
     if tokens[0].group().lower() in PREPOSITIONS | PLACES | OPENING_PREPOSITIONS:
         return None  # "Against the 75.0% run the answers moved": the subject is past a phrase
-    step = _a_step(tokens[0].group(), tokens[1].group() if len(tokens) > 1 else "")
+    step = a_step(tokens[0].group(), tokens[1].group() if len(tokens) > 1 else "")
     for verb in tokens[1:7]:
         subject = text[: verb.start()].strip()
         subject = re.sub(r"\s*\([^)]*\)", "", subject)  # "Packing (default)" -> "Packing"
@@ -95,12 +102,12 @@ def sentence_question(sentence: str, context: str = "") -> str | None:
             continue  # "A resumed run", "Your runs", "The overlap scores are": not yet the verb
         if words[-1] in ARTICLES:
             continue  # "... after words the answers say": a noun follows "the", not a verb
-        if len(words) == 1 and _participle(words[0]):
+        if len(words) == 1 and participle(words[0]):
             continue  # "Simulated judges vote ...": "judges" is the noun it describes
         if word.endswith("s") and RELATIVE.search(subject):
             return None  # "The GPUs `tunelab plan` says ...": what the code says, a clause
         following, _, beyond = after.partition(" ")
-        if _bare_verb(following, f"{subject} {verb.group()}", beyond):
+        if bare_verb(following, f"{subject} {verb.group()}", beyond):
             if subject.lower() in TAKES_A_BARE_VERB:
                 return None  # "Let tests skip the network": a step
             continue  # "Test runs skip the slow tests": "runs" is a noun, "skip" the verb
@@ -112,7 +119,7 @@ def sentence_question(sentence: str, context: str = "") -> str | None:
         if (
             plural_noun
             and len(words) == 1
-            and _plain_words(words[0])
+            and plain_words(words[0])
             and after.split(" ", 1)[0].lower() in VERBS | {"and", "or"}
         ):
             continue  # "Conditional changes need ...": a modifier and its plural noun
@@ -137,141 +144,18 @@ def sentence_question(sentence: str, context: str = "") -> str | None:
         if base := past(word):
             if word == "used" and after.startswith("to "):
                 return None  # "Typer used to depend on Click": what was, no use
-            if _before_its_noun(after) or not _named(subject):
+            if before_its_noun(after) or not named(subject):
                 continue  # "Historical supported names include ...", "Invoked ...": no verb yet
-            if _verb_later(after):
+            if verb_later(after):
                 return None  # "A run trained with `qa` has no turns": "trained" describes it
             return _verb_question(subject, "did", base, after, never)
         if base := unlisted_verb(word, subject, after):
             asked = _verb_question(subject, "does", base, after, never)
             return None if asked.endswith(" do?") else asked  # "shards them": what, unsaid
-        if _bare_verb(verb.group(), subject, after):
+        if bare_verb(verb.group(), subject, after):
             asked = _verb_question(subject, "do", word, after, never)
             return None if asked.endswith(" do?") else asked
     return _by_default(text)
-
-
-ARTICLES = frozenset({"a", "an", "the"}) | POSSESSIVES
-
-
-def _participle(word: str) -> bool:
-    """A verb's -ed form ("simulated", "cached", "stopped"), not a word that ends so ("speed")."""
-    stems = (word[:-1], word[:-2], word[:-3], word[:-3] + "y")
-    return word.endswith("ed") and len(word) > 4 and any(english(s) for s in stems if s)
-
-
-# Words before a verb that make it no second verb of the sentence's own: "... and finished",
-# "... that are free".
-JOINS_A_VERB = frozenset("and or but that which who".split())
-
-
-def _verb_later(rest: str) -> bool:
-    """Whether the words after a past form hold the sentence's verb ("A run trained with `qa`
-    has no turns", "A compare cut short asks only the questions left"), so that form describes
-    its noun: an auxiliary, or an -s verb before its object, in the same clause."""
-    words = re.split(r"[,;:(]", rest)[0].lower().split()
-    for before, word, following in zip(["", *words], words, [*words[1:], ""]):
-        if before in JOINS_A_VERB | DETERMINERS | POSSESSIVES:
-            continue  # "and finished", "the runs"
-        if word in AUXILIARIES - {"be", "been"} or (
-            third_person(word) and following in OBJECT_OPENERS | ADVERBS
-        ):
-            return True
-    return False
-
-
-# A plural noun, then code a singular verb goes with: "The fewest GPUs `tunelab plan` says
-# each run fits on" is what the code says of the GPUs, a clause with no "that".
-RELATIVE = re.compile(r"\w[^\W_sui]s `[^`]+`$")
-# Verbs a bare verb follows, after their object or without one: "let tests skip", "helps find".
-TAKES_A_BARE_VERB = frozenset("let make help".split())
-# The -s forms of verbs with no object: "Completion means the process exited" has its verb.
-OBJECTLESS = frozenset(
-    w + ("es" if w.endswith(("o", "ss", "sh", "ch")) else "s") for w in NO_OBJECT
-)
-# Endings of verbs that are seldom nouns: "Investigate ...", "Identify ...", "Distinguish ...".
-VERB_ENDINGS = ("ate", "ify", "ize", "ish")
-
-
-def _a_step(first: str, second: str) -> bool:
-    """Whether a sentence opening with `first` and `second` is a step the reader takes ("Do not
-    delete runs ...", "Investigate suspicious uniform scores ...", "Confirm the same regression
-    passes ..."), whose next words only look like a subject and its verb."""
-    word = first.lower()
-    if word in ("do", "don't", "never", "please"):
-        return True
-    if word.startswith("re-"):  # "Re-register", "Re-run": a verb made again
-        return english(word[3:]) and has_past(word[3:])
-    if second.lower() in OBJECT_ARTICLES and english(word) and not word.endswith(("ing", "s")):
-        return True  # "Invoke the matched skill": a noun is seldom followed by "the"
-    shortest = 8 if word.endswith("ate") else 6  # "Template", "Climate" are nouns
-    return len(word) >= shortest and word.endswith(VERB_ENDINGS) and has_past(word)
-
-
-# Words that open a verb's object right after it: "Invoke the ...", "Check your ...".
-OBJECT_ARTICLES = frozenset("the a an your each every all this these those".split())
-
-
-def _named(subject: str) -> bool:
-    """Whether a past tense's subject names a thing ("the old guide", "`tunelab demo`",
-    "Ferrylog"), not a word that is a step's verb or another part ("Verify", "Everything went
-    fine until I", "Evaluating Large Language Models" before "Trained on Code")."""
-    first = subject.split()[0]
-    lowered = first.lower()
-    named = not _plain_words(first)
-    return lowered in DETERMINERS | POSSESSIVES | {"my"} or first[:1] == "`" or named
-
-
-def _plain_words(word: str) -> bool:
-    """Whether a word is ordinary English, each part of it if hyphenated ("Built-ins",
-    "Metric-only"), not a name ("Ferrylog", "ARC-Easy") or code."""
-    parts = [p for p in word.split("-") if p]
-    acronym = any(len(p) > 1 and p.isupper() for p in parts)
-    return word[:1] != "`" and bool(parts) and not acronym and all(map(english, parts))
-
-
-def _before_its_noun(after: str) -> bool:
-    """Whether an -ed word is an adjective before its noun, the subject going on: "supported
-    names include", "required inputs should", not "used 2 cores" or "dropped flags that ..."."""
-    words = after.split()[:2]
-    return (
-        len(words) == 2
-        and re.fullmatch(r"[a-z]+s", words[0]) is not None
-        and (words[1] in AUXILIARIES or words[1] in VERBS)
-    )
-
-
-# Words with a past tense that join a noun to the next one: "Rows like the ones above ...".
-JOINING = frozenset("like unlike than per via plus minus versus".split())
-
-
-def _bare_verb(word: str, subject: str, rest: str) -> bool:
-    """Whether `word` is the bare verb of a plural subject ("The logprobs score the tokens",
-    "`/leaderboard` and `/api/ratings` name the models"): a listed verb, or an English word with
-    a past tense, before its object. A plural then a noun ("The runs folder holds ...") has no
-    object after that noun; a longer subject opening with a verb is a step, and one
-    opening with a preposition is no noun phrase ("Between 2 and 4 workers share ...")."""
-    words = [w.lower() for w in subject.split()]
-    plural = "and" in words or (re.fullmatch(r"[a-z]{3,}s", words[-1]) and not singular(subject))
-    # A verb naming a kind opens a noun phrase ("Test runs", "Log files"); before more words
-    # than a kind and its noun, a step ("Run the tests ...").
-    step = words[0] in VERBS and len(words) > 2
-    opens = step or words[0] in NOT_VERBS - OBJECT_OPENERS  # "Between 2 and 4"
-    helps = words[-1][:-1] in TAKES_A_BARE_VERB  # "`tunelab doctor` helps find ..."
-    # "Rerun 2026-12-01 after words the answers": an article after a noun opens a second phrase.
-    run_on = any(b in ARTICLES and a not in NOT_A_HEAD | {"of"} for a, b in zip(words, words[1:]))
-    if not plural or opens or helps or run_on or words[-1] in NOT_A_HEAD:
-        return False
-    if (
-        not re.fullmatch(r"[a-z]+", word)
-        or word in NOT_VERBS | NOT_A_HEAD | AUXILIARIES | ADVERBS | JOINING
-    ):
-        return False
-    if word.endswith("s") and not word.endswith("ss"):
-        return False  # "runs", "names": a plural noun, or a singular subject's verb
-    verb = word in VERBS or (word not in NO_OBJECT and has_past(word))
-    obj = rest.split(" ", 1)[0]
-    return verb and (obj.lower() in OBJECT_OPENERS or obj[:1] in tuple("`0123456789"))
 
 
 # "Temporary files ending in `.tmp` and `.partial` are excluded by default": a subject too long

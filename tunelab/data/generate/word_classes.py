@@ -33,6 +33,7 @@ DETERMINERS = frozenset("a an the every one two three four five several".split()
 POSSESSIVES = frozenset("our your its their my his her".split())
 PLACES = frozenset("in inside under at on into within".split())
 PREPOSITIONS = frozenset("to from with by for after before until through over across as".split())
+ADVERBS = frozenset("only always never also first then still just even again now".split())
 AUXILIARIES = frozenset(
     "is are was were be been have has had can could will would must may might should".split()
 )
