@@ -171,11 +171,14 @@ def test_training_names_the_test_rows_asking_a_fact_no_training_answer_states(tm
     # From a walk: generated data holds one pair a fact, so each held-out question asked a fact
     # that nothing left in training stated, and only eval, after training, said so.
     from tunelab.data.load import load_examples
-    from tunelab.train.heldout import untaught_note
+    from tunelab.evaluate.facts_file import untaught_note
 
     config = _config(tmp_path)  # test facts 0, 7, 14: every one stated by a training answer
     train_rows = load_examples(config.data.path)
-    assert untaught_note(config, train_rows, load_examples(config.data.test_path)) is None
+    assert (
+        untaught_note(Path(config.data.test_path), train_rows, load_examples(config.data.test_path))
+        is None
+    )
     held = write_jsonl(
         tmp_path / "held.jsonl",
         # Two facts missing in one row: counted once, and the next row read by its own facts.
@@ -186,7 +189,7 @@ def test_training_names_the_test_rows_asking_a_fact_no_training_answer_states(tm
     config = config.model_copy(
         update={"data": config.data.model_copy(update={"test_path": str(held)})}
     )
-    note = untaught_note(config, train_rows, load_examples(held))
+    note = untaught_note(held, train_rows, load_examples(held))
     assert note.startswith(
         f"1 of 2 test examples ask for a fact no training answer states: {held}:1"
     )
@@ -195,7 +198,7 @@ def test_training_names_the_test_rows_asking_a_fact_no_training_answer_states(tm
 
 def test_a_facts_column_of_another_format_gives_no_note_and_no_stop(tmp_path):
     from tunelab.data.load import load_examples
-    from tunelab.train.heldout import untaught_note
+    from tunelab.evaluate.facts_file import untaught_note
 
     config = _config(tmp_path)
     held = write_jsonl(
@@ -205,7 +208,7 @@ def test_a_facts_column_of_another_format_gives_no_note_and_no_stop(tmp_path):
     config = config.model_copy(
         update={"data": config.data.model_copy(update={"test_path": str(held)})}
     )
-    assert untaught_note(config, load_examples(config.data.path), load_examples(held)) is None
+    assert untaught_note(held, load_examples(config.data.path), load_examples(held)) is None
 
 
 def test_one_document_to_pretrain_on_holds_nothing_out_and_says_so(tmp_path, capsys):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from tunelab.config import DataConfig
 from tunelab.options import options
@@ -46,3 +48,16 @@ def split_command(
         console.print(f"{part}: {sum(1 for _ in part.open(encoding='utf-8'))} rows")
     if said:
         console.print("; ".join(said))
+    if note := _untaught(train, test, config):
+        console.print(f"[yellow]warning:[/] {escape(note)}", soft_wrap=True)
+
+
+def _untaught(train: Path, test: Path, config: DataConfig) -> str | None:
+    """Training's warning on test rows asking a fact no training row states, read off the
+    files just written (their rows are the input's, so they read alike): each row named by its
+    line in test.jsonl, where the user looks."""
+    from tunelab.data.load import load_examples
+    from tunelab.evaluate.facts_file import untaught_note
+
+    read = [load_examples(part, config.shape, config.fields, "skip") for part in (train, test)]
+    return untaught_note(test, *read)

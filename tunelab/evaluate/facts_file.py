@@ -144,3 +144,35 @@ def untaught(
         if missing:
             found.append((ex.source, missing[0][0]))
     return found
+
+
+# Past these sizes the search would take minutes (each test fact looked up in every answer), and
+# a set so large is seldom the one pair a fact that generated data is.
+UNTAUGHT_MAX_TRAIN, UNTAUGHT_MAX_TEST = 5_000, 500
+
+
+def untaught_note(source: Path, train: list[Example], test: list[Example]) -> str | None:
+    """What a test split asks that no training answer states, said before training (and by
+    `tunelab data split`): a fact held out with the one pair that taught it can only be guessed
+    (generated data holds one pair a fact; a walk's 45 generated pairs left 6 of 9 test rows
+    untaught). `source`: the file the test rows were read from, for their facts columns."""
+    from tunelab.data.read import read_rows
+    from tunelab.errors import first_few
+
+    test = [ex for ex in test if ex.question and ex.answer]
+    if not test or len(train) > UNTAUGHT_MAX_TRAIN or len(test) > UNTAUGHT_MAX_TEST:
+        return None
+    raw = dict(read_rows(source, quiet=True)) if source.exists() else {}
+    try:
+        found = untaught(test, raw, train)
+    except TunelabError:  # a facts column of another format: advice, not a reason to stop
+        return None
+    if not found:
+        return None
+    named = first_few([f"{row} ({fact!r})" for row, fact in found], 4)
+    return (
+        f"{len(found)} of {len(test)} test examples ask for a fact no training answer states: "
+        f"{named}. The model can only guess those: add training pairs that state them (a fact "
+        "held out with its only pair, or in no pair at all), each in several phrasings "
+        "(`tunelab data augment`), so that one held out leaves others to learn from."
+    )

@@ -183,40 +183,6 @@ def forget_best_after(run_dir: Path, step: int) -> dict | None:
     return best
 
 
-# Past these sizes the search would take minutes (each test fact looked up in every answer), and
-# a set so large is seldom the one pair a fact that generated data is.
-UNTAUGHT_MAX_TRAIN, UNTAUGHT_MAX_TEST = 5_000, 500
-
-
-def untaught_note(config: Config, train: list[Example], test: list[Example]) -> str | None:
-    """What the test split asks that no training answer states, said before the run: a fact
-    held out with the one pair that taught it can only be guessed (generated data holds one pair
-    a fact; a walk's 45 generated pairs left 6 of 9 test rows untaught)."""
-    from tunelab.data.read import read_rows
-    from tunelab.errors import first_few
-    from tunelab.evaluate.facts_file import untaught
-
-    test = [ex for ex in test if ex.question and ex.answer]
-    if not test or len(train) > UNTAUGHT_MAX_TRAIN or len(test) > UNTAUGHT_MAX_TEST:
-        return None
-    # The rows the test examples came from: test_path's, else the split file's.
-    source = Path(config.data.test_path or config.data.path)
-    raw = dict(read_rows(source, quiet=True)) if source.exists() else {}
-    try:
-        found = untaught(test, raw, train)
-    except TunelabError:  # a facts column of another format: advice, not a reason to stop
-        return None
-    if not found:
-        return None
-    named = first_few([f"{source} ({fact!r})" for source, fact in found], 4)
-    return (
-        f"{len(found)} of {len(test)} test examples ask for a fact no training answer states: "
-        f"{named}. The model can only guess those: add training pairs that state them (a fact "
-        "held out with its only pair, or in no pair at all), each in several phrasings "
-        "(`tunelab data augment`), so that one held out leaves others to learn from."
-    )
-
-
 def metric_key(metric: str) -> str:
     """A `train.select_best` metric's name in metrics.jsonl."""
     return metric if metric == "eval_loss" else f"eval_{metric}"

@@ -27,6 +27,7 @@ from tunelab.data.pipeline import (
 from tunelab.data.quality.dedup import near_questions
 from tunelab.data.tokenize import Tokenized
 from tunelab.errors import TunelabError
+from tunelab.evaluate.facts_file import untaught_note
 from tunelab.models import context_length
 from tunelab.run import CHECKPOINTS, METRICS_FILE, Run, load_model, model_context, resume_command
 from tunelab.train import distributed
@@ -43,7 +44,6 @@ from tunelab.train.heldout import (
     held_out_questions,
     needs_held_out,
     nothing_held_out,
-    untaught_note,
 )
 from tunelab.train.memory import keep_freed_memory, release_freed_memory
 from tunelab.train.plan.fit import fit_warning
@@ -152,7 +152,9 @@ def start_session(
     console.print(f"[bold]data[/] {data.summary()}")
     if world.is_main and (none := nothing_held_out(config, data.test_examples)):
         console.print(f"[yellow]warning:[/] {escape(none)}", soft_wrap=True)
-    if world.is_main and (note := untaught_note(config, data.train_examples, data.test_examples)):
+    # The rows the test examples came from: test_path's, else the split file's.
+    source = Path(config.data.test_path or config.data.path)
+    if world.is_main and (note := untaught_note(source, data.train_examples, data.test_examples)):
         console.print(f"[yellow]warning:[/] {escape(note)}", soft_wrap=True)
     model, loss_module = _model_to_train(model, config, world, device, console)
 
