@@ -41,3 +41,60 @@ def test_a_split_holding_out_a_fact_s_only_pair_says_so_as_training_does(tmp_pat
     assert "test examples ask for a fact no training answer states" in said
     assert f"{out / 'test.jsonl'}:1" in said  # the row to look at, in the file just written
     assert "tunelab data augment" in said
+
+
+def split_rows(data: Path, out: Path, *options: str) -> tuple[list[dict], list[dict], str]:
+    split = CliRunner().invoke(app, ["data", "split", str(data), "-o", str(out), *options])
+    assert split.exit_code == 0, split.output
+    train, test = (
+        [json.loads(line) for line in (out / name).read_text(encoding="utf-8").splitlines()]
+        for name in ("train.jsonl", "test.jsonl")
+    )
+    return train, test, " ".join(split.output.split())
+
+
+def test_held_out_rephrasings_hold_out_only_new_phrasings_of_trained_facts(tmp_path):
+    data = generated_like(tmp_path / "gen.jsonl")
+    train, test, said = split_rows(
+        data, tmp_path / "out", "--test-size", "4", "--held-out", "rephrasings"
+    )
+    assert len(test) == 4
+    taught = {row["answer"] for row in train}
+    assert all(row["answer"] in taught for row in test)  # each fact still stated in training
+    assert {row["question"] for row in test}.isdisjoint(row["question"] for row in train)
+    assert "no training answer states" not in said
+
+
+def test_held_out_rephrasings_is_the_same_split_for_the_same_seed(tmp_path):
+    data = generated_like(tmp_path / "gen.jsonl")
+    drawn = [
+        split_rows(data, tmp_path / f"out{i}", "--held-out", "rephrasings", "--test-size", "3",
+                   "--seed", str(seed))[1]
+        for i, seed in enumerate((7, 7, 8, 9))
+    ]  # fmt: skip
+    assert drawn[0] == drawn[1]
+    assert any(test != drawn[0] for test in drawn[2:])  # the seed draws them
+
+
+def test_too_few_facts_asked_twice_to_fill_the_test_size_is_said_with_how_many_could(tmp_path):
+    # Three facts asked three ways: six rephrasings can be held out, each leaving one behind.
+    data = generated_like(tmp_path / "gen.jsonl")
+    options = ["--test-size", "7", "--held-out", "rephrasings"]
+    split = CliRunner().invoke(app, ["data", "split", str(data), "-o", str(tmp_path), *options])
+    said = " ".join(str(split.exception).split())
+    assert "only 6 can be" in said
+    assert "tunelab data augment" in said
+    assert not (tmp_path / "test.jsonl").exists()
+
+
+def test_training_holds_out_the_rows_data_split_writes(tmp_path, tiny):
+    from tunelab.config import DataConfig
+    from tunelab.data.pipeline import prepare
+
+    data = generated_like(tmp_path / "gen.jsonl")
+    _, written, _ = split_rows(
+        data, tmp_path / "out", "--test-size", "4", "--held-out", "rephrasings", "--seed", "3"
+    )
+    config = DataConfig(path=str(data), template="qa", test_size=4, held_out="rephrasings", seed=3)
+    trained = prepare(config, tiny[1])
+    assert [ex.question for ex in trained.test_examples] == [r["question"] for r in written]

@@ -83,6 +83,11 @@ class DataConfig(Section):
     test_size: Annotated[float, AfterValidator(_fraction_or_count)] = Field(0.1, ge=0)
     """Held out for testing: a fraction, or a count if >= 1, of the distinct questions (every row
     of a question goes to one side, so rows may differ from it)."""
+    held_out: Literal["questions", "rephrasings"] = "questions"
+    """Which questions test_size holds out: questions, any (the split of earlier versions);
+    rephrasings, only a question whose answer another question kept for training gives, so each
+    test row asks a trained fact anew. Use rephrasings for generated or augmented Q&A, where a
+    fact's only pair held out can only be guessed."""
     seed: int = 42
     dedupe: bool = True
     """Drop exact repeats, and training rows asking a question of test_path (counted, printed)."""

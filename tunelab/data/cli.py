@@ -19,6 +19,7 @@ console = Console()
     DataConfig,
     "test_size",
     "test_path",
+    "held_out",
     "seed",
     "shape",
     "dedupe",
@@ -42,7 +43,7 @@ def split_command(
     train, test, said = split_file(
         path, output, config.test_size, config.seed, config.shape, config.dedupe,
         config.on_error, config.fields, config.test_path, near=near_questions,
-        overwrite=overwrite,
+        overwrite=overwrite, held_out=config.held_out,
     )  # fmt: skip
     for part in (train, test):
         console.print(f"{part}: {sum(1 for _ in part.open(encoding='utf-8'))} rows")

@@ -96,7 +96,7 @@ def prepare(
     else:
         deduped, removed = drop_duplicates(examples) if config.dedupe else (examples, 0)
         train_examples, test_examples = split_examples(
-            deduped, config.test_size, config.seed, False, near
+            deduped, config.test_size, config.seed, False, near, config.held_out
         )
         joined = near_repeats_note(deduped, test_examples, config.test_size)
     settings = dict(

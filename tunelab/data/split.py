@@ -181,14 +181,52 @@ def near_repeats_note(examples: list[Example], test: list[Example], test_size: f
     return f"{joined} more question(s) held out beside the {drawn} drawn, as they nearly repeat one of them"
 
 
+def fact_key(rows: list[Example]) -> str:
+    """The fact a question's rows teach, as `rephrasings_held_out` groups questions: their
+    answer's text (the first row's), as `tunelab data augment` keeps it for each rewrite; a raw
+    text is its own."""
+    first = rows[0]
+    return normalize_text(first.answer) if first.answer else example_key(first)
+
+
+def rephrasings_held_out(
+    keys: list[str], groups: dict[str, list[Example]], wanted: int, test_size: float
+) -> list[str]:
+    """The first `wanted` of `keys` (shuffled) whose fact another question left in training
+    still teaches: held out with its only question, a fact can only be guessed (a generated
+    set's test rows were 7 of 11 so). Too few facts asked twice to fill `wanted` is refused with
+    how many could be held out, not met with fewer without a word."""
+    asked = Counter(fact_key(groups[key]) for key in keys)  # questions per fact
+    left = asked.copy()  # of those, the ones still in training
+    held = []
+    for key in keys:
+        fact = fact_key(groups[key])
+        if len(held) < wanted and left[fact] > 1:
+            left[fact] -= 1
+            held.append(key)
+    if len(held) < wanted:
+        raise TunelabError(
+            f"data.held_out rephrasings: data.test_size {test_size:g} holds out {wanted} "
+            f"questions, but only {len(held)} can be, each leaving a question of its answer to "
+            f"train on ({sum(n > 1 for n in asked.values())} of {len(asked)} answers are "
+            "given by more than one question): "
+            + (f"set data.test_size {len(held)} or less, or " if held else "")
+            + "add phrasings of each question (`tunelab data augment`)"
+        )
+    return held
+
+
 def split_examples(
     examples: list[Example],
     test_size: float = 0.1,
     seed: int = 42,
     dedupe: bool = True,
     near: NearQuestions | None = None,
+    held_out: str = "questions",
 ) -> tuple[list[Example], list[Example]]:
-    """Hold out `test_size` (a fraction, or a count if >= 1) of the distinct questions."""
+    """Hold out `test_size` (a fraction, or a count if >= 1) of the distinct questions: any
+    (`held_out` "questions"), or only those whose answer a training question still gives
+    ("rephrasings", `rephrasings_held_out`)."""
     if dedupe:
         examples, _ = drop_duplicates(examples)
     groups: dict[str, list[Example]] = {}
@@ -196,7 +234,11 @@ def split_examples(
         groups.setdefault(example_key(example), []).append(example)
     keys = sorted(groups)  # sorted first: the split must not depend on file order quirks
     random.Random(seed).shuffle(keys)
-    test_keys = set(keys[: held_out_count(len(keys), test_size)])
+    wanted = held_out_count(len(keys), test_size)
+    if held_out == "rephrasings":
+        test_keys = set(rephrasings_held_out(keys, groups, wanted, test_size))
+    else:
+        test_keys = set(keys[:wanted])
     train = [e for e in examples if example_key(e) not in test_keys]
     test = [e for e in examples if example_key(e) in test_keys]
     # A training question that nearly repeats a test one (a typo) joins it on the test side: on

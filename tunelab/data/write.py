@@ -127,13 +127,14 @@ def split_file(
     *,
     near: NearQuestions | None,
     overwrite: bool = False,
+    held_out: str = "questions",
 ) -> tuple[Path, Path, list[str]]:
     """Split `path` and write `train.jsonl` and `test.jsonl` in its shape (with `test_path`, its
     rows are the test set and the file's are all training, less any that asks one of its
     questions); and what was dropped, said. `near`: tunelab.data.quality.dedup.near_questions
     splits exactly as training and `tunelab data split` do (a typo'd repeat of a question goes
-    with it); None by normalized text alone. Existing files are replaced only with `overwrite`,
-    the files read never."""
+    with it); None by normalized text alone. `held_out`: which questions may be held out, as
+    data.held_out says. Existing files are replaced only with `overwrite`, the files read never."""
     from tunelab.data.load import OPTION_SKIP_HINT, load_examples, source_rows
     from tunelab.data.split import (
         drop_duplicates,
@@ -154,7 +155,7 @@ def split_file(
         train, leaked = drop_leaked(examples, test, near) if dedupe else (examples, 0)
         said += [f"{leaked} training rows asking a question of {test_path} removed"] * dedupe
     else:
-        train, test = split_examples(examples, test_size, seed, dedupe=False, near=near)
+        train, test = split_examples(examples, test_size, seed, False, near, held_out)
         if joined := near_repeats_note(examples, test, test_size):  # 0.1 gave 91%
             said.append(joined)
     if not train:  # as training refuses it: an empty train.jsonl is no split
