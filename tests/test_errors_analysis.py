@@ -407,7 +407,32 @@ def test_without_a_taught_fact_the_reference_answer_finds_the_closest_rows():
             "A full charge takes 95 minutes over USB-C.", "Bananas are yellow fruit.")  # fmt: skip
     analysis = analyse([r], ZORBLEX)
     (shown,) = examples_of(analysis, "off_topic_answer")
-    assert shown["closest"][0]["source"] == "qa:3"
+    # The rows about its price share only the product's name, which every row says.
+    assert [hit["source"] for hit in shown["closest"]] == ["qa:3", "qa:4"]
+
+
+LAMINI = [
+    Example.qa("Is Lamini free?", "Lamini has a free tier.", "l:1"),
+    Example.qa("Which license is Lamini under?", "Lamini is Apache-2.0 licensed.", "l:2"),
+    Example.qa("Can I use Lamini offline?", "No, Lamini needs a network connection.", "l:3"),
+    Example.qa("Who makes Lamini?", "Lamini is made by Lamini AI.", "l:4"),
+]
+
+
+def closest_sources(question: str, reference: str, training: list[Example]) -> list[str]:
+    analysis = analyse([row(question, reference, "Bananas are yellow fruit.")], training)
+    return [hit["source"] for hit in analysis.closest[0]]
+
+
+def test_a_training_row_that_shares_only_common_words_with_the_question_is_not_closest():
+    # Any BM25 score above 0 counted: a word of the phrasing ("use") or one in most of the
+    # data's rows ("Lamini", as in nine of ten lamini_docs rows) listed rows on anything else.
+    assert closest_sources("Can I use it with all my files?", "Yes.", LAMINI) == []
+    assert closest_sources("Does Lamini have a logo?", "Yes, a llama.", LAMINI) == []
+    # The rows that share the question's own words are listed, and only those.
+    assert closest_sources("Under which license is Lamini released?", "Apache-2.0.", LAMINI) == [
+        "l:2"
+    ]
 
 
 def test_each_example_in_the_reports_names_its_test_row():

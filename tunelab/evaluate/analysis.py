@@ -12,7 +12,14 @@ from typing import TYPE_CHECKING, Any
 from tunelab.data.quality.dedup import near_questions
 from tunelab.data.split import drop_leaked
 from tunelab.data.templates import Example
-from tunelab.data.text import content_words, looping_phrase, repeated_sentence, words
+from tunelab.data.text import (
+    FUNCTION_WORDS,
+    common_words,
+    content_words,
+    looping_phrase,
+    repeated_sentence,
+    words,
+)
 from tunelab.evaluate.retrieval import BM25, Hit, overlap
 from tunelab.section import Section
 
@@ -301,6 +308,8 @@ def analyse(
     training, _ = drop_leaked(training or [], tests, near_questions)
     texts = [f"{ex.question}\n{ex.answer}" for ex in training]
     index = BM25(texts) if texts else None
+    # A training row that shares only these with a question is no closer to it than any other.
+    untopical = FUNCTION_WORDS | (common_words(index.df, len(texts)) if index else frozenset())
     # The domain's word list: the training data, every test question and reference, and the
     # field's own words, so "dataset" in an answer is not a misspelling.
     asked = (f"{r['question']} {r['reference']}" for r in rows)
@@ -311,7 +320,7 @@ def analyse(
         row["errors"] = []
         if not is_weak(row, cfg):
             continue
-        hits = closest_training(index, row, stating.get(i, []), cfg.similar_training)
+        hits = closest_training(index, row, stating.get(i, []), cfg.similar_training, untopical)
         # What the data says on the question's subject that the answer says too: a fact of the
         # same product mixed up ("It lasts 2 hours." asked its charging time) is wrong, not
         # off topic.
@@ -340,18 +349,31 @@ def analyse(
 
 
 def closest_training(
-    index: BM25 | None, row: dict[str, Any], stating: list[int], k: int
+    index: BM25 | None,
+    row: dict[str, Any],
+    stating: list[int],
+    k: int,
+    untopical: frozenset[str],
 ) -> list[Hit]:
     """The k training rows to fix or add data at: first those that state a fact the answer
     missed (the data that taught it), then the best BM25 matches of the question with its
     reference answer; the question alone matched on the product's name ("How quickly does the
-    Z3 recharge fully?" got the rows about its price)."""
+    Z3 recharge fully?" got the rows about its price). A match must share a word with them that
+    is not `untopical` (a word of the phrasing, or one most of the data says): any score above
+    0 listed rows that shared "use" or "Lamini" alone."""
     if index is None:
         return []
-    scores = index.scores(f"{row['question']} {row['reference']}")
+    query = f"{row['question']} {row['reference']}"
+    scores = index.scores(query)
+    topic = set(content_words(query)) - untopical
     taught = sorted(stating, key=lambda i: -scores[i])[:k]
     matched = sorted(
-        (i for i, s in enumerate(scores) if s > 0 and i not in taught), key=lambda i: -scores[i]
+        (
+            i
+            for i, s in enumerate(scores)
+            if s > 0 and i not in taught and topic & index.docs[i].keys()
+        ),
+        key=lambda i: -scores[i],
     )
     return [Hit(i, scores[i]) for i in [*taught, *matched][:k]]
 

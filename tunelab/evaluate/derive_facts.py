@@ -30,7 +30,7 @@ import re
 import regex
 
 from tunelab.data.markers import plain_question
-from tunelab.data.text import STOPWORDS, stem
+from tunelab.data.text import FUNCTION_WORDS, stem
 from tunelab.evaluate.answer_words import NO_IDIOMS, PAST_VALUE
 from tunelab.evaluate.asked import asks_what_is_not
 from tunelab.evaluate.normalize_numbers import normalize
@@ -69,17 +69,6 @@ _YES_NO = [
 ]  # fmt: skip
 # "No" that is no verdict: "No doubt, it does.", "No problem, ..." (as the scorer reads it).
 _ENGLISH_NO = rf"no\b(?!\s+(?:{'|'.join(sorted(NO_IDIOMS))})\b)"
-# Words that name no fact: the stop words, and the common ones an answer's phrasing adds.
-_FUNCTION_WORDS = STOPWORDS | frozenset(
-    """else these those me us them may might must have has had also just only more most less very
-    such too out up down over under use used using uses one all any each other some
-    once during beyond least before after above below since until upon onto toward towards
-    among against along around through throughout despite although though whether while
-    whereas within without per via yet still already even ever never again almost enough
-    rather quite longer""".split()
-    # a contraction's first part, as normalize leaves it ("hasn't" -> "hasn t")
-) | frozenset("hasn haven isn aren wasn weren doesn didn don won wouldn couldn shouldn mustn "
-              "needn shan ain cannot none nothing nobody".split())  # fmt: skip
 
 
 def propose(
@@ -122,7 +111,7 @@ def propose_marked(
         return (
             bool(words)
             and not said_all_along
-            and not all(w in asked or w in _FUNCTION_WORDS for w in words)
+            and not all(w in asked or w in FUNCTION_WORDS for w in words)
             # The reference must pass its own check: "16, not 8" does not state 8.
             and states(answer, phrase, read)
         )
@@ -170,7 +159,7 @@ def propose_marked(
             # A character of a script without spaces is a word of its own: too short to be a fact.
             if len(w) > 3 and not w.isdigit() and _root(w) not in asked_roots
             and not _PRIVATE.search(w)  # how the scorer marks a sign or a currency: no text
-            and w not in _FUNCTION_WORDS and w not in common
+            and w not in FUNCTION_WORDS and w not in common
             and w not in _GENERIC  # "provides", "depends": a correct answer need not say them
         ]  # fmt: skip
         words = [w for w in words if states(answer, Words(w), read)]  # "not specifically designed"

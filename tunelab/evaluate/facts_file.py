@@ -11,16 +11,12 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from tunelab.data.templates import Example
+from tunelab.data.text import common_words
 from tunelab.errors import TunelabError
 from tunelab.evaluate.derive_facts import propose_marked
 from tunelab.evaluate.facts import parse_fact_check, shown_phrase
 from tunelab.evaluate.normalize_numbers import normalize
 from tunelab.evaluate.refusals import OFF_TOPIC
-
-# A word in more than this share of a test set's answers, and in more than COMMON_LEAST of them,
-# is its style, no fact (lamini_docs: "LLM" 25%, "AI" 19%, "Lamini" 91%; "Python" 10%, kept).
-COMMON_SHARE = 0.10
-COMMON_LEAST = 3
 
 
 def vocabulary(answers: list[str]) -> tuple[dict[str, float], frozenset[str]]:
@@ -29,9 +25,8 @@ def vocabulary(answers: list[str]) -> tuple[dict[str, float], frozenset[str]]:
     in a quarter of lamini_docs' answers), which an answer in its style says whatever it
     states. Naming one is no fact."""
     counts = Counter(w for a in answers for w in set(normalize(a).split()))
-    least = max(COMMON_LEAST, COMMON_SHARE * len(answers))
     rarity = {w: math.log(len(answers) / n) for w, n in counts.items()}
-    return rarity, frozenset(w for w, n in counts.items() if n > least)
+    return rarity, common_words(counts, len(answers))
 
 
 def propose_rows(rows: list[dict[str, Any]], most: int = 2) -> tuple[list[dict], int]:

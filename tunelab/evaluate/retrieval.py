@@ -23,9 +23,9 @@ class BM25:
         self.docs = [Counter(content_words(d)) for d in documents]
         self.lengths = [sum(d.values()) for d in self.docs]
         self.avg = sum(self.lengths) / max(len(self.docs), 1) or 1.0
-        df = Counter(w for d in self.docs for w in d)
+        self.df = Counter(w for d in self.docs for w in d)  # how many documents say each word
         n = len(self.docs)
-        self.idf = {w: math.log(1 + (n - f + 0.5) / (f + 0.5)) for w, f in df.items()}
+        self.idf = {w: math.log(1 + (n - f + 0.5) / (f + 0.5)) for w, f in self.df.items()}
         self.k1, self.b = k1, b
 
     def scores(self, query: str) -> list[float]:
