@@ -286,6 +286,18 @@ def test_cli_generate_then_check_reports_the_rows_as_generated(tmp_path):
     assert f"tunelab data augment '{spaced}' --mode rules" in " ".join(result.output.split())
 
 
+def test_a_rerun_with_nothing_left_to_do_says_so(tmp_path):
+    # A rerun said "wrote 0 pairs to qa.jsonl in 0.0 s (0.0 pairs/min); 6 chunks done before".
+    out = tmp_path / "qa.jsonl"
+    generate = ["data", "generate", str(DOCS / "guide.md"), "-o", str(out)]
+    assert CliRunner().invoke(app, generate).exit_code == 0
+    again = CliRunner().invoke(app, generate)
+    assert again.exit_code == 0, again.output
+    said = " ".join(again.output.split())
+    assert said.startswith("nothing new: all 6 chunks were done by an earlier run, whose pairs")
+    assert "wrote" not in said and "pairs/min" not in said
+
+
 def test_a_file_of_another_kind_is_told_the_kinds_that_are_read_in_plain_words(tmp_path):
     # "use ['.htm', '.html', ...]": the message showed a Python list.
     (tmp_path / "table.csv").write_text("a,b\n")

@@ -246,7 +246,7 @@ def test_a_rerun_does_not_ask_again_about_chunks_whose_pairs_were_all_dropped(tm
         app, [*command, "--endpoint", config.endpoint, "--set", "min_chunk_tokens=5"]
     )
     assert result.exit_code == 0, result.output
-    assert "2chunksdonebefore" in said(result.output)
+    assert "nothingnew:all2chunksweredonebyanearlierrun,whichkeptnopair" in said(result.output)
     assert "didnotaskagainabout2chunksanearlierrunaskedaboutandkeptnopairof" in said(result.output)
 
     llm = StatementLLM()  # asked for more pairs, the model may answer otherwise: asked again

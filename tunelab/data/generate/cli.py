@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 
 from tunelab.data.generate.augment import AugmentConfig
-from tunelab.data.generate.shared import GenerateConfig
+from tunelab.data.generate.shared import GenerateConfig, GenerateStats
 from tunelab.options import options, spelled
 
 console = Console()
@@ -43,16 +43,7 @@ def generate_command(
     from tunelab.data.generate.documents import generate_dataset
 
     stats = generate_dataset(config)
-    unit = "pairs" if config.mode == "self-instruct" else "chunks"
-    written = (
-        f"wrote {stats.pairs} pairs to {config.output}"
-        if Path(config.output).exists()
-        else f"no pairs: {config.output} not written"
-    )
-    console.print(
-        f"{written} in {stats.seconds:.1f} s ({stats.pairs_per_minute:.1f} pairs/min); "
-        f"{stats.done_before} {unit} done before"
-    )
+    console.print(_what_was_written(config, stats))
     if stats.unused:  # named by their fields, which the user typed as options
         unused = ", ".join(spelled(name, GENERATE_OPTIONS, GENERATE_FLAGS) for name in stats.unused)
         console.print(
@@ -140,6 +131,24 @@ def generate_command(
             "-o more.jsonl`)",
             markup=False,
         )
+
+
+def _what_was_written(config: GenerateConfig, stats: GenerateStats) -> str:
+    """The run's first line: the pairs written and how fast, or that an earlier run left nothing
+    to do (a rerun said "wrote 0 pairs ... (0.0 pairs/min)")."""
+    unit = "pairs" if config.mode == "self-instruct" else "chunks"
+    whole = config.count if config.mode == "self-instruct" else stats.chunks
+    exists = Path(config.output).exists()
+    if not stats.pairs and whole and stats.done_before >= whole:
+        kept = f"whose pairs are in {config.output}" if exists else "which kept no pair"
+        return f"nothing new: all {whole} {unit} were done by an earlier run, {kept}"
+    written = (
+        f"wrote {stats.pairs} pairs to {config.output}"
+        if exists
+        else f"no pairs: {config.output} not written"
+    )
+    rate = f" ({stats.pairs_per_minute:.1f} pairs/min)" if stats.pairs else ""
+    return f"{written} in {stats.seconds:.1f} s{rate}; {stats.done_before} {unit} done before"
 
 
 @options(
