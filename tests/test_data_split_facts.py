@@ -98,3 +98,31 @@ def test_training_holds_out_the_rows_data_split_writes(tmp_path, tiny):
     config = DataConfig(path=str(data), template="qa", test_size=4, held_out="rephrasings", seed=3)
     trained = prepare(config, tiny[1])
     assert [ex.question for ex in trained.test_examples] == [r["question"] for r in written]
+
+
+def test_held_out_rephrasings_never_leave_a_fact_untaught_by_moving_a_typo_to_the_test_side():
+    from tunelab.data.split import split_examples
+    from tunelab.data.templates import Example
+
+    def near(train: list[str], test: list[str]) -> set[int]:
+        # Typos as the data quality tools forgive them, here one dropped 's'.
+        held = {key.replace("s", "") for key in test}
+        return {i for i, key in enumerate(train) if key.replace("s", "") in held}
+
+    # The password fact is asked twice, one a typo of the other: holding either out would move
+    # its twin to the test side too, and leave the fact untaught.
+    rows = [
+        Example.qa("How do I reset my password?", "Run ferry reset."),
+        Example.qa("How do I reset my pasword?", "Run ferry reset."),
+    ]
+    rows += [
+        Example.qa(q, "Ferrylog listens on port 7410.")
+        for q in ("What is the port?", "Tell me the port.", "Which port is it?")
+    ]
+    rows += [Example.qa(f"What is step {i}?", f"Step {i} is {i + 11}.") for i in range(4)]
+    for seed in range(12):
+        train, test = split_examples(
+            rows, test_size=1, seed=seed, near=near, held_out="rephrasings"
+        )
+        taught = {row.answer for row in train}
+        assert test and all(row.answer in taught for row in test), (seed, test)
