@@ -354,6 +354,22 @@ def test_a_reply_ends_where_the_context_does_and_a_prompt_that_fills_it_is_named
     assert generate(model, tokenizer, ["a " * 70], too_long="skip") == [None]
 
 
+def test_a_test_row_too_long_to_ask_is_named_by_its_file_and_line():
+    # Eval asks a row's whole conversation, so its last question alone could not find it.
+    from tunelab.data.templates import Example
+    from tunelab.generate import answer
+    from tunelab.reply_room import PromptTooLong
+
+    model, tokenizer = tiny_random(max_position_embeddings=64)
+    rows = [
+        Example.qa("short", "yes", source="test.jsonl:1"),
+        Example.qa("a long question " * 9, "no", source="test.jsonl:2"),
+    ]
+    with pytest.raises(PromptTooLong, match=r"1 question \(as 'qa'\) leaves no room") as err:
+        answer(model, tokenizer, rows, template="qa")
+    assert "context of 64 tokens: test.jsonl:2 (" in str(err.value)
+
+
 def test_settings_a_caller_can_get_wrong_are_named_not_a_torch_traceback():
     # An empty prompt failed deep in the embedding ("Expected tensor for argument #1 'indices'"),
     # batch_size 0 with a TypeError, a nan temperature in torch.multinomial, and a negative one

@@ -264,18 +264,21 @@ def check_questions_fit(
 
 @contextmanager
 def named_by_question(questions: list[str | Example], prompts: list[str], template: str):
-    """A PromptTooLong from these questions' `prompts` names the questions instead."""
+    """A PromptTooLong from these questions' `prompts` names the questions instead: a test row
+    by its source ("file:line"), as its whole conversation is asked, not its last question."""
     try:
         yield
     except PromptTooLong as err:
         said = [q if isinstance(q, str) else q.question for q in questions]
-        question_of = dict(zip(prompts, said))
+        sources = ["" if isinstance(q, str) else q.source for q in questions]
+        question_of, source_of = dict(zip(prompts, said)), dict(zip(prompts, sources))
         raise PromptTooLong(
             [question_of[p] for p in err.prompts],
             err.lengths,
             err.limit,
             "question",
             f" (as {template!r})",
+            [source_of[p] for p in err.prompts],
         ) from None
 
 

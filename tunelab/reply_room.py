@@ -12,10 +12,22 @@ class PromptTooLong(TunelabError):
     """Prompts that fill the model's context on their own, with their lengths in tokens."""
 
     def __init__(
-        self, prompts: list[str], lengths: list[int], limit: int, what: str = "prompt", how=""
+        self,
+        prompts: list[str],
+        lengths: list[int],
+        limit: int,
+        what: str = "prompt",
+        how: str = "",
+        names: list[str] | None = None,
     ):
+        """`names`: where each prompt comes from (a row's "file:line"), shown for it where not
+        empty; otherwise the prompt's end."""
         self.prompts, self.lengths, self.limit = prompts, lengths, limit
-        shown = "; ".join(f"{_end(p)!r} ({n} tokens)" for p, n in zip(prompts[:3], lengths))
+        names = names or [""] * len(prompts)
+        shown = "; ".join(
+            f"{name or repr(_end(p))} ({n} tokens)"
+            for p, name, n in zip(prompts[:3], names, lengths)
+        )
         more = f" and {len(prompts) - 3} more" if len(prompts) > 3 else ""
         many = len(prompts) > 1
         super().__init__(
