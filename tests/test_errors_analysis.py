@@ -464,3 +464,17 @@ def test_every_answer_that_missed_a_fact_is_listed_with_its_closest_training_row
     ]  # fmt: skip
     [third] = [x for x in to_markdown(analysis).splitlines() if x.startswith("- `test.jsonl:3`")]
     assert "closest training: `train.jsonl:3`" in third
+
+
+def test_a_miss_no_training_row_is_related_to_says_so_when_training_data_is_known():
+    # No "closest training" line at all read the same as no training data known: a reader could
+    # not tell "add data on this" from "give tunelab errors the data".
+    r = row("Does Lamini have a logo?", "Yes, a llama.", "Bananas are yellow fruit.")
+    r["source"] = "test.jsonl:1"
+    said = "none shares its topic words (add data)"
+    analysis = analyse([r], LAMINI)
+    assert analysis.closest[0] == []
+    assert f"  - closest training: {said}" in to_markdown(analysis)
+    assert said in to_html(analysis)
+    unknown = analyse([dict(r)], None)
+    assert said not in to_markdown(unknown) and said not in to_html(unknown)

@@ -97,6 +97,12 @@ class Analysis:
     counts: dict[str, int] = field(default_factory=dict)
     examples: int = 2  # rows shown per category in the reports (examples_per_category)
     closest: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # by index in rows
+    # Whether training data was given: then a weak row with no closest row is one the data says
+    # nothing related to, which the reports say (`NO_CLOSEST`); without it, nothing could be.
+    training_known: bool = False
+
+
+NO_CLOSEST = "none shares its topic words (add data)"
 
 
 def is_weak(row: dict[str, Any], cfg: AnalysisConfig) -> bool:
@@ -302,6 +308,7 @@ def analyse(
 ) -> Analysis:
     """Categorize every weak row in place (row['errors']) and retrieve training data per category."""
     cfg = cfg or AnalysisConfig()
+    training_known = bool(training)
     # Training drops the rows that ask a test question (leaks): they taught nothing, so they are
     # neither counted as teaching a fact nor shown as the closest training examples.
     tests = [Example.qa(row["question"]) for row in rows]
@@ -344,6 +351,7 @@ def analyse(
         {c: counts[c] for c in CATEGORIES if counts[c]},
         examples=cfg.examples_per_category,
         closest=closest,
+        training_known=training_known,
     )
     return result
 

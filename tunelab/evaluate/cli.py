@@ -107,7 +107,7 @@ def _print_errors(result, said: set[str] | None = None) -> None:
     from rich.markup import escape
 
     from tunelab.data.markers import plain_question
-    from tunelab.evaluate.analysis import examples_of
+    from tunelab.evaluate.analysis import NO_CLOSEST, examples_of
 
     for note in getattr(result, "notes", []):
         if said is None or note not in said:
@@ -130,6 +130,8 @@ def _print_errors(result, said: set[str] | None = None) -> None:
             for s in ex["closest"][:2]:
                 q = plain_question(s["question"])
                 console.print(f"    [dim]closest training: {s['source']} {q[:70]!r}[/]")
+            if not ex["closest"] and analysis.training_known:
+                console.print(f"    [dim]closest training: {NO_CLOSEST}[/]")
     console.print(f"reports: {result.out_dir / 'errors.md'}, {result.out_dir / 'errors.html'}")
 
 

@@ -6,7 +6,7 @@ import html
 from pathlib import Path
 
 from tunelab.data.markers import plain_question
-from tunelab.evaluate.analysis import Analysis, examples_of, missed_with_data
+from tunelab.evaluate.analysis import NO_CLOSEST, Analysis, examples_of, missed_with_data
 
 DESCRIPTIONS = {
     "hallucination": "states an answer the test row names as wrong",
@@ -79,7 +79,10 @@ def to_markdown(
                 f"{_asked(s['question'], 100)} → {_short(s['answer'], 100)}"
                 for s in ex["closest"]
             ]
-    return "\n".join(lines + fact_misses(analysis.rows, analysis.closest)) + "\n"
+            if not ex["closest"] and analysis.training_known:
+                lines.append(f"  - closest training: {NO_CLOSEST}")
+    misses = fact_misses(analysis.rows, analysis.closest, analysis.training_known)
+    return "\n".join(lines + misses) + "\n"
 
 
 def summary_table(summary: dict, intervals: dict) -> list[str]:
@@ -95,7 +98,9 @@ def summary_table(summary: dict, intervals: dict) -> list[str]:
     return lines
 
 
-def fact_misses(rows: list[dict], closest: dict[int, list[dict]] | None = None) -> list[str]:
+def fact_misses(
+    rows: list[dict], closest: dict[int, list[dict]] | None = None, training_known: bool = False
+) -> list[str]:
     """Every row that left out a fact or stated a wrong answer: what to add or fix in the data,
     and where (its closest training rows, by `file:line`; the categories above show two rows
     each with theirs, and the other rows' were nowhere)."""
@@ -111,6 +116,8 @@ def fact_misses(rows: list[dict], closest: dict[int, list[dict]] | None = None) 
             notes.append("misses: " + "; ".join(missed_with_data(r)))
         if near := (closest or {}).get(i):
             notes.append("closest training: " + ", ".join(f"`{s['source']}`" for s in near))
+        elif training_known:
+            notes.append(f"closest training: {NO_CLOSEST}")
         lines.append(
             f"- `{r.get('source', '')}` {_asked(r['question'], 100)} → {_short(r['answer'], 120)}"
             f" ({' | '.join(notes)})"
@@ -171,6 +178,8 @@ def to_html(analysis: Analysis, title: str = "Error analysis") -> str:
                 f"{esc(_short(s['answer'], 150))}</li>"
                 for s in ex["closest"]
             )
+            if not ex["closest"] and analysis.training_known:
+                closest = f"<li>{esc(NO_CLOSEST)}</li>"
             cells = [
                 esc(cut(ex[k], 300))
                 for k, cut in zip(("question", "reference", "answer", "reason"), SHOWN)
