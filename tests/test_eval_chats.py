@@ -160,3 +160,34 @@ def test_eval_reads_a_replys_calls_as_serve_answers_them():
         _, served = hermes.read(text)
         read = [(c["function"]["name"], json.loads(c["function"]["arguments"])) for c in served]
         assert calls_in(text) == read
+
+
+def test_what_a_chat_row_was_asked_after_is_written_beside_its_question(
+    tmp_path, monkeypatch, tool_model
+):
+    # The rows showed the last user question alone, though the whole conversation is asked: a
+    # reader of "What is my name?" could not see the turn that said it.
+    plain = {
+        "messages": [
+            {"role": "user", "content": "Is it raining?"},
+            {"role": "assistant", "content": "No."},
+        ]
+    }
+    data = write_jsonl(tmp_path / "t.jsonl", [HISTORY, ROW, plain])
+    asked_prompts(monkeypatch, ["Ada.", "Bananas are yellow fruit.", "No."])
+    cfg = EvalConfig(data=str(data), output=str(tmp_path / "o"), max_new_tokens=2)
+    evaluate(str(tool_model), cfg)
+    out = tmp_path / "o"
+    rows = [json.loads(line) for line in (out / "predictions.jsonl").read_text().splitlines()]
+    assert rows[0]["question"] == "What is my name?"
+    assert rows[0]["asked_after"] == [
+        "system: Be brief.", "user: My name is Ada.", "assistant: Hello Ada."
+    ]  # fmt: skip
+    assert rows[1]["asked_after"] == [
+        "tools: get_weather",
+        'assistant: {"name": "get_weather", "arguments": {"city": "Paris"}}',
+        "tool: Paris: 21C, sunny",
+    ]
+    assert "asked_after" not in rows[2]  # the question is all it asked
+    said = (out / "errors.md").read_text()
+    assert "  - asked after: tools: get_weather | assistant: " in said

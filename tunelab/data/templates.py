@@ -54,6 +54,17 @@ class Example:
         turn = self._question_turn()
         return "" if turn is None else self.messages[turn]["content"]
 
+    @property
+    def context(self) -> list[dict[str, Any]]:
+        """The turns the last reply is asked after besides its question: a chat's system and
+        earlier turns, and the calls and tool results that follow the question."""
+        replied = max(
+            (i for i, m in enumerate(self.messages) if m["role"] == "assistant"),
+            default=len(self.messages),
+        )
+        turn = self._question_turn()
+        return [m for i, m in enumerate(self.messages[:replied]) if i != turn]
+
     def _question_turn(self) -> int | None:
         replied = max(
             (i for i, m in enumerate(self.messages) if m["role"] == "assistant"),

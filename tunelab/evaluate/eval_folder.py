@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tunelab.data.jsonl_files import read_jsonl
-from tunelab.data.templates import Prompt
+from tunelab.data.templates import Example, Prompt
+from tunelab.data.tool_calls import said
 from tunelab.data.write import write_json, write_jsonl
 from tunelab.errors import TunelabError
 from tunelab.evaluate.metrics import TEXT_METRICS
@@ -17,6 +18,20 @@ from tunelab.evaluate.scores import interval_fields
 
 if TYPE_CHECKING:
     from tunelab.evaluate.suite import EvalResult
+
+
+def asked_after(example: Example, width: int = 100) -> dict[str, list[str]]:
+    """A row's "asked_after": the tools offered and the turns its last reply is asked after
+    besides its question (`Example.context`), each cut to `width` characters; none for a row
+    that asks its question alone. The question field shows the last user turn, though eval asks
+    the whole conversation: "What is my name?" read without the turn that said it."""
+    tools = [t["function"]["name"] for t in example.tools or ()]
+    shown = [f"tools: {', '.join(tools)}"] if tools else []
+    for turn in example.context:
+        text = " ".join(said(turn).split())
+        cut = text if len(text) <= width else text[: width - 1] + "…"
+        shown.append(f"{turn['role']}: {cut}")
+    return {"asked_after": shown} if shown else {}
 
 
 def write_outputs(result: EvalResult) -> None:

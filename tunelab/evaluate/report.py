@@ -68,8 +68,10 @@ def to_markdown(
     for category in analysis.counts:
         lines += ["", f"## {category}", ""]
         for ex in examples_of(analysis, category):
+            lines.append(f"- **Q:** {_row(ex)}{_asked(ex['question'])}")
+            if turns := ex.get("asked_after"):  # the conversation the question was asked in
+                lines.append(f"  - asked after: {' | '.join(turns)}")
             lines += [
-                f"- **Q:** {_row(ex)}{_asked(ex['question'])}",
                 f"  - reference: {_short(ex['reference'])}",
                 f"  - answer: {_short(ex['answer'])}",
                 f"  - why: {ex['reason']}",

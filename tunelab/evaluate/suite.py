@@ -17,7 +17,13 @@ from tunelab.data.markers import find_markers
 from tunelab.data.templates import Prompt
 from tunelab.errors import TunelabError
 from tunelab.evaluate.calls import score_reply
-from tunelab.evaluate.eval_folder import asked_before, earlier_summary, read_rows, write_outputs
+from tunelab.evaluate.eval_folder import (
+    asked_after,
+    asked_before,
+    earlier_summary,
+    read_rows,
+    write_outputs,
+)
 from tunelab.evaluate.metrics import embedding_similarity
 from tunelab.evaluate.scores import (
     TestChecks,
@@ -258,6 +264,7 @@ def evaluate_one(
         {
             "source": ex.source,
             "question": ex.question,
+            **asked_after(ex),
             "reference": ex.answer,
             "answer": g.text,
             "finish_reason": g.finish_reason,
