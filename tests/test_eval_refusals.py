@@ -46,7 +46,8 @@ def _answering(monkeypatch):
     import tunelab.generate as generate
 
     def answer(model, tokenizer, questions, **kwargs):  # a RAG prompt holds its question
-        said = [next(a for q, a in ANSWERS.items() if q in asked) for asked in questions]
+        asked = [q if isinstance(q, str) else q.question for q in questions]  # eval asks rows
+        said = [next(a for q, a in ANSWERS.items() if q in text) for text in asked]
         return [generate.Generation(text, "stop", 5, 5, i) for i, text in enumerate(said)]
 
     monkeypatch.setattr(generate, "answer", answer)
