@@ -10,8 +10,8 @@ from typer.testing import CliRunner
 
 from tests.conftest import tiny_run
 from tunelab.cli import app
-from tunelab.compare.rag import Retriever, load_corpus, with_context
 from tunelab.compare.run import context_recall
+from tunelab.data.retrieval import Retriever, load_corpus, with_context
 from tunelab.errors import TunelabError
 
 QA = Path(__file__).parent / "fixtures" / "eval" / "qa"
@@ -159,7 +159,7 @@ def test_five_questions_name_no_winner_and_a_clear_gap_names_one():
 
 
 def test_retrieval_never_hands_a_question_its_own_row(tmp_path):
-    from tunelab.compare.rag import own_rows
+    from tunelab.data.quality.dedup import own_rows
     from tunelab.data.templates import Example
 
     corpus = load_corpus(QA / "train.jsonl")
@@ -170,7 +170,7 @@ def test_retrieval_never_hands_a_question_its_own_row(tmp_path):
 
 
 def test_passages_are_dropped_worst_first_until_the_prompt_fits():
-    from tunelab.compare.rag import Passage, fit_context
+    from tunelab.data.retrieval import Passage, fit_context
 
     best, worst = Passage("a", "short"), Passage("b", "long " * 50)
     fits = lambda text: len(text.split()) < 40  # noqa: E731
@@ -289,7 +289,7 @@ def _write_rows(path: Path, rows: list[tuple[str, str]]) -> Path:
 
 
 def test_a_test_row_never_gets_its_own_row_back_however_its_question_is_written(tmp_path):
-    from tunelab.compare.rag import own_rows
+    from tunelab.data.quality.dedup import own_rows
     from tunelab.data.templates import Example
 
     alpaca = tmp_path / "alpaca.jsonl"
@@ -537,8 +537,8 @@ def test_an_arm_right_on_no_question_of_ten_gets_its_chart_not_a_traceback(tmp_p
 def test_context_recall_leaves_out_references_without_content_words(tmp_path):
     # "Yes." has no content word to find in a passage: it counted as a recall of 0, and a test
     # set of half yes/no questions read half the recall its passages had.
-    from tunelab.compare.rag import Passage
     from tunelab.compare.run import CompareConfig, compare
+    from tunelab.data.retrieval import Passage
 
     tests = tmp_path / "test.jsonl"
     rows = [{"question": "Does tunelab train small models?", "answer": "Yes."},

@@ -2,11 +2,11 @@
 
 from pathlib import Path
 
+from tunelab.data.retrieval import BM25
 from tunelab.data.templates import Example
 from tunelab.evaluate.analysis import analyse, examples_of
 from tunelab.evaluate.metrics import score_texts
 from tunelab.evaluate.report import to_html, to_markdown
-from tunelab.evaluate.retrieval import BM25
 
 
 def row(question: str, reference: str, answer: str, finish: str = "stop") -> dict:

@@ -34,9 +34,9 @@ def test_hindi_sentences_that_differ_are_not_near_duplicates():
 
 def test_chinese_and_japanese_text_is_compared_by_its_characters():
     from tunelab.data.quality.junk import junk_reason
+    from tunelab.data.retrieval import BM25
     from tunelab.data.split import normalize_text
     from tunelab.evaluate.metrics import token_f1
-    from tunelab.evaluate.retrieval import BM25
 
     # The same answer in another order is the same words; in one "word" per clause it was 0.
     assert token_f1("北京是中国的首都。", "中国的首都是北京。") == 1.0

@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from pydantic import Field
 from rich.progress import Progress
 
-from tunelab.compare.rag import Passage, Retriever, fit_context, load_corpus, own_rows
 from tunelab.compare.report import write_report
+from tunelab.data.quality.dedup import own_rows
+from tunelab.data.retrieval import Passage, Retriever, fit_context, load_corpus
 from tunelab.data.templates import Example, Prompt
 from tunelab.data.text import content_words
 from tunelab.errors import TunelabError

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from tunelab.data.quality.dedup import near_questions
+from tunelab.data.retrieval import BM25, Hit
 from tunelab.data.split import drop_leaked
 from tunelab.data.templates import Example
 from tunelab.data.text import (
@@ -20,7 +21,6 @@ from tunelab.data.text import (
     repeated_sentence,
     words,
 )
-from tunelab.evaluate.retrieval import BM25, Hit, overlap
 from tunelab.section import Section
 
 if TYPE_CHECKING:
@@ -396,3 +396,9 @@ def examples_of(analysis: Analysis, category: str) -> list[dict[str, Any]]:
             if err["category"] == category and len(out) < n:
                 out.append({**row, "reason": err["reason"], "closest": analysis.closest.get(i, [])})
     return out
+
+
+def overlap(text: str, reference: str) -> float:
+    """Share of the text's content words that also occur in the reference (0 when text is empty)."""
+    mine = set(content_words(text))
+    return len(mine & set(content_words(reference))) / len(mine) if mine else 0.0

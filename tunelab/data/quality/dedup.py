@@ -17,10 +17,16 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 from zlib import crc32
 
-from tunelab.data.split import normalize_text
+from tunelab.data.markers import plain_question
+from tunelab.data.split import normalize_text, prompt_key
 from tunelab.data.text import words
+
+if TYPE_CHECKING:
+    from tunelab.data.retrieval import Passage
+    from tunelab.data.templates import Example
 
 SHINGLE_WORDS = 3
 TYPO_MIN_LETTERS = 5
@@ -372,3 +378,23 @@ def _embedded_words() -> Whole:
     from tunelab.models import EMBEDDED_NAME, pretrained_tokenizer
 
     return whole_words(pretrained_tokenizer(EMBEDDED_NAME))
+
+
+def own_rows(passages: list[Passage], tests: list[Example]) -> list[set[int]]:
+    """For each test row, the indices of the corpus rows that are that row again: asking its
+    question (as `data check` finds a test question in training data: `prompt_key`, typos and
+    near-duplicates too) or repeating the row nearly word for word (as `data check`'s
+    near-duplicates). With the training data as the corpus, such a row hands the model its
+    reference answer: training left out the rows asking a test question, but the corpus is the
+    file as it is."""
+    rows = [i for i, p in enumerate(passages) if p.asks is not None]
+    asked = [prompt_key(t) for t in tests]
+    test_rows = [f"{plain_question(t.question)}\n{t.answer}" for t in tests]
+    own: list[set[int]] = [set() for _ in tests]
+    for corpus, test in (
+        ([passages[i].asks for i in rows], asked),
+        ([passages[i].text for i in rows], test_rows),
+    ):
+        for pair in cross_duplicates(corpus, test):
+            own[pair.second].add(rows[pair.first])
+    return own

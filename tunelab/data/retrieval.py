@@ -1,18 +1,62 @@
-"""Retrieval for the comparison: a corpus (a Q&A file's pairs, or documents cut into chunks), BM25
-over it, and the question rewritten to carry the passages found."""
+"""Retrieval, for every stage that shows a model passages: a corpus (a Q&A file's pairs, or
+documents cut into chunks), BM25 over it, and a question rewritten to carry the passages found.
+`tunelab compare` asks its RAG arms this way, and training with data.passages asks its rows so."""
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from collections.abc import Callable, Set
 from dataclasses import dataclass
 from pathlib import Path
 
 from tunelab.data.markers import plain_question
-from tunelab.data.quality.dedup import cross_duplicates
 from tunelab.data.split import prompt_key
 from tunelab.data.templates import Example
+from tunelab.data.text import content_words
 from tunelab.errors import TunelabError
-from tunelab.evaluate.retrieval import BM25
+
+
+@dataclass
+class Hit:
+    index: int
+    score: float
+
+
+class BM25:
+    """Okapi BM25 (k1=1.5, b=0.75) over a list of documents."""
+
+    def __init__(self, documents: list[str], k1: float = 1.5, b: float = 0.75):
+        self.docs = [Counter(content_words(d)) for d in documents]
+        self.lengths = [sum(d.values()) for d in self.docs]
+        self.avg = sum(self.lengths) / max(len(self.docs), 1) or 1.0
+        self.df = Counter(w for d in self.docs for w in d)  # how many documents say each word
+        n = len(self.docs)
+        self.idf = {w: math.log(1 + (n - f + 0.5) / (f + 0.5)) for w, f in self.df.items()}
+        self.k1, self.b = k1, b
+
+    def scores(self, query: str) -> list[float]:
+        terms = content_words(query)
+        out = []
+        for doc, length in zip(self.docs, self.lengths):
+            s = 0.0
+            for t in terms:
+                tf = doc.get(t, 0)
+                if tf:
+                    s += (
+                        self.idf[t]
+                        * tf
+                        * (self.k1 + 1)
+                        / (tf + self.k1 * (1 - self.b + self.b * length / self.avg))
+                    )
+            out.append(s)
+        return out
+
+    def top(self, query: str, k: int = 3) -> list[Hit]:
+        """The k best-matching documents with a positive score."""
+        ranked = sorted(enumerate(self.scores(query)), key=lambda p: -p[1])
+        return [Hit(i, s) for i, s in ranked[:k] if s > 0]
+
 
 # How a question reads once passages are added; the same for every model so arms stay comparable.
 RAG_TEMPLATE = (
@@ -25,6 +69,11 @@ class Passage:
     source: str  # "file:line" of a Q&A row ("file:line#piece" of a long one), "file#chunk" of a document
     text: str  # as the model is shown it: a row's question without template markers, its answer
     asks: str | None = None  # a Q&A row's question as `data split` compares it (`prompt_key`)
+
+
+# For each of some rows, the corpus passages that are that row again (its question asked again,
+# or the row repeated): `tunelab.data.quality.dedup.own_rows`, which the stages pass down.
+OwnRows = Callable[[list[Passage], list[Example]], list[set[int]]]
 
 
 def _qa_passages(ex, chunk_tokens: int) -> list[Passage]:
@@ -43,6 +92,11 @@ def _qa_passages(ex, chunk_tokens: int) -> list[Passage]:
     ]
 
 
+def qa_passages(examples: list[Example], chunk_tokens: int = 300) -> list[Passage]:
+    """Q&A rows as passages: each answered row one, or pieces of its long answer."""
+    return [passage for ex in examples if ex.answer for passage in _qa_passages(ex, chunk_tokens)]
+
+
 def load_corpus(
     path: str | Path, chunk_tokens: int = 300, shape: str = "auto", fields: dict | None = None
 ) -> list[Passage]:
@@ -56,10 +110,7 @@ def load_corpus(
     if not path.exists():
         raise TunelabError(f"corpus not found: {path}")
     if path.is_file() and path.suffix.lower() not in DOC_SUFFIXES:
-        examples = load_examples(path, shape, fields, on_error="skip")
-        return [
-            passage for ex in examples if ex.answer for passage in _qa_passages(ex, chunk_tokens)
-        ]
+        return qa_passages(load_examples(path, shape, fields, on_error="skip"), chunk_tokens)
     passages = []
     for document in find_documents([path]):
         for chunk in chunk_document(document, max_tokens=chunk_tokens):
@@ -82,26 +133,6 @@ class Retriever:
         """The best k passages but those at the indices `skip` (the question's own rows)."""
         hits = self.index.top(plain_question(question), len(self.passages))
         return [self.passages[hit.index] for hit in hits if hit.index not in skip][:k]
-
-
-def own_rows(passages: list[Passage], tests: list[Example]) -> list[set[int]]:
-    """For each test row, the indices of the corpus rows that are that row again: asking its
-    question (as `data check` finds a test question in training data: `prompt_key`, typos and
-    near-duplicates too) or repeating the row nearly word for word (as `data check`'s
-    near-duplicates). With the training data as the corpus, such a row hands the model its
-    reference answer: training left out the rows asking a test question, but the corpus is the
-    file as it is."""
-    rows = [i for i, p in enumerate(passages) if p.asks is not None]
-    asked = [prompt_key(t) for t in tests]
-    test_rows = [f"{plain_question(t.question)}\n{t.answer}" for t in tests]
-    own: list[set[int]] = [set() for _ in tests]
-    for corpus, test in (
-        ([passages[i].asks for i in rows], asked),
-        ([passages[i].text for i in rows], test_rows),
-    ):
-        for pair in cross_duplicates(corpus, test):
-            own[pair.second].add(rows[pair.first])
-    return own
 
 
 def with_context(question: str, passages: list[Passage]) -> str:
