@@ -59,6 +59,23 @@ class ModelConfig(Section):
     adapter."""
 
 
+class PassagesConfig(Section):
+    """Passages retrieved into training prompts, as `tunelab compare`'s RAG arms ask a question
+    (RAFT, Zhang et al. 2024): a model trained so learns to read them, and to refuse an
+    off-topic question though the passages shown are on topic."""
+
+    share: float = Field(0.0, ge=0, le=1)
+    """Share of the training rows (drawn by data.seed) whose question carries the k passages
+    BM25 finds for it, never the row itself nor a row asking its question: 0 is off; 0.5 also
+    keeps the run answering bare questions."""
+    k: int = Field(3, ge=1)
+    """Passages per question, as `tunelab compare --k` (as many, best first, as max_length
+    holds beside the answer)."""
+    corpus: str | None = None
+    """What they are retrieved from: a Q&A file or documents (default: the training rows, after
+    the test rows were split off)."""
+
+
 class DataConfig(Section):
     run_section: ClassVar[str | None] = "data"
     path: str | None = None
@@ -93,6 +110,8 @@ class DataConfig(Section):
     """Drop exact repeats, and training rows asking a question of test_path (counted, printed)."""
     on_error: Literal["raise", "skip"] = "raise"
     """A bad row: raise stops at it, naming file and line; skip skips and counts it."""
+    passages: PassagesConfig = Field(default_factory=PassagesConfig)
+    """Retrieved passages in training prompts (RAFT): off unless passages.share is set."""
     special_tokens_in_text: Literal["token", "text"] = "token"
     """Raw text holding a special token's text ("<|im_end|>"): token reads it as the token itself
     (text already in the model's chat format), text as plain characters (documents that only

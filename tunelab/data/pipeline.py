@@ -18,7 +18,9 @@ from tunelab.data.hub import is_hub
 from tunelab.data.load import load_examples, not_found
 from tunelab.data.markers import find_markers
 from tunelab.data.pack import collate, pack_rows
+from tunelab.data.passages import with_passages
 from tunelab.data.read import console
+from tunelab.data.retrieval import OwnRows
 from tunelab.data.split import (
     NearQuestions,
     drop_duplicates,
@@ -42,6 +44,7 @@ class PreparedData:
     test_report: TokenizeReport = field(default_factory=TokenizeReport)
     leaked_removed: int = 0  # training examples that repeated a question of data.test_path
     near_repeats: str = ""  # questions test_size did not draw, held out as near repeats, said
+    with_passages: int = 0  # training rows asked with retrieved passages (data.passages)
 
     def summary(self) -> str:
         parts = [
@@ -52,6 +55,8 @@ class PreparedData:
             parts.append(f"{self.leaked_removed} training examples asking a test question removed")
         if self.near_repeats:
             parts.append(self.near_repeats)
+        if self.with_passages:
+            parts.append(f"{self.with_passages} training examples asked with retrieved passages")
         # Both sides' truncation counts: an eval set quietly shrunk by `drop` skews eval loss.
         # A side's report that only repeats its count says nothing new.
         for side, report, examples in (
@@ -80,8 +85,14 @@ def check_data_files(config: DataConfig) -> None:
 
 
 def prepare(
-    config: DataConfig, tokenizer: PreTrainedTokenizerBase, near: NearQuestions | None = None
+    config: DataConfig,
+    tokenizer: PreTrainedTokenizerBase,
+    near: NearQuestions | None = None,
+    own_rows: OwnRows | None = None,
 ) -> PreparedData:
+    """The run's examples, tokenized. `near` and `own_rows` (tunelab.data.quality's, which
+    stages pass down) find a question asked again with typos, for the split and for the
+    passages a training row must not be shown (data.passages)."""
     check_data_files(config)
     examples = load_examples(config.path, config.shape, config.fields, config.on_error)
     warn_template(examples, config.template, config.system_prompt)
@@ -112,6 +123,10 @@ def prepare(
             f"{config.path}: no training example left: {removed} exact duplicate(s) removed and "
             f"{leaked} asking a question of the test set ({config.test_path or 'the split'})"
         )
+    # After the split, so no test row is ever a training row's passage.
+    train_examples, asked = with_passages(
+        train_examples, test_examples, config, tokenizer, own_rows
+    )
     train, report = tokenize_all(train_examples, tokenizer, **settings)
     test, test_report = tokenize_all(test_examples, tokenizer, **settings)
     # A row skipped as one the template cannot render (on_error: skip) is no example anywhere
@@ -123,7 +138,16 @@ def prepare(
             f"{config.path}: no training example left after tokenizing ({report.summary()})"
         )
     return PreparedData(
-        train, test, train_examples, test_examples, removed, report, test_report, leaked, joined
+        train,
+        test,
+        train_examples,
+        test_examples,
+        removed,
+        report,
+        test_report,
+        leaked,
+        joined,
+        asked,
     )
 
 

@@ -24,7 +24,7 @@ from tunelab.data.pipeline import (
     make_rows,
     prepare,
 )
-from tunelab.data.quality.dedup import near_questions
+from tunelab.data.quality.dedup import near_questions, own_rows
 from tunelab.data.tokenize import Tokenized
 from tunelab.errors import TunelabError
 from tunelab.evaluate.facts_file import untaught_note
@@ -266,7 +266,7 @@ def _load_and_prepare(config: Config, resume: bool, device: torch.device, consol
     if resume:
         check_resume_changes(config.run_dir, fitted_config)
     # A typo'd question splits as its twin.
-    data = prepare(fitted_config.data, tokenizer, near_questions)
+    data = prepare(fitted_config.data, tokenizer, near_questions, own_rows)
     return model, tokenizer, fitted_config, data
 
 
