@@ -142,3 +142,15 @@ def test_a_run_trains_with_passages_set_from_the_command_line(files, tmp_path):
     config = Config.from_dict(base.model_dump(), ["data.passages.share=0.5"])
     run = train(config)
     assert Config.from_yaml(run / "config.yaml").data.passages.share == 0.5
+
+
+def test_a_corpus_named_in_a_config_is_read_beside_it_as_its_data_is(tmp_path):
+    from tunelab.config import Config
+
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "qa.jsonl").write_text("{}\n")
+    (tmp_path / "cfg.yaml").write_text(
+        "data:\n  path: qa.jsonl\n  passages: {share: 0.5, corpus: docs}\n"
+    )
+    config = Config.from_yaml(tmp_path / "cfg.yaml")
+    assert config.data.passages.corpus == str(tmp_path / "docs")

@@ -267,14 +267,19 @@ class Config(Section):
             raise TunelabError(f"{path}: a config is a mapping of settings (name: ..., data: ...)")
         # Relative data paths in a config mean relative to the config file, as a user expects.
         data = raw.get("data")
-        for key in ("path", "test_path") if isinstance(data, dict) else ():
-            value = data.get(key)
+        passages = data.get("passages") if isinstance(data, dict) else None
+        for section, key in (
+            (data, "path"),
+            (data, "test_path"),
+            (passages, "corpus"),
+        ):
+            value = section.get(key) if isinstance(section, dict) else None
             if (
                 isinstance(value, str)
                 and not Path(value).is_absolute()
                 and (path.parent / value).exists()
             ):
-                raw["data"][key] = str(path.parent / value)
+                section[key] = str(path.parent / value)
         model = raw.get("model")  # a local base beside the config, as a data file is
         name = model.get("name") if isinstance(model, dict) else None
         if isinstance(name, str) and not Path(name).is_absolute() and (path.parent / name).exists():
