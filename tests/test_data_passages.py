@@ -154,3 +154,21 @@ def test_a_corpus_named_in_a_config_is_read_beside_it_as_its_data_is(tmp_path):
     )
     config = Config.from_yaml(tmp_path / "cfg.yaml")
     assert config.data.passages.corpus == str(tmp_path / "docs")
+
+
+def test_a_row_the_template_cannot_render_is_skipped_as_without_passages(files, tiny, tmp_path):
+    _, tokenizer = tiny
+    tool_turn = [
+        {"role": "user", "content": "What is the default learning rate today?"},
+        {"role": "tool", "content": "lr=2e-4"},
+        {"role": "assistant", "content": "The default learning rate is 2e-4."},
+    ]
+    rows = [
+        {"messages": [{"role": "user", "content": q}, {"role": "assistant", "content": a}]}
+        for q, a in TRAIN
+    ]
+    path = write_jsonl(tmp_path / "with_tool.jsonl", [*rows, {"messages": tool_turn}])
+    config = _config((path, files[1]), share=1.0)
+    config.template, config.on_error = "qa", "skip"
+    data = prepare(config, tokenizer, own_rows=own_rows)
+    assert len(data.report.refused) == 1 and len(data.train) == len(TRAIN)

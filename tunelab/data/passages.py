@@ -23,6 +23,7 @@ from tunelab.data.retrieval import (
 from tunelab.data.split import prompt_key
 from tunelab.data.templates import Example
 from tunelab.data.tokenize import tokenize_example
+from tunelab.errors import TunelabError
 
 
 def with_passages(
@@ -94,9 +95,12 @@ def _fits(
     (its first passages, or its answer) instead of losing its last passages."""
 
     def fits(question: str) -> bool:
-        item = tokenize_example(
-            asking(row, question), tokenizer, config.template, config.system_prompt
-        )
+        try:
+            item = tokenize_example(
+                asking(row, question), tokenizer, config.template, config.system_prompt
+            )
+        except TunelabError:  # a row the template refuses stays as it was, for on_error to judge
+            return False
         return len(item.input_ids) <= config.max_length
 
     return fits
