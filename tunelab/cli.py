@@ -11,7 +11,6 @@ from rich.console import Console
 from rich.markup import escape
 
 from tunelab.compare import cli as compare
-from tunelab.data import cli as data
 from tunelab.data.generate import cli as data_generate
 from tunelab.data.quality import cli as data_quality
 from tunelab.demo import cli as demo
@@ -44,7 +43,7 @@ COMMANDS = {
 DATA_COMMANDS = {
     "inspect": data_quality.inspect_command,
     "check": data_quality.check_command,
-    "split": data.split_command,
+    "split": train.split_command,
     "generate": data_generate.generate_command,
     "augment": data_generate.augment_command,
     "facts": evaluate.facts_command,
