@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from tunelab.data.text import CJK, content_words, stem
-from tunelab.evaluate.answer_words import SWITCHED_OFF, negates
+from tunelab.evaluate.english_negation import SWITCHED_OFF, negates
 
 # A question that asks what is not: "Which OS is not supported?", "What doesn't it need?",
 # "Which formats are unsupported?", "哪些模型不支持导出?": its answer's negations say the facts,
@@ -69,7 +69,7 @@ def affirms(clause: str, denied: frozenset[str], asked: frozenset[str] = frozens
 
 
 def asked_off(question: str) -> frozenset[str]:
-    """The words of `answer_words.SWITCHED_OFF` a question names ("Which tokens are masked?":
+    """The words of `english_negation.SWITCHED_OFF` a question names ("Which tokens are masked?":
     mask; "What does the loss ignore?": ignore): its answer's copula with one of them states its
     subject ("Padding tokens are ignored"), where it denies it otherwise ("Which parts are
     trained? The response is ignored.")."""

@@ -31,8 +31,8 @@ import regex
 
 from tunelab.data.markers import plain_question
 from tunelab.data.text import FUNCTION_WORDS, stem
-from tunelab.evaluate.answer_words import NO_IDIOMS, PAST_VALUE
 from tunelab.evaluate.asked import asks_what_is_not
+from tunelab.evaluate.english_negation import NO_IDIOMS, PAST_VALUE
 from tunelab.evaluate.normalize_numbers import normalize
 from tunelab.evaluate.specific_terms import ADDRESS_OR_CODE, TERMS, TITLE, specific_terms
 from tunelab.evaluate.stated import Words, states

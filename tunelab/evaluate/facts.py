@@ -150,7 +150,7 @@ def stated_for(answer: str, phrase: Phrase, check: FactCheck) -> bool:
 
 # An answer's clauses, for what each affirms: sentence marks and commas before a space, a new
 # line, and the words that turn to a contrast ("Linux is supported but Windows is not"). Not
-# answer_words' _CLAUSE_END, which ends a negation's reach at "and": here "and" joins a list
+# english_negation's _CLAUSE_END, which ends a negation's reach at "and": here "and" joins a list
 # that one verb affirms ("Linux and macOS are supported").
 _CLAUSE = re.compile(
     r"[.;:!?,](?=\s|$)|\n|\b(?:but|however|whereas|while|although|though|yet|except|unlike)\b",

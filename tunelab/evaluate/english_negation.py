@@ -1,0 +1,254 @@
+"""Which words an English answer denies, or leaves unstated: right after a negation ("not 8", "no
+GPU") or taken back by a retraction ("Paris? No, that's wrong"); a few words on in a negation's
+clause, a negated copula's subject ("Windows is not supported"), a hedge's guess ("maybe 32"), what
+others are reported to say ("although some guides say 32") and a past value ("was 30 before 3.2").
+`answer_words` marks them before it matches a phrase."""
+
+from __future__ import annotations
+
+import re
+
+import regex
+
+from tunelab.evaluate.normalize_numbers import GLUED
+
+# English negates what follows it in its clause, within a few words: "not 8", "no GPU", "doesn't
+# run on the CPU", "not the fast GPU", "without a GPU"; so does a contrast or a past value ("16
+# rather than 8", "Lyon instead of Paris", "unlike a GPU", "it used to be 8"), and a claim called
+# wrong ("some docs wrongly say 16"; not "formatted incorrectly cause errors"), and an exception
+# ("every format except Parquet", "all tokens excluding the prompt"; not after a negation in its
+# sentence: "nothing except Linux", "it doesn't run on Windows except via WSL" state Linux, WSL).
+# A clause ends at punctuation or a word that turns it ("but", "however", "than": "no more than
+# 8" states 8), or a limit's verb ("must not exceed 8" states the limit 8).
+_NEGATION = re.compile(
+    r"\b(?:no\s+longer|rather\s+than|instead\s+of|as\s+opposed\s+to|used\s+to\s+be|formerly|not|no|"
+    r"never|cannot|without|neither|nor|none|unable\s+to|lacks|unlike|except(?:\s+for)?|excluding|"
+    r"(?:wrongly|mistakenly|incorrectly|falsely|erroneously)\s+(?:say|state|claim|believe|think|"
+    r"assume|suggest|report|list)\w*)\b|n['’]t\b",
+    re.I,
+)
+_NEGATED_WORDS = 8  # articles not counted
+_DENYING_VERBS = frozenset(
+    "support supports run runs work works include includes offer offers provide provides allow "
+    "allows contain contains have has need needs require requires".split()
+)
+_DENIED_WITH_VERB = 3
+_SCOPE_BREAKS = frozenset("to when whenever if unless until once so where".split())
+_CLAUSE_END = re.compile(
+    r"[,;:.?!)\]](?=\s|$)|[(\[\n—–。，；：！？]|\s-\s|\b(?:but|however|yet|although|though|"
+    r"whereas|while|instead|rather|than|because|since|which|and|except|besides|beyond|apart|"
+    r"aside|other|exceed\w*|surpass\w*|above|below)\b",
+    re.I,
+)
+# A value a text says was so before, no fact of now: "15 seconds (it was 30 seconds before
+# version 3.2.0)", "changed from 30 to 15 seconds", "was 30 until 3.2": not proposed from a
+# reference (a wrong answer saying the old value was credited with it), not stated by an answer.
+_CHANGED = (
+    r"\b(?:changed|changes|increased|decreased|raised|lowered|reduced|went|moved|updated|"
+    r"bumped|dropped)\s+(?:\w+\s+)?"
+)
+PAST_VALUE = re.compile(
+    r"\(([^()]*\b(?:was|were|previously|formerly|before|until|prior|earlier|older)\b[^()]*)\)"
+    rf"|{_CHANGED}from\s+([^,;()]{{1,40}}?)(?:\s+to\b|-(?=\d))"  # "30-15": read as a range
+    r"|\b(?:was|were)\s+([^,;()]{1,40}?)\s+(?:before|until|prior|in\s+(?:older|earlier|previous))\b"
+    # "raised to 4096 tokens from 2048"
+    rf"|{_CHANGED}to\s+[^,;()]{{1,40}}?\s+from\s+([^,;()]{{1,40}}?)"
+    r"(?=\s*(?:[,;.!?)]|$)|\s+(?:in|since|as|by)\b)",
+    re.IGNORECASE,
+)
+# A copula's negation denies its subject too: "Windows is not supported", "8 isn't the default",
+# "CPU support is unavailable", "16 is wrong", "a GPU is unnecessary", "packing is disabled" or
+# "off", "training on a CPU is impossible", "the response is ignored", "the response is masked
+# out of the loss" (not "is false": "resume is false by default" states resume)
+# (the words before it in its clause: not stated there, as those a few words after a negation).
+# Those of `SWITCHED_OFF` put their subject out of use, and a question that asks what is so
+# ("Which tokens are masked?", "What is disabled by default?") is answered by it: there, the
+# answer's same word states its subject ("Prompt tokens are masked", `asked.asked_off`).
+# Each: (as an answer's copula says it, as a question asks it).
+SWITCHED_OFF = {
+    "disable": (r"disabled", r"disabl\w*"),
+    "off": (r"off", r"off"),
+    "ignore": (r"ignored", r"ignor\w*"),
+    "exclude": (r"excluded", r"exclu\w*"),
+    "mask": (r"masked(?:\s+out)?", r"mask\w*"),
+    "leave_out": (r"left\s+out", r"(?:leave|leaves|leaving|left)\s+out"),
+    "remove": (r"removed", r"remov\w*"),
+}
+_NEGATED_COPULA = re.compile(
+    r"\b(?:is|are|was|were)\s+(?:not|no\s+longer|never|unavailable|unsupported|wrong|incorrect|"
+    r"untrue|unnecessary|unneeded|impossible|"
+    + "".join(f"(?P<{key}>{said})|" for key, (said, _) in SWITCHED_OFF.items())
+    + r"a\s+(?:common\s+)?(?:myth|misconception|mistake))\b"
+    r"|\b(?:isn|aren|wasn|weren)['’]t\b",
+    re.I,
+)
+_WORD = regex.compile(rf"[\p{{L}}\p{{N}}\p{{M}}{GLUED}]+")
+_ARTICLE = frozenset({"a", "an", "the"})
+# No negation: "not only X (but also Y)", "not X only", "no doubt", "no matter", nor the "No" that
+# answers before a new sentence ("No it runs on the CPU").
+# "No" that is no verdict either ("No worries, it runs."): derive_facts reads answers' "No" by it.
+NO_IDIOMS = frozenset("doubt problem worries wonder question matter".split())
+_NOT_NEGATING_FIRST = frozenset("just merely simply".split()) | NO_IDIOMS
+_NOT_NEGATING = frozenset({"only", "alone", "solely"})
+_ANSWERING_NO = frozenset("it it's you i we they this that there he she".split())
+# "…, no, that's wrong" takes back what its sentence (or, alone, the one before) said.
+_RETRACTION = re.compile(
+    r"\b(?:that|this|it)(?:['’]s|\s+is|\s+was)\s+(?:wrong|incorrect|false|not\s+(?:right|correct|"
+    r"true))\b(?=\s*(?:[,;:.?!)]|—|--|[-–]\s|$))"  # ending its clause ("it is not true that..."
+    # looks ahead), a dash too: "that's wrong - it is Lyon", "wrong—it is Lyon"
+    r"|\b(?:wait|actually|sorry|oh|hmm)\s*[,.]?\s*no\b(?=\s*[,;:.!—-])"  # "32. Wait, no, 16."
+    r"|(?<=\?)\s*no\b(?=\s*[,;:.!—–-])",  # "16? No, it defaults to 32."
+    re.I,
+)
+_HEDGE = re.compile(r"\b(?:maybe|perhaps|possibly)\b", re.I)
+# What some others say is reported, no claim of the answer's own: "16, although some guides
+# say 32", "while some tutorials recommend 32", "others suggest 32", "although the docs say 32"
+# (after a concession, any source; without one, some others only: "The docs say the default
+# is 32" and "as the docs say" cite the answer's own claim; "Although the default is 32" names no
+# one). What the report says, up to its clause's end, is neither stated nor denied.
+_SOURCES = (
+    r"(?:people|folks|users?|developers?|experts?|authors?|guides?|docs?|documentation|"
+    r"tutorials?|sources?|(?:blog\s+)?posts?|blogs?|articles?|answers?|references?|websites?|"
+    r"sites?|forums?|threads?|papers?)"
+)
+# A verb of saying, with up to two auxiliaries or adverbs before it: a plural's ("say", "said")
+# for "some say", a source's in any form ("some guide says", "some docs list 32", "state"); not
+# "use", which says what is done ("While most users use the default of 16" states 16).
+_BEFORE_SAYING = (
+    r"\s+(?:(?:still|often|also|sometimes|may|might|will|would|can|could|do|did|have|has|had|"
+    r"\w+ly)\s+){0,2}"
+)
+_SAY = (
+    r"(?:say|said|claim(?:ed)?|suggest(?:ed)?|recommend(?:ed)?|mention(?:ed)?|advised?|write|"
+    r"wrote|written|think|thought|believed?|prefer(?:red)?|insist(?:ed)?|argued?|proposed?)"
+)
+_SAYS = (
+    r"(?:says|claims|suggests|recommends|mentions|advises|writes|thinks|believes|prefers|"
+    r"insists|argues|proposes|states?|stated|lists?|listed|reports?|reported)"
+)
+_REPORTED = re.compile(
+    r"\b(?:(?:(?:although|though|while|whereas)\s+(?:(?:some|many|most|several|other|certain|"
+    rf"a\s+few|older|outdated|the)\s+)?{_SOURCES}"
+    rf"|(?:some|other|certain|a\s+few|older|outdated)\s+{_SOURCES}){_BEFORE_SAYING}"
+    rf"(?:{_SAY}|{_SAYS})"
+    # "some say", "others suggest": no noun after "some" ("some use cases", "some lists")
+    rf"|(?:some|others){_BEFORE_SAYING}{_SAY})\b",
+    re.I,
+)
+# A report's clause ends at punctuation or a turn, not at "and" or "than" as a negation's
+# does: "some guides say 16 and 32", "some say more than 32" report both.
+_REPORT_END = re.compile(
+    r"[,;:.?!)\]](?=\s|$)|[(\[\n—–。，；：！？]|\s-\s|\b(?:but|however|yet|whereas|while|"
+    r"although|though|instead)\b",
+    re.I,
+)
+# A report the answer then affirms is its own claim too: "Some guides recommend 16, which is the
+# default", "some say 16, and that is the default", "Some say 16. That's correct."
+_AFFIRMED = re.compile(
+    r"\s*[,;.]?\s*(?:which|(?:and\s+)?(?:that|this|it))(?:\s+is|['’]s)\s+"
+    r"(?:(?:indeed|also|actually|in\s+fact)\s+)?(?:the\s+default|correct|right|true|accurate)\b"
+    r"|\s*[,;.]?\s*(?:and\s+)?they(?:\s+are|['’]re)\s+(?:correct|right)\b",
+    re.I,
+)
+_SAID_AFTER = re.compile(r"\s*:?")
+_SENTENCE_END = re.compile(r"[.?!。！？](?=\s|$)|\n")
+_INTERJECTIONS = frozenset("no sorry wait actually oh well hmm".split())
+
+
+def negates(clause: str, asked: frozenset[str] = frozenset()) -> bool:
+    """Whether a clause holds a negation, or a negated copula ("is not", "is disabled"; not one
+    of the `SWITCHED_OFF` words `asked`, which a question asks about)."""
+    return bool(_NEGATION.search(clause)) or any(
+        not any(copula.group(key) for key in asked) for copula in _NEGATED_COPULA.finditer(clause)
+    )
+
+
+def negated_english(
+    text: str, read_negations: bool = True, asked: frozenset[str] = frozenset()
+) -> tuple[set[int], set[int]]:
+    """Where the words start that an English negation denies right after it ("not Paris", "not
+    the 8") or that a retraction takes back, and those a few words after a negation (with
+    `read_negations` off, a retraction's only)."""
+    starts: set[int] = set()
+    near: set[int] = set()
+    negations = list(_NEGATION.finditer(text)) if read_negations else []
+    reach = {n.start(): _reach_end(text, n) for n in negations}
+    for negation in negations:
+        # "won't work without a GPU" states the GPU: a "without" in a negation's reach turns it
+        # back, and ends that reach.
+        withouts = [n.start() for n in negations if n.group() == "without"
+                    and negation.end() <= n.start() < reach[negation.start()]]  # fmt: skip
+        stop = min(withouts, default=reach[negation.start()])
+        if negation.group() == "without" and any(
+            n.end() <= negation.start() < reach[n.start()] for n in negations if n != negation
+        ):
+            continue
+        if negation.group().lower().startswith(("except", "excluding")) and _NEGATIVE_BEFORE.search(
+            text, _sentence_start(text, negation.start()), negation.start()
+        ):
+            continue  # "nothing except Linux", "doesn't run on Windows except via WSL"
+        scope = _WORD.finditer(text, negation.end(), stop)
+        words = [w for w in scope if w.group() not in _ARTICLE][:_NEGATED_WORDS]
+        # A purpose or a condition after what is denied is a clause of its own: "don't need a
+        # GPU to train on a CPU" states the CPU ("no way to run it on a CPU" does not).
+        breaks = [i for i, w in enumerate(words) if i >= 2 and w.group().lower() in _SCOPE_BREAKS]
+        words = words[: min(breaks, default=len(words))]
+        said = [w.group() for w in words]
+        if not said or said[0] in _NOT_NEGATING_FIRST or _NOT_NEGATING.intersection(said):
+            continue
+        if negation.group() == "no" and said[0] in _ANSWERING_NO:
+            continue
+        starts.add(words[0].start())
+        # "does not support the CPU", "doesn't run on a GPU": what a denied verb of having or
+        # working takes, within a few words, is denied with it (stated elsewhere, it is taken back).
+        taken = 1 + _DENIED_WITH_VERB if said[0].lower() in _DENYING_VERBS else 1
+        starts.update(w.start() for w in words[1:taken])
+        near.update(w.start() for w in words[taken:])
+    for copula in _NEGATED_COPULA.finditer(text) if read_negations else ():
+        if any(copula.group(key) for key in asked):
+            continue  # "Which tokens are masked? Prompt tokens are masked."
+        following = _WORD.findall(text, copula.end(), _reach_end(text, copula))
+        if following[:1] and following[0] in _NOT_NEGATING_FIRST | _NOT_NEGATING:
+            continue  # "Paris is not only the capital..."
+        begins = [m.end() for m in _CLAUSE_END.finditer(text, 0, copula.start())]
+        words = _WORD.finditer(text, max(begins, default=0), copula.start())
+        near.update(w.start() for w in [w for w in words if w.group() not in _ARTICLE][-4:])
+    for hedge in _HEDGE.finditer(text):  # "maybe 32?": a guess, no statement
+        guessed = _WORD.finditer(text, hedge.end(), _reach_end(text, hedge))
+        near.update(w.start() for w in [w for w in guessed if w.group() not in _ARTICLE][:2])
+    for report in _REPORTED.finditer(text):  # "although some guides say 32"
+        start = _SAID_AFTER.match(text, report.end()).end()  # "some say: 32"
+        end = _REPORT_END.search(text, start)
+        end = end.start() if end else len(text)
+        if any(_AFFIRMED.match(text, w.end()) for w in _WORD.finditer(text, start, end)):
+            continue  # "some guides recommend 16, which is the default": the answer's claim too
+        reported = _WORD.finditer(text, start, end)
+        near.update(w.start() for w in reported)
+    for past in PAST_VALUE.finditer(text):  # "was 32 in older versions", "changed from 30"
+        group = next(i for i in range(1, 5) if past.group(i))
+        near.update(w.start() for w in _WORD.finditer(text, past.start(group), past.end(group)))
+    for retraction in _RETRACTION.finditer(text):
+        ends = [0] + [m.end() for m in _SENTENCE_END.finditer(text, 0, retraction.start())]
+        begin = ends[-1]
+        if all(w in _INTERJECTIONS for w in _WORD.findall(text, begin, retraction.start())):
+            begin = ends[-2] if len(ends) > 1 else 0
+        starts.update(
+            w.start() for w in _WORD.finditer(text, begin, retraction.start())
+            if w.group() not in _ARTICLE and w.group() not in _INTERJECTIONS
+        )  # fmt: skip
+    return starts, near - starts
+
+
+_NEGATIVE_BEFORE = re.compile(
+    r"\b(?:no|not|none|nothing|nobody|nowhere|never|neither|nor|cannot|without)\b|n['’]t\b", re.I
+)
+
+
+def _sentence_start(text: str, at: int) -> int:
+    return max((m.end() for m in _SENTENCE_END.finditer(text, 0, at)), default=0)
+
+
+def _reach_end(text: str, negation: re.Match) -> int:
+    """Where a negation's clause ends."""
+    end = _CLAUSE_END.search(text, negation.end())
+    return end.start() if end else len(text)
