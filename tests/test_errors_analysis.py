@@ -334,10 +334,10 @@ def test_french_and_german_answers_are_spelled_by_their_own_dictionary_and_swedi
 def test_no_dictionary_is_loaded_for_answers_with_no_word_to_look_up(monkeypatch):
     # Loading each language's dictionary takes seconds; an answer of the data's own words, or in
     # Chinese, has nothing to look up in any.
-    from tunelab.evaluate import analysis
+    from tunelab.evaluate import spelling
 
     loaded = []
-    monkeypatch.setattr(analysis, "spelling_dictionary", lambda text: loaded.append(text))
+    monkeypatch.setattr(spelling, "spelling_dictionary", lambda text: loaded.append(text))
     rows = [
         row("What is a LoRA adapter?", "Small trainable matrices.", "Trainable matrices added."),
         row("怎么导出模型？", "用 tunelab export。", "运行导出命令就行了。"),

@@ -1,0 +1,103 @@
+"""Misspellings in an answer: the words its language's dictionary (pyspellchecker, one of
+`SPELLING_LANGUAGES`) does not know, leaving out the field's words (`FIELD_WORDS`), the words of the
+question, reference and data, and what is no word (an address, a path, code)."""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import TYPE_CHECKING, Any
+
+from tunelab.data.text import words
+
+if TYPE_CHECKING:
+    from spellchecker import SpellChecker
+
+# Words of the trade an English dictionary lacks; the training data and test set add their own.
+FIELD_WORDS = frozenset(
+    "dataset datasets dataframe dataframes finetune finetuned finetuning pretrain pretrained "
+    "pretraining tokenizer tokenizers tokenize tokenized hyperparameter hyperparameters subword "
+    "overfitting underfitting softmax relu qlora chunking embeddings safetensors gguf ggml vllm "
+    "ollama cpp cuda onnx llm llms nlp ml mlops automl chatbot chatbots chatgpt openai "
+    "huggingface pytorch tensorflow keras numpy scikit sklearn jupyter gpu gpus cpu cpus tpu "
+    "npu ssd api apis sdk sdks cli gui ui ux url urls http https html css json yaml xml csv pdf "
+    "sql nosql postgres postgresql mysql sqlite mongodb redis hadoop kubernetes github gitlab "
+    "repo repos macos golang config configs backend frontend fullstack runtime workflow "
+    "workflows middleware serverless microservice microservices async codebase refactor "
+    "refactoring devops preprocess preprocessed preprocessing metadata timestamp timestamps username login localhost "
+    "hostname ip ipv6 dns vpn ssl tls oauth jwt webhook webhooks cron crontab stdout stderr "
+    "stdin enum enums struct structs iterable regex regexes utf ascii emoji emojis app apps "
+    "smartphone smartphones blockchain cryptocurrency cybersecurity malware wifi ecommerce "
+    "fintech analytics hashtag hashtags podcasts livestream superset supersets esports env envs "
+    "obj args kwargs params init str int bool dict dicts tuple tuples src dst tmp namespace "
+    "namespaces dataclass dataclasses filename filenames filepath filepaths subfolder subfolders "
+    "changelog readme checkbox dropdown multimodal leaderboard leaderboards".split()
+)
+_LETTERS = re.compile(r"[^\W\d_]+")  # runs of letters, any script
+# Letters and digits, kept whole across an apostrophe: the dictionary knows "isn't", not "isn".
+_TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
+_CAMEL = re.compile(r"[A-Za-z][a-z]+")  # "JavaScript" -> Java, Script
+# pyspellchecker's dictionaries for languages written in Latin letters (only ASCII words are
+# checked), English first: it wins a tie.
+SPELLING_LANGUAGES = ("en", "fr", "de", "es", "pt", "it", "nl")
+
+
+@functools.cache
+def _dictionary(language: str) -> SpellChecker:
+    from spellchecker import SpellChecker
+
+    return SpellChecker(language=language)
+
+
+def spelling_dictionary(text: str) -> SpellChecker | None:
+    """The dictionary of the language `text` is written in: of SPELLING_LANGUAGES, the one that
+    knows the most of its words, when that is more than half of them; None for a language
+    without one (Swedish, Hindi), whose every word a dictionary would report."""
+    text_words = set(words(text))
+    english = _dictionary("en")
+    if not english.unknown(text_words):  # most rows: the other dictionaries need not be loaded
+        return english
+    best = max(
+        (_dictionary(language) for language in SPELLING_LANGUAGES),
+        key=lambda dictionary: len(dictionary.known(text_words)),
+    )
+    return best if 2 * len(best.known(text_words)) > len(text_words) else None
+
+
+def misspellings(row: dict[str, Any], known: set[str]) -> list[str]:
+    """Words of the answer its language's dictionary does not know, leaving out words of the
+    question, reference or data; none where no dictionary fits. The question and reference say
+    the language too: an answer of typos alone is not in any."""
+    # Not spelling: a web address, a path or a model id ("EleutherAI/pythia-410m" read as
+    # "eleuther"), code in backticks; nor the word a reply cut off at its token limit ends in
+    # ("...the `crit" read "crit").
+    answer = _NOT_WORDS.sub(" ", row["answer"]).replace("\u2019", "'")
+    tokens = _TOKEN.findall(answer)
+    if row.get("finish_reason") == "length" and re.search(r"\w$", row["answer"].rstrip("`*_")):
+        tokens = tokens[:-1]
+    candidates = {p for t in tokens for p in _spelled_parts(t, known) if len(p) > 2} - known
+    if not candidates:  # no dictionary to load (a Chinese answer, one of the data's own words)
+        return []
+    dictionary = spelling_dictionary(f"{row['question']} {row['reference']} {answer}")
+    return sorted(dictionary.unknown(candidates)) if dictionary else []
+
+
+_NOT_WORDS = re.compile(
+    r"https?://\S+|www\.\S+|`[^`]*`?|\b[\w.-]+/[\w./-]+|\b\w+\.(?:com|org|io|net|ai|dev)\b\S*"
+)
+
+
+def _spelled_parts(token: str, known: set[str]) -> list[str]:
+    """The lower-cased pieces of one token to look up in the dictionary."""
+    # A known word is known whole: cut at case or digits, "NumPy" and "gpt4" from the question
+    # would be reported as "num" and "gpt".
+    if token.lower() in known:
+        return []
+    # Cutting "café" or "東京" at its accent (below) would report fragments ("caf"), so only
+    # all-ASCII words are checked.
+    if not token.isascii():
+        return []
+    token = re.sub(r"'s$", "", token, flags=re.I)  # "tunelab's" is "tunelab"
+    if "'" in token:
+        return [token.lower()]
+    return [p.lower() for run in _LETTERS.findall(token) for p in _CAMEL.findall(run)]
