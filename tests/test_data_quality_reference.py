@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tunelab.data.quality import dedup, diversity
+from tunelab.data.quality import dedup, diversity, typos
 from tunelab.data.quality.check import check_file
 from tunelab.data.quality.findings import QualityConfig
 from tunelab.data.quality.report import sections
@@ -71,7 +71,7 @@ def with_typos(texts: list[str], seed: int) -> list[str]:
 def brute_near(texts: list[str], threshold: float) -> set[tuple[int, int]]:
     found = [words(t) for t in texts]
     norms = [normalize_text(t) for t in texts]
-    sets, slips = [dedup.shingles(w) for w in found], dedup.slip_table(dedup.word_rows(found))
+    sets, slips = [dedup.shingles(w) for w in found], typos.slip_table(typos.word_rows(found))
     return {
         (i, j)
         for i, j in combinations(range(len(texts)), 2)
@@ -151,7 +151,7 @@ def test_lamini_test_questions_with_typos_leak_from_every_train_row_at_the_thres
     questions, _ = lamini_texts()
     train, test = questions[:300], with_typos(questions[200:400], seed=1)
     found = [words(t) for t in train + test]
-    slips = dedup.slip_table(dedup.word_rows(found))
+    slips = typos.slip_table(typos.word_rows(found))
     want = {
         (i, j)
         for i in range(len(train))

@@ -10,7 +10,7 @@ from pathlib import Path
 from tunelab.config import fit_max_length
 from tunelab.data.load import Loaded, holds_no_rows, read_examples
 from tunelab.data.markers import find_markers, plain_question
-from tunelab.data.quality import dedup, diversity, pii
+from tunelab.data.quality import dedup, diversity, pii, typos
 from tunelab.data.quality.findings import QualityConfig, QualityReport
 from tunelab.data.quality.junk import junk_reason, repeats_question
 from tunelab.data.split import duplicate_key, near_keys, prompt_key
@@ -122,7 +122,7 @@ def varying_questions(examples: list[Example], questions: list[str]) -> list[str
     ]
 
 
-def whole_words(tokenizer) -> dedup.Whole:
+def whole_words(tokenizer) -> typos.Whole:
     """Whether a lower-cased word is one token of `tokenizer` after a space: a word of the
     language ("modes", "latent"), never a typo of another; a slip makes a rarer string, which a
     tokenizer trained on much text splits ("pasword": "pas" + "word")."""
