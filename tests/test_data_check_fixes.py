@@ -12,11 +12,11 @@ import pytest
 from typer.testing import CliRunner
 
 from tunelab.cli import app
-from tunelab.data.chunking import document_text, read_sections
 from tunelab.data.file_text import DataError
 from tunelab.data.load import load_examples, read_examples
 from tunelab.data.quality.check import check_file, write_clean
 from tunelab.data.quality.findings import QualityConfig
+from tunelab.data.sections import document_text, read_sections
 from tunelab.data.write import split_file, write_jsonl
 from tunelab.errors import TunelabError
 from tunelab.evaluate.bench.tasks import get_task

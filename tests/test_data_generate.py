@@ -11,12 +11,13 @@ import pytest
 from typer.testing import CliRunner
 
 from tunelab.cli import app
-from tunelab.data.chunking import chunk_document, count_tokens, find_documents, read_sections
+from tunelab.data.chunking import chunk_document, count_tokens
 from tunelab.data.generate.documents import generate_dataset
 from tunelab.data.generate.headings import heading_question
 from tunelab.data.generate.llm import parse_pairs
 from tunelab.data.generate.shared import GenerateConfig
 from tunelab.data.generate.template_qa import template_pairs
+from tunelab.data.sections import find_documents, read_sections
 from tunelab.errors import TunelabError
 
 DOCS = Path(__file__).parent / "fixtures" / "docs"
@@ -407,7 +408,8 @@ def test_an_empty_document_is_named_not_silently_left_out(tmp_path):
 
 
 def test_setext_headings_record_their_own_line_and_long_words_keep_the_budget():
-    from tunelab.data.chunking import markdown_sections, split_text
+    from tunelab.data.chunking import split_text
+    from tunelab.data.sections import markdown_sections
 
     [section] = markdown_sections("Intro\n=====\n\nBody text.\n")
     assert (section.headings, section.line) == (["Intro"], 1)
@@ -418,7 +420,7 @@ def test_setext_headings_record_their_own_line_and_long_words_keep_the_budget():
 
 
 def test_an_rst_title_between_two_rules_is_the_document_s_heading():
-    from tunelab.data.chunking import markdown_sections
+    from tunelab.data.sections import markdown_sections
 
     # numpy.ma's README.rst: its title and both "=====" lines were the first section's text, and
     # "What is ma?" was answered "================ A guide to masked arrays in NumPy ====...".
@@ -493,7 +495,7 @@ def test_a_crash_between_two_pairs_of_a_chunk_leaves_the_chunk_to_be_made_again(
 
 
 def test_a_code_fence_closes_only_at_a_fence_like_its_own():
-    from tunelab.data.chunking import fenced_parts, markdown_sections
+    from tunelab.data.sections import fenced_parts, markdown_sections
 
     # As in CommonMark: a longer fence can show a shorter one, ~~~ does not close ```, and an
     # unclosed fence runs to the end. Code's `#` lines are never headings.

@@ -5,7 +5,8 @@ would ask of them."""
 from __future__ import annotations
 
 from tests.conftest import pairs_of
-from tunelab.data.chunking import chunk_document, document_text
+from tunelab.data.chunking import chunk_document
+from tunelab.data.sections import document_text
 
 
 def test_imperative_headings_faq_entries_and_table_rows_read_as_a_person_wrote_them(tmp_path):

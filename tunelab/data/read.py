@@ -13,9 +13,9 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
-from tunelab.data.chunking import DOC_SUFFIXES, document_text
 from tunelab.data.csv_files import read_csv
 from tunelab.data.file_text import DataError, json_lines, utf8_text
+from tunelab.data.sections import DOC_SUFFIXES, document_text
 from tunelab.errors import TunelabError
 
 # The columns that identify each shape, in the order auto-detection tries them.

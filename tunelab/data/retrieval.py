@@ -103,8 +103,9 @@ def load_corpus(
     """Passages from a Q&A/instruction/chat file (each pair one passage, a long answer cut in
     pieces; rows read as `shape` and `fields` say), or from documents (Markdown, text, HTML, PDF; a folder recursively) cut
     along paragraphs."""
-    from tunelab.data.chunking import DOC_SUFFIXES, chunk_document, find_documents
+    from tunelab.data.chunking import chunk_document
     from tunelab.data.load import load_examples
+    from tunelab.data.sections import DOC_SUFFIXES, find_documents
 
     path = Path(path)
     if not path.exists():

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from tunelab.data.chunking import LIST_ITEM, fenced_parts
+from tunelab.data.sections import LIST_ITEM, fenced_parts
 
 # `term`: ..., **Term**: ..., Term: ... (a plain term never starts inside a code span).
 DEFINITION = re.compile(

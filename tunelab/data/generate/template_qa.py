@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tunelab.data.chunking import Chunk, fenced_parts
+from tunelab.data.chunking import Chunk
 from tunelab.data.generate.blocks import blocks_of, clean, split_sentences
 from tunelab.data.generate.capitals import lower_first
 from tunelab.data.generate.headings import STEP_VERBS, heading_question
@@ -30,6 +30,7 @@ from tunelab.data.generate.structured import (
     table_pairs,
     without_faq,
 )
+from tunelab.data.sections import fenced_parts
 
 # "To add an exclusion rule:" before its steps: "How do I add an exclusion rule?".
 TASK_INTRO = re.compile(r"^To (?P<task>[a-z]\w+ [^:]{2,80}):$")
