@@ -293,8 +293,8 @@ def stop_at_turn_end(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase)
 
 def eos_ids(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase) -> list[int]:
     """The tokens a reply ends at: the EOS, the checkpoint's own, and the chat template's end of
-    a turn (where it is no EOS, training ends replies with it: `templates.turn_end`)."""
-    from tunelab.data.templates import turn_end
+    a turn (where it is no EOS, training ends replies with it: `chat_template.turn_end`)."""
+    from tunelab.data.chat_template import turn_end
 
     ids = {tokenizer.eos_token_id}
     if end := turn_end(tokenizer):

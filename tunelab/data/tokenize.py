@@ -185,7 +185,7 @@ def trained_last_exchange_only(example: Example, template: str) -> bool:
 
 def trained_last_reply_only(example: Example, item: Tokenized, template: str) -> bool:
     """Whether a chat of several replies was trained on its last one only (its chat template
-    rewrites earlier replies once they are history: `templates._chat_segments`)."""
+    rewrites earlier replies once they are history: `chat_template.chat_segments`)."""
     if template != "chat" or example.text is not None:
         return False
     replies = sum(m["role"] == "assistant" for m in example.messages[1:])

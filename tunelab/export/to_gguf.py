@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
-from tunelab.data.templates import turn_end
+from tunelab.data.chat_template import turn_end
 from tunelab.data.write import cannot_write, check_writable
 from tunelab.errors import TunelabError
 from tunelab.export.merged import load_merged
@@ -198,7 +198,7 @@ def _write_tokenizer(writer, tokenizer: PreTrainedTokenizerBase, vocab_size: int
         if token_id is not None:
             getattr(writer, f"add_{key}_token_id")(token_id)
     if (end := turn_end(tokenizer)) and end != tokenizer.eos_token:
-        # A reply ends at its chat turn's end (templates.turn_end): llama.cpp stops there too.
+        # A reply ends at its chat turn's end (chat_template.turn_end): llama.cpp stops there too.
         writer.add_eot_token_id(tokenizer.convert_tokens_to_ids(end))
     writer.add_add_bos_token(False)  # chat templates write their own start tokens
     writer.add_add_space_prefix(False)

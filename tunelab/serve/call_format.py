@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from tunelab.data.templates import turn_end
+from tunelab.data.chat_template import turn_end
 from tunelab.data.tool_calls import PROBE_ARGUMENT, PROBE_NAME, call_in_json, rendered
 
 if TYPE_CHECKING:

@@ -9,7 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import partial
 
-from tunelab.data.templates import Prompt, require_chat_template
+from tunelab.data.chat_template import require_chat_template
+from tunelab.data.templates import Prompt
 from tunelab.errors import TunelabError
 from tunelab.generate import Generation, generate
 from tunelab.reply_limit import DEFAULT_MAX_NEW_TOKENS
