@@ -127,6 +127,18 @@ def test_passages_that_would_not_fit_max_length_are_left_out(files, tiny):
     assert max(shown) < 3 and data.with_passages == sum(map(bool, shown)) > 0
 
 
+def test_the_summary_says_how_many_rows_drawn_for_passages_stayed_bare(files, tiny):
+    _, tokenizer = tiny
+    config = _config(files, share=1.0, k=3)
+    config.max_length = (
+        120  # room for few rows' passages: the tiny tokenizer's tokens are characters
+    )
+    data = prepare(config, tokenizer, own_rows=own_rows)
+    bare = data.drawn_for_passages - data.with_passages
+    assert data.drawn_for_passages == len(load_examples(files[0])) and bare > 0
+    assert f"({data.drawn_for_passages} drawn; {bare} asked bare:" in data.summary()
+
+
 def test_off_by_default_the_rows_are_asked_as_written(files, tiny):
     _, tokenizer = tiny
     data = prepare(_config(files), tokenizer)

@@ -32,9 +32,10 @@ def with_passages(
     config: DataConfig,
     tokenizer: PreTrainedTokenizerBase,
     own_rows: OwnRows | None = None,
-) -> tuple[list[Example], int]:
+) -> tuple[list[Example], int, int]:
     """The training rows with a data.passages.share of them (drawn by data.seed) asked with the
-    passages found for them, and how many were. A row's own rows (itself, and rows asking its
+    passages found for them, how many were, and how many were drawn (a row BM25 finds nothing
+    for, or that no passage fits beside, stays bare). A row's own rows (itself, and rows asking its
     question: `own_rows`, by default the same question word for word) are never its passages,
     or it would learn to copy its answer from them; rows of its fact asked otherwise are, as
     they are what retrieval finds at test time. No test row is ever a passage."""
@@ -42,7 +43,7 @@ def with_passages(
     own_rows = own_rows or same_question
     chosen = chosen_rows(train, settings.share, config.seed)
     if not chosen:
-        return train, 0
+        return train, 0, 0
     corpus = load_corpus(settings.corpus) if settings.corpus else qa_passages(train)
     # The default corpus holds no test row (they were split off); a given one may.
     tested = set().union(*own_rows(corpus, tests)) if tests else set()
@@ -55,7 +56,7 @@ def with_passages(
         if kept:
             out[i] = asking(row, question)
             asked += 1
-    return out, asked
+    return out, asked, len(chosen)
 
 
 def chosen_rows(train: list[Example], share: float, seed: int) -> list[int]:

@@ -45,6 +45,7 @@ class PreparedData:
     leaked_removed: int = 0  # training examples that repeated a question of data.test_path
     near_repeats: str = ""  # questions test_size did not draw, held out as near repeats, said
     with_passages: int = 0  # training rows asked with retrieved passages (data.passages)
+    drawn_for_passages: int = 0  # of which some may stay bare: nothing found, or nothing fits
 
     def summary(self) -> str:
         parts = [
@@ -55,8 +56,8 @@ class PreparedData:
             parts.append(f"{self.leaked_removed} training examples asking a test question removed")
         if self.near_repeats:
             parts.append(self.near_repeats)
-        if self.with_passages:
-            parts.append(f"{self.with_passages} training examples asked with retrieved passages")
+        if self.drawn_for_passages:
+            parts.append(self._passages_said())
         # Both sides' truncation counts: an eval set quietly shrunk by `drop` skews eval loss.
         # A side's report that only repeats its count says nothing new.
         for side, report, examples in (
@@ -67,6 +68,17 @@ class PreparedData:
             if said != f"{len(examples)} examples":
                 parts.append(f"{side}: {said}")
         return "; ".join(parts)
+
+    def _passages_said(self) -> str:
+        asked, drawn = self.with_passages, self.drawn_for_passages
+        said = f"{asked} training examples asked with retrieved passages"
+        if asked == drawn:
+            return said
+        # Otherwise the share a user set reads as met while fewer rows learned to read passages.
+        return (
+            f"{said} ({drawn} drawn; {drawn - asked} asked bare: BM25 found no passage sharing "
+            "a word with them, or none fits data.max_length beside the answer)"
+        )
 
 
 def check_data_files(config: DataConfig) -> None:
@@ -124,7 +136,7 @@ def prepare(
             f"{leaked} asking a question of the test set ({config.test_path or 'the split'})"
         )
     # After the split, so no test row is ever a training row's passage.
-    train_examples, asked = with_passages(
+    train_examples, asked, drawn = with_passages(
         train_examples, test_examples, config, tokenizer, own_rows
     )
     train, report = tokenize_all(train_examples, tokenizer, **settings)
@@ -148,6 +160,7 @@ def prepare(
         leaked,
         joined,
         asked,
+        drawn,
     )
 
 
