@@ -1,0 +1,220 @@
+"""Template mode tells a sentence's subject from its verb before it asks anything: a verb read
+by its form and place, plural subjects and their bare verbs, participles, steps, modifiers,
+formulas and phrases before the subject (tunelab/data/generate/subject_and_verb.py). Sentence
+questions as a whole: test_data_generate_template.py."""
+
+from __future__ import annotations
+
+import pytest
+
+from tunelab.data.generate.questions import sentence_question
+
+
+@pytest.mark.parametrize(
+    ("sentence", "question"),
+    [
+        # From numpy.ma's README, lm-eval's HumanEval page and MLflow's skills: each was asked
+        # "did" of a subject that is none ("What did invoke the match?", "How did everything went
+        # fine until I need?", "Where did evaluating Large Language Models train?").
+        ("Invoke the matched skill using the Skill tool.", None),
+        ("Confirm the same regression now passes and controls remain green.", None),
+        ("Verify installed constructors; `Correctness` is a judge.", None),
+        ("Fetch and read at least one fresh persisted trace.", None),
+        ("Uncomment and set to True to select maskedarray everywhere.", None),
+        ("Everything went fine until I needed to subclass my new class.", None),
+        ("Evaluating Large Language Models Trained on Code.", None),
+        ("Apart from a couple of issues listed below, the behavior is the same.", None),
+        ("Getting started → `mlflow-onboarding`.", None),  # "What did getting start?"
+        # A verb joined to the next by "and" leaves no subject for that one.
+        ("The agent compresses and uploads each file.", None),  # "What does the agent compresses and upload?"
+        # What did a thing named so, or a determiner's noun, do: still asked.
+        ("The old evaluation guide used `MemAlignOptimizer` from the optimizers module.",
+         "What did the old evaluation guide use?"),
+        ("Ferrylog dropped the `--legacy` flag.", "What did Ferrylog drop?"),
+        ("Training runs on the GPU.", "Where does training run?"),
+    ],
+)  # fmt: skip
+def test_did_is_asked_only_of_a_subject_and_a_step_of_any_verb_is_asked_nothing(sentence, question):
+    assert sentence_question(sentence) == question
+
+
+@pytest.mark.parametrize(
+    ("sentence", "question"),
+    [
+        # MLflow's guides: a plural noun after a one-word modifier read as its verb.
+        ("Conditional changes need cases where the behavior must not fire.", None),  # "What does conditional change?"
+        ("Metric-only runs and empty score tables are not success.", None),  # "What does Metric-only run?"
+        ("Built-ins supply tested scaffolding, not proof.", None),  # "What did built-ins supply test?"
+        # A one-word subject with its verb still asks.
+        ("Training runs on the GPU.", "Where does training run?"),
+        ("Packing puts several examples in one row.", "What does packing put?"),
+        ("ARC-Easy moved by one point.", "How did ARC-Easy move?"),  # a name, not a modifier
+    ],
+)  # fmt: skip
+def test_a_modifier_and_its_plural_noun_are_no_subject_and_verb(sentence, question):
+    assert sentence_question(sentence) == question
+
+
+@pytest.mark.parametrize(
+    ("sentence", "question"),
+    [
+        # Real sentences of docs/knowledge.md whose verbs VERBS lacks: each was asked nothing.
+        ("The log names the weights and generation settings it was made with.",
+         "What does the log name?"),
+        ("A vote names its token.", "What does a vote name?"),
+        ("`tunelab judge`'s leaderboard draws its verdicts by question the same way.",
+         "What does `tunelab judge`'s leaderboard draw?"),
+        ("`data.fields` maps other column names.", "What does `data.fields` map?"),
+        ("Ferrylog ships logs to the collector.", "What does Ferrylog ship?"),
+        ("The agent compresses each file before the upload.", "What does the agent compress?"),
+        ("The agent rotates the log when it reaches 100 MB.", "When does the agent rotate the log?"),
+        # Read by form alone these are no verbs, or no verbs with an object: still nothing.
+        ("Sample pairs per mode are shown below it.", None),
+        ("A CPU run goes the other way by default.", None),
+        ("Train loss falls below 0.5 by epoch 1.", None),
+        ("Nine other kinds of work take 1–5% each.", None),
+        ("The same recipe for 2 epochs stated 73.2% over 1 epoch.", None),
+        ("`tunelab bench RUN BASE` does the same per benchmark.", None),
+    ],
+)  # fmt: skip
+def test_a_verb_outside_the_list_is_read_by_its_form_and_place(sentence, question):
+    assert sentence_question(sentence) == question
+
+
+def test_what_a_thing_used_to_do_is_not_asked_how_it_used():
+    # From typer's README: "Typer used to depend on Click" was asked "How did Typer use?".
+    assert sentence_question("Typer used to depend on Click as well.") is None
+    assert sentence_question("The demo used 2 cores.") == "What did the demo use?"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "question"),
+    [
+        # A plural subject takes a verb's bare form: each of these was asked nothing.
+        ("`/leaderboard` and `/api/ratings` name the models.",
+         "What do `/leaderboard` and `/api/ratings` name?"),
+        ("The logprobs score the tokens of the prompt.", "What do the logprobs score?"),
+        ("Benchmarks measure the speed of each mode.", "What do benchmarks measure?"),
+        ("The CLI and the Python API share one config object.",
+         "What do the CLI and the Python API share?"),
+        # Nouns that read as bare verbs after a plural, and plurals read as subjects: nothing,
+        # or the question of the verb that follows them.
+        ("The runs folder holds the weights.", "What does the runs folder hold?"),
+        ("Rows like the ones above are dropped.", "Are rows like the ones above dropped?"),
+        ("Pairs with a short answer score lower.", None),
+        ("Release notes list the changes since 0.9.", "What do release notes list?"),
+        ("Benchmarks run nightly on the GPU.", None),
+        ("Between 2 and 4 workers share the queue.", None),
+        ("Your checkpoints keep the optimizer state.", "What do my checkpoints keep?"),
+    ],
+)  # fmt: skip
+def test_a_plural_subject_s_bare_verb_is_asked_what_it_does(sentence, question):
+    assert sentence_question(sentence) == question
+
+
+@pytest.mark.parametrize(
+    ("sentence", "question"),
+    [
+        # "runs" after a lone "Your" or a noun's modifier was read as the verb: "What does my
+        # run?", "What does test run?". A possessive is no subject, and a plural noun followed
+        # by its own verb is the subject's noun.
+        ("Your runs write a log.", "What do my runs write?"),
+        ("Your runs use the GPU when one is free.", "When do my runs use the GPU?"),
+        ("Your run uses the GPU when one is free.", "When does my run use the GPU?"),
+        ("Test runs skip the slow tests.", "What do test runs skip?"),
+        ("Unit tests cover the training loop.", "What do unit tests cover?"),
+        ("The unit tests cover the training loop.", "What do the unit tests cover?"),
+        ("Log files name the run they belong to.", "What do log files name?"),
+        # A verb after its object is a step's ("Let tests skip ..."), and one that takes a bare
+        # verb ("helps find") is the verb.
+        ("Let tests skip the network.", None),
+        ("`tunelab doctor` helps find the missing file.", None),
+        ("`make test-fast` skips the few tests marked slow.", "What does `make test-fast` skip?"),
+        # A participle before a noun is no subject (from benchmarks/README.md: "What does
+        # simulated judge?").
+        ("Simulated judges vote on random pairs of models.", None),
+        ("Cached rows skip the tokenizer.", "What do cached rows skip?"),
+        # A plural noun and code, then a verb: a clause (from benchmarks/README.md: "What does
+        # the fewest 80 GB GPUs `tunelab plan` do?").
+        ("The fewest 80 GB GPUs `tunelab plan` says each run fits on.", None),
+        ("The tests `make test` runs take 2 minutes.", None),
+        ("The command `tunelab plan` says each run fits on one GPU.",
+         "What does the command `tunelab plan` say?"),
+        # A noun after "the" is no verb (was "What does rerun 2026-12-01 after words the answer?").
+        ("Rerun 2026-12-01 after words the answers say all along stopped being proposed.", None),
+    ],
+)  # fmt: skip
+def test_a_plural_noun_before_its_verb_is_the_subject_s_not_the_verb(sentence, question):
+    assert sentence_question(sentence) == question
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # From benchmarks/README.md: each asked a question of the words after the preposition
+        # ("What does against the 75.0% run the answer?", "What does under torchrun a Ctrl-C
+        # save?"); its subject comes after a phrase no rule reads.
+        "Against the 75.0% run the answers moved by 6 of 56, 4 lost and 2 gained.",
+        "Over all seven runs of this engine code the medians are 4.82x, 7.61x and 1.56x.",
+        "Under torchrun a Ctrl-C saves the last step but measures no last eval loss.",
+        "Within a section the newest runs come first where a summary says so.",
+    ],
+)
+def test_a_sentence_opening_with_a_phrase_before_its_subject_is_asked_nothing(sentence):
+    assert sentence_question(sentence) is None
+
+
+@pytest.mark.parametrize(
+    ("sentence", "question"),
+    [
+        # From README and benchmarks/README.md: an -ed word whose sentence's verb comes later
+        # describes its noun ("A run trained with `qa`" has no turns), and was asked as the verb.
+        ("A run trained with `qa` or `alpaca` has no turns.", None),
+        ("A compare cut short asks only the questions left when run again.", None),
+        ("The model trained on the demo set is saved to `runs/demo`.", None),
+        # The sentence's own verb in the past: asked as before.
+        ("The demo used 2 cores and finished in 8 minutes.", "What did the demo use?"),
+        ("The demo used two runs of the recipe.", "What did the demo use?"),
+        ("The run stopped at step 40 and resumed from there.", "When did the run stop?"),
+    ],
+)
+def test_a_participle_before_the_sentence_s_verb_is_not_asked_as_its_verb(sentence, question):
+    assert sentence_question(sentence) == question
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # From benchmarks/README.md: a formula and a label read as a subject and its verb
+        # ("What did peak = hold?", "What did tried and not keep?").
+        "Peak = held (weights, state) + max(end of forward, backward) + runtime.",
+        "Tried and not kept: parts of 16 KB with prefetch 4 KB ahead.",
+    ],
+)
+def test_a_formula_or_a_negated_label_is_no_subject(sentence):
+    assert sentence_question(sentence) is None
+
+
+@pytest.mark.parametrize(
+    ("sentence", "question"),
+    [
+        # From MLflow's evaluation guide: a step the reader takes has no subject to ask about.
+        ("Do not delete runs unless the user requests it.", None),  # "What does do not delete run?"
+        ("Investigate suspicious uniform scores against actual responses.", None),
+        ("Distinguish scored negatives from scorer failures.", None),  # "What did distinguish score?"
+        ("Decorate code checks with the scorer decorator.", None),
+        ("Identify trace-only upgrades separately.", None),
+        ("Re-register changed definitions only after the small check.", None),
+        # A participle before its noun is no verb: "What did historical support?"
+        ("Historical supported names include `min` and `max`.",
+         "What do historical supported names include?"),
+        ("Malformed/missing required inputs should not silently pass.", None),
+        # A verb with no object is the sentence's verb all the same: none comes after it.
+        ("Completion means the process exited successfully.", None),  # "What did completion means the process exit?"
+        # A thing's name that is also a verb stays a subject.
+        ("The scorer validates the inputs first.", "What does the scorer validate?"),
+        ("Duplicate rows are removed.", "Are duplicate rows removed?"),
+    ],
+)  # fmt: skip
+def test_a_step_a_participle_or_a_verb_without_object_gets_no_false_question(sentence, question):
+    assert sentence_question(sentence) == question
