@@ -28,6 +28,16 @@ def _press_ctrl_c_during_step(monkeypatch, step: int, times: int = 1) -> None:
     monkeypatch.setattr(loop, "accumulate_gradients", presses_ctrl_c)
 
 
+def _ctrl_c_on_entering(real):
+    """`real`, pressing Ctrl-C as it is called (and then running it, as after a keypress)."""
+
+    def presses_ctrl_c(*args, **kwargs):
+        signal.raise_signal(signal.SIGINT)
+        return real(*args, **kwargs)
+
+    return presses_ctrl_c
+
+
 def test_ctrl_c_saves_a_checkpoint_and_the_command_exits_130(tmp_path, qa_file, monkeypatch):
     config = tiny_config(tmp_path, qa_file, max_steps=50, save_every=100)
     config.to_yaml(tmp_path / "run.yaml")
@@ -42,12 +52,7 @@ def test_ctrl_c_while_the_model_loads_says_training_had_not_started(tmp_path, qa
     # It exited 130 without a word: the loop's own line comes only once steps run.
     config = tiny_config(tmp_path, qa_file)
     config.to_yaml(tmp_path / "run.yaml")
-    real = session.load_model
-
-    def presses_ctrl_c(*args, **kwargs):
-        signal.raise_signal(signal.SIGINT)
-        return real(*args, **kwargs)
-
+    presses_ctrl_c = _ctrl_c_on_entering(session.load_model)
     monkeypatch.setattr(session, "load_model", presses_ctrl_c)
     result = CliRunner().invoke(app, ["train", str(tmp_path / "run.yaml")])
     assert result.exit_code == 130
@@ -67,12 +72,7 @@ def test_ctrl_c_after_the_run_folder_is_written_says_how_to_go_on(tmp_path, qa_f
     # word, the folder holding a config and no step.
     config = tiny_config(tmp_path, qa_file)
     config.to_yaml(tmp_path / "run.yaml")
-    real = loop.iterate_batches
-
-    def presses_ctrl_c(*args, **kwargs):
-        signal.raise_signal(signal.SIGINT)
-        return real(*args, **kwargs)
-
+    presses_ctrl_c = _ctrl_c_on_entering(loop.iterate_batches)
     monkeypatch.setattr(loop, "iterate_batches", presses_ctrl_c)
     result = CliRunner().invoke(app, ["train", str(tmp_path / "run.yaml")])
     assert result.exit_code == 130
