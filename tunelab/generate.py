@@ -242,7 +242,7 @@ def asked(
 ) -> list[str]:
     """Each question as the model is asked it: rendered with the template it was trained with."""
     prompt = Prompt(template, system_prompt)
-    return [prompt.asking(q, tokenizer) for q in questions]
+    return [prompt.question(q, tokenizer) for q in questions]
 
 
 def check_questions_fit(

@@ -187,7 +187,7 @@ def _ask(
     room = context_length(model, tokenizer) - cfg.max_new_tokens
 
     def fits(example: Example, question: str) -> bool:
-        rendered = prompt.asking(example.with_question(question), tokenizer)
+        rendered = prompt.question(example.with_question(question), tokenizer)
         return len(tokenizer(rendered, add_special_tokens=False).input_ids) <= room
 
     for rag in (False, True):

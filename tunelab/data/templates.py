@@ -101,10 +101,7 @@ class Prompt:
     template: str = "chat"
     system_prompt: str | None = None
 
-    def question(self, question: str, tokenizer: PreTrainedTokenizerBase) -> str:
-        return render_prompt(Example.qa(question), tokenizer, self.template, self.system_prompt)
-
-    def asking(self, item: str | Example, tokenizer: PreTrainedTokenizerBase) -> str:
+    def question(self, item: str | Example, tokenizer: PreTrainedTokenizerBase) -> str:
         """A question alone, or the prompt of a test row's last reply as training trained it:
         with the chat template, the turns before it, the tools offered and the tools' results."""
         example = Example.qa(item) if isinstance(item, str) else item

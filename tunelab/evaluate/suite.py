@@ -240,7 +240,7 @@ def evaluate_one(
     llm, tokenizer = load_model(run or model)
     for ex in examples:  # a row the prompt template cannot render is named, before any answer
         try:
-            prompt.asking(ex, tokenizer)
+            prompt.question(ex, tokenizer)
         except TunelabError as err:
             raise TunelabError(f"{ex.source}: {err}") from None
     out_dir = output_dir(run or model, cfg)
