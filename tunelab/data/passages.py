@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from dataclasses import replace
 
 from transformers import PreTrainedTokenizerBase
 
@@ -54,7 +53,7 @@ def with_passages(
         found = retriever.search(row.question, settings.k, own | tested)
         question, kept = fit_context(row.question, found, _fits(row, config, tokenizer))
         if kept:
-            out[i] = asking(row, question)
+            out[i] = row.with_question(question)
             asked += 1
     return out, asked, len(chosen)
 
@@ -79,16 +78,6 @@ def same_question(passages: list[Passage], rows: list[Example]) -> list[set[int]
     return [set(asked.get(prompt_key(row), ())) for row in rows]
 
 
-def asking(example: Example, question: str) -> Example:
-    """The row with `question` in place of the user turn its last reply answers. An Alpaca row's
-    instruction and input go: compare asks the question alone, as this row is now asked."""
-    replied = max(i for i, m in enumerate(example.messages) if m["role"] == "assistant")
-    user = max(i for i, m in enumerate(example.messages[:replied]) if m["role"] == "user")
-    messages = list(example.messages)
-    messages[user] = {**messages[user], "content": question}
-    return replace(example, messages=messages, instruction=None, input=None)
-
-
 def _fits(
     row: Example, config: DataConfig, tokenizer: PreTrainedTokenizerBase
 ) -> Callable[[str], bool]:
@@ -98,7 +87,7 @@ def _fits(
     def fits(question: str) -> bool:
         try:
             item = tokenize_example(
-                asking(row, question), tokenizer, config.template, config.system_prompt
+                row.with_question(question), tokenizer, config.template, config.system_prompt
             )
         except TunelabError:  # a row the template refuses stays as it was, for on_error to judge
             return False

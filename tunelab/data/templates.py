@@ -54,18 +54,19 @@ class Example:
     def context(self) -> list[dict[str, Any]]:
         """The turns the last reply is asked after besides its question: a chat's system and
         earlier turns, and the calls and tool results that follow the question."""
-        replied = max(
-            (i for i, m in enumerate(self.messages) if m["role"] == "assistant"),
-            default=len(self.messages),
-        )
+        replied = self._last_reply()
         turn = self._question_turn()
         return [m for i, m in enumerate(self.messages[:replied]) if i != turn]
 
-    def _question_turn(self) -> int | None:
-        replied = max(
+    def _last_reply(self) -> int:
+        """The last assistant turn's index (the end, where none is: a dump's unanswered turn)."""
+        return max(
             (i for i, m in enumerate(self.messages) if m["role"] == "assistant"),
             default=len(self.messages),
         )
+
+    def _question_turn(self) -> int | None:
+        replied = self._last_reply()
         users = [i for i, m in enumerate(self.messages[:replied]) if m["role"] == "user"]
         return users[-1] if users else None
 
