@@ -218,3 +218,27 @@ def test_a_formula_or_a_negated_label_is_no_subject(sentence):
 )  # fmt: skip
 def test_a_step_a_participle_or_a_verb_without_object_gets_no_false_question(sentence, question):
     assert sentence_question(sentence) == question
+
+
+@pytest.mark.parametrize(
+    ("sentence", "question"),
+    [
+        # "Test runs before each merge." was asked "How does test run?": a phrase of time after
+        # the verb says when, and a lone noun that is also a verb ("Test", "Export") before an
+        # -s word with no object may be one noun ("test runs") with no verb said at all.
+        ("Test runs before each merge.", None),
+        ("Export runs after training.", None),
+        ("The test runs before each merge.", "When does the test run?"),
+        ("The job starts after the build finishes.", "When does the job start?"),
+        ("The run stops during the eval.", "When does the run stop?"),
+        ("The job runs until the queue is empty.", "How long does the job run?"),
+        ("Lint runs on every push.", "When does lint run?"),
+        # With its object, the lone noun is the subject all the same.
+        ("Export writes a GGUF file.", "What does export write?"),
+        ("Training runs on the GPU.", "Where does training run?"),
+    ],
+)
+def test_a_verb_followed_by_a_time_is_asked_when_and_a_noun_that_may_be_a_verb_nothing(
+    sentence, question
+):
+    assert sentence_question(sentence) == question

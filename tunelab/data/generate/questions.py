@@ -31,6 +31,7 @@ from tunelab.data.generate.word_classes import (
     POSSESSIVES,
     PREPOSITIONS,
     VERBS,
+    has_past,
     past,
     regular_base,
     singular,
@@ -62,6 +63,8 @@ DURATION = re.compile(
 EVERY = re.compile(
     r"\bevery\s+(?:" + DURATION.pattern + r"|(?:second|minute|hour|day|week|month|year)\b)"
 )
+# Words after a verb that open no object: "runs before each merge", "runs nightly".
+NOT_AN_OBJECT = PREPOSITIONS | PLACES | ADVERBS | frozenset("during until while when if".split())
 TIME_UNITS = re.compile(r"^~?\d[\d.,]*\s*(s|ms|seconds?|minutes?|min|hours?|h)\b")
 WORD = re.compile(r"`[^`]+`|[\w'./<>-]+")
 
@@ -123,6 +126,15 @@ def sentence_question(sentence: str, context: str = "") -> str | None:
             and after.split(" ", 1)[0].lower() in VERBS | {"and", "or"}
         ):
             continue  # "Conditional changes need ...": a modifier and its plural noun
+        if (
+            plural_noun
+            and len(words) == 1
+            and plain_words(words[0])
+            and (words[0] in VERBS or has_past(words[0]))
+            and not words[0].endswith("ing")
+            and after.split(" ", 1)[0].lower() in NOT_AN_OBJECT
+        ):
+            return None  # "Test runs before each merge": "test runs" may be a noun, no verb said
         never = False
         while " " in subject and subject.split()[-1].lower() in ADVERBS:
             never |= subject.split()[-1].lower() == "never"  # kept: "What does X never do?"
@@ -258,8 +270,8 @@ PLACE_NOUNS = frozenset(
 # "at startup", "on boot", "at 02:00", "on Mondays", "on each run": a time, not a place.
 AT_A_TIME = re.compile(
     r"(?:(?:the|each|every|first|next)\s+)*(?:startup|start|boot|shutdown|exit|login|launch|"
-    r"midnight|noon|restart|install|upgrade|run|end|request|call|step|save|\d{1,2}(?::\d{2})|(?:mon|tues|wednes|thurs|"
-    r"fri|satur|sun)days?)\b"
+    r"midnight|noon|restart|install|upgrade|run|end|request|call|step|save|push|commit|merge|"
+    r"\d{1,2}(?::\d{2})|(?:mon|tues|wednes|thurs|fri|satur|sun)days?)\b"
 )
 
 
@@ -325,8 +337,10 @@ def _verb_question(subject: str, aux: str, base: str, rest: str, never: bool = F
     beyond = phrase.partition(" ")[2]
     if head in ("in", "within") and DURATION.match(beyond):
         return f"How soon {aux} {subject} {said}?"  # "answers within 4 business hours"
-    if head == "after" and DURATION.match(beyond):
-        return f"When {aux} {subject} {said}?"  # "expires after 10 minutes"
+    if head in ("after", "before", "during"):
+        return f"When {aux} {subject} {said}?"  # "expires after 10 minutes", "runs before a merge"
+    if head == "until":
+        return f"How long {aux} {subject} {said}?"  # "runs until the queue is empty"
     if head == "at" and beyond.split(" ", 1)[0] in ("most", "least"):
         return f"How much {aux} {subject} {said}?"  # "holds at most 1 GB": no place
     if head in ("at", "on") and AT_A_TIME.match(beyond):
