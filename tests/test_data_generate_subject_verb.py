@@ -242,3 +242,19 @@ def test_a_verb_followed_by_a_time_is_asked_when_and_a_noun_that_may_be_a_verb_n
     sentence, question
 ):
     assert sentence_question(sentence) == question
+
+
+@pytest.mark.parametrize(
+    ("sentence", "question"),
+    [
+        # "What does FastAPI depend?" asks nothing, so these were asked nothing at all.
+        ("FastAPI depends on Pydantic and Starlette.", "What does FastAPI depend on?"),
+        ("The HTTPX project relies on these libraries.", "What does the HTTPX project rely on?"),
+        ("The agent works with any collector.", "What does the agent work with?"),
+        ("The tests depend on torch and numpy.", "What do the tests depend on?"),
+        # What used to be so is no fact to ask.
+        ("Typer used to depend on Click as well.", None),
+    ],
+)
+def test_a_verb_whose_object_follows_a_preposition_is_asked_with_it(sentence, question):
+    assert sentence_question(sentence) == question

@@ -45,6 +45,7 @@ GENERIC = {
     "about": "What is {topic}?",
     "requirements": "What does {topic} require?",
     "prerequisites": "What does {topic} require?",
+    "dependencies": "What does {topic} depend on?",  # not "What are dependencies?"
     "configuration": "How do I configure {topic}?",
     "examples": "What are examples of using {topic}?",
     "troubleshooting": "How do I troubleshoot {topic}?",

@@ -31,6 +31,7 @@ from tunelab.data.generate.word_classes import (
     POSSESSIVES,
     PREPOSITIONS,
     VERBS,
+    asked_with,
     has_past,
     past,
     regular_base,
@@ -116,7 +117,8 @@ def sentence_question(sentence: str, context: str = "") -> str | None:
             continue  # "Test runs skip the slow tests": "runs" is a noun, "skip" the verb
         if step and word not in ("is", "are", "was", "were"):
             return None  # "Investigate suspicious uniform scores ...": the reader's step
-        if word in OBJECTLESS and singular(subject):
+        prepositional = asked_with(word, after, singular(subject))
+        if word in OBJECTLESS and singular(subject) and not prepositional:
             return None  # "Completion means ...": the verb, with no object to ask for
         plural_noun = word.endswith("s") and word not in AUXILIARIES
         if (
@@ -143,6 +145,8 @@ def sentence_question(sentence: str, context: str = "") -> str | None:
             return None
         subject = lower_first(subject, context or text)
         subject = re.sub(r"^[Yy]our\b", "my", subject)  # the reader asks about "my configuration"
+        if prepositional:
+            return f"What {prepositional[0]} {subject} {prepositional[1]}?"
         if word in ("is", "are", "was", "were"):
             return _copula(subject, word, after) or _by_default(text)
         if (negated := said_no(word, after)) is not None:

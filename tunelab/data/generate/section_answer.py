@@ -31,7 +31,15 @@ FIX_SENTENCES = 5  # sentences of a troubleshooting section its answer keeps
 ASKS_MANY = re.compile(
     "|".join(
         re.escape(GENERIC[heading]).replace(re.escape("{topic}"), ".+")
-        for heading in ("limits", "limitations", "features", "ports", "environment variables")
+        for heading in (
+            "limits",
+            "limitations",
+            "features",
+            "ports",
+            "environment variables",
+            "requirements",
+            "dependencies",
+        )  # fmt: skip
     )
 )
 
@@ -59,13 +67,15 @@ def lead_answer(question: str, blocks: list[Block], used: set[str]) -> str | Non
     tells_to_do = commands(sentences[0], False)  # "Support the ...", not "Support is available"
     fix = ASKS_WHAT_TO_DO.match(question) is not None or question.startswith("What changed in")
     asks_how = question.startswith("How") or fix  # a command answers these
-    if not asks_how and (tells_to_do or opener in LEANING or lead_in(sentences)):
+    many = ASKS_MANY.fullmatch(question) is not None
+    # "Typer requires only a few dependencies:" and its list answer what Typer depends on.
+    listing = many and prose + 1 < len(blocks) and bool(blocks[prose + 1].item)
+    if not asks_how and (tells_to_do or opener in LEANING or (lead_in(sentences) and not listing)):
         return None  # "Now go to ...", "In summary, ...", "X stands on:": not what it is
     if len(sentences) == 1 and title_line(sentences[0]):
         return None  # a bare title line ("Harborline CLI Reference"): it answers nothing
     if question.startswith("How do I") and DESCRIBES.match(sentences[0]) and code is None:
         return None  # "X is our internal daemon." says what X is, not how to install it
-    many = ASKS_MANY.fullmatch(question) is not None
     if what := WHAT_IS.fullmatch(question):
         term = None if many else what[1]  # each limit is no sentence about "the limits"
         if not defines(sentences[0], term):

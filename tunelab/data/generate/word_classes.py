@@ -66,6 +66,21 @@ NO_OBJECT = frozenset(
     """go come seem appear become remain stay sit stand lie fall rise live belong happen exist
     matter depend differ last grow work look sound feel mean""".split()
 )
+# Verbs whose object follows a preposition, asked with it: "FastAPI depends on Pydantic" ->
+# "What does FastAPI depend on?" ("What does FastAPI depend?" asks nothing).
+ASKED_WITH = {"depend": "on", "rely": "on", "work": "with", "consist": "of", "belong": "to"}
+
+
+def asked_with(word: str, after: str, one: bool) -> tuple[str, str] | None:
+    """The auxiliary and the verb with its preposition ("does", "depend on") of a verb
+    ASKED_WITH holds, said of one thing ("depends on") or several ("depend on"); else None."""
+    for base, preposition in ASKED_WITH.items():
+        said = (base[:-1] + "ies" if base.endswith("y") else base + "s") if one else base
+        if word == said and after.lower().startswith(preposition + " "):
+            return "does" if one else "do", f"{base} {preposition}"
+    return None
+
+
 # Words a noun phrase does not end with: a subject ending so goes on past the word after it.
 NOT_A_HEAD = DETERMINERS | POSSESSIVES | OBJECT_OPENERS | PREPOSITIONS | PLACES | {"and", "or"}
 
