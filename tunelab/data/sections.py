@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from tunelab.data.rst import rst_as_markdown
 from tunelab.errors import TunelabError
 
 DOC_SUFFIXES = {".md", ".markdown", ".txt", ".rst", ".html", ".htm", ".pdf"}
@@ -66,6 +67,8 @@ def read_sections(path: Path) -> list[Section]:
         text = html_to_markdown(text)
     else:
         text = without_hidden_text(text)
+    if suffix == ".rst":
+        text = rst_as_markdown(text)
     if suffix == ".txt" and not any(ATX.match(line) for line in text.splitlines()):
         text = plain_headings(text)
     return markdown_sections(text, title=path.stem)

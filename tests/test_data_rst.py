@@ -1,0 +1,98 @@
+"""reStructuredText documents are read as a reader sees them (tunelab/data/rst.py): a note's text
+as prose, code blocks as code, a function's parameters as definitions, version markers and
+tables of contents as nothing, and every line where it was, so answers cite the right line."""
+
+from __future__ import annotations
+
+from tests.conftest import pairs_of
+from tunelab.data.rst import rst_as_markdown
+from tunelab.data.sections import read_sections
+
+GUIDE = """\
+Ferrylog
+========
+
+Ferrylog ships log files to a collector.
+
+.. note::
+   The agent never uploads files larger than 20 GB.
+
+.. versionadded:: 2.0
+
+Install
+-------
+
+Run the installer:
+
+.. code-block:: bash
+   :linenos:
+
+   pip install ferrylog
+   ferrylog init
+
+.. warning:: The agent stops if the disk is full.
+
+API
+~~~
+
+.. function:: ship(path, retries=3)
+
+   Ship one file.
+
+   :param path: The file to ship, read whole.
+   :param retries: How many times to try before giving up.
+   :type retries: int
+   :returns: The number of bytes sent.
+
+.. toctree::
+   :maxdepth: 2
+
+   install
+   usage
+
+Check the setup with :command:`ferrylog check`::
+
+    ferrylog check --collector
+"""
+
+
+def test_directives_read_as_prose_code_and_definitions_without_their_markers(tmp_path):
+    # Each directive was read as prose: ".. note:: The agent never uploads ..." asked nothing,
+    # the installer's commands were in no answer, and ":param path: ..." was a sentence.
+    doc = tmp_path / "guide.rst"
+    doc.write_text(GUIDE)
+    pairs = pairs_of(doc)
+    assert pairs["What does the agent never upload?"] == (
+        "The agent never uploads files larger than 20 GB."
+    )
+    assert pairs["When does the agent stop?"] == "The agent stops if the disk is full."
+    assert pairs["How do I install Ferrylog?"] == (
+        "Run the installer:\n\n```bash\npip install ferrylog\nferrylog init\n```"
+    )
+    assert pairs["What is `retries`?"] == "`retries`: How many times to try before giving up."
+    said = " ".join([*pairs, *pairs.values()])
+    for marker in ("::", "versionadded", "linenos", "maxdepth", "toctree", ":type", "returns"):
+        assert marker not in said
+
+
+def test_an_rst_document_keeps_its_headings_and_every_line_its_number(tmp_path):
+    # "API" over "~~~" was a line of prose in the section above it.
+    doc = tmp_path / "guide.rst"
+    doc.write_text(GUIDE)
+    sections = read_sections(doc)
+    assert [(s.headings, s.line) for s in sections] == [
+        (["Ferrylog"], 1),
+        (["Ferrylog", "Install"], 11),
+        (["Ferrylog", "Install", "API"], 24),
+    ]
+    markdown = rst_as_markdown(GUIDE).splitlines()
+    lines = GUIDE.splitlines()
+    for said in ("The agent never uploads", "pip install ferrylog", "`path`: The file to ship"):
+        assert said in markdown[next(i for i, line in enumerate(lines) if said[-12:] in line)]
+    # A `::` paragraph's code is code, the paragraph's colon kept and the role read as code.
+    assert markdown[-4:] == [
+        "Check the setup with `ferrylog check`:",
+        "```",
+        "ferrylog check --collector",
+        "```",
+    ]
