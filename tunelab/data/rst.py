@@ -2,7 +2,8 @@
 `file:line`): a note's or warning's text as prose without its marker, `.. code-block::` and
 `::` blocks as fenced code, a parameter's field (`:param path: ...`) or a definition list's
 term as `term: definition`, underlined headings at the levels their order gives; version
-markers, images, tables of contents, comments and link targets are dropped."""
+markers, other fields (`:returns:`, a document's `:author:`), images, tables of contents,
+comments and link targets are dropped."""
 
 from __future__ import annotations
 
@@ -32,10 +33,6 @@ DESCRIBED = frozenset(
 )
 # Fields naming what a described thing takes: `:param path: ...` is `path`'s definition.
 NAMED_FIELDS = frozenset("param parameter arg argument key keyword var ivar cvar".split())
-# Fields that read as no fact alone ("What is rtype?"): types, raised errors, what it returns.
-UNREAD_FIELDS = frozenset(
-    "type rtype vartype raises raise except exception returns return meta".split()
-)
 # Roles whose text is a word of the sentence, not code: :ref:`the guide <guide>` -> "the guide".
 TEXT_ROLES = frozenset("ref doc term abbr emphasis strong numref download pep rfc sub sup".split())
 ROLE = re.compile(r":(?:[\w-]+:)?(?P<role>[\w-]+):`(?P<text>[^`]+)`")
@@ -144,15 +141,13 @@ def _literal_follows(lines: list[str], i: int) -> bool:
 
 
 def _field(name: str, body: str, more: list[str]) -> list[str]:
-    """A field's lines: a parameter's as its definition ("`path`: The file to ship."), another
-    field's as `Name: text`, a type's, an error's or a return value's dropped."""
+    """A field's lines: a parameter's as its definition ("`path`: The file to ship."); any
+    other field (`:returns:`, `:type x:`, a document's `:author:` or `:title:`) says nothing
+    alone ("What is title?" was asked), and is dropped."""
     words = name.split()
-    rest = [_inline(line) for line in _dedented(more)]
-    if words[0].lower() in UNREAD_FIELDS or not body.strip():
+    if words[0].lower() not in NAMED_FIELDS or len(words) < 2 or not body.strip():
         return [""] * (1 + len(more))
-    if words[0].lower() in NAMED_FIELDS and len(words) > 1:
-        return [f"`{words[-1]}`: {_inline(body)}", *rest]
-    return [f"{name}: {_inline(body)}", *rest]
+    return [f"`{words[-1]}`: {_inline(body)}", *[_inline(line) for line in _dedented(more)]]
 
 
 def _term(lines: list[str], i: int) -> bool:
