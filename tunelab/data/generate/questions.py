@@ -48,6 +48,9 @@ LEANING = frozenset(
     with without after before for from in on at by as unless since until though although because
     whether all some most many""".split()
 )
+# Words that say which or how many of a noun that follows them: "The earlier runs", "Three
+# more runs", "LoRA's 74 ms more" (no noun phrase ends with them).
+BEFORE_A_NOUN = frozenset("more earlier other same next last former latter previous few".split())
 # Prepositions no list above holds that a sentence opens with before its subject.
 OPENING_PREPOSITIONS = frozenset("against between during among despite".split())
 # A subject holding these is a clause ("`serve --host` with any address", "Tried and not"),
@@ -106,6 +109,9 @@ def sentence_question(sentence: str, context: str = "") -> str | None:
             continue  # "A resumed run", "Your runs", "The overlap scores are": not yet the verb
         if words[-1] in ARTICLES:
             continue  # "... after words the answers say": a noun follows "the", not a verb
+        counted = len(words) == 1 or words[-2] in DETERMINERS | POSSESSIVES or words[-1] == "more"
+        if words[-1] in BEFORE_A_NOUN and (counted or words[-2][:1].isdigit()):
+            continue  # "The earlier runs, ...", "Three more runs on ...": the noun, no verb yet
         if len(words) == 1 and participle(words[0]):
             continue  # "Simulated judges vote ...": "judges" is the noun it describes
         if word.endswith("s") and RELATIVE.search(subject):

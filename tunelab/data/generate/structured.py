@@ -11,7 +11,7 @@ from tunelab.data.generate.capitals import lower_first
 from tunelab.data.generate.heading_grammar import plural
 from tunelab.data.generate.headings import STEP_VERBS, heading_question
 from tunelab.data.generate.questions import LEANING
-from tunelab.data.generate.word_classes import english, has_past
+from tunelab.data.generate.word_classes import english, has_past, third_person
 
 # "X: 8.3 minutes", "Several GPUs: start ...": a measurement or a lead-in, not a definition.
 NOT_DEFINED = re.compile(r"^[~\d]|^\S+(\s\S+){0,5}\s~?\d[\d.]*\s?(s|ms|min|minutes|seconds|%)\b")
@@ -23,7 +23,8 @@ ADJECTIVE = re.compile(
 )
 SKIP_TERMS = frozenset(
     """note notes warning tip example e.g default usage options important http https step
-    caution info cause fix solution symptom symptoms problem reason workaround""".split()
+    caution info cause fix solution symptom symptoms problem reason workaround verdict result
+    results outcome conclusion summary tests""".split()
     + ["see also"]
 )
 # An FAQ entry: "Q: How long does it last?" then "A: About 12 hours." on its line or the next,
@@ -204,6 +205,9 @@ def definition(text: str, context: str) -> tuple[str, str] | None:
         or LEAD_IN & set(words)
         or NOT_DEFINED.search(definition)
         or definition.endswith(":")  # "Spoiler alert: the guide includes:"
+        or (len(term) == 1 and term.isalpha())  # "A: `smollm2-135m-instruct` ...": a label
+        # "Training keeps plain weights: they change ...": a clause and its reason, no term
+        or (len(words) > 2 and not term.startswith("`") and any(map(third_person, words[1:])))
         or (not term.startswith("`") and (words[0] in STEP_VERBS or _adjective(words)))
     ):
         return None

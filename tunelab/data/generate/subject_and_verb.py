@@ -41,7 +41,7 @@ def verb_later(rest: str) -> bool:
     """Whether the words after a past form hold the sentence's verb ("A run trained with `qa`
     has no turns", "A compare cut short asks only the questions left"), so that form describes
     its noun: an auxiliary, or an -s verb before its object, in the same clause."""
-    words = re.split(r"[,;:(]", rest)[0].lower().split()
+    words = re.split(r"[;:(]|,(?!\d)", rest)[0].lower().split()  # "from 2,000 sets is"
     for before, word, following in zip(["", *words], words, [*words[1:], ""]):
         if before in JOINS_A_VERB | DETERMINERS | POSSESSIVES:
             continue  # "and finished", "the runs"
