@@ -193,6 +193,15 @@ def test_headings_become_the_questions_a_reader_would_ask(headings, question):
     assert heading_question(headings) == question
 
 
+def test_a_name_and_what_it_is_after_a_comma_is_asked_of_the_name():
+    # FastAPI's README: "**Typer**, the FastAPI of CLIs" asked "How do I typer, the FastAPI of
+    # CLIs?", the name read as a verb before its object.
+    context = "**Typer** is FastAPI's little sibling."
+    assert heading_question(["FastAPI", "**Typer**, the FastAPI of CLIs"], context) == (
+        "What is Typer?"
+    )
+
+
 def test_a_heading_its_section_names_after_an_article_is_a_thing_not_a_task():
     context = "The load balancer spreads requests over the replicas."
     assert heading_question(["Manual", "Load Balancer"], context) == "What is load balancer?"

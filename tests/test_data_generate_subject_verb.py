@@ -278,3 +278,10 @@ def test_a_verb_whose_object_follows_a_preposition_is_asked_with_it(sentence, qu
 )
 def test_a_word_before_a_noun_is_not_the_subject_s_end(sentence, question):
     assert sentence_question(sentence) == question
+
+
+def test_a_verb_whose_object_is_so_is_asked_nothing():
+    # From the README: "`data generate` says so when it is done." was asked "When does `data
+    # generate` say so?": what it says, only the sentence before it says.
+    assert sentence_question("`data generate` says so when it is done.") is None
+    assert sentence_question("The agent pads rows so that they fit.") == "What does the agent pad?"

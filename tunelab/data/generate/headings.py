@@ -164,6 +164,9 @@ def heading_question(headings: list[str], context: str = "", title: str = "") ->
             return f"What does {after} do?"
         heading = before
     heading = re.split(r"\s[—–-]\s", heading)[0]  # "Serve under load — x.py"
+    # "Typer, the FastAPI of CLIs": a name and what it is, asked of the name ("How do I typer,
+    # the FastAPI of CLIs?" read the name as a verb before its object).
+    heading = re.sub(r",\s+(?:the|an?)\s.*$", "", heading)
     if re.fullmatch(r"`[^`]+`", heading) and _does(heading, context):  # "`ferrylog check`"
         return f"What does {heading} do?"
     if re.search(r"\bvs\.?\s", heading):

@@ -155,6 +155,8 @@ def sentence_question(sentence: str, context: str = "") -> str | None:
             return f"What {prepositional[0]} {subject} {prepositional[1]}?"
         if word in ("is", "are", "was", "were"):
             return _copula(subject, word, after) or _by_default(text)
+        if re.match(r"so\b(?! that)", after):
+            return None  # "`data generate` says so when ...": what it says, the text before says
         if (negated := said_no(word, after)) is not None:
             return yes_or_no(subject, *negated)
         if word == "can" and (can := after.split(" ", 1)[0].lower()) in VERBS:
