@@ -1,6 +1,8 @@
 """Template mode asks "What is term?" of a `Term: definition` line only where the part before the
 colon is a term (tunelab/data/generate/structured.py, `definition`): a report's label, a letter
-or a clause before its reason is none. Tables, FAQs and lists: test_data_generate_structured.py."""
+or a clause before its reason is none; and "What is the range of X?" of a table's row only where
+the range is a setting's, not a benchmark's spread. More on tables, FAQs and lists:
+test_data_generate_structured.py."""
 
 from __future__ import annotations
 
@@ -29,3 +31,19 @@ def test_a_term_before_a_colon_is_still_asked_what_it_is():
     assert definition(line, line) == ("What is `n`?", line)
     line = "API details: what each route takes and returns."
     assert definition(line, line) == ("What are API details?", line)
+
+
+def test_a_benchmark_s_range_column_asks_nothing_and_a_setting_s_range_is_asked(tmp_path):
+    from tests.conftest import pairs_of
+
+    # benchmarks/README.md: "| path | seconds (median) | range | ... |" asked "What is the
+    # range of merged?" of a measurement's spread.
+    doc = tmp_path / "bench.md"
+    doc.write_text(
+        "# Serving\n\n## Results\n\n| path | seconds (median) | range | ratio |\n|---|---|---|---|\n"
+        "| adapter on top | 14.3 | 13.4–16.0 | 1.00x |\n| merged | 10.9 | 9.9–11.4 | 1.31x |\n"
+        "\n## Settings\n\n| setting | default | range |\n|---|---|---|\n| grind size | 12 | 1–40 |\n"
+    )
+    pairs = pairs_of(doc)
+    assert not [q for q in pairs if "merged" in q or "adapter on top" in q]
+    assert pairs["What is the range of grind size?"] == "The range of grind size is 1–40."

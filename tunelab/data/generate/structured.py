@@ -116,6 +116,8 @@ def _rows_asked(header: list[str], rows: list[list[str]]) -> list[tuple[str, str
     if (troubles := _troubles_asked(names, rows)) is not None:
         return troubles
     values = [i for i, n in enumerate(names) if n in VALUE_COLUMNS and i > 0]
+    if len(names) > 2 and {names[i] for i in values} == {"range"}:
+        values = []  # beside measures, with no default, a range is their spread: a benchmark's
     if not values and (len(header) != 2 or len(names[1].split()) > 2):
         return []  # a second column named by a phrase ("the implementation it follows") no noun
     described = next((i for i, n in enumerate(names) if n in ("description", "meaning")), None)
