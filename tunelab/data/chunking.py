@@ -93,11 +93,16 @@ def _cut(para: str, max_tokens: int) -> list[str]:
     if len(lines) > 2 and all(line.lstrip().startswith("|") for line in lines):
         return _cut_table(lines, max_tokens)
     code = bool(FENCE.match(para))
-    # Code and help text keep their lines; prose is cut at sentence ends.
-    units = para.splitlines() if code else re.split(r"(?<=[.!?])\s+|\n", para)
-    sep = "\n" if code else " "
+    # Code and help text keep their lines; prose is cut at sentence ends and line ends, each
+    # piece joined to the last as it was (a list's items one a line: "- `--mode llm`: ..." ran
+    # into the item before it).
+    if code:
+        units, seps = para.splitlines(), ["\n"] * len(para.splitlines())
+    else:
+        parts = re.split(r"((?<=[.!?])\s+|\n)", para)  # units, each after its separator
+        units, seps = parts[::2], ["", *("\n" if "\n" in s else " " for s in parts[1::2])]
     out, current = [], ""
-    for unit in units:
+    for unit, sep in zip(units, seps):
         while count_tokens(unit) > max_tokens:  # one endless sentence: cut by words
             words = unit.split()
             head = _words_within(words, max_tokens)
