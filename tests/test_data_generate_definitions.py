@@ -20,6 +20,7 @@ from tunelab.data.generate.structured import definition
         "Training keeps plain weights: they change every step.",
         "Verdict: no clear winner on these questions.",
         "Tests: tokens no document covers read 0 in memory.",
+        "Beside other busy processes: torch's threads spin after each op.",  # "What are beside ...?"
     ],
 )
 def test_a_label_or_a_clause_before_a_colon_is_no_term(line):

@@ -172,6 +172,11 @@ def test_a_sentence_opening_with_a_phrase_before_its_subject_is_asked_nothing(se
         ("A run trained with `qa` or `alpaca` has no turns.", None),
         ("A compare cut short asks only the questions left when run again.", None),
         ("The model trained on the demo set is saved to `runs/demo`.", None),
+        # docs/knowledge.md: "What does facts proposed from reference do?"
+        (
+            "Facts proposed from reference answers (`tunelab data facts`) call 88% of them wrong.",
+            None,
+        ),
         # The sentence's own verb in the past: asked as before.
         ("The demo used 2 cores and finished in 8 minutes.", "What did the demo use?"),
         ("The demo used two runs of the recipe.", "What did the demo use?"),

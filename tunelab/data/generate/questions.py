@@ -114,6 +114,11 @@ def sentence_question(sentence: str, context: str = "") -> str | None:
             continue  # "The earlier runs, ...", "Three more runs on ...": the noun, no verb yet
         if len(words) == 1 and participle(words[0]):
             continue  # "Simulated judges vote ...": "judges" is the noun it describes
+        if any(
+            participle(w) and a in PREPOSITIONS | PLACES and b not in DETERMINERS | POSSESSIVES
+            for b, w, a in zip(words, words[1:], words[2:])
+        ):
+            return None  # "Facts proposed from reference answers (...) call ...": a clause
         if word.endswith("s") and RELATIVE.search(subject):
             return None  # "The GPUs `tunelab plan` says ...": what the code says, a clause
         following, _, beyond = after.partition(" ")

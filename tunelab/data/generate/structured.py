@@ -8,7 +8,7 @@ import re
 
 from tunelab.data.generate.blocks import DEFINITION, Block, clean, split_sentences
 from tunelab.data.generate.capitals import lower_first
-from tunelab.data.generate.heading_grammar import plural
+from tunelab.data.generate.heading_grammar import DETERMINERS, NOT_VERBS, plural
 from tunelab.data.generate.headings import STEP_VERBS, heading_question
 from tunelab.data.generate.questions import LEANING
 from tunelab.data.generate.word_classes import english, has_past, third_person
@@ -205,6 +205,7 @@ def definition(text: str, context: str) -> tuple[str, str] | None:
         or len(words) > 5
         or len(definition.split()) < 3
         or LEAD_IN & set(words)
+        or words[0] in NOT_VERBS - DETERMINERS  # "Beside other busy processes: ...": a phrase
         or NOT_DEFINED.search(definition)
         or definition.endswith(":")  # "Spoiler alert: the guide includes:"
         or (len(term) == 1 and term.isalpha())  # "A: `smollm2-135m-instruct` ...": a label
