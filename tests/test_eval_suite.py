@@ -82,7 +82,9 @@ def test_eval_writes_predictions_summary_and_error_reports(tmp_path):
     assert all(r["finish_reason"] in ("stop", "length") and "errors" in r for r in rows)
     with (tmp_path / "predictions.csv").open() as handle:
         header = next(csv.reader(handle))
-    assert header[:5] == ["source", "question", "reference", "answer", "finish_reason"]
+    assert header[:6] == [
+        "source", "question", "asked_after", "reference", "answer", "finish_reason"
+    ]  # fmt: skip
     assert {"exact_match", "normalized_match", "token_f1", "rouge_l", "errors"} <= set(header)
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["examples"] == 3 and 0.0 <= summary["metrics"]["token_f1"] <= 1.0

@@ -35,7 +35,8 @@ def asked_after(example: Example, width: int = 100) -> dict[str, list[str]]:
 
 
 def write_outputs(result: EvalResult) -> None:
-    """predictions.jsonl, predictions.csv (one row per example) and summary.json."""
+    """predictions.jsonl, predictions.csv (one row per example) and summary.json; a chat row's
+    `asked_after` is a column of its own, so a miss is read with the turns it was asked after."""
     out = result.out_dir
     out.mkdir(parents=True, exist_ok=True)
     write_jsonl(result.rows, out / "predictions.jsonl")
@@ -43,7 +44,8 @@ def write_outputs(result: EvalResult) -> None:
     with (out / "predictions.csv").open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(
-            ["source", "question", "reference", "answer", "finish_reason", *metric_names, "errors"]
+            ["source", "question", "asked_after", "reference", "answer", "finish_reason"]
+            + [*metric_names, "errors"]
         )
         for r in result.rows:
             errors = "; ".join(f"{e['category']}: {e['reason']}" for e in r.get("errors", []))
@@ -51,6 +53,7 @@ def write_outputs(result: EvalResult) -> None:
                 [
                     r["source"],
                     r["question"],
+                    "\n".join(r.get("asked_after") or []),  # a line a turn, in the cell
                     r["reference"],
                     r["answer"],
                     r["finish_reason"],

@@ -160,6 +160,15 @@ def bar_chart(counts: dict[str, int], width: int = 520) -> str:
     return "".join(parts) + "</svg>"
 
 
+def asked_after_html(turns: list[str]) -> str:
+    """The conversation a question was asked in, folded under it: the question alone ("What is
+    my name?") does not show why an answer missed."""
+    if not turns:
+        return ""
+    items = "".join(f"<li>{html.escape(turn)}</li>" for turn in turns)
+    return f"<details><summary>asked after ({len(turns)})</summary><ul>{items}</ul></details>"
+
+
 def to_html(analysis: Analysis, title: str = "Error analysis") -> str:
     """The same content as the Markdown report, as a page that opens offline in any browser."""
     esc = html.escape
@@ -188,6 +197,7 @@ def to_html(analysis: Analysis, title: str = "Error analysis") -> str:
             ]
             if ex.get("source"):  # the test row, as in the Markdown report
                 cells[0] = f"<code>{esc(ex['source'])}</code> {cells[0]}"
+            cells[0] += asked_after_html(ex.get("asked_after") or [])
             body.append(
                 "<tr>"
                 + "".join(f"<td>{cell}</td>" for cell in cells)
