@@ -126,3 +126,27 @@ def test_held_out_rephrasings_never_leave_a_fact_untaught_by_moving_a_typo_to_th
         )
         taught = {row.answer for row in train}
         assert test and all(row.answer in taught for row in test), (seed, test)
+
+
+def test_held_out_rephrasings_group_restated_answers_with_the_row_augment_rewrote(tmp_path):
+    # `tunelab data augment --restate-answers` words each rewrite's answer anew and records the
+    # row it rewrote: grouped by answer text, each was a fact of its own, none could be held out.
+    rows = []
+    for key, fact in [("a1", "port 7410"), ("b2", "14 days"), ("c3", "the ferry user")]:
+        meta = {"source": f"gen.jsonl:{key}", "source_key": key, "generator": "scripted"}
+        rows.append({"question": f"What is {fact}?", "answer": f"It is {fact}.",
+                     "meta": {**meta, "kind": "original"}})  # fmt: skip
+        for i, said in enumerate((f"That would be {fact}.", f"Answer: {fact}, as set.")):
+            rows.append({"question": f"Which one is {fact}, way {i}?", "answer": said,
+                         "meta": {**meta, "kind": "paraphrase"}})  # fmt: skip
+    rows += [{"question": f"What is setting {i}?", "answer": f"Setting {i} is {i + 11}."}
+             for i in range(4)]  # fmt: skip
+    data = tmp_path / "aug.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    train, test, said = split_rows(
+        data, tmp_path / "out", "--test-size", "4", "--held-out", "rephrasings"
+    )
+    assert len(test) == 4
+    assert all("meta" in row for row in test)  # only rewritten facts: a lone one is never held
+    taught = {row["meta"]["source_key"] for row in train if "meta" in row}
+    assert all(row["meta"]["source_key"] in taught for row in test)

@@ -102,8 +102,9 @@ class DataConfig(Section):
     of a question goes to one side, so rows may differ from it)."""
     held_out: Literal["questions", "rephrasings"] = "questions"
     """Which questions test_size holds out: questions, any (the split of earlier versions);
-    rephrasings, only a question whose answer another question kept for training gives, so each
-    test row asks a trained fact anew. Use rephrasings for generated or augmented Q&A, where a
+    rephrasings, only a question whose answer another question kept for training gives (or,
+    for rows `data augment` rewrote, one row of the same source), so each test row asks a
+    trained fact anew. Use rephrasings for generated or augmented Q&A, where a
     fact's only pair held out can only be guessed."""
     seed: int = 42
     dedupe: bool = True

@@ -170,7 +170,19 @@ def _rename(row: dict[str, Any], fields: dict[str, str], source: str) -> dict[st
     return renamed
 
 
+def rewrite_key(row: dict[str, Any]) -> str | None:
+    """The source key `tunelab data augment` writes in a row's meta (None in any other row)."""
+    meta = row.get("meta")
+    return meta.get("source_key") if isinstance(meta, dict) else None
+
+
 def to_example(row: dict[str, Any], shape: str, source: str) -> Example:
+    example = _shaped(row, shape, source)
+    example.rewrite_of = rewrite_key(row) or ""
+    return example
+
+
+def _shaped(row: dict[str, Any], shape: str, source: str) -> Example:
     if shape == "text":
         return Example(text=_field(row, "text", source), source=source)
     if shape == "messages":

@@ -182,10 +182,13 @@ def near_repeats_note(examples: list[Example], test: list[Example], test_size: f
 
 
 def fact_key(rows: list[Example]) -> str:
-    """The fact a question's rows teach, as `rephrasings_held_out` groups questions: their
-    answer's text (the first row's), as `tunelab data augment` keeps it for each rewrite; a raw
-    text is its own."""
+    """The fact a question's rows teach, as `rephrasings_held_out` groups questions: the row
+    `tunelab data augment` rewrote (the first row's), whose restated answers say its fact in
+    other words; else their answer's text, as augment keeps it without restating; a raw text is
+    its own."""
     first = rows[0]
+    if first.rewrite_of:
+        return f"rewrite of {first.rewrite_of}"
     return normalize_text(first.answer) if first.answer else example_key(first)
 
 
@@ -213,8 +216,8 @@ def rephrasings_held_out(
         raise TunelabError(
             f"data.held_out rephrasings: data.test_size {test_size:g} holds out {wanted} "
             f"questions, but only {len(held)} can be, each leaving a question of its answer to "
-            f"train on ({sum(n > 1 for n in asked.values())} of {len(asked)} answers are "
-            "given by more than one question): "
+            f"train on ({sum(n > 1 for n in asked.values())} of {len(asked)} facts, an answer or "
+            "the rows augment wrote from one, are asked by more than one question): "
             + (f"set data.test_size {len(held)} or less, or " if held else "")
             + "add phrasings of each question (`tunelab data augment`)"
         )

@@ -42,6 +42,9 @@ class Example:
     instruction: str | None = None
     input: str | None = None
     source: str = ""  # "file:line", so later errors and reports point back at the data
+    # The row this one rewrites (`tunelab data augment`'s meta.source_key, its original's too):
+    # a restated answer states its original's fact in other words, which its text cannot show.
+    rewrite_of: str = ""
 
     @property
     def question(self) -> str:

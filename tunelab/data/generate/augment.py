@@ -20,6 +20,7 @@ from pydantic import Field, model_validator
 from tunelab.data.generate.llm import LLM, QUESTION_TEXT, AskConfig, Conversation, make_llm
 from tunelab.data.generate.rephrase import rule_rewrites
 from tunelab.data.jsonl_files import drop_cut_end, read_jsonl
+from tunelab.data.load import rewrite_key
 from tunelab.data.markers import plain_question
 from tunelab.data.quality.dedup import jaccard, shingles
 from tunelab.data.quality.grounding import ungrounded
@@ -111,20 +112,15 @@ class TestQuestions:
         return any(jaccard(mine, theirs) >= self.max_similarity for theirs in self.shingles)
 
 
-def _source_of(row: dict) -> str | None:
-    meta = row.get("meta")
-    return meta.get("source_key") if isinstance(meta, dict) else None
-
-
 def done_sources(path: Path) -> set[str]:
     """Source keys an earlier run finished. Each source's rows are appended in one write, so a
     torn last line can only be an unfinished source: it is cut off, with the rows of its source
     before it, and asked again."""
-    drop_cut_end(path, unit=_source_of)
+    drop_cut_end(path, unit=rewrite_key)
     done = set()
     hint = "not a row `tunelab data augment` wrote; use another --output"
     for number, row in read_jsonl(path, hint=hint):
-        key = _source_of(row)
+        key = rewrite_key(row)
         if not key:
             raise TunelabError(f"{path}:{number}: {hint}")
         done.add(key)
