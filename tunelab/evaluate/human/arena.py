@@ -28,7 +28,8 @@ from tunelab.data.jsonl_files import read_jsonl
 from tunelab.data.markers import plain_question
 from tunelab.data.write import append_jsonl
 from tunelab.errors import TunelabError
-from tunelab.evaluate.human.ratings import Vote, leaderboard
+from tunelab.evaluate.human.pairing import RateConfig, next_models
+from tunelab.evaluate.human.ratings import Vote, bradley_terry, leaderboard
 
 WINNERS = {"left": 1.0, "right": 0.0, "tie": 0.5, "both_bad": 0.5}
 # Pairs shown and not yet voted on that the server remembers; past this the oldest is forgotten
@@ -221,13 +222,19 @@ def unshared(answers: dict[str, dict[str, dict]]) -> str | None:
 
 class Arena:
     """The pairs to judge, the votes so far (read back from the file), and the next pair to show:
-    the least-judged one, so every question and model pair gets covered evenly."""
+    two models drawn as `config.pairs` says (`pairing.next_models`), on their least-judged
+    question, so every question gets covered evenly."""
 
     def __init__(
-        self, answers: dict[str, dict[str, dict]], votes_path: Path, seed: int | None = None
+        self,
+        answers: dict[str, dict[str, dict]],
+        votes_path: Path,
+        seed: int | None = None,
+        config: RateConfig | None = None,
     ):
         self.answers = answers
         self.votes_path = votes_path
+        self.config = config or RateConfig()
         # Seeded from the OS unless a test fixes it: a fixed default put the same model on the
         # same side first in every server, so a judge who knew the code could tell which is which.
         self.rng = random.Random(seed)
@@ -237,6 +244,8 @@ class Arena:
             for q in sorted(self.questions)
             for a, b in combinations(sorted(answers), 2)
         ]
+        self.model_pairs = list(combinations(sorted(answers), 2))
+        self._fit: tuple[int, dict[str, float]] = (0, {})  # votes fitted, their ratings
         self.shown: OrderedDict[str, tuple[str, str, str]] = OrderedDict()  # token: q, left, right
         self.lock = threading.Lock()  # FastAPI runs the handlers on several threads
         if votes_path.is_dir():  # read as no votes, and every vote then failed to be written
@@ -250,12 +259,14 @@ class Arena:
             self.counts[key] = self.counts.get(key, 0) + 1
 
     def next(self) -> dict:
-        """The least-judged pair, sides shuffled, as the page shows it: the answers and a token
-        to vote with, never the model names."""
+        """The next pair, sides shuffled, as the page shows it: the answers and a token to vote
+        with, never the model names."""
         with self.lock:
-            fewest = min(self.counts.get((p.question, p.a, p.b), 0) for p in self.pairs)
+            models = next_models(self._ratings(), self.model_pairs, self.config, self.rng)
+            candidates = [p for p in self.pairs if models is None or (p.a, p.b) == models]
+            fewest = min(self.counts.get((p.question, p.a, p.b), 0) for p in candidates)
             pair = self.rng.choice(
-                [p for p in self.pairs if self.counts.get((p.question, p.a, p.b), 0) == fewest]
+                [p for p in candidates if self.counts.get((p.question, p.a, p.b), 0) == fewest]
             )
             left, right = (pair.a, pair.b) if self.rng.random() < 0.5 else (pair.b, pair.a)
             token = secrets.token_urlsafe(16)
@@ -300,6 +311,12 @@ class Arena:
         self.records.append(record)
         key = (question, *sorted((left, right)))
         self.counts[key] = self.counts.get(key, 0) + 1
+
+    def _ratings(self) -> dict[str, float]:
+        """The Bradley–Terry ratings of the votes so far, fitted again only after a new vote."""
+        if self.config.pairs == "close" and self._fit[0] != len(self.records):
+            self._fit = (len(self.records), bradley_terry(self.votes()))
+        return self._fit[1]
 
     def votes(self) -> list[Vote]:
         return [(r["left"], r["right"], WINNERS[r["winner"]]) for r in self.records]

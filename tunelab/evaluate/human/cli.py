@@ -9,12 +9,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from tunelab.options import AllowHost
+from tunelab.evaluate.human.pairing import RateConfig
+from tunelab.options import AllowHost, options
 from tunelab.web import LOCALHOST
 
 console = Console()
 
 
+@options(RateConfig, "pairs", source="tunelab rate")
 def rate_command(
     answers: Annotated[
         list[str],
@@ -31,6 +33,8 @@ def rate_command(
     results: Annotated[
         bool, typer.Option("--results", help="Print the ratings from the votes so far; no server.")
     ] = False,
+    *,
+    config: RateConfig,
 ) -> None:
     """Judge answers side by side in a browser (blind, random sides); Bradley–Terry and Elo ratings."""
     from tunelab.data.write import check_writable
@@ -40,7 +44,7 @@ def rate_command(
     answer_sets = load_answers([Path(a) for a in answers])
     if note := unshared(answer_sets):
         console.print(f"[yellow]{note}[/]")
-    arena = Arena(answer_sets, Path(votes))
+    arena = Arena(answer_sets, Path(votes), config=config)
     if arena.other_votes:
         console.print(
             f"[yellow]{arena.other_votes} vote(s) in {votes} judged other answers (other "

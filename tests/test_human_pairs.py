@@ -1,0 +1,72 @@
+"""`tunelab rate` pairs the models whose ratings are close more often, as Chatbot Arena samples
+its pairs, and still shows every pair of models."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from tunelab.cli import app
+from tunelab.evaluate.human.arena import Arena, load_answers
+from tunelab.evaluate.human.pairing import RateConfig, pair_chances
+
+QUESTIONS = [f"Question {i}?" for i in range(6)]
+
+
+def answer_sets(tmp_path: Path, models: tuple[str, ...]) -> list[Path]:
+    paths = []
+    for model in models:
+        rows = [{"question": q, "answer": f"{model} says {i}"} for i, q in enumerate(QUESTIONS)]
+        path = tmp_path / f"{model}.jsonl"
+        path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def judged(arena: Arena, better: dict[str, int], votes: int) -> None:
+    """A judge who prefers the model ranked higher in `better` and calls equals a tie."""
+    for _ in range(votes):
+        token = arena.next()["token"]
+        _, left, right = arena.shown[token]
+        gap = better[left] - better[right]
+        arena.vote(token, "left" if gap > 0 else "right" if gap < 0 else "tie")
+
+
+def shown_pairs(arena: Arena, times: int) -> Counter:
+    pairs = Counter()
+    for _ in range(times):
+        _, left, right = arena.shown[arena.next()["token"]]
+        pairs[tuple(sorted((left, right)))] += 1
+    return pairs
+
+
+def test_once_ratings_exist_close_models_are_paired_most_and_every_pair_still_comes(tmp_path):
+    # Two good models and a weak one: after the weak one lost every vote, a vote against it
+    # says next to nothing; the two good ones are what the leaderboard cannot yet tell apart.
+    answers = load_answers(answer_sets(tmp_path, ("good", "twin", "weak")))
+    arena = Arena(answers, tmp_path / "votes.jsonl", seed=3)
+    judged(arena, {"good": 1, "twin": 1, "weak": 0}, votes=30)
+    pairs = shown_pairs(arena, 600)
+    assert pairs[("good", "twin")] > 0.6 * 600
+    assert pairs[("good", "weak")] > 0 and pairs[("twin", "weak")] > 0
+    # Evenly, as before: the least-judged pairs first, whatever the ratings say.
+    even = Arena(answers, tmp_path / "votes.jsonl", seed=3, config=RateConfig(pairs="even"))
+    assert ("good", "twin") not in shown_pairs(even, 100)
+
+
+def test_before_any_vote_every_pair_of_models_is_as_likely():
+    chances = pair_chances({}, [("a", "b"), ("a", "c"), ("b", "c")], explore=0.2)
+    assert set(chances.values()) == {1 / 3}
+    far = pair_chances({"a": 1400, "b": 1400, "c": 600}, list(chances), explore=0.2)
+    assert far[("a", "b")] > 0.8 and min(far.values()) > 0.2 / 3  # explore keeps a floor
+
+
+def test_rate_takes_the_pairing_as_an_option(tmp_path):
+    args = ["rate", *map(str, answer_sets(tmp_path, ("a", "b"))), "--votes", str(tmp_path / "v")]
+    said = CliRunner().invoke(app, [*args, "--pairs", "even", "--results"])
+    assert said.exit_code == 0, said.output
+    wrong = CliRunner().invoke(app, [*args, "--pairs", "nearest", "--results"])
+    assert "pairs: Input should be 'close' or 'even'" in str(wrong.exception)

@@ -1,0 +1,59 @@
+"""Which two models `tunelab rate` sets against each other next. A vote between two models whose
+ratings are far apart is all but known before it is cast; one between close models is the vote
+the leaderboard's "ahead of" / "no clear winner" needs. Chatbot Arena (Chiang et al. 2024, §5.2)
+draws its pairs by how much a vote shrinks their uncertainty for the same reason."""
+
+from __future__ import annotations
+
+import random
+from typing import Literal
+
+from pydantic import Field
+
+from tunelab.evaluate.human.ratings import BASE, SCALE, START
+from tunelab.section import Section
+
+ModelPair = tuple[str, str]
+
+
+class RateConfig(Section):
+    """How `tunelab rate` picks the next pair to judge."""
+
+    pairs: Literal["close", "even"] = "close"
+    """close: models whose Bradley–Terry ratings so far are close are paired more often (their
+    votes decide the ranking); even: every question and model pair in turn."""
+    explore: float = Field(0.2, ge=0, le=1)
+    """With pairs close, the share of pairs drawn evenly among all model pairs, so that every
+    pair keeps being judged whatever the ratings say."""
+
+
+def pair_chances(
+    ratings: dict[str, float], model_pairs: list[ModelPair], explore: float
+) -> dict[ModelPair, float]:
+    """Each model pair's chance to be judged next: its share of p(1 - p), where p is the chance
+    the ratings give one of the two to win (0.25 at equal ratings, 0.08 400 points apart,
+    0.01 800 apart: the variance of one vote's outcome, and what a vote tells of their gap),
+    mixed with `explore` spread evenly. Before any vote every pair is alike."""
+    informative = {}
+    for a, b in model_pairs:
+        gap = ratings.get(a, START) - ratings.get(b, START)
+        p = 1 / (1 + BASE ** (-gap / SCALE))
+        informative[(a, b)] = p * (1 - p)
+    total = sum(informative.values())
+    return {
+        pair: (1 - explore) * weight / total + explore / len(model_pairs)
+        for pair, weight in informative.items()
+    }
+
+
+def next_models(
+    ratings: dict[str, float],
+    model_pairs: list[ModelPair],
+    cfg: RateConfig,
+    rng: random.Random,
+) -> ModelPair | None:
+    """The two models to judge next (None: any, as `pairs: even` leaves it to the counts)."""
+    if cfg.pairs == "even":
+        return None
+    chances = pair_chances(ratings, model_pairs, cfg.explore)
+    return rng.choices(list(chances), weights=list(chances.values()))[0]
