@@ -34,8 +34,13 @@ FIELD_WORDS = frozenset(
     "changelog readme checkbox dropdown multimodal leaderboard leaderboards".split()
 )
 _LETTERS = re.compile(r"[^\W\d_]+")  # runs of letters, any script
-# Letters and digits, kept whole across an apostrophe: the dictionary knows "isn't", not "isn".
-_TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
+# Letters and digits, kept whole across an apostrophe (the dictionary knows "isn't", not "isn")
+# and a hyphen ("pre-trained": a prefix before a hyphen is no word of its own).
+_TOKEN = re.compile(r"[^\W_]+(?:['-][^\W_]+)*")
+# Prefixes the dictionaries lack, written before a hyphen: "pre-trained" reported "pre".
+HYPHEN_PREFIXES = frozenset(
+    "pre multi tri mis bio neo proto intra trans omni cyber nano giga tera pico milli".split()
+)
 _CAMEL = re.compile(r"[A-Za-z][a-z]+")  # "JavaScript" -> Java, Script
 # pyspellchecker's dictionaries for languages written in Latin letters (only ASCII words are
 # checked), English first: it wins a tie.
@@ -97,6 +102,12 @@ def _spelled_parts(token: str, known: set[str]) -> list[str]:
     # all-ASCII words are checked.
     if not token.isascii():
         return []
+    if "-" in token:  # "pre-trained" is known as "pretrained" too, else by its words
+        *before, last = token.split("-")
+        if token.replace("-", "").lower() in known:
+            return []
+        pieces = [p for p in before if p.lower() not in HYPHEN_PREFIXES] + [last]
+        return [part for piece in pieces for part in _spelled_parts(piece, known)]
     token = re.sub(r"'s$", "", token, flags=re.I)  # "tunelab's" is "tunelab"
     if "'" in token:
         return [token.lower()]
