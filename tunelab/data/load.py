@@ -56,10 +56,12 @@ def load_examples(
     fields: dict[str, str] | None = None,
     on_error: str = "raise",
     skip_hint: str = TRAINING_SKIP_HINT,
+    limit: int | None = None,
 ) -> list[Example]:
-    """Load every row of `path` as an Example; with on_error='skip', bad rows are counted and
-    shown; 'raise' stops at one with `skip_hint` (how this command's user can skip it)."""
-    loaded = read_examples(path, shape, fields, on_error, skip_hint)
+    """Load every row of `path` as an Example (the first `limit`); with on_error='skip', bad
+    rows are counted and shown; 'raise' stops at one with `skip_hint` (how this command's user
+    can skip it)."""
+    loaded = read_examples(path, shape, fields, on_error, skip_hint, limit)
     problems = grouped_rejects(loaded.rejected)
     if problems:
         console.print(
@@ -117,9 +119,12 @@ def read_examples(
     fields: dict[str, str] | None = None,
     on_error: str = "skip",
     skip_hint: str = TRAINING_SKIP_HINT,
+    limit: int | None = None,
 ) -> Loaded:
     """Every row of `path` as an Example, through data.shape and data.fields as training reads
-    them; a bad row stops the reading (on_error='raise') or is kept in `rejected` ('skip')."""
+    them; a bad row stops the reading (on_error='raise') or is kept in `rejected` ('skip').
+    With `limit`, the reading stops at that many examples: a bad row past them is not asked
+    (`eval --limit 5` failed on line 424 of lamini_docs)."""
     detected = None if shape == "auto" else shape
     if detected is not None and detected not in SHAPES:
         raise TunelabError(f"unknown data shape {shape!r}: use one of {['auto', *SHAPES]}")
@@ -128,6 +133,8 @@ def read_examples(
     rows = source_rows(path)
     loaded = Loaded(Path(path), [], [], [])
     for source, row in rows:
+        if limit is not None and len(loaded.examples) >= limit:
+            break
         shape_unknown = False
         try:
             if isinstance(row, DataError):  # an unreadable line, yielded so reading goes on

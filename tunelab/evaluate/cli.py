@@ -42,7 +42,11 @@ def eval_command(
         )
     said: set[str] = set()  # a note of the test set, once for all its models
     for result in results:
-        console.print(f"[green]{result.model}[/]: {len(result.rows)} answers → {result.out_dir}/")
+        console.print(
+            f"[green]{result.model}[/]: {len(result.rows)} answers → {result.out_dir}/ "
+            "(predictions.csv and .jsonl: each answer with its scores; summary.json: the means)",
+            soft_wrap=True,
+        )
         _print_errors(result, said)
     title = "evaluation" if len(results) == 1 else "comparison"
     table = Table(title=f"{title}, questions asked with {escape(results[0].asked())}")
@@ -132,7 +136,11 @@ def _print_errors(result, said: set[str] | None = None) -> None:
                 console.print(f"    [dim]closest training: {s['source']} {q[:70]!r}[/]")
             if not ex["closest"] and analysis.training_known:
                 console.print(f"    [dim]closest training: {NO_CLOSEST}[/]")
-    console.print(f"reports: {result.out_dir / 'errors.md'}, {result.out_dir / 'errors.html'}")
+    console.print(
+        f"error reports (each category with examples and their closest training rows): "
+        f"{result.out_dir / 'errors.md'}, {result.out_dir / 'errors.html'}",
+        soft_wrap=True,
+    )
 
 
 def errors_command(

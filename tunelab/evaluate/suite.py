@@ -37,6 +37,8 @@ from tunelab.section import Limit, Section
 
 # Each answer as it is made, so an eval cut short asks only the rest when run again.
 ANSWER_LOG = "answers.partial.jsonl"
+# What to do of a bad test row: eval has no on_error (a test row skipped is a score changed).
+TEST_ROW_HINT = "or leave it out of the test file, or ask only the rows before it with --limit"
 
 
 class EvalConfig(Section):
@@ -125,27 +127,29 @@ def test_path(model: str | Run, cfg: EvalConfig) -> str:
 
 
 def examples_as_read(
-    path: str, runs: Sequence[Run], on_error: str = "raise", fields: dict[str, str] | None = None
+    path: str,
+    runs: Sequence[Run],
+    on_error: str = "raise",
+    fields: dict[str, str] | None = None,
+    limit: int | None = None,
 ) -> list:
-    """The rows of `path`, read through `fields` where given (its columns renamed), else the
-    data.shape and data.fields of the one of `runs` that reads it (`Run.reads`), else of whatever
-    shape they are."""
+    """The rows of `path` (the first `limit`), read through `fields` where given (its columns
+    renamed), else the data.shape and data.fields of the one of `runs` that reads it
+    (`Run.reads`), else of whatever shape they are."""
     from tunelab.data.load import load_examples
 
-    if fields:
-        return load_examples(path, "auto", fields, on_error)
-    owner = next((r for r in runs if r.reads(path)), None)
+    owner = None if fields else next((r for r in runs if r.reads(path)), None)
     data = owner.config.data if owner else None
-    return load_examples(
-        path, data.shape if data else "auto", data.fields if data else None, on_error
-    )
+    shape = data.shape if data else "auto"
+    fields = fields or (data.fields if data else None)
+    return load_examples(path, shape, fields, on_error, TEST_ROW_HINT, limit)
 
 
 def test_questions(path: str, cfg: EvalConfig, runs: Sequence[Run] = ()) -> list:
     """The test examples of `path` (see `test_path`), the first --limit of them, read as training
     read them where the file is the test file of one of `runs` (its data.shape and data.fields: a
     file of custom columns was refused as of no known shape)."""
-    examples = examples_as_read(path, runs, fields=cfg.fields)[: cfg.limit]
+    examples = examples_as_read(path, runs, fields=cfg.fields, limit=cfg.limit)
     missing = [ex.source for ex in examples if not ex.answer]
     if missing:
         raise TunelabError(

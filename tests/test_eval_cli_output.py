@@ -1,0 +1,28 @@
+"""What `tunelab eval` tells a newcomer: where each file it wrote is and what it holds, and a bad
+test row it was not asked to read stops nothing."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from tunelab.cli import app
+
+
+def test_eval_names_the_files_it_wrote_and_reads_only_the_rows_it_asks(tmp_path):
+    rows = [{"question": f"What is step {i}?", "answer": f"Step {i}."} for i in range(3)]
+    rows.append({"question": "What is missing?", "answer": ""})  # as lamini_docs' line 424
+    data = tmp_path / "test.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    out = tmp_path / "ev"
+    args = ["eval", "tiny-random", "--data", str(data), "--output", str(out)]
+    said = CliRunner().invoke(app, [*args, "--max-new-tokens", "2", "--limit", "2"])
+    assert said.exit_code == 0, said.output  # line 4 is past the two asked
+    text = " ".join(said.output.split())
+    assert f"2 answers → {out}/ (predictions.csv and .jsonl: each answer with its scores" in text
+    assert "summary.json" in text and f"{out / 'errors.md'}, {out / 'errors.html'}" in text
+    # Asked, it is named with what to do: eval has no --on-error to skip it.
+    whole = CliRunner().invoke(app, [*args, "--max-new-tokens", "2"])
+    assert f"{data}:4: field 'answer' is empty" in str(whole.exception)
+    assert "leave it out of the test file" in str(whole.exception)
