@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from pathlib import Path
 
 from tunelab.data.markers import plain_question
@@ -40,6 +41,11 @@ def _asked(question: str, n: int = 160) -> str:
 SHOWN = (_asked, _short, _short, _short)  # question, reference, answer, reason
 
 
+def _code(escaped: str) -> str:
+    """Markdown's `code` spans of an escaped line as HTML."""
+    return re.sub(r"`([^`]*)`", r"<code>\1</code>", escaped)
+
+
 def _row(ex: dict) -> str:
     """The test row an example is, as `file:line` before its question: a category's examples
     named no row, so an answer could not be traced to its test row or predictions line."""
@@ -51,16 +57,11 @@ def to_markdown(
 ) -> str:
     """Counts per category, two examples each, and the training examples closest to the failures;
     `intervals` (`scores.metric_intervals`) add each metric's 95% interval and rows."""
-    weak = sum(1 for r in analysis.rows if r["errors"])
-    lines = [
-        "# Error analysis",
-        "",
-        f"{weak} of {len(analysis.rows)} answers fall in a category"
-        + (f" (questions asked with {asked})." if asked else "."),
-        "",
-    ]
+    lines = ["# Error analysis", "", headline(analysis, asked), ""]
     if summary:
-        lines += summary_table(summary, intervals or {}) + [""]
+        header, *rows = summary_rows(summary, intervals or {})
+        lines += [f"| {' | '.join(header)} |", f"|{'---|' * len(header)}"]
+        lines += [f"| {' | '.join(row)} |" for row in rows] + [""]
     lines += ["| category | count | meaning |", "|---|---|---|"]
     lines += [f"| {c} | {n} | {DESCRIPTIONS[c]} |" for c, n in analysis.counts.items()]
     if taught := taught_or_not(analysis.rows):
@@ -83,33 +84,43 @@ def to_markdown(
             ]
             if not ex["closest"] and analysis.training_known:
                 lines.append(f"  - closest training: {NO_CLOSEST}")
-    misses = fact_misses(analysis.rows, analysis.closest, analysis.training_known)
-    return "\n".join(lines + misses) + "\n"
+    if misses := fact_misses(analysis.rows, analysis.closest, analysis.training_known):
+        title, items = misses
+        lines += ["", f"## {title}", "", *(f"- {item}" for item in items)]
+    return "\n".join(lines) + "\n"
 
 
-def summary_table(summary: dict, intervals: dict) -> list[str]:
-    """The metrics' means as a Markdown table, with the 95% interval and rows of each known one."""
+def headline(analysis: Analysis, asked: str = "") -> str:
+    weak = sum(1 for r in analysis.rows if r["errors"])
+    return f"{weak} of {len(analysis.rows)} answers fall in a category" + (
+        f" (questions asked with {asked})." if asked else "."
+    )
+
+
+def summary_rows(summary: dict, intervals: dict) -> list[list[str]]:
+    """The metrics' means as table rows, a header first, with the 95% interval and rows of each
+    known one."""
     means = {k: v for k, v in summary.items() if isinstance(v, float)}
     if not intervals:
-        return ["| metric | mean |", "|---|---|", *(f"| {k} | {v:.3f} |" for k, v in means.items())]
-    lines = ["| metric | mean | 95% | n |", "|---|---|---|---|"]
+        return [["metric", "mean"], *([k, f"{v:.3f}"] for k, v in means.items())]
+    rows = [["metric", "mean", "95%", "n"]]
     for key, mean in means.items():
         ci = intervals.get(key)
-        bounds = f"[{ci.low:.2f}, {ci.high:.2f}] | {ci.n}" if ci else " | "
-        lines.append(f"| {key} | {mean:.3f} | {bounds} |")
-    return lines
+        bounds = [f"[{ci.low:.2f}, {ci.high:.2f}]", str(ci.n)] if ci else ["", ""]
+        rows.append([key, f"{mean:.3f}", *bounds])
+    return rows
 
 
 def fact_misses(
     rows: list[dict], closest: dict[int, list[dict]] | None = None, training_known: bool = False
-) -> list[str]:
-    """Every row that left out a fact or stated a wrong answer: what to add or fix in the data,
-    and where (its closest training rows, by `file:line`; the categories above show two rows
-    each with theirs, and the other rows' were nowhere)."""
+) -> tuple[str, list[str]] | None:
+    """Every row that left out a fact or stated a wrong answer, a title and a Markdown line each:
+    what to add or fix in the data, and where (its closest training rows, by `file:line`; the
+    categories above show two rows each with theirs, and the other rows' were nowhere)."""
     wrong = [(i, r) for i, r in enumerate(rows) if r.get("missed_facts") or r.get("wrong_stated")]
     if not wrong:
-        return []
-    lines = ["", f"## Facts, row by row ({len(wrong)} of {len(rows)} answers)", ""]
+        return None
+    items = []
     for i, r in wrong:
         notes = []
         if r.get("wrong_stated"):
@@ -120,11 +131,11 @@ def fact_misses(
             notes.append("closest training: " + ", ".join(f"`{s['source']}`" for s in near))
         elif training_known:
             notes.append(f"closest training: {NO_CLOSEST}")
-        lines.append(
-            f"- `{r.get('source', '')}` {_asked(r['question'], 100)} → {_short(r['answer'], 120)}"
+        items.append(
+            f"`{r.get('source', '')}` {_asked(r['question'], 100)} → {_short(r['answer'], 120)}"
             f" ({' | '.join(notes)})"
         )
-    return lines
+    return f"Facts, row by row ({len(wrong)} of {len(rows)} answers)", items
 
 
 def taught_or_not(rows: list[dict]) -> str:
@@ -169,10 +180,28 @@ def asked_after_html(turns: list[str]) -> str:
     return f"<details><summary>asked after ({len(turns)})</summary><ul>{items}</ul></details>"
 
 
-def to_html(analysis: Analysis, title: str = "Error analysis") -> str:
+def to_html(
+    analysis: Analysis,
+    title: str = "Error analysis",
+    summary: dict | None = None,
+    asked: str = "",
+    intervals: dict | None = None,
+) -> str:
     """The same content as the Markdown report, as a page that opens offline in any browser."""
     esc = html.escape
-    body = [f"<h1>{esc(title)}</h1>", bar_chart(analysis.counts)]
+    body = [f"<h1>{esc(title)}</h1>", f"<p>{esc(headline(analysis, asked))}</p>"]
+    if summary:  # the page showed the categories without the scores they explain
+        header, *rows = summary_rows(summary, intervals or {})
+        body.append(
+            "<table><tr>"
+            + "".join(f"<th>{esc(h)}</th>" for h in header)
+            + "</tr>"
+            + "".join(
+                "<tr>" + "".join(f"<td>{esc(cell)}</td>" for cell in row) + "</tr>" for row in rows
+            )
+            + "</table>"
+        )
+    body.append(bar_chart(analysis.counts))
     if taught := taught_or_not(analysis.rows):
         body.append(f"<p>{esc(taught).replace('**', '')}</p>")
     for category in analysis.counts:
@@ -204,6 +233,11 @@ def to_html(analysis: Analysis, title: str = "Error analysis") -> str:
                 + f"<td><ul>{closest}</ul></td></tr>"
             )
         body.append("</table>")
+    if misses := fact_misses(analysis.rows, analysis.closest, analysis.training_known):
+        title_of, items = misses
+        body.append(f"<h2>{esc(title_of)}</h2><ul>")
+        body += [f"<li>{_code(esc(item))}</li>" for item in items]
+        body.append("</ul>")
     style = (
         "body{font-family:sans-serif;max-width:60em;margin:2em auto}table{border-collapse:collapse}"
         "td,th{border:1px solid #ccc;padding:4px;vertical-align:top;font-size:13px}"
@@ -225,5 +259,5 @@ def write_reports(
     out_dir.mkdir(parents=True, exist_ok=True)
     md, page = out_dir / "errors.md", out_dir / "errors.html"
     md.write_text(to_markdown(analysis, summary, asked, intervals), encoding="utf-8")
-    page.write_text(to_html(analysis), encoding="utf-8")
+    page.write_text(to_html(analysis, summary=summary, asked=asked, intervals=intervals), "utf-8")
     return md, page
