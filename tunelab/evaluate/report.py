@@ -259,5 +259,6 @@ def write_reports(
     out_dir.mkdir(parents=True, exist_ok=True)
     md, page = out_dir / "errors.md", out_dir / "errors.html"
     md.write_text(to_markdown(analysis, summary, asked, intervals), encoding="utf-8")
-    page.write_text(to_html(analysis, summary=summary, asked=asked, intervals=intervals), "utf-8")
+    page_text = to_html(analysis, summary=summary, asked=asked, intervals=intervals)
+    page.write_text(page_text, encoding="utf-8")
     return md, page
