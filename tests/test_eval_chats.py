@@ -147,6 +147,31 @@ def test_a_text_reply_is_scored_as_text_and_calls_beside_it_as_calls():
     assert score_reply(said, calls)["exact_match"] == 0.0  # one call of two
 
 
+def test_parallel_calls_are_scored_as_a_set_not_in_their_order():
+    from tunelab.evaluate.calls import score_reply
+
+    def call(city: str) -> dict:
+        return {
+            "type": "function",
+            "function": {"name": "get_weather", "arguments": {"city": city}},
+        }
+
+    both = {"role": "assistant", "content": "", "tool_calls": [call("Paris"), call("Oslo")]}
+    row = to_example({**ROW, "messages": [ROW["messages"][0], both]}, "messages", "t.jsonl:1")
+
+    def said(*cities: str) -> str:  # as Hermes writes calls, one after another
+        return "\n".join(
+            f'<tool_call>\n{{"name": "get_weather", "arguments": {{"city": "{city}"}}}}\n</tool_call>'
+            for city in cities
+        )
+
+    # OpenAI's parallel calls and BFCL's parallel category: the order the model says them in
+    # does not matter, but each call does, as often as the reference makes it.
+    assert score_reply(said("Oslo", "Paris"), row)["exact_match"] == 1.0
+    assert score_reply(said("Paris", "Paris"), row)["exact_match"] == 0.0
+    assert score_reply(said("Oslo", "Paris", "Paris"), row)["exact_match"] == 0.0
+
+
 def test_eval_reads_a_replys_calls_as_serve_answers_them():
     from tunelab.evaluate.calls import calls_in
     from tunelab.serve.call_format import CallFormat

@@ -1,8 +1,10 @@
 """A test reply that calls tools, scored by its calls: the reply's text is the calls in whatever
 form the model's template writes them (Hermes' `<tool_call>` tags, Llama 3.1's bare JSON with
 "parameters", Mistral's list), so its calls are read out of it and both sides are compared in
-one form, `{"name": ..., "arguments": {...}}` a line, the arguments' keys sorted: the same calls
-in the same order are an exact match, the right function with a wrong argument part of one."""
+one form, `{"name": ..., "arguments": {...}}` a line, the arguments' keys sorted, and the lines
+sorted: the calls of one reply are parallel (OpenAI's parallel calls, BFCL's parallel category),
+so the same calls in any order are an exact match, the right function with a wrong argument part
+of one. Calls made in turn, one reply after another's result, are each their own reply's."""
 
 from __future__ import annotations
 
@@ -52,6 +54,8 @@ def _next_json(text: str, start: int) -> int:
 
 def _one_form(calls: list[tuple[str, dict[str, Any]]]) -> str:
     return "\n".join(
-        json.dumps({"name": name, "arguments": arguments}, sort_keys=True)
-        for name, arguments in calls
+        sorted(
+            json.dumps({"name": name, "arguments": arguments}, sort_keys=True)
+            for name, arguments in calls
+        )
     )
