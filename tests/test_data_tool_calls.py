@@ -261,3 +261,19 @@ def test_a_calls_id_and_the_results_tool_call_id_reach_templates_that_pair_them(
     assert 'assistant: call_1=get_weather{"city": "Paris"}<|im_end|>\ntool[call_1]: 21C' in (
         tokenizer.decode(item.input_ids)
     )
+
+
+def test_a_chat_template_set_after_loading_is_the_one_used():
+    # A base model's tokenizer is often given a chat template after it loads: what tunelab
+    # learns of a template (whether it writes calls and tools, the token that ends a turn) is
+    # learned of the template it has now, not the one it had when first asked.
+    tokenizer = tiny_tokenizer()  # SmolLM2's template, which writes no calls
+    example = to_example(ROW, "messages", "calls.jsonl:1")
+    with pytest.raises(TunelabError, match="does not write them"):
+        tokenize_example(example, tokenizer)
+    tokenizer.chat_template = TOOL_TEMPLATE
+    assert tokenize_example(example, tokenizer).input_ids
+    tokenizer.chat_template = TOOL_TEMPLATE.replace("<|im_end|>", "<|endoftext|>")
+    assert trained_text(tokenize_example(example, tokenizer), tokenizer)[-1] == (
+        "It is 21 degrees and sunny.<|endoftext|>"
+    )

@@ -4,9 +4,9 @@ refusals where the template would fail on a turn or leave it out."""
 
 from __future__ import annotations
 
-import functools
 from typing import TYPE_CHECKING, Any
 
+from tunelab.data.per_template import per_template
 from tunelab.data.tool_calls import require_tool_calls
 from tunelab.errors import TunelabError
 
@@ -61,7 +61,7 @@ def require_tool_role(messages: list[dict[str, str]], tokenizer: PreTrainedToken
         )
 
 
-@functools.lru_cache(maxsize=16)
+@per_template
 def _renders_tool_turns(tokenizer: PreTrainedTokenizerBase) -> bool:
     """Whether the chat template writes a tool turn's text (ChatML, Llama 3.1 and Qwen2.5 do;
     Gemma's raises on any role but user and assistant)."""
@@ -142,7 +142,7 @@ def _through_end(reply: str, tokenizer: PreTrainedTokenizerBase, eos: str) -> tu
     return reply + eos, len(reply)
 
 
-@functools.lru_cache(maxsize=16)
+@per_template
 def turn_end(tokenizer: PreTrainedTokenizerBase) -> str:
     """The special token the chat template closes an assistant's turn with, or "" (no chat
     template, or none after the reply's text)."""

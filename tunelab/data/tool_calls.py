@@ -4,11 +4,11 @@ pass them: arguments an object), and the check that a model's chat template writ
 
 from __future__ import annotations
 
-import functools
 import json
 from typing import TYPE_CHECKING, Any
 
 from tunelab.data.file_text import DataError
+from tunelab.data.per_template import per_template
 from tunelab.errors import TunelabError
 
 if TYPE_CHECKING:
@@ -152,7 +152,7 @@ PROBE_NAME = "tunelab_probe_function"
 PROBE_ARGUMENT = "tunelab_probe_argument"
 
 
-@functools.lru_cache(maxsize=16)
+@per_template
 def _renders_tool_calls(tokenizer: PreTrainedTokenizerBase) -> bool:
     """Whether the chat template writes an assistant's call, its name and its arguments."""
     call = {"type": "function", "function": {"name": PROBE_NAME, "arguments": {PROBE_ARGUMENT: 1}}}
@@ -164,7 +164,7 @@ def _renders_tool_calls(tokenizer: PreTrainedTokenizerBase) -> bool:
     return PROBE_NAME in text and PROBE_ARGUMENT in text
 
 
-@functools.lru_cache(maxsize=16)
+@per_template
 def renders_tools(tokenizer: PreTrainedTokenizerBase) -> bool:
     """Whether the chat template writes the functions offered (`apply_chat_template(tools=)`)."""
     parameters = {"type": "object", "properties": {PROBE_ARGUMENT: {"type": "string"}}}

@@ -4,13 +4,13 @@ Llama 3.1's bare JSON), and the calls found are answered as OpenAI's `tool_calls
 
 from __future__ import annotations
 
-import functools
 import json
 import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from tunelab.data.chat_template import turn_end
+from tunelab.data.per_template import per_template
 from tunelab.data.tool_calls import PROBE_ARGUMENT, PROBE_NAME, call_in_json, rendered
 
 if TYPE_CHECKING:
@@ -55,17 +55,11 @@ def answer(text: str, finish: str | None, calls: CallFormat | None) -> tuple[dic
     return {"role": "assistant", "content": content, "tool_calls": found}, "tool_calls"
 
 
+@per_template  # once per template, not once per request
 def call_format(tokenizer: PreTrainedTokenizerBase) -> CallFormat | None:
     """The chat template's call format: a probe call rendered as an assistant turn, the text
     around its JSON (as the engine decodes it: no special tokens), or None where no JSON object
     there reads as the call."""
-    return _learned(tokenizer, tokenizer.chat_template)
-
-
-# Learned once per template, not once per request; keyed by the template too, which can be set
-# on a tokenizer after it loads.
-@functools.lru_cache(maxsize=16)
-def _learned(tokenizer: PreTrainedTokenizerBase, template: str | None) -> CallFormat | None:
     call = {"type": "function", "function": {"name": PROBE_NAME, "arguments": {PROBE_ARGUMENT: 1}}}
     asked = [{"role": "user", "content": "q"}]
     prompt = rendered(tokenizer, asked)
