@@ -123,6 +123,29 @@ def test_text_beside_a_call_is_its_content_and_a_reply_without_one_is_text(serve
         assert reply.choices[0].finish_reason == "stop"
 
 
+def test_a_call_the_client_cannot_make_comes_back_as_text_and_a_warning(served, caplog):
+    # An agent runs each call it is given: one to a function the request did not offer, or
+    # without an argument the function requires, is the model's text (as vLLM's parsers drop a
+    # call to an unknown function), not a call to dispatch.
+    client, script, _ = served
+    parameters = {**WEATHER_TOOL["function"]["parameters"], "required": ["city"]}
+    tool = {"type": "function", "function": {**WEATHER_TOOL["function"], "parameters": parameters}}
+    no_city = '<tool_call>\n{"name": "get_weather", "arguments": {}}\n</tool_call>'
+    for text in (CALL.replace("get_weather", "get_time"), no_city, f"{CALL}\n{no_city}"):
+        script.text = text
+        for stream in (False, True):
+            reply = client.chat.completions.create(
+                model="agent", messages=ASK, tools=[tool], stream=stream
+            )
+            chunks = list(reply) if stream else [reply]
+            messages = [c.choices[0].delta if stream else c.choices[0].message for c in chunks]
+            assert "".join(m.content or "" for m in messages) == text
+            assert not any(m.tool_calls for m in messages)
+            assert [c.choices[0].finish_reason for c in chunks][-1] == "stop"
+    assert "'get_time', which the request does not offer" in caplog.text
+    assert "lacks the argument city, which get_weather requires" in caplog.text
+
+
 def test_tool_choice_none_answers_text_with_the_tools_still_in_the_prompt(served):
     client, script, engine = served
     script.text = CALL

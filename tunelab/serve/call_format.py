@@ -5,8 +5,10 @@ Llama 3.1's bare JSON), and the calls found are answered as OpenAI's `tool_calls
 from __future__ import annotations
 
 import json
+import logging
 import uuid
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from tunelab.data.chat_template import turn_end
@@ -16,20 +18,56 @@ from tunelab.data.tool_calls import PROBE_ARGUMENT, PROBE_NAME, call_in_json, re
 if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerBase
 
+log = logging.getLogger(__name__)
 _BETWEEN_CALLS = " \t\r\n,;"
 
 
 @dataclass(frozen=True)
 class CallFormat:
     """How a chat template writes a call: its JSON between `opens` and `closes` (Hermes' and
-    Qwen2.5's "<tool_call>" and "</tool_call>"; Llama 3.1's bare JSON: both empty)."""
+    Qwen2.5's "<tool_call>" and "</tool_call>"; Llama 3.1's bare JSON: both empty); for a
+    request, the functions it offers, by name, each with the arguments it requires (None: any
+    call is read)."""
 
     opens: str
     closes: str
+    offered: Mapping[str, frozenset[str]] | None = None
+
+    def offering(self, tools: list[dict[str, Any]]) -> CallFormat:
+        """This format, reading only calls to `tools` (OpenAI's) with their required arguments."""
+        offered = {}
+        for tool in tools:
+            parameters = tool["function"].get("parameters")
+            required = parameters.get("required") if isinstance(parameters, dict) else None
+            names = required if isinstance(required, list) else ()
+            offered[tool["function"]["name"]] = frozenset(n for n in names if isinstance(n, str))
+        return replace(self, offered=offered)
 
     def read(self, text: str) -> tuple[str | None, list[dict[str, Any]]]:
         """The text said beside the calls (None when nothing is) and the calls, as OpenAI's.
-        Text with a part that is meant as a call but reads as none is all content, no call."""
+        Text with a part that is meant as a call but reads as none is all content, no call, as
+        is a reply with a call the client cannot make (a warning in the server's log says why):
+        an agent runs each call it is given."""
+        said, calls = self._split(text)
+        if calls and (why := self._not_offered(calls)):
+            log.warning("a reply's calls are answered as its text: %s", why)
+            return text, []
+        return said, calls
+
+    def _not_offered(self, calls: list[dict[str, Any]]) -> str | None:
+        if self.offered is None:
+            return None
+        for call in calls:
+            name = call["function"]["name"]
+            if name not in self.offered:
+                offered = ", ".join(sorted(self.offered))
+                return f"it calls {name!r}, which the request does not offer (it offers {offered})"
+            given = json.loads(call["function"]["arguments"])
+            if missing := sorted(self.offered[name] - given.keys()):
+                return f"its call lacks the argument {', '.join(missing)}, which {name} requires"
+        return None
+
+    def _split(self, text: str) -> tuple[str | None, list[dict[str, Any]]]:
         if not self.opens:  # bare JSON: the whole reply is calls, or it is text
             calls, end = _calls_at(text)
             rest = text[end:].strip()

@@ -63,7 +63,7 @@ def offered(
             '"none" for a text reply',
             param="tools",
         )
-    return tools, found
+    return tools, found.offering(tools)
 
 
 def history_calls(raw: Any, index: int) -> list[dict[str, Any]]:
