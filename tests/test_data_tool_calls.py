@@ -160,6 +160,8 @@ def test_turns_that_call_nothing_may_say_so_with_null_tool_calls(tool_tokenizer)
         ({**ROW, "tools": {"get_weather": {}}}, r"field 'tools' must be a list of functions"),
         ({**ROW, "tools": [{"description": "no name"}]}, r"tools\[0\] must be a function with a "
          r"name"),
+        ({**ROW, "tools": [{"name": "get_weather", "parameters": "city"}]},
+         r"tools\[0\]\.parameters must be an object"),
     ],
 )  # fmt: skip
 def test_a_bad_call_or_tool_is_refused_naming_the_file_line_and_field(tmp_path, row, why):

@@ -191,6 +191,8 @@ def test_a_streamed_call_comes_as_one_delta_then_its_finish_reason(served):
     [
         ({"tools": [WEATHER_TOOL, {"type": "function", "function": {"description": "no name"}}]},
          "tools.1", "tools.1 must be a function with a name"),
+        ({"tools": [{"type": "function", "function": {"name": "now", "parameters": "none"}}]},
+         "tools.0.function.parameters", "tools.0.function.parameters must be an object"),
         ({"tools": [WEATHER_TOOL], "tool_choice": "required"}, "tool_choice", "not supported"),
         ({"tools": [WEATHER_TOOL],
           "tool_choice": {"type": "function", "function": {"name": "get_weather"}}},

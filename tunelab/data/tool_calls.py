@@ -39,6 +39,13 @@ def read_tool_list(raw: list[Any], where: str) -> list[dict[str, Any]]:
         function = tool.get("function", tool) if isinstance(tool, dict) else None
         if not isinstance(function, dict) or not _is_name(function.get("name")):
             raise DataError(f"{where}[{i}] must be a function with a name ({TOOL_SHAPE})")
+        parameters = function.get("parameters")
+        if parameters is not None and not isinstance(parameters, dict):
+            field = f"{where}[{i}]{'.function' if function is not tool else ''}.parameters"
+            raise DataError(
+                f"{field} must be an object (the JSON schema of the function's arguments), "
+                f"got {type(parameters).__name__}"
+            )
         tools.append(tool if "function" in tool else {"type": "function", "function": tool})
     return tools
 
