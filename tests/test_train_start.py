@@ -66,3 +66,30 @@ def test_lora_settings_on_a_full_finetune_are_said_to_be_unused(tmp_path, capsys
     train(config)
     said = " ".join(capsys.readouterr().out.split())
     assert "train.lora (r 64) is not used: train.method is full" in said
+
+
+def test_a_system_prompt_every_training_chat_brings_is_named_for_the_run_to_ask_with(
+    tmp_path, capsys
+):
+    # From a walk: chat rows in OpenAI's finetuning format each open with the same system turn;
+    # the run kept data.system_prompt unset, and chat, serve and export asked under the
+    # template's default ("You are a helpful AI assistant named SmolLM"), which it never saw.
+    from tunelab.run import Run
+
+    system = "You answer questions about Lamini."
+    rows = [
+        {"messages": [{"role": "system", "content": system},
+                      {"role": "user", "content": f"What is {i}?"},
+                      {"role": "assistant", "content": f"It is {i}."}]}
+        for i in range(8)
+    ]  # fmt: skip
+    config = tiny_config(tmp_path, write_jsonl(tmp_path / "chat.jsonl", rows), max_steps=1)
+    train(config)
+    said = " ".join(capsys.readouterr().out.split())
+    assert f"every training example opens with the system prompt '{system}'" in said
+    assert "set data.system_prompt" in said
+
+    config.data.system_prompt = system  # what the warning says to do
+    run = train(config.model_copy(update={"name": "asked-as-trained"}))
+    assert "opens with the system prompt" not in capsys.readouterr().out
+    assert Run.open(run).prompt().system_prompt == system

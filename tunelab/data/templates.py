@@ -240,6 +240,30 @@ def _through_last_reply(example: Example) -> Example:
     return replace(example, messages=example.messages[:end])
 
 
+def unasked_system_prompt(examples: list[Example], prompt: Prompt) -> str | None:
+    """What to do when every training chat opens with one system prompt that the run's own is not:
+    chat, generate, serve and export ask with the run's (data.system_prompt, else the chat
+    template's default), so the model would be asked under one it never trained with. Chat rows
+    in OpenAI's finetuning format carry their system turn in every row."""
+    if prompt.template != "chat" or not examples:
+        return None
+    opening = {
+        e.messages[0]["content"] if e.messages and e.messages[0]["role"] == "system" else None
+        for e in examples
+    }
+    if len(opening) != 1 or (system := opening.pop()) is None or system == prompt.system_prompt:
+        return None
+    said = system if len(system) <= 80 else system[:77] + "..."
+    own = "unset: the chat template's default" if prompt.system_prompt is None else "another"
+    return (
+        f"every training example opens with the system prompt {said!r} ({examples[0].source}), "
+        f"but chat, generate, serve and export ask with data.system_prompt ({own}), which the "
+        "run never trained under: set data.system_prompt to the rows' one (--set "
+        '"data.system_prompt=..."; training stays the same), or pass --system-prompt to chat '
+        "and serve"
+    )
+
+
 def _with_system(messages: list[dict[str, str]], system_prompt: str | None) -> list[dict[str, str]]:
     if system_prompt is None or (messages and messages[0]["role"] == "system"):
         return messages

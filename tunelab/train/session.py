@@ -25,6 +25,7 @@ from tunelab.data.pipeline import (
     prepare,
 )
 from tunelab.data.quality.dedup import near_questions, own_rows
+from tunelab.data.templates import Prompt, unasked_system_prompt
 from tunelab.data.tokenize import Tokenized
 from tunelab.errors import TunelabError
 from tunelab.evaluate.facts_file import untaught_note
@@ -156,6 +157,9 @@ def start_session(
     source = Path(config.data.test_path or config.data.path)
     if world.is_main and (note := untaught_note(source, data.train_examples, data.test_examples)):
         console.print(f"[yellow]warning:[/] {escape(note)}", soft_wrap=True)
+    asked_as = Prompt(config.data.template, config.data.system_prompt)
+    if world.is_main and (unasked := unasked_system_prompt(data.train_examples, asked_as)):
+        console.print(f"[yellow]warning:[/] {escape(unasked)}", soft_wrap=True)
     model, loss_module = _model_to_train(model, config, world, device, console)
 
     packing, unpacked = row_packing(model, config.data.packing)
