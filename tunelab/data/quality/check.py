@@ -171,6 +171,10 @@ def _check_diversity(report: QualityReport, questions: list[str], answers: list[
             report.distinct[f"{name} distinct-{n}"] = diversity.distinct_n(texts, n)
     report.openings = diversity.top_openings(questions, c.opening_words, c.top_k)
     report.clusters = diversity.template_clusters(questions, top_k=c.top_k)
+    given = Counter(a.strip() for a in answers if a.strip())
+    if given:
+        answer = given.most_common(1)[0][0]
+        report.common_answer = [i for i, a in enumerate(answers) if a.strip() == answer]
 
 
 def _check_content(report: QualityReport, questions: list[str], answers: list[str]) -> None:
@@ -247,6 +251,17 @@ def _collect_warnings(report: QualityReport) -> None:
     for sk, count, share, _ in report.clusters:
         if share > c.max_template_share and count >= SHARE_ROWS:
             w.append(f"templated: {share:.0%} of questions follow '{sk}'")
+    if (
+        len(report.common_answer) >= SHARE_ROWS
+        and len(report.common_answer) / n > c.max_answer_share
+    ):
+        rows = report.common_answer
+        answer = report.data.examples[rows[0]].answer.strip()
+        w.append(
+            f"one answer is {len(rows) / n:.0%} of the rows ({len(rows)}: "
+            f"{first_few([report.where(i) for i in rows])}): {answer[:60]!r}; the model learns "
+            "to give it to any question: if it was pasted into those rows by mistake, fix them"
+        )
     if report.distinct.get("questions distinct-2", 1.0) < c.min_distinct_2:
         w.append(
             f"low diversity: question distinct-2 {report.distinct['questions distinct-2']:.2f}"

@@ -53,6 +53,9 @@ class QualityConfig(Section):
     """Flag homogeneity when more questions than this share open with the same words."""
     max_template_share: float = Field(0.2, gt=0, le=1)
     """Flag when one fill-in-the-blank question skeleton covers more than this share."""
+    max_answer_share: float = Field(0.2, gt=0, le=1)
+    """Flag one answer given to more than this share of the rows (a placeholder, a paste slip):
+    the model learns to give it to any question. The demo's refusals are 8% of its rows."""
     min_distinct_2: float = Field(0.25, ge=0, le=1)
     """Flag when fewer than this share of the questions' word pairs are distinct."""
     repeat_overlap: float = Field(0.8, gt=0, le=1)
@@ -86,6 +89,7 @@ class QualityReport:
     distinct: dict[str, float] = field(default_factory=dict)
     openings: list[tuple[str, int, float]] = field(default_factory=list)
     clusters: list[tuple[str, int, float, list[int]]] = field(default_factory=list)
+    common_answer: list[int] = field(default_factory=list)  # the rows of the most given answer
     empty: list[tuple[int, str]] = field(default_factory=list)
     repeats: list[int] = field(default_factory=list)
     junk: list[tuple[int, str]] = field(default_factory=list)

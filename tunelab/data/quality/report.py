@@ -117,12 +117,16 @@ def sections(report: QualityReport) -> list[Section]:
                 else "",
             )
         )
+    given = report.common_answer
+    share = len(given) / max(len(report.data.examples), 1)
+    most_given = [["most given answer", f"{len(given)} ({share:.0%})"]] if len(given) > 1 else []
     out.append(
         Section(
             "Diversity",
             ["measure", "value"],
             [[k, f"{v:.3f}"] for k, v in report.distinct.items()]
-            + [[f"opening '{o}'", f"{cnt} ({share:.0%})"] for o, cnt, share in report.openings],
+            + [[f"opening '{o}'", f"{cnt} ({share:.0%})"] for o, cnt, share in report.openings]
+            + most_given,
         )
     )
     if report.clusters:
