@@ -88,8 +88,8 @@ def test_a_bad_row_s_hint_names_what_skips_it_in_the_command_at_hand(tmp_path):
     assert "d.jsonl:2: field 'answer' is empty" in str(split.exception)
     assert "--on-error skip" in str(split.exception)
     assert "data.on_error" not in str(split.exception)
-    # `data facts` has the option too (lamini_docs' row 424 stopped it for good); eval has none:
-    # its hint must not offer one as its own.
+    # `data facts` has the option too (lamini_docs' row 424 stopped it for good), and so has
+    # eval (tests/test_eval_bad_rows.py); neither names training's data.on_error.
     out = str(tmp_path / "f.jsonl")
     facts = runner.invoke(app, ["data", "facts", str(data), "-o", out])
     assert "d.jsonl:2: field 'answer' is empty; fix the row" in str(facts.exception)
@@ -98,7 +98,8 @@ def test_a_bad_row_s_hint_names_what_skips_it_in_the_command_at_hand(tmp_path):
     assert facts.exit_code == 0 and len(Path(out).read_text().splitlines()) == 1, facts.output
     evaluated = runner.invoke(app, ["eval", "tiny-random", "--data", str(data)])
     assert "d.jsonl:2: field 'answer' is empty; fix the row" in str(evaluated.exception)
-    assert "--on-error" not in str(evaluated.exception)
+    assert "--on-error skip" in str(evaluated.exception)
+    assert "data.on_error" not in str(evaluated.exception)
 
 
 def test_dates_of_a_parquet_file_are_written_as_iso_text(tmp_path):

@@ -22,7 +22,7 @@ def test_eval_names_the_files_it_wrote_and_reads_only_the_rows_it_asks(tmp_path)
     text = " ".join(said.output.split())
     assert f"2 answers → {out}/ (predictions.csv and .jsonl: each answer with its scores" in text
     assert "summary.json" in text and f"{out / 'errors.md'}, {out / 'errors.html'}" in text
-    # Asked, it is named with what to do: eval has no --on-error to skip it.
+    # Asked, it is named with what to do: skip it, or ask only the rows before it.
     whole = CliRunner().invoke(app, [*args, "--max-new-tokens", "2"])
     assert f"{data}:4: field 'answer' is empty" in str(whole.exception)
-    assert "leave it out of the test file" in str(whole.exception)
+    assert "--on-error skip" in str(whole.exception) and "--limit" in str(whole.exception)

@@ -20,7 +20,7 @@ console = Console()
 @options(
     EvalConfig,
     *("data", "output", "template", "max_new_tokens", "temperature", "batch_size", "limit"),
-    "embeddings",
+    *("embeddings", "on_error"),
     source="tunelab eval",
 )
 def eval_command(

@@ -8,11 +8,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 from rich.console import Console
 
+from tunelab.data.load import OPTION_SKIP_HINT, load_examples
 from tunelab.data.markers import find_markers
 from tunelab.data.templates import Prompt
 from tunelab.errors import TunelabError
@@ -37,8 +38,10 @@ from tunelab.section import Limit, Section
 
 # Each answer as it is made, so an eval cut short asks only the rest when run again.
 ANSWER_LOG = "answers.partial.jsonl"
-# What to do of a bad test row: eval has no on_error (a test row skipped is a score changed).
+# What to do of a bad test row where the command has no --on-error (compare: a test row skipped
+# is a score changed), and where it has (eval, which counts and shows the rows it leaves out).
 TEST_ROW_HINT = "or leave it out of the test file, or ask only the rows before it with --limit"
+EVAL_ROW_HINT = f"{OPTION_SKIP_HINT}, or ask only the rows before it with --limit"
 
 
 class EvalConfig(Section):
@@ -66,6 +69,8 @@ class EvalConfig(Section):
     """Questions decoded together (on a CPU, 64 make ~2x the tokens a second that 8 do)."""
     limit: Limit = None
     """Only the first N test questions."""
+    on_error: Literal["raise", "skip"] = "raise"
+    """A test row that does not load: raise stops at it, skip leaves it out (counted, shown)."""
     embeddings: bool = False
     """Add MiniLM embedding similarity."""
     analyse: bool = True
@@ -132,24 +137,27 @@ def examples_as_read(
     on_error: str = "raise",
     fields: dict[str, str] | None = None,
     limit: int | None = None,
+    skip_hint: str = TEST_ROW_HINT,
 ) -> list:
     """The rows of `path` (the first `limit`), read through `fields` where given (its columns
     renamed), else the data.shape and data.fields of the one of `runs` that reads it
-    (`Run.reads`), else of whatever shape they are."""
-    from tunelab.data.load import load_examples
-
+    (`Run.reads`), else of whatever shape they are. A bad row stops it with `skip_hint`, how the
+    calling command's user skips one."""
     owner = None if fields else next((r for r in runs if r.reads(path)), None)
     data = owner.config.data if owner else None
     shape = data.shape if data else "auto"
     fields = fields or (data.fields if data else None)
-    return load_examples(path, shape, fields, on_error, TEST_ROW_HINT, limit)
+    return load_examples(path, shape, fields, on_error, skip_hint, limit)
 
 
-def test_questions(path: str, cfg: EvalConfig, runs: Sequence[Run] = ()) -> list:
+def test_questions(
+    path: str, cfg: EvalConfig, runs: Sequence[Run] = (), skip_hint: str = TEST_ROW_HINT
+) -> list:
     """The test examples of `path` (see `test_path`), the first --limit of them, read as training
     read them where the file is the test file of one of `runs` (its data.shape and data.fields: a
-    file of custom columns was refused as of no known shape)."""
-    examples = examples_as_read(path, runs, fields=cfg.fields, limit=cfg.limit)
+    file of custom columns was refused as of no known shape). A bad row stops it with
+    `skip_hint`, how the calling command's user skips one."""
+    examples = examples_as_read(path, runs, cfg.on_error, cfg.fields, cfg.limit, skip_hint)
     missing = [ex.source for ex in examples if not ex.answer]
     if missing:
         raise TunelabError(
@@ -187,7 +195,7 @@ def evaluate(models, cfg: EvalConfig | None = None, console: Console | None = No
         )
         cfg = cfg.model_copy(update=inherited)
     if not cfg.template and not runs:
-        markers = find_markers(test_questions(test_path(models[0], cfg), cfg))
+        markers = find_markers(test_questions(test_path(models[0], cfg), cfg, (), EVAL_ROW_HINT))
         cfg = cfg.model_copy(update={"template": markers.fit if markers else None})
     training = next((run.config.data.path for run in runs), None)
     names = [slug(Path(str(m)).name) for m in models]
@@ -239,7 +247,7 @@ def evaluate_one(
     own = prompt_for(run or model)
     prompt = Prompt(cfg.template or own.template, cfg.system_prompt or own.system_prompt)
     path = test_path(run or model, cfg)
-    examples = test_questions(path, cfg, [run, *runs] if run else runs)
+    examples = test_questions(path, cfg, [run, *runs] if run else runs, EVAL_ROW_HINT)
     checks = TestChecks.read(path, examples)
     llm, tokenizer = load_model(run or model)
     for ex in examples:  # a row the prompt template cannot render is named, before any answer
