@@ -138,7 +138,9 @@ def test_serve_takes_the_command_s_option_names_and_refuses_a_bad_port_before_lo
         tunelab.serve(["runs/none"], threads=0)
 
 
-def test_a_missing_data_file_is_named_before_the_model_loads(tmp_path, qa_file, monkeypatch):
+def test_a_missing_or_empty_data_file_is_named_before_the_model_loads(
+    tmp_path, qa_file, monkeypatch
+):
     import tunelab.train.session as session
 
     def no_load(*args, **kwargs):
@@ -148,6 +150,11 @@ def test_a_missing_data_file_is_named_before_the_model_loads(tmp_path, qa_file, 
     config = tiny_config(tmp_path, tmp_path / "missing.jsonl")
     with pytest.raises(tunelab.TunelabError, match="data.path: data file not found"):
         tunelab.train(config)
+    # An empty file (a script's export that wrote nothing) too: it was said after the load.
+    empty = tmp_path / "empty.jsonl"
+    empty.touch()
+    with pytest.raises(tunelab.TunelabError, match=f"^data.path: {empty}: is empty"):
+        tunelab.train(tiny_config(tmp_path, empty))
 
 
 def test_evaluate_of_several_models_keeps_their_comparison_as_the_command_does(tmp_path, qa_file):

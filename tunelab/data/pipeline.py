@@ -15,7 +15,7 @@ from transformers import PreTrainedTokenizerBase
 
 from tunelab.config import DataConfig
 from tunelab.data.hub import is_hub
-from tunelab.data.load import load_examples, not_found
+from tunelab.data.load import holds_no_rows, load_examples, not_found
 from tunelab.data.markers import find_markers
 from tunelab.data.pack import collate, pack_rows
 from tunelab.data.passages import with_passages
@@ -82,8 +82,8 @@ class PreparedData:
 
 
 def check_data_files(config: DataConfig) -> None:
-    """Fail, naming the setting and where it looked, on a data file that is not there: training
-    checks before the model loads (minutes, for a large one), not after."""
+    """Fail, naming the setting and where it looked, on a data file that is not there or is
+    empty: training checks before the model loads (minutes, for a large one), not after."""
     if not config.path:
         raise TunelabError("data.path is not set: point it at a JSONL, JSON, CSV or Parquet file")
     for key in ("path", "test_path"):  # which setting names a missing file, and where it looked
@@ -94,6 +94,8 @@ def check_data_files(config: DataConfig) -> None:
                 f"path in a config is read beside the config, then from the current folder, "
                 f"{Path.cwd()})"
             )
+        if value and not is_hub(value) and Path(value).is_file() and not Path(value).stat().st_size:
+            raise TunelabError(f"data.{key}: {holds_no_rows(value)}")
 
 
 def prepare(
