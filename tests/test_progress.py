@@ -9,7 +9,9 @@ from rich.console import Console
 from rich.progress import Task, TaskID
 
 from tunelab.generate import Generation
+from tunelab.models import load_pretrained
 from tunelab.progress import TimeLeftColumn, answer_bars, counting
+from tunelab.random_models import tiny_random
 
 
 def _task(completed: int, elapsed: float, start: int = 0) -> Task:
@@ -51,3 +53,14 @@ def test_answering_shows_questions_done_and_tokens_per_second():
     shown = out.getvalue()
     assert "answering" in shown and "3/3" in shown and "tok/s" in shown
     assert bars.tasks[0].fields["tps"] != "-"
+
+
+def test_loading_a_model_shows_no_bar_but_tunelabs_own(tmp_path, capfd):
+    """transformers' "Loading weights" bar was a second bar beside tunelab's on every command that
+    loads a model (272 steps for the embedded one, done in under a second)."""
+    model, tokenizer = tiny_random()
+    model.save_pretrained(tmp_path)
+    tokenizer.save_pretrained(tmp_path)
+    capfd.readouterr()
+    load_pretrained(str(tmp_path))
+    assert "Loading weights" not in capfd.readouterr().err

@@ -82,3 +82,20 @@ def counting(bars: Progress, description: str, total: int) -> Callable[[Sequence
         bars.update(task, advance=len(batch), tps=f"{rate:.0f}")
 
     return on_batch
+
+
+def hide_weight_loading_bar() -> None:
+    """Keep transformers' "Loading weights" bar off the terminal: beside tunelab's own bars it is
+    a second one, for a load that takes a second. Its other bars, its warnings and the hub's
+    download bars (huggingface_hub's own) stay. Older transformers 5 releases have no hook."""
+    from transformers.utils import logging as transformers_logging
+
+    set_hook = getattr(transformers_logging, "set_tqdm_hook", None)
+    if set_hook is not None:
+        set_hook(_without_weight_loading_bar)
+
+
+def _without_weight_loading_bar(factory: Callable, args: tuple, kwargs: dict):
+    if kwargs.get("desc") == "Loading weights":
+        kwargs = {**kwargs, "disable": True}
+    return factory(*args, **kwargs)
