@@ -95,6 +95,7 @@ def options(
         del run.__wrapped__  # typer must see the signature below, not the command's
         run.__signature__ = signature.replace(parameters=params)
         run.__annotations__ = {p.name: p.annotation for p in params}
+        run.section = section  # what --set reaches, for a caller holding only the command
         return run
 
     return decorate

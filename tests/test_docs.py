@@ -1,0 +1,110 @@
+"""The docs are what a newcomer runs: every `tunelab ...` line they show names a real command
+with options it has and `--set` settings its config takes, every setting they name (`train.lr`)
+exists, and every file they name or link is in the tree."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from itertools import pairwise
+from pathlib import Path
+
+import pytest
+import typer
+
+from tunelab.cli import app
+from tunelab.config import Config
+from tunelab.errors import TunelabError
+from tunelab.section import flatten
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = [
+    ROOT / "README.md",
+    *sorted((ROOT / "docs").glob("*.md")),
+    ROOT / "tunelab" / "demo" / "README.md",
+    *sorted((ROOT / "examples").glob("*.md")),
+    *sorted((ROOT / "examples").glob("*.yaml")),
+    ROOT / "benchmarks" / "README.md",
+]
+IDS = [str(doc.relative_to(ROOT)) for doc in DOCS]
+# Spans shaped like a setting that are not one: transformers' method, a file's name.
+NOT_SETTINGS = {"model.generate", "model.gguf"}
+
+
+def command_lines(doc: Path) -> list[tuple[int, str]]:
+    """Each `tunelab ...` the doc shows, with its line: in a ```bash block (a line continued by
+    `\\` joined to the next), in a YAML file's comment, or inline in backticks."""
+    found, in_bash, continued = [], False, ""
+    for number, line in enumerate(doc.read_text(encoding="utf-8").splitlines(), 1):
+        text = continued + line.strip()
+        if text.endswith("\\"):
+            continued = text[:-1]
+            continue
+        continued = ""
+        if text.startswith("```"):
+            in_bash = text == "```bash" and not in_bash
+            continue
+        if doc.suffix == ".yaml":  # `#   tunelab train x.yaml      (what it does)`
+            text = re.split(r"\s{2,}", text.removeprefix("#").strip())[0]
+        if (in_bash or doc.suffix == ".yaml") and text.startswith("tunelab "):
+            found.append((number, text))
+        found += [(number, span) for span in re.findall(r"`(tunelab [^`]+)`", line)]
+    return found
+
+
+def problems_of(words: list[str]) -> list[str]:
+    """What is wrong with `tunelab WORDS` as the CLI reads it (nothing is run)."""
+    command = typer.main.get_command(app)
+    while hasattr(command, "commands"):
+        if not words or words[0].startswith("-"):
+            return []  # `tunelab data --help`, a group shown alone
+        if words[0] not in command.commands:
+            return [f"no command {words[0]!r}"]
+        command = command.commands[words.pop(0)]
+    options = {opt for p in command.params for opt in (*p.opts, *p.secondary_opts)}
+    # The train command's --set reaches the run's Config; the others' their stage's config.
+    section = getattr(command.callback, "section", Config)
+    found = []
+    for word, following in pairwise([*words, ""]):
+        if not re.match(r"--?[a-z]", word):
+            continue
+        if word.split("=")[0] not in options:
+            found.append(f"{command.name} has no option {word.split('=')[0]}")
+        elif word == "--set":
+            try:
+                section.from_dict({}, [following], source="the docs")
+            except TunelabError as err:
+                found.append(str(err))
+    return found
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=IDS)
+def test_every_command_line_shown_runs_as_written(doc):
+    wrong = []
+    for number, line in command_lines(doc):
+        words = shlex.split(line.replace("...", "ARG").replace("…", "ARG"), comments=True)
+        wrong += [f"{doc.name}:{number}: {line}\n  {p}" for p in problems_of(words[1:])]
+    assert wrong == []
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=IDS)
+def test_every_setting_named_exists(doc):
+    settings = flatten(Config().model_dump())
+    sections = {key.rsplit(".", n)[0] for key in settings for n in range(1, key.count(".") + 1)}
+    wrong = []
+    for number, line in enumerate(doc.read_text(encoding="utf-8").splitlines(), 1):
+        for key in re.findall(r"`((?:model|data|train)\.[a-z_.]*[a-z_])(?:[=: ][^`]*)?`", line):
+            # a free-form mapping's own keys (data.fields.question) are the user's to name
+            in_mapping = isinstance(settings.get(key.rsplit(".", 1)[0]), dict)
+            if key not in {*settings, *sections, *NOT_SETTINGS} and not in_mapping:
+                wrong.append(f"{doc.name}:{number}: {key}")
+    assert wrong == []
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=IDS)
+def test_every_file_named_or_linked_is_there(doc):
+    text = doc.read_text(encoding="utf-8")
+    links = [(doc.parent / link) for link in re.findall(r"\]\(([^)#:]+)\)", text)]
+    folders = "tunelab|benchmarks|docs|examples|tests"
+    named = [ROOT / p for p in re.findall(rf"(?<![\w/.~-])((?:{folders})/[\w./-]*\w)", text)]
+    assert [str(p) for p in links + named if not p.exists()] == []
