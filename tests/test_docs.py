@@ -1,6 +1,6 @@
 """The docs are what a newcomer runs: every `tunelab ...` line they show names a real command
 with options it has and `--set` settings its config takes, every setting they name (`train.lr`)
-exists, and every file they name or link is in the tree."""
+exists, every file they name or link is in the tree, and the README's Layout names every module."""
 
 from __future__ import annotations
 
@@ -108,3 +108,12 @@ def test_every_file_named_or_linked_is_there(doc):
     folders = "tunelab|benchmarks|docs|examples|tests"
     named = [ROOT / p for p in re.findall(rf"(?<![\w/.~-])((?:{folders})/[\w./-]*\w)", text)]
     assert [str(p) for p in links + named if not p.exists()] == []
+
+
+def test_the_readmes_layout_names_every_module_and_package():
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    layout = text.split("## Layout", 1)[1].split("```")[1]
+    package = ROOT / "tunelab"
+    names = [p.name for p in package.glob("*.py") if p.name != "__main__.py"]
+    names += [f"{p.name}/" for p in package.iterdir() if (p / "__init__.py").exists()]
+    assert [name for name in names if f" {name}" not in layout] == []
