@@ -33,7 +33,8 @@ NOT_SETTINGS = {"model.generate", "model.gguf"}
 
 def command_lines(doc: Path) -> list[tuple[int, str]]:
     """Each `tunelab ...` the doc shows, with its line: in a ```bash block (a line continued by
-    `\\` joined to the next), in a YAML file's comment, or inline in backticks."""
+    `\\` joined to the next; `torchrun ... -m tunelab.cli` too), in a YAML file's comment, or
+    inline in backticks."""
     found, in_bash, continued = [], False, ""
     for number, line in enumerate(doc.read_text(encoding="utf-8").splitlines(), 1):
         text = continued + line.strip()
@@ -46,6 +47,7 @@ def command_lines(doc: Path) -> list[tuple[int, str]]:
             continue
         if doc.suffix == ".yaml":  # `#   tunelab train x.yaml      (what it does)`
             text = re.split(r"\s{2,}", text.removeprefix("#").strip())[0]
+        text = re.sub(r"^\S*(torchrun|python)\b.* -m tunelab(\.cli)? ", "tunelab ", text)
         if (in_bash or doc.suffix == ".yaml") and text.startswith("tunelab "):
             found.append((number, text))
         found += [(number, span) for span in re.findall(r"`(tunelab [^`]+)`", line)]
