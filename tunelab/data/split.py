@@ -80,8 +80,8 @@ SHARED_SHARE, SHARED_ROWS = 0.2, 3
 
 
 def near_keys(examples: list[Example]) -> list[str]:
-    """Each example's `example_key` as near matches compare it: less the parts of what it asks
-    that many of `examples` share. A 30-word instruction every row carries before a short input
+    """Each example's `example_key` as near matches compare it: without prompt markup (as
+    `prompt_key`), and less the parts of what it asks that many of `examples` share. A 30-word instruction every row carries before a short input
     made any two rows near repeats (a test set's "Do you sell hats?" leaked into "Do you ship to
     Canada?"), and the rows asking them were dropped as leaks. A row all of whose parts are
     shared keeps them all."""
@@ -94,9 +94,11 @@ def near_keys(examples: list[Example]) -> list[str]:
     carried = Counter(part for row in parts for part in set(row))
     shared = max(SHARED_ROWS, SHARED_SHARE * len(examples))
     keys = []
-    for row in parts:
-        own = [part for part in row if carried[part] < shared]
-        keys.append(normalize_text(" ".join(own or row)))
+    for row, example in zip(parts, examples):
+        own = normalize_text(" ".join([part for part in row if carried[part] < shared] or row))
+        # "### Question: ... ### Answer:" around every row of lamini_docs dragged two questions
+        # one word apart below the threshold: split kept them apart, and `data check` found a leak.
+        keys.append(own if example.text is not None else plain_question(own))
     return keys
 
 

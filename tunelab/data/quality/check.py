@@ -58,10 +58,7 @@ def check_file(
     # Near matches leave out what many rows ask alike (a long instruction or opening turn every
     # row carries), as `data split` and training do (`split.near_keys`).
     tests = report.test.examples if report.test is not None else []
-    near_prompts = [
-        k if e.text is not None else plain_question(k)
-        for k, e in zip(near_keys(examples + tests), examples + tests)
-    ]
+    near_prompts = near_keys(examples + tests)
     asks, test_asks = near_prompts[: len(examples)], near_prompts[len(examples) :]
     near_rows = [f"{q}\n{a}" for q, a in zip(asks, answers)]
     # A row repeats another only where its question does too: the same answer to a question
