@@ -33,7 +33,9 @@ def sections(report: QualityReport) -> list[Section]:
 
     out = [Section("Summary", ["check", "found"], _summary(report))]
     if report.warnings:
-        out.append(Section("Warnings", ["warning"], [[w] for w in report.warnings]))
+        out.append(
+            Section("Warnings", ["warning"], [[w] for w in report.warnings], _what_to_do(report))
+        )
     if report.data.rejected:
         rejects = grouped_rejects(report.data.rejected)
         out.append(
@@ -264,6 +266,29 @@ def _summary(report: QualityReport) -> list[list[str]]:
         ["rows --fix would remove", str(len(report.removals()))],
     ]
     return rows
+
+
+def _what_to_do(report: QualityReport) -> str:
+    """The next step for each kind of warning, under them: a warning alone ("6 exact and 1 near
+    duplicate(s)") left a newcomer to find which option acts on it."""
+    c, steps = report.config, []
+    if report.data.rejected:
+        steps.append("fix the rejected lines, or train with data.on_error: skip")
+    if drops := report.removals():
+        steps.append(
+            f"`--fix -o clean.jsonl` drops the {len(drops)} row(s) listed below as duplicates, "
+            "leaks, empty, restated or junk"
+        )
+    if report.conflicts:
+        steps.append("keep one answer of each question answered two ways")
+    if report.truncated:
+        steps.append(
+            f"shorten the rows past {c.max_length} tokens or raise data.max_length: training "
+            f"cuts them (data.truncation)"
+        )
+    if report.pii:
+        steps.append("`--scrub -o clean.jsonl` masks the personal data")
+    return ("What to do: " + "; ".join(steps) + ".") if steps else ""
 
 
 def _empty_rejected(report: QualityReport) -> str:

@@ -1,0 +1,46 @@
+"""`tunelab data check` says, under its warnings, what acts on each: a newcomer reads a warning and
+knows the next command."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tunelab.data.quality.check import check_file
+from tunelab.data.quality.findings import QualityConfig
+from tunelab.data.quality.report import to_markdown
+
+TINY = QualityConfig(model="tiny-random", max_length=60)
+
+
+def write_rows(path: Path, rows: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+def test_the_warnings_say_which_option_or_setting_deals_with_them(tmp_path):
+    rows = [
+        {"question": "Where are adapters saved?", "answer": "Under runs/<name>/model."},
+        {"question": "Where are adapters saved?", "answer": "Under runs/<name>/model."},
+        {"question": "Is it free?", "answer": "Yes, it is. Mail sales@example.com to buy support."},
+        {"question": "Is it free?", "answer": "No, it costs money."},
+        {"question": "Tell me everything.", "answer": "Everything there is to say. " * 20},
+        {"question": "Who am I?", "answer": ""},
+    ]
+    report = check_file(write_rows(tmp_path / "d.jsonl", rows), config=TINY)
+    text = to_markdown(report)
+    assert (
+        "What to do: fix the rejected lines, or train with data.on_error: skip; "
+        "`--fix -o clean.jsonl` drops the 1 row(s) listed below as duplicates, leaks, empty, "
+        "restated or junk; keep one answer of each question answered two ways; shorten the rows "
+        "past 60 tokens or raise data.max_length: training cuts them (data.truncation); "
+        "`--scrub -o clean.jsonl` masks the personal data."
+    ) in text
+
+
+def test_a_clean_file_is_told_nothing_to_do(tmp_path):
+    rows = [{"question": "Where are adapters saved?", "answer": "Under runs/<name>/model."}]
+    report = check_file(
+        write_rows(tmp_path / "d.jsonl", rows), config=QualityConfig(model="tiny-random")
+    )
+    assert "What to do" not in to_markdown(report)
