@@ -27,8 +27,8 @@ class TimeLeftColumn(ProgressColumn):
 
     def render(self, task: Task) -> Text:
         done = task.completed - task.fields.get("done_before", 0)
-        if task.finished:
-            left = "0:00:00"
+        if task.finished or (task.total is not None and task.completed >= task.total):
+            left = "0:00:00"  # a task added done (an earlier run did it all) is never "finished"
         elif task.total is None or done <= 0 or not task.elapsed:
             left = "-:--:--"
         else:

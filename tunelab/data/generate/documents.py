@@ -151,7 +151,8 @@ def _template(
 def _llm_chunks(config, llm, chunks, out, asked: AskedChunks, stats, progress) -> None:
     template = prompt_text(config.prompt, CHUNK_PROMPT)
     step = max(config.batch_size, config.concurrency)
-    with progress_bar(progress, len(chunks), "chunks") as advance:
+    whole = stats.done_before + len(chunks)
+    with progress_bar(progress, whole, "chunks", stats.done_before) as advance:
         for start in range(0, len(chunks), step):
             batch = chunks[start : start + step]
             prompts = [

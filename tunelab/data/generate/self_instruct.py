@@ -45,8 +45,7 @@ def self_instruct(
     rng = random.Random(config.seed + out.rows_of_mode)
     stats.done_before = out.rows_of_mode
     rounds, max_rounds = 0, 3 + 3 * config.count // max(config.pairs_per_chunk, 1)
-    with progress_bar(progress, config.count, "pairs") as advance:
-        advance(min(out.rows_of_mode, config.count))
+    with progress_bar(progress, config.count, "pairs", out.rows_of_mode) as advance:
         while out.rows_of_mode < config.count and rounds < max_rounds:
             prompts = []
             for _ in range(max(config.batch_size, config.concurrency)):

@@ -321,19 +321,29 @@ def prompt_text(prompt: str | None, default: str) -> str:
 
 
 class progress_bar:
-    """A rich progress bar (or nothing), used as `with progress_bar(...) as advance: advance(n)`."""
+    """tunelab's progress bar (`tunelab.progress.progress_bars`: done/total, time spent and
+    left), or nothing: `with progress_bar(...) as advance: advance(n)`. `done_before` of
+    `total` an earlier run did show as done, and the time left is paced by this run's alone."""
 
-    def __init__(self, enabled: bool, total: int, unit: str) -> None:
+    def __init__(self, enabled: bool, total: int, unit: str, done_before: int = 0) -> None:
         self.enabled, self.total, self.unit = enabled, total, unit
+        self.done_before = min(done_before, total)
 
     def __enter__(self):
         if not self.enabled:
             return lambda n: None
-        from rich.progress import Progress
+        from tunelab.progress import progress_bars
 
-        self.bar = Progress(*Progress.get_default_columns(), transient=False)
+        # Rich's own columns showed no count and paced the time left by the last 30 s: a CPU
+        # batch of chunks takes minutes, so it never showed one.
+        self.bar = progress_bars()
         self.bar.start()
-        task = self.bar.add_task(f"generating ({self.unit})", total=self.total)
+        task = self.bar.add_task(
+            f"generating ({self.unit})",
+            total=self.total,
+            completed=self.done_before,
+            done_before=self.done_before,
+        )
         return lambda n: self.bar.advance(task, n)
 
     def __exit__(self, *exc) -> None:
