@@ -71,6 +71,12 @@ README = Path(__file__).parent.parent / "README.md"
         ("The installer asks you if a service should be made.", "What does the installer ask?"),
         ("The installer asks for a password if the key is missing.",
          "When does the installer ask for a password?"),
+        # A verb and its particle ask what follows them: not "How does the next step ask?"
+        ("The next step asks for the same tensors.", "What does the next step ask for?"),
+        ("The loader looks for a config file in the home folder.",
+         "What does the loader look for?"),
+        ("The agent waits for the lock.", "What does the agent wait for?"),
+        ("The symlink points to the latest run.", "What does the symlink point to?"),
         # Done to a path: where, not "How is the log written?"
         ("The log is written to `/var/log/ferrylog.log`.", "Where is the log written?"),
         ("Backups are saved in ~/backups by the agent.", "Where are backups saved?"),

@@ -69,6 +69,8 @@ EVERY = re.compile(
 )
 # Words after a verb that open no object: "runs before each merge", "runs nightly".
 NOT_AN_OBJECT = PREPOSITIONS | PLACES | ADVERBS | frozenset("during until while when if".split())
+# "for 10 seconds", "for a day": how long, not what for.
+FOR_A_WHILE = re.compile(r"for\s+(?:about\s+|up to\s+)?" + DURATION.pattern, re.IGNORECASE)
 TIME_UNITS = re.compile(r"^~?\d[\d.,]*\s*(s|ms|seconds?|minutes?|min|hours?|h)\b")
 WORD = re.compile(r"`[^`]+`|[\w'./<>-]+")
 
@@ -156,7 +158,9 @@ def sentence_question(sentence: str, context: str = "") -> str | None:
             return None
         subject = lower_first(subject, context or text)
         subject = re.sub(r"^[Yy]our\b", "my", subject)  # the reader asks about "my configuration"
-        if prepositional:
+        # "The installer asks for a password if the key is missing", "The agent waits for 10
+        # seconds": when, or how long, asked below.
+        if prepositional and not (CONDITION.search(after) or FOR_A_WHILE.match(after)):
             return f"What {prepositional[0]} {subject} {prepositional[1]}?"
         if word in ("is", "are", "was", "were"):
             return _copula(subject, word, after) or _by_default(text)
@@ -356,7 +360,7 @@ def _verb_question(subject: str, aux: str, base: str, rest: str, never: bool = F
         return f"How soon {aux} {subject} {said}?"  # "answers within 4 business hours"
     if head in ("after", "before", "during"):
         return f"When {aux} {subject} {said}?"  # "expires after 10 minutes", "runs before a merge"
-    if head == "until":
+    if head == "until" or FOR_A_WHILE.match(phrase):
         return f"How long {aux} {subject} {said}?"  # "runs until the queue is empty"
     if head == "at" and beyond.split(" ", 1)[0] in ("most", "least"):
         return f"How much {aux} {subject} {said}?"  # "holds at most 1 GB": no place

@@ -67,17 +67,22 @@ NO_OBJECT = frozenset(
     matter depend differ last grow work look sound feel mean""".split()
 )
 # Verbs whose object follows a preposition, asked with it: "FastAPI depends on Pydantic" ->
-# "What does FastAPI depend on?" ("What does FastAPI depend?" asks nothing).
-ASKED_WITH = {"depend": "on", "rely": "on", "work": "with", "consist": "of", "belong": "to"}
+# "What does FastAPI depend on?" ("What does FastAPI depend?" asks nothing), and "The next step
+# asks for the same tensors" -> "What does the next step ask for?" (not "How does it ask?").
+ASKED_WITH = {
+    "depend": ("on",), "rely": ("on",), "work": ("with",), "consist": ("of",), "belong": ("to",),
+    "ask": ("for",), "look": ("for",), "wait": ("for",), "point": ("at", "to"),
+}  # fmt: skip
 
 
 def asked_with(word: str, after: str, one: bool) -> tuple[str, str] | None:
     """The auxiliary and the verb with its preposition ("does", "depend on") of a verb
     ASKED_WITH holds, said of one thing ("depends on") or several ("depend on"); else None."""
-    for base, preposition in ASKED_WITH.items():
+    for base, prepositions in ASKED_WITH.items():
         said = (base[:-1] + "ies" if base.endswith("y") else base + "s") if one else base
-        if word == said and after.lower().startswith(preposition + " "):
-            return "does" if one else "do", f"{base} {preposition}"
+        for preposition in prepositions:
+            if word == said and after.lower().startswith(preposition + " "):
+                return "does" if one else "do", f"{base} {preposition}"
     return None
 
 
