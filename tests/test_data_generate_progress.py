@@ -1,5 +1,6 @@
 """What `tunelab data generate` shows while a model is asked: how many chunks (or pairs) are done
-of how many, counting those an earlier run did, and the time spent."""
+of how many, counting those an earlier run did, and the time spent; and after a Ctrl-C, what
+it kept."""
 
 from __future__ import annotations
 
@@ -46,3 +47,35 @@ def test_the_bar_counts_chunks_done_of_all_with_those_an_earlier_run_did(tmp_pat
     generate_dataset(config.model_copy(update={"docs": docs}), FirstSentenceLLM())
     # Nothing left to do: done, no time left to guess.
     assert re.search(r"generating \(chunks\).*\b3/3 \d:\d\d:\d\d 0:00:00", capsys.readouterr().out)
+
+
+class StoppedLLM(FirstSentenceLLM):
+    """A stand-in model that a Ctrl-C stops on its second ask."""
+
+    asked = 0
+
+    def complete(self, conversations, temperature, schema=None) -> list[str | None]:
+        StoppedLLM.asked += 1
+        if StoppedLLM.asked == 2:
+            raise KeyboardInterrupt
+        return super().complete(conversations, temperature, schema)
+
+
+def test_ctrl_c_keeps_the_rows_written_says_so_and_the_same_command_goes_on(tmp_path, monkeypatch):
+    # It said "interrupted" alone: nothing of what was kept, nor that a rerun resumes.
+    from typer.testing import CliRunner
+
+    from tunelab.cli import app
+
+    monkeypatch.setattr("tunelab.data.generate.documents.make_llm", lambda config: StoppedLLM())
+    docs = [fruit_doc(tmp_path, name) for name in ("apples", "pears", "plums")]
+    out = tmp_path / "qa.jsonl"
+    command = ["data", "generate", *docs, "-o", str(out), "--mode", "llm", "--batch-size", "1"]
+    command += ["--concurrency", "1", "--set", "min_chunk_tokens=5"]
+    stopped = CliRunner().invoke(app, command)
+    assert stopped.exit_code == 130
+    said = " ".join(stopped.output.split())
+    assert f"interrupted: {out} keeps its 1 rows; run the same command again to go on" in said
+    again = CliRunner().invoke(app, command)
+    assert again.exit_code == 0 and "1 chunks done before" in " ".join(again.output.split())
+    assert len(out.read_text().splitlines()) == 3

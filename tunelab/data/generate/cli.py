@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from tunelab.data.generate.augment import AugmentConfig
 from tunelab.data.generate.shared import GenerateConfig, GenerateStats
@@ -42,7 +43,12 @@ def generate_command(
     """Make Q&A rows from documents (template, llm) or from seed pairs (self-instruct); resumable."""
     from tunelab.data.generate.documents import generate_dataset
 
-    stats = generate_dataset(config)
+    try:
+        stats = generate_dataset(config)
+    except KeyboardInterrupt:
+        said = _kept_on_ctrl_c(config)
+        console.print(f"[yellow]{escape(said)}[/]", soft_wrap=True)
+        raise KeyboardInterrupt(said) from None  # said: `tunelab` adds no line of its own
     console.print(_what_was_written(config, stats))
     if stats.unused:  # named by their fields, which the user typed as options
         unused = ", ".join(spelled(name, GENERATE_OPTIONS, GENERATE_FLAGS) for name in stats.unused)
@@ -131,6 +137,17 @@ def generate_command(
             "-o more.jsonl`)",
             markup=False,
         )
+
+
+def _kept_on_ctrl_c(config: GenerateConfig) -> str:
+    """What a Ctrl-C left: the rows written so far stay (each chunk's, or self-instruct round's,
+    in one write), and the same command goes on from them. It said "interrupted" alone."""
+    from tunelab.data.jsonl_files import read_jsonl
+
+    path = Path(config.output)
+    rows = len(read_jsonl(path, skip_broken=True))
+    rest = "up to --count" if config.mode == "self-instruct" else "with the chunks not yet done"
+    return f"interrupted: {path} keeps its {rows} rows; run the same command again to go on {rest}"
 
 
 def _what_was_written(config: GenerateConfig, stats: GenerateStats) -> str:
