@@ -18,7 +18,8 @@ from tunelab.data.quality.grounding import (
 
 CHUNK = """Run the same command again with `--resume`. Tunelab reads the last checkpoint in
 `runs/<name>/checkpoints/` and continues from the step it reached. A LoRA run on SmolLM2 trains
-for 2.25 epochs by default, and a checkpoint is written every 100 steps."""
+for 2.25 epochs by default, and a checkpoint is written every 100 steps. Its learning rate is
+5e-4."""
 
 
 @pytest.mark.parametrize(
@@ -29,6 +30,10 @@ for 2.25 epochs by default, and a checkpoint is written every 100 steps."""
         ("A checkpoint is written every 100 steps.", None),
         ("LoRA trains SmolLM2 for 2.25 epochs.", None),
         ("A checkpoint is written every 50 steps.", NUMBER_MISSING),  # a changed number
+        # A number found only as a name's digits, or inside another number, is not stated.
+        ("LoRA trains SmolLM2 for 2 epochs.", NUMBER_MISSING),
+        ("A checkpoint is written every 4 steps.", NUMBER_MISSING),
+        ("Its learning rate is 5e-4.", None),
         ("Run it again with `--restart`.", NAME_MISSING),  # an invented flag
         ("Tunelab reads the last checkpoint, as Llama.cpp does.", NAME_MISSING),  # a new name
         ("It reads from `runs/<name>/best/`.", NAME_MISSING),  # a path the chunk never gave

@@ -9,7 +9,9 @@ import re
 
 from tunelab.data.text import STOPWORDS, stem, words
 
-NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+# A number as a reader reads one: not the digits of a name ("SmolLM2", "x86") nor part of
+# another number ("5e-4" is one): "3 epochs" was grounded by "Llama-3" or "5e-4"'s digits alike.
+NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*(?:[eE]-?\d+)?")
 # `code`, --flags, dotted.keys, paths/like/this, and words with capitals or digits after the
 # first letter (LoRA, SmolLM2, GGUF).
 LITERAL = re.compile(r"`([^`\n]+)`|(?<![\w-])(--?[A-Za-z][\w-]*)|\b(\w+(?:[./]\w+)+)\b")
