@@ -19,6 +19,7 @@ from tunelab.data.generate.shared import (
     prompt_text,
 )
 from tunelab.data.load import load_examples
+from tunelab.data.markers import plain_question
 from tunelab.data.split import normalize_text
 from tunelab.errors import TunelabError
 
@@ -35,7 +36,9 @@ def self_instruct(
     """Ask for new pairs unlike a few sampled seeds until `config.count` pass the filters."""
     if not config.seeds:
         raise TunelabError("self-instruct mode needs --seeds FILE with a few question/answer pairs")
-    seeds = [(e.question, e.answer) for e in load_examples(config.seeds)]
+    # As a reader sees them: lamini_docs' "### Question:" markers, shown in every prompt, were
+    # copied into new pairs, and a seed asked again without them passed as a new question.
+    seeds = [(plain_question(e.question), e.answer) for e in load_examples(config.seeds)]
     # New pairs answer as the seeds do: a bare "Yes" is a task's answer only where a seed's is.
     verdicts_ok = any(BARE_VERDICT.fullmatch(a.strip()) for _, a in seeds)
     seed_answers = {normalize_text(a): normalize_text(q) for q, a in seeds}  # answer: its question

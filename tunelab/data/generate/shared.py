@@ -280,6 +280,8 @@ def drop_reason(
         return "answer is a bare yes or no"
     if repeat_start(a) is not None or looping_phrase(a):
         return "answer repeats itself"
+    if config.mode != "template" and cut_short(a):
+        return "answer cut off mid-sentence"  # a model's reply cut at its budget
     if looping_phrase(q):
         return "question repeats itself"
     if chunk_text is not None and (not q.rstrip().endswith("?") or "\n" in q or "\\n" in q):
@@ -297,6 +299,19 @@ def drop_reason(
         ):
             return "too similar to an existing question"
     return None
+
+
+# Words an answer may stop at unfinished: fewer are a name or a phrase ("config.yaml in the run
+# folder"), not a sentence the reply's token budget or the schema's length cut.
+CUT_WORDS = 12
+
+
+def cut_short(answer: str) -> bool:
+    """An answer of sentences that stops mid-word or after a comma: the 135M model's replies hit
+    the token budget (or the schema's maxLength) mid-sentence, and "... a job object that can"
+    was kept and trained."""
+    text = answer.rstrip()
+    return len(text.split()) >= CUT_WORDS and (text[-1].isalpha() or text[-1] == ",")
 
 
 def lead_in_only(answer: str) -> bool:

@@ -1,0 +1,65 @@
+"""Self-instruct and llm mode with a stand-in generator: what a small model's replies look like
+(cut at the token budget, a seed asked again) is dropped and counted, never kept silently."""
+
+from __future__ import annotations
+
+import json
+
+from tunelab.data.generate.documents import generate_dataset
+from tunelab.data.generate.shared import GenerateConfig
+
+
+class Replying:
+    """A stand-in model that replies with `pairs` to every prompt, and keeps the prompts."""
+
+    name = "replying"
+
+    def __init__(self, pairs: list[tuple[str, str]]) -> None:
+        self.pairs, self.prompts = pairs, []
+
+    def complete(self, conversations, temperature, schema=None) -> list[str | None]:
+        self.prompts += [c[-1]["content"] for c in conversations]
+        reply = {"pairs": [{"question": q, "answer": a} for q, a in self.pairs]}
+        return [json.dumps(reply)] * len(conversations)
+
+
+SEED = (
+    "How does the submit_job() function work in Lamini?",
+    "It submits a job that trains a model on your data.",
+)
+
+
+def seeds_file(tmp_path, marked: bool) -> str:
+    question = f"### Question:\n{SEED[0]}\n\n### Answer:" if marked else SEED[0]
+    path = tmp_path / "seeds.jsonl"
+    path.write_text(json.dumps({"question": question, "answer": SEED[1]}) + "\n")
+    return str(path)
+
+
+def test_seeds_in_lamini_docs_form_are_shown_and_compared_without_their_markers(tmp_path):
+    # The markers were in every prompt's examples, and a seed's question asked again without
+    # them was kept as a new task.
+    llm = Replying([(SEED[0], "It trains a model on the data you give it, as a job.")])
+    config = GenerateConfig(
+        mode="self-instruct", seeds=seeds_file(tmp_path, marked=True), count=1,
+        output=str(tmp_path / "new.jsonl"), batch_size=1, concurrency=1,
+    )  # fmt: skip
+    stats = generate_dataset(config, llm, progress=False)
+    assert "### Question" not in llm.prompts[0] and SEED[0] in llm.prompts[0]
+    assert stats.pairs == 0 and stats.dropped["duplicate question"] == len(llm.prompts)
+
+
+def test_an_answer_the_token_budget_cut_mid_sentence_is_dropped_and_counted(tmp_path):
+    # The embedded model's self-instruct kept "... the resulting model is saved and can be used
+    # for inference. The output of the function is a job object that can".
+    cut = "Lamini trains the model on your data and saves it. The output is a job object that can"
+    whole = "Lamini trains the model on your data and saves it, then returns a job object."
+    llm = Replying([("What does a job return in Lamini?", cut), ("What comes back?", whole)])
+    config = GenerateConfig(
+        mode="self-instruct", seeds=seeds_file(tmp_path, marked=False), count=1,
+        output=str(tmp_path / "new.jsonl"), batch_size=1, concurrency=1, pairs_per_chunk=2,
+    )  # fmt: skip
+    stats = generate_dataset(config, llm, progress=False)
+    kept = [json.loads(line) for line in (tmp_path / "new.jsonl").read_text().splitlines()]
+    assert [row["answer"] for row in kept] == [whole]
+    assert stats.dropped["answer cut off mid-sentence"] == 1
