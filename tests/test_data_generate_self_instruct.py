@@ -63,3 +63,22 @@ def test_an_answer_the_token_budget_cut_mid_sentence_is_dropped_and_counted(tmp_
     kept = [json.loads(line) for line in (tmp_path / "new.jsonl").read_text().splitlines()]
     assert [row["answer"] for row in kept] == [whole]
     assert stats.dropped["answer cut off mid-sentence"] == 1
+
+
+def test_self_instruct_that_stops_short_of_its_count_says_so(tmp_path, monkeypatch):
+    # Its rounds are capped; the embedded model kept 1 of --count 3 and only "wrote 1 pairs" said it.
+    from typer.testing import CliRunner
+
+    from tunelab.cli import app
+
+    seeds = seeds_file(tmp_path, marked=False)
+    out = str(tmp_path / "new.jsonl")
+    llm = Replying([("Is Lamini free?", "Yes")])  # a bare verdict: dropped every time
+    command = ["data", "generate", "-o", out, "--mode", "self-instruct", "--seeds", seeds]
+    command += ["--count", "2", "--batch-size", "1", "--concurrency", "1"]
+    monkeypatch.setattr("tunelab.data.generate.documents.make_llm", lambda config: llm)
+    result = CliRunner().invoke(app, command)
+    said = " ".join(result.output.split())
+    assert result.exit_code == 0
+    assert "self-instruct stopped short: 0 of --count 2 pairs" in said
+    assert "run the same command again to ask more" in said

@@ -80,6 +80,13 @@ def generate_command(
             "about them again)",
             markup=False,
         )
+    if config.mode == "self-instruct" and (made := stats.done_before + stats.pairs) < config.count:
+        # Its rounds are capped: the embedded model kept 1 of --count 3, and nothing said so.
+        console.print(
+            f"self-instruct stopped short: {made} of --count {config.count} pairs, the filters "
+            "below dropped the rest of what was asked; run the same command again to ask more",
+            markup=False,
+        )
     for reason in stats.failed:
         console.print(f"skipped a document: {reason}", markup=False)
     if stats.too_short:
