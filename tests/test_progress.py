@@ -64,3 +64,39 @@ def test_loading_a_model_shows_no_bar_but_tunelabs_own(tmp_path, capfd):
     capfd.readouterr()
     load_pretrained(str(tmp_path))
     assert "Loading weights" not in capfd.readouterr().err
+def test_the_eval_loss_shows_its_batches_on_a_second_bar_removed_when_done():
+    # The training bar sat still for minutes while a large test split was scored.
+    from tunelab.train.progress import TrainProgress
+
+    out = io.StringIO()
+    terminal = Console(file=out, width=120, force_terminal=True, color_system=None)
+    progress = TrainProgress(6, console=terminal)
+    with progress:
+        with progress.eval_bar() as on_batch:
+            on_batch(0, 40)
+            on_batch(12, 40)
+        progress.update(1, 1.5, 1e-4, 15.0)
+    shown = out.getvalue()
+    assert "eval loss" in shown and "12/40 batches" in shown
+    last_frame = shown.rsplit("\x1b[2K", 1)[-1]
+    assert "1/6" in last_frame and "eval loss" not in last_frame
+
+
+def test_training_counts_each_eval_loss_batch_at_step_0_and_every_eval_every(
+    tmp_path, qa_file, monkeypatch
+):
+    from tests.conftest import tiny_config
+    from tunelab.train import loop
+
+    real, evals = loop.evaluate_loss, []
+
+    def counted(*args, **kwargs):
+        args, on_batch, seen = list(args), args[6], []
+        evals.append(seen)
+        args[6] = lambda done, total: (seen.append((done, total)), on_batch(done, total))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(loop, "evaluate_loss", counted)
+    # Two test rows, one a batch: two batches, at steps 0, 3 and 6.
+    loop.train(tiny_config(tmp_path, qa_file, max_steps=6, eval_every=3, batch_size=1))
+    assert evals == [[(0, 2), (1, 2), (2, 2)]] * 3

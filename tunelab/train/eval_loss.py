@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from contextlib import nullcontext
 
 import torch
@@ -14,9 +15,16 @@ from tunelab.train.distributed import SINGLE, World
 
 @torch.no_grad()
 def evaluate_loss(
-    loss_module, rows, cfg: TrainConfig, tokenizer, device, world: World = SINGLE
+    loss_module,
+    rows,
+    cfg: TrainConfig,
+    tokenizer,
+    device,
+    world: World = SINGLE,
+    on_batch: Callable[[int, int], None] | None = None,
 ) -> float:
     """Process r scores rows r, r+world, ... through `loss_module` (what distributed.wrap gave).
+    `on_batch(done, total)` hears of each batch scored, and of none yet before the first.
 
     A sharded model gathers its layers in every forward, so all processes run the same number of
     batches: one whose share is a batch short scores a repeat and does not count it."""
@@ -31,6 +39,8 @@ def evaluate_loss(
     )
     module.eval()
     total, count = 0.0, 0
+    on_batch = on_batch or (lambda done, total: None)
+    on_batch(0, batches)
     for i in range(batches):
         part = mine[i * cfg.batch_size : (i + 1) * cfg.batch_size]
         batch = collate(part or rows[: cfg.batch_size], tokenizer.pad_token_id)
@@ -38,6 +48,7 @@ def evaluate_loss(
             loss, n = module({k: v.to(device) for k, v in batch.items()})
         if part:
             total, count = total + loss.item(), count + n
+        on_batch(i + 1, batches)
     module.train()
     if hasattr(module, "reshard"):
         # FSDP keeps the root's weights gathered after a forward, for a backward that never comes:

@@ -129,10 +129,16 @@ def _run_steps(
         save_after_crash, state, checkpoints, session.resume_hint, crash_saves, console, launcher
     )
 
+    def eval_loss() -> float:
+        """The held-out loss now, its batches counted on a second bar; a stop within it stops
+        as within a step."""
+        with launcher.may_stop(), progress.eval_bar() as on_batch:
+            value = evaluate_loss(loss_module, test_rows, cfg, tokenizer, device, world, on_batch)
+        return round(value, 5)
+
     def measure_eval_loss() -> float:
         """The held-out loss now, and what follows from it: early stopping, the best step."""
-        with launcher.may_stop():
-            value = round(evaluate_loss(loss_module, test_rows, cfg, tokenizer, device, world), 5)
+        value = eval_loss()
         progress.note(f"step {state.step}: eval loss {value:.4f}")
         if _early_stop(state, value, cfg.early_stop_patience):
             progress.note("eval loss stopped improving: early stop")
@@ -144,7 +150,7 @@ def _run_steps(
     with stop, launcher, progress, on_crash, ExitStack() as files:
         before.stepping = True
         log = files.enter_context(MetricsLog(config)) if world.is_main else None
-        _before_first_step(session, log, progress, launcher, measure_eval_loss)
+        _before_first_step(session, log, progress, eval_loss, measure_eval_loss)
         stopping = interrupted = False
         while state.step < total_steps and not stopping:
             started = time.perf_counter()
@@ -220,9 +226,7 @@ def _run_steps(
             # the plot shows it). A second Ctrl-C skips it; the checkpoint is already saved.
             progress.note("Ctrl-C: measuring the eval loss once (Ctrl-C again to skip)")
             try:
-                with launcher.may_stop():
-                    value = evaluate_loss(loss_module, test_rows, cfg, tokenizer, device)
-                value = round(value, 5)
+                value = eval_loss()
                 write_metrics(log, {"step": state.step, "eval_loss": value})
                 progress.note(f"step {state.step}: eval loss {value:.4f}")
             except KeyboardInterrupt:
@@ -234,19 +238,17 @@ def _before_first_step(
     session: TrainSession,
     log: MetricsLog | None,
     progress: TrainProgress,
-    launcher: LauncherStop,
+    eval_loss: Callable[[], float],
     measure_eval_loss: Callable[[], float],
 ) -> None:
     """The eval loss the run starts from; on a resume, an eval loss a stop left unmeasured and a
     note on the best step so far."""
-    cfg, state, world, device = session.config.train, session.state, session.world, session.device
+    cfg, state, world = session.config.train, session.state, session.world
     model, tokenizer, heldout = session.model, session.tokenizer, session.heldout
-    loss_module, test_rows = session.loss_module, session.test_rows
+    test_rows = session.test_rows
     if test_rows and state.step == 0:
         # The starting point: how far the model is from the data before any update.
-        with launcher.may_stop():
-            base_eval = evaluate_loss(loss_module, test_rows, cfg, tokenizer, device, world)
-        base_eval = round(base_eval, 5)
+        base_eval = eval_loss()
         start_record = {"step": 0, "eval_loss": base_eval}
         progress.note(f"step 0: eval loss {base_eval:.4f}")
         if heldout:
