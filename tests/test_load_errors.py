@@ -89,6 +89,30 @@ def test_skip_mode_keeps_good_rows_and_reports(tmp_path, capsys):
     assert "skipped 2 bad row(s)" in capsys.readouterr().err
 
 
+def test_an_empty_user_turn_is_a_bad_row_as_an_empty_question_is(tmp_path, capsys):
+    # A chat whose user says nothing loaded and trained, while a Q&A row's empty question was
+    # refused. A turn that only calls a tool (content null, as OpenAI writes it) says something.
+    def chat(question: str) -> str:
+        call = {"type": "function", "function": {"name": "clock", "arguments": {}}}
+        return json.dumps(
+            {
+                "messages": [
+                    {"role": "user", "content": question},
+                    {"role": "assistant", "content": None, "tool_calls": [call]},
+                    {"role": "tool", "content": "12:00"},
+                    {"role": "assistant", "content": "It is noon."},
+                ]
+            }
+        )
+
+    path = tmp_path / "chat.jsonl"
+    path.write_text(f"{chat('What time is it?')}\n{chat(' ')}\n{chat('')}\n")
+    with pytest.raises(TunelabError, match=r"chat.jsonl:2: messages\[0\] is an empty user turn"):
+        load_examples(path)
+    assert len(load_examples(path, on_error="skip")) == 1
+    assert "skipped 2 bad row(s)" in capsys.readouterr().err
+
+
 def test_csv_errors_name_the_line(tmp_path):
     path = tmp_path / "qa.csv"
     path.write_text('question,answer\n"multi\nline",fine\nq2,\n')

@@ -266,10 +266,13 @@ def _messages(row: dict[str, Any], source: str) -> list[dict[str, Any]]:
         raise DataError(f"{source}: messages has no assistant turn{opening} to train on")
     if not _says_something(replies[-1]):
         raise DataError(f"{source}: the last assistant turn is empty")
-    # An empty reply mid-chat would teach the model to end its turn at once after that message.
-    for i, turn in enumerate(messages[1:], start=1):
-        if turn["role"] == "assistant" and not _says_something(turn):
-            raise DataError(f"{source}: messages[{i}] is an empty assistant turn")
+    # An empty reply mid-chat would teach the model to end its turn at once after that message;
+    # an empty user turn asks nothing, as a Q&A row's empty question (refused by _field) does.
+    # An assistant turn that only calls tools says something: OpenAI writes its content null.
+    for i, turn in enumerate(messages):
+        asks_or_replies = turn["role"] == "user" or (turn["role"] == "assistant" and i > 0)
+        if asks_or_replies and not _says_something(turn):
+            raise DataError(f"{source}: messages[{i}] is an empty {turn['role']} turn")
     return messages
 
 
