@@ -172,6 +172,23 @@ def test_parallel_calls_are_scored_as_a_set_not_in_their_order():
     assert score_reply(said("Oslo", "Paris", "Paris"), row)["exact_match"] == 0.0
 
 
+def test_a_calls_arguments_are_compared_by_value_numbers_in_any_form():
+    # They were compared as JSON text: {"days": 3.0} missed the reference's {"days": 3}.
+    from tunelab.evaluate.calls import score_reply
+
+    call = {"function": {"name": "forecast", "arguments": {"days": 3, "limits": [0, 2.5]}}}
+    reply = {"role": "assistant", "content": None, "tool_calls": [call]}
+    row = to_example({**ROW, "messages": [ROW["messages"][0], reply]}, "messages", "t.jsonl:1")
+
+    def said(days: str, limits: str = "[0, 2.5]") -> str:
+        return f'{{"name": "forecast", "arguments": {{"days": {days}, "limits": {limits}}}}}'
+
+    for same in (said("3"), said("3.0"), said("3e0"), said("3", "[0.0, 2.50]")):
+        assert score_reply(same, row)["exact_match"] == 1.0, same
+    for other in (said('"3"'), said("3.5"), said("true"), said("3", "[0, 2]")):
+        assert score_reply(other, row)["exact_match"] == 0.0, other
+
+
 def test_eval_reads_a_replys_calls_as_serve_answers_them():
     from tunelab.evaluate.calls import calls_in
     from tunelab.serve.call_format import CallFormat

@@ -1,8 +1,8 @@
 """A test reply that calls tools, scored by its calls: the reply's text is the calls in whatever
 form the model's template writes them (Hermes' `<tool_call>` tags, Llama 3.1's bare JSON with
 "parameters", Mistral's list), so its calls are read out of it and both sides are compared in
-one form, `{"name": ..., "arguments": {...}}` a line, the arguments' keys sorted, and the lines
-sorted: the calls of one reply are parallel (OpenAI's parallel calls, BFCL's parallel category),
+one form, `{"name": ..., "arguments": {...}}` a line, the arguments' keys sorted, their numbers
+by value (1.0 is 1; "1", a string, stays text), and the lines sorted: the calls of one reply are parallel (OpenAI's parallel calls, BFCL's parallel category),
 so the same calls in any order are an exact match, the right function with a wrong argument part
 of one. Calls made in turn, one reply after another's result, are each their own reply's."""
 
@@ -55,7 +55,19 @@ def _next_json(text: str, start: int) -> int:
 def _one_form(calls: list[tuple[str, dict[str, Any]]]) -> str:
     return "\n".join(
         sorted(
-            json.dumps({"name": name, "arguments": arguments}, sort_keys=True)
+            json.dumps({"name": name, "arguments": _by_value(arguments)}, sort_keys=True)
             for name, arguments in calls
         )
     )
+
+
+def _by_value(value: Any) -> Any:
+    """`value` with each whole float an int: JSON's 1.0 and 1 are one number, and a model that
+    writes {"days": 3.0} made the reference's call {"days": 3}."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {key: _by_value(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_by_value(item) for item in value]
+    return value
