@@ -4,6 +4,8 @@ or stopped halfway, tunelab goes on without them and says why in one line."""
 from __future__ import annotations
 
 import logging
+import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -69,7 +71,25 @@ def test_a_compile_running_elsewhere_is_waited_for_then_left(monkeypatch, tmp_pa
     with caplog.at_level(logging.WARNING, logger="tunelab.kernels.build"):
         assert not build.available()
     assert calls == [] and "another process has been compiling" in caplog.text
+    assert "goes on without them: decoding uses oneDNN's products" in caplog.text
     assert (tmp_path / "lock").exists()  # not ours to remove
+
+
+def test_waiting_for_a_compile_elsewhere_is_said_as_it_begins(monkeypatch, tmp_path, caplog):
+    # It was silent for up to WAIT_S (120 s), then said only that it gave up.
+    calls = _fake_build(monkeypatch, tmp_path)
+    lock = tmp_path / "lock"
+    lock.touch()
+    (tmp_path / build.OWNER).write_text(str(os.getpid()), encoding="utf-8")
+    finished = threading.Timer(0.5, lock.unlink)  # the other compile ends
+    finished.start()
+    with caplog.at_level(logging.WARNING, logger="tunelab.kernels.build"):
+        assert build.available()
+    finished.join()
+    said = caplog.text
+    assert f"waiting for another tunelab process (pid {os.getpid()}) " in said
+    assert f"compiling the CPU kernels in {tmp_path} (up to 120 s; then this one goes on" in said
+    assert len(calls) == 1  # then compiled (here: loaded) as usual
 
 
 def test_an_old_lock_of_torchs_own_is_taken_as_stale(monkeypatch, tmp_path):

@@ -37,6 +37,7 @@ SOURCES = [
 HEADER = Path(__file__).with_name("isa.h")  # included by the sources, so part of their text
 
 log = logging.getLogger(__name__)
+WITHOUT_THEM = "decoding uses oneDNN's products and training torch's attention, slower"
 _lock = threading.Lock()
 _loaded: bool | None = None
 
@@ -88,9 +89,9 @@ def _load() -> bool:
             owner.unlink(missing_ok=True)
     except Exception as error:  # no compiler, no headers: decoding still works, slower
         log.warning(
-            "tunelab: its CPU kernels did not compile (%s); decoding uses oneDNN's products "
-            "and training torch's attention, slower",
+            "tunelab: its CPU kernels did not compile (%s); %s",
             _reason(str(error)) or type(error).__name__,
+            WITHOUT_THEM,
         )
         return False
     return torch.ops.tunelab_thin.best_isa() > 0
@@ -109,9 +110,11 @@ WAIT_S = 120
 
 def _lock_free(folder: Path) -> bool:
     """Whether the build folder's lock is gone (or was stale, and is removed); False, with a
-    warning, if another live process has held it for WAIT_S."""
+    warning, if another live process has held it for WAIT_S. The wait is said as it begins:
+    up to WAIT_S without a word looked like a hang."""
     lock, owner = folder / "lock", folder / OWNER
     deadline = time.monotonic() + WAIT_S
+    said = False
     while lock.exists():
         try:
             pid = int(owner.read_text(encoding="utf-8"))
@@ -126,12 +129,22 @@ def _lock_free(folder: Path) -> bool:
             lock.unlink(missing_ok=True)
             owner.unlink(missing_ok=True)
             break
+        if not said:
+            log.warning(
+                "tunelab: waiting for another tunelab process %scompiling the CPU kernels in %s "
+                "(up to %.0f s; then this one goes on without them, slower)",
+                "" if pid is None else f"(pid {pid}) ",
+                folder,
+                WAIT_S,
+            )
+            said = True
         if time.monotonic() > deadline:
             log.warning(
                 "tunelab: another process has been compiling tunelab's CPU kernels for %.0f s "
-                "(%s); this one goes on without them",
+                "(%s); this one goes on without them: %s (a later run loads them once compiled)",
                 age,
                 lock,
+                WITHOUT_THEM,
             )
             return False
         time.sleep(0.2)
