@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import threading
 from pathlib import Path
 
@@ -15,13 +16,16 @@ import torch.utils.cpp_extension  # the loader imports it on first use; the test
 from tunelab.kernels import OneDnnLinear, build
 
 
-def test_turned_off_or_failing_to_compile_the_kernels_are_done_without(monkeypatch, caplog):
+def test_turned_off_or_failing_to_compile_the_kernels_are_done_without(
+    monkeypatch, tmp_path, caplog
+):
     monkeypatch.setattr(build, "_loaded", None)
     monkeypatch.setenv("TUNELAB_KERNELS", "0")
     assert not build.available()
 
     monkeypatch.setattr(build, "_loaded", None)
     monkeypatch.delenv("TUNELAB_KERNELS")
+    monkeypatch.setenv("TORCH_EXTENSIONS_DIR", str(tmp_path))  # no build there yet
 
     def no_compiler(**_):
         raise RuntimeError("Error building extension 'tunelab_thin'\ng++: not found")
@@ -99,6 +103,48 @@ def test_an_old_lock_of_torchs_own_is_taken_as_stale(monkeypatch, tmp_path):
     old = __import__("time").time() - build.STALE_S - 5
     __import__("os").utime(lock, (old, old))
     assert build.available() and len(calls) == 1 and not lock.exists()
+
+
+def test_checkouts_with_the_same_sources_share_one_build_compiled_once(monkeypatch, tmp_path):
+    # Two clones of one project took turns compiling the one build folder their sources name
+    # (~100 s each): torch's builder wrote each clone's source paths into its build.ninja.
+    if not build.available():  # the real kernels loaded: the loader asks them what the CPU runs
+        pytest.skip("tunelab's kernels do not compile here")
+    monkeypatch.setenv("TORCH_EXTENSIONS_DIR", str(tmp_path / "extensions"))
+    compiled, loaded = [], []
+
+    def compile_into_the_build_folder(name, sources, **_):
+        compiled.append(sources)
+        folder = Path(torch.utils.cpp_extension._get_build_directory(name, verbose=False))
+        (folder / f"{name}.so").write_bytes(b"built")
+
+    monkeypatch.setattr(torch.utils.cpp_extension, "load", compile_into_the_build_folder)
+    monkeypatch.setattr(torch.ops, "load_library", loaded.append)
+    sources = [*build.SOURCES, build.HEADER]
+    for checkout in ("dev-clone", "ci-clone"):
+        kernels = tmp_path / checkout / "tunelab" / "kernels"
+        kernels.mkdir(parents=True)
+        copies = [Path(shutil.copy(source, kernels)) for source in sources]
+        monkeypatch.setattr(build, "SOURCES", copies[:-1])
+        monkeypatch.setattr(build, "HEADER", copies[-1])
+        monkeypatch.setattr(build, "_loaded", None)
+        assert build.available()
+    assert len(compiled) == 1 and "dev-clone" in compiled[0][0]
+    assert len(loaded) == 1 and loaded[0].endswith(".so")  # the ci clone loaded the dev one's
+
+
+def test_a_library_cut_short_by_a_stopped_link_is_compiled_again(monkeypatch, tmp_path, caplog):
+    calls = _fake_build(monkeypatch, tmp_path)
+    (tmp_path / f"{build._name()}.so").write_bytes(b"\x7fELF")
+    with caplog.at_level(logging.WARNING, logger="tunelab.kernels.build"):
+        assert build.available()
+    assert len(calls) == 1 and "did not load" in caplog.text
+
+
+def test_a_torch_upgrade_compiles_anew_instead_of_loading_the_old_build(monkeypatch):
+    before = build._name()
+    monkeypatch.setattr(torch, "__version__", "9.9.9+cpu")
+    assert build._name() != before
 
 
 def test_a_failed_build_is_named_by_the_compilers_error_line():

@@ -3,7 +3,9 @@ inside short documents; transpose.cpp: the output gradient turned for weight gra
 swiglu.cpp: the MLP's silu(gate) * up, forward and backward; rms_norm.cpp: Llama's RMSNorm,
 forward and backward; dropout.cpp: LoRA's dropout, its mask from a counter-based generator),
 compiled together the first time a process needs one (~30 s, with the C++ compiler torch
-extensions use; cached under ~/.cache/torch_extensions, or TORCH_EXTENSIONS_DIR). Where they
+extensions use; cached under ~/.cache/torch_extensions, or TORCH_EXTENSIONS_DIR, in a folder named
+by the sources' text, torch's and Python's versions and the flags, so that every checkout and venv
+with the same ones loads the first one's build and compiles nothing). Where they
 cannot be (no compiler, not an x86-64 CPU, or TUNELAB_KERNELS=0), decoding keeps oneDNN's
 packed kernel and training torch's attention, copies, SwiGLU, norms and dropout: slower, the
 same model (dropout: other masks, as likely)."""
@@ -15,6 +17,7 @@ import logging
 import os
 import platform
 import re
+import sys
 import threading
 import time
 from pathlib import Path
@@ -58,35 +61,16 @@ def _load() -> bool:
         return False
     from torch.utils import cpp_extension
 
-    # A name per source text, so that an upgrade compiles anew instead of loading a stale build.
-    digest = hashlib.sha256(b"".join(source.read_bytes() for source in [*SOURCES, HEADER]))
-    name = "tunelab_kernels_" + digest.hexdigest()[:12]
+    name = _name()
     try:
         folder = Path(cpp_extension._get_build_directory(name, verbose=False))
-        if not (folder / f"{name}.so").exists():
+        library = folder / f"{name}.so"
+        if not library.exists():
             log.warning("tunelab: compiling its CPU kernels, once (~30 s)")
         if not _lock_free(folder):
             return False
-        _ninja_on_path()
-        owner = folder / OWNER
-        owner.write_text(str(os.getpid()), encoding="utf-8")
-        # torch's builder warns at length about a compiler not named g++; one that fails is
-        # named in the warning below, and tunelab goes on either way.
-        builder_log = logging.getLogger(cpp_extension.__name__)
-        level = builder_log.level
-        builder_log.setLevel(logging.ERROR)
-        try:
-            cpp_extension.load(
-                name=name,
-                sources=[str(source) for source in SOURCES],
-                extra_cflags=["-O3", "-fopenmp"],
-                extra_ldflags=["-fopenmp"],
-                is_python_module=False,
-                verbose=False,
-            )
-        finally:
-            builder_log.setLevel(level)
-            owner.unlink(missing_ok=True)
+        if not _load_built(library):
+            _compile(name, folder, cpp_extension)
     except Exception as error:  # no compiler, no headers: decoding still works, slower
         log.warning(
             "tunelab: its CPU kernels did not compile (%s); %s",
@@ -95,6 +79,59 @@ def _load() -> bool:
         )
         return False
     return torch.ops.tunelab_thin.best_isa() > 0
+
+
+CFLAGS = ["-O3", "-fopenmp"]
+LDFLAGS = ["-fopenmp"]
+
+
+def _name() -> str:
+    """The build's name, one per source text, torch and Python version and flags: an upgrade of
+    any of them compiles anew instead of loading a stale build (TORCH_EXTENSIONS_DIR holds every
+    Python's), and the checkout's path is no part of it."""
+    python = f"py{sys.version_info.major}{sys.version_info.minor}"
+    given = b"".join(source.read_bytes() for source in [*SOURCES, HEADER])
+    given += " ".join([torch.__version__, python, *CFLAGS, "/", *LDFLAGS]).encode()
+    return "tunelab_kernels_" + hashlib.sha256(given).hexdigest()[:12]
+
+
+def _load_built(library: Path) -> bool:
+    """Whether a build of these sources was there and loaded. torch's builder would rerun ninja,
+    which compiles everything again whenever build.ninja names other paths (another checkout's
+    sources, another venv's torch headers): checkouts sharing one build folder took turns
+    recompiling it (~100 s each)."""
+    if not library.exists():
+        return False
+    try:
+        torch.ops.load_library(str(library))
+    except OSError as error:  # cut short by a stopped link: torch's builder links it again
+        log.warning("tunelab: %s did not load (%s); compiling it again (~30 s)", library, error)
+        return False
+    return True
+
+
+def _compile(name: str, folder: Path, cpp_extension) -> None:
+    """Compile the kernels into `folder` and load them, holding the lock torch's builder takes."""
+    _ninja_on_path()
+    owner = folder / OWNER
+    owner.write_text(str(os.getpid()), encoding="utf-8")
+    # torch's builder warns at length about a compiler not named g++; one that fails is
+    # named in the warning below, and tunelab goes on either way.
+    builder_log = logging.getLogger(cpp_extension.__name__)
+    level = builder_log.level
+    builder_log.setLevel(logging.ERROR)
+    try:
+        cpp_extension.load(
+            name=name,
+            sources=[str(source) for source in SOURCES],
+            extra_cflags=CFLAGS,
+            extra_ldflags=LDFLAGS,
+            is_python_module=False,
+            verbose=False,
+        )
+    finally:
+        builder_log.setLevel(level)
+        owner.unlink(missing_ok=True)
 
 
 # torch's builder holds `lock` in the build folder while it compiles and waits, with no end, for
