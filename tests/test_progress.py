@@ -64,6 +64,8 @@ def test_loading_a_model_shows_no_bar_but_tunelabs_own(tmp_path, capfd):
     capfd.readouterr()
     load_pretrained(str(tmp_path))
     assert "Loading weights" not in capfd.readouterr().err
+
+
 def test_the_eval_loss_shows_its_batches_on_a_second_bar_removed_when_done():
     # The training bar sat still for minutes while a large test split was scored.
     from tunelab.train.progress import TrainProgress
