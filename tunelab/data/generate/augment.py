@@ -1,8 +1,9 @@
 """`tunelab data augment`: rewrite each training question several ways (and optionally restate its
 answer), so a model learns a fact rather than one string. A small model extracts a trained fact
 for a new phrasing only when it saw diverse phrasings of it (Allen-Zhu & Li, "Physics of Language
-Models 3.1"). Every new row records where it came from; no new question matches a test question;
-an interrupted run resumes where it stopped."""
+Models 3.1"). It can also ask each fact from its other end, and two facts of a topic at once
+(data/generate/reverse.py). Every new row records where it came from; no new question matches
+a test question; an interrupted run resumes where it stopped."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import re
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Literal
 
@@ -54,8 +56,15 @@ class AugmentConfig(AskConfig):
     mode: Literal["llm", "rules"] = "llm"
     """llm: a model rewrites each question; rules: rewrites by the question's form, no model
     ("What is the default X?" -> "What does X default to?"; data/generate/rephrase.py)."""
-    paraphrases: int = Field(3, ge=1)
+    paraphrases: int = Field(3, ge=0)
     """New phrasings asked for per question (fewer are kept when some repeat or leak)."""
+    reverse: int = Field(0, ge=0)
+    """Questions per fact (the rows sharing one answer) that ask it from its other end ("Which
+    setting defaults to 32?"), answered by the fact's answer. Rules mode asks only answers of the
+    form "X defaults to V", "The default X is V" or "X is V by default"."""
+    combine: int = Field(0, ge=0)
+    """Questions per pair of neighbouring facts sharing a topic word that ask both at once,
+    answered by their two answers joined."""
     restate_answers: bool = False
     """Also restate each answer; a restatement that loses a number, flag or name is not used."""
     test: str | None = None
@@ -80,6 +89,8 @@ class AugmentStats:
     questions: int = 0
     done_before: int = 0  # source rows an earlier run already augmented
     written: int = 0  # new rows (the originals are written too, not counted here)
+    reversed: int = 0  # of them, questions asking a fact from its other end
+    combined: int = 0  # of them, questions asking two facts at once
     replies: int = 0
     unparsed: int = 0  # replies in which no question could be read
     dropped: Counter = field(default_factory=Counter)
@@ -204,11 +215,15 @@ def augment(cfg: AugmentConfig, llm: LLM | None = None, on_progress=None) -> Aug
     todo = [ex for ex in examples if source_key(ex.question, ex.answer) not in done]
     stats.done_before = len(examples) - len(todo)
     taken = {_norm(ex.question) for ex in examples}
-    if todo and cfg.mode == "llm":
+    if todo and cfg.mode == "llm" and cfg.paraphrases:
+        llm = llm or make_llm(cfg)
+    if (cfg.reverse or cfg.combine) and cfg.mode == "llm":
         llm = llm or make_llm(cfg)
     for start in range(0, len(todo), cfg.batch_size):
         batch = todo[start : start + cfg.batch_size]
-        if cfg.mode == "rules":
+        if not cfg.paraphrases:
+            rewritten = [[] for _ in batch]
+        elif cfg.mode == "rules":
             rewritten = [
                 rule_rewrites(plain_question(ex.question), cfg.paraphrases) for ex in batch
             ]
@@ -229,6 +244,13 @@ def augment(cfg: AugmentConfig, llm: LLM | None = None, on_progress=None) -> Aug
                 handle.write("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
         if on_progress:
             on_progress(start + len(batch), len(todo))
+    if cfg.reverse or cfg.combine:
+        from tunelab.data.generate.reverse import related_rows
+
+        keep = partial(_kept, tests=tests, taken=taken, stats=stats)
+        for rows in related_rows(examples, cfg, llm, keep, done, stats):
+            with out.open("a", encoding="utf-8") as handle:  # one write per group: see done_sources
+                handle.write("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
     stats.seconds = time.perf_counter() - started
     return stats
 
@@ -238,6 +260,23 @@ def in_frame(original: str, rewrite: str) -> str:
     the data set keeps one prompt format."""
     core = plain_question(original)
     return original.replace(core, rewrite, 1) if core and core != original.strip() else rewrite
+
+
+def _kept(question: str, tests: TestQuestions, taken: set[str], stats, strays: bool) -> bool:
+    """Whether a new question is kept (then taken): not junk, no test question, no repeat, not
+    `strays` (asking what its source never did); a dropped one is counted by why."""
+    reason = (
+        "junk" if junk_reason(question)
+        else "matches a test question" if tests.matches(question)
+        else "repeats a question" if _norm(question) in taken
+        else "strays from the question" if strays
+        else None
+    )  # fmt: skip
+    if reason:
+        stats.dropped[reason] += 1
+        return False
+    taken.add(_norm(question))
+    return True
 
 
 def _rows_for(ex, rewrites, cfg, llm, tests, taken, stats) -> list[dict]:
@@ -254,18 +293,8 @@ def _rows_for(ex, rewrites, cfg, llm, tests, taken, stats) -> list[dict]:
         )
         return rows
     for question in rewrites[: cfg.paraphrases]:
-        reason = (
-            "junk" if junk_reason(question)
-            else "matches a test question" if tests.matches(question)
-            else "repeats a question" if _norm(question) in taken
-            else "strays from the question" if _strays(question, ex)
-            else None
-        )  # fmt: skip
-        if reason:
-            stats.dropped[reason] += 1
-            continue
-        taken.add(_norm(question))
-        kept.append(question)
+        if _kept(question, tests, taken, stats, strays=_strays(question, ex)):
+            kept.append(question)
     if len(rewrites) < cfg.paraphrases:
         by = "no rule for the question's form" if rules else "not given by the model"
         stats.dropped[by] += cfg.paraphrases - len(rewrites)

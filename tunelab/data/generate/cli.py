@@ -177,7 +177,8 @@ def _what_was_written(config: GenerateConfig, stats: GenerateStats) -> str:
 
 @options(
     AugmentConfig,
-    *("output", "mode", "paraphrases", "test", "restate_answers", "model", "endpoint", "api_key"),
+    *("output", "mode", "paraphrases", "reverse", "combine", "test", "restate_answers", "model"),
+    *("endpoint", "api_key"),
     *("temperature", "max_new_tokens", "batch_size"),
     flags={"output": ("-o", "--output")},
     envvars={"api_key": "OPENAI_API_KEY"},
@@ -187,7 +188,8 @@ def augment_command(
     data: Annotated[str, typer.Argument(help="Question/answer file to augment.")],
     config: AugmentConfig,
 ) -> None:
-    """Rewrite each training question N ways (diverse phrasings teach facts); provenance on every row."""
+    """Rewrite each training question N ways (diverse phrasings teach facts), optionally ask facts
+    reversed and two at once; provenance on every row."""
     from tunelab.data.generate.augment import augment
     from tunelab.progress import progress_bars
 
@@ -197,9 +199,14 @@ def augment_command(
         stats = augment(
             config, on_progress=lambda done, total: bars.update(task, completed=done, total=total)
         )
+    related = (
+        f" ({stats.reversed} reversed, {stats.combined} combined)"
+        if config.reverse or config.combine
+        else ""
+    )
     console.print(
         f"{stats.questions} questions ({stats.done_before} done before): {stats.written} new "
-        f"phrasings → {config.output} in {stats.seconds:.0f}s"
+        f"questions{related} → {config.output} in {stats.seconds:.0f}s"
     )
     if stats.replies:
         parsed = stats.replies - stats.unparsed

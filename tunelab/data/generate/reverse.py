@@ -1,0 +1,248 @@
+"""Rows that use a trained fact otherwise than as asked: the fact asked from its other end
+("Which setting defaults to 32?", answered by the fact's own answer) and two facts of one topic
+asked at once (their answers joined). A small model that states a fact when asked as trained
+does not look it up by its value, nor join two, unless it was trained to (Allen-Zhu & Li,
+"Physics of Language Models 3.2"; Berglund et al., "the reversal curse"): such questions need
+rows of their own."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from tunelab.data.generate.augment import (
+    in_frame,
+    parse_questions,
+    questions_schema,
+    source_key,
+)
+from tunelab.data.markers import plain_question
+from tunelab.data.quality.grounding import ungrounded
+from tunelab.data.text import content_words, stem
+
+REVERSE_PROMPT = """Below is a question and its answer. Write {n} questions that give the value \
+the answer states and ask what has that value (which setting, command, file or option), so that \
+the answer below answers them. Do not name what the first question asks about. Keep names, \
+commands, numbers and code exactly as written.
+Reply with only JSON, like {{"questions": ["...", "..."]}}, with {n} questions.
+
+Question: {question}
+Answer: {answer}"""
+
+COMBINE_PROMPT = """Write {n} different questions, each asking both of the questions below at \
+once, in one sentence. Keep names, commands, numbers and code exactly as written.
+Reply with only JSON, like {{"questions": ["...", "..."]}}, with {n} questions.
+
+First question: {first}
+Second question: {second}"""
+
+# The forms of an answer that state a setting's default: "X defaults to V", "The default X is V",
+# "X is V by default"; a clause after the value (", so ...", "; set ...") is not part of it.
+_REST = r"(?:\s*[;:,(].*|\s+(?:and|so|which|when|but|for)\s.*)?\.?"
+_FORMS = [
+    re.compile(rf"^(?P<subject>.+?) defaults to (?P<value>.+?){_REST}$"),
+    re.compile(rf"^the default (?P<subject>.+?) is (?P<value>.+?){_REST}$", re.IGNORECASE),
+    re.compile(rf"^(?P<subject>.+?) (?:is|are) (?P<value>.+?) by default{_REST}$"),
+]
+_PRONOUNS = {"it", "this", "that", "they", "there", "one"}
+_MAX_WORDS = 5  # a longer subject or value is a sentence, not a setting's name or value
+
+REVERSED = [
+    "Which {noun} defaults to {value}?",
+    "What has a default of {value}?",
+    "If I leave it unset, which {noun} ends up as {value}?",
+    "{value} is the default of which {noun}?",
+]
+
+
+@dataclass(frozen=True)
+class Default:
+    """What an answer says defaults to what: `subject` ("LoRA alpha", "data.max_length") and
+    `value` ("32", "512 tokens")."""
+
+    subject: str
+    value: str
+
+    @property
+    def noun(self) -> str:
+        """What the subject is, for a question that must not name it: a dotted config key's
+        section ("data setting"), else "setting"."""
+        section, dot, _ = self.subject.partition(".")
+        return f"{section} setting" if dot and section.isidentifier() else "setting"
+
+
+def stated_default(answer: str) -> Default | None:
+    """The default an answer states in one of the recognised forms, or None."""
+    text = " ".join(answer.split())
+    for form in _FORMS:
+        if m := form.match(text):
+            subject = re.sub(r"^the\s+", "", m["subject"], flags=re.IGNORECASE)
+            value = m["value"]
+            words = subject.split()
+            if (
+                not words
+                or words[-1].lower() in _PRONOUNS
+                or re.search(r"[;:,]", subject)
+                or len(words) > _MAX_WORDS
+                or len(value.split()) > _MAX_WORDS
+                # "Gradients are clipped to 1.0 by default" states an action, not a value
+                or value.split()[0].endswith("ed")
+            ):
+                return None
+            return Default(subject, value)
+    return None
+
+
+def ambiguous_values(answers: list[str]) -> set[str]:
+    """The values (with their noun) that more than one fact's answer states as a default: "Which
+    setting defaults to auto?" has several right answers, so no row asks it."""
+    stated = Counter(
+        (d.noun, d.value.lower()) for a in dict.fromkeys(answers) if (d := stated_default(a))
+    )
+    return {value for (noun, value), n in stated.items() if n > 1}
+
+
+def rule_reversals(answer: str, n: int, ambiguous: set[str] = frozenset()) -> list[str] | None:
+    """Up to `n` questions asking the default `answer` states from its value; None when the
+    answer states no default in a form the rules know, or a value another fact shares."""
+    default = stated_default(answer)
+    if default is None or default.value.lower() in ambiguous:
+        return None
+    asked = [q.format(noun=default.noun, value=default.value) for q in REVERSED[:n]]
+    return [q[0].upper() + q[1:] for q in asked]
+
+
+def combined_question(first: str, second: str) -> str:
+    """Two questions asked as one: "What is the default LoRA rank, and what does LoRA alpha
+    default to?"."""
+    one, two = (plain_question(q).strip().rstrip("?").strip() for q in (first, second))
+    return f"{one[:1].upper()}{one[1:]}, and {two[:1].lower()}{two[1:]}?"
+
+
+def combined_answer(first: str, second: str) -> str:
+    return f"{first.strip()} {second.strip()}"
+
+
+def topic_words(questions: list[str]) -> set[str]:
+    """The stemmed content words more than half of a fact's questions use: what it is about."""
+    counts = Counter(w for q in questions for w in {stem(w) for w in content_words(q)})
+    return {w for w, n in counts.items() if 2 * n > len(questions)}
+
+
+def topic_pairs(facts: list[tuple[str, list[str]]]) -> list[tuple[int, int]]:
+    """Pairs of neighbouring facts (answer, its questions), in file order, that share a topic
+    word: a file written by topic keeps a topic's facts together, and a question asking two
+    unrelated facts at once is one nobody asks."""
+    topics = [topic_words(questions) for _, questions in facts]
+    return [(i, i + 1) for i in range(len(facts) - 1) if topics[i] & topics[i + 1]]
+
+
+def related_rows(examples, cfg, llm, keep, done: set[str], stats) -> Iterator[list[dict]]:
+    """Rows for `tunelab data augment --reverse N --combine N`: per fact (the rows sharing one
+    answer), its reversed questions; per pair of neighbouring facts of one topic, their combined
+    questions. Each group is one list, to be written at once (an earlier run's are skipped);
+    `keep(question, strays=...)` drops a junk, leaking or repeated question and counts it."""
+    facts: dict[str, list] = {}
+    for ex in examples:
+        facts.setdefault(ex.answer, []).append(ex)
+    generator = "rules" if cfg.mode == "rules" else llm.name
+    # Questions that share no topic word (off-topic rows sharing a refusal) ask no one fact.
+    topical = {a: rows for a, rows in facts.items() if topic_words([ex.question for ex in rows])}
+    if len(topical) < len(facts):
+        why = "facts whose questions share no topic word: not reversed or combined"
+        stats.dropped[why] += len(facts) - len(topical)
+    if cfg.reverse:
+        todo = [r for r in topical.values() if _key("reverse", r[0]) not in done]
+        ambiguous = ambiguous_values(list(facts))
+        for start in range(0, len(todo), cfg.batch_size):
+            batch = todo[start : start + cfg.batch_size]
+            for rows, asked in zip(batch, _reversals(batch, cfg, llm, ambiguous, stats)):
+                first = rows[0]
+                grounds = f"{first.question}\n{first.answer}"
+                kept = [q for q in asked[: cfg.reverse] if keep(q, strays=_strays(q, grounds))]
+                stats.reversed += len(kept)
+                yield [
+                    {"question": in_frame(first.question, q), "answer": first.answer,
+                     "meta": {"source": first.source, "source_key": _key("reverse", first),
+                              "generator": generator, "kind": "reverse",
+                              "original_question": first.question}}
+                    for q in kept
+                ]  # fmt: skip
+    if cfg.combine:
+        groups = list(topical.values())
+        pairs = topic_pairs([(rows[0].answer, [ex.question for ex in rows]) for rows in groups])
+        todo = [(groups[i], groups[j]) for i, j in pairs]
+        todo = [(a, b) for a, b in todo if _key("combine", a[0], b[0]) not in done]
+        for start in range(0, len(todo), cfg.batch_size):
+            batch = todo[start : start + cfg.batch_size]
+            for (one, two), asked in zip(batch, _combinations(batch, cfg, llm, stats)):
+                grounds = "\n".join(f"{ex.question}\n{ex.answer}" for ex in (one[0], two[0]))
+                kept = [q for q in asked[: cfg.combine] if keep(q, strays=_strays(q, grounds))]
+                stats.combined += len(kept)
+                yield [
+                    {"question": in_frame(one[0].question, q),
+                     "answer": combined_answer(one[0].answer, two[0].answer),
+                     "meta": {"sources": [one[0].source, two[0].source],
+                              "source_key": _key("combine", one[0], two[0]),
+                              "generator": generator, "kind": "combined",
+                              "original_questions": [one[0].question, two[0].question]}}
+                    for q in kept
+                ]  # fmt: skip
+    stats.written += stats.reversed + stats.combined
+
+
+def _key(kind: str, *examples) -> str:
+    return f"{kind}:" + "+".join(source_key(ex.question, ex.answer) for ex in examples)
+
+
+def _strays(question: str, grounds: str) -> bool:
+    """A new question naming a number, command or name its facts never did asks something else."""
+    return ungrounded(question, grounds, min_share=0.0) is not None
+
+
+def _reversals(batch, cfg, llm, ambiguous, stats) -> list[list[str]]:
+    if cfg.mode == "rules":
+        out = []
+        for rows in batch:
+            asked = rule_reversals(rows[0].answer, cfg.reverse, ambiguous)
+            if asked is None:
+                why = (
+                    "another fact's answer states the same default"
+                    if stated_default(rows[0].answer)
+                    else "its answer states no default the rules know (X defaults to V)"
+                )
+                stats.dropped[f"reversed questions not written: {why}"] += cfg.reverse
+            out.append(asked or [])
+        return out
+    asks = [
+        [{"role": "user", "content": REVERSE_PROMPT.format(
+            n=cfg.reverse, question=plain_question(rows[0].question), answer=rows[0].answer)}]
+        for rows in batch
+    ]  # fmt: skip
+    return _asked(asks, cfg.reverse, cfg, llm, stats)
+
+
+def _combinations(batch, cfg, llm, stats) -> list[list[str]]:
+    if cfg.mode == "rules":
+        return [
+            [combined_question(one[i % len(one)].question, two[i % len(two)].question)
+             for i in range(cfg.combine)]
+            for one, two in batch
+        ]  # fmt: skip
+    asks = [
+        [{"role": "user", "content": COMBINE_PROMPT.format(
+            n=cfg.combine, first=plain_question(one[0].question),
+            second=plain_question(two[0].question))}]
+        for one, two in batch
+    ]  # fmt: skip
+    return _asked(asks, cfg.combine, cfg, llm, stats)
+
+
+def _asked(asks, n: int, cfg, llm, stats) -> list[list[str]]:
+    replies = llm.complete(asks, cfg.temperature, schema=questions_schema(n))
+    asked = [parse_questions(reply) for reply in replies]
+    stats.replies += len(replies)
+    stats.unparsed += sum(not questions for questions in asked)
+    return asked
