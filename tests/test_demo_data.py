@@ -251,7 +251,7 @@ def test_combined_questions_need_trained_facts_and_their_references_state_them(t
 
     kinds = [row["kind"] for row in combine]
     assert set(kinds) == {"two_facts", "reverse"}
-    assert all(10 <= kinds.count(kind) <= 14 for kind in set(kinds))
+    assert all(20 <= kinds.count(kind) <= 28 for kind in set(kinds))
     trained = [row["answer"] for row in train if row["answer"] != REFUSAL]
     for i, row in enumerate(combine, start=1):
         check = parse_fact_check(row, f"combine:{i}")
