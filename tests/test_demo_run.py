@@ -96,8 +96,8 @@ def test_demo_runs_end_to_end_and_leaves_a_chat_ready_run(tmp_path):
     assert set(scores) >= {"base", "finetuned", "change", "seconds"}
     assert list(scores["base"])[:2] == ["fact_accuracy", "hallucination_rate"]
     assert scores["change"]["fact_accuracy"]["n"] == 56
-    assert scores["change"]["fact_accuracy_two_facts"]["n"] == 12
-    assert scores["change"]["fact_accuracy_reverse"]["n"] == 12
+    assert scores["change"]["fact_accuracy_two_facts"]["n"] == 24
+    assert scores["change"]["fact_accuracy_reverse"]["n"] == 24
     assert json.loads((run / "demo_scores.json").read_text())["base"] == scores["base"]
     rows = [json.loads(line) for line in (run / "demo_answers.jsonl").read_text().splitlines()]
     assert len(rows) >= 60 and {"question", "answer", "kind", "base", "finetuned"} <= set(rows[0])
