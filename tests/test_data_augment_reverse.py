@@ -99,7 +99,7 @@ def test_neighbouring_facts_of_one_topic_are_asked_together(data, tmp_path):
     # rank and alpha share "LoRA"; alpha and --resume share no topic word: not asked together.
     assert [r["question"] for r in combined] == [
         "What is LoRA's default rank, and what does LoRA alpha default to?",
-        "Lora rank default, and how big is LoRA alpha?",
+        "lora rank default, and how big is LoRA alpha?",  # the first as its writer wrote it
     ]
     assert {r["answer"] for r in combined} == {
         "The LoRA rank r defaults to 16. LoRA alpha defaults to 32."

@@ -118,7 +118,7 @@ def combined_question(first: str, second: str) -> str:
     """Two questions asked as one: "What is the default LoRA rank, and what does LoRA alpha
     default to?"."""
     one, two = (plain_question(q).strip().rstrip("?").strip() for q in (first, second))
-    return f"{one[:1].upper()}{one[1:]}, and {two[:1].lower()}{two[1:]}?"
+    return f"{one}, and {two[:1].lower()}{two[1:]}?"
 
 
 def combined_answer(first: str, second: str) -> str:
