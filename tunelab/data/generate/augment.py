@@ -215,9 +215,7 @@ def augment(cfg: AugmentConfig, llm: LLM | None = None, on_progress=None) -> Aug
     todo = [ex for ex in examples if source_key(ex.question, ex.answer) not in done]
     stats.done_before = len(examples) - len(todo)
     taken = {_norm(ex.question) for ex in examples}
-    if todo and cfg.mode == "llm" and cfg.paraphrases:
-        llm = llm or make_llm(cfg)
-    if (cfg.reverse or cfg.combine) and cfg.mode == "llm":
+    if cfg.mode == "llm" and (todo and cfg.paraphrases or cfg.reverse or cfg.combine):
         llm = llm or make_llm(cfg)
     for start in range(0, len(todo), cfg.batch_size):
         batch = todo[start : start + cfg.batch_size]
