@@ -194,27 +194,33 @@ def main() -> None:
         rows = [{**t, "answer_given": a} for t, a in zip(tests, replies)]
         write_jsonl(rows, args.out / f"answers_{name.replace(' ', '_').strip('+_')}.jsonl")
 
-    def scores(name: str, half: str | None, kind: str) -> list[float]:
-        chosen = [
-            i for i, t in enumerate(tests)
-            if t["kind"] != "off_topic" and (half is None or halves[combine.index(t)] == half)
-            and (t["kind"] == kind or kind == "paraphrase" and t["kind"] not in KINDS)
-        ]  # fmt: skip
-        key = "fact_accuracy" if kind == "paraphrase" else f"fact_accuracy_{kind}"
-        return per_question([tests[i] for i in chosen], [scored[name][i] for i in chosen])[key]
+    half_of = {id(t): half for t, half in zip(combine, halves)}
+
+    def scores(name: str, half: str | None, kinds: tuple[str, ...]) -> list[float]:
+        out = []
+        for kind in kinds:
+            chosen = [
+                i for i, t in enumerate(tests)
+                if t["kind"] == kind and (half is None or half_of[id(t)] == half)
+            ]  # fmt: skip
+            key = "fact_accuracy" if kind == "paraphrase" else f"fact_accuracy_{kind}"
+            out += per_question([tests[i] for i in chosen], [scored[name][i] for i in chosen])[key]
+        return out
 
     first, second = arms
     print(f"\ntrained: {', '.join(f'{n} ({t})' for n, (_, t) in arms.items())}\n")
     print(f"| questions | n | {first} | {second} | gain [95% paired] | verdict |")
     print("|---|---|---|---|---|---|")
-    for label, half, kind in (
-        ("half A, reverse (trained kind)", "A", "reverse"),
-        ("half A, two facts (trained kind)", "A", "two_facts"),
-        ("half B, reverse (transfer)", "B", "reverse"),
-        ("half B, two facts (transfer)", "B", "two_facts"),
-        ("paraphrases (must not drop)", None, "paraphrase"),
+    for label, half, kinds in (
+        ("half A, reverse (trained kind)", "A", ("reverse",)),
+        ("half A, two facts (trained kind)", "A", ("two_facts",)),
+        ("half A, both kinds", "A", KINDS),
+        ("half B, reverse (transfer)", "B", ("reverse",)),
+        ("half B, two facts (transfer)", "B", ("two_facts",)),
+        ("half B, both kinds", "B", KINDS),
+        ("paraphrases (must not drop)", None, ("paraphrase",)),
     ):
-        before, after = scores(first, half, kind), scores(second, half, kind)
+        before, after = scores(first, half, kinds), scores(second, half, kinds)
         diff = paired_difference(before, after)
         print(
             f"| {label} | {len(before)} | {100 * sum(before) / len(before):.1f} | "
