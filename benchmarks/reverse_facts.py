@@ -150,7 +150,8 @@ def train_arm(name: str, data: Path, out: Path, reuse: bool) -> tuple[Path, str]
     config["name"] = name
     config["data"]["path"] = str(data)
     run_dir = out / "runs" / name
-    if reuse and tunelab.Run.open(run_dir).status.get("status") == "finished":
+    finished = run_dir.is_dir() and tunelab.Run.open(run_dir).status.get("status") == "finished"
+    if reuse and finished:
         return run_dir, "reused"
     started = time.perf_counter()
     tunelab.train(Config.from_dict(config), overwrite=True)
