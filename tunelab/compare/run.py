@@ -19,10 +19,10 @@ from pydantic import Field
 from rich.progress import Progress
 
 from tunelab.compare.report import write_report
-from tunelab.data.quality.dedup import own_rows
+from tunelab.data.quality.dedup import MIN_QUOTED_WORDS, own_rows, quoted_in
 from tunelab.data.retrieval import Passage, Retriever, fit_context, load_corpus
 from tunelab.data.templates import Example, Prompt
-from tunelab.data.text import content_words
+from tunelab.data.text import content_words, words
 from tunelab.errors import TunelabError
 from tunelab.evaluate.calls import score_reply
 from tunelab.evaluate.facts import echo_note, echoed_facts
@@ -76,6 +76,8 @@ class Arm:
     # Questions retrieval found no passage for (BM25 returns only those that share a word): asked
     # as the plain arm asks them, which the report did not say.
     passages_unfound: int = 0
+    # (test row, passage) of each question whose prompt held its reference answer word for word.
+    answers_given: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -127,6 +129,8 @@ def compare(run: str | Run, cfg: CompareConfig | None = None) -> Comparison:
     result = Comparison(str(run), arms, excluded, out_dir, sum(map(bool, skipped)))
     asked = {ex.source: ex.question for ex in examples}
     result.notes += filter(None, [echo_note(echoed_facts(asked, checks.facts))])
+    if not _trained_on(found, cfg.corpus):
+        result.notes += filter(None, [leak_note(arms, examples)])
     if not cfg.base and Run.find(found.base_model):
         # Trained from another run (continued pretraining, say): "prompting" is that run, not
         # the published model, and only the model column said so.
@@ -138,6 +142,34 @@ def compare(run: str | Run, cfg: CompareConfig | None = None) -> Comparison:
     for log in logs:
         log.remove()
     return result
+
+
+def _trained_on(found: Run, corpus: str | None) -> bool:
+    """Whether the corpus is the file the run trained on (its default): the finetuned arm then
+    learnt every passage the RAG arms are shown."""
+    trained = found.config.data.path
+    return not corpus or bool(trained) and Path(corpus).resolve() == Path(trained).resolve()
+
+
+def leak_note(arms: list[Arm], examples: list) -> str | None:
+    """A warning when RAG prompts held their test row's reference answer word for word: a corpus
+    the test answers were copied from hands the RAG arms the answer key, and token F1 and
+    ROUGE-L reward copying it over the same fact in other words."""
+    rag = [a for a in arms if a.rag and a.answers_given]
+    if not rag:
+        return None
+    most = max(rag, key=lambda a: len(a.answers_given))
+    test, passage = most.answers_given[0]
+    searched = sum(len(words(ex.answer)) >= MIN_QUOTED_WORDS for ex in examples)
+    counts = ", ".join(f"{a.name} {len(a.answers_given)}" for a in rag)
+    return (
+        f"leak? RAG prompts held the test row's reference answer word for word for "
+        f"{len(most.answers_given)} of the {searched} questions whose answer has "
+        f"{MIN_QUOTED_WORDS} words or more ({counts}; e.g. {test} in {passage}): the RAG arms "
+        "could copy the answer key. If the test answers were taken from this corpus, the RAG "
+        "arms' scores, and any lead over the finetuned arm, are a ceiling: write the test "
+        "answers in other words, or retrieve from documents that do not hold them"
+    )
 
 
 def _corpus(found: Run, cfg: CompareConfig) -> list[Passage]:
@@ -245,6 +277,9 @@ def _count_kept(
     arm.passages_cut = sum(cut)
     arm.passages_none = sum(c and not used for c, used in zip(cut, kept))
     arm.passages_unfound = sum(not ctx for ctx in found)
+    for ex, used in zip(examples, kept):
+        if held := quoted_in([ex.answer], [p.text for p in used]):
+            arm.answers_given.append((ex.source, used[held[0]].source))
 
 
 def _summary(rows: list[dict[str, Any]], seconds: float, asked: int) -> dict[str, float | None]:

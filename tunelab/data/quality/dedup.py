@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from tunelab.data.templates import Example
 
 SHINGLE_WORDS = 3
+# The fewest words a text found inside another must have to count as quoted, not a coincidence.
+MIN_QUOTED_WORDS = 6
 
 
 @dataclass
@@ -115,7 +117,7 @@ def cross_duplicates(
     threshold: float = 0.8,
     num_perm: int = 128,
     train_full: list[str] | None = None,
-    min_inside_words: int = 6,
+    min_inside_words: int = MIN_QUOTED_WORDS,
     whole: Whole | None = None,
 ) -> list[Pair]:
     """Pairs (train index, test index) that are the same or nearly the same text, every train
@@ -173,6 +175,18 @@ def cross_duplicates(
             found.setdefault(i, Pair(i, j, 1.0, quotes=True))
         pairs += sorted(found.values(), key=lambda p: p.first)
     return pairs
+
+
+def quoted_in(
+    texts: list[str], within: list[str], min_words: int = MIN_QUOTED_WORDS
+) -> dict[int, int]:
+    """For each of `texts` of at least `min_words` words that one of `within` holds word for
+    word (case and punctuation aside), the index of the first that does."""
+    quoted, found = _Quoted([words(t) for t in texts], min_words), {}
+    for i, text in enumerate(within):
+        for j in quoted.within(words(text)):
+            found.setdefault(j, i)
+    return found
 
 
 def _typos_read(

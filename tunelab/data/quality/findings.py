@@ -40,7 +40,7 @@ class QualityConfig(Section):
     near_dup_threshold: float = Field(0.8, gt=0, le=1)
     """Jaccard of word 3-gram shingles at or above which two rows are near-duplicates (and a test
     question a leak); a misspelt word ("pasword") counts as the word it is one letter from."""
-    min_quoted_words: int = Field(6, ge=1)
+    min_quoted_words: int = Field(dedup.MIN_QUOTED_WORDS, ge=1)
     """A test question of at least this many words found inside a longer train text (a document,
     a long answer), or a train question of as many found inside a test prompt, is a leak too."""
     num_perm: int = Field(128, ge=2)

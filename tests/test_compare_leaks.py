@@ -1,0 +1,59 @@
+"""`tunelab compare` warns when its RAG arms were handed the answer key: a --corpus whose passages
+hold the test rows' reference answers word for word (test answers copied from the documents)."""
+
+import json
+from pathlib import Path
+
+from tests.conftest import tiny_run
+from tunelab.compare.run import CompareConfig, compare
+
+SETTINGS = "Every run keeps its settings in config.yaml inside the run folder."
+
+
+def _qa(folder: Path, train: list[tuple[str, str]], test: list[tuple[str, str]]) -> Path:
+    folder.mkdir(parents=True)
+    for name, rows in (("train.jsonl", train), ("test.jsonl", test)):
+        lines = [json.dumps({"question": q, "answer": a}) for q, a in rows]
+        (folder / name).write_text("\n".join(lines) + "\n")
+    return folder
+
+
+def test_a_corpus_holding_the_test_answers_word_for_word_is_warned_of(tmp_path):
+    qa = _qa(
+        tmp_path / "qa",
+        [("How do I train?", "Run tunelab train with a config file of your own.")],
+        [
+            ("Which file holds a run's settings?", SETTINGS),
+            ("What does tunelab train?", "Small language models of your own, on your machine."),
+        ],
+    )
+    run = tiny_run(tmp_path, qa)
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "guide.md").write_text(f"# Guide\n\n## Settings\n\n{SETTINGS.upper()} See runs.\n")
+    cfg = CompareConfig(corpus=str(docs), max_new_tokens=2, k=2, output=str(tmp_path / "out"))
+    result = compare(run, cfg)
+    for arm in (a for a in result.arms if a.rag):
+        assert [test for test, _ in arm.answers_given] == [f"{qa / 'test.jsonl'}:1"], arm.name
+        assert "guide.md" in arm.answers_given[0][1]
+    [note] = [n for n in result.notes if n.startswith("leak?")]
+    assert "word for word for 1 of the 2 questions whose answer has 6 words or more" in note
+    report = " ".join((tmp_path / "out" / "compare.md").read_text().split())
+    assert "Note: leak? RAG prompts held the test row's reference answer" in report
+
+    # The same fact in other words is what retrieval is for: no warning.
+    (docs / "guide.md").write_text("# Guide\n\n## Settings\n\nA run's config.yaml has them.\n")
+    assert not [n for n in compare(run, cfg).notes if n.startswith("leak?")]
+
+
+def test_the_runs_own_training_data_as_corpus_is_no_leak(tmp_path):
+    # Training taught the finetuned arm the same answer the RAG arms are shown: both arms had it.
+    qa = _qa(
+        tmp_path / "qa",
+        [("Where does a run keep its settings?", SETTINGS)],
+        [("Which file holds a run's settings?", SETTINGS)],
+    )
+    run = tiny_run(tmp_path, qa)
+    result = compare(run, CompareConfig(max_new_tokens=2, k=1, output=str(tmp_path / "out")))
+    assert all(a.answers_given for a in result.arms if a.rag)
+    assert not [n for n in result.notes if n.startswith("leak?")]
