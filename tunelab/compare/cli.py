@@ -28,6 +28,7 @@ def compare_command(
 
     from tunelab.compare.report import (
         NAMES,
+        asked,
         cells,
         columns,
         context_note,
@@ -40,16 +41,20 @@ def compare_command(
     from tunelab.evaluate.paired import said_verdict
 
     result = compare(run, config)
-    table = Table(title=f"{run}: {len(result.arms[0].rows)} questions")
-    for column in ("arm", *columns(result.arms)):
-        table.add_column(column, justify="left" if column == "arm" else "right")
+    table = Table(title=f"{run}: {asked(result.arms)}")
+    # An arm's name is never cut ("prompti…" was both prompting arms in 80 columns): the
+    # numbers wrap instead.
+    table.add_column("arm", no_wrap=True)
+    for column in columns(result.arms):
+        table.add_column(column, justify="right")
     for arm in result.arms:
         table.add_row(arm.name, *cells(arm))
     console.print(table)
     metric = NAMES[main_metric(result.arms)]
     diffs = Table(title=f"{metric}: arm − other arm (points, 95% paired interval)")
     for column in ("arm", "vs", "Δ", "interval", "verdict"):
-        diffs.add_column(column, justify="right" if column in ("Δ", "interval") else "left")
+        right = column in ("Δ", "interval")
+        diffs.add_column(column, justify="right" if right else "left", no_wrap=column != "verdict")
     for p in pairs(result.arms):
         interval = f"[{p['low']:+.1f}, {p['high']:+.1f}]"
         diffs.add_row(p["arm"], p["vs"], f"{p['delta']:+.1f}", interval, said_verdict(p))

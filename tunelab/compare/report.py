@@ -229,19 +229,25 @@ def context_note(result: Comparison) -> str:
     return f"{recall} {excluded}" if recall else excluded
 
 
-def to_markdown(result: Comparison, cfg: CompareConfig) -> str:
-    n = len(result.arms[0].rows) if result.arms else 0
-    metric = main_metric(result.arms)
-    scored = len(scores(result.arms[0], metric)) if result.arms else 0
+def asked(arms: list[Arm]) -> str:
+    """How many questions the scores are over: "12 test questions", and where only some name
+    facts, how many the fact scores are over."""
+    n = len(arms[0].rows) if arms else 0
+    scored = len(scores(arms[0], main_metric(arms))) if arms else 0
     of = f" ({scored} of them name facts: the fact scores are over those)" if scored < n else ""
+    return f"{n} test question{'' if n == 1 else 's'}{of}"
+
+
+def to_markdown(result: Comparison, cfg: CompareConfig) -> str:
+    metric = main_metric(result.arms)
     corpus = cfg.corpus or "the run's training data"
     lines = [
         f"# Prompting vs RAG vs finetuning: {result.run}",
         "",
         *headline(result.arms, metric),
         "",
-        f"{n} test question{'' if n == 1 else 's'}{of}; passages: up to {cfg.k} by BM25 from "
-        f"{corpus}. {context_note(result)}",
+        f"{asked(result.arms)}; passages: up to {cfg.k} by BM25 from {corpus}. "
+        f"{context_note(result)}",
         "",
         "| arm | model | " + " | ".join(columns(result.arms)) + " |",
         "|---|---|" + "---|" * len(columns(result.arms)),

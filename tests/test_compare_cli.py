@@ -1,0 +1,33 @@
+"""What `tunelab compare` prints: each arm by its whole name, and how many questions each score
+is over, in an 80-column terminal as in compare.md."""
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from tests.conftest import tiny_run
+from tunelab.cli import app
+
+QA = Path(__file__).parent / "fixtures" / "eval" / "qa"
+
+
+def test_the_printed_tables_name_every_arm_whole_and_say_what_the_facts_are_over(tmp_path):
+    run = tiny_run(tmp_path, QA)
+    rows = [json.loads(x) for x in (QA / "test.jsonl").read_text().splitlines()]
+    tests = tmp_path / "facts.jsonl"
+    # Two of the three rows name a fact: fact accuracy is over those two, not the three.
+    lines = [{**row, "facts": ["config"]} if i else row for i, row in enumerate(rows)]
+    tests.write_text("".join(json.dumps(row) + "\n" for row in lines))
+    result = CliRunner().invoke(
+        app,
+        ["compare", str(run), "--data", str(tests), "--max-new-tokens", "3", "--k", "1"],
+        env={"COLUMNS": "80"},
+    )
+    assert result.exit_code == 0, result.output
+    [arms_table, diffs_table] = result.output.split("paired interval)")[:2]
+    for arm in ("prompting", "prompting + RAG", "finetuned", "finetuned + RAG"):
+        # "prompti…" named both prompting arms
+        assert f"│ {arm} " in arms_table and f"│ {arm} " in diffs_table, arm
+    title = " ".join(arms_table.split("┏")[0].split())
+    assert title.endswith("3 test questions (2 of them name facts: the fact scores are over those)")
