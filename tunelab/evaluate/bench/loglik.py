@@ -23,8 +23,6 @@ from transformers import DynamicCache, PreTrainedModel, PreTrainedTokenizerBase
 from tunelab.architecture import attention_window, carries_state, decoder_and_head
 from tunelab.models import context_length
 
-# The harness's fallback when neither the model config nor the tokenizer names a context length.
-
 
 @dataclass
 class Request:
