@@ -5,6 +5,10 @@ should be at least 3x faster. Prints one table with both and the ratios, two way
 - wall: each tool's whole call for the task (reading the files, building prompts, scoring);
 - scoring: the log-likelihood computation alone (lm_eval's `loglikelihood`, tunelab's scorer).
 
+Then, question by question (both tools' logged samples): whether the prompt and the choices are
+the same strings, the largest difference of a choice's log-likelihood, and on how many questions
+a metric differs. A total can agree while questions differ both ways; these cannot.
+
 lm_eval's task index is built once, outside the timings (a user pays it once per run).
 
     python benchmarks/eval_speed.py [--limit 100] [--mmlu-subjects marketing,sociology]
@@ -32,6 +36,9 @@ DATA = Path(
         "TUNELAB_BENCH_DATA", Path(__file__).resolve().parents[2] / "shared/data/benchmarks"
     )
 )
+# HellaSwag is not among the shared copies: its rows in tests/fixtures (WikiHow's [title] and
+# [step] tags, an empty ctx_b) stand in, so its cleanup is compared end to end all the same.
+HELLASWAG_FIXTURE = Path(__file__).resolve().parents[1] / "tests/fixtures/eval"
 LETTERS = ["A", "B", "C", "D"]
 
 
@@ -45,6 +52,7 @@ class Case:
     limit: int
     fewshot: int
     metrics: tuple[str, ...]
+    data: Path = DATA
 
 
 def arc_task(name: str, subset: str) -> dict:
@@ -57,6 +65,24 @@ def arc_task(name: str, subset: str) -> dict:
         "doc_to_text": "Question: {{question.stem}}\nAnswer:",
         "doc_to_choice": "{{question.choices | map(attribute='text') | list}}",
         "doc_to_target": "{{(question.choices | map(attribute='label') | list).index(answerKey)}}",
+        "metric_list": [{"metric": "acc"}, {"metric": "acc_norm"}],
+    }
+
+
+def hellaswag_task(data: Path) -> dict:
+    """The harness's own hellaswag task (its process_docs cleanup), pointed at a local file."""
+    return {
+        "task": "local_hellaswag",
+        "dataset_path": "json",
+        "dataset_kwargs": {
+            "data_files": {"validation": str(data / "hellaswag/hellaswag_val.jsonl")}
+        },
+        "output_type": "multiple_choice",
+        "validation_split": "validation",
+        "process_docs": "HELLASWAG_DOCS",
+        "doc_to_text": "{{query}}",
+        "doc_to_target": "{{label}}",
+        "doc_to_choice": "choices",
         "metric_list": [{"metric": "acc"}, {"metric": "acc_norm"}],
     }
 
@@ -127,6 +153,7 @@ def write_task(include: Path, config: dict) -> None:
     text = text.replace(
         "process_results: MC2", "process_results: !function mc2.process_results_mc2"
     )
+    text = text.replace("process_docs: HELLASWAG_DOCS", "process_docs: !function hs.process_docs")
     (include / f"{config['task']}.yaml").write_text(text)
 
 
@@ -149,6 +176,19 @@ def plan(args, include: Path) -> list[Case]:
             ("acc", "acc_norm"),
         ),
     ]
+    hellaswag = DATA if (DATA / "hellaswag").is_dir() else HELLASWAG_FIXTURE
+    (include / "hs.py").write_text("from lm_eval.tasks.hellaswag.utils import process_docs\n")
+    cases.append(
+        Case(
+            "hellaswag" + ("" if hellaswag == DATA else " (test fixture)"),
+            "hellaswag",
+            hellaswag_task(hellaswag),
+            args.limit,
+            0,
+            ("acc", "acc_norm"),
+            hellaswag,
+        )
+    )
     for shots in (0, 5):
         for subject in args.mmlu_subjects.split(","):
             cases.append(
@@ -204,6 +244,7 @@ def main() -> None:
     parser.add_argument("--mmlu-limit", type=int, default=40, help="questions per MMLU subject")
     parser.add_argument("--tqa-limit", type=int, default=40, help="TruthfulQA questions")
     parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--only", default="", help="comma-separated task labels (prefixes) to run")
     args = parser.parse_args()
 
     import lm_eval
@@ -214,7 +255,7 @@ def main() -> None:
     harness = TimedHarnessModel(model, tokenizer, args.batch_size)
     with torch.inference_mode():  # the first forward pays one-off set-up: keep it out of both
         model(torch.ones((args.batch_size, 256), dtype=torch.long))
-    results = []
+    results, same = [], []
     with tempfile.TemporaryDirectory() as tmp:
         include = Path(tmp)
         cases = plan(args, include)
@@ -222,15 +263,18 @@ def main() -> None:
         manager = TaskManager(include_path=str(include))
         index_seconds = time.perf_counter() - start
         for case in cases:
+            if args.only and not any(case.label.startswith(name) for name in args.only.split(",")):
+                continue
             cfg = BenchConfig(
-                data_dir=DATA,
+                data_dir=case.data,
                 tasks=[case.ours],
                 limit=case.limit,
                 batch_size=args.batch_size,
                 fewshot=case.fewshot,
             )
             start = time.perf_counter()
-            mine = run_task(model, tokenizer, case.ours, cfg)
+            samples = include / f"{case.theirs['task']}.samples.jsonl"
+            mine = run_task(model, tokenizer, case.ours, cfg, samples=samples)
             wall_ours = time.perf_counter() - start
             harness.seconds = 0.0
             start = time.perf_counter()
@@ -239,15 +283,43 @@ def main() -> None:
                 tasks=[case.theirs["task"]],
                 task_manager=manager,
                 limit=case.limit,
-                log_samples=False,
+                log_samples=True,
             )
             wall_theirs = time.perf_counter() - start
             theirs = out["results"][case.theirs["task"]]
             results.append((case, mine, theirs, wall_ours, wall_theirs, harness.seconds))
+            same.append((case, per_question(samples, out["samples"][case.theirs["task"]], case)))
             print(
                 f"{case.label}: tunelab {wall_ours:.1f} s, lm_eval {wall_theirs:.1f} s", flush=True
             )
     report(results, index_seconds, args.batch_size)
+    report_questions(same)
+
+
+def per_question(ours: Path, theirs: list[dict], case: Case) -> dict:
+    """Both tools' logged samples, question by question: prompts or choices that differ, the
+    largest |log-likelihood difference| of a choice, and questions where each metric differs."""
+    mine = [json.loads(line) for line in ours.read_text().splitlines()]
+    theirs = sorted(theirs, key=lambda sample: sample["doc_id"])
+    assert len(mine) == len(theirs), (len(mine), len(theirs))
+    texts, worst = 0, 0.0
+    differ = dict.fromkeys(case.metrics, 0)
+    for a, b in zip(mine, theirs):
+        asked = [(a["prompt"], " " + choice) for choice in a["choices"]]
+        texts += asked != [tuple(argument) for argument in b["arguments"]]
+        lls = [resp[0] for resp in b["filtered_resps"]]
+        worst = max(worst, *(abs(x - y) for x, y in zip(a["loglikelihoods"], lls)))
+        for metric in case.metrics:
+            # 1e-4: truthfulqa_mc2's share of probability moves with the last digits of an ll.
+            differ[metric] += abs(a["scores"][metric] - b[metric]) > 1e-4
+    return {"n": len(mine), "texts": texts, "worst": worst, "differ": differ}
+
+
+def report_questions(same: list[tuple[Case, dict]]) -> None:
+    print(f"\n{'task':<34}{'n':>5}{'prompts differ':>16}{'max |dll|':>11}  questions differing")
+    for case, q in same:
+        differ = ", ".join(f"{metric} {count}" for metric, count in q["differ"].items())
+        print(f"{case.label:<34}{q['n']:>5}{q['texts']:>16}{q['worst']:>11.2e}  {differ}")
 
 
 def report(results, index_seconds: float, batch_size: int) -> None:
