@@ -40,6 +40,8 @@ def test_a_corpus_holding_the_test_answers_word_for_word_is_warned_of(tmp_path):
     assert "word for word for 1 of the 2 questions whose answer has 6 words or more" in note
     report = " ".join((tmp_path / "out" / "compare.md").read_text().split())
     assert "Note: leak? RAG prompts held the test row's reference answer" in report
+    saved = json.loads((tmp_path / "out" / "compare.json").read_text())
+    assert [a["answers_given"] for a in saved["arms"] if a["rag"]] == [1, 1]
 
     # The same fact in other words is what retrieval is for: no warning.
     (docs / "guide.md").write_text("# Guide\n\n## Settings\n\nA run's config.yaml has them.\n")

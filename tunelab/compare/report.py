@@ -296,6 +296,7 @@ def write_report(result: Comparison, cfg: CompareConfig) -> None:
                     "passages_cut": a.passages_cut,
                     "passages_none": a.passages_none,
                     "passages_unfound": a.passages_unfound,
+                    "answers_given": len(a.answers_given),  # a reference in a passage, verbatim
                 }
                 if a.rag
                 else {}
