@@ -44,6 +44,14 @@ def test_an_answer_is_grounded_only_by_what_its_chunk_states(answer, reason):
     assert ungrounded(answer, CHUNK) == reason
 
 
+def test_a_names_version_is_no_number_the_chunk_states_and_is_checked_with_the_name():
+    # "Llama-3" stated no 3: "3 epochs" passed on it, and "Llama-2" on a chunk naming Llama-3.
+    chunk = "Tunelab finetunes Llama-3 for 2 epochs."
+    assert ungrounded("Tunelab finetunes it for 3 epochs.", chunk) == NUMBER_MISSING
+    assert ungrounded("Tunelab finetunes Llama-2 for 2 epochs.", chunk) == NAME_MISSING
+    assert ungrounded("Tunelab finetunes Llama-3 for 2 epochs.", chunk) is None
+
+
 class Canned:
     """A local model stand-in that replies with fixed pairs, as it would under the schema."""
 

@@ -9,13 +9,14 @@ import re
 
 from tunelab.data.text import STOPWORDS, stem, words
 
-# A number as a reader reads one: not the digits of a name ("SmolLM2", "x86") nor part of
-# another number ("5e-4" is one): "3 epochs" was grounded by "Llama-3" or "5e-4"'s digits alike.
-NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*(?:[eE]-?\d+)?")
+# A number as a reader reads one: not the digits of a name ("SmolLM2", "x86", "Llama-3") nor part
+# of another number ("5e-4" is one): "3 epochs" was grounded by "Llama-3" or "5e-4"'s digits alike.
+# A range's second end ("3-5") is a number.
+NUMBER = re.compile(r"(?<![\w.])(?<![A-Za-z]-)\d+(?:[.,]\d+)*(?:[eE]-?\d+)?")
 # `code`, --flags, dotted.keys, paths/like/this, and words with capitals or digits after the
-# first letter (LoRA, SmolLM2, GGUF).
+# first letter (LoRA, SmolLM2, GGUF), or a hyphen and digits (Llama-3: its version is no number).
 LITERAL = re.compile(r"`([^`\n]+)`|(?<![\w-])(--?[A-Za-z][\w-]*)|\b(\w+(?:[./]\w+)+)\b")
-NAME = re.compile(r"\b[A-Za-z]\w*[A-Z0-9]\w*\b")
+NAME = re.compile(r"\b[A-Za-z]\w*(?:[A-Z0-9]\w*|-\d\w*)\b")
 # A capitalised word that is not the first of its sentence names something ("Paris", "Adam").
 CAPITALISED = re.compile(r"(?<![.!?:]\s)(?<!^)\b[A-Z][a-z]+\b")
 
