@@ -81,10 +81,10 @@ SHARED_SHARE, SHARED_ROWS = 0.2, 3
 
 def near_keys(examples: list[Example]) -> list[str]:
     """Each example's `example_key` as near matches compare it: without prompt markup (as
-    `prompt_key`), and less the parts of what it asks that many of `examples` share. A 30-word instruction every row carries before a short input
-    made any two rows near repeats (a test set's "Do you sell hats?" leaked into "Do you ship to
-    Canada?"), and the rows asking them were dropped as leaks. A row all of whose parts are
-    shared keeps them all."""
+    `prompt_key`), and less the parts of what it asks that many of `examples` share. A 30-word
+    instruction every row carries before a short input made any two rows near repeats (a test
+    set's "Do you sell hats?" leaked into "Do you ship to Canada?"), and the rows asking them
+    were dropped as leaks. A row all of whose parts are shared keeps them all."""
     if not examples:
         return []
     parts = [

@@ -2,9 +2,10 @@
 form the model's template writes them (Hermes' `<tool_call>` tags, Llama 3.1's bare JSON with
 "parameters", Mistral's list), so its calls are read out of it and both sides are compared in
 one form, `{"name": ..., "arguments": {...}}` a line, the arguments' keys sorted, their numbers
-by value (1.0 is 1; "1", a string, stays text), and the lines sorted: the calls of one reply are parallel (OpenAI's parallel calls, BFCL's parallel category),
-so the same calls in any order are an exact match, the right function with a wrong argument part
-of one. Calls made in turn, one reply after another's result, are each their own reply's."""
+by value (1.0 is 1; "1", a string, stays text), and the lines sorted: the calls of one reply are
+parallel (OpenAI's parallel calls, BFCL's parallel category), so the same calls in any order are
+an exact match, the right function with a wrong argument part of one. Calls made in turn, one
+reply after another's result, are each their own reply's."""
 
 from __future__ import annotations
 
