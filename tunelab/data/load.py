@@ -34,7 +34,8 @@ SHAREGPT_ROLES = {
     "function_call": "assistant",
 }
 # How a user skips bad rows depends on the command: training reads data.on_error from its run
-# config, `data split` has --on-error, others no such choice. A command passes its own hint.
+# config; `data split`, `data facts` and `eval` have --on-error; compare has no such choice (eval's
+# and compare's hints: tunelab.evaluate.suite). A command passes its own hint.
 TRAINING_SKIP_HINT = "a training run skips bad rows instead with data.on_error: skip"
 OPTION_SKIP_HINT = "or pass --on-error skip to leave bad rows out"  # commands with that option
 

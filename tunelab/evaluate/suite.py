@@ -40,8 +40,9 @@ from tunelab.section import Limit, Section
 ANSWER_LOG = "answers.partial.jsonl"
 # What to do of a bad test row where the command has no --on-error (compare: a test row skipped
 # is a score changed), and where it has (eval, which counts and shows the rows it leaves out).
-TEST_ROW_HINT = "or leave it out of the test file, or ask only the rows before it with --limit"
-EVAL_ROW_HINT = f"{OPTION_SKIP_HINT}, or ask only the rows before it with --limit"
+_ROWS_BEFORE_IT = "or ask only the rows before it with --limit"
+TEST_ROW_HINT = f"or leave it out of the test file, {_ROWS_BEFORE_IT}"
+EVAL_ROW_HINT = f"{OPTION_SKIP_HINT}, {_ROWS_BEFORE_IT}"
 
 
 class EvalConfig(Section):
