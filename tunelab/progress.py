@@ -1,5 +1,6 @@
 """The one look of tunelab's progress bars (training, scoring, generating): a label, the bar,
-done/total, time spent and time left, with any extra columns before the times."""
+done/total, time spent and time left, with any extra columns before the times; transformers' own
+"Loading weights" bar is kept off beside them."""
 
 from __future__ import annotations
 
