@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from jinja2 import Environment, StrictUndefined, TemplateError
 
 from tunelab.data.chat_template import chat_prompt, chat_segments, has_tool_turn
+from tunelab.data.text import one_line
 from tunelab.data.tool_calls import has_tool_calls, said
 from tunelab.errors import TunelabError
 
@@ -253,10 +254,9 @@ def unasked_system_prompt(examples: list[Example], prompt: Prompt) -> str | None
     }
     if len(opening) != 1 or (system := opening.pop()) is None or system == prompt.system_prompt:
         return None
-    said = system if len(system) <= 80 else system[:77] + "..."
     own = "unset: the chat template's default" if prompt.system_prompt is None else "another"
     return (
-        f"every training example opens with the system prompt {said!r} ({examples[0].source}), "
+        f"every training example opens with the system prompt {one_line(system, 80)!r} ({examples[0].source}), "
         f"but chat, generate, serve and export ask with data.system_prompt ({own}), which the "
         "run never trained under: set data.system_prompt to the rows' one (--set "
         '"data.system_prompt=..."; training stays the same), or pass --system-prompt to chat '

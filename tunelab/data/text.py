@@ -2,7 +2,8 @@
 grounding, retrieval, error analysis, ROUGE-L): runs of letters, digits and the marks written on
 them, of any script ("café" and "2048" are words, and so is Hindi's "हिंदी", whose vowel signs are
 marks; punctuation and underscores split them), lower-cased; in scripts written without spaces
-(Chinese, Japanese, Thai...) each character is a word. And sentences, where a reply repeats one."""
+(Chinese, Japanese, Thai...) each character is a word. And sentences, where a reply repeats one;
+and a text as one short line, as the reports show a question or an answer."""
 
 from __future__ import annotations
 
@@ -70,6 +71,13 @@ def unspaced(text: str) -> str:
     """`spaced` undone, on all of a text or a piece of it: the space it put each side of a
     character of a script without spaces taken away again."""
     return re.sub(f" ?({UNSPACED.pattern}) ?", r"\1", text)
+
+
+def one_line(text: str, width: int) -> str:
+    """`text` on one line (each run of spaces and line breaks one space), cut to `width`
+    characters, an ellipsis its last where it was cut."""
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def words(text: str) -> list[str]:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from tunelab.data.jsonl_files import read_jsonl
 from tunelab.data.templates import Example, Prompt
+from tunelab.data.text import one_line
 from tunelab.data.tool_calls import said
 from tunelab.data.write import write_json, write_jsonl
 from tunelab.errors import TunelabError
@@ -28,9 +29,7 @@ def asked_after(example: Example, width: int = 100) -> dict[str, list[str]]:
     tools = [t["function"]["name"] for t in example.tools or ()]
     shown = [f"tools: {', '.join(tools)}"] if tools else []
     for turn in example.context:
-        text = " ".join(said(turn).split())
-        cut = text if len(text) <= width else text[: width - 1] + "…"
-        shown.append(f"{turn['role']}: {cut}")
+        shown.append(f"{turn['role']}: {one_line(said(turn), width)}")
     return {"asked_after": shown} if shown else {}
 
 

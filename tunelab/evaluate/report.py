@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from tunelab.data.markers import plain_question
+from tunelab.data.text import one_line
 from tunelab.evaluate.analysis import NO_CLOSEST, Analysis, examples_of, missed_with_data
 
 DESCRIPTIONS = {
@@ -29,8 +30,7 @@ DESCRIPTIONS = {
 
 
 def _short(text: str, n: int = 160) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= n else text[: n - 1] + "…"
+    return one_line(text, n)
 
 
 def _asked(question: str, n: int = 160) -> str:

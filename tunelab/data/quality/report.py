@@ -12,6 +12,7 @@ from rich.table import Table
 from tunelab.data.load import grouped_rejects
 from tunelab.data.quality.check import question_text
 from tunelab.data.quality.findings import QualityReport
+from tunelab.data.text import one_line
 
 
 @dataclass
@@ -29,7 +30,7 @@ def sections(report: QualityReport) -> list[Section]:
     limit = c.max_listed
 
     def snip(i: int, examples=ex) -> str:
-        return _short(question_text(examples[i]))
+        return one_line(question_text(examples[i]), 70)
 
     out = [Section("Summary", ["check", "found"], _summary(report))]
     if report.warnings:
@@ -296,11 +297,6 @@ def _empty_rejected(report: QualityReport) -> str:
     here while the file had one."""
     n = sum(" is empty" in why for why in report.data.rejected)
     return f" (+{n} rejected by the loader)" if n else ""
-
-
-def _short(text: str, width: int = 70) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _cell(text: str) -> str:
