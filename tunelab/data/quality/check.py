@@ -15,6 +15,7 @@ from tunelab.data.quality.findings import QualityConfig, QualityReport
 from tunelab.data.quality.junk import junk_reason, repeats_question
 from tunelab.data.split import duplicate_key, near_keys, prompt_key
 from tunelab.data.templates import Example
+from tunelab.data.text import one_line
 from tunelab.data.tool_calls import said
 from tunelab.data.write import check_new_file, write_jsonl
 from tunelab.errors import TunelabError, first_few
@@ -253,10 +254,10 @@ def _collect_warnings(report: QualityReport) -> None:
         and len(report.common_answer) / n > c.max_answer_share
     ):
         rows = report.common_answer
-        answer = report.data.examples[rows[0]].answer.strip()
+        answer = one_line(report.data.examples[rows[0]].answer, 60)
         w.append(
             f"one answer is {len(rows) / n:.0%} of the rows ({len(rows)}: "
-            f"{first_few([report.where(i) for i in rows])}): {answer[:60]!r}; the model learns "
+            f"{first_few([report.where(i) for i in rows])}): {answer!r}; the model learns "
             "to give it to any question: if it was pasted into those rows by mistake, fix them"
         )
     if report.distinct.get("questions distinct-2", 1.0) < c.min_distinct_2:
