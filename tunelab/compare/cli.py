@@ -28,20 +28,20 @@ def compare_command(
 
     from tunelab.compare.report import (
         NAMES,
-        asked,
         cells,
         columns,
         context_note,
         headline,
         main_metric,
         pairs,
+        questions_scored,
         verdict,
     )
     from tunelab.compare.run import compare
     from tunelab.evaluate.paired import said_verdict
 
     result = compare(run, config)
-    table = Table(title=f"{run}: {asked(result.arms)}")
+    table = Table(title=f"{run}: {questions_scored(result.arms)}")
     # An arm's name is never cut ("prompti…" was both prompting arms in 80 columns): the
     # numbers wrap instead.
     table.add_column("arm", no_wrap=True)

@@ -229,7 +229,7 @@ def context_note(result: Comparison) -> str:
     return f"{recall} {excluded}" if recall else excluded
 
 
-def asked(arms: list[Arm]) -> str:
+def questions_scored(arms: list[Arm]) -> str:
     """How many questions the scores are over: "12 test questions", and where only some name
     facts, how many the fact scores are over."""
     n = len(arms[0].rows) if arms else 0
@@ -246,7 +246,7 @@ def to_markdown(result: Comparison, cfg: CompareConfig) -> str:
         "",
         *headline(result.arms, metric),
         "",
-        f"{asked(result.arms)}; passages: up to {cfg.k} by BM25 from {corpus}. "
+        f"{questions_scored(result.arms)}; passages: up to {cfg.k} by BM25 from {corpus}. "
         f"{context_note(result)}",
         "",
         "| arm | model | " + " | ".join(columns(result.arms)) + " |",

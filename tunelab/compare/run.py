@@ -120,11 +120,11 @@ def compare(run: str | Run, cfg: CompareConfig | None = None) -> Comparison:
     with progress:
         for label, name in (("prompting", cfg.base or found.base_model), ("finetuned", found)):
             log_path = out_dir / f"answers-{label}.partial.jsonl"
-            asked = _ask(
+            two_arms, log = _ask(
                 name, label, examples, contexts, checks, found.prompt(), cfg, progress, log_path
             )
-            arms += asked[0]
-            logs.append(asked[1])
+            arms += two_arms
+            logs.append(log)
     excluded = len(set().union(*skipped))
     result = Comparison(str(run), arms, excluded, out_dir, sum(map(bool, skipped)))
     asked = {ex.source: ex.question for ex in examples}
