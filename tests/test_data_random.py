@@ -42,7 +42,8 @@ def text(rng: random.Random, lo: int = 0, hi: int = 12) -> str:
 
 
 def reply(rng: random.Random, hi: int = 12) -> str:
-    """Text with something that is not whitespace: the loader refuses a blank last reply."""
+    """Text with something that is not whitespace: the loader refuses a blank last reply and a
+    blank user turn."""
     body = text(rng, 1, hi)
     return body if body.strip() else body + rng.choice(["ok", "😀", "中"])
 
@@ -54,12 +55,12 @@ def conversation(rng: random.Random, long_reply: bool = False) -> list[dict[str,
     if rng.random() < 0.15:
         messages.append({"role": "assistant", "content": reply(rng)})
     for _ in range(rng.randint(1, 3)):
-        messages.append({"role": "user", "content": text(rng)})
+        messages.append({"role": "user", "content": reply(rng)})
         messages.append({"role": "assistant", "content": reply(rng)})
     if long_reply:
         messages[-1]["content"] = reply(rng, 200)
     if rng.random() < 0.2:
-        messages.append({"role": "user", "content": text(rng)})
+        messages.append({"role": "user", "content": reply(rng)})
     return messages
 
 
