@@ -1,9 +1,12 @@
 """A document's sections cut to a token budget (tunelab/data/chunking.py) keep what their lines
-say: here, a list longer than the budget. Tables and long words: test_data_generate.py."""
+say: here, a list longer than the budget and a wrapped item or paragraph. Tables and long words: test_data_generate.py."""
 
 from __future__ import annotations
 
-from tunelab.data.chunking import split_text
+import pytest
+
+from tunelab.data.chunking import chunk_document, split_text
+from tunelab.data.generate.template_qa import template_pairs
 
 
 def test_a_list_over_the_budget_is_cut_between_its_items_each_on_its_own_line():
@@ -18,3 +21,38 @@ def test_a_list_over_the_budget_is_cut_between_its_items_each_on_its_own_line():
     assert len(pieces) > 1
     lines = [line for piece in pieces for line in piece.splitlines()]
     assert [line for line in lines if line.startswith("- ")] == items
+
+
+MODES = """# Modes
+
+## The modes
+
+- `--mode template`: questions from headings, no model.
+- `--mode llm`: a model is asked about each chunk. A local model decodes under the
+  pairs' JSON schema, so every reply parses whatever the
+  model; `--endpoint URL` asks any served model instead.
+"""
+
+
+@pytest.mark.parametrize("budget", [400, 45], ids=["section under the budget", "over it"])
+def test_a_wrapped_list_item_is_read_whole_whatever_the_budget(tmp_path, budget):
+    # Cut at a line end inside the item, README's `--mode llm` answered "Where does a local
+    # model decode?" with "A local model decodes under the", and its next chunk began "pairs'".
+    doc = tmp_path / "modes.md"
+    doc.write_text(MODES)
+    pairs = {q: a for chunk in chunk_document(doc, budget) for q, a in template_pairs(chunk)}
+    assert pairs["Where does a local model decode?"] == (
+        "A local model decodes under the pairs' JSON schema, so every reply parses whatever the "
+        "model; `--endpoint URL` asks any served model instead."
+    )
+    assert pairs["What is `--mode template`?"] == (
+        "`--mode template`: questions from headings, no model."
+    )
+
+
+def test_a_wrapped_paragraph_over_the_budget_is_cut_at_sentence_ends_not_line_ends():
+    sentence = "The agent copies each new file\nto the vault once it has been closed\nfor a minute."
+    pieces = split_text("\n".join([sentence] * 6), 45)
+    assert len(pieces) > 1
+    assert all(piece.endswith("for a minute.") for piece in pieces)
+    assert "\n".join(pieces) == "\n".join([sentence] * 6)  # its lines as written

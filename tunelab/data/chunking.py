@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from tunelab.data.sections import FENCE, lines_in_code, read_sections
+from tunelab.data.sections import FENCE, LIST_ITEM, lines_in_code, read_sections
 
 
 @dataclass
@@ -47,7 +47,8 @@ def chunk_document(path: Path, max_tokens: int = 400) -> list[Chunk]:
 
 def split_text(text: str, max_tokens: int) -> list[str]:
     """Greedy packing of paragraphs (a code block counts as one) into pieces under the budget;
-    a paragraph over the budget is cut at sentences, then at words."""
+    a paragraph over the budget is cut between its list items, then at sentences, line ends and
+    words (PROSE_CUTS)."""
     pieces, current = [], []
     for para in _paragraphs(text):
         for unit in [para] if count_tokens(para) <= max_tokens else _cut(para, max_tokens):
@@ -92,15 +93,10 @@ def _cut(para: str, max_tokens: int) -> list[str]:
     lines = para.splitlines()
     if len(lines) > 2 and all(line.lstrip().startswith("|") for line in lines):
         return _cut_table(lines, max_tokens)
-    code = bool(FENCE.match(para))
-    # Code and help text keep their lines; prose is cut at sentence ends and line ends, each
-    # piece joined to the last as it was (a list's items one a line: "- `--mode llm`: ..." ran
-    # into the item before it).
-    if code:
-        units, seps = para.splitlines(), ["\n"] * len(para.splitlines())
+    if FENCE.match(para):  # code and help text keep their lines
+        units, seps = lines, ["\n"] * len(lines)
     else:
-        parts = re.split(r"((?<=[.!?])\s+|\n)", para)  # units, each after its separator
-        units, seps = parts[::2], ["", *("\n" if "\n" in s else " " for s in parts[1::2])]
+        seps, units = zip(*_prose_units(para, max_tokens, PROSE_CUTS))
     out, current = [], ""
     for unit, sep in zip(units, seps):
         while count_tokens(unit) > max_tokens:  # one endless sentence: cut by words
@@ -114,6 +110,33 @@ def _cut(para: str, max_tokens: int) -> list[str]:
             joined = unit
         current = joined
     return [*out, current] if current else out
+
+
+# Where prose over the budget is cut, each tried only on a piece still over it: between a list's
+# items, at sentence ends, at line ends. A line end inside a wrapped item or sentence is no cut
+# before those ("parses whatever the" ended one answer, "model; ..." began the next chunk).
+PROSE_CUTS = (
+    re.compile(rf"(\n)(?={LIST_ITEM.pattern.removeprefix('^')})"),
+    re.compile(r"((?<=[.!?])\s+)"),
+    re.compile(r"(\n)"),
+)
+
+
+def _prose_units(text: str, max_tokens: int, cuts: tuple[re.Pattern, ...]) -> list[tuple[str, str]]:
+    """The text's pieces, each after what joined it to the one before (nothing first, then a line
+    break where one was, else a space), so that packed again they read as written: a list's
+    items one a line ("- `--mode llm`: ..." ran into the item before it when joined by spaces)."""
+    if not cuts or count_tokens(text) <= max_tokens:
+        return [("", text)]
+    parts = cuts[0].split(text)  # pieces, each after its separator
+    units = []
+    for i, piece in enumerate(parts[::2]):
+        if not piece:  # after a last line's trailing spaces
+            continue
+        sep = "" if i == 0 else "\n" if "\n" in parts[2 * i - 1] else " "
+        (_, first), *rest = _prose_units(piece, max_tokens, cuts[1:])
+        units += [(sep, first), *rest]
+    return units
 
 
 def _words_within(words: list[str], max_tokens: int) -> int:
