@@ -1,7 +1,7 @@
 """Template mode tells a sentence's subject from its verb before it asks anything: a verb read
 by its form and place, plural subjects and their bare verbs, participles, steps, modifiers,
 formulas and phrases before the subject (tunelab/data/generate/subject_and_verb.py). Sentence
-questions as a whole: test_data_generate_template.py."""
+questions as a whole: test_data_generate_statements.py."""
 
 from __future__ import annotations
 
