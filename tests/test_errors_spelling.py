@@ -1,6 +1,7 @@
 """Error analysis's misspellings: words a reader would call misspelt, and no others."""
 
-from tests.test_errors_analysis import categories, row
+from tests.test_errors_analysis import TRAINING, categories, row
+from tunelab.data.templates import Example
 from tunelab.evaluate.analysis import analyse
 
 
@@ -15,3 +16,112 @@ def test_a_prefix_before_its_hyphen_is_no_misspelling_and_a_typo_beside_one_stil
     analyse([typo], [])
     spelled = next(e for e in typo["errors"] if e["category"] == "misspelling")
     assert spelled["reason"] == "unknown words: hig, trainned"
+
+
+def test_words_of_the_training_data_are_not_misspellings():
+    r = row("Which tool?", "Use the CLI.", "Use tunelab finetuning with qlora.")
+    analyse([r], [Example.qa("q", "tunelab finetuning qlora", "t:1")])
+    assert "misspelling" not in categories(r)
+
+
+def test_words_the_dictionary_lacks_but_engineers_write_are_not_misspellings():
+    # A walk's base answers were flagged for "esports" and "superset", its own set for "obj".
+    r = row("Which tool?", "Use the CLI.", "A superset of esports args: pass obj and kwargs.")
+    analyse([r], [])
+    assert "misspelling" not in categories(r)
+    typo = row("Which tool?", "Use the CLI.", "A supreset of the argz.")
+    analyse([typo], [])
+    assert "misspelling" in categories(typo)
+
+
+def test_addresses_code_a_word_cut_off_and_contractions_are_no_errors():
+    # A URL's path ("installguide"), a model id ("EleutherAI" as "eleuther") and the word a reply
+    # cut off at its token limit ends in ("`crit") were misspellings; "don't" and "they'll" gave
+    # the topic words "don", "t", "ll", and an on-topic answer read as off-topic.
+    linked = row("Where is the quickstart?", "See the docs.",
+                 "The guide is at https://docs.example.com/quickstart/installguide and uses "
+                 "EleutherAI/pythia-410m with `tokenizr.fit()`.")  # fmt: skip
+    cut = row("What are the criteria?", "The criteria are listed.", "The criteria are the `crit",
+              finish="length")  # fmt: skip
+    spelt = row("Is it free?", "No, you pay for it.", "It's not free, you don't get it without "
+                "paying; they'll charge you.")  # fmt: skip
+    analyse([linked, cut, spelt], [])
+    for r in (linked, cut, spelt):
+        assert "misspelling" not in categories(r), r["errors"]
+    assert "off_topic_answer" not in categories(spelt), spelt["errors"]
+    typo = row("Is it free?", "No.", "You wil pay, it is not fre", finish="length")
+    analyse([typo], [])
+    assert "misspelling" in categories(typo)  # "wil" is still one; "fre", cut off, is not said
+
+
+def test_field_words_and_other_test_rows_words_are_not_misspellings_without_training_data():
+    # A base model has no training data: the field's words and the test set's own words count.
+    rows = [
+        row("Which file?", "The lamini dataset.", "The dataset has tokenizer settings."),
+        row("How to serve?", "Use tunelab.", "Use vLLM or llama.cpp or Ollama on safetensors."),
+        row("Where?", "On our servers.", "Our blockchain app runs on Kubernetes with PostgreSQL."),
+        row("What is it?", "Lamini trains language models.", "A lamini thing, misspeled."),
+    ]
+    analyse(rows)
+    assert "misspelling" not in categories(rows[0]) | categories(rows[1]) | categories(rows[2])
+    spelled = next(e for e in rows[3]["errors"] if e["category"] == "misspelling")
+    assert spelled["reason"] == "unknown words: misspeled"
+
+
+def test_accented_words_are_not_cut_into_misspelled_fragments():
+    r = row("What is in the cup?", "Coffee.", "A café latte, naïve as Schrödinger's cat.")
+    analyse([r], TRAINING)
+    assert "misspelling" not in categories(r)  # not "caf", "schr", "dinger"
+
+
+def test_terms_of_the_question_and_contractions_are_not_misspellings():
+    # Known words count whole: "NumPy" is not cut to "num", nor "gpt4" to "gpt"; the dictionary
+    # knows "isn't" but not its fragment "isn".
+    r = row("Is NumPy like gpt4?", "No.", "NumPy isn't gpt4, it doesn't generate a misspeled text.")
+    analyse([r])
+    spelled = next(e for e in r["errors"] if e["category"] == "misspelling")
+    assert spelled["reason"] == "unknown words: misspeled"
+
+
+def test_french_and_german_answers_are_spelled_by_their_own_dictionary_and_swedish_by_none():
+    french = row(
+        "Comment exporter le modèle ?",
+        "Utilisez tunelab export RUN.",
+        "Pour exporter le modèle, lancez la commande tunelab export avec le dossier du run.",
+    )
+    german = row(
+        "Wie starte ich das Training?",
+        "Mit tunelab train config.yaml.",
+        "Man ruft einfach den Befehl tunelab train auf; danach liegen die Gewichte im Ordner.",
+    )
+    french_typo = row(
+        "Comment exporter le modèle ?",
+        "Utilisez tunelab export RUN.",
+        "Lancez la comande tunelab export avec le dossier du run.",
+    )
+    swedish = row(
+        "Vad heter huvudstaden?",
+        "Stockholm.",
+        "Det är huvudstaden i Sverige och den ligger vid havet.",
+    )
+    analyse([french, german, french_typo, swedish])
+    assert french["errors"] == []  # the English dictionary called it misspelled
+    assert "misspelling" not in categories(german)
+    spelled = next(e for e in french_typo["errors"] if e["category"] == "misspelling")
+    assert spelled["reason"] == "unknown words: comande"
+    assert "misspelling" not in categories(swedish)
+
+
+def test_no_dictionary_is_loaded_for_answers_with_no_word_to_look_up(monkeypatch):
+    # Loading each language's dictionary takes seconds; an answer of the data's own words, or in
+    # Chinese, has nothing to look up in any.
+    from tunelab.evaluate import spelling
+
+    loaded = []
+    monkeypatch.setattr(spelling, "spelling_dictionary", lambda text: loaded.append(text))
+    rows = [
+        row("What is a LoRA adapter?", "Small trainable matrices.", "Trainable matrices added."),
+        row("怎么导出模型？", "用 tunelab export。", "运行导出命令就行了。"),
+    ]
+    analyse(rows, TRAINING)
+    assert loaded == [] and all("misspelling" not in categories(r) for r in rows)
