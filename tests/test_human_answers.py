@@ -1,0 +1,118 @@
+"""The answer sets `tunelab rate` judges: files, eval and compare folders read as models, a
+question asked twice kept twice, and a file that cannot be judged named by its line."""
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.test_human_app import _answer_sets
+from tunelab.cli import app
+from tunelab.errors import TunelabError
+from tunelab.evaluate.human.arena import Arena, load_answers, shared_questions, unshared
+
+
+def test_answer_files_must_name_two_models_and_share_questions(tmp_path):
+    only = tmp_path / "a.jsonl"
+    only.write_text(json.dumps({"question": "q", "answer": "a"}) + "\n")
+    with pytest.raises(TunelabError, match="at least two models"):
+        load_answers([only])
+    other = tmp_path / "b.jsonl"
+    other.write_text(json.dumps({"question": "different", "answer": "a"}) + "\n")
+    with pytest.raises(TunelabError, match="no question in common"):
+        Arena(load_answers([only, other]), tmp_path / "v.jsonl")
+    broken = tmp_path / "c.jsonl"
+    broken.write_text('{"question": "q", "answer": "a"}\nnot json\n')
+    with pytest.raises(TunelabError, match="c.jsonl:2"):
+        load_answers([only, broken])
+    broken.write_text('{"question": "q", "answer": "a"}\n7\n')
+    with pytest.raises(TunelabError, match="c.jsonl:2: expected a JSON object"):
+        load_answers([only, broken])
+
+
+def test_one_answer_file_given_twice_is_named(tmp_path):
+    answers = tmp_path / "a.jsonl"
+    answers.write_text(json.dumps({"question": "q", "answer": "a"}) + "\n")
+    with pytest.raises(TunelabError, match="a.jsonl is given twice"):
+        load_answers([answers, tmp_path / ".." / tmp_path.name / "a.jsonl"])
+
+
+def test_a_compare_folder_gives_its_arms_and_same_named_files_are_told_apart_by_folder(tmp_path):
+    rows = [{"question": "q?", "reference": "r", "answer": "a"}]
+    for folder in ("cmp_a", "cmp_b"):
+        (tmp_path / folder).mkdir()
+        arms = [{"name": "prompting"}, {"name": "finetuned + RAG"}]
+        (tmp_path / folder / "compare.json").write_text(json.dumps({"arms": arms}))
+        for name in ("prompting", "finetuned_RAG"):
+            (tmp_path / folder / f"{name}.jsonl").write_text(json.dumps(rows[0]) + "\n")
+    assert sorted(load_answers([tmp_path / "cmp_a"])) == ["finetuned_RAG", "prompting"]
+    both = [tmp_path / "cmp_a" / "prompting.jsonl", tmp_path / "cmp_b" / "prompting.jsonl"]
+    assert sorted(load_answers(both)) == ["cmp_a:prompting", "cmp_b:prompting"]
+
+
+def test_a_question_asked_twice_stays_two_and_unshared_questions_are_named(tmp_path):
+    # The second "q2" (another reference) replaced the first, and a question one file lacks was
+    # left out of every pair without a word.
+    def answers(name, rows):
+        path = tmp_path / f"{name}.jsonl"
+        path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+        return path
+
+    rows = [{"question": "q1", "answer": "a", "reference": "r1"},
+            {"question": "q2", "answer": "b", "reference": "first"},
+            {"question": "q2", "answer": "c", "reference": "second"}]  # fmt: skip
+    sets = load_answers([answers("m1", rows), answers("m2", rows[:2])])
+    assert list(sets["m1"]) == ["q1", "q2", "q2 [#2]"]
+    assert sets["m1"]["q2"]["reference"] == "first"
+    assert sets["m1"]["q2 [#2]"]["reference"] == "second"
+    assert shared_questions(sets) == ["q1", "q2"]
+    assert unshared(sets) == (
+        "1 question(s) are not in every answer set (m2 lacks 1): only the 2 all of them answer "
+        "are judged"
+    )
+    twice = load_answers([answers("m3", rows), answers("m4", rows)])
+    assert unshared(twice) is None
+    # The page shows the question as the test asked it, not its key.
+    arena = Arena(twice, tmp_path / "votes.jsonl", seed=0)
+    shown = {arena.next()["question"] for _ in range(30)}
+    assert shown == {"q1", "q2"}
+    # So does the judge's prompt.
+    from tunelab.evaluate.judge.verdicts import JudgeConfig, judge
+
+    prompts = []
+
+    def ask(conversations):
+        prompts.extend(c[-1]["content"] for c in conversations)
+        return ["[[A]]"] * len(conversations)
+
+    judge(twice, JudgeConfig(judge="scripted", votes=str(tmp_path / "votes.jsonl")), ask)
+    assert len(prompts) == 6 and not any("[#" in p for p in prompts)
+    said = CliRunner().invoke(app, ["rate", *map(str, [tmp_path / "m1.jsonl", tmp_path / "m2.jsonl"]),
+                                    "--results", "--votes", str(tmp_path / "v.jsonl")])  # fmt: skip
+    assert said.exit_code == 0 and "m2 lacks 1" in said.output, said.output
+
+
+def test_an_answer_that_is_not_text_is_refused_by_its_line(tmp_path):
+    # `"answer": 42` served pairs whose every vote then failed with a 500, lost.
+    only, other = _answer_sets(tmp_path)
+    file = other / "eval" / "predictions.jsonl"
+    rows = [json.loads(line) for line in file.read_text().splitlines()]
+    rows[1]["answer"] = 42
+    file.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    with pytest.raises(TunelabError, match=r"predictions.jsonl:2: 'answer' is int, not text"):
+        load_answers([only, other])
+
+
+def test_an_eval_output_of_several_models_is_their_answer_sets_and_an_empty_file_is_named(
+    tmp_path,
+):
+    # `tunelab eval A B --output ev` wrote ev/A and ev/B; `tunelab rate ev` said "no answers here".
+    for model in ("base", "tuned"):
+        folder = tmp_path / "ev" / model
+        folder.mkdir(parents=True)
+        row = {"question": "q", "reference": "r", "answer": f"{model} answer"}
+        (folder / "predictions.jsonl").write_text(json.dumps(row) + "\n")
+    assert set(load_answers([tmp_path / "ev"])) == {"base", "tuned"}
+    (tmp_path / "empty.jsonl").write_text("")
+    with pytest.raises(TunelabError, match=r"empty.jsonl: holds no answers"):
+        load_answers([tmp_path / "ev" / "base", tmp_path / "empty.jsonl"])
