@@ -230,16 +230,9 @@ def augment(cfg: AugmentConfig, llm: LLM | None = None, on_progress=None) -> Aug
                 [{"role": "user", "content": PARAPHRASE_PROMPT.format(n=cfg.paraphrases, question=plain_question(ex.question))}]
                 for ex in batch
             ]  # fmt: skip
-            replies = llm.complete(asks, cfg.temperature, schema=questions_schema(cfg.paraphrases))
-            rewritten = [parse_questions(reply) for reply in replies]
-            stats.replies += len(replies)
-            stats.unparsed += sum(not rewrites for rewrites in rewritten)
+            rewritten = asked_questions(asks, cfg.paraphrases, cfg, llm, stats)
         for ex, rewrites in zip(batch, rewritten):
-            rows = _rows_for(ex, rewrites, cfg, llm, tests, taken, stats)
-            with out.open(
-                "a", encoding="utf-8"
-            ) as handle:  # one write per source: see done_sources
-                handle.write("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+            _append_group(out, _rows_for(ex, rewrites, cfg, llm, tests, taken, stats))
         if on_progress:
             on_progress(start + len(batch), len(todo))
     if cfg.reverse or cfg.combine:
@@ -247,10 +240,24 @@ def augment(cfg: AugmentConfig, llm: LLM | None = None, on_progress=None) -> Aug
 
         keep = partial(_kept, tests=tests, taken=taken, stats=stats)
         for rows in related_rows(examples, cfg, llm, keep, done, stats):
-            with out.open("a", encoding="utf-8") as handle:  # one write per group: see done_sources
-                handle.write("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+            _append_group(out, rows)
     stats.seconds = time.perf_counter() - started
     return stats
+
+
+def asked_questions(asks: list[Conversation], n: int, cfg, llm: LLM, stats) -> list[list[str]]:
+    """The questions the model wrote for each ask (`n` asked for), its replies counted."""
+    replies = llm.complete(asks, cfg.temperature, schema=questions_schema(n))
+    asked = [parse_questions(reply) for reply in replies]
+    stats.replies += len(replies)
+    stats.unparsed += sum(not questions for questions in asked)
+    return asked
+
+
+def _append_group(out: Path, rows: list[dict]) -> None:
+    """A source's (or a reversed fact's, a combined pair's) rows in one write: see done_sources."""
+    with out.open("a", encoding="utf-8") as handle:
+        handle.write("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
 
 
 def in_frame(original: str, rewrite: str) -> str:

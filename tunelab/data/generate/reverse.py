@@ -12,12 +12,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from tunelab.data.generate.augment import (
-    in_frame,
-    parse_questions,
-    questions_schema,
-    source_key,
-)
+from tunelab.data.generate.augment import asked_questions, in_frame, source_key
 from tunelab.data.markers import plain_question
 from tunelab.data.quality.grounding import ungrounded
 from tunelab.data.text import content_words, stem
@@ -221,7 +216,7 @@ def _reversals(batch, cfg, llm, ambiguous, stats) -> list[list[str]]:
             n=cfg.reverse, question=plain_question(rows[0].question), answer=rows[0].answer)}]
         for rows in batch
     ]  # fmt: skip
-    return _asked(asks, cfg.reverse, cfg, llm, stats)
+    return asked_questions(asks, cfg.reverse, cfg, llm, stats)
 
 
 def _combinations(batch, cfg, llm, stats) -> list[list[str]]:
@@ -237,12 +232,4 @@ def _combinations(batch, cfg, llm, stats) -> list[list[str]]:
             second=plain_question(two[0].question))}]
         for one, two in batch
     ]  # fmt: skip
-    return _asked(asks, cfg.combine, cfg, llm, stats)
-
-
-def _asked(asks, n: int, cfg, llm, stats) -> list[list[str]]:
-    replies = llm.complete(asks, cfg.temperature, schema=questions_schema(n))
-    asked = [parse_questions(reply) for reply in replies]
-    stats.replies += len(replies)
-    stats.unparsed += sum(not questions for questions in asked)
-    return asked
+    return asked_questions(asks, cfg.combine, cfg, llm, stats)
