@@ -182,10 +182,16 @@ def _unlabelled(question: str) -> str:
     return question
 
 
+def names_unseen(question: str, grounds: str) -> bool:
+    """Whether a new question names a number, command or name its `grounds` (the questions and
+    answers it was written from) never did: it asks something else."""
+    return ungrounded(question, grounds, min_share=0.0) is not None
+
+
 def _strays(rewrite: str, ex) -> bool:
-    """A rewrite that names a number, command or name the original never did asks something
-    else (the share of words kept can't tell: a good rewrite changes most of them)..."""
-    if ungrounded(rewrite, f"{ex.question}\n{ex.answer}", min_share=0.0) is not None:
+    """A rewrite naming what the original never did asks something else (the share of words
+    kept can't tell: a good rewrite changes most of them)..."""
+    if names_unseen(rewrite, f"{ex.question}\n{ex.answer}"):
         return True
     # ... and one that shares no content word with the question asks about nothing in particular
     # ("What would be your answer to this question?").

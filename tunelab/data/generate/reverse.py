@@ -12,9 +12,13 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from tunelab.data.generate.augment import asked_questions, in_frame, source_key
+from tunelab.data.generate.augment import (
+    asked_questions,
+    in_frame,
+    names_unseen,
+    source_key,
+)
 from tunelab.data.markers import plain_question
-from tunelab.data.quality.grounding import ungrounded
 from tunelab.data.text import content_words, stem
 
 REVERSE_PROMPT = """Below is a question and its answer. Write {n} questions that give the value \
@@ -156,7 +160,7 @@ def related_rows(examples, cfg, llm, keep, done: set[str], stats) -> Iterator[li
             for rows, asked in zip(batch, _reversals(batch, cfg, llm, ambiguous, stats)):
                 first = rows[0]
                 grounds = f"{first.question}\n{first.answer}"
-                kept = [q for q in asked[: cfg.reverse] if keep(q, strays=_strays(q, grounds))]
+                kept = [q for q in asked[: cfg.reverse] if keep(q, strays=names_unseen(q, grounds))]
                 stats.reversed += len(kept)
                 yield [
                     {"question": in_frame(first.question, q), "answer": first.answer,
@@ -174,7 +178,7 @@ def related_rows(examples, cfg, llm, keep, done: set[str], stats) -> Iterator[li
             batch = todo[start : start + cfg.batch_size]
             for (one, two), asked in zip(batch, _combinations(batch, cfg, llm, stats)):
                 grounds = "\n".join(f"{ex.question}\n{ex.answer}" for ex in (one[0], two[0]))
-                kept = [q for q in asked[: cfg.combine] if keep(q, strays=_strays(q, grounds))]
+                kept = [q for q in asked[: cfg.combine] if keep(q, strays=names_unseen(q, grounds))]
                 stats.combined += len(kept)
                 yield [
                     {"question": in_frame(one[0].question, q),
@@ -190,11 +194,6 @@ def related_rows(examples, cfg, llm, keep, done: set[str], stats) -> Iterator[li
 
 def _key(kind: str, *examples) -> str:
     return f"{kind}:" + "+".join(source_key(ex.question, ex.answer) for ex in examples)
-
-
-def _strays(question: str, grounds: str) -> bool:
-    """A new question naming a number, command or name its facts never did asks something else."""
-    return ungrounded(question, grounds, min_share=0.0) is not None
 
 
 def _reversals(batch, cfg, llm, ambiguous, stats) -> list[list[str]]:
