@@ -239,12 +239,12 @@ class Arena:
         # same side first in every server, so a judge who knew the code could tell which is which.
         self.rng = random.Random(seed)
         self.questions = set(shared_questions(answers))
+        self.model_pairs = list(combinations(sorted(answers), 2))
         self.pairs = [
             Pair(q, reference_answer(answers, q), a, b)
             for q in sorted(self.questions)
-            for a, b in combinations(sorted(answers), 2)
+            for a, b in self.model_pairs
         ]
-        self.model_pairs = list(combinations(sorted(answers), 2))
         self._fit: tuple[int, dict[str, float]] = (0, {})  # votes fitted, their ratings
         self.shown: OrderedDict[str, tuple[str, str, str]] = OrderedDict()  # token: q, left, right
         self.lock = threading.Lock()  # FastAPI runs the handlers on several threads
