@@ -169,10 +169,7 @@ def _check_diversity(report: QualityReport, questions: list[str], answers: list[
             report.distinct[f"{name} distinct-{n}"] = diversity.distinct_n(texts, n)
     report.openings = diversity.top_openings(questions, c.opening_words, c.top_k)
     report.clusters = diversity.template_clusters(questions, top_k=c.top_k)
-    given = Counter(a.strip() for a in answers if a.strip())
-    if given:
-        answer = given.most_common(1)[0][0]
-        report.common_answer = [i for i, a in enumerate(answers) if a.strip() == answer]
+    report.common_answer = diversity.most_given(answers)
 
 
 def _check_content(report: QualityReport, questions: list[str], answers: list[str]) -> None:

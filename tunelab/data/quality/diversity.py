@@ -54,6 +54,17 @@ def top_openings(
     return [(o, c, c / total) for o, c in openings.most_common(top_k)]
 
 
+def most_given(answers: list[str]) -> list[int]:
+    """The rows of the answer given most often (space around it aside), empty answers never;
+    one answer pasted into many rows teaches the model to give it to any question."""
+    given = [a.strip() for a in answers]
+    counts = Counter(a for a in given if a)
+    if not counts:
+        return []
+    answer = counts.most_common(1)[0][0]
+    return [i for i, a in enumerate(given) if a == answer]
+
+
 def skeleton(question: str, common: set[str]) -> str:
     """The question with its rare words blanked: 'what is the capital of france' -> 'what is the _ of _'."""
     out: list[str] = []
