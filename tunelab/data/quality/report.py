@@ -121,8 +121,10 @@ def sections(report: QualityReport) -> list[Section]:
             )
         )
     given = report.common_answer
-    share = len(given) / max(len(report.data.examples), 1)
-    most_given = [["most given answer", f"{len(given)} ({share:.0%})"]] if len(given) > 1 else []
+    given_share = len(given) / max(len(report.data.examples), 1)
+    most_given = (
+        [["most given answer", f"{len(given)} ({given_share:.0%})"]] if len(given) > 1 else []
+    )
     out.append(
         Section(
             "Diversity",
