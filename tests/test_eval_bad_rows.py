@@ -35,3 +35,16 @@ def test_a_broken_test_row_is_named_and_on_error_skip_answers_the_rest(tmp_path)
     assert result.exit_code == 0, result.output
     assert f"skipped 1 bad row(s) of {test}" in " ".join(result.output.split())
     assert len((run / "eval" / "predictions.jsonl").read_text().splitlines()) == 3
+
+
+def test_a_skipped_row_is_said_once_when_a_published_model_is_asked(tmp_path):
+    # A model that is no run has its test questions read first for their prompt markers: that
+    # read said "skipped 1 bad row(s)" a second time.
+    rows = [json.dumps({"question": f"What is {i}?", "answer": f"It is {i}."}) for i in range(3)]
+    test = tmp_path / "test.jsonl"
+    test.write_text("\n".join([rows[0], "{broken", *rows[1:]]) + "\n")
+    args = ["eval", "tiny-random", "--data", str(test), "--output", str(tmp_path / "out")]
+
+    result = CliRunner().invoke(app, [*args, "--max-new-tokens", "2", "--on-error", "skip"])
+    assert result.exit_code == 0, result.output
+    assert " ".join(result.output.split()).count("skipped 1 bad row(s)") == 1

@@ -13,7 +13,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field
 from rich.console import Console
 
-from tunelab.data.load import OPTION_SKIP_HINT, load_examples
+from tunelab.data.load import OPTION_SKIP_HINT, load_examples, read_examples
 from tunelab.data.markers import find_markers
 from tunelab.data.templates import Prompt
 from tunelab.errors import TunelabError
@@ -196,7 +196,10 @@ def evaluate(models, cfg: EvalConfig | None = None, console: Console | None = No
         )
         cfg = cfg.model_copy(update=inherited)
     if not cfg.template and not runs:
-        markers = find_markers(test_questions(test_path(models[0], cfg), cfg, (), EVAL_ROW_HINT))
+        # Read quietly, bad rows left out: evaluate_one reads the file again and says (or
+        # refuses) its bad rows once.
+        asked = read_examples(test_path(models[0], cfg), "auto", cfg.fields, limit=cfg.limit)
+        markers = find_markers(asked.examples)
         cfg = cfg.model_copy(update={"template": markers.fit if markers else None})
     training = next((run.config.data.path for run in runs), None)
     names = [slug(Path(str(m)).name) for m in models]
