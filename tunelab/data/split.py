@@ -102,14 +102,20 @@ def near_keys(examples: list[Example]) -> list[str]:
     return keys
 
 
-def duplicate_key(example: Example) -> str:
-    """A row as exact repeats compare it (`drop_duplicates`, `data check`): what it asks
+def asked_key(example: Example) -> str:
+    """What a row asks its answer under, as exact repeats compare it: what it asks
     (`example_key`), its system prompt (no part of the question, but rows that differ in it
-    differ), the tools it offers (likewise), and its answer to the character but for its edges'
-    whitespace ("True" is no "true", nor a two-line function its one-line form)."""
+    differ) and the tools it offers (likewise). Two rows of one key and two answers answer one
+    question two ways (`data check`'s conflicts)."""
     tools = json.dumps(example.tools, sort_keys=True) if example.tools else ""
-    answer = (example.answer or "").strip()
-    return "\x00".join((example_key(example), system_text(example), tools, answer))
+    return "\x00".join((example_key(example), system_text(example), tools))
+
+
+def duplicate_key(example: Example) -> str:
+    """A row as exact repeats compare it (`drop_duplicates`, `data check`): `asked_key` and its
+    answer to the character but for its edges' whitespace ("True" is no "true", nor a two-line
+    function its one-line form)."""
+    return f"{asked_key(example)}\x00{(example.answer or '').strip()}"
 
 
 def drop_duplicates(examples: list[Example]) -> tuple[list[Example], int]:

@@ -13,7 +13,7 @@ from tunelab.data.markers import find_markers, plain_question
 from tunelab.data.quality import dedup, diversity, pii, typos
 from tunelab.data.quality.findings import QualityConfig, QualityReport
 from tunelab.data.quality.junk import junk_reason, repeats_question
-from tunelab.data.split import duplicate_key, near_keys, prompt_key
+from tunelab.data.split import asked_key, duplicate_key, near_keys, normalize_text, prompt_key
 from tunelab.data.templates import Example
 from tunelab.data.text import one_line
 from tunelab.data.tool_calls import said
@@ -70,12 +70,16 @@ def check_file(
     )
     # An exact repeat is already listed once; its near matches would only list it again.
     report.near_dups = [p for p in near if p.first not in repeated and p.second not in repeated]
-    # A near-duplicate row's answer says nearly what the first's does: that is no conflict.
+    # A near-duplicate row's answer says nearly what the first's does, and one that differs in
+    # case alone says what it does: neither is a conflict. Rows asked under another system
+    # prompt, or offered other tools, may answer otherwise: exact repeats tell them apart too.
     near_pairs = {(p.first, p.second) for p in report.near_dups}
     report.conflicts = [
         p
-        for p in dedup.exact_duplicates(prompts)
-        if p.second not in repeated and (p.first, p.second) not in near_pairs
+        for p in dedup.exact_duplicates([asked_key(e) for e in examples], normalized=True)
+        if p.second not in repeated
+        and (p.first, p.second) not in near_pairs
+        and normalize_text(answers[p.first]) != normalize_text(answers[p.second])
     ]
     if report.test is not None:
         report.contamination = dedup.cross_duplicates(
@@ -226,6 +230,14 @@ def _collect_warnings(report: QualityReport) -> None:
         w.append(f"{len(report.leaked)} test question(s) also in train (contamination)")
     if report.exact_dups or report.near_dups:
         w.append(f"{len(report.exact_dups)} exact and {len(report.near_dups)} near duplicate(s)")
+    if report.conflicts:
+        p = report.conflicts[0]
+        asked = one_line(question_text(report.data.examples[p.second]), 60)
+        w.append(
+            f"{len(report.conflicts)} row(s) answer a question an earlier row answers otherwise "
+            f"(e.g. {report.where(p.second)} and {report.where(p.first)}: {asked!r}): the model "
+            "learns to give either at random"
+        )
     if report.truncated:
         rows = first_few([report.where(i) for i in report.truncated])
         w.append(

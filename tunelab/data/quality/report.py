@@ -283,7 +283,7 @@ def _what_to_do(report: QualityReport) -> str:
             "leaks, empty, restated or junk"
         )
     if report.conflicts:
-        steps.append("keep one answer of each question answered two ways")
+        steps.append("keep one answer of each question answered two ways, or merge them into one")
     if report.truncated:
         steps.append(
             f"shorten the rows past {c.max_length} tokens or raise data.max_length: training "
