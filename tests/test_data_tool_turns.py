@@ -104,3 +104,36 @@ def test_a_chat_request_to_a_one_question_template_refuses_a_tool_turn(tiny, tem
         prompt.chat(WEATHER[:3], tokenizer)
     asked = render_prompt(Example.qa("How warm is it in Paris?"), tokenizer, template)
     assert prompt.chat(WEATHER[:2], tokenizer) == asked
+
+
+def test_an_empty_tool_result_is_trained_on_as_the_tools_answer(tiny):
+    # A search that found nothing returns "": the reply after it ("I found nothing") answers
+    # that, so the row loads and the template writes the empty turn before the reply.
+    _, tokenizer = tiny
+    turns = [*WEATHER[:2], {"role": "tool", "content": ""},
+             {"role": "assistant", "content": "The weather service returned nothing."}]  # fmt: skip
+    example = to_example({"messages": turns}, "messages", "tools.jsonl:4")
+    item = tokenize_example(example, tokenizer, "chat")
+    assert "<|im_start|>tool\n<|im_end|>\n<|im_start|>assistant\nThe weather service" in (
+        tokenizer.decode(item.input_ids)
+    )
+
+
+def test_a_chat_template_that_leaves_an_empty_tool_result_out_is_refused_naming_the_row():
+    # As a template writing no tool turn is: the reply would be trained as if it came straight
+    # after the call, the tool's answer gone.
+    tokenizer = tiny_tokenizer()
+    tokenizer.chat_template = (
+        "{% for m in messages %}{% if m.content %}"
+        "{{ '<|im_start|>' + m.role + '\\n' + m.content + '<|im_end|>\\n' }}{% endif %}"
+        "{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
+    )
+    empty = [*WEATHER[:2], {"role": "tool", "content": ""}, WEATHER[3]]
+    rows = [Example(messages=WEATHER, source="tools.jsonl:1"),
+            Example(messages=empty, source="tools.jsonl:2")]  # fmt: skip
+    with pytest.raises(
+        TunelabError,
+        match=r"^tools\.jsonl:2: this chat has an empty tool result, which the model's chat "
+        r"template leaves out",
+    ):
+        tokenize_all(rows, tokenizer)

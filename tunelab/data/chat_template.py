@@ -59,6 +59,14 @@ def require_tool_role(messages: list[dict[str, str]], tokenizer: PreTrainedToken
             "this chat has a tool turn, but the model's chat template has no tool role (it "
             "refuses or drops one): leave tool turns out, or use a model whose template has one"
         )
+    empty = any(m["role"] == "tool" and not m["content"].strip() for m in messages)
+    if empty and not _renders_empty_tool_turns(tokenizer):
+        raise TunelabError(
+            "this chat has an empty tool result, which the model's chat template leaves out (it "
+            "writes a turn only for text): the reply after it would be trained as if the tool "
+            'never answered; write what the tool returned ("no results"), or use a model whose '
+            "template writes it"
+        )
 
 
 @per_template
@@ -76,6 +84,21 @@ def _renders_tool_turns(tokenizer: PreTrainedTokenizerBase) -> bool:
     except Exception:  # a template's raise_exception, or one that reads fields a turn lacks
         return False
     return result in text
+
+
+@per_template
+def _renders_empty_tool_turns(tokenizer: PreTrainedTokenizerBase) -> bool:
+    """Whether the chat template writes a tool turn whose result is empty (a search that found
+    nothing): one that writes a turn only when it has text leaves the chat as if none came."""
+    turns = [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]
+    try:
+        texts = [
+            tokenizer.apply_chat_template(chat, tokenize=False, add_generation_prompt=True)
+            for chat in (turns, [*turns, {"role": "tool", "content": ""}])
+        ]
+    except Exception:  # a template that raises on a tool turn: _renders_tool_turns refused it
+        return False
+    return texts[0] != texts[1]
 
 
 def chat_segments(
