@@ -113,6 +113,41 @@ def test_an_empty_user_turn_is_a_bad_row_as_an_empty_question_is(tmp_path, capsy
     assert "skipped 2 bad row(s)" in capsys.readouterr().err
 
 
+def test_an_empty_system_turn_is_said_once_with_its_row(tmp_path, capsys):
+    # Not a bad row, as an empty user turn is, but it trained in silence: the chat template
+    # writes it as an empty system prompt, where a chat without one gets the template's default
+    # ("You are a helpful AI assistant..."), which chat and serve then ask with. Dropping the
+    # turn would change what the row trains, so it is said, once.
+    from tunelab.config import DataConfig
+    from tunelab.data.pipeline import prepare
+    from tunelab.data.quality.check import check_file
+    from tunelab.data.quality.findings import QualityConfig
+    from tunelab.data.templates import render_prompt
+    from tunelab.random_models import tiny_random
+
+    _, tokenizer = tiny_random()
+    path = tmp_path / "chat.jsonl"
+    rows = [{"messages": [{"role": "system", "content": " " if i % 2 else ""},
+                          {"role": "user", "content": f"q{i}"},
+                          {"role": "assistant", "content": f"a{i}"}]} for i in range(1, 5)]  # fmt: skip
+    rows.insert(0, {"messages": rows[0]["messages"][1:]})
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    prepare(DataConfig(path=str(path), template="chat"), tokenizer)
+    said = " ".join("".join(capsys.readouterr()).split())
+    assert said.count("empty system turn") == 1
+    assert f"4 chat row(s) hold an empty system turn (first: {path}:2)" in said
+    assert "drop the empty turn, or write the system prompt in it" in said
+    none, empty = load_examples(path)[:2]
+    assert "You are a helpful AI assistant." not in render_prompt(empty, tokenizer)
+    assert "You are a helpful AI assistant." in render_prompt(none, tokenizer)
+    prepare(DataConfig(path=str(path), template="qa"), tokenizer)  # no system prompt at all
+    assert "empty system turn" not in "".join(capsys.readouterr())
+    # `data check` warns of it too (so --strict fails), with the row's file:line.
+    report = check_file(path, config=QualityConfig(model="tiny-random"))
+    assert any(w.startswith("4 chat row(s) hold an empty system turn (first: chat.jsonl:2)")
+               for w in report.warnings)  # fmt: skip
+
+
 def test_csv_errors_name_the_line(tmp_path):
     path = tmp_path / "qa.csv"
     path.write_text('question,answer\n"multi\nline",fine\nq2,\n')

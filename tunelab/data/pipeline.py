@@ -28,7 +28,7 @@ from tunelab.data.split import (
     near_repeats_note,
     split_examples,
 )
-from tunelab.data.templates import Example
+from tunelab.data.templates import Example, empty_system_turns
 from tunelab.data.tokenize import Tokenized, TokenizeReport, tokenize_all
 from tunelab.errors import TunelabError
 
@@ -170,11 +170,13 @@ def warn_template(
     examples: list[Example], template: str, system_prompt: str | None, to: Console = console
 ) -> None:
     """Say so when the rows already carry a prompt template that `template` would wrap again,
-    or when a system prompt is given to a template with no place for one (it was left out
-    without a word)."""
+    when chat rows hold an empty system turn (`empty_system_turns`), or when a system prompt is
+    given to a template with no place for one (it was left out without a word)."""
     markers = find_markers(examples)
     if markers and not markers.fits(template):
         to.print(f"[yellow]warning:[/] {escape(markers.warning(template))}")
+    if template == "chat" and (empty := empty_system_turns(examples)):
+        to.print(f"[yellow]warning:[/] {escape(empty)}")
     if template in ("qa", "alpaca"):
         turns = sum(any(m["role"] == "system" for m in ex.messages) for ex in examples)
         given = ["data.system_prompt"] if system_prompt else []

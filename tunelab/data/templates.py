@@ -4,6 +4,7 @@ trained on (the response and its EOS) and segments that are not (everything else
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -261,6 +262,30 @@ def unasked_system_prompt(examples: list[Example], prompt: Prompt) -> str | None
         "run never trained under: set data.system_prompt to the rows' one (--set "
         '"data.system_prompt=..."; training stays the same), or pass --system-prompt to chat '
         "and serve"
+    )
+
+
+def empty_system_turns(
+    examples: list[Example], where: Callable[[int], str] | None = None
+) -> str | None:
+    """What to do about chat rows with an empty system turn, the first named (`where` of its
+    index, else its source), or None. The chat template writes one as an empty system prompt
+    (SmolLM2's does, ChatML's), where a chat without one gets data.system_prompt or the
+    template's own default, as chat and serve ask: dropping it would train other text than the
+    row's, so it is said. A tool's empty result is the tool's answer, and is kept."""
+    rows = [
+        i
+        for i, e in enumerate(examples)
+        if any(m["role"] == "system" and not m["content"].strip() for m in e.messages)
+    ]
+    if not rows:
+        return None
+    first = where(rows[0]) if where else examples[rows[0]].source
+    return (
+        f"{len(rows)} chat row(s) hold an empty system turn (first: {first}): the chat template "
+        "writes it as an empty system prompt, while a chat without one gets data.system_prompt or "
+        "the template's own default, which chat and serve ask with: drop the empty turn, or write "
+        "the system prompt in it"
     )
 
 

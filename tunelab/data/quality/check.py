@@ -14,7 +14,7 @@ from tunelab.data.quality import dedup, diversity, pii, typos
 from tunelab.data.quality.findings import QualityConfig, QualityReport
 from tunelab.data.quality.junk import junk_reason, repeats_question
 from tunelab.data.split import asked_key, duplicate_key, near_keys, normalize_text, prompt_key
-from tunelab.data.templates import Example
+from tunelab.data.templates import Example, empty_system_turns
 from tunelab.data.text import one_line
 from tunelab.data.tool_calls import said
 from tunelab.data.write import check_new_file, write_jsonl
@@ -226,6 +226,10 @@ def _collect_warnings(report: QualityReport) -> None:
         w.append(f"{len(report.data.rejected)} row(s) the loader rejects (training would stop)")
     if report.markers and not report.markers.fits(c.template or "chat"):
         w.append(report.markers.warning(c.template or "chat"))
+    if report.template == "chat" and (
+        empty := empty_system_turns(report.data.examples, report.where)
+    ):
+        w.append(empty)
     if report.contamination:
         w.append(f"{len(report.leaked)} test question(s) also in train (contamination)")
     if report.exact_dups or report.near_dups:
