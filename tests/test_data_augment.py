@@ -129,6 +129,15 @@ def test_an_interrupted_run_resumes_without_duplicating_rows(data, tmp_path):
     assert stats.done_before == 1 and llm.asked == 3 and _rows(out) == rows
 
 
+def test_a_question_whose_rewrites_were_all_dropped_is_not_asked_again(data, tmp_path):
+    # Its original is written whatever is kept: that row says it was asked.
+    out = tmp_path / "aug.jsonl"
+    cfg = AugmentConfig(data=str(data), output=str(out), paraphrases=1)
+    llm = ScriptedLLM({"How do I resume a run?": ["How do I resume a run with --steps 134?"]})
+    assert augment(cfg, llm).written == 0 and llm.asked == 2
+    assert augment(cfg, llm).done_before == 2 and llm.asked == 2
+
+
 def test_restated_answers_must_keep_every_literal(data, tmp_path):
     class Restating(ScriptedLLM):
         def complete(self, conversations, temperature, schema=None):

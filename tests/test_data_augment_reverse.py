@@ -183,3 +183,39 @@ def test_the_command_says_how_many_reversed_and_combined_rows_it_wrote(data, tmp
     said = " ".join(result.output.split())
     assert "5 new questions (4 reversed, 1 combined)" in said
     assert "its answer states no default the rules know" in said
+
+
+class Straying(StandIn):
+    """A model whose reversed questions of any fact but LoRA alpha name a value the fact never
+    did (each dropped), and that stops the run after `stop_after` asks, as a Ctrl-C would."""
+
+    def __init__(self, stop_after: int | None = None) -> None:
+        super().__init__()
+        self.stop_after = stop_after
+
+    def complete(self, conversations, temperature, schema=None):
+        if self.stop_after is not None and len(self.asked) >= self.stop_after:
+            raise KeyboardInterrupt
+        replies = super().complete(conversations, temperature, schema)
+        if "Second question: " not in self.asked[-1] and "alpha" not in self.asked[-1]:
+            replies[-1] = json.dumps({"questions": ["Which setting starts at 8?"]})
+        return replies
+
+
+def test_a_resumed_run_does_not_ask_again_about_a_fact_whose_questions_were_all_dropped(
+    data, tmp_path
+):
+    out = tmp_path / "aug.jsonl"
+    cfg = AugmentConfig(
+        data=str(data), output=str(out), paraphrases=0, reverse=2, combine=1, batch_size=1
+    )
+    llm = Straying(stop_after=3)  # asked to reverse rank, alpha, --resume; stopped at combining
+    with pytest.raises(KeyboardInterrupt):
+        augment(cfg, llm)
+    assert "Which setting starts at 32?" in {r["question"] for r in _rows(out)}
+    # Rank's and --resume's questions were dropped (8 is in no row of theirs): no row of theirs
+    # says they were asked, yet the resumed run asks only for the combined questions left.
+    again = Straying()
+    stats = augment(cfg, again)
+    assert len(again.asked) == 1 and "Second question: " in again.asked[0]
+    assert stats.asked_before == 2 and stats.combined == 1

@@ -1,6 +1,7 @@
-"""The chunks llm mode asked a model about, whatever came of them: a chunk whose pairs the filters
-all dropped leaves no row to resume by, so a side file beside the output (`<output>.asked.jsonl`)
-records each with the number of pairs kept, and a rerun does not ask about it again."""
+"""What a generator asked a model about, whatever came of it: a chunk (or a fact to reverse, a
+pair of facts to combine) whose questions the filters all dropped leaves no row to resume by, so
+a side file beside the output (`<output>.asked.jsonl`) records each with the number of rows kept,
+and a rerun does not ask about it again."""
 
 from __future__ import annotations
 
@@ -26,46 +27,42 @@ def asked_path(output: Path) -> Path:
     return output.with_name(f"{output.name}.asked.jsonl")
 
 
-class AskedChunks:
-    """The side file of an output: read on a rerun, a line appended per chunk asked."""
+class AskedLog:
+    """The side file of an output: read on a rerun, a line appended per thing asked about. A
+    record is a dict; its `key` fields (what was asked, and the settings it was asked under)
+    tell one from another."""
 
-    def __init__(self, config: GenerateConfig) -> None:
-        self.output = Path(config.output)
-        self.path = asked_path(self.output)
-        self._settings = {name: getattr(config, name) for name in ASKED_UNDER}
-        self._max_chunk_tokens = config.max_chunk_tokens
-        drop_cut_end(self.path)  # a crash mid-line loses that chunk's record only
+    def __init__(self, output: Path, key: tuple[str, ...]) -> None:
+        self.path = asked_path(output)
+        self._fields = key
+        drop_cut_end(self.path)  # a crash mid-line loses that record only
         self._read()
 
     def _read(self) -> None:
         self._records = [record for _, record in read_jsonl(self.path, skip_broken=True)]
-        # The last record of a chunk counts: asked again, it may have kept what it had not.
-        self._kept = {_key(record): record.get("kept") for record in self._records}
+        # The last record of a key counts: asked again, it may have kept what it had not.
+        self._kept = {self._key(record): record.get("kept") for record in self._records}
 
-    def _record(self, chunk: Chunk) -> dict:
-        return {
-            "chunk_hash": chunk.hash,
-            **self._settings,
-            **where_made(chunk, self._max_chunk_tokens, self.output),
-        }
+    def _key(self, record: dict) -> tuple:
+        return tuple(record.get(field) for field in self._fields)
 
-    def kept_nothing(self, chunk: Chunk) -> bool:
-        """Whether an earlier run asked about `chunk` under these settings and kept no pair of it.
-        One that kept pairs but has no row now (a crash cut them from the output) is asked again."""
-        return self._kept.get(_key(self._record(chunk))) == 0
+    def kept_nothing(self, record: dict) -> bool:
+        """Whether an earlier run asked what `record` names and kept no row of it. One that kept
+        rows but has none now (a crash cut them from the output) is asked again."""
+        return self._kept.get(self._key(record)) == 0
 
-    def add(self, chunk: Chunk, kept: int) -> None:
-        """Record `chunk` as asked, `kept` of its pairs written, in one whole line (call once its
-        rows are written: a crash between leaves it done by them)."""
-        record = {**self._record(chunk), "kept": kept}
+    def add(self, record: dict, kept: int) -> None:
+        """Record what `record` names as asked, `kept` of its rows written, in one whole line
+        (call once its rows are written: a crash between leaves it done by them)."""
+        record = {**record, "kept": kept}
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self.path.open("a", encoding="utf-8") as handle:
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-        self._kept[_key(record)] = kept
+        self._kept[self._key(record)] = kept
 
     def drop_stale(self, stale: Callable[[dict], bool]) -> None:
-        """Forget the chunks `stale` says are gone from the documents (edited or removed), as
-        their rows are: should the text come back, it is asked about again."""
+        """Forget the records `stale` says name what is gone (text edited or removed), so that
+        should it come back, it is asked about again."""
         kept = [record for record in self._records if not stale(record)]
         if len(kept) == len(self._records):
             return
@@ -77,5 +74,30 @@ class AskedChunks:
         self._read()
 
 
-def _key(record: dict) -> tuple:
-    return tuple(record.get(field) for field in KEY)
+class AskedChunks:
+    """The chunks llm mode asked about, under a `GenerateConfig`'s settings."""
+
+    def __init__(self, config: GenerateConfig) -> None:
+        self.output = Path(config.output)
+        self._log = AskedLog(self.output, KEY)
+        self._settings = {name: getattr(config, name) for name in ASKED_UNDER}
+        self._max_chunk_tokens = config.max_chunk_tokens
+
+    def _record(self, chunk: Chunk) -> dict:
+        return {
+            "chunk_hash": chunk.hash,
+            **self._settings,
+            **where_made(chunk, self._max_chunk_tokens, self.output),
+        }
+
+    def kept_nothing(self, chunk: Chunk) -> bool:
+        """Whether an earlier run asked about `chunk` under these settings and kept no pair of it."""
+        return self._log.kept_nothing(self._record(chunk))
+
+    def add(self, chunk: Chunk, kept: int) -> None:
+        self._log.add(self._record(chunk), kept)
+
+    def drop_stale(self, stale: Callable[[dict], bool]) -> None:
+        """Forget the chunks `stale` says are gone from the documents (edited or removed), as
+        their rows are."""
+        self._log.drop_stale(stale)

@@ -91,6 +91,8 @@ class AugmentStats:
     written: int = 0  # new rows (the originals are written too, not counted here)
     reversed: int = 0  # of them, questions asking a fact from its other end
     combined: int = 0  # of them, questions asking two facts at once
+    # Facts (or pairs) not asked again: an earlier run asked the same and kept no question.
+    asked_before: int = 0
     replies: int = 0
     unparsed: int = 0  # replies in which no question could be read
     dropped: Counter = field(default_factory=Counter)
@@ -242,11 +244,16 @@ def augment(cfg: AugmentConfig, llm: LLM | None = None, on_progress=None) -> Aug
         if on_progress:
             on_progress(start + len(batch), len(todo))
     if cfg.reverse or cfg.combine:
-        from tunelab.data.generate.reverse import related_rows
+        from tunelab.data.generate.asked import AskedLog
+        from tunelab.data.generate.reverse import ASKED_KEY, related_rows
 
         keep = partial(_kept, tests=tests, taken=taken, stats=stats)
-        for rows in related_rows(examples, cfg, llm, keep, done, stats):
+        # A group whose questions the checks all dropped writes no row to resume by: logged.
+        log = AskedLog(out, ASKED_KEY)
+        for record, rows in related_rows(examples, cfg, llm, keep, done, log, stats):
             _append_group(out, rows)
+            if record is not None:
+                log.add(record, kept=len(rows))
     stats.seconds = time.perf_counter() - started
     return stats
 

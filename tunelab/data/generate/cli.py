@@ -208,6 +208,15 @@ def augment_command(
         f"{stats.questions} questions ({stats.done_before} done before): {stats.written} new "
         f"questions{related} → {config.output} in {stats.seconds:.0f}s"
     )
+    if stats.asked_before:
+        from tunelab.data.generate.asked import asked_path
+
+        console.print(
+            f"did not ask again about {stats.asked_before} facts or pairs of facts an earlier run "
+            f"asked about and kept no question of (recorded in {asked_path(Path(config.output))}; "
+            "delete it to ask about them again)",
+            markup=False,
+        )
     if stats.replies:
         parsed = stats.replies - stats.unparsed
         console.print(f"{parsed} of {stats.replies} replies parsed")

@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from tunelab.data.generate.asked import AskedLog
 from tunelab.data.generate.augment import (
     asked_questions,
     in_frame,
@@ -138,31 +139,62 @@ def topic_pairs(facts: list[tuple[str, list[str]]]) -> list[tuple[int, int]]:
     return [(i, i + 1) for i in range(len(facts) - 1) if topics[i] & topics[i + 1]]
 
 
-def related_rows(examples, cfg, llm, keep, done: set[str], stats) -> Iterator[list[dict]]:
+# What decides a fact's (or a pair's) new questions and which are kept: asked under other
+# settings, one that kept none is asked again (one that kept some is done by its rows).
+ASKED_UNDER = (
+    "mode", "model", "endpoint", "temperature", "max_new_tokens", "test", "max_test_similarity",
+)  # fmt: skip
+ASKED_KEY = ("source_key", *ASKED_UNDER, "asked_for")
+
+
+def related_rows(
+    examples, cfg, llm, keep, done: set[str], log: AskedLog, stats
+) -> Iterator[tuple[dict | None, list[dict]]]:
     """Rows for `tunelab data augment --reverse N --combine N`: per fact (the rows sharing one
     answer), its reversed questions; per pair of neighbouring facts of one topic, their combined
-    questions. Each group is one list, to be written at once (an earlier run's are skipped);
+    questions. Each group is one list, to be written at once, with its record for `log` once it
+    is (None when no question was read: a bad reply may pass when asked again). An earlier run's
+    groups are skipped: those with rows (`done`) and those `log` says kept none.
     `keep(question, strays=...)` drops a junk, leaking or repeated question and counts it."""
     facts: dict[str, list] = {}
     for ex in examples:
         facts.setdefault(ex.answer, []).append(ex)
     generator = "rules" if cfg.mode == "rules" else llm.name
+    settings = {name: getattr(cfg, name) for name in ASKED_UNDER}
+
+    def to_ask(key: str, n: int) -> dict | None:
+        """The record of a group still to ask; None for one an earlier run did."""
+        record = {"source_key": key, **settings, "asked_for": n}
+        if key in done:
+            return None
+        if log.kept_nothing(record):
+            stats.asked_before += 1
+            return None
+        return record
+
     # Questions that share no topic word (off-topic rows sharing a refusal) ask no one fact.
     topical = {a: rows for a, rows in facts.items() if topic_words([ex.question for ex in rows])}
     if len(topical) < len(facts):
         why = "facts whose questions share no topic word: not reversed or combined"
         stats.dropped[why] += len(facts) - len(topical)
     if cfg.reverse:
-        todo = [r for r in topical.values() if _key("reverse", r[0]) not in done]
+        todo = [
+            (record, rows)
+            for rows in topical.values()
+            if (record := to_ask(_key("reverse", rows[0]), cfg.reverse))
+        ]
         ambiguous = ambiguous_values(list(facts))
         for start in range(0, len(todo), cfg.batch_size):
             batch = todo[start : start + cfg.batch_size]
-            for rows, asked in zip(batch, _reversals(batch, cfg, llm, ambiguous, stats)):
+            facts_asked = [rows for _, rows in batch]
+            for (record, rows), asked in zip(
+                batch, _reversals(facts_asked, cfg, llm, ambiguous, stats)
+            ):
                 first = rows[0]
                 grounds = f"{first.question}\n{first.answer}"
                 kept = [q for q in asked[: cfg.reverse] if keep(q, strays=names_unseen(q, grounds))]
                 stats.reversed += len(kept)
-                yield [
+                yield (record if asked else None), [
                     {"question": in_frame(first.question, q), "answer": first.answer,
                      "meta": {"source": first.source, "source_key": _key("reverse", first),
                               "generator": generator, "kind": "reverse",
@@ -172,15 +204,21 @@ def related_rows(examples, cfg, llm, keep, done: set[str], stats) -> Iterator[li
     if cfg.combine:
         groups = list(topical.values())
         pairs = topic_pairs([(rows[0].answer, [ex.question for ex in rows]) for rows in groups])
-        todo = [(groups[i], groups[j]) for i, j in pairs]
-        todo = [(a, b) for a, b in todo if _key("combine", a[0], b[0]) not in done]
+        todo = [
+            (record, (groups[i], groups[j]))
+            for i, j in pairs
+            if (record := to_ask(_key("combine", groups[i][0], groups[j][0]), cfg.combine))
+        ]
         for start in range(0, len(todo), cfg.batch_size):
             batch = todo[start : start + cfg.batch_size]
-            for (one, two), asked in zip(batch, _combinations(batch, cfg, llm, stats)):
+            pairs_asked = [pair for _, pair in batch]
+            for (record, (one, two)), asked in zip(
+                batch, _combinations(pairs_asked, cfg, llm, stats)
+            ):
                 grounds = "\n".join(f"{ex.question}\n{ex.answer}" for ex in (one[0], two[0]))
                 kept = [q for q in asked[: cfg.combine] if keep(q, strays=names_unseen(q, grounds))]
                 stats.combined += len(kept)
-                yield [
+                yield (record if asked else None), [
                     {"question": in_frame(one[0].question, q),
                      "answer": combined_answer(one[0].answer, two[0].answer),
                      "meta": {"sources": [one[0].source, two[0].source],
