@@ -65,6 +65,28 @@ def test_an_answer_the_token_budget_cut_mid_sentence_is_dropped_and_counted(tmp_
     assert stats.dropped["answer cut off mid-sentence"] == 1
 
 
+def test_an_answer_nearly_a_seeds_or_another_new_pairs_word_for_word_is_dropped(tmp_path):
+    out = tmp_path / "new.jsonl"
+    config = GenerateConfig(
+        mode="self-instruct", seeds=seeds_file(tmp_path, marked=False), count=2,
+        output=str(out), batch_size=1, concurrency=1,
+    )  # fmt: skip
+    trains = "Call train() with your data and Lamini fine-tunes the base model for you."
+    again = ("How can I fine-tune in Lamini?", f"{trains[:-1]} too.")
+    llm = Replying(
+        [("How do I train a model with Lamini?", trains), again,
+         ("What does submit_job() start?", f"{SEED[1][:-1]} today.")]
+    )  # fmt: skip
+    stats = generate_dataset(config, llm, progress=False)
+    assert [json.loads(line)["answer"] for line in out.open()] == [trains]
+    assert stats.dropped["answer nearly copies another new pair's answer"] == len(llm.prompts)
+    assert stats.dropped["answer nearly copies a seed's answer"] == len(llm.prompts)
+    # A rerun (asking for the pair still missing) compares with the pairs kept before too.
+    llm = Replying([again])
+    stats = generate_dataset(config, llm, progress=False)
+    assert stats.dropped["answer nearly copies another new pair's answer"] == len(llm.prompts)
+
+
 def test_self_instruct_that_stops_short_of_its_count_says_so(tmp_path, monkeypatch):
     # Its rounds are capped; the embedded model kept 1 of --count 3 and only "wrote 1 pairs" said it.
     from typer.testing import CliRunner

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+from functools import partial
 
 from tunelab.data.generate.llm import LLM
 from tunelab.data.generate.shared import (
@@ -20,7 +21,9 @@ from tunelab.data.generate.shared import (
 )
 from tunelab.data.load import load_examples
 from tunelab.data.markers import plain_question
+from tunelab.data.quality.dedup import MIN_QUOTED_WORDS, jaccard, shingles
 from tunelab.data.split import normalize_text
+from tunelab.data.text import words
 from tunelab.errors import TunelabError
 
 SELF_INSTRUCT_PROMPT = """Here are example tasks, each an instruction with its answer:
@@ -42,6 +45,10 @@ def self_instruct(
     # New pairs answer as the seeds do: a bare "Yes" is a task's answer only where a seed's is.
     verdicts_ok = any(BARE_VERDICT.fullmatch(a.strip()) for _, a in seeds)
     seed_answers = {normalize_text(a): normalize_text(q) for q, a in seeds}  # answer: its question
+    # What a new answer must not nearly copy: the seeds' answers, and those of the pairs kept.
+    seed_shingles = [shingles(a) for _, a in seeds]
+    kept = [shingles(row["answer"]) for row in out.written()]
+    copy_of = partial(near_copy, seeds=seed_shingles, kept=kept, threshold=config.max_similarity)
     for question, _ in seeds:  # a seed asked again is no new instruction
         out.remember_question(question)
     template = prompt_text(config.prompt, SELF_INSTRUCT_PROMPT)
@@ -82,9 +89,25 @@ def self_instruct(
                             # "How can I handle long texts?"): wrong, and no new task.
                             stats.dropped["answer copies a seed's answer"] += 1
                             continue
-                        keep_or_drop(
+                        if keep_or_drop(
                             config, q, a, None, out, stats, meta, similar=True,
-                            verdicts_ok=verdicts_ok,
-                        )  # fmt: skip
+                            verdicts_ok=verdicts_ok, copy_of=copy_of,
+                        ):  # fmt: skip
+                            kept.append(shingles(a))
             advance(out.rows_of_mode - before)
             rounds += 1
+
+
+def near_copy(
+    answer: str, seeds: list[set[str]], kept: list[set[str]], threshold: float
+) -> str | None:
+    """Why `answer` is no new one: nearly a seed's answer or a kept pair's word for word (their
+    word-shingle sets), as `data check` measures near-duplicates; None when it is new. An answer
+    of a few words repeats another by coincidence ("Yes.", "Paris."), never counted a copy."""
+    if len(words(answer)) < MIN_QUOTED_WORDS:
+        return None
+    mine = shingles(answer)
+    for answers, whose in ((seeds, "a seed's answer"), (kept, "another new pair's answer")):
+        if any(jaccard(mine, theirs) >= threshold for theirs in answers):
+            return f"answer nearly copies {whose}"
+    return None

@@ -67,7 +67,8 @@ class GenerateConfig(AskConfig):
     """Share of an answer's content words that must occur in its chunk; its numbers and names
     must all occur there (template and llm modes)."""
     max_similarity: float = 0.7
-    """Self-instruct drops a question this similar (shingle Jaccard) to one it already has."""
+    """Self-instruct drops a question this similar (shingle Jaccard) to one it already has, and
+    an answer this similar to a seed's or another new pair's."""
     seed: int = 0
 
 
@@ -228,14 +229,20 @@ def _parsed(replies: list[str | None], stats: GenerateStats) -> list:
 
 
 def keep_or_drop(
-    config, q, a, chunk_text, out: Output, stats, meta, similar=False, verdicts_ok=False
-) -> None:
-    reason = drop_reason(config, q, a, chunk_text, out, similar, verdicts_ok)
+    config, q, a, chunk_text, out: Output, stats, meta, similar=False, verdicts_ok=False,
+    copy_of: Callable[[str], str | None] | None = None,
+) -> bool:  # fmt: skip
+    """Keep a pair or count why it is dropped; whether it was kept. `copy_of(answer)`, asked
+    last (a pair failing a filter is counted by that): why the answer copies another, or None."""
+    reason = drop_reason(config, q, a, chunk_text, out, similar, verdicts_ok) or (
+        copy_of(a) if copy_of else None
+    )
     if reason:
         stats.dropped[reason] += 1
-    else:
-        out.add(q, a, meta)
-        stats.pairs += 1
+        return False
+    out.add(q, a, meta)
+    stats.pairs += 1
+    return True
 
 
 BARE_VERDICT = re.compile(r"(?i)(?:yes|no|true|false|correct|incorrect)[.!]?")
