@@ -14,7 +14,7 @@ from typing import Literal
 
 from tunelab.data.generate.llm import LLM, AskConfig, Conversation, pairs_schema, parse_pairs
 from tunelab.data.jsonl_files import drop_cut_end, read_jsonl
-from tunelab.data.quality.dedup import shingles
+from tunelab.data.quality.dedup import jaccard, shingles
 from tunelab.data.quality.grounding import ungrounded
 from tunelab.data.quality.junk import junk_reason, repeats_question
 from tunelab.data.split import normalize_text
@@ -301,9 +301,7 @@ def drop_reason(
         return reason
     if similar:
         mine = shingles(q)
-        if any(
-            len(mine & s) / max(len(mine | s), 1) >= config.max_similarity for s in out.shingles
-        ):
+        if any(jaccard(mine, s) >= config.max_similarity for s in out.shingles):
             return "too similar to an existing question"
     return None
 
