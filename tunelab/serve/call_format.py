@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from tunelab.data.chat_template import turn_end
 from tunelab.data.per_template import per_template
 from tunelab.data.tool_calls import PROBE_ARGUMENT, PROBE_NAME, call_in_json, rendered
+from tunelab.serve.call_schema import misfit
 
 if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerBase
@@ -26,21 +27,19 @@ _BETWEEN_CALLS = " \t\r\n,;"
 class CallFormat:
     """How a chat template writes a call: its JSON between `opens` and `closes` (Hermes' and
     Qwen2.5's "<tool_call>" and "</tool_call>"; Llama 3.1's bare JSON: both empty); for a
-    request, the functions it offers, by name, each with the arguments it requires (None: any
+    request, the functions it offers, by name, each with its `parameters` schema (None: any
     call is read)."""
 
     opens: str
     closes: str
-    offered: Mapping[str, frozenset[str]] | None = None
+    offered: Mapping[str, dict[str, Any]] | None = None
 
     def offering(self, tools: list[dict[str, Any]]) -> CallFormat:
-        """This format, reading only calls to `tools` (OpenAI's) with their required arguments."""
+        """This format, reading only calls to `tools` (OpenAI's) that fit their parameters."""
         offered = {}
         for tool in tools:
             parameters = tool["function"].get("parameters")
-            required = parameters.get("required") if isinstance(parameters, dict) else None
-            names = required if isinstance(required, list) else ()
-            offered[tool["function"]["name"]] = frozenset(n for n in names if isinstance(n, str))
+            offered[tool["function"]["name"]] = parameters if isinstance(parameters, dict) else {}
         return replace(self, offered=offered)
 
     def read(self, text: str) -> tuple[str | None, list[dict[str, Any]]]:
@@ -63,8 +62,8 @@ class CallFormat:
                 offered = ", ".join(sorted(self.offered))
                 return f"it calls {name!r}, which the request does not offer (it offers {offered})"
             given = json.loads(call["function"]["arguments"])
-            if missing := sorted(self.offered[name] - given.keys()):
-                return f"its call lacks the argument {', '.join(missing)}, which {name} requires"
+            if wrong := misfit(given, self.offered[name]):
+                return f"its call to {name!r} does not fit the function's parameters: {wrong}"
         return None
 
     def _split(self, text: str) -> tuple[str | None, list[dict[str, Any]]]:
