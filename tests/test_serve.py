@@ -219,12 +219,13 @@ def test_asking_for_output_it_does_not_give_is_refused_rather_than_silently_drop
         model="tiny-random", messages=QUESTION, max_tokens=2, extra_body={"top_k": -1}, **defaults
     )
     # Tool calls the reply could not hold (tests/test_serve_tool_calls.py answers them): SmolLM2's
-    # template writes no tools, a call cannot be forced yet, and the old names are not read.
+    # template writes no tools, so none can be offered or a call required, and the old names are
+    # not read.
     tool = {"type": "function", "function": {"name": "now", "parameters": {"type": "object"}}}
     function = tool["function"]
     for extra, param in (
         ({"tools": [tool]}, "tools"),
-        ({"tools": [tool], "tool_choice": "required"}, "tool_choice"),
+        ({"tools": [tool], "tool_choice": "required"}, "tools"),
         ({"functions": [function], "function_call": {"name": "now"}}, "functions"),
     ):
         with pytest.raises(openai.BadRequestError) as err:

@@ -195,10 +195,12 @@ def test_a_streamed_call_comes_as_one_delta_then_its_finish_reason(served):
          "tools.1", "tools.1 must be a function with a name"),
         ({"tools": [{"type": "function", "function": {"name": "now", "parameters": "none"}}]},
          "tools.0.function.parameters", "tools.0.function.parameters must be an object"),
-        ({"tools": [WEATHER_TOOL], "tool_choice": "required"}, "tool_choice", "not supported"),
         ({"tools": [WEATHER_TOOL],
-          "tool_choice": {"type": "function", "function": {"name": "get_weather"}}},
-         "tool_choice", "not supported"),
+          "tool_choice": {"type": "function", "function": {"name": "get_time"}}},
+         "tool_choice", "names the function 'get_time', which tools does not offer"),
+        ({"tools": [WEATHER_TOOL], "tool_choice": "always"},
+         "tool_choice", 'tool_choice must be "auto", "none", "required" or'),
+        ({"tool_choice": "required"}, "tool_choice", "tool_choice needs tools"),
         ({"messages": [*ASK, {"role": "assistant", "tool_calls": [
             {"type": "function", "function": {"arguments": "{}"}}]}]},
          "messages.1.tool_calls.0", "must be a call with function.name"),
@@ -256,18 +258,24 @@ PYTHONIC = LLAMA.replace(
 
 
 @pytest.mark.parametrize(
-    "template, learned",
+    "template, learned, opening",
     [
-        (TOOL_TEMPLATE, CallFormat("<tool_call>", "</tool_call>")),
-        (LLAMA, CallFormat("", "")),
-        (MISTRAL, CallFormat("[TOOL_CALLS][", "]")),
-        (PYTHONIC, None),
+        (TOOL_TEMPLATE, CallFormat("<tool_call>", "</tool_call>"),
+         '<tool_call>\n{"name": "f", "arguments": {'),
+        (LLAMA, CallFormat("", ""), '{"name": "f", "parameters": {'),
+        (MISTRAL, CallFormat("[TOOL_CALLS][", "]"), '[TOOL_CALLS][{"name": "f", "arguments": {'),
+        (PYTHONIC, None, None),
     ],
-)
-def test_the_call_format_is_learned_from_the_models_own_template(template, learned):
+)  # fmt: skip
+def test_the_call_format_is_learned_from_the_models_own_template(template, learned, opening):
     tokenizer = tiny_tokenizer()
     tokenizer.chat_template = template
-    assert call_format(tokenizer) == learned
+    found = call_format(tokenizer)
+    assert found == learned
+    # How a reply made to call f, or any function, starts (tool_choice), as the template writes it.
+    if found is not None:
+        assert found.forcing("f", str).opening == opening
+        assert found.forcing(None, str).opening == opening.partition("f")[0]
 
 
 def test_calls_are_read_in_each_format_and_anything_else_stays_text():

@@ -7,8 +7,8 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from tunelab.data.chat_template import turn_end
@@ -26,13 +26,21 @@ _BETWEEN_CALLS = " \t\r\n,;"
 @dataclass(frozen=True)
 class CallFormat:
     """How a chat template writes a call: its JSON between `opens` and `closes` (Hermes' and
-    Qwen2.5's "<tool_call>" and "</tool_call>"; Llama 3.1's bare JSON: both empty); for a
-    request, the functions it offers, by name, each with its `parameters` schema (None: any
-    call is read)."""
+    Qwen2.5's "<tool_call>" and "</tool_call>"; Llama 3.1's bare JSON: both empty), and how a
+    reply that calls starts, as the template writes it: `to_name` up to the function's name
+    ('<tool_call>\n{"name": "'), `named` into its arguments ('..."arguments": {', the name
+    PROBE_NAME). For a request: the functions it offers, by name, each with its `parameters`
+    schema (None: any call is read), and the `opening` the reply is made to start with
+    (tool_choice), as the template writes it (prefilled after the prompt) and as the reply
+    decodes it (`opened`)."""
 
     opens: str
     closes: str
+    to_name: str = field(default="", compare=False)
+    named: str = field(default="", compare=False)
     offered: Mapping[str, dict[str, Any]] | None = None
+    opening: str = ""
+    opened: str = ""
 
     def offering(self, tools: list[dict[str, Any]]) -> CallFormat:
         """This format, reading only calls to `tools` (OpenAI's) that fit their parameters."""
@@ -41,6 +49,18 @@ class CallFormat:
             parameters = tool["function"].get("parameters")
             offered[tool["function"]["name"]] = parameters if isinstance(parameters, dict) else {}
         return replace(self, offered=offered)
+
+    def forcing(self, name: str | None, decoded: Callable[[str], str]) -> CallFormat:
+        """This format for a reply made to call: the function `name` (its name prefilled, and
+        no other read), or with None any offered one (the call's opening prefilled). `decoded`
+        is the opening as the engine decodes a reply (no special tokens)."""
+        if name is None:
+            return replace(self, opening=self.to_name, opened=decoded(self.to_name))
+        # A template that writes the arguments first has no name in `named`: the reply is read
+        # for a call to `name` alone.
+        opening = self.named.replace(PROBE_NAME, json.dumps(name)[1:-1])
+        offered = {name: (self.offered or {}).get(name, {})}
+        return replace(self, offered=offered, opening=opening, opened=decoded(opening))
 
     def read(self, text: str) -> tuple[str | None, list[dict[str, Any]]]:
         """The text said beside the calls (None when nothing is) and the calls, as OpenAI's.
@@ -85,7 +105,9 @@ class CallFormat:
 
 
 def answer(text: str, finish: str | None, calls: CallFormat | None) -> tuple[dict, str | None]:
-    """A reply's message and finish reason: its calls, if it makes any, with "tool_calls"."""
+    """A reply's message and finish reason: its calls, if it makes any, with "tool_calls". A
+    reply made to open a call is read, and said if it makes none, from its prefilled opening."""
+    text = calls.opened + text if calls else text
     content, found = calls.read(text) if calls else (text, [])
     if not found:
         return {"role": "assistant", "content": text}, finish
@@ -112,8 +134,12 @@ def call_format(tokenizer: PreTrainedTokenizerBase) -> CallFormat | None:
         if end and end in after:
             after = after[: after.index(end)]
             break
-    opens, closes = (_as_decoded(tokenizer, t) for t in (reply[: span[0]], after))
-    return CallFormat(opens, closes)
+    opens, closes = (as_decoded(tokenizer, t) for t in (reply[: span[0]], after))
+    # The probe's arguments object opens at the last "{" before its one argument.
+    arguments = reply.rindex("{", span[0], reply.index(PROBE_ARGUMENT, span[0]))
+    name = reply.find(PROBE_NAME, span[0], arguments)
+    to_name = reply[:name] if name >= 0 else reply[:arguments]
+    return CallFormat(opens, closes, to_name, reply[: arguments + 1])
 
 
 def _probe_span(reply: str) -> tuple[int, int] | None:
@@ -131,7 +157,7 @@ def _probe_span(reply: str) -> tuple[int, int] | None:
     return None
 
 
-def _as_decoded(tokenizer: PreTrainedTokenizerBase, text: str) -> str:
+def as_decoded(tokenizer: PreTrainedTokenizerBase, text: str) -> str:
     ids = tokenizer(text, add_special_tokens=False).input_ids
     return tokenizer.decode(ids, skip_special_tokens=True).strip()
 

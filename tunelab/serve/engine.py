@@ -155,8 +155,11 @@ class Engine:
 
     # --- the client side ---------------------------------------------------------------------
 
-    def encode_chat(self, messages: list[dict[str, Any]], tools: list | None = None) -> list[int]:
-        return self.encode(self.prompt.chat(messages, self.tokenizer, tools))
+    def encode_chat(
+        self, messages: list[dict[str, Any]], tools: list | None = None, opening: str = ""
+    ) -> list[int]:
+        """The chat's prompt and the `opening` a reply must start with (tool_choice's), as one text."""
+        return self.encode(self.prompt.chat(messages, self.tokenizer, tools) + opening)
 
     def encode(self, text: str) -> list[int]:
         return self.tokenizer(text, add_special_tokens=False).input_ids

@@ -128,7 +128,8 @@ def create_app(
         tools, calls = await run_in_threadpool(offered, engine, body)
         try:
             messages = [_plain(m, i) for i, m in enumerate(body.messages)]
-            prompt = await run_in_threadpool(engine.encode_chat, messages, tools)
+            opening = calls.opening if calls else ""
+            prompt = await run_in_threadpool(engine.encode_chat, messages, tools, opening)
         except (TemplateError, ValueError, TypeError) as err:  # e.g. roles out of order
             raise ApiError(
                 400, f"the chat template rejected these messages: {err}", param="messages"

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import json
 import re
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from tunelab.data.file_text import DataError
 from tunelab.data.tool_calls import read_tool_calls, read_tool_list, renders_tools
-from tunelab.serve.call_format import CallFormat, call_format
+from tunelab.serve.call_format import CallFormat, as_decoded, call_format
 from tunelab.serve.responses import ApiError
 
 if TYPE_CHECKING:
@@ -24,24 +25,27 @@ def offered(
     engine: Engine, body: ChatBody
 ) -> tuple[list[dict[str, Any]] | None, CallFormat | None]:
     """The tools to write into the prompt, and the format to read the reply's calls in (None:
-    the reply is text). A choice tunelab cannot keep, bad tools, or a model whose template
-    cannot write them or whose calls cannot be read back are 400s naming the field."""
+    the reply is text), with the opening a `tool_choice` of "required" or a named function
+    makes the reply start with. Bad tools or choices, or a model whose template cannot write
+    them or whose calls cannot be read back, are 400s naming the field."""
     choice = body.tool_choice if body.tool_choice is not None else "auto"
-    if choice == "required" or isinstance(choice, dict):
-        raise ApiError(
-            400,
-            f"tool_choice {json.dumps(choice)} is not supported by tunelab serve yet: the model "
-            'chooses whether to call ("auto") or is told not to ("none")',
-            param="tool_choice",
-        )
-    if choice not in ("auto", "none"):
-        raise ApiError(400, 'tool_choice must be "auto" or "none"', param="tool_choice")
+    named = _named(choice)
     if not body.tools:
+        if choice == "required" or named is not None:
+            raise ApiError(400, "tool_choice needs tools to choose from", param="tool_choice")
         return None, None
     try:
         tools = read_tool_list(body.tools, "tools")
     except DataError as err:
         raise _field_error(str(err)) from None
+    names = [tool["function"]["name"] for tool in tools]
+    if named is not None and named not in names:
+        raise ApiError(
+            400,
+            f"tool_choice names the function {named!r}, which tools does not offer (it offers "
+            f"{', '.join(names)})",
+            param="tool_choice",
+        )
     if engine.prompt.template != "chat" or not renders_tools(engine.tokenizer):
         if choice == "none":  # text was asked for: the tools the model cannot see change nothing
             return None, None
@@ -63,7 +67,27 @@ def offered(
             '"none" for a text reply',
             param="tools",
         )
-    return tools, found.offering(tools)
+    calls = found.offering(tools)
+    if choice == "auto":
+        return tools, calls
+    return tools, calls.forcing(named, partial(as_decoded, engine.tokenizer))
+
+
+def _named(choice: Any) -> str | None:
+    """The function a `tool_choice` names, None for "auto", "none" or "required", or a 400."""
+    if choice in ("auto", "none", "required"):
+        return None
+    if isinstance(choice, dict) and choice.get("type") == "function":
+        function = choice.get("function")
+        name = function.get("name") if isinstance(function, dict) else None
+        if isinstance(name, str) and name:
+            return name
+    raise ApiError(
+        400,
+        'tool_choice must be "auto", "none", "required" or {"type": "function", "function": '
+        f'{{"name": ...}}}}, got {json.dumps(choice)[:80]}',
+        param="tool_choice",
+    )
 
 
 def history_calls(raw: Any, index: int) -> list[dict[str, Any]]:
