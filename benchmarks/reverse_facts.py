@@ -158,6 +158,17 @@ def train_arm(name: str, data: Path, out: Path, reuse: bool) -> tuple[Path, str]
     return run_dir, f"{(time.perf_counter() - started) / 60:.1f} min"
 
 
+def reused_answers(path: Path, tests: list[dict]) -> list[str] | None:
+    """An arm's answers from an earlier run in --out, if it asked these very questions. The
+    demo-data arm does not depend on --seed, so a second split need not train it again."""
+    if not path.is_file():
+        return None
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    if [r["question"] for r in rows] != [t["question"] for t in tests]:
+        return None
+    return [r["answer_given"] for r in rows]
+
+
 def ask(run_dir: Path, tests: list[dict]) -> list[str]:
     model, tokenizer = load_model(str(run_dir))
     questions = [t["question"] for t in tests]
@@ -171,7 +182,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=Path("/tmp/reverse_facts"))
     parser.add_argument("--seed", type=int, default=0, help="which facts fall in half A")
-    parser.add_argument("--reuse", action="store_true", help="keep finished runs in --out")
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep finished runs and their answers in --out"
+    )
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     train_path = demo_data()[0]
@@ -188,12 +201,22 @@ def main() -> None:
     kinds = {k: sum(r["kind"] == k for r in new) for k in KINDS}
     print(f"half A rows: {kinds['reverse']} reversed, {kinds['two_facts']} combined; {note}")
 
-    arms = {"demo data": train_arm("plain", train_path, args.out, args.reuse)}
-    arms["+ half A rows"] = train_arm("half_a", plus, args.out, args.reuse)
-    scored = {name: ask(run_dir, tests) for name, (run_dir, _) in arms.items()}
-    for name, replies in scored.items():
-        rows = [{**t, "answer_given": a} for t, a in zip(tests, replies)]
-        write_jsonl(rows, args.out / f"answers_{name.replace(' ', '_').strip('+_')}.jsonl")
+    scored: dict[str, list[str]] = {}
+    trained: dict[str, str] = {}
+    # Half A's run and answers are named by --seed: another split's must never be reused.
+    for name, run_name, data in (
+        ("demo data", "plain", train_path),
+        ("+ half A rows", f"half_a_seed{args.seed}", plus),
+    ):
+        answers_file = args.out / f"answers_{run_name}.jsonl"
+        kept = reused_answers(answers_file, tests) if args.reuse else None
+        if kept is None:
+            run_dir, trained[name] = train_arm(run_name, data, args.out, args.reuse)
+            scored[name] = ask(run_dir, tests)
+            rows = [{**t, "answer_given": a} for t, a in zip(tests, scored[name])]
+            write_jsonl(rows, answers_file)
+        else:
+            scored[name], trained[name] = kept, f"answers reused from {answers_file}"
 
     half_of = {id(t): half for t, half in zip(combine, halves)}
 
@@ -208,8 +231,8 @@ def main() -> None:
             out += per_question([tests[i] for i in chosen], [scored[name][i] for i in chosen])[key]
         return out
 
-    first, second = arms
-    print(f"\ntrained: {', '.join(f'{n} ({t})' for n, (_, t) in arms.items())}\n")
+    first, second = scored
+    print(f"\ntrained: {', '.join(f'{n} ({t})' for n, t in trained.items())}\n")
     print(f"| questions | n | {first} | {second} | gain [95% paired] | verdict |")
     print("|---|---|---|---|---|---|")
     for label, half, kinds in (
