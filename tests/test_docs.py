@@ -1,6 +1,7 @@
 """The docs are what a newcomer runs: every `tunelab ...` line they show names a real command
 with options it has and `--set` settings its config takes, every setting they name (`train.lr`)
-exists, every file they name or link is in the tree, and the README's Layout names every module."""
+exists, every file they name or link is in the tree, and the README's Layout names every module.
+The README shows every command, which of them take `--set`, and every environment variable."""
 
 from __future__ import annotations
 
@@ -119,3 +120,41 @@ def test_the_readmes_layout_names_every_module_and_package():
     names = [p.name for p in package.glob("*.py") if p.name != "__main__.py"]
     names += [f"{p.name}/" for p in package.iterdir() if (p / "__init__.py").exists()]
     assert [name for name in names if f" {name}" not in layout] == []
+
+
+def _cli_commands(group=None, path=()) -> list[tuple[str, object]]:
+    """Every command as it is typed (`data check`), with its click command."""
+    group = group or typer.main.get_command(app)
+    found = []
+    for name, command in group.commands.items():
+        if hasattr(command, "commands"):
+            found += _cli_commands(command, (*path, name))
+        else:
+            found.append((" ".join((*path, name)), command))
+    return found
+
+
+def _readme() -> str:
+    """The README with its line breaks and indents as single spaces, as a reader reads it."""
+    return " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+
+
+def test_the_readme_shows_every_command():
+    readme = _readme()
+    names = [name for name, _ in _cli_commands()]
+    assert [name for name in names if not re.search(rf"\btunelab {name}\b", readme)] == []
+
+
+def test_the_readme_names_the_commands_that_take_set():
+    takes_set = [name for name, c in _cli_commands() if any("--set" in p.opts for p in c.params)]
+    data = [name for name, _ in _cli_commands() if name.startswith("data ")]
+    assert set(data) <= set(takes_set)  # "the `data` commands": every one of them
+    named = ", ".join(f"`{name}`" for name in takes_set if name not in data)
+    assert f"on {named} and the `data` commands `--set key=value` reaches" in _readme()
+
+
+def test_the_readme_names_every_tunelab_environment_variable_the_code_reads():
+    code = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "tunelab").rglob("*.py"))
+    read = sorted(set(re.findall(r"[\"'](TUNELAB_[A-Z_]+)[\"']", code)))
+    readme = _readme()
+    assert [name for name in read if name not in readme] == []
