@@ -1,10 +1,12 @@
 """The docs are what a newcomer runs: every `tunelab ...` line they show names a real command
 with options it has and `--set` settings its config takes, every setting they name (`train.lr`)
 exists, every file they name or link is in the tree, and the README's Layout names every module.
-The README shows every command, which of them take `--set`, and every environment variable."""
+The README shows every command, which of them take `--set`, and every environment variable,
+and the defaults it states are the code's."""
 
 from __future__ import annotations
 
+import inspect
 import re
 import shlex
 from itertools import pairwise
@@ -14,9 +16,23 @@ import pytest
 import typer
 
 from tunelab.cli import app
-from tunelab.config import Config
+from tunelab.config import Config, DataConfig, LoraConfig, TrainConfig
+from tunelab.data.generate.augment import AugmentConfig
+from tunelab.data.generate.shared import GenerateConfig
+from tunelab.data.quality.findings import QualityConfig
 from tunelab.errors import TunelabError
+from tunelab.evaluate.human.cli import rate_command
+from tunelab.evaluate.human.pairing import RateConfig
+from tunelab.evaluate.judge.verdicts import JudgeConfig
+from tunelab.kernels.build import WAIT_S
+from tunelab.reply_limit import DEFAULT_MAX_NEW_TOKENS
 from tunelab.section import flatten
+from tunelab.serve import launch
+from tunelab.serve.cli import serve_command
+from tunelab.serve.logprobs import MAX_LOGPROBS
+from tunelab.serve.server import MAX_PROMPTS
+from tunelab.train.cli import runs_command
+from tunelab.train.distributed import COLLECTIVE_TIMEOUT
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = [
@@ -158,3 +174,42 @@ def test_the_readme_names_every_tunelab_environment_variable_the_code_reads():
     read = sorted(set(re.findall(r"[\"'](TUNELAB_[A-Z_]+)[\"']", code)))
     readme = _readme()
     assert [name for name in read if name not in readme] == []
+
+
+def _default(command, name: str):
+    return inspect.signature(command).parameters[name].default
+
+
+# Defaults and limits the README states, each with the code's value(s) in its place: what a
+# user sets, or leaves, by them (it said a kernel compile was waited for 120 s while the code
+# waited 600).
+STATED = [
+    ("says it waits (up to {} s", WAIT_S),
+    ("A reply takes up to {} tokens", DEFAULT_MAX_NEW_TOKENS),
+    ("each question asked {} more ways", AugmentConfig.model_fields["paraphrases"].default),
+    ("the built-in default is `max_length: {}`", DataConfig().max_length),
+    ("The default, `{}`, draws any question", DataConfig().held_out),
+    ("LoRA's default dropout {}", LoraConfig().dropout),
+    ("`train.parallel: {}` (the default)", TrainConfig().parallel),
+    ("wait for it up to {:g} hours", COLLECTIVE_TIMEOUT.total_seconds() / 3600),
+    ("(`--out`, default `{}`)", _default(runs_command, "out")),
+    ("(Jaccard ≥ {} of both)", QualityConfig().near_dup_threshold),
+    ("A test question of {} words or more quoted", QualityConfig().min_quoted_words),
+    ("(`--set max_answer_share={}`)", QualityConfig().max_answer_share),
+    ("and {:.0%} of its content words (`min_grounding`)", GenerateConfig().min_grounding),
+    ("`tunelab serve` listens on {}:{}", launch.DEFAULT_HOST, launch.DEFAULT_PORT),
+    ("`--max-body-mb` (default {:g})", launch.DEFAULT_MAX_BODY_MB),
+    ("(`--max-batch`, default {};", _default(serve_command, "max_batch")),
+    ("a completion takes at most {} prompts", MAX_PROMPTS),
+    ("answers `logprobs` (0-{} likeliest tokens", MAX_LOGPROBS),
+    ("`tunelab rate` on {}:{}", _default(rate_command, "host"), _default(rate_command, "port")),
+    ("fsynced to `{}`", _default(rate_command, "votes")),
+    ("(`--set explore={}`)", RateConfig().explore),
+    ("(`--votes`, default `{}`)", JudgeConfig().votes),
+]
+
+
+def test_the_defaults_the_readme_states_are_the_codes():
+    stated = [phrase.format(*values) for phrase, *values in STATED]
+    readme = _readme()
+    assert [phrase for phrase in stated if phrase not in readme] == []
