@@ -134,7 +134,7 @@ def test_the_readmes_layout_names_every_module_and_package():
     layout = text.split("## Layout", 1)[1].split("```")[1]
     package = ROOT / "tunelab"
     names = [p.name for p in package.glob("*.py") if p.name != "__main__.py"]
-    names += [f"{p.name}/" for p in package.iterdir() if (p / "__init__.py").exists()]
+    names += [f"{p.parent.name}/" for p in package.glob("*/**/__init__.py")]  # data/quality/ too
     assert [name for name in names if f" {name}" not in layout] == []
 
 
