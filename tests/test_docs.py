@@ -176,6 +176,28 @@ def test_the_readme_names_every_tunelab_environment_variable_the_code_reads():
     assert [name for name in read if name not in readme] == []
 
 
+def _reads_data_fields(command) -> bool:
+    """Whether `--set data.fields.question=Query` reaches the command's config."""
+    section = getattr(command.callback, "section", Config)
+    given = {name: "x" for name, field in section.model_fields.items() if field.is_required()}
+    try:
+        section.from_dict(given, ["data.fields.question=Query"], source="the docs")
+    except TunelabError:
+        return False
+    return True
+
+
+def test_the_readme_names_the_commands_that_read_other_column_names():
+    said = re.search(r"data\.fields\.answer=Response` on (.+?) \(not yet (.+?)\)", _readme())
+    assert said, "the README's sentence on data.fields names the commands it reaches"
+    reach, not_yet = (re.findall(r"`([a-z ]+)`", part) for part in said.groups())
+    commands = dict(_cli_commands())
+    assert [name for name in reach if not _reads_data_fields(commands[name])] == []
+    assert [name for name in not_yet if _reads_data_fields(commands[name])] == []
+    reading_rows = [name for name in commands if name == "train" or name.startswith("data ")]
+    assert sorted(reach + not_yet) == sorted(reading_rows)
+
+
 def _default(command, name: str):
     return inspect.signature(command).parameters[name].default
 
