@@ -70,7 +70,12 @@ def example_key(example: Example) -> str:
 def prompt_key(example: Example) -> str:
     """What a row asks as `data split` compares it (`example_key`), without prompt markup: all
     of a chat's prompt turns, as two chats that end in the same "Why?" are not one question."""
-    key = example_key(example)
+    return without_markup(example, example_key(example))
+
+
+def without_markup(example: Example, key: str) -> str:
+    """A key of `example` without prompt markup (`### Question:`), but a raw text row's as it
+    is: its markers are its text."""
     return key if example.text is not None else plain_question(key)
 
 
@@ -98,7 +103,7 @@ def near_keys(examples: list[Example]) -> list[str]:
         own = normalize_text(" ".join([part for part in row if carried[part] < shared] or row))
         # "### Question: ... ### Answer:" around every row of lamini_docs dragged two questions
         # one word apart below the threshold: split kept them apart, and `data check` found a leak.
-        keys.append(own if example.text is not None else plain_question(own))
+        keys.append(without_markup(example, own))
     return keys
 
 
