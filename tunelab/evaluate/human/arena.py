@@ -20,7 +20,6 @@ import secrets
 import threading
 import time
 from collections import Counter, OrderedDict
-from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
 
@@ -28,7 +27,7 @@ from tunelab.data.jsonl_files import read_jsonl
 from tunelab.data.markers import plain_question
 from tunelab.data.write import append_jsonl
 from tunelab.errors import TunelabError
-from tunelab.evaluate.human.pairing import RateConfig, next_models
+from tunelab.evaluate.human.pairing import LeastJudged, RateConfig, judged_pair, next_models
 from tunelab.evaluate.human.ratings import Vote, bradley_terry, leaderboard
 
 WINNERS = {"left": 1.0, "right": 0.0, "tie": 0.5, "both_bad": 0.5}
@@ -88,14 +87,6 @@ def read_votes(path: Path) -> list[dict]:
             )
         kept.append(record)
     return kept
-
-
-@dataclass
-class Pair:
-    question: str
-    reference: str
-    a: str  # model names
-    b: str
 
 
 def answers_file(path: Path) -> Path:
@@ -240,11 +231,8 @@ class Arena:
         self.rng = random.Random(seed)
         self.questions = set(shared_questions(answers))
         self.model_pairs = list(combinations(sorted(answers), 2))
-        self.pairs = [
-            Pair(q, reference_answer(answers, q), a, b)
-            for q in sorted(self.questions)
-            for a, b in self.model_pairs
-        ]
+        questions = sorted(self.questions)
+        self.pairs = [(q, *models) for q in questions for models in self.model_pairs]
         self._fit: tuple[int, dict[str, float]] = (0, {})  # votes fitted, their ratings
         self.shown: OrderedDict[str, tuple[str, str, str]] = OrderedDict()  # token: q, left, right
         self.lock = threading.Lock()  # FastAPI runs the handlers on several threads
@@ -253,34 +241,33 @@ class Arena:
         earlier = read_votes(votes_path)
         self.records = [r for r in earlier if on_these_answers(r, answers)]
         self.other_votes = len(earlier) - len(self.records)
-        self.counts: dict[tuple[str, str, str], int] = {}
-        for r in self.records:
-            key = (r["question"], *sorted((r["left"], r["right"])))
-            self.counts[key] = self.counts.get(key, 0) + 1
+        counts = Counter(judged_pair(r["question"], r["left"], r["right"]) for r in self.records)
+        # The pairs a draw is among: every pair (`pairs: even`), or the two models `pairs: close`
+        # drew first.
+        self.least = {None: LeastJudged(self.pairs, counts)} | {
+            models: LeastJudged([(q, *models) for q in questions], counts)
+            for models in self.model_pairs
+        }
 
     def next(self) -> dict:
         """The next pair, sides shuffled, as the page shows it: the answers and a token to vote
         with, never the model names."""
         with self.lock:
             models = next_models(self._ratings(), self.model_pairs, self.config, self.rng)
-            candidates = [p for p in self.pairs if models is None or (p.a, p.b) == models]
-            fewest = min(self.counts.get((p.question, p.a, p.b), 0) for p in candidates)
-            pair = self.rng.choice(
-                [p for p in candidates if self.counts.get((p.question, p.a, p.b), 0) == fewest]
-            )
-            left, right = (pair.a, pair.b) if self.rng.random() < 0.5 else (pair.b, pair.a)
+            question, a, b = self.least[models].draw(self.rng)
+            left, right = (a, b) if self.rng.random() < 0.5 else (b, a)
             token = secrets.token_urlsafe(16)
-            self.shown[token] = (pair.question, left, right)
+            self.shown[token] = (question, left, right)
             if len(self.shown) > MAX_SHOWN:
                 self.shown.popitem(last=False)
             judged = len(self.records)
         return {
             "token": token,
             # As asked, without a template's `### Question:` headers (the key may say "[#2]").
-            "question": plain_question(self.answers[left][pair.question]["question"]),
-            "reference": pair.reference,
-            "left_answer": self.answers[left][pair.question]["answer"],
-            "right_answer": self.answers[right][pair.question]["answer"],
+            "question": plain_question(self.answers[left][question]["question"]),
+            "reference": reference_answer(self.answers, question),
+            "left_answer": self.answers[left][question]["answer"],
+            "right_answer": self.answers[right][question]["answer"],
             "judged": judged,
         }
 
@@ -309,8 +296,9 @@ class Arena:
         }
         append_jsonl(self.votes_path, record)
         self.records.append(record)
-        key = (question, *sorted((left, right)))
-        self.counts[key] = self.counts.get(key, 0) + 1
+        pair = judged_pair(question, left, right)
+        for least in (self.least[None], self.least[pair[1:]]):
+            least.judge(pair)
 
     def _ratings(self) -> dict[str, float]:
         """The Bradley–Terry ratings of the votes so far, fitted again only after a new vote."""

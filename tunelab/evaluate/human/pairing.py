@@ -1,11 +1,14 @@
 """Which two models `tunelab rate` sets against each other next. A vote between two models whose
 ratings are far apart is all but known before it is cast; one between close models is the vote
 the leaderboard's "ahead of" / "no clear winner" needs. Chatbot Arena (Chiang et al. 2024, §5.2)
-draws its pairs by how much a vote shrinks their uncertainty for the same reason."""
+draws its pairs by how much a vote shrinks their uncertainty for the same reason. The question
+they are judged on is one they were judged on least."""
 
 from __future__ import annotations
 
+import bisect
 import random
+from collections import Counter
 from typing import Literal
 
 from pydantic import Field
@@ -14,6 +17,7 @@ from tunelab.evaluate.human.ratings import BASE, SCALE, START
 from tunelab.section import Section
 
 ModelPair = tuple[str, str]
+QuestionPair = tuple[str, str, str]  # a question and the two models, sorted
 
 
 class RateConfig(Section):
@@ -57,3 +61,39 @@ def next_models(
         return None
     chances = pair_chances(ratings, model_pairs, cfg.explore)
     return rng.choices(list(chances), weights=list(chances.values()))[0]
+
+
+def judged_pair(question: str, left: str, right: str) -> QuestionPair:
+    """The pair a judgement was on, whichever side each model was shown on."""
+    return (question, *sorted((left, right)))
+
+
+class LeastJudged:
+    """Pairs to judge (question, model, model), in a fixed order, by how often each was judged:
+    the least judged are at hand on every draw without counting every pair again, which grew
+    with questions × model pairs on each page a judge opened."""
+
+    def __init__(self, pairs: list[QuestionPair], counts: Counter[QuestionPair]):
+        self.pairs = pairs
+        self.position = {pair: i for i, pair in enumerate(pairs)}
+        self.judged = [counts[pair] for pair in pairs]
+        # Each count's pairs by position, so a draw among them is the draw among all pairs in
+        # order that have it.
+        self.levels: dict[int, list[int]] = {}
+        for i, count in enumerate(self.judged):
+            self.levels.setdefault(count, []).append(i)
+
+    def draw(self, rng: random.Random) -> QuestionPair:
+        """One of the least judged pairs, evenly."""
+        return self.pairs[rng.choice(self.levels[min(self.levels)])]
+
+    def judge(self, pair: QuestionPair) -> None:
+        """Count one more judgement of `pair`."""
+        i = self.position[pair]
+        count = self.judged[i]
+        level = self.levels[count]
+        del level[bisect.bisect_left(level, i)]
+        if not level:
+            del self.levels[count]
+        bisect.insort(self.levels.setdefault(count + 1, []), i)
+        self.judged[i] = count + 1
