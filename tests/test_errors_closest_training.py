@@ -5,7 +5,8 @@ from tests.test_errors_analysis import TRAINING, categories, row
 from tunelab.data.retrieval import BM25
 from tunelab.data.templates import Example
 from tunelab.evaluate.analysis import analyse, examples_of
-from tunelab.evaluate.report import to_html, to_markdown
+from tunelab.evaluate.report import to_markdown
+from tunelab.markdown_page import markdown_page
 
 
 def test_bm25_ranks_the_matching_document_first():
@@ -100,7 +101,7 @@ def test_each_weak_answer_is_shown_with_its_own_closest_training_rows():
     # one list for the category began with t:1 for every row shown
     assert second["closest"][0]["source"] == "t:2"
     assert "closest training (fix or add data here): `t:1`" in to_markdown(analysis)
-    assert "<code>t:1</code>" in to_html(analysis)
+    assert "<code>t:1</code>" in markdown_page(to_markdown(analysis), "errors")
 
 
 ZORBLEX = [
@@ -193,6 +194,6 @@ def test_a_miss_no_training_row_is_related_to_says_so_when_training_data_is_know
     analysis = analyse([r], LAMINI)
     assert analysis.closest[0] == []
     assert f"  - closest training: {said}" in to_markdown(analysis)
-    assert said in to_html(analysis)
+    assert said in markdown_page(to_markdown(analysis), "errors")
     unknown = analyse([dict(r)], None)
-    assert said not in to_markdown(unknown) and said not in to_html(unknown)
+    assert said not in to_markdown(unknown)

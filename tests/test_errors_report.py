@@ -1,6 +1,6 @@
-"""errors.md and errors.html: counts, examples (each naming its test row) and a chart, as many
-examples per category as asked; a reader of the page sees the scores the categories explain, and
-every row that missed a fact."""
+"""errors.md and errors.html, the page it renders to: counts, examples (each naming its test row)
+and a chart, as many examples per category as asked; a reader of the page sees the scores the
+categories explain, every row that missed a fact, and the conversation a question was asked in."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 from tests.test_errors_analysis import TRAINING, row
 from tunelab.evaluate.analysis import analyse, examples_of
-from tunelab.evaluate.report import to_html, to_markdown, write_reports
+from tunelab.evaluate.report import to_markdown, write_reports
 
 
 def test_the_page_shows_the_scores_and_every_missed_fact_as_the_markdown_does(tmp_path):
@@ -21,23 +21,31 @@ def test_the_page_shows_the_scores_and_every_missed_fact_as_the_markdown_does(tm
     analysis = analyse(rows, TRAINING)
     md, page = write_reports(analysis, tmp_path, {"token_f1": 0.125}, asked="template 'qa'")
     text = page.read_text(encoding="utf-8")
-    assert (
-        "<p>3 of 3 answers fall in a category (questions asked with template &#x27;qa&#x27;).</p>"
-        in text
-    )
-    assert "<td>token_f1</td><td>0.125</td>" in text
+    assert "<p>3 of 3 answers fall in a category (questions asked with template 'qa').</p>" in text
+    assert "<td>token_f1</td>\n<td>0.125</td>" in text
     assert "<h2>Facts, row by row (3 of 3 answers)</h2>" in text
     assert "<li><code>test.jsonl:3</code> Which command installs tunelab 2?" in text
     assert "- `test.jsonl:3` Which command installs tunelab 2?" in md.read_text(encoding="utf-8")
 
 
+def page_of(analysis, tmp_path: Path, **given) -> tuple[str, str]:
+    """errors.md and errors.html as `tunelab eval` writes them."""
+    md, page = write_reports(analysis, tmp_path, **given)
+    return md.read_text(encoding="utf-8"), page.read_text(encoding="utf-8")
+
+
 def test_reports_show_counts_examples_and_a_chart(tmp_path: Path):
     rows = [row("Where do runs go?", "Into runs/<name>/.", ""), row("Q2?", "yes", "")]
-    analysis = analyse(rows, TRAINING)
-    markdown = to_markdown(analysis)
-    assert "| empty | 2 |" in markdown and "Where do runs go?" in markdown
-    page = to_html(analysis)
-    assert "<svg" in page and "<script" not in page and "http" not in page.split("<svg")[0]
+    rows.append(row("How do I install tunelab?", "Run pip install tunelab.", "x " * 80, "length"))
+    markdown, page = page_of(analyse(rows, TRAINING), tmp_path)
+    assert "| empty | 2 | ████████████████████ | no text at all |" in markdown
+    assert "| cut_off | 1 | ██████████ |" in markdown  # half the longest bar
+    assert "<td>empty</td>\n<td>2</td>\n<td>████████████████████</td>" in page
+    assert "<h2>empty (2)</h2>\n<p>no text at all</p>" in page
+    assert (
+        "Where do runs go?" in markdown and "<li>reference: Into runs/&lt;name&gt;/.</li>" in page
+    )
+    assert "<script" not in page and "http" not in page  # opens offline, runs nothing
 
 
 def test_examples_per_category_sets_how_many_rows_the_reports_show():
@@ -53,7 +61,7 @@ def test_examples_per_category_sets_how_many_rows_the_reports_show():
         assert len(examples_of(analysis, category)) == wanted
 
 
-def test_each_example_in_the_reports_names_its_test_row():
+def test_each_example_in_the_reports_names_its_test_row(tmp_path):
     # A walk's errors.md listed a cut-off answer by its question alone: which test row (and
     # which predictions line) it was could only be guessed from the text.
     rows = [row("Where do runs go?", "Into runs/<name>/.", ""), row("Q2?", "yes", "")]
@@ -61,4 +69,26 @@ def test_each_example_in_the_reports_names_its_test_row():
         r["source"] = f"test.jsonl:{i}"
     analysis = analyse(rows, TRAINING)
     assert "- **Q:** `test.jsonl:1` Where do runs go?" in to_markdown(analysis)
-    assert "<td><code>test.jsonl:2</code> Q2?</td>" in to_html(analysis)
+    assert "<li><strong>Q:</strong> <code>test.jsonl:2</code> Q2?" in page_of(analysis, tmp_path)[1]
+
+
+def test_the_page_folds_the_conversation_a_question_was_asked_in_under_it(tmp_path):
+    # The question alone ("What is my name?") does not show why an answer missed: the turns
+    # before it are listed under it, one a line, and folded on the page under their count.
+    asked = row("What is my name?", "Ada.", "")
+    asked |= {"source": "chats.jsonl:1", "asked_after": ["user: My name is Ada.", "assistant: Hi."]}
+    markdown, page = page_of(analyse([asked], TRAINING), tmp_path)
+    assert "  - asked after (2):\n    - user: My name is Ada.\n    - assistant: Hi.\n" in markdown
+    assert (
+        "<details><summary>asked after (2)</summary>\n<ul>\n<li>user: My name is Ada.</li>\n"
+        "<li>assistant: Hi.</li>\n</ul>\n</details>" in page
+    )
+
+
+def test_an_answer_that_holds_html_is_shown_as_text_on_the_page(tmp_path):
+    answer = '<script>alert("hi")</script><b>pip</b>'
+    said = row("How do I install tunelab?", "Run pip.", answer, finish="length")  # cut off
+    markdown, page = page_of(analyse([said], TRAINING), tmp_path)
+    assert '<script>alert("hi")</script><b>pip</b>' in markdown
+    assert "answer: &lt;script&gt;alert(&quot;hi&quot;)&lt;/script&gt;&lt;b&gt;pip" in page
+    assert "<script" not in page and "<b>" not in page

@@ -233,10 +233,10 @@ def test_what_a_chat_row_was_asked_after_is_written_beside_its_question(
     ]
     assert "asked_after" not in rows[2]  # the question is all it asked
     said = (out / "errors.md").read_text()
-    assert "  - asked after: tools: get_weather | assistant: " in said
+    assert "  - asked after (3):\n    - tools: get_weather\n    - assistant: " in said
     # The page and the spreadsheet showed the question alone.
     page = (out / "errors.html").read_text()
-    assert "<summary>asked after (3)</summary><ul><li>tools: get_weather</li>" in page
+    assert "<summary>asked after (3)</summary>\n<ul>\n<li>tools: get_weather</li>" in page
     assert "<li>assistant: {&quot;name&quot;: &quot;get_weather&quot;" in page  # escaped
     with (out / "predictions.csv").open(encoding="utf-8", newline="") as handle:
         table = list(csv.DictReader(handle))

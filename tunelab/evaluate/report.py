@@ -1,14 +1,13 @@
-"""The error analysis as Markdown and as one self-contained HTML page with an inline SVG bar chart."""
+"""The error analysis as Markdown (errors.md), and the page it renders to (errors.html)."""
 
 from __future__ import annotations
 
-import html
-import re
 from pathlib import Path
 
 from tunelab.data.markers import plain_question
 from tunelab.data.text import one_line
 from tunelab.evaluate.analysis import NO_CLOSEST, Analysis, examples_of, missed_with_data
+from tunelab.markdown_page import markdown_page
 
 DESCRIPTIONS = {
     "hallucination": "states an answer the test row names as wrong",
@@ -29,21 +28,15 @@ DESCRIPTIONS = {
 }
 
 
-def _short(text: str, n: int = 160) -> str:
+# As much of an example's text as a reader of the page wants beside its category: 300
+# characters of a question, a reference or an answer, 150 of a closest training row's.
+def _short(text: str, n: int = 300) -> str:
     return one_line(text, n)
 
 
-def _asked(question: str, n: int = 160) -> str:
+def _asked(question: str, n: int = 300) -> str:
     """A question as a reader wants it: without `### Question:` markup the data may carry."""
     return _short(plain_question(question), n)
-
-
-SHOWN = (_asked, _short, _short, _short)  # question, reference, answer, reason
-
-
-def _code(escaped: str) -> str:
-    """Markdown's `code` spans of an escaped line as HTML."""
-    return re.sub(r"`([^`]*)`", r"<code>\1</code>", escaped)
 
 
 def _row(ex: dict) -> str:
@@ -62,16 +55,20 @@ def to_markdown(
         header, *rows = summary_rows(summary, intervals or {})
         lines += [f"| {' | '.join(header)} |", f"|{'---|' * len(header)}"]
         lines += [f"| {' | '.join(row)} |" for row in rows] + [""]
-    lines += ["| category | count | meaning |", "|---|---|---|"]
-    lines += [f"| {c} | {n} | {DESCRIPTIONS[c]} |" for c, n in analysis.counts.items()]
+    lines += ["| category | count | bar | meaning |", "|---|---|---|---|"]
+    top = max(analysis.counts.values(), default=1)
+    lines += [
+        f"| {c} | {n} | {'█' * max(1, round(20 * n / top))} | {DESCRIPTIONS[c]} |"
+        for c, n in analysis.counts.items()
+    ]
     if taught := taught_or_not(analysis.rows):
         lines += ["", taught]
-    for category in analysis.counts:
-        lines += ["", f"## {category}", ""]
+    for category, n in analysis.counts.items():
+        lines += ["", f"## {category} ({n})", "", DESCRIPTIONS[category], ""]
         for ex in examples_of(analysis, category):
             lines.append(f"- **Q:** {_row(ex)}{_asked(ex['question'])}")
             if turns := ex.get("asked_after"):  # the conversation the question was asked in
-                lines.append(f"  - asked after: {' | '.join(turns)}")
+                lines += [f"  - asked after ({len(turns)}):", *(f"    - {t}" for t in turns)]
             lines += [
                 f"  - reference: {_short(ex['reference'])}",
                 f"  - answer: {_short(ex['answer'])}",
@@ -79,7 +76,7 @@ def to_markdown(
             ]
             lines += [
                 f"  - closest training (fix or add data here): `{s['source']}` "
-                f"{_asked(s['question'], 100)} → {_short(s['answer'], 100)}"
+                f"{_asked(s['question'], 150)} → {_short(s['answer'], 150)}"
                 for s in ex["closest"]
             ]
             if not ex["closest"] and analysis.training_known:
@@ -132,7 +129,7 @@ def fact_misses(
         elif training_known:
             notes.append(f"closest training: {NO_CLOSEST}")
         items.append(
-            f"`{r.get('source', '')}` {_asked(r['question'], 100)} → {_short(r['answer'], 120)}"
+            f"{_row(r)}{_asked(r['question'], 100)} → {_short(r['answer'], 120)}"
             f" ({' | '.join(notes)})"
         )
     return f"Facts, row by row ({len(wrong)} of {len(rows)} answers)", items
@@ -153,101 +150,6 @@ def taught_or_not(rows: list[dict]) -> str:
     )
 
 
-def bar_chart(counts: dict[str, int], width: int = 520) -> str:
-    """Horizontal bars as inline SVG: no script, no external file."""
-    if not counts:
-        return "<p>No answer falls in a category.</p>"
-    top, bar_h, label_w = max(counts.values()), 26, 110
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{bar_h * len(counts) + 10}">'
-    ]
-    for i, (name, n) in enumerate(counts.items()):
-        y, w = 5 + i * bar_h, (width - label_w - 50) * n / top
-        parts += [
-            f'<text x="0" y="{y + 17}" font-size="13">{html.escape(name)}</text>',
-            f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{bar_h - 6}" fill="#4878d0"/>',
-            f'<text x="{label_w + w + 6:.1f}" y="{y + 17}" font-size="13">{n}</text>',
-        ]
-    return "".join(parts) + "</svg>"
-
-
-def asked_after_html(turns: list[str]) -> str:
-    """The conversation a question was asked in, folded under it: the question alone ("What is
-    my name?") does not show why an answer missed."""
-    if not turns:
-        return ""
-    items = "".join(f"<li>{html.escape(turn)}</li>" for turn in turns)
-    return f"<details><summary>asked after ({len(turns)})</summary><ul>{items}</ul></details>"
-
-
-def to_html(
-    analysis: Analysis,
-    title: str = "Error analysis",
-    summary: dict | None = None,
-    asked: str = "",
-    intervals: dict | None = None,
-) -> str:
-    """The same content as the Markdown report, as a page that opens offline in any browser."""
-    esc = html.escape
-    body = [f"<h1>{esc(title)}</h1>", f"<p>{esc(headline(analysis, asked))}</p>"]
-    if summary:  # the page showed the categories without the scores they explain
-        header, *rows = summary_rows(summary, intervals or {})
-        body.append(
-            "<table><tr>"
-            + "".join(f"<th>{esc(h)}</th>" for h in header)
-            + "</tr>"
-            + "".join(
-                "<tr>" + "".join(f"<td>{esc(cell)}</td>" for cell in row) + "</tr>" for row in rows
-            )
-            + "</table>"
-        )
-    body.append(bar_chart(analysis.counts))
-    if taught := taught_or_not(analysis.rows):
-        body.append(f"<p>{esc(taught).replace('**', '')}</p>")
-    for category in analysis.counts:
-        body.append(
-            f"<h2>{esc(category)} ({analysis.counts[category]})</h2><p>{esc(DESCRIPTIONS[category])}</p>"
-        )
-        body.append(
-            "<table><tr><th>question</th><th>reference</th><th>answer</th><th>why</th>"
-            "<th>closest training (fix or add data here)</th></tr>"
-        )
-        for ex in examples_of(analysis, category):
-            closest = "".join(
-                f"<li><code>{esc(s['source'])}</code> {esc(_asked(s['question'], 150))} → "
-                f"{esc(_short(s['answer'], 150))}</li>"
-                for s in ex["closest"]
-            )
-            if not ex["closest"] and analysis.training_known:
-                closest = f"<li>{esc(NO_CLOSEST)}</li>"
-            cells = [
-                esc(cut(ex[k], 300))
-                for k, cut in zip(("question", "reference", "answer", "reason"), SHOWN)
-            ]
-            if ex.get("source"):  # the test row, as in the Markdown report
-                cells[0] = f"<code>{esc(ex['source'])}</code> {cells[0]}"
-            cells[0] += asked_after_html(ex.get("asked_after") or [])
-            body.append(
-                "<tr>"
-                + "".join(f"<td>{cell}</td>" for cell in cells)
-                + f"<td><ul>{closest}</ul></td></tr>"
-            )
-        body.append("</table>")
-    if misses := fact_misses(analysis.rows, analysis.closest, analysis.training_known):
-        title_of, items = misses
-        body.append(f"<h2>{esc(title_of)}</h2><ul>")
-        body += [f"<li>{_code(esc(item))}</li>" for item in items]
-        body.append("</ul>")
-    style = (
-        "body{font-family:sans-serif;max-width:60em;margin:2em auto}table{border-collapse:collapse}"
-        "td,th{border:1px solid #ccc;padding:4px;vertical-align:top;font-size:13px}"
-    )
-    return (
-        f"<!doctype html><html><head><meta charset='utf-8'><title>{esc(title)}</title>"
-        f"<style>{style}</style></head><body>{''.join(body)}</body></html>\n"
-    )
-
-
 def write_reports(
     analysis: Analysis,
     out_dir: Path,
@@ -255,10 +157,11 @@ def write_reports(
     asked: str = "",
     intervals: dict | None = None,
 ) -> tuple[Path, Path]:
-    """errors.md and errors.html in out_dir; `asked` says how the questions were asked."""
+    """errors.md and errors.html, the page it renders to, in out_dir; `asked` says how the
+    questions were asked."""
     out_dir.mkdir(parents=True, exist_ok=True)
     md, page = out_dir / "errors.md", out_dir / "errors.html"
-    md.write_text(to_markdown(analysis, summary, asked, intervals), encoding="utf-8")
-    page_text = to_html(analysis, summary=summary, asked=asked, intervals=intervals)
-    page.write_text(page_text, encoding="utf-8")
+    text = to_markdown(analysis, summary, asked, intervals)
+    md.write_text(text, encoding="utf-8")
+    page.write_text(markdown_page(text, "Error analysis"), encoding="utf-8")
     return md, page

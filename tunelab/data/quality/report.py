@@ -13,6 +13,7 @@ from tunelab.data.load import grouped_rejects
 from tunelab.data.quality.check import question_text
 from tunelab.data.quality.findings import QualityReport
 from tunelab.data.text import one_line
+from tunelab.markdown_page import markdown_page
 
 
 @dataclass
@@ -215,14 +216,7 @@ def to_markdown(report: QualityReport) -> str:
 
 
 def to_html(report: QualityReport) -> str:
-    from markdown_it import MarkdownIt
-
-    body = MarkdownIt("commonmark").enable("table").render(to_markdown(report))
-    style = (
-        "body{font-family:sans-serif;max-width:70em;margin:2em auto}table{border-collapse:collapse}"
-        "td,th{border:1px solid #ccc;padding:.2em .5em;text-align:left}"
-    )
-    return f"<!doctype html><meta charset=utf-8><title>Data quality</title><style>{style}</style>{body}"
+    return markdown_page(to_markdown(report), "Data quality")
 
 
 def save_report(report: QualityReport, path: str | Path) -> None:
