@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from datetime import datetime
 from pathlib import Path
@@ -12,15 +11,11 @@ import pytest
 from typer.testing import CliRunner
 
 from tunelab.cli import app
-from tunelab.data.file_text import DataError
 from tunelab.data.load import load_examples, read_examples
 from tunelab.data.quality.check import check_file, write_clean
 from tunelab.data.quality.findings import QualityConfig
-from tunelab.data.sections import document_text, read_sections
 from tunelab.data.write import split_file, write_jsonl
 from tunelab.errors import TunelabError
-from tunelab.evaluate.bench.tasks import get_task
-from tunelab.evaluate.bench.tasks.base import Doc
 
 TINY = QualityConfig(model="tiny-random")
 
@@ -147,144 +142,6 @@ def test_a_write_that_fails_midway_leaves_no_file_behind(tmp_path):
     assert list(tmp_path.iterdir()) == [out]
 
 
-@pytest.mark.parametrize("name", ["notes.txt", "notes.md"])
-def test_a_byte_order_mark_opening_a_document_is_not_trained_as_text(tmp_path, name):
-    path = tmp_path / name
-    path.write_bytes("\ufeff# Cats\n\nCats purr.\n".encode())
-    assert document_text(path) == "# Cats\n\nCats purr.\n"
-    assert not any("\ufeff" in s.text for s in read_sections(path))
-
-
-@pytest.mark.parametrize("delimiter", [",", ";", "\t", "|"])
-def test_a_csv_is_read_with_the_delimiter_it_uses(tmp_path, delimiter):
-    # Each cell holds the other delimiters, and one its own (quoted), as real files do.
-    rows = [("question", "answer"), ("What is a mark?", "One of , ; | and tabs\t."),
-            (f"Why{delimiter}then?", "It splits cells.")]  # fmt: skip
-    path = tmp_path / "d.csv"
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle, delimiter=delimiter).writerows(rows)
-    examples = load_examples(path)
-    assert [(e.question, e.answer) for e in examples] == rows[1:]
-
-
-def test_a_semicolon_csv_with_one_bad_row_names_that_row(tmp_path):
-    # One unquoted ";" in a value made the delimiter a comma (the rows no longer agreed), and a
-    # good row with a decimal comma was named: "d.csv:2: more fields than the header has".
-    path = tmp_path / "d.csv"
-    path.write_text("question;answer\nWhat is 1,5?;One and a half\nWhere?;Here; there\n")
-    loaded = read_examples(path)
-    assert [(e.question, e.answer) for e in loaded.examples] == [("What is 1,5?", "One and a half")]
-    assert loaded.rejected == [f"{path}:3: more fields than the header has"]
-
-
-def test_a_csv_header_with_spaces_after_its_commas_names_its_columns(tmp_path):
-    path = tmp_path / "d.csv"
-    path.write_text("question, answer\nWhat is space?, A gap.\n", encoding="utf-8")
-    (example,) = load_examples(path)
-    assert (example.question, example.answer) == ("What is space?", "A gap.")
-
-
-@pytest.mark.parametrize("line_end", ["\n", "\r\n"])
-def test_a_jsonl_line_cut_short_is_reported_where_it_ends(tmp_path, line_end):
-    cut = '{"question": "What is it?", "answer": "A thing."'  # no closing brace
-    path = tmp_path / "d.jsonl"
-    path.write_text(json.dumps({"question": "q", "answer": "a"}) + line_end + cut + line_end)
-    (error,) = read_examples(path).rejected
-    assert error == f"{path}:2: not valid JSON (Expecting ',' delimiter, column {len(cut) + 1})"
-
-
-def harness_mc2(labels: list[int], lls: list[float]) -> float:
-    """lm-evaluation-harness's process_results_mc2 as 0.4.13 (mc2 version 3.0) writes it: the
-    probability share of every answer labelled 1."""
-    probs = np.exp(np.array(lls))
-    return float(probs[np.array(labels) == 1].sum() / probs.sum())
-
-
-def test_truthfulqa_mc2_counts_a_true_answer_after_a_false_one_as_the_harness_does():
-    # As items 164 and 607 of mc_task.json: a true answer listed after the first false one. The
-    # harness before mc2 v3.0 counted it as false (0.3 here); 0.4.13 counts it true (0.6).
-    labels = [1, 1, 0, 1, 0]
-    lls = [float(np.log(p)) for p in (0.1, 0.2, 0.15, 0.3, 0.25)]
-    doc = Doc("Q: ?\nA:", ["t1", "t2", "f1", "t3", "f2"], gold=0, labels=labels)
-    acc = get_task("truthfulqa_mc2").score(doc, lls)["acc"]
-    assert acc == pytest.approx(harness_mc2(labels, lls)) == pytest.approx(0.6)
-
-
-def test_truthfulqa_mc2_agrees_with_the_installed_harness():
-    installed = pytest.importorskip("lm_eval.tasks.truthfulqa.utils")
-    labels = [1, 1, 0, 1, 0]
-    lls = [float(np.log(p)) for p in (0.1, 0.2, 0.15, 0.3, 0.25)]
-    doc = Doc("Q: ?\nA:", ["t1", "t2", "f1", "t3", "f2"], gold=0, labels=labels)
-    acc = get_task("truthfulqa_mc2").score(doc, lls)["acc"]
-    theirs = installed.process_results_mc2(
-        {"mc2_targets": {"labels": labels}}, [(x, False) for x in lls]
-    )
-    assert acc == pytest.approx(theirs["acc"])
-
-
-def test_a_saved_dataset_dict_says_which_split_it_read_and_names_them_without_train(
-    tmp_path, capsys
-):
-    import datasets
-
-    rows = {"question": ["Q1?", "Q2?"], "answer": ["A1.", "A2."]}
-    both = datasets.DatasetDict(
-        train=datasets.Dataset.from_dict(rows), test=datasets.Dataset.from_dict(rows)
-    )
-    both.save_to_disk(str(tmp_path / "both"))
-    assert len(load_examples(tmp_path / "both")) == 2
-    said = " ".join(capsys.readouterr().err.split())
-    assert "read its split 'train'; not test" in said and str(tmp_path / "both" / "test") in said
-    assert len(load_examples(tmp_path / "both" / "test")) == 2  # a split is a folder of its own
-    # Without "train", it trained on the first split (validation) without a word.
-    no_train = datasets.DatasetDict(
-        validation=datasets.Dataset.from_dict(rows), test=datasets.Dataset.from_dict(rows)
-    )
-    no_train.save_to_disk(str(tmp_path / "no_train"))
-    with pytest.raises(TunelabError, match="holds the splits validation, test and no 'train'"):
-        load_examples(tmp_path / "no_train")
-
-
-def test_a_quote_never_closed_is_an_error_at_its_row_not_the_rest_of_the_file_in_one_cell(tmp_path):
-    # The lenient reader read rows 3-5 into the first answer and said nothing.
-    path = tmp_path / "d.csv"
-    path.write_text('question,answer\nQ1?,"Unterminated answer\nQ2?,A2\nQ3?,A3\nQ4?,A4\n')
-    with pytest.raises(DataError, match=r"d\.csv:2: a quoted field opens on this line and never"):
-        load_examples(str(path))
-    tsv = tmp_path / "d.tsv"  # after a field the reader reads leniently, as before
-    tsv.write_text(
-        'question\tanswer\nWhat did he say?\t"Hello," he said.\nQ2?\t"5 inches\nQ3?\tA\n'
-    )
-    with pytest.raises(DataError, match=r"d\.tsv:3: a quoted field opens"):
-        load_examples(str(tsv))
-    # Text after a closing quote, a quote inside a field that does not start with one, a quoted
-    # field over two lines: read as the csv module always read them, the file not refused.
-    fine = tmp_path / "ok.csv"
-    fine.write_text(
-        'question,answer\nHow big?,"5"" screen"\nAnd the other?,7" screen\n"What is 2+2" ok,4\n'
-        'Lines?,"one\ntwo"\n'
-    )
-    answers = [e.answer for e in load_examples(str(fine))]
-    assert answers == ['5" screen', '7" screen', "4", "one\ntwo"]
-    # A quote left open that a later row's own quoted cell "closes": two rows became one, its
-    # question holding the next row's, with no word (a walk's CSV scored 11 of its 12 rows).
-    merged = tmp_path / "m.csv"
-    merged.write_text(
-        'question,answer\nQ1?,A1\n"Unterminated,Q2?,A2\nQ3?,"The seed is 42, by default."\nQ4?,A4\n'
-    )
-    with pytest.raises(DataError, match=r"m\.csv:3: a quoted field opens on this line and "
-                       r"closes only on line 4, with more text right after it"):  # fmt: skip
-        load_examples(str(merged))
-
-
-def test_a_short_csv_row_lacks_a_cell_not_a_null(tmp_path):
-    path = tmp_path / "d.csv"
-    path.write_text("question,answer,system\nQ1?,A1\nQ2?\n")
-    data = read_examples(str(path))
-    assert [e.answer for e in data.examples] == ["A1"]  # the system cell it lacks is optional
-    assert data.rejected == [f"{path}:3: field 'answer' is empty"]
-
-
 def test_an_empty_reply_mid_chat_is_a_row_error_naming_its_turn(tmp_path):
     # It was trained as a bare end-of-turn: the model learned to stop at once after that message.
     chat = [
@@ -298,36 +155,6 @@ def test_an_empty_reply_mid_chat_is_a_row_error_naming_its_turn(tmp_path):
     data = read_examples(str(path))
     assert len(data.examples) == 1
     assert data.rejected == [f"{path}:1: messages[1] is an empty assistant turn"]
-
-
-def test_columns_of_no_known_shape_are_not_a_row_to_skip(tmp_path):
-    # "--on-error skip" would skip every row: the fix is the columns' mapping, as it says.
-    path = tmp_path / "d.jsonl"
-    write_jsonl([{"foo": "Q?", "bar": "A"}], path)
-    with pytest.raises(DataError) as refused:
-        load_examples(str(path), on_error="raise")
-    # The setting that works, with the file's own two columns in it.
-    assert "--set data.fields.question=foo --set data.fields.answer=bar" in str(refused.value)
-    assert "on-error" not in str(refused.value) and "on_error" not in str(refused.value)
-
-
-def test_every_row_of_unmapped_columns_is_one_reason_not_one_line_each(tmp_path):
-    # `data check` listed "cannot tell the data shape" 120 times, then diversity 1.000 and empty
-    # tables of no rows.
-    from tunelab.data.quality.check import check_file
-    from tunelab.data.quality.report import sections
-
-    path = tmp_path / "d.jsonl"
-    write_jsonl([{"Query": f"Q{i}?", "Response": "A"} for i in range(30)], path)
-    report = check_file(path)
-    titles = [s.title for s in sections(report)]
-    assert titles == ["Summary", "Warnings", "Rows the loader rejects"]
-    rejects = next(s for s in sections(report) if s.title.startswith("Rows")).rows
-    assert rejects == [[f"{path}:1 and 29 more rows: cannot tell the data shape from columns "
-                        "['Query', 'Response']; expected one of messages, instruction/output, "
-                        "question/answer, prompt/completion, text (map your "
-                        "columns: --set data.fields.question=Query --set "
-                        "data.fields.answer=Response, or data: {fields: ...} in a config file)"]]  # fmt: skip
 
 
 def test_a_column_mapped_to_another_field_moves_and_exact_repeats_are_exact(tmp_path):

@@ -1,6 +1,6 @@
 """A document's sections cut to a token budget (tunelab/data/chunking.py) keep what their lines
 say: here, a list longer than the budget, and a wrapped list item or paragraph, which are cut at
-sentence ends, not line ends. Tables and long words: test_data_generate.py."""
+sentence ends, not line ends. Tables and long words: test_data_generate_reading.py."""
 
 from __future__ import annotations
 

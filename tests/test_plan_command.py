@@ -1,0 +1,176 @@
+"""`tunelab plan` as a user runs it: the parts it prints and whether the run fits, a bad setting
+named, a run folder or a training YAML planned with its own settings unless an option says
+otherwise, the Python API planning as the command does, and train warning before loading a run
+the plan says does not fit."""
+
+from __future__ import annotations
+
+from typer.testing import CliRunner
+
+from tunelab.cli import app
+from tunelab.train.plan.estimate import GIB, estimate
+from tunelab.train.plan.settings import PlanConfig
+
+runner = CliRunner()
+
+
+def test_plan_prints_its_parts_and_whether_the_run_fits():
+    result = runner.invoke(
+        app,
+        [
+            "plan",
+            "Llama-3.1-8B",
+            "--method",
+            "qlora",
+            "--gpu-memory",
+            "80",
+            "--gradient-checkpointing",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    for part in ("weights", "LoRA adapters", "AdamW state", "activations", "loss", "peak"):
+        assert part in result.output
+    assert "fits" in result.output and "does not fit" not in result.output
+    for nonsense in ("0", "-3"):  # -3 printed "does not fit: ... --gpu-memory -3 GiB", exit 0
+        refused = runner.invoke(app, ["plan", "Llama-3.1-70B", "--gpu-memory", nonsense])
+        assert refused.exit_code != 0 and "gpu_memory" in str(refused.exception) + refused.output
+    result = runner.invoke(app, ["plan", "Llama-3.1-70B", "--method", "full", "--gpu-memory", "80"])
+    assert result.exit_code == 0, result.output
+    assert "does not fit" in result.output
+    peak = estimate(PlanConfig(model="Llama-3.1-70B", method="full", gpu_memory=80)).peak
+    assert f"{peak / GIB:.1f} GiB needed" in " ".join(result.output.split())
+
+
+def test_a_bad_setting_is_named():
+    result = runner.invoke(app, ["plan", "--method", "half"])
+    assert result.exit_code != 0
+    assert "method" in str(result.exception) or "method" in result.output
+    # Impossible sizes are refused, not divided by (processes 0) or planned as negative memory.
+    for option, value in (("--processes", "0"), ("--max-length", "-5"), ("--batch-size", "0")):
+        result = runner.invoke(app, ["plan", "smollm2-135m-instruct", option, value])
+        assert result.exit_code != 0 and option[2:].replace("-", "_") in str(result.exception)
+
+
+def full_run(tmp_path, qa_file) -> str:
+    """A run folder trained by full finetuning at batch 3 (the plan's defaults: lora, batch 8)."""
+    from tests.conftest import tiny_run
+
+    run = tiny_run(tmp_path, qa_file.parent)
+    config = run / "config.yaml"
+    config.write_text(config.read_text() + "train: {batch_size: 3, method: full}\n")
+    return str(run)
+
+
+def printed(result) -> str:
+    assert result.exit_code == 0, result.output
+    return " ".join(result.output.split())
+
+
+def test_a_runs_plan_takes_the_runs_settings_unless_an_option_says_otherwise(tmp_path, qa_file):
+    run = full_run(tmp_path, qa_file)
+    plain = printed(runner.invoke(app, ["plan", run]))
+    assert "the settings of" in plain and "with the options given" in plain
+    assert "full, batch 3 x 512 tokens" in plain
+    # The run's method, the batch given.
+    assert "full, batch 5 x 512 tokens" in printed(
+        runner.invoke(app, ["plan", run, "--batch-size", "5"])
+    )
+
+
+def test_an_option_given_at_its_default_value_still_overrides_the_run(tmp_path, qa_file):
+    import tunelab
+
+    run = full_run(tmp_path, qa_file)
+    batch = printed(runner.invoke(app, ["plan", run, "--batch-size", "8"]))  # 8: the default
+    assert "full, batch 8 x 512 tokens" in batch
+    for lora in (["--method", "lora"], ["--set", "method=lora"]):  # lora: the default
+        assert "lora, rank 16, batch 3 x 512 tokens" in printed(
+            runner.invoke(app, ["plan", run, *lora])
+        )
+    planned = tunelab.plan(model=run, method="lora").config
+    assert (planned.method, planned.batch_size) == ("lora", 3)
+
+
+def test_the_python_api_plans_a_run_folder_as_the_command_does(tmp_path, qa_file, monkeypatch):
+    import tunelab
+    from tunelab.train.plan import estimate as plan_module
+
+    run = full_run(tmp_path, qa_file)
+    real, by_command = plan_module.estimate, []
+
+    def recorded(cfg, shape=None):
+        by_command.append(real(cfg, shape))
+        return by_command[-1]
+
+    monkeypatch.setattr(plan_module, "estimate", recorded)
+    printed(runner.invoke(app, ["plan", run, "--batch-size", "5", "--device", "cpu"]))
+    monkeypatch.undo()
+    by_api = tunelab.plan(PlanConfig(model=run, batch_size=5, device="cpu"))
+    assert (by_api.config.method, by_api.config.batch_size) == ("full", 5)
+    assert by_api.config == by_command[0].config and by_api.peak == by_command[0].peak
+    assert tunelab.plan(model=run, batch_size=5, device="cpu").config == by_api.config
+
+
+def test_train_warns_before_loading_when_the_plan_does_not_fit(
+    tmp_path, qa_file, monkeypatch, capsys
+):
+    from tests.conftest import tiny_config
+    from tunelab.train import loop
+    from tunelab.train.plan import fit
+
+    monkeypatch.setattr(fit, "free_ram", lambda: 2**20)  # a machine with 1 MiB free
+    loop.train(tiny_config(tmp_path, qa_file, max_steps=1))
+    printed = " ".join(capsys.readouterr().out.split())
+    assert "warning: the plan needs" in printed and "more than free RAM, 0.0 GiB" in printed
+    assert printed.index("warning: the plan") < printed.index("model tiny-random")
+
+
+def test_no_warning_when_the_model_cannot_be_sized_without_loading_it(tmp_path, qa_file):
+    from tests.conftest import tiny_config
+    from tunelab.train.plan.fit import fit_warning
+
+    config = tiny_config(tmp_path, qa_file)
+    unknown = config.model_copy(update={"model": config.model.model_copy(update={"name": "x/y"})})
+    assert fit_warning(unknown, 1, "cpu") is None
+    assert fit_warning(config, 1, "cpu") is None  # tiny-random fits anywhere
+
+
+def test_the_python_api_plans_a_training_config_or_keywords(tmp_path, qa_file):
+    import tunelab
+    from tests.conftest import tiny_config
+
+    by_name = tunelab.plan(model="Llama-3.2-1B", method="full", device="cuda")
+    assert by_name.peak > by_name.tensors > 16 * 1_235_814_400  # float32 weights, grads, m, v
+    config = tiny_config(tmp_path, qa_file, batch_size=3)
+    assert tunelab.plan(config).config.batch_size == 3
+
+
+def test_max_length_beyond_the_context_and_the_largest_part_are_said():
+    result = runner.invoke(
+        app,
+        ["plan", "SmolLM2-135M", "--device", "cpu", "--batch-size", "1", "--max-length", "9000"],
+    )
+    assert result.exit_code == 0, result.output
+    printed = " ".join(result.output.split())
+    assert "beyond the model's context of 8,192 tokens" in printed
+    assert "largest: activations" in printed
+    plan = estimate(PlanConfig(model="SmolLM2-135M", device="cpu", max_length=8192))
+    assert not [note for note in plan.notes if "context" in note]
+    # On a CPU, how far resident memory runs above the plan, and the setting that keeps it near.
+    assert any("train.return_freed_memory: true" in note for note in plan.notes)
+    assert not estimate(PlanConfig(model="SmolLM2-135M", device="cuda")).notes
+    assert plan.largest().name == "activations"
+
+
+def test_a_training_yaml_is_planned_before_it_has_run(tmp_path):
+    # It was read as a config.json ("not a readable config.json").
+    config = tmp_path / "train.yaml"
+    config.write_text(
+        "name: p\nmodel: {name: SmolLM2-135M}\ndata: {max_length: 256}\n"
+        "train: {method: full, batch_size: 4}\n"
+    )
+    said = printed(runner.invoke(app, ["plan", str(config), "--device", "cpu"]))
+    assert "full, batch 4 x 256 tokens" in said
+    assert "full, batch 2 x 256" in printed(
+        runner.invoke(app, ["plan", str(config), "--device", "cpu", "--batch-size", "2"])
+    )
