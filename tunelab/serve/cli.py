@@ -9,7 +9,12 @@ import typer
 
 from tunelab.options import AllowHost
 from tunelab.reply_limit import DEFAULT_MAX_NEW_TOKENS
-from tunelab.serve.launch import DEFAULT_HOST, DEFAULT_MAX_BODY_MB, DEFAULT_PORT
+from tunelab.serve.launch import (
+    DEFAULT_HOST,
+    DEFAULT_MAX_BATCH,
+    DEFAULT_MAX_BODY_MB,
+    DEFAULT_PORT,
+)
 
 ModelArg = Annotated[
     str, typer.Argument(help="Run folder, embedded default, HF dir, hub id, or a server URL.")
@@ -133,7 +138,7 @@ def serve_command(
     # At least 1: an engine with no rows never takes a request, and every client waits forever.
     max_batch: Annotated[
         int, typer.Option(min=1, help="Requests decoded together, per model.")
-    ] = 8,
+    ] = DEFAULT_MAX_BATCH,
     threads: Annotated[
         int | None,
         typer.Option(help="CPU threads for the model; on a small CPU, one less than the cores."),

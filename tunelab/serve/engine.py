@@ -30,6 +30,7 @@ from tunelab.kernels import decoding_kernels
 from tunelab.models import context_length
 from tunelab.reply_text import ReplyText
 from tunelab.serve import slot_attention
+from tunelab.serve.launch import DEFAULT_MAX_BATCH
 from tunelab.serve.sampling import Sampling, pick_tokens
 from tunelab.serve.slots import SlotCache, Windows
 from tunelab.structured import Reply
@@ -112,7 +113,7 @@ class Engine:
         model: PreTrainedModel,
         tokenizer: PreTrainedTokenizerBase,
         name: str,
-        max_batch: int = 8,
+        max_batch: int = DEFAULT_MAX_BATCH,
         prompt: Prompt | None = None,
         prefill_chunk: int = PREFILL_CHUNK,
     ):
