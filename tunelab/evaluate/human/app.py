@@ -13,6 +13,9 @@ from tunelab.errors import TunelabError
 from tunelab.evaluate.human.arena import Arena
 from tunelab.web import LOCALHOST, LocalHostsOnly
 
+# The judging page's port (`tunelab rate --port`): not `tunelab serve`'s 8000, so both can run.
+DEFAULT_PORT = 8008
+
 
 class VoteIn(BaseModel):
     """A judgement as the page posts it (module level: FastAPI resolves annotations by name)."""
@@ -61,7 +64,10 @@ def create_app(arena: Arena, allowed_hosts: Collection[str] = ()):
 
 
 def rate(
-    arena: Arena, host: str = LOCALHOST, port: int = 8008, allowed_hosts: Collection[str] = ()
+    arena: Arena,
+    host: str = LOCALHOST,
+    port: int = DEFAULT_PORT,
+    allowed_hosts: Collection[str] = (),
 ) -> None:
     """Serve the judging page for `arena` until Ctrl-C (same as `tunelab rate`)."""
     import uvicorn

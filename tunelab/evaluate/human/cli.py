@@ -9,6 +9,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from tunelab.evaluate.human.app import DEFAULT_PORT
+from tunelab.evaluate.human.arena import VOTES_FILE
 from tunelab.evaluate.human.pairing import RateConfig
 from tunelab.options import AllowHost, options
 from tunelab.web import LOCALHOST
@@ -24,11 +26,9 @@ def rate_command(
             help="Answer sets: run, eval or compare folders (each arm), or JSONL files."
         ),
     ],
-    votes: Annotated[
-        str, typer.Option(help="Where judgements are appended.")
-    ] = "ratings/votes.jsonl",
+    votes: Annotated[str, typer.Option(help="Where judgements are appended.")] = VOTES_FILE,
     host: str = LOCALHOST,
-    port: int = 8008,
+    port: int = DEFAULT_PORT,
     allow_host: AllowHost = None,
     results: Annotated[
         bool, typer.Option("--results", help="Print the ratings from the votes so far; no server.")

@@ -23,6 +23,7 @@ from tunelab.data.jsonl_files import read_jsonl
 from tunelab.data.write import append_jsonl
 from tunelab.errors import TunelabError
 from tunelab.evaluate.human.arena import (
+    VOTES_FILE,
     WINNERS,
     judged,
     on_these_answers,
@@ -59,7 +60,7 @@ class JudgeConfig(Section):
     """The model id at the judge's URL (default: the server's first)."""
     api_key: str | None = None
     """The judge server's API key, if it needs one."""
-    votes: str = "ratings/votes.jsonl"
+    votes: str = VOTES_FILE
     """The human votes (`tunelab rate`); the verdicts are written beside them, in judge.jsonl."""
     limit: Limit = None
     """Only the first N questions the answer sets share."""
