@@ -21,6 +21,7 @@ import json
 import re
 from pathlib import Path
 
+from tunelab.evaluate.derive_facts import MOST_FACTS
 from tunelab.evaluate.facts import parse_fact_check, score_facts
 from tunelab.evaluate.facts_file import propose_rows
 from tunelab.evaluate.metrics import token_f1
@@ -54,7 +55,7 @@ def cases(rows: list[dict], answers: list[dict] | None) -> dict[str, list[tuple[
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--run", default="runs/demo", help="a demo run (its demo_answers.jsonl)")
-    parser.add_argument("--most", type=int, default=2)
+    parser.add_argument("--most", type=int, default=MOST_FACTS)
     args = parser.parse_args()
     rows = [json.loads(line) for line in TEST.read_text().splitlines()]
     rows = [r for r in rows if r.get("kind") != "off_topic" and r.get("facts")]

@@ -11,6 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from tunelab.config import DataConfig
+from tunelab.evaluate.derive_facts import MOST_FACTS
 from tunelab.evaluate.suite import EvalConfig
 from tunelab.options import options
 
@@ -162,7 +163,7 @@ def facts_command(
     path: Annotated[str, typer.Argument(help="Test file: question/answer rows of any shape.")],
     output: Annotated[str, typer.Option("-o", "--output", help="JSONL file to write.")],
     config: DataConfig,
-    most: Annotated[int, typer.Option(min=1, help="Facts proposed per row, at most.")] = 2,
+    most: Annotated[int, typer.Option(min=1, help="Facts proposed per row, at most.")] = MOST_FACTS,
     overwrite: Annotated[
         bool, typer.Option("--overwrite", help="Replace OUTPUT if it exists.")
     ] = False,

@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 from tunelab.data.templates import Example
 from tunelab.data.text import common_words
 from tunelab.errors import TunelabError
-from tunelab.evaluate.derive_facts import propose_marked
+from tunelab.evaluate.derive_facts import MOST_FACTS, propose_marked
 from tunelab.evaluate.facts import parse_fact_check, shown_phrase
 from tunelab.evaluate.normalize_numbers import normalize
 from tunelab.evaluate.refusals import OFF_TOPIC
@@ -29,7 +29,7 @@ def vocabulary(answers: list[str]) -> tuple[dict[str, float], frozenset[str]]:
     return rarity, common_words(counts, len(answers))
 
 
-def propose_rows(rows: list[dict[str, Any]], most: int = 2) -> tuple[list[dict], int]:
+def propose_rows(rows: list[dict[str, Any]], most: int = MOST_FACTS) -> tuple[list[dict], int]:
     """The rows with proposed `facts` (and `wrong`) where a row names neither, marked
     `"facts_from": "reference"` (`"reference words"` where they are rare words, no specific
     term); and how many rows got facts."""
@@ -66,7 +66,7 @@ class Proposed(NamedTuple):
 def propose_file(
     path: str | Path,
     output: str | Path,
-    most: int = 2,
+    most: int = MOST_FACTS,
     on_error: str = "raise",
     shape: str = "auto",
     fields: dict[str, str] | None = None,
