@@ -10,7 +10,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from tunelab.config import DEFAULT_MODEL, Shape
+from tunelab.config import DEFAULT_MODEL, DataConfig, Shape
 from tunelab.data.load import Loaded
 from tunelab.data.markers import Markers
 from tunelab.data.quality import dedup, pii
@@ -31,9 +31,9 @@ class QualityConfig(Section):
     template: str | None = None
     """The prompt template the lengths are counted with, as data.template (default: chat, or
     the one the rows' own template markers fit, as `qa` for `### Question:` rows)."""
-    max_length: int = Field(512, ge=1)
+    max_length: int = Field(DataConfig().max_length, ge=1)
     """Rows longer than this many tokens are flagged, as data.max_length."""
-    shape: Shape = "auto"
+    shape: Shape = DataConfig().shape
     """As data.shape: which columns hold what; auto tells by the first row's columns."""
     fields: dict[str, str] = Field(default_factory=dict)
     """As data.fields: rename columns to the shape's names, e.g. {question: prompt_text}."""

@@ -8,42 +8,45 @@ from typing import Literal
 
 from pydantic import Field
 
-from tunelab.config import DEFAULT_MODEL, Config
+from tunelab.config import Config
 from tunelab.errors import TunelabError
 from tunelab.run import Run
 from tunelab.section import Section
 from tunelab.train.plan.shapes import ATTENTION, EMBED, HEAD, MLP
 
 FUSED = {"qkv_proj": ("q_proj", "k_proj", "v_proj"), "gate_up_proj": ("gate_proj", "up_proj")}
+# A plan of no run plans the run `tunelab train` makes by default: its defaults are read off the
+# training config's, so that a default changed there is the plan's too.
+TRAINING_DEFAULTS = Config()
 
 
 class PlanConfig(Section):
     """The settings of `tunelab plan`; `PlanConfig.of(config)` reads them from a training run's."""
 
-    model: str = DEFAULT_MODEL
+    model: str = TRAINING_DEFAULTS.model.name
     """A known model (Llama-3.2-1B, Llama-3.1-8B, Llama-3.1-70B, Qwen2.5-*, SmolLM2-*, the
     embedded default), a Hugging Face folder, a config.json, or a run folder."""
-    method: Literal["full", "lora", "qlora"] = "lora"
+    method: Literal["full", "lora", "qlora"] = TRAINING_DEFAULTS.train.method
     """qlora: LoRA on a base quantized by bitsandbytes (model.quantize)."""
     quantize: Literal["nf4", "int8"] = "nf4"
     """The quantized base of qlora: 4-bit NormalFloat or 8-bit."""
-    dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
+    dtype: Literal["auto", "float32", "bfloat16", "float16"] = TRAINING_DEFAULTS.model.dtype
     """model.dtype. auto: float32 weights (bfloat16 beside a quantized base)."""
-    batch_size: int = Field(8, ge=1)
+    batch_size: int = Field(TRAINING_DEFAULTS.train.batch_size, ge=1)
     """Rows per micro-batch on each process."""
-    max_length: int = Field(512, ge=1)
+    max_length: int = Field(TRAINING_DEFAULTS.data.max_length, ge=1)
     """Tokens per row (packed rows are full)."""
     processes: int = Field(1, ge=1)
     """Processes (GPUs) training together."""
-    parallel: Literal["ddp", "fsdp"] = "ddp"
+    parallel: Literal["ddp", "fsdp"] = TRAINING_DEFAULTS.train.parallel
     """ddp: each process holds everything; fsdp: weights, gradients and AdamW state split N ways."""
-    cpu_offload: bool = False
+    cpu_offload: bool = TRAINING_DEFAULTS.train.cpu_offload
     """fsdp: the shards live in CPU memory."""
-    gradient_checkpointing: bool = False
-    lora_r: int = Field(16, ge=1)
-    lora_dropout: float = Field(0.05, ge=0, lt=1)
-    lora_targets: str | list[str] = "all-linear"
-    packing: bool = True
+    gradient_checkpointing: bool = TRAINING_DEFAULTS.train.gradient_checkpointing
+    lora_r: int = Field(TRAINING_DEFAULTS.train.lora.r, ge=1)
+    lora_dropout: float = Field(TRAINING_DEFAULTS.train.lora.dropout, ge=0, lt=1)
+    lora_targets: str | list[str] = TRAINING_DEFAULTS.train.lora.target_modules
+    packing: bool = TRAINING_DEFAULTS.data.packing
     attention: Literal["sdpa", "flash_attention_2", "flex_attention"] = "sdpa"
     """flash_attention_2 and flex_attention keep k and v unrepeated and build no mask."""
     device: Literal["auto", "cpu", "cuda"] = "auto"
