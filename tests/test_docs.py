@@ -30,7 +30,11 @@ from tunelab.section import flatten
 from tunelab.serve import launch
 from tunelab.serve.cli import serve_command
 from tunelab.serve.logprobs import MAX_LOGPROBS
-from tunelab.serve.server import MAX_PROMPTS
+from tunelab.serve.server import (
+    CHAT_DEFAULT_MAX_TOKENS,
+    COMPLETION_DEFAULT_MAX_TOKENS,
+    MAX_PROMPTS,
+)
 from tunelab.train.cli import runs_command
 from tunelab.train.distributed import COLLECTIVE_TIMEOUT
 
@@ -223,6 +227,10 @@ STATED = [
     ("`--max-body-mb` (default {:g})", launch.DEFAULT_MAX_BODY_MB),
     ("(`--max-batch`, default {};", _default(serve_command, "max_batch")),
     ("a completion takes at most {} prompts", MAX_PROMPTS),
+    ("gets a reply of up to {} tokens", CHAT_DEFAULT_MAX_TOKENS),
+    ("and a completion up to {}, OpenAI's own default", COMPLETION_DEFAULT_MAX_TOKENS),
+    ("{} is twice `tunelab chat`'s {} on purpose", CHAT_DEFAULT_MAX_TOKENS, DEFAULT_MAX_NEW_TOKENS),
+    ("(`tunelab chat URL` sends its {})", DEFAULT_MAX_NEW_TOKENS),
     ("answers `logprobs` (0-{} likeliest tokens", MAX_LOGPROBS),
     ("`tunelab rate` on {}:{}", _default(rate_command, "host"), _default(rate_command, "port")),
     ("fsynced to `{}`", _default(rate_command, "votes")),

@@ -12,6 +12,7 @@ from typing import TypeVar
 import httpx
 
 from tunelab.errors import TunelabError
+from tunelab.reply_limit import DEFAULT_MAX_NEW_TOKENS
 
 T = TypeVar("T")
 
@@ -58,7 +59,7 @@ def complete_chat(
     url: str,
     messages: list[dict[str, str]],
     model: str | None = None,
-    max_tokens: int = 256,
+    max_tokens: int = DEFAULT_MAX_NEW_TOKENS,
     temperature: float = 0.0,
     api_key: str | None = None,
     timeout: float = 300,
@@ -73,7 +74,7 @@ def stream_chat(
     url: str,
     messages: list[dict[str, str]],
     model: str | None = None,
-    max_tokens: int = 256,
+    max_tokens: int = DEFAULT_MAX_NEW_TOKENS,
     temperature: float = 0.0,
     api_key: str | None = None,
     timeout: float = 300,

@@ -36,7 +36,11 @@ from tunelab.serve.tool_calls import history_calls, offered
 from tunelab.web import LocalHostsOnly
 
 log = logging.getLogger(__name__)
-# OpenAI's "up to the context" default would let a small model ramble for minutes.
+# A chat reply's limit when the request names none, or the room its prompt leaves. OpenAI sets no
+# cap short of the context, which would let a small model ramble for minutes; 512, not the 256 of
+# `tunelab chat` (reply_limit), on purpose: a person sees a reply cut short and asks on, where a
+# client written for OpenAI sends no limit and may not check finish_reason, taking a cut JSON
+# object or answer for whole. (`tunelab chat URL` sends its own 256.)
 CHAT_DEFAULT_MAX_TOKENS = 512
 COMPLETION_DEFAULT_MAX_TOKENS = 16  # OpenAI's documented default for /v1/completions
 # Prompts in one /v1/completions request (each times n <= 16): eval harnesses batch far fewer.
