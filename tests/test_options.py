@@ -3,6 +3,7 @@ rest, and a bad value named as a bad YAML key would be, from the command line or
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 
 import click
@@ -14,10 +15,20 @@ from tests.conftest import tiny_run
 from tunelab.cli import app
 from tunelab.compare.run import CompareConfig
 from tunelab.config import Config, DataConfig
+from tunelab.data.quality.findings import QualityConfig
 from tunelab.errors import TunelabError
+from tunelab.evaluate import derive_facts, facts_file
 from tunelab.evaluate.bench.score import BenchConfig
+from tunelab.evaluate.cli import facts_command
+from tunelab.evaluate.human import app as rate_app
+from tunelab.evaluate.human.cli import rate_command
+from tunelab.evaluate.judge.verdicts import JudgeConfig
 from tunelab.evaluate.suite import EvalConfig
 from tunelab.options import options
+from tunelab.serve import launch
+from tunelab.serve.cli import serve_command
+from tunelab.serve.engine import Engine
+from tunelab.train.plan.settings import PlanConfig
 
 QA = Path(__file__).parent / "fixtures" / "eval" / "qa"
 
@@ -77,3 +88,39 @@ def test_a_commands_config_sets_only_the_settings_its_line_names(monkeypatch):
     assert config_of("--set", "fields.question=prompt").model_fields_set == {"fields"}
     monkeypatch.setenv("SPLIT_SEED", "7")
     assert config_of().model_fields_set == {"seed"} and config_of().seed == 7
+
+
+def _default(function, name: str):
+    return inspect.signature(function).parameters[name].default
+
+
+def test_a_default_the_command_line_and_python_share_is_declared_once():
+    """Each default below is one declaration that every path reads, so changing it there changes
+    the command's, the Python API's and the layer's below alike."""
+    max_batch = {
+        "tunelab serve --max-batch": _default(serve_command, "max_batch"),
+        "tunelab.serve": _default(launch.serve, "max_batch"),
+        "load_engines": _default(launch.load_engines, "max_batch"),
+        "Engine": _default(Engine, "max_batch"),
+    }
+    assert max_batch == dict.fromkeys(max_batch, launch.DEFAULT_MAX_BATCH)
+    # What `tunelab rate` appends to is what `tunelab judge` reads, and writes beside.
+    assert _default(rate_command, "votes") == JudgeConfig().votes
+    assert _default(rate_command, "port") == _default(rate_app.rate, "port")
+    most = {
+        "tunelab data facts --most": _default(facts_command, "most"),
+        "propose_file": _default(facts_file.propose_file, "most"),
+        "propose_rows": _default(facts_file.propose_rows, "most"),
+        "propose": _default(derive_facts.propose, "most"),
+        "propose_marked": _default(derive_facts.propose_marked, "most"),
+    }
+    assert most == dict.fromkeys(most, derive_facts.MOST_FACTS)
+    # `tunelab data check` flags the rows training would truncate, read as training reads them.
+    checked, trained = QualityConfig(), DataConfig()
+    assert (checked.max_length, checked.shape) == (trained.max_length, trained.shape)
+
+
+def test_a_plan_of_no_run_plans_the_run_train_makes_by_default():
+    """`tunelab plan` with no run plans what `tunelab train` would run with no settings: the same
+    method, batch, length, LoRA rank, dropout and targets, packing and parallelism."""
+    assert PlanConfig().model_dump() == PlanConfig.of(Config()).model_dump()
