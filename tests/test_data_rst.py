@@ -72,11 +72,39 @@ def test_directives_read_as_prose_code_and_definitions_without_their_markers(tmp
     assert pairs["How do I install Ferrylog?"] == (
         "Run the installer:\n\n```bash\npip install ferrylog\nferrylog init\n```"
     )
-    assert pairs["What is `retries`?"] == "`retries`: How many times to try before giving up."
+    # A parameter is asked as one of its function: "What is `retries`?" named no function.
+    assert pairs["What is the `retries` parameter of `ship`?"] == (
+        "The `retries` parameter of `ship`: How many times to try before giving up."
+    )
+    assert "What is `retries`?" not in pairs
     said = " ".join([*pairs, *pairs.values()])
     unread = ("::", "versionadded", "linenos", "toctree", ":type", "returns", "description")
     for marker in unread:
         assert marker not in said
+
+
+def test_a_parameter_is_asked_as_one_of_the_class_or_function_it_belongs_to(tmp_path):
+    doc = tmp_path / "api.rst"
+    doc.write_text(
+        "API\n===\n\n.. py:class:: Client(url, timeout=30)\n\n   A connection to a collector.\n\n"
+        "   :param url: The collector's address, with its port.\n"
+        "   :ivar sent: How many bytes went out so far.\n\n"
+        "   .. py:method:: load_model(path)\n\n      Load a model from disk.\n\n"
+        "      :param path: The model's folder or GGUF file.\n\n"
+        "Fields outside any description:\n\n:param path: A path of nothing described here.\n"
+    )
+    pairs = pairs_of(doc)
+    assert pairs["What is the `url` parameter of `Client`?"] == (
+        "The `url` parameter of `Client`: The collector's address, with its port."
+    )
+    assert pairs["What is the `sent` attribute of `Client`?"] == (
+        "The `sent` attribute of `Client`: How many bytes went out so far."
+    )
+    assert pairs["What is the `path` parameter of `load_model`?"] == (
+        "The `path` parameter of `load_model`: The model's folder or GGUF file."
+    )
+    # A parameter of no function named is no question: whose `path` it is, nothing says.
+    assert [q for q in pairs if "`path`" in q] == ["What is the `path` parameter of `load_model`?"]
 
 
 def test_an_rst_document_keeps_its_headings_and_every_line_its_number(tmp_path):
@@ -91,7 +119,7 @@ def test_an_rst_document_keeps_its_headings_and_every_line_its_number(tmp_path):
     ]
     markdown = rst_as_markdown(GUIDE).splitlines()
     lines = GUIDE.splitlines()
-    for said in ("The agent never uploads", "pip install ferrylog", "`path`: The file to ship"):
+    for said in ("The agent never uploads", "pip install ferrylog", "of `ship`: The file to ship"):
         assert said in markdown[next(i for i, line in enumerate(lines) if said[-12:] in line)]
     # A `::` paragraph's code is code, the paragraph's colon kept and the role read as code.
     assert markdown[-4:] == [

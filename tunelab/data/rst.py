@@ -1,9 +1,10 @@
 """reStructuredText read as the Markdown the document readers know, line for line (answers cite
 `file:line`): a note's or warning's text as prose without its marker, `.. code-block::` and
-`::` blocks as fenced code, a parameter's field (`:param path: ...`) or a definition list's
-term as `term: definition`, underlined headings at the levels their order gives; version
-markers, other fields (`:returns:`, a document's `:author:`), images, tables of contents,
-comments and link targets are dropped."""
+`::` blocks as fenced code, a parameter's field (`:param path: ...`) as the definition of the
+parameter of the function or class described ("The `path` parameter of `ship`: ..."), a
+definition list's term as `term: definition`, underlined headings at the levels their order
+gives; version markers, other fields (`:returns:`, a document's `:author:`), images, tables
+of contents, comments and link targets are dropped."""
 
 from __future__ import annotations
 
@@ -31,8 +32,12 @@ DESCRIBED = frozenset(
     """function method class attribute data exception module decorator classmethod
     staticmethod property option cmdoption envvar confval describe object program""".split()
 )
-# Fields naming what a described thing takes: `:param path: ...` is `path`'s definition.
-NAMED_FIELDS = frozenset("param parameter arg argument key keyword var ivar cvar".split())
+# Fields naming what a described thing takes, by the kind of thing each names: `:param path:
+# ...` defines the `path` parameter of the function described, `:ivar size:` an attribute.
+NAMED_FIELDS = {
+    **dict.fromkeys("param parameter arg argument key keyword".split(), "parameter"),
+    **dict.fromkeys("var ivar cvar".split(), "attribute"),
+}
 # Roles whose text is a word of the sentence, not code: :ref:`the guide <guide>` -> "the guide".
 TEXT_ROLES = frozenset("ref doc term abbr emphasis strong numref download pep rfc sub sup".split())
 ROLE = re.compile(r":(?:[\w-]+:)?(?P<role>[\w-]+):`(?P<text>[^`]+)`")
@@ -65,7 +70,9 @@ def _dedented(lines: list[str]) -> list[str]:
     return [line[cut:] for line in lines]
 
 
-def _converted(lines: list[str]) -> list[str]:
+def _converted(lines: list[str], owner: str = "") -> list[str]:
+    """The lines as Markdown; `owner` is the function or class a directive around them
+    describes, which their parameters' fields name."""
     out: list[str] = []
     i = 0
     while i < len(lines):
@@ -88,7 +95,7 @@ def _converted(lines: list[str]) -> list[str]:
             i = end
         elif field := FIELD.match(line):
             end = _body_end(lines, i, len(field["indent"]))
-            out += _field(field["name"], field["body"] or "", lines[i + 1 : end])
+            out += _field(field["name"], field["body"] or "", lines[i + 1 : end], owner)
             i = end
         elif _term(lines, i):
             end = _body_end(lines, i, _indent(line))
@@ -112,7 +119,9 @@ def _directive(name: str, arg: str, body: list[str]) -> list[str]:
     if name in CODE:
         return _fenced(arg, ["", *[""] * options, *content])
     if name in ADMONITIONS | TITLED | DESCRIBED:
-        said = _converted(content)
+        # "ship(path, retries=3)" describes `ship`, whose parameters its fields name.
+        described = re.match(r"[\w.]+", arg) if name in DESCRIBED else None
+        said = _converted(content, described[0] if described else "")
         opening = [arg if name in ADMONITIONS else "", *[""] * options]
         if name in DESCRIBED and arg:
             first = next((i for i, line in enumerate(said) if line.strip()), None)
@@ -140,14 +149,20 @@ def _literal_follows(lines: list[str], i: int) -> bool:
     return j > i + 1 and j < len(lines) and _indent(lines[j]) > _indent(lines[i])
 
 
-def _field(name: str, body: str, more: list[str]) -> list[str]:
-    """A field's lines: a parameter's as its definition ("`path`: The file to ship."); any
-    other field (`:returns:`, `:type x:`, a document's `:author:` or `:title:`) says nothing
-    alone ("What is title?" was asked), and is dropped."""
+def _field(name: str, body: str, more: list[str], owner: str) -> list[str]:
+    """A field's lines: a parameter's as its definition, named with what it is a parameter of
+    ("The `path` parameter of `ship`: The file to ship."; "What is `path`?" asked of a name
+    every function may have); any other field (`:returns:`, `:type x:`, a document's `:author:`
+    or `:title:`) says nothing alone ("What is title?" was asked), and is dropped. A parameter
+    of nothing described is said as one ("Parameter `path`: ..."), which no definition reads."""
     words = name.split()
-    if words[0].lower() not in NAMED_FIELDS or len(words) < 2 or not body.strip():
+    kind = NAMED_FIELDS.get(words[0].lower())
+    if kind is None or len(words) < 2 or not body.strip():
         return [""] * (1 + len(more))
-    return [f"`{words[-1]}`: {_inline(body)}", *[_inline(line) for line in _dedented(more)]]
+    named = (
+        f"The `{words[-1]}` {kind} of `{owner}`" if owner else f"{kind.capitalize()} `{words[-1]}`"
+    )
+    return [f"{named}: {_inline(body)}", *[_inline(line) for line in _dedented(more)]]
 
 
 def _term(lines: list[str], i: int) -> bool:

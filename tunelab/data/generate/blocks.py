@@ -8,9 +8,12 @@ from dataclasses import dataclass
 
 from tunelab.data.sections import LIST_ITEM, fenced_parts
 
+# A parameter named with what it is one of, as rst.py writes a `:param path:` field.
+PARAMETER = r"The `[^`]{1,40}` (?:parameter|attribute) of `[^`]{1,60}`"
 # `term`: ..., **Term**: ..., Term: ... (a plain term never starts inside a code span).
 DEFINITION = re.compile(
-    r"^\s*(?:[-*]\s+)?(`[^`]{1,40}`|\*\*[^*]{1,40}\*\*|[A-Za-z][\w .()/-]{0,40}?)\s*:\s+(\S.{8,})$"
+    rf"^\s*(?:[-*]\s+)?({PARAMETER}|`[^`]{{1,40}}`|\*\*[^*]{{1,40}}\*\*|[A-Za-z][\w .()/-]{{0,40}}?)"
+    r"\s*:\s+(\S.{8,})$"
 )
 # A table row as the HTML reader writes it ("timeout | 30"): cells, no sentence.
 TABLE_ROW = re.compile(r"^[^.!?|]{1,60}(?: \| [^.!?|]{0,60})+$")
