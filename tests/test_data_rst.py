@@ -128,3 +128,68 @@ def test_an_rst_document_keeps_its_headings_and_every_line_its_number(tmp_path):
         "ferrylog check --collector",
         "```",
     ]
+
+
+TABLES = """\
+Ferrylog
+========
+
+|pypi| |coverage|
+
+|project| ships log files to a collector.
+
+Settings
+--------
+
++-------------+----------------------+
+| Setting     | Default              |
++=============+======================+
+| retries     | 3, then the file is  |
+|             | skipped              |
++-------------+----------------------+
+| poll_every  | 60 seconds           |
++-------------+----------------------+
+
+Limits
+------
+
+===========  ==========
+Limit        Maximum
+===========  ==========
+file size    20 GB
+line length  64 KB
+===========  ==========
+
+.. |pypi| image:: https://img.shields.io/pypi/v/ferrylog.svg
+.. |coverage| image:: https://img.shields.io/codecov/ferrylog.svg
+.. |project| replace:: Ferrylog
+"""
+
+
+def test_grid_and_simple_tables_are_read_by_their_rows_as_markdown_tables_are(tmp_path):
+    # A grid table's borders and a simple table's rules were lines of prose: no row was asked.
+    doc = tmp_path / "guide.rst"
+    doc.write_text(TABLES)
+    pairs = pairs_of(doc)
+    assert pairs["What is the default retries?"] == (
+        "The default retries is 3, then the file is skipped."
+    )
+    assert pairs["What is the default poll_every?"] == "The default poll_every is 60 seconds."
+    assert pairs["What is the maximum file size?"] == "The maximum file size is 20 GB."
+    assert pairs["What is the maximum line length?"] == "The maximum line length is 64 KB."
+    said = " ".join([*pairs, *pairs.values()])
+    assert "+--" not in said and "===" not in said
+
+
+def test_a_substitution_is_its_text_and_a_badge_is_nothing(tmp_path):
+    # "What is Ferrylog?" was answered "|pypi| |coverage|", and "|project| ships ..." asked
+    # nothing.
+    doc = tmp_path / "guide.rst"
+    doc.write_text(TABLES)
+    pairs = pairs_of(doc)
+    assert pairs["What is Ferrylog?"] == "Ferrylog ships log files to a collector."
+    assert "|" not in " ".join([*pairs, *pairs.values()])
+    # The table's rows stay where a reader finds them: the lines after the table keep theirs.
+    markdown = rst_as_markdown(TABLES).splitlines()
+    assert markdown[5] == "Ferrylog ships log files to a collector."
+    assert markdown[TABLES.splitlines().index("Limits")] == "## Limits"

@@ -2,9 +2,10 @@
 `file:line`): a note's or warning's text as prose without its marker, `.. code-block::` and
 `::` blocks as fenced code, a parameter's field (`:param path: ...`) as the definition of the
 parameter of the function or class described ("The `path` parameter of `ship`: ..."), a
-definition list's term as `term: definition`, underlined headings at the levels their order
-gives; version markers, other fields (`:returns:`, a document's `:author:`), images, tables
-of contents, comments and link targets are dropped."""
+definition list's term as `term: definition`, grid and simple tables as Markdown tables,
+`|name|` substitutions as their text, underlined headings at the levels their order gives;
+version markers, other fields (`:returns:`, a document's `:author:`), images (badges among
+them), tables of contents, comments and link targets are dropped."""
 
 from __future__ import annotations
 
@@ -45,10 +46,47 @@ ROLE = re.compile(r":(?:[\w-]+:)?(?P<role>[\w-]+):`(?P<text>[^`]+)`")
 LINK = re.compile(r"(?<!`)`(?P<text>[^`<]+?)(?:\s*<[^>`]*>)?`__?(?!\w)")
 
 
+# `.. |name| replace:: text`, `.. |logo| image:: logo.png`: what `|name|` in the text stands for.
+SUBSTITUTION = re.compile(r"^\s*\.\.\s+\|(?P<name>[^|]+)\|\s+(?P<kind>[\w:-]+)::\s*(?P<text>.*)$")
+# `|name|`, `|name|_` (linked): its start just after a space or mark, its end just before one.
+REFERENCE = re.compile(r"(?<![\w|])\|(?=\S)(?P<name>[^|\n]*?[^\s|])\|(?:__?)?(?![\w|])")
+
+
 def rst_as_markdown(text: str) -> str:
     """`text` (reStructuredText) as Markdown, each line where it was (a code block's closing
-    fence takes the blank line after it)."""
-    return "\n".join(_headings(_converted(text.splitlines())))
+    fence takes the blank line after it; a table's rows close up at its top)."""
+    lines = text.splitlines()
+    return "\n".join(_headings(_substituted(_converted(lines), _substitutions(lines))))
+
+
+def _substitutions(lines: list[str]) -> dict[str, str]:
+    """Each substitution's text by its name: a `replace::` one's text, and nothing for an
+    image's (a badge), a date's or any other, whose text no sentence reads."""
+    found = {}
+    for i, line in enumerate(lines):
+        if m := SUBSTITUTION.match(line):
+            body = lines[i + 1 : _body_end(lines, i, _indent(line))]
+            said = " ".join([m["text"], *(b.strip() for b in body)]).strip()
+            found[m["name"].strip()] = _inline(said) if m["kind"] == "replace" else ""
+    return found
+
+
+def _substituted(lines: list[str], substitutions: dict[str, str]) -> list[str]:
+    """Prose lines with each `|name|` as its text, or without it (a badge, or a name not
+    defined): "|pypi| |support|" was a heading's answer. Code, fenced or in a span, is kept."""
+    out, fenced = [], False
+    for line in lines:
+        if line.startswith("```"):
+            fenced = not fenced
+        if not fenced and "|" in line:
+            parts = re.split(r"(`+[^`]*`+)", line)  # odd parts are code spans
+            said = "".join(
+                part if n % 2 else REFERENCE.sub(lambda m: substitutions.get(m["name"], ""), part)
+                for n, part in enumerate(parts)
+            )
+            line = line[: _indent(line)] + said.strip() if said.strip() else ""
+        out.append(line)
+    return out
 
 
 def _indent(line: str) -> int:
@@ -82,6 +120,10 @@ def _converted(lines: list[str], owner: str = "") -> list[str]:
             name = directive["name"].lower().rsplit(":", 1)[-1]
             out += _directive(name, directive["arg"] or "", lines[i + 1 : end])
             i = end
+        elif GRID_BORDER.match(line) or SIMPLE_RULE.match(line):
+            end = _table_end(lines, i)
+            out += _table(lines[i:end]) if end > i else [""]  # a rule alone says nothing
+            i = max(end, i + 1)
         elif EXPLICIT.match(line):
             end = _body_end(lines, i, _indent(line))
             out += [""] * (end - i)
@@ -108,6 +150,65 @@ def _converted(lines: list[str], owner: str = "") -> list[str]:
             out.append(_inline(re.sub(r"^(\s*)#\.(?=\s)", r"\g<1>1.", line)))
             i += 1
     return out
+
+
+# A grid table's border ("+-----+----+", "+=====+" under its header) and a simple table's rule
+# ("=====  ======": a column's width each).
+GRID_BORDER = re.compile(r"^\s*\+(?:[-=]+\+)+\s*$")
+SIMPLE_RULE = re.compile(r"^\s*=+(?: +=+)+\s*$")
+
+
+def _table_end(lines: list[str], i: int) -> int:
+    """The index past a table opening at lines[i]: a grid table's lines run while they are its
+    borders and rows; a simple table's to its last rule, the one a blank line (or the end)
+    follows. i itself when no table opens there."""
+    if GRID_BORDER.match(lines[i]):
+        end = i + 1
+        while end < len(lines) and lines[end].strip()[:1] in ("+", "|"):
+            end += 1
+        return end if GRID_BORDER.match(lines[end - 1]) else i
+    for end in range(i + 2, len(lines)):
+        if not lines[end].strip():
+            break
+        if SIMPLE_RULE.match(lines[end]) and (end + 1 == len(lines) or not lines[end + 1].strip()):
+            return end + 1
+    return i
+
+
+def _table(lines: list[str]) -> list[str]:
+    """A grid or simple table as a Markdown one (its header, the rule, a line per row, as
+    tables are read), in as many lines: a row wrapped over several lines is one, and the lines
+    its rows no longer need are blank after it. A table with no header rule is headed by its
+    first row."""
+    rule = lines[0].strip()
+    cuts = [m.start() for m in re.finditer(r"[+]" if rule[0] == "+" else r"(?<!=)=", rule)]
+    indent = _indent(lines[0])
+    rows: list[list[str]] = []
+    header = 0  # how many rows head the table
+    wrapped = False  # a grid row's next line goes on with its cells
+    for line in lines[1:-1]:
+        text = line[indent:]
+        if GRID_BORDER.match(line) or SIMPLE_RULE.match(line):
+            header = header or (len(rows) if "=" in line else 0)
+            wrapped = False
+            continue
+        if rule[0] == "+":  # a cell between its borders
+            cells = [text[a + 1 : b].strip() for a, b in zip(cuts, cuts[1:])]
+        else:  # a simple table's last cell runs to the line's end
+            cells = [text[a:b].strip() for a, b in zip(cuts, [*cuts[1:], len(text)])]
+        # A simple table's row whose first cell is blank goes on with the row above.
+        if rows and (wrapped or (rule[0] == "=" and not cells[0])):
+            rows[-1] = [f"{a} {b}".strip() for a, b in zip(rows[-1], cells)]
+        else:
+            rows.append(cells)
+        wrapped = rule[0] == "+"
+    if not rows:
+        return [""] * len(lines)
+    header = header or 1
+    head = [" ".join(cells).strip() for cells in zip(*rows[:header])]
+    table = [head, ["---"] * len(head), *rows[header:]]
+    markdown = ["| " + " | ".join(_inline(cell) for cell in row) + " |" for row in table]
+    return ["", *markdown, *[""] * (len(lines) - 1 - len(markdown))]
 
 
 def _directive(name: str, arg: str, body: list[str]) -> list[str]:
