@@ -290,3 +290,57 @@ def test_a_verb_whose_object_is_so_is_asked_nothing():
     # generate` say so?": what it says, only the sentence before it says.
     assert sentence_question("`data generate` says so when it is done.") is None
     assert sentence_question("The agent pads rows so that they fit.") == "What does the agent pad?"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "question"),
+    [
+        # A plural subject's verb before an adverb or a plural noun asked nothing.
+        ("The checkpoints keep only the last three steps.", "What do the checkpoints keep?"),
+        ("The servers accept requests on port 8000.", "What do the servers accept?"),
+        ("Workers process files in parallel.", "What do workers process?"),
+        # A participle of a verb no list holds ("rotated", "compressed", "archived").
+        ("The logs are rotated every week.", "How often are the logs rotated?"),
+        ("The logs are compressed with gzip.", "How are the logs compressed?"),
+        ("Old runs are archived after 30 days.", "When are old runs archived?"),
+        ("The tokeniser API is documented in `tiktoken/core.py`.",
+         "Where is the tokeniser API documented?"),
+    ],
+)  # fmt: skip
+def test_a_plural_subject_and_a_verb_no_list_holds_are_asked(sentence, question):
+    assert sentence_question(sentence) == question
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # Each was asked garbled: "What does the answers vary between run?", "What does the
+        # adapters contain only the LoRA weight?" (the last word read as a verb), or would be
+        # by the rules above: "What do `execution_provider` accepts short?", "What do Windows
+        # code?", "How is make sure `None` converted?", "How are a couple of them affected?".
+        "The answers vary between runs.",
+        "`execution_provider` accepts short aliases for the providers.",
+        "Portalocker provides file locks for Python on Linux.",
+        "An empty or absent declaration selects no imports.",
+        "Windows code pages (Windows-1250 through Windows-1258)",
+        "Make sure `None` is converted as `NoneType` in Python 3.14.",
+        "A couple of them are affected by the fact that libxml2 has no protection.",
+    ],
+)
+def test_a_plural_or_a_verb_read_wrongly_asks_nothing_garbled(sentence):
+    asked = sentence_question(sentence)
+    assert asked in (None, "What does `execution_provider` accept?"), asked
+
+
+def test_a_plural_subject_s_last_word_is_never_read_as_a_verb_with_nothing_after_it():
+    assert sentence_question("The adapters contain only the LoRA weights.") == (
+        "What do the adapters contain?"
+    )
+    # Nor a singular subject's verb before its object as a plural noun ("What do the Redis
+    # guide?"), nor "this" as a plural.
+    assert (
+        sentence_question("The Redis guide covers the locks.") == "What does the Redis guide cover?"
+    )
+    assert sentence_question("The documentation for this project covers its security.") == (
+        "What does the documentation for this project cover?"
+    )

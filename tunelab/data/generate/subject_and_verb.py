@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from tunelab.data.generate.capitals import NAMES_THAT_ARE_WORDS
 from tunelab.data.generate.heading_grammar import NOT_VERBS
 from tunelab.data.generate.word_classes import (
     ADVERBS,
@@ -19,6 +20,7 @@ from tunelab.data.generate.word_classes import (
     VERBS,
     english,
     has_past,
+    opens_an_object,
     singular,
     third_person,
 )
@@ -94,6 +96,15 @@ def named(subject: str) -> bool:
     return lowered in DETERMINERS | POSSESSIVES | {"my"} or first[:1] == "`" or named
 
 
+def noun_phrase(subject: str) -> bool:
+    """Whether a subject is surely a noun phrase: `named`, one word, or opened by a word that is
+    no verb or adverb ("Old runs", "Identity settings"); not "Make sure `None`" (a step) or
+    "Merely `x`"."""
+    first = subject.split()[0].lower()
+    plain = not (first in VERBS or has_past(first) or first.endswith("ly"))
+    return named(subject) or " " not in subject or plain
+
+
 def plain_words(word: str) -> bool:
     """Whether a word is ordinary English, each part of it if hyphenated ("Built-ins",
     "Metric-only"), not a name ("Ferrylog", "ARC-Easy") or code."""
@@ -117,12 +128,16 @@ def before_its_noun(after: str) -> bool:
 JOINING = frozenset("like unlike than per via plus minus versus".split())
 
 
-def bare_verb(word: str, subject: str, rest: str) -> bool:
+def bare_verb(word: str, subject: str, rest: str, noun_object: bool = False) -> bool:
     """Whether `word` is the bare verb of a plural subject ("The logprobs score the tokens",
     "`/leaderboard` and `/api/ratings` name the models"): a listed verb, or an English word with
     a past tense, before its object. A plural then a noun ("The runs folder holds ...") has no
     object after that noun; a longer subject opening with a verb is a step, and one
-    opening with a preposition is no noun phrase ("Between 2 and 4 workers share ...")."""
+    opening with a preposition is no noun phrase ("Between 2 and 4 workers share ...").
+    `noun_object`: a plural noun may open the object ("The servers accept requests") of a
+    subject that is surely a plural noun phrase (one word, or opened by a plural determiner);
+    not where `word` decides whether the word before it is a verb ("`tqdm` accepts short
+    aliases")."""
     words = [w.lower() for w in subject.split()]
     plural = "and" in words or (re.fullmatch(r"[a-z]{3,}s", words[-1]) and not singular(subject))
     # A verb naming a kind opens a noun phrase ("Test runs", "Log files"); before more words
@@ -132,7 +147,8 @@ def bare_verb(word: str, subject: str, rest: str) -> bool:
     helps = words[-1][:-1] in TAKES_A_BARE_VERB  # "`tunelab doctor` helps find ..."
     # "Rerun 2026-12-01 after words the answers": an article after a noun opens a second phrase.
     run_on = any(b in ARTICLES and a not in NOT_A_HEAD | {"of"} for a, b in zip(words, words[1:]))
-    if not plural or opens or helps or run_on or words[-1] in NOT_A_HEAD:
+    # "The documentation for this": "this" ends so, and is no plural.
+    if not plural or opens or helps or run_on or words[-1] in NOT_A_HEAD | {"this"}:
         return False
     if (
         not re.fullmatch(r"[a-z]+", word)
@@ -142,5 +158,12 @@ def bare_verb(word: str, subject: str, rest: str) -> bool:
     if word.endswith("s") and not word.endswith("ss"):
         return False  # "runs", "names": a plural noun, or a singular subject's verb
     verb = word in VERBS or (word not in NO_OBJECT and has_past(word))
-    obj = rest.split(" ", 1)[0]
-    return verb and (obj.lower() in OBJECT_OPENERS or obj[:1] in tuple("`0123456789"))
+    # "Windows code pages" is a name's noun phrase, no plural and its verb; "Portalocker
+    # provides file locks" and "An empty declaration selects no imports" have theirs earlier.
+    one_word = len(words) == 1 and subject not in NAMES_THAT_ARE_WORDS
+    nouns = noun_object and (one_word or words[0] in PLURAL_DETERMINERS) and word != "no"
+    return verb and opens_an_object(rest, nouns)
+
+
+# Determiners a plural noun phrase opens with: "The servers", "Your runs", "Two workers".
+PLURAL_DETERMINERS = (DETERMINERS | POSSESSIVES) - {"a", "an", "every", "one", "its", "his", "her"}

@@ -116,11 +116,28 @@ def unlisted_verb(word: str, subject: str, rest: str) -> str | None:
         return None
     if head[:1].isdigit() or not singular(subject):
         return None
-    obj = rest.split(" ", 1)[0]
-    plural_noun = re.fullmatch(r"[a-z]+s", obj) is not None and english(obj)
-    if obj.lower() in OBJECT_OPENERS or obj[:1] in "`0123456789" or plural_noun:
-        return base
-    return None
+    return base if opens_an_object(rest) else None
+
+
+def opens_an_object(rest: str, nouns: bool = True) -> bool:
+    """Whether the words after a verb open its object, past any adverb ("keeps only the last
+    three"): a determiner, code or a number, or (with `nouns`) a plural noun ("accept
+    requests"). No words open none: "... contain only the LoRA weights" read "weights" as a
+    verb whose object, nothing, was asked ("What does the adapters contain only the LoRA
+    weight?")."""
+    words = rest.split()
+    while words and words[0].lower() in ADVERBS:
+        words = words[1:]
+    if not words:
+        return False
+    obj, after = words[0], (words[1:2] or [""])[0].lower()
+    # "... empty score tables are not": a plural before a verb heads the subject, no object;
+    # "... guide covers the locks": a verb's -s form before its own object is no noun.
+    heads = after in AUXILIARIES | VERBS or third_person(after) is not None
+    verb = third_person(obj) is not None and after not in PREPOSITIONS | PLACES | {""}
+    plural = re.fullmatch(r"[a-z]+[^s]s", obj) and english(obj) and not (heads or verb)
+    plural_noun = nouns and plural
+    return obj.lower() in OBJECT_OPENERS or obj[:1] in "`0123456789" or bool(plural_noun)
 
 
 def has_past(word: str) -> bool:
