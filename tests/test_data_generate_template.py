@@ -162,3 +162,33 @@ def test_a_step_done_to_it_is_answered_with_its_purpose_that_says_what_it_is(tmp
         "To pause scoring while keeping registration, stop it."
     )
     assert pairs["How do I change my password?"] == "Run `ferry passwd`."
+
+
+def test_a_library_readme_s_topic_is_spelled_as_the_readme_spells_its_name(tmp_path):
+    # A README with no title heading is about its file's name: "What is fastapi?", "How do I
+    # install fastapi?", "What does rich require?"; the prose spells them "FastAPI", "Rich".
+    readme = tmp_path / "fastapi.md"
+    readme.write_text(
+        '<p align="center"><a href="https://fastapi.tiangolo.com"><img src="logo.png"></a></p>\n\n'
+        "FastAPI framework, high performance, easy to learn, ready for production.\n\n"
+        "## Installation\n\nAdd FastAPI to your project:\n\n```console\n$ uv add fastapi\n```\n\n"
+        "## Requirements\n\nFastAPI requires Python 3.9 or later.\n"
+    )
+    pairs = pairs_of(readme)
+    assert pairs["What is FastAPI?"].startswith("FastAPI framework, high performance")
+    assert pairs["How do I install FastAPI?"].startswith("Add FastAPI to your project:")
+    assert pairs["What does FastAPI require?"] == "FastAPI requires Python 3.9 or later."
+    readme = tmp_path / "rich.md"
+    readme.write_text(
+        "Rich is a Python library for rich text in the terminal.\n\n## Compatibility\n\n"
+        "Rich works with Linux, macOS and Windows. Rich requires Python 3.8 or later.\n"
+    )
+    pairs = pairs_of(readme)
+    assert pairs["What does Rich require?"] == "Rich requires Python 3.8 or later."
+    assert pairs["What does Rich work with?"] == "Rich works with Linux, macOS and Windows."
+    # A name the prose writes in lower case stays so.
+    readme = tmp_path / "requests.md"
+    readme.write_text(
+        "## Installation\n\nInstall requests with pip:\n\n```\npip install requests\n```\n"
+    )
+    assert "How do I install requests?" in pairs_of(readme)

@@ -19,6 +19,7 @@ class Chunk:
     text: str
     line: int
     part: int = 0  # 0 for a section's first chunk; later parts continue the same section
+    title: str = ""  # the document's name, as its text spells it (sections.document_name)
 
     @property
     def location(self) -> str:
@@ -41,7 +42,17 @@ def chunk_document(path: Path, max_tokens: int = 400) -> list[Chunk]:
     chunks: list[Chunk] = []
     for section in read_sections(path):
         for part, text in enumerate(split_text(section.text, max_tokens)):
-            chunks.append(Chunk(str(path), len(chunks), section.headings, text, section.line, part))
+            chunks.append(
+                Chunk(
+                    str(path),
+                    len(chunks),
+                    section.headings,
+                    text,
+                    section.line,
+                    part,
+                    section.title,
+                )
+            )
     return chunks
 
 

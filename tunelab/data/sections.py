@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +24,7 @@ class Section:
     headings: list[str]  # from the top heading down to this section's own
     text: str
     line: int  # 1-based line of the heading in the (converted, for HTML) text; page for PDFs
+    title: str = ""  # the document's name (`document_name`), for what its headings leave unnamed
 
 
 def find_documents(paths: list[str | Path]) -> list[Path]:
@@ -71,7 +73,22 @@ def read_sections(path: Path) -> list[Section]:
         text = rst_as_markdown(text)
     if suffix == ".txt" and not any(ATX.match(line) for line in text.splitlines()):
         text = plain_headings(text)
-    return markdown_sections(text, title=path.stem)
+    return markdown_sections(text, title=document_name(path.stem, text))
+
+
+# What a name is not spelled as prose spells it in: code spans, links' and images' targets, web
+# addresses and HTML tags ("fastapi.tiangolo.com", "`pip install fastapi`").
+NOT_PROSE = re.compile(r"`[^`\n]*`|\]\([^)]*\)|<[^>]*>|\b[a-z]+://\S+")
+
+
+def document_name(stem: str, text: str) -> str:
+    """A document's name from its file's, spelled as its prose spells it most: "fastapi.md" is
+    about "FastAPI", "httpx.md" about "HTTPX" ("What is fastapi?" was asked); the file's own
+    name where the prose never writes it (code does not count: `import fastapi`)."""
+    prose = NOT_PROSE.sub(" ", "".join(part for code, part in fenced_parts(text) if not code))
+    words = r"[-_ ]".join(map(re.escape, re.split(r"[-_ ]", stem)))  # "more_itertools"
+    spelled = re.findall(rf"(?<![\w./@-]){words}(?![\w/@-]|\.\w)", prose, re.IGNORECASE)
+    return Counter(spelled).most_common(1)[0][0] if spelled else stem
 
 
 # What a Markdown file holds that its readers never see: YAML front matter ("title: Sync
@@ -173,7 +190,7 @@ def markdown_sections(text: str, title: str = "") -> list[Section]:
     def close() -> None:
         content = "\n".join(body).strip()
         if content:
-            sections.append(Section([h for _, h in stack] or [title], content, start))
+            sections.append(Section([h for _, h in stack] or [title], content, start, title))
         body.clear()
 
     while i < len(lines):
@@ -304,11 +321,13 @@ def _pdf_pages(path: Path) -> list[str]:
 
 def _pdf_sections(path: Path) -> list[Section]:
     sections = []
-    for number, text in enumerate(_pdf_pages(path), 1):
+    pages = _pdf_pages(path)
+    title = document_name(path.stem, "\n".join(pages))
+    for number, text in enumerate(pages, 1):
         first, _, rest = text.strip().partition("\n")
         # A short first line without a full stop reads as the page's heading.
         if rest.strip() and len(first.split()) <= 8 and not first.rstrip().endswith("."):
-            sections.append(Section([path.stem, first.strip()], rest.strip(), number))
+            sections.append(Section([title, first.strip()], rest.strip(), number, title))
         elif text.strip():
-            sections.append(Section([path.stem], text.strip(), number))
+            sections.append(Section([title], text.strip(), number, title))
     return sections

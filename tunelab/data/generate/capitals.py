@@ -13,9 +13,10 @@ EMPHASIS = r"[\[*_]*"
 WORD_END = r"(?![^\W_])"
 
 
-def lower_first(phrase: str, context: str) -> str:
+def lower_first(phrase: str, context: str, topic: str | None = None) -> str:
     """Lower-case the first word for mid-sentence use, unless it is code, an acronym ("LoRA") or
-    a name the text always capitalises ("Tunelab")."""
+    a name the text always capitalises ("Tunelab"), the document's `topic` among them ("Rich
+    requires Python 3.8" in rich's README: "What does Rich require?")."""
     first, _, rest = phrase.partition(" ")
     acronym = first[1:] != first[1:].lower()
     # Written in lower case as a word, not in a link or a file's name ("click.palletsprojects.com").
@@ -27,7 +28,10 @@ def lower_first(phrase: str, context: str) -> str:
     )
     proper = mid_sentence or not english(first) or first in NAMES_THAT_ARE_WORDS
     name = first[:1].isupper() and first in context and not lower_seen and proper
-    if first.startswith("`") or acronym or name:
+    # The document's name as it spells it, unless the prose writes it in lower case as a word
+    # (`typer`, the command, is code: "Typer" stays).
+    topical = first in (topic or "").split() and not _said_lower(first, context)
+    if first.startswith("`") or acronym or name or topical:
         return phrase
     return f"{first.lower()} {rest}".strip()
 
@@ -41,7 +45,7 @@ def lower_title(phrase: str, context: str, topic: str | None = None) -> str:
     words = phrase.split()
     capitalised = [w for w in words if w.lower() not in TITLE_SMALL_WORDS]
     if len(capitalised) < 2 or not all(w[:1].isupper() for w in capitalised):
-        return lower_first(phrase, context)
+        return lower_first(phrase, context, topic)
     ordinary = [w for w in capitalised if len(w) > 1 and w[1:] == w[1:].lower()]
     # "run the Backup Tool", "run the [Backup Tool](...)", "run the **Backup Tool**".
     named = rf"[a-z,;]\s+{EMPHASIS}{re.escape(phrase)}{WORD_END}"
@@ -51,14 +55,17 @@ def lower_title(phrase: str, context: str, topic: str | None = None) -> str:
     # A word of the topic stays as the name writes it, unless the text writes it in lower case
     # as a word ("the first sync" under "Harborline Sync Agent"; "widget.yaml" is a file's name),
     # and unless the whole name is in the phrase ("Use Harborline Sync Agent").
-    said = {
-        w
-        for w in words
-        if re.search(rf"(?<![\w./`-]){re.escape(w.lower())}(?![\w`/-]|\.\w)", context)
-        and (topic or "") not in phrase
-    }
+    said = {w for w in words if _said_lower(w, context) and (topic or "") not in phrase}
     names = NAMES_THAT_ARE_WORDS | (set((topic or "").split()) - said)
     return " ".join(w.lower() if w in ordinary and w not in names else w for w in words)
+
+
+def _said_lower(word: str, context: str) -> bool:
+    """Whether the text writes a word in lower case as a word, not in code, a link or a file's
+    name ("the first sync", not `sync` or "widget.yaml")."""
+    return (
+        re.search(rf"(?<![\w./`-]){re.escape(word.lower())}(?![\w`/-]|\.\w)", context) is not None
+    )
 
 
 TITLE_SMALL_WORDS = frozenset("a an the of and or for to in on at by with from vs".split())

@@ -76,9 +76,10 @@ TIME_UNITS = re.compile(r"^~?\d[\d.,]*\s*(s|ms|seconds?|minutes?|min|hours?|h)\b
 WORD = re.compile(r"`[^`]+`|[\w'./<>-]+")
 
 
-def sentence_question(sentence: str, context: str = "") -> str | None:
+def sentence_question(sentence: str, context: str = "", topic: str = "") -> str | None:
     """The question `sentence` answers, or None when no rule fits it well. `context` (the text
-    around it) tells a name the text always capitalises from a word that starts a sentence."""
+    around it) tells a name the text always capitalises from a word that starts a sentence, as
+    `topic` (the document's name) is."""
     text = " ".join(sentence.split()).rstrip(".!").strip()
     if (
         not text
@@ -159,7 +160,7 @@ def sentence_question(sentence: str, context: str = "") -> str | None:
             subject = subject.rsplit(" ", 1)[0]  # "`tunelab eval` then reports"
         if subject.lower() in ADVERBS:
             return None
-        subject = lower_first(subject, context or text)
+        subject = lower_first(subject, context or text, topic)
         subject = re.sub(r"^[Yy]our\b", "my", subject)  # the reader asks about "my configuration"
         # "The installer asks for a password if the key is missing", "The agent waits for 10
         # seconds": when, or how long, asked below.

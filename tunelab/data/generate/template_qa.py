@@ -7,7 +7,6 @@ do?", and FAQ entries and table rows are pairs as they stand (structured.py)."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from tunelab.data.chunking import Chunk
 from tunelab.data.generate.blocks import blocks_of, clean, split_sentences
@@ -50,8 +49,7 @@ def template_pairs(chunk: Chunk, max_answer_tokens: int = 300) -> list[tuple[str
     pairs: list[tuple[str, str]] = []
     used: set[str] = set()  # sentences already answering a question
     if chunk.part == 0 and chunk.headings:
-        title = Path(chunk.source).stem
-        question = heading_question(chunk.headings, chunk.text, title)
+        question = heading_question(chunk.headings, chunk.text, chunk.title)
         if question and (answer := lead_answer(question, blocks, used)):
             pairs.append((question, answer))
     pairs += [
@@ -88,7 +86,7 @@ def template_pairs(chunk: Chunk, max_answer_tokens: int = 300) -> list[tuple[str
                     continue
                 if commands(stated, bool(block.item)):
                     continue  # "Run `x reload` so the agent reads...": a step, no statement
-                if q := sentence_question(stated, chunk.text):
+                if q := sentence_question(stated, chunk.text, chunk.title):
                     pairs.append((q, _verdict(q, stated)))
     seen: set[str] = set()
     words = max_answer_tokens * 3 // 4  # tokens are approximate: about 3/4 of a word each
