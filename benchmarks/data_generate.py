@@ -111,15 +111,23 @@ def table(results: list[dict]) -> str:
 
 
 def samples(results: list[dict], per_mode: int) -> str:
+    """Sample pairs per mode, each a JSON line in a code block, as the rows hold them: data, which
+    template mode reading the README they are pasted into takes for no FAQ of its own (written as
+    "- Q: ... A: ..." items, they were, and its garbled rewrites trained as pairs)."""
     out = []
     for mode in dict.fromkeys(r["mode"] for r in results):
         rows = [row for r in results if r["mode"] == mode for row in _spread(r["rows"], per_mode)]
         out.append(f"\n**{mode}**\n")
         if not rows:
-            out.append("- (none kept)")
-        for row in _spread(rows, per_mode):
-            answer = " ".join(row["answer"].split())
-            out.append(f"- Q: {row['question']}  \n  A: {answer[:200]}")
+            out.append("(none kept)")
+            continue
+        shown = [
+            {"question": row["question"], "answer": " ".join(row["answer"].split())[:200]}
+            for row in _spread(rows, per_mode)
+        ]
+        out.append(
+            "```jsonl\n" + "\n".join(json.dumps(r, ensure_ascii=False) for r in shown) + "\n```"
+        )
     return "\n".join(out)
 
 

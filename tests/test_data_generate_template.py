@@ -44,12 +44,14 @@ def test_on_the_readme_every_question_is_a_sentence_that_asks_one_thing():
     readme = README.read_text(encoding="utf-8")
     for question, answer in pairs.items():
         assert question.endswith("?") and question[0].isupper(), question
-        if f"Q: {question}" in readme:
-            continue  # an FAQ entry's own question, as the document asks it
         assert not question.startswith(("What is using", "What is the two", "What is them"))
         assert answer.count("\n") <= 20, question  # a code block at most, never a whole section
     assert pairs["What are the two commands?"].startswith("```bash\nmake demo")
     assert "What does `make test-fast` skip?" in pairs
+    # Its sample pairs per mode are data shown as code, no FAQ of its own: "What does...
+    # 134...?", a garbled rewrite it shows, was a pair.
+    assert '"question": "What does... 134...?"' in readme
+    assert "What does... 134...?" not in pairs
 
 
 def test_it_stands_for_the_name_its_paragraph_opened_with_and_a_note_is_its_statement(tmp_path):
@@ -192,3 +194,19 @@ def test_a_library_readme_s_topic_is_spelled_as_the_readme_spells_its_name(tmp_p
         "## Installation\n\nInstall requests with pip:\n\n```\npip install requests\n```\n"
     )
     assert "How do I install requests?" in pairs_of(readme)
+
+
+def test_an_example_pair_shown_as_code_is_data_not_an_faq_entry(tmp_path):
+    # An indented code block's "Q: ... A: ..." was read as an FAQ entry.
+    doc = tmp_path / "format.md"
+    doc.write_text(
+        "# Rows\n\nA fenced row:\n\n```\nQ: How long are logs kept?\nA: 14 days.\n```\n\n"
+        "An indented one:\n\n    Q: How often is the index rebuilt?\n    A: Hourly.\n\n"
+        'A JSON line:\n\n```jsonl\n{"question": "Is it free?", "answer": "Yes."}\n```\n\n'
+        "## FAQ\n\n- Q: Does the agent run on Windows?\n  A: Yes, on Windows 10 or later.\n"
+    )
+    pairs = pairs_of(doc)
+    assert not {"How long are logs kept?", "How often is the index rebuilt?", "Is it free?"} & set(
+        pairs
+    )
+    assert pairs["Does the agent run on Windows?"] == "Yes, on Windows 10 or later."

@@ -30,8 +30,12 @@ SKIP_TERMS = frozenset(
 # An FAQ entry: "Q: How long does it last?" then "A: About 12 hours." on its line or the next,
 # either bold ("**Q:**"), in a list or not; its answer runs to the next entry or a blank line.
 _LABEL = r"^[ \t]*(?:[-*+][ \t]+)?(?:\*\*)?(?:{})(?:\*\*)?[ \t]*[:.][ \t]*(?:\*\*)?[ \t]*"
+# Where an entry's question opens: a list item at any depth, or a line indented less than an
+# indented code block's 4 spaces; a sample pair shown as code is data, not the document's FAQ.
+_NOT_CODE = r"^(?=[ \t]*[-*+][ \t]| {0,3}\S)"
 FAQ = re.compile(
-    _LABEL.format("Q|Question")
+    _NOT_CODE
+    + _LABEL.format("Q|Question")
     + r"(?P<q>[^\n]+?\?)[ \t]*(?:\*\*)?[ \t]*\n?"
     + _LABEL.format("A|Answer").replace("^", "")
     + r"(?P<a>.+?)"
@@ -43,7 +47,7 @@ FAQ = re.compile(
 # An FAQ written as a bold question, its answer on the same or the next lines ("**Is it free?**"
 # then "Yes, for teams of up to 5."), to a blank line or the next bold question.
 BOLD_FAQ = re.compile(
-    r"^[ \t]*(?:[-*+][ \t]+)?\*\*(?P<q>[^*\n]+?\?)\*\*[ \t]*\n?[ \t]*(?P<a>[^\s*].*?)"
+    _NOT_CODE + r"[ \t]*(?:[-*+][ \t]+)?\*\*(?P<q>[^*\n]+?\?)\*\*[ \t]*\n?[ \t]*(?P<a>[^\s*].*?)"
     r"(?=\n[ \t]*\n|\n[ \t]*(?:[-*+][ \t]+)?\*\*[^*\n]+?\?\*\*|\Z)",
     re.M | re.S,
 )
