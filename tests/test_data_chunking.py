@@ -8,6 +8,7 @@ import pytest
 
 from tunelab.data.chunking import chunk_document, split_text
 from tunelab.data.generate.template_qa import template_pairs
+from tunelab.data.sections import fenced_parts
 
 
 def test_a_list_over_the_budget_is_cut_between_its_items_each_on_its_own_line():
@@ -57,3 +58,21 @@ def test_a_wrapped_paragraph_over_the_budget_is_cut_at_sentence_ends_not_line_en
     assert len(pieces) > 1
     assert all(piece.endswith("for a minute.") for piece in pieces)
     assert "\n".join(pieces) == "\n".join([sentence] * 6)  # its lines as written
+
+
+def test_a_code_block_over_the_budget_is_cut_into_pieces_each_still_code(tmp_path):
+    # A piece after the first lost its opening fence: the rest of the block was read as prose,
+    # its sample pairs as the document's FAQ, and the prose after it as code.
+    samples = "\n".join(f"Q: How long is log {i} kept?\nA: {i} days." for i in range(40))
+    doc = tmp_path / "data.md"
+    doc.write_text(
+        f"# Data\n\nSample rows:\n\n```text\n{samples}\n```\n\n"
+        "Exported files take your umask's permissions.\n"
+    )
+    chunks = chunk_document(doc, max_tokens=60)
+    assert len(chunks) > 3
+    prose = [part for c in chunks for code, part in fenced_parts(c.text) if not code]
+    assert not [part for part in prose if "Q: How long" in part]
+    pairs = {q: a for chunk in chunks for q, a in template_pairs(chunk)}
+    assert not [q for q in pairs if q.startswith("How long is log")]
+    assert pairs["What do exported files take?"] == "Exported files take your umask's permissions."

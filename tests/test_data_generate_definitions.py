@@ -21,6 +21,7 @@ from tunelab.data.generate.structured import definition
         "Verdict: no clear winner on these questions.",
         "Tests: tokens no document covers read 0 in memory.",
         "Beside other busy processes: torch's threads spin after each op.",  # "What are beside ...?"
+        "Imports run one way: cli → stages → run → data → config.",  # "What is imports run ...?"
     ],
 )
 def test_a_label_or_a_clause_before_a_colon_is_no_term(line):

@@ -104,10 +104,9 @@ def _cut(para: str, max_tokens: int) -> list[str]:
     lines = para.splitlines()
     if len(lines) > 2 and all(line.lstrip().startswith("|") for line in lines):
         return _cut_table(lines, max_tokens)
-    if FENCE.match(para):  # code and help text keep their lines
-        units, seps = lines, ["\n"] * len(lines)
-    else:
-        seps, units = zip(*_prose_units(para, max_tokens, PROSE_CUTS))
+    if FENCE.match(para):  # code and help text keep their lines, each piece in its fences
+        return _cut_code(lines, max_tokens)
+    seps, units = zip(*_prose_units(para, max_tokens, PROSE_CUTS))
     out, current = [], ""
     for unit, sep in zip(units, seps):
         while count_tokens(unit) > max_tokens:  # one endless sentence: cut by words
@@ -121,6 +120,23 @@ def _cut(para: str, max_tokens: int) -> list[str]:
             joined = unit
         current = joined
     return [*out, current] if current else out
+
+
+def _cut_code(lines: list[str], max_tokens: int) -> list[str]:
+    """A fenced code block over the budget cut between its lines, each piece fenced as the block
+    was: a piece without its opening fence was read as prose, and a sample pair in it as the
+    document's FAQ ("What is ordered_dict?" of a docstring's parameters)."""
+    closed = len(lines) > 1 and FENCE.match(lines[-1]) is not None
+    opening = lines[0]
+    closing = lines[-1] if closed else FENCE.match(opening)[1]  # an unclosed block, closed
+    body = lines[1:-1] if closed else lines[1:]
+    budget = max(max_tokens - count_tokens(f"{opening}\n{closing}"), 1)
+    pieces: list[list[str]] = [[]]
+    for line in body:
+        if pieces[-1] and count_tokens("\n".join([*pieces[-1], line])) > budget:
+            pieces.append([])
+        pieces[-1].append(line)
+    return ["\n".join([opening, *piece, closing]) for piece in pieces]
 
 
 # Where prose over the budget is cut, each tried only on a piece still over it: between a list's

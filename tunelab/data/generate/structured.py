@@ -11,7 +11,7 @@ from tunelab.data.generate.capitals import lower_first
 from tunelab.data.generate.heading_grammar import DETERMINERS, NOT_VERBS, plural
 from tunelab.data.generate.headings import STEP_VERBS, heading_question
 from tunelab.data.generate.questions import LEANING
-from tunelab.data.generate.word_classes import english, has_past, third_person
+from tunelab.data.generate.word_classes import VERBS, english, has_past, third_person
 
 # "X: 8.3 minutes", "Several GPUs: start ...": a measurement or a lead-in, not a definition.
 NOT_DEFINED = re.compile(r"^[~\d]|^\S+(\s\S+){0,5}\s~?\d[\d.]*\s?(s|ms|min|minutes|seconds|%)\b")
@@ -215,8 +215,9 @@ def definition(text: str, context: str) -> tuple[str, str] | None:
         or NOT_DEFINED.search(definition)
         or definition.endswith(":")  # "Spoiler alert: the guide includes:"
         or (len(term) == 1 and term.isalpha())  # "A: `smollm2-135m-instruct` ...": a label
-        # "Training keeps plain weights: they change ...": a clause and its reason, no term
-        or (len(words) > 2 and not term.startswith("`") and any(map(third_person, words[1:])))
+        # "Training keeps plain weights: they change ...", "Imports run one way: cli → ...": a
+        # clause and what it says, no term
+        or (len(words) > 2 and not term.startswith("`") and _clause(words))
         or (not term.startswith("`") and (words[0] in STEP_VERBS or _adjective(words)))
     ):
         return None
@@ -229,6 +230,15 @@ def definition(text: str, context: str) -> tuple[str, str] | None:
         f"What {'are' if are else 'is'} {lower_first(term, rest)}{' for' if purpose else ''}?"
     )
     return question, f"{term}: {definition}"
+
+
+def _clause(words: list[str]) -> bool:
+    """Whether a term's words hold a verb: a listed one's -s form, or its base after a plural
+    ("Imports run")."""
+    return any(
+        third_person(word) or (word in VERBS and re.fullmatch(r"[a-z]+[^s]s", before))
+        for before, word in zip(words, words[1:])
+    )
 
 
 def _adjective(words: list[str]) -> bool:
