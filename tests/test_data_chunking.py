@@ -62,12 +62,13 @@ def test_a_wrapped_paragraph_over_the_budget_is_cut_at_sentence_ends_not_line_en
 
 def test_a_code_block_over_the_budget_is_cut_into_pieces_each_still_code(tmp_path):
     # A piece after the first lost its opening fence: the rest of the block was read as prose,
-    # its sample pairs as the document's FAQ, and the prose after it as code.
+    # its sample pairs as the document's FAQ, and the prose after it (even right after its
+    # closing fence) as code.
     samples = "\n".join(f"Q: How long is log {i} kept?\nA: {i} days." for i in range(40))
     doc = tmp_path / "data.md"
     doc.write_text(
-        f"# Data\n\nSample rows:\n\n```text\n{samples}\n```\n\n"
-        "Exported files take your umask's permissions.\n"
+        f"# Data\n\nSample rows:\n\n```text\n{samples}\n```\n"
+        "Exported files take your umask's permissions.\n\nOld logs are deleted after 30 days.\n"
     )
     chunks = chunk_document(doc, max_tokens=60)
     assert len(chunks) > 3
@@ -76,3 +77,4 @@ def test_a_code_block_over_the_budget_is_cut_into_pieces_each_still_code(tmp_pat
     pairs = {q: a for chunk in chunks for q, a in template_pairs(chunk)}
     assert not [q for q in pairs if q.startswith("How long is log")]
     assert pairs["What do exported files take?"] == "Exported files take your umask's permissions."
+    assert pairs["When are old logs deleted?"] == "Old logs are deleted after 30 days."

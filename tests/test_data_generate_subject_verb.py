@@ -325,6 +325,7 @@ def test_a_plural_subject_and_a_verb_no_list_holds_are_asked(sentence, question)
         "Windows code pages (Windows-1250 through Windows-1258)",
         "Make sure `None` is converted as `NoneType` in Python 3.14.",
         "A couple of them are affected by the fact that libxml2 has no protection.",
+        "Imports run one way: cli → stages → data → config.",  # "What do imports run?"
     ],
 )
 def test_a_plural_or_a_verb_read_wrongly_asks_nothing_garbled(sentence):

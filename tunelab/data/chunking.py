@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from tunelab.data.sections import FENCE, LIST_ITEM, lines_in_code, read_sections
+from tunelab.data.sections import FENCE, LIST_ITEM, fenced_parts, lines_in_code, read_sections
 
 
 @dataclass
@@ -105,7 +105,9 @@ def _cut(para: str, max_tokens: int) -> list[str]:
     if len(lines) > 2 and all(line.lstrip().startswith("|") for line in lines):
         return _cut_table(lines, max_tokens)
     if FENCE.match(para):  # code and help text keep their lines, each piece in its fences
-        return _cut_code(lines, max_tokens)
+        (_, code), *after = fenced_parts(para)  # a line may follow the closing fence
+        rest = "".join(part for _, part in after).strip("\n")
+        return _cut_code(code.splitlines(), max_tokens) + split_text(rest, max_tokens)
     seps, units = zip(*_prose_units(para, max_tokens, PROSE_CUTS))
     out, current = [], ""
     for unit, sep in zip(units, seps):

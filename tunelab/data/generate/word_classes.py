@@ -128,8 +128,8 @@ def opens_an_object(rest: str, nouns: bool = True) -> bool:
     words = rest.split()
     while words and words[0].lower() in ADVERBS:
         words = words[1:]
-    if not words:
-        return False
+    if not words or re.match(r"(?:one|the other|the same|both) ways?\b", " ".join(words).lower()):
+        return False  # "Imports run one way": how they run, no object ("What do imports run?")
     obj, after = words[0], (words[1:2] or [""])[0].lower()
     # "... empty score tables are not": a plural before a verb heads the subject, no object;
     # "... guide covers the locks": a verb's -s form before its own object is no noun.
