@@ -31,14 +31,15 @@ _tokenizers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 class Constraint:
-    """A JSON schema compiled for one tokenizer; `start()` gives each reply its own matcher.
+    """A JSON schema (or a Lark grammar, its JSON parts written by `lark_json`) compiled for one
+    tokenizer; `start()` gives each reply its own matcher.
 
     `compact` allows no whitespace at all (the bound on a reply's length is then the schema's);
     `lenient` ignores keywords llguidance cannot enforce instead of refusing the schema."""
 
     def __init__(
         self,
-        schema: dict,
+        schema: dict | str,
         tokenizer: PreTrainedTokenizerBase,
         vocab_size: int,
         eos_ids: list[int],
@@ -49,17 +50,18 @@ class Constraint:
 
         self.tokenizer = _ll_tokenizer(tokenizer, vocab_size, eos_ids)
         self.vocab_size, self.eos = vocab_size, set(eos_ids)
-        options = {"whitespace_flexible": False} if compact else {}
-        options |= {"whitespace_pattern": BOUNDED_WHITESPACE} if not compact else {}
-        options |= {"lenient": True} if lenient else {}
+        what = "the JSON schema"
         try:
-            self.grammar = llguidance.LLMatcher.grammar_from_json_schema(
-                json.dumps(schema), defaults=options
-            )
+            if isinstance(schema, str):  # a Lark grammar: its JSON parts carry their options
+                what, self.grammar = "the grammar", llguidance.LLMatcher.grammar_from_lark(schema)
+            else:
+                self.grammar = llguidance.LLMatcher.grammar_from_json_schema(
+                    json.dumps(schema), defaults=_options(compact, lenient)
+                )
         except (TypeError, ValueError) as err:
-            raise TunelabError(f"the JSON schema cannot be used: {err}") from None
+            raise TunelabError(f"{what} cannot be used: {err}") from None
         if error := llguidance.LLMatcher.validate_grammar(self.grammar, self.tokenizer):
-            raise TunelabError(f"the JSON schema cannot be used: {error}")
+            raise TunelabError(f"{what} cannot be used: {error}")
         # A closing mark that is one token on its own, for `Reply.mask(..., remaining=...)`.
         eos = sorted(self.eos)[0]
         self.closers = [eos] + _single_tokens(tokenizer, _CLOSERS)
@@ -154,6 +156,18 @@ class Reply:
     def complete(self) -> bool:
         """The reply so far is a whole value of the schema."""
         return self.ended or self.matcher.is_accepting()
+
+
+def lark_json(schema: dict, lenient: bool = False) -> str:
+    """`schema` as a part of a Lark grammar, whitespace bounded as a Constraint bounds it."""
+    return "%json " + json.dumps({**schema, "x-guidance": _options(False, lenient)})
+
+
+def _options(compact: bool, lenient: bool) -> dict:
+    """llguidance's JSON options: no whitespace when `compact`, else BOUNDED_WHITESPACE."""
+    options = {"whitespace_flexible": False} if compact else {}
+    options |= {"whitespace_pattern": BOUNDED_WHITESPACE} if not compact else {}
+    return options | ({"lenient": True} if lenient else {})
 
 
 def _single_tokens(tokenizer: PreTrainedTokenizerBase, marks: tuple[str, ...]) -> list[int]:
