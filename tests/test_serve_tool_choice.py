@@ -1,21 +1,17 @@
-"""`tool_choice` on /v1/chat/completions: "required" and a named function make the reply open a
-call, its opening prefilled after the prompt as the model's own chat template writes one, the
-model writing the rest; "none" reads no call. The served tiny model says a scripted reply (what
-it writes after the opening), except where a random model's own reply is the point."""
+"""`tool_choice` on /v1/chat/completions: "required" and a named function make the reply a call,
+its opening prefilled after the prompt as the model's own chat template writes one and the rest
+decoded under a grammar of that call (its name offered, its arguments of the function's schema;
+tests/test_serve_call_grammar.py has models write it); "none" reads no call. The served tiny model
+says a scripted reply: what it writes after the opening."""
 
 from __future__ import annotations
 
 import json
 
-import openai
 import pytest
 
-from tests.test_data_tool_calls import TOOL_TEMPLATE, WEATHER_TOOL
+from tests.test_data_tool_calls import WEATHER_TOOL
 from tests.test_serve_tool_calls import ASK, served  # noqa: F401  (a module-scoped server)
-from tunelab.random_models import tiny_random, tiny_tokenizer
-from tunelab.serve.engine import Engine
-from tunelab.serve.server import create_app
-from tunelab.web import running
 
 TIME_TOOL = {
     "type": "function",
@@ -38,8 +34,8 @@ def choosing(name: str) -> dict:
 @pytest.mark.parametrize("stream", [False, True])
 def test_a_named_choice_makes_the_reply_call_that_function(served, stream):  # noqa: F811
     client, script, engine = served
-    opening = '<tool_call>\n{"name": "get_time", "arguments": {'
-    script.text = '"city": "Paris"}}\n</tool_call>'  # what the model writes after the opening
+    opening = '<tool_call>\n{"name": "get_time", "arguments":'
+    script.text = ' {"city": "Paris"}}\n</tool_call>'  # what the model writes after the opening
     reply = client.chat.completions.create(
         model="agent",
         messages=ASK,
@@ -62,71 +58,48 @@ def test_a_named_choice_makes_the_reply_call_that_function(served, stream):  # n
 
 def test_required_makes_the_reply_call_a_function_it_names_itself(served):  # noqa: F811
     client, script, _ = served
-    script.text = 'get_weather", "arguments": {"city": "Oslo"}}\n</tool_call>'
+    script.text = ' "get_weather", "arguments": {"city": "Oslo"}}\n</tool_call>'
+    # A response_format shapes a text reply; one made to call follows the call's grammar.
     reply = client.chat.completions.create(
-        model="agent", messages=ASK, tools=TOOLS, tool_choice="required"
+        model="agent",
+        messages=ASK,
+        tools=TOOLS,
+        tool_choice="required",
+        response_format={"type": "json_object"},
     )
     (call,) = reply.choices[0].message.tool_calls
     assert call.function.name == "get_weather"
     assert json.loads(call.function.arguments) == {"city": "Oslo"}
 
 
-def test_a_forced_call_that_does_not_complete_is_text_that_opens_with_it(served, caplog):  # noqa: F811
-    # The model chose the opening's continuation: arguments that are no JSON, or a call to a
-    # function other than the one named, are its text, as an unasked call that breaks is.
+def test_parameters_llguidance_cannot_compile_are_said_in_the_log_not_refused(served, caplog):  # noqa: F811
     client, script, _ = served
-    for choice, text, said in (
-        (choosing("get_time"), "Paris", '<tool_call>\n{"name": "get_time", "arguments": {Paris'),
-        ("required", 'now", "arguments": {}}', '<tool_call>\n{"name": "now", "arguments": {}}'),
-    ):
-        script.text = text
-        reply = client.chat.completions.create(
-            model="agent", messages=ASK, tools=TOOLS, tool_choice=choice
-        )
-        assert reply.choices[0].message.content == said
-        assert reply.choices[0].message.tool_calls is None
-        assert reply.choices[0].finish_reason == "stop"
-    assert "'now', which the request does not offer" in caplog.text
-
-
-def test_a_random_models_reply_starts_with_the_call_it_is_made_to_make():
-    model, _ = tiny_random()
-    tokenizer = tiny_tokenizer()
-    tokenizer.chat_template = TOOL_TEMPLATE
-    content = forced_reply({"agent": Engine(model, tokenizer, name="agent")}, "get_time")
-    # Eight random tokens complete no arguments: the reply is text, the forced opening first.
-    opening = '<tool_call>\n{"name": "get_time", "arguments": {'
-    assert content.startswith(opening) and len(content) > len(opening)
-
-
-@pytest.mark.slow
-def test_the_embedded_models_reply_starts_with_the_call_it_is_made_to_make():
-    # SmolLM2's own template writes no tools; its turns are ChatML, as Hermes' template's are.
-    from tunelab.serve.launch import load_engines
-
-    engines = load_engines(["smollm2-135m-instruct"])
-    engines["smollm2-135m-instruct"].tokenizer.chat_template = TOOL_TEMPLATE
-    # A model never trained on calls does not finish one in eight tokens; it goes on from the
-    # opening its tokenizer read at the prompt's end.
-    assert forced_reply(engines, "get_weather").startswith(
-        '<tool_call>\n{"name": "get_weather", "arguments": {'
+    # An unknown format is left out of the grammar; the call is still made and checked.
+    coded = {"type": "string", "format": "flight-code"}
+    flight = {
+        "type": "function",
+        "function": {
+            "name": "find_flight",
+            "parameters": {"type": "object", "properties": {"code": coded}, "required": ["code"]},
+        },
+    }
+    script.text = ' {"code": "KL1234"}}\n</tool_call>'
+    reply = client.chat.completions.create(
+        model="agent", messages=ASK, tools=[flight], tool_choice=choosing("find_flight")
     )
-
-
-def forced_reply(engines: dict[str, Engine], function: str) -> str:
-    """What the one model of `engines` says made to call `function`: 8 greedy tokens."""
-    (name,) = engines
-    try:
-        with running(create_app(engines)) as base:
-            client = openai.OpenAI(base_url=f"{base}/v1", api_key="unused", max_retries=0)
-            reply = client.chat.completions.create(
-                model=name,
-                messages=ASK,
-                tools=TOOLS,
-                tool_choice=choosing(function),
-                max_tokens=8,
-                temperature=0,
-            )
-    finally:
-        engines[name].close()
-    return reply.choices[0].message.content
+    (call,) = reply.choices[0].message.tool_calls
+    assert json.loads(call.function.arguments) == {"code": "KL1234"}
+    assert "ignoring what llguidance cannot enforce in the parameters of find_flight" in caplog.text
+    # A look-ahead pattern compiles in no grammar: the call is decoded freely after its opening,
+    # and what does not read back as one is the reply's text, the opening first.
+    coded["pattern"] = "^(?!XX)[A-Z]{2}[0-9]+$"
+    script.text = " KL1234"
+    reply = client.chat.completions.create(
+        model="agent", messages=ASK, tools=[flight], tool_choice=choosing("find_flight")
+    )
+    content = reply.choices[0].message.content
+    assert content.startswith('<tool_call>\n{"name": "find_flight", "arguments":')
+    assert content.endswith("KL1234")
+    assert reply.choices[0].message.tool_calls is None
+    assert reply.choices[0].finish_reason == "stop"
+    assert "decoded without a grammar, so it may not read back (find_flight)" in caplog.text

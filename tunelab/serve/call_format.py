@@ -26,18 +26,17 @@ _BETWEEN_CALLS = " \t\r\n,;"
 @dataclass(frozen=True)
 class CallFormat:
     """How a chat template writes a call: its JSON between `opens` and `closes` (Hermes' and
-    Qwen2.5's "<tool_call>" and "</tool_call>"; Llama 3.1's bare JSON: both empty), and how a
-    reply that calls starts, as the template writes it: `to_name` up to the function's name
-    ('<tool_call>\n{"name": "'), `named` into its arguments ('..."arguments": {', the name
-    PROBE_NAME). For a request: the functions it offers, by name, each with its `parameters`
-    schema (None: any call is read), and the `opening` the reply is made to start with
-    (tool_choice), as the template writes it (prefilled after the prompt) and as the reply
-    decodes it (`opened`)."""
+    Qwen2.5's "<tool_call>" and "</tool_call>"; Llama 3.1's bare JSON: both empty), and a whole
+    call as it `writes` one, from the reply's start to its closing (the name PROBE_NAME, the
+    arguments' object at `arguments`: a slice). For a request: the functions it offers, by
+    name, each with its `parameters` schema (None: any call is read), and the `opening` the
+    reply is made to start with (tool_choice), as the template writes it (prefilled after the
+    prompt) and as the reply decodes it (`opened`)."""
 
     opens: str
     closes: str
-    to_name: str = field(default="", compare=False)
-    named: str = field(default="", compare=False)
+    writes: str = field(default="", compare=False)
+    arguments: tuple[int, int] = field(default=(0, 0), compare=False)
     offered: Mapping[str, dict[str, Any]] | None = None
     opening: str = ""
     opened: str = ""
@@ -51,16 +50,28 @@ class CallFormat:
         return replace(self, offered=offered)
 
     def forcing(self, name: str | None, decoded: Callable[[str], str]) -> CallFormat:
-        """This format for a reply made to call: the function `name` (its name prefilled, and
-        no other read), or with None any offered one (the call's opening prefilled). `decoded`
-        is the opening as the engine decodes a reply (no special tokens)."""
+        """This format for a reply made to call: the function `name` (the call up to its
+        arguments prefilled, and no other function read), or with None any offered one (the
+        call up to its name prefilled). The opening ends before the value that follows and the
+        space before it, so the reply's first token is one the model writes there itself (a
+        BPE's ' "' or ' {'). `decoded` is the opening as the engine decodes a reply."""
         if name is None:
-            return replace(self, opening=self.to_name, opened=decoded(self.to_name))
-        # A template that writes the arguments first has no name in `named`: the reply is read
-        # for a call to `name` alone.
-        opening = self.named.replace(PROBE_NAME, json.dumps(name)[1:-1])
+            # Up to the name (its JSON string's quote), or the arguments, whichever comes first.
+            at = self.writes.find(PROBE_NAME, 0, self.arguments[0])
+            at = self.arguments[0] if at < 0 else at - self.writes[:at].endswith('"')
+            opening = self.writes[:at].rstrip()
+            return replace(self, opening=opening, opened=decoded(opening))
+        opening = self.around_arguments(name)[0].rstrip()
         offered = {name: (self.offered or {}).get(name, {})}
         return replace(self, offered=offered, opening=opening, opened=decoded(opening))
+
+    def around_arguments(self, name: str) -> tuple[str, str]:
+        """A call to `name` as the template writes one: the text before its arguments' object
+        and after it, its closing included."""
+        start, end = self.arguments
+        escaped = json.dumps(name)[1:-1]  # the name is written inside a JSON string
+        before, after = self.writes[:start], self.writes[end:]
+        return before.replace(PROBE_NAME, escaped), after.replace(PROBE_NAME, escaped)
 
     def read(self, text: str) -> tuple[str | None, list[dict[str, Any]]]:
         """The text said beside the calls (None when nothing is) and the calls, as OpenAI's.
@@ -135,11 +146,12 @@ def call_format(tokenizer: PreTrainedTokenizerBase) -> CallFormat | None:
             after = after[: after.index(end)]
             break
     opens, closes = (as_decoded(tokenizer, t) for t in (reply[: span[0]], after))
+    # The call as the template writes it, its closing as the engine decodes a reply's.
+    writes = reply[: span[1]] + after[: len(after) - len(after.lstrip())] + closes
     # The probe's arguments object opens at the last "{" before its one argument.
-    arguments = reply.rindex("{", span[0], reply.index(PROBE_ARGUMENT, span[0]))
-    name = reply.find(PROBE_NAME, span[0], arguments)
-    to_name = reply[:name] if name >= 0 else reply[:arguments]
-    return CallFormat(opens, closes, to_name, reply[: arguments + 1])
+    start = reply.rindex("{", span[0], reply.index(PROBE_ARGUMENT, span[0]))
+    end = json.JSONDecoder().raw_decode(reply, start)[1]
+    return CallFormat(opens, closes, writes, (start, end))
 
 
 def _probe_span(reply: str) -> tuple[int, int] | None:

@@ -26,6 +26,7 @@ from tunelab.errors import TunelabError
 from tunelab.next_token import repetition_penalty
 from tunelab.reply_room import fitting_advice
 from tunelab.serve.bodies import ChatBody, CompletionBody, Message, RequestBody
+from tunelab.serve.call_grammar import call_constraint
 from tunelab.serve.engine import Engine
 from tunelab.serve.formats import constraint_for
 from tunelab.serve.launch import DEFAULT_MAX_BODY_MB
@@ -142,7 +143,11 @@ def create_app(
             raise ApiError(400, str(err), param="messages") from None
         limit = body.max_completion_tokens or body.max_tokens
         sampling = _sampling(engine, body, len(prompt), limit, CHAT_DEFAULT_MAX_TOKENS, "messages")
-        sampling.constraint = await run_in_threadpool(constraint_for, engine, body.response_format)
+        if calls is not None and calls.opening:  # a call made to come: no text to shape
+            sampling.constraint = await run_in_threadpool(call_constraint, engine, calls)
+        else:
+            shaped = await run_in_threadpool(constraint_for, engine, body.response_format)
+            sampling.constraint = shaped
         if body.logprobs:
             return await chat_with_logprobs(http, engine, body, prompt, sampling, calls)
         jobs = choice_jobs(body, [prompt])
