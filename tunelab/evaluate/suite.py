@@ -353,27 +353,27 @@ def analyse_result(
     result.analysis = analysis
 
 
-def errors(source: str | Run, data: str | None = None) -> EvalResult:
+def errors(run: str | Run, data: str | None = None) -> EvalResult:
     """The Python API of `tunelab errors`: analyse again the answers the last `evaluate` wrote in a
     run (or an eval folder), with the closest examples of `data` (default: the run's training
     data); rewrites the reports."""
-    run = Run.find(source)
-    out_dir = run.out_dir("eval") if run else Path(source)
+    found = Run.find(run)
+    out_dir = found.out_dir("eval") if found else Path(run)
     rows = read_rows(out_dir / "predictions.jsonl")
     earlier = earlier_summary(out_dir)  # its model's name, not the path given here
-    model = earlier.get("model") or str(source)
+    model = earlier.get("model") or str(run)
     result = EvalResult(model, out_dir, rows, summarize(rows), prompt=asked_before(earlier))
     # An eval folder's run: the one it names, or (a base model's answers beside a run's,
     # <run>/eval/<base>) the run whose eval folder holds it. Without it the reports were
     # rewritten with no training data, silently.
     holder = out_dir.parent.parent if out_dir.parent.name == "eval" else None
-    run = run or Run.find(model) or (Run.find(holder) if holder else None)
-    if not data and run is None:
+    found = found or Run.find(model) or (Run.find(holder) if holder else None)
+    if not data and found is None:
         result.notes.append(
             f"no training data is known for {out_dir}: the reports show no closest training rows "
             "and no fact's count in the training answers (pass --data)"
         )
-    runs = [run] if run else []
-    analyse_result(result, data or (run.config.data.path if run else None), bool(data), runs)
+    runs = [found] if found else []
+    analyse_result(result, data or (found.config.data.path if found else None), bool(data), runs)
     write_outputs(result)
     return result

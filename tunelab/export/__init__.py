@@ -12,14 +12,16 @@ if TYPE_CHECKING:
 
 __all__ = ["export", "export_gguf", "export_merged", "load_merged"]
 _HOMES = {"export_merged": "merged", "load_merged": "merged", "export_gguf": "to_gguf"}
+DEFAULT_GGUF_TYPE = "f16"
+DEFAULT_DTYPE = "float32"
 
 
 def export(
     model: str | Run,
     merged: str | Path | None = None,
     gguf: str | Path | None = None,
-    gguf_type: str = "f16",
-    dtype: str = "float32",
+    gguf_type: str = DEFAULT_GGUF_TYPE,
+    dtype: str = DEFAULT_DTYPE,
     overwrite: bool = False,
     push: str | None = None,
 ) -> dict[str, Path | str]:

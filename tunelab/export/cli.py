@@ -6,6 +6,8 @@ from typing import Annotated
 
 import typer
 
+from tunelab.export import DEFAULT_DTYPE, DEFAULT_GGUF_TYPE
+
 
 def export_command(
     run: Annotated[str, typer.Argument(help="Run folder (a LoRA run is merged) or any model.")],
@@ -15,10 +17,12 @@ def export_command(
     gguf: Annotated[
         str | None, typer.Option(help="Write a GGUF file here (llama.cpp, Ollama).")
     ] = None,
-    gguf_type: Annotated[str, typer.Option(help="GGUF weights: f16, f32 or q8_0.")] = "f16",
+    gguf_type: Annotated[
+        str, typer.Option(help="GGUF weights: f16, f32 or q8_0.")
+    ] = DEFAULT_GGUF_TYPE,
     dtype: Annotated[
         str, typer.Option(help="Merged weights: float32, bfloat16 (half the size) or float16.")
-    ] = "float32",
+    ] = DEFAULT_DTYPE,
     overwrite: Annotated[
         bool,
         typer.Option(
