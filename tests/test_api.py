@@ -3,12 +3,97 @@
 
 from __future__ import annotations
 
+import functools
 import inspect
 
+import click
 import pytest
+import typer
 
 import tunelab
-from tests.conftest import tiny_config
+from tests.conftest import tiny_config, write_jsonl
+from tunelab.cli import app
+from tunelab.evaluate.suite import errors
+from tunelab.generate import generate
+from tunelab.serve.chat import Session
+
+# The commands whose function has another name, and why. A conversation's reply takes the
+# generation settings on to generation.
+CONVERSATION = [tunelab.chat, Session.reply, generate]
+FUNCTIONS = {
+    "eval": [tunelab.evaluate],  # eval is Python's own builtin
+    "errors": [errors],  # tunelab.errors is the module of TunelabError
+    "generate": CONVERSATION,  # tunelab.generate is the module that generates
+    "chat": CONVERSATION,
+}
+# Options Python spells otherwise: train's --set, generate's question.
+SPELLED = {("train", "set_"): "overrides", ("generate", "prompt"): "text"}
+
+
+def _commands(group, path=()):
+    for name, command in group.commands.items():
+        if hasattr(command, "commands"):
+            yield from _commands(command, (*path, name))
+        else:
+            yield " ".join((*path, name)), command
+
+
+def _not_taken(name: str, command: click.Command) -> list[str]:
+    """The options of `tunelab NAME` its Python function lacks, or has with another default. A
+    function with **settings takes the fields of the config the command's options are made
+    from (options.py gives those the fields' defaults): --set among them."""
+    by_name = functools.reduce(
+        lambda found, part: getattr(found, part, None), name.split(), tunelab
+    )
+    if not (name in FUNCTIONS or inspect.isfunction(by_name)):
+        return [f"{name}: no function tunelab.{name.replace(' ', '.')}"]
+    functions = FUNCTIONS.get(name) or [by_name]
+    params = {}
+    for function in reversed(functions):  # the first function's name wins
+        params |= inspect.signature(function).parameters
+    takes_settings = any(p.kind == p.VAR_KEYWORD for p in params.values())
+    section = getattr(command.callback, "section", None)
+    wrong = []
+    for option in command.params:
+        spelled = SPELLED.get((name, option.name), option.name)
+        param = params.get(spelled)
+        if param is not None and param.kind != param.VAR_KEYWORD:
+            if param.default is param.empty and not option.required:
+                wrong.append(f"{name} {option.name}: required in Python")
+            elif param.default is not param.empty and param.default != option.default:
+                wrong.append(f"{name} {option.name}: {option.default!r} != {param.default!r}")
+        elif not (takes_settings and section and spelled in {"set_", *section.model_fields}):
+            wrong.append(f"{name} {option.name}: not taken")
+    return wrong
+
+
+def test_every_command_is_a_function_by_its_name_with_every_option_and_default():
+    # From a walk: rate, demo and the data commands had none; runs had no `out`, train no
+    # default config; serve and export took their options unnamed, as **settings.
+    commands = dict(_commands(typer.main.get_command(app)))
+    assert [wrong for name, c in commands.items() for wrong in _not_taken(name, c)] == []
+    assert {"data check", "data split", "rate", "demo"} <= set(commands)
+
+
+def test_the_data_commands_are_functions_by_their_names(tmp_path, qa_file):
+    written = tunelab.data.split(qa_file, tmp_path / "split", test_size=0.5, seed=1)
+    assert written["rows"] == [
+        sum(1 for _ in p.open()) for p in (written["train"], written["test"])
+    ]
+    with pytest.raises(tunelab.TunelabError, match="exists: pass --overwrite"):
+        tunelab.data.facts(written["test"], written["train"])
+    proposed = tunelab.data.facts(written["test"], tmp_path / "facts.jsonl")
+    assert proposed.rows == written["rows"][1]
+    repeated = write_jsonl(tmp_path / "repeated.jsonl", [{"question": "Why?", "answer": "So."}] * 2)
+    with pytest.raises(tunelab.TunelabError, match="--strict: 1 warning"):
+        tunelab.data.check(repeated, model="tiny-random", strict=True)
+    clean = tmp_path / "clean.jsonl"
+    report = tunelab.data.check(repeated, model="tiny-random", fix=True, output=clean)
+    assert list(report.dropped) == [1] and len(clean.read_text().splitlines()) == 1
+    # The package the function stands where it is still imports, as the other commands' do.
+    import tunelab.data.generate.shared as shared
+
+    assert shared.GenerateConfig().mode == "template"
 
 
 def test_the_stage_functions_keep_their_names_once_the_stages_are_imported():

@@ -65,9 +65,10 @@ def test_ctrl_c_keeps_the_rows_written_says_so_and_the_same_command_goes_on(tmp_
     # It said "interrupted" alone: nothing of what was kept, nor that a rerun resumes.
     from typer.testing import CliRunner
 
+    import tunelab.data.generate.documents as documents
     from tunelab.cli import app
 
-    monkeypatch.setattr("tunelab.data.generate.documents.make_llm", lambda config: StoppedLLM())
+    monkeypatch.setattr(documents, "make_llm", lambda config: StoppedLLM())
     docs = [fruit_doc(tmp_path, name) for name in ("apples", "pears", "plums")]
     out = tmp_path / "qa.jsonl"
     command = ["data", "generate", *docs, "-o", str(out), "--mode", "llm", "--batch-size", "1"]

@@ -7,8 +7,10 @@ import json
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
+import tunelab
 from tunelab.cli import app
 from tunelab.evaluate.human.arena import Arena, load_answers
 from tunelab.evaluate.human.pairing import RateConfig, pair_chances
@@ -70,6 +72,15 @@ def test_rate_takes_the_pairing_as_an_option(tmp_path):
     assert said.exit_code == 0, said.output
     wrong = CliRunner().invoke(app, [*args, "--pairs", "nearest", "--results"])
     assert "pairs: Input should be 'close' or 'even'" in str(wrong.exception)
+
+
+def test_rate_from_python_reads_the_ratings_by_the_command_s_names(tmp_path):
+    answers = answer_sets(tmp_path, ("a", "b"))
+    judged(Arena(load_answers(answers), tmp_path / "v"), {"a": 1, "b": 0}, votes=6)
+    rows = tunelab.rate(answers, votes=tmp_path / "v", results=True, pairs="even")
+    assert [row["model"] for row in rows] == ["a", "b"] and rows[0]["votes"] == 6
+    with pytest.raises(tunelab.TunelabError, match="pairs: Input should be 'close' or 'even'"):
+        tunelab.rate(answers, votes=tmp_path / "v", results=True, pairs="nearest")
 
 
 def shown_in_turn(arena: Arena, votes: int) -> str:

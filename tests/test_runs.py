@@ -154,6 +154,12 @@ def test_runs_plot_writes_where_it_says(runs_dir, tmp_path):
     args = ["runs", str(runs_dir / "slow"), "--plot", "--out", str(tmp_path / "plot.jsonl")]
     result = CliRunner().invoke(app, args)
     assert "not an image format" in str(result.exception)
+    # Python by the same names: plot, and the image out (plot took the image's path, and a
+    # path given for it now would be read as True and write runs.png).
+    tunelab.runs([runs_dir / "slow"], plot=True, out=tmp_path / "python")
+    assert (tmp_path / "python.png").stat().st_size > 0
+    with pytest.raises(tunelab.TunelabError, match="plot is True or False; the image is out="):
+        tunelab.runs([runs_dir / "slow"], plot=str(tmp_path / "old.png"))
 
 
 def test_a_run_killed_before_it_saved_a_model_is_named_as_such(tmp_path):

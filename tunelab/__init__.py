@@ -1,9 +1,10 @@
 """tunelab: finetune, evaluate and run a small language model of your own, on your own machine.
 
-The functions below are commands, with the same settings: train, plan, runs, evaluate (`tunelab
-eval`), bench, compare, judge, serve, export, and chat (`tunelab chat` and `generate`:
-`tunelab.chat(run).reply(q)`). rate and the data commands have their Python code in their
-stage's package: `tunelab.data.write.split_file` splits as `data split`...
+The functions below are commands, with the same options: train, plan, runs, evaluate (`tunelab
+eval`), bench, rate, judge, compare, serve, export, demo, and chat (`tunelab chat` and
+`generate`: `tunelab.chat(run).reply(q)`); the data commands are tunelab.data.inspect, check,
+split, generate, augment and facts. `tunelab errors` is tunelab.evaluate.suite.errors (the name
+tunelab.errors is the module of TunelabError).
 
     import tunelab
     run = tunelab.train("examples/lora.yaml")          # tunelab train examples/lora.yaml
@@ -19,11 +20,14 @@ from typing import TYPE_CHECKING
 
 from tunelab.config import Config
 from tunelab.errors import TunelabError
+from tunelab.export import DEFAULT_DTYPE, DEFAULT_GGUF_TYPE
 from tunelab.run import Run
+from tunelab.serve.launch import DEFAULT_HOST, DEFAULT_MAX_BATCH, DEFAULT_MAX_BODY_MB, DEFAULT_PORT
 
 if TYPE_CHECKING:
     from tunelab.compare.run import CompareConfig, Comparison
     from tunelab.evaluate.bench.score import BenchConfig
+    from tunelab.evaluate.human.pairing import RateConfig
     from tunelab.evaluate.judge.verdicts import JudgeConfig
     from tunelab.evaluate.suite import EvalConfig
     from tunelab.serve.chat import Session
@@ -45,10 +49,12 @@ __all__ = [
     "bench",
     "chat",
     "compare",
+    "demo",
     "evaluate",
     "export",
     "judge",
     "plan",
+    "rate",
     "runs",
     "serve",
     "train",
@@ -56,7 +62,7 @@ __all__ = [
 
 # The stage packages load first, so that the functions below keep their names: importing one
 # later (`import tunelab.train.loop`) would otherwise put the package where the function was.
-for _stage in ("train", "evaluate", "compare", "serve", "export"):
+for _stage in ("train", "evaluate", "compare", "serve", "export", "demo"):
     importlib.import_module(f"{__name__}.{_stage}")
 del _stage
 
@@ -78,7 +84,8 @@ def _listed(items) -> list:
 
 
 def _known(settings: dict, function) -> None:
-    """A misspelled keyword is a TunelabError naming the one meant, as a config's field is."""
+    """A misspelled keyword (caught by `**misspelled`) is a TunelabError naming the one meant, as
+    a config's field is."""
     import difflib
     import inspect
 
@@ -95,16 +102,17 @@ def _known(settings: dict, function) -> None:
 
 
 def train(
-    config: Config | str | Path,
+    config: Config | str | Path | None = None,
     resume: bool = False,
     overwrite: bool = False,
     overrides: list[str] | None = None,
 ) -> Path:
     """Finetune as `config` says and return the run folder (`tunelab train SOURCE --set ...`):
     a Config, or a YAML file or run folder read as the command reads it (a copied run folder,
-    or its config.yaml, is that run, not the one its config names). resume: continue the run
-    from its last checkpoint (`--resume`); overwrite: replace an existing run of the same name
-    (`--overwrite`); overrides: `--set` settings, for a path."""
+    or its config.yaml, is that run, not the one its config names), or none: the defaults.
+    resume: continue the run from its last checkpoint (`--resume`); overwrite: replace an
+    existing run of the same name (`--overwrite`); overrides: `--set` settings, for a path or
+    the defaults."""
     from tunelab.train.loop import train as train_run
     from tunelab.train.run_folder import config_from
 
@@ -141,15 +149,49 @@ def judge(answers: list[str | Path], config: JudgeConfig | None = None, **settin
     return judge_answers(load_answers([Path(a) for a in _listed(answers)]), config, asker(config))
 
 
-def runs(paths: list[str | Path] | None = None, plot: str | Path | None = None) -> list[dict]:
+def rate(
+    answers: list[str | Path],
+    votes: str | Path = "ratings/votes.jsonl",
+    host: str = "127.0.0.1",
+    port: int = 8008,
+    allow_host: list[str] | None = None,
+    results: bool = False,
+    config: RateConfig | None = None,
+    **settings,
+) -> list[dict]:
+    """Judge answer sets side by side, blind, at http://HOST:PORT/ until Ctrl-C, each vote added
+    to `votes` (`tunelab rate`); results: serve nothing, read the votes so far. Returns the
+    Bradley–Terry and Elo ratings of the votes on these answers. Settings: a RateConfig, or its
+    fields as keywords (pairs, explore)."""
+    # The defaults are the command's (arena.VOTES_FILE, web.LOCALHOST, app.DEFAULT_PORT), spelled
+    # here: importing them made `import tunelab` load the web app (0.2 s). tests/test_api.py
+    # holds them equal.
+    from tunelab.data.write import check_writable
+    from tunelab.evaluate.human.app import rate as judge_in_browser
+    from tunelab.evaluate.human.arena import Arena, load_answers
+    from tunelab.evaluate.human.pairing import RateConfig
+
+    answer_sets = load_answers([Path(a) for a in _listed(answers)])
+    arena = Arena(answer_sets, Path(votes), config=_settings(config, RateConfig, settings))
+    if not results:
+        check_writable(arena.votes_path)  # before judges are sent to the page
+        judge_in_browser(arena, host, port, allow_host or ())
+    return arena.ratings()
+
+
+def runs(
+    paths: list[str | Path] | None = None, plot: bool = False, out: str | Path = "runs.png"
+) -> list[dict]:
     """The run folders at a glance (`tunelab runs`): a row per run (model, method, data, steps,
-    losses, best held-out score, time, status); plot: also their loss curves in this image (a
-    folder gets runs.png inside it, a name without a suffix .png, as `tunelab runs --plot`)."""
+    losses, best held-out score, time, status); plot: also their loss curves in the image `out`
+    (a folder gets runs.png inside it, a name without a suffix .png), as `--plot --out`."""
     from tunelab.train.runs import find_runs, plot_runs, summary
 
+    if not isinstance(plot, bool):  # plot="x.png" named the image before `out` did
+        raise TunelabError(f"runs(): plot is True or False; the image is out= (not {plot!r})")
     found = find_runs(_listed(paths) if paths else ["runs"])
-    if plot:
-        plot_runs(found, Path(plot))
+    if plot and found:
+        plot_runs(found, Path(out))
     return [summary(run) for run in found]
 
 
@@ -181,30 +223,70 @@ def compare(run: str | Run, config: CompareConfig | None = None, **settings) -> 
     return compare_arms(run, _settings(config, CompareConfig, settings))
 
 
-def serve(models: list[str | Run], **settings) -> None:
-    """Serve models over an OpenAI-compatible API until Ctrl-C (`tunelab serve`); settings: host,
-    port, api_key, max_batch, max_body_mb, insecure, allow_host, threads."""
+def serve(
+    models: list[str | Run],
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    api_key: str | None = None,
+    insecure: bool = False,
+    allow_host: list[str] | None = None,
+    max_body_mb: float = DEFAULT_MAX_BODY_MB,
+    max_batch: int = DEFAULT_MAX_BATCH,
+    threads: int | None = None,
+    **misspelled,
+) -> None:
+    """Serve models over an OpenAI-compatible API until Ctrl-C (`tunelab serve`): a client picks
+    one by id; a non-loopback host needs an api_key (or insecure)."""
     from tunelab.serve.launch import serve as serve_models
 
-    _known(settings, serve_models)
-    serve_models([str(m) for m in _listed(models)], **settings)
+    _known(misspelled, serve)
+    serve_models(
+        [str(m) for m in _listed(models)],
+        host=host,
+        port=port,
+        api_key=api_key,
+        max_batch=max_batch,
+        max_body_mb=max_body_mb,
+        insecure=insecure,
+        allow_host=allow_host or (),
+        threads=threads,
+    )
 
 
-def export(model: str | Run, **targets) -> dict[str, Path]:
+def export(
+    run: str | Run,
+    merged: str | Path | None = None,
+    gguf: str | Path | None = None,
+    gguf_type: str = DEFAULT_GGUF_TYPE,
+    dtype: str = DEFAULT_DTYPE,
+    overwrite: bool = False,
+    push: str | None = None,
+    **misspelled,
+) -> dict[str, Path]:
     """Write a run as a merged Hugging Face folder and/or a GGUF file with its Ollama Modelfile,
-    and/or push it to the hub (`tunelab export`); targets: merged, gguf, gguf_type, dtype,
-    overwrite, push. Returns what was written, by kind."""
+    and/or push it to the hub (`tunelab export`). Returns what was written, by kind."""
     from tunelab.export import export as export_model
 
-    _known(targets, export_model)
-    return export_model(model, **targets)
+    _known(misspelled, export)
+    return export_model(run, merged, gguf, gguf_type, dtype, overwrite, push)
+
+
+def demo(steps: int | None = None, output_dir: str = "runs") -> dict:
+    """Finetune the embedded model on tunelab's own docs and score base against finetuned on
+    held-out questions, offline (`tunelab demo`); steps: optimizer steps (default: the recipe's
+    3 epochs); the run is output_dir/demo. Returns the scores (demo_scores.json)."""
+    from tunelab.demo.run import run_demo
+
+    if steps is not None and steps < 1:
+        raise TunelabError(f"--steps {steps}: at least 1")
+    return run_demo(steps=steps, output_dir=output_dir)
 
 
 # `import tunelab.evaluate.facts as facts` reads the attribute `evaluate` of tunelab, which is the
 # function above, not the package; Python then looks for the module by that object's __name__.
 # Naming each command that shadows a stage package after the package lets the import find it;
 # `from tunelab.evaluate import facts` never needed this. help() shows the same name.
-for _command in (train, evaluate, compare, serve, export):
+for _command in (train, evaluate, compare, serve, export, demo):
     _command.__name__ = f"{__name__}.{_command.__name__}"
 del _command
 
@@ -231,3 +313,18 @@ def chat(
         served_model=served_model,
         system_prompt=system_prompt,
     )
+
+
+# The `tunelab data` commands: `tunelab.data.check(...)` is `tunelab data check`. They are
+# defined in data_commands.py (they reach stages the data package must not import) and set on
+# the package here. Two stand where modules of their names are (data/split.py, data/generate/),
+# which load first and are named as the commands above, for the same reason.
+importlib.import_module(f"{__name__}.data.split")
+importlib.import_module(f"{__name__}.data.generate")
+from tunelab import data, data_commands  # noqa: E402 -- needs _settings above
+
+for _name in data_commands.__all__:
+    setattr(data, _name, getattr(data_commands, _name))
+data_commands.split.__name__ = f"{__name__}.data.split"
+data_commands.generate.__name__ = f"{__name__}.data.generate"
+del _name

@@ -171,19 +171,10 @@ def facts_command(
     """Propose the facts each test answer must state (and a yes/no answer's opposite as a wrong
     one), read off its reference answer, where the row names none: review them, then
     `tunelab eval --data OUTPUT` scores fact accuracy instead of wording alone."""
-    from pathlib import Path
+    from tunelab.data_commands import facts
+    from tunelab.errors import first_few
 
-    from tunelab.errors import TunelabError, first_few
-    from tunelab.evaluate.facts_file import propose_file
-
-    same = Path(output).exists() and Path(output).resolve() == Path(path).resolve()
-    if Path(output).exists() and not (overwrite or same):
-        # It may hold a person's review of the facts, which proposing again would throw away.
-        raise TunelabError(
-            f"{output} exists: pass --overwrite to replace it, or give it as the test file (its "
-            "rows that name facts stay as they are)"
-        )
-    found = propose_file(path, output, most, config.on_error, config.shape, config.fields)
+    found = facts(path, output, config, most=most, overwrite=overwrite)
     verdicts = (
         f", and the opposite verdict as a wrong answer for {len(found.verdicts)} yes/no rows "
         "(no fact: eval scores them for hallucination)"

@@ -168,35 +168,13 @@ def split_command(
     from rich.console import Console
     from rich.markup import escape
 
-    from tunelab.data.quality.dedup import near_questions
-    from tunelab.data.write import split_file
+    from tunelab.data_commands import split
 
     console = Console()
-    train, test, said = split_file(
-        path, output, config.test_size, config.seed, config.shape, config.dedupe,
-        config.on_error, config.fields, config.test_path, near=near_questions,
-        overwrite=overwrite, held_out=config.held_out,
-    )  # fmt: skip
-    rows = [sum(1 for _ in part.open(encoding="utf-8")) for part in (train, test)]
-    for part, count in zip((train, test), rows):
-        console.print(f"{part}: {count} rows")
-    if said:
-        console.print("; ".join(said))
-    if note := _untaught(train, test, config, *rows):
+    written = split(path, output, config, overwrite=overwrite)
+    for part, rows in zip(("train", "test"), written["rows"]):
+        console.print(f"{written[part]}: {rows} rows")
+    if written["said"]:
+        console.print("; ".join(written["said"]))
+    if note := written["untaught"]:
         console.print(f"[yellow]warning:[/] {escape(note)}", soft_wrap=True)
-
-
-def _untaught(
-    train: Path, test: Path, config: DataConfig, train_rows: int, test_rows: int
-) -> str | None:
-    """Training's warning on test rows asking a fact no training row states, read off the
-    files just written (their rows are the input's, so they read alike): each row named by its
-    line in test.jsonl, where the user looks. Past the check's sizes the files are not read
-    again only to be skipped."""
-    from tunelab.data.load import load_examples
-    from tunelab.evaluate.facts_file import UNTAUGHT_MAX_TEST, UNTAUGHT_MAX_TRAIN, untaught_note
-
-    if train_rows > UNTAUGHT_MAX_TRAIN or test_rows > UNTAUGHT_MAX_TEST:
-        return None
-    read = [load_examples(part, config.shape, config.fields, "skip") for part in (train, test)]
-    return untaught_note(test, *read)

@@ -41,10 +41,10 @@ def generate_command(
     ] = None,
 ) -> None:
     """Make Q&A rows from documents (template, llm) or from seed pairs (self-instruct); resumable."""
-    from tunelab.data.generate.documents import generate_dataset
+    from tunelab.data_commands import generate
 
     try:
-        stats = generate_dataset(config)
+        stats = generate(config=config)
     except KeyboardInterrupt:
         said = _kept_on_ctrl_c(config)
         console.print(f"[yellow]{escape(said)}[/]", soft_wrap=True)
@@ -190,14 +190,15 @@ def augment_command(
 ) -> None:
     """Rewrite each training question N ways (diverse phrasings teach facts), optionally ask facts
     reversed and two at once; provenance on every row."""
-    from tunelab.data.generate.augment import augment
+    from tunelab.data_commands import augment
     from tunelab.progress import progress_bars
 
     bars = progress_bars(console=console)
     with bars:
         task = bars.add_task("rewriting questions", total=None)
         stats = augment(
-            config, on_progress=lambda done, total: bars.update(task, completed=done, total=total)
+            config=config,
+            on_progress=lambda done, total: bars.update(task, completed=done, total=total),
         )
     related = (
         f" ({stats.reversed} reversed, {stats.combined} combined)"

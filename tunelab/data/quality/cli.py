@@ -10,7 +10,6 @@ from rich.console import Console
 
 from tunelab.config import DEFAULT_MODEL, DataConfig
 from tunelab.data.quality.findings import QualityConfig
-from tunelab.errors import TunelabError
 from tunelab.options import options
 
 console = Console()
@@ -32,9 +31,9 @@ def inspect_command(
     rows: Annotated[int, typer.Option(min=1, help="How many rows to show.")] = 3,
 ) -> None:
     """Show, for a few rows, the rendered prompt, token counts and which tokens are trained on."""
-    from tunelab.data.quality.inspect import inspect_file
+    from tunelab.data_commands import inspect
 
-    inspect_file(config, model=model, rows=rows)
+    inspect(path, config, model=model, rows=rows)
 
 
 @options(QualityConfig, "model", "template", "max_length", "shape", source="tunelab data check")
@@ -59,35 +58,25 @@ def check_command(
 ) -> None:
     """Report duplicates, leaks, lengths, diversity, junk and personal data; --fix/--scrub clean it.
     Every threshold can be set: --set near_dup_threshold=0.9."""
-    from tunelab.data.quality.check import check_file, write_clean
-    from tunelab.data.quality.report import print_report, save_report
-    from tunelab.data.write import check_new_file, check_writable
+    from tunelab.data_commands import StrictWarnings, check
 
-    if (fix or scrub) and not output:
-        raise TunelabError("--fix and --scrub write a new file: add -o clean.jsonl")
-    if output:  # before the check's minutes, not after them
-        check_new_file(output, overwrite, [path] + ([test] if test else []))
-        check_writable(output)
-    if report:
-        check_writable(report)
-    result = check_file(path, test, config)
-    print_report(result, console)
-    if report:
-        save_report(result, report)
-        console.print(f"report written to {report}")
-    result.raise_if_unloadable()
-    if strict and result.warnings and not output:
-        console.print(f"--strict: {len(result.warnings)} warning(s) above", style="red")
-        raise typer.Exit(1)
+    try:
+        result = check(
+            path, config, test=test, report=report, fix=fix, scrub=scrub, output=output,
+            strict=strict, overwrite=overwrite, console=console,
+        )  # fmt: skip
+    except StrictWarnings as err:
+        console.print(str(err), style="red")
+        raise typer.Exit(1) from None
     if output:
-        drops = write_clean(result, output, fix=fix, scrub=scrub, overwrite=overwrite)
-        kept = len(result.data.examples) - len(drops)
+        kept = len(result.data.examples) - len(result.dropped)
         console.print(
             f"wrote {kept} rows to {output}" + (" (personal data masked)" if scrub else "")
         )
         if fix:
             console.print(
-                f"removed {len(drops)} rows, plus {len(result.data.rejected)} the loader rejects:"
+                f"removed {len(result.dropped)} rows, plus {len(result.data.rejected)} the "
+                "loader rejects:"
             )
-            for row, why in drops.items():
+            for row, why in result.dropped.items():
                 console.print(f"  {result.where(row)}: {why}", markup=False, highlight=False)

@@ -99,6 +99,7 @@ class QualityReport:
     origins: dict[str, dict[str, float]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     markers: Markers | None = None  # prompt-template markup already in the rows
+    dropped: dict[int, str] = field(default_factory=dict)  # rows --fix left out of -o, and why
 
     @property
     def template(self) -> str:

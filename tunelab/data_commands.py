@@ -1,0 +1,195 @@
+"""The Python API of the `tunelab data` commands, by the same names: `tunelab.data.check(path)` is
+`tunelab data check PATH`. Each takes its command's config whole or as keywords, as the other
+commands' functions do. They live here, not in tunelab.data, because they reach stages that the
+data pipeline must not import (split's and facts' checks are the evaluate stage's)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from tunelab import _settings
+from tunelab.config import DEFAULT_MODEL, DataConfig
+from tunelab.errors import TunelabError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from tunelab.data.generate.augment import AugmentConfig, AugmentStats
+    from tunelab.data.generate.shared import GenerateConfig, GenerateStats
+    from tunelab.data.quality.findings import QualityConfig, QualityReport
+    from tunelab.evaluate.facts_file import Proposed
+
+__all__ = ["augment", "check", "facts", "generate", "inspect", "split"]
+# tunelab.evaluate.derive_facts.MOST_FACTS, spelled here: importing it made `import tunelab` load
+# the fact finder (0.2 s). tests/test_api.py holds the two equal, as every option's default.
+MOST_FACTS = 2
+
+
+def inspect(
+    path: str | Path,
+    config: DataConfig | None = None,
+    model: str = DEFAULT_MODEL,
+    rows: int = 3,
+    **settings,
+) -> None:
+    """Print, for the first `rows` rows, the prompt as training renders it, its token counts and
+    which tokens are trained on (`tunelab data inspect`). Settings: DataConfig's fields."""
+    from tunelab.data.quality.inspect import inspect_file
+
+    if rows < 1:
+        raise TunelabError(f"rows {rows}: show at least 1")
+    inspect_file(
+        _settings(config, DataConfig, {**settings, "path": str(path)}), model=model, rows=rows
+    )
+
+
+def check(
+    path: str | Path,
+    config: QualityConfig | None = None,
+    test: str | Path | None = None,
+    report: str | Path | None = None,
+    fix: bool = False,
+    scrub: bool = False,
+    output: str | Path | None = None,
+    strict: bool = False,
+    overwrite: bool = False,
+    console: Console | None = None,
+    **settings,
+) -> QualityReport:
+    """Duplicates, leaks into `test`, lengths, diversity, junk and personal data (`tunelab data
+    check`): the report, also written to `report` (.md or .html); `fix` drops the rows it
+    faults and `scrub` masks personal data, into `output`; `strict`: any warning is an error.
+    `console` shows the report before a set that cannot load is refused. Settings:
+    QualityConfig's fields (model, template, max_length, thresholds...)."""
+    from tunelab.data.quality.check import check_file, write_clean
+    from tunelab.data.quality.findings import QualityConfig
+    from tunelab.data.quality.report import print_report, save_report
+    from tunelab.data.write import check_new_file, check_writable
+
+    if (fix or scrub) and not output:
+        raise TunelabError("--fix and --scrub write a new file: add -o clean.jsonl")
+    read = [str(path)] + ([str(test)] if test else [])
+    if output:  # before the check's minutes, not after them
+        check_new_file(output, overwrite, read)
+        check_writable(output)
+    if report:
+        check_writable(report)
+    result = check_file(path, test, _settings(config, QualityConfig, settings))
+    if console is not None:
+        print_report(result, console)
+    if report:
+        save_report(result, report)
+        if console is not None:
+            console.print(f"report written to {report}")
+    result.raise_if_unloadable()
+    if strict and result.warnings and not output:
+        raise StrictWarnings(f"--strict: {len(result.warnings)} warning(s) in {path}")
+    if output:
+        result.dropped = write_clean(result, output, fix=fix, scrub=scrub, overwrite=overwrite)
+    return result
+
+
+class StrictWarnings(TunelabError):
+    """`strict` found warnings: the command exits 1 (a CI gate), not 2 as for a mistake."""
+
+
+def split(
+    path: str | Path,
+    output: str | Path,
+    config: DataConfig | None = None,
+    overwrite: bool = False,
+    **settings,
+) -> dict:
+    """Write the seeded train/test split that training makes of `path` into `output`
+    (train.jsonl, test.jsonl; `tunelab data split`): the two files and their rows, what was
+    dropped (said), and training's warning on test rows asking a fact no training row states (untaught).
+    Settings: DataConfig's fields (test_size, test_path, held_out, seed, shape, dedupe...)."""
+    from tunelab.data.quality.dedup import near_questions
+    from tunelab.data.write import split_file
+
+    config = _settings(config, DataConfig, settings)
+    train, test, said = split_file(
+        path, output, config.test_size, config.seed, config.shape, config.dedupe,
+        config.on_error, config.fields, config.test_path, near=near_questions,
+        overwrite=overwrite, held_out=config.held_out,
+    )  # fmt: skip
+    rows = [sum(1 for _ in part.open(encoding="utf-8")) for part in (train, test)]
+    note = _untaught(train, test, config, *rows)
+    return {"train": train, "test": test, "rows": rows, "said": said, "untaught": note}
+
+
+def _untaught(
+    train: Path, test: Path, config: DataConfig, train_rows: int, test_rows: int
+) -> str | None:
+    """Training's warning on test rows asking a fact no training row states, read off the
+    files just written (their rows are the input's, so they read alike): each row named by its
+    line in test.jsonl, where the user looks. Past the check's sizes the files are not read
+    again only to be skipped."""
+    from tunelab.data.load import load_examples
+    from tunelab.evaluate.facts_file import UNTAUGHT_MAX_TEST, UNTAUGHT_MAX_TRAIN, untaught_note
+
+    if train_rows > UNTAUGHT_MAX_TRAIN or test_rows > UNTAUGHT_MAX_TEST:
+        return None
+    read = [load_examples(part, config.shape, config.fields, "skip") for part in (train, test)]
+    return untaught_note(test, *read)
+
+
+def generate(
+    docs: list[str | Path] | str | Path | None = None,
+    config: GenerateConfig | None = None,
+    **settings,
+) -> GenerateStats:
+    """Q&A rows from documents (mode template or llm) or seed pairs (self-instruct), appended to
+    `output` and resumed by a rerun (`tunelab data generate`); returns what was done and
+    skipped. Settings: GenerateConfig's fields (output, mode, model, pairs_per_chunk...)."""
+    from tunelab.data.generate.documents import generate_dataset
+    from tunelab.data.generate.shared import GenerateConfig
+
+    if docs is not None:
+        settings["docs"] = [str(d) for d in ([docs] if isinstance(docs, str | Path) else docs)]
+    return generate_dataset(_settings(config, GenerateConfig, settings))
+
+
+def augment(
+    data: str | Path | None = None,
+    config: AugmentConfig | None = None,
+    on_progress=None,
+    **settings,
+) -> AugmentStats:
+    """Each question of `data` rewritten `paraphrases` ways, and facts asked reversed and two at
+    once, appended to `output` with provenance (`tunelab data augment`); `on_progress(done,
+    total)` after each batch. Settings: AugmentConfig's fields (output, mode, reverse...)."""
+    from tunelab.data.generate.augment import AugmentConfig
+    from tunelab.data.generate.augment import augment as augment_rows
+
+    if data is not None:
+        settings["data"] = str(data)
+    return augment_rows(_settings(config, AugmentConfig, settings), on_progress=on_progress)
+
+
+def facts(
+    path: str | Path,
+    output: str | Path,
+    config: DataConfig | None = None,
+    most: int = MOST_FACTS,
+    overwrite: bool = False,
+    **settings,
+) -> Proposed:
+    """Propose the facts each answer of test file `path` must state, read off its reference
+    answer where the row names none, into `output` for a person to review (`tunelab data
+    facts`). An existing `output` may hold such a review: replaced only with `overwrite`, or
+    when it is `path` itself (its rows that name facts stay). Settings: DataConfig's fields."""
+    from tunelab.evaluate.facts_file import propose_file
+
+    if most < 1:
+        raise TunelabError(f"most {most}: propose at least 1 fact a row")
+    same = Path(output).exists() and Path(output).resolve() == Path(path).resolve()
+    if Path(output).exists() and not (overwrite or same):
+        # It may hold a person's review of the facts, which proposing again would throw away.
+        raise TunelabError(
+            f"{output} exists: pass --overwrite to replace it, or give it as the test file (its "
+            "rows that name facts stay as they are)"
+        )
+    config = _settings(config, DataConfig, settings)
+    return propose_file(path, output, most, config.on_error, config.shape, config.fields)
