@@ -264,6 +264,16 @@ def test_combined_questions_need_trained_facts_and_their_references_state_them(t
             assert any(facts_stated(answer, one)[0] for answer in trained), (row["question"], fact)
 
 
+def test_no_fact_is_said_by_its_own_question(held_out):
+    # An answer that repeats its question would state such a fact, right or wrong: "how do I
+    # switch on gradient checkpointing?" credited "gradient_checkpointing is on by default".
+    from tunelab.evaluate.facts import echoed_facts, parse_fact_check
+
+    rows = {f"held out:{i}": row for i, row in enumerate(held_out, start=1) if row.get("facts")}
+    checks = {source: parse_fact_check(row, source) for source, row in rows.items()}
+    assert echoed_facts({s: row["question"] for s, row in rows.items()}, checks) == []
+
+
 def test_answers_are_short(train, held_out):
     for row in train + held_out:
         assert len(row["answer"].split()) <= 30, row["answer"]
@@ -281,14 +291,16 @@ CREDITED_REWORDINGS = [
     ("What share of my examples is kept aside for evaluation?", "A test_size of .1."),
     ("Can training stop on its own when the eval loss stops improving?",
      "Yes, enable early stopping."),
+    ("What norm are gradients clipped at by default, and how do I switch on gradient "
+     "checkpointing?", "To a norm of 1.0; set gradient_checkpointing: true."),
 ]  # fmt: skip
 
 
 @pytest.mark.parametrize("question, answer", CREDITED_REWORDINGS)
-def test_a_correct_answer_worded_unlike_the_reference_is_credited(test, question, answer):
+def test_a_correct_answer_worded_unlike_the_reference_is_credited(held_out, question, answer):
     from tunelab.evaluate.facts import parse_fact_check, score_facts
 
-    (row,) = [row for row in test if row["question"] == question]
+    (row,) = [row for row in held_out if row["question"] == question]
     assert score_facts(answer, parse_fact_check(row, question))["fact_accuracy"] == 1.0
 
 
@@ -299,12 +311,14 @@ NOT_CREDITED = [
     ("Where does the final adapter end up after training?",
      "The final weights are cached in ~/.cache/tunelab; set TUNELAB_CACHE to change it."),
     ("Where does the final adapter end up after training?", "Set model.name to a local folder."),
+    ("What norm are gradients clipped at by default, and how do I switch on gradient "
+     "checkpointing?", "Gradients are clipped to 1.0. gradient_checkpointing is on by default."),
 ]  # fmt: skip
 
 
 @pytest.mark.parametrize("question, answer", NOT_CREDITED)
-def test_a_wrong_answer_near_the_fact_is_not_credited(test, question, answer):
+def test_a_wrong_answer_near_the_fact_is_not_credited(held_out, question, answer):
     from tunelab.evaluate.facts import parse_fact_check, score_facts
 
-    (row,) = [row for row in test if row["question"] == question]
+    (row,) = [row for row in held_out if row["question"] == question]
     assert score_facts(answer, parse_fact_check(row, question))["fact_accuracy"] == 0.0
