@@ -219,3 +219,19 @@ def test_a_resumed_run_does_not_ask_again_about_a_fact_whose_questions_were_all_
     stats = augment(cfg, again)
     assert len(again.asked) == 1 and "Second question: " in again.asked[0]
     assert stats.asked_before == 2 and stats.combined == 1
+
+
+def test_a_resumed_run_with_nothing_left_to_ask_loads_no_model(data, tmp_path, monkeypatch):
+    out = tmp_path / "aug.jsonl"
+    cfg = AugmentConfig(
+        data=str(data), output=str(out), paraphrases=0, reverse=2, combine=1, batch_size=1
+    )
+    augment(cfg, Straying())  # rank's and --resume's reversals all dropped, logged as such
+    rows = _rows(out)
+
+    def load(settings):
+        raise AssertionError("a model was loaded with nothing left to ask it")
+
+    monkeypatch.setattr("tunelab.data.generate.augment.make_llm", load)
+    stats = augment(cfg)  # every fact and pair was asked: rows, or a log that kept none
+    assert _rows(out) == rows and stats.written == 0 and stats.asked_before == 2

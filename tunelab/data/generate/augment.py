@@ -223,7 +223,16 @@ def augment(cfg: AugmentConfig, llm: LLM | None = None, on_progress=None) -> Aug
     todo = [ex for ex in examples if source_key(ex.question, ex.answer) not in done]
     stats.done_before = len(examples) - len(todo)
     taken = {_norm(ex.question) for ex in examples}
-    if cfg.mode == "llm" and (todo and cfg.paraphrases or cfg.reverse or cfg.combine):
+    related, log = ([], []), None
+    if cfg.reverse or cfg.combine:
+        from tunelab.data.generate.asked import AskedLog
+        from tunelab.data.generate.reverse import ASKED_KEY, related_todo
+
+        # A group whose questions the checks all dropped writes no row to resume by: logged.
+        log = AskedLog(out, ASKED_KEY)
+        related = related_todo(examples, cfg, done, log, stats)
+    # Loaded only for something left to ask: a resumed run with none loads no model.
+    if cfg.mode == "llm" and (todo and cfg.paraphrases or any(related)):
         llm = llm or make_llm(cfg)
     for start in range(0, len(todo), cfg.batch_size):
         batch = todo[start : start + cfg.batch_size]
@@ -243,14 +252,11 @@ def augment(cfg: AugmentConfig, llm: LLM | None = None, on_progress=None) -> Aug
             _append_group(out, _rows_for(ex, rewrites, cfg, llm, tests, taken, stats))
         if on_progress:
             on_progress(start + len(batch), len(todo))
-    if cfg.reverse or cfg.combine:
-        from tunelab.data.generate.asked import AskedLog
-        from tunelab.data.generate.reverse import ASKED_KEY, related_rows
+    if log is not None:
+        from tunelab.data.generate.reverse import related_rows
 
         keep = partial(_kept, tests=tests, taken=taken, stats=stats)
-        # A group whose questions the checks all dropped writes no row to resume by: logged.
-        log = AskedLog(out, ASKED_KEY)
-        for record, rows in related_rows(examples, cfg, llm, keep, done, log, stats):
+        for record, rows in related_rows(related, examples, cfg, llm, keep, stats):
             _append_group(out, rows)
             if record is not None:
                 log.add(record, kept=len(rows))

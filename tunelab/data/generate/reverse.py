@@ -147,19 +147,15 @@ ASKED_UNDER = (
 ASKED_KEY = ("source_key", *ASKED_UNDER, "asked_for")
 
 
-def related_rows(
-    examples, cfg, llm, keep, done: set[str], log: AskedLog, stats
-) -> Iterator[tuple[dict | None, list[dict]]]:
-    """Rows for `tunelab data augment --reverse N --combine N`: per fact (the rows sharing one
-    answer), its reversed questions; per pair of neighbouring facts of one topic, their combined
-    questions. Each group is one list, to be written at once, with its record for `log` once it
-    is (None when no question was read: a bad reply may pass when asked again). An earlier run's
-    groups are skipped: those with rows (`done`) and those `log` says kept none.
-    `keep(question, strays=...)` drops a junk, leaking or repeated question and counts it."""
+def related_todo(examples, cfg, done: set[str], log: AskedLog, stats) -> tuple[list, list]:
+    """The groups `tunelab data augment --reverse N --combine N` still asks about, each with its
+    record for `log`: per fact (the rows sharing one answer) to reverse, and per pair of
+    neighbouring facts of one topic to combine. An earlier run's groups are left out: those
+    with rows (`done`) and those `log` says kept none. Known before any model is loaded, so a
+    resumed run with none left loads none."""
     facts: dict[str, list] = {}
     for ex in examples:
         facts.setdefault(ex.answer, []).append(ex)
-    generator = "rules" if cfg.mode == "rules" else llm.name
     settings = {name: getattr(cfg, name) for name in ASKED_UNDER}
 
     def to_ask(key: str, n: int) -> dict | None:
@@ -177,15 +173,37 @@ def related_rows(
     if len(topical) < len(facts):
         why = "facts whose questions share no topic word: not reversed or combined"
         stats.dropped[why] += len(facts) - len(topical)
-    if cfg.reverse:
-        todo = [
-            (record, rows)
-            for rows in topical.values()
-            if (record := to_ask(_key("reverse", rows[0]), cfg.reverse))
-        ]
-        ambiguous = ambiguous_values(list(facts))
-        for start in range(0, len(todo), cfg.batch_size):
-            batch = todo[start : start + cfg.batch_size]
+    reverse = [
+        (record, rows)
+        for rows in topical.values()
+        if cfg.reverse and (record := to_ask(_key("reverse", rows[0]), cfg.reverse))
+    ]
+    groups = list(topical.values())
+    pairs = topic_pairs([(rows[0].answer, [ex.question for ex in rows]) for rows in groups])
+    combine = [
+        (record, (groups[i], groups[j]))
+        for i, j in pairs
+        if cfg.combine
+        and (record := to_ask(_key("combine", groups[i][0], groups[j][0]), cfg.combine))
+    ]
+    return reverse, combine
+
+
+def related_rows(
+    todo: tuple[list, list], examples, cfg, llm, keep, stats
+) -> Iterator[tuple[dict | None, list[dict]]]:
+    """Rows for the groups `related_todo` found: per fact its reversed questions, per pair its
+    combined ones. Each group is one list, to be written at once, with its record for the log
+    once it is (None when no question was read: a bad reply may pass when asked again).
+    `keep(question, strays=...)` drops a junk, leaking or repeated question and counts it."""
+    reverse, combine = todo
+    if not reverse and not combine:
+        return  # nothing asked: no model was loaded, whose name no row needs
+    generator = "rules" if cfg.mode == "rules" else llm.name
+    if reverse:
+        ambiguous = ambiguous_values(list(dict.fromkeys(ex.answer for ex in examples)))
+        for start in range(0, len(reverse), cfg.batch_size):
+            batch = reverse[start : start + cfg.batch_size]
             facts_asked = [rows for _, rows in batch]
             for (record, rows), asked in zip(
                 batch, _reversals(facts_asked, cfg, llm, ambiguous, stats)
@@ -201,32 +219,22 @@ def related_rows(
                               "original_question": first.question}}
                     for q in kept
                 ]  # fmt: skip
-    if cfg.combine:
-        groups = list(topical.values())
-        pairs = topic_pairs([(rows[0].answer, [ex.question for ex in rows]) for rows in groups])
-        todo = [
-            (record, (groups[i], groups[j]))
-            for i, j in pairs
-            if (record := to_ask(_key("combine", groups[i][0], groups[j][0]), cfg.combine))
-        ]
-        for start in range(0, len(todo), cfg.batch_size):
-            batch = todo[start : start + cfg.batch_size]
-            pairs_asked = [pair for _, pair in batch]
-            for (record, (one, two)), asked in zip(
-                batch, _combinations(pairs_asked, cfg, llm, stats)
-            ):
-                grounds = "\n".join(f"{ex.question}\n{ex.answer}" for ex in (one[0], two[0]))
-                kept = [q for q in asked[: cfg.combine] if keep(q, strays=names_unseen(q, grounds))]
-                stats.combined += len(kept)
-                yield (record if asked else None), [
-                    {"question": in_frame(one[0].question, q),
-                     "answer": combined_answer(one[0].answer, two[0].answer),
-                     "meta": {"sources": [one[0].source, two[0].source],
-                              "source_key": _key("combine", one[0], two[0]),
-                              "generator": generator, "kind": "combined",
-                              "original_questions": [one[0].question, two[0].question]}}
-                    for q in kept
-                ]  # fmt: skip
+    for start in range(0, len(combine), cfg.batch_size):
+        batch = combine[start : start + cfg.batch_size]
+        pairs_asked = [pair for _, pair in batch]
+        for (record, (one, two)), asked in zip(batch, _combinations(pairs_asked, cfg, llm, stats)):
+            grounds = "\n".join(f"{ex.question}\n{ex.answer}" for ex in (one[0], two[0]))
+            kept = [q for q in asked[: cfg.combine] if keep(q, strays=names_unseen(q, grounds))]
+            stats.combined += len(kept)
+            yield (record if asked else None), [
+                {"question": in_frame(one[0].question, q),
+                 "answer": combined_answer(one[0].answer, two[0].answer),
+                 "meta": {"sources": [one[0].source, two[0].source],
+                          "source_key": _key("combine", one[0], two[0]),
+                          "generator": generator, "kind": "combined",
+                          "original_questions": [one[0].question, two[0].question]}}
+                for q in kept
+            ]  # fmt: skip
     stats.written += stats.reversed + stats.combined
 
 
