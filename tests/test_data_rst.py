@@ -193,3 +193,45 @@ def test_a_substitution_is_its_text_and_a_badge_is_nothing(tmp_path):
     markdown = rst_as_markdown(TABLES).splitlines()
     assert markdown[5] == "Ferrylog ships log files to a collector."
     assert markdown[TABLES.splitlines().index("Limits")] == "## Limits"
+
+
+CODE_THEN_HEADING = '''\
+Ferrylog
+========
+
+Ship a file from Python::
+
+    def ship(path):
+        """Ship one file.
+
+        Returns
+        -------
+        int
+        """
+
+Limits
+------
+
+The agent never uploads files larger than 20 GB.
+'''
+
+
+def test_code_keeps_its_rule_lines_and_a_heading_right_after_it_is_a_heading(tmp_path):
+    # A docstring's `"""` and `-------` lines were blanked inside the code, and "Limits" (the
+    # code's closing fence standing where the blank line above it was) was a line of prose.
+    markdown = rst_as_markdown(CODE_THEN_HEADING).splitlines()
+    assert markdown[4:14] == [
+        "```",
+        "def ship(path):",
+        '    """Ship one file.',
+        "",
+        "    Returns",
+        "    -------",
+        "    int",
+        '    """',
+        "```",
+        "## Limits",
+    ]
+    doc = tmp_path / "guide.rst"
+    doc.write_text(CODE_THEN_HEADING)
+    assert [s.headings for s in read_sections(doc)] == [["Ferrylog"], ["Ferrylog", "Limits"]]

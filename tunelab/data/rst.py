@@ -294,18 +294,24 @@ def _inline(line: str) -> str:
 
 def _headings(lines: list[str]) -> list[str]:
     """Underlined (and overlined) headings as `#` headings, each style's level the order it
-    first appears in, as reStructuredText reads them; a rule alone (a transition) dropped."""
+    first appears in, as reStructuredText reads them; a rule alone (a transition) dropped. Code
+    is left as it is: a docstring's closing quotes and "-------" lines were blanked in it."""
     styles: dict[tuple[str, bool], int] = {}
     out = list(lines)
     fenced = False
+    code = []  # whether each line is in a block this module fenced
     for i, line in enumerate(out):
         if line.startswith("```"):
             fenced = not fenced
+        code.append(fenced)
         below = out[i + 1].strip() if i + 1 < len(out) else ""
         if fenced or not line.strip() or line[0].isspace() or not ADORNMENT.match(below):
             continue
         over = i > 0 and out[i - 1].strip() == below
-        if ADORNMENT.match(line.strip()) or not (i == 0 or over or not out[i - 1].strip()):
+        # A code block's closing fence stands where the blank line above a heading was.
+        after_code = i > 0 and out[i - 1].startswith("```")
+        alone = i == 0 or over or after_code or not out[i - 1].strip()
+        if ADORNMENT.match(line.strip()) or not alone:
             continue
         level = styles.setdefault((below[0], over), len(styles) + 1)
         out[i] = f"{'#' * min(level, 6)} {line.strip()}"
@@ -313,5 +319,6 @@ def _headings(lines: list[str]) -> list[str]:
         if over:
             out[i - 1] = ""
     return [
-        "" if ADORNMENT.match(line.strip()) and not line.startswith("```") else line for line in out
+        "" if ADORNMENT.match(line.strip()) and not in_code else line
+        for line, in_code in zip(out, code)
     ]
