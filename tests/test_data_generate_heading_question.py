@@ -151,6 +151,12 @@ def test_a_heading_its_section_names_after_an_article_is_a_thing_not_a_task():
     context = "The load balancer spreads requests over the replicas."
     assert heading_question(["Manual", "Load Balancer"], context) == "What is load balancer?"
     assert heading_question(["Manual", "Load Data"], "Call load on it.") == "How do I load data?"
+    # tqdm's "Monitoring thread, intervals and miniters" asked "How do I monitor thread, ...?"
+    context = "A concurrent monitoring thread checks for overdue updates."
+    assert heading_question(["tqdm", "Monitoring thread, intervals and miniters"], context) is None
+    assert heading_question(["Ferrylog", "Monitoring uploads"], context) == (
+        "How do I monitor uploads?"
+    )
 
 
 def test_a_word_of_the_product_name_its_section_writes_in_lower_case_is_lower_case():

@@ -206,6 +206,8 @@ def heading_question(headings: list[str], context: str = "", title: str = "") ->
     if first in QUESTION_WORDS:
         return in_question_order(words) + "?"
     if is_gerund(first):
+        if len(words) > 1 and _noun_compound([words[0], words[1].strip(",;:")], context):
+            return None  # "Monitoring thread, intervals": "a monitoring thread", no task
         verb = base_verb(first)
         if not rest and topic and verb in ("install", "configure", "use", "deploy", "upgrade"):
             rest = topic  # "Installing" in rich's README: "How do I install rich?"
@@ -334,7 +336,8 @@ ACTS = frozenset("export install run build deploy merge train serve".split())
 
 def _noun_compound(words: list[str], context: str) -> bool:
     """A thing, not a task, though its first word is a verb: "Rate Limits", "Export Formats",
-    "Load Balancer" (its section says "the load balancer"); "Install packages" stays a task."""
+    "Load Balancer" (its section says "the load balancer", or "a concurrent monitoring thread"
+    of "Monitoring thread"); "Install packages" stays a task."""
     if len(words) != 2 or words[1].lower() in DETERMINERS:
         return False
     if words[0].lower() in NOUN_MODIFIERS:
@@ -343,7 +346,8 @@ def _noun_compound(words: list[str], context: str) -> bool:
         return True
     first, noun = (re.escape(w.lower()) for w in (words[0], words[1].rstrip("s")))
     said = (
-        rf"\b(?:the|a|an|your|our|its|their|these|those|this|that|each|per|of)\s+{first}[\s-]{noun}"
+        rf"\b(?:the|a|an|your|our|its|their|these|those|this|that|each|per|of)\s+(?:\w+\s+)?"
+        rf"{first}[\s-]{noun}"
     )
     return re.search(said, context, re.IGNORECASE) is not None
 
