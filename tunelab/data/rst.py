@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from tunelab.data.fields import named_field
+
 # `.. note::`, `.. code-block:: python`, `.. py:function:: ship(path)`: a directive and its
 # argument.
 DIRECTIVE = re.compile(r"^(?P<indent>\s*)\.\.\s+(?P<name>[\w:.-]+)::(?:\s+(?P<arg>.*?))?\s*$")
@@ -260,9 +262,7 @@ def _field(name: str, body: str, more: list[str], owner: str) -> list[str]:
     kind = NAMED_FIELDS.get(words[0].lower())
     if kind is None or len(words) < 2 or not body.strip():
         return [""] * (1 + len(more))
-    named = (
-        f"The `{words[-1]}` {kind} of `{owner}`" if owner else f"{kind.capitalize()} `{words[-1]}`"
-    )
+    named = named_field(kind, words[-1], owner)
     return [f"{named}: {_inline(body)}", *[_inline(line) for line in _dedented(more)]]
 
 

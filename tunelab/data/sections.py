@@ -10,6 +10,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from tunelab.data.fields import numpy_fields
 from tunelab.data.rst import rst_as_markdown
 from tunelab.errors import TunelabError
 
@@ -60,7 +61,8 @@ def _suffixes_said() -> str:
 
 
 def read_sections(path: Path) -> list[Section]:
-    """The document as sections, each under its chain of headings."""
+    """The document as sections, each under its chain of headings; the entries of a NumPy-style
+    "Parameters" section read as their function's named fields (fields.py)."""
     suffix = path.suffix.lower()
     if suffix == ".pdf":
         return _pdf_sections(path)
@@ -73,7 +75,7 @@ def read_sections(path: Path) -> list[Section]:
         text = rst_as_markdown(text)
     if suffix == ".txt" and not any(ATX.match(line) for line in text.splitlines()):
         text = plain_headings(text)
-    return markdown_sections(text, title=document_name(path.stem, text))
+    return numpy_fields(markdown_sections(text, title=document_name(path.stem, text)))
 
 
 # What a name is not spelled as prose spells it in: code spans, links' and images' targets, web

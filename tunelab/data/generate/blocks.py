@@ -6,13 +6,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from tunelab.data.fields import NAMED
 from tunelab.data.sections import LIST_ITEM, fenced_parts
 
-# A parameter named with what it is one of, as rst.py writes a `:param path:` field.
-PARAMETER = r"The `[^`]{1,40}` (?:parameter|attribute) of `[^`]{1,60}`"
 # `term`: ..., **Term**: ..., Term: ... (a plain term never starts inside a code span).
 DEFINITION = re.compile(
-    rf"^\s*(?:[-*]\s+)?({PARAMETER}|`[^`]{{1,40}}`|\*\*[^*]{{1,40}}\*\*|[A-Za-z][\w .()/-]{{0,40}}?)"
+    rf"^\s*(?:[-*]\s+)?({NAMED}|`[^`]{{1,40}}`|\*\*[^*]{{1,40}}\*\*|[A-Za-z][\w .()/-]{{0,40}}?)"
     r"\s*:\s+(\S.{8,})$"
 )
 # A table row as the HTML reader writes it ("timeout | 30"): cells, no sentence.

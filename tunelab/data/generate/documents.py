@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from tunelab.data.chunking import Chunk, chunk_document, count_tokens
+from tunelab.data.fields import NAMED
 from tunelab.data.generate.asked import AskedChunks
 from tunelab.data.generate.earlier import EarlierRows, where_made
 from tunelab.data.generate.llm import LLM, make_llm
@@ -199,6 +200,7 @@ def answer_location(chunk: Chunk, answer: str, documents: dict[str, list[str] | 
             path.read_text(encoding="utf-8", errors="replace").splitlines() if plain else None
         )
     lines = documents[chunk.source]
+    answer = re.sub(rf"^{NAMED}:\s*", "", answer)  # a field's text, not the name it is given
     first = re.findall(r"\w+", answer)[:4]
     if not lines or len(first) < 2:
         return chunk.location

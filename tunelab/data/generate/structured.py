@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import re
 
-from tunelab.data.generate.blocks import DEFINITION, PARAMETER, Block, clean, split_sentences
+from tunelab.data.fields import NAMED
+from tunelab.data.generate.blocks import DEFINITION, Block, clean, split_sentences
 from tunelab.data.generate.capitals import lower_first
 from tunelab.data.generate.heading_grammar import DETERMINERS, NOT_VERBS, plural
 from tunelab.data.generate.headings import STEP_VERBS, heading_question
@@ -202,7 +203,7 @@ def definition(text: str, context: str) -> tuple[str, str] | None:
     if not m:
         return None
     term, definition = m.group(1).strip().strip("*"), m.group(2).strip()
-    if re.fullmatch(PARAMETER, term):  # "What is the `path` parameter of `ship`?"
+    if re.fullmatch(NAMED, term):  # "What is the `path` parameter of `ship`?"
         return f"What is t{term[1:]}?", f"{term}: {definition}"
     words = term.strip("`").lower().split()
     if (
