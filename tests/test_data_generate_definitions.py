@@ -22,6 +22,12 @@ from tunelab.data.generate.structured import definition
         "Tests: tokens no document covers read 0 in memory.",
         "Beside other busy processes: torch's threads spin after each op.",  # "What are beside ...?"
         "Imports run one way: cli → stages → run → data → config.",  # "What is imports run ...?"
+        # From tqdm's and more-itertools' READMEs: "What is N.B.?", "What is windows?" (a note
+        # about it: no definition), "What is exception?", "What is avoid unnecessary ...?".
+        "N.B.: on Windows systems, Python converts the line ends.",
+        "Windows: additionally may require the Python module `colorama` to ensure nested bars.",
+        "Exception: if you're fixing a documentation typo, you can skip making an issue.",
+        "Avoid unnecessary frequent bar refreshing: `mininterval` defines how long to wait.",
     ],
 )
 def test_a_label_or_a_clause_before_a_colon_is_no_term(line):

@@ -154,6 +154,25 @@ def test_a_thing_said_done_is_asked_when_where_or_how_as_the_rest_of_the_sentenc
     assert sentence_question(sentence) == question
 
 
+@pytest.mark.parametrize(
+    ("sentence", "question"),
+    [
+        ("`more-itertools` is maintained by @erikrose and @bbayles, with help from many others.",
+         "Who maintains `more-itertools`?"),
+        ("The dateutil module was written by Gustavo Niemeyer in 2003.",
+         "Who wrote the dateutil module?"),
+        ("FastAPI Cloud is built by the same author and team behind FastAPI.",
+         "Who builds FastAPI Cloud?"),
+        ("The files are copied by the maintainers.", "Who copies the files?"),
+        # By what, not whom: how it is done.
+        ("The scores are computed by the same leaderboard.", "How are the scores computed?"),
+    ],
+)  # fmt: skip
+def test_a_thing_done_by_someone_is_asked_who_does_it(sentence, question):
+    # "How is `more-itertools` maintained?" was answered "by @erikrose and @bbayles".
+    assert sentence_question(sentence) == question
+
+
 def test_brackets_inside_a_code_span_do_not_make_its_subject_a_clause():
     # "`tunelab bench MODEL [BASE] ...` scores ..." was read as a clause by its "[" and not asked.
     said = "`tunelab bench MODEL [BASE]` scores ARC and MMLU with their own prompts."

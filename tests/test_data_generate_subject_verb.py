@@ -257,12 +257,35 @@ def test_a_verb_followed_by_a_time_is_asked_when_and_a_noun_that_may_be_a_verb_n
         ("The HTTPX project relies on these libraries.", "What does the HTTPX project rely on?"),
         ("The agent works with any collector.", "What does the agent work with?"),
         ("The tests depend on torch and numpy.", "What do the tests depend on?"),
+        # tqdm's README: "How does ... allow?", "How does ... check?"
+        ("Instantiation outside of the loop allows for manual control over `tqdm()`.",
+         "What does instantiation outside of the loop allow for?"),
+        ("A concurrent monitoring thread checks for overdue updates.",
+         "What does a concurrent monitoring thread check for?"),
         # What used to be so is no fact to ask.
         ("Typer used to depend on Click as well.", None),
     ],
-)
+)  # fmt: skip
 def test_a_verb_whose_object_follows_a_preposition_is_asked_with_it(sentence, question):
     assert sentence_question(sentence) == question
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # From tqdm's README, each asked garbled before:
+        # "What does overriding default?": "defaults" with no "to" is a plural noun, no verb.
+        "Overriding defaults via environment variables: e.g. `export TQDM_MININTERVAL=5`.",
+        # "How does `postfix` need?": what it needs is to be done, which no "how" asks.
+        "`postfix` also needs to be passed as an initial argument in a compatible format.",
+        # "Where did `tqdm` always gets update?": "gets" is the verb, "updated" its participle.
+        "`tqdm` always gets updated in the background, but it will display only every 10 s.",
+        # "How does `on_field` run?": "for" opens no manner.
+        "`on_field` runs for every text field.",
+    ],
+)
+def test_a_verb_before_an_infinitive_or_for_or_a_get_passive_is_asked_nothing(sentence):
+    assert sentence_question(sentence) is None
 
 
 @pytest.mark.parametrize(

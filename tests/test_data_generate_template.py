@@ -109,6 +109,16 @@ def test_a_sentence_saying_what_code_shows_is_asked_with_the_code(tmp_path):
     assert not any(q.startswith("What") for q in pairs_of(doc))
 
 
+def test_code_a_lead_names_with_its_verb_asks_no_kind_of_thing(tmp_path):
+    # tqdm's README: "What does a `total` is look like?"
+    doc = tmp_path / "monitor.md"
+    code = "```python\npbar.total = len(files)\n```"
+    doc.write_text(
+        f"# Monitor\n\n## Meter\n\nThe `total` is the number of files found:\n\n{code}\n"
+    )
+    assert not [q for q in pairs_of(doc) if "look like" in q]
+
+
 def test_a_lead_saying_what_a_thing_can_do_asks_what_its_code_shows(tmp_path):
     doc = tmp_path / "tests.md"
     code = '```json\n{"question": "Is a GPU required?", "must": ["No"]}\n```'

@@ -9,6 +9,18 @@ import re
 
 from tunelab.data.generate.capitals import lower_first
 from tunelab.data.generate.denials import said_no, short_tail, yes_or_no
+from tunelab.data.generate.phrases import (
+    AT_A_TIME,
+    CONDITION,
+    DURATION,
+    EVERY,
+    FOR_A_WHILE,
+    IN_A_MANNER,
+    TIME_UNITS,
+    a_place,
+    done_how,
+    who_did,
+)
 from tunelab.data.generate.subject_and_verb import (
     ARTICLES,
     OBJECTLESS,
@@ -54,25 +66,14 @@ LEANING = frozenset(
 BEFORE_A_NOUN = frozenset("more earlier other same next last former latter previous few".split())
 # Prepositions no list above holds that a sentence opens with before its subject.
 OPENING_PREPOSITIONS = frozenset("against between during among despite".split())
-# A subject holding these is a clause ("`serve --host` with any address", "Tried and not"),
-# not a noun phrase, or leans on what came before ("A couple of them").
+# A subject holding these is a clause ("`serve --host` with any address", "Tried and not",
+# "`tqdm` always gets" before "updated"), not a noun phrase, or leans on what came before ("A
+# couple of them").
 CLAUSE_WORDS = frozenset(
-    "with without when if unless once while that which who whom it them they not".split()
-)
-# A span of time after "in" or "within": "4 business hours", "a day", "30 days".
-DURATION = re.compile(
-    r"(?:~?\d[\d.,]*|an?|one|two|three|four|five|six|seven|eight|nine|ten|a few)\s+(?:\w+\s+)?"
-    r"(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|ms|s|min|h)\b"
-)
-# How often: "every 60 seconds", "every day", "every week".
-EVERY = re.compile(
-    r"\bevery\s+(?:" + DURATION.pattern + r"|(?:second|minute|hour|day|week|month|year)\b)"
+    "with without when if unless once while that which who whom it them they not gets got".split()
 )
 # Words after a verb that open no object: "runs before each merge", "runs nightly".
 NOT_AN_OBJECT = PREPOSITIONS | PLACES | ADVERBS | frozenset("during until while when if".split())
-# "for 10 seconds", "for a day": how long, not what for.
-FOR_A_WHILE = re.compile(r"for\s+(?:about\s+|up to\s+)?" + DURATION.pattern, re.IGNORECASE)
-TIME_UNITS = re.compile(r"^~?\d[\d.,]*\s*(s|ms|seconds?|minutes?|min|hours?|h)\b")
 WORD = re.compile(r"`[^`]+`|[\w'./<>-]+")
 
 
@@ -175,7 +176,7 @@ def sentence_question(sentence: str, context: str = "", topic: str = "") -> str 
         if word == "can" and (can := after.split(" ", 1)[0].lower()) in VERBS:
             # "What can X do?" is any one ability's question: asked with what it does it to.
             asked = _verb_question(subject, "can", can, after.partition(" ")[2])
-            return None if asked.endswith(" do?") else asked
+            return None if not asked or asked.endswith(" do?") else asked
         if (base := third_person(word)) and singular(subject):
             return _verb_question(subject, "does", base, after, never)
         if base := past(word):
@@ -188,10 +189,10 @@ def sentence_question(sentence: str, context: str = "", topic: str = "") -> str 
             return _verb_question(subject, "did", base, after, never)
         if base := unlisted_verb(word, subject, after):
             asked = _verb_question(subject, "does", base, after, never)
-            return None if asked.endswith(" do?") else asked  # "shards them": what, unsaid
+            return asked if asked and not asked.endswith(" do?") else None  # "shards them"
         if bare_verb(verb.group(), subject, after, noun_object=True):
             asked = _verb_question(subject, "do", word, after, never)
-            return None if asked.endswith(" do?") else asked
+            return None if not asked or asked.endswith(" do?") else asked
     return _by_default(text)
 
 
@@ -213,7 +214,7 @@ def _copula(subject: str, verb: str, rest: str) -> str | None:
         rest = rest.partition(" ")[2]
     first = rest.split(" ", 1)[0].lower().strip("`") if rest else ""
     # "The loop is in `loop.py`"; not "Differences under 20 points are within the interval".
-    if verb in ("is", "are") and first in PLACES and _a_place(rest.partition(" ")[2]):
+    if verb in ("is", "are") and first in PLACES and a_place(rest.partition(" ")[2]):
         return f"Where {verb} {subject}?"
     if first in DETERMINERS | POSSESSIVES or (first[:1].isdigit()) or rest.startswith("`"):
         return f"What {verb} {subject}?"  # "X is our internal daemon": what X is
@@ -242,92 +243,19 @@ def _copula(subject: str, verb: str, rest: str) -> str | None:
         tail = rest.split(" ", 1)[1] if " " in rest else ""
         if not tail:  # "Your configuration is kept": that it is, not how ("How is it kept?")
             return f"{verb.capitalize()} {subject} {first}?"
-        if asked := _done_how(tail):  # "How", "Where", "When", ... or None
+        if asked := done_how(tail):  # "How", "Where", "When", "Who" ... or None
+            if asked[0] == "Who":  # "X is maintained by @erikrose": "Who maintains X?"
+                return who_did(subject, verb, first)
             return f"{asked[0]} {verb} {subject} {first}{asked[1]}?"
     return None
 
 
-def _done_how(tail: str) -> tuple[str, str] | None:
-    """What the words after "X is <done>" say, as the question word that asks for them (and any
-    word the question ends with: "Where is it read from?"); None when they say none of these.
-    "The account is deleted after 30 days" asked "How is the account deleted?": how the text
-    never says, only when."""
-    lower = tail.lower()
-    prep, _, rest = lower.partition(" ")
-    if prep == "for" and DURATION.match(rest):
-        return "How long", ""  # "Logs are kept for 14 days"
-    if (
-        EVERY.search(tail)
-        or EVERY_STEPS.match(lower)
-        or prep in ("daily", "nightly", "hourly", "weekly", "monthly")
-    ):
-        return "How often", ""  # "... are rotated every week"
-    if prep in ("in", "within") and DURATION.match(rest):
-        return "How soon", ""  # "... is answered within 4 business hours"
-    if TO_A_PATH.match(tail) or (prep in PLACES | {"to", "from"} and _a_place(rest)):
-        return "Where", " from" if prep == "from" else ""  # "The cache is kept in memory"
-    if CONDITION.match(" " + lower) or prep in ("after", "before", "until", "during", "once"):
-        return "When", ""  # "... deleted after 30 days of inactivity", "... before any work"
-    if prep in ("at", "on") and AT_A_TIME.match(rest):
-        return "When", ""  # "The index is rebuilt at startup"
-    if prep in MEANS and not lower.startswith("by default"):
-        return "How", ""  # "A checkpoint is loaded with `weights_only=True`"
-    if re.match(r"(?:\w+ly|alike)\b", lower) and prep not in ("only", "early"):
-        return "How", ""  # "Older versions are pruned automatically"
-    if IN_A_MANNER.match(lower):
-        return "How", ""  # "Every pair is asked in both orders"
-    return None
-
-
-# "in batches", "in both orders": how a thing is done, not where.
-IN_A_MANNER = re.compile(
-    r"in (?:parallel|turn|full|bulk|batches|order|(?:both|either|any) orders?)\b"
-)
-# "every save_every steps", "every 500 steps": how often, counted in a run's steps.
-EVERY_STEPS = re.compile(r"every\s+\S+\s+(?:steps?|epochs?|batches|rows|requests)\b")
-# Words after which a phrase says how a thing is done: "by the same leaderboard", "with gzip".
-MEANS = frozenset("by with using via through as against".split())
-# What a thing can be kept in, on or under: "in memory", "on disk", "in the key store".
-PLACE_NOUNS = frozenset(
-    """memory ram disk drive folder directory dir file database db cache bucket store keystore
-    keychain keyring vault bin home path location repository repo table server host machine
-    cloud storage volume partition container registry console stdout stderr journal queue
-    browser section environment workspace sandbox trash clipboard device cpu gpu tpu core node
-    cluster accelerator""".split()
-)
-# "at startup", "on boot", "at 02:00", "on Mondays", "on each run": a time, not a place.
-AT_A_TIME = re.compile(
-    r"(?:(?:the|each|every|first|next)\s+)*(?:startup|start|boot|shutdown|exit|login|launch|"
-    r"midnight|noon|restart|install|upgrade|run|end|request|call|step|save|push|commit|merge|"
-    r"\d{1,2}(?::\d{2})|(?:mon|tues|wednes|thurs|fri|satur|sun)days?)\b"
-)
-
-
-def _a_place(phrase: str) -> bool:
-    """Whether a phrase after "in", "on", "to" ... names a place: a path or code ("in
-    `config.toml`"), or a place's noun among its first words ("in the operating system's key
-    store"), not "in both orders" or "to the user"."""
-    words = phrase.split()[:5]
-    if words and (words[0][:1] in "`/~" or re.fullmatch(r"[\w-]+\.[a-z]{1,5}", words[0])):
-        return True  # code, a path, a file's name ("loop.py")
-    for word in words:
-        word = re.sub(r"'s$|[^\w]", "", word).lower()  # "the CPU", "the GPU's memory"
-        if word in PLACE_NOUNS or word.rstrip("s") in PLACE_NOUNS:
-            return True
-        if word in PREPOSITIONS | {"and", "or", "but", "so"}:
-            break
-    return False
-
-
 # Verbs whose object can be a "when" clause: "limits when", "decides when", "shows when".
 SAY_WHEN = frozenset("limit decide choose control set show tell say report check record".split())
-CONDITION = re.compile(r"(?:^|\s)(?:when|whenever|if)\s")
 # Verbs whose "if" right after them (or after whom they ask) is "whether": "checks if the file
 # exists" says what is checked, not when.
 FINDING_OUT = frozenset("ask check decide detect determine find know see test verify".split())
 _ASKED = frozenset({"", "you", "me", "us", "them", "the user"})
-# "to `/var/log/ferrylog.log`", "in ~/backups": a place on disk a thing is put.
-TO_A_PATH = re.compile(r"(?:to|in|into|under|at)\s+`?[/~]")
 
 
 # Participles that say a state, asked yes or no as their negation is ("Is IPv6 supported in
@@ -335,7 +263,7 @@ TO_A_PATH = re.compile(r"(?:to|in|into|under|at)\s+`?[/~]")
 STATES = frozenset("allowed supported permitted accepted".split())
 
 
-def _verb_question(subject: str, aux: str, base: str, rest: str, never: bool = False) -> str:
+def _verb_question(subject: str, aux: str, base: str, rest: str, never: bool = False) -> str | None:
     # "The agent never uploads files larger than 20 GB": what it never does, not what it does.
     said = f"never {base}" if never else base
     # "The agent stops if the disk is full": when it does, not "What does the agent stop?"
@@ -357,8 +285,8 @@ def _verb_question(subject: str, aux: str, base: str, rest: str, never: bool = F
         # "The agent checks the schedule every 60 seconds": how often, of what
         what = rest[: every.start()].strip()
         return f"How often {aux} {subject} {said}{' ' + what if what else ''}?"
-    if base == "default" and rest.lower().startswith("to "):  # "`--retries` defaults to 3"
-        return f"What {aux} {subject} default to?"
+    if base == "default":  # "`--retries` defaults to 3"; "Overriding defaults via ..." no verb
+        return f"What {aux} {subject} default to?" if rest.lower().startswith("to ") else None
     words = rest.lower().split()
     head = next((w for w in words if w not in ADVERBS), "")  # "runs only on ...": "on"
     phrase = " ".join(words[words.index(head) :]) if head else ""  # "on each request"
@@ -377,6 +305,8 @@ def _verb_question(subject: str, aux: str, base: str, rest: str, never: bool = F
         return f"How {aux} {subject} {said}?"  # "pads in batches": no place
     if head in PLACES:
         return f"Where {aux} {subject} {said}?"
+    if head == "for" or (head == "to" and beyond.split(" ", 1)[0] in VERBS | {"be", "have"}):
+        return None  # "allows for ...", "needs to be passed": no how (ASKED_WITH asks some)
     if head in PREPOSITIONS:
         return f"How {aux} {subject} {said}?"
     if head in ("it", "them", "sure", "possible"):  # "makes it easy": what it does

@@ -11,8 +11,15 @@ from tunelab.data.generate.blocks import DEFINITION, Block, clean, split_sentenc
 from tunelab.data.generate.capitals import lower_first
 from tunelab.data.generate.heading_grammar import DETERMINERS, NOT_VERBS, plural
 from tunelab.data.generate.headings import STEP_VERBS, heading_question
-from tunelab.data.generate.questions import LEANING
-from tunelab.data.generate.word_classes import VERBS, english, has_past, third_person
+from tunelab.data.generate.questions import LEANING, sentence_question
+from tunelab.data.generate.word_classes import (
+    ADVERBS,
+    AUXILIARIES,
+    VERBS,
+    english,
+    has_past,
+    third_person,
+)
 
 # "X: 8.3 minutes", "Several GPUs: start ...": a measurement or a lead-in, not a definition.
 NOT_DEFINED = re.compile(r"^[~\d]|^\S+(\s\S+){0,5}\s~?\d[\d.]*\s?(s|ms|min|minutes|seconds|%)\b")
@@ -216,10 +223,12 @@ def definition(text: str, context: str) -> tuple[str, str] | None:
         or NOT_DEFINED.search(definition)
         or definition.endswith(":")  # "Spoiler alert: the guide includes:"
         or (len(term) == 1 and term.isalpha())  # "A: `smollm2-135m-instruct` ...": a label
+        or re.fullmatch(r"(?:[A-Za-z]\.){2,}", term)  # "N.B.: on Windows, ...": a label too
         # "Training keeps plain weights: they change ...", "Imports run one way: cli → ...": a
         # clause and what it says, no term
         or (len(words) > 2 and not term.startswith("`") and _clause(words))
         or (not term.startswith("`") and (words[0] in STEP_VERBS or _adjective(words)))
+        or (not term.startswith("`") and _statement(definition))
     ):
         return None
     rest = context.replace(first, "").replace(term, "")  # judge its capitals by the rest
@@ -240,6 +249,19 @@ def _clause(words: list[str]) -> bool:
         third_person(word) or (word in VERBS and re.fullmatch(r"[a-z]+[^s]s", before))
         for before, word in zip(words, words[1:])
     )
+
+
+def _statement(definition: str) -> bool:
+    """Whether what follows a term's colon is a statement, of the term or another thing, that no
+    "What is term?" asks for: a verb ("Windows: additionally may require `colorama` ..."), a
+    condition ("Exception: if you're fixing a typo, ..."), or a sentence of its own ("Avoid
+    frequent refreshing: `mininterval` defines how long to wait ...")."""
+    words = [w.lower() for w in definition.split()]
+    first = next((w for w in words if w not in ADVERBS and not w.endswith("ly")), "")
+    if first in AUXILIARIES | {"if", "when", "unless"} or sentence_question(definition):
+        return True
+    said = re.match(r"`[^`]+` (?:\w+ly )?([a-z]+s)\b", definition)  # "`mininterval` defines"
+    return bool(said and (third_person(said[1]) or has_past(said[1][:-1])))
 
 
 def _adjective(words: list[str]) -> bool:

@@ -30,8 +30,15 @@ ARTICLES = frozenset({"a", "an", "the"}) | POSSESSIVES
 
 def participle(word: str) -> bool:
     """A verb's -ed form ("simulated", "cached", "stopped"), not a word that ends so ("speed")."""
-    stems = (word[:-1], word[:-2], word[:-3], word[:-3] + "y")
-    return word.endswith("ed") and len(word) > 4 and any(english(s) for s in stems if s)
+    return english_stem(word) is not None
+
+
+def english_stem(word: str) -> str | None:
+    """The verb an -ed form is of, by the dictionary ("maintained" -> "maintain", "applied" ->
+    "apply", "stopped" -> "stop"); None for a word that only ends so ("speed")."""
+    if not word.endswith("ed") or len(word) <= 4:
+        return None
+    return next((s for s in (word[:-1], word[:-2], word[:-3] + "y", word[:-3]) if english(s)), None)
 
 
 # Words before a verb that make it no second verb of the sentence's own: "... and finished",

@@ -102,8 +102,11 @@ def template_pairs(chunk: Chunk, max_answer_tokens: int = 300) -> list[tuple[str
 LOOKS_LIKE = re.compile(r"^(?P<thing>\S.{2,60}?) looks? like (?:this|the following):$")
 
 
-# "Each `[[source]]` block ...": a thing named by code, which the code after it shows.
-CODE_THING = re.compile(r"^(?:Each|Every|An?|The) (?P<thing>`[^`]+`(?: [a-z]+)?)\b")
+# "Each `[[source]]` block ...": a thing named by code, which the code after it shows; "The
+# `total` is ..." names no kind of thing ("What does a `total` is look like?" was asked).
+CODE_THING = re.compile(
+    r"^(?:Each|Every|An?|The) (?P<thing>`[^`]+`(?: (?!(?:is|are|was|were|has|have)\b)[a-z]+)?)\b"
+)
 
 
 def _shown_question(lead: str, code: str) -> str | None:

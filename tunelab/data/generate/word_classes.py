@@ -71,7 +71,8 @@ NO_OBJECT = frozenset(
 # asks for the same tensors" -> "What does the next step ask for?" (not "How does it ask?").
 ASKED_WITH = {
     "depend": ("on",), "rely": ("on",), "work": ("with",), "consist": ("of",), "belong": ("to",),
-    "ask": ("for",), "look": ("for",), "wait": ("for",), "point": ("at", "to"),
+    "ask": ("for",), "look": ("for",), "wait": ("for",), "point": ("at", "to"), "allow": ("for",),
+    "check": ("for",), "account": ("for",),
 }  # fmt: skip
 
 

@@ -1,0 +1,143 @@
+"""What the words after a verb say, as the question word that asks for them: a span of time
+("for 14 days": how long), how often ("every week"), when ("at startup", "if the disk is
+full"), where ("in memory", "to `/var/log`"), how ("with gzip", "in batches"), and who ("by
+@erikrose": "Who maintains X?", not "How is X maintained?")."""
+
+from __future__ import annotations
+
+import re
+
+from tunelab.data.generate.subject_and_verb import english_stem
+from tunelab.data.generate.word_classes import PLACES, PREPOSITIONS
+
+# A span of time after "in" or "within": "4 business hours", "a day", "30 days".
+DURATION = re.compile(
+    r"(?:~?\d[\d.,]*|an?|one|two|three|four|five|six|seven|eight|nine|ten|a few)\s+(?:\w+\s+)?"
+    r"(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|ms|s|min|h)\b"
+)
+# How often: "every 60 seconds", "every day", "every week".
+EVERY = re.compile(
+    r"\bevery\s+(?:" + DURATION.pattern + r"|(?:second|minute|hour|day|week|month|year)\b)"
+)
+# "for 10 seconds", "for a day": how long, not what for.
+FOR_A_WHILE = re.compile(r"for\s+(?:about\s+|up to\s+)?" + DURATION.pattern, re.IGNORECASE)
+TIME_UNITS = re.compile(r"^~?\d[\d.,]*\s*(s|ms|seconds?|minutes?|min|hours?|h)\b")
+CONDITION = re.compile(r"(?:^|\s)(?:when|whenever|if)\s")
+# "to `/var/log/ferrylog.log`", "in ~/backups": a place on disk a thing is put.
+TO_A_PATH = re.compile(r"(?:to|in|into|under|at)\s+`?[/~]")
+
+
+def done_how(tail: str) -> tuple[str, str] | None:
+    """What the words after "X is <done>" say, as the question word that asks for them (and any
+    word the question ends with: "Where is it read from?"); None when they say none of these.
+    "The account is deleted after 30 days" asked "How is the account deleted?": how the text
+    never says, only when."""
+    lower = tail.lower()
+    prep, _, rest = lower.partition(" ")
+    if prep == "for" and DURATION.match(rest):
+        return "How long", ""  # "Logs are kept for 14 days"
+    if (
+        EVERY.search(tail)
+        or EVERY_STEPS.match(lower)
+        or prep in ("daily", "nightly", "hourly", "weekly", "monthly")
+    ):
+        return "How often", ""  # "... are rotated every week"
+    if prep in ("in", "within") and DURATION.match(rest):
+        return "How soon", ""  # "... is answered within 4 business hours"
+    if TO_A_PATH.match(tail) or (prep in PLACES | {"to", "from"} and a_place(rest)):
+        return "Where", " from" if prep == "from" else ""  # "The cache is kept in memory"
+    if CONDITION.match(" " + lower) or prep in ("after", "before", "until", "during", "once"):
+        return "When", ""  # "... deleted after 30 days of inactivity", "... before any work"
+    if prep in ("at", "on") and AT_A_TIME.match(rest):
+        return "When", ""  # "The index is rebuilt at startup"
+    if prep == "by" and _someone(tail[3:]):
+        return "Who", ""  # "`more-itertools` is maintained by @erikrose and @bbayles"
+    if prep in MEANS and not lower.startswith("by default"):
+        return "How", ""  # "A checkpoint is loaded with `weights_only=True`"
+    if re.match(r"(?:\w+ly|alike)\b", lower) and prep not in ("only", "early"):
+        return "How", ""  # "Older versions are pruned automatically"
+    if IN_A_MANNER.match(lower):
+        return "How", ""  # "Every pair is asked in both orders"
+    return None
+
+
+# "in batches", "in both orders": how a thing is done, not where.
+IN_A_MANNER = re.compile(
+    r"in (?:parallel|turn|full|bulk|batches|order|(?:both|either|any) orders?)\b"
+)
+# "every save_every steps", "every 500 steps": how often, counted in a run's steps.
+EVERY_STEPS = re.compile(r"every\s+\S+\s+(?:steps?|epochs?|batches|rows|requests)\b")
+# Words after which a phrase says how a thing is done: "by the same leaderboard", "with gzip".
+MEANS = frozenset("by with using via through as against".split())
+# What a thing can be kept in, on or under: "in memory", "on disk", "in the key store".
+PLACE_NOUNS = frozenset(
+    """memory ram disk drive folder directory dir file database db cache bucket store keystore
+    keychain keyring vault bin home path location repository repo table server host machine
+    cloud storage volume partition container registry console stdout stderr journal queue
+    browser section environment workspace sandbox trash clipboard device cpu gpu tpu core node
+    cluster accelerator""".split()
+)
+# "at startup", "on boot", "at 02:00", "on Mondays", "on each run": a time, not a place.
+AT_A_TIME = re.compile(
+    r"(?:(?:the|each|every|first|next)\s+)*(?:startup|start|boot|shutdown|exit|login|launch|"
+    r"midnight|noon|restart|install|upgrade|run|end|request|call|step|save|push|commit|merge|"
+    r"\d{1,2}(?::\d{2})|(?:mon|tues|wednes|thurs|fri|satur|sun)days?)\b"
+)
+
+
+def a_place(phrase: str) -> bool:
+    """Whether a phrase after "in", "on", "to" ... names a place: a path or code ("in
+    `config.toml`"), or a place's noun among its first words ("in the operating system's key
+    store"), not "in both orders" or "to the user"."""
+    words = phrase.split()[:5]
+    if words and (words[0][:1] in "`/~" or re.fullmatch(r"[\w-]+\.[a-z]{1,5}", words[0])):
+        return True  # code, a path, a file's name ("loop.py")
+    for word in words:
+        word = re.sub(r"'s$|[^\w]", "", word).lower()  # "the CPU", "the GPU's memory"
+        if word in PLACE_NOUNS or word.rstrip("s") in PLACE_NOUNS:
+            return True
+        if word in PREPOSITIONS | {"and", "or", "but", "so"}:
+            break
+    return False
+
+
+# Nouns for people who do a thing: "by the same author and team", "by its maintainers".
+PEOPLE = frozenset(
+    """author authors team maintainer maintainers developer developers contributor contributors
+    community volunteers people engineers staff founder founders creator creators""".split()
+)
+# The tense a participle's verb is said in, where it is no -ed form: "written" -> "writes",
+# "wrote".
+DONE_BY = {
+    "written": ("writes", "wrote"), "built": ("builds", "built"), "made": ("makes", "made"),
+    "run": ("runs", "ran"), "led": ("leads", "led"), "done": ("does", "did"),
+    "begun": ("begins", "began"), "taken": ("takes", "took"), "given": ("gives", "gave"),
+}  # fmt: skip
+
+
+def _someone(phrase: str) -> bool:
+    """Whether a phrase after "by" names who, not what, does a thing: a handle ("@erikrose"), a
+    person's or a body's name ("Gustavo Niemeyer": two capitalised words, as no tool's is), or a
+    noun for people ("the same author and team"); not code, a tool or "the same leaderboard"."""
+    words = [w.strip(",.;:()") for w in phrase.split()[:5]]
+    if any(w.startswith("@") or w.lower() in PEOPLE for w in words):
+        return True
+    return all(re.fullmatch(r"[A-Z][a-z]+", w) for w in words[:2]) and len(words) > 1
+
+
+def who_did(subject: str, verb: str, done: str) -> str:
+    """ "Who maintains X?" of "X is maintained by ...", "Who wrote X?" of "X was written by
+    ..."; "Who is X <done> by?" for a participle whose verb is no -ed form nor in DONE_BY."""
+    present = verb in ("is", "are")
+    base = english_stem(done)
+    if done in DONE_BY:
+        said = DONE_BY[done][0 if present else 1]
+    elif base and present and re.search(r"[^aeiou]y$", base):
+        said = base[:-1] + "ies"  # "copied" -> "copies"
+    elif base and present:
+        said = base + ("es" if base.endswith(("s", "sh", "ch", "x", "z", "o")) else "s")
+    elif base:
+        said = done
+    else:
+        return f"Who {verb} {subject} {done} by?"
+    return f"Who {said} {subject}?"
