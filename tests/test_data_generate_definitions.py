@@ -37,6 +37,9 @@ def test_a_label_or_a_clause_before_a_colon_is_no_term(line):
 def test_a_term_before_a_colon_is_still_asked_what_it_is():
     line = "`n`: the number of rows to read."
     assert definition(line, line) == ("What is `n`?", line)
+    # A module's dotted name is one thing: "What are tqdm.contrib.itertools?" was asked.
+    line = "tqdm.contrib.itertools: Thin wrappers around `itertools`"
+    assert definition(line, line) == ("What is tqdm.contrib.itertools?", line)
     line = "API details: what each route takes and returns."
     assert definition(line, line) == ("What are API details?", line)
 

@@ -138,6 +138,17 @@ def test_headings_become_the_questions_a_reader_would_ask(headings, question):
     assert heading_question(headings) == question
 
 
+def test_a_document_named_with_an_underscore_is_asked_about_by_that_name():
+    # "python_dateutil.rst" (its prose never writes the name): "How do I install pythondateutil?"
+    context = "`dateutil` can be installed from PyPI using `pip`."
+    assert heading_question(["Installation"], context, "python_dateutil") == (
+        "How do I install python_dateutil?"
+    )
+    assert heading_question(["_Rich_ guide", "Installation"], "pip install rich") == (
+        "How do I install Rich?"
+    )
+
+
 def test_a_name_and_what_it_is_after_a_comma_is_asked_of_the_name():
     # FastAPI's README: "**Typer**, the FastAPI of CLIs" asked "How do I typer, the FastAPI of
     # CLIs?", the name read as a verb before its object.

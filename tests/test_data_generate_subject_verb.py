@@ -282,9 +282,11 @@ def test_a_verb_whose_object_follows_a_preposition_is_asked_with_it(sentence, qu
         "`tqdm` always gets updated in the background, but it will display only every 10 s.",
         # "How does `on_field` run?": "for" opens no manner.
         "`on_field` runs for every text field.",
+        # "What is using `update`?": a gerund and its object is no thing that is.
+        "Using `update(0)` is a handy way to let `tqdm` decide when to refresh the display.",
     ],
 )
-def test_a_verb_before_an_infinitive_or_for_or_a_get_passive_is_asked_nothing(sentence):
+def test_an_infinitive_a_for_a_get_passive_or_a_gerund_and_its_object_asks_nothing(sentence):
     assert sentence_question(sentence) is None
 
 

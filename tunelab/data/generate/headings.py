@@ -276,7 +276,7 @@ def _lone_verb_question(
     if done_to := _object_said(verb, context):
         return f"How do I {verb} {done_to}?"
     where = f" in {topic}" if topic and not english(topic) else ""
-    parent = re.sub(r"[*_`]", "", headings[-2]).strip() if len(headings) > 1 else ""
+    parent = MARKS.sub("", headings[-2]).strip() if len(headings) > 1 else ""
     words = parent.lower().split()
     head = re.sub(r"(?<=[^s])s$", "", words[-1]) if words else ""
     if (
@@ -352,17 +352,22 @@ def _noun_compound(words: list[str], context: str) -> bool:
     return re.search(said, context, re.IGNORECASE) is not None
 
 
+# Markdown's marks around a title's words ("**Rich**", "_Rich_", "`tqdm`"); an underscore inside
+# a name is the name's ("How do I install pythondateutil?" was asked of "python_dateutil").
+MARKS = re.compile(r"[*`#]|(?<!\w)_+|_+(?!\w)")
+
+
 def _filler(title: str) -> bool:
     """A title of filler words and generic headings alone: "Guide", "README", "Overview", "User
     Guide", "Getting Started Guide" ("How do I install Guide?" was asked)."""
-    words = [w for w in re.sub(r"[*_`#]", "", title).lower().split() if w not in TITLE_FILLER]
+    words = [w for w in MARKS.sub("", title).lower().split() if w not in TITLE_FILLER]
     return not words or " ".join(words) in GENERIC or all(w in GENERIC for w in words)
 
 
 def _topic(title: str) -> str:
     """A document title without filler words: "Tunelab guide" -> "Tunelab"."""
     title = re.split(r":\s|\s[—–-]\s", title)[0]  # "Harborline Agent: Getting Started"
-    words = [w for w in re.sub(r"[*_`#]", "", title).split() if w.lower() not in TITLE_FILLER]
+    words = [w for w in MARKS.sub("", title).split() if w.lower() not in TITLE_FILLER]
     if len(words) > 1 and is_gerund(words[0].lower()):  # "Installing Ferrytrack Agent"
         words = words[1:]
     # "Ferrylog Installation Guide": what the document covers, not the product's name

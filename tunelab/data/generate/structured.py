@@ -235,7 +235,8 @@ def definition(text: str, context: str) -> tuple[str, str] | None:
     purpose = definition.lower().startswith("to ")  # "`rich`: to show errors nicely"
     # "API details: ..." are several; "Kubernetes: ..." (a name) and "RAGAS: ..." one thing.
     last = term.split()[-1]
-    are = last.islower() and plural(term) and not purpose
+    dotted = re.search(r"\w\.\w", term)  # "tqdm.contrib.itertools": a module, one thing
+    are = last.islower() and plural(term) and not purpose and not dotted
     question = (
         f"What {'are' if are else 'is'} {lower_first(term, rest)}{' for' if purpose else ''}?"
     )
