@@ -16,7 +16,6 @@ MARKDOWN = """\
 def ship(path, retries=3):
     ...
 ```
-
 Parameters
 ----------
 path : str
@@ -56,6 +55,7 @@ Parameters
 
 
 def test_a_numpy_style_parameter_is_asked_as_one_of_the_function_above_it(tmp_path):
+    # "Parameters" right under the code is a heading (it was prose after the closing fence).
     doc = tmp_path / "guide.md"
     doc.write_text(MARKDOWN)
     pairs = pairs_of(doc)

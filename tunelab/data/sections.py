@@ -209,7 +209,11 @@ def markdown_sections(text: str, title: str = "") -> list[Section]:
             i += 3
             continue
         elif (
-            not in_code and line.strip() and i + 1 < len(lines) and not (body and body[-1].strip())
+            not in_code
+            and line.strip()
+            and i + 1 < len(lines)
+            # after a blank line, or right after a code block ("Parameters" under its code)
+            and (not (body and body[-1].strip()) or (i > 0 and code_lines[i - 1]))
         ):
             underline = lines[i + 1].strip()
             if underline and set(underline) in ({"="}, {"-"}) and len(underline) >= 3:
