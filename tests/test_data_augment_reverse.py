@@ -9,6 +9,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
+import tunelab.data.generate.augment as augment_module
 from tunelab.cli import app
 from tunelab.data.generate.augment import AugmentConfig, augment
 from tunelab.data.generate.reverse import Default, stated_default
@@ -232,6 +233,6 @@ def test_a_resumed_run_with_nothing_left_to_ask_loads_no_model(data, tmp_path, m
     def load(settings):
         raise AssertionError("a model was loaded with nothing left to ask it")
 
-    monkeypatch.setattr("tunelab.data.generate.augment.make_llm", load)
+    monkeypatch.setattr(augment_module, "make_llm", load)
     stats = augment(cfg)  # every fact and pair was asked: rows, or a log that kept none
     assert _rows(out) == rows and stats.written == 0 and stats.asked_before == 2
