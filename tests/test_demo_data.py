@@ -322,3 +322,21 @@ def test_a_wrong_answer_near_the_fact_is_not_credited(held_out, question, answer
 
     (row,) = [row for row in held_out if row["question"] == question]
     assert score_facts(answer, parse_fact_check(row, question))["fact_accuracy"] == 0.0
+
+
+# A wrong answer worded without its "Yes": the row names the claim, not only the verdict.
+WRONG_WITHOUT_THE_VERDICT = [
+    ("Is a graphics card required to use tunelab?",
+     "A graphics card is indeed required to use the Tunelab."),
+    ("Is a graphics card required to use tunelab?", "tunelab requires a GPU."),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("question, answer", WRONG_WITHOUT_THE_VERDICT)
+def test_a_wrong_claim_is_a_hallucination_without_its_yes(held_out, question, answer):
+    from tunelab.evaluate.facts import parse_fact_check, score_facts
+
+    (row,) = [row for row in held_out if row["question"] == question]
+    assert score_facts(answer, parse_fact_check(row, question))["hallucination"] == 1.0
+    right = "No, a graphics card is not required: tunelab runs on CPU."
+    assert score_facts(right, parse_fact_check(row, question))["hallucination"] == 0.0
