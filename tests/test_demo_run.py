@@ -49,6 +49,17 @@ def test_score_leads_with_facts_and_hallucinations_when_rows_name_them():
     assert change["refusal_rate_off_topic"]["verdict"] == "no clear winner"
 
 
+def test_another_value_for_what_is_asked_is_counted_apart_from_the_named_wrong_answers():
+    tests = [
+        {"question": "How many passes over the data does a default run make?",
+         "answer": "The default is 3 epochs.", "kind": "paraphrase", "facts": [["3"]],
+         "wrong": ["2", "5"]},
+    ]  # fmt: skip
+    scores = score(tests, ["By default there are 1000 epochs."])
+    assert scores["hallucination_rate"] == 0.0  # 1000 is no named wrong answer
+    assert scores["other_value_rate"] == 100.0
+
+
 def test_combined_and_reversed_facts_are_scored_apart_from_the_headline():
     tests = [
         {"question": "Default lr?", "answer": "2e-4.", "kind": "paraphrase", "facts": [["2e-4"]]},

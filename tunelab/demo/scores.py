@@ -28,7 +28,7 @@ def per_question(tests: list[dict], answers: list[str]) -> dict[str, list[float]
     out: dict[str, list[float]] = {
         k: []
         for k in (
-            "fact_accuracy", "hallucination_rate",
+            "fact_accuracy", "hallucination_rate", "other_value_rate",
             *(f"fact_accuracy_{kind}" for kind in MANIPULATED),
             "refusal_rate_off_topic", "refusal_rate_on_topic",
             "normalized_match", "token_f1", "rouge_l",
@@ -49,6 +49,8 @@ def per_question(tests: list[dict], answers: list[str]) -> dict[str, list[float]
             out["fact_accuracy"].append(facts["fact_accuracy"])
         if "hallucination" in facts:
             out["hallucination_rate"].append(facts["hallucination"])
+        if "other_value" in facts:
+            out["other_value_rate"].append(facts["other_value"])
         out["refusal_rate_on_topic"].append(float(refusals.refuses(answer)))
         texts = score_texts(answer, test["answer"])
         for key in ("normalized_match", "token_f1", "rouge_l"):
@@ -101,8 +103,8 @@ def general_ability(model, tokenizer, data_dir=None) -> list[float] | None:
 def print_table(scores: dict, n: int, console: Console) -> None:
     table = Table(
         title=f"held-out test set ({n} questions never trained on); 95% paired intervals",
-        caption="verdict: the finetuned model against the base (a lower rate of hallucination or "
-        "on-topic refusal is better)",
+        caption="verdict: the finetuned model against the base (a lower rate of hallucination, "
+        "other value or on-topic refusal is better)",
     )
     for column in ("metric (%)", "base", "finetuned", "change [95% interval]", "verdict"):
         table.add_column(column, justify="left" if column in ("metric (%)", "verdict") else "right")

@@ -24,6 +24,7 @@ from tunelab.errors import first_few
 from tunelab.evaluate.asked import affirms, asked_off, asks_what_is_not, denied_by_question
 from tunelab.evaluate.normalize_numbers import normalize
 from tunelab.evaluate.offered import offered
+from tunelab.evaluate.other_value import AskedValues, asked_values, other_values
 from tunelab.evaluate.stated import Phrase, Words, states
 
 
@@ -39,6 +40,9 @@ class FactCheck:
     # What its question asks is masked, ignored, disabled...: "Which tokens are masked?" is
     # answered "Prompt tokens are masked", which states "prompt" (`asked.asked_off`).
     asked_off: frozenset[str] = frozenset()
+    # The values its reference answer gives what its question asks (`other_value`): an answer
+    # that gives the same thing another value states something false no wrong phrase names.
+    values: AskedValues = field(default_factory=AskedValues)
 
     def __bool__(self) -> bool:
         return bool(self.facts or self.wrong)
@@ -85,21 +89,32 @@ def parse_fact_check(row: dict[str, Any], source: str) -> FactCheck:
         negative=asks_what_is_not(_asked(row)),
         denied=denied_by_question(_asked(row)),
         asked_off=asked_off(_asked(row)),
+        values=asked_values(_said(row, _REFERENCE), _asked(row)),
     )
 
 
+_QUESTION = (("question", "instruction", "prompt"), ("user", "human"))
+_REFERENCE = (("answer", "output", "response", "completion"), ("assistant", "gpt"))
+
+
 def _asked(row: dict[str, Any]) -> str:
-    """The question of a test row in any shape tunelab reads (its last user turn in a chat)."""
-    for key in ("question", "instruction", "prompt"):
+    return _said(row, _QUESTION)
+
+
+def _said(row: dict[str, Any], where: tuple[tuple[str, ...], tuple[str, ...]]) -> str:
+    """The question (`_QUESTION`) or the reference answer (`_REFERENCE`) of a test row in any
+    shape tunelab reads: its field, or its last turn of that role in a chat."""
+    keys, roles = where
+    for key in keys:
         if isinstance(row.get(key), str):
             return row[key]
     turns = row.get("messages") or row.get("conversations") or []
-    users = [
+    said = [
         str(t.get("content", t.get("value", "")))
         for t in turns
-        if isinstance(t, dict) and t.get("role", t.get("from")) in ("user", "human")
+        if isinstance(t, dict) and t.get("role", t.get("from")) in roles
     ]
-    return users[-1] if users else ""
+    return said[-1] if said else ""
 
 
 MISNAMED_FACTS = {"fact", "facts", "fact_list", "key_facts"}
@@ -188,7 +203,8 @@ def echo_note(echoed: list[str]) -> str:
 def score_facts(answer: str, check: FactCheck) -> dict[str, float]:
     """fact_recall (share of facts stated), fact_accuracy (all stated and no wrong phrase:
     "8, 16, 32 or 64" does not know it is 16, nor "8-16 GB" that it is 16 GB), hallucination
-    (a wrong phrase stated, `wrong_stated`: "8 or 16" states no wrong 8); a key is absent when
+    (a wrong phrase stated, `wrong_stated`: "8 or 16" states no wrong 8), other_value (gives
+    what is asked a value its reference does not, `other_value_stated`); a key is absent when
     the row gives nothing to score it by."""
     out: dict[str, float] = {}
     hallucinated = bool(wrong_stated(answer, check))
@@ -198,6 +214,8 @@ def score_facts(answer: str, check: FactCheck) -> dict[str, float]:
         out["fact_accuracy"] = float(all(stated) and not hallucinated)
     if check.wrong:
         out["hallucination"] = float(hallucinated)
+    if check.values:
+        out["other_value"] = float(bool(other_value_stated(answer, check)))
     return out
 
 
@@ -260,3 +278,10 @@ def wrong_stated(answer: str, check: FactCheck) -> list[str]:
         for w in check.wrong
         if stated_for(answer, w, check) and not offered(answer, [w], expected)
     ]
+
+
+def other_value_stated(answer: str, check: FactCheck) -> list[str]:
+    """The values, as written, that an answer gives what its row's question asks where its
+    reference gives another ("1.00" of "The learning rate warmup by default is 1.00" where the
+    reference says 0.05): `tunelab.evaluate.other_value`."""
+    return other_values(answer, check.values, check.facts)

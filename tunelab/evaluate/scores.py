@@ -19,9 +19,9 @@ if TYPE_CHECKING:
 
 
 FACT_METRICS = {"fact_accuracy": "fact_accuracy", "fact_recall": "fact_recall",
-                "hallucination": "hallucination_rate"}  # fmt: skip
+                "hallucination": "hallucination_rate", "other_value": "other_value_rate"}  # fmt: skip
 # Rates where the lower score is the better model's.
-LOWER_IS_BETTER = {"hallucination_rate", "cut_off_rate", ON_TOPIC_RATE}
+LOWER_IS_BETTER = {"hallucination_rate", "other_value_rate", "cut_off_rate", ON_TOPIC_RATE}
 
 
 def row_metric(row: dict[str, Any], key: str) -> float | None:

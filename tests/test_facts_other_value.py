@@ -1,0 +1,104 @@
+"""An answer that gives what its question asks another value than the reference does states
+something false that no wrong phrase names: it is counted apart, as other_value."""
+
+from __future__ import annotations
+
+import pytest
+
+from tunelab.evaluate.facts import other_value_stated, parse_fact_check, score_facts
+from tunelab.evaluate.scores import LOWER_IS_BETTER, summarize
+
+WARMUP = {
+    "question": "How long is the learning rate warmup by default?",
+    "answer": "warmup_ratio defaults to 0.05; warmup_steps overrides it when set.",
+    "facts": [[{"regex": r"(?<![\d.])0?\.05\b|\b5 ?%"}]],
+}
+TOKENS = {
+    "question": "How many tokens fit in one example by default?",
+    "answer": "data.max_length defaults to 512 tokens.",
+    "facts": [["512"]],
+    "wrong": ["128", "256", "1024"],
+}
+EVAL_EVERY = {
+    "question": "Every how many steps is the eval loss computed?",
+    "answer": "eval_every defaults to 50 steps.",
+    "facts": [["50"]],
+}
+RANK = {
+    "question": "How large is the LoRA rank if I do not set it?",
+    "answer": "The LoRA rank r defaults to 16.",
+    "facts": [["16"]],
+}
+
+
+@pytest.mark.parametrize(
+    "row, answer, other",
+    [
+        (WARMUP, "The learning rate warmup by default is 1.00.", ["1.00"]),  # the setting asked
+        (TOKENS, "In a standard game, there are 10 tokens.", ["10"]),  # a count of the same
+        (EVAL_EVERY, "eval_every defaults to 10 steps.", ["10"]),  # the same name
+    ],
+)
+def test_an_answer_giving_the_asked_thing_another_value_is_counted(row, answer, other):
+    check = parse_fact_check(row, "test.jsonl:1")
+    assert other_value_stated(answer, check) == other
+    scores = score_facts(answer, check)
+    assert scores["other_value"] == 1.0 and scores["fact_accuracy"] == 0.0
+    # None of the row's wrong phrases lists 10: the hallucination rate does not count it.
+    assert not scores.get("hallucination")
+
+
+@pytest.mark.parametrize(
+    "row, answer",
+    [
+        (WARMUP, "warmup_ratio defaults to 0.05; warmup_steps overrides it when set."),
+        (WARMUP, "The warmup ratio is 5% by default."),  # the fact, written otherwise
+        (WARMUP, "The warmup is not 1.00: warmup_ratio defaults to 0.05."),  # denied
+        (WARMUP, "The default learning rate is 2e-4."),  # true, of another setting
+        (RANK, "LoRA alpha defaults to 32."),
+        (EVAL_EVERY, "eval_every defaults to 50 steps and save_every to 100 steps."),
+        (EVAL_EVERY, "Checkpoints are written every 100 steps."),
+    ],
+)
+def test_the_right_value_or_a_true_one_of_another_setting_is_no_other_value(row, answer):
+    assert score_facts(answer, parse_fact_check(row, "test.jsonl:1"))["other_value"] == 0.0
+
+
+def test_a_question_that_says_the_value_asks_for_the_setting_and_gets_no_other_value():
+    row = {
+        "question": "Which generation option defaults to 256?",
+        "answer": "max_new_tokens defaults to 256.",
+        "facts": [["max new tokens"]],
+    }
+    scores = score_facts("temperature defaults to 0.7.", parse_fact_check(row, "test.jsonl:1"))
+    assert "other_value" not in scores and scores["fact_accuracy"] == 0.0
+
+
+def test_the_reference_of_a_chat_row_is_its_last_assistant_turn():
+    row = {
+        "messages": [
+            {"role": "user", "content": TOKENS["question"]},
+            {"role": "assistant", "content": TOKENS["answer"]},
+        ],
+        "facts": [["512"]],
+    }
+    check = parse_fact_check(row, "test.jsonl:1")
+    assert score_facts("One example fits 64 tokens.", check)["other_value"] == 1.0
+
+
+def test_eval_summarises_the_other_value_rate_where_lower_is_better():
+    rows = [
+        {
+            "scores": {},
+            "finish_reason": "stop",
+            "facts": {"fact_accuracy": 0.0, "other_value": 1.0},
+        },
+        {
+            "scores": {},
+            "finish_reason": "stop",
+            "facts": {"fact_accuracy": 1.0, "other_value": 0.0},
+        },
+        {"scores": {}, "finish_reason": "stop", "facts": {"fact_accuracy": 1.0}},
+    ]
+    assert summarize(rows)["other_value_rate"] == 0.5  # over the rows that give a value
+    assert "other_value_rate" in LOWER_IS_BETTER

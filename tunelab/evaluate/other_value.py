@@ -1,0 +1,127 @@
+"""An answer that gives the thing its question asks another value than the reference does: "The
+learning rate warmup by default is 1.00" where the reference says "warmup_ratio defaults to
+0.05", "Training runs 1000 epochs" where it says "The default is 3 epochs". No row's wrong
+phrases can list every such number, so the hallucination rate (a named wrong answer) misses it.
+
+A value claim is a number said as what a setting is ("S defaults to V", "S is V by default",
+"The default S is V") or a number before a word that counts it ("512 tokens"). An answer's claim
+gives another value where its number is none the reference says and states none of the row's
+facts, and it names the reference's setting (the same words, or words all its question says: the
+thing asked), or names none and counts what the reference counts ("there are 10 tokens" against
+"512 tokens"). A question that says a reference value itself ("Which option defaults to 256?")
+asks for the setting, not the value: it gets no value claims. On the 215 blindly judged demo
+answers (benchmarks/fact_scorer_agreement.py) no answer a reader judged true is flagged."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from tunelab.data.text import FUNCTION_WORDS, stem
+from tunelab.evaluate.stated import Phrase, Words, states
+
+_NUMBER = r"[-+]?(?:\d+(?:\.\d+)?|\.\d+)(?:e[-+]?\d+)?%?"
+_NAME = r"[A-Za-z_][\w.-]*(?: [A-Za-z_][\w.-]*){0,3}"  # a setting: a name in code or a few words
+_CLAIMS = [
+    re.compile(rf"(?P<setting>{_NAME}) defaults? to (?P<value>{_NUMBER})(?: (?P<unit>[a-z]+))?"),
+    re.compile(
+        rf"(?P<setting>{_NAME}) (?:by default )?(?:is|are) (?P<value>{_NUMBER})"
+        r"(?: (?P<unit>[a-z]+))?"
+    ),
+    re.compile(rf"(?<![\w.-])(?P<value>{_NUMBER}) (?P<unit>[a-z]+)"),
+]
+# A claim is read within its clause: "eval_every defaults to 50 steps and save_every to 100
+# steps" gives save_every its 100, not eval_every.
+_CLAUSE = re.compile(r"[;,:!?](?:\s|$)|\.(?:\s|$)|\n|\band\b|\bbut\b")
+# Words that name no setting of their own: "The default is 3 epochs" names none.
+_NO_NAME = frozenset({"default", "defaults", "value", "setting", "option"})
+
+
+@dataclass(frozen=True)
+class Claim:
+    setting: frozenset[str]  # its words' stems ({"warmup", "ratio"}); empty where unnamed
+    value: Decimal
+    written: str  # as the text wrote the value ("1.00")
+    unit: str  # the stem of the word that counts it ("token"), or ""
+
+
+@dataclass(frozen=True)
+class AskedValues:
+    """What a test row's reference says its question's values are, and its question's words."""
+
+    claims: tuple[Claim, ...] = ()
+    question: frozenset[str] = frozenset()
+
+    def __bool__(self) -> bool:
+        return bool(self.claims)
+
+
+def _stems(text: str) -> frozenset[str]:
+    words = re.findall(r"[a-z0-9]+", text.lower())
+    return frozenset(stem(w) for w in words if w not in FUNCTION_WORDS and w not in _NO_NAME)
+
+
+def _number(written: str) -> Decimal | None:
+    try:
+        number = Decimal(written.rstrip("%"))
+    except InvalidOperation:
+        return None
+    return number / 100 if written.endswith("%") else number
+
+
+def value_claims(text: str) -> list[Claim]:
+    """The numbers `text` says as a setting's value or as a count of something, clause by clause;
+    a count is of what its clause's words before it name ("Checkpoints are written every 100
+    steps": checkpoints, written)."""
+    claims = []
+    for clause in _CLAUSE.split(text):
+        for pattern in _CLAIMS:
+            for match in pattern.finditer(clause):
+                number = _number(match["value"])
+                if number is None:
+                    continue
+                named = match.groupdict().get("setting", clause[: match.start()])
+                unit = (match["unit"] or "").lower()
+                unit = "" if unit in FUNCTION_WORDS else stem(unit)
+                claims.append(Claim(_stems(named), number, match["value"], unit))
+    return claims
+
+
+def asked_values(reference: str, question: str) -> AskedValues:
+    """The reference's value claims where its question asks for values; none where the question
+    says one of them (it gives the value and asks what has it)."""
+    claims = value_claims(reference)
+    if any(states(question, Words(c.written)) for c in claims):
+        return AskedValues()
+    return AskedValues(tuple(claims), _stems(question))
+
+
+def other_values(answer: str, asked: AskedValues, facts: list[list[Phrase]]) -> list[str]:
+    """The answer's values, as written, that it gives a setting or count of the reference's and
+    that the reference does not: "1.00" of "The learning rate warmup by default is 1.00"."""
+    said = {c.value for c in asked.claims}
+    found = []
+    for claim in value_claims(answer):
+        if claim.value in said or claim.written in found:
+            continue
+        if not states(answer, Words(claim.written)):
+            continue  # denied: "the warmup is not 1.00"
+        if any(states(claim.written, alt) for fact in facts for alt in fact):
+            continue  # the fact written otherwise: "5%" of 0.05
+        if any(_same_thing(claim, c, asked.question) for c in asked.claims):
+            found.append(claim.written)
+    return found
+
+
+def _same_thing(claim: Claim, reference: Claim, question: frozenset[str]) -> bool:
+    """Whether a claim of the answer is about what a claim of the reference is: the same name, or
+    words the question says that name some of the reference's setting ("learning rate warmup" of
+    warmup_ratio) or count what it counts ("Training runs 1000 epochs" of "3 epochs")."""
+    if claim.setting and claim.setting == reference.setting:
+        return True
+    if not claim.setting <= question:  # "The default learning rate" of a question on warmup
+        return False
+    return bool(claim.setting & reference.setting) or (
+        claim.unit != "" and claim.unit == reference.unit
+    )
