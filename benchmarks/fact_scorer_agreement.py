@@ -3,7 +3,9 @@
 reference's facts, does it state something false about them), scores the same answers as the demo
 does (`tunelab.demo.scores.per_question`'s rule: every fact stated, no wrong phrase), and prints
 the agreement table per test kind with Cohen's kappa and the agreement rate's 95% interval, then
-every answer the two disagree on.
+every answer the two disagree on; then how many of the answers the reader found to state something
+false each false-statement measure counts (the named wrong phrase of the hallucination rate, the
+other value, either) and how many it counts that the reader found none in.
 
     python benchmarks/fact_scorer_agreement.py benchmarks/data/fact_scorer/judged.jsonl
 
@@ -19,7 +21,13 @@ from collections import Counter
 from pathlib import Path
 
 from tunelab.demo.run import demo_tests
-from tunelab.evaluate.facts import missed_facts, parse_fact_check, score_facts, wrong_stated
+from tunelab.evaluate.facts import (
+    missed_facts,
+    other_value_stated,
+    parse_fact_check,
+    score_facts,
+    wrong_stated,
+)
 from tunelab.evaluate.judge.verdicts import cohen_kappa
 from tunelab.evaluate.paired import mean_interval
 
@@ -38,7 +46,40 @@ def scored(judged: list[dict]) -> list[dict]:
         right = bool(score_facts(j["answer"], check)["fact_accuracy"])
         cell = CELLS[[right and j["right"], not (right or j["right"]), right, True].index(True)]
         missed, wrong = missed_facts(j["answer"], check), wrong_stated(j["answer"], check)
-        out.append({**j, "scorer_right": right, "cell": cell, "missed": missed, "wrong": wrong})
+        other = other_value_stated(j["answer"], check)
+        out.append(
+            {**j, "scorer_right": right, "cell": cell, "missed": missed, "wrong": wrong,
+             "other": other, "names_wrong": bool(check.wrong)}
+        )  # fmt: skip
+    return out
+
+
+FALSE_MEASURES = {
+    "wrong phrase": ("wrong",),
+    "other value": ("other",),
+    "either": ("wrong", "other"),
+}
+
+
+def false_table(rows: list[dict]) -> list[dict]:
+    """Per kind, over all answers, and over the answers whose row names a wrong answer (what the
+    hallucination rate is over): the reader's false answers, and for each measure how many of
+    them it counts ("caught") and how many answers it counts that the reader found true."""
+    kinds = sorted({r["kind"] for r in rows}, key=["paraphrase", "two_facts", "reverse"].index)
+    groups = [(kind, [r for r in rows if r["kind"] == kind]) for kind in kinds]
+    groups += [("all", rows), ("row names a wrong answer", [r for r in rows if r["names_wrong"]])]
+    out = []
+    for group, some in groups:
+        line = {
+            "answers": group,
+            "n": len(some),
+            "reader false": sum(r["states_false"] for r in some),
+        }
+        for name, keys in FALSE_MEASURES.items():
+            counted = [r for r in some if any(r[k] for k in keys)]
+            caught = sum(r["states_false"] for r in counted)
+            line[name] = f"{caught} / {len(counted) - caught}"
+        out.append(line)
     return out
 
 
@@ -71,6 +112,17 @@ def print_table(summary: list[dict]) -> None:
         print("| " + " | ".join(str(v) for v in values) + " |")
 
 
+def print_false_table(summary: list[dict]) -> None:
+    print(
+        "\n| answers | n | reader false | "
+        + " | ".join(f"{m}: caught / false alarms" for m in FALSE_MEASURES)
+        + " |"
+    )
+    print("|---|" + "---:|" * (len(FALSE_MEASURES) + 2))
+    for s in summary:
+        print("| " + " | ".join(str(v) for v in s.values()) + " |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("judged", type=Path, help="JSONL of judged answers")
@@ -84,6 +136,15 @@ def main() -> None:
             print(f"\n{r['cell']}, {r['id']} ({r['kind']}): {r['question']}")
             print(f"  answer: {r['answer']}")
             print(f"  reader: {r['reason']}; scorer missed {r['missed']}, wrong {r['wrong']}")
+    print_false_table(false_table(rows))
+    print("\nwrong phrase: the row's named wrong answer (the hallucination rate); other value: the")
+    print("answer gives what is asked another value than the reference (the other-value rate)")
+    for r in rows:
+        if r["wrong"] or r["other"]:
+            tag = "counted" if r["states_false"] else "false alarm"
+            print(
+                f"  {tag}, {r['id']}: wrong {r['wrong']}, other value {r['other']}: {r['answer'][:90]!r}"
+            )
 
 
 if __name__ == "__main__":
