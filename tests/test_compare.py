@@ -240,3 +240,35 @@ def test_a_chat_test_row_is_asked_with_its_history_in_every_arm(tmp_path, monkey
     plain, rag = asked[:2]
     assert "Which file holds a run's settings?" in rag and "runs/<name>" in rag  # a passage
     assert plain.endswith("Which file holds a run's settings?<|im_end|>\n<|im_start|>assistant\n")
+
+
+def test_the_other_value_rate_is_shown_and_charted_beside_the_hallucination_rate(tmp_path):
+    # compare.json had the other-value rate, and compare.md, the terminal and the chart did not:
+    # an arm giving the setting asked another value read as stating nothing false.
+    from tunelab.compare.report import charted, columns, write_report
+    from tunelab.compare.run import Arm, CompareConfig, Comparison
+    from tunelab.evaluate.scores import summarize
+
+    def arm(name: str, other_values: int) -> Arm:
+        rows = [
+            {"answer": "an answer", "finish_reason": "stop",
+             "scores": {"normalized_match": 0.0, "token_f1": 0.5, "rouge_l": 0.5},
+             "facts": {"fact_accuracy": 0.0, "hallucination": 0.0}
+             | ({"other_value": float(i < other_values)} if i < 4 else {})}
+            for i in range(10)
+        ]  # fmt: skip
+        summary = summarize(rows) | {"answer_words": 2.0, "seconds_per_question": 0.1}
+        return Arm(name, "m", False, rows, 2.0, summary)
+
+    arms = [arm("prompting", 1), arm("finetuned", 0)]
+    assert columns(arms)[:3] == ["fact accuracy [95%]", "hallucination [95%]", "other value [95%]"]
+    assert charted(arms)[:3] == ["fact_accuracy", "hallucination_rate", "other_value_rate"]
+    write_report(Comparison("runs/x", arms, 0, tmp_path), CompareConfig())
+    report = (tmp_path / "compare.md").read_text()
+    assert (
+        "| prompting | m | 0.0 [0.0, 27.8] | 0.0 (0 of 10) [0.0, 27.8] | 25.0 (1 of 4) [" in report
+    )
+    assert "other value: the share of rows whose reference gives the value asked" in report
+    assert (
+        json.loads((tmp_path / "compare.json").read_text())["arms"][0]["n"]["other_value_rate"] == 4
+    )

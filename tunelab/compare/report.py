@@ -20,6 +20,8 @@ from tunelab.evaluate.paired import (
 )
 from tunelab.evaluate.refusals import OFF_TOPIC_RATE, ON_TOPIC_RATE
 from tunelab.evaluate.scores import (
+    FACT_MEASURES,
+    FACT_RATES,
     LOWER_IS_BETTER,
     interval_fields,
     metric_intervals,
@@ -33,7 +35,10 @@ if TYPE_CHECKING:
 # What the arms are ranked and paired by: the facts, when the test rows name them (token F1
 # rewards an answer's words and style, not whether it is right), else token F1.
 FACTS, OVERLAP = "fact_accuracy", "token_f1"
-NAMES = {"fact_accuracy": "fact accuracy", "hallucination_rate": "hallucination",
+# The facts reported: the accuracy the arms are ranked by, and beside it each rate of false
+# statements (the hallucination rate, the other-value rate).
+REPORTED_FACTS = [m for m in FACT_MEASURES if m.metric in (FACTS, *FACT_RATES)]
+NAMES = {**{m.metric: m.label for m in REPORTED_FACTS},
          OFF_TOPIC_RATE: "off-topic refusal", ON_TOPIC_RATE: "on-topic refusal",
          "normalized_match": "normalized match", "token_f1": "token F1", "rouge_l": "ROUGE-L"}  # fmt: skip
 REFUSALS = (OFF_TOPIC_RATE, ON_TOPIC_RATE)
@@ -154,7 +159,7 @@ def _listed(names: list[str]) -> str:
 
 def columns(arms: list[Arm]) -> list[str]:
     """The per-arm table's columns after the arm's name."""
-    facts = ["fact accuracy [95%]", "hallucination [95%]"] if FACTS in arms[0].summary else []
+    facts = [f"{m.label} [95%]" for m in REPORTED_FACTS] if FACTS in arms[0].summary else []
     refusals = [f"{NAMES[m]} [95%]" for m in REFUSALS if m in arms[0].summary]
     # Cut off at the token limit: a long-winded arm's token F1 is read on answers cut short.
     return [*facts, *refusals, "token F1 [95%]", "normalized match", "ROUGE-L", "answer words",
@@ -181,7 +186,7 @@ def cells(arm: Arm) -> list[str]:
             f"[{100 * ci.low:.1f}, {100 * ci.high:.1f}]"
         )
 
-    facts = [with_interval(FACTS), counted("hallucination_rate")] if FACTS in s else []
+    facts = [with_interval(FACTS), *(counted(m) for m in FACT_RATES)] if FACTS in s else []
     seconds = s["seconds_per_question"]
     return [
         *facts,
@@ -270,8 +275,8 @@ def to_markdown(result: Comparison, cfg: CompareConfig) -> str:
         for p in pairs(result.arms)
     ]
     if metric == FACTS:
-        lines += ["", "Fact accuracy: the share of answers stating every fact their test row names; "
-                  "hallucination: the share of rows naming a wrong answer that state it."]  # fmt: skip
+        said = "; ".join(f"{m.label}: {m.share}" for m in REPORTED_FACTS)
+        lines += ["", f"{_first_upper(said)}."]
     if OFF_TOPIC_RATE in result.arms[0].summary:
         lines += ["", 'Refusal: the share of answers that say the refusal of the test rows marked '
                   '"kind": "off_topic" (their reference answer), of those rows (higher is better) '

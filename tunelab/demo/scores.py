@@ -12,7 +12,7 @@ from tunelab.evaluate.facts import parse_fact_check, score_facts
 from tunelab.evaluate.metrics import score_texts
 from tunelab.evaluate.paired import paired_difference, said_verdict
 from tunelab.evaluate.refusals import OFF_TOPIC, Refusals
-from tunelab.evaluate.scores import metric_verdict
+from tunelab.evaluate.scores import FACT_MEASURES, FACT_RATES, metric_verdict
 
 GENERAL_TASK, GENERAL_QUESTIONS = "arc_easy", 100
 # Test kinds that use trained facts otherwise than one at a time as stored: two combined in one
@@ -28,7 +28,7 @@ def per_question(tests: list[dict], answers: list[str]) -> dict[str, list[float]
     out: dict[str, list[float]] = {
         k: []
         for k in (
-            "fact_accuracy", "hallucination_rate", "other_value_rate",
+            "fact_accuracy", *FACT_RATES,
             *(f"fact_accuracy_{kind}" for kind in MANIPULATED),
             "refusal_rate_off_topic", "refusal_rate_on_topic",
             "normalized_match", "token_f1", "rouge_l",
@@ -45,12 +45,9 @@ def per_question(tests: list[dict], answers: list[str]) -> dict[str, list[float]
             if "fact_accuracy" in facts:
                 out[f"fact_accuracy_{test['kind']}"].append(facts["fact_accuracy"])
             continue
-        if "fact_accuracy" in facts:
-            out["fact_accuracy"].append(facts["fact_accuracy"])
-        if "hallucination" in facts:
-            out["hallucination_rate"].append(facts["hallucination"])
-        if "other_value" in facts:
-            out["other_value_rate"].append(facts["other_value"])
+        for measure in FACT_MEASURES:  # fact recall is no row of the demo's
+            if measure.metric in out and measure.score in facts:
+                out[measure.metric].append(facts[measure.score])
         out["refusal_rate_on_topic"].append(float(refusals.refuses(answer)))
         texts = score_texts(answer, test["answer"])
         for key in ("normalized_match", "token_f1", "rouge_l"):
@@ -103,8 +100,9 @@ def general_ability(model, tokenizer, data_dir=None) -> list[float] | None:
 def print_table(scores: dict, n: int, console: Console) -> None:
     table = Table(
         title=f"held-out test set ({n} questions never trained on); 95% paired intervals",
-        caption="verdict: the finetuned model against the base (a lower rate of hallucination, "
-        "other value or on-topic refusal is better)",
+        caption="verdict: the finetuned model against the base (a lower rate of "
+        f"{', '.join(m.label for m in FACT_MEASURES if m.lower_is_better)} or on-topic refusal "
+        "is better)",
     )
     for column in ("metric (%)", "base", "finetuned", "change [95% interval]", "verdict"):
         table.add_column(column, justify="left" if column in ("metric (%)", "verdict") else "right")

@@ -18,10 +18,35 @@ if TYPE_CHECKING:
     from tunelab.evaluate.suite import EvalResult
 
 
-FACT_METRICS = {"fact_accuracy": "fact_accuracy", "fact_recall": "fact_recall",
-                "hallucination": "hallucination_rate", "other_value": "other_value_rate"}  # fmt: skip
+@dataclass(frozen=True)
+class FactMeasure:
+    """A fact score as every report names it: its key in a row's facts
+    (`tunelab.evaluate.facts.score_facts`), its summary metric, its label and what it is a share
+    of; a measure of false statements is better low."""
+
+    score: str
+    metric: str
+    label: str
+    share: str
+    lower_is_better: bool = False
+
+
+FACT_MEASURES = (
+    FactMeasure("fact_accuracy", "fact_accuracy", "fact accuracy",
+                "the share of answers stating every fact their test row names"),
+    FactMeasure("fact_recall", "fact_recall", "fact recall", "the share of the facts stated"),
+    FactMeasure("hallucination", "hallucination_rate", "hallucination",
+                "the share of rows naming a wrong answer that state it", lower_is_better=True),
+    FactMeasure("other_value", "other_value_rate", "other value",
+                "the share of rows whose reference gives the value asked that give another one",
+                lower_is_better=True),
+)  # fmt: skip
+FACT_METRICS = {m.score: m.metric for m in FACT_MEASURES}
+# The false statements the facts catch, each a rate over the rows that name something to catch:
+# reported wherever the hallucination rate is.
+FACT_RATES = tuple(m.metric for m in FACT_MEASURES if m.lower_is_better)
 # Rates where the lower score is the better model's.
-LOWER_IS_BETTER = {"hallucination_rate", "other_value_rate", "cut_off_rate", ON_TOPIC_RATE}
+LOWER_IS_BETTER = {*FACT_RATES, "cut_off_rate", ON_TOPIC_RATE}
 
 
 def row_metric(row: dict[str, Any], key: str) -> float | None:
