@@ -92,3 +92,33 @@ def test_an_answer_that_holds_html_is_shown_as_text_on_the_page(tmp_path):
     assert '<script>alert("hi")</script><b>pip</b>' in markdown
     assert "answer: &lt;script&gt;alert(&quot;hi&quot;)&lt;/script&gt;&lt;b&gt;pip" in page
     assert "<script" not in page and "<b>" not in page
+
+
+def test_an_answer_giving_another_value_is_listed_with_the_training_rows_to_fix(tmp_path):
+    # The other-value rate counted "warmup by default is 1.00" (the reference says 0.05), and
+    # errors.md said only that the fact was missed: not which value the model gave instead.
+    from tunelab.data.templates import Example
+    from tunelab.evaluate.facts import parse_fact_check
+    from tunelab.evaluate.scores import fact_fields
+
+    warmup = {
+        "question": "How long is the learning rate warmup by default?",
+        "answer": "warmup_ratio defaults to 0.05; warmup_steps overrides it when set.",
+        "facts": [[{"regex": r"(?<![\d.])0?\.05\b|\b5 ?%"}]],
+    }
+    answer = "The learning rate warmup by default is 1.00."
+    said = row(warmup["question"], warmup["answer"], answer) | {"source": "test.jsonl:4"}
+    said |= fact_fields(answer, parse_fact_check(warmup, "test.jsonl:4"))
+    taught = Example.qa(
+        "What share of the steps warms the learning rate up?",
+        "warmup_ratio defaults to 0.05.",
+        "train.jsonl:7",
+    )
+    analysis = analyse([said], [*TRAINING, taught])
+    assert analysis.counts["other_value"] == 1
+    (shown,) = examples_of(analysis, "other_value")
+    assert shown["reason"] == "gives another value: 1.00"
+    assert shown["closest"][0]["source"] == "train.jsonl:7"
+    markdown, _ = page_of(analysis, tmp_path)
+    assert "| other_value | 1 |" in markdown
+    assert "(gives another value: 1.00 | misses: " in markdown  # the row-by-row list

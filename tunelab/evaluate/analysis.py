@@ -24,6 +24,7 @@ from tunelab.section import Section
 
 CATEGORIES = [
     "hallucination",
+    "other_value",
     "missed_facts",
     "not_refused",
     "refused",
@@ -75,10 +76,11 @@ NO_CLOSEST = "none shares its topic words (add data)"
 
 
 def is_weak(row: dict[str, Any], cfg: AnalysisConfig) -> bool:
-    """A row whose facts are known is weak when it misses one or states a wrong one; without
-    facts, when it is neither a normalized match nor close in token F1 (at `weak_f1` it is close:
-    the F1 at which tunelab calls an answer right)."""
-    if row.get("missed_facts") or row.get("wrong_stated"):
+    """A row whose facts are known is weak when it misses one, states a wrong one or gives what
+    is asked another value than its reference (`stated_wrong`); without facts, when it is neither
+    a normalized match nor close in token F1 (at `weak_f1` it is close: the F1 at which tunelab
+    calls an answer right)."""
+    if row.get("missed_facts") or stated_wrong(row):
         return True
     if refusal := row.get("refusal"):  # a test row marked off-topic, or one beside them
         if refusal["off_topic"] != refusal["refused"]:
@@ -96,6 +98,10 @@ def fact_errors(row: dict[str, Any]) -> list[tuple[str, str]]:
     found = []
     if row.get("wrong_stated"):
         found.append(("hallucination", "states a wrong answer: " + ", ".join(row["wrong_stated"])))
+    if row.get("other_value_stated"):
+        found.append(
+            ("other_value", "gives another value: " + ", ".join(row["other_value_stated"]))
+        )
     if row.get("missed_facts"):
         found.append(("missed_facts", "does not state: " + "; ".join(missed_with_data(row))))
     refusal = row.get("refusal") or {}
@@ -104,6 +110,12 @@ def fact_errors(row: dict[str, Any]) -> list[tuple[str, str]]:
     if refusal and not refusal["off_topic"] and refusal["refused"]:
         found.append(("refused", "gives the off-topic refusal to an on-topic question"))
     return found
+
+
+def stated_wrong(row: dict[str, Any]) -> bool:
+    """Whether an answer states something its row says is false: a named wrong answer
+    (hallucination) or another value for what is asked (other_value)."""
+    return bool(row.get("wrong_stated") or row.get("other_value_stated"))
 
 
 def missed_with_data(row: dict[str, Any]) -> list[str]:

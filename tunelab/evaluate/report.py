@@ -6,11 +6,21 @@ from pathlib import Path
 
 from tunelab.data.markers import plain_question
 from tunelab.data.text import one_line
-from tunelab.evaluate.analysis import NO_CLOSEST, Analysis, examples_of, missed_with_data
+from tunelab.evaluate.analysis import (
+    NO_CLOSEST,
+    Analysis,
+    examples_of,
+    missed_with_data,
+    stated_wrong,
+)
 from tunelab.markdown_page import markdown_page
 
 DESCRIPTIONS = {
     "hallucination": "states an answer the test row names as wrong",
+    "other_value": (
+        "gives what the question asks another value than the reference answer (a number no "
+        "wrong phrase lists)"
+    ),
     "missed_facts": "leaves out a fact the test row says a correct answer states",
     "not_refused": (
         'answers a question the test set marks "kind": "off_topic" instead of refusing it'
@@ -111,10 +121,11 @@ def summary_rows(summary: dict, intervals: dict) -> list[list[str]]:
 def fact_misses(
     rows: list[dict], closest: dict[int, list[dict]] | None = None, training_known: bool = False
 ) -> tuple[str, list[str]] | None:
-    """Every row that left out a fact or stated a wrong answer, a title and a Markdown line each:
-    what to add or fix in the data, and where (its closest training rows, by `file:line`; the
-    categories above show two rows each with theirs, and the other rows' were nowhere)."""
-    wrong = [(i, r) for i, r in enumerate(rows) if r.get("missed_facts") or r.get("wrong_stated")]
+    """Every row that left out a fact, stated a wrong answer or gave another value for what is
+    asked, a title and a Markdown line each: what to add or fix in the data, and where (its
+    closest training rows, by `file:line`; the categories above show two rows each with theirs,
+    and the other rows' were nowhere)."""
+    wrong = [(i, r) for i, r in enumerate(rows) if r.get("missed_facts") or stated_wrong(r)]
     if not wrong:
         return None
     items = []
@@ -122,6 +133,8 @@ def fact_misses(
         notes = []
         if r.get("wrong_stated"):
             notes.append("states wrong: " + ", ".join(r["wrong_stated"]))
+        if r.get("other_value_stated"):
+            notes.append("gives another value: " + ", ".join(r["other_value_stated"]))
         if r.get("missed_facts"):
             notes.append("misses: " + "; ".join(missed_with_data(r)))
         if near := (closest or {}).get(i):

@@ -131,8 +131,14 @@ class TestChecks:
 
 
 def fact_fields(answer: str, check) -> dict[str, Any]:
-    """A row's fact scores and missed facts; nothing for a row without facts."""
-    from tunelab.evaluate.facts import missed_alternatives, score_facts, wrong_stated
+    """A row's fact scores, its missed facts and the wrong phrases and other values it states;
+    nothing for a row without facts."""
+    from tunelab.evaluate.facts import (
+        missed_alternatives,
+        other_value_stated,
+        score_facts,
+        wrong_stated,
+    )
 
     if not check:
         return {}
@@ -141,6 +147,7 @@ def fact_fields(answer: str, check) -> dict[str, Any]:
         "facts": score_facts(answer, check),
         "missed_facts": [alternatives[0] for alternatives in missed],
         "wrong_stated": wrong_stated(answer, check),
+        "other_value_stated": other_value_stated(answer, check),
     }
     if any(len(alternatives) > 1 for alternatives in missed):  # for the error analysis
         fields["missed_fact_alternatives"] = missed
