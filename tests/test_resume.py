@@ -57,6 +57,18 @@ def test_existing_run_is_not_overwritten_by_accident(tmp_path, qa_file):
         train(config)
 
 
+def test_a_run_folder_that_cannot_be_written_is_refused_before_training(tmp_path, qa_file):
+    # An output_dir that is a file was a NotADirectoryError traceback, after the model loaded.
+    (tmp_path / "runs").write_text("not a folder")
+    with pytest.raises(TunelabError, match=r"cannot write .*runs/t: .*runs is a file, not a"):
+        train(tiny_config(tmp_path, qa_file, max_steps=1))
+    config = tiny_config(tmp_path / "elsewhere", qa_file, max_steps=1)
+    config.run_dir.parent.mkdir(parents=True)
+    config.run_dir.write_text("a file named as the run")
+    with pytest.raises(TunelabError, match=r"runs/t is a file, not a run folder"):
+        train(config)
+
+
 def test_nan_loss_stops_with_a_clear_message(tmp_path, qa_file):
     config = tiny_config(tmp_path, qa_file, max_steps=4, lr=1e30, save_every=1, method="full")
     with pytest.raises(TunelabError, match="NaN/inf at step") as err:

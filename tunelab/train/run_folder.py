@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 from tunelab.config import Config, DataConfig, TrainConfig
+from tunelab.data.write import cannot_write
 from tunelab.errors import TunelabError
 from tunelab.run import (
     CHECKPOINTS,
@@ -241,7 +243,9 @@ def _rows_changed(
 
 
 def check_run_dir(run_dir: Path, resume: bool, overwrite: bool) -> None:
-    """Never train over an existing run by accident; --resume needs a checkpoint."""
+    """Never train over an existing run by accident; --resume needs a checkpoint; a run folder
+    that cannot be written is refused now, not by a traceback after the model has loaded."""
+    _check_writable(run_dir)
     has_checkpoints = bool(list_checkpoints(run_dir / CHECKPOINTS))
     # A run that stopped before its first checkpoint can only start again: say so at once
     # (the first answer sent to --resume, which then said there was nothing to resume).
@@ -262,6 +266,20 @@ def check_run_dir(run_dir: Path, resume: bool, overwrite: bool) -> None:
         # Not deleted yet: `replace_run_dir` deletes it once the new run is about to be written,
         # so a refusal before that (its held-out rows all dropped, a model that does not load)
         # or a SIGTERM while loading leaves it as it was.
+
+
+def _check_writable(run_dir: Path) -> None:
+    """Fail, naming the folder, where `run_dir` cannot be made or written in: output_dir a file,
+    a read-only place. Nothing is left behind (a refused run leaves no folder)."""
+    if run_dir.exists() and not run_dir.is_dir():
+        raise TunelabError(f"{run_dir} is a file, not a run folder: give another run name")
+    nearest = next(p for p in (run_dir, *run_dir.parents) if p.exists() or p == Path(p.anchor))
+    try:
+        # Permission bits say nothing for root, nor of a read-only disk: a folder made says all.
+        with tempfile.TemporaryDirectory(dir=nearest):
+            pass
+    except OSError as err:
+        raise cannot_write(run_dir, err) from None
 
 
 def replace_run_dir(run_dir: Path) -> None:
