@@ -60,6 +60,7 @@ def _layer(module: str) -> str:
     named = {"tunelab.run": "run", "tunelab.models": "models", "tunelab.quantized": "models"}
     named["tunelab.architecture"] = "models"  # what a model's code does, beside where it comes from
     named["tunelab.random_models"] = "models"  # random weights, loaded by name through models
+    named["tunelab.model_names"] = "models"  # what a model's name names, checked before loading
     named |= dict.fromkeys(
         (
             "tunelab.generate",

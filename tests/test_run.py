@@ -80,10 +80,10 @@ def test_a_mistyped_run_in_a_folder_here_is_a_path_not_a_hub_id(tmp_path, monkey
     # HF_HUB_OFFLINE, as tests run, an id not cached is refused before the hub client is asked).
     from huggingface_hub import constants
 
-    from tunelab import models
+    from tunelab import model_names
 
     monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
-    monkeypatch.setattr(models, "hub_unreachable", lambda: None)
+    monkeypatch.setattr(model_names, "hub_unreachable", lambda: None)
     (tmp_path / "Qwen" / "Qwen2.5-0.5B").mkdir(parents=True)
     (tmp_path / "Qwen" / "Qwen2.5-0.5B" / "config.json").write_text("{}")
     with pytest.raises(AssertionError, match="the hub was asked"):
@@ -96,6 +96,22 @@ def test_a_hub_id_out_of_reach_says_it_is_neither_here_nor_fetched():
         load_model("tunelab-tests/no-such-model")
     assert "'tunelab-tests/no-such-model' not found locally" in str(caught.value)
     assert "not fetched from the hub: HF_HUB_OFFLINE is set" in str(caught.value)
+    # ... and how to give it all the same: it said only why the hub was not asked.
+    assert (
+        "Download it where the hub is reachable (hf download tunelab-tests/no-such-model "
+        "--local-dir DIR), copy DIR here and give that folder as the model"
+    ) in str(caught.value)
+
+
+def test_a_models_file_given_for_the_model_asks_for_its_folder(tmp_path):
+    # It said "It looks like the config file at '.../model.safetensors' is not a valid JSON file".
+    (tmp_path / "model").mkdir()
+    (tmp_path / "model" / "model.safetensors").write_bytes(b"weights")
+    with pytest.raises(TunelabError) as caught:
+        load_model(str(tmp_path / "model" / "model.safetensors"))
+    assert "model.safetensors' is a file, not a model: give the folder that holds it" in str(
+        caught.value
+    )
 
 
 def test_eval_and_bench_refuse_a_model_that_is_not_there_before_the_first_one_answers(

@@ -179,7 +179,7 @@ def evaluate(models, cfg: EvalConfig | None = None, console: Console | None = No
     (`scores.comparison_folder`). `console` shows a progress bar per model."""
     if isinstance(models, str | Path | Run):
         return evaluate([models], cfg, console)[0]
-    from tunelab.models import check_model_source
+    from tunelab.model_names import check_model_source
 
     cfg = cfg or EvalConfig()
     found = [Run.find(model) for model in models]

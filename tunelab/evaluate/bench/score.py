@@ -308,7 +308,7 @@ def bench(
 ) -> list[dict]:
     """The Python API of `tunelab bench`: run, save, and return the leaderboard records (see
     `with_tasks` for the default tasks, `bench_model` for the callbacks)."""
-    from tunelab.models import check_model_source
+    from tunelab.model_names import check_model_source
     from tunelab.run import Run
 
     cfg = with_tasks(cfg or BenchConfig(), on_skip)

@@ -1,0 +1,172 @@
+"""What a model's name names, checked before anything loads: a path that is not there, a hub id
+neither cached nor reachable (refused at once, not after the hub client's retries), and what
+transformers' failure to read one means to the user."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tunelab.errors import TunelabError, first_few
+from tunelab.random_models import RANDOM_SHAPES, TINY_NAME
+
+EMBEDDED_NAME = "smollm2-135m-instruct"
+
+# A model file's extensions: a hub id never ends so (though hub names hold dots: Qwen2.5-0.5B).
+FILE_SUFFIXES = (".gguf", ".safetensors", ".bin", ".pt", ".pth", ".ckpt", ".onnx", ".json", ".yaml")
+
+
+def looks_like_path(name: str) -> bool:
+    """Whether `name` can only mean a file or folder: the hub's ids are `name` or `org/name`
+    (so no leading `.`, `~` or `/`, no second `/`, no backslash), never a model file's name.
+    An `org/name` whose `org` is a folder of runs here is taken for a path too: "runs/mien"
+    mistyped is a run that is not there, not a hub id to ask for (45 s of retries offline); a
+    folder of downloaded models named like a hub org (./Qwen/...) leaves hub ids to the hub."""
+    from huggingface_hub.utils import HFValidationError, validate_repo_id
+
+    if name.lower().endswith(FILE_SUFFIXES):
+        return True
+    if "/" in name and _holds_runs(Path(name).parent):
+        return True
+    try:
+        validate_repo_id(name)
+    except HFValidationError:
+        return True
+    return False
+
+
+def _holds_runs(folder: Path) -> bool:
+    """Whether `folder` holds tunelab runs (a config.yaml in a folder of it)."""
+    try:  # run.CONFIG_FILE, spelled out: run sits a layer above this module
+        return folder.is_dir() and any((c / "config.yaml").is_file() for c in folder.iterdir())
+    except OSError:  # a folder this user may not list: no runs of theirs
+        return False
+
+
+def check_model_name(name: str) -> None:
+    """Fail at once on a path that is not there, instead of asking the hub for it (which takes
+    ~45 s of retries offline and then blames the network)."""
+    if looks_like_path(name) and not Path(name).exists():
+        parent = Path(name).parent
+        if parent.is_dir() and parent != Path("."):
+            folders = sorted(p.name for p in parent.iterdir() if p.is_dir())[:8]
+            inside = f" (in {parent}/: {', '.join(folders) or 'no folders'})"
+        else:
+            inside = ""
+        raise TunelabError(
+            f"model {name!r}: no such file or folder{inside}; read as a path, the hub was not "
+            "asked for it. "
+            f"Give a run folder, a Hugging Face model folder, a hub id (org/name) or "
+            f"{EMBEDDED_NAME!r}."
+        )
+
+
+def check_model_source(name: str) -> None:
+    """Fail at once on a model name that names nothing here and that the hub cannot give: a
+    path that is not there, or a hub id neither cached nor reachable. For commands that take
+    several models, before the first is run (eval answered every question with the first model
+    before it found the second one missing)."""
+    if name in (TINY_NAME, EMBEDDED_NAME) or name in RANDOM_SHAPES:
+        return
+    check_model_name(name)
+    if not Path(name).exists():
+        check_hub_reachable(name)
+
+
+def check_hub_reachable(name: str) -> None:
+    """For a hub id neither cached nor reachable, fail now: asked for it offline, the hub client
+    retries for ~50 s before it gives up (with HF_HUB_OFFLINE set it fails at once, but only
+    once a command reaches that model)."""
+    from huggingface_hub import constants, try_to_load_from_cache
+
+    cached = (try_to_load_from_cache(name, f) for f in ("config.json", "tokenizer_config.json"))
+    if any(isinstance(path, str) for path in cached):
+        return
+    offline = "HF_HUB_OFFLINE is set" if constants.HF_HUB_OFFLINE else None
+    if why := offline or hub_unreachable():
+        raise TunelabError(
+            f"model {name!r} not found locally (not a folder here, not in the Hugging Face cache) "
+            f"and not fetched from the hub: {why}{_meant_run(name) or _offline_hint(name)}"
+        )
+
+
+def _meant_run(name: str) -> str:
+    """ ", did you mean runs/x?" for a hub-like name whose first part is a mistyped folder of runs
+    here ("run/x"), else ""."""
+    import difflib
+
+    folder, _, rest = name.partition("/")
+    if not rest:
+        return ""
+    here = [p.name for p in Path(".").iterdir() if p.is_dir() and _holds_runs(p)]
+    close = difflib.get_close_matches(folder, here, n=1, cutoff=0.6)
+    if close and (Path(close[0]) / rest).exists():
+        return f". Did you mean {close[0]}/{rest}?"
+    return ""
+
+
+def _offline_hint(name: str) -> str:
+    """How a model the hub cannot give here is given all the same: by its folder."""
+    return (
+        f". Download it where the hub is reachable (hf download {name} --local-dir DIR), copy "
+        "DIR here and give that folder as the model"
+    )
+
+
+def hub_unreachable() -> str | None:
+    """Why the Hugging Face hub cannot be reached from here, in words, or None (reachable, offline
+    by choice: the client then fails at once, or behind a proxy our own socket would bypass)."""
+    import socket
+    from urllib.parse import urlparse
+    from urllib.request import getproxies
+
+    from huggingface_hub import constants
+
+    if constants.HF_HUB_OFFLINE:
+        return None
+    url = urlparse(constants.ENDPOINT)
+    proxies = getproxies()
+    if proxies.get(url.scheme) or proxies.get("all"):
+        return None
+    port = url.port or (80 if url.scheme == "http" else 443)
+    try:
+        socket.create_connection((url.hostname, port), timeout=5).close()
+    except OSError as err:
+        return f"{url.hostname} cannot be reached from this machine ({err.__class__.__name__})"
+    return None
+
+
+def not_read(name: str, err: Exception) -> TunelabError:
+    """What transformers' failure to read `name` means to the user."""
+    why = " ".join(str(err).split()) or type(err).__name__
+    if _holds_runs(Path(name)):
+        runs = sorted(str(c) for c in Path(name).iterdir() if (c / "config.yaml").is_file())
+        return TunelabError(
+            f"{name!r} is a folder of runs, not a run: give one of them ({first_few(runs)})"
+        )
+    folder = Path(name)
+    if folder.is_dir() and not (folder / "config.json").exists():
+        # What transformers says then is why a tokenizer could not be built ("install
+        # sentencepiece"): no install helps a folder of documents.
+        held = sorted(p.name for p in folder.iterdir())
+        return TunelabError(
+            f"model {name!r} is not a Hugging Face model folder: it has no config.json "
+            f"({'it holds ' + first_few(held) if held else 'it is empty'}). Give a run folder, a "
+            f"model folder, a hub id (org/name) or {EMBEDDED_NAME!r}"
+        )
+    if folder.is_file():  # transformers read it as a config.json: "not a valid JSON file"
+        return TunelabError(
+            f"model {name!r} is a file, not a model: give the folder that holds it beside its "
+            "config.json and tokenizer files (or a .gguf file, a run folder, a hub id)"
+        )
+    if folder.exists():
+        return TunelabError(
+            f"model {name!r} is not a Hugging Face model folder (config.json, weights and "
+            f"tokenizer files): {why}"
+        )
+    if not isinstance(err, OSError):  # found, but transformers cannot build it
+        return TunelabError(f"model {name!r} could not be loaded: {why}")
+    return TunelabError(
+        f"model {name!r} not found locally (not the embedded {EMBEDDED_NAME!r}, not a run folder, "
+        f"no such folder, not in the Hugging Face cache) and not fetched from the hub: {why}"
+        + _offline_hint(name)
+    )
