@@ -63,6 +63,44 @@ def test_a_jsonl_line_cut_short_is_reported_where_it_ends(tmp_path, line_end):
     assert error == f"{path}:2: not valid JSON (Expecting ',' delimiter, column {len(cut) + 1})"
 
 
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        ('{"question": "q", "answer": "a"},', "a comma after the row: JSON Lines puts none"),
+        ('{"question": "q", "answer": "a", }', "a comma before the closing }: JSON allows none"),
+        ("{'question': 'q', 'answer': 'a'}", "text in single quotes: JSON's take double quotes"),
+    ],
+)
+def test_a_jsonl_line_names_the_slip_that_broke_it(tmp_path, line, problem):
+    # The parser's own words named what it expected next: "Extra data", "Expecting property
+    # name enclosed in double quotes".
+    path = tmp_path / "d.jsonl"
+    path.write_text(line + "\n")
+    (error,) = read_examples(path).rejected
+    assert error.startswith(f"{path}:1: not valid JSON ({problem}")
+
+
+def test_a_json_array_or_indented_rows_under_a_jsonl_name_are_one_file_not_a_bad_row_a_line(
+    tmp_path,
+):
+    # Each line was a bad row of its own: 18 "not valid JSON" for 4 rows, and no row trained.
+    rows = [{"question": f"q{i}", "answer": f"a{i}"} for i in range(3)]
+    array = tmp_path / "array.jsonl"
+    array.write_text(json.dumps(rows, indent=2))
+    loaded = read_examples(array)
+    assert [e.question for e in loaded.examples] == ["q0", "q1", "q2"] and not loaded.rejected
+    indented = tmp_path / "indented.jsonl"
+    indented.write_text("\n".join(json.dumps(row, indent=2) for row in rows))
+    with pytest.raises(TunelabError, match=r"indented.jsonl:1: a row is written over several"):
+        read_examples(indented)
+    # A JSON Lines file whose first row is an array is a bad row, as it is further down.
+    first_row_a_list = tmp_path / "list_row.jsonl"
+    first_row_a_list.write_text('["q", "a"]\n' + json.dumps(rows[0]) + "\n")
+    assert read_examples(first_row_a_list).rejected == [
+        f"{first_row_a_list}:1: expected a JSON object, got list"
+    ]
+
+
 def test_a_saved_dataset_dict_says_which_split_it_read_and_names_them_without_train(
     tmp_path, capsys
 ):

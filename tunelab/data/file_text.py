@@ -48,10 +48,23 @@ def parse_json_line(raw: bytes, first: bool, source: str) -> dict[str, Any] | Da
         # Without its line end: JSON cut short would be reported past it, at column 1 of no line.
         row = json.loads(line.rstrip("\r\n"))
     except json.JSONDecodeError as err:
-        return DataError(f"{source}: not valid JSON ({err.msg}, column {err.colno})")
+        return DataError(f"{source}: not valid JSON ({json_problem(err)}, column {err.colno})")
     if not isinstance(row, dict):
         return DataError(f"{source}: expected a JSON object, got {type(row).__name__}")
     return row
+
+
+def json_problem(err: json.JSONDecodeError) -> str:
+    """What is wrong with a JSON text, in the words of the slip that most often makes it (the
+    parser names only what it expected next: "Extra data", "Expecting property name")."""
+    before, after = err.doc[: err.pos].rstrip(), err.doc[err.pos :].strip()
+    if err.msg == "Extra data" and after.startswith(","):
+        return "a comma after the row: JSON Lines puts none between rows"
+    if err.msg.startswith("Expecting") and before.endswith(",") and after[:1] in ("}", "]"):
+        return f"a comma before the closing {after[0]}: JSON allows none there"
+    if err.msg.startswith("Expecting") and after[:1] == "'":
+        return "text in single quotes: JSON's take double quotes, as json.dumps writes them"
+    return err.msg
 
 
 def utf8_text(path: Path, lenient: bool = False) -> str:

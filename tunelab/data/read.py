@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from tunelab.data.csv_files import read_csv
-from tunelab.data.file_text import DataError, json_lines, utf8_text
+from tunelab.data.file_text import DataError, json_lines, json_problem, utf8_text
 from tunelab.data.sections import DOC_SUFFIXES, document_text
 from tunelab.errors import TunelabError
 
@@ -164,8 +164,37 @@ def _name(path: Path, folder: Path) -> str:
 
 
 def _read_jsonl(path: Path) -> Iterator[tuple[str, dict[str, Any] | DataError]]:
+    if _one_document(path):
+        # A JSON array saved as .jsonl is read as the .json it is; objects indented over several
+        # lines are refused once, not as a bad row per line (every line of the file).
+        text = utf8_text(path)
+        try:
+            json.loads(text)
+        except json.JSONDecodeError:
+            if text.lstrip().startswith("{"):
+                raise DataError(
+                    f"{path}:1: a row is written over several lines (indented JSON); JSON Lines "
+                    "holds each row on one line: write each with json.dumps(row), no indent, or "
+                    "the rows as one JSON array in a .json file"
+                ) from None
+        yield from _read_json(path)
+        return
     for number, row in json_lines(path):
         yield f"{path}:{number}", row
+
+
+def _one_document(path: Path) -> bool:
+    """Whether a .jsonl file opens as one JSON text over many lines ("[" or "{" alone on its
+    first line, or an array that does not close on it), not as a row per line."""
+    with path.open("rb") as handle:
+        first = next((raw for raw in handle if raw.strip()), b"")
+    line = first.decode("utf-8-sig", errors="replace").strip()
+    if line in ("[", "{"):
+        return True
+    try:
+        return line.startswith("[") and not isinstance(json.loads(line), list)
+    except json.JSONDecodeError:
+        return line.startswith("[")
 
 
 def _read_json(path: Path) -> Iterator[tuple[str, dict[str, Any] | DataError]]:
@@ -177,9 +206,10 @@ def _read_json(path: Path) -> Iterator[tuple[str, dict[str, Any] | DataError]]:
     except json.JSONDecodeError as err:
         if err.msg == "Extra data" and text.lstrip().startswith("{"):
             # One object per line under a .json name: what datasets' to_json() writes by default.
-            yield from _read_jsonl(path)
+            for number, row in json_lines(path):
+                yield f"{path}:{number}", row
             return
-        raise DataError(f"{path}:{err.lineno}: not valid JSON ({err.msg})") from None
+        raise DataError(f"{path}:{err.lineno}: not valid JSON ({json_problem(err)})") from None
     if (
         isinstance(payload, dict)
         and len(payload) == 1
