@@ -238,6 +238,16 @@ def test_an_unknown_sharegpt_speaker_is_named(tmp_path):
     path.write_text(json.dumps({"conversations": turns}) + "\n")
     with pytest.raises(TunelabError, match=r"messages\[1\] has unknown role \['assistant'\]"):
         load_examples(path)
+    # A role capitalized, as chat exports and ShareGPT dumps write "Human", is the one meant,
+    # named; a turn with no role at all was "unknown role None".
+    turns[1] = {"from": "GPT", "value": "hello"}
+    path.write_text(json.dumps({"conversations": turns}) + "\n")
+    with pytest.raises(TunelabError, match=r"unknown role 'GPT' \(did you mean 'gpt'\?\)"):
+        load_examples(path)
+    turns[1] = {"content": "hello"}
+    path.write_text(json.dumps({"conversations": turns}) + "\n")
+    with pytest.raises(TunelabError, match=r"messages\[1\] names no role: give each turn a 'role'"):
+        load_examples(path)
 
 
 def test_tunelab_s_own_jsonl_is_read_by_line_number_and_a_broken_line_is_named(tmp_path):

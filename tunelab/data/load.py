@@ -254,9 +254,16 @@ def _messages(row: dict[str, Any], source: str) -> list[dict[str, Any]]:
             raise DataError(f"{source}: messages[{i}] must be an object with role and content")
         given = turn.get("role", turn.get("from"))
         role = SHAREGPT_ROLES.get(given) if isinstance(given, str) else None  # ["user"]: unhashable
-        if role is None:
+        if given is None:
             raise DataError(
-                f"{source}: messages[{i}] has unknown role {given!r}; use one of "
+                f"{source}: messages[{i}] names no role: give each turn a 'role' (or ShareGPT's "
+                f"'from'), one of {sorted(SHAREGPT_ROLES)}"
+            )
+        if role is None:
+            lower = given.lower() if isinstance(given, str) else None
+            meant = f" (did you mean {lower!r}?)" if lower in SHAREGPT_ROLES else ""
+            raise DataError(
+                f"{source}: messages[{i}] has unknown role {given!r}{meant}; use one of "
                 f"{sorted(SHAREGPT_ROLES)}"
             )
         messages.append(_turn(turn, role, f"{source}: messages[{i}]"))
