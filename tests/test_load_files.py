@@ -175,6 +175,18 @@ def test_columns_of_no_known_shape_are_not_a_row_to_skip(tmp_path):
     assert "on-error" not in str(refused.value) and "on_error" not in str(refused.value)
 
 
+def test_a_shapes_column_missing_is_named_with_the_column_that_may_hold_it(tmp_path):
+    # A CSV of question and reply said it "cannot tell the data shape", listing every shape.
+    path = tmp_path / "d.csv"
+    path.write_text("question,reply\nWhat is it?,A thing.\n")
+    with pytest.raises(DataError) as refused:
+        load_examples(path)
+    assert str(refused.value) == (
+        f"{path}:2: columns ['question', 'reply'] have question of question/answer but no "
+        "answer: add that column, or map the one that holds it (--set data.fields.answer=reply)"
+    )
+
+
 def test_every_row_of_unmapped_columns_is_one_reason_not_one_line_each(tmp_path):
     # `data check` listed "cannot tell the data shape" 120 times, then diversity 1.000 and empty
     # tables of no rows.

@@ -305,6 +305,17 @@ def detect_shape(row: dict[str, Any], source: str) -> str:
                 f"case; map them: {fields}"
             )
     texts = [k for k, v in row.items() if isinstance(k, str) and isinstance(v, str)]
+    half = [keys for keys in SHAPES.values() if 0 < sum(k in row for k in keys) < len(keys)]
+    if len(half) == 1:  # "question" alone: the column missing is the one to name
+        missing = [k for k in half[0] if k not in row]
+        others = [k for k in texts if k not in half[0]]
+        column = others[0] if len(others) == 1 and len(missing) == 1 else "YOUR_COLUMN"
+        present = [k for k in half[0] if k in row]
+        raise DataError(
+            f"{source}: columns {sorted(row)} have {' and '.join(present)} of "
+            f"{'/'.join(half[0])} but no {' or '.join(missing)}: add that column, or map the one "
+            f"that holds it (--set data.fields.{missing[0]}={column})"
+        )
     # Two text columns are most likely a question and its answer, in that order.
     example = (
         f"--set data.fields.question={texts[0]} --set data.fields.answer={texts[1]}"
