@@ -31,7 +31,8 @@ def test_round_trip(tmp_path):
         ("data: [1, 2\n", "not valid YAML"),
         ("- a\n- b\n", "a config is a mapping"),
         ("data: [1]\n", "data: Input should be a valid dictionary"),
-        ("name: x\n\tdata: 1\n", r"bad.yaml:2:1: not valid YAML: found character '\\t'"),
+        # PyYAML said "found character '\t' that cannot start any token": an editor shows spaces.
+        ("name: x\n\tdata: 1\n", r"bad.yaml:2:1: not valid YAML: a tab character: YAML indents"),
         # PyYAML keeps the last of two blocks: the first block's settings were dropped silently.
         (
             "train:\n  lr: 0.5\nname: x\ntrain:\n  epochs: 1\n",
@@ -270,6 +271,9 @@ def test_a_bad_value_given_with_set_is_named_as_the_command_lines(tmp_path):
         Config.from_yaml(path, ["train.lr=-1"])
     assert "--set train.lr: Input should be greater than 0" in str(err.value)
     assert "line 5: train.epochs" in str(err.value)  # the file's own mistake keeps its line
+    # A misspelled section given with --set is the command line's too (it was named bare).
+    with pytest.raises(TunelabError, match=r"  --set trian: unknown setting \(did you mean train"):
+        Config.from_yaml(path, ["trian.lr=1"])
 
 
 @pytest.mark.parametrize("name", [".", "", "..", "../elsewhere", "a/b"])

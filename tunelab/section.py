@@ -67,7 +67,12 @@ class Section(BaseModel):
         """From plain values (a YAML file's, a command line's), with `--set key=value` overrides;
         `lines` maps a key (train.lr) to its line in the source, for the errors to name."""
         overrides = [_run_spelling_read(cls, item) for item in overrides or []]
-        with _named_errors(source, cls, lines or {}):
+        lines = dict(lines or {})
+        for item in overrides:  # a key no YAML line holds (`trian` of trian.lr) came from --set
+            parts = item.partition("=")[0].strip().split(".")
+            for depth in range(1, len(parts) + 1):
+                lines.setdefault(".".join(parts[:depth]), "--set")
+        with _named_errors(source, cls, lines):
             return cls.model_validate(apply_overrides(raw, overrides, cls))
 
 
@@ -212,6 +217,8 @@ def yaml_error(source: str, err: yaml.YAMLError) -> str:
     mark = getattr(err, "problem_mark", None)
     where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source
     problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+    if "'\\t'" in problem:  # PyYAML's words for a tab, which editors show as spaces
+        problem = "a tab character: YAML indents and separates with spaces; replace the tab"
     return f"{where}: not valid YAML: {problem}"
 
 
