@@ -96,6 +96,14 @@ def check_data_files(config: DataConfig) -> None:
             )
         if value and not is_hub(value) and Path(value).is_file() and not Path(value).stat().st_size:
             raise TunelabError(f"data.{key}: {holds_no_rows(value)}")
+    # Every training row then asks a test question and is dropped: "no training example left".
+    if config.test_path and not is_hub(config.path) and Path(config.test_path).exists():
+        if Path(config.test_path).resolve() == Path(config.path).resolve():
+            raise TunelabError(
+                f"data.test_path is data.path itself ({config.path}): the test rows must be rows "
+                "the run does not train on: give another file, or leave data.test_path unset to "
+                "hold out data.test_size of data.path"
+            )
 
 
 def prepare(
