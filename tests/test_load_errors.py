@@ -178,6 +178,20 @@ def test_missing_file_and_unknown_type(tmp_path):
     (tmp_path / "d.xml").write_text("<a/>")
     with pytest.raises(TunelabError, match="unsupported file type"):
         load_examples(tmp_path / "d.xml")
+    # A spreadsheet is saved as CSV: the list of suffixes it was given named no way there.
+    (tmp_path / "qa.xlsx").write_bytes(b"PK")
+    with pytest.raises(TunelabError, match=r"qa.xlsx: a spreadsheet; save it as CSV"):
+        load_examples(tmp_path / "qa.xlsx")
+
+
+def test_a_hub_datasets_name_given_as_a_path_is_named_as_a_hub_dataset(tmp_path, monkeypatch):
+    # "data file not found: tatsu-lab/alpaca", as the dataset's hub page names it.
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(TunelabError, match=r"a Hugging Face hub dataset is named hf://tatsu-lab/a"):
+        load_examples("tatsu-lab/alpaca")
+    (tmp_path / "data").mkdir()  # a folder of one's own is a path mistyped, not the hub
+    with pytest.raises(TunelabError, match=r"^data file not found: data/qa$"):
+        load_examples("data/qa")
 
 
 def test_a_file_that_is_no_parquet_is_named_not_a_traceback(tmp_path):

@@ -14,7 +14,7 @@ from typing import Any
 from rich.markup import escape
 
 from tunelab.data.file_text import DataError
-from tunelab.data.hub import hub_rows, is_hub
+from tunelab.data.hub import PREFIX, hub_rows, is_hub
 from tunelab.data.read import SHAPES, console, detect_shape, no_rows, read_rows
 from tunelab.data.templates import Example
 from tunelab.data.tool_calls import read_tool_calls, read_tools
@@ -337,7 +337,15 @@ def _text_content(content: Any) -> str | None:
 
 def not_found(path: str | Path) -> str:
     """What every command says of a data file that is not there, with the file it likely meant."""
-    return f"data file not found: {path}{_meant_file(Path(path))}"
+    return f"data file not found: {path}{_meant_file(Path(path)) or _meant_hub(Path(path))}"
+
+
+def _meant_hub(path: Path) -> str:
+    """ " (a hub dataset is named hf://org/name)" for a missing `org/name` whose org is no folder
+    here: the name of a dataset on the Hugging Face hub, as its page shows it."""
+    if len(path.parts) != 2 or path.suffix or path.is_absolute() or path.parent.exists():
+        return ""
+    return f" (a Hugging Face hub dataset is named {PREFIX}{path.as_posix()})"
 
 
 def _meant_file(path: Path) -> str:

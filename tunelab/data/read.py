@@ -60,6 +60,11 @@ def read_rows(path: Path, quiet: bool = False) -> Iterator[tuple[str, dict[str, 
         yield from read_csv(path, tsv=suffix == ".tsv")
     elif suffix == ".parquet":
         yield from _read_parquet(path)
+    elif suffix in (".xlsx", ".xls", ".ods", ".numbers"):
+        raise TunelabError(
+            f"{path}: a spreadsheet; save it as CSV (a spreadsheet's 'CSV UTF-8', one sheet) and "
+            "give the .csv file"
+        )
     else:
         raise TunelabError(
             f"{path}: unsupported file type {suffix!r}; use .jsonl, .json, .csv, .tsv, .parquet, "
