@@ -172,6 +172,8 @@ def test_a_bad_value_names_its_line_unless_set_on_the_command_line(tmp_path):
         Config.from_yaml(path)
     assert "line 3: train.lr: Input should be a valid number" in str(err.value)
     assert "line 4: train.lora.r: Input should be greater than or equal to 1" in str(err.value)
+    # ... and what it read there (pydantic's words name only what it wanted).
+    assert "unable to parse string as a number (given: 'fast')" in str(err.value)
     with pytest.raises(TunelabError) as err:
         Config.from_yaml(path, ["train.lr=slow", "train.lora.r=4"])
     assert "  --set train.lr: Input should be a valid number" in str(err.value)

@@ -119,6 +119,14 @@ def _invalid(
             read = e["input"]
             shown = str(read).lower() if isinstance(read, bool) else repr(read)
             message += f" (YAML read it as {shown}: put the text in quotes)"
+        elif (
+            e["type"] != "extra_forbidden"
+            and isinstance(e.get("input"), str | int | float)
+            and str(e["input"]) not in message
+        ):
+            message += (
+                f" (given: {e['input']!r})"  # pydantic names what it wanted, not what it read
+            )
         # A validator's message that starts with the field's name says it whole, as does one of
         # the whole config (no field to name).
         whole = not where or message.startswith(f"{where} ")
