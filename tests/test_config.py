@@ -47,6 +47,14 @@ def test_round_trip(tmp_path):
         # Other tools' names for the same settings: too unlike tunelab's for a spelling match.
         ("train: {learning_rate: 0.1}\n", r"unknown setting \(did you mean train.lr\?\)"),
         ("train: {max_seq_length: 64}\n", r"unknown setting \(did you mean data.max_length\?\)"),
+        # A setting put in the wrong section was answered with that section's whole list.
+        ("train: {max_length: 64}\n", r"train.max_length: unknown setting \(did you mean data.m"),
+        ("lora: {r: 8}\n", r"lora: unknown setting \(did you mean train.lora\?\)"),
+        ("model: {seed: 1}\n", r"\(did you mean data.seed or train.seed\?\)"),
+        (
+            "data: {lerning_rate: 1}\n",
+            r"data.lerning_rate: unknown setting \(did you mean train.lr",
+        ),
         # Each of these divided by zero, or trained silently, deep in the loop.
         (
             "train: {batch_size: 0}\n",

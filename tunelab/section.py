@@ -157,7 +157,9 @@ OTHER_TOOLS_NAMES = {
 
 
 def _unknown_key(loc: tuple, model: type[BaseModel]) -> str:
-    """Name the key a misspelled one most likely meant, from the section that refused it."""
+    """Name the key a misspelled one most likely meant, from the section that refused it, else
+    the setting of that name in another section (train.max_length: data.max_length)."""
+    root = model
     for part in loc[:-1]:
         field = model.model_fields.get(str(part))
         inner = field and field.annotation
@@ -168,8 +170,24 @@ def _unknown_key(loc: tuple, model: type[BaseModel]) -> str:
     close = difflib.get_close_matches(key, list(model.model_fields), n=1, cutoff=0.6)
     if key in OTHER_TOOLS_NAMES:
         close = [OTHER_TOOLS_NAMES[key]]
+    elsewhere = [path for path in _setting_paths(root) if path.rpartition(".")[2] == key]
+    if not close and elsewhere:
+        close = [" or ".join(elsewhere)]
+    if not close and (other := difflib.get_close_matches(key, OTHER_TOOLS_NAMES, 1, 0.8)):
+        close = [OTHER_TOOLS_NAMES[other[0]]]  # "lerning_rate"
     known = f"did you mean {close[0]}?" if close else "known: " + ", ".join(model.model_fields)
     return f"unknown setting ({known})"
+
+
+def _setting_paths(model: type[BaseModel], prefix: str = "") -> list[str]:
+    """Every setting of `model` and its sections, by its dotted path (train.lora.r)."""
+    paths = []
+    for name, field in model.model_fields.items():
+        inner = field.annotation
+        if isinstance(inner, type) and issubclass(inner, BaseModel):
+            paths += _setting_paths(inner, f"{prefix}{name}.")
+        paths.append(f"{prefix}{name}")
+    return paths
 
 
 def _at_least_one(value: int | None, info: ValidationInfo) -> int | None:
