@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from tunelab.cli import app
 from tunelab.data.generate.augment import AugmentConfig, augment, parse_questions
+from tunelab.errors import TunelabError
 
 
 def _write(path, rows):
@@ -70,6 +71,14 @@ def test_every_row_is_kept_and_each_rewrite_records_its_source(data, tmp_path):
         assert r["answer"] == {"How do I resume a run?": "Add --resume.",
                                "What is the default lr?": "2e-4."}[r["meta"]["original_question"]]  # fmt: skip
         assert r["meta"]["source"].startswith(f"{data}:") and r["meta"]["generator"] == "scripted"
+
+
+def test_the_data_file_given_as_the_output_is_refused_and_left_as_it_was(data):
+    # It was read as an earlier run's output: "not a row `tunelab data augment` wrote".
+    before = data.read_bytes()
+    with pytest.raises(TunelabError, match=r"--output .*train.jsonl is the data being augmented"):
+        augment(AugmentConfig(data=str(data), output=str(data), mode="rules"))
+    assert data.read_bytes() == before
 
 
 def test_a_rewrite_that_matches_a_test_question_is_dropped_and_counted(data, tmp_path):

@@ -216,6 +216,12 @@ def augment(cfg: AugmentConfig, llm: LLM | None = None, on_progress=None) -> Aug
     if not examples:
         raise TunelabError(f"{cfg.data}: no question/answer rows to augment")
     out = Path(cfg.output)
+    if out.exists() and out.resolve() == Path(cfg.data).resolve():
+        # It was read as an earlier augment's output: "not a row `tunelab data augment` wrote".
+        raise TunelabError(
+            f"--output {out} is the data being augmented: write to another file (its rows and "
+            "their rewrites are appended there)"
+        )
     out.parent.mkdir(parents=True, exist_ok=True)
     done = done_sources(out)
     tests = TestQuestions(cfg.test, cfg.max_test_similarity)
