@@ -33,6 +33,10 @@ def test_round_trip(tmp_path):
         ("data: [1]\n", "data: Input should be a valid dictionary"),
         # PyYAML said "found character '\t' that cannot start any token": an editor shows spaces.
         ("name: x\n\tdata: 1\n", r"bad.yaml:2:1: not valid YAML: a tab character: YAML indents"),
+        (
+            "data:\n  system_prompt: Rules: be brief\n",
+            r"bad.yaml:2:23: not valid YAML: mapping values .*: a value holding \": \" goes in quo",
+        ),
         # PyYAML keeps the last of two blocks: the first block's settings were dropped silently.
         (
             "train:\n  lr: 0.5\nname: x\ntrain:\n  epochs: 1\n",

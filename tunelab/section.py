@@ -245,6 +245,11 @@ def yaml_error(source: str, err: yaml.YAMLError) -> str:
     problem = getattr(err, "problem", None) or str(err).splitlines()[0]
     if "'\\t'" in problem:  # PyYAML's words for a tab, which editors show as spaces
         problem = "a tab character: YAML indents and separates with spaces; replace the tab"
+    if problem == "mapping values are not allowed here":  # a ": " where a value was going on
+        problem += (
+            ': a value holding ": " goes in quotes (system_prompt: "Rules: be brief"), and a '
+            "key is indented as the keys beside it"
+        )
     return f"{where}: not valid YAML: {problem}"
 
 
