@@ -242,6 +242,16 @@ def test_a_missing_or_empty_data_file_is_named_before_the_model_loads(
         tunelab.train(tiny_config(tmp_path, empty))
 
 
+def test_a_data_file_given_for_the_config_says_how_to_train_on_it(tmp_path, qa_file):
+    # `tunelab train qa.jsonl` said "not valid YAML: expected '<document start>', but found '{'".
+    with pytest.raises(tunelab.TunelabError) as caught:
+        tunelab.train(str(qa_file))
+    assert str(caught.value) == (
+        f"{qa_file} is data, not a config: train on it with `tunelab train --set "
+        f"data.path={qa_file}` (or a config file whose data.path names it)"
+    )
+
+
 def test_evaluate_of_several_models_keeps_their_comparison_as_the_command_does(tmp_path, qa_file):
     results = tunelab.evaluate(
         ["tiny-random", "tiny-random"], data=str(qa_file), limit=1, output=str(tmp_path)

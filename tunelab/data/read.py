@@ -36,7 +36,7 @@ def read_rows(path: Path, quiet: bool = False) -> Iterator[tuple[str, dict[str, 
     DataError of an unreadable row). A folder's report of files read and skipped is printed
     unless `quiet`."""
     suffix = path.suffix.lower()
-    if path.is_dir() and not _is_dataset_dir(path):
+    if path.is_dir() and not is_dataset_dir(path):
         yield from _read_folder(path, quiet)
     elif path.is_dir():
         yield from _read_dataset_dir(path, quiet)
@@ -116,7 +116,7 @@ def _folder_contents(folder: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
         suffix = path.suffix.lower()
         if path.name.startswith("."):
             skipped.append((path, "hidden"))
-        elif path.is_dir() and _is_dataset_dir(path):
+        elif path.is_dir() and is_dataset_dir(path):
             sources.append(path)
         elif path.is_dir() and path.is_symlink():  # a link back up would never end
             skipped.append((path, "link to a folder, not followed"))
@@ -230,7 +230,18 @@ def _read_json(path: Path) -> Iterator[tuple[str, dict[str, Any] | DataError]]:
         yield source, row
 
 
-def _is_dataset_dir(path: Path) -> bool:
+def is_data(path: Path) -> bool:
+    """Whether `path` can only be data: a data file or document by its suffix (a .json one when
+    it holds an array: a config may be written in JSON), or a saved dataset's folder."""
+    suffix = path.suffix.lower()
+    if path.is_dir():
+        return is_dataset_dir(path)
+    if suffix == ".json":
+        return path.is_file() and utf8_text(path, lenient=True).lstrip().startswith("[")
+    return path.is_file() and (suffix in DATA_SUFFIXES or suffix in DOC_SUFFIXES)
+
+
+def is_dataset_dir(path: Path) -> bool:
     markers = ("dataset_info.json", "dataset_dict.json", "state.json")
     return any((path / marker).exists() for marker in markers)
 
@@ -273,7 +284,7 @@ def no_rows(path: Path) -> str:
     header with no row under it is not "no usable rows"."""
     suffix = path.suffix.lower()
     if path.is_dir():
-        if _is_dataset_dir(path):
+        if is_dataset_dir(path):
             return f"{path}: its saved dataset holds no rows"
         return f"{path}: no file in it holds a row"
     if suffix in (".csv", ".tsv"):

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tunelab.config import Config, DataConfig, TrainConfig
+from tunelab.data.read import is_data
 from tunelab.data.write import cannot_write
 from tunelab.errors import TunelabError
 from tunelab.run import (
@@ -74,6 +75,11 @@ def config_from(source: str | Path | None, overrides: list[str] | None = None) -
     run_dir = path if path.is_dir() else None
     if path.name == CONFIG_FILE and Run.is_started(path.parent):
         run_dir = path.parent
+    if is_data(path):  # it was read as YAML: "expected '<document start>', but found '{'"
+        raise TunelabError(
+            f"{source} is data, not a config: train on it with `tunelab train --set "
+            f"data.path={source}` (or a config file whose data.path names it)"
+        )
     if run_dir is None:
         return Config.from_yaml(path, overrides)
     if any(o.partition("=")[0].strip() in ("name", "output_dir") for o in overrides):
