@@ -62,6 +62,24 @@ def test_a_file_without_rows_says_what_it_holds(tmp_path, name, text, message):
         load_examples(path)
 
 
+def test_text_in_a_column_no_shape_reads_is_said_not_dropped_in_silence(tmp_path, capsys):
+    # Dolly's context and LLaMA-Factory's system trained nothing, without a word: the model
+    # learnt "Who wrote it?" -> "Ann." with the passage that says so left out.
+    path = tmp_path / "qa.jsonl"
+    rows = [{"question": "Who wrote it?", "context": "Ann wrote the report.", "answer": "Ann."},
+            {"question": "When?", "context": "", "answer": "On Monday.", "system": "Be terse."}]  # fmt: skip
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    assert len(load_examples(path)) == 2
+    said = " ".join(capsys.readouterr().err.split())
+    assert f"warning: {path}: 'context' (1 row(s)), 'system' (1 row(s)) not read: qa rows are " \
+        "read from question/answer alone, so that text trains nothing" in said  # fmt: skip
+    # Alpaca's input is read.
+    alpaca = tmp_path / "alpaca.jsonl"
+    alpaca.write_text(json.dumps({"instruction": "Add.", "input": "1 2", "output": "3"}) + "\n")
+    load_examples(alpaca)
+    assert "not read" not in capsys.readouterr().err
+
+
 def test_a_parquet_file_or_saved_dataset_without_rows_says_so(tmp_path):
     import datasets
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import json
 import math
+from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from rich.markup import escape
 
 from tunelab.data.file_text import DataError
 from tunelab.data.hub import PREFIX, hub_rows, is_hub
-from tunelab.data.read import SHAPES, console, detect_shape, no_rows, read_rows
+from tunelab.data.read import SHAPES, console, detect_shape, no_rows, read_rows, unread_columns
 from tunelab.data.templates import Example
 from tunelab.data.tool_calls import read_tool_calls, read_tools
 from tunelab.errors import TunelabError
@@ -49,6 +50,8 @@ class Loaded:
     examples: list[Example]
     rows: list[dict[str, Any]]
     rejected: list[str]
+    unread: Counter[str] = field(default_factory=Counter)  # rows of each column left unread
+    shape: str = ""  # the shape the rows were read as
 
 
 def load_examples(
@@ -72,6 +75,16 @@ def load_examples(
             console.print(f"  {line}", markup=False, highlight=False)
         if len(problems) > 5:
             console.print(f"  ... and {len(problems) - 5} more")
+    if loaded.unread:
+        counts = ", ".join(f"'{c}' ({n} row(s))" for c, n in loaded.unread.items())
+        read = ("instruction", "input", "output") if loaded.shape == "alpaca" else None
+        console.print(
+            f"[yellow]warning:[/] {escape(str(path))}: {counts} not read: {loaded.shape} rows "
+            f"are read from {'/'.join(read or SHAPES[loaded.shape])} alone, so that "
+            "text trains nothing; put it in those columns, or write the rows as chat messages "
+            "(a system turn first; one system prompt for every row is data.system_prompt)",
+            soft_wrap=True,
+        )
     if not loaded.examples and not loaded.rejected:
         raise TunelabError(holds_no_rows(path))
     if not loaded.examples:
@@ -146,6 +159,8 @@ def read_examples(
             shape_unknown = False
             loaded.examples.append(to_example(renamed, detected, source))
             loaded.rows.append(row)
+            loaded.unread.update(unread_columns(renamed, detected))
+            loaded.shape = detected
         except DataError as err:
             if on_error != "skip" and shape_unknown:  # the file's columns: skipping skips all
                 raise

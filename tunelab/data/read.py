@@ -26,6 +26,10 @@ SHAPES: dict[str, tuple[str, ...]] = {
     "prompt_completion": ("prompt", "completion"),
     "text": ("text",),
 }
+# Columns in which other formats keep text a row trains on (Dolly's and SQuAD's context,
+# LLaMA-Factory's system and history, a preference set's chosen and rejected): where the row's
+# shape reads none of them, they are said, not dropped in silence.
+CONTENT_COLUMNS = ("system", "context", "history", "instruction", "input", "chosen", "rejected")
 DATA_SUFFIXES = {".jsonl", ".ndjson", ".json", ".csv", ".tsv", ".parquet"}
 REPORT_LINES = 20  # files listed by name when a folder is read; skipped ones are all listed
 console = Console(stderr=True)
@@ -304,6 +308,12 @@ def no_rows(path: Path) -> str:
     if suffix in DOC_SUFFIXES:
         return f"{path}: an empty document (no text in it); put the text to pretrain on in it"
     return f"{path}: is empty; it holds no rows"
+
+
+def unread_columns(row: dict[str, Any], shape: str) -> list[str]:
+    """The CONTENT_COLUMNS of `row` that hold something its `shape` does not read."""
+    read = {*SHAPES[shape], "input"} if shape == "alpaca" else set(SHAPES[shape])
+    return [c for c in CONTENT_COLUMNS if c not in read and row.get(c) not in (None, "", [], {})]
 
 
 def detect_shape(row: dict[str, Any], source: str) -> str:
