@@ -282,6 +282,24 @@ def test_an_unknown_sharegpt_speaker_is_named(tmp_path):
         load_examples(path)
 
 
+def test_a_turn_without_content_names_the_key_it_has(tmp_path):
+    # {"role": "user", "text": ...} said its content "must be text or a list of text parts".
+    path = tmp_path / "chat.jsonl"
+    turns = [{"role": "user", "text": "hi"}, {"role": "assistant", "content": "hello"}]
+    path.write_text(json.dumps({"messages": turns}) + "\n")
+    with pytest.raises(TunelabError, match=r"messages\[0\] has no 'content' \(it holds \['role', "):
+        load_examples(path)
+
+
+def test_a_json_file_of_several_lists_asks_for_a_file_each(tmp_path):
+    # {"train": [...], "test": [...]} said "expected a JSON array of objects".
+    path = tmp_path / "qa.json"
+    row = {"question": "q", "answer": "a"}
+    path.write_text(json.dumps({"train": [row], "test": [row]}))
+    with pytest.raises(TunelabError, match=r"qa.json: holds several lists of rows \(train, test\)"):
+        load_examples(path)
+
+
 def test_tunelab_s_own_jsonl_is_read_by_line_number_and_a_broken_line_is_named(tmp_path):
     path = tmp_path / "votes.jsonl"
     # Blank lines are skipped, not renumbered; U+2028 and U+0085 raw in a string end no line.

@@ -312,6 +312,11 @@ def _turn(turn: dict[str, Any], role: str, where: str) -> dict[str, Any]:
     if calls is not None and content is None:  # OpenAI's call turns have content null
         content = ""
     text = _text_content(content)
+    if "content" not in turn and "value" not in turn and calls is None:  # "text": ...
+        raise DataError(
+            f"{where} has no 'content' (it holds {sorted(turn)}); a turn's text goes in "
+            "'content' (ShareGPT's 'value')"
+        )
     if text is None:
         raise DataError(
             f"{where}.content must be text or a list of text parts "

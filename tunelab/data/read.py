@@ -225,6 +225,13 @@ def _read_json(path: Path) -> Iterator[tuple[str, dict[str, Any] | DataError]]:
         and isinstance(next(iter(payload.values())), list)
     ):
         payload = next(iter(payload.values()))  # {"data": [...]} wrappers
+    if isinstance(payload, dict) and payload and all(isinstance(v, list) for v in payload.values()):
+        # {"train": [...], "test": [...]}: which list is the training data is the user's call.
+        raise DataError(
+            f"{path}: holds several lists of rows ({', '.join(map(str, payload))}); one file "
+            "holds one data set: save each list as a file of its own (the training rows for "
+            "data.path, the test rows for data.test_path)"
+        )
     if not isinstance(payload, list):
         raise DataError(f"{path}: expected a JSON array of objects (or use .jsonl, one per line)")
     for i, row in enumerate(payload):
