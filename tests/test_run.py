@@ -11,6 +11,7 @@ import pytest
 from tests.conftest import tiny_run
 from tunelab.data.templates import Prompt
 from tunelab.errors import TunelabError
+from tunelab.random_models import tiny_random
 from tunelab.run import Run, base_model, load_model, prompt_for
 
 QA = Path(__file__).parent / "fixtures" / "eval" / "qa"
@@ -112,6 +113,14 @@ def test_a_models_file_given_for_the_model_asks_for_its_folder(tmp_path):
     assert "model.safetensors' is a file, not a model: give the folder that holds it" in str(
         caught.value
     )
+
+
+def test_a_model_folder_without_its_tokenizer_says_so(tmp_path):
+    # model.save_pretrained() alone: transformers said to install sentencepiece or tiktoken.
+    model, _ = tiny_random()
+    model.save_pretrained(tmp_path / "weights")
+    with pytest.raises(TunelabError, match=r"'.*weights' has no tokenizer files \(it holds config"):
+        load_model(str(tmp_path / "weights"))
 
 
 def test_eval_and_bench_refuse_a_model_that_is_not_there_before_the_first_one_answers(

@@ -11,6 +11,12 @@ from tunelab.random_models import RANDOM_SHAPES, TINY_NAME
 
 EMBEDDED_NAME = "smollm2-135m-instruct"
 
+# A tokenizer's files, one of which every model folder holds (fast, BPE, WordPiece, SentencePiece,
+# Mistral's tekken); asked only once transformers has failed to read the folder.
+TOKENIZER_FILES = (
+    "tokenizer.json", "tokenizer_config.json", "tokenizer.model", "vocab.json", "vocab.txt",
+    "merges.txt", "spiece.model", "tekken.json",
+)  # fmt: skip
 # A model file's extensions: a hub id never ends so (though hub names hold dots: Qwen2.5-0.5B).
 FILE_SUFFIXES = (".gguf", ".safetensors", ".bin", ".pt", ".pth", ".ckpt", ".onnx", ".json", ".yaml")
 
@@ -152,6 +158,14 @@ def not_read(name: str, err: Exception) -> TunelabError:
             f"model {name!r} is not a Hugging Face model folder: it has no config.json "
             f"({'it holds ' + first_few(held) if held else 'it is empty'}). Give a run folder, a "
             f"model folder, a hub id (org/name) or {EMBEDDED_NAME!r}"
+        )
+    if folder.is_dir() and not any((folder / f).exists() for f in TOKENIZER_FILES):
+        # model.save_pretrained() alone: transformers then says to install sentencepiece.
+        held = sorted(p.name for p in folder.iterdir())
+        return TunelabError(
+            f"model {name!r} has no tokenizer files (it holds {first_few(held)}): save the "
+            "tokenizer beside the weights (tokenizer.save_pretrained(folder)), or copy the "
+            "tokenizer files of the model it came from into it"
         )
     if folder.is_file():  # transformers read it as a config.json: "not a valid JSON file"
         return TunelabError(
