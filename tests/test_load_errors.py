@@ -291,6 +291,14 @@ def test_a_turn_without_content_names_the_key_it_has(tmp_path):
         load_examples(path)
 
 
+def test_a_mapped_column_that_is_not_there_is_named_with_the_columns_that_are(tmp_path):
+    # "column 'Query' (mapped to 'question') is missing" left the user to open the file.
+    path = tmp_path / "qa.jsonl"
+    path.write_text(json.dumps({"query": "q", "response": "a"}) + "\n")
+    with pytest.raises(TunelabError, match=r"is missing; the row has \['query', 'response'\]"):
+        load_examples(path, fields={"question": "Query", "answer": "response"})
+
+
 def test_a_json_file_of_several_lists_asks_for_a_file_each(tmp_path):
     # {"train": [...], "test": [...]} said "expected a JSON array of objects".
     path = tmp_path / "qa.json"

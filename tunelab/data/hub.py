@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from tunelab.errors import TunelabError
@@ -16,6 +17,14 @@ SPEC = re.compile(r"hf://(?P<repo>[^:@]+)(?::(?P<config>[^@]+))?(?:@(?P<split>.+
 
 def is_hub(path: object) -> bool:
     return str(path).startswith(PREFIX)
+
+
+def meant_hub(path: Path) -> str:
+    """ " (a hub dataset is named hf://org/name)" for a missing `org/name` whose org is no folder
+    here: the name of a dataset on the Hugging Face hub, as its page shows it; else ""."""
+    if len(path.parts) != 2 or path.suffix or path.is_absolute() or path.parent.exists():
+        return ""
+    return f" (a Hugging Face hub dataset is named {PREFIX}{path.as_posix()})"
 
 
 def parse(spec: str) -> tuple[str, str | None, str]:

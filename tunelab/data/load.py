@@ -15,8 +15,16 @@ from typing import Any
 from rich.markup import escape
 
 from tunelab.data.file_text import DataError
-from tunelab.data.hub import PREFIX, hub_rows, is_hub
-from tunelab.data.read import SHAPES, console, detect_shape, no_rows, read_rows, unread_columns
+from tunelab.data.hub import hub_rows, is_hub, meant_hub
+from tunelab.data.read import (
+    SHAPES,
+    console,
+    detect_shape,
+    no_rows,
+    read_rows,
+    unread_columns,
+    unread_note,
+)
 from tunelab.data.templates import Example
 from tunelab.data.tool_calls import read_tool_calls, read_tools
 from tunelab.errors import TunelabError
@@ -76,15 +84,8 @@ def load_examples(
         if len(problems) > 5:
             console.print(f"  ... and {len(problems) - 5} more")
     if loaded.unread:
-        counts = ", ".join(f"'{c}' ({n} row(s))" for c, n in loaded.unread.items())
-        read = ("instruction", "input", "output") if loaded.shape == "alpaca" else None
-        console.print(
-            f"[yellow]warning:[/] {escape(str(path))}: {counts} not read: {loaded.shape} rows "
-            f"are read from {'/'.join(read or SHAPES[loaded.shape])} alone, so that "
-            "text trains nothing; put it in those columns, or write the rows as chat messages "
-            "(a system turn first; one system prompt for every row is data.system_prompt)",
-            soft_wrap=True,
-        )
+        said = unread_note(path, loaded.unread, loaded.shape)
+        console.print(f"[yellow]warning:[/] {escape(said)}", soft_wrap=True)
     if not loaded.examples and not loaded.rejected:
         raise TunelabError(holds_no_rows(path))
     if not loaded.examples:
@@ -186,7 +187,10 @@ def _rename(row: dict[str, Any], fields: dict[str, str], source: str) -> dict[st
     renamed = dict(row)
     for wanted, column in fields.items():
         if column not in row:
-            raise DataError(f"{source}: column {column!r} (mapped to {wanted!r}) is missing")
+            raise DataError(
+                f"{source}: column {column!r} (mapped to {wanted!r}) is missing; the row has "
+                f"{sorted(row)}"
+            )
         renamed[wanted] = row[column]
     for column in set(fields.values()) - set(fields):
         renamed.pop(column, None)
@@ -357,15 +361,7 @@ def _text_content(content: Any) -> str | None:
 
 def not_found(path: str | Path) -> str:
     """What every command says of a data file that is not there, with the file it likely meant."""
-    return f"data file not found: {path}{_meant_file(Path(path)) or _meant_hub(Path(path))}"
-
-
-def _meant_hub(path: Path) -> str:
-    """ " (a hub dataset is named hf://org/name)" for a missing `org/name` whose org is no folder
-    here: the name of a dataset on the Hugging Face hub, as its page shows it."""
-    if len(path.parts) != 2 or path.suffix or path.is_absolute() or path.parent.exists():
-        return ""
-    return f" (a Hugging Face hub dataset is named {PREFIX}{path.as_posix()})"
+    return f"data file not found: {path}{_meant_file(Path(path)) or meant_hub(Path(path))}"
 
 
 def _meant_file(path: Path) -> str:

@@ -323,6 +323,17 @@ def unread_columns(row: dict[str, Any], shape: str) -> list[str]:
     return [c for c in CONTENT_COLUMNS if c not in read and row.get(c) not in (None, "", [], {})]
 
 
+def unread_note(path: str | Path, unread: dict[str, int], shape: str) -> str:
+    """What a file's `unread` columns (rows holding each) mean: text that trains nothing."""
+    counts = ", ".join(f"'{c}' ({n} row(s))" for c, n in unread.items())
+    read = ("instruction", "input", "output") if shape == "alpaca" else SHAPES[shape]
+    return (
+        f"{path}: {counts} not read: {shape} rows are read from {'/'.join(read)} alone, so that "
+        "text trains nothing; put it in those columns, or write the rows as chat messages (a "
+        "system turn first; one system prompt for every row is data.system_prompt)"
+    )
+
+
 def detect_shape(row: dict[str, Any], source: str) -> str:
     if "conversations" in row:
         return "messages"
