@@ -259,35 +259,25 @@ def test_a_file_that_is_not_utf8_names_the_line_not_a_traceback(tmp_path):
     assert [ex.question for ex in kept] == ["ok?", "b?"]
 
 
-def test_an_unknown_sharegpt_speaker_is_named(tmp_path):
+@pytest.mark.parametrize(
+    ("turn", "message"),
+    [
+        ({"from": "bot", "value": "hello"}, r"chat.jsonl:1: messages\[1\] has unknown role 'bot'"),
+        # A role that is no text (a list, an object) is named the same way; it was a TypeError.
+        ({"role": ["assistant"], "content": "hello"}, r"has unknown role \['assistant'\]"),
+        # A role capitalized, as chat exports write "Human", is named as the one meant.
+        ({"from": "GPT", "value": "hello"}, r"unknown role 'GPT' \(did you mean 'gpt'\?\)"),
+        # It was "unknown role None".
+        ({"content": "hello"}, r"messages\[1\] names no role: give each turn a 'role'"),
+        # It was "content must be text or a list of text parts".
+        ({"role": "assistant", "text": "hello"}, r"has no 'content' \(it holds \['role', 'text'\]"),
+    ],
+)
+def test_a_bad_chat_turn_is_named_with_what_was_meant(tmp_path, turn, message):
     path = tmp_path / "chat.jsonl"
-    turns = [{"from": "human", "value": "hi"}, {"from": "bot", "value": "hello"}]
+    turns = [{"from": "human", "value": "hi"}, turn]
     path.write_text(json.dumps({"conversations": turns}) + "\n")
-    with pytest.raises(TunelabError, match=r"chat.jsonl:1: messages\[1\] has unknown role 'bot'"):
-        load_examples(path)
-    # A role that is no text (a list, an object) is named the same way; it was a TypeError.
-    turns[1] = {"role": ["assistant"], "content": "hello"}
-    path.write_text(json.dumps({"conversations": turns}) + "\n")
-    with pytest.raises(TunelabError, match=r"messages\[1\] has unknown role \['assistant'\]"):
-        load_examples(path)
-    # A role capitalized, as chat exports and ShareGPT dumps write "Human", is the one meant,
-    # named; a turn with no role at all was "unknown role None".
-    turns[1] = {"from": "GPT", "value": "hello"}
-    path.write_text(json.dumps({"conversations": turns}) + "\n")
-    with pytest.raises(TunelabError, match=r"unknown role 'GPT' \(did you mean 'gpt'\?\)"):
-        load_examples(path)
-    turns[1] = {"content": "hello"}
-    path.write_text(json.dumps({"conversations": turns}) + "\n")
-    with pytest.raises(TunelabError, match=r"messages\[1\] names no role: give each turn a 'role'"):
-        load_examples(path)
-
-
-def test_a_turn_without_content_names_the_key_it_has(tmp_path):
-    # {"role": "user", "text": ...} said its content "must be text or a list of text parts".
-    path = tmp_path / "chat.jsonl"
-    turns = [{"role": "user", "text": "hi"}, {"role": "assistant", "content": "hello"}]
-    path.write_text(json.dumps({"messages": turns}) + "\n")
-    with pytest.raises(TunelabError, match=r"messages\[0\] has no 'content' \(it holds \['role', "):
+    with pytest.raises(TunelabError, match=message):
         load_examples(path)
 
 
