@@ -32,7 +32,11 @@ def test_round_trip(tmp_path):
         ("- a\n- b\n", "a config is a mapping"),
         ("data: [1]\n", "data: Input should be a valid dictionary"),
         # PyYAML said "found character '\t' that cannot start any token": an editor shows spaces.
-        ("name: x\n\tdata: 1\n", r"bad.yaml:2:1: not valid YAML: a tab character: YAML indents"),
+        ("name: x\n\tdata: 1\n", r"bad.yaml:2:1: not valid YAML: found .*: a tab; YAML indents"),
+        (
+            'data: {path: "C:\\data\\qa.jsonl"}\n',
+            r"unknown escape character 'd': a backslash in double quotes starts an escape",
+        ),
         (
             "data:\n  system_prompt: Rules: be brief\n",
             r"bad.yaml:2:23: not valid YAML: mapping values .*: a value holding \": \" goes in quo",
@@ -127,6 +131,14 @@ def test_default_max_length_shrinks_to_a_short_context():
 def test_a_folder_is_not_a_config_file(tmp_path):
     with pytest.raises(TunelabError, match="is a folder"):
         Config.from_yaml(tmp_path)
+
+
+def test_a_config_saved_as_utf16_is_named_not_a_traceback(tmp_path):
+    # PowerShell's `>` writes UTF-16: a UnicodeDecodeError traceback.
+    path = tmp_path / "c.yaml"
+    path.write_text("name: x\n", encoding="utf-16")
+    with pytest.raises(TunelabError, match=r"c.yaml: not UTF-8 text \(byte 0xff at byte 0\); re-"):
+        Config.from_yaml(path)
 
 
 @pytest.mark.parametrize(

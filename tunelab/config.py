@@ -264,6 +264,11 @@ class Config(Section):
             raw = yaml.load(text, Loader=UniqueKeyLoader) or {}
         except yaml.YAMLError as err:
             raise TunelabError(yaml_error(str(path), err)) from None
+        except UnicodeDecodeError as err:  # UTF-16 most often: what PowerShell's `>` writes
+            raise TunelabError(
+                f"{path}: not UTF-8 text (byte {err.object[err.start]:#04x} at byte {err.start}); "
+                "re-save the file as UTF-8"
+            ) from None
         if not isinstance(raw, dict):
             raise TunelabError(f"{path}: a config is a mapping of settings (name: ..., data: ...)")
         # Relative data paths in a config mean relative to the config file, as a user expects.

@@ -237,20 +237,26 @@ class UniqueKeyLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
+# What PyYAML's words for the usual slips mean, said after them.
+YAML_SLIPS = {
+    # A tab, which an editor shows as spaces.
+    "found character '\\t'": "a tab; YAML indents and separates with spaces: replace the tab",
+    # "C:\data\qa.jsonl": \d is no escape.
+    "found unknown escape character": "a backslash in double quotes starts an escape: write a "
+    "Windows path in single quotes, or with /",
+    "mapping values are not allowed here": 'a value holding ": " goes in quotes (system_prompt: '
+    '"Rules: be brief"), and a key is indented as the keys beside it',
+}
+
+
 def yaml_error(source: str, err: yaml.YAMLError) -> str:
     """One line naming the file, line and column; PyYAML's own text spans several lines and
     names "<unicode string>" rather than the file."""
     mark = getattr(err, "problem_mark", None)
     where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source
     problem = getattr(err, "problem", None) or str(err).splitlines()[0]
-    if "'\\t'" in problem:  # PyYAML's words for a tab, which editors show as spaces
-        problem = "a tab character: YAML indents and separates with spaces; replace the tab"
-    if problem == "mapping values are not allowed here":  # a ": " where a value was going on
-        problem += (
-            ': a value holding ": " goes in quotes (system_prompt: "Rules: be brief"), and a '
-            "key is indented as the keys beside it"
-        )
-    return f"{where}: not valid YAML: {problem}"
+    slip = next((why for words, why in YAML_SLIPS.items() if problem.startswith(words)), None)
+    return f"{where}: not valid YAML: {problem}{f': {slip}' if slip else ''}"
 
 
 def apply_overrides(
