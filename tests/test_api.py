@@ -138,7 +138,7 @@ def test_settings_are_a_config_or_its_fields_as_keywords(tmp_path, qa_file):
 
 
 def test_train_takes_resume_as_the_command_does(tmp_path, qa_file):
-    with pytest.raises(tunelab.TunelabError, match="no checkpoint to resume from"):
+    with pytest.raises(tunelab.TunelabError, match="no such run to resume"):
         tunelab.train(tiny_config(tmp_path, qa_file), resume=True)
 
 

@@ -64,6 +64,7 @@ def test_resume_without_checkpoint_is_a_clear_error(tmp_path, qa_file):
         f"name: none\noutput_dir: {tmp_path}\nmodel: {{name: tiny-random}}\n"
         f"data: {{path: {qa_file}}}\n"
     )
+    (tmp_path / "none").mkdir()  # a run that stopped before its first checkpoint
     result = runner.invoke(app, ["train", str(config), "--resume"])
     assert result.exit_code != 0
     assert "no checkpoint to resume from" in str(result.exception)

@@ -133,6 +133,17 @@ def test_a_folder_is_not_a_config_file(tmp_path):
         Config.from_yaml(tmp_path)
 
 
+def test_a_path_from_home_is_read_from_home(tmp_path, monkeypatch):
+    # "~/data/qa.jsonl" was "data file not found": YAML and --set leave "~" as it is.
+    monkeypatch.setenv("HOME", str(tmp_path))
+    path = tmp_path / "c.yaml"
+    path.write_text("data: {path: ~/qa.jsonl}\nmodel: {name: ~/models/mine}\n")
+    config = Config.from_yaml(path, ["data.test_path=~/test.jsonl"])
+    assert config.data.path == str(tmp_path / "qa.jsonl")
+    assert config.data.test_path == str(tmp_path / "test.jsonl")
+    assert config.model.name == str(tmp_path / "models" / "mine")
+
+
 def test_a_config_saved_as_utf16_is_named_not_a_traceback(tmp_path):
     # PowerShell's `>` writes UTF-16: a UnicodeDecodeError traceback.
     path = tmp_path / "c.yaml"

@@ -69,6 +69,12 @@ def test_a_run_folder_that_cannot_be_written_is_refused_before_training(tmp_path
         train(config)
 
 
+def test_resuming_a_run_that_is_not_there_says_so(tmp_path, qa_file):
+    # It said "no checkpoint to resume from; --overwrite starts it again" of a mistyped name.
+    with pytest.raises(TunelabError, match=r"runs/t: no such run to resume; without --resume"):
+        train(tiny_config(tmp_path, qa_file, max_steps=1), resume=True)
+
+
 def test_nan_loss_stops_with_a_clear_message(tmp_path, qa_file):
     config = tiny_config(tmp_path, qa_file, max_steps=4, lr=1e30, save_every=1, method="full")
     with pytest.raises(TunelabError, match="NaN/inf at step") as err:

@@ -4,6 +4,7 @@ stage's config."""
 
 from __future__ import annotations
 
+import os
 import typing
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
@@ -26,6 +27,15 @@ def _fraction_or_count(value: float) -> float:
     return value
 
 
+def _home_expanded(value: str | None) -> str | None:
+    # "~/data/qa.jsonl" in a config (or --set, where the shell leaves it) is the user's home:
+    # no file is named "~".
+    return os.path.expanduser(value) if value and value.startswith("~") else value
+
+
+# A file or folder of the user's: its "~" is their home.
+LocalPath = Annotated[str | None, AfterValidator(_home_expanded)]
+
 Shape = Literal["auto", "qa", "alpaca", "prompt_completion", "messages", "text"]
 
 
@@ -46,7 +56,7 @@ def _tracker_names(value: Any) -> Any:
 
 
 class ModelConfig(Section):
-    name: str = DEFAULT_MODEL
+    name: Annotated[str, AfterValidator(_home_expanded)] = DEFAULT_MODEL
     """Embedded default, a Hugging Face directory or hub id, a run folder, or `tiny-random`."""
     dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
     """The weights' dtype while training. auto: float32 weights, with bfloat16 autocast on a GPU
@@ -71,16 +81,16 @@ class PassagesConfig(Section):
     k: int = Field(3, ge=1)
     """Passages per question, as `tunelab compare --k` (as many, best first, as max_length
     holds beside the answer)."""
-    corpus: str | None = None
+    corpus: LocalPath = None
     """What they are retrieved from: a Q&A file or documents (default: the training rows, after
     the test rows were split off)."""
 
 
 class DataConfig(Section):
     run_section: ClassVar[str | None] = "data"
-    path: str | None = None
+    path: LocalPath = None
     """JSONL, JSON array, CSV, Parquet file, or a `datasets.save_to_disk` folder."""
-    test_path: str | None = None
+    test_path: LocalPath = None
     """Optional separate test file; otherwise `test_size` of `path` is held out."""
     shape: Shape = "auto"
     """Which columns hold what; auto tells by the first row's columns."""

@@ -256,6 +256,8 @@ def check_run_dir(run_dir: Path, resume: bool, overwrite: bool) -> None:
     # A run that stopped before its first checkpoint can only start again: say so at once
     # (the first answer sent to --resume, which then said there was nothing to resume).
     start_again = "--overwrite starts it again (it has no checkpoint to resume from)"
+    if resume and not run_dir.exists():  # a mistyped name: "--overwrite starts it again" misled
+        raise TunelabError(f"{run_dir}: no such run to resume; without --resume it starts anew")
     if resume and not has_checkpoints:
         raise TunelabError(f"{run_dir}: no checkpoint to resume from; --overwrite starts it again")
     if resume:
