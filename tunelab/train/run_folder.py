@@ -75,7 +75,8 @@ def config_from(source: str | Path | None, overrides: list[str] | None = None) -
     run_dir = path if path.is_dir() else None
     if path.name == CONFIG_FILE and Run.is_started(path.parent):
         run_dir = path.parent
-    if is_data(path):  # it was read as YAML: "expected '<document start>', but found '{'"
+    # It was read as YAML: "expected '<document start>', but found '{'". A run is no data.
+    if is_data(path) and not (path / CONFIG_FILE).is_file():
         raise TunelabError(
             f"{source} is data, not a config: train on it with `tunelab train --set "
             f"data.path={source}` (or a config file whose data.path names it)"
