@@ -107,6 +107,12 @@ def test_compare_scores_the_facts_each_test_row_names(tmp_path):
     assert report["ranked_by"] == "fact_accuracy"
     assert all(a["fact_accuracy"] == 1.0 and a["hallucination_rate"] == 0.0 for a in report["arms"])
     assert {p["metric"] for p in report["pairs"]} == {"fact_accuracy"}
+    # Every arm's hallucination rate against prompting's, paired over the rows naming "zzzq".
+    hallucinations = [p for p in report["rate_pairs"] if p["metric"] == "hallucination_rate"]
+    assert [(p["arm"], p["vs"], p["n"]) for p in hallucinations] == [
+        (arm, "prompting", len(rows)) for arm in ("prompting + RAG", "finetuned", "finetuned + RAG")
+    ]
+    assert "false statements: arm − prompting" in result.output
     assert "fact accuracy [95%]" in (run / "compare" / "compare.md").read_text()
     # A rate of how many rows: "100.0" of one row read as every answer hallucinating.
     assert f"| 0.0 (0 of {len(rows)}) [0.0, " in (run / "compare" / "compare.md").read_text()

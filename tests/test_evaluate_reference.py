@@ -256,8 +256,9 @@ def _arm(name: str, values: dict[str, list[float]]):
 
 
 def test_compare_report_numbers_are_the_per_question_scores_aggregated(tmp_path):
-    from tunelab.compare.report import pairs, to_markdown
+    from tunelab.compare.report import to_markdown
     from tunelab.compare.run import CompareConfig, Comparison
+    from tunelab.compare.verdicts import pairs
     from tunelab.evaluate.paired import mean_interval
 
     metrics = ("normalized_match", "token_f1", "rouge_l")  # the overlap scores

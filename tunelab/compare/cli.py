@@ -26,18 +26,16 @@ def compare_command(
     """Prompting vs prompting+RAG vs finetuned vs finetuned+RAG, on one test set."""
     from rich.markup import escape
 
-    from tunelab.compare.report import (
+    from tunelab.compare.report import cells, columns, context_note, questions_scored
+    from tunelab.compare.run import compare
+    from tunelab.compare.verdicts import (
         NAMES,
-        cells,
-        columns,
-        context_note,
         headline,
         main_metric,
         pairs,
-        questions_scored,
+        rate_differences,
         verdict,
     )
-    from tunelab.compare.run import compare
     from tunelab.evaluate.paired import said_verdict
 
     result = compare(run, config)
@@ -59,6 +57,17 @@ def compare_command(
         interval = f"[{p['low']:+.1f}, {p['high']:+.1f}]"
         diffs.add_row(p["arm"], p["vs"], f"{p['delta']:+.1f}", interval, said_verdict(p))
     console.print(diffs)
+    if rates := rate_differences(result.arms):
+        lower = Table(title=f"false statements: arm − {rates[0]['vs']} (points; lower is better)")
+        for column in ("arm", "rate", "rows", "Δ", "interval", "verdict"):
+            lower.add_column(
+                column, justify="left" if column in ("arm", "rate", "verdict") else "right"
+            )
+        for p in rates:
+            interval = f"[{p['low']:+.1f}, {p['high']:+.1f}]"
+            lower.add_row(p["arm"], NAMES[p["metric"]], str(p["n"]), f"{p['delta']:+.1f}",
+                          interval, said_verdict(p))  # fmt: skip
+        console.print(lower)
     for line in headline(result.arms):  # the question the comparison is run for
         console.print(line.removeprefix("- ").replace("**", ""), soft_wrap=True)
     console.print(verdict(result.arms).replace("**", ""))

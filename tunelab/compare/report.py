@@ -1,160 +1,47 @@
-"""What `tunelab compare` writes: compare.md (each arm's scores with a 95% interval, every pair of
-arms with a paired interval over the questions, and a verdict that says "no clear
-winner" when the difference could be zero), compare.json, each arm's answers, and a bar chart.
-Arms are ranked by fact accuracy where the test rows name facts (tunelab.evaluate.facts)."""
+"""What `tunelab compare` writes: compare.md (each arm's scores with a 95% interval, the
+differences tunelab.compare.verdicts pairs and judges), compare.json, each arm's answers, and a
+bar chart. Arms are ranked by fact accuracy where the test rows name facts
+(tunelab.evaluate.facts)."""
 
 from __future__ import annotations
 
-from itertools import combinations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tunelab.compare.verdicts import (
+    FACTS,
+    NAMES,
+    OVERLAP,
+    REPORTED_FACTS,
+    headline,
+    listed,
+    main_metric,
+    n_questions,
+    pairs,
+    rate_differences,
+    scores,
+    verdict,
+)
 from tunelab.data.write import write_json, write_jsonl
 from tunelab.evaluate.human.arena import arm_file_name
-from tunelab.evaluate.paired import (
-    EPSILON,
-    MIN_QUESTIONS,
-    NO_CLEAR_WINNER,
-    mean_interval,
-    said_verdict,
-)
+from tunelab.evaluate.paired import MIN_QUESTIONS, mean_interval, said_verdict
 from tunelab.evaluate.refusals import OFF_TOPIC_RATE, ON_TOPIC_RATE
 from tunelab.evaluate.scores import (
-    FACT_MEASURES,
     FACT_RATES,
     LOWER_IS_BETTER,
     interval_fields,
     metric_intervals,
-    paired_metric,
-    row_metric,
 )
 
 if TYPE_CHECKING:
     from tunelab.compare.run import Arm, CompareConfig, Comparison
 
-# What the arms are ranked and paired by: the facts, when the test rows name them (token F1
-# rewards an answer's words and style, not whether it is right), else token F1.
-FACTS, OVERLAP = "fact_accuracy", "token_f1"
-# The facts reported: the accuracy the arms are ranked by, and beside it each rate of false
-# statements (the hallucination rate, the other-value rate).
-REPORTED_FACTS = [m for m in FACT_MEASURES if m.metric in (FACTS, *FACT_RATES)]
-NAMES = {**{m.metric: m.label for m in REPORTED_FACTS},
-         OFF_TOPIC_RATE: "off-topic refusal", ON_TOPIC_RATE: "on-topic refusal",
-         "normalized_match": "normalized match", "token_f1": "token F1", "rouge_l": "ROUGE-L"}  # fmt: skip
 REFUSALS = (OFF_TOPIC_RATE, ON_TOPIC_RATE)
-
-
-def main_metric(arms: list[Arm]) -> str:
-    return FACTS if any(FACTS in a.summary for a in arms) else OVERLAP
 
 
 def charted(arms: list[Arm]) -> list[str]:
     """The metrics charted: the facts first where there are some, then the overlap scores."""
     return [m for m in NAMES if any(m in a.summary for a in arms)]
-
-
-def scores(arm: Arm, metric: str = OVERLAP) -> list[float]:
-    """The arm's score on each question that has one by `metric` (facts: rows that name some)."""
-    return [v for row in arm.rows if (v := row_metric(row, metric)) is not None]
-
-
-def _paired(a: Arm, b: Arm, metric: str):
-    return paired_metric(a.rows, b.rows, metric)
-
-
-def pairs(arms: list[Arm], metric: str | None = None) -> list[dict]:
-    """Every pair of arms: the later arm minus the earlier over the same questions, in points,
-    with its 95% paired interval and verdict ('better', 'worse', 'no clear winner')."""
-    metric = metric or main_metric(arms)
-    out = []
-    for a, b in combinations(arms, 2):
-        diff = _paired(a, b, metric)
-        out.append(
-            {"arm": b.name, "vs": a.name, "metric": metric, "delta": 100 * diff.delta,
-             "low": 100 * diff.low, "high": 100 * diff.high, "verdict": diff.verdict,
-             "unclear_because": diff.unclear_because}
-        )  # fmt: skip
-    return out
-
-
-def verdict(arms: list[Arm], metric: str | None = None) -> str:
-    """The best arm by `metric` (default: the facts where the test rows name them) when it is
-    clearly ahead of every other, else which arms it cannot be told apart from: a mean over a
-    few questions is not a winner."""
-    metric = metric or main_metric(arms)
-    name = NAMES[metric]
-    best = max(arms, key=lambda a: a.summary[metric])
-    tied = [
-        other.name
-        for other in arms
-        if other is not best and _paired(other, best, metric).verdict != "better"
-    ]
-    if not tied:
-        return f"Best by {name}: **{best.name}**, ahead of every other arm (95% paired interval)."
-    n = len(scores(best, metric))
-    leaders = [a.name for a in arms if abs(a.summary[metric] - best.summary[metric]) < EPSILON]
-    if len(leaders) > 1:  # one of equals is no best
-        highest = f"{_listed(leaders)} share the highest mean"
-    else:
-        highest = f"{best.name} has the highest mean"
-    if n < MIN_QUESTIONS:  # whatever the intervals say: a handful of questions names no winner
-        return (
-            f"{NO_CLEAR_WINNER.capitalize()} by {name}: {highest}, but {_questions(n)} "
-            f"{'is' if n == 1 else 'are'} too few to name a winner (at least {MIN_QUESTIONS} are "
-            "needed)."
-        )
-    others = [t for t in tied if t not in leaders]
-    if not others:
-        return f"{NO_CLEAR_WINNER.capitalize()} by {name}: {highest} ({_questions(n)})."
-    by_name = {a.name: a for a in arms}
-    # An interval on one side of zero that the sign-flip test does not confirm is no "could be
-    # zero": the reason said is the one that holds for each arm.
-    differences = {o: _paired(by_name[o], best, metric) for o in others}
-    why = {o: d.unclear_because for o, d in differences.items()}
-    reasons = []
-    if crossing := [o for o in others if not why[o]]:
-        reasons.append(
-            f"the difference from {_listed(crossing)} could be zero (95% paired interval over "
-            f"{n} questions)"
-        )
-    reasons += [
-        f"the sign-flip test does not confirm its lead over {o} (p = {differences[o].p:.2g}; the "
-        "interval excludes zero)"
-        for o in others
-        if why[o]
-    ]
-    return f"{NO_CLEAR_WINNER.capitalize()} by {name}: {highest}, but {'; '.join(reasons)}."
-
-
-def headline(arms: list[Arm], metric: str | None = None) -> list[str]:
-    """The question the comparison is run for, answered first: did finetuning beat prompting,
-    and prompting with retrieval? Each as the difference in points with its 95% paired interval
-    and the number of questions it is over; the arms' ranking comes after the tables."""
-    metric = metric or main_metric(arms)
-    by_name = {a.name: a for a in arms}
-    tuned = by_name.get("finetuned")
-    lines = []
-    for name in ("prompting", "prompting + RAG"):
-        if tuned is None or (other := by_name.get(name)) is None:
-            continue
-        diff = _paired(other, tuned, metric)
-        n = len(scores(tuned, metric))
-        if diff.verdict == "better":
-            said = "finetuning is ahead"
-        elif diff.verdict == "worse":
-            said = f"{name} is ahead"
-        else:
-            said = f"{NO_CLEAR_WINNER} ({diff.unclear_because or 'the interval reaches zero'})"
-        lines.append(
-            f"- **Finetuned vs {name}**, {NAMES[metric]}: {100 * diff.delta:+.1f} points "
-            f"[{100 * diff.low:+.1f}, {100 * diff.high:+.1f}] over {_questions(n)}: {said}."
-        )
-    return lines
-
-
-def _listed(names: list[str]) -> str:
-    """ "a", "a and b", "a, b and c"."""
-    return " and ".join(filter(None, [", ".join(names[:-1]), names[-1]]))
 
 
 def columns(arms: list[Arm]) -> list[str]:
@@ -210,12 +97,12 @@ def context_note(result: Comparison) -> str:
         note = f"{arm.name}: context recall {said}"
         if arm.passages_cut:
             note += (
-                f", {_questions(arm.passages_cut)} lost passages to fit the model's context "
+                f", {n_questions(arm.passages_cut)} lost passages to fit the model's context "
                 f"({arm.passages_none} asked with none)"
             )
         if arm.passages_unfound:
             note += (
-                f", {_questions(arm.passages_unfound)} for which retrieval found no passage "
+                f", {n_questions(arm.passages_unfound)} for which retrieval found no passage "
                 "(asked as without RAG)"
             )
         notes.append(note)
@@ -274,6 +161,21 @@ def to_markdown(result: Comparison, cfg: CompareConfig) -> str:
         f"| {said_verdict(p)} |"
         for p in pairs(result.arms)
     ]
+    if rates := rate_differences(result.arms):
+        lines += [
+            "",
+            f"{_first_upper(_listed_rates(rates))} rates against {rates[0]['vs']} (points; paired "
+            "over the rows that name something to catch; lower is better, so a drop is "
+            '"better"):',
+            "",
+            "| arm | vs | rate | rows | Δ | interval | verdict |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        lines += [
+            f"| {p['arm']} | {p['vs']} | {NAMES[p['metric']]} | {p['n']} | {p['delta']:+.1f} "
+            f"| [{p['low']:+.1f}, {p['high']:+.1f}] | {said_verdict(p)} |"
+            for p in rates
+        ]
     if metric == FACTS:
         said = "; ".join(f"{m.label}: {m.share}" for m in REPORTED_FACTS)
         lines += ["", f"{_first_upper(said)}."]
@@ -310,6 +212,7 @@ def write_report(result: Comparison, cfg: CompareConfig) -> None:
         ],
         "ranked_by": main_metric(result.arms),
         "pairs": pairs(result.arms),
+        "rate_pairs": rate_differences(result.arms),
         "verdict": verdict(result.arms).replace("**", ""),
     }
     write_json(out / "compare.json", payload)
@@ -363,8 +266,9 @@ def plot(result: Comparison, path: Path) -> Path:
     return path
 
 
-def _questions(n: int) -> str:
-    return f"{n} question" if n == 1 else f"{n} questions"
+def _listed_rates(rates: list[dict]) -> str:
+    """ "hallucination and other value": the rates in a table of their differences."""
+    return listed(list(dict.fromkeys(NAMES[p["metric"]] for p in rates)))
 
 
 def _first_upper(name: str) -> str:

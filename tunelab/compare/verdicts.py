@@ -1,0 +1,155 @@
+"""Which of `tunelab compare`'s arms is ahead: every pair's paired difference with its 95%
+interval and verdict, the false-statement rates of each arm against the first, the best arm
+named only when it is clearly ahead, and the headline (did finetuning beat prompting?)."""
+
+from __future__ import annotations
+
+from itertools import combinations
+from typing import TYPE_CHECKING
+
+from tunelab.evaluate.paired import EPSILON, MIN_QUESTIONS, NO_CLEAR_WINNER
+from tunelab.evaluate.refusals import OFF_TOPIC_RATE, ON_TOPIC_RATE
+from tunelab.evaluate.scores import (
+    FACT_MEASURES,
+    FACT_RATES,
+    metric_verdict,
+    paired_metric,
+    row_metric,
+)
+
+if TYPE_CHECKING:
+    from tunelab.compare.run import Arm
+
+# What the arms are ranked and paired by: the facts, when the test rows name them (token F1
+# rewards an answer's words and style, not whether it is right), else token F1.
+FACTS, OVERLAP = "fact_accuracy", "token_f1"
+# The facts reported: the accuracy the arms are ranked by, and beside it each rate of false
+# statements (the hallucination rate, the other-value rate).
+REPORTED_FACTS = [m for m in FACT_MEASURES if m.metric in (FACTS, *FACT_RATES)]
+NAMES = {**{m.metric: m.label for m in REPORTED_FACTS},
+         OFF_TOPIC_RATE: "off-topic refusal", ON_TOPIC_RATE: "on-topic refusal",
+         "normalized_match": "normalized match", "token_f1": "token F1", "rouge_l": "ROUGE-L"}  # fmt: skip
+
+
+def main_metric(arms: list[Arm]) -> str:
+    return FACTS if any(FACTS in a.summary for a in arms) else OVERLAP
+
+
+def scores(arm: Arm, metric: str = OVERLAP) -> list[float]:
+    """The arm's score on each question that has one by `metric` (facts: rows that name some)."""
+    return [v for row in arm.rows if (v := row_metric(row, metric)) is not None]
+
+
+def _paired(a: Arm, b: Arm, metric: str):
+    return paired_metric(a.rows, b.rows, metric)
+
+
+def _pair(base: Arm, arm: Arm, metric: str) -> dict:
+    """`arm` minus `base` by `metric` over the questions both are scored on, in points, with its
+    95% paired interval (eval's `paired_metric`, as `eval RUN BASE` pairs a run with its base)
+    and its verdict in the metric's own direction: a lower hallucination rate is "better"."""
+    diff = _paired(base, arm, metric)
+    return {"arm": arm.name, "vs": base.name, "metric": metric, "delta": 100 * diff.delta,
+            "low": 100 * diff.low, "high": 100 * diff.high, "n": diff.n,
+            "verdict": metric_verdict(diff, metric), "unclear_because": diff.unclear_because}  # fmt: skip
+
+
+def pairs(arms: list[Arm], metric: str | None = None) -> list[dict]:
+    """Every pair of arms: the later arm minus the earlier over the same questions, in points,
+    with its 95% paired interval and verdict ('better', 'worse', 'no clear winner')."""
+    metric = metric or main_metric(arms)
+    return [_pair(a, b, metric) for a, b in combinations(arms, 2)]
+
+
+def rate_differences(arms: list[Arm]) -> list[dict]:
+    """Each false-statement rate (hallucination, other value) of every later arm against the
+    first (prompting), paired over the rows that name something to catch: a rate of 5.3 beside
+    0.0 per arm said nothing of whether finetuning hallucinates less. Lower is better, so a drop
+    is "better"; none where the test rows name no facts."""
+    first, later = arms[0], arms[1:]
+    measured = [m for m in FACT_RATES if m in first.summary]
+    return [_pair(first, arm, m) for m in measured for arm in later]
+
+
+def verdict(arms: list[Arm], metric: str | None = None) -> str:
+    """The best arm by `metric` (default: the facts where the test rows name them) when it is
+    clearly ahead of every other, else which arms it cannot be told apart from: a mean over a
+    few questions is not a winner."""
+    metric = metric or main_metric(arms)
+    name = NAMES[metric]
+    best = max(arms, key=lambda a: a.summary[metric])
+    tied = [
+        other.name
+        for other in arms
+        if other is not best and _paired(other, best, metric).verdict != "better"
+    ]
+    if not tied:
+        return f"Best by {name}: **{best.name}**, ahead of every other arm (95% paired interval)."
+    n = len(scores(best, metric))
+    leaders = [a.name for a in arms if abs(a.summary[metric] - best.summary[metric]) < EPSILON]
+    if len(leaders) > 1:  # one of equals is no best
+        highest = f"{listed(leaders)} share the highest mean"
+    else:
+        highest = f"{best.name} has the highest mean"
+    if n < MIN_QUESTIONS:  # whatever the intervals say: a handful of questions names no winner
+        return (
+            f"{NO_CLEAR_WINNER.capitalize()} by {name}: {highest}, but {n_questions(n)} "
+            f"{'is' if n == 1 else 'are'} too few to name a winner (at least {MIN_QUESTIONS} are "
+            "needed)."
+        )
+    others = [t for t in tied if t not in leaders]
+    if not others:
+        return f"{NO_CLEAR_WINNER.capitalize()} by {name}: {highest} ({n_questions(n)})."
+    by_name = {a.name: a for a in arms}
+    # An interval on one side of zero that the sign-flip test does not confirm is no "could be
+    # zero": the reason said is the one that holds for each arm.
+    differences = {o: _paired(by_name[o], best, metric) for o in others}
+    why = {o: d.unclear_because for o, d in differences.items()}
+    reasons = []
+    if crossing := [o for o in others if not why[o]]:
+        reasons.append(
+            f"the difference from {listed(crossing)} could be zero (95% paired interval over "
+            f"{n} questions)"
+        )
+    reasons += [
+        f"the sign-flip test does not confirm its lead over {o} (p = {differences[o].p:.2g}; the "
+        "interval excludes zero)"
+        for o in others
+        if why[o]
+    ]
+    return f"{NO_CLEAR_WINNER.capitalize()} by {name}: {highest}, but {'; '.join(reasons)}."
+
+
+def headline(arms: list[Arm], metric: str | None = None) -> list[str]:
+    """The question the comparison is run for, answered first: did finetuning beat prompting,
+    and prompting with retrieval? Each as the difference in points with its 95% paired interval
+    and the number of questions it is over; the arms' ranking comes after the tables."""
+    metric = metric or main_metric(arms)
+    by_name = {a.name: a for a in arms}
+    tuned = by_name.get("finetuned")
+    lines = []
+    for name in ("prompting", "prompting + RAG"):
+        if tuned is None or (other := by_name.get(name)) is None:
+            continue
+        diff = _paired(other, tuned, metric)
+        n = len(scores(tuned, metric))
+        if diff.verdict == "better":
+            said = "finetuning is ahead"
+        elif diff.verdict == "worse":
+            said = f"{name} is ahead"
+        else:
+            said = f"{NO_CLEAR_WINNER} ({diff.unclear_because or 'the interval reaches zero'})"
+        lines.append(
+            f"- **Finetuned vs {name}**, {NAMES[metric]}: {100 * diff.delta:+.1f} points "
+            f"[{100 * diff.low:+.1f}, {100 * diff.high:+.1f}] over {n_questions(n)}: {said}."
+        )
+    return lines
+
+
+def listed(names: list[str]) -> str:
+    """ "a", "a and b", "a, b and c"."""
+    return " and ".join(filter(None, [", ".join(names[:-1]), names[-1]]))
+
+
+def n_questions(n: int) -> str:
+    return f"{n} question" if n == 1 else f"{n} questions"
