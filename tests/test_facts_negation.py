@@ -1,0 +1,100 @@
+"""Fact scoring reads an answer's negations: a fact it denies within a negation's reach, or states
+and takes back, is not stated; what the negation does not reach still is."""
+
+import pytest
+
+from tests.conftest import fact_accurate
+from tunelab.evaluate.facts import parse_fact_check, score_facts
+
+
+@pytest.mark.parametrize(
+    "fact, answer",
+    [
+        ("CPU", "It doesn't run on the CPU."),
+        ("CPU", "It cannot run on a CPU."),
+        ("GPU", "You do not need a GPU."),
+        ("GPU", "not the fast GPU"),
+        ("GPU", "It trains without a graphics card or GPU."),
+        ("CPU", "It does not support running inference on the CPU."),
+        ("CPU", "There is no way to make it run on the CPU."),
+    ],
+)
+def test_a_negation_a_few_words_before_a_fact_in_its_clause_denies_it(fact, answer):
+    assert not fact_accurate(fact, answer)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "The capital is Paris. Actually it is not Paris.",
+        "Paris? No, that's wrong; it is Lyon.",
+    ],
+)
+def test_a_fact_the_answer_states_and_also_denies_is_not_stated(answer):
+    assert not fact_accurate("Paris", answer)
+    assert fact_accurate("Lyon", "Paris? No, that's wrong; it is Lyon.")
+
+
+@pytest.mark.parametrize(
+    "fact, answer",
+    [
+        ("CPU", "It is not CPU only; it also uses a GPU."),
+        ("GPU", "It is not CPU only; it also uses a GPU."),
+        ("CPU", "It runs not only on the CPU but also on a GPU."),
+        ("GPU", "It runs not only on the CPU but also on a GPU."),
+        ("GPU", "It runs on the CPU, not the TPU, but a GPU helps."),  # "but" ends the clause
+        ("8", "Use no more than 8 GPUs."),
+        # past eight words the clause is about something else
+        ("GPU", "It does not need any extra software or drivers installed to run well on a GPU."),
+    ],
+)
+def test_what_a_negation_does_not_reach_is_still_stated(fact, answer):
+    assert fact_accurate(fact, answer)
+
+
+def test_what_a_regex_fact_matches_is_read_with_its_negations():
+    def accurate(answer: str) -> bool:
+        check = parse_fact_check({"facts": [[{"regex": r"\b0?\.05\b"}]]}, "t.jsonl:1")
+        return score_facts(answer, check)["fact_accuracy"] == 1.0
+
+    assert not accurate("The warmup is not 0.05; it is 0.1.")
+    assert accurate("The warmup ratio is 0.05.")
+    finetune = parse_fact_check({"facts": [[{"regex": "fine[- ]?tun"}]]}, "t.jsonl:1")
+    assert score_facts("It is finetuned here.", finetune)["fact_accuracy"] == 1.0  # part of a word
+
+
+@pytest.mark.parametrize(
+    "fact, answer",
+    [
+        # A negation a few words before a word says nothing of the same word stated elsewhere.
+        ("2048", "The maximum is 2048 tokens; do not exceed 2048."),
+        ("3.8", "It supports 3.8+; it doesn't support versions below 3.8."),
+        ("CPU", "Yes, it runs on CPU. It's not slow on CPU either."),
+        # Exceptions, "and" and a double negation end a negation's reach.
+        ("CPU", "It does not need anything except a CPU."),
+        ("PyTorch", "It has no dependencies beyond PyTorch."),
+        ("GPU", "Yes, it won't work without a GPU."),
+        ("CUDA", "You can't finetune a 7B model without CUDA."),
+        ("CPU", "It does not need a GPU and the CPU is enough."),
+        # "It is not true that..." and "It's wrong to..." look ahead: they take nothing back.
+        ("CPU", "It runs on the CPU. It is not true that you need a GPU."),
+        ("2e-4", "Use 2e-4. It's wrong to use 1e-2 with LoRA."),
+    ],
+)
+def test_right_answers_a_reviewer_found_scored_wrong_are_right(fact, answer):
+    assert fact_accurate(fact, answer)
+
+
+@pytest.mark.parametrize("dash", [" - ", " – ", " — "])
+def test_a_retraction_before_a_dash_takes_back_what_came_before(dash):
+    # "Helsinki? No, that's wrong - it is made in Tampere." scored Helsinki stated, Tampere not.
+    answer = f"Helsinki? No, that's wrong{dash}it is made in Tampere."
+    assert not fact_accurate("Helsinki", answer) and fact_accurate("Tampere", answer)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    ["Helsinki? No, that's wrong—it is made in Tampere.", "Helsinki? That's wrong -- Tampere."],
+)
+def test_a_retraction_before_an_unspaced_or_double_dash_takes_back_what_came_before(answer):
+    assert not fact_accurate("Helsinki", answer) and fact_accurate("Tampere", answer)
