@@ -1,8 +1,8 @@
 """Template mode asks "What is term?" of a `Term: definition` line only where the part before the
 colon is a term (tunelab/data/generate/structured.py, `definition`): a report's label, a letter
 or a clause before its reason is none; and "What is the range of X?" of a table's row only where
-the range is a setting's, not a benchmark's spread. More on tables, FAQs and lists:
-test_data_generate_structured.py."""
+the range is a setting's, not a benchmark's spread. More on tables: test_data_generate_tables.py;
+FAQs and lists: test_data_generate_structured.py."""
 
 from __future__ import annotations
 
