@@ -1,0 +1,131 @@
+"""`tunelab errors` on an eval folder: it reads predictions.jsonl back whole or names the bad line,
+finds the training data of the run it names or says why not, and says when no answer is in a
+category."""
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.conftest import tiny_run
+from tunelab.cli import app
+from tunelab.errors import TunelabError
+
+QA = Path(__file__).parent / "fixtures" / "eval" / "qa"
+
+
+def test_answers_with_unicode_line_separators_read_back_whole(tmp_path):
+    # json.dumps(ensure_ascii=False) leaves U+2028 and U+0085 raw; splitlines() split at them.
+    import json
+
+    from tunelab.evaluate.eval_folder import read_rows
+    from tunelab.evaluate.judge.verdicts import _read
+
+    fields = {"reference": "r", "finish_reason": "stop", "scores": {}}
+    rows = [{"question": "a\u2028b", "answer": "c\x85d\u2029e", **fields},
+            {"question": "f", "answer": "g", **fields}]  # fmt: skip
+    path = tmp_path / "predictions.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+    assert read_rows(path) == rows
+    assert _read(path) == rows
+
+
+def test_a_damaged_predictions_file_is_named_by_line_not_a_traceback(tmp_path):
+    # `tunelab errors` read it with a bare json.loads: a JSONDecodeError naming no file.
+    from tunelab.evaluate.eval_folder import read_rows
+
+    path = tmp_path / "predictions.jsonl"
+    path.write_text('{"question": "q", "answer": "a"}\n{"question": "cut\n')
+    with pytest.raises(TunelabError, match=r"predictions.jsonl:2: not valid JSON.*tunelab eval"):
+        read_rows(path)
+
+
+def test_a_predictions_row_missing_a_field_is_named_by_line_not_a_traceback(tmp_path):
+    # `tunelab errors` indexed row["finish_reason"] and row["scores"]: a KeyError, exit 1.
+    import json
+
+    from tunelab.cli import app
+
+    whole = {"source": "t.jsonl:1", "question": "q", "reference": "r", "answer": "a",
+             "finish_reason": "stop", "completion_tokens": 1, "scores": {"token_f1": 0.0}}  # fmt: skip
+    for name, value in (("finish_reason", None), ("scores", None), ("scores", [0.5])):
+        broken = {k: v for k, v in whole.items() if k != name}
+        if value is not None:
+            broken[name] = value
+        (tmp_path / "predictions.jsonl").write_text(json.dumps(whole) + "\n" + json.dumps(broken))
+        result = CliRunner().invoke(app, ["errors", str(tmp_path)])
+        # tunelab.cli.main prints a TunelabError as one line and exits 2.
+        assert isinstance(result.exception, TunelabError), result.exception
+        said = str(result.exception)
+        assert f"predictions.jsonl:2: '{name}'" in said and "tunelab eval" in said
+
+
+def test_errors_says_when_the_training_data_is_not_found_and_refuses_a_mistyped_one(
+    tmp_path, monkeypatch
+):
+    # A typo in --data, or a run's relative data path read from another folder, gave a report
+    # with no similar training rows and no word why (and replaced one that had them).
+    monkeypatch.chdir(tmp_path)
+    run = tiny_run(tmp_path, QA)
+    result = CliRunner().invoke(app, ["eval", str(run), "--max-new-tokens", "2", "--limit", "2"])
+    assert result.exit_code == 0, result.output
+    model = json.loads((run / "eval" / "summary.json").read_text())["model"]
+    mistyped = CliRunner().invoke(app, ["errors", str(run), "--data", "nope.jsonl"])
+    assert isinstance(mistyped.exception, TunelabError)
+    assert "nope.jsonl: no such training data file" in str(mistyped.exception)
+    config = run / "config.yaml"
+    config.write_text(config.read_text().replace(str(QA / "train.jsonl"), "train.jsonl"))
+    moved = CliRunner().invoke(app, ["errors", str(run)], env={"COLUMNS": "300"})
+    assert moved.exit_code == 0, moved.output
+    assert "the run's training data train.jsonl is not found from" in moved.output
+    # eval of the run says it too, and keeps its answers (it failed after answering them all).
+    args = ["eval", str(run), "--max-new-tokens", "2", "--limit", "2"]
+    again = CliRunner().invoke(app, args, env={"COLUMNS": "300"})
+    assert again.exit_code == 0, again.output
+    assert "the run's training data train.jsonl is not found from" in again.output
+    # summary.json keeps the model's name, not the path `errors` was given.
+    assert json.loads((run / "eval" / "summary.json").read_text())["model"] == model
+
+
+def test_errors_with_no_answer_in_a_category_says_so(tmp_path, monkeypatch):
+    # It printed nothing and exited 0: an empty screen that reads as a crash or a missing eval.
+    from tunelab.evaluate import suite
+
+    monkeypatch.chdir(tmp_path)
+    run = tiny_run(tmp_path, QA)
+    result = CliRunner().invoke(app, ["eval", str(run), "--max-new-tokens", "2", "--limit", "1"])
+    assert result.exit_code == 0, result.output
+    monkeypatch.setattr(suite, "analyse_result", _analysed_clean)
+    said = CliRunner().invoke(app, ["errors", str(run)], env={"COLUMNS": "300"})
+    assert said.exit_code == 0 and "no answer falls in an error category" in said.output
+
+
+def _analysed_clean(result, training_path, named=False, runs=()):
+    from tunelab.evaluate.analysis import Analysis
+
+    result.analysis = Analysis(result.rows, {})
+
+
+def test_errors_on_an_eval_folder_reads_the_training_data_of_the_run_it_names(
+    tmp_path, monkeypatch
+):
+    # Given an eval folder (which its help allows), it rewrote errors.md with no training data
+    # and said nothing: the "(in N training answers)" counts and closest rows were gone.
+    import shutil
+
+    from tunelab.evaluate.suite import errors
+
+    monkeypatch.chdir(tmp_path)
+    run = tiny_run(tmp_path, QA)
+    args = ["eval", str(run), "tiny-random", "--max-new-tokens", "2", "--limit", "2"]
+    assert CliRunner().invoke(app, args).exit_code == 0
+    copied = tmp_path / "copied"
+    shutil.copytree(run / "eval", copied, ignore=shutil.ignore_patterns("tiny-random"))
+    for folder in (copied, run / "eval" / "tiny-random"):  # the run's answers; the base's
+        result = errors(str(folder))
+        assert not result.notes, result.notes
+        assert any(result.analysis.closest.values())
+    (copied / "summary.json").write_text(json.dumps({"model": "tiny-random"}))
+    alone = errors(str(copied))
+    assert "no training data is known for" in " ".join(alone.notes)

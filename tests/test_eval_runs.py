@@ -1,0 +1,115 @@
+"""`tunelab eval` of run folders: a run is asked its own test file with its own prompt settings, its
+answers and its comparison with a base or another run are kept in its eval folder."""
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.conftest import tiny_run
+from tunelab.cli import app
+from tunelab.errors import TunelabError
+from tunelab.evaluate.suite import EvalConfig, errors, evaluate
+
+QA = Path(__file__).parent / "fixtures" / "eval" / "qa"
+
+
+def test_eval_of_a_run_uses_its_test_file_and_writes_into_it(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    run = tiny_run(tmp_path, QA)
+    result = CliRunner().invoke(
+        app, ["eval", str(run), "tiny-random", "--max-new-tokens", "4", "--limit", "2"]
+    )
+    assert result.exit_code == 0, result.output
+    assert len((run / "eval" / "predictions.jsonl").read_text().splitlines()) == 2
+    # The base model's answers go beside the run's, not to ./eval/tiny-random, where the next
+    # run's eval against the same base replaced them.
+    assert (run / "eval" / "tiny-random" / "predictions.jsonl").exists()
+    assert not (tmp_path / "eval").exists()
+    assert "Δ (first" in result.output and "token_f1" in result.output and "ahead" in result.output
+    # The run against its base is kept, not only printed; columns are headed by short names.
+    saved = json.loads((run / "eval" / "comparison.json").read_text())
+    assert saved["models"] == [str(run), "tiny-random"] and saved["questions"] == 2
+    assert {"metric", "delta", "low", "high", "ahead"} <= set(saved["metrics"][0])
+    assert "| token_f1 |" in (run / "eval" / "comparison.md").read_text()
+    assert f"demo = {run}" in result.output
+    # No test row names facts: the user is told what token F1 does not measure, and the way out.
+    assert "tunelab data facts" in " ".join(result.output.split())
+    errors = CliRunner().invoke(app, ["errors", str(run)])
+    assert errors.exit_code == 0, errors.output
+    assert (run / "eval" / "errors.html").read_text().startswith("<!doctype html>")
+
+
+def test_two_models_with_one_output_get_a_folder_each_named_after_the_model(tmp_path):
+    run = tiny_run(tmp_path, QA)
+    out = tmp_path / "both"
+    args = ["eval", str(run), "tiny-random", "--output", str(out), "--max-new-tokens", "2"]
+    result = CliRunner().invoke(app, [*args, "--limit", "1"])
+    assert result.exit_code == 0, result.output
+    # `tunelab rate both/demo both/tiny-random` then shows these names on its leaderboard.
+    assert sorted(p.name for p in out.iterdir() if p.is_dir()) == ["demo", "tiny-random"]
+    assert (out / "comparison.md").exists()  # beside them
+
+
+def test_base_and_finetuned_are_asked_with_the_runs_system_prompt(tmp_path, monkeypatch):
+    import tunelab.generate as generate
+
+    run = tiny_run(tmp_path, QA)
+    config = run / "config.yaml"
+    config.write_text(
+        config.read_text().replace("template: qa", "template: qa, system_prompt: Be brief.")
+    )
+    asked = []
+    real = generate.answer
+    monkeypatch.setattr(
+        generate, "answer", lambda *a, **kw: asked.append(kw["system_prompt"]) or real(*a, **kw)
+    )
+    args = ["eval", str(run), "tiny-random", "--output", str(tmp_path / "o"), "--limit", "1"]
+    result = CliRunner().invoke(app, [*args, "--max-new-tokens", "2"])
+    assert result.exit_code == 0, result.output
+    assert asked == ["Be brief.", "Be brief."]
+
+
+def test_a_runs_own_test_file_of_custom_columns_is_read_as_training_read_it(tmp_path, monkeypatch):
+    # data.fields renamed q/a for training, and eval refused the run's own test file as of no
+    # known shape; compare goes through the same reading.
+    rows = [{"q": f"What is item {i}?", "a": f"Item {i} is a tool.", "facts": [[f"{i}"]]}
+            for i in range(3)]  # fmt: skip
+    for name in ("train.jsonl", "test.jsonl"):
+        (tmp_path / name).write_text("".join(json.dumps(r) + "\n" for r in rows))
+    run = tiny_run(tmp_path, tmp_path)
+    config = (
+        (run / "config.yaml")
+        .read_text()
+        .replace("template: qa", "template: qa, fields: {question: q, answer: a}")
+    )
+    (run / "config.yaml").write_text(config)
+    # The error analysis reads the run's training data through its fields too: it failed after
+    # every answer was made, and so did `tunelab errors`.
+    result = evaluate([str(run), "tiny-random"], EvalConfig(max_new_tokens=2))
+    assert [len(r.rows) for r in result] == [3, 3]
+    assert result[0].rows[0]["question"] == "What is item 0?"
+    assert result[0].analysis is not None and (run / "eval" / "errors.md").exists()
+    assert len(errors(str(run)).rows) == 3
+    # Another file of the run's columns (`data facts` writes them back as they were) too.
+    (tmp_path / "other.jsonl").write_text(json.dumps(rows[0]) + "\n")
+    other = evaluate(str(run), EvalConfig(data=str(tmp_path / "other.jsonl"), max_new_tokens=2))
+    assert len(other.rows) == 1
+    with pytest.raises(TunelabError, match="cannot tell the data shape"):
+        evaluate("tiny-random", EvalConfig(data=str(tmp_path / "test.jsonl"), max_new_tokens=2))
+    # The run's test file named another way (relative to here) is still the run's own.
+    monkeypatch.chdir(tmp_path)
+    mine = evaluate(str(run), EvalConfig(data="test.jsonl", max_new_tokens=2, analyse=False))
+    assert len(mine.rows) == 3
+
+
+def test_two_runs_compared_keep_the_comparison_in_the_first_run_s_eval_folder(tmp_path):
+    # From a walk: the comparison went to the runs' common folder (runs/, or / for runs in two
+    # places), where the next pair compared replaced it.
+    first, second = tiny_run(tmp_path / "a", QA), tiny_run(tmp_path / "b", QA)
+    args = ["eval", str(first), str(second), "--limit", "1", "--max-new-tokens", "2"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert (first / "eval" / "comparison.md").exists()
+    assert not (tmp_path / "comparison.md").exists()
