@@ -1,0 +1,38 @@
+"""`tunelab data check` with a test file: a test question also in train is contamination, named by
+every train row it is in."""
+
+from __future__ import annotations
+
+from tests.test_data_quality import FACTS, TINY, qa_rows, write_rows
+from tunelab.data.quality.check import check_file
+from tunelab.data.quality.report import to_markdown
+
+
+def test_test_questions_found_in_train_are_contamination(tmp_path):
+    train = write_rows(tmp_path / "train.jsonl", qa_rows(FACTS))
+    test = write_rows(
+        tmp_path / "test.jsonl",
+        qa_rows([("how do I resume a stopped run", "x"), ("What is the default seed?", "42.")]),
+    )
+    report = check_file(train, test, TINY)
+    assert [(p.first, p.second) for p in report.contamination] == [(1, 0)]
+    assert "1 of 2 test rows leak into train" in to_markdown(report)
+    assert report.removals()[1].startswith("leaks test row test.jsonl:1")
+
+
+def test_a_test_question_in_train_twice_leaks_from_both_rows(tmp_path):
+    # --fix must drop every train row the test question is in, or the leak stays.
+    train_rows = qa_rows(FACTS) + qa_rows([(FACTS[1][0], "Start again with --resume.")])
+    train = write_rows(tmp_path / "train.jsonl", train_rows)
+    test = write_rows(tmp_path / "test.jsonl", qa_rows([(FACTS[1][0], "x"), ("???", "y")]))
+    report = check_file(train, test, TINY)
+    assert [(p.first, p.second) for p in report.contamination] == [(1, 0), (6, 0)]
+    assert set(report.removals()) == {1, 6}
+    assert "1 of 2 test rows leak into train" in to_markdown(report)
+    assert "1 test question(s) also in train (contamination)" in report.warnings
+
+
+def test_a_question_without_words_repeated_in_test_is_a_leak(tmp_path):
+    train = write_rows(tmp_path / "train.jsonl", qa_rows(FACTS[:2] + [("???", "a")]))
+    test = write_rows(tmp_path / "test.jsonl", qa_rows([("???", "b")]))
+    assert [(p.first, p.second) for p in check_file(train, test, TINY).contamination] == [(2, 0)]

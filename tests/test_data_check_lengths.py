@@ -1,0 +1,36 @@
+"""`tunelab data check` measures rows in the model's tokens: rows past max_length are named, raw text
+(split into windows) is never truncated, and the percentiles stay within the longest row."""
+
+from __future__ import annotations
+
+from tests.test_data_quality import FACTS, TINY, qa_rows, write_rows
+from tunelab.data.quality.check import check_file
+from tunelab.data.quality.report import to_markdown
+
+
+def test_lengths_are_counted_in_model_tokens_and_truncation_is_counted(tmp_path):
+    rows = qa_rows(FACTS[:3]) + [{"question": "Long?", "answer": "word " * 200}]
+    config = TINY.model_copy(update={"max_length": 300})
+    report = check_file(write_rows(tmp_path / "d.jsonl", rows), config=config)
+    # The tiny tokenizer is byte-level: 1000 bytes of answer alone exceed 300 tokens.
+    assert report.truncated == [3]
+    assert min(report.lengths) > len(FACTS[0][0])
+    # Which rows, not a count alone: a user could not find them.
+    assert any("longer than max_length=300 tokens: d.jsonl:4" in w for w in report.warnings)
+
+
+def test_long_raw_text_is_not_counted_as_truncated(tmp_path):
+    # Training splits raw text into windows, so nothing of it is lost to max_length.
+    rows = [{"text": "a page of the manual. " * 100}, {"text": "a short note"}]
+    report = check_file(write_rows(tmp_path / "d.jsonl", rows), config=TINY)
+    assert max(report.lengths) > TINY.max_length
+    assert report.truncated == []
+
+
+def test_length_percentiles_of_a_few_rows_stay_within_the_longest(tmp_path):
+    rows = qa_rows([("Q?", "A."), ("Q2?", "A " * 50), ("Q3?", "A " * 400)])
+    report = check_file(write_rows(tmp_path / "d.jsonl", rows), config=TINY)
+    table = to_markdown(report).split("## Length in tokens")[1].splitlines()
+    row = [c.strip() for c in table[4].split("|")[1:-1]]
+    lo, median, p90, p99, hi = (float(c) for c in row[:5])
+    assert lo <= median <= p90 <= p99 <= hi == max(report.lengths)
