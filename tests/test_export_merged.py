@@ -1,0 +1,87 @@
+"""Merged Hugging Face weights of a LoRA run: any transformers install loads them without tunelab and
+gets the run's logits, in float32 or half-size bfloat16, with the user's file permissions."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+import torch
+from test_export import MESSAGES, logits_of
+from test_serve import make_lora_run
+from transformers import (
+    AutoModelForCausalLM,
+)
+
+from tunelab.errors import TunelabError
+from tunelab.export import export_merged
+
+# Loads the folder in a fresh interpreter where importing tunelab fails, as on a user's machine.
+LOAD_WITHOUT_TUNELAB = """
+import json, sys
+sys.modules["tunelab"] = None
+import torch
+from transformers import AutoModelForCausalLM, AutoTokenizer
+folder = sys.argv[1]
+tokenizer = AutoTokenizer.from_pretrained(folder)
+model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32)
+text = tokenizer.apply_chat_template(json.loads(sys.argv[2]), tokenize=False,
+                                     add_generation_prompt=True)
+ids = tokenizer(text, add_special_tokens=False, return_tensors="pt").input_ids
+with torch.no_grad():
+    print(json.dumps({"ids": ids[0].tolist(), "logits": model(ids).logits[0].tolist()}))
+"""
+
+
+def test_merged_export_loads_without_tunelab_and_matches_the_lora_run(tmp_path):
+    run = make_lora_run(tmp_path)
+    out = export_merged(str(run), tmp_path / "merged")
+    assert (out / "model.safetensors").exists() and not (out / "adapter_config.json").exists()
+    result = subprocess.run(
+        [sys.executable, "-c", LOAD_WITHOUT_TUNELAB, str(out), json.dumps(MESSAGES)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    loaded = json.loads(result.stdout.strip().splitlines()[-1])
+    ids, expected = logits_of(str(run))
+    assert loaded["ids"] == ids  # same tokenizer and chat template
+    torch.testing.assert_close(torch.tensor(loaded["logits"]), expected, atol=1e-4, rtol=1e-4)
+
+
+def test_merged_export_refuses_to_overwrite_a_folder(tmp_path):
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "keep.txt").write_text("mine")
+    # A user who passed --overwrite is told it is for --gguf files only.
+    with pytest.raises(TunelabError, match=r"not empty.*--overwrite replaces --gguf files only"):
+        export_merged("tiny-random", tmp_path / "out")
+
+
+def test_merged_files_get_the_permissions_of_the_users_umask(tmp_path):
+    import os
+
+    old = os.umask(0o027)
+    try:
+        out = export_merged("tiny-random", tmp_path / "out")
+    finally:
+        os.umask(old)
+    # transformers writes model.safetensors through a private temp file (0600).
+    assert {p.name: p.stat().st_mode & 0o777 for p in out.iterdir()}["model.safetensors"] == 0o640
+    assert {p.stat().st_mode & 0o777 for p in out.iterdir()} == {0o640}
+
+
+def test_merged_export_in_bfloat16_is_half_the_size_and_close(tmp_path):
+    run = make_lora_run(tmp_path)
+    full = export_merged(str(run), tmp_path / "fp32")
+    half = export_merged(str(run), tmp_path / "bf16", dtype="bfloat16")
+    size = lambda folder: (folder / "model.safetensors").stat().st_size  # noqa: E731
+    assert size(half) < 0.6 * size(full)
+    model = AutoModelForCausalLM.from_pretrained(half)
+    assert model.dtype == torch.bfloat16
+    ids, expected = logits_of(str(run))
+    with torch.no_grad():
+        logits = model(torch.tensor([ids])).logits[0].float()
+    assert (logits.argmax(-1) == expected.argmax(-1)).float().mean() > 0.9

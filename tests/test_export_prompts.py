@@ -1,0 +1,158 @@
+"""An export is asked as its run was trained: the chat template, the run's system prompt (in the
+Ollama Modelfile too) and its BOS, and it stops at the run's turn end."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from gguf import GGUFReader
+from test_export import MESSAGE_TEXTS, MESSAGES, make_run_with_tokenizer, small_bpe_tokenizer
+from test_serve import make_lora_run
+from transformers import (
+    AutoTokenizer,
+    PreTrainedTokenizerFast,
+)
+from typer.testing import CliRunner
+
+from tunelab.cli import app
+from tunelab.config import Config
+from tunelab.data.templates import Example, Prompt, render_prompt
+from tunelab.errors import TunelabError
+from tunelab.export import export, export_gguf, export_merged
+from tunelab.random_models import (
+    CHATML_TEMPLATE,
+)
+from tunelab.run import load_tokenizer
+
+
+@pytest.mark.parametrize(
+    "template, default",
+    [
+        (CHATML_TEMPLATE, "You are a helpful AI assistant."),
+        # no system turn without one
+        (
+            "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n"
+            "{% endfor %}",
+            None,
+        ),
+        # Llama 3.1's kind: a system header always, its own text empty
+        (
+            "{{ '<|start_header_id|>system<|end_header_id|>\n\nToday.\n\n' }}"
+            "{% if messages[0]['role'] == 'system' %}{{ messages[0]['content'] }}{% endif %}"
+            "<|eot_id|>{% for m in messages %}{% if m['role'] != 'system' %}{{ m['content'] }}"
+            "{% endif %}{% endfor %}",
+            None,
+        ),
+        (
+            "{{ raise_exception('System role not supported') if messages[0]['role'] == 'system' }}"
+            "{% for m in messages %}{{ m['content'] }}{% endfor %}",
+            None,
+        ),
+    ],
+)
+def test_a_template_s_default_system_prompt_is_what_it_writes_when_none_is_given(template, default):
+    from tunelab.export.prompt import default_system_prompt
+
+    tokenizer = small_bpe_tokenizer()
+    tokenizer.chat_template = template
+    assert default_system_prompt(tokenizer) == default
+
+
+def test_a_system_prompt_a_modelfile_cannot_hold_is_refused_before_anything_is_written(
+    tmp_path,
+):
+    run = trained_with(
+        make_run_with_tokenizer(tmp_path, small_bpe_tokenizer()),
+        system_prompt='Answer """only""" about tunelab.',
+    )
+    with pytest.raises(TunelabError, match="Ollama Modelfile cannot say"):
+        export(str(run), merged=tmp_path / "m", gguf=tmp_path / "q.gguf")
+    assert not (tmp_path / "m").exists() and not (tmp_path / "q.gguf").exists()
+
+
+def trained_with(run: Path, **data) -> Path:
+    """`run` as if trained with these data settings (template, system_prompt)."""
+    config = Config.from_yaml(run / "config.yaml")
+    for key, value in data.items():
+        setattr(config.data, key, value)
+    config.to_yaml(run / "config.yaml")
+    return run
+
+
+def test_exports_carry_the_runs_system_prompt_as_tunelab_serve_uses_it(tmp_path):
+    system = 'You answer "tunelab" questions.'
+    run = trained_with(
+        make_run_with_tokenizer(tmp_path, small_bpe_tokenizer()), system_prompt=system
+    )
+    served = render_prompt(Example(messages=MESSAGES), load_tokenizer(str(run)), "chat", system)
+    result = CliRunner().invoke(
+        app,
+        [
+            "export",
+            str(run),
+            "--merged",
+            str(tmp_path / "merged"),
+            "--gguf",
+            str(tmp_path / "r.gguf"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    # Ollama ignores the GGUF's Jinja template: the Modelfile beside it says the system prompt.
+    assert f'SYSTEM """{system}"""' in (tmp_path / "r.Modelfile").read_text()
+    from_gguf = AutoTokenizer.from_pretrained(tmp_path, gguf_file="r.gguf")
+    for tokenizer in (AutoTokenizer.from_pretrained(tmp_path / "merged"), from_gguf):
+        prompt = tokenizer.apply_chat_template(MESSAGES, tokenize=False, add_generation_prompt=True)
+        assert prompt == served
+        own = [{"role": "system", "content": "Be brief."}, *MESSAGES]  # a client's own one wins
+        assert system not in tokenizer.apply_chat_template(own, tokenize=False)
+
+
+def test_a_qa_run_exports_a_chat_template_that_asks_in_its_qa_format(tmp_path):
+    run = trained_with(make_lora_run(tmp_path), template="qa")
+    tokenizer = AutoTokenizer.from_pretrained(export_merged(str(run), tmp_path / "merged"))
+    history = [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello."}]
+    prompt = tokenizer.apply_chat_template(
+        [*history, *MESSAGES], tokenize=False, add_generation_prompt=True
+    )
+    assert prompt == f"### Question:\n{MESSAGE_TEXTS[0]}\n\n### Answer:"
+
+
+def bos_bpe_tokenizer() -> PreTrainedTokenizerFast:
+    """small_bpe_tokenizer opening every text with a BOS, as Llama 3's does."""
+    from tokenizers import processors
+
+    tokenizer = small_bpe_tokenizer()
+    tokenizer.backend_tokenizer.post_processor = processors.TemplateProcessing(
+        single="<|endoftext|> $A", special_tokens=[("<|endoftext|>", 0)]
+    )
+    tokenizer.bos_token = "<|endoftext|>"
+    return tokenizer
+
+
+def test_a_qa_run_on_a_bos_tokenizer_exports_the_bos_its_prompts_open_with(tmp_path):
+    run = trained_with(make_run_with_tokenizer(tmp_path, bos_bpe_tokenizer()), template="qa")
+    asked = Prompt("qa").chat(MESSAGES, load_tokenizer(str(run)))  # as eval, chat and serve ask
+    assert asked.startswith("<|endoftext|>### Question:")  # training wrote the BOS in too
+    written = export(str(run), merged=tmp_path / "merged", gguf=tmp_path / "q.gguf")
+    exported = AutoTokenizer.from_pretrained(written["merged"])
+    assert Prompt().chat(MESSAGES, exported) == asked
+    gguf_template = GGUFReader(str(written["gguf"])).fields["tokenizer.chat_template"].contents()
+    assert gguf_template == exported.chat_template
+    assert 'TEMPLATE """<|endoftext|>### Question:' in written["modelfile"].read_text()
+
+
+def test_exports_of_a_model_whose_turn_end_is_no_eos_stop_at_the_turn_end(tmp_path):
+    # Qwen2.5 base: EOS "<|endoftext|>", a ChatML turn ends "<|im_end|>". Training ends replies
+    # at the turn's end (no EOS after it), so the exports must stop there too: the merged
+    # model's generation config (transformers' generate(), vLLM) and the GGUF's end-of-turn.
+    tokenizer = small_bpe_tokenizer()
+    tokenizer.eos_token = "<|endoftext|>"
+    run = make_run_with_tokenizer(tmp_path, tokenizer)
+    end = tokenizer.convert_tokens_to_ids("<|im_end|>")
+    merged = export_merged(str(run), tmp_path / "merged")
+    stops = json.loads((merged / "generation_config.json").read_text())["eos_token_id"]
+    assert end in stops and tokenizer.eos_token_id in stops
+    path = export_gguf(str(run), tmp_path / "model.gguf", "f32")
+    assert GGUFReader(str(path)).fields["tokenizer.ggml.eot_token_id"].contents() == end
