@@ -1,0 +1,113 @@
+"""`tunelab data facts` on a file: every row's fields and own facts are kept, a reviewed file is not
+replaced unasked, custom columns are read through fields, and rows left without facts, or facts
+eval cannot read, are named by row."""
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from tunelab.cli import app
+from tunelab.errors import TunelabError
+from tunelab.evaluate.facts import read_fact_checks
+from tunelab.evaluate.facts_file import propose_file
+
+
+def test_the_file_keeps_every_row_s_fields_and_own_facts_and_eval_reads_it(tmp_path):
+    rows = [
+        {"instruction": "What does save_every default to?", "output": "It defaults to 100 steps.",
+         "kind": "defaults"},
+        {"instruction": "Is a GPU needed?", "output": "No, a CPU will do.", "facts": [["CPU"]]},
+    ]  # fmt: skip
+    source = tmp_path / "test.jsonl"
+    source.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    out = tmp_path / "with_facts.jsonl"
+    result = CliRunner().invoke(app, ["data", "facts", str(source), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    written = [json.loads(line) for line in out.read_text().splitlines()]
+    assert written[0] == {**rows[0], "facts": [["100"]], "facts_from": "reference"}
+    assert written[1] == rows[1]  # its own facts, no proposed wrong answer added
+    checks = read_fact_checks(out)
+    assert len(checks) == 2
+    # A person reviews the file; proposing again from the source must not throw that away.
+    out.write_text(out.read_text().replace('[["100"]]', '[["100 steps"]]'))
+    again = CliRunner().invoke(app, ["data", "facts", str(source), "-o", str(out)])
+    assert again.exit_code != 0 and "--overwrite" in str(again.exception)
+    assert '[["100 steps"]]' in out.read_text()
+    # Given as its own input, its reviewed rows stay as they are.
+    result = CliRunner().invoke(app, ["data", "facts", str(out), "-o", str(out)])
+    assert result.exit_code == 0 and '[["100 steps"]]' in out.read_text()
+    result = CliRunner().invoke(app, ["data", "facts", str(source), "-o", str(out), "--overwrite"])
+    assert result.exit_code == 0 and '[["100 steps"]]' not in out.read_text()
+
+
+def test_facts_a_row_names_in_a_form_eval_cannot_read_are_reported_by_their_row(tmp_path):
+    source = tmp_path / "test.jsonl"
+    rows = [
+        {"question": "Which port?", "answer": "Port 8080.", "facts": [["8080"]]},
+        {"question": "Which rank?", "answer": "Rank 16.", "facts": "16"},  # not a list
+    ]
+    source.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    with pytest.raises(TunelabError, match=r"test\.jsonl:2: 'facts' and 'wrong' must be lists"):
+        propose_file(source, tmp_path / "with_facts.jsonl")
+
+
+def test_the_rows_left_without_facts_are_named(tmp_path):
+    rows = [
+        {"question": "Which port?", "answer": "Port 8080."},
+        {"question": "中国的首都是哪里?", "answer": "北京是中国的首都。"},
+        {"question": "Can it write poems?", "answer": "Lamini has the ability to write poems."},
+    ]
+    source = tmp_path / "test.jsonl"
+    source.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+    out = tmp_path / "out.jsonl"
+    assert propose_file(source, out) == (3, 2, [f"{source}:3"], [f"{source}:2"], 0, [])
+    marks = [json.loads(line).get("facts_from") for line in out.read_text().splitlines()]
+    assert marks == ["reference", None, "reference words"]  # a rare word is a weaker guess
+    result = CliRunner().invoke(
+        app, ["data", "facts", str(source), "-o", str(tmp_path / "o.jsonl")]
+    )
+    assert "1 row has no facts" in result.output and f"{source}:2" in result.output
+    assert "1 of them had no specific term" in result.output and f"{source}:3" in result.output
+
+
+def test_a_file_of_custom_columns_is_read_through_the_fields_set(tmp_path):
+    # `--set fields.question=Query` was taken and dropped: every row "of no known shape".
+    source = tmp_path / "support.jsonl"
+    source.write_text(json.dumps({"Query": "Which port?", "Response": "Port 8080."}) + "\n")
+    out = tmp_path / "out.jsonl"
+    result = CliRunner().invoke(
+        app,
+        ["data", "facts", str(source), "-o", str(out),
+         "--set", "fields.question=Query", "--set", "fields.answer=Response"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    row = json.loads(out.read_text())
+    assert row["Query"] == "Which port?" and row["facts"] == [["8080"]]  # its columns kept
+
+
+def test_a_missing_test_file_is_one_line_naming_the_file_beside_it(tmp_path):
+    # It was a FileNotFoundError traceback, where data check and data split say one line.
+    from tunelab.errors import TunelabError
+    from tunelab.evaluate.facts_file import propose_file
+
+    (tmp_path / "test.jsonl").write_text('{"question": "q?", "answer": "It is 42."}\n')
+    with pytest.raises(TunelabError, match=r"data file not found: .*tset.jsonl \(did you mean"):
+        propose_file(tmp_path / "tset.jsonl", tmp_path / "out.jsonl")
+
+
+def test_a_yes_no_row_given_only_a_wrong_verdict_is_not_called_scored_by_wording(tmp_path):
+    rows = [
+        {"question": "Does it run on Windows?", "answer": "No."},
+        {"question": "Which port?", "answer": "Port 8080."},
+    ]
+    source = tmp_path / "test.jsonl"
+    source.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    found = propose_file(source, tmp_path / "out.jsonl")
+    assert (found.proposed, found.left, found.verdicts) == (1, [], [f"{source}:1"])
+    result = CliRunner().invoke(
+        app, ["data", "facts", str(source), "-o", str(tmp_path / "o.jsonl")]
+    )
+    said = " ".join(result.output.split())
+    assert "facts proposed for 1, and the opposite verdict as a wrong answer for 1 yes/no" in said
+    assert "no facts" not in said

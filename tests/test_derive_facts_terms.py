@@ -1,0 +1,161 @@
+"""Which words of a reference are its facts: specific terms (options, numbers, URLs, names, file
+types) in any script, else its rarest words; never the question's own words, function words,
+an answer set's style, an abbreviation, a contraction's part or a list's numbering."""
+
+import pytest
+
+from tests.conftest import proposed_check
+from tunelab.evaluate.derive_facts import propose
+from tunelab.evaluate.facts import parse_fact_check, score_facts
+from tunelab.evaluate.facts_file import propose_rows
+
+
+def test_terms_the_question_already_says_are_not_facts():
+    facts, _ = propose(
+        "Which file does metrics.jsonl sit beside?",
+        "metrics.jsonl sits beside config.yaml and loss.png in the run folder.",
+        {},
+    )
+    assert facts == [["config.yaml"], ["loss.png"]]
+
+
+def test_options_numbers_urls_and_names_are_specific_terms_but_a_model_s_size_is_not_a_number():
+    facts, _ = propose(
+        "How do I get the newest version?",
+        "Run pip install --upgrade lamini, see https://lamini.ai/docs.",
+        {},
+        3,
+    )
+    assert facts == [["https://lamini.ai/docs"], ["--upgrade"]]
+    facts, _ = propose("Which model is the default?", "It is smollm2-135m-instruct.", {})
+    assert facts == [["smollm2-135m-instruct"]]
+
+
+def test_an_answer_without_specific_terms_gets_its_rarest_words_but_no_everyday_ones():
+    rows = [
+        {"question": "What is saved?", "answer": "It keeps your checkpoint shards and merges."},
+        {"question": "Why?", "answer": "It keeps the gradient low."},
+        {"question": "How?", "answer": "It keeps working."},
+        # "runs" would fail a right "Yes, it does.": no fact, and the other verdict is wrong.
+        {"question": "Can I run it on a CPU?", "answer": "Yes. It runs on any CPU."},
+        {"question": "What does it offer?", "answer": "It provides a constantly expanding set."},
+    ]
+    out, proposed = propose_rows(rows)
+    assert [row.get("facts") for row in out] == [
+        [["checkpoint"], ["shards"]],  # "keeps" is in every answer
+        [["gradient"]],
+        None,  # "working": any explaining answer's word, no fact
+        [],
+        None,  # "provides", "constantly", "expanding": no facts either
+    ]
+    assert out[0]["facts_from"] == "reference words"
+    no = parse_fact_check(out[3], "test")  # the other verdict, "No", is the wrong answer
+    assert score_facts("No, it needs a GPU.", no) == {"hallucination": 1.0}
+    assert proposed == 2  # the yes/no row got a wrong answer alone: no fact proposed
+    # A rare word that is the answer stays one.
+    assert propose("How often are backups made?", "Backups are made weekly.", {})[0] == [["weekly"]]
+
+
+def test_an_abbreviation_is_neither_a_fact_nor_the_end_of_the_first_sentence():
+    assert propose("Which model fits?", "Use a small one, e.g. SmolLM2, on a CPU.", {}) == (
+        [["SmolLM2"], ["CPU"]], [],
+    )  # fmt: skip
+    facts, _ = propose("Which port?", "The default, i.e. 8080.", {})
+    assert facts == [["8080"]]
+
+
+def test_an_answer_in_a_script_without_spaces_is_not_made_its_own_fact():
+    # No term, and its characters one by one name no fact: a row left for a person to fill.
+    assert propose("中国的首都是哪里?", "北京是中国的首都。", {}) == ([], [])
+
+
+def test_terms_inside_chinese_and_japanese_text_are_found_and_scored():
+    # No spaces around "config.yaml" or "8080": the term patterns see word edges all the same,
+    # and the first sentence ends at a full-width full stop.
+    assert propose("設定ファイルは？", "設定はconfig.yamlに保存されます。", {}) == (
+        [["config.yaml"]],
+        [],
+    )
+    facts, _ = propose("端口是多少？", "端口是8080。默认值是8000。", {})
+    assert facts == [["8080"]]
+    check = parse_fact_check({"facts": facts}, "t.jsonl:1")
+    assert score_facts("服务器的端口是8080，不用改。", check)["fact_accuracy"] == 1.0
+    assert score_facts("端口是8000。", check)["fact_accuracy"] == 0.0
+    # A term in those characters is written as the reference has it, not as it was searched.
+    assert propose("設定は?", "設定は`学習率の値`です。", {}) == ([["学習率の値"]], [])
+
+
+def test_an_adverb_that_opens_a_sentence_is_no_part_of_a_name():
+    facts, _ = propose(
+        "Who do they target?", "Both Lamini and MosaicML target large organizations.", {}
+    )
+    assert all(not alt.startswith("Both") for fact in facts for alt in fact)
+
+
+def test_function_words_and_the_question_s_own_words_in_another_form_are_no_facts():
+    rows = [
+        {"question": "Does Lamini support generating code?",
+         "answer": "Lamini can generate code on request."},
+        {"question": "What does it write?", "answer": "It writes summaries during training once."},
+        {"question": "How much?", "answer": "At least enough to go beyond the quota."},
+        # "apply" asked, "applies" answered: the question's own verb (a walk's answer "The cap
+        # applies when the agent uploads" was credited with every fact of its row).
+        {"question": "How does the cap apply?", "answer": "The cap applies to uploads only."},
+        {"question": "What does the agent copy?", "answer": "The agent copies changed files."},
+    ]  # fmt: skip
+    out, _ = propose_rows(rows)
+    facts = [fact for row in out for fact in row.get("facts", [])]
+    assert ["summaries"] in facts
+    for trivial in ("generate", "during", "once", "least", "beyond", "applies", "copies"):
+        assert [trivial] not in facts
+
+
+def test_a_term_the_answers_say_all_along_is_style_not_a_fact():
+    # lamini_docs' answers say "LLM" in a quarter of them: a model that learned their style says
+    # it whatever it states. A URL, path or value stays a fact however often its words recur.
+    filler = [
+        {"question": f"Q{i}?", "answer": f"The LLM engine handles case {i}."} for i in range(9)
+    ]
+    rows = [
+        *filler,
+        {"question": "How is privacy kept?", "answer": "The LLM stays in your VPC."},
+        {
+            "question": "Where is the site?",
+            "answer": "The LLM engine site is https://llm.engine.ai.",
+        },
+    ]
+    out, _ = propose_rows(rows)
+    assert out[-2]["facts"] == [["VPC"]]
+    assert out[-1]["facts"] == [["https://llm.engine.ai"]]
+
+
+def test_a_file_type_alone_is_a_fact_and_an_adverb_of_degree_is_not():
+    # ".zfw" was missed (the file pattern needs a name before the dot) and "uploaded", "file"
+    # taken instead; "fully" was a fact of "works fully offline".
+    assert propose("Which file?", "Firmware is uploaded as a .zfw file.", {})[0] == [[".zfw"]]
+    check = proposed_check("Which file?", "Firmware is uploaded as a .zfw file.")
+    assert score_facts("It must be a .zfw firmware image.", check)["fact_accuracy"] == 1.0
+    facts, _ = propose("Does it need a cloud account?", "No, it works fully offline.", {})
+    assert facts == [["offline"]]
+
+
+def test_a_contraction_s_first_part_is_no_fact():
+    # normalize reads "hasn't" as "hasn t": "hasn" was proposed as lamini_docs' fact.
+    facts, _ = propose("Who invested?", "Lamini hasn't released its investor list publicly.", {})
+    assert ["hasn"] not in facts and facts
+    assert propose("Is X supported?", "Sadly it doesn't, and won't.", {})[0] == []
+    assert propose("What is the default password?", "There is none.", {})[0] == []
+
+
+@pytest.mark.parametrize(
+    ("answer", "facts"),
+    [
+        ("1. Unplug the router. 2. Wait 30 seconds.", [["unplug"]]),
+        ("Step 1: hold the button for 10 seconds.", [["10 seconds", "10 second", "10 sec"]]),
+        ("- Open Settings\n- Tap Reset", [["Open Settings"], ["Tap Reset"]]),
+        # A count that is the answer stays one.
+        ("1 admin per workspace.", [["1", "one"]]),
+    ],
+)
+def test_a_list_s_numbering_is_no_fact(answer, facts):
+    assert propose("How do I reset the router?", answer, {})[0] == facts

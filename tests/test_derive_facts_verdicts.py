@@ -1,0 +1,64 @@
+"""A yes/no reference names its opposite verdict as the wrong answer, in every language, and only
+where its first word stands alone as a verdict ("No doubt" is none)."""
+
+from tests.conftest import proposed_check
+from tunelab.evaluate.facts import score_facts
+
+
+def test_a_yes_no_answer_names_its_opposite_as_wrong_even_under_template_markers():
+    question = "### Question:\nDoes tunelab need a GPU?\n\n### Answer:"
+    check = proposed_check(question, "No, tunelab runs on CPU; it uses a GPU when there is one.")
+    assert score_facts("Yes, a GPU is needed.", check)["hallucination"] == 1.0
+    assert score_facts("No: it runs on the CPU.", check) == {
+        "fact_accuracy": 1.0, "fact_recall": 1.0, "hallucination": 0.0,
+    }  # fmt: skip
+
+
+def test_a_yes_no_answer_in_other_languages_names_its_opposite_as_wrong():
+    rows = [
+        ("tunelab需要GPU吗？", "不需要，它在CPU上运行。", "是的，需要GPU。", "不需要。"),
+        ("是不是需要GPU？", "是的。", "不是。", "是的，需要。"),
+        ("GPUは必要ですか？", "いいえ、CPUで動きます。", "はい、必要です。", "いいえ。"),
+        ("क्या GPU चाहिए?", "नहीं, CPU पर चलता है।", "हाँ, चाहिए।", "नहीं।"),
+        ("Braucht tunelab eine GPU?", "Nein, es läuft auf der CPU.", "Ja.", "Nein."),
+        ("¿Necesita una GPU?", "No, funciona en la CPU.", "Sí, la necesita.", "No."),
+        ("Нужен ли GPU?", "Нет, он работает на CPU.", "Да.", "Нет."),
+    ]
+    for question, reference, wrong_answer, right_answer in rows:
+        check = proposed_check(question, reference)
+        assert score_facts(wrong_answer, check)["hallucination"] == 1.0, question
+        assert score_facts(right_answer, check)["hallucination"] == 0.0, question
+    # Not a yes/no question: an answer's first word is no verdict.
+    assert not proposed_check("首都是哪里？", "是北京。").wrong
+    assert not proposed_check("What is it?", "No idea, ask the team.").wrong
+    assert not proposed_check(
+        "为什么我还是没有看到输出？", "是因为日志级别太高。"
+    ).wrong  # 还是没有
+    assert not proposed_check("What kind of memory is used?", "Non-volatile memory.").wrong
+    assert not proposed_check("GPU कहाँ बना?", "हांगकांग में।").wrong  # Hong Kong, not हां
+    # A verdict stands alone: these open with the word, and are no verdict.
+    assert not proposed_check("LoRA的秩默认是8吗？", "是16，不是8。").wrong  # "it is 16"
+    needs = proposed_check("需要GPU吗？", "不需要。")
+    port = proposed_check("默认端口是8080吗？", "是的，是8080。")
+    spanish = proposed_check("¿Necesito una GPU?", "No, la CPU basta.")
+    for check, answer in [
+        (needs, "可以只用CPU运行，不需要GPU。"),  # "you can run it on the CPU alone"
+        (needs, "有CPU就够了。"),  # "a CPU is enough"
+        (port, "没错，是8080。"),  # "right"
+        (
+            proposed_check("它支持LoRA吗？", "是的，支持。"),
+            "不仅支持LoRA，还支持全量微调。",
+        ),  # "not only"
+        (spanish, "Si quieres velocidad, sí; pero no es necesaria."),  # "if you want"
+    ]:
+        assert score_facts(answer, check)["hallucination"] == 0.0, answer
+
+
+def test_no_doubt_or_no_problem_is_not_the_answer_no():
+    question = "Does tunelab run on a laptop?"
+    check = proposed_check(question, "Yes, on any CPU.")
+    for answer in ("No doubt, it does.", "No problem, a CPU will do."):
+        assert score_facts(answer, check)["hallucination"] == 0.0, answer
+    assert score_facts("No, it needs a GPU.", check)["hallucination"] == 1.0
+    # A reference that opens with the idiom gives no verdict to turn round.
+    assert not proposed_check(question, "No doubt it does.").wrong
