@@ -4,6 +4,8 @@ The server below is a small FastAPI app run by uvicorn in a thread. Model `tiny`
 (a tiny random model through tunelab.generate: garbage, so every reply is malformed);
 the other models are deterministic routes that return canned JSON, flaky replies or errors, so
 the happy path and the retry logic are tested over real HTTP without training anything.
+The pairs' filters: test_data_generate_filters.py; a model of tunelab's own:
+test_data_generate_local.py.
 """
 
 from __future__ import annotations
@@ -21,8 +23,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from tunelab.data.generate.documents import generate_dataset
-from tunelab.data.generate.llm import pairs_schema
-from tunelab.data.generate.shared import GenerateConfig, Output, drop_reason
+from tunelab.data.generate.shared import GenerateConfig
 from tunelab.errors import TunelabError
 
 DOCS = Path(__file__).parent / "fixtures" / "docs"
@@ -202,49 +203,6 @@ def test_a_tiny_models_garbage_is_retried_then_skipped_and_counted(tmp_path, ser
     assert not (tmp_path / "qa.jsonl").exists() or rows(tmp_path / "qa.jsonl") == []
 
 
-def test_a_local_model_replies_under_the_schema_so_every_reply_parses(tmp_path):
-    cfg = GenerateConfig(
-        docs=[str(DOCS / "notes.txt")],
-        output=str(tmp_path / "qa.jsonl"),
-        mode="llm",
-        model="tiny-random",
-        min_chunk_tokens=5,
-        max_new_tokens=64,
-        retries=0,
-    )
-    stats = generate_dataset(cfg, progress=False)
-    # The same random model garbles every reply over HTTP (above); in-process, under the schema,
-    # each reply parses, and its random text is then dropped by the quality filters.
-    assert (stats.chunks, stats.replies, stats.malformed, stats.parse_rate) == (2, 2, 0, 1.0)
-    assert stats.pairs == 0 and sum(stats.dropped.values()) >= 2
-
-
-def test_tunelab_serve_as_the_endpoint_replies_under_the_schema_so_every_reply_parses(tmp_path):
-    # The endpoint was asked in the prompt only: 38% of a served 135M model's replies parsed,
-    # 100% of the same model's in-process. It is sent the schema as response_format now.
-    from tunelab.serve.launch import load_engines
-    from tunelab.serve.server import create_app
-    from tunelab.web import running
-
-    engines = load_engines(["tiny-random"], max_batch=4)
-    try:
-        with running(create_app(engines)) as base:
-            cfg = GenerateConfig(
-                docs=[str(DOCS / "notes.txt")],
-                output=str(tmp_path / "qa.jsonl"),
-                mode="llm",
-                endpoint=base,
-                model="tiny-random",
-                min_chunk_tokens=5,
-                max_new_tokens=64,
-                retries=0,
-            )
-            stats = generate_dataset(cfg, progress=False)
-    finally:
-        engines["tiny-random"].close()
-    assert (stats.chunks, stats.replies, stats.malformed, stats.parse_rate) == (2, 2, 0, 1.0)
-
-
 def test_a_server_that_refuses_response_format_is_asked_in_the_prompt_alone(
     tmp_path, server, caplog
 ):
@@ -252,75 +210,6 @@ def test_a_server_that_refuses_response_format_is_asked_in_the_prompt_alone(
     assert stats.malformed == 0 and stats.pairs == 6
     warned = [r.getMessage() for r in caplog.records if "response_format" in r.getMessage()]
     assert len(warned) >= 1 and "does not take a response_format" in warned[0]
-
-
-@pytest.mark.parametrize(
-    "question, answer, reason",
-    [
-        # Kept by self-instruct from the 135M model on lamini seeds before these filters:
-        (
-            'Question:""Does Lamini require an internet connection?""Yes, it is a cloud AI',
-            "No, L",
-            "question holds a label or its answer",
-        ),
-        ("What is X? Answer: a tool", "A tool.", "question holds a label or its answer"),
-        ("How can I handle long texts when using Lamini?", "### Answer:###", "answer announces"),
-        ("How do I install it?", "The answer is:", "answer announces"),
-        ("How do I install it?", "Here are the steps to follow:", "answer announces"),
-        (
-            "How can I evaluate generated text?",
-            "### Question:\nCan Lamini generate text for data storytelling?\n### Answer:",
-            "answer holds a label or another question",
-        ),
-        ("Can you explain the CC-BY license mentioned?", "Yes", "answer is a bare yes or no"),
-    ],
-)
-def test_a_pair_in_the_prompts_form_or_without_content_is_dropped_whatever_the_mode(
-    question, answer, reason
-):
-    out = Output(Path("unused.jsonl"), "self-instruct")
-    got = drop_reason(GenerateConfig(mode="self-instruct"), question, answer, None, out, True)
-    assert got is not None and got.startswith(reason)
-
-
-def test_a_content_answer_a_colon_or_a_verdict_seeds_give_is_kept():
-    out = Output(Path("unused.jsonl"), "self-instruct")
-    cfg = GenerateConfig(mode="self-instruct")
-    long_lead = "Install it with pip, then run the following command in a terminal:"
-    assert drop_reason(cfg, "How do I install it?", long_lead, None, out) is None
-    assert drop_reason(cfg, "What is the answer to 2+2?", "The answer is 4.", None, out) is None
-    assert drop_reason(cfg, "Is 7 prime?", "Yes", None, out, verdicts_ok=True) is None
-
-
-@pytest.mark.parametrize("answer", ["?", "1.", "  ...  "])
-def test_an_answer_without_words_is_dropped(tmp_path, answer):
-    out = Output(tmp_path / "qa.jsonl", "llm")
-    cfg = GenerateConfig(mode="llm")
-    assert drop_reason(cfg, "How can I create a run?", answer, "create a run", out) == (
-        "answer has no words"
-    )
-
-
-@pytest.mark.parametrize("answer", ["No", "Yes.", "no!"])
-def test_a_bare_yes_or_no_about_a_chunk_is_dropped(tmp_path, answer):
-    # "Can I run the agent on Ubuntu 22.04 and 24.04?" -> "No", where the chunk says it runs
-    # only there, was kept, and counted grounded.
-    out = Output(tmp_path / "qa.jsonl", "llm")
-    chunk = "The agent runs on Ubuntu 22.04 and 24.04 only."
-    question = "Can I run the agent on Ubuntu 22.04 and 24.04?"
-    assert drop_reason(GenerateConfig(mode="llm"), question, answer, chunk, out) == (
-        "answer is a bare yes or no"
-    )
-    kept = "Yes, the agent runs on Ubuntu 22.04 and 24.04."
-    assert drop_reason(GenerateConfig(mode="llm"), question, kept, chunk, out) is None
-
-
-def test_the_pairs_schema_asks_for_a_question_that_opens_with_a_capital_and_ends_in_a_mark():
-    pattern = re.compile(
-        pairs_schema(3)["properties"]["pairs"]["items"]["properties"]["question"]["pattern"]
-    )
-    assert pattern.match("What is the default lr?")
-    assert not pattern.match("the_code_is_faster") and not pattern.match("make test-fast")
 
 
 def test_self_instruct_keeps_only_new_pairs_that_pass_the_filters(tmp_path, server):
@@ -374,52 +263,3 @@ def test_no_server_at_the_endpoint_stops_with_its_url_not_as_unparsed_replies(tm
     url = f"http://127.0.0.1:{port}/v1"
     with pytest.raises(TunelabError, match=f"no answer from a server at {url}.*ConnectError"):
         generate_dataset(config(tmp_path, url, "canned"), progress=False)
-
-
-@pytest.mark.slow
-def test_embedded_model_generates_pairs_on_cpu(tmp_path):
-    doc = tmp_path / "doc.md"
-    doc.write_text(
-        "# Checkpoints\n\nA checkpoint is written every 100 steps. Only the newest two "
-        "checkpoints are kept, so a long run does not fill the disk.\n"
-    )
-    cfg = GenerateConfig(
-        docs=[str(doc)],
-        output=str(tmp_path / "qa.jsonl"),
-        mode="llm",
-        pairs_per_chunk=1,
-        max_new_tokens=64,
-        retries=0,
-        min_chunk_tokens=5,
-    )
-    stats = generate_dataset(cfg, progress=False)
-    # A 135M model does not always follow the JSON format: whatever it did is accounted for.
-    assert stats.chunks == 1 and stats.pairs + stats.malformed + sum(stats.dropped.values()) >= 1
-    for row in rows(tmp_path / "qa.jsonl") if stats.pairs else []:
-        assert row["question"].strip() and row["meta"]["generator"] == "smollm2-135m-instruct"
-
-
-def test_a_local_model_gives_no_reply_to_a_prompt_too_long_for_it_and_answers_the_rest():
-    from tunelab.data.generate.llm import LocalLLM
-
-    llm = LocalLLM("tiny-random", max_new_tokens=4)
-    long = [{"role": "user", "content": "word " * 600}]  # past the tiny model's 2048 positions
-    replies = llm.complete([long, [{"role": "user", "content": "hi"}]], temperature=0.0)
-    assert replies[0] is None and isinstance(replies[1], str)
-
-
-def test_a_prompt_given_no_reply_is_not_asked_again_and_one_given_prose_is():
-    from tunelab.data.generate.shared import GenerateStats, ask_pairs
-
-    asked: list[list[str]] = []
-
-    class Fake:  # the first prompt is too long for the model: it never gets a reply
-        def complete(self, conversations, temperature, schema=None):
-            asked.append([c[0]["content"] for c in conversations])
-            return [None if c[0]["content"] == "long" else "no JSON here" for c in conversations]
-
-    stats = GenerateStats()
-    prompts = [[{"role": "user", "content": text}] for text in ("long", "short")]
-    parsed = ask_pairs(GenerateConfig(retries=2), Fake(), prompts, stats)
-    assert parsed == [None, None]
-    assert asked == [["long", "short"], ["short"], ["short"]] and stats.retried == 2
