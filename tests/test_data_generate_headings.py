@@ -1,6 +1,7 @@
-"""Template mode's heading questions read well: a heading, a title line or a plain-text heading
-asks what a reader would (how to do a task, what to do about a problem, what changed in a release),
-naming the product and not a filler word."""
+"""Template mode's heading questions read well: a heading asks what a reader would (how to do a task,
+what to do about a problem, what changed in a release) and is answered by what its section says
+(which lines are headings: test_data_generate_heading_lines.py; what a question names:
+test_data_generate_heading_subject.py)."""
 
 from __future__ import annotations
 
@@ -87,18 +88,6 @@ def test_a_changelog_release_asks_what_changed_and_is_answered_by_all_its_entrie
     )
 
 
-def test_a_topic_question_names_a_product_not_a_common_word_or_a_gerund():
-    # "How does spooling work in Configuration?" and "What does Installing Ferrytrack Agent
-    # require?", from a newcomer's docs.
-    from tunelab.data.generate.headings import heading_question
-
-    assert heading_question(["Configuration reference", "Spooling"]) == "How does spooling work?"
-    assert heading_question(["Tunelab guide", "Pricing"]) == "How does pricing work in Tunelab?"
-    assert heading_question(["Installing Ferrytrack Agent", "Requirements"]) == (
-        "What does Ferrytrack Agent require?"
-    )
-
-
 def test_an_intro_that_says_what_a_thing_is_answers_what_it_is_not_how_to_install_it(tmp_path):
     # "How do I install Ferrytrack Agent?" was answered "Ferrytrack Agent is our internal
     # shipment-tracking daemon."
@@ -125,88 +114,6 @@ def test_a_release_dated_by_month_and_an_error_code_heading_ask_what_a_reader_wo
         "What should I do about error HB-401 after changing your password?"
     )
     assert heading_question(["Guide", "Error handling"]) == "What is error handling?"
-
-
-def test_a_plain_text_document_s_headings_and_how_long_and_how_often(tmp_path):
-    # From a walk over a .txt troubleshooting page: its heading lines were read as sentences
-    # ("What is fix?", "How does collecting log?"), 4 of its 6 problems in no pair; "Logs are
-    # kept for 14 days" asked "How are logs kept?".
-    doc = tmp_path / "troubleshooting.txt"
-    doc.write_text(
-        "TROUBLESHOOTING\n\nUploads fail with error HB-408\nCause: an upload took longer than "
-        "upload_timeout.\nFix: raise upload_timeout to 120 seconds.\n\nThe tray icon is grey\n"
-        "The agent service is not running. Start it with `harborline start`.\n"
-    )
-    pairs = pairs_of(doc)
-    assert pairs["What should I do when uploads fail with error HB-408?"] == (
-        "Cause: an upload took longer than upload_timeout. Fix: raise upload_timeout to 120 "
-        "seconds."
-    )
-    assert pairs["What should I do when the tray icon is grey?"].startswith("The agent service")
-    assert "What is fix?" not in pairs and "What is cause?" not in pairs
-    from tunelab.data.generate.questions import sentence_question
-
-    assert sentence_question("Logs are kept for 14 days.") == "How long are logs kept?"
-    assert sentence_question("The agent checks the schedule every 60 seconds.") == (
-        "How often does the agent check the schedule?"
-    )
-
-
-def test_a_hard_wrapped_paragraph_keeps_its_first_line_and_a_noun_verb_opens_a_statement(
-    tmp_path,
-):
-    from tunelab.data.generate.section_answer import commands
-    from tunelab.data.sections import plain_headings
-
-    wrapped = (
-        "The agent synchronizes configuration folders between\nmachines every sixty seconds.\n"
-    )
-    assert plain_headings(wrapped) == wrapped.rstrip("\n")
-    # "sync" and "scan" are verbs too (added for "The agent syncs ..."): a statement still.
-    assert not commands("Sync logs are kept for 14 days.", False)
-    assert commands("Run `harborline reload` so the agent reads the rules.", False)
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        # Two short lines of one sentence, the second longer: no heading (a walk's .txt).
-        "The sync agent runs every\n60 seconds on each device and uploads what changed since.\n",
-        "Harborline keeps logs for\nfourteen days and then deletes the oldest of them itself.\n",
-    ],
-)
-def test_a_sentence_wrapped_after_a_few_words_is_no_heading(text):
-    from tunelab.data.sections import plain_headings
-
-    assert plain_headings(text) == text.rstrip("\n")
-
-
-def test_a_short_line_over_a_sentence_or_a_label_is_still_a_heading():
-    from tunelab.data.sections import plain_headings
-
-    assert plain_headings("Collecting logs\nThe agent writes its logs to a folder per day.\n") == (
-        "## Collecting logs\nThe agent writes its logs to a folder per day."
-    )
-    assert plain_headings("Uploads fail with error HB-408\nCause: the vault is full.\n") == (
-        "## Uploads fail with error HB-408\nCause: the vault is full."
-    )
-
-
-def test_a_lone_verb_heading_asks_about_what_its_parent_heading_names_or_asks_nothing(tmp_path):
-    # "### Export" under "## Models" asked "How do I export?", which names nothing exported.
-    doc = tmp_path / "manual.md"
-    doc.write_text(
-        "# tunelab\n\ntunelab finetunes small models.\n\n## Models\n\n"
-        "tunelab reads a model from a folder.\n\n### Export\n\n"
-        "Write the model as a GGUF file with `tunelab export`.\n\n"
-        "## Quick tour\n\n### Build\n\nRun `make` in the checkout.\n\n"
-        "## Upgrade\n\nRun `pip install -U tunelab` to get the newest release.\n"
-    )
-    pairs = pairs_of(doc)
-    assert pairs["How do I export models in tunelab?"].startswith("Write the model as a GGUF")
-    assert pairs["How do I upgrade tunelab?"].startswith("Run `pip install -U tunelab`")
-    assert not [q for q in pairs if q in ("How do I export?", "How do I build?")]
-    assert not [q for q in pairs if "quick tour" in q.lower()]  # no model built: no object
 
 
 def test_a_numbered_step_opening_with_any_verb_asks_how_to_do_it(tmp_path):
@@ -248,77 +155,6 @@ def test_a_document_s_credits_ask_nothing_and_its_citation_asks_how_to_cite_it()
     from tunelab.data.generate.structured import definition
 
     assert definition("08/25/2007 : Creation of this page", "") is None
-
-
-def test_it_after_a_heading_s_verb_is_the_product_the_task_is_done_with(tmp_path):
-    # "## Chat with it" under "# tunelab" asked "What is chat with tunelab?" and gave no pair.
-    doc = tmp_path / "tour.md"
-    doc.write_text(
-        "# tunelab\n\ntunelab finetunes small models.\n\n## Chat with it\n\n"
-        "Start a chat with `tunelab chat runs/run1`.\n"
-    )
-    pairs = pairs_of(doc)
-    assert pairs["How do I chat with tunelab?"] == "Start a chat with `tunelab chat runs/run1`."
-
-
-def test_a_title_s_word_for_what_the_document_covers_is_not_asked_as_the_product(tmp_path):
-    # Each question named "Ferrylog Installation", a product nobody ships.
-    doc = tmp_path / "install.md"
-    doc.write_text(
-        "# Ferrylog Installation Guide\n\nFerrylog is a small log shipping daemon.\n\n"
-        "## Upgrade\n\nRun `sudo apt install --only-upgrade ferrylog` to get the newest release.\n"
-    )
-    assert list(pairs_of(doc)) == ["What is Ferrylog?", "How do I upgrade Ferrylog?"]
-
-
-def test_a_lone_verb_heading_takes_its_object_from_what_its_section_says_it_acts_on(tmp_path):
-    # "## Reload" gave no pair: "What is reload?" is no question, and its lead is a command.
-    doc = tmp_path / "config.md"
-    doc.write_text(
-        "# Configuring Ferrylog\n\nThe agent reads `agent.toml` when it starts.\n\n## Reload\n\n"
-        "Send `SIGHUP` to reload the configuration without a restart.\n\n## Restart\n\n"
-        "Run `systemctl restart ferrylogd` to restart your agent and its spool.\n"
-    )
-    pairs = pairs_of(doc)
-    assert pairs["How do I reload the configuration?"].startswith("Send `SIGHUP` to reload")
-    assert pairs["How do I restart my agent?"].startswith("Run `systemctl restart")
-
-
-def test_a_generic_heading_under_a_platform_asks_about_that_platform(tmp_path):
-    # Both "### Installation" sections asked "How do I install Ferrylog?": the macOS one was
-    # dropped as a repeat, and the Linux answer stood for every platform.
-    doc = tmp_path / "platforms.md"
-    doc.write_text(
-        "# Ferrylog\n\nFerrylog ships logs.\n\n## Linux\n\n### Installation\n\n"
-        "Install the deb package with `sudo dpkg -i ferrylog.deb`.\n\n## macOS\n\n"
-        "### Installation\n\nInstall it with Homebrew: `brew install ferrylog`.\n"
-    )
-    pairs = pairs_of(doc)
-    assert pairs["How do I install Ferrylog on Linux?"].startswith("Install the deb package")
-    assert pairs["How do I install Ferrylog on macOS?"].startswith("Install it with Homebrew")
-
-
-@pytest.mark.parametrize("title", ["Guide", "Documentation", "Manual", "README", "Overview"])
-def test_a_filler_title_is_not_the_product_a_generic_heading_asks_about(title):
-    from tunelab.data.generate.headings import heading_question
-
-    # "# Guide" then "## Install" asked "How do I install Guide?".
-    assert heading_question([title, "Install"], "Run pip install ferrylog.") is None
-    # As with no title: the file's name, where it names something.
-    assert heading_question([title, "Install"], "", "ferrylog") == "How do I install ferrylog?"
-    untitled = heading_question(["Installing"], "", "guide")  # "How does installing work?"
-    assert heading_question([title, "Installing"], "", "guide") == untitled
-    assert heading_question([f"Ferrylog {title}", "Install"]) == "How do I install Ferrylog?"
-
-
-def test_an_rst_heading_of_inline_code_is_asked_as_its_markdown_heading_is(tmp_path):
-    # ``ferrylog check`` as an RST section asked "What is ``ferrylog check``?"; the same heading
-    # in Markdown, `ferrylog check`, asks what the command does.
-    body = "Checks the configuration file for errors and exits.\n"
-    rst, md = tmp_path / "cli.rst", tmp_path / "cli.md"
-    rst.write_text(f"Ferrylog\n========\n\n``ferrylog check``\n------------------\n\n{body}")
-    md.write_text(f"# Ferrylog\n\n## `ferrylog check`\n\n{body}")
-    assert pairs_of(rst) == pairs_of(md) == {"What does `ferrylog check` do?": body.strip()}
 
 
 def test_a_what_is_heading_over_a_task_s_step_asks_nothing_and_the_step_is_asked_how(tmp_path):
@@ -368,20 +204,6 @@ def test_a_plural_heading_over_an_essay_is_answered_by_its_lead(tmp_path):
     assert pairs_of(doc)["What are recipes?"] == (
         "Every recipe uses the same data order and the same seed."
     )
-
-
-def test_a_name_in_a_heading_keeps_its_capital_though_its_link_writes_it_in_lower_case():
-    from tunelab.data.generate.headings import heading_question
-
-    # typer's "Click code" was asked "What is click code?": "click.palletsprojects.com" in the
-    # link was read as the word written in lower case.
-    click = "Typer used to depend on [Click](https://click.palletsprojects.com/) as well."
-    assert heading_question(["Typer", "Dependencies", "Click code"], click) == (
-        "What is Click code?"
-    )
-    # A word the prose itself writes in lower case is an ordinary word.
-    rich = "Render rich text in the terminal with [Rich](https://rich.readthedocs.io/)."
-    assert heading_question(["Rich", "Rich text"], rich) == "What is rich text?"
 
 
 def test_what_a_heading_names_is_answered_only_by_a_sentence_about_it(tmp_path):

@@ -1,0 +1,83 @@
+"""Which lines template mode reads as headings: a plain-text document's, a short line over a sentence
+or a label, an RST heading of inline code; never a sentence hard-wrapped after a few words."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import pairs_of
+
+
+def test_a_plain_text_document_s_headings_and_how_long_and_how_often(tmp_path):
+    # From a walk over a .txt troubleshooting page: its heading lines were read as sentences
+    # ("What is fix?", "How does collecting log?"), 4 of its 6 problems in no pair; "Logs are
+    # kept for 14 days" asked "How are logs kept?".
+    doc = tmp_path / "troubleshooting.txt"
+    doc.write_text(
+        "TROUBLESHOOTING\n\nUploads fail with error HB-408\nCause: an upload took longer than "
+        "upload_timeout.\nFix: raise upload_timeout to 120 seconds.\n\nThe tray icon is grey\n"
+        "The agent service is not running. Start it with `harborline start`.\n"
+    )
+    pairs = pairs_of(doc)
+    assert pairs["What should I do when uploads fail with error HB-408?"] == (
+        "Cause: an upload took longer than upload_timeout. Fix: raise upload_timeout to 120 "
+        "seconds."
+    )
+    assert pairs["What should I do when the tray icon is grey?"].startswith("The agent service")
+    assert "What is fix?" not in pairs and "What is cause?" not in pairs
+    from tunelab.data.generate.questions import sentence_question
+
+    assert sentence_question("Logs are kept for 14 days.") == "How long are logs kept?"
+    assert sentence_question("The agent checks the schedule every 60 seconds.") == (
+        "How often does the agent check the schedule?"
+    )
+
+
+def test_a_hard_wrapped_paragraph_keeps_its_first_line_and_a_noun_verb_opens_a_statement(
+    tmp_path,
+):
+    from tunelab.data.generate.section_answer import commands
+    from tunelab.data.sections import plain_headings
+
+    wrapped = (
+        "The agent synchronizes configuration folders between\nmachines every sixty seconds.\n"
+    )
+    assert plain_headings(wrapped) == wrapped.rstrip("\n")
+    # "sync" and "scan" are verbs too (added for "The agent syncs ..."): a statement still.
+    assert not commands("Sync logs are kept for 14 days.", False)
+    assert commands("Run `harborline reload` so the agent reads the rules.", False)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Two short lines of one sentence, the second longer: no heading (a walk's .txt).
+        "The sync agent runs every\n60 seconds on each device and uploads what changed since.\n",
+        "Harborline keeps logs for\nfourteen days and then deletes the oldest of them itself.\n",
+    ],
+)
+def test_a_sentence_wrapped_after_a_few_words_is_no_heading(text):
+    from tunelab.data.sections import plain_headings
+
+    assert plain_headings(text) == text.rstrip("\n")
+
+
+def test_a_short_line_over_a_sentence_or_a_label_is_still_a_heading():
+    from tunelab.data.sections import plain_headings
+
+    assert plain_headings("Collecting logs\nThe agent writes its logs to a folder per day.\n") == (
+        "## Collecting logs\nThe agent writes its logs to a folder per day."
+    )
+    assert plain_headings("Uploads fail with error HB-408\nCause: the vault is full.\n") == (
+        "## Uploads fail with error HB-408\nCause: the vault is full."
+    )
+
+
+def test_an_rst_heading_of_inline_code_is_asked_as_its_markdown_heading_is(tmp_path):
+    # ``ferrylog check`` as an RST section asked "What is ``ferrylog check``?"; the same heading
+    # in Markdown, `ferrylog check`, asks what the command does.
+    body = "Checks the configuration file for errors and exits.\n"
+    rst, md = tmp_path / "cli.rst", tmp_path / "cli.md"
+    rst.write_text(f"Ferrylog\n========\n\n``ferrylog check``\n------------------\n\n{body}")
+    md.write_text(f"# Ferrylog\n\n## `ferrylog check`\n\n{body}")
+    assert pairs_of(rst) == pairs_of(md) == {"What does `ferrylog check` do?": body.strip()}
