@@ -81,6 +81,14 @@ def test_the_data_file_given_as_the_output_is_refused_and_left_as_it_was(data):
     assert data.read_bytes() == before
 
 
+def test_an_output_inside_the_data_folder_is_refused_before_it_is_written(data):
+    # A rerun would read the rewrites back as data and rewrite them again.
+    inside = data.parent / "aug.jsonl"
+    with pytest.raises(TunelabError, match=r"--output .*aug.jsonl is the data being augmented"):
+        augment(AugmentConfig(data=str(data.parent), output=str(inside), mode="rules"))
+    assert not inside.exists()
+
+
 def test_a_rewrite_that_matches_a_test_question_is_dropped_and_counted(data, tmp_path):
     test = _write(
         tmp_path / "test.jsonl", [{"question": "how can I CONTINUE a stopped run", "answer": "x"}]

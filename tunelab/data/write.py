@@ -95,13 +95,21 @@ def check_new_file(path: str | Path, overwrite: bool, reads: Iterable[str | Path
     path = Path(path)
     if not path.exists():
         return
-    for source in reads:
-        source = Path(source)
-        inside = source.rglob("*") if source.is_dir() else [source]
-        if any(path.resolve() == file.resolve() for file in inside):
-            raise TunelabError(f"{path} is the data being read: write to another file or folder")
+    if is_read(path, reads):
+        raise TunelabError(f"{path} is the data being read: write to another file or folder")
     if not overwrite:
         raise TunelabError(f"{path} exists: pass --overwrite to replace it, or write elsewhere")
+
+
+def is_read(path: str | Path, reads: Iterable[str | Path]) -> bool:
+    """Whether `path` is a file of `reads` or inside a folder of them: a file written there is
+    read back as data by the next command given that folder."""
+    path = Path(path).resolve()
+    for source in map(Path, reads):
+        source = source.resolve()
+        if path == source or (source.is_dir() and path.is_relative_to(source)):
+            return True
+    return False
 
 
 def cannot_write(path: Path, err: OSError) -> TunelabError:

@@ -28,6 +28,7 @@ from tunelab.data.quality.dedup import jaccard, shingles
 from tunelab.data.quality.grounding import ungrounded
 from tunelab.data.quality.junk import junk_reason
 from tunelab.data.text import content_words, stem
+from tunelab.data.write import is_read
 from tunelab.errors import TunelabError
 
 PARAPHRASE_PROMPT = """Rewrite the question below in {n} different ways. Each rewrite must ask \
@@ -212,16 +213,17 @@ def augment(cfg: AugmentConfig, llm: LLM | None = None, on_progress=None) -> Aug
     from tunelab.data.load import load_examples
 
     started = time.perf_counter()
+    out = Path(cfg.output)
+    if is_read(out, [cfg.data]):
+        # A rerun reads it back as data (the data file itself: "not a row `tunelab data augment`
+        # wrote"; a file in the data folder: its rewrites rewritten again).
+        raise TunelabError(
+            f"--output {out} is the data being augmented ({cfg.data}): write to a file outside "
+            "it (its rows and their rewrites are appended there)"
+        )
     examples = [ex for ex in load_examples(cfg.data) if ex.question and ex.answer]
     if not examples:
         raise TunelabError(f"{cfg.data}: no question/answer rows to augment")
-    out = Path(cfg.output)
-    if out.exists() and out.resolve() == Path(cfg.data).resolve():
-        # It was read as an earlier augment's output: "not a row `tunelab data augment` wrote".
-        raise TunelabError(
-            f"--output {out} is the data being augmented: write to another file (its rows and "
-            "their rewrites are appended there)"
-        )
     out.parent.mkdir(parents=True, exist_ok=True)
     done = done_sources(out)
     tests = TestQuestions(cfg.test, cfg.max_test_similarity)
