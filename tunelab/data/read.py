@@ -317,20 +317,25 @@ def no_rows(path: Path) -> str:
     return f"{path}: is empty; it holds no rows"
 
 
+def read_columns(shape: str) -> tuple[str, ...]:
+    """The columns a row of `shape` is read from: those that tell the shape, and alpaca's input
+    (optional, so no sign of the shape)."""
+    return ("instruction", "input", "output") if shape == "alpaca" else SHAPES[shape]
+
+
 def unread_columns(row: dict[str, Any], shape: str) -> list[str]:
     """The CONTENT_COLUMNS of `row` that hold something its `shape` does not read."""
-    read = {*SHAPES[shape], "input"} if shape == "alpaca" else set(SHAPES[shape])
+    read = read_columns(shape)
     return [c for c in CONTENT_COLUMNS if c not in read and row.get(c) not in (None, "", [], {})]
 
 
 def unread_note(path: str | Path, unread: dict[str, int], shape: str) -> str:
     """What a file's `unread` columns (rows holding each) mean: text that trains nothing."""
     counts = ", ".join(f"'{c}' ({n} row(s))" for c, n in unread.items())
-    read = ("instruction", "input", "output") if shape == "alpaca" else SHAPES[shape]
     return (
-        f"{path}: {counts} not read: {shape} rows are read from {'/'.join(read)} alone, so that "
-        "text trains nothing; put it in those columns, or write the rows as chat messages (a "
-        "system turn first; one system prompt for every row is data.system_prompt)"
+        f"{path}: {counts} not read: {shape} rows are read from {'/'.join(read_columns(shape))} "
+        "alone, so that text trains nothing; put it in those columns, or write the rows as chat "
+        "messages (a system turn first; one system prompt for every row is data.system_prompt)"
     )
 
 
