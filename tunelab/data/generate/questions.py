@@ -210,10 +210,9 @@ def _by_default(text: str) -> str | None:
 
 
 def _copula(subject: str, verb: str, rest: str) -> str | None:
+    # "Using `update(0)` is a way to ...": "What is using `update`?" asks who uses it.
     if re.match(r"\w+ing (?:`|the |an? )", subject):
-        return (
-            None  # "Using `update(0)` is a way to ...": "What is using `update`?" asks who uses it
-        )
+        return None
     while rest.split(" ", 1)[0].lower() in ADVERBS - {"only"}:  # "is now 15 seconds"
         rest = rest.partition(" ")[2]
     first = rest.split(" ", 1)[0].lower().strip("`") if rest else ""
