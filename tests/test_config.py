@@ -144,6 +144,13 @@ def test_a_path_from_home_is_read_from_home(tmp_path, monkeypatch):
     assert config.model.name == str(tmp_path / "models" / "mine")
 
 
+def test_a_run_folder_from_home_is_made_in_home(tmp_path, monkeypatch):
+    # output_dir: ~/runs made a folder named "~" where the command ran.
+    monkeypatch.setenv("HOME", str(tmp_path))
+    config = Config.from_dict({"name": "r", "output_dir": "~/runs"})
+    assert config.run_dir == tmp_path / "runs" / "r"
+
+
 def test_a_config_saved_as_utf16_is_named_not_a_traceback(tmp_path):
     # PowerShell's `>` writes UTF-16: a UnicodeDecodeError traceback.
     path = tmp_path / "c.yaml"

@@ -33,8 +33,10 @@ def _home_expanded(value: str | None) -> str | None:
     return os.path.expanduser(value) if value and value.startswith("~") else value
 
 
-# A file or folder of the user's: its "~" is their home.
-LocalPath = Annotated[str | None, AfterValidator(_home_expanded)]
+# A file or folder of the user's: its "~" is their home. Annotated whole, so that the field's
+# type stays str (or str | None), which --set reads as text (section._holds_text).
+LocalPath = Annotated[str, AfterValidator(_home_expanded)]
+OptionalLocalPath = Annotated[str | None, AfterValidator(_home_expanded)]
 
 Shape = Literal["auto", "qa", "alpaca", "prompt_completion", "messages", "text"]
 
@@ -56,7 +58,7 @@ def _tracker_names(value: Any) -> Any:
 
 
 class ModelConfig(Section):
-    name: Annotated[str, AfterValidator(_home_expanded)] = DEFAULT_MODEL
+    name: LocalPath = DEFAULT_MODEL
     """Embedded default, a Hugging Face directory or hub id, a run folder, or `tiny-random`."""
     dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
     """The weights' dtype while training. auto: float32 weights, with bfloat16 autocast on a GPU
@@ -81,16 +83,16 @@ class PassagesConfig(Section):
     k: int = Field(3, ge=1)
     """Passages per question, as `tunelab compare --k` (as many, best first, as max_length
     holds beside the answer)."""
-    corpus: LocalPath = None
+    corpus: OptionalLocalPath = None
     """What they are retrieved from: a Q&A file or documents (default: the training rows, after
     the test rows were split off)."""
 
 
 class DataConfig(Section):
     run_section: ClassVar[str | None] = "data"
-    path: LocalPath = None
+    path: OptionalLocalPath = None
     """JSONL, JSON array, CSV, Parquet file, or a `datasets.save_to_disk` folder."""
-    test_path: LocalPath = None
+    test_path: OptionalLocalPath = None
     """Optional separate test file; otherwise `test_size` of `path` is held out."""
     shape: Shape = "auto"
     """Which columns hold what; auto tells by the first row's columns."""
@@ -238,7 +240,7 @@ def _folder_name(name: str) -> str:
 class Config(Section):
     name: Annotated[str, AfterValidator(_folder_name)] = "run"
     """The run's folder name, inside output_dir."""
-    output_dir: str = "runs"
+    output_dir: LocalPath = "runs"
     """Where run folders go."""
     model: ModelConfig = Field(default_factory=ModelConfig)
     data: DataConfig = Field(default_factory=DataConfig)
