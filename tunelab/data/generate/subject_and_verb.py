@@ -18,6 +18,7 @@ from tunelab.data.generate.word_classes import (
     OBJECT_OPENERS,
     POSSESSIVES,
     VERBS,
+    ed_stems,
     english,
     has_past,
     opens_an_object,
@@ -38,7 +39,7 @@ def english_stem(word: str) -> str | None:
     "apply", "stopped" -> "stop"); None for a word that only ends so ("speed")."""
     if not word.endswith("ed") or len(word) <= 4:
         return None
-    return next((s for s in (word[:-1], word[:-2], word[:-3] + "y", word[:-3]) if english(s)), None)
+    return next((s for s in ed_stems(word) if english(s)), None)
 
 
 # Words before a verb that make it no second verb of the sentence's own: "... and finished",

@@ -153,15 +153,13 @@ def past(word: str) -> str | None:
 
 
 def regular_base(word: str) -> str | None:
-    for stem in (
-        word[:-1],
-        word[:-2],
-        word[:-3] + "y",
-        word[:-3],
-    ):  # used, kept+ed, applied, stopped
-        if stem in VERBS:
-            return stem
-    return None
+    """The listed verb (VERBS) a regular -ed form is of, or None."""
+    return next((stem for stem in ed_stems(word) if stem in VERBS), None)
+
+
+def ed_stems(word: str) -> tuple[str, ...]:
+    """What a regular -ed form may be of, most likely first: used, kept+ed, applied, stopped."""
+    return word[:-1], word[:-2], word[:-3] + "y", word[:-3]
 
 
 def singular(subject: str) -> bool:
