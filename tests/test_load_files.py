@@ -93,6 +93,10 @@ def test_a_json_array_or_indented_rows_under_a_jsonl_name_are_one_file_not_a_bad
     indented.write_text("\n".join(json.dumps(row, indent=2) for row in rows))
     with pytest.raises(TunelabError, match=r"indented.jsonl:1: a row is written over several"):
         read_examples(indented)
+    # One row indented is too (it was "expected a JSON array ... (or use .jsonl, one per line)").
+    indented.write_text(json.dumps(rows[0], indent=2))
+    with pytest.raises(TunelabError, match=r"indented.jsonl:1: a row is written over several"):
+        read_examples(indented)
     # A JSON Lines file whose first row is an array is a bad row, as it is further down.
     first_row_a_list = tmp_path / "list_row.jsonl"
     first_row_a_list.write_text('["q", "a"]\n' + json.dumps(rows[0]) + "\n")

@@ -175,17 +175,13 @@ def _name(path: Path, folder: Path) -> str:
 def _read_jsonl(path: Path) -> Iterator[tuple[str, dict[str, Any] | DataError]]:
     if _one_document(path):
         # A JSON array saved as .jsonl is read as the .json it is; objects indented over several
-        # lines are refused once, not as a bad row per line (every line of the file).
-        text = utf8_text(path)
-        try:
-            json.loads(text)
-        except json.JSONDecodeError:
-            if text.lstrip().startswith("{"):
-                raise DataError(
-                    f"{path}:1: a row is written over several lines (indented JSON); JSON Lines "
-                    "holds each row on one line: write each with json.dumps(row), no indent, or "
-                    "the rows as one JSON array in a .json file"
-                ) from None
+        # lines (one or many) are refused once, not as a bad row per line (every line of it).
+        if utf8_text(path).lstrip().startswith("{"):
+            raise DataError(
+                f"{path}:1: a row is written over several lines (indented JSON); JSON Lines "
+                "holds each row on one line: write each with json.dumps(row), no indent, or "
+                "the rows as one JSON array in a .json file"
+            )
         yield from _read_json(path)
         return
     for number, row in json_lines(path):
