@@ -1,11 +1,14 @@
 """The answer sets `tunelab rate` judges: files, eval and compare folders read as models, a
 question asked twice kept twice, and a file that cannot be judged named by its line."""
 
+import io
 import json
 
 import pytest
+from rich.console import Console
 from typer.testing import CliRunner
 
+import tunelab
 from tests.test_human_app import _answer_sets
 from tunelab.cli import app
 from tunelab.errors import TunelabError
@@ -90,6 +93,11 @@ def test_a_question_asked_twice_stays_two_and_unshared_questions_are_named(tmp_p
     said = CliRunner().invoke(app, ["rate", *map(str, [tmp_path / "m1.jsonl", tmp_path / "m2.jsonl"]),
                                     "--results", "--votes", str(tmp_path / "v.jsonl")])  # fmt: skip
     assert said.exit_code == 0 and "m2 lacks 1" in said.output, said.output
+    # `tunelab.rate` tells a console it is given the same, as the command does through it.
+    told = Console(file=io.StringIO(), width=200)
+    m1_m2 = [tmp_path / "m1.jsonl", tmp_path / "m2.jsonl"]
+    tunelab.rate(m1_m2, votes=tmp_path / "v.jsonl", results=True, console=told)
+    assert "m2 lacks 1" in told.file.getvalue() and "0 judgements" in told.file.getvalue()
 
 
 def test_an_answer_that_is_not_text_is_refused_by_its_line(tmp_path):

@@ -25,6 +25,8 @@ from tunelab.run import Run
 from tunelab.serve.launch import DEFAULT_HOST, DEFAULT_MAX_BATCH, DEFAULT_MAX_BODY_MB, DEFAULT_PORT
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from tunelab.compare.run import CompareConfig, Comparison
     from tunelab.evaluate.bench.score import BenchConfig
     from tunelab.evaluate.human.pairing import RateConfig
@@ -157,25 +159,49 @@ def rate(
     allow_host: list[str] | None = None,
     results: bool = False,
     config: RateConfig | None = None,
+    console: Console | None = None,
     **settings,
 ) -> list[dict]:
     """Judge answer sets side by side, blind, at http://HOST:PORT/ until Ctrl-C, each vote added
     to `votes` (`tunelab rate`); results: serve nothing, read the votes so far. Returns the
-    Bradley–Terry and Elo ratings of the votes on these answers. Settings: a RateConfig, or its
-    fields as keywords (pairs, explore)."""
+    Bradley–Terry and Elo ratings of the votes on these answers. `console` is told what the
+    command says: questions not every set answers, votes on other answers, the ratings table.
+    Settings: a RateConfig, or its fields as keywords (pairs, explore)."""
     # The defaults are the command's (arena.VOTES_FILE, web.LOCALHOST, app.DEFAULT_PORT), spelled
     # here: importing them made `import tunelab` load the web app (0.2 s). tests/test_api.py
     # holds them equal.
+    from rich.console import Console
+
     from tunelab.data.write import check_writable
+    from tunelab.evaluate.human.app import leaderboard_table
     from tunelab.evaluate.human.app import rate as judge_in_browser
-    from tunelab.evaluate.human.arena import Arena, load_answers
+    from tunelab.evaluate.human.arena import Arena, load_answers, unshared
     from tunelab.evaluate.human.pairing import RateConfig
 
     answer_sets = load_answers([Path(a) for a in _listed(answers)])
     arena = Arena(answer_sets, Path(votes), config=_settings(config, RateConfig, settings))
-    if not results:
-        check_writable(arena.votes_path)  # before judges are sent to the page
-        judge_in_browser(arena, host, port, allow_host or ())
+    console = console or Console(quiet=True)  # Python callers are told nothing unless they ask
+    if note := unshared(answer_sets):
+        console.print(f"[yellow]{note}[/]")
+    if arena.other_votes:
+        console.print(
+            f"[yellow]{arena.other_votes} vote(s) in {votes} judged other answers (other "
+            "questions or models, or answers made again since): not counted here[/]"
+        )
+    if results:
+        console.print(leaderboard_table(arena.ratings(), len(arena.records), votes))
+        return arena.ratings()
+    check_writable(arena.votes_path)  # before judges are sent to the page
+    console.print(
+        f"{len(arena.pairs)} answer pairs, {len(arena.records)} judged so far. Open "
+        f"[bold]http://{host}:{port}/[/] (keys 1-4); ratings at /leaderboard; Ctrl-C to stop."
+    )
+    judge_in_browser(arena, host, port, allow_host or ())
+    # Each vote was written as it was cast; the judge leaving wants to know they all were.
+    console.print(
+        f"{len(arena.records)} votes in {arena.votes_path}; ratings: tunelab rate ... --results",
+        markup=False,
+    )
     return arena.ratings()
 
 

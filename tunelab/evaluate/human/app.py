@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import html
 from collections.abc import Collection
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
@@ -12,6 +14,9 @@ from tunelab.data.write import cannot_write
 from tunelab.errors import TunelabError
 from tunelab.evaluate.human.arena import Arena
 from tunelab.web import LOCALHOST, LocalHostsOnly
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 # The judging page's port (`tunelab rate --port`): not `tunelab serve`'s 8000, so both can run.
 DEFAULT_PORT = 8008
@@ -73,6 +78,22 @@ def rate(
     import uvicorn
 
     uvicorn.run(create_app(arena, allowed_hosts), host=host, port=port, log_level="warning")
+
+
+def leaderboard_table(rows: list[dict], judged: int, votes: str | Path) -> Table:
+    """The leaderboard as `tunelab rate --results` prints it: the page's columns, in a terminal."""
+    from rich.table import Table
+
+    table = Table(title=f"{judged} judgements ({votes})")
+    columns = "model", "rating", "95% interval", "Elo", "win rate", "votes", "questions", "vs next"
+    for column in columns:
+        table.add_column(column, justify="left" if column in ("model", "vs next") else "right")
+    for r in rows:
+        table.add_row(
+            r["model"], f"{r['bt']:.0f}", f"{r['low']:.0f}–{r['high']:.0f}", f"{r['elo']:.0f}",
+            f"{100 * r['win_rate']:.0f}%", str(r["votes"]), str(r["questions"]), r["vs_next"],
+        )  # fmt: skip
+    return table
 
 
 def leaderboard_page(rows: list[dict], judged: int) -> str:
