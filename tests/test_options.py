@@ -26,6 +26,7 @@ from tunelab.evaluate.judge.verdicts import JudgeConfig
 from tunelab.evaluate.suite import EvalConfig
 from tunelab.options import options
 from tunelab.serve import launch
+from tunelab.serve.batch_limit import DEFAULT_MAX_BATCH
 from tunelab.serve.cli import serve_command
 from tunelab.serve.engine import Engine
 from tunelab.train.plan.settings import PlanConfig
@@ -103,7 +104,7 @@ def test_a_default_the_command_line_and_python_share_is_declared_once():
         "load_engines": _default(launch.load_engines, "max_batch"),
         "Engine": _default(Engine, "max_batch"),
     }
-    assert max_batch == dict.fromkeys(max_batch, launch.DEFAULT_MAX_BATCH)
+    assert max_batch == dict.fromkeys(max_batch, DEFAULT_MAX_BATCH)
     # What `tunelab rate` appends to is what `tunelab judge` reads, and writes beside.
     assert _default(rate_command, "votes") == JudgeConfig().votes
     assert _default(rate_command, "port") == _default(rate_app.rate, "port")

@@ -22,7 +22,8 @@ from tunelab.config import Config
 from tunelab.errors import TunelabError
 from tunelab.export import DEFAULT_DTYPE, DEFAULT_GGUF_TYPE
 from tunelab.run import Run
-from tunelab.serve.launch import DEFAULT_HOST, DEFAULT_MAX_BATCH, DEFAULT_MAX_BODY_MB, DEFAULT_PORT
+from tunelab.serve.batch_limit import DEFAULT_MAX_BATCH
+from tunelab.serve.launch import DEFAULT_HOST, DEFAULT_MAX_BODY_MB, DEFAULT_PORT
 
 if TYPE_CHECKING:
     from rich.console import Console

@@ -9,12 +9,8 @@ import typer
 
 from tunelab.options import AllowHost
 from tunelab.reply_limit import DEFAULT_MAX_NEW_TOKENS
-from tunelab.serve.launch import (
-    DEFAULT_HOST,
-    DEFAULT_MAX_BATCH,
-    DEFAULT_MAX_BODY_MB,
-    DEFAULT_PORT,
-)
+from tunelab.serve.batch_limit import DEFAULT_MAX_BATCH
+from tunelab.serve.launch import DEFAULT_HOST, DEFAULT_MAX_BODY_MB, DEFAULT_PORT
 
 ModelArg = Annotated[
     str, typer.Argument(help="Run folder, embedded default, HF dir, hub id, or a server URL.")

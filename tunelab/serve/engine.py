@@ -30,7 +30,7 @@ from tunelab.kernels import decoding_kernels
 from tunelab.models import context_length
 from tunelab.reply_text import ReplyText
 from tunelab.serve import slot_attention
-from tunelab.serve.launch import DEFAULT_MAX_BATCH
+from tunelab.serve.batch_limit import DEFAULT_MAX_BATCH
 from tunelab.serve.sampling import Sampling, pick_tokens
 from tunelab.serve.slots import SlotCache, Windows
 from tunelab.structured import Reply

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tunelab.errors import TunelabError
+from tunelab.serve.batch_limit import DEFAULT_MAX_BATCH
 from tunelab.web import LOCALHOST, is_loopback
 
 if TYPE_CHECKING:
@@ -19,10 +20,6 @@ DEFAULT_PORT = 8000
 # A chat of a full 2048-token context is tens of kB: 4 MB leaves room for batches of token ids
 # while bounding what one request makes the server read, parse and tokenize.
 DEFAULT_MAX_BODY_MB = 4.0
-# Requests decoded together, per model (`--max-batch`, `serve`, `load_engines` and the engine all
-# read it): an 8-row step costs ~1.15x a 1-row one on a CPU (README, Serving), so 8 clients are
-# served at once for little more than one; more clients than rows queue for a slot.
-DEFAULT_MAX_BATCH = 8
 # Once Ctrl-C has ended every reply, the longest uvicorn waits for connections to close before
 # it cuts them: a client that keeps its connection open must not hold the shutdown.
 SHUTDOWN_WAIT_S = 3
