@@ -121,4 +121,4 @@ def test_an_answer_giving_another_value_is_listed_with_the_training_rows_to_fix(
     assert shown["closest"][0]["source"] == "train.jsonl:7"
     markdown, _ = page_of(analysis, tmp_path)
     assert "| other_value | 1 |" in markdown
-    assert "(gives another value: 1.00 | misses: " in markdown  # the row-by-row list
+    assert "(gives another value: 1.00 | does not state: " in markdown  # the row-by-row list

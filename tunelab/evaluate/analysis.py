@@ -95,6 +95,8 @@ def is_weak(row: dict[str, Any], cfg: AnalysisConfig) -> bool:
 
 
 def fact_errors(row: dict[str, Any]) -> list[tuple[str, str]]:
+    """What an answer got wrong of its facts, as (category, note): the notes the error report
+    gives the row both in its category and in its row-by-row list of facts."""
     found = []
     if row.get("wrong_stated"):
         found.append(("hallucination", "states a wrong answer: " + ", ".join(row["wrong_stated"])))
@@ -104,6 +106,12 @@ def fact_errors(row: dict[str, Any]) -> list[tuple[str, str]]:
         )
     if row.get("missed_facts"):
         found.append(("missed_facts", "does not state: " + "; ".join(missed_with_data(row))))
+    return found
+
+
+def refusal_errors(row: dict[str, Any]) -> list[tuple[str, str]]:
+    """An off-topic question answered, or an on-topic one refused, where rows are marked."""
+    found = []
     refusal = row.get("refusal") or {}
     if refusal.get("off_topic") and not refusal["refused"]:
         found.append(("not_refused", "answers a question the test set marks off-topic"))
@@ -180,7 +188,7 @@ def categorize(
 ) -> list[dict[str, str]]:
     """Each category that fits one answer, with the reason; `context` is retrieved training text."""
     answer, reference = row["answer"], row["reference"]
-    found = fact_errors(row)
+    found = fact_errors(row) + refusal_errors(row)
     if not answer.strip():
         found.append(("empty", "the model produced no text"))
         return [{"category": c, "reason": r} for c, r in found]

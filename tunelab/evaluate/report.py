@@ -10,7 +10,7 @@ from tunelab.evaluate.analysis import (
     NO_CLOSEST,
     Analysis,
     examples_of,
-    missed_with_data,
+    fact_errors,
     stated_wrong,
 )
 from tunelab.markdown_page import markdown_page
@@ -130,13 +130,7 @@ def fact_misses(
         return None
     items = []
     for i, r in wrong:
-        notes = []
-        if r.get("wrong_stated"):
-            notes.append("states wrong: " + ", ".join(r["wrong_stated"]))
-        if r.get("other_value_stated"):
-            notes.append("gives another value: " + ", ".join(r["other_value_stated"]))
-        if r.get("missed_facts"):
-            notes.append("misses: " + "; ".join(missed_with_data(r)))
+        notes = [note for _, note in fact_errors(r)]
         if near := (closest or {}).get(i):
             notes.append("closest training: " + ", ".join(f"`{s['source']}`" for s in near))
         elif training_known:
