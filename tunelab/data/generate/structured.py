@@ -18,6 +18,7 @@ from tunelab.data.generate.word_classes import (
     VERBS,
     english,
     has_past,
+    plural_form,
     third_person,
 )
 
@@ -247,7 +248,7 @@ def _clause(words: list[str]) -> bool:
     """Whether a term's words hold a verb: a listed one's -s form, or its base after a plural
     ("Imports run")."""
     return any(
-        third_person(word) or (word in VERBS and re.fullmatch(r"[a-z]+[^s]s", before))
+        third_person(word) or (word in VERBS and plural_form(before))
         for before, word in zip(words, words[1:])
     )
 

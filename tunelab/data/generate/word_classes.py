@@ -59,6 +59,12 @@ def third_person(word: str) -> str | None:
     return None
 
 
+def plural_form(word: str) -> bool:
+    """A lower-case word ending in one -s ("imports", "requests"), as a plural noun does; not
+    "pass" nor "as", nor code ("`names`") or a name ("LoRAs")."""
+    return re.fullmatch(r"[a-z]+[^s]s", word) is not None
+
+
 # Words that open a verb's object: "maps other column names", "names its token".
 OBJECT_OPENERS = DETERMINERS | POSSESSIVES | frozenset("other all each both any some".split())
 # Verbs that take no object, or not one "What does X ...?" asks for ("goes the other way").
@@ -136,7 +142,7 @@ def opens_an_object(rest: str, nouns: bool = True) -> bool:
     # "... guide covers the locks": a verb's -s form before its own object is no noun.
     heads = after in AUXILIARIES | VERBS or third_person(after) is not None
     verb = third_person(obj) is not None and after not in PREPOSITIONS | PLACES | {""}
-    plural = re.fullmatch(r"[a-z]+[^s]s", obj) and english(obj) and not (heads or verb)
+    plural = plural_form(obj) and english(obj) and not (heads or verb)
     plural_noun = nouns and plural
     return obj.lower() in OBJECT_OPENERS or obj[:1] in "`0123456789" or bool(plural_noun)
 
