@@ -325,3 +325,19 @@ def test_rules_rewrite_a_question_by_its_form_without_a_model(data, tmp_path):
     assert "What are the steps to resume a run?" in {r["question"] for r in rows}
     with pytest.raises(Exception, match="restate_answers needs a model"):
         AugmentConfig(data=str(data), mode="rules", restate_answers=True)
+
+
+def test_paths_from_home_are_read_and_written_in_home(data, tmp_path, monkeypatch):
+    # `output: ~/aug.jsonl` (in YAML, or --set, where no shell expands "~") was written into a
+    # folder named "~" where the command ran; `test: ~/test.jsonl` was not found.
+    monkeypatch.setenv("HOME", str(tmp_path))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    _write(tmp_path / "test.jsonl", [{"question": "How can I resume a run?", "answer": "-"}])
+    args = ["data", "augment", "~/train.jsonl", "--mode", "rules", "--paraphrases", "2"]
+    sets = ["--set", "output=~/aug.jsonl", "--set", "test=~/test.jsonl"]
+    result = CliRunner().invoke(app, [*args, *sets])
+    assert result.exit_code == 0, result.output
+    assert "How can I resume a run?" not in {r["question"] for r in _rows(tmp_path / "aug.jsonl")}
+    assert not (elsewhere / "~").exists()

@@ -27,16 +27,20 @@ def _fraction_or_count(value: float) -> float:
     return value
 
 
-def _home_expanded(value: str | None) -> str | None:
+def _home_expanded(value: str | Path | None) -> str | Path | None:
     # "~/data/qa.jsonl" in a config (or --set, where the shell leaves it) is the user's home:
     # no file is named "~".
+    if isinstance(value, Path):
+        return value.expanduser()
     return os.path.expanduser(value) if value and value.startswith("~") else value
 
 
 # A file or folder of the user's: its "~" is their home. Annotated whole, so that the field's
-# type stays str (or str | None), which --set reads as text (section._holds_text).
+# type stays str or Path (or optional), which --set reads as text (section._holds_text).
 LocalPath = Annotated[str, AfterValidator(_home_expanded)]
 OptionalLocalPath = Annotated[str | None, AfterValidator(_home_expanded)]
+LocalFolder = Annotated[Path, AfterValidator(_home_expanded)]  # for fields of Paths (bench's)
+OptionalLocalFolder = Annotated[Path | None, AfterValidator(_home_expanded)]
 
 Shape = Literal["auto", "qa", "alpaca", "prompt_completion", "messages", "text"]
 

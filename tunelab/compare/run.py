@@ -19,6 +19,7 @@ from pydantic import Field
 from rich.progress import Progress
 
 from tunelab.compare.report import write_report
+from tunelab.config import OptionalLocalPath
 from tunelab.data.quality.dedup import MIN_QUOTED_WORDS, own_rows, quoted_in
 from tunelab.data.retrieval import Passage, Retriever, fit_context, load_corpus
 from tunelab.data.templates import Example, Prompt
@@ -41,14 +42,14 @@ class CompareConfig(Section):
 
     run_section: ClassVar[str | None] = "data"  # `--set data.fields.question=Query`, as in a run
 
-    data: str | None = None
+    data: OptionalLocalPath = None
     """Test file (default: the run's data.test_path, or the rows its data.test_size held out)."""
     fields: dict[str, str] = Field(default_factory=dict)
     """The test file's columns renamed to a shape's names, e.g. {question: Query} (default: the
     run's data.fields where the file is its own)."""
-    corpus: str | None = None
+    corpus: OptionalLocalPath = None
     """What RAG retrieves from: a Q&A file or documents (default: the run's training data)."""
-    base: str | None = None
+    base: OptionalLocalPath = None
     """The model to prompt (default: the run's base model)."""
     k: int = Field(3, ge=1)
     """Passages per question."""
@@ -58,7 +59,7 @@ class CompareConfig(Section):
     """The longest answer, in tokens."""
     batch_size: int = Field(64, ge=1)
     """Questions decoded together (on a CPU, 64 make ~2x the tokens a second that 8 do)."""
-    output: str | None = None
+    output: OptionalLocalPath = None
     """Output folder (default: <run>/compare)."""
 
 

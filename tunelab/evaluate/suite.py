@@ -13,6 +13,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field
 from rich.console import Console
 
+from tunelab.config import OptionalLocalPath
 from tunelab.data.load import OPTION_SKIP_HINT, load_examples, read_examples
 from tunelab.data.markers import find_markers
 from tunelab.data.templates import Prompt
@@ -50,12 +51,12 @@ class EvalConfig(Section):
 
     run_section: ClassVar[str | None] = "data"  # `--set data.fields.question=Query`, as in a run
 
-    data: str | None = None
+    data: OptionalLocalPath = None
     """Test file (default: the run's data.test_path, or the rows its data.test_size held out)."""
     fields: dict[str, str] = Field(default_factory=dict)
     """The test file's columns renamed to a shape's names, e.g. {question: Query} (default: the
     run's data.fields where the file is its own)."""
-    output: str | None = None
+    output: OptionalLocalPath = None
     """Output folder (default: <run>/eval, a base model's answers in <run>/eval/<model>); with
     several models, a subfolder each."""
     template: str | None = None

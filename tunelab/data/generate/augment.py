@@ -19,6 +19,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from tunelab.config import LocalPath, OptionalLocalPath
 from tunelab.data.generate.llm import LLM, QUESTION_TEXT, AskConfig, Conversation, make_llm
 from tunelab.data.generate.rephrase import rule_rewrites
 from tunelab.data.jsonl_files import drop_cut_end, read_jsonl
@@ -50,9 +51,9 @@ _LITERAL = re.compile(r"--?[\w-]+|[\w~/.-]*[\d_./~][\w~/.-]*|`[^`]+`")
 class AugmentConfig(AskConfig):
     """Settings of `tunelab data augment`, the same from the CLI or Python."""
 
-    data: str
+    data: LocalPath
     """Question/answer file to augment."""
-    output: str = "augmented.jsonl"
+    output: LocalPath = "augmented.jsonl"
     """JSONL to append to (a rerun resumes it)."""
     mode: Literal["llm", "rules"] = "llm"
     """llm: a model rewrites each question; rules: rewrites by the question's form, no model
@@ -68,7 +69,7 @@ class AugmentConfig(AskConfig):
     answered by their two answers joined."""
     restate_answers: bool = False
     """Also restate each answer; a restatement that loses a number, flag or name is not used."""
-    test: str | None = None
+    test: OptionalLocalPath = None
     """A test file: a new question matching one of its questions is dropped and counted."""
     max_test_similarity: float = 0.8
     """Word-shingle Jaccard similarity to a test question above which a rewrite counts as it."""

@@ -13,7 +13,7 @@ from typing import Protocol
 
 from pydantic import model_validator
 
-from tunelab.config import DEFAULT_MODEL
+from tunelab.config import DEFAULT_MODEL, LocalPath
 from tunelab.errors import TunelabError
 from tunelab.section import Section
 
@@ -27,7 +27,7 @@ ANSWER_KEYS = ("answer", "output", "a", "response", "completion")
 class AskConfig(Section):
     """Which model a data generator asks, and how: the settings every generator shares."""
 
-    model: str = DEFAULT_MODEL
+    model: LocalPath = DEFAULT_MODEL
     """Local model or run folder; with `endpoint`, the model name sent to the server."""
     endpoint: str | None = None
     """An OpenAI-compatible base URL to ask instead of a local model."""

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from tunelab.config import LocalPath, OptionalLocalPath
 from tunelab.data.generate.llm import LLM, AskConfig, Conversation, pairs_schema, parse_pairs
 from tunelab.data.jsonl_files import drop_cut_end, read_jsonl
 from tunelab.data.quality.dedup import jaccard, shingles
@@ -36,9 +37,9 @@ ASKING = (
 class GenerateConfig(AskConfig):
     """Settings of `tunelab data generate`, the same from the CLI or Python."""
 
-    docs: list[str] = []
+    docs: list[LocalPath] = []
     """Files or folders to read (md, txt, html, pdf); self-instruct reads none."""
-    output: str = "qa.jsonl"
+    output: LocalPath = "qa.jsonl"
     """JSONL to append to (a rerun resumes it)."""
     mode: Literal["template", "llm", "self-instruct"] = "template"
     """template (rules, no model), llm (a model asked about each chunk) or self-instruct."""
@@ -51,14 +52,14 @@ class GenerateConfig(AskConfig):
     max_answer_tokens: int = 300
     pairs_per_chunk: int = 3
     """Q&A pairs to ask for per chunk (or per prompt)."""
-    prompt: str | None = None
+    prompt: OptionalLocalPath = None
     """A prompt file or text; placeholders {chunk} {n} {heading} {source} ({examples} for self-instruct)."""
     temperature: float = 0.0
     """Sampling temperature of the first ask (0: greedy)."""
     retries: int = 2
     """Asks again (at retry_temperature) when a reply has no readable pairs, then skips."""
     retry_temperature: float = 0.7
-    seeds: str | None = None
+    seeds: OptionalLocalPath = None
     """Self-instruct: a data file of seed question/answer pairs."""
     count: int = 20
     """Self-instruct: how many new pairs to end with."""

@@ -10,7 +10,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from tunelab.config import DEFAULT_MODEL, DataConfig, Shape
+from tunelab.config import DEFAULT_MODEL, DataConfig, LocalPath, Shape
 from tunelab.data.load import Loaded
 from tunelab.data.markers import Markers
 from tunelab.data.quality import dedup, pii
@@ -26,7 +26,7 @@ class QualityConfig(Section):
 
     run_section: ClassVar[str | None] = "data"  # --set data.fields.question=... as in a run
 
-    model: str = DEFAULT_MODEL
+    model: LocalPath = DEFAULT_MODEL
     """Whose tokenizer counts the lengths."""
     template: str | None = None
     """The prompt template the lengths are counted with, as data.template (default: chat, or

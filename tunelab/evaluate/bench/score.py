@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import Field, field_validator, model_validator
 
+from tunelab.config import LocalFolder, OptionalLocalFolder
 from tunelab.errors import TunelabError
 from tunelab.evaluate.bench.leaderboard import leaderboard, save
 from tunelab.evaluate.bench.tasks import TASKS, Doc, Task, get_task, main_metric, shots
@@ -44,10 +45,10 @@ class BenchConfig(Section):
     tasks: list[str] | None = None
     """Task names, comma-separated or repeated (default: every registered task whose data is
     found); `<task>_<part>` for a part of one, as mmlu_<subject>."""
-    data_dir: Path | None = None
+    data_dir: OptionalLocalFolder = None
     """Local copies of the benchmark files (default: $TUNELAB_BENCH_DATA); a task not found here
     is read from the cache, fetched from the Hugging Face hub the first time."""
-    cache: Path | None = None
+    cache: OptionalLocalFolder = None
     """Where benchmarks fetched from the hub are kept (default: benchmarks/ in tunelab's cache,
     ~/.cache/tunelab or $TUNELAB_CACHE)."""
     fetch: bool = True
@@ -61,7 +62,7 @@ class BenchConfig(Section):
     """Few-shot examples per question, for the tasks that take them (the harness: 0 or 5)."""
     batch_size: int = Field(16, ge=1)
     """Answers scored together."""
-    output: Path = Path("bench")
+    output: LocalFolder = Path("bench")
     """Folder for leaderboard.md and leaderboard.json."""
 
     @field_validator("tasks", mode="before")

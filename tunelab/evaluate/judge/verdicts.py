@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
 
+from tunelab.config import LocalPath, OptionalLocalPath
 from tunelab.data.jsonl_files import read_jsonl
 from tunelab.data.write import append_jsonl
 from tunelab.errors import TunelabError
@@ -54,13 +55,13 @@ LOCAL_CHUNK = 64
 class JudgeConfig(Section):
     """Settings of one `tunelab judge`."""
 
-    judge: str | None = None
+    judge: OptionalLocalPath = None
     """The judge: a model name, a run folder, or an OpenAI-compatible server URL."""
     judge_model: str | None = None
     """The model id at the judge's URL (default: the server's first)."""
     api_key: str | None = None
     """The judge server's API key, if it needs one."""
-    votes: str = VOTES_FILE
+    votes: LocalPath = VOTES_FILE
     """The human votes (`tunelab rate`); the verdicts are written beside them, in judge.jsonl."""
     limit: Limit = None
     """Only the first N questions the answer sets share."""

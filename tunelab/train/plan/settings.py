@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from tunelab.config import Config
+from tunelab.config import Config, LocalPath
 from tunelab.errors import TunelabError
 from tunelab.run import Run
 from tunelab.section import Section
@@ -23,7 +23,7 @@ TRAINING_DEFAULTS = Config()
 class PlanConfig(Section):
     """The settings of `tunelab plan`; `PlanConfig.of(config)` reads them from a training run's."""
 
-    model: str = TRAINING_DEFAULTS.model.name
+    model: LocalPath = TRAINING_DEFAULTS.model.name
     """A known model (Llama-3.2-1B, Llama-3.1-8B, Llama-3.1-70B, Qwen2.5-*, SmolLM2-*, the
     embedded default), a Hugging Face folder, a config.json, or a run folder."""
     method: Literal["full", "lora", "qlora"] = TRAINING_DEFAULTS.train.method
