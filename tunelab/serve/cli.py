@@ -143,7 +143,8 @@ def serve_command(
     """Serve models over an OpenAI-compatible API (/v1/chat/completions, /v1/completions)."""
     from rich.console import Console
 
-    from tunelab.serve.launch import check_exposure, check_port_free, model_ids, serve
+    import tunelab
+    from tunelab.serve.launch import check_exposure, check_port_free, model_ids
     from tunelab.web import is_loopback
 
     check_exposure(host, api_key, insecure)  # before minutes of loading, not after
@@ -156,14 +157,14 @@ def serve_command(
     check_port_free(host, port)  # before the line that says it serves there
     # "serving" is said once the models are loaded: a model that fails to load said it first.
     console.print(f"loading {', '.join(model_ids(models))}")
-    serve(
+    tunelab.serve(
         models,
         host=host,
         port=port,
         api_key=api_key,
-        max_batch=max_batch,
-        max_body_mb=max_body_mb,
         insecure=insecure,
-        allow_host=allow_host or (),
+        allow_host=allow_host,
+        max_body_mb=max_body_mb,
+        max_batch=max_batch,
         threads=threads,
     )
