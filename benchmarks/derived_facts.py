@@ -21,7 +21,7 @@ import json
 import re
 from pathlib import Path
 
-from tunelab.evaluate.derive_facts import MOST_FACTS
+from tunelab.evaluate import MOST_FACTS
 from tunelab.evaluate.facts import parse_fact_check, score_facts
 from tunelab.evaluate.facts_file import propose_rows
 from tunelab.evaluate.metrics import token_f1

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from tunelab import _settings
 from tunelab.config import DEFAULT_MODEL, DataConfig
 from tunelab.errors import TunelabError
+from tunelab.evaluate import MOST_FACTS
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -21,9 +22,6 @@ if TYPE_CHECKING:
     from tunelab.evaluate.facts_file import Proposed
 
 __all__ = ["augment", "check", "facts", "generate", "inspect", "split"]
-# tunelab.evaluate.derive_facts.MOST_FACTS, spelled here: importing it made `import tunelab` load
-# the fact finder (0.2 s). tests/test_api.py holds the two equal, as every option's default.
-MOST_FACTS = 2
 
 
 def inspect(

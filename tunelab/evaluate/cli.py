@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from tunelab.config import DataConfig
-from tunelab.evaluate.derive_facts import MOST_FACTS
+from tunelab.evaluate import MOST_FACTS
 from tunelab.evaluate.suite import EvalConfig
 from tunelab.options import options
 

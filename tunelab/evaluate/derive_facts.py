@@ -31,6 +31,7 @@ import regex
 
 from tunelab.data.markers import plain_question
 from tunelab.data.text import FUNCTION_WORDS, stem
+from tunelab.evaluate import MOST_FACTS
 from tunelab.evaluate.asked import asks_what_is_not
 from tunelab.evaluate.english_negation import NO_IDIOMS, PAST_VALUE
 from tunelab.evaluate.normalize_numbers import normalize
@@ -38,9 +39,6 @@ from tunelab.evaluate.specific_terms import ADDRESS_OR_CODE, TERMS, TITLE, speci
 from tunelab.evaluate.stated import Words, states
 from tunelab.evaluate.value_forms import OTHER_FORMS, same_values
 
-# Facts proposed per row, at most (`tunelab data facts --most`): on the demo's test rows 1 caught
-# fewer wrong values than 2, and 3 scored as 2 did (benchmarks/README.md, derived facts).
-MOST_FACTS = 2
 # A sentence ends at its punctuation, not at an abbreviation's full stop (e.g., U.S., Dr.);
 # Chinese and Japanese end one at their full-width marks, with no space after.
 _FIRST_SENTENCE = regex.compile(

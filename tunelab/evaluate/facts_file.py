@@ -13,7 +13,8 @@ from typing import Any, NamedTuple
 from tunelab.data.templates import Example
 from tunelab.data.text import common_words
 from tunelab.errors import TunelabError
-from tunelab.evaluate.derive_facts import MOST_FACTS, propose_marked
+from tunelab.evaluate import MOST_FACTS
+from tunelab.evaluate.derive_facts import propose_marked
 from tunelab.evaluate.facts import parse_fact_check, shown_phrase
 from tunelab.evaluate.normalize_numbers import normalize
 from tunelab.evaluate.refusals import OFF_TOPIC
