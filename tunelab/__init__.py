@@ -20,10 +20,13 @@ from typing import TYPE_CHECKING
 
 from tunelab.config import Config
 from tunelab.errors import TunelabError
+from tunelab.evaluate.human import DEFAULT_PORT as DEFAULT_RATE_PORT
+from tunelab.evaluate.human import VOTES_FILE
 from tunelab.export import DEFAULT_DTYPE, DEFAULT_GGUF_TYPE
 from tunelab.run import Run
 from tunelab.serve.batch_limit import DEFAULT_MAX_BATCH
 from tunelab.serve.launch import DEFAULT_HOST, DEFAULT_MAX_BODY_MB, DEFAULT_PORT
+from tunelab.web import LOCALHOST
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -154,9 +157,9 @@ def judge(answers: list[str | Path], config: JudgeConfig | None = None, **settin
 
 def rate(
     answers: list[str | Path],
-    votes: str | Path = "ratings/votes.jsonl",
-    host: str = "127.0.0.1",
-    port: int = 8008,
+    votes: str | Path = VOTES_FILE,
+    host: str = LOCALHOST,
+    port: int = DEFAULT_RATE_PORT,
     allow_host: list[str] | None = None,
     results: bool = False,
     config: RateConfig | None = None,
@@ -168,9 +171,6 @@ def rate(
     Bradley–Terry and Elo ratings of the votes on these answers. `console` is told what the
     command says: questions not every set answers, votes on other answers, the ratings table.
     Settings: a RateConfig, or its fields as keywords (pairs, explore)."""
-    # The defaults are the command's (arena.VOTES_FILE, web.LOCALHOST, app.DEFAULT_PORT), spelled
-    # here: importing them made `import tunelab` load the web app (0.2 s). tests/test_api.py
-    # holds them equal.
     from rich.console import Console
 
     from tunelab.data.write import check_writable

@@ -12,14 +12,12 @@ from pydantic import BaseModel
 
 from tunelab.data.write import cannot_write
 from tunelab.errors import TunelabError
+from tunelab.evaluate.human import DEFAULT_PORT
 from tunelab.evaluate.human.arena import Arena
 from tunelab.web import LOCALHOST, LocalHostsOnly
 
 if TYPE_CHECKING:
     from rich.table import Table
-
-# The judging page's port (`tunelab rate --port`): not `tunelab serve`'s 8000, so both can run.
-DEFAULT_PORT = 8008
 
 
 class VoteIn(BaseModel):

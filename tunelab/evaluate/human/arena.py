@@ -31,9 +31,6 @@ from tunelab.evaluate.human.pairing import LeastJudged, RateConfig, judged_pair,
 from tunelab.evaluate.human.ratings import Vote, bradley_terry, leaderboard
 
 WINNERS = {"left": 1.0, "right": 0.0, "tie": 0.5, "both_bad": 0.5}
-# Where `tunelab rate` appends votes and `tunelab judge` reads them (writing its verdicts beside
-# them), unless --votes names another file: one default, so the two find each other.
-VOTES_FILE = "ratings/votes.jsonl"
 # Pairs shown and not yet voted on that the server remembers; past this the oldest is forgotten
 # (a judge who opened many tabs), so asking for pairs in a loop cannot fill the memory.
 MAX_SHOWN = 1000

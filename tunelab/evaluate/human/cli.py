@@ -7,8 +7,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from tunelab.evaluate.human.app import DEFAULT_PORT
-from tunelab.evaluate.human.arena import VOTES_FILE
+from tunelab.evaluate.human import DEFAULT_PORT, VOTES_FILE
 from tunelab.evaluate.human.pairing import RateConfig
 from tunelab.options import AllowHost, options
 from tunelab.web import LOCALHOST

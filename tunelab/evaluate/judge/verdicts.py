@@ -23,8 +23,8 @@ from tunelab.config import LocalPath, OptionalLocalPath
 from tunelab.data.jsonl_files import read_jsonl
 from tunelab.data.write import append_jsonl
 from tunelab.errors import TunelabError
+from tunelab.evaluate.human import VOTES_FILE
 from tunelab.evaluate.human.arena import (
-    VOTES_FILE,
     WINNERS,
     judged,
     on_these_answers,
