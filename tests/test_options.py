@@ -68,6 +68,29 @@ def test_a_bad_setting_is_named_from_the_command_line_and_from_python():
         BenchConfig(fewshot=6)
 
 
+@pytest.mark.parametrize(
+    ("args", "hint"),
+    [
+        (["train", "--lr", "1e-4"], "--set train.lr=VALUE"),
+        (["train", "run.yaml", "--learning-rate", "1e-4"], "--set train.lr=VALUE"),  # TRL's name
+        (["train", "--model", "Qwen/Qwen2.5-0.5B"], "--set model.name=VALUE"),
+        (["train", "--lora-r", "8"], "--set train.lora.r=VALUE"),
+        (["data", "check", "qa.jsonl", "--top-k", "9"], "--set top_k=VALUE"),
+    ],
+)
+def test_an_option_a_command_lacks_but_its_config_has_says_how_to_set_it(args, hint):
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2
+    assert f"No such option: {args[-2]} (a setting: {hint})" in " ".join(result.output.split())
+
+
+def test_an_option_no_setting_has_keeps_clicks_own_error():
+    result = CliRunner().invoke(app, ["eval", "tiny-random", "--lr", "3"])
+    assert result.exit_code == 2
+    assert "No such option: --lr" in result.output
+    assert "--set" not in result.output
+
+
 def test_a_commands_config_sets_only_the_settings_its_line_names(monkeypatch):
     """A command tells a setting named at its default value from one left out, as Python code
     does: by the config's model_fields_set."""

@@ -20,6 +20,7 @@ from tunelab.evaluate.bench import cli as bench
 from tunelab.evaluate.human import cli as human
 from tunelab.evaluate.judge import cli as judge
 from tunelab.export import cli as export
+from tunelab.section import setting_named
 from tunelab.serve import cli as serve
 from tunelab.train import cli as train
 from tunelab.train.plan import cli as plan
@@ -69,10 +70,36 @@ def _short_help(command) -> str:
     return " ".join((inspect.getdoc(command) or "").split("\n\n")[0].split())
 
 
+# The click typer parses with: its own copy since typer 0.20-something, click itself before.
+_click = getattr(typer.core, "_click", None) or typer.core.click
+
+
+class _SettingHint(typer.core.TyperCommand):
+    """A command whose unknown option names a setting of its config says how to give it
+    (`train --lr 1e-4`: --set train.lr=VALUE), where click named only --help as close."""
+
+    section = None  # what the command's --set reaches
+
+    def parse_args(self, ctx, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except _click.exceptions.NoSuchOption as err:
+            path = self.section and setting_named(self.section, err.option_name)
+            if not path:
+                raise
+            hint = f"No such option: {err.option_name} (a setting: --set {path}=VALUE)"
+            raise _click.exceptions.NoSuchOption(err.option_name, message=hint, ctx=ctx) from None
+
+
+def _command_class(command) -> type[typer.core.TyperCommand]:
+    section = getattr(command, "section", None)
+    return type("SettingHint", (_SettingHint,), {"section": section})
+
+
 for name, command in COMMANDS.items():
-    app.command(name, short_help=_short_help(command))(command)
+    app.command(name, short_help=_short_help(command), cls=_command_class(command))(command)
 for name, command in DATA_COMMANDS.items():
-    data_app.command(name, short_help=_short_help(command))(command)
+    data_app.command(name, short_help=_short_help(command), cls=_command_class(command))(command)
 
 
 def main() -> None:

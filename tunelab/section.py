@@ -179,6 +179,26 @@ def _unknown_key(loc: tuple, model: type[BaseModel]) -> str:
     return f"unknown setting ({known})"
 
 
+def setting_named(model: type[BaseModel], option: str) -> str | None:
+    """The setting of `model` a command-line option it has not names, by its dotted path, for a
+    `--set` hint (`--lr`: train.lr, `--learning-rate`: train.lr as other tools call it, `--model`:
+    model.name); None when it names none. Of two, the one nearer the top (`--name`: the run's)."""
+    key = option.lstrip("-").replace("-", "_")
+    settings = _setting_paths(model)
+    sections = {path.rpartition(".")[0] for path in settings}
+    named = {}  # a setting's name, or a section's that has a name -> the values' paths
+    for path in settings:
+        value = f"{path}.name" if path in sections else path
+        if value in settings:
+            named.setdefault(path.rpartition(".")[2], []).append(value)
+    paths = sorted(named.get(key, []), key=lambda path: path.count("."))
+    if not paths and OTHER_TOOLS_NAMES.get(key) in settings:
+        paths = [OTHER_TOOLS_NAMES[key]]
+    if len(paths) > 1 and paths[0].count(".") == paths[1].count("."):
+        return None
+    return paths[0] if paths else None
+
+
 def _setting_paths(model: type[BaseModel], prefix: str = "") -> list[str]:
     """Every setting of `model` and its sections, by its dotted path (train.lora.r)."""
     paths = []

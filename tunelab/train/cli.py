@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from tunelab.config import DataConfig
+from tunelab.config import Config, DataConfig
 from tunelab.options import options
 
 
@@ -66,6 +66,9 @@ def train_command(
         distributed.leave_without_teardown(code)
     if code:
         raise typer.Exit(code)
+
+
+train_command.section = Config  # what --set reaches, as options() marks its commands
 
 
 WIDE = 200  # columns `runs` prints in when not on a terminal
