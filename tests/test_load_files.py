@@ -126,6 +126,11 @@ def test_a_saved_dataset_dict_says_which_split_it_read_and_names_them_without_tr
     no_train.save_to_disk(str(tmp_path / "no_train"))
     with pytest.raises(TunelabError, match="holds the splits validation, test and no 'train'"):
         load_examples(tmp_path / "no_train")
+    # A test split saved alone is read, and said: it was taken for training data without a word.
+    capsys.readouterr()
+    datasets.DatasetDict(test=datasets.Dataset.from_dict(rows)).save_to_disk(str(tmp_path / "t"))
+    assert len(load_examples(tmp_path / "t")) == 2
+    assert "read its only split, 'test'" in " ".join(capsys.readouterr().err.split())
 
 
 def test_a_quote_never_closed_is_an_error_at_its_row_not_the_rest_of_the_file_in_one_cell(tmp_path):

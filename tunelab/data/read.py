@@ -281,6 +281,9 @@ def _read_dataset_dir(path: Path, quiet: bool = False) -> Iterator[tuple[str, di
                 f"{escape(str(path))}: read its split '{split}'; not {', '.join(others)} (a "
                 f"split is a folder of its own: data.test_path {escape(str(path / others[0]))})"
             )
+        elif split != "train" and not quiet:
+            # A set saved with its test split alone, given as data.path, was trained on unsaid.
+            console.print(f"{escape(str(path))}: read its only split, '{split}'")
         loaded = loaded[split]
     for i, row in enumerate(loaded):
         yield f"{path}:row {i + 1}", row
