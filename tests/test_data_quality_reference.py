@@ -7,7 +7,7 @@ import json
 import random
 import statistics
 from collections import Counter
-from itertools import combinations
+from itertools import product
 from pathlib import Path
 
 import numpy as np
@@ -69,15 +69,54 @@ def with_typos(texts: list[str], seed: int) -> list[str]:
 
 
 def brute_near(texts: list[str], threshold: float) -> set[tuple[int, int]]:
+    """Every pair whose `dedup.similarity` reaches `threshold`: every pair's shingle overlap,
+    typos read every way, is counted, and the similarity decides each pair it does not rule out
+    (`overlap_needed`)."""
     found = [words(t) for t in texts]
     norms = [normalize_text(t) for t in texts]
     sets, slips = [dedup.shingles(w) for w in found], typos.slip_table(typos.word_rows(found))
+    read = [read_every_way(w, slips) for w in found]
+    overlap = np.zeros((len(texts), len(texts)), dtype=np.int32)
+    rows_of: dict[str, list[int]] = {}
+    for i, shingled in enumerate(read):
+        for s in shingled:
+            rows_of.setdefault(s, []).append(i)
+    for rows in rows_of.values():
+        if len(rows) > 1:
+            overlap[np.ix_(rows, rows)] += 1
+    needed = overlap_needed(found, sets, slips, threshold)
     return {
         (i, j)
-        for i, j in combinations(range(len(texts)), 2)
+        for i, j in zip(*np.nonzero(np.triu(overlap >= np.maximum.outer(needed, needed), 1)))
         if norms[i] != norms[j]
         and dedup.similarity(found[i], found[j], (sets[i], sets[j]), slips) >= threshold
     }
+
+
+def windows(text: list[str]) -> list[list[str]]:
+    """The runs of words `dedup.shingles` makes shingles of."""
+    n = min(dedup.SHINGLE_WORDS, len(text))
+    return [text[k : k + n] for k in range(len(text) - n + 1)] if text else []
+
+
+def read_every_way(text: list[str], slips: dict[str, set[str]]) -> set[str]:
+    """The shingles of `text` with each typo read as itself or as any word it slipped from:
+    `similarity` compares shingles read one of these ways."""
+    options = {w: [w, *sorted(slips.get(w, ()))] for w in text}
+    return {" ".join(read) for run in windows(text) for read in product(*map(options.get, run))}
+
+
+def overlap_needed(
+    found: list[list[str]], sets: list[set[str]], slips: dict[str, set[str]], threshold: float
+) -> np.ndarray:
+    """For each text, the fewest shingles (as `read_every_way` reads them) it shares with a text
+    `threshold` similar to it: a Jaccard of t shares t times the larger set's shingles, and
+    reading typos as words merges only the shingles that hold one."""
+    least = [
+        len(s) - len({" ".join(w) for w in windows(text) if slips.keys() & w})
+        for text, s in zip(found, sets)
+    ]
+    return np.maximum(np.floor(threshold * np.array(least)), 1)
 
 
 def brute_exact(keys: list[str]) -> set[tuple[int, int]]:
