@@ -1,5 +1,6 @@
-"""The numbers of `data check` against brute force: every pair's exact Jaccard, every key compared,
-numpy's percentiles and the diversity measures recomputed from their definitions."""
+"""The numbers of `data check` against brute force: every pair's shingle overlap counted and its
+exact similarity wherever that overlap can reach the threshold, every key compared, numpy's
+percentiles and the diversity measures recomputed from their definitions."""
 
 from __future__ import annotations
 
