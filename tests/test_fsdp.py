@@ -163,3 +163,30 @@ def test_a_sharded_checkpoint_that_does_not_fit_the_model_is_refused_by_name(run
     model, _ = tiny_random(intermediate_size=48)
     with pytest.raises(TunelabError, match="does not fit this model.*down_proj"):
         restore_sharded(checkpoint, model, torch.optim.AdamW(model.parameters()))
+
+
+def test_the_eval_loss_runs_compiled_layers_as_they_are(tmp_path, qa_file):
+    """Without gradients, `train.compile`'s layers were compiled a second time for the eval loss,
+    at step 0, before the first step: it runs them uncompiled, to the same loss."""
+    from torch._dynamo.utils import counters
+
+    from tunelab.data.tokenize import Tokenized
+    from tunelab.random_models import tiny_random
+    from tunelab.train import distributed
+    from tunelab.train.eval_loss import evaluate_loss
+    from tunelab.train.setup import compile_layers
+
+    cfg = tiny_config(tmp_path, qa_file, parallel="fsdp", compile=True).train
+    model, tokenizer = tiny_random()
+    rows = [[Tokenized([5, 6, 7, 8, 9], [-100, 6, 7, 8, 9])], [Tokenized([9, 8, 7], [-100, 8, 7])]]
+    cpu = torch.device("cpu")
+    eager = evaluate_loss(distributed.LossModule(model), rows, cfg, tokenizer, cpu)
+    compile_layers(model)
+    world, _ = distributed.start(cpu, "fsdp")
+    try:
+        sharded = distributed.wrap(model, world, cpu, "fsdp")
+        compiled_before = counters["frames"]["total"]
+        assert evaluate_loss(sharded, rows, cfg, tokenizer, cpu) == pytest.approx(eager, abs=1e-6)
+        assert counters["frames"]["total"] == compiled_before
+    finally:
+        distributed.stop(world, "fsdp")

@@ -37,6 +37,9 @@ def evaluate_loss(
     autocast = (
         torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else nullcontext()
     )
+    # `train.compile`'s layers run eager here: compiled without gradients they are compiled a
+    # second time (each graph, at the first eval, before the first step), for no faster a forward
+    # on a CPU (the embedded model's steps took 2.1 s compiled or not, benchmarks/README.md).
     module.eval()
     total, count = 0.0, 0
     on_batch = on_batch or (lambda done, total: None)
@@ -44,7 +47,7 @@ def evaluate_loss(
     for i in range(batches):
         part = mine[i * cfg.batch_size : (i + 1) * cfg.batch_size]
         batch = collate(part or rows[: cfg.batch_size], tokenizer.pad_token_id)
-        with autocast:
+        with autocast, torch.compiler.set_stance("force_eager"):
             loss, n = module({k: v.to(device) for k, v in batch.items()})
         if part:
             total, count = total + loss.item(), count + n
