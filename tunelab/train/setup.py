@@ -3,6 +3,7 @@ wrapped for LoRA or full finetuning, and the optimizer."""
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 
 import torch
@@ -145,15 +146,34 @@ def _linear(module: torch.nn.Module) -> bool:
     )
 
 
+# How compile_layers' layers are traced (torch 2.13's defaults: False, False); see there.
+_TRACING = {"nested_graph_breaks": True, "specialize_float": True}
+
+
 def compile_layers(model) -> None:
     """torch.compile each decoder layer in place (`train.compile`), not the decoder whole: the
     layers are one code, compiled once and reused by all of them ("regional compilation"), where
     the whole decoder is traced layer after layer. The embedded model's first step on a CPU, sdpa
     attention: 12.6 s against 110.7 s whole (3.7 s not compiled), later steps alike (2.1 s). In
-    place, so the loss function's direct use of the decoder runs the compiled code."""
+    place, so the loss function's direct use of the decoder runs the compiled code.
+
+    Compiled under _TRACING (their first call compiles them): the CPU's attention is left out of
+    the graphs (document_attention), and by default each function on the stack at that break was
+    traced again as a frame of its own, down to the break, and each float a layer is given (its
+    dropout, its norms' epsilon) was traced as a symbol, then all over again as a constant. The
+    tiny model sharded (fsdp, whose layer forward transformers wraps twice), one process: 4 frames
+    compiled where there were 21 (with the eval loss's, now eager), its first step after 67 s
+    where it was 170 s (under load); the compiled torchrun test 230 -> 96 s."""
     base = model.get_base_model() if hasattr(model, "get_base_model") else model
     for layer in decoder_layers(model) or [base.get_decoder()]:
-        layer.compile(dynamic=True)
+        # What `layer.compile(dynamic=True)` does, with the tracing settings above.
+        compiled = torch.compile(layer._call_impl, dynamic=True)
+        layer._compiled_call_impl = functools.partial(_traced, compiled)
+
+
+def _traced(compiled, *args, **kwargs):
+    with torch._dynamo.config.patch(_TRACING):
+        return compiled(*args, **kwargs)
 
 
 def make_optimizer(model, cfg: TrainConfig, device: torch.device) -> torch.optim.Optimizer:
