@@ -3,6 +3,8 @@ heavy imports inside their commands, so `tunelab --help` is instant."""
 
 from __future__ import annotations
 
+import atexit
+import gc
 import inspect
 import sys
 
@@ -103,6 +105,10 @@ for name, command in DATA_COMMANDS.items():
 
 
 def main() -> None:
+    # Python's exit collects garbage over every object torch and transformers made, several
+    # times: `tunelab train` ended 2.5 s after its last line (0.4 s frozen), under load. Frozen,
+    # they are left to the process's end; exit handlers registered later (trackers) run first.
+    atexit.register(gc.freeze)
     try:
         app()
     except TunelabError as err:
