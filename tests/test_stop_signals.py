@@ -9,10 +9,11 @@ import os
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from tests.conftest import tiny_config
+from tests.conftest import QA_PAIRS, tiny_config, write_jsonl
 from tests.test_distributed import FAULT_HOOK, _records
 from tests.test_train_heldout import _config as heldout_config
 from tunelab.train import loop
@@ -31,10 +32,20 @@ def _checkpoints(config) -> list[str]:
     return sorted(p.name for p in (config.run_dir / "checkpoints").iterdir())
 
 
-def test_a_second_ctrl_c_within_a_step_keeps_the_last_complete_step(tmp_path, qa_file, monkeypatch):
+@pytest.fixture(scope="module")
+def whole(tmp_path_factory) -> Path:
+    """The run a stopped one, resumed, must match: tiny_config's 6 steps, uninterrupted (one run
+    for the tests that stop it alike, each on its own copy of the data)."""
+    root = tmp_path_factory.mktemp("whole")
+    qa = write_jsonl(root / "qa.jsonl", [{"question": q, "answer": a} for q, a in QA_PAIRS])
+    return loop.train(tiny_config(root, qa, save_every=100))
+
+
+def test_a_second_ctrl_c_within_a_step_keeps_the_last_complete_step(
+    tmp_path, qa_file, monkeypatch, whole
+):
     # It raised a bare KeyboardInterrupt mid-step: nothing saved since the last checkpoint, the
     # run recorded as interrupted all the same, and --resume found no checkpoint.
-    whole = loop.train(tiny_config(tmp_path / "whole", qa_file, save_every=100))
     config = tiny_config(tmp_path / "stopped", qa_file, save_every=100)
     _signal_during_call(monkeypatch, "accumulate_gradients", 3, signal.SIGINT, times=2)
     with pytest.raises(KeyboardInterrupt, match="step 2 is kept"):
@@ -78,10 +89,9 @@ SIGTERM_IN_STEP_4 = """    import signal
     loop.accumulate_gradients = sigterm_in_step_4"""
 
 
-def test_sigterm_to_a_single_process_keeps_the_last_complete_step(tmp_path, qa_file):
+def test_sigterm_to_a_single_process_keeps_the_last_complete_step(tmp_path, qa_file, whole):
     # Only torchrun's SIGTERM was handled: one process died with 143 and lost up to save_every
     # steps, recorded as failed.
-    whole = loop.train(tiny_config(tmp_path / "whole", qa_file, save_every=100))
     config = tiny_config(tmp_path / "stopped", qa_file, save_every=100)
     config.to_yaml(tmp_path / "run.yaml")
     site = tmp_path / "site"
