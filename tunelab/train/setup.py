@@ -111,7 +111,10 @@ def prepare_model(model, cfg: TrainConfig):
     import_bitsandbytes_offline()  # peft imports it
     from peft import LoraConfig, get_peft_model
 
-    if cfg.gradient_checkpointing:
+    # Compiled, a layer's code is guarded on whether its input asks for gradients: the frozen
+    # embeddings' output alone asks for none, so the first layer's code was compiled again for
+    # the others, a second compile as long as the first (tests/test_overfit.py).
+    if cfg.gradient_checkpointing or cfg.compile:
         model.enable_input_require_grads()
     targets = cfg.lora.target_modules
     # PEFT reads a string as a regex of the whole module path, so `target_modules: q_proj` (one
