@@ -149,8 +149,12 @@ def _linear(module: torch.nn.Module) -> bool:
     )
 
 
-# How compile_layers' layers are traced (torch 2.13's defaults: False, False); see there.
-_TRACING = {"nested_graph_breaks": True, "specialize_float": True}
+# How compile_layers' layers are traced (torch 2.13's defaults: all False); see there.
+_TRACING = {
+    "nested_graph_breaks": True,
+    "specialize_float": True,
+    "skip_fwd_side_effects_in_bwd_under_checkpoint": True,
+}
 
 
 def compile_layers(model) -> None:
@@ -166,7 +170,11 @@ def compile_layers(model) -> None:
     dropout, its norms' epsilon) was traced as a symbol, then all over again as a constant. The
     tiny model sharded (fsdp, whose layer forward transformers wraps twice), one process: 4 frames
     compiled where there were 21 (with the eval loss's, now eager), its first step after 67 s
-    where it was 170 s (under load); the compiled torchrun test 230 -> 96 s."""
+    where it was 170 s (under load); the compiled torchrun test 230 -> 96 s. A checkpointed layer
+    was not compiled at all, unsaid: the `kernels` package's attention wrapper sets and resets a
+    context variable, a side effect dynamo would replay in the recomputation and so refused; it
+    is skipped there (set, then reset: nothing to replay). With sdpa (the GPU's attention) such a
+    layer now compiles; with the CPU's it still runs eager, as a break inside a checkpoint must."""
     base = model.get_base_model() if hasattr(model, "get_base_model") else model
     for layer in decoder_layers(model) or [base.get_decoder()]:
         # What `layer.compile(dynamic=True)` does, with the tracing settings above.
