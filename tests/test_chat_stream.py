@@ -93,10 +93,9 @@ def test_a_streamed_reply_is_read_once_and_judged_as_if_read_whole():
             text += rng.choice(pieces)
             # A text ending "word." may go on "word.6": streaming waits for the next character.
             waits = re.search(r"\w[.,]$", text) is not None
-            assert repeats.repeat_start(text) in (
-                (repeat_start(text), None) if waits else (repeat_start(text),)
-            )
-            if repeat_start(text) is not None:
+            whole = repeat_start(text)
+            assert repeats.repeat_start(text) in ((whole, None) if waits else (whole,))
+            if whole is not None:
                 break
             # What `take` reads may lag behind: a stop string's start is held back.
             view = text[: rng.randint(0, len(text))] if rng.random() < 0.1 else text
