@@ -3,6 +3,7 @@ and still gives each greedy prompt the reply `model.generate` gives it alone."""
 
 from __future__ import annotations
 
+import functools
 import random
 from collections import Counter
 
@@ -155,7 +156,8 @@ def byte_tokens(tokenizer, data: bytes) -> list[int]:
     """The tiny byte-level tokenizer's tokens for `data`, one a byte, UTF-8 or not."""
     from transformers.convert_slow_tokenizer import bytes_to_unicode
 
-    return tokenizer.convert_tokens_to_ids([bytes_to_unicode()[b] for b in data])
+    token_of = bytes_to_unicode()
+    return tokenizer.convert_tokens_to_ids([token_of[b] for b in data])
 
 
 @pytest.mark.parametrize(
@@ -227,11 +229,18 @@ def test_a_top_p_of_zero_keeps_the_likeliest_token():
         assert choose(logits, 1.0, top_p, torch.Generator().manual_seed(0)).tolist() == [1, 0]
 
 
+@functools.cache
+def saying_model():
+    """tiny-random, built once for every `said_by_the_model`: what it says is set there, not by
+    its weights, and generate() changes nothing of it."""
+    return tiny_random()
+
+
 def said_by_the_model(monkeypatch, said: str | list[int], **kwargs):
     """generate()'s reply when the model says `said` (text, a byte a step, or tokens), and what
     it streams: the reply to the same prompt unstreamed, and the pieces, each with the number of
     tokens said when it came."""
-    model, tokenizer = tiny_random()
+    model, tokenizer = saying_model()
     tokens = byte_tokens(tokenizer, said.encode()) if isinstance(said, str) else said
     steps = []
 
