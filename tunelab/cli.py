@@ -72,7 +72,7 @@ def _short_help(command) -> str:
     return " ".join((inspect.getdoc(command) or "").split("\n\n")[0].split())
 
 
-# The click typer parses with: its own copy since typer 0.20-something, click itself before.
+# The click typer parses with: its own copy in the typer installed here (0.29), click in older ones.
 _click = getattr(typer.core, "_click", None) or typer.core.click
 
 
