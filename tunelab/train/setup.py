@@ -3,7 +3,6 @@ wrapped for LoRA or full finetuning, and the optimizer."""
 
 from __future__ import annotations
 
-import functools
 import importlib.util
 
 import torch
@@ -164,27 +163,24 @@ def compile_layers(model) -> None:
     attention: 12.6 s against 110.7 s whole (3.7 s not compiled), later steps alike (2.1 s). In
     place, so the loss function's direct use of the decoder runs the compiled code.
 
-    Compiled under _TRACING (their first call compiles them): the CPU's attention is left out of
-    the graphs (document_attention), and by default each function on the stack at that break was
-    traced again as a frame of its own, down to the break, and each float a layer is given (its
-    dropout, its norms' epsilon) was traced as a symbol, then all over again as a constant. The
-    tiny model sharded (fsdp, whose layer forward transformers wraps twice), one process: 4 frames
-    compiled where there were 21 (with the eval loss's, now eager), its first step after 67 s
-    where it was 170 s (under load); the compiled torchrun test 230 -> 96 s. A checkpointed layer
+    Traced under _TRACING: the CPU's attention is left out of the graphs (document_attention), and
+    by default each function on the stack at that break was traced again as a frame of its own,
+    down to the break, and each float a layer is given (its dropout, its norms' epsilon) was
+    traced as a symbol, then all over again as a constant: the embedded model's first compiled
+    step took 59 s where it takes 30 (under load), the tiny model sharded (fsdp, whose layer
+    forward transformers wraps twice) compiled 21 frames where it compiles 4. A checkpointed layer
     was not compiled at all, unsaid: the `kernels` package's attention wrapper sets and resets a
     context variable, a side effect dynamo would replay in the recomputation and so refused; it
     is skipped there (set, then reset: nothing to replay). With sdpa (the GPU's attention) such a
-    layer now compiles; with the CPU's it still runs eager, as a break inside a checkpoint must."""
+    layer now compiles; with the CPU's it still runs eager, as a break inside a checkpoint must.
+
+    The settings hold for the process, not around each call: a recompile (a new shape) may come at
+    any call, and setting them around every layer's call cost ~45 us a call, on the hot path."""
+    for name, value in _TRACING.items():
+        setattr(torch._dynamo.config, name, value)
     base = model.get_base_model() if hasattr(model, "get_base_model") else model
     for layer in decoder_layers(model) or [base.get_decoder()]:
-        # What `layer.compile(dynamic=True)` does, with the tracing settings above.
-        compiled = torch.compile(layer._call_impl, dynamic=True)
-        layer._compiled_call_impl = functools.partial(_traced, compiled)
-
-
-def _traced(compiled, *args, **kwargs):
-    with torch._dynamo.config.patch(_TRACING):
-        return compiled(*args, **kwargs)
+        layer.compile(dynamic=True)
 
 
 def make_optimizer(model, cfg: TrainConfig, device: torch.device) -> torch.optim.Optimizer:
