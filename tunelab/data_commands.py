@@ -140,7 +140,8 @@ def generate(
 ) -> GenerateStats:
     """Q&A rows from documents (mode template or llm) or seed pairs (self-instruct), appended to
     `output` and resumed by a rerun (`tunelab data generate`); returns what was done and
-    skipped. Settings: GenerateConfig's fields (output, mode, model, pairs_per_chunk...)."""
+    skipped. Settings: GenerateConfig's fields (output, mode, model, pairs_per_chunk,
+    seeds and the fields={question: Query, ...} they are read through...)."""
     from tunelab.data.generate.documents import generate_dataset
     from tunelab.data.generate.shared import GenerateConfig
 
@@ -157,7 +158,8 @@ def augment(
 ) -> AugmentStats:
     """Each question of `data` rewritten `paraphrases` ways, and facts asked reversed and two at
     once, appended to `output` with provenance (`tunelab data augment`); `on_progress(done,
-    total)` after each batch. Settings: AugmentConfig's fields (output, mode, reverse...)."""
+    total)` after each batch. Settings: AugmentConfig's fields (output, mode, reverse, and
+    fields={question: Query, answer: Response} the data is read and written through...)."""
     from tunelab.data.generate.augment import AugmentConfig
     from tunelab.data.generate.augment import augment as augment_rows
 

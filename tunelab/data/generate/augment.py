@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field, model_validator
 
@@ -28,6 +28,7 @@ from tunelab.data.markers import plain_question
 from tunelab.data.quality.dedup import jaccard, shingles
 from tunelab.data.quality.grounding import ungrounded
 from tunelab.data.quality.junk import junk_reason
+from tunelab.data.read import SHAPES
 from tunelab.data.text import content_words, stem
 from tunelab.data.write import is_read
 from tunelab.errors import TunelabError
@@ -48,11 +49,21 @@ Answer: {answer}"""
 _LITERAL = re.compile(r"--?[\w-]+|[\w~/.-]*[\d_./~][\w~/.-]*|`[^`]+`")
 
 
+# A question's and its answer's names, by shape: augment writes its rows in the pair data.fields
+# maps, in the file's own columns, so that the same setting reads the output back.
+ASKED_PAIRS = [SHAPES[shape] for shape in ("qa", "prompt_completion", "alpaca")]
+
+
 class AugmentConfig(AskConfig):
     """Settings of `tunelab data augment`, the same from the CLI or Python."""
 
+    run_section: ClassVar[str | None] = "data"  # `--set data.fields.question=Query`, as in a run
+
     data: LocalPath
     """Question/answer file to augment."""
+    fields: dict[str, str] = Field(default_factory=dict)
+    """As data.fields: the data's (and test file's) columns renamed to a shape's question and
+    answer, e.g. {question: Query, answer: Response}; every row is written in those columns."""
     output: LocalPath = "augmented.jsonl"
     """JSONL to append to (a rerun resumes it)."""
     mode: Literal["llm", "rules"] = "llm"
@@ -85,6 +96,28 @@ class AugmentConfig(AskConfig):
             raise ValueError("restate_answers needs a model: mode llm, or leave the answers")
         return self
 
+    @model_validator(mode="after")
+    def _fields_written_back(self):
+        # A mapped column its rows lack: the same setting could not read the output back.
+        if other := sorted(set(self.fields) - set(_mapped_pair(self.fields) or ())):
+            raise ValueError(
+                f"fields: augment writes only a question and its answer a row, so {other} would be "
+                "in no row and the same setting could not read the output back: map one of "
+                f"{[list(p) for p in ASKED_PAIRS]} (another column's text joined into the question)"
+            )
+        return self
+
+
+def written_columns(fields: dict[str, str]) -> dict[str, str]:
+    """The columns a row's question and answer are written in: those `fields` maps (a name it
+    leaves as it is, its shape's own), or question and answer where it maps none."""
+    pair = _mapped_pair(fields)
+    return dict(zip(("question", "answer"), (fields.get(n, n) for n in pair))) if pair else {}
+
+
+def _mapped_pair(fields: dict[str, str]) -> tuple[str, ...] | None:
+    return next((pair for pair in ASKED_PAIRS if set(fields) & set(pair)), None)
+
 
 @dataclass
 class AugmentStats:
@@ -112,10 +145,12 @@ def _norm(text: str) -> str:
 class TestQuestions:
     """The questions a rewrite must not become: equal after normalisation, or nearly equal."""
 
-    def __init__(self, path: str | None, max_similarity: float) -> None:
+    def __init__(
+        self, path: str | None, max_similarity: float, fields: dict[str, str] | None = None
+    ) -> None:
         from tunelab.data.load import load_examples
 
-        questions = [ex.question for ex in load_examples(path)] if path else []
+        questions = [ex.question for ex in load_examples(path, fields=fields)] if path else []
         self.exact = {_norm(q) for q in questions}
         self.shingles = [shingles(q) for q in questions]
         self.max_similarity = max_similarity
@@ -222,12 +257,15 @@ def augment(cfg: AugmentConfig, llm: LLM | None = None, on_progress=None) -> Aug
             f"--output {out} is the data being augmented ({cfg.data}): write to a file outside "
             "it (its rows and their rewrites are appended there)"
         )
-    examples = [ex for ex in load_examples(cfg.data) if ex.question and ex.answer]
+    examples = [
+        ex for ex in load_examples(cfg.data, fields=cfg.fields) if ex.question and ex.answer
+    ]
     if not examples:
         raise TunelabError(f"{cfg.data}: no question/answer rows to augment")
     out.parent.mkdir(parents=True, exist_ok=True)
     done = done_sources(out)
-    tests = TestQuestions(cfg.test, cfg.max_test_similarity)
+    tests = TestQuestions(cfg.test, cfg.max_test_similarity, cfg.fields)
+    write = partial(_append_group, out, columns=written_columns(cfg.fields))
     stats = AugmentStats(questions=len(examples))
     todo = [ex for ex in examples if source_key(ex.question, ex.answer) not in done]
     stats.done_before = len(examples) - len(todo)
@@ -258,7 +296,7 @@ def augment(cfg: AugmentConfig, llm: LLM | None = None, on_progress=None) -> Aug
             ]  # fmt: skip
             rewritten = asked_questions(asks, cfg.paraphrases, cfg, llm, stats)
         for ex, rewrites in zip(batch, rewritten):
-            _append_group(out, _rows_for(ex, rewrites, cfg, llm, tests, taken, stats))
+            write(_rows_for(ex, rewrites, cfg, llm, tests, taken, stats))
         if on_progress:
             on_progress(start + len(batch), len(todo))
     if log is not None:
@@ -266,7 +304,7 @@ def augment(cfg: AugmentConfig, llm: LLM | None = None, on_progress=None) -> Aug
 
         keep = partial(_kept, tests=tests, taken=taken, stats=stats)
         for record, rows in related_rows(related, examples, cfg, llm, keep, stats):
-            _append_group(out, rows)
+            write(rows)
             if record is not None:
                 log.add(record, kept=len(rows))
     stats.seconds = time.perf_counter() - started
@@ -282,8 +320,10 @@ def asked_questions(asks: list[Conversation], n: int, cfg, llm: LLM, stats) -> l
     return asked
 
 
-def _append_group(out: Path, rows: list[dict]) -> None:
-    """A source's (or a reversed fact's, a combined pair's) rows in one write: see done_sources."""
+def _append_group(out: Path, rows: list[dict], columns: dict[str, str]) -> None:
+    """A source's (or a reversed fact's, a combined pair's) rows in one write (see done_sources),
+    question and answer in the `columns` the data was read from."""
+    rows = [{columns.get(key, key): value for key, value in row.items()} for row in rows]
     with out.open("a", encoding="utf-8") as handle:
         handle.write("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
 

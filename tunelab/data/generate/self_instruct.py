@@ -41,7 +41,10 @@ def self_instruct(
         raise TunelabError("self-instruct mode needs --seeds FILE with a few question/answer pairs")
     # As a reader sees them: lamini_docs' "### Question:" markers, shown in every prompt, were
     # copied into new pairs, and a seed asked again without them passed as a new question.
-    seeds = [(plain_question(e.question), e.answer) for e in load_examples(config.seeds)]
+    seeds = [
+        (plain_question(e.question), e.answer)
+        for e in load_examples(config.seeds, fields=config.fields)
+    ]
     # New pairs answer as the seeds do: a bare "Yes" is a task's answer only where a seed's is.
     verdicts_ok = any(BARE_VERDICT.fullmatch(a.strip()) for _, a in seeds)
     seed_answers = {normalize_text(a): normalize_text(q) for q, a in seeds}  # answer: its question

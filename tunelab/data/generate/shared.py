@@ -10,7 +10,9 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import ClassVar, Literal
+
+from pydantic import Field
 
 from tunelab.config import LocalPath, OptionalLocalPath
 from tunelab.data.generate.llm import LLM, AskConfig, Conversation, pairs_schema, parse_pairs
@@ -37,6 +39,8 @@ ASKING = (
 class GenerateConfig(AskConfig):
     """Settings of `tunelab data generate`, the same from the CLI or Python."""
 
+    run_section: ClassVar[str | None] = "data"  # `--set data.fields.question=Query`, as in a run
+
     docs: list[LocalPath] = []
     """Files or folders to read (md, txt, html, pdf); self-instruct reads none."""
     output: LocalPath = "qa.jsonl"
@@ -61,6 +65,9 @@ class GenerateConfig(AskConfig):
     retry_temperature: float = 0.7
     seeds: OptionalLocalPath = None
     """Self-instruct: a data file of seed question/answer pairs."""
+    fields: dict[str, str] = Field(default_factory=dict)
+    """Self-instruct: as data.fields, the seeds' columns renamed to a shape's names, e.g.
+    {question: Query, answer: Response}."""
     count: int = 20
     """Self-instruct: how many new pairs to end with."""
     seeds_per_prompt: int = 3

@@ -1,0 +1,92 @@
+"""`data augment` and `data generate --seeds` read a file of the user's own columns through
+`--set data.fields...`, as the other data commands do; augment writes its rows back in those
+columns, so the same setting reads (and trains on) the augmented file."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.test_data_generate_self_instruct import Replying
+from tunelab.cli import app
+from tunelab.data.load import load_examples
+from tunelab.errors import TunelabError
+
+FIELDS = {"question": "Query", "answer": "Response"}
+SET_FIELDS = ["--set", "data.fields.question=Query", "--set", "data.fields.answer=Response"]
+QUESTIONS = ["What is the default port?", "How do I resume a run?"]
+
+
+def _own_columns(path, questions=QUESTIONS):
+    rows = [{"Query": q, "Response": f"Answer {i}."} for i, q in enumerate(questions)]
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    return path
+
+
+def test_augment_reads_and_writes_the_files_own_columns(tmp_path):
+    data, out = _own_columns(tmp_path / "train.jsonl"), tmp_path / "more.jsonl"
+    # The test file is read through the same fields: its question is no rewrite to keep.
+    test = _own_columns(tmp_path / "test.jsonl", ["What does port default to?"])
+    command = ["data", "augment", str(data), "--mode", "rules", "--paraphrases", "2"]
+    command += ["-o", str(out), "--test", str(test)]
+    result = CliRunner().invoke(app, [*command, *SET_FIELDS])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert all(set(row) == {"Query", "Response", "meta"} for row in rows)
+    read = load_examples(out, fields=FIELDS)
+    assert [ex.question for ex in read if ex.question in QUESTIONS] == QUESTIONS
+    new = {ex.question: ex.answer for ex in read if ex.question not in QUESTIONS}
+    assert new == {
+        "If I leave port unset, what value does it take?": "Answer 0.",
+        "What are the steps to resume a run?": "Answer 1.",
+        "How can I resume a run?": "Answer 1.",
+    }
+    # A rerun through the same fields finds every row done.
+    again = CliRunner().invoke(app, [*command, *SET_FIELDS])
+    assert "2 questions (2 done before): 0 new" in again.output
+    assert len(out.read_text().splitlines()) == len(rows)
+
+
+def test_augment_from_python_takes_the_same_setting(tmp_path):
+    import tunelab.data as data_api
+
+    data, out = _own_columns(tmp_path / "train.jsonl"), tmp_path / "more.jsonl"
+    stats = data_api.augment(data, mode="rules", paraphrases=1, output=str(out), fields=FIELDS)
+    assert stats.questions == 2 and stats.written == 2
+    assert len(load_examples(out, fields=FIELDS)) == 4
+
+
+def test_a_column_the_file_lacks_is_named_with_the_file(tmp_path):
+    data = _own_columns(tmp_path / "train.jsonl")
+    command = ["data", "augment", str(data), "--mode", "rules", "-o", str(tmp_path / "o.jsonl")]
+    result = CliRunner().invoke(app, [*command, "--set", "data.fields.question=Quer"])
+    said = " ".join(str(result.exception).split())
+    assert isinstance(result.exception, TunelabError)
+    assert f"{data}:1: column 'Quer' (mapped to 'question') is missing" in said
+
+
+def test_a_mapped_column_augment_does_not_write_is_refused_before_reading(tmp_path):
+    # Its rows would lack that column, and the same setting could not read them back.
+    import tunelab.data as data_api
+
+    data = _own_columns(tmp_path / "train.jsonl")
+    with pytest.raises(TunelabError, match=r"fields: .*\['input'\]"):
+        data_api.augment(data, mode="rules", fields={**FIELDS, "input": "Context"})
+
+
+def test_self_instruct_reads_its_seeds_through_the_fields(tmp_path, monkeypatch):
+    import tunelab.data.generate.documents as documents
+
+    seeds, out = _own_columns(tmp_path / "seeds.jsonl"), tmp_path / "new.jsonl"
+    llm = Replying([("Which port does the agent listen on?", "It listens on port 8080.")])
+    monkeypatch.setattr(documents, "make_llm", lambda config: llm)
+    command = ["data", "generate", "-o", str(out), "--mode", "self-instruct", "--seeds", str(seeds)]
+    command += ["--count", "1", "--batch-size", "1", "--concurrency", "1"]
+    result = CliRunner().invoke(app, [*command, *SET_FIELDS])
+    assert result.exit_code == 0, result.output
+    assert any(QUESTIONS[0] in prompt for prompt in llm.prompts)  # a seed shown to the model
+    assert [json.loads(line)["question"] for line in out.open()] == [
+        "Which port does the agent listen on?"
+    ]
