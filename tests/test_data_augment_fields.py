@@ -90,3 +90,12 @@ def test_self_instruct_reads_its_seeds_through_the_fields(tmp_path, monkeypatch)
     assert [json.loads(line)["question"] for line in out.open()] == [
         "Which port does the agent listen on?"
     ]
+
+
+@pytest.mark.parametrize("command", [["data", "augment", "x.jsonl"], ["data", "generate"]])
+def test_the_run_spelling_reaches_fields_not_a_setting_of_another_meaning(command):
+    # In a run's config data.seed is the split's seed; these commands' own seed samples the
+    # model's replies: read as it, a copied split setting would change the generated rows.
+    result = CliRunner().invoke(app, [*command, "--set", "data.seed=3"])
+    assert isinstance(result.exception, TunelabError), result.output
+    assert "data" in str(result.exception) and "seed" in str(result.exception)

@@ -35,6 +35,9 @@ class Section(BaseModel):
     # The section of a run's config whose settings this one holds as its own (`data` for the
     # data commands'): `--set data.fields.question=...` reads as `fields.question` here.
     run_section: ClassVar[str | None] = None
+    # Those of its settings that section's spelling reaches, where some share a name and not a
+    # meaning with it (data generate's sampling `seed` is no split seed); None: all of them.
+    run_keys: ClassVar[frozenset[str] | None] = None
 
     def __init__(self, /, **values: Any) -> None:
         with _named_errors(type(self).__name__, type(self), {}):
@@ -83,7 +86,9 @@ def _run_spelling_read(section: type[Section], override: str) -> str:
     is no data setting."""
     key, equals, value = override.partition("=")
     prefix, _, rest = key.strip().partition(".")
-    if prefix == section.run_section and rest.partition(".")[0] in section.model_fields:
+    name = rest.partition(".")[0]
+    reached = section.run_keys if section.run_keys is not None else section.model_fields
+    if prefix == section.run_section and name in reached:
         return rest + equals + value
     return override
 

@@ -58,6 +58,7 @@ class AugmentConfig(AskConfig):
     """Settings of `tunelab data augment`, the same from the CLI or Python."""
 
     run_section: ClassVar[str | None] = "data"  # `--set data.fields.question=Query`, as in a run
+    run_keys: ClassVar[frozenset[str]] = frozenset({"fields"})  # data.seed splits, seed samples
 
     data: LocalPath
     """Question/answer file to augment."""

@@ -40,6 +40,7 @@ class GenerateConfig(AskConfig):
     """Settings of `tunelab data generate`, the same from the CLI or Python."""
 
     run_section: ClassVar[str | None] = "data"  # `--set data.fields.question=Query`, as in a run
+    run_keys: ClassVar[frozenset[str]] = frozenset({"fields"})  # data.seed splits, seed samples
 
     docs: list[LocalPath] = []
     """Files or folders to read (md, txt, html, pdf); self-instruct reads none."""
