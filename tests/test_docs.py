@@ -23,7 +23,7 @@ from tunelab.data.quality.findings import QualityConfig
 from tunelab.errors import TunelabError
 from tunelab.evaluate.human.cli import rate_command
 from tunelab.evaluate.human.pairing import RateConfig
-from tunelab.evaluate.judge.verdicts import JudgeConfig
+from tunelab.evaluate.judge.asking import JudgeConfig
 from tunelab.kernels.build import WAIT_S
 from tunelab.reply_limit import DEFAULT_MAX_NEW_TOKENS
 from tunelab.section import flatten

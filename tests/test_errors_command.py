@@ -20,7 +20,7 @@ def test_answers_with_unicode_line_separators_read_back_whole(tmp_path):
     import json
 
     from tunelab.evaluate.eval_folder import read_rows
-    from tunelab.evaluate.judge.verdicts import _read
+    from tunelab.evaluate.judge.asking import read_records
 
     fields = {"reference": "r", "finish_reason": "stop", "scores": {}}
     rows = [{"question": "a\u2028b", "answer": "c\x85d\u2029e", **fields},
@@ -28,7 +28,7 @@ def test_answers_with_unicode_line_separators_read_back_whole(tmp_path):
     path = tmp_path / "predictions.jsonl"
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
     assert read_rows(path) == rows
-    assert _read(path) == rows
+    assert read_records(path) == rows
 
 
 def test_a_damaged_predictions_file_is_named_by_line_not_a_traceback(tmp_path):

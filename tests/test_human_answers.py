@@ -80,7 +80,8 @@ def test_a_question_asked_twice_stays_two_and_unshared_questions_are_named(tmp_p
     shown = {arena.next()["question"] for _ in range(30)}
     assert shown == {"q1", "q2"}
     # So does the judge's prompt.
-    from tunelab.evaluate.judge.verdicts import JudgeConfig, judge
+    from tunelab.evaluate.judge.asking import JudgeConfig
+    from tunelab.evaluate.judge.verdicts import judge
 
     prompts = []
 

@@ -22,7 +22,7 @@ from tunelab.evaluate.bench.score import BenchConfig
 from tunelab.evaluate.cli import facts_command
 from tunelab.evaluate.human import app as rate_app
 from tunelab.evaluate.human.cli import rate_command
-from tunelab.evaluate.judge.verdicts import JudgeConfig
+from tunelab.evaluate.judge.asking import JudgeConfig
 from tunelab.evaluate.suite import EvalConfig
 from tunelab.options import options
 from tunelab.serve import launch

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from tunelab.compare.run import CompareConfig, Comparison
     from tunelab.evaluate.bench.score import BenchConfig
     from tunelab.evaluate.human.pairing import RateConfig
-    from tunelab.evaluate.judge.verdicts import JudgeConfig
+    from tunelab.evaluate.judge.asking import JudgeConfig
     from tunelab.evaluate.suite import EvalConfig
     from tunelab.serve.chat import Session
     from tunelab.train.plan.estimate import Plan
@@ -145,14 +145,20 @@ def plan(config: PlanConfig | Config | None = None, **settings) -> Plan:
 
 def judge(answers: list[str | Path], config: JudgeConfig | None = None, **settings):
     """Have a judge model compare answer sets pairwise, both orders each, by a fixed rubric; the
-    verdicts go beside the human votes and rate the models (`tunelab judge`). Settings: a
-    JudgeConfig, or its fields as keywords (judge, judge_model, votes, limit...)."""
+    verdicts go beside the human votes and rate the models (`tunelab judge`). With grade=True,
+    grade each answer alone against its reference instead: judged-right and judged-false rates
+    (`tunelab judge --grade`). Settings: a JudgeConfig, or its fields as keywords (judge,
+    judge_model, grade, votes, limit...)."""
     from tunelab.evaluate.human.arena import load_answers
-    from tunelab.evaluate.judge.verdicts import JudgeConfig, asker
+    from tunelab.evaluate.judge.asking import JudgeConfig, asker
+    from tunelab.evaluate.judge.grades import grade
     from tunelab.evaluate.judge.verdicts import judge as judge_answers
 
     config = _settings(config, JudgeConfig, settings)
-    return judge_answers(load_answers([Path(a) for a in _listed(answers)]), config, asker(config))
+    paths = [Path(a) for a in _listed(answers)]
+    if config.grade:
+        return grade(load_answers(paths, at_least=1), config, asker(config))
+    return judge_answers(load_answers(paths), config, asker(config))
 
 
 def rate(

@@ -136,9 +136,10 @@ def model_name(path: Path) -> str:
     return file.stem
 
 
-def load_answers(paths: list[Path]) -> dict[str, dict[str, dict]]:
+def load_answers(paths: list[Path], at_least: int = 2) -> dict[str, dict[str, dict]]:
     """{model: {question: row}} from each answers file; names must differ. Two files of one
-    name (prompting.jsonl of two compare folders) are told apart by their folders."""
+    name (prompting.jsonl of two compare folders) are told apart by their folders. Rating needs
+    `at_least` two sets; grading each answer alone, one."""
     paths = [file for path in paths for file in answer_sets(path)]
     files = [answers_file(path).resolve() for path in paths]
     for path, file in zip(paths, files):
@@ -174,7 +175,7 @@ def load_answers(paths: list[Path]) -> dict[str, dict[str, dict]]:
         if not rows:
             raise TunelabError(f"{file}: holds no answers")
         models[name] = rows
-    if len(models) < 2:
+    if len(models) < at_least:
         raise TunelabError("rating needs the answers of at least two models")
     return models
 

@@ -1,25 +1,30 @@
 """`tunelab judge`: an LLM judge compares answer sets pairwise; its verdicts go beside the human
-votes and give the same leaderboard, with its agreement with the humans."""
+votes and give the same leaderboard, with its agreement with the humans. With --grade it grades
+each answer alone against its reference instead: judged-right and judged-false rates."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from tunelab.evaluate.judge.verdicts import JudgeConfig
+from tunelab.evaluate.judge.asking import JudgeConfig
 from tunelab.options import options
+
+if TYPE_CHECKING:
+    from tunelab.evaluate.judge.grades import Grading
+    from tunelab.evaluate.paired import Difference
 
 console = Console()
 
 
 @options(
     JudgeConfig,
-    *("judge", "judge_model", "api_key", "votes", "limit", "max_new_tokens"),
+    *("judge", "judge_model", "api_key", "grade", "votes", "limit", "max_new_tokens"),
     envvars={"api_key": "TUNELAB_API_KEY"},
     source="tunelab judge",
 )
@@ -32,14 +37,19 @@ def judge_command(
     ],
     config: JudgeConfig,
 ) -> None:
-    """Have a model judge answer sets pairwise (both orders; fixed rubric): ratings, agreement."""
+    """Have a model judge answer sets pairwise (both orders; fixed rubric): ratings, agreement;
+    or, with --grade, grade each answer's facts alone: judged-right and judged-false rates."""
     from tunelab.evaluate.human.arena import load_answers, unshared
-    from tunelab.evaluate.judge.verdicts import asker, judge
+    from tunelab.evaluate.judge.asking import asker
+    from tunelab.evaluate.judge.grades import grade
+    from tunelab.evaluate.judge.verdicts import judge
 
-    answer_sets = load_answers([Path(a) for a in answers])
-    if note := unshared(answer_sets):
+    answer_sets = load_answers([Path(a) for a in answers], at_least=1 if config.grade else 2)
+    if not config.grade and (note := unshared(answer_sets)):
         console.print(f"[yellow]{note}[/]")
     try:
+        if config.grade:
+            return print_grades(grade(answer_sets, config, asker(config)), config)
         result = judge(answer_sets, config, asker(config))
     except KeyboardInterrupt as stop:  # Ctrl-C: say what was kept, then stop as Ctrl-C does
         console.print(f"[yellow]{escape(str(stop))}[/]")
@@ -68,3 +78,40 @@ def judge_command(
             f"agreement with the human votes on the same pairs: Cohen's kappa {a['kappa']:.2f} "
             f"({a['agree']} of {a['pairs']} the same)"
         )
+
+
+def print_grades(result: Grading, config: JudgeConfig) -> None:
+    """Each answer set's judged rates, every two sets' paired differences, and what was left."""
+    table = Table(title=f"{len(result.records)} answers graded by {config.judge} ({result.path})")
+    for column in ("model", "graded", "judged right (95%)", "judged false (95%)", "vs fact score"):
+        table.add_column(column, justify="left" if column == "model" else "right")
+    for s in result.sets:
+        a = s["agreement"]
+        agreed = f"kappa {a['kappa']:.2f} ({a['agree']} of {a['answers']} the same)" if a else ""
+        table.add_row(s["model"], str(s["graded"]), _rate(s["right"]), _rate(s["false"]), agreed)
+    console.print(table)
+    if result.differences:
+        pairs = Table(title="paired differences over the questions both had graded")
+        for column in ("rate", "first − second", "Δ [95%]", "n", "ahead"):
+            pairs.add_column(column, justify="right" if column in ("Δ [95%]", "n") else "left")
+        for d in result.differences:
+            diff = d["difference"]
+            pairs.add_row(f"judged {d['measure']}", f"{d['first']} − {d['second']}",
+                          f"{100 * diff.delta:+.0f} [{100 * diff.low:+.0f}, {100 * diff.high:+.0f}]",
+                          str(diff.n), d["ahead"])  # fmt: skip
+        console.print(pairs)
+    if result.no_verdict:
+        console.print(
+            f"[yellow]{len(result.no_verdict)} answers with no grade (a reply that does not say "
+            f"{escape('[[RIGHT]] or [[WRONG]], and [[FALSE]] or [[NO FALSE]]')}, one way each): left "
+            f"out of the rates and asked again on the next run; a judge cut short needs a larger "
+            f"--max-new-tokens (now {config.max_new_tokens})[/]"
+        )
+    if result.no_reference:
+        console.print(f"{result.no_reference} answers without a reference answer: not graded")
+
+
+def _rate(share: Difference) -> str:
+    if not share.n:
+        return "–"
+    return f"{100 * share.delta:.0f}% ({100 * share.low:.0f}–{100 * share.high:.0f})"

@@ -14,16 +14,10 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
 
-from tunelab.config import LocalPath, OptionalLocalPath
-from tunelab.data.jsonl_files import read_jsonl
-from tunelab.data.write import append_jsonl
-from tunelab.errors import TunelabError
-from tunelab.evaluate.human import VOTES_FILE
 from tunelab.evaluate.human.arena import (
     WINNERS,
     judged,
@@ -33,7 +27,7 @@ from tunelab.evaluate.human.arena import (
     shared_questions,
 )
 from tunelab.evaluate.human.ratings import leaderboard
-from tunelab.section import Limit, Section
+from tunelab.evaluate.judge.asking import Ask, JudgeConfig, ask_and_write, read_records
 
 RUBRIC = (
     "Please act as an impartial judge and evaluate the two answers an AI assistant gave to the "
@@ -45,28 +39,6 @@ RUBRIC = (
 WITH_REFERENCE = " (agreeing with the reference answer)"
 VERDICT = re.compile(r"\[\[([ABC])\]\]")
 JUDGE_FILE = "judge.jsonl"  # beside the human votes file
-# Puts conversations to the judge: their replies in order, each handed on as it comes (a generator).
-Ask = Callable[[list[list[dict]]], Iterable[str]]
-# Conversations a local judge answers in one go (generate's batch) before their verdicts are
-# written.
-LOCAL_CHUNK = 64
-
-
-class JudgeConfig(Section):
-    """Settings of one `tunelab judge`."""
-
-    judge: OptionalLocalPath = None
-    """The judge: a model name, a run folder, or an OpenAI-compatible server URL."""
-    judge_model: str | None = None
-    """The model id at the judge's URL (default: the server's first)."""
-    api_key: str | None = None
-    """The judge server's API key, if it needs one."""
-    votes: LocalPath = VOTES_FILE
-    """The human votes (`tunelab rate`); the verdicts are written beside them, in judge.jsonl."""
-    limit: Limit = None
-    """Only the first N questions the answer sets share."""
-    max_new_tokens: int = 16
-    """The longest reply the judge may give (a verdict is 5 tokens)."""
 
 
 @dataclass
@@ -81,41 +53,6 @@ class Judgement:
     inconsistent: int  # pairs whose two orders named different winners (counted as ties)
     no_verdict: list[dict]  # the last records of pairs whose replies held no verdict (not rated)
     agreement: dict = field(default_factory=dict)  # {"kappa", "agree", "pairs"} when humans voted
-
-
-def asker(config: JudgeConfig) -> Ask:
-    """How to put conversations to the judge: an endpoint's chat API one at a time, or a local
-    model (asked as it was trained, for a run) in batches; greedy either way. Replies are
-    handed on as they come, so their verdicts are on disk before the next are asked for."""
-    from tunelab import remote
-
-    if not config.judge:
-        raise TunelabError("say who judges: --judge MODEL, RUN or http://server URL")
-    if remote.is_endpoint(config.judge):
-        url, settings = (
-            config.judge,
-            (config.judge_model, config.max_new_tokens, 0.0, config.api_key),
-        )
-        return lambda conversations: (
-            remote.complete_chat(url, c, *settings) for c in conversations
-        )
-
-    from tunelab.generate import generate
-    from tunelab.run import load_model, prompt_for
-
-    model, tokenizer = load_model(config.judge)
-    prompt = prompt_for(config.judge)
-
-    def ask(conversations: list[list[dict]]) -> Iterator[str]:
-        for start in range(0, len(conversations), LOCAL_CHUNK):
-            chunk = conversations[start : start + LOCAL_CHUNK]
-            prompts = [prompt.chat(c, tokenizer) for c in chunk]
-            replies = generate(
-                model, tokenizer, prompts, max_new_tokens=config.max_new_tokens, too_long="skip"
-            )
-            yield from (g.text if g else "" for g in replies)  # "": too long, no verdict
-
-    return ask
 
 
 def conversation(question: str, first: str, second: str, reference: str = "") -> list[dict]:
@@ -145,14 +82,13 @@ def judge(
     (pairs this judge already judged there are kept, not asked again, so a run cut short by
     Ctrl-C or a judge error loses nothing it finished), and rate the models by them. A pair
     whose replies held no verdict is asked again."""
-    # Another model behind the same server (`--judge-model`) is another judge: asked anew.
-    source = f"judge:{config.judge}" + (f" ({config.judge_model})" if config.judge_model else "")
+    source = config.source()
     path = Path(config.votes).parent / JUDGE_FILE
     # In the first set's order: --limit N takes the first N questions, as its files list them
     # (and reports on those alone, though an earlier run judged more).
     questions = shared_questions(answers)[: config.limit]
     asked = set(questions)
-    earlier = [r for r in _read(path) if r.get("source") == source and on_these_answers(r, answers)
+    earlier = [r for r in read_records(path) if r.get("source") == source and on_these_answers(r, answers)
                and r.get("question") in asked]  # fmt: skip
     done = {_key(r) for r in earlier if _has_verdict(r)}
     pairs = [
@@ -162,7 +98,7 @@ def judge(
         if (q, a, b) not in done
     ]
     # A pair asked again after a reply with no verdict: its latest record is the one that holds.
-    latest = {_key(r): r for r in earlier + _ask_and_write(answers, pairs, ask, source, path)}
+    latest = {_key(r): r for r in earlier + _ask_pairs(answers, pairs, ask, source, path)}
     verdicts = [r for r in latest.values() if _has_verdict(r)]
     votes = [(r["left"], r["right"], WINNERS[r["winner"]]) for r in verdicts]
     human = [r for r in read_votes(Path(config.votes)) if on_these_answers(r, answers)]
@@ -176,57 +112,32 @@ def judge(
     )
 
 
-def _ask_and_write(
+def _ask_pairs(
     answers: dict[str, dict[str, dict]],
     pairs: list[tuple[str, str, str]],
     ask: Ask,
     source: str,
     path: Path,
 ) -> list[dict]:
-    """Ask the judge about each pair (question, a, b) in both orders and append each pair's
-    verdict to `path` as soon as both its replies are in; an error or Ctrl-C says how many are
-    kept."""
+    """Ask the judge about each pair (question, a, b) in both orders; each pair's verdict is
+    written as soon as both its replies are in (`ask_and_write`)."""
     asked = []
     for q, a, b in pairs:
-        asked_as = answers[a][q]["question"]
+        asked_as = answers[a][q]["question"]  # as the test asked it: a key may say "[#2]"
         reference = reference_answer(answers, q)
         first, second = answers[a][q]["answer"], answers[b][q]["answer"]
-        asked += [  # as the test asked it: a question's key may say "[#2]"
-            conversation(asked_as, first, second, reference),
-            conversation(asked_as, second, first, reference),
-        ]
-    made: list[dict] = []
-    if not asked:
-        return made
-    given = 0
+        asked.append(
+            [
+                conversation(asked_as, first, second, reference),
+                conversation(asked_as, second, first, reference),
+            ]
+        )
 
-    def counted(replies: Iterable[str]) -> Iterator[str]:
-        nonlocal given
-        for reply in replies:
-            given += 1
-            yield reply
+    def record(index: int, replies: list[str]) -> dict:
+        q, a, b = pairs[index]
+        return _record(q, a, b, *replies, source) | judged(answers, q, a, b)
 
-    try:
-        replies = counted(ask(asked))
-        # zip takes two replies from the one iterator for each pair: its two orders.
-        for (q, a, b), reply_ab, reply_ba in zip(pairs, replies, replies):
-            made.append(_record(q, a, b, reply_ab, reply_ba, source) | judged(answers, q, a, b))
-            append_jsonl(path, made[-1])
-        if len(made) < len(pairs):  # zip stops at the shorter: the rest would go unsaid
-            raise TunelabError(f"the judge gave {given} replies to {len(asked)} conversations")
-    except TunelabError as err:
-        raise TunelabError(f"{err}; {_kept(made, path)}") from err
-    except KeyboardInterrupt:
-        raise KeyboardInterrupt(_kept(made, path)) from None
-    except Exception as err:  # out of memory, say: its traceback shows the note
-        err.add_note(_kept(made, path))
-        raise
-    return made
-
-
-def _kept(made: list[dict], path: Path) -> str:
-    """What a judge run cut short tells the user about the verdicts it made."""
-    return f"{len(made)} verdicts of this run are kept in {path}: run again to ask only the rest"
+    return ask_and_write(asked, record, ask, path)
 
 
 def _record(question: str, a: str, b: str, reply_ab: str, reply_ba: str, source: str) -> dict:
@@ -293,9 +204,3 @@ def _winner(record: dict) -> str:
     """The winning model's name, or "tie"."""
     score = WINNERS[record["winner"]]
     return "tie" if score == 0.5 else record["left"] if score == 1.0 else record["right"]
-
-
-def _read(path: Path) -> list[dict]:
-    """The records of a votes or verdicts file; a damaged line is named, never skipped."""
-    hint = "fix or delete that line to keep the others"
-    return [record for _, record in read_jsonl(path, hint=hint)]
