@@ -9,6 +9,13 @@ other value, either) and how many it counts that the reader found none in.
 
     python benchmarks/fact_scorer_agreement.py benchmarks/data/fact_scorer/judged.jsonl
 
+With `--judge MODEL_OR_URL`, a judge model grades the same answers as `tunelab judge --grade`
+does (each alone against its reference: states its facts? states anything false?), and the same
+two tables follow for the judge: right = [[RIGHT]] and [[NO FALSE]] against the reader's right,
+and [[FALSE]] as one more false-statement measure. An answer whose reply held no grade agrees
+with nothing: it counts in n and in "no verdict", not in kappa. The grades are kept in
+`--out`/grades.jsonl, so a second run asks only what the first did not finish.
+
 A judged row: {"row": its 1-based place in `demo_tests()`, "kind", "question", "answer",
 "states", "states_false", "right" (states and not states_false), "reason"}.
 """
@@ -17,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -32,6 +40,7 @@ from tunelab.evaluate.judge.verdicts import cohen_kappa
 from tunelab.evaluate.paired import mean_interval
 
 CELLS = ("both right", "both wrong", "false credit", "missed credit")
+NO_VERDICT = "no verdict"
 
 
 def scored(judged: list[dict]) -> list[dict]:
@@ -44,14 +53,39 @@ def scored(judged: list[dict]) -> list[dict]:
             raise SystemExit(f"row {j['row']} is now {test['question']!r}, not {j['question']!r}")
         check = parse_fact_check(test, f"demo test:{j['row']}")
         right = bool(score_facts(j["answer"], check)["fact_accuracy"])
-        cell = CELLS[[right and j["right"], not (right or j["right"]), right, True].index(True)]
         missed, wrong = missed_facts(j["answer"], check), wrong_stated(j["answer"], check)
         other = other_value_stated(j["answer"], check)
         out.append(
-            {**j, "scorer_right": right, "cell": cell, "missed": missed, "wrong": wrong,
+            {**j, "scorer_right": right, "cell": cell(j["right"], right), "missed": missed, "wrong": wrong,
              "other": other, "names_wrong": bool(check.wrong)}
         )  # fmt: skip
     return out
+
+
+def cell(reader: bool, other: bool | None) -> str:
+    """Where an answer falls when the reader says `reader` and the scorer or judge `other`."""
+    if other is None:
+        return NO_VERDICT
+    return CELLS[[other and reader, not (other or reader), other, True].index(True)]
+
+
+def judge_grades(rows: list[dict], args: argparse.Namespace) -> None:
+    """Each answer's grade by the judge, as `tunelab judge --grade` asks it: judge_right (states
+    the facts and nothing false), judge_false and judge_cell; None where no grade was read."""
+    from tunelab.evaluate.judge.asking import JudgeConfig, asker
+    from tunelab.evaluate.judge.grades import grade
+
+    config = JudgeConfig(judge=args.judge, judge_model=args.judge_model, grade=True,
+                         votes=str(args.out / "votes.jsonl"), max_new_tokens=args.max_new_tokens)  # fmt: skip
+    # One answer set, keyed by id: the same question is answered by several models.
+    answers = {"judged": {r["id"]: {k: r[k] for k in ("question", "reference", "answer")}
+                          for r in rows}}  # fmt: skip
+    graded = {g["question"]: g for g in grade(answers, config, asker(config)).records}
+    for r in rows:
+        g = graded.get(r["id"])
+        r["judge_right"] = g and g["right"] and not g["false"]
+        r["judge_false"] = g and g["false"]
+        r["judge_cell"] = cell(r["right"], r["judge_right"])
 
 
 FALSE_MEASURES = {
@@ -61,7 +95,7 @@ FALSE_MEASURES = {
 }
 
 
-def false_table(rows: list[dict]) -> list[dict]:
+def false_table(rows: list[dict], measures: dict = FALSE_MEASURES) -> list[dict]:
     """Per kind, over all answers, and over the answers whose row names a wrong answer (what the
     hallucination rate is over): the reader's false answers, and for each measure how many of
     them it counts ("caught") and how many answers it counts that the reader found true."""
@@ -75,50 +109,42 @@ def false_table(rows: list[dict]) -> list[dict]:
             "n": len(some),
             "reader false": sum(r["states_false"] for r in some),
         }
-        for name, keys in FALSE_MEASURES.items():
+        for name, keys in measures.items():
             counted = [r for r in some if any(r[k] for k in keys)]
             caught = sum(r["states_false"] for r in counted)
-            line[name] = f"{caught} / {len(counted) - caught}"
+            line[f"{name}: caught / false alarms"] = f"{caught} / {len(counted) - caught}"
         out.append(line)
     return out
 
 
-def table(rows: list[dict]) -> list[dict]:
-    """Per kind and over all: the four cells, the agreement rate with its interval, kappa."""
+def table(rows: list[dict], by: str = "scorer") -> list[dict]:
+    """Per kind and over all: the four cells, the agreement rate with its interval, kappa, of
+    the scorer or (by "judge") the judge with the reader; an answer with no verdict is one
+    more cell, agreeing with nothing, and left out of kappa."""
     kinds = sorted({r["kind"] for r in rows}, key=["paraphrase", "two_facts", "reverse"].index)
     out = []
     for kind in [*kinds, "all"]:
         some = [r for r in rows if kind in ("all", r["kind"])]
-        agree = mean_interval([float(r["right"] == r["scorer_right"]) for r in some])
-        cells = Counter(r["cell"] for r in some)
+        agree = mean_interval([float(r["right"] == r[f"{by}_right"]) for r in some])
+        cells = Counter(r["cell" if by == "scorer" else f"{by}_cell"] for r in some)
+        pairs = [(r["right"], r[f"{by}_right"]) for r in some if r[f"{by}_right"] is not None]
         out.append(
             {
                 "kind": kind,
                 "n": len(some),
                 **{c: cells[c] for c in CELLS},
-                "agreement": f"{100 * agree.delta:.1f}% [{100 * agree.low:.1f}, "
+                **({NO_VERDICT: cells[NO_VERDICT]} if by != "scorer" else {}),
+                "agreement [95%]": f"{100 * agree.delta:.1f}% [{100 * agree.low:.1f}, "
                 f"{100 * agree.high:.1f}]",
-                "kappa": round(cohen_kappa([(r["right"], r["scorer_right"]) for r in some]), 3),
+                "kappa": round(cohen_kappa(pairs), 3) if pairs else "–",
             }
         )
     return out
 
 
 def print_table(summary: list[dict]) -> None:
-    print(f"| kind | n | {' | '.join(CELLS)} | agreement [95%] | kappa |")
-    print("|---|" + "---:|" * (len(CELLS) + 3))
-    for s in summary:
-        values = [s["kind"], s["n"], *(s[c] for c in CELLS), s["agreement"], s["kappa"]]
-        print("| " + " | ".join(str(v) for v in values) + " |")
-
-
-def print_false_table(summary: list[dict]) -> None:
-    print(
-        "\n| answers | n | reader false | "
-        + " | ".join(f"{m}: caught / false alarms" for m in FALSE_MEASURES)
-        + " |"
-    )
-    print("|---|" + "---:|" * (len(FALSE_MEASURES) + 2))
+    print("| " + " | ".join(summary[0]) + " |")
+    print("|---|" + "---:|" * (len(summary[0]) - 1))
     for s in summary:
         print("| " + " | ".join(str(v) for v in s.values()) + " |")
 
@@ -126,6 +152,11 @@ def print_false_table(summary: list[dict]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("judged", type=Path, help="JSONL of judged answers")
+    parser.add_argument("--judge", help="a judge model, run or OpenAI-compatible URL to grade them")
+    parser.add_argument("--judge-model", help="the model id at the judge's URL")
+    parser.add_argument("--max-new-tokens", type=int, default=16, help="the judge's longest reply")
+    parser.add_argument("--out", type=Path, default=Path("runs/fact_scorer_agreement"),
+                        help="where the judge's grades are kept (grades.jsonl)")  # fmt: skip
     args = parser.parse_args()
     judged = [json.loads(line) for line in args.judged.read_text().splitlines() if line.strip()]
     rows = scored(judged)
@@ -136,7 +167,8 @@ def main() -> None:
             print(f"\n{r['cell']}, {r['id']} ({r['kind']}): {r['question']}")
             print(f"  answer: {r['answer']}")
             print(f"  reader: {r['reason']}; scorer missed {r['missed']}, wrong {r['wrong']}")
-    print_false_table(false_table(rows))
+    print()
+    print_table(false_table(rows))
     print("\nwrong phrase: the row's named wrong answer (the hallucination rate); other value: the")
     print("answer gives what is asked another value than the reference (the other-value rate)")
     for r in rows:
@@ -145,6 +177,23 @@ def main() -> None:
             print(
                 f"  {tag}, {r['id']}: wrong {r['wrong']}, other value {r['other']}: {r['answer'][:90]!r}"
             )
+
+    if args.judge:
+        print_judge(rows, args)
+
+
+def print_judge(rows: list[dict], args: argparse.Namespace) -> None:
+    """The judge's agreement with the reader, in the scorer's two tables."""
+    started = time.monotonic()
+    judge_grades(rows, args)
+    minutes = (time.monotonic() - started) / 60
+    print(f"\nthe judge {args.judge} (max_new_tokens {args.max_new_tokens}, {minutes:.1f} min)")
+    print_table(table(rows, by="judge"))
+    print()
+    print_table(false_table(rows, {"judge": ("judge_false",)}))
+    for r in rows:
+        if r["judge_cell"] in CELLS[2:]:
+            print(f"  {r['judge_cell']}, {r['id']}: {r['answer'][:90]!r}; reader: {r['reason']}")
 
 
 if __name__ == "__main__":
