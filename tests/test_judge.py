@@ -40,6 +40,20 @@ def scripted_judge(calls: list, overloaded_at: int | None = None) -> FastAPI:
     always picks the first answer shown: a position bias the two orders must cancel. It reasons
     in 4 words before its verdict, so a max_tokens under 5 cuts the verdict off. Its request
     number `overloaded_at` (counting from 1) gets 503, as from a busy server."""
+
+    def reply(text: str) -> str:
+        reference = re.search(r"\[Reference answer\]\n(.*?)\n\n", text).group(1)
+        first = re.search(r"\[Answer A\]\n(.*?)\n\n\[Answer B\]", text, re.S).group(1)
+        second = re.search(r"\[Answer B\]\n(.*)$", text, re.S).group(1)
+        verdict = "A" if first == reference else "B" if second == reference else "A"
+        return f"Answer {verdict} is better. [[{verdict}]]"
+
+    return scripted(calls, reply, overloaded_at)
+
+
+def scripted(calls: list, reply, overloaded_at: int | None = None) -> FastAPI:
+    """An OpenAI-compatible server whose chat reply is `reply(the last message)`, its first
+    max_tokens words; its request number `overloaded_at` gets 503."""
     judge = FastAPI()
     requests = []
 
@@ -53,13 +67,8 @@ def scripted_judge(calls: list, overloaded_at: int | None = None) -> FastAPI:
         if len(requests) == overloaded_at:
             raise HTTPException(503, "overloaded")
         calls.append(body)
-        text = body["messages"][-1]["content"]
-        reference = re.search(r"\[Reference answer\]\n(.*?)\n\n", text).group(1)
-        first = re.search(r"\[Answer A\]\n(.*?)\n\n\[Answer B\]", text, re.S).group(1)
-        second = re.search(r"\[Answer B\]\n(.*)$", text, re.S).group(1)
-        verdict = "A" if first == reference else "B" if second == reference else "A"
-        reply = f"Answer {verdict} is better. [[{verdict}]]".split()[: body["max_tokens"]]
-        return {"choices": [{"message": {"role": "assistant", "content": " ".join(reply)}}]}
+        words = reply(body["messages"][-1]["content"]).split()[: body["max_tokens"]]
+        return {"choices": [{"message": {"role": "assistant", "content": " ".join(words)}}]}
 
     return judge
 
@@ -249,24 +258,15 @@ def scripted_grader(calls: list) -> FastAPI:
     questions: right when it is the reference, false when it claims something else ("Nobody
     knows." claims nothing). Its reply puts words before each verdict, so a small max_tokens cuts
     the second off."""
-    grader = FastAPI()
 
-    @grader.get("/v1/models")
-    def models() -> dict:
-        return {"data": [{"id": "scripted"}]}
-
-    @grader.post("/v1/chat/completions")
-    def chat(body: dict) -> dict:
-        calls.append(body)
-        text = body["messages"][-1]["content"]
+    def reply(text: str) -> str:
         reference = re.search(r"\[Reference answer\]\n(.*?)\n\n", text).group(1)
         answer = re.search(r"\[Answer\]\n(.*)$", text, re.S).group(1)
         right = "RIGHT" if answer == reference else "WRONG"
         false = "NO FALSE" if answer in (reference, "Nobody knows.") else "FALSE"
-        reply = f"Facts: [[{right}]] Claims: [[{false}]]".split()[: body["max_tokens"]]
-        return {"choices": [{"message": {"role": "assistant", "content": " ".join(reply)}}]}
+        return f"Facts: [[{right}]] Claims: [[{false}]]"
 
-    return grader
+    return scripted(calls, reply)
 
 
 def grades_in(votes) -> list[dict]:
