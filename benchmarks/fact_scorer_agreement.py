@@ -12,7 +12,8 @@ other value, either) and how many it counts that the reader found none in.
 With `--judge MODEL_OR_URL`, a judge model grades the same answers as `tunelab judge --grade`
 does (each alone against its reference: states its facts? states anything false?), and the same
 two tables follow for the judge: right = [[RIGHT]] and [[NO FALSE]] against the reader's right,
-and [[FALSE]] as one more false-statement measure. An answer whose reply held no grade agrees
+and [[FALSE]] as one more false-statement measure. A local judge chooses its grade by likelihood
+(`tunelab judge`'s way); an endpoint writes it. An answer whose reply held no grade agrees
 with nothing: it counts in n and in "no verdict", not in kappa. The grades are kept in
 `--out`/grades.jsonl, so a second run asks only what the first did not finish.
 
@@ -38,6 +39,7 @@ from tunelab.evaluate.facts import (
 )
 from tunelab.evaluate.judge.verdicts import cohen_kappa
 from tunelab.evaluate.paired import mean_interval
+from tunelab.remote import is_endpoint
 
 CELLS = ("both right", "both wrong", "false credit", "missed credit")
 NO_VERDICT = "no verdict"
@@ -83,6 +85,7 @@ def judge_grades(rows: list[dict], args: argparse.Namespace) -> None:
     graded = {g["question"]: g for g in grade(answers, config, asker(config)).records}
     for r in rows:
         g = graded.get(r["id"])
+        r["judge_reply"] = g and g["reply"]
         r["judge_right"] = g and g["right"] and not g["false"]
         r["judge_false"] = g and g["false"]
         r["judge_cell"] = cell(r["right"], r["judge_right"])
@@ -154,7 +157,9 @@ def main() -> None:
     parser.add_argument("judged", type=Path, help="JSONL of judged answers")
     parser.add_argument("--judge", help="a judge model, run or OpenAI-compatible URL to grade them")
     parser.add_argument("--judge-model", help="the model id at the judge's URL")
-    parser.add_argument("--max-new-tokens", type=int, default=16, help="the judge's longest reply")
+    parser.add_argument(
+        "--max-new-tokens", type=int, default=16, help="an endpoint judge's longest reply"
+    )
     parser.add_argument("--out", type=Path, default=Path("runs/fact_scorer_agreement"),
                         help="where the judge's grades are kept (grades.jsonl)")  # fmt: skip
     args = parser.parse_args()
@@ -187,7 +192,11 @@ def print_judge(rows: list[dict], args: argparse.Namespace) -> None:
     started = time.monotonic()
     judge_grades(rows, args)
     minutes = (time.monotonic() - started) / 60
-    print(f"\nthe judge {args.judge} (max_new_tokens {args.max_new_tokens}, {minutes:.1f} min)")
+    # A local judge chooses its grade by likelihood: it writes nothing, so needs no token budget.
+    how = f"max_new_tokens {args.max_new_tokens}" if is_endpoint(args.judge) else "by likelihood"
+    print(f"\nthe judge {args.judge} ({how}, {minutes:.1f} min)")
+    replies = Counter(r["judge_reply"] for r in rows if r["judge_reply"] is not None)
+    print("its grades: " + ", ".join(f"{reply} {n}" for reply, n in replies.most_common()))
     print_table(table(rows, by="judge"))
     print()
     print_table(false_table(rows, {"judge": ("judge_false",)}))

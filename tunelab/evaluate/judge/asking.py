@@ -18,8 +18,7 @@ from tunelab.section import Limit, Section
 
 # Puts conversations to the judge: their replies in order, each handed on as it comes (a generator).
 Ask = Callable[[list[list[dict]]], Iterable[str]]
-# Conversations a local judge answers in one go (generate's batch) before their verdicts are
-# written.
+# Conversations a local judge scores in one go before their verdicts are written.
 LOCAL_CHUNK = 64
 
 
@@ -41,7 +40,8 @@ class JudgeConfig(Section):
     limit: Limit = None
     """Only the first N questions the answer sets share (grading: of each answer set)."""
     max_new_tokens: int = 16
-    """The longest reply the judge may give (a pairwise verdict is 5 tokens, a grade 10)."""
+    """The longest reply an endpoint judge may give (a pairwise verdict is 5 tokens, a grade 10);
+    a local judge writes none: it chooses its verdict by likelihood."""
 
     def source(self) -> str:
         """The judge as its records name it: another model behind the same server
@@ -50,14 +50,16 @@ class JudgeConfig(Section):
 
 
 def asker(config: JudgeConfig) -> Ask:
-    """How to put conversations to the judge: an endpoint's chat API one at a time, or a local
-    model (asked as it was trained, for a run) in batches; greedy either way. Replies are
-    handed on as they come, so their verdicts are on disk before the next are asked for."""
+    """How to put conversations to the judge: an endpoint's chat API one at a time (greedy), or a
+    local model (asked as it was trained, for a run) in batches, which chooses its mode's likeliest
+    allowed reply (`likeliest`). Replies are handed on as they come, so their verdicts are on disk
+    before the next are asked for."""
     from tunelab import remote
 
     if not config.judge:
         raise TunelabError("say who judges: --judge MODEL, RUN or http://server URL")
     if remote.is_endpoint(config.judge):
+        # A chat API only generates: it cannot score a reply it did not write.
         url, settings = (
             config.judge,
             (config.judge_model, config.max_new_tokens, 0.0, config.api_key),
@@ -65,21 +67,55 @@ def asker(config: JudgeConfig) -> Ask:
         return lambda conversations: (
             remote.complete_chat(url, c, *settings) for c in conversations
         )
+    from tunelab.evaluate.judge import grades, verdicts
 
-    from tunelab.generate import generate
+    return likeliest(config.judge, grades.REPLIES if config.grade else verdicts.REPLIES)
+
+
+class Chosen(str):
+    """A local judge's reply: the allowed reply it finds likeliest, with every allowed reply's
+    log-likelihood (none: the prompt was too long for the judge, and the reply is empty)."""
+
+    loglikelihoods: dict[str, float]
+
+    def __new__(cls, loglikelihoods: dict[str, float]) -> Chosen:
+        best = max(loglikelihoods, key=loglikelihoods.__getitem__) if loglikelihoods else ""
+        chosen = super().__new__(cls, best)
+        chosen.loglikelihoods = loglikelihoods
+        return chosen
+
+
+def likeliest(judge: str, replies: tuple[str, ...]) -> Ask:
+    """A local judge that never fails to reply: each conversation's allowed replies are scored as
+    continuations of its prompt (the chat template with the generation prompt), as
+    lm-evaluation-harness scores a multiple choice, and the likeliest is the reply. Small models
+    rarely keep to a reply format when they generate (the embedded 135M gave no verdict on any of
+    215 answers); a closed set of verdicts needs no format kept."""
+    from tunelab.evaluate.bench.loglik import Request, encode, loglikelihoods
+    from tunelab.models import context_length
     from tunelab.run import load_model, prompt_for
 
-    model, tokenizer = load_model(config.judge)
-    prompt = prompt_for(config.judge)
+    model, tokenizer = load_model(judge)
+    prompt = prompt_for(judge)
+    limit = context_length(model, tokenizer)
 
     def ask(conversations: list[list[dict]]) -> Iterator[str]:
         for start in range(0, len(conversations), LOCAL_CHUNK):
-            chunk = conversations[start : start + LOCAL_CHUNK]
-            prompts = [prompt.chat(c, tokenizer) for c in chunk]
-            replies = generate(
-                model, tokenizer, prompts, max_new_tokens=config.max_new_tokens, too_long="skip"
-            )
-            yield from (g.text if g else "" for g in replies)  # "": too long, no verdict
+            prompts = [
+                prompt.chat(c, tokenizer) for c in conversations[start : start + LOCAL_CHUNK]
+            ]
+            # A prompt too long for the judge gets no verdict, not one on a prompt cut short.
+            fits = [
+                max(len(encode(tokenizer, p + r)) for r in replies) <= limit + 1 for p in prompts
+            ]
+            requests = [Request(p, list(replies)) for p, fit in zip(prompts, fits) if fit]
+            # The summed log-likelihood (the harness's acc), not per token (acc_norm): it is the
+            # probability that the judge replies that verdict; once a reply's first tokens
+            # set it apart its rest is all but certain, which a per-token mean would reward, so
+            # "[[NO FALSE]]" would gain on "[[FALSE]]" for its length alone.
+            scores = iter(loglikelihoods(model, tokenizer, requests))
+            for fit in fits:
+                yield Chosen(dict(zip(replies, next(scores))) if fit else {})
 
     return ask
 
@@ -111,7 +147,7 @@ def ask_and_write(
             got = list(islice(replies, len(conversations)))
             if len(got) < len(conversations):
                 break
-            made.append(record(index, got))
+            made.append(record(index, got) | _how_chosen(got))
             append_jsonl(path, made[-1])
         if len(made) < len(items):  # the judge stopped short: the rest would go unsaid
             raise TunelabError(f"the judge gave {given} replies to {len(asked)} conversations")
@@ -123,6 +159,14 @@ def ask_and_write(
         err.add_note(_kept(made, path))
         raise
     return made
+
+
+def _how_chosen(replies: list[str]) -> dict:
+    """What a record says of how its replies came: chosen by a local judge's likelihood (with
+    each conversation's allowed replies and their log-likelihoods) or generated."""
+    if all(isinstance(reply, Chosen) for reply in replies):
+        return {"chosen_by": "likelihood", "loglikelihoods": [r.loglikelihoods for r in replies]}
+    return {"chosen_by": "generation"}
 
 
 def _kept(made: list[dict], path: Path) -> str:

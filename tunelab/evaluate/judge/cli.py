@@ -69,8 +69,7 @@ def judge_command(
         console.print(
             f"[yellow]{len(result.no_verdict)} pairs with no verdict (a reply without "
             f"{escape('[[A]], [[B]] or [[C]]')}): left out of the ratings and asked again on "
-            f"the next run; a judge cut short needs a larger --max-new-tokens "
-            f"(now {config.max_new_tokens})[/]"
+            f"the next run; {_why_none(config)}[/]"
         )
     if result.agreement:
         a = result.agreement
@@ -104,11 +103,20 @@ def print_grades(result: Grading, config: JudgeConfig) -> None:
         console.print(
             f"[yellow]{len(result.no_verdict)} answers with no grade (a reply that does not say "
             f"{escape('[[RIGHT]] or [[WRONG]], and [[FALSE]] or [[NO FALSE]]')}, one way each): left "
-            f"out of the rates and asked again on the next run; a judge cut short needs a larger "
-            f"--max-new-tokens (now {config.max_new_tokens})[/]"
+            f"out of the rates and asked again on the next run; {_why_none(config)}[/]"
         )
     if result.no_reference:
         console.print(f"{result.no_reference} answers without a reference answer: not graded")
+
+
+def _why_none(config: JudgeConfig) -> str:
+    """Why a judge gave no verdict, and what to do: an endpoint's reply was cut short, or a
+    local judge (which chooses a verdict whenever it reads the prompt) could not read it whole."""
+    from tunelab import remote
+
+    if remote.is_endpoint(config.judge):
+        return f"a judge cut short needs a larger --max-new-tokens (now {config.max_new_tokens})"
+    return "the prompt was longer than the judge's context: judge with a model that reads more"
 
 
 def _rate(share: Difference) -> str:

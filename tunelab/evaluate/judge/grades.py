@@ -38,6 +38,12 @@ GRADE_RUBRIC = (
 )
 STATES = re.compile(r"\[\[\s*(RIGHT|WRONG)\s*\]\]", re.IGNORECASE)
 FALSE = re.compile(r"\[\[\s*(NO FALSE|FALSE)\s*\]\]", re.IGNORECASE)
+# What a local judge chooses among (asking.likeliest): both verdicts in one reply, the four of
+# them scored at once rather than the second after the first, so the pair the judge finds likeliest
+# wins (not the likeliest second verdict after the likeliest first) in one pass of the prompt.
+REPLIES = tuple(
+    f"{s} {f}" for s in ("[[RIGHT]]", "[[WRONG]]") for f in ("[[FALSE]]", "[[NO FALSE]]")
+)
 GRADES_FILE = "grades.jsonl"  # beside the pairwise verdicts, judge.jsonl
 MEASURES = ("right", "false")  # the judged-false rate is better low
 

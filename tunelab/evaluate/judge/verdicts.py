@@ -38,6 +38,7 @@ RUBRIC = (
 )
 WITH_REFERENCE = " (agreeing with the reference answer)"
 VERDICT = re.compile(r"\[\[([ABC])\]\]")
+REPLIES = ("[[A]]", "[[B]]", "[[C]]")  # what a local judge chooses among (asking.likeliest)
 JUDGE_FILE = "judge.jsonl"  # beside the human votes file
 
 
