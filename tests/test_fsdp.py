@@ -1,6 +1,7 @@
 """Sharded training (train.parallel=fsdp) under torchrun, two processes on CPU with gloo: they learn
-what one process learns from the same micro-batches accumulated, write a normal model/ folder, and
-their sharded checkpoints resume to the same losses on two processes or on one."""
+what one process learns from the same micro-batches accumulated, answer the held-out questions as
+it does and keep the same best step, write a normal model/ folder, and their sharded checkpoints
+resume to the same losses on two processes or on one."""
 
 from __future__ import annotations
 
@@ -19,7 +20,12 @@ from tests.conftest import QA_PAIRS, tiny_config, write_jsonl
 from tunelab.errors import TunelabError
 from tunelab.train.loop import train
 
-SETTINGS = dict(max_steps=4, batch_size=2, eval_every=2, save_every=2, keep_checkpoints=3)
+# Held-out answers every 2 steps, and the best step by them kept: the tiny model's replies score 0
+# throughout, so the first step scored after the start (2) stays the best, not the last (4).
+SETTINGS = dict(
+    max_steps=4, batch_size=2, eval_every=2, save_every=2, keep_checkpoints=3,
+    eval_generate_every=2, eval_max_new_tokens=8, select_best="token_f1",
+)  # fmt: skip
 
 
 def _records(run):
@@ -43,7 +49,7 @@ def _assert_same_training(one, two):
     one_log, two_log = _records(one), _records(two)
     assert [r["step"] for r in two_log] == [r["step"] for r in one_log]
     for a, b in zip(one_log, two_log):
-        for key in ("loss", "eval_loss", "tokens", "input_tokens"):
+        for key in ("loss", "eval_loss", "eval_token_f1", "tokens", "input_tokens"):
             if key in a:
                 assert b[key] == pytest.approx(a[key], abs=1e-4), (key, a["step"])
 
@@ -74,11 +80,62 @@ def test_two_sharded_processes_equal_one_process_accumulating_their_batches(runs
     # model/ is one normal safetensors folder, gathered from the shards, as a plain run writes it.
     _assert_same_weights(single, two, "model.safetensors")
     assert stdout.count("done") == 1  # rank 0 alone reports and writes the run folder
+    # The best step's weights, gathered from the shards when it was scored, are what model/
+    # holds (compared above), as one process keeps them: step 2's, not the last step's.
+    best = json.loads((two / "best" / "best.json").read_text())
+    assert best == json.loads((single / "best" / "best.json").read_text())
+    assert best["step"] == 2
     step = two / "checkpoints" / "step-000004"
     # Data, never code: each process's shard as safetensors, no pickled DCP index.
     assert sorted(p.name for p in step.iterdir()) == ["rng.pt", "shards", "state.json"]
     assert len(list((step / "shards").glob("*.safetensors"))) == 2
     assert len(list((step / "shards").iterdir())) == 2
+
+
+# Two sharded processes answer questions together; rank 1 stops 20 tokens sooner, as a process
+# whose greedy text ends sooner (a near tie broken otherwise) does, and rank 0 answers on.
+ANSWER_TOGETHER = """
+import json, sys, torch
+from tunelab.data.pack import collate
+from tunelab.data.tokenize import Tokenized
+from tunelab.generate import answer
+from tunelab.random_models import tiny_random
+from tunelab.train import distributed
+from tunelab.train.sharding import answering_together
+
+cpu = torch.device("cpu")
+world, _ = distributed.start(cpu, "fsdp")
+model, tokenizer = tiny_random(initializer_range=0.2)
+module = distributed.wrap(model, world, cpu, "fsdp")
+# FSDP finds its root at the first forward through it: the loop's eval loss or step, here this.
+module(collate([[Tokenized([5, 6, 7], [-100, 6, 7])]], tokenizer.pad_token_id))
+module.reshard()
+with answering_together(module, world, cpu):
+    replies = answer(model, tokenizer, json.loads(sys.argv[1]), max_new_tokens=24 - 20 * world.rank)
+if world.is_main:
+    print(json.dumps([r.text for r in replies]))
+distributed.leave_without_teardown(0)
+"""
+
+
+def test_sharded_processes_answer_as_one_process_even_when_one_stops_sooner(tmp_path):
+    from tunelab.generate import answer
+    from tunelab.random_models import tiny_random
+
+    questions = [q for q, _ in QA_PAIRS[:3]]
+    script = tmp_path / "answer_together.py"
+    script.write_text(ANSWER_TOGETHER)
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": os.getcwd()}
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node",
+               "2", str(script), json.dumps(questions)]  # fmt: skip
+    # A process left waiting in a gather would wait for hours (distributed.COLLECTIVE_TIMEOUT).
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    # Weights drawn wider than the model's own init, whose replies are all whitespace.
+    model, tokenizer = tiny_random(initializer_range=0.2)
+    alone = [r.text for r in answer(model, tokenizer, questions, max_new_tokens=24)]
+    assert json.loads(done.stdout.splitlines()[-1]) == alone
+    assert all(len(text) > 4 for text in alone)  # rank 0 answered on after rank 1 stopped
 
 
 def test_sharded_processes_with_compiled_layers_learn_the_same(runs, tmp_path):
@@ -141,8 +198,6 @@ def test_lora_under_fsdp_equals_one_process_and_saves_an_adapter(tmp_path, qa_fi
 def test_what_fsdp_cannot_do_is_refused_by_name(tmp_path, qa_file):
     with pytest.raises(TunelabError, match="cpu_offload needs train.parallel: fsdp"):
         tiny_config(tmp_path, qa_file, cpu_offload=True)
-    with pytest.raises(TunelabError, match="keep the best step"):
-        tiny_config(tmp_path, qa_file, parallel="fsdp", select_best="eval_loss")
     # Offloading moves GPU memory to the CPU: on the CPU there is nothing to move.
     with pytest.raises(TunelabError, match="needs a CUDA device"):
         train(tiny_config(tmp_path / "cpu", qa_file, parallel="fsdp", cpu_offload=True))

@@ -224,12 +224,6 @@ class TrainConfig(Section):
     def _fsdp_settings(self) -> TrainConfig:
         if self.cpu_offload and self.parallel != "fsdp":
             raise ValueError("cpu_offload needs train.parallel: fsdp (DDP keeps a whole copy)")
-        # Both run on rank 0 alone, with the whole model: FSDP holds only a shard of it there.
-        if self.parallel == "fsdp" and (self.eval_generate_every or self.select_best != "last"):
-            raise ValueError(
-                "parallel: fsdp does not answer held-out questions or keep the best step yet: "
-                "drop train.eval_generate_every and train.select_best, or use parallel: ddp"
-            )
         return self
 
 

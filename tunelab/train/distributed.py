@@ -57,8 +57,8 @@ def launched_world() -> World:
     return World(int(os.environ["RANK"]), int(os.environ.get("LOCAL_RANK", "0")), size, local_size)
 
 
-# Rank 0 alone answers the held-out questions, writes checkpoints and the final model while the
-# others wait in a collective: NCCL's default 10 minutes (gloo's 30) killed a run whose
+# Rank 0 alone answers the held-out questions (under DDP), writes checkpoints and the final model
+# while the others wait in a collective: NCCL's default 10 minutes (gloo's 30) killed a run whose
 # checkpoint of a large model, or whose held-out answers, took longer. A true hang waits this long.
 COLLECTIVE_TIMEOUT = timedelta(hours=2)
 
@@ -140,6 +140,16 @@ def gather_rng(world: World) -> dict | list[dict]:
     states: list = [None] * world.size
     dist.all_gather_object(states, rng_states())
     return states
+
+
+def said_by_main(world: World, value: T) -> T:
+    """Rank 0's `value`, on every process: what rank 0 alone can know (the run folder's files).
+    Every process calls this."""
+    if world.size == 1:
+        return value
+    said = [value]
+    dist.broadcast_object_list(said, src=0)
+    return said[0]
 
 
 def barrier(world: World) -> None:

@@ -32,7 +32,9 @@ def finish_session(
     weights = gather_weights(model) if session.sharded else None  # every process takes part
     if world.is_main:
         with ctrl_c_while_saving(session.checkpoints, state.step, session.resume_hint, console):
-            if config.train.select_best != "last" and (best := restore_best(run_dir, model)):
+            if config.train.select_best != "last" and (
+                best := restore_best(run_dir, model, weights)
+            ):
                 console.print(
                     f"model/ holds step {best['step']}, the best by {best['metric']} "
                     f"({abs(best['value']):.4f})"

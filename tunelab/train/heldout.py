@@ -16,6 +16,8 @@ from tunelab.config import Config
 from tunelab.data.templates import Example
 from tunelab.errors import TunelabError
 from tunelab.run import BEST, with_umask
+from tunelab.train.distributed import World, said_by_main
+from tunelab.train.sharding import gather_weights
 
 
 class HeldOut:
@@ -194,19 +196,29 @@ def higher_better(metric: str, value: float) -> float:
     return -value if metric == "eval_loss" else value
 
 
-def best_up_to(run_dir: Path, rows: list[dict], step: int, metric: str, model) -> str | None:
+def best_up_to(
+    run_dir: Path,
+    rows: list[dict],
+    step: int,
+    metric: str,
+    model,
+    sharded_over: World | None = None,
+) -> str | None:
     """A resume from a checkpoint before the best step kept trains the steps after it again:
     that best's weights are of a training no longer in the run's history (model/ ended with
     them), so it is dropped; the resume step's own score in `rows` (metrics.jsonl), where it has
     one, stands in for it with the weights just restored (an earlier better step's weights are
-    kept nowhere). What was done, in words, or None when the best kept stands."""
-    dropped = forget_best_after(run_dir, step)
+    kept nowhere). What was done, in words, or None when the best kept stands. `sharded_over`:
+    see keep_if_best (there, only rank 0's run folder and `rows` are read)."""
+    main = sharded_over is None or sharded_over.is_main
+    dropped = forget_best_after(run_dir, step) if main else None
+    key = metric_key(metric)
+    row = next((r for r in rows if r.get("step") == step and key in r), None) if dropped else None
+    if row is not None or sharded_over is not None:
+        stand_in = higher_better(metric, row[key]) if row is not None else None
+        keep_if_best(run_dir, model, step, metric, stand_in, sharded_over)
     if dropped is None:
         return None
-    key = metric_key(metric)
-    row = next((r for r in rows if r.get("step") == step and key in r), None)
-    if row is not None:
-        keep_if_best(run_dir, model, step, metric, higher_better(metric, row[key]))
     return (
         f"the best step kept ({dropped['step']}, {dropped['metric']} "
         f"{higher_better(dropped['metric'], dropped['value']):.4g}) "
@@ -215,16 +227,39 @@ def best_up_to(run_dir: Path, rows: list[dict], step: int, metric: str, model) -
     )
 
 
-def keep_if_best(run_dir: Path, model, step: int, metric: str, value: float) -> bool:
+def keep_if_best(
+    run_dir: Path,
+    model,
+    step: int,
+    metric: str,
+    value: float | None,
+    sharded_over: World | None = None,
+) -> bool:
     """Save the trainable weights when `value` beats the best so far (higher is better, and a
-    tie keeps the earlier step: the same answers for less training)."""
-    best = best_so_far(run_dir)
-    if best is not None and best["metric"] == metric and value <= best["value"]:
+    tie keeps the earlier step: the same answers for less training; None beats nothing).
+    `sharded_over`: the processes a sharded model (FSDP) is spread over. Every one of them calls
+    this, as the weights are gathered from all; rank 0 decides by its `value` and writes them."""
+    main = sharded_over is None or sharded_over.is_main
+    best = best_so_far(run_dir) if main else None
+    better = (
+        main
+        and value is not None
+        and (best is None or best["metric"] != metric or value > best["value"])
+    )
+    if sharded_over is not None:
+        if not said_by_main(sharded_over, better):
+            return False
+        weights = gather_weights(model)  # every process takes part; whole on rank 0 alone
+    elif not better:
         return False
+    else:
+        weights = trainable(model)
+    if not main:
+        return True
     folder = run_dir / BEST
     folder.mkdir(parents=True, exist_ok=True)
     tmp = folder / "trainable.safetensors.tmp"
-    save_file(trainable(model), tmp)
+    save_file(weights, tmp)
     with_umask(tmp)
     tmp.replace(folder / "trainable.safetensors")
     (folder / "best.json").write_text(
@@ -233,14 +268,18 @@ def keep_if_best(run_dir: Path, model, step: int, metric: str, value: float) -> 
     return True
 
 
-def restore_best(run_dir: Path, model) -> dict | None:
-    """Load the best step's trainable weights into `model`; None when none was kept."""
+def restore_best(run_dir: Path, model, weights: dict | None = None) -> dict | None:
+    """Load the best step's trainable weights into `model`, or into `weights` (a sharded
+    model's, gathered whole to be saved); None when none was kept."""
     best = best_so_far(run_dir)
     if best is None:
         return None
-    weights = load_file(run_dir / BEST / "trainable.safetensors")
+    kept = load_file(run_dir / BEST / "trainable.safetensors")
+    if weights is not None:
+        weights.update(kept)
+        return best
     params = dict(model.named_parameters())
     with torch.no_grad():
-        for name, value in weights.items():
+        for name, value in kept.items():
             params[name].copy_(value.to(params[name].device, params[name].dtype))
     return best

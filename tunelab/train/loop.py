@@ -83,6 +83,7 @@ def _run_steps(
     micro_per_epoch, micro_per_step = session.micro_per_epoch, session.micro_per_step
     cfg, run_dir, checkpoints = config.train, session.run_dir, session.checkpoints
     sharded = session.sharded
+    sharded_over = world if sharded else None  # keep_if_best gathers the best step's weights
 
     autocast = (
         torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else nullcontext()
@@ -143,8 +144,9 @@ def _run_steps(
         if _early_stop(state, value, cfg.early_stop_patience):
             progress.note("eval loss stopped improving: early stop")
             stop.requested = True
-        if cfg.select_best == "eval_loss" and world.is_main:
-            keep_if_best(run_dir, model, state.step, "eval_loss", higher_better("eval_loss", value))
+        if cfg.select_best == "eval_loss" and (world.is_main or sharded):
+            best = higher_better("eval_loss", value)
+            keep_if_best(run_dir, model, state.step, "eval_loss", best, sharded_over)
         return value
 
     with stop, launcher, progress, on_crash, ExitStack() as files:
@@ -206,11 +208,13 @@ def _run_steps(
                 if test_rows and (state.step % cfg.eval_every == 0 or last_step):
                     record["eval_loss"] = measure_eval_loss()
                 if heldout and (state.step % cfg.eval_generate_every == 0 or last_step):
-                    with launcher.may_stop():
+                    with launcher.may_stop(), session.answering():
                         value = score_heldout(heldout, model, tokenizer, state.step, progress)
                     record[heldout.key] = value
                     if cfg.select_best == heldout.metric:
-                        keep_if_best(run_dir, model, state.step, heldout.metric, value)
+                        keep_if_best(
+                            run_dir, model, state.step, heldout.metric, value, sharded_over
+                        )
             finally:
                 write_metrics(log, record)
             stopping, interrupted = stop.agreed(world, device)
@@ -252,15 +256,20 @@ def _before_first_step(
         start_record = {"step": 0, "eval_loss": base_eval}
         progress.note(f"step 0: eval loss {base_eval:.4f}")
         if heldout:
-            start_record[heldout.key] = score_heldout(heldout, model, tokenizer, 0, progress)
+            with session.answering():
+                start_record[heldout.key] = score_heldout(heldout, model, tokenizer, 0, progress)
         write_metrics(log, start_record)
     if session.resume and test_rows and world.size == 1 and state.step % cfg.eval_every == 0:
         # A stop during this step's eval kept the step, not its eval loss: measured now, on
         # the checkpoint's weights, for the curve, early stopping and select_best.
         add_eval_loss(session.metrics_path, state.step, measure_eval_loss)
-    if session.resume and world.is_main and cfg.select_best != "last":
+    if session.resume and cfg.select_best != "last" and (world.is_main or session.sharded):
+        # Under FSDP every process takes part (the weights a stand-in keeps are gathered from all);
+        # rank 0 alone reads the run folder.
+        rows = read_metrics(session.metrics_path) if world.is_main else []
+        sharded_over = world if session.sharded else None
         if note := best_up_to(
-            session.run_dir, read_metrics(session.metrics_path), state.step, cfg.select_best, model
+            session.run_dir, rows, state.step, cfg.select_best, model, sharded_over
         ):
             console.print(f"[yellow]note:[/] {note}", soft_wrap=True)
 

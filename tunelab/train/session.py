@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import random
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -72,6 +73,7 @@ from tunelab.train.setup import (
     weights_dtype,
 )
 from tunelab.train.sharded_checkpoint import read_sharded, restore_sharded
+from tunelab.train.sharding import answering_together
 from tunelab.train.stopping import BeforeTraining
 from tunelab.train.trackers import check_trackers
 
@@ -96,7 +98,9 @@ class TrainSession:
     optimizer: torch.optim.Optimizer
     scheduler: torch.optim.lr_scheduler.LRScheduler
     state: TrainState
-    heldout: HeldOut | None  # rank 0's held-out questions to answer; None on the others
+    # The held-out questions to answer: rank 0's alone under DDP (None on the others), every
+    # process's under FSDP, where they answer together (sharding.answering_together).
+    heldout: HeldOut | None
 
     @property
     def run_dir(self) -> Path:
@@ -113,6 +117,12 @@ class TrainSession:
     @property
     def sharded(self) -> bool:
         return self.config.train.parallel == "fsdp"
+
+    def answering(self) -> AbstractContextManager:
+        """What the held-out questions are answered within: under FSDP, every process at once."""
+        if not self.sharded:
+            return nullcontext()
+        return answering_together(self.loss_module, self.world, self.device)
 
     @property
     def resume_hint(self) -> str:
@@ -195,12 +205,13 @@ def start_session(
         optimizer, cfg.lr, total_steps, warmup, cfg.scheduler, start=state.step
     )
     # Every process checks the held-out questions, so a refusal stops all of them alike (rank 0
-    # alone left the others to die in a collective with a lost connection); rank 0 answers them.
+    # alone left the others to die in a collective with a lost connection); rank 0 answers them,
+    # or under FSDP every process, each forward gathering the layers from all.
     # Before the run folder is written: a refused run leaves none behind.
     heldout = held_out_questions(config, data.test_examples, test_rows)
     if heldout:
         heldout.check_fit(model, tokenizer)
-        heldout = heldout if world.is_main else None
+        heldout = heldout if world.is_main or cfg.parallel == "fsdp" else None
     metrics_path = run_dir / METRICS_FILE
     before.started = True  # the run folder is written from here on
     before.resume_hint = resume_command(run_dir, world.size, world.local_size)

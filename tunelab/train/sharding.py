@@ -4,12 +4,15 @@ for its forward and backward. What fits is the sharded state plus one layer, not
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import torch
 from torch import nn
 
 from tunelab.architecture import decoder_layers
 from tunelab.errors import TunelabError
-from tunelab.train.distributed import LossModule
+from tunelab.train.distributed import LossModule, World, total
 
 
 def shard(module: LossModule, device: torch.device, offload: bool = False) -> nn.Module:
@@ -57,3 +60,38 @@ def gather_weights(model: nn.Module) -> dict[str, torch.Tensor]:
     names = {name for name, _ in model.named_parameters()}
     aliases = {name for name, _ in model.named_parameters(remove_duplicate=False)} - names
     return {name: value for name, value in weights.items() if name not in aliases}
+
+
+@contextmanager
+def answering_together(module: nn.Module, world: World, device: torch.device) -> Iterator[None]:
+    """Within it, `module.model` (the model a sharded `module` trains) answers questions on every
+    process at once, each process the same questions: rank 0's answers are one process's.
+
+    Each forward gathers every decoder layer from all processes (a collective), so all must run
+    as many forwards. The same questions everywhere, not a share each: the answers need no
+    gathering and come out as one process's batch gives them. What a process holds is what a
+    training forward holds: its shards, the root's weights (embeddings, output projection)
+    gathered throughout, one layer at a time, plus the answers' cache; never the whole model.
+    As many forwards is not guaranteed, though: a process whose greedy text ends a token sooner
+    (a near tie broken otherwise) makes fewer. So each forward first tells the others it goes on,
+    and a process that is done runs a one-token forward for each one another still makes, until
+    none goes on: one sum a forward, and no process is left waiting in a gather.
+    The root must have run a forward already (FSDP finds its root there): the loop's eval loss or
+    a step has, before any held-out answer."""
+
+    def goes_on(*_) -> None:  # a hook's return value would replace the forward's arguments
+        total([1.0], world, device)
+
+    model = module.model
+    module.unshard()  # not recursive: the root's own weights; each layer gathers its own
+    going_on = model.register_forward_pre_hook(goes_on)
+    try:
+        yield
+        going_on.remove()  # not after an error: torchrun stops the others when this one leaves
+        idle = torch.zeros((1, 1), dtype=torch.long, device=device)
+        with torch.inference_mode():
+            while total([0.0], world, device)[0] > 0:
+                model(input_ids=idle, use_cache=False)
+    finally:
+        going_on.remove()
+        module.reshard()
