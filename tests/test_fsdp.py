@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from safetensors.torch import load_file
+from safetensors.torch import load_file, save_file
 
 from tests.conftest import QA_PAIRS, tiny_config, write_jsonl
 from tunelab.errors import TunelabError
@@ -158,10 +158,20 @@ def test_a_sharded_run_killed_after_a_checkpoint_resumes_to_the_same_losses(runs
     shutil.rmtree(config.run_dir / "model")
     checkpoints = config.run_dir / "checkpoints"
     (checkpoints / "step-000004").rename(checkpoints / ".tmp-step-000004-sharded")
+    # Step 4 had scored best and been kept: weights of a training the resume does again.
+    best = config.run_dir / "best"
+    kept = load_file(best / "trainable.safetensors")
+    save_file(
+        {name: torch.zeros_like(w) for name, w in kept.items()}, best / "trainable.safetensors"
+    )
+    (best / "best.json").write_text(json.dumps({"step": 4, "metric": "token_f1", "value": 0.5}))
 
     stdout = _torchrun(config, "--resume")
     assert "step 2" in stdout
     _assert_same_training(sharded.run_dir, config.run_dir)
+    # Dropped: step 2's weights, gathered from both processes, stand in for it, as uninterrupted.
+    assert "step 2's weights stand in for it" in " ".join(stdout.split())
+    assert json.loads((best / "best.json").read_text())["step"] == 2
     _assert_same_weights(sharded.run_dir, config.run_dir, "model.safetensors")
     assert sorted(p.name for p in checkpoints.iterdir()) == ["step-000002", "step-000004"]
 
