@@ -1,7 +1,8 @@
 """FSDP2 on a GPU (issue 16, part 1): what the CPU tests (tests/test_fsdp.py, gloo) cannot check.
 bf16 mixed precision through MixedPrecisionPolicy, CPU offload, NCCL, and a sharded checkpoint
-resumed on CUDA. One GPU is one process, so its shards are whole: the losses are compared with
-the plain run's, and peak GPU memory shows what offload moves off the card.
+resumed on CUDA, held-out answers in bf16 and the best step kept. One GPU is one process, so its
+shards are whole: the losses are compared with the plain run's, and peak GPU memory shows what
+offload moves off the card.
 
     python benchmarks/fsdp_check.py --data lamini_docs.jsonl [--model random-smollm2-135m]
 
@@ -20,6 +21,12 @@ import torch
 from tunelab.config import Config
 from tunelab.train.loop import train
 
+# Every run answers 16 held-out questions every 5 steps and keeps its best step by eval loss.
+HELD_OUT = dict(
+    eval_every=5, eval_generate_every=5, eval_questions=16, eval_max_new_tokens=32,
+    select_best="eval_loss",
+)  # fmt: skip
+
 
 def config(args, name: str, **train_settings) -> Config:
     settings = dict(method="full", max_steps=10, batch_size=8, save_every=5, keep_checkpoints=5)
@@ -35,14 +42,24 @@ def config(args, name: str, **train_settings) -> Config:
                 "max_length": 512,
                 "test_size": 16,
             },
-            "train": {**settings, "eval_every": 5, "warmup_ratio": 0.0, **train_settings},
+            "train": {**settings, **HELD_OUT, "warmup_ratio": 0.0, **train_settings},
         }
     )
 
 
+def rows(run: Path) -> list[dict]:
+    return [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+
+
 def steps(run: Path) -> list[dict]:
-    rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
-    return [r for r in rows if "loss" in r]
+    return [r for r in rows(run) if "loss" in r]
+
+
+def held_out(run: Path) -> str:
+    """The last held-out score, as metrics.jsonl names it (eval_fact_accuracy or eval_token_f1)."""
+    keys = ("eval_fact_accuracy", "eval_token_f1")
+    scores = [value for r in rows(run) for key, value in r.items() if key in keys]
+    return f"{scores[-1]:.3f}" if scores else "-"
 
 
 def measured(config: Config, resume: bool = False) -> Path:
@@ -78,6 +95,7 @@ def main() -> None:
     worst = 0.0
     print(
         f"\n{'run':22} {'loss 1':>8} {'loss 10':>8} {'max |Δ| vs plain':>17} {'peak GPU GiB':>13}"
+        f" {'held-out':>9}"
     )
     for name, run in runs.items():
         rows = steps(run)
@@ -86,7 +104,10 @@ def main() -> None:
         worst = max(worst, diff or 0.0)
         shown = f"{diff:.4f}" if diff is not None else "(LoRA)"
         peak = max(r.get("peak_gpu_gib", 0.0) for r in rows)
-        print(f"{name:22} {losses[0]:8.4f} {losses[-1]:8.4f} {shown:>17} {peak:13.2f}")
+        print(
+            f"{name:22} {losses[0]:8.4f} {losses[-1]:8.4f} {shown:>17} {peak:13.2f} "
+            f"{held_out(run):>9}"
+        )
     resume_diff = max(
         abs(a["loss"] - b["loss"])
         for a, b in zip(steps(runs["fsdp"]), steps(runs["fsdp resumed at 5"]))
