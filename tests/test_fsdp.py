@@ -203,6 +203,9 @@ def test_lora_under_fsdp_equals_one_process_and_saves_an_adapter(tmp_path, qa_fi
     _torchrun(sharded)
     _assert_same_training(single, sharded.run_dir)
     _assert_same_weights(single, sharded.run_dir, "adapter_model.safetensors")
+    # The best step keeps what trains, the adapters, as one process does: not the whole model.
+    kept = [load_file(run / "best" / "trainable.safetensors") for run in (single, sharded.run_dir)]
+    assert kept[1].keys() == kept[0].keys() and all("lora_" in name for name in kept[1])
 
 
 def test_what_fsdp_cannot_do_is_refused_by_name(tmp_path, qa_file):
