@@ -161,6 +161,28 @@ def test_a_folder_of_runs_or_a_mistyped_one_points_at_the_runs(
         load_model("run/alpha")
 
 
+@pytest.mark.parametrize(
+    "typed, meant",
+    [
+        ("alpha", "runs/alpha"),  # a run by the id `tunelab serve` gives it
+        ("smollm2-135m-instuct", "smollm2-135m-instruct"),
+        ("SmolLM2-135M-Instruct", "smollm2-135m-instruct"),  # the hub's spelling
+        ("tiny-randm", "tiny-random"),
+    ],
+)
+def test_a_name_close_to_a_model_here_names_it_instead_of_how_to_download_it(
+    typed, meant, tmp_path, monkeypatch, no_route_to_hub
+):
+    # They were told to `hf download smollm2-135m-instuct` where the hub is reachable.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "runs" / "alpha").mkdir(parents=True)
+    (tmp_path / "runs" / "alpha" / "config.yaml").write_text("name: alpha\n")
+    with pytest.raises(TunelabError) as raised:
+        load_model(typed)
+    said = " ".join(str(raised.value).split())
+    assert f"Did you mean {meant}?" in said and "hf download" not in said
+
+
 def test_a_folder_that_holds_no_model_is_named(tmp_path):
     with pytest.raises(TunelabError, match="is not a Hugging Face model folder"):
         load_model(tmp_path)

@@ -91,23 +91,29 @@ def check_hub_reachable(name: str) -> None:
     if why := offline or hub_unreachable():
         raise TunelabError(
             f"model {name!r} not found locally (not a folder here, not in the Hugging Face cache) "
-            f"and not fetched from the hub: {why}{_meant_run(name) or _offline_hint(name)}"
+            f"and not fetched from the hub: {why}{_meant_here(name) or _offline_hint(name)}"
         )
 
 
-def _meant_run(name: str) -> str:
-    """ ", did you mean runs/x?" for a hub-like name whose first part is a mistyped folder of runs
-    here ("run/x"), else ""."""
+def _meant_here(name: str) -> str:
+    """ ". Did you mean X?" for a name that is not there but is close to one that is: a run
+    whose folder of runs is mistyped ("run/x" for runs/x), a run given by its name alone ("x",
+    the id `tunelab serve` gives it), or a built-in model mistyped or in the hub's capitals
+    ("SmolLM2-135M-Instruct"); else ""."""
     import difflib
 
+    here = [p for p in Path(".").iterdir() if p.is_dir() and _holds_runs(p)]
     folder, _, rest = name.partition("/")
-    if not rest:
+    if rest:
+        close = difflib.get_close_matches(folder, [p.name for p in here], n=1, cutoff=0.6)
+        if close and (Path(close[0]) / rest).exists():
+            return f". Did you mean {close[0]}/{rest}?"
         return ""
-    here = [p.name for p in Path(".").iterdir() if p.is_dir() and _holds_runs(p)]
-    close = difflib.get_close_matches(folder, here, n=1, cutoff=0.6)
-    if close and (Path(close[0]) / rest).exists():
-        return f". Did you mean {close[0]}/{rest}?"
-    return ""
+    runs = [c for p in here for c in sorted(p.iterdir()) if (c / "config.yaml").is_file()]
+    meant = {run.name.lower(): str(run) for run in runs}
+    meant.update((known, known) for known in (EMBEDDED_NAME, TINY_NAME, *RANDOM_SHAPES))
+    close = difflib.get_close_matches(name.lower(), list(meant), n=1, cutoff=0.8)
+    return f". Did you mean {meant[close[0]]}?" if close else ""
 
 
 def _offline_hint(name: str) -> str:
@@ -182,5 +188,5 @@ def not_read(name: str, err: Exception) -> TunelabError:
     return TunelabError(
         f"model {name!r} not found locally (not the embedded {EMBEDDED_NAME!r}, not a run folder, "
         f"no such folder, not in the Hugging Face cache) and not fetched from the hub: {why}"
-        + _offline_hint(name)
+        + (_meant_here(name) or _offline_hint(name))
     )
