@@ -18,8 +18,13 @@ from tunelab.evaluate.human.arena import Arena, load_answers, shared_questions, 
 def test_answer_files_must_name_two_models_and_share_questions(tmp_path):
     only = tmp_path / "a.jsonl"
     only.write_text(json.dumps({"question": "q", "answer": "a"}) + "\n")
-    with pytest.raises(TunelabError, match="at least two models"):
+    # It said what rating needs, not what to do with the one set given.
+    with pytest.raises(TunelabError, match=r"at least two models, but got 1 \(a\): give another "
+                       r"answer set, or grade each answer alone .*--grade"):  # fmt: skip
         load_answers([only])
+    # A path mistyped read "no answers here", as though the file were there and empty.
+    with pytest.raises(TunelabError, match="gone.jsonl: no such file or folder"):
+        load_answers([only, tmp_path / "gone.jsonl"])
     other = tmp_path / "b.jsonl"
     other.write_text(json.dumps({"question": "different", "answer": "a"}) + "\n")
     with pytest.raises(TunelabError, match="no question in common"):

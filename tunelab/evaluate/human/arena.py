@@ -94,9 +94,10 @@ def answers_file(path: Path) -> Path:
     for candidate in (path, path / "predictions.jsonl", path / "eval" / "predictions.jsonl"):
         if candidate.is_file():
             return candidate
-    raise TunelabError(
-        f"{path}: no answers here (a JSONL file, an eval folder, a compare folder, or a run folder)"
-    )
+    kinds = "a JSONL file, an eval folder, a compare folder, or a run folder"
+    if not path.exists():
+        raise TunelabError(f"{path}: no such file or folder; give answers: {kinds}")
+    raise TunelabError(f"{path}: no answers here ({kinds})")
 
 
 def arm_file_name(arm: str) -> str:
@@ -176,7 +177,12 @@ def load_answers(paths: list[Path], at_least: int = 2) -> dict[str, dict[str, di
             raise TunelabError(f"{file}: holds no answers")
         models[name] = rows
     if len(models) < at_least:
-        raise TunelabError("rating needs the answers of at least two models")
+        # One set given is mostly one run meant to be graded alone.
+        raise TunelabError(
+            f"rating needs the answers of at least two models, but got {len(models)} "
+            f"({', '.join(models)}): give another answer set, or grade each answer alone "
+            "against its reference (`tunelab judge ... --grade`)"
+        )
     return models
 
 
