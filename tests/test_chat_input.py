@@ -167,6 +167,21 @@ def test_a_system_prompt_given_to_chat_is_the_model_s_and_a_server_s_first_messa
     assert system not in session.history  # sent each time, not a turn to forget
 
 
+def test_a_system_prompt_to_a_run_asked_in_qa_form_is_refused_not_dropped(tmp_path, monkeypatch):
+    # The qa template asks the question alone: the system prompt changed nothing, silently.
+    from tests.conftest import tiny_run
+    from tests.test_run import QA
+
+    monkeypatch.setattr(Session, "reply", lambda *a, **k: pytest.fail("the run was asked"))
+    run = str(tiny_run(tmp_path, QA))
+    said = CliRunner().invoke(app, ["generate", run, "hi", "--system-prompt", "Answer in French."])
+    assert isinstance(said.exception, TunelabError), said.output
+    assert "no place in the 'qa' template" in str(said.exception)
+    # Asked in the model's chat template instead, it has its place.
+    chat = Session.open(run, template="chat", system_prompt="Answer in French.")
+    assert chat.prompt.system_prompt == "Answer in French."
+
+
 def test_ctrl_c_at_the_prompt_clears_the_line_and_keeps_the_chat(monkeypatch, capsys):
     # A Ctrl-C meant for a reply that had just ended left the chat, and its history with it.
     session = Session(*tiny_random())

@@ -25,6 +25,7 @@ ALPACA_PROMPT = (
 )
 QA_PROMPT = "### Question:\n{question}\n\n### Answer:"
 BUILTIN_TEMPLATES = ("chat", "alpaca", "qa")
+ONE_QUESTION_TEMPLATES = ("qa", "alpaca")  # no turns, no system prompt: the question alone
 
 
 @dataclass
@@ -106,6 +107,17 @@ class Prompt:
 
     template: str = "chat"
     system_prompt: str | None = None
+
+    def with_system_prompt(self, text: str) -> Prompt:
+        """This prompt asked under `text`; refused for qa and alpaca, which have no place for one
+        (`tunelab generate QA_RUN Q --system-prompt ...` answered as without it, saying nothing)."""
+        if self.template in ONE_QUESTION_TEMPLATES:
+            raise TunelabError(
+                f"a system prompt has no place in the {self.template!r} template, which asks the "
+                "question alone: leave --system-prompt out, or ask in the model's chat template "
+                "(--template chat), which the run was not trained in"
+            )
+        return replace(self, system_prompt=text)
 
     def question(self, item: str | Example, tokenizer: PreTrainedTokenizerBase) -> str:
         """A question alone, or the prompt of a test row's last reply as training trained it:

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tunelab.data.templates import Prompt
+from tunelab.data.templates import ONE_QUESTION_TEMPLATES, Prompt
 from tunelab.errors import TunelabError
 from tunelab.run import Run, prompt_for
 
@@ -16,8 +16,7 @@ if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerBase
 
 _HOLE = "\x00"  # stands for the question while a prompt is cut into its fixed text
-_ONE_QUESTION = ("qa", "alpaca")  # the templates that ask one question at a time, without turns
-TEMPLATES = ("chat", *_ONE_QUESTION)  # the prompt templates an export can carry
+TEMPLATES = ("chat", *ONE_QUESTION_TEMPLATES)  # the prompt templates an export can carry
 
 
 def around_question(template: str, tokenizer: PreTrainedTokenizerBase) -> tuple[str, str]:
@@ -34,7 +33,7 @@ def trained_chat_template(
     """A chat template that renders prompts as the run's training did (its template, its system
     prompt when a conversation brings none), for `template` of 'chat', 'qa' or 'alpaca'."""
     chat_template = tokenizer.chat_template
-    if template in _ONE_QUESTION:
+    if template in ONE_QUESTION_TEMPLATES:
         before, after = (_literal(text) for text in around_question(template, tokenizer))
         # The last question alone, as `tunelab serve` asks: these formats have no turns.
         return (
@@ -64,7 +63,7 @@ def modelfile(
     the two move together): Ollama picks its own prompt format from the GGUF, so the run's
     system prompt (and a qa/alpaca format) must be spelled out here."""
     lines = [f"FROM ./{Path(gguf_file).name}"]
-    if template in _ONE_QUESTION:
+    if template in ONE_QUESTION_TEMPLATES:
         before, after = around_question(template, tokenizer)
         lines.append(f"TEMPLATE {_quoted(before + '{{ .Prompt }}' + after, 'prompt format')}")
         return "\n".join(lines)

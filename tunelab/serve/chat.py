@@ -74,7 +74,7 @@ class Session:
         if template:
             prompt = replace(prompt, template=template)
         if system_prompt is not None:
-            prompt = replace(prompt, system_prompt=system_prompt)
+            prompt = prompt.with_system_prompt(system_prompt)
         model, tokenizer = load_model(name)
         if prompt.template == "chat":  # said now, not at each message of a chat
             require_chat_template(tokenizer, "with --template qa")
