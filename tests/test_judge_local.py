@@ -108,3 +108,25 @@ def test_a_prompt_longer_than_a_local_judge_reads_gets_no_verdict(tmp_path, answ
     result = tunelab.judge(files[:1], judge=str(tmp_path / "short"), votes=str(votes), grade=True)
     assert result.records == [] and len(result.no_verdict) == 3
     assert {r["reply"] for r in result.no_verdict} == {""}
+
+
+def test_a_run_asked_in_qa_form_judges_with_the_rubric_in_its_question(tmp_path, monkeypatch):
+    # The qa template asks the last user message alone: the rubric, a system message, was dropped,
+    # and a qa run graded answers never told what [[RIGHT]] or [[FALSE]] mean.
+    from tests.conftest import tiny_run
+    from tests.test_run import QA
+    from tunelab.evaluate.bench import loglik
+    from tunelab.evaluate.judge.asking import likeliest
+
+    asked = []
+
+    def scored(model, tokenizer, requests):
+        asked.extend(r.context for r in requests)
+        return [[0.0] * len(r.continuations) for r in requests]
+
+    monkeypatch.setattr(loglik, "loglikelihoods", scored)
+    judge = likeliest(str(tiny_run(tmp_path, QA)), grades.REPLIES)
+    list(judge([grades.conversation("What is tunelab?", "A toolkit.", "A pasta.")]))
+    (prompt,) = asked
+    assert prompt.startswith("### Question:\n" + grades.GRADE_RUBRIC)
+    assert prompt.endswith("[Answer]\nA pasta.\n\n### Answer:")

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from tunelab.config import LocalPath, OptionalLocalPath
 from tunelab.data.jsonl_files import read_jsonl
+from tunelab.data.templates import ONE_QUESTION_TEMPLATES
 from tunelab.data.write import append_jsonl
 from tunelab.errors import TunelabError
 from tunelab.evaluate.human import VOTES_FILE
@@ -100,6 +101,8 @@ def likeliest(judge: str, replies: tuple[str, ...]) -> Ask:
     limit = context_length(model, tokenizer)
 
     def ask(conversations: list[list[dict]]) -> Iterator[str]:
+        if prompt.template in ONE_QUESTION_TEMPLATES:
+            conversations = [rubric_in_question(c) for c in conversations]
         for start in range(0, len(conversations), LOCAL_CHUNK):
             prompts = [
                 prompt.chat(c, tokenizer) for c in conversations[start : start + LOCAL_CHUNK]
@@ -118,6 +121,15 @@ def likeliest(judge: str, replies: tuple[str, ...]) -> Ask:
                 yield Chosen(dict(zip(replies, next(scores))) if fit else {})
 
     return ask
+
+
+def rubric_in_question(conversation: list[dict]) -> list[dict]:
+    """The judge's conversation with its rubric (the system message) opening the last user turn:
+    a judge asked in qa or alpaca form is asked that turn alone, so a qa run judged without ever
+    being told what it judges or what its verdicts mean."""
+    rubric = [m["content"] for m in conversation if m["role"] == "system"]
+    *before, last = [m for m in conversation if m["role"] != "system"]
+    return [*before, {**last, "content": "\n\n".join([*rubric, last["content"]])}]
 
 
 def ask_and_write(
