@@ -66,6 +66,20 @@ def test_loading_a_model_shows_no_bar_but_tunelabs_own(tmp_path, capfd):
     assert "Loading weights" not in capfd.readouterr().err
 
 
+def test_exporting_a_run_shows_no_bar_of_transformers(tmp_path, capfd):
+    # `tunelab export --merged` printed "Writing model shards: 100%|█████| 1/1" in the middle of
+    # its own lines (and so did a GGUF file's first load, dequantized into the cache).
+    import tunelab
+    from tests.conftest import tiny_run
+    from tests.test_run import QA
+
+    run = tiny_run(tmp_path, QA)
+    capfd.readouterr()
+    tunelab.export(run, merged=str(tmp_path / "merged"))
+    assert (tmp_path / "merged" / "model.safetensors").is_file()
+    assert "Writing model shards" not in capfd.readouterr().err
+
+
 def test_the_eval_loss_shows_its_batches_on_a_second_bar_removed_when_done():
     # The training bar sat still for minutes while a large test split was scored.
     from tunelab.train.progress import TrainProgress

@@ -25,7 +25,7 @@ from transformers import (
 from tunelab import gguf_files
 from tunelab.errors import TunelabError
 from tunelab.model_names import EMBEDDED_NAME, check_model_source, not_read
-from tunelab.progress import hide_weight_loading_bar
+from tunelab.progress import hide_weight_bars
 from tunelab.random_models import (
     RANDOM_SHAPES,
     TINY_NAME,
@@ -42,7 +42,7 @@ warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", categ
 # Where bitsandbytes is installed, importing peft imports it, and on a CPU with AVX-512 it warns
 # that an optional faster 4-bit kernel package is missing: noise on every command.
 logging.getLogger("bitsandbytes.backends.cpu.ops").setLevel(logging.ERROR)
-hide_weight_loading_bar()
+hide_weight_bars()
 
 
 def import_bitsandbytes_offline() -> None:

@@ -1,6 +1,6 @@
 """The one look of tunelab's progress bars (training, scoring, generating): a label, the bar,
 done/total, time spent and time left, with any extra columns before the times; transformers' own
-"Loading weights" bar is kept off beside them."""
+"Loading weights" and "Writing model shards" bars are kept off beside them."""
 
 from __future__ import annotations
 
@@ -85,18 +85,23 @@ def counting(bars: Progress, description: str, total: int) -> Callable[[Sequence
     return on_batch
 
 
-def hide_weight_loading_bar() -> None:
-    """Keep transformers' "Loading weights" bar off the terminal: beside tunelab's own bars it is
-    a second one, for a load that takes a second. Its other bars, its warnings and the hub's
-    download bars (huggingface_hub's own) stay. Older transformers 5 releases have no hook."""
+# transformers' bars over a model's weights, each a second bar beside tunelab's for a second's work.
+WEIGHT_BARS = ("Loading weights", "Writing model shards")
+
+
+def hide_weight_bars() -> None:
+    """Keep transformers' bars over the weights (WEIGHT_BARS) off the terminal: loading a model,
+    and saving one (`tunelab export --merged`, a GGUF file's first load). Its other bars, its
+    warnings and the hub's download bars (huggingface_hub's own) stay. Older transformers 5
+    releases have no hook."""
     from transformers.utils import logging as transformers_logging
 
     set_hook = getattr(transformers_logging, "set_tqdm_hook", None)
     if set_hook is not None:
-        set_hook(_without_weight_loading_bar)
+        set_hook(_without_weight_bars)
 
 
-def _without_weight_loading_bar(factory: Callable, args: tuple, kwargs: dict):
-    if kwargs.get("desc") == "Loading weights":
+def _without_weight_bars(factory: Callable, args: tuple, kwargs: dict):
+    if kwargs.get("desc") in WEIGHT_BARS:
         kwargs = {**kwargs, "disable": True}
     return factory(*args, **kwargs)
