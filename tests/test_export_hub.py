@@ -116,6 +116,15 @@ def test_a_push_to_a_hub_out_of_reach_says_so_not_to_log_in(tmp_path, monkeypatc
     assert "the hub cannot be reached from this machine" in said
 
 
+def test_a_push_from_a_machine_without_a_route_to_the_hub_says_so_not_to_log_in(no_route_to_hub):
+    # huggingface_hub's real error (its own httpx2.ConnectError over the socket's gaierror) was
+    # answered "log in with `hf auth login`": only httpx's own ConnectError was known.
+    result = CliRunner().invoke(app, ["export", "tiny-random", "--push", "me/tuned"])
+    said = str(result.exception)
+    assert said.startswith("--push me/tuned: ConnectError") and "hf auth login" not in said
+    assert "the hub cannot be reached from this machine" in said
+
+
 def test_a_hub_that_cannot_be_pushed_to_is_found_before_anything_is_written(tmp_path):
     # Offline, the merge (and a GGUF) ran first, minutes on a big model, and then the push failed.
     merged = tmp_path / "merged"

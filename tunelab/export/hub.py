@@ -61,13 +61,17 @@ def _failed(repo_id: str, err: Exception, kept: str) -> TunelabError:
 
 def _what_to_do(err: Exception) -> str:
     """What to try for a failed push: a machine that cannot reach the hub needs no login (a DNS
-    failure was answered "log in with `hf auth login`")."""
+    failure was answered "log in with `hf auth login`"). huggingface_hub raises its own copy of
+    httpx's errors (httpx2's), so the socket's error beneath them tells too."""
+    import socket
+
     import httpx
     from huggingface_hub.errors import OfflineModeIsEnabled
 
+    unreachable = (httpx.ConnectError, httpx.TimeoutException, ConnectionError, TimeoutError)
     for cause in error_chain(err):
         if isinstance(cause, OfflineModeIsEnabled):
             return "HF_HUB_OFFLINE is set: unset it to push"
-        if isinstance(cause, (httpx.ConnectError, httpx.TimeoutException, ConnectionError)):
+        if isinstance(cause, (*unreachable, socket.gaierror)):
             return "the hub cannot be reached from this machine: push from one that can reach it"
     return "log in with `hf auth login` or set HF_TOKEN"
