@@ -207,6 +207,29 @@ def test_generate_reads_its_question_from_standard_input_given_a_dash(monkeypatc
     assert "no question on standard input" in str(result.exception)
 
 
+def test_ctrl_c_during_generate_ends_the_reply_s_line_before_saying_interrupted(
+    monkeypatch, capsys
+):
+    # The terminal read "In ancient times, the sea was ainterrupted".
+    import pytest
+
+    from tunelab import cli
+    from tunelab.serve import chat
+
+    def reply(self, text, on_text, **kwargs):
+        on_text("In ancient times, the sea was a")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(chat.Session, "open", classmethod(lambda cls, *a, **k: cls.__new__(cls)))
+    monkeypatch.setattr(chat.Session, "reply", reply)
+    monkeypatch.setattr("sys.argv", ["tunelab", "generate", "tiny-random", "Tell me a story."])
+    with pytest.raises(SystemExit) as exit_:
+        cli.main()
+    said = capsys.readouterr()
+    assert exit_.value.code == 130 and said.err.strip() == "interrupted"
+    assert said.out == "In ancient times, the sea was a\n"
+
+
 def test_chat_says_it_cleared_the_history_on_reset():
     result = runner.invoke(
         app, ["chat", "tiny-random", "--max-new-tokens", "2"], input="hi\n/reset\n"

@@ -67,13 +67,17 @@ def generate_command(
     session = Session.open(
         model, template, api_key=api_key, served_model=served_model, system_prompt=system_prompt
     )
-    session.reply(
-        prompt,
-        max_new_tokens=max_new_tokens,
-        temperature=temperature,
-        remember=False,
-        on_text=lambda text: print(text, end="", flush=True),
-    )
+    try:
+        session.reply(
+            prompt,
+            max_new_tokens=max_new_tokens,
+            temperature=temperature,
+            remember=False,
+            on_text=lambda text: print(text, end="", flush=True),
+        )
+    except KeyboardInterrupt:
+        print(flush=True)  # the reply's line ends: "interrupted" ran on after its last word
+        raise
     print()
     ending, capping = session.reply_notes(max_new_tokens)
     if ending:
