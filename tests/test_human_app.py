@@ -153,6 +153,24 @@ def test_votes_that_cannot_be_written_are_refused_before_judging_starts(tmp_path
     assert "Open" not in result.output  # no judge is sent to a page whose votes would be lost
 
 
+def test_a_port_in_use_is_refused_before_judges_are_sent_to_the_page(tmp_path, monkeypatch):
+    # It said "Open http://127.0.0.1:8008/", then uvicorn's "[Errno 98] ... address already in
+    # use" below it: a judge sent to that page found another server's.
+    import socket
+
+    import uvicorn
+
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **kw: pytest.fail("served anyway"))
+    answers = [str(p) for p in _answer_sets(tmp_path)]
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        result = CliRunner().invoke(app, ["rate", *answers, "--port", port])
+    assert f"cannot listen on 127.0.0.1:{port}" in str(result.exception)
+    assert "pick another --port" in str(result.exception) and "Open" not in result.output
+
+
 def test_a_vote_the_disk_refused_is_said_and_can_be_cast_again(tmp_path, monkeypatch):
     import errno
 

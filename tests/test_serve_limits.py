@@ -230,7 +230,7 @@ def test_a_port_in_use_is_refused_before_any_model_loads(monkeypatch):
 
 def test_the_port_check_binds_as_uvicorn_does_and_names_an_unknown_host():
     # An IPv6 probe took the IPv4 port too, refusing "::" that uvicorn binds IPv6-only.
-    from tunelab.serve.launch import check_port_free
+    from tunelab.web import check_port_free
 
     with socket.socket() as taken:
         taken.bind(("0.0.0.0", 0))

@@ -184,6 +184,7 @@ def rate(
     from tunelab.evaluate.human.app import rate as judge_in_browser
     from tunelab.evaluate.human.arena import Arena, load_answers, unshared
     from tunelab.evaluate.human.pairing import RateConfig
+    from tunelab.web import check_port_free
 
     answer_sets = load_answers([Path(a) for a in _listed(answers)])
     arena = Arena(answer_sets, Path(votes), config=_settings(config, RateConfig, settings))
@@ -199,6 +200,7 @@ def rate(
         console.print(leaderboard_table(arena.ratings(), len(arena.records), votes))
         return arena.ratings()
     check_writable(arena.votes_path)  # before judges are sent to the page
+    check_port_free(host, port)  # uvicorn said so below the line sending them there
     console.print(
         f"{len(arena.pairs)} answer pairs, {len(arena.records)} judged so far. Open "
         f"[bold]http://{host}:{port}/[/] (keys 1-4); ratings at /leaderboard; Ctrl-C to stop."

@@ -1,7 +1,8 @@
 """What every tunelab web server (`serve`, `rate`) shares: whether an address keeps it to this
-machine, the `Host` check that keeps a web page rebound to 127.0.0.1 (DNS rebinding) from reaching
-it, and running an app in a background thread (tests, benchmarks, notebooks). Imports stay light:
-`tunelab rate` uses them without torch."""
+machine, a port another process holds (found before anything starts), the `Host` check that keeps
+a web page rebound to 127.0.0.1 (DNS rebinding) from reaching it, and running an app in a
+background thread (tests, benchmarks, notebooks). Imports stay light: `tunelab rate` uses them
+without torch."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ import socket
 import threading
 import time
 from collections.abc import Collection, Iterator
+
+from tunelab.errors import TunelabError
 
 LOCALHOST = "127.0.0.1"  # where every tunelab server listens by default
 LOOPBACK_NAMES = ("localhost", LOCALHOST, "::1")
@@ -25,6 +28,31 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:  # a name other than localhost may resolve to any interface
         return False
+
+
+def check_port_free(host: str, port: int) -> None:
+    """Fail before any model loads when another process listens on the port (uvicorn said so
+    in its log after every model had loaded, below a line saying it was serving; `rate`, below
+    the line that said to open its page). Each address the host resolves to is tried as uvicorn
+    binds it (asyncio: IPv6 sockets IPv6 only)."""
+    try:
+        addresses = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as err:
+        raise TunelabError(
+            f"--host {host}: not an address this machine knows ({err.strerror})"
+        ) from None
+    for family, kind, proto, _, address in addresses:
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+            if family == socket.AF_INET6:
+                probe.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            try:
+                probe.bind(address)
+            except OSError as err:
+                raise TunelabError(
+                    f"cannot listen on {host}:{port} ({err.strerror}): another server is there? "
+                    "Stop it or pick another --port"
+                ) from None
 
 
 def host_allowed(

@@ -148,8 +148,8 @@ def serve_command(
     from rich.console import Console
 
     import tunelab
-    from tunelab.serve.launch import check_exposure, check_port_free, model_ids
-    from tunelab.web import is_loopback
+    from tunelab.serve.launch import check_exposure, model_ids
+    from tunelab.web import check_port_free, is_loopback
 
     check_exposure(host, api_key, insecure)  # before minutes of loading, not after
     console = Console()

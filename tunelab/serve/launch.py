@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from tunelab.errors import TunelabError
 from tunelab.serve.batch_limit import DEFAULT_MAX_BATCH
-from tunelab.web import LOCALHOST, is_loopback
+from tunelab.web import LOCALHOST, check_port_free, is_loopback
 
 if TYPE_CHECKING:
     from tunelab.serve.engine import Engine
@@ -54,32 +54,6 @@ def load_engines(names: list[str], max_batch: int = DEFAULT_MAX_BATCH) -> dict[s
             *load_model(name), name=engine_id, max_batch=max_batch, prompt=prompt_for(name)
         )
     return engines
-
-
-def check_port_free(host: str, port: int) -> None:
-    """Fail before any model loads when another process listens on the port (uvicorn said so
-    in its log after every model had loaded, below a line saying it was serving). Each address
-    the host resolves to is tried as uvicorn binds it (asyncio: IPv6 sockets IPv6 only)."""
-    import socket
-
-    try:
-        addresses = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
-    except socket.gaierror as err:
-        raise TunelabError(
-            f"--host {host}: not an address this machine knows ({err.strerror})"
-        ) from None
-    for family, kind, proto, _, address in addresses:
-        with socket.socket(family, kind, proto) as probe:
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
-            if family == socket.AF_INET6:
-                probe.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
-            try:
-                probe.bind(address)
-            except OSError as err:
-                raise TunelabError(
-                    f"cannot listen on {host}:{port} ({err.strerror}): another server is there? "
-                    "Stop it or pick another --port"
-                ) from None
 
 
 def check_exposure(host: str, api_key: str | None, insecure: bool = False) -> None:
