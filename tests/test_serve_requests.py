@@ -114,6 +114,11 @@ def test_content_the_models_cannot_read_is_refused_and_text_parts_are_read_as_li
         with pytest.raises(openai.BadRequestError) as err:
             prompt_tokens([parts[0], part])
         assert err.value.body["param"] == "messages.0.content.1.text"
+    # Nor is a message whose content is null or missing (a client's bug): it was answered, 200.
+    for message in ({"role": "user", "content": None}, {"role": "user"}):
+        with pytest.raises(openai.BadRequestError) as err:
+            client.chat.completions.create(model="tiny-random", messages=[message], max_tokens=1)
+        assert err.value.body["param"] == "messages.0.content"
     # OpenAI refuses stream_options for a reply that is not streamed.
     with pytest.raises(openai.BadRequestError) as err:
         client.chat.completions.create(

@@ -92,7 +92,7 @@ class RequestBody(BaseModel):
 
 class Message(BaseModel):
     role: Literal["system", "developer", "user", "assistant", "tool"]
-    content: str | list[dict[str, Any]] | None = ""
+    content: str | list[dict[str, Any]] | None = None  # an assistant's that calls has none
     tool_calls: Any = None  # an assistant's: read as training reads them (serve.tool_calls)
     tool_call_id: str | None = None  # a tool result's: the call it answers
     name: str | None = None

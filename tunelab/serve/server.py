@@ -270,6 +270,12 @@ def _plain(message: Message, index: int) -> dict[str, Any]:
     image, audio) is a 400, as OpenAI and vLLM answer it for a text-only model, rather than a
     reply to a message the model never saw."""
     content = message.content
+    if content is None and message.role != "assistant":  # as OpenAI: not an empty question
+        raise ApiError(
+            400,
+            f"a {message.role} message needs its content: a string, or text parts",
+            param=f"messages.{index}.content",
+        )
     if isinstance(content, list):
         for position, part in enumerate(content):
             if part.get("type") != "text":
