@@ -182,6 +182,14 @@ def test_a_system_prompt_to_a_run_asked_in_qa_form_is_refused_not_dropped(tmp_pa
     assert chat.prompt.system_prompt == "Answer in French."
 
 
+def test_a_server_given_without_its_scheme_is_pointed_at_its_url():
+    # `tunelab chat localhost:8000` was looked for as a folder, and the server was never named.
+    for given in ("localhost:8000", "127.0.0.1:8000/v1"):
+        said = CliRunner().invoke(app, ["generate", given, "hi"])
+        assert isinstance(said.exception, TunelabError), said.output
+        assert str(said.exception).endswith(f"a server's URL: http://{given}.")
+
+
 def test_ctrl_c_at_the_prompt_clears_the_line_and_keeps_the_chat(monkeypatch, capsys):
     # A Ctrl-C meant for a reply that had just ended left the chat, and its history with it.
     session = Session(*tiny_random())

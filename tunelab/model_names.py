@@ -4,6 +4,7 @@ transformers' failure to read one means to the user."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from tunelab.errors import TunelabError, first_few
@@ -19,6 +20,7 @@ TOKENIZER_FILES = (
 )  # fmt: skip
 # A model file's extensions: a hub id never ends so (though hub names hold dots: Qwen2.5-0.5B).
 FILE_SUFFIXES = (".gguf", ".safetensors", ".bin", ".pt", ".pth", ".ckpt", ".onnx", ".json", ".yaml")
+_HOST_PORT = re.compile(r"[\w.-]+:\d+(/\S*)?")  # localhost:8000/v1
 
 
 def looks_like_path(name: str) -> bool:
@@ -58,11 +60,12 @@ def check_model_name(name: str) -> None:
             inside = f" (in {parent}/: {', '.join(folders) or 'no folders'})"
         else:
             inside = ""
+        given = f"a hub id (org/name) or {EMBEDDED_NAME!r}"
+        if _HOST_PORT.fullmatch(name):  # "localhost:8000": a server without its scheme
+            given = f"a hub id (org/name), {EMBEDDED_NAME!r} or a server's URL: http://{name}"
         raise TunelabError(
             f"model {name!r}: no such file or folder{inside}; read as a path, the hub was not "
-            "asked for it. "
-            f"Give a run folder, a Hugging Face model folder, a hub id (org/name) or "
-            f"{EMBEDDED_NAME!r}."
+            f"asked for it. Give a run folder, a Hugging Face model folder, {given}."
         )
 
 
