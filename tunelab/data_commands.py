@@ -127,7 +127,9 @@ def _untaught(
     from tunelab.data.load import load_examples
     from tunelab.evaluate.facts_file import UNTAUGHT_MAX_TEST, UNTAUGHT_MAX_TRAIN, untaught_note
 
-    if train_rows > UNTAUGHT_MAX_TRAIN or test_rows > UNTAUGHT_MAX_TEST:
+    # An empty side (test_size 0, or every training row a test question) has nothing to warn
+    # of, and read back it was refused as an empty data file after both were written.
+    if not (0 < train_rows <= UNTAUGHT_MAX_TRAIN and 0 < test_rows <= UNTAUGHT_MAX_TEST):
         return None
     read = [load_examples(part, config.shape, config.fields, "skip") for part in (train, test)]
     return untaught_note(test, *read)
