@@ -31,6 +31,13 @@ def test_round_trip(tmp_path):
         ("data: [1, 2\n", "not valid YAML"),
         ("- a\n- b\n", "a config is a mapping"),
         ("data: [1]\n", "data: Input should be a valid dictionary"),
+        # A value where a section goes was "Input should be a valid dictionary or instance of
+        # ModelConfig": the section's first setting is what such a value means.
+        (
+            "model: tiny-random\n",
+            r"line 1: model: a section of settings, not a value: write `model: \{name: tiny-ra",
+        ),
+        ("data: qa.jsonl\n", r"write `data: \{path: qa.jsonl\}` \(--set data.path=qa.jsonl\)"),
         # PyYAML said "found character '\t' that cannot start any token": an editor shows spaces.
         ("name: x\n\tdata: 1\n", r"bad.yaml:2:1: not valid YAML: found .*: a tab; YAML indents"),
         (

@@ -118,6 +118,8 @@ def _invalid(
         message = e["msg"].removeprefix("Value error, ")
         if e["type"] == "extra_forbidden":
             message = _unknown_key(e["loc"], model)
+        if e["type"] == "model_type" and isinstance(e.get("input"), str | int | float):
+            message = _value_for_a_section(e["loc"], e["input"], model)
         if e["type"] == "string_type" and not isinstance(e.get("input"), dict | list | None):
             # YAML reads yes/no/off as booleans, 2024 and 0123 (83) as numbers, 2024-01-05 as a
             # date: what it read is no longer the text written, so none of it is taken as text.
@@ -161,16 +163,34 @@ OTHER_TOOLS_NAMES = {
 }
 
 
+def _section_at(loc: tuple, model: type[BaseModel]) -> type[BaseModel] | None:
+    """The section (settings class) at a dotted place in `model`, None where none is."""
+    for part in loc:
+        field = model.model_fields.get(str(part))
+        inner = field and field.annotation
+        if not (isinstance(inner, type) and issubclass(inner, BaseModel)):
+            return None
+        model = inner
+    return model
+
+
+def _value_for_a_section(loc: tuple, value: object, model: type[BaseModel]) -> str:
+    """`model: tiny-random` where a section of settings goes: the way to write it, by the
+    section's first setting (model.name, data.path, train.method), which such a value means."""
+    first = next(iter(_section_at(loc, model).model_fields))
+    where = ".".join(str(p) for p in loc)
+    return f"a section of settings, not a value: write `{loc[-1]}: {{{first}: {value}}}` " + (
+        f"(--set {where}.{first}={value})"
+    )
+
+
 def _unknown_key(loc: tuple, model: type[BaseModel]) -> str:
     """Name the key a misspelled one most likely meant, from the section that refused it, else
     the setting of that name in another section (train.max_length: data.max_length)."""
     root = model
-    for part in loc[:-1]:
-        field = model.model_fields.get(str(part))
-        inner = field and field.annotation
-        if not (isinstance(inner, type) and issubclass(inner, BaseModel)):
-            return "unknown setting"
-        model = inner
+    model = _section_at(loc[:-1], model)
+    if model is None:
+        return "unknown setting"
     key = str(loc[-1])
     close = difflib.get_close_matches(key, list(model.model_fields), n=1, cutoff=0.6)
     if key in OTHER_TOOLS_NAMES:
