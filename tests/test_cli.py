@@ -70,6 +70,16 @@ def test_resume_without_checkpoint_is_a_clear_error(tmp_path, qa_file):
     assert "no checkpoint to resume from" in str(result.exception)
 
 
+def test_resuming_a_mistyped_run_names_the_runs_there(tmp_path):
+    # It said "config file not found: runs/mien", of a run the user never thought a config file.
+    (tmp_path / "runs" / "mine").mkdir(parents=True)
+    result = runner.invoke(app, ["train", str(tmp_path / "runs" / "mien"), "--resume"])
+    assert result.exit_code != 0
+    assert f"mien: no such run folder or config file (in {tmp_path / 'runs'}/: mine)" in str(
+        result.exception
+    )
+
+
 def test_train_without_a_config_file_then_continue_and_replace_the_run(tmp_path, qa_file):
     settings = [
         f"output_dir={tmp_path / 'runs'}",

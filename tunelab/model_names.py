@@ -50,22 +50,27 @@ def _holds_runs(folder: Path) -> bool:
         return False
 
 
+def folders_beside(path: Path) -> str:
+    """The folders beside a path that is not there (a run's name mistyped), for its error to
+    show: ' (in runs/: a, b)'; '' in the current folder, whose listing says little."""
+    parent = path.parent
+    if not parent.is_dir() or parent == Path("."):
+        return ""
+    folders = sorted(p.name for p in parent.iterdir() if p.is_dir())[:8]
+    return f" (in {parent}/: {', '.join(folders) or 'no folders'})"
+
+
 def check_model_name(name: str) -> None:
     """Fail at once on a path that is not there, instead of asking the hub for it (which takes
     ~45 s of retries offline and then blames the network)."""
     if looks_like_path(name) and not Path(name).exists():
-        parent = Path(name).parent
-        if parent.is_dir() and parent != Path("."):
-            folders = sorted(p.name for p in parent.iterdir() if p.is_dir())[:8]
-            inside = f" (in {parent}/: {', '.join(folders) or 'no folders'})"
-        else:
-            inside = ""
         given = f"a hub id (org/name) or {EMBEDDED_NAME!r}"
         if _HOST_PORT.fullmatch(name):  # "localhost:8000": a server without its scheme
             given = f"a hub id (org/name), {EMBEDDED_NAME!r} or a server's URL: http://{name}"
         raise TunelabError(
-            f"model {name!r}: no such file or folder{inside}; read as a path, the hub was not "
-            f"asked for it. Give a run folder, a Hugging Face model folder, {given}."
+            f"model {name!r}: no such file or folder{folders_beside(Path(name))}; read as a "
+            f"path, the hub was not asked for it. Give a run folder, a Hugging Face model "
+            f"folder, {given}."
         )
 
 

@@ -14,6 +14,7 @@ from tunelab.config import Config, DataConfig, TrainConfig
 from tunelab.data.read import is_data
 from tunelab.data.write import cannot_write
 from tunelab.errors import TunelabError
+from tunelab.model_names import folders_beside
 from tunelab.run import (
     CHECKPOINTS,
     CONFIG_FILE,
@@ -72,6 +73,8 @@ def config_from(source: str | Path | None, overrides: list[str] | None = None) -
     if source is None:
         return Config.from_dict({}, overrides, source="--set")
     path = Path(source)
+    if not path.exists():  # `tunelab train runs/mine --resume` with the run's name mistyped
+        raise TunelabError(f"{source}: no such run folder or config file{folders_beside(path)}")
     run_dir = path if path.is_dir() else None
     if path.name == CONFIG_FILE and Run.is_started(path.parent):
         run_dir = path.parent
