@@ -238,7 +238,7 @@ def test_a_missing_column_says_how_to_map_it(tmp_path):
     message = str(err.value)
     assert "qa.jsonl:1: missing field 'answer'" in message
     assert "['question', 'reply']" in message and "data.fields" in message
-    assert "data.on_error: skip" in message
+    assert "--set data.on_error=skip" in message  # as `tunelab train` takes it
 
 
 def test_a_file_that_is_not_utf8_names_the_line_not_a_traceback(tmp_path):
