@@ -26,3 +26,18 @@ def test_eval_names_the_files_it_wrote_and_reads_only_the_rows_it_asks(tmp_path)
     whole = CliRunner().invoke(app, [*args, "--max-new-tokens", "2"])
     assert f"{data}:4: field 'answer' is empty" in str(whole.exception)
     assert "--on-error skip" in str(whole.exception) and "--limit" in str(whole.exception)
+
+
+def test_the_legend_names_the_interval_a_small_test_set_gets(tmp_path):
+    # Under 10 questions a token F1 interval is Wilson's at the mean, not the bootstrap the
+    # legend named: [0.05, 0.61] on 6 lamini_docs questions came from neither it said.
+    data = tmp_path / "test.jsonl"
+    rows = [{"question": f"What is step {i}?", "answer": f"Step {i}."} for i in range(3)]
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    args = ["--data", str(data), "--max-new-tokens", "2", "--output", str(tmp_path / "ev")]
+    one = CliRunner().invoke(app, ["eval", "tiny-random", *args])
+    assert one.exit_code == 0, one.output
+    assert "(Wilson's at their mean below 10 questions)" in " ".join(one.output.split())
+    two = CliRunner().invoke(app, ["eval", "tiny-random", "tiny-random", *args])
+    assert two.exit_code == 0, two.output
+    assert "Wilson's on their differences below 10 questions" in " ".join(two.output.split())

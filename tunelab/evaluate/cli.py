@@ -31,6 +31,7 @@ def eval_command(
     config: EvalConfig,
 ) -> None:
     """Answer a test set and score it: exact/normalized match, token F1, ROUGE-L, error analysis."""
+    from tunelab.evaluate.paired import MIN_QUESTIONS
     from tunelab.evaluate.scores import LOWER_IS_BETTER, comparison, comparison_folder
     from tunelab.evaluate.suite import evaluate
 
@@ -83,14 +84,16 @@ def eval_command(
     if len(results) == 1:
         console.print(
             "[dim]n: the questions a metric is over. 95%: Wilson's interval for right/wrong "
-            "rates, a bootstrap over the questions for partial scores.[/]"
+            "rates, a bootstrap over the questions for partial scores (Wilson's at their mean "
+            f"below {MIN_QUESTIONS} questions).[/]"
         )
     else:
         saved = comparison_folder(results) / "comparison.md"
         console.print(f"comparison: {saved} (and comparison.json)", soft_wrap=True)
         console.print(
             "[dim]Δ [95% interval]: paired over the n questions (Newcombe's for right/wrong scores, "
-            "a bootstrap for partial ones). 'ahead' names the model "
+            "a bootstrap for partial ones, Wilson's on their differences below "
+            f"{MIN_QUESTIONS} questions). 'ahead' names the model "
             f"the metric favours (the lower rate for {', '.join(sorted(LOWER_IS_BETTER))}) when the "
             "interval is on one side of zero and a paired sign-flip test agrees (p < 0.05); "
             "else 'no clear winner'.[/]"
