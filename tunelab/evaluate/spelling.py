@@ -1,6 +1,7 @@
 """Misspellings in an answer: the words its language's dictionary (pyspellchecker, one of
 `SPELLING_LANGUAGES`) does not know, leaving out the field's words (`FIELD_WORDS`), the words of the
-question, reference and data, and what is no word (an address, a path, code)."""
+question, reference and data, words made of a known one by a suffix the dictionary lacks
+("customizable"), and what is no word (an address, a path, code)."""
 
 from __future__ import annotations
 
@@ -84,7 +85,33 @@ def misspellings(row: dict[str, Any], known: set[str]) -> list[str]:
     if not candidates:  # no dictionary to load (a Chinese answer, one of the data's own words)
         return []
     dictionary = spelling_dictionary(f"{row['question']} {row['reference']} {answer}")
-    return sorted(dictionary.unknown(candidates)) if dictionary else []
+    if dictionary is None:
+        return []
+    return sorted(
+        word
+        for word in dictionary.unknown(candidates)
+        if not any(stem in known or dictionary.known([stem]) for stem in _stems(word))
+    )
+
+
+# English suffixes the dictionaries lack many words of ("customizable", "explainability",
+# "tokenization", "versioning": an answer's right words were called misspelt): a word whose stem
+# is known is spelt. "-ing" only on a stem of 5 letters or more, so "runing" stays a misspelling.
+_SUFFIXES = ("ability", "able", "ation", "ing")
+
+
+def _stems(word: str) -> list[str]:
+    """The words `word` may be made from by one of _SUFFIXES: custom(iz)able -> customize,
+    debuggable -> debug, explainability -> explain."""
+    stems = []
+    for suffix in _SUFFIXES:
+        stem = word.removesuffix(suffix)
+        if stem == word or len(stem) < (5 if suffix == "ing" else 3):
+            continue
+        stems += [stem, stem + "e"]
+        if suffix != "ing" and len(stem) > 3 and stem[-1] == stem[-2]:
+            stems.append(stem[:-1])  # debuggable
+    return stems
 
 
 _NOT_WORDS = re.compile(
