@@ -106,6 +106,7 @@ def test_ctrl_c_while_the_final_model_is_written_says_how_to_write_it(
     said = " ".join(result.output.split())
     assert "interrupted while writing the final model; step-000006 is saved" in said
     assert f"`tunelab train {config.run_dir} --resume` writes it" in said
+    assert json.loads((config.run_dir / "status.json").read_text())["status"] == "interrupted"
 
     monkeypatch.undo()
     assert CliRunner().invoke(app, ["train", str(config.run_dir), "--resume"]).exit_code == 0

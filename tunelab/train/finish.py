@@ -31,18 +31,28 @@ def finish_session(
     run_dir = session.run_dir
     weights = gather_weights(model) if session.sharded else None  # every process takes part
     if world.is_main:
-        with ctrl_c_while_saving(session.checkpoints, state.step, session.resume_hint, console):
-            if config.train.select_best != "last" and (
-                best := restore_best(run_dir, model, weights)
-            ):
-                console.print(
-                    f"model/ holds step {best['step']}, the best by {best['metric']} "
-                    f"({abs(best['value']):.4f})"
-                    + (", not the last step" if best["step"] != state.step else ", the last step")
-                )
-            save_final(model, session.tokenizer, run_dir, weights)
-            plot_losses(session.metrics_path, run_dir / "loss.png", title=config.name)
-            log.finish(interrupted=interrupted)  # the trackers get the model and plot
+        try:
+            with ctrl_c_while_saving(session.checkpoints, state.step, session.resume_hint, console):
+                if config.train.select_best != "last" and (
+                    best := restore_best(run_dir, model, weights)
+                ):
+                    console.print(
+                        f"model/ holds step {best['step']}, the best by {best['metric']} "
+                        f"({abs(best['value']):.4f})"
+                        + (
+                            ", not the last step"
+                            if best["step"] != state.step
+                            else ", the last step"
+                        )
+                    )
+                save_final(model, session.tokenizer, run_dir, weights)
+                plot_losses(session.metrics_path, run_dir / "loss.png", title=config.name)
+                log.finish(interrupted=interrupted)  # the trackers get the model and plot
+        except KeyboardInterrupt:
+            # Its steps are kept for a resume; status.json said "running", and once the process
+            # was gone `tunelab runs` read "failed" and a resume here was refused as running.
+            log.close("interrupted")
+            raise
     distributed.barrier(world)
     if interrupted:
         # Ctrl-C means stop: the caller stops too (a shell sees 130), with the checkpoint saved.

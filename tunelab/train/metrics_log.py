@@ -49,15 +49,16 @@ class MetricsLog:
     def __exit__(self, kind, err, traceback) -> None:
         self.file.close()
         if kind is not None:
-            self._close(ended_as(err), f"{kind.__name__}: {err}")
+            self.close(ended_as(err), f"{kind.__name__}: {err}")
 
     def finish(self, interrupted: bool) -> None:
         """After the model and the plot are written: hand them to the trackers, close them."""
         plot, model = self.run_dir / "loss.png", self.run_dir / WEIGHTS
         self._each("files", plot if plot.exists() else None, model if model.is_dir() else None)
-        self._close("interrupted" if interrupted else "finished")
+        self.close("interrupted" if interrupted else "finished")
 
-    def _close(self, status: str, error: str | None = None) -> None:
+    def close(self, status: str, error: str | None = None) -> None:
+        """Record how the run ended in status.json and end the trackers' runs as that."""
         self._status(status, error)
         self._each("close", status)
         self.trackers = []
