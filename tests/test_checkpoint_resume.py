@@ -129,6 +129,8 @@ def test_a_run_that_died_writing_its_final_model_resumes_to_write_it(
     monkeypatch.setattr(finish, "save_final", disk_full)
     with pytest.raises(OSError, match="simulated"):
         train(config)
+    status = json.loads((config.run_dir / "status.json").read_text())  # it said "running"
+    assert status["status"] == "failed" and "No space left on device" in status["error"]
     monkeypatch.undo()
 
     run = train(config, resume=True)  # its last checkpoint is at the end: nothing to train

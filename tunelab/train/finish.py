@@ -16,7 +16,7 @@ from tunelab.train.plot import plot_losses
 from tunelab.train.run_folder import save_final
 from tunelab.train.session import TrainSession
 from tunelab.train.sharding import gather_weights
-from tunelab.train.stopping import ctrl_c_while_saving
+from tunelab.train.stopping import ctrl_c_while_saving, ended_as
 
 
 def finish_session(
@@ -48,10 +48,11 @@ def finish_session(
                 save_final(model, session.tokenizer, run_dir, weights)
                 plot_losses(session.metrics_path, run_dir / "loss.png", title=config.name)
                 log.finish(interrupted=interrupted)  # the trackers get the model and plot
-        except KeyboardInterrupt:
-            # Its steps are kept for a resume; status.json said "running", and once the process
-            # was gone `tunelab runs` read "failed" and a resume here was refused as running.
-            log.close("interrupted")
+        except BaseException as err:
+            # status.json said "running" (a resume in this process was refused as one still
+            # training); Ctrl-C here keeps the steps for a resume: no failure.
+            ended = "interrupted" if isinstance(err, KeyboardInterrupt) else ended_as(err)
+            log.close(ended, f"{type(err).__name__}: {err}")
             raise
     distributed.barrier(world)
     if interrupted:
