@@ -188,3 +188,20 @@ def test_overwrite_puts_the_old_run_back_when_the_new_one_is_refused_before_it_i
     # A new run that is written replaces it.
     train(tiny_config(tmp_path, qa_file, max_steps=1), overwrite=True)
     assert json.loads((kept / "status.json").read_text())["status"] == "finished"
+
+
+def test_a_run_still_training_is_neither_replaced_nor_resumed_beside_itself(tmp_path, qa_file):
+    # --overwrite deleted the folder of a run still training here, which went on writing its
+    # checkpoints into the new run's folder: a config of 2 steps beside a step-5 checkpoint.
+    import os
+    import socket
+
+    run = train(tiny_config(tmp_path, qa_file, max_steps=2))
+    status = {"status": "running", "step": 1, "pid": os.getpid(), "host": socket.gethostname()}
+    (run / "status.json").write_text(json.dumps(status))
+    for again in ({"overwrite": True}, {"resume": True}):
+        with pytest.raises(
+            TunelabError, match=f"{run} is being trained now \\(process {os.getpid()}"
+        ):
+            train(tiny_config(tmp_path, qa_file, max_steps=3), **again)
+        assert (run / "model").is_dir() and json.loads((run / "status.json").read_text()) == status

@@ -124,13 +124,7 @@ class Run:
         """{"status": running / finished / interrupted / failed, "step", "error"}. A run whose
         process died unannounced (killed, out of memory) reads as failed once it is gone; runs
         from before status.json read as finished when their model/ was written."""
-        path = self.path / STATUS_FILE
-        if not path.is_file():
-            return {"status": "finished" if self.weights.is_dir() else "unknown"}
-        status = json.loads(path.read_text(encoding="utf-8"))
-        if status["status"] == "running" and not _alive(status.get("host"), status.get("pid")):
-            status |= {"status": "failed", "error": "the training process ended unannounced"}
-        return status
+        return run_status(self.path)
 
     def out_dir(self, kind: str) -> Path:
         """Where a later stage writes into the run: `eval`, `compare`..."""
@@ -170,6 +164,17 @@ class Run:
         from transformers import AutoTokenizer
 
         return AutoTokenizer.from_pretrained(self.weights)
+
+
+def run_status(path: Path) -> dict:
+    """Run.status of the run folder `path`, read without its config (a run being replaced)."""
+    file = path / STATUS_FILE
+    if not file.is_file():
+        return {"status": "finished" if (path / WEIGHTS).is_dir() else "unknown"}
+    status = json.loads(file.read_text(encoding="utf-8"))
+    if status["status"] == "running" and not _alive(status.get("host"), status.get("pid")):
+        status |= {"status": "failed", "error": "the training process ended unannounced"}
+    return status
 
 
 def list_checkpoints(folder: Path) -> list[Path]:

@@ -19,10 +19,12 @@ from tunelab.run import (
     CHECKPOINTS,
     CONFIG_FILE,
     HELD_OUT,
+    STATUS_FILE,
     WEIGHTS,
     Run,
     list_checkpoints,
     resume_command,
+    run_status,
     with_umask,
 )
 from tunelab.section import flatten
@@ -256,6 +258,15 @@ def check_run_dir(run_dir: Path, resume: bool, overwrite: bool) -> None:
     """Never train over an existing run by accident; --resume needs a checkpoint; a run folder
     that cannot be written is refused now, not by a traceback after the model has loaded."""
     _check_writable(run_dir)
+    status = run_status(run_dir)
+    if status["status"] == "running":
+        # --overwrite deleted the folder under a run still training, which then went on
+        # writing its checkpoints into the new run's; --resume trained it twice at once.
+        by = f"process {status.get('pid')} on {status.get('host')}"
+        raise TunelabError(
+            f"{run_dir} is being trained now ({by}): let it end, or stop it (Ctrl-C where it "
+            f"runs) first; if that process is no training of it, delete {run_dir / STATUS_FILE}"
+        )
     has_checkpoints = bool(list_checkpoints(run_dir / CHECKPOINTS))
     # A run that stopped before its first checkpoint can only start again: say so at once
     # (the first answer sent to --resume, which then said there was nothing to resume).
