@@ -34,6 +34,18 @@ def runner():
     return CliRunner()
 
 
+def test_fix_with_nothing_to_remove_says_so_and_where_the_rejected_rows_are(tmp_path, runner):
+    # It printed "removed 0 rows, plus 1 the loader rejects:" with nothing after the colon.
+    rows = qa_rows(FACTS[:2]) + [{"question": "No answer here?", "answer": "  "}]
+    data = write_rows(tmp_path / "d.jsonl", rows)
+    args = ["data", "check", str(data), "--model", "tiny-random", "--fix", "-o"]
+    result = runner.invoke(app, [*args, str(tmp_path / "clean.jsonl")])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "removed 0 rows, and left out 1 the loader rejects (listed above) " in said + " "
+    assert "field 'answer' is empty" in said  # in the rejects' table above
+
+
 def test_cli_check_fix_report_and_split(tmp_path, runner):
     data = write_rows(tmp_path / "d.jsonl", qa_rows(FACTS + [FACTS[2]]))
     result = runner.invoke(
