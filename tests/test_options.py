@@ -74,6 +74,7 @@ def test_a_bad_setting_is_named_from_the_command_line_and_from_python():
         (["train", "--lr", "1e-4"], "--set train.lr=VALUE"),
         (["train", "run.yaml", "--learning-rate", "1e-4"], "--set train.lr=VALUE"),  # TRL's name
         (["train", "--model", "Qwen/Qwen2.5-0.5B"], "--set model.name=VALUE"),
+        (["train", "--data", "qa.jsonl"], "--set data.path=VALUE"),  # eval's --data, on train
         (["train", "--lora-r", "8"], "--set train.lora.r=VALUE"),
         (["data", "check", "qa.jsonl", "--top-k", "9"], "--set top_k=VALUE"),
     ],

@@ -207,14 +207,14 @@ def _unknown_key(loc: tuple, model: type[BaseModel]) -> str:
 def setting_named(model: type[BaseModel], option: str) -> str | None:
     """The setting of `model` a command-line option it has not names, by its dotted path, for a
     `--set` hint (`--lr`: train.lr, `--learning-rate`: train.lr as other tools call it, `--model`:
-    model.name); None when it names none. Of two, the one nearer the top (`--name`: the run's)."""
+    model.name, `--data`: data.path); None when it names none. Of two, the one nearer the top (`--name`: the run's)."""
     key = option.lstrip("-").replace("-", "_")
     settings = _setting_paths(model)
     sections = {path.rpartition(".")[0] for path in settings}
-    named = {}  # a setting's name, or a section's that has a name -> the values' paths
+    named = {}  # a setting's name, or a section's that has a name or path -> the values' paths
     for path in settings:
-        value = f"{path}.name" if path in sections else path
-        if value in settings:
+        values = [f"{path}.name", f"{path}.path"] if path in sections else [path]
+        for value in (v for v in values if v in settings):  # `--data qa.jsonl`: data.path
             named.setdefault(path.rpartition(".")[2], []).append(value)
     paths = sorted(named.get(key, []), key=lambda path: path.count("."))
     if not paths and OTHER_TOOLS_NAMES.get(key) in settings:
