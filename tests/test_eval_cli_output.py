@@ -41,3 +41,24 @@ def test_the_legend_names_the_interval_a_small_test_set_gets(tmp_path):
     two = CliRunner().invoke(app, ["eval", "tiny-random", "tiny-random", *args])
     assert two.exit_code == 0, two.output
     assert "Wilson's on their differences below 10 questions" in " ".join(two.output.split())
+
+
+def test_an_eval_of_another_test_file_says_it_replaces_the_answers_there(tmp_path):
+    # `eval RUN --data other.jsonl` wrote over the run's held-out answers without a word.
+    files = {}
+    for name in ("held.jsonl", "other.jsonl"):
+        rows = [{"question": f"What is {name} {i}?", "answer": f"It is {i}."} for i in range(2)]
+        files[name] = tmp_path / name
+        files[name].write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    out = tmp_path / "ev"
+    args = ["eval", "tiny-random", "--max-new-tokens", "2", "--output", str(out), "--data"]
+    first = CliRunner().invoke(app, [*args, str(files["held.jsonl"])])
+    assert first.exit_code == 0 and "replace" not in first.output, first.output
+    other = CliRunner().invoke(app, [*args, str(files["other.jsonl"])])
+    said = " ".join(other.output.split())
+    assert (
+        f"{out} held the answers to {files['held.jsonl']}; those to {files['other.jsonl']}" in said
+    )
+    assert "--output DIR keeps each test file's eval apart" in said
+    again = CliRunner().invoke(app, [*args, str(files["other.jsonl"])])
+    assert "held the answers" not in again.output  # the same file asked again replaces nothing

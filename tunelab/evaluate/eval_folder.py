@@ -72,6 +72,25 @@ def write_outputs(result: EvalResult) -> None:
     write_json(out / "summary.json", payload)
 
 
+def replaced_answers(out_dir: Path, test_file: str) -> str | None:
+    """A note where `out_dir` holds an earlier eval's answers to another test file, which this
+    eval replaces: `eval RUN --data other.jsonl` wrote over the run's held-out answers unsaid."""
+    path = out_dir / "predictions.jsonl"
+    if not path.is_file():
+        return None
+    with path.open(encoding="utf-8") as handle:
+        try:
+            earlier = str(json.loads(handle.readline())["source"]).rpartition(":")[0]
+        except (ValueError, KeyError, TypeError):  # an empty or edited file: nothing to name
+            return None
+    if not earlier or Path(earlier).resolve() == Path(test_file).resolve():
+        return None
+    return (
+        f"{out_dir} held the answers to {earlier}; those to {test_file} replace them "
+        "(--output DIR keeps each test file's eval apart)"
+    )
+
+
 def earlier_summary(out_dir: Path) -> dict:
     """The summary.json an earlier `tunelab eval` wrote in `out_dir` ({} without one)."""
     path = out_dir / "summary.json"

@@ -24,6 +24,7 @@ from tunelab.evaluate.eval_folder import (
     asked_before,
     earlier_summary,
     read_rows,
+    replaced_answers,
     write_outputs,
 )
 from tunelab.evaluate.metrics import embedding_similarity
@@ -261,6 +262,7 @@ def evaluate_one(
         except TunelabError as err:
             raise TunelabError(f"{ex.source}: {err}") from None
     out_dir = output_dir(run or model, cfg)
+    replaced = replaced_answers(out_dir, path)
     settings = dict(max_new_tokens=cfg.max_new_tokens, temperature=cfg.temperature)
     log = AnswerLog.for_model(out_dir / ANSWER_LOG, llm, **settings)
     if console is not None and (note := log.resumed()):
@@ -297,6 +299,7 @@ def evaluate_one(
             row["scores"]["embedding_sim"] = sim
     result = EvalResult(str(model), out_dir, rows, summarize(rows), prompt=prompt)
     asked = {ex.source: ex.question for ex in examples}
+    result.notes += [replaced] if replaced else []
     if note := echo_note(echoed_facts(asked, checks.facts)):
         result.notes.append(note)
     if cfg.analyse:
