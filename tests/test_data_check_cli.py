@@ -186,3 +186,9 @@ def test_a_threshold_out_of_range_is_refused_by_name_before_the_check(tmp_path, 
     result = runner.invoke(app, ["data", "check", str(data), "--set", setting])
     assert isinstance(result.exception, TunelabError), result.output
     assert setting.split("=")[0] in str(result.exception)
+
+
+def test_split_help_maps_columns_as_train_and_the_hints_spell_it(runner):
+    # It said "--set fields.x=y", where train, the README and every hint say data.fields.
+    result = runner.invoke(app, ["data", "split", "--help"], env={"COLUMNS": "200"})
+    assert "--set data.fields.question=Query, as on train" in " ".join(result.output.split())

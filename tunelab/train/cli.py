@@ -167,7 +167,8 @@ def split_command(
         bool, typer.Option("--overwrite", help="Replace train.jsonl/test.jsonl if they exist.")
     ] = False,
 ) -> None:
-    """Write the same seeded train/test split that training uses (data.fields: --set fields.x=y)."""
+    """Write the same seeded train/test split that training uses (other column names: --set
+    data.fields.question=Query, as on train)."""
     from rich.console import Console
     from rich.markup import escape
 
