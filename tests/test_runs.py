@@ -186,6 +186,23 @@ def test_a_run_killed_before_it_saved_a_model_is_named_as_such(tmp_path):
         load_model(str(run))
 
 
+def test_a_run_still_training_is_named_as_such_not_as_stopped(tmp_path):
+    # eval of a run mid-training said it "stopped before writing model/" and to resume it.
+    import os
+    import socket
+
+    from tunelab.errors import TunelabError
+    from tunelab.run import load_model
+
+    run = tmp_path / "runs" / "busy"
+    (run / "checkpoints" / "step-000002").mkdir(parents=True)
+    tiny_config(tmp_path, tmp_path / "qa.jsonl").to_yaml(run / "config.yaml")
+    status = {"status": "running", "step": 2, "pid": os.getpid(), "host": socket.gethostname()}
+    (run / STATUS_FILE).write_text(json.dumps(status))
+    with pytest.raises(TunelabError, match=r"a run still training \(process \d+ on .*when it ends"):
+        load_model(str(run))
+
+
 def test_a_runs_data_is_found_from_any_folder_and_its_resume_still_matches(tmp_path, monkeypatch):
     # config.yaml kept data paths relative to the folder training ran in: eval and compare run
     # elsewhere found nothing, or retrieved from another file of the same name.

@@ -252,6 +252,12 @@ def _refuse_unsaved(model: str | Path) -> None:
     folder, transformers blamed a missing tokenizer library)."""
     if not Run.is_started(model):
         return
+    status = run_status(Path(model))
+    if status["status"] == "running":  # "it stopped" and a resume, of a run still training
+        raise TunelabError(
+            f"model {str(model)!r} is a run still training (process {status.get('pid')} on "
+            f"{status.get('host')}): its model/ is written when it ends"
+        )
     checkpoints = list_checkpoints(Path(model) / CHECKPOINTS)
     how = (
         f"`{resume_command(Path(model), *_launch(checkpoints[-1]))}` continues it from its "
