@@ -68,10 +68,12 @@ def _what_to_do(err: Exception) -> str:
     import httpx
     from huggingface_hub.errors import OfflineModeIsEnabled
 
-    unreachable = (httpx.ConnectError, httpx.TimeoutException, ConnectionError, TimeoutError)
+    unreachable = (
+        httpx.ConnectError, httpx.TimeoutException, ConnectionError, TimeoutError, socket.gaierror
+    )  # fmt: skip
     for cause in error_chain(err):
         if isinstance(cause, OfflineModeIsEnabled):
             return "HF_HUB_OFFLINE is set: unset it to push"
-        if isinstance(cause, (*unreachable, socket.gaierror)):
+        if isinstance(cause, unreachable):
             return "the hub cannot be reached from this machine: push from one that can reach it"
     return "log in with `hf auth login` or set HF_TOKEN"

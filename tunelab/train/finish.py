@@ -33,24 +33,14 @@ def finish_session(
     if world.is_main:
         try:
             with ctrl_c_while_saving(session.checkpoints, state.step, session.resume_hint, console):
-                if config.train.select_best != "last" and (
-                    best := restore_best(run_dir, model, weights)
-                ):
-                    console.print(
-                        f"model/ holds step {best['step']}, the best by {best['metric']} "
-                        f"({abs(best['value']):.4f})"
-                        + (
-                            ", not the last step"
-                            if best["step"] != state.step
-                            else ", the last step"
-                        )
-                    )
+                if config.train.select_best != "last":
+                    _restore_best(session, weights, console)
                 save_final(model, session.tokenizer, run_dir, weights)
                 plot_losses(session.metrics_path, run_dir / "loss.png", title=config.name)
                 log.finish(interrupted=interrupted)  # the trackers get the model and plot
         except BaseException as err:
-            # status.json said "running" (a resume in this process was refused as one still
-            # training); Ctrl-C here keeps the steps for a resume: no failure.
+            # Else status.json said "running" while the process lived, and a resume in it was
+            # refused as of a run still training. Ctrl-C here keeps the steps: interrupted.
             ended = "interrupted" if isinstance(err, KeyboardInterrupt) else ended_as(err)
             log.close(ended, f"{type(err).__name__}: {err}")
             raise
@@ -72,3 +62,13 @@ def finish_session(
         f"{describe_peak(peak_memory(session.device))} → {run_dir}"
     )
     return run_dir
+
+
+def _restore_best(session: TrainSession, weights: dict | None, console: Console) -> None:
+    """The best step's weights into the model (or a sharded model's gathered `weights`), said."""
+    if best := restore_best(session.run_dir, session.model, weights):
+        last = ", the last step" if best["step"] == session.state.step else ", not the last step"
+        console.print(
+            f"model/ holds step {best['step']}, the best by {best['metric']} "
+            f"({abs(best['value']):.4f}){last}"
+        )

@@ -76,15 +76,9 @@ def check_command(
         if fix:
             # The rejected rows are listed in the report above; a colon with none of the
             # removed ones after it ("removed 0 rows, plus 1 the loader rejects:") led nowhere.
-            rejected = len(result.data.rejected)
-            console.print(
-                f"removed {len(result.dropped)} rows"
-                + (
-                    f", and left out {rejected} the loader rejects (listed above)"
-                    if rejected
-                    else ""
-                )
-                + (":" if result.dropped else "")
-            )
+            said = f"removed {len(result.dropped)} rows"
+            if rejected := len(result.data.rejected):
+                said += f", and left out {rejected} the loader rejects (listed above)"
+            console.print(said + (":" if result.dropped else ""))
             for row, why in result.dropped.items():
                 console.print(f"  {result.where(row)}: {why}", markup=False, highlight=False)

@@ -77,13 +77,23 @@ def encode_pair(
     return context_ids, whole[len(context_ids) :]
 
 
+def fits_whole(tokenizer: PreTrainedTokenizerBase, request: Request, limit: int) -> bool:
+    """Whether every continuation is scored after the whole context in a model reading `limit`
+    tokens; else the context is cut from the left, as the harness does."""
+    return _fit([encode_pair(tokenizer, request.context, c) for c in request.continuations], limit)
+
+
+def _fit(pairs: list[tuple[list[int], list[int]]], limit: int) -> bool:
+    # The last token is predicted from the ones before it, never read: limit + 1 fit.
+    return max(len(ctx) + len(cont) for ctx, cont in pairs) <= limit + 1
+
+
 def _rows(requests: list[Request], tokenizer, limit: int) -> list[_Row]:
     rows = []
     for r, request in enumerate(requests):
         pairs = [encode_pair(tokenizer, request.context, c) for c in request.continuations]
         contexts = {tuple(ctx) for ctx, _ in pairs}
-        longest = max(len(ctx) + len(cont) for ctx, cont in pairs)
-        if len(contexts) == 1 and longest <= limit + 1:
+        if len(contexts) == 1 and _fit(pairs, limit):
             rows.append(_Row(r, pairs[0][0], [cont for _, cont in pairs], list(range(len(pairs)))))
             continue
         # Too long (or contexts differ): one row per choice, left-truncated as the harness does.

@@ -92,7 +92,7 @@ def likeliest(judge: str, replies: tuple[str, ...]) -> Ask:
     lm-evaluation-harness scores a multiple choice, and the likeliest is the reply. Small models
     rarely keep to a reply format when they generate (the embedded 135M gave no verdict on any of
     215 answers); a closed set of verdicts needs no format kept."""
-    from tunelab.evaluate.bench.loglik import Request, encode, loglikelihoods
+    from tunelab.evaluate.bench.loglik import Request, fits_whole, loglikelihoods
     from tunelab.models import context_length
     from tunelab.run import load_model, prompt_for
 
@@ -108,10 +108,9 @@ def likeliest(judge: str, replies: tuple[str, ...]) -> Ask:
                 prompt.chat(c, tokenizer) for c in conversations[start : start + LOCAL_CHUNK]
             ]
             # A prompt too long for the judge gets no verdict, not one on a prompt cut short.
-            fits = [
-                max(len(encode(tokenizer, p + r)) for r in replies) <= limit + 1 for p in prompts
-            ]
-            requests = [Request(p, list(replies)) for p, fit in zip(prompts, fits) if fit]
+            asked = [Request(p, list(replies)) for p in prompts]
+            fits = [fits_whole(tokenizer, request, limit) for request in asked]
+            requests = [request for request, fit in zip(asked, fits) if fit]
             # The summed log-likelihood (the harness's acc), not per token (acc_norm): it is the
             # probability that the judge replies that verdict; once a reply's first tokens
             # set it apart its rest is all but certain, which a per-token mean would reward, so
