@@ -7,7 +7,7 @@ import torch
 from tunelab.kernels import dropout as kernel
 
 pytestmark = pytest.mark.skipif(
-    not kernel.available(), reason="tunelab's kernels do not compile or this CPU lacks AVX-512"
+    not kernel.available(), reason="tunelab's kernels do not compile or this CPU lacks AVX2"
 )
 
 # Random123's known-answer vectors for Philox4x32-10: (counter, key, output).

@@ -216,21 +216,34 @@ def test_held_out_answers_after_a_fused_adamw_step_are_those_of_the_new_weights(
 
 
 @pytest.mark.skipif(not torch.backends.mkl.is_available(), reason="this torch has no MKL")
-def test_mkl_trains_on_an_intel_cpu_onednn_elsewhere_and_the_environment_chooses(monkeypatch):
+def test_mkl_trains_on_intel_and_without_avx512_onednn_elsewhere_and_the_environment_chooses(
+    monkeypatch,
+):
     monkeypatch.delenv("TUNELAB_TRAINING_PRODUCTS", raising=False)
     chosen = {}
-    for vendor, env in [("GenuineIntel", None), ("AuthenticAMD", None), ("", None),
-                        ("GenuineIntel", "onednn"), ("AuthenticAMD", "MKL")]:  # fmt: skip
+    for vendor, avx512, env in [("GenuineIntel", True, None), ("AuthenticAMD", True, None),
+                                ("", True, None), ("AuthenticAMD", False, None),
+                                ("GenuineIntel", True, "onednn"),
+                                ("AuthenticAMD", True, "MKL")]:  # fmt: skip
         monkeypatch.setattr(kernels, "_cpu_vendor", lambda vendor=vendor: vendor)
+        monkeypatch.setattr(kernels, "_cpu_has_avx512", lambda avx512=avx512: avx512)
         if env:
             monkeypatch.setenv("TUNELAB_TRAINING_PRODUCTS", env)
         kernels.mkl_trains.cache_clear()
-        chosen[vendor, env] = kernels.mkl_trains()
+        chosen[vendor, avx512, env] = kernels.mkl_trains()
     kernels.mkl_trains.cache_clear()
     assert chosen == {
-        ("GenuineIntel", None): True,
-        ("AuthenticAMD", None): False,
-        ("", None): False,
-        ("GenuineIntel", "onednn"): False,
-        ("AuthenticAMD", "MKL"): True,
+        ("GenuineIntel", True, None): True,
+        ("AuthenticAMD", True, None): False,  # MKL runs AVX2 code there, oneDNN AVX-512
+        ("", True, None): False,
+        ("AuthenticAMD", False, None): True,  # both run AVX2 code, MKL's the faster
+        ("GenuineIntel", True, "onednn"): False,
+        ("AuthenticAMD", True, "MKL"): True,
     }
+
+
+def test_cpu_has_avx512_follows_torchs_own_dispatch(monkeypatch):
+    for capability, expected in [("AVX512", True), ("AVX512_BF16", True), ("AVX2", False),
+                                 ("DEFAULT", False)]:  # fmt: skip
+        monkeypatch.setattr(torch.backends.cpu, "get_cpu_capability", lambda c=capability: c)
+        assert kernels._cpu_has_avx512() is expected

@@ -12,7 +12,7 @@ from tunelab.random_models import tiny_random
 from tunelab.train import mlp
 
 pytestmark = pytest.mark.skipif(
-    not swiglu.available(), reason="tunelab's kernels do not compile or this CPU lacks AVX-512"
+    not swiglu.available(), reason="tunelab's kernels do not compile or this CPU lacks AVX2"
 )
 
 

@@ -18,7 +18,7 @@ from tunelab.random_models import tiny_random
 from tunelab.train import rms_norm
 
 needs_kernel = pytest.mark.skipif(
-    not kernel.available(), reason="tunelab's kernels do not compile or this CPU lacks AVX-512"
+    not kernel.available(), reason="tunelab's kernels do not compile or this CPU lacks AVX2"
 )
 
 
@@ -63,7 +63,7 @@ def test_the_output_is_the_modules_and_the_gradients_autograds(monkeypatch, clos
 @pytest.mark.parametrize("by", ["closed form", "kernel"])
 def test_a_frozen_norm_gets_no_gradient_and_its_input_gets_autograds(by, monkeypatch):
     if by == "kernel" and not kernel.available():
-        pytest.skip("tunelab's kernels do not compile or this CPU lacks AVX-512")
+        pytest.skip("tunelab's kernels do not compile or this CPU lacks AVX2")
     if by == "closed form":
         monkeypatch.setattr(kernel, "usable", lambda *_: False)
     norm = _norm(LlamaRMSNorm)

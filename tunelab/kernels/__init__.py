@@ -13,7 +13,8 @@ it, for as long as it does. The server's engine thread enters the same mode
 Training's products are no thinner, and oneDNN still wins: on that machine MKL runs its AVX2 code
 (~190 GFLOP/s on two cores at the 135M model's shapes) where oneDNN runs AVX-512 (~350), so
 training enters the same mode, with gradients (benchmarks/README.md, "Training throughput").
-On an Intel CPU MKL runs its AVX-512 code, and there it is the faster (`training_linear`).
+On an Intel CPU MKL runs its AVX-512 code, and there it is the faster (`training_linear`); so it
+is on a CPU without AVX-512, where both run AVX2 code.
 Under torch.compile (`train.compile`) the products are custom ops that inductor calls as they
 are: left to itself it would lower them to MKL's sgemm, 37% slower a step."""
 
@@ -138,11 +139,20 @@ def mkl_trains() -> bool:
     MKL runs its AVX-512 code (elsewhere it runs AVX2, oneDNN AVX-512: see the module's note).
     On a 2-core Intel Xeon (AVX-512) MKL took 0.85-0.95 of oneDNN's time for the 135M model's
     decoder products and 0.57 for the loss's input gradient; a step 1.08x LoRA, 1.05x full
-    (paired medians of 16 steps, benchmarks/README.md). TUNELAB_TRAINING_PRODUCTS=mkl|onednn chooses."""
+    (paired medians of 16 steps, benchmarks/README.md). On a CPU without AVX-512 (AMD Zen 2)
+    oneDNN's AVX2 products ran at 104-106 GFLOP/s inside a full step and MKL's at 115.
+    TUNELAB_TRAINING_PRODUCTS=mkl|onednn chooses."""
     chosen = os.environ.get("TUNELAB_TRAINING_PRODUCTS", "").lower()
     if chosen in ("mkl", "onednn"):
         return chosen == "mkl" and torch.backends.mkl.is_available()
-    return torch.backends.mkl.is_available() and _cpu_vendor() == "GenuineIntel"
+    return torch.backends.mkl.is_available() and (
+        _cpu_vendor() == "GenuineIntel" or not _cpu_has_avx512()
+    )
+
+
+def _cpu_has_avx512() -> bool:
+    """Whether torch runs its AVX-512 code on this CPU (and so oneDNN, which asks the CPU alike)."""
+    return torch.backends.cpu.get_cpu_capability().startswith("AVX512")
 
 
 def _cpu_vendor() -> str:

@@ -5,7 +5,8 @@ forward and backward; dropout.cpp: LoRA's dropout, its mask from a counter-based
 compiled together the first time a process needs one (~30 s, with the C++ compiler torch
 extensions use; cached under ~/.cache/torch_extensions, or TORCH_EXTENSIONS_DIR, in a folder named
 by the sources' text, torch's and Python's versions and the flags, so that every checkout and venv
-with the same ones loads the first one's build and compiles nothing). Where they
+with the same ones loads the first one's build and compiles nothing). Each has AVX-512 code
+and, but for attention and transpose, AVX2 code, picked per call by what the CPU runs. Where they
 cannot be (no compiler, not an x86-64 CPU, or TUNELAB_KERNELS=0), decoding keeps oneDNN's
 packed kernel and training torch's attention, copies, SwiGLU, norms and dropout: slower, the
 same model (dropout: other masks, as likely)."""

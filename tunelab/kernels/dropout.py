@@ -1,4 +1,4 @@
-"""Dropout by tunelab's own kernel (dropout.cpp) where it compiled and the CPU has AVX-512: the
+"""Dropout by tunelab's own kernel (dropout.cpp) where it compiled and the CPU has AVX2: the
 mask from a counter-based generator, any span of it made by any thread, and made again from its
 seed where the backward needs it, where torch's CPU dropout draws it one element at a time."""
 
@@ -12,7 +12,7 @@ from tunelab.kernels import build, cpu_float32
 
 
 def usable(x: torch.Tensor) -> bool:
-    """Whether the kernel can take x: a float32 CPU tensor, an AVX-512 CPU."""
+    """Whether the kernel can take x: a float32 CPU tensor, a CPU with AVX2."""
     return cpu_float32(x) and available()
 
 

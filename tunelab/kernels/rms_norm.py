@@ -1,5 +1,5 @@
 """Llama's RMSNorm by tunelab's own kernel (rms_norm.cpp) where it compiled and the CPU has
-AVX-512: each row read from memory once a pass, where the autograd ops of
+AVX2 (AVX-512 where it has it): each row read from memory once a pass, where the autograd ops of
 tunelab/train/rms_norm.py make a fresh [tokens, hidden] tensor an op."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from tunelab.kernels import build, cpu_float32
 
 def usable(x: torch.Tensor, weight: torch.Tensor) -> bool:
     """Whether the kernel can take these: float32 CPU tensors, rows as wide as the 1-D weight,
-    an AVX-512 CPU."""
+    a CPU with AVX2."""
     return (
         cpu_float32(x)
         and cpu_float32(weight)

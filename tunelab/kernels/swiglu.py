@@ -1,5 +1,5 @@
 """SwiGLU, silu(gate) * up, by tunelab's own kernel (swiglu.cpp) where it compiled and the CPU
-has AVX-512: one pass forward, one back, where autograd makes four fresh [tokens, intermediate]
+has AVX2 (AVX-512 where it has it): one pass forward, one back, where autograd makes four fresh [tokens, intermediate]
 tensors and keeps SiLU's output for the backward besides both inputs.
 
 Where the caller alone holds gate and up (`private`), the backward writes their gradients over
@@ -21,7 +21,7 @@ IN_PLACE = True
 
 
 def usable(gate: torch.Tensor, up: torch.Tensor) -> bool:
-    """Whether the kernel can take these: float32 CPU tensors of one shape, an AVX-512 CPU."""
+    """Whether the kernel can take these: float32 CPU tensors of one shape, a CPU with AVX2."""
     return cpu_float32(gate) and cpu_float32(up) and gate.shape == up.shape and available()
 
 

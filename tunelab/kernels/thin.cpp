@@ -20,12 +20,14 @@
 
 #include <algorithm>
 
-#if defined(__x86_64__) || defined(_M_X64)
-#include <immintrin.h>
-#define THIN_X86 1
-#endif
+#include "isa.h"
 
 namespace {
+
+using tunelab::best_isa;
+using tunelab::kAvx2;
+using tunelab::kAvx512;
+using tunelab::kNone;
 
 constexpr int64_t kPanel = 32;
 // How far ahead of the panel being read to ask for its next bytes: without it one row reads the
@@ -35,16 +37,6 @@ constexpr int64_t kAhead = 2048;
 // Floats of k a part of a panel holds, for more rows than one block (below): 8 KB at 32 columns.
 constexpr int64_t kPart = 64;
 
-enum Isa : int64_t { kNone = 0, kAvx2 = 1, kAvx512 = 2 };
-
-int64_t best_isa() {
-#ifdef THIN_X86
-  __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx512f")) return kAvx512;
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return kAvx2;
-#endif
-  return kNone;
-}
 
 struct Product {
   const float* x;     // [m, k] rows
@@ -57,7 +49,7 @@ struct Product {
   int64_t from, to;
 };
 
-#ifdef THIN_X86
+#ifdef TUNELAB_X86
 // Rows as 16-wide vectors, 8 rows a block: 16 accumulators, 2 panel vectors, 1 broadcast.
 template <int Rows>
 __attribute__((target("avx512f"))) void block_avx512(const Product& p) {
@@ -177,7 +169,7 @@ at::Tensor thin_linear(const at::Tensor& x, const at::Tensor& packed, int64_t n,
     b = bias->contiguous();
     TORCH_CHECK(b.scalar_type() == at::kFloat && b.numel() == n, "thin_linear: a bias of ", n);
   }
-#ifdef THIN_X86
+#ifdef TUNELAB_X86
   if (m > 0) {
     const float* xs = rows.data_ptr<float>();
     const float* ws = packed.data_ptr<float>();
@@ -214,5 +206,5 @@ at::Tensor thin_linear(const at::Tensor& x, const at::Tensor& packed, int64_t n,
 
 TORCH_LIBRARY(tunelab_thin, m) {
   m.def("linear(Tensor x, Tensor packed, int n, Tensor? bias, int isa) -> Tensor", &thin_linear);
-  m.def("best_isa() -> int", &best_isa);
+  m.def("best_isa() -> int", &tunelab::best_isa);
 }

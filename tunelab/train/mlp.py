@@ -1,5 +1,5 @@
 """Llama's MLP with its SwiGLU, silu(gate) * up, in one pass each way, for training in float32
-on a CPU with AVX-512 (tunelab/kernels/swiglu.py).
+on a CPU with AVX2 (tunelab/kernels/swiglu.py).
 
 Llama's MLP, copied into Mistral, Qwen2/3, SmolLM and many other models of transformers, is
 `down_proj(act_fn(gate_proj(x)) * up_proj(x))`; with SiLU as `act_fn` autograd keeps three

@@ -2,7 +2,7 @@
 
 Llama's RMSNorm, copied word for word into Mistral, Qwen2/3, SmolLM and some 140 other models of
 transformers, is six small ops; autograd saves their inputs and runs their backward as a dozen
-passes over the hidden states. Where tunelab's kernels compiled and the CPU has AVX-512, the norm is
+passes over the hidden states. Where tunelab's kernels compiled and the CPU has AVX2, the norm is
 one kernel each way (tunelab/kernels/rms_norm.py), each row read from cache, not memory, after its
 first read; elsewhere the forward keeps the normalised states and one number per token, and the
 backward is its closed form in five passes. On the 135M model (576 wide, ~1,200 tokens a step, 61

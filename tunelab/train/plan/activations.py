@@ -26,7 +26,7 @@ class Precision:
     tunelab's (a CPU, float32 weights: tunelab/train/rms_norm.py), which keep one tensor of the
     input's size (its kernel the input, its closed form the normalised output) for both the
     input's gradient and the weight's, where transformers' keeps the normalised output as well;
-    `fused_mlp`: the MLP's SwiGLU is tunelab's kernel (a CPU with AVX-512, float32:
+    `fused_mlp`: the MLP's SwiGLU is tunelab's kernel (a CPU with AVX2, float32:
     tunelab/train/mlp.py), which keeps gate and up but no SiLU output; `fused_dropout`: LoRA's
     dropout is tunelab's kernel (the same CPUs: tunelab/train/lora_layers.py), which keeps
     neither a mask nor the dropped input, only the input it shares with the layer, as without
