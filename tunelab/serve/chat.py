@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import io
-import re
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -226,75 +223,6 @@ class Session:
         prompt = self.prompt.chat(messages, self.tokenizer)
         return len(self.tokenizer(prompt, add_special_tokens=False).input_ids)
 
-    def repl(self, **generate_kwargs) -> None:
-        from rich.console import Console
-
-        keep_undecodable_stdin()
-        console = Console()
-        console.print(
-            '[dim]chatting; /reset clears the history, /quit or Ctrl-D leaves, """ starts and '
-            "ends a message of several lines[/]"
-        )
-        if self.one_question_at_a_time:
-            console.print(
-                f"[yellow]This model answers with the {self.prompt.template!r} template, which "
-                "has no turns: it sees one question at a time, not the conversation so far. "
-                "Ask each question whole.[/]"
-            )
-        while True:
-            try:
-                text = _read_message(console)
-            except EOFError:
-                console.print()
-                return
-            except KeyboardInterrupt:
-                # A stray Ctrl-C (one meant for a reply that had just ended) lost the whole
-                # conversation; it clears the line typed, as in a shell, Python or Ollama.
-                console.print("\n[dim](Ctrl-D or /quit leaves)[/]")
-                continue
-            if text in ("/quit", "/exit"):
-                return
-            if text == "/reset":
-                self.history, self.told_forgetting, self.told_capping = [], False, False
-                console.print("[dim](history cleared: the next message starts a new chat)[/]")
-                continue
-            if re.fullmatch(r"/\w+", text):  # a mistyped command is not a question for the model
-                console.print(f"[yellow]unknown command {text}: /reset, /quit[/]")
-                continue
-            if text:
-                self._say(console, text, generate_kwargs)
-
-    def _say(self, console, text: str, generate_kwargs: dict) -> None:
-        """One exchange of the REPL. Ctrl-C or an error (a server gone, a message too long)
-        ends the reply, not the chat: the history keeps what was said before it."""
-        console.print("[bold green]model>[/] ", end="")
-        self.last = self.finish_reason = None
-        stream = partial(console.out, end="", highlight=False)
-        remembered = len(self.history)
-        try:
-            self.reply(text, on_text=stream, **generate_kwargs)
-        except KeyboardInterrupt:
-            console.out("")
-            console.print("[dim](stopped; this exchange is not remembered)[/]")
-            return
-        except TunelabError as err:
-            console.out("")
-            console.print(f"[red]error:[/] {err}", highlight=False)
-            return
-        console.out("")
-        # The cap is said once, as forgetting is below; a cut reply each time.
-        ending, capping = self.reply_notes(generate_kwargs.get("max_new_tokens"), self.told_capping)
-        if ending:
-            console.print(f"[dim]{ending}[/]")
-        if capping:
-            self.told_capping = True
-            console.print(f"[yellow]{capping}[/]")
-        # Said once: from here on each reply forgets another exchange, which a note at every
-        # turn would only repeat; a person who asks about the start of the chat should know.
-        if len(self.history) < remembered + 2 and not self.told_forgetting:
-            self.told_forgetting = True
-            console.print(f"[dim]{self.forgetting_note()}[/]")
-
     def forgetting_note(self) -> str:
         """What a person is told once a chat outgrows the model's context."""
         of = ""
@@ -315,6 +243,12 @@ class Session:
             f"replies are capped at {self.room_left} tokens: the prompt fills the rest of the "
             "context"
         )
+
+    def repl(self, **generate_kwargs) -> None:
+        """Chat in the terminal until /quit or Ctrl-D, as `tunelab chat` does."""
+        from tunelab.serve.chat_repl import repl
+
+        repl(self, **generate_kwargs)
 
     def reply_notes(
         self, max_new_tokens: int | None = None, capping_told: bool = False
@@ -344,14 +278,6 @@ class Session:
         return ""
 
 
-def keep_undecodable_stdin() -> None:
-    """Let standard input read bytes that are not text as lone surrogates (Python's default under
-    a UTF-8 locale, not under PYTHONIOENCODING=utf-8:strict), so a message holding them is refused
-    by name, and a chat goes on, instead of the read failing with a traceback."""
-    if isinstance(sys.stdin, io.TextIOWrapper):
-        sys.stdin.reconfigure(errors="surrogateescape")
-
-
 def refuse_undecodable(text: str) -> None:
     """Text read from a file in another encoding (Latin-1, cp1252) holds its bytes that are not
     UTF-8 as lone surrogates, which neither the tokenizer nor a request to a server can take."""
@@ -366,21 +292,3 @@ def refuse_undecodable(text: str) -> None:
             f"the message is not UTF-8 text: {what} at line {line}, character {column}; "
             "convert it first (iconv -f latin1 -t utf-8)"
         ) from None
-
-
-_BLOCK = '"""'
-
-
-def _read_message(console) -> str:
-    """One message typed at the prompt: a line, or the lines between a \"\"\" and the next one
-    (as Ollama reads them), so that a pasted paragraph with line breaks is one message, not one
-    message a line."""
-    text = console.input("[bold cyan]you>[/] ").strip()
-    if not text.startswith(_BLOCK):
-        return text
-    lines, rest = [], text[len(_BLOCK) :]
-    while not rest.endswith(_BLOCK):
-        lines.append(rest)
-        rest = console.input("[bold cyan]...[/] ").rstrip()
-    lines.append(rest[: -len(_BLOCK)])
-    return "\n".join(lines).strip()

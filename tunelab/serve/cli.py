@@ -54,7 +54,8 @@ def generate_command(
     import sys
 
     from tunelab.errors import TunelabError
-    from tunelab.serve.chat import Session, keep_undecodable_stdin, refuse_undecodable
+    from tunelab.serve.chat import Session, refuse_undecodable
+    from tunelab.serve.chat_repl import keep_undecodable_stdin
 
     if prompt == "-":  # echo "question" | tunelab generate RUN -
         keep_undecodable_stdin()
