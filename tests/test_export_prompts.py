@@ -25,6 +25,7 @@ from tunelab.random_models import (
     CHATML_TEMPLATE,
 )
 from tunelab.run import load_tokenizer
+from tunelab.serve.chat import Session
 
 
 @pytest.mark.parametrize(
@@ -156,3 +157,26 @@ def test_exports_of_a_model_whose_turn_end_is_no_eos_stop_at_the_turn_end(tmp_pa
     assert end in stops and tokenizer.eos_token_id in stops
     path = export_gguf(str(run), tmp_path / "model.gguf", "f32")
     assert GGUFReader(str(path)).fields["tokenizer.ggml.eot_token_id"].contents() == end
+
+
+@pytest.mark.parametrize("kind", ["merged", "gguf"])
+def test_chat_with_a_qa_runs_export_says_once_that_it_sees_one_question_at_a_time(
+    tmp_path, kind, monkeypatch, capsys
+):
+    run = trained_with(make_run_with_tokenizer(tmp_path, small_bpe_tokenizer()), template="qa")
+    written = export(str(run), merged=tmp_path / "merged", gguf=tmp_path / "q.gguf")
+    # The export's chat template asks the last question alone, as the run was trained.
+    session = Session.open(str(written[kind]))
+    typed = iter(["What is tunelab?", "And what does it export?"])
+
+    def read(*_) -> str:
+        line = next(typed, None)
+        if line is None:
+            raise EOFError  # Ctrl-D
+        return line
+
+    monkeypatch.setattr("builtins.input", read)
+    session.repl(max_new_tokens=3)
+    out = " ".join(capsys.readouterr().out.split())
+    assert out.count("'qa' template, which has no turns: it sees one question at a time") == 1
+    assert out.count("model>") == 2

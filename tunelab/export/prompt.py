@@ -5,10 +5,11 @@ without this an exported run is asked in a format or with a system prompt it nev
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tunelab.data.templates import ONE_QUESTION_TEMPLATES, Prompt
+from tunelab.data.templates import BUILTIN_TEMPLATES, ONE_QUESTION_TEMPLATES, Prompt
 from tunelab.errors import TunelabError
 from tunelab.run import Run, prompt_for
 
@@ -17,6 +18,10 @@ if TYPE_CHECKING:
 
 _HOLE = "\x00"  # stands for the question while a prompt is cut into its fixed text
 TEMPLATES = ("chat", *ONE_QUESTION_TEMPLATES)  # the prompt templates an export can carry
+# Opens the chat template of a qa or alpaca run's export: the template renders the last question
+# alone, which nothing reading the export (`tunelab chat`, `tunelab serve`) could tell otherwise.
+_CARRIES = "{{#- tunelab: trained with the {} template, which asks the last user message alone -#}}"
+_CARRIED = re.compile(r"\{#- tunelab: trained with the (\w+) template")
 
 
 def around_question(template: str, tokenizer: PreTrainedTokenizerBase) -> tuple[str, str]:
@@ -37,7 +42,7 @@ def trained_chat_template(
         before, after = (_literal(text) for text in around_question(template, tokenizer))
         # The last question alone, as `tunelab serve` asks: these formats have no turns.
         return (
-            "{%- set ns = namespace(question='') -%}"
+            _CARRIES.format(template) + "{%- set ns = namespace(question='') -%}"
             "{%- for message in messages -%}{%- if message['role'] == 'user' -%}"
             "{%- set ns.question = message['content'] -%}{%- endif -%}{%- endfor -%}"
             f"{{{{ {before} + ns.question + {after} }}}}"
@@ -54,6 +59,17 @@ def trained_chat_template(
         f"{{%- set messages = [{{'role': 'system', 'content': {_literal(system)}}}] + messages -%}}"
         "{%- endif -%}" + chat_template
     )
+
+
+def one_question_template(prompt: Prompt, tokenizer: PreTrainedTokenizerBase) -> str | None:
+    """The template a model asked with `prompt` takes one question in ('qa', 'alpaca', 'jinja'),
+    its system prompt and earlier turns left out: a run's, or the one its export's chat template
+    carries (as `trained_chat_template` writes it); None where the model reads the conversation."""
+    if prompt.template != "chat":
+        return prompt.template if prompt.template in BUILTIN_TEMPLATES else "jinja"
+    chat_template = getattr(tokenizer, "chat_template", None)
+    carried = _CARRIED.search(chat_template) if isinstance(chat_template, str) else None
+    return carried.group(1) if carried else None
 
 
 def modelfile(

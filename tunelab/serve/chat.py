@@ -78,9 +78,18 @@ class Session:
         return cls(model, tokenizer, prompt)
 
     @property
+    def one_question_template(self) -> str | None:
+        """The template a local model takes one question in, the latest message alone: a run's
+        qa, alpaca or Jinja template, or the one its export carries; None where it has turns."""
+        from tunelab.export.prompt import one_question_template
+
+        if self.endpoint is not None:
+            return None
+        return one_question_template(self.prompt, self.tokenizer)
+
+    @property
     def one_question_at_a_time(self) -> bool:
-        """A qa/alpaca/Jinja template has no turns: the model sees only the latest message."""
-        return self.endpoint is None and self.prompt.template != "chat"
+        return self.one_question_template is not None
 
     def reply(
         self,

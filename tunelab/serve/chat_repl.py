@@ -28,7 +28,7 @@ def repl(session: Session, **generate_kwargs) -> None:
     )
     if session.one_question_at_a_time:
         console.print(
-            f"[yellow]This model answers with the {session.prompt.template!r} template, "
+            f"[yellow]This model answers with the {session.one_question_template!r} template, "
             "which has no turns: it sees one question at a time, not the conversation so far. "
             "Ask each question whole.[/]"
         )
