@@ -16,13 +16,14 @@ from typing import Any, TypeVar
 
 from fastapi import Depends, FastAPI
 from fastapi import Request as HttpRequest
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from jinja2 import TemplateError
 from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from tunelab.errors import TunelabError
+from tunelab.export.prompt import one_question_template
 from tunelab.next_token import repetition_penalty
 from tunelab.reply_room import fitting_advice
 from tunelab.serve.bodies import ChatBody, CompletionBody, Message, RequestBody
@@ -47,6 +48,9 @@ COMPLETION_DEFAULT_MAX_TOKENS = 16  # OpenAI's documented default for /v1/comple
 # Prompts in one /v1/completions request (each times n <= 16): eval harnesses batch far fewer.
 MAX_PROMPTS = 64
 JSON = "application/json"
+# On a chat reply of a model that takes one question: its template, and how many of the request's
+# messages it left out (all but the last user message).
+TEMPLATE, LEFT_OUT = "X-Tunelab-Prompt-Template", "X-Tunelab-Left-Out"
 # pydantic puts the member of a union it tried in an error's path ("stop.str"): no field's name.
 _UNION_MEMBER = re.compile(r"(str|int|float|bool|list|dict|literal|function-[a-z]+)(\[.*\])?")
 
@@ -66,6 +70,13 @@ def create_app(
         raise TunelabError("api_key is empty: give a real key, or None to serve without one")
     app = FastAPI(title="tunelab", docs_url=None, redoc_url=None)
     app.add_middleware(LocalHostsOnly, allowed_hosts=allowed_hosts)
+    # The template each model takes one question in (None: it reads the conversation), and
+    # those whose log has said so: once a server, not at every request.
+    one_question = {
+        name: one_question_template(engine.prompt, engine.tokenizer)
+        for name, engine in engines.items()
+    }
+    told: set[str] = set()
 
     def authorized(request: HttpRequest) -> bool:
         if api_key is None:
@@ -112,13 +123,16 @@ def create_app(
 
     @app.get("/v1/models", dependencies=[Depends(authorize)])
     async def models() -> dict:
-        return {"object": "list", "data": [_model_card(name) for name in engines]}
+        return {
+            "object": "list",
+            "data": [_model_card(name, one_question[name]) for name in engines],
+        }
 
     # `path`: a hub id served as itself has a slash (HuggingFaceTB/SmolLM2-135M).
     @app.get("/v1/models/{model:path}", dependencies=[Depends(authorize)])
     async def model(model: str) -> dict:  # the OpenAI client's models.retrieve
         engine_for(model)  # an unknown id: the 404 naming those served
-        return _model_card(model)
+        return _model_card(model, one_question[model])
 
     @app.post("/v1/chat/completions", dependencies=[Depends(authorize)])
     async def chat(http: HttpRequest):
@@ -149,9 +163,25 @@ def create_app(
             shaped = await run_in_threadpool(constraint_for, engine, body.response_format)
             sampling.constraint = shaped
         if body.logprobs:
-            return await chat_with_logprobs(http, engine, body, prompt, sampling, calls)
-        jobs = choice_jobs(body, [prompt])
-        return await respond(http, engine, body, jobs, sampling, chat=True, calls=calls)
+            answer = await chat_with_logprobs(http, engine, body, prompt, sampling, calls)
+        else:
+            jobs = choice_jobs(body, [prompt])
+            answer = await respond(http, engine, body, jobs, sampling, chat=True, calls=calls)
+        template = one_question[body.model]
+        if template is None:
+            return answer
+        left_out = len(messages) - 1  # all but the last user message
+        if left_out and body.model not in told:
+            told.add(body.model)
+            log.warning(
+                "model %r was trained with the %r template, which takes one question: a chat "
+                "request is answered from its last user message alone, its system and earlier "
+                "messages left out (said once; the %s header of each reply counts them)",
+                body.model,
+                template,
+                LEFT_OUT,
+            )
+        return _with_headers(answer, {TEMPLATE: template, LEFT_OUT: str(left_out)})
 
     @app.post("/v1/completions", dependencies=[Depends(authorize)])
     async def completions(http: HttpRequest):
@@ -260,8 +290,24 @@ def _sampling(
     )
 
 
-def _model_card(name: str) -> dict:
-    return {"id": name, "object": "model", "created": 0, "owned_by": "tunelab"}
+def _model_card(name: str, one_question: str | None) -> dict:
+    """OpenAI's fields, and beside them how the model is asked: a run trained with the qa or
+    alpaca template takes one question, which a client sending a system prompt must know."""
+    return {
+        "id": name,
+        "object": "model",
+        "created": 0,
+        "owned_by": "tunelab",
+        "prompt_template": one_question or "chat",
+        "one_question": one_question is not None,
+    }
+
+
+def _with_headers(answer: dict | Response, headers: dict[str, str]) -> Response:
+    """The answer, a JSON body or a stream, with `headers` added."""
+    response = answer if isinstance(answer, Response) else JSONResponse(answer)
+    response.headers.update(headers)
+    return response
 
 
 def _plain(message: Message, index: int) -> dict[str, Any]:

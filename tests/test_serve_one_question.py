@@ -1,0 +1,79 @@
+"""A run trained with a one-question template (qa, alpaca) answers a chat request from its last
+user message alone: the server says so where a client of the `openai` package finds it (the
+model's card, each reply's headers) and once in its log, and still answers a client that always
+sends a system prompt."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import contextmanager
+
+import openai
+import pytest
+
+from tests.test_export_prompts import trained_with
+from tests.test_serve import make_lora_run
+from tunelab.serve.launch import load_engines
+from tunelab.serve.server import create_app
+from tunelab.web import running
+
+CHAT = [
+    {"role": "system", "content": "You are a helpful assistant."},
+    {"role": "user", "content": "What is LoRA?"},
+    {"role": "assistant", "content": "An adapter."},
+    {"role": "user", "content": "How big is it?"},
+]
+
+
+@pytest.fixture(scope="module")
+def engines(tmp_path_factory):
+    root = tmp_path_factory.mktemp("runs")
+    qa_run = trained_with(make_lora_run(root, "qa-run"), template="qa")
+    engines = load_engines([str(qa_run), str(make_lora_run(root, "chat-run"))])
+    yield engines
+    for engine in engines.values():
+        engine.close()
+
+
+@contextmanager
+def serving(engines):
+    with running(create_app(engines)) as base:
+        yield openai.OpenAI(base_url=f"{base}/v1", api_key="unused", max_retries=0)
+
+
+@pytest.fixture(scope="module")
+def client(engines):
+    with serving(engines) as client:
+        yield client
+
+
+def test_the_model_card_says_which_template_takes_one_question(client):
+    cards = {card.id: card for card in client.models.list()}
+    assert cards["qa-run"].prompt_template == "qa" and cards["qa-run"].one_question is True
+    assert cards["chat-run"].prompt_template == "chat" and cards["chat-run"].one_question is False
+    assert client.models.retrieve("qa-run").one_question is True
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_reply_says_how_many_messages_its_one_question_left_out(client, stream):
+    ask = client.chat.completions.with_raw_response.create
+    raw = ask(model="qa-run", messages=CHAT, max_tokens=2, temperature=0, stream=stream)
+    assert raw.headers["x-tunelab-prompt-template"] == "qa"
+    assert raw.headers["x-tunelab-left-out"] == "3"  # the system turn and the first exchange
+    reply = raw.parse()  # answered all the same
+    chunks = list(reply) if stream else [reply]
+    assert chunks[-1].choices[0].finish_reason in ("stop", "length")
+    alone = ask(model="qa-run", messages=CHAT[-1:], max_tokens=2, temperature=0)
+    assert alone.headers["x-tunelab-left-out"] == "0"
+    # A model that reads the conversation adds nothing.
+    chat = ask(model="chat-run", messages=CHAT, max_tokens=2, temperature=0)
+    assert "x-tunelab-left-out" not in chat.headers
+
+
+def test_the_log_says_once_that_earlier_messages_are_left_out(engines, caplog):
+    with serving(engines) as client, caplog.at_level(logging.WARNING):
+        client.chat.completions.create(model="qa-run", messages=CHAT[-1:], max_tokens=2)
+        assert "takes one question" not in caplog.text  # nothing was left out
+        for _ in range(2):
+            client.chat.completions.create(model="qa-run", messages=CHAT, max_tokens=2)
+    assert caplog.text.count("'qa' template, which takes one question") == 1
