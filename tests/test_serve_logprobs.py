@@ -96,7 +96,8 @@ def test_logprobs_requests_it_cannot_answer_are_refused_by_name(served):
     for body, param in (
         ({"prompt": "Hi", "logprobs": 21}, "logprobs"),
         ({"prompt": "Hi", "logprobs": 1, "stream": True}, "stream"),
-        ({"prompt": "Hi", "max_tokens": 0}, None),  # nothing to generate, nothing echoed
+        # Nothing to generate, nothing echoed: named, as OpenAI names the parameter it refuses.
+        ({"prompt": "Hi", "max_tokens": 0}, "max_tokens"),
     ):
         reply = httpx.post(f"{url}/v1/completions", json={"model": "tiny-random", **body})
         assert reply.status_code == 400 and reply.json()["error"]["param"] == param, reply.text

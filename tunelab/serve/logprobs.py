@@ -46,7 +46,9 @@ async def complete_with_logprobs(
             400, "logprobs and echo come in one answer: leave stream off", param="stream"
         )
     if sampling is None and not body.echo:
-        raise ApiError(400, "max_tokens 0 generates nothing: add echo to score the prompt")
+        raise ApiError(
+            400, "max_tokens 0 generates nothing: add echo to score the prompt", param="max_tokens"
+        )
     texts = _prompt_texts(engine, body.prompt)
     jobs = choice_jobs(body, prompts)
     generated: list[Request] = []
