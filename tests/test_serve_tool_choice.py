@@ -103,3 +103,38 @@ def test_parameters_llguidance_cannot_compile_are_said_in_the_log_not_refused(se
     assert reply.choices[0].message.tool_calls is None
     assert reply.choices[0].finish_reason == "stop"
     assert "decoded without a grammar, so it may not read back (find_flight)" in caplog.text
+
+
+@pytest.mark.parametrize("stream", [False, True])
+@pytest.mark.parametrize(
+    "cut, why",
+    [
+        ({"max_tokens": 4}, "by max_tokens before it was whole, so none is made: raise max_tokens"),
+        (
+            {"stop": ["Par"]},
+            "by a stop string before it was whole, so none is made: leave stop out",
+        ),
+    ],
+)
+def test_a_forced_call_cut_short_says_so_and_makes_no_call(served, stream, cut, why):  # noqa: F811
+    client, script, _ = served
+    script.text = ' {"city": "Paris"}}\n</tool_call>'
+    reply = client.chat.completions.create(
+        model="agent",
+        messages=ASK,
+        tools=TOOLS,
+        tool_choice=choosing("get_time"),
+        stream=stream,
+        **cut,
+    )
+    chunks = list(reply) if stream else [reply]
+    messages = [c.choices[0].delta if stream else c.choices[0].message for c in chunks]
+    # No call an agent would run on arguments cut in half, and no finish that says it called.
+    assert not [call for m in messages for call in m.tool_calls or ()]
+    finish = "length" if "max_tokens" in cut else "stop"
+    assert [c.choices[0].finish_reason for c in chunks][-1] == finish
+    content = "".join(m.content or "" for m in messages)
+    # Then what the reply has: the call's prefilled opening and the arguments cut in half.
+    opening = '<tool_call>\n{"name": "get_time", "arguments":'
+    assert content.startswith(f"[tool call cut short {why}] {opening}")
+    assert "Paris" not in content

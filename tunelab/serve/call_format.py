@@ -115,12 +115,21 @@ class CallFormat:
         return said.strip() or None, calls
 
 
-def answer(text: str, finish: str | None, calls: CallFormat | None) -> tuple[dict, str | None]:
+def answer(
+    text: str, finish: str | None, calls: CallFormat | None, cut_by: str | None = None
+) -> tuple[dict, str | None]:
     """A reply's message and finish reason: its calls, if it makes any, with "tool_calls". A
-    reply made to open a call is read, and said if it makes none, from its prefilled opening."""
+    reply made to open a call is read, and said if it makes none, from its prefilled opening;
+    one `cut_by` max_tokens or a stop string before its call was whole makes no call, and its
+    content says so first: a client that forced a call would otherwise find no call, and text
+    that reads as the start of one."""
     text = calls.opened + text if calls else text
     content, found = calls.read(text) if calls else (text, [])
     if not found:
+        if calls is not None and calls.opening and cut_by:
+            fix = "raise max_tokens" if cut_by == "max_tokens" else "leave stop out"
+            said = f"tool call cut short by {cut_by} before it was whole, so none is made: {fix}"
+            text = f"[{said}] {text}"
         return {"role": "assistant", "content": text}, finish
     return {"role": "assistant", "content": content, "tool_calls": found}, "tool_calls"
 

@@ -84,7 +84,10 @@ async def respond(
         for r in requests:
             r.cancel()
     if chat:
-        answers = [answer(texts[i], finishes[i], calls) for i in range(len(texts))]
+        answers = [
+            answer(texts[i], finishes[i], calls, cut_by(requests[i], finishes[i]))
+            for i in range(len(texts))
+        ]
         choices = [
             {"index": i, "message": message, "logprobs": None, "finish_reason": finish}
             for i, (message, finish) in enumerate(answers)
@@ -95,6 +98,17 @@ async def respond(
         for i in range(len(texts))
     ]
     return {**meta, "object": "text_completion", "choices": choices, "usage": usage}
+
+
+def cut_by(request: Request, finish: str | None) -> str | None:
+    """What cut a finished reply short: "max_tokens" (its limit, or the room the context left),
+    "a stop string", or None where the model ended it."""
+    if finish == "length":
+        return "max_tokens"
+    ended_itself = request.text is None or request.text.eos_token is not None
+    return (
+        "a stop string" if finish == "stop" and request.sampling.stop and not ended_itself else None
+    )
 
 
 def trimmed(emit: Callable[[Event], None]) -> Callable[[Event], None]:
@@ -177,7 +191,9 @@ async def _stream(
                 held[index] += event.text
                 if not event.finish_reason:
                     continue
-                message, finish = answer(held[index], event.finish_reason, calls)
+                finish = event.finish_reason
+                cut = cut_by(requests[index], finish)
+                message, finish = answer(held[index], finish, calls, cut)
                 for chunk in _whole_reply(index, message, finish):
                     yield _sse({**meta, "object": kind, "choices": [chunk]})
                 open_.discard(index)
