@@ -28,7 +28,7 @@ from tunelab.data.markers import plain_question
 from tunelab.data.quality.dedup import jaccard, shingles
 from tunelab.data.quality.grounding import ungrounded
 from tunelab.data.quality.junk import junk_reason
-from tunelab.data.read import SHAPES
+from tunelab.data.shapes import SHAPES
 from tunelab.data.text import content_words, stem
 from tunelab.data.write import is_read
 from tunelab.errors import TunelabError

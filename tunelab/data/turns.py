@@ -1,0 +1,132 @@
+"""A chat row's turns (`messages`, or ShareGPT's `conversations`) read as templates take them:
+each turn's role and text, an assistant's tool calls, and a refusal naming the turn of a chat
+that trains nothing or is no chat at all."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from tunelab.data.file_text import DataError
+from tunelab.data.tool_calls import read_tool_calls
+
+SHAREGPT_ROLES = {
+    "human": "user",
+    "user": "user",
+    "gpt": "assistant",
+    "assistant": "assistant",
+    "system": "system",
+    # A tool's result: context for the reply after it, never trained (LLaMA-Factory's ShareGPT
+    # calls it "observation").
+    "tool": "tool",
+    "observation": "tool",
+    # An assistant's call of a tool, its value the call as JSON (LLaMA-Factory's ShareGPT).
+    "function_call": "assistant",
+}
+
+
+def read_messages(row: dict[str, Any], source: str) -> list[dict[str, Any]]:
+    """The turns of a chat row, each {"role", "content"} (and an assistant's "tool_calls"), with
+    ShareGPT's roles and keys read as OpenAI's; a DataError naming the turn that is unusable."""
+    raw = row.get("messages", row.get("conversations"))
+    if isinstance(raw, str):  # a CSV cell holds its turns as JSON text
+        try:
+            raw = json.loads(raw)
+        except json.JSONDecodeError:
+            raise DataError(
+                f"{source}: field 'messages' is text that is not JSON: a CSV cell must hold the "
+                'turns as a JSON list ([{"role": "user", "content": ...}, ...])'
+            ) from None
+    if not isinstance(raw, list) or not raw:
+        raise DataError(f"{source}: field 'messages' must be a non-empty list of turns")
+    messages = []
+    for i, turn in enumerate(raw):
+        if not isinstance(turn, dict):
+            raise DataError(f"{source}: messages[{i}] must be an object with role and content")
+        given = turn.get("role", turn.get("from"))
+        role = SHAREGPT_ROLES.get(given) if isinstance(given, str) else None  # ["user"]: unhashable
+        if given is None:
+            raise DataError(
+                f"{source}: messages[{i}] names no role: give each turn a 'role' (or ShareGPT's "
+                f"'from'), one of {sorted(SHAREGPT_ROLES)}"
+            )
+        if role is None:
+            lower = given.lower() if isinstance(given, str) else None
+            meant = f" (did you mean {lower!r}?)" if lower in SHAREGPT_ROLES else ""
+            raise DataError(
+                f"{source}: messages[{i}] has unknown role {given!r}{meant}; use one of "
+                f"{sorted(SHAREGPT_ROLES)}"
+            )
+        messages.append(_turn(turn, role, f"{source}: messages[{i}]"))
+    # A reply opening the chat answers nothing: templates keep it as context, never train on it.
+    replies = [m for m in messages[1:] if m["role"] == "assistant"]
+    if not replies:
+        opening = " after the first turn" if messages[0]["role"] == "assistant" else ""
+        raise DataError(f"{source}: messages has no assistant turn{opening} to train on")
+    if not _says_something(replies[-1]):
+        raise DataError(f"{source}: the last assistant turn is empty")
+    # An empty reply mid-chat would teach the model to end its turn at once after that message;
+    # an empty user turn asks nothing, as a Q&A row's empty question (refused by _field) does.
+    # An assistant turn that only calls tools says something: OpenAI writes its content null.
+    for i, turn in enumerate(messages):
+        asks_or_replies = turn["role"] == "user" or (turn["role"] == "assistant" and i > 0)
+        if asks_or_replies and not _says_something(turn):
+            raise DataError(f"{source}: messages[{i}] is an empty {turn['role']} turn")
+    return messages
+
+
+def _turn(turn: dict[str, Any], role: str, where: str) -> dict[str, Any]:
+    """One turn as templates take it: its role and text, and an assistant's tool calls (a
+    ShareGPT "function_call" turn is one, its value the call's JSON, as LLaMA-Factory writes)."""
+    content = turn.get("content", turn.get("value"))
+    # OpenAI exports write "tool_calls": null (or []) on turns that call nothing.
+    calls = turn.get("tool_calls") or None
+    if turn.get("role", turn.get("from")) == "function_call":
+        calls, content = content, ""
+    if calls is not None and role != "assistant":
+        raise DataError(f"{where} is a {role} turn with tool_calls: only an assistant calls tools")
+    if calls is not None and content is None:  # OpenAI's call turns have content null
+        content = ""
+    text = _text_content(content)
+    if "content" not in turn and "value" not in turn and calls is None:  # "text": ...
+        raise DataError(
+            f"{where} has no 'content' (it holds {sorted(turn)}); a turn's text goes in "
+            "'content' (ShareGPT's 'value')"
+        )
+    if text is None:
+        raise DataError(
+            f"{where}.content must be text or a list of text parts "
+            '({"type": "text", "text": ...})'
+        )
+    read: dict[str, Any] = {"role": role, "content": text}
+    if calls is not None:
+        read["tool_calls"] = read_tool_calls(calls, f"{where}.tool_calls")
+    # Templates that pair a tool's result with its call (Mistral's, Llama 3.1's) read these.
+    for key in ("tool_call_id", "name") if role == "tool" else ():
+        if isinstance(turn.get(key), str):
+            read[key] = turn[key]
+    return read
+
+
+def _says_something(turn: dict[str, Any]) -> bool:
+    return bool(turn["content"].strip() or turn.get("tool_calls"))
+
+
+def _text_content(content: Any) -> str | None:
+    """Plain text, or OpenAI-style parts [{"type": "text", "text": ...}] joined, or a number as
+    its text (a reply of 4, as a qa row's answer 4 is read); None otherwise."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, (int, float)) and not isinstance(content, bool):
+        return str(content) if math.isfinite(content) else None
+    if (
+        isinstance(content, list)
+        and content
+        and all(
+            isinstance(p, dict) and p.get("type") == "text" and isinstance(p.get("text"), str)
+            for p in content
+        )
+    ):
+        return "".join(p["text"] for p in content)
+    return None
