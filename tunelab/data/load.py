@@ -17,7 +17,14 @@ from rich.markup import escape
 from tunelab.data.file_text import DataError
 from tunelab.data.hub import hub_rows, is_hub, meant_hub
 from tunelab.data.read import console, no_rows, read_rows
-from tunelab.data.shapes import SHAPES, detect_shape, unread_columns, unread_note
+from tunelab.data.shapes import (
+    SHAPES,
+    detect_shape,
+    holds,
+    refuse_mixed,
+    unread_columns,
+    unread_note,
+)
 from tunelab.data.templates import Example
 from tunelab.data.tool_calls import read_tools
 from tunelab.data.turns import read_messages
@@ -130,23 +137,26 @@ def read_examples(
         raise TunelabError(not_found(path))
     rows = source_rows(path)
     loaded = Loaded(Path(path), [], [], [])
+    first = None  # the row whose columns told the shape
     for source, row in rows:
         if limit is not None and len(loaded.examples) >= limit:
             break
-        shape_unknown = False
+        of_shapes = False
         try:
             if isinstance(row, DataError):  # an unreadable line, yielded so reading goes on
                 raise row
             renamed = _rename(row, fields or {}, source)
-            shape_unknown = detected is None
-            detected = detected or detect_shape(renamed, source)
-            shape_unknown = False
+            of_shapes = True  # an error of the data's shapes, which fixing one row cannot mend
+            if detected is None:
+                detected, first = detect_shape(renamed, source), source
+            refuse_mixed(renamed, detected, source, first)
+            of_shapes = False
             loaded.examples.append(to_example(renamed, detected, source))
             loaded.rows.append(row)
             loaded.unread.update(unread_columns(renamed, detected))
             loaded.shape = detected
         except DataError as err:
-            if on_error != "skip" and shape_unknown:  # the file's columns: skipping skips all
+            if on_error != "skip" and of_shapes:  # it says what to do itself
                 raise
             if on_error != "skip":
                 raise DataError(f"{err}; fix the row ({skip_hint})") from None
@@ -164,11 +174,15 @@ def source_rows(
 
 def _rename(row: dict[str, Any], fields: dict[str, str], source: str) -> dict[str, Any]:
     """Apply `fields` as {shape_name: column_in_file}: each column moves to its name (an `input`
-    column mapped to `instruction` is no Alpaca input as well, asked twice)."""
+    column mapped to `instruction` is no Alpaca input as well, asked twice). A row without the
+    column (or with it empty) that holds the name itself keeps it: the rows of a file mixing two
+    shapes read in one, as refuse_mixed tells its user to map them."""
     if not fields:
         return row
     renamed = dict(row)
     for wanted, column in fields.items():
+        if not holds(row.get(column)) and holds(row.get(wanted)):
+            continue
         if column not in row:
             raise DataError(
                 f"{source}: column {column!r} (mapped to {wanted!r}) is missing; the row has "

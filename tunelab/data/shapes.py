@@ -3,6 +3,7 @@ columns each shape reads: a column of text it leaves unread is said, not dropped
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,23 @@ def read_columns(shape: str) -> tuple[str, ...]:
 def unread_columns(row: dict[str, Any], shape: str) -> list[str]:
     """The CONTENT_COLUMNS of `row` that hold something its `shape` does not read."""
     read = read_columns(shape)
-    return [c for c in CONTENT_COLUMNS if c not in read and row.get(c) not in (None, "", [], {})]
+    return [c for c in CONTENT_COLUMNS if c not in read and holds(row.get(c))]
+
+
+def holds(value: Any) -> bool:
+    """Whether a cell holds something: not missing, null, NaN (pandas' null, in a Parquet file),
+    blank text or an empty list."""
+    if isinstance(value, str):
+        return bool(value.strip())
+    if isinstance(value, float):
+        return not math.isnan(value)
+    return value is not None and not (isinstance(value, (list, dict)) and not value)
+
+
+def _filled(row: dict[str, Any], shape: str) -> bool:
+    """Whether the columns that tell `shape` all hold something in `row`."""
+    keys = ("conversations",) if shape == "messages" and "messages" not in row else SHAPES[shape]
+    return all(holds(row.get(k)) for k in keys)
 
 
 def unread_note(path: str | Path, unread: dict[str, int], shape: str) -> str:
@@ -47,9 +64,11 @@ def unread_note(path: str | Path, unread: dict[str, int], shape: str) -> str:
 def detect_shape(row: dict[str, Any], source: str) -> str:
     if "conversations" in row:
         return "messages"
-    for shape, keys in SHAPES.items():
-        if all(k in row for k in keys):
-            return shape
+    shapes = [shape for shape, keys in SHAPES.items() if all(k in row for k in keys)]
+    if shapes:
+        # A table (CSV, Parquet) gives every row every column: a row of question/answer in a
+        # file with instruction/output columns too is told by the cells it fills.
+        return next((shape for shape in shapes if _filled(row, shape)), shapes[0])
     by_case = {k.lower(): k for k in row if isinstance(k, str)}
     for shape, keys in SHAPES.items():  # "Question"/"Answer": the fix is one setting per column
         if all(k in by_case for k in keys):
@@ -81,3 +100,46 @@ def detect_shape(row: dict[str, Any], source: str) -> str:
         + ", ".join("/".join(k) for k in SHAPES.values())
         + f" (map your columns: {example}, or data: {{fields: ...}} in a config file)"
     )
+
+
+def refuse_mixed(row: dict[str, Any], shape: str, source: str, first: str | None) -> None:
+    """A row written in another shape than `shape`, which the row at `first` told (None: the
+    user named it, data.shape), is refused as such: read in the data's shape, it was "missing
+    field 'question'", which sent the user looking for a typo in one row."""
+    other = _other_shape(row, shape)
+    if other is None:
+        return
+    ours, theirs = SHAPES[shape], SHAPES[other]
+    if first:
+        told = f"the rows before it are {shape} ({'/'.join(ours)}, from {first})"
+        told += ": the data mixes two shapes and is read in one"
+        instead = "split the file, one shape each"
+    else:
+        told = f"data.shape is {shape} ({'/'.join(ours)}), which every row is read in"
+        instead = "leave data.shape auto, for the rows' columns to tell it"
+    if len(ours) == len(theirs) == 2:  # a question and its answer, both: one setting a column
+        mapped = " ".join(f"--set data.fields.{o}={t}" for o, t in zip(ours, theirs))
+        todo = f"read the {other} rows' columns as {shape}'s: {mapped} (data: {{fields: ...}} in a "
+        todo += "config file)"
+    else:
+        todo = f"write the {other} rows as {shape} rows"
+    raise DataError(
+        f"{source}: this row is {other} ({'/'.join(theirs)}), but {told}; {todo}, or {instead}"
+    )
+
+
+def _other_shape(row: dict[str, Any], shape: str) -> str | None:
+    """The shape `row` is written in where it is not `shape`: another shape's columns filled
+    where `shape`'s are not, or, in a row without a column of `shape`, the shape its columns
+    tell; None for a row of `shape` with a cell left empty (its own error says which)."""
+    if _filled(row, shape):
+        return None
+    if filled := next((other for other in SHAPES if _filled(row, other)), None):
+        return filled
+    if all(k in row for k in SHAPES[shape]):
+        return None
+    try:
+        told = detect_shape(row, "")
+    except DataError:  # no shape at all: the missing field is the row's own problem
+        return None
+    return told if told != shape else None
