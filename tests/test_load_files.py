@@ -212,3 +212,20 @@ def test_every_row_of_unmapped_columns_is_one_reason_not_one_line_each(tmp_path)
                         "question/answer, prompt/completion, text (map your "
                         "columns: --set data.fields.question=Query --set "
                         "data.fields.answer=Response, or data: {fields: ...} in a config file)"]]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "sep", "end"), [("d.csv", ",", "\n"), ("d.tsv", "\t", "\r\n")])
+def test_a_row_with_a_cell_over_several_lines_is_named_by_the_line_it_starts_on(
+    tmp_path, name, sep, end
+):
+    # Its last line was named, inside the cell: an editor showed the middle of a question there.
+    path = tmp_path / name
+    text = f'question{sep}answer{end}"How do I{end}resume?"{sep}A1.{end}"Which{end}port?"{sep}{end}'
+    path.write_bytes(text.encode())
+    loaded = read_examples(path)
+    assert [e.source for e in loaded.examples] == [f"{path}:2"]
+    assert loaded.rejected == [f"{path}:4: field 'answer' is empty"]
+    extra = tmp_path / "extra.csv"  # a cell past the header's counts its lines too
+    extra.write_text('question,answer\n"Q1\nmore",A1,"x\ny"\nQ2,A2\n')
+    with pytest.raises(DataError, match=r"extra\.csv:2: more fields than the header has"):
+        load_examples(extra)

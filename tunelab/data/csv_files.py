@@ -51,17 +51,19 @@ def read_csv(path: Path, tsv: bool) -> Iterator[tuple[str, dict[str, Any] | Data
         if reader.fieldnames:  # "question, answer" names the column "answer", not " answer"
             reader.fieldnames = [name.strip() for name in reader.fieldnames]
         for row in reader:
-            # line_num is where the row ends; quoted newlines make that the honest line to show.
             if _blank(row):  # ",,": a spreadsheet's emptied row is a blank line, skipped as one
                 continue
+            # line_num is where the row ends: one with a cell over several lines (quoted) starts
+            # that many lines earlier, where an editor shows it (it named the row's last line).
+            line = reader.line_num - sum(len(_LINE_BREAK.findall(cell)) for cell in _cells(row))
             if None in row:
-                row = DataError(f"{path}:{reader.line_num}: more fields than the header has")
+                row = DataError(f"{path}:{line}: more fields than the header has")
             elif undecoded and (bad := _not_utf8(row)):
                 row = DataError(
-                    f"{path}:{reader.line_num}: not UTF-8 text (byte {bad:#04x}); re-save the "
-                    "file as UTF-8 (a spreadsheet's 'CSV UTF-8')"
+                    f"{path}:{line}: not UTF-8 text (byte {bad:#04x}); re-save the file as UTF-8 "
+                    "(a spreadsheet's 'CSV UTF-8')"
                 )
-            yield f"{path}:{reader.line_num}", row
+            yield f"{path}:{line}", row
     except csv.Error as err:
         kind = "TSV" if tsv else "CSV"
         raise DataError(f"{path}:{reader.line_num}: unreadable {kind} ({err})") from None
@@ -69,10 +71,17 @@ def read_csv(path: Path, tsv: bool) -> Iterator[tuple[str, dict[str, Any] | Data
 
 def _blank(row: dict[str, Any]) -> bool:
     """Whether every cell of a CSV row is empty or spaces (a cell past the header's too)."""
-    cells = [
+    return not any(cell.strip() for cell in _cells(row))
+
+
+def _cells(row: dict[str, Any]) -> list[str]:
+    """A CSV row's cells, those past the header's (DictReader's list under None) too."""
+    return [
         cell for value in row.values() for cell in (value if isinstance(value, list) else [value])
     ]
-    return not any(cell.strip() for cell in cells)
+
+
+_LINE_BREAK = re.compile(r"\r\n?|\n")  # as the csv module counts lines (io's universal newlines)
 
 
 _NOT_UTF8 = re.compile("[\udc80-\udcff]")  # a byte `utf8_text(lenient=True)` could not decode
