@@ -310,3 +310,21 @@ def test_a_missing_value_written_as_nan_is_refused_not_trained_as_nan(tmp_path, 
     datasets.Dataset.from_dict(rows).save_to_disk(str(tmp_path / "saved"))
     with pytest.raises(TunelabError, match=r"saved.*field 'answer' is empty \(NaN\)"):
         load_examples(tmp_path / "saved")
+
+
+@pytest.mark.parametrize("command", ["inspect", "check"])
+def test_a_data_commands_help_names_every_format_the_loader_reads(command):
+    # It said "JSONL, JSON, CSV, Parquet": a user with a TSV file, documents or a hub dataset
+    # read that those were not taken.
+    from typer.testing import CliRunner
+
+    from tunelab.cli import app
+    from tunelab.data.read import DATA_SUFFIXES
+    from tunelab.data.sections import DOC_SUFFIXES
+
+    help_text = CliRunner().invoke(app, ["data", command, "--help"], terminal_width=250).output
+    said = " ".join(help_text.replace("│", " ").split())
+    for suffix in (*DATA_SUFFIXES, *DOC_SUFFIXES):
+        assert re.search(rf"{re.escape(suffix)}\b", said), suffix
+    assert "datasets.save_to_disk folder" in said and "a folder of these" in said
+    assert "hf://org/name" in said

@@ -15,11 +15,12 @@ from rich.markup import escape
 
 from tunelab.data.csv_files import read_csv
 from tunelab.data.file_text import DataError, json_lines, json_problem, utf8_text
-from tunelab.data.sections import DOC_SUFFIXES, document_text
+from tunelab.data.hub import PREFIX
+from tunelab.data.sections import DOC_SUFFIXES, document_text, documents_said
 from tunelab.data.shapes import detect_shape
 from tunelab.errors import TunelabError
 
-DATA_SUFFIXES = {".jsonl", ".ndjson", ".json", ".csv", ".tsv", ".parquet"}
+DATA_SUFFIXES = (".jsonl", ".ndjson", ".json", ".csv", ".tsv", ".parquet")
 REPORT_LINES = 20  # files listed by name when a folder is read; skipped ones are all listed
 console = Console(stderr=True)
 
@@ -59,10 +60,17 @@ def read_rows(path: Path, quiet: bool = False) -> Iterator[tuple[str, dict[str, 
             "give the .csv file"
         )
     else:
-        raise TunelabError(
-            f"{path}: unsupported file type {suffix!r}; use .jsonl, .json, .csv, .tsv, .parquet, "
-            "a datasets.save_to_disk folder, or documents (.md, .txt, .html, .pdf) to pretrain on"
-        )
+        raise TunelabError(f"{path}: unsupported file type {suffix!r}; tunelab reads {formats()}")
+
+
+def formats() -> str:
+    """What the loader reads, said once: the help of each command that reads a data set and the
+    errors of a path it cannot read name the same (the help of `data check` named four formats:
+    not TSV, documents, folders or the hub)."""
+    return (
+        f"a data file ({', '.join(DATA_SUFFIXES)}), a datasets.save_to_disk folder, documents to "
+        f"pretrain on ({documents_said()}), a folder of these, or a hub dataset ({PREFIX}org/name)"
+    )
 
 
 def _read_parquet(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -85,10 +93,7 @@ def _read_folder(folder: Path, quiet: bool) -> Iterator[tuple[str, dict[str, Any
     if not quiet:
         _report_folder(folder, shapes, skipped)
     if not sources:
-        raise TunelabError(
-            f"{folder}: no file to read in it; use .jsonl, .json, .csv, .tsv, .parquet, "
-            f"or documents ({', '.join(sorted(DOC_SUFFIXES))})"
-        )
+        raise TunelabError(f"{folder}: no file to read in it; tunelab reads {formats()}")
     # data.shape and data.fields hold for the whole data set, so a folder must hold one shape:
     # Q&A rows beside documents (raw text) would be read with the first file's columns.
     if len({shape for shape in shapes.values() if shape}) > 1:

@@ -46,7 +46,7 @@ def find_documents(paths: list[str | Path]) -> list[Path]:
         elif path.suffix.lower() in DOC_SUFFIXES:
             found.append(path)
         else:
-            raise TunelabError(f"{path}: cannot read {path.suffix!r} files; use {_suffixes_said()}")
+            raise TunelabError(f"{path}: cannot read {path.suffix!r} files; use {documents_said()}")
     if not found:
         raise TunelabError(
             f"no documents ({', '.join(sorted(DOC_SUFFIXES))}) under {', '.join(map(str, paths))}"
@@ -54,8 +54,9 @@ def find_documents(paths: list[str | Path]) -> list[Path]:
     return found
 
 
-def _suffixes_said() -> str:
-    """The suffixes of the documents read, as a sentence lists them: ".htm, .html, ... or .txt"."""
+def documents_said() -> str:
+    """The suffixes of the documents read, as a sentence lists them: ".htm, .html, ... or .txt"
+    (the help of every command that takes documents, and its errors)."""
     *others, last = sorted(DOC_SUFFIXES)
     return f"{', '.join(others)} or {last}"
 

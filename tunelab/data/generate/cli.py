@@ -13,6 +13,7 @@ from rich.markup import escape
 
 from tunelab.data.generate.augment import AugmentConfig
 from tunelab.data.generate.shared import GenerateConfig, GenerateStats
+from tunelab.data.sections import documents_said
 from tunelab.options import options, spelled
 
 console = Console()
@@ -37,7 +38,8 @@ GENERATE_FLAGS = {"output": ("-o", "--output"), "pairs_per_chunk": ("--pairs",)}
 def generate_command(
     config: GenerateConfig,
     docs: Annotated[
-        list[str] | None, typer.Argument(help="Files or folders (md, txt, html, pdf).")
+        list[str] | None,
+        typer.Argument(help=f"Files or folders of documents ({documents_said()})."),
     ] = None,
 ) -> None:
     """Make Q&A rows from documents (template, llm) or from seed pairs (self-instruct); resumable."""

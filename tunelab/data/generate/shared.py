@@ -43,7 +43,7 @@ class GenerateConfig(AskConfig):
     run_keys: ClassVar[frozenset[str]] = frozenset({"fields"})  # data.seed splits, seed samples
 
     docs: list[LocalPath] = []
-    """Files or folders to read (md, txt, html, pdf); self-instruct reads none."""
+    """Files or folders of documents to read (sections.DOC_SUFFIXES); self-instruct reads none."""
     output: LocalPath = "qa.jsonl"
     """JSONL to append to (a rerun resumes it)."""
     mode: Literal["template", "llm", "self-instruct"] = "template"

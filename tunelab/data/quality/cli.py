@@ -10,9 +10,11 @@ from rich.console import Console
 
 from tunelab.config import DEFAULT_MODEL, DataConfig
 from tunelab.data.quality.findings import QualityConfig
+from tunelab.data.read import formats
 from tunelab.options import options
 
 console = Console()
+PATH_HELP = f"The data: {formats()}."  # both read it through the loader, as training does
 
 
 @options(
@@ -21,9 +23,7 @@ console = Console()
     source="tunelab data inspect",
 )
 def inspect_command(
-    path: Annotated[
-        str, typer.Argument(help="Data file (JSONL, JSON, CSV, Parquet) or dataset dir.")
-    ],
+    path: Annotated[str, typer.Argument(help=PATH_HELP)],
     config: DataConfig,
     model: Annotated[
         str, typer.Option(help="Model whose tokenizer and template to use.")
@@ -38,9 +38,7 @@ def inspect_command(
 
 @options(QualityConfig, "model", "template", "max_length", "shape", source="tunelab data check")
 def check_command(
-    path: Annotated[
-        str, typer.Argument(help="Data file (JSONL, JSON, CSV, Parquet) or dataset dir.")
-    ],
+    path: Annotated[str, typer.Argument(help=PATH_HELP)],
     config: QualityConfig,
     test: Annotated[str | None, typer.Option(help="Test set to look for train/test leaks.")] = None,
     report: Annotated[
