@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from tunelab.data.generate.filters import drop_reason
 from tunelab.data.generate.llm import pairs_schema
-from tunelab.data.generate.shared import GenerateConfig, Output, drop_reason
+from tunelab.data.generate.shared import GenerateConfig, Output
 
 
 @pytest.mark.parametrize(

@@ -7,9 +7,9 @@ import json
 import random
 from functools import partial
 
+from tunelab.data.generate.filters import BARE_VERDICT
 from tunelab.data.generate.llm import LLM
 from tunelab.data.generate.shared import (
-    BARE_VERDICT,
     GenerateConfig,
     GenerateStats,
     Output,
