@@ -1,6 +1,7 @@
 """`data augment` and `data generate --seeds` read a file of the user's own columns through
 `--set data.fields...`, as the other data commands do; augment writes its rows back in those
-columns, so the same setting reads (and trains on) the augmented file."""
+columns, so the same setting reads (and trains on) the augmented file. `data generate` from
+documents, which have no columns, refuses them."""
 
 from __future__ import annotations
 
@@ -99,3 +100,16 @@ def test_the_run_spelling_reaches_fields_not_a_setting_of_another_meaning(comman
     result = CliRunner().invoke(app, [*command, "--set", "data.seed=3"])
     assert isinstance(result.exception, TunelabError), result.output
     assert "data" in str(result.exception) and "seed" in str(result.exception)
+
+
+@pytest.mark.parametrize("mode", ["template", "llm"])
+def test_fields_given_to_a_mode_that_reads_documents_are_refused(tmp_path, mode):
+    # Documents have no columns: the setting went unused without a word.
+    doc = tmp_path / "notes.md"
+    doc.write_text("# Port\n\nThe agent listens on port 8080 by default.\n")
+    command = ["data", "generate", str(doc), "-o", str(tmp_path / "o.jsonl"), "--mode", mode]
+    result = CliRunner().invoke(app, [*command, *SET_FIELDS])
+    said = " ".join(str(result.exception).split())
+    assert isinstance(result.exception, TunelabError), result.output
+    assert "rename the columns of the --seeds file, which only --mode self-instruct reads" in said
+    assert not (tmp_path / "o.jsonl").exists()

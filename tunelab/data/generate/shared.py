@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from tunelab.config import LocalPath, OptionalLocalPath
 from tunelab.data.generate.filters import drop_reason
@@ -62,7 +62,7 @@ class GenerateConfig(AskConfig):
     """Self-instruct: a data file of seed question/answer pairs."""
     fields: dict[str, str] = Field(default_factory=dict)
     """Self-instruct: as data.fields, the seeds' columns renamed to a shape's names, e.g.
-    {question: Query, answer: Response}."""
+    {question: Query, answer: Response}; the other modes refuse them."""
     count: int = 20
     """Self-instruct: how many new pairs to end with."""
     seeds_per_prompt: int = 3
@@ -73,6 +73,18 @@ class GenerateConfig(AskConfig):
     """Self-instruct drops a question this similar (shingle Jaccard) to one it already has, and
     an answer this similar to a seed's or another new pair's."""
     seed: int = 0
+
+    @model_validator(mode="after")
+    def _fields_rename_seeds(self):
+        # Documents have no columns to rename: given to template or llm mode, they went unused
+        # without a word, and the rows were written in question/answer all the same.
+        if self.fields and self.mode != "self-instruct":
+            raise ValueError(
+                f"fields (--set data.fields...) rename the columns of the --seeds file, which "
+                f"only --mode self-instruct reads; {self.mode} mode reads documents, which have "
+                "no columns, and writes question/answer rows: leave the fields out"
+            )
+        return self
 
 
 @dataclass
