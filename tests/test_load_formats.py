@@ -312,10 +312,11 @@ def test_a_missing_value_written_as_nan_is_refused_not_trained_as_nan(tmp_path, 
         load_examples(tmp_path / "saved")
 
 
-@pytest.mark.parametrize("command", ["inspect", "check"])
+@pytest.mark.parametrize("command", ["inspect", "check", "split", "augment"])
 def test_a_data_commands_help_names_every_format_the_loader_reads(command):
-    # It said "JSONL, JSON, CSV, Parquet": a user with a TSV file, documents or a hub dataset
-    # read that those were not taken.
+    # It said "JSONL, JSON, CSV, Parquet" (split "Data file to split.", augment "Question/answer
+    # file to augment."): a user with a TSV file, documents or a hub dataset read that those
+    # were not taken.
     from typer.testing import CliRunner
 
     from tunelab.cli import app

@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from tunelab.config import Config, DataConfig
+from tunelab.data.read import formats
 from tunelab.options import options
 
 
@@ -158,7 +159,7 @@ def _duration(seconds: float | None) -> str:
     source="tunelab data split",
 )
 def split_command(
-    path: Annotated[str, typer.Argument(help="Data file to split.")],
+    path: Annotated[str, typer.Argument(help=f"The data to split: {formats()}.")],
     output: Annotated[
         str, typer.Option("-o", "--output", help="Folder for train.jsonl, test.jsonl.")
     ],

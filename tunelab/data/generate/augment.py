@@ -61,7 +61,7 @@ class AugmentConfig(AskConfig):
     run_keys: ClassVar[frozenset[str]] = frozenset({"fields"})  # data.seed splits, seed samples
 
     data: LocalPath
-    """Question/answer file to augment."""
+    """The question/answer rows to augment: what the loader reads (tunelab.data.read.formats)."""
     fields: dict[str, str] = Field(default_factory=dict)
     """As data.fields: the data's (and test file's) columns renamed to a shape's question and
     answer, e.g. {question: Query, answer: Response}; every row is written in those columns."""

@@ -13,6 +13,7 @@ from rich.markup import escape
 
 from tunelab.data.generate.augment import AugmentConfig
 from tunelab.data.generate.shared import GenerateConfig, GenerateStats
+from tunelab.data.read import formats
 from tunelab.data.sections import documents_said
 from tunelab.options import options, spelled
 
@@ -187,7 +188,7 @@ def _what_was_written(config: GenerateConfig, stats: GenerateStats) -> str:
     source="tunelab data augment",
 )
 def augment_command(
-    data: Annotated[str, typer.Argument(help="Question/answer file to augment.")],
+    data: Annotated[str, typer.Argument(help=f"The question/answer rows to augment: {formats()}.")],
     config: AugmentConfig,
 ) -> None:
     """Rewrite each training question N ways (diverse phrasings teach facts), optionally ask facts
