@@ -263,3 +263,28 @@ def test_no_server_at_the_endpoint_stops_with_its_url_not_as_unparsed_replies(tm
     url = f"http://127.0.0.1:{port}/v1"
     with pytest.raises(TunelabError, match=f"no answer from a server at {url}.*ConnectError"):
         generate_dataset(config(tmp_path, url, "canned"), progress=False)
+
+
+def test_llm_mode_says_the_self_instruct_settings_it_was_given_go_unused(tmp_path, server):
+    # `--mode llm --seeds seeds.jsonl` asked about the documents alone and never said the seed
+    # pairs went unread (template mode names the model settings it leaves unused).
+    from typer.testing import CliRunner
+
+    from tunelab.cli import app
+
+    seeds = tmp_path / "seeds.jsonl"
+    seeds.write_text('{"question": "What is tunelab?", "answer": "A finetuning toolkit."}\n')
+    asked = ["--mode", "llm", "--endpoint", server, "--model", "canned"]
+    given = ["--seeds", str(seeds), "--count", "5"]
+    out = tmp_path / "qa.jsonl"
+    result = CliRunner().invoke(
+        app, ["data", "generate", str(DOCS / "guide.md"), "-o", str(out), *asked, *given]
+    )
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "llm mode asks about the documents, not seed pairs: --seeds, --count unused" in said
+    assert rows(out)  # the documents' pairs, written all the same
+    # The Python API names its fields; nothing is said of settings llm mode reads.
+    cfg = config(tmp_path, server, "canned", seeds=str(seeds), max_similarity=0.5)
+    assert generate_dataset(cfg, progress=False).unused == ["seeds", "max_similarity"]
+    assert generate_dataset(config(tmp_path, server, "canned"), progress=False).unused == []

@@ -27,6 +27,11 @@ GENERATE_OPTIONS = (
     *("max_new_tokens", "limit"),
 )
 GENERATE_FLAGS = {"output": ("-o", "--output"), "pairs_per_chunk": ("--pairs",)}
+UNUSED_SAID = {  # of the settings a mode leaves unused (shared.UNUSED_BY_MODE), given it
+    "template": "template mode asks no model: {} unused; --mode llm asks one",
+    "llm": "llm mode asks about the documents, not seed pairs: {} unused; --mode self-instruct "
+    "asks from seed pairs",
+}
 
 
 @options(
@@ -55,9 +60,7 @@ def generate_command(
     console.print(_what_was_written(config, stats))
     if stats.unused:  # named by their fields, which the user typed as options
         unused = ", ".join(spelled(name, GENERATE_OPTIONS, GENERATE_FLAGS) for name in stats.unused)
-        console.print(
-            f"template mode asks no model: {unused} unused; --mode llm asks one", markup=False
-        )
+        console.print(UNUSED_SAID[config.mode].format(unused), markup=False)
     if stats.cut_row_dropped:
         console.print(
             f"{config.output} ended in a row a crash had cut short: dropped with its chunk's other "

@@ -17,7 +17,7 @@ from tunelab.data.generate.earlier import EarlierRows, where_made
 from tunelab.data.generate.llm import LLM, make_llm
 from tunelab.data.generate.self_instruct import self_instruct
 from tunelab.data.generate.shared import (
-    ASKING,
+    UNUSED_BY_MODE,
     GenerateConfig,
     GenerateStats,
     Output,
@@ -77,8 +77,9 @@ def generate_dataset(
         covered = [cut_otherwise(c) for c in todo]
         stats.cut_otherwise = sum(covered)
         todo = [c for c, skip in zip(todo, covered) if not skip]
+        given = config.model_fields_set
+        stats.unused = [name for name in UNUSED_BY_MODE[config.mode] if name in given]
         if config.mode == "template":
-            stats.unused = [name for name in ASKING if name in config.model_fields_set]
             stats.done_before = len(chunks) - len(todo)
             _template(config, todo, out, stats)
         else:

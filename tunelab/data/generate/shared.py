@@ -28,6 +28,11 @@ ASKING = (
     "min_chunk_tokens", "pairs_per_chunk", "prompt", "temperature", "retries",
     "retry_temperature", "seeds", "count", "seeds_per_prompt",
 )  # fmt: skip
+# Settings only self-instruct reads: llm mode asks about documents, not seed pairs (`--seeds`
+# given to it went unread without a word).
+SEEDING = ("seeds", "count", "seeds_per_prompt", "max_similarity")
+# The settings each mode that reads documents leaves unused: given, they are named as such.
+UNUSED_BY_MODE = {"template": ASKING, "llm": SEEDING}
 
 
 class GenerateConfig(AskConfig):
@@ -111,8 +116,8 @@ class GenerateStats:
     cut_otherwise: int = 0
     # Chunks not asked about: an earlier run asked the same model about them and kept no pair.
     asked_before: int = 0
-    # Template mode: the settings given of those only a model asks by (`ASKING`), none used;
-    # by their field names, as the Python API gives them (the CLI names its options).
+    # The settings given that the mode does not use (`UNUSED_BY_MODE`), by their field names,
+    # as the Python API gives them (the CLI names its options).
     unused: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
