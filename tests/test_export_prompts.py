@@ -180,3 +180,20 @@ def test_chat_with_a_qa_runs_export_says_once_that_it_sees_one_question_at_a_tim
     out = " ".join(capsys.readouterr().out.split())
     assert out.count("'qa' template, which has no turns: it sees one question at a time") == 1
     assert out.count("model>") == 2
+
+
+@pytest.mark.parametrize("kind", ["merged", "gguf"])
+def test_a_system_prompt_to_a_qa_runs_export_is_refused_not_dropped(tmp_path, kind, monkeypatch):
+    # The export's chat template asks the last question alone: the system prompt was dropped
+    # without a word, where the run itself refuses it.
+    run = trained_with(make_run_with_tokenizer(tmp_path, small_bpe_tokenizer()), template="qa")
+    written = export(str(run), merged=tmp_path / "merged", gguf=tmp_path / "q.gguf")
+    monkeypatch.setattr("tunelab.run.load_model", lambda *_: pytest.fail("the weights loaded"))
+    for command in ("generate", "chat"):
+        asked = [command, str(written[kind]), *(["hi"] if command == "generate" else [])]
+        said = CliRunner().invoke(app, [*asked, "--system-prompt", "Answer in French."])
+        assert isinstance(said.exception, TunelabError), said.output
+        message = str(said.exception)
+        assert "no place in the 'qa' template this export was trained in" in message
+        # --template chat asks the export in the same chat template: no way around it there.
+        assert "--template chat" not in message and "data.template: chat" in message

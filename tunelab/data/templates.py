@@ -112,10 +112,11 @@ class Prompt:
         """This prompt asked under `text`; refused for qa and alpaca, which have no place for one
         (`tunelab generate QA_RUN Q --system-prompt ...` answered as without it, saying nothing)."""
         if self.template in ONE_QUESTION_TEMPLATES:
-            raise TunelabError(
-                f"a system prompt has no place in the {self.template!r} template, which asks the "
-                "question alone: leave --system-prompt out, or ask in the model's chat template "
-                "(--template chat), which the run was not trained in"
+            raise no_system_prompt(
+                self.template,
+                "",
+                "ask in the model's chat template (--template chat), which the run was not "
+                "trained in",
             )
         return replace(self, system_prompt=text)
 
@@ -218,6 +219,16 @@ def _refuse_calls(template: str, messages: list[dict[str, Any]], tools: list | N
             "text reply: train rows with tools or tool_calls with the chat template "
             "(data.template: chat)"
         )
+
+
+def no_system_prompt(template: str, whose: str, advice: str) -> TunelabError:
+    """--system-prompt refused for a model asked in `template` ('qa', 'alpaca'), which has no place
+    for one: a run's, an export's or a served model's (`whose` says which), each with the
+    `advice` that helps there."""
+    return TunelabError(
+        f"a system prompt has no place in the {template!r} template{whose}, which asks the "
+        f"question alone: leave --system-prompt out, or {advice}"
+    )
 
 
 def _one_question(template: str) -> str:

@@ -9,7 +9,12 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tunelab.data.templates import BUILTIN_TEMPLATES, ONE_QUESTION_TEMPLATES, Prompt
+from tunelab.data.templates import (
+    BUILTIN_TEMPLATES,
+    ONE_QUESTION_TEMPLATES,
+    Prompt,
+    no_system_prompt,
+)
 from tunelab.errors import TunelabError
 from tunelab.run import Run, prompt_for
 
@@ -70,6 +75,20 @@ def one_question_template(prompt: Prompt, tokenizer: PreTrainedTokenizerBase) ->
     chat_template = getattr(tokenizer, "chat_template", None)
     carried = _CARRIED.search(chat_template) if isinstance(chat_template, str) else None
     return carried.group(1) if carried else None
+
+
+def refuse_system_prompt(tokenizer: PreTrainedTokenizerBase) -> None:
+    """--system-prompt to the export of a qa or alpaca run (its tokenizer's chat template) is
+    refused, as to the run itself: that template asks the last question alone, and the system
+    prompt was dropped without a word. --template chat is no way around it here: the export's
+    chat template is that one."""
+    carried = one_question_template(Prompt(), tokenizer)
+    if carried is not None:
+        raise no_system_prompt(
+            carried,
+            " this export was trained in",
+            "train the run with data.template: chat, whose export takes one",
+        )
 
 
 def modelfile(

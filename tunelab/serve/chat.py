@@ -42,7 +42,7 @@ class Session:
         with), or connect to a server URL and pick one of its models (`served_model`, else its
         first). `system_prompt` replaces the run's (or is sent first to a server)."""
         from tunelab.remote import is_endpoint, list_models
-        from tunelab.run import load_model, prompt_for
+        from tunelab.run import load_model, load_tokenizer, prompt_for
 
         if is_endpoint(name):
             if template:  # the server asks its model in that model's own template
@@ -72,6 +72,10 @@ class Session:
             prompt = replace(prompt, template=template)
         if system_prompt is not None:
             prompt = prompt.with_system_prompt(system_prompt)
+        if system_prompt is not None and prompt.template == "chat":  # before the weights load
+            from tunelab.export.prompt import refuse_system_prompt
+
+            refuse_system_prompt(load_tokenizer(name))
         model, tokenizer = load_model(name)
         if prompt.template == "chat":  # said now, not at each message of a chat
             require_chat_template(tokenizer, "with --template qa")
