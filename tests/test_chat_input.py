@@ -156,7 +156,7 @@ def test_a_system_prompt_given_to_chat_is_the_model_s_and_a_server_s_first_messa
         sent.append(messages)
         yield "Bonjour."
 
-    monkeypatch.setattr(remote, "list_models", lambda url, key: ["m"])
+    monkeypatch.setattr(remote, "served_models", lambda url, key: {"m": None})
     monkeypatch.setattr(remote, "stream_chat", stream_chat)
     session = Session.open("http://127.0.0.1:9", system_prompt="Answer in French.")
     session.reply("hi")

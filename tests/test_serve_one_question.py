@@ -77,3 +77,26 @@ def test_the_log_says_once_that_earlier_messages_are_left_out(engines, caplog):
         for _ in range(2):
             client.chat.completions.create(model="qa-run", messages=CHAT, max_tokens=2)
     assert caplog.text.count("'qa' template, which takes one question") == 1
+
+
+def test_chat_through_the_server_says_once_that_its_model_takes_one_question(
+    client, monkeypatch, capsys
+):
+    # Chat on the run itself says so when it starts; through the server's URL it said nothing,
+    # and the server answered each message alone.
+    from tests.test_chat_stream import repl_typing
+    from tunelab.errors import TunelabError
+    from tunelab.serve.chat import Session
+
+    url = str(client.base_url)
+    said = "'qa' template, which has no turns: it sees one question at a time"
+    for model, told in (("qa-run", 1), ("chat-run", 0)):
+        repl_typing(monkeypatch, "What is LoRA?", "How big is it?")
+        Session.open(url, served_model=model).repl(max_new_tokens=2)
+        out = " ".join(capsys.readouterr().out.split())
+        assert out.count(said) == told and out.count("model>") == 2
+    # A system prompt the server would leave out is refused, as the run itself refuses it.
+    with pytest.raises(TunelabError, match="no place in the 'qa' template the server's 'qa-run'"):
+        Session.open(url, served_model="qa-run", system_prompt="Answer in French.")
+    chat = Session.open(url, served_model="chat-run", system_prompt="Be brief.")
+    assert chat.prompt.system_prompt == "Be brief."  # sent first with each message

@@ -51,8 +51,22 @@ def api_base(url: str) -> str:
 
 def list_models(url: str, api_key: str | None = None, timeout: float = 30) -> list[str]:
     """The model ids the server offers."""
+    return list(served_models(url, api_key, timeout))
+
+
+def served_models(
+    url: str, api_key: str | None = None, timeout: float = 30
+) -> dict[str, str | None]:
+    """The model ids the server offers, each with the template it takes one question in, as a
+    `tunelab serve` card says it (`one_question`, `prompt_template`); None where the model reads
+    the conversation, or the server does not say (any other server)."""
     response = _call("GET", url, "/models", api_key, timeout)
-    return _read(url, response, lambda answer: [m["id"] for m in answer["data"]])
+    return _read(url, response, lambda answer: {m["id"]: _one_question(m) for m in answer["data"]})
+
+
+def _one_question(card: dict) -> str | None:
+    template = card.get("prompt_template")
+    return template if card.get("one_question") is True and isinstance(template, str) else None
 
 
 def complete_chat(

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 
 from tunelab.data.chat_template import require_chat_template
-from tunelab.data.templates import Prompt
+from tunelab.data.templates import Prompt, no_system_prompt
 from tunelab.errors import TunelabError
 from tunelab.generate import Generation, generate
 from tunelab.reply_limit import DEFAULT_MAX_NEW_TOKENS
@@ -23,6 +23,7 @@ class Session:
     endpoint: str | None = None  # an OpenAI-compatible server instead of a local model
     api_key: str | None = None
     served_model: str | None = None  # which of the server's models answers
+    served_template: str | None = None  # the template it takes one question in, as its card says
     last: Generation | None = None  # the latest local reply
     finish_reason: str | None = None  # why the latest reply ended, local or served
     told_forgetting: bool = False  # the REPL said this chat forgets its oldest exchanges
@@ -41,7 +42,7 @@ class Session:
         """Load a model or run (a run answers with the template and system prompt it was trained
         with), or connect to a server URL and pick one of its models (`served_model`, else its
         first). `system_prompt` replaces the run's (or is sent first to a server)."""
-        from tunelab.remote import is_endpoint, list_models
+        from tunelab.remote import is_endpoint, served_models
         from tunelab.run import load_model, load_tokenizer, prompt_for
 
         if is_endpoint(name):
@@ -50,12 +51,20 @@ class Session:
                     "--template picks how a local model is asked; a server asks each of its "
                     "models in its own template: leave --template out with a server URL"
                 )
-            served = list_models(name, api_key)
+            served = served_models(name, api_key)
             if not served:
                 raise TunelabError(f"the server at {name} offers no models")
             if served_model is not None and served_model not in served:
                 raise TunelabError(
                     f"the server at {name} serves {', '.join(served)}, not {served_model!r}"
+                )
+            served_model = served_model or next(iter(served))
+            # The server would answer from the last question alone, the system prompt left out.
+            if system_prompt is not None and served[served_model] is not None:
+                raise no_system_prompt(
+                    served[served_model],
+                    f" the server's {served_model!r} was trained in",
+                    "serve a run trained with data.template: chat",
                 )
             return cls(
                 None,
@@ -63,7 +72,8 @@ class Session:
                 Prompt(system_prompt=system_prompt),
                 endpoint=name,
                 api_key=api_key,
-                served_model=served_model or served[0],
+                served_model=served_model,
+                served_template=served[served_model],
             )
         if served_model is not None:
             raise TunelabError("--served-model picks one of a server's models: give a server URL")
@@ -83,12 +93,13 @@ class Session:
 
     @property
     def one_question_template(self) -> str | None:
-        """The template a local model takes one question in, the latest message alone: a run's
-        qa, alpaca or Jinja template, or the one its export carries; None where it has turns."""
+        """The template a model takes one question in, the latest message alone: a run's qa,
+        alpaca or Jinja template, the one its export carries, or the one a `tunelab serve` model's
+        card names; None where it has turns."""
         from tunelab.export.prompt import one_question_template
 
         if self.endpoint is not None:
-            return None
+            return self.served_template
         return one_question_template(self.prompt, self.tokenizer)
 
     @property
