@@ -197,3 +197,35 @@ def test_a_system_prompt_to_a_qa_runs_export_is_refused_not_dropped(tmp_path, ki
         assert "no place in the 'qa' template this export was trained in" in message
         # --template chat asks the export in the same chat template: no way around it there.
         assert "--template chat" not in message and "data.template: chat" in message
+
+
+def test_an_export_made_before_its_chat_template_named_its_template_is_told_all_the_same(
+    tmp_path,
+):
+    # Exports written before the Jinja comment: chat took them for models that read the whole
+    # conversation, said nothing, and let a system prompt be dropped.
+    from tunelab.export.prompt import one_question_template
+
+    run = trained_with(make_run_with_tokenizer(tmp_path, small_bpe_tokenizer()), template="alpaca")
+    merged = export(str(run), merged=tmp_path / "merged")["merged"]
+    tokenizer = load_tokenizer(merged)
+    tokenizer.chat_template = tokenizer.chat_template.split("-#}", 1)[1]  # as export wrote it
+    tokenizer.save_pretrained(merged)
+    assert "tunelab:" not in load_tokenizer(merged).chat_template
+    assert Session.open(str(merged)).one_question_template == "alpaca"
+    with pytest.raises(TunelabError, match="no place in the 'alpaca' template this export"):
+        Session.open(str(merged), system_prompt="Answer in French.")
+    # One written before exports carried the BOS (2026-11-30), for a tokenizer that opens with it.
+    tokenizer = bos_bpe_tokenizer()
+    before, after = json.dumps("### Question:\n"), json.dumps("\n\n### Answer:")
+    tokenizer.chat_template = (
+        "{%- set ns = namespace(question='') -%}"
+        "{%- for message in messages -%}{%- if message['role'] == 'user' -%}"
+        "{%- set ns.question = message['content'] -%}{%- endif -%}{%- endfor -%}"
+        f"{{{{ {before} + ns.question + {after} }}}}"
+        "{%- if messages[-1]['role'] == 'assistant' -%}"
+        "{{ messages[-1]['content'] + eos_token }}{%- endif -%}"
+    )
+    assert one_question_template(Prompt(), tokenizer) == "qa"
+    # A model that reads the conversation is not taken for one.
+    assert one_question_template(Prompt(), small_bpe_tokenizer()) is None

@@ -44,16 +44,7 @@ def trained_chat_template(
     prompt when a conversation brings none), for `template` of 'chat', 'qa' or 'alpaca'."""
     chat_template = tokenizer.chat_template
     if template in ONE_QUESTION_TEMPLATES:
-        before, after = (_literal(text) for text in around_question(template, tokenizer))
-        # The last question alone, as `tunelab serve` asks: these formats have no turns.
-        return (
-            _CARRIES.format(template) + "{%- set ns = namespace(question='') -%}"
-            "{%- for message in messages -%}{%- if message['role'] == 'user' -%}"
-            "{%- set ns.question = message['content'] -%}{%- endif -%}{%- endfor -%}"
-            f"{{{{ {before} + ns.question + {after} }}}}"
-            "{%- if messages[-1]['role'] == 'assistant' -%}"
-            "{{ messages[-1]['content'] + eos_token }}{%- endif -%}"
-        )
+        return _CARRIES.format(template) + _last_question(*around_question(template, tokenizer))
     if template != "chat":
         raise ValueError(f"no chat template can stand for prompt template {template!r}")
     if system is None or not chat_template:
@@ -66,6 +57,19 @@ def trained_chat_template(
     )
 
 
+def _last_question(before: str, after: str) -> str:
+    """The chat template that asks the last user message alone between `before` and `after`,
+    as `tunelab serve` asks a qa or alpaca run: these formats have no turns."""
+    return (
+        "{%- set ns = namespace(question='') -%}"
+        "{%- for message in messages -%}{%- if message['role'] == 'user' -%}"
+        "{%- set ns.question = message['content'] -%}{%- endif -%}{%- endfor -%}"
+        f"{{{{ {_literal(before)} + ns.question + {_literal(after)} }}}}"
+        "{%- if messages[-1]['role'] == 'assistant' -%}"
+        "{{ messages[-1]['content'] + eos_token }}{%- endif -%}"
+    )
+
+
 def one_question_template(prompt: Prompt, tokenizer: PreTrainedTokenizerBase) -> str | None:
     """The template a model asked with `prompt` takes one question in ('qa', 'alpaca', 'jinja'),
     its system prompt and earlier turns left out: a run's, or the one its export's chat template
@@ -73,8 +77,29 @@ def one_question_template(prompt: Prompt, tokenizer: PreTrainedTokenizerBase) ->
     if prompt.template != "chat":
         return prompt.template if prompt.template in BUILTIN_TEMPLATES else "jinja"
     chat_template = getattr(tokenizer, "chat_template", None)
-    carried = _CARRIED.search(chat_template) if isinstance(chat_template, str) else None
-    return carried.group(1) if carried else None
+    if not isinstance(chat_template, str):
+        return None
+    carried = _CARRIED.search(chat_template)
+    return carried.group(1) if carried else _written_before_the_comment(chat_template, tokenizer)
+
+
+def _written_before_the_comment(
+    chat_template: str, tokenizer: PreTrainedTokenizerBase
+) -> str | None:
+    """The template of a qa or alpaca run's export made before its chat template said it in a
+    comment: that chat template is then, to the character, the one export wrote for this
+    tokenizer (one before 2026-11-30 lacks the BOS a Llama 3 tokenizer puts first); no other
+    model's template is. Nothing else in the export tells: it writes no model card or tunelab
+    file, and a GGUF's Modelfile need not be beside it."""
+    if "ns.question" not in chat_template:  # not tunelab's: no prompt to render
+        return None
+    bos = tokenizer.bos_token or ""
+    for template in ONE_QUESTION_TEMPLATES:
+        before, after = around_question(template, tokenizer)
+        written = (_last_question(before, after), _last_question(before.removeprefix(bos), after))
+        if chat_template in written:
+            return template
+    return None
 
 
 def refuse_system_prompt(tokenizer: PreTrainedTokenizerBase) -> None:
