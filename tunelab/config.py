@@ -184,8 +184,8 @@ class TrainConfig(Section):
     device: str = "auto"
     compile: bool = False
     """torch.compile each decoder layer (compiled once, reused by every layer). Measure before a
-    long run: on a CPU it keeps eager's products (oneDNN's; MKL's on an Intel CPU) and runs no
-    faster, after ~10 s of compiling (the embedded model); on a GPU not measured since it
+    long run: on a CPU it keeps eager's products (MKL's on an Intel CPU or one without AVX-512,
+    else oneDNN's) and runs no faster, after ~10 s of compiling (the embedded model); on a GPU not measured since it
     compiled the decoder whole, when a 1B shape's 12 steps on an H200 had not ended after 214 s,
     against 34 s not compiled (benchmarks/README.md)."""
     attention: Literal[
