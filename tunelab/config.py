@@ -95,7 +95,8 @@ class PassagesConfig(Section):
 class DataConfig(Section):
     run_section: ClassVar[str | None] = "data"
     path: OptionalLocalPath = None
-    """JSONL, JSON array, CSV, Parquet file, or a `datasets.save_to_disk` folder."""
+    """A data file (JSONL, JSON array, CSV/TSV, Parquet), documents (text rows), a
+    `datasets.save_to_disk` folder, a folder of these, or a hub dataset (hf://org/name)."""
     test_path: OptionalLocalPath = None
     """Optional separate test file; otherwise `test_size` of `path` is held out."""
     shape: Shape = "auto"
