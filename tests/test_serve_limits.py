@@ -66,6 +66,16 @@ def test_a_completion_request_takes_at_most_max_prompts(engines):
     assert len(full.json()["choices"]) == MAX_PROMPTS
 
 
+def test_a_request_takes_at_most_16_choices_and_4_stop_strings(engines):
+    client = TestClient(create_app(engines))
+    chat = {"model": "tiny", "messages": [{"role": "user", "content": "Hi"}], "max_tokens": 1}
+    for field, too_many in {"n": 17, "stop": ["a", "b", "c", "d", "e"]}.items():
+        response = client.post("/v1/chat/completions", json={**chat, field: too_many})
+        assert assert_openai_error(response, 400)["param"] == field
+    most = {**chat, "n": 16, "stop": ["a", "b", "c", "d"]}
+    assert len(client.post("/v1/chat/completions", json=most).json()["choices"]) == 16
+
+
 def test_broken_bodies_and_unknown_paths_answer_in_openai_error_shape(engines):
     client = TestClient(create_app(engines))
     for raw in (b'{"model": "tiny", "prompt": ', b'{"model": "tiny", "prompt": "\xff\xfe"}', b""):
