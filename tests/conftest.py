@@ -35,6 +35,19 @@ def write_jsonl(path: Path, rows: list[dict]) -> Path:
     return path
 
 
+def repl_typing(monkeypatch, *lines: str) -> None:
+    """The REPL reads `lines`, then Ctrl-D."""
+    typed = iter(lines)
+
+    def read(*_) -> str:
+        line = next(typed, None)
+        if line is None:
+            raise EOFError
+        return line
+
+    monkeypatch.setattr("builtins.input", read)
+
+
 @pytest.fixture(autouse=True)
 def ctrl_c_as_at_a_terminal():
     """Ctrl-C raises KeyboardInterrupt in every test, as at a terminal: a shell's background job

@@ -3,7 +3,7 @@ model's context, its oldest exchanges are forgotten, and the person is told so o
 
 from __future__ import annotations
 
-from tests.test_chat_stream import repl_typing
+from tests.conftest import repl_typing
 from tunelab.data.templates import Prompt
 from tunelab.random_models import tiny_random
 from tunelab.serve.chat import Session

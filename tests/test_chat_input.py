@@ -8,7 +8,7 @@ import sys
 import pytest
 from typer.testing import CliRunner
 
-from tests.test_chat_stream import repl_typing
+from tests.conftest import repl_typing
 from tunelab.cli import app
 from tunelab.errors import TunelabError
 from tunelab.random_models import tiny_random

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from tests.test_chat_stream import repl_typing
+from tests.conftest import repl_typing
 from tunelab.cli import app
 from tunelab.data.templates import Prompt
 from tunelab.errors import TunelabError

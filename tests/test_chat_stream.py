@@ -9,6 +9,7 @@ import re
 import pytest
 import torch
 
+from tests.conftest import repl_typing
 from tunelab.data.templates import Prompt
 from tunelab.data.text import repeat_start
 from tunelab.errors import TunelabError
@@ -120,15 +121,7 @@ def test_generation_streams_the_reply_and_stops_at_the_first_repeat():
 
 def test_chat_with_a_qa_run_says_it_answers_one_question_at_a_time(monkeypatch, capsys):
     session = Session(*looping_model(), prompt=Prompt("qa"))
-    typed = iter(["And what about Java?"])
-
-    def read(*_) -> str:
-        line = next(typed, None)
-        if line is None:
-            raise EOFError  # Ctrl-D
-        return line
-
-    monkeypatch.setattr("builtins.input", read)
+    repl_typing(monkeypatch, "And what about Java?")
     session.repl(max_new_tokens=60)
     out = " ".join(capsys.readouterr().out.split())
     assert "'qa' template, which has no turns: it sees one question at a time" in out
@@ -147,19 +140,6 @@ def test_serve_starts_a_chat_reply_at_its_first_character():
     emit(Event("", "stop"))
     assert [e.text for e in sent] == ["Yes", ", Lamini", " can.", ""]
     assert sent[-1].finish_reason == "stop"
-
-
-def repl_typing(monkeypatch, *lines: str) -> None:
-    """The REPL reads `lines`, then Ctrl-D."""
-    typed = iter(lines)
-
-    def read(*_) -> str:
-        line = next(typed, None)
-        if line is None:
-            raise EOFError
-        return line
-
-    monkeypatch.setattr("builtins.input", read)
 
 
 def test_a_chat_longer_than_the_context_forgets_its_oldest_turns_but_not_the_system_prompt():

@@ -16,6 +16,7 @@ from transformers import (
 )
 from typer.testing import CliRunner
 
+from tests.conftest import repl_typing
 from tunelab.cli import app
 from tunelab.config import Config
 from tunelab.data.templates import Example, Prompt, render_prompt
@@ -167,15 +168,7 @@ def test_chat_with_a_qa_runs_export_says_once_that_it_sees_one_question_at_a_tim
     written = export(str(run), merged=tmp_path / "merged", gguf=tmp_path / "q.gguf")
     # The export's chat template asks the last question alone, as the run was trained.
     session = Session.open(str(written[kind]))
-    typed = iter(["What is tunelab?", "And what does it export?"])
-
-    def read(*_) -> str:
-        line = next(typed, None)
-        if line is None:
-            raise EOFError  # Ctrl-D
-        return line
-
-    monkeypatch.setattr("builtins.input", read)
+    repl_typing(monkeypatch, "What is tunelab?", "And what does it export?")
     session.repl(max_new_tokens=3)
     out = " ".join(capsys.readouterr().out.split())
     assert out.count("'qa' template, which has no turns: it sees one question at a time") == 1
