@@ -32,6 +32,7 @@ BEST = "best"  # the best step's trainable weights, with train.select_best
 # The rows data.test_size held out of data.path, as they were there (eval's and compare's test).
 HELD_OUT = "held_out.jsonl"
 STATUS_FILE = "status.json"  # running, finished, interrupted or failed, and where it stopped
+CLAIM_FILE = "claim.json"  # the process training the run, from before its model loads (train.claim)
 
 
 @dataclass(frozen=True)
@@ -167,14 +168,32 @@ class Run:
 
 
 def run_status(path: Path) -> dict:
-    """Run.status of the run folder `path`, read without its config (a run being replaced)."""
+    """Run.status of the run folder `path`, read without its config (a run being replaced): as
+    status.json says, or running while another live process holds its claim."""
     file = path / STATUS_FILE
     if not file.is_file():
-        return {"status": "finished" if (path / WEIGHTS).is_dir() else "unknown"}
-    status = json.loads(file.read_text(encoding="utf-8"))
-    if status["status"] == "running" and not _alive(status.get("host"), status.get("pid")):
-        status |= {"status": "failed", "error": "the training process ended unannounced"}
+        status = {"status": "finished" if (path / WEIGHTS).is_dir() else "unknown"}
+    else:
+        status = json.loads(file.read_text(encoding="utf-8"))
+        if status["status"] == "running" and not _alive(status.get("host"), status.get("pid")):
+            status |= {"status": "failed", "error": "the training process ended unannounced"}
+    if holder := claim_holder(path):
+        status |= {"status": "running", "pid": holder.get("pid"), "host": holder.get("host")}
+        status.pop("error", None)
     return status
+
+
+def claim_holder(path: Path, others_only: bool = True) -> dict | None:
+    """The live process that claimed the run folder `path` to train it (pid, host), else None.
+    With others_only, never this process: its own resume reads the status the run is at."""
+    try:
+        holder = json.loads((path / CLAIM_FILE).read_text(encoding="utf-8"))
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    host, pid = holder.get("host"), holder.get("pid")
+    if others_only and host == socket.gethostname() and pid == os.getpid():
+        return None
+    return holder if _alive(host, pid) else None
 
 
 def list_checkpoints(folder: Path) -> list[Path]:

@@ -24,6 +24,7 @@ from tunelab.train.checkpoint import (
     save_checkpoint,
     set_rng_states,
 )
+from tunelab.train.claim import RunClaim
 from tunelab.train.clipping import clip_gradients
 from tunelab.train.distributed import SINGLE, LossModule, World
 from tunelab.train.eval_loss import evaluate_loss
@@ -62,8 +63,11 @@ def train(config: Config, resume: bool = False, overwrite: bool = False) -> Path
     world, device = distributed.start(pick_device(config.train.device), config.train.parallel)
     console.quiet = not world.is_main
     try:
-        with BeforeTraining(config.run_dir, console) as before:
-            session = start_session(config, resume, overwrite, world, device, before, console)
+        # The claim is given back first: a refused new run's folder is gone when `before` says so.
+        with BeforeTraining(config.run_dir, console) as before, RunClaim(config.run_dir) as claim:
+            session = start_session(
+                config, resume, overwrite, world, device, before, claim, console
+            )
             log, last_loss, interrupted = _run_steps(session, before)
             return finish_session(session, log, last_loss, interrupted, console)
     finally:

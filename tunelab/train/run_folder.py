@@ -17,9 +17,9 @@ from tunelab.errors import TunelabError
 from tunelab.model_names import folders_beside
 from tunelab.run import (
     CHECKPOINTS,
+    CLAIM_FILE,
     CONFIG_FILE,
     HELD_OUT,
-    STATUS_FILE,
     WEIGHTS,
     Run,
     list_checkpoints,
@@ -29,6 +29,7 @@ from tunelab.run import (
 )
 from tunelab.section import flatten
 from tunelab.train.checkpoint import TrainState, remove_partial_saves
+from tunelab.train.claim import being_trained
 from tunelab.train.distributed import World
 from tunelab.train.plot import read_metrics
 
@@ -262,11 +263,7 @@ def check_run_dir(run_dir: Path, resume: bool, overwrite: bool) -> None:
     if status["status"] == "running":
         # --overwrite deleted the folder under a run still training, which then went on
         # writing its checkpoints into the new run's; --resume trained it twice at once.
-        by = f"process {status.get('pid')} on {status.get('host')}"
-        raise TunelabError(
-            f"{run_dir} is being trained now ({by}): let it end, or stop it (Ctrl-C where it "
-            f"runs) first; if that process is no training of it, delete {run_dir / STATUS_FILE}"
-        )
+        raise TunelabError(being_trained(run_dir, status))
     has_checkpoints = bool(list_checkpoints(run_dir / CHECKPOINTS))
     # A run that stopped before its first checkpoint can only start again: say so at once
     # (the first answer sent to --resume, which then said there was nothing to resume).
@@ -306,9 +303,15 @@ def _check_writable(run_dir: Path) -> None:
 
 
 def replace_run_dir(run_dir: Path) -> None:
-    """`--overwrite`: the run there goes, as the new one's folder is written."""
-    if run_dir.exists():
-        shutil.rmtree(run_dir)
+    """`--overwrite`: the run there goes, as the new one's folder is written; the new one's
+    claim on the folder stays."""
+    for entry in run_dir.iterdir() if run_dir.exists() else []:
+        if entry.name == CLAIM_FILE:
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
 
 
 def write_metrics(log, record: dict) -> None:

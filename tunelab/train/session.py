@@ -40,6 +40,7 @@ from tunelab.train.checkpoint import (
     read_latest,
     restore,
 )
+from tunelab.train.claim import RunClaim
 from tunelab.train.distributed import World
 from tunelab.train.heldout import (
     HeldOut,
@@ -137,16 +138,18 @@ def start_session(
     world: World,
     device: torch.device,
     before: BeforeTraining,
+    claim: RunClaim,
     console: Console,
 ) -> TrainSession:
-    """Refuse a run that cannot train, load and prepare it, resume it, write its run folder."""
+    """Refuse a run that cannot train, claim its folder, load and prepare it, resume it, write
+    its run folder."""
     # Local files by absolute path from here on: config.yaml and a LoRA adapter's base name
     # them so from any folder.
     config = with_found_files(config)
     cfg = config.train
     run_dir = config.run_dir
 
-    distributed.check_on_main(world, partial(_check_run, config, resume, overwrite))
+    distributed.check_on_main(world, partial(_check_run, config, resume, overwrite, claim))
     _seed_everything(cfg.seed)
     if cfg.return_freed_memory:
         release_freed_memory()
@@ -231,7 +234,7 @@ def start_session(
     )  # fmt: skip
 
 
-def _check_run(config: Config, resume: bool, overwrite: bool) -> None:
+def _check_run(config: Config, resume: bool, overwrite: bool, claim: RunClaim) -> None:
     check_data_files(config.data)  # before the model loads
     if limit := model_context(config.model.name):
         # A length past the context is refused again once the model loads (where its config
@@ -240,6 +243,7 @@ def _check_run(config: Config, resume: bool, overwrite: bool) -> None:
     needs_held_out(config)  # before --overwrite deletes the run that is there
     check_run_dir(config.run_dir, resume, overwrite)
     check_trackers(config.train.report_to)
+    claim.take()  # before the model loads: a second launch of this run is refused from here
 
 
 def _seed_everything(seed: int) -> None:
