@@ -58,3 +58,39 @@ def test_a_split_keeps_what_check_calls_one_question_on_one_side(tmp_path, one, 
             for name, part in (("train", train), ("test", test))
         ]
         assert not check_file(*halves, config=TINY).contamination, seed
+
+
+def test_a_split_leaves_training_nothing_its_leak_check_would_drop():
+    # A question joining the test side as a near repeat can nearly repeat another in turn
+    # ("About how long..." of "Roughly how long..."): left in training, that one was dropped
+    # by training's own leak check of the split's test.jsonl, and 5 of a generated set's 13
+    # test questions asked a fact no training row stated any more.
+    from tunelab.data.split import asking_again
+    from tunelab.data.templates import Example
+
+    update = "An update takes about 90 seconds."
+    port = "The web console listens on port 8443."
+    rows = [
+        Example.qa(q, update)
+        for q in (
+            "How long does an update take?",
+            "How much time does an update take?",
+            "Roughly how long does an update take?",
+            "About how long does an update take?",
+        )
+    ]
+    rows += [
+        Example.qa(q, port)
+        for q in (
+            "Which port does the web console listen on?",
+            "Quick question: which port does the web console listen on?",
+            "Could you tell me: which port does the web console listen on?",
+            "I'd like to know: which port does the web console listen on?",
+        )
+    ]
+    rows += [
+        Example.qa(f"What is setting {i} for?", f"Setting {i} sets {i + 11}.") for i in range(8)
+    ]
+    for seed in range(12):
+        train, test = split_examples(rows, test_size=0.25, seed=seed, near=near_questions)
+        assert not asking_again(train, test, near_questions), seed

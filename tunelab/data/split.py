@@ -276,11 +276,14 @@ def _held_out(
     examples: list[Example], test_keys: set[str], near: NearQuestions | None
 ) -> tuple[list[Example], list[Example]]:
     """(train, test): the rows asking `test_keys` held out, with the training questions that
-    nearly repeat one (a typo): on both sides it was a leak, which `data check` then reported."""
+    nearly repeat one (a typo): on both sides it was a leak, which `data check` then reported.
+    Those joining can nearly repeat others in turn ("Roughly how long..." of "About how
+    long..."): they join too, else training's own leak check (`drop_leaked` of the split's
+    test.jsonl) dropped those from training, and the facts they taught with them."""
     train = [e for e in examples if example_key(e) not in test_keys]
     test = [e for e in examples if example_key(e) in test_keys]
-    again = asking_again(train, test, near)
-    if len(again) < len(train):  # training keeps a question, as above
+    while (again := asking_again(train, test, near)) and len(again) < len(train):
+        # (training keeps a question, as above)
         test += [e for i, e in enumerate(train) if i in again]
         train = [e for i, e in enumerate(train) if i not in again]
     return train, test
