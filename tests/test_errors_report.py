@@ -122,3 +122,19 @@ def test_an_answer_giving_another_value_is_listed_with_the_training_rows_to_fix(
     markdown, _ = page_of(analysis, tmp_path)
     assert "| other_value | 1 |" in markdown
     assert "(gives another value: 1.00 | does not state: " in markdown  # the row-by-row list
+
+
+def test_an_analysis_without_facts_says_it_judged_wording_alone():
+    # Every answer gave the fact another value in the reference's words (token F1 0.75), and
+    # the report said "0 of 2 answers fall in a category", which read as a model that knew them.
+    rows = [
+        row("What does the controller weigh?", "It weighs 640 grams.", "It weighs 2400 grams."),
+        row("Which port does the console use?", "It uses port 8443.", "It uses port 80."),
+    ]
+    text = to_markdown(analyse(rows, TRAINING))
+    assert "0 of 2 answers fall in a category. Judged by wording alone: no test row names" in text
+    assert "`tunelab data facts TEST -o TEST_WITH_FACTS.jsonl`" in text
+    # Where the rows name their facts, the categories stand on them, and nothing is added.
+    for r in rows:
+        r |= {"facts": {"fact_accuracy": 0.0}, "missed_facts": ["640 grams"]}
+    assert "wording alone" not in to_markdown(analyse(rows, TRAINING))

@@ -75,6 +75,19 @@ class Analysis:
 NO_CLOSEST = "none shares its topic words (add data)"
 
 
+def by_wording(analysis: Analysis) -> str:
+    """What the categories of a test set without facts stand on, to say beside their count; ""
+    where a row names facts. "No answer falls in an error category" read as a model that knew its
+    facts, of answers that gave each fact another value in the reference's words."""
+    if any(row.get("facts") for row in analysis.rows):
+        return ""
+    return (
+        "judged by wording alone: no test row names its facts, so an answer in the reference's "
+        'words with another value ("weighs 2400 grams" for "weighs 640 grams") counts as '
+        "right; `tunelab data facts TEST -o TEST_WITH_FACTS.jsonl` proposes them"
+    )
+
+
 def is_weak(row: dict[str, Any], cfg: AnalysisConfig) -> bool:
     """A row whose facts are known is weak when it misses one, states a wrong one or gives what
     is asked another value than its reference (`stated_wrong`); without facts, when it is neither

@@ -115,7 +115,7 @@ def _print_errors(result, said: set[str] | None = None) -> None:
     from rich.markup import escape
 
     from tunelab.data.markers import plain_question
-    from tunelab.evaluate.analysis import NO_CLOSEST, examples_of
+    from tunelab.evaluate.analysis import NO_CLOSEST, by_wording, examples_of
 
     for note in getattr(result, "notes", []):
         if said is None or note not in said:
@@ -126,7 +126,11 @@ def _print_errors(result, said: set[str] | None = None) -> None:
     if analysis is None:
         return
     if not analysis.counts:  # said, not an empty screen that reads as a crash or no eval
-        console.print(f"no answer falls in an error category: {result.out_dir / 'errors.md'}")
+        judged = f", {note}" if (note := by_wording(analysis)) else ""
+        console.print(
+            f"no answer falls in an error category{escape(judged)}: {result.out_dir / 'errors.md'}",
+            soft_wrap=True,
+        )
         return
     for category, n in analysis.counts.items():
         examples = examples_of(analysis, category)

@@ -9,6 +9,7 @@ from tunelab.data.text import one_line
 from tunelab.evaluate.analysis import (
     NO_CLOSEST,
     Analysis,
+    by_wording,
     examples_of,
     fact_errors,
     stated_wrong,
@@ -99,9 +100,10 @@ def to_markdown(
 
 def headline(analysis: Analysis, asked: str = "") -> str:
     weak = sum(1 for r in analysis.rows if r["errors"])
-    return f"{weak} of {len(analysis.rows)} answers fall in a category" + (
+    line = f"{weak} of {len(analysis.rows)} answers fall in a category" + (
         f" (questions asked with {asked})." if asked else "."
     )
+    return f"{line} {note[0].upper()}{note[1:]}." if (note := by_wording(analysis)) else line
 
 
 def summary_rows(summary: dict, intervals: dict) -> list[list[str]]:
