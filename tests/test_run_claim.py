@@ -95,3 +95,17 @@ def test_overwrite_keeps_its_claim_while_it_replaces_the_run(tmp_path, qa_file, 
     monkeypatch.setattr(session, "replace_run_dir", replaced_then_seen)
     train(tiny_config(tmp_path, qa_file, max_steps=1), overwrite=True)
     assert run_status(run)["step"] == 1 and not (run / CLAIM_FILE).exists()
+
+
+def test_a_launch_killed_while_loading_leaves_a_claim_the_next_launch_takes_over(tmp_path, qa_file):
+    import socket
+
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended.wait()
+    config = tiny_config(tmp_path, qa_file, max_steps=1)
+    config.run_dir.mkdir(parents=True)
+    claim = {"pid": ended.pid, "host": socket.gethostname(), "time": time.time()}
+    (config.run_dir / CLAIM_FILE).write_text(json.dumps(claim))
+    # Not "runs/t already exists: it is no run": a claim alone is a launch that never trained.
+    run = train(config)
+    assert run_status(run)["status"] == "finished" and not (run / CLAIM_FILE).exists()

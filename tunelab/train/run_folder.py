@@ -274,7 +274,9 @@ def check_run_dir(run_dir: Path, resume: bool, overwrite: bool) -> None:
         raise TunelabError(f"{run_dir}: no checkpoint to resume from; --overwrite starts it again")
     if resume:
         remove_partial_saves(run_dir / CHECKPOINTS)
-    if not resume and run_dir.exists() and any(run_dir.iterdir()):
+    # A claim alone is a launch killed while loading (a live one's was refused above).
+    held = [p for p in run_dir.iterdir() if p.name != CLAIM_FILE] if run_dir.is_dir() else []
+    if not resume and held:
         if not overwrite:
             if has_checkpoints:
                 how = "use --resume to continue it (--overwrite starts it again)"
