@@ -75,6 +75,8 @@ def test_a_row_without_facts_has_no_fact_scores():
     [
         ({"facts": "CPU"}, "must be lists"),
         ({"facts": [[""]]}, "non-empty text"),
+        # A misspelt key was refused as "must be non-empty text", which it never was.
+        ({"wrong": [{"regx": "^no"}]}, r'non-empty text or \{"regex": "..."\}, got \{\'regx\''),
         ({"facts": [["re:("]]}, "bad regex"),
         ({"wrong": ["?!"]}, "empty once punctuation"),
     ],

@@ -52,7 +52,10 @@ def _phrase(value: Any, source: str) -> Phrase:
     if isinstance(value, dict) and set(value) == {"regex"}:
         value = "re:" + str(value["regex"])
     if not isinstance(value, str) or not value.strip():
-        raise DataError(f"{source}: a fact or wrong phrase must be non-empty text, got {value!r}")
+        raise DataError(
+            f'{source}: a fact or wrong phrase must be non-empty text or {{"regex": "..."}}, '
+            f"got {value!r}"
+        )
     if value.startswith("re:"):
         try:
             return re.compile(value[3:], re.IGNORECASE)
