@@ -29,5 +29,9 @@ def test_the_printed_tables_name_every_arm_whole_and_say_what_the_facts_are_over
     for arm in ("prompting", "prompting + RAG", "finetuned", "finetuned + RAG"):
         # "prompti…" named both prompting arms
         assert f"│ {arm} " in arms_table and f"│ {arm} " in diffs_table, arm
+    # Ten columns in 80 were cut to "fact acc…", "hal…", "oth…": the scores are shown whole,
+    # the columns that do not fit beside them are named and left to compare.md.
+    assert "…" not in arms_table and "fact" in arms_table and "accuracy" in arms_table
+    assert "(normalized match, ROUGE-L, answer words, cut off, s/question: in" in result.output
     title = " ".join(arms_table.split("┏")[0].split())
     assert title.endswith("3 test questions (2 of them name facts: the fact scores are over those)")

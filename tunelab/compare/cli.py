@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.measure import Measurement
 from rich.table import Table
 
 from tunelab.compare.run import CompareConfig
@@ -26,7 +27,7 @@ def compare_command(
     """Prompting vs prompting+RAG vs finetuned vs finetuned+RAG, on one test set."""
     from rich.markup import escape
 
-    from tunelab.compare.report import cells, columns, context_note, questions_scored
+    from tunelab.compare.report import DETAILS, context_note, questions_scored
     from tunelab.compare.run import compare
     from tunelab.compare.verdicts import (
         NAMES,
@@ -39,15 +40,14 @@ def compare_command(
     from tunelab.evaluate.paired import said_verdict
 
     result = compare(run, config)
-    table = Table(title=f"{run}: {questions_scored(result.arms)}")
-    # An arm's name is never cut ("prompti…" was both prompting arms in 80 columns): the
-    # numbers wrap instead.
-    table.add_column("arm", no_wrap=True)
-    for column in columns(result.arms):
-        table.add_column(column, justify="right")
-    for arm in result.arms:
-        table.add_row(arm.name, *cells(arm))
+    table = _arms_table(result.arms, f"{run}: {questions_scored(result.arms)}", len(DETAILS))
+    unbounded = console.options.update_width(10**4)  # its natural width, nothing wrapped
+    if Measurement.get(console, unbounded, table).maximum > console.width:
+        table = _arms_table(result.arms, table.title, 0)
     console.print(table)
+    if table.columns[-1].header != DETAILS[-1]:
+        left = ", ".join(d.removesuffix(" [95%]") for d in DETAILS)
+        console.print(f"({left}: in compare.md, or in a wider terminal)")
     metric = NAMES[main_metric(result.arms)]
     diffs = Table(title=f"{metric}: arm − other arm (points, 95% paired interval)")
     for column in ("arm", "vs", "Δ", "interval", "verdict"):
@@ -74,3 +74,22 @@ def compare_command(
     for note in result.notes:
         console.print(f"[yellow]note:[/] {escape(note)}", soft_wrap=True)
     console.print(f"{context_note(result)} Report: {result.out_dir}/compare.md")
+
+
+def _arms_table(arms: list, title: str, details: int) -> Table:
+    """Each arm's scores, with the first `details` of report.DETAILS after them."""
+    from tunelab.compare.report import DETAILS, cells, columns
+
+    kept = len(columns(arms)) - len(DETAILS) + details
+    narrow = details < len(DETAILS)
+    # Narrow, each header's words whole ("hallucinati…" in 80 columns), their padding shared.
+    table = Table(title=title, collapse_padding=narrow)
+    # An arm's name is never cut ("prompti…" was both prompting arms in 80 columns): the
+    # numbers wrap instead.
+    table.add_column("arm", no_wrap=True)
+    for column in columns(arms)[:kept]:
+        whole = max(map(len, column.split())) if narrow else None
+        table.add_column(column, justify="right", min_width=whole)
+    for arm in arms:
+        table.add_row(arm.name, *cells(arm)[:kept])
+    return table

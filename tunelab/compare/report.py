@@ -44,13 +44,17 @@ def charted(arms: list[Arm]) -> list[str]:
     return [m for m in NAMES if any(m in a.summary for a in arms)]
 
 
+# The per-arm table's columns after its scores (`columns`), which a terminal too narrow for all
+# leaves to compare.md: ten columns in 80 were cut to "fact acc…", "hal…", "oth…".
+DETAILS = ("normalized match", "ROUGE-L", "answer words", "cut off [95%]", "s/question")
+
+
 def columns(arms: list[Arm]) -> list[str]:
-    """The per-arm table's columns after the arm's name."""
+    """The per-arm table's columns after the arm's name: its scores, then DETAILS."""
     facts = [f"{m.label} [95%]" for m in REPORTED_FACTS] if FACTS in arms[0].summary else []
     refusals = [f"{NAMES[m]} [95%]" for m in REFUSALS if m in arms[0].summary]
     # Cut off at the token limit: a long-winded arm's token F1 is read on answers cut short.
-    return [*facts, *refusals, "token F1 [95%]", "normalized match", "ROUGE-L", "answer words",
-            "cut off [95%]", "s/question"]  # fmt: skip
+    return [*facts, *refusals, "token F1 [95%]", *DETAILS]
 
 
 def cells(arm: Arm) -> list[str]:
