@@ -5,6 +5,8 @@ run is said."""
 
 from __future__ import annotations
 
+import json
+
 import torch
 from test_serve import make_lora_run
 
@@ -54,6 +56,26 @@ def test_a_warmup_as_long_as_the_run_is_said(tmp_path, capsys):
     train(tiny_config(tmp_path, data, max_steps=3, warmup_steps=10, eval_every=100))
     said = " ".join(capsys.readouterr().out.split())
     assert "train.warmup_steps 10 is not under the run's 3 steps" in said
+    assert "the learning rate never reaches train.lr" in said
+    # A warm-up that the ratio sets is named by it.
+    train(
+        tiny_config(tmp_path, data, max_steps=3, warmup_ratio=1.0, eval_every=100), overwrite=True
+    )
+    said = " ".join(capsys.readouterr().out.split())
+    assert "train.warmup_ratio 1 (3 steps) is not under the run's 3 steps" in said
+    assert "the learning rate reaches train.lr (0.003) at the end and never decays" in said
+
+
+def test_a_one_step_run_warmed_up_by_the_default_ratio_is_not_warned(tmp_path, capsys):
+    # Its one warm-up step is at train.lr; it was told "train.warmup_steps 1 is not under the
+    # run's 1 steps: the learning rate never reaches train.lr", a setting it never gave.
+    rows = [{"question": f"What is {i}?", "answer": f"It is {i}."} for i in range(8)]
+    data = write_jsonl(tmp_path / "train.jsonl", rows)
+    run = train(tiny_config(tmp_path, data, max_steps=1, warmup_ratio=0.05, eval_every=100))
+    assert "warmup" not in capsys.readouterr().out
+    lr = [json.loads(line)["lr"] for line in (run / "metrics.jsonl").read_text().splitlines()
+          if "lr" in line]  # fmt: skip
+    assert lr == [3e-3]  # tiny_config's train.lr, in its one step
 
 
 def test_lora_settings_on_a_full_finetune_are_said_to_be_unused(tmp_path, capsys):

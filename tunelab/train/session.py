@@ -198,11 +198,19 @@ def start_session(
     if resume:
         state = _resume(config, world, model, optimizer, digest, total_steps, console)
     warmup = warmup_steps(total_steps, cfg.warmup_steps, cfg.warmup_ratio)
-    if warmup >= total_steps:  # it trained at a fraction of lr, silently
+    # It trained at a fraction of lr, silently. A warm-up of one step is its step at lr: a run of
+    # one step, warmed up by the default ratio, was told it never reached lr.
+    if warmup > 1 and warmup >= total_steps:
+        set_by = (
+            f"train.warmup_steps {warmup}"
+            if cfg.warmup_steps is not None
+            else f"train.warmup_ratio {cfg.warmup_ratio:g} ({warmup} steps)"
+        )
+        lr = f"train.lr ({cfg.lr:g})"
+        reaches = f"never reaches {lr}" if warmup > total_steps else f"reaches {lr} at the end"
         console.print(
-            f"[yellow]train.warmup_steps {warmup} is not under the run's {total_steps} steps: the "
-            f"learning rate never reaches train.lr ({cfg.lr:g}) and never decays; lower it or "
-            "use train.warmup_ratio[/]"
+            f"[yellow]{set_by} is not under the run's {total_steps} steps: the learning rate "
+            f"{reaches} and never decays; lower it[/]"
         )
     scheduler = make_scheduler(
         optimizer, cfg.lr, total_steps, warmup, cfg.scheduler, start=state.step
