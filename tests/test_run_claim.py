@@ -109,3 +109,32 @@ def test_a_launch_killed_while_loading_leaves_a_claim_the_next_launch_takes_over
     # Not "runs/t already exists: it is no run": a claim alone is a launch that never trained.
     run = train(config)
     assert run_status(run)["status"] == "finished" and not (run / CLAIM_FILE).exists()
+
+
+def test_a_claim_cut_short_is_no_claim_and_the_run_trains(tmp_path, qa_file):
+    config = tiny_config(tmp_path, qa_file, max_steps=1)
+    config.run_dir.mkdir(parents=True)
+    (config.run_dir / CLAIM_FILE).write_text('{"pid": 12', encoding="utf-8")  # a full disk
+    assert claim_holder(config.run_dir) is None
+    train(config)
+    assert run_status(config.run_dir)["status"] == "finished"
+
+
+def test_a_file_system_without_hard_links_still_claims(tmp_path, qa_file, monkeypatch):
+    import tunelab.train.session as session
+
+    def no_links(*_):
+        raise PermissionError("hard links are not supported here")
+
+    config = tiny_config(tmp_path, qa_file)
+    held_by = []
+
+    def refused(*args, **kwargs):
+        held_by.append(claim_holder(config.run_dir, others_only=False))
+        raise TunelabError("no such model")
+
+    monkeypatch.setattr(os, "link", no_links)
+    monkeypatch.setattr(session, "load_model", refused)
+    with pytest.raises(TunelabError, match="no such model"):
+        train(config)
+    assert held_by[0]["pid"] == os.getpid()

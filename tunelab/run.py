@@ -190,6 +190,10 @@ def claim_holder(path: Path, others_only: bool = True) -> dict | None:
         holder = json.loads((path / CLAIM_FILE).read_text(encoding="utf-8"))
     except (FileNotFoundError, NotADirectoryError):
         return None
+    except ValueError:  # cut short (a full disk): no claim to honour, and no reason to crash
+        return None
+    if not isinstance(holder, dict):
+        return None
     host, pid = holder.get("host"), holder.get("pid")
     if others_only and host == socket.gethostname() and pid == os.getpid():
         return None

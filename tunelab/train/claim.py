@@ -47,6 +47,8 @@ class RunClaim:
                 self._give_back_folder()
                 raise TunelabError(being_trained(self.run_dir, holder)) from None
             partial.replace(file)  # left by a process that ended without giving it back
+        except OSError:  # a file system without hard links: claimed, though not atomically
+            partial.replace(file)
         else:
             partial.unlink()
         self.taken = True
