@@ -38,6 +38,20 @@ def test_answer_files_must_name_two_models_and_share_questions(tmp_path):
         load_answers([only, broken])
 
 
+def test_a_run_evaluated_beside_its_base_names_the_base_answers_to_rate_it_against(tmp_path):
+    # `tunelab eval runs/tuned smollm2-135m-instruct` keeps the base's answers in a subfolder
+    # of the run's eval/; `tunelab rate runs/tuned` alone found one model and said no more.
+    run = tmp_path / "runs" / "tuned"
+    for folder in (run / "eval", run / "eval" / "smollm2-135m-instruct"):
+        folder.mkdir(parents=True)
+        (folder / "predictions.jsonl").write_text(json.dumps({"question": "q", "answer": "a"}))
+    base = run / "eval" / "smollm2-135m-instruct"
+    with pytest.raises(TunelabError) as told:
+        load_answers([run])
+    assert f"(`tunelab rate {run} {base}`)" in str(told.value)
+    assert sorted(load_answers([run, base])) == ["smollm2-135m-instruct", "tuned"]
+
+
 def test_one_answer_file_given_twice_is_named(tmp_path):
     answers = tmp_path / "a.jsonl"
     answers.write_text(json.dumps({"question": "q", "answer": "a"}) + "\n")

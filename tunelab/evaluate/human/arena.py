@@ -177,13 +177,27 @@ def load_answers(paths: list[Path], at_least: int = 2) -> dict[str, dict[str, di
             raise TunelabError(f"{file}: holds no answers")
         models[name] = rows
     if len(models) < at_least:
-        # One set given is mostly one run meant to be graded alone.
+        # One set given is mostly one run meant to be graded alone, or a run whose eval also
+        # asked its base model (`tunelab eval RUN BASE`), whose answers sit in a subfolder.
+        beside = " ".join(str(p) for p in compared_beside(paths))
+        also = f" (`tunelab rate {' '.join(map(str, paths))} {beside}`)" if beside else ""
         raise TunelabError(
             f"rating needs the answers of at least two models, but got {len(models)} "
-            f"({', '.join(models)}): give another answer set, or grade each answer alone "
-            "against its reference (`tunelab judge ... --grade`)"
+            f"({', '.join(models)}): give another answer set{also}, or grade each answer "
+            "alone against its reference (`tunelab judge ... --grade`)"
         )
     return models
+
+
+def compared_beside(paths: list[Path]) -> list[Path]:
+    """The answer sets `tunelab eval RUN BASE` wrote beside a run's own answers: its eval
+    folder's subfolders (runs/x/eval/smollm2-135m-instruct/)."""
+    found = []
+    for path in paths:
+        file = answers_file(path)
+        if file.name == "predictions.jsonl":
+            found += sorted(d for d in file.parent.iterdir() if (d / file.name).is_file())
+    return found
 
 
 def reference_answer(answers: dict[str, dict[str, dict]], question: str) -> str:
