@@ -41,6 +41,17 @@ def test_neighbours_whose_gap_could_be_zero_are_no_clear_winner():
     assert few[0].vs_next == "no clear winner vs b"
 
 
+def test_no_clear_winner_says_why_where_the_gap_s_interval_alone_is_above_zero():
+    # "no clear winner" beside two intervals that do not overlap read as a mistake.
+    eight = leaderboard([("a", "b", 1.0)] * 8, questions=[f"q{i}" for i in range(8)])
+    assert eight[0].low > eight[1].high
+    assert eight[0].vs_next == "no clear winner vs b (8 questions, under 10)"
+    # 8 of 10 questions won: the sign-flip test (p = 0.11) does not agree with the interval.
+    votes = [("a", "b", 1.0)] * 8 + [("a", "b", 0.0)] * 2
+    ten = leaderboard(votes, questions=[f"q{i}" for i in range(10)])
+    assert ten[0].vs_next == "no clear winner vs b (sign-flip test p = 0.11)"
+
+
 def boards_of(true: dict[str, float], questions: int, boards: int):
     """Leaderboards of `boards` simulated judgings, one vote on each of `questions` questions."""
     rng = random.Random(7)

@@ -59,9 +59,7 @@ class Difference:
         no clear winner" read as a contradiction), else ""."""
         if self.verdict != NO_CLEAR_WINNER or not (self.low > EPSILON or self.high < -EPSILON):
             return ""
-        if self.n < MIN_QUESTIONS:
-            return f"{self.n} questions, under {MIN_QUESTIONS}"
-        return f"sign-flip test p = {self.p:.2g}"
+        return why_no_winner(self.n, self.p)
 
     @property
     def said(self) -> str:
@@ -76,6 +74,14 @@ class Difference:
 
     def __str__(self) -> str:
         return f"{self.delta:+.3f} [{self.low:+.3f}, {self.high:+.3f}]"
+
+
+def why_no_winner(questions: int, p: float) -> str:
+    """Why an interval on one side of zero names no winner: too few questions, or a sign-flip
+    test that does not agree (the rating leaderboard's "vs next" says it the same way)."""
+    if questions < MIN_QUESTIONS:
+        return f"{questions} questions, under {MIN_QUESTIONS}"
+    return f"sign-flip test p = {p:.2g}"
 
 
 def said_verdict(pair: dict) -> str:

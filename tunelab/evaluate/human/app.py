@@ -14,6 +14,7 @@ from tunelab.data.write import cannot_write
 from tunelab.errors import TunelabError
 from tunelab.evaluate.human import DEFAULT_PORT
 from tunelab.evaluate.human.arena import Arena
+from tunelab.evaluate.paired import MIN_QUESTIONS
 from tunelab.web import LOCALHOST, LocalHostsOnly
 
 if TYPE_CHECKING:
@@ -107,7 +108,9 @@ def leaderboard_page(rows: list[dict], judged: int) -> str:
         f"<style>{STYLE}</style></head><body><h1>Leaderboard</h1>"
         f"<p>{judged} judgements. Bradley–Terry rating with its 95% bootstrap interval over the "
         "questions; Elo in vote "
-        "order; 'no clear winner' where the interval of two neighbours' gap reaches zero. "
+        "order; 'no clear winner' where the interval of two neighbours' gap reaches zero, a "
+        "sign-flip test over the questions does not agree, or either model was judged on "
+        f"fewer than {MIN_QUESTIONS} questions (said in brackets). "
         "<a href='/'>Judge more</a></p><table><tr><th>#</th><th>model</th><th>rating</th>"
         "<th>95% interval</th><th>Elo</th><th>win rate</th><th>votes</th><th>questions</th>"
         "<th>vs next</th></tr>"

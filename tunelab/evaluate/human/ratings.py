@@ -12,7 +12,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tunelab.evaluate.paired import MIN_QUESTIONS, NO_CLEAR_WINNER, sign_flip_p
+from tunelab.evaluate.paired import (
+    MIN_QUESTIONS,
+    NO_CLEAR_WINNER,
+    sign_flip_p,
+    why_no_winner,
+)
 
 Vote = tuple[str, str, float]
 
@@ -292,6 +297,9 @@ def separation(upper: Rating, lower: Rating, samples: dict[str, list[float]], p:
     gaps = [a - b for a, b in zip(samples[upper.model], samples[lower.model])]
     gaps = sorted(g for g in gaps if not math.isnan(g)) or [upper.bt - lower.bt]
     low = gaps[int(0.025 * (len(gaps) - 1))]
-    if low > 0 and p < 0.05 and min(upper.questions, lower.questions) >= MIN_QUESTIONS:
+    fewest = min(upper.questions, lower.questions)
+    if low > 0 and p < 0.05 and fewest >= MIN_QUESTIONS:
         return f"ahead of {lower.model}"
-    return f"{NO_CLEAR_WINNER} vs {lower.model}"
+    # A gap whose interval is above zero, called no winner without a word, read as a mistake.
+    why = f" ({why_no_winner(fewest, p)})" if low > 0 else ""
+    return f"{NO_CLEAR_WINNER} vs {lower.model}{why}"
