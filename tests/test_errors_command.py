@@ -129,3 +129,16 @@ def test_errors_on_an_eval_folder_reads_the_training_data_of_the_run_it_names(
     (copied / "summary.json").write_text(json.dumps({"model": "tiny-random"}))
     alone = errors(str(copied))
     assert "no training data is known for" in " ".join(alone.notes)
+
+
+def test_errors_on_a_run_that_is_not_there_says_so_and_names_the_one_meant(tmp_path, monkeypatch):
+    # It said "runs/demo/predictions.jsonl not found: run `tunelab eval` on this run first", as
+    # though the run were there, for a run given by its name alone or a mistyped folder.
+    monkeypatch.chdir(tmp_path)
+    tiny_run(tmp_path, QA)
+    for given in ("demo", "run/demo"):
+        said = CliRunner().invoke(app, ["errors", given])
+        assert isinstance(said.exception, TunelabError)
+        assert (
+            str(said.exception) == f"{given}: no such run or eval folder. Did you mean runs/demo?"
+        )

@@ -99,11 +99,11 @@ def check_hub_reachable(name: str) -> None:
     if why := offline or hub_unreachable():
         raise TunelabError(
             f"model {name!r} not found locally (not a folder here, not in the Hugging Face cache) "
-            f"and not fetched from the hub: {why}{_meant_here(name) or _offline_hint(name)}"
+            f"and not fetched from the hub: {why}{meant_here(name) or _offline_hint(name)}"
         )
 
 
-def _meant_here(name: str) -> str:
+def meant_here(name: str) -> str:
     """ ". Did you mean X?" for a name that is not there but is close to one that is: a run
     whose folder of runs is mistyped ("run/x" for runs/x), a run given by its name alone ("x",
     the id `tunelab serve` gives it), or a built-in model mistyped or in the hub's capitals
@@ -196,5 +196,5 @@ def not_read(name: str, err: Exception) -> TunelabError:
     return TunelabError(
         f"model {name!r} not found locally (not the embedded {EMBEDDED_NAME!r}, not a run folder, "
         f"no such folder, not in the Hugging Face cache) and not fetched from the hub: {why}"
-        + (_meant_here(name) or _offline_hint(name))
+        + (meant_here(name) or _offline_hint(name))
     )

@@ -361,7 +361,11 @@ def errors(run: str | Run, data: str | None = None) -> EvalResult:
     """The Python API of `tunelab errors`: analyse again the answers the last `evaluate` wrote in a
     run (or an eval folder), with the closest examples of `data` (default: the run's training
     data); rewrites the reports."""
+    from tunelab.model_names import meant_here
+
     found = Run.find(run)
+    if found is None and not Path(run).is_dir():  # it read "run `tunelab eval` on this run first"
+        raise TunelabError(f"{run}: no such run or eval folder{meant_here(str(run))}")
     out_dir = found.out_dir("eval") if found else Path(run)
     rows = read_rows(out_dir / "predictions.jsonl")
     earlier = earlier_summary(out_dir)  # its model's name, not the path given here
