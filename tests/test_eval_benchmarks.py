@@ -189,6 +189,17 @@ def test_bad_rows_and_missing_data_name_the_file(tmp_path):
     assert get_task("mmlu_high_school_us_history").subject == "high_school_us_history"
 
 
+def test_an_mmlu_subject_given_by_its_last_word_is_answered_with_the_subjects_it_ends():
+    # Too short to be close to any name: it said only "use ... mmlu_<subject>".
+    with pytest.raises(
+        TunelabError, match=r"'mmlu_algebra' \(did you mean mmlu_abstract_algebra\?"
+    ):
+        get_task("mmlu_algebra")
+    physics = "mmlu_college_physics or mmlu_conceptual_physics or mmlu_high_school_physics"
+    with pytest.raises(TunelabError, match=f"did you mean {physics}\\?"):
+        get_task("mmlu_physics")
+
+
 def test_a_hellaswag_label_of_null_or_an_mmlu_csv_not_in_utf8_is_named_by_file_and_line(tmp_path):
     # Each ended in a bare TypeError or UnicodeDecodeError.
     row = json.loads((FIXTURES / "hellaswag" / "hellaswag_val.jsonl").read_text().splitlines()[0])

@@ -25,9 +25,12 @@ def get_task(name: str) -> Task:
         if name.startswith(f"{task_name}_") and (part := task.part(name[len(task_name) + 1 :])):
             return part
     close = difflib.get_close_matches(name, [*TASKS, *_parts()], n=1, cutoff=0.8)
+    # A subject's last word alone ("mmlu_algebra", "mmlu_physics") is too short to be close.
+    task, _, word = name.partition("_")
+    close = close or [p for p in _parts() if p.startswith(f"{task}_") and p.endswith(f"_{word}")]
     raise TunelabError(
         f"unknown benchmark task {name!r}"
-        + (f" (did you mean {close[0]}?)" if close else "")
+        + (f" (did you mean {' or '.join(close)}?)" if close else "")
         + f": use {', '.join(TASKS)}, or <task>_<part> for a part of one (mmlu_<subject>)"
     )
 
