@@ -48,7 +48,10 @@ def test_a_run_evaluated_beside_its_base_names_the_base_answers_to_rate_it_again
     base = run / "eval" / "smollm2-135m-instruct"
     with pytest.raises(TunelabError) as told:
         load_answers([run])
-    assert f"(`tunelab rate {run} {base}`)" in str(told.value)
+    assert (
+        f"give another answer set, such as {base} (the answers `tunelab eval` compared it with)"
+        in str(told.value)
+    )
     assert sorted(load_answers([run, base])) == ["smollm2-135m-instruct", "tuned"]
 
 

@@ -178,9 +178,10 @@ def load_answers(paths: list[Path], at_least: int = 2) -> dict[str, dict[str, di
         models[name] = rows
     if len(models) < at_least:
         # One set given is mostly one run meant to be graded alone, or a run whose eval also
-        # asked its base model (`tunelab eval RUN BASE`), whose answers sit in a subfolder.
-        beside = " ".join(str(p) for p in compared_beside(paths))
-        also = f" (`tunelab rate {' '.join(map(str, paths))} {beside}`)" if beside else ""
+        # asked its base model (`tunelab eval RUN BASE`), whose answers sit in a subfolder
+        # (named whatever the command, `rate` or `judge`).
+        beside = " or ".join(str(p) for p in compared_beside(paths))
+        also = f", such as {beside} (the answers `tunelab eval` compared it with)" if beside else ""
         raise TunelabError(
             f"rating needs the answers of at least two models, but got {len(models)} "
             f"({', '.join(models)}): give another answer set{also}, or grade each answer "
