@@ -58,6 +58,9 @@ def test_two_models_make_two_rows_with_an_average(tmp_path):
     markdown = (out / "leaderboard.md").read_text()
     assert markdown.startswith("| Model | arc_easy | hellaswag | mmlu | truthfulqa_mc2 | Average |")
     assert "Average" in result.output
+    # The terminal's table names each column's metric (acc_norm or acc), as leaderboard.md does.
+    header = [line for line in result.output.splitlines() if line.startswith("┃")]
+    assert "acc_norm" in header[1] and " acc " in header[1]
 
 
 def test_data_dir_comes_from_the_environment_when_not_given(tmp_path, monkeypatch):

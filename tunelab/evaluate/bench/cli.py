@@ -59,11 +59,14 @@ def bench_command(
 
     with bars:
         rows = bench(models, config, finished, scoring, skipped, bars.console.print)
-    table = Table(title="leaderboard (%)")
+    from tunelab.evaluate.bench.tasks import get_task, main_metric
+
+    # Each column says its metric: acc_norm and acc of one task differ by 20 points (ARC-Easy).
+    table = Table(title="leaderboard (%)", caption="n and ± stderr: above and in leaderboard.md")
     table.add_column("Model")
     tasks = list(rows[0]["scores"]) if rows else []
     for task in tasks:
-        table.add_column(task, justify="right")
+        table.add_column(f"{task}\n{main_metric(get_task(task))}", justify="right")
     table.add_column("Average", justify="right")
     for row in sorted(rows, key=lambda r: -r["average"]):
         table.add_row(
