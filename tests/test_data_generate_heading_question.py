@@ -160,7 +160,7 @@ def test_a_name_and_what_it_is_after_a_comma_is_asked_of_the_name():
 
 def test_a_heading_its_section_names_after_an_article_is_a_thing_not_a_task():
     context = "The load balancer spreads requests over the replicas."
-    assert heading_question(["Manual", "Load Balancer"], context) == "What is load balancer?"
+    assert heading_question(["Manual", "Load Balancer"], context) == "What is the load balancer?"
     assert heading_question(["Manual", "Load Data"], "Call load on it.") == "How do I load data?"
     # tqdm's "Monitoring thread, intervals and miniters" asked "How do I monitor thread, ...?"
     context = "A concurrent monitoring thread checks for overdue updates."
@@ -173,7 +173,7 @@ def test_a_heading_its_section_names_after_an_article_is_a_thing_not_a_task():
 def test_a_word_of_the_product_name_its_section_writes_in_lower_case_is_lower_case():
     context = "The first sync uploads every file in the watched folders."
     heading = ["Harborline Sync Agent", "First Sync"]  # not "What is first Sync?"
-    assert heading_question(heading, context) == "What is first sync?"
+    assert heading_question(heading, context) == "What is the first sync?"
     named = ["Harborline Sync Agent", "Use Harborline Sync Agent"]  # not "How do I Use ...?"
     assert heading_question(named, context) == "How do I use Harborline Sync Agent?"
     named = ["Acme Sync Agent", "Use Acme Sync Agent"]  # the whole name: not "Acme sync Agent"

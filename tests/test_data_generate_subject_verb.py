@@ -322,7 +322,8 @@ def test_a_verb_whose_object_is_so_is_asked_nothing():
     [
         # A plural subject's verb before an adverb or a plural noun asked nothing.
         ("The checkpoints keep only the last three steps.", "What do the checkpoints keep?"),
-        ("The servers accept requests on port 8000.", "What do the servers accept?"),
+        # The port, the fact the sentence states, not what they accept.
+        ("The servers accept requests on port 8000.", "Which port do the servers accept requests on?"),
         ("Workers process files in parallel.", "What do workers process?"),
         # A participle of a verb no list holds ("rotated", "compressed", "archived").
         ("The logs are rotated every week.", "How often are the logs rotated?"),

@@ -136,3 +136,15 @@ def base_verb(gerund: str) -> str:
     if stem.endswith(E_ENDINGS) and not stem.endswith(("ing", "eng")):
         return stem + "e"
     return stem
+
+
+def with_article(phrase: str, context: str) -> str:
+    """A heading's thing as its section says it: "the fan" when the text says "The fan spins
+    ..." and never opens a sentence with "Fan", so "What is the fan?", not "What is fan?"; a term
+    the text says bare ("Learning rate is the step size") and a name or code stay as written."""
+    if not re.fullmatch(r"[a-z][a-z -]*", phrase) or phrase.split()[0] in DETERMINERS:
+        return phrase
+    said = re.escape(phrase)
+    bare = re.search(rf"(?:^|[.!?:]\s+|\n\s*(?:[-*]\s+)?){said}\b", context, re.IGNORECASE)
+    with_the = re.search(rf"\bthe\s+(?:\w+\s+)?{said}\b", context, re.IGNORECASE)
+    return f"the {phrase}" if with_the and not bare else phrase

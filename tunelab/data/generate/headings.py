@@ -20,6 +20,7 @@ from tunelab.data.generate.heading_grammar import (
     plural,
     said_of,
     statement,
+    with_article,
 )
 from tunelab.data.generate.questions import LEANING
 from tunelab.data.generate.word_classes import VERBS, english, has_past
@@ -90,7 +91,8 @@ STEP_VERBS = (
     VERBS
     | IMPERATIVES
     | frozenset(
-        "look see try choose get go edit clone prepare fill point modify import define declare now".split()
+        """look see try choose get go edit clone prepare fill point modify import define declare now
+        press click tap select enter reset restart reboot unplug""".split()
     )
 )
 # Headings no question reads well from.
@@ -246,7 +248,8 @@ def heading_question(headings: list[str], context: str = "", title: str = "") ->
         return f"What should I do about {lower_first(heading, context)}?"
     if len(headings) == 1:
         heading = _topic(heading)
-    return f"What {'are' if plural(heading) else 'is'} {lower_title(heading, context, topic)}?"
+    asked = with_article(lower_title(heading, context, topic), context)
+    return f"What {'are' if plural(heading) else 'is'} {asked}?"
 
 
 def _undecorated(heading: str) -> str:

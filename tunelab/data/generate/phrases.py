@@ -8,13 +8,8 @@ from __future__ import annotations
 import re
 
 from tunelab.data.generate.subject_and_verb import english_stem
-from tunelab.data.generate.word_classes import PLACES, PREPOSITIONS
+from tunelab.data.generate.word_classes import DURATION, PLACES, PREPOSITIONS
 
-# A span of time after "in" or "within": "4 business hours", "a day", "30 days".
-DURATION = re.compile(
-    r"(?:~?\d[\d.,]*|an?|one|two|three|four|five|six|seven|eight|nine|ten|a few)\s+(?:\w+\s+)?"
-    r"(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|ms|s|min|h)\b"
-)
 # How often: "every 60 seconds", "every day", "every week".
 EVERY = re.compile(
     r"\bevery\s+(?:" + DURATION.pattern + r"|(?:second|minute|hour|day|week|month|year)\b)"

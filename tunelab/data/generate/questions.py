@@ -12,7 +12,6 @@ from tunelab.data.generate.denials import said_no, short_tail, yes_or_no
 from tunelab.data.generate.phrases import (
     AT_A_TIME,
     CONDITION,
-    DURATION,
     EVERY,
     FOR_A_WHILE,
     IN_A_MANNER,
@@ -37,14 +36,18 @@ from tunelab.data.generate.subject_and_verb import (
 )
 from tunelab.data.generate.word_classes import (
     ADVERBS,
+    AT_A_RATE,
     AUXILIARIES,
     DETERMINERS,
+    DURATION,
+    LASTING,
     PARTICIPLES,
     PLACES,
     POSSESSIVES,
     PREPOSITIONS,
     VERBS,
     asked_with,
+    english,
     has_past,
     past,
     regular_base,
@@ -75,6 +78,27 @@ CLAUSE_WORDS = frozenset(
 # Words after a verb that open no object: "runs before each merge", "runs nightly".
 NOT_AN_OBJECT = PREPOSITIONS | PLACES | ADVERBS | frozenset("during until while when if".split())
 WORD = re.compile(r"`[^`]+`|[\w'./<>-]+")
+# "Passwords must be at least 12 characters long": the size a thing may or must have.
+SIZED = re.compile(
+    r"^(?P<subject>[A-Z`][\w`-]*(?: [\w`-]+){0,4}) (?P<modal>must|should|can|may) be"
+    r" (?:at (?:least|most) |up to |no more than )?~?\d[\d.,]*(?: \w+)? (?P<size>long|wide|high"
+    r"|tall|deep|old|large)$"
+)
+# Words a subject may run to: six, or nine when it is a thing of another ("The default IP
+# address of the K7"), which says one thing however long.
+LONGEST_SUBJECT = 9
+
+
+def _of_a_thing(words: list[str]) -> bool:
+    """Whether a subject is one thing's property: up to five words, "of", and the thing, opened by
+    a determiner or a name, in up to three ("the default IP address" "of" "the K7")."""
+    if words.count("of") != 1 or len(words) > LONGEST_SUBJECT:
+        return False
+    head, thing = words[: words.index("of")], words[words.index("of") + 1 :]
+    named = bool(thing) and (thing[0] in DETERMINERS | POSSESSIVES or not english(thing[0]))
+    # "The 5.3 ms a layer of the profile": a measure and a second phrase, no one thing's name.
+    one = all(w.isalpha() and w not in DETERMINERS | POSSESSIVES for w in head[1:])
+    return 0 < len(head) <= 5 and len(thing) <= 3 and named and one
 
 
 def sentence_question(sentence: str, context: str = "", topic: str = "") -> str | None:
@@ -95,17 +119,24 @@ def sentence_question(sentence: str, context: str = "", topic: str = "") -> str 
     tokens = list(WORD.finditer(text))
     if tokens[0].group().lower() in LEANING - {"your"}:
         return None  # "Your configuration ..." is the reader's own, which needs nothing before it
+    sized = SIZED.match(text)
+    if sized and not (CLAUSE_WORDS | AUXILIARIES) & set(sized["subject"].lower().split()):
+        subject = re.sub(r"^[Yy]our\b", "my", lower_first(sized["subject"], context or text, topic))
+        return f"How {sized['size']} {sized['modal']} {subject} be?"
     if tokens[0].group().lower() in PREPOSITIONS | PLACES | OPENING_PREPOSITIONS:
         return None  # "Against the 75.0% run the answers moved": the subject is past a phrase
     step = a_step(tokens[0].group(), tokens[1].group() if len(tokens) > 1 else "")
-    for verb in tokens[1:7]:
+    for verb in tokens[1 : LONGEST_SUBJECT + 1]:
         subject = text[: verb.start()].strip()
         subject = re.sub(r"\s*\([^)]*\)", "", subject)  # "Packing (default)" -> "Packing"
         words = [w.lower() for w in WORD.findall(subject)]
+        if len(words) > 6 and not _of_a_thing(words):
+            break  # a subject this long is a clause, or leans on one
         # Code's own brackets ("`[[source]]` block") are no clause's.
         bare = re.sub(r"`[^`]+`", "code", subject)
-        clause = re.search(r"[,;:()\[\]=]|\s[-–—](\s|$)", bare) or len(words) > 6
-        if clause or (CLAUSE_WORDS | AUXILIARIES) & set(words):
+        if re.search(r"[,;:()\[\]=]|\s[-–—](\s|$)", bare) or (CLAUSE_WORDS | AUXILIARIES) & set(
+            words
+        ):
             return None  # a clause, not a noun phrase, comes before any verb
         if words and words[-1] in ("and", "or"):
             continue  # "The agent compresses and uploads": no subject of its own before "uploads"
@@ -136,7 +167,8 @@ def sentence_question(sentence: str, context: str = "", topic: str = "") -> str 
         if step and word not in ("is", "are", "was", "were"):
             return None  # "Investigate suspicious uniform scores ...": the reader's step
         prepositional = asked_with(word, after, singular(subject))
-        if word in OBJECTLESS and singular(subject) and not prepositional:
+        spans = word[:-1] in LASTING and bool(DURATION.match(_roughly(after)))
+        if word in OBJECTLESS and singular(subject) and not prepositional and not spans:
             return None  # "Completion means ...": the verb, with no object to ask for
         plural_noun = word.endswith("s") and word not in AUXILIARIES
         if (
@@ -177,6 +209,8 @@ def sentence_question(sentence: str, context: str = "", topic: str = "") -> str 
             # "What can X do?" is any one ability's question: asked with what it does it to.
             asked = _verb_question(subject, "can", can, after.partition(" ")[2])
             return None if not asked or asked.endswith(" do?") else asked
+        if spans and singular(subject):  # "The warranty lasts 3 years": how long it does
+            return f"How long does {subject} {word[:-1]}?"
         if (base := third_person(word)) and singular(subject):
             return _verb_question(subject, "does", base, after, never)
         if base := past(word):
@@ -219,8 +253,10 @@ def _copula(subject: str, verb: str, rest: str) -> str | None:
     # "The loop is in `loop.py`"; not "Differences under 20 points are within the interval".
     if verb in ("is", "are") and first in PLACES and a_place(rest.partition(" ")[2]):
         return f"Where {verb} {subject}?"
-    if first in DETERMINERS | POSSESSIVES or (first[:1].isdigit()) or rest.startswith("`"):
-        return f"What {verb} {subject}?"  # "X is our internal daemon": what X is
+    if first in DETERMINERS | POSSESSIVES or re.match(r"[-+−~]?\d", first) or rest.startswith("`"):
+        return f"What {verb} {subject}?"  # "X is our internal daemon", "X is -20 to 60 °C"
+    if " " not in rest and re.search(r"\d", rest):
+        return f"What {verb} {subject}?"  # "The default password is k7admin": a value
     if first[:1] in "/~" or re.match(r"\S+[@.]\S*[a-z]", first):  # a path, an address
         return f"What {verb} {subject}?"
     # "Windows is not supported", "IPv6 is not supported in version 3.8": what it says no to.
@@ -253,6 +289,18 @@ def _copula(subject: str, verb: str, rest: str) -> str | None:
     return None
 
 
+# "on port 502", after up to four words of what is done on it ("speaks Modbus TCP on port 502").
+PORT = re.compile(
+    r"(?:(?P<what>[\w`.-]+(?: [\w`.-]+){0,3}) )?(?P<on>on|at|to|over) port \d+\b(?P<after>.*)",
+    re.IGNORECASE,
+)
+
+
+def _roughly(words: str) -> str:
+    """Words after a verb without the hedge before their number: "about 3 hours" -> "3 hours"."""
+    return re.sub(r"^(?:about|around|roughly|approximately|up to|~)\s*", "", words.lower())
+
+
 # Verbs whose object can be a "when" clause: "limits when", "decides when", "shows when".
 SAY_WHEN = frozenset("limit decide choose control set show tell say report check record".split())
 # Verbs whose "if" right after them (or after whom they ask) is "whether": "checks if the file
@@ -277,11 +325,13 @@ def _verb_question(subject: str, aux: str, base: str, rest: str, never: bool = F
         whether = condition[0].strip() == "if" and base in FINDING_OUT and done.lower() in _ASKED
         if not said_when and len(done.split()) <= 6 and "," not in done and not whether:
             return f"When {aux} {subject} {said}{' ' + done if done else ''}?"
-    # "Ferrylog listens on port 7410 by default": which port, not where it listens.
-    if port := re.match(r"(on|at|to) port \d+\b(.*)", rest, re.IGNORECASE):
-        default = " by default" if "by default" in port[2] else ""
-        return f"Which port {aux} {subject} {said} {port[1].lower()}{default}?"
-    roughly = re.sub(r"^(?:about|around|roughly|approximately|up to|~)\s*", "", rest.lower())
+    # "Ferrylog listens on port 7410 by default", "The K7 speaks Modbus TCP on port 502": which
+    # port, not where it listens nor what it speaks.
+    if port := PORT.match(rest):
+        default = " by default" if "by default" in port["after"] else ""
+        what = f" {port['what']}" if port["what"] else ""
+        return f"Which port {aux} {subject} {said}{what} {port['on'].lower()}{default}?"
+    roughly = _roughly(rest)
     if base == "take" and TIME_UNITS.match(roughly):  # "takes about 3 hours"
         return f"How long {aux} {subject} {said}?"
     if (every := EVERY.search(rest)) and len(rest[: every.start()].split()) <= 4:
@@ -302,6 +352,10 @@ def _verb_question(subject: str, aux: str, base: str, rest: str, never: bool = F
         return f"How long {aux} {subject} {said}?"  # "runs until the queue is empty"
     if head == "at" and beyond.split(" ", 1)[0] in ("most", "least"):
         return f"How much {aux} {subject} {said}?"  # "holds at most 1 GB": no place
+    if rate := next((asked for asked, at in AT_A_RATE.items() if at.match(phrase)), None):
+        return f"{rate} {aux} {subject} {said}?"  # "spins at 3000 rpm": how fast
+    if head in ("at", "on") and re.match(r"[-+−~]?\d[\d,]*(?:\.\d+)?(?:\s|$)", beyond):
+        return None  # "runs at 12 V": a measure no rule knows the question of, and no place
     if head in ("at", "on") and AT_A_TIME.match(beyond):
         return f"When {aux} {subject} {said}?"  # "runs on each request", "starts at boot"
     if IN_A_MANNER.match(phrase):

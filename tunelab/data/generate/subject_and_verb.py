@@ -13,6 +13,7 @@ from tunelab.data.generate.word_classes import (
     ADVERBS,
     AUXILIARIES,
     DETERMINERS,
+    MEASURE,
     NO_OBJECT,
     NOT_A_HEAD,
     OBJECT_OPENERS,
@@ -139,7 +140,7 @@ JOINING = frozenset("like unlike than per via plus minus versus".split())
 def bare_verb(word: str, subject: str, rest: str, noun_object: bool = False) -> bool:
     """Whether `word` is the bare verb of a plural subject ("The logprobs score the tokens",
     "`/leaderboard` and `/api/ratings` name the models"): a listed verb, or an English word with
-    a past tense, before its object. A plural then a noun ("The runs folder holds ...") has no
+    a past tense, before its object or a measure ("Sessions expire after 15 minutes"). A plural then a noun ("The runs folder holds ...") has no
     object after that noun; a longer subject opening with a verb is a step, and one
     opening with a preposition is no noun phrase ("Between 2 and 4 workers share ...").
     `noun_object`: a plural noun may open the object ("The servers accept requests") of a
@@ -170,7 +171,7 @@ def bare_verb(word: str, subject: str, rest: str, noun_object: bool = False) -> 
     # provides file locks" and "An empty declaration selects no imports" have theirs earlier.
     one_word = len(words) == 1 and subject not in NAMES_THAT_ARE_WORDS
     nouns = noun_object and (one_word or words[0] in PLURAL_DETERMINERS) and word != "no"
-    return verb and opens_an_object(rest, nouns)
+    return verb and bool(opens_an_object(rest, nouns) or MEASURE.match(rest))
 
 
 # Determiners a plural noun phrase opens with: "The servers", "Your runs", "Two workers".

@@ -11,6 +11,7 @@ import re
 from tunelab.data.chunking import Chunk
 from tunelab.data.generate.blocks import blocks_of, clean, split_sentences
 from tunelab.data.generate.capitals import lower_first
+from tunelab.data.generate.heading_grammar import NOT_VERBS
 from tunelab.data.generate.headings import STEP_VERBS, heading_question
 from tunelab.data.generate.questions import sentence_question
 from tunelab.data.generate.section_answer import (
@@ -29,6 +30,7 @@ from tunelab.data.generate.structured import (
     table_pairs,
     without_faq,
 )
+from tunelab.data.generate.word_classes import has_past
 from tunelab.data.sections import fenced_parts
 
 # "To add an exclusion rule:" before its steps: "How do I add an exclusion rule?".
@@ -37,6 +39,20 @@ TASK_INTRO = re.compile(r"^To (?P<task>[a-z]\w+ [^:]{2,80}):$")
 # Words by which a task names what came before it ("To try this out, ..."): no task alone.
 BEFORE = frozenset("it this that these those them they here there".split())
 PURPOSE = re.compile(r"^To (?P<task>[a-z]\w+ [^,:]{2,80}), (?P<step>(?P<verb>[a-z]+) .+?)[.:]?$")
+# "Press and hold the reset button for 10 seconds to reset the K7.": a step, then what it is for.
+# Only after these verbs does "to ..." say what the step is for: "Configure the agent to start at
+# boot" says what the agent does, and "How do I start at boot?" asks nothing the text says.
+PURPOSE_STEPS = frozenset(
+    "press hold click tap select enter run use type edit add remove restart reboot open install"
+    " pass call".split()
+)
+DONE_FOR = re.compile(r" to (?P<task>(?P<verb>[a-z]+) [^,;:]{2,80}?)\.?$")
+# "The K7 has the following ports:" before its list: "What ports does the K7 have?", answered by
+# the list.
+FOLLOWING = re.compile(
+    r"^(?P<subject>[A-Z`][^:,]{0,60}?) (?P<verb>has|have|supports?|includes?|offers?|provides?"
+    r"|accepts?|uses?) the following (?P<things>[a-z][a-z -]{1,40}):$"
+)
 
 
 def template_pairs(chunk: Chunk, max_answer_tokens: int = 300) -> list[tuple[str, str]]:
@@ -65,9 +81,10 @@ def template_pairs(chunk: Chunk, max_answer_tokens: int = 300) -> list[tuple[str
         elif block.kind == "prose":
             sentences = split_sentences(block.text)
             task = TASK_INTRO.match(sentences[-1])
-            if task and i + 1 < len(blocks) and blocks[i + 1].item:  # "To add a rule:" 1. 2.
-                asked = re.sub(r"\byour\b", "my", task["task"])
-                pairs.append((f"How do I {asked}?", f"{sentences[-1]}\n{listed(blocks, i + 1)}"))
+            asked = _list_question(sentences[-1], chunk)
+            if (task or asked) and i + 1 < len(blocks) and blocks[i + 1].item:  # 1. 2.
+                asked = asked or "How do I " + re.sub(r"\byour\b", "my", task["task"]) + "?"
+                pairs.append((asked, f"{sentences[-1]}\n{listed(blocks, i + 1)}"))
                 used.add(sentences[-1])
             shown = i + 1 < len(blocks) and blocks[i + 1].kind == "code"
             lead = sentences[-1]
@@ -81,7 +98,8 @@ def template_pairs(chunk: Chunk, max_answer_tokens: int = 300) -> list[tuple[str
                 if sentence in used or (len(sentences) == 1 and title_line(sentence)):
                     continue  # a title line says nothing to ask about
                 stated = _named(NOTE_LABEL.sub("", sentence), sentences[0])
-                if not stated.endswith(":") and (purpose := _purpose(stated)):
+                purpose = _purpose(stated) or _done_for(stated)
+                if not stated.endswith(":") and purpose:
                     pairs.append(purpose)
                     continue
                 if commands(stated, bool(block.item)):
@@ -143,6 +161,35 @@ def _purpose(sentence: str) -> tuple[str, str] | None:
     if re.search(r"\b(?:it|them)\b", m["step"]):  # "stop it": what "it" is, only the purpose says
         return f"How do I {task}?", sentence.rstrip(".:") + "."
     return f"How do I {task}?", m["step"][0].upper() + m["step"][1:] + "."
+
+
+def _done_for(sentence: str) -> tuple[str, str] | None:
+    """The task a step closing with its purpose does, and the step ("Press and hold the reset
+    button for 10 seconds to reset the K7." -> "How do I reset the K7?"); None for a step whose
+    "to ..." is a value or a place ("Add the key to the file"), says what its object does
+    ("Configure the agent to start at boot") or leans on what came before ("... to stop it")."""
+    if sentence.split(" ", 1)[0].lower() not in PURPOSE_STEPS:
+        return None
+    for m in DONE_FOR.finditer(sentence):
+        verb = m["verb"]
+        if verb in NOT_VERBS or not (verb in STEP_VERBS or has_past(verb)):
+            continue  # "to the file", "to factory settings"
+        if BEFORE & set(m["task"].split()) or re.search(r"\b(?:it|them)\b", m["task"]):
+            return None
+        task = re.sub(r"\byour(self)?\b", lambda y: "myself" if y[1] else "my", m["task"])
+        return f"How do I {task}?", sentence.rstrip(".") + "."
+    return None
+
+
+def _list_question(lead: str, chunk: Chunk) -> str | None:
+    """ "What ports does the K7 have?" of "The K7 has the following ports:", which a list follows."""
+    if not (m := FOLLOWING.match(lead)):
+        return None
+    verb, subject = m["verb"], lower_first(m["subject"], chunk.text, chunk.title)
+    subject = re.sub(r"^[Yy]our\b", "my", subject)
+    one = verb.endswith("s")
+    base = "have" if verb in ("has", "have") else verb[:-1] if one else verb
+    return f"What {m['things']} {'does' if one else 'do'} {subject} {base}?"
 
 
 def code_leads(chunk: Chunk) -> list[str]:

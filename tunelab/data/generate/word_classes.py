@@ -17,7 +17,7 @@ VERBS = frozenset(
     show shuffle skip sort split start stop store stream support take tell test train turn use
     write upload download sync watch encrypt decrypt expire cover connect delete restore rename
     prune queue reject scan receive install uninstall update upgrade back exit listen
-    bind""".split()
+    bind speak""".split()
 )
 IRREGULAR_PAST = dict(
     pair.split(":")
@@ -28,6 +28,29 @@ PARTICIPLES = frozenset(
     """built cached checked computed counted cut done dropped given held kept loaded made
     masked measured merged named packed padded printed read refused removed run saved scored
     seeded set shown skipped sorted split stored taken tested trained used written""".split()
+)
+# A span of time after "in" or "within": "4 business hours", "a day", "30 days".
+DURATION = re.compile(
+    r"(?:~?\d[\d.,]*|an?|one|two|three|four|five|six|seven|eight|nine|ten|a few)\s+(?:\w+\s+)?"
+    r"(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|ms|s|min|h)\b"
+)
+# What a number after "at" measures, and the words that ask for it: "spins at 3000 rpm" says how
+# fast, "shuts down at 85 °C" at what temperature (neither where).
+RATES = {
+    "How fast": r"rpm|km/h|mph|m/s|Mbit/s|Mbps|Gbps",
+    "At what temperature": r"°\s?[CF]\b|degrees\b",
+}
+AT_A_RATE = {
+    asked: re.compile(rf"at\s+(?:about\s+|up to\s+)?[-+−]?\d[\d.,]*\s*(?:{units})")
+    for asked, units in RATES.items()
+}
+# A verb's measure where its object would be: "charges in 2 hours", "expire after 15 minutes"
+# (a span of time after the words that ask it) or a rate.
+MEASURE = re.compile(
+    r"(?:(?:in|within|for|after|every)\s+(?:about\s+|up to\s+)?(?:"
+    + DURATION.pattern
+    + r"))|"
+    + "|".join(p.pattern for p in AT_A_RATE.values())
 )
 DETERMINERS = frozenset("a an the every one two three four five several".split())
 POSSESSIVES = frozenset("our your its their my his her".split())
@@ -72,6 +95,8 @@ NO_OBJECT = frozenset(
     """go come seem appear become remain stay sit stand lie fall rise live belong happen exist
     matter depend differ last grow work look sound feel mean""".split()
 )
+# Verbs among them whose span of time is what is asked: "The warranty lasts 3 years".
+LASTING = frozenset("last stay remain live".split())
 # Verbs whose object follows a preposition, asked with it: "FastAPI depends on Pydantic" ->
 # "What does FastAPI depend on?" ("What does FastAPI depend?" asks nothing), and "The next step
 # asks for the same tensors" -> "What does the next step ask for?" (not "How does it ask?").
@@ -100,7 +125,8 @@ NOT_A_HEAD = DETERMINERS | POSSESSIVES | OBJECT_OPENERS | PREPOSITIONS | PLACES 
 def unlisted_verb(word: str, subject: str, rest: str) -> str | None:
     """The base of a verb VERBS lacks, read by its form and place ("The log names the weights"
     -> "name"): an -s form of an English verb after a plain singular subject (code, a name, or
-    a determiner and its noun) and before its object. None for anything less sure: "Sample
+    a determiner and its noun) and before its object or a measure ("charges in 2 hours"). None
+    for anything less sure: "Sample
     pairs per mode" (no determiner), "Nine other kinds of work" (no noun before it), "A CPU
     run goes the other way" (no object)."""
     if (
@@ -123,7 +149,7 @@ def unlisted_verb(word: str, subject: str, rest: str) -> str | None:
         return None
     if head[:1].isdigit() or not singular(subject):
         return None
-    return base if opens_an_object(rest) else None
+    return base if opens_an_object(rest) or MEASURE.match(rest) else None
 
 
 def opens_an_object(rest: str, nouns: bool = True) -> bool:
