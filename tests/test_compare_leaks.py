@@ -1,5 +1,7 @@
 """`tunelab compare` warns when its RAG arms were handed the answer key: a --corpus whose passages
-hold the test rows' reference answers word for word (test answers copied from the documents)."""
+hold the test rows themselves, question and answer word for word (an FAQ the test set was cut
+from); a corpus holding only the answers' sentences (the documents the Q&A was made from, the path
+the README recommends) is no leak, and the note says only which scores favour quoting them."""
 
 import json
 from pathlib import Path
@@ -18,7 +20,7 @@ def _qa(folder: Path, train: list[tuple[str, str]], test: list[tuple[str, str]])
     return folder
 
 
-def test_a_corpus_holding_the_test_answers_word_for_word_is_warned_of(tmp_path):
+def test_a_corpus_holding_the_test_answers_word_for_word_says_which_scores_favour_them(tmp_path):
     qa = _qa(
         tmp_path / "qa",
         [("How do I train?", "Run tunelab train with a config file of your own.")],
@@ -36,12 +38,22 @@ def test_a_corpus_holding_the_test_answers_word_for_word_is_warned_of(tmp_path):
     for arm in (a for a in result.arms if a.rag):
         assert [test for test, _ in arm.answers_given] == [f"{qa / 'test.jsonl'}:1"], arm.name
         assert "guide.md" in arm.answers_given[0][1]
-    [note] = [n for n in result.notes if n.startswith("leak?")]
+    # The documents the test answers were taken from: retrieval found what it is for, no leak.
+    assert not [n for n in result.notes if n.startswith("leak?")]
+    [note] = [n for n in result.notes if n.startswith("RAG prompts quoted")]
     assert "word for word for 1 of the 2 questions whose answer has 6 words or more" in note
+    assert "token F1 and ROUGE-L favour the RAG arms" in note
     report = " ".join((tmp_path / "out" / "compare.md").read_text().split())
-    assert "Note: leak? RAG prompts held the test row's reference answer" in report
+    assert "Note: RAG prompts quoted the reference answer" in report
     saved = json.loads((tmp_path / "out" / "compare.json").read_text())
     assert [a["answers_given"] for a in saved["arms"] if a["rag"]] == [1, 1]
+    assert [a["rows_given"] for a in saved["arms"] if a["rag"]] == [0, 0]
+
+    # An FAQ holding the test row itself, question and answer: the answer key, found by its words.
+    faq = f"# FAQ\n\n**Which file holds a run's settings?**\n\n{SETTINGS}\n"
+    (docs / "guide.md").write_text(faq)
+    [note] = [n for n in compare(run, cfg).notes if n.startswith("leak?")]
+    assert "held the test row itself, its question and its reference answer" in note
 
     # The same fact in other words is what retrieval is for: no warning.
     (docs / "guide.md").write_text("# Guide\n\n## Settings\n\nA run's config.yaml has them.\n")

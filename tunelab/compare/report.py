@@ -208,6 +208,7 @@ def write_report(result: Comparison, cfg: CompareConfig) -> None:
                     "passages_none": a.passages_none,
                     "passages_unfound": a.passages_unfound,
                     "answers_given": len(a.answers_given),  # a reference in a passage, verbatim
+                    "rows_given": len(a.rows_given),  # and its question: the test row itself
                 }
                 if a.rag
                 else {}
