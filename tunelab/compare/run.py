@@ -169,28 +169,28 @@ def leak_note(arms: list[Arm], examples: list) -> str | None:
     if not rag:
         return None
     searched = sum(len(words(ex.answer)) >= MIN_QUOTED_WORDS for ex in examples)
-    if leaked := [a for a in rag if a.rows_given]:
-        most = max(leaked, key=lambda a: len(a.rows_given))
-        test, passage = most.rows_given[0]
-        counts = ", ".join(f"{a.name} {len(a.rows_given)}" for a in leaked)
+    leaked = [a for a in rag if a.rows_given]
+    given = {a.name: a.rows_given if leaked else a.answers_given for a in leaked or rag}
+    most = max(given, key=lambda name: len(given[name]))
+    test, passage = given[most][0]
+    counts = ", ".join(f"{name} {len(rows)}" for name, rows in given.items())
+    found = (
+        f"for {len(given[most])} of the {searched} questions whose answer has {MIN_QUOTED_WORDS} "
+        f"words or more ({counts}; e.g. {test} in {passage})"
+    )
+    if leaked:
         return (
-            f"leak? RAG prompts held the test row itself, its question and its reference answer "
-            f"word for word, for {len(most.rows_given)} of the {searched} questions whose answer "
-            f"has {MIN_QUOTED_WORDS} words or more ({counts}; e.g. {test} in {passage}): "
-            "retrieval found the answer key by the question's own words, so the RAG arms' "
-            "scores, and any lead over the finetuned arm, are a ceiling: leave the test rows "
-            "out of the corpus, or write the test questions in other words"
+            "leak? RAG prompts held the test row itself, its question and its reference answer "
+            f"word for word, {found}: retrieval found the answer key by the question's own "
+            "words, so the RAG arms' scores, and any lead over the finetuned arm, are a "
+            "ceiling: leave the test rows out of the corpus, or write the test questions in "
+            "other words"
         )
-    most = max(rag, key=lambda a: len(a.answers_given))
-    test, passage = most.answers_given[0]
-    counts = ", ".join(f"{a.name} {len(a.answers_given)}" for a in rag)
     return (
-        f"RAG prompts quoted the reference answer word for word for {len(most.answers_given)} "
-        f"of the {searched} questions whose answer has {MIN_QUOTED_WORDS} words or more "
-        f"({counts}; e.g. {test} in {passage}), as retrieval over the documents the test "
-        "answers were taken from does: token F1 and ROUGE-L favour the RAG arms, which can "
-        "quote the reference's wording; fact accuracy does not (`tunelab data facts` names "
-        "the test rows' facts)"
+        f"RAG prompts quoted the reference answer word for word {found}, as retrieval over the "
+        "documents the test answers were taken from does: token F1 and ROUGE-L favour the RAG "
+        "arms, which can quote the reference's wording; fact accuracy does not (`tunelab data "
+        "facts` names the test rows' facts)"
     )
 
 
