@@ -78,7 +78,9 @@ def main() -> None:
     parser.add_argument("--draws", type=int, default=3)
     args = parser.parse_args()
     if not attention.usable(torch.zeros(1), 0.0):
-        raise SystemExit("tunelab's attention kernel does not compile or this CPU lacks AVX-512")
+        raise SystemExit(
+            "tunelab's attention kernel does not compile or this CPU lacks AVX2 and FMA"
+        )
     tokenizer = load_tokenizer(SHAPES["smollm2-135m"])
     lengths, _ = document_stats(load_documents(tokenizer, 160, 256))
     print(

@@ -11,7 +11,7 @@ from tunelab.kernels import attention
 
 pytestmark = pytest.mark.skipif(
     not attention.usable(torch.zeros(1), 0.0),
-    reason="tunelab's attention kernel does not compile or this CPU lacks AVX-512",
+    reason="tunelab's attention kernel does not compile or this CPU lacks AVX2 and FMA",
 )
 
 
@@ -57,6 +57,8 @@ def _reference(query, key, value, documents, scale):
         ([[90, 37], [120]], 9, 3, 64),  # SmolLM2-135M's heads, two rows
         ([[257, 5]], 2, 2, 80),  # one key head per query head; D not a multiple of 32
         ([[40, 24]], 4, 1, 128),  # Llama's head size
+        ([[12, 45, 20], [3, 70]], 6, 2, 32),  # lengths off AVX2's 8 lanes and AVX-512's 16
+        ([[50, 13, 6]], 2, 1, 20),  # D not a multiple of 8: every product has masked lanes
     ],
 )
 def test_output_and_gradients_equal_sdpa_per_document(lengths, heads, kv_heads, dim):
@@ -75,6 +77,18 @@ def test_output_and_gradients_equal_sdpa_per_document(lengths, heads, kv_heads, 
     torch.testing.assert_close(got[covered], expected[covered].float(), atol=2e-6, rtol=1e-5)
     for mine, theirs, name in ((q, q64, "query"), (k, k64, "key"), (v, v64, "value")):
         torch.testing.assert_close(mine.grad, theirs.grad.float(), atol=1e-5, rtol=1e-4, msg=name)
+
+
+def test_rows_whose_scores_are_all_far_below_zero_get_sdpas_softmax_not_nan():
+    # Each row's largest score is subtracted before exp: lanes past the row read as 0 would be
+    # taken for it, and every exp(score - 0) underflow to 0.
+    q, k, v, documents = _inputs([[5, 19]], 4, 2, 16, seed=4)
+    q, k = 2.5 + 0.1 * q, -(2.5 + 0.1 * k)  # scores near -100
+    expected = _reference(q, k, v, documents, 1.0)
+    got = attention.attend(q.float(), k.float(), v.float(), documents, 1.0)
+    assert torch.isfinite(got).all()
+    # float32 scores near -100 are ~1e-5 off: exp carries that into the weights
+    torch.testing.assert_close(got, expected.float(), atol=1e-5, rtol=1e-4)
 
 
 def test_results_do_not_depend_on_the_thread_count():

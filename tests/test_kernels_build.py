@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 import threading
 from pathlib import Path
@@ -120,13 +121,13 @@ def test_checkouts_with_the_same_sources_share_one_build_compiled_once(monkeypat
 
     monkeypatch.setattr(torch.utils.cpp_extension, "load", compile_into_the_build_folder)
     monkeypatch.setattr(torch.ops, "load_library", loaded.append)
-    sources = [*build.SOURCES, build.HEADER]
+    sources, headers = build.SOURCES, build.HEADERS
     for checkout in ("dev-clone", "ci-clone"):
         kernels = tmp_path / checkout / "tunelab" / "kernels"
         kernels.mkdir(parents=True)
-        copies = [Path(shutil.copy(source, kernels)) for source in sources]
-        monkeypatch.setattr(build, "SOURCES", copies[:-1])
-        monkeypatch.setattr(build, "HEADER", copies[-1])
+        copies = [Path(shutil.copy(source, kernels)) for source in [*sources, *headers]]
+        monkeypatch.setattr(build, "SOURCES", copies[: len(sources)])
+        monkeypatch.setattr(build, "HEADERS", copies[len(sources) :])
         monkeypatch.setattr(build, "_loaded", None)
         assert build.available()
     assert len(compiled) == 1 and "dev-clone" in compiled[0][0]
@@ -139,6 +140,14 @@ def test_a_library_cut_short_by_a_stopped_link_is_compiled_again(monkeypatch, tm
     with caplog.at_level(logging.WARNING, logger="tunelab.kernels.build"):
         assert build.available()
     assert len(calls) == 1 and "did not load" in caplog.text
+
+
+def test_every_header_the_kernels_include_is_part_of_the_builds_name():
+    # A header left out of the name was compiled once: an edit to it loaded the stale build.
+    included = set()
+    for source in [*build.SOURCES, *build.HEADERS]:
+        included |= set(re.findall(r'#include "([^"]+)"', source.read_text(encoding="utf-8")))
+    assert included <= {header.name for header in build.HEADERS}
 
 
 def test_a_torch_upgrade_compiles_anew_instead_of_loading_the_old_build(monkeypatch):

@@ -6,7 +6,8 @@
 // a document's whole score matrix fits in the cache, so each (document, key head) is one task that
 // computes its scores, softmax and products in tiles of 8 rows x 32 columns held in registers,
 // and only the causal triangle is computed. What is saved for the backward is what flash keeps:
-// the output and each row's log-sum-exp; the backward computes the scores again.
+// the output and each row's log-sum-exp; the backward computes the scores again. The CPU runs
+// AVX-512, or AVX2 with FMA (attention_avx2.h: the same tiles as register parts of 4 x 16).
 //
 // Layouts: q [rows, T, heads, D] strides as given (D contiguous), k and v likewise with the key
 // heads; the output [rows, T, heads, D] contiguous. `docs` [n, 3] int64: (row, start, length).
@@ -70,30 +71,33 @@ __attribute__((target("avx512f"))) void tile(Strided a, const float* b, int64_t 
   }
 }
 
-template <int R>
-void tile_rows(int rows, Strided a, const float* b, int64_t ldb, int64_t from, int64_t to,
-               float* c, int64_t ldc, int64_t cols, float alpha, bool add) {
-  if constexpr (R > 1) {
-    if (rows < R) return tile_rows<R - 1>(rows, a, b, ldb, from, to, c, ldc, cols, alpha, add);
-  }
-  tile<R>(a, b, ldb, from, to, c, ldc, cols, alpha, add);
-}
+// One instruction set's inner functions (AVX-512's here, AVX2's in attention_avx2.h): the
+// driver below is written once and takes the CPU's set once per call.
+struct Ops {
+  using Tile = void (*)(Strided a, const float* b, int64_t ldb, int64_t from, int64_t to,
+                        float* c, int64_t ldc, int64_t cols, float alpha, bool add);
+  Tile tile[kRows];  // tile[r - 1]: r rows
+  void (*softmax_rows)(float* s, int64_t L, float* lse, bool find);
+  void (*row_dots)(const float* a, const float* b, int64_t ld, int64_t rows, int64_t n,
+                   float* out);
+  void (*softmax_gradient)(const float* p, float* ds, const float* delta, int64_t L);
+};
 
 using Span = std::pair<int64_t, int64_t>;  // [from, to) of k
 
 // C[m, n] (+)= alpha * A @ B, row tile by row tile; each tile of rows [i, i + 8) sums k over
 // span(i).first..second and writes columns [0, width(i)) of n.
 template <class Spans, class Width>
-void product(int64_t m, Strided a, const float* b, int64_t ldb, float* c, int64_t ldc,
-             float alpha, bool add, Spans span, Width width) {
+void product(const Ops& ops, int64_t m, Strided a, const float* b, int64_t ldb, float* c,
+             int64_t ldc, float alpha, bool add, Spans span, Width width) {
   for (int64_t i = 0; i < m; i += kRows) {
     const int rows = static_cast<int>(std::min<int64_t>(kRows, m - i));
     const auto [from, to] = span(i);
     const int64_t n = width(i);
     Strided at{a.data + i * a.row, a.row, a.col};
     for (int64_t j = 0; j < n; j += kCols)
-      tile_rows<kRows>(rows, at, b + j, ldb, from, to, c + i * ldc + j, ldc,
-                       std::min<int64_t>(kCols, n - j), alpha, add);
+      ops.tile[rows - 1](at, b + j, ldb, from, to, c + i * ldc + j, ldc,
+                         std::min<int64_t>(kCols, n - j), alpha, add);
   }
 }
 
@@ -106,10 +110,10 @@ struct Head {
 };
 
 // s[L, L] = scale * q @ kt (kt: the key head transposed, [D, L]), the causal triangle's tiles.
-__attribute__((target("avx512f"))) void scores(const Head& h, const float* kt, float* s) {
+void scores(const Ops& ops, const Head& h, const float* kt, float* s) {
   const int64_t L = h.length;
   product(
-      L, Strided{h.q, h.q_t, 1}, kt, L, s, L, h.scale, false,
+      ops, L, Strided{h.q, h.q_t, 1}, kt, L, s, L, h.scale, false,
       [&](int64_t) { return Span{0, h.dim}; },
       [&](int64_t i) { return std::min<int64_t>(L, i + kRows); });
 }
@@ -181,6 +185,17 @@ __attribute__((target("avx512f"))) void softmax_gradient(const float* p, float* 
     }
   }
 }
+
+#include "attention_avx2.h"
+
+const Ops kAvx512{{tile<1>, tile<2>, tile<3>, tile<4>, tile<5>, tile<6>, tile<7>, tile<8>},
+                  softmax_rows,
+                  row_dots,
+                  softmax_gradient};
+const Ops kAvx2{{tile8<1>, tile8<2>, tile8<3>, tile8<4>, tile8<5>, tile8<6>, tile8<7>, tile8<8>},
+                softmax_rows8,
+                row_dots8,
+                softmax_gradient8};
 
 // m [rows, cols] (rows `ld` apart) transposed into t [cols, rows].
 void transpose(const float* m, int64_t ld, int64_t rows, int64_t cols, float* t) {
@@ -280,7 +295,7 @@ void check(const at::Tensor& t, const char* name) {
 std::tuple<at::Tensor, at::Tensor> forward(const at::Tensor& q, const at::Tensor& k,
                                            const at::Tensor& v, const at::Tensor& docs,
                                            double scale) {
-  TORCH_CHECK(tunelab::has_avx512(), "document attention: this CPU lacks AVX-512");
+  TORCH_CHECK(tunelab::has_avx2(), "document attention: this CPU lacks AVX2 and FMA");
   at::Tensor out = at::empty(q.sizes(), q.options());
   at::Tensor lse = at::empty({q.size(0), q.size(2), q.size(1)}, q.options());
 #ifdef TUNELAB_X86
@@ -300,6 +315,7 @@ std::tuple<at::Tensor, at::Tensor> forward(const at::Tensor& q, const at::Tensor
   float* op = out.data_ptr<float>();
   float* lp = lse.data_ptr<float>();
   const std::vector<std::vector<int64_t>> hands = deal(list, kv_heads);
+  const Ops& ops = tunelab::has_avx512() ? kAvx512 : kAvx2;
   at::parallel_for(0, static_cast<int64_t>(hands.size()), 1, [&](int64_t first, int64_t last) {
     std::vector<float> kt, s;
     for (int64_t hand = first; hand < last; ++hand) for (int64_t task : hands[hand]) {
@@ -313,12 +329,12 @@ std::tuple<at::Tensor, at::Tensor> forward(const at::Tensor& q, const at::Tensor
       for (int64_t h = kh * group; h < (kh + 1) * group; ++h) {
         Head head{qp + doc.row * q.stride(0) + doc.start * q.stride(1) + h * q.stride(2),
                   q.stride(1), L, D, static_cast<float>(scale)};
-        scores(head, kt.data(), s.data());
+        scores(ops, head, kt.data(), s.data());
         float* lse_row = lp + (doc.row * heads + h) * T + doc.start;
-        softmax_rows(s.data(), L, lse_row, true);
+        ops.softmax_rows(s.data(), L, lse_row, true);
         float* o = op + ((doc.row * T + doc.start) * heads + h) * D;
         product(
-            L, Strided{s.data(), L, 1}, vd, v.stride(1), o, heads * D, 1.0f, false,
+            ops, L, Strided{s.data(), L, 1}, vd, v.stride(1), o, heads * D, 1.0f, false,
             [&](int64_t i) { return Span{0, std::min<int64_t>(L, i + kRows)}; },
             [&](int64_t) { return D; });
       }
@@ -332,7 +348,7 @@ std::tuple<at::Tensor, at::Tensor> forward(const at::Tensor& q, const at::Tensor
 std::tuple<at::Tensor, at::Tensor, at::Tensor> backward(
     const at::Tensor& grad, const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
     const at::Tensor& out, const at::Tensor& lse, const at::Tensor& docs, double scale) {
-  TORCH_CHECK(tunelab::has_avx512(), "document attention: this CPU lacks AVX-512");
+  TORCH_CHECK(tunelab::has_avx2(), "document attention: this CPU lacks AVX2 and FMA");
   at::Tensor dq = at::empty(q.sizes(), q.options());
   at::Tensor dk = at::empty(k.sizes(), k.options());
   at::Tensor dv = at::empty(v.sizes(), v.options());
@@ -354,6 +370,7 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> backward(
   float *dqp = dq.data_ptr<float>(), *dkp = dk.data_ptr<float>(), *dvp = dv.data_ptr<float>();
   const float sc = static_cast<float>(scale);
   const std::vector<std::vector<int64_t>> hands = deal(list, kv_heads);
+  const Ops& ops = tunelab::has_avx512() ? kAvx512 : kAvx2;
   at::parallel_for(0, static_cast<int64_t>(hands.size()), 1, [&](int64_t first, int64_t last) {
     std::vector<float> kt, vt, p, ds, delta;
     for (int64_t hand = first; hand < last; ++hand) for (int64_t task : hands[hand]) {
@@ -374,30 +391,31 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> backward(
         const int64_t o_at = ((doc.row * T + doc.start) * heads + h) * D;
         const float *gd = gp + o_at, *od = op + o_at;
         float* lse_row = const_cast<float*>(lp) + (doc.row * heads + h) * T + doc.start;
-        row_dots(gd, od, heads * D, L, D, delta.data());  // delta_i = dO_i . O_i
+        ops.row_dots(gd, od, heads * D, L, D, delta.data());  // delta_i = dO_i . O_i
         Head head{qd, q.stride(1), L, D, sc};
-        scores(head, kt.data(), p.data());
-        softmax_rows(p.data(), L, lse_row, false);
+        scores(ops, head, kt.data(), p.data());
+        ops.softmax_rows(p.data(), L, lse_row, false);
         // dP = dO @ V^T, the causal triangle's tiles, then dS = P * (dP - delta) in place.
         product(
-            L, Strided{gd, heads * D, 1}, vt.data(), L, ds.data(), L, 1.0f, false,
+            ops, L, Strided{gd, heads * D, 1}, vt.data(), L, ds.data(), L, 1.0f, false,
             [&](int64_t) { return Span{0, D}; },
             [&](int64_t i) { return std::min<int64_t>(L, i + kRows); });
-        softmax_gradient(p.data(), ds.data(), delta.data(), L);
+        ops.softmax_gradient(p.data(), ds.data(), delta.data(), L);
         // dQ = scale * dS @ K
         product(
-            L, Strided{ds.data(), L, 1}, kp + k_at, k.stride(1), dqp + o_at, heads * D, sc, false,
+            ops, L, Strided{ds.data(), L, 1}, kp + k_at, k.stride(1), dqp + o_at, heads * D, sc,
+            false,
             [&](int64_t i) { return Span{0, std::min<int64_t>(L, i + kRows)}; },
             [&](int64_t) { return D; });
         // dK += scale * dS^T @ Q and dV += P^T @ dO: row j sums over i >= j; the group's first
         // query head writes them.
         const bool add = h > kh * group;
         product(
-            L, Strided{ds.data(), 1, L}, qd, q.stride(1), dkp + kv_at, kv_heads * D, sc, add,
+            ops, L, Strided{ds.data(), 1, L}, qd, q.stride(1), dkp + kv_at, kv_heads * D, sc, add,
             [&](int64_t j) { return Span{j, L}; },
             [&](int64_t) { return D; });
         product(
-            L, Strided{p.data(), 1, L}, gd, heads * D, dvp + kv_at, kv_heads * D, 1.0f, add,
+            ops, L, Strided{p.data(), 1, L}, gd, heads * D, dvp + kv_at, kv_heads * D, 1.0f, add,
             [&](int64_t j) { return Span{j, L}; },
             [&](int64_t) { return D; });
       }
@@ -416,5 +434,5 @@ TORCH_LIBRARY(tunelab_attention, m) {
       "backward(Tensor grad, Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, Tensor docs, "
       "float scale) -> (Tensor, Tensor, Tensor)",
       &backward);
-  m.def("available() -> bool", &tunelab::has_avx512);
+  m.def("available() -> bool", &tunelab::has_avx2);
 }

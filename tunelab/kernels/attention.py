@@ -1,5 +1,5 @@
 """Training's causal attention inside each packed document, by tunelab's own kernel
-(attention.cpp), where it compiled and the CPU has AVX-512.
+(attention.cpp), where it compiled and the CPU has AVX2 with FMA (AVX-512 where present).
 
 torch's CPU flash kernel, called once per document (tunelab/train/document_attention.py), runs
 lamini_docs' ~90-token documents at ~15 GFLOP/s forward and backward on one thread of the
@@ -22,7 +22,7 @@ LONGEST = 1024
 
 
 def usable(query: torch.Tensor, dropout: float) -> bool:
-    """Whether this kernel can take a training call: float32 on a CPU with AVX-512, no dropout."""
+    """Whether this kernel can take a training call: float32 on a CPU with AVX2, no dropout."""
     return query.device.type == "cpu" and query.dtype == torch.float32 and not dropout and _loaded()
 
 

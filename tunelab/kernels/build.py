@@ -6,7 +6,7 @@ compiled together the first time a process needs one (~30 s, with the C++ compil
 extensions use; cached under ~/.cache/torch_extensions, or TORCH_EXTENSIONS_DIR, in a folder named
 by the sources' text, torch's and Python's versions and the flags, so that every checkout and venv
 with the same ones loads the first one's build and compiles nothing). Each has AVX-512 code
-and, but for attention and transpose, AVX2 code, picked per call by what the CPU runs. Where they
+and, but for transpose, AVX2 code, picked per call by what the CPU runs. Where they
 cannot be (no compiler, not an x86-64 CPU, or TUNELAB_KERNELS=0), decoding keeps oneDNN's
 packed kernel and training torch's attention, copies, SwiGLU, norms and dropout: slower, the
 same model (dropout: other masks, as likely)."""
@@ -38,7 +38,8 @@ SOURCES = [
         "dropout.cpp",
     )
 ]
-HEADER = Path(__file__).with_name("isa.h")  # included by the sources, so part of their text
+# Included by the sources, so part of their text: a change to one compiles anew.
+HEADERS = [Path(__file__).with_name(name) for name in ("isa.h", "attention_avx2.h")]
 
 log = logging.getLogger(__name__)
 WITHOUT_THEM = "decoding uses oneDNN's products and training torch's attention, slower"
@@ -91,7 +92,7 @@ def _name() -> str:
     any of them compiles anew instead of loading a stale build (TORCH_EXTENSIONS_DIR holds every
     Python's), and the checkout's path is no part of it."""
     python = f"py{sys.version_info.major}{sys.version_info.minor}"
-    given = b"".join(source.read_bytes() for source in [*SOURCES, HEADER])
+    given = b"".join(source.read_bytes() for source in [*SOURCES, *HEADERS])
     given += " ".join([torch.__version__, python, *CFLAGS, "/", *LDFLAGS]).encode()
     return "tunelab_kernels_" + hashlib.sha256(given).hexdigest()[:12]
 

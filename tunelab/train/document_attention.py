@@ -10,7 +10,8 @@ row's end continues its last document, and no real token sees it (causal).
 
 Selected by `train.attention: auto` on a CPU (or `documents` anywhere); equal to sdpa with the
 block-diagonal mask (tests/test_document_attention.py). Documents of up to 1,024 tokens run
-tunelab's own kernel where it compiled (tunelab/kernels/attention.py), longer ones sdpa's. A
+tunelab's own kernel where it compiled (tunelab/kernels/attention.py; AVX2 code, AVX-512 where
+the CPU has it), longer ones sdpa's. A
 call that asks for more than plain causal attention (GPT-OSS's sinks, a bias, a bidirectional
 layer) goes to attention that does it. Attention per layer, forward and backward, 2 threads, sdpa
 per document against sdpa with the mask: 11.7 -> 8.6 ms for three 256-token rows of ~85-token
