@@ -11,6 +11,7 @@
     python benchmarks/train_step_pairs.py --change swiglu-in-place  # fresh gradients vs over gate/up
     python benchmarks/train_step_pairs.py --change keep-freed --method full  # glibc trims vs keeps
     python benchmarks/train_step_pairs.py --change merged-weight  # LoRA: x(W + sBA) in one product
+    python benchmarks/train_step_pairs.py --change attention  # sdpa per document vs the kernel
 
 Two copies of the embedded model, the same batches (lamini_docs, as train_throughput.py), their
 steps alternated, the median of the paired step-time ratios printed with each side's median step
@@ -34,6 +35,7 @@ from train_peers import LR, SHAPES, load_documents, rows_per_step
 from tunelab import kernels
 from tunelab.config import TrainConfig
 from tunelab.data.pipeline import iterate_batches, make_rows
+from tunelab.kernels import attention as attention_kernel
 from tunelab.kernels import dropout as dropout_kernel
 from tunelab.kernels import rms_norm as norm_kernel
 from tunelab.kernels import swiglu as swiglu_kernel
@@ -126,6 +128,7 @@ def main() -> None:
             "swiglu-in-place",
             "keep-freed",
             "merged-weight",
+            "attention",
         ],
         required=True,
     )
@@ -160,6 +163,7 @@ def main() -> None:
     usable = norm_kernel.usable
     kept_buffers = head_gradient.KEPT
     dropout_usable = dropout_kernel.usable
+    attention_usable = attention_kernel.usable
     state = {
         name: (
             make_optimizer(m, cfg, device),
@@ -189,6 +193,8 @@ def main() -> None:
             head_gradient.KEPT = 0 if name == "before" else kept_buffers
         if args.change == "dropout":  # before: peft's dropout module (torch's bernoulli)
             dropout_kernel.usable = (lambda _: False) if name == "before" else dropout_usable
+        if args.change == "attention":  # before: sdpa's flash kernel once per document
+            attention_kernel.usable = (lambda *_: False) if name == "before" else attention_usable
         if args.change == "swiglu-in-place":  # before: SwiGLU's gradients in fresh memory
             swiglu_kernel.IN_PLACE = name == "after"
         if args.change == "keep-freed":  # before: glibc trims its heap's top as by default
@@ -218,6 +224,7 @@ def main() -> None:
     swiglu_kernel.IN_PLACE = True
     head_gradient.KEPT = kept_buffers
     dropout_kernel.usable = dropout_usable
+    attention_kernel.usable = attention_usable
     ratios = [b / a for b, a in zip(seconds["before"], seconds["after"])]
     print(f"{args.change}, {args.method}, {args.steps} paired steps")
     print("| side | median step s | trained tok/s |")
