@@ -25,6 +25,10 @@ namespace {
 constexpr int64_t kGrain = 1 << 14;  // elements per task, a multiple of 64
 
 #ifdef TUNELAB_X86
+// Philox4x32-10's multipliers and the Weyl sequence's steps that advance its key each round.
+constexpr uint32_t kPhiloxM0 = 0xD2511F53u, kPhiloxM1 = 0xCD9E8D57u;
+constexpr uint32_t kPhiloxW0 = 0x9E3779B9u, kPhiloxW1 = 0xBB67AE85u;
+
 struct Words {
   __m512i c0, c1, c2, c3;
 };
@@ -40,8 +44,8 @@ __attribute__((target("avx512f"))) inline void mulhilo(__m512i a, __m512i b, __m
 }
 
 __attribute__((target("avx512f"))) inline Words philox16(Words c, uint32_t key0, uint32_t key1) {
-  const __m512i m0 = _mm512_set1_epi32(static_cast<int>(0xD2511F53u));
-  const __m512i m1 = _mm512_set1_epi32(static_cast<int>(0xCD9E8D57u));
+  const __m512i m0 = _mm512_set1_epi32(static_cast<int>(kPhiloxM0));
+  const __m512i m1 = _mm512_set1_epi32(static_cast<int>(kPhiloxM1));
   for (int round = 0; round < 10; ++round) {
     __m512i hi0, lo0, hi1, lo1;
     mulhilo(c.c0, m0, hi0, lo0);
@@ -50,8 +54,8 @@ __attribute__((target("avx512f"))) inline Words philox16(Words c, uint32_t key0,
     const __m512i k1 = _mm512_set1_epi32(static_cast<int>(key1));
     c = {_mm512_xor_si512(_mm512_xor_si512(hi1, c.c1), k0), lo1,
          _mm512_xor_si512(_mm512_xor_si512(hi0, c.c3), k1), lo0};
-    key0 += 0x9E3779B9u;
-    key1 += 0xBB67AE85u;
+    key0 += kPhiloxW0;
+    key1 += kPhiloxW1;
   }
   return c;
 }
@@ -114,8 +118,8 @@ __attribute__((target("avx2,fma"))) inline void mulhilo8(__m256i a, __m256i b, _
 }
 
 __attribute__((target("avx2,fma"))) inline Words8 philox8(Words8 c, uint32_t key0, uint32_t key1) {
-  const __m256i m0 = _mm256_set1_epi32(static_cast<int>(0xD2511F53u));
-  const __m256i m1 = _mm256_set1_epi32(static_cast<int>(0xCD9E8D57u));
+  const __m256i m0 = _mm256_set1_epi32(static_cast<int>(kPhiloxM0));
+  const __m256i m1 = _mm256_set1_epi32(static_cast<int>(kPhiloxM1));
   for (int round = 0; round < 10; ++round) {
     __m256i hi0, lo0, hi1, lo1;
     mulhilo8(c.c0, m0, hi0, lo0);
@@ -124,8 +128,8 @@ __attribute__((target("avx2,fma"))) inline Words8 philox8(Words8 c, uint32_t key
     const __m256i k1 = _mm256_set1_epi32(static_cast<int>(key1));
     c = {_mm256_xor_si256(_mm256_xor_si256(hi1, c.c1), k0), lo1,
          _mm256_xor_si256(_mm256_xor_si256(hi0, c.c3), k1), lo0};
-    key0 += 0x9E3779B9u;
-    key1 += 0xBB67AE85u;
+    key0 += kPhiloxW0;
+    key1 += kPhiloxW1;
   }
   return c;
 }
