@@ -14,13 +14,20 @@ namespace tunelab {
 // for all of them, whatever the build machine, and picks one per call).
 enum Isa : int64_t { kNone = 0, kAvx2 = 1, kAvx512 = 2 };
 
-inline int64_t best_isa() {
+inline int64_t detect_isa() {
 #ifdef TUNELAB_X86
   __builtin_cpu_init();
   if (__builtin_cpu_supports("avx512f")) return kAvx512;
   if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return kAvx2;
 #endif
   return kNone;
+}
+
+// Asked once a process: every kernel call picks its code by it (RMSNorm's and SwiGLU's run
+// once a layer, forward and back).
+inline int64_t best_isa() {
+  static const int64_t isa = detect_isa();
+  return isa;
 }
 
 inline bool has_avx512() { return best_isa() == kAvx512; }
