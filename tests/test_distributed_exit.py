@@ -103,3 +103,19 @@ def test_a_refusal_after_torchruns_sigterm_leaves_at_once_without_saying_it(monk
         cli.train_command(None)
     assert left == [2]
     assert "no such file" not in capsys.readouterr().err  # rank 0 said it
+
+
+def test_a_left_group_lives_until_the_process_ends():
+    # Freeing a gloo group joins its threads while holding the GIL, and a thread still dropping
+    # the last collective's tensors waits for the GIL: a torchrun process hung as train()
+    # returned and DDP freed the group (a CI run stopped at its 300 s timeout).
+    import gc
+    import weakref
+
+    from tunelab.train import distributed
+
+    world, _ = distributed.start(torch.device("cpu"), "fsdp")  # a group of one process
+    group = weakref.ref(distributed.dist.group.WORLD)
+    distributed.stop(world, "fsdp")
+    gc.collect()
+    assert not distributed.dist.is_initialized() and group() is not None

@@ -96,9 +96,19 @@ def _refuse_without_torchrun(size: int, needed: tuple[str, ...]) -> None:
         )
 
 
+# Groups left by `stop`, alive until the process ends. Freeing a gloo group joins its worker
+# threads in the freeing thread, which holds the GIL; a worker still dropping the last
+# collective's work needs the GIL for that work's tensors, so the process hung for good as
+# train() returned and DDP's reducer freed the group (1 torchrun launch in ~30 under load;
+# py-spy: ~ProcessGroupGloo in thread join, its worker in gil_scoped_acquire). Under torchrun
+# the process ends right after (os._exit); in a notebook, a group of idle threads per run.
+_LEFT_GROUPS: list = []
+
+
 def stop(world: World, parallel: str = "ddp") -> None:
     """Leave the group start joined (a caller's own group of one, under ddp, stays)."""
     if dist.is_initialized() and (world.size > 1 or parallel == "fsdp"):
+        _LEFT_GROUPS.append(dist.group.WORLD)
         dist.destroy_process_group()
 
 
