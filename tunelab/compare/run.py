@@ -28,7 +28,8 @@ from tunelab.errors import TunelabError
 from tunelab.evaluate.calls import score_reply
 from tunelab.evaluate.facts import echo_note, echoed_facts
 from tunelab.evaluate.scores import TestChecks, summarize
-from tunelab.evaluate.suite import EvalConfig, test_path, test_questions
+from tunelab.evaluate.suite import EvalConfig
+from tunelab.evaluate.testset import test_path, test_questions
 from tunelab.progress import answer_bars, counting
 from tunelab.run import Run
 from tunelab.section import Limit, Section

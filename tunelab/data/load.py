@@ -32,7 +32,7 @@ from tunelab.errors import TunelabError
 
 # How a user skips bad rows depends on the command: training reads data.on_error from its run
 # config; `data split`, `data facts` and `eval` have --on-error; compare has no such choice (eval's
-# and compare's hints: tunelab.evaluate.suite). A command passes its own hint.
+# and compare's hints: tunelab.evaluate.testset). A command passes its own hint.
 TRAINING_SKIP_HINT = (  # a setting's YAML spelling alone left how to give it on `train` unsaid
     "or skip bad rows: --set data.on_error=skip, or on_error: skip under data: in the config"
 )

@@ -1,0 +1,66 @@
+"""The test rows an evaluation asks: which file (`test_path`), read as the run that owns it reads
+its rows, each with a reference answer; and what a user does of a bad row."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from tunelab.data.load import OPTION_SKIP_HINT, load_examples
+from tunelab.errors import TunelabError
+from tunelab.run import Run
+
+if TYPE_CHECKING:
+    from tunelab.evaluate.suite import EvalConfig
+
+# What to do of a bad test row where the command has no --on-error (compare: a test row skipped
+# is a score changed), and where it has (eval, which counts and shows the rows it leaves out).
+_ROWS_BEFORE_IT = "or ask only the rows before it with --limit"
+TEST_ROW_HINT = f"or leave it out of the test file, {_ROWS_BEFORE_IT}"
+EVAL_ROW_HINT = f"{OPTION_SKIP_HINT}, {_ROWS_BEFORE_IT}"
+
+
+def test_path(model: str | Run, cfg: EvalConfig) -> str:
+    """--data, else the run's test questions (data.test_path, or the rows it held out)."""
+    run = Run.find(model)
+    path = cfg.data or (run.test_path if run else None)
+    if not path:
+        raise TunelabError(
+            f"no test data for {model}: pass --data test.jsonl (question/answer rows)"
+        )
+    return path
+
+
+def examples_as_read(
+    path: str,
+    runs: Sequence[Run],
+    on_error: str = "raise",
+    fields: dict[str, str] | None = None,
+    limit: int | None = None,
+    skip_hint: str = TEST_ROW_HINT,
+) -> list:
+    """The rows of `path` (the first `limit`), read through `fields` where given (its columns
+    renamed), else the data.shape and data.fields of the one of `runs` that reads it
+    (`Run.reads`), else of whatever shape they are. A bad row stops it with `skip_hint`, how the
+    calling command's user skips one."""
+    owner = None if fields else next((r for r in runs if r.reads(path)), None)
+    data = owner.config.data if owner else None
+    shape = data.shape if data else "auto"
+    fields = fields or (data.fields if data else None)
+    return load_examples(path, shape, fields, on_error, skip_hint, limit)
+
+
+def test_questions(
+    path: str, cfg: EvalConfig, runs: Sequence[Run] = (), skip_hint: str = TEST_ROW_HINT
+) -> list:
+    """The test examples of `path` (see `test_path`), the first --limit of them, read as training
+    read them where the file is the test file of one of `runs` (its data.shape and data.fields: a
+    file of custom columns was refused as of no known shape). A bad row stops it with
+    `skip_hint`, how the calling command's user skips one."""
+    examples = examples_as_read(path, runs, cfg.on_error, cfg.fields, cfg.limit, skip_hint)
+    missing = [ex.source for ex in examples if not ex.answer]
+    if missing:
+        raise TunelabError(
+            f"{missing[0]}: test rows need a reference answer ({len(missing)} have none)"
+        )
+    return examples
