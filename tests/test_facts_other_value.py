@@ -102,3 +102,34 @@ def test_eval_summarises_the_other_value_rate_where_lower_is_better():
     ]
     assert summarize(rows)["other_value_rate"] == 0.5  # over the rows that give a value
     assert "other_value_rate" in LOWER_IS_BETTER
+
+
+def test_eval_checks_a_test_set_without_facts_for_other_values(tmp_path, monkeypatch):
+    # The check needs only the reference, yet eval ran it on rows that named facts alone: "eval
+    # defaults to 10 steps" for 50 went unflagged on a plain question/answer test set.
+    import json
+
+    from typer.testing import CliRunner
+
+    import tunelab.generate as generate
+    from tunelab.cli import app
+
+    rows = [{k: r[k] for k in ("question", "answer")} for r in (EVAL_EVERY, TOKENS)]
+    test = tmp_path / "test.jsonl"
+    test.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    said = ["eval_every defaults to 10 steps.", "data.max_length defaults to 512 tokens."]
+
+    def answer(model, tokenizer, questions, **kwargs):
+        return [generate.Generation(text, "stop", 5, 5, i) for i, text in enumerate(said)]
+
+    monkeypatch.setattr(generate, "answer", answer)
+    out = tmp_path / "eval"
+    args = ["eval", "tiny-random", "--data", str(test), "--output", str(out)]
+    result = CliRunner().invoke(app, args, env={"COLUMNS": "300"})
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["metrics"]["other_value_rate"] == 0.5  # its key as where rows name facts
+    assert "other_value: 1" in result.output and "gives another value: 10" in result.output
+    # The rows still name no facts: eval says so, and the report says what judged the rest.
+    assert "No test row names the facts" in result.output
+    assert "Judged by wording alone" in (out / "errors.md").read_text()

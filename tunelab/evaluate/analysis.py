@@ -75,16 +75,23 @@ class Analysis:
 NO_CLOSEST = "none shares its topic words (add data)"
 
 
+def names_facts(row: dict[str, Any]) -> bool:
+    """Whether a scored row's test row names facts or wrong answers; the other-value check, which
+    its reference alone gives, names none."""
+    return any(key != "other_value" for key in row.get("facts", {}))
+
+
 def by_wording(analysis: Analysis) -> str:
     """What the categories of a test set without facts stand on, to say beside their count; ""
     where a row names facts. "No answer falls in an error category" read as a model that knew its
     facts, of answers that gave each fact another value in the reference's words."""
-    if any(row.get("facts") for row in analysis.rows):
+    if any(names_facts(row) for row in analysis.rows):
         return ""
     return (
         "judged by wording alone: no test row names its facts, so an answer in the reference's "
-        'words with another value ("weighs 2400 grams" for "weighs 640 grams") counts as '
-        "right; `tunelab data facts TEST -o TEST_WITH_FACTS.jsonl` proposes them"
+        'words with another fact ("uses port 80" for "uses port 8443") counts as right, unless '
+        'it gives a setting or a count another number (other_value: "weighs 2400 grams" for '
+        '"weighs 640 grams"); `tunelab data facts TEST -o TEST_WITH_FACTS.jsonl` proposes them'
     )
 
 

@@ -31,12 +31,13 @@ def eval_command(
     config: EvalConfig,
 ) -> None:
     """Answer a test set and score it: exact/normalized match, token F1, ROUGE-L, error analysis."""
+    from tunelab.evaluate.analysis import names_facts
     from tunelab.evaluate.paired import MIN_QUESTIONS
     from tunelab.evaluate.scores import LOWER_IS_BETTER, comparison, comparison_folder
     from tunelab.evaluate.suite import evaluate
 
     results = evaluate(models, config, console)
-    if not any(row.get("facts") for row in results[0].rows):
+    if not any(names_facts(row) for row in results[0].rows):
         console.print(
             "[yellow]No test row names the facts a right answer states: token F1 and ROUGE-L "
             "reward wording, not correctness. `tunelab data facts TEST -o TEST_WITH_FACTS.jsonl` "

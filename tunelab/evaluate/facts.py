@@ -45,7 +45,9 @@ class FactCheck:
     values: AskedValues = field(default_factory=AskedValues)
 
     def __bool__(self) -> bool:
-        return bool(self.facts or self.wrong)
+        # Anything to score an answer by: the values need only the reference, so a test row
+        # without facts is still checked for another value (eval skipped it, silently).
+        return bool(self.facts or self.wrong or self.values)
 
 
 def _phrase(value: Any, source: str) -> Phrase:
@@ -134,15 +136,15 @@ def _json_cell(value: Any, key: str, source: str) -> Any:
 
 
 def read_fact_checks(path: str | Path) -> dict[str, FactCheck]:
-    """`file:line` → FactCheck for every row of a test file (or hub dataset) that has facts or
-    wrong phrases."""
+    """`file:line` → FactCheck for every row of a test file (or hub dataset) that has facts,
+    wrong phrases or a reference that gives values (`FactCheck.__bool__`)."""
     from tunelab.data.load import source_rows
 
     return fact_checks(source_rows(path, quiet=True))
 
 
 def fact_checks(rows: Iterable[tuple[str, Any]]) -> dict[str, FactCheck]:
-    """`file:line` → FactCheck of each (source, row) read that has facts or wrong phrases."""
+    """`file:line` → FactCheck of each (source, row) read that has something to check."""
     checks = {}
     for source, row in rows:
         if isinstance(row, dict) and (check := parse_fact_check(row, source)):

@@ -132,7 +132,7 @@ class TestChecks:
 
 def fact_fields(answer: str, check) -> dict[str, Any]:
     """A row's fact scores, its missed facts and the wrong phrases and other values it states;
-    nothing for a row without facts."""
+    nothing for a row with nothing to check (`FactCheck.__bool__`)."""
     from tunelab.evaluate.facts import (
         missed_alternatives,
         other_value_stated,
