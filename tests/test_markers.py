@@ -1,5 +1,5 @@
 """Data that already carries a prompt template (lamini_docs' `### Question:` rows) is noticed by
-`data inspect`, `data check` and `train`, each naming the template setting that fits."""
+`data inspect`, `data check`, `train` and `eval`, each naming the template setting that fits."""
 
 from __future__ import annotations
 
@@ -103,3 +103,23 @@ def test_inspect_and_train_warn_before_wrapping_the_template_again(tmp_path, cap
     assert "rows already carry prompt-template markers" in capsys.readouterr().err
     prepare(DataConfig(path=str(path), test_size=2, template="qa"), tokenizer)
     assert "already carry" not in capsys.readouterr().err
+
+
+def test_eval_of_a_chat_run_on_qa_form_test_rows_warns_as_train_does(tmp_path):
+    # Training warned of the second wrapping; eval asked a chat run `### Question:` rows silently.
+    from tests.conftest import tiny_run
+
+    qa = tmp_path / "qa"
+    qa.mkdir()
+    write_jsonl(qa / "train.jsonl", [{"question": "What sets the size?", "answer": "Option 1."}])
+    write_jsonl(qa / "test.jsonl", QA_ROWS)
+    run = tiny_run(tmp_path, qa)
+    config = run / "config.yaml"
+    config.write_text(config.read_text().replace("template: qa", "template: chat"))
+    args = ["eval", str(run), "--max-new-tokens", "2", "--limit", "2"]
+    said = CliRunner().invoke(app, args, env={"COLUMNS": "300"})
+    assert said.exit_code == 0, said.output
+    assert "2 of 2 rows already carry prompt-template markers" in said.output
+    assert "Use template 'qa'" in said.output
+    asked_right = CliRunner().invoke(app, [*args, "--template", "qa"], env={"COLUMNS": "300"})
+    assert asked_right.exit_code == 0 and "already carry" not in asked_right.output

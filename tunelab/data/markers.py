@@ -58,7 +58,10 @@ class Markers:
         return template == self.fit or template not in BUILTIN_TEMPLATES
 
     def warning(self, template: str) -> str:
-        """One sentence for `data inspect`, `data check` and `train`, naming the setting to use."""
+        """One sentence for `data inspect`, `data check`, `train` and `eval`, naming the setting
+        to use; "" where `template` fits the rows."""
+        if self.fits(template):
+            return ""
         shown = ", ".join(repr(m) for m in self.found[:3])
         return (
             f"{self.rows} of {self.total} rows already carry prompt-template markers ({shown}; "
@@ -95,6 +98,13 @@ def find_markers(examples: Iterable[Example]) -> Markers | None:
         return None
     found = tuple(sorted(counts, key=lambda m: -counts[m]))  # ties: in the order first seen
     return Markers(rows, total, found, example, qa_form)
+
+
+def template_warning(examples: Iterable[Example], template: str) -> str:
+    """`Markers.warning` of the examples' markup asked with `template`, or "" where they carry
+    none or it fits them."""
+    markers = find_markers(examples)
+    return markers.warning(template) if markers else ""
 
 
 def _canonical(marker: str) -> str:

@@ -16,7 +16,7 @@ from transformers import PreTrainedTokenizerBase
 from tunelab.config import DataConfig
 from tunelab.data.hub import is_hub
 from tunelab.data.load import holds_no_rows, load_examples, not_found
-from tunelab.data.markers import find_markers
+from tunelab.data.markers import template_warning
 from tunelab.data.pack import collate, pack_rows
 from tunelab.data.passages import with_passages
 from tunelab.data.read import console
@@ -180,9 +180,8 @@ def warn_template(
     """Say so when the rows already carry a prompt template that `template` would wrap again,
     when chat rows hold an empty system turn (`empty_system_turns`), or when a system prompt is
     given to a template with no place for one (it was left out without a word)."""
-    markers = find_markers(examples)
-    if markers and not markers.fits(template):
-        to.print(f"[yellow]warning:[/] {escape(markers.warning(template))}")
+    if wrapped := template_warning(examples, template):
+        to.print(f"[yellow]warning:[/] {escape(wrapped)}")
     if template == "chat" and (empty := empty_system_turns(examples)):
         to.print(f"[yellow]warning:[/] {escape(empty)}")
     if template in ("qa", "alpaca"):

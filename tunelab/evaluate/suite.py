@@ -15,7 +15,7 @@ from rich.console import Console
 
 from tunelab.config import OptionalLocalPath
 from tunelab.data.load import read_examples
-from tunelab.data.markers import find_markers
+from tunelab.data.markers import find_markers, template_warning
 from tunelab.data.templates import Prompt
 from tunelab.errors import TunelabError
 from tunelab.evaluate.calls import score_reply
@@ -252,6 +252,9 @@ def evaluate_one(
     result.notes += [replaced] if replaced else []
     if note := echo_note(echoed_facts(asked, checks.facts)):
         result.notes.append(note)
+    # As `data check` and `train` say it: a run trained with chat, asked `### Question:` rows.
+    if wrapped := template_warning(examples, prompt.template):
+        result.notes.append(wrapped)
     if cfg.analyse:
         # The runs' own training data (never a path the user named): not found, it is said.
         analyse_result(

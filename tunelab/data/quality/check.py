@@ -224,8 +224,8 @@ def _collect_warnings(report: QualityReport) -> None:
     w = report.warnings
     if report.data.rejected:
         w.append(f"{len(report.data.rejected)} row(s) the loader rejects (training would stop)")
-    if report.markers and not report.markers.fits(c.template or "chat"):
-        w.append(report.markers.warning(c.template or "chat"))
+    if report.markers and (wrapped := report.markers.warning(c.template or "chat")):
+        w.append(wrapped)
     if report.template == "chat" and (
         empty := empty_system_turns(report.data.examples, report.where)
     ):
