@@ -152,6 +152,17 @@ def test_shots_are_labelled_only_on_the_tasks_that_used_them(tmp_path):
     assert "shot" not in next(line for line in lines if line.startswith("| arc_easy |"))
 
 
+def test_the_terminal_says_how_many_shots_mmlu_was_asked_with(tmp_path):
+    # "tiny-random mmlu: acc 25.00" was read beside published 5-shot figures; it was zero-shot.
+    args = ["bench", "tiny-random", "--tasks", "arc_easy,mmlu", "--data-dir", str(FIXTURES)]
+    for given, said in (([], "mmlu (0-shot): acc"), (["--fewshot", "5"], "mmlu (5-shot): acc")):
+        out = ["--output", str(tmp_path / said[6])]
+        result = CliRunner().invoke(app, [*args, *given, *out], env={"COLUMNS": "300"})
+        assert result.exit_code == 0, result.output
+        assert f"tiny-random {said}" in result.output
+        assert "tiny-random arc_easy: acc_norm" in result.output  # it takes no examples
+
+
 def test_names_a_folder_cannot_tell_apart_get_folders_of_their_own():
     from tunelab.models import model_folder
 

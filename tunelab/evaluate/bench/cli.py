@@ -35,6 +35,7 @@ def bench_command(
     """Score models on standard benchmarks exactly as lm-evaluation-harness does (every task in
     tunelab/evaluate/bench/tasks/ by default), one leaderboard row per model."""
     from tunelab.evaluate.bench.score import bench
+    from tunelab.evaluate.bench.tasks import get_task, main_metric, with_shots
     from tunelab.progress import progress_bars
 
     bars = progress_bars(console=console)
@@ -50,7 +51,8 @@ def bench_command(
         # anything from ~18 to ~62, which two decimals alone do not say.
         spread = f" ± {100 * r.stderr:.2f}" if r.stderr is not None else ""
         bars.console.print(
-            f"[dim]{model} {r.task}: {r.main_metric} {100 * r.main:.2f}{spread} "
+            f"[dim]{model} {with_shots(r.task, config.fewshot)}: {r.main_metric} "
+            f"{100 * r.main:.2f}{spread} "
             f"({r.n} questions, {r.seconds:.1f}s)[/]"
         )
 
@@ -59,14 +61,13 @@ def bench_command(
 
     with bars:
         rows = bench(models, config, finished, scoring, skipped, bars.console.print)
-    from tunelab.evaluate.bench.tasks import get_task, main_metric
-
     # Each column says its metric: acc_norm and acc of one task differ by 20 points (ARC-Easy).
     table = Table(title="leaderboard (%)", caption="n and ± stderr: above and in leaderboard.md")
     table.add_column("Model")
     tasks = list(rows[0]["scores"]) if rows else []
     for task in tasks:
-        table.add_column(f"{task}\n{main_metric(get_task(task))}", justify="right")
+        shown = with_shots(task, config.fewshot)
+        table.add_column(f"{shown}\n{main_metric(get_task(task))}", justify="right")
     table.add_column("Average", justify="right")
     for row in sorted(rows, key=lambda r: -r["average"]):
         table.add_row(

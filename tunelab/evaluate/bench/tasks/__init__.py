@@ -10,7 +10,7 @@ import pkgutil
 from tunelab.errors import TunelabError
 from tunelab.evaluate.bench.tasks.base import TASKS, Doc, Task, main_metric, register
 
-__all__ = ["TASKS", "Doc", "Task", "get_task", "main_metric", "register", "shots"]
+__all__ = ["TASKS", "Doc", "Task", "get_task", "main_metric", "register", "shots", "with_shots"]
 
 for _module in pkgutil.iter_modules(__path__):
     importlib.import_module(f"{__name__}.{_module.name}")
@@ -46,3 +46,10 @@ def shots(names: list[str] | None, fewshot: int) -> dict[str, int]:
     """The few-shot examples each named task is asked with, for the tasks that take any (the
     others are scored zero-shot whatever --fewshot says)."""
     return {name: fewshot for name in names or [] if fewshot and get_task(name).fewshot}
+
+
+def with_shots(name: str, fewshot: int) -> str:
+    """A task's name with the few-shot examples it was asked with, where it takes some: "mmlu
+    (0-shot)", "mmlu (5-shot)", "arc_easy". An MMLU score read beside published ones, often
+    5-shot, did not say it was zero-shot."""
+    return f"{name} ({fewshot}-shot)" if get_task(name).fewshot else name
