@@ -144,3 +144,19 @@ def test_a_fact_less_answer_at_the_weak_f1_is_close_enough_not_to_be_analysed():
     r = row("What is the default LoRA rank?", "The LoRA rank r defaults to 16.", said_thrice)
     analyse([r])
     assert r["scores"]["token_f1"] == 0.5 and r["errors"] == []
+
+
+def test_a_cut_off_answer_says_which_setting_to_change():
+    # The category said "no end-of-sequence within 64 tokens" and nothing of what to do, as if
+    # the model alone were at fault.
+    steps = "Install it, write a config, run train, then eval the run on held-out questions."
+    rows = [
+        row("How do I start?", steps, "Install it, write a", finish="length"),
+        row("How do I install it?", "With pip.", "With pip. " + "And then " * 10, finish="length"),
+    ]
+    analyse(rows, TRAINING)
+    short, long = (
+        next(e["reason"] for e in r["errors"] if e["category"] == "cut_off") for r in rows
+    )
+    assert "raise eval's max_new_tokens (--max-new-tokens 128)" in short
+    assert "shorten the training answers" in long and "shorten" not in short

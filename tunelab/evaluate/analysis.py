@@ -203,6 +203,22 @@ def repeated(answer: str, cfg: AnalysisConfig) -> str | None:
     return None
 
 
+def cut_off(tokens: int | None, short: bool) -> str:
+    """Why an answer was cut off, with what to do: a limit below the reference's length
+    (`short`) is raised (eval's `max_new_tokens`); an answer already past it runs on, as long
+    training answers teach, and shorter ones teach it to stop."""
+    said = f"no end-of-sequence within {tokens} tokens"
+    if not tokens:  # a row of another tool's, without its count
+        return said
+    raise_it = f"raise eval's max_new_tokens (--max-new-tokens {2 * tokens})"
+    if short:
+        return f"{said}, short of the reference's length: {raise_it}"
+    return (
+        f"{said}, past the reference's length: shorten the training answers so it learns to "
+        f"stop (or {raise_it} if it is right so far)"
+    )
+
+
 def categorize(
     row: dict[str, Any], known: set[str], context: str, cfg: AnalysisConfig
 ) -> list[dict[str, str]]:
@@ -212,11 +228,9 @@ def categorize(
     if not answer.strip():
         found.append(("empty", "the model produced no text"))
         return [{"category": c, "reason": r} for c, r in found]
-    if row.get("finish_reason") == "length":
-        found.append(
-            ("cut_off", f"no end-of-sequence within {row.get('completion_tokens')} tokens")
-        )
     n_answer, n_ref = len(words(answer)), max(len(words(reference)), 1)
+    if row.get("finish_reason") == "length":
+        found.append(("cut_off", cut_off(row.get("completion_tokens"), n_answer < n_ref)))
     if n_answer > cfg.max_words or (
         n_answer >= cfg.min_long_words and n_answer > cfg.too_long_ratio * n_ref
     ):
