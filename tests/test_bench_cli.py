@@ -87,6 +87,17 @@ def test_a_misspelt_task_fails_before_any_model_loads(tmp_path):
     assert "unknown benchmark task 'arc_esay'" in str(result.exception)
 
 
+@pytest.mark.parametrize(
+    "given, meant",
+    [("truthfulqa", "truthfulqa_mc1 or truthfulqa_mc2"), ("arc", "arc_easy or arc_challenge")],
+)
+def test_a_family_named_alone_suggests_each_of_its_tasks(given, meant):
+    # "--tasks truthfulqa" suggested truthfulqa_mc2 alone, as if mc1 were no task.
+    result = CliRunner().invoke(app, ["bench", "tiny-random", "--tasks", given])
+    assert isinstance(result.exception, TunelabError)
+    assert f"unknown benchmark task {given!r} (did you mean {meant}?)" in str(result.exception)
+
+
 def test_a_mistyped_model_path_fails_before_the_models_before_it_are_scored(tmp_path, monkeypatch):
     from tunelab.evaluate.bench import score
 

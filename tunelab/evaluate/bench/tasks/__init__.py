@@ -24,7 +24,10 @@ def get_task(name: str) -> Task:
     for task_name, task in TASKS.items():
         if name.startswith(f"{task_name}_") and (part := task.part(name[len(task_name) + 1 :])):
             return part
-    close = difflib.get_close_matches(name, [*TASKS, *_parts()], n=1, cutoff=0.8)
+    # Every task of a family named alone ("truthfulqa": mc1 and mc2, "arc": easy and challenge),
+    # else every name as close: one of two equally close was suggested as the only one.
+    close = [t for t in TASKS if t.startswith(f"{name}_")]
+    close = close or difflib.get_close_matches(name, [*TASKS, *_parts()], n=3, cutoff=0.8)
     # A subject's last word alone ("mmlu_algebra", "mmlu_physics") is too short to be close.
     task, _, word = name.partition("_")
     close = close or [p for p in _parts() if p.startswith(f"{task}_") and p.endswith(f"_{word}")]
