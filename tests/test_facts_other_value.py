@@ -105,8 +105,8 @@ def test_eval_summarises_the_other_value_rate_where_lower_is_better():
 
 
 def test_eval_checks_a_test_set_without_facts_for_other_values(tmp_path, monkeypatch):
-    # The check needs only the reference, yet eval ran it on rows that named facts alone: "eval
-    # defaults to 10 steps" for 50 went unflagged on a plain question/answer test set.
+    # The check needs only the reference, yet eval ran it on rows that named facts alone:
+    # "eval_every defaults to 10 steps" for 50 went unflagged on a plain question/answer set.
     import json
 
     from typer.testing import CliRunner

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from tests.conftest import SHARED_DATA, write_jsonl
+from tests.conftest import SHARED_DATA, tiny_run, write_jsonl
 from tunelab.cli import app
 from tunelab.data.load import load_examples
 from tunelab.data.markers import find_markers, plain_question
@@ -107,8 +107,6 @@ def test_inspect_and_train_warn_before_wrapping_the_template_again(tmp_path, cap
 
 def test_eval_of_a_chat_run_on_qa_form_test_rows_warns_as_train_does(tmp_path):
     # Training warned of the second wrapping; eval asked a chat run `### Question:` rows silently.
-    from tests.conftest import tiny_run
-
     qa = tmp_path / "qa"
     qa.mkdir()
     write_jsonl(qa / "train.jsonl", [{"question": "What sets the size?", "answer": "Option 1."}])
