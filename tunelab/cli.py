@@ -22,8 +22,8 @@ from tunelab.evaluate.bench import cli as bench
 from tunelab.evaluate.human import cli as human
 from tunelab.evaluate.judge import cli as judge
 from tunelab.export import cli as export
-from tunelab.section import setting_named
 from tunelab.serve import cli as serve
+from tunelab.setting_names import setting_named
 from tunelab.train import cli as train
 from tunelab.train.plan import cli as plan
 

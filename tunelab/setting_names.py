@@ -1,0 +1,99 @@
+"""Which setting a name the user typed means: the key a misspelled one meant, a setting as other
+tools (transformers, TRL, Axolotl) call it, the `--set` a command-line option it lacks names, and
+how to write a value given where a section of settings goes."""
+
+from __future__ import annotations
+
+import difflib
+
+from pydantic import BaseModel
+
+# Settings as transformers' TrainingArguments, TRL and Axolotl name them, which a user coming from
+# them types first: too unlike tunelab's names for a spelling match to find ("lr").
+OTHER_TOOLS_NAMES = {
+    "learning_rate": "train.lr",
+    "num_train_epochs": "train.epochs",
+    "num_epochs": "train.epochs",
+    "gradient_accumulation_steps": "train.grad_accum",
+    "per_device_train_batch_size": "train.batch_size",
+    "micro_batch_size": "train.batch_size",
+    "lr_scheduler_type": "train.scheduler",
+    "lr_scheduler": "train.scheduler",
+    "max_seq_length": "data.max_length",
+    "sequence_len": "data.max_length",
+    "lora_r": "train.lora.r",
+    "lora_alpha": "train.lora.alpha",
+    "lora_dropout": "train.lora.dropout",
+}
+
+
+def _section_at(loc: tuple, model: type[BaseModel]) -> type[BaseModel] | None:
+    """The section (settings class) at a dotted place in `model`, None where none is."""
+    for part in loc:
+        field = model.model_fields.get(str(part))
+        inner = field and field.annotation
+        if not (isinstance(inner, type) and issubclass(inner, BaseModel)):
+            return None
+        model = inner
+    return model
+
+
+def value_for_a_section(loc: tuple, value: object, model: type[BaseModel]) -> str:
+    """`model: tiny-random` where a section of settings goes: the way to write it, by the
+    section's first setting (model.name, data.path, train.method), which such a value means."""
+    first = next(iter(_section_at(loc, model).model_fields))
+    where = ".".join(str(p) for p in loc)
+    return f"a section of settings, not a value: write `{loc[-1]}: {{{first}: {value}}}` " + (
+        f"(--set {where}.{first}={value})"
+    )
+
+
+def unknown_key(loc: tuple, model: type[BaseModel]) -> str:
+    """Name the key a misspelled one most likely meant, from the section that refused it, else
+    the setting of that name in another section (train.max_length: data.max_length)."""
+    root = model
+    model = _section_at(loc[:-1], model)
+    if model is None:
+        return "unknown setting"
+    key = str(loc[-1])
+    close = difflib.get_close_matches(key, list(model.model_fields), n=1, cutoff=0.6)
+    if key in OTHER_TOOLS_NAMES:
+        close = [OTHER_TOOLS_NAMES[key]]
+    elsewhere = [path for path in _setting_paths(root) if path.rpartition(".")[2] == key]
+    if not close and elsewhere:
+        close = [" or ".join(elsewhere)]
+    if not close and (other := difflib.get_close_matches(key, OTHER_TOOLS_NAMES, 1, 0.8)):
+        close = [OTHER_TOOLS_NAMES[other[0]]]  # "lerning_rate"
+    known = f"did you mean {close[0]}?" if close else "known: " + ", ".join(model.model_fields)
+    return f"unknown setting ({known})"
+
+
+def setting_named(model: type[BaseModel], option: str) -> str | None:
+    """The setting of `model` a command-line option it has not names, by its dotted path, for a
+    `--set` hint (`--lr`: train.lr, `--learning-rate`: train.lr as other tools call it, `--model`:
+    model.name, `--data`: data.path); None when it names none. Of two, the one nearer the top (`--name`: the run's)."""
+    key = option.lstrip("-").replace("-", "_")
+    settings = _setting_paths(model)
+    sections = {path.rpartition(".")[0] for path in settings}
+    named = {}  # a setting's name, or a section's that has a name or path -> the values' paths
+    for path in settings:
+        values = [f"{path}.name", f"{path}.path"] if path in sections else [path]
+        for value in (v for v in values if v in settings):  # `--data qa.jsonl`: data.path
+            named.setdefault(path.rpartition(".")[2], []).append(value)
+    paths = sorted(named.get(key, []), key=lambda path: path.count("."))
+    if not paths and OTHER_TOOLS_NAMES.get(key) in settings:
+        paths = [OTHER_TOOLS_NAMES[key]]
+    if len(paths) > 1 and paths[0].count(".") == paths[1].count("."):
+        return None
+    return paths[0] if paths else None
+
+
+def _setting_paths(model: type[BaseModel], prefix: str = "") -> list[str]:
+    """Every setting of `model` and its sections, by its dotted path (train.lora.r)."""
+    paths = []
+    for name, field in model.model_fields.items():
+        inner = field.annotation
+        if isinstance(inner, type) and issubclass(inner, BaseModel):
+            paths += _setting_paths(inner, f"{prefix}{name}.")
+        paths.append(f"{prefix}{name}")
+    return paths
