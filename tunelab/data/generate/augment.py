@@ -22,14 +22,17 @@ from pydantic import Field, model_validator
 from tunelab.config import LocalPath, OptionalLocalPath
 from tunelab.data.generate.llm import LLM, QUESTION_TEXT, AskConfig, Conversation, make_llm
 from tunelab.data.generate.rephrase import rule_rewrites
+from tunelab.data.generate.rewrite_checks import (
+    TestQuestions,
+    keeps_literals,
+    kept_question,
+    normalized,
+    strays_from,
+)
 from tunelab.data.jsonl_files import drop_cut_end, read_jsonl
 from tunelab.data.load import rewrite_key
 from tunelab.data.markers import plain_question
-from tunelab.data.quality.dedup import jaccard, shingles
-from tunelab.data.quality.grounding import ungrounded
-from tunelab.data.quality.junk import junk_reason
 from tunelab.data.shapes import SHAPES
-from tunelab.data.text import content_words, stem
 from tunelab.data.write import is_read
 from tunelab.errors import TunelabError
 
@@ -44,9 +47,6 @@ RESTATE_PROMPT = """Say the answer below in other words. Keep every name, comman
 piece of code exactly as written, and add nothing. Reply with only the new answer.
 
 Answer: {answer}"""
-
-# Words an answer's restatement must keep verbatim: numbers, flags, dotted keys, paths, code.
-_LITERAL = re.compile(r"--?[\w-]+|[\w~/.-]*[\d_./~][\w~/.-]*|`[^`]+`")
 
 
 # A question's and its answer's names, by shape: augment writes its rows in the pair data.fields
@@ -139,30 +139,6 @@ def source_key(question: str, answer: str) -> str:
     return hashlib.sha1(f"{question}\x00{answer}".encode()).hexdigest()[:16]
 
 
-def _norm(text: str) -> str:
-    return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
-
-
-class TestQuestions:
-    """The questions a rewrite must not become: equal after normalisation, or nearly equal."""
-
-    def __init__(
-        self, path: str | None, max_similarity: float, fields: dict[str, str] | None = None
-    ) -> None:
-        from tunelab.data.load import load_examples
-
-        questions = [ex.question for ex in load_examples(path, fields=fields)] if path else []
-        self.exact = {_norm(q) for q in questions}
-        self.shingles = [shingles(q) for q in questions]
-        self.max_similarity = max_similarity
-
-    def matches(self, question: str) -> bool:
-        if _norm(question) in self.exact:
-            return True
-        mine = shingles(question)
-        return any(jaccard(mine, theirs) >= self.max_similarity for theirs in self.shingles)
-
-
 def done_sources(path: Path) -> set[str]:
     """Source keys an earlier run finished. Each source's rows are appended in one write, so a
     torn last line can only be an unfinished source: it is cut off, with the rows of its source
@@ -222,28 +198,6 @@ def _unlabelled(question: str) -> str:
     return question
 
 
-def names_unseen(question: str, grounds: str) -> bool:
-    """Whether a new question names a number, command or name its `grounds` (the questions and
-    answers it was written from) never did: it asks something else."""
-    return ungrounded(question, grounds, min_share=0.0) is not None
-
-
-def _strays(rewrite: str, ex) -> bool:
-    """A rewrite naming what the original never did asks something else (the share of words
-    kept can't tell: a good rewrite changes most of them)..."""
-    if names_unseen(rewrite, f"{ex.question}\n{ex.answer}"):
-        return True
-    # ... and one that shares no content word with the question asks about nothing in particular
-    # ("What would be your answer to this question?").
-    return not {stem(w) for w in content_words(rewrite)} & {
-        stem(w) for w in content_words(ex.question)
-    }
-
-
-def keeps_literals(original: str, restated: str) -> bool:
-    return all(lit in restated for lit in _LITERAL.findall(original))
-
-
 def augment(cfg: AugmentConfig, llm: LLM | None = None, on_progress=None) -> AugmentStats:
     """Write every row of cfg.data and its rewrites to cfg.output (appending; resumable).
     `on_progress(done, total)` after each batch of source rows (for a progress bar)."""
@@ -270,7 +224,7 @@ def augment(cfg: AugmentConfig, llm: LLM | None = None, on_progress=None) -> Aug
     stats = AugmentStats(questions=len(examples))
     todo = [ex for ex in examples if source_key(ex.question, ex.answer) not in done]
     stats.done_before = len(examples) - len(todo)
-    taken = {_norm(ex.question) for ex in examples}
+    taken = {normalized(ex.question) for ex in examples}
     related, log = ([], []), None
     if cfg.reverse or cfg.combine:
         from tunelab.data.generate.asked import AskedLog
@@ -303,7 +257,7 @@ def augment(cfg: AugmentConfig, llm: LLM | None = None, on_progress=None) -> Aug
     if log is not None:
         from tunelab.data.generate.reverse import related_rows
 
-        keep = partial(_kept, tests=tests, taken=taken, stats=stats)
+        keep = partial(kept_question, tests=tests, taken=taken, stats=stats)
         for record, rows in related_rows(related, examples, cfg, llm, keep, stats):
             write(rows)
             if record is not None:
@@ -336,23 +290,6 @@ def in_frame(original: str, rewrite: str) -> str:
     return original.replace(core, rewrite, 1) if core and core != original.strip() else rewrite
 
 
-def _kept(question: str, tests: TestQuestions, taken: set[str], stats, strays: bool) -> bool:
-    """Whether a new question is kept (then taken): not junk, no test question, no repeat, not
-    `strays` (asking what its source never did); a dropped one is counted by why."""
-    reason = (
-        "junk" if junk_reason(question)
-        else "matches a test question" if tests.matches(question)
-        else "repeats a question" if _norm(question) in taken
-        else "strays from the question" if strays
-        else None
-    )  # fmt: skip
-    if reason:
-        stats.dropped[reason] += 1
-        return False
-    taken.add(_norm(question))
-    return True
-
-
 def _rows_for(ex, rewrites, cfg, llm, tests, taken, stats) -> list[dict]:
     key = source_key(ex.question, ex.answer)
     rules = cfg.mode == "rules"
@@ -367,7 +304,7 @@ def _rows_for(ex, rewrites, cfg, llm, tests, taken, stats) -> list[dict]:
         )
         return rows
     for question in rewrites[: cfg.paraphrases]:
-        if _kept(question, tests, taken, stats, strays=_strays(question, ex)):
+        if kept_question(question, tests, taken, stats, strays=strays_from(question, ex)):
             kept.append(question)
     if len(rewrites) < cfg.paraphrases:
         by = "no rule for the question's form" if rules else "not given by the model"

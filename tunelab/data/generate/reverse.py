@@ -16,9 +16,9 @@ from tunelab.data.generate.asked import AskedLog
 from tunelab.data.generate.augment import (
     asked_questions,
     in_frame,
-    names_unseen,
     source_key,
 )
+from tunelab.data.generate.rewrite_checks import names_unseen
 from tunelab.data.markers import plain_question
 from tunelab.data.text import content_words, stem
 
