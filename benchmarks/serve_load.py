@@ -33,7 +33,8 @@ import torch
 from tunelab.data.templates import Prompt
 from tunelab.generate import generate
 from tunelab.run import load_model
-from tunelab.serve.engine import Engine, Event
+from tunelab.serve.engine import Engine
+from tunelab.serve.request import Event
 from tunelab.serve.server import create_app
 from tunelab.web import running
 

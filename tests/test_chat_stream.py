@@ -16,7 +16,7 @@ from tunelab.errors import TunelabError
 from tunelab.generate import generate
 from tunelab.random_models import tiny_random
 from tunelab.serve.chat import Session
-from tunelab.serve.engine import Event
+from tunelab.serve.request import Event
 from tunelab.serve.responses import trimmed
 
 LOOP = " The answer is 1.\n"  # what a lost model says forever (with a qa prompt's leading space)

@@ -15,7 +15,8 @@ from tunelab.random_models import TINY_SHAPE, tiny_random
 from tunelab.reply_text import Detokenizer
 from tunelab.serve import engine as engine_module
 from tunelab.serve import slots
-from tunelab.serve.engine import Engine, Event, Request
+from tunelab.serve.engine import Engine
+from tunelab.serve.request import Event, Request
 from tunelab.serve.sampling import Sampling
 
 PROMPTS = [

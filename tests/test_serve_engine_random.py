@@ -28,7 +28,8 @@ from tests.conftest import tiny_architectures
 from tunelab.generate import Generation, generate
 from tunelab.serve import engine as engine_module
 from tunelab.serve import slots
-from tunelab.serve.engine import Engine, Event, Request
+from tunelab.serve.engine import Engine
+from tunelab.serve.request import Event, Request
 from tunelab.serve.sampling import Sampling
 
 CONTEXT = 96  # the models' context: some prompts and replies run up to it

@@ -14,8 +14,9 @@ import pytest
 import uvicorn
 
 from tunelab.random_models import tiny_random
-from tunelab.serve.engine import SHUTTING_DOWN, Engine, Event, Request
+from tunelab.serve.engine import SHUTTING_DOWN, Engine
 from tunelab.serve.launch import SHUTDOWN_WAIT_S, engine_server
+from tunelab.serve.request import Event, Request
 from tunelab.serve.sampling import Sampling
 
 

@@ -15,8 +15,6 @@ import logging
 import queue
 import threading
 from collections import deque
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import torch
@@ -31,9 +29,9 @@ from tunelab.models import context_length
 from tunelab.reply_text import ReplyText
 from tunelab.serve import slot_attention
 from tunelab.serve.batch_limit import DEFAULT_MAX_BATCH
-from tunelab.serve.sampling import Sampling, pick_tokens
+from tunelab.serve.request import Event, Request, safe_emit
+from tunelab.serve.sampling import pick_tokens
 from tunelab.serve.slots import SlotCache, Windows
-from tunelab.structured import Reply
 
 log = logging.getLogger(__name__)
 # Prompt tokens prefilled in one decoding step: the running replies wait for at most this many,
@@ -49,46 +47,6 @@ PROMPT_CONTEXT = 6
 # code holds.
 IDLE_WAIT_S = 0.1
 SHUTTING_DOWN = "the server is shutting down: this reply was cut short"
-
-
-@dataclass
-class Event:
-    """What a request hears from the engine: new text, and at the end a finish reason."""
-
-    text: str
-    finish_reason: str | None = None  # "stop", "length", or "error" (then `text` says why)
-    prompt_tokens: int = 0
-    completion_tokens: int = 0  # every token generated, an EOS that ended the reply included
-
-
-@dataclass
-class Request:
-    prompt_ids: list[int]
-    sampling: Sampling
-    emit: Callable[[Event], None]  # called from the engine thread; must not block
-    cancelled: threading.Event = field(default_factory=threading.Event)
-    rng: torch.Generator | None = None
-    reply: Reply | None = None  # where the reply is in its schema, when it must follow one
-    prefilled: int = 0  # prompt tokens already in the cache
-    slot: int = 0  # the cache slot its prompt is prefilled in
-    text: ReplyText | None = None  # its tokens, its text and whether it is over (from `submit`)
-    # A completion's text continues its prompt's (its first word keeps its space); a chat reply's
-    # starts anew.
-    continues_prompt: bool = False
-
-    @property
-    def generated(self) -> list[int]:
-        """The reply's tokens so far, EOS not counted."""
-        return self.text.tokens if self.text else []
-
-    @property
-    def finish_reason(self) -> str | None:
-        """Why the reply ended ("stop", "length"), or None while it goes on or once abandoned."""
-        return self.text.finish_reason if self.text else None
-
-    def cancel(self) -> None:
-        """Give up on this request (client went away); the engine drops it before its next step."""
-        self.cancelled.set()
 
 
 def refuse_state(model: PreTrainedModel, name: str) -> None:
@@ -222,7 +180,7 @@ class Engine:
         """Tell every request taken from the queue that its reply ends here, and drop them."""
         for r in self._active + list(self._waiting) + self._staging:
             if not r.cancelled.is_set():  # not those already done or left
-                _safe_emit(r, Event(why, "error"))
+                safe_emit(r, Event(why, "error"))
         self._active, self._lengths, self._last = [], [], []
         self._waiting.clear()
         self._staging = []
@@ -237,7 +195,7 @@ class Engine:
             except queue.Empty:
                 return
             if not r.cancelled.is_set():
-                _safe_emit(r, Event(SHUTTING_DOWN, "error"))
+                safe_emit(r, Event(SHUTTING_DOWN, "error"))
 
     def _take(self, block: bool) -> None:
         """Move requests from the queue to the waiting line, up to the free slots (waiting a
@@ -355,7 +313,7 @@ class Engine:
         finish = r.text.add(token)
         event = Event(r.text.take(), finish, len(r.prompt_ids), len(r.text.sampled))
         if event.text or finish:
-            _safe_emit(r, event)
+            safe_emit(r, event)
         if finish:
             r.cancelled.set()  # done: `_drop_done` frees its slot before the next step
 
@@ -379,10 +337,3 @@ class Engine:
 
     def _count_abandoned(self, r: Request) -> None:
         self.abandoned += r.finish_reason is None
-
-
-def _safe_emit(r: Request, event: Event) -> None:
-    try:
-        r.emit(event)
-    except Exception:  # noqa: BLE001 -- the listener is gone (closed event loop): stop working for it
-        r.cancelled.set()

@@ -24,7 +24,8 @@ from starlette.concurrency import run_in_threadpool
 from tunelab.architecture import decoder_and_head
 from tunelab.reply_text import decode_after
 from tunelab.serve.call_format import CallFormat
-from tunelab.serve.engine import Engine, Request
+from tunelab.serve.engine import Engine
+from tunelab.serve.request import Request
 from tunelab.serve.responses import ApiError, choice_jobs, respond
 from tunelab.serve.sampling import Sampling
 

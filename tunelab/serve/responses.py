@@ -14,7 +14,8 @@ from fastapi import Request as HttpRequest
 from fastapi.responses import StreamingResponse
 
 from tunelab.serve.call_format import CallFormat, answer
-from tunelab.serve.engine import Engine, Event, Request
+from tunelab.serve.engine import Engine
+from tunelab.serve.request import Event, Request
 from tunelab.serve.sampling import Sampling
 
 # How often a non-streamed request looks whether its client is still there.

@@ -12,7 +12,7 @@ from tunelab.next_token import GREEDY_BELOW, choose, penalize_repeats
 from tunelab.structured import Constraint
 
 if TYPE_CHECKING:
-    from tunelab.serve.engine import Request
+    from tunelab.serve.request import Request
 
 
 @dataclass
