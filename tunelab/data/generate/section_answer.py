@@ -8,7 +8,7 @@ import re
 
 from tunelab.data.generate.blocks import Block, split_sentences
 from tunelab.data.generate.heading_grammar import DETERMINERS
-from tunelab.data.generate.headings import GENERIC, STEP_VERBS
+from tunelab.data.generate.heading_words import GENERIC, STEP_VERBS
 from tunelab.data.generate.questions import LEANING, sentence_question
 from tunelab.data.generate.structured import definition, table_pairs
 from tunelab.data.generate.word_classes import AUXILIARIES, PARTICIPLES, POSSESSIVES

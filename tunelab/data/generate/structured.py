@@ -10,7 +10,8 @@ from tunelab.data.fields import NAMED
 from tunelab.data.generate.blocks import DEFINITION, Block, clean, split_sentences
 from tunelab.data.generate.capitals import lower_first
 from tunelab.data.generate.heading_grammar import DETERMINERS, NOT_VERBS, plural
-from tunelab.data.generate.headings import STEP_VERBS, heading_question
+from tunelab.data.generate.heading_words import STEP_VERBS
+from tunelab.data.generate.headings import heading_question
 from tunelab.data.generate.questions import LEANING, sentence_question
 from tunelab.data.generate.word_classes import (
     ADVERBS,

@@ -12,7 +12,8 @@ from tunelab.data.chunking import Chunk
 from tunelab.data.generate.blocks import blocks_of, clean, split_sentences
 from tunelab.data.generate.capitals import lower_first
 from tunelab.data.generate.heading_grammar import NOT_VERBS
-from tunelab.data.generate.headings import STEP_VERBS, heading_question
+from tunelab.data.generate.heading_words import STEP_VERBS
+from tunelab.data.generate.headings import heading_question
 from tunelab.data.generate.questions import sentence_question
 from tunelab.data.generate.section_answer import (
     commands,

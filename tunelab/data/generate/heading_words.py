@@ -1,0 +1,93 @@
+"""The words a heading is read by: question words and imperatives, headings that mean nothing alone
+(and the question each asks of the document's topic instead), verbs a heading of one word names a
+task by, a step's opening verbs, the headings no question reads well from, and a title's filler."""
+
+from __future__ import annotations
+
+from tunelab.data.generate.word_classes import VERBS
+
+QUESTION_WORDS = frozenset(
+    "how why what when where which who can should does do did is are will may".split()
+)
+IMPERATIVES = frozenset(
+    """install configure set run use create add remove deploy train evaluate export merge load
+    save write read build update upgrade start stop enable disable connect change resume serve
+    generate check compare rate inspect""".split()
+)
+# Headings that mean nothing alone: the question names the document's topic instead.
+GENERIC = {
+    "installation": "How do I install {topic}?",
+    "install": "How do I install {topic}?",
+    "usage": "How do I use {topic}?",
+    "getting started": "How do I get started with {topic}?",
+    "quickstart": "How do I get started with {topic}?",
+    "quick start": "How do I get started with {topic}?",
+    "overview": "What is {topic}?",
+    "introduction": "What is {topic}?",
+    "about": "What is {topic}?",
+    "requirements": "What does {topic} require?",
+    "prerequisites": "What does {topic} require?",
+    "dependencies": "What does {topic} depend on?",  # not "What are dependencies?"
+    "configuration": "How do I configure {topic}?",
+    "examples": "What are examples of using {topic}?",
+    "troubleshooting": "How do I troubleshoot {topic}?",
+    "features": "What features does {topic} have?",
+    "limitations": "What are the limitations of {topic}?",
+    "limits": "What are the limits of {topic}?",
+    "ports": "What ports does {topic} use?",
+    "environment variables": "What environment variables does {topic} read?",
+    "license": "What license does {topic} use?",
+    "command line": "How do I use {topic} from the command line?",
+    "cli": "How do I use {topic} from the command line?",
+    "layout": "How is {topic} laid out?",
+    "security": "How secure is {topic}?",
+    "contact": "How do I contact the {topic} team?",
+    "support": "How do I get support for {topic}?",
+    "citation": "How do I cite {topic}?",
+    "citing": "How do I cite {topic}?",
+    "paper": "What paper describes {topic}?",
+}
+# Verbs that are seldom nouns: a heading of one ("Reproduce") is a task whose object only the
+# text says; "How do I reproduce?" and "What is reproduce?" both read badly. A heading of one of
+# these or of IMPERATIVES ("Export") asks about what the heading above it names, if anything.
+LONE_VERBS = frozenset(
+    """add allow apply compare configure connect create decrypt delete deploy disable enable
+    encrypt evaluate finetune generate ignore include inspect merge prune remove rename replace
+    reload reproduce restart restore resume retry rewrite serve shuffle uninstall verify""".split()
+)
+# Verbs done to the product itself: a heading of one under its title asks about it ("Upgrade"
+# in tunelab's manual: "How do I upgrade tunelab?"); one exports or builds something in it.
+PRODUCT_VERBS = frozenset("uninstall configure deploy upgrade update use".split())
+# Headings a manual splits its install and setup by: "How do I install Ferrylog on macOS?"
+PLATFORMS = frozenset(
+    """linux windows macos mac ubuntu debian fedora centos rhel alpine freebsd docker kubernetes
+    android ios""".split()
+)
+# Headings that group sections by kind, not by the thing their verbs act on ("## Commands").
+GROUPS = frozenset("commands tasks steps basics advanced tutorial tutorials recipes tips".split())
+# The words a step opens with: a numbered heading's first word ("1. Look at what will be
+# trained") more often than a heading's is, and a lead or a term that opens with one tells the
+# reader what to do ("Now run ...", "Import: ...") rather than saying what a thing is.
+STEP_VERBS = (
+    VERBS
+    | IMPERATIVES
+    | frozenset(
+        """look see try choose get go edit clone prepare fill point modify import define declare now
+        press click tap select enter reset restart reboot unplug""".split()
+    )
+)
+# Headings no question reads well from.
+NO_QUESTION = frozenset(
+    "glossary faq contents see also references notes changelog measured".split()
+    + ["table of contents", "see also", "frequently asked questions"]
+    # A document's credits: "What are thanks?" asks nothing a reader would.
+    + "thanks acknowledgements acknowledgments credits".split()
+    + ["revision notes", "revision history"]
+)
+# Sections whose subsections each name a problem.
+TROUBLE = frozenset(
+    ["troubleshooting", "common problems", "common issues", "known issues", "problems"]
+)
+TITLE_FILLER = frozenset(
+    "guide documentation docs manual readme reference handbook user user's owner's quickstart".split()
+)
