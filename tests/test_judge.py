@@ -17,7 +17,6 @@ from tunelab.cli import app
 from tunelab.errors import TunelabError
 from tunelab.evaluate.human.arena import load_answers
 from tunelab.evaluate.judge.asking import JudgeConfig
-from tunelab.evaluate.judge.grades import grade, read_grade
 from tunelab.evaluate.judge.verdicts import cohen_kappa, judge
 from tunelab.web import running
 
@@ -73,16 +72,22 @@ def scripted(calls: list, reply, overloaded_at: int | None = None) -> FastAPI:
     return judge
 
 
-@pytest.fixture
-def answer_sets(tmp_path):
+def write_answer_sets(folder):
+    """The good and the bad model's answers to QUESTIONS in `folder`, and a person's votes on
+    them in ratings/votes.jsonl: (the two answer files, the votes file)."""
     for model, column in (("good", 1), ("bad", 2)):
         rows = [
             {"question": q, "answer": v[column], "reference": v[0]} for q, v in QUESTIONS.items()
         ]
-        write_jsonl(tmp_path / f"{model}.jsonl", rows)
+        write_jsonl(folder / f"{model}.jsonl", rows)
     votes = [{"question": q, "left": a, "right": b, "winner": w} for q, a, b, w in HUMAN_VOTES]
-    write_jsonl((tmp_path / "ratings").mkdir() or tmp_path / "ratings" / "votes.jsonl", votes)
-    return [tmp_path / "good.jsonl", tmp_path / "bad.jsonl"], tmp_path / "ratings" / "votes.jsonl"
+    write_jsonl((folder / "ratings").mkdir() or folder / "ratings" / "votes.jsonl", votes)
+    return [folder / "good.jsonl", folder / "bad.jsonl"], folder / "ratings" / "votes.jsonl"
+
+
+@pytest.fixture
+def answer_sets(tmp_path):
+    return write_answer_sets(tmp_path)
 
 
 def test_a_scripted_judge_ranks_the_models_and_agrees_with_people_by_kappa(answer_sets):
@@ -245,128 +250,3 @@ def test_every_pair_is_judged_against_the_reference_whichever_set_carries_it(ans
     assert len(calls) == 6
     assert all("[Reference answer]\nA finetuning toolkit." in c["messages"][-1]["content"]
                for c in calls)  # fmt: skip
-
-
-def scripted_grader(calls: list) -> FastAPI:
-    """An OpenAI-compatible judge that grades one answer as a careful reader would on these
-    questions: right when it is the reference, false when it claims something else ("Nobody
-    knows." claims nothing). Its reply puts words before each verdict, so a small max_tokens cuts
-    the second off."""
-
-    def reply(text: str) -> str:
-        reference = re.search(r"\[Reference answer\]\n(.*?)\n\n", text).group(1)
-        answer = re.search(r"\[Answer\]\n(.*)$", text, re.S).group(1)
-        right = "RIGHT" if answer == reference else "WRONG"
-        false = "NO FALSE" if answer in (reference, "Nobody knows.") else "FALSE"
-        return f"Facts: [[{right}]] Claims: [[{false}]]"
-
-    return scripted(calls, reply)
-
-
-def grades_in(votes) -> list[dict]:
-    return [json.loads(line) for line in (votes.parent / "grades.jsonl").read_text().splitlines()]
-
-
-def test_grading_gives_each_answer_set_its_judged_right_and_false_rates(answer_sets):
-    files, votes = answer_sets
-    calls: list = []
-    with running(scripted_grader(calls)) as url:
-        result = tunelab.judge(files, judge=url, votes=str(votes), grade=True)
-        assert len(calls) == 8  # each answer alone, once
-        assert "[[NO FALSE]]" in calls[0]["messages"][0]["content"]  # the rubric
-        again = tunelab.judge(files, judge=url, votes=str(votes), grade=True)
-        assert len(calls) == 8 and len(again.records) == 8  # graded answers are not asked again
-    good, bad = result.sets
-    assert (good["model"], good["graded"], bad["graded"]) == ("good", 4, 4)
-    # Wilson's 95% intervals: 3 of 4 right, none false; none right, all 4 false.
-    assert (good["right"].delta, good["right"].low) == (0.75, pytest.approx(0.301, abs=1e-3))
-    assert (good["false"].delta, good["false"].high) == (0.0, pytest.approx(0.490, abs=1e-3))
-    assert (bad["right"].delta, bad["false"].delta, bad["false"].low) == (
-        0.0, 1.0, pytest.approx(0.510, abs=1e-3))  # fmt: skip
-    written = grades_in(votes)
-    assert {(r["model"], r["right"], r["false"]) for r in written if r["question"] == "Who wrote it?"
-            } == {("good", False, False), ("bad", False, True)}  # fmt: skip
-    assert {r["source"] for r in written} == {f"judge:{url}"}
-    # 4 questions decide nothing, however far apart the two sets are.
-    right = result.differences[0]
-    assert (right["measure"], right["first"], right["second"]) == ("right", "good", "bad")
-    assert right["difference"].delta == 0.75
-    assert right["ahead"] == "no clear winner (4 questions, under 10)"
-
-
-def test_on_enough_questions_the_paired_difference_names_the_better_set(tmp_path):
-    # A lower judged-false rate is the better one: "good" is ahead on both rates.
-    for model, answer in (("good", "It is {}0."), ("bad", "It is 7.")):
-        rows = [{"question": f"What is code {n}?", "reference": f"It is {n}0.",
-                 "answer": answer.format(n)} for n in range(1, 13)]  # fmt: skip
-        write_jsonl(tmp_path / f"{model}.jsonl", rows)
-    files = [tmp_path / "bad.jsonl", tmp_path / "good.jsonl"]
-    with running(scripted_grader([])) as url:
-        args = ["judge", *map(str, files), "--judge", url, "--grade"]
-        printed = CliRunner().invoke(app, [*args, "--votes", str(tmp_path / "v.jsonl")],
-                                     env={"COLUMNS": "200"})  # fmt: skip
-    assert printed.exit_code == 0, printed.output
-    assert re.search(r"judged right .*bad − good .*-100 \[-100, -\d+\] .*12 .*good", printed.output)
-    assert re.search(
-        r"judged false .*bad − good .*\+100 \[\+\d+, \+100\] .*12 .*good", printed.output
-    )
-    assert re.search(r"good .*12 .*100% \(76–100\) .*0% \(0–24\)", printed.output)
-
-
-def test_a_reply_without_both_grades_is_no_grade_and_is_asked_again(answer_sets):
-    files, votes = answer_sets
-    calls: list = []
-    with running(scripted_grader(calls)) as url:
-        args = ["judge", *map(str, files), "--judge", url, "--votes", str(votes), "--grade"]
-        cut = CliRunner().invoke(app, [*args, "--max-new-tokens", "3"], env={"COLUMNS": "200"})
-        assert "8 answers with no grade" in cut.output  # "Facts: [[RIGHT]] Claims:"
-        assert {r["right"] for r in grades_in(votes)} == {None}
-        result = tunelab.judge(files, judge=url, votes=str(votes), grade=True)
-    assert len(calls) == 16 and result.no_verdict == [] and len(result.records) == 8
-    assert result.sets[0]["right"].delta == 0.75
-
-
-def test_a_grade_is_read_only_when_each_verdict_is_given_one_way():
-    assert read_grade("[[RIGHT]] [[NO FALSE]]") == (True, False)
-    assert read_grade("[[wrong]]\n[[ False ]]") == (False, True)
-    assert read_grade('"[[RIGHT]]" or "[[WRONG]]", then [[FALSE]]') is None  # the rubric echoed
-    assert read_grade("[[RIGHT]]") is None
-
-
-def test_grading_one_set_agrees_with_its_fact_score_by_kappa(tmp_path):
-    # Tunelab's fact accuracy calls 2 of 3 right; the judge, 1 of them (an answer the rule
-    # credits for naming the fact, which the judge does not find the reference in).
-    rows = [
-        {"question": "Port?", "reference": "8000.", "answer": "8000.", "facts": {"fact_accuracy": 1.0}},
-        {"question": "Host?", "reference": "localhost.", "answer": "It is on localhost, maybe.",
-         "facts": {"fact_accuracy": 1.0}},
-        {"question": "Model?", "reference": "SmolLM2.", "answer": "GPT.", "facts": {"fact_accuracy": 0.0}},
-        {"question": "Unscored?", "answer": "no reference, not graded"},
-    ]  # fmt: skip
-    write_jsonl(tmp_path / "run.jsonl", rows)
-    with running(scripted_grader([])) as url:
-        result = tunelab.judge([tmp_path / "run.jsonl"], judge=url, grade=True,
-                               votes=str(tmp_path / "v.jsonl"))  # fmt: skip
-    assert result.no_reference == 1 and result.differences == []
-    # Agree on 2 of 3; by chance on 4/9: kappa (2/3 - 4/9) / (5/9) = 0.4.
-    assert result.sets[0]["agreement"] == {"kappa": pytest.approx(0.4), "agree": 2, "answers": 3}
-
-
-def test_ctrl_c_keeps_the_grades_made_and_a_rerun_asks_only_the_rest(answer_sets):
-    files, votes = answer_sets
-    config = JudgeConfig(judge="scripted", votes=str(votes), grade=True)
-
-    def interrupted_at_the_fourth_reply(conversations):
-        yield from ["[[RIGHT]] [[NO FALSE]]"] * 3
-        raise KeyboardInterrupt
-
-    with pytest.raises(KeyboardInterrupt, match="3 verdicts of this run are kept"):
-        grade(load_answers(files), config, interrupted_at_the_fourth_reply)
-    asked_again: list = []
-    result = grade(
-        load_answers(files),
-        config,
-        lambda c: asked_again.extend(c) or ["[[WRONG]] [[FALSE]]"] * len(c),
-    )
-    assert len(asked_again) == 5 and len(grades_in(votes)) == 8
-    assert [s["right"].delta for s in result.sets] == [0.75, 0.0]  # good: its first 3 right
