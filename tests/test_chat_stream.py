@@ -1,6 +1,6 @@
 """`tunelab chat` and `generate` show the reply as it is made, stop a model that says one sentence
-over and over, and say when a run's template cannot carry the conversation; `serve` starts a chat
-reply where `generate` does, at its first character."""
+over and over, and say when a run's template cannot carry the conversation; `chat` and `serve`
+start a reply after the gap its template left, keeping a code answer's indentation."""
 
 from __future__ import annotations
 
@@ -132,14 +132,42 @@ def test_chat_with_a_qa_run_says_it_answers_one_question_at_a_time(monkeypatch, 
     assert not chat.one_question_at_a_time and session.one_question_at_a_time
 
 
-def test_serve_starts_a_chat_reply_at_its_first_character():
-    sent: list[Event] = []
-    emit = trimmed(sent.append)
-    for piece in (" ", " Yes", ", Lamini", " can."):
-        emit(Event(piece))
-    emit(Event("", "stop"))
-    assert [e.text for e in sent] == ["Yes", ", Lamini", " can.", ""]
-    assert sent[-1].finish_reason == "stop"
+def test_serve_starts_a_chat_reply_after_its_templates_gap_and_keeps_a_code_answers_indent():
+    def sent_for(*pieces: str) -> list[str]:
+        sent: list[Event] = []
+        emit = trimmed(sent.append)
+        for piece in pieces:
+            emit(Event(piece))
+        emit(Event("", "stop"))
+        assert sent[-1].finish_reason == "stop"
+        return [e.text for e in sent]
+
+    # The space a word's token carries after "### Answer:", and blank lines, are the template's.
+    assert sent_for(" ", "Yes", ", Lamini", " can.") == ["Yes", ", Lamini", " can.", ""]
+    assert sent_for("\n", " Yes") == ["Yes", ""]
+    # The indentation a code answer opens with is the model's (it was sent as "return x").
+    assert sent_for("\n  ", "  return x", "\n") == ["    return x", "\n", ""]
+    assert sent_for(" ", "\n") == [""]
+
+
+@pytest.mark.parametrize(
+    ("said", "shown"),
+    [
+        (" Yes, it can.", "Yes, it can."),
+        ("\n\n    return x\n", "    return x"),  # chat printed and remembered "return x"
+        ("\tx = 1\n\ty = 2", "\tx = 1\n\ty = 2"),
+    ],
+)
+def test_chat_keeps_what_the_model_said_but_the_gap_its_template_left(monkeypatch, said, shown):
+    from tests.test_generate import byte_tokens
+    from tunelab import generate as generate_module
+
+    model, tokenizer = tiny_random()
+    script = iter([*byte_tokens(tokenizer, said.encode()), tokenizer.eos_token_id])
+    monkeypatch.setattr(generate_module, "choose", lambda *_: torch.tensor([next(script)]))
+    session, pieces = Session(model, tokenizer), []
+    assert session.reply("Show me.", on_text=pieces.append) == shown
+    assert "".join(pieces) == shown and session.history[-1]["content"] == shown
 
 
 def test_a_chat_longer_than_the_context_forgets_its_oldest_turns_but_not_the_system_prompt():
@@ -194,7 +222,7 @@ def test_a_chinese_reply_stops_at_its_repeat_and_streams_only_what_it_keeps(monk
     model, tokenizer = tiny_random()
     said = "北京是中国的首都。" * 4
     ids = list(said.encode())  # the tiny tokenizer's byte tokens, a character in three
-    ending = reply_text.ReplyText(tokenizer, set(), None, 200, repeats=True, strip=True)
+    ending = reply_text.ReplyText(tokenizer, set(), None, 200, repeats=True, trim="ends")
     monkeypatch.setattr(tokenizer, "decode", lambda t, **k: bytes(t).decode("utf-8", "replace"))
     pieces = []
     for token in ids:

@@ -64,6 +64,7 @@ def generate(
     stop_repeats: bool = False,
     schema: dict | None = None,
     too_long: Literal["raise", "skip"] = "raise",
+    trim: Literal["ends", "gap"] = "ends",
 ) -> list[Generation | None]:
     """Complete each prompt (already templated text); greedy when temperature is 0.
     Up to `batch_size` prompts decode together (a step reads all the weights however many rows
@@ -77,7 +78,10 @@ def generate(
     reply is compact JSON of it, closed before `max_new_tokens` run out (give at least
     structured.CLOSING_TOKENS). A prompt that fills the model's context raises PromptTooLong
     before any step, or with `too_long="skip"` has the reply None (for a caller to whom it is one
-    reply it cannot have: data generation, a judge)."""
+    reply it cannot have: data generation, a judge). Each reply's text is without the whitespace
+    around it, or with `trim="gap"` (a chat's) without only the gap its template left before it
+    and the whitespace after it: a code answer keeps its first line's indentation
+    (reply_text.template_gap)."""
     if on_text is not None and len(prompts) != 1:
         raise ValueError("on_text streams one reply: give one prompt")
     refuse_reply_limit(max_new_tokens)
@@ -102,14 +106,14 @@ def generate(
     budgets = reply_budgets(limit, prompts, encoded, max_new_tokens, only=fits)
     # Shortest first: rows of like length share the batch, so little of it is padding.
     queue = sorted(fits, key=lambda i: len(encoded[i]), reverse=True)
-    # Each reply's text and end; replies stripped of the whitespace around them.
+    # Each reply's text and end.
     reply_text = partial(
         ReplyText,
         tokenizer,
         set(stop_ids),
         stop,
         repeats=stop_repeats,
-        strip=True,
+        trim=trim,
         streamed=on_text is not None,
     )
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0

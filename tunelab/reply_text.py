@@ -4,6 +4,8 @@ string, repeat or length, and what either streams is the text the finished reply
 
 from __future__ import annotations
 
+from typing import Literal
+
 from transformers import PreTrainedTokenizerBase
 
 from tunelab.data.text import SENTENCE_END, SaidSentences, repeat_start
@@ -14,10 +16,12 @@ class ReplyText:
     stop string, which is cut; "repeat": with `repeats`, it began saying a sentence or line
     again, which is cut; "length": `max_tokens` tokens), and the text certain to be in it.
 
-    Its text is read a few tokens at a time (Detokenizer), in whole characters; `strip` takes
-    the finished text's leading and trailing whitespace away (generate() does, the server does
-    not). Not `streamed` (no `take` before the end), with no stop strings or repeats to look
-    for, it is decoded once, at the end. `context`, the last prompt tokens, is what the reply
+    Its text is read a few tokens at a time (Detokenizer), in whole characters; `trim` "ends"
+    takes the whitespace around it away (generate()'s replies, which eval and data generation
+    compare), "gap" only the gap its template left before it (template_gap) and the whitespace
+    after it (a chat's reply, whose code keeps its indentation); None keeps it as decoded (the
+    server's, which trims a chat reply's start as it streams). Not `streamed` (no `take` before
+    the end), with no stop strings or repeats to look for, it is decoded once, at the end. `context`, the last prompt tokens, is what the reply
     continues: a completion's first word keeps the space a sentencepiece "▁is" gives it only
     when read after them (alone, it decodes as "is")."""
 
@@ -29,13 +33,13 @@ class ReplyText:
         max_tokens: int,
         *,
         repeats: bool = False,
-        strip: bool = False,
+        trim: Literal["ends", "gap"] | None = None,
         streamed: bool = True,
         context: list[int] | None = None,
     ):
         self.tokenizer, self.eos, self.max_tokens = tokenizer, eos, max_tokens
         self.stops = [s for s in stops or [] if s]
-        self.repeats, self.strip = repeats, strip
+        self.repeats, self.trim = repeats, trim
         self.incremental = streamed or bool(self.stops) or repeats  # read a token at a time
         self.longest = max((len(s) for s in self.stops), default=0)
         self.tokens: list[int] = []  # the reply's tokens, EOS not counted
@@ -110,21 +114,40 @@ class ReplyText:
         for s in self.stops:
             if s in text:
                 text, reason = text[: text.index(s)], "stop"
-        # Before stripping: a line's end is the "\n" that stripping would take away.
+        # Before trimming: a line's end is the "\n" that trimming would take away.
         if self.repeats and (cut := repeat_start(text)) is not None:
             text, reason = text[:cut], "repeat"
-        self.text = text.strip() if self.strip else text
+        self.text = self._trimmed(text)
         self.finish_reason = reason
 
     def _certain(self) -> str:
         """The start of the text so far that no next token can take back: all but the start of
         a stop string, a sentence that may still turn out to repeat one, and, when the text is
-        stripped, trailing whitespace (which the end of the reply would strip)."""
+        trimmed, trailing whitespace and a start that may yet be the template's gap (which the
+        end of the reply would trim)."""
         text = self._reader.text
         text = text[: held_back(text, self.stops)]
         if self.repeats:
             text = text[: self._said_certain.held_back(text)]
-        return text.strip() if self.strip else text
+        return self._trimmed(text)
+
+    def _trimmed(self, text: str) -> str:
+        if self.trim is None:
+            return text
+        start = template_gap(text) if self.trim == "gap" else len(text) - len(text.lstrip())
+        return text[start:].rstrip()
+
+
+def template_gap(text: str) -> int:
+    """How much of a reply's start is the gap its template's prompt leaves before it rather than
+    its own text: the blank lines, and the one space a word's token carries (" Yes" after "###
+    Answer:"). More indentation on its first line is the reply's own (a code answer's
+    "    return x"). All of a text of whitespace alone, whose first character is still to come."""
+    lead = len(text) - len(text.lstrip())
+    if lead == len(text):
+        return lead
+    start = text.rfind("\n", 0, lead) + 1
+    return lead if text[start:lead] == " " else start
 
 
 def held_back(text: str, stops: list[str]) -> int:

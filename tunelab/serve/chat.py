@@ -142,6 +142,7 @@ class Session:
             max_new_tokens=self.room_left or max_new_tokens or DEFAULT_MAX_NEW_TOKENS,
             on_text=on_text,
             stop_repeats=True,
+            trim="gap",  # a code answer keeps its indentation; " Yes" after "Answer:" its word
             **generate_kwargs,
         )[0]
         answer = self.last.text

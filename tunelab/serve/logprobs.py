@@ -91,7 +91,7 @@ async def chat_with_logprobs(
     )
     top = body.top_logprobs or 0
     for request, choice in zip(generated, answer["choices"]):
-        # The reply's whole text: the choice's lacks the leading space a chat reply is trimmed of.
+        # The reply's whole text: the choice's lacks the gap its template left before it.
         reply = _tokens_of(engine, request, request.text.text)
         scored = await run_in_threadpool(score, engine, prompt + reply, top)
         choice["logprobs"] = _chat_logprobs(engine.tokenizer, reply, scored[len(prompt) :], top)

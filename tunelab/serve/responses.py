@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import Request as HttpRequest
 from fastapi.responses import StreamingResponse
 
+from tunelab.reply_text import template_gap
 from tunelab.serve.call_format import CallFormat, answer
 from tunelab.serve.engine import Engine
 from tunelab.serve.request import Event, Request
@@ -113,18 +114,21 @@ def cut_by(request: Request, finish: str | None) -> str | None:
 
 
 def trimmed(emit: Callable[[Event], None]) -> Callable[[Event], None]:
-    """`emit` for a chat reply: the reply starts at its first non-space character, as `generate`
-    and `eval` give it (a qa run's prompt ends in "### Answer:", so its first token is " Yes").
-    A completion keeps its leading space: it continues the prompt's text."""
-    started = False
+    """`emit` for a chat reply: the reply starts after the gap its template left before it, as
+    `chat` and `generate` give it (a qa run's prompt ends in "### Answer:", so its first token is
+    " Yes"); a code answer keeps its first line's indentation (reply_text.template_gap). Held
+    back until its first character comes, which settles what the gap was. A completion keeps its
+    leading space: it continues the prompt's text."""
+    started, held = False, ""
 
     def emit_trimmed(event: Event) -> None:
-        nonlocal started
+        nonlocal started, held
         if not started:
-            event = replace(event, text=event.text.lstrip())
-            started = bool(event.text)
-            if not started and not event.finish_reason:
+            held += event.text
+            gap = template_gap(held)
+            if gap == len(held) and not event.finish_reason:
                 return
+            event, started = replace(event, text=held[gap:]), True
         emit(event)
 
     return emit_trimmed
