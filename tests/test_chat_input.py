@@ -176,7 +176,7 @@ def test_a_system_prompt_to_a_run_asked_in_qa_form_is_refused_not_dropped(tmp_pa
     run = str(tiny_run(tmp_path, QA))
     said = CliRunner().invoke(app, ["generate", run, "hi", "--system-prompt", "Answer in French."])
     assert isinstance(said.exception, TunelabError), said.output
-    assert "no place in the 'qa' template" in str(said.exception)
+    assert "this model is asked in the 'qa' template" in str(said.exception)
     # Asked in the model's chat template instead, it has its place.
     chat = Session.open(run, template="chat", system_prompt="Answer in French.")
     assert chat.prompt.system_prompt == "Answer in French."

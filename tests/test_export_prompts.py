@@ -187,7 +187,8 @@ def test_a_system_prompt_to_a_qa_runs_export_is_refused_not_dropped(tmp_path, ki
         said = CliRunner().invoke(app, [*asked, "--system-prompt", "Answer in French."])
         assert isinstance(said.exception, TunelabError), said.output
         message = str(said.exception)
-        assert "no place in the 'qa' template this export was trained in" in message
+        assert message.startswith("--system-prompt refused: this export is asked in the 'qa' "
+                                  "template, which gives it the question alone")  # fmt: skip
         # --template chat asks the export in the same chat template: no way around it there.
         assert "--template chat" not in message and "data.template: chat" in message
 
@@ -206,7 +207,7 @@ def test_an_export_made_before_its_chat_template_named_its_template_is_told_all_
     tokenizer.save_pretrained(merged)
     assert "tunelab:" not in load_tokenizer(merged).chat_template
     assert Session.open(str(merged)).one_question_template == "alpaca"
-    with pytest.raises(TunelabError, match="no place in the 'alpaca' template this export"):
+    with pytest.raises(TunelabError, match="this export is asked in the 'alpaca' template"):
         Session.open(str(merged), system_prompt="Answer in French.")
     # One written before exports carried the BOS (2026-11-30), for a tokenizer that opens with it.
     tokenizer = bos_bpe_tokenizer()

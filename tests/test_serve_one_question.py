@@ -24,12 +24,15 @@ CHAT = [
     {"role": "user", "content": "How big is it?"},
 ]
 
+JINJA = "Q: {{ question }}\nA:"
+
 
 @pytest.fixture(scope="module")
 def engines(tmp_path_factory):
     root = tmp_path_factory.mktemp("runs")
     qa_run = trained_with(make_lora_run(root, "qa-run"), template="qa")
-    engines = load_engines([str(qa_run), str(make_lora_run(root, "chat-run"))])
+    jinja_run = trained_with(make_lora_run(root, "jinja-run"), template=JINJA)
+    engines = load_engines([str(qa_run), str(make_lora_run(root, "chat-run")), str(jinja_run)])
     yield engines
     for engine in engines.values():
         engine.close()
@@ -52,6 +55,13 @@ def test_the_model_card_says_which_template_takes_one_question(client):
     assert cards["qa-run"].prompt_template == "qa" and cards["qa-run"].one_question is True
     assert cards["chat-run"].prompt_template == "chat" and cards["chat-run"].one_question is False
     assert client.models.retrieve("qa-run").one_question is True
+    # A run's own Jinja template is given as its data.template holds it (the card said "jinja").
+    jinja = client.models.retrieve("jinja-run")
+    assert jinja.prompt_template == JINJA and jinja.one_question is True
+    raw = client.chat.completions.with_raw_response.create(
+        model="jinja-run", messages=CHAT, max_tokens=2, temperature=0
+    )
+    assert raw.headers["x-tunelab-prompt-template"] == "jinja"  # a header holds one line
 
 
 @pytest.mark.parametrize("stream", [False, True])
@@ -89,14 +99,23 @@ def test_chat_through_the_server_says_once_that_its_model_takes_one_question(
     from tunelab.serve.chat import Session
 
     url = str(client.base_url)
-    said = "'qa' template, which has no turns: it sees one question at a time"
-    for model, told in (("qa-run", 1), ("chat-run", 0)):
+    said = "template, which has no turns: it sees one question at a time"
+    for model, told in (("qa-run", "the 'qa'"), ("chat-run", None), ("jinja-run", "a Jinja")):
         repl_typing(monkeypatch, "What is LoRA?", "How big is it?")
         Session.open(url, served_model=model).repl(max_new_tokens=2)
         out = " ".join(capsys.readouterr().out.split())
-        assert out.count(said) == told and out.count("model>") == 2
-    # A system prompt the server would leave out is refused, as the run itself refuses it.
-    with pytest.raises(TunelabError, match="no place in the 'qa' template the server's 'qa-run'"):
-        Session.open(url, served_model="qa-run", system_prompt="Answer in French.")
+        assert out.count(said) == (told is not None) and out.count("model>") == 2
+        assert told is None or f"answers with {told} {said}" in out
+    # A system prompt the server would leave out is refused, as the run itself refuses it: what
+    # is refused, why, and what to do.
+    for model, template in (("qa-run", "the 'qa' template"), ("jinja-run", "a Jinja template")):
+        with pytest.raises(TunelabError) as refused:
+            Session.open(url, served_model=model, system_prompt="Answer in French.")
+        assert str(refused.value) == (
+            f"--system-prompt refused: model {model!r} at {url} is asked in {template}, which "
+            "gives it the question alone, so the system prompt would be left out without a "
+            "word: leave --system-prompt out, or serve a run trained with data.template: chat, "
+            "which takes one"
+        )
     chat = Session.open(url, served_model="chat-run", system_prompt="Be brief.")
     assert chat.prompt.system_prompt == "Be brief."  # sent first with each message

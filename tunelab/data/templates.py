@@ -114,7 +114,7 @@ class Prompt:
         if self.template in ONE_QUESTION_TEMPLATES:
             raise no_system_prompt(
                 self.template,
-                "",
+                "this model",
                 "ask in the model's chat template (--template chat), which the run was not "
                 "trained in",
             )
@@ -143,7 +143,7 @@ class Prompt:
         _refuse_calls(self.template, messages, tools)
         if has_tool_turn(messages):
             raise TunelabError(
-                f"a tool turn has no place in {_one_question(self.template)}, which asks the "
+                f"a tool turn has no place in {template_named(self.template)}, which asks the "
                 "last user message alone: send tool turns to a run trained with the chat "
                 "template (data.template: chat)"
             )
@@ -191,7 +191,7 @@ def render_prompt(
     if "messages" not in template and has_tool_turn(history):
         # The reply would be trained (or asked) without the result it reads from.
         raise TunelabError(
-            f"a tool turn has no place in {_one_question(template)}, which asks one question: "
+            f"a tool turn has no place in {template_named(template)}, which asks one question: "
             "train rows with tool turns with the chat template (data.template: chat)"
         )
     question = example.question
@@ -215,23 +215,26 @@ def _refuse_calls(template: str, messages: list[dict[str, Any]], tools: list | N
     if tools or has_tool_calls(messages):
         # A call is no text to put after a prompt, and tools no question to ask.
         raise TunelabError(
-            f"tool calls and tools have no place in {_one_question(template)}, which trains one "
+            f"tool calls and tools have no place in {template_named(template)}, which trains one "
             "text reply: train rows with tools or tool_calls with the chat template "
             "(data.template: chat)"
         )
 
 
-def no_system_prompt(template: str, whose: str, advice: str) -> TunelabError:
-    """--system-prompt refused for a model asked in `template` ('qa', 'alpaca'), which has no place
-    for one: a run's, an export's or a served model's (`whose` says which), each with the
-    `advice` that helps there."""
+def no_system_prompt(template: str, asked: str, advice: str) -> TunelabError:
+    """--system-prompt refused for a model asked in a one-question `template` (qa, alpaca, a
+    Jinja string), which has no place for one: `asked` names the model (this model, this export,
+    a served model), `advice` what helps there."""
     return TunelabError(
-        f"a system prompt has no place in the {template!r} template{whose}, which asks the "
-        f"question alone: leave --system-prompt out, or {advice}"
+        f"--system-prompt refused: {asked} is asked in {template_named(template)}, which gives it "
+        "the question alone, so the system prompt would be left out without a word: leave "
+        f"--system-prompt out, or {advice}"
     )
 
 
-def _one_question(template: str) -> str:
+def template_named(template: str) -> str:
+    """A prompt template as a person reads it: "the 'qa' template", or "a Jinja template" for a
+    data.template of its own."""
     return f"the {template!r} template" if template in BUILTIN_TEMPLATES else "a Jinja template"
 
 

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tunelab.data.templates import (
-    BUILTIN_TEMPLATES,
     ONE_QUESTION_TEMPLATES,
     Prompt,
     no_system_prompt,
@@ -71,11 +70,12 @@ def _last_question(before: str, after: str) -> str:
 
 
 def one_question_template(prompt: Prompt, tokenizer: PreTrainedTokenizerBase) -> str | None:
-    """The template a model asked with `prompt` takes one question in ('qa', 'alpaca', 'jinja'),
-    its system prompt and earlier turns left out: a run's, or the one its export's chat template
-    carries (as `trained_chat_template` writes it); None where the model reads the conversation."""
+    """The template a model asked with `prompt` takes one question in ('qa', 'alpaca', or a
+    run's own Jinja string, as its data.template holds it), its system prompt and earlier turns
+    left out: a run's, or the one its export's chat template carries (as `trained_chat_template`
+    writes it); None where the model reads the conversation."""
     if prompt.template != "chat":
-        return prompt.template if prompt.template in BUILTIN_TEMPLATES else "jinja"
+        return prompt.template
     chat_template = getattr(tokenizer, "chat_template", None)
     if not isinstance(chat_template, str):
         return None
@@ -111,7 +111,7 @@ def refuse_system_prompt(tokenizer: PreTrainedTokenizerBase) -> None:
     if carried is not None:
         raise no_system_prompt(
             carried,
-            " this export was trained in",
+            "this export",
             "train the run with data.template: chat, whose export takes one",
         )
 

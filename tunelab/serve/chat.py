@@ -63,8 +63,8 @@ class Session:
             if system_prompt is not None and served[served_model] is not None:
                 raise no_system_prompt(
                     served[served_model],
-                    f" the server's {served_model!r} was trained in",
-                    "serve a run trained with data.template: chat",
+                    f"model {served_model!r} at {name}",
+                    "serve a run trained with data.template: chat, which takes one",
                 )
             return cls(
                 None,

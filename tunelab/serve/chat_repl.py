@@ -27,10 +27,13 @@ def repl(session: Session, **generate_kwargs) -> None:
         "ends a message of several lines[/]"
     )
     if session.one_question_at_a_time:
+        from tunelab.data.templates import template_named
+
         console.print(
-            f"[yellow]This model answers with the {session.one_question_template!r} template, "
+            f"[yellow]This model answers with {template_named(session.one_question_template)}, "
             "which has no turns: it sees one question at a time, not the conversation so far. "
-            "Ask each question whole.[/]"
+            "Ask each question whole.[/]",
+            highlight=False,
         )
     while True:
         try:

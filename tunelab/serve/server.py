@@ -22,6 +22,7 @@ from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
+from tunelab.data.templates import BUILTIN_TEMPLATES, template_named
 from tunelab.errors import TunelabError
 from tunelab.export.prompt import one_question_template
 from tunelab.next_token import repetition_penalty
@@ -174,14 +175,16 @@ def create_app(
         if left_out and body.model not in told:
             told.add(body.model)
             log.warning(
-                "model %r was trained with the %r template, which takes one question: a chat "
-                "request is answered from its last user message alone, its system and earlier "
-                "messages left out (said once; the %s header of each reply counts them)",
+                "model %r was trained with %s, which takes one question: a chat request is "
+                "answered from its last user message alone, its system and earlier messages "
+                "left out (said once; the %s header of each reply counts them)",
                 body.model,
-                template,
+                template_named(template),
                 LEFT_OUT,
             )
-        return _with_headers(answer, {TEMPLATE: template, LEFT_OUT: str(left_out)})
+        # A header holds one line of Latin-1: a Jinja template is named, the card gives it whole.
+        named = template if template in BUILTIN_TEMPLATES else "jinja"
+        return _with_headers(answer, {TEMPLATE: named, LEFT_OUT: str(left_out)})
 
     @app.post("/v1/completions", dependencies=[Depends(authorize)])
     async def completions(http: HttpRequest):
@@ -292,7 +295,8 @@ def _sampling(
 
 def _model_card(name: str, one_question: str | None) -> dict:
     """OpenAI's fields, and beside them how the model is asked: a run trained with the qa or
-    alpaca template takes one question, which a client sending a system prompt must know."""
+    alpaca template, or a Jinja string of its own (given whole, as its data.template holds it),
+    takes one question, which a client sending a system prompt must know."""
     return {
         "id": name,
         "object": "model",
