@@ -21,9 +21,10 @@ class ReplyText:
     compare), "gap" only the gap its template left before it (template_gap) and the whitespace
     after it (a chat's reply, whose code keeps its indentation); None keeps it as decoded (the
     server's, which trims a chat reply's start as it streams). Not `streamed` (no `take` before
-    the end), with no stop strings or repeats to look for, it is decoded once, at the end. `context`, the last prompt tokens, is what the reply
-    continues: a completion's first word keeps the space a sentencepiece "▁is" gives it only
-    when read after them (alone, it decodes as "is")."""
+    the end), with no stop strings or repeats to look for, it is decoded once, at the end.
+    `context`, the last prompt tokens, is what the reply continues: a completion's first word
+    keeps the space a sentencepiece "▁is" gives it only when read after them (alone, it decodes
+    as "is")."""
 
     def __init__(
         self,
