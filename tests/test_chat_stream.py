@@ -159,7 +159,7 @@ def test_serve_starts_a_chat_reply_after_its_templates_gap_and_keeps_a_code_answ
     ],
 )
 def test_chat_keeps_what_the_model_said_but_the_gap_its_template_left(monkeypatch, said, shown):
-    from tests.test_generate import byte_tokens
+    from tests.test_generate_stream import byte_tokens
     from tunelab import generate as generate_module
 
     model, tokenizer = tiny_random()
