@@ -8,7 +8,8 @@ from __future__ import annotations
 import re
 
 from tunelab.data.generate.capitals import lower_first
-from tunelab.data.generate.denials import said_no, short_tail, yes_or_no
+from tunelab.data.generate.copula import by_default, copula
+from tunelab.data.generate.denials import said_no, yes_or_no
 from tunelab.data.generate.phrases import (
     AT_A_TIME,
     CONDITION,
@@ -16,9 +17,6 @@ from tunelab.data.generate.phrases import (
     FOR_A_WHILE,
     IN_A_MANNER,
     TIME_UNITS,
-    a_place,
-    done_how,
-    who_did,
 )
 from tunelab.data.generate.subject_and_verb import (
     ARTICLES,
@@ -29,7 +27,6 @@ from tunelab.data.generate.subject_and_verb import (
     bare_verb,
     before_its_noun,
     named,
-    noun_phrase,
     participle,
     plain_words,
     verb_later,
@@ -41,7 +38,6 @@ from tunelab.data.generate.word_classes import (
     DETERMINERS,
     DURATION,
     LASTING,
-    PARTICIPLES,
     PLACES,
     POSSESSIVES,
     PREPOSITIONS,
@@ -50,7 +46,6 @@ from tunelab.data.generate.word_classes import (
     english,
     has_past,
     past,
-    regular_base,
     singular,
     third_person,
     unlisted_verb,
@@ -200,7 +195,7 @@ def sentence_question(sentence: str, context: str = "", topic: str = "") -> str 
         if prepositional and not (CONDITION.search(after) or FOR_A_WHILE.match(after)):
             return f"What {prepositional[0]} {subject} {prepositional[1]}?"
         if word in ("is", "are", "was", "were"):
-            return _copula(subject, word, after) or _by_default(text)
+            return copula(subject, word, after) or by_default(text)
         if re.match(r"so\b(?! that)", after):
             return None  # "`data generate` says so when ...": what it says, the text before says
         if (negated := said_no(word, after)) is not None:
@@ -227,66 +222,7 @@ def sentence_question(sentence: str, context: str = "", topic: str = "") -> str 
         if bare_verb(verb.group(), subject, after, noun_object=True):
             asked = _verb_question(subject, "do", word, after, never)
             return None if not asked or asked.endswith(" do?") else asked
-    return _by_default(text)
-
-
-# "Temporary files ending in `.tmp` and `.partial` are excluded by default": a subject too long
-# to ask about whole still says what is so by default.
-BY_DEFAULT = re.compile(
-    r"^\S.{2,120}? (?:is|are) (\w+ed|" + "|".join(PARTICIPLES) + r") by default$"
-)
-
-
-def _by_default(text: str) -> str | None:
-    if m := BY_DEFAULT.match(text):
-        return f"What is {m[1]} by default?"
-    return None
-
-
-def _copula(subject: str, verb: str, rest: str) -> str | None:
-    # "Using `update(0)` is a way to ...": "What is using `update`?" asks who uses it.
-    if re.match(r"\w+ing (?:`|the |an? )", subject):
-        return None
-    while rest.split(" ", 1)[0].lower() in ADVERBS - {"only"}:  # "is now 15 seconds"
-        rest = rest.partition(" ")[2]
-    first = rest.split(" ", 1)[0].lower().strip("`") if rest else ""
-    # "The loop is in `loop.py`"; not "Differences under 20 points are within the interval".
-    if verb in ("is", "are") and first in PLACES and a_place(rest.partition(" ")[2]):
-        return f"Where {verb} {subject}?"
-    if first in DETERMINERS | POSSESSIVES or re.match(r"[-+−~]?\d", first) or rest.startswith("`"):
-        return f"What {verb} {subject}?"  # "X is our internal daemon", "X is -20 to 60 °C"
-    if " " not in rest and re.search(r"\d", rest):
-        return f"What {verb} {subject}?"  # "The default password is k7admin": a value
-    if first[:1] in "/~" or re.match(r"\S+[@.]\S*[a-z]", first):  # a path, an address
-        return f"What {verb} {subject}?"
-    # "Windows is not supported", "IPv6 is not supported in version 3.8": what it says no to.
-    negated = rest.split(" ", 2)
-    if (
-        first == "not"
-        and len(negated) > 1
-        and (negated[1] in PARTICIPLES or (negated[1].endswith("ed") and regular_base(negated[1])))
-        and short_tail(negated[2:])
-    ):
-        return f"{verb.capitalize()} {subject} {' '.join(negated[1:])}?"
-    after = rest.split()[1:2]
-    if first in ("required", "needed", "used") and after and after[0].lower() in ("to", "for"):
-        return f"What {verb} {subject} {first} for?"  # "Python is required to run the installer"
-    if first in STATES:  # "Comments are allowed": whether they are, never how
-        if not short_tail(rest.split(" ", 1)[1:]):
-            return None  # its tail would be asked too (`short_tail`)
-        return f"{verb.capitalize()} {subject} {rest}?"
-    # "The logs are rotated every week": a verb no list holds is known by its English stem,
-    # said of a subject that is surely a noun phrase ("Make sure `None` is converted" is not).
-    unlisted = participle(first) and noun_phrase(subject)
-    if first in PARTICIPLES or (first.endswith("ed") and regular_base(first)) or unlisted:
-        tail = rest.split(" ", 1)[1] if " " in rest else ""
-        if not tail:  # "Your configuration is kept": that it is, not how ("How is it kept?")
-            return f"{verb.capitalize()} {subject} {first}?"
-        if asked := done_how(tail):  # "How", "Where", "When", "Who" ... or None
-            if asked[0] == "Who":  # "X is maintained by @erikrose": "Who maintains X?"
-                return who_did(subject, verb, first)
-            return f"{asked[0]} {verb} {subject} {first}{asked[1]}?"
-    return None
+    return by_default(text)
 
 
 # "on port 502", after up to four words of what is done on it ("speaks Modbus TCP on port 502").
@@ -307,11 +243,6 @@ SAY_WHEN = frozenset("limit decide choose control set show tell say report check
 # exists" says what is checked, not when.
 FINDING_OUT = frozenset("ask check decide detect determine find know see test verify".split())
 _ASKED = frozenset({"", "you", "me", "us", "them", "the user"})
-
-
-# Participles that say a state, asked yes or no as their negation is ("Is IPv6 supported in
-# version 3.9?"), never how ("How is IPv6 supported?" asks something the text does not say).
-STATES = frozenset("allowed supported permitted accepted".split())
 
 
 def _verb_question(subject: str, aux: str, base: str, rest: str, never: bool = False) -> str | None:

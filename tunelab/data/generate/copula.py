@@ -1,0 +1,82 @@
+"""The question a sentence whose verb is "is" or "are" answers: what X is ("The default port is
+7410"), where ("The loop is in `loop.py`"), whether ("Is IPv6 supported?"), and how, when or by
+whom a thing is done ("How often are the logs rotated?", "Who maintains X?")."""
+
+from __future__ import annotations
+
+import re
+
+from tunelab.data.generate.denials import short_tail
+from tunelab.data.generate.phrases import a_place, done_how, who_did
+from tunelab.data.generate.subject_and_verb import noun_phrase, participle
+from tunelab.data.generate.word_classes import (
+    ADVERBS,
+    DETERMINERS,
+    PARTICIPLES,
+    PLACES,
+    POSSESSIVES,
+    regular_base,
+)
+
+# "Temporary files ending in `.tmp` and `.partial` are excluded by default": a subject too long
+# to ask about whole still says what is so by default.
+BY_DEFAULT = re.compile(
+    r"^\S.{2,120}? (?:is|are) (\w+ed|" + "|".join(PARTICIPLES) + r") by default$"
+)
+
+
+def by_default(text: str) -> str | None:
+    if m := BY_DEFAULT.match(text):
+        return f"What is {m[1]} by default?"
+    return None
+
+
+def copula(subject: str, verb: str, rest: str) -> str | None:
+    # "Using `update(0)` is a way to ...": "What is using `update`?" asks who uses it.
+    if re.match(r"\w+ing (?:`|the |an? )", subject):
+        return None
+    while rest.split(" ", 1)[0].lower() in ADVERBS - {"only"}:  # "is now 15 seconds"
+        rest = rest.partition(" ")[2]
+    first = rest.split(" ", 1)[0].lower().strip("`") if rest else ""
+    # "The loop is in `loop.py`"; not "Differences under 20 points are within the interval".
+    if verb in ("is", "are") and first in PLACES and a_place(rest.partition(" ")[2]):
+        return f"Where {verb} {subject}?"
+    if first in DETERMINERS | POSSESSIVES or re.match(r"[-+−~]?\d", first) or rest.startswith("`"):
+        return f"What {verb} {subject}?"  # "X is our internal daemon", "X is -20 to 60 °C"
+    if " " not in rest and re.search(r"\d", rest):
+        return f"What {verb} {subject}?"  # "The default password is k7admin": a value
+    if first[:1] in "/~" or re.match(r"\S+[@.]\S*[a-z]", first):  # a path, an address
+        return f"What {verb} {subject}?"
+    # "Windows is not supported", "IPv6 is not supported in version 3.8": what it says no to.
+    negated = rest.split(" ", 2)
+    if (
+        first == "not"
+        and len(negated) > 1
+        and (negated[1] in PARTICIPLES or (negated[1].endswith("ed") and regular_base(negated[1])))
+        and short_tail(negated[2:])
+    ):
+        return f"{verb.capitalize()} {subject} {' '.join(negated[1:])}?"
+    after = rest.split()[1:2]
+    if first in ("required", "needed", "used") and after and after[0].lower() in ("to", "for"):
+        return f"What {verb} {subject} {first} for?"  # "Python is required to run the installer"
+    if first in STATES:  # "Comments are allowed": whether they are, never how
+        if not short_tail(rest.split(" ", 1)[1:]):
+            return None  # its tail would be asked too (`short_tail`)
+        return f"{verb.capitalize()} {subject} {rest}?"
+    # "The logs are rotated every week": a verb no list holds is known by its English stem,
+    # said of a subject that is surely a noun phrase ("Make sure `None` is converted" is not).
+    unlisted = participle(first) and noun_phrase(subject)
+    if first in PARTICIPLES or (first.endswith("ed") and regular_base(first)) or unlisted:
+        tail = rest.split(" ", 1)[1] if " " in rest else ""
+        if not tail:  # "Your configuration is kept": that it is, not how ("How is it kept?")
+            return f"{verb.capitalize()} {subject} {first}?"
+        if asked := done_how(tail):  # "How", "Where", "When", "Who" ... or None
+            if asked[0] == "Who":  # "X is maintained by @erikrose": "Who maintains X?"
+                return who_did(subject, verb, first)
+            return f"{asked[0]} {verb} {subject} {first}{asked[1]}?"
+    return None
+
+
+# Participles that say a state, asked yes or no as their negation is ("Is IPv6 supported in
+# version 3.9?"), never how ("How is IPv6 supported?" asks something the text does not say).
+STATES = frozenset("allowed supported permitted accepted".split())
