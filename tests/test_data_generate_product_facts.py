@@ -31,11 +31,37 @@ from tunelab.data.generate.questions import sentence_question
         ("The K7 speaks Modbus TCP on port 502.", "Which port does the K7 speak Modbus TCP on?"),
         ("The web console uses HTTPS on port 8443.",
          "Which port does the web console use HTTPS on?"),
-        # A measure where an object would be.
-        ("The battery charges in 2 hours.", "How soon does the battery charge?"),
+        # A measure where an object would be: how long a thing takes, not "How soon does the
+        # battery charge?", and the word that says how kept ("fully").
+        ("The battery charges in 2 hours.", "How long does the battery take to charge?"),
+        ("The battery charges fully in 2 hours.",
+         "How long does the battery take to charge fully?"),
         ("Sessions expire after 15 minutes of inactivity.", "When do sessions expire?"),
         ("The fan spins at 3000 rpm.", "How fast does the fan spin?"),
-        ("The fan shuts off at 40 °C.", None),  # "shuts off": a verb and its particle
+        # A verb and its particle, asked when, how long or at what measure they act.
+        ("The fan shuts off at 40 °C.", "At what temperature does the fan shut off?"),
+        ("The unit powers down after 10 minutes idle.", "When does the unit power down?"),
+        ("The display turns on when the lid opens.", "When does the display turn on?"),
+        ("The lamp starts up in under 2 seconds.", "How long does the lamp take to start up?"),
+        ("The lamp heats up to 35 °C during use.", "To what temperature does the lamp heat up?"),
+        ("Pairing times out after 60 seconds.", "When does pairing time out?"),
+        ("The motor shuts off at 40 °C and restarts when it cools.",
+         "At what temperature does the motor shut off?"),
+        ("The pump moves up to 3,000 litres per hour.", "What does the pump move?"),  # at most
+        ("The pump turns off.", None),  # when, the sentence does not say
+        ("The script backs up the database.", "What does the script back up?"),
+        # How often, where or how a thing must be done.
+        ("The filter cartridge should be replaced every 6 months.",
+         "How often should the filter cartridge be replaced?"),
+        ("The unit must be switched off before cleaning.",
+         "When must the unit be switched off?"),
+        ("The key must be stored in the key store.", "Where must the key be stored?"),
+        # Every one of a kind, and a denial of a subject with its clause.
+        ("All files are encrypted with AES-256 before they leave the workstation.",
+         "How are all files encrypted?"),
+        ("Proxies that need NTLM authentication are not supported.",
+         "Are proxies that need NTLM authentication supported?"),
+        ("All of them are encrypted with AES-256.", None),  # leans on what came before
         # The size a thing must have.
         ("Passwords must be at least 12 characters long.", "How long must passwords be?"),
         ("Names that hold spaces must be 12 characters long.", None),  # a clause's subject
@@ -92,3 +118,42 @@ def test_a_heading_its_section_says_with_the_is_asked_with_the():
     # A term the text opens a sentence with bare is asked bare.
     term = "Batch size is the number of rows a step reads. Lower the batch size if memory runs out."
     assert heading_question(["Tunelab", "Batch size"], term) == "What is batch size?"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "question"),
+    [
+        # How often, where or how a thing can or must be done, never what leans on before.
+        ("The filter can be cleaned with warm water.", "How can the filter be cleaned?"),
+        ("The same can be achieved via `pypa/build`.", None),  # the same as what?
+        ("Values can be followed by a comment.", None),  # not "How can values be followed?"
+        ("The old interface will be supported indefinitely.", None),  # how, it does not say
+        ("The dataset can be updated to include more files.", None),  # "to include": no place
+    ],
+)  # fmt: skip
+def test_what_can_or_must_be_done_is_asked_only_as_the_sentence_says_it(sentence, question):
+    assert sentence_question(sentence) == question
+
+
+STEPS = """# AquaFlow P3 Manual
+
+## Controls
+
+Press Enter to continue. Click Next to finish. Set the dial to low.
+
+## Maintenance
+
+Clean the filter every 2 weeks. Check your hoses every month.
+"""
+
+
+def test_a_ui_step_and_how_often_to_take_a_step_are_asked(tmp_path: Path):
+    manual = tmp_path / "aquaflow.md"
+    manual.write_text(STEPS, encoding="utf-8")
+    pairs = pairs_of(manual)
+    assert pairs["How do I continue?"] == "Press Enter to continue."
+    assert pairs["How do I finish?"] == "Click Next to finish."
+    assert pairs["How often should I clean the filter?"] == "Clean the filter every 2 weeks."
+    assert pairs["How often should I check my hoses?"] == "Check your hoses every month."
+    # "to low" is the dial's value, not a task: no "How do I low?".
+    assert not [q for q in pairs if "low" in q]

@@ -82,12 +82,15 @@ def test_a_plain_statement_becomes_the_question_it_answers(sentence, question):
 @pytest.mark.parametrize(
     ("sentence", "question"),
     [
-        ("The support team answers within 4 business hours.", "How soon does the support team answer?"),
+        # How long a thing takes ("How soon does the team answer?" read stiffly), or when a
+        # thing that starts or ends does so.
+        ("The support team answers within 4 business hours.",
+         "How long does the support team take to answer?"),
         ("The job starts in 5 minutes.", "How soon does the job start?"),
         ("The broker runs in Docker.", "Where does the broker run?"),
     ],
 )  # fmt: skip
-def test_a_span_of_time_is_asked_how_soon_not_where(sentence, question):
+def test_a_span_of_time_is_asked_how_long_or_how_soon_not_where(sentence, question):
     assert sentence_question(sentence) == question
 
 

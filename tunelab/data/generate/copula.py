@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from tunelab.data.generate.capitals import lower_first
 from tunelab.data.generate.denials import short_tail
 from tunelab.data.generate.phrases import a_place, done_how, who_did
 from tunelab.data.generate.subject_and_verb import noun_phrase, participle
@@ -13,6 +14,7 @@ from tunelab.data.generate.word_classes import (
     ADVERBS,
     DETERMINERS,
     PARTICIPLES,
+    PARTICLES,
     PLACES,
     POSSESSIVES,
     regular_base,
@@ -63,18 +65,71 @@ def copula(subject: str, verb: str, rest: str) -> str | None:
         if not short_tail(rest.split(" ", 1)[1:]):
             return None  # its tail would be asked too (`short_tail`)
         return f"{verb.capitalize()} {subject} {rest}?"
-    # "The logs are rotated every week": a verb no list holds is known by its English stem,
-    # said of a subject that is surely a noun phrase ("Make sure `None` is converted" is not).
-    unlisted = participle(first) and noun_phrase(subject)
-    if first in PARTICIPLES or (first.endswith("ed") and regular_base(first)) or unlisted:
+    if done(first, subject):
         tail = rest.split(" ", 1)[1] if " " in rest else ""
         if not tail:  # "Your configuration is kept": that it is, not how ("How is it kept?")
             return f"{verb.capitalize()} {subject} {first}?"
-        if asked := done_how(tail):  # "How", "Where", "When", "Who" ... or None
-            if asked[0] == "Who":  # "X is maintained by @erikrose": "Who maintains X?"
-                return who_did(subject, verb, first)
-            return f"{asked[0]} {verb} {subject} {first}{asked[1]}?"
+        return done_question(subject, verb, first, tail)
     return None
+
+
+def done(word: str, subject: str) -> bool:
+    """Whether a word after "is" or "must be" is a participle ("The logs are rotated"): a verb
+    no list holds is known by its English stem, said of a subject that is surely a noun phrase
+    ("Make sure `None` is converted" is not)."""
+    unlisted = participle(word) and noun_phrase(subject)
+    return word in PARTICIPLES or (word.endswith("ed") and regular_base(word)) or unlisted
+
+
+def done_question(subject: str, verb: str, word: str, tail: str) -> str | None:
+    """How, where, when or by whom a thing is done, as the words after its participle say ("The
+    logs are rotated every week" -> "How often are the logs rotated?"), with "is" or a modal
+    ("The filter should be replaced every 6 months" -> "How often should the filter be
+    replaced?"); None when the words say none of these."""
+    particle, _, after = tail.partition(" ")
+    if not (asked := done_how(tail)) and particle in PARTICLES and (asked := done_how(after)):
+        word = f"{word} {particle}"  # "switched off before cleaning": when it is switched off
+    if not asked:
+        return None
+    if asked[0] == "Who":  # "X is maintained by @erikrose": "Who maintains X?"
+        return who_did(subject, verb, word) if verb in ("is", "are", "was", "were") else None
+    be = "" if verb in ("is", "are", "was", "were") else " be"
+    return f"{asked[0]} {verb} {subject}{be} {word}{asked[1]}?"
+
+
+# "The filter cartridge should be replaced every 6 months", "The key must be stored in a vault".
+MODAL_PASSIVE = re.compile(
+    r"^(?P<subject>[A-Z`][\w`-]*(?: [\w`-]+){0,4}) (?P<modal>must|should|can|will|may) be"
+    r" (?P<done>[a-z]+) (?P<tail>\S.*)$"
+)
+
+
+def modal_question(said: re.Match, subject: str) -> str | None:
+    """The question of what MODAL_PASSIVE matched, said of `subject` as a question says it; None
+    for a subject that leans on what came before ("The same can be achieved via ..."), a state
+    ("will be supported indefinitely": how, it does not say) or a "by" that is no one ("can be
+    followed by a comment": "How can values be followed?" asks nothing it says)."""
+    if said["subject"].lower() in ("the same", "the other", "the former", "the latter"):
+        return None
+    if said["done"] in STATES or said["tail"].startswith("by ") or not done(said["done"], subject):
+        return None
+    return done_question(subject, said["modal"], said["done"], said["tail"])
+
+
+# "Proxies that need NTLM authentication are not supported": a subject with a clause of its own,
+# asked whole (the question says every word the denial does, so it asks nothing else).
+DENIED = re.compile(
+    r"^(?P<subject>[A-Z][\w-]*(?: [\w-]+){0,2} (?:that|which|who) [^,;:()]{3,60}?)"
+    r" (?P<verb>is|are) not (?P<state>\w+)$"
+)
+
+
+def denied_state(text: str, context: str, topic: str = "") -> str | None:
+    """ "Are proxies that need NTLM authentication supported?" of "Proxies that need NTLM
+    authentication are not supported", which the rules for a plain subject leave unasked."""
+    if not (m := DENIED.match(text)) or m["state"] not in STATES:
+        return None
+    return f"{m['verb'].capitalize()} {lower_first(m['subject'], context, topic)} {m['state']}?"
 
 
 # Participles that say a state, asked yes or no as their negation is ("Is IPv6 supported in

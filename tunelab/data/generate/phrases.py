@@ -8,12 +8,14 @@ from __future__ import annotations
 import re
 
 from tunelab.data.generate.subject_and_verb import english_stem
-from tunelab.data.generate.word_classes import DURATION, PLACES, PREPOSITIONS
+from tunelab.data.generate.word_classes import DURATION, PLACES, PREPOSITIONS, VERBS
 
 # How often: "every 60 seconds", "every day", "every week".
 EVERY = re.compile(
     r"\bevery\s+(?:" + DURATION.pattern + r"|(?:second|minute|hour|day|week|month|year)\b)"
 )
+# Words that say how often on their own: "The logs are rotated weekly".
+EVERY_SO_OFTEN = frozenset("daily nightly hourly weekly monthly yearly".split())
 # "for 10 seconds", "for a day": how long, not what for.
 FOR_A_WHILE = re.compile(r"for\s+(?:about\s+|up to\s+)?" + DURATION.pattern, re.IGNORECASE)
 TIME_UNITS = re.compile(r"^~?\d[\d.,]*\s*(s|ms|seconds?|minutes?|min|hours?|h)\b")
@@ -31,15 +33,12 @@ def done_how(tail: str) -> tuple[str, str] | None:
     prep, _, rest = lower.partition(" ")
     if prep == "for" and DURATION.match(rest):
         return "How long", ""  # "Logs are kept for 14 days"
-    if (
-        EVERY.search(tail)
-        or EVERY_STEPS.match(lower)
-        or prep in ("daily", "nightly", "hourly", "weekly", "monthly")
-    ):
+    if EVERY.search(tail) or EVERY_STEPS.match(lower) or prep in EVERY_SO_OFTEN:
         return "How often", ""  # "... are rotated every week"
     if prep in ("in", "within") and DURATION.match(rest):
         return "How soon", ""  # "... is answered within 4 business hours"
-    if TO_A_PATH.match(tail) or (prep in PLACES | {"to", "from"} and a_place(rest)):
+    purpose = prep == "to" and rest.split(" ", 1)[0] in VERBS  # "to include more files"
+    if TO_A_PATH.match(tail) or (prep in PLACES | {"to", "from"} and a_place(rest) and not purpose):
         return "Where", " from" if prep == "from" else ""  # "The cache is kept in memory"
     if CONDITION.match(" " + lower) or prep in ("after", "before", "until", "during", "once"):
         return "When", ""  # "... deleted after 30 days of inactivity", "... before any work"

@@ -8,12 +8,19 @@ from __future__ import annotations
 import re
 
 from tunelab.data.generate.capitals import lower_first
-from tunelab.data.generate.copula import by_default, copula
+from tunelab.data.generate.copula import (
+    MODAL_PASSIVE,
+    by_default,
+    copula,
+    denied_state,
+    modal_question,
+)
 from tunelab.data.generate.denials import said_no, yes_or_no
 from tunelab.data.generate.phrases import (
     AT_A_TIME,
     CONDITION,
     EVERY,
+    EVERY_SO_OFTEN,
     FOR_A_WHILE,
     IN_A_MANNER,
     TIME_UNITS,
@@ -38,6 +45,7 @@ from tunelab.data.generate.word_classes import (
     DETERMINERS,
     DURATION,
     LASTING,
+    PARTICLES,
     PLACES,
     POSSESSIVES,
     PREPOSITIONS,
@@ -45,7 +53,9 @@ from tunelab.data.generate.word_classes import (
     asked_with,
     english,
     has_past,
+    opens_an_object,
     past,
+    s_form_base,
     singular,
     third_person,
     unlisted_verb,
@@ -112,12 +122,20 @@ def sentence_question(sentence: str, context: str = "", topic: str = "") -> str 
     if text.startswith("To "):
         return None  # "To set a proxy, add ...": a purpose and its step, no subject
     tokens = list(WORD.finditer(text))
-    if tokens[0].group().lower() in LEANING - {"your"}:
-        return None  # "Your configuration ..." is the reader's own, which needs nothing before it
-    sized = SIZED.match(text)
-    if sized and not (CLAUSE_WORDS | AUXILIARIES) & set(sized["subject"].lower().split()):
-        subject = re.sub(r"^[Yy]our\b", "my", lower_first(sized["subject"], context or text, topic))
-        return f"How {sized['size']} {sized['modal']} {subject} be?"
+    # "Your configuration ..." is the reader's own, "All files ..." every one of a kind: neither
+    # needs anything before it.
+    every = re.match(r"All (?!of\b)[a-z]+s\b", text)
+    if tokens[0].group().lower() in LEANING - {"your"} and not every:
+        return None
+    said = SIZED.match(text) or MODAL_PASSIVE.match(text)
+    if said and not (CLAUSE_WORDS | AUXILIARIES) & set(said["subject"].lower().split()):
+        subject = re.sub(r"^[Yy]our\b", "my", lower_first(said["subject"], context or text, topic))
+        if said.re is SIZED:
+            return f"How {said['size']} {said['modal']} {subject} be?"
+        if asked := modal_question(said, subject):
+            return asked  # "How often should the filter cartridge be replaced?"
+    if asked := denied_state(text, context or text, topic):
+        return asked
     if tokens[0].group().lower() in PREPOSITIONS | PLACES | OPENING_PREPOSITIONS:
         return None  # "Against the 75.0% run the answers moved": the subject is past a phrase
     step = a_step(tokens[0].group(), tokens[1].group() if len(tokens) > 1 else "")
@@ -190,6 +208,8 @@ def sentence_question(sentence: str, context: str = "", topic: str = "") -> str 
             return None
         subject = lower_first(subject, context or text, topic)
         subject = re.sub(r"^[Yy]our\b", "my", subject)  # the reader asks about "my configuration"
+        if (phrasal := _phrasal(subject, word, after)) is not None:
+            return phrasal or None
         # "The installer asks for a password if the key is missing", "The agent waits for 10
         # seconds": when, or how long, asked below.
         if prepositional and not (CONDITION.search(after) or FOR_A_WHILE.match(after)):
@@ -225,6 +245,39 @@ def sentence_question(sentence: str, context: str = "", topic: str = "") -> str 
     return by_default(text)
 
 
+# What a verb and its particle are asked without an object: when, how long or at what measure
+# they act ("The fan shuts off at 40 °C"), never what ("What does the pump turn off?").
+MEASURED = ("When ", "How long ", "How soon ", "How often ", "At what ", "To what ", "How fast ")
+# Words after a particle that open no object: what follows says when, how long or how much.
+NOT_AFTER_A_PARTICLE = PREPOSITIONS | PLACES | {"when", "whenever", "if", "once"}
+# Particles that are never a preposition before an object: "backs up the database" (what it
+# backs up), where "runs on Windows" is where it runs.
+ONLY_PARTICLES = PARTICLES - {"on", "over"}
+
+
+def _phrasal(subject: str, word: str, after: str) -> str | None:
+    """The question a verb and its particle answer ("The unit powers down after 10 minutes" ->
+    "When does the unit power down?", "The script backs up the database" -> "What does the
+    script back up?"), "" where they ask none ("The pump turns off."); None where the word after
+    the verb is no particle ("runs on Windows", "runs on every push", "moves up to 3,000 litres")."""
+    particle, _, rest = after.partition(" ")
+    particle, opener = particle.lower(), rest.split(" ", 1)[0].lower()
+    alone = not rest or opener in NOT_AFTER_A_PARTICLE or _manner(opener) or EVERY.match(rest)
+    done_to = particle in ONLY_PARTICLES and opens_an_object(rest)
+    if particle not in PARTICLES or not (alone or done_to):
+        return None
+    rate = any(at.match(rest) for at in AT_A_RATE.values())
+    if particle == "up" and re.match(r"to [-+−~]?\d", rest) and not rate:
+        return None  # "moves up to 3,000 litres per hour": at most, no particle
+    base = s_form_base(word)
+    plain = named(subject) or " " not in subject  # "The fan", "Pairing"
+    if not (re.fullmatch(r"[a-z]+s", word) and english(base) and singular(subject) and plain):
+        return None
+    rest = re.split(r",| and | but ", rest)[0]  # "and restarts when it cools": a second verb's
+    asked = _verb_question(subject, "does", f"{base} {particle}", rest) or ""
+    return asked if asked.startswith(MEASURED) or done_to else ""
+
+
 # "on port 502", after up to four words of what is done on it ("speaks Modbus TCP on port 502").
 PORT = re.compile(
     r"(?:(?P<what>[\w`.-]+(?: [\w`.-]+){0,3}) )?(?P<on>on|at|to|over) port \d+\b(?P<after>.*)",
@@ -234,7 +287,17 @@ PORT = re.compile(
 
 def _roughly(words: str) -> str:
     """Words after a verb without the hedge before their number: "about 3 hours" -> "3 hours"."""
-    return re.sub(r"^(?:about|around|roughly|approximately|up to|~)\s*", "", words.lower())
+    hedges = r"about|around|roughly|approximately|up to|under|less than|~"
+    return re.sub(rf"^(?:{hedges})\s*", "", words.lower())
+
+
+# Verbs whose "in 5 minutes" is when they happen, not how long they take.
+ONSET = frozenset("start begin open close end stop expire arrive launch happen".split())
+
+
+def _manner(word: str) -> bool:
+    """A word after a verb that says how it is done ("charges fully"), not how often ("daily")."""
+    return word.endswith("ly") and word not in ADVERBS | EVERY_SO_OFTEN | {"only", "early"}
 
 
 # Verbs whose object can be a "when" clause: "limits when", "decides when", "shows when".
@@ -272,11 +335,19 @@ def _verb_question(subject: str, aux: str, base: str, rest: str, never: bool = F
     if base == "default":  # "`--retries` defaults to 3"; "Overriding defaults via ..." no verb
         return f"What {aux} {subject} default to?" if rest.lower().startswith("to ") else None
     words = rest.lower().split()
-    head = next((w for w in words if w not in ADVERBS), "")  # "runs only on ...": "on"
-    phrase = " ".join(words[words.index(head) :]) if head else ""  # "on each request"
+    # "runs only on ...", "charges fully in 2 hours": the phrase after the verb's adverbs.
+    at = next((i for i, w in enumerate(words) if w not in ADVERBS and not _manner(w)), len(words))
+    head = words[at] if at < len(words) else ""
+    phrase = " ".join(words[at:])  # "on each request"
     beyond = phrase.partition(" ")[2]
-    if head in ("in", "within") and DURATION.match(beyond):
-        return f"How soon {aux} {subject} {said}?"  # "answers within 4 business hours"
+    if head in ("in", "within") and DURATION.match(_roughly(beyond)):
+        # "charges fully in 2 hours", "starts up in under 2 seconds": how long it takes; "starts in
+        # 5 minutes" is when it starts.
+        onset = base.split()[0] in ONSET and DURATION.match(beyond)
+        if aux in ("does", "do", "did") and not never and not onset:
+            how = "".join(f" {w}" for w in words[:at] if _manner(w))
+            return f"How long {aux} {subject} take to {said}{how}?"
+        return f"How soon {aux} {subject} {said}?"  # "can answer within 4 business hours"
     if head in ("after", "before", "during"):
         return f"When {aux} {subject} {said}?"  # "expires after 10 minutes", "runs before a merge"
     if head == "until" or FOR_A_WHILE.match(phrase):
@@ -284,7 +355,8 @@ def _verb_question(subject: str, aux: str, base: str, rest: str, never: bool = F
     if head == "at" and beyond.split(" ", 1)[0] in ("most", "least"):
         return f"How much {aux} {subject} {said}?"  # "holds at most 1 GB": no place
     if rate := next((asked for asked, at in AT_A_RATE.items() if at.match(phrase)), None):
-        return f"{rate} {aux} {subject} {said}?"  # "spins at 3000 rpm": how fast
+        asked = rate if rate.startswith("How") else f"{head.capitalize()} {rate}"
+        return f"{asked} {aux} {subject} {said}?"  # "spins at 3000 rpm": how fast
     if head in ("at", "on") and re.match(r"[-+−~]?\d[\d,]*(?:\.\d+)?(?:\s|$)", beyond):
         return None  # "runs at 12 V": a measure no rule knows the question of, and no place
     if head in ("at", "on") and AT_A_TIME.match(beyond):

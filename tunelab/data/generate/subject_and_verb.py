@@ -17,6 +17,7 @@ from tunelab.data.generate.word_classes import (
     NO_OBJECT,
     NOT_A_HEAD,
     OBJECT_OPENERS,
+    PARTICLES,
     POSSESSIVES,
     VERBS,
     ed_stems,
@@ -161,7 +162,7 @@ def bare_verb(word: str, subject: str, rest: str, noun_object: bool = False) -> 
         return False
     if (
         not re.fullmatch(r"[a-z]+", word)
-        or word in NOT_VERBS | NOT_A_HEAD | AUXILIARIES | ADVERBS | JOINING
+        or word in NOT_VERBS | NOT_A_HEAD | AUXILIARIES | ADVERBS | JOINING | PARTICLES
     ):
         return False
     if word.endswith("s") and not word.endswith("ss"):

@@ -14,6 +14,7 @@ from tunelab.data.generate.capitals import lower_first
 from tunelab.data.generate.heading_grammar import NOT_VERBS
 from tunelab.data.generate.heading_words import STEP_VERBS
 from tunelab.data.generate.headings import heading_question
+from tunelab.data.generate.phrases import EVERY
 from tunelab.data.generate.questions import sentence_question
 from tunelab.data.generate.section_answer import (
     commands,
@@ -31,7 +32,7 @@ from tunelab.data.generate.structured import (
     table_pairs,
     without_faq,
 )
-from tunelab.data.generate.word_classes import has_past
+from tunelab.data.generate.word_classes import english, has_past
 from tunelab.data.sections import fenced_parts
 
 # "To add an exclusion rule:" before its steps: "How do I add an exclusion rule?".
@@ -47,7 +48,15 @@ PURPOSE_STEPS = frozenset(
     "press hold click tap select enter run use type edit add remove restart reboot open install"
     " pass call".split()
 )
-DONE_FOR = re.compile(r" to (?P<task>(?P<verb>[a-z]+) [^,;:]{2,80}?)\.?$")
+DONE_FOR = re.compile(r" to (?P<task>(?P<verb>[a-z]+)(?: [^,;:]{2,80}?)?)\.?$")
+# Tasks a step does with no object ("Press Enter to continue"): only these, as "Set the dial to
+# low" names a value.
+DONE_ALONE = frozenset("continue confirm cancel proceed finish exit quit undo save start".split())
+# "Clean the filter every 2 weeks.": a step and how often to take it.
+EVERY_STEP = re.compile(
+    r"^(?P<verb>[A-Z][a-z]+) (?P<what>(?:the|your|a|an|each|all) [^,;:]{1,50}?) (?P<every>every .+?)"
+    r"\.?$"
+)
 # "The K7 has the following ports:" before its list: "What ports does the K7 have?", answered by
 # the list.
 FOLLOWING = re.compile(
@@ -99,7 +108,7 @@ def template_pairs(chunk: Chunk, max_answer_tokens: int = 300) -> list[tuple[str
                 if sentence in used or (len(sentences) == 1 and title_line(sentence)):
                     continue  # a title line says nothing to ask about
                 stated = _named(NOTE_LABEL.sub("", sentence), sentences[0])
-                purpose = _purpose(stated) or _done_for(stated)
+                purpose = _purpose(stated) or _done_for(stated) or _how_often(stated)
                 if not stated.endswith(":") and purpose:
                     pairs.append(purpose)
                     continue
@@ -175,11 +184,26 @@ def _done_for(sentence: str) -> tuple[str, str] | None:
         verb = m["verb"]
         if verb in NOT_VERBS or not (verb in STEP_VERBS or has_past(verb)):
             continue  # "to the file", "to factory settings"
+        if " " not in m["task"] and verb not in DONE_ALONE:
+            continue  # "Set the dial to low"
         if BEFORE & set(m["task"].split()) or re.search(r"\b(?:it|them)\b", m["task"]):
             return None
         task = re.sub(r"\byour(self)?\b", lambda y: "myself" if y[1] else "my", m["task"])
         return f"How do I {task}?", sentence.rstrip(".") + "."
     return None
+
+
+def _how_often(sentence: str) -> tuple[str, str] | None:
+    """How often a step is taken ("Clean the filter every 2 weeks." -> "How often should I clean
+    the filter?"); None for a sentence that is no such step."""
+    m = EVERY_STEP.match(sentence)
+    if not m or not EVERY.match(m["every"]) or re.search(r"\b(?:it|them)\b", m["what"]):
+        return None
+    verb = m["verb"].lower()
+    if verb.endswith(("s", "ing", "ed")) or not (english(verb) and has_past(verb)):
+        return None  # "Backups every 2 weeks ...", "Daily ...": no step's verb
+    what = re.sub(r"\byour\b", "my", m["what"])
+    return f"How often should I {verb} {what}?", sentence.rstrip(".") + "."
 
 
 def _list_question(lead: str, chunk: Chunk) -> str | None:

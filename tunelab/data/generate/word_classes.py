@@ -34,24 +34,32 @@ DURATION = re.compile(
     r"(?:~?\d[\d.,]*|an?|one|two|three|four|five|six|seven|eight|nine|ten|a few)\s+(?:\w+\s+)?"
     r"(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|ms|s|min|h)\b"
 )
-# What a number after "at" measures, and the words that ask for it: "spins at 3000 rpm" says how
-# fast, "shuts down at 85 °C" at what temperature (neither where).
+# What a number after "at" or "to" measures, and the words that ask for it: "spins at 3000 rpm"
+# says how fast, "shuts down at 85 °C" at what temperature, "heats up to 35 °C" to what
+# temperature (none of them where); "what ..." is asked with the preposition the sentence has.
 RATES = {
     "How fast": r"rpm|km/h|mph|m/s|Mbit/s|Mbps|Gbps",
-    "At what temperature": r"°\s?[CF]\b|degrees\b",
+    "what temperature": r"°\s?[CF]\b|degrees\b",
 }
 AT_A_RATE = {
-    asked: re.compile(rf"at\s+(?:about\s+|up to\s+)?[-+−]?\d[\d.,]*\s*(?:{units})")
+    asked: re.compile(
+        rf"(?:at|to)\s+(?:about\s+|up to\s+)?[-+−]?\d[\d.,]*\s*(?:{units})", re.IGNORECASE
+    )
     for asked, units in RATES.items()
 }
-# A verb's measure where its object would be: "charges in 2 hours", "expire after 15 minutes"
-# (a span of time after the words that ask it) or a rate.
+# A verb's measure where its object would be: "charges in 2 hours", "starts in under 2 seconds",
+# "expire after 15 minutes" (a span of time after the words that ask it) or a rate; after a word
+# that says how ("charges fully in 2 hours").
 MEASURE = re.compile(
-    r"(?:(?:in|within|for|after|every)\s+(?:about\s+|up to\s+)?(?:"
+    r"(?:[a-z]+ly\s+)?(?:(?:(?:in|within|for|after|every)\s+(?:about\s+|up to\s+|under\s+"
+    r"|less than\s+)?(?:"
     + DURATION.pattern
     + r"))|"
     + "|".join(p.pattern for p in AT_A_RATE.values())
+    + ")"
 )
+# Words that make one verb of the verb before them: "shuts off", "powers down", "times out".
+PARTICLES = frozenset("up down off on out back over".split())
 DETERMINERS = frozenset("a an the every one two three four five several".split())
 POSSESSIVES = frozenset("our your its their my his her".split())
 PLACES = frozenset("in inside under at on into within".split())
@@ -135,9 +143,7 @@ def unlisted_verb(word: str, subject: str, rest: str) -> str | None:
         or word in AUXILIARIES | {"does"}
     ):
         return None
-    trimmed = word[:-3] + "y" if word.endswith("ies") else word[:-2]
-    esses = word.endswith(("ches", "shes", "sses", "xes", "zes", "oes", "ies"))
-    base = trimmed if esses else word[:-1]
+    base = s_form_base(word)
     words = subject.split()
     head = words[-1].lower()
     plain = (
@@ -150,6 +156,14 @@ def unlisted_verb(word: str, subject: str, rest: str) -> str | None:
     if head[:1].isdigit() or not singular(subject):
         return None
     return base if opens_an_object(rest) or MEASURE.match(rest) else None
+
+
+def s_form_base(word: str) -> str:
+    """The base an -s form is of, by its spelling: "names" -> "name", "switches" -> "switch",
+    "applies" -> "apply", "goes" -> "go"."""
+    trimmed = word[:-3] + "y" if word.endswith("ies") else word[:-2]
+    esses = word.endswith(("ches", "shes", "sses", "xes", "zes", "oes", "ies"))
+    return trimmed if esses else word[:-1]
 
 
 def opens_an_object(rest: str, nouns: bool = True) -> bool:
