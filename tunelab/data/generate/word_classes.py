@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from functools import cache
 
+# A sentence's words as the rules read them: code whole ("`--set k=v`"), paths and names.
+WORD = re.compile(r"`[^`]+`|[\w'./<>-]+")
 # Base forms of the verbs documentation states facts with; their -s and -ed forms are derived.
 VERBS = frozenset(
     """accept add allow answer apply ask build call change check compare contain continue copy

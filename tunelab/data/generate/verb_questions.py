@@ -1,0 +1,165 @@
+"""What the words after a verb ask, for `sentence_question`: when ("expires after 10 minutes"),
+how long ("takes about 3 hours", "charges in 2 hours"), how often ("every 60 seconds"), which
+port ("listens on port 7410"), at what measure ("spins at 3000 rpm"), where, how, or what; and
+the same of a verb with its particle ("The fan shuts off at 40 °C")."""
+
+from __future__ import annotations
+
+import re
+
+from tunelab.data.generate.phrases import (
+    AT_A_TIME,
+    CONDITION,
+    EVERY,
+    EVERY_SO_OFTEN,
+    FOR_A_WHILE,
+    IN_A_MANNER,
+    TIME_UNITS,
+)
+from tunelab.data.generate.subject_and_verb import named
+from tunelab.data.generate.word_classes import (
+    ADVERBS,
+    AT_A_RATE,
+    DURATION,
+    PARTICLES,
+    PLACES,
+    PREPOSITIONS,
+    VERBS,
+    WORD,
+    english,
+    opens_an_object,
+    s_form_base,
+    singular,
+    third_person,
+)
+
+# What a verb and its particle are asked without an object: when, how long or at what measure
+# they act ("The fan shuts off at 40 °C"), never what ("What does the pump turn off?").
+MEASURED = ("When ", "How long ", "How soon ", "How often ", "At what ", "To what ", "How fast ")
+# Words after a particle that open no object: what follows says when, how long or how much.
+NOT_AFTER_A_PARTICLE = PREPOSITIONS | PLACES | {"when", "whenever", "if", "once"}
+# Particles that are never a preposition before an object: "backs up the database" (what it
+# backs up), where "runs on Windows" is where it runs.
+ONLY_PARTICLES = PARTICLES - {"on", "over"}
+
+
+def particle_question(subject: str, word: str, after: str) -> str | None:
+    """The question a verb and its particle answer ("The unit powers down after 10 minutes" ->
+    "When does the unit power down?", "The script backs up the database" -> "What does the
+    script back up?"), "" where they ask none ("The pump turns off."); None where the word after
+    the verb is no particle ("runs on Windows", "runs on every push", "moves up to 3,000 litres")."""
+    particle, _, rest = after.partition(" ")
+    particle, opener = particle.lower(), rest.split(" ", 1)[0].lower()
+    alone = not rest or opener in NOT_AFTER_A_PARTICLE or _manner(opener) or EVERY.match(rest)
+    done_to = particle in ONLY_PARTICLES and opens_an_object(rest)
+    if particle not in PARTICLES or not (alone or done_to):
+        return None
+    rate = any(at.match(rest) for at in AT_A_RATE.values())
+    if particle == "up" and re.match(r"to [-+−~]?\d", rest) and not rate:
+        return None  # "moves up to 3,000 litres per hour": at most, no particle
+    base = s_form_base(word)
+    plain = named(subject) or " " not in subject  # "The fan", "Pairing"
+    if not (re.fullmatch(r"[a-z]+s", word) and english(base) and singular(subject) and plain):
+        return None
+    rest = re.split(r",| and | but ", rest)[0]  # "and restarts when it cools": a second verb's
+    asked = verb_question(subject, "does", f"{base} {particle}", rest) or ""
+    return asked if asked.startswith(MEASURED) or done_to else ""
+
+
+# "on port 502", after up to four words of what is done on it ("speaks Modbus TCP on port 502").
+PORT = re.compile(
+    r"(?:(?P<what>[\w`.-]+(?: [\w`.-]+){0,3}) )?(?P<on>on|at|to|over) port \d+\b(?P<after>.*)",
+    re.IGNORECASE,
+)
+
+
+def without_hedge(words: str) -> str:
+    """Words after a verb without the hedge before their number: "about 3 hours" -> "3 hours"."""
+    hedges = r"about|around|roughly|approximately|up to|under|less than|~"
+    return re.sub(rf"^(?:{hedges})\s*", "", words.lower())
+
+
+# Verbs whose "in 5 minutes" is when they happen, not how long they take.
+ONSET = frozenset("start begin open close end stop expire arrive launch happen".split())
+
+
+def _manner(word: str) -> bool:
+    """A word after a verb that says how it is done ("charges fully"), not how often ("daily")."""
+    return word.endswith("ly") and word not in ADVERBS | EVERY_SO_OFTEN | {"only", "early"}
+
+
+# Verbs whose object can be a "when" clause: "limits when", "decides when", "shows when".
+SAY_WHEN = frozenset("limit decide choose control set show tell say report check record".split())
+# Verbs whose "if" right after them (or after whom they ask) is "whether": "checks if the file
+# exists" says what is checked, not when.
+FINDING_OUT = frozenset("ask check decide detect determine find know see test verify".split())
+_ASKED = frozenset({"", "you", "me", "us", "them", "the user"})
+
+
+def verb_question(subject: str, aux: str, base: str, rest: str, never: bool = False) -> str | None:
+    # "The agent never uploads files larger than 20 GB": what it never does, not what it does.
+    said = f"never {base}" if never else base
+    # "The agent stops if the disk is full": when it does, not "What does the agent stop?"
+    if (condition := CONDITION.search(rest)) and not never:
+        done = rest[: condition.start()].strip()
+        # "A schedule limits when the agent uploads": the "when" clause is what it limits.
+        said_when = not done and base in SAY_WHEN and condition[0].strip() == "when"
+        whether = condition[0].strip() == "if" and base in FINDING_OUT and done.lower() in _ASKED
+        if not said_when and len(done.split()) <= 6 and "," not in done and not whether:
+            return f"When {aux} {subject} {said}{' ' + done if done else ''}?"
+    # "Ferrylog listens on port 7410 by default", "The K7 speaks Modbus TCP on port 502": which
+    # port, not where it listens nor what it speaks.
+    if port := PORT.match(rest):
+        default = " by default" if "by default" in port["after"] else ""
+        what = f" {port['what']}" if port["what"] else ""
+        return f"Which port {aux} {subject} {said}{what} {port['on'].lower()}{default}?"
+    roughly = without_hedge(rest)
+    if base == "take" and TIME_UNITS.match(roughly):  # "takes about 3 hours"
+        return f"How long {aux} {subject} {said}?"
+    if (every := EVERY.search(rest)) and len(rest[: every.start()].split()) <= 4:
+        # "The agent checks the schedule every 60 seconds": how often, of what
+        what = rest[: every.start()].strip()
+        return f"How often {aux} {subject} {said}{' ' + what if what else ''}?"
+    if base == "default":  # "`--retries` defaults to 3"; "Overriding defaults via ..." no verb
+        return f"What {aux} {subject} default to?" if rest.lower().startswith("to ") else None
+    words = rest.lower().split()
+    # "runs only on ...", "charges fully in 2 hours": the phrase after the verb's adverbs.
+    at = next((i for i, w in enumerate(words) if w not in ADVERBS and not _manner(w)), len(words))
+    head = words[at] if at < len(words) else ""
+    phrase = " ".join(words[at:])  # "on each request"
+    beyond = phrase.partition(" ")[2]
+    if head in ("in", "within") and DURATION.match(without_hedge(beyond)):
+        # "charges fully in 2 hours", "starts up in under 2 seconds": how long it takes; "starts in
+        # 5 minutes" is when it starts.
+        onset = base.split()[0] in ONSET and DURATION.match(beyond)
+        if aux in ("does", "do", "did") and not never and not onset:
+            how = "".join(f" {w}" for w in words[:at] if _manner(w))
+            return f"How long {aux} {subject} take to {said}{how}?"
+        return f"How soon {aux} {subject} {said}?"  # "can answer within 4 business hours"
+    if head in ("after", "before", "during"):
+        return f"When {aux} {subject} {said}?"  # "expires after 10 minutes", "runs before a merge"
+    if head == "until" or FOR_A_WHILE.match(phrase):
+        return f"How long {aux} {subject} {said}?"  # "runs until the queue is empty"
+    if head == "at" and beyond.split(" ", 1)[0] in ("most", "least"):
+        return f"How much {aux} {subject} {said}?"  # "holds at most 1 GB": no place
+    if rate := next((asked for asked, at in AT_A_RATE.items() if at.match(phrase)), None):
+        asked = rate if rate.startswith("How") else f"{head.capitalize()} {rate}"
+        return f"{asked} {aux} {subject} {said}?"  # "spins at 3000 rpm": how fast
+    if head in ("at", "on") and re.match(r"[-+−~]?\d[\d,]*(?:\.\d+)?(?:\s|$)", beyond):
+        return None  # "runs at 12 V": a measure no rule knows the question of, and no place
+    if head in ("at", "on") and AT_A_TIME.match(beyond):
+        return f"When {aux} {subject} {said}?"  # "runs on each request", "starts at boot"
+    if IN_A_MANNER.match(phrase):
+        return f"How {aux} {subject} {said}?"  # "pads in batches": no place
+    if head in PLACES:
+        return f"Where {aux} {subject} {said}?"
+    if head == "for" or (head == "to" and beyond.split(" ", 1)[0] in VERBS | {"be", "have"}):
+        return None  # "allows for ...", "needs to be passed": no how (ASKED_WITH asks some)
+    if head in PREPOSITIONS:
+        return f"How {aux} {subject} {said}?"
+    if head in ("it", "them", "sure", "possible"):  # "makes it easy": what it does
+        return f"What {aux} {subject} {'never ' if never else ''}do?"
+    # Several verbs in a row ("asks ..., finetunes ... and scores ..."): what it does overall.
+    if len([w for w in WORD.findall(rest) if third_person(w.lower())]) >= 2:
+        return f"What {aux} {subject} {'never ' if never else ''}do?"
+    return f"What {aux} {subject} {said}?"
