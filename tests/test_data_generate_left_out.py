@@ -107,6 +107,25 @@ def test_a_note_s_number_its_pair_answers_is_not_listed_as_in_no_answer(tmp_path
     assert "innoanswer" not in said(result.output)
 
 
+def test_a_number_answered_in_the_words_its_pair_states_it_in_is_not_listed(tmp_path):
+    # "It runs on Windows 10 ..." is answered as "Ferrylog runs on Windows 10 ...", and "To set a
+    # proxy, add ..." as its step, "Add ...": both were listed as in no answer (harborline's
+    # documents: 2 of the 5 listed).
+    doc = tmp_path / "ferrylog.md"
+    doc.write_text(
+        "# Ferrylog\n\nFerrylog is a background service that ships the logs of a workstation to a "
+        "central server. It runs on Windows 10 or later.\n\n"
+        "## Proxy\n\nTo set a proxy, add `proxy_port = 3128` to `ferry.toml`.\n"
+    )
+    out = tmp_path / "qa.jsonl"
+    result = CliRunner().invoke(app, ["data", "generate", str(doc), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    answers = [row["answer"] for row in rows(out)]
+    assert "Ferrylog runs on Windows 10 or later." in answers
+    assert "Add `proxy_port = 3128` to `ferry.toml`." in answers
+    assert "innoanswer" not in said(result.output)
+
+
 def test_a_rerun_after_an_edit_replaces_the_edited_chunks_rows_and_says_so(tmp_path):
     docs = tmp_path / "docs"
     docs.mkdir()

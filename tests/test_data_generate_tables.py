@@ -89,7 +89,7 @@ def test_a_manual_s_title_range_column_and_bold_faq_read_as_a_user_wrote_them(tm
     faq = tmp_path / "faq.md"
     faq.write_text("# FAQ\n\n**Is the Brewmate 2 dishwasher safe?**\nNo, rinse it by hand.\n")
     chunks = chunk_document(faq)
-    assert not [s for c in chunks for s in prose_sentences(c) if "Brewmate 2" in s]
+    assert not [s for c in chunks for s, _ in prose_sentences(c) if "Brewmate 2" in s]
 
 
 def test_a_table_cells_markup_is_not_an_answers_and_a_requirement_list_is_answered_whole(tmp_path):

@@ -145,8 +145,8 @@ def _template(
         told, shown = " ".join(answers), code_leads(chunk)
         stats.unasked += [
             f"{chunk.source}: {s}"
-            for s in prose_sentences(chunk)
-            if (re.search(r"\d", s) or s in shown) and s not in told
+            for s, stated in prose_sentences(chunk)
+            if (re.search(r"\d", s) or s in shown) and stated not in told
         ]
 
 

@@ -229,15 +229,19 @@ def code_leads(chunk: Chunk) -> list[str]:
     ]
 
 
-def prose_sentences(chunk: Chunk) -> list[str]:
+def prose_sentences(chunk: Chunk) -> list[tuple[str, str]]:
     """The sentences of a chunk's prose (not its code, tables or FAQ entries, which make pairs of
-    their own), as `template_pairs` reads them."""
+    their own), as `template_pairs` reads them: each as written, less its label, and as a pair's
+    answer states it (with the name its "It" stands for; a purpose's step alone)."""
     text = "".join(part for code, part in fenced_parts(chunk.text) if not code)
-    return [
-        NOTE_LABEL.sub("", s)  # stated without its label, as its pair's answer says it
-        for block in blocks_of(without_faq(text)) if block.kind == "prose"
-        for s in split_sentences(block.text)
-    ]  # fmt: skip
+    found = []
+    for block in blocks_of(without_faq(text)):
+        sentences = split_sentences(block.text) if block.kind == "prose" else []
+        for sentence in sentences:
+            written = NOTE_LABEL.sub("", sentence)  # stated without its label, as its answer is
+            stated = _named(written, sentences[0])
+            found.append((written, purpose[1] if (purpose := _purpose(stated)) else stated))
+    return found
 
 
 # "Note: The agent never uploads ...": the label says how to read it, the rest is the statement.
