@@ -206,6 +206,17 @@ def test_a_library_readme_s_topic_is_spelled_as_the_readme_spells_its_name(tmp_p
     assert "How do I install requests?" in pairs_of(readme)
 
 
+def test_a_phrase_a_files_name_gives_in_sentence_case_is_asked_in_lower_case(tmp_path):
+    # support_tickets.md is about "Support tickets", as its prose opens a sentence: an ordinary
+    # phrase, not a name ("How soon are Support tickets answered?" was asked).
+    doc = tmp_path / "support_tickets.md"
+    doc.write_text("Support tickets are answered within one business day.\n")
+    assert "How soon are support tickets answered?" in pairs_of(doc)
+    # A hyphenated word that opens a sentence is as ordinary as its parts.
+    question = sentence_question("Low-level request streams must be buffered before sending.")
+    assert question == "When must low-level request streams be buffered?"
+
+
 def test_an_example_pair_shown_as_code_is_data_not_an_faq_entry(tmp_path):
     # An indented code block's "Q: ... A: ..." was read as an FAQ entry.
     doc = tmp_path / "format.md"

@@ -26,11 +26,11 @@ def lower_first(phrase: str, context: str, topic: str | None = None) -> str:
     mid_sentence = (
         re.search(rf"[a-z,;]\s+{EMPHASIS}{re.escape(first)}{WORD_END}", context) is not None
     )
-    proper = mid_sentence or not english(first) or first in NAMES_THAT_ARE_WORDS
+    proper = mid_sentence or not _ordinary(first) or first in NAMES_THAT_ARE_WORDS
     name = first[:1].isupper() and first in context and not lower_seen and proper
     # The document's name as it spells it, unless the prose writes it in lower case as a word
     # (`typer`, the command, is code: "Typer" stays).
-    topical = first in (topic or "").split() and not _said_lower(first, context)
+    topical = first in _named_by(topic) and not _said_lower(first, context)
     if first.startswith("`") or acronym or name or topical:
         return phrase
     return f"{first.lower()} {rest}".strip()
@@ -56,8 +56,22 @@ def lower_title(phrase: str, context: str, topic: str | None = None) -> str:
     # as a word ("the first sync" under "Harborline Sync Agent"; "widget.yaml" is a file's name),
     # and unless the whole name is in the phrase ("Use Harborline Sync Agent").
     said = {w for w in words if _said_lower(w, context) and (topic or "") not in phrase}
-    names = NAMES_THAT_ARE_WORDS | (set((topic or "").split()) - said)
+    names = NAMES_THAT_ARE_WORDS | (_named_by(topic) - said)
     return " ".join(w.lower() if w in ordinary and w not in names else w for w in words)
+
+
+def _ordinary(word: str) -> bool:
+    """An English word, each part of it if hyphenated ("Low-level"), not a name ("Ferrylog")."""
+    return all(english(part) for part in word.split("-") if part)
+
+
+def _named_by(topic: str | None) -> set[str]:
+    """The words a document's name keeps capitalised: a name's ("Rich", "Harborline Sync Agent"),
+    not those of an ordinary phrase its file's name gave in sentence case ("Battery care" of
+    battery_care.md, capitalised where a sentence opens with it: "What is Battery care?")."""
+    words = (topic or "").split()
+    phrase = len(words) > 1 and all(w.islower() for w in words[1:]) and all(map(_ordinary, words))
+    return set() if phrase else set(words)
 
 
 def _said_lower(word: str, context: str) -> bool:
