@@ -49,6 +49,11 @@ from tunelab.data.generate.questions import sentence_question
          "At what temperature does the motor shut off?"),
         ("The pump moves up to 3,000 litres per hour.", "What does the pump move?"),  # at most
         ("The pump turns off.", None),  # when, the sentence does not say
+        ("The K7 powers down after 10 minutes idle.", "When does the K7 power down?"),
+        ("The git history goes back to 2007 when development moved.", None),  # 2007 asked with
+        # A state said after a verb as a particle is.
+        ("The screen goes dark after 20 seconds.", "When does the screen go dark?"),
+        ("The LED turns green when the battery is full.", "When does the LED turn green?"),
         ("The script backs up the database.", "What does the script back up?"),
         # How often, where or how a thing must be done.
         ("The filter cartridge should be replaced every 6 months.",

@@ -173,8 +173,11 @@ def sentence_question(sentence: str, context: str = "", topic: str = "") -> str 
             return None  # "Investigate suspicious uniform scores ...": the reader's step
         prepositional = asked_with(word, after, singular(subject))
         spans = word[:-1] in LASTING and bool(DURATION.match(without_hedge(after)))
-        if word in OBJECTLESS and singular(subject) and not prepositional and not spans:
-            return None  # "Completion means ...": the verb, with no object to ask for
+        # "Completion means ...": the verb, with no object to ask for; "The screen goes dark
+        # after 20 seconds" has its state, asked below.
+        changes = particle_question(subject, word, after) is not None
+        if word in OBJECTLESS and singular(subject) and not (prepositional or spans or changes):
+            return None
         plural_noun = word.endswith("s") and word not in AUXILIARIES
         if (
             plural_noun

@@ -20,6 +20,7 @@ from tunelab.data.generate.subject_and_verb import named
 from tunelab.data.generate.word_classes import (
     ADVERBS,
     AT_A_RATE,
+    DETERMINERS,
     DURATION,
     PARTICLES,
     PLACES,
@@ -41,6 +42,8 @@ NOT_AFTER_A_PARTICLE = PREPOSITIONS | PLACES | {"when", "whenever", "if", "once"
 # Particles that are never a preposition before an object: "backs up the database" (what it
 # backs up), where "runs on Windows" is where it runs.
 ONLY_PARTICLES = PARTICLES - {"on", "over"}
+# Verbs a state follows as a particle does: "The screen goes dark after 20 seconds".
+BECOMING = frozenset("go turn stay become fall".split())
 
 
 def particle_question(subject: str, word: str, after: str) -> str | None:
@@ -52,17 +55,23 @@ def particle_question(subject: str, word: str, after: str) -> str | None:
     particle, opener = particle.lower(), rest.split(" ", 1)[0].lower()
     alone = not rest or opener in NOT_AFTER_A_PARTICLE or _manner(opener) or EVERY.match(rest)
     done_to = particle in ONLY_PARTICLES and opens_an_object(rest)
-    if particle not in PARTICLES or not (alone or done_to):
+    # "goes dark after 20 seconds", "turns green when ...": a state, said as a particle is.
+    state = s_form_base(word) in BECOMING and english(particle) and bool(rest)
+    state = state and particle.isalpha() and particle not in NOT_AFTER_A_PARTICLE | DETERMINERS
+    if not (particle in PARTICLES or state) or not (alone or done_to):
         return None
     rate = any(at.match(rest) for at in AT_A_RATE.values())
     if particle == "up" and re.match(r"to [-+−~]?\d", rest) and not rate:
         return None  # "moves up to 3,000 litres per hour": at most, no particle
     base = s_form_base(word)
     plain = named(subject) or " " not in subject  # "The fan", "Pairing"
-    if not (re.fullmatch(r"[a-z]+s", word) and english(base) and singular(subject) and plain):
+    one = singular(subject) and not re.search(r"\b(?:and|or)\b|ly$", subject)  # "X and Y now"
+    if not (re.fullmatch(r"[a-z]+s", word) and english(base) and one and plain):
         return None
     rest = re.split(r",| and | but ", rest)[0]  # "and restarts when it cools": a second verb's
     asked = verb_question(subject, "does", f"{base} {particle}", rest) or ""
+    if re.search(r"\d", asked.replace(subject, "")):
+        return ""  # "When does the history go back to 2007?" asks with its answer
     return asked if asked.startswith(MEASURED) or done_to else ""
 
 
