@@ -70,6 +70,7 @@ from tunelab.data.generate.questions import sentence_question
          "What does the loader look for?"),
         ("The agent waits for the lock.", "What does the agent wait for?"),
         ("The symlink points to the latest run.", "What does the symlink point to?"),
+        ("The cap applies to uploads only.", "What does the cap apply to?"),  # not "How ...?"
         # Done to a path: where, not "How is the log written?"
         ("The log is written to `/var/log/ferrylog.log`.", "Where is the log written?"),
         ("Backups are saved in ~/backups by the agent.", "Where are backups saved?"),

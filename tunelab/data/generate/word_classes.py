@@ -113,7 +113,7 @@ LASTING = frozenset("last stay remain live".split())
 ASKED_WITH = {
     "depend": ("on",), "rely": ("on",), "work": ("with",), "consist": ("of",), "belong": ("to",),
     "ask": ("for",), "look": ("for",), "wait": ("for",), "point": ("at", "to"), "allow": ("for",),
-    "check": ("for",), "account": ("for",),
+    "check": ("for",), "account": ("for",), "apply": ("to",),
 }  # fmt: skip
 
 
