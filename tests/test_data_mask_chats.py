@@ -50,6 +50,35 @@ def test_a_chat_that_opens_with_a_reply_or_ends_unanswered(tiny):
     )
 
 
+def test_turns_after_a_chats_last_reply_are_said_not_dropped_unsaid(tmp_path, capsys):
+    # A chat dump ending on the user's "Thanks!" trains the reply before it and leaves the
+    # unanswered turn out; a question asked last and never answered was lost without a word.
+    import json
+
+    from tunelab.config import DataConfig
+    from tunelab.data.pipeline import prepare
+    from tunelab.data.quality.check import check_file
+    from tunelab.data.quality.findings import QualityConfig
+    from tunelab.random_models import tiny_random
+
+    _, tokenizer = tiny_random()
+    answered = [{"role": "user", "content": "Capital of France?"},
+                {"role": "assistant", "content": "Paris."}]  # fmt: skip
+    ended = [*answered, {"role": "user", "content": "And of Spain?"}]
+    path = tmp_path / "chats.jsonl"
+    path.write_text("".join(json.dumps({"messages": m}) + "\n" for m in (answered, ended, ended)))
+    prepare(DataConfig(path=str(path), template="chat"), tokenizer)
+    said = " ".join(capsys.readouterr().err.split())
+    assert f"2 chat row(s) end on turns after their last reply (first: {path}:2)" in said
+    assert "end each chat on the reply to its last turn, or drop that turn" in said
+    report = check_file(path, config=QualityConfig(model="tiny-random"))
+    assert any(w.startswith("2 chat row(s) end on turns after their last reply (first: "
+                            "chats.jsonl:2)") for w in report.warnings)  # fmt: skip
+    path.write_text(json.dumps({"messages": answered}) + "\n")
+    prepare(DataConfig(path=str(path), template="chat"), tokenizer)
+    assert "after their last reply" not in capsys.readouterr().err
+
+
 def test_a_template_that_rewrites_history_trains_the_last_reply_of_an_unanswered_chat():
     from tunelab.random_models import tiny_tokenizer
 

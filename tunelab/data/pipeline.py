@@ -28,7 +28,7 @@ from tunelab.data.split import (
     near_repeats_note,
     split_examples,
 )
-from tunelab.data.templates import Example, empty_system_turns
+from tunelab.data.templates import Example, empty_system_turns, unanswered_turns
 from tunelab.data.tokenize import Tokenized, TokenizeReport, tokenize_all
 from tunelab.errors import TunelabError
 
@@ -178,12 +178,15 @@ def warn_template(
     examples: list[Example], template: str, system_prompt: str | None, to: Console = console
 ) -> None:
     """Say so when the rows already carry a prompt template that `template` would wrap again,
-    when chat rows hold an empty system turn (`empty_system_turns`), or when a system prompt is
+    when chat rows hold an empty system turn (`empty_system_turns`) or end on turns no reply
+    follows (`unanswered_turns`), or when a system prompt is
     given to a template with no place for one (it was left out without a word)."""
     if wrapped := template_warning(examples, template):
         to.print(f"[yellow]warning:[/] {escape(wrapped)}")
     if template == "chat" and (empty := empty_system_turns(examples)):
         to.print(f"[yellow]warning:[/] {escape(empty)}")
+    if unanswered := unanswered_turns(examples):
+        to.print(f"[yellow]warning:[/] {escape(unanswered)}")
     if template in ("qa", "alpaca"):
         turns = sum(any(m["role"] == "system" for m in ex.messages) for ex in examples)
         given = ["data.system_prompt"] if system_prompt else []

@@ -268,6 +268,23 @@ def _through_last_reply(example: Example) -> Example:
     return replace(example, messages=example.messages[:end])
 
 
+def unanswered_turns(
+    examples: list[Example], where: Callable[[int], str] | None = None
+) -> str | None:
+    """What to do about chat rows that end on turns after their last reply (the first named, by
+    `where` of its index or its source), or None: training leaves those turns out, having no
+    reply to train on them, and a chat dump's last question lost that way was lost unsaid."""
+    rows = [i for i, e in enumerate(examples) if e.messages and _through_last_reply(e) is not e]
+    if not rows:
+        return None
+    first = where(rows[0]) if where else examples[rows[0]].source
+    return (
+        f"{len(rows)} chat row(s) end on turns after their last reply (first: {first}): no reply "
+        "follows them, so they train nothing and are left out; end each chat on the reply to its "
+        "last turn, or drop that turn"
+    )
+
+
 def unasked_system_prompt(examples: list[Example], prompt: Prompt) -> str | None:
     """What to do when every training chat opens with one system prompt that the run's own is not:
     chat, generate, serve and export ask with the run's (data.system_prompt, else the chat

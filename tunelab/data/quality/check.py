@@ -14,7 +14,7 @@ from tunelab.data.quality import dedup, diversity, pii, typos
 from tunelab.data.quality.findings import QualityConfig, QualityReport
 from tunelab.data.quality.junk import junk_reason, repeats_question
 from tunelab.data.split import asked_key, duplicate_key, near_keys, normalize_text, prompt_key
-from tunelab.data.templates import Example, empty_system_turns
+from tunelab.data.templates import Example, empty_system_turns, unanswered_turns
 from tunelab.data.text import one_line
 from tunelab.data.tool_calls import said
 from tunelab.data.write import check_new_file, write_jsonl
@@ -230,6 +230,8 @@ def _collect_warnings(report: QualityReport) -> None:
         empty := empty_system_turns(report.data.examples, report.where)
     ):
         w.append(empty)
+    if unanswered := unanswered_turns(report.data.examples, report.where):
+        w.append(unanswered)
     if report.contamination:
         w.append(f"{len(report.leaked)} test question(s) also in train (contamination)")
     if report.exact_dups or report.near_dups:
