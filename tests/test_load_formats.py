@@ -133,6 +133,24 @@ def test_field_mapping(tmp_path):
     assert (example.question, example.answer) == ("q", "a")
 
 
+def test_a_texts_label_is_said_with_the_mapping_that_trains_it(tmp_path, capsys):
+    # A sentiment CSV (text,label) loaded as texts to pretrain on, its labels dropped unsaid.
+    path = tmp_path / "reviews.csv"
+    path.write_text("text,label\nGreat product,positive\nBroke in a day,negative\n")
+    assert [e.text for e in load_examples(path)] == ["Great product", "Broke in a day"]
+    said = " ".join(capsys.readouterr().err.split())
+    assert f"{path}: 'label' (2 row(s)) not read: text rows are pretrained on their text" in said
+    mapping = "--set data.fields.question=text --set data.fields.answer=label"
+    assert mapping in said
+    # The mapping it names trains each label as the text's answer.
+    read = load_examples(path, fields={"question": "text", "answer": "label"})
+    assert [(e.question, e.answer) for e in read] == [
+        ("Great product", "positive"),
+        ("Broke in a day", "negative"),
+    ]
+    assert "not read" not in capsys.readouterr().err
+
+
 def test_split_is_seeded_and_keeps_duplicates_on_one_side():
     examples = [Example.qa(f"q{i % 30}", f"a{i}") for i in range(60)]  # each question twice
     train, test = split_examples(examples, 0.2, seed=1)

@@ -18,9 +18,11 @@ SHAPES: dict[str, tuple[str, ...]] = {
     "text": ("text",),
 }
 # Columns in which other formats keep text a row trains on (Dolly's and SQuAD's context,
-# LLaMA-Factory's system and history, a preference set's chosen and rejected): where the row's
-# shape reads none of them, they are said, not dropped in silence.
+# LLaMA-Factory's system and history, a preference set's chosen and rejected), and what a
+# classification or summarization set trains a text to give (IMDB's label, XSum's summary):
+# where the row's shape reads none of them, they are said, not dropped in silence.
 CONTENT_COLUMNS = ("system", "context", "history", "instruction", "input", "chosen", "rejected")
+OUTPUT_COLUMNS = ("label", "labels", "summary", "target")
 
 
 def read_columns(shape: str) -> tuple[str, ...]:
@@ -32,7 +34,7 @@ def read_columns(shape: str) -> tuple[str, ...]:
 def unread_columns(row: dict[str, Any], shape: str) -> list[str]:
     """The CONTENT_COLUMNS of `row` that hold something its `shape` does not read."""
     read = read_columns(shape)
-    return [c for c in CONTENT_COLUMNS if c not in read and holds(row.get(c))]
+    return [c for c in (*CONTENT_COLUMNS, *OUTPUT_COLUMNS) if c not in read and holds(row.get(c))]
 
 
 def holds(value: Any) -> bool:
@@ -54,6 +56,13 @@ def _filled(row: dict[str, Any], shape: str) -> bool:
 def unread_note(path: str | Path, unread: dict[str, int], shape: str) -> str:
     """What a file's `unread` columns (rows holding each) mean: text that trains nothing."""
     counts = ", ".join(f"'{c}' ({n} row(s))" for c, n in unread.items())
+    if shape == "text" and (output := next((c for c in unread if c in OUTPUT_COLUMNS), None)):
+        # A text beside its label read as a text to pretrain on: the labels were lost unsaid.
+        return (
+            f"{path}: {counts} not read: text rows are pretrained on their text alone; to train "
+            f"each text's {output} as its answer, read the rows as question and answer: --set "
+            f"data.fields.question=text --set data.fields.answer={output}"
+        )
     return (
         f"{path}: {counts} not read: {shape} rows are read from {'/'.join(read_columns(shape))} "
         "alone, so that text trains nothing; put it in those columns, or write the rows as chat "
