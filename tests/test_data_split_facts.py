@@ -157,3 +157,17 @@ def test_a_split_with_test_size_0_writes_every_row_to_train(tmp_path):
     train, test, said = split_rows(data, tmp_path / "out", "--test-size", "0")
     assert len(train) == 17 and test == []
     assert "test.jsonl: 0 rows" in said
+
+
+def test_a_note_on_the_input_is_said_once_not_again_of_each_file_written(tmp_path):
+    # The split reads its own train.jsonl and test.jsonl back for the untaught-facts check: a
+    # column left unread was said three times, of the input and of each file it wrote.
+    data = tmp_path / "qa.jsonl"
+    rows = [
+        {"question": f"Q{i}?", "context": "From the manual.", "answer": f"A{i}."} for i in range(5)
+    ]
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    split = CliRunner().invoke(app, ["data", "split", str(data), "-o", str(tmp_path / "out")])
+    assert split.exit_code == 0, split.output
+    said = " ".join(split.output.split())
+    assert said.count("not read") == 1 and f"{data}: 'context' (5 row(s)) not read" in said

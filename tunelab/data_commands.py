@@ -124,14 +124,15 @@ def _untaught(
     files just written (their rows are the input's, so they read alike): each row named by its
     line in test.jsonl, where the user looks. Past the check's sizes the files are not read
     again only to be skipped."""
-    from tunelab.data.load import load_examples
+    from tunelab.data.load import read_examples
     from tunelab.evaluate.facts_file import UNTAUGHT_MAX_TEST, UNTAUGHT_MAX_TRAIN, untaught_note
 
     # An empty side (test_size 0, or every training row a test question) has nothing to warn
     # of, and read back it was refused as an empty data file after both were written.
     if not (0 < train_rows <= UNTAUGHT_MAX_TRAIN and 0 < test_rows <= UNTAUGHT_MAX_TEST):
         return None
-    read = [load_examples(part, config.shape, config.fields, "skip") for part in (train, test)]
+    # Read without a word: what the input's rows hold was said once, of the input, as it loaded.
+    read = [read_examples(part, config.shape, config.fields).examples for part in (train, test)]
     return untaught_note(test, *read)
 
 
