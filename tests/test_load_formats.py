@@ -38,6 +38,27 @@ def test_formats(tmp_path, fmt):
     ]
 
 
+@pytest.mark.parametrize("fmt", ["parquet", "dataset"])
+def test_a_filtered_pandas_frames_index_is_no_column_of_the_split(tmp_path, fmt):
+    # pandas keeps a filtered frame's index as a column, which `data split` wrote into every row.
+    import datasets
+
+    import tunelab
+
+    frame = pd.DataFrame(ROWS)
+    frame = frame[frame.index.isin([0, 2, 3])]  # row numbers 0, 2, 3: no longer a range
+    path = tmp_path / f"data.{fmt}"
+    if fmt == "parquet":
+        frame.to_parquet(path)
+    else:
+        datasets.Dataset.from_pandas(frame).save_to_disk(str(path))
+    tunelab.data.split(path, tmp_path / "split", test_size=1)
+    written = [json.loads(line) for part in ("train", "test")
+               for line in (tmp_path / "split" / f"{part}.jsonl").open()]  # fmt: skip
+    assert sorted(row["question"] for row in written) == ["q0", "q2", "q3"]
+    assert all(sorted(row) == ["answer", "question"] for row in written)
+
+
 @pytest.mark.parametrize(
     ("row", "question", "answer"),
     [

@@ -6,6 +6,7 @@ and JSON lines under every reader by tunelab.data.file_text."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -81,8 +82,16 @@ def _read_parquet(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
         table = pq.read_table(path)
     except (pa.ArrowException, OSError) as err:  # another format renamed, a download cut short
         raise DataError(f"{path}: not a readable Parquet file ({err})") from None
+    table = table.drop_columns(_pandas_index(table.column_names))
     for i, row in enumerate(table.to_pylist()):
         yield f"{path}:row {i + 1}", row
+
+
+def _pandas_index(columns: list[str]) -> list[str]:
+    """The columns in which pandas keeps a frame's unnamed index (`__index_level_0__`, written by
+    `to_parquet` and `Dataset.from_pandas` of a filtered frame): row numbers, no data, which
+    `data split` wrote into every row of its train.jsonl and test.jsonl."""
+    return [c for c in columns if re.fullmatch(r"__index_level_\d+__", c)]
 
 
 def _read_folder(folder: Path, quiet: bool) -> Iterator[tuple[str, dict[str, Any] | DataError]]:
@@ -279,6 +288,7 @@ def _read_dataset_dir(path: Path, quiet: bool = False) -> Iterator[tuple[str, di
             # A set saved with its test split alone, given as data.path, was trained on unsaid.
             console.print(f"{escape(str(path))}: read its only split, '{split}'")
         loaded = loaded[split]
+    loaded = loaded.remove_columns(_pandas_index(loaded.column_names))
     for i, row in enumerate(loaded):
         yield f"{path}:row {i + 1}", row
 
