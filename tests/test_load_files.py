@@ -229,3 +229,21 @@ def test_a_row_with_a_cell_over_several_lines_is_named_by_the_line_it_starts_on(
     extra.write_text('question,answer\n"Q1\nmore",A1,"x\ny"\nQ2,A2\n')
     with pytest.raises(DataError, match=r"extra\.csv:2: more fields than the header has"):
         load_examples(extra)
+
+
+def test_a_sharegpt_rows_system_column_is_its_system_turn(tmp_path, capsys):
+    # LLaMA-Factory's ShareGPT keeps a chat's system prompt in a column beside its turns: it
+    # trained nothing, and the note said to "write the rows as chat messages", as they were.
+    turns = [{"from": "human", "value": "Refund?"}, {"from": "gpt", "value": "Within 30 days."}]
+    path = tmp_path / "sharegpt.jsonl"
+    write_jsonl([{"conversations": turns, "system": "You are ACME support."},
+                 {"conversations": turns, "system": ""}], path)  # fmt: skip
+    with_column, without = load_examples(path)
+    assert with_column.messages[0] == {"role": "system", "content": "You are ACME support."}
+    assert [m["role"] for m in without.messages] == ["user", "assistant"]
+    assert "not read" not in capsys.readouterr().err
+    # A system turn of its own that says otherwise: which to train under is the user's call.
+    own = [{"from": "system", "value": "Be terse."}, *turns]
+    write_jsonl([{"conversations": own, "system": "You are ACME support."}], path)
+    with pytest.raises(DataError, match=r"sharegpt.jsonl:1: a 'system' column and a system turn"):
+        load_examples(path)

@@ -26,9 +26,10 @@ OUTPUT_COLUMNS = ("label", "labels", "summary", "target")
 
 
 def read_columns(shape: str) -> tuple[str, ...]:
-    """The columns a row of `shape` is read from: those that tell the shape, and alpaca's input
-    (optional, so no sign of the shape)."""
-    return ("instruction", "input", "output") if shape == "alpaca" else SHAPES[shape]
+    """The columns a row of `shape` is read from: those that tell the shape, alpaca's input and
+    a chat's system column (optional, so no sign of the shape)."""
+    optional = {"alpaca": ("input",), "messages": ("system",)}.get(shape, ())
+    return (*SHAPES[shape], *optional)
 
 
 def unread_columns(row: dict[str, Any], shape: str) -> list[str]:

@@ -9,6 +9,7 @@ import math
 from typing import Any
 
 from tunelab.data.file_text import DataError
+from tunelab.data.shapes import holds
 from tunelab.data.tool_calls import read_tool_calls
 
 SHAREGPT_ROLES = {
@@ -73,6 +74,25 @@ def read_messages(row: dict[str, Any], source: str) -> list[dict[str, Any]]:
         asks_or_replies = turn["role"] == "user" or (turn["role"] == "assistant" and i > 0)
         if asks_or_replies and not _says_something(turn):
             raise DataError(f"{source}: messages[{i}] is an empty {turn['role']} turn")
+    return _with_system_column(messages, row.get("system"), source)
+
+
+def _with_system_column(
+    messages: list[dict[str, Any]], system: Any, source: str
+) -> list[dict[str, Any]]:
+    """The turns under the row's `system` column, where LLaMA-Factory's ShareGPT keeps a chat's
+    system prompt: it trained nothing, said as a column left unread. A system turn of the row's
+    own that says otherwise is refused: which of the two to train under is the user's call."""
+    if not holds(system):  # missing, null, blank, or pandas' NaN
+        return messages
+    if not isinstance(system, str):
+        raise DataError(f"{source}: field 'system' must be text, got {type(system).__name__}")
+    if messages[0]["role"] != "system":
+        return [{"role": "system", "content": system}, *messages]
+    if messages[0]["content"] != system:
+        raise DataError(
+            f"{source}: a 'system' column and a system turn that says otherwise; keep one of them"
+        )
     return messages
 
 
