@@ -196,6 +196,21 @@ def test_a_shapes_column_missing_is_named_with_the_column_that_may_hold_it(tmp_p
     )
 
 
+def test_a_dolly_row_is_told_its_response_column_holds_the_output(tmp_path, capsys):
+    # Among several other columns, the one named as Dolly names its reply: it said YOUR_COLUMN.
+    path = tmp_path / "dolly.jsonl"
+    row = {"instruction": "Who wrote it?", "context": "Ann wrote it.", "response": "Ann.",
+           "category": "closed_qa"}  # fmt: skip
+    write_jsonl([row], path)
+    with pytest.raises(
+        DataError, match=r"map the one that holds it \(--set data.fields.output=resp"
+    ):
+        load_examples(path)
+    (example,) = load_examples(path, fields={"output": "response"})
+    assert (example.question, example.answer) == ("Who wrote it?", "Ann.")
+    assert "'context' (1 row(s)) not read" in capsys.readouterr().err  # said, not lost
+
+
 def test_every_row_of_unmapped_columns_is_one_reason_not_one_line_each(tmp_path):
     # `data check` listed "cannot tell the data shape" 120 times, then diversity 1.000 and empty
     # tables of no rows.

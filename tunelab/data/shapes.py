@@ -23,6 +23,8 @@ SHAPES: dict[str, tuple[str, ...]] = {
 # where the row's shape reads none of them, they are said, not dropped in silence.
 CONTENT_COLUMNS = ("system", "context", "history", "instruction", "input", "chosen", "rejected")
 OUTPUT_COLUMNS = ("label", "labels", "summary", "target")
+# What other formats call the reply a row trains (Dolly's and LLaMA-Factory's response).
+REPLY_COLUMNS = ("response", "reply", "answer", "output", "completion", "target")
 
 
 def read_columns(shape: str) -> tuple[str, ...]:
@@ -92,7 +94,11 @@ def detect_shape(row: dict[str, Any], source: str) -> str:
     if len(half) == 1:  # "question" alone: the column missing is the one to name
         missing = [k for k in half[0] if k not in row]
         others = [k for k in texts if k not in half[0]]
-        column = others[0] if len(others) == 1 and len(missing) == 1 else "YOUR_COLUMN"
+        # A reply missing, among several others the one named as other formats name a reply:
+        # Dolly's instruction, context, response and category asked for YOUR_COLUMN.
+        replies = [k for k in others if k.lower() in REPLY_COLUMNS and missing[0] in REPLY_COLUMNS]
+        named = others if len(others) == 1 else replies if len(replies) == 1 else []
+        column = named[0] if named and len(missing) == 1 else "YOUR_COLUMN"
         present = [k for k in half[0] if k in row]
         raise DataError(
             f"{source}: columns {sorted(row)} have {' and '.join(present)} of "
