@@ -74,6 +74,11 @@ def test_a_filtered_pandas_frames_index_is_no_column_of_the_split(tmp_path, fmt)
             "u",
             "v",
         ),
+        (  # Gemini's and Gemma's name for the assistant
+            {"messages": [{"role": "user", "content": "u"}, {"role": "model", "content": "v"}]},
+            "u",
+            "v",
+        ),
     ],
 )
 def test_shapes_are_detected(tmp_path, row, question, answer):

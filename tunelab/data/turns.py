@@ -17,6 +17,7 @@ SHAREGPT_ROLES = {
     "user": "user",
     "gpt": "assistant",
     "assistant": "assistant",
+    "model": "assistant",  # Gemini's (and Gemma's template's) name for it
     "system": "system",
     # A tool's result: context for the reply after it, never trained (LLaMA-Factory's ShareGPT
     # calls it "observation").
