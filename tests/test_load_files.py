@@ -208,7 +208,12 @@ def test_a_dolly_row_is_told_its_response_column_holds_the_output(tmp_path, caps
         load_examples(path)
     (example,) = load_examples(path, fields={"output": "response"})
     assert (example.question, example.answer) == ("Who wrote it?", "Ann.")
-    assert "'context' (1 row(s)) not read" in capsys.readouterr().err  # said, not lost
+    said = " ".join(capsys.readouterr().err.split())
+    assert "'context' (1 row(s)) not read" in said  # said, not lost, with the setting reading it
+    assert said.endswith("is Alpaca's input: --set data.fields.input=context")
+    (example,) = load_examples(path, fields={"output": "response", "input": "context"})
+    assert example.question == "Who wrote it?\n\nAnn wrote it." and example.answer == "Ann."
+    assert "not read" not in capsys.readouterr().err
 
 
 def test_every_row_of_unmapped_columns_is_one_reason_not_one_line_each(tmp_path):

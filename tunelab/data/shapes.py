@@ -66,10 +66,16 @@ def unread_note(path: str | Path, unread: dict[str, int], shape: str) -> str:
             f"each text's {output} as its answer, read the rows as question and answer: --set "
             f"data.fields.question=text --set data.fields.answer={output}"
         )
+    as_input = ""
+    if shape == "alpaca" and "context" in unread:  # Dolly's context: the passage asked of
+        as_input = (
+            "; a passage the instruction asks of is Alpaca's input: --set data.fields.input=context"
+        )
     return (
         f"{path}: {counts} not read: {shape} rows are read from {'/'.join(read_columns(shape))} "
         "alone, so that text trains nothing; put it in those columns, or write the rows as chat "
         "messages (a system turn first; one system prompt for every row is data.system_prompt)"
+        + as_input
     )
 
 
