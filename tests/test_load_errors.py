@@ -73,6 +73,12 @@ def test_text_in_a_column_no_shape_reads_is_said_not_dropped_in_silence(tmp_path
     said = " ".join(capsys.readouterr().err.split())
     assert f"warning: {path}: 'context' (1 row(s)), 'system' (1 row(s)) not read: qa rows are " \
         "read from question/answer alone, so that text trains nothing" in said  # fmt: skip
+    # `data check`, the gate before training, warns of it too (so --strict fails): it said nothing.
+    from tunelab.data.quality.check import check_file
+    from tunelab.data.quality.findings import QualityConfig
+
+    report = check_file(path, config=QualityConfig(model="tiny-random"))
+    assert any("'context' (1 row(s)), 'system' (1 row(s)) not read" in w for w in report.warnings)
     # Alpaca's input is read.
     alpaca = tmp_path / "alpaca.jsonl"
     alpaca.write_text(json.dumps({"instruction": "Add.", "input": "1 2", "output": "3"}) + "\n")

@@ -13,6 +13,7 @@ from tunelab.data.markers import find_markers, plain_question
 from tunelab.data.quality import dedup, diversity, pii, typos
 from tunelab.data.quality.findings import QualityConfig, QualityReport
 from tunelab.data.quality.junk import junk_reason, repeats_question
+from tunelab.data.shapes import unread_note
 from tunelab.data.split import asked_key, duplicate_key, near_keys, normalize_text, prompt_key
 from tunelab.data.templates import Example, empty_system_turns, unanswered_turns
 from tunelab.data.text import one_line
@@ -232,6 +233,8 @@ def _collect_warnings(report: QualityReport) -> None:
         w.append(empty)
     if unanswered := unanswered_turns(report.data.examples, report.where):
         w.append(unanswered)
+    if report.data.unread:  # what training says as it loads the rows: text that trains nothing
+        w.append(unread_note(report.data.path, report.data.unread, report.data.shape))
     if report.contamination:
         w.append(f"{len(report.leaked)} test question(s) also in train (contamination)")
     if report.exact_dups or report.near_dups:
