@@ -206,6 +206,10 @@ def test_missing_file_and_unknown_type(tmp_path):
     (tmp_path / "qa.xlsx").write_bytes(b"PK")
     with pytest.raises(TunelabError, match=r"qa.xlsx: a spreadsheet; save it as CSV"):
         load_examples(tmp_path / "qa.xlsx")
+    # A compressed export names the file inside, not the list of suffixes '.gz' is missing from.
+    (tmp_path / "qa.jsonl.gz").write_bytes(b"\x1f\x8b")
+    with pytest.raises(TunelabError, match=r"compressed file; unpack it and give the .jsonl file"):
+        load_examples(tmp_path / "qa.jsonl.gz")
 
 
 def test_a_hub_datasets_name_given_as_a_path_is_named_as_a_hub_dataset(tmp_path, monkeypatch):

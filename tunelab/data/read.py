@@ -60,6 +60,11 @@ def read_rows(path: Path, quiet: bool = False) -> Iterator[tuple[str, dict[str, 
             f"{path}: a spreadsheet; save it as CSV (a spreadsheet's 'CSV UTF-8', one sheet) and "
             "give the .csv file"
         )
+    elif suffix in (".gz", ".zip", ".bz2", ".xz", ".zst", ".tar", ".tgz"):
+        # data.jsonl.gz, as dumps and exports come: "unsupported file type '.gz'" left the user
+        # to guess that the file inside is one tunelab reads.
+        inside = f"{Path(path.stem).suffix} file" if Path(path.stem).suffix else "file or folder"
+        raise TunelabError(f"{path}: a compressed file; unpack it and give the {inside} inside")
     else:
         raise TunelabError(f"{path}: unsupported file type {suffix!r}; tunelab reads {formats()}")
 
