@@ -188,3 +188,30 @@ def test_a_template_that_raises_on_a_row_is_named_and_a_phi3_style_end_trains_ev
     example = to_example(ROWS["messages"], "messages", "row:1")
     item = tokenize_example(example, tokenizer, "chat")
     assert trained_text(item, tokenizer) == ["Hello!<|im_end|>", "See you.<|im_end|>"]
+
+
+def test_a_reply_of_weight_0_is_context_not_trained_as_openai_reads_it(tiny):
+    # OpenAI's finetuning format marks a reply not to learn with "weight": 0; it was trained.
+    from tunelab.data.file_text import DataError
+    from tunelab.errors import TunelabError
+
+    _, tokenizer = tiny
+    turns = [dict(turn) for turn in ROWS["messages"]["messages"]]
+    turns[1]["weight"], turns[3]["weight"] = 0, 1
+    chat = to_example({"messages": turns}, "messages", "chats.jsonl:1")
+    items, report = tokenize_all([chat], tokenizer, template="chat", max_length=128)
+    assert trained_text(items[0], tokenizer) == ["See you.<|im_end|>"]
+    assert "Hello!" in tokenizer.decode(items[0].input_ids)  # the context the last reply follows
+    assert report.last_reply_only == 0  # no template cut: the row asked it so
+    # A last reply of weight 0 is no reply a one-question template can leave untrained.
+    turns[1]["weight"], turns[3]["weight"] = 1, 0
+    chat = to_example({"messages": turns}, "messages", "chats.jsonl:2")
+    with pytest.raises(TunelabError, match="chats.jsonl:2: its last reply has weight 0"):
+        tokenize_example(chat, tokenizer, "qa")
+    # A row that trains nothing, or a weight OpenAI does not take, is a bad row.
+    turns[1]["weight"] = 0
+    with pytest.raises(DataError, match="every assistant turn has weight 0"):
+        to_example({"messages": turns}, "messages", "chats.jsonl:3")
+    turns[1]["weight"] = 0.5
+    with pytest.raises(DataError, match=r"messages\[1\].weight must be 0 \(not trained\) or 1"):
+        to_example({"messages": turns}, "messages", "chats.jsonl:4")

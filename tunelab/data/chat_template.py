@@ -108,7 +108,8 @@ def chat_segments(
     tools: list[dict[str, Any]] | None = None,
 ) -> list[tuple[str, bool]]:
     """Render turn by turn so each assistant reply (through its EOS) is trained, the rest masked:
-    a reply that calls tools is trained as any other, the call as the template writes it."""
+    a reply that calls tools is trained as any other, the call as the template writes it; one of
+    weight 0 (OpenAI's finetuning format) is masked, context for the replies after it."""
     require_chat_template(tokenizer)
     require_tool_role(messages, tokenizer)
     require_tool_calls(messages, tools, tokenizer)
@@ -133,7 +134,7 @@ def chat_segments(
             return _last_reply_only(messages, render, tokenizer, eos)
         reply, cut = _through_end(full[len(prompt) :], tokenizer, eos)
         segments.append((prompt[len(done) :], False))
-        segments.append((reply, True))
+        segments.append((reply, message.get("weight", 1) != 0))
         done = prompt + full[len(prompt) :][:cut]
     if not segments:
         raise TunelabError("example has no assistant reply to train on")
@@ -141,6 +142,8 @@ def chat_segments(
 
 
 def _last_reply_only(messages, render, tokenizer, eos) -> list[tuple[str, bool]]:
+    trained = [i for i, m in enumerate(messages) if m["role"] == "assistant" and m.get("weight", 1)]
+    messages = messages[: trained[-1] + 1]  # the last reply to train: weight 0 is never trained
     prompt = render(messages[:-1], open_reply=True)
     full = render(messages, open_reply=False)
     if not full.startswith(prompt):

@@ -171,6 +171,12 @@ def render_segments(
     messages = _with_system(example.messages, system_prompt)
     if template == "chat":
         return chat_segments(messages, tokenizer, eos, example.tools)
+    last = next((m for m in reversed(example.messages) if m["role"] == "assistant"), {})
+    if last.get("weight") == 0:
+        raise TunelabError(
+            f"its last reply has weight 0 (not trained), but {_one_question(template)} trains "
+            "the last reply alone: train such chats with the chat template (data.template: chat)"
+        )
     prompt = render_prompt(example, tokenizer, template, system_prompt)
     return [(prompt, False), (example.answer + eos, True)]
 

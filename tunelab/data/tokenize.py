@@ -188,7 +188,7 @@ def trained_last_reply_only(example: Example, item: Tokenized, template: str) ->
     rewrites earlier replies once they are history: `chat_template.chat_segments`)."""
     if template != "chat" or example.text is not None:
         return False
-    replies = sum(m["role"] == "assistant" for m in example.messages[1:])
+    replies = sum(m["role"] == "assistant" and m.get("weight", 1) for m in example.messages[1:])
     labels = item.labels
     spans = sum(
         label != IGNORE and (i == 0 or labels[i - 1] == IGNORE) for i, label in enumerate(labels)

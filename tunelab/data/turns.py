@@ -68,6 +68,11 @@ def read_messages(row: dict[str, Any], source: str) -> list[dict[str, Any]]:
         raise DataError(f"{source}: messages has no assistant turn{opening} to train on")
     if not _says_something(replies[-1]):
         raise DataError(f"{source}: the last assistant turn is empty")
+    if all(m.get("weight") == 0 for m in replies):
+        raise DataError(
+            f"{source}: every assistant turn has weight 0, so the row trains nothing; give the "
+            "replies to learn weight 1, or drop the row"
+        )
     # An empty reply mid-chat would teach the model to end its turn at once after that message;
     # an empty user turn asks nothing, as a Q&A row's empty question (refused by _field) does.
     # An assistant turn that only calls tools says something: OpenAI writes its content null.
@@ -123,6 +128,12 @@ def _turn(turn: dict[str, Any], role: str, where: str) -> dict[str, Any]:
     read: dict[str, Any] = {"role": role, "content": text}
     if calls is not None:
         read["tool_calls"] = read_tool_calls(calls, f"{where}.tool_calls")
+    # OpenAI's finetuning format: an assistant turn of weight 0 is context, not trained.
+    if role == "assistant" and "weight" in turn:
+        if turn["weight"] not in (0, 1) or isinstance(turn["weight"], bool):
+            raise DataError(f"{where}.weight must be 0 (not trained) or 1, got {turn['weight']!r}")
+        if turn["weight"] == 0:
+            read["weight"] = 0
     # Templates that pair a tool's result with its call (Mistral's, Llama 3.1's) read these.
     for key in ("tool_call_id", "name") if role == "tool" else ():
         if isinstance(turn.get(key), str):
