@@ -119,6 +119,10 @@ def test_a_saved_dataset_dict_says_which_split_it_read_and_names_them_without_tr
     said = " ".join(capsys.readouterr().err.split())
     assert "read its split 'train'; not test" in said and str(tmp_path / "both" / "test") in said
     assert len(load_examples(tmp_path / "both" / "test")) == 2  # a split is a folder of its own
+    # In a folder of data, said once: telling the folder's shapes said it a first time.
+    both.save_to_disk(str(tmp_path / "folder" / "both"))
+    assert len(load_examples(tmp_path / "folder")) == 2
+    assert " ".join(capsys.readouterr().err.split()).count("read its split 'train'") == 1
     # Without "train", it trained on the first split (validation) without a word.
     no_train = datasets.DatasetDict(
         validation=datasets.Dataset.from_dict(rows), test=datasets.Dataset.from_dict(rows)

@@ -149,7 +149,7 @@ def _first_shape(source: Path) -> str | None:
     """The shape of a file's first good row ('text' for a document); None when none tells."""
     if source.suffix.lower() in DOC_SUFFIXES:
         return "text"
-    rows = read_rows(source)
+    rows = read_rows(source, quiet=True)  # what the file's reading says is said as it is read
     try:
         for where, row in rows:
             if not isinstance(row, DataError):
