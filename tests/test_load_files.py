@@ -213,7 +213,9 @@ def test_a_dolly_row_is_told_its_response_column_holds_the_output(tmp_path, caps
     (example,) = load_examples(path, fields={"output": "response"})
     assert (example.question, example.answer) == ("Who wrote it?", "Ann.")
     said = " ".join(capsys.readouterr().err.split())
-    assert "'context' (1 row(s)) not read" in said  # said, not lost, with the setting reading it
+    assert (
+        "'context' (1 row(s)) not read: alpaca rows are read from instruction/input/output" in said
+    )
     assert said.endswith("is Alpaca's input: --set data.fields.input=context")
     (example,) = load_examples(path, fields={"output": "response", "input": "context"})
     assert example.question == "Who wrote it?\n\nAnn wrote it." and example.answer == "Ann."

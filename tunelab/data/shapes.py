@@ -30,8 +30,9 @@ REPLY_COLUMNS = ("response", "reply", "answer", "output", "completion", "target"
 def read_columns(shape: str) -> tuple[str, ...]:
     """The columns a row of `shape` is read from: those that tell the shape, alpaca's input and
     a chat's system column (optional, so no sign of the shape)."""
-    optional = {"alpaca": ("input",), "messages": ("system",)}.get(shape, ())
-    return (*SHAPES[shape], *optional)
+    if shape == "alpaca":
+        return ("instruction", "input", "output")
+    return ("messages", "system") if shape == "messages" else SHAPES[shape]
 
 
 def unread_columns(row: dict[str, Any], shape: str) -> list[str]:
