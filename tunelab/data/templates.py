@@ -281,14 +281,25 @@ def unanswered_turns(
     `where` of its index or its source), or None: training leaves those turns out, having no
     reply to train on them, and a chat dump's last question lost that way was lost unsaid."""
     rows = [i for i, e in enumerate(examples) if e.messages and _through_last_reply(e) is not e]
+    return _chat_rows_note(
+        examples,
+        rows,
+        where,
+        "end on turns after their last reply (first: {first}): no reply follows them, so they "
+        "train nothing and are left out; end each chat on the reply to its last turn, or drop "
+        "that turn",
+    )
+
+
+def _chat_rows_note(
+    examples: list[Example], rows: list[int], where: Callable[[int], str] | None, note: str
+) -> str | None:
+    """ "N chat row(s) " and `note`, its {first} the first of `rows` (`where` of its index, else
+    its source); None where no row is."""
     if not rows:
         return None
     first = where(rows[0]) if where else examples[rows[0]].source
-    return (
-        f"{len(rows)} chat row(s) end on turns after their last reply (first: {first}): no reply "
-        "follows them, so they train nothing and are left out; end each chat on the reply to its "
-        "last turn, or drop that turn"
-    )
+    return f"{len(rows)} chat row(s) " + note.format(first=first)
 
 
 def unasked_system_prompt(examples: list[Example], prompt: Prompt) -> str | None:
@@ -327,14 +338,14 @@ def empty_system_turns(
         for i, e in enumerate(examples)
         if any(m["role"] == "system" and not m["content"].strip() for m in e.messages)
     ]
-    if not rows:
-        return None
-    first = where(rows[0]) if where else examples[rows[0]].source
-    return (
-        f"{len(rows)} chat row(s) hold an empty system turn (first: {first}): the chat template "
-        "writes it as an empty system prompt, while a chat without one gets data.system_prompt or "
-        "the template's own default, which chat and serve ask with: drop the empty turn, or write "
-        "the system prompt in it"
+    return _chat_rows_note(
+        examples,
+        rows,
+        where,
+        "hold an empty system turn (first: {first}): the chat template writes it as an empty "
+        "system prompt, while a chat without one gets data.system_prompt or the template's own "
+        "default, which chat and serve ask with: drop the empty turn, or write the system prompt "
+        "in it",
     )
 
 
