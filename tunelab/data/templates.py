@@ -174,7 +174,7 @@ def render_segments(
     last = next((m for m in reversed(example.messages) if m["role"] == "assistant"), {})
     if last.get("weight") == 0:
         raise TunelabError(
-            f"its last reply has weight 0 (not trained), but {_one_question(template)} trains "
+            f"its last reply has weight 0 (not trained), but {template_named(template)} trains "
             "the last reply alone: train such chats with the chat template (data.template: chat)"
         )
     prompt = render_prompt(example, tokenizer, template, system_prompt)
