@@ -28,6 +28,7 @@ from tunelab.data.generate.subject_and_verb import (
     a_step,
     bare_verb,
     before_its_noun,
+    compound_adjective,
     named,
     participle,
     plain_words,
@@ -40,6 +41,7 @@ from tunelab.data.generate.word_classes import (
     DETERMINERS,
     DURATION,
     LASTING,
+    NOT_A_HEAD,
     PLACES,
     POSSESSIVES,
     PREPOSITIONS,
@@ -49,6 +51,7 @@ from tunelab.data.generate.word_classes import (
     english,
     has_past,
     past,
+    plural_form,
     singular,
     third_person,
     unlisted_verb,
@@ -65,6 +68,9 @@ LEANING = frozenset(
 # Words that say which or how many of a noun that follows them: "The earlier runs", "Three
 # more runs", "LoRA's 74 ms more" (no noun phrase ends with them).
 BEFORE_A_NOUN = frozenset("more earlier other same next last former latter previous few".split())
+# A subject that points at what a reader has just seen: "The other order", "The same code",
+# "The extra" ("What is the other order?" asks nothing a reader can answer alone).
+REFERRING = [["the", w] for w in "other same former latter previous extra".split()]
 # Prepositions no list above holds that a sentence opens with before its subject.
 OPENING_PREPOSITIONS = frozenset("against between during among despite".split())
 # A subject holding these is a clause ("`serve --host` with any address", "Tried and not",
@@ -130,6 +136,9 @@ def sentence_question(sentence: str, context: str = "", topic: str = "") -> str 
         return asked
     if tokens[0].group().lower() in PREPOSITIONS | PLACES | OPENING_PREPOSITIONS:
         return None  # "Against the 75.0% run the answers moved": the subject is past a phrase
+    second = tokens[1].group().lower() if len(tokens) > 1 else ""
+    if participle(tokens[0].group()) and second in PREPOSITIONS | PLACES:
+        return None  # "Pooled over the two splits ...": a phrase, its subject further on
     step = a_step(tokens[0].group(), tokens[1].group() if len(tokens) > 1 else "")
     for verb in tokens[1 : LONGEST_SUBJECT + 1]:
         subject = text[: verb.start()].strip()
@@ -157,6 +166,8 @@ def sentence_question(sentence: str, context: str = "", topic: str = "") -> str 
             continue  # "The earlier runs, ...", "Three more runs on ...": the noun, no verb yet
         if len(words) == 1 and participle(words[0]):
             continue  # "Simulated judges vote ...": "judges" is the noun it describes
+        if len(words) == 1 and compound_adjective(words[0]) and plural_form(word):
+            continue  # "Held-out answers in the log ...": "answers" is its noun, not a verb
         if any(
             participle(w) and a in PREPOSITIONS | PLACES and b not in DETERMINERS | POSSESSIVES
             for b, w, a in zip(words, words[1:], words[2:])
@@ -195,6 +206,12 @@ def sentence_question(sentence: str, context: str = "", topic: str = "") -> str 
             and after.split(" ", 1)[0].lower() in NOT_AN_OBJECT
         ):
             return None  # "Test runs before each merge": "test runs" may be a noun, no verb said
+        # "The split below puts ...", "The other order is ...": which, a reader alone can't
+        # tell; "Files above 2 GB" go on to what they are above.
+        pointing = words[0] in ARTICLES and words[-1] in ("below", "above")
+        pointing = pointing and word.isalpha() and word not in NOT_A_HEAD
+        if pointing or words[:2] in REFERRING:
+            return None
         never = False
         while " " in subject and subject.split()[-1].lower() in ADVERBS:
             never |= subject.split()[-1].lower() == "never"  # kept: "What does X never do?"

@@ -17,6 +17,7 @@ from tunelab.data.generate.word_classes import (
     NO_OBJECT,
     NOT_A_HEAD,
     OBJECT_OPENERS,
+    PARTICIPLES,
     PARTICLES,
     POSSESSIVES,
     VERBS,
@@ -121,6 +122,24 @@ def plain_words(word: str) -> bool:
     parts = [p for p in word.split("-") if p]
     acronym = any(len(p) > 1 and p.isupper() for p in parts)
     return word[:1] != "`" and bool(parts) and not acronym and all(map(english, parts))
+
+
+# How a hyphenated adjective's last part ends: "case-insensitive", "thread-safe", "read-only",
+# "user-defined" ("-ing" is left out: "Pre-processing" is as often a noun).
+ADJECTIVE_ENDINGS = ("ive", "ible", "able", "ed", "less", "ful", "ous", "ic")
+ADJECTIVE_PARTS = frozenset("only safe aware free specific level party source time".split())
+
+
+def compound_adjective(word: str) -> bool:
+    """Whether a hyphenated word is an adjective before its noun ("Held-out answers",
+    "Case-insensitive matches", "Built-in checks"), not a noun ("Pre-commit", "Sign-up"): the
+    sentence's subject goes on to the word after it, which is no verb."""
+    parts = word.lower().split("-")
+    if len(parts) < 2 or not all(parts) or not plain_words(word):
+        return False
+    last = parts[-1]
+    made = last in PARTICLES | {"in"} and (participle(parts[0]) or parts[0] in PARTICIPLES)
+    return made or last.endswith(ADJECTIVE_ENDINGS) or last in ADJECTIVE_PARTS
 
 
 def before_its_noun(after: str) -> bool:

@@ -44,6 +44,9 @@ NOT_AFTER_A_PARTICLE = PREPOSITIONS | PLACES | {"when", "whenever", "if", "once"
 ONLY_PARTICLES = PARTICLES - {"on", "over"}
 # Verbs a state follows as a particle does: "The screen goes dark after 20 seconds".
 BECOMING = frozenset("go turn stay become fall".split())
+# Verbs whose "on" is a particle before its object, as "off" is: "The agent turns on
+# compression" says what it turns on ("Where does the agent turn?" read "on" as a place).
+SWITCHED = frozenset("turn switch".split())
 
 
 def particle_question(subject: str, word: str, after: str) -> str | None:
@@ -53,8 +56,10 @@ def particle_question(subject: str, word: str, after: str) -> str | None:
     the verb is no particle ("runs on Windows", "runs on every push", "moves up to 3,000 litres")."""
     particle, _, rest = after.partition(" ")
     particle, opener = particle.lower(), rest.split(" ", 1)[0].lower()
+    base = s_form_base(word)
     alone = not rest or opener in NOT_AFTER_A_PARTICLE or _manner(opener) or EVERY.match(rest)
-    done_to = particle in ONLY_PARTICLES and opens_an_object(rest)
+    switched = base in SWITCHED and particle in ("on", "off") and not alone
+    done_to = switched or (particle in ONLY_PARTICLES and opens_an_object(rest))
     # "goes dark after 20 seconds", "turns green when ...": a state, said as a particle is.
     state = s_form_base(word) in BECOMING and english(particle) and bool(rest)
     state = state and particle.isalpha() and particle not in NOT_AFTER_A_PARTICLE | DETERMINERS
@@ -63,7 +68,6 @@ def particle_question(subject: str, word: str, after: str) -> str | None:
     rate = any(at.match(rest) for at in AT_A_RATE.values())
     if particle == "up" and re.match(r"to [-+−~]?\d", rest) and not rate:
         return None  # "moves up to 3,000 litres per hour": at most, no particle
-    base = s_form_base(word)
     plain = named(subject) or " " not in subject  # "The fan", "Pairing"
     one = singular(subject) and not re.search(r"\b(?:and|or)\b|ly$", subject)  # "X and Y now"
     if not (re.fullmatch(r"[a-z]+s", word) and english(base) and one and plain):
@@ -114,7 +118,9 @@ def verb_question(subject: str, aux: str, base: str, rest: str, never: bool = Fa
         # "A schedule limits when the agent uploads": the "when" clause is what it limits.
         said_when = not done and base in SAY_WHEN and condition[0].strip() == "when"
         whether = condition[0].strip() == "if" and base in FINDING_OUT and done.lower() in _ASKED
-        if not said_when and len(done.split()) <= 6 and "," not in done and not whether:
+        # "reads the card: it says so when it starts": the "when" is another clause's.
+        one_clause = not re.search(r"[,:;]", done)
+        if not said_when and len(done.split()) <= 6 and one_clause and not whether:
             return f"When {aux} {subject} {said}{' ' + done if done else ''}?"
     # "Ferrylog listens on port 7410 by default", "The K7 speaks Modbus TCP on port 502": which
     # port, not where it listens nor what it speaks.

@@ -109,11 +109,13 @@ NO_OBJECT = frozenset(
 LASTING = frozenset("last stay remain live".split())
 # Verbs whose object follows a preposition, asked with it: "FastAPI depends on Pydantic" ->
 # "What does FastAPI depend on?" ("What does FastAPI depend?" asks nothing), and "The next step
-# asks for the same tensors" -> "What does the next step ask for?" (not "How does it ask?").
+# asks for the same tensors" -> "What does the next step ask for?" (not "How does it ask?");
+# "The T4 connects to the hub over Wi-Fi" says what it connects to, not how.
 ASKED_WITH = {
     "depend": ("on",), "rely": ("on",), "work": ("with",), "consist": ("of",), "belong": ("to",),
     "ask": ("for",), "look": ("for",), "wait": ("for",), "point": ("at", "to"), "allow": ("for",),
-    "check": ("for",), "account": ("for",), "apply": ("to",),
+    "check": ("for",), "account": ("for",), "apply": ("to",), "connect": ("to",),
+    "refer": ("to",), "respond": ("to",),
 }  # fmt: skip
 
 
