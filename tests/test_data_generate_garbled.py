@@ -5,8 +5,12 @@ question teaches the model nonsense and makes a test question no one would ask."
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from tests.conftest import pairs_of
+from tunelab.data.generate.headings import heading_question
 from tunelab.data.generate.questions import sentence_question
 
 
@@ -43,3 +47,43 @@ from tunelab.data.generate.questions import sentence_question
 )  # fmt: skip
 def test_a_sentence_is_asked_as_it_reads_or_not_at_all(sentence, question):
     assert sentence_question(sentence) == question
+
+
+@pytest.mark.parametrize(
+    ("headings", "question"),
+    [
+        # A gerund's verb as the dictionary spells it ("How do I pars ...?", "How do I cit ...?").
+        (["OpenAI", "Parsing webhook payloads"], "How do I parse webhook payloads?"),
+        (["PEFT", "Citing PEFT"], "How do I cite PEFT?"),
+        (["Evaluate", "Adding a new evaluation module"], "How do I add a new evaluation module?"),
+        (["Guide", "Setting a proxy"], "How do I set a proxy?"),
+        # Two tasks, each by its verb: "How do I combin and reversing facts?"
+        (["Demo", "Combining and reversing facts"], "How do I combine and reverse facts?"),
+        # A reported question after "How far" or "How long", put in question order.
+        (["Guide", "How far the fact score can be trusted"],
+         "How far can the fact score be trusted?"),
+        (["Guide", "How long a run takes"], "How long does a run take?"),
+        (["Guide", "How much memory is needed"], "How much memory is needed?"),
+        # An HTML anchor in a heading is no word of it.
+        (["Databricks SDK", 'Getting started<a id="getting-started"></a>'],
+         "How do I get started with Databricks SDK?"),
+    ],
+)  # fmt: skip
+def test_a_heading_is_asked_in_words_that_read(headings, question):
+    assert heading_question(headings, "Some text.") == question
+
+
+def test_a_generic_heading_asks_about_a_file_named_phrase_in_lower_case(tmp_path: Path):
+    manual = tmp_path / "battery_care.md"
+    manual.write_text(
+        "## Overview\n\nBattery care keeps the pack healthy. Charge the battery before use.\n",
+        encoding="utf-8",
+    )
+    assert "What is battery care?" in pairs_of(manual)  # not "What is Battery care?"
+    # A name keeps its capitals, even where its install line writes it in lower case.
+    readme = tmp_path / "accelerate.md"
+    readme.write_text(
+        "Accelerate runs training anywhere.\n\n## Installation\n\nRun `pip install accelerate`.\n",
+        encoding="utf-8",
+    )
+    assert "How do I install Accelerate?" in pairs_of(readme)

@@ -29,7 +29,7 @@ from tunelab.data.generate.headings import heading_question
         # ... but not where the question word heads its own phrase or a clause follows it
         (["Guide", "Which model is best"], "Which model is best?"),
         (["Guide", "How much memory is needed"], "How much memory is needed?"),
-        (["Guide", "How long a run takes"], "How long a run takes?"),
+        # ("How long a run takes" is put in order: test_data_generate_garbled.py)
         (["Guide", "What happens when loss is NaN"], "What happens when loss is NaN?"),
         (["Guide", "What happens when a run fails"], "What happens when a run fails?"),
         (["Guide", "What the agent is"], "What is the agent?"),

@@ -60,6 +60,13 @@ def lower_title(phrase: str, context: str, topic: str | None = None) -> str:
     return " ".join(w.lower() if w in ordinary and w not in names else w for w in words)
 
 
+def topic_mid_sentence(topic: str, context: str) -> str:
+    """A document's name asked about mid-sentence: as written where it is a name ("Accelerate",
+    "Harborline Sync Agent"), in lower case where its file's name gave an ordinary phrase
+    ("Battery care" of battery_care.md: "What is battery care?", not "What is Battery care?")."""
+    return topic if _named_by(topic) else lower_first(topic, context)
+
+
 def _ordinary(word: str) -> bool:
     """An English word, each part of it if hyphenated ("Low-level"), not a name ("Ferrylog")."""
     return all(english(part) for part in word.split("-") if part)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from tunelab.data.generate.word_classes import VERBS
+from tunelab.data.generate.word_classes import VERBS, english
 
 # A heading's verb comes before these ("Reset the router", "Clean your lens"); a noun seldom does.
 DETERMINERS = frozenset("the a an your my this these that those all each every its our".split())
@@ -21,7 +21,7 @@ NOT_GERUND = frozenset("thing nothing something anything everything string sprin
 # "-ing" stems that need their "e" back (configur-ing -> configure): a heuristic, good for the
 # verbs documentation headings use.
 E_ENDINGS = tuple(
-    """at iz ys ur ov av iv rv bl pl gl tl dl uc us ag rg ng tun sav cod typ scal mak tak writ
+    """at iz ys ur ov av iv rv bl pl gl tl dl uc us ag rg ng rs tun sav cod typ scal mak tak writ
     shar stor scor clon compar prepar nam tim cach serv"""
     .split()
 )  # fmt: skip
@@ -30,6 +30,8 @@ COPULAS = frozenset("is are was were can should will must".split())
 IRREGULAR_THIRD = {"goes": "go", "does": "do", "has": "have"}
 PRONOUNS = frozenset("i you we they he she it".split())
 HOW_PHRASES = frozenset("much many long often far well fast big large small soon good".split())
+# Those that ask about the verb, not a noun after them ("How much memory is needed").
+HOW_ADVERBS = frozenset("long often far well fast soon".split())
 CLAUSE_WORDS = frozenset("when if where that which while because unless after before".split())
 
 
@@ -37,9 +39,12 @@ def in_question_order(words: list[str]) -> str:
     """A reported question as asked: "How facts are measured" -> "How are facts measured",
     "Where a decoding step goes" -> "Where does a decoding step go". A verb right after the
     question word ("What limits the speed") or one not found is left as written."""
+    # "How far the score can be trusted": "How far" asks, as one question word would.
+    if len(words) > 3 and words[0].lower() == "how" and words[1].lower() in HOW_ADVERBS:
+        words = [f"{words[0]} {words[1]}", *words[2:]]
     lower = [w.lower() for w in words]
     if (
-        lower[0] not in WH_WORDS
+        lower[0].split()[0] not in WH_WORDS
         or len(words) < 3
         # "Which model is best", "How much memory is needed": the question word heads a phrase
         or (lower[0] in ("what", "which", "who") and lower[1] not in DETERMINERS | PRONOUNS)
@@ -131,11 +136,14 @@ def is_gerund(word: str) -> bool:
 def base_verb(gerund: str) -> str:
     """installing -> install, running -> run, configuring -> configure (a heuristic)."""
     stem = gerund.lower()[:-3]
-    if len(stem) > 2 and stem[-1] == stem[-2] and stem[-1] not in "lsfz":
+    doubled = len(stem) > 2 and stem[-1] == stem[-2] and stem[-1] not in "lsfz"
+    if doubled and (not english(stem) or stem[:-1] in VERBS):  # not "adding", "guaranteeing"
         return stem[:-1]
     if stem.endswith(E_ENDINGS) and not stem.endswith(("ing", "eng")):
         return stem + "e"
-    return stem
+    # "parsing", "citing", "determining": a stem that is no word has lost its "e" ("How do I
+    # pars webhook payloads?" was asked).
+    return stem + "e" if not english(stem) and english(stem + "e") else stem
 
 
 def with_article(phrase: str, context: str) -> str:

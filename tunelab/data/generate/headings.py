@@ -8,8 +8,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from tunelab.data.generate.blocks import RST_CODE
-from tunelab.data.generate.capitals import lower_first, lower_title
+from tunelab.data.generate.blocks import HTML_TAG, RST_CODE
+from tunelab.data.generate.capitals import lower_first, lower_title, topic_mid_sentence
 from tunelab.data.generate.heading_grammar import (
     DETERMINERS,
     NOT_VERBS,
@@ -58,9 +58,7 @@ def heading_question(headings: list[str], context: str = "", title: str = "") ->
     headings = [_undecorated(h) for h in headings]
     heading = re.sub(r"(\*\*|__|\*)(.+?)\1", r"\2", headings[-1]).strip().rstrip(":").strip()
     heading = re.sub(r"^about\s+", "", heading, flags=re.IGNORECASE)  # "About FastAPI Cloud"
-    # A title of filler alone ("# Guide") names no product: asked about as if there were none.
-    topic = _topic(headings[0]) if len(headings) > 1 and not _filler(headings[0]) else None
-    topic = topic or (_topic(title) if title and not _filler(title) else None)
+    topic = document_topic(headings, title)
     if version := RELEASE.fullmatch(heading):  # a changelog's "3.2.0 (2026-10-14)"
         named = re.sub(r"\s*\b(?:change ?log|release notes|changes|history|news)\b", "", topic or "",
                        flags=re.IGNORECASE).strip()  # fmt: skip
@@ -113,7 +111,8 @@ def heading_question(headings: list[str], context: str = "", title: str = "") ->
             return None
         # "## macOS" / "### Installation": one platform's way, not the product's only one
         on = next((h for h in headings[1:-1] if h.strip().lower() in PLATFORMS), None)
-        asked = GENERIC[heading.lower()].format(topic=topic)
+        # "Battery care" (battery_care.md) asked mid-sentence in one case, as any heading is.
+        asked = GENERIC[heading.lower()].format(topic=topic_mid_sentence(topic, context))
         return f"{asked[:-1]} on {on.strip()}?" if on else asked
     done_with_it = False
     if re.search(r"\bit\b", heading):  # "Using it" under "tunelab": "How do I use tunelab?"
@@ -145,6 +144,12 @@ def heading_question(headings: list[str], context: str = "", title: str = "") ->
             return f"How does {first} work{where}?"
         if rest != topic:  # a Title Case heading's object in one case: "Restoring Files"
             rest = " ".join(lower_title(heading, context, topic).split()[1:])
+        # "Combining and reversing facts": two tasks, each asked by its verb.
+        rest = re.sub(
+            r"^(and|or) (\w+)",
+            lambda m: f"{m[1]} {base_verb(m[2]) if is_gerund(m[2].lower()) else m[2]}",
+            rest,
+        )
         return f"How do I {verb}{' ' + rest if rest else ''}?"
     imperative = (  # "Reset the router", "Select all"; not "All the options", "Under the hood",
         # "Rules the engine follows" (a verb's base form seldom ends in a single s), nor "Title
@@ -178,11 +183,23 @@ def heading_question(headings: list[str], context: str = "", title: str = "") ->
     return f"What {'are' if plural(heading) else 'is'} {asked}?"
 
 
+def document_topic(headings: list[str], title: str = "") -> str | None:
+    """What a document is about, by its title heading or else its file's name (`title`):
+    "Harborline Sync Agent" of "Harborline Sync Agent Manual"; None for a title of filler alone
+    ("# Guide"), which names no product."""
+    headings = [_undecorated(h) for h in headings]
+    topic = _topic(headings[0]) if len(headings) > 1 and not _filler(headings[0]) else None
+    return topic or (_topic(title) if title and not _filler(title) else None)
+
+
 def _undecorated(heading: str) -> str:
-    """A heading without its emoji ("Retention 🚀", "🛠️ Installation"): decoration, no word. RST's
-    inline code (``ferrylog check``) is written as Markdown's, as prose's is, so both ask alike."""
+    """A heading without its emoji ("Retention 🚀", "🛠️ Installation") or inline HTML (an anchor,
+    `<a id="getting-started"></a>`): decoration, no word. RST's inline code (``ferrylog check``)
+    is written as Markdown's, as prose's is, so both ask alike."""
     kept = "".join(
-        c for c in heading if unicodedata.category(c) != "So" and c not in "\ufe0f\u200d"
+        c
+        for c in HTML_TAG.sub("", heading)
+        if unicodedata.category(c) != "So" and c not in "\ufe0f\u200d"
     )
     return " ".join(RST_CODE.sub(r"`\1`", kept).split())
 
