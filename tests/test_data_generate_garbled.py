@@ -87,3 +87,27 @@ def test_a_generic_heading_asks_about_a_file_named_phrase_in_lower_case(tmp_path
         encoding="utf-8",
     )
     assert "How do I install Accelerate?" in pairs_of(readme)
+
+
+UI_STEPS = """# AquaFlow P3 Manual
+
+## Controls
+
+Press Enter to continue. On the Welcome screen, press Next to finish.
+Press and hold the reset button for 10 seconds to reset the pump.
+"""
+
+
+def test_a_one_word_ui_task_is_asked_where_it_is_done(tmp_path: Path):
+    manual = tmp_path / "aquaflow.md"
+    manual.write_text(UI_STEPS, encoding="utf-8")
+    pairs = pairs_of(manual)
+    assert pairs["How do I continue in AquaFlow P3?"] == "Press Enter to continue."
+    assert pairs["How do I finish on the Welcome screen?"] == (
+        "On the Welcome screen, press Next to finish."
+    )
+    assert "How do I reset the pump?" in pairs
+    # A document naming no product asks no "How do I continue?": every manual's question.
+    notes = tmp_path / "notes.md"
+    notes.write_text("# Controls\n\nPress Enter to continue.\n", encoding="utf-8")
+    assert not [q for q in pairs_of(notes) if "continue" in q]

@@ -156,9 +156,10 @@ def test_a_ui_step_and_how_often_to_take_a_step_are_asked(tmp_path: Path):
     manual = tmp_path / "aquaflow.md"
     manual.write_text(STEPS, encoding="utf-8")
     pairs = pairs_of(manual)
-    assert pairs["How do I continue?"] == "Press Enter to continue."
-    assert pairs["How do I finish?"] == "Click Next to finish."
+    # A task of one word is asked in the product the manual names (test_data_generate_garbled.py).
+    assert pairs["How do I continue in AquaFlow P3?"] == "Press Enter to continue."
+    assert pairs["How do I finish in AquaFlow P3?"] == "Click Next to finish."
     assert pairs["How often should I clean the filter?"] == "Clean the filter every 2 weeks."
     assert pairs["How often should I check my hoses?"] == "Check your hoses every month."
     # "to low" is the dial's value, not a task: no "How do I low?".
-    assert not [q for q in pairs if "low" in q]
+    assert not [q for q in pairs if q.endswith(" low?")]

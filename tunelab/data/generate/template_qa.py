@@ -13,7 +13,7 @@ from tunelab.data.generate.blocks import blocks_of, clean, split_sentences
 from tunelab.data.generate.capitals import lower_first
 from tunelab.data.generate.heading_grammar import NOT_VERBS
 from tunelab.data.generate.heading_words import STEP_VERBS
-from tunelab.data.generate.headings import heading_question
+from tunelab.data.generate.headings import document_topic, heading_question
 from tunelab.data.generate.phrases import EVERY
 from tunelab.data.generate.questions import sentence_question
 from tunelab.data.generate.section_answer import (
@@ -52,6 +52,12 @@ DONE_FOR = re.compile(r" to (?P<task>(?P<verb>[a-z]+)(?: [^,;:]{2,80}?)?)\.?$")
 # Tasks a step does with no object ("Press Enter to continue"): only these, as "Set the dial to
 # low" names a value.
 DONE_ALONE = frozenset("continue confirm cancel proceed finish exit quit undo save start".split())
+# "On the Welcome screen, press Next to continue.": where a step is taken, which a task of one
+# word needs to be asked at all ("How do I continue?" is every manual's question).
+SCREEN = re.compile(
+    r"^(?P<where>(?:On|In|From) (?:the )?[^,]{1,40}? (?:screen|page|dialog|window|menu|tab|wizard"
+    r"|panel|pane)), (?P<step>[a-z].+)$"
+)
 # "Clean the filter every 2 weeks.": a step and how often to take it.
 EVERY_STEP = re.compile(
     r"^(?P<verb>[A-Z][a-z]+) (?P<what>(?:the|your|a|an|each|all) [^,;:]{1,50}?) (?P<every>every .+?)"
@@ -108,7 +114,8 @@ def template_pairs(chunk: Chunk, max_answer_tokens: int = 300) -> list[tuple[str
                 if sentence in used or (len(sentences) == 1 and title_line(sentence)):
                     continue  # a title line says nothing to ask about
                 stated = _named(NOTE_LABEL.sub("", sentence), sentences[0])
-                purpose = _purpose(stated) or _done_for(stated) or _how_often(stated)
+                done_for = _done_for(stated, document_topic(chunk.headings, chunk.title))
+                purpose = _purpose(stated) or done_for or _how_often(stated)
                 if not stated.endswith(":") and purpose:
                     pairs.append(purpose)
                     continue
@@ -173,14 +180,18 @@ def _purpose(sentence: str) -> tuple[str, str] | None:
     return f"How do I {task}?", m["step"][0].upper() + m["step"][1:] + "."
 
 
-def _done_for(sentence: str) -> tuple[str, str] | None:
+def _done_for(sentence: str, product: str | None = None) -> tuple[str, str] | None:
     """The task a step closing with its purpose does, and the step ("Press and hold the reset
-    button for 10 seconds to reset the K7." -> "How do I reset the K7?"); None for a step whose
-    "to ..." is a value or a place ("Add the key to the file"), says what its object does
-    ("Configure the agent to start at boot") or leans on what came before ("... to stop it")."""
-    if sentence.split(" ", 1)[0].lower() not in PURPOSE_STEPS:
+    button for 10 seconds to reset the K7." -> "How do I reset the K7?"); a task of one word
+    asked where the step is taken ("How do I continue on the Welcome screen?") or in the
+    `product` the document names, else not at all. None for a step whose "to ..." is a value or
+    a place ("Add the key to the file"), says what its object does ("Configure the agent to
+    start at boot") or leans on what came before ("... to stop it")."""
+    screen = SCREEN.match(sentence)
+    step = screen["step"] if screen else sentence
+    if step.split(" ", 1)[0].lower() not in PURPOSE_STEPS:
         return None
-    for m in DONE_FOR.finditer(sentence):
+    for m in DONE_FOR.finditer(step):
         verb = m["verb"]
         if verb in NOT_VERBS or not (verb in STEP_VERBS or has_past(verb)):
             continue  # "to the file", "to factory settings"
@@ -189,6 +200,12 @@ def _done_for(sentence: str) -> tuple[str, str] | None:
         if BEFORE & set(m["task"].split()) or re.search(r"\b(?:it|them)\b", m["task"]):
             return None
         task = re.sub(r"\byour(self)?\b", lambda y: "myself" if y[1] else "my", m["task"])
+        if " " not in task:
+            named = product and not english(product)  # "in Tunelab", not "in Configuration"
+            where = lower_first(screen["where"], sentence) if screen else named and f"in {product}"
+            if not where:
+                return None
+            task = f"{task} {where}"
         return f"How do I {task}?", sentence.rstrip(".") + "."
     return None
 
