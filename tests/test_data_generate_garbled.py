@@ -43,6 +43,23 @@ from tunelab.data.generate.questions import sentence_question
         ("The other order is the faster one at every decoder shape.", None),
         ("The extra is the adapters' own work around each layer.", None),
         ("Files above 2 GB are skipped.", "Are files above 2 GB skipped?"),  # above a size
+        # A changelog's entry is no statement: "What does fix equality check for?", "What does
+        # added regression test?", "Where is ensure `pydantic_private` set?"
+        ("Fix equality checks for primitives in literals by @sydney-runkle in #1459", None),
+        ("Honor HTTP/2 max concurrent streams settings.", None),
+        ("Ensure `pydantic_private` is set in `model_construct()` by @x in #12816", None),
+        ("Added regression tests ensuring that lone surrogates are preserved.", None),
+        ("Removed unused type ignores and casts -- by @hauntsaninja.", None),
+        ("Cached results expire after 2 days.", "When do cached results expire?"),
+        # A modifier and its plural noun before the verb: "Where does concurrent upload?",
+        # "What does internal hard limit?", "How does developers on CPython still get ...?"
+        ("Concurrent uploads on one connection could stall until the read timeout.", None),
+        ("Internal hard limits can't be bypassed even with max_bytes set.", None),
+        ("Developers on CPython still get accelerated builds by default.", None),
+        ("Rich contains a number of renderables you can use.", "What does rich contain?"),
+        ("The agent can't sync a USB drive.", "Can the agent sync a USB drive?"),
+        # "One of ..." says which of several only with what came before.
+        ("One of the most popular uses of pycparser is in the cffi library.", None),
     ],
 )  # fmt: skip
 def test_a_sentence_is_asked_as_it_reads_or_not_at_all(sentence, question):
@@ -111,3 +128,4 @@ def test_a_one_word_ui_task_is_asked_where_it_is_done(tmp_path: Path):
     notes = tmp_path / "notes.md"
     notes.write_text("# Controls\n\nPress Enter to continue.\n", encoding="utf-8")
     assert not [q for q in pairs_of(notes) if "continue" in q]
+

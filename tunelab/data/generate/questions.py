@@ -50,6 +50,7 @@ from tunelab.data.generate.word_classes import (
     asked_with,
     english,
     has_past,
+    opens_an_object,
     past,
     plural_form,
     singular,
@@ -68,6 +69,9 @@ LEANING = frozenset(
 # Words that say which or how many of a noun that follows them: "The earlier runs", "Three
 # more runs", "LoRA's 74 ms more" (no noun phrase ends with them).
 BEFORE_A_NOUN = frozenset("more earlier other same next last former latter previous few".split())
+# Verbs a changelog's entry opens with, seldom a noun opening a sentence: "Fix equality checks
+# for ..." was asked "What does fix equality check for?".
+CHANGES = frozenset("fix honor honour respect handle bump ensure backport avoid prevent".split())
 # A subject that points at what a reader has just seen: "The other order", "The same code",
 # "The extra" ("What is the other order?" asks nothing a reader can answer alone).
 REFERRING = [["the", w] for w in "other same former latter previous extra".split()]
@@ -136,7 +140,11 @@ def sentence_question(sentence: str, context: str = "", topic: str = "") -> str 
         return asked
     if tokens[0].group().lower() in PREPOSITIONS | PLACES | OPENING_PREPOSITIONS:
         return None  # "Against the 75.0% run the answers moved": the subject is past a phrase
+    if tokens[0].group().lower() in CHANGES:
+        return None  # "Fix equality checks for ...": a changelog's entry, no statement
     second = tokens[1].group().lower() if len(tokens) > 1 else ""
+    if second == "of" and tokens[0].group().lower() in DETERMINERS:
+        return None  # "One of the most popular uses of X is ...": which one, and of what?
     if participle(tokens[0].group()) and second in PREPOSITIONS | PLACES:
         return None  # "Pooled over the two splits ...": a phrase, its subject further on
     step = a_step(tokens[0].group(), tokens[1].group() if len(tokens) > 1 else "")
@@ -152,6 +160,10 @@ def sentence_question(sentence: str, context: str = "", topic: str = "") -> str 
             words
         ):
             return None  # a clause, not a noun phrase, comes before any verb
+        if any(
+            w in ADVERBS - {"first", "only"} and n not in ADVERBS for w, n in zip(words, words[1:])
+        ):
+            return None  # "Developers on CPython still get ...": the verb came after "still"
         if words and words[-1] in ("and", "or"):
             continue  # "The agent compresses and uploads": no subject of its own before "uploads"
         word, after = verb.group().lower(), text[verb.end() :].strip()
@@ -194,9 +206,14 @@ def sentence_question(sentence: str, context: str = "", topic: str = "") -> str 
             plural_noun
             and len(words) == 1
             and plain_words(words[0])
-            and after.split(" ", 1)[0].lower() in VERBS | {"and", "or"}
+            and (
+                after.split(" ", 1)[0].lower() in VERBS | {"and", "or"}
+                or (verb_later(after) and not opens_an_object(after))
+            )
         ):
-            continue  # "Conditional changes need ...": a modifier and its plural noun
+            # "Conditional changes need ...", "Concurrent uploads on one connection could
+            # stall": a modifier and its plural noun, whose verb comes later
+            continue
         if (
             plural_noun
             and len(words) == 1
@@ -238,6 +255,8 @@ def sentence_question(sentence: str, context: str = "", topic: str = "") -> str 
             return None if not asked or asked.endswith(" do?") else asked
         if spans and singular(subject):  # "The warranty lasts 3 years": how long it does
             return f"How long does {subject} {word[:-1]}?"
+        if re.fullmatch(r"[a-z]+s", word) and len(words) > 1 and participle(words[0]):
+            return None  # "Added regression tests ...": a changelog's entry, "tests" its noun
         if (base := third_person(word)) and singular(subject):
             return verb_question(subject, "does", base, after, never)
         if base := past(word):

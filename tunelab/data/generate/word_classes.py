@@ -69,6 +69,8 @@ PREPOSITIONS = frozenset("to from with by for after before until through over ac
 ADVERBS = frozenset("only always never also first then still just even again now".split())
 AUXILIARIES = frozenset(
     "is are was were be been have has had can could will would must may might should".split()
+) | frozenset(  # "Internal hard limits can't be bypassed": "limits" no verb before "can't"
+    "isn't aren't wasn't weren't can't couldn't won't wouldn't mustn't shouldn't hasn't haven't".split()
 )
 
 
