@@ -129,3 +129,21 @@ def test_a_one_word_ui_task_is_asked_where_it_is_done(tmp_path: Path):
     notes.write_text("# Controls\n\nPress Enter to continue.\n", encoding="utf-8")
     assert not [q for q in pairs_of(notes) if "continue" in q]
 
+
+def test_a_table_of_descriptions_asks_what_each_thing_is(tmp_path: Path):
+    # "What does vllm mean?" was answered "Vllm means vLLM fast inference.", and a feature's
+    # emoji was asked with it ("What does 📦 One-line dataset loading mean?").
+    readme = tmp_path / "datasets.md"
+    readme.write_text(
+        "# Datasets\n\nDatasets loads data.\n\n## Classes\n\n| Class | Description |\n|---|---|\n"
+        "| `Dataset` | In-memory dataset backed by Arrow |\n\n## Features\n\n"
+        "| Feature | Description |\n|---|---|\n| 📦 **Streaming mode** | Stream without downloading |\n"
+        "\n## Extras\n\n| NAME | Description |\n|---|---|\n| vllm | vLLM fast inference |\n",
+        encoding="utf-8",
+    )
+    pairs = pairs_of(readme)
+    assert pairs["What is the `Dataset` class?"] == "`Dataset`: In-memory dataset backed by Arrow."
+    assert pairs["What is the Streaming mode feature?"] == (
+        "Streaming mode: Stream without downloading."
+    )
+    assert pairs["What is vllm?"] == "vllm: vLLM fast inference."

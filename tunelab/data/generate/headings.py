@@ -55,7 +55,7 @@ def heading_question(headings: list[str], context: str = "", title: str = "") ->
     """The question a reader would ask to land on this heading's section (None when none reads
     well). `context` is the section's text, to tell names from ordinary words; `title` names the
     document when its headings do not (a file name)."""
-    headings = [_undecorated(h) for h in headings]
+    headings = [undecorated(h) for h in headings]
     heading = re.sub(r"(\*\*|__|\*)(.+?)\1", r"\2", headings[-1]).strip().rstrip(":").strip()
     heading = re.sub(r"^about\s+", "", heading, flags=re.IGNORECASE)  # "About FastAPI Cloud"
     topic = document_topic(headings, title)
@@ -187,12 +187,12 @@ def document_topic(headings: list[str], title: str = "") -> str | None:
     """What a document is about, by its title heading or else its file's name (`title`):
     "Harborline Sync Agent" of "Harborline Sync Agent Manual"; None for a title of filler alone
     ("# Guide"), which names no product."""
-    headings = [_undecorated(h) for h in headings]
+    headings = [undecorated(h) for h in headings]
     topic = _topic(headings[0]) if len(headings) > 1 and not _filler(headings[0]) else None
     return topic or (_topic(title) if title and not _filler(title) else None)
 
 
-def _undecorated(heading: str) -> str:
+def undecorated(heading: str) -> str:
     """A heading without its emoji ("Retention 🚀", "🛠️ Installation") or inline HTML (an anchor,
     `<a id="getting-started"></a>`): decoration, no word. RST's inline code (``ferrylog check``)
     is written as Markdown's, as prose's is, so both ask alike."""

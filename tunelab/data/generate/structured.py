@@ -11,7 +11,7 @@ from tunelab.data.generate.blocks import DEFINITION, Block, clean, split_sentenc
 from tunelab.data.generate.capitals import lower_first
 from tunelab.data.generate.heading_grammar import DETERMINERS, NOT_VERBS, plural
 from tunelab.data.generate.heading_words import STEP_VERBS
-from tunelab.data.generate.headings import heading_question
+from tunelab.data.generate.headings import heading_question, undecorated
 from tunelab.data.generate.questions import LEANING, sentence_question
 from tunelab.data.generate.word_classes import (
     ADVERBS,
@@ -143,7 +143,7 @@ def _rows_asked(header: list[str], rows: list[list[str]]) -> list[tuple[str, str
                 continue
             key, said = row[0], row[value]
             if column in MEANING_COLUMNS:  # "Code | Meaning": not "What is the meaning of 3?"
-                pairs.append(_meaning_asked(header[0], key, said))
+                pairs.append(_meaning_asked(header[0], undecorated(key), said, column))
                 continue
             # "the minimum memory", "the default `retries`"; "the value of Readers per gateway"
             named = (
@@ -173,9 +173,24 @@ def _said_of(named: str, said: str) -> str:
     return f"The {named}{':' if sentence else ' is'} {said}{stop}"
 
 
-def _meaning_asked(kind: str, key: str, said: str) -> tuple[str, str]:
+# What a table's first column may name its rows by, each a kind of thing a question can name.
+KINDS = frozenset(
+    "class component module guide extra backend feature command function method package plugin"
+    " task".split()
+)
+
+
+def _meaning_asked(kind: str, key: str, said: str, column: str) -> tuple[str, str]:
     """A row of a table of meanings: "What does code 3 mean?" (a number is named by its kind,
-    the first column's name), "What does epoch mean?"."""
+    the first column's name), "What does epoch mean?"; a row of descriptions asks what its
+    thing is, or what a flag does ("vllm | vLLM fast inference" was asked "What does vllm
+    mean?" and answered "Vllm means vLLM fast inference.")."""
+    if column == "description" and re.search(r"[A-Za-z]", key):
+        # "| Class | Description |": "What is the `Dataset` class?", the row's kind said.
+        kind = kind.strip("*` ").lower()
+        thing = f"the {key} {kind}" if kind in KINDS else key
+        asked = f"What does {key} do?" if key.strip("`").startswith("-") else f"What is {thing}?"
+        return asked, f"{key}: {said.rstrip('.')}."
     named = key if re.search(r"[A-Za-z]", key) else f"{lower_first(kind.strip('*` '), '')} {key}"
     return f"What does {named} mean?", f"{named[:1].upper()}{named[1:]} means {said}."
 
