@@ -58,6 +58,11 @@ from tunelab.data.generate.questions import sentence_question
         ("Developers on CPython still get accelerated builds by default.", None),
         ("Rich contains a number of renderables you can use.", "What does rich contain?"),
         ("The agent can't sync a USB drive.", "Can the agent sync a USB drive?"),
+        # A name in Title Case is asked as written, not half lowered ("What is beautiful Soup?").
+        ("Beautiful Soup is a library that makes it easy to scrape pages.",
+         "What is Beautiful Soup?"),
+        ("Full Unicode case-folding is supported.", "Is full Unicode case-folding supported?"),
+        ("The Harborline Agent keeps files.", "What does the Harborline Agent keep?"),
         # "One of ..." says which of several only with what came before.
         ("One of the most popular uses of pycparser is in the cffi library.", None),
     ],
@@ -138,7 +143,8 @@ def test_a_table_of_descriptions_asks_what_each_thing_is(tmp_path: Path):
         "# Datasets\n\nDatasets loads data.\n\n## Classes\n\n| Class | Description |\n|---|---|\n"
         "| `Dataset` | In-memory dataset backed by Arrow |\n\n## Features\n\n"
         "| Feature | Description |\n|---|---|\n| 📦 **Streaming mode** | Stream without downloading |\n"
-        "\n## Extras\n\n| NAME | Description |\n|---|---|\n| vllm | vLLM fast inference |\n",
+        "\n## Extras\n\n| NAME | Description |\n|---|---|\n| vllm | vLLM fast inference |\n"
+        "\n## Guides\n\n| Guide | Description |\n|---|---|\n| Task Guide | Available tasks |\n",
         encoding="utf-8",
     )
     pairs = pairs_of(readme)
@@ -147,3 +153,4 @@ def test_a_table_of_descriptions_asks_what_each_thing_is(tmp_path: Path):
         "Streaming mode: Stream without downloading."
     )
     assert pairs["What is vllm?"] == "vllm: vLLM fast inference."
+    assert "What is Task Guide?" in pairs  # not "What is the Task Guide guide?"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from tunelab.data.generate.word_classes import english
+from tunelab.data.generate.word_classes import DETERMINERS, POSSESSIVES, english
 
 # What a name is wrapped in mid-sentence: a link's bracket, bold or italics ("[Click](...)",
 # "**Backup Tool**", "_Rich_"); "_" is a word's character to `\b`, so a word ends at no letter.
@@ -31,7 +31,14 @@ def lower_first(phrase: str, context: str, topic: str | None = None) -> str:
     # The document's name as it spells it, unless the prose writes it in lower case as a word
     # (`typer`, the command, is code: "Typer" stays).
     topical = first in _named_by(topic) and not _said_lower(first, context)
-    if first.startswith("`") or acronym or name or topical:
+    # "Beautiful Soup", "Daniel Veillard": a phrase capitalised past its first word is a name or a
+    # title, as written ("What is beautiful Soup?" lowered half of it); "The Agent" is not.
+    # Every word past the first (an aside in brackets aside) in Title Case: not "A", "CPU",
+    # "HB-401", nor "Full Unicode case-folding".
+    later = [w for w in re.sub(r"\([^)]*\)", "", rest).split() if w not in TITLE_SMALL_WORDS]
+    titled = bool(later) and all(w.istitle() and w.isalpha() and len(w) > 1 for w in later)
+    titled = titled and first.lower() not in OPENERS
+    if first.startswith("`") or acronym or name or topical or titled:
         return phrase
     return f"{first.lower()} {rest}".strip()
 
@@ -89,6 +96,8 @@ def _said_lower(word: str, context: str) -> bool:
     )
 
 
+# Words a noun phrase opens with that a name does not: "The Agent", "Your Config".
+OPENERS = DETERMINERS | POSSESSIVES | frozenset("all each this these those some any no".split())
 TITLE_SMALL_WORDS = frozenset("a an the of and or for to in on at by with from vs".split())
 
 

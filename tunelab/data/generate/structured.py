@@ -188,7 +188,8 @@ def _meaning_asked(kind: str, key: str, said: str, column: str) -> tuple[str, st
     if column == "description" and re.search(r"[A-Za-z]", key):
         # "| Class | Description |": "What is the `Dataset` class?", the row's kind said.
         kind = kind.strip("*` ").lower()
-        thing = f"the {key} {kind}" if kind in KINDS else key
+        kind_said = kind in KINDS and not key.lower().endswith(kind)  # not "the Task Guide guide"
+        thing = f"the {key} {kind}" if kind_said else key
         asked = f"What does {key} do?" if key.strip("`").startswith("-") else f"What is {thing}?"
         return asked, f"{key}: {said.rstrip('.')}."
     named = key if re.search(r"[A-Za-z]", key) else f"{lower_first(kind.strip('*` '), '')} {key}"
