@@ -86,13 +86,44 @@ def test_a_sentence_is_asked_as_it_reads_or_not_at_all(sentence, question):
          "How far can the fact score be trusted?"),
         (["Guide", "How long a run takes"], "How long does a run take?"),
         (["Guide", "How much memory is needed"], "How much memory is needed?"),
-        # An HTML anchor in a heading is no word of it.
+        # An HTML anchor in a heading is no word of it, nor a badge.
         (["Databricks SDK", 'Getting started<a id="getting-started"></a>'],
          "How do I get started with Databricks SDK?"),
+        (["Thread-pool Controls [![Build](https://x.io/b.svg?branch=main)](https://x.io/a?q=1)",
+          "Installation"], "How do I install Thread-pool Controls?"),
+        # A changelog's entry is done, no task: "How do I fixed the handling of ...?"
+        (["regex", "Fixed the handling of locale-sensitive regexes"], None),
+        # A release's subsection asks what came in it: "What features does 1.22.0 have?",
+        # "What is fixed?", "How do I contributor-fac changes?"
+        (["1.22.0", "Features"], "What features came in 1.22.0?"),
+        (["Changelog", "[3.5.3](https://x.io/compare/3.5.2..3.5.3)", "Fixed"],
+         "What was fixed in 3.5.3?"),
+        (["v1.8.0", "Contributor-facing changes"], "What contributor-facing changes came in 1.8.0?"),
+        (["v1.7.0", "Packaging updates and notes for downstreams"], None),
+        # Pointers elsewhere ask nothing: "What are links?"
+        (["sqlparse", "Links"], None),
     ],
 )  # fmt: skip
 def test_a_heading_is_asked_in_words_that_read(headings, question):
     assert heading_question(headings, "Some text.") == question
+
+
+def test_a_release_s_features_are_asked_with_the_product_its_file_names(tmp_path: Path):
+    changes = tmp_path / "yarl.md"
+    changes.write_text(
+        "# 1.22.0\n\n## Features\n\n- Added `URL.host_port_subcomponent`.\n\n"
+        "## Bug fixes\n\n- Fixed a leak in `URL.join`.\n- Fixed `URL.port` of IPv6 hosts.\n\n"
+        "## Links\n\n| | |\n|---|---|\n| Release notes | https://x.io/notes |\n",
+        encoding="utf-8",
+    )
+    pairs = pairs_of(changes)
+    assert pairs["What features came in yarl 1.22.0?"] == "- Added `URL.host_port_subcomponent`."
+    # Every entry of a release's subsection answers it, as a release's own question is.
+    assert pairs["What bug fixes came in yarl 1.22.0?"] == (
+        "- Fixed a leak in `URL.join`.\n- Fixed `URL.port` of IPv6 hosts."
+    )
+    # A table of no column names asks nothing of its rows ("What is the  of Release notes?").
+    assert not [q for q in pairs if "Release notes" in q]
 
 
 def test_a_generic_heading_asks_about_a_file_named_phrase_in_lower_case(tmp_path: Path):

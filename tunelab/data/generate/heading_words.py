@@ -83,6 +83,8 @@ NO_QUESTION = frozenset(
     # A document's credits: "What are thanks?" asks nothing a reader would.
     + "thanks acknowledgements acknowledgments credits".split()
     + ["revision notes", "revision history"]
+    # A list of pointers elsewhere: "What are links?" asks what no one would.
+    + ["links", "useful links", "resources"]
 )
 # Sections whose subsections each name a problem.
 TROUBLE = frozenset(

@@ -36,6 +36,7 @@ from tunelab.data.generate.heading_words import (
     TROUBLE,
 )
 from tunelab.data.generate.questions import LEANING
+from tunelab.data.generate.subject_and_verb import participle
 from tunelab.data.generate.word_classes import VERBS, english, has_past
 
 # A changelog's release heading: "3.2.0 (2026-10-14)", "v1.4 - 2025-01-02", "[2.0.1] - 2024-05-01".
@@ -106,6 +107,8 @@ def heading_question(headings: list[str], context: str = "", title: str = "") ->
         return _lone_verb_question(heading.lower(), headings, context, topic)
     if not heading or heading.lower() in NO_QUESTION or opener in LEANING - QUESTION_WORDS:
         return None  # "Without `standard` dependencies" needs the heading before it
+    if release := next((r for h in headings[:-1] if (r := RELEASE.fullmatch(h))), None):
+        return _release_part(heading, release["version"], title)
     if heading.lower() in GENERIC:
         if not topic:
             return None
@@ -160,6 +163,8 @@ def heading_question(headings: list[str], context: str = "", title: str = "") ->
         and first not in NOT_VERBS
         and not (first.endswith("s") and not first.endswith(("ss", "us", "is", "as")))
     )
+    if imperative and participle(first):
+        return None  # a changelog's "Fixed the handling of ...": done, no task nor thing
     if statement(words) and not (trouble or re.search(PROBLEM, heading, re.I)):
         return None  # "Imports run one way": no question reads well; its sentences are asked
     if first in IMPERATIVES and len(words) == 2 and is_gerund(words[1].lower()):
@@ -192,14 +197,19 @@ def document_topic(headings: list[str], title: str = "") -> str | None:
     return topic or (_topic(title) if title and not _filler(title) else None)
 
 
+# A Markdown image, and the link around it when it is one: a badge, no word of a heading.
+MARKDOWN_IMAGE = re.compile(r"\[?!\[[^\]]*\]\([^)]*\)(?:\]\([^)]*\))?")
+MARKDOWN_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+
+
 def undecorated(heading: str) -> str:
     """A heading without its emoji ("Retention 🚀", "🛠️ Installation") or inline HTML (an anchor,
     `<a id="getting-started"></a>`): decoration, no word. RST's inline code (``ferrylog check``)
     is written as Markdown's, as prose's is, so both ask alike."""
+    heading = MARKDOWN_IMAGE.sub("", HTML_TAG.sub("", heading))  # a badge: "[![Build](...)](...)"
+    heading = MARKDOWN_LINK.sub(r"\1", heading)  # "[3.5.3](https://...)": its text
     kept = "".join(
-        c
-        for c in HTML_TAG.sub("", heading)
-        if unicodedata.category(c) != "So" and c not in "\ufe0f\u200d"
+        c for c in heading if unicodedata.category(c) != "So" and c not in "\ufe0f\u200d"
     )
     return " ".join(RST_CODE.sub(r"`\1`", kept).split())
 
@@ -210,6 +220,20 @@ def _does(code: str, context: str) -> bool:
     opener = context.split(maxsplit=1)[0].lower() if context.strip() else ""
     acts = opener.endswith("s") and base_form(opener) in VERBS | IMPERATIVES
     return acts or re.fullmatch(r"`[\w-]+ [\w-]+`", code) is not None
+
+
+def _release_part(heading: str, version: str, title: str) -> str | None:
+    """What a changelog release's subsection lists, asked of that release: "Fixed" under "3.5.3"
+    -> "What was fixed in charset_normalizer 3.5.3?", "Features" -> "What features came in yarl
+    1.22.0?" (not "What features does 1.22.0 have?"); None for any other heading ("How do I
+    contributor-fac changes?", "How do I package updates and notes for downstreams?")."""
+    named = f"{_topic(title)} " if title and not _filler(title) else ""
+    words = heading.split()
+    if len(words) == 1 and participle(words[0]):
+        return f"What was {heading.lower()} in {named}{version}?"
+    if len(words) <= 3 and all(w.replace("-", "").isalpha() for w in words) and plural(heading):
+        return f"What {heading.lower()} came in {named}{version}?"
+    return None
 
 
 def _lone_verb_question(

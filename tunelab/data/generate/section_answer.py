@@ -24,6 +24,9 @@ MAX_STEPS = 12  # of a list that answers a heading's question
 ASKS_WHAT_TO_DO = re.compile(
     r"(?:What (?:should|do|can) I do|How (?:do|can) I (?:fix|solve|resolve|recover|stop))\b"
 )
+# "What changed in yarl 1.22.0?", "What was fixed in ...?", "What bug fixes came in ...?": the
+# release's entries, all of them.
+ASKS_A_RELEASE = re.compile(r"What (?:changed|was [a-z]+|[\w -]+ came) in ")
 FIX_SENTENCES = 5  # sentences of a troubleshooting section its answer keeps
 # A generic heading's question asking for several things ("What are the limits of Ferrylog?",
 # "What ports does Ferrylog use?"): its answer is all its section's paragraphs say, or its lead
@@ -65,7 +68,7 @@ def lead_answer(question: str, blocks: list[Block], used: set[str]) -> str | Non
     sentences = split_sentences(blocks[prose].text)
     opener = sentences[0].split()[0].lower().strip("`")
     tells_to_do = commands(sentences[0], False)  # "Support the ...", not "Support is available"
-    fix = ASKS_WHAT_TO_DO.match(question) is not None or question.startswith("What changed in")
+    fix = ASKS_WHAT_TO_DO.match(question) is not None or ASKS_A_RELEASE.match(question) is not None
     asks_how = question.startswith("How") or fix  # a command answers these
     many = ASKS_MANY.fullmatch(question) is not None
     # "Typer requires only a few dependencies:" and its list answer what Typer depends on.

@@ -132,8 +132,10 @@ def _rows_asked(header: list[str], rows: list[list[str]]) -> list[tuple[str, str
     values = [i for i, n in enumerate(names) if n in VALUE_COLUMNS and i > 0]
     if len(names) > 2 and {names[i] for i in values} == {"range"}:
         values = []  # beside measures, with no default, a range is their spread: a benchmark's
-    if not values and (len(header) != 2 or len(names[1].split()) > 2):
-        return []  # a second column named by a phrase ("the implementation it follows") no noun
+    if not values and (len(header) != 2 or not names[1] or len(names[1].split()) > 2):
+        # a second column named by a phrase ("the implementation it follows") or by nothing
+        # ("What is the  of Release notes?"): no noun
+        return []
     described = next((i for i, n in enumerate(names) if n in ("description", "meaning")), None)
     pairs = []
     for value in values or [1]:  # each value column: "Minimum" and "Recommended" both
