@@ -63,6 +63,8 @@ from tunelab.data.generate.questions import sentence_question
          "What is Beautiful Soup?"),
         ("Full Unicode case-folding is supported.", "Is full Unicode case-folding supported?"),
         ("The Harborline Agent keeps files.", "What does the Harborline Agent keep?"),
+        # A noun follows "one", no verb: "What did two trainings of one set?"
+        ("Two trainings of one set flipped 13 of the 56 answers.", None),
         # "One of ..." says which of several only with what came before.
         ("One of the most popular uses of pycparser is in the cffi library.", None),
     ],

@@ -169,8 +169,10 @@ def sentence_question(sentence: str, context: str = "", topic: str = "") -> str 
         word, after = verb.group().lower(), text[verb.end() :].strip()
         if set(words) <= DETERMINERS | POSSESSIVES or after.split(" ", 1)[0].lower() in AUXILIARIES:
             continue  # "A resumed run", "Your runs", "The overlap scores are": not yet the verb
-        if words[-1] in ARTICLES:
-            continue  # "... after words the answers say": a noun follows "the", not a verb
+        if words[-1] in ARTICLES or (words[-1] in DETERMINERS and len(words) > 1):
+            # "... after words the answers say", "Two trainings of one set flipped ...": a
+            # noun follows "the" or "one", not a verb
+            continue
         if words[-1] in PREPOSITIONS | PLACES | OPENING_PREPOSITIONS | {"of"}:
             continue  # "The answers vary between runs": a noun follows "between", not a verb
         counted = len(words) == 1 or words[-2] in DETERMINERS | POSSESSIVES or words[-1] == "more"
