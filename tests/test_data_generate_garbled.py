@@ -102,6 +102,9 @@ def test_a_sentence_is_asked_as_it_reads_or_not_at_all(sentence, question):
          "What was fixed in 3.5.3?"),
         (["v1.8.0", "Contributor-facing changes"], "What contributor-facing changes came in 1.8.0?"),
         (["v1.7.0", "Packaging updates and notes for downstreams"], None),
+        (["Changelog", "0.8.0 (April 30th, 2020)", "Fixed"], "What was fixed in 0.8.0?"),
+        (["Changelog", "Fixed"], None),  # of no release known as one: "What is fixed?"
+        (["Sentence Transformers", "Citing & Authors"], None),  # "How do I cite & Authors?"
         # Pointers elsewhere ask nothing: "What are links?"
         (["sqlparse", "Links"], None),
     ],

@@ -43,7 +43,7 @@ from tunelab.data.generate.word_classes import VERBS, english, has_past
 # A release's date: "2026-10-14", "March 2025", "March 14, 2025", "14 March 2025".
 _DATE = (
     r"(?:\d{4}-\d{2}-\d{2}|(?:\d{1,2}\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
-    r"[a-z]*\.?\s+(?:\d{1,2},?\s+)?\d{4})"
+    r"[a-z]*\.?\s+(?:\d{1,2}(?:st|nd|rd|th)?,?\s+)?\d{4})"  # "April 30th, 2020"
 )
 RELEASE = re.compile(
     r"\[?(?:v|version\s+)?(?P<version>\d+\.\d+(?:\.\d+)*(?:[-+.][\w.]+)?)\]?"
@@ -109,6 +109,8 @@ def heading_question(headings: list[str], context: str = "", title: str = "") ->
         return None  # "Without `standard` dependencies" needs the heading before it
     if release := next((r for h in headings[:-1] if (r := RELEASE.fullmatch(h))), None):
         return _release_part(heading, release["version"], title)
+    if " " not in heading and participle(heading):
+        return None  # "Fixed", "Added" of a release not known as one: "What is fixed?"
     if heading.lower() in GENERIC:
         if not topic:
             return None
@@ -147,6 +149,8 @@ def heading_question(headings: list[str], context: str = "", title: str = "") ->
             return f"How does {first} work{where}?"
         if rest != topic:  # a Title Case heading's object in one case: "Restoring Files"
             rest = " ".join(lower_title(heading, context, topic).split()[1:])
+        if re.match(r"&|(?:and|or)$", rest) or rest.endswith((" and", " or", " &")):
+            return None  # "Citing & Authors": two topics, no task
         # "Combining and reversing facts": two tasks, each asked by its verb.
         rest = re.sub(
             r"^(and|or) (\w+)",
