@@ -113,6 +113,16 @@ def test_a_heading_is_asked_in_words_that_read(headings, question):
     assert heading_question(headings, "Some text.") == question
 
 
+def test_a_release_is_asked_with_its_product_never_a_changelog_s_name_or_a_file_stem():
+    # "What changed in 0.10.0?" under "# Changelog" of httpcore.md named no product.
+    assert heading_question(["Changelog", "0.10.0"], "", "httpcore") == (
+        "What changed in httpcore 0.10.0?"
+    )
+    assert heading_question(["1.22.0", "Fixed"], "", "CHANGELOG") == "What was fixed in 1.22.0?"
+    # A file's stem its prose never writes names nothing: not "faq_and_releases 4.2.0".
+    assert heading_question(["4.2.0"], "", "faq_and_releases") == "What changed in 4.2.0?"
+
+
 def test_a_release_s_features_are_asked_with_the_product_its_file_names(tmp_path: Path):
     changes = tmp_path / "yarl.md"
     changes.write_text(

@@ -61,9 +61,7 @@ def heading_question(headings: list[str], context: str = "", title: str = "") ->
     heading = re.sub(r"^about\s+", "", heading, flags=re.IGNORECASE)  # "About FastAPI Cloud"
     topic = document_topic(headings, title)
     if version := RELEASE.fullmatch(heading):  # a changelog's "3.2.0 (2026-10-14)"
-        named = re.sub(r"\s*\b(?:change ?log|release notes|changes|history|news)\b", "", topic or "",
-                       flags=re.IGNORECASE).strip()  # fmt: skip
-        return f"What changed in {named + ' ' if named else ''}{version['version']}?"
+        return f"What changed in {_product(topic, title)}{version['version']}?"
     # "Step 2: Reuse and register scorers": the label says a step and its words are the task;
     # "What is step 2?" asks what every numbered guide has, and no answer is that step's alone.
     if label := re.match(r"step\s+\d+\b\s*[:.)–—-]?\s*", heading, re.IGNORECASE):
@@ -108,7 +106,7 @@ def heading_question(headings: list[str], context: str = "", title: str = "") ->
     if not heading or heading.lower() in NO_QUESTION or opener in LEANING - QUESTION_WORDS:
         return None  # "Without `standard` dependencies" needs the heading before it
     if release := next((r for h in headings[:-1] if (r := RELEASE.fullmatch(h))), None):
-        return _release_part(heading, release["version"], title)
+        return _release_part(heading, release["version"], _product(topic, title))
     if " " not in heading and participle(heading):
         return None  # "Fixed", "Added" of a release not known as one: "What is fixed?"
     if heading.lower() in GENERIC:
@@ -226,12 +224,30 @@ def _does(code: str, context: str) -> bool:
     return acts or re.fullmatch(r"`[\w-]+ [\w-]+`", code) is not None
 
 
-def _release_part(heading: str, version: str, title: str) -> str | None:
-    """What a changelog release's subsection lists, asked of that release: "Fixed" under "3.5.3"
-    -> "What was fixed in charset_normalizer 3.5.3?", "Features" -> "What features came in yarl
-    1.22.0?" (not "What features does 1.22.0 have?"); None for any other heading ("How do I
-    contributor-fac changes?", "How do I package updates and notes for downstreams?")."""
-    named = f"{_topic(title)} " if title and not _filler(title) else ""
+# A changelog's own words in its title: "Changelog", "Release notes" name no product.
+CHANGELOG_WORDS = re.compile(
+    r"\s*\b(?:change ?log|release[ _-]notes|changes|history|news)\b", re.IGNORECASE
+)
+
+
+def _product(topic: str | None, title: str) -> str:
+    """What a changelog's release is of, followed by a space, or "": its title less the
+    changelog's words, else its file's name ("Changelog" of httpcore.md: "httpcore 0.10.0"); no
+    version ("1.22.0" above "Features") nor a file's stem its prose never writes
+    ("faq_and_releases")."""
+    for name in (topic or "", _topic(title) if title and not _filler(title) else ""):
+        named = CHANGELOG_WORDS.sub("", name).strip()
+        if named and not RELEASE.fullmatch(named):
+            return "" if "_" in named else f"{named} "
+    return ""
+
+
+def _release_part(heading: str, version: str, named: str) -> str | None:
+    """What a changelog release's subsection lists, asked of that release and its product
+    (`named`): "Fixed" under "3.5.3" -> "What was fixed in charset-normalizer 3.5.3?",
+    "Features" -> "What features came in yarl 1.22.0?" (not "What features does 1.22.0 have?");
+    None for any other heading ("How do I contributor-fac changes?", "How do I package updates
+    and notes for downstreams?")."""
     words = heading.split()
     if len(words) == 1 and participle(words[0]):
         return f"What was {heading.lower()} in {named}{version}?"
