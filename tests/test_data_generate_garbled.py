@@ -200,3 +200,18 @@ def test_a_table_of_descriptions_asks_what_each_thing_is(tmp_path: Path):
     )
     assert pairs["What is vllm?"] == "vllm: vLLM fast inference."
     assert "What is Task Guide?" in pairs  # not "What is the Task Guide guide?"
+
+
+def test_a_name_in_a_table_of_minimums_keeps_its_capital(tmp_path: Path):
+    # harborline's requirements table asked "What is the minimum python (for the CLI)?".
+    doc = tmp_path / "requirements.md"
+    doc.write_text(
+        "# Agent\n\n## Requirements\n\n| Item | Minimum |\n|---|---|\n"
+        "| Memory | 4 GB |\n| Python (for the CLI) | 3.10 |\n",
+        encoding="utf-8",
+    )
+    pairs = pairs_of(doc)
+    assert pairs["What is the minimum Python (for the CLI)?"] == (
+        "The minimum Python (for the CLI) is 3.10."
+    )
+    assert "What is the minimum memory?" in pairs

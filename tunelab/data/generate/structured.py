@@ -147,9 +147,12 @@ def _rows_asked(header: list[str], rows: list[list[str]]) -> list[tuple[str, str
             if column in MEANING_COLUMNS:  # "Code | Meaning": not "What is the meaning of 3?"
                 pairs.append(_meaning_asked(header[0], undecorated(key), said, column))
                 continue
-            # "the minimum memory", "the default `retries`"; "the value of Readers per gateway"
+            # "the minimum memory", "the default `retries`", "the minimum Python" (a name, as
+            # its cell writes it); "the value of Readers per gateway"
             named = (
-                f"{column} {lower_first(key, '')}" if column in QUALIFIERS else f"{column} of {key}"
+                f"{column} {lower_first(key, key)}"
+                if column in QUALIFIERS
+                else f"{column} of {key}"
             )
             question, answer = f"What is the {named}?", _said_of(named, said)
             if described is not None and row[described]:
