@@ -105,6 +105,10 @@ def test_a_sentence_is_asked_as_it_reads_or_not_at_all(sentence, question):
         (["Changelog", "0.8.0 (April 30th, 2020)", "Fixed"], "What was fixed in 0.8.0?"),
         (["Changelog", "Fixed"], None),  # of no release known as one: "What is fixed?"
         (["Sentence Transformers", "Citing & Authors"], None),  # "How do I cite & Authors?"
+        # A title's name before its " -- " tagline: "What features does sqlitedict -- persistent
+        # dict, backed by SQLite have?"
+        (["sqlitedict -- persistent dict, backed by SQLite", "Features"],
+         "What features does sqlitedict have?"),
         # Pointers elsewhere ask nothing: "What are links?"
         (["sqlparse", "Links"], None),
     ],

@@ -356,7 +356,8 @@ def _filler(title: str) -> bool:
 
 def _topic(title: str) -> str:
     """A document title without filler words: "Tunelab guide" -> "Tunelab"."""
-    title = re.split(r":\s|\s[—–-]\s", title)[0]  # "Harborline Agent: Getting Started"
+    # "Harborline Agent: Getting Started", "sqlitedict -- persistent dict, backed by SQLite"
+    title = re.split(r":\s|\s(?:[—–-]|--)\s", title)[0]
     words = [w for w in MARKS.sub("", title).split() if w.lower() not in TITLE_FILLER]
     if len(words) > 1 and is_gerund(words[0].lower()):  # "Installing Ferrytrack Agent"
         words = words[1:]
