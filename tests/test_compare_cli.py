@@ -35,3 +35,16 @@ def test_the_printed_tables_name_every_arm_whole_and_say_what_the_facts_are_over
     assert "(normalized match, ROUGE-L, answer words, cut off, s/question: in" in result.output
     title = " ".join(arms_table.split("┏")[0].split())
     assert title.endswith("3 test questions (2 of them name facts: the fact scores are over those)")
+
+
+def test_a_test_set_without_facts_is_said_to_be_ranked_by_its_wording(tmp_path):
+    # compare ranked the arms by token F1 and named a best one without a word that token F1
+    # rewards an answer's wording, not its facts (eval said so, compare did not).
+    run = tiny_run(tmp_path, QA)
+    result = CliRunner().invoke(app, ["compare", str(run), "--max-new-tokens", "3", "--k", "1"])
+    assert result.exit_code == 0, result.output
+    said = "token F1 and ROUGE-L reward wording, not correctness"
+    assert said in " ".join(result.output.split())
+    assert said in (run / "compare" / "compare.md").read_text()
+    command = f"`tunelab data facts {QA / 'test.jsonl'} -o test_facts.jsonl` proposes them"
+    assert command in (run / "compare" / "compare.md").read_text()

@@ -62,3 +62,23 @@ def test_an_eval_of_another_test_file_says_it_replaces_the_answers_there(tmp_pat
     assert "--output DIR keeps each test file's eval apart" in said
     again = CliRunner().invoke(app, [*args, str(files["other.jsonl"])])
     assert "held the answers" not in again.output  # the same file asked again replaces nothing
+
+
+def test_a_test_set_naming_facts_on_some_rows_says_which_are_judged_by_wording(tmp_path):
+    # Facts on 4 rows of 13 read "fact_accuracy n=4" and token F1 over 13 with a model "ahead",
+    # and nothing said the other 9 were scored by their wording alone.
+    rows = [
+        {"question": f"Which port is number {i}?", "answer": f"Port {8440 + i}."} for i in range(3)
+    ]
+    rows[0]["facts"] = [["8440"]]
+    data = tmp_path / "test.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    args = ["--data", str(data), "--max-new-tokens", "2", "--output", str(tmp_path / "ev")]
+    said = CliRunner().invoke(app, ["eval", "tiny-random", *args])
+    assert said.exit_code == 0, said.output
+    text = " ".join(said.output.split())
+    assert (
+        f"2 of 3 test rows name no facts ({data}:2, {data}:3): fact accuracy is over the 1 that "
+        "do, and those 2 are judged by wording alone (token F1 and ROUGE-L reward wording, not "
+        f"correctness). `tunelab data facts {data} -o test_facts.jsonl` proposes them" in text
+    )

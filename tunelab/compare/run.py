@@ -26,7 +26,7 @@ from tunelab.data.templates import Example, Prompt
 from tunelab.data.text import content_words, words
 from tunelab.errors import TunelabError
 from tunelab.evaluate.calls import score_reply
-from tunelab.evaluate.facts import echo_note, echoed_facts
+from tunelab.evaluate.facts import echo_note, echoed_facts, facts_named_note
 from tunelab.evaluate.scores import TestChecks, summarize
 from tunelab.evaluate.suite import EvalConfig
 from tunelab.evaluate.testset import test_path, test_questions
@@ -132,6 +132,7 @@ def compare(run: str | Run, cfg: CompareConfig | None = None) -> Comparison:
     excluded = len(set().union(*skipped))
     result = Comparison(str(run), arms, excluded, out_dir, sum(map(bool, skipped)))
     asked = {ex.source: ex.question for ex in examples}
+    result.notes += filter(None, [facts_named_note(arms[0].rows)])
     result.notes += filter(None, [echo_note(echoed_facts(asked, checks.facts))])
     if not _trained_on(found, cfg.corpus):
         result.notes += filter(None, [leak_note(arms, examples)])

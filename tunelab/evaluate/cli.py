@@ -31,18 +31,12 @@ def eval_command(
     config: EvalConfig,
 ) -> None:
     """Answer a test set and score it: exact/normalized match, token F1, ROUGE-L, error analysis."""
-    from tunelab.evaluate.analysis import names_facts
+    from tunelab.evaluate.facts import facts_named_note
     from tunelab.evaluate.paired import MIN_QUESTIONS
     from tunelab.evaluate.scores import LOWER_IS_BETTER, comparison, comparison_folder
     from tunelab.evaluate.suite import evaluate
 
     results = evaluate(models, config, console)
-    if not any(names_facts(row) for row in results[0].rows):
-        console.print(
-            "[yellow]No test row names the facts a right answer states: token F1 and ROUGE-L "
-            "reward wording, not correctness. `tunelab data facts TEST -o TEST_WITH_FACTS.jsonl` "
-            "proposes them from the reference answers, for you to review.[/]"
-        )
     said: set[str] = set()  # a note of the test set, once for all its models
     for result in results:
         console.print(
@@ -99,6 +93,9 @@ def eval_command(
             "interval is on one side of zero and a paired sign-flip test agrees (p < 0.05); "
             "else 'no clear winner'.[/]"
         )
+    # Under the table it qualifies: above the answers' errors, it scrolled away before the scores.
+    if note := facts_named_note(results[0].rows):
+        console.print(f"[yellow]{escape(note)}.[/]", soft_wrap=True)
 
 
 def _short_names(models: list[str]) -> dict[str, str]:

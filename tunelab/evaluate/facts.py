@@ -21,6 +21,7 @@ from typing import Any
 
 from tunelab.data.file_text import DataError
 from tunelab.errors import first_few
+from tunelab.evaluate.analysis import names_facts
 from tunelab.evaluate.asked import affirms, asked_off, asks_what_is_not, denied_by_question
 from tunelab.evaluate.normalize_numbers import normalize
 from tunelab.evaluate.offered import offered
@@ -202,6 +203,34 @@ def echo_note(echoed: list[str]) -> str:
         f"{len(echoed)} test rows have a fact their own question says ({first_few(echoed)}): an "
         "answer that repeats the question states it; give such a row a fact only a right answer "
         "says"
+    )
+
+
+def facts_named_note(rows: list[dict[str, Any]]) -> str:
+    """What the scores of a test set whose rows do not all name their facts stand on, with the
+    command that proposes them; "" where every on-topic row names some. Only a set naming none
+    was said: with facts on 4 rows of 13, token F1 called a finetuned run "ahead" without a word
+    that the other 9 were judged by their wording alone."""
+    unnamed = [
+        str(r.get("source") or "?")
+        for r in rows
+        if not names_facts(r) and not (r.get("refusal") or {}).get("off_topic")
+    ]
+    if not unnamed:
+        return ""
+    test = unnamed[0].rpartition(":")[0] or "TEST.jsonl"
+    propose = f"`tunelab data facts {test} -o {Path(test).stem}_facts.jsonl` proposes them"
+    if not any(names_facts(r) for r in rows):
+        return (
+            "No test row names the facts a right answer states: token F1 and ROUGE-L reward "
+            f"wording, not correctness. {propose} from the reference answers, for you to review"
+        )
+    facts = sum("fact_accuracy" in r.get("facts", {}) for r in rows)
+    return (
+        f"{len(unnamed)} of {len(rows)} test rows name no facts ({first_few(unnamed)}): fact "
+        f"accuracy is over the {facts} that do, and those {len(unnamed)} are judged by wording "
+        f"alone (token F1 and ROUGE-L reward wording, not correctness). {propose}, keeping the "
+        "rows that name some"
     )
 
 
