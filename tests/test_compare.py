@@ -272,7 +272,8 @@ def test_the_other_value_rate_is_shown_and_charted_beside_the_hallucination_rate
     write_report(Comparison("runs/x", arms, 0, tmp_path), CompareConfig())
     report = (tmp_path / "compare.md").read_text()
     assert (
-        "| prompting | m | 0.0 [0.0, 27.8] | 0.0 (0 of 10) [0.0, 27.8] | 25.0 (1 of 4) [" in report
+        "| prompting | m | 0.0 (0 of 10) [0.0, 27.8] | 0.0 (0 of 10) [0.0, 27.8] | 25.0 (1 of 4) ["
+        in report
     )
     assert "other value: the share of rows whose reference gives the value asked" in report
     assert (

@@ -48,3 +48,18 @@ def test_a_test_set_without_facts_is_said_to_be_ranked_by_its_wording(tmp_path):
     assert said in (run / "compare" / "compare.md").read_text()
     command = f"`tunelab data facts {QA / 'test.jsonl'} -o test_facts.jsonl` proposes them"
     assert command in (run / "compare" / "compare.md").read_text()
+
+
+def test_fact_accuracy_says_of_how_many_rows_where_some_name_no_facts(tmp_path):
+    # "50.0 [9.5, 90.5]" under "3 test questions" read as half of the three; it was one of two.
+    run = tiny_run(tmp_path, QA)
+    rows = [json.loads(x) for x in (QA / "test.jsonl").read_text().splitlines()]
+    tests = tmp_path / "facts.jsonl"
+    lines = [{**row, "facts": [{"regex": "[a-z]|$"}]} if i else row for i, row in enumerate(rows)]
+    tests.write_text("".join(json.dumps(row) + "\n" for row in lines))
+    args = ["compare", str(run), "--data", str(tests), "--max-new-tokens", "3", "--k", "1"]
+    assert CliRunner().invoke(app, args).exit_code == 0
+    report = (run / "compare" / "compare.md").read_text()
+    table = [line for line in report.splitlines() if line.startswith("| prompting |")]
+    assert table[0].split(" | ")[2].startswith("100.0 (2 of 2) [")  # fact accuracy, its rows
+    assert f"1 of 3 test rows name no facts ({tests}:1): fact accuracy is over the 2" in report

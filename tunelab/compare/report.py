@@ -77,7 +77,9 @@ def cells(arm: Arm) -> list[str]:
             f"[{100 * ci.low:.1f}, {100 * ci.high:.1f}]"
         )
 
-    facts = [with_interval(FACTS), *(counted(m) for m in FACT_RATES)] if FACTS in s else []
+    # Fact accuracy of how many too: over the rows that name facts, fewer than the title's
+    # questions where some name none, it read as a share of them all.
+    facts = [counted(m) for m in (FACTS, *FACT_RATES)] if FACTS in s else []
     seconds = s["seconds_per_question"]
     return [
         *facts,
