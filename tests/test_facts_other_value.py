@@ -37,6 +37,10 @@ RANK = {
         (WARMUP, "The learning rate warmup by default is 1.00.", ["1.00"]),  # the setting asked
         (TOKENS, "In a standard game, there are 10 tokens.", ["10"]),  # a count of the same
         (EVAL_EVERY, "eval_every defaults to 10 steps.", ["10"]),  # the same name
+        # in Markdown or quotes, as chat models write values
+        (EVAL_EVERY, "`eval_every` defaults to `10` steps.", ["10"]),
+        (RANK, "The LoRA rank r defaults to **32**.", ["32"]),
+        (TOKENS, 'data.max_length is "64" tokens.', ["64"]),
     ],
 )
 def test_an_answer_giving_the_asked_thing_another_value_is_counted(row, answer, other):

@@ -34,6 +34,9 @@ _CLAIMS = [
 # A claim is read within its clause: "eval_every defaults to 50 steps and save_every to 100
 # steps" gives save_every its 100, not eval_every.
 _CLAUSE = re.compile(r"[;,:!?](?:\s|$)|\.(?:\s|$)|\n|\band\b|\bbut\b")
+# Markdown and quotes around a value or a name: "The default port is `9120`", "**32**", a chat
+# model's usual answer, gave no claim, and its other value went uncounted.
+_MARKUP = re.compile(r"[`*\"“”]")
 # Words that name no setting of their own: "The default is 3 epochs" names none.
 _NO_NAME = frozenset({"default", "defaults", "value", "setting", "option"})
 
@@ -76,6 +79,7 @@ def value_claims(text: str) -> list[Claim]:
     steps": checkpoints, written)."""
     claims = []
     for clause in _CLAUSE.split(text):
+        clause = _MARKUP.sub("", clause)
         for pattern in _CLAIMS:
             for match in pattern.finditer(clause):
                 number = _number(match["value"])
