@@ -279,3 +279,32 @@ def test_the_other_value_rate_is_shown_and_charted_beside_the_hallucination_rate
     assert (
         json.loads((tmp_path / "compare.json").read_text())["arms"][0]["n"]["other_value_rate"] == 4
     )
+
+
+def test_the_chart_says_how_many_rows_each_score_is_over(tmp_path, monkeypatch):
+    # Pasted alone, the chart showed a hallucination rate of 50% over 2 rows as tall as a
+    # fact accuracy over 13, and its title no count of questions at all.
+    from matplotlib.figure import Figure
+
+    from tunelab.compare.report import write_report
+    from tunelab.compare.run import Arm, CompareConfig, Comparison
+    from tunelab.evaluate.scores import summarize
+
+    rows = [
+        {"answer": "a", "finish_reason": "stop",
+         "scores": {"normalized_match": 0.0, "token_f1": 0.5, "rouge_l": 0.5},
+         "facts": {"fact_accuracy": 1.0} | ({"hallucination": 0.0} if i < 2 else {})}
+        for i in range(13)
+    ]  # fmt: skip
+    summary = summarize(rows) | {"answer_words": 1.0, "seconds_per_question": 0.1}
+    arms = [Arm(name, "m", False, rows, 1.0, summary) for name in ("prompting", "finetuned")]
+    charts = []
+    monkeypatch.setattr(Figure, "savefig", lambda fig, path: charts.append(fig))
+    write_report(Comparison("runs/x", arms, 0, tmp_path), CompareConfig())
+    [axes] = charts[0].axes
+    labels = [t.get_text() for t in axes.get_xticklabels()]
+    assert labels[:2] == [
+        "fact accuracy\nof 13 rows\n(higher better)",
+        "hallucination\nof 2 rows\n(lower better)",
+    ]
+    assert axes.get_title() == "x: prompting vs RAG vs finetuning, 13 questions"
