@@ -142,3 +142,24 @@ def test_errors_on_a_run_that_is_not_there_says_so_and_names_the_one_meant(tmp_p
         assert (
             str(said.exception) == f"{given}: no such run or eval folder. Did you mean runs/demo?"
         )
+
+
+def test_a_base_models_run_on_answer_is_not_told_to_shorten_training_answers(tmp_path):
+    # A newcomer's first eval, of the base model, read "shorten the training answers so it
+    # learns to stop" of a model no training answer had shaped; a run's answers still are.
+    run = tiny_run(tmp_path, QA)
+    rambling = "It listens on a port. " * 12
+    row = {"source": "t.jsonl:1", "question": "Which port?", "reference": "Port 8443.",
+           "answer": rambling, "finish_reason": "length", "completion_tokens": 64,
+           "scores": {"token_f1": 0.1}}  # fmt: skip
+    reasons = {}
+    for model, folder in ((str(run), run / "eval"), ("tiny-random", run / "eval" / "tiny-random")):
+        folder.mkdir(parents=True)
+        (folder / "predictions.jsonl").write_text(json.dumps(row) + "\n")
+        (folder / "summary.json").write_text(json.dumps({"model": model}))
+        assert CliRunner().invoke(app, ["errors", str(folder)]).exit_code == 0
+        [answer] = [json.loads(x) for x in (folder / "predictions.jsonl").read_text().splitlines()]
+        reasons[model] = next(e["reason"] for e in answer["errors"] if e["category"] == "cut_off")
+    assert "shorten the training answers" in reasons[str(run)]
+    assert "training answers" not in reasons["tiny-random"]
+    assert "finetuning it on answers as short as the reference" in reasons["tiny-random"]

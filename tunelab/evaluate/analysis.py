@@ -203,16 +203,22 @@ def repeated(answer: str, cfg: AnalysisConfig) -> str | None:
     return None
 
 
-def cut_off(tokens: int | None, short: bool) -> str:
+def cut_off(tokens: int | None, short: bool, trained: bool = True) -> str:
     """Why an answer was cut off, with what to do: a limit below the reference's length
     (`short`) is raised (eval's `max_new_tokens`); an answer already past it runs on, as long
-    training answers teach, and shorter ones teach it to stop."""
+    training answers teach, and shorter ones teach it to stop. A model no run `trained` has no
+    training answers to shorten: a newcomer's first eval, of the base model, was told to."""
     said = f"no end-of-sequence within {tokens} tokens"
     if not tokens:  # a row of another tool's, without its count
         return said
     raise_it = f"raise eval's max_new_tokens (--max-new-tokens {2 * tokens})"
     if short:
         return f"{said}, short of the reference's length: {raise_it}"
+    if not trained:
+        return (
+            f"{said}, past the reference's length: finetuning it on answers as short as the "
+            f"reference teaches it to stop (or {raise_it} if it is right so far)"
+        )
     return (
         f"{said}, past the reference's length: shorten the training answers so it learns to "
         f"stop (or {raise_it} if it is right so far)"
@@ -220,9 +226,10 @@ def cut_off(tokens: int | None, short: bool) -> str:
 
 
 def categorize(
-    row: dict[str, Any], known: set[str], context: str, cfg: AnalysisConfig
+    row: dict[str, Any], known: set[str], context: str, cfg: AnalysisConfig, trained: bool = True
 ) -> list[dict[str, str]]:
-    """Each category that fits one answer, with the reason; `context` is retrieved training text."""
+    """Each category that fits one answer, with the reason; `context` is retrieved training text,
+    `trained` whether a run of this model trained it."""
     answer, reference = row["answer"], row["reference"]
     found = fact_errors(row) + refusal_errors(row)
     if not answer.strip():
@@ -230,7 +237,8 @@ def categorize(
         return [{"category": c, "reason": r} for c, r in found]
     n_answer, n_ref = len(words(answer)), max(len(words(reference)), 1)
     if row.get("finish_reason") == "length":
-        found.append(("cut_off", cut_off(row.get("completion_tokens"), n_answer < n_ref)))
+        cut = cut_off(row.get("completion_tokens"), n_answer < n_ref, trained)
+        found.append(("cut_off", cut))
     if n_answer > cfg.max_words or (
         n_answer >= cfg.min_long_words and n_answer > cfg.too_long_ratio * n_ref
     ):
@@ -267,8 +275,10 @@ def analyse(
     rows: list[dict[str, Any]],
     training: list[Example] | None = None,
     cfg: AnalysisConfig | None = None,
+    trained: bool = True,
 ) -> Analysis:
-    """Categorize every weak row in place (row['errors']) and retrieve training data per category."""
+    """Categorize every weak row in place (row['errors']) and retrieve training data per category;
+    `trained`: the answers are a finetuned run's, not a model's that `training` never taught."""
     cfg = cfg or AnalysisConfig()
     training_known = bool(training)
     # Training drops the rows that ask a test question (leaks): they taught nothing, so they are
@@ -297,7 +307,7 @@ def analyse(
             index.top(f"{row['question']} {row['answer']}", cfg.similar_training) if index else []
         )
         context = " ".join(texts[h.index] for h in [*hits, *echoed])
-        row["errors"] = categorize(row, known, context, cfg)
+        row["errors"] = categorize(row, known, context, cfg, trained)
         closest[i] = [
             {
                 "question": training[h.index].question,

@@ -298,7 +298,8 @@ def analyse_result(
     from tunelab.evaluate.report import write_reports
 
     training = training_examples(training_path, named, result.notes, runs)
-    analysis = analyse(result.rows, training)
+    # A base model's answers, asked beside a run, are analysed with the run's data it never saw.
+    analysis = analyse(result.rows, training, trained=Run.find(result.model) is not None)
     result.summary.update({f"errors.{k}": v for k, v in analysis.counts.items()})
     write_reports(
         analysis,
