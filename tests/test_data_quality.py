@@ -136,6 +136,20 @@ def test_english_rows_with_many_articles_read_english_and_portuguese_still_stand
     assert report.off_language == [8] and report.languages["pt"] == 1
 
 
+def test_a_rate_per_minute_reads_english_and_italian_still_stands_out(tmp_path):
+    # English "per" is an Italian stopword too: a product manual's limits read "it", and
+    # data check warned of a language mix in a set written in English alone.
+    rows = qa_rows(FACTS) + [
+        {
+            "question": "How many requests per minute can one client make?",
+            "answer": "At most 250 requests per minute per client.",
+        },
+        {"question": "Come posso addestrare il modello?", "answer": "Con i dati e una GPU."},
+    ]
+    report = check_file(write_rows(tmp_path / "d.jsonl", rows), config=TINY)
+    assert report.off_language == [7] and report.languages["it"] == 1
+
+
 def test_generated_rows_are_reported_apart_from_real_ones(tmp_path):
     generated = [
         {

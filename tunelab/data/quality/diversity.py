@@ -8,9 +8,10 @@ from collections import Counter
 from tunelab.data.text import words
 
 # English has its own "a", "as" and "or": without them, a short English row with a few articles
-# ("such as a hero's journey or a mystery plot") scored as Portuguese, whose "a" and "as" they are.
+# ("such as a hero's journey or a mystery plot") scored as Portuguese, whose "a" and "as" they are;
+# and its own "per", without which a manual's "250 requests per minute per client" read Italian.
 STOPWORDS = {
-    "en": "the and is are of to in that it for with what how does do can you this on be a as or",
+    "en": "the and is are of to in that it for with what how does do can you this on be a as or per",
     "es": "el la los las de que y en es por para con una un del como qué",
     "fr": "le la les des de et est une un que pour dans avec qui ce pas",
     "de": "der die das und ist nicht ein eine mit den für von auf wie ich",
