@@ -45,6 +45,8 @@ def test_a_corpus_holding_the_test_answers_word_for_word_says_which_scores_favou
     assert "token F1 and ROUGE-L favour the RAG arms" in note
     report = " ".join((tmp_path / "out" / "compare.md").read_text().split())
     assert "Note: RAG prompts quoted the reference answer" in report
+    # What proposes the facts fact accuracy needs is said once, by the note on the rows without.
+    assert report.count("tunelab data facts") == 1
     saved = json.loads((tmp_path / "out" / "compare.json").read_text())
     assert [a["answers_given"] for a in saved["arms"] if a["rag"]] == [1, 1]
     assert [a["rows_given"] for a in saved["arms"] if a["rag"]] == [0, 0]

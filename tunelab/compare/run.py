@@ -191,8 +191,7 @@ def leak_note(arms: list[Arm], examples: list) -> str | None:
     return (
         f"RAG prompts quoted the reference answer word for word {found}, as retrieval over the "
         "documents the test answers were taken from does: token F1 and ROUGE-L favour the RAG "
-        "arms, which can quote the reference's wording; fact accuracy does not (`tunelab data "
-        "facts` names the test rows' facts)"
+        "arms, which can quote the reference's wording; fact accuracy does not"
     )
 
 
