@@ -144,22 +144,26 @@ def test_errors_on_a_run_that_is_not_there_says_so_and_names_the_one_meant(tmp_p
         )
 
 
-def test_a_base_models_run_on_answer_is_not_told_to_shorten_training_answers(tmp_path):
-    # A newcomer's first eval, of the base model, read "shorten the training answers so it
-    # learns to stop" of a model no training answer had shaped; a run's answers still are.
+def test_a_base_models_answers_are_not_told_what_training_did_not_teach_them(tmp_path):
+    # A newcomer's first eval, of the base model beside its run, read "shorten the training
+    # answers so it learns to stop" and "taught and not learned" of a model no training answer
+    # had shaped; a run's own answers are still told both.
     run = tiny_run(tmp_path, QA)
-    rambling = "It listens on a port. " * 12
-    row = {"source": "t.jsonl:1", "question": "Which port?", "reference": "Port 8443.",
-           "answer": rambling, "finish_reason": "length", "completion_tokens": 64,
-           "scores": {"token_f1": 0.1}}  # fmt: skip
-    reasons = {}
+    rambling = "It keeps them somewhere. " * 12
+    row = {"source": "t.jsonl:1", "question": "Where are a run's settings?",
+           "reference": "In config.yaml.", "answer": rambling, "finish_reason": "length",
+           "completion_tokens": 64, "scores": {"token_f1": 0.1},
+           "facts": {"fact_recall": 0.0, "fact_accuracy": 0.0}, "missed_facts": ["config.yaml"]}  # fmt: skip
+    said = {}
     for model, folder in ((str(run), run / "eval"), ("tiny-random", run / "eval" / "tiny-random")):
         folder.mkdir(parents=True)
         (folder / "predictions.jsonl").write_text(json.dumps(row) + "\n")
         (folder / "summary.json").write_text(json.dumps({"model": model}))
         assert CliRunner().invoke(app, ["errors", str(folder)]).exit_code == 0
-        [answer] = [json.loads(x) for x in (folder / "predictions.jsonl").read_text().splitlines()]
-        reasons[model] = next(e["reason"] for e in answer["errors"] if e["category"] == "cut_off")
-    assert "shorten the training answers" in reasons[str(run)]
-    assert "training answers" not in reasons["tiny-random"]
-    assert "finetuning it on answers as short as the reference" in reasons["tiny-random"]
+        said[model] = " ".join((folder / "errors.md").read_text().split())
+    assert "shorten the training answers" in said[str(run)]
+    assert "1 is stated in the training answers: taught and not learned" in said[str(run)]
+    base = said["tiny-random"]
+    assert "shorten the training answers" not in base and "taught and not learned" not in base
+    assert "finetuning it on answers as short as the reference teaches it to stop" in base
+    assert "1 is stated in the training answers, which this model was not trained on" in base

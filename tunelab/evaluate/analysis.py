@@ -70,6 +70,7 @@ class Analysis:
     # Whether training data was given: then a weak row with no closest row is one the data says
     # nothing related to, which the reports say (`NO_CLOSEST`); without it, nothing could be.
     training_known: bool = False
+    trained: bool = True  # the answers are of a model that data trained (`analyse`)
 
 
 NO_CLOSEST = "none shares its topic words (add data)"
@@ -324,6 +325,7 @@ def analyse(
         examples=cfg.examples_per_category,
         closest=closest,
         training_known=training_known,
+        trained=trained,
     )
     return result
 

@@ -72,7 +72,7 @@ def to_markdown(
         f"| {c} | {n} | {'█' * max(1, round(20 * n / top))} | {DESCRIPTIONS[c]} |"
         for c, n in analysis.counts.items()
     ]
-    if taught := taught_or_not(analysis.rows):
+    if taught := taught_or_not(analysis.rows, analysis.trained):
         lines += ["", taught]
     for category, n in analysis.counts.items():
         lines += ["", f"## {category} ({n})", "", DESCRIPTIONS[category], ""]
@@ -144,12 +144,21 @@ def fact_misses(
     return f"Facts, row by row ({len(wrong)} of {len(rows)} answers)", items
 
 
-def taught_or_not(rows: list[dict]) -> str:
-    """Whether the facts the answers missed are in the training data: what to do differs."""
+def taught_or_not(rows: list[dict], trained: bool = True) -> str:
+    """Whether the facts the answers missed are in the training data: what to do differs. A
+    model that data never trained (the base model beside its run) was told its facts were
+    "taught and not learned"."""
     counts = [n for r in rows for n in r.get("missed_facts_taught") or [] if n is not None]
     if not counts:
         return ""
     untaught = sum(1 for n in counts if n == 0)
+    if not trained:
+        return (
+            f"**The missed facts and the training data.** Of the {len(counts)} facts the "
+            f"answers left out, {len(counts) - untaught} "
+            f"{'is' if len(counts) - untaught == 1 else 'are'} stated in the training answers, "
+            f"which this model was not trained on; {untaught} in none (add them to the data)."
+        )
     return (
         f"**The missed facts and the training data.** Of the {len(counts)} facts the answers "
         f"left out, {len(counts) - untaught} {'is' if len(counts) - untaught == 1 else 'are'} "
