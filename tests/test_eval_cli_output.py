@@ -82,3 +82,8 @@ def test_a_test_set_naming_facts_on_some_rows_says_which_are_judged_by_wording(t
         "do, and those 2 are judged by wording alone (token F1 and ROUGE-L reward wording, not "
         f"correctness). `tunelab data facts {data} -o test_facts.jsonl` proposes them" in text
     )
+    # Two models compared: comparison.md, kept after the terminal scrolls, says it too.
+    two = CliRunner().invoke(app, ["eval", "tiny-random", "tiny-random", *args])
+    assert two.exit_code == 0, two.output
+    kept = " ".join((tmp_path / "ev" / "comparison.md").read_text().split())
+    assert f"2 of 3 test rows name no facts ({data}:2, {data}:3)" in kept
