@@ -11,7 +11,6 @@ from typer.testing import CliRunner
 
 from tests.conftest import tiny_run
 from tunelab.cli import app
-from tunelab.errors import TunelabError
 
 QA = Path(__file__).parent / "fixtures" / "eval" / "qa"
 
@@ -81,13 +80,6 @@ def test_a_run_trained_from_another_run_says_which_model_prompting_asks(tmp_path
     result = compare(run, CompareConfig(max_new_tokens=2, k=1, limit=2))
     assert any(f"prompting asks {first}, the run this one was trained from" in n
                for n in result.notes)  # fmt: skip
-
-
-def test_compare_needs_a_run_folder():
-    with pytest.raises(TunelabError, match="not a run folder"):
-        from tunelab.compare.run import compare
-
-        compare("tiny-random")
 
 
 def test_compare_scores_the_facts_each_test_row_names(tmp_path):

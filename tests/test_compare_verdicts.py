@@ -109,6 +109,17 @@ def test_the_report_opens_with_whether_finetuning_beat_prompting_and_rag():
     ]
 
 
+def test_a_model_compared_before_training_opens_with_whether_retrieval_lifted_it():
+    # `tunelab compare MODEL` asks the two prompting arms alone: its question is RAG's lift.
+    from tunelab.compare.verdicts import headline
+
+    prompting = _fact_arm("prompting", [0.0] * 40, [0.2] * 40)
+    rag = _fact_arm("prompting + RAG", [1.0, 1.0, 1.0, 0.0] * 10, [0.8] * 40)
+    [line] = headline([prompting, rag])
+    assert line.startswith("- **Prompting + RAG vs prompting**, fact accuracy: +75.0 points [")
+    assert line.endswith("over 40 questions: retrieval is ahead.")
+
+
 def _lying_arm(name: str, hallucinated: int, other_values: int):
     """40 questions that name facts; 30 of them name a wrong answer, of which the arm states
     `hallucinated`; 20 give the value asked, of which it gives another in `other_values`."""

@@ -249,13 +249,14 @@ def bench(models: list[str | Run], config: BenchConfig | None = None, **settings
     return bench_models([str(m) for m in _listed(models)], _settings(config, BenchConfig, settings))
 
 
-def compare(run: str | Run, config: CompareConfig | None = None, **settings) -> Comparison:
-    """Prompting vs retrieval (RAG) vs finetuned vs finetuned with RAG, on the run's test set
+def compare(model: str | Run, config: CompareConfig | None = None, **settings) -> Comparison:
+    """Prompting vs retrieval (RAG) vs finetuned vs finetuned with RAG, on the run's test set;
+    of a model that is no run, prompting vs RAG alone on `data`, retrieving from `corpus`
     (`tunelab compare`). Settings: a CompareConfig, or its fields as keywords."""
     from tunelab.compare.run import CompareConfig
     from tunelab.compare.run import compare as compare_arms
 
-    return compare_arms(run, _settings(config, CompareConfig, settings))
+    return compare_arms(model, _settings(config, CompareConfig, settings))
 
 
 def serve(

@@ -21,10 +21,19 @@ console = Console()
     source="tunelab compare",
 )
 def compare_command(
-    run: Annotated[str, typer.Argument(help="A run folder (runs/<name>).")],
+    model: Annotated[
+        str,
+        typer.Argument(
+            help="A run folder (runs/<name>): all four arms. Or, before training, a model (a "
+            "Hugging Face folder or hub id, or the embedded default's name, as eval takes one) "
+            "with --data and --corpus: "
+            "prompting vs prompting+RAG alone, in its own chat template.",
+        ),
+    ],
     config: CompareConfig,
 ) -> None:
-    """Prompting vs prompting+RAG vs finetuned vs finetuned+RAG, on one test set."""
+    """Prompting vs prompting+RAG vs finetuned vs finetuned+RAG, on one test set (of a model that
+    is no run: its two prompting arms)."""
     from rich.markup import escape
 
     from tunelab.compare.report import DETAILS, context_note, questions_scored
@@ -39,8 +48,8 @@ def compare_command(
     )
     from tunelab.evaluate.paired import said_verdict
 
-    result = compare(run, config)
-    table = _arms_table(result.arms, f"{run}: {questions_scored(result.arms)}", len(DETAILS))
+    result = compare(model, config)
+    table = _arms_table(result.arms, f"{model}: {questions_scored(result.arms)}", len(DETAILS))
     unbounded = console.options.update_width(10**4)  # its natural width, nothing wrapped
     if Measurement.get(console, unbounded, table).maximum > console.width:
         table = _arms_table(result.arms, table.title, 0)

@@ -127,6 +127,13 @@ def context_note(result: Comparison) -> str:
     return f"{recall} {excluded}" if recall else excluded
 
 
+def title(result: Comparison) -> str:
+    """What was compared: the four ways of a run, or the two prompting ways of a model."""
+    if any(arm.name == "finetuned" for arm in result.arms):
+        return "prompting vs RAG vs finetuning"
+    return "prompting vs prompting + RAG (no finetuned arms)"
+
+
 def questions_scored(arms: list[Arm]) -> str:
     """How many questions the scores are over: "12 test questions", and where only some name
     facts, how many the fact scores are over."""
@@ -140,7 +147,7 @@ def to_markdown(result: Comparison, cfg: CompareConfig) -> str:
     metric = main_metric(result.arms)
     corpus = cfg.corpus or "the run's training data"
     lines = [
-        f"# Prompting vs RAG vs finetuning: {result.run}",
+        f"# {_first_upper(title(result))}: {result.run}",
         "",
         *headline(result.arms, metric),
         "",
@@ -270,7 +277,7 @@ def plot(result: Comparison, path: Path) -> Path:
     )
     ax.set_ylabel("score (%), 95% interval")
     asked = n_questions(len(result.arms[0].rows)) if result.arms else ""
-    ax.set_title(f"{Path(result.run).name}: prompting vs RAG vs finetuning, {asked}")
+    ax.set_title(f"{Path(result.run).name}: {title(result)}, {asked}")
     ax.grid(axis="y", alpha=0.3)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8)  # off the bars
     fig.tight_layout()

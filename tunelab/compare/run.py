@@ -5,7 +5,9 @@ rows name the facts an answer must state, the arms are ranked by those facts.
 
 Every arm gets the run's own template and system prompt, and the same passages (as many, best
 first, as the model's context holds beside the answer), so the only differences are the weights
-and the context."""
+and the context. Given a model instead of a run, the two prompting arms alone are asked (with the
+model's own chat template): does retrieval over the documents already answer the test set, before
+any training?"""
 
 from __future__ import annotations
 
@@ -31,7 +33,7 @@ from tunelab.evaluate.scores import TestChecks, summarize
 from tunelab.evaluate.suite import EvalConfig
 from tunelab.evaluate.testset import test_path, test_questions
 from tunelab.progress import answer_bars, counting
-from tunelab.run import Run
+from tunelab.run import Run, prompt_for
 from tunelab.section import Limit, Section
 
 if TYPE_CHECKING:
@@ -44,14 +46,16 @@ class CompareConfig(Section):
     run_section: ClassVar[str | None] = "data"  # `--set data.fields.question=Query`, as in a run
 
     data: OptionalLocalPath = None
-    """Test file (default: the run's data.test_path, or the rows its data.test_size held out)."""
+    """Test file (default: the run's data.test_path, or the rows its data.test_size held out;
+    required for a model that is no run)."""
     fields: dict[str, str] = Field(default_factory=dict)
     """The test file's columns renamed to a shape's names, e.g. {question: Query} (default: the
     run's data.fields where the file is its own)."""
     corpus: OptionalLocalPath = None
-    """What RAG retrieves from: a Q&A file or documents (default: the run's training data)."""
+    """What RAG retrieves from: a Q&A file or documents (default: the run's training data;
+    required for a model that is no run)."""
     base: OptionalLocalPath = None
-    """The model to prompt (default: the run's base model)."""
+    """The model to prompt (default: the run's base model; a run only)."""
     k: int = Field(3, ge=1)
     """Passages per question."""
     limit: Limit = None
@@ -61,7 +65,7 @@ class CompareConfig(Section):
     batch_size: int = Field(64, ge=1)
     """Questions decoded together (on a CPU, 64 make ~2x the tokens a second that 8 do)."""
     output: OptionalLocalPath = None
-    """Output folder (default: <run>/compare)."""
+    """Output folder (default: <run>/compare, or compare/<model name> for a model)."""
 
 
 @dataclass
@@ -104,39 +108,51 @@ def context_recall(reference: str, passages: list[Passage]) -> float | None:
     return len(wanted & found) / len(wanted)
 
 
-def compare(run: str | Run, cfg: CompareConfig | None = None) -> Comparison:
-    """Ask the run's test questions four ways and score every answer."""
+def compare(model: str | Run, cfg: CompareConfig | None = None) -> Comparison:
+    """Ask the test questions four ways, or, of a model that is no run, the two prompting ways,
+    and score every answer."""
     cfg = cfg or CompareConfig()
-    found = Run.find(run)
+    found = Run.find(model)
     if found is None:
-        raise TunelabError(f"{run} is not a run folder (runs/<name> with config.yaml and model/)")
+        _refuse_without_run(str(model), cfg)
     tests = EvalConfig(data=cfg.data, limit=cfg.limit, fields=cfg.fields)
-    path = test_path(found, tests)
-    examples = test_questions(path, tests, [found])
+    path = test_path(found or model, tests)
+    examples = test_questions(path, tests, [found] if found else [])
     checks = TestChecks.read(path, examples)
     corpus = _corpus(found, cfg)
     retriever = Retriever(corpus)
     skipped = own_rows(corpus, examples)
     contexts = [retriever.search(ex.question, cfg.k, s) for ex, s in zip(examples, skipped)]
-    out_dir = Path(cfg.output) if cfg.output else found.out_dir("compare")
+    out_dir = Path(cfg.output) if cfg.output else _out_dir(found or str(model))
+    asked_models = (
+        [("prompting", cfg.base or found.base_model), ("finetuned", found)]
+        if found
+        else [("prompting", str(model))]
+    )
+    prompt = prompt_for(found or model)
     arms, logs = [], []
     progress = answer_bars()
     with progress:
-        for label, name in (("prompting", cfg.base or found.base_model), ("finetuned", found)):
+        for label, name in asked_models:
             log_path = out_dir / f"answers-{label}.partial.jsonl"
             two_arms, log = _ask(
-                name, label, examples, contexts, checks, found.prompt(), cfg, progress, log_path
+                name, label, examples, contexts, checks, prompt, cfg, progress, log_path
             )
             arms += two_arms
             logs.append(log)
     excluded = len(set().union(*skipped))
-    result = Comparison(str(run), arms, excluded, out_dir, sum(map(bool, skipped)))
+    result = Comparison(str(model), arms, excluded, out_dir, sum(map(bool, skipped)))
+    if not found:  # said first: the question it answers is not the one a run's compare answers
+        result.notes.append(
+            f"the finetuned arms were not asked: {model} is a model, not a run; train a run on it "
+            "(tunelab train), then `tunelab compare RUN` asks all four ways"
+        )
     asked = {ex.source: ex.question for ex in examples}
     result.notes += filter(None, [facts_named_note(arms[0].rows)])
     result.notes += filter(None, [echo_note(echoed_facts(asked, checks.facts))])
-    if not _trained_on(found, cfg.corpus):
+    if not found or not _trained_on(found, cfg.corpus):
         result.notes += filter(None, [leak_note(arms, examples)])
-    if not cfg.base and Run.find(found.base_model):
+    if found and not cfg.base and Run.find(found.base_model):
         # Trained from another run (continued pretraining, say): "prompting" is that run, not
         # the published model, and only the model column said so.
         result.notes.append(
@@ -147,6 +163,37 @@ def compare(run: str | Run, cfg: CompareConfig | None = None) -> Comparison:
     for log in logs:
         log.remove()
     return result
+
+
+def _refuse_without_run(model: str, cfg: CompareConfig) -> None:
+    """A model that is no run has no test set, training data or base model of its own: its
+    compare needs --data and --corpus, and has no use for --base. A name that names nothing is
+    refused first, as eval refuses it (a mistyped run is not told to pass --data)."""
+    from tunelab.model_names import check_model_source
+
+    check_model_source(model)
+    if cfg.base:
+        raise TunelabError(
+            f"--base: {model} is a model, not a run, and --base replaces a run's base model; "
+            f"compare {cfg.base} itself (tunelab compare {cfg.base} --data TEST --corpus DOCS)"
+        )
+    missing = [option for option, value in (("--data", cfg.data), ("--corpus", cfg.corpus))
+               if not value]  # fmt: skip
+    if missing:
+        raise TunelabError(
+            f"{' and '.join(missing)}: {model} is a model, not a run, so it has no test set or "
+            "training data of its own: pass --data TEST.jsonl (question/answer rows) and "
+            "--corpus DOCS (a Q&A file or documents) to compare prompting with prompting + RAG"
+        )
+
+
+def _out_dir(model: str | Run) -> Path:
+    """<run>/compare, or compare/<model name> for a model that is no run."""
+    from tunelab.models import model_folder
+
+    if isinstance(model, Run):
+        return model.out_dir("compare")
+    return Path("compare") / model_folder(model)
 
 
 def _trained_on(found: Run, corpus: str | None) -> bool:
@@ -195,15 +242,15 @@ def leak_note(arms: list[Arm], examples: list) -> str | None:
     )
 
 
-def _corpus(found: Run, cfg: CompareConfig) -> list[Passage]:
+def _corpus(found: Run | None, cfg: CompareConfig) -> list[Passage]:
     """--corpus, else the run's training data; the run's data file, or another of its columns,
     read as training read it (its data.shape and data.fields: a file of custom columns is of no
     shape auto-detection knows)."""
-    data = found.config.data
+    data = found.config.data if found else None
     path = cfg.corpus or data.path
     if not path:
         raise TunelabError(f"{found.path}: no training data file to retrieve from: pass --corpus")
-    if found.reads(path):
+    if found and found.reads(path):
         return load_corpus(path, shape=data.shape, fields=data.fields)
     return load_corpus(path)
 
@@ -220,7 +267,8 @@ def _ask(
     log_path: Path,
 ) -> tuple[list[Arm], AnswerLog]:
     """The two arms of one model: its plain answers, then its answers with passages, each asked
-    with the run's prompt, so the arms differ only in weights and context. Each answer goes
+    with the run's prompt (a model that is no run: its own chat template), so the arms differ
+    only in weights and context. Each answer goes
     into the model's log as it is made, and a log left by an interrupted compare answers what
     it holds (tunelab.work_log)."""
     from tunelab.generate import answer

@@ -122,26 +122,33 @@ def verdict(arms: list[Arm], metric: str | None = None) -> str:
 
 def headline(arms: list[Arm], metric: str | None = None) -> list[str]:
     """The question the comparison is run for, answered first: did finetuning beat prompting,
-    and prompting with retrieval? Each as the difference in points with its 95% paired interval
-    and the number of questions it is over; the arms' ranking comes after the tables."""
+    and prompting with retrieval? (Of a model that is no run, asked the two prompting ways: did
+    retrieval lift it?) Each as the difference in points with its 95% paired interval and the
+    number of questions it is over; the arms' ranking comes after the tables."""
     metric = metric or main_metric(arms)
     by_name = {a.name: a for a in arms}
     tuned = by_name.get("finetuned")
+    asked = (
+        [(by_name.get(name), tuned, "finetuning") for name in ("prompting", "prompting + RAG")]
+        if tuned
+        else [(by_name.get("prompting"), by_name.get("prompting + RAG"), "retrieval")]
+    )
     lines = []
-    for name in ("prompting", "prompting + RAG"):
-        if tuned is None or (other := by_name.get(name)) is None:
+    for other, arm, change in asked:
+        if other is None or arm is None:
             continue
-        diff = _paired(other, tuned, metric)
-        n = len(scores(tuned, metric))
+        diff = _paired(other, arm, metric)
+        n = len(scores(arm, metric))
         if diff.verdict == "better":
-            said = "finetuning is ahead"
+            said = f"{change} is ahead"
         elif diff.verdict == "worse":
-            said = f"{name} is ahead"
+            said = f"{other.name} is ahead"
         else:
             said = f"{NO_CLEAR_WINNER} ({diff.unclear_because or 'the interval reaches zero'})"
         lines.append(
-            f"- **Finetuned vs {name}**, {NAMES[metric]}: {100 * diff.delta:+.1f} points "
-            f"[{100 * diff.low:+.1f}, {100 * diff.high:+.1f}] over {n_questions(n)}: {said}."
+            f"- **{arm.name[:1].upper()}{arm.name[1:]} vs {other.name}**, {NAMES[metric]}: "
+            f"{100 * diff.delta:+.1f} points [{100 * diff.low:+.1f}, {100 * diff.high:+.1f}] "
+            f"over {n_questions(n)}: {said}."
         )
     return lines
 

@@ -1,0 +1,70 @@
+"""`tunelab compare MODEL`: before any training, a model (not a run) asked the two prompting
+ways, prompting and prompting + RAG, on a test set and a corpus the user names."""
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.conftest import tiny_run
+from tunelab.cli import app
+from tunelab.compare.run import CompareConfig, compare
+from tunelab.errors import TunelabError
+
+QA = Path(__file__).parent / "fixtures" / "eval" / "qa"
+TEST, DOCS = str(QA / "test.jsonl"), str(QA / "train.jsonl")
+
+
+def test_a_model_is_asked_as_a_run_prompts_it_without_the_finetuned_arms(tmp_path, monkeypatch):
+    # A run of the model's own chat template, trained on DOCS and tested on TEST: its prompting
+    # arms are what the model alone gives before training.
+    run = tiny_run(tmp_path, QA)
+    config = run / "config.yaml"
+    config.write_text(config.read_text().replace("template: qa", "template: chat"))
+    settings = ["--max-new-tokens", "3", "--k", "2"]
+    assert CliRunner().invoke(app, ["compare", str(run), *settings]).exit_code == 0
+    monkeypatch.chdir(tmp_path)
+    args = ["compare", "tiny-random", "--data", TEST, "--corpus", DOCS, *settings]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    out = tmp_path / "compare" / "tiny-random"  # its default folder
+    report = json.loads((out / "compare.json").read_text())
+    assert [a["name"] for a in report["arms"]] == ["prompting", "prompting + RAG"]
+    for name in ("prompting.jsonl", "prompting_RAG.jsonl"):
+        alone = [json.loads(x) for x in (out / name).read_text().splitlines()]
+        in_run = [json.loads(x) for x in (run / "compare" / name).read_text().splitlines()]
+        assert [(r["answer"], r["passages"], r["scores"]) for r in alone] == [
+            (r["answer"], r["passages"], r["scores"]) for r in in_run
+        ]
+    # The paired verdict between the two arms, and what was not asked and how to get it.
+    markdown = (out / "compare.md").read_text()
+    assert markdown.startswith("# Prompting vs prompting + RAG (no finetuned arms): tiny-random")
+    assert "- **Prompting + RAG vs prompting**, token F1:" in markdown
+    assert "No clear winner by token F1" in markdown
+    said = "the finetuned arms were not asked: tiny-random is a model, not a run"
+    assert said in markdown and said in " ".join(result.output.split())
+    assert "then `tunelab compare RUN` asks all four ways" in markdown
+
+
+@pytest.mark.parametrize(
+    ("given", "refused"),
+    [({"data": TEST}, "--corpus"), ({"corpus": DOCS}, "--data"), ({}, "--data and --corpus")],
+)
+def test_a_model_needs_a_test_set_and_a_corpus(given, refused):
+    # A run brings its own; a model has none to fall back on.
+    with pytest.raises(TunelabError, match=f"^{refused}: tiny-random is a model, not a run"):
+        compare("tiny-random", CompareConfig(**given))
+
+
+def test_base_is_refused_beside_a_model():
+    # --base replaces a run's base model; beside a model there is none to replace.
+    args = ["compare", "tiny-random", "--data", TEST, "--corpus", DOCS, "--base", "tiny-random"]
+    result = CliRunner().invoke(app, args)
+    assert isinstance(result.exception, TunelabError)
+    assert str(result.exception).startswith("--base: tiny-random is a model, not a run")
+
+
+def test_a_mistyped_run_is_refused_as_no_such_folder_not_asked_for_data(tmp_path):
+    with pytest.raises(TunelabError, match="no such file or folder"):
+        compare(str(tmp_path / "runs" / "dmeo"), CompareConfig(data=TEST, corpus=DOCS))
