@@ -68,3 +68,12 @@ def test_base_is_refused_beside_a_model():
 def test_a_mistyped_run_is_refused_as_no_such_folder_not_asked_for_data(tmp_path):
     with pytest.raises(TunelabError, match="no such file or folder"):
         compare(str(tmp_path / "runs" / "dmeo"), CompareConfig(data=TEST, corpus=DOCS))
+
+
+def test_a_run_that_saved_no_model_is_named_as_such_not_asked_for_data(tmp_path):
+    killed = tmp_path / "runs" / "killed"  # a run killed before it wrote model/
+    killed.mkdir(parents=True)
+    (killed / "config.yaml").write_text("name: killed\n")
+    (killed / "metrics.jsonl").write_text('{"step": 0, "eval_loss": 5.0}\n')
+    with pytest.raises(TunelabError, match="saved no model yet"):
+        compare(str(killed))

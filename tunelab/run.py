@@ -236,7 +236,7 @@ def load_model(
         )
     if run:
         return run.load(dtype, device)
-    _refuse_unsaved(model)
+    refuse_unsaved(model)
     if quantize:
         import torch
 
@@ -252,7 +252,7 @@ def load_tokenizer(model: str | Path | Run) -> PreTrainedTokenizerBase:
     run = Run.find(model)
     if run:
         return run.tokenizer()
-    _refuse_unsaved(model)
+    refuse_unsaved(model)
     return pretrained_tokenizer(str(model))
 
 
@@ -270,7 +270,7 @@ def model_context(model: str | Path | Run) -> int | None:
     return model_context(run.base_model)
 
 
-def _refuse_unsaved(model: str | Path) -> None:
+def refuse_unsaved(model: str | Path) -> None:
     """A run killed before it wrote model/ is no model to load: said so (read as a Hugging Face
     folder, transformers blamed a missing tokenizer library)."""
     if not Run.is_started(model):

@@ -168,10 +168,13 @@ def compare(model: str | Run, cfg: CompareConfig | None = None) -> Comparison:
 def _refuse_without_run(model: str, cfg: CompareConfig) -> None:
     """A model that is no run has no test set, training data or base model of its own: its
     compare needs --data and --corpus, and has no use for --base. A name that names nothing is
-    refused first, as eval refuses it (a mistyped run is not told to pass --data)."""
+    refused first, as eval refuses it (a mistyped run is not told to pass --data), and so is a
+    run that saved no model yet (not told it is "a model, not a run")."""
     from tunelab.model_names import check_model_source
+    from tunelab.run import refuse_unsaved
 
     check_model_source(model)
+    refuse_unsaved(model)
     if cfg.base:
         raise TunelabError(
             f"--base: {model} is a model, not a run, and --base replaces a run's base model; "
