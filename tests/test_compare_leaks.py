@@ -56,6 +56,11 @@ def test_a_corpus_holding_the_test_answers_word_for_word_says_which_scores_favou
     (docs / "guide.md").write_text(faq)
     [note] = [n for n in compare(run, cfg).notes if n.startswith("leak?")]
     assert "held the test row itself, its question and its reference answer" in note
+    assert "any lead over the finetuned arm" in note
+    # A model compared before any training has no finetuned arm to lead.
+    alone = cfg.model_copy(update={"data": str(qa / "test.jsonl")})
+    [note] = [n for n in compare("tiny-random", alone).notes if n.startswith("leak?")]
+    assert "RAG arms' scores are a ceiling" in note
 
     # The same fact in other words is what retrieval is for: no warning.
     (docs / "guide.md").write_text("# Guide\n\n## Settings\n\nA run's config.yaml has them.\n")

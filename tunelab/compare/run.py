@@ -231,10 +231,13 @@ def leak_note(arms: list[Arm], examples: list) -> str | None:
         f"words or more ({counts}; e.g. {test} in {passage})"
     )
     if leaked:
+        # A compare of a model alone has no finetuned arm to lead.
+        finetuned = any(a.name == "finetuned" for a in arms)
+        lead = ", and any lead over the finetuned arm," if finetuned else ""
         return (
             "leak? RAG prompts held the test row itself, its question and its reference answer "
             f"word for word, {found}: retrieval found the answer key by the question's own "
-            "words, so the RAG arms' scores, and any lead over the finetuned arm, are a "
+            f"words, so the RAG arms' scores{lead} are a "
             "ceiling: leave the test rows out of the corpus, or write the test questions in "
             "other words"
         )
