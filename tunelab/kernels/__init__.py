@@ -130,7 +130,11 @@ def training_linear(x: torch.Tensor, weight: torch.Tensor, bias=None) -> torch.T
     rows = x.reshape(-1, x.shape[-1])
     # torch.mm, not F.linear: within OneDnnLinear F.linear would come back to oneDNN.
     out = torch.mm(rows, weight.t()) if bias is None else torch.addmm(bias, rows, weight.t())
-    return out.view(*x.shape[:-1], weight.shape[0])
+    # Reshaped as torch.matmul does, not viewed: a view of the rows' 2-D product passed that
+    # product to the next decoder layer as its input's base, whose first size (tokens) the
+    # compiler guards against the input's (rows): a compiled sharded run compiled each layer a
+    # second time at its second step (tests/test_fsdp.py). No copy either way.
+    return torch.ops.aten._unsafe_view(out, (*x.shape[:-1], weight.shape[0]))
 
 
 @functools.cache
