@@ -120,7 +120,7 @@ def test_a_change_to_what_the_checkpoint_holds_is_refused_by_name(tmp_path, qa_f
 def test_a_run_that_died_writing_its_final_model_resumes_to_write_it(
     tmp_path, qa_file, monkeypatch
 ):
-    from tunelab.train import finish
+    from tunelab.train import finish, session
 
     def disk_full(*args, **kwargs):
         raise OSError("No space left on device (simulated)")
@@ -136,8 +136,14 @@ def test_a_run_that_died_writing_its_final_model_resumes_to_write_it(
     run = train(config, resume=True)  # its last checkpoint is at the end: nothing to train
     assert (run / "model" / "adapter_model.safetensors").is_file()
     assert [r["step"] for r in _records(run)] == [1, 2]
+
     # Finished now. Its length is max_steps's: raising train.epochs would change nothing, and
-    # the message said to raise either.
+    # the message said to raise either. Said before the model loads (the embedded model's load
+    # took a minute first).
+    def no_load(*args, **kwargs):
+        raise AssertionError("the model was loaded")
+
+    monkeypatch.setattr(session, "load_model", no_load)
     with pytest.raises(
         TunelabError, match=r"already at step 2 of 2: raise train.max_steps \(set to 2"
     ):

@@ -28,18 +28,11 @@ from tunelab.data.pipeline import (
 from tunelab.data.quality.dedup import near_questions, own_rows
 from tunelab.data.templates import Prompt, unasked_system_prompt
 from tunelab.data.tokenize import Tokenized
-from tunelab.errors import TunelabError
 from tunelab.evaluate.facts_file import untaught_note
 from tunelab.models import context_length
-from tunelab.run import CHECKPOINTS, METRICS_FILE, Run, load_model, model_context, resume_command
+from tunelab.run import CHECKPOINTS, METRICS_FILE, load_model, model_context, resume_command
 from tunelab.train import distributed
-from tunelab.train.checkpoint import (
-    TrainState,
-    draws_dropout,
-    missing_rng_note,
-    read_latest,
-    restore,
-)
+from tunelab.train.checkpoint import TrainState
 from tunelab.train.claim import RunClaim
 from tunelab.train.distributed import World
 from tunelab.train.heldout import (
@@ -50,13 +43,11 @@ from tunelab.train.heldout import (
 )
 from tunelab.train.memory import keep_freed_memory, release_freed_memory
 from tunelab.train.plan.fit import fit_warning
+from tunelab.train.resume import read_at_its_end, resume_from_checkpoint
 from tunelab.train.run_folder import (
     check_resume_changes,
     check_run_dir,
-    keep_rows_per_step,
     replace_run_dir,
-    resume_changes_note,
-    same_data,
     truncate_metrics,
     with_found_files,
     write_config,
@@ -73,7 +64,6 @@ from tunelab.train.setup import (
     unused_lora,
     weights_dtype,
 )
-from tunelab.train.sharded_checkpoint import read_sharded, restore_sharded
 from tunelab.train.sharding import answering_together
 from tunelab.train.stopping import BeforeTraining
 from tunelab.train.trackers import check_trackers
@@ -158,6 +148,7 @@ def start_session(
     if world.is_main:
         _warn_before_loading(config, world, device, console)
 
+    at_its_end = distributed.on_every_process(world, partial(read_at_its_end, config, resume))
     # Each process reads its own copy of the model and data (on its own machine): one that
     # refuses says why on every process, where the others died in DDP's first collective.
     model, tokenizer, config, data = distributed.on_every_process(
@@ -196,7 +187,9 @@ def start_session(
         data_digest=digest,
     )  # fmt: skip
     if resume:
-        state = _resume(config, world, model, optimizer, digest, total_steps, console)
+        state = resume_from_checkpoint(
+            config, world, model, optimizer, digest, total_steps, at_its_end, console
+        )
     warmup = warmup_steps(total_steps, cfg.warmup_steps, cfg.warmup_ratio)
     # It trained at a fraction of lr, silently. A warm-up of one step is its step at lr: a run of
     # one step, warmed up by the default ratio, was told it never reached lr.
@@ -313,50 +306,3 @@ def _model_to_train(model, config: Config, world: World, device: torch.device, c
             "compiling the decoder layer in the first step (~10 s, the embedded model, CPU)"
         )
     return model, loss_module
-
-
-def _resume(
-    config: Config,
-    world: World,
-    model,
-    optimizer,
-    digest: str,
-    total_steps: int,
-    console: Console,
-) -> TrainState:
-    """The state of the newest complete checkpoint, its weights and optimizer state restored."""
-    cfg, run_dir = config.train, config.run_dir
-    sharded = cfg.parallel == "fsdp"
-    checkpoint, damaged = read_latest(run_dir / CHECKPOINTS, read_sharded if sharded else None)
-    for problem in damaged:
-        console.print(
-            f"[yellow]warning:[/] {problem}: resuming from the one before, {checkpoint.path.name}",
-            soft_wrap=True,
-        )
-    ran_on = checkpoint.state.processes  # before this launch's replaces it
-    same_data(checkpoint.state, digest, config, run_dir)
-    keep_rows_per_step(checkpoint.state, cfg, world, run_dir)
-    state = (restore_sharded if sharded else restore)(checkpoint, model, optimizer, world.rank)
-    state.data_digest = digest  # a checkpoint from before digests were kept gets one
-    console.print(f"[bold]resumed[/] from {checkpoint.path} (step {state.step})")
-    if world.is_main and (changes := resume_changes_note(run_dir, config, state.step)):
-        console.print(f"[yellow]note:[/] {escape(changes)}", soft_wrap=True)
-    saved_rng, dropout = checkpoint.saved["rng"], draws_dropout(model)
-    if note := missing_rng_note(saved_rng, world.size, ran_on, dropout):
-        console.print(f"[yellow]note:[/] {note}", soft_wrap=True)
-    # At the end but not finished (killed or failed while writing model/, or Ctrl-C in the
-    # last step): the resume writes the final model, training nothing more.
-    finished = Run(run_dir, config).status["status"] == "finished"
-    if state.step > total_steps or (state.step == total_steps and finished):
-        # With max_steps set it alone sets the length: "or train.epochs" sent users to raise
-        # epochs, which changed nothing.
-        longer = (
-            f"raise train.max_steps (set to {cfg.max_steps}: it caps the run, whatever "
-            "train.epochs says)"
-            if cfg.max_steps
-            else "raise train.epochs (or set train.max_steps)"
-        )
-        raise TunelabError(
-            f"{run_dir} is already at step {state.step} of {total_steps}: {longer} to train further"
-        )
-    return state

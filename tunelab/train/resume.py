@@ -1,0 +1,103 @@
+"""A resumed run's start: its newest complete checkpoint read (one cut short is named and
+skipped for the one before), checked against the run as it is now, and put in place."""
+
+from __future__ import annotations
+
+import math
+
+from rich.console import Console
+from rich.markup import escape
+
+from tunelab.config import Config
+from tunelab.errors import TunelabError
+from tunelab.run import CHECKPOINTS, Run, list_checkpoints
+from tunelab.train.checkpoint import (
+    Checkpoint,
+    DamagedCheckpoint,
+    TrainState,
+    draws_dropout,
+    missing_rng_note,
+    read_latest,
+    read_state,
+    restore,
+)
+from tunelab.train.distributed import World
+from tunelab.train.run_folder import keep_rows_per_step, resume_changes_note, same_data
+from tunelab.train.sharded_checkpoint import read_sharded, restore_sharded
+
+
+def resume_from_checkpoint(
+    config: Config,
+    world: World,
+    model,
+    optimizer,
+    digest: str,
+    total_steps: int,
+    read_before: tuple[Checkpoint, list[str]] | None,
+    console: Console,
+) -> TrainState:
+    """The state of the newest complete checkpoint (`read_before`, where read_at_its_end read
+    it), its weights and optimizer state restored."""
+    cfg, run_dir = config.train, config.run_dir
+    sharded = cfg.parallel == "fsdp"
+    checkpoint, damaged = read_before or _read_latest(config)
+    for problem in damaged:
+        console.print(
+            f"[yellow]warning:[/] {problem}: resuming from the one before, {checkpoint.path.name}",
+            soft_wrap=True,
+        )
+    ran_on = checkpoint.state.processes  # before this launch's replaces it
+    same_data(checkpoint.state, digest, config, run_dir)
+    keep_rows_per_step(checkpoint.state, cfg, world, run_dir)
+    state = (restore_sharded if sharded else restore)(checkpoint, model, optimizer, world.rank)
+    state.data_digest = digest  # a checkpoint from before digests were kept gets one
+    console.print(f"[bold]resumed[/] from {checkpoint.path} (step {state.step})")
+    if world.is_main and (changes := resume_changes_note(run_dir, config, state.step)):
+        console.print(f"[yellow]note:[/] {escape(changes)}", soft_wrap=True)
+    saved_rng, dropout = checkpoint.saved["rng"], draws_dropout(model)
+    if note := missing_rng_note(saved_rng, world.size, ran_on, dropout):
+        console.print(f"[yellow]note:[/] {note}", soft_wrap=True)
+    _check_steps_left(config, state.step, total_steps)
+    return state
+
+
+def _read_latest(config: Config) -> tuple[Checkpoint, list[str]]:
+    sharded = config.train.parallel == "fsdp"
+    return read_latest(config.run_dir / CHECKPOINTS, read_sharded if sharded else None)
+
+
+def read_at_its_end(config: Config, resume: bool) -> tuple[Checkpoint, list[str]] | None:
+    """A resumed run whose newest checkpoint is at train.max_steps, read before the model loads
+    and refused there if no step is left (the embedded model took a minute to load before the
+    refusal); None for any other run, read after the model as before. Read whole, not by its
+    state.json: a damaged newest checkpoint falls back to the one before, which may have steps
+    left (tests/test_checkpoint_safety.py)."""
+    newest = list_checkpoints(config.run_dir / CHECKPOINTS)[-1:] if resume else []
+    try:
+        if not newest or read_state(newest[0]).step < (config.train.max_steps or math.inf):
+            return None
+    except DamagedCheckpoint:
+        return None
+    read = _read_latest(config)
+    _check_steps_left(config, read[0].state.step, config.train.max_steps)
+    return read
+
+
+def _check_steps_left(config: Config, step: int, total_steps: int) -> None:
+    """Refuse a resume at `step` that has no step left to train."""
+    cfg, run_dir = config.train, config.run_dir
+    # At the end but not finished (killed or failed while writing model/, or Ctrl-C in the
+    # last step): the resume writes the final model, training nothing more.
+    finished = Run(run_dir, config).status["status"] == "finished"
+    if step > total_steps or (step == total_steps and finished):
+        # With max_steps set it alone sets the length: "or train.epochs" sent users to raise
+        # epochs, which changed nothing.
+        longer = (
+            f"raise train.max_steps (set to {cfg.max_steps}: it caps the run, whatever "
+            "train.epochs says)"
+            if cfg.max_steps
+            else "raise train.epochs (or set train.max_steps)"
+        )
+        raise TunelabError(
+            f"{run_dir} is already at step {step} of {total_steps}: {longer} to train further"
+        )
