@@ -231,9 +231,8 @@ def leak_note(arms: list[Arm], examples: list) -> str | None:
         f"words or more ({counts}; e.g. {test} in {passage})"
     )
     if leaked:
-        # A compare of a model alone has no finetuned arm to lead.
-        finetuned = any(a.name == "finetuned" for a in arms)
-        lead = ", and any lead over the finetuned arm," if finetuned else ""
+        # A compare of a model alone asks no finetuned arms, so none leads.
+        lead = ", and any lead over the finetuned arm," if len(arms) > 2 else ""
         return (
             "leak? RAG prompts held the test row itself, its question and its reference answer "
             f"word for word, {found}: retrieval found the answer key by the question's own "
@@ -274,9 +273,8 @@ def _ask(
 ) -> tuple[list[Arm], AnswerLog]:
     """The two arms of one model: its plain answers, then its answers with passages, each asked
     with the run's prompt (a model that is no run: its own chat template), so the arms differ
-    only in weights and context. Each answer goes
-    into the model's log as it is made, and a log left by an interrupted compare answers what
-    it holds (tunelab.work_log)."""
+    only in weights and context. Each answer goes into the model's log as it is made, and a log
+    left by an interrupted compare answers what it holds (tunelab.work_log)."""
     from tunelab.generate import answer
     from tunelab.models import context_length
     from tunelab.run import load_model
