@@ -23,11 +23,16 @@ $(BIN)/tunelab: pyproject.toml Makefile
 
 setup: $(BIN)/tunelab
 
+# One test worker per core, at most 4 (pytest-xdist): most tests run on one thread (tests/conftest.py),
+# so 2 cores took 8 min where one process took 12.5. A file's tests stay on one worker, so a
+# module's fixture (a torchrun launch, a trained run) is made once.
+XDIST := -n auto --maxprocesses 4 --dist loadfile
+
 test: setup
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q $(XDIST)
 
 test-fast: setup
-	$(BIN)/pytest -q -m "not slow"
+	$(BIN)/pytest -q $(XDIST) -m "not slow"
 
 demo: setup
 	$(BIN)/tunelab demo

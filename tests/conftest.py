@@ -13,6 +13,10 @@ import torch
 # Tests never go online: a hub download would fail here and in CI anyway, so fail fast.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# pytest-xdist's workers start with COLUMNS=80 set: a rich console made at import (a command's
+# module-level one) then keeps 80 columns for good, and a test's own COLUMNS is not read.
+for _size in ("COLUMNS", "LINES"):
+    os.environ.pop(_size, None)
 # Tiny models gain nothing from threads, and threads fighting over 2 cores slow everything down.
 torch.set_num_threads(1)
 
@@ -56,6 +60,13 @@ def ctrl_c_as_at_a_terminal():
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     yield
     signal.signal(signal.SIGINT, previous)
+
+
+@pytest.fixture
+def wide_terminal(monkeypatch):
+    """A terminal wide enough that rich folds no path it says: a path longer than the line is
+    cut mid-word (`test.js` / `onl`), and pytest-xdist's temporary folders are longer."""
+    monkeypatch.setenv("COLUMNS", "300")
 
 
 @pytest.fixture

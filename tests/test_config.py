@@ -228,7 +228,7 @@ def test_a_bad_value_names_its_line_unless_set_on_the_command_line(tmp_path):
     assert "  --set train.lr: Input should be a valid number" in str(err.value)
 
 
-def test_a_data_command_reads_a_run_config_s_spelling_of_a_data_setting(tmp_path):
+def test_a_data_command_reads_a_run_config_s_spelling_of_a_data_setting(tmp_path, wide_terminal):
     # The loader's hint says "--set data.fields.question=Question", as a run's config spells it;
     # `data check`/`split`/`inspect` hold `fields` themselves and refused it as unknown.
     from typer.testing import CliRunner

@@ -50,7 +50,9 @@ def test_a_chat_that_opens_with_a_reply_or_ends_unanswered(tiny):
     )
 
 
-def test_turns_after_a_chats_last_reply_are_said_not_dropped_unsaid(tmp_path, capsys):
+def test_turns_after_a_chats_last_reply_are_said_not_dropped_unsaid(
+    tmp_path, capsys, wide_terminal
+):
     # A chat dump ending on the user's "Thanks!" trains the reply before it and leaves the
     # unanswered turn out; a question asked last and never answered was lost without a word.
     import json

@@ -152,7 +152,7 @@ def test_held_out_rephrasings_group_restated_answers_with_the_row_augment_rewrot
     assert all(row["meta"]["source_key"] in taught for row in test)
 
 
-def test_a_split_with_test_size_0_writes_every_row_to_train(tmp_path):
+def test_a_split_with_test_size_0_writes_every_row_to_train(tmp_path, wide_terminal):
     data = generated_like(tmp_path / "gen.jsonl")
     train, test, said = split_rows(data, tmp_path / "out", "--test-size", "0")
     assert len(train) == 17 and test == []

@@ -52,7 +52,7 @@ def test_facts_a_row_names_in_a_form_eval_cannot_read_are_reported_by_their_row(
         propose_file(source, tmp_path / "with_facts.jsonl")
 
 
-def test_the_rows_left_without_facts_are_named(tmp_path):
+def test_the_rows_left_without_facts_are_named(tmp_path, wide_terminal):
     rows = [
         {"question": "Which port?", "answer": "Port 8080."},
         {"question": "中国的首都是哪里?", "answer": "北京是中国的首都。"},

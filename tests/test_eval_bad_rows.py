@@ -15,7 +15,7 @@ from tunelab.errors import TunelabError
 QA = Path(__file__).parent / "fixtures" / "eval" / "qa"
 
 
-def test_a_broken_test_row_is_named_and_on_error_skip_answers_the_rest(tmp_path):
+def test_a_broken_test_row_is_named_and_on_error_skip_answers_the_rest(tmp_path, wide_terminal):
     # From a walk: one broken JSON line in a test file stopped eval with "a training run skips
     # bad rows instead with data.on_error: skip", which eval had no way to do
     # (`--set data.on_error=skip`: "data is 'test.jsonl', not a section").

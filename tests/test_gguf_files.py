@@ -82,3 +82,17 @@ def test_only_the_most_recently_used_files_stay_dequantized(exported, cache, tmp
     load_pretrained(str(copies[-1]))
     kept = sorted(folder.name.rsplit("-", 1)[0] for folder in cache.iterdir())
     assert kept == ["m0", "m2", "m3"]
+
+
+def test_a_folder_another_process_made_meanwhile_is_kept_not_removed_under_it(exported, tmp_path):
+    # Two processes (two shells, two test workers) making the same folder at once: the second to
+    # finish removed the first's folder while the first was loading from it.
+    target = tmp_path / "made"
+    stamp = {"file": str(exported), "bytes": 1, "modified_ns": 1}
+    gguf_files.dequantize(exported, target, name="m", stamp=stamp)
+    first = (target / "model.safetensors").stat().st_ino
+    gguf_files.dequantize(exported, target, name="m", stamp=stamp)  # the other process, later
+    assert (target / "model.safetensors").stat().st_ino == first
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["made"]  # its own copy removed
+    gguf_files.dequantize(exported, target, name="m", stamp={**stamp, "bytes": 2})
+    assert (target / "model.safetensors").stat().st_ino != first  # a changed file: made anew

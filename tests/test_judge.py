@@ -114,7 +114,7 @@ def test_the_judge_command_prints_the_leaderboard_and_the_agreement(answer_sets)
     files, votes = answer_sets
     with running(scripted_judge([])) as url:
         args = ["judge", *map(str, files), "--judge", url, "--votes", str(votes)]
-        result = CliRunner().invoke(app, args, env={"COLUMNS": "160"})
+        result = CliRunner().invoke(app, args, env={"COLUMNS": "300"})
     assert result.exit_code == 0, result.output
     assert "1 pairs judged differently in the two orders" in result.output
     assert "Cohen's kappa 0.50 (3 of 4 the same)" in result.output

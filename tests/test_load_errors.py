@@ -137,7 +137,7 @@ def test_an_empty_user_turn_is_a_bad_row_as_an_empty_question_is(tmp_path, capsy
     assert "skipped 2 bad row(s)" in capsys.readouterr().err
 
 
-def test_an_empty_system_turn_is_said_once_with_its_row(tmp_path, capsys):
+def test_an_empty_system_turn_is_said_once_with_its_row(tmp_path, capsys, wide_terminal):
     # Not a bad row, as an empty user turn is, but it trained in silence: the chat template
     # writes it as an empty system prompt, where a chat without one gets the template's default
     # ("You are a helpful AI assistant..."), which chat and serve then ask with. Dropping the

@@ -106,7 +106,7 @@ def test_a_json_array_or_indented_rows_under_a_jsonl_name_are_one_file_not_a_bad
 
 
 def test_a_saved_dataset_dict_says_which_split_it_read_and_names_them_without_train(
-    tmp_path, capsys
+    tmp_path, capsys, wide_terminal
 ):
     import datasets
 

@@ -67,8 +67,20 @@ def dequantize(gguf: Path, target: Path, name: str, stamp: dict | None = None) -
     tokenizer.save_pretrained(tmp)
     if stamp is not None:
         (tmp / STAMP).write_text(json.dumps(stamp), encoding="utf-8")
+    if _made_from(target, stamp):
+        # Another process (a second shell, a parallel test worker) made the same folder
+        # meanwhile and may be loading it now: removing it under that process would break its load.
+        shutil.rmtree(tmp, ignore_errors=True)
+        return
     shutil.rmtree(target, ignore_errors=True)
     tmp.rename(target)  # atomic: a crash mid-write never leaves a half folder behind
+
+
+def _made_from(folder: Path, stamp: dict | None) -> bool:
+    if not is_made(folder):
+        return False
+    made = folder / STAMP
+    return stamp is None or (made.exists() and json.loads(made.read_text(encoding="utf-8")) == stamp)
 
 
 def _remove_least_used(root: Path, keep: int) -> None:
