@@ -80,7 +80,9 @@ def _made_from(folder: Path, stamp: dict | None) -> bool:
     if not is_made(folder):
         return False
     made = folder / STAMP
-    return stamp is None or (made.exists() and json.loads(made.read_text(encoding="utf-8")) == stamp)
+    return stamp is None or (
+        made.exists() and json.loads(made.read_text(encoding="utf-8")) == stamp
+    )
 
 
 def _remove_least_used(root: Path, keep: int) -> None:
