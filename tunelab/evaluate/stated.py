@@ -91,8 +91,13 @@ def _whole_address(written: str) -> re.Pattern | None:
             re.IGNORECASE | re.ASCII,
         )
     if _PATH.fullmatch(written):  # "/var/lib/x" is neither "/usr/var/lib/x" nor "/var/lib/x/data"
+        # A folder written as one ("/etc/pelican/") is said by the path of a file in it too:
+        # `data facts` took "/etc/pelican/" and "pelican.toml" apart from one sentence, and the
+        # right "/etc/pelican/pelican.toml" stated the name alone.
+        in_it = rf"|/(?=(?i:{_FILE_NAME.pattern})(?![\w/-]|\.\w))" if written[-1] == "/" else ""
         return re.compile(
-            rf"(?<![\w/.~-]){re.escape(written.rstrip('/'))}/?(?![\w-]|[/.]\w)", re.ASCII
+            rf"(?<![\w/.~-]){re.escape(written.rstrip('/'))}(?:/?(?![\w-]|[/.]\w){in_it})",
+            re.ASCII,
         )
     if _URL.fullmatch(written):
         after = r"(?![\w@-]|[./:?#]\w)"  # not inside a longer URL ("…/docs" of "…/docs/v2")
