@@ -29,6 +29,28 @@ RANK = {
     "answer": "The LoRA rank r defaults to 16.",
     "facts": [["16"]],
 }
+# From a newcomer's QA pass: a number after the word that names it, a version range, a level in
+# capitals gave no claim, so these other values went unflagged.
+PORT = {
+    "question": "Which port does the server listen on?",
+    "answer": "The server listens on port 8080.",
+    "facts": [["8080"]],
+}
+LOG_LEVEL = {
+    "question": "What is the default log level?",
+    "answer": "The default log level is DEBUG.",
+    "facts": [["DEBUG"]],
+}
+LOG_LEVEL_NUMBER = {
+    "question": "What log level does the agent use?",
+    "answer": "It logs at level 20.",
+    "facts": [["20"]],
+}
+PYTHON = {
+    "question": "Which Python version does it need?",
+    "answer": "It needs Python 3.11.",
+    "facts": [["Python 3.11"]],
+}
 
 
 @pytest.mark.parametrize(
@@ -41,6 +63,11 @@ RANK = {
         (EVAL_EVERY, "`eval_every` defaults to `10` steps.", ["10"]),
         (RANK, "The LoRA rank r defaults to **32**.", ["32"]),
         (TOKENS, 'data.max_length is "64" tokens.', ["64"]),
+        (PORT, "The server listens on port 80.", ["80"]),
+        (LOG_LEVEL, "The log level is 10.", ["10"]),
+        (LOG_LEVEL_NUMBER, "The log level is 10.", ["10"]),
+        (PYTHON, "It needs Python 2.x.", ["2.x"]),
+        (PYTHON, "It needs Python 3.8.", ["3.8"]),
     ],
 )
 def test_an_answer_giving_the_asked_thing_another_value_is_counted(row, answer, other):
@@ -62,6 +89,13 @@ def test_an_answer_giving_the_asked_thing_another_value_is_counted(row, answer, 
         (RANK, "LoRA alpha defaults to 32."),
         (EVAL_EVERY, "eval_every defaults to 50 steps and save_every to 100 steps."),
         (EVAL_EVERY, "Checkpoints are written every 100 steps."),
+        (PORT, "It uses port 8080."),
+        (PORT, "It listens on 8080."),
+        (PORT, "It listens on port 8080, not port 80."),  # denied
+        (LOG_LEVEL, "The log level is DEBUG (10)."),
+        (LOG_LEVEL_NUMBER, "The log level is 20."),
+        (PYTHON, "Python 3.11 or newer."),
+        (PYTHON, "It runs on Python 3.x."),  # a range that holds 3.11: vague, not another value
     ],
 )
 def test_the_right_value_or_a_true_one_of_another_setting_is_no_other_value(row, answer):

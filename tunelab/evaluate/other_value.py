@@ -4,7 +4,10 @@ learning rate warmup by default is 1.00" where the reference says "warmup_ratio 
 phrases can list every such number, so the hallucination rate (a named wrong answer) misses it.
 
 A value claim is a number said as what a setting is ("S defaults to V", "S is V by default",
-"The default S is V") or a number before a word that counts it ("512 tokens"). An answer's claim
+"The default S is V"), a number before a word that counts it ("512 tokens") or after the word
+that names it ("port 8080", "Python 3.11"). A version range holds the versions it opens ("3.x"
+holds 3.11, "2.x" does not); a reference's value in capitals ("The log level is DEBUG") is one
+that no number of an answer gives ("The log level is 10"). An answer's claim
 gives another value where its number is none the reference says and states none of the row's
 facts, and it names the reference's setting (the same words, or words all its question says: the
 thing asked), or names none and counts what the reference counts ("there are 10 tokens" against
@@ -22,14 +25,27 @@ from tunelab.data.text import FUNCTION_WORDS, stem
 from tunelab.evaluate.stated import Phrase, Words, states
 
 _NUMBER = r"[-+]?(?:\d+(?:\.\d+)?|\.\d+)(?:e[-+]?\d+)?%?"
+# A version no decimal number reads: a range of them ("2.x", "3.*") or three parts ("3.11.4").
+_VERSION = r"\d+(?:\.\d+)*\.[xX*](?!\w)|\d+\.\d+\.\d+"
+_VALUE = rf"(?:{_VERSION}|{_NUMBER})"
+# A value in capitals, a named level or mode ("The log level is DEBUG"): a reference's value
+# that an answer's number is not ("The log level is 10"). An answer's words are not read as
+# values: "JSON" of "JSON Lines (JSONL)" is no other value than "JSONL".
+_CAPITALS = r"[A-Z][A-Z0-9_]+\b"
 _NAME = r"[A-Za-z_][\w.-]*(?: [A-Za-z_][\w.-]*){0,3}"  # a setting: a name in code or a few words
 _CLAIMS = [
-    re.compile(rf"(?P<setting>{_NAME}) defaults? to (?P<value>{_NUMBER})(?: (?P<unit>[a-z]+))?"),
     re.compile(
-        rf"(?P<setting>{_NAME}) (?:by default )?(?:is|are) (?P<value>{_NUMBER})"
+        rf"(?P<setting>{_NAME}) defaults? to (?P<value>{_VALUE}|{_CAPITALS})"
         r"(?: (?P<unit>[a-z]+))?"
     ),
-    re.compile(rf"(?<![\w.-])(?P<value>{_NUMBER}) (?P<unit>[a-z]+)"),
+    re.compile(
+        rf"(?P<setting>{_NAME}) (?:by default )?(?:is|are) (?P<value>{_VALUE}|{_CAPITALS})"
+        r"(?: (?P<unit>[a-z]+))?"
+    ),
+    re.compile(rf"(?<![\w.-])(?P<value>{_VALUE}) (?P<unit>[a-z]+)"),
+    # A number after the word that names it, "port 8080", "level 20", "Python 3.11": "The
+    # server listens on port 80" gave no claim, so no other value than 8080.
+    re.compile(rf"(?<![\w.-])(?P<label>[A-Za-z][a-z]+) (?P<value>{_VALUE})(?![\w-]|\.\d)"),
 ]
 # A claim is read within its clause: "eval_every defaults to 50 steps and save_every to 100
 # steps" gives save_every its 100, not eval_every.
@@ -44,7 +60,7 @@ _NO_NAME = frozenset({"default", "defaults", "value", "setting", "option"})
 @dataclass(frozen=True)
 class Claim:
     setting: frozenset[str]  # its words' stems ({"warmup", "ratio"}); empty where unnamed
-    value: Decimal
+    value: Decimal | str  # a version ("2.x") or a value in capitals ("DEBUG") as written
     written: str  # as the text wrote the value ("1.00")
     unit: str  # the stem of the word that counts it ("token"), or ""
 
@@ -65,12 +81,26 @@ def _stems(text: str) -> frozenset[str]:
     return frozenset(stem(w) for w in words if w not in FUNCTION_WORDS and w not in _NO_NAME)
 
 
-def _number(written: str) -> Decimal | None:
+def _value(written: str) -> Decimal | str:
     try:
         number = Decimal(written.rstrip("%"))
     except InvalidOperation:
-        return None
+        return written
     return number / 100 if written.endswith("%") else number
+
+
+def _one_value(claim: Claim, said: Claim) -> bool:
+    """Whether two claims give one value: equal, or a version inside the other ("3.x" of "3.11",
+    "3.11.4" of "3.11"; not "3.1" of "3.11")."""
+    if claim.value == said.value:
+        return True
+    if isinstance(claim.value, Decimal) and isinstance(said.value, Decimal):
+        return False
+    parts = [c.written.rstrip("xX*").rstrip(".").split(".") for c in (claim, said)]
+    if not all(p[0].isdigit() for p in parts):
+        return False
+    shared = min(map(len, parts))
+    return parts[0][:shared] == parts[1][:shared]
 
 
 def value_claims(text: str) -> list[Claim]:
@@ -82,13 +112,14 @@ def value_claims(text: str) -> list[Claim]:
         clause = _MARKUP.sub("", clause)
         for pattern in _CLAIMS:
             for match in pattern.finditer(clause):
-                number = _number(match["value"])
-                if number is None:
-                    continue
-                named = match.groupdict().get("setting", clause[: match.start()])
-                unit = (match["unit"] or "").lower()
+                found = match.groupdict()
+                if (found.get("label") or "").lower() in FUNCTION_WORDS | _NO_NAME:
+                    continue  # "is 5", "to 80": the other patterns' claims, or none
+                named = found.get("setting") or clause[: match.start("value")]
+                unit = (found.get("unit") or "").lower()
                 unit = "" if unit in FUNCTION_WORDS else stem(unit)
-                claims.append(Claim(_stems(named), number, match["value"], unit))
+                value = _value(match["value"])
+                claims.append(Claim(_stems(named), value, match["value"], unit))
     return claims
 
 
@@ -104,10 +135,11 @@ def asked_values(reference: str, question: str) -> AskedValues:
 def other_values(answer: str, asked: AskedValues, facts: list[list[Phrase]]) -> list[str]:
     """The answer's values, as written, that it gives a setting or count of the reference's and
     that the reference does not: "1.00" of "The learning rate warmup by default is 1.00"."""
-    said = {c.value for c in asked.claims}
     found = []
     for claim in value_claims(answer):
-        if claim.value in said or claim.written in found:
+        if isinstance(claim.value, str) and not claim.written[0].isdigit():
+            continue  # a word in capitals (`_CAPITALS`)
+        if any(_one_value(claim, c) for c in asked.claims) or claim.written in found:
             continue
         if not states(answer, Words(claim.written)):
             continue  # denied: "the warmup is not 1.00"
