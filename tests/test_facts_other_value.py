@@ -51,6 +51,11 @@ PYTHON = {
     "answer": "It needs Python 3.11.",
     "facts": [["Python 3.11"]],
 }
+QUEUE = {
+    "question": "How many changes can the offline queue hold?",
+    "answer": "Up to 10,000 changes.",
+    "facts": [["10,000"]],
+}
 
 
 @pytest.mark.parametrize(
@@ -68,6 +73,7 @@ PYTHON = {
         (LOG_LEVEL_NUMBER, "The log level is 10.", ["10"]),
         (PYTHON, "It needs Python 2.x.", ["2.x"]),
         (PYTHON, "It needs Python 3.8.", ["3.8"]),
+        (QUEUE, "The queue holds 5,000 changes.", ["5,000"]),  # was read "000", as 10,000 was
     ],
 )
 def test_an_answer_giving_the_asked_thing_another_value_is_counted(row, answer, other):
@@ -96,6 +102,7 @@ def test_an_answer_giving_the_asked_thing_another_value_is_counted(row, answer, 
         (LOG_LEVEL_NUMBER, "The log level is 20."),
         (PYTHON, "Python 3.11 or newer."),
         (PYTHON, "It runs on Python 3.x."),  # a range that holds 3.11: vague, not another value
+        (QUEUE, "It holds 10000 changes."),
     ],
 )
 def test_the_right_value_or_a_true_one_of_another_setting_is_no_other_value(row, answer):

@@ -24,7 +24,8 @@ from decimal import Decimal, InvalidOperation
 from tunelab.data.text import FUNCTION_WORDS, stem
 from tunelab.evaluate.stated import Phrase, Words, states
 
-_NUMBER = r"[-+]?(?:\d+(?:\.\d+)?|\.\d+)(?:e[-+]?\d+)?%?"
+# "10,000" whole: its "000" was read as 0, so "5,000 changes" gave no other value than it.
+_NUMBER = r"[-+]?(?:\d{1,3}(?:,\d{3})+(?!\d)(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)(?:e[-+]?\d+)?%?"
 # A version no decimal number reads: a range of them ("2.x", "3.*") or three parts ("3.11.4").
 _VERSION = r"\d+(?:\.\d+)*\.[xX*](?!\w)|\d+\.\d+\.\d+"
 _VALUE = rf"(?:{_VERSION}|{_NUMBER})"
@@ -83,7 +84,7 @@ def _stems(text: str) -> frozenset[str]:
 
 def _value(written: str) -> Decimal | str:
     try:
-        number = Decimal(written.rstrip("%"))
+        number = Decimal(written.rstrip("%").replace(",", ""))
     except InvalidOperation:
         return written
     return number / 100 if written.endswith("%") else number
