@@ -204,15 +204,16 @@ def test_a_path_fact_is_that_path_not_one_holding_it():
         assert score_facts(answer, path)["fact_accuracy"] == float(right), answer
 
 
-def test_a_folder_and_a_file_name_proposed_apart_are_both_said_by_the_files_full_path():
+@pytest.mark.parametrize("folder", ["/etc/pelican/", "/etc/pelican"])
+def test_a_folder_and_a_file_name_proposed_apart_are_both_said_by_the_files_full_path(folder):
     # From a newcomer's QA pass: the reference names the folder and the file apart, and a right
     # answer giving the file's full path scored 0 (the folder "not stated").
     row = {
         "question": "Where does pelican keep its settings?",
-        "answer": "Settings are in pelican.toml in /etc/pelican/.",
+        "answer": f"Settings are in pelican.toml in {folder}.",
     }
     proposed = propose(row["question"], row["answer"], {})[0]
-    assert proposed == [["/etc/pelican/"], ["pelican.toml"]]
+    assert proposed == [[folder], ["pelican.toml"]]
     check = parse_fact_check({**row, "facts": proposed}, "t:1")
     for answer, right in [("It is /etc/pelican/pelican.toml.", True),
                           ("pelican.toml, in /etc/pelican/.", True),

@@ -91,12 +91,11 @@ def _whole_address(written: str) -> re.Pattern | None:
             re.IGNORECASE | re.ASCII,
         )
     if _PATH.fullmatch(written):  # "/var/lib/x" is neither "/usr/var/lib/x" nor "/var/lib/x/data"
-        # A folder written as one ("/etc/pelican/") is said by the path of a file in it too:
-        # `data facts` took "/etc/pelican/" and "pelican.toml" apart from one sentence, and the
-        # right "/etc/pelican/pelican.toml" stated the name alone.
-        in_it = rf"|/(?=(?i:{_FILE_NAME.pattern})(?![\w/-]|\.\w))" if written[-1] == "/" else ""
+        # ...but the path of a file in it says it: `data facts` took "/etc/pelican" and
+        # "pelican.toml" apart from one sentence, and "/etc/pelican/pelican.toml" stated the name.
+        file_in_it = rf"/(?=(?i:{_FILE_NAME.pattern})(?![\w/-]|\.\w))"
         return re.compile(
-            rf"(?<![\w/.~-]){re.escape(written.rstrip('/'))}(?:/?(?![\w-]|[/.]\w){in_it})",
+            rf"(?<![\w/.~-]){re.escape(written.rstrip('/'))}(?:/?(?![\w-]|[/.]\w)|{file_in_it})",
             re.ASCII,
         )
     if _URL.fullmatch(written):
