@@ -99,6 +99,7 @@ def test_an_answer_giving_the_asked_thing_another_value_is_counted(row, answer, 
         (PORT, "It listens on 8080."),
         (PORT, "It listens on port 8080, not port 80."),  # denied
         (LOG_LEVEL, "The log level is DEBUG (10)."),
+        (LOG_LEVEL, "The log level is 10, which is DEBUG."),  # the word's number, beside it
         (LOG_LEVEL_NUMBER, "The log level is 20."),
         (PYTHON, "Python 3.11 or newer."),
         (PYTHON, "It runs on Python 3.x."),  # a range that holds 3.11: vague, not another value

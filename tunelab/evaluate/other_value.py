@@ -7,7 +7,8 @@ A value claim is a number said as what a setting is ("S defaults to V", "S is V 
 "The default S is V"), a number before a word that counts it ("512 tokens") or after the word
 that names it ("port 8080", "Python 3.11"). A version range holds the versions it opens ("3.x"
 holds 3.11, "2.x" does not); a reference's value in capitals ("The log level is DEBUG") is one
-that no number of an answer gives ("The log level is 10"). An answer's claim
+that no number of an answer stating none of the row's facts gives ("The log level is 10", not
+"10, which is DEBUG"). An answer's claim
 gives another value where its number is none the reference says and states none of the row's
 facts, and it names the reference's setting (the same words, or words all its question says: the
 thing asked), or names none and counts what the reference counts ("there are 10 tokens" against
@@ -137,9 +138,14 @@ def other_values(answer: str, asked: AskedValues, facts: list[list[Phrase]]) -> 
     """The answer's values, as written, that it gives a setting or count of the reference's and
     that the reference does not: "1.00" of "The learning rate warmup by default is 1.00"."""
     found = []
+    # A number may be the word's value ("The log level is 10, which is DEBUG"): against a word,
+    # only an answer that states no fact gives another value.
+    words = [c for c in asked.claims if _is_word(c)]
+    if words and any(states(answer, alt) for fact in facts for alt in fact):
+        asked = AskedValues(tuple(c for c in asked.claims if not _is_word(c)), asked.question)
     for claim in value_claims(answer):
-        if isinstance(claim.value, str) and not claim.written[0].isdigit():
-            continue  # a word in capitals (`_CAPITALS`)
+        if _is_word(claim):
+            continue  # `_CAPITALS`
         if any(_one_value(claim, c) for c in asked.claims) or claim.written in found:
             continue
         if not states(answer, Words(claim.written)):
@@ -149,6 +155,10 @@ def other_values(answer: str, asked: AskedValues, facts: list[list[Phrase]]) -> 
         if any(_same_thing(claim, c, asked.question) for c in asked.claims):
             found.append(claim.written)
     return found
+
+
+def _is_word(claim: Claim) -> bool:
+    return isinstance(claim.value, str) and not claim.written[0].isdigit()
 
 
 def _same_thing(claim: Claim, reference: Claim, question: frozenset[str]) -> bool:
