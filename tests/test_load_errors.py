@@ -63,22 +63,22 @@ def test_a_file_without_rows_says_what_it_holds(tmp_path, name, text, message):
 
 
 def test_text_in_a_column_no_shape_reads_is_said_not_dropped_in_silence(tmp_path, capsys):
-    # Dolly's context and LLaMA-Factory's system trained nothing, without a word: the model
+    # Dolly's context and LLaMA-Factory's history trained nothing, without a word: the model
     # learnt "Who wrote it?" -> "Ann." with the passage that says so left out.
     path = tmp_path / "qa.jsonl"
     rows = [{"question": "Who wrote it?", "context": "Ann wrote the report.", "answer": "Ann."},
-            {"question": "When?", "context": "", "answer": "On Monday.", "system": "Be terse."}]  # fmt: skip
+            {"question": "When?", "context": "", "answer": "On Monday.", "history": [["Hi", "Hello"]]}]  # fmt: skip
     path.write_text("".join(json.dumps(row) + "\n" for row in rows))
     assert len(load_examples(path)) == 2
     said = " ".join(capsys.readouterr().err.split())
-    assert f"warning: {path}: 'context' (1 row(s)), 'system' (1 row(s)) not read: qa rows are " \
-        "read from question/answer alone, so that text trains nothing" in said  # fmt: skip
+    assert f"warning: {path}: 'context' (1 row(s)), 'history' (1 row(s)) not read: qa rows are " \
+        "read from question/answer/system alone, so that text trains nothing" in said  # fmt: skip
     # `data check`, the gate before training, warns of it too (so --strict fails): it said nothing.
     from tunelab.data.quality.check import check_file
     from tunelab.data.quality.findings import QualityConfig
 
     report = check_file(path, config=QualityConfig(model="tiny-random"))
-    assert any("'context' (1 row(s)), 'system' (1 row(s)) not read" in w for w in report.warnings)
+    assert any("'context' (1 row(s)), 'history' (1 row(s)) not read" in w for w in report.warnings)
     # Alpaca's input is read.
     alpaca = tmp_path / "alpaca.jsonl"
     alpaca.write_text(json.dumps({"instruction": "Add.", "input": "1 2", "output": "3"}) + "\n")

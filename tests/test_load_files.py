@@ -273,3 +273,21 @@ def test_a_sharegpt_rows_system_column_is_its_system_turn(tmp_path, capsys):
     write_jsonl([{"conversations": own, "system": "You are ACME support."}], path)
     with pytest.raises(DataError, match=r"sharegpt.jsonl:1: a 'system' column and a system turn"):
         load_examples(path)
+
+
+def test_a_question_rows_system_column_is_its_system_prompt(tmp_path, tiny, capsys):
+    # {"system": ..., "question": ..., "answer": ...} was said as a column left unread and
+    # trained without it: the model never saw "You answer as Acme support." in a prompt.
+    from tunelab.data.templates import render_prompt
+
+    acme = "You answer as Acme support."
+    qa, alpaca = tmp_path / "qa.jsonl", tmp_path / "alpaca.jsonl"
+    write_jsonl([{"system": acme, "question": "Refund?", "answer": "Within 30 days."},
+                 {"system": "", "question": "Hours?", "answer": "Nine to five."}], qa)  # fmt: skip
+    write_jsonl([{"system": acme, "instruction": "Greet.", "input": "Ann", "output": "Hi Ann."}],
+                alpaca)  # fmt: skip
+    (refund, hours), (greet,) = load_examples(qa), load_examples(alpaca)
+    assert refund.messages[0] == greet.messages[0] == {"role": "system", "content": acme}
+    assert [m["role"] for m in hours.messages] == ["user", "assistant"]
+    assert acme in render_prompt(refund, tiny[1])  # as training and eval ask it
+    assert "not read" not in capsys.readouterr().err

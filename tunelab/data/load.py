@@ -27,7 +27,7 @@ from tunelab.data.shapes import (
 )
 from tunelab.data.templates import Example
 from tunelab.data.tool_calls import read_tools
-from tunelab.data.turns import read_messages
+from tunelab.data.turns import read_messages, with_system_column
 from tunelab.errors import TunelabError
 
 # How a user skips bad rows depends on the command: training reads data.on_error from its run
@@ -219,9 +219,12 @@ def _shaped(row: dict[str, Any], shape: str, source: str) -> Example:
         question = f"{instruction}\n\n{extra}" if extra else instruction
         example = Example.qa(question, _field(row, "output", source), source)
         example.instruction, example.input = instruction, extra
-        return example
-    q, a = ("question", "answer") if shape == "qa" else ("prompt", "completion")
-    return Example.qa(_field(row, q, source), _field(row, a, source), source)
+    else:
+        q, a = ("question", "answer") if shape == "qa" else ("prompt", "completion")
+        example = Example.qa(_field(row, q, source), _field(row, a, source), source)
+    # A row's own system prompt ("You answer as Acme support.") is asked under as a chat's is.
+    example.messages = with_system_column(example.messages, row.get("system"), source)
+    return example
 
 
 def _field(row: dict[str, Any], name: str, source: str, required: bool = True) -> str:

@@ -29,10 +29,12 @@ REPLY_COLUMNS = ("response", "reply", "answer", "output", "completion", "target"
 
 def read_columns(shape: str) -> tuple[str, ...]:
     """The columns a row of `shape` is read from: those that tell the shape, alpaca's input and
-    a chat's system column (optional, so no sign of the shape)."""
-    if shape == "alpaca":
-        return ("instruction", "input", "output")
-    return ("messages", "system") if shape == "messages" else SHAPES[shape]
+    a system column, its system prompt, in any row but a text (optional, so no sign of the
+    shape)."""
+    if shape == "text":
+        return SHAPES[shape]
+    read = ("instruction", "input", "output") if shape == "alpaca" else SHAPES[shape]
+    return (*read, "system")
 
 
 def unread_columns(row: dict[str, Any], shape: str) -> list[str]:

@@ -80,15 +80,16 @@ def read_messages(row: dict[str, Any], source: str) -> list[dict[str, Any]]:
         asks_or_replies = turn["role"] == "user" or (turn["role"] == "assistant" and i > 0)
         if asks_or_replies and not _says_something(turn):
             raise DataError(f"{source}: messages[{i}] is an empty {turn['role']} turn")
-    return _with_system_column(messages, row.get("system"), source)
+    return with_system_column(messages, row.get("system"), source)
 
 
-def _with_system_column(
+def with_system_column(
     messages: list[dict[str, Any]], system: Any, source: str
 ) -> list[dict[str, Any]]:
     """The turns under the row's `system` column, where LLaMA-Factory's ShareGPT keeps a chat's
-    system prompt: it trained nothing, said as a column left unread. A system turn of the row's
-    own that says otherwise is refused: which of the two to train under is the user's call."""
+    system prompt and a question/answer or Alpaca row its own: it trained nothing, said as a
+    column left unread. A system turn of the row's own that says otherwise is refused: which of
+    the two to train under is the user's call."""
     if not holds(system):  # missing, null, blank, or pandas' NaN
         return messages
     if not isinstance(system, str):
