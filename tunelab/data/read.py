@@ -52,7 +52,7 @@ def read_rows(path: Path, quiet: bool = False) -> Iterator[tuple[str, dict[str, 
     elif suffix == ".json":
         yield from _read_json(path)
     elif suffix in (".csv", ".tsv"):
-        yield from read_csv(path, tsv=suffix == ".tsv")
+        yield from _without_row_numbers(read_csv(path, tsv=suffix == ".tsv"), path, quiet)
     elif suffix == ".parquet":
         yield from _read_parquet(path)
     elif suffix in (".xlsx", ".xls", ".ods", ".numbers"):
@@ -94,9 +94,33 @@ def _read_parquet(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
 
 def _pandas_index(columns: list[str]) -> list[str]:
     """The columns in which pandas keeps a frame's unnamed index (`__index_level_0__`, written by
-    `to_parquet` and `Dataset.from_pandas` of a filtered frame): row numbers, no data, which
+    `to_parquet` and `Dataset.from_pandas` of a filtered frame; a CSV's column of no name, as
+    `to_csv` writes it, which pandas reads back as "Unnamed: 0"): row numbers, no data, which
     `data split` wrote into every row of its train.jsonl and test.jsonl."""
-    return [c for c in columns if re.fullmatch(r"__index_level_\d+__", c)]
+    return [c for c in columns if re.fullmatch(r"__index_level_\d+__|Unnamed: \d+|", c)]
+
+
+def _without_row_numbers(
+    rows: Iterator[tuple[str, dict[str, Any] | DataError]], path: Path, quiet: bool
+) -> Iterator[tuple[str, dict[str, Any] | DataError]]:
+    """A CSV's rows without pandas' index (`df.to_csv(path)` keeps it), told by its first row's
+    whole numbers: a column of no name that holds text is the user's, read as before."""
+    index: list[str] | None = None
+    for where, row in rows:
+        if index is None and isinstance(row, dict):
+            index = [c for c in _pandas_index(list(row)) if str(row[c]).strip().isdigit()]
+            if index and not quiet:
+                said = ", ".join(repr(c) if c else "the unnamed first column" for c in index)
+                console.print(
+                    f"note: {escape(str(path))}: {escape(said)} hold{'s' * (len(index) == 1)} row "
+                    "numbers (pandas' index, which df.to_csv writes unless index=False), not "
+                    "data: left out",
+                    highlight=False,
+                    soft_wrap=True,
+                )
+        if index and isinstance(row, dict):
+            row = {k: v for k, v in row.items() if k not in index}
+        yield where, row
 
 
 def _read_folder(folder: Path, quiet: bool) -> Iterator[tuple[str, dict[str, Any] | DataError]]:
