@@ -150,6 +150,16 @@ def test_a_rate_per_minute_reads_english_and_italian_still_stands_out(tmp_path):
     assert report.off_language == [7] and report.languages["it"] == 1
 
 
+def test_a_language_mix_is_said_in_words_naming_its_first_row(tmp_path):
+    # The warning printed a Python dict, {'en': 6, 'fr': 1}, for the user to decode.
+    french = {
+        "question": "Comment puis-je entraîner le modèle ?",
+        "answer": "Avec les données de la tâche et un GPU, comme le dit la documentation.",
+    }
+    report = check_file(write_rows(tmp_path / "d.jsonl", qa_rows(FACTS) + [french]), config=TINY)
+    assert "language mix: 6 rows English, 1 French (first: d.jsonl:7)" in report.warnings
+
+
 def test_generated_rows_are_reported_apart_from_real_ones(tmp_path):
     generated = [
         {

@@ -290,7 +290,8 @@ def _collect_warnings(report: QualityReport) -> None:
         if items:
             w.append(f"{len(items)} {name}")
     if report.off_language and len(report.off_language) / n > 1 - c.min_main_language_share:
-        w.append(f"language mix: {dict(report.languages)}")
+        first = report.where(report.off_language[0])
+        w.append(f"language mix: {diversity.languages_said(report.languages)} (first: {first})")
     if report.pii:
         kinds = Counter(f.kind for _, f in report.pii)
         w.append(

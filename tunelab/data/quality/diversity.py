@@ -30,6 +30,24 @@ SCRIPTS = [  # (name, first code point, last code point)
     ("japanese-kana", 0x3040, 0x30FF),
     ("korean", 0xAC00, 0xD7AF),
 ]
+NAMES = {  # each label as a user reads it: a warning printed {'en': 40, 'fr': 3}
+    "en": "English",
+    "es": "Spanish",
+    "fr": "French",
+    "de": "German",
+    "pt": "Portuguese",
+    "it": "Italian",
+    "nl": "Dutch",
+    "cyrillic": "Cyrillic script",
+    "greek": "Greek",
+    "arabic": "Arabic",
+    "hebrew": "Hebrew",
+    "devanagari": "Devanagari script",
+    "cjk": "Chinese characters",
+    "japanese-kana": "Japanese kana",
+    "korean": "Korean",
+    "unknown": "too short or mixed to tell",
+}
 
 
 def distinct_n(texts: list[str], n: int) -> float:
@@ -117,3 +135,15 @@ def guess_language(text: str) -> str:
         return "unknown"
     best, score = counts.most_common(1)[0]
     return best if score >= 2 or len(tokens) < 6 else "unknown"
+
+
+def language_name(label: str) -> str:
+    """A `guess_language` label said in words ("fr": "French")."""
+    return NAMES.get(label, label)
+
+
+def languages_said(counts: Counter) -> str:
+    """How many rows each language holds, most first: "40 rows English, 3 French"."""
+    (main, n), *others = counts.most_common()
+    said = [f"{n} row{'s' * (n != 1)} {language_name(main)}"]
+    return ", ".join(said + [f"{k} {language_name(lang)}" for lang, k in others])

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from tunelab.data.load import grouped_rejects
 from tunelab.data.quality.check import question_text
+from tunelab.data.quality.diversity import language_name
 from tunelab.data.quality.findings import QualityReport
 from tunelab.data.text import one_line
 from tunelab.markdown_page import markdown_page
@@ -165,7 +166,7 @@ def sections(report: QualityReport) -> list[Section]:
         Section(
             "Languages (rough guess)",
             ["language", "rows"],
-            [[lang, str(cnt)] for lang, cnt in report.languages.most_common()],
+            [[language_name(lang), str(cnt)] for lang, cnt in report.languages.most_common()],
         )
     )
     if report.pii:
