@@ -291,3 +291,23 @@ def test_a_question_rows_system_column_is_its_system_prompt(tmp_path, tiny, caps
     assert [m["role"] for m in hours.messages] == ["user", "assistant"]
     assert acme in render_prompt(refund, tiny[1])  # as training and eval ask it
     assert "not read" not in capsys.readouterr().err
+
+
+def test_a_gemini_chat_is_read_as_a_chat_and_a_part_that_is_no_text_is_refused(tmp_path):
+    # Gemini's (and Vertex AI's tuning) rows: "contents" of "parts", a "systemInstruction".
+    def gemini(*parts: dict) -> dict:
+        return {"contents": [{"role": "user", "parts": [{"text": "Refund?"}, *parts]},
+                             {"role": "model", "parts": [{"text": "Within "}, {"text": "30 days."}]}]}  # fmt: skip
+
+    path = tmp_path / "gemini.jsonl"
+    acme = {"systemInstruction": {"parts": [{"text": "You answer as Acme support."}]}}
+    write_jsonl([{**acme, **gemini()}, gemini()], path)
+    assert [e.messages for e in load_examples(path)] == [
+        [{"role": "system", "content": "You answer as Acme support."},
+         {"role": "user", "content": "Refund?"}, {"role": "assistant", "content": "Within 30 days."}],
+        [{"role": "user", "content": "Refund?"}, {"role": "assistant", "content": "Within 30 days."}],
+    ]  # fmt: skip
+    # An image (or a function call) would be trained without: refused by its file, line and part.
+    write_jsonl([gemini(), gemini({"inlineData": {"mimeType": "image/png", "data": "iVBO"}})], path)
+    with pytest.raises(DataError, match=r"gemini\.jsonl:2: contents\[0\]\.parts\[1\] is no text "):
+        load_examples(path)

@@ -25,6 +25,8 @@ CONTENT_COLUMNS = ("system", "context", "history", "instruction", "input", "chos
 OUTPUT_COLUMNS = ("label", "labels", "summary", "target")
 # What other formats call the reply a row trains (Dolly's and LLaMA-Factory's response).
 REPLY_COLUMNS = ("response", "reply", "answer", "output", "completion", "target")
+# Where a chat's turns are kept: OpenAI's messages, ShareGPT's conversations, Gemini's contents.
+CHAT_COLUMNS = ("messages", "conversations", "contents")
 
 
 def read_columns(shape: str) -> tuple[str, ...]:
@@ -53,9 +55,18 @@ def holds(value: Any) -> bool:
     return value is not None and not (isinstance(value, (list, dict)) and not value)
 
 
+def chat_column(row: dict[str, Any]) -> str | None:
+    """The column of `row` that holds a chat's turns (CHAT_COLUMNS), or None; Gemini's
+    `contents` only as a list: a column of that name elsewhere holds a text."""
+    return next(
+        (c for c in CHAT_COLUMNS if c in row and (c != "contents" or isinstance(row[c], list))),
+        None,
+    )
+
+
 def _filled(row: dict[str, Any], shape: str) -> bool:
     """Whether the columns that tell `shape` all hold something in `row`."""
-    keys = ("conversations",) if shape == "messages" and "messages" not in row else SHAPES[shape]
+    keys = (chat_column(row) or "messages",) if shape == "messages" else SHAPES[shape]
     return all(holds(row.get(k)) for k in keys)
 
 
@@ -83,7 +94,7 @@ def unread_note(path: str | Path, unread: dict[str, int], shape: str) -> str:
 
 
 def detect_shape(row: dict[str, Any], source: str) -> str:
-    if "conversations" in row:
+    if chat_column(row) not in (None, "messages"):  # ShareGPT's or Gemini's turns
         return "messages"
     shapes = [shape for shape, keys in SHAPES.items() if all(k in row for k in keys)]
     if shapes:

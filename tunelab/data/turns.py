@@ -1,6 +1,6 @@
-"""A chat row's turns (`messages`, or ShareGPT's `conversations`) read as templates take them:
-each turn's role and text, an assistant's tool calls, and a refusal naming the turn of a chat
-that trains nothing or is no chat at all."""
+"""A chat row's turns (`messages`, ShareGPT's `conversations` or Gemini's `contents`) read as
+templates take them: each turn's role and text, an assistant's tool calls, and a refusal naming
+the turn of a chat that trains nothing or is no chat at all."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import math
 from typing import Any
 
 from tunelab.data.file_text import DataError
-from tunelab.data.shapes import holds
+from tunelab.data.shapes import chat_column, holds
 from tunelab.data.tool_calls import read_tool_calls
 
 SHAREGPT_ROLES = {
@@ -30,8 +30,12 @@ SHAREGPT_ROLES = {
 
 def read_messages(row: dict[str, Any], source: str) -> list[dict[str, Any]]:
     """The turns of a chat row, each {"role", "content"} (and an assistant's "tool_calls"), with
-    ShareGPT's roles and keys read as OpenAI's; a DataError naming the turn that is unusable."""
-    raw = row.get("messages", row.get("conversations"))
+    ShareGPT's and Gemini's roles and keys read as OpenAI's; a DataError naming the turn that is
+    unusable."""
+    key = chat_column(row) or "messages"
+    raw = row.get(key)
+    # ShareGPT's turns are named as OpenAI's, which the errors of its rows always said.
+    named = "contents" if key == "contents" else "messages"
     if isinstance(raw, str):  # a CSV cell holds its turns as JSON text
         try:
             raw = json.loads(raw)
@@ -41,26 +45,26 @@ def read_messages(row: dict[str, Any], source: str) -> list[dict[str, Any]]:
                 'turns as a JSON list ([{"role": "user", "content": ...}, ...])'
             ) from None
     if not isinstance(raw, list) or not raw:
-        raise DataError(f"{source}: field 'messages' must be a non-empty list of turns")
+        raise DataError(f"{source}: field {named!r} must be a non-empty list of turns")
     messages = []
     for i, turn in enumerate(raw):
         if not isinstance(turn, dict):
-            raise DataError(f"{source}: messages[{i}] must be an object with role and content")
+            raise DataError(f"{source}: {named}[{i}] must be an object with role and content")
         given = turn.get("role", turn.get("from"))
         role = SHAREGPT_ROLES.get(given) if isinstance(given, str) else None  # ["user"]: unhashable
         if given is None:
             raise DataError(
-                f"{source}: messages[{i}] names no role: give each turn a 'role' (or ShareGPT's "
+                f"{source}: {named}[{i}] names no role: give each turn a 'role' (or ShareGPT's "
                 f"'from'), one of {sorted(SHAREGPT_ROLES)}"
             )
         if role is None:
             lower = given.lower() if isinstance(given, str) else None
             meant = f" (did you mean {lower!r}?)" if lower in SHAREGPT_ROLES else ""
             raise DataError(
-                f"{source}: messages[{i}] has unknown role {given!r}{meant}; use one of "
+                f"{source}: {named}[{i}] has unknown role {given!r}{meant}; use one of "
                 f"{sorted(SHAREGPT_ROLES)}"
             )
-        messages.append(_turn(turn, role, f"{source}: messages[{i}]"))
+        messages.append(_turn(turn, role, f"{source}: {named}[{i}]"))
     # A reply opening the chat answers nothing: templates keep it as context, never train on it.
     replies = [m for m in messages[1:] if m["role"] == "assistant"]
     if not replies:
@@ -79,8 +83,22 @@ def read_messages(row: dict[str, Any], source: str) -> list[dict[str, Any]]:
     for i, turn in enumerate(messages):
         asks_or_replies = turn["role"] == "user" or (turn["role"] == "assistant" and i > 0)
         if asks_or_replies and not _says_something(turn):
-            raise DataError(f"{source}: messages[{i}] is an empty {turn['role']} turn")
-    return with_system_column(messages, row.get("system"), source)
+            raise DataError(f"{source}: {named}[{i}] is an empty {turn['role']} turn")
+    return with_system_column(messages, _system(row, source), source)
+
+
+def _system(row: dict[str, Any], source: str) -> Any:
+    """The row's system prompt beside its turns: its `system` column, or Gemini's
+    `systemInstruction` ({"parts": [{"text": ...}]})."""
+    key = next((k for k in ("systemInstruction", "system_instruction") if k in row), None)
+    if key is None:
+        return row.get("system")
+    instruction = row[key]
+    if isinstance(instruction, dict) and "parts" in instruction:
+        return _parts_text(instruction["parts"], f"{source}: {key}")
+    if isinstance(instruction, str) or instruction is None:
+        return instruction
+    raise DataError(f'{source}: {key} must be {{"parts": [{{"text": ...}}]}}')
 
 
 def with_system_column(
@@ -107,6 +125,8 @@ def _turn(turn: dict[str, Any], role: str, where: str) -> dict[str, Any]:
     """One turn as templates take it: its role and text, and an assistant's tool calls (a
     ShareGPT "function_call" turn is one, its value the call's JSON, as LLaMA-Factory writes)."""
     content = turn.get("content", turn.get("value"))
+    if content is None and "parts" in turn:  # Gemini's turn: {"role", "parts": [{"text"}]}
+        content = _parts_text(turn["parts"], where)
     # OpenAI exports write "tool_calls": null (or []) on turns that call nothing.
     calls = turn.get("tool_calls") or None
     if turn.get("role", turn.get("from")) == "function_call":
@@ -116,7 +136,7 @@ def _turn(turn: dict[str, Any], role: str, where: str) -> dict[str, Any]:
     if calls is not None and content is None:  # OpenAI's call turns have content null
         content = ""
     text = _text_content(content)
-    if "content" not in turn and "value" not in turn and calls is None:  # "text": ...
+    if not {"content", "value", "parts"} & set(turn) and calls is None:  # "text": ...
         raise DataError(
             f"{where} has no 'content' (it holds {sorted(turn)}); a turn's text goes in "
             "'content' (ShareGPT's 'value')"
@@ -163,3 +183,17 @@ def _text_content(content: Any) -> str | None:
     ):
         return "".join(p["text"] for p in content)
     return None
+
+
+def _parts_text(parts: Any, where: str) -> str:
+    """The text of Gemini's parts, joined; a part that is not text (an image's inlineData, a
+    functionCall) is refused by its place, as the model would be trained without it."""
+    if not isinstance(parts, list) or not parts:
+        raise DataError(f'{where}.parts must be a non-empty list of {{"text": ...}} parts')
+    for j, part in enumerate(parts):
+        if not isinstance(part, dict) or not isinstance(part.get("text"), str):
+            kind = ", ".join(part) if isinstance(part, dict) else type(part).__name__
+            raise DataError(
+                f"{where}.parts[{j}] is no text ({kind}), which tunelab cannot train on"
+            )
+    return "".join(part["text"] for part in parts)
