@@ -297,6 +297,16 @@ def test_rewrites_keep_the_question_headers_their_original_carries(tmp_path):
     ]
 
 
+def test_a_rows_system_prompt_goes_with_its_rewrites(tmp_path):
+    # A support set's rows each carry "You answer as Acme support.": the augmented file lost it.
+    acme = "You answer as Acme support."
+    data = _write(tmp_path / "train.jsonl",
+                  [{"system": acme, "question": "How do I resume a run?", "answer": "Add --resume."}])  # fmt: skip
+    out = tmp_path / "aug.jsonl"
+    augment(AugmentConfig(data=str(data), output=str(out), paraphrases=2), ScriptedLLM(REWRITES))
+    assert [r["system"] for r in _rows(out)] == [acme] * 3
+
+
 def test_rules_rewrite_a_question_by_its_form_without_a_model(data, tmp_path):
     from tunelab.data.generate.rephrase import rule_rewrites
 

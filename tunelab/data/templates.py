@@ -88,6 +88,13 @@ class Example:
         return replace(self, messages=messages, instruction=None, input=None)
 
     @property
+    def system(self) -> str | None:
+        """The system prompt the example opens with (its chat's system turn, a row's `system`
+        column), or None."""
+        opening = self.messages[0] if self.messages else {}
+        return opening["content"] if opening.get("role") == "system" else None
+
+    @property
     def answer(self) -> str:
         replies = [said(m) for m in self.messages if m["role"] == "assistant"]
         return replies[-1] if replies else ""
@@ -309,10 +316,7 @@ def unasked_system_prompt(examples: list[Example], prompt: Prompt) -> str | None
     in OpenAI's finetuning format carry their system turn in every row."""
     if prompt.template != "chat" or not examples:
         return None
-    opening = {
-        e.messages[0]["content"] if e.messages and e.messages[0]["role"] == "system" else None
-        for e in examples
-    }
+    opening = {e.system for e in examples}
     if len(opening) != 1 or (system := opening.pop()) is None or system == prompt.system_prompt:
         return None
     own = "unset: the chat template's default" if prompt.system_prompt is None else "another"

@@ -294,7 +294,11 @@ def _rows_for(ex, rewrites, cfg, llm, tests, taken, stats) -> list[dict]:
     key = source_key(ex.question, ex.answer)
     rules = cfg.mode == "rules"
     meta = {"source": ex.source, "source_key": key, "generator": "rules" if rules else llm.name}
-    rows = [{"question": ex.question, "answer": ex.answer, "meta": {**meta, "kind": "original"}}]
+    # A row's own system prompt goes with it and its rewrites, which are asked under it too.
+    own = {} if ex.system is None else {"system": ex.system}
+    rows = [
+        {**own, "question": ex.question, "answer": ex.answer, "meta": {**meta, "kind": "original"}}
+    ]
     kept = []
     if tests.matches(ex.question):
         # The original itself asks a test question: its rewrites would be that leak again, a
@@ -320,7 +324,7 @@ def _rows_for(ex, rewrites, cfg, llm, tests, taken, stats) -> list[dict]:
                 stats.dropped["restatement lost a literal (original answer kept)"] += 1
     for question, answer in zip(kept, answers):
         rows.append(
-            {"question": in_frame(ex.question, question), "answer": answer,
+            {**own, "question": in_frame(ex.question, question), "answer": answer,
              "meta": {**meta, "kind": "paraphrase", "original_question": ex.question}}
         )  # fmt: skip
     stats.written += len(kept)
