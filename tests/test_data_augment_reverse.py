@@ -236,3 +236,13 @@ def test_a_resumed_run_with_nothing_left_to_ask_loads_no_model(data, tmp_path, m
     monkeypatch.setattr(augment_module, "make_llm", load)
     stats = augment(cfg)  # every fact and pair was asked: rows, or a log that kept none
     assert _rows(out) == rows and stats.written == 0 and stats.asked_before == 2
+
+
+def test_reversed_and_combined_rows_are_asked_under_their_sources_system_prompt(tmp_path):
+    acme = "You answer as Acme support."
+    data = _write(tmp_path / "train.jsonl", [{"system": acme, **row} for row in FACTS])
+    out = tmp_path / "aug.jsonl"
+    augment(AugmentConfig(data=str(data), output=str(out), mode="rules", reverse=2, combine=2))
+    assert {row["meta"]["kind"]: row.get("system") for row in _rows(out)} == {
+        "original": acme, "paraphrase": acme, "reverse": acme, "combined": acme
+    }  # fmt: skip

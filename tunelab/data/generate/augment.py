@@ -33,6 +33,7 @@ from tunelab.data.jsonl_files import drop_cut_end, read_jsonl
 from tunelab.data.load import rewrite_key
 from tunelab.data.markers import plain_question
 from tunelab.data.shapes import SHAPES
+from tunelab.data.templates import Example
 from tunelab.data.write import is_read
 from tunelab.errors import TunelabError
 
@@ -283,6 +284,13 @@ def _append_group(out: Path, rows: list[dict], columns: dict[str, str]) -> None:
         handle.write("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
 
 
+def system_column(*examples: Example) -> dict[str, str]:
+    """The `system` column of a row written from `examples`: the system prompt their rows are
+    asked under (a row's own goes with its rewrites), none where they have none or differ."""
+    systems = {ex.system for ex in examples}
+    return {"system": systems.pop()} if len(systems) == 1 and None not in systems else {}
+
+
 def in_frame(original: str, rewrite: str) -> str:
     """A rewrite in the `### Question:` headers its original carries (lamini_docs' rows do):
     the data set keeps one prompt format."""
@@ -294,8 +302,7 @@ def _rows_for(ex, rewrites, cfg, llm, tests, taken, stats) -> list[dict]:
     key = source_key(ex.question, ex.answer)
     rules = cfg.mode == "rules"
     meta = {"source": ex.source, "source_key": key, "generator": "rules" if rules else llm.name}
-    # A row's own system prompt goes with it and its rewrites, which are asked under it too.
-    own = {} if ex.system is None else {"system": ex.system}
+    own = system_column(ex)
     rows = [
         {**own, "question": ex.question, "answer": ex.answer, "meta": {**meta, "kind": "original"}}
     ]

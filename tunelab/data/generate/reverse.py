@@ -17,6 +17,7 @@ from tunelab.data.generate.augment import (
     asked_questions,
     in_frame,
     source_key,
+    system_column,
 )
 from tunelab.data.generate.rewrite_checks import names_unseen
 from tunelab.data.markers import plain_question
@@ -213,7 +214,8 @@ def related_rows(
                 kept = [q for q in asked[: cfg.reverse] if keep(q, strays=names_unseen(q, grounds))]
                 stats.reversed += len(kept)
                 yield (record if asked else None), [
-                    {"question": in_frame(first.question, q), "answer": first.answer,
+                    {**system_column(first), "question": in_frame(first.question, q),
+                     "answer": first.answer,
                      "meta": {"source": first.source, "source_key": _key("reverse", first),
                               "generator": generator, "kind": "reverse",
                               "original_question": first.question}}
@@ -227,7 +229,7 @@ def related_rows(
             kept = [q for q in asked[: cfg.combine] if keep(q, strays=names_unseen(q, grounds))]
             stats.combined += len(kept)
             yield (record if asked else None), [
-                {"question": in_frame(one[0].question, q),
+                {**system_column(one[0], two[0]), "question": in_frame(one[0].question, q),
                  "answer": combined_answer(one[0].answer, two[0].answer),
                  "meta": {"sources": [one[0].source, two[0].source],
                           "source_key": _key("combine", one[0], two[0]),
