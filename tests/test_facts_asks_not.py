@@ -58,6 +58,9 @@ def test_a_question_that_asks_what_is_not_has_its_answers_negations_say_the_fact
     assert scores == {"fact_recall": 1.0, "fact_accuracy": 1.0, "hallucination": 0.0}
     chat = {"messages": [{"role": "user", "content": "What isn't needed?"}], "facts": [["GPU"]]}
     assert parse_fact_check(chat, "t:3").negative
+    gemini = {"contents": [{"role": "user", "parts": [{"text": "What isn't needed?"}]}],
+              "facts": [["GPU"]]}  # fmt: skip
+    assert parse_fact_check(gemini, "t:4").negative  # read as a chat, as training reads it
     # A negation in a condition asks nothing negative: "16, not 8" still denies the wrong 8.
     unset = {"question": "How large is the rank if I do not set it?", "facts": [["16"]],
              "wrong": ["8"]}  # fmt: skip

@@ -185,15 +185,23 @@ def _text_content(content: Any) -> str | None:
     return None
 
 
+def parts_text(parts: Any) -> str | None:
+    """The text of Gemini's parts ([{"text": ...}, ...]) joined; None where one is no text."""
+    if isinstance(parts, list) and all(
+        isinstance(part, dict) and isinstance(part.get("text"), str) for part in parts
+    ):
+        return "".join(part["text"] for part in parts)
+    return None
+
+
 def _parts_text(parts: Any, where: str) -> str:
-    """The text of Gemini's parts, joined; a part that is not text (an image's inlineData, a
-    functionCall) is refused by its place, as the model would be trained without it."""
+    """`parts_text`, or a refusal of the part that is no text (an image's inlineData, a
+    functionCall) by its place, as the model would be trained without it."""
     if not isinstance(parts, list) or not parts:
         raise DataError(f'{where}.parts must be a non-empty list of {{"text": ...}} parts')
-    for j, part in enumerate(parts):
-        if not isinstance(part, dict) or not isinstance(part.get("text"), str):
-            kind = ", ".join(part) if isinstance(part, dict) else type(part).__name__
-            raise DataError(
-                f"{where}.parts[{j}] is no text ({kind}), which tunelab cannot train on"
-            )
-    return "".join(part["text"] for part in parts)
+    text = parts_text(parts)
+    if text is None:
+        j, part = next((j, p) for j, p in enumerate(parts) if parts_text([p]) is None)
+        kind = ", ".join(part) if isinstance(part, dict) else type(part).__name__
+        raise DataError(f"{where}.parts[{j}] is no text ({kind}), which tunelab cannot train on")
+    return text

@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from tunelab.data.file_text import DataError
+from tunelab.data.shapes import chat_column
+from tunelab.data.turns import parts_text
 from tunelab.errors import first_few
 from tunelab.evaluate.analysis import names_facts
 from tunelab.evaluate.asked import affirms, asked_off, asks_what_is_not, denied_by_question
@@ -100,7 +102,7 @@ def parse_fact_check(row: dict[str, Any], source: str) -> FactCheck:
 
 
 _QUESTION = (("question", "instruction", "prompt"), ("user", "human"))
-_REFERENCE = (("answer", "output", "response", "completion"), ("assistant", "gpt"))
+_REFERENCE = (("answer", "output", "response", "completion"), ("assistant", "gpt", "model"))
 
 
 def _asked(row: dict[str, Any]) -> str:
@@ -114,9 +116,11 @@ def _said(row: dict[str, Any], where: tuple[tuple[str, ...], tuple[str, ...]]) -
     for key in keys:
         if isinstance(row.get(key), str):
             return row[key]
-    turns = row.get("messages") or row.get("conversations") or []
+    turns = row.get(chat_column(row) or "messages") or []
     said = [
         str(t.get("content", t.get("value", "")))
+        if "parts" not in t
+        else parts_text(t["parts"]) or ""  # Gemini's turn
         for t in turns
         if isinstance(t, dict) and t.get("role", t.get("from")) in roles
     ]
