@@ -20,12 +20,13 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from pydantic import Field
 from rich.progress import Progress
 
+from tunelab.compare.leaks import find_given, leak_note
 from tunelab.compare.report import write_report
 from tunelab.config import OptionalLocalPath
-from tunelab.data.quality.dedup import MIN_QUOTED_WORDS, own_rows, quoted_in
+from tunelab.data.quality.dedup import own_rows
 from tunelab.data.retrieval import Passage, Retriever, fit_context, load_corpus
 from tunelab.data.templates import Example, Prompt
-from tunelab.data.text import content_words, words
+from tunelab.data.text import content_words
 from tunelab.errors import TunelabError
 from tunelab.evaluate.calls import score_reply
 from tunelab.evaluate.facts import echo_note, echoed_facts, facts_named_note
@@ -206,47 +207,6 @@ def _trained_on(found: Run, corpus: str | None) -> bool:
     return not corpus or bool(trained) and Path(corpus).resolve() == Path(trained).resolve()
 
 
-# A question this long found word for word beside its answer is the test row itself, not a
-# phrase any text might say ("What is it?").
-MIN_QUESTION_WORDS = 4
-
-
-def leak_note(arms: list[Arm], examples: list) -> str | None:
-    """What RAG prompts holding their test row's reference answer word for word means. With the
-    question beside it, the corpus holds the test row itself (an FAQ the test set was cut from):
-    retrieval finds it by its own words, a leak. The answer alone is what retrieval over the
-    documents the Q&A was made from finds, the path the README recommends: no leak, but token F1
-    and ROUGE-L reward quoting the reference over the same fact in other words."""
-    rag = [a for a in arms if a.rag and a.answers_given]
-    if not rag:
-        return None
-    searched = sum(len(words(ex.answer)) >= MIN_QUOTED_WORDS for ex in examples)
-    leaked = [a for a in rag if a.rows_given]
-    given = {a.name: a.rows_given if leaked else a.answers_given for a in leaked or rag}
-    most = max(given, key=lambda name: len(given[name]))
-    test, passage = given[most][0]
-    counts = ", ".join(f"{name} {len(rows)}" for name, rows in given.items())
-    found = (
-        f"for {len(given[most])} of the {searched} questions whose answer has {MIN_QUOTED_WORDS} "
-        f"words or more ({counts}; e.g. {test} in {passage})"
-    )
-    if leaked:
-        # A compare of a model alone asks no finetuned arms, so none leads.
-        lead = ", and any lead over the finetuned arm," if len(arms) > 2 else ""
-        return (
-            "leak? RAG prompts held the test row itself, its question and its reference answer "
-            f"word for word, {found}: retrieval found the answer key by the question's own "
-            f"words, so the RAG arms' scores{lead} are a "
-            "ceiling: leave the test rows out of the corpus, or write the test questions in "
-            "other words"
-        )
-    return (
-        f"RAG prompts quoted the reference answer word for word {found}, as retrieval over the "
-        "documents the test answers were taken from does: token F1 and ROUGE-L favour the RAG "
-        "arms, which can quote the reference's wording; fact accuracy does not"
-    )
-
-
 def _corpus(found: Run | None, cfg: CompareConfig) -> list[Passage]:
     """--corpus, else the run's training data; the run's data file, or another of its columns,
     read as training read it (its data.shape and data.fields: a file of custom columns is of no
@@ -352,12 +312,7 @@ def _count_kept(
     arm.passages_cut = sum(cut)
     arm.passages_none = sum(c and not used for c, used in zip(cut, kept))
     arm.passages_unfound = sum(not ctx for ctx in found)
-    for ex, used in zip(examples, kept):
-        if held := quoted_in([ex.answer], [p.text for p in used]):
-            passage = used[held[0]]
-            arm.answers_given.append((ex.source, passage.source))
-            if quoted_in([ex.question], [passage.text], MIN_QUESTION_WORDS):
-                arm.rows_given.append((ex.source, passage.source))
+    find_given(arm, examples, kept)
 
 
 def _summary(rows: list[dict[str, Any]], seconds: float, asked: int) -> dict[str, float | None]:
