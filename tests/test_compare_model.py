@@ -77,3 +77,51 @@ def test_a_run_that_saved_no_model_is_named_as_such_not_asked_for_data(tmp_path)
     (killed / "metrics.jsonl").write_text('{"step": 0, "eval_loss": 5.0}\n')
     with pytest.raises(TunelabError, match="saved no model yet"):
         compare(str(killed))
+
+
+@pytest.mark.parametrize(
+    ("options", "asked"),
+    [
+        ([], ("chat", None)),  # the model's own chat template
+        (["--template", "qa"], ("qa", None)),
+        (["--system-prompt", "Be brief."], ("chat", "Be brief.")),
+    ],
+)
+def test_a_model_is_asked_with_the_template_and_system_prompt_given_as_eval_takes_them(
+    tmp_path, monkeypatch, options, asked
+):
+    import tunelab.generate as generate
+
+    prompts = []
+    real = generate.answer
+
+    def answer(*args, **kwargs):
+        prompts.append((kwargs["template"], kwargs["system_prompt"]))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(generate, "answer", answer)
+    args = ["compare", "tiny-random", "--data", TEST, "--corpus", DOCS, "--limit", "1"]
+    out = ["--output", str(tmp_path / "out"), "--max-new-tokens", "2"]
+    result = CliRunner().invoke(app, [*args, *out, *options])
+    assert result.exit_code == 0, result.output
+    assert prompts == [asked, asked]  # both arms alike: only the passages differ
+
+
+@pytest.mark.parametrize("option", ["--template", "--system-prompt"])
+def test_a_run_is_asked_with_its_own_template_and_system_prompt_only(tmp_path, option):
+    # The finetuned arm asked in a prompt it was not trained in would measure that prompt.
+    run = tiny_run(tmp_path, QA)
+    result = CliRunner().invoke(app, ["compare", str(run), option, "chat"])
+    assert isinstance(result.exception, TunelabError)
+    said = str(result.exception)
+    assert said.startswith(f"{option}: {run} is a run")
+    assert "data.template, data.system_prompt in its config.yaml" in said
+    assert "tunelab compare MODEL" in said
+
+
+def test_a_template_that_cannot_ask_a_row_is_refused_by_the_row_before_any_answer(tmp_path):
+    args = ["compare", "tiny-random", "--data", TEST, "--corpus", DOCS, "--template", "{{ bad"]
+    result = CliRunner().invoke(app, [*args, "--output", str(tmp_path / "out")])
+    assert isinstance(result.exception, TunelabError)
+    assert str(result.exception).startswith(f"{TEST}:1: custom prompt template failed")
+    assert not list((tmp_path / "out").glob("answers-*"))  # nothing asked

@@ -52,7 +52,9 @@ def test_two_models_with_one_output_get_a_folder_each_named_after_the_model(tmp_
     assert (out / "comparison.md").exists()  # beside them
 
 
-def test_base_and_finetuned_are_asked_with_the_runs_system_prompt(tmp_path, monkeypatch):
+def test_base_and_finetuned_are_asked_with_the_runs_system_prompt_or_the_one_given(
+    tmp_path, monkeypatch
+):
     import tunelab.generate as generate
 
     run = tiny_run(tmp_path, QA)
@@ -69,6 +71,13 @@ def test_base_and_finetuned_are_asked_with_the_runs_system_prompt(tmp_path, monk
     result = CliRunner().invoke(app, [*args, "--max-new-tokens", "2"])
     assert result.exit_code == 0, result.output
     assert asked == ["Be brief.", "Be brief."]
+    # --system-prompt replaces the run's for both.
+    asked.clear()
+    result = CliRunner().invoke(
+        app, [*args, "--system-prompt", "Be exact.", "--max-new-tokens", "2"]
+    )
+    assert result.exit_code == 0, result.output
+    assert asked == ["Be exact.", "Be exact."]
 
 
 def test_a_runs_own_test_file_of_custom_columns_is_read_as_training_read_it(tmp_path, monkeypatch):

@@ -356,10 +356,15 @@ def with_umask(path: Path) -> None:
             file.chmod(0o666 & ~umask)
 
 
-def prompt_for(model: str | Path | Run) -> Prompt:
-    """How to ask `model`: a run as it was trained, any other model with its own chat template."""
+def prompt_for(
+    model: str | Path | Run, template: str | None = None, system_prompt: str | None = None
+) -> Prompt:
+    """How to ask `model`: a run as it was trained, any other model with its own chat template;
+    `template` and `system_prompt` (eval's and compare's --template, --system-prompt) replace
+    either one."""
     run = Run.find(model)
-    return run.prompt() if run else Prompt()
+    own = run.prompt() if run else Prompt()
+    return Prompt(template or own.template, system_prompt or own.system_prompt)
 
 
 def base_model(model: str | Path | Run) -> str:

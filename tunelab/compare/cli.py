@@ -17,7 +17,8 @@ console = Console()
 
 @options(
     CompareConfig,
-    *("data", "corpus", "base", "k", "limit", "max_new_tokens", "batch_size", "output"),
+    *("data", "corpus", "base", "template", "system_prompt", "k", "limit", "max_new_tokens"),
+    *("batch_size", "output"),
     source="tunelab compare",
 )
 def compare_command(
@@ -27,7 +28,7 @@ def compare_command(
             help="A run folder (runs/<name>): all four arms. Or, before training, a model (a "
             "Hugging Face folder or hub id, or the embedded default's name, as eval takes one) "
             "with --data and --corpus: "
-            "prompting vs prompting+RAG alone, in its own chat template.",
+            "prompting vs prompting+RAG alone, in its own chat template (or --template).",
         ),
     ],
     config: CompareConfig,

@@ -6,8 +6,8 @@ rows name the facts an answer must state, the arms are ranked by those facts.
 Every arm gets the run's own template and system prompt, and the same passages (as many, best
 first, as the model's context holds beside the answer), so the only differences are the weights
 and the context. Given a model instead of a run, the two prompting arms alone are asked (with the
-model's own chat template): does retrieval over the documents already answer the test set, before
-any training?"""
+model's own chat template, or --template and --system-prompt as eval takes them): does retrieval
+over the documents already answer the test set, before any training?"""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ from tunelab.errors import TunelabError
 from tunelab.evaluate.calls import score_reply
 from tunelab.evaluate.facts import echo_note, echoed_facts, facts_named_note
 from tunelab.evaluate.scores import TestChecks, summarize
-from tunelab.evaluate.suite import EvalConfig
+from tunelab.evaluate.suite import EvalConfig, refuse_unrendered
 from tunelab.evaluate.testset import test_path, test_questions
 from tunelab.progress import answer_bars, counting
 from tunelab.run import Run, prompt_for
@@ -57,6 +57,12 @@ class CompareConfig(Section):
     required for a model that is no run)."""
     base: OptionalLocalPath = None
     """The model to prompt (default: the run's base model; a run only)."""
+    template: str | None = None
+    """Prompt template, as eval's (default: the model's own chat template; a model only: a run's
+    arms are asked with its own)."""
+    system_prompt: str | None = None
+    """System prompt, as eval's (default: none; a model only: a run's arms are asked with its
+    own)."""
     k: int = Field(3, ge=1)
     """Passages per question."""
     limit: Limit = None
@@ -116,6 +122,8 @@ def compare(model: str | Run, cfg: CompareConfig | None = None) -> Comparison:
     found = Run.find(model)
     if found is None:
         _refuse_without_run(str(model), cfg)
+    else:
+        _refuse_prompt_of_run(found, cfg)
     tests = EvalConfig(data=cfg.data, limit=cfg.limit, fields=cfg.fields)
     path = test_path(found or model, tests)
     examples = test_questions(path, tests, [found] if found else [])
@@ -130,7 +138,7 @@ def compare(model: str | Run, cfg: CompareConfig | None = None) -> Comparison:
         if found
         else [("prompting", str(model))]
     )
-    prompt = prompt_for(found or model)
+    prompt = prompt_for(found or model, cfg.template, cfg.system_prompt)
     arms, logs = [], []
     progress = answer_bars()
     with progress:
@@ -191,6 +199,22 @@ def _refuse_without_run(model: str, cfg: CompareConfig) -> None:
         )
 
 
+def _refuse_prompt_of_run(run: Run, cfg: CompareConfig) -> None:
+    """--template and --system-prompt ask a model that is no run; a run's four arms are asked
+    with its own, so that they differ only in weights and context (the finetuned arm asked in a
+    prompt it was not trained on measures that prompt)."""
+    given = [o for o, v in (("--template", cfg.template), ("--system-prompt", cfg.system_prompt))
+             if v]  # fmt: skip
+    if given:
+        options = " and ".join(given)
+        raise TunelabError(
+            f"{options}: {run.path} is a run, and all its arms are asked with its own template "
+            f"and system prompt (data.template, data.system_prompt in its config.yaml): leave "
+            f"{options} out, or compare a model (tunelab compare MODEL --data TEST --corpus DOCS "
+            f"{options} ...)"
+        )
+
+
 def _out_dir(model: str | Run) -> Path:
     """<run>/compare, or compare/<model name> for a model that is no run."""
     from tunelab.models import model_folder
@@ -232,8 +256,8 @@ def _ask(
     log_path: Path,
 ) -> tuple[list[Arm], AnswerLog]:
     """The two arms of one model: its plain answers, then its answers with passages, each asked
-    with the run's prompt (a model that is no run: its own chat template), so the arms differ
-    only in weights and context. Each answer goes into the model's log as it is made, and a log
+    with the run's prompt (a model that is no run: its own chat template, or cfg's), so the arms
+    differ only in weights and context. Each answer goes into the model's log as it is made, and a log
     left by an interrupted compare answers what it holds (tunelab.work_log)."""
     from tunelab.generate import answer
     from tunelab.models import context_length
@@ -242,6 +266,7 @@ def _ask(
 
     arms = []
     model, tokenizer = load_model(name)
+    refuse_unrendered(examples, prompt, tokenizer)
     if next(model.parameters()).device.type == "cpu":
         from tunelab.kernels import build
 

@@ -20,8 +20,8 @@ console = Console()
 
 @options(
     EvalConfig,
-    *("data", "output", "template", "max_new_tokens", "temperature", "batch_size", "limit"),
-    *("embeddings", "on_error"),
+    *("data", "output", "template", "system_prompt", "max_new_tokens", "temperature"),
+    *("batch_size", "limit", "embeddings", "on_error"),
     source="tunelab eval",
 )
 def eval_command(

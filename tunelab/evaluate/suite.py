@@ -183,6 +183,15 @@ def evaluate(models, cfg: EvalConfig | None = None, console: Console | None = No
     return results
 
 
+def refuse_unrendered(examples: list, prompt: Prompt, tokenizer: Any) -> None:
+    """A test row the prompt template cannot render, named before any answer is asked."""
+    for ex in examples:
+        try:
+            prompt.question(ex, tokenizer)
+        except TunelabError as err:
+            raise TunelabError(f"{ex.source}: {err}") from None
+
+
 def evaluate_one(
     model: str | Run,
     cfg: EvalConfig,
@@ -200,17 +209,12 @@ def evaluate_one(
     from tunelab.work_log import AnswerLog
 
     run = Run.find(model)
-    own = prompt_for(run or model)
-    prompt = Prompt(cfg.template or own.template, cfg.system_prompt or own.system_prompt)
+    prompt = prompt_for(run or model, cfg.template, cfg.system_prompt)
     path = test_path(run or model, cfg)
     examples = test_questions(path, cfg, [run, *runs] if run else runs, EVAL_ROW_HINT)
     checks = TestChecks.read(path, examples)
     llm, tokenizer = load_model(run or model)
-    for ex in examples:  # a row the prompt template cannot render is named, before any answer
-        try:
-            prompt.question(ex, tokenizer)
-        except TunelabError as err:
-            raise TunelabError(f"{ex.source}: {err}") from None
+    refuse_unrendered(examples, prompt, tokenizer)
     out_dir = output_dir(run or model, cfg)
     replaced = replaced_answers(out_dir, path)
     settings = dict(max_new_tokens=cfg.max_new_tokens, temperature=cfg.temperature)
