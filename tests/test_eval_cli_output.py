@@ -87,3 +87,28 @@ def test_a_test_set_naming_facts_on_some_rows_says_which_are_judged_by_wording(t
     assert two.exit_code == 0, two.output
     kept = " ".join((tmp_path / "ev" / "comparison.md").read_text().split())
     assert f"2 of 3 test rows name no facts ({data}:2, {data}:3)" in kept
+
+
+def test_the_table_names_each_metric_as_compare_does_and_marks_the_rates_better_low(
+    tmp_path, wide_terminal
+):
+    # "hallucination_rate 0.000" read as a key, and nothing said a lower rate is the better one.
+    rows = [{"question": f"Which port is number {i}?", "answer": f"Port {8440 + i}.",
+             "facts": [[f"{8440 + i}"]], "wrong": [f"{9440 + i}"]} for i in range(3)]  # fmt: skip
+    data = tmp_path / "test.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    args = ["--data", str(data), "--max-new-tokens", "2", "--output", str(tmp_path / "ev")]
+    said = CliRunner().invoke(app, ["eval", "tiny-random", *args])
+    assert said.exit_code == 0, said.output
+    names = [line.split("│")[1].strip() for line in said.output.splitlines() if "│" in line]
+    assert names == [
+        "fact accuracy",
+        "fact recall",
+        "hallucination ↓",
+        "exact match",
+        "normalized match",
+        "token F1",
+        "ROUGE-L",
+        "cut off ↓",
+    ]
+    assert "↓: lower is better (a rate of wrong or unwanted answers)" in said.output

@@ -27,7 +27,7 @@ def test_eval_of_a_run_uses_its_test_file_and_writes_into_it(tmp_path, monkeypat
     # run's eval against the same base replaced them.
     assert (run / "eval" / "tiny-random" / "predictions.jsonl").exists()
     assert not (tmp_path / "eval").exists()
-    assert "Δ (first" in result.output and "token_f1" in result.output and "ahead" in result.output
+    assert "Δ (first" in result.output and "token F1" in result.output and "ahead" in result.output
     # The run against its base is kept, not only printed; columns are headed by short names.
     saved = json.loads((run / "eval" / "comparison.json").read_text())
     assert saved["models"] == [str(run), "tiny-random"] and saved["questions"] == 2

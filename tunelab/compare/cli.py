@@ -40,7 +40,6 @@ def compare_command(
     from tunelab.compare.report import DETAILS, context_note, questions_scored
     from tunelab.compare.run import compare
     from tunelab.compare.verdicts import (
-        NAMES,
         headline,
         main_metric,
         pairs,
@@ -48,6 +47,7 @@ def compare_command(
         verdict,
     )
     from tunelab.evaluate.paired import said_verdict
+    from tunelab.evaluate.scores import METRIC_NAMES
 
     result = compare(model, config)
     table = _arms_table(result.arms, f"{model}: {questions_scored(result.arms)}", len(DETAILS))
@@ -58,7 +58,7 @@ def compare_command(
     if table.columns[-1].header != DETAILS[-1]:
         left = ", ".join(d.removesuffix(" [95%]") for d in DETAILS)
         console.print(f"({left}: in compare.md, or in a wider terminal)")
-    metric = NAMES[main_metric(result.arms)]
+    metric = METRIC_NAMES[main_metric(result.arms)]
     diffs = Table(title=f"{metric}: arm − other arm (points, 95% paired interval)")
     for column in ("arm", "vs", "Δ", "interval", "verdict"):
         right = column in ("Δ", "interval")
@@ -75,8 +75,9 @@ def compare_command(
             )
         for p in rates:
             interval = f"[{p['low']:+.1f}, {p['high']:+.1f}]"
-            lower.add_row(p["arm"], NAMES[p["metric"]], str(p["n"]), f"{p['delta']:+.1f}",
-                          interval, said_verdict(p))  # fmt: skip
+            rate = METRIC_NAMES[p["metric"]]
+            lower.add_row(p["arm"], rate, str(p["n"]), f"{p['delta']:+.1f}", interval,
+                          said_verdict(p))  # fmt: skip
         console.print(lower)
     for line in headline(result.arms):  # the question the comparison is run for
         console.print(line.removeprefix("- ").replace("**", ""), soft_wrap=True)

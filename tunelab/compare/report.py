@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tunelab.compare.verdicts import (
+    CHARTED,
     FACTS,
-    NAMES,
     OVERLAP,
     REPORTED_FACTS,
     headline,
@@ -29,6 +29,7 @@ from tunelab.evaluate.refusals import OFF_TOPIC_RATE, ON_TOPIC_RATE
 from tunelab.evaluate.scores import (
     FACT_RATES,
     LOWER_IS_BETTER,
+    METRIC_NAMES,
     interval_fields,
     metric_intervals,
 )
@@ -41,7 +42,7 @@ REFUSALS = (OFF_TOPIC_RATE, ON_TOPIC_RATE)
 
 def charted(arms: list[Arm]) -> list[str]:
     """The metrics charted: the facts first where there are some, then the overlap scores."""
-    return [m for m in NAMES if any(m in a.summary for a in arms)]
+    return [m for m in CHARTED if any(m in a.summary for a in arms)]
 
 
 # The per-arm table's columns after its scores (`columns`), which a terminal too narrow for all
@@ -52,7 +53,7 @@ DETAILS = ("normalized match", "ROUGE-L", "answer words", "cut off [95%]", "s/qu
 def columns(arms: list[Arm]) -> list[str]:
     """The per-arm table's columns after the arm's name: its scores, then DETAILS."""
     facts = [f"{m.label} [95%]" for m in REPORTED_FACTS] if FACTS in arms[0].summary else []
-    refusals = [f"{NAMES[m]} [95%]" for m in REFUSALS if m in arms[0].summary]
+    refusals = [f"{METRIC_NAMES[m]} [95%]" for m in REFUSALS if m in arms[0].summary]
     # Cut off at the token limit: a long-winded arm's token F1 is read on answers cut short.
     return [*facts, *refusals, "token F1 [95%]", *DETAILS]
 
@@ -162,9 +163,9 @@ def to_markdown(result: Comparison, cfg: CompareConfig) -> str:
     ]
     lines += [
         "",
-        f"{_first_upper(NAMES[metric])} differences, arm by arm (points; 95% paired interval over "
-        "the questions, Newcombe's for right/wrong scores, a bootstrap for partial ones, Wilson's "
-        f"below {MIN_QUESTIONS} questions):",
+        f"{_first_upper(METRIC_NAMES[metric])} differences, arm by arm (points; 95% paired "
+        "interval over the questions, Newcombe's for right/wrong scores, a bootstrap for partial "
+        f"ones, Wilson's below {MIN_QUESTIONS} questions):",
         "",
         "| arm | vs | Δ | interval | verdict |",
         "|---|---|---|---|---|",
@@ -185,8 +186,8 @@ def to_markdown(result: Comparison, cfg: CompareConfig) -> str:
             "|---|---|---|---|---|---|---|",
         ]
         lines += [
-            f"| {p['arm']} | {p['vs']} | {NAMES[p['metric']]} | {p['n']} | {p['delta']:+.1f} "
-            f"| [{p['low']:+.1f}, {p['high']:+.1f}] | {said_verdict(p)} |"
+            f"| {p['arm']} | {p['vs']} | {METRIC_NAMES[p['metric']]} | {p['n']} "
+            f"| {p['delta']:+.1f} | [{p['low']:+.1f}, {p['high']:+.1f}] | {said_verdict(p)} |"
             for p in rates
         ]
     if metric == FACTS:
@@ -269,7 +270,7 @@ def plot(result: Comparison, path: Path) -> Path:
     ax.set_xticks(
         range(len(metrics)),
         [
-            f"{NAMES[m]}\nof {_rows(len(scores(result.arms[0], m)))}\n"
+            f"{METRIC_NAMES[m]}\nof {_rows(len(scores(result.arms[0], m)))}\n"
             f"({'lower' if m in LOWER_IS_BETTER else 'higher'} better)"
             for m in metrics
         ],
@@ -292,7 +293,7 @@ def _rows(n: int) -> str:
 
 def _listed_rates(rates: list[dict]) -> str:
     """ "hallucination and other value": the rates in a table of their differences."""
-    return listed(list(dict.fromkeys(NAMES[p["metric"]] for p in rates)))
+    return listed(list(dict.fromkeys(METRIC_NAMES[p["metric"]] for p in rates)))
 
 
 def _first_upper(name: str) -> str:

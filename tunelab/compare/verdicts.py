@@ -12,6 +12,7 @@ from tunelab.evaluate.refusals import OFF_TOPIC_RATE, ON_TOPIC_RATE
 from tunelab.evaluate.scores import (
     FACT_MEASURES,
     FACT_RATES,
+    METRIC_NAMES,
     metric_verdict,
     paired_metric,
     row_metric,
@@ -26,9 +27,9 @@ FACTS, OVERLAP = "fact_accuracy", "token_f1"
 # The facts reported: the accuracy the arms are ranked by, and beside it each rate of false
 # statements (the hallucination rate, the other-value rate).
 REPORTED_FACTS = [m for m in FACT_MEASURES if m.metric in (FACTS, *FACT_RATES)]
-NAMES = {**{m.metric: m.label for m in REPORTED_FACTS},
-         OFF_TOPIC_RATE: "off-topic refusal", ON_TOPIC_RATE: "on-topic refusal",
-         "normalized_match": "normalized match", "token_f1": "token F1", "rouge_l": "ROUGE-L"}  # fmt: skip
+# What the report charts, in order: the facts, the refusals, the overlap scores.
+CHARTED = (*(m.metric for m in REPORTED_FACTS), OFF_TOPIC_RATE, ON_TOPIC_RATE,
+           "normalized_match", "token_f1", "rouge_l")  # fmt: skip
 
 
 def main_metric(arms: list[Arm]) -> str:
@@ -76,7 +77,7 @@ def verdict(arms: list[Arm], metric: str | None = None) -> str:
     clearly ahead of every other, else which arms it cannot be told apart from: a mean over a
     few questions is not a winner."""
     metric = metric or main_metric(arms)
-    name = NAMES[metric]
+    name = METRIC_NAMES[metric]
     best = max(arms, key=lambda a: a.summary[metric])
     tied = [
         other.name
@@ -146,7 +147,7 @@ def headline(arms: list[Arm], metric: str | None = None) -> list[str]:
         else:
             said = f"{NO_CLEAR_WINNER} ({diff.unclear_because or 'the interval reaches zero'})"
         lines.append(
-            f"- **{arm.name[:1].upper()}{arm.name[1:]} vs {other.name}**, {NAMES[metric]}: "
+            f"- **{arm.name[:1].upper()}{arm.name[1:]} vs {other.name}**, {METRIC_NAMES[metric]}: "
             f"{100 * diff.delta:+.1f} points [{100 * diff.low:+.1f}, {100 * diff.high:+.1f}] "
             f"over {n_questions(n)}: {said}."
         )

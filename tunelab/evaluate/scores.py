@@ -47,6 +47,13 @@ FACT_METRICS = {m.score: m.metric for m in FACT_MEASURES}
 FACT_RATES = tuple(m.metric for m in FACT_MEASURES if m.lower_is_better)
 # Rates where the lower score is the better model's.
 LOWER_IS_BETTER = {*FACT_RATES, "cut_off_rate", ON_TOPIC_RATE}
+# Each summary metric as a person reads it, in every table and chart of eval and compare (a key
+# not here, a tool call's score say, is shown as it is).
+METRIC_NAMES = {**{m.metric: m.label for m in FACT_MEASURES},
+                OFF_TOPIC_RATE: "off-topic refusal", ON_TOPIC_RATE: "on-topic refusal",
+                "exact_match": "exact match", "normalized_match": "normalized match",
+                "token_f1": "token F1", "rouge_l": "ROUGE-L",
+                "embedding_sim": "embedding similarity", "cut_off_rate": "cut off"}  # fmt: skip
 
 
 def row_metric(row: dict[str, Any], key: str) -> float | None:
