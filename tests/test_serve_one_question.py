@@ -5,6 +5,7 @@ sends a system prompt."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from contextlib import contextmanager
 
@@ -61,7 +62,23 @@ def test_the_model_card_says_which_template_takes_one_question(client):
     raw = client.chat.completions.with_raw_response.create(
         model="jinja-run", messages=CHAT, max_tokens=2, temperature=0
     )
-    assert raw.headers["x-tunelab-prompt-template"] == "jinja"  # a header holds one line
+    # A header holds one line of Latin-1: it names where the template is read, and its hash.
+    digest = hashlib.sha256(JINJA.encode()).hexdigest()[:12]
+    assert raw.headers["x-tunelab-prompt-template"] == (
+        f"jinja (sha256 {digest}; whole as prompt_template in GET /v1/models/jinja-run)"
+    )
+
+
+def test_the_header_names_the_card_of_a_model_whose_id_a_header_cannot_hold(engines):
+    # A header is Latin-1: the id is written as a URL writes it, and that URL gives the card.
+    with serving({"jinja-模型": engines["jinja-run"]}) as client:
+        raw = client.chat.completions.with_raw_response.create(
+            model="jinja-模型", messages=CHAT, max_tokens=2, temperature=0
+        )
+        said = raw.headers["x-tunelab-prompt-template"]
+        assert said.endswith("in GET /v1/models/jinja-%E6%A8%A1%E5%9E%8B)")
+        card = client.get(said.split("GET /v1")[1].rstrip(")"), cast_to=object)
+    assert card["prompt_template"] == JINJA
 
 
 @pytest.mark.parametrize("stream", [False, True])

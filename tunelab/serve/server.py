@@ -7,12 +7,14 @@ threads so a long prompt never stalls other clients or /health."""
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import json
 import logging
 import re
 from collections.abc import Collection
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 from fastapi import Depends, FastAPI
 from fastapi import Request as HttpRequest
@@ -182,8 +184,7 @@ def create_app(
                 template_named(template),
                 LEFT_OUT,
             )
-        # A header holds one line of Latin-1: a Jinja template is named, the card gives it whole.
-        named = template if template in BUILTIN_TEMPLATES else "jinja"
+        named = _template_header(body.model, template)
         return _with_headers(answer, {TEMPLATE: named, LEFT_OUT: str(left_out)})
 
     @app.post("/v1/completions", dependencies=[Depends(authorize)])
@@ -305,6 +306,17 @@ def _model_card(name: str, one_question: str | None) -> dict:
         "prompt_template": one_question or "chat",
         "one_question": one_question is not None,
     }
+
+
+def _template_header(model: str, template: str) -> str:
+    """A one-question model's template as its replies' header names it: qa or alpaca; a Jinja
+    string, which a header's one line of Latin-1 cannot hold, by its hash and where the card
+    gives it whole ("jinja" alone told a client neither which template nor where to read it)."""
+    if template in BUILTIN_TEMPLATES:
+        return template
+    digest = hashlib.sha256(template.encode()).hexdigest()[:12]
+    card = f"/v1/models/{quote(model, safe='/')}"  # an id of any script, as ASCII
+    return f"jinja (sha256 {digest}; whole as prompt_template in GET {card})"
 
 
 def _with_headers(answer: dict | Response, headers: dict[str, str]) -> Response:
