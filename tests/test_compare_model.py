@@ -80,15 +80,16 @@ def test_a_run_that_saved_no_model_is_named_as_such_not_asked_for_data(tmp_path)
 
 
 @pytest.mark.parametrize(
-    ("options", "asked"),
+    ("options", "asked", "said"),
     [
-        ([], ("chat", None)),  # the model's own chat template
-        (["--template", "qa"], ("qa", None)),
-        (["--system-prompt", "Be brief."], ("chat", "Be brief.")),
+        ([], ("chat", None), "template 'chat'"),  # the model's own chat template
+        (["--template", "qa"], ("qa", None), "template 'qa'"),
+        (["--system-prompt", "Be brief."], ("chat", "Be brief."),
+         "template 'chat', system prompt 'Be brief.'"),
     ],
-)
+)  # fmt: skip
 def test_a_model_is_asked_with_the_template_and_system_prompt_given_as_eval_takes_them(
-    tmp_path, monkeypatch, options, asked
+    tmp_path, monkeypatch, options, asked, said
 ):
     import tunelab.generate as generate
 
@@ -105,6 +106,10 @@ def test_a_model_is_asked_with_the_template_and_system_prompt_given_as_eval_take
     result = CliRunner().invoke(app, [*args, *out, *options])
     assert result.exit_code == 0, result.output
     assert prompts == [asked, asked]  # both arms alike: only the passages differ
+    assert (
+        f"1 test question, asked with {said}; passages:"
+        in (tmp_path / "out/compare.md").read_text()
+    )
 
 
 @pytest.mark.parametrize("option", ["--template", "--system-prompt"])

@@ -147,12 +147,13 @@ def questions_scored(arms: list[Arm]) -> str:
 def to_markdown(result: Comparison, cfg: CompareConfig) -> str:
     metric = main_metric(result.arms)
     corpus = cfg.corpus or "the run's training data"
+    asked = f", asked with {result.prompt.said()}" if result.prompt else ""
     lines = [
         f"# {_first_upper(title(result))}: {result.run}",
         "",
         *headline(result.arms, metric),
         "",
-        f"{questions_scored(result.arms)}; passages: up to {cfg.k} by BM25 from {corpus}. "
+        f"{questions_scored(result.arms)}{asked}; passages: up to {cfg.k} by BM25 from {corpus}. "
         f"{context_note(result)}",
         "",
         "| arm | model | " + " | ".join(columns(result.arms)) + " |",
@@ -208,6 +209,7 @@ def write_report(result: Comparison, cfg: CompareConfig) -> None:
     (out / "compare.md").write_text(to_markdown(result, cfg), encoding="utf-8")
     payload = {
         "run": result.run,
+        "asked_with": result.prompt.said() if result.prompt else "",  # as eval's summary says it
         "questions": len(result.arms[0].rows) if result.arms else 0,
         "own_rows_excluded": result.own_rows,
         "arms": [

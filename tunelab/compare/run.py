@@ -103,6 +103,7 @@ class Comparison:
     out_dir: Path
     questions_with_own_rows: int = 0
     notes: list[str] = field(default_factory=list)  # what a person should know of the test set
+    prompt: Prompt | None = None  # how every arm was asked
 
 
 def context_recall(reference: str, passages: list[Passage]) -> float | None:
@@ -150,7 +151,7 @@ def compare(model: str | Run, cfg: CompareConfig | None = None) -> Comparison:
             arms += two_arms
             logs.append(log)
     excluded = len(set().union(*skipped))
-    result = Comparison(str(model), arms, excluded, out_dir, sum(map(bool, skipped)))
+    result = Comparison(str(model), arms, excluded, out_dir, sum(map(bool, skipped)), prompt=prompt)
     if not found:  # said first: the question it answers is not the one a run's compare answers
         result.notes.append(
             f"the finetuned arms were not asked: {model} is a model, not a run; train a run on it "

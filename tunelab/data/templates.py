@@ -115,6 +115,12 @@ class Prompt:
     template: str = "chat"
     system_prompt: str | None = None
 
+    def said(self) -> str:
+        """How the questions were asked, as the reports say it: "template 'chat', system prompt
+        'Be brief.'"."""
+        system = f", system prompt {self.system_prompt!r}" if self.system_prompt else ""
+        return f"template {self.template!r}{system}"
+
     def with_system_prompt(self, text: str) -> Prompt:
         """This prompt asked under `text`; refused for qa and alpaca, which have no place for one
         (`tunelab generate QA_RUN Q --system-prompt ...` answered as without it, saying nothing)."""

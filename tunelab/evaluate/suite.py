@@ -94,12 +94,7 @@ class EvalResult:
 
     def asked(self) -> str:
         """How the questions were asked, for the reports ("" when not known)."""
-        if self.prompt is None:
-            return ""
-        system = (
-            f", system prompt {self.prompt.system_prompt!r}" if self.prompt.system_prompt else ""
-        )
-        return f"template {self.prompt.template!r}{system}"
+        return self.prompt.said() if self.prompt else ""
 
 
 def output_dir(model: str | Run, cfg: EvalConfig) -> Path:
