@@ -258,8 +258,8 @@ def _ask(
 ) -> tuple[list[Arm], AnswerLog]:
     """The two arms of one model: its plain answers, then its answers with passages, each asked
     with the run's prompt (a model that is no run: its own chat template, or cfg's), so the arms
-    differ only in weights and context. Each answer goes into the model's log as it is made, and a log
-    left by an interrupted compare answers what it holds (tunelab.work_log)."""
+    differ only in weights and context. Each answer goes into the model's log as it is made, and a
+    log left by an interrupted compare answers what it holds (tunelab.work_log)."""
     from tunelab.generate import answer
     from tunelab.models import context_length
     from tunelab.run import load_model
