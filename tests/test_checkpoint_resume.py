@@ -148,3 +148,31 @@ def test_a_run_that_died_writing_its_final_model_resumes_to_write_it(
         TunelabError, match=r"already at step 2 of 2: raise train.max_steps \(set to 2"
     ):
         train(config, resume=True)
+
+
+def test_a_run_of_epochs_all_done_is_refused_a_resume_before_its_model_loads(
+    tmp_path, qa_file, monkeypatch
+):
+    # With train.epochs alone the run's length was known only once the data was tokenized,
+    # after the model had loaded (a minute for the embedded model) to be refused.
+    from tunelab.train import session
+
+    config = tiny_config(tmp_path, qa_file, max_steps=None, epochs=1)
+    run = train(config)
+    steps = len(_records(run))
+
+    def no_load(*args, **kwargs):
+        raise AssertionError("the model was loaded")
+
+    monkeypatch.setattr(session, "load_model", no_load)
+    with pytest.raises(TunelabError) as refused:
+        train(config, resume=True)
+    assert str(refused.value) == (
+        f"{run} is already at step {steps} of {steps}: raise train.epochs (or set "
+        "train.max_steps) to train further"
+    )
+    monkeypatch.undo()
+
+    longer = config.model_copy(update={"train": config.train.model_copy(update={"epochs": 2})})
+    train(longer, resume=True)
+    assert [r["step"] for r in _records(run)] == list(range(1, 2 * steps + 1))

@@ -49,6 +49,9 @@ class TrainState:
     # The tokenized training examples' digest (`pipeline.fingerprint`): a resume from an edited
     # data file would take other rows (and redraw a test_size split, held-out rows into it).
     data_digest: str | None = None
+    # The rows an epoch takes (packed or not): with train.epochs alone a resume knows the run's
+    # length from them before the model loads (None in checkpoints from before they were kept).
+    rows: int | None = None
 
 
 @dataclass

@@ -23,6 +23,7 @@ from tunelab.train.checkpoint import (
 )
 from tunelab.train.distributed import World
 from tunelab.train.run_folder import keep_rows_per_step, resume_changes_note, same_data
+from tunelab.train.schedule import step_counts
 from tunelab.train.sharded_checkpoint import read_sharded, restore_sharded
 
 
@@ -66,21 +67,31 @@ def _read_latest(config: Config) -> tuple[Checkpoint, list[str]]:
     return read_latest(config.run_dir / CHECKPOINTS, read_sharded if sharded else None)
 
 
-def read_at_its_end(config: Config, resume: bool) -> tuple[Checkpoint, list[str]] | None:
-    """A resumed run whose newest checkpoint is at train.max_steps, read before the model loads
+def read_at_its_end(
+    config: Config, resume: bool, processes: int
+) -> tuple[Checkpoint, list[str]] | None:
+    """A resumed run whose newest checkpoint is at the run's end, read before the model loads
     and refused there if no step is left (the embedded model took a minute to load before the
-    refusal); None for any other run, read after the model as before. Read whole, not by its
-    state.json: a damaged newest checkpoint falls back to the one before, which may have steps
-    left (tests/test_checkpoint_safety.py)."""
+    refusal); None for any other run, read after the model as before. The end is train.max_steps,
+    else train.epochs over the rows the checkpoint says an epoch takes on `processes` processes.
+    Read whole, not by its state.json: a damaged newest checkpoint falls back to the one before,
+    which may have steps left (tests/test_checkpoint_safety.py)."""
     newest = list_checkpoints(config.run_dir / CHECKPOINTS)[-1:] if resume else []
     try:
-        if not newest or read_state(newest[0]).step < (config.train.max_steps or math.inf):
+        if not newest or (state := read_state(newest[0])).step < _length(config, state, processes):
             return None
     except DamagedCheckpoint:
         return None
     read = _read_latest(config)
-    _check_steps_left(config, read[0].state.step, config.train.max_steps)
+    _check_steps_left(config, read[0].state.step, _length(config, read[0].state, processes))
     return read
+
+
+def _length(config: Config, state: TrainState, processes: int) -> float:
+    """The run's length in steps as far as it is known before the model and data load."""
+    if config.train.max_steps or state.rows is not None:
+        return step_counts(config.train, state.rows or 0, processes)[2]
+    return math.inf
 
 
 def _check_steps_left(config: Config, step: int, total_steps: int) -> None:

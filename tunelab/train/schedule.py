@@ -1,10 +1,24 @@
-"""Learning-rate schedules with linear warm-up, as multipliers of the peak rate."""
+"""A run's length in steps, and learning-rate schedules with linear warm-up, as multipliers of
+the peak rate."""
 
 from __future__ import annotations
 
 import math
 
 import torch
+
+from tunelab.config import TrainConfig
+from tunelab.data.pipeline import batches_per_epoch
+
+
+def step_counts(cfg: TrainConfig, rows: int, processes: int) -> tuple[int, int, int]:
+    """The micro-batches an epoch of `rows` rows takes, the micro-batches an optimizer step takes
+    (grad_accum on every process), and the run's length in steps: train.max_steps, else
+    train.epochs of such steps. A resume reads its length from them before the model loads."""
+    micro_per_epoch = batches_per_epoch(rows, cfg.batch_size)
+    micro_per_step = cfg.grad_accum * processes
+    total = cfg.max_steps or max(1, math.ceil(cfg.epochs * micro_per_epoch / micro_per_step))
+    return micro_per_epoch, micro_per_step, total
 
 
 def lr_multiplier(step: int, total: int, warmup: int, kind: str) -> float:

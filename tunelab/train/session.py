@@ -4,7 +4,6 @@ and the run folder written. The loop (tunelab/train/loop.py) takes it from there
 
 from __future__ import annotations
 
-import math
 import random
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
@@ -18,13 +17,7 @@ from rich.markup import escape
 from transformers import PreTrainedTokenizerBase
 
 from tunelab.config import Config, fit_max_length
-from tunelab.data.pipeline import (
-    batches_per_epoch,
-    check_data_files,
-    fingerprint,
-    make_rows,
-    prepare,
-)
+from tunelab.data.pipeline import check_data_files, fingerprint, make_rows, prepare
 from tunelab.data.quality.dedup import near_questions, own_rows
 from tunelab.data.templates import Prompt, unasked_system_prompt
 from tunelab.data.tokenize import Tokenized
@@ -53,7 +46,7 @@ from tunelab.train.run_folder import (
     write_config,
     write_held_out,
 )
-from tunelab.train.schedule import make_scheduler, warmup_steps
+from tunelab.train.schedule import make_scheduler, step_counts, warmup_steps
 from tunelab.train.setup import (
     compile_layers,
     describe,
@@ -148,7 +141,9 @@ def start_session(
     if world.is_main:
         _warn_before_loading(config, world, device, console)
 
-    at_its_end = distributed.on_every_process(world, partial(read_at_its_end, config, resume))
+    at_its_end = distributed.on_every_process(
+        world, partial(read_at_its_end, config, resume, world.size)
+    )
     # Each process reads its own copy of the model and data (on its own machine): one that
     # refuses says why on every process, where the others died in DDP's first collective.
     model, tokenizer, config, data = distributed.on_every_process(
@@ -171,10 +166,7 @@ def start_session(
         console.print(unpacked)
     rows = make_rows(data.train, config.data.max_length, packing)
     test_rows = make_rows(data.test, config.data.max_length, packing)
-    micro_per_epoch = batches_per_epoch(len(rows), cfg.batch_size)
-    # Each optimizer step takes grad_accum micro-batches on every process.
-    micro_per_step = cfg.grad_accum * world.size
-    total_steps = cfg.max_steps or max(1, math.ceil(cfg.epochs * micro_per_epoch / micro_per_step))
+    micro_per_epoch, micro_per_step, total_steps = step_counts(cfg, len(rows), world.size)
     if world.size > 1:
         distributed.check_same_data(
             world, **{"training examples": len(data.train), "test examples": len(data.test),
@@ -190,6 +182,7 @@ def start_session(
         state = resume_from_checkpoint(
             config, world, model, optimizer, digest, total_steps, at_its_end, console
         )
+    state.rows = len(rows)  # a checkpoint from before rows were kept gets them
     warmup = warmup_steps(total_steps, cfg.warmup_steps, cfg.warmup_ratio)
     # It trained at a fraction of lr, silently. A warm-up of one step is its step at lr: a run of
     # one step, warmed up by the default ratio, was told it never reached lr.
