@@ -81,7 +81,7 @@ def test_turns_after_a_chats_last_reply_are_said_not_dropped_unsaid(
     assert "after their last reply" not in capsys.readouterr().err
 
 
-def test_a_template_that_rewrites_history_trains_the_last_reply_of_an_unanswered_chat():
+def test_a_template_that_rewrites_history_trains_the_last_trained_reply_of_a_chat():
     from tunelab.random_models import tiny_tokenizer
 
     # As Qwen3's, the template drops the reasoning of replies before the last: the turns no
@@ -98,6 +98,13 @@ def test_a_template_that_rewrites_history_trains_the_last_reply_of_an_unanswered
     messages = [{"role": ("user", "assistant")[i % 2], "content": c} for i, c in enumerate(turns)]
     item = tokenize_example(Example(messages=messages), tokenizer, "chat")
     assert trained_text(item, tokenizer) == ["a2<|im_end|>"]
+    # A last reply of weight 0 is context, never trained: the last reply trained is the one
+    # before it, and its prompt the turns before that.
+    messages[3:] = [{"role": "assistant", "content": "a2"}, {"role": "user", "content": "q3"},
+                    {"role": "assistant", "content": "a3", "weight": 0}]  # fmt: skip
+    item = tokenize_example(Example(messages=messages), tokenizer, "chat")
+    assert trained_text(item, tokenizer) == ["a2<|im_end|>"]
+    assert "q3" not in tokenizer.decode(item.input_ids)
 
 
 def test_a_template_that_never_reads_the_messages_counts_chats_cut_to_their_last_exchange(tiny):

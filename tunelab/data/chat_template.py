@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from tunelab.data.per_template import per_template
 from tunelab.data.tool_calls import require_tool_calls
+from tunelab.data.turns import through_last_reply
 from tunelab.errors import TunelabError
 
 if TYPE_CHECKING:
@@ -142,8 +143,7 @@ def chat_segments(
 
 
 def _last_reply_only(messages, render, tokenizer, eos) -> list[tuple[str, bool]]:
-    trained = [i for i, m in enumerate(messages) if m["role"] == "assistant" and m.get("weight", 1)]
-    messages = messages[: trained[-1] + 1]  # the last reply to train: weight 0 is never trained
+    messages = through_last_reply(messages, trained=True)  # weight 0 is never trained
     prompt = render(messages[:-1], open_reply=True)
     full = render(messages, open_reply=False)
     if not full.startswith(prompt):

@@ -13,6 +13,7 @@ from jinja2 import Environment, StrictUndefined, TemplateError
 from tunelab.data.chat_template import chat_prompt, chat_segments, has_tool_turn
 from tunelab.data.text import one_line
 from tunelab.data.tool_calls import has_tool_calls, said
+from tunelab.data.turns import through_last_reply
 from tunelab.errors import TunelabError
 
 if TYPE_CHECKING:
@@ -280,11 +281,8 @@ def _through_last_reply(example: Example) -> Example:
     """The example without the turns after its last reply (chat dumps often end on an unanswered
     user turn): they have no answer to train, and a one-exchange template would otherwise ask the
     last of them as the question the last reply answers."""
-    roles = [m["role"] for m in example.messages]
-    if "assistant" not in roles or roles[-1] == "assistant":
-        return example
-    end = len(roles) - roles[::-1].index("assistant")
-    return replace(example, messages=example.messages[:end])
+    kept = through_last_reply(example.messages)
+    return example if len(kept) == len(example.messages) else replace(example, messages=kept)
 
 
 def unanswered_turns(

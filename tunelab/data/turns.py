@@ -1,6 +1,7 @@
 """A chat row's turns (`messages`, ShareGPT's `conversations` or Gemini's `contents`) read as
-templates take them: each turn's role and text, an assistant's tool calls, and a refusal naming
-the turn of a chat that trains nothing or is no chat at all."""
+templates take them: each turn's role and text, an assistant's tool calls, a refusal naming the
+turn of a chat that trains nothing or is no chat at all, and the turns through the last reply,
+which train."""
 
 from __future__ import annotations
 
@@ -119,6 +120,20 @@ def with_system_column(
             f"{source}: a 'system' column and a system turn that says otherwise; keep one of them"
         )
     return messages
+
+
+def through_last_reply(
+    messages: list[dict[str, Any]], trained: bool = False
+) -> list[dict[str, Any]]:
+    """The turns through the last assistant reply, with `trained` the last one trained (not of
+    weight 0); all of them where there is none. The turns after it have no reply of theirs to
+    train: templates leave them out."""
+    ends = [
+        i + 1
+        for i, m in enumerate(messages)
+        if m["role"] == "assistant" and not (trained and m.get("weight") == 0)
+    ]
+    return messages[: ends[-1]] if ends else messages
 
 
 def _turn(turn: dict[str, Any], role: str, where: str) -> dict[str, Any]:
