@@ -175,7 +175,11 @@ def compile_layers(model) -> None:
     layer now compiles; with the CPU's it still runs eager, as a break inside a checkpoint must.
 
     The settings hold for the process, not around each call: a recompile (a new shape) may come at
-    any call, and setting them around every layer's call cost ~45 us a call, on the hot path."""
+    any call, and setting them around every layer's call cost ~45 us a call, on the hot path.
+    A batch of one row is compiled apart (dynamo specialises a size of 1; the tiny model: 5
+    frames, then 4 more): torch 2.13's backed_size_oblivious (experimental, for export) failed
+    the compiled backward's stride check at the next batch shape, and mark_unbacked on the first
+    layer's input compiled 5 more."""
     for name, value in _TRACING.items():
         setattr(torch._dynamo.config, name, value)
     base = model.get_base_model() if hasattr(model, "get_base_model") else model
