@@ -182,7 +182,7 @@ def start_session(
         state = resume_from_checkpoint(
             config, world, model, optimizer, digest, total_steps, at_its_end, console
         )
-    state.rows = len(rows)  # a checkpoint from before rows were kept gets them
+    state.rows = len(rows)  # its checkpoints keep it: resume.read_at_its_end reads the length
     warmup = warmup_steps(total_steps, cfg.warmup_steps, cfg.warmup_ratio)
     # It trained at a fraction of lr, silently. A warm-up of one step is its step at lr: a run of
     # one step, warmed up by the default ratio, was told it never reached lr.
