@@ -101,8 +101,8 @@ def test_eval_shows_each_metric_with_its_rows_and_interval(tmp_path):
         for line in result.output.splitlines()
         if line.count("│") > 3
     }
-    assert cells["hallucination_rate"][0] == "1" and cells["fact_recall"][0] == "4"
-    assert cells["hallucination_rate"][2].startswith("[")  # n, the model's rate, its 95%
+    assert cells["hallucination ↓"][0] == "1" and cells["fact recall"][0] == "4"
+    assert cells["hallucination ↓"][2].startswith("[")  # n, the model's rate, its 95%
     summary = json.loads((out / "summary.json").read_text())
     assert summary["n"]["hallucination_rate"] == 1 and summary["n"]["token_f1"] == 4
     assert "interval95" in summary and "hallucination_rate" in summary["metrics"]
