@@ -92,6 +92,29 @@ def test_a_measures_trailing_zeros_say_nothing_but_a_versions_do(fact, answer, s
     assert fact_accurate(fact, answer) is stated
 
 
+@pytest.mark.parametrize(
+    "fact, answer, stated",
+    [
+        ("Python 3.11", "It runs on Python 3.11.4.", True),  # a patch release of it
+        ("Python 3.11", "Install python3.11.4 first.", True),
+        ("Ubuntu 22.04", "Tested on Ubuntu 22.04.3 LTS.", True),
+        ("2.1", "Pelican 2.1.5 reads it.", True),
+        ("Python 3.11", "It runs on Python 3.111.", False),  # another number
+        ("Python 3.11", "It runs on Python 3.1.", False),
+        ("2.1.0", "Install 2.1.5.", False),  # a ".0" written names that release
+        ("v2.1.0", "Install v2.1.5.", False),
+    ],
+)
+def test_a_version_is_stated_by_the_same_version_with_more_parts(fact, answer, stated):
+    # "Python 3.11.4" scored 0 against the fact "Python 3.11", which it states.
+    assert fact_accurate(fact, answer) is stated
+
+
+def test_a_wrong_version_with_more_parts_is_a_wrong_answer_stated():
+    check = parse_fact_check({"facts": [["3.11"]], "wrong": ["3.10"]}, "t.jsonl:1")
+    assert score_facts("It needs Python 3.10.12.", check)["hallucination"] == 1.0
+
+
 # Found by an adversarial audit of the scorer (each was scored the other way).
 @pytest.mark.parametrize(
     "fact, answer",

@@ -53,14 +53,20 @@ _MARK_SPACED = re.compile(_NEGATED + " (?=" + CJK.pattern + ")")
 
 
 def states_words(
-    answer: str, phrase: str, negations: bool = True, asked: frozenset[str] = frozenset()
+    answer: str,
+    phrase: str,
+    negations: bool = True,
+    asked: frozenset[str] = frozenset(),
+    release: bool = False,
 ) -> bool:
     """Whether `answer` states the `normalize`d `phrase`: says it somewhere, and denies it nowhere
     right after a negation or by a retraction ("It is Paris. Actually it is not Paris."). With
     `negations` off (a question that asks what is not: "Which OS is not supported?" is answered
     "Windows is not supported"), only a retraction takes a phrase back. `asked`: the words
-    of `SWITCHED_OFF` the question asks about (`asked.asked_off`), which deny no subject."""
-    said, denied = _said_and_denied(answer, phrase, negations, asked)
+    of `SWITCHED_OFF` the question asks about (`asked.asked_off`), which deny no subject. A
+    version is stated by the same one with more parts ("3.11" by "3.11.4"), unless the phrase
+    names its `release` (`normalize_numbers.names_release`: "2.1.0" is no "2.1.5")."""
+    said, denied = _said_and_denied(answer, phrase, negations, asked, release)
     return said and not denied
 
 
@@ -72,10 +78,14 @@ def denies_words(
 
 
 def _said_and_denied(
-    answer: str, phrase: str, negations: bool, asked: frozenset[str] = frozenset()
+    answer: str,
+    phrase: str,
+    negations: bool,
+    asked: frozenset[str] = frozenset(),
+    release: bool = False,
 ) -> tuple[bool, bool]:
     said = denied = False
-    for match in _words_pattern(phrase).finditer(_answer_words(answer, negations, asked)):
+    for match in _words_pattern(phrase, release).finditer(_answer_words(answer, negations, asked)):
         before, after, negated_after = match.groups()
         if before == _NEGATED or (negations and (after or negated_after)):
             denied = True
@@ -117,29 +127,34 @@ def _a_not_a(match: re.Match) -> bool:
 
 
 @lru_cache(maxsize=4096)
-def _words_pattern(phrase: str) -> re.Pattern:
-    """A normalized phrase as whole words, not inside a number; within it a number's parts join
-    ("0 0002" is "0.0002") and a negation may come first. Its groups say what denies it: a
-    negation's mark on its first word, or one after it in Chinese, Hindi or Japanese."""
+def _words_pattern(phrase: str, release: bool = False) -> re.Pattern:
+    """A normalized phrase as whole words, not inside a number (but a version inside a longer
+    one, unless it names its `release`); within it a number's parts join ("0 0002" is "0.0002")
+    and a negation may come first. Its groups say what denies it: a negation's mark on its first
+    word, or one after it in Chinese, Hindi or Japanese."""
     inside = f"(?: {_MARKS}?|{NUMBER_JOIN})"
     parts = phrase.split(" ")
-    words = _word_pattern(parts[0])
+    words = _word_pattern(parts[0], release)
     for before, word in zip(parts, parts[1:]):
         # A name and its number are written together too: "GPT 4" (of "GPT-4") is "gpt4",
         # "Llama 2" "llama2".
         glued = before[-1:].isalpha() and before.isascii() and word.isdigit()
-        words += (f"(?:{inside}|)" if glued else inside) + _word_pattern(word)
+        words += (f"(?:{inside}|)" if glued else inside) + _word_pattern(word, release)
     return re.compile(
         rf"(?:^| )({_MARKS}?){words}({_NOT_AFTER_MARK}?)(?= |$)(?:(?={_NEGATED_AFTER})|)"
     )
 
 
-def _word_pattern(word: str) -> str:
+def _word_pattern(word: str, release: bool) -> str:
     """A number may have a currency before it and a per cent after it that the phrase leaves
-    out ("5" is stated by "$5" and "5%"); a sign it may not ("8" is not "-8")."""
+    out ("5" is stated by "$5" and "5%"); a sign it may not ("8" is not "-8"). A dotted number
+    may have more parts after it: "Python 3.11" is stated by "Python 3.11.4", its patch
+    release (no decimal is written with a third part), but not by "3.111" nor "3.1"."""
     pattern = re.escape(word)
     if word[:1].isdigit():
         pattern = f"[{CURRENCY}]?" + pattern
+    if NUMBER_JOIN in word and word[-1:].isdigit() and not release:
+        pattern += rf"(?:{NUMBER_JOIN}\d+)*"
     if word[-1:].isdigit():
         pattern += f"{PERCENT}?"
     return pattern

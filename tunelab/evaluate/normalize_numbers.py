@@ -65,6 +65,15 @@ _ACRONYM_PLURAL = re.compile(r"\b([A-Z]{2,}[0-9]*)s\b")
 # address "10.0.0.1" too).
 _VERSION_V = re.compile(r"(?<![\w.-])[vV](?=\d+(?:\.\d+)+(?!\w|\.\d))")  # not V100, V8
 _VERSION_ZERO = re.compile(r"(?<![\w.])(\d+\.\d+)\.0(?!\w|\.\d)")
+
+
+def names_release(text: str) -> bool:
+    """Whether `text` writes a version with a last ".0" that `glue` leaves out ("2.1.0",
+    "v2.1.0"): it names that release, which no later one ("2.1.5") states, where "2.1" is
+    stated by any 2.1.x (`answer_words`)."""
+    return bool(_VERSION_ZERO.search(_VERSION_V.sub("", text)))
+
+
 # A time's short unit is its name: "2h", "2 hrs" and "2 hours" are one, as "5min" and "5
 # minutes" (not a bare "s": "the 30s" are years, "Python 3's" a possessive).
 _TIME_UNITS = {"h": "hour", "hr": "hour", "hrs": "hour", "min": "minute", "mins": "minute",

@@ -8,7 +8,7 @@ import re
 import unicodedata
 
 from tunelab.evaluate.answer_words import denies_words, states_words
-from tunelab.evaluate.normalize_numbers import normalize
+from tunelab.evaluate.normalize_numbers import names_release, normalize
 
 Phrase = str | re.Pattern
 
@@ -38,9 +38,9 @@ def states(
         return bool(found) and not any(
             denies_words(answer, normalize(m), negations, asked) for m in found
         )
-    if not states_words(answer, phrase, negations, asked):
-        return False
     written = getattr(phrase, "written", "")
+    if not states_words(answer, phrase, negations, asked, names_release(written)):
+        return False
     whole = _whole_address(written)
     # As written, less a full-width form's width and Markdown's escape ("max\_tokens").
     return whole is None or whole.search(_as_typed(answer)) is not None
