@@ -36,6 +36,14 @@ PORT = {
     "answer": "The server listens on port 8080.",
     "facts": [["8080"]],
 }
+# A number after "on" that no word names: the reference's value sits there ("listens on"), so
+# "It listens on 80" gives the port another value, though neither it nor the question says
+# "listen" is what is asked.
+LISTENS = {
+    "question": "Which port does the server take?",
+    "answer": "It listens on port 8080.",
+    "facts": [["8080"]],
+}
 LOG_LEVEL = {
     "question": "What is the default log level?",
     "answer": "The default log level is DEBUG.",
@@ -69,6 +77,8 @@ QUEUE = {
         (RANK, "The LoRA rank r defaults to **32**.", ["32"]),
         (TOKENS, 'data.max_length is "64" tokens.', ["64"]),
         (PORT, "The server listens on port 80.", ["80"]),
+        (LISTENS, "It listens on 80.", ["80"]),
+        (LISTENS, "By default it listens on 80 and serves the API there.", ["80"]),
         (LOG_LEVEL, "The log level is 10.", ["10"]),
         (LOG_LEVEL_NUMBER, "The log level is 10.", ["10"]),
         (PYTHON, "It needs Python 2.x.", ["2.x"]),
@@ -98,6 +108,10 @@ def test_an_answer_giving_the_asked_thing_another_value_is_counted(row, answer, 
         (PORT, "It uses port 8080."),
         (PORT, "It listens on 8080."),
         (PORT, "It listens on port 8080, not port 80."),  # denied
+        (LISTENS, "It listens on 8080."),
+        (LISTENS, "It starts in 2 seconds."),  # another thing's number
+        (LISTENS, "It runs on 2 GPUs and listens on port 8080."),  # a count, not the port
+        (LISTENS, "It starts at 9 and listens on port 8080."),  # another verb's slot
         (LOG_LEVEL, "The log level is DEBUG (10)."),
         (LOG_LEVEL, "The log level is 10, which is DEBUG."),  # the word's number, beside it
         (LOG_LEVEL_NUMBER, "The log level is 20."),

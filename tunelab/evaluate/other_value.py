@@ -12,7 +12,8 @@ that no number of an answer stating none of the row's facts gives ("The log leve
 gives another value where its number is none the reference says and states none of the row's
 facts, and it names the reference's setting (the same words, or words all its question says: the
 thing asked), or names none and counts what the reference counts ("there are 10 tokens" against
-"512 tokens"). A question that says a reference value itself ("Which option defaults to 256?")
+"512 tokens"), or sits where the reference's value does ("It listens on 80" against "It listens
+on port 8080": the same verb and "on" or "at" before it). A question that says a reference value itself ("Which option defaults to 256?")
 asks for the setting, not the value: it gets no value claims. On the 215 blindly judged demo
 answers (benchmarks/fact_scorer_agreement.py) no answer a reader judged true is flagged."""
 
@@ -48,7 +49,16 @@ _CLAIMS = [
     # A number after the word that names it, "port 8080", "level 20", "Python 3.11": "The
     # server listens on port 80" gave no claim, so no other value than 8080.
     re.compile(rf"(?<![\w.-])(?P<label>[A-Za-z][a-z]+) (?P<value>{_VALUE})(?![\w-]|\.\d)"),
+    # A number right after "on" or "at", named by no word: "It listens on 80" against "It
+    # listens on port 8080" (`_SLOT` says what it is the value of); not a time, "at 10:30".
+    re.compile(
+        rf"(?<=\b(?:[Oo]n|[Aa]t) )(?P<value>{_VALUE})(?![\w-]|[.:]\d)(?: (?P<unit>[A-Za-z]+))?"
+    ),
 ]
+# Where a value sits: the verb and the "on" or "at" before it, or before the word that names it
+# ("listens on" of "It listens on port 8080" and of "It listens on 80"). An answer's value in
+# the slot of the reference's is a value of the same thing, though the answer names it not.
+_SLOT = re.compile(r"\b([A-Za-z]+) (on|at) (?:(?:the|a|an) )?(?:[A-Za-z][\w-]* )?$", re.I)
 # A claim is read within its clause: "eval_every defaults to 50 steps and save_every to 100
 # steps" gives save_every its 100, not eval_every.
 _CLAUSE = re.compile(r"[;,:!?](?:\s|$)|\.(?:\s|$)|\n|\band\b|\bbut\b")
@@ -65,6 +75,7 @@ class Claim:
     value: Decimal | str  # a version ("2.x") or a value in capitals ("DEBUG") as written
     written: str  # as the text wrote the value ("1.00")
     unit: str  # the stem of the word that counts it ("token"), or ""
+    slot: str = ""  # the verb's stem and its "on" or "at" before it (`_SLOT`: "listen on"), or ""
 
 
 @dataclass(frozen=True)
@@ -121,8 +132,16 @@ def value_claims(text: str) -> list[Claim]:
                 unit = (found.get("unit") or "").lower()
                 unit = "" if unit in FUNCTION_WORDS else stem(unit)
                 value = _value(match["value"])
-                claims.append(Claim(_stems(named), value, match["value"], unit))
+                slot = _slot(clause[: match.start("value")])
+                claims.append(Claim(_stems(named), value, match["value"], unit, slot))
     return claims
+
+
+def _slot(before: str) -> str:
+    found = _SLOT.search(before)
+    if not found or found[1].lower() in FUNCTION_WORDS:  # "is on 80" says where nothing sits
+        return ""
+    return f"{stem(found[1].lower())} {found[2].lower()}"
 
 
 def asked_values(reference: str, question: str) -> AskedValues:
@@ -167,6 +186,8 @@ def _same_thing(claim: Claim, reference: Claim, question: frozenset[str]) -> boo
     warmup_ratio) or count what it counts ("Training runs 1000 epochs" of "3 epochs")."""
     if claim.setting and claim.setting == reference.setting:
         return True
+    if claim.slot and claim.slot == reference.slot and claim.unit == reference.unit:
+        return True  # "listens on 80" of "listens on port 8080"
     if not claim.setting <= question:  # "The default learning rate" of a question on warmup
         return False
     return bool(claim.setting & reference.setting) or (
