@@ -188,7 +188,8 @@ def test_values_are_proposed_whole_and_denied_ones_not_at_all(question, answer, 
         ("When was it released?", "It was released on 14 March 2026.",
          [["14 March 2026", "March 14, 2026", "2026-03-14"]]),
         # From an audit: "Apache" and "2.0" apart, and no fact for R's file types.
-        ("Which license?", "It is released under Apache 2.0.", [["Apache 2.0"]]),
+        ("Which license?", "It is released under Apache 2.0.",
+         [["Apache 2.0", "Apache version 2.0", "version 2.0 of Apache"]]),
         ("Which file type?", "Save it as an .Rmd file.", [[".Rmd"]]),
     ],
 )  # fmt: skip
@@ -220,3 +221,45 @@ def test_a_folder_and_a_file_name_proposed_apart_are_both_said_by_the_files_full
                           ("It is /etc/pelican/conf/pelican.toml.", False),  # a folder deeper
                           ("It is /opt/pelican/pelican.toml.", False)]:  # fmt: skip
         assert score_facts(answer, check)["fact_accuracy"] == float(right), answer
+
+
+PELICAN = "Pelican 2.1 reads its settings from /etc/pelican/pelican.toml."
+
+
+@pytest.mark.parametrize(
+    "answer, right",
+    [
+        ("Pelican 2.1 reads /etc/pelican/pelican.toml.", True),
+        ("Since version 2.1 of Pelican, /etc/pelican/pelican.toml.", True),
+        ("Pelican version 2.1 reads /etc/pelican/pelican.toml.", True),
+        ("Pelican 2.2 reads /etc/pelican/pelican.toml.", False),
+        ("Version 2.1 reads /etc/pelican/pelican.toml.", False),  # the version of what?
+    ],
+)
+def test_a_named_version_opening_the_answer_is_proposed_with_its_name(answer, right):
+    # From a QA pass: the answer's first word, "Pelican", was left off, and "2.1" alone was
+    # proposed, which "Node 2.1" states.
+    row = {"question": "Where are the settings read from?", "answer": PELICAN}
+    proposed = propose(row["question"], row["answer"], {})[0]
+    assert proposed[1][0] == "Pelican 2.1"
+    check = parse_fact_check({**row, "facts": proposed}, "t:1")
+    assert score_facts(answer, check)["fact_accuracy"] == float(right)
+
+
+def test_a_version_alone_answers_a_question_that_names_whose_version_it_is():
+    row = {"question": "Which Pelican release reads /etc/pelican/pelican.toml?", "answer": PELICAN}
+    proposed = propose(row["question"], row["answer"], {})[0]
+    check = parse_fact_check({**row, "facts": proposed}, "t:1")
+    assert score_facts("Release 2.1 does.", check)["fact_accuracy"] == 1.0
+
+
+@pytest.mark.parametrize(
+    "answer, fact",
+    [
+        ("Use 0.05 as the warmup ratio.", "0.05"),  # an order and its value, no name
+        ("Allow 2.5 GB for the cache.", "2.5 GB"),
+        ("Version 3.8.2 was released in May.", "3.8.2"),
+    ],
+)
+def test_a_sentences_first_word_before_a_number_is_no_name_unless_a_verb_follows(answer, fact):
+    assert propose("What should I do?", answer, {})[0][0][0] == fact

@@ -37,7 +37,7 @@ from tunelab.evaluate.english_negation import NO_IDIOMS, PAST_VALUE
 from tunelab.evaluate.normalize_numbers import normalize
 from tunelab.evaluate.specific_terms import ADDRESS_OR_CODE, TERMS, TITLE, specific_terms
 from tunelab.evaluate.stated import Words, states
-from tunelab.evaluate.value_forms import OTHER_FORMS, same_values
+from tunelab.evaluate.value_forms import OTHER_FORMS, same_values, version_alone
 
 # A sentence ends at its punctuation, not at an abbreviation's full stop (e.g., U.S., Dr.);
 # Chinese and Japanese end one at their full-width marks, with no space after.
@@ -168,7 +168,11 @@ def propose_marked(
     # Its verdict is no fact of a yes/no answer ("It does, on any CPU." is right too); the other
     # verdict is a wrong answer.
     grouped = [
-        [*alternatives, *(form for forms in OTHER_FORMS for form in forms(alternatives[0]))]
+        [
+            *alternatives,
+            *(form for forms in OTHER_FORMS for form in forms(alternatives[0])),
+            *version_alone(alternatives[0], asked),
+        ]
         for alternatives in same_values(answer, facts)
     ]
     return grouped[:most], opposite(question, answer), from_words and bool(grouped)

@@ -33,6 +33,11 @@ _MONTH = (
     r"(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?|January|February|March|April|May|"
     r"June|July|August|September|October|November|December"
 )
+# Words that number a thing rather than name it: "Port 8443", "Step 3".
+_NUMBERING = (
+    r"(?:Version|Port|Step|Section|Page|Chapter|Figure|Table|Line|Item|Option|Level|Phase|"
+    r"Stage|Tier|Plan|Number|No)"
+)
 # A name's title, taken for a name or a sentence's end otherwise ("Dr. Jane Smith").
 TITLE = r"(?:Dr|Mr|Mrs|Ms|Prof|St)\."
 # The forms a specific term takes, most specific first (`regex` for a currency symbol and a
@@ -52,12 +57,19 @@ TERMS = [
     re.compile(r"\b(?=[\w-]*\d)[A-Za-z]\w*(?:-\w+)+"),  # a hyphenated name with a digit (gpt-4o)
     re.compile(r"(?<![\w\\-])[A-Za-z]+\d\w*(?![\w-])"),  # a name with a digit (A100; not "\\n1")
     # A name and its version, one fact: "Java 21", "Python 3.10", "Windows 11".
-    # (Not a sentence's first word, nor a word that only numbers a thing: "Version 3.8.2 was
-    # released" has the fact 3.8.2, "Port 8443" 8443.)
+    # (Not a word that only numbers a thing: "Version 3.8.2 was released" has the fact 3.8.2,
+    # "Port 8443" 8443.)
     re.compile(
-        r"(?<=[a-z0-9,;:] )(?!(?:Version|Port|Step|Section|Page|Chapter|Figure|Table|Line|Item|"
-        r"Option|Level|Phase|Stage|Tier|Plan|Number|No)\b)[A-Z][A-Za-z]+ \d+(?:\.\d+)*"
+        rf"(?<=[a-z0-9,;:] )(?!{_NUMBERING}\b)[A-Z][A-Za-z]+ \d+(?:\.\d+)*"
         r"(?![\w-]|\.\w)"  # a sentence's full stop after it ("under Apache 2.0.") is none of it
+    ),
+    # ...a sentence's first word too, where a dotted version and a verb follow it ("Pelican 2.1
+    # reads its settings from…" proposed "2.1" alone, which says not what is at 2.1); an order
+    # and its value are none ("Use 0.05 as the ratio", "Allow 2.5 GB", "Add 1.5 times more").
+    regex.compile(
+        rf"(?:^|(?<=[.!?] ))(?!{_NUMBERING}\b)[A-Z][A-Za-z]+ \d+(?:\.\d+)+"
+        rf"(?= (?!{SPACED_UNIT}|(?:as|its|this|less|plus|minus|times|versus)\b)"
+        r"(?:[a-z]+(?:s|ed)|can|will)\b)"
     ),
     re.compile(r"(?<![\w.-])\d+(?:[-/]\d+)+(?![\w-])"),  # a date (2023-05-01, 5/1/2023)
     re.compile(

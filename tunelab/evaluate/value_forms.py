@@ -1,6 +1,7 @@
 """A value's other spellings, each an alternative of its fact (tunelab.evaluate.derive_facts):
 "10 days" is said "10 day", "16 GB" "16 gigabytes", "3" "three", "$20 per month" "$20/month",
-"14 March 2026" "2026-03-14", and "5e-4 (0.0005)" is one value written two ways."""
+"14 March 2026" "2026-03-14", "Pelican 2.1" "version 2.1 of Pelican", and "5e-4 (0.0005)" is one
+value written two ways."""
 
 from __future__ import annotations
 
@@ -113,8 +114,32 @@ def _date_forms(value: str) -> list[str]:
     return []
 
 
+# A name with its dotted version ("Pelican 2.1"; `specific_terms` proposes them whole). Not one
+# with a whole number: "Llama 2", "Windows 11" and "GPT 4" are names, not "version 2 of Llama".
+_NAMED_VERSION = re.compile(r"([A-Z][A-Za-z]+) (\d+(?:\.\d+)+)")
+
+
+def _version_forms(value: str) -> list[str]:
+    """A name's version said the other common ways: "Pelican 2.1" is "Pelican version 2.1" and
+    "version 2.1 of Pelican" too ("Pelican v2.1" the scorer reads as "Pelican 2.1" already)."""
+    found = _NAMED_VERSION.fullmatch(value)
+    if not found:
+        return []
+    name, version = found.groups()
+    return [f"{name} version {version}", f"version {version} of {name}"]
+
+
+def version_alone(value: str, asked: set[str]) -> list[str]:
+    """The version of a name with its version whose name the question says (`asked`: its
+    `normalize`d words), as an alternative: "Which Pelican version reads /etc/pelican?" is
+    answered "2.1". Where the question does not name it, "2.1" alone says not what is at 2.1,
+    and only the name with it (in a form of `_version_forms`) states the fact."""
+    found = _NAMED_VERSION.fullmatch(value)
+    return [found[2]] if found and normalize(found[1]) in asked else []
+
+
 # A value's other spellings, each an alternative of its fact.
-OTHER_FORMS = (_unit_forms, _date_forms, _number_words, _rate_forms)
+OTHER_FORMS = (_unit_forms, _date_forms, _number_words, _rate_forms, _version_forms)
 
 
 # A value and the same value written another way after it: "5e-4 (0.0005)".
