@@ -259,6 +259,7 @@ def test_a_version_alone_answers_a_question_that_names_whose_version_it_is():
         ("Use 0.05 as the warmup ratio.", "0.05"),  # an order and its value, no name
         ("Allow 2.5 GB for the cache.", "2.5 GB"),
         ("Version 3.8.2 was released in May.", "3.8.2"),
+        ("Release 2.1 adds TOML support.", "2.1"),  # a word that numbers, not a name
     ],
 )
 def test_a_sentences_first_word_before_a_number_is_no_name_unless_a_verb_follows(answer, fact):

@@ -33,10 +33,10 @@ _MONTH = (
     r"(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?|January|February|March|April|May|"
     r"June|July|August|September|October|November|December"
 )
-# Words that number a thing rather than name it: "Port 8443", "Step 3".
+# Words that number a thing rather than name it: "Port 8443", "Step 3", "Release 2.1".
 _NUMBERING = (
-    r"(?:Version|Port|Step|Section|Page|Chapter|Figure|Table|Line|Item|Option|Level|Phase|"
-    r"Stage|Tier|Plan|Number|No)"
+    r"(?:Version|Release|Build|Patch|Revision|Port|Step|Section|Page|Chapter|Figure|Table|Line|"
+    r"Item|Option|Level|Phase|Stage|Tier|Plan|Number|No)"
 )
 # A name's title, taken for a name or a sentence's end otherwise ("Dr. Jane Smith").
 TITLE = r"(?:Dr|Mr|Mrs|Ms|Prof|St)\."
