@@ -124,6 +124,18 @@ def test_a_run_is_asked_with_its_own_template_and_system_prompt_only(tmp_path, o
     assert "tunelab compare MODEL" in said
 
 
+def test_a_system_prompt_the_template_has_no_place_for_is_refused_before_any_reading(tmp_path):
+    # --template qa asks the question alone: both arms were scored as without the system prompt.
+    args = ["compare", "tiny-random", "--data", TEST, "--corpus", DOCS, "--template", "qa"]
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, [*args, "--system-prompt", "Be brief.", "--output", str(out)])
+    assert isinstance(result.exception, TunelabError), result.output
+    assert str(result.exception).startswith(
+        "--system-prompt refused: this model is asked in the 'qa' template"
+    )
+    assert not out.exists()  # nothing asked
+
+
 def test_a_template_that_cannot_ask_a_row_is_refused_by_the_row_before_any_answer(tmp_path):
     args = ["compare", "tiny-random", "--data", TEST, "--corpus", DOCS, "--template", "{{ bad"]
     result = CliRunner().invoke(app, [*args, "--output", str(tmp_path / "out")])

@@ -60,7 +60,7 @@ def test_base_and_finetuned_are_asked_with_the_runs_system_prompt_or_the_one_giv
     run = tiny_run(tmp_path, QA)
     config = run / "config.yaml"
     config.write_text(
-        config.read_text().replace("template: qa", "template: qa, system_prompt: Be brief.")
+        config.read_text().replace("template: qa", "template: chat, system_prompt: Be brief.")
     )
     asked = []
     real = generate.answer
@@ -78,6 +78,23 @@ def test_base_and_finetuned_are_asked_with_the_runs_system_prompt_or_the_one_giv
     )
     assert result.exit_code == 0, result.output
     assert asked == ["Be exact.", "Be exact."]
+
+
+@pytest.mark.parametrize("template", [None, "qa"])
+def test_a_system_prompt_the_template_has_no_place_for_is_refused_not_dropped(
+    tmp_path, monkeypatch, template
+):
+    # A qa run (or any model asked with --template qa) is given the question alone: its scores
+    # were those of no system prompt, under a report that named one.
+    monkeypatch.setattr("tunelab.run.load_model", lambda *a: pytest.fail("a model was loaded"))
+    model = str(tiny_run(tmp_path, QA)) if template is None else "tiny-random"
+    options = ["--template", template] if template else ["--data", str(QA / "test.jsonl")]
+    args = ["eval", model, *options, "--system-prompt", "Answer in French."]
+    result = CliRunner().invoke(app, [*args, "--output", str(tmp_path / "o")])
+    assert isinstance(result.exception, TunelabError), result.output
+    said = str(result.exception)
+    assert said.startswith("--system-prompt refused: this model is asked in the 'qa' template")
+    assert "--template chat" in said
 
 
 def test_a_runs_own_test_file_of_custom_columns_is_read_as_training_read_it(tmp_path, monkeypatch):

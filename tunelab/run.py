@@ -360,11 +360,12 @@ def prompt_for(
     model: str | Path | Run, template: str | None = None, system_prompt: str | None = None
 ) -> Prompt:
     """How to ask `model`: a run as it was trained, any other model with its own chat template;
-    `template` and `system_prompt` (eval's and compare's --template, --system-prompt) replace
-    either one."""
+    `template` and `system_prompt` (--template, --system-prompt) replace either one; a system
+    prompt is refused where the template has no place for it (qa, alpaca)."""
     run = Run.find(model)
     own = run.prompt() if run else Prompt()
-    return Prompt(template or own.template, system_prompt or own.system_prompt)
+    prompt = Prompt(template or own.template, own.system_prompt)
+    return prompt.with_system_prompt(system_prompt) if system_prompt else prompt
 
 
 def base_model(model: str | Path | Run) -> str:

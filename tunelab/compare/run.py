@@ -125,6 +125,8 @@ def compare(model: str | Run, cfg: CompareConfig | None = None) -> Comparison:
         _refuse_without_run(str(model), cfg)
     else:
         _refuse_prompt_of_run(found, cfg)
+    # Refuses a --system-prompt that --template qa or alpaca has no place for, before any reading.
+    prompt = prompt_for(found or model, cfg.template, cfg.system_prompt)
     tests = EvalConfig(data=cfg.data, limit=cfg.limit, fields=cfg.fields)
     path = test_path(found or model, tests)
     examples = test_questions(path, tests, [found] if found else [])
@@ -139,7 +141,6 @@ def compare(model: str | Run, cfg: CompareConfig | None = None) -> Comparison:
         if found
         else [("prompting", str(model))]
     )
-    prompt = prompt_for(found or model, cfg.template, cfg.system_prompt)
     arms, logs = [], []
     progress = answer_bars()
     with progress:

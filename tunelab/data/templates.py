@@ -129,8 +129,8 @@ class Prompt:
             raise no_system_prompt(
                 self.template,
                 "this model",
-                "ask in the model's chat template (--template chat), which the run was not "
-                "trained in",
+                "ask in the model's chat template (--template chat), which a run trained in "
+                f"{self.template} was not trained in",
             )
         return replace(self, system_prompt=text)
 

@@ -16,7 +16,7 @@ from rich.console import Console
 from tunelab.config import OptionalLocalPath
 from tunelab.data.load import read_examples
 from tunelab.data.markers import find_markers, template_warning
-from tunelab.data.templates import Prompt
+from tunelab.data.templates import ONE_QUESTION_TEMPLATES, Prompt
 from tunelab.errors import TunelabError
 from tunelab.evaluate.calls import score_reply
 from tunelab.evaluate.eval_folder import (
@@ -36,7 +36,7 @@ from tunelab.evaluate.scores import (
     write_comparison,
 )
 from tunelab.evaluate.testset import EVAL_ROW_HINT, examples_as_read, test_path, test_questions
-from tunelab.run import Run
+from tunelab.run import Run, prompt_for
 from tunelab.section import Limit, Section
 
 # Each answer as it is made, so an eval cut short asks only the rest when run again.
@@ -135,11 +135,14 @@ def evaluate(models, cfg: EvalConfig | None = None, console: Console | None = No
         if not run:  # ones before it answered
             check_model_source(str(model))
     for run in runs:
-        prompt = run.prompt()
+        # Refuses, before any model loads, a --system-prompt the run's qa or alpaca has no place
+        # for; a run's own there was never asked, so a base beside it is not asked with it either.
+        prompt = prompt_for(run, cfg.template, cfg.system_prompt)
+        asked = prompt.template not in ONE_QUESTION_TEMPLATES
         inherited = dict(
             data=cfg.data or run.test_path,
-            template=cfg.template or prompt.template,
-            system_prompt=cfg.system_prompt or prompt.system_prompt,
+            template=prompt.template,
+            system_prompt=prompt.system_prompt if asked else None,
         )
         cfg = cfg.model_copy(update=inherited)
     if not cfg.template and not runs:
@@ -200,7 +203,7 @@ def evaluate_one(
     from tunelab.evaluate.facts import echo_note, echoed_facts
     from tunelab.generate import answer
     from tunelab.progress import answer_bars, counting
-    from tunelab.run import load_model, prompt_for
+    from tunelab.run import load_model
     from tunelab.work_log import AnswerLog
 
     run = Run.find(model)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import partial
 
 from tunelab.data.chat_template import require_chat_template
@@ -77,11 +77,7 @@ class Session:
             )
         if served_model is not None:
             raise TunelabError("--served-model picks one of a server's models: give a server URL")
-        prompt = prompt_for(name)
-        if template:
-            prompt = replace(prompt, template=template)
-        if system_prompt is not None:
-            prompt = prompt.with_system_prompt(system_prompt)
+        prompt = prompt_for(name, template, system_prompt)
         if system_prompt is not None and prompt.template == "chat":  # before the weights load
             from tunelab.export.prompt import refuse_system_prompt
 
