@@ -22,7 +22,7 @@ def test_the_page_shows_the_scores_and_every_missed_fact_as_the_markdown_does(tm
     md, page = write_reports(analysis, tmp_path, {"token_f1": 0.125}, asked="template 'qa'")
     text = page.read_text(encoding="utf-8")
     assert "<p>3 of 3 answers fall in a category (questions asked with template 'qa').</p>" in text
-    assert "<td>token_f1</td>\n<td>0.125</td>" in text
+    assert "<td>token F1</td>\n<td>0.125</td>" in text
     assert "<h2>Facts, row by row (3 of 3 answers)</h2>" in text
     assert "<li><code>test.jsonl:3</code> Which command installs tunelab 2?" in text
     assert "- `test.jsonl:3` Which command installs tunelab 2?" in md.read_text(encoding="utf-8")

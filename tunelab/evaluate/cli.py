@@ -33,12 +33,7 @@ def eval_command(
     """Answer a test set and score it: exact/normalized match, token F1, ROUGE-L, error analysis."""
     from tunelab.evaluate.facts import facts_named_note
     from tunelab.evaluate.paired import MIN_QUESTIONS
-    from tunelab.evaluate.scores import (
-        LOWER_IS_BETTER,
-        METRIC_NAMES,
-        comparison,
-        comparison_folder,
-    )
+    from tunelab.evaluate.scores import LOWER_NOTE, comparison, comparison_folder, metric_label
     from tunelab.evaluate.suite import evaluate
 
     results = evaluate(models, config, console)
@@ -77,17 +72,14 @@ def eval_command(
         else:
             ci = results[0].intervals[line["metric"]]
             cells.append(f"[{ci.low:.2f}, {ci.high:.2f}]")
-        key = line["metric"]
-        # Named as compare names it ("hallucination_rate" read as a key, not as a score), and
-        # marked where a rise is a loss: a rate of wrong or unwanted answers.
-        label = METRIC_NAMES.get(key, key) + (" ↓" if key in LOWER_IS_BETTER else "")
-        table.add_row(label, str(line["n"]), *cells)
+        # Named as compare names it ("hallucination_rate" read as a key, not as a score).
+        table.add_row(metric_label(line["metric"]), str(line["n"]), *cells)
     console.print(table)
     if legend := [f"{name} = {model}" for model, name in short.items() if name != model]:
         console.print(escape("; ".join(legend)), soft_wrap=True)
     if len(results) == 1:
         console.print(
-            "[dim]↓: lower is better (a rate of wrong or unwanted answers). n: the questions a "
+            f"[dim]{LOWER_NOTE}. n: the questions a "
             "metric is over. 95%: Wilson's interval for right/wrong "
             "rates, a bootstrap over the questions for partial scores (Wilson's at their mean "
             f"below {MIN_QUESTIONS} questions).[/]"

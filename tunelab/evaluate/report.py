@@ -14,6 +14,7 @@ from tunelab.evaluate.analysis import (
     fact_errors,
     stated_wrong,
 )
+from tunelab.evaluate.scores import LOWER_NOTE, metric_label
 from tunelab.markdown_page import markdown_page
 
 DESCRIPTIONS = {
@@ -65,7 +66,7 @@ def to_markdown(
     if summary:
         header, *rows = summary_rows(summary, intervals or {})
         lines += [f"| {' | '.join(header)} |", f"|{'---|' * len(header)}"]
-        lines += [f"| {' | '.join(row)} |" for row in rows] + [""]
+        lines += [f"| {' | '.join(row)} |" for row in rows] + ["", f"{LOWER_NOTE}.", ""]
     lines += ["| category | count | bar | meaning |", "|---|---|---|---|"]
     top = max(analysis.counts.values(), default=1)
     lines += [
@@ -111,12 +112,12 @@ def summary_rows(summary: dict, intervals: dict) -> list[list[str]]:
     known one."""
     means = {k: v for k, v in summary.items() if isinstance(v, float)}
     if not intervals:
-        return [["metric", "mean"], *([k, f"{v:.3f}"] for k, v in means.items())]
+        return [["metric", "mean"], *([metric_label(k), f"{v:.3f}"] for k, v in means.items())]
     rows = [["metric", "mean", "95%", "n"]]
     for key, mean in means.items():
         ci = intervals.get(key)
         bounds = [f"[{ci.low:.2f}, {ci.high:.2f}]", str(ci.n)] if ci else ["", ""]
-        rows.append([key, f"{mean:.3f}", *bounds])
+        rows.append([metric_label(key), f"{mean:.3f}", *bounds])
     return rows
 
 

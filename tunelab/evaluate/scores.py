@@ -54,6 +54,13 @@ METRIC_NAMES = {**{m.metric: m.label for m in FACT_MEASURES},
                 "exact_match": "exact match", "normalized_match": "normalized match",
                 "token_f1": "token F1", "rouge_l": "ROUGE-L",
                 "embedding_sim": "embedding similarity", "cut_off_rate": "cut off"}  # fmt: skip
+LOWER_NOTE = "↓: lower is better (a rate of wrong or unwanted answers)"
+
+
+def metric_label(key: str) -> str:
+    """A summary metric as eval's tables name it, in the terminal and in Markdown alike: its name,
+    marked ↓ where a rise is a loss (a rate of wrong or unwanted answers)."""
+    return METRIC_NAMES.get(key, key) + (" ↓" if key in LOWER_IS_BETTER else "")
 
 
 def row_metric(row: dict[str, Any], key: str) -> float | None:
@@ -212,13 +219,14 @@ def write_comparison(results: list[EvalResult], table: list[dict[str, Any]]) -> 
         f"{len(results[0].rows)} questions, asked with {results[0].asked() or 'each own prompt'}."
         " Δ is the first model's mean minus the last's, with its 95% paired interval over the"
         " questions both have the metric for (n); 'ahead' names the model the metric favours"
-        " only when the interval is on one side of zero and a paired sign-flip test agrees.",
+        " only when the interval is on one side of zero and a paired sign-flip test agrees;"
+        f" {LOWER_NOTE}.",
         "",
         "| metric | n | " + " | ".join(models) + " | Δ (first − last) [95%] | ahead |",
         "|---|---|" + "---|" * (len(models) + 2),
     ]
     lines += [
-        f"| {line['metric']} | {line['n']} | " + " | ".join(f"{v:.3f}" for v in line["values"])
+        f"| {metric_label(line['metric'])} | {line['n']} | " + " | ".join(f"{v:.3f}" for v in line["values"])
         + f" | {line['delta']:+.3f} [{line['low']:+.2f}, {line['high']:+.2f}] | {line['ahead']} |"
         for line in table
     ]  # fmt: skip
