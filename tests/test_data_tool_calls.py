@@ -279,3 +279,28 @@ def test_a_chat_template_set_after_loading_is_the_one_used():
     assert trained_text(tokenize_example(example, tokenizer), tokenizer)[-1] == (
         "It is 21 degrees and sunny.<|endoftext|>"
     )
+
+
+def test_a_gemini_rows_function_declarations_are_its_tools(tmp_path, tool_tokenizer):
+    # Vertex AI's tuning rows offer tools as [{"functionDeclarations": [...]}]: refused as a bad
+    # tools[0], though each declaration is OpenAI's function as it is.
+    contents = [{"role": "user", "parts": [{"text": "Is it warm in Paris?"}]},
+                {"role": "model", "parts": [{"text": "Let me look that up."}]}]  # fmt: skip
+    declared = [{"functionDeclarations": [WEATHER_TOOL["function"]]}]
+    path = write_jsonl(tmp_path / "gemini.jsonl", [{"contents": contents, "tools": declared}])
+    (example,) = load_examples(path)
+    assert example.tools == [WEATHER_TOOL]
+    assert '"name": "get_weather"' in render_prompt(example, tool_tokenizer)
+    # What OpenAI's shape has no place for is refused by its place, not trained without.
+    search = [*declared, {"googleSearch": {}}]
+    answered = [{**WEATHER_TOOL["function"], "response": {"type": "string"}}]
+    for tools, why in [
+        (search, r"tools\[1\] holds \['googleSearch'\]: of Gemini's tools only "
+         r"functionDeclarations .* is read; leave the others out, or write the functions as "
+         r"OpenAI's tools"),
+        ([{"functionDeclarations": answered}], r"tools\[0\]\.functionDeclarations\[0\] holds "
+         r"\['response'\], which OpenAI's tools have no place for"),
+    ]:  # fmt: skip
+        write_jsonl(path, [{"contents": contents, "tools": tools}])
+        with pytest.raises(DataError, match=rf"^{path}:1: {why}"):
+            load_examples(path)

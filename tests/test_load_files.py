@@ -311,3 +311,36 @@ def test_a_gemini_chat_is_read_as_a_chat_and_a_part_that_is_no_text_is_refused(t
     write_jsonl([gemini(), gemini({"inlineData": {"mimeType": "image/png", "data": "iVBO"}})], path)
     with pytest.raises(DataError, match=r"gemini\.jsonl:2: contents\[0\]\.parts\[1\] is no text "):
         load_examples(path)
+
+
+def test_a_gemini_row_says_which_system_prompt_it_trains_under_and_refuses_a_function_turn(
+    tmp_path, capsys
+):
+    # A systemInstruction beside a 'system' column that said otherwise was read alone, unsaid.
+    chat = [{"role": "user", "parts": [{"text": "Refund?"}]},
+            {"role": "model", "parts": [{"text": "Within 30 days."}]}]  # fmt: skip
+    acme = {"systemInstruction": {"parts": [{"text": "You answer as Acme support."}]}}
+    path = tmp_path / "gemini.jsonl"
+    rows = [{**acme, "contents": chat, "system": "You answer as Acme support."},  # the same
+            *({**acme, "contents": chat, "system": "Be terse."} for _ in range(2))]  # fmt: skip
+    write_jsonl(rows, path)
+    examples = load_examples(path)
+    assert {e.system for e in examples} == {"You answer as Acme support."}
+    said = " ".join(capsys.readouterr().err.split())
+    assert (
+        f"2 chat row(s) hold both Gemini's systemInstruction and a 'system' column that says "
+        f"otherwise (first: {path}:2): they are trained under the systemInstruction, and the "
+        "column is not read; keep one of them"
+    ) in said
+    assert said.count("systemInstruction and a 'system' column") == 1  # once, not a row each
+    # A function's result would be trained without: refused by its part, with what to write.
+    result = {"functionResponse": {"name": "refunds", "response": {"days": 30}}}
+    called = [chat[0], {"role": "function", "parts": [result]}, chat[1]]
+    write_jsonl([{"contents": called}], path)
+    with pytest.raises(DataError) as refused:
+        load_examples(path)
+    assert str(refused.value).startswith(
+        f"{path}:1: contents[1].parts[0] is no text (functionResponse), which tunelab cannot "
+        "train on; write the chat as OpenAI's messages: each call in an assistant turn's "
+        "tool_calls"
+    )

@@ -27,7 +27,12 @@ from tunelab.data.shapes import (
 )
 from tunelab.data.templates import Example
 from tunelab.data.tool_calls import read_tools
-from tunelab.data.turns import read_messages, with_system_column
+from tunelab.data.turns import (
+    read_messages,
+    system_column_unread,
+    system_unread_note,
+    with_system_column,
+)
 from tunelab.errors import TunelabError
 
 # How a user skips bad rows depends on the command: training reads data.on_error from its run
@@ -49,6 +54,7 @@ class Loaded:
     rows: list[dict[str, Any]]
     rejected: list[str]
     unread: Counter[str] = field(default_factory=Counter)  # rows of each column left unread
+    system_unread: list[str] = field(default_factory=list)  # `system_column_unread` rows
     shape: str = ""  # the shape the rows were read as
 
 
@@ -75,6 +81,9 @@ def load_examples(
             console.print(f"  ... and {len(problems) - 5} more")
     if loaded.unread:
         said = unread_note(path, loaded.unread, loaded.shape)
+        console.print(f"[yellow]warning:[/] {escape(said)}", soft_wrap=True)
+    if loaded.system_unread:
+        said = system_unread_note(loaded.system_unread)
         console.print(f"[yellow]warning:[/] {escape(said)}", soft_wrap=True)
     if not loaded.examples and not loaded.rejected:
         raise TunelabError(holds_no_rows(path))
@@ -154,6 +163,8 @@ def read_examples(
             loaded.examples.append(to_example(renamed, detected, source))
             loaded.rows.append(row)
             loaded.unread.update(unread_columns(renamed, detected))
+            if detected == "messages" and system_column_unread(renamed, source):
+                loaded.system_unread.append(source)
             loaded.shape = detected
         except DataError as err:
             if on_error != "skip" and of_shapes:  # it says what to do itself

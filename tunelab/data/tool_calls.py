@@ -16,19 +16,53 @@ if TYPE_CHECKING:
 
 FUNCTION_SHAPE = '{"type": "function", "function": {"name": ..., "arguments": {...}}}'
 TOOL_SHAPE = '{"type": "function", "function": {"name": ..., "parameters": {...}}}'
+# Gemini's list of the functions a tool offers, as its REST API and its Python SDK spell it.
+DECLARATIONS = ("functionDeclarations", "function_declarations")
+GEMINI_FUNCTION = {"name", "description", "parameters"}  # a declaration's keys OpenAI's share
 
 
 def read_tools(row: dict[str, Any], source: str) -> list[dict[str, Any]] | None:
     """The row's `tools` as a list of {"type": "function", "function": {...}}, or None for a row
     that offers none (LLaMA-Factory writes "" there). A JSON string is read as its list (as
     LLaMA-Factory and a CSV cell hold it), and a bare function ({"name": ..., "parameters": ...})
-    is wrapped as OpenAI's are."""
+    is wrapped as OpenAI's are; Gemini's ([{"functionDeclarations": [...]}]) are the functions
+    they declare."""
     raw = _json_text(row.get("tools"), f"{source}: field 'tools'")
     if raw is None or raw == []:
         return None
     if not isinstance(raw, list):
         raise DataError(f"{source}: field 'tools' must be a list of functions ({TOOL_SHAPE})")
+    if any(isinstance(tool, dict) and tool.keys() & set(DECLARATIONS) for tool in raw):
+        return _gemini_tools(raw, f"{source}: tools")
     return read_tool_list(raw, f"{source}: tools")
+
+
+def _gemini_tools(raw: list[Any], where: str) -> list[dict[str, Any]]:
+    """The functions Gemini's tools declare, each read as OpenAI's (its name, description and
+    parameters are theirs); a tool or a declaration that holds more (Google Search, a
+    function's response schema) is refused: trained without it, the model would learn another
+    offer than the one it is given."""
+    tools = []
+    for i, tool in enumerate(raw):
+        key = next((k for k in DECLARATIONS if k in tool), "") if isinstance(tool, dict) else ""
+        others = sorted(set(tool) - {key}) if isinstance(tool, dict) else [type(tool).__name__]
+        if others:
+            raise DataError(
+                f"{where}[{i}] holds {others}: of Gemini's tools only functionDeclarations (a "
+                f'list of {{"name", "description", "parameters"}}) is read; leave the others '
+                f"out, or write the functions as OpenAI's tools ({TOOL_SHAPE})"
+            )
+        if not isinstance(tool[key], list):
+            raise DataError(f"{where}[{i}].{key} must be a list of functions")
+        for j, function in enumerate(tool[key]):
+            extra = sorted(set(function) - GEMINI_FUNCTION) if isinstance(function, dict) else []
+            if extra:
+                raise DataError(
+                    f"{where}[{i}].{key}[{j}] holds {extra}, which OpenAI's tools have no place "
+                    f'for: give each function {{"name", "description", "parameters"}} alone'
+                )
+        tools += read_tool_list(tool[key], f"{where}[{i}].{key}")
+    return tools
 
 
 def read_tool_list(raw: list[Any], where: str) -> list[dict[str, Any]]:

@@ -11,8 +11,15 @@ from typing import Any
 
 from tunelab.data.file_text import DataError
 from tunelab.data.shapes import chat_column, holds
-from tunelab.data.tool_calls import read_tool_calls
+from tunelab.data.tool_calls import FUNCTION_SHAPE, read_tool_calls
 
+# How a Gemini chat's functionCall and functionResponse parts are written to be trained on.
+TOOL_TURNS = (
+    f"each call in an assistant turn's tool_calls ({FUNCTION_SHAPE}), its result in a "
+    '{"role": "tool", "content": ...} turn after it'
+)
+# Gemini's system prompt beside its contents, as its REST API and its Python SDK spell it.
+INSTRUCTION_KEYS = ("systemInstruction", "system_instruction")
 SHAREGPT_ROLES = {
     "human": "user",
     "user": "user",
@@ -58,6 +65,8 @@ def read_messages(row: dict[str, Any], source: str) -> list[dict[str, Any]]:
                 f"{source}: {named}[{i}] names no role: give each turn a 'role' (or ShareGPT's "
                 f"'from'), one of {sorted(SHAREGPT_ROLES)}"
             )
+        if given == "function" and "parts" in turn:  # Gemini's tool result: a functionResponse
+            _parts_text(turn["parts"], f"{source}: {named}[{i}]")
         if role is None:
             lower = given.lower() if isinstance(given, str) else None
             meant = f" (did you mean {lower!r}?)" if lower in SHAREGPT_ROLES else ""
@@ -91,7 +100,7 @@ def read_messages(row: dict[str, Any], source: str) -> list[dict[str, Any]]:
 def _system(row: dict[str, Any], source: str) -> Any:
     """The row's system prompt beside its turns: its `system` column, or Gemini's
     `systemInstruction` ({"parts": [{"text": ...}]})."""
-    key = next((k for k in ("systemInstruction", "system_instruction") if k in row), None)
+    key = next((k for k in INSTRUCTION_KEYS if k in row), None)
     if key is None:
         return row.get("system")
     instruction = row[key]
@@ -100,6 +109,26 @@ def _system(row: dict[str, Any], source: str) -> Any:
     if isinstance(instruction, str) or instruction is None:
         return instruction
     raise DataError(f'{source}: {key} must be {{"parts": [{{"text": ...}}]}}')
+
+
+def system_column_unread(row: dict[str, Any], source: str) -> bool:
+    """Whether a chat row's `system` column says other than its Gemini systemInstruction, which
+    the row is trained under instead (`system_unread_note` says so)."""
+    return (
+        any(k in row for k in INSTRUCTION_KEYS)
+        and holds(row.get("system"))
+        and row["system"] != _system(row, source)
+    )
+
+
+def system_unread_note(sources: list[str]) -> str:
+    """What rows of both a systemInstruction and another `system` column are trained under, the
+    first of them named."""
+    return (
+        f"{len(sources)} chat row(s) hold both Gemini's systemInstruction and a 'system' column "
+        f"that says otherwise (first: {sources[0]}): they are trained under the "
+        "systemInstruction, and the column is not read; keep one of them"
+    )
 
 
 def with_system_column(
@@ -218,5 +247,9 @@ def _parts_text(parts: Any, where: str) -> str:
     if text is None:
         j, part = next((j, p) for j, p in enumerate(parts) if parts_text([p]) is None)
         kind = ", ".join(part) if isinstance(part, dict) else type(part).__name__
-        raise DataError(f"{where}.parts[{j}] is no text ({kind}), which tunelab cannot train on")
+        call = isinstance(part, dict) and {"functionCall", "functionResponse"} & part.keys()
+        raise DataError(
+            f"{where}.parts[{j}] is no text ({kind}), which tunelab cannot train on"
+            + (f"; write the chat as OpenAI's messages: {TOOL_TURNS}" if call else "")
+        )
     return text

@@ -18,6 +18,7 @@ from tunelab.data.split import asked_key, duplicate_key, near_keys, normalize_te
 from tunelab.data.templates import Example, empty_system_turns, unanswered_turns
 from tunelab.data.text import one_line
 from tunelab.data.tool_calls import said
+from tunelab.data.turns import system_unread_note
 from tunelab.data.write import check_new_file, write_jsonl
 from tunelab.errors import TunelabError, first_few
 
@@ -235,6 +236,8 @@ def _collect_warnings(report: QualityReport) -> None:
         w.append(unanswered)
     if report.data.unread:  # what training says as it loads the rows: text that trains nothing
         w.append(unread_note(report.data.path, report.data.unread, report.data.shape))
+    if report.data.system_unread:
+        w.append(system_unread_note(report.data.system_unread))
     if report.contamination:
         w.append(f"{len(report.leaked)} test question(s) also in train (contamination)")
     if report.exact_dups or report.near_dups:
