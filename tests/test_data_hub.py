@@ -4,6 +4,7 @@ here a stand-in that serves local rows (tests never go online), and the real one
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import datasets
 import pytest
@@ -86,3 +87,25 @@ def test_data_facts_and_the_held_out_checks_read_a_hub_test_set(hub, tmp_path):
     proposed = [json.loads(line) for line in out.open()]
     assert len(proposed) == len(QA_PAIRS[6:]) and any(row.get("facts") for row in proposed)
     assert read_fact_checks("hf://me/qa@test") == {}  # its rows name no facts of their own
+
+
+def test_pandas_row_numbers_in_a_hub_or_saved_dataset_are_no_column(tmp_path, monkeypatch, capsys):
+    # A frame read back from df.to_csv(path) holds its row numbers as "Unnamed: 0": a hub
+    # dataset made of it kept them, and `data split` wrote them into every row, as a CSV's were.
+    import io
+
+    import pandas as pd
+
+    written = pd.DataFrame([{"question": q, "answer": a} for q, a in QA_PAIRS[:6]]).to_csv()
+    dataset = datasets.Dataset.from_pandas(pd.read_csv(io.StringIO(written)))
+    assert dataset.column_names == ["Unnamed: 0", "question", "answer"]
+    monkeypatch.setattr(datasets, "load_dataset", lambda *a, **k: dataset)
+    dataset.save_to_disk(str(tmp_path / "saved"))
+    for path in ("hf://me/qa", tmp_path / "saved"):
+        out = tmp_path / "split" / Path(str(path)).name
+        train, test, _ = split_file(path, out, test_size=2, near=None)
+        rows = [json.loads(line) for part in (train, test) for line in part.open()]
+        assert sorted(row["question"] for row in rows) == sorted(q for q, _ in QA_PAIRS[:6])
+        assert all(sorted(row) == ["answer", "question"] for row in rows)
+        said = " ".join(capsys.readouterr().err.split())
+        assert f"{path}: 'Unnamed: 0' holds row numbers (pandas' index" in said

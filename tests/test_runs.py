@@ -263,12 +263,12 @@ def test_a_run_killed_before_model_on_two_machines_is_named_with_its_launch(tmp_
 def test_held_out_rows_of_a_hub_dataset_are_written_as_training_read_them(tmp_path, monkeypatch):
     # Written as question/answer pairs, they could not be read back with the run's data.fields.
     from tunelab.config import DataConfig
-    from tunelab.data import hub
+    from tunelab.data import load
     from tunelab.data.templates import Example
     from tunelab.train.run_folder import write_held_out
 
     row = {"prompt": "What is r?", "completion": "The LoRA rank."}
-    monkeypatch.setattr(hub, "hub_rows", lambda spec: iter([(f"{spec}[3]", row)]))
+    monkeypatch.setattr(load, "hub_rows", lambda spec: iter([(f"{spec}[3]", row)]))
     held = [Example.qa("What is r?", "The LoRA rank.", "hf://org/qa-set[3]")]
     write_held_out(tmp_path, DataConfig(path="hf://org/qa-set", test_size=0.1), held)
     assert json.loads((tmp_path / "held_out.jsonl").read_text()) == row
@@ -278,7 +278,7 @@ def test_held_out_rows_of_a_hub_dataset_are_written_as_training_read_them(tmp_pa
         "The LoRA rank."
     )
     # Written once: a resume (the same split) reads the data file no second time.
-    monkeypatch.setattr(hub, "hub_rows", lambda spec: pytest.fail("read again"))
+    monkeypatch.setattr(load, "hub_rows", lambda spec: pytest.fail("read again"))
     write_held_out(tmp_path, DataConfig(path="hf://org/qa-set", test_size=0.1), held)
 
 

@@ -16,7 +16,7 @@ from rich.markup import escape
 
 from tunelab.data.file_text import DataError
 from tunelab.data.hub import hub_rows, is_hub, meant_hub
-from tunelab.data.read import console, no_rows, read_rows
+from tunelab.data.read import console, no_rows, read_rows, without_row_numbers
 from tunelab.data.shapes import (
     SHAPES,
     detect_shape,
@@ -180,7 +180,9 @@ def source_rows(
 ) -> Iterator[tuple[str, dict[str, Any] | DataError]]:
     """The raw rows of a data file or folder (`read_rows`), or of a hub dataset (hf://org/name
     [:config][@split]), each with its source, as the loader reads them."""
-    return hub_rows(str(path)) if is_hub(path) else read_rows(Path(path), quiet)
+    if is_hub(path):
+        return without_row_numbers(hub_rows(str(path)), str(path), quiet)
+    return read_rows(Path(path), quiet)
 
 
 def _rename(row: dict[str, Any], fields: dict[str, str], source: str) -> dict[str, Any]:

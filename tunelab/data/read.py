@@ -34,7 +34,7 @@ def read_rows(path: Path, quiet: bool = False) -> Iterator[tuple[str, dict[str, 
     if path.is_dir() and not is_dataset_dir(path):
         yield from _read_folder(path, quiet)
     elif path.is_dir():
-        yield from _read_dataset_dir(path, quiet)
+        yield from without_row_numbers(_read_dataset_dir(path, quiet), path, quiet)
     elif suffix in DOC_SUFFIXES:
         text = document_text(path)
         if text.strip():
@@ -52,9 +52,9 @@ def read_rows(path: Path, quiet: bool = False) -> Iterator[tuple[str, dict[str, 
     elif suffix == ".json":
         yield from _read_json(path)
     elif suffix in (".csv", ".tsv"):
-        yield from _without_row_numbers(read_csv(path, tsv=suffix == ".tsv"), path, quiet)
+        yield from without_row_numbers(read_csv(path, tsv=suffix == ".tsv"), path, quiet)
     elif suffix == ".parquet":
-        yield from _read_parquet(path)
+        yield from without_row_numbers(_read_parquet(path), path, quiet)
     elif suffix in (".xlsx", ".xls", ".ods", ".numbers"):
         raise TunelabError(
             f"{path}: a spreadsheet; save it as CSV (a spreadsheet's 'CSV UTF-8', one sheet) and "
@@ -87,7 +87,6 @@ def _read_parquet(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
         table = pq.read_table(path)
     except (pa.ArrowException, OSError) as err:  # another format renamed, a download cut short
         raise DataError(f"{path}: not a readable Parquet file ({err})") from None
-    table = table.drop_columns(_pandas_index(table.column_names))
     for i, row in enumerate(table.to_pylist()):
         yield f"{path}:row {i + 1}", row
 
@@ -95,16 +94,18 @@ def _read_parquet(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
 def _pandas_index(columns: list[str]) -> list[str]:
     """The columns in which pandas keeps a frame's unnamed index (`__index_level_0__`, written by
     `to_parquet` and `Dataset.from_pandas` of a filtered frame; a CSV's column of no name, as
-    `to_csv` writes it, which pandas reads back as "Unnamed: 0"): row numbers, no data, which
-    `data split` wrote into every row of its train.jsonl and test.jsonl."""
+    `to_csv` writes it, which pandas reads back as "Unnamed: 0", and so a dataset made of that
+    frame): row numbers, no data, which `data split` wrote into every row of its train.jsonl and
+    test.jsonl."""
     return [c for c in columns if re.fullmatch(r"__index_level_\d+__|Unnamed: \d+|", c)]
 
 
-def _without_row_numbers(
-    rows: Iterator[tuple[str, dict[str, Any] | DataError]], path: Path, quiet: bool
-) -> Iterator[tuple[str, dict[str, Any] | DataError]]:
-    """A CSV's rows without pandas' index (`df.to_csv(path)` keeps it), told by its first row's
-    whole numbers: a column of no name that holds text is the user's, read as before."""
+def without_row_numbers(
+    rows: Iterator[tuple[str, Any]], path: str | Path, quiet: bool
+) -> Iterator[tuple[str, Any]]:
+    """The rows of a table (a CSV, a Parquet file, a saved or hub dataset) without pandas' index
+    (`_pandas_index`), told by the first row's whole numbers: a column of no name that holds
+    text is the user's, read as before."""
     index: list[str] | None = None
     for where, row in rows:
         if index is None and isinstance(row, dict):
@@ -113,8 +114,8 @@ def _without_row_numbers(
                 said = ", ".join(repr(c) if c else "the unnamed first column" for c in index)
                 console.print(
                     f"note: {escape(str(path))}: {escape(said)} hold{'s' * (len(index) == 1)} row "
-                    "numbers (pandas' index, which df.to_csv writes unless index=False), not "
-                    "data: left out",
+                    "numbers (pandas' index, which df.to_csv writes unless index=False, and "
+                    "Dataset.from_pandas unless preserve_index=False), not data: left out",
                     highlight=False,
                     soft_wrap=True,
                 )
@@ -317,7 +318,6 @@ def _read_dataset_dir(path: Path, quiet: bool = False) -> Iterator[tuple[str, di
             # A set saved with its test split alone, given as data.path, was trained on unsaid.
             console.print(f"{escape(str(path))}: read its only split, '{split}'")
         loaded = loaded[split]
-    loaded = loaded.remove_columns(_pandas_index(loaded.column_names))
     for i, row in enumerate(loaded):
         yield f"{path}:row {i + 1}", row
 

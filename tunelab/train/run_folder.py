@@ -124,8 +124,8 @@ def write_held_out(run_dir: Path, data: DataConfig, test_examples: list) -> None
     """held_out.jsonl: the question/answer rows data.test_size split off data.path, each as it
     was in the file (its facts and wrong answers too), so `tunelab eval RUN` and `compare RUN`
     ask them ("no test data" sent users to split the file again themselves)."""
-    from tunelab.data.hub import hub_rows, is_hub
-    from tunelab.data.read import read_rows
+    from tunelab.data.hub import is_hub
+    from tunelab.data.load import source_rows
     from tunelab.data.write import write_jsonl
 
     # Written once: a resume holds the same split, and the data file is not read again for it.
@@ -136,10 +136,9 @@ def write_held_out(run_dir: Path, data: DataConfig, test_examples: list) -> None
     ):
         return
     wanted = {ex.source for ex in test_examples}
-    if is_hub(data.path):  # read back as training read it (its shape and fields hold for them)
-        found = hub_rows(str(data.path))
-    else:
-        found = read_rows(Path(data.path), quiet=True) if Path(data.path).exists() else ()
+    # Read back as training read it (its shape and fields hold for them).
+    readable = is_hub(data.path) or Path(data.path).exists()
+    found = source_rows(data.path, quiet=True) if readable else ()
     rows = {source: row for source, row in found if source in wanted and isinstance(row, dict)}
     held = [rows.get(ex.source) or {"question": ex.question, "answer": ex.answer}
             for ex in test_examples]  # fmt: skip
