@@ -300,6 +300,7 @@ def test_a_gemini_rows_function_declarations_are_its_tools(tmp_path, tool_tokeni
          r"OpenAI's tools"),
         ([{"functionDeclarations": answered}], r"tools\[0\]\.functionDeclarations\[0\] holds "
          r"\['response'\], which OpenAI's tools have no place for"),
+        ([*declared, {}], r"tools\[1\] is \{\}: of Gemini's tools only functionDeclarations"),
     ]:  # fmt: skip
         write_jsonl(path, [{"contents": contents, "tools": tools}])
         with pytest.raises(DataError, match=rf"^{path}:1: {why}"):

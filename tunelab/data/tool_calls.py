@@ -33,7 +33,7 @@ def read_tools(row: dict[str, Any], source: str) -> list[dict[str, Any]] | None:
     if not isinstance(raw, list):
         raise DataError(f"{source}: field 'tools' must be a list of functions ({TOOL_SHAPE})")
     if any(isinstance(tool, dict) and tool.keys() & set(DECLARATIONS) for tool in raw):
-        return _gemini_tools(raw, f"{source}: tools")
+        return _gemini_tools(raw, f"{source}: tools") or None
     return read_tool_list(raw, f"{source}: tools")
 
 
@@ -45,10 +45,11 @@ def _gemini_tools(raw: list[Any], where: str) -> list[dict[str, Any]]:
     tools = []
     for i, tool in enumerate(raw):
         key = next((k for k in DECLARATIONS if k in tool), "") if isinstance(tool, dict) else ""
-        others = sorted(set(tool) - {key}) if isinstance(tool, dict) else [type(tool).__name__]
-        if others:
+        others = sorted(set(tool) - {key}) if isinstance(tool, dict) else []
+        if others or not key:
+            held = f"holds {others}" if others else f"is {tool!r}"
             raise DataError(
-                f"{where}[{i}] holds {others}: of Gemini's tools only functionDeclarations (a "
+                f"{where}[{i}] {held}: of Gemini's tools only functionDeclarations (a "
                 f'list of {{"name", "description", "parameters"}}) is read; leave the others '
                 f"out, or write the functions as OpenAI's tools ({TOOL_SHAPE})"
             )
