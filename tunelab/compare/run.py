@@ -32,7 +32,7 @@ from tunelab.evaluate.calls import score_reply
 from tunelab.evaluate.facts import echo_note, echoed_facts, facts_named_note
 from tunelab.evaluate.scores import TestChecks, summarize
 from tunelab.evaluate.suite import EvalConfig, refuse_unrendered
-from tunelab.evaluate.testset import test_path, test_questions
+from tunelab.evaluate.testset import rephrasings_note, test_path, test_questions
 from tunelab.progress import answer_bars, counting
 from tunelab.run import Run, prompt_for
 from tunelab.section import Limit, Section
@@ -161,6 +161,7 @@ def compare(model: str | Run, cfg: CompareConfig | None = None) -> Comparison:
     asked = {ex.source: ex.question for ex in examples}
     result.notes += filter(None, [facts_named_note(arms[0].rows)])
     result.notes += filter(None, [echo_note(echoed_facts(asked, checks.facts))])
+    result.notes += filter(None, [rephrasings_note(examples)])
     if not found or not _trained_on(found, cfg.corpus):
         result.notes += filter(None, [leak_note(arms, examples)])
     if found and not cfg.base and Run.find(found.base_model):

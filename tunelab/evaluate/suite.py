@@ -35,7 +35,13 @@ from tunelab.evaluate.scores import (
     summarize,
     write_comparison,
 )
-from tunelab.evaluate.testset import EVAL_ROW_HINT, examples_as_read, test_path, test_questions
+from tunelab.evaluate.testset import (
+    EVAL_ROW_HINT,
+    examples_as_read,
+    rephrasings_note,
+    test_path,
+    test_questions,
+)
 from tunelab.run import Run, prompt_for
 from tunelab.section import Limit, Section
 
@@ -253,6 +259,8 @@ def evaluate_one(
     asked = {ex.source: ex.question for ex in examples}
     result.notes += [replaced] if replaced else []
     if note := echo_note(echoed_facts(asked, checks.facts)):
+        result.notes.append(note)
+    if note := rephrasings_note(examples):
         result.notes.append(note)
     # As `data check` and `train` say it: a run trained with chat, asked `### Question:` rows.
     if wrapped := template_warning(examples, prompt.template):

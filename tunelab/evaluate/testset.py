@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from tunelab.data.load import OPTION_SKIP_HINT, load_examples
-from tunelab.errors import TunelabError
+from tunelab.errors import TunelabError, first_few
 from tunelab.run import Run
 
 if TYPE_CHECKING:
@@ -64,3 +64,23 @@ def test_questions(
             f"{missing[0]}: test rows need a reference answer ({len(missing)} have none)"
         )
     return examples
+
+
+def rephrasings_note(examples: Sequence) -> str:
+    """How many facts the test questions ask, where `tunelab data augment` wrote several of them
+    from one row (its meta.source_key), or "": the intervals count each question as evidence of
+    its own, and the ways of asking one fact are mostly right or wrong together."""
+    by_fact: dict[str, list[str]] = {}
+    for ex in examples:
+        by_fact.setdefault(ex.rewrite_of or ex.source, []).append(ex.source)
+    asked_again = [sources[1] for sources in by_fact.values() if len(sources) > 1]
+    if not asked_again:
+        return ""
+    n, facts = len(examples), len(by_fact)
+    return (
+        f"the {n} test questions ask {facts} facts (rows `tunelab data augment` wrote from one "
+        f"row, by their meta.source_key: {first_few(asked_again)} ask again what a row before "
+        f"them asks): each interval and verdict counts {n} independent questions, but the ways "
+        "of asking one fact are mostly right or wrong together, so they are surer than "
+        f"{facts} facts allow; test more facts for a surer answer"
+    )

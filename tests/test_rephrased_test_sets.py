@@ -1,0 +1,49 @@
+"""A test set of `tunelab data augment`'s rephrasings asks fewer facts than questions: `eval` and
+`compare` say so, since their intervals count each question as evidence of its own."""
+
+import json
+from pathlib import Path
+
+from tunelab.compare.run import CompareConfig, compare
+from tunelab.data.generate.augment import AugmentConfig, augment
+from tunelab.evaluate.suite import EvalConfig, evaluate
+
+QA = Path(__file__).parent / "fixtures" / "eval" / "qa"
+
+
+def _rephrased(tmp_path: Path) -> Path:
+    """Three questions of the fixture, each asked up to three more ways by rule: 3 facts."""
+    rows = (QA / "test.jsonl").read_text().splitlines()[:3]
+    (tmp_path / "qa.jsonl").write_text("\n".join(rows) + "\n")
+    out = tmp_path / "test.jsonl"
+    augment(AugmentConfig(data=str(tmp_path / "qa.jsonl"), output=str(out), mode="rules"))
+    return out
+
+
+def test_eval_and_compare_say_a_rephrased_test_set_asks_fewer_facts_than_questions(tmp_path):
+    test = _rephrased(tmp_path)
+    rows = [json.loads(line) for line in test.read_text().splitlines()]
+    said = f"the {len(rows)} test questions ask 3 facts"
+    assert len(rows) > 6
+    evaluated = evaluate(
+        "tiny-random", EvalConfig(data=str(test), output=str(tmp_path / "e"), max_new_tokens=2)
+    )
+    [note] = [n for n in evaluated.notes if n.startswith(said)]
+    # Each fact's first rephrasing, for a person to see which rows ask again.
+    again = [i for i, r in enumerate(rows, 1) if r["meta"]["kind"] == "paraphrase"]
+    assert f"{test}:{again[0]}, " in note
+    assert "surer than 3 facts allow" in note
+    cfg = CompareConfig(data=str(test), corpus=str(QA / "train.jsonl"), max_new_tokens=2)
+    compared = compare("tiny-random", cfg.model_copy(update={"output": str(tmp_path / "c")}))
+    assert [n for n in compared.notes if n.startswith(said)] == [note]
+    assert f"Note: {said}" in (tmp_path / "c" / "compare.md").read_text()
+
+
+def test_a_test_set_of_one_question_a_fact_gets_no_such_note(tmp_path):
+    rows = [json.loads(line) for line in (QA / "test.jsonl").read_text().splitlines()]
+    evaluated = evaluate(
+        "tiny-random",
+        EvalConfig(data=str(QA / "test.jsonl"), output=str(tmp_path), max_new_tokens=2),
+    )
+    assert len(rows) > 1
+    assert not [n for n in evaluated.notes if "facts (rows `tunelab data augment`" in n]
