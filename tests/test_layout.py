@@ -139,3 +139,29 @@ def test_every_file_read_or_written_as_text_names_its_encoding():
                 continue
             unnamed.append(f"{path.relative_to(ROOT.parent)}:{node.lineno}")
     assert unnamed == []
+
+
+def test_what_a_command_writes_in_the_checkout_by_default_is_no_change_to_commit():
+    """`tunelab compare MODEL` and `tunelab bench` run from the checkout, as its README runs them,
+    showed their report folders in `git status` beside the code (runs/ and eval/ were ignored)."""
+    import shutil
+    import subprocess
+
+    from tunelab.compare.run import _out_dir
+    from tunelab.config import Config
+    from tunelab.evaluate.bench.score import BenchConfig
+    from tunelab.evaluate.suite import EvalConfig, output_dir
+
+    checkout = ROOT.parent
+    if shutil.which("git") is None or not (checkout / ".git").exists():
+        return  # an unpacked source archive has nothing to commit
+    written = [
+        Path(Config().output_dir) / "mine" / "config.yaml",
+        output_dir("tiny-random", EvalConfig()) / "summary.json",
+        _out_dir("tiny-random") / "compare.md",
+        Path(BenchConfig().output) / "results.json",
+    ]
+    ignored = subprocess.run(
+        ["git", "check-ignore", *map(str, written)], cwd=checkout, capture_output=True, text=True
+    ).stdout.split()
+    assert ignored == [str(p) for p in written]
