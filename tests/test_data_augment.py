@@ -351,3 +351,24 @@ def test_paths_from_home_are_read_and_written_in_home(data, tmp_path, monkeypatc
     assert result.exit_code == 0, result.output
     assert "How can I resume a run?" not in {r["question"] for r in _rows(tmp_path / "aug.jsonl")}
     assert not (elsewhere / "~").exists()
+
+
+def test_the_questions_left_with_no_new_phrasing_are_named(tmp_path):
+    # "dropped 5: no rule for the question's form" counted rewrites: which facts kept their one
+    # phrasing (none that `data split --held-out rephrasings` can test) was for the user to find.
+    data = _write(
+        tmp_path / "qa.jsonl",
+        [
+            {"question": "How do I restart the relay?", "answer": "Run `qsctl restart`."},
+            {"question": "On which port is the dashboard served?", "answer": "Port 9316."},
+        ],
+    )
+    out = tmp_path / "more.jsonl"
+    result = CliRunner().invoke(
+        app, ["data", "augment", str(data), "--mode", "rules", "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert f"no new phrasing for 1 of 2 questions ({data}:2): their facts keep one" in said
+    assert "have a model rewrite them (without --mode rules)" in said
+    assert [r["meta"]["source"] for r in _rows(out)][-1] == f"{data}:2"

@@ -133,6 +133,8 @@ class AugmentStats:
     replies: int = 0
     unparsed: int = 0  # replies in which no question could be read
     dropped: Counter = field(default_factory=Counter)
+    # Source rows written with no new question: their facts keep one phrasing.
+    unrephrased: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
 
@@ -320,6 +322,8 @@ def _rows_for(ex, rewrites, cfg, llm, tests, taken, stats) -> list[dict]:
     if len(rewrites) < cfg.paraphrases:
         by = "no rule for the question's form" if rules else "not given by the model"
         stats.dropped[by] += cfg.paraphrases - len(rewrites)
+    if not kept:
+        stats.unrephrased.append(ex.source)
     answers = [ex.answer] * len(kept)
     if cfg.restate_answers and kept:
         ask = [{"role": "user", "content": RESTATE_PROMPT.format(answer=ex.answer)}]

@@ -15,6 +15,7 @@ from tunelab.data.generate.augment import AugmentConfig
 from tunelab.data.generate.shared import GenerateConfig, GenerateStats
 from tunelab.data.read import formats
 from tunelab.data.sections import documents_said
+from tunelab.errors import first_few
 from tunelab.options import options, spelled
 
 console = Console()
@@ -229,3 +230,13 @@ def augment_command(
         console.print(f"{parsed} of {stats.replies} replies parsed")
     for reason, n in stats.dropped.items():
         console.print(f"  dropped {n}: {reason}")
+    if stats.unrephrased:
+        by_model = ", or have a model rewrite them (without --mode rules)"
+        # Counts of dropped rewrites said which were missing, never whose: the rows left with
+        # their one phrasing, which `data split --held-out rephrasings` cannot hold out either.
+        console.print(
+            f"no new phrasing for {len(stats.unrephrased)} of {stats.questions} questions "
+            f"({first_few(stats.unrephrased)}): their facts keep one, harder to learn; write "
+            f"others by hand{by_model if config.mode == 'rules' else ''}",
+            markup=False,
+        )
