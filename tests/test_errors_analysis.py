@@ -160,3 +160,15 @@ def test_a_cut_off_answer_says_which_setting_to_change():
     )
     assert "raise eval's max_new_tokens (--max-new-tokens 128)" in short
     assert "shorten the training answers" in long and "shorten" not in short
+
+
+def test_a_run_taught_answers_as_short_as_the_reference_is_told_to_train_longer():
+    # A 12-step LoRA run on 9-word answers looped ("relay.log.firehosefirehose...") and was told
+    # to shorten its training answers, already as short as the reference it ran past.
+    reference = "Run pip install tunelab in a virtual environment."
+    rambling = "Run pip install tunelab in a virtual environment" + " firehose" * 20
+    rows = [row("How can I install tunelab?", reference, rambling, finish="length")]
+    analyse(rows, TRAINING)
+    [why] = [e["reason"] for e in rows[0]["errors"] if e["category"] == "cut_off"]
+    assert "as its training answers are not: train longer (more steps or epochs)" in why
+    assert "shorten" not in why

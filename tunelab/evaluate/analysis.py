@@ -204,18 +204,25 @@ def repeated(answer: str, cfg: AnalysisConfig) -> str | None:
     return None
 
 
-def cut_off(tokens: int | None, short: bool, trained: bool = True) -> str:
+def cut_off(tokens: int | None, short: bool, taught: str = "long") -> str:
     """Why an answer was cut off, with what to do: a limit below the reference's length
     (`short`) is raised (eval's `max_new_tokens`); an answer already past it runs on, as long
-    training answers teach, and shorter ones teach it to stop. A model no run `trained` has no
-    training answers to shorten: a newcomer's first eval, of the base model, was told to."""
+    training answers teach (`taught`), and shorter ones teach it to stop. A model that no run
+    taught ("none") has no training answers to shorten (a newcomer's first eval, of the base
+    model, was told to); a run taught a "short" answer, no longer than the reference, trains
+    longer."""
     said = f"no end-of-sequence within {tokens} tokens"
     if not tokens:  # a row of another tool's, without its count
         return said
     raise_it = f"raise eval's max_new_tokens (--max-new-tokens {2 * tokens})"
     if short:
         return f"{said}, short of the reference's length: {raise_it}"
-    if not trained:
+    if taught == "short":  # 12 steps on 9-word answers were told to shorten them
+        return (
+            f"{said}, past the reference's length, as its training answers are not: train longer "
+            f"(more steps or epochs) so it learns to stop (or {raise_it} if it is right so far)"
+        )
+    if taught == "none":
         return (
             f"{said}, past the reference's length: finetuning it on answers as short as the "
             f"reference teaches it to stop (or {raise_it} if it is right so far)"
@@ -227,10 +234,10 @@ def cut_off(tokens: int | None, short: bool, trained: bool = True) -> str:
 
 
 def categorize(
-    row: dict[str, Any], known: set[str], context: str, cfg: AnalysisConfig, trained: bool = True
+    row: dict[str, Any], known: set[str], context: str, cfg: AnalysisConfig, taught: str = "long"
 ) -> list[dict[str, str]]:
     """Each category that fits one answer, with the reason; `context` is retrieved training text,
-    `trained` whether a run of this model trained it."""
+    `taught` the answers' length a run of this model trained on (`cut_off`)."""
     answer, reference = row["answer"], row["reference"]
     found = fact_errors(row) + refusal_errors(row)
     if not answer.strip():
@@ -238,7 +245,7 @@ def categorize(
         return [{"category": c, "reason": r} for c, r in found]
     n_answer, n_ref = len(words(answer)), max(len(words(reference)), 1)
     if row.get("finish_reason") == "length":
-        cut = cut_off(row.get("completion_tokens"), n_answer < n_ref, trained)
+        cut = cut_off(row.get("completion_tokens"), n_answer < n_ref, taught)
         found.append(("cut_off", cut))
     if n_answer > cfg.max_words or (
         n_answer >= cfg.min_long_words and n_answer > cfg.too_long_ratio * n_ref
@@ -308,7 +315,13 @@ def analyse(
             index.top(f"{row['question']} {row['answer']}", cfg.similar_training) if index else []
         )
         context = " ".join(texts[h.index] for h in [*hits, *echoed])
-        row["errors"] = categorize(row, known, context, cfg, trained)
+        # The closest training answer (its fact's, where one states it) no longer than the
+        # reference taught it to stop there; a farther one is another fact's answer.
+        short = bool(hits) and len(words(training[hits[0].index].answer)) <= len(
+            words(row["reference"])
+        )
+        taught = ("short" if short else "long") if trained else "none"
+        row["errors"] = categorize(row, known, context, cfg, taught)
         closest[i] = [
             {
                 "question": training[h.index].question,
