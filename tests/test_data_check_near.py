@@ -376,3 +376,23 @@ def test_a_system_prompt_or_instruction_every_row_carries_is_not_what_a_row_asks
     assert not {e.question for e in held} & {e.question for e in kept} and held
     assert len(held) + len(kept) == 24 and len(held) % 2 == 0
     assert not check_file(tmp_path / "mixed.jsonl", config=TINY).exact_dups
+
+
+def test_the_phrasings_data_augment_wrote_of_one_row_are_no_near_duplicates(tmp_path):
+    # `data augment --mode rules` asks "Which port ...?" again as "Quick question: which port
+    # ...?"; `data check` called that a near-duplicate and `--fix` removed the phrasings augment
+    # had just written. A near repeat that no augment run recorded as a rewrite is still one.
+    from tunelab.data.generate.augment import AugmentConfig, augment
+
+    asked = "Which TCP port does Quillstream Relay listen on for sensor traffic?"
+    qa = write_rows(tmp_path / "qa.jsonl", qa_rows([(asked, "It listens on port 7431."), *OTHER]))
+    more = tmp_path / "more.jsonl"
+    augment(AugmentConfig(data=str(qa), output=str(more), mode="rules"))
+    rows = [json.loads(line) for line in more.read_text().splitlines()]
+    assert f"Quick question: {asked[0].lower()}{asked[1:]}" in [r["question"] for r in rows]
+    report = check_file(more, config=TINY)
+    assert report.near_dups == [] and report.removals() == {}
+    for row in rows:
+        row.pop("meta")
+    report = check_file(write_rows(tmp_path / "pasted.jsonl", rows), config=TINY)
+    assert report.near_dups

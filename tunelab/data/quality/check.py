@@ -70,8 +70,17 @@ def check_file(
     near = dedup.near_duplicates(
         near_rows, config.near_dup_threshold, config.num_perm, whole, keys=asks
     )
-    # An exact repeat is already listed once; its near matches would only list it again.
-    report.near_dups = [p for p in near if p.first not in repeated and p.second not in repeated]
+    # An exact repeat is already listed once; its near matches would only list it again. Rows
+    # `data augment` wrote from one row (its meta.source_key) are phrasings of its fact by
+    # record, however few words one changes ("Quick question: ..."): --fix removed them.
+    source = [ex.rewrite_of for ex in examples]
+    report.near_dups = [
+        p
+        for p in near
+        if p.first not in repeated
+        and p.second not in repeated
+        and not (source[p.first] and source[p.first] == source[p.second])
+    ]
     # A near-duplicate row's answer says nearly what the first's does, and one that differs in
     # case alone says what it does: neither is a conflict. Rows asked under another system
     # prompt, or offered other tools, may answer otherwise: exact repeats tell them apart too.
