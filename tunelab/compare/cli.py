@@ -46,7 +46,7 @@ def compare_command(
         rate_differences,
         verdict,
     )
-    from tunelab.evaluate.paired import said_verdict
+    from tunelab.evaluate.paired import over_facts, said_verdict
     from tunelab.evaluate.scores import METRIC_NAMES
 
     result = compare(model, config)
@@ -64,7 +64,7 @@ def compare_command(
         right = column in ("Δ", "interval")
         diffs.add_column(column, justify="right" if right else "left", no_wrap=column != "verdict")
     for p in pairs(result.arms):
-        interval = f"[{p['low']:+.1f}, {p['high']:+.1f}]"
+        interval = f"[{p['low']:+.1f}, {p['high']:+.1f}]{over_facts(p['facts'])}"
         diffs.add_row(p["arm"], p["vs"], f"{p['delta']:+.1f}", interval, said_verdict(p))
     console.print(diffs)
     if rates := rate_differences(result.arms):
@@ -74,7 +74,7 @@ def compare_command(
                 column, justify="left" if column in ("arm", "rate", "verdict") else "right"
             )
         for p in rates:
-            interval = f"[{p['low']:+.1f}, {p['high']:+.1f}]"
+            interval = f"[{p['low']:+.1f}, {p['high']:+.1f}]{over_facts(p['facts'])}"
             rate = METRIC_NAMES[p["metric"]]
             lower.add_row(p["arm"], rate, str(p["n"]), f"{p['delta']:+.1f}", interval,
                           said_verdict(p))  # fmt: skip

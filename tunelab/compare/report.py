@@ -24,7 +24,7 @@ from tunelab.compare.verdicts import (
 )
 from tunelab.data.write import write_json, write_jsonl
 from tunelab.evaluate.human.arena import arm_file_name
-from tunelab.evaluate.paired import MIN_QUESTIONS, mean_interval, said_verdict
+from tunelab.evaluate.paired import MIN_QUESTIONS, mean_interval, over_facts, said_verdict
 from tunelab.evaluate.refusals import OFF_TOPIC_RATE, ON_TOPIC_RATE
 from tunelab.evaluate.scores import (
     FACT_RATES,
@@ -166,14 +166,15 @@ def to_markdown(result: Comparison, cfg: CompareConfig) -> str:
         "",
         f"{_first_upper(METRIC_NAMES[metric])} differences, arm by arm (points; 95% paired "
         "interval over the questions, Newcombe's for right/wrong scores, a bootstrap for partial "
-        f"ones, Wilson's below {MIN_QUESTIONS} questions):",
+        f"ones, Wilson's below {MIN_QUESTIONS} questions; a bootstrap over facts where rephrasings "
+        "ask one together, over N facts):",
         "",
         "| arm | vs | Δ | interval | verdict |",
         "|---|---|---|---|---|",
     ]
     lines += [
-        f"| {p['arm']} | {p['vs']} | {p['delta']:+.1f} | [{p['low']:+.1f}, {p['high']:+.1f}] "
-        f"| {said_verdict(p)} |"
+        f"| {p['arm']} | {p['vs']} | {p['delta']:+.1f} | [{p['low']:+.1f}, {p['high']:+.1f}]"
+        f"{over_facts(p['facts'])} | {said_verdict(p)} |"
         for p in pairs(result.arms)
     ]
     if rates := rate_differences(result.arms):
@@ -188,7 +189,8 @@ def to_markdown(result: Comparison, cfg: CompareConfig) -> str:
         ]
         lines += [
             f"| {p['arm']} | {p['vs']} | {METRIC_NAMES[p['metric']]} | {p['n']} "
-            f"| {p['delta']:+.1f} | [{p['low']:+.1f}, {p['high']:+.1f}] | {said_verdict(p)} |"
+            f"| {p['delta']:+.1f} | [{p['low']:+.1f}, {p['high']:+.1f}]{over_facts(p['facts'])} "
+            f"| {said_verdict(p)} |"
             for p in rates
         ]
     if metric == FACTS:

@@ -32,7 +32,7 @@ from tunelab.evaluate.calls import score_reply
 from tunelab.evaluate.facts import echo_note, echoed_facts, facts_named_note
 from tunelab.evaluate.scores import TestChecks, summarize
 from tunelab.evaluate.suite import EvalConfig, refuse_unrendered
-from tunelab.evaluate.testset import rephrasings_note, test_path, test_questions
+from tunelab.evaluate.testset import fact_field, rephrasings_note, test_path, test_questions
 from tunelab.progress import answer_bars, counting
 from tunelab.run import Run, prompt_for
 from tunelab.section import Limit, Section
@@ -317,6 +317,7 @@ def _ask(
                 "finish_reason": g.finish_reason,
                 "scores": score_reply(g.text, ex),
                 **checks.fields(ex.source, g.text),
+                **fact_field(ex),
             }
             for ex, (_, used), g in zip(examples, asked, generations)
         ]

@@ -7,7 +7,7 @@ from __future__ import annotations
 from itertools import combinations
 from typing import TYPE_CHECKING
 
-from tunelab.evaluate.paired import EPSILON, MIN_QUESTIONS, NO_CLEAR_WINNER
+from tunelab.evaluate.paired import EPSILON, MIN_QUESTIONS, NO_CLEAR_WINNER, over_facts
 from tunelab.evaluate.refusals import OFF_TOPIC_RATE, ON_TOPIC_RATE
 from tunelab.evaluate.scores import (
     FACT_MEASURES,
@@ -51,7 +51,7 @@ def _pair(base: Arm, arm: Arm, metric: str) -> dict:
     and its verdict in the metric's own direction: a lower hallucination rate is "better"."""
     diff = _paired(base, arm, metric)
     return {"arm": arm.name, "vs": base.name, "metric": metric, "delta": 100 * diff.delta,
-            "low": 100 * diff.low, "high": 100 * diff.high, "n": diff.n,
+            "low": 100 * diff.low, "high": 100 * diff.high, "n": diff.n, "facts": diff.clusters,
             "verdict": metric_verdict(diff, metric), "unclear_because": diff.unclear_because}  # fmt: skip
 
 
@@ -149,7 +149,7 @@ def headline(arms: list[Arm], metric: str | None = None) -> list[str]:
         lines.append(
             f"- **{arm.name[:1].upper()}{arm.name[1:]} vs {other.name}**, {METRIC_NAMES[metric]}: "
             f"{100 * diff.delta:+.1f} points [{100 * diff.low:+.1f}, {100 * diff.high:+.1f}] "
-            f"over {n_questions(n)}: {said}."
+            f"over {n_questions(n)}{over_facts(diff.clusters)}: {said}."
         )
     return lines
 

@@ -32,7 +32,7 @@ def eval_command(
 ) -> None:
     """Answer a test set and score it: exact/normalized match, token F1, ROUGE-L, error analysis."""
     from tunelab.evaluate.facts import facts_named_note
-    from tunelab.evaluate.paired import MIN_QUESTIONS
+    from tunelab.evaluate.paired import MIN_QUESTIONS, over_facts
     from tunelab.evaluate.scores import LOWER_NOTE, comparison, comparison_folder, metric_label
     from tunelab.evaluate.suite import evaluate
 
@@ -66,7 +66,8 @@ def eval_command(
         cells = [f"{v:.3f}" for v in line["values"]]
         if len(results) > 1:
             cells += [
-                f"{line['delta']:+.3f} [{line['low']:+.2f}, {line['high']:+.2f}]",
+                f"{line['delta']:+.3f} [{line['low']:+.2f}, {line['high']:+.2f}]"
+                + over_facts(line["facts"]),
                 escape(short.get(line["ahead"], line["ahead"])),
             ]
         else:
@@ -95,6 +96,12 @@ def eval_command(
             "interval is on one side of zero and a paired sign-flip test agrees (p < 0.05); "
             "else 'no clear winner'.[/]"
         )
+        if facts := next((line["facts"] for line in lines if line["facts"]), None):
+            console.print(
+                f"[dim](over {facts} facts): the questions ask fewer facts, each asked several "
+                "ways (`tunelab data augment`), which are mostly right or wrong together: the "
+                "interval and test resample the facts.[/]"
+            )
     # Under the table it qualifies: above the answers' errors, it scrolled away before the scores.
     if note := facts_named_note(results[0].rows):
         console.print(f"[yellow]{escape(note)}.[/]", soft_wrap=True)

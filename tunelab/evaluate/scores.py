@@ -77,6 +77,12 @@ def row_metric(row: dict[str, Any], key: str) -> float | None:
     return None
 
 
+def row_fact(row: dict[str, Any], index: int) -> str | int:
+    """The fact the `index`th row asks (`tunelab.evaluate.testset.fact_field`): rephrasings of
+    one share it, any other row is a fact of its own."""
+    return row.get("fact") or index
+
+
 def summarize(rows: list[dict[str, Any]]) -> dict[str, float]:
     """Mean of each metric over the rows that have it (fact metrics lead when the test rows carry
     facts, then refusals where rows are marked off-topic), plus the share of answers cut off at
@@ -184,7 +190,8 @@ def comparison(results: list[EvalResult]) -> list[dict[str, Any]]:
         ahead = {"better": results[0].model, "worse": results[-1].model}.get(verdict)
         table.append(
             {"metric": key, "values": values, "delta": values[0] - values[-1],
-             "low": diff.low, "high": diff.high, "n": diff.n, "verdict": verdict,
+             "low": diff.low, "high": diff.high, "n": diff.n, "facts": diff.clusters,
+             "verdict": verdict,
              "ahead": ahead or diff.said}
         )  # fmt: skip
     return table
@@ -207,6 +214,8 @@ def write_comparison(results: list[EvalResult], table: list[dict[str, Any]]) -> 
     of a run against its base was only printed, gone once the terminal scrolled."""
     import json
 
+    from tunelab.evaluate.paired import over_facts
+
     folder = comparison_folder(results)
     models = [r.model for r in results]
     (folder / "comparison.json").write_text(
@@ -218,7 +227,8 @@ def write_comparison(results: list[EvalResult], table: list[dict[str, Any]]) -> 
         "",
         f"{len(results[0].rows)} questions, asked with {results[0].asked() or 'each own prompt'}."
         " Δ is the first model's mean minus the last's, with its 95% paired interval over the"
-        " questions both have the metric for (n); 'ahead' names the model the metric favours"
+        " questions both have the metric for (n), resampling facts where rephrasings ask one"
+        " together (over N facts); 'ahead' names the model the metric favours"
         " only when the interval is on one side of zero and a paired sign-flip test agrees;"
         f" {LOWER_NOTE}.",
         "",
@@ -227,7 +237,9 @@ def write_comparison(results: list[EvalResult], table: list[dict[str, Any]]) -> 
     ]
     lines += [
         f"| {metric_label(line['metric'])} | {line['n']} | " + " | ".join(f"{v:.3f}" for v in line["values"])
-        + f" | {line['delta']:+.3f} [{line['low']:+.2f}, {line['high']:+.2f}] | {line['ahead']} |"
+        + f" | {line['delta']:+.3f} [{line['low']:+.2f}, {line['high']:+.2f}]"
+        + over_facts(line["facts"])
+        + f" | {line['ahead']} |"
         for line in table
     ]  # fmt: skip
     from tunelab.evaluate.facts import facts_named_note
@@ -246,12 +258,15 @@ def metric_verdict(diff, metric: str) -> str:
 
 def paired_metric(base: list[dict[str, Any]], other: list[dict[str, Any]], key: str):
     """other − base by `key` over the questions both rows have it for (facts: the rows that
-    name some), with its 95% paired-bootstrap interval (a tunelab.evaluate.paired.Difference)."""
+    name some), with its 95% paired interval (a tunelab.evaluate.paired.Difference), over the
+    facts where rephrasings ask one together (`row_fact`)."""
     from tunelab.evaluate.paired import paired_difference
 
     both = [
-        (a, b)
-        for ra, rb in zip(base, other)
+        (a, b, row_fact(ra, i))
+        for i, (ra, rb) in enumerate(zip(base, other))
         if (a := row_metric(ra, key)) is not None and (b := row_metric(rb, key)) is not None
     ]
-    return paired_difference([a for a, _ in both], [b for _, b in both])
+    return paired_difference(
+        [a for a, _, _ in both], [b for _, b, _ in both], clusters=[f for _, _, f in both]
+    )

@@ -38,6 +38,7 @@ from tunelab.evaluate.scores import (
 from tunelab.evaluate.testset import (
     EVAL_ROW_HINT,
     examples_as_read,
+    fact_field,
     rephrasings_note,
     test_path,
     test_questions,
@@ -248,6 +249,7 @@ def evaluate_one(
             "completion_tokens": g.completion_tokens,
             "scores": score_reply(g.text, ex),
             **checks.fields(ex.source, g.text),
+            **fact_field(ex),
         }
         for ex, g in zip(examples, generations)
     ]

@@ -66,10 +66,17 @@ def test_questions(
     return examples
 
 
+def fact_field(example) -> dict[str, str]:
+    """A scored row's "fact": the meta.source_key `tunelab data augment` gave the rows it wrote
+    from one row (`rephrasings_note`), which the paired intervals resample together
+    (`tunelab.evaluate.scores.row_fact`); nothing in a row of its own."""
+    return {"fact": example.rewrite_of} if example.rewrite_of else {}
+
+
 def rephrasings_note(examples: Sequence) -> str:
     """How many facts the test questions ask, where `tunelab data augment` wrote several of them
-    from one row (its meta.source_key), or "": the intervals count each question as evidence of
-    its own, and the ways of asking one fact are mostly right or wrong together."""
+    from one row (its meta.source_key), or "": the ways of asking one fact are mostly right or
+    wrong together, so the paired intervals resample facts, not questions."""
     by_fact: dict[str, list[str]] = {}
     for ex in examples:
         by_fact.setdefault(ex.rewrite_of or ex.source, []).append(ex.source)
@@ -80,7 +87,7 @@ def rephrasings_note(examples: Sequence) -> str:
     return (
         f"the {n} test questions ask {facts} facts (rows `tunelab data augment` wrote from one "
         f"row, by their meta.source_key: {first_few(asked_again)} ask again what a row before "
-        f"them asks): each interval and verdict counts {n} independent questions, but the ways "
-        "of asking one fact are mostly right or wrong together, so they are surer than "
-        f"{facts} facts allow; test more facts for a surer answer"
+        f"them asks): the ways of asking one fact are mostly right or wrong together, so each "
+        f"paired interval and verdict is over the {facts} facts, not {n} questions; test more "
+        "facts for a surer answer"
     )
