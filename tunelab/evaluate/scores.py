@@ -80,7 +80,7 @@ def row_metric(row: dict[str, Any], key: str) -> float | None:
 def row_fact(row: dict[str, Any], index: int) -> str | int:
     """The fact the `index`th row asks (`tunelab.evaluate.testset.fact_field`): rephrasings of
     one share it, any other row is a fact of its own."""
-    return row.get("fact") or index
+    return row.get("source_key") or index
 
 
 def summarize(rows: list[dict[str, Any]]) -> dict[str, float]:

@@ -67,10 +67,10 @@ def test_questions(
 
 
 def fact_field(example) -> dict[str, str]:
-    """A scored row's "fact": the meta.source_key `tunelab data augment` gave the rows it wrote
-    from one row (`rephrasings_note`), which the paired intervals resample together
+    """A scored row's "source_key": the meta.source_key `tunelab data augment` gave the rows it
+    wrote from one row (`rephrasings_note`), which the paired intervals resample together
     (`tunelab.evaluate.scores.row_fact`); nothing in a row of its own."""
-    return {"fact": example.rewrite_of} if example.rewrite_of else {}
+    return {"source_key": example.rewrite_of} if example.rewrite_of else {}
 
 
 def rephrasings_note(examples: Sequence) -> str:
