@@ -98,7 +98,16 @@ def test_the_table_has_a_row_per_kind_of_combined_question():
     console = Console(record=True, width=200)
     print_table(scores, len(tests), console)
     shown = console.export_text()
-    assert "fact_accuracy_two_facts (1 q)" in shown and "fact_accuracy_reverse (1 q)" in shown
+    assert "fact accuracy, two facts combined (1 q)" in shown
+    assert "fact accuracy, asked in reverse (1 q)" in shown
+    # Named as eval names them, marked where lower is better: "hallucination_ra…" was cut short.
+    plain = [{"question": "Which port?", "answer": "Port 8080.", "kind": "paraphrase",
+              "facts": [["8080"]]}]  # fmt: skip
+    before, after = per_question(plain, ["Port 80."]), per_question(plain, ["Port 8080."])
+    scores = {"base": means(before), "finetuned": means(after), "change": changes(before, after)}
+    print_table(scores, len(plain), console)
+    shown = console.export_text()
+    assert "other value ↓ (1 q)" in shown and "↓: lower is better" in shown
 
 
 def test_demo_runs_end_to_end_and_leaves_a_chat_ready_run(tmp_path):
