@@ -353,7 +353,7 @@ def test_paths_from_home_are_read_and_written_in_home(data, tmp_path, monkeypatc
     assert not (elsewhere / "~").exists()
 
 
-def test_the_questions_left_with_no_new_phrasing_are_named(tmp_path):
+def test_the_questions_left_with_no_new_phrasing_are_named(tmp_path, wide_terminal):
     # "dropped 5: no rule for the question's form" counted rewrites: which facts kept their one
     # phrasing (none that `data split --held-out rephrasings` can test) was for the user to find.
     data = _write(
