@@ -8,14 +8,14 @@ A value claim is a number said as what a setting is ("S defaults to V", "S is V 
 that names it ("port 8080", "Python 3.11"). A version range holds the versions it opens ("3.x"
 holds 3.11, "2.x" does not); a reference's value in capitals ("The log level is DEBUG") is one
 that no number of an answer stating none of the row's facts gives ("The log level is 10", not
-"10, which is DEBUG"). An answer's claim
-gives another value where its number is none the reference says and states none of the row's
-facts, and it names the reference's setting (the same words, or words all its question says: the
-thing asked), or names none and counts what the reference counts ("there are 10 tokens" against
-"512 tokens"), or sits where the reference's value does ("It listens on 80" against "It listens
-on port 8080": the same verb and "on" or "at" before it). A question that says a reference value itself ("Which option defaults to 256?")
-asks for the setting, not the value: it gets no value claims. On the 215 blindly judged demo
-answers (benchmarks/fact_scorer_agreement.py) no answer a reader judged true is flagged."""
+"10, which is DEBUG"). An answer's claim gives another value where its number is none the
+reference says and states none of the row's facts, and it names the reference's setting (the
+same words, or words all its question says: the thing asked), or names none and counts what the
+reference counts ("there are 10 tokens" against "512 tokens"), or sits where the reference's
+value does ("It listens on 80" against "It listens on port 8080": the same verb and "on" or "at"
+before it). A question that says a reference value itself ("Which option defaults to 256?") asks
+for the setting, not the value: it gets no value claims. On the 215 blindly judged demo answers
+(benchmarks/fact_scorer_agreement.py) no answer a reader judged true is flagged."""
 
 from __future__ import annotations
 

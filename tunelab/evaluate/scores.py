@@ -236,7 +236,8 @@ def write_comparison(results: list[EvalResult], table: list[dict[str, Any]]) -> 
         "|---|---|" + "---|" * (len(models) + 2),
     ]
     lines += [
-        f"| {metric_label(line['metric'])} | {line['n']} | " + " | ".join(f"{v:.3f}" for v in line["values"])
+        f"| {metric_label(line['metric'])} | {line['n']} | "
+        + " | ".join(f"{v:.3f}" for v in line["values"])
         + f" | {line['delta']:+.3f} [{line['low']:+.2f}, {line['high']:+.2f}]"
         + over_facts(line["facts"])
         + f" | {line['ahead']} |"
