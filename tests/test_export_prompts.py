@@ -16,7 +16,7 @@ from transformers import (
 )
 from typer.testing import CliRunner
 
-from tests.conftest import repl_typing
+from tests.conftest import repl_typing, write_jsonl
 from tunelab.cli import app
 from tunelab.config import Config
 from tunelab.data.templates import Example, Prompt, render_prompt
@@ -182,8 +182,10 @@ def test_a_system_prompt_to_a_qa_runs_export_is_refused_not_dropped(tmp_path, ki
     run = trained_with(make_run_with_tokenizer(tmp_path, small_bpe_tokenizer()), template="qa")
     written = export(str(run), merged=tmp_path / "merged", gguf=tmp_path / "q.gguf")
     monkeypatch.setattr("tunelab.run.load_model", lambda *_: pytest.fail("the weights loaded"))
-    for command in ("generate", "chat"):
-        asked = [command, str(written[kind]), *(["hi"] if command == "generate" else [])]
+    test = write_jsonl(tmp_path / "test.jsonl", [{"question": "Hi?", "answer": "Hello."}])
+    given = {"generate": ["hi"], "chat": [], "eval": ["--data", str(test)]}
+    for command in ("generate", "chat", "eval"):  # eval asked it without a word
+        asked = [command, str(written[kind]), *given[command]]
         said = CliRunner().invoke(app, [*asked, "--system-prompt", "Answer in French."])
         assert isinstance(said.exception, TunelabError), said.output
         message = str(said.exception)

@@ -208,6 +208,7 @@ def evaluate_one(
     """Answer `cfg`'s test questions with one model or run, score, analyse (with the words of
     `training`, default the run's training data) and write them."""
     from tunelab.evaluate.facts import echo_note, echoed_facts
+    from tunelab.export.prompt import refuse_system_prompt_of
     from tunelab.generate import answer
     from tunelab.progress import answer_bars, counting
     from tunelab.run import load_model
@@ -215,6 +216,7 @@ def evaluate_one(
 
     run = Run.find(model)
     prompt = prompt_for(run or model, cfg.template, cfg.system_prompt)
+    refuse_system_prompt_of(run or model, prompt, cfg.system_prompt)
     path = test_path(run or model, cfg)
     examples = test_questions(path, cfg, [run, *runs] if run else runs, EVAL_ROW_HINT)
     checks = TestChecks.read(path, examples)

@@ -15,7 +15,7 @@ from tunelab.data.templates import (
     no_system_prompt,
 )
 from tunelab.errors import TunelabError
-from tunelab.run import Run, prompt_for
+from tunelab.run import Run, load_tokenizer, prompt_for
 
 if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerBase
@@ -114,6 +114,14 @@ def refuse_system_prompt(tokenizer: PreTrainedTokenizerBase) -> None:
             "this export",
             "train the run with data.template: chat, whose export takes one",
         )
+
+
+def refuse_system_prompt_of(model, prompt: Prompt, system_prompt: str | None) -> None:
+    """`refuse_system_prompt` for a model asked in its chat template (`prompt`, as
+    `run.prompt_for` gave it) with a system prompt: chat, generate and eval, before the weights
+    load (eval of an export asked it without a word)."""
+    if system_prompt and prompt.template == "chat" and not Run.find(model):
+        refuse_system_prompt(load_tokenizer(model))
 
 
 def modelfile(

@@ -42,8 +42,9 @@ class Session:
         """Load a model or run (a run answers with the template and system prompt it was trained
         with), or connect to a server URL and pick one of its models (`served_model`, else its
         first). `system_prompt` replaces the run's (or is sent first to a server)."""
+        from tunelab.export.prompt import refuse_system_prompt_of
         from tunelab.remote import is_endpoint, served_models
-        from tunelab.run import load_model, load_tokenizer, prompt_for
+        from tunelab.run import load_model, prompt_for
 
         if is_endpoint(name):
             if template:  # the server asks its model in that model's own template
@@ -78,10 +79,7 @@ class Session:
         if served_model is not None:
             raise TunelabError("--served-model picks one of a server's models: give a server URL")
         prompt = prompt_for(name, template, system_prompt)
-        if system_prompt is not None and prompt.template == "chat":  # before the weights load
-            from tunelab.export.prompt import refuse_system_prompt
-
-            refuse_system_prompt(load_tokenizer(name))
+        refuse_system_prompt_of(name, prompt, system_prompt)  # before the weights load
         model, tokenizer = load_model(name)
         if prompt.template == "chat":  # said now, not at each message of a chat
             require_chat_template(tokenizer, "with --template qa")
