@@ -56,7 +56,7 @@ def test_a_missed_fact_is_found_in_training_answers_by_any_of_its_alternatives()
 
 
 def test_a_training_row_that_asks_the_test_question_taught_nothing_and_hindi_repeats_count():
-    from tunelab.evaluate.analysis import AnalysisConfig, repeated
+    from tunelab.evaluate.categories import AnalysisConfig, repeated
     from tunelab.evaluate.facts import parse_fact_check
     from tunelab.evaluate.scores import fact_fields
 

@@ -50,7 +50,7 @@ def test_reports_show_counts_examples_and_a_chart(tmp_path: Path):
 
 def test_examples_per_category_sets_how_many_rows_the_reports_show():
     # The setting was accepted and never read: the reports always showed 2.
-    from tunelab.evaluate.analysis import AnalysisConfig
+    from tunelab.evaluate.categories import AnalysisConfig
 
     rows = [row(f"Where do runs go {i}?", "Into runs/.", "x " * 80, "length") for i in range(4)]
     for wanted in (1, 3):

@@ -6,14 +6,8 @@ from pathlib import Path
 
 from tunelab.data.markers import plain_question
 from tunelab.data.text import one_line
-from tunelab.evaluate.analysis import (
-    NO_CLOSEST,
-    Analysis,
-    by_wording,
-    examples_of,
-    fact_errors,
-    stated_wrong,
-)
+from tunelab.evaluate.analysis import NO_CLOSEST, Analysis, by_wording, examples_of
+from tunelab.evaluate.categories import fact_errors, stated_wrong
 from tunelab.evaluate.scores import LOWER_NOTE, metric_label
 from tunelab.markdown_page import markdown_page
 

@@ -1,0 +1,203 @@
+"""The error categories of one answer, each with its reason: a fact missed or stated wrong, a
+refusal out of place, and what its text shows (empty, cut off, too long, repetitive, misspelt, off
+topic)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tunelab.data.text import content_words, looping_phrase, repeated_sentence, words
+from tunelab.evaluate.spelling import misspellings
+from tunelab.section import Section
+
+CATEGORIES = [
+    "hallucination",
+    "other_value",
+    "missed_facts",
+    "not_refused",
+    "refused",
+    "empty",
+    "cut_off",
+    "too_long",
+    "repetitive",
+    "misspelling",
+    # The answer strays from the question; not a test row marked "kind": "off_topic" (a question
+    # to refuse), whose answers not_refused and refused judge.
+    "off_topic_answer",
+]
+
+
+class AnalysisConfig(Section):
+    """Thresholds of each category; an answer to a question without facts is analysed below
+    `weak_f1` token F1."""
+
+    weak_f1: float = 0.5
+    too_long_ratio: float = 3.0
+    """Answer words over reference words past which an answer is too long."""
+    min_long_words: int = 30
+    """A shorter answer is never too long, whatever the ratio."""
+    max_words: int = 400
+    """Too long whatever the reference."""
+    ngram: int = 4
+    ngram_repeats: int = 3
+    offtopic_overlap: float = 0.15
+    examples_per_category: int = 2
+    similar_training: int = 3
+
+
+def is_weak(row: dict[str, Any], cfg: AnalysisConfig) -> bool:
+    """A row whose facts are known is weak when it misses one, states a wrong one or gives what
+    is asked another value than its reference (`stated_wrong`); without facts, when it is neither
+    a normalized match nor close in token F1 (at `weak_f1` it is close: the F1 at which tunelab
+    calls an answer right)."""
+    if row.get("missed_facts") or stated_wrong(row):
+        return True
+    if refusal := row.get("refusal"):  # a test row marked off-topic, or one beside them
+        if refusal["off_topic"] != refusal["refused"]:
+            return True
+        if refusal["off_topic"]:
+            return False
+    # Facts say more than word overlap: an answer that states them all is right in other words.
+    if "fact_accuracy" in row.get("facts", {}):
+        return False
+    scores = row["scores"]
+    return not scores.get("normalized_match") and scores.get("token_f1", 0.0) < cfg.weak_f1
+
+
+def fact_errors(row: dict[str, Any]) -> list[tuple[str, str]]:
+    """What an answer got wrong of its facts, as (category, note): the notes the error report
+    gives the row both in its category and in its row-by-row list of facts."""
+    found = []
+    if row.get("wrong_stated"):
+        found.append(("hallucination", "states a wrong answer: " + ", ".join(row["wrong_stated"])))
+    if row.get("other_value_stated"):
+        found.append(
+            ("other_value", "gives another value: " + ", ".join(row["other_value_stated"]))
+        )
+    if row.get("missed_facts"):
+        found.append(("missed_facts", "does not state: " + "; ".join(missed_with_data(row))))
+    return found
+
+
+def refusal_errors(row: dict[str, Any]) -> list[tuple[str, str]]:
+    """An off-topic question answered, or an on-topic one refused, where rows are marked."""
+    found = []
+    refusal = row.get("refusal") or {}
+    if refusal.get("off_topic") and not refusal["refused"]:
+        found.append(("not_refused", "answers a question the test set marks off-topic"))
+    if refusal and not refusal["off_topic"] and refusal["refused"]:
+        found.append(("refused", "gives the off-topic refusal to an on-topic question"))
+    return found
+
+
+def stated_wrong(row: dict[str, Any]) -> bool:
+    """Whether an answer states something its row says is false: a named wrong answer
+    (hallucination) or another value for what is asked (other_value)."""
+    return bool(row.get("wrong_stated") or row.get("other_value_stated"))
+
+
+def missed_with_data(row: dict[str, Any]) -> list[str]:
+    """A row's missed facts, each with how many training answers state it where that is known."""
+    taught = row.get("missed_facts_taught")
+    if taught is None:
+        return list(row["missed_facts"])
+    return [
+        f"{fact} (a pattern: not looked up in the training answers)"
+        if n is None
+        else f"{fact} (in {n} training answer{'s' if n > 1 else ''})"
+        if n
+        else f"{fact} (in no training answer)"
+        for fact, n in zip(row["missed_facts"], taught)
+    ]
+
+
+def repeated(answer: str, cfg: AnalysisConfig) -> str | None:
+    """Why an answer counts as repetitive, or None: a sentence said twice or an n-gram said often."""
+    if again := repeated_sentence(answer):
+        sentence, times = again
+        return f"the sentence {sentence.lower()[:60]!r} appears {times} times"
+    if loop := looping_phrase(answer, cfg.ngram, cfg.ngram_repeats):
+        phrase, times = loop
+        return f"{phrase!r} repeats {times} times"
+    return None
+
+
+def cut_off(tokens: int | None, short: bool, taught: str = "long") -> str:
+    """Why an answer was cut off, with what to do: a limit below the reference's length
+    (`short`) is raised (eval's `max_new_tokens`); an answer already past it runs on, as long
+    training answers teach (`taught`), and shorter ones teach it to stop. A model that no run
+    taught ("none") has no training answers to shorten (a newcomer's first eval, of the base
+    model, was told to); a run taught a "short" answer, no longer than the reference, trains
+    longer."""
+    said = f"no end-of-sequence within {tokens} tokens"
+    if not tokens:  # a row of another tool's, without its count
+        return said
+    raise_it = f"raise eval's max_new_tokens (--max-new-tokens {2 * tokens})"
+    if short:
+        return f"{said}, short of the reference's length: {raise_it}"
+    if taught == "short":  # 12 steps on 9-word answers were told to shorten them
+        return (
+            f"{said}, past the reference's length, as its training answers are not: train longer "
+            f"(more steps or epochs) so it learns to stop (or {raise_it} if it is right so far)"
+        )
+    if taught == "none":
+        return (
+            f"{said}, past the reference's length: finetuning it on answers as short as the "
+            f"reference teaches it to stop (or {raise_it} if it is right so far)"
+        )
+    return (
+        f"{said}, past the reference's length: shorten the training answers so it learns to "
+        f"stop (or {raise_it} if it is right so far)"
+    )
+
+
+def categorize(
+    row: dict[str, Any], known: set[str], context: str, cfg: AnalysisConfig, taught: str = "long"
+) -> list[dict[str, str]]:
+    """Each category that fits one answer, with the reason; `context` is retrieved training text,
+    `taught` the answers' length a run of this model trained on (`cut_off`)."""
+    answer, reference = row["answer"], row["reference"]
+    found = fact_errors(row) + refusal_errors(row)
+    if not answer.strip():
+        found.append(("empty", "the model produced no text"))
+        return [{"category": c, "reason": r} for c, r in found]
+    n_answer, n_ref = len(words(answer)), max(len(words(reference)), 1)
+    if row.get("finish_reason") == "length":
+        cut = cut_off(row.get("completion_tokens"), n_answer < n_ref, taught)
+        found.append(("cut_off", cut))
+    if n_answer > cfg.max_words or (
+        n_answer >= cfg.min_long_words and n_answer > cfg.too_long_ratio * n_ref
+    ):
+        found.append(("too_long", f"{n_answer} words vs {n_ref} in the reference"))
+    why = repeated(answer, cfg)
+    if why:
+        found.append(("repetitive", why))
+    bad = misspellings(row, known | set(content_words(row["question"] + " " + reference)))
+    if bad:
+        found.append(("misspelling", "unknown words: " + ", ".join(bad[:5])))
+    # On topic means about the question or the reference: a long answer that talks about the
+    # question's subject shares few words with a one-word reference and is still on topic.
+    # An answer without content words ("Yes.") cannot be judged.
+    topic = overlap(answer, row["question"] + " " + reference)
+    data_overlap = overlap(answer, context)
+    refused = (row.get("refusal") or {}).get("refused")  # a refusal is meant to be off topic
+    if (
+        content_words(answer)
+        and not refused
+        and topic < cfg.offtopic_overlap
+        and data_overlap < cfg.offtopic_overlap
+    ):
+        where = f", {data_overlap:.0%} in the closest training examples" if context else ""
+        found.append(
+            (
+                "off_topic_answer",
+                f"{topic:.0%} of its content words are in the question or reference{where}",
+            )
+        )
+    return [{"category": c, "reason": r} for c, r in found]
+
+
+def overlap(text: str, reference: str) -> float:
+    """Share of the text's content words that also occur in the reference (0 when text is empty)."""
+    mine = set(content_words(text))
+    return len(mine & set(content_words(reference))) / len(mine) if mine else 0.0
