@@ -167,3 +167,21 @@ def test_a_base_models_answers_are_not_told_what_training_did_not_teach_them(tmp
     assert "shorten the training answers" not in base and "taught and not learned" not in base
     assert "finetuning it on answers as short as the reference teaches it to stop" in base
     assert "1 is stated in the training answers, which this model was not trained on" in base
+
+
+def test_errors_given_the_training_data_drops_the_note_that_it_was_not_found(tmp_path, monkeypatch):
+    # eval's note "training data not found (pass --data)" is kept in its files; once `errors
+    # --data` finds the data, the rewritten files must not tell the reader to pass it.
+    monkeypatch.chdir(tmp_path)
+    run = tiny_run(tmp_path, QA)
+    config = run / "config.yaml"
+    config.write_text(config.read_text().replace(str(QA / "train.jsonl"), "train.jsonl"))
+    args = ["eval", str(run), "--max-new-tokens", "2", "--limit", "2"]
+    assert CliRunner().invoke(app, args).exit_code == 0
+    summary = run / "eval" / "summary.json"
+    assert "(pass --data)" in " ".join(json.loads(summary.read_text())["notes"])
+    assert "(pass --data)" in (run / "eval" / "errors.md").read_text()
+    given = CliRunner().invoke(app, ["errors", str(run), "--data", str(QA / "train.jsonl")])
+    assert given.exit_code == 0, given.output
+    assert json.loads(summary.read_text())["notes"] == []
+    assert "Note:" not in (run / "eval" / "errors.md").read_text()

@@ -45,11 +45,7 @@ def test_the_legend_names_the_interval_a_small_test_set_gets(tmp_path):
 
 def test_an_eval_of_another_test_file_says_it_replaces_the_answers_there(tmp_path):
     # `eval RUN --data other.jsonl` wrote over the run's held-out answers without a word.
-    files = {}
-    for name in ("held.jsonl", "other.jsonl"):
-        rows = [{"question": f"What is {name} {i}?", "answer": f"It is {i}."} for i in range(2)]
-        files[name] = tmp_path / name
-        files[name].write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    files = _two_test_files(tmp_path)
     out = tmp_path / "ev"
     args = ["eval", "tiny-random", "--max-new-tokens", "2", "--output", str(out), "--data"]
     first = CliRunner().invoke(app, [*args, str(files["held.jsonl"])])
@@ -113,3 +109,35 @@ def test_the_table_names_each_metric_as_compare_does_and_marks_the_rates_better_
         "cut off ↓",
     ]
     assert "↓: lower is better (a rate of wrong or unwanted answers)" in said.output
+
+
+def test_the_notes_eval_prints_are_kept_in_errors_md_and_summary_json(tmp_path):
+    # They were said on the terminal alone: a reader of the eval folder later never saw that its
+    # answers had replaced another test file's.
+    files = _two_test_files(tmp_path)
+    out = tmp_path / "ev"
+    args = ["eval", "tiny-random", "--max-new-tokens", "2", "--output", str(out), "--data"]
+    assert CliRunner().invoke(app, [*args, str(files["held.jsonl"])]).exit_code == 0
+    said = CliRunner().invoke(app, [*args, str(files["other.jsonl"])], env={"COLUMNS": "300"})
+    note = f"{out} held the answers to {files['held.jsonl']}; those to {files['other.jsonl']} "
+    assert note in said.output
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert [n for n in summary["notes"] if n.startswith(note)]
+    # Near the top of errors.md, under its headline: before the tables and the examples.
+    report = (out / "errors.md").read_text(encoding="utf-8")
+    assert f"Note: {note}" in report.split("| metric |")[0]
+    # `tunelab errors` rewrites both files and keeps what eval said of its answers.
+    assert CliRunner().invoke(app, ["errors", str(out)]).exit_code == 0
+    again = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert set(summary["notes"]) <= set(again["notes"])
+    assert f"Note: {note}" in (out / "errors.md").read_text(encoding="utf-8")
+
+
+def _two_test_files(tmp_path) -> dict:
+    """held.jsonl and other.jsonl, two questions each, by name."""
+    files = {}
+    for name in ("held.jsonl", "other.jsonl"):
+        rows = [{"question": f"What is {name} {i}?", "answer": f"It is {i}."} for i in range(2)]
+        files[name] = tmp_path / name
+        files[name].write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return files

@@ -34,8 +34,9 @@ def asked_after(example: Example, width: int = 100) -> dict[str, list[str]]:
 
 
 def write_outputs(result: EvalResult) -> None:
-    """predictions.jsonl, predictions.csv (one row per example) and summary.json; a chat row's
-    `asked_after` is a column of its own, so a miss is read with the turns it was asked after."""
+    """predictions.jsonl, predictions.csv (one row per example) and summary.json, with the notes
+    eval said; a chat row's `asked_after` is a column of its own, so a miss is read with the
+    turns it was asked after."""
     out = result.out_dir
     out.mkdir(parents=True, exist_ok=True)
     write_jsonl(result.rows, out / "predictions.jsonl")
@@ -68,6 +69,7 @@ def write_outputs(result: EvalResult) -> None:
         "system_prompt": result.prompt and result.prompt.system_prompt,
         "metrics": result.summary,
         **interval_fields(result.intervals),
+        "notes": result.notes,  # what eval said on the terminal, for a reader of the folder
     }
     write_json(out / "summary.json", payload)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from tunelab.data.markers import plain_question
@@ -52,11 +53,19 @@ def _row(ex: dict) -> str:
 
 
 def to_markdown(
-    analysis: Analysis, summary: dict | None = None, asked: str = "", intervals: dict | None = None
+    analysis: Analysis,
+    summary: dict | None = None,
+    asked: str = "",
+    intervals: dict | None = None,
+    notes: Sequence[str] = (),
 ) -> str:
     """Counts per category, two examples each, and the training examples closest to the failures;
-    `intervals` (`scores.metric_intervals`) add each metric's 95% interval and rows."""
+    `intervals` (`scores.metric_intervals`) add each metric's 95% interval and rows; `notes`, what
+    eval said of the test set and the training data, come under the headline: on the terminal
+    alone, a reader of the folder later never saw them."""
     lines = ["# Error analysis", "", headline(analysis, asked), ""]
+    for note in notes:  # a paragraph each; a note of `data inspect`'s ends in its own full stop
+        lines += [f"Note: {note.rstrip('.')}.", ""]
     if summary:
         header, *rows = summary_rows(summary, intervals or {})
         lines += [f"| {' | '.join(header)} |", f"|{'---|' * len(header)}"]
@@ -169,12 +178,13 @@ def write_reports(
     summary: dict | None = None,
     asked: str = "",
     intervals: dict | None = None,
+    notes: Sequence[str] = (),
 ) -> tuple[Path, Path]:
     """errors.md and errors.html, the page it renders to, in out_dir; `asked` says how the
     questions were asked."""
     out_dir.mkdir(parents=True, exist_ok=True)
     md, page = out_dir / "errors.md", out_dir / "errors.html"
-    text = to_markdown(analysis, summary, asked, intervals)
+    text = to_markdown(analysis, summary, asked, intervals, notes)
     md.write_text(text, encoding="utf-8")
     page.write_text(markdown_page(text, "Error analysis"), encoding="utf-8")
     return md, page

@@ -48,6 +48,8 @@ from tunelab.section import Limit, Section
 
 # Each answer as it is made, so an eval cut short asks only the rest when run again.
 ANSWER_LOG = "answers.partial.jsonl"
+# How a note of training data not found ends: `tunelab errors` looks it up again, not keeping it.
+PASS_DATA = "(pass --data)"
 
 
 class EvalConfig(Section):
@@ -297,7 +299,7 @@ def training_examples(
         if notes is not None:
             notes.append(
                 f"the run's training data {path} is not found from {Path.cwd()}: the reports show "
-                "no similar training rows (pass --data)"
+                f"no similar training rows {PASS_DATA}"
             )
         return []
     return examples_as_read(path, runs, on_error="skip")
@@ -321,6 +323,7 @@ def analyse_result(
         {k: v for k, v in result.summary.items() if not k.startswith("errors.")},
         asked=result.asked(),
         intervals=result.intervals,
+        notes=result.notes,
     )
     result.analysis = analysis
 
@@ -339,6 +342,9 @@ def errors(run: str | Run, data: str | None = None) -> EvalResult:
     earlier = earlier_summary(out_dir)  # its model's name, not the path given here
     model = earlier.get("model") or str(run)
     result = EvalResult(model, out_dir, rows, summarize(rows), prompt=asked_before(earlier))
+    # What eval said of its answers and test set stays in the files rewritten here; what it said
+    # of the training data is looked up again (--data may give it now).
+    result.notes += [n for n in earlier.get("notes", []) if not n.endswith(PASS_DATA)]
     # An eval folder's run: the one it names, or (a base model's answers beside a run's,
     # <run>/eval/<base>) the run whose eval folder holds it. Without it the reports were
     # rewritten with no training data, silently.
@@ -347,7 +353,7 @@ def errors(run: str | Run, data: str | None = None) -> EvalResult:
     if not data and found is None:
         result.notes.append(
             f"no training data is known for {out_dir}: the reports show no closest training rows "
-            "and no fact's count in the training answers (pass --data)"
+            f"and no fact's count in the training answers {PASS_DATA}"
         )
     runs = [found] if found else []
     analyse_result(result, data or (found.config.data.path if found else None), bool(data), runs)
