@@ -344,3 +344,32 @@ def test_an_eval_loss_older_than_the_last_step_says_its_step(runs_dir, tmp_path)
     assert " (step 0)" in listed.output
     whole = CliRunner().invoke(app, ["runs", str(runs_dir / "fast")], env={"COLUMNS": "300"})
     assert "(step" not in whole.output  # the last step's eval loss needs no step
+
+
+def test_a_run_evaluated_after_training_lists_its_eval_score_as_held_out(runs_dir, tmp_path):
+    # Trained without train.eval_generate_every, then `tunelab eval RUN`: the column stayed
+    # empty, and nothing said why.
+    run = tmp_path / "fast"
+    shutil.copytree(runs_dir / "fast", run)
+    listed = CliRunner().invoke(app, ["runs", str(run)], env={"COLUMNS": "300"})
+    assert "best held-out, empty: training answered no held-out questions" in listed.output
+    evaluated = CliRunner().invoke(app, ["eval", str(run), "--max-new-tokens", "2"])
+    assert evaluated.exit_code == 0, evaluated.output
+    [row] = tunelab.runs([run])
+    summary = json.loads((run / "eval" / "summary.json").read_text())
+    assert row["best_heldout"] == {
+        "metric": "token_f1",  # the metric training scores where the rows name no facts
+        "value": summary["metrics"]["token_f1"],
+        "questions": 2,
+        "eval": str(run / "eval" / "summary.json"),
+    }
+    listed = CliRunner().invoke(app, ["runs", str(run)], env={"COLUMNS": "300"})
+    assert f"token_f1 {row['best_heldout']['value']:.1%} (tunelab eval, 2 questions)" in (
+        listed.output
+    )
+    assert "best held-out, empty" not in listed.output
+    # Answers to another test file are no held-out score of the run.
+    other = write_jsonl(tmp_path / "other.jsonl", [{"question": "Q?", "answer": "A."}])
+    args = ["eval", str(run), "--max-new-tokens", "2", "--data", str(other)]
+    assert CliRunner().invoke(app, args).exit_code == 0
+    assert "best_heldout" not in tunelab.runs([run])[0]

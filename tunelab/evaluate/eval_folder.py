@@ -74,17 +74,23 @@ def write_outputs(result: EvalResult) -> None:
     write_json(out / "summary.json", payload)
 
 
-def replaced_answers(out_dir: Path, test_file: str) -> str | None:
-    """A note where `out_dir` holds an earlier eval's answers to another test file, which this
-    eval replaces: `eval RUN --data other.jsonl` wrote over the run's held-out answers unsaid."""
+def answered_file(out_dir: Path) -> str | None:
+    """The test file whose answers an earlier eval left in `out_dir`, as its first row's source
+    (`file:line`) names it; None without one."""
     path = out_dir / "predictions.jsonl"
     if not path.is_file():
         return None
     with path.open(encoding="utf-8") as handle:
         try:
-            earlier = str(json.loads(handle.readline())["source"]).rpartition(":")[0]
+            return str(json.loads(handle.readline())["source"]).rpartition(":")[0] or None
         except (ValueError, KeyError, TypeError):  # an empty or edited file: nothing to name
             return None
+
+
+def replaced_answers(out_dir: Path, test_file: str) -> str | None:
+    """A note where `out_dir` holds an earlier eval's answers to another test file, which this
+    eval replaces: `eval RUN --data other.jsonl` wrote over the run's held-out answers unsaid."""
+    earlier = answered_file(out_dir)
     if not earlier or Path(earlier).resolve() == Path(test_file).resolve():
         return None
     return (

@@ -104,8 +104,8 @@ def runs_command(
     for name in ("run", "model", "method", "data", "steps", "train loss", "eval loss",
                  "best held-out", "time", "status"):  # fmt: skip
         table.add_column(name, overflow="fold")
-    for row in map(summary, found):
-        best = row.get("best_heldout")
+    rows = [summary(run) for run in found]
+    for row in rows:
         table.add_row(
             row["run"],
             row["model"],
@@ -119,11 +119,18 @@ def runs_command(
                 if row["eval_step"] not in (None, row["steps"])
                 else ""
             ),
-            f"{best['metric']} {best['value']:.1%} (step {best['step']})" if best else "",
+            _held_out(row.get("best_heldout")),
             _duration(row["time_s"]),
             row["status"],
         )
     console.print(table)
+    if any("best_heldout" not in row for row in rows):
+        console.print(
+            "[dim]best held-out, empty: training answered no held-out questions "
+            "(train.eval_generate_every) and no `tunelab eval RUN` of the run's test questions "
+            "is in RUN/eval[/]",
+            soft_wrap=True,
+        )
     if plot and found:
         console.print(f"loss curves: {plot_runs(found, Path(out))}")
         changed = differences(found)
@@ -132,6 +139,17 @@ def runs_command(
             for key, values in changed.items():
                 diff.add_row(key, *(str(v) for v in values))
             console.print(diff)
+
+
+def _held_out(best: dict | None) -> str:
+    """The best held-out score and where it is from: a step of training's held-out answers, or
+    the last `tunelab eval` of the run (`runs.evaluated`)."""
+    if not best:
+        return ""
+    said = f"{best['metric']} {best['value']:.1%}"
+    if "step" in best:
+        return f"{said} (step {best['step']})"
+    return f"{said} (tunelab eval, {best['questions']} questions)"
 
 
 def _number(value: float | None) -> str:

@@ -13,7 +13,7 @@ from tunelab.run import CHECKPOINTS, CONFIG_FILE, METRICS_FILE, WEIGHTS, Run
 from tunelab.section import flatten
 from tunelab.train.plot import read_metrics
 
-HELD_OUT_KEYS = ("eval_fact_accuracy", "eval_token_f1")
+HELD_OUT_KEYS = ("eval_fact_accuracy", "eval_token_f1")  # the first a run has is its score
 # Always different between runs, and shown as the row's name anyway.
 NOT_COMPARED = {"name", "output_dir"}
 
@@ -78,7 +78,37 @@ def summary(run: Run) -> dict:
             # A tie goes to the earlier step, as training keeps it.
             value, step = max(scored, key=lambda p: (p[0], -p[1]))
             row["best_heldout"] = {"metric": key[5:], "value": value, "step": step}
+    if "best_heldout" not in row and (scored := evaluated(run)):
+        row["best_heldout"] = scored
     return row
+
+
+def evaluated(run: Run) -> dict | None:
+    """The score of the run's last `tunelab eval` (its <run>/eval) where that eval answered the
+    run's own test questions, as the held-out score of a run whose training answered none (no
+    train.eval_generate_every): the same metric training would score, the questions it was over
+    and the summary it is read from."""
+    from tunelab.evaluate.eval_folder import answered_file, earlier_summary
+
+    folder = run.out_dir("eval")
+    answered, test = answered_file(folder), run.test_path
+    # Another test file's answers there (`eval RUN --data other.jsonl`) are not held out.
+    if not answered or not test or Path(answered).resolve() != Path(test).resolve():
+        return None
+    try:
+        summary = earlier_summary(folder)
+    except ValueError:  # a damaged summary.json costs this cell, not the listing
+        return None
+    metrics = summary.get("metrics") or {}
+    metric = next((key[5:] for key in HELD_OUT_KEYS if key[5:] in metrics), None)
+    if metric is None:
+        return None
+    return {
+        "metric": metric,
+        "value": metrics[metric],
+        "questions": summary.get("examples"),
+        "eval": str(folder / "summary.json"),
+    }
 
 
 def differences(runs: list[Run]) -> dict[str, list]:
