@@ -19,6 +19,7 @@ from tunelab.cli import app
 from tunelab.evaluate.human.arena import load_answers
 from tunelab.evaluate.judge.asking import JudgeConfig
 from tunelab.evaluate.judge.grades import grade, read_grade
+from tunelab.evaluate.paired import paired_difference
 from tunelab.web import running
 
 
@@ -91,6 +92,37 @@ def test_on_enough_questions_the_paired_difference_names_the_better_set(tmp_path
         r"judged false .*bad − good .*\+100 \[\+\d+, \+100\] .*12 .*good", printed.output
     )
     assert re.search(r"good .*12 .*100% \(76–100\) .*0% \(0–24\)", printed.output)
+
+
+def _graded_rephrasings(folder, url: str, source_keys: bool):
+    """4 facts asked 3 ways each, as `tunelab data augment` writes them (with `source_keys`, each
+    answer carries its test row's, as `tunelab eval` writes it): "good" states every fact, "bad"
+    none. What `judge --grade` returns, and what it prints."""
+    folder.mkdir()
+    for model, answer in (("good", "It is {}0."), ("bad", "It is 7.")):
+        rows = [{"question": f"What is code {n}, way {way}?", "reference": f"It is {n}0.",
+                 "answer": answer.format(n), **({"source_key": f"code {n}"} if source_keys else {})}
+                for n in range(1, 5) for way in range(3)]  # fmt: skip
+        write_jsonl(folder / f"{model}.jsonl", rows)
+    files, votes = [str(folder / "good.jsonl"), str(folder / "bad.jsonl")], str(folder / "v.jsonl")
+    result = tunelab.judge(files, judge=url, votes=votes, grade=True)
+    args = ["judge", *files, "--judge", url, "--grade", "--votes", votes]
+    return result, CliRunner().invoke(app, args, env={"COLUMNS": "200"}).output
+
+
+def test_rephrasings_of_one_fact_give_an_interval_over_the_facts(tmp_path):
+    with running(scripted_grader([])) as url:
+        rephrased, printed = _graded_rephrasings(tmp_path / "keyed", url, source_keys=True)
+        plain, printed_plain = _graded_rephrasings(tmp_path / "plain", url, source_keys=False)
+    right = rephrased.differences[0]
+    assert (right["difference"].n, right["difference"].clusters) == (12, 4)
+    # 12 questions that all improved would name "good"; 4 facts do not.
+    assert right["ahead"] == "no clear winner (4 facts, under 10)"
+    assert re.search(r"judged right .*good − bad .*\+100 \[\+100, \+100\] \(over 4 facts\) .*12 ",
+                     printed)  # fmt: skip
+    # Without source keys each question is a fact of its own, exactly as before.
+    assert plain.differences[0]["difference"] == paired_difference([0.0] * 12, [1.0] * 12)
+    assert plain.differences[0]["ahead"] == "good" and "facts)" not in printed_plain
 
 
 def test_a_reply_without_both_grades_is_no_grade_and_is_asked_again(answer_sets):

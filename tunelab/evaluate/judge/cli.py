@@ -81,6 +81,8 @@ def judge_command(
 
 def print_grades(result: Grading, config: JudgeConfig) -> None:
     """Each answer set's judged rates, every two sets' paired differences, and what was left."""
+    from tunelab.evaluate.paired import over_facts
+
     table = Table(title=f"{len(result.records)} answers graded by {config.judge} ({result.path})")
     for column in ("model", "graded", "judged right (95%)", "judged false (95%)", "vs fact score"):
         table.add_column(column, justify="left" if column == "model" else "right")
@@ -96,7 +98,8 @@ def print_grades(result: Grading, config: JudgeConfig) -> None:
         for d in result.differences:
             diff = d["difference"]
             pairs.add_row(f"judged {d['measure']}", f"{d['first']} − {d['second']}",
-                          f"{100 * diff.delta:+.0f} [{100 * diff.low:+.0f}, {100 * diff.high:+.0f}]",
+                          f"{100 * diff.delta:+.0f} [{100 * diff.low:+.0f}, {100 * diff.high:+.0f}]"
+                          f"{over_facts(diff.clusters)}",
                           str(diff.n), d["ahead"])  # fmt: skip
         console.print(pairs)
     if result.no_verdict:
