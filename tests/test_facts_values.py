@@ -110,6 +110,35 @@ def test_a_version_is_stated_by_the_same_version_with_more_parts(fact, answer, s
     assert fact_accurate(fact, answer) is stated
 
 
+@pytest.mark.parametrize(
+    "fact, answer, stated",
+    [
+        # A licence's or a product's name with its version, said the long way.
+        ("Apache 2.0", "It is released under the Apache License, Version 2.0.", True),
+        ("Apache 2.0", "Licensed under the Apache License 2.0.", True),
+        ("apache 2.0", "It uses the Apache licence, version 2.0.", True),
+        ("Apache 2.0", "It is under version 2.0 of the Apache License.", True),
+        ("Apache 2.0", "It ships under the 2.0 version of Apache.", True),
+        ("Pelican 2.1", "Pelican, version 2.1, reads it.", True),
+        # Another version, another name, or a name between: not that fact.
+        ("Apache 2.0", "It is released under the Apache License, Version 1.1.", False),
+        ("Apache 2.0", "It needs version 2.0 of Django.", False),
+        ("Apache 2.0", "It runs on Apache Kafka version 2.0.", False),
+        ("Apache 2.0", "It runs on version 2.0 of Apache Kafka.", False),
+        ("Apache 2.0", "It is MIT-licensed, not the Apache License, Version 2.0.", False),
+    ],
+)
+def test_a_name_with_its_version_is_stated_the_long_way_too(fact, answer, stated):
+    # "Apache License, Version 2.0", the licence's own title, scored 0 against "Apache 2.0".
+    assert fact_accurate(fact, answer) is stated
+
+
+def test_a_wrong_version_said_the_long_way_is_a_wrong_answer_stated():
+    check = parse_fact_check({"facts": [["Apache 2.0"]], "wrong": ["Apache 1.1"]}, "t.jsonl:1")
+    said = score_facts("It is under the Apache License, Version 1.1.", check)
+    assert (said["fact_accuracy"], said["hallucination"]) == (0.0, 1.0)
+
+
 def test_a_wrong_version_with_more_parts_is_a_wrong_answer_stated():
     check = parse_fact_check({"facts": [["3.11"]], "wrong": ["3.10"]}, "t.jsonl:1")
     assert score_facts("It needs Python 3.10.12.", check)["hallucination"] == 1.0

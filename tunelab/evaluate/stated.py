@@ -9,6 +9,7 @@ import unicodedata
 
 from tunelab.evaluate.answer_words import denies_words, states_words
 from tunelab.evaluate.normalize_numbers import names_release, normalize
+from tunelab.evaluate.value_forms import named_version_as_written
 
 Phrase = str | re.Pattern
 
@@ -31,7 +32,8 @@ def states(
     """Whether `answer` states `phrase`: a regex found in it, or words it says and denies
     nowhere (`answer_words.states_words`; `negations` off for a question that asks what is
     not, `asked` the words that put a subject out of use that its question asks about,
-    `asked.asked_off`); an address (URL, domain, e-mail) whole."""
+    `asked.asked_off`); an address (URL, domain, e-mail) whole; a name with its version said
+    the long way too ("Apache License, Version 2.0" states "Apache 2.0")."""
     if isinstance(phrase, re.Pattern):
         # What it matches is read as words are: "The warmup is not 0.05" does not state 0.05.
         found = [m[0] for m in phrase.finditer(answer)]
@@ -39,7 +41,8 @@ def states(
             denies_words(answer, normalize(m), negations, asked) for m in found
         )
     written = getattr(phrase, "written", "")
-    if not states_words(answer, phrase, negations, asked, names_release(written)):
+    said = named_version_as_written(answer, written)  # "Apache License, Version 2.0"
+    if not states_words(said, phrase, negations, asked, names_release(written)):
         return False
     whole = _whole_address(written)
     # As written, less a full-width form's width and Markdown's escape ("max\_tokens").

@@ -1,11 +1,13 @@
 """A value's other spellings, each an alternative of its fact (tunelab.evaluate.derive_facts):
 "10 days" is said "10 day", "16 GB" "16 gigabytes", "3" "three", "$20 per month" "$20/month",
 "14 March 2026" "2026-03-14", "Pelican 2.1" "version 2.1 of Pelican", and "5e-4 (0.0005)" is one
-value written two ways."""
+value written two ways; and, for the scorer (`tunelab.evaluate.stated`), a name with its version
+said the long way: "Apache License, Version 2.0" is "Apache 2.0"."""
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import regex
 
@@ -127,6 +129,41 @@ def _version_forms(value: str) -> list[str]:
         return []
     name, version = found.groups()
     return [f"{name} version {version}", f"version {version} of {name}"]
+
+
+@lru_cache(maxsize=1024)
+def _version_said_long(value: str) -> re.Pattern | None:
+    """Where an answer says the name and version of `value` ("Apache 2.0", any case) the long
+    way: the name, a licence's word or not, then the version ("Apache License, Version 2.0",
+    "Apache License 2.0", "Apache version 2.0"), or the version of the name ("version 2.0 of
+    the Apache License", "the 2.0 version of Apache"). Nothing else may come between: "Apache
+    Kafka version 2.0" is not Apache 2.0, nor "version 2.0 of Django"."""
+    found = _NAMED_VERSION.fullmatch(value.title())  # a fact written "apache 2.0" too
+    if not found:
+        return None
+    name, version = re.escape(found[1]), r"\d+(?:\.\d+)*"
+    return re.compile(
+        rf"(?<![\w-])(?P<name>{name})(?:\s+licen[cs]e,?\s+(?:version\s+)?|,?\s+version\s+)"
+        rf"(?P<version>{version})(?![\w-])"
+        rf"|(?<![\w-])(?:version\s+(?P<after>{version})|(?P<before>{version})\s+version)"
+        # The name ends there: "version 2.0 of Apache Kafka" is Kafka's.
+        rf"\s+of\s+(?:the\s+)?(?P<of>{name})(?:\s+licen[cs]e)?"
+        rf"(?![\w-]|\s+(?-i:[A-Z]))",
+        re.IGNORECASE,
+    )
+
+
+def named_version_as_written(answer: str, value: str) -> str:
+    """`answer` with each long way of saying `value`'s name and version (`_version_said_long`)
+    written as `value` writes it ("Apache License, Version 2.0" read "Apache 2.0"), for the
+    scorer to read as it reads that (a version with more parts, a negation before it); the
+    answer as it was for a value that is no name with its version."""
+    said = _version_said_long(value)
+    if said is None:
+        return answer
+    return said.sub(
+        lambda m: f"{m['name'] or m['of']} {m['version'] or m['after'] or m['before']}", answer
+    )
 
 
 def version_alone(value: str, asked: set[str]) -> list[str]:
