@@ -125,6 +125,26 @@ def test_rephrasings_of_one_fact_give_an_interval_over_the_facts(tmp_path):
     assert plain.differences[0]["ahead"] == "good" and "facts)" not in printed_plain
 
 
+def test_sets_that_answer_other_questions_are_each_graded_and_paired_on_the_shared_ones(tmp_path):
+    # A hand-made set of other questions beside an eval's answers: each answer is graded; only
+    # the question both answer is paired (it stopped grading in a KeyError).
+    write_jsonl(tmp_path / "run.jsonl", [
+        {"question": "Port?", "reference": "8000.", "answer": "8000."},
+        {"question": "Host?", "reference": "localhost.", "answer": "GPT."},
+    ])  # fmt: skip
+    write_jsonl(tmp_path / "mine.jsonl", [
+        {"question": "Port?", "reference": "8000.", "answer": "8080."},
+        {"question": "Model?", "reference": "SmolLM2.", "answer": "SmolLM2."},
+    ])  # fmt: skip
+    files = [tmp_path / "run.jsonl", tmp_path / "mine.jsonl"]
+    with running(scripted_grader([])) as url:
+        result = tunelab.judge(files, judge=url, grade=True, votes=str(tmp_path / "v.jsonl"))
+    assert [(s["model"], s["graded"], s["right"].delta) for s in result.sets] == [
+        ("run", 2, 0.5), ("mine", 2, 0.5)]  # fmt: skip
+    assert [(d["measure"], d["difference"].n) for d in result.differences] == [
+        ("right", 1), ("false", 1)]  # fmt: skip
+
+
 def test_a_reply_without_both_grades_is_no_grade_and_is_asked_again(answer_sets):
     files, votes = answer_sets
     calls: list = []

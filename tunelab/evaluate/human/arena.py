@@ -204,8 +204,8 @@ def compared_beside(paths: list[Path]) -> list[Path]:
 def reference_answer(answers: dict[str, dict[str, dict]], question: str) -> str:
     """The question's reference answer, from whichever set has one (they answer the same test
     row): from the pair's first set alone, a set without references (a hand-made file) hid it
-    from its pairs, by which name sorted first."""
-    given = (rows[question].get("reference") for rows in answers.values())
+    from its pairs, by which name sorted first. Sets graded alone may answer other questions."""
+    given = (rows[question].get("reference") for rows in answers.values() if question in rows)
     return next(filter(None, given), "")
 
 
