@@ -305,3 +305,40 @@ def test_a_gemini_rows_function_declarations_are_its_tools(tmp_path, tool_tokeni
         write_jsonl(path, [{"contents": contents, "tools": tools}])
         with pytest.raises(DataError, match=rf"^{path}:1: {why}"):
             load_examples(path)
+
+
+def test_a_gemini_rows_function_call_and_response_train_as_an_openai_rows_call_and_result(
+    tmp_path, tool_tokenizer
+):
+    # Vertex AI's tuning rows: the model's call a functionCall part, its result a user turn's
+    # functionResponse. Both were refused, "which tunelab cannot train on".
+    weather = {"forecast": "21C, sunny"}
+    contents = [
+        {"role": "user", "parts": [{"text": "How warm is it in Paris?"}]},
+        {"role": "model", "parts": [{"text": "Let me look it up."},
+                                    {"functionCall": {"name": "get_weather", "args": {"city": "Paris"}}}]},
+        {"role": "user", "parts": [{"functionResponse": {"name": "get_weather", "response": weather}}]},
+        {"role": "model", "parts": [{"text": "It is 21 degrees and sunny."}]},
+    ]  # fmt: skip
+    declared = [{"functionDeclarations": [WEATHER_TOOL["function"]]}]
+    path = write_jsonl(tmp_path / "gemini.jsonl", [{"contents": contents, "tools": declared}])
+    (gemini,) = load_examples(path)
+    # The same chat as OpenAI's messages: the result JSON text, as a tool returns it.
+    said = {"role": "assistant", "content": "Let me look it up.", "tool_calls": [CALL]}
+    result = {"role": "tool", "content": json.dumps(weather), "name": "get_weather"}
+    row = {**ROW, "messages": [ROW["messages"][0], said, result, ROW["messages"][3]]}
+    openai = to_example(row, "messages", "calls.jsonl:1")
+    assert gemini.messages == openai.messages and gemini.tools == openai.tools
+    one, other = (tokenize_example(e, tool_tokenizer) for e in (gemini, openai))
+    assert one.input_ids == other.input_ids and one.labels == other.labels
+    assert trained_text(one, tool_tokenizer) == [
+        'Let me look it up.\n<tool_call>\n{"name": "get_weather", "arguments": {"city": '
+        '"Paris"}}\n</tool_call><|im_end|>',
+        "It is 21 degrees and sunny.<|im_end|>",
+    ]
+    # A call in a user turn, or a result in the model's, is refused by its place.
+    contents[0]["parts"].append(contents[1]["parts"].pop())
+    write_jsonl(path, [{"contents": contents, "tools": declared}])
+    with pytest.raises(DataError, match=rf"^{path}:1: contents\[0\]\.parts\[1\] is a functionCall "
+                       "in a user turn: only the model calls a function"):  # fmt: skip
+        load_examples(path)

@@ -307,13 +307,13 @@ def test_a_gemini_chat_is_read_as_a_chat_and_a_part_that_is_no_text_is_refused(t
          {"role": "user", "content": "Refund?"}, {"role": "assistant", "content": "Within 30 days."}],
         [{"role": "user", "content": "Refund?"}, {"role": "assistant", "content": "Within 30 days."}],
     ]  # fmt: skip
-    # An image (or a function call) would be trained without: refused by its file, line and part.
+    # An image would be trained without: refused by its file, line and part.
     write_jsonl([gemini(), gemini({"inlineData": {"mimeType": "image/png", "data": "iVBO"}})], path)
     with pytest.raises(DataError, match=r"gemini\.jsonl:2: contents\[0\]\.parts\[1\] is no text "):
         load_examples(path)
 
 
-def test_a_gemini_row_says_which_system_prompt_it_trains_under_and_refuses_a_function_turn(
+def test_a_gemini_row_says_which_system_prompt_it_trains_under_and_reads_a_function_turn(
     tmp_path, capsys
 ):
     # A systemInstruction beside a 'system' column that said otherwise was read alone, unsaid.
@@ -333,14 +333,9 @@ def test_a_gemini_row_says_which_system_prompt_it_trains_under_and_refuses_a_fun
         "column is not read; keep one of them"
     ) in said
     assert said.count("systemInstruction and a 'system' column") == 1  # once, not a row each
-    # A function's result would be trained without: refused by its part, with what to write.
+    # Gemini's former role of a function's result, as OpenAI's former one: a tool turn.
     result = {"functionResponse": {"name": "refunds", "response": {"days": 30}}}
     called = [chat[0], {"role": "function", "parts": [result]}, chat[1]]
     write_jsonl([{"contents": called}], path)
-    with pytest.raises(DataError) as refused:
-        load_examples(path)
-    assert str(refused.value).startswith(
-        f"{path}:1: contents[1].parts[0] is no text (functionResponse), which tunelab cannot "
-        "train on; write the chat as OpenAI's messages: each call in an assistant turn's "
-        "tool_calls"
-    )
+    (example,) = load_examples(path)
+    assert example.messages[1] == {"role": "tool", "content": '{"days": 30}', "name": "refunds"}

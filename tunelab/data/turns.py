@@ -1,7 +1,7 @@
 """A chat row's turns (`messages`, ShareGPT's `conversations` or Gemini's `contents`) read as
-templates take them: each turn's role and text, an assistant's tool calls, a refusal naming the
-turn of a chat that trains nothing or is no chat at all, and the turns through the last reply,
-which train."""
+templates take them: each turn's role and text, an assistant's tool calls (Gemini's functionCall
+parts) and a tool's results (its functionResponse parts), a refusal naming the turn of a chat
+that trains nothing or is no chat at all, and the turns through the last reply, which train."""
 
 from __future__ import annotations
 
@@ -11,15 +11,13 @@ from typing import Any
 
 from tunelab.data.file_text import DataError
 from tunelab.data.shapes import chat_column, holds
-from tunelab.data.tool_calls import FUNCTION_SHAPE, read_tool_calls
+from tunelab.data.tool_calls import read_tool_calls
 
-# How a Gemini chat's functionCall and functionResponse parts are written to be trained on.
-TOOL_TURNS = (
-    f"each call in an assistant turn's tool_calls ({FUNCTION_SHAPE}), its result in a "
-    '{"role": "tool", "content": ...} turn after it'
-)
-# Gemini's system prompt beside its contents, as its REST API and its Python SDK spell it.
+# Gemini's system prompt beside its contents, and the parts of its turns that call a function
+# and give its result, as its REST API and its Python SDK spell them.
 INSTRUCTION_KEYS = ("systemInstruction", "system_instruction")
+CALL_KEYS = ("functionCall", "function_call")
+RESULT_KEYS = ("functionResponse", "function_response")
 SHAREGPT_ROLES = {
     "human": "user",
     "user": "user",
@@ -31,6 +29,8 @@ SHAREGPT_ROLES = {
     # calls it "observation").
     "tool": "tool",
     "observation": "tool",
+    # OpenAI's former name for it, and Gemini's for a turn of functionResponse parts.
+    "function": "tool",
     # An assistant's call of a tool, its value the call as JSON (LLaMA-Factory's ShareGPT).
     "function_call": "assistant",
 }
@@ -54,7 +54,8 @@ def read_messages(row: dict[str, Any], source: str) -> list[dict[str, Any]]:
             ) from None
     if not isinstance(raw, list) or not raw:
         raise DataError(f"{source}: field {named!r} must be a non-empty list of turns")
-    messages = []
+    messages: list[dict[str, Any]] = []
+    places: list[int] = []  # the turn of the row each message is read from
     for i, turn in enumerate(raw):
         if not isinstance(turn, dict):
             raise DataError(f"{source}: {named}[{i}] must be an object with role and content")
@@ -65,8 +66,6 @@ def read_messages(row: dict[str, Any], source: str) -> list[dict[str, Any]]:
                 f"{source}: {named}[{i}] names no role: give each turn a 'role' (or ShareGPT's "
                 f"'from'), one of {sorted(SHAREGPT_ROLES)}"
             )
-        if given == "function" and "parts" in turn:  # Gemini's tool result: a functionResponse
-            _parts_text(turn["parts"], f"{source}: {named}[{i}]")
         if role is None:
             lower = given.lower() if isinstance(given, str) else None
             meant = f" (did you mean {lower!r}?)" if lower in SHAREGPT_ROLES else ""
@@ -74,7 +73,12 @@ def read_messages(row: dict[str, Any], source: str) -> list[dict[str, Any]]:
                 f"{source}: {named}[{i}] has unknown role {given!r}{meant}; use one of "
                 f"{sorted(SHAREGPT_ROLES)}"
             )
-        messages.append(_turn(turn, role, f"{source}: {named}[{i}]"))
+        where = f"{source}: {named}[{i}]"
+        read = [
+            _turn(t, SHAREGPT_ROLES[t["role"]], where) for t in _function_turns(turn, role, where)
+        ]
+        messages += read or [_turn(turn, role, where)]
+        places += [i] * max(len(read), 1)
     # A reply opening the chat answers nothing: templates keep it as context, never train on it.
     replies = [m for m in messages[1:] if m["role"] == "assistant"]
     if not replies:
@@ -93,7 +97,7 @@ def read_messages(row: dict[str, Any], source: str) -> list[dict[str, Any]]:
     for i, turn in enumerate(messages):
         asks_or_replies = turn["role"] == "user" or (turn["role"] == "assistant" and i > 0)
         if asks_or_replies and not _says_something(turn):
-            raise DataError(f"{source}: {named}[{i}] is an empty {turn['role']} turn")
+            raise DataError(f"{source}: {named}[{places[i]}] is an empty {turn['role']} turn")
     return with_system_column(messages, _system(row, source), source)
 
 
@@ -239,17 +243,87 @@ def parts_text(parts: Any) -> str | None:
 
 
 def _parts_text(parts: Any, where: str) -> str:
-    """`parts_text`, or a refusal of the part that is no text (an image's inlineData, a
-    functionCall) by its place, as the model would be trained without it."""
+    """`parts_text`, or a refusal of the part that is no text (an image's inlineData) by its
+    place, as the model would be trained without it."""
     if not isinstance(parts, list) or not parts:
         raise DataError(f'{where}.parts must be a non-empty list of {{"text": ...}} parts')
-    text = parts_text(parts)
-    if text is None:
-        j, part = next((j, p) for j, p in enumerate(parts) if parts_text([p]) is None)
+    return "".join(_part_text(part, f"{where}.parts[{j}]") for j, part in enumerate(parts))
+
+
+def _part_text(part: Any, where: str) -> str:
+    if parts_text([part]) is None:
         kind = ", ".join(part) if isinstance(part, dict) else type(part).__name__
-        call = isinstance(part, dict) and {"functionCall", "functionResponse"} & part.keys()
+        raise DataError(f"{where} is no text ({kind}), which tunelab cannot train on")
+    return part["text"]
+
+
+def _function_turns(turn: dict[str, Any], role: str, where: str) -> list[dict[str, Any]]:
+    """A Gemini turn that calls functions or gives their results, as OpenAI's turns (`_turn`
+    reads them, as it reads an OpenAI row's): a model turn's functionCall parts its tool_calls
+    beside its text; each functionResponse part of a user turn a tool turn, in the order of
+    its parts, any text among them a user turn of its own. [] for a turn of neither."""
+    parts = turn.get("parts")
+    keys = (*CALL_KEYS, *RESULT_KEYS)
+    if not isinstance(parts, list) or not any(_key(part, keys) for part in parts):
+        return []
+    texts, calls, turns = [], [], []
+    for j, part in enumerate(parts):
+        at = f"{where}.parts[{j}]"
+        if key := _key(part, CALL_KEYS):
+            if role != "assistant":
+                raise DataError(
+                    f"{at} is a {key} in a {role} turn: only the model calls a function; move "
+                    "it into the model turn before the function's result"
+                )
+            calls.append(_gemini_call(part[key], f"{at}.{key}"))
+        elif key := _key(part, RESULT_KEYS):
+            if role == "assistant":
+                raise DataError(
+                    f"{at} is a {key} in a model turn: a function's result is given in a user "
+                    "turn after the model's call; move it there"
+                )
+            turns.append(_gemini_result(part[key], f"{at}.{key}"))
+        elif role == "assistant":
+            texts.append(_part_text(part, at))
+        elif (text := _part_text(part, at)).strip():
+            turns.append({"role": role, "content": text})
+    if role == "assistant":
+        weight = {"weight": turn["weight"]} if "weight" in turn else {}
+        return [{"role": role, "content": "".join(texts), "tool_calls": calls, **weight}]
+    return turns
+
+
+def _key(part: Any, keys: tuple[str, ...]) -> str | None:
+    return next((k for k in keys if k in part), None) if isinstance(part, dict) else None
+
+
+def _named(part: Any) -> bool:
+    """Whether a functionCall or functionResponse is an object that names its function."""
+    name = part.get("name") if isinstance(part, dict) else None
+    return isinstance(name, str) and bool(name.strip())
+
+
+def _gemini_call(call: Any, where: str) -> dict[str, Any]:
+    """A functionCall ({"name", "args"}, args left out for none) as a call `read_tool_calls`
+    reads, with its id where it has one."""
+    if not _named(call) or not isinstance(call.get("args", {}), dict):
         raise DataError(
-            f"{where}.parts[{j}] is no text ({kind}), which tunelab cannot train on"
-            + (f"; write the chat as OpenAI's messages: {TOOL_TURNS}" if call else "")
+            f'{where} must be {{"name": ..., "args": {{...}}}}: the function called and the '
+            "object of its arguments"
         )
-    return text
+    read = {"name": call["name"], "arguments": call.get("args", {})}
+    return {**read, **({"id": call["id"]} if "id" in call else {})}
+
+
+def _gemini_result(result: Any, where: str) -> dict[str, Any]:
+    """A functionResponse ({"name", "response"}) as a tool turn: the response its content as
+    JSON text (text as it is), the name and id of the call it answers beside it."""
+    if not _named(result) or "response" not in result:
+        raise DataError(
+            f'{where} must be {{"name": ..., "response": {{...}}}}: the function called and '
+            "what it returned"
+        )
+    response = result["response"]
+    content = response if isinstance(response, str) else json.dumps(response, ensure_ascii=False)
+    turn = {"role": "tool", "content": content, "name": result["name"]}
+    return {**turn, **({"tool_call_id": result["id"]} if "id" in result else {})}
