@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tunelab.data.load import load_examples, read_examples
+from tunelab.data.load import load_examples
 from tunelab.data.split import split_examples
 from tunelab.data.templates import Example
 from tunelab.errors import TunelabError
@@ -36,41 +36,6 @@ def test_formats(tmp_path, fmt):
     assert [(e.question, e.answer) for e in examples] == [
         (r["question"], r["answer"]) for r in ROWS
     ]
-
-
-@pytest.mark.parametrize("fmt", ["parquet", "dataset", "csv"])
-def test_a_filtered_pandas_frames_index_is_no_column_of_the_split(tmp_path, fmt, capsys):
-    # pandas keeps a filtered frame's index as a column, which `data split` wrote into every row;
-    # `df.to_csv(path)` writes any frame's, in a first column of no name.
-    import datasets
-
-    import tunelab
-
-    frame = pd.DataFrame(ROWS)
-    frame = frame[frame.index.isin([0, 2, 3])]  # row numbers 0, 2, 3: no longer a range
-    path = tmp_path / f"data.{fmt}"
-    if fmt == "parquet":
-        frame.to_parquet(path)
-    elif fmt == "csv":
-        frame.to_csv(path)
-    else:
-        datasets.Dataset.from_pandas(frame).save_to_disk(str(path))
-    tunelab.data.split(path, tmp_path / "split", test_size=1)
-    written = [json.loads(line) for part in ("train", "test")
-               for line in (tmp_path / "split" / f"{part}.jsonl").open()]  # fmt: skip
-    assert sorted(row["question"] for row in written) == ["q0", "q2", "q3"]
-    assert all(sorted(row) == ["answer", "question"] for row in written)
-    if fmt == "csv":
-        said = " ".join(capsys.readouterr().err.split())
-        assert "the unnamed first column holds row numbers (pandas' index" in said
-
-
-def test_a_csv_column_of_no_name_that_holds_text_is_read(tmp_path):
-    # Only row numbers are pandas' index: text under an empty header is the user's own.
-    path = tmp_path / "notes.csv"
-    path.write_text(",question,answer\nfrom the FAQ,q0,a0\n")
-    rows = read_examples(path).rows
-    assert rows == [{"": "from the FAQ", "question": "q0", "answer": "a0"}]
 
 
 @pytest.mark.parametrize(

@@ -119,7 +119,7 @@ def has_columns(path: str | Path, fields: dict[str, str] | None) -> bool:
     if not fields or not Path(path).is_file():
         return False
     try:
-        first = next(iter(read_rows(Path(path), quiet=True)), None)
+        first = next(iter(read_rows(Path(path), quiet=True, keep=fields.values())), None)
     except (OSError, DataError):  # unreadable here: the loader says why
         return False
     return (
@@ -144,7 +144,7 @@ def read_examples(
         raise TunelabError(f"unknown data shape {shape!r}: use one of {['auto', *SHAPES]}")
     if not is_hub(path) and not Path(path).exists():
         raise TunelabError(not_found(path))
-    rows = source_rows(path)
+    rows = source_rows(path, fields=fields)
     loaded = Loaded(Path(path), [], [], [])
     first = None  # the row whose columns told the shape
     for source, row in rows:
@@ -176,13 +176,14 @@ def read_examples(
 
 
 def source_rows(
-    path: str | Path, quiet: bool = False
+    path: str | Path, quiet: bool = False, fields: dict[str, str] | None = None
 ) -> Iterator[tuple[str, dict[str, Any] | DataError]]:
     """The raw rows of a data file or folder (`read_rows`), or of a hub dataset (hf://org/name
-    [:config][@split]), each with its source, as the loader reads them."""
+    [:config][@split]), each with its source, as the loader reads them through `fields`."""
+    keep = (fields or {}).values()
     if is_hub(path):
-        return without_row_numbers(hub_rows(str(path)), str(path), quiet)
-    return read_rows(Path(path), quiet)
+        return without_row_numbers(hub_rows(str(path)), str(path), quiet, keep)
+    return read_rows(Path(path), quiet, keep)
 
 
 def _rename(row: dict[str, Any], fields: dict[str, str], source: str) -> dict[str, Any]:

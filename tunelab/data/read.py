@@ -5,9 +5,10 @@ and JSON lines under every reader by tunelab.data.file_text."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,18 +24,26 @@ from tunelab.errors import TunelabError
 
 DATA_SUFFIXES = (".jsonl", ".ndjson", ".json", ".csv", ".tsv", ".parquet")
 REPORT_LINES = 20  # files listed by name when a folder is read; skipped ones are all listed
+ROW_NUMBER_ROWS = 1000  # the rows that tell a column of pandas' row numbers, at most
+# How pandas' index became a column, said where it is left out.
+WRITTEN = (
+    "which df.to_csv writes unless index=False, and Dataset.from_pandas unless preserve_index=False"
+)
+RESET = "which df.reset_index() keeps as a column 'index' unless drop=True"
 console = Console(stderr=True)
 
 
-def read_rows(path: Path, quiet: bool = False) -> Iterator[tuple[str, dict[str, Any] | DataError]]:
+def read_rows(
+    path: Path, quiet: bool = False, keep: Collection[str] = ()
+) -> Iterator[tuple[str, dict[str, Any] | DataError]]:
     """Yield (`file:line`, `file:item N` or `file:row N`, counted from 1; row dict or the
     DataError of an unreadable row). A folder's report of files read and skipped is printed
-    unless `quiet`."""
+    unless `quiet`; `keep`: the columns data.fields name, never taken for row numbers."""
     suffix = path.suffix.lower()
     if path.is_dir() and not is_dataset_dir(path):
-        yield from _read_folder(path, quiet)
+        yield from _read_folder(path, quiet, keep)
     elif path.is_dir():
-        yield from without_row_numbers(_read_dataset_dir(path, quiet), path, quiet)
+        yield from without_row_numbers(_read_dataset_dir(path, quiet), path, quiet, keep)
     elif suffix in DOC_SUFFIXES:
         text = document_text(path)
         if text.strip():
@@ -52,9 +61,9 @@ def read_rows(path: Path, quiet: bool = False) -> Iterator[tuple[str, dict[str, 
     elif suffix == ".json":
         yield from _read_json(path)
     elif suffix in (".csv", ".tsv"):
-        yield from without_row_numbers(read_csv(path, tsv=suffix == ".tsv"), path, quiet)
+        yield from without_row_numbers(read_csv(path, tsv=suffix == ".tsv"), path, quiet, keep)
     elif suffix == ".parquet":
-        yield from without_row_numbers(_read_parquet(path), path, quiet)
+        yield from without_row_numbers(_read_parquet(path), path, quiet, keep)
     elif suffix in (".xlsx", ".xls", ".ods", ".numbers"):
         raise TunelabError(
             f"{path}: a spreadsheet; save it as CSV (a spreadsheet's 'CSV UTF-8', one sheet) and "
@@ -91,40 +100,53 @@ def _read_parquet(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
         yield f"{path}:row {i + 1}", row
 
 
-def _pandas_index(columns: list[str]) -> list[str]:
-    """The columns in which pandas keeps a frame's unnamed index (`__index_level_0__`, written by
-    `to_parquet` and `Dataset.from_pandas` of a filtered frame; a CSV's column of no name, as
-    `to_csv` writes it, which pandas reads back as "Unnamed: 0", and so a dataset made of that
-    frame): row numbers, no data, which `data split` wrote into every row of its train.jsonl and
-    test.jsonl."""
-    return [c for c in columns if re.fullmatch(r"__index_level_\d+__|Unnamed: \d+|", c)]
+def _row_numbers(rows: list[dict[str, Any]], keep: Collection[str]) -> list[str]:
+    """The columns of a table's first `rows` in which pandas kept a frame's index: row numbers,
+    no data, which `data split` wrote into every row of its train.jsonl and test.jsonl. A column
+    of no name (`to_csv` writes one, pandas reads it back as "Unnamed: 0", and so a dataset made
+    of that frame), `__index_level_0__` (`to_parquet` and `Dataset.from_pandas` of a filtered
+    frame) or `index` (`reset_index()`'s, a name no shape reads), told by whole numbers in every
+    row; an `index` of distinct ones, so that a field of counts is read. A column the user's
+    data.fields name (`keep`) is theirs, whatever it holds."""
+    found = []
+    for column in rows[0] if rows else ():
+        numbers = [str(row.get(column)).strip() for row in rows]
+        if column in keep or not all(n.isdecimal() for n in numbers):
+            continue
+        if re.fullmatch(r"__index_level_\d+__|Unnamed: \d+|", column) or (
+            column == "index" and len({int(n) for n in numbers}) == len(numbers)
+        ):
+            found.append(column)
+    return found
 
 
 def without_row_numbers(
-    rows: Iterator[tuple[str, Any]], path: str | Path, quiet: bool
+    rows: Iterator[tuple[str, Any]], path: str | Path, quiet: bool, keep: Collection[str] = ()
 ) -> Iterator[tuple[str, Any]]:
     """The rows of a table (a CSV, a Parquet file, a saved or hub dataset) without pandas' index
-    (`_pandas_index`), told by the first row's whole numbers: a column of no name that holds
+    (`_row_numbers`), told by its first ROW_NUMBER_ROWS rows: a column of no name that holds
     text is the user's, read as before."""
-    index: list[str] | None = None
-    for where, row in rows:
-        if index is None and isinstance(row, dict):
-            index = [c for c in _pandas_index(list(row)) if str(row[c]).strip().isdigit()]
-            if index and not quiet:
-                said = ", ".join(repr(c) if c else "the unnamed first column" for c in index)
-                console.print(
-                    f"note: {escape(str(path))}: {escape(said)} hold{'s' * (len(index) == 1)} row "
-                    "numbers (pandas' index, which df.to_csv writes unless index=False, and "
-                    "Dataset.from_pandas unless preserve_index=False), not data: left out",
-                    highlight=False,
-                    soft_wrap=True,
-                )
+    rows = iter(rows)
+    head = list(itertools.islice(rows, ROW_NUMBER_ROWS))
+    index = _row_numbers([row for _, row in head if isinstance(row, dict)], keep)
+    if index and not quiet:
+        said = ", ".join(repr(c) if c else "the unnamed first column" for c in index)
+        made = "; ".join(dict.fromkeys(RESET if c == "index" else WRITTEN for c in index))
+        console.print(
+            f"note: {escape(str(path))}: {escape(said)} hold{'s' * (len(index) == 1)} row "
+            f"numbers (pandas' index, {made}), not data: left out",
+            highlight=False,
+            soft_wrap=True,
+        )
+    for where, row in itertools.chain(head, rows):
         if index and isinstance(row, dict):
             row = {k: v for k, v in row.items() if k not in index}
         yield where, row
 
 
-def _read_folder(folder: Path, quiet: bool) -> Iterator[tuple[str, dict[str, Any] | DataError]]:
+def _read_folder(
+    folder: Path, quiet: bool, keep: Collection[str]
+) -> Iterator[tuple[str, dict[str, Any] | DataError]]:
     """Every data file, dataset folder and document under `folder`. What is read and what is
     skipped is always printed: a file left out without a word is data silently lost."""
     sources, skipped = _folder_contents(folder)
@@ -142,7 +164,7 @@ def _read_folder(folder: Path, quiet: bool) -> Iterator[tuple[str, dict[str, Any
             "other files out, or convert them (documents are raw text for continued pretraining)"
         )
     for source in sources:
-        yield from read_rows(source, quiet)
+        yield from read_rows(source, quiet, keep)
 
 
 def _folder_contents(folder: Path) -> tuple[list[Path], list[tuple[Path, str]]]:

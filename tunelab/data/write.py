@@ -170,9 +170,9 @@ def split_file(
         raise TunelabError(f"{path}: no training row left: {'; '.join(said)}")
     # The original rows (same columns, extra fields such as provenance kept), looked up by file:line.
     # quiet: the load above has already reported which files of a folder it read.
-    rows = dict(source_rows(path, quiet=True))
+    rows = dict(source_rows(path, quiet=True, fields=fields))
     if test_path:
-        rows |= dict(source_rows(test_path, quiet=True))
+        rows |= dict(source_rows(test_path, quiet=True, fields=fields))
     # Both files or neither: a Ctrl-C between them left a new train.jsonl beside the old
     # test.jsonl, the test set of another split, whose rows it trains on.
     staged = {out: out.with_name(f".{out.name}.new") for out in (out_train, out_test)}

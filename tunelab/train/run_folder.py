@@ -138,7 +138,7 @@ def write_held_out(run_dir: Path, data: DataConfig, test_examples: list) -> None
     wanted = {ex.source for ex in test_examples}
     # Read back as training read it (its shape and fields hold for them).
     readable = is_hub(data.path) or Path(data.path).exists()
-    found = source_rows(data.path, quiet=True) if readable else ()
+    found = source_rows(data.path, quiet=True, fields=data.fields) if readable else ()
     rows = {source: row for source, row in found if source in wanted and isinstance(row, dict)}
     held = [rows.get(ex.source) or {"question": ex.question, "answer": ex.answer}
             for ex in test_examples]  # fmt: skip
