@@ -150,7 +150,8 @@ def test_a_quote_never_closed_is_an_error_at_its_row_not_the_rest_of_the_file_in
     with pytest.raises(DataError, match=r"d\.tsv:3: a quoted field opens"):
         load_examples(str(tsv))
     # Text after a closing quote, a quote inside a field that does not start with one, a quoted
-    # field over two lines: read as the csv module always read them, the file not refused.
+    # field over two lines: read as the csv module always read them, the file not refused (the
+    # first is said: the next test).
     fine = tmp_path / "ok.csv"
     fine.write_text(
         'question,answer\nHow big?,"5"" screen"\nAnd the other?,7" screen\n"What is 2+2" ok,4\n'
@@ -167,6 +168,28 @@ def test_a_quote_never_closed_is_an_error_at_its_row_not_the_rest_of_the_file_in
     with pytest.raises(DataError, match=r"m\.csv:3: a quoted field opens on this line and "
                        r"closes only on line 4, with more text right after it"):  # fmt: skip
         load_examples(str(merged))
+
+
+def test_a_field_whose_quote_closes_before_the_field_ends_is_said_with_how_to_keep_its_quotes(
+    tmp_path, capsys
+):
+    # CSV reads '"Bold" text' as 'Bold text': the quotes were dropped without a word.
+    path = tmp_path / "d.csv"
+    path.write_text(
+        'question,answer\nWhich is heavier?,"Bold" text\nQuoted?,"""Quoted"" word"\n'
+        'Inches?,7" screen\nWhat did he say?,"Say "hi" back"\n'
+    )
+    answers = [e.answer for e in load_examples(path)]
+    assert answers == ["Bold text", '"Quoted" word', '7" screen', 'Say hi" back"']
+    assert " ".join(capsys.readouterr().err.split()) == (
+        f'warning: {path}:2: a field opens with a quote that closes before the field ends: "Bold" '
+        "text is read as Bold text (so on line(s) 5 too); to keep its quotes, quote the whole "
+        'field and write each quote in it twice: """Bold"" text"'
+    )
+    # Written so, the same text is read as it was meant, and nothing is said.
+    path.write_text('question,answer\nWhich is heavier?,"""Bold"" text"\n')
+    assert [e.answer for e in load_examples(path)] == ['"Bold" text']
+    assert not capsys.readouterr().err
 
 
 def test_a_short_csv_row_lacks_a_cell_not_a_null(tmp_path):

@@ -10,7 +10,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from rich.console import Console
+
 from tunelab.errors import TunelabError
+
+console = Console(stderr=True)  # where a reader's notes and warnings on a user's file are said
 
 
 class DataError(TunelabError):

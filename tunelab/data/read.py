@@ -12,11 +12,10 @@ from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
 from rich.markup import escape
 
 from tunelab.data.csv_files import read_csv
-from tunelab.data.file_text import DataError, json_lines, json_problem, utf8_text
+from tunelab.data.file_text import DataError, console, json_lines, json_problem, utf8_text
 from tunelab.data.hub import PREFIX
 from tunelab.data.sections import DOC_SUFFIXES, document_text, documents_said
 from tunelab.data.shapes import detect_shape
@@ -30,7 +29,6 @@ WRITTEN = (
     "which df.to_csv writes unless index=False, and Dataset.from_pandas unless preserve_index=False"
 )
 RESET = "which df.reset_index() keeps as a column 'index' unless drop=True"
-console = Console(stderr=True)
 
 
 def read_rows(
@@ -61,7 +59,8 @@ def read_rows(
     elif suffix == ".json":
         yield from _read_json(path)
     elif suffix in (".csv", ".tsv"):
-        yield from without_row_numbers(read_csv(path, tsv=suffix == ".tsv"), path, quiet, keep)
+        rows = read_csv(path, tsv=suffix == ".tsv", quiet=quiet)
+        yield from without_row_numbers(rows, path, quiet, keep)
     elif suffix == ".parquet":
         yield from without_row_numbers(_read_parquet(path), path, quiet, keep)
     elif suffix in (".xlsx", ".xls", ".ods", ".numbers"):
