@@ -373,3 +373,21 @@ def test_a_run_evaluated_after_training_lists_its_eval_score_as_held_out(runs_di
     args = ["eval", str(run), "--max-new-tokens", "2", "--data", str(other)]
     assert CliRunner().invoke(app, args).exit_code == 0
     assert "best_heldout" not in tunelab.runs([run])[0]
+
+
+def test_an_eval_score_from_before_the_run_trained_again_is_marked_stale(tmp_path):
+    # Evaluated at step 2, then resumed to step 3: the step-2 model's score showed beside the
+    # new step count as the run's own.
+    qa = write_jsonl(tmp_path / "qa.jsonl", [{"question": q, "answer": a} for q, a in QA_PAIRS])
+    run = tunelab.train(tiny_config(tmp_path, qa, max_steps=2, save_every=1))
+    evaluated = CliRunner().invoke(app, ["eval", str(run), "--max-new-tokens", "2"])
+    assert evaluated.exit_code == 0, evaluated.output
+    assert "stale" not in tunelab.runs([run])[0]["best_heldout"]
+    tunelab.train(tiny_config(tmp_path, qa, max_steps=3, save_every=1), resume=True)
+    [row] = tunelab.runs([run])
+    assert (row["steps"], row["best_heldout"]["stale"]) == (3, True)
+    listed = CliRunner().invoke(app, ["runs", str(run)], env={"COLUMNS": "300"})
+    assert "(tunelab eval of the model before the last training: eval it again)" in listed.output
+    again = CliRunner().invoke(app, ["eval", str(run), "--max-new-tokens", "2"])
+    assert again.exit_code == 0, again.output
+    assert "stale" not in tunelab.runs([run])[0]["best_heldout"]

@@ -149,6 +149,8 @@ def _held_out(best: dict | None) -> str:
     said = f"{best['metric']} {best['value']:.1%}"
     if "step" in best:
         return f"{said} (step {best['step']})"
+    if best.get("stale"):
+        return f"{said} (tunelab eval of the model before the last training: eval it again)"
     return f"{said} (tunelab eval, {best['questions']} questions)"
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from rich.console import Console
 
 from tunelab.errors import TunelabError
-from tunelab.run import CHECKPOINTS, CONFIG_FILE, METRICS_FILE, WEIGHTS, Run
+from tunelab.run import CHECKPOINTS, CONFIG_FILE, METRICS_FILE, STATUS_FILE, WEIGHTS, Run
 from tunelab.section import flatten
 from tunelab.train.plot import read_metrics
 
@@ -87,7 +87,7 @@ def evaluated(run: Run) -> dict | None:
     """The score of the run's last `tunelab eval` (its <run>/eval) where that eval answered the
     run's own test questions, as the held-out score of a run whose training answered none (no
     train.eval_generate_every): the same metric training would score, the questions it was over
-    and the summary it is read from."""
+    and the summary it is read from; "stale" where the run trained again after that eval."""
     from tunelab.evaluate.eval_folder import answered_file, earlier_summary
 
     folder = run.out_dir("eval")
@@ -103,12 +103,24 @@ def evaluated(run: Run) -> dict | None:
     metric = next((key[5:] for key in HELD_OUT_KEYS if key[5:] in metrics), None)
     if metric is None:
         return None
-    return {
+    scored = {
         "metric": metric,
         "value": metrics[metric],
         "questions": summary.get("examples"),
         "eval": str(folder / "summary.json"),
     }
+    # A resume after the eval (`train --resume` with more steps) kept the earlier model's score
+    # beside the new step count, as if it were the new model's.
+    if (folder / "summary.json").stat().st_mtime < trained_at(run):
+        scored["stale"] = True
+    return scored
+
+
+def trained_at(run: Run) -> float:
+    """When training last wrote into the run: its status.json, written as a training starts and
+    again, last of all, as it ends; its metrics or model/ for a run from before status.json."""
+    written = [run.path / STATUS_FILE, run.path / METRICS_FILE, *run.weights.glob("*")]
+    return max((p.stat().st_mtime for p in written if p.exists()), default=0.0)
 
 
 def differences(runs: list[Run]) -> dict[str, list]:
