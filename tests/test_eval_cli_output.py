@@ -78,6 +78,12 @@ def test_a_test_set_naming_facts_on_some_rows_says_which_are_judged_by_wording(t
         "do, and those 2 are judged by wording alone (token F1 and ROUGE-L reward wording, not "
         f"correctness). `tunelab data facts {data} -o test_facts.jsonl` proposes them" in text
     )
+    assert text.count("2 of 3 test rows name no facts") == 1  # under the table, not above too
+    # The folder, read after the terminal scrolled, says it too.
+    [note] = json.loads((tmp_path / "ev" / "summary.json").read_text())["notes"]
+    assert note.startswith(f"2 of 3 test rows name no facts ({data}:2, {data}:3)")
+    errors = " ".join((tmp_path / "ev" / "errors.md").read_text().split())
+    assert f"Note: 2 of 3 test rows name no facts ({data}:2, {data}:3)" in errors
     # Two models compared: comparison.md, kept after the terminal scrolls, says it too.
     two = CliRunner().invoke(app, ["eval", "tiny-random", "tiny-random", *args])
     assert two.exit_code == 0, two.output

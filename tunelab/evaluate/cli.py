@@ -37,7 +37,10 @@ def eval_command(
     from tunelab.evaluate.suite import evaluate
 
     results = evaluate(models, config, console)
-    said: set[str] = set()  # a note of the test set, once for all its models
+    # One of the notes, said under the table, where it qualifies the scores: above the answers'
+    # errors, it scrolled away before them.
+    facts_note = facts_named_note(results[0].rows)
+    said = {facts_note}  # a note of the test set, once for all its models
     for result in results:
         console.print(
             f"[green]{result.model}[/]: {len(result.rows)} answers → {result.out_dir}/ "
@@ -102,9 +105,8 @@ def eval_command(
                 "ways (`tunelab data augment`), which are mostly right or wrong together: the "
                 "interval and test resample the facts.[/]"
             )
-    # Under the table it qualifies: above the answers' errors, it scrolled away before the scores.
-    if note := facts_named_note(results[0].rows):
-        console.print(f"[yellow]{escape(note)}.[/]", soft_wrap=True)
+    if facts_note in results[0].notes:
+        console.print(f"[yellow]{escape(facts_note)}.[/]", soft_wrap=True)
 
 
 def _short_names(models: list[str]) -> dict[str, str]:

@@ -209,7 +209,7 @@ def evaluate_one(
 ) -> EvalResult:
     """Answer `cfg`'s test questions with one model or run, score, analyse (with the words of
     `training`, default the run's training data) and write them."""
-    from tunelab.evaluate.facts import echo_note, echoed_facts
+    from tunelab.evaluate.facts import echo_note, echoed_facts, facts_named_note
     from tunelab.export.prompt import refuse_system_prompt_of
     from tunelab.generate import answer
     from tunelab.progress import answer_bars, counting
@@ -271,6 +271,8 @@ def evaluate_one(
     # As `data check` and `train` say it: a run trained with chat, asked `### Question:` rows.
     if wrapped := template_warning(examples, prompt.template):
         result.notes.append(wrapped)
+    if note := facts_named_note(rows):  # what the scores of errors.md and summary.json stand on
+        result.notes.append(note)
     if cfg.analyse:
         # The runs' own training data (never a path the user named): not found, it is said.
         analyse_result(
