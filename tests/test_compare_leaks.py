@@ -78,3 +78,19 @@ def test_the_runs_own_training_data_as_corpus_is_no_leak(tmp_path):
     result = compare(run, CompareConfig(max_new_tokens=2, k=1, output=str(tmp_path / "out")))
     assert all(a.answers_given for a in result.arms if a.rag)
     assert not [n for n in result.notes if n.startswith("leak?")]
+
+
+def test_an_faq_holding_a_test_row_asked_with_question_markers_is_a_leak(tmp_path):
+    # lamini_docs' questions read "### Question:\n...\n\n### Answer:": the FAQ holding the test
+    # row itself was taken for documents that only quote its answer, and no "leak?" was said.
+    test = tmp_path / "test.jsonl"
+    row = {"question": "### Question:\nWhich file holds a run's settings?\n\n### Answer:"}
+    test.write_text(json.dumps(row | {"answer": SETTINGS}) + "\n")
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "faq.md").write_text(f"# FAQ\n\n## Which file holds a run's settings?\n\n{SETTINGS}\n")
+    out = str(tmp_path / "out")
+    cfg = CompareConfig(data=str(test), corpus=str(docs), max_new_tokens=2, k=1, output=out)
+    result = compare("tiny-random", cfg)
+    [note] = [n for n in result.notes if n.startswith("leak?")]
+    assert "held the test row itself, its question and its reference answer" in note

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from tunelab.data.markers import plain_question
 from tunelab.data.quality.dedup import MIN_QUOTED_WORDS, quoted_in
 from tunelab.data.retrieval import Passage
 from tunelab.data.text import words
@@ -60,5 +61,6 @@ def find_given(arm: Arm, examples: list, kept: list[list[Passage]]) -> None:
         if held := quoted_in([ex.answer], [p.text for p in used]):
             passage = used[held[0]]
             arm.answers_given.append((ex.source, passage.source))
-            if quoted_in([ex.question], [passage.text], MIN_QUESTION_WORDS):
+            # Without its `### Question:` headers, which no FAQ's question is written with.
+            if quoted_in([plain_question(ex.question)], [passage.text], MIN_QUESTION_WORDS):
                 arm.rows_given.append((ex.source, passage.source))
