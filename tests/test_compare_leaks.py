@@ -50,6 +50,7 @@ def test_a_corpus_holding_the_test_answers_word_for_word_says_which_scores_favou
     saved = json.loads((tmp_path / "out" / "compare.json").read_text())
     assert [a["answers_given"] for a in saved["arms"] if a["rag"]] == [1, 1]
     assert [a["rows_given"] for a in saved["arms"] if a["rag"]] == [0, 0]
+    assert note in saved["notes"]  # for a script that reads compare.json, never compare.md
 
     # An FAQ holding the test row itself, question and answer: the answer key, found by its words.
     faq = f"# FAQ\n\n**Which file holds a run's settings?**\n\n{SETTINGS}\n"

@@ -233,6 +233,9 @@ def write_report(result: Comparison, cfg: CompareConfig) -> None:
         "pairs": pairs(result.arms),
         "rate_pairs": rate_differences(result.arms),
         "verdict": verdict(result.arms).replace("**", ""),
+        # compare.md's notes (a leak, rows without facts): a reader of the JSON alone saw RAG
+        # "ahead" without the word that its passages held the answer key.
+        "notes": result.notes,
     }
     write_json(out / "compare.json", payload)
     for arm in result.arms:
