@@ -34,8 +34,26 @@ def test_documents_become_passages_under_their_headings(tmp_path):
     )
     passages = load_corpus(tmp_path)
     assert any("Guide > Resuming" in p.text and "--resume" in p.text for p in passages)
-    with pytest.raises(TunelabError, match="corpus not found"):
-        load_corpus(tmp_path / "missing.jsonl")
+
+
+def test_a_corpus_retrieval_cannot_read_is_named_with_what_it_reads(tmp_path, monkeypatch):
+    # "corpus not found: docs" said nothing to do, and a .docx was told to be a hub dataset.
+    monkeypatch.chdir(tmp_path)
+    readable = (
+        "give a Q&A file (.jsonl, .ndjson, .json, .csv, .tsv, .parquet), a document (.htm, "
+        ".html, .markdown, .md, .pdf, .rst, .txt) or a folder of documents"
+    )
+    with pytest.raises(TunelabError) as missing:
+        load_corpus("docs")
+    assert (
+        str(missing.value) == f"corpus docs: no such file or folder (from {tmp_path}); {readable}"
+    )
+    (tmp_path / "notes.docx").write_bytes(b"PK")
+    with pytest.raises(TunelabError) as unread:
+        load_corpus("notes.docx")
+    assert (
+        str(unread.value) == f"corpus notes.docx: retrieval does not read '.docx' files; {readable}"
+    )
 
 
 def test_retrieval_never_hands_a_question_its_own_row(tmp_path):

@@ -105,12 +105,26 @@ def load_corpus(
     along paragraphs."""
     from tunelab.data.chunking import chunk_document
     from tunelab.data.load import load_examples
+    from tunelab.data.read import DATA_SUFFIXES
     from tunelab.data.sections import DOC_SUFFIXES, find_documents
 
     path = Path(path)
+    # Said as the corpus's, not as data's: a data file's list named a datasets folder and a hub
+    # dataset, which retrieval does not read, and "corpus not found" said nothing to do.
+    readable = (
+        f"a Q&A file ({', '.join(DATA_SUFFIXES)}), a document "
+        f"({', '.join(sorted(DOC_SUFFIXES))}) or a folder of documents"
+    )
     if not path.exists():
-        raise TunelabError(f"corpus not found: {path}")
-    if path.is_file() and path.suffix.lower() not in DOC_SUFFIXES:
+        raise TunelabError(
+            f"corpus {path}: no such file or folder (from {Path.cwd()}); give {readable}"
+        )
+    suffix = path.suffix.lower()
+    if path.is_file() and suffix not in DOC_SUFFIXES and suffix not in DATA_SUFFIXES:
+        raise TunelabError(
+            f"corpus {path}: retrieval does not read {suffix!r} files; give {readable}"
+        )
+    if path.is_file() and suffix not in DOC_SUFFIXES:
         return qa_passages(load_examples(path, shape, fields, on_error="skip"), chunk_tokens)
     passages = []
     for document in find_documents([path]):
@@ -119,7 +133,7 @@ def load_corpus(
             text = f"{heading}\n{chunk.text}" if heading else chunk.text
             passages.append(Passage(f"{chunk.source}#{chunk.index}", text.strip()))
     if not passages:
-        raise TunelabError(f"{path}: no passages found (Q&A rows or .md/.txt/.html/.pdf files)")
+        raise TunelabError(f"corpus {path}: no passages found in it; give {readable}")
     return passages
 
 
