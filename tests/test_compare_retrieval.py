@@ -189,6 +189,21 @@ def test_a_corpus_of_the_runs_own_columns_is_read_through_its_fields(tmp_path):
     assert len(passages) == len(LAMINI) - 2
 
 
+def test_a_corpus_of_the_columns_set_for_the_test_file_is_read_through_them(tmp_path):
+    # The corpus's "map your columns: --set data.fields.question=prompt_text ..." was followed,
+    # the fields went to the test file alone, and the corpus was refused again the same way.
+    from tunelab.compare.run import CompareConfig, compare
+
+    test = _write_rows(tmp_path / "test.jsonl", LAMINI[:2])
+    corpus = _write_rows(tmp_path / "corpus.jsonl", LAMINI[2:])
+    fields = {"question": "prompt_text", "answer": "reply"}
+    asked = {"k": 1, "max_new_tokens": 2, "output": str(tmp_path / "out")}
+    cfg = CompareConfig(data=str(test), corpus=str(corpus), fields=fields, **asked)
+    result = compare("tiny-random", cfg)
+    [rag] = [arm for arm in result.arms if arm.rag]
+    assert all(row["passages"] for row in rag.rows)
+
+
 def test_a_long_answer_is_retrieved_in_pieces_not_whole(tmp_path):
     # A 41,000-character answer retrieved whole made 7,800-token prompts: 18 minutes for 10
     # questions. Cut as documents are, each piece after its question.

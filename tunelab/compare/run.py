@@ -51,7 +51,7 @@ class CompareConfig(Section):
     required for a model that is no run)."""
     fields: dict[str, str] = Field(default_factory=dict)
     """The test file's columns renamed to a shape's names, e.g. {question: Query} (default: the
-    run's data.fields where the file is its own)."""
+    run's data.fields where the file is its own); a --corpus of those columns is read so too."""
     corpus: OptionalLocalPath = None
     """What RAG retrieves from: a Q&A file or documents (default: the run's training data;
     required for a model that is no run)."""
@@ -237,14 +237,20 @@ def _trained_on(found: Run, corpus: str | None) -> bool:
 def _corpus(found: Run | None, cfg: CompareConfig) -> list[Passage]:
     """--corpus, else the run's training data; the run's data file, or another of its columns,
     read as training read it (its data.shape and data.fields: a file of custom columns is of no
-    shape auto-detection knows)."""
+    shape auto-detection knows), and one of the columns --set data.fields maps read through them."""
+    from tunelab.data.load import has_columns
+
     data = found.config.data if found else None
     path = cfg.corpus or data.path
     if not path:
         raise TunelabError(f"{found.path}: no training data file to retrieve from: pass --corpus")
     if found and found.reads(path):
         return load_corpus(path, shape=data.shape, fields=data.fields)
-    return load_corpus(path)
+    # The corpus's "map your columns: --set data.fields..." advice then works (the fields went
+    # to the test file alone, and the corpus was refused again with the same advice).
+    return (
+        load_corpus(path, fields=cfg.fields) if has_columns(path, cfg.fields) else load_corpus(path)
+    )
 
 
 def _ask(
