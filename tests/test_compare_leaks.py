@@ -95,3 +95,7 @@ def test_an_faq_holding_a_test_row_asked_with_question_markers_is_a_leak(tmp_pat
     result = compare("tiny-random", cfg)
     [note] = [n for n in result.notes if n.startswith("leak?")]
     assert "held the test row itself, its question and its reference answer" in note
+    # Said under the headline it qualifies, once, not at the foot below every table.
+    report = (tmp_path / "out" / "compare.md").read_text()
+    assert report.count("Note: leak?") == 1
+    assert report.index("Note: leak?") < report.index("| arm |")

@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tunelab.compare.leaks import LEAK
 from tunelab.compare.verdicts import (
     CHARTED,
     FACTS,
@@ -148,11 +149,15 @@ def to_markdown(result: Comparison, cfg: CompareConfig) -> str:
     metric = main_metric(result.arms)
     corpus = cfg.corpus or "the run's training data"
     asked = f", asked with {result.prompt.said()}" if result.prompt else ""
+    # A leak qualifies the headline's RAG differences: at the foot, below every table, the
+    # headline read "finetuning is ahead" or not of an arm handed the answer key, unsaid.
+    leaks = [f"Note: {note}." for note in result.notes if note.startswith(LEAK)]
     lines = [
         f"# {_first_upper(title(result))}: {result.run}",
         "",
         *headline(result.arms, metric),
         "",
+        *(leaks + [""] if leaks else []),
         f"{questions_scored(result.arms)}{asked}; passages: up to {cfg.k} by BM25 from {corpus}. "
         f"{context_note(result)}",
         "",
@@ -200,7 +205,7 @@ def to_markdown(result: Comparison, cfg: CompareConfig) -> str:
         lines += ["", 'Refusal: the share of answers that say the refusal of the test rows marked '
                   '"kind": "off_topic" (their reference answer), of those rows (higher is better) '
                   "and of the others (lower is better)."]  # fmt: skip
-    notes = [f"Note: {note}." for note in result.notes]
+    notes = [f"Note: {note}." for note in result.notes if not note.startswith(LEAK)]
     return "\n".join([*lines, "", verdict(result.arms), *notes]) + "\n"
 
 
