@@ -238,3 +238,47 @@ def test_a_lora_run_loads_merged_and_answers_as_the_adapter_on_top_does(tmp_path
         [g.text for g in generate(m, tokenizer, prompts, max_new_tokens=8)] for m in (model, on_top)
     ]
     assert texts[0] == texts[1]
+
+
+@pytest.mark.parametrize(
+    "lora, damage, said",
+    [
+        # peft said "Repo id must be a string, not <class 'pathlib.PosixPath'>".
+        (True, "adapter_model.safetensors", "lacks adapter_model.safetensors"),
+        # transformers said "Unrecognized model ... Should have a `model_type` key".
+        (True, "adapter_config.json", "lacks adapter_config.json (a LoRA run's) or config.json"),
+        (False, "model.safetensors", "lacks model.safetensors"),
+        # transformers said to install sentencepiece or tiktoken.
+        (False, "tokenizer.json", "lacks tokenizer.json"),
+    ],
+)
+def test_a_run_copied_without_a_file_of_its_model_folder_names_it(tmp_path, lora, damage, said):
+    from test_serve import make_lora_run
+
+    run = make_lora_run(tmp_path) if lora else tiny_run(tmp_path, QA)
+    (run / "model" / damage).unlink()
+    with pytest.raises(TunelabError) as raised:
+        load_model(str(run))
+    message = " ".join(str(raised.value).split())
+    assert message.startswith(f"run {run}: its model/ folder (") and said in message
+    assert "copy the run's model/ folder again, whole, from where it was trained" in message
+
+
+def test_a_runs_adapter_cut_short_is_named(tmp_path):
+    # An interrupted copy: safetensors' "invalid header length", raw, from deep inside peft.
+    from test_serve import make_lora_run
+
+    adapter = make_lora_run(tmp_path) / "model" / "adapter_model.safetensors"
+    adapter.write_bytes(adapter.read_bytes()[:100])
+    with pytest.raises(TunelabError, match=r"model/ folder \(.*\) holds a weights file cut short"):
+        load_model(str(adapter.parent.parent))
+
+
+def test_an_exports_weights_cut_short_are_named(tmp_path):
+    model, tokenizer = tiny_random()
+    model.save_pretrained(tmp_path / "export")
+    tokenizer.save_pretrained(tmp_path / "export")
+    weights = tmp_path / "export" / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:100])
+    with pytest.raises(TunelabError, match=r"export' holds a weights file cut short or damaged"):
+        load_model(str(tmp_path / "export"))

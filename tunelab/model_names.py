@@ -5,6 +5,8 @@ transformers' failure to read one means to the user."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from tunelab.errors import TunelabError, first_few
@@ -157,7 +159,7 @@ def hub_unreachable() -> str | None:
 
 def not_read(name: str, err: Exception) -> TunelabError:
     """What transformers' failure to read `name` means to the user."""
-    why = " ".join(str(err).split()) or type(err).__name__
+    why = _why(err)
     if _holds_runs(Path(name)):
         runs = sorted(str(c) for c in Path(name).iterdir() if (c / "config.yaml").is_file())
         return TunelabError(
@@ -186,6 +188,8 @@ def not_read(name: str, err: Exception) -> TunelabError:
             f"model {name!r} is a file, not a model: give the folder that holds it beside its "
             "config.json and tokenizer files (or a .gguf file, a run folder, a hub id)"
         )
+    if damaged := _damaged(err):
+        return TunelabError(f"model {name!r} holds {damaged}: copy or export it again")
     if folder.exists():
         return TunelabError(
             f"model {name!r} is not a Hugging Face model folder (config.json, weights and "
@@ -198,3 +202,52 @@ def not_read(name: str, err: Exception) -> TunelabError:
         f"no such folder, not in the Hugging Face cache) and not fetched from the hub: {why}"
         + (meant_here(name) or _offline_hint(name))
     )
+
+
+@contextmanager
+def reading_run(run: Path, weights: Path) -> Iterator[None]:
+    """Reading a run's weights folder (`weights`, in the run folder `run`): a file missing or
+    cut short is named, with what to do, not a traceback from deep inside peft or transformers."""
+    from safetensors import SafetensorError
+
+    try:
+        yield
+    except (OSError, ValueError, SafetensorError) as err:
+        raise _not_read_run(run, weights, err) from None
+
+
+def _not_read_run(run: Path, weights: Path, err: Exception) -> TunelabError:
+    """What a run's weights folder that transformers or peft cannot read lacks: a run copied in
+    part, or one whose files were cut short (peft blamed a repo id for a missing adapter file)."""
+    held = sorted(p.name for p in weights.iterdir())
+    has = [f for f in held if f.endswith((".safetensors", ".bin"))]
+    if (weights / "adapter_config.json").exists():
+        lacks = None if has else "adapter_model.safetensors (the adapter's weights)"
+    elif not (weights / "config.json").exists():
+        lacks = "adapter_config.json (a LoRA run's) or config.json (a full finetune's)"
+    else:
+        lacks = None if has else "model.safetensors (the weights)"
+    vocabulary = [f for f in TOKENIZER_FILES if f != "tokenizer_config.json"]  # settings alone
+    if lacks is None and not any(f in held for f in vocabulary):
+        lacks = "tokenizer.json (the tokenizer)"
+    if lacks:
+        what = f"lacks {lacks}"
+    else:
+        what = f"holds {damaged}" if (damaged := _damaged(err)) else f"cannot be read: {_why(err)}"
+    return TunelabError(
+        f"run {run}: its {weights.name}/ folder ({first_few(held) or 'empty'}) {what}: copy the run's {weights.name}/ folder again, whole, from where it was trained, or train "
+        f"it again (tunelab train {run} --overwrite)"
+    )
+
+
+def _damaged(err: Exception) -> str | None:
+    """A weights file cut short or damaged (a copy interrupted), in words, else None."""
+    from safetensors import SafetensorError
+
+    if not isinstance(err, SafetensorError):
+        return None
+    return f"a weights file cut short or damaged (safetensors: {_why(err)})"
+
+
+def _why(err: Exception) -> str:
+    return " ".join(str(err).split()) or type(err).__name__

@@ -14,6 +14,7 @@ import warnings
 from pathlib import Path
 
 import torch
+from safetensors import SafetensorError
 from transformers import (
     AutoModelForCausalLM,
     AutoTokenizer,
@@ -94,7 +95,7 @@ def load_pretrained(
         tokenizer = pretrained_tokenizer(name)  # checks the name first
         try:
             model = AutoModelForCausalLM.from_pretrained(weights_source(name), dtype=dtype)
-        except (OSError, ValueError) as err:
+        except (OSError, ValueError, SafetensorError) as err:
             raise not_read(name, err) from None
     ensure_pad_token(model, tokenizer)
     return model.to(device), tokenizer

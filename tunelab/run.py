@@ -141,6 +141,7 @@ class Run:
         import torch
         from transformers import AutoModelForCausalLM
 
+        from tunelab.model_names import reading_run
         from tunelab.models import ensure_pad_token, import_bitsandbytes_offline
 
         dtype = dtype or torch.float32
@@ -155,16 +156,21 @@ class Run:
                 from tunelab.quantized import dequantized
 
                 base = dequantized(base, dtype)
-            model = merged(PeftModel.from_pretrained(base, self.weights))
+            with reading_run(self.path, self.weights):
+                model = merged(PeftModel.from_pretrained(base, self.weights))
         else:
-            model = AutoModelForCausalLM.from_pretrained(self.weights, dtype=dtype)
+            with reading_run(self.path, self.weights):
+                model = AutoModelForCausalLM.from_pretrained(self.weights, dtype=dtype)
         ensure_pad_token(model, tokenizer)
         return model.to(device), tokenizer
 
     def tokenizer(self) -> PreTrainedTokenizerBase:
         from transformers import AutoTokenizer
 
-        return AutoTokenizer.from_pretrained(self.weights)
+        from tunelab.model_names import reading_run
+
+        with reading_run(self.path, self.weights):
+            return AutoTokenizer.from_pretrained(self.weights)
 
 
 def run_status(path: Path) -> dict:
