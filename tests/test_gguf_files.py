@@ -12,6 +12,7 @@ from test_export import make_run_with_tokenizer, small_bpe_tokenizer
 from transformers import AutoModelForCausalLM
 
 from tunelab import gguf_files
+from tunelab.errors import TunelabError
 from tunelab.export import export_gguf
 from tunelab.models import load_pretrained
 
@@ -96,3 +97,17 @@ def test_a_folder_another_process_made_meanwhile_is_kept_not_removed_under_it(ex
     assert sorted(p.name for p in tmp_path.iterdir()) == ["made"]  # its own copy removed
     gguf_files.dequantize(exported, target, name="m", stamp={**stamp, "bytes": 2})
     assert (target / "model.safetensors").stat().st_ino != first  # a changed file: made anew
+
+
+@pytest.mark.parametrize("kept", [0.5, 0.01])  # cut in its tensors, or in its header
+def test_a_gguf_cut_short_is_named_with_what_to_do(exported, cache, tmp_path, kept):
+    # An interrupted copy: the gguf package's raw "cannot reshape array" or struct.error.
+    cut = tmp_path / "cut.gguf"
+    data = exported.read_bytes()
+    cut.write_bytes(data[: int(len(data) * kept)])
+    with pytest.raises(TunelabError) as raised:
+        load_pretrained(str(cut))
+    said = " ".join(str(raised.value).split())
+    assert said.startswith(f"{cut} cannot be read as a GGUF model (")
+    assert "a file cut short (a copy or download interrupted) fails so: copy it again" in said
+    assert not cache.exists() or not list(cache.iterdir())

@@ -13,9 +13,12 @@ import hashlib
 import json
 import os
 import shutil
+import struct
 from pathlib import Path
 
 import torch
+
+from tunelab.errors import TunelabError
 
 KEPT = 3  # users' GGUF files kept dequantized, the most recently used first
 STAMP = "tunelab_gguf_source.json"  # in each folder: which file, as it was, it was made from
@@ -50,14 +53,22 @@ def dequantize(gguf: Path, target: Path, name: str, stamp: dict | None = None) -
     """Write `gguf`'s weights (float32) and tokenizer as a safetensors folder at `target`."""
     from transformers import AutoModelForCausalLM, AutoTokenizer, GgufConfig
 
-    tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
-    # dequantize=True: otherwise peft and Trainer refuse the model as "quantized".
-    model = AutoModelForCausalLM.from_pretrained(
-        gguf.parent,
-        gguf_file=gguf.name,
-        quantization_config=GgufConfig(dequantize=True),
-        dtype=torch.float32,
-    )
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+        # dequantize=True: otherwise peft and Trainer refuse the model as "quantized".
+        model = AutoModelForCausalLM.from_pretrained(
+            gguf.parent,
+            gguf_file=gguf.name,
+            quantization_config=GgufConfig(dequantize=True),
+            dtype=torch.float32,
+        )
+    except (ValueError, struct.error) as err:  # the gguf package's reader, raw
+        why = " ".join(str(err).split()) or type(err).__name__
+        raise TunelabError(
+            f"{gguf} cannot be read as a GGUF model ({why}); a file cut short (a copy or download "
+            "interrupted) fails so: copy it again, or write it again (a run's: tunelab export RUN "
+            "--gguf FILE --overwrite)"
+        ) from None
     if hasattr(model.config, "quantization_config"):
         del model.config.quantization_config
     model.config.name_or_path = name
