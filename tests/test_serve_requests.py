@@ -173,3 +173,16 @@ def test_api_key_is_required_when_set(engines):
         right = openai.OpenAI(base_url=f"{base}/v1", api_key="s3cret", max_retries=0)
         assert [m.id for m in right.models.list()]
         assert httpx.get(f"{base}/health").json()["status"] == "ok"
+
+
+def test_an_openai_api_the_server_does_not_offer_is_named_with_those_it_does(client):
+    # OpenAI's quickstart now asks through the Responses API: it got a bare "Not Found".
+    with pytest.raises(openai.NotFoundError) as err:
+        client.responses.create(model="tiny-random", input=QUESTION)
+    assert err.value.body == {
+        "message": "Invalid URL (POST /v1/responses): tunelab serve answers GET /v1/models, "
+        "POST /v1/chat/completions and /v1/completions",
+        "type": "invalid_request_error",
+        "param": None,
+        "code": None,
+    }

@@ -59,6 +59,8 @@ _UNION_MEMBER = re.compile(r"(str|int|float|bool|list|dict|literal|function-[a-z
 
 
 Body = TypeVar("Body", bound=BaseModel)
+# What a client of OpenAI's other APIs (the Responses API of its quickstart, embeddings) is told.
+ENDPOINTS = "tunelab serve answers GET /v1/models, POST /v1/chat/completions and /v1/completions"
 
 
 def create_app(
@@ -110,8 +112,11 @@ def create_app(
         return _error(err.status, err.message, err.code, err.param, kind)
 
     @app.exception_handler(HTTPException)
-    async def _http_error(_, err: HTTPException) -> JSONResponse:  # unknown path, wrong method
-        return _error(err.status_code, str(err.detail), None, None)
+    async def _http_error(http: HttpRequest, err: HTTPException) -> JSONResponse:
+        message = str(err.detail)  # a wrong method: "Method Not Allowed"
+        if err.status_code == 404:  # as OpenAI words it; "Not Found" named no path served
+            message = f"Invalid URL ({http.method} {http.url.path}): {ENDPOINTS}"
+        return _error(err.status_code, message, None, None)
 
     @app.exception_handler(Exception)
     async def _crash(_, err: Exception) -> JSONResponse:
