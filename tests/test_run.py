@@ -282,3 +282,24 @@ def test_an_exports_weights_cut_short_are_named(tmp_path):
     weights.write_bytes(weights.read_bytes()[:100])
     with pytest.raises(TunelabError, match=r"export' holds a weights file cut short or damaged"):
         load_model(str(tmp_path / "export"))
+
+
+def test_a_lora_run_copied_where_its_base_is_not_names_the_run_and_what_to_do(tmp_path):
+    # It said "model '/.../base': no such file or folder", a path the user never gave.
+    from test_serve import make_lora_run
+
+    from tunelab.config import Config
+
+    run = make_lora_run(tmp_path)
+    Config(name=run.name, model={"name": str(tmp_path / "base")}).to_yaml(run / "config.yaml")
+    with pytest.raises(TunelabError) as raised:
+        load_model(str(run))
+    said = " ".join(str(raised.value).split())
+    assert said.startswith(
+        f"run {run} is an adapter on the model in model.name of its config.yaml, which does not "
+        f"load here: model '{tmp_path / 'base'}': no such file or folder"
+    )
+    assert said.endswith(
+        "Set model.name to where that model is on this machine, or export the run merged where "
+        "it was trained (tunelab export RUN --merged DIR) and give that folder"
+    )

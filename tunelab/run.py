@@ -151,7 +151,15 @@ class Run:
             from peft import PeftModel
 
             quantize = self.config.model.quantize
-            base, _ = load_model(self.base_model, dtype=dtype, quantize=quantize)
+            try:
+                base, _ = load_model(self.base_model, dtype=dtype, quantize=quantize)
+            except TunelabError as err:  # a run copied where its base is not: not the path given
+                raise TunelabError(
+                    f"run {self.path} is an adapter on the model in model.name of its "
+                    f"{CONFIG_FILE}, which does not load here: {str(err).rstrip('.')}. Set "
+                    "model.name to where that model is on this machine, or export the run merged "
+                    "where it was trained (tunelab export RUN --merged DIR) and give that folder"
+                ) from None
             if quantize:  # QLoRA: the adapter goes on the base it was trained on, dequantized
                 from tunelab.quantized import dequantized
 
