@@ -15,6 +15,11 @@ def first_few(items: list[str], shown: int = 3) -> str:
     return ", ".join(items[:shown]) + more
 
 
+def one_line(err: BaseException) -> str:
+    """A library's error message on one line, to quote inside ours (its type's name if empty)."""
+    return " ".join(str(err).split()) or type(err).__name__
+
+
 def error_chain(err: BaseException | None) -> Iterator[BaseException]:
     """`err`, then what it was raised from or while handling, and so on (each once)."""
     seen: set[int] = set()

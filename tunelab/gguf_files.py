@@ -18,7 +18,7 @@ from pathlib import Path
 
 import torch
 
-from tunelab.errors import TunelabError
+from tunelab.errors import TunelabError, one_line
 
 KEPT = 3  # users' GGUF files kept dequantized, the most recently used first
 STAMP = "tunelab_gguf_source.json"  # in each folder: which file, as it was, it was made from
@@ -63,11 +63,10 @@ def dequantize(gguf: Path, target: Path, name: str, stamp: dict | None = None) -
             dtype=torch.float32,
         )
     except (ValueError, struct.error) as err:  # the gguf package's reader, raw
-        why = " ".join(str(err).split()) or type(err).__name__
         raise TunelabError(
-            f"{gguf} cannot be read as a GGUF model ({why}); a file cut short (a copy or download "
-            "interrupted) fails so: copy it again, or write it again (a run's: tunelab export RUN "
-            "--gguf FILE --overwrite)"
+            f"{gguf} cannot be read as a GGUF model ({one_line(err)}); a file cut short (a copy "
+            "or download interrupted) fails so: copy it again, or write it again (a run's: "
+            "tunelab export RUN --gguf FILE --overwrite)"
         ) from None
     if hasattr(model.config, "quantization_config"):
         del model.config.quantization_config

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tunelab.errors import TunelabError, first_few
+from tunelab.errors import TunelabError, first_few, one_line
 from tunelab.random_models import RANDOM_SHAPES, TINY_NAME
 
 EMBEDDED_NAME = "smollm2-135m-instruct"
@@ -159,7 +159,7 @@ def hub_unreachable() -> str | None:
 
 def not_read(name: str, err: Exception) -> TunelabError:
     """What transformers' failure to read `name` means to the user."""
-    why = _why(err)
+    why = one_line(err)
     if _holds_runs(Path(name)):
         runs = sorted(str(c) for c in Path(name).iterdir() if (c / "config.yaml").is_file())
         return TunelabError(
@@ -230,13 +230,13 @@ def _not_read_run(run: Path, weights: Path, err: Exception) -> TunelabError:
     vocabulary = [f for f in TOKENIZER_FILES if f != "tokenizer_config.json"]  # settings alone
     if lacks is None and not any(f in held for f in vocabulary):
         lacks = "tokenizer.json (the tokenizer)"
-    if lacks:
-        what = f"lacks {lacks}"
-    else:
-        what = f"holds {damaged}" if (damaged := _damaged(err)) else f"cannot be read: {_why(err)}"
+    what = f"lacks {lacks}" if lacks else f"cannot be read: {one_line(err)}"
+    if not lacks and (damaged := _damaged(err)):
+        what = f"holds {damaged}"
     return TunelabError(
-        f"run {run}: its {weights.name}/ folder ({first_few(held) or 'empty'}) {what}: copy the run's {weights.name}/ folder again, whole, from where it was trained, or train "
-        f"it again (tunelab train {run} --overwrite)"
+        f"run {run}: its {weights.name}/ folder ({first_few(held) or 'empty'}) {what}: copy the "
+        f"run's {weights.name}/ folder again, whole, from where it was trained, or train it again "
+        f"(tunelab train {run} --overwrite)"
     )
 
 
@@ -246,8 +246,4 @@ def _damaged(err: Exception) -> str | None:
 
     if not isinstance(err, SafetensorError):
         return None
-    return f"a weights file cut short or damaged (safetensors: {_why(err)})"
-
-
-def _why(err: Exception) -> str:
-    return " ".join(str(err).split()) or type(err).__name__
+    return f"a weights file cut short or damaged (safetensors: {one_line(err)})"
