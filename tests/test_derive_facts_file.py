@@ -61,7 +61,7 @@ def test_the_rows_left_without_facts_are_named(tmp_path, wide_terminal):
     source = tmp_path / "test.jsonl"
     source.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
     out = tmp_path / "out.jsonl"
-    assert propose_file(source, out) == (3, 2, [f"{source}:3"], [f"{source}:2"], 0, [])
+    assert propose_file(source, out) == (3, 2, [f"{source}:3"], [f"{source}:2"], 0, [], [])
     marks = [json.loads(line).get("facts_from") for line in out.read_text().splitlines()]
     assert marks == ["reference", None, "reference words"]  # a rare word is a weaker guess
     result = CliRunner().invoke(

@@ -242,3 +242,41 @@ def test_what_a_chat_row_was_asked_after_is_written_beside_its_question(
         table = list(csv.DictReader(handle))
     assert table[0]["asked_after"].splitlines() == rows[0]["asked_after"]
     assert table[2]["asked_after"] == ""
+
+
+def test_the_facts_of_a_function_calling_row_are_read_off_its_question_and_its_replys_text(
+    tmp_path, monkeypatch, tool_model
+):
+    from tunelab.evaluate.facts import facts_named_note
+    from tunelab.evaluate.facts_file import propose_file
+
+    # Gemini's function-calling row: the function's result is a user turn after the question,
+    # which was read as the question (""), so "not needed" was no question of what is not and
+    # its right answer's negation denied the fact.
+    looked_up = {"functionResponse": {"name": "requirements", "response": {"gpu": False}}}
+    contents = [{"role": "user", "parts": [{"text": "What isn't needed to train?"}]},
+                {"role": "model", "parts": [{"functionCall": {"name": "requirements"}}]},
+                {"role": "user", "parts": [looked_up]},
+                {"role": "model", "parts": [{"text": "A GPU is not needed."}]}]  # fmt: skip
+    gemini = {"contents": contents, "facts": [["GPU"]]}
+    # OpenAI's row whose reply only calls a tool (content null, read as the reference "None"):
+    # it states no fact, and is scored by its call.
+    calls = {**ENDS_ON_CALL, "facts": [["Paris"]]}
+    data = write_jsonl(tmp_path / "t.jsonl", [gemini, calls])
+    call = '<tool_call>\n{"name": "get_weather", "arguments": {"city": "Paris"}}\n</tool_call>'
+    asked_prompts(monkeypatch, ["A GPU is not needed.", call])
+    cfg = EvalConfig(data=str(data), output=str(tmp_path / "o"), max_new_tokens=2, analyse=False)
+    said, called = evaluate(str(tool_model), cfg).rows
+    assert said["question"] == "What isn't needed to train?"
+    assert said["facts"]["fact_accuracy"] == 1.0
+    assert called["scores"]["exact_match"] == 1.0 and called["calls_only"]
+    assert "facts" not in called
+    assert facts_named_note([said, called]) == (
+        f"1 test rows reply only with tool calls ({data}:2): they are scored by the calls they "
+        "make (exact match and token F1 of the calls), not by facts (any they name are not read)"
+    )
+    # `tunelab data facts` read the call's function name off it as a fact.
+    write_jsonl(data, [ENDS_ON_CALL])
+    found = propose_file(data, tmp_path / "facts.jsonl")
+    assert (found.proposed, found.left, found.calls) == (0, [], [f"{data}:1"])
+    assert "facts" not in json.loads((tmp_path / "facts.jsonl").read_text())

@@ -56,11 +56,17 @@ def test_a_question_that_asks_what_is_not_has_its_answers_negations_say_the_fact
     plain = {"question": "Which OS should I use?", "facts": [["Linux"]], "wrong": ["Windows"]}
     scores = score_facts("Windows is not supported; use Linux.", parse_fact_check(plain, "t:2"))
     assert scores == {"fact_recall": 1.0, "fact_accuracy": 1.0, "hallucination": 0.0}
-    chat = {"messages": [{"role": "user", "content": "What isn't needed?"}], "facts": [["GPU"]]}
-    assert parse_fact_check(chat, "t:3").negative
-    gemini = {"contents": [{"role": "user", "parts": [{"text": "What isn't needed?"}]}],
-              "facts": [["GPU"]]}  # fmt: skip
-    assert parse_fact_check(gemini, "t:4").negative  # read as a chat, as training reads it
+    asked = [{"role": "user", "content": "What isn't needed?"},
+             {"role": "assistant", "content": "A GPU."}]  # fmt: skip
+    assert parse_fact_check({"messages": asked, "facts": [["GPU"]]}, "t:3").negative
+    # Read as a chat, as training reads it: a function's result after the question (a user turn
+    # of functionResponse parts) is no question, and the question was read as "".
+    looked_up = {"functionResponse": {"name": "requirements", "response": {"gpu": False}}}
+    contents = [{"role": "user", "parts": [{"text": "What isn't needed?"}]},
+                {"role": "model", "parts": [{"functionCall": {"name": "requirements"}}]},
+                {"role": "user", "parts": [looked_up]},
+                {"role": "model", "parts": [{"text": "A GPU."}]}]  # fmt: skip
+    assert parse_fact_check({"contents": contents, "facts": [["GPU"]]}, "t:4").negative
     # A negation in a condition asks nothing negative: "16, not 8" still denies the wrong 8.
     unset = {"question": "How large is the rank if I do not set it?", "facts": [["16"]],
              "wrong": ["8"]}  # fmt: skip

@@ -96,9 +96,13 @@ class Example:
         return opening["content"] if opening.get("role") == "system" else None
 
     @property
+    def reply(self) -> dict[str, Any]:
+        """The last assistant turn, the one scored: its text and its calls ({} where none is)."""
+        return next((m for m in reversed(self.messages) if m["role"] == "assistant"), {})
+
+    @property
     def answer(self) -> str:
-        replies = [said(m) for m in self.messages if m["role"] == "assistant"]
-        return replies[-1] if replies else ""
+        return said(self.reply) if self.reply else ""
 
     @classmethod
     def qa(cls, question: str, answer: str | None = None, source: str = "") -> Example:

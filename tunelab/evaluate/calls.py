@@ -20,12 +20,23 @@ from tunelab.evaluate.metrics import score_texts
 def score_reply(answer: str, example: Example) -> dict[str, float]:
     """Every text metric of `answer` to the example's last reply: by its calls where that reply
     calls tools (what it says beside them is not scored), else as text."""
-    replies = [m for m in example.messages if m["role"] == "assistant"]
-    expected = replies[-1].get("tool_calls") if replies else None
+    expected = example.reply.get("tool_calls")
     if not expected:
         return score_texts(answer, example.answer)
     reference = [(c["function"]["name"], c["function"]["arguments"]) for c in expected]
     return score_texts(_one_form(calls_in(answer)), _one_form(reference))
+
+
+def reply_text(example: Example) -> str:
+    """The text of the example's last reply without the calls it makes: what its facts are
+    stated in, "" where it only calls tools."""
+    return example.reply.get("content", "")
+
+
+def calls_alone(example: Example) -> bool:
+    """Whether the example's last reply only calls tools: it states no facts, and is scored by
+    the calls it makes (`score_reply`)."""
+    return bool(example.reply.get("tool_calls")) and not reply_text(example).strip()
 
 
 def calls_in(text: str) -> list[tuple[str, dict[str, Any]]]:

@@ -216,6 +216,12 @@ def facts_command(
             "the answer says their refusal (their reference answer).",
             markup=False,
         )
+    if found.calls:
+        console.print(
+            f"{len(found.calls)} rows reply only with tool calls ({first_few(found.calls)}): no "
+            "facts are read off a call; eval scores them by the calls they make.",
+            markup=False,
+        )
     if left := found.left:
         console.print(
             f"{len(left)} {'rows have' if len(left) > 1 else 'row has'} no facts (no specific "

@@ -21,10 +21,12 @@ from typing import Any
 
 from tunelab.data.file_text import DataError
 from tunelab.data.shapes import chat_column
-from tunelab.data.turns import parts_text
+from tunelab.data.templates import Example
+from tunelab.data.turns import read_messages
 from tunelab.errors import first_few
 from tunelab.evaluate.analysis import names_facts
 from tunelab.evaluate.asked import affirms, asked_off, asks_what_is_not, denied_by_question
+from tunelab.evaluate.calls import reply_text
 from tunelab.evaluate.normalize_numbers import normalize
 from tunelab.evaluate.offered import offered
 from tunelab.evaluate.other_value import AskedValues, asked_values, other_values
@@ -88,43 +90,40 @@ def parse_fact_check(row: dict[str, Any], source: str) -> FactCheck:
             f"{source}: fact {facts.index([]) + 1} is an empty list: give it at least one phrase "
             "(its alternatives), or remove it"
         )
+    question, reference = _asked_and_replied(row, source)
     return FactCheck(
         facts=[
             [_phrase(alt, source) for alt in (fact if isinstance(fact, list) else [fact])]
             for fact in facts
         ],
         wrong=[_phrase(w, source) for w in wrong],
-        negative=asks_what_is_not(_asked(row)),
-        denied=denied_by_question(_asked(row)),
-        asked_off=asked_off(_asked(row)),
-        values=asked_values(_said(row, _REFERENCE), _asked(row)),
+        negative=asks_what_is_not(question),
+        denied=denied_by_question(question),
+        asked_off=asked_off(question),
+        values=asked_values(reference, question),
     )
 
 
-_QUESTION = (("question", "instruction", "prompt"), ("user", "human"))
-_REFERENCE = (("answer", "output", "response", "completion"), ("assistant", "gpt", "model"))
+_QUESTION_KEYS = ("question", "instruction", "prompt")
+_REFERENCE_KEYS = ("answer", "output", "response", "completion")
 
 
-def _asked(row: dict[str, Any]) -> str:
-    return _said(row, _QUESTION)
-
-
-def _said(row: dict[str, Any], where: tuple[tuple[str, ...], tuple[str, ...]]) -> str:
-    """The question (`_QUESTION`) or the reference answer (`_REFERENCE`) of a test row in any
-    shape tunelab reads: its field, or its last turn of that role in a chat."""
-    keys, roles = where
-    for key in keys:
-        if isinstance(row.get(key), str):
-            return row[key]
-    turns = row.get(chat_column(row) or "messages") or []
-    said = [
-        str(t.get("content", t.get("value", "")))
-        if "parts" not in t
-        else parts_text(t["parts"]) or ""  # Gemini's turn
-        for t in turns
-        if isinstance(t, dict) and t.get("role", t.get("from")) in roles
-    ]
-    return said[-1] if said else ""
+def _asked_and_replied(row: dict[str, Any], source: str) -> tuple[str, str]:
+    """The question and the reference answer's text of a test row in any shape tunelab reads:
+    its fields, or its chat as the data stage reads it (`read_messages`): the user text the
+    last reply answers, not a Gemini function's result after it (a user turn of
+    functionResponse parts), and that reply's text alone, "" where it only calls tools (OpenAI
+    writes its content null: it was read as the reference "None")."""
+    question = next((row[k] for k in _QUESTION_KEYS if isinstance(row.get(k), str)), None)
+    reference = next((row[k] for k in _REFERENCE_KEYS if isinstance(row.get(k), str)), None)
+    if (question is None or reference is None) and chat_column(row):
+        try:
+            chat = Example(messages=read_messages(row, source))
+        except DataError:  # the loader refuses the row, or leaves it out (--on-error skip)
+            chat = Example()
+        question = chat.question if question is None else question
+        reference = reply_text(chat) if reference is None else reference
+    return question or "", reference or ""
 
 
 MISNAMED_FACTS = {"fact", "facts", "fact_list", "key_facts"}
@@ -214,14 +213,26 @@ def facts_named_note(rows: list[dict[str, Any]]) -> str:
     """What the scores of a test set whose rows do not all name their facts stand on, with the
     command that proposes them; "" where every on-topic row names some. Only a set naming none
     was said: with facts on 4 rows of 13, token F1 called a finetuned run "ahead" without a word
-    that the other 9 were judged by their wording alone."""
+    that the other 9 were judged by their wording alone. Rows whose reply only calls tools
+    ("calls_only") state no facts: they are said apart, scored by their calls."""
+    calls = [str(r.get("source") or "?") for r in rows if r.get("calls_only")]
+    said = [r for r in rows if not r.get("calls_only")]
     unnamed = [
         str(r.get("source") or "?")
-        for r in rows
+        for r in said
         if not names_facts(r) and not (r.get("refusal") or {}).get("off_topic")
     ]
-    if not unnamed:
-        return ""
+    notes = [_unnamed_note(said, unnamed)] if unnamed else []
+    if calls:
+        notes.append(
+            f"{len(calls)} test rows reply only with tool calls ({first_few(calls)}): they are "
+            "scored by the calls they make (exact match and token F1 of the calls), not by facts "
+            "(any they name are not read)"
+        )
+    return ". ".join(notes)
+
+
+def _unnamed_note(rows: list[dict[str, Any]], unnamed: list[str]) -> str:
     test = unnamed[0].rpartition(":")[0] or "TEST.jsonl"
     propose = f"`tunelab data facts {test} -o {Path(test).stem}_facts.jsonl` proposes them"
     if not any(names_facts(r) for r in rows):

@@ -14,6 +14,7 @@ from tunelab.data.templates import Example
 from tunelab.data.text import common_words
 from tunelab.errors import TunelabError
 from tunelab.evaluate import MOST_FACTS
+from tunelab.evaluate.calls import calls_alone, reply_text
 from tunelab.evaluate.derive_facts import propose_marked
 from tunelab.evaluate.facts import parse_fact_check, shown_phrase
 from tunelab.evaluate.normalize_numbers import normalize
@@ -62,6 +63,7 @@ class Proposed(NamedTuple):
     left: list[str]  # on-topic rows with neither a fact nor a wrong answer: scored by wording
     off_topic: int  # rows marked off-topic: scored on the refusal
     verdicts: list[str]  # yes/no rows given the opposite verdict as a wrong answer, no fact
+    calls: list[str]  # rows whose reply only calls tools: scored by their calls, no facts
 
 
 def propose_file(
@@ -92,17 +94,20 @@ def propose_file(
             f"{missing[0]}: facts are read off the reference answer, and this row has none "
             f"({len(missing)} rows have none)"
         )
-    rows = [{**raw[ex.source], "question": ex.question, "answer": ex.answer} for ex in examples]
+    # The reply's text, not the calls it makes: a call's JSON gave its function's name as a fact.
+    rows = [{**raw[ex.source], "question": ex.question, "answer": reply_text(ex)}
+            for ex in examples]  # fmt: skip
     with_facts, proposed = propose_rows(rows, most)
     added = [
         {k: row[k] for k in ("facts", "wrong", "facts_from") if k in row} for row in with_facts
     ]
     write_jsonl(({**raw[ex.source], **a} for ex, a in zip(examples, added)), output)
     off_topic = [row.get("kind") == OFF_TOPIC for row in rows]
+    calls = [ex.source for ex in examples if calls_alone(ex)]
     unfacted = [
         (ex.source, row)
         for ex, row, off in zip(examples, with_facts, off_topic)
-        if not row.get("facts") and not off
+        if not row.get("facts") and not off and ex.source not in calls
     ]
     # A yes/no answer gets its opposite verdict as a wrong answer and no fact: eval scores it
     # for hallucination, not by wording alone.
@@ -113,7 +118,7 @@ def propose_file(
         for ex, row in zip(examples, with_facts)
         if row.get("facts_from") == "reference words"
     ]
-    return Proposed(len(rows), proposed, worded, left, sum(off_topic), verdicts)
+    return Proposed(len(rows), proposed, worded, left, sum(off_topic), verdicts, calls)
 
 
 def untaught(
@@ -126,7 +131,7 @@ def untaught(
     from tunelab.evaluate.facts import stated_in
 
     # The example's own question and answer win over a raw column of that name (data.fields).
-    rows = [{**(raw.get(ex.source) or {}), "question": ex.question, "answer": ex.answer}
+    rows = [{**(raw.get(ex.source) or {}), "question": ex.question, "answer": reply_text(ex)}
             for ex in test]  # fmt: skip
     with_facts, _ = propose_rows(rows)
     checks = [parse_fact_check(row, ex.source) for ex, row in zip(test, with_facts)]
@@ -155,7 +160,7 @@ def untaught_note(source: Path, train: list[Example], test: list[Example]) -> st
     from tunelab.data.read import read_rows
     from tunelab.errors import first_few
 
-    test = [ex for ex in test if ex.question and ex.answer]
+    test = [ex for ex in test if ex.question and reply_text(ex)]
     if not test or len(train) > UNTAUGHT_MAX_TRAIN or len(test) > UNTAUGHT_MAX_TEST:
         return None
     raw = dict(read_rows(source, quiet=True)) if source.exists() else {}

@@ -127,26 +127,33 @@ def interval_fields(intervals: dict[str, Any]) -> dict[str, Any]:
 @dataclass(frozen=True)
 class TestChecks:
     """What a test file says beyond its reference answers: the facts its rows name (by
-    `file:line`) and its off-topic rows, which every scored row is checked against."""
+    `file:line`) and its off-topic rows, which every scored row is checked against, and its rows
+    whose reply only calls tools, scored by their calls and by no facts (`calls_alone`)."""
 
     facts: dict[str, Any]
     refusals: Refusals
+    calls: frozenset[str] = frozenset()
 
     @classmethod
     def read(cls, path: str | Path, examples: list) -> TestChecks:
         """The checks of the test file `path` (read once), whose rows were loaded as `examples`."""
         from tunelab.data.load import source_rows
+        from tunelab.evaluate.calls import calls_alone
         from tunelab.evaluate.facts import fact_checks
 
         raw = dict(source_rows(path, quiet=True))
         refusals = Refusals.of_rows((ex.source, raw.get(ex.source), ex.answer) for ex in examples)
-        return cls(fact_checks(raw.items()), refusals)
+        calls = frozenset(ex.source for ex in examples if calls_alone(ex))
+        facts = {s: c for s, c in fact_checks(raw.items()).items() if s not in calls}
+        return cls(facts, refusals, calls)
 
     def fields(self, source: str, answer: str) -> dict[str, Any]:
-        """A scored row's fact and refusal fields."""
+        """A scored row's fact and refusal fields; "calls_only" where its reply only calls tools
+        (`facts_named_note` counts those apart from the rows that name no facts)."""
         return {
             **fact_fields(answer, self.facts.get(source)),
             **self.refusals.fields(source, answer),
+            **({"calls_only": True} if source in self.calls else {}),
         }
 
 
