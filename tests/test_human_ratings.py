@@ -213,3 +213,26 @@ def test_bradley_terry_is_the_maximum_of_its_likelihood_with_uneven_votes():
     best -= best.mean()
     expected = {m: 1000 + 400 * t / math.log(10) for m, t in zip(models, best)}
     assert bradley_terry(votes) == pytest.approx(expected, abs=0.01)
+
+
+def test_rephrasings_of_one_fact_are_drawn_together_and_counted_as_facts():
+    # `tunelab data augment` asks each fact several ways, mostly won or lost together: 10 facts
+    # asked 3 ways, a winning 7 facts, read as 30 questions made the interval half as wide.
+    questions = [f"fact {f}, way {w}" for f in range(10) for w in range(3)]
+    facts = [f"fact {f}" for f in range(10) for _ in range(3)]
+    votes = [("a", "b", 1.0 if f < 7 else 0.0) for f in range(10) for _ in range(3)]
+    by_question = leaderboard(votes, questions=questions)
+    by_fact = leaderboard(votes, questions=questions, facts=facts)
+    assert [r.bt for r in by_fact] == [r.bt for r in by_question]  # the same fit
+    assert by_fact[0].high - by_fact[0].low > 2 * (by_question[0].high - by_question[0].low)
+    assert (by_fact[0].questions, by_fact[0].facts, by_question[0].facts) == (30, 10, None)
+    # 12 questions all won are a clear lead; 4 facts asked 3 ways each are too few to call.
+    votes, questions, facts = votes[:12], questions[:12], facts[:12]
+    assert leaderboard(votes, questions=questions)[0].vs_next == "ahead of b"
+    few = leaderboard(votes, questions=questions, facts=facts)
+    assert few[0].vs_next == "no clear winner vs b (4 facts, under 10)"
+    # Each question a fact of its own: the leaderboard over questions, exactly.
+    own = leaderboard(votes, questions=questions, facts=list(range(12)))
+    assert own == leaderboard(votes, questions=questions)
+    with pytest.raises(ValueError, match="3 facts for 12 votes"):
+        leaderboard(votes, questions=questions, facts=facts[:3])

@@ -62,9 +62,7 @@ class Difference:
         no clear winner" read as a contradiction), else ""."""
         if self.verdict != NO_CLEAR_WINNER or not (self.low > EPSILON or self.high < -EPSILON):
             return ""
-        if self.clusters and self.clusters < MIN_QUESTIONS:
-            return f"{self.clusters} facts, under {MIN_QUESTIONS}"
-        return why_no_winner(self.n, self.p)
+        return why_no_winner(self.clusters or self.n, self.p, facts=bool(self.clusters))
 
     @property
     def said(self) -> str:
@@ -81,11 +79,12 @@ class Difference:
         return f"{self.delta:+.3f} [{self.low:+.3f}, {self.high:+.3f}]"
 
 
-def why_no_winner(questions: int, p: float) -> str:
-    """Why an interval on one side of zero names no winner: too few questions, or a sign-flip
-    test that does not agree (the rating leaderboard's "vs next" says it the same way)."""
+def why_no_winner(questions: int, p: float, facts: bool = False) -> str:
+    """Why an interval on one side of zero names no winner: too few questions (`facts`: the
+    facts they ask, where rephrasings ask one together), or a sign-flip test that does not agree
+    (the rating leaderboard's "vs next" says it the same way)."""
     if questions < MIN_QUESTIONS:
-        return f"{questions} questions, under {MIN_QUESTIONS}"
+        return f"{questions} {'facts' if facts else 'questions'}, under {MIN_QUESTIONS}"
     return f"sign-flip test p = {p:.2g}"
 
 

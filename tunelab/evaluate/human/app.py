@@ -14,7 +14,7 @@ from tunelab.data.write import cannot_write
 from tunelab.errors import TunelabError
 from tunelab.evaluate.human import DEFAULT_PORT
 from tunelab.evaluate.human.arena import Arena
-from tunelab.evaluate.paired import MIN_QUESTIONS
+from tunelab.evaluate.paired import MIN_QUESTIONS, over_facts
 from tunelab.web import LOCALHOST, LocalHostsOnly
 
 if TYPE_CHECKING:
@@ -89,8 +89,9 @@ def leaderboard_table(rows: list[dict], judged: int, votes: str | Path) -> Table
         table.add_column(column, justify="left" if column in ("model", "vs next") else "right")
     for r in rows:
         table.add_row(
-            r["model"], f"{r['bt']:.0f}", f"{r['low']:.0f}–{r['high']:.0f}", f"{r['elo']:.0f}",
-            f"{100 * r['win_rate']:.0f}%", str(r["votes"]), str(r["questions"]), r["vs_next"],
+            r["model"], f"{r['bt']:.0f}", f"{r['low']:.0f}–{r['high']:.0f}{over_facts(r['facts'])}",
+            f"{r['elo']:.0f}", f"{100 * r['win_rate']:.0f}%", str(r["votes"]), str(r["questions"]),
+            r["vs_next"],
         )  # fmt: skip
     return table
 
@@ -98,7 +99,7 @@ def leaderboard_table(rows: list[dict], judged: int, votes: str | Path) -> Table
 def leaderboard_page(rows: list[dict], judged: int) -> str:
     cells = "".join(
         f"<tr><td>{i}</td><td>{html.escape(r['model'])}</td><td>{r['bt']:.0f}</td>"
-        f"<td>{r['low']:.0f} – {r['high']:.0f}</td><td>{r['elo']:.0f}</td>"
+        f"<td>{r['low']:.0f} – {r['high']:.0f}{over_facts(r['facts'])}</td><td>{r['elo']:.0f}</td>"
         f"<td>{100 * r['win_rate']:.0f}%</td><td>{r['votes']}</td><td>{r['questions']}</td>"
         f"<td>{html.escape(r['vs_next'])}</td></tr>"
         for i, r in enumerate(rows, start=1)
@@ -107,7 +108,7 @@ def leaderboard_page(rows: list[dict], judged: int) -> str:
         "<!doctype html><html><head><meta charset='utf-8'><title>tunelab leaderboard</title>"
         f"<style>{STYLE}</style></head><body><h1>Leaderboard</h1>"
         f"<p>{judged} judgements. Bradley–Terry rating with its 95% bootstrap interval over the "
-        "questions; Elo in vote "
+        "questions (over the facts they ask, where rephrasings ask one together); Elo in vote "
         "order; 'no clear winner' where the interval of two neighbours' gap reaches zero, a "
         "sign-flip test over the questions does not agree, or either model was judged on "
         f"fewer than {MIN_QUESTIONS} questions (said in brackets). "

@@ -209,6 +209,19 @@ def reference_answer(answers: dict[str, dict[str, dict]], question: str) -> str:
     return next(filter(None, given), "")
 
 
+def question_facts(answers: dict[str, dict[str, dict]], questions: list[str]) -> list[str | int]:
+    """The fact each of `questions` asks, as `tunelab eval` pairs its rows (`row_fact`): the
+    source_key its test row gave the answers `eval` or `compare` wrote (`tunelab data augment`'s
+    rephrasings share one), from whichever set's row has one (a hand-made set beside them has
+    none), else a fact of its own, numbered by the question's first place in `questions`."""
+    from tunelab.evaluate.scores import row_fact
+
+    places = {q: i for i, q in enumerate(dict.fromkeys(questions))}
+    keyed = {q: next((rows[q] for rows in answers.values() if rows.get(q, {}).get("source_key")), {})
+             for q in places}  # fmt: skip
+    return [row_fact(keyed[q], places[q]) for q in questions]
+
+
 def shared_questions(answers: dict[str, dict[str, dict]]) -> list[str]:
     """The questions every answer set answers, in the first set's order."""
     first, *others = answers.values()
@@ -333,4 +346,5 @@ class Arena:
 
     def ratings(self) -> list[dict]:
         questions = [r["question"] for r in self.records]
-        return [vars(r) for r in leaderboard(self.votes(), questions=questions)]
+        facts = question_facts(self.answers, questions)
+        return [vars(r) for r in leaderboard(self.votes(), questions=questions, facts=facts)]

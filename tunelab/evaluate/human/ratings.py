@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import math
 import random
+from collections.abc import Hashable
 from dataclasses import dataclass
 
 import numpy as np
@@ -126,10 +127,15 @@ class Rating:
     win_rate: float  # share of its votes won (ties half)
     questions: int  # questions its votes judged (its votes where they name none)
     vs_next: str = ""  # against the model ranked just below: "ahead of X" or "no clear winner vs X"
+    facts: int | None = None  # the facts those questions ask, where some ask one together
 
 
 def leaderboard(
-    votes: list[Vote], rounds: int = 200, seed: int = 0, questions: list[str] | None = None
+    votes: list[Vote],
+    rounds: int = 200,
+    seed: int = 0,
+    questions: list[str] | None = None,
+    facts: list[Hashable] | None = None,
 ) -> list[Rating]:
     """Every model's Bradley–Terry rating with a 95% bootstrap interval, and its Elo; best first.
 
@@ -137,23 +143,28 @@ def leaderboard(
     all of its votes, as every other interval of tunelab's draws questions: one question's votes
     (three models make three pairs of it; a judge may see a pair again) share its difficulty and
     are not independent, and drawing them one by one gave intervals as though each were a new
-    question. A model is called ahead only with MIN_QUESTIONS questions, not votes."""
+    question. With `facts` (the fact each vote's question asks: `tunelab data augment`'s
+    rephrasings ask one several ways, mostly won or lost together) it draws facts, and the
+    sign-flip test flips them, as eval's paired intervals do. A model is called ahead only with
+    MIN_QUESTIONS questions (facts), not votes."""
     if not votes:
         return []
-    if questions is not None and len(questions) != len(votes):
-        raise ValueError(f"{len(questions)} questions for {len(votes)} votes")
+    for named, what in ((questions, "questions"), (facts, "facts")):
+        if named is not None and len(named) != len(votes):
+            raise ValueError(f"{len(named)} {what} for {len(votes)} votes")
     point = bradley_terry(votes)
     one_outcome = _pairs_of_one_outcome(votes)
     votes_of = dict.fromkeys(point, 0)
     for a, b, _ in votes:
         votes_of[a] += 1
         votes_of[b] += 1
-    # Without questions each vote stands for a question of its own.
+    # Without questions each vote stands for a question of its own, and each question for a fact.
     asked = list(range(len(votes))) if questions is None else questions
-    by_question: dict[object, list[Vote]] = {}
-    for question, vote in zip(asked, votes):
-        by_question.setdefault(question, []).append(vote)
-    groups = list(by_question.values())
+    drawn_by = asked if facts is None else facts
+    by_fact: dict[Hashable, list[Vote]] = {}
+    for fact, vote in zip(drawn_by, votes):
+        by_fact.setdefault(fact, []).append(vote)
+    groups = list(by_fact.values())
     rng = random.Random(seed)
     samples: dict[str, list[float]] = {m: [] for m in point}
     for _ in range(rounds):
@@ -184,6 +195,8 @@ def leaderboard(
         ordered = sorted(v for v in samples[m] if not math.isnan(v)) or [value]
         played = [(a, b, s) for a, b, s in votes if m in (a, b)]
         won = sum(s if a == m else 1 - s for a, b, s in played)
+        judged = [(q, f) for q, f, (a, b, _) in zip(asked, drawn_by, votes) if m in (a, b)]
+        questions_of, facts_of = (len(set(column)) for column in zip(*judged))
         table.append(
             Rating(
                 m,
@@ -193,12 +206,13 @@ def leaderboard(
                 online[m],
                 len(played),
                 won / len(played),
-                len({q for q, (a, b, _) in zip(asked, votes) if m in (a, b)}),
+                questions_of,
+                facts=facts_of if facts_of < questions_of else None,
             )
         )
     table.sort(key=lambda r: -r.bt)
     for upper, lower in zip(table, table[1:]):
-        p = _tied_sign_flip_p(votes, asked, upper.model, lower.model, seed)
+        p = _tied_sign_flip_p(votes, drawn_by, upper.model, lower.model, seed)
         upper.vs_next = separation(upper, lower, samples, p)
     return table
 
@@ -266,7 +280,8 @@ def _one_way_gap(votes: int) -> float:
 def _tied_sign_flip_p(
     votes: list[Vote], asked: list, upper: str, lower: str, seed: int = 0
 ) -> float:
-    """Two-sided p of a sign-flip test over questions that `upper` and `lower` are equally
+    """Two-sided p of a sign-flip test over questions (`asked`: each vote's question, or its
+    fact where rephrasings ask one together) that `upper` and `lower` are equally
     strong. Fitted as one model (the fit is then the same whichever of the two any question's
     votes name), each question scores how much better than that fit `upper` did in its votes,
     less how much better `lower` did: a vote between the two scores +1 or -1, a vote against
@@ -293,13 +308,15 @@ def separation(upper: Rating, lower: Rating, samples: dict[str, list[float]], p:
     """Whether `upper` is ahead of `lower`: the 95% interval of their rating gap, both taken from
     the same bootstrap rounds, stays above zero, the sign-flip test that they are equal
     (`_tied_sign_flip_p`) agrees (p < 0.05), as `paired.Difference.verdict` asks of two models'
-    scores, and each was judged on at least MIN_QUESTIONS questions."""
+    scores, and each was judged on at least MIN_QUESTIONS questions (facts, where rephrasings
+    ask one together)."""
     gaps = [a - b for a, b in zip(samples[upper.model], samples[lower.model])]
     gaps = sorted(g for g in gaps if not math.isnan(g)) or [upper.bt - lower.bt]
     low = gaps[int(0.025 * (len(gaps) - 1))]
-    fewest = min(upper.questions, lower.questions)
+    fewest = min(upper.facts or upper.questions, lower.facts or lower.questions)
     if low > 0 and p < 0.05 and fewest >= MIN_QUESTIONS:
         return f"ahead of {lower.model}"
     # A gap whose interval is above zero, called no winner without a word, read as a mistake.
-    why = f" ({why_no_winner(fewest, p)})" if low > 0 else ""
+    facts = bool(upper.facts or lower.facts)
+    why = f" ({why_no_winner(fewest, p, facts)})" if low > 0 else ""
     return f"{NO_CLEAR_WINNER} vs {lower.model}{why}"

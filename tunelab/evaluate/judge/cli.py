@@ -43,6 +43,7 @@ def judge_command(
     from tunelab.evaluate.judge.asking import asker
     from tunelab.evaluate.judge.grades import grade
     from tunelab.evaluate.judge.verdicts import judge
+    from tunelab.evaluate.paired import over_facts
 
     answer_sets = load_answers([Path(a) for a in answers], at_least=1 if config.grade else 2)
     if not config.grade and (note := unshared(answer_sets)):
@@ -58,7 +59,7 @@ def judge_command(
     for column in ("model", "Bradley–Terry (95%)", "win rate", "pairs", "vs next"):
         table.add_column(column, justify="left" if column in ("model", "vs next") else "right")
     for r in result.ratings:
-        interval = f"{r['bt']:.0f} ({r['low']:.0f}–{r['high']:.0f})"
+        interval = f"{r['bt']:.0f} ({r['low']:.0f}–{r['high']:.0f}){over_facts(r['facts'])}"
         won = f"{100 * r['win_rate']:.0f}%"
         table.add_row(r["model"], interval, won, str(r["votes"]), r["vs_next"])
     console.print(table)

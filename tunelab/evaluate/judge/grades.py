@@ -22,11 +22,10 @@ from itertools import combinations
 from pathlib import Path
 
 from tunelab.errors import TunelabError
-from tunelab.evaluate.human.arena import fingerprint, reference_answer
+from tunelab.evaluate.human.arena import fingerprint, question_facts, reference_answer
 from tunelab.evaluate.judge.asking import Ask, JudgeConfig, ask_and_write, read_records
 from tunelab.evaluate.judge.verdicts import cohen_kappa
 from tunelab.evaluate.paired import Difference, mean_interval, paired_difference
-from tunelab.evaluate.scores import row_fact
 
 GRADE_RUBRIC = (
     "Please act as an impartial judge and grade the answer an AI assistant gave to the user "
@@ -155,7 +154,7 @@ def _rates(model: str, rows: dict[str, dict], grades: list[dict]) -> dict:
 def differences(answers: dict[str, dict[str, dict]], grades: list[dict]) -> list[dict]:
     """Every two answer sets' paired difference (first − second, in the order given) of each
     rate over the questions both had graded (none: no line), resampling facts where
-    rephrasings ask one together (`question_fact`), with the set the interval and a sign-flip
+    rephrasings ask one together (`question_facts`), with the set the interval and a sign-flip
     test favour, or why neither (`tunelab.evaluate.paired`)."""
     by = {(r["model"], r["question"]): r for r in grades}
     out = []
@@ -163,7 +162,7 @@ def differences(answers: dict[str, dict[str, dict]], grades: list[dict]) -> list
         both = [q for m, q in by if m == first and (second, q) in by]
         if not both:
             continue
-        facts = [question_fact(answers, q, i) for i, q in enumerate(both)]
+        facts = question_facts(answers, both)
         for measure in MEASURES:
             diff: Difference = paired_difference(
                 [float(by[second, q][measure]) for q in both],
@@ -175,11 +174,3 @@ def differences(answers: dict[str, dict[str, dict]], grades: list[dict]) -> list
             out.append({"measure": measure, "first": first, "second": second,
                         "difference": diff, "ahead": ahead})  # fmt: skip
     return out
-
-
-def question_fact(answers: dict[str, dict[str, dict]], question: str, index: int) -> str | int:
-    """The fact the `index`th question asks, as `tunelab eval` pairs it (`row_fact`): the
-    source_key its test row gave the answers `eval` or `compare` wrote, from whichever set's
-    row has one (a hand-made set beside them has none), else a fact of its own."""
-    rows = (rows[question] for rows in answers.values() if question in rows)
-    return row_fact(next((row for row in rows if row.get("source_key")), {}), index)

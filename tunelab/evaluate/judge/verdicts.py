@@ -22,6 +22,7 @@ from tunelab.evaluate.human.arena import (
     WINNERS,
     judged,
     on_these_answers,
+    question_facts,
     read_votes,
     reference_answer,
     shared_questions,
@@ -102,11 +103,13 @@ def judge(
     latest = {_key(r): r for r in earlier + _ask_pairs(answers, pairs, ask, source, path)}
     verdicts = [r for r in latest.values() if _has_verdict(r)]
     votes = [(r["left"], r["right"], WINNERS[r["winner"]]) for r in verdicts]
+    judged_questions = [r["question"] for r in verdicts]
+    facts = question_facts(answers, judged_questions)  # rephrasings of one fact drawn together
     human = [r for r in read_votes(Path(config.votes)) if on_these_answers(r, answers)]
     return Judgement(
         verdicts,
         path,
-        [vars(r) for r in leaderboard(votes, questions=[r["question"] for r in verdicts])],
+        [vars(r) for r in leaderboard(votes, questions=judged_questions, facts=facts)],
         sum(r["outcome"] == "inconsistent" for r in verdicts),
         [r for r in latest.values() if not _has_verdict(r)],
         agreement(human, verdicts),
