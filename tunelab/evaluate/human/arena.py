@@ -217,8 +217,8 @@ def question_facts(answers: dict[str, dict[str, dict]], questions: list[str]) ->
     from tunelab.evaluate.scores import row_fact
 
     places = {q: i for i, q in enumerate(dict.fromkeys(questions))}
-    keyed = {q: next((rows[q] for rows in answers.values() if rows.get(q, {}).get("source_key")), {})
-             for q in places}  # fmt: skip
+    given = {q: [rows[q] for rows in answers.values() if q in rows] for q in places}
+    keyed = {q: next((row for row in given[q] if row.get("source_key")), {}) for q in places}
     return [row_fact(keyed[q], places[q]) for q in questions]
 
 
