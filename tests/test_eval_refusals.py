@@ -91,7 +91,8 @@ def test_data_facts_proposes_no_fact_of_a_refusal_and_counts_the_off_topic_rows(
     test = tmp_path / "test.jsonl"
     test.write_text("".join(json.dumps(r) + "\n" for r in ROWS))
     out = tmp_path / "facts.jsonl"
-    rows, proposed, _, left, off_topic, _ = propose_file(test, out)
+    found = propose_file(test, out)
+    rows, proposed, left, off_topic = found.rows, found.proposed, found.left, found.off_topic
     assert (rows, proposed, left, off_topic) == (4, 2, [], 2)
     written = [json.loads(line) for line in out.read_text().splitlines()]
     # "Acme" would be a name to state: in a refusal it is no fact of the off-topic question.
