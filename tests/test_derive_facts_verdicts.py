@@ -2,6 +2,7 @@
 where its first word stands alone as a verdict ("No doubt" is none)."""
 
 from tests.conftest import proposed_check
+from tunelab.data.generate.rephrase import rule_rewrites
 from tunelab.evaluate.facts import score_facts
 
 
@@ -62,3 +63,15 @@ def test_no_doubt_or_no_problem_is_not_the_answer_no():
     assert score_facts("No, it needs a GPU.", check)["hallucination"] == 1.0
     # A reference that opens with the idiom gives no verdict to turn round.
     assert not proposed_check(question, "No doubt it does.").wrong
+
+
+def test_a_yes_no_question_asked_after_a_lead_in_keeps_its_opposite_verdict_as_wrong():
+    # `data augment --mode rules` asks "Does X ...?" as "Tell me, does X ...?": its held-out
+    # rephrasings lost the wrong "Yes", and a "Yes, it does" was scored right.
+    question = "Does Zephyrine index PDF files?"
+    reference = "No, Zephyrine indexes only wiki pages and ticket comments."
+    for rewrite in rule_rewrites(question, 3):
+        check = proposed_check(rewrite, reference)
+        said = "Yes, Zephyrine indexes PDF files, wiki pages and ticket comments."
+        assert score_facts(said, check)["hallucination"] == 1.0, rewrite
+        assert score_facts("No, only wiki pages and ticket comments.", check)["fact_accuracy"] == 1

@@ -47,8 +47,11 @@ _FIRST_SENTENCE = regex.compile(
 _WORDLIKE = re.compile(r"[^\W\d_]+(?: [^\W\d_]+)*")  # words of letters: a name, an acronym
 # Abbreviations the term patterns take for dotted names ("e.g").
 _ABBREVIATION = re.compile(r"(?:e\.g|i\.e|a\.m|p\.m|cf|etc|vs)\.?", re.IGNORECASE)
+# A lead-in before its verb leaves it a yes/no question ("Quick question: does X ...?", "Tell me,
+# does X ...?": `data augment`'s own rewrites of "Does X ...?").
 _YES_NO_QUESTION = re.compile(
-    r"^\W*(is|are|was|were|can|could|does|do|did|will|would|should|has|have|had|may|might|must)\b",
+    r"^\W*(?:[^,:?\n]{1,40}[,:]\s+)?"
+    r"(is|are|was|were|can|could|does|do|did|will|would|should|has|have|had|may|might|must)\b",
     re.IGNORECASE | re.MULTILINE,
 )
 # Other languages' yes/no answers: (question, yes, no). A question in Chinese is a yes/no one by
