@@ -135,3 +135,25 @@ def test_front_matter_and_html_comments_are_not_read_and_lines_keep_their_number
     written = out.read_text()
     assert "internal note" not in written and "version: 4.1" not in written
     assert "sync.md:11" in written  # the line of "The Sync Service uses port 7070"
+
+
+def test_a_folder_s_files_of_a_kind_not_read_are_named_with_what_to_do(tmp_path):
+    # A manual saved as .docx beside the Markdown ones was left out without a word.
+    (tmp_path / "manual").mkdir()
+    (tmp_path / "manual" / "install.md").write_text(
+        "# Install\n\nThe agent listens on port 7341.\n"
+    )
+    (tmp_path / "manual" / "operations.docx").write_bytes(b"PK\x03\x04")
+    (tmp_path / "manual" / ".git").mkdir()
+    (tmp_path / "manual" / ".git" / "index").write_bytes(b"\x00")
+    out = tmp_path / "qa.jsonl"
+    generate = ["data", "generate", str(tmp_path / "manual"), "-o", str(out)]
+    result = CliRunner().invoke(app, generate)
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert (
+        f"{tmp_path / 'manual'}: files of a kind not read were left out (operations.docx); "
+        "documents are .htm, .html, .markdown, .md, .pdf, .rst or .txt: save a Word file or "
+        "slides as .pdf or .html"
+    ) in said
+    assert "index" not in said  # a hidden folder's files are no documents left out

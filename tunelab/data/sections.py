@@ -36,13 +36,7 @@ def find_documents(paths: list[str | Path]) -> list[Path]:
         if not path.exists():
             raise TunelabError(f"document not found: {path}")
         if path.is_dir():
-            found += sorted(
-                p
-                for p in path.rglob("*")
-                if p.is_file()
-                and p.suffix.lower() in DOC_SUFFIXES
-                and not any(part.startswith(".") for part in p.relative_to(path).parts)
-            )
+            found += [p for p in _files_under(path) if p.suffix.lower() in DOC_SUFFIXES]
         elif path.suffix.lower() in DOC_SUFFIXES:
             found.append(path)
         else:
@@ -52,6 +46,21 @@ def find_documents(paths: list[str | Path]) -> list[Path]:
             f"no documents ({', '.join(sorted(DOC_SUFFIXES))}) under {', '.join(map(str, paths))}"
         )
     return found
+
+
+def unread_files(folder: Path) -> list[Path]:
+    """The files under `folder` that `find_documents` leaves out for their kind (a Word file, an
+    image): a manual saved as .docx in a folder of Markdown was skipped without a word."""
+    return [p for p in _files_under(folder) if p.suffix.lower() not in DOC_SUFFIXES]
+
+
+def _files_under(folder: Path) -> list[Path]:
+    """The files under `folder`, searched recursively, but for hidden ones (`.git`), in order."""
+    return sorted(
+        p
+        for p in folder.rglob("*")
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+    )
 
 
 def documents_said() -> str:
