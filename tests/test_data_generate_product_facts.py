@@ -24,6 +24,11 @@ from tunelab.data.generate.questions import sentence_question
          "What is the default password of the admin account?"),
         ("The operating temperature range of the K7 is -20 to 60 °C.",
          "What is the operating temperature range of the K7?"),
+        # A default said in a word, no number in it (the log level was in no row).
+        ("The default log level is WARNING.", "What is the default log level?"),
+        ("The default output format is json.", "What is the default output format?"),
+        ("The default database is Postgres 16.", "What is the default database?"),
+        ("The default shell is Bash on Linux.", None),  # where it is so: more than the value
         # A verb with no object whose span of time is the fact.
         ("The warranty of the K7 lasts 3 years.", "How long does the warranty of the K7 last?"),
         ("The backup battery lasts up to 8 hours.", "How long does the backup battery last?"),

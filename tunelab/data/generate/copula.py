@@ -26,6 +26,10 @@ BY_DEFAULT = re.compile(
     r"^\S.{2,120}? (?:is|are) (\w+ed|" + "|".join(PARTICIPLES) + r") by default$"
 )
 
+# A subject naming a default and what it is the default of ("the default log level", "the
+# log level's default"), not "the default" alone.
+DEFAULT_OF = re.compile(r"\bdefault \w|\w+'s default\b", re.IGNORECASE)
+
 
 def by_default(text: str) -> str | None:
     if m := BY_DEFAULT.match(text):
@@ -48,6 +52,16 @@ def copula(subject: str, verb: str, rest: str) -> str | None:
     if " " not in rest and re.search(r"\d", rest):
         return f"What {verb} {subject}?"  # "The default password is k7admin": a value
     if first[:1] in "/~" or re.match(r"\S+[@.]\S*[a-z]", first):  # a path, an address
+        return f"What {verb} {subject}?"
+    # "The default log level is WARNING", "The default theme is dark": a default said in a word
+    # (or a name of two, "Postgres 16") is its value, with no number to tell it (the fact was in
+    # no row).
+    if (
+        DEFAULT_OF.search(subject)
+        and (len(rest.split()) == 1 or (len(rest.split()) == 2 and rest[:1].isupper()))
+        and first not in STATES | {"not"}
+        and not done(first, subject)
+    ):
         return f"What {verb} {subject}?"
     # "Windows is not supported", "IPv6 is not supported in version 3.8": what it says no to.
     negated = rest.split(" ", 2)
