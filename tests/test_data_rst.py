@@ -4,7 +4,12 @@ tables of contents as nothing, and every line where it was, so answers cite the 
 
 from __future__ import annotations
 
+import json
+
+from typer.testing import CliRunner
+
 from tests.conftest import pairs_of
+from tunelab.cli import app
 from tunelab.data.rst import rst_as_markdown
 from tunelab.data.sections import read_sections
 
@@ -235,3 +240,24 @@ def test_code_keeps_its_rule_lines_and_a_heading_right_after_it_is_a_heading(tmp
     doc = tmp_path / "guide.rst"
     doc.write_text(CODE_THEN_HEADING)
     assert [s.headings for s in read_sections(doc)] == [["Ferrylog"], ["Ferrylog", "Limits"]]
+
+
+def test_a_sentence_after_a_code_block_is_no_part_of_the_lead_before_it(tmp_path):
+    # The lead and the sentence after its `::` block were read as one sentence, "Run the
+    # following command to upgrade: Upgrades from ... are not supported.", and listed as in no
+    # answer, though a pair answered each.
+    doc = tmp_path / "operations.rst"
+    doc.write_text(
+        "Zephyrine\n=========\n\nUpgrading\n---------\n\nRun the following command to upgrade::\n\n"
+        "    sudo zephyrctl upgrade --channel stable\n\n"
+        "Upgrades from versions older than 2.4 are not supported.\n"
+    )
+    out = tmp_path / "qa.jsonl"
+    result = CliRunner().invoke(app, ["data", "generate", str(doc), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    asked = {row["question"] for row in map(json.loads, out.read_text().splitlines())}
+    assert asked == {
+        "How do I upgrade Zephyrine?",
+        "Are upgrades from versions older than 2.4 supported?",
+    }
+    assert "in no answer" not in " ".join(result.output.split())

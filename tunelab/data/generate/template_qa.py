@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from tunelab.data.chunking import Chunk
-from tunelab.data.generate.blocks import blocks_of, clean, split_sentences
+from tunelab.data.generate.blocks import Block, blocks_of, clean, split_sentences
 from tunelab.data.generate.capitals import lower_first
 from tunelab.data.generate.heading_grammar import NOT_VERBS
 from tunelab.data.generate.heading_words import STEP_VERBS
@@ -75,9 +75,8 @@ def template_pairs(chunk: Chunk, max_answer_tokens: int = 300) -> list[tuple[str
     """Every (question, answer) the rules find in one chunk, one question per fact, no repeats."""
     # An FAQ's entries are pairs as they stand; the rest of the text is read for the others. In
     # code an entry is an example (a prompt format), not a pair.
-    parts = fenced_parts(chunk.text)
-    prose = [part for code, part in parts if not code]
-    blocks = blocks_of("".join(part if code else without_faq(part) for code, part in parts))
+    prose = [part for code, part in fenced_parts(chunk.text) if not code]
+    blocks = _blocks(chunk)
     pairs: list[tuple[str, str]] = []
     used: set[str] = set()  # sentences already answering a question
     if chunk.part == 0 and chunk.headings:
@@ -237,8 +236,7 @@ def _list_question(lead: str, chunk: Chunk) -> str | None:
 def code_leads(chunk: Chunk) -> list[str]:
     """The sentences of a chunk's prose that introduce a code block ("Each `[[source]]` block
     names a file to follow:"): what the code shows is in no row unless a pair holds them."""
-    parts = fenced_parts(chunk.text)
-    blocks = blocks_of("".join(part if code else without_faq(part) for code, part in parts))
+    blocks = _blocks(chunk)
     return [
         split_sentences(block.text)[-1]
         for block, after in zip(blocks, blocks[1:])
@@ -246,13 +244,20 @@ def code_leads(chunk: Chunk) -> list[str]:
     ]
 
 
+def _blocks(chunk: Chunk) -> list[Block]:
+    """A chunk's blocks as the rules read them: code as code, prose without its FAQ entries (a
+    code block dropped from between two sentences joined them: "Run this to upgrade: Upgrades
+    from 2.3 are not supported.")."""
+    parts = fenced_parts(chunk.text)
+    return blocks_of("".join(part if code else without_faq(part) for code, part in parts))
+
+
 def prose_sentences(chunk: Chunk) -> list[tuple[str, str]]:
     """The sentences of a chunk's prose (not its code, tables or FAQ entries, which make pairs of
     their own), as `template_pairs` reads them: each as written, less its label, and as a pair's
     answer states it (with the name its "It" stands for; a purpose's step alone)."""
-    text = "".join(part for code, part in fenced_parts(chunk.text) if not code)
     found = []
-    for block in blocks_of(without_faq(text)):
+    for block in _blocks(chunk):
         sentences = split_sentences(block.text) if block.kind == "prose" else []
         for sentence in sentences:
             written = NOTE_LABEL.sub("", sentence)  # stated without its label, as its answer is
