@@ -4,11 +4,10 @@ tables of contents as nothing, and every line where it was, so answers cite the 
 
 from __future__ import annotations
 
-import json
-
 from typer.testing import CliRunner
 
 from tests.conftest import pairs_of
+from tests.test_data_generate import rows
 from tunelab.cli import app
 from tunelab.data.rst import rst_as_markdown
 from tunelab.data.sections import read_sections
@@ -255,8 +254,7 @@ def test_a_sentence_after_a_code_block_is_no_part_of_the_lead_before_it(tmp_path
     out = tmp_path / "qa.jsonl"
     result = CliRunner().invoke(app, ["data", "generate", str(doc), "-o", str(out)])
     assert result.exit_code == 0, result.output
-    asked = {row["question"] for row in map(json.loads, out.read_text().splitlines())}
-    assert asked == {
+    assert {row["question"] for row in rows(out)} == {
         "How do I upgrade Zephyrine?",
         "Are upgrades from versions older than 2.4 supported?",
     }
