@@ -78,3 +78,15 @@ def test_with_no_true_difference_the_clustered_interval_seldom_names_a_winner():
             called[said] += diff.verdict != NO_CLEAR_WINNER
     assert called["facts"] <= 0.10 * sets
     assert called["questions"] >= 0.20 * sets
+
+
+def test_facts_all_gained_alike_are_no_surer_than_the_same_facts_asked_once():
+    # 11 held-out rephrasings of 7 facts, all wrong before finetuning and right after: the
+    # interval read [+1.00, +1.00], where the 7 facts asked once read [+0.50, +1].
+    facts = [1, 1, 2, 3, 3, 4, 5, 6, 7, 7, 7]
+    for before, after in ([0, 1], [0, 0], [1, 1]):
+        asked = paired_difference([before] * 11, [after] * 11, clusters=facts)
+        once = paired_difference([before] * 7, [after] * 7)
+        assert asked.delta == once.delta
+        assert asked.low <= once.low and asked.high >= once.high, (before, after)
+        assert asked.verdict == NO_CLEAR_WINNER  # 7 facts, under 10
