@@ -8,9 +8,9 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from tunelab.serve.api_errors import ApiError
 from tunelab.serve.formats import ResponseFormat
 from tunelab.serve.logprobs import MAX_LOGPROBS
-from tunelab.serve.responses import ApiError
 
 
 class StreamOptions(BaseModel):

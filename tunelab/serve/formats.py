@@ -10,8 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tunelab.errors import TunelabError
 from tunelab.generate import eos_ids
+from tunelab.serve.api_errors import ApiError
 from tunelab.serve.engine import Engine
-from tunelab.serve.responses import ApiError
 from tunelab.structured import ANY_OBJECT, Constraint
 
 

@@ -23,10 +23,11 @@ from starlette.concurrency import run_in_threadpool
 
 from tunelab.architecture import decoder_and_head
 from tunelab.reply_text import decode_after
+from tunelab.serve.api_errors import ApiError
 from tunelab.serve.call_format import CallFormat
 from tunelab.serve.engine import Engine
 from tunelab.serve.request import Request
-from tunelab.serve.responses import ApiError, choice_jobs, respond
+from tunelab.serve.responses import choice_jobs, respond
 from tunelab.serve.sampling import Sampling
 
 MAX_LOGPROBS = 20  # the likeliest tokens a client may ask for at each place (vLLM's limit too)

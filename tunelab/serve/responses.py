@@ -14,6 +14,7 @@ from fastapi import Request as HttpRequest
 from fastapi.responses import StreamingResponse
 
 from tunelab.reply_text import template_gap
+from tunelab.serve.api_errors import ApiError
 from tunelab.serve.call_format import CallFormat, answer
 from tunelab.serve.engine import Engine
 from tunelab.serve.request import Event, Request
@@ -21,16 +22,6 @@ from tunelab.serve.sampling import Sampling
 
 # How often a non-streamed request looks whether its client is still there.
 DISCONNECT_CHECK_S = 0.25
-
-
-class ApiError(Exception):
-    """A client mistake, answered with an OpenAI-style error body."""
-
-    def __init__(
-        self, status: int, message: str, code: str | None = None, param: str | None = None
-    ):
-        super().__init__(message)
-        self.status, self.message, self.code, self.param = status, message, code, param
 
 
 def choice_jobs(body: Any, prompts: list[list[int]]) -> list[tuple[int, list[int]]]:

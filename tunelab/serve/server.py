@@ -22,20 +22,20 @@ from fastapi.responses import JSONResponse, Response
 from jinja2 import TemplateError
 from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
-from starlette.exceptions import HTTPException
 
 from tunelab.data.templates import BUILTIN_TEMPLATES, template_named
 from tunelab.errors import TunelabError
 from tunelab.export.prompt import one_question_template
 from tunelab.next_token import repetition_penalty
 from tunelab.reply_room import fitting_advice
+from tunelab.serve.api_errors import ApiError, answer_errors
 from tunelab.serve.bodies import ChatBody, CompletionBody, Message, RequestBody
 from tunelab.serve.call_grammar import call_constraint
 from tunelab.serve.engine import Engine
 from tunelab.serve.formats import constraint_for
 from tunelab.serve.launch import DEFAULT_MAX_BODY_MB
 from tunelab.serve.logprobs import chat_with_logprobs, complete_with_logprobs
-from tunelab.serve.responses import ApiError, choice_jobs, respond
+from tunelab.serve.responses import choice_jobs, respond
 from tunelab.serve.sampling import Sampling
 from tunelab.serve.tool_calls import history_calls, offered
 from tunelab.web import LocalHostsOnly
@@ -59,8 +59,6 @@ _UNION_MEMBER = re.compile(r"(str|int|float|bool|list|dict|literal|function-[a-z
 
 
 Body = TypeVar("Body", bound=BaseModel)
-# What a client of OpenAI's other APIs (the Responses API of its quickstart, embeddings) is told.
-ENDPOINTS = "tunelab serve answers GET /v1/models, POST /v1/chat/completions and /v1/completions"
 
 
 def create_app(
@@ -106,22 +104,7 @@ def create_app(
             )
         return engines[model]
 
-    @app.exception_handler(ApiError)
-    async def _api_error(_, err: ApiError) -> JSONResponse:
-        kind = "server_error" if err.status >= 500 else "invalid_request_error"
-        return _error(err.status, err.message, err.code, err.param, kind)
-
-    @app.exception_handler(HTTPException)
-    async def _http_error(http: HttpRequest, err: HTTPException) -> JSONResponse:
-        message = str(err.detail)  # a wrong method: "Method Not Allowed"
-        if err.status_code == 404:  # as OpenAI words it; "Not Found" named no path served
-            message = f"Invalid URL ({http.method} {http.url.path}): {ENDPOINTS}"
-        return _error(err.status_code, message, None, None)
-
-    @app.exception_handler(Exception)
-    async def _crash(_, err: Exception) -> JSONResponse:
-        log.exception("request failed")  # the traceback goes to the server log, never to the client
-        return _error(500, f"internal error ({type(err).__name__})", None, None, "server_error")
+    answer_errors(app)
 
     @app.get("/health")
     async def health(http: HttpRequest) -> dict:
@@ -373,14 +356,3 @@ def _plain(message: Message, index: int) -> dict[str, Any]:
         if getattr(message, key) is not None:
             plain[key] = getattr(message, key)
     return plain
-
-
-def _error(
-    status: int,
-    message: str,
-    code: str | None,
-    param: str | None,
-    kind: str = "invalid_request_error",
-) -> JSONResponse:
-    body = {"error": {"message": message, "type": kind, "param": param, "code": code}}
-    return JSONResponse(body, status_code=status)

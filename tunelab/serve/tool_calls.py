@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 from tunelab.data.file_text import DataError
 from tunelab.data.tool_calls import read_tool_calls, read_tool_list, renders_tools
+from tunelab.serve.api_errors import ApiError
 from tunelab.serve.call_format import CallFormat, as_decoded, call_format
-from tunelab.serve.responses import ApiError
 
 if TYPE_CHECKING:
     from tunelab.serve.bodies import ChatBody
