@@ -11,9 +11,7 @@ import pytest
 import torch
 from test_export import MESSAGES, logits_of
 from test_serve import make_lora_run
-from transformers import (
-    AutoModelForCausalLM,
-)
+from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
 from tunelab.errors import TunelabError
 from tunelab.export import export_merged
@@ -85,3 +83,15 @@ def test_merged_export_in_bfloat16_is_half_the_size_and_close(tmp_path):
     with torch.no_grad():
         logits = model(torch.tensor([ids])).logits[0].float()
     assert (logits.argmax(-1) == expected.argmax(-1)).float().mean() > 0.9
+
+
+def test_the_merged_tokenizer_truncates_at_the_models_context(tmp_path):
+    # transformers wrote model_max_length ~1e30 and this process's loader keys (is_local,
+    # local_files_only): a reader's truncation=True never cut at the model's length.
+    out = export_merged(str(make_lora_run(tmp_path)), tmp_path / "merged")
+    context = AutoConfig.from_pretrained(out).max_position_embeddings
+    tokenizer = AutoTokenizer.from_pretrained(out)
+    assert tokenizer.model_max_length == context
+    assert len(tokenizer("word " * (2 * context), truncation=True).input_ids) == context
+    saved = json.loads((out / "tokenizer_config.json").read_text())
+    assert "is_local" not in saved and "local_files_only" not in saved

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 
@@ -111,3 +112,12 @@ def test_a_gguf_cut_short_is_named_with_what_to_do(exported, cache, tmp_path, ke
     assert said.startswith(f"{cut} cannot be read as a GGUF model (")
     assert "a file cut short (a copy or download interrupted) fails so: copy it again" in said
     assert not cache.exists() or not list(cache.iterdir())
+
+
+def test_the_dequantized_tokenizer_names_the_models_context(exported, cache):
+    # A GGUF's tokenizer names no length: transformers wrote ~1e30, so truncation never cut.
+    folder = gguf_files.dequantized_folder(exported, cache)
+    saved = json.loads((folder / "tokenizer_config.json").read_text())
+    context = json.loads((folder / "config.json").read_text())["max_position_embeddings"]
+    assert saved["model_max_length"] == context
+    assert "is_local" not in saved and "local_files_only" not in saved

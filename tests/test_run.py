@@ -303,3 +303,17 @@ def test_a_lora_run_copied_where_its_base_is_not_names_the_run_and_what_to_do(tm
         "Set model.name to where that model is on this machine, or export the run merged where "
         "it was trained (tunelab export RUN --merged DIR) and give that folder"
     )
+
+
+def test_a_runs_model_folder_loads_without_tunelab_truncating_at_the_models_context(tmp_path):
+    # Its tokenizer_config.json said model_max_length ~1e30: truncation=True never cut.
+    from transformers import AutoTokenizer
+
+    from tests.conftest import tiny_config, write_jsonl
+    from tunelab.train.loop import train
+
+    rows = [{"question": f"What is {i}?", "answer": f"It is {i}."} for i in range(8)]
+    config = tiny_config(tmp_path, write_jsonl(tmp_path / "qa.jsonl", rows), max_steps=1)
+    run = Run.open(train(config))
+    tokenizer = AutoTokenizer.from_pretrained(run.weights)
+    assert tokenizer.model_max_length == tiny_random()[0].config.max_position_embeddings

@@ -19,6 +19,7 @@ from pathlib import Path
 import torch
 
 from tunelab.errors import TunelabError, one_line
+from tunelab.tokenizer_file import save_tokenizer
 
 KEPT = 3  # users' GGUF files kept dequantized, the most recently used first
 STAMP = "tunelab_gguf_source.json"  # in each folder: which file, as it was, it was made from
@@ -74,7 +75,7 @@ def dequantize(gguf: Path, target: Path, name: str, stamp: dict | None = None) -
     tmp = target.with_name(target.name + f".tmp{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
     model.save_pretrained(tmp, safe_serialization=True)
-    tokenizer.save_pretrained(tmp)
+    save_tokenizer(tokenizer, tmp, model.config)
     if stamp is not None:
         (tmp / STAMP).write_text(json.dumps(stamp), encoding="utf-8")
     if _made_from(target, stamp):

@@ -35,6 +35,7 @@ from tunelab.random_models import (
     tiny_random,
     tiny_tokenizer,
 )
+from tunelab.tokenizer_file import config_context
 
 _log = logging.getLogger(__name__)
 
@@ -209,14 +210,6 @@ def context_length(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase) -
         return value
     limit = getattr(tokenizer, "model_max_length", None)
     return int(limit) if limit and limit < 10**9 else DEFAULT_CONTEXT_LENGTH
-
-
-def config_context(config) -> int | None:
-    for attr in ("n_positions", "max_position_embeddings", "n_ctx"):
-        value = getattr(config, attr, None)
-        if value:
-            return int(value)
-    return None
 
 
 def pretrained_context(name: str) -> int | None:

@@ -272,7 +272,8 @@ def load_tokenizer(model: str | Path | Run) -> PreTrainedTokenizerBase:
 
 def model_context(model: str | Path | Run) -> int | None:
     """The model's context in tokens from its config alone (no weights loaded); None if unknown."""
-    from tunelab.models import config_context, pretrained_context
+    from tunelab.models import pretrained_context
+    from tunelab.tokenizer_file import config_context
 
     run = Run.find(model)
     if run is None:

@@ -16,6 +16,7 @@ from tunelab.errors import TunelabError
 from tunelab.export.prompt import TEMPLATES, trained_chat_template
 from tunelab.generate import stop_at_turn_end
 from tunelab.run import Run, load_model, prompt_for, with_umask
+from tunelab.tokenizer_file import save_tokenizer
 
 
 def load_merged(name: str | Run) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
@@ -70,7 +71,7 @@ def save_merged(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, out:
     part = out.with_name(f"{out.name}.part{os.getpid()}")
     try:
         model.save_pretrained(part, safe_serialization=True)
-        tokenizer.save_pretrained(part)
+        save_tokenizer(tokenizer, part, model.config)
         with_umask(part)
         out.rmdir()
         part.rename(out)

@@ -28,6 +28,7 @@ from tunelab.run import (
     with_umask,
 )
 from tunelab.section import flatten
+from tunelab.tokenizer_file import save_tokenizer
 from tunelab.train.checkpoint import TrainState, remove_partial_saves
 from tunelab.train.claim import being_trained
 from tunelab.train.distributed import World
@@ -349,7 +350,7 @@ def save_final(model, tokenizer, run_dir: Path, weights: dict | None = None) -> 
     target = run_dir / WEIGHTS
     stop_at_turn_end(model, tokenizer)
     model.save_pretrained(target, safe_serialization=True, state_dict=weights)
-    tokenizer.save_pretrained(target)
+    save_tokenizer(tokenizer, target, model.config)
     with_umask(target)
     return target
 
