@@ -186,3 +186,27 @@ def test_an_openai_api_the_server_does_not_offer_is_named_with_those_it_does(cli
         "param": None,
         "code": None,
     }
+
+
+def test_errors_carry_openais_type_param_and_code(url):
+    # A wrong type had the code "invalid_request", which OpenAI never sends; an unknown model,
+    # a value out of range and a parameter not taken have OpenAI's codes, most other 400s null.
+    def error(status: int, **body) -> dict:
+        reply = httpx.post(
+            f"{url}/v1/chat/completions",
+            json={"model": "tiny-random", "messages": QUESTION, **body},
+        )
+        assert reply.status_code == status, reply.text
+        error = reply.json()["error"]
+        assert error.pop("type") == "invalid_request_error" and error.pop("message")
+        return error
+
+    assert error(400, temperature="0") == {"param": "temperature", "code": "invalid_type"}
+    assert error(404, model="nope") == {"param": "model", "code": "model_not_found"}
+    assert error(400, temperature=5) == {"param": "temperature", "code": "decimal_above_max_value"}
+    assert error(400, n=0) == {"param": "n", "code": "integer_below_min_value"}
+    assert error(400, presence_penalty=1) == {
+        "param": "presence_penalty",
+        "code": "unsupported_parameter",
+    }
+    assert error(400, stop=["a", "b", "c", "d", "e"]) == {"param": "stop", "code": None}

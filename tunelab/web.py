@@ -77,6 +77,18 @@ def host_allowed(
     return name in (*LOOPBACK_NAMES, bound.lower()) and (port or "80") == str(bound_port)
 
 
+def openai_error(
+    message: str,
+    code: str | None = None,
+    param: str | None = None,
+    kind: str = "invalid_request_error",
+) -> dict:
+    """An error's body as OpenAI's API sends it: `type` says whose fault (the client's, or
+    "server_error"), `param` the request's field at fault, `code` a name for the error, which
+    OpenAI leaves null for most mistakes."""
+    return {"error": {"message": message, "type": kind, "param": param, "code": code}}
+
+
 class LocalHostsOnly:
     """ASGI middleware answering 400 to a request whose `Host` is not this server (see
     `host_allowed`): DNS rebinding must not let a web page reach a server on loopback."""
@@ -89,13 +101,8 @@ class LocalHostsOnly:
         if scope["type"] == "http":
             host = dict(scope["headers"]).get(b"host", b"").decode("latin-1")
             if not host_allowed(host, scope.get("server"), self.allowed):
-                error = {
-                    "message": f"Host {host!r} is not this server: use its address or localhost",
-                    "type": "invalid_request_error",
-                    "param": None,
-                    "code": "invalid_host",
-                }
-                body = json.dumps({"error": error}).encode()
+                said = f"Host {host!r} is not this server: use its address or localhost"
+                body = json.dumps(openai_error(said, "invalid_host")).encode()
                 headers = [
                     (b"content-type", b"application/json"),
                     (b"content-length", str(len(body)).encode()),

@@ -11,6 +11,8 @@ from fastapi import Request as HttpRequest
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from tunelab.web import openai_error
+
 log = logging.getLogger(__name__)
 # What a client of OpenAI's other APIs (the Responses API of its quickstart, embeddings) is told.
 ENDPOINTS = "tunelab serve answers GET /v1/models, POST /v1/chat/completions and /v1/completions"
@@ -47,6 +49,26 @@ def answer_errors(app: FastAPI) -> None:
         return _error(500, f"internal error ({type(err).__name__})", None, None, "server_error")
 
 
+def validation_code(error: dict) -> str | None:
+    """OpenAI's code for a body field pydantic refused (one of `ValidationError.errors()`):
+    "missing_required_parameter", "invalid_type" ("temperature": "0"), "invalid_value" (a value
+    not among those taken), "decimal_above_max_value" and the like; null for the rest, as OpenAI
+    leaves most of its 400s."""
+    kind = error["type"]
+    if kind == "missing":
+        return "missing_required_parameter"
+    if kind.endswith("_type") or kind == "int_from_float":
+        return "invalid_type"
+    if kind in ("literal_error", "enum"):
+        return "invalid_value"
+    side = {"greater_than_equal": "below_min", "greater_than": "below_min"}.get(kind)
+    side = side or {"less_than_equal": "above_max", "less_than": "above_max"}.get(kind)
+    if side is None:
+        return None
+    bound = next(iter(error.get("ctx", {}).values()), 0)  # an int bound: an integer field
+    return f"{'integer' if isinstance(bound, int) else 'decimal'}_{side}_value"
+
+
 def _error(
     status: int,
     message: str,
@@ -54,5 +76,4 @@ def _error(
     param: str | None,
     kind: str = "invalid_request_error",
 ) -> JSONResponse:
-    body = {"error": {"message": message, "type": kind, "param": param, "code": code}}
-    return JSONResponse(body, status_code=status)
+    return JSONResponse(openai_error(message, code, param, kind), status_code=status)

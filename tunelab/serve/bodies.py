@@ -83,7 +83,12 @@ class RequestBody(BaseModel):
         }
         for param, given in asked.items():
             if given and param not in self.ANSWERED:
-                raise ApiError(400, f"{param} is not supported by tunelab serve", param=param)
+                raise ApiError(
+                    400,
+                    f"{param} is not supported by tunelab serve",
+                    "unsupported_parameter",  # OpenAI's code for a parameter a model does not take
+                    param,
+                )
         if self.stream_options is not None and not self.stream:  # as OpenAI answers it
             raise ApiError(
                 400, "stream_options is only allowed with stream: true", param="stream_options"

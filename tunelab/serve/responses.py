@@ -19,6 +19,7 @@ from tunelab.serve.call_format import CallFormat, answer
 from tunelab.serve.engine import Engine
 from tunelab.serve.request import Event, Request
 from tunelab.serve.sampling import Sampling
+from tunelab.web import openai_error
 
 # How often a non-streamed request looks whether its client is still there.
 DISCONNECT_CHECK_S = 0.25
@@ -181,7 +182,7 @@ async def _stream(
         while open_:
             index, event = await events.get()
             if event.finish_reason == "error":  # shaped as a non-streamed request's error
-                yield _sse({"error": _failed(event)})
+                yield _sse(openai_error(event.text, "generation_failed", kind="server_error"))
                 return
             if calls is not None:
                 held[index] += event.text
@@ -231,15 +232,6 @@ def _count(usage: dict, event: Event) -> None:
 def _raise_if_failed(event: Event) -> None:
     if event.finish_reason == "error":
         raise ApiError(500, event.text, "generation_failed")
-
-
-def _failed(event: Event) -> dict:
-    return {
-        "message": event.text,
-        "type": "server_error",
-        "param": None,
-        "code": "generation_failed",
-    }
 
 
 def _sse(payload: dict) -> str:

@@ -28,7 +28,7 @@ from tunelab.errors import TunelabError
 from tunelab.export.prompt import one_question_template
 from tunelab.next_token import repetition_penalty
 from tunelab.reply_room import fitting_advice
-from tunelab.serve.api_errors import ApiError, answer_errors
+from tunelab.serve.api_errors import ApiError, answer_errors, validation_code
 from tunelab.serve.bodies import ChatBody, CompletionBody, Message, RequestBody
 from tunelab.serve.call_grammar import call_constraint
 from tunelab.serve.engine import Engine
@@ -232,7 +232,7 @@ async def _parse(
         if param == "model" and first["type"] == "missing":  # what to put there
             got = f" (ids served here: {', '.join(served)})"
         raise ApiError(
-            400, f"{param or 'body'}: {first['msg']}{got}", "invalid_request", param or None
+            400, f"{param or 'body'}: {first['msg']}{got}", validation_code(first), param or None
         ) from None
 
 
