@@ -103,4 +103,4 @@ def _field_error(message: str) -> ApiError:
     as the API names fields: "tools.1"."""
     field, _, why = message.partition(" ")
     param = _INDEX.sub(r".\1", field)
-    return ApiError(400, f"{param} {why}", "invalid_request", param)
+    return ApiError(400, f"{param} {why}", param=param)
