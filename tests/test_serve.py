@@ -89,6 +89,15 @@ def test_lists_the_base_and_the_run_by_id(client):
     assert body["code"] == "model_not_found" and "tiny-random" in body["message"]
 
 
+def test_a_models_card_says_when_it_was_made(client, run_dir):
+    # "created" was 0 (1970) for every model; OpenAI's card gives a Unix time.
+    cards = {card.id: card for card in client.models.list()}
+    assert cards["lora-run"].created == int((run_dir / "model").stat().st_mtime)
+    assert client.models.retrieve("lora-run").created == cards["lora-run"].created
+    # A random model is made as the server loads it, after the run was written.
+    assert cards["tiny-random"].created >= cards["lora-run"].created
+
+
 def test_chat_greedy_matches_local_generation_for_base_and_lora_run(client, run_dir):
     base = client.chat.completions.create(
         model="tiny-random", messages=QUESTION, max_tokens=12, temperature=0

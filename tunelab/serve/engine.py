@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections import deque
 from typing import Any
 
@@ -74,6 +75,7 @@ class Engine:
         max_batch: int = DEFAULT_MAX_BATCH,
         prompt: Prompt | None = None,
         prefill_chunk: int = PREFILL_CHUNK,
+        created: int | None = None,
     ):
         refuse_state(model, name)
         self.model = model.eval()
@@ -81,6 +83,8 @@ class Engine:
         self.name = name
         # A run answers with the template and system prompt it was trained with, as in `chat`.
         self.prompt = prompt or Prompt()
+        # When the model was made (launch.created_at), for its card; one made as it loads: now.
+        self.created = created or int(time.time())
         self.max_batch = max_batch
         self.prefill_chunk = prefill_chunk
         self.context_length = context_length(model, tokenizer)

@@ -42,6 +42,34 @@ def model_ids(names: list[str]) -> list[str]:
     return ids
 
 
+def created_at(name: str) -> int | None:
+    """When the model served as `name` was made, in Unix seconds, as OpenAI's model card gives
+    it: the modification time of a run's model/ folder, of a model's folder or file, of the
+    embedded default's GGUF or of a hub model's cached config.json; None for a random model,
+    made as it loads."""
+    from tunelab.model_names import EMBEDDED_NAME
+    from tunelab.models import embedded_gguf_path
+    from tunelab.random_models import RANDOM_SHAPES, TINY_NAME
+    from tunelab.run import Run
+
+    if name == TINY_NAME or name in RANDOM_SHAPES:
+        return None
+    if run := Run.find(name):
+        made = run.weights
+    elif name == EMBEDDED_NAME:
+        made = embedded_gguf_path()
+    elif Path(name).exists():
+        made = Path(name)
+    else:
+        from huggingface_hub import try_to_load_from_cache
+
+        cached = try_to_load_from_cache(name, "config.json")
+        if not isinstance(cached, str):  # a model read from the hub without caching it
+            return None
+        made = Path(cached)
+    return int(made.stat().st_mtime)
+
+
 def load_engines(names: list[str], max_batch: int = DEFAULT_MAX_BATCH) -> dict[str, Engine]:
     """One engine per model; a LoRA run is its base plus the adapter, not merged, as `load_model` gives."""
     from tunelab.run import load_model, prompt_for
@@ -51,7 +79,11 @@ def load_engines(names: list[str], max_batch: int = DEFAULT_MAX_BATCH) -> dict[s
     engines = {}
     for engine_id, name in zip(ids, names):
         engines[engine_id] = Engine(
-            *load_model(name), name=engine_id, max_batch=max_batch, prompt=prompt_for(name)
+            *load_model(name),
+            name=engine_id,
+            max_batch=max_batch,
+            prompt=prompt_for(name),
+            created=created_at(name),
         )
     return engines
 

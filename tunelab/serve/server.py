@@ -116,14 +116,14 @@ def create_app(
     async def models() -> dict:
         return {
             "object": "list",
-            "data": [_model_card(name, one_question[name]) for name in engines],
+            "data": [_model_card(name, e, one_question[name]) for name, e in engines.items()],
         }
 
     # `path`: a hub id served as itself has a slash (HuggingFaceTB/SmolLM2-135M).
     @app.get("/v1/models/{model:path}", dependencies=[Depends(authorize)])
     async def model(model: str) -> dict:  # the OpenAI client's models.retrieve
-        engine_for(model)  # an unknown id: the 404 naming those served
-        return _model_card(model, one_question[model])
+        # An unknown id: the 404 naming those served.
+        return _model_card(model, engine_for(model), one_question[model])
 
     @app.post("/v1/chat/completions", dependencies=[Depends(authorize)])
     async def chat(http: HttpRequest):
@@ -282,14 +282,14 @@ def _sampling(
     )
 
 
-def _model_card(name: str, one_question: str | None) -> dict:
+def _model_card(name: str, engine: Engine, one_question: str | None) -> dict:
     """OpenAI's fields, and beside them how the model is asked: a run trained with the qa or
     alpaca template, or a Jinja string of its own (given whole, as its data.template holds it),
     takes one question, which a client sending a system prompt must know."""
     return {
         "id": name,
         "object": "model",
-        "created": 0,
+        "created": engine.created,
         "owned_by": "tunelab",
         "prompt_template": one_question or "chat",
         "one_question": one_question is not None,
