@@ -1,6 +1,7 @@
 """`tunelab chat` and `generate` show the reply as it is made, stop a model that says one sentence
-over and over, and say when a run's template cannot carry the conversation; `chat` and `serve`
-start a reply after the gap its template left, keeping a code answer's indentation."""
+over and over (`serve` does not: an API client gets the reply whole), and say when a run's
+template cannot carry the conversation; `chat` and `serve` start a reply after the gap its
+template left, keeping a code answer's indentation."""
 
 from __future__ import annotations
 
@@ -245,3 +246,24 @@ def test_a_message_past_the_context_alone_is_told_to_shorten_only():
         TunelabError, match=r"context of 160 tokens: lower --max-new-tokens to at most \d+, or"
     ):
         session.reply("word " * 5, max_new_tokens=150)
+
+
+def test_serve_gives_a_reply_that_repeats_itself_whole_as_openais_api_does():
+    # The cut is `chat`'s and `generate`'s: a client of an OpenAI API reads a reply up to its
+    # EOS, max_tokens or stop string, and no finish_reason of that API says "repeat".
+    import httpx
+
+    from tunelab.serve.engine import Engine
+    from tunelab.serve.server import create_app
+    from tunelab.web import running
+
+    engine = Engine(*looping_model(), name="loop")
+    asked = {"model": "loop", "messages": [{"role": "user", "content": "Q?"}], "temperature": 0}
+    try:
+        with running(create_app({"loop": engine})) as base:
+            reply = httpx.post(f"{base}/v1/chat/completions", json={**asked, "max_tokens": 60})
+    finally:
+        engine.close()
+    [choice] = reply.json()["choices"]
+    assert choice["finish_reason"] == "length"
+    assert choice["message"]["content"].count("The answer is 1.") == 3  # 60 bytes
