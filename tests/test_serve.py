@@ -89,6 +89,13 @@ def test_lists_the_base_and_the_run_by_id(client):
     assert body["code"] == "model_not_found" and "tiny-random" in body["message"]
 
 
+def test_a_run_is_served_by_its_folder_name_any_other_model_by_its_name_as_typed(run_dir):
+    from tunelab.serve.launch import model_ids
+
+    gguf = str(run_dir.parent / "exports" / "model.gguf")  # a path is its id whole
+    assert model_ids([str(run_dir), gguf, "tiny-random"]) == ["lora-run", gguf, "tiny-random"]
+
+
 def test_a_models_card_says_when_it_was_made(client, run_dir):
     # "created" was 0 (1970) for every model; OpenAI's card gives a Unix time.
     cards = {card.id: card for card in client.models.list()}

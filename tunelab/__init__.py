@@ -272,7 +272,8 @@ def serve(
     **misspelled,
 ) -> None:
     """Serve models over an OpenAI-compatible API until Ctrl-C (`tunelab serve`): a client picks
-    one by id; a non-loopback host needs an api_key (or insecure)."""
+    one by id (a run's folder name, any other model's name as given); a non-loopback host needs
+    an api_key (or insecure)."""
     from tunelab.serve.launch import serve as serve_models
 
     _known(misspelled, serve)

@@ -111,7 +111,8 @@ def serve_command(
     models: Annotated[
         list[str],
         typer.Argument(
-            help="Runs or models to serve; a client picks one by id (a run's folder name)."
+            help="Runs or models to serve; a client names each by its id: a run's folder name "
+            "(runs/demo: demo), any other model the name exactly as typed (/tmp/x/model.gguf)."
         ),
     ],
     host: Annotated[

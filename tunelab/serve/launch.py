@@ -26,7 +26,8 @@ SHUTDOWN_WAIT_S = 3
 
 
 def model_id(name: str) -> str:
-    """The id clients put in `model`: a run's folder name (runs/demo -> demo), else the name given."""
+    """The id clients put in `model`: a run's folder name (runs/demo -> demo), else the name
+    exactly as given (a path, /tmp/x/model.gguf, is its id whole)."""
     from tunelab.run import Run
 
     return Path(name).name if Run.is_run(name) else name
