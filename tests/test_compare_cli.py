@@ -8,6 +8,7 @@ from typer.testing import CliRunner
 
 from tests.conftest import tiny_run
 from tunelab.cli import app
+from tunelab.errors import TunelabError
 
 QA = Path(__file__).parent / "fixtures" / "eval" / "qa"
 
@@ -63,3 +64,14 @@ def test_fact_accuracy_says_of_how_many_rows_where_some_name_no_facts(tmp_path):
     table = [line for line in report.splitlines() if line.startswith("| prompting |")]
     assert table[0].split(" | ")[2].startswith("100.0 (2 of 2) [")  # fact accuracy, its rows
     assert f"1 of 3 test rows name no facts ({tests}:1): fact accuracy is over the 2" in report
+
+
+def test_a_missing_test_file_is_named_by_the_option_that_gave_it(tmp_path):
+    # "data file not found: tset.jsonl" did not say which option to correct.
+    run = tiny_run(tmp_path, QA)
+    typo = QA / "tset.jsonl"
+    for command in ("eval", "compare"):
+        result = CliRunner().invoke(app, [command, str(run), "--data", str(typo)])
+        assert isinstance(result.exception, TunelabError), result.output
+        meant = f" (did you mean {QA / 'test.jsonl'}?)"
+        assert str(result.exception) == f"--data: data file not found: {typo}{meant}"

@@ -4,9 +4,11 @@ its rows, each with a reference answer; and what a user does of a bad row."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tunelab.data.load import OPTION_SKIP_HINT, load_examples
+from tunelab.data.hub import is_hub
+from tunelab.data.load import OPTION_SKIP_HINT, load_examples, not_found
 from tunelab.errors import TunelabError, first_few
 from tunelab.run import Run
 
@@ -22,12 +24,22 @@ EVAL_ROW_HINT = f"{OPTION_SKIP_HINT}, {_ROWS_BEFORE_IT}"
 
 def test_path(model: str | Run, cfg: EvalConfig) -> str:
     """--data, else the run's test questions (data.test_path, or the rows it held out)."""
+    if cfg.data:
+        return named_file(cfg.data, "--data")
     run = Run.find(model)
-    path = cfg.data or (run.test_path if run else None)
+    path = run.test_path if run else None
     if not path:
         raise TunelabError(
             f"no test data for {model}: pass --data test.jsonl (question/answer rows)"
         )
+    return path
+
+
+def named_file(path: str, option: str) -> str:
+    """`path`, which the user named with `option`, refused where it is not there with the
+    option named: "data file not found: nothere.jsonl" did not say which option to correct."""
+    if not is_hub(path) and not Path(path).exists():
+        raise TunelabError(f"{option}: {not_found(path)}")
     return path
 
 
