@@ -147,3 +147,17 @@ def _two_test_files(tmp_path) -> dict:
         files[name] = tmp_path / name
         files[name].write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     return files
+
+
+def test_a_test_set_naming_no_facts_is_said_so_once_in_errors_md(tmp_path):
+    # The headline said "no test row names its facts" with a command to propose them, and the
+    # note under it said it again with another command.
+    data = _two_test_files(tmp_path)["held.jsonl"]
+    out = tmp_path / "ev"
+    args = ["eval", "tiny-random", "--data", str(data), "--output", str(out)]
+    said = CliRunner().invoke(app, [*args, "--max-new-tokens", "2"], env={"COLUMNS": "300"})
+    assert said.exit_code == 0, said.output
+    report = " ".join((out / "errors.md").read_text(encoding="utf-8").lower().split())
+    assert report.count("no test row names") == 1 and report.count("tunelab data facts") == 1
+    # The headline still says what judged the categories.
+    assert "judged by wording alone: an answer in the reference's words" in report

@@ -4,6 +4,7 @@ reason, and find the training examples closest to the failing questions of each 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,17 +42,29 @@ def names_facts(row: dict[str, Any]) -> bool:
     return any(key != "other_value" for key in row.get("facts", {}))
 
 
-def by_wording(analysis: Analysis) -> str:
+# How eval's note of a test set naming no facts begins (`facts_named_note`): where it is among
+# the notes, the categories' qualifier does not say it again.
+NO_FACTS = "No test row names the facts a right answer states"
+
+
+def by_wording(analysis: Analysis, notes: Sequence[str] = ()) -> str:
     """What the categories of a test set without facts stand on, to say beside their count; ""
     where a row names facts. "No answer falls in an error category" read as a model that knew its
-    facts, of answers that gave each fact another value in the reference's words."""
+    facts, of answers that gave each fact another value in the reference's words. Where `notes`
+    hold eval's note of the missing facts (with the command that proposes them), only what the
+    categories then miss is said: errors.md said it all twice."""
     if any(names_facts(row) for row in analysis.rows):
         return ""
+    missed = (
+        'an answer in the reference\'s words with another fact ("uses port 80" for "uses port '
+        '8443") counts as right, unless it gives a setting or a count another number '
+        '(other_value: "weighs 2400 grams" for "weighs 640 grams")'
+    )
+    if any(note.startswith(NO_FACTS) for note in notes):
+        return f"judged by wording alone: {missed}"
     return (
-        "judged by wording alone: no test row names its facts, so an answer in the reference's "
-        'words with another fact ("uses port 80" for "uses port 8443") counts as right, unless '
-        'it gives a setting or a count another number (other_value: "weighs 2400 grams" for '
-        '"weighs 640 grams"); `tunelab data facts TEST -o TEST_WITH_FACTS.jsonl` proposes them'
+        f"judged by wording alone: no test row names its facts, so {missed}; "
+        "`tunelab data facts TEST -o TEST_WITH_FACTS.jsonl` proposes them"
     )
 
 

@@ -31,7 +31,6 @@ def eval_command(
     config: EvalConfig,
 ) -> None:
     """Answer a test set and score it: exact/normalized match, token F1, ROUGE-L, error analysis."""
-    from tunelab.evaluate.facts import facts_named_note
     from tunelab.evaluate.paired import MIN_QUESTIONS, over_facts
     from tunelab.evaluate.scores import LOWER_NOTE, comparison, comparison_folder, metric_label
     from tunelab.evaluate.suite import evaluate
@@ -39,7 +38,7 @@ def eval_command(
     results = evaluate(models, config, console)
     # One of the notes, said under the table, where it qualifies the scores: above the answers'
     # errors, it scrolled away before them.
-    facts_note = facts_named_note(results[0].rows)
+    facts_note = results[0].facts_note
     said = {facts_note}  # a note of the test set, once for all its models
     for result in results:
         console.print(
@@ -105,7 +104,7 @@ def eval_command(
                 "ways (`tunelab data augment`), which are mostly right or wrong together: the "
                 "interval and test resample the facts.[/]"
             )
-    if facts_note in results[0].notes:
+    if facts_note:
         console.print(f"[yellow]{escape(facts_note)}.[/]", soft_wrap=True)
 
 
@@ -135,7 +134,7 @@ def _print_errors(result, said: set[str] | None = None) -> None:
     if analysis is None:
         return
     if not analysis.counts:  # said, not an empty screen that reads as a crash or no eval
-        judged = f", {note}" if (note := by_wording(analysis)) else ""
+        judged = f", {note}" if (note := by_wording(analysis, result.notes)) else ""
         console.print(
             f"no answer falls in an error category{escape(judged)}: {result.out_dir / 'errors.md'}",
             soft_wrap=True,

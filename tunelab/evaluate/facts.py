@@ -24,7 +24,7 @@ from tunelab.data.shapes import chat_column
 from tunelab.data.templates import Example
 from tunelab.data.turns import read_messages
 from tunelab.errors import first_few
-from tunelab.evaluate.analysis import names_facts
+from tunelab.evaluate.analysis import NO_FACTS, names_facts
 from tunelab.evaluate.asked import affirms, asked_off, asks_what_is_not, denied_by_question
 from tunelab.evaluate.calls import reply_text
 from tunelab.evaluate.normalize_numbers import normalize
@@ -237,7 +237,7 @@ def _unnamed_note(rows: list[dict[str, Any]], unnamed: list[str]) -> str:
     propose = f"`tunelab data facts {test} -o {Path(test).stem}_facts.jsonl` proposes them"
     if not any(names_facts(r) for r in rows):
         return (
-            "No test row names the facts a right answer states: token F1 and ROUGE-L reward "
+            f"{NO_FACTS}: token F1 and ROUGE-L reward "
             f"wording, not correctness. {propose} from the reference answers, for you to review"
         )
     facts = sum("fact_accuracy" in r.get("facts", {}) for r in rows)

@@ -63,7 +63,7 @@ def to_markdown(
     `intervals` (`scores.metric_intervals`) add each metric's 95% interval and rows; `notes`, what
     eval said of the test set and the training data, come under the headline: on the terminal
     alone, a reader of the folder later never saw them."""
-    lines = ["# Error analysis", "", headline(analysis, asked), ""]
+    lines = ["# Error analysis", "", headline(analysis, asked, notes), ""]
     for note in notes:  # a paragraph each; a note of `data inspect`'s ends in its own full stop
         lines += [f"Note: {note.rstrip('.')}.", ""]
     if summary:
@@ -102,12 +102,14 @@ def to_markdown(
     return "\n".join(lines) + "\n"
 
 
-def headline(analysis: Analysis, asked: str = "") -> str:
+def headline(analysis: Analysis, asked: str = "", notes: Sequence[str] = ()) -> str:
+    """How many answers fall in a category, and what judged them where no row names facts
+    (`by_wording`, short of what `notes` say)."""
     weak = sum(1 for r in analysis.rows if r["errors"])
     line = f"{weak} of {len(analysis.rows)} answers fall in a category" + (
         f" (questions asked with {asked})." if asked else "."
     )
-    return f"{line} {note[0].upper()}{note[1:]}." if (note := by_wording(analysis)) else line
+    return f"{line} {note[0].upper()}{note[1:]}." if (note := by_wording(analysis, notes)) else line
 
 
 def summary_rows(summary: dict, intervals: dict) -> list[list[str]]:

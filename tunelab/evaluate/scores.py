@@ -250,9 +250,7 @@ def write_comparison(results: list[EvalResult], table: list[dict[str, Any]]) -> 
         + f" | {line['ahead']} |"
         for line in table
     ]  # fmt: skip
-    from tunelab.evaluate.facts import facts_named_note
-
-    if note := facts_named_note(results[0].rows):  # as the terminal says it under the table
+    if note := results[0].facts_note:  # as the terminal says it under the table
         lines += ["", f"{note}."]
     (folder / "comparison.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return folder / "comparison.md"

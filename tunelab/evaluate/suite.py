@@ -94,6 +94,9 @@ class EvalResult:
     analysis: Any = None  # tunelab.evaluate.analysis.Analysis once analysed
     prompt: Prompt | None = None  # how the questions were asked
     notes: list[str] = field(default_factory=list)  # what a person should know of the analysis
+    # Of the notes, the one on test rows naming no facts (`facts_named_note`): said again under
+    # the scores it qualifies, the comparison's among them.
+    facts_note: str = ""
 
     @functools.cached_property
     def intervals(self) -> dict[str, Any]:
@@ -273,6 +276,7 @@ def evaluate_one(
         result.notes.append(wrapped)
     if note := facts_named_note(rows):  # what the scores of errors.md and summary.json stand on
         result.notes.append(note)
+        result.facts_note = note
     if cfg.analyse:
         # The runs' own training data (never a path the user named): not found, it is said.
         analyse_result(
