@@ -2,6 +2,7 @@
 is over, in an 80-column terminal as in compare.md."""
 
 import json
+import re
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -75,3 +76,22 @@ def test_a_missing_test_file_is_named_by_the_option_that_gave_it(tmp_path):
         assert isinstance(result.exception, TunelabError), result.output
         meant = f" (did you mean {QA / 'test.jsonl'}?)"
         assert str(result.exception) == f"--data: data file not found: {typo}{meant}"
+
+
+def test_arms_cut_off_at_the_token_limit_are_said_to_be_scored_partial(tmp_path):
+    # At 48 tokens 92% of prompting's answers were cut off and 31% of finetuned's: token F1
+    # favoured the arm that stopped sooner, and only a column showed it.
+    run = tiny_run(tmp_path, QA)
+    result = CliRunner().invoke(
+        app, ["compare", str(run), "--max-new-tokens", "2", "--k", "1"], env={"COLUMNS": "300"}
+    )
+    assert result.exit_code == 0, result.output
+    # The tiny random model stops at no end-of-sequence: each arm is cut off.
+    said = r"\d+% of prompting's, \d+% of prompting \+ RAG's, \d+% of finetuned's, \d+% of "
+    notes = json.loads((run / "compare" / "compare.json").read_text())["notes"]
+    [note] = [n for n in notes if re.match(said, n)]
+    assert "stopped at the token limit (2): token F1, ROUGE-L and the fact scores" in note
+    assert (
+        "raise --max-new-tokens to " in note
+        and f"Note: {note}." in (run / "compare" / "compare.md").read_text()
+    )

@@ -80,8 +80,10 @@ def test_a_test_set_naming_facts_on_some_rows_says_which_are_judged_by_wording(t
     )
     assert text.count("2 of 3 test rows name no facts") == 1  # under the table, not above too
     # The folder, read after the terminal scrolled, says it too.
-    [note] = json.loads((tmp_path / "ev" / "summary.json").read_text())["notes"]
-    assert note.startswith(f"2 of 3 test rows name no facts ({data}:2, {data}:3)")
+    notes = json.loads((tmp_path / "ev" / "summary.json").read_text())["notes"]
+    assert [
+        n for n in notes if n.startswith(f"2 of 3 test rows name no facts ({data}:2, {data}:3)")
+    ]
     errors = " ".join((tmp_path / "ev" / "errors.md").read_text().split())
     assert f"Note: 2 of 3 test rows name no facts ({data}:2, {data}:3)" in errors
     # Two models compared: comparison.md, kept after the terminal scrolls, says it too.
@@ -161,3 +163,31 @@ def test_a_test_set_naming_no_facts_is_said_so_once_in_errors_md(tmp_path):
     assert report.count("no test row names") == 1 and report.count("tunelab data facts") == 1
     # The headline still says what judged the categories.
     assert "judged by wording alone: an answer in the reference's words" in report
+
+
+def test_answers_cut_off_at_the_token_limit_are_said_to_be_scored_partial(tmp_path, monkeypatch):
+    # At 48 tokens, 92% of a base model's answers were cut off: its token F1 was over partial
+    # answers, and only a column said how many.
+    import tunelab.generate as generate
+
+    def answer(model, tokenizer, questions, **kwargs):  # one of the two stops, one is cut off
+        return [generate.Generation(f"It is {i}", ("stop", "length")[i], 5, 2, i) for i in (0, 1)]
+
+    monkeypatch.setattr(generate, "answer", answer)
+    data = _two_test_files(tmp_path)["held.jsonl"]
+    out = tmp_path / "ev"
+    args = ["eval", "tiny-random", "--data", str(data), "--output", str(out)]
+    said = CliRunner().invoke(app, [*args, "--max-new-tokens", "2"], env={"COLUMNS": "300"})
+    assert said.exit_code == 0, said.output
+    note = "50% of tiny-random's answers stopped at the token limit (2): token F1, ROUGE-L and"
+    assert note in said.output
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    [kept] = [n for n in summary["notes"] if n.startswith(note)]
+    assert "stops sooner; raise --max-new-tokens to 8 (the longest reference is 8 tokens)" in kept
+    assert f"Note: {note}" in (out / "errors.md").read_text(encoding="utf-8")
+    # Answers that end by themselves are scored whole: nothing is said.
+    monkeypatch.setattr(
+        generate, "answer", lambda *a, **k: [generate.Generation("It is 0", "stop", 5, 2, 0)] * 2
+    )
+    said = CliRunner().invoke(app, [*args, "--max-new-tokens", "2"], env={"COLUMNS": "300"})
+    assert said.exit_code == 0 and "stopped at the token limit" not in said.output

@@ -30,7 +30,7 @@ from tunelab.data.text import content_words
 from tunelab.errors import TunelabError
 from tunelab.evaluate.calls import score_reply
 from tunelab.evaluate.facts import echo_note, echoed_facts, facts_named_note
-from tunelab.evaluate.scores import TestChecks, summarize
+from tunelab.evaluate.scores import TestChecks, cut_off_note, longest_reference, summarize
 from tunelab.evaluate.suite import EvalConfig, refuse_unrendered
 from tunelab.evaluate.testset import fact_field, rephrasings_note, test_path, test_questions
 from tunelab.progress import answer_bars, counting
@@ -93,6 +93,7 @@ class Arm:
     answers_given: list[tuple[str, str]] = field(default_factory=list)
     # Of those, the ones whose passage held the question too: the test row itself.
     rows_given: list[tuple[str, str]] = field(default_factory=list)
+    reference_tokens: int = 0  # the longest reference in this model's tokens (`cut_off_note`)
 
 
 @dataclass
@@ -162,6 +163,9 @@ def compare(model: str | Run, cfg: CompareConfig | None = None) -> Comparison:
     result.notes += filter(None, [facts_named_note(arms[0].rows)])
     result.notes += filter(None, [echo_note(echoed_facts(asked, checks.facts))])
     result.notes += filter(None, [rephrasings_note(examples)])
+    longest = max(arm.reference_tokens for arm in arms)
+    cut = cut_off_note({a.name: a.rows for a in arms}, cfg.max_new_tokens, longest)
+    result.notes += filter(None, [cut])
     if not found or not _trained_on(found, cfg.corpus):
         result.notes += filter(None, [leak_note(arms, examples)])
     if found and not cfg.base and Run.find(found.base_model):
@@ -291,6 +295,7 @@ def _ask(
         rendered = prompt.question(example.with_question(question), tokenizer)
         return len(tokenizer(rendered, add_special_tokens=False).input_ids) <= room
 
+    longest = longest_reference(examples, tokenizer)
     for rag in (False, True):
         # Each model's own tokenizer decides what fits; the passages asked with are the ones kept.
         asked = [
@@ -328,6 +333,7 @@ def _ask(
             for ex, (_, used), g in zip(examples, asked, generations)
         ]
         arm = Arm(f"{label} + RAG" if rag else label, str(name), rag, rows, seconds)
+        arm.reference_tokens = longest
         arm.summary = _summary(rows, seconds, sum(not g.from_log for g in generations))
         if rag:
             _count_kept(arm, examples, contexts, [used for _, used in asked])

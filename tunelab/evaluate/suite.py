@@ -31,6 +31,8 @@ from tunelab.evaluate.metrics import embedding_similarity
 from tunelab.evaluate.scores import (
     TestChecks,
     comparison,
+    cut_off_note,
+    longest_reference,
     metric_intervals,
     summarize,
     write_comparison,
@@ -277,6 +279,9 @@ def evaluate_one(
     if note := facts_named_note(rows):  # what the scores of errors.md and summary.json stand on
         result.notes.append(note)
         result.facts_note = note
+    longest = longest_reference(examples, tokenizer)
+    if note := cut_off_note({str(model): rows}, cfg.max_new_tokens, longest):
+        result.notes.append(note)
     if cfg.analyse:
         # The runs' own training data (never a path the user named): not found, it is said.
         analyse_result(
