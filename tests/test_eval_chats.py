@@ -273,10 +273,37 @@ def test_the_facts_of_a_function_calling_row_are_read_off_its_question_and_its_r
     assert "facts" not in called
     assert facts_named_note([said, called]) == (
         f"1 test rows reply only with tool calls ({data}:2): they are scored by the calls they "
-        "make (exact match and token F1 of the calls), not by facts (any they name are not read)"
+        "make (exact match and token F1 of the calls), not by facts (any they name are not "
+        "read), and the error analysis reads them by their calls (wrong_calls), not by the text "
+        "categories (too_long, misspelling, off_topic_answer...)"
     )
     # `tunelab data facts` read the call's function name off it as a fact.
     write_jsonl(data, [ENDS_ON_CALL])
     found = propose_file(data, tmp_path / "facts.jsonl")
     assert (found.proposed, found.left, found.calls) == (0, [], [f"{data}:1"])
     assert "facts" not in json.loads((tmp_path / "facts.jsonl").read_text())
+
+
+def test_a_reply_that_only_calls_tools_is_analysed_by_its_calls(tmp_path, monkeypatch, tool_model):
+    # The error analysis read the call's JSON as the reply's words: a call to another function
+    # fell in no category (its JSON's "name" and "arguments" are the reference's words too), an
+    # argument saying the set's refusal refused the question, and errors.md said the answers were
+    # "judged by wording alone".
+    refusal = "I only answer weather questions."
+    off_topic = {"messages": [{"role": "user", "content": "Who won the cup?"},
+                              {"role": "assistant", "content": refusal}], "kind": "off_topic"}  # fmt: skip
+    data = write_jsonl(tmp_path / "t.jsonl", [ENDS_ON_CALL, off_topic])
+    wrong = {"name": "get_time", "arguments": {"zone": "Berlin", "note": refusal}}
+    asked_prompts(monkeypatch, [f"<tool_call>\n{json.dumps(wrong)}\n</tool_call>", refusal])
+    out = tmp_path / "o"
+    called, refused = evaluate(str(tool_model), EvalConfig(data=str(data), output=str(out))).rows
+    assert called["refusal"]["refused"] is False and refused["refusal"]["refused"] is True
+    assert called["errors"] == [
+        {
+            "category": "wrong_calls",
+            "reason": f'calls get_time({{"note": "{refusal}", "zone": "Berlin"}}) where the '
+            'reference calls get_weather({"city": "Paris"})',
+        }
+    ]
+    report = (out / "errors.md").read_text()
+    assert "## wrong_calls (1)" in report and "wording alone" not in report

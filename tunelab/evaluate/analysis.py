@@ -53,7 +53,13 @@ def by_wording(analysis: Analysis, notes: Sequence[str] = ()) -> str:
     facts, of answers that gave each fact another value in the reference's words. Where `notes`
     hold eval's note of the missing facts (with the command that proposes them), only what the
     categories then miss is said: errors.md said it all twice."""
-    if any(names_facts(row) for row in analysis.rows):
+    # Replies that only call tools are judged by their calls, off-topic rows by their refusal.
+    said = [
+        row
+        for row in analysis.rows
+        if not row.get("calls_only") and not (row.get("refusal") or {}).get("off_topic")
+    ]
+    if not said or any(names_facts(row) for row in said):
         return ""
     missed = (
         'an answer in the reference\'s words with another fact ("uses port 80" for "uses port '

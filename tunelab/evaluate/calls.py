@@ -10,6 +10,7 @@ reply after another's result, are each their own reply's."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 from tunelab.data.templates import Example
@@ -43,7 +44,37 @@ def calls_in(text: str) -> list[tuple[str, dict[str, Any]]]:
     """The calls a reply's text makes, as (name, arguments): each JSON object in it with a name
     and its arguments (or "parameters"; an object, or JSON text of one, as OpenAI sends them),
     alone, wrapped as OpenAI's {"function": ...}, or in a list."""
-    decoder, calls, at = json.JSONDecoder(), [], 0
+    return [call for _, _, found in _call_spans(text) for call in found]
+
+
+def text_beside_calls(text: str) -> str:
+    """A reply's text without the calls it makes (`calls_in`): what it says beside them."""
+    kept, at = [], 0
+    for start, end, _ in _call_spans(text):
+        kept.append(text[at:start])
+        at = end
+    return "".join([*kept, text[at:]])
+
+
+def call_differences(answer: str, reference: str) -> str:
+    """What the calls of `answer` get wrong of the reference's, for the error report: the calls
+    it makes that the reference does not, and the reference's it leaves out (a call in one form,
+    as `score_reply` compares them); "" where they are the same."""
+    made, wanted = _shown(calls_in(answer)), _shown(calls_in(reference))
+    if not made:
+        return "makes no call; the reference calls " + "; ".join(wanted)
+    other = [call for call in made if call not in wanted]
+    left = [call for call in wanted if call not in made]
+    if other and left:
+        return f"calls {'; '.join(other)} where the reference calls {'; '.join(left)}"
+    if other:
+        return f"calls {'; '.join(other)} besides the reference's calls"
+    return f"leaves out {'; '.join(left)}" if left else ""
+
+
+def _call_spans(text: str) -> Iterator[tuple[int, int, list[tuple[str, dict[str, Any]]]]]:
+    """Where each JSON value of calls is in `text`, with its calls."""
+    decoder, at = json.JSONDecoder(), 0
     while (at := _next_json(text, at)) >= 0:
         try:
             value, end = decoder.raw_decode(text, at)
@@ -52,11 +83,16 @@ def calls_in(text: str) -> list[tuple[str, dict[str, Any]]]:
             continue
         found = [call_in_json(v) for v in (value if isinstance(value, list) else [value])]
         if found and all(found):
-            calls += found
+            yield at, end, found
             at = end
         else:  # not calls: an object inside may still be one
             at += 1
-    return calls
+
+
+def _shown(calls: list[tuple[str, dict[str, Any]]]) -> list[str]:
+    return [
+        f"{name}({json.dumps(_by_value(arguments), sort_keys=True)})" for name, arguments in calls
+    ]
 
 
 def _next_json(text: str, start: int) -> int:

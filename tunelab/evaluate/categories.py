@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from tunelab.data.text import content_words, looping_phrase, repeated_sentence, words
+from tunelab.evaluate.calls import call_differences
 from tunelab.evaluate.spelling import misspellings
 from tunelab.section import Section
 
@@ -14,6 +15,9 @@ CATEGORIES = [
     "hallucination",
     "other_value",
     "missed_facts",
+    # A reply that only calls tools ("calls_only"), read by its calls: the text categories below
+    # read a call's JSON as words (too long, misspelt, off topic) and are not asked of it.
+    "wrong_calls",
     "not_refused",
     "refused",
     "empty",
@@ -161,10 +165,14 @@ def categorize(
     if not answer.strip():
         found.append(("empty", "the model produced no text"))
         return [{"category": c, "reason": r} for c, r in found]
+    if row.get("calls_only") and (wrong := call_differences(answer, reference)):
+        found.append(("wrong_calls", wrong))
     n_answer, n_ref = len(words(answer)), max(len(words(reference)), 1)
     if row.get("finish_reason") == "length":
         cut = cut_off(row.get("completion_tokens"), n_answer < n_ref, taught)
         found.append(("cut_off", cut))
+    if row.get("calls_only"):
+        return [{"category": c, "reason": r} for c, r in found]
     if n_answer > cfg.max_words or (
         n_answer >= cfg.min_long_words and n_answer > cfg.too_long_ratio * n_ref
     ):

@@ -227,7 +227,8 @@ def facts_named_note(rows: list[dict[str, Any]]) -> str:
         notes.append(
             f"{len(calls)} test rows reply only with tool calls ({first_few(calls)}): they are "
             "scored by the calls they make (exact match and token F1 of the calls), not by facts "
-            "(any they name are not read)"
+            "(any they name are not read), and the error analysis reads them by their calls "
+            "(wrong_calls), not by the text categories (too_long, misspelling, off_topic_answer...)"
         )
     return ". ".join(notes)
 

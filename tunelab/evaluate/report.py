@@ -19,6 +19,10 @@ DESCRIPTIONS = {
         "wrong phrase lists)"
     ),
     "missed_facts": "leaves out a fact the test row says a correct answer states",
+    "wrong_calls": (
+        "a reply that only calls tools makes other calls than the reference (another function or "
+        "other arguments, a call left out or added); its text is not judged as words"
+    ),
     "not_refused": (
         'answers a question the test set marks "kind": "off_topic" instead of refusing it'
     ),

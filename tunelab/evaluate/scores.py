@@ -179,10 +179,14 @@ class TestChecks:
     def fields(self, source: str, answer: str) -> dict[str, Any]:
         """A scored row's fact and refusal fields; "calls_only" where its reply only calls tools
         (`facts_named_note` counts those apart from the rows that name no facts)."""
+        from tunelab.evaluate.calls import text_beside_calls
+
+        calls = source in self.calls
         return {
             **fact_fields(answer, self.facts.get(source)),
-            **self.refusals.fields(source, answer),
-            **({"calls_only": True} if source in self.calls else {}),
+            # A call's arguments are no refusal: what the reply says beside its calls is.
+            **self.refusals.fields(source, text_beside_calls(answer) if calls else answer),
+            **({"calls_only": True} if calls else {}),
         }
 
 
