@@ -185,6 +185,12 @@ def test_answers_cut_off_at_the_token_limit_are_said_to_be_scored_partial(tmp_pa
     [kept] = [n for n in summary["notes"] if n.startswith(note)]
     assert "stops sooner; raise --max-new-tokens to 8 (the longest reference is 8 tokens)" in kept
     assert f"Note: {note}" in (out / "errors.md").read_text(encoding="utf-8")
+    # Two models compared: comparison.md and .json, where a model is called ahead, say it too.
+    two = ["eval", "tiny-random", "tiny-random", "--data", str(data), "--output", str(out)]
+    assert CliRunner().invoke(app, [*two, "--max-new-tokens", "2"]).exit_code == 0
+    assert note in (out / "comparison.md").read_text(encoding="utf-8")
+    notes = json.loads((out / "comparison.json").read_text(encoding="utf-8"))["notes"]
+    assert [n for n in notes if n.startswith(note)]
     # Answers that end by themselves are scored whole: nothing is said.
     monkeypatch.setattr(
         generate, "answer", lambda *a, **k: [generate.Generation("It is 0", "stop", 5, 2, 0)] * 2

@@ -248,19 +248,23 @@ def comparison_folder(results: list[EvalResult]) -> Path:
     return folder if all(d == folder or d.parent == folder for d in dirs) else dirs[0]
 
 
-def write_comparison(results: list[EvalResult], table: list[dict[str, Any]]) -> Path:
+def write_comparison(
+    results: list[EvalResult], table: list[dict[str, Any]], cut_off: str = ""
+) -> Path:
     """The comparison as comparison.json and comparison.md in the folder that holds every model's
     answers (the run's eval/ for `eval RUN BASE`, --output with several models): the headline
-    of a run against its base was only printed, gone once the terminal scrolled."""
+    of a run against its base was only printed, gone once the terminal scrolled. Its notes: the
+    test rows naming no facts, and `cut_off`, the models' answers cut off (`cut_off_note`)."""
     import json
 
     from tunelab.evaluate.paired import over_facts
 
     folder = comparison_folder(results)
     models = [r.model for r in results]
+    notes = [note for note in (results[0].facts_note, cut_off) if note]
     (folder / "comparison.json").write_text(
-        json.dumps({"models": models, "questions": len(results[0].rows), "metrics": table},
-                   indent=2) + "\n", encoding="utf-8"
+        json.dumps({"models": models, "questions": len(results[0].rows), "metrics": table,
+                    "notes": notes}, indent=2) + "\n", encoding="utf-8"
     )  # fmt: skip
     lines = [
         f"# {' vs '.join(models)}",
@@ -283,8 +287,7 @@ def write_comparison(results: list[EvalResult], table: list[dict[str, Any]]) -> 
         + f" | {line['ahead']} |"
         for line in table
     ]  # fmt: skip
-    if note := results[0].facts_note:  # as the terminal says it under the table
-        lines += ["", f"{note}."]
+    lines += [line for note in notes for line in ("", f"{note}.")]  # as under eval's table
     (folder / "comparison.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return folder / "comparison.md"
 

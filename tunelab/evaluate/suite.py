@@ -99,6 +99,7 @@ class EvalResult:
     # Of the notes, the one on test rows naming no facts (`facts_named_note`): said again under
     # the scores it qualifies, the comparison's among them.
     facts_note: str = ""
+    reference_tokens: int = 0  # the longest reference in the model's tokens (`cut_off_note`)
 
     @functools.cached_property
     def intervals(self) -> dict[str, Any]:
@@ -191,7 +192,9 @@ def evaluate(models, cfg: EvalConfig | None = None, console: Console | None = No
         for m, out in zip(models, outputs)
     ]
     if len(results) > 1:  # kept, as the command keeps it: comparison.md and comparison.json
-        write_comparison(results, comparison(results))
+        longest = max(r.reference_tokens for r in results)
+        cut = cut_off_note({r.model: r.rows for r in results}, cfg.max_new_tokens, longest)
+        write_comparison(results, comparison(results), cut)
     return results
 
 
@@ -279,8 +282,8 @@ def evaluate_one(
     if note := facts_named_note(rows):  # what the scores of errors.md and summary.json stand on
         result.notes.append(note)
         result.facts_note = note
-    longest = longest_reference(examples, tokenizer)
-    if note := cut_off_note({str(model): rows}, cfg.max_new_tokens, longest):
+    result.reference_tokens = longest_reference(examples, tokenizer)
+    if note := cut_off_note({str(model): rows}, cfg.max_new_tokens, result.reference_tokens):
         result.notes.append(note)
     if cfg.analyse:
         # The runs' own training data (never a path the user named): not found, it is said.
