@@ -7,7 +7,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from tests.conftest import tiny_run
+from tests.conftest import tiny_run, write_jsonl
 from tunelab.cli import app
 from tunelab.errors import TunelabError
 
@@ -82,15 +82,19 @@ def test_arms_cut_off_at_the_token_limit_are_said_to_be_scored_partial(tmp_path)
     # At 48 tokens 92% of prompting's answers were cut off and 31% of finetuned's: token F1
     # favoured the arm that stopped sooner, and only a column showed it.
     run = tiny_run(tmp_path, QA)
-    result = CliRunner().invoke(
-        app, ["compare", str(run), "--max-new-tokens", "2", "--k", "1"], env={"COLUMNS": "300"}
-    )
+    rows = [json.loads(x) for x in (QA / "test.jsonl").read_text().splitlines()]
+    tests = write_jsonl(tmp_path / "facts.jsonl", [{**row, "facts": ["config"]} for row in rows])
+    args = ["compare", str(run), "--data", str(tests), "--max-new-tokens", "2", "--k", "1"]
+    result = CliRunner().invoke(app, args, env={"COLUMNS": "300"})
     assert result.exit_code == 0, result.output
     # The tiny random model stops at no end-of-sequence: each arm is cut off.
     said = r"\d+% of prompting's, \d+% of prompting \+ RAG's, \d+% of finetuned's, \d+% of "
     notes = json.loads((run / "compare" / "compare.json").read_text())["notes"]
     [note] = [n for n in notes if re.match(said, n)]
-    assert "stopped at the token limit (2): token F1, ROUGE-L and the fact scores" in note
+    assert (
+        "stopped at the token limit (2): token F1, ROUGE-L and the fact scores are then over "
+        "partial answers (a fact past the cut is missed), which favours" in note
+    )
     assert (
         "raise --max-new-tokens to " in note
         and f"Note: {note}." in (run / "compare" / "compare.md").read_text()

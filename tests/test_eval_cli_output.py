@@ -179,7 +179,7 @@ def test_answers_cut_off_at_the_token_limit_are_said_to_be_scored_partial(tmp_pa
     args = ["eval", "tiny-random", "--data", str(data), "--output", str(out)]
     said = CliRunner().invoke(app, [*args, "--max-new-tokens", "2"], env={"COLUMNS": "300"})
     assert said.exit_code == 0, said.output
-    note = "50% of tiny-random's answers stopped at the token limit (2): token F1, ROUGE-L and"
+    note = "50% of tiny-random's answers stopped at the token limit (2): token F1 and ROUGE-L are"
     assert note in said.output
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     [kept] = [n for n in summary["notes"] if n.startswith(note)]

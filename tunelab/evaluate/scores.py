@@ -122,11 +122,13 @@ def cut_off_note(answers: dict[str, list[dict[str, Any]]], limit: int, longest: 
     if max(shares.values(), default=0.0) < MANY_CUT_OFF:
         return ""
     cut = ", ".join(f"{share:.0%} of {name}'s" for name, share in shares.items()) + " answers"
+    facts = any("facts" in row for rows in answers.values() for row in rows)
+    scores = "token F1, ROUGE-L and the fact scores" if facts else "token F1 and ROUGE-L"
     return (
-        f"{cut} stopped at the token limit ({limit}): token F1, ROUGE-L and the fact scores are "
-        "then over partial answers (a fact past the cut is missed), which favours the model that "
-        f"stops sooner; raise --max-new-tokens to {max(longest, 2 * limit)} (the longest "
-        f"reference is {longest} tokens)"
+        f"{cut} stopped at the token limit ({limit}): {scores} are then over partial answers"
+        + (" (a fact past the cut is missed)" if facts else "")
+        + ", which favours the model that stops sooner; raise --max-new-tokens to "
+        f"{max(longest, 2 * limit)} (the longest reference is {longest} tokens)"
     )
 
 
