@@ -183,7 +183,7 @@ def test_answers_cut_off_at_the_token_limit_are_said_to_be_scored_partial(tmp_pa
     assert note in said.output
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     [kept] = [n for n in summary["notes"] if n.startswith(note)]
-    assert "stops sooner; raise --max-new-tokens to 8 (the longest reference is 8 tokens)" in kept
+    assert "stop sooner; raise --max-new-tokens to 8 (the longest reference is 8 tokens)" in kept
     assert f"Note: {note}" in (out / "errors.md").read_text(encoding="utf-8")
     # Two models compared: comparison.md and .json, where a model is called ahead, say it too.
     two = ["eval", "tiny-random", "tiny-random", "--data", str(data), "--output", str(out)]

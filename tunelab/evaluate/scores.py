@@ -127,7 +127,7 @@ def cut_off_note(answers: dict[str, list[dict[str, Any]]], limit: int, longest: 
     return (
         f"{cut} stopped at the token limit ({limit}): {scores} are then over partial answers"
         + (" (a fact past the cut is missed)" if facts else "")
-        + ", which favours the model that stops sooner; raise --max-new-tokens to "
+        + ", which favours the answers that stop sooner; raise --max-new-tokens to "
         f"{max(longest, 2 * limit)} (the longest reference is {longest} tokens)"
     )
 
