@@ -90,6 +90,13 @@ def test_template_mode_names_sentences_stating_a_number_that_no_pair_answers(tmp
     assert "limits.md:Between2and4workerssharethequeue." in said(result.output)
     assert "Wait30seconds,thenretry5times." in said(result.output)
     assert not any("workers" in row["answer"] for row in rows(out))
+    # One such sentence is said as one ("1 sentences ... are" was printed).
+    doc.write_text("# Limits\n\nBetween 2 and 4 workers share the queue.\n")
+    out.unlink()
+    result = CliRunner().invoke(app, ["data", "generate", str(doc), "-o", str(out)])
+    assert "1sentencestatinganumberorintroducingcodeisinnoanswer(noruleasksaboutit)" in said(
+        result.output
+    )
 
 
 def test_a_note_s_number_its_pair_answers_is_not_listed_as_in_no_answer(tmp_path):
@@ -374,5 +381,5 @@ def test_a_sentence_introducing_code_is_asked_with_its_code_or_named_as_in_no_an
     doc.write_text(f"# Ferrylog\n\n## Sources\n\nHere is how sources go:\n\n{toml}\n")
     out = tmp_path / "again.jsonl"
     result = CliRunner().invoke(app, ["data", "generate", str(doc), "-o", str(out)])
-    assert "1sentencesstatinganumberorintroducingcodeareinnoanswer" in said(result.output)
+    assert "1sentencestatinganumberorintroducingcodeisinnoanswer" in said(result.output)
     assert "sources.md:Hereishowsourcesgo:" in said(result.output)

@@ -112,11 +112,13 @@ def generate_command(
             + "; --mode llm asks a model about each chunk",
             markup=False,
         )
-    if stats.unasked:
+    if unasked := len(stats.unasked):
+        one = unasked == 1  # "1 sentence ... is", not "1 sentences ... are"
         console.print(
-            f"{len(stats.unasked)} sentences stating a number or introducing code are in no "
-            "answer (no rule asks about them): their facts are in no row; write pairs for them, "
-            "or --mode llm asks a model:",
+            f"{unasked} sentence{'' if one else 's'} stating a number or introducing code "
+            f"{'is' if one else 'are'} in no answer (no rule asks about {'it' if one else 'them'}"
+            f"): {'its' if one else 'their'} facts are in no row; write pairs for "
+            f"{'it' if one else 'them'}, or --mode llm asks a model:",
             markup=False,
         )
         for sentence in stats.unasked[:UNASKED_SHOWN]:
