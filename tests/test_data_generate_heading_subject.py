@@ -111,3 +111,25 @@ def test_a_name_in_a_heading_keeps_its_capital_though_its_link_writes_it_in_lowe
     # A word the prose itself writes in lower case is an ordinary word.
     rich = "Render rich text in the terminal with [Rich](https://rich.readthedocs.io/)."
     assert heading_question(["Rich", "Rich text"], rich) == "What is rich text?"
+
+
+def test_a_file_named_in_ordinary_words_its_prose_never_writes_is_not_asked_about(tmp_path):
+    # operations.rst and install-guide.md with no title: "How do I upgrade operations?", "How do
+    # I install install-guide?". The product their prose names is asked about instead.
+    guide = tmp_path / "install-guide.md"
+    guide.write_text(
+        "Zephyrine is an internal search appliance.\n\n## Install\n\n"
+        "Run `sudo dpkg -i zephyrine.deb`.\n\n## Upgrading\n\nRun `zephyrctl upgrade`.\n"
+    )
+    assert {"How do I install Zephyrine?", "How do I upgrade Zephyrine?"} <= set(pairs_of(guide))
+    # Naming no product, it asks without one.
+    ops = tmp_path / "operations.md"
+    ops.write_text("## Limits\n\nThe API allows 600 requests per minute.\n\n## Logging\n\nLogs "
+                   "are written to `/var/log/app.log`. Logs rotate at 50 MB.\n")  # fmt: skip
+    asked = set(pairs_of(ops))
+    assert "How does logging work?" in asked
+    assert not [q for q in asked if "operations" in q]
+    # A file's name that is no ordinary word names the product, as before ("yarl.md").
+    yarl = tmp_path / "yarl.md"
+    yarl.write_text("## Installation\n\nRun `pip install yarl`.\n")
+    assert "How do I install yarl?" in pairs_of(yarl)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from tunelab.data.fields import numpy_fields
 from tunelab.data.rst import rst_as_markdown
+from tunelab.data.text import english
 from tunelab.errors import TunelabError
 
 DOC_SUFFIXES = {".md", ".markdown", ".txt", ".rst", ".html", ".htm", ".pdf"}
@@ -96,11 +97,31 @@ NOT_PROSE = re.compile(r"`[^`\n]*`|\]\([^)]*\)|<[^>]*>|\b[a-z]+://\S+")
 def document_name(stem: str, text: str) -> str:
     """A document's name from its file's, spelled as its prose spells it most: "fastapi.md" is
     about "FastAPI", "httpx.md" about "HTTPX" ("What is fastapi?" was asked); the file's own
-    name where the prose never writes it (code does not count: `import fastapi`)."""
+    name where the prose never writes it (code does not count: `import fastapi`), unless that
+    is ordinary words ("install-guide", "operations"), which name nothing a reader knows ("How
+    do I upgrade operations?" was asked): then the name the prose gives ("Zephyrine"), or none.
+    """
     prose = NOT_PROSE.sub(" ", "".join(part for code, part in fenced_parts(text) if not code))
     words = r"[-_ ]".join(map(re.escape, re.split(r"[-_ ]", stem)))  # "more_itertools"
     spelled = re.findall(rf"(?<![\w./@-]){words}(?![\w/@-]|\.\w)", prose, re.IGNORECASE)
-    return Counter(spelled).most_common(1)[0][0] if spelled else stem
+    if spelled:
+        return Counter(spelled).most_common(1)[0][0]
+    if all(map(english, filter(None, re.split(r"[-_ ]", stem)))):
+        return _name_in(prose)
+    return stem
+
+
+def _name_in(prose: str) -> str:
+    """The name `prose` says most, "" where none is said more than the others: a capitalised
+    word no dictionary holds and the prose never writes in lower case ("Zephyrine")."""
+    words = re.findall(r"(?<![\w./@-])[A-Za-z]\w*(?![\w/@-])", prose)  # a path's are none
+    lower = {w for w in words if w.islower()}
+    names = Counter(
+        w
+        for w in words
+        if w[0].isupper() and not w.isupper() and w.lower() not in lower and not english(w)
+    ).most_common(2)
+    return names[0][0] if names and (len(names) == 1 or names[0][1] > names[1][1]) else ""
 
 
 # What a Markdown file holds that its readers never see: YAML front matter ("title: Sync
@@ -342,8 +363,9 @@ def _pdf_sections(path: Path) -> list[Section]:
     for number, text in enumerate(pages, 1):
         first, _, rest = text.strip().partition("\n")
         # A short first line without a full stop reads as the page's heading.
+        named = [title] if title else []
         if rest.strip() and len(first.split()) <= 8 and not first.rstrip().endswith("."):
-            sections.append(Section([title, first.strip()], rest.strip(), number, title))
+            sections.append(Section([*named, first.strip()], rest.strip(), number, title))
         elif text.strip():
-            sections.append(Section([title], text.strip(), number, title))
+            sections.append(Section(named, text.strip(), number, title))
     return sections

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
+from functools import cache
 
 import regex
 
@@ -307,3 +308,16 @@ class SaidSentences:
         if said and not text[-1].isspace():
             said.pop()
         return tuple(said)
+
+
+@cache
+def english_dictionary():
+    """pyspellchecker's English words (loaded once, on first use)."""
+    from spellchecker import SpellChecker
+
+    return SpellChecker()
+
+
+def english(word: str) -> bool:
+    """An ordinary English word ("Context"), not a name ("Tunelab")."""
+    return bool(english_dictionary().known([word.lower()]))

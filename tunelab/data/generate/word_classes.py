@@ -5,7 +5,8 @@ and the closed classes (determiners, prepositions, auxiliaries) the rules read s
 from __future__ import annotations
 
 import re
-from functools import cache
+
+from tunelab.data.text import english, english_dictionary
 
 # A sentence's words as the rules read them: code whole ("`--set k=v`"), paths and names.
 WORD = re.compile(r"`[^`]+`|[\w'./<>-]+")
@@ -72,18 +73,6 @@ AUXILIARIES = frozenset(
 ) | frozenset(  # "Internal hard limits can't be bypassed": "limits" no verb before "can't"
     "isn't aren't wasn't weren't can't couldn't won't wouldn't mustn't shouldn't hasn't haven't".split()
 )
-
-
-@cache
-def _dictionary():
-    from spellchecker import SpellChecker
-
-    return SpellChecker()
-
-
-def english(word: str) -> bool:
-    """An ordinary English word ("Context"), not a name ("Tunelab")."""
-    return bool(_dictionary().known([word.lower()]))
 
 
 def third_person(word: str) -> str | None:
@@ -197,7 +186,7 @@ def has_past(word: str) -> bool:
     """Whether an English word has a past tense the dictionary knows ("name" -> "named",
     "stop" -> "stopped"), as a verb does and most nouns ("folder", "with") do not."""
     forms = {word + "ed", word + "d", word + word[-1:] + "ed", word[:-1] + "ied"}
-    return english(word) and bool(_dictionary().known(forms))
+    return english(word) and bool(english_dictionary().known(forms))
 
 
 def past(word: str) -> str | None:
