@@ -111,3 +111,44 @@ def test_a_question_asking_two_things_takes_facts_from_the_answers_to_both():
         {},
     )
     assert ["sudo timedatectl set-ntp true"] in facts
+
+
+def test_a_how_long_question_gets_the_duration_not_the_other_details_of_its_answer():
+    # The backup path was a fact too: a right "About 14 days." failed it.
+    reference = "Snapshots are kept for 14 days and are written to `/srv/backups/zephyrine`."
+    check = proposed_check("About how long are snapshots kept?", reference)
+    assert score_facts("About 14 days.", check)["fact_accuracy"] == 1.0
+    assert score_facts("About 7 days.", check)["fact_accuracy"] == 0.0
+    # "How much" asks the amount, not the other requirement beside it.
+    facts, _ = propose(
+        "How much memory does Zephyrine need?",
+        "Zephyrine requires Python 3.10 or later and at least 4 GB of RAM.",
+        {},
+    )
+    assert facts == [["4 GB", "4 gigabyte", "4 gigabytes"]]
+    # Asked beside another thing, the amount comes first and the other's term after it.
+    facts, _ = propose(
+        "After a crash, how do I carry on training, and how many checkpoints are kept?",
+        "Add --resume to tunelab train; train.keep_checkpoints defaults to 2.",
+        {},
+    )
+    assert facts == [["2", "two"], ["--resume"]]
+    # Where no amount is said, the other terms stay.
+    facts, _ = propose("How long are logs kept?", "Until `logrotate` removes them.", {})
+    assert facts == [["logrotate"]]
+
+
+@pytest.mark.parametrize(
+    "question", ["Do you know what Zephyrine is?", "What is Zephyrine?", "What's Zephyrine?"]
+)
+def test_a_question_asking_what_a_named_thing_is_gets_no_detail_as_its_fact(question):
+    # "Platform" (who built it) was the fact: a right "An internal search appliance." failed.
+    reference = "Zephyrine is an internal search appliance built by the Platform team."
+    assert propose(question, reference, {}) == ([], [])
+    # What a part of it is, or what it is for, is asked of its answer's terms.
+    assert propose("What is the current release?", "The current release is 2.7.1.", {}) == (
+        [["2.7.1"]],
+        [],
+    )
+    assert propose("What is saved?", "Your checkpoint shards.", {"shards": 2.0})[0]
+    assert propose("What is setting number 3?", "Setting 3 is 122.", {})[0] == [["122"]]

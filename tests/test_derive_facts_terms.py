@@ -135,7 +135,7 @@ def test_a_file_type_alone_is_a_fact_and_an_adverb_of_degree_is_not():
     assert propose("Which file?", "Firmware is uploaded as a .zfw file.", {})[0] == [[".zfw"]]
     check = proposed_check("Which file?", "Firmware is uploaded as a .zfw file.")
     assert score_facts("It must be a .zfw firmware image.", check)["fact_accuracy"] == 1.0
-    facts, _ = propose("Does it need a cloud account?", "No, it works fully offline.", {})
+    facts, _ = propose("How does it work without a cloud account?", "It works fully offline.", {})
     assert facts == [["offline"]]
 
 

@@ -74,4 +74,20 @@ def test_a_yes_no_question_asked_after_a_lead_in_keeps_its_opposite_verdict_as_w
         check = proposed_check(rewrite, reference)
         said = "Yes, Zephyrine indexes PDF files, wiki pages and ticket comments."
         assert score_facts(said, check)["hallucination"] == 1.0, rewrite
-        assert score_facts("No, only wiki pages and ticket comments.", check)["fact_accuracy"] == 1
+        assert score_facts("No, only wiki pages and ticket comments.", check) == {
+            "hallucination": 0.0
+        }
+
+
+def test_a_yes_no_answer_s_verdict_is_what_is_asked_not_the_rare_words_after_it():
+    # "ticket", "comments" were proposed as facts: a right "No, it doesn't." failed them.
+    check = proposed_check(
+        "Does Zephyrine index PDF files?",
+        "No, Zephyrine indexes only wiki pages and ticket comments.",
+    )
+    assert check.facts == []
+    assert score_facts("No, it doesn't.", check) == {"hallucination": 0.0}
+    assert score_facts("Yes, it does.", check) == {"hallucination": 1.0}
+    # A specific term of the answer stays a fact ("No, tunelab runs on CPU").
+    cpu = proposed_check("Does tunelab need a GPU?", "No, tunelab runs on CPU.")
+    assert score_facts("No, it does not.", cpu)["fact_accuracy"] == 0.0

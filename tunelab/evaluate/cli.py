@@ -225,7 +225,8 @@ def facts_command(
         console.print(
             f"{len(left)} {'rows have' if len(left) > 1 else 'row has'} no facts (no specific "
             "term in the answer: a number, name, file, option...; in Chinese or Japanese only "
-            f"terms in other scripts are found): {first_few(left, 5)}. Write theirs by hand, or "
+            "terms in other scripts are found; or the question asks what a thing is, which no "
+            f"one term answers): {first_few(left, 5)}. Write theirs by hand, or "
             "eval scores them by wording alone.",
             markup=False,
         )

@@ -7,13 +7,15 @@ style and not the facts scores well on it. The facts of a reference are mostly i
 terms: numbers and values, names of files, options and functions, URLs, acronyms and proper
 names. Those of the answer's first sentence are taken (where the answer to the question usually
 is; later sentences add detail; the second after an opening that says nothing, "Of course!"),
-at most `most` of them, and never a term the question already
-says (restating the question states no fact) nor a word the test set's answers say all along
+at most `most` of them, only its amounts where the question asks one ("how long": "14 days",
+not the path beside it), none where it asks what a named thing is, and never a term the
+question already says (restating the question states no fact) nor a word the test set's
+answers say all along
 (lamini_docs' "LLM": an answer in their style says it whatever it states). A first sentence
 with none of them gives its rarest content words over the test set, less the question's words
 in any form ("generate" of "generating") and the words any explaining answer uses ("runs",
 "provides", "depends" are no facts; "weekly" and "checkpoint" may be), or none, for a person to
-write. A
+write (none after a yes/no verdict: what follows it is detail). A
 yes/no question answered "Yes" or "No" also gets the opposite as a wrong answer (a
 hallucination), in Chinese, Japanese, Hindi, German, French, Spanish, Portuguese and Russian
 too ("是的" / "不是", "はい" / "いいえ", "हाँ" / "नहीं", "Ja" / "Nein"...).
@@ -30,12 +32,18 @@ import re
 import regex
 
 from tunelab.data.markers import plain_question
-from tunelab.data.text import FUNCTION_WORDS, stem
+from tunelab.data.text import FUNCTION_WORDS, english, stem
 from tunelab.evaluate import MOST_FACTS
 from tunelab.evaluate.asked import asks_what_is_not
 from tunelab.evaluate.english_negation import NO_IDIOMS, PAST_VALUE
 from tunelab.evaluate.normalize_numbers import normalize
-from tunelab.evaluate.specific_terms import ADDRESS_OR_CODE, TERMS, TITLE, specific_terms
+from tunelab.evaluate.specific_terms import (
+    ADDRESS_OR_CODE,
+    AMOUNTS,
+    TERMS,
+    TITLE,
+    specific_terms,
+)
 from tunelab.evaluate.stated import Words, states
 from tunelab.evaluate.value_forms import OTHER_FORMS, same_values, version_alone
 
@@ -99,6 +107,8 @@ def propose_marked(
     """`propose`, and whether the facts are rare words of the answer rather than its specific
     terms (a weaker guess: "ability" of "Lamini has the ability to..."), to review first."""
     question = plain_question(question)
+    if _asks_what_it_is(question):
+        return [], [], False
     asked = set(normalize(question).split())
     # "Which OS is not supported?" / "Windows is not supported.": the negation says the fact.
     read = not asks_what_is_not(question)
@@ -156,8 +166,19 @@ def propose_marked(
         kept = {k: v for k, v in kept.items() if f" {k} " not in f" {phrase} "}
         kept[phrase] = phrase.written
     facts = list(kept.values())
+    # "About how long are snapshots kept?" / "…kept for 14 days and written to /srv/backups":
+    # the duration is asked, where they go is not (a right "14 days" failed on the path). An
+    # amount asked beside another thing ("how many checkpoints, and how do I resume?") comes
+    # first, and the other's terms after it.
+    asks = _TWO_ASKS.split(question)
+    if amounts_asked := sum(bool(_ASKS_AMOUNT.search(ask)) for ask in asks):
+        amounts = [f for f in facts if any(p.fullmatch(f) for p in AMOUNTS)]
+        others = [] if amounts_asked == len(asks) else [f for f in facts if f not in amounts]
+        facts = amounts + others if amounts else facts
     from_words = not facts
-    if not facts:
+    # A yes/no answer's verdict is what was asked; the rare words after it ("No, it indexes only
+    # wiki pages and ticket comments") are detail a right "No." need not say.
+    if not facts and not opposite(question, answer):
         words = [
             w for w in normalize(first).split()
             # A character of a script without spaces is a word of its own: too short to be a fact.
@@ -199,8 +220,37 @@ _SAYS_NOTHING = re.compile(
 
 # A question asking two things: its answer's first sentence answers the first only (the fix of
 # "What does error FT-401 mean and how do I fix it?" was no fact).
-_TWO_ASKS = re.compile(r"\band\s+(?:how|what|where|when|why|which|who)\b", re.IGNORECASE)
+_TWO_ASKS = re.compile(r"\band\s+(?=(?:how|what|where|when|why|which|who)\b)", re.IGNORECASE)
 _TWO_ASKS_SENTENCES = 3
+
+# A question asking an amount: "How long…", "About how many…", "How often…".
+_ASKS_AMOUNT = re.compile(
+    r"\bhow\s+(?:long|many|much|often|soon|far|big|large|old|fast|frequently)\b", re.IGNORECASE
+)
+# A question asking what a named thing is: "What is Zephyrine?", "Do you know what LoRA is?";
+# not what one of its parts is ("What is the default port?", "What is Zephyrine's port?") nor
+# what it is for ("What is Zephyrine used for?").
+_THING = (
+    r"(?!(?:the|a|an|my|your|its|our|their|this|that|these|those)\b)[\w.+-]+(?:\s+[\w.+-]+){0,2}"
+)
+_ASKS_WHAT_IT_IS = re.compile(
+    rf"\W*(?:(?:do|can|could)\s+you\s+(?:know|tell\s+me)\s+|tell\s+me\s+)?"
+    rf"(?:what(?:\s+exactly)?(?:\s+is|\s+are|['’]s)\s+(?P<a>{_THING})"
+    rf"|what\s+(?P<b>{_THING})\s+(?:is|are))\s*[?.]?\s*$",
+    re.IGNORECASE,
+)
+
+
+def _asks_what_it_is(question: str) -> bool:
+    """Whether `question` asks what a named thing is ("Do you know what Zephyrine is?", answered
+    "… an internal search appliance built by the Platform team"): who built it is a detail, and
+    what it is no one term says, so the answer's wording scores it, as a row with no facts."""
+    m = _ASKS_WHAT_IT_IS.fullmatch(question.strip())
+    words = (m["a"] or m["b"]).split() if m else []
+    # A name ("Zephyrine", "LoRA adapters"), not a word of a sentence ("What is saved?").
+    # (Not "What is setting number 3?": a number names no thing.)
+    named = any(w[0].isupper() or (w.isalpha() and not english(w)) for w in words)
+    return named and not any(w.lower() in FUNCTION_WORDS for w in words)
 
 
 def _root(word: str) -> str:

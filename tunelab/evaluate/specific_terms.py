@@ -40,6 +40,11 @@ _NUMBERING = (
 )
 # A name's title, taken for a name or a sentence's end otherwise ("Dr. Jane Smith").
 TITLE = r"(?:Dr|Mr|Mrs|Ms|Prof|St)\."
+# A time of day or a ratio ("10:30 PM", "16:9").
+_CLOCK = re.compile(r"(?<![\w.:-])\d+(?::\d+)+(?:\s?(?:[AaPp]M|[ap]m|[ap]\.m\.))?(?![\w:])")
+# A range of shares or measures ("5%-10%", "5-10 GB"): one fact, not its two ends.
+_RANGE = regex.compile(rf"(?<![\w.-])\d+(?:\.\d+)?%?\s?[-–]\s?\d+(?:\.\d+)?(?:%|\s{SPACED_UNIT})")
+_AMOUNT = regex.compile(_NUMBER)
 # The forms a specific term takes, most specific first (`regex` for a currency symbol and a
 # lookbehind of several lengths).
 TERMS = [
@@ -72,17 +77,14 @@ TERMS = [
         r"(?:[a-z]+(?:s|ed)|can|will)\b)"
     ),
     re.compile(r"(?<![\w.-])\d+(?:[-/]\d+)+(?![\w-])"),  # a date (2023-05-01, 5/1/2023)
-    re.compile(
-        r"(?<![\w.:-])\d+(?::\d+)+(?:\s?(?:[AaPp]M|[ap]m|[ap]\.m\.))?(?![\w:])"
-    ),  # 10:30 PM, 16:9
-    # A range of shares or measures ("5%-10%", "5-10 GB"): one fact, not its two ends.
-    regex.compile(rf"(?<![\w.-])\d+(?:\.\d+)?%?\s?[-–]\s?\d+(?:\.\d+)?(?:%|\s{SPACED_UNIT})"),
+    _CLOCK,  # 10:30 PM, 16:9
+    _RANGE,
     re.compile(  # a date in words (March 5, 2024; 5 March 2024; March 2024)
         rf"\b(?:(?:{_MONTH}) \d{{1,2}}(?:st|nd|rd|th)?(?:, \d{{4}})?|"
         rf"\d{{1,2}}(?:st|nd|rd|th)? (?:of )?(?:{_MONTH})(?: \d{{4}})?|"
         rf"(?:{_MONTH}) \d{{4}})(?![\w-])"
     ),
-    regex.compile(_NUMBER),  # a number, not a name's part
+    _AMOUNT,  # a number, not a name's part
     re.compile(r"\b[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)+\b"),  # CamelCase
     re.compile(r"\b[A-Z]{2,}[a-z]?\b"),  # an acronym (GPU, VPCs)
     # A name of several capitalised words, a sentence's first too ("Harborline Gateway requires
@@ -103,6 +105,8 @@ TERMS = [
 
 # A URL, an e-mail address, a path, code, an option or a file name: specific by their form.
 ADDRESS_OR_CODE = TERMS[:6]
+# What "how long", "how many" or "how often" asks: a number with its unit, a range, a time.
+AMOUNTS = [_AMOUNT, _RANGE, _CLOCK]
 
 
 def specific_terms(text: str, patterns: list = TERMS) -> list[str]:
