@@ -137,7 +137,7 @@ def test_front_matter_and_html_comments_are_not_read_and_lines_keep_their_number
     assert "sync.md:11" in written  # the line of "The Sync Service uses port 7070"
 
 
-def test_a_folder_s_files_of_a_kind_not_read_are_named_with_what_to_do(tmp_path):
+def test_a_folder_s_files_of_a_kind_not_read_are_named_with_what_to_do(tmp_path, wide_terminal):
     # A manual saved as .docx beside the Markdown ones was left out without a word.
     (tmp_path / "manual").mkdir()
     (tmp_path / "manual" / "install.md").write_text(
@@ -157,3 +157,4 @@ def test_a_folder_s_files_of_a_kind_not_read_are_named_with_what_to_do(tmp_path)
         "slides as .pdf or .html"
     ) in said
     assert "index" not in said  # a hidden folder's files are no documents left out
+    assert f"wrote 1 pair to {out} " in said  # it said "wrote 1 pairs"

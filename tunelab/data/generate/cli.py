@@ -176,7 +176,7 @@ def _what_was_written(config: GenerateConfig, stats: GenerateStats) -> str:
         kept = f"whose pairs are in {config.output}" if exists else "which kept no pair"
         return f"nothing new: all {whole} {unit} were done by an earlier run, {kept}"
     written = (
-        f"wrote {stats.pairs} pairs to {config.output}"
+        f"wrote {stats.pairs} pair{'s' * (stats.pairs != 1)} to {config.output}"
         if exists
         else f"no pairs: {config.output} not written"
     )
