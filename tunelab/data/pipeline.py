@@ -14,6 +14,7 @@ from rich.markup import escape
 from transformers import PreTrainedTokenizerBase
 
 from tunelab.config import DataConfig
+from tunelab.data.chat_notes import empty_system_turns, unanswered_turns
 from tunelab.data.hub import is_hub
 from tunelab.data.load import holds_no_rows, load_examples, not_found
 from tunelab.data.markers import template_warning
@@ -28,7 +29,7 @@ from tunelab.data.split import (
     near_repeats_note,
     split_examples,
 )
-from tunelab.data.templates import Example, empty_system_turns, unanswered_turns
+from tunelab.data.templates import Example
 from tunelab.data.tokenize import Tokenized, TokenizeReport, tokenize_all
 from tunelab.errors import TunelabError
 

@@ -4,14 +4,12 @@ trained on (the response and its EOS) and segments that are not (everything else
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, StrictUndefined, TemplateError
 
 from tunelab.data.chat_template import chat_prompt, chat_segments, has_tool_turn
-from tunelab.data.text import one_line
 from tunelab.data.tool_calls import has_tool_calls, said
 from tunelab.data.turns import through_last_reply
 from tunelab.errors import TunelabError
@@ -287,78 +285,6 @@ def _through_last_reply(example: Example) -> Example:
     last of them as the question the last reply answers."""
     kept = through_last_reply(example.messages)
     return example if len(kept) == len(example.messages) else replace(example, messages=kept)
-
-
-def unanswered_turns(
-    examples: list[Example], where: Callable[[int], str] | None = None
-) -> str | None:
-    """What to do about chat rows that end on turns after their last reply (the first named, by
-    `where` of its index or its source), or None: training leaves those turns out, having no
-    reply to train on them, and a chat dump's last question lost that way was lost unsaid."""
-    rows = [i for i, e in enumerate(examples) if e.messages and _through_last_reply(e) is not e]
-    return _chat_rows_note(
-        examples,
-        rows,
-        where,
-        "end on turns after their last reply (first: {first}): no reply follows them, so they "
-        "train nothing and are left out; end each chat on the reply to its last turn, or drop "
-        "that turn",
-    )
-
-
-def _chat_rows_note(
-    examples: list[Example], rows: list[int], where: Callable[[int], str] | None, note: str
-) -> str | None:
-    """ "N chat row(s) " and `note`, its {first} the first of `rows` (`where` of its index, else
-    its source); None where no row is."""
-    if not rows:
-        return None
-    first = where(rows[0]) if where else examples[rows[0]].source
-    return f"{len(rows)} chat row(s) " + note.format(first=first)
-
-
-def unasked_system_prompt(examples: list[Example], prompt: Prompt) -> str | None:
-    """What to do when every training chat opens with one system prompt that the run's own is not:
-    chat, generate, serve and export ask with the run's (data.system_prompt, else the chat
-    template's default), so the model would be asked under one it never trained with. Chat rows
-    in OpenAI's finetuning format carry their system turn in every row."""
-    if prompt.template != "chat" or not examples:
-        return None
-    opening = {e.system for e in examples}
-    if len(opening) != 1 or (system := opening.pop()) is None or system == prompt.system_prompt:
-        return None
-    own = "unset: the chat template's default" if prompt.system_prompt is None else "another"
-    return (
-        f"every training example opens with the system prompt {one_line(system, 80)!r} ({examples[0].source}), "
-        f"but chat, generate, serve and export ask with data.system_prompt ({own}), which the "
-        "run never trained under: set data.system_prompt to the rows' one (--set "
-        '"data.system_prompt=..."; training stays the same), or pass --system-prompt to chat '
-        "and serve"
-    )
-
-
-def empty_system_turns(
-    examples: list[Example], where: Callable[[int], str] | None = None
-) -> str | None:
-    """What to do about chat rows with an empty system turn, the first named (`where` of its
-    index, else its source), or None. The chat template writes one as an empty system prompt
-    (SmolLM2's does, ChatML's), where a chat without one gets data.system_prompt or the
-    template's own default, as chat and serve ask: dropping it would train other text than the
-    row's, so it is said. A tool's empty result is the tool's answer, and is kept."""
-    rows = [
-        i
-        for i, e in enumerate(examples)
-        if any(m["role"] == "system" and not m["content"].strip() for m in e.messages)
-    ]
-    return _chat_rows_note(
-        examples,
-        rows,
-        where,
-        "hold an empty system turn (first: {first}): the chat template writes it as an empty "
-        "system prompt, while a chat without one gets data.system_prompt or the template's own "
-        "default, which chat and serve ask with: drop the empty turn, or write the system prompt "
-        "in it",
-    )
 
 
 def _with_system(messages: list[dict[str, str]], system_prompt: str | None) -> list[dict[str, str]]:

@@ -17,9 +17,10 @@ from rich.markup import escape
 from transformers import PreTrainedTokenizerBase
 
 from tunelab.config import Config, fit_max_length
+from tunelab.data.chat_notes import unasked_system_prompt
 from tunelab.data.pipeline import check_data_files, fingerprint, make_rows, prepare
 from tunelab.data.quality.dedup import near_questions, own_rows
-from tunelab.data.templates import Prompt, unasked_system_prompt
+from tunelab.data.templates import Prompt
 from tunelab.data.tokenize import Tokenized
 from tunelab.evaluate.facts_file import untaught_note
 from tunelab.models import context_length

@@ -8,6 +8,7 @@ from collections import Counter
 from pathlib import Path
 
 from tunelab.config import fit_max_length
+from tunelab.data.chat_notes import empty_system_turns, unanswered_turns
 from tunelab.data.load import Loaded, holds_no_rows, read_examples
 from tunelab.data.markers import find_markers, plain_question
 from tunelab.data.quality import dedup, diversity, pii, typos
@@ -15,7 +16,7 @@ from tunelab.data.quality.findings import QualityConfig, QualityReport
 from tunelab.data.quality.junk import junk_reason, repeats_question
 from tunelab.data.shapes import unread_note
 from tunelab.data.split import asked_key, duplicate_key, near_keys, normalize_text, prompt_key
-from tunelab.data.templates import Example, empty_system_turns, unanswered_turns
+from tunelab.data.templates import Example
 from tunelab.data.text import one_line
 from tunelab.data.tool_calls import said
 from tunelab.data.turns import system_unread_note
