@@ -15,7 +15,7 @@ import pytest
 
 from tests.conftest import tiny_config
 from tunelab.errors import TunelabError
-from tunelab.run import CLAIM_FILE, claim_holder, run_status
+from tunelab.run_files import CLAIM_FILE, claim_holder, run_status
 from tunelab.train.loop import train
 
 # Trains the run of tiny_config(tmp_path, qa_file) with its model load held until killed.

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 import tunelab
 from tests.conftest import QA_PAIRS, tiny_config, write_jsonl
 from tunelab.cli import app
-from tunelab.run import STATUS_FILE
+from tunelab.run_files import STATUS_FILE
 
 
 @pytest.fixture(scope="module")
@@ -229,7 +229,8 @@ def test_a_runs_data_is_found_from_any_folder_and_its_resume_still_matches(tmp_p
 def test_the_rows_a_run_held_out_are_its_test_questions(tmp_path):
     # A run split by data.test_size (examples/lora.yaml) had "no test data" for eval and compare.
     from tunelab.evaluate.suite import EvalConfig, evaluate
-    from tunelab.run import HELD_OUT, Run
+    from tunelab.run import Run
+    from tunelab.run_files import HELD_OUT
     from tunelab.train.loop import train
 
     qa = write_jsonl(

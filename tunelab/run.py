@@ -2,13 +2,12 @@
 trained with), metrics.jsonl, checkpoints/, model/ (adapter or full weights, with the tokenizer)
 and best/; later stages add their own folders (eval/, compare/). Every stage that takes a model
 takes a `Run` or a model name and tells them apart here, so how a run stores its settings (its
-prompt, its base model) is known to this file alone."""
+prompt, its base model) is known to this file alone. The files' names, and what they say without
+the config (status, claim, checkpoints), are run_files.py's."""
 
 from __future__ import annotations
 
 import json
-import os
-import socket
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,23 +15,20 @@ from typing import TYPE_CHECKING
 from tunelab.config import Config
 from tunelab.data.templates import Prompt
 from tunelab.errors import TunelabError
-from tunelab.processes import pid_running
+from tunelab.run_files import (
+    CHECKPOINT_STATE,
+    CHECKPOINTS,
+    CONFIG_FILE,
+    HELD_OUT,
+    METRICS_FILE,
+    WEIGHTS,
+    list_checkpoints,
+    run_status,
+)
 
 if TYPE_CHECKING:
     import torch
     from transformers import PreTrainedModel, PreTrainedTokenizerBase
-
-CONFIG_FILE = "config.yaml"
-METRICS_FILE = "metrics.jsonl"
-WEIGHTS = "model"  # the final adapter or weights, with the tokenizer
-CHECKPOINTS = "checkpoints"
-CHECKPOINT_PREFIX = "step-"
-CHECKPOINT_STATE = "state.json"  # a checkpoint's step, counters and launch (train.checkpoint)
-BEST = "best"  # the best step's trainable weights, with train.select_best
-# The rows data.test_size held out of data.path, as they were there (eval's and compare's test).
-HELD_OUT = "held_out.jsonl"
-STATUS_FILE = "status.json"  # running, finished, interrupted or failed, and where it stopped
-CLAIM_FILE = "claim.json"  # the process training the run, from before its model loads (train.claim)
 
 
 @dataclass(frozen=True)
@@ -181,55 +177,6 @@ class Run:
             return AutoTokenizer.from_pretrained(self.weights)
 
 
-def run_status(path: Path) -> dict:
-    """Run.status of the run folder `path`, read without its config (a run being replaced): as
-    status.json says, or running while another live process holds its claim."""
-    file = path / STATUS_FILE
-    if not file.is_file():
-        status = {"status": "finished" if (path / WEIGHTS).is_dir() else "unknown"}
-    else:
-        status = json.loads(file.read_text(encoding="utf-8"))
-        if status["status"] == "running" and not _alive(status.get("host"), status.get("pid")):
-            status |= {"status": "failed", "error": "the training process ended unannounced"}
-    if holder := claim_holder(path):
-        status |= {"status": "running", "pid": holder.get("pid"), "host": holder.get("host")}
-        status.pop("error", None)
-    return status
-
-
-def claim_holder(path: Path, others_only: bool = True) -> dict | None:
-    """The live process that claimed the run folder `path` to train it (pid, host), else None.
-    With others_only, never this process: its own resume reads the status the run is at."""
-    try:
-        holder = json.loads((path / CLAIM_FILE).read_text(encoding="utf-8"))
-    except (FileNotFoundError, NotADirectoryError):
-        return None
-    except ValueError:  # cut short (a full disk): no claim to honour, and no reason to crash
-        return None
-    if not isinstance(holder, dict):
-        return None
-    host, pid = holder.get("host"), holder.get("pid")
-    if others_only and host == socket.gethostname() and pid == os.getpid():
-        return None
-    return holder if _alive(host, pid) else None
-
-
-def list_checkpoints(folder: Path) -> list[Path]:
-    """The step-N folders in a run's checkpoints/ folder, oldest first."""
-    if not folder.is_dir():
-        return []
-    return sorted(
-        p for p in folder.iterdir() if p.name.startswith(CHECKPOINT_PREFIX) and p.is_dir()
-    )
-
-
-def _alive(host: str | None, pid: int | None) -> bool:
-    """Whether the process that wrote a status still runs (unknown on another machine: yes)."""
-    if host != socket.gethostname() or pid is None:
-        return True
-    return pid_running(pid)
-
-
 def load_model(
     model: str | Path | Run,
     *,
@@ -358,17 +305,6 @@ def untie_adapted_embeddings(model) -> None:
     if adapted and head_layer.weight is embed_layer.weight:
         head_layer.weight = torch.nn.Parameter(head_layer.weight.detach().clone())
         base.config.tie_word_embeddings = False  # saved untied, lm_head's own weights included
-
-
-def with_umask(path: Path) -> None:
-    """Give `path` (or the files in the folder `path`) the permissions the user's umask gives new
-    files: safetensors writes through a private temp file (0600), so a teammate or a container
-    of another user could read a run's config but not its weights."""
-    umask = os.umask(0)
-    os.umask(umask)
-    for file in path.iterdir() if path.is_dir() else [path]:
-        if file.is_file():
-            file.chmod(0o666 & ~umask)
 
 
 def prompt_for(

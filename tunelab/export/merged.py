@@ -15,7 +15,8 @@ from tunelab.data.write import cannot_write
 from tunelab.errors import TunelabError
 from tunelab.export.prompt import TEMPLATES, trained_chat_template
 from tunelab.generate import stop_at_turn_end
-from tunelab.run import Run, load_model, prompt_for, with_umask
+from tunelab.run import Run, load_model, prompt_for
+from tunelab.run_files import with_umask
 from tunelab.tokenizer_file import save_tokenizer
 
 

@@ -21,12 +21,7 @@ from safetensors.torch import load_file, save_file
 
 from tunelab.errors import TunelabError
 from tunelab.processes import pid_running
-from tunelab.run import (
-    CHECKPOINT_PREFIX,
-    CHECKPOINT_STATE,
-    list_checkpoints,
-    with_umask,
-)
+from tunelab.run_files import CHECKPOINT_PREFIX, CHECKPOINT_STATE, list_checkpoints, with_umask
 
 WEIGHTS, OPTIMIZER, STATE = "trainable.safetensors", "optimizer.pt", CHECKPOINT_STATE
 

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from tunelab.errors import TunelabError
-from tunelab.run import CLAIM_FILE, STATUS_FILE, claim_holder
+from tunelab.run_files import CLAIM_FILE, STATUS_FILE, claim_holder
 
 
 class RunClaim:

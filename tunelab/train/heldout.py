@@ -15,7 +15,7 @@ from safetensors.torch import load_file, save_file
 from tunelab.config import Config
 from tunelab.data.templates import Example
 from tunelab.errors import TunelabError
-from tunelab.run import BEST, with_umask
+from tunelab.run_files import BEST, with_umask
 from tunelab.train.distributed import World, said_by_main
 from tunelab.train.sharding import gather_weights
 

@@ -12,7 +12,7 @@ import time
 from rich.console import Console
 
 from tunelab.config import Config
-from tunelab.run import METRICS_FILE, STATUS_FILE, WEIGHTS
+from tunelab.run_files import METRICS_FILE, STATUS_FILE, WEIGHTS
 from tunelab.train.stopping import ended_as
 from tunelab.train.trackers import numbers, open_trackers
 

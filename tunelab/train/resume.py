@@ -10,7 +10,8 @@ from rich.markup import escape
 
 from tunelab.config import Config
 from tunelab.errors import TunelabError
-from tunelab.run import CHECKPOINTS, Run, list_checkpoints
+from tunelab.run import Run
+from tunelab.run_files import CHECKPOINTS, list_checkpoints
 from tunelab.train.checkpoint import (
     Checkpoint,
     DamagedCheckpoint,

@@ -15,15 +15,14 @@ from tunelab.data.read import is_data
 from tunelab.data.write import cannot_write
 from tunelab.errors import TunelabError
 from tunelab.model_names import folders_beside
-from tunelab.run import (
+from tunelab.run import Run, resume_command
+from tunelab.run_files import (
     CHECKPOINTS,
     CLAIM_FILE,
     CONFIG_FILE,
     HELD_OUT,
     WEIGHTS,
-    Run,
     list_checkpoints,
-    resume_command,
     run_status,
     with_umask,
 )

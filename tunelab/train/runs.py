@@ -9,7 +9,8 @@ from pathlib import Path
 from rich.console import Console
 
 from tunelab.errors import TunelabError
-from tunelab.run import CHECKPOINTS, CONFIG_FILE, METRICS_FILE, STATUS_FILE, WEIGHTS, Run
+from tunelab.run import Run
+from tunelab.run_files import CHECKPOINTS, CONFIG_FILE, METRICS_FILE, STATUS_FILE, WEIGHTS
 from tunelab.section import flatten
 from tunelab.train.plot import read_metrics
 

@@ -24,7 +24,8 @@ from tunelab.data.templates import Prompt
 from tunelab.data.tokenize import Tokenized
 from tunelab.evaluate.facts_file import untaught_note
 from tunelab.models import context_length
-from tunelab.run import CHECKPOINTS, METRICS_FILE, load_model, model_context, resume_command
+from tunelab.run import load_model, model_context, resume_command
+from tunelab.run_files import CHECKPOINTS, METRICS_FILE
 from tunelab.train import distributed
 from tunelab.train.checkpoint import TrainState
 from tunelab.train.claim import RunClaim

@@ -17,7 +17,7 @@ import torch.distributed as dist
 from safetensors import safe_open
 
 from tunelab.errors import TunelabError
-from tunelab.run import CHECKPOINT_PREFIX
+from tunelab.run_files import CHECKPOINT_PREFIX
 from tunelab.train.checkpoint import (
     Checkpoint,
     TrainState,

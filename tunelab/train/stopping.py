@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from tunelab.errors import TunelabError
-from tunelab.run import CHECKPOINT_PREFIX, CHECKPOINTS, list_checkpoints
+from tunelab.run_files import CHECKPOINT_PREFIX, CHECKPOINTS, list_checkpoints
 from tunelab.train import distributed
 from tunelab.train.checkpoint import TrainState
 from tunelab.train.distributed import World
