@@ -3,6 +3,7 @@ and call the evaluate stage; heavy imports stay inside."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -13,6 +14,7 @@ from rich.table import Table
 from tunelab.config import DataConfig
 from tunelab.evaluate import MOST_FACTS
 from tunelab.evaluate.suite import EvalConfig
+from tunelab.next_step import command, say_next, train_command
 from tunelab.options import options
 
 console = Console()
@@ -230,3 +232,13 @@ def facts_command(
             "eval scores them by wording alone.",
             markup=False,
         )
+    say_next(console, _after_facts(path, output))
+
+
+def _after_facts(path: str, output: str) -> str:
+    """Training on the train.jsonl that `data split` wrote beside the test file, asked the facts
+    (eval and compare of the run then score them), else eval of a model on them."""
+    train = Path(path).parent / "train.jsonl"
+    if train.is_file() and train.resolve() != Path(path).resolve():
+        return train_command(train, output)
+    return command("eval", "RUN", "--data", output) + " (RUN: a run folder, or a model's name)"

@@ -16,6 +16,7 @@ from tunelab.data.generate.shared import GenerateConfig, GenerateStats
 from tunelab.data.read import formats
 from tunelab.data.sections import documents_said
 from tunelab.errors import first_few
+from tunelab.next_step import command, made_here, say_next, train_command
 from tunelab.options import options, spelled
 
 console = Console()
@@ -242,3 +243,11 @@ def augment_command(
             f"others by hand{by_model if config.mode == 'rules' else ''}",
             markup=False,
         )
+    # The output holds the originals too: it is the training set. Split, it holds out rephrasings,
+    # each asking a fact that another training question still teaches.
+    if config.test:
+        say_next(console, train_command(config.output, config.test))
+    else:
+        out = config.output
+        held_out = ["--held-out", "rephrasings"]
+        say_next(console, command("data", "split", out, "-o", made_here(out, "_split"), *held_out))

@@ -9,8 +9,9 @@ import typer
 from rich.console import Console
 
 from tunelab.config import DEFAULT_MODEL, DataConfig
-from tunelab.data.quality.findings import QualityConfig
+from tunelab.data.quality.findings import QualityConfig, QualityReport
 from tunelab.data.read import formats
+from tunelab.next_step import command, made_here, say_next, train_command
 from tunelab.options import options
 
 console = Console()
@@ -80,3 +81,22 @@ def check_command(
             console.print(said + (":" if result.dropped else ""))
             for row, why in result.dropped.items():
                 console.print(f"  {result.where(row)}: {why}", markup=False, highlight=False)
+    say_next(console, _after_check(path, test, output, result))
+
+
+def _after_check(path: str, test: str | None, output: str | None, result: QualityReport) -> str:
+    """What follows a check: the --fix/--scrub that cleans what it found, fixing the lines the
+    loader rejects, or, on clean rows (or once -o has them), training's split or training."""
+    if not output:
+        flags = ["--fix"] if result.removals() else []
+        flags += ["--scrub"] if result.pii else []
+        if flags:
+            tested = ["--test", test] if test else []
+            clean = made_here(path, "_clean.jsonl")
+            return command("data", "check", path, *tested, *flags, "-o", clean)
+        if result.data.rejected:
+            return f"fix the rejected lines listed above, then {command('data', 'check', path)}"
+    data = output or path
+    if test:
+        return train_command(data, test)
+    return command("data", "split", data, "-o", made_here(data, "_split"))

@@ -1,0 +1,108 @@
+"""Each `tunelab data` command on README's data path (check → augment → split → facts) ends with
+the command that comes next, written with the user's own paths: a newcomer following the path
+was left to find it."""
+
+from __future__ import annotations
+
+import json
+import shlex
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.test_data_quality import FACTS, qa_rows, write_rows
+from tests.test_data_split_facts import generated_like
+from tunelab.cli import app
+
+
+def next_step(*args: str) -> str:
+    """The command's last line, which names the next step."""
+    result = CliRunner().invoke(app, [str(a) for a in args])
+    assert result.exit_code == 0, result.output
+    last = result.output.rstrip().splitlines()[-1]
+    assert last.startswith("next: "), result.output
+    return last
+
+
+@pytest.fixture
+def here(tmp_path, monkeypatch) -> Path:
+    """A working folder of its own: the next steps write there, named after the data."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_a_clean_check_is_followed_by_the_split_training_makes(here, wide_terminal):
+    data = write_rows(here / "qa.jsonl", qa_rows(FACTS))
+    said = next_step("data", "check", data, "--model", "tiny-random")
+    assert said == f"next: tunelab data split {data} -o qa_split"
+
+
+def test_a_check_that_finds_duplicates_is_followed_by_its_fix(here, wide_terminal):
+    data = write_rows(here / "qa.jsonl", qa_rows(FACTS + [FACTS[0]]))
+    said = next_step("data", "check", data, "--model", "tiny-random")
+    assert said == f"next: tunelab data check {data} --fix -o qa_clean.jsonl"
+    # Run as said, the fixed file is then split.
+    fixed = next_step(*shlex.split(said.removeprefix("next: tunelab ")), "--model", "tiny-random")
+    assert fixed == "next: tunelab data split qa_clean.jsonl -o qa_clean_split"
+
+
+def test_a_check_with_rejected_lines_says_to_fix_them_first(tmp_path, wide_terminal):
+    rows = qa_rows(FACTS) + [{"question": "No answer here?", "answer": "  "}]
+    data = write_rows(tmp_path / "qa.jsonl", rows)
+    said = next_step("data", "check", data, "--model", "tiny-random")
+    assert said == f"next: fix the rejected lines listed above, then tunelab data check {data}"
+
+
+def test_a_check_against_a_test_file_is_followed_by_training_on_both(tmp_path, wide_terminal):
+    data = write_rows(tmp_path / "qa.jsonl", qa_rows(FACTS[:5]))
+    test = write_rows(tmp_path / "test.jsonl", qa_rows(FACTS[5:]))
+    said = next_step("data", "check", data, "--model", "tiny-random", "--test", test)
+    assert said == f"next: tunelab train --set data.path={data} --set data.test_path={test}"
+
+
+def test_augmented_rows_are_split_holding_out_rephrasings(here, wide_terminal):
+    data = write_rows(here / "qa.jsonl", [{"question": "What is the port?", "answer": "7410."}])
+    out = here / "more.jsonl"
+    said = next_step("data", "augment", data, "--mode", "rules", "-o", out)
+    assert said == f"next: tunelab data split {out} -o more_split --held-out rephrasings"
+
+
+def test_a_split_is_followed_by_facts_for_its_test_rows_and_training_asked_them(
+    tmp_path, wide_terminal
+):
+    data = generated_like(tmp_path / "gen.jsonl")
+    out = tmp_path / "split"
+    said = next_step("data", "split", data, "-o", out, "--test-size", "4")
+    facts = out / "test_facts.jsonl"
+    assert said == (
+        f"next: tunelab data facts {out / 'test.jsonl'} -o {facts}, then tunelab train --set "
+        f"data.path={out / 'train.jsonl'} --set data.test_path={facts}"
+    )
+    # The facts of that split's test rows are followed by that training.
+    said = next_step("data", "facts", out / "test.jsonl", "-o", facts)
+    train = f"tunelab train --set data.path={out / 'train.jsonl'} --set data.test_path={facts}"
+    assert said == f"next: {train}"
+
+
+def test_facts_of_a_test_file_alone_are_followed_by_eval_on_them(tmp_path, wide_terminal):
+    test = tmp_path / "test.jsonl"
+    test.write_text(json.dumps({"question": "Which port?", "answer": "Port 7410."}) + "\n")
+    said = next_step("data", "facts", test, "-o", tmp_path / "facts.jsonl")
+    assert said.startswith(f"next: tunelab eval RUN --data {tmp_path / 'facts.jsonl'} (RUN: ")
+
+
+def test_a_path_with_a_space_is_quoted_so_the_line_pastes_whole(here, wide_terminal):
+    (here / "my data").mkdir()
+    data = write_rows(here / "my data" / "qa.jsonl", qa_rows(FACTS))
+    said = next_step("data", "check", data, "--model", "tiny-random")
+    assert shlex.split(said.removeprefix("next: ")) == [
+        *("tunelab", "data", "split", str(data), "-o", "qa_split")
+    ]
+
+
+def test_a_split_holding_nothing_out_is_followed_by_training_alone(tmp_path, wide_terminal):
+    data = generated_like(tmp_path / "gen.jsonl")
+    out = tmp_path / "split"
+    said = next_step("data", "split", data, "-o", out, "--test-size", "0")
+    assert said == f"next: tunelab train --set data.path={out / 'train.jsonl'}"

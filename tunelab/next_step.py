@@ -1,0 +1,34 @@
+"""The line a data command ends with: the command that comes next on README's data path (check →
+augment → split → facts → train → eval), written with the user's own paths, ready to paste."""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+
+def command(*words: str | Path) -> str:
+    """`tunelab` and `words` as one shell line: a path with a space or a quote comes quoted."""
+    return shlex.join(["tunelab", *(str(word) for word in words)])
+
+
+def made_here(data: str | Path, ending: str) -> str:
+    """The file or folder a next step makes of `data`, named after it (qa_clean.jsonl, qa_split),
+    in the working folder, where README's path writes them: the data's own may be read-only."""
+    return f"{Path(data).stem or 'data'}{ending}"
+
+
+def train_command(data: str | Path, test: str | Path | None = None) -> str:
+    """`tunelab train` on `data`, asked `test`'s questions (its facts) where one is given."""
+    test_path = ["--set", f"data.test_path={test}"] if test else []
+    return command("train", "--set", f"data.path={data}", *test_path)
+
+
+def say_next(console: Console, *steps: str) -> None:
+    """Print "next: A, then B": as written (a path may hold brackets rich reads as markup), on
+    one line however narrow the terminal, so it pastes whole."""
+    console.print("next: " + ", then ".join(steps), markup=False, highlight=False, soft_wrap=True)
