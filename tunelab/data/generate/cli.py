@@ -3,7 +3,6 @@ and new phrasings of existing rows; heavy imports stay inside the functions."""
 
 from __future__ import annotations
 
-import shlex
 from pathlib import Path
 from typing import Annotated
 
@@ -148,10 +147,10 @@ def generate_command(
     if config.mode == "template" and stats.pairs:
         # Measured (benchmarks/docs_to_facts.py, three runs): 3 epochs of one pair a fact stated
         # 28% of the held-out facts, 12 epochs 46%, 3 rule rewrites a question at 3 epochs 53%.
+        augment = command("data", "augment", config.output, "--mode", "rules", "-o", "more.jsonl")
         console.print(
-            f"each fact is asked once: train on it longer than usual (12 epochs, not 3) or add "
-            f"rewrites first (`tunelab data augment {shlex.quote(str(config.output))} --mode rules "
-            "-o more.jsonl`)",
+            "each fact is asked once: train on it longer than usual (12 epochs, not 3) or add "
+            f"rewrites first (`{augment}`)",
             markup=False,
         )
 
