@@ -36,6 +36,20 @@ def test_documents_become_passages_under_their_headings(tmp_path):
     assert any("Guide > Resuming" in p.text and "--resume" in p.text for p in passages)
 
 
+def test_a_corpus_folder_names_the_files_of_a_kind_it_leaves_out(tmp_path, capsys):
+    # A manual saved as .docx beside the Markdown ones was left out of the RAG arms silently.
+    (tmp_path / "install.md").write_text("# Install\n\nThe agent listens on port 7341.\n")
+    (tmp_path / "operations.docx").write_bytes(b"PK\x03\x04")
+    passages = load_corpus(tmp_path)
+    assert [p.source for p in passages] == [f"{tmp_path / 'install.md'}#0"]
+    said = " ".join(capsys.readouterr().err.split())
+    assert (
+        f"warning: {tmp_path}: files of a kind not read were left out (operations.docx); "
+        "documents are .htm, .html, .markdown, .md, .pdf, .rst or .txt: save a Word file or "
+        "slides as .pdf or .html"
+    ) in said
+
+
 def test_a_corpus_retrieval_cannot_read_is_named_with_what_it_reads(tmp_path, monkeypatch):
     # "corpus not found: docs" said nothing to do, and a .docx was told to be a hub dataset.
     monkeypatch.chdir(tmp_path)

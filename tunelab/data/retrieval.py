@@ -10,6 +10,9 @@ from collections.abc import Callable, Set
 from dataclasses import dataclass
 from pathlib import Path
 
+from rich.markup import escape
+
+from tunelab.data.file_text import console
 from tunelab.data.markers import plain_question
 from tunelab.data.split import prompt_key
 from tunelab.data.templates import Example
@@ -106,7 +109,7 @@ def load_corpus(
     from tunelab.data.chunking import chunk_document
     from tunelab.data.load import load_examples
     from tunelab.data.read import DATA_SUFFIXES
-    from tunelab.data.sections import DOC_SUFFIXES, find_documents
+    from tunelab.data.sections import DOC_SUFFIXES, find_documents, unread_note
 
     path = Path(path)
     # Said as the corpus's, not as data's: a data file's list named a datasets folder and a hub
@@ -134,6 +137,9 @@ def load_corpus(
             passages.append(Passage(f"{chunk.source}#{chunk.index}", text.strip()))
     if not passages:
         raise TunelabError(f"corpus {path}: no passages found in it; give {readable}")
+    # A manual saved as .docx beside the Markdown ones was left out of the corpus without a word.
+    if path.is_dir() and (said := unread_note(path)):
+        console.print(f"[yellow]warning:[/] {escape(said)}", soft_wrap=True)
     return passages
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,10 +50,24 @@ def find_documents(paths: list[str | Path]) -> list[Path]:
     return found
 
 
-def unread_files(folder: Path) -> list[Path]:
-    """The files under `folder` that `find_documents` leaves out for their kind (a Word file, an
-    image): a manual saved as .docx in a folder of Markdown was skipped without a word."""
-    return [p for p in _files_under(folder) if p.suffix.lower() not in DOC_SUFFIXES]
+UNREAD_NAMED = 5  # files named of those a folder holds that are not documents; the rest counted
+
+
+def unread_note(folder: Path, besides: Callable[[Path], bool] = lambda p: False) -> str | None:
+    """What a person is told of the files under `folder` that `find_documents` leaves out for
+    their kind (a Word file, an image), but those `besides` picks; None when there are none. A
+    manual saved as .docx in a folder of Markdown was skipped without a word."""
+    unread = [
+        p for p in _files_under(folder) if p.suffix.lower() not in DOC_SUFFIXES and not besides(p)
+    ]
+    if not unread:
+        return None
+    named = ", ".join(str(p.relative_to(folder)) for p in unread[:UNREAD_NAMED])
+    more = f" and {len(unread) - UNREAD_NAMED} more" if len(unread) > UNREAD_NAMED else ""
+    return (
+        f"{folder}: files of a kind not read were left out ({named}{more}); documents are "
+        f"{documents_said()}: save a Word file or slides as .pdf or .html"
+    )
 
 
 def _files_under(folder: Path) -> list[Path]:

@@ -28,7 +28,7 @@ from tunelab.data.generate.shared import (
     prompt_text,
 )
 from tunelab.data.generate.template_qa import code_leads, prose_sentences, template_pairs
-from tunelab.data.sections import documents_said, find_documents, unread_files
+from tunelab.data.sections import find_documents, unread_note
 from tunelab.data.write import check_writable
 from tunelab.errors import TunelabError
 
@@ -39,7 +39,6 @@ Reply with only JSON, like {"pairs": [{"question": "...", "answer": "..."}]}.
 Section: {heading}
 Text:
 {chunk}"""
-UNREAD_NAMED = 5  # files named of those a folder holds that are not documents; the rest counted
 
 
 def generate_dataset(
@@ -116,24 +115,15 @@ def _chunks(config: GenerateConfig, stats: GenerateStats) -> dict[Path, list[Chu
 
 
 def _unread(config: GenerateConfig) -> list[str]:
-    """A line per folder holding files of a kind not read (a manual saved as .docx beside the
-    Markdown ones was left out without a word); the output and its side files are not named."""
+    """A line per folder holding files of a kind not read; the output and its side files are
+    not named."""
     output = Path(config.output).resolve()
-    said = []
-    for folder in filter(Path.is_dir, map(Path, config.docs)):
-        unread = [
-            p
-            for p in unread_files(folder)
-            if not (p.resolve().parent == output.parent and p.name.startswith(output.name))
-        ]
-        if unread:
-            named = ", ".join(str(p.relative_to(folder)) for p in unread[:UNREAD_NAMED])
-            more = f" and {len(unread) - UNREAD_NAMED} more" if len(unread) > UNREAD_NAMED else ""
-            said.append(
-                f"{folder}: files of a kind not read were left out ({named}{more}); documents "
-                f"are {documents_said()}: save a Word file or slides as .pdf or .html"
-            )
-    return said
+
+    def written(p: Path) -> bool:
+        return p.resolve().parent == output.parent and p.name.startswith(output.name)
+
+    folders = filter(Path.is_dir, map(Path, config.docs))
+    return list(filter(None, (unread_note(folder, written) for folder in folders)))
 
 
 def _long_enough(chunks: list[Chunk], min_tokens: int, stats: GenerateStats) -> list[Chunk]:
