@@ -10,15 +10,15 @@ import re
 from tunelab.data.generate.subject_and_verb import english_stem
 from tunelab.data.generate.word_classes import DURATION, PLACES, PREPOSITIONS, VERBS
 
-# How often: "every 60 seconds", "every day", "every week".
+# How often: "every 60 seconds", "every day", "every week", "every night".
 EVERY = re.compile(
-    r"\bevery\s+(?:" + DURATION.pattern + r"|(?:second|minute|hour|day|week|month|year)\b)"
+    r"\bevery\s+(?:" + DURATION.pattern + r"|(?:second|minute|hour|day|night|morning|evening"
+    r"|week|month|year)\b)"
 )
 # Words that say how often on their own: "The logs are rotated weekly".
 EVERY_SO_OFTEN = frozenset("daily nightly hourly weekly monthly yearly".split())
 # "for 10 seconds", "for a day": how long, not what for.
 FOR_A_WHILE = re.compile(r"for\s+(?:about\s+|up to\s+)?" + DURATION.pattern, re.IGNORECASE)
-TIME_UNITS = re.compile(r"^~?\d[\d.,]*\s*(s|ms|seconds?|minutes?|min|hours?|h)\b")
 CONDITION = re.compile(r"(?:^|\s)(?:when|whenever|if)\s")
 # "to `/var/log/ferrylog.log`", "in ~/backups": a place on disk a thing is put.
 TO_A_PATH = re.compile(r"(?:to|in|into|under|at)\s+`?[/~]")

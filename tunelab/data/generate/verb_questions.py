@@ -14,7 +14,6 @@ from tunelab.data.generate.phrases import (
     EVERY_SO_OFTEN,
     FOR_A_WHILE,
     IN_A_MANNER,
-    TIME_UNITS,
 )
 from tunelab.data.generate.subject_and_verb import named
 from tunelab.data.generate.word_classes import (
@@ -24,6 +23,7 @@ from tunelab.data.generate.word_classes import (
     DURATION,
     PARTICLES,
     PLACES,
+    POSSESSIVES,
     PREPOSITIONS,
     VERBS,
     WORD,
@@ -66,8 +66,9 @@ def particle_question(subject: str, word: str, after: str) -> str | None:
     if not (particle in PARTICLES or state) or not (alone or done_to):
         return None
     rate = any(at.match(rest) for at in AT_A_RATE.values())
-    if particle == "up" and re.match(r"to [-+−~]?\d", rest) and not rate:
-        return None  # "moves up to 3,000 litres per hour": at most, no particle
+    at_most = re.match(r"to [-+−~]?\d", rest) or DURATION.match(rest[3:])
+    if particle == "up" and rest.startswith("to ") and at_most and not rate:
+        return None  # "moves up to 3,000 litres per hour", "takes up to two weeks": at most
     plain = named(subject) or " " not in subject  # "The fan", "Pairing"
     one = singular(subject) and not re.search(r"\b(?:and|or)\b|ly$", subject)  # "X and Y now"
     if not (re.fullmatch(r"[a-z]+s", word) and english(base) and one and plain):
@@ -129,10 +130,15 @@ def verb_question(subject: str, aux: str, base: str, rest: str, never: bool = Fa
         what = f" {port['what']}" if port["what"] else ""
         return f"Which port {aux} {subject} {said}{what} {port['on'].lower()}{default}?"
     roughly = without_hedge(rest)
-    if base == "take" and TIME_UNITS.match(roughly):  # "takes about 3 hours"
-        return f"How long {aux} {subject} {said}?"
-    if (every := EVERY.search(rest)) and len(rest[: every.start()].split()) <= 4:
-        # "The agent checks the schedule every 60 seconds": how often, of what
+    if base == "take" and (span := DURATION.match(roughly)):  # "takes about 3 hours"
+        # "takes about 10 minutes to reindex the wiki": how long it takes to do that.
+        done = rest[len(rest) - len(roughly) + span.end() :].strip(" .")
+        task = re.fullmatch(r"to ([a-z]+)\b[^,;:]{0,60}", done)
+        to_do = f" {done}" if task and task[1] not in DETERMINERS | POSSESSIVES else ""
+        return f"How long {aux} {subject} {said}{to_do}?"
+    if (every := EVERY.search(rest)) and len(rest[: every.start()].split()) <= 5:
+        # "The agent checks the schedule every 60 seconds", "takes a snapshot of the index every
+        # night": how often, of what
         what = rest[: every.start()].strip()
         return f"How often {aux} {subject} {said}{' ' + what if what else ''}?"
     if base == "default":  # "`--retries` defaults to 3"; "Overriding defaults via ..." no verb
