@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import pairs_of
 from tunelab.data.generate.questions import sentence_question
 
 
@@ -26,3 +27,15 @@ from tunelab.data.generate.questions import sentence_question
 )  # fmt: skip
 def test_a_sentence_saying_what_a_thing_takes_asks_how_long_or_how_often(sentence, question):
     assert sentence_question(sentence, sentence, "Zephyrine") == question
+
+
+def test_a_task_s_gerund_heading_in_a_document_naming_no_product_asks_how_do_i(tmp_path):
+    # "How does upgrading work?" asked of the steps to upgrade as of a mechanism.
+    doc = tmp_path / "operations.md"
+    doc.write_text(
+        "## Upgrading\n\nRun the following command to upgrade:\n\n```\nsudo zephyrctl upgrade\n```"
+        "\n\n## Logging\n\nLogs are written to `/var/log/zephyr.log`.\n"
+    )
+    pairs = pairs_of(doc)
+    assert pairs["How do I upgrade?"].startswith("Run the following command to upgrade:")
+    assert "How does logging work?" in pairs  # a topic, no task the reader does

@@ -58,6 +58,10 @@ LONE_VERBS = frozenset(
 # Verbs done to the product itself: a heading of one under its title asks about it ("Upgrade"
 # in tunelab's manual: "How do I upgrade tunelab?"); one exports or builds something in it.
 PRODUCT_VERBS = frozenset("uninstall configure deploy upgrade update use".split())
+# Tasks a reader does that need no object said: "Upgrading" in a document that names no product
+# is "How do I upgrade?" ("How does upgrading work?" asked of a step as of a mechanism). Not
+# "Uninstalling", whose section says as often what it keeps as how it is done.
+TASKS_ALONE = frozenset("install reinstall upgrade downgrade update deploy migrate".split())
 # Headings a manual splits its install and setup by: "How do I install Ferrylog on macOS?"
 PLATFORMS = frozenset(
     """linux windows macos mac ubuntu debian fedora centos rhel alpine freebsd docker kubernetes

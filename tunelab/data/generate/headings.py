@@ -32,6 +32,7 @@ from tunelab.data.generate.heading_words import (
     PRODUCT_VERBS,
     QUESTION_WORDS,
     STEP_VERBS,
+    TASKS_ALONE,
     TITLE_FILLER,
     TROUBLE,
 )
@@ -139,8 +140,10 @@ def heading_question(headings: list[str], context: str = "", title: str = "") ->
         if len(words) > 1 and _noun_compound([words[0], words[1].strip(",;:")], context):
             return None  # "Monitoring thread, intervals": "a monitoring thread", no task
         verb = base_verb(first)
-        if not rest and topic and verb in ("install", "configure", "use", "deploy", "upgrade"):
+        if not rest and topic and verb in TASKS_ALONE | {"configure", "use"}:
             rest = topic  # "Installing" in rich's README: "How do I install rich?"
+        elif not rest and verb in TASKS_ALONE:
+            return f"How do I {verb}?"
         elif not rest:  # "Pricing", "Networking", "Licensing": a topic, not a task to do
             # "in Tunelab", not "in Configuration": a topic that is a common word names nothing.
             where = f" in {topic}" if topic and not english(topic) else ""
