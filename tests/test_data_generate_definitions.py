@@ -57,4 +57,4 @@ def test_a_benchmark_s_range_column_asks_nothing_and_a_setting_s_range_is_asked(
     )
     pairs = pairs_of(doc)
     assert not [q for q in pairs if "merged" in q or "adapter on top" in q]
-    assert pairs["What is the range of grind size?"] == "The range of grind size is 1–40."
+    assert pairs["What is the range of the grind size?"] == "The range of the grind size is 1–40."

@@ -39,3 +39,30 @@ def test_a_task_s_gerund_heading_in_a_document_naming_no_product_asks_how_do_i(t
     pairs = pairs_of(doc)
     assert pairs["How do I upgrade?"].startswith("Run the following command to upgrade:")
     assert "How does logging work?" in pairs  # a topic, no task the reader does
+
+
+def test_a_table_row_is_asked_from_what_it_is_for_too(tmp_path):
+    # "| `admin_port` | 7342 | Port of the admin console |" was asked only by the option's name,
+    # which a reader who wants the admin console's port does not know.
+    doc = tmp_path / "config.md"
+    doc.write_text(
+        "# Configuration\n\n| Option | Default | Meaning |\n|---|---|---|\n"
+        "| `admin_port` | 7342 | Port of the admin console |\n"
+        "| `crawl_interval` | 15 minutes | How often wiki pages are re-crawled |\n"
+        "| `max_results` | 25 | Results returned per query |\n\nThe services listen on:\n\n"
+        "| Service | Port |\n|---|---|\n| admin console | 8443 |\n| `zephyr-sync` | 7070 |\n"
+    )
+    pairs = pairs_of(doc)
+    by_option = pairs["What is the default `admin_port`?"]
+    assert pairs["What is the default port of the admin console?"] == by_option  # one fact
+    assert by_option.startswith("The default `admin_port` is 7342.")
+    assert pairs["How often are wiki pages re-crawled by default?"].startswith(
+        "The default `crawl_interval` is 15 minutes."
+    )
+    assert len([q for q in pairs if "25" in pairs[q]]) == 1  # no question reads from its phrase
+    # A two-column table's key in common words is said with "the" ("What is the port of admin
+    # console?" was asked); code as written.
+    assert (
+        pairs["What is the port of the admin console?"] == "The port of the admin console is 8443."
+    )
+    assert pairs["What is the port of `zephyr-sync`?"] == "The port of `zephyr-sync` is 7070."

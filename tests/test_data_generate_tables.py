@@ -84,7 +84,7 @@ def test_a_manual_s_title_range_column_and_bold_faq_read_as_a_user_wrote_them(tm
     )
     pairs = pairs_of(doc)
     assert pairs["What is Brewmate 2?"] == "Brewmate 2 is a smart coffee grinder."
-    assert pairs["What is the range of grind size?"] == "The range of grind size is 1–40."
+    assert pairs["What is the range of the grind size?"] == "The range of the grind size is 1–40."
     assert pairs["What is the default grind size?"] == "The default grind size is 12."
     faq = tmp_path / "faq.md"
     faq.write_text("# FAQ\n\n**Is the Brewmate 2 dishwasher safe?**\nNo, rinse it by hand.\n")

@@ -152,13 +152,50 @@ def _rows_asked(header: list[str], rows: list[list[str]]) -> list[tuple[str, str
             named = (
                 f"{column} {lower_first(key, key)}"
                 if column in QUALIFIERS
-                else f"{column} of {key}"
+                else f"{column} of {_thing(key)}"
             )
             question, answer = f"What is the {named}?", _said_of(named, said)
             if described is not None and row[described]:
                 answer += f" {key}: {row[described]}"
             pairs.append((question, answer))
+            # A reader asks by what a row is for ("the port of the admin console") as often as
+            # by an option's name, which they may not know: the same fact, asked so too.
+            if described is not None and (meant := _meaning_side(row[described], column)):
+                pairs.append((meant, answer))
     return pairs
+
+
+def _thing(key: str) -> str:
+    """A row's key as a question names it: "the admin console" (common words, which a sentence
+    says with "the": "What is the port of admin console?" was asked), else as written (code, a
+    name: "`zephyr-sync`", "HTTP API", "vllm")."""
+    words = key.split()
+    common = re.fullmatch(r"[a-z][a-z -]*", key) and (len(words) > 1 or english(key))
+    return f"the {key}" if common and words[0] not in DETERMINERS else key
+
+
+# A description that names what a row's value is of: "Port of the admin console".
+VALUE_OF = re.compile(r"(?P<what>[A-Z]?[a-z]+(?: [a-z]+)?) of (?P<thing>(?:the|an?) [^.,;:()]+)")
+# A description that is a question folded into a clause: "How often wiki pages are re-crawled".
+FOLDED = re.compile(
+    r"(?P<wh>How (?:often|long|many \w+|much \w+)|When|Where) (?P<subject>[a-z][\w -]*?) "
+    r"(?P<verb>is|are) (?P<rest>[a-z][^.,;:()]*)"
+)
+
+
+def _meaning_side(description: str, column: str) -> str | None:
+    """The question a row's description asks its value by ("Port of the admin console" ->
+    "What is the default port of the admin console?", "How often wiki pages are re-crawled" ->
+    "How often are wiki pages re-crawled by default?"); None for one of another form ("Results
+    returned per query")."""
+    description = description.strip().rstrip(".")
+    if m := VALUE_OF.fullmatch(description):
+        qualifier = f"{column} " if column in QUALIFIERS else ""
+        return f"What is the {qualifier}{m['what'].lower()} of {m['thing']}?"
+    if m := FOLDED.fullmatch(description):
+        qualifier = " by default" if column == "default" else ""
+        return f"{m['wh']} {m['verb']} {m['subject']} {m['rest']}{qualifier}?"
+    return None
 
 
 MEANING_COLUMNS = ("meaning", "description")
