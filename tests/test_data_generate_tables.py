@@ -129,3 +129,19 @@ def test_a_table_of_meanings_asks_what_each_row_means_and_says_it_once(tmp_path)
     pairs = pairs_of(doc)
     assert pairs["What does code 3 mean?"] == "Code 3 means Collector unreachable."
     assert pairs["What does code 0 mean?"] == "Code 0 means Everything is fine."
+
+
+def test_two_tables_a_blank_line_apart_are_each_read_under_their_own_header(tmp_path):
+    # The second table's header was read as a row of the first, and its rows under the first's
+    # header: "| Service | Port |" after an options table asked nothing of its ports.
+    doc = tmp_path / "ports.md"
+    doc.write_text(
+        "# Setup\n\n| Option | Default |\n|---|---|\n| `retries` | 5 |\n\n"
+        "| Service | Port |\n|---|---|\n| admin console | 8443 |\n"
+    )
+    pairs = pairs_of(doc)
+    assert pairs["What is the default `retries`?"] == "The default `retries` is 5."
+    assert (
+        pairs["What is the port of the admin console?"] == "The port of the admin console is 8443."
+    )
+    assert not [q for q in pairs if "Service" in q or "Port" in q]

@@ -87,6 +87,9 @@ def table_pairs(blocks: list[Block]) -> list[tuple[str, str]]:
             cells = [clean(c) for c in block.text.strip().strip("|").split("|")]  # "**info**"
             if not all(re.fullmatch(r":?-{2,}:?", c) for c in cells):  # the header's rule
                 table.append(cells)
+            elif len(table) > 2:  # a second table right after the first: its header came last
+                pairs += _rows_asked(table[0], table[1:-1])
+                table = table[-1:]
             continue
         if len(table) > 1:
             pairs += _rows_asked(table[0], table[1:])
