@@ -29,6 +29,41 @@ def test_a_sentence_saying_what_a_thing_takes_asks_how_long_or_how_often(sentenc
     assert sentence_question(sentence, sentence, "Zephyrine") == question
 
 
+def test_each_limit_of_a_limits_section_is_asked_on_its_own_beside_the_bundle(tmp_path):
+    # "What are the limits of Zephyrine?" asked three limits in one answer, and two of them
+    # (12 terms, 600 requests per minute) in no question of their own.
+    doc = tmp_path / "zephyrine.md"
+    doc.write_text(
+        "# Zephyrine\n\nZephyrine is a search appliance.\n\n## Limits\n\nA single query may "
+        "contain at most 12 terms. The API allows 600 requests per minute per client. Query "
+        "results are cached for 90 seconds.\n"
+    )
+    pairs = pairs_of(doc)
+    assert pairs["What are the limits of Zephyrine?"].startswith("A single query may contain")
+    assert pairs["How many terms may a single query contain?"] == (
+        "A single query may contain at most 12 terms."
+    )
+    assert pairs["How many requests per minute does the API allow?"] == (
+        "The API allows 600 requests per minute per client."
+    )
+    assert pairs["How long are query results cached?"] == "Query results are cached for 90 seconds."
+    assert len(set(pairs.values())) == len(pairs)  # no pair twice
+
+
+@pytest.mark.parametrize(
+    ("sentence", "question"),
+    [
+        ("The cache holds 500 entries.", "How many entries does the cache hold?"),
+        ("The K7 supports up to 32 devices.", "How many devices does the K7 support?"),
+        ("A user can upload 5 files at once.", "How many files can a user upload?"),
+        ("The cache holds at most 1 GB.", "How much does the cache hold?"),  # a measure
+        ("The upload may fail on slow links.", None),  # what might be, no limit
+    ],
+)  # fmt: skip
+def test_a_count_of_things_after_a_verb_asks_how_many(sentence, question):
+    assert sentence_question(sentence, sentence) == question
+
+
 def test_a_task_s_gerund_heading_in_a_document_naming_no_product_asks_how_do_i(tmp_path):
     # "How does upgrading work?" asked of the steps to upgrade as of a mechanism.
     doc = tmp_path / "operations.md"

@@ -52,7 +52,8 @@ from tunelab.data.generate.questions import sentence_question
         ("Pairing times out after 60 seconds.", "When does pairing time out?"),
         ("The motor shuts off at 40 °C and restarts when it cools.",
          "At what temperature does the motor shut off?"),
-        ("The pump moves up to 3,000 litres per hour.", "What does the pump move?"),  # at most
+        ("The pump moves up to 3,000 litres per hour.",
+         "How many litres per hour does the pump move?"),  # at most, no particle
         ("The pump turns off.", None),  # when, the sentence does not say
         ("The K7 powers down after 10 minutes idle.", "When does the K7 power down?"),
         ("The git history goes back to 2007 when development moved.", None),  # 2007 asked with

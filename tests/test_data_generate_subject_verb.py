@@ -84,7 +84,7 @@ def test_a_verb_outside_the_list_is_read_by_its_form_and_place(sentence, questio
 def test_what_a_thing_used_to_do_is_not_asked_how_it_used():
     # From typer's README: "Typer used to depend on Click" was asked "How did Typer use?".
     assert sentence_question("Typer used to depend on Click as well.") is None
-    assert sentence_question("The demo used 2 cores.") == "What did the demo use?"
+    assert sentence_question("The demo used 2 cores.") == "How many cores did the demo use?"
 
 
 @pytest.mark.parametrize(
@@ -178,7 +178,7 @@ def test_a_sentence_opening_with_a_phrase_before_its_subject_is_asked_nothing(se
             None,
         ),
         # The sentence's own verb in the past: asked as before.
-        ("The demo used 2 cores and finished in 8 minutes.", "What did the demo use?"),
+        ("The demo used 2 cores and finished in 8 minutes.", "How many cores did the demo use?"),
         ("The demo used two runs of the recipe.", "What did the demo use?"),
         ("The run stopped at step 40 and resumed from there.", "When did the run stop?"),
     ],

@@ -251,9 +251,11 @@ def sentence_question(sentence: str, context: str = "", topic: str = "") -> str 
             return None  # "`data generate` says so when ...": what it says, the text before says
         if (negated := said_no(word, after)) is not None:
             return yes_or_no(subject, *negated)
-        if word == "can" and (can := after.split(" ", 1)[0].lower()) in VERBS:
+        if word in ("can", "may") and (can := after.split(" ", 1)[0].lower()) in VERBS:
             # "What can X do?" is any one ability's question: asked with what it does it to.
-            asked = verb_question(subject, "can", can, after.partition(" ")[2])
+            asked = verb_question(subject, word, can, after.partition(" ")[2])
+            if word == "may" and not (asked or "").startswith("How many"):
+                return None  # "The upload may fail ...": what might be; a limit's count is asked
             return None if not asked or asked.endswith(" do?") else asked
         if spans and singular(subject):  # "The warranty lasts 3 years": how long it does
             return f"How long does {subject} {word[:-1]}?"

@@ -79,16 +79,17 @@ def lead_answer(question: str, blocks: list[Block], used: set[str]) -> str | Non
         return None  # a bare title line ("Harborline CLI Reference"): it answers nothing
     if question.startswith("How do I") and DESCRIBES.match(sentences[0]) and code is None:
         return None  # "X is our internal daemon." says what X is, not how to install it
-    if what := WHAT_IS.fullmatch(question):
-        term = None if many else what[1]  # each limit is no sentence about "the limits"
-        if not defines(sentences[0], term):
-            return None  # "Ferrylog listens on port 7410 by default.": a fact, asked on its own
+    # Each limit is no sentence about "the limits", and is a fact of its own: "What are the
+    # limits?" is answered by them all.
+    if (what := WHAT_IS.fullmatch(question)) and not many and not defines(sentences[0], what[1]):
+        return None  # "Ferrylog listens on port 7410 by default.": a fact, asked on its own
     if fix:
         return _fix_answer(blocks, prose, used)
     if defined := _defined(blocks[prose:]):
         return defined  # each is still asked about, "What is FERRYLOG_DEBUG?", so none is used
     lead = sentences[:2] if len(sentences[0].split()) < LEAD_WORDS else sentences[:1]
-    used.update(lead)
+    if not many:  # each limit is asked on its own too: a fact asked only in a bundle of three
+        used.update(lead)  # ("12 terms", "600 requests per minute") is hard to learn and score
     after = prose + 1
     if many and not blocks[prose].item:  # each paragraph may say one limit: all of them
         lead, after = _paragraphs(blocks, prose)

@@ -93,6 +93,14 @@ def without_hedge(words: str) -> str:
     return re.sub(rf"^(?:{hedges})\s*", "", words.lower())
 
 
+# A count of things as a verb's object: "600 requests per minute", "at most 12 terms" (not a
+# measure, "1 GB", nor a span of time, which are asked how much and how long).
+COUNTED = re.compile(
+    r"(?:(?:at most|at least|up to|no more than|a maximum of) )?\d[\d,]* (?P<things>[a-z]{2,}s)\b"
+    r"(?P<per> per [a-z]+)?"
+)
+
+
 # Verbs whose "in 5 minutes" is when they happen, not how long they take.
 ONSET = frozenset("start begin open close end stop expire arrive launch happen".split())
 
@@ -141,6 +149,9 @@ def verb_question(subject: str, aux: str, base: str, rest: str, never: bool = Fa
         # night": how often, of what
         what = rest[: every.start()].strip()
         return f"How often {aux} {subject} {said}{' ' + what if what else ''}?"
+    if (counted := COUNTED.match(rest)) and not DURATION.match(without_hedge(rest)):
+        # "allows 600 requests per minute", "may contain at most 12 terms": how many, of what
+        return f"How many {counted['things']}{counted['per'] or ''} {aux} {subject} {said}?"
     if base == "default":  # "`--retries` defaults to 3"; "Overriding defaults via ..." no verb
         return f"What {aux} {subject} default to?" if rest.lower().startswith("to ") else None
     words = rest.lower().split()
