@@ -48,6 +48,10 @@ def test_each_limit_of_a_limits_section_is_asked_on_its_own_beside_the_bundle(tm
     )
     assert pairs["How long are query results cached?"] == "Query results are cached for 90 seconds."
     assert len(set(pairs.values())) == len(pairs)  # no pair twice
+    # One sentence saying them all is the bundle: not asked again by its own question ("What
+    # does yarl depend on?" and "What does YARL require?" had one answer).
+    doc.write_text("# yarl\n\n## Dependencies\n\nYARL requires multidict and propcache.\n")
+    assert list(pairs_of(doc)) == ["What does yarl depend on?"]
 
 
 @pytest.mark.parametrize(

@@ -88,11 +88,14 @@ def lead_answer(question: str, blocks: list[Block], used: set[str]) -> str | Non
     if defined := _defined(blocks[prose:]):
         return defined  # each is still asked about, "What is FERRYLOG_DEBUG?", so none is used
     lead = sentences[:2] if len(sentences[0].split()) < LEAD_WORDS else sentences[:1]
-    if not many:  # each limit is asked on its own too: a fact asked only in a bundle of three
-        used.update(lead)  # ("12 terms", "600 requests per minute") is hard to learn and score
     after = prose + 1
     if many and not blocks[prose].item:  # each paragraph may say one limit: all of them
         lead, after = _paragraphs(blocks, prose)
+    # Each of several limits is asked on its own too: a fact asked only in a bundle of three
+    # ("12 terms", "600 requests per minute") is hard to learn and to score. A lead of one
+    # sentence is the bundle, which its own question would only ask again.
+    if not many or len(lead) == 1:
+        used.update(lead)
     answer = " ".join(lead)
     # The steps a task's section lists, or the list its lead introduces ("To update it:"), are
     # the answer: its first step alone answered "How do I reset the router?".
