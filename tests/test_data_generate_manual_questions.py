@@ -54,6 +54,20 @@ def test_each_limit_of_a_limits_section_is_asked_on_its_own_beside_the_bundle(tm
     assert list(pairs_of(doc)) == ["What does yarl depend on?"]
 
 
+def test_a_requirement_said_of_it_after_the_name_is_asked_of_the_name(tmp_path):
+    # "It runs on Debian 12 only." was asked only inside "What does Zephyrine require?": "It"
+    # stood for the name only after "Zephyrine is a ...".
+    doc = tmp_path / "install.md"
+    doc.write_text(
+        "# Installing Zephyrine\n\n## Requirements\n\nZephyrine requires Python 3.10 or later. "
+        "It runs on Debian 12 only.\n\n## Notes\n\nThe service starts at boot. It logs to "
+        "syslog.\n"
+    )
+    pairs = pairs_of(doc)
+    assert pairs["Where does Zephyrine run?"] == "Zephyrine runs on Debian 12 only."
+    assert not [q for q in pairs if "service log" in q]  # "The" names no one thing's name
+
+
 @pytest.mark.parametrize(
     ("sentence", "question"),
     [

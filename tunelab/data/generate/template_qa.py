@@ -274,11 +274,17 @@ NAMED = re.compile(
 )
 
 
+# "Zephyrine requires Python 3.10 ...": a name no dictionary holds, doing something.
+ACTS = re.compile(r"^([A-Z][\w.-]*) [a-z]+s\b")
+
+
 def _named(sentence: str, first: str) -> str:
     """A sentence whose "It" stands for the name its paragraph opened with, said with that name
     ("It runs on Windows 10 or later." -> "Harborline Sync Agent runs on ..."): "It" alone is
     no subject a question can ask about."""
-    if sentence.startswith("It ") and sentence != first and (m := NAMED.match(first)):
+    if not sentence.startswith("It ") or sentence == first:
+        return sentence
+    if (m := NAMED.match(first)) or ((m := ACTS.match(first)) and not english(m[1])):
         return f"{m[1]} {sentence[3:]}"
     return sentence
 
