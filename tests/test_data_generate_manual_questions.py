@@ -66,6 +66,13 @@ def test_a_requirement_said_of_it_after_the_name_is_asked_of_the_name(tmp_path):
     pairs = pairs_of(doc)
     assert pairs["Where does Zephyrine run?"] == "Zephyrine runs on Debian 12 only."
     assert not [q for q in pairs if "service log" in q]  # "The" names no one thing's name
+    # Past a sentence of other things, "It" may be any of them: yarl's "PyPI contains wheels
+    # ... It requires a C compiler" was asked "What does PyPI require?".
+    doc.write_text(
+        "# yarl\n\n## Install\n\nPyPI contains binary wheels. Elsewhere the tarball is "
+        "compiled from source. It requires a C compiler.\n"
+    )
+    assert not [q for q in pairs_of(doc) if "PyPI" in q]
 
 
 @pytest.mark.parametrize(

@@ -112,7 +112,7 @@ def template_pairs(chunk: Chunk, max_answer_tokens: int = 300) -> list[tuple[str
             for sentence in sentences:
                 if sentence in used or (len(sentences) == 1 and title_line(sentence)):
                     continue  # a title line says nothing to ask about
-                stated = _named(NOTE_LABEL.sub("", sentence), sentences[0])
+                stated = _named(NOTE_LABEL.sub("", sentence), sentences)
                 done_for = _done_for(stated, document_topic(chunk.headings, chunk.title))
                 purpose = _purpose(stated) or done_for or _how_often(stated)
                 if not stated.endswith(":") and purpose:
@@ -261,7 +261,7 @@ def prose_sentences(chunk: Chunk) -> list[tuple[str, str]]:
         sentences = split_sentences(block.text) if block.kind == "prose" else []
         for sentence in sentences:
             written = NOTE_LABEL.sub("", sentence)  # stated without its label, as its answer is
-            stated = _named(written, sentences[0])
+            stated = _named(written, sentences)
             found.append((written, purpose[1] if (purpose := _purpose(stated)) else stated))
     return found
 
@@ -278,13 +278,17 @@ NAMED = re.compile(
 ACTS = re.compile(r"^([A-Z][\w.-]*) [a-z]+s\b")
 
 
-def _named(sentence: str, first: str) -> str:
+def _named(sentence: str, paragraph: list[str]) -> str:
     """A sentence whose "It" stands for the name its paragraph opened with, said with that name
     ("It runs on Windows 10 or later." -> "Harborline Sync Agent runs on ..."): "It" alone is
-    no subject a question can ask about."""
+    no subject a question can ask about. A name only doing something is what "It" stands for
+    in the next sentence alone ("PyPI contains wheels. If ..., the tarball is used. It requires
+    a C compiler": the library does)."""
+    first = paragraph[0]
     if not sentence.startswith("It ") or sentence == first:
         return sentence
-    if (m := NAMED.match(first)) or ((m := ACTS.match(first)) and not english(m[1])):
+    acts = ACTS.match(first) if paragraph[1:2] == [sentence] else None
+    if m := NAMED.match(first) or (acts if acts and not english(acts[1]) else None):
         return f"{m[1]} {sentence[3:]}"
     return sentence
 
