@@ -15,7 +15,7 @@ from tunelab.errors import TunelabError
 from tunelab.evaluate.human.arena import Arena, load_answers, shared_questions, unshared
 
 
-def test_answer_files_must_name_two_models_and_share_questions(tmp_path):
+def test_answer_files_must_name_two_models_and_be_read_whole(tmp_path):
     only = tmp_path / "a.jsonl"
     only.write_text(json.dumps({"question": "q", "answer": "a"}) + "\n")
     # It said what rating needs, not what to do with the one set given.
@@ -25,10 +25,6 @@ def test_answer_files_must_name_two_models_and_share_questions(tmp_path):
     # A path mistyped read "no answers here", as though the file were there and empty.
     with pytest.raises(TunelabError, match="gone.jsonl: no such file or folder"):
         load_answers([only, tmp_path / "gone.jsonl"])
-    other = tmp_path / "b.jsonl"
-    other.write_text(json.dumps({"question": "different", "answer": "a"}) + "\n")
-    with pytest.raises(TunelabError, match="no question in common"):
-        Arena(load_answers([only, other]), tmp_path / "v.jsonl")
     broken = tmp_path / "c.jsonl"
     broken.write_text('{"question": "q", "answer": "a"}\nnot json\n')
     with pytest.raises(TunelabError, match="c.jsonl:2"):
@@ -36,6 +32,23 @@ def test_answer_files_must_name_two_models_and_share_questions(tmp_path):
     broken.write_text('{"question": "q", "answer": "a"}\n7\n')
     with pytest.raises(TunelabError, match="c.jsonl:2: expected a JSON object"):
         load_answers([only, broken])
+
+
+def test_answer_sets_that_share_no_question_are_each_named_with_what_they_asked(tmp_path):
+    # It said "the answer sets have no question in common": not which set asked what, nor how
+    # to make sets that can be rated.
+    ours, theirs = tmp_path / "ours.jsonl", tmp_path / "theirs.jsonl"
+    ours.write_text(json.dumps({"question": "How do I resume?", "answer": "a"}) + "\n")
+    rows = [{"source": "old_test.jsonl:1", "question": "Where is the config?", "answer": "b"},
+            {"source": "old_test.jsonl:2", "question": "What is LoRA?", "answer": "c"}]  # fmt: skip
+    theirs.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    with pytest.raises(TunelabError) as told:
+        Arena(load_answers([ours, theirs]), tmp_path / "v.jsonl")
+    assert "ours: 1 question(s), first 'How do I resume?'" in str(told.value)
+    assert "theirs: 2 question(s), first 'Where is the config?' of old_test.jsonl" in str(
+        told.value
+    )
+    assert "answer one test file with every model, e.g. `tunelab eval" in str(told.value)
 
 
 def test_a_run_evaluated_beside_its_base_names_the_base_answers_to_rate_it_against(tmp_path):

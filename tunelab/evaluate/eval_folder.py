@@ -82,9 +82,15 @@ def answered_file(out_dir: Path) -> str | None:
         return None
     with path.open(encoding="utf-8") as handle:
         try:
-            return str(json.loads(handle.readline())["source"]).rpartition(":")[0] or None
-        except (ValueError, KeyError, TypeError):  # an empty or edited file: nothing to name
+            return source_file(json.loads(handle.readline()))
+        except ValueError:  # an empty or edited file: nothing to name
             return None
+
+
+def source_file(row: object) -> str | None:
+    """The test file an eval answer row answered (its `source` is `file:line`); None without."""
+    source = row.get("source") if isinstance(row, dict) else None
+    return source.rpartition(":")[0] or None if isinstance(source, str) else None
 
 
 def replaced_answers(out_dir: Path, test_file: str) -> str | None:

@@ -227,7 +227,20 @@ def shared_questions(answers: dict[str, dict[str, dict]]) -> list[str]:
     first, *others = answers.values()
     questions = [q for q in first if all(q in rows for rows in others)]
     if not questions:
-        raise TunelabError("the answer sets have no question in common")
+        # It said only "no question in common": which sets asked what, and how to fix it, not.
+        from tunelab.evaluate.eval_folder import source_file
+
+        sets = []
+        for name, rows in answers.items():
+            question, row = next(iter(rows.items()))
+            test_file = source_file(row)
+            asked = f"{len(rows)} question(s), first {plain_question(question)!r}"
+            sets.append(f"{name}: {asked}" + (f" of {test_file}" if test_file else ""))
+        raise TunelabError(
+            f"the answer sets share no question, so no two answers can be set side by side "
+            f"({'; '.join(sets)}): answer one test file with every model, e.g. "
+            "`tunelab eval MODEL_A MODEL_B --data TEST.jsonl --output DIR`, then rate DIR"
+        )
     return questions
 
 
