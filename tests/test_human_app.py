@@ -113,6 +113,31 @@ def test_a_vote_counts_once_and_only_for_a_pair_that_was_shown(tmp_path):
     assert len(Arena(arena.answers, votes_file).ratings()) == 2
 
 
+def test_each_named_rater_is_shown_pairs_they_have_not_judged_also_after_a_restart(tmp_path):
+    # Raters were not told apart: one colleague was shown a pair they had judged while others
+    # were left, and nothing said who cast a vote.
+    answers = load_answers(_answer_sets(tmp_path))
+
+    def judge(client, rater):
+        pair = client.get("/api/next", params={"rater": rater}).json()
+        assert client.post("/api/vote", json={"token": pair["token"], "winner": "tie"}).is_success
+        return pair["question"]
+
+    for seed in range(5):  # however the draws fall
+        votes_file = tmp_path / f"votes_{seed}.jsonl"
+        first = TestClient(create_app(Arena(answers, votes_file, seed=seed)))
+        seen = {"anna": [], "ben": []}
+        for _ in range(2):
+            for rater in seen:
+                seen[rater].append(judge(first, rater))
+        restarted = TestClient(create_app(Arena(answers, votes_file, seed=seed)))
+        for rater in seen:
+            seen[rater].append(judge(restarted, rater))
+            assert len(set(seen[rater])) == 3, seen  # every question once before any twice
+        records = [json.loads(line) for line in votes_file.read_text().splitlines()]
+        assert [r["rater"] for r in records] == ["anna", "ben"] * 3
+
+
 def test_the_rating_app_refuses_a_page_from_another_host(tmp_path):
     client = TestClient(create_app(Arena(load_answers(_answer_sets(tmp_path)), tmp_path / "v")))
     for host in ("evil.example", "evil.example:80", "localhost:8008"):  # rebound name, other port

@@ -104,3 +104,24 @@ def test_a_vote_the_server_refuses_is_said_on_the_page_not_passed_over(tmp_path)
         page.wait_for_function("document.getElementById('status').textContent === ''")
     assert said.startswith("vote not saved (400")
     assert [r["winner"] for r in arena.records] == ["right"]
+
+
+def test_a_rater_types_a_name_once_and_each_vote_carries_it(tmp_path):
+    arena = Arena(load_answers(answer_sets(tmp_path)), tmp_path / "votes.jsonl")
+    with judging_page(arena) as page:
+        page.wait_for_function("document.getElementById('judged').textContent === '0'")
+        page.click("#rater")
+        page.keyboard.type("anna 2")  # a digit typed in the name is a letter, not a vote
+        page.keyboard.press("Tab")  # the name is kept; the pair on screen is drawn for her
+        assert page.text_content("#judged") == "0"
+        page.keyboard.press("1")
+        page.wait_for_function("document.getElementById('judged').textContent === '1'")
+        page.reload()  # the browser remembers the name
+        page.wait_for_function("document.getElementById('judged').textContent === '1'")
+        assert page.input_value("#rater") == "anna 2"
+        page.keyboard.press("2")
+        page.wait_for_function("document.getElementById('judged').textContent === '2'")
+    assert [(r["rater"], r["winner"]) for r in arena.records] == [
+        ("anna 2", "left"),
+        ("anna 2", "right"),
+    ]

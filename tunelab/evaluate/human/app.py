@@ -31,7 +31,7 @@ class VoteIn(BaseModel):
 def create_app(arena: Arena, allowed_hosts: Collection[str] = ()):
     """The FastAPI app: the judging page, its JSON API, and the leaderboard. It answers only
     requests naming this server or localhost in `Host` (or one of `allowed_hosts`)."""
-    from fastapi import FastAPI, HTTPException
+    from fastapi import FastAPI, HTTPException, Query
     from fastapi.responses import HTMLResponse
 
     app = FastAPI(title="tunelab human evaluation", docs_url=None, redoc_url=None)
@@ -42,8 +42,8 @@ def create_app(arena: Arena, allowed_hosts: Collection[str] = ()):
         return JUDGE_PAGE
 
     @app.get("/api/next")
-    def next_pair() -> dict:
-        return arena.next()
+    def next_pair(rater: str = Query("", max_length=100)) -> dict:
+        return arena.next(rater.strip())
 
     @app.post("/api/vote")
     def vote(body: VoteIn) -> dict:
@@ -131,6 +131,9 @@ STYLE = (
 JUDGE_PAGE = f"""<!doctype html><html><head><meta charset="utf-8"><title>tunelab: which answer is better?</title>
 <style>{STYLE}</style></head><body>
 <h1>Which answer is better?</h1>
+<p><label>Your name <input id="rater" size="14" placeholder="optional"
+ onchange="localStorage.setItem('rater', this.value); load()"></label>
+ (kept with your votes; you are shown pairs you have not judged first)</p>
 <p id="question" style="font-size:1.2em"></p>
 <details><summary>reference answer</summary><p id="reference" class="ref"></p></details>
 <div class="answers"><div class="answer" id="left_answer"></div><div class="answer" id="right_answer"></div></div>
@@ -140,8 +143,10 @@ JUDGE_PAGE = f"""<!doctype html><html><head><meta charset="utf-8"><title>tunelab
 <p id="status" style="color:#b00"></p>
 <script>
 let current = null;
+const rater = document.getElementById('rater');
+rater.value = localStorage.getItem('rater') || '';
 async function load() {{
-  current = await (await fetch('/api/next')).json();
+  current = await (await fetch('/api/next?rater=' + encodeURIComponent(rater.value.trim()))).json();
   for (const k of ['question', 'reference', 'left_answer', 'right_answer']) document.getElementById(k).textContent = current[k];
   document.getElementById('judged').textContent = current.judged;
 }}
@@ -164,9 +169,10 @@ async function vote(winner) {{
   await load();
   say(refused);  // once the pair it names is on screen
 }}
-// A held key repeats (it would vote on pairs nobody read), and Ctrl/Alt/Cmd+digit switch tabs.
+// A held key repeats (it would vote on pairs nobody read), Ctrl/Alt/Cmd+digit switch tabs, and
+// a digit in a name is part of the name.
 document.addEventListener('keydown', e => {{
-  if (e.repeat || e.ctrlKey || e.altKey || e.metaKey) return;
+  if (e.repeat || e.ctrlKey || e.altKey || e.metaKey || e.target === rater) return;
   const w = {{'1': 'left', '2': 'right', '3': 'tie', '4': 'both_bad'}}[e.key]; if (w) vote(w);
 }});
 load();

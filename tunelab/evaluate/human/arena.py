@@ -27,7 +27,13 @@ from tunelab.data.jsonl_files import read_jsonl
 from tunelab.data.markers import plain_question
 from tunelab.data.write import append_jsonl
 from tunelab.errors import TunelabError
-from tunelab.evaluate.human.pairing import LeastJudged, RateConfig, judged_pair, next_models
+from tunelab.evaluate.human.pairing import (
+    LeastJudged,
+    QuestionPair,
+    RateConfig,
+    judged_pair,
+    next_models,
+)
 from tunelab.evaluate.human.ratings import Vote, bradley_terry, leaderboard
 
 WINNERS = {"left": 1.0, "right": 0.0, "tie": 0.5, "both_bad": 0.5}
@@ -282,7 +288,8 @@ class Arena:
         questions = sorted(self.questions)
         self.pairs = [(q, *models) for q in questions for models in self.model_pairs]
         self._fit: tuple[int, dict[str, float]] = (0, {})  # votes fitted, their ratings
-        self.shown: OrderedDict[str, tuple[str, str, str]] = OrderedDict()  # token: q, left, right
+        # token: question, left, right, rater
+        self.shown: OrderedDict[str, tuple[str, str, str, str]] = OrderedDict()
         self.lock = threading.Lock()  # FastAPI runs the handlers on several threads
         if votes_path.is_dir():  # read as no votes, and every vote then failed to be written
             raise TunelabError(f"{votes_path} is a folder: --votes takes a file (inside it, say)")
@@ -290,6 +297,12 @@ class Arena:
         self.records = [r for r in earlier if on_these_answers(r, answers)]
         self.other_votes = len(earlier) - len(self.records)
         counts = Counter(judged_pair(r["question"], r["left"], r["right"]) for r in self.records)
+        # The pairs each named rater judged, so a restart still shows them other pairs first.
+        self.by_rater: dict[str, set[QuestionPair]] = {}
+        for r in self.records:
+            if r.get("rater"):
+                pair = judged_pair(r["question"], r["left"], r["right"])
+                self.by_rater.setdefault(r["rater"], set()).add(pair)
         # The pairs a draw is among: every pair (`pairs: even`), or the two models `pairs: close`
         # drew first.
         self.least = {None: LeastJudged(self.pairs, counts)} | {
@@ -297,15 +310,17 @@ class Arena:
             for models in self.model_pairs
         }
 
-    def next(self) -> dict:
+    def next(self, rater: str = "") -> dict:
         """The next pair, sides shuffled, as the page shows it: the answers and a token to vote
-        with, never the model names."""
+        with, never the model names. A named `rater` is shown pairs they have not judged first,
+        and their votes say who cast them."""
         with self.lock:
             models = next_models(self._ratings(), self.model_pairs, self.config, self.rng)
-            question, a, b = self.least[models].draw(self.rng)
+            judged_by_rater = self.by_rater.get(rater, set())
+            question, a, b = self.least[models].draw(self.rng, judged_by_rater)
             left, right = (a, b) if self.rng.random() < 0.5 else (b, a)
             token = secrets.token_urlsafe(16)
-            self.shown[token] = (question, left, right)
+            self.shown[token] = (question, left, right, rater)
             if len(self.shown) > MAX_SHOWN:
                 self.shown.popitem(last=False)
             judged = len(self.records)
@@ -333,7 +348,7 @@ class Arena:
             self._record(*self.shown[token], winner)
             del self.shown[token]
 
-    def _record(self, question: str, left: str, right: str, winner: str) -> None:
+    def _record(self, question: str, left: str, right: str, rater: str, winner: str) -> None:
         record = {
             "question": question,
             "left": left,
@@ -341,10 +356,13 @@ class Arena:
             "winner": winner,
             "time": time.time(),
             **judged(self.answers, question, left, right),
+            **({"rater": rater} if rater else {}),
         }
         append_jsonl(self.votes_path, record)
         self.records.append(record)
         pair = judged_pair(question, left, right)
+        if rater:
+            self.by_rater.setdefault(rater, set()).add(pair)
         for least in (self.least[None], self.least[pair[1:]]):
             least.judge(pair)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import bisect
 import random
 from collections import Counter
+from collections.abc import Set as AbstractSet
 from typing import Literal
 
 from pydantic import Field
@@ -83,9 +84,19 @@ class LeastJudged:
         for i, count in enumerate(self.judged):
             self.levels.setdefault(count, []).append(i)
 
-    def draw(self, rng: random.Random) -> QuestionPair:
-        """One of the least judged pairs, evenly."""
-        return self.pairs[rng.choice(self.levels[min(self.levels)])]
+    def draw(
+        self, rng: random.Random, judged_by_rater: AbstractSet[QuestionPair] = frozenset()
+    ) -> QuestionPair:
+        """One of the least judged pairs, evenly; of those the rater has not judged while any are
+        left (one judge's second vote on a pair is not a second judge's)."""
+        pair = self.pairs[rng.choice(self.levels[min(self.levels)])]
+        if pair not in judged_by_rater:
+            return pair
+        left = [i for i, other in enumerate(self.pairs) if other not in judged_by_rater]
+        if not left:
+            return pair
+        fewest = min(self.judged[i] for i in left)
+        return self.pairs[rng.choice([i for i in left if self.judged[i] == fewest])]
 
     def judge(self, pair: QuestionPair) -> None:
         """Count one more judgement of `pair`."""
