@@ -125,3 +125,18 @@ def test_a_rater_types_a_name_once_and_each_vote_carries_it(tmp_path):
         ("anna 2", "left"),
         ("anna 2", "right"),
     ]
+
+
+def test_an_empty_answer_is_said_to_be_empty_not_left_blank(tmp_path):
+    files = answer_sets(tmp_path)
+    files[1].write_text(json.dumps({"question": "What does tunelab do?", "answer": ""}) + "\n")
+    arena = Arena(load_answers(files), tmp_path / "votes.jsonl")
+    with judging_page(arena) as page:
+        page.wait_for_function("document.getElementById('judged').textContent === '0'")
+        said = {
+            page.text_content(f"#{side}_answer"): page.evaluate(
+                f"getComputedStyle(document.getElementById('{side}_answer'), '::before').content"
+            )
+            for side in ("left", "right")
+        }
+    assert said == {"good: What does tunelab do?": "none", "": '"(empty answer)"'}

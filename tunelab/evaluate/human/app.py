@@ -126,6 +126,8 @@ STYLE = (
     "padding:1em;white-space:pre-wrap;min-height:6em}button{font-size:1em;margin:.5em .3em;"
     "padding:.5em 1em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3em .8em}"
     ".ref{color:#555}"
+    # A model that said nothing: a blank box read as a page still loading.
+    '.answer:empty::before{content:"(empty answer)";color:#888;font-style:italic}'
 )
 
 JUDGE_PAGE = f"""<!doctype html><html><head><meta charset="utf-8"><title>tunelab: which answer is better?</title>
