@@ -32,7 +32,7 @@ def judged(arena: Arena, better: dict[str, int], votes: int) -> None:
     """A judge who prefers the model ranked higher in `better` and calls equals a tie."""
     for _ in range(votes):
         token = arena.next()["token"]
-        _, left, right = arena.shown[token][:3]
+        _, left, right = arena.shown[token]
         gap = better[left] - better[right]
         arena.vote(token, "left" if gap > 0 else "right" if gap < 0 else "tie")
 
@@ -40,7 +40,7 @@ def judged(arena: Arena, better: dict[str, int], votes: int) -> None:
 def shown_pairs(arena: Arena, times: int) -> Counter:
     pairs = Counter()
     for _ in range(times):
-        _, left, right = arena.shown[arena.next()["token"]][:3]
+        _, left, right = arena.shown[arena.next()["token"]]
         pairs[tuple(sorted((left, right)))] += 1
     return pairs
 
@@ -88,7 +88,7 @@ def shown_in_turn(arena: Arena, votes: int) -> str:
     said = []
     for _ in range(votes):
         token = arena.next()["token"]
-        question, left, right = arena.shown[token][:3]
+        question, left, right = arena.shown[token]
         said.append(f"{QUESTIONS.index(question)}{left}{right}")
         arena.vote(token, "left" if left < right else "tie")
     return " ".join(said)

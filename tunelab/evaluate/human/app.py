@@ -8,7 +8,7 @@ from collections.abc import Collection
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from tunelab.data.write import cannot_write
 from tunelab.errors import TunelabError
@@ -21,11 +21,16 @@ if TYPE_CHECKING:
     from rich.table import Table
 
 
+# The longest rater name the page takes (it is kept with every vote).
+MAX_RATER = 100
+
+
 class VoteIn(BaseModel):
     """A judgement as the page posts it (module level: FastAPI resolves annotations by name)."""
 
     token: str
     winner: str
+    rater: str = Field("", max_length=MAX_RATER)
 
 
 def create_app(arena: Arena, allowed_hosts: Collection[str] = ()):
@@ -42,13 +47,13 @@ def create_app(arena: Arena, allowed_hosts: Collection[str] = ()):
         return JUDGE_PAGE
 
     @app.get("/api/next")
-    def next_pair(rater: str = Query("", max_length=100)) -> dict:
+    def next_pair(rater: str = Query("", max_length=MAX_RATER)) -> dict:
         return arena.next(rater.strip())
 
     @app.post("/api/vote")
     def vote(body: VoteIn) -> dict:
         try:
-            arena.vote(body.token, body.winner)
+            arena.vote(body.token, body.winner, body.rater.strip())
         except TunelabError as err:
             raise HTTPException(400, str(err)) from None
         except OSError as err:  # a full disk: the page says why, and the pair can be voted again
@@ -133,7 +138,7 @@ STYLE = (
 JUDGE_PAGE = f"""<!doctype html><html><head><meta charset="utf-8"><title>tunelab: which answer is better?</title>
 <style>{STYLE}</style></head><body>
 <h1>Which answer is better?</h1>
-<p><label>Your name <input id="rater" size="14" placeholder="optional"
+<p><label>Your name <input id="rater" size="14" maxlength="{MAX_RATER}" placeholder="optional"
  onchange="localStorage.setItem('rater', this.value); load()"></label>
  (kept with your votes; you are shown pairs you have not judged first)</p>
 <p id="question" style="font-size:1.2em"></p>
@@ -160,7 +165,7 @@ async function vote(winner) {{
   let response;
   try {{
     response = await fetch('/api/vote', {{method: 'POST', headers: {{'Content-Type': 'application/json'}},
-      body: JSON.stringify({{token: shown.token, winner}})}});
+      body: JSON.stringify({{token: shown.token, winner, rater: rater.value.trim()}})}});
   }} catch (error) {{  // the server is gone: this pair stays, and the same key votes again
     current = shown;
     say('vote not saved: the server does not answer; press the key again once it runs');

@@ -288,8 +288,7 @@ class Arena:
         questions = sorted(self.questions)
         self.pairs = [(q, *models) for q in questions for models in self.model_pairs]
         self._fit: tuple[int, dict[str, float]] = (0, {})  # votes fitted, their ratings
-        # token: question, left, right, rater
-        self.shown: OrderedDict[str, tuple[str, str, str, str]] = OrderedDict()
+        self.shown: OrderedDict[str, tuple[str, str, str]] = OrderedDict()  # token: q, left, right
         self.lock = threading.Lock()  # FastAPI runs the handlers on several threads
         if votes_path.is_dir():  # read as no votes, and every vote then failed to be written
             raise TunelabError(f"{votes_path} is a folder: --votes takes a file (inside it, say)")
@@ -312,15 +311,14 @@ class Arena:
 
     def next(self, rater: str = "") -> dict:
         """The next pair, sides shuffled, as the page shows it: the answers and a token to vote
-        with, never the model names. A named `rater` is shown pairs they have not judged first,
-        and their votes say who cast them."""
+        with, never the model names. A named `rater` is shown pairs they have not judged first."""
         with self.lock:
             models = next_models(self._ratings(), self.model_pairs, self.config, self.rng)
             judged_by_rater = self.by_rater.get(rater, set())
             question, a, b = self.least[models].draw(self.rng, judged_by_rater)
             left, right = (a, b) if self.rng.random() < 0.5 else (b, a)
             token = secrets.token_urlsafe(16)
-            self.shown[token] = (question, left, right, rater)
+            self.shown[token] = (question, left, right)
             if len(self.shown) > MAX_SHOWN:
                 self.shown.popitem(last=False)
             judged = len(self.records)
@@ -334,10 +332,10 @@ class Arena:
             "judged": judged,
         }
 
-    def vote(self, token: str, winner: str) -> None:
-        """Record the judgement on the pair `token` was shown with, flushed to disk before this
-        returns; a token counts once. A vote the disk refused (OSError) leaves its token unused,
-        so the same pair can be voted on again."""
+    def vote(self, token: str, winner: str, rater: str = "") -> None:
+        """Record the judgement on the pair `token` was shown with (and who cast it, when named),
+        flushed to disk before this returns; a token counts once. A vote the disk refused
+        (OSError) leaves its token unused, so the same pair can be voted on again."""
         if winner not in WINNERS:
             raise TunelabError(f"winner must be one of {sorted(WINNERS)}, got {winner!r}")
         with self.lock:
@@ -345,10 +343,10 @@ class Arena:
                 raise TunelabError(
                     "not a pair this server showed, or one already voted on: ask /api/next"
                 )
-            self._record(*self.shown[token], winner)
+            self._record(*self.shown[token], winner, rater)
             del self.shown[token]
 
-    def _record(self, question: str, left: str, right: str, rater: str, winner: str) -> None:
+    def _record(self, question: str, left: str, right: str, winner: str, rater: str) -> None:
         record = {
             "question": question,
             "left": left,
