@@ -30,3 +30,19 @@ def test_a_module_the_model_lacks_is_named_with_the_ones_it_has():
     cfg = TrainConfig.model_validate({"method": "lora", "lora": {"target_modules": ["qproj"]}})
     with pytest.raises(TunelabError, match=r"target_modules \['qproj'\].*linear layers: .*q_proj"):
         prepare_model(model, cfg)
+
+
+def test_a_misspelt_module_beside_a_right_one_is_named_not_left_untrained():
+    # PEFT trained q_proj alone, saying nothing of the typo.
+    model, _ = tiny_random()
+    targets = ["q_proj", "v_porj"]
+    cfg = TrainConfig.model_validate({"method": "lora", "lora": {"target_modules": targets}})
+    with pytest.raises(TunelabError, match=r"no module of the model is named v_porj\. .*v_proj"):
+        prepare_model(model, cfg)
+
+
+def test_a_module_named_by_its_path_is_found():
+    model, _ = tiny_random()
+    targets = ["self_attn.q_proj", "v_proj"]
+    cfg = TrainConfig.model_validate({"method": "lora", "lora": {"target_modules": targets}})
+    assert _lora_names(prepare_model(model, cfg)) == {"q_proj", "v_proj"}

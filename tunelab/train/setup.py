@@ -127,10 +127,18 @@ def prepare_model(model, cfg: TrainConfig):
         target_modules=targets,
         task_type="CAUSAL_LM",
     )
+    names = sorted({n.rsplit(".", 1)[-1] for n, m in model.named_modules() if _linear(m)})
+    # PEFT refuses a list only when none of its names matches: [q_proj, v_porj] trained q_proj
+    # alone, the typo unsaid.
+    if isinstance(targets, list) and (missing := _unmatched(model, targets)):
+        raise TunelabError(
+            f"train.lora.target_modules {cfg.lora.target_modules!r}: no module of the model is "
+            f"named {', '.join(missing)}. This model's linear layers: {', '.join(names)} "
+            "(or all-linear)."
+        )
     try:
         model = get_peft_model(model, lora)
     except ValueError as err:  # PEFT's NoMatchingPeftModuleError and "not found" are ValueErrors
-        names = sorted({n.rsplit(".", 1)[-1] for n, m in model.named_modules() if _linear(m)})
         raise TunelabError(
             f"train.lora.target_modules {cfg.lora.target_modules!r}: {str(err).splitlines()[0]} "
             f"This model's linear layers: {', '.join(names)} (or all-linear)."
@@ -138,6 +146,12 @@ def prepare_model(model, cfg: TrainConfig):
     # Each adapted layer one autograd node on a CPU (tunelab/train/lora_layers.py).
     lora_layers.use_for_training(model)
     return model
+
+
+def _unmatched(model: torch.nn.Module, targets: list[str]) -> list[str]:
+    """The names in `targets` that no module's path ends with, as PEFT matches a list's names."""
+    paths = [name for name, _ in model.named_modules()]
+    return [t for t in targets if not any(p == t or p.endswith(f".{t}") for p in paths)]
 
 
 def _linear(module: torch.nn.Module) -> bool:
