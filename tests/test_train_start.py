@@ -115,3 +115,16 @@ def test_a_system_prompt_every_training_chat_brings_is_named_for_the_run_to_ask_
     run = train(config.model_copy(update={"name": "asked-as-trained"}))
     assert "opens with the system prompt" not in capsys.readouterr().out
     assert Run.open(run).prompt().system_prompt == system
+
+
+def test_a_step_bigger_than_the_data_s_epoch_is_said(tmp_path, capsys):
+    # torchrun --nproc_per_node 2 on one packed row trained it twice a step, 2 epochs for the
+    # 1 asked, unsaid; grad_accum takes a step's batches as processes do.
+    data = write_jsonl(tmp_path / "train.jsonl", [{"question": "What is 1?", "answer": "One."}])
+    config = tiny_config(tmp_path, data, max_steps=None, epochs=1, grad_accum=2, eval_every=100)
+    config = config.model_copy(update={"data": config.data.model_copy(update={"test_size": 0})})
+    train(config)
+    said = " ".join(capsys.readouterr().out.split())
+    assert "one step takes 2 batches of train.batch_size 2 (train.grad_accum 2)" in said
+    assert "the training data makes 1 an epoch (1 packed row)" in said
+    assert "train.epochs 1 runs as 2" in said

@@ -21,6 +21,26 @@ def step_counts(cfg: TrainConfig, rows: int, processes: int) -> tuple[int, int, 
     return micro_per_epoch, micro_per_step, total
 
 
+def step_past_epoch(cfg: TrainConfig, rows: int, processes: int, packed: bool) -> str | None:
+    """What a step that takes more micro-batches than an epoch has does, or None: its rows come
+    from the next epochs, so a row repeats within one update and train.epochs runs as more."""
+    micro_per_epoch, micro_per_step, total = step_counts(cfg, rows, processes)
+    if micro_per_step <= micro_per_epoch:
+        return None
+    takes = f"train.grad_accum {cfg.grad_accum}" + (
+        f" x {processes} processes" if processes > 1 else ""
+    )
+    runs_as = total * micro_per_step / micro_per_epoch
+    epochs = "" if cfg.max_steps else f" (train.epochs {cfg.epochs:g} runs as {runs_as:g})"
+    return (
+        f"one step takes {micro_per_step} batches of train.batch_size {cfg.batch_size} "
+        f"({takes}), but the training data makes {micro_per_epoch} an epoch ({rows} "
+        f"{'packed ' if packed else ''}row{'s' if rows != 1 else ''}): each step trains rows of several epochs, the same "
+        f"rows more than once{epochs}. Use fewer "
+        "processes (torchrun --nproc_per_node), a lower train.grad_accum, or more data"
+    )
+
+
 def lr_multiplier(step: int, total: int, warmup: int, kind: str) -> float:
     """Multiplier for the update made at `step` (0-based)."""
     if warmup and step < warmup:

@@ -48,7 +48,7 @@ from tunelab.train.run_folder import (
     write_config,
     write_held_out,
 )
-from tunelab.train.schedule import make_scheduler, step_counts, warmup_steps
+from tunelab.train.schedule import make_scheduler, step_counts, step_past_epoch, warmup_steps
 from tunelab.train.setup import (
     compile_layers,
     describe,
@@ -169,6 +169,8 @@ def start_session(
     rows = make_rows(data.train, config.data.max_length, packing)
     test_rows = make_rows(data.test, config.data.max_length, packing)
     micro_per_epoch, micro_per_step, total_steps = step_counts(cfg, len(rows), world.size)
+    if world.is_main and (past := step_past_epoch(cfg, len(rows), world.size, packing)):
+        console.print(f"[yellow]warning:[/] {past}", soft_wrap=True)
     if world.size > 1:
         distributed.check_same_data(
             world, **{"training examples": len(data.train), "test examples": len(data.test),
