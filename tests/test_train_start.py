@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import torch
 from test_serve import make_lora_run
 
 from tests.conftest import tiny_config, write_jsonl
+from tunelab.errors import TunelabError
 from tunelab.run import load_model
 from tunelab.train.loop import train
 
@@ -128,3 +130,22 @@ def test_a_step_bigger_than_the_data_s_epoch_is_said(tmp_path, capsys):
     assert "one step takes 2 batches of train.batch_size 2 (train.grad_accum 2)" in said
     assert "the training data makes 1 an epoch (1 packed row)" in said
     assert "train.epochs 1 runs as 2" in said
+
+
+def test_a_lora_run_on_a_run_base_trained_again_since_is_refused_not_put_on_other_weights(
+    tmp_path,
+):
+    # Continued pretraining resumed to more steps changed the chat finetune made on it, unsaid.
+    rows = [{"question": f"What is {i}?", "answer": f"It is {i}."} for i in range(8)]
+    data = write_jsonl(tmp_path / "train.jsonl", rows)
+    pretrained = tiny_config(tmp_path, data, max_steps=2, eval_every=100)
+    pretrained = pretrained.model_copy(update={"name": "pretrained"})
+    base = train(pretrained)
+    chat = train_from(tmp_path, base, "lora", "chat")
+    load_model(chat)  # its base as it was trained on
+    longer = pretrained.train.model_copy(update={"max_steps": 4})
+    train(pretrained.model_copy(update={"train": longer}), resume=True)
+    with pytest.raises(
+        TunelabError, match=r"trained on run .*pretrained, whose model/ has changed"
+    ):
+        load_model(chat)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from tunelab.config import Config
 from tunelab.data.templates import Prompt
 from tunelab.errors import TunelabError
+from tunelab.run_base import check_base
 from tunelab.run_files import (
     CHECKPOINT_STATE,
     CHECKPOINTS,
@@ -147,6 +148,10 @@ class Run:
             from peft import PeftModel
 
             quantize = self.config.model.quantize
+            if self.is_run(self.base_model):
+                check_base(
+                    str(self), self.weights, self.base_model, Path(self.base_model) / WEIGHTS
+                )
             try:
                 base, _ = load_model(self.base_model, dtype=dtype, quantize=quantize)
             except TunelabError as err:  # a run copied where its base is not: not the path given

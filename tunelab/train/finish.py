@@ -8,6 +8,8 @@ from pathlib import Path
 
 from rich.console import Console
 
+from tunelab.run import WEIGHTS, Run
+from tunelab.run_base import record_base
 from tunelab.train import distributed
 from tunelab.train.heldout import restore_best
 from tunelab.train.memory import describe_peak, peak_memory
@@ -35,7 +37,9 @@ def finish_session(
             with ctrl_c_while_saving(session.checkpoints, state.step, session.resume_hint, console):
                 if config.train.select_best != "last":
                     _restore_best(session, weights, console)
-                save_final(model, session.tokenizer, run_dir, weights)
+                saved = save_final(model, session.tokenizer, run_dir, weights)
+                if config.train.method == "lora" and Run.is_run(config.model.name):
+                    record_base(saved, config.model.name, Path(config.model.name) / WEIGHTS)
                 plot_losses(session.metrics_path, run_dir / "loss.png", title=config.name)
                 log.finish(interrupted=interrupted)  # the trackers get the model and plot
         except BaseException as err:
