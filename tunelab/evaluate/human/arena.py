@@ -12,7 +12,6 @@ waits on generation."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import random
 import re
@@ -35,64 +34,11 @@ from tunelab.evaluate.human.pairing import (
     next_models,
 )
 from tunelab.evaluate.human.ratings import Vote, bradley_terry, leaderboard
+from tunelab.evaluate.human.records import WINNERS, judged, on_these_answers, read_votes
 
-WINNERS = {"left": 1.0, "right": 0.0, "tie": 0.5, "both_bad": 0.5}
 # Pairs shown and not yet voted on that the server remembers; past this the oldest is forgotten
 # (a judge who opened many tabs), so asking for pairs in a loop cannot fill the memory.
 MAX_SHOWN = 1000
-
-
-def fingerprint(answer: str) -> str:
-    """What a vote keeps of each answer it judged: enough to tell it from another answer."""
-    return hashlib.sha256(answer.encode("utf-8")).hexdigest()[:16]
-
-
-def judged(answers: dict[str, dict[str, dict]], question: str, left: str, right: str) -> dict:
-    """A vote's or verdict's own record of the two answers it judged (`on_these_answers`)."""
-    return {
-        f"{side}_answer": fingerprint(answers[model][question]["answer"])
-        for side, model in (("left", left), ("right", right))
-    }
-
-
-def on_these_answers(record: dict, answers: dict[str, dict[str, dict]]) -> bool:
-    """Whether a vote or verdict judged answers in `answers` ({model: {question: row}}): its two
-    models and question, and the very answers (a votes file outlives an experiment: the same
-    names over another test set, or over answers made again since, are other judgements)."""
-    question, sides = record.get("question"), (record.get("left"), record.get("right"))
-    if not all(model in answers and question in answers[model] for model in sides):
-        return False
-    for side, model in zip(("left", "right"), sides):
-        # A vote written before answers were fingerprinted names the question and models only.
-        kept = record.get(f"{side}_answer")
-        if kept is not None and kept != fingerprint(answers[model][question]["answer"]):
-            return False
-    return True
-
-
-SIDES = ("question", "left", "right")  # what a vote names besides its winner
-
-
-def read_votes(path: Path) -> list[dict]:
-    """The votes of a votes file (or of a judge's verdicts, in the same shape): a reply that held
-    no verdict ("winner": null) is none; a record whose winner is not one of WINNERS, or that
-    does not name its question and sides, is refused by its line (it crashed the ratings with a
-    KeyError), as is a line the machine lost power in the middle of, so it can be mended."""
-    hint = "fix or delete that line to keep the other votes"
-    kept = []
-    for number, record in read_jsonl(path, hint=hint):
-        winner = record.get("winner")
-        if winner is None:
-            continue
-        wrong = [f"winner {winner!r}"] if winner not in WINNERS else []
-        wrong += [f"no {key}" for key in SIDES if not isinstance(record.get(key), str)]
-        if wrong:
-            raise TunelabError(
-                f"{path}:{number}: not a vote ({', '.join(wrong)}; a vote names its question, "
-                f"left and right, and a winner of {', '.join(WINNERS)}): {hint}"
-            )
-        kept.append(record)
-    return kept
 
 
 def answers_file(path: Path) -> Path:
