@@ -198,6 +198,8 @@ def rate(
         )
     if results:
         console.print(leaderboard_table(arena.ratings(), len(arena.records), votes))
+        for note in arena.notes():
+            console.print(note, markup=False)
         return arena.ratings()
     check_writable(arena.votes_path)  # before judges are sent to the page
     check_port_free(host, port)  # uvicorn said so below the line sending them there

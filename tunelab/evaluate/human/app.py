@@ -4,7 +4,7 @@ vote on it) and the leaderboard page, over an `Arena`."""
 from __future__ import annotations
 
 import html
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -67,7 +67,7 @@ def create_app(arena: Arena, allowed_hosts: Collection[str] = ()):
 
     @app.get("/leaderboard", response_class=HTMLResponse)
     def board() -> str:
-        return leaderboard_page(arena.ratings(), len(arena.records))
+        return leaderboard_page(arena.ratings(), len(arena.records), arena.notes())
 
     return app
 
@@ -101,7 +101,7 @@ def leaderboard_table(rows: list[dict], judged: int, votes: str | Path) -> Table
     return table
 
 
-def leaderboard_page(rows: list[dict], judged: int) -> str:
+def leaderboard_page(rows: list[dict], judged: int, notes: Sequence[str] = ()) -> str:
     cells = "".join(
         f"<tr><td>{i}</td><td>{html.escape(r['model'])}</td><td>{r['bt']:.0f}</td>"
         f"<td>{r['low']:.0f} – {r['high']:.0f}{over_facts(r['facts'])}</td><td>{r['elo']:.0f}</td>"
@@ -121,7 +121,8 @@ def leaderboard_page(rows: list[dict], judged: int) -> str:
         "<th>95% interval</th><th>Elo</th><th>win rate</th><th>votes</th><th>questions</th>"
         "<th>vs next</th></tr>"
         f"{cells}</table>"
-        "</body></html>"
+        + "".join(f"<p>{html.escape(note)}</p>" for note in notes)
+        + "</body></html>"
     )
 
 

@@ -34,7 +34,13 @@ from tunelab.evaluate.human.pairing import (
     next_models,
 )
 from tunelab.evaluate.human.ratings import Vote, bradley_terry, leaderboard
-from tunelab.evaluate.human.records import WINNERS, judged, on_these_answers, read_votes
+from tunelab.evaluate.human.records import (
+    WINNERS,
+    judged,
+    on_these_answers,
+    position_note,
+    read_votes,
+)
 
 # Pairs shown and not yet voted on that the server remembers; past this the oldest is forgotten
 # (a judge who opened many tabs), so asking for pairs in a loop cannot fill the memory.
@@ -323,3 +329,7 @@ class Arena:
         questions = [r["question"] for r in self.records]
         facts = question_facts(self.answers, questions)
         return [vars(r) for r in leaderboard(self.votes(), questions=questions, facts=facts)]
+
+    def notes(self) -> list[str]:
+        """What the leaderboard says below its table, on the page and in `--results`."""
+        return [f"Position: {note}" for note in [position_note(self.records)] if note]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from tunelab.data.jsonl_files import read_jsonl
 from tunelab.errors import TunelabError
+from tunelab.evaluate.paired import mean_interval
 
 WINNERS = {"left": 1.0, "right": 0.0, "tie": 0.5, "both_bad": 0.5}
 
@@ -64,3 +65,24 @@ def read_votes(path: Path) -> list[dict]:
             )
         kept.append(record)
     return kept
+
+
+def position_note(records: list[dict]) -> str | None:
+    """How often the answer shown on the left won the decisive votes (a winner, not a tie), with
+    Wilson's 95% interval: a rater who favours a side. Sides are shuffled, so such a habit does
+    not move the ratings, only blurs them; a judge model's is cancelled by asking both orders."""
+    decisive = [WINNERS[r["winner"]] for r in records if WINNERS[r["winner"]] != 0.5]
+    if not decisive:
+        return None
+    share = mean_interval(decisive)
+    said = (
+        f"the left answer won {sum(decisive):.0f} of {share.n} decisive votes "
+        f"({share.delta:.0%}, 95% interval {share.low:.0%}–{share.high:.0%})"
+    )
+    if share.low <= 0.5 <= share.high:
+        return said
+    side = "left" if share.low > 0.5 else "right"
+    return (
+        f"{said}: raters favour the {side} side (sides are shuffled, so the ratings are not "
+        "skewed, only noisier; ask raters to read both answers)"
+    )

@@ -1,0 +1,59 @@
+"""What `tunelab rate` tells the people using it: the rater at the page (their own count, a pair
+they judged before, skip and undo) and the reader of the leaderboard (a side raters favour,
+pairs not worth a vote, models nobody judged yet). The page itself: test_human_app.py."""
+
+import json
+
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from tunelab.cli import app
+from tunelab.evaluate.human.app import create_app
+from tunelab.evaluate.human.arena import Arena, load_answers
+
+QUESTIONS = ["What does tunelab do?", "How do I resume?", "Where is the config?"]
+
+
+def answer_sets(tmp_path, answers: dict[str, list[str]]) -> list:
+    """An answers file per model, answering QUESTIONS in order."""
+    paths = []
+    for model, said in answers.items():
+        path = tmp_path / f"{model}.jsonl"
+        rows = [{"question": q, "reference": "ref", "answer": a} for q, a in zip(QUESTIONS, said)]
+        path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+        paths.append(path)
+    return paths
+
+
+def good_and_bad(tmp_path) -> list:
+    return answer_sets(
+        tmp_path,
+        {"base": [f"bad {q}" for q in QUESTIONS], "tuned": [f"good {q}" for q in QUESTIONS]},
+    )
+
+
+def results(paths, votes) -> str:
+    out = CliRunner().invoke(app, ["rate", *map(str, paths), "--votes", str(votes), "--results"])
+    assert out.exit_code == 0, out.output
+    return out.output
+
+
+def test_a_rater_who_always_picks_the_left_answer_is_reported(tmp_path):
+    paths, votes = good_and_bad(tmp_path), tmp_path / "votes.jsonl"
+    arena = Arena(load_answers(paths), votes, seed=0)
+    for _ in range(12):
+        arena.vote(arena.next()["token"], "left")
+    page = TestClient(create_app(arena)).get("/leaderboard").text
+    assert "the left answer won 12 of 12 decisive votes (100%" in page
+    assert "raters favour the left side" in page
+    assert "raters favour the left side" in results(paths, votes)
+
+
+def test_a_rater_who_reads_the_answers_is_not_said_to_favour_a_side(tmp_path):
+    paths, votes = good_and_bad(tmp_path), tmp_path / "votes.jsonl"
+    arena = Arena(load_answers(paths), votes, seed=0)
+    for _ in range(12):
+        pair = arena.next()
+        arena.vote(pair["token"], "left" if pair["left_answer"].startswith("good") else "right")
+    said = results(paths, votes)
+    assert "decisive votes" in said and "favour" not in said
