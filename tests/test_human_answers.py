@@ -99,7 +99,9 @@ def test_a_question_asked_twice_stays_two_and_unshared_questions_are_named(tmp_p
     rows = [{"question": "q1", "answer": "a", "reference": "r1"},
             {"question": "q2", "answer": "b", "reference": "first"},
             {"question": "q2", "answer": "c", "reference": "second"}]  # fmt: skip
-    sets = load_answers([answers("m1", rows), answers("m2", rows[:2])])
+    # Another model's answers to them (two answers of one text are never rated).
+    other = [dict(row, answer=f"other {row['answer']}") for row in rows]
+    sets = load_answers([answers("m1", rows), answers("m2", other[:2])])
     assert list(sets["m1"]) == ["q1", "q2", "q2 [#2]"]
     assert sets["m1"]["q2"]["reference"] == "first"
     assert sets["m1"]["q2 [#2]"]["reference"] == "second"
@@ -108,7 +110,7 @@ def test_a_question_asked_twice_stays_two_and_unshared_questions_are_named(tmp_p
         "1 question(s) are not in every answer set (m2 lacks 1): only the 2 all of them answer "
         "are judged"
     )
-    twice = load_answers([answers("m3", rows), answers("m4", rows)])
+    twice = load_answers([answers("m3", rows), answers("m4", other)])
     assert unshared(twice) is None
     # The page shows the question as the test asked it, not its key.
     arena = Arena(twice, tmp_path / "votes.jsonl", seed=0)

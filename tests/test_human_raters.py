@@ -57,3 +57,23 @@ def test_a_rater_who_reads_the_answers_is_not_said_to_favour_a_side(tmp_path):
         arena.vote(pair["token"], "left" if pair["left_answer"].startswith("good") else "right")
     said = results(paths, votes)
     assert "decisive votes" in said and "favour" not in said
+
+
+def test_two_answers_of_one_text_are_never_shown_and_the_leaderboard_says_so(tmp_path):
+    paths = answer_sets(
+        tmp_path,
+        {"empty": ["", "", ""], "blank": ["  ", "", "the config"], "tuned": ["a", "b", "c"]},
+    )
+    votes = tmp_path / "votes.jsonl"
+    # A vote from before, on two empty answers: a coin flip, left out of the ratings.
+    coin_flip = {"question": QUESTIONS[0], "left": "empty", "right": "blank", "winner": "left"}
+    votes.write_text(json.dumps(coin_flip) + "\n")
+    arena = Arena(load_answers(paths), votes, seed=0)
+    assert arena.records == []
+    for _ in range(30):
+        pair = arena.next()
+        assert pair["left_answer"].strip() or pair["right_answer"].strip()
+        arena.vote(pair["token"], "tie")
+    said = results(paths, votes)
+    assert "Not shown: 2 pair(s) whose two answers are the same text" in said
+    assert "1 earlier vote(s) on them left out" in said

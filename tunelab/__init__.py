@@ -199,7 +199,7 @@ def rate(
     if results:
         console.print(leaderboard_table(arena.ratings(), len(arena.records), votes))
         for note in arena.notes():
-            console.print(note, markup=False)
+            console.print(note, markup=False, soft_wrap=True)
         return arena.ratings()
     check_writable(arena.votes_path)  # before judges are sent to the page
     check_port_free(host, port)  # uvicorn said so below the line sending them there

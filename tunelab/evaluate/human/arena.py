@@ -217,6 +217,10 @@ def unshared(answers: dict[str, dict[str, dict]]) -> str | None:
     )
 
 
+def _sides(record: dict) -> tuple[str, str, str]:
+    return record["question"], record["left"], record["right"]
+
+
 class Arena:
     """The pairs to judge, the votes so far (read back from the file), and the next pair to show:
     two models drawn as `config.pairs` says (`pairing.next_models`), on their least-judged
@@ -236,9 +240,21 @@ class Arena:
         # same side first in every server, so a judge who knew the code could tell which is which.
         self.rng = random.Random(seed)
         self.questions = set(shared_questions(answers))
-        self.model_pairs = list(combinations(sorted(answers), 2))
-        questions = sorted(self.questions)
-        self.pairs = [(q, *models) for q in questions for models in self.model_pairs]
+        every_pair = [
+            (q, *models)
+            for q in sorted(self.questions)
+            for models in combinations(sorted(answers), 2)
+        ]
+        # Two answers of one text (both empty, say) make a vote a coin flip: never shown, and
+        # a vote on them from an earlier file is left out too (`alike`, said in `notes`).
+        self.pairs = [pair for pair in every_pair if not self._alike(*pair)]
+        self.alike = len(every_pair) - len(self.pairs)
+        if not self.pairs:
+            raise TunelabError(
+                f"every answer set gives the same answers ({', '.join(answers)}): no pair has two "
+                "answers to choose between; rate answer sets of other models"
+            )
+        self.model_pairs = list(dict.fromkeys(pair[1:] for pair in self.pairs))
         self._fit: tuple[int, dict[str, float]] = (0, {})  # votes fitted, their ratings
         self.shown: OrderedDict[str, tuple[str, str, str]] = OrderedDict()  # token: q, left, right
         self.lock = threading.Lock()  # FastAPI runs the handlers on several threads
@@ -247,6 +263,8 @@ class Arena:
         earlier = read_votes(votes_path)
         self.records = [r for r in earlier if on_these_answers(r, answers)]
         self.other_votes = len(earlier) - len(self.records)
+        self.records = [r for r in self.records if not self._alike(*judged_pair(*_sides(r)))]
+        self.alike_votes = len(earlier) - self.other_votes - len(self.records)
         counts = Counter(judged_pair(r["question"], r["left"], r["right"]) for r in self.records)
         # The pairs each named rater judged, so a restart still shows them other pairs first.
         self.by_rater: dict[str, set[QuestionPair]] = {}
@@ -257,9 +275,16 @@ class Arena:
         # The pairs a draw is among: every pair (`pairs: even`), or the two models `pairs: close`
         # drew first.
         self.least = {None: LeastJudged(self.pairs, counts)} | {
-            models: LeastJudged([(q, *models) for q in questions], counts)
+            models: LeastJudged([pair for pair in self.pairs if pair[1:] == models], counts)
             for models in self.model_pairs
         }
+
+    def _alike(self, question: str, a: str, b: str) -> bool:
+        """Whether the two models' answers to `question` are one text (spaces aside)."""
+        return (
+            self.answers[a][question]["answer"].strip()
+            == self.answers[b][question]["answer"].strip()
+        )
 
     def next(self, rater: str = "") -> dict:
         """The next pair, sides shuffled, as the page shows it: the answers and a token to vote
@@ -332,4 +357,13 @@ class Arena:
 
     def notes(self) -> list[str]:
         """What the leaderboard says below its table, on the page and in `--results`."""
-        return [f"Position: {note}" for note in [position_note(self.records)] if note]
+        notes = [f"Position: {note}" for note in [position_note(self.records)] if note]
+        if self.alike:
+            earlier = f"; {self.alike_votes} earlier vote(s) on them left out" * bool(
+                self.alike_votes
+            )
+            notes.append(
+                f"Not shown: {self.alike} pair(s) whose two answers are the same text (both empty, "
+                f"say), where a vote would be a coin flip{earlier}"
+            )
+        return notes
