@@ -77,3 +77,16 @@ def test_two_answers_of_one_text_are_never_shown_and_the_leaderboard_says_so(tmp
     said = results(paths, votes)
     assert "Not shown: 2 pair(s) whose two answers are the same text" in said
     assert "1 earlier vote(s) on them left out" in said
+
+
+def test_a_model_nobody_has_judged_yet_is_named_not_left_out(tmp_path):
+    paths = answer_sets(
+        tmp_path, {"base": ["x", "y", "z"], "tuned": ["a", "b", "c"], "new": ["d", "e", "f"]}
+    )
+    votes = tmp_path / "votes.jsonl"
+    assert "No votes yet, so no rating: base, tuned, new" in results(paths, votes)
+    earlier = {"question": QUESTIONS[0], "left": "base", "right": "tuned", "winner": "right"}
+    votes.write_text(json.dumps(earlier) + "\n")
+    assert "No votes yet, so no rating: new" in results(paths, votes)
+    page = TestClient(create_app(Arena(load_answers(paths), votes))).get("/leaderboard").text
+    assert "No votes yet, so no rating: new" in page

@@ -358,6 +358,9 @@ class Arena:
     def notes(self) -> list[str]:
         """What the leaderboard says below its table, on the page and in `--results`."""
         notes = [f"Position: {note}" for note in [position_note(self.records)] if note]
+        rated = {model for r in self.records for model in (r["left"], r["right"])}
+        if unrated := [model for model in self.answers if model not in rated]:
+            notes.append(f"No votes yet, so no rating: {', '.join(unrated)}")
         if self.alike:
             earlier = f"; {self.alike_votes} earlier vote(s) on them left out" * bool(
                 self.alike_votes
