@@ -12,7 +12,8 @@ import tunelab
 from tests.test_human_app import _answer_sets
 from tunelab.cli import app
 from tunelab.errors import TunelabError
-from tunelab.evaluate.human.arena import Arena, load_answers, shared_questions, unshared
+from tunelab.evaluate.human.answers import load_answers, shared_questions, unshared
+from tunelab.evaluate.human.arena import Arena
 
 
 def test_answer_files_must_name_two_models_and_be_read_whole(tmp_path):

@@ -10,8 +10,9 @@ from typer.testing import CliRunner
 
 from tunelab.cli import app
 from tunelab.errors import TunelabError
+from tunelab.evaluate.human.answers import load_answers
 from tunelab.evaluate.human.app import create_app
-from tunelab.evaluate.human.arena import Arena, load_answers
+from tunelab.evaluate.human.arena import Arena
 
 
 def _answer_sets(tmp_path):

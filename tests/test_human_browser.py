@@ -9,8 +9,9 @@ from contextlib import contextmanager
 
 import pytest
 
+from tunelab.evaluate.human.answers import load_answers
 from tunelab.evaluate.human.app import create_app
-from tunelab.evaluate.human.arena import Arena, load_answers
+from tunelab.evaluate.human.arena import Arena
 from tunelab.web import running
 
 sync_api = pytest.importorskip(

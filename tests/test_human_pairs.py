@@ -12,7 +12,8 @@ from typer.testing import CliRunner
 
 import tunelab
 from tunelab.cli import app
-from tunelab.evaluate.human.arena import Arena, load_answers
+from tunelab.evaluate.human.answers import load_answers
+from tunelab.evaluate.human.arena import Arena
 from tunelab.evaluate.human.pairing import RateConfig, pair_chances
 
 QUESTIONS = [f"Question {i}?" for i in range(6)]

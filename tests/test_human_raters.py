@@ -8,8 +8,9 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from tunelab.cli import app
+from tunelab.evaluate.human.answers import load_answers
 from tunelab.evaluate.human.app import create_app
-from tunelab.evaluate.human.arena import Arena, load_answers
+from tunelab.evaluate.human.arena import Arena
 
 QUESTIONS = ["What does tunelab do?", "How do I resume?", "Where is the config?"]
 

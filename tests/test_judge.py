@@ -15,7 +15,7 @@ import tunelab
 from tests.conftest import write_jsonl
 from tunelab.cli import app
 from tunelab.errors import TunelabError
-from tunelab.evaluate.human.arena import load_answers
+from tunelab.evaluate.human.answers import load_answers
 from tunelab.evaluate.judge.asking import JudgeConfig
 from tunelab.evaluate.judge.verdicts import cohen_kappa, judge
 from tunelab.web import running

@@ -16,7 +16,7 @@ import tunelab
 from tests.conftest import write_jsonl
 from tests.test_judge import scripted, write_answer_sets
 from tunelab.cli import app
-from tunelab.evaluate.human.arena import load_answers
+from tunelab.evaluate.human.answers import load_answers
 from tunelab.evaluate.judge.asking import JudgeConfig
 from tunelab.evaluate.judge.grades import grade, read_grade
 from tunelab.evaluate.paired import paired_difference

@@ -149,7 +149,7 @@ def judge(answers: list[str | Path], config: JudgeConfig | None = None, **settin
     grade each answer alone against its reference instead: judged-right and judged-false rates
     (`tunelab judge --grade`). Settings: a JudgeConfig, or its fields as keywords (judge,
     judge_model, grade, votes, limit...)."""
-    from tunelab.evaluate.human.arena import load_answers
+    from tunelab.evaluate.human.answers import load_answers
     from tunelab.evaluate.judge.asking import JudgeConfig, asker
     from tunelab.evaluate.judge.grades import grade
     from tunelab.evaluate.judge.verdicts import judge as judge_answers
@@ -180,9 +180,10 @@ def rate(
     from rich.console import Console
 
     from tunelab.data.write import check_writable
+    from tunelab.evaluate.human.answers import load_answers, unshared
     from tunelab.evaluate.human.app import leaderboard_table
     from tunelab.evaluate.human.app import rate as judge_in_browser
-    from tunelab.evaluate.human.arena import Arena, load_answers, unshared
+    from tunelab.evaluate.human.arena import Arena
     from tunelab.evaluate.human.pairing import RateConfig
     from tunelab.web import check_port_free
 

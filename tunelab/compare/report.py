@@ -24,7 +24,7 @@ from tunelab.compare.verdicts import (
     verdict,
 )
 from tunelab.data.write import write_json, write_jsonl
-from tunelab.evaluate.human.arena import arm_file_name
+from tunelab.evaluate.human.answers import arm_file_name
 from tunelab.evaluate.paired import MIN_QUESTIONS, mean_interval, over_facts, said_verdict
 from tunelab.evaluate.refusals import OFF_TOPIC_RATE, ON_TOPIC_RATE
 from tunelab.evaluate.scores import (

@@ -39,7 +39,7 @@ def judge_command(
 ) -> None:
     """Have a model judge answer sets pairwise (both orders; fixed rubric): ratings, agreement;
     or, with --grade, grade each answer's facts alone: judged-right and judged-false rates."""
-    from tunelab.evaluate.human.arena import load_answers, unshared
+    from tunelab.evaluate.human.answers import load_answers, unshared
     from tunelab.evaluate.judge.asking import asker
     from tunelab.evaluate.judge.grades import grade
     from tunelab.evaluate.judge.verdicts import judge

@@ -22,7 +22,7 @@ from itertools import combinations
 from pathlib import Path
 
 from tunelab.errors import TunelabError
-from tunelab.evaluate.human.arena import question_facts, reference_answer
+from tunelab.evaluate.human.answers import question_facts, reference_answer
 from tunelab.evaluate.human.records import fingerprint
 from tunelab.evaluate.judge.asking import Ask, JudgeConfig, ask_and_write, read_records
 from tunelab.evaluate.judge.verdicts import cohen_kappa

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
 
-from tunelab.evaluate.human.arena import question_facts, reference_answer, shared_questions
+from tunelab.evaluate.human.answers import question_facts, reference_answer, shared_questions
 from tunelab.evaluate.human.ratings import leaderboard
 from tunelab.evaluate.human.records import WINNERS, judged, on_these_answers, read_votes
 from tunelab.evaluate.judge.asking import Ask, JudgeConfig, ask_and_write, read_records

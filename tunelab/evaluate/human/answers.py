@@ -1,0 +1,183 @@
+"""Answer sets to rate or judge: the files `tunelab eval` and `tunelab compare` wrote (found from
+a run, eval or compare folder), read as {model: {question: row}}, and the questions they share."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+from tunelab.data.jsonl_files import read_jsonl
+from tunelab.data.markers import plain_question
+from tunelab.errors import TunelabError
+
+
+def answers_file(path: Path) -> Path:
+    """A JSONL of answers, or the predictions.jsonl inside an eval folder or a run's eval/."""
+    for candidate in (path, path / "predictions.jsonl", path / "eval" / "predictions.jsonl"):
+        if candidate.is_file():
+            return candidate
+    kinds = "a JSONL file, an eval folder, a compare folder, or a run folder"
+    if not path.exists():
+        raise TunelabError(f"{path}: no such file or folder; give answers: {kinds}")
+    raise TunelabError(f"{path}: no answers here ({kinds})")
+
+
+def arm_file_name(arm: str) -> str:
+    """The file `tunelab compare` writes an arm's answers to: "prompting + RAG" → prompting_RAG.jsonl."""
+    return re.sub(r"\W+", "_", arm).strip("_") + ".jsonl"
+
+
+def answer_sets(path: Path) -> list[Path]:
+    """The answer files `path` names: itself, each arm of a `tunelab compare` folder (or of a
+    run's compare/, when the run has no eval/), or each model's folder of an eval output."""
+    for folder in (path, path / "compare"):
+        listed = folder / "compare.json"
+        if path.is_dir() and listed.is_file() and not (path / "eval").is_dir():
+            arms = json.loads(listed.read_text(encoding="utf-8")).get("arms", [])
+            files = [folder / arm_file_name(arm["name"]) for arm in arms]
+            return [f for f in files if f.is_file()]
+    # `tunelab eval A B --output ev` writes ev/A/ and ev/B/: each is an answer set.
+    if (
+        path.is_dir()
+        and not (path / "predictions.jsonl").is_file()
+        and not (path / "eval").is_dir()
+    ):
+        sets = sorted(d for d in path.iterdir() if (d / "predictions.jsonl").is_file())
+        if sets:
+            return sets
+    return [path]
+
+
+def model_name(path: Path) -> str:
+    """runs/x/eval/predictions.jsonl → x; runs/x/compare/finetuned.jsonl → x:finetuned."""
+    file = answers_file(path)
+    if file.name == "predictions.jsonl":
+        folder = file.parent
+        return folder.parent.name if folder.name == "eval" else folder.name
+    if file.parent.name == "compare":
+        return f"{file.parent.parent.name}:{file.stem}"
+    return file.stem
+
+
+def load_answers(paths: list[Path], at_least: int = 2) -> dict[str, dict[str, dict]]:
+    """{model: {question: row}} from each answers file; names must differ. Two files of one
+    name (prompting.jsonl of two compare folders) are told apart by their folders. Rating needs
+    `at_least` two sets; grading each answer alone, one."""
+    paths = [file for path in paths for file in answer_sets(path)]
+    files = [answers_file(path).resolve() for path in paths]
+    for path, file in zip(paths, files):
+        if files.count(file) > 1:  # it was named ':a', as if two models shared a name
+            raise TunelabError(f"{path} is given twice: each answer set is one model")
+    names = [model_name(path) for path in paths]
+    names = [
+        f"{file.parent.name}:{name}" if names.count(name) > 1 else name
+        for file, name in zip(files, names)
+    ]
+    models: dict[str, dict[str, dict]] = {}
+    for path, name in zip(paths, names):
+        if name in models:
+            raise TunelabError(
+                f"two answer sets are both named {name!r}: pass them from other folders"
+            )
+        rows, asked = {}, Counter()
+        file = answers_file(path)
+        for number, row in read_jsonl(file):
+            if "question" not in row or "answer" not in row:
+                raise TunelabError(f"{file}:{number}: needs 'question' and 'answer'")
+            # A number or null as an answer served pairs whose every vote then failed (500).
+            for key in ("question", "answer", "reference"):
+                if key in row and not isinstance(row[key], str):
+                    raise TunelabError(
+                        f"{file}:{number}: '{key}' is {type(row[key]).__name__}, not text"
+                    )
+            # A question asked twice (with other references) stays two questions: the second
+            # replaced the first. Every set lists the test file's rows in its order.
+            question = row["question"]
+            asked[question] += 1
+            rows[question if asked[question] == 1 else f"{question} [#{asked[question]}]"] = row
+        if not rows:
+            raise TunelabError(f"{file}: holds no answers")
+        models[name] = rows
+    if len(models) < at_least:
+        # One set given is mostly one run meant to be graded alone, or a run whose eval also
+        # asked its base model (`tunelab eval RUN BASE`), whose answers sit in a subfolder
+        # (named whatever the command, `rate` or `judge`).
+        beside = " or ".join(str(p) for p in compared_beside(paths))
+        also = f", such as {beside} (the answers `tunelab eval` compared it with)" if beside else ""
+        raise TunelabError(
+            f"rating needs the answers of at least two models, but got {len(models)} "
+            f"({', '.join(models)}): give another answer set{also}, or grade each answer "
+            "alone against its reference (`tunelab judge ... --grade`)"
+        )
+    return models
+
+
+def compared_beside(paths: list[Path]) -> list[Path]:
+    """The answer sets `tunelab eval RUN BASE` wrote beside a run's own answers: its eval
+    folder's subfolders (runs/x/eval/smollm2-135m-instruct/)."""
+    found = []
+    for path in paths:
+        file = answers_file(path)
+        if file.name == "predictions.jsonl":
+            found += sorted(d for d in file.parent.iterdir() if (d / file.name).is_file())
+    return found
+
+
+def reference_answer(answers: dict[str, dict[str, dict]], question: str) -> str:
+    """The question's reference answer, from whichever set has one (they answer the same test
+    row): from the pair's first set alone, a set without references (a hand-made file) hid it
+    from its pairs, by which name sorted first. Sets graded alone may answer other questions."""
+    given = (rows[question].get("reference") for rows in answers.values() if question in rows)
+    return next(filter(None, given), "")
+
+
+def question_facts(answers: dict[str, dict[str, dict]], questions: list[str]) -> list[str | int]:
+    """The fact each of `questions` asks, as `tunelab eval` pairs its rows (`row_fact`): the
+    source_key its test row gave the answers `eval` or `compare` wrote (`tunelab data augment`'s
+    rephrasings share one), from whichever set's row has one (a hand-made set beside them has
+    none), else a fact of its own, numbered by the question's first place in `questions`."""
+    from tunelab.evaluate.scores import row_fact
+
+    places = {q: i for i, q in enumerate(dict.fromkeys(questions))}
+    given = {q: [rows[q] for rows in answers.values() if q in rows] for q in places}
+    keyed = {q: next((row for row in given[q] if row.get("source_key")), {}) for q in places}
+    return [row_fact(keyed[q], places[q]) for q in questions]
+
+
+def shared_questions(answers: dict[str, dict[str, dict]]) -> list[str]:
+    """The questions every answer set answers, in the first set's order."""
+    first, *others = answers.values()
+    questions = [q for q in first if all(q in rows for rows in others)]
+    if not questions:
+        # It said only "no question in common": which sets asked what, and how to fix it, not.
+        from tunelab.evaluate.eval_folder import source_file
+
+        sets = []
+        for name, rows in answers.items():
+            question, row = next(iter(rows.items()))
+            test_file = source_file(row)
+            asked = f"{len(rows)} question(s), first {plain_question(question)!r}"
+            sets.append(f"{name}: {asked}" + (f" of {test_file}" if test_file else ""))
+        raise TunelabError(
+            f"the answer sets share no question, so no two answers can be set side by side "
+            f"({'; '.join(sets)}): answer one test file with every model, e.g. "
+            "`tunelab eval MODEL_A MODEL_B --data TEST.jsonl --output DIR`, then rate DIR"
+        )
+    return questions
+
+
+def unshared(answers: dict[str, dict[str, dict]]) -> str | None:
+    """What a person should know when some answer set lacks questions the others answer: no
+    pair can show those (they were left out without a word)."""
+    every = set().union(*answers.values())
+    left_out = len(every) - len(shared_questions(answers))
+    if not left_out:
+        return None
+    lacking = [f"{name} lacks {len(every - set(rows))}" for name, rows in answers.items()
+               if len(every - set(rows))]  # fmt: skip
+    return (
+        f"{left_out} question(s) are not in every answer set ({', '.join(lacking)}): only the "
+        f"{len(every) - left_out} all of them answer are judged"
+    )
