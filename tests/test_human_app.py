@@ -88,7 +88,8 @@ def test_the_page_is_never_told_which_model_wrote_which_answer(tmp_path):
     for text in shown:
         assert "base" not in text and "tuned" not in text
     pair = client.get("/api/next").json()
-    assert set(pair) == {"token", "question", "reference", "left_answer", "right_answer", "judged"}
+    shown = {"token", "question", "reference", "left_answer", "right_answer"}
+    assert set(pair) == shown | {"judged", "yours", "repeat"}
     reply = client.post("/api/vote", json={"token": pair["token"], "winner": "left"})
     assert "base" not in reply.text and "tuned" not in reply.text
 

@@ -91,3 +91,23 @@ def test_a_model_nobody_has_judged_yet_is_named_not_left_out(tmp_path):
     assert "No votes yet, so no rating: new" in results(paths, votes)
     page = TestClient(create_app(Arena(load_answers(paths), votes))).get("/leaderboard").text
     assert "No votes yet, so no rating: new" in page
+
+
+def test_a_rater_sees_their_own_count_and_is_told_when_pairs_repeat(tmp_path):
+    arena = Arena(load_answers(good_and_bad(tmp_path)), tmp_path / "votes.jsonl", seed=0)
+    client = TestClient(create_app(arena))
+
+    def judge(rater: str) -> dict:
+        pair = client.get("/api/next", params={"rater": rater}).json()
+        vote = {"token": pair["token"], "winner": "tie", "rater": rater}
+        assert client.post("/api/vote", json=vote).status_code == 200
+        return pair
+
+    for _ in range(2):
+        judge("bo")
+    # Three questions, two models: three pairs, each new to ana however much bo judged.
+    seen = [judge("ana") for _ in range(3)]
+    assert [(p["yours"], p["repeat"]) for p in seen] == [(0, False), (1, False), (2, False)]
+    again = client.get("/api/next", params={"rater": "ana"}).json()
+    assert again["judged"] == 5 and again["yours"] == 3 and again["repeat"] is True
+    assert "judged every pair on offer" in client.get("/").text

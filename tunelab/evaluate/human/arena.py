@@ -94,12 +94,12 @@ class Arena:
         self.records = [r for r in self.records if not self._alike(*judged_pair(*_sides(r)))]
         self.alike_votes = len(earlier) - self.other_votes - len(self.records)
         counts = Counter(judged_pair(r["question"], r["left"], r["right"]) for r in self.records)
-        # The pairs each named rater judged, so a restart still shows them other pairs first.
-        self.by_rater: dict[str, set[QuestionPair]] = {}
+        # The pairs each named rater judged (and how often), so a restart still shows them other
+        # pairs first and tells them their own count.
+        self.by_rater: dict[str, Counter[QuestionPair]] = {}
         for r in self.records:
             if r.get("rater"):
-                pair = judged_pair(r["question"], r["left"], r["right"])
-                self.by_rater.setdefault(r["rater"], set()).add(pair)
+                self.by_rater.setdefault(r["rater"], Counter())[judged_pair(*_sides(r))] += 1
         # The pairs a draw is among: every pair (`pairs: even`), or the two models `pairs: close`
         # drew first.
         self.least = {None: LeastJudged(self.pairs, counts)} | {
@@ -116,11 +116,13 @@ class Arena:
 
     def next(self, rater: str = "") -> dict:
         """The next pair, sides shuffled, as the page shows it: the answers and a token to vote
-        with, never the model names. A named `rater` is shown pairs they have not judged first."""
+        with, never the model names. A named `rater` is shown pairs they have not judged first,
+        told how many they judged (`yours`; `judged` is everyone's) and when this pair is one of
+        them (`repeat`: they have judged every pair the draw was among)."""
         with self.lock:
             models = next_models(self._ratings(), self.model_pairs, self.config, self.rng)
-            judged_by_rater = self.by_rater.get(rater, set())
-            question, a, b = self.least[models].draw(self.rng, judged_by_rater)
+            mine = self.by_rater.get(rater, Counter()) if rater else Counter()
+            question, a, b = self.least[models].draw(self.rng, mine.keys())
             left, right = (a, b) if self.rng.random() < 0.5 else (b, a)
             token = secrets.token_urlsafe(16)
             self.shown[token] = (question, left, right)
@@ -135,6 +137,8 @@ class Arena:
             "left_answer": self.answers[left][question]["answer"],
             "right_answer": self.answers[right][question]["answer"],
             "judged": judged,
+            "yours": sum(mine.values()),
+            "repeat": judged_pair(question, a, b) in mine,
         }
 
     def vote(self, token: str, winner: str, rater: str = "") -> None:
@@ -165,7 +169,7 @@ class Arena:
         self.records.append(record)
         pair = judged_pair(question, left, right)
         if rater:
-            self.by_rater.setdefault(rater, set()).add(pair)
+            self.by_rater.setdefault(rater, Counter())[pair] += 1
         for least in (self.least[None], self.least[pair[1:]]):
             least.judge(pair)
 
