@@ -122,6 +122,7 @@ def test_a_rater_types_a_name_once_and_each_vote_carries_it(tmp_path):
         assert page.input_value("#rater") == "anna 2"
         page.keyboard.press("2")
         page.wait_for_function("document.getElementById('judged').textContent === '2'")
+        assert page.text_content("#yours") == " (2 by you)"  # hers, beside everyone's
     assert [(r["rater"], r["winner"]) for r in arena.records] == [
         ("anna 2", "left"),
         ("anna 2", "right"),

@@ -147,7 +147,7 @@ JUDGE_PAGE = f"""<!doctype html><html><head><meta charset="utf-8"><title>tunelab
 <div class="answers"><div class="answer" id="left_answer"></div><div class="answer" id="right_answer"></div></div>
 <p><button onclick="vote('left')">1 · left is better</button><button onclick="vote('right')">2 · right is better</button>
 <button onclick="vote('tie')">3 · tie</button><button onclick="vote('both_bad')">4 · both bad</button></p>
-<p><span id="judged"></span> judged · <a href="/leaderboard">leaderboard</a></p>
+<p><span id="judged"></span> judged<span id="yours"></span> · <a href="/leaderboard">leaderboard</a></p>
 <p id="repeat"></p>
 <p id="status" style="color:#b00"></p>
 <script>
@@ -157,7 +157,8 @@ rater.value = localStorage.getItem('rater') || '';
 async function load() {{
   current = await (await fetch('/api/next?rater=' + encodeURIComponent(rater.value.trim()))).json();
   for (const k of ['question', 'reference', 'left_answer', 'right_answer']) document.getElementById(k).textContent = current[k];
-  document.getElementById('judged').textContent = current.judged + (rater.value.trim() ? ` (${{current.yours}} by you)` : '');
+  document.getElementById('judged').textContent = current.judged;  // everyone's
+  document.getElementById('yours').textContent = rater.value.trim() ? ` (${{current.yours}} by you)` : '';
   document.getElementById('repeat').textContent = current.repeat ?
     'You have judged every pair on offer: this one you judged before, and a vote on it counts again.' : '';
 }}
