@@ -142,3 +142,20 @@ def test_an_empty_answer_is_said_to_be_empty_not_left_blank(tmp_path):
             for side in ("left", "right")
         }
     assert said == {"good: What does tunelab do?": "none", "": '"(empty answer)"'}
+
+
+def test_u_undoes_the_last_vote_and_s_skips_a_pair_without_a_vote(tmp_path):
+    arena = Arena(load_answers(answer_sets(tmp_path)), tmp_path / "votes.jsonl")
+    with judging_page(arena) as page:
+        page.wait_for_function("document.getElementById('judged').textContent === '0'")
+        page.keyboard.press("1")
+        page.wait_for_function("document.getElementById('judged').textContent === '1'")
+        page.keyboard.press("u")
+        page.wait_for_function("document.getElementById('judged').textContent === '0'")
+        assert "undone" in page.text_content("#status") and not arena.records
+        question = page.text_content("#question")
+        page.keyboard.press("s")
+        page.wait_for_function(f"document.getElementById('question').textContent !== {question!r}")
+        page.keyboard.press("2")
+        page.wait_for_function("document.getElementById('judged').textContent === '1'")
+    assert [r["winner"] for r in arena.records] == ["right"]

@@ -111,3 +111,38 @@ def test_a_rater_sees_their_own_count_and_is_told_when_pairs_repeat(tmp_path):
     again = client.get("/api/next", params={"rater": "ana"}).json()
     assert again["judged"] == 5 and again["yours"] == 3 and again["repeat"] is True
     assert "judged every pair on offer" in client.get("/").text
+
+
+def test_a_skipped_pair_is_replaced_and_records_nothing(tmp_path):
+    votes = tmp_path / "votes.jsonl"
+    client = TestClient(create_app(Arena(load_answers(good_and_bad(tmp_path)), votes, seed=0)))
+    shown = client.get("/api/next").json()
+    other = client.post("/api/skip", json={"token": shown["token"]}).json()
+    assert other["question"] != shown["question"]  # another pair, while one is left
+    late = client.post("/api/vote", json={"token": shown["token"], "winner": "left"})
+    assert late.status_code == 400 and not votes.exists()
+    assert client.post("/api/vote", json={"token": other["token"], "winner": "left"}).is_success
+
+
+def test_a_rater_can_undo_their_last_vote_and_judge_the_pair_again(tmp_path):
+    paths, votes = good_and_bad(tmp_path), tmp_path / "votes.jsonl"
+    arena = Arena(load_answers(paths), votes, seed=0)
+    client = TestClient(create_app(arena))
+    shown = client.get("/api/next", params={"rater": "ana"}).json()
+    cast = client.post(
+        "/api/vote", json={"token": shown["token"], "winner": "left", "rater": "ana"}
+    )
+    again = client.post("/api/undo", json={"vote": cast.json()["vote"], "rater": "ana"}).json()
+    # The same answers on the same sides, to judge anew; the vote no longer counts.
+    assert [again[k] for k in ("left_answer", "right_answer")] == [
+        shown[k] for k in ("left_answer", "right_answer")
+    ]
+    assert again["judged"] == 0 and again["yours"] == 0 and client.get("/api/ratings").json() == []
+    twice = client.post("/api/undo", json={"vote": cast.json()["vote"]})
+    assert twice.status_code == 400 and "already undone" in twice.json()["detail"]
+    # Appended, not rewritten: the file keeps the vote and its undo, and a restart honours it.
+    assert len(votes.read_text().splitlines()) == 2
+    assert Arena(load_answers(paths), votes).records == []
+    vote = {"token": again["token"], "winner": "right", "rater": "ana"}
+    assert client.post("/api/vote", json=vote).is_success
+    assert [r["winner"] for r in Arena(load_answers(paths), votes).records] == ["right"]

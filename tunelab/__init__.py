@@ -206,7 +206,8 @@ def rate(
     check_port_free(host, port)  # uvicorn said so below the line sending them there
     console.print(
         f"{len(arena.pairs)} answer pairs, {len(arena.records)} judged so far. Open "
-        f"[bold]http://{host}:{port}/[/] (keys 1-4); ratings at /leaderboard; Ctrl-C to stop."
+        f"[bold]http://{host}:{port}/[/] (keys 1-4; s skips, u undoes your last vote); "
+        "ratings at /leaderboard; Ctrl-C to stop."
     )
     judge_in_browser(arena, host, port, allow_host or ())
     # Each vote was written as it was cast; the judge leaving wants to know they all were.

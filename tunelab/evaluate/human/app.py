@@ -33,6 +33,16 @@ class VoteIn(BaseModel):
     rater: str = Field("", max_length=MAX_RATER)
 
 
+class SkipIn(BaseModel):
+    token: str
+    rater: str = Field("", max_length=MAX_RATER)
+
+
+class UndoIn(BaseModel):
+    vote: str  # the id /api/vote answered with
+    rater: str = Field("", max_length=MAX_RATER)
+
+
 def create_app(arena: Arena, allowed_hosts: Collection[str] = ()):
     """The FastAPI app: the judging page, its JSON API, and the leaderboard. It answers only
     requests naming this server or localhost in `Host` (or one of `allowed_hosts`)."""
@@ -53,13 +63,26 @@ def create_app(arena: Arena, allowed_hosts: Collection[str] = ()):
     @app.post("/api/vote")
     def vote(body: VoteIn) -> dict:
         try:
-            arena.vote(body.token, body.winner, body.rater.strip())
+            vote_id = arena.vote(body.token, body.winner, body.rater.strip())
         except TunelabError as err:
             raise HTTPException(400, str(err)) from None
         except OSError as err:  # a full disk: the page says why, and the pair can be voted again
             message = f"vote not saved: {cannot_write(arena.votes_path, err)}"
             raise HTTPException(500, message) from None
-        return {"judged": len(arena.records)}
+        return {"judged": len(arena.records), "vote": vote_id}
+
+    @app.post("/api/skip")
+    def skip(body: SkipIn) -> dict:
+        return arena.skip(body.token, body.rater.strip())
+
+    @app.post("/api/undo")
+    def undo(body: UndoIn) -> dict:
+        try:
+            return arena.undo(body.vote, body.rater.strip())
+        except TunelabError as err:
+            raise HTTPException(400, str(err)) from None
+        except OSError as err:
+            raise HTTPException(500, f"not undone: {cannot_write(arena.votes_path, err)}") from None
 
     @app.get("/api/ratings")
     def ratings() -> list[dict]:
@@ -146,7 +169,8 @@ JUDGE_PAGE = f"""<!doctype html><html><head><meta charset="utf-8"><title>tunelab
 <details><summary>reference answer</summary><p id="reference" class="ref"></p></details>
 <div class="answers"><div class="answer" id="left_answer"></div><div class="answer" id="right_answer"></div></div>
 <p><button onclick="vote('left')">1 · left is better</button><button onclick="vote('right')">2 · right is better</button>
-<button onclick="vote('tie')">3 · tie</button><button onclick="vote('both_bad')">4 · both bad</button></p>
+<button onclick="vote('tie')">3 · tie</button><button onclick="vote('both_bad')">4 · both bad</button>
+<button onclick="skip()">s · skip</button><button id="undo" onclick="undo()" disabled>u · undo my last vote</button></p>
 <p><span id="judged"></span> judged<span id="yours"></span> · <a href="/leaderboard">leaderboard</a></p>
 <p id="repeat"></p>
 <p id="status" style="color:#b00"></p>
@@ -154,8 +178,14 @@ JUDGE_PAGE = f"""<!doctype html><html><head><meta charset="utf-8"><title>tunelab
 let current = null;
 const rater = document.getElementById('rater');
 rater.value = localStorage.getItem('rater') || '';
+let lastVote = null;  // the id of this page's last vote, which undo takes back
+const post = (url, body) => fetch(url, {{method: 'POST', headers: {{'Content-Type': 'application/json'}},
+  body: JSON.stringify({{...body, rater: rater.value.trim()}})}});
 async function load() {{
-  current = await (await fetch('/api/next?rater=' + encodeURIComponent(rater.value.trim()))).json();
+  show(await (await fetch('/api/next?rater=' + encodeURIComponent(rater.value.trim()))).json());
+}}
+function show(pair) {{
+  current = pair;
   for (const k of ['question', 'reference', 'left_answer', 'right_answer']) document.getElementById(k).textContent = current[k];
   document.getElementById('judged').textContent = current.judged;  // everyone's
   document.getElementById('yours').textContent = rater.value.trim() ? ` (${{current.yours}} by you)` : '';
@@ -163,14 +193,29 @@ async function load() {{
     'You have judged every pair on offer: this one you judged before, and a vote on it counts again.' : '';
 }}
 function say(text) {{ document.getElementById('status').textContent = text; }}
+function undoable(id) {{ lastVote = id; document.getElementById('undo').disabled = !id; }}
+async function skip() {{
+  if (!current) return;
+  const shown = current;
+  current = null;
+  show(await (await post('/api/skip', {{token: shown.token}})).json());
+  say('');
+}}
+async function undo() {{
+  if (!lastVote) return;
+  const response = await post('/api/undo', {{vote: lastVote}});
+  undoable(null);
+  if (!response.ok) {{ say(`not undone (${{response.status}}: ${{await response.text()}})`); return; }}
+  show(await response.json());
+  say('your last vote is undone: judge this pair again');
+}}
 async function vote(winner) {{
   if (!current) return;  // a key pressed twice before the next pair came: one vote
   const shown = current;
   current = null;
   let response;
   try {{
-    response = await fetch('/api/vote', {{method: 'POST', headers: {{'Content-Type': 'application/json'}},
-      body: JSON.stringify({{token: shown.token, winner, rater: rater.value.trim()}})}});
+    response = await post('/api/vote', {{token: shown.token, winner}});
   }} catch (error) {{  // the server is gone: this pair stays, and the same key votes again
     current = shown;
     say('vote not saved: the server does not answer; press the key again once it runs');
@@ -178,6 +223,7 @@ async function vote(winner) {{
   }}
   // Refused (a server restarted since this pair was shown): said, never passed over in silence.
   const refused = response.ok ? '' : `vote not saved (${{response.status}}: ${{await response.text()}}); judge this pair`;
+  if (response.ok) undoable((await response.json()).vote);
   await load();
   say(refused);  // once the pair it names is on screen
 }}
@@ -186,6 +232,8 @@ async function vote(winner) {{
 document.addEventListener('keydown', e => {{
   if (e.repeat || e.ctrlKey || e.altKey || e.metaKey || e.target === rater) return;
   const w = {{'1': 'left', '2': 'right', '3': 'tie', '4': 'both_bad'}}[e.key]; if (w) vote(w);
+  if (e.key === 's') skip();
+  if (e.key === 'u') undo();
 }});
 load();
 </script></body></html>"""

@@ -83,7 +83,8 @@ class Arena:
                 "answers to choose between; rate answer sets of other models"
             )
         self.model_pairs = list(dict.fromkeys(pair[1:] for pair in self.pairs))
-        self._fit: tuple[int, dict[str, float]] = (0, {})  # votes fitted, their ratings
+        self._changes = 0  # votes cast or undone here: the ratings are fitted again after one
+        self._fit: tuple[int, dict[str, float]] = (-1, {})  # at which change, the ratings
         self.shown: OrderedDict[str, tuple[str, str, str]] = OrderedDict()  # token: q, left, right
         self.lock = threading.Lock()  # FastAPI runs the handlers on several threads
         if votes_path.is_dir():  # read as no votes, and every vote then failed to be written
@@ -114,21 +115,26 @@ class Arena:
             == self.answers[b][question]["answer"].strip()
         )
 
-    def next(self, rater: str = "") -> dict:
+    def next(self, rater: str = "", skipped: QuestionPair | None = None) -> dict:
         """The next pair, sides shuffled, as the page shows it: the answers and a token to vote
         with, never the model names. A named `rater` is shown pairs they have not judged first,
         told how many they judged (`yours`; `judged` is everyone's) and when this pair is one of
-        them (`repeat`: they have judged every pair the draw was among)."""
+        them (`repeat`: they have judged every pair the draw was among). Not the pair `skipped`
+        while another is left."""
         with self.lock:
             models = next_models(self._ratings(), self.model_pairs, self.config, self.rng)
             mine = self.by_rater.get(rater, Counter()) if rater else Counter()
-            question, a, b = self.least[models].draw(self.rng, mine.keys())
+            passed = mine.keys() | {skipped} if skipped else mine.keys()
+            question, a, b = self.least[models].draw(self.rng, passed)
             left, right = (a, b) if self.rng.random() < 0.5 else (b, a)
-            token = secrets.token_urlsafe(16)
-            self.shown[token] = (question, left, right)
-            if len(self.shown) > MAX_SHOWN:
-                self.shown.popitem(last=False)
-            judged = len(self.records)
+            return self._show(question, left, right, mine)
+
+    def _show(self, question: str, left: str, right: str, mine: Counter[QuestionPair]) -> dict:
+        """The pair as the page shows it, under a new token (called holding the lock)."""
+        token = secrets.token_urlsafe(16)
+        self.shown[token] = (question, left, right)
+        if len(self.shown) > MAX_SHOWN:
+            self.shown.popitem(last=False)
         return {
             "token": token,
             # As asked, without a template's `### Question:` headers (the key may say "[#2]").
@@ -136,15 +142,37 @@ class Arena:
             "reference": reference_answer(self.answers, question),
             "left_answer": self.answers[left][question]["answer"],
             "right_answer": self.answers[right][question]["answer"],
-            "judged": judged,
+            "judged": len(self.records),
             "yours": sum(mine.values()),
-            "repeat": judged_pair(question, a, b) in mine,
+            "repeat": judged_pair(question, left, right) in mine,
         }
 
-    def vote(self, token: str, winner: str, rater: str = "") -> None:
+    def skip(self, token: str, rater: str = "") -> dict:
+        """Another pair in place of the one `token` was shown with, which can no longer be voted
+        on; nothing is recorded (a pair a rater cannot judge is no vote)."""
+        with self.lock:
+            shown = self.shown.pop(token, None)
+        return self.next(rater, judged_pair(*shown) if shown else None)
+
+    def undo(self, vote_id: str, rater: str = "") -> dict:
+        """Take back the vote `vote_id` (the id `vote` returned to the page that cast it): an
+        undo record is appended, as votes are, and the vote no longer counts here or after a
+        restart (`read_votes`). Returns its pair again, to judge anew."""
+        with self.lock:
+            record = next((r for r in self.records if r.get("id") == vote_id), None)
+            if record is None:
+                raise TunelabError("not a vote this server took, or one already undone")
+            append_jsonl(self.votes_path, {"undo": vote_id, "time": time.time()})
+            self.records.remove(record)
+            self._count(judged_pair(*_sides(record)), record.get("rater", ""), -1)
+            mine = self.by_rater.get(rater, Counter()) if rater else Counter()
+            return self._show(*_sides(record), mine)
+
+    def vote(self, token: str, winner: str, rater: str = "") -> str:
         """Record the judgement on the pair `token` was shown with (and who cast it, when named),
         flushed to disk before this returns; a token counts once. A vote the disk refused
-        (OSError) leaves its token unused, so the same pair can be voted on again."""
+        (OSError) leaves its token unused, so the same pair can be voted on again. Returns the
+        vote's id, to `undo` it with."""
         if winner not in WINNERS:
             raise TunelabError(f"winner must be one of {sorted(WINNERS)}, got {winner!r}")
         with self.lock:
@@ -152,11 +180,13 @@ class Arena:
                 raise TunelabError(
                     "not a pair this server showed, or one already voted on: ask /api/next"
                 )
-            self._record(*self.shown[token], winner, rater)
+            vote_id = self._record(*self.shown[token], winner, rater)
             del self.shown[token]
+        return vote_id
 
-    def _record(self, question: str, left: str, right: str, winner: str, rater: str) -> None:
+    def _record(self, question: str, left: str, right: str, winner: str, rater: str) -> str:
         record = {
+            "id": secrets.token_urlsafe(12),
             "question": question,
             "left": left,
             "right": right,
@@ -167,16 +197,23 @@ class Arena:
         }
         append_jsonl(self.votes_path, record)
         self.records.append(record)
-        pair = judged_pair(question, left, right)
+        self._count(judged_pair(question, left, right), rater, 1)
+        return record["id"]
+
+    def _count(self, pair: QuestionPair, rater: str, by: int) -> None:
+        """Count a vote on `pair` cast (by=1) or undone (-1) in the draw and the rater's count."""
+        self._changes += 1
         if rater:
-            self.by_rater.setdefault(rater, Counter())[pair] += 1
+            self.by_rater.setdefault(rater, Counter())[pair] += by
+            if not self.by_rater[rater][pair]:  # undone: theirs to be shown first again
+                del self.by_rater[rater][pair]
         for least in (self.least[None], self.least[pair[1:]]):
-            least.judge(pair)
+            least.judge(pair, by)
 
     def _ratings(self) -> dict[str, float]:
         """The Bradley–Terry ratings of the votes so far, fitted again only after a new vote."""
-        if self.config.pairs == "close" and self._fit[0] != len(self.records):
-            self._fit = (len(self.records), bradley_terry(self.votes()))
+        if self.config.pairs == "close" and self._fit[0] != self._changes:
+            self._fit = (self._changes, bradley_terry(self.votes()))
         return self._fit[1]
 
     def votes(self) -> list[Vote]:

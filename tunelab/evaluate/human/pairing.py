@@ -98,13 +98,13 @@ class LeastJudged:
         fewest = min(self.judged[i] for i in left)
         return self.pairs[rng.choice([i for i in left if self.judged[i] == fewest])]
 
-    def judge(self, pair: QuestionPair) -> None:
-        """Count one more judgement of `pair`."""
+    def judge(self, pair: QuestionPair, by: int = 1) -> None:
+        """Count `by` more judgements of `pair` (-1: one was undone)."""
         i = self.position[pair]
         count = self.judged[i]
         level = self.levels[count]
         del level[bisect.bisect_left(level, i)]
         if not level:
             del self.levels[count]
-        bisect.insort(self.levels.setdefault(count + 1, []), i)
-        self.judged[i] = count + 1
+        bisect.insort(self.levels.setdefault(count + by, []), i)
+        self.judged[i] = count + by

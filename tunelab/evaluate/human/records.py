@@ -49,10 +49,14 @@ def read_votes(path: Path) -> list[dict]:
     """The votes of a votes file (or of a judge's verdicts, in the same shape): a reply that held
     no verdict ("winner": null) is none; a record whose winner is not one of WINNERS, or that
     does not name its question and sides, is refused by its line (it crashed the ratings with a
-    KeyError), as is a line the machine lost power in the middle of, so it can be mended."""
+    KeyError), as is a line the machine lost power in the middle of, so it can be mended. A vote
+    a later record undid (`{"undo": its id}`, appended by the rate page's undo) is none either."""
     hint = "fix or delete that line to keep the other votes"
-    kept = []
+    kept, undone = [], set()
     for number, record in read_jsonl(path, hint=hint):
+        if "undo" in record:
+            undone.add(record["undo"])
+            continue
         winner = record.get("winner")
         if winner is None:
             continue
@@ -64,7 +68,7 @@ def read_votes(path: Path) -> list[dict]:
                 f"left and right, and a winner of {', '.join(WINNERS)}): {hint}"
             )
         kept.append(record)
-    return kept
+    return [record for record in kept if record.get("id", "") not in undone]
 
 
 def position_note(records: list[dict]) -> str | None:
