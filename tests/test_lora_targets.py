@@ -37,7 +37,7 @@ def test_a_misspelt_module_beside_a_right_one_is_named_not_left_untrained():
     model, _ = tiny_random()
     targets = ["q_proj", "v_porj"]
     cfg = TrainConfig.model_validate({"method": "lora", "lora": {"target_modules": targets}})
-    with pytest.raises(TunelabError, match=r"no module of the model is named v_porj\. .*v_proj"):
+    with pytest.raises(TunelabError, match=r"no module of the model is named v_porj\b.*v_proj"):
         prepare_model(model, cfg)
 
 
@@ -46,3 +46,12 @@ def test_a_module_named_by_its_path_is_found():
     targets = ["self_attn.q_proj", "v_proj"]
     cfg = TrainConfig.model_validate({"method": "lora", "lora": {"target_modules": targets}})
     assert _lora_names(prepare_model(model, cfg)) == {"q_proj", "v_proj"}
+
+
+def test_a_misspelt_module_is_answered_with_the_name_it_most_likely_meant():
+    model, _ = tiny_random()
+    cfg = TrainConfig.model_validate(
+        {"method": "lora", "lora": {"target_modules": ["q_proj", "v_porj"]}}
+    )
+    with pytest.raises(TunelabError, match=r"named v_porj \(did you mean v_proj\?\)"):
+        prepare_model(model, cfg)

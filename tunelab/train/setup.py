@@ -3,6 +3,7 @@ wrapped for LoRA or full finetuning, and the optimizer."""
 
 from __future__ import annotations
 
+import difflib
 import importlib.util
 
 import torch
@@ -133,8 +134,8 @@ def prepare_model(model, cfg: TrainConfig):
     if isinstance(targets, list) and (missing := _unmatched(model, targets)):
         raise TunelabError(
             f"train.lora.target_modules {cfg.lora.target_modules!r}: no module of the model is "
-            f"named {', '.join(missing)}. This model's linear layers: {', '.join(names)} "
-            "(or all-linear)."
+            f"named {', '.join(_with_nearest(missing, names))}. This model's linear layers: "
+            f"{', '.join(names)} (or all-linear)."
         )
     try:
         model = get_peft_model(model, lora)
@@ -152,6 +153,13 @@ def _unmatched(model: torch.nn.Module, targets: list[str]) -> list[str]:
     """The names in `targets` that no module's path ends with, as PEFT matches a list's names."""
     paths = [name for name, _ in model.named_modules()]
     return [t for t in targets if not any(p == t or p.endswith(f".{t}") for p in paths)]
+
+
+def _with_nearest(missing: list[str], names: list[str]) -> list[str]:
+    """Each missing name with the linear layer it most likely meant (v_porj: v_proj), as a
+    misspelt setting's key is answered: among a model's dozen names the typo hid."""
+    nearest = {t: difflib.get_close_matches(t.rsplit(".", 1)[-1], names, 1, 0.6) for t in missing}
+    return [f"{t} (did you mean {near[0]}?)" if (near := nearest[t]) else t for t in missing]
 
 
 def _linear(module: torch.nn.Module) -> bool:
