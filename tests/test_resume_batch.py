@@ -72,3 +72,29 @@ def test_the_resume_command_is_the_launch_the_run_had(tmp_path):
         resume_command(run, 2) == f"torchrun --nproc_per_node 2 -m tunelab.cli train {run} --resume"
     )
     assert resume_command(run, 16, 8).startswith("torchrun --nnodes 2 --nproc_per_node 8 -m")
+
+
+def test_a_finished_run_resumed_with_another_step_size_is_told_the_setting_not_to_train_longer(
+    tmp_path, qa_file, monkeypatch
+):
+    # Its length counted in steps of the new size read as no step left: "raise
+    # train.max_steps", which changed nothing.
+    from tunelab.train import session
+
+    run = train(tiny_config(tmp_path, qa_file, max_steps=2, save_every=2))
+
+    def no_load(*args, **kwargs):
+        raise AssertionError("the model was loaded")
+
+    monkeypatch.setattr(session, "load_model", no_load)
+    with pytest.raises(TunelabError) as refusal:
+        train(tiny_config(tmp_path, qa_file, max_steps=2, batch_size=4), resume=True)
+    message = str(refusal.value)
+    assert "cannot change train.batch_size 2 → 4 on resume" in message
+    assert "set what a step is" in message and "max_steps" not in message
+
+    with pytest.raises(TunelabError) as refusal:
+        train(tiny_config(tmp_path, qa_file, max_steps=2, grad_accum=2), resume=True)
+    message = str(refusal.value)
+    assert "grad_accum 1 × batch_size 2 = 2 rows a step" in message
+    assert f"`tunelab train {run} --resume --set train.grad_accum=1`" in message

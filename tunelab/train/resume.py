@@ -23,7 +23,12 @@ from tunelab.train.checkpoint import (
     restore,
 )
 from tunelab.train.distributed import World
-from tunelab.train.run_folder import keep_rows_per_step, resume_changes_note, same_data
+from tunelab.train.run_folder import (
+    check_rows_per_step,
+    keep_rows_per_step,
+    resume_changes_note,
+    same_data,
+)
 from tunelab.train.schedule import step_counts
 from tunelab.train.sharded_checkpoint import read_sharded, restore_sharded
 
@@ -84,6 +89,8 @@ def read_at_its_end(
     except DamagedCheckpoint:
         return None
     read = _read_latest(config)
+    # Steps of another size (grad_accum) counted the run's length short: "raise max_steps" misled.
+    check_rows_per_step(read[0].state, config.train, processes, config.run_dir)
     _check_steps_left(config, read[0].state.step, _length(config, read[0].state, processes))
     return read
 

@@ -66,6 +66,10 @@ MAY_CHANGE_ON_RESUME = frozenset(
     }
 )
 
+# What a step is: the rows it takes (batch_size; grad_accum, checked with the processes by
+# check_rows_per_step) and the tokens of a row.
+STEP_SETTINGS = frozenset({"train.batch_size", "data.max_length", "data.packing"})
+
 
 def config_from(source: str | Path | None, overrides: list[str] | None = None) -> Config:
     """What `tunelab train SOURCE --set ...` trains: the defaults, a YAML file, or a run folder (or
@@ -161,23 +165,28 @@ def _saved_and_new(run_dir: Path, config: Config) -> tuple[dict, dict]:
     return saved, flatten(with_found_files(config).model_dump())
 
 
-def check_resume_changes(run_dir: Path, config: Config) -> None:
+def check_resume_changes(run_dir: Path, config: Config, unknown: frozenset = frozenset()) -> None:
     """Refuse by name a setting changed since run_dir's config.yaml that its checkpoint cannot
-    continue with (see MAY_CHANGE_ON_RESUME), rather than fail deep inside loading."""
+    continue with (see MAY_CHANGE_ON_RESUME), rather than fail deep inside loading; the keys in
+    `unknown` (data.max_length before the model's context is known) are left to a later check."""
     if not Run.is_started(run_dir):
         return
     saved, new = _saved_and_new(run_dir, config)
     changed = [
         key
         for key in sorted(saved.keys() | new.keys())
-        if key not in MAY_CHANGE_ON_RESUME and saved.get(key) != new.get(key)
+        if key not in MAY_CHANGE_ON_RESUME | unknown and saved.get(key) != new.get(key)
         and not _moved(key, saved.get(key), new.get(key))
     ]  # fmt: skip
     if changed:
         what = ", ".join(f"{key} {saved.get(key)!r} → {new.get(key)!r}" for key in changed)
+        # A finished run's length counted in steps of another size read as too few steps left.
+        step = [key for key in changed if key in STEP_SETTINGS]
+        size = f" ({' and '.join(step)} set what a step is: its steps so far were of the old)"
         raise TunelabError(
-            f"{run_dir}: cannot change {what} on resume (its checkpoint was trained with the old "
-            "value): drop the change, or start a new run under another name"
+            f"{run_dir}: cannot change {what} on resume{size if step else ''} (its checkpoint "
+            "was trained with the old value): drop the change, or start a new run under another "
+            "name (or --overwrite)"
         )
 
 
@@ -221,18 +230,23 @@ def same_data(state: TrainState, digest: str, config: Config, run_dir: Path) -> 
 
 
 def keep_rows_per_step(state: TrainState, cfg: TrainConfig, world: World, run_dir: Path) -> None:
-    """Refuse a resume whose step takes other rows than the checkpoint's steps took (its step and
-    the schedule count steps of that size: the lr jumped, the run got more, smaller steps), saying
-    how to keep them; then note this run's in `state` for the checkpoints it saves. Other
-    processes with grad_accum making up for them keep the rows (and the losses)."""
-    processes = world.size
+    """Refuse a resume whose step takes other rows than the checkpoint's steps took, then note
+    this run's in `state` for the checkpoints it saves."""
+    check_rows_per_step(state, cfg, world.size, run_dir)
+    state.processes, state.grad_accum = world.size, cfg.grad_accum
+    state.per_machine = world.local_size
+
+
+def check_rows_per_step(state: TrainState, cfg: TrainConfig, processes: int, run_dir: Path) -> None:
+    """Refuse a resume on `processes` whose step takes other rows than the checkpoint's steps took
+    (its step and the schedule count steps of that size: the lr jumped, the run got more, smaller
+    steps), saying how to keep them. Other processes with grad_accum making up for them keep the
+    rows (and the losses)."""
     if state.processes is not None and state.grad_accum is not None:
         before = state.processes * state.grad_accum * cfg.batch_size
         now = processes * cfg.grad_accum * cfg.batch_size
         if before != now:
             raise TunelabError(_rows_changed(state, cfg, processes, run_dir, before, now))
-    state.processes, state.grad_accum = processes, cfg.grad_accum
-    state.per_machine = world.local_size
 
 
 def _rows_changed(

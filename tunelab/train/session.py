@@ -234,12 +234,18 @@ def start_session(
 
 def _check_run(config: Config, resume: bool, overwrite: bool, claim: RunClaim) -> None:
     check_data_files(config.data)  # before the model loads
+    data = config.data
     if limit := model_context(config.model.name):
         # A length past the context is refused again once the model loads (where its config
         # is not at hand without it); refused here, it came after a memory warning for it.
-        fit_max_length(config.data, config.model.name, limit)
+        data = fit_max_length(config.data, config.model.name, limit)
     needs_held_out(config)  # before --overwrite deletes the run that is there
     check_run_dir(config.run_dir, resume, overwrite)
+    if resume:
+        # Before a finished run's length is counted in steps of a changed size (resume.py).
+        known = limit or "max_length" in data.model_fields_set  # the default fits the model
+        unknown = frozenset() if known else frozenset({"data.max_length"})
+        check_resume_changes(config.run_dir, config.model_copy(update={"data": data}), unknown)
     check_trackers(config.train.report_to)
     claim.take()  # before the model loads: a second launch of this run is refused from here
 
