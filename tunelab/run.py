@@ -128,6 +128,12 @@ class Run:
         """Where a later stage writes into the run: `eval`, `compare`..."""
         return self.path / kind
 
+    def refuse_changed_base(self) -> None:
+        """Refuse a LoRA run whose run base has trained again since its adapter was (run_base.py):
+        loaded, or resumed, the adapter would go on weights it never saw."""
+        if self.is_run(self.base_model):
+            check_base(str(self), self.weights, self.base_model, Path(self.base_model) / WEIGHTS)
+
     def load(
         self, dtype: torch.dtype | None = None, device: str = "cpu"
     ) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
@@ -148,10 +154,7 @@ class Run:
             from peft import PeftModel
 
             quantize = self.config.model.quantize
-            if self.is_run(self.base_model):
-                check_base(
-                    str(self), self.weights, self.base_model, Path(self.base_model) / WEIGHTS
-                )
+            self.refuse_changed_base()
             try:
                 base, _ = load_model(self.base_model, dtype=dtype, quantize=quantize)
             except TunelabError as err:  # a run copied where its base is not: not the path given

@@ -24,7 +24,7 @@ from tunelab.data.templates import Prompt
 from tunelab.data.tokenize import Tokenized
 from tunelab.evaluate.facts_file import untaught_note
 from tunelab.models import context_length
-from tunelab.run import load_model, model_context, resume_command
+from tunelab.run import Run, load_model, model_context, resume_command
 from tunelab.run_files import CHECKPOINTS, METRICS_FILE
 from tunelab.train import distributed
 from tunelab.train.checkpoint import TrainState
@@ -242,6 +242,10 @@ def _check_run(config: Config, resume: bool, overwrite: bool, claim: RunClaim) -
     needs_held_out(config)  # before --overwrite deletes the run that is there
     check_run_dir(config.run_dir, resume, overwrite)
     if resume:
+        # Else it trained on a base trained again since, its model/base.json took the new
+        # digest, and the change went unsaid.
+        if Run.is_started(config.run_dir):
+            Run.open(config.run_dir).refuse_changed_base()
         # Before a finished run's length is counted in steps of a changed size (resume.py).
         known = limit or "max_length" in data.model_fields_set  # the default fits the model
         unknown = frozenset() if known else frozenset({"data.max_length"})
