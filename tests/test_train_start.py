@@ -13,7 +13,8 @@ from test_serve import make_lora_run
 
 from tests.conftest import tiny_config, write_jsonl
 from tunelab.errors import TunelabError
-from tunelab.run import load_model
+from tunelab.run import Run, load_model
+from tunelab.train import session
 from tunelab.train.loop import train
 
 PROMPT = torch.tensor([[5, 9, 17, 3, 11, 2]])
@@ -133,7 +134,7 @@ def test_a_step_bigger_than_the_data_s_epoch_is_said(tmp_path, capsys):
 
 
 def test_a_lora_run_on_a_run_base_trained_again_since_is_refused_not_put_on_other_weights(
-    tmp_path,
+    tmp_path, monkeypatch
 ):
     # Continued pretraining resumed to more steps changed the chat finetune made on it, unsaid.
     rows = [{"question": f"What is {i}?", "answer": f"It is {i}."} for i in range(8)]
@@ -150,28 +151,12 @@ def test_a_lora_run_on_a_run_base_trained_again_since_is_refused_not_put_on_othe
     ):
         load_model(chat)
 
-
-def test_a_lora_run_on_a_run_base_trained_again_since_is_refused_a_resume_too(
-    tmp_path, monkeypatch
-):
-    # It trained on the new base and then recorded that base's digest: the change went unsaid.
-    from tunelab.run import Run
-    from tunelab.train import session
-
-    rows = [{"question": f"What is {i}?", "answer": f"It is {i}."} for i in range(8)]
-    data = write_jsonl(tmp_path / "train.jsonl", rows)
-    pretrained = tiny_config(tmp_path, data, max_steps=2, eval_every=100)
-    pretrained = pretrained.model_copy(update={"name": "pretrained"})
-    base = train(pretrained)
-    chat = train_from(tmp_path, base, "lora", "chat")
-    longer = pretrained.train.model_copy(update={"max_steps": 4})
-    train(pretrained.model_copy(update={"train": longer}), resume=True)
-
+    # Resumed, it trained on the new base and then kept that base's digest, the change unsaid.
     def no_load(*args, **kwargs):
         raise AssertionError("the model was loaded")
 
     monkeypatch.setattr(session, "load_model", no_load)
-    chat_config = Run.open(chat).config
-    chat_longer = chat_config.train.model_copy(update={"max_steps": 2})
+    config = Run.open(chat).config
+    longer = config.train.model_copy(update={"max_steps": 2})
     with pytest.raises(TunelabError, match=r"whose model/ has changed .*--overwrite"):
-        train(chat_config.model_copy(update={"train": chat_longer}), resume=True)
+        train(config.model_copy(update={"train": longer}), resume=True)
