@@ -6,6 +6,7 @@ run is said."""
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 import torch
@@ -26,10 +27,11 @@ def logits(name) -> torch.Tensor:
         return model(PROMPT).logits
 
 
-def train_from(tmp_path, start, method: str, name: str):
+def train_from(tmp_path, start, method: str, name: str, **settings):
     rows = [{"question": f"What is {i}?", "answer": f"It is {i}."} for i in range(8)]
     data = write_jsonl(tmp_path / "train.jsonl", rows)
-    config = tiny_config(tmp_path, data, max_steps=1, lr=1e-9, method=method, eval_every=100)
+    settings = dict(max_steps=1, lr=1e-9, method=method, eval_every=100) | settings
+    config = tiny_config(tmp_path, data, **settings)
     config = config.model_copy(
         update={"name": name, "model": config.model.model_copy(update={"name": str(start)})}
     )
@@ -160,3 +162,21 @@ def test_a_lora_run_on_a_run_base_trained_again_since_is_refused_not_put_on_othe
     longer = config.train.model_copy(update={"max_steps": 2})
     with pytest.raises(TunelabError, match=r"whose model/ has changed .*--overwrite"):
         train(config.model_copy(update={"train": longer}), resume=True)
+
+
+def test_a_lora_run_stopped_partway_is_refused_once_its_run_base_trains_again(tmp_path):
+    # Its base's digest was written only as it finished: resumed, a run stopped after step 1
+    # trained its step 2 on the base trained again since and recorded that one, unsaid.
+    rows = [{"question": f"What is {i}?", "answer": f"It is {i}."} for i in range(8)]
+    data = write_jsonl(tmp_path / "train.jsonl", rows)
+    pretrained = tiny_config(tmp_path, data, max_steps=2, eval_every=100)
+    pretrained = pretrained.model_copy(update={"name": "pretrained"})
+    base = train(pretrained)
+    chat = train_from(tmp_path, base, "lora", "chat", max_steps=2, save_every=1)
+    shutil.rmtree(chat / "model")  # stopped after step 1: its checkpoints are what is left
+    shutil.rmtree(chat / "checkpoints" / "step-000002")
+    longer = pretrained.train.model_copy(update={"max_steps": 4})
+    train(pretrained.model_copy(update={"train": longer}), resume=True)
+    # `--set model.name=` is refused on a resume: the message names the file to edit instead.
+    with pytest.raises(TunelabError, match=r"has changed .*edit model.name in .*chat/config.yaml"):
+        train(Run.open(chat).config, resume=True)

@@ -129,10 +129,10 @@ class Run:
         return self.path / kind
 
     def refuse_changed_base(self) -> None:
-        """Refuse a LoRA run whose run base has trained again since its adapter was (run_base.py):
-        loaded, or resumed, the adapter would go on weights it never saw."""
+        """Refuse a LoRA run whose run base has trained again since its adapter was (run_base.py),
+        finished or stopped partway: loaded, or resumed, it would go on weights it never saw."""
         if self.is_run(self.base_model):
-            check_base(str(self), self.weights, self.base_model, Path(self.base_model) / WEIGHTS)
+            check_base(self.path, self.weights, self.base_model, Path(self.base_model) / WEIGHTS)
 
     def load(
         self, dtype: torch.dtype | None = None, device: str = "cpu"

@@ -8,8 +8,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from tunelab.run import WEIGHTS, Run
-from tunelab.run_base import record_base
+from tunelab.run_base import keep_base
 from tunelab.train import distributed
 from tunelab.train.heldout import restore_best
 from tunelab.train.memory import describe_peak, peak_memory
@@ -38,8 +37,7 @@ def finish_session(
                 if config.train.select_best != "last":
                     _restore_best(session, weights, console)
                 saved = save_final(model, session.tokenizer, run_dir, weights)
-                if config.train.method == "lora" and Run.is_run(config.model.name):
-                    record_base(saved, config.model.name, Path(config.model.name) / WEIGHTS)
+                keep_base(run_dir, saved)  # recorded at the start, not the base as it is now
                 plot_losses(session.metrics_path, run_dir / "loss.png", title=config.name)
                 log.finish(interrupted=interrupted)  # the trackers get the model and plot
         except BaseException as err:

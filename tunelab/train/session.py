@@ -25,7 +25,8 @@ from tunelab.data.tokenize import Tokenized
 from tunelab.evaluate.facts_file import untaught_note
 from tunelab.models import context_length
 from tunelab.run import Run, load_model, model_context, resume_command
-from tunelab.run_files import CHECKPOINTS, METRICS_FILE
+from tunelab.run_base import record_base
+from tunelab.run_files import CHECKPOINTS, METRICS_FILE, WEIGHTS
 from tunelab.train import distributed
 from tunelab.train.checkpoint import TrainState
 from tunelab.train.claim import RunClaim
@@ -221,6 +222,8 @@ def start_session(
             replace_run_dir(run_dir)
         run_dir.mkdir(parents=True, exist_ok=True)
         write_config(run_dir, config, state.step)
+        if config.train.method == "lora" and Run.is_run(config.model.name):
+            record_base(run_dir, config.model.name, Path(config.model.name) / WEIGHTS)
         write_held_out(run_dir, config.data, data.test_examples)
         truncate_metrics(metrics_path, state.step)
     return TrainSession(
@@ -242,8 +245,8 @@ def _check_run(config: Config, resume: bool, overwrite: bool, claim: RunClaim) -
     needs_held_out(config)  # before --overwrite deletes the run that is there
     check_run_dir(config.run_dir, resume, overwrite)
     if resume:
-        # Else it trained on a base trained again since, its model/base.json took the new
-        # digest, and the change went unsaid.
+        # Else it trained on a base trained again since, and the change went unsaid; a run
+        # stopped partway is checked against the digest its first step recorded.
         if Run.is_started(config.run_dir):
             Run.open(config.run_dir).refuse_changed_base()
         # Before a finished run's length is counted in steps of a changed size (resume.py).
