@@ -168,7 +168,7 @@ def test_verdicts_on_other_answers_are_not_reused_and_limit_takes_the_files_firs
         # The bad model answers one question anew (retrained): that pair is judged again, and
         # its old verdict, on another answer, no longer counts.
         rows = [json.loads(line) for line in files[1].read_text().splitlines()]
-        rows[0]["answer"] = "A finetuning toolkit."
+        rows[0]["answer"] = "A toolkit for finetuning."
         write_jsonl(files[1], rows)
         calls.clear()
         again = tunelab.judge(files, judge=url, votes=str(votes), limit=2)
@@ -176,7 +176,7 @@ def test_verdicts_on_other_answers_are_not_reused_and_limit_takes_the_files_firs
         # A smaller limit after a larger one reports on its own questions (it reported all).
         one = tunelab.judge(files, judge=url, votes=str(votes), limit=1)
     assert len(calls) == 2 and [r["question"] for r in one.records] == list(QUESTIONS)[:1]
-    assert len(again.records) == 2 and again.records[-1]["winner"] == "tie"
+    assert len(again.records) == 2 and again.records[-1]["winner"] == "right"
 
 
 def verdicts_in(votes) -> list[dict]:
@@ -242,7 +242,7 @@ def test_every_pair_is_judged_against_the_reference_whichever_set_carries_it(ans
     # The reference came from the pair's first set by name: a hand-made file without one, named
     # "a...", hid it from its pairs.
     files, votes = answer_sets
-    rows = [{"question": q, "answer": v[1]} for q, v in QUESTIONS.items()]
+    rows = [{"question": q, "answer": f"Perhaps {v[1]}"} for q, v in QUESTIONS.items()]
     write_jsonl(tmp_path / "a_noref.jsonl", rows)
     calls: list = []
     with running(scripted_judge(calls)) as url:
@@ -250,3 +250,24 @@ def test_every_pair_is_judged_against_the_reference_whichever_set_carries_it(ans
     assert len(calls) == 6
     assert all("[Reference answer]\nA finetuning toolkit." in c["messages"][-1]["content"]
                for c in calls)  # fmt: skip
+
+
+def test_pairs_whose_answers_are_the_same_text_are_not_judged_and_the_count_is_said(
+    answer_sets, tmp_path
+):
+    # `tunelab rate` never shows such a pair; the judge asked about it, and its coin flip (or a
+    # small judge's side preference) counted as a verdict.
+    files, votes = answer_sets
+    rows = [{"question": q, "answer": v[1] + " "} for q, v in QUESTIONS.items()]
+    write_jsonl(tmp_path / "copy.jsonl", rows)  # the good model's answers, word for word
+    calls: list = []
+    with running(scripted_judge(calls)) as url:
+        args = ["judge", *map(str, [*files, tmp_path / "copy.jsonl"]), "--judge", url]
+        result = CliRunner().invoke(app, [*args, "--votes", str(votes)], env={"COLUMNS": "300"})
+    assert result.exit_code == 0, result.output
+    assert len(calls) == 16  # copy vs bad and good vs bad on 4 questions, both orders
+    assert "4 pairs whose two answers are the same text" in result.output
+    assert {frozenset((r["left"], r["right"])) for r in verdicts_in(votes)} == {
+        frozenset(("bad", "copy")),
+        frozenset(("bad", "good")),
+    }

@@ -133,6 +133,13 @@ def reference_answer(answers: dict[str, dict[str, dict]], question: str) -> str:
     return next(filter(None, given), "")
 
 
+def same_text(answers: dict[str, dict[str, dict]], question: str, a: str, b: str) -> bool:
+    """Whether models `a` and `b` answered `question` with one text (spaces aside): a vote or a
+    verdict between them would be a coin flip, so `tunelab rate` never shows such a pair and
+    `tunelab judge` never asks about one."""
+    return answers[a][question]["answer"].strip() == answers[b][question]["answer"].strip()
+
+
 def question_facts(answers: dict[str, dict[str, dict]], questions: list[str]) -> list[str | int]:
     """The fact each of `questions` asks, as `tunelab eval` pairs its rows (`row_fact`): the
     source_key its test row gave the answers `eval` or `compare` wrote (`tunelab data augment`'s

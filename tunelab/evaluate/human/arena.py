@@ -23,7 +23,12 @@ from pathlib import Path
 from tunelab.data.markers import plain_question
 from tunelab.data.write import append_jsonl
 from tunelab.errors import TunelabError
-from tunelab.evaluate.human.answers import question_facts, reference_answer, shared_questions
+from tunelab.evaluate.human.answers import (
+    question_facts,
+    reference_answer,
+    same_text,
+    shared_questions,
+)
 from tunelab.evaluate.human.pairing import (
     LeastJudged,
     QuestionPair,
@@ -75,7 +80,7 @@ class Arena:
         ]
         # Two answers of one text (both empty, say) make a vote a coin flip: never shown, and
         # a vote on them from an earlier file is left out too (`alike`, said in `notes`).
-        self.pairs = [pair for pair in every_pair if not self._alike(*pair)]
+        self.pairs = [pair for pair in every_pair if not same_text(answers, *pair)]
         self.alike = len(every_pair) - len(self.pairs)
         if not self.pairs:
             raise TunelabError(
@@ -92,7 +97,7 @@ class Arena:
         earlier = read_votes(votes_path)
         self.records = [r for r in earlier if on_these_answers(r, answers)]
         self.other_votes = len(earlier) - len(self.records)
-        self.records = [r for r in self.records if not self._alike(*judged_pair(*_sides(r)))]
+        self.records = [r for r in self.records if not same_text(answers, *judged_pair(*_sides(r)))]
         self.alike_votes = len(earlier) - self.other_votes - len(self.records)
         counts = Counter(judged_pair(r["question"], r["left"], r["right"]) for r in self.records)
         # The pairs each named rater judged (and how often), so a restart still shows them other
@@ -107,13 +112,6 @@ class Arena:
             models: LeastJudged([pair for pair in self.pairs if pair[1:] == models], counts)
             for models in self.model_pairs
         }
-
-    def _alike(self, question: str, a: str, b: str) -> bool:
-        """Whether the two models' answers to `question` are one text (spaces aside)."""
-        return (
-            self.answers[a][question]["answer"].strip()
-            == self.answers[b][question]["answer"].strip()
-        )
 
     def next(self, rater: str = "", skipped: QuestionPair | None = None) -> dict:
         """The next pair, sides shuffled, as the page shows it: the answers and a token to vote

@@ -66,6 +66,11 @@ def judge_command(
     console.print(
         f"{result.inconsistent} pairs judged differently in the two orders: each counted as a tie"
     )
+    if result.alike:
+        console.print(
+            f"{result.alike} pairs whose two answers are the same text (both empty, say) were "
+            "not judged: a verdict on them would be a coin flip (`tunelab rate` shows none)"
+        )
     if result.no_verdict:
         console.print(
             f"[yellow]{len(result.no_verdict)} pairs with no verdict (a reply without "

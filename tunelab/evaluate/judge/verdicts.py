@@ -18,7 +18,12 @@ from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
 
-from tunelab.evaluate.human.answers import question_facts, reference_answer, shared_questions
+from tunelab.evaluate.human.answers import (
+    question_facts,
+    reference_answer,
+    same_text,
+    shared_questions,
+)
 from tunelab.evaluate.human.ratings import leaderboard
 from tunelab.evaluate.human.records import WINNERS, judged, on_these_answers, read_votes
 from tunelab.evaluate.judge.asking import Ask, JudgeConfig, ask_and_write, read_records
@@ -48,6 +53,7 @@ class Judgement:
     inconsistent: int  # pairs whose two orders named different winners (counted as ties)
     no_verdict: list[dict]  # the last records of pairs whose replies held no verdict (not rated)
     agreement: dict = field(default_factory=dict)  # {"kappa", "agree", "pairs"} when humans voted
+    alike: int = 0  # pairs left out: their two answers are one text (`same_text`), as rate's are
 
 
 def conversation(question: str, first: str, second: str, reference: str = "") -> list[dict]:
@@ -83,15 +89,14 @@ def judge(
     # (and reports on those alone, though an earlier run judged more).
     questions = shared_questions(answers)[: config.limit]
     asked = set(questions)
+    every_pair = [(q, a, b) for q in questions for a, b in combinations(sorted(answers), 2)]
+    # Two answers of one text make a verdict a coin flip (a small judge's position bias at
+    # best): not asked, and an earlier verdict on them not counted, as `tunelab rate` shows none.
+    distinct = [pair for pair in every_pair if not same_text(answers, *pair)]
     earlier = [r for r in read_records(path) if r.get("source") == source and on_these_answers(r, answers)
-               and r.get("question") in asked]  # fmt: skip
+               and r.get("question") in asked and not same_text(answers, *_key(r))]  # fmt: skip
     done = {_key(r) for r in earlier if _has_verdict(r)}
-    pairs = [
-        (q, a, b)
-        for q in questions
-        for a, b in combinations(sorted(answers), 2)
-        if (q, a, b) not in done
-    ]
+    pairs = [pair for pair in distinct if pair not in done]
     # A pair asked again after a reply with no verdict: its latest record is the one that holds.
     latest = {_key(r): r for r in earlier + _ask_pairs(answers, pairs, ask, source, path)}
     verdicts = [r for r in latest.values() if _has_verdict(r)]
@@ -106,6 +111,7 @@ def judge(
         sum(r["outcome"] == "inconsistent" for r in verdicts),
         [r for r in latest.values() if not _has_verdict(r)],
         agreement(human, verdicts),
+        len(every_pair) - len(distinct),
     )
 
 
