@@ -42,7 +42,7 @@ def test_judging_page_hides_names_stores_votes_and_ranks(tmp_path):
         assert client.post("/api/vote", json=vote).status_code == 200
     assert len(seen) == 3  # the least-judged pair comes next: every question gets judged
     assert len(votes_file.read_text().splitlines()) == 12  # written as they came
-    ranking = client.get("/api/ratings").json()
+    ranking = client.get("/api/ratings").json()["ratings"]
     assert [r["model"] for r in ranking] == ["tuned", "base"] and ranking[0]["win_rate"] == 1.0
     # Twelve votes, all one way, but on three questions: too few questions to name a winner,
     # and the page says so (its interval alone is above zero).

@@ -44,10 +44,15 @@ def test_a_rater_who_always_picks_the_left_answer_is_reported(tmp_path):
     arena = Arena(load_answers(paths), votes, seed=0)
     for _ in range(12):
         arena.vote(arena.next()["token"], "left")
-    page = TestClient(create_app(arena)).get("/leaderboard").text
+    client = TestClient(create_app(arena))
+    page = client.get("/leaderboard").text
     assert "the left answer won 12 of 12 decisive votes (100%" in page
     assert "raters favour the left side" in page
     assert "raters favour the left side" in results(paths, votes)
+    # A script reading the ratings is told too (it was given the rows alone).
+    assert any(
+        "raters favour the left side" in n for n in client.get("/api/ratings").json()["notes"]
+    )
 
 
 def test_a_rater_who_reads_the_answers_is_not_said_to_favour_a_side(tmp_path):
@@ -89,8 +94,11 @@ def test_a_model_nobody_has_judged_yet_is_named_not_left_out(tmp_path):
     earlier = {"question": QUESTIONS[0], "left": "base", "right": "tuned", "winner": "right"}
     votes.write_text(json.dumps(earlier) + "\n")
     assert "No votes yet, so no rating: new" in results(paths, votes)
-    page = TestClient(create_app(Arena(load_answers(paths), votes))).get("/leaderboard").text
-    assert "No votes yet, so no rating: new" in page
+    client = TestClient(create_app(Arena(load_answers(paths), votes)))
+    assert "No votes yet, so no rating: new" in client.get("/leaderboard").text
+    api = client.get("/api/ratings").json()
+    assert [r["model"] for r in api["ratings"]] == ["tuned", "base"]
+    assert "No votes yet, so no rating: new" in api["notes"]
 
 
 def test_a_rater_sees_their_own_count_and_is_told_when_pairs_repeat(tmp_path):
@@ -137,7 +145,11 @@ def test_a_rater_can_undo_their_last_vote_and_judge_the_pair_again(tmp_path):
     assert [again[k] for k in ("left_answer", "right_answer")] == [
         shown[k] for k in ("left_answer", "right_answer")
     ]
-    assert again["judged"] == 0 and again["yours"] == 0 and client.get("/api/ratings").json() == []
+    assert (
+        again["judged"] == 0
+        and again["yours"] == 0
+        and client.get("/api/ratings").json()["ratings"] == []
+    )
     twice = client.post("/api/undo", json={"vote": cast.json()["vote"]})
     assert twice.status_code == 400 and "already undone" in twice.json()["detail"]
     # Appended, not rewritten: the file keeps the vote and its undo, and a restart honours it.

@@ -85,8 +85,10 @@ def create_app(arena: Arena, allowed_hosts: Collection[str] = ()):
             raise HTTPException(500, f"not undone: {cannot_write(arena.votes_path, err)}") from None
 
     @app.get("/api/ratings")
-    def ratings() -> list[dict]:
-        return arena.ratings()
+    def ratings() -> dict:
+        # The notes too: a script reading the rows alone missed a side raters favour, the models
+        # without a vote and the pairs left out, which the page and `--results` say.
+        return {"ratings": arena.ratings(), "notes": arena.notes()}
 
     @app.get("/leaderboard", response_class=HTMLResponse)
     def board() -> str:
