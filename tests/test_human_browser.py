@@ -159,3 +159,15 @@ def test_u_undoes_the_last_vote_and_s_skips_a_pair_without_a_vote(tmp_path):
         page.keyboard.press("2")
         page.wait_for_function("document.getElementById('judged').textContent === '1'")
     assert [r["winner"] for r in arena.records] == ["right"]
+
+
+def test_u_pressed_again_undoes_the_vote_before(tmp_path):
+    # The page kept its last vote's id alone: a second u did nothing.
+    arena = Arena(load_answers(answer_sets(tmp_path)), tmp_path / "votes.jsonl")
+    with judging_page(arena) as page:
+        page.wait_for_function("document.getElementById('judged').textContent === '0'")
+        for key, judged in (("1", "1"), ("2", "2"), ("u", "1"), ("u", "0")):
+            page.keyboard.press(key)
+            page.wait_for_function(f"document.getElementById('judged').textContent === '{judged}'")
+        assert page.is_disabled("#undo")
+    assert arena.records == []

@@ -158,3 +158,20 @@ def test_a_rater_can_undo_their_last_vote_and_judge_the_pair_again(tmp_path):
     vote = {"token": again["token"], "winner": "right", "rater": "ana"}
     assert client.post("/api/vote", json=vote).is_success
     assert [r["winner"] for r in Arena(load_answers(paths), votes).records] == ["right"]
+
+
+def test_successive_undos_take_back_the_votes_before_one_by_one(tmp_path):
+    # Only the last vote could be undone: a rater who pressed a wrong key twice kept the first.
+    paths, votes = good_and_bad(tmp_path), tmp_path / "votes.jsonl"
+    client = TestClient(create_app(Arena(load_answers(paths), votes, seed=0)))
+    cast = []
+    for _ in range(3):
+        shown = client.get("/api/next").json()
+        vote = client.post("/api/vote", json={"token": shown["token"], "winner": "left"}).json()
+        cast.append((shown["question"], vote["vote"]))
+    for question, vote_id in reversed(cast[1:]):  # the page's latest standing vote, each time
+        again = client.post("/api/undo", json={"vote": vote_id})
+        assert again.is_success and again.json()["question"] == question
+    assert again.json()["judged"] == 1
+    kept = Arena(load_answers(paths), votes).records  # a restart honours both undos
+    assert [r["id"] for r in kept] == [cast[0][1]]

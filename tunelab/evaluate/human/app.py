@@ -180,7 +180,9 @@ JUDGE_PAGE = f"""<!doctype html><html><head><meta charset="utf-8"><title>tunelab
 let current = null;
 const rater = document.getElementById('rater');
 rater.value = localStorage.getItem('rater') || '';
-let lastVote = null;  // the id of this page's last vote, which undo takes back
+// The ids of this page's votes still standing, latest last: each undo takes back the latest
+// (one id alone let a rater take back only their last vote, not the two before it).
+const myVotes = [];
 const post = (url, body) => fetch(url, {{method: 'POST', headers: {{'Content-Type': 'application/json'}},
   body: JSON.stringify({{...body, rater: rater.value.trim()}})}});
 async function load() {{
@@ -195,7 +197,7 @@ function show(pair) {{
     'You have judged every pair on offer: this one you judged before, and a vote on it counts again.' : '';
 }}
 function say(text) {{ document.getElementById('status').textContent = text; }}
-function undoable(id) {{ lastVote = id; document.getElementById('undo').disabled = !id; }}
+function undoable() {{ document.getElementById('undo').disabled = !myVotes.length; }}
 async function skip() {{
   if (!current) return;
   const shown = current;
@@ -204,9 +206,9 @@ async function skip() {{
   say('');
 }}
 async function undo() {{
-  if (!lastVote) return;
-  const response = await post('/api/undo', {{vote: lastVote}});
-  undoable(null);
+  if (!myVotes.length) return;
+  const response = await post('/api/undo', {{vote: myVotes.pop()}});
+  undoable();
   if (!response.ok) {{ say(`not undone (${{response.status}}: ${{await response.text()}})`); return; }}
   show(await response.json());
   say('your last vote is undone: judge this pair again');
@@ -225,7 +227,7 @@ async function vote(winner) {{
   }}
   // Refused (a server restarted since this pair was shown): said, never passed over in silence.
   const refused = response.ok ? '' : `vote not saved (${{response.status}}: ${{await response.text()}}); judge this pair`;
-  if (response.ok) undoable((await response.json()).vote);
+  if (response.ok) {{ myVotes.push((await response.json()).vote); undoable(); }}
   await load();
   say(refused);  // once the pair it names is on screen
 }}
