@@ -169,3 +169,36 @@ def test_a_ui_step_and_how_often_to_take_a_step_are_asked(tmp_path: Path):
     assert pairs["How often should I check my hoses?"] == "Check your hoses every month."
     # "to low" is the dial's value, not a task: no "How do I low?".
     assert not [q for q in pairs if q.endswith(" low?")]
+
+
+SEARCH = """# Installing Zephyrine
+
+Zephyrine is an internal search appliance built by the Platform team. It indexes wiki pages
+and ticket comments and answers keyword queries over HTTP.
+
+## Backups
+
+Snapshots are kept for 14 days and are written to `/srv/backups/zephyrine`.
+
+## Logging
+
+Logs are written to `/var/log/zephyrine/zephyr.log` and rotated when they reach 50 MB.
+"""
+
+
+def test_each_fact_a_sentence_joins_with_and_is_asked_on_its_own(tmp_path: Path):
+    manual = tmp_path / "zephyrine.md"
+    manual.write_text(SEARCH, encoding="utf-8")
+    pairs = pairs_of(manual)
+    backups = "Snapshots are kept for 14 days and are written to `/srv/backups/zephyrine`."
+    assert pairs["How long are snapshots kept?"] == backups
+    assert pairs["Where are snapshots written?"] == backups
+    # The heading's question answers with the sentence; its rotation is still asked alone.
+    logs = "Logs are written to `/var/log/zephyrine/zephyr.log` and rotated when they reach 50 MB."
+    assert pairs["When are logs rotated?"] == logs
+    assert pairs["Where are logs written?"] == logs
+    # "It" is the product the paragraph opened with; "wiki pages" is what it indexes.
+    assert pairs["What does Zephyrine index?"] == (
+        "Zephyrine indexes wiki pages and ticket comments and answers keyword queries over HTTP."
+    )
+

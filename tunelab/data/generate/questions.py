@@ -278,3 +278,25 @@ def sentence_question(sentence: str, context: str = "", topic: str = "") -> str 
             asked = verb_question(subject, "do", word, after, never)
             return None if not asked or asked.endswith(" do?") else asked
     return by_default(text)
+
+
+# "Logs are written to `x.log` and rotated when they reach 50 MB", "Snapshots are kept for 14
+# days and are written to `/srv/backups`": two things done to one subject, each a fact of its own.
+TWO_PASSIVES = re.compile(
+    r"^(?P<subject>[A-Z`][\w`-]*(?: [\w`-]+){0,4}) (?P<be>is|are) (?P<first>(?P<done>[a-z]+)"
+    r" [^,;:]+?) and (?:(?:is|are) )?(?P<second>(?P<then>[a-z]+) [^,;:]+?)\.?$"
+)
+# Participles the -ed rule misses that a manual says where or how long a thing is kept with.
+IRREGULAR_DONE = frozenset("kept written held sent stored shown built".split())
+
+
+def half_questions(sentence: str, context: str = "", topic: str = "") -> list[str]:
+    """The question each half of a sentence saying two things done to its subject answers
+    ("Logs are written to `x.log` and rotated when they reach 50 MB" -> "Where are logs
+    written?", "When are logs rotated?"): the whole sentence asks at most one of them."""
+    m = TWO_PASSIVES.match(" ".join(sentence.split()))
+    done = (m["done"], m["then"]) if m else ()
+    if not m or not all(participle(w) or w in IRREGULAR_DONE for w in done):
+        return []
+    halves = (f"{m['subject']} {m['be']} {m[half]}." for half in ("first", "second"))
+    return [q for half in halves if (q := sentence_question(half, context, topic))]

@@ -15,7 +15,7 @@ from tunelab.data.generate.heading_grammar import NOT_VERBS
 from tunelab.data.generate.heading_words import STEP_VERBS
 from tunelab.data.generate.headings import document_topic, heading_question
 from tunelab.data.generate.phrases import EVERY
-from tunelab.data.generate.questions import sentence_question
+from tunelab.data.generate.questions import half_questions, sentence_question
 from tunelab.data.generate.section_answer import (
     commands,
     cut_code,
@@ -110,9 +110,11 @@ def template_pairs(chunk: Chunk, max_answer_tokens: int = 300) -> list[tuple[str
                 pairs.append(defined)
                 used.add(sentences[0])
             for sentence in sentences:
+                stated = _named(NOTE_LABEL.sub("", sentence), sentences)
+                # Each of two facts asked alone, even where a heading's answer holds them both.
+                pairs += [(q, stated) for q in half_questions(stated, chunk.text, chunk.title)]
                 if sentence in used or (len(sentences) == 1 and title_line(sentence)):
                     continue  # a title line says nothing to ask about
-                stated = _named(NOTE_LABEL.sub("", sentence), sentences)
                 done_for = _done_for(stated, document_topic(chunk.headings, chunk.title))
                 purpose = _purpose(stated) or done_for or _how_often(stated)
                 if not stated.endswith(":") and purpose:
