@@ -202,3 +202,14 @@ def test_each_fact_a_sentence_joins_with_and_is_asked_on_its_own(tmp_path: Path)
         "Zephyrine indexes wiki pages and ticket comments and answers keyword queries over HTTP."
     )
 
+
+@pytest.mark.parametrize(
+    ("sentence", "question"),
+    [
+        # A noun saying which kind before a plural noun is the object's, no verb.
+        ("Zephyrine indexes wiki pages.", "What does Zephyrine index?"),
+        ("An empty declaration selects no imports.", None),  # how many, not which kind
+    ],
+)  # fmt: skip
+def test_a_compound_object_and_a_sentence_opening_gerund_are_asked_as_said(sentence, question):
+    assert sentence_question(sentence) == question

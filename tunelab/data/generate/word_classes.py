@@ -121,6 +121,11 @@ def asked_with(word: str, after: str, one: bool) -> tuple[str, str] | None:
     return None
 
 
+# Words before a plural noun that say where, how or how many, not which kind: "vary between
+# runs", "selects no imports".
+NOT_A_KIND = frozenset(
+    "between against during among despite about around without via per no not more less many few".split()
+)
 # Words a noun phrase does not end with: a subject ending so goes on past the word after it.
 NOT_A_HEAD = DETERMINERS | POSSESSIVES | OBJECT_OPENERS | PREPOSITIONS | PLACES | {"and", "or"}
 
@@ -178,7 +183,11 @@ def opens_an_object(rest: str, nouns: bool = True) -> bool:
     heads = after in AUXILIARIES | VERBS or third_person(after) is not None
     verb = third_person(obj) is not None and after not in PREPOSITIONS | PLACES | {""}
     plural = plural_form(obj) and english(obj) and not (heads or verb)
-    plural_noun = nouns and plural
+    # "indexes wiki pages": a noun saying which kind before the plural noun it names.
+    kind = obj.isalpha() and english(obj) and not plural_form(obj) and third_person(obj) is None
+    kind = kind and obj.lower() not in NOT_A_HEAD | VERBS | ADVERBS | NOT_A_KIND
+    named = plural_form(after) and english(after) and (words[2:3] or [""])[0] in ("", "and", "or")
+    plural_noun = nouns and (plural or bool(kind and named))
     return obj.lower() in OBJECT_OPENERS or obj[:1] in "`0123456789" or bool(plural_noun)
 
 
