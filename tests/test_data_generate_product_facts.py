@@ -206,6 +206,8 @@ def test_each_fact_a_sentence_joins_with_and_is_asked_on_its_own(tmp_path: Path)
 @pytest.mark.parametrize(
     ("sentence", "question"),
     [
+        # A gerund the dictionary lacks opening a sentence is an act, no name: lower-cased.
+        ("Reindexing takes about 40 minutes.", "How long does reindexing take?"),
         # A noun saying which kind before a plural noun is the object's, no verb.
         ("Zephyrine indexes wiki pages.", "What does Zephyrine index?"),
         ("An empty declaration selects no imports.", None),  # how many, not which kind

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from tunelab.data.generate.heading_grammar import base_verb, is_gerund
 from tunelab.data.generate.word_classes import DETERMINERS, POSSESSIVES, english
 
 # What a name is wrapped in mid-sentence: a link's bracket, bold or italics ("[Click](...)",
@@ -75,8 +76,18 @@ def topic_mid_sentence(topic: str, context: str) -> str:
 
 
 def _ordinary(word: str) -> bool:
-    """An English word, each part of it if hyphenated ("Low-level"), not a name ("Ferrylog")."""
-    return all(english(part) for part in word.split("-") if part)
+    """An English word, each part of it if hyphenated ("Low-level"), or the gerund of one
+    ("Reindexing", which the dictionary lacks); not a name ("Ferrylog")."""
+    return all(english(part) or _gerund(part) for part in word.split("-") if part)
+
+
+def _gerund(word: str) -> bool:
+    """Whether a word is an English verb's -ing form, after "re", "un" or "pre" if it has one
+    ("Reindexing": re-index): a sentence opening with it names an act, not a thing."""
+    if not is_gerund(word.lower()):
+        return False
+    verb = base_verb(word)
+    return any(english(verb[len(p) :]) for p in ("", "re", "un", "pre") if verb.startswith(p))
 
 
 def _named_by(topic: str | None) -> set[str]:
