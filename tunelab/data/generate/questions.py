@@ -42,6 +42,7 @@ from tunelab.data.generate.word_classes import (
     DURATION,
     LASTING,
     NOT_A_HEAD,
+    PARTICIPLES,
     PLACES,
     POSSESSIVES,
     PREPOSITIONS,
@@ -286,8 +287,6 @@ TWO_PASSIVES = re.compile(
     r"^(?P<subject>[A-Z`][\w`-]*(?: [\w`-]+){0,4}) (?P<be>is|are) (?P<first>(?P<done>[a-z]+)"
     r" [^,;:]+?) and (?:(?:is|are) )?(?P<second>(?P<then>[a-z]+) [^,;:]+?)\.?$"
 )
-# Participles the -ed rule misses that a manual says where or how long a thing is kept with.
-IRREGULAR_DONE = frozenset("kept written held sent stored shown built".split())
 
 
 def half_questions(sentence: str, context: str = "", topic: str = "") -> list[str]:
@@ -296,7 +295,7 @@ def half_questions(sentence: str, context: str = "", topic: str = "") -> list[st
     written?", "When are logs rotated?"): the whole sentence asks at most one of them."""
     m = TWO_PASSIVES.match(" ".join(sentence.split()))
     done = (m["done"], m["then"]) if m else ()
-    if not m or not all(participle(w) or w in IRREGULAR_DONE for w in done):
+    if not m or not all(participle(w) or w in PARTICIPLES for w in done):
         return []
     halves = (f"{m['subject']} {m['be']} {m[half]}." for half in ("first", "second"))
     return [q for half in halves if (q := sentence_question(half, context, topic))]
