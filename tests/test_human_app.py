@@ -202,17 +202,6 @@ def test_a_port_in_use_is_refused_before_judges_are_sent_to_the_page(tmp_path, m
     assert "pick another --port" in str(result.exception) and "Open" not in result.output
 
 
-def test_checking_that_votes_can_be_written_leaves_no_file_or_folder_behind(tmp_path):
-    from tunelab.data.write import check_writable
-
-    # A server stopped before any vote left an empty ratings/ in the folder it was started in.
-    check_writable(tmp_path / "ratings" / "2026" / "votes.jsonl")
-    assert list(tmp_path.iterdir()) == []
-    (tmp_path / "kept").mkdir()
-    check_writable(tmp_path / "kept" / "votes.jsonl")
-    assert [p.name for p in tmp_path.iterdir()] == ["kept"]  # a folder it did not make stays
-
-
 def test_a_vote_the_disk_refused_is_said_and_can_be_cast_again(tmp_path, monkeypatch):
     import errno
 

@@ -73,13 +73,11 @@ def write_json(path: str | Path, payload: Any) -> None:
 
 def check_writable(path: str | Path) -> None:
     """Fail now, naming the path, if a file cannot be written at `path`: before minutes of work
-    end in a traceback. A file this creates to find out is removed again, and so are the folders
-    it made for it (an empty ratings/ was left in the folder a command only checked)."""
+    end in a traceback. A file this creates to find out is removed again."""
     path = Path(path)
     if path.is_dir():
         raise TunelabError(f"{path} is a folder: give the path of a file (inside it, say)")
     existed = path.exists()
-    made = [folder for folder in path.parents if not folder.exists()]  # deepest first
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("a", encoding="utf-8"):
@@ -88,9 +86,6 @@ def check_writable(path: str | Path) -> None:
         raise cannot_write(path, err) from None
     if not existed:
         path.unlink()
-    for folder in made:
-        with contextlib.suppress(OSError):  # one a vote wrote into meanwhile stays
-            folder.rmdir()
 
 
 def check_new_file(path: str | Path, overwrite: bool, reads: Iterable[str | Path] = ()) -> None:
