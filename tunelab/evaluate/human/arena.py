@@ -99,7 +99,7 @@ class Arena:
         self.other_votes = len(earlier) - len(self.records)
         self.records = [r for r in self.records if not same_text(answers, *judged_pair(*_sides(r)))]
         self.alike_votes = len(earlier) - self.other_votes - len(self.records)
-        counts = Counter(judged_pair(r["question"], r["left"], r["right"]) for r in self.records)
+        counts = Counter(judged_pair(*_sides(r)) for r in self.records)
         # The pairs each named rater judged (and how often), so a restart still shows them other
         # pairs first and tells them their own count.
         self.by_rater: dict[str, Counter[QuestionPair]] = {}
