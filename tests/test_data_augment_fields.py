@@ -36,6 +36,9 @@ def test_augment_reads_and_writes_the_files_own_columns(tmp_path):
     assert result.exit_code == 0, result.output
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert all(set(row) == {"Query", "Response", "meta"} for row in rows)
+    # What comes next reads them so too (the next line left the fields out).
+    train = f"tunelab train --set data.path={out} --set data.test_path={test}"
+    assert result.output.splitlines()[-1] == f"next: {train} {' '.join(SET_FIELDS)}"
     read = load_examples(out, fields=FIELDS)
     assert [ex.question for ex in read if ex.question in QUESTIONS] == QUESTIONS
     new = {ex.question: ex.answer for ex in read if ex.question not in QUESTIONS}
@@ -91,6 +94,9 @@ def test_self_instruct_reads_its_seeds_through_the_fields(tmp_path, monkeypatch)
     assert [json.loads(line)["question"] for line in out.open()] == [
         "Which port does the agent listen on?"
     ]
+    # The rows written are question/answer rows: what comes next reads them without the fields.
+    check, split = f"tunelab data check {out}", f"tunelab data split {out} -o new_split"
+    assert result.output.splitlines()[-1] == f"next: {check}, then {split}"
 
 
 @pytest.mark.parametrize("command", [["data", "augment", "x.jsonl"], ["data", "generate"]])

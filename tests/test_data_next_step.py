@@ -1,6 +1,7 @@
-"""Each `tunelab data` command on README's data path (check → augment → split → facts) ends with
-the command that comes next, written with the user's own paths: a newcomer following the path
-was left to find it."""
+"""Each `tunelab data` command on README's data path (inspect, generate → check → augment →
+split → facts) ends with the command that comes next, written with the user's own paths and the
+`--set data.fields...` their columns are read through: a newcomer following the path was left
+to find it."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from tests.test_data_augment_fields import SET_FIELDS
+from tests.test_data_generate import DOCS
 from tests.test_data_quality import FACTS, qa_rows, write_rows
 from tests.test_data_split_facts import generated_like
 from tunelab.cli import app
@@ -106,3 +109,54 @@ def test_a_split_holding_nothing_out_is_followed_by_training_alone(tmp_path, wid
     out = tmp_path / "split"
     said = next_step("data", "split", data, "-o", out, "--test-size", "0")
     assert said == f"next: tunelab train --set data.path={out / 'train.jsonl'}"
+
+
+def _own_columns(path: Path) -> Path:
+    """FACTS in columns of the user's own names, read through SET_FIELDS."""
+    return write_rows(path, [{"Query": q, "Response": a} for q, a in FACTS])
+
+
+def _run(step: str) -> str:
+    """Run one step of a `next:` line as pasted; its own `next:` line."""
+    return next_step(*shlex.split(step.removeprefix("next: ").removeprefix("tunelab ")))
+
+
+def test_an_inspection_is_followed_by_the_check_of_the_whole_set_read_alike(here, wide_terminal):
+    data = _own_columns(here / "qa.jsonl")
+    said = next_step(
+        "data", "inspect", data, "--model", "tiny-random", "--max-length", "400", *SET_FIELDS
+    )
+    fields = shlex.join(SET_FIELDS)
+    assert said == f"next: tunelab data check {data} --model tiny-random --max-length 400 {fields}"
+    assert _run(said) == f"next: tunelab data split {data} -o qa_split {fields}"
+
+
+def test_columns_of_the_users_own_names_are_read_through_them_at_every_next_step(
+    here, wide_terminal
+):
+    # The next lines left the fields out: pasted, `data split` refused the file, naming no
+    # question column, and so would training have.
+    data, fields = _own_columns(here / "qa.jsonl"), shlex.join(SET_FIELDS)
+    said = next_step("data", "check", data, "--model", "tiny-random", *SET_FIELDS)
+    assert said == f"next: tunelab data split {data} -o qa_split {fields}"
+    propose, train = _run(said).split(", then ")
+    facts = Path("qa_split", "test_facts.jsonl")
+    test = Path("qa_split", "test.jsonl")
+    assert propose == f"next: tunelab data facts {test} -o {facts} {fields}"
+    assert train == (
+        f"tunelab train --set data.path={Path('qa_split', 'train.jsonl')} --set "
+        f"data.test_path={facts} {fields}"
+    )
+    assert _run(propose) == f"next: {train}"
+    # Facts of a test file no train file sits beside: eval, reading them alike.
+    test = _own_columns(here / "test.jsonl")
+    said = next_step("data", "facts", test, "-o", "facts.jsonl", *SET_FIELDS)
+    assert said.startswith(f"next: tunelab eval RUN --data facts.jsonl {fields} (RUN: ")
+
+
+def test_generated_pairs_are_followed_by_their_check_then_their_rewrites(here, wide_terminal):
+    # Template mode asks each fact once: rewrites teach it better (the line above says why).
+    out = here / "qa.jsonl"
+    said = next_step("data", "generate", DOCS / "guide.md", "-o", out)
+    augment = f"tunelab data augment {out} --mode rules -o more.jsonl"
+    assert said == f"next: tunelab data check {out}, then {augment}"

@@ -22,10 +22,19 @@ def made_here(data: str | Path, ending: str) -> str:
     return f"{Path(data).stem or 'data'}{ending}"
 
 
-def train_command(data: str | Path, test: str | Path | None = None) -> str:
-    """`tunelab train` on `data`, asked `test`'s questions (its facts) where one is given."""
+def read_through(fields: dict[str, str]) -> list[str]:
+    """The user's `--set data.fields.question=Query` options, as every command that reads rows
+    takes them: without them the next command could not read the same file's columns."""
+    return [word for key, name in fields.items() for word in ("--set", f"data.fields.{key}={name}")]
+
+
+def train_command(
+    data: str | Path, test: str | Path | None = None, fields: dict[str, str] | None = None
+) -> str:
+    """`tunelab train` on `data`, asked `test`'s questions (its facts) where one is given, its
+    columns read through `fields`."""
     test_path = ["--set", f"data.test_path={test}"] if test else []
-    return command("train", "--set", f"data.path={data}", *test_path)
+    return command("train", "--set", f"data.path={data}", *test_path, *read_through(fields or {}))
 
 
 def say_next(console: Console, *steps: str) -> None:

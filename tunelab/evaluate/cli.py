@@ -14,7 +14,7 @@ from rich.table import Table
 from tunelab.config import DataConfig
 from tunelab.evaluate import MOST_FACTS
 from tunelab.evaluate.suite import EvalConfig
-from tunelab.next_step import command, say_next, train_command
+from tunelab.next_step import command, read_through, say_next, train_command
 from tunelab.options import options
 
 console = Console()
@@ -232,13 +232,15 @@ def facts_command(
             "eval scores them by wording alone.",
             markup=False,
         )
-    say_next(console, _after_facts(path, output))
+    say_next(console, _after_facts(path, output, config.fields))
 
 
-def _after_facts(path: str, output: str) -> str:
+def _after_facts(path: str, output: str, fields: dict[str, str]) -> str:
     """Training on the train.jsonl that `data split` wrote beside the test file, asked the facts
-    (eval and compare of the run then score them), else eval of a model on them."""
+    (eval and compare of the run then score them), else eval of a model on them; the rows, in
+    their own columns still, read through the same fields."""
     train = Path(path).parent / "train.jsonl"
     if train.is_file() and train.resolve() != Path(path).resolve():
-        return train_command(train, output)
-    return command("eval", "RUN", "--data", output) + " (RUN: a run folder, or a model's name)"
+        return train_command(train, output, fields)
+    asked = command("eval", "RUN", "--data", output, *read_through(fields))
+    return asked + " (RUN: a run folder, or a model's name)"

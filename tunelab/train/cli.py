@@ -194,7 +194,7 @@ def split_command(
     from rich.markup import escape
 
     from tunelab.data_commands import split
-    from tunelab.next_step import command, say_next, train_command
+    from tunelab.next_step import command, read_through, say_next, train_command
 
     console = Console()
     written = split(path, output, config, overwrite=overwrite)
@@ -204,9 +204,10 @@ def split_command(
         console.print("; ".join(written["said"]))
     if note := written["untaught"]:
         console.print(f"[yellow]warning:[/] {escape(note)}", soft_wrap=True)
+    # The rows written are the input's, in its columns: read through the same fields.
     if not written["rows"][1]:  # nothing held out (test_size 0): no test rows to give facts
-        say_next(console, train_command(written["train"]))
+        say_next(console, train_command(written["train"], fields=config.fields))
         return
     facts = written["test"].parent / "test_facts.jsonl"
-    propose = command("data", "facts", written["test"], "-o", facts)
-    say_next(console, propose, train_command(written["train"], facts))
+    propose = command("data", "facts", written["test"], "-o", facts, *read_through(config.fields))
+    say_next(console, propose, train_command(written["train"], facts, config.fields))

@@ -15,7 +15,7 @@ from tunelab.data.generate.shared import GenerateConfig, GenerateStats
 from tunelab.data.read import formats
 from tunelab.data.sections import documents_said
 from tunelab.errors import first_few
-from tunelab.next_step import command, made_here, say_next, train_command
+from tunelab.next_step import command, made_here, read_through, say_next, train_command
 from tunelab.options import options, spelled
 
 console = Console()
@@ -147,12 +147,31 @@ def generate_command(
     if config.mode == "template" and stats.pairs:
         # Measured (benchmarks/docs_to_facts.py, three runs): 3 epochs of one pair a fact stated
         # 28% of the held-out facts, 12 epochs 46%, 3 rule rewrites a question at 3 epochs 53%.
-        augment = command("data", "augment", config.output, "--mode", "rules", "-o", "more.jsonl")
+        augment = _rewrites(config)
         console.print(
             "each fact is asked once: train on it longer than usual (12 epochs, not 3) or add "
             f"rewrites first (`{augment}`)",
             markup=False,
         )
+    if Path(config.output).exists():
+        say_next(console, *_after_generate(config))
+
+
+def _after_generate(config: GenerateConfig) -> list[str]:
+    """The check of the pairs written, then their rewrites (template mode asks each fact once)
+    or the split training makes. The rows are question/answer whatever fields read the seeds
+    through: none are carried."""
+    out = config.output
+    if config.mode == "template":
+        then = _rewrites(config)
+    else:
+        then = command("data", "split", out, "-o", made_here(out, "_split"))
+    return [command("data", "check", out), then]
+
+
+def _rewrites(config: GenerateConfig) -> str:
+    """`data augment` of the pairs written, by rules: a fact asked three more ways, no model."""
+    return command("data", "augment", config.output, "--mode", "rules", "-o", "more.jsonl")
 
 
 def _kept_on_ctrl_c(config: GenerateConfig) -> str:
@@ -243,10 +262,11 @@ def augment_command(
             markup=False,
         )
     # The output holds the originals too: it is the training set. Split, it holds out rephrasings,
-    # each asking a fact that another training question still teaches.
+    # each asking a fact that another training question still teaches. Its rows are in the
+    # columns the fields map: read so again.
     if config.test:
-        say_next(console, train_command(config.output, config.test))
+        say_next(console, train_command(config.output, config.test, config.fields))
     else:
         out = config.output
-        held_out = ["--held-out", "rephrasings"]
+        held_out = ["--held-out", "rephrasings", *read_through(config.fields)]
         say_next(console, command("data", "split", out, "-o", made_here(out, "_split"), *held_out))

@@ -11,7 +11,7 @@ from rich.console import Console
 from tunelab.config import DEFAULT_MODEL, DataConfig
 from tunelab.data.quality.findings import QualityConfig, QualityReport
 from tunelab.data.read import formats
-from tunelab.next_step import command, made_here, say_next, train_command
+from tunelab.next_step import command, made_here, read_through, say_next, train_command
 from tunelab.options import options
 
 console = Console()
@@ -35,6 +35,17 @@ def inspect_command(
     from tunelab.data_commands import inspect
 
     inspect(path, config, model=model, rows=rows)
+    say_next(console, _after_inspect(path, config, model))
+
+
+def _after_inspect(path: str, config: DataConfig, model: str) -> str:
+    """The check of the whole set, its rows read and counted as they were shown here: with the
+    settings the two commands share that the user gave, the fields among them."""
+    options = ["--model", model] if model != DEFAULT_MODEL else []
+    for name in ("template", "shape", "max_length"):
+        if name in config.model_fields_set:
+            options += [f"--{name.replace('_', '-')}", getattr(config, name)]
+    return command("data", "check", path, *options, *read_through(config.fields))
 
 
 @options(QualityConfig, "model", "template", "max_length", "shape", source="tunelab data check")
@@ -86,17 +97,21 @@ def check_command(
 
 def _after_check(path: str, test: str | None, output: str | None, result: QualityReport) -> str:
     """What follows a check: the --fix/--scrub that cleans what it found, fixing the lines the
-    loader rejects, or, on clean rows (or once -o has them), training's split or training."""
+    loader rejects, or, on clean rows (or once -o has them), training's split or training; each
+    reading the columns through the user's fields, as the check did (-o keeps the columns)."""
+    fields = result.config.fields
+    read = read_through(fields)
     if not output:
         flags = ["--fix"] if result.removals() else []
         flags += ["--scrub"] if result.pii else []
         if flags:
             tested = ["--test", test] if test else []
             clean = made_here(path, "_clean.jsonl")
-            return command("data", "check", path, *tested, *flags, "-o", clean)
+            return command("data", "check", path, *tested, *flags, "-o", clean, *read)
         if result.data.rejected:
-            return f"fix the rejected lines listed above, then {command('data', 'check', path)}"
+            again = command("data", "check", path, *read)
+            return f"fix the rejected lines listed above, then {again}"
     data = output or path
     if test:
-        return train_command(data, test)
-    return command("data", "split", data, "-o", made_here(data, "_split"))
+        return train_command(data, test, fields)
+    return command("data", "split", data, "-o", made_here(data, "_split"), *read)
