@@ -52,6 +52,17 @@ def test_a_test_set_without_facts_is_said_to_be_ranked_by_its_wording(tmp_path):
     assert command in (run / "compare" / "compare.md").read_text()
 
 
+def test_the_terminal_names_the_corpus_the_passages_came_from(tmp_path):
+    # compare.md named it, the terminal did not: the RAG arms' scores were read there without
+    # a word of what they had been handed.
+    run = tiny_run(tmp_path, QA)
+    result = CliRunner().invoke(app, ["compare", str(run), "--max-new-tokens", "3", "--k", "1"])
+    assert result.exit_code == 0, result.output
+    said = f"passages: up to 1 by BM25 from {QA / 'train.jsonl'} (the run's training data)."
+    assert f"RAG {said}" in result.output
+    assert said in (run / "compare" / "compare.md").read_text()
+
+
 def test_fact_accuracy_says_of_how_many_rows_where_some_name_no_facts(tmp_path):
     # "50.0 [9.5, 90.5]" under "3 test questions" read as half of the three; it was one of two.
     run = tiny_run(tmp_path, QA)

@@ -37,7 +37,7 @@ def compare_command(
     is no run: its two prompting arms)."""
     from rich.markup import escape
 
-    from tunelab.compare.report import DETAILS, context_note, questions_scored
+    from tunelab.compare.report import DETAILS, context_note, questions_scored, retrieval
     from tunelab.compare.run import compare
     from tunelab.compare.verdicts import (
         headline,
@@ -84,7 +84,9 @@ def compare_command(
     console.print(verdict(result.arms).replace("**", ""))
     for note in result.notes:
         console.print(f"[yellow]note:[/] {escape(note)}", soft_wrap=True)
-    console.print(f"{context_note(result)} Report: {result.out_dir}/compare.md")
+    # The corpus, named in compare.md alone, went unsaid where the RAG arms' scores were read.
+    said = f"RAG {retrieval(result, config)}. {context_note(result)}"
+    console.print(escape(f"{said} Report: {result.out_dir}/compare.md"), soft_wrap=True)
 
 
 def _arms_table(arms: list, title: str, details: int) -> Table:

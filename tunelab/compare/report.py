@@ -95,6 +95,11 @@ def cells(arm: Arm) -> list[str]:
     ]
 
 
+def retrieval(result: Comparison, cfg: CompareConfig) -> str:
+    """Where the RAG arms' passages came from, said in compare.md and the terminal alike."""
+    return f"passages: up to {cfg.k} by BM25 from {result.corpus}"
+
+
 def context_note(result: Comparison) -> str:
     """What the RAG arms were given: each one's context recall over the passages its prompts
     held, the questions that lost passages to the context, and the test rows' own rows left out."""
@@ -147,7 +152,6 @@ def questions_scored(arms: list[Arm]) -> str:
 
 def to_markdown(result: Comparison, cfg: CompareConfig) -> str:
     metric = main_metric(result.arms)
-    corpus = cfg.corpus or "the run's training data"
     asked = f", asked with {result.prompt.said()}" if result.prompt else ""
     # A leak qualifies the headline's RAG differences: at the foot, below every table, the
     # headline read "finetuning is ahead" or not of an arm handed the answer key, unsaid.
@@ -158,8 +162,7 @@ def to_markdown(result: Comparison, cfg: CompareConfig) -> str:
         *headline(result.arms, metric),
         "",
         *(leaks + [""] if leaks else []),
-        f"{questions_scored(result.arms)}{asked}; passages: up to {cfg.k} by BM25 from {corpus}. "
-        f"{context_note(result)}",
+        f"{questions_scored(result.arms)}{asked}; {retrieval(result, cfg)}. {context_note(result)}",
         "",
         "| arm | model | " + " | ".join(columns(result.arms)) + " |",
         "|---|---|" + "---|" * len(columns(result.arms)),

@@ -105,6 +105,8 @@ class Comparison:
     questions_with_own_rows: int = 0
     notes: list[str] = field(default_factory=list)  # what a person should know of the test set
     prompt: Prompt | None = None  # how every arm was asked
+    # What RAG retrieved from, as said: "docs", "qa.jsonl (the run's training data)".
+    corpus: str = "the run's training data"
 
 
 def context_recall(reference: str, passages: list[Passage]) -> float | None:
@@ -154,6 +156,8 @@ def compare(model: str | Run, cfg: CompareConfig | None = None) -> Comparison:
             logs.append(log)
     excluded = len(set().union(*skipped))
     result = Comparison(str(model), arms, excluded, out_dir, sum(map(bool, skipped)), prompt=prompt)
+    # Without --corpus, _corpus read the run's own file (or refused).
+    result.corpus = str(cfg.corpus or f"{found.config.data.path} (the run's training data)")
     if not found:  # said first: the question it answers is not the one a run's compare answers
         result.notes.append(
             f"the finetuned arms were not asked: {model} is a model, not a run; train a run on it "
