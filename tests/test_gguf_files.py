@@ -121,3 +121,13 @@ def test_the_dequantized_tokenizer_names_the_models_context(exported, cache):
     context = json.loads((folder / "config.json").read_text())["max_position_embeddings"]
     assert saved["model_max_length"] == context
     assert "is_local" not in saved and "local_files_only" not in saved
+
+
+def test_a_folder_an_older_tunelab_dequantized_is_given_the_models_context(exported, cache):
+    # Its tokenizer_config.json said ~1e30 (no limit): mended when the folder is next used.
+    folder = gguf_files.dequantized_folder(exported, cache)
+    path = folder / "tokenizer_config.json"
+    saved = json.loads(path.read_text())
+    path.write_text(json.dumps({**saved, "model_max_length": int(1e30)}))
+    assert gguf_files.dequantized_folder(exported, cache) == folder
+    assert json.loads(path.read_text()) == saved

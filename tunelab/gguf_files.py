@@ -19,7 +19,7 @@ from pathlib import Path
 import torch
 
 from tunelab.errors import TunelabError, one_line
-from tunelab.tokenizer_file import save_tokenizer
+from tunelab.tokenizer_file import mend_context, save_tokenizer
 
 KEPT = 3  # users' GGUF files kept dequantized, the most recently used first
 STAMP = "tunelab_gguf_source.json"  # in each folder: which file, as it was, it was made from
@@ -40,6 +40,7 @@ def dequantized_folder(gguf: Path, root: Path) -> Path:
     made = target / STAMP
     if is_made(target) and made.exists() and json.loads(made.read_text(encoding="utf-8")) == stamp:
         os.utime(made)  # used now: the last to go
+        mend_context(target)  # made by an older tunelab: its tokenizer named no length
         return target
     dequantize(gguf, target, name=str(gguf), stamp=stamp)
     _remove_least_used(root, keep=KEPT)

@@ -35,7 +35,7 @@ from tunelab.random_models import (
     tiny_random,
     tiny_tokenizer,
 )
-from tunelab.tokenizer_file import config_context
+from tunelab.tokenizer_file import config_context, mend_context
 
 _log = logging.getLogger(__name__)
 
@@ -170,7 +170,10 @@ def embedded_tokenizer_dir() -> Path:
     """The embedded model's tokenizer: the cached folder's, which may hold the tokenizer alone (a
     GPU machine given only what the random-shape benchmarks need), else made with the weights."""
     target = cache_root() / "models" / EMBEDDED_NAME
-    return target if (target / "tokenizer.json").exists() else embedded_model_dir()
+    if not (target / "tokenizer.json").exists():
+        return embedded_model_dir()
+    mend_context(target)  # made by an older tunelab: its tokenizer named no length
+    return target
 
 
 def embedded_model_dir() -> Path:
@@ -179,7 +182,9 @@ def embedded_model_dir() -> Path:
     Parsing and dequantizing the GGUF takes ~40 s on 2 cores; the cached folder loads in ~1 s.
     """
     target = cache_root() / "models" / EMBEDDED_NAME
-    if not gguf_files.is_made(target):
+    if gguf_files.is_made(target):
+        mend_context(target)  # made by an older tunelab: its tokenizer named no length
+    else:
         gguf_files.dequantize(embedded_gguf_path(), target, name=EMBEDDED_NAME)
     return target
 
