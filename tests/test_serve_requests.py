@@ -205,6 +205,7 @@ def test_errors_carry_openais_type_param_and_code(url):
     assert error(404, model="nope") == {"param": "model", "code": "model_not_found"}
     assert error(400, temperature=5) == {"param": "temperature", "code": "decimal_above_max_value"}
     assert error(400, n=0) == {"param": "n", "code": "integer_below_min_value"}
+    assert error(400, messages=[]) == {"param": "messages", "code": "empty_array"}  # it was null
     assert error(400, presence_penalty=1) == {
         "param": "presence_penalty",
         "code": "unsupported_parameter",

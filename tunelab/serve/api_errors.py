@@ -52,11 +52,13 @@ def answer_errors(app: FastAPI) -> None:
 def validation_code(error: dict) -> str | None:
     """OpenAI's code for a body field pydantic refused (one of `ValidationError.errors()`):
     "missing_required_parameter", "invalid_type" ("temperature": "0"), "invalid_value" (a value
-    not among those taken), "decimal_above_max_value" and the like; null for the rest, as OpenAI
-    leaves most of its 400s."""
+    not among those taken), "empty_array" ("messages": []), "decimal_above_max_value" and the
+    like; null for the rest, as OpenAI leaves most of its 400s."""
     kind = error["type"]
     if kind == "missing":
         return "missing_required_parameter"
+    if kind == "too_short" and error.get("input") == []:
+        return "empty_array"
     if kind.endswith("_type") or kind == "int_from_float":
         return "invalid_type"
     if kind in ("literal_error", "enum"):
