@@ -133,6 +133,47 @@ def test_a_name_with_its_version_is_stated_the_long_way_too(fact, answer, stated
     assert fact_accurate(fact, answer) is stated
 
 
+@pytest.mark.parametrize(
+    "fact, answer, stated",
+    [
+        # An initialism with its version, said another way or in the words it stands for.
+        ("GPL 3", "It is released under the GNU General Public License, version 3.", True),
+        ("GPL 3", "The code is GPL version 3.", True),
+        ("GPL 3", "It is GPLv3.", True),
+        ("GPL 3", "It ships under the GNU GPL v3.", True),
+        ("GPL 3", "Licensed under the GNU General Public License v3.0.", True),  # GitHub's name
+        ("GPL 3", "SPDX: GPL-3.0-only.", True),
+        ("GPL 3", "It is under version 3 of the GNU General Public License.", True),
+        ("GPLv3", "It is under the GPL 3.", True),
+        ("GPL-3.0", "It is GPLv3.", True),
+        ("LGPL 2.1", "It uses the GNU Lesser General Public License v2.1.", True),
+        ("AGPL 3", "It is under the GNU Affero General Public License, version 3.", True),
+        ("MPL 2.0", "It is under the Mozilla Public License, version 2.0.", True),
+        ("TLS 1.3", "It speaks Transport Layer Security 1.3.", True),
+        # Another version, another licence, or denied: not that fact.
+        ("GPL 3", "It is released under the GNU General Public License, version 2.", False),
+        ("GPL 3", "It is LGPL 3.", False),
+        ("GPL 3", "It is under the GNU Lesser General Public License v3.", False),
+        ("GPL 3", "It is under the Affero General Public License v3.", False),
+        ("GPL 3", "It is MIT-licensed, not GPL 3.", False),
+        ("GPL 3", "It is MIT-licensed, not the GNU General Public License, version 3.", False),
+        ("GPL 3", "It is GPL 3.1.", False),
+        ("GPT 4", "It runs on GPT-4.5.", False),  # a whole version is no minor one's
+        ("Python 3", "It runs on Python 3.11.", False),  # ...a language's neither (left as is)
+        ("IP 6", "In Python 6 it is fine.", False),  # two letters are not spelled out
+    ],
+)
+def test_an_initialism_with_its_version_is_stated_spelled_out_too(fact, answer, stated):
+    # "GNU General Public License, version 3" and "GPLv3" scored 0 against "GPL 3".
+    assert fact_accurate(fact, answer) is stated
+
+
+def test_a_wrong_initialisms_version_spelled_out_is_a_wrong_answer_stated():
+    check = parse_fact_check({"facts": [["GPL 3"]], "wrong": ["GPL 2"]}, "t.jsonl:1")
+    said = score_facts("It is under the GNU General Public License, version 2.0.", check)
+    assert (said["fact_accuracy"], said["hallucination"]) == (0.0, 1.0)
+
+
 def test_a_wrong_version_said_the_long_way_is_a_wrong_answer_stated():
     check = parse_fact_check({"facts": [["Apache 2.0"]], "wrong": ["Apache 1.1"]}, "t.jsonl:1")
     said = score_facts("It is under the Apache License, Version 1.1.", check)

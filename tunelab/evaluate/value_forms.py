@@ -2,7 +2,8 @@
 "10 days" is said "10 day", "16 GB" "16 gigabytes", "3" "three", "$20 per month" "$20/month",
 "14 March 2026" "2026-03-14", "Pelican 2.1" "version 2.1 of Pelican", and "5e-4 (0.0005)" is one
 value written two ways; and, for the scorer (`tunelab.evaluate.stated`), a name with its version
-said the long way: "Apache License, Version 2.0" is "Apache 2.0"."""
+said the long way: "Apache License, Version 2.0" is "Apache 2.0", "GNU General Public License,
+version 3" and "GPLv3" are "GPL 3"."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from functools import lru_cache
 
 import regex
 
+from tunelab.data.text import FUNCTION_WORDS
 from tunelab.evaluate.normalize_numbers import normalize
 from tunelab.evaluate.specific_terms import PERIOD, SPACED_UNIT
 
@@ -153,17 +155,82 @@ def _version_said_long(value: str) -> re.Pattern | None:
     )
 
 
-def named_version_as_written(answer: str, value: str) -> str:
-    """`answer` with each long way of saying `value`'s name and version (`_version_said_long`)
-    written as `value` writes it ("Apache License, Version 2.0" read "Apache 2.0"), for the
-    scorer to read as it reads that (a version with more parts, a negation before it); the
-    answer as it was for a value that is no name with its version."""
-    said = _version_said_long(value)
-    if said is None:
-        return answer
-    return said.sub(
-        lambda m: f"{m['name'] or m['of']} {m['version'] or m['after'] or m['before']}", answer
+# A name that is an initialism, with its version, as a fact writes it ("GPL 3", "GPLv3",
+# "LGPL-2.1", "TLS 1.3", "GPT-4"): its letters, what joins the version on, the version.
+_INITIALISM = re.compile(r"([A-Z]{2,6})(\s?v|\s?-\s?|\s?)(\d+(?:\.\d+)*)")
+# What joins a version to its name in an answer: ", version 3", " v3", "-3.0", " 3", "3".
+_JOINER = r"(?:,?\s+(?i:version|ver\.)\s*|\s*v\.?\s?|\s?-\s?|\s?)"
+_ANY_VERSION = r"\d+(?:\.\d+)*(?!\w|\.\d|-\d)"
+
+
+def _spelled_out(letters: str) -> str:
+    """The capitalised words an initialism stands for, one a letter ("GPL": "General Public
+    License", "GPT": "Generative Pre-trained Transformer"), "and", "of" or "for" between them
+    left out ("CDDL": "Common Development and Distribution License")."""
+    word = r"[A-Za-z]*(?:-[A-Za-z]+)*"
+    return r"\s+(?:(?:and|of|for|the|&)\s+)?".join(f"{letter}{word}" for letter in letters)
+
+
+@lru_cache(maxsize=1024)
+def _initialism_said(value: str) -> tuple[re.Pattern, str, str, str] | None:
+    """Where an answer says `value`, an initialism with its version ("GPL 3"), another way: the
+    initialism or the words it stands for, then the version ("GPLv3", "GPL version 3", "GPL-3.0",
+    "GNU General Public License, version 3", "General Public License (GPL) v3"), or the version
+    of it ("version 3 of the GNU GPL"); with the fact's initialism, joiner and version. Spelled
+    out only for three letters or more: "In Python 3" is no "IP 3"."""
+    found = _INITIALISM.fullmatch(value.strip())
+    if not found:
+        return None
+    letters, joiner, version = found.groups()
+    name = letters
+    if len(letters) > 2:
+        name = rf"(?:{letters}|{_spelled_out(letters)}(?:\s+\({letters}\))?)"
+    pattern = re.compile(
+        rf"(?<![\w-])(?P<name>{name}){_JOINER}(?P<version>{_ANY_VERSION})"
+        rf"|(?<![\w-])(?i:version)\s+(?P<after>{_ANY_VERSION})\s+of\s+(?:the\s+)?"
+        rf"(?:[A-Z]{{2,}}\s+)?(?P<of>{name})(?![\w-])"
     )
+    return pattern, letters, joiner, version
+
+
+def _starts_the_name(answer: str, at: int) -> bool:
+    """Whether the name found at `at` is not the end of a longer one: no capitalised word but a
+    function word ("The") or an initialism ("GNU") before it: "Lesser General Public License"
+    is the LGPL, no GPL."""
+    before = re.search(r"([\w-]+)\s+$", answer[:at])
+    word = before[1] if before else ""
+    return not word[:1].isupper() or word.isupper() or word.lower() in FUNCTION_WORDS
+
+
+def _same_version(said: str, version: str) -> bool:
+    """Whether `said` is `version` but for a last ".0" ("GPL-3.0" is GPLv3)."""
+    return re.sub(r"(\.0)+$", "", said) == re.sub(r"(\.0)+$", "", version)
+
+
+def named_version_as_written(answer: str, value: str) -> str:
+    """`answer` with each long way of saying `value`'s name and version (`_version_said_long`,
+    `_initialism_said`) written as `value` writes it ("Apache License, Version 2.0" read "Apache
+    2.0", "GNU General Public License v3.0" "GPL 3"), for the scorer to read as it reads that
+    (a version with more parts, a negation before it); the answer as it was for a value that is
+    no name with its version."""
+    said = _version_said_long(value)
+    if said is not None:
+        answer = said.sub(
+            lambda m: f"{m['name'] or m['of']} {m['version'] or m['after'] or m['before']}",
+            answer,
+        )
+    initialism = _initialism_said(value)
+    if initialism is None:
+        return answer
+    pattern, letters, joiner, version = initialism
+
+    def as_written(m: re.Match) -> str:
+        if not _starts_the_name(m.string, m.start("name") if m["name"] else m.start("of")):
+            return m[0]
+        said = m["version"] or m["after"]
+        return letters + joiner + (version if _same_version(said, version) else said)
+
+    return pattern.sub(as_written, answer)
 
 
 def version_alone(value: str, asked: set[str]) -> list[str]:
