@@ -307,3 +307,82 @@ def test_a_reply_that_only_calls_tools_is_analysed_by_its_calls(tmp_path, monkey
     ]
     report = (out / "errors.md").read_text()
     assert "## wrong_calls (1)" in report and "wording alone" not in report
+
+
+def hermes(call: dict) -> str:
+    return f"<tool_call>\n{json.dumps(call)}\n</tool_call>"
+
+
+def test_a_call_with_one_wrong_argument_is_a_wrong_call_named_by_that_argument(
+    tmp_path, monkeypatch, tool_model
+):
+    # The right function with a wrong city scored token F1 past 0.5 and fell in no category.
+    data = write_jsonl(tmp_path / "t.jsonl", [ENDS_ON_CALL])
+    asked_prompts(monkeypatch, [hermes({"name": "get_weather", "arguments": {"city": "Lyon"}})])
+    cfg = EvalConfig(data=str(data), output=str(tmp_path / "o"))
+    (row,) = evaluate(str(tool_model), cfg).rows
+    assert row["scores"]["token_f1"] >= 0.5 and row["scores"]["exact_match"] == 0.0
+    assert row["errors"] == [
+        {
+            "category": "wrong_calls",
+            "reason": 'get_weather: argument city is "Lyon" where the reference has "Paris"',
+        }
+    ]
+
+
+def test_a_calls_arguments_that_differ_are_each_named():
+    from tunelab.evaluate.calls import call_differences
+
+    def said(*calls: tuple[str, dict]) -> str:
+        return "\n".join(hermes({"name": name, "arguments": args}) for name, args in calls)
+
+    reference = said(("get_weather", {"city": "Paris", "days": 3}), ("get_time", {"zone": "CET"}))
+    assert call_differences(said(("get_weather", {"city": "Paris", "days": "3"})), reference) == (
+        'get_weather: argument days is "3" where the reference has 3; leaves out '
+        'get_time({"zone": "CET"})'
+    )
+    made = said(("get_weather", {"city": "Paris", "unit": "C"}), ("get_time", {"zone": "CET"}))
+    assert call_differences(made, reference) == (
+        'get_weather: leaves out argument days (the reference has 3), argument unit is "C", '
+        "which the reference leaves out"
+    )
+    again = said(("get_time", {"zone": "CET"}), ("get_time", {"zone": "CET"}))
+    assert call_differences(again, said(("get_time", {"zone": "CET"}))) == (
+        'calls get_time({"zone": "CET"}) besides the reference\'s calls'  # made twice, once asked
+    )
+
+
+def test_a_reply_with_text_and_calls_has_its_facts_read_in_its_text_and_its_calls_compared(
+    tmp_path, monkeypatch, tool_model
+):
+    # The text's facts were read in the calls' JSON too, and a reply whose text stated its facts
+    # was never weak: a wrong call beside the right text fell in no category.
+    reply = {
+        "role": "assistant",
+        "content": "Let me check the weather in Paris.",
+        "tool_calls": [CALL],
+    }
+    row = {**ROW, "messages": [{"role": "user", "content": "How warm is it in France's capital?"},
+                               reply], "facts": [["Paris"]]}  # fmt: skip
+    data = write_jsonl(tmp_path / "t.jsonl", [row, row])
+    right_call, wrong_call = (
+        hermes({"name": "get_weather", "arguments": {"city": city}}) for city in ("Paris", "Lyon")
+    )
+    asked_prompts(
+        monkeypatch,
+        [
+            f"Let me check the weather in Lyon.\n{right_call}",
+            f"Let me check it in Paris.\n{wrong_call}",
+        ],
+    )
+    out = tmp_path / "o"
+    wrong_text, wrong_args = evaluate(
+        str(tool_model), EvalConfig(data=str(data), output=str(out))
+    ).rows
+    assert wrong_text["calls"] and wrong_text["scores"]["exact_match"] == 1.0
+    assert wrong_text["missed_facts"] == ["Paris"]  # the call's "Paris" states no fact
+    assert wrong_args["facts"]["fact_accuracy"] == 1.0
+    assert {"category": "wrong_calls",
+            "reason": 'get_weather: argument city is "Lyon" where the reference has "Paris"'
+            } in wrong_args["errors"]  # fmt: skip
+    assert "## wrong_calls (1)" in (out / "errors.md").read_text()

@@ -263,3 +263,31 @@ def test_held_out_chat_rows_are_asked_their_last_reply_as_it_is_trained(tmp_path
     segments = render_segments(example, tokenizer)
     assert asked == ["".join(text for text, _ in segments[:-1])]
     assert "Hello Ada." in asked[0]
+
+
+def test_a_held_out_reply_that_calls_tools_states_its_facts_in_its_text(tmp_path, monkeypatch):
+    # As eval reads it: the call's "Paris" stated the fact its text ("Lyon") gets wrong.
+    import tunelab.work_log as work_log
+    from tests.test_data_tool_calls import CALL, ROW, TOOL_TEMPLATE
+    from tunelab.data.load import to_example
+    from tunelab.generate import Generation
+    from tunelab.random_models import tiny_random
+
+    reply = {"role": "assistant", "content": "Let me check Paris.", "tool_calls": [CALL]}
+    row = {**ROW, "messages": [ROW["messages"][0], reply], "facts": [["Paris"]]}
+    test = write_jsonl(tmp_path / "test.jsonl", [row])
+    call = '<tool_call>\n{"name": "get_weather", "arguments": {"city": "Paris"}}\n</tool_call>'
+
+    def generate(model, tokenizer, prompts, **kwargs):
+        return [Generation(f"Let me check Lyon.\n{call}", "stop", 1, 1, index=i)
+                for i in range(len(prompts))]  # fmt: skip
+
+    monkeypatch.setattr(work_log, "generate", generate)
+    model, tokenizer = tiny_random()
+    tokenizer.chat_template = TOOL_TEMPLATE
+    config = tiny_config(tmp_path, test)
+    config = config.model_copy(
+        update={"data": config.data.model_copy(update={"test_path": str(test)})}
+    )
+    heldout = HeldOut(config, [to_example(row, "messages", f"{test}:1")])
+    assert heldout.metric == "fact_accuracy" and heldout.score(model, tokenizer) == 0.0

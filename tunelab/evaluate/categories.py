@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from tunelab.data.text import content_words, looping_phrase, repeated_sentence, words
-from tunelab.evaluate.calls import call_differences
+from tunelab.evaluate.calls import call_differences, said_beside_calls, scored_by_calls
 from tunelab.evaluate.spelling import misspellings
 from tunelab.section import Section
 
@@ -15,8 +15,8 @@ CATEGORIES = [
     "hallucination",
     "other_value",
     "missed_facts",
-    # A reply that only calls tools ("calls_only"), read by its calls: the text categories below
-    # read a call's JSON as words (too long, misspelt, off topic) and are not asked of it.
+    # A reply that calls tools ("calls"), read by its calls; the text categories below read what
+    # it says beside them, and are not asked of a reply that only calls tools ("calls_only").
     "wrong_calls",
     "not_refused",
     "refused",
@@ -51,10 +51,15 @@ class AnalysisConfig(Section):
 
 def is_weak(row: dict[str, Any], cfg: AnalysisConfig) -> bool:
     """A row whose facts are known is weak when it misses one, states a wrong one or gives what
-    is asked another value than its reference (`stated_wrong`); without facts, when it is neither
-    a normalized match nor close in token F1 (at `weak_f1` it is close: the F1 at which tunelab
-    calls an answer right)."""
+    is asked another value than its reference (`stated_wrong`); one whose reply calls tools when
+    its calls are not the reference's; without facts, when it is neither a normalized match nor
+    close in token F1 (at `weak_f1` it is close: the F1 at which tunelab calls an answer
+    right)."""
     if row.get("missed_facts") or stated_wrong(row):
+        return True
+    # Calls are right or wrong: the right function with one wrong argument had a token F1 of
+    # 0.5 or more, close enough by words, and fell in no category.
+    if scored_by_calls(row) and not row["scores"].get("exact_match"):
         return True
     if refusal := row.get("refusal"):  # a test row marked off-topic, or one beside them
         if refusal["off_topic"] != refusal["refused"]:
@@ -160,19 +165,24 @@ def categorize(
 ) -> list[dict[str, str]]:
     """Each category that fits one answer, with the reason; `context` is retrieved training text,
     `taught` the answers' length a run of this model trained on (`cut_off`)."""
-    answer, reference = row["answer"], row["reference"]
     found = fact_errors(row) + refusal_errors(row)
-    if not answer.strip():
+    if not row["answer"].strip():
         found.append(("empty", "the model produced no text"))
         return [{"category": c, "reason": r} for c, r in found]
-    if row.get("calls_only") and (wrong := call_differences(answer, reference)):
+    calls = scored_by_calls(row)
+    if calls and (wrong := call_differences(row["answer"], row["reference"])):
         found.append(("wrong_calls", wrong))
-    n_answer, n_ref = len(words(answer)), max(len(words(reference)), 1)
-    if row.get("finish_reason") == "length":
-        cut = cut_off(row.get("completion_tokens"), n_answer < n_ref, taught)
-        found.append(("cut_off", cut))
+    if row.get("finish_reason") == "length":  # its calls and text alike count to its length
+        short = len(words(row["answer"])) < max(len(words(row["reference"])), 1)
+        found.append(("cut_off", cut_off(row.get("completion_tokens"), short, taught)))
     if row.get("calls_only"):
         return [{"category": c, "reason": r} for c, r in found]
+    # What a reply that calls tools says beside its calls is its text: a call's JSON no words.
+    answer, reference = (
+        said_beside_calls(row["answer"], calls),
+        said_beside_calls(row["reference"], calls),
+    )
+    n_answer, n_ref = len(words(answer)), max(len(words(reference)), 1)
     if n_answer > cfg.max_words or (
         n_answer >= cfg.min_long_words and n_answer > cfg.too_long_ratio * n_ref
     ):
@@ -180,7 +190,9 @@ def categorize(
     why = repeated(answer, cfg)
     if why:
         found.append(("repetitive", why))
-    bad = misspellings(row, known | set(content_words(row["question"] + " " + reference)))
+    bad = misspellings(
+        {**row, "answer": answer}, known | set(content_words(row["question"] + " " + reference))
+    )
     if bad:
         found.append(("misspelling", "unknown words: " + ", ".join(bad[:5])))
     # On topic means about the question or the reference: a long answer that talks about the

@@ -158,37 +158,43 @@ def interval_fields(intervals: dict[str, Any]) -> dict[str, Any]:
 @dataclass(frozen=True)
 class TestChecks:
     """What a test file says beyond its reference answers: the facts its rows name (by
-    `file:line`) and its off-topic rows, which every scored row is checked against, and its rows
-    whose reply only calls tools, scored by their calls and by no facts (`calls_alone`)."""
+    `file:line`) and its off-topic rows, which every scored row is checked against, its rows
+    whose reply calls tools (`calls_tools`), scored by their calls, and of those the rows whose
+    reply only calls tools, scored by no facts (`calls_alone`)."""
 
     facts: dict[str, Any]
     refusals: Refusals
     calls: frozenset[str] = frozenset()
+    calling: frozenset[str] = frozenset()
 
     @classmethod
     def read(cls, path: str | Path, examples: list) -> TestChecks:
         """The checks of the test file `path` (read once), whose rows were loaded as `examples`."""
         from tunelab.data.load import source_rows
-        from tunelab.evaluate.calls import calls_alone
+        from tunelab.evaluate.calls import calls_alone, calls_tools
         from tunelab.evaluate.facts import fact_checks
 
         raw = dict(source_rows(path, quiet=True))
         refusals = Refusals.of_rows((ex.source, raw.get(ex.source), ex.answer) for ex in examples)
         calls = frozenset(ex.source for ex in examples if calls_alone(ex))
+        calling = frozenset(ex.source for ex in examples if calls_tools(ex))
         facts = {s: c for s, c in fact_checks(raw.items()).items() if s not in calls}
-        return cls(facts, refusals, calls)
+        return cls(facts, refusals, calls, calling)
 
     def fields(self, source: str, answer: str) -> dict[str, Any]:
-        """A scored row's fact and refusal fields; "calls_only" where its reply only calls tools
-        (`facts_named_note` counts those apart from the rows that name no facts)."""
-        from tunelab.evaluate.calls import text_beside_calls
+        """A scored row's fact and refusal fields, read in what its answer says beside its calls
+        where its reply calls tools ("calls": a call's arguments state no fact and no refusal);
+        "calls_only" where its reply only calls tools (`facts_named_note` counts those apart
+        from the rows that name no facts)."""
+        from tunelab.evaluate.calls import said_beside_calls
 
-        calls = source in self.calls
+        calling = source in self.calling
+        text = said_beside_calls(answer, calling)
         return {
-            **fact_fields(answer, self.facts.get(source)),
-            # A call's arguments are no refusal: what the reply says beside its calls is.
-            **self.refusals.fields(source, text_beside_calls(answer) if calls else answer),
-            **({"calls_only": True} if calls else {}),
+            **fact_fields(text, self.facts.get(source)),
+            **self.refusals.fields(source, text),
+            **({"calls": True} if calling else {}),
+            **({"calls_only": True} if source in self.calls else {}),
         }
 
 

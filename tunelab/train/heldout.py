@@ -26,6 +26,7 @@ class HeldOut:
 
     def __init__(self, config: Config, examples: list[Example]) -> None:
         from tunelab.data.hub import is_hub
+        from tunelab.evaluate.calls import calls_alone
         from tunelab.evaluate.facts import read_fact_checks
 
         data = config.data
@@ -36,7 +37,8 @@ class HeldOut:
         for path in {data.test_path, data.path} - {None}:
             if is_hub(path) or Path(path).exists():
                 checks.update(read_fact_checks(path))
-        self.checks = [checks.get(ex.source) for ex in self.examples]
+        # As eval reads them: a reply that only calls tools states no facts, it is scored by them.
+        self.checks = [None if calls_alone(ex) else checks.get(ex.source) for ex in self.examples]
         self.metric = "fact_accuracy" if any(c and c.facts for c in self.checks) else "token_f1"
         self.template, self.system_prompt = data.template, data.system_prompt
         self.max_new_tokens = config.train.eval_max_new_tokens
@@ -64,7 +66,7 @@ class HeldOut:
 
     def score(self, model, tokenizer) -> float:
         """Mean of `metric` over the questions (0-1), answered greedily."""
-        from tunelab.evaluate.calls import score_reply
+        from tunelab.evaluate.calls import calls_tools, said_beside_calls, score_reply
         from tunelab.evaluate.facts import score_facts
         from tunelab.generate import answer
 
@@ -81,9 +83,9 @@ class HeldOut:
             )
         model.train()
         if self.metric == "fact_accuracy":
-            values = [
-                score_facts(r.text, c)["fact_accuracy"]
-                for r, c in zip(replies, self.checks)
+            values = [  # a reply's facts in its text, not in its calls' arguments
+                score_facts(said_beside_calls(r.text, calls_tools(ex)), c)["fact_accuracy"]
+                for r, ex, c in zip(replies, self.examples, self.checks)
                 if c and c.facts
             ]
         else:
