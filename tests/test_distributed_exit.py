@@ -38,7 +38,7 @@ def test_a_torchrun_process_leaves_without_the_interpreters_teardown(
     # destroy_process_group; tearing it down with the interpreter aborted rank 1 of a finished
     # run once in CI (SIGABRT), and torchrun then failed the run. Every outcome leaves at once.
     from tunelab.errors import TunelabError
-    from tunelab.train import cli, distributed, loop, run_folder
+    from tunelab.train import cli, distributed, loop, run_config
     from tunelab.train.stopping import Terminated
 
     raised = {"terminated": Terminated(True), "refusal": TunelabError("no such file")}.get(
@@ -56,7 +56,7 @@ def test_a_torchrun_process_leaves_without_the_interpreters_teardown(
         raise SystemExit(code)
 
     monkeypatch.setattr(loop, "train", fake_train)
-    monkeypatch.setattr(run_folder, "config_from", lambda *args: None)
+    monkeypatch.setattr(run_config, "config_from", lambda *args: None)
     monkeypatch.setattr(distributed.os, "_exit", leave)
     monkeypatch.setenv("WORLD_SIZE", "2")
     monkeypatch.setenv("RANK", str(rank))
@@ -75,7 +75,7 @@ def test_a_refusal_after_torchruns_sigterm_leaves_at_once_without_saying_it(monk
     import signal
 
     from tunelab.errors import TunelabError
-    from tunelab.train import cli, distributed, loop, run_folder
+    from tunelab.train import cli, distributed, loop, run_config
     from tunelab.train.stopping import LauncherStop
 
     def fake_train(*args, **kwargs):
@@ -93,7 +93,7 @@ def test_a_refusal_after_torchruns_sigterm_leaves_at_once_without_saying_it(monk
         pytest.fail("waited for a SIGTERM that had already come")
 
     monkeypatch.setattr(loop, "train", fake_train)
-    monkeypatch.setattr(run_folder, "config_from", lambda *args: None)
+    monkeypatch.setattr(run_config, "config_from", lambda *args: None)
     monkeypatch.setattr(distributed.os, "_exit", leave)
     monkeypatch.setenv("WORLD_SIZE", "2")
     monkeypatch.setenv("RANK", "1")

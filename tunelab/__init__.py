@@ -120,7 +120,7 @@ def train(
     existing run of the same name (`--overwrite`); overrides: `--set` settings, for a path or
     the defaults."""
     from tunelab.train.loop import train as train_run
-    from tunelab.train.run_folder import config_from
+    from tunelab.train.run_config import config_from
 
     if not isinstance(config, Config):
         config = config_from(config, overrides)

@@ -38,7 +38,7 @@ def train_command(
     from tunelab.errors import TunelabError
     from tunelab.train import distributed
     from tunelab.train.loop import train
-    from tunelab.train.run_folder import config_from
+    from tunelab.train.run_config import config_from
     from tunelab.train.stopping import LauncherStop, Terminated
 
     world = distributed.launched_world()

@@ -23,7 +23,7 @@ from tunelab.train.checkpoint import (
     restore,
 )
 from tunelab.train.distributed import World
-from tunelab.train.run_folder import (
+from tunelab.train.run_config import (
     check_rows_per_step,
     keep_rows_per_step,
     resume_changes_note,

@@ -40,12 +40,11 @@ from tunelab.train.heldout import (
 from tunelab.train.memory import keep_freed_memory, release_freed_memory
 from tunelab.train.plan.fit import fit_warning
 from tunelab.train.resume import read_at_its_end, resume_from_checkpoint
+from tunelab.train.run_config import check_resume_changes, with_found_files
 from tunelab.train.run_folder import (
-    check_resume_changes,
     check_run_dir,
     replace_run_dir,
     truncate_metrics,
-    with_found_files,
     write_config,
     write_held_out,
 )
