@@ -135,6 +135,14 @@ def test_a_report_or_output_path_that_cannot_be_written_fails_before_the_check(
         assert "is a folder" in str(result.exception)
 
 
+def test_a_check_refused_after_its_report_was_found_writable_leaves_no_folder(tmp_path, runner):
+    # Finding --report writable made its folder, and a check refused after it left it empty.
+    missing = ["data", "check", str(tmp_path / "gone.jsonl"), "--model", "tiny-random"]
+    result = runner.invoke(app, [*missing, "--report", str(tmp_path / "reports" / "r.md")])
+    assert isinstance(result.exception, TunelabError), result.output
+    assert "gone.jsonl" in str(result.exception) and list(tmp_path.iterdir()) == []
+
+
 def test_cli_fix_without_output_is_a_clear_error(tmp_path, runner):
     data = write_rows(tmp_path / "d.jsonl", qa_rows(FACTS))
     result = runner.invoke(app, ["data", "check", str(data), "--fix"])

@@ -58,6 +58,18 @@ def test_template_generation_is_deterministic_resumable_and_records_provenance(t
     assert rows(tmp_path / "qa2.jsonl") == written  # same documents, same rows
 
 
+def test_generating_into_a_new_folder_makes_it_with_the_rows_and_not_before(tmp_path):
+    # Finding -o writable made its folder, and a run refused after it left it empty.
+    out = tmp_path / "out" / "qa.jsonl"
+    config = GenerateConfig(docs=[str(tmp_path / "gone.md")], output=str(out))
+    with pytest.raises(TunelabError, match="document not found"):
+        generate_dataset(config, progress=False)
+    assert list(tmp_path.iterdir()) == []
+    config.docs = [str(DOCS / "guide.md")]
+    stats = generate_dataset(config, progress=False)
+    assert stats.pairs == len(rows(out)) > 0
+
+
 def test_cli_generate_then_check_reports_the_rows_as_generated(tmp_path):
     runner = CliRunner()
     out = tmp_path / "qa.jsonl"

@@ -61,6 +61,21 @@ def test_a_merged_and_gguf_export_checks_the_gguf_before_writing_the_folder(tmp_
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_gguf_export_makes_a_new_folder_as_it_writes(gguf_run, tmp_path):  # noqa: F811
+    # Finding the target writable made its folder, and a refusal after it left it empty.
+    from tunelab.export import export
+
+    with pytest.raises(TunelabError, match="no BPE merges"):
+        export("tiny-random", gguf=tmp_path / "out" / "tiny.gguf")
+    assert list(tmp_path.iterdir()) == []
+    written = export(str(gguf_run), gguf=tmp_path / "out" / "model.gguf", gguf_type="f32")
+    assert GGUFReader(str(written["gguf"])).fields["general.architecture"].contents() == "llama"
+    assert sorted(p.name for p in written["gguf"].parent.iterdir()) == [
+        "model.Modelfile",
+        "model.gguf",
+    ]
+
+
 @pytest.mark.parametrize(
     "targets",
     [

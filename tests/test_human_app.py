@@ -200,6 +200,7 @@ def test_a_port_in_use_is_refused_before_judges_are_sent_to_the_page(tmp_path, m
         result = CliRunner().invoke(app, ["rate", *answers, "--port", port, "--votes", votes])
     assert f"cannot listen on 127.0.0.1:{port}" in str(result.exception)
     assert "pick another --port" in str(result.exception) and "Open" not in result.output
+    assert not (tmp_path / "ratings").exists()  # finding the votes writable made none of it
 
 
 def test_a_vote_the_disk_refused_is_said_and_can_be_cast_again(tmp_path, monkeypatch):

@@ -73,19 +73,25 @@ def write_json(path: str | Path, payload: Any) -> None:
 
 def check_writable(path: str | Path) -> None:
     """Fail now, naming the path, if a file cannot be written at `path`: before minutes of work
-    end in a traceback. A file this creates to find out is removed again."""
+    end in a traceback. Nothing is made to find out (a command stopped after the check left the
+    folders it had made, empty): its writer makes them when it writes."""
     path = Path(path)
     if path.is_dir():
         raise TunelabError(f"{path} is a folder: give the path of a file (inside it, say)")
-    existed = path.exists()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("a", encoding="utf-8"):
-            pass
-    except OSError as err:
-        raise cannot_write(path, err) from None
-    if not existed:
-        path.unlink()
+    check_can_make(path)
+
+
+def check_can_make(path: Path) -> None:
+    """Fail, naming `path`, where it cannot be written or made, creating nothing: `path` itself
+    must be writable if it is there, else the nearest folder above it that is (a file there is
+    named: it blocks the folders to make). os.access answers for root and read-only disks too."""
+    nearest = path if path.exists() else next(p for p in path.parents if p.exists())
+    if nearest != path and not nearest.is_dir():
+        raise TunelabError(f"cannot write {path}: {nearest} is a file, not a folder")
+    if not os.access(nearest, os.W_OK | (os.X_OK if nearest.is_dir() else 0)):
+        raise TunelabError(
+            f"cannot write {path}: {nearest} is not writable (its permissions, or a read-only disk)"
+        )
 
 
 def check_new_file(path: str | Path, overwrite: bool, reads: Iterable[str | Path] = ()) -> None:

@@ -63,8 +63,10 @@ def export_gguf(
             f"{name!r} uses a sliding attention window, which llama.cpp's qwen2 lacks"
         )
     # Written beside the target, then renamed over it: a failed export leaves the old file whole.
+    # Its folder is made now, not by the check before the merge (a refusal left it empty).
     partial = out.with_name(out.name + ".part")
     try:
+        out.parent.mkdir(parents=True, exist_ok=True)
         write_gguf(model, tokenizer, partial, file_type, title=Path(str(name)).name)
         partial.replace(out)
     except OSError as err:

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import json
 import shutil
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 from tunelab.config import Config, DataConfig
-from tunelab.data.write import cannot_write
+from tunelab.data.write import check_can_make
 from tunelab.errors import TunelabError
 from tunelab.run import Run
 from tunelab.run_files import (
@@ -95,13 +94,7 @@ def _check_writable(run_dir: Path) -> None:
     a read-only place. Nothing is left behind (a refused run leaves no folder)."""
     if run_dir.exists() and not run_dir.is_dir():
         raise TunelabError(f"{run_dir} is a file, not a run folder: give another run name")
-    nearest = next(p for p in (run_dir, *run_dir.parents) if p.exists() or p == Path(p.anchor))
-    try:
-        # Permission bits say nothing for root, nor of a read-only disk: a folder made says all.
-        with tempfile.TemporaryDirectory(dir=nearest):
-            pass
-    except OSError as err:
-        raise cannot_write(run_dir, err) from None
+    check_can_make(run_dir)  # as every output is checked: os.access, making nothing
 
 
 def replace_run_dir(run_dir: Path) -> None:

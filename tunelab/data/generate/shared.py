@@ -156,7 +156,6 @@ class Output:
         # crash inside that write leaves a cut row, dropped here with its chunk's rows before it.
         self.dropped_cut_row = drop_cut_end(path, unit=_chunk_of)
         self._read()
-        path.parent.mkdir(parents=True, exist_ok=True)
 
     def _read(self) -> None:
         self.done: set[str] = set()
@@ -215,6 +214,9 @@ class Output:
         self.pending = []
         yield
         if self.pending:
+            # Its folder is made with its first rows: a run stopped before any (a model that does
+            # not load, a document not found) leaves none behind.
+            self.path.parent.mkdir(parents=True, exist_ok=True)
             with self.path.open("a", encoding="utf-8") as handle:
                 handle.write(
                     "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in self.pending)

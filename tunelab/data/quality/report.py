@@ -221,8 +221,10 @@ def to_html(report: QualityReport) -> str:
 
 
 def save_report(report: QualityReport, path: str | Path) -> None:
-    """Write Markdown, or HTML when the name ends in .html."""
+    """Write Markdown, or HTML when the name ends in .html. Its folder is made now: `--report
+    new/dir/r.md` was checked before, and nothing made then (check_writable)."""
     path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(
         to_html(report) if path.suffix.lower() in (".html", ".htm") else to_markdown(report),
         encoding="utf-8",
