@@ -171,3 +171,22 @@ def test_u_pressed_again_undoes_the_vote_before(tmp_path):
             page.wait_for_function(f"document.getElementById('judged').textContent === '{judged}'")
         assert page.is_disabled("#undo")
     assert arena.records == []
+
+
+def test_a_named_rater_still_undoes_their_votes_after_reloading_the_page(tmp_path):
+    # The page kept the ids of its votes: a reload forgot them, and u did nothing.
+    arena = Arena(load_answers(answer_sets(tmp_path)), tmp_path / "votes.jsonl")
+    with judging_page(arena) as page:
+        page.fill("#rater", "ana")
+        page.locator("#rater").blur()  # the name is kept (the browser's storage)
+        page.wait_for_function("document.getElementById('yours').textContent === ' (0 by you)'")
+        for key, judged in (("1", "1"), ("2", "2")):
+            page.keyboard.press(key)
+            page.wait_for_function(f"document.getElementById('judged').textContent === '{judged}'")
+        page.reload()
+        page.wait_for_function("document.getElementById('yours').textContent === ' (2 by you)'")
+        for judged in ("1", "0"):
+            page.keyboard.press("u")
+            page.wait_for_function(f"document.getElementById('judged').textContent === '{judged}'")
+        assert page.is_disabled("#undo")
+    assert arena.records == []

@@ -175,3 +175,25 @@ def test_successive_undos_take_back_the_votes_before_one_by_one(tmp_path):
     assert again.json()["judged"] == 1
     kept = Arena(load_answers(paths), votes).records  # a restart honours both undos
     assert [r["id"] for r in kept] == [cast[0][1]]
+
+
+def test_a_named_rater_undoes_their_latest_vote_by_name_after_a_reload_or_a_restart(tmp_path):
+    # The page kept its votes' ids: a reload forgot them, and they could no longer be taken back.
+    paths, votes = good_and_bad(tmp_path), tmp_path / "votes.jsonl"
+    client = TestClient(create_app(Arena(load_answers(paths), votes, seed=0)))
+    cast = []
+    for rater in ("ana", "ben", "ana"):
+        shown = client.get("/api/next", params={"rater": rater}).json()
+        vote = {"token": shown["token"], "winner": "left", "rater": rater}
+        cast.append((shown["question"], client.post("/api/vote", json=vote).json()["vote"]))
+    # A reloaded page holds no id: it asks by name, and ana's latest vote goes, not ben's.
+    again = client.post("/api/undo", json={"rater": "ana"}).json()
+    assert again["question"] == cast[2][0] and again["yours"] == 1
+    restarted = TestClient(create_app(Arena(load_answers(paths), votes, seed=0)))
+    again = restarted.post("/api/undo", json={"rater": "ana"}).json()
+    assert again["question"] == cast[0][0] and again["yours"] == 0
+    done = restarted.post("/api/undo", json={"rater": "ana"})
+    assert done.status_code == 400 and "no vote of 'ana' left to undo" in done.json()["detail"]
+    nameless = restarted.post("/api/undo", json={})
+    assert nameless.status_code == 400 and "give a rater name" in nameless.json()["detail"]
+    assert [r["id"] for r in Arena(load_answers(paths), votes).records] == [cast[1][1]]

@@ -39,7 +39,9 @@ class SkipIn(BaseModel):
 
 
 class UndoIn(BaseModel):
-    vote: str  # the id /api/vote answered with
+    # The id /api/vote answered with; none: the latest standing vote of `rater`, kept by the
+    # server, so a reloaded page still undoes it.
+    vote: str = ""
     rater: str = Field("", max_length=MAX_RATER)
 
 
@@ -180,9 +182,11 @@ JUDGE_PAGE = f"""<!doctype html><html><head><meta charset="utf-8"><title>tunelab
 let current = null;
 const rater = document.getElementById('rater');
 rater.value = localStorage.getItem('rater') || '';
-// The ids of this page's votes still standing, latest last: each undo takes back the latest
-// (one id alone let a rater take back only their last vote, not the two before it).
-const myVotes = [];
+// A named rater's votes are undone by name, the latest still standing each time: the server
+// keeps them, so a reload forgets none. The ids of this page's votes cast without a name,
+// latest last, are all it has of those (one id alone undid the last vote, not the one before).
+const unnamed = [];
+let yours = 0;  // the named rater's votes still standing, as the server counted them
 const post = (url, body) => fetch(url, {{method: 'POST', headers: {{'Content-Type': 'application/json'}},
   body: JSON.stringify({{...body, rater: rater.value.trim()}})}});
 async function load() {{
@@ -190,6 +194,8 @@ async function load() {{
 }}
 function show(pair) {{
   current = pair;
+  yours = pair.yours;
+  undoable();
   for (const k of ['question', 'reference', 'left_answer', 'right_answer']) document.getElementById(k).textContent = current[k];
   document.getElementById('judged').textContent = current.judged;  // everyone's
   document.getElementById('yours').textContent = rater.value.trim() ? ` (${{current.yours}} by you)` : '';
@@ -197,7 +203,9 @@ function show(pair) {{
     'You have judged every pair on offer: this one you judged before, and a vote on it counts again.' : '';
 }}
 function say(text) {{ document.getElementById('status').textContent = text; }}
-function undoable() {{ document.getElementById('undo').disabled = !myVotes.length; }}
+function undoable() {{
+  document.getElementById('undo').disabled = rater.value.trim() ? !yours : !unnamed.length;
+}}
 async function skip() {{
   if (!current) return;
   const shown = current;
@@ -206,15 +214,16 @@ async function skip() {{
   say('');
 }}
 async function undo() {{
-  if (!myVotes.length) return;
-  const response = await post('/api/undo', {{vote: myVotes.pop()}});
-  undoable();
-  if (!response.ok) {{ say(`not undone (${{response.status}}: ${{await response.text()}})`); return; }}
+  const named = rater.value.trim();
+  if (named ? !yours : !unnamed.length) return;
+  const response = await post('/api/undo', named ? {{}} : {{vote: unnamed.pop()}});
+  if (!response.ok) {{ undoable(); say(`not undone (${{response.status}}: ${{await response.text()}})`); return; }}
   show(await response.json());
   say('your last vote is undone: judge this pair again');
 }}
 async function vote(winner) {{
   if (!current) return;  // a key pressed twice before the next pair came: one vote
+  const named = rater.value.trim();  // as the vote is posted
   const shown = current;
   current = null;
   let response;
@@ -227,7 +236,8 @@ async function vote(winner) {{
   }}
   // Refused (a server restarted since this pair was shown): said, never passed over in silence.
   const refused = response.ok ? '' : `vote not saved (${{response.status}}: ${{await response.text()}}); judge this pair`;
-  if (response.ok) {{ myVotes.push((await response.json()).vote); undoable(); }}
+  const cast = response.ok ? (await response.json()).vote : null;
+  if (cast && !named) unnamed.push(cast);  // a named rater's is undone by name
   await load();
   say(refused);  // once the pair it names is on screen
 }}

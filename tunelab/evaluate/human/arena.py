@@ -152,19 +152,35 @@ class Arena:
             shown = self.shown.pop(token, None)
         return self.next(rater, judged_pair(*shown) if shown else None)
 
-    def undo(self, vote_id: str, rater: str = "") -> dict:
-        """Take back the vote `vote_id` (the id `vote` returned to the page that cast it): an
-        undo record is appended, as votes are, and the vote no longer counts here or after a
-        restart (`read_votes`). Returns its pair again, to judge anew."""
+    def undo(self, vote_id: str = "", rater: str = "") -> dict:
+        """Take back the vote `vote_id` (the id `vote` returned to the page that cast it), or
+        without one the latest vote `rater` cast that still stands: kept here, not in the page,
+        so a reloaded page (or a restarted server) still takes back a named rater's votes one
+        by one. An undo record is appended, as votes are, and the vote no longer counts here or
+        after a restart (`read_votes`). Returns its pair again, to judge anew."""
         with self.lock:
-            record = next((r for r in self.records if r.get("id") == vote_id), None)
-            if record is None:
-                raise TunelabError("not a vote this server took, or one already undone")
-            append_jsonl(self.votes_path, {"undo": vote_id, "time": time.time()})
+            record = self._vote_to_undo(vote_id, rater)
+            append_jsonl(self.votes_path, {"undo": record["id"], "time": time.time()})
             self.records.remove(record)
             self._count(judged_pair(*_sides(record)), record.get("rater", ""), -1)
             mine = self.by_rater.get(rater, Counter()) if rater else Counter()
             return self._show(*_sides(record), mine)
+
+    def _vote_to_undo(self, vote_id: str, rater: str) -> dict:
+        """The standing vote `undo` takes back (called holding the lock)."""
+        if vote_id:
+            record = next((r for r in self.records if r.get("id") == vote_id), None)
+            if record is None:
+                raise TunelabError("not a vote this server took, or one already undone")
+            return record
+        if not rater:
+            raise TunelabError("say whose last vote to undo: give a rater name, or the vote's id")
+        # A vote written before votes had ids cannot be named by an undo record: not one of them.
+        mine = (r for r in reversed(self.records) if r.get("rater") == rater and r.get("id"))
+        record = next(mine, None)
+        if record is None:
+            raise TunelabError(f"no vote of {rater!r} left to undo")
+        return record
 
     def vote(self, token: str, winner: str, rater: str = "") -> str:
         """Record the judgement on the pair `token` was shown with (and who cast it, when named),
