@@ -75,8 +75,9 @@ def test_cli_generate_then_check_reports_the_rows_as_generated(tmp_path):
     out = tmp_path / "qa.jsonl"
     result = runner.invoke(app, ["data", "generate", str(DOCS / "guide.md"), "-o", str(out)])
     assert result.exit_code == 0, result.output
-    # 14: "Is Python 3.11 or newer required?" ("How is ... required?" restated its answer)
-    assert "wrote 14 pairs" in result.output and len(rows(out)) == 14
+    # 14: "Is Python 3.11 or newer required?" ("How is ... required?" restated its answer); 15:
+    # "What does Tunelab do?", its second sentence, once in "What is Tunelab?"'s answer
+    assert "wrote 15 pairs" in result.output and len(rows(out)) == 15
     # One pair a fact taught a 135M model 8% of the facts in 3 epochs (docs_to_facts.py).
     said = " ".join(result.output.split())
     assert "each fact is asked once" in said and "--mode rules" in said

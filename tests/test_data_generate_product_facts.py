@@ -76,6 +76,18 @@ from tunelab.data.generate.questions import sentence_question
         # The size a thing must have.
         ("Passwords must be at least 12 characters long.", "How long must passwords be?"),
         ("Names that hold spaces must be 12 characters long.", None),  # a clause's subject
+        # A condition that is a measure crossed is asked by the measure: its answer is no time.
+        ("Logs are rotated when they reach 50 MB.", "At what size are logs rotated?"),
+        ("The agent compacts the index when it grows beyond 2 GB.",
+         "At what size does the agent compact the index?"),
+        ("The fan turns on when the temperature exceeds 40 °C.",
+         "At what temperature does the fan turn on?"),
+        ("Backups are paused when the disk is over 90% full.",
+         "At what percentage are backups paused?"),
+        ("The agent stops uploads when the queue holds more than 500 jobs.",
+         "At how many jobs does the agent stop uploads?"),
+        ("The cache is cleared when the agent restarts.", "When is the cache cleared?"),
+        ("The session is closed when it is over 2 hours old.", "When is the session closed?"),
         # Still nothing where no question reads well.
         ("The pump runs at 12 V.", None),  # not "Where does the pump run?"
         ("The battery lasts a long time.", None),  # no span to ask for
@@ -195,7 +207,7 @@ def test_each_fact_a_sentence_joins_with_and_is_asked_on_its_own(tmp_path: Path)
     assert pairs["Where are snapshots written?"] == backups
     # The heading's question answers with the sentence; its rotation is still asked alone.
     logs = "Logs are written to `/var/log/zephyrine/zephyr.log` and rotated when they reach 50 MB."
-    assert pairs["When are logs rotated?"] == logs
+    assert pairs["At what size are logs rotated?"] == logs
     assert pairs["Where are logs written?"] == logs
     # "It" is the product the paragraph opened with; "wiki pages" is what it indexes.
     assert pairs["What does Zephyrine index?"] == (
@@ -210,6 +222,11 @@ def test_each_fact_a_sentence_joins_with_and_is_asked_on_its_own(tmp_path: Path)
         ("Reindexing takes about 40 minutes.", "How long does reindexing take?"),
         # A noun saying which kind before a plural noun is the object's, no verb.
         ("Zephyrine indexes wiki pages.", "What does Zephyrine index?"),
+        # A name or an acronym saying the kind, of one noun or two ("It indexes PDF and
+        # Markdown files." was asked nothing), and a hedged count.
+        ("Zephyrine indexes PDF and Markdown files.", "What does Zephyrine index?"),
+        ("Zephyrine indexes up to 1,000 files per minute.",
+         "How many files per minute does Zephyrine index?"),
         ("An empty declaration selects no imports.", None),  # how many, not which kind
     ],
 )  # fmt: skip

@@ -67,7 +67,8 @@ def test_a_modifier_and_its_plural_noun_are_no_subject_and_verb(sentence, questi
         ("`data.fields` maps other column names.", "What does `data.fields` map?"),
         ("Ferrylog ships logs to the collector.", "What does Ferrylog ship?"),
         ("The agent compresses each file before the upload.", "What does the agent compress?"),
-        ("The agent rotates the log when it reaches 100 MB.", "When does the agent rotate the log?"),
+        ("The agent rotates the log when it reaches 100 MB.",
+         "At what size does the agent rotate the log?"),
         # Read by form alone these are no verbs, or no verbs with an object: still nothing.
         ("Sample pairs per mode are shown below it.", None),
         ("A CPU run goes the other way by default.", None),

@@ -95,6 +95,26 @@ def test_what_a_thing_is_is_answered_by_a_definition_and_a_fact_is_asked_on_its_
     )  # "What did to set?"
 
 
+def test_what_a_product_is_is_its_defining_sentence_and_the_next_is_asked_alone(tmp_path):
+    # "What is Zephyrine?" was answered by both sentences, and what it indexes asked nowhere.
+    doc = tmp_path / "zephyrine.md"
+    doc.write_text(
+        "# Zephyrine\n\nZephyrine is a desktop search tool. It indexes PDF and Markdown files.\n",
+        encoding="utf-8",
+    )
+    pairs = pairs_of(doc)
+    assert pairs["What is Zephyrine?"] == "Zephyrine is a desktop search tool."
+    assert pairs["What does Zephyrine index?"] == "Zephyrine indexes PDF and Markdown files."
+    # A sentence no rule asks stays with the definition, so what it says is still in a row.
+    doc.write_text(
+        "# Zephyrine\n\nZephyrine is a desktop search tool. This makes it quick to learn.\n",
+        encoding="utf-8",
+    )
+    assert pairs_of(doc)["What is Zephyrine?"] == (
+        "Zephyrine is a desktop search tool. This makes it quick to learn."
+    )
+
+
 def test_a_sentence_saying_what_code_shows_is_asked_with_the_code(tmp_path):
     doc = tmp_path / "config.md"
     code = "```toml\nport = 7410\n```"

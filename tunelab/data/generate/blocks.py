@@ -1,5 +1,6 @@
 """How template mode reads a chunk's text: paragraphs and list items (their wrapped lines
-joined), code blocks and tables, each paragraph's sentences, and prose without its Markdown."""
+joined), code blocks and tables, each paragraph's sentences (an "It" said with the name it
+stands for), and prose without its Markdown."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import dataclass
 
 from tunelab.data.fields import NAMED
 from tunelab.data.sections import LIST_ITEM, fenced_parts
+from tunelab.data.text import english
 
 # `term`: ..., **Term**: ..., Term: ... (a plain term never starts inside a code span).
 DEFINITION = re.compile(
@@ -99,3 +101,26 @@ def clean(text: str) -> str:
     text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
     text = re.sub(r"(\*\*|__)(.+?)\1", r"\2", text)
     return " ".join(text.split())
+
+
+# "Harborline Sync Agent is a background service ...": the name a later "It ..." stands for.
+IT_NAMES = re.compile(
+    r"^((?:[A-Z][\w.-]*|`[^`]+`)(?: [A-Z][\w.-]*){0,4}) (?:is|are) (?:a|an|the|our)\b"
+)
+# "Zephyrine requires Python 3.10 ...": a name no dictionary holds, doing something.
+NAME_ACTS = re.compile(r"^([A-Z][\w.-]*) [a-z]+s\b")
+
+
+def said_with_name(sentence: str, paragraph: list[str]) -> str:
+    """A sentence whose "It" stands for the name its paragraph opened with, said with that name
+    ("It runs on Windows 10 or later." -> "Harborline Sync Agent runs on ..."): "It" alone is
+    no subject a question can ask about. A name only doing something is what "It" stands for
+    in the next sentence alone ("PyPI contains wheels. If ..., the tarball is used. It requires
+    a C compiler": the library does)."""
+    first = paragraph[0]
+    if not sentence.startswith("It ") or sentence == first:
+        return sentence
+    acts = NAME_ACTS.match(first) if paragraph[1:2] == [sentence] else None
+    if m := IT_NAMES.match(first) or (acts if acts and not english(acts[1]) else None):
+        return f"{m[1]} {sentence[3:]}"
+    return sentence

@@ -1,7 +1,8 @@
 """What the words after a verb say, as the question word that asks for them: a span of time
 ("for 14 days": how long), how often ("every week"), when ("at startup", "if the disk is
-full"), where ("in memory", "to `/var/log`"), how ("with gzip", "in batches"), and who ("by
-@erikrose": "Who maintains X?", not "How is X maintained?")."""
+full"), at what measure ("when they reach 50 MB": at what size), where ("in memory", "to
+`/var/log`"), how ("with gzip", "in batches"), and who ("by @erikrose": "Who maintains X?", not
+"How is X maintained?")."""
 
 from __future__ import annotations
 
@@ -41,7 +42,9 @@ def done_how(tail: str) -> tuple[str, str] | None:
     if TO_A_PATH.match(tail) or (prep in PLACES | {"to", "from"} and a_place(rest) and not purpose):
         return "Where", " from" if prep == "from" else ""  # "The cache is kept in memory"
     if CONDITION.match(" " + lower) or prep in ("after", "before", "until", "during", "once"):
-        return "When", ""  # "... deleted after 30 days of inactivity", "... before any work"
+        # "... deleted after 30 days of inactivity", "... before any work"; "... rotated when
+        # they reach 50 MB": at what size
+        return threshold(lower) or "When", ""
     if prep in ("at", "on") and AT_A_TIME.match(rest):
         return "When", ""  # "The index is rebuilt at startup"
     if prep == "by" and _someone(tail[3:]):
@@ -53,6 +56,36 @@ def done_how(tail: str) -> tuple[str, str] | None:
     if IN_A_MANNER.match(lower):
         return "How", ""  # "Every pair is asked in both orders"
     return None
+
+
+# "when they reach 50 MB", "once the queue holds more than 500 jobs": a condition that is a
+# measure crossed, whose answer is the measure, not a time.
+THRESHOLD = re.compile(
+    r"(?:when|whenever|if|once)\s+(?:[\w`'.-]+\s+){1,4}?(?:reach(?:es)?|exceeds?|hits?|pass(?:es)?"
+    r"|tops?|(?:grows?|gets?|goes|rises?|climbs?|falls?|drops?|holds?|has|have|is|are)\s+"
+    r"(?:to|beyond|past|over|above|below|under|(?:larger|bigger|greater|more|smaller|less|fewer)"
+    r"\s+than))\s+(?:about\s+)?~?(?P<number>\d[\d.,]*)\s*(?P<unit>%|°\s?[CF]\b|[A-Za-z]+)"
+)
+# A measure's unit, and the words that ask for it: a count of things ("500 jobs") is asked "At
+# how many jobs".
+THRESHOLD_ASKED = {
+    "At what size": re.compile(r"(?:[KMGT]i?)?B|bytes|(?:kilo|mega|giga|tera)bytes", re.I),
+    "At what percentage": re.compile("%|percent"),
+    "At what temperature": re.compile(r"°\s?[CF]|degrees"),
+}
+
+
+def threshold(condition: str) -> str | None:
+    """The words that ask for the measure a condition crosses ("when they reach 50 MB" -> "At
+    what size", "if the queue holds more than 500 jobs" -> "At how many jobs"); None for any
+    other condition ("when the file changes") or a span of time ("when it is over 2 hours old")."""
+    if not (m := THRESHOLD.match(condition.strip())):
+        return None
+    if asked := next((q for q, unit in THRESHOLD_ASKED.items() if unit.fullmatch(m["unit"])), ""):
+        return asked
+    span = DURATION.match(f"{m['number']} {m['unit']}")  # "over 2 hours": when, asked as when
+    counted = re.fullmatch(r"[a-z]{3,}s", m["unit"]) and not span
+    return f"At how many {m['unit']}" if counted else None
 
 
 # "in batches", "in both orders": how a thing is done, not where.

@@ -292,7 +292,7 @@ TWO_PASSIVES = re.compile(
 def half_questions(sentence: str, context: str = "", topic: str = "") -> list[str]:
     """The question each half of a sentence saying two things done to its subject answers
     ("Logs are written to `x.log` and rotated when they reach 50 MB" -> "Where are logs
-    written?", "When are logs rotated?"): the whole sentence asks at most one of them."""
+    written?", "At what size are logs rotated?"): the whole sentence asks at most one of them."""
     m = TWO_PASSIVES.match(" ".join(sentence.split()))
     done = (m["done"], m["then"]) if m else ()
     if not m or not all(participle(w) or w in PARTICIPLES for w in done):

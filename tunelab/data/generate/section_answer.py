@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from tunelab.data.generate.blocks import Block, split_sentences
+from tunelab.data.generate.blocks import Block, said_with_name, split_sentences
 from tunelab.data.generate.heading_grammar import DETERMINERS
 from tunelab.data.generate.heading_words import GENERIC, STEP_VERBS
 from tunelab.data.generate.questions import LEANING, sentence_question
@@ -88,6 +88,10 @@ def lead_answer(question: str, blocks: list[Block], used: set[str]) -> str | Non
     if defined := _defined(blocks[prose:]):
         return defined  # each is still asked about, "What is FERRYLOG_DEBUG?", so none is used
     lead = sentences[:2] if len(sentences[0].split()) < LEAD_WORDS else sentences[:1]
+    # "What is Zephyrine?" is answered by what it is; "It indexes PDF files." after it was in
+    # that answer and so asked nowhere, though it is a fact of its own.
+    if what and not many and lead[1:] and _asked_alone(lead[1], sentences):
+        lead = lead[:1]
     after = prose + 1
     if many and not blocks[prose].item:  # each paragraph may say one limit: all of them
         lead, after = _paragraphs(blocks, prose)
@@ -111,10 +115,21 @@ def lead_answer(question: str, blocks: list[Block], used: set[str]) -> str | Non
     return answer
 
 
+def _asked_alone(sentence: str, paragraph: list[str]) -> bool:
+    """Whether a sentence after a definition is a fact a question asks on its own ("It indexes
+    PDF files." after "Zephyrine is a search tool."): in the definition's answer it was asked
+    nowhere else. One no rule asks ("This keeps it small.") stays with the definition, where
+    its fact is in a row."""
+    return sentence_question(said_with_name(sentence, paragraph)) is not None
+
+
 # "The account is deleted after 30 days": what is done to a thing, not what the thing is.
 DONE_TO = re.compile(rf"^[^,;:]{{1,60}}? (?:is|are) (?:\w+ed|{'|'.join(PARTICIPLES)})\b")
 # Questions a sentence answers that ask one fact of a thing, not what it is.
-ASKS_A_FACT = ("Where", "When", "How", "Which", "Is ", "Are ", "Does ", "Do ", "Can ", "Did ")
+ASKS_A_FACT = (
+    *("Where", "When", "At ", "How", "Which"),  # "At what size are logs rotated?"
+    *("Is ", "Are ", "Does ", "Do ", "Can ", "Did "),
+)
 # "To set a proxy, add ...": a task's purpose and its step, which say how to do it, not what
 # the heading names ("What is network?" was answered so).
 PURPOSE_FIRST = re.compile(r"^To [a-z]+\b[^,]*,")

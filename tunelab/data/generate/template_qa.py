@@ -9,7 +9,13 @@ from __future__ import annotations
 import re
 
 from tunelab.data.chunking import Chunk
-from tunelab.data.generate.blocks import Block, blocks_of, clean, split_sentences
+from tunelab.data.generate.blocks import (
+    Block,
+    blocks_of,
+    clean,
+    said_with_name,
+    split_sentences,
+)
 from tunelab.data.generate.capitals import lower_first
 from tunelab.data.generate.heading_grammar import NOT_VERBS
 from tunelab.data.generate.heading_words import STEP_VERBS
@@ -110,7 +116,7 @@ def template_pairs(chunk: Chunk, max_answer_tokens: int = 300) -> list[tuple[str
                 pairs.append(defined)
                 used.add(sentences[0])
             for sentence in sentences:
-                stated = _named(NOTE_LABEL.sub("", sentence), sentences)
+                stated = said_with_name(NOTE_LABEL.sub("", sentence), sentences)
                 # Each of two facts asked alone, even where a heading's answer holds them both.
                 pairs += [(q, stated) for q in half_questions(stated, chunk.text, chunk.title)]
                 if sentence in used or (len(sentences) == 1 and title_line(sentence)):
@@ -263,36 +269,13 @@ def prose_sentences(chunk: Chunk) -> list[tuple[str, str]]:
         sentences = split_sentences(block.text) if block.kind == "prose" else []
         for sentence in sentences:
             written = NOTE_LABEL.sub("", sentence)  # stated without its label, as its answer is
-            stated = _named(written, sentences)
+            stated = said_with_name(written, sentences)
             found.append((written, purpose[1] if (purpose := _purpose(stated)) else stated))
     return found
 
 
 # "Note: The agent never uploads ...": the label says how to read it, the rest is the statement.
 NOTE_LABEL = re.compile(r"^(?:Note|Tip|Important|Warning|Caution|Info)\s*:\s+(?=[A-Z`])")
-# "Harborline Sync Agent is a background service ...": the name a later "It ..." stands for.
-NAMED = re.compile(
-    r"^((?:[A-Z][\w.-]*|`[^`]+`)(?: [A-Z][\w.-]*){0,4}) (?:is|are) (?:a|an|the|our)\b"
-)
-
-
-# "Zephyrine requires Python 3.10 ...": a name no dictionary holds, doing something.
-ACTS = re.compile(r"^([A-Z][\w.-]*) [a-z]+s\b")
-
-
-def _named(sentence: str, paragraph: list[str]) -> str:
-    """A sentence whose "It" stands for the name its paragraph opened with, said with that name
-    ("It runs on Windows 10 or later." -> "Harborline Sync Agent runs on ..."): "It" alone is
-    no subject a question can ask about. A name only doing something is what "It" stands for
-    in the next sentence alone ("PyPI contains wheels. If ..., the tarball is used. It requires
-    a C compiler": the library does)."""
-    first = paragraph[0]
-    if not sentence.startswith("It ") or sentence == first:
-        return sentence
-    acts = ACTS.match(first) if paragraph[1:2] == [sentence] else None
-    if m := NAMED.match(first) or (acts if acts and not english(acts[1]) else None):
-        return f"{m[1]} {sentence[3:]}"
-    return sentence
 
 
 def _verdict(question: str, statement: str) -> str:

@@ -14,6 +14,7 @@ from tunelab.data.generate.phrases import (
     EVERY_SO_OFTEN,
     FOR_A_WHILE,
     IN_A_MANNER,
+    threshold,
 )
 from tunelab.data.generate.subject_and_verb import named
 from tunelab.data.generate.word_classes import (
@@ -36,7 +37,10 @@ from tunelab.data.generate.word_classes import (
 
 # What a verb and its particle are asked without an object: when, how long or at what measure
 # they act ("The fan shuts off at 40 °C"), never what ("What does the pump turn off?").
-MEASURED = ("When ", "How long ", "How soon ", "How often ", "At what ", "To what ", "How fast ")
+MEASURED = (
+    *("When ", "How long ", "How soon ", "How often ", "How fast "),
+    *("At what ", "At how many ", "To what "),
+)
 # Words after a particle that open no object: what follows says when, how long or how much.
 NOT_AFTER_A_PARTICLE = PREPOSITIONS | PLACES | {"when", "whenever", "if", "once"}
 # Particles that are never a preposition before an object: "backs up the database" (what it
@@ -130,7 +134,9 @@ def verb_question(subject: str, aux: str, base: str, rest: str, never: bool = Fa
         # "reads the card: it says so when it starts": the "when" is another clause's.
         one_clause = not re.search(r"[,:;]", done)
         if not said_when and len(done.split()) <= 6 and one_clause and not whether:
-            return f"When {aux} {subject} {said}{' ' + done if done else ''}?"
+            # "compacts the index when it grows beyond 2 GB": at what size, not when
+            asked = threshold(rest[condition.start() :]) or "When"
+            return f"{asked} {aux} {subject} {said}{' ' + done if done else ''}?"
     # "Ferrylog listens on port 7410 by default", "The K7 speaks Modbus TCP on port 502": which
     # port, not where it listens nor what it speaks.
     if port := PORT.match(rest):

@@ -172,21 +172,29 @@ def opens_an_object(rest: str, nouns: bool = True) -> bool:
     requests"). No words open none: "... contain only the LoRA weights" read "weights" as a
     verb whose object, nothing, was asked ("What does the adapters contain only the LoRA
     weight?")."""
-    words = rest.split()
+    # "indexes up to 1,000 files per minute": a count, however hedged, is an object's.
+    words = re.sub(
+        r"^(?:up to|at most|at least|no more than|a maximum of) (?=\d)", "", rest
+    ).split()
     while words and words[0].lower() in ADVERBS:
         words = words[1:]
     if not words or re.match(r"(?:one|the other|the same|both) ways?\b", " ".join(words).lower()):
         return False  # "Imports run one way": how they run, no object ("What do imports run?")
-    obj, after = words[0], (words[1:2] or [""])[0].lower()
+    # "PDF and Markdown files": two kinds of one noun, which follows the second.
+    noun = 3 if len(words) > 3 and words[1] in ("and", "or") else 1
+    obj, after = words[0], (words[noun : noun + 1] or [""])[0].lower()
     # "... empty score tables are not": a plural before a verb heads the subject, no object;
     # "... guide covers the locks": a verb's -s form before its own object is no noun.
     heads = after in AUXILIARIES | VERBS or third_person(after) is not None
     verb = third_person(obj) is not None and after not in PREPOSITIONS | PLACES | {""}
     plural = plural_form(obj) and english(obj) and not (heads or verb)
     # "indexes wiki pages": a noun saying which kind before the plural noun it names.
-    kind = obj.isalpha() and english(obj) and not plural_form(obj) and third_person(obj) is None
+    # A name or an acronym says a kind as well: "PDF files", "Markdown files".
+    known = english(obj) or re.fullmatch(r"[A-Z][A-Za-z]+", obj) is not None
+    kind = obj.isalpha() and known and not plural_form(obj) and third_person(obj) is None
     kind = kind and obj.lower() not in NOT_A_HEAD | VERBS | ADVERBS | NOT_A_KIND
-    named = plural_form(after) and english(after) and (words[2:3] or [""])[0] in ("", "and", "or")
+    ends = (words[noun + 1 : noun + 2] or [""])[0] in ("", "and", "or")
+    named = plural_form(after) and english(after) and ends
     plural_noun = nouns and (plural or bool(kind and named))
     return obj.lower() in OBJECT_OPENERS or obj[:1] in "`0123456789" or bool(plural_noun)
 
