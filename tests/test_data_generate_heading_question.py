@@ -96,6 +96,16 @@ from tunelab.data.generate.headings import heading_question
         # A problem said as a sentence: not "What should I do about logs arrive late?"
         (["Troubleshooting", "Logs arrive late"], "What should I do when logs arrive late?"),
         (["Troubleshooting", "Requests time out"], "What should I do when requests time out?"),
+        # ... and a thing and what it does: not "What should I do about search returns ...?"
+        (
+            ["Troubleshooting", "Search returns no results"],
+            "What should I do when search returns no results?",
+        ),
+        (
+            ["Troubleshooting", "The sync stops at 99%"],
+            "What should I do when the sync stops at 99%?",
+        ),
+        (["Troubleshooting", "Agent logs"], "What should I do about agent logs?"),
         (["Troubleshooting", "Slow uploads"], "What should I do about slow uploads?"),
         (["Troubleshooting", "Logs from the agent"], "What should I do about logs from the agent?"),
         (["Title A"], "What is title A?"),  # not "How do I title A?": "A" names, not determines

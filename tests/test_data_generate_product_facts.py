@@ -75,6 +75,13 @@ from tunelab.data.generate.questions import sentence_question
         ("All of them are encrypted with AES-256.", None),  # leans on what came before
         # The size a thing must have.
         ("Passwords must be at least 12 characters long.", "How long must passwords be?"),
+        ("A single file may be at most 200 MB.", "How large may a single file be?"),
+        # What a thing does without: whether it does, not "What does the agent run?"
+        ("The agent runs without root.", "Does the agent run without root?"),
+        ("The merged model loads without peft and runs faster at inference time.",
+         "Does the merged model load without peft?"),
+        ("The agent never runs without a key.", None),
+        ("A single file may be at most 200 pages.", None),  # of what, it does not say
         ("Names that hold spaces must be 12 characters long.", None),  # a clause's subject
         # A condition that is a measure crossed is asked by the measure: its answer is no time.
         ("Logs are rotated when they reach 50 MB.", "At what size are logs rotated?"),

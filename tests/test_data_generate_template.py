@@ -113,6 +113,17 @@ def test_what_a_product_is_is_its_defining_sentence_and_the_next_is_asked_alone(
     assert pairs_of(doc)["What is Zephyrine?"] == (
         "Zephyrine is a desktop search tool. This makes it quick to learn."
     )
+    # So under any heading: the default port was in "How do I configure Zephyrine?" alone.
+    doc.write_text(
+        "# Zephyrine\n\n## Configuration\n\nThe configuration file is `~/.zephyrine.toml`. "
+        "The default port is 8765.\n",
+        encoding="utf-8",
+    )
+    pairs = pairs_of(doc)
+    assert (
+        pairs["How do I configure Zephyrine?"] == "The configuration file is `~/.zephyrine.toml`."
+    )
+    assert pairs["What is the default port?"] == "The default port is 8765."
 
 
 def test_a_sentence_saying_what_code_shows_is_asked_with_the_code(tmp_path):

@@ -90,8 +90,14 @@ def statement(words: list[str]) -> bool:
 
 def said_of(words: list[str]) -> bool:
     """A problem said as a sentence: a plural noun, then a word that reads as its verb's base form
-    ("Logs arrive late", "Requests time out"); not "Logs from the agent", "Jobs queued"."""
-    verb = words[1].lower() if len(words) > 1 else ""
+    ("Logs arrive late", "Requests time out"), or a noun, then a listed verb's -s form and more
+    ("Search returns no results", "The sync stops at 99%"); not "Logs from the agent", "Jobs
+    queued", "Agent logs"."""
+    words = [w.lower() for w in words]
+    words = words[1:] if words[0] in DETERMINERS else words
+    verb = words[1] if len(words) > 1 else ""
+    if len(words) > 2 and not plural(words[0]) and verb.endswith("s"):
+        return verb in IRREGULAR_THIRD or base_form(verb) in VERBS
     return (
         plural(words[0])
         and verb.isalpha()

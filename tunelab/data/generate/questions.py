@@ -86,11 +86,12 @@ CLAUSE_WORDS = frozenset(
 )
 # Words after a verb that open no object: "runs before each merge", "runs nightly".
 NOT_AN_OBJECT = PREPOSITIONS | PLACES | ADVERBS | frozenset("during until while when if".split())
-# "Passwords must be at least 12 characters long": the size a thing may or must have.
+# "Passwords must be at least 12 characters long", "A file may be at most 200 MB": the size a
+# thing may or must have (in bytes, how large).
 SIZED = re.compile(
     r"^(?P<subject>[A-Z`][\w`-]*(?: [\w`-]+){0,4}) (?P<modal>must|should|can|may) be"
-    r" (?:at (?:least|most) |up to |no more than )?~?\d[\d.,]*(?: \w+)? (?P<size>long|wide|high"
-    r"|tall|deep|old|large)$"
+    r" (?:at (?:least|most) |up to |no more than )?~?\d[\d.,]*(?:(?: \w+)? (?P<size>long|wide|high"
+    r"|tall|deep|old|large)| ?(?:[KMGT]i?B|bytes))$"
 )
 # Words a subject may run to: six, or nine when it is a thing of another ("The default IP
 # address of the K7"), which says one thing however long.
@@ -134,7 +135,7 @@ def sentence_question(sentence: str, context: str = "", topic: str = "") -> str 
     if said and not (CLAUSE_WORDS | AUXILIARIES) & set(said["subject"].lower().split()):
         subject = re.sub(r"^[Yy]our\b", "my", lower_first(said["subject"], context or text, topic))
         if said.re is SIZED:
-            return f"How {said['size']} {said['modal']} {subject} be?"
+            return f"How {said['size'] or 'large'} {said['modal']} {subject} be?"
         if asked := modal_question(said, subject):
             return asked  # "How often should the filter cartridge be replaced?"
     if asked := denied_state(text, context or text, topic):

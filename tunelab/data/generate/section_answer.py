@@ -55,7 +55,8 @@ DESCRIBES = re.compile(r"^[A-Z][\w\- ]{0,40}? (?:is|are) (?:a|an|our|the|your)\b
 
 def lead_answer(question: str, blocks: list[Block], used: set[str]) -> str | None:
     """What a section's heading question is answered by: its first sentence (two when the first
-    is short), and its first code block when the question asks for a command."""
+    is short and is a step, or the second no question asks alone), and its first code block when
+    the question asks for a command."""
     prose = next((i for i, b in enumerate(blocks) if b.kind == "prose"), None)
     code = next((i for i, b in enumerate(blocks) if b.kind == "code"), None)
     if blocks and blocks[0].kind == "table" and not question.startswith("How"):
@@ -89,8 +90,9 @@ def lead_answer(question: str, blocks: list[Block], used: set[str]) -> str | Non
         return defined  # each is still asked about, "What is FERRYLOG_DEBUG?", so none is used
     lead = sentences[:2] if len(sentences[0].split()) < LEAD_WORDS else sentences[:1]
     # "What is Zephyrine?" is answered by what it is; "It indexes PDF files." after it was in
-    # that answer and so asked nowhere, though it is a fact of its own.
-    if what and not many and lead[1:] and _asked_alone(lead[1], sentences):
+    # that answer and so asked nowhere, though it is a fact of its own. A step's next sentence
+    # ("Run it again with `--resume`. Tunelab reads the last checkpoint ...") says how it works.
+    if lead[1:] and not tells_to_do and _asked_alone(lead[1], sentences):
         lead = lead[:1]
     after = prose + 1
     if many and not blocks[prose].item:  # each paragraph may say one limit: all of them

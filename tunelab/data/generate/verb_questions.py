@@ -191,6 +191,10 @@ def verb_question(subject: str, aux: str, base: str, rest: str, never: bool = Fa
         return f"How {aux} {subject} {said}?"  # "pads in batches": no place
     if head in PLACES:
         return f"Where {aux} {subject} {said}?"
+    if head == "without":  # "runs without root": whether it does ("What does it run?" was asked)
+        lacking = re.split(r" (?:and|but|so|or) |[,;:]", rest[rest.lower().index("without") :])[0]
+        short = len(lacking.split()) <= 5 and aux in ("does", "do", "did") and not never
+        return f"{aux.capitalize()} {subject} {said} {lacking.rstrip('.')}?" if short else None
     if head == "for" or (head == "to" and beyond.split(" ", 1)[0] in VERBS | {"be", "have"}):
         return None  # "allows for ...", "needs to be passed": no how (ASKED_WITH asks some)
     if head in PREPOSITIONS:
