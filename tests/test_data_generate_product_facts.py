@@ -81,6 +81,9 @@ from tunelab.data.generate.questions import sentence_question
         ("The merged model loads without peft and runs faster at inference time.",
          "Does the merged model load without peft?"),
         ("The agent never runs without a key.", None),
+        # A place's noun saying which people: no place ("Where are pull requests limited?").
+        ("Pull requests are limited to repository collaborators.", None),
+        ("Backups are stored in the database files.", "Where are backups stored?"),
         ("A single file may be at most 200 pages.", None),  # of what, it does not say
         ("Names that hold spaces must be 12 characters long.", None),  # a clause's subject
         # A condition that is a measure crossed is asked by the measure: its answer is no time.

@@ -119,9 +119,12 @@ def a_place(phrase: str) -> bool:
     words = phrase.split()[:5]
     if words and (words[0][:1] in "`/~" or re.fullmatch(r"[\w-]+\.[a-z]{1,5}", words[0])):
         return True  # code, a path, a file's name ("loop.py")
-    for word in words:
+    for word, after in zip(words, [*words[1:], ""]):
         word = re.sub(r"'s$|[^\w]", "", word).lower()  # "the CPU", "the GPU's memory"
-        if word in PLACE_NOUNS or word.rstrip("s") in PLACE_NOUNS:
+        after = re.sub(r"[^\w]", "", after).lower()
+        # "to repository collaborators": a place's noun saying which, before the noun it names
+        kind_of = re.fullmatch(r"[a-z]+[^s]s", after) and after.rstrip("s") not in PLACE_NOUNS
+        if (word in PLACE_NOUNS or word.rstrip("s") in PLACE_NOUNS) and not kind_of:
             return True
         if word in PREPOSITIONS | {"and", "or", "but", "so"}:
             break
