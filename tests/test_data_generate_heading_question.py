@@ -105,7 +105,13 @@ from tunelab.data.generate.headings import heading_question
             ["Troubleshooting", "The sync stops at 99%"],
             "What should I do when the sync stops at 99%?",
         ),
+        (
+            ["Troubleshooting", "The sync engine stops at 99%"],
+            "What should I do when the sync engine stops at 99%?",
+        ),
         (["Troubleshooting", "Agent logs"], "What should I do about agent logs?"),
+        # A manual's "Setup" over its steps: not "What is setup?", which no step answers.
+        (["Harborline Agent", "Setup"], "How do I set up Harborline Agent?"),
         (["Troubleshooting", "Slow uploads"], "What should I do about slow uploads?"),
         (["Troubleshooting", "Logs from the agent"], "What should I do about logs from the agent?"),
         (["Title A"], "What is title A?"),  # not "How do I title A?": "A" names, not determines

@@ -97,6 +97,7 @@ from tunelab.data.generate.questions import sentence_question
         ("The agent stops uploads when the queue holds more than 500 jobs.",
          "At how many jobs does the agent stop uploads?"),
         ("The cache is cleared when the agent restarts.", "When is the cache cleared?"),
+        ("Updates are downloaded only when the router is idle.", "When are updates downloaded?"),
         ("The session is closed when it is over 2 hours old.", "When is the session closed?"),
         # Still nothing where no question reads well.
         ("The pump runs at 12 V.", None),  # not "Where does the pump run?"

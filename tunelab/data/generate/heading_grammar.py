@@ -96,8 +96,10 @@ def said_of(words: list[str]) -> bool:
     words = [w.lower() for w in words]
     words = words[1:] if words[0] in DETERMINERS else words
     verb = words[1] if len(words) > 1 else ""
-    if len(words) > 2 and not plural(words[0]) and verb.endswith("s"):
-        return verb in IRREGULAR_THIRD or base_form(verb) in VERBS
+    # "The status LED blinks red": a noun of two words, then its verb.
+    at = 2 if len(words) > 3 and not words[1].endswith("s") and words[2].endswith("s") else 1
+    if len(words) > at + 1 and not plural(words[0]) and words[at].endswith("s"):
+        return words[at] in IRREGULAR_THIRD or base_form(words[at]) in VERBS
     return (
         plural(words[0])
         and verb.isalpha()

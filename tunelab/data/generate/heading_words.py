@@ -22,6 +22,8 @@ GENERIC = {
     "getting started": "How do I get started with {topic}?",
     "quickstart": "How do I get started with {topic}?",
     "quick start": "How do I get started with {topic}?",
+    "setup": "How do I set up {topic}?",  # not "What is setup?", which its steps never answer
+    "set up": "How do I set up {topic}?",
     "overview": "What is {topic}?",
     "introduction": "What is {topic}?",
     "about": "What is {topic}?",

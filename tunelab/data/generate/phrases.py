@@ -31,6 +31,8 @@ def done_how(tail: str) -> tuple[str, str] | None:
     "The account is deleted after 30 days" asked "How is the account deleted?": how the text
     never says, only when."""
     lower = tail.lower()
+    if re.match(r"only (?:when|if|after|before|once)\b", lower):  # "downloaded only when idle"
+        lower = lower[len("only ") :]
     prep, _, rest = lower.partition(" ")
     if prep == "for" and DURATION.match(rest):
         return "How long", ""  # "Logs are kept for 14 days"
