@@ -98,6 +98,10 @@ from tunelab.data.generate.questions import sentence_question
          "At how many jobs does the agent stop uploads?"),
         ("The cache is cleared when the agent restarts.", "When is the cache cleared?"),
         ("Updates are downloaded only when the router is idle.", "When are updates downloaded?"),
+        # A verb no list holds, closing on when it acts; a place in an app's window.
+        ("The router restarts after an update.", "When does the router restart?"),
+        ("Automatic updates can be turned off in the Admin tab.",
+         "Where can automatic updates be turned off?"),
         ("The session is closed when it is over 2 hours old.", "When is the session closed?"),
         # Still nothing where no question reads well.
         ("The pump runs at 12 V.", None),  # not "Where does the pump run?"

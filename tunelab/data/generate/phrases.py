@@ -104,7 +104,7 @@ PLACE_NOUNS = frozenset(
     keychain keyring vault bin home path location repository repo table server host machine
     cloud storage volume partition container registry console stdout stderr journal queue
     browser section environment workspace sandbox trash clipboard device cpu gpu tpu core node
-    cluster accelerator""".split()
+    cluster accelerator tab menu screen dialog window panel pane sidebar toolbar""".split()
 )
 # "at startup", "on boot", "at 02:00", "on Mondays", "on each run": a time, not a place.
 AT_A_TIME = re.compile(

@@ -133,7 +133,8 @@ NOT_A_HEAD = DETERMINERS | POSSESSIVES | OBJECT_OPENERS | PREPOSITIONS | PLACES 
 def unlisted_verb(word: str, subject: str, rest: str) -> str | None:
     """The base of a verb VERBS lacks, read by its form and place ("The log names the weights"
     -> "name"): an -s form of an English verb after a plain singular subject (code, a name, or
-    a determiner and its noun) and before its object or a measure ("charges in 2 hours"). None
+    a determiner and its noun) and before its object, a measure ("charges in 2 hours") or, last,
+    when it acts ("restarts after an update"). None
     for anything less sure: "Sample
     pairs per mode" (no determiner), "Nine other kinds of work" (no noun before it), "A CPU
     run goes the other way" (no object)."""
@@ -155,7 +156,18 @@ def unlisted_verb(word: str, subject: str, rest: str) -> str | None:
         return None
     if head[:1].isdigit() or not singular(subject):
         return None
-    return base if opens_an_object(rest) or MEASURE.match(rest) else None
+    return (
+        base
+        if opens_an_object(rest) or MEASURE.match(rest) or AFTER_AN_EVENT.fullmatch(rest)
+        else None
+    )
+
+
+# "restarts after an update": when a verb acts, the sentence's last words (not "The agent
+# settings after the upgrade are kept", whose verb comes later).
+AFTER_AN_EVENT = re.compile(
+    r"(?:after|before|during) (?:the |an? |each |every )?[\w-]+(?: [\w-]+)?"
+)
 
 
 def s_form_base(word: str) -> str:
