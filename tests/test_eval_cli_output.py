@@ -188,12 +188,57 @@ def test_answers_cut_off_at_the_token_limit_are_said_to_be_scored_partial(tmp_pa
     # Two models compared: comparison.md and .json, where a model is called ahead, say it too.
     two = ["eval", "tiny-random", "tiny-random", "--data", str(data), "--output", str(out)]
     assert CliRunner().invoke(app, [*two, "--max-new-tokens", "2"]).exit_code == 0
-    assert note in (out / "comparison.md").read_text(encoding="utf-8")
+    both = "50% of tiny-random (1)'s, 50% of tiny-random (2)'s answers stopped at the token limit"
+    assert both in (out / "comparison.md").read_text(encoding="utf-8")
     notes = json.loads((out / "comparison.json").read_text(encoding="utf-8"))["notes"]
-    assert [n for n in notes if n.startswith(note)]
+    assert [n for n in notes if n.startswith(both)]
     # Answers that end by themselves are scored whole: nothing is said.
     monkeypatch.setattr(
         generate, "answer", lambda *a, **k: [generate.Generation("It is 0", "stop", 5, 2, 0)] * 2
     )
     said = CliRunner().invoke(app, [*args, "--max-new-tokens", "2"], env={"COLUMNS": "300"})
     assert said.exit_code == 0 and "stopped at the token limit" not in said.output
+
+
+def test_a_model_compared_with_itself_is_told_apart_in_every_report(
+    tmp_path, monkeypatch, wide_terminal
+):
+    # `eval X X` (sampled answers against sampled answers): the cut-off note said "50% of X's"
+    # once for both, the table headed two columns "X", and both wrote into one folder.
+    import tunelab.generate as generate
+
+    calls = []
+
+    def answer(model, tokenizer, questions, **kwargs):  # the second asking is cut off once
+        calls.append(1)
+        ends = ("stop", "stop") if len(calls) == 1 else ("stop", "length")
+        return [generate.Generation(f"It is {i}", ends[i], 5, 2, i) for i in (0, 1)]
+
+    monkeypatch.setattr(generate, "answer", answer)
+    monkeypatch.chdir(tmp_path)
+    data = _two_test_files(tmp_path)["held.jsonl"]
+    args = ["eval", "tiny-random", "tiny-random", "--data", str(data), "--max-new-tokens", "2"]
+    said = CliRunner().invoke(app, args)
+    assert said.exit_code == 0, said.output
+    header = next(line for line in said.output.splitlines() if "metric" in line)
+    assert "tiny-random (1)" in header and "tiny-random (2)" in header
+    assert "answering (tiny-random (2))" in said.output
+    assert "note: 50% of tiny-random (2)'s answers stopped at the token limit" in said.output
+    # Each answered into a folder of its own, which names it as the table does.
+    first, second = tmp_path / "eval" / "tiny-random", tmp_path / "eval" / "tiny-random" / "model2"
+    summaries = [
+        json.loads((d / "summary.json").read_text(encoding="utf-8")) for d in (first, second)
+    ]
+    assert [s["label"] for s in summaries] == ["tiny-random (1)", "tiny-random (2)"]
+    assert [s["model"] for s in summaries] == ["tiny-random", "tiny-random"]
+    assert "Note: 50% of tiny-random (2)'s answers" in (second / "errors.md").read_text(
+        encoding="utf-8"
+    )
+    kept = json.loads((first / "comparison.json").read_text(encoding="utf-8"))
+    assert kept["models"] == ["tiny-random (1)", "tiny-random (2)"]
+    both = "0% of tiny-random (1)'s, 50% of tiny-random (2)'s answers stopped at the token limit"
+    assert [n for n in kept["notes"] if n.startswith(both)]
+    # `tunelab errors` rewrites the second's reports under the same name.
+    assert CliRunner().invoke(app, ["errors", str(second)]).exit_code == 0
+    again = json.loads((second / "summary.json").read_text(encoding="utf-8"))
+    assert again["label"] == "tiny-random (2)"

@@ -44,7 +44,7 @@ def eval_command(
     said = {facts_note}  # a note of the test set, once for all its models
     for result in results:
         console.print(
-            f"[green]{result.model}[/]: {len(result.rows)} answers → {result.out_dir}/ "
+            f"[green]{escape(result.label)}[/]: {len(result.rows)} answers → {result.out_dir}/ "
             "(predictions.csv and .jsonl: each answer with its scores; summary.json: the means)",
             soft_wrap=True,
         )
@@ -57,7 +57,7 @@ def eval_command(
     table.add_column("n", justify="right")
     # A model's last path part heads its column (whole paths were cut to "/tmp/fresh18…" in
     # every column of an 80-column terminal); the legend below says which is which.
-    short = _short_names([r.model for r in results])
+    short = _short_names([r.label for r in results])  # "X (1)", "X (2)": a model given twice
     for name in short.values():
         table.add_column(escape(name), justify="right")
     if len(results) > 1:

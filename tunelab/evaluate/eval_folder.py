@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import csv
 import json
+import re
+from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +21,67 @@ from tunelab.evaluate.metrics import TEXT_METRICS
 from tunelab.evaluate.scores import interval_fields
 
 if TYPE_CHECKING:
-    from tunelab.evaluate.suite import EvalResult
+    from tunelab.evaluate.suite import EvalConfig, EvalResult
+    from tunelab.run import Run
+
+
+def output_dir(model: str | Run, cfg: EvalConfig) -> Path:
+    """--output, else `<run>/eval`, else `eval/<model name>` for a plain model."""
+    # Here, not at the top: tunelab.models loads torch, and `tunelab eval --help` (any command
+    # whose options come from EvalConfig) imports this module for the config alone.
+    from tunelab.models import model_folder
+    from tunelab.run import Run
+
+    if cfg.output:
+        return Path(cfg.output)
+    run = Run.find(model)
+    return run.out_dir("eval") if run else Path("eval") / model_folder(str(model))
+
+
+def answer_folders(models: Sequence, cfg: EvalConfig, runs: Sequence[Run]) -> list[Path]:
+    """Where each of several models evaluated together writes its answers: with one --output,
+    a subfolder each, named after the model (numbered where two names clash); without, a run
+    into its own eval folder and a plain model beside a run into a subfolder of the first
+    run's (in ./eval/<name> the next run's eval against the same base replaced it). A model
+    given again (`eval X X`) answers into a subfolder of its first folder: in the same one, its
+    files replaced the first's."""
+    from tunelab.models import model_folder
+    from tunelab.run import Run
+
+    names = [slug(Path(str(m)).name) for m in models]
+    if len(set(names)) < len(names):  # numbers only if two names clash
+        names = [f"model{i + 1}" for i in range(len(models))]
+    folders: list[Path] = []
+    for model, name in zip(models, names):
+        if cfg.output and len(models) > 1:
+            folder = Path(cfg.output) / name
+        elif not cfg.output and runs and not Run.find(model):
+            folder = runs[0].out_dir("eval") / model_folder(str(model))
+        else:
+            folder = output_dir(model, cfg)
+        if folder.resolve() in {f.resolve() for f in folders}:
+            folder = folder / name
+        folders.append(folder)
+    return folders
+
+
+def model_labels(models: Sequence[str]) -> list[str]:
+    """Each model as every report names it (the table, the notes, errors.md, summary.json and
+    comparison.md): its name, numbered in order where several are the same (`eval X X`: a
+    model's sampled answers, at --temperature above 0, against its own), "X (1)" and "X (2)";
+    the notes keyed by model had named one, and the table headed two columns alike."""
+    counts, seen = Counter(models), Counter()
+    labels = []
+    for model in models:
+        seen[model] += 1
+        named = model.rstrip("/") or model  # "runs/a/ (2)" was headed " (2)" in eval's table
+        labels.append(f"{named} ({seen[model]})" if counts[model] > 1 else model)
+    return labels
+
+
+def slug(name: str) -> str:
+    """A model name as a folder name."""
+    return re.sub(r"[^\w.-]+", "_", name).strip("_")
 
 
 def asked_after(example: Example, width: int = 100) -> dict[str, list[str]]:
@@ -63,6 +126,7 @@ def write_outputs(result: EvalResult) -> None:
             )
     payload = {
         "model": result.model,
+        "label": result.label,  # as the reports name it: numbered where a model is given twice
         "examples": len(result.rows),
         "asked_with": result.asked(),
         "template": result.prompt and result.prompt.template,

@@ -235,7 +235,7 @@ def comparison(results: list[EvalResult]) -> list[dict[str, Any]]:
         values = [r.summary.get(key, 0.0) for r in results]
         diff = paired_metric(last, first, key)
         verdict = metric_verdict(diff, key)  # the first model against the last
-        ahead = {"better": results[0].model, "worse": results[-1].model}.get(verdict)
+        ahead = {"better": results[0].label, "worse": results[-1].label}.get(verdict)
         table.append(
             {"metric": key, "values": values, "delta": values[0] - values[-1],
              "low": diff.low, "high": diff.high, "n": diff.n, "facts": diff.clusters,
@@ -268,7 +268,7 @@ def write_comparison(
     from tunelab.evaluate.paired import over_facts
 
     folder = comparison_folder(results)
-    models = [r.model for r in results]
+    models = [r.label for r in results]  # "X (1)", "X (2)" where a model is given twice
     notes = [note for note in (results[0].facts_note, cut_off) if note]
     (folder / "comparison.json").write_text(
         json.dumps({"models": models, "questions": len(results[0].rows), "metrics": table,

@@ -4,7 +4,6 @@ write `eval/` (per-example JSONL and CSV, summary, error reports) in the run fol
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,9 +19,12 @@ from tunelab.data.templates import ONE_QUESTION_TEMPLATES, Prompt
 from tunelab.errors import TunelabError
 from tunelab.evaluate.calls import score_reply
 from tunelab.evaluate.eval_folder import (
+    answer_folders,
     asked_after,
     asked_before,
     earlier_summary,
+    model_labels,
+    output_dir,
     read_rows,
     replaced_answers,
     write_outputs,
@@ -89,7 +91,7 @@ class EvalConfig(Section):
 
 @dataclass
 class EvalResult:
-    model: str
+    model: str  # as given: a run folder or a model's name (`tunelab errors` finds the run by it)
     out_dir: Path
     rows: list[dict[str, Any]]
     summary: dict[str, float] = field(default_factory=dict)
@@ -100,6 +102,11 @@ class EvalResult:
     # the scores it qualifies, the comparison's among them.
     facts_note: str = ""
     reference_tokens: int = 0  # the longest reference in the model's tokens (`cut_off_note`)
+    # The model as the reports name it (`model_labels`): its name, numbered where two are alike.
+    label: str = ""
+
+    def __post_init__(self) -> None:
+        self.label = self.label or self.model
 
     @functools.cached_property
     def intervals(self) -> dict[str, Any]:
@@ -110,23 +117,6 @@ class EvalResult:
     def asked(self) -> str:
         """How the questions were asked, for the reports ("" when not known)."""
         return self.prompt.said() if self.prompt else ""
-
-
-def output_dir(model: str | Run, cfg: EvalConfig) -> Path:
-    """--output, else `<run>/eval`, else `eval/<model name>` for a plain model."""
-    # Here, not at the top: tunelab.models loads torch, and `tunelab eval --help` (any command
-    # whose options come from EvalConfig) imports this module for the config alone.
-    from tunelab.models import model_folder
-
-    if cfg.output:
-        return Path(cfg.output)
-    run = Run.find(model)
-    return run.out_dir("eval") if run else Path("eval") / model_folder(str(model))
-
-
-def slug(name: str) -> str:
-    """A model name as a folder name."""
-    return re.sub(r"[^\w.-]+", "_", name).strip("_")
 
 
 def evaluate(models, cfg: EvalConfig | None = None, console: Console | None = None):
@@ -167,33 +157,21 @@ def evaluate(models, cfg: EvalConfig | None = None, console: Console | None = No
         markers = find_markers(asked.examples)
         cfg = cfg.model_copy(update={"template": markers.fit if markers else None})
     training = next((run.config.data.path for run in runs), None)
-    names = [slug(Path(str(m)).name) for m in models]
-    if len(set(names)) < len(names):  # numbers only if two names clash
-        names = [f"model{i + 1}" for i in range(len(models))]
-    outputs = [str(Path(cfg.output) / n) if cfg.output and len(models) > 1 else None for n in names]
-    if not cfg.output and runs:
-        # A base model asked beside a run answers into that run's eval folder: in ./eval/<name>
-        # the next run's eval against the same base replaced it.
-        from tunelab.models import model_folder
-
-        home = runs[0].out_dir("eval")
-        outputs = [
-            out if Run.find(m) else str(home / model_folder(str(m)))
-            for m, out in zip(models, outputs)
-        ]
+    labels = model_labels([str(m) for m in models])
     results = [
         evaluate_one(
             m,
-            cfg.model_copy(update={"output": out or cfg.output}),
+            cfg.model_copy(update={"output": str(out)}),
             training,
             console=console,
             runs=runs,
+            label=label,
         )
-        for m, out in zip(models, outputs)
+        for m, out, label in zip(models, answer_folders(models, cfg, runs), labels)
     ]
     if len(results) > 1:  # kept, as the command keeps it: comparison.md and comparison.json
         longest = max(r.reference_tokens for r in results)
-        cut = cut_off_note({r.model: r.rows for r in results}, cfg.max_new_tokens, longest)
+        cut = cut_off_note({r.label: r.rows for r in results}, cfg.max_new_tokens, longest)
         write_comparison(results, comparison(results), cut)
     return results
 
@@ -214,9 +192,11 @@ def evaluate_one(
     *,
     console: Console | None = None,
     runs: Sequence[Run] = (),
+    label: str = "",
 ) -> EvalResult:
     """Answer `cfg`'s test questions with one model or run, score, analyse (with the words of
-    `training`, default the run's training data) and write them."""
+    `training`, default the run's training data) and write them; `label` names the model in
+    the reports (default: the model as given)."""
     from tunelab.evaluate.facts import echo_note, echoed_facts, facts_named_note
     from tunelab.export.prompt import refuse_system_prompt_of
     from tunelab.generate import answer
@@ -224,7 +204,7 @@ def evaluate_one(
     from tunelab.run import load_model
     from tunelab.work_log import AnswerLog
 
-    run = Run.find(model)
+    run, label = Run.find(model), label or str(model)
     prompt = prompt_for(run or model, cfg.template, cfg.system_prompt)
     refuse_system_prompt_of(run or model, prompt, cfg.system_prompt)
     path = test_path(run or model, cfg)
@@ -247,7 +227,7 @@ def evaluate_one(
             system_prompt=prompt.system_prompt,
             batch_size=cfg.batch_size,
             log=log,
-            on_batch=counting(bars, f"answering ({Path(str(model)).name})", len(examples)),
+            on_batch=counting(bars, f"answering ({Path(label).name})", len(examples)),
             **settings,
         )
     rows = [
@@ -269,7 +249,7 @@ def evaluate_one(
         sims = embedding_similarity([r["answer"] for r in rows], [r["reference"] for r in rows])
         for row, sim in zip(rows, sims):
             row["scores"]["embedding_sim"] = sim
-    result = EvalResult(str(model), out_dir, rows, summarize(rows), prompt=prompt)
+    result = EvalResult(str(model), out_dir, rows, summarize(rows), prompt=prompt, label=label)
     asked = {ex.source: ex.question for ex in examples}
     result.notes += [replaced] if replaced else []
     if note := echo_note(echoed_facts(asked, checks.facts)):
@@ -283,7 +263,7 @@ def evaluate_one(
         result.notes.append(note)
         result.facts_note = note
     result.reference_tokens = longest_reference(examples, tokenizer)
-    if note := cut_off_note({str(model): rows}, cfg.max_new_tokens, result.reference_tokens):
+    if note := cut_off_note({result.label: rows}, cfg.max_new_tokens, result.reference_tokens):
         result.notes.append(note)
     if cfg.analyse:
         # The runs' own training data (never a path the user named): not found, it is said.
@@ -355,7 +335,14 @@ def errors(run: str | Run, data: str | None = None) -> EvalResult:
     rows = read_rows(out_dir / "predictions.jsonl")
     earlier = earlier_summary(out_dir)  # its model's name, not the path given here
     model = earlier.get("model") or str(run)
-    result = EvalResult(model, out_dir, rows, summarize(rows), prompt=asked_before(earlier))
+    result = EvalResult(
+        model,
+        out_dir,
+        rows,
+        summarize(rows),
+        prompt=asked_before(earlier),
+        label=earlier.get("label", ""),
+    )
     # What eval said of its answers and test set stays in the files rewritten here; what it said
     # of the training data is looked up again (--data may give it now).
     result.notes += [n for n in earlier.get("notes", []) if not n.endswith(PASS_DATA)]
