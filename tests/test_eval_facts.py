@@ -300,3 +300,29 @@ def test_a_fact_offered_as_a_choice_or_a_range_end_is_reported_missed_as_it_is_s
         assert score_facts(answer, check)["fact_accuracy"] == 0.0
         assert missed_facts(answer, check) == ["32"]
     assert missed_facts("It is 32.", check) == []
+
+
+def test_a_reply_with_text_and_calls_naming_no_facts_is_said_scored_by_its_calls():
+    from tunelab.evaluate.facts import facts_named_note
+
+    # Rows as eval scores them: one names its facts, one says text alone, one says text beside
+    # tool calls ("calls"). The last was counted "judged by wording alone", though its token F1
+    # is of its calls and its text is scored by nothing.
+    rows = [
+        {"source": "t.jsonl:1", "facts": {"fact_recall": 1.0, "fact_accuracy": 1.0}},
+        {"source": "t.jsonl:2"},
+        {"source": "t.jsonl:3", "calls": True},
+    ]
+    note = facts_named_note(rows)
+    assert note.startswith(
+        "1 of 2 test rows name no facts (t.jsonl:2): fact accuracy is over the 1 that do, and "
+        "those 1 are judged by wording alone"
+    )
+    assert note.endswith(
+        "1 test rows reply with text and tool calls and name no facts (t.jsonl:3): they are "
+        "scored by the calls they make (exact match and token F1 of the calls); what they say "
+        "beside the calls is scored by nothing (name the facts it must state to score it)"
+    )
+    # Where it names its facts, its text is fact-scored as any answer's: nothing is said of it.
+    rows[2]["facts"] = {"fact_recall": 0.0, "fact_accuracy": 0.0}
+    assert "tool calls" not in facts_named_note(rows)

@@ -214,13 +214,18 @@ def facts_named_note(rows: list[dict[str, Any]]) -> str:
     command that proposes them; "" where every on-topic row names some. Only a set naming none
     was said: with facts on 4 rows of 13, token F1 called a finetuned run "ahead" without a word
     that the other 9 were judged by their wording alone. Rows whose reply only calls tools
-    ("calls_only") state no facts: they are said apart, scored by their calls."""
+    ("calls_only") state no facts, and rows whose reply says text beside its calls ("calls")
+    and name none have their overlap scores of their calls, their text scored by nothing: both
+    are said apart, scored by their calls."""
     calls = [str(r.get("source") or "?") for r in rows if r.get("calls_only")]
-    said = [r for r in rows if not r.get("calls_only")]
-    unnamed = [
+    beside = [
         str(r.get("source") or "?")
-        for r in said
-        if not names_facts(r) and not (r.get("refusal") or {}).get("off_topic")
+        for r in rows
+        if r.get("calls") and not r.get("calls_only") and not names_facts(r) and not _off_topic(r)
+    ]
+    said = [r for r in rows if not r.get("calls") or names_facts(r) or _off_topic(r)]
+    unnamed = [
+        str(r.get("source") or "?") for r in said if not names_facts(r) and not _off_topic(r)
     ]
     notes = [_unnamed_note(said, unnamed)] if unnamed else []
     if calls:
@@ -230,7 +235,19 @@ def facts_named_note(rows: list[dict[str, Any]]) -> str:
             "(any they name are not read), and the error analysis reads them by their calls "
             "(wrong_calls), not by the text categories (too_long, misspelling, off_topic_answer...)"
         )
+    if beside:
+        notes.append(
+            f"{len(beside)} test rows reply with text and tool calls and name no facts "
+            f"({first_few(beside)}): they are scored by the calls they make (exact match and "
+            "token F1 of the calls); what they say beside the calls is scored by nothing (name "
+            "the facts it must state to score it)"
+        )
     return ". ".join(notes)
+
+
+def _off_topic(row: dict[str, Any]) -> bool:
+    """Whether a scored row's test row is marked off-topic: scored by whether it refuses."""
+    return bool((row.get("refusal") or {}).get("off_topic"))
 
 
 def _unnamed_note(rows: list[dict[str, Any]], unnamed: list[str]) -> str:
