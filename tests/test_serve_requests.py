@@ -211,3 +211,25 @@ def test_errors_carry_openais_type_param_and_code(url):
         "code": "unsupported_parameter",
     }
     assert error(400, stop=["a", "b", "c", "d", "e"]) == {"param": "stop", "code": None}
+
+
+def test_an_empty_list_of_prompts_is_refused_naming_the_field_and_an_empty_string_answered(url):
+    # "prompt must not be empty" read as a refusal of "", which the server answers (from the
+    # start token, as OpenAI's API does). OpenAI's code for [] is not known offline: null.
+    def completion(prompt) -> httpx.Response:
+        body = {"model": "tiny-random", "prompt": prompt, "max_tokens": 1}
+        return httpx.post(f"{url}/v1/completions", json=body)
+
+    refused = completion([])
+    assert refused.status_code == 400
+    assert refused.json()["error"] == {
+        "message": 'prompt: an empty list holds no prompt; send a string ("" starts from '
+        "nothing), a list of strings, or token ids",
+        "type": "invalid_request_error",
+        "param": "prompt",
+        "code": None,
+    }
+    for empty in ("", [""], [[]]):
+        answered = completion(empty)
+        assert answered.status_code == 200, answered.text
+        assert answered.json()["usage"]["prompt_tokens"] == 1

@@ -241,8 +241,13 @@ def _prompt_ids(engine: Engine, prompt: str | list) -> list[list[int]]:
     send ids already)."""
     if isinstance(prompt, str) or (prompt and isinstance(prompt[0], int)):
         prompt = [prompt]
-    if not prompt:
-        raise ApiError(400, "prompt must not be empty", param="prompt")
+    if not prompt:  # [] (a list of no prompts); "" is a prompt, answered from the start token
+        raise ApiError(
+            400,
+            'prompt: an empty list holds no prompt; send a string ("" starts from nothing), '
+            "a list of strings, or token ids",
+            param="prompt",
+        )
     if len(prompt) > MAX_PROMPTS:
         raise ApiError(
             400, f"at most {MAX_PROMPTS} prompts per request, got {len(prompt)}", param="prompt"
