@@ -28,11 +28,17 @@ console = Console()
 )
 def eval_command(
     models: Annotated[
-        list[str], typer.Argument(help="One or more runs or models; two are compared.")
+        list[str],
+        typer.Argument(
+            help="Runs (folders) or models (a Hugging Face id or folder, smollm2-135m-instruct); "
+            "several answer the same questions, and the first is compared with the last "
+            "(RUN BASE: the run's gain over its base)."
+        ),
     ],
     config: EvalConfig,
 ) -> None:
-    """Answer a test set and score it: exact/normalized match, token F1, ROUGE-L, error analysis."""
+    """Answer a test set and score it: fact accuracy where test rows name facts, exact and
+    normalized match, token F1, ROUGE-L; then an error analysis."""
     from tunelab.evaluate.paired import MIN_QUESTIONS, over_facts
     from tunelab.evaluate.scores import LOWER_NOTE, comparison, comparison_folder, metric_label
     from tunelab.evaluate.suite import evaluate
