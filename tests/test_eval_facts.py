@@ -326,3 +326,16 @@ def test_a_reply_with_text_and_calls_naming_no_facts_is_said_scored_by_its_calls
     # Where it names its facts, its text is fact-scored as any answer's: nothing is said of it.
     rows[2]["facts"] = {"fact_recall": 0.0, "fact_accuracy": 0.0}
     assert "tool calls" not in facts_named_note(rows)
+
+
+def test_answers_with_text_and_calls_are_not_said_judged_by_wording_alone():
+    from tunelab.evaluate.analysis import Analysis, by_wording
+
+    # A test set of replies that say text beside their calls, naming no facts: the categories
+    # read their calls (wrong_calls), and errors.md said they were "judged by wording alone".
+    called = [{"source": f"t.jsonl:{i}", "calls": True} for i in (1, 2)]
+    assert by_wording(Analysis(called)) == ""
+    # A text answer naming no facts beside them is judged by its wording, and said to be.
+    assert by_wording(Analysis([*called, {"source": "t.jsonl:3"}])).startswith(
+        "judged by wording alone"
+    )

@@ -53,11 +53,14 @@ def by_wording(analysis: Analysis, notes: Sequence[str] = ()) -> str:
     facts, of answers that gave each fact another value in the reference's words. Where `notes`
     hold eval's note of the missing facts (with the command that proposes them), only what the
     categories then miss is said: errors.md said it all twice."""
-    # Replies that only call tools are judged by their calls, off-topic rows by their refusal.
+    # Replies that call tools are judged by their calls (their text by its facts where the row
+    # names some: `facts.facts_named_note`), off-topic rows by their refusal.
     said = [
         row
         for row in analysis.rows
-        if not row.get("calls_only") and not (row.get("refusal") or {}).get("off_topic")
+        if not row.get("calls_only")
+        and (not row.get("calls") or names_facts(row))
+        and not (row.get("refusal") or {}).get("off_topic")
     ]
     if not said or any(names_facts(row) for row in said):
         return ""
