@@ -242,3 +242,40 @@ def test_a_model_compared_with_itself_is_told_apart_in_every_report(
     assert CliRunner().invoke(app, ["errors", str(second)]).exit_code == 0
     again = json.loads((second / "summary.json").read_text(encoding="utf-8"))
     assert again["label"] == "tiny-random (2)"
+
+
+def test_eval_of_proposed_facts_names_the_guessed_ones_and_sends_nobody_back_to_propose(tmp_path):
+    # On lamini_docs, after `data facts`, eval told the user to run `data facts` on its own
+    # output (which proposes nothing more), and fact accuracy stood on "having", "trouble",
+    # "discussion"... (rare words of the references) with nothing said.
+    rows = [
+        {"question": "Which port does the server use?", "answer": "It listens on port 8440."},
+        {"question": "How do I fine-tune my model?",
+         "answer": "Currently access to fine-tuning is only available to early customers."},
+        {"question": "What is Zephyrine?", "answer": "Zephyrine is an internal search appliance."},
+    ]  # fmt: skip
+    test = tmp_path / "test.jsonl"
+    test.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    facts = tmp_path / "test_facts.jsonl"
+    proposed = CliRunner().invoke(app, ["data", "facts", str(test), "-o", str(facts)])
+    assert proposed.exit_code == 0, proposed.output
+    out = tmp_path / "ev"
+    args = ["eval", "tiny-random", "--data", str(facts), "--output", str(out)]
+    said = CliRunner().invoke(app, [*args, "--max-new-tokens", "2"], env={"COLUMNS": "400"})
+    assert said.exit_code == 0, said.output
+    text = " ".join(said.output.split())
+    assert f"1 of 3 test rows name no facts ({facts}:3)" in text
+    assert "`tunelab data facts` found none to propose for them: write theirs by hand" in text
+    assert f"tunelab data facts {facts}" not in text  # proposing again proposes nothing
+    assert (
+        "1 of the 2 rows fact accuracy is over have facts `tunelab data facts` guessed from rare "
+        f'words of their reference ("facts_from": "reference words": {facts}:2)' in text
+    )
+    kept = (out / "predictions.jsonl").read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line).get("facts_from") for line in kept] == [
+        "reference",
+        "reference words",
+        None,
+    ]
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert [n for n in summary["notes"] if "1 of the 2 rows fact accuracy is over" in n]

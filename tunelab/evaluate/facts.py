@@ -216,7 +216,9 @@ def facts_named_note(rows: list[dict[str, Any]]) -> str:
     that the other 9 were judged by their wording alone. Rows whose reply only calls tools
     ("calls_only") state no facts, and rows whose reply says text beside its calls ("calls")
     and name none have their overlap scores of their calls, their text scored by nothing: both
-    are said apart, scored by their calls."""
+    are said apart, scored by their calls. Rows whose facts `tunelab data facts` guessed from
+    rare words ("facts_from": "reference words") are named too: such words are often style,
+    not facts."""
     calls = [str(r.get("source") or "?") for r in rows if r.get("calls_only")]
     beside = [
         str(r.get("source") or "?")
@@ -228,6 +230,22 @@ def facts_named_note(rows: list[dict[str, Any]]) -> str:
         str(r.get("source") or "?") for r in said if not names_facts(r) and not _off_topic(r)
     ]
     notes = [_unnamed_note(said, unnamed)] if unnamed else []
+    worded = [
+        str(r.get("source") or "?")
+        for r in said
+        if r.get("facts_from") == "reference words" and "fact_accuracy" in r.get("facts", {})
+    ]
+    if worded:
+        # lamini_docs: 12 of the 18 rows scored were "discussion", "relevant", "having",
+        # "trouble"..., and fact accuracy read as facts with nothing said.
+        facts = sum("fact_accuracy" in r.get("facts", {}) for r in said)
+        notes.append(
+            f"{len(worded)} of the {facts} rows fact accuracy is over have facts `tunelab data "
+            f'facts` guessed from rare words of their reference ("facts_from": "reference '
+            f'words": {first_few(worded)}), not from a specific term: often words of its style, '
+            "not what the question asks. Review them (write the fact the question asks, then "
+            "delete the mark) before reading fact accuracy and recall as facts learned"
+        )
     if calls:
         notes.append(
             f"{len(calls)} test rows reply only with tool calls ({first_few(calls)}): they are "
@@ -253,6 +271,9 @@ def _off_topic(row: dict[str, Any]) -> bool:
 def _unnamed_note(rows: list[dict[str, Any]], unnamed: list[str]) -> str:
     test = unnamed[0].rpartition(":")[0] or "TEST.jsonl"
     propose = f"`tunelab data facts {test} -o {Path(test).stem}_facts.jsonl` proposes them"
+    if any(r.get("facts_from") for r in rows):
+        # The file is `data facts`' own output: run again, it proposed none for them again.
+        propose = "`tunelab data facts` found none to propose for them: write theirs by hand"
     if not any(names_facts(r) for r in rows):
         return (
             f"{NO_FACTS}: token F1 and ROUGE-L reward "
@@ -262,8 +283,8 @@ def _unnamed_note(rows: list[dict[str, Any]], unnamed: list[str]) -> str:
     return (
         f"{len(unnamed)} of {len(rows)} test rows name no facts ({first_few(unnamed)}): fact "
         f"accuracy is over the {facts} that do, and those {len(unnamed)} are judged by wording "
-        f"alone (token F1 and ROUGE-L reward wording, not correctness). {propose}, keeping the "
-        "rows that name some"
+        f"alone (token F1 and ROUGE-L reward wording, not correctness). {propose}"
+        + ("" if any(r.get("facts_from") for r in rows) else ", keeping the rows that name some")
     )
 
 

@@ -3,7 +3,7 @@ two models' comparison, metric by metric, with a paired interval."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -160,12 +160,14 @@ class TestChecks:
     """What a test file says beyond its reference answers: the facts its rows name (by
     `file:line`) and its off-topic rows, which every scored row is checked against, its rows
     whose reply calls tools (`calls_tools`), scored by their calls, and of those the rows whose
-    reply only calls tools, scored by no facts (`calls_alone`)."""
+    reply only calls tools, scored by no facts (`calls_alone`), and the rows whose facts
+    `tunelab data facts` proposed (their "facts_from" mark, kept on each scored row)."""
 
     facts: dict[str, Any]
     refusals: Refusals
     calls: frozenset[str] = frozenset()
     calling: frozenset[str] = frozenset()
+    proposed: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def read(cls, path: str | Path, examples: list) -> TestChecks:
@@ -179,7 +181,12 @@ class TestChecks:
         calls = frozenset(ex.source for ex in examples if calls_alone(ex))
         calling = frozenset(ex.source for ex in examples if calls_tools(ex))
         facts = {s: c for s, c in fact_checks(raw.items()).items() if s not in calls}
-        return cls(facts, refusals, calls, calling)
+        proposed = {
+            s: str(row["facts_from"])
+            for s, row in raw.items()
+            if isinstance(row, dict) and row.get("facts_from")
+        }
+        return cls(facts, refusals, calls, calling, proposed)
 
     def fields(self, source: str, answer: str) -> dict[str, Any]:
         """A scored row's fact and refusal fields, read in what its answer says beside its calls
@@ -195,6 +202,7 @@ class TestChecks:
             **self.refusals.fields(source, text),
             **({"calls": True} if calling else {}),
             **({"calls_only": True} if source in self.calls else {}),
+            **({"facts_from": self.proposed[source]} if source in self.proposed else {}),
         }
 
 
