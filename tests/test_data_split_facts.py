@@ -171,3 +171,31 @@ def test_a_note_on_the_input_is_said_once_not_again_of_each_file_written(tmp_pat
     assert split.exit_code == 0, split.output
     said = " ".join(split.output.split())
     assert said.count("not read") == 1 and f"{data}: 'context' (5 row(s)) not read" in said
+
+
+def test_held_out_rephrasings_ask_each_fact_once_before_any_twice(tmp_path):
+    # lamini_docs: "Let's keep the discussion relevant to Lamini." answers dozens of questions,
+    # and drawn as shuffled it was 10 of 31 test rows; canned replies were 20 of them.
+    topics = ["the weather", "cats", "cooking", "football", "music", "gardening", "the moon"]
+    rows = [
+        {"question": f"Tell me about {topic}, please {i}.", "answer": "Let's keep to Ferrylog."}
+        for topic in topics
+        for i in range(4)
+    ]
+    for name, answer in [
+        ("port", "Ferrylog listens on port 7410."),
+        ("retention", "Logs are kept for 14 days."),
+        ("owner", "The agent runs as the ferry user."),
+        ("format", "Logs are written as JSON lines."),
+    ]:
+        rows += [{"question": f"What is the {name}?", "answer": answer},
+                 {"question": f"Which {name} does Ferrylog use?", "answer": answer}]  # fmt: skip
+    data = tmp_path / "qa.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    for seed in ("1", "2", "42"):
+        train, test, _ = split_rows(
+            data, tmp_path / seed, "--test-size", "5", "--held-out", "rephrasings", "--seed", seed
+        )
+        answers = [row["answer"] for row in test]
+        assert len(answers) == 5 and len(set(answers)) == 5, (seed, answers)  # five facts
+        assert all(answer in {row["answer"] for row in train} for answer in answers)
