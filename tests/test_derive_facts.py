@@ -62,7 +62,7 @@ def test_a_forward_looking_wrong_is_no_retraction_of_the_reference():
 def test_facts_are_read_from_the_first_sentence_alone():
     # The answer is there; a later sentence adds detail the question did not ask for.
     facts, wrong = propose("Does it support Windows?", "No. It only runs on Linux and macOS.", {})
-    assert (facts, wrong) == ([], [{"regex": r"^\W*yes\b"}])
+    assert (facts, wrong) == ([], [{"regex": r"^\W*(?:the\s+answer\s+is\W*)?yes\b"}])
     rows = [
         {"question": "How does it scale?",
          "answer": "It shards the weights across machines. It wraps DistributedDataParallel."},
@@ -79,7 +79,12 @@ def test_an_opening_that_says_nothing_leaves_the_facts_to_the_next_sentence(open
     # "Yes!" answers; what follows is detail.
     assert propose("Can I change the port?", "Yes! Set port: 9090 in config.yaml.", {}) == (
         [],
-        [{"regex": r"^\W*no\b(?!\s+(?:doubt|matter|problem|question|wonder|worries)\b)"}],
+        [
+            {
+                "regex": r"^\W*(?:the\s+answer\s+is\W*)?"
+                r"no\b(?!\s+(?:doubt|matter|problem|question|wonder|worries)\b)"
+            }
+        ],
     )
 
 

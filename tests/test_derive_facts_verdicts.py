@@ -91,3 +91,14 @@ def test_a_yes_no_answer_s_verdict_is_what_is_asked_not_the_rare_words_after_it(
     # A specific term of the answer stays a fact ("No, tunelab runs on CPU").
     cpu = proposed_check("Does tunelab need a GPU?", "No, tunelab runs on CPU.")
     assert score_facts("No, it does not.", cpu)["fact_accuracy"] == 0.0
+
+
+def test_a_verdict_given_as_the_answer_is_counts_as_one():
+    # A base model asked under `### Answer:` says "The answer is: No." (lamini_docs); the
+    # wrong verdict so given was scored no hallucination.
+    question = "### Question:\nDoes Lamini have the capability to generate poetry?\n\n### Answer:"
+    check = proposed_check(question, "Yes, Lamini can generate poetry in many styles.")
+    for wrong in ("The answer is:\nNo.", 'The answer is "No".', "the answer is no"):
+        assert score_facts(wrong, check)["hallucination"] == 1.0, wrong
+    for right in ("The answer is: Yes.", "Yes, it can.", "The answer is: no doubt, it can."):
+        assert score_facts(right, check)["hallucination"] == 0.0, right

@@ -281,12 +281,20 @@ _GENERIC = frozenset(
 def opposite(question: str, answer: str) -> list[dict]:
     """The wrong answer to a yes/no question answered yes or no: the other opening, as a regex."""
     asked = question.splitlines()[-1] if question else ""
+    lead = r"^\W*"
     if _YES_NO_QUESTION.match(asked):  # English: a question that opens with its verb
         pairs = [(r"yes\b", _ENGLISH_NO)]
+        lead += _ANSWER_IS
     else:
         pairs = [(yes + _ALONE, no + _ALONE) for asks, yes, no in _YES_NO if re.search(asks, asked)]
     for yes, no in pairs:
         for said, other in ((yes, no), (no, yes)):
-            if re.match(r"^\W*" + said, answer, re.IGNORECASE):
-                return [{"regex": r"^\W*" + other}]
+            if re.match(lead + said, answer, re.IGNORECASE):
+                return [{"regex": lead + other}]
     return []
+
+
+# "The answer is: No.": how a base model asked under `### Answer:` gives its verdict; the wrong
+# one so given was no hallucination (lamini_docs, "Does Lamini have the capability to generate
+# poetry...?", reference "Yes").
+_ANSWER_IS = r"(?:the\s+answer\s+is\W*)?"
