@@ -157,3 +157,18 @@ def test_a_question_asking_what_a_named_thing_is_gets_no_detail_as_its_fact(ques
     )
     assert propose("What is saved?", "Your checkpoint shards.", {"shards": 2.0})[0]
     assert propose("What is setting number 3?", "Setting 3 is 122.", {})[0] == [["122"]]
+
+
+def test_words_any_answer_may_say_are_no_facts_of_a_reference():
+    # lamini_docs: "having", "currently", "every", "both" and "sorry" were proposed as facts,
+    # and a right answer in other words failed them.
+    for question, answer, generic in [
+        ("Hello??", "I'm having trouble understanding you. Can you try again?", "having"),
+        ("How do I fine-tune models?", "Currently fine-tuning is open to early customers.",
+         "currently"),
+        ("Is there a free trial?", "It gives free tokens to every new user.", "every"),
+        ("Are Lamini and LangChain alike?", "Both offer capabilities related to prompts.", "both"),
+        ("Are you prompt-engineered?", "Sorry, I can't reveal that information.", "sorry"),
+    ]:  # fmt: skip
+        facts, _ = propose(question, answer, {})
+        assert [generic] not in facts, (answer, facts)  # the other words stay for review

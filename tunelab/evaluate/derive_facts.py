@@ -264,7 +264,8 @@ def _root(word: str) -> str:
 _PRIVATE = regex.compile(r"\p{Co}")
 
 
-# Words an explaining answer uses whatever it explains: no fact, though rare in a test set.
+# Words an explaining answer uses whatever it explains: no fact, though rare in a test set
+# (lamini_docs' "having", "currently", "every", "both", "sorry" were proposed as its facts).
 _GENERIC = frozenset(
     """provides provide provided offers offer offered depends depend allows allow allowed helps
     help helped holds hold held contains contain uses used includes include including included makes make made runs run keeps
@@ -274,7 +275,8 @@ _GENERIC = frozenset(
     between within without across case cases example examples expanding ensure ensures
     based well like also however therefore things thing way ways part parts kind kinds
     number lot lots sure better best good great fully completely entirely totally really
-    actually basically talks talk says say sadly unfortunately fortunately luckily""".split()
+    actually basically talks talk says say sadly unfortunately fortunately luckily
+    having being every both currently related sorry""".split()
 )
 
 
