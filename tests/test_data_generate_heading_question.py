@@ -201,7 +201,8 @@ def test_a_word_of_the_product_name_its_section_writes_in_lower_case_is_lower_ca
 
 def test_a_title_case_heading_its_section_names_mid_sentence_is_asked_as_written():
     context = "Start the Backup Tool from the menu; it copies the data folder nightly."
-    assert heading_question(["Manual", "Backup Tool"], context) == "What is Backup Tool?"
+    # Said after "the" wherever the section says it, so asked so.
+    assert heading_question(["Manual", "Backup Tool"], context) == "What is the Backup Tool?"
     assert heading_question(["Manual", "Backup Tool"], "It copies data.") == "What is backup tool?"
 
 
@@ -212,7 +213,8 @@ def test_a_title_case_heading_its_section_names_mid_sentence_is_asked_as_written
 def test_a_title_case_heading_in_a_link_or_bold_or_italics_mid_sentence_is_asked_as_written(named):
     # A one-word heading kept "[Click](...)" as a name's capital; a Title Case one lost it.
     context = f"Start the {named} from the menu; it copies the data folder nightly."
-    assert heading_question(["Manual", "Backup Tool"], context) == "What is Backup Tool?"
+    # Said after "the" wherever the section says it, so asked so.
+    assert heading_question(["Manual", "Backup Tool"], context) == "What is the Backup Tool?"
 
 
 def test_a_one_word_name_in_italics_mid_sentence_keeps_its_capital():

@@ -111,7 +111,7 @@ def test_a_span_of_time_is_asked_how_long_or_how_soon_not_where(sentence, questi
             "Temporary files ending in `.tmp` and `.partial` are excluded by default.",
             "What is excluded by default?",
         ),
-        ("Telemetry is disabled by default.", "What is disabled by default?"),
+        ("Telemetry is disabled by default.", "Is telemetry enabled by default?"),
     ],
 )
 def test_a_negated_verb_a_wait_and_a_rough_time_are_asked_as_said(sentence, question):
@@ -144,8 +144,8 @@ def test_a_statement_about_the_reader_s_own_thing_is_asked_as_mine(sentence, que
         ("Settings are read from `~/.ferrylog.toml`.", "Where are settings read from?"),
         ("Your data is encrypted using AES-256.", "How is my data encrypted?"),
         ("Older versions are pruned automatically.", "How are older versions pruned?"),
-        # "How is X enabled?" asked how; what is so by default is what it says.
-        ("Compression is enabled by default.", "What is enabled by default?"),
+        # "How is X enabled?" asked how; whether it is on by default is what it says.
+        ("Compression is enabled by default.", "Is compression enabled by default?"),
         # Neither when, where nor how: no question rather than one the text does not answer.
         ("The account is deleted in most cases.", None),
     ],

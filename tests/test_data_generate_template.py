@@ -209,7 +209,8 @@ def test_a_step_done_to_it_is_answered_with_its_purpose_that_says_what_it_is(tmp
 
 def test_a_library_readme_s_topic_is_spelled_as_the_readme_spells_its_name(tmp_path):
     # A README with no title heading is about its file's name: "What is fastapi?", "How do I
-    # install fastapi?", "What does rich require?"; the prose spells them "FastAPI", "Rich".
+    # install fastapi?", "What Python version does rich require?"; the prose spells them
+    # "FastAPI", "Rich".
     readme = tmp_path / "fastapi.md"
     readme.write_text(
         '<p align="center"><a href="https://fastapi.tiangolo.com"><img src="logo.png"></a></p>\n\n'
@@ -227,7 +228,7 @@ def test_a_library_readme_s_topic_is_spelled_as_the_readme_spells_its_name(tmp_p
         "Rich works with Linux, macOS and Windows. Rich requires Python 3.8 or later.\n"
     )
     pairs = pairs_of(readme)
-    assert pairs["What does Rich require?"] == "Rich requires Python 3.8 or later."
+    assert pairs["What Python version does Rich require?"] == "Rich requires Python 3.8 or later."
     assert pairs["What does Rich work with?"] == "Rich works with Linux, macOS and Windows."
     # A name the prose writes in lower case stays so.
     readme = tmp_path / "requests.md"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from tunelab.data.generate.heading_grammar import base_verb, is_gerund
+from tunelab.data.generate.heading_grammar import base_verb, is_gerund, named_with_the
 from tunelab.data.generate.word_classes import DETERMINERS, POSSESSIVES, english
 
 # What a name is wrapped in mid-sentence: a link's bracket, bold or italics ("[Click](...)",
@@ -71,8 +71,10 @@ def lower_title(phrase: str, context: str, topic: str | None = None) -> str:
 def topic_mid_sentence(topic: str, context: str) -> str:
     """A document's name asked about mid-sentence: as written where it is a name ("Accelerate",
     "Harborline Sync Agent"), in lower case where its file's name gave an ordinary phrase
-    ("Battery care" of battery_care.md: "What is battery care?", not "What is Battery care?")."""
-    return topic if _named_by(topic) else lower_first(topic, context)
+    ("Battery care" of battery_care.md: "What is battery care?", not "What is Battery care?"),
+    after "the" where the text always says it so ("the K9 Router")."""
+    said = topic if _named_by(topic) else lower_first(topic, context)
+    return f"the {said}" if named_with_the(topic, context) else said
 
 
 def _ordinary(word: str) -> bool:

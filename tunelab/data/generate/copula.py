@@ -38,6 +38,8 @@ def by_default(text: str) -> str | None:
 
 
 def copula(subject: str, verb: str, rest: str) -> str | None:
+    if subject.lower().startswith("any "):
+        return None  # "Any row of the table is ...": what holds of each, no thing to ask about
     # "Using `update(0)` is a way to ...": "What is using `update`?" asks who uses it.
     if re.match(r"\w+ing (?:`|the |an? )", subject):
         return None
@@ -79,6 +81,10 @@ def copula(subject: str, verb: str, rest: str) -> str | None:
         if not short_tail(rest.split(" ", 1)[1:]):
             return None  # its tail would be asked too (`short_tail`)
         return f"{verb.capitalize()} {subject} {rest}?"
+    if first in SWITCHED and rest.split(" ", 1)[1:] == ["by default"]:
+        # "The guest network is disabled by default": whether it is on ("What is disabled by
+        # default?" asked for the subject the sentence opens with); the answer says no.
+        return f"{verb.capitalize()} {subject} enabled by default?"
     if done(first, subject):
         tail = rest.split(" ", 1)[1] if " " in rest else ""
         if not tail:  # "Your configuration is kept": that it is, not how ("How is it kept?")
@@ -149,3 +155,5 @@ def denied_state(text: str, context: str, topic: str = "") -> str | None:
 # Participles that say a state, asked yes or no as their negation is ("Is IPv6 supported in
 # version 3.9?"), never how ("How is IPv6 supported?" asks something the text does not say).
 STATES = frozenset("allowed supported permitted accepted".split())
+# A state that is on or off, asked as whether it is on.
+SWITCHED = frozenset("enabled disabled".split())

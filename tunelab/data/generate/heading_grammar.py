@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from tunelab.data.generate.word_classes import VERBS, english
+from tunelab.data.generate.word_classes import VERBS, english, has_past
 
 # A heading's verb comes before these ("Reset the router", "Clean your lens"); a noun seldom does.
 DETERMINERS = frozenset("the a an your my this these that those all each every its our".split())
@@ -99,7 +99,8 @@ def said_of(words: list[str]) -> bool:
     # "The status LED blinks red": a noun of two words, then its verb.
     at = 2 if len(words) > 3 and not words[1].endswith("s") and words[2].endswith("s") else 1
     if len(words) > at + 1 and not plural(words[0]) and words[at].endswith("s"):
-        return words[at] in IRREGULAR_THIRD or base_form(words[at]) in VERBS
+        base = base_form(words[at])  # a verb no list holds by its past: "blinks" (blinked)
+        return words[at] in IRREGULAR_THIRD or base in VERBS or has_past(base)
     return (
         plural(words[0])
         and verb.isalpha()
@@ -158,9 +159,25 @@ def with_article(phrase: str, context: str) -> str:
     """A heading's thing as its section says it: "the fan" when the text says "The fan spins
     ..." and never opens a sentence with "Fan", so "What is the fan?", not "What is fan?"; a term
     the text says bare ("Learning rate is the step size") and a name or code stay as written."""
+    if named_with_the(phrase, context):
+        return f"the {phrase}"  # "What is the K9 Router?"
     if not re.fullmatch(r"[a-z][a-z -]*", phrase) or phrase.split()[0] in DETERMINERS:
         return phrase
     said = re.escape(phrase)
     bare = re.search(rf"(?:^|[.!?:]\s+|\n\s*(?:[-*]\s+)?){said}\b", context, re.IGNORECASE)
     with_the = re.search(rf"\bthe\s+(?:\w+\s+)?{said}\b", context, re.IGNORECASE)
     return f"the {phrase}" if with_the and not bare else phrase
+
+
+def named_with_the(name: str, context: str) -> bool:
+    """Whether the text says a name of a model and its kind with "the" wherever it says it
+    ("Connect the K9 Router to ...": "How do I set up the K9 Router?"); a name of one word
+    ("Zephyrine", "the Rich library") is said bare."""
+    words = name.split()
+    if len(words) < 2 or not words[-1].isalpha() or not english(words[-1].lower()):
+        return False
+    # As a word, in a link, bold or italics too: "the [Backup Tool](...)", "the _Backup Tool_".
+    word = rf"(?<![A-Za-z0-9-]){re.escape(name)}(?![A-Za-z0-9-])"
+    said = [m.start() for m in re.finditer(word, context, re.IGNORECASE)]
+    # "Batch size is ...": said bare where a sentence opens.
+    return bool(said) and all(re.search(r"\bthe\s+[\[*_]*$", context[:at], re.I) for at in said)

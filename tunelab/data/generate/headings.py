@@ -185,6 +185,12 @@ def heading_question(headings: list[str], context: str = "", title: str = "") ->
         return f"How do I {task}?"
     if re.search(PROBLEM, heading, re.I) or (trouble and said_of(words)):
         return f"What should I do when {lower_first(heading, context)}?"
+    if (
+        trouble
+        and words[0].lower() in DETERMINERS
+        and any(re.fullmatch(r"[a-z]+[^s']s", w) for w in words[2:-1])
+    ):
+        return None  # "The status LED zorps red": a sentence whose verb no rule reads, no thing
     if trouble or re.match(r"error\s+\S*\d", heading, re.I):  # "Error HB-401 after ..."
         return f"What should I do about {lower_first(heading, context)}?"
     if len(headings) == 1:

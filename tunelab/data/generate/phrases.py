@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from tunelab.data.generate.subject_and_verb import english_stem
-from tunelab.data.generate.word_classes import DURATION, PLACES, PREPOSITIONS, VERBS
+from tunelab.data.generate.word_classes import CONDITION, DURATION, PLACES, PREPOSITIONS, VERBS
 
 # How often: "every 60 seconds", "every day", "every week", "every night".
 EVERY = re.compile(
@@ -20,7 +20,6 @@ EVERY = re.compile(
 EVERY_SO_OFTEN = frozenset("daily nightly hourly weekly monthly yearly".split())
 # "for 10 seconds", "for a day": how long, not what for.
 FOR_A_WHILE = re.compile(r"for\s+(?:about\s+|up to\s+)?" + DURATION.pattern, re.IGNORECASE)
-CONDITION = re.compile(r"(?:^|\s)(?:when|whenever|if)\s")
 # "to `/var/log/ferrylog.log`", "in ~/backups": a place on disk a thing is put.
 TO_A_PATH = re.compile(r"(?:to|in|into|under|at)\s+`?[/~]")
 

@@ -16,10 +16,7 @@ from tunelab.data.generate.copula import (
     modal_question,
 )
 from tunelab.data.generate.denials import said_no, yes_or_no
-from tunelab.data.generate.phrases import (
-    CONDITION,
-    FOR_A_WHILE,
-)
+from tunelab.data.generate.phrases import FOR_A_WHILE
 from tunelab.data.generate.subject_and_verb import (
     ARTICLES,
     OBJECTLESS,
@@ -38,6 +35,7 @@ from tunelab.data.generate.verb_questions import particle_question, verb_questio
 from tunelab.data.generate.word_classes import (
     ADVERBS,
     AUXILIARIES,
+    CONDITION,
     DETERMINERS,
     DURATION,
     LASTING,

@@ -94,6 +94,11 @@ def lead_answer(question: str, blocks: list[Block], used: set[str]) -> str | Non
     # ("Run it again with `--resume`. Tunelab reads the last checkpoint ...") says how it works.
     if lead[1:] and not tells_to_do and _asked_alone(lead[1], sentences):
         lead = lead[:1]
+    # "Zephyrine requires Python 3.10 or later. Run `pip install zephyrine`.": a task's step
+    # needs the fact before it, which is a fact of its own too ("What Python version does
+    # Zephyrine require?" was asked nowhere), so it stays free to be asked.
+    before_a_step = lead[1:] and asks_how and not tells_to_do and commands(lead[1], False)
+    free = lead[:1] if before_a_step and _asked_alone(lead[0], sentences) else []
     after = prose + 1
     if many and not blocks[prose].item:  # each paragraph may say one limit: all of them
         lead, after = _paragraphs(blocks, prose)
@@ -101,7 +106,7 @@ def lead_answer(question: str, blocks: list[Block], used: set[str]) -> str | Non
     # ("12 terms", "600 requests per minute") is hard to learn and to score. A lead of one
     # sentence is the bundle, which its own question would only ask again.
     if not many or len(lead) == 1:
-        used.update(lead)
+        used.update(s for s in lead if s not in free)
     answer = " ".join(lead)
     # The steps a task's section lists, or the list its lead introduces ("To update it:"), are
     # the answer: its first step alone answered "How do I reset the router?".

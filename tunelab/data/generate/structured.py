@@ -285,6 +285,7 @@ def definition(text: str, context: str) -> tuple[str, str] | None:
         or words[0] in NOT_VERBS - DETERMINERS  # "Beside other busy processes: ...": a phrase
         or NOT_DEFINED.search(definition)
         or definition.endswith(":")  # "Spoiler alert: the guide includes:"
+        or re.search(r"\(\d+\)$", term)  # "An invented description (43): ...": a tally's label
         or (len(term) == 1 and term.isalpha())  # "A: `smollm2-135m-instruct` ...": a label
         or re.fullmatch(r"(?:[A-Za-z]\.){2,}", term)  # "N.B.: on Windows, ...": a label too
         # "Training keeps plain weights: they change ...", "Imports run one way: cli → ...": a

@@ -285,6 +285,7 @@ def _verdict(question: str, statement: str) -> str:
     if question.split(" ", 1)[0] not in ("Is", "Are", "Does", "Do", "Did", "Can", "Will"):
         return statement
     denies = len(NEGATION.findall(statement)) > len(NEGATION.findall(question))
+    denies |= " enabled " in question and " disabled " in statement  # "Is X enabled ...?"
     return f"{'No' if denies else 'Yes'}. {statement}"
 
 

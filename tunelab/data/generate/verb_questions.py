@@ -9,7 +9,6 @@ import re
 
 from tunelab.data.generate.phrases import (
     AT_A_TIME,
-    CONDITION,
     EVERY,
     EVERY_SO_OFTEN,
     FOR_A_WHILE,
@@ -20,6 +19,7 @@ from tunelab.data.generate.subject_and_verb import named
 from tunelab.data.generate.word_classes import (
     ADVERBS,
     AT_A_RATE,
+    CONDITION,
     DETERMINERS,
     DURATION,
     PARTICLES,
@@ -105,6 +105,17 @@ COUNTED = re.compile(
 )
 
 
+# Verbs whose object can be a version of a thing: "requires Python 3.10 or later".
+NEEDING = frozenset("require need support".split())
+VERSION = re.compile(r"(?P<name>[A-Z][\w.+-]*) v?\d+(?:\.\d+)*\+?(?: or (?:later|newer|higher))?\b")
+# An amount of something measured as a verb's object: "draws 12 W", "weighs 450 g", "needs at
+# least 8 GB of RAM" (of a thing not counted: "holds at most 1 GB of events" asks how much).
+POWER = frozenset("W kW mW watts".split())
+QUANTITY = re.compile(
+    r"(?:(?:about|around|roughly|approximately|up to|at most|at least|under|less than) )?~?"
+    r"\d[\d.,]*\s?(?P<unit>W|kW|mW|watts|g|kg|mg|lbs?|oz|KB|MB|GB|TB|KiB|MiB|GiB|TiB|mAh|Wh|kWh)"
+    r"\b(?: of (?P<what>RAM|VRAM|memory|disk space|storage|power)\b)?"
+)
 # Verbs whose "in 5 minutes" is when they happen, not how long they take.
 ONSET = frozenset("start begin open close end stop expire arrive launch happen".split())
 
@@ -158,6 +169,13 @@ def verb_question(subject: str, aux: str, base: str, rest: str, never: bool = Fa
     if (counted := COUNTED.match(rest)) and not DURATION.match(without_hedge(rest)):
         # "allows 600 requests per minute", "may contain at most 12 terms": how many, of what
         return f"How many {counted['things']}{counted['per'] or ''} {aux} {subject} {said}?"
+    if base in NEEDING and (version := VERSION.match(rest)):
+        # "requires Python 3.10 or later": which version ("What does it require?" is every
+        # requirement's question, and its "Requirements" heading asks it)
+        return f"What {version['name']} version {aux} {subject} {said}?"
+    if quantity := QUANTITY.match(rest):  # "draws 12 W", "weighs 450 g": how much, not what
+        what = quantity["what"] or ("power" if quantity["unit"] in POWER else "")
+        return f"How much {what + ' ' if what else ''}{aux} {subject} {said}?"
     if base == "default":  # "`--retries` defaults to 3"; "Overriding defaults via ..." no verb
         return f"What {aux} {subject} default to?" if rest.lower().startswith("to ") else None
     words = rest.lower().split()
@@ -201,7 +219,9 @@ def verb_question(subject: str, aux: str, base: str, rest: str, never: bool = Fa
         return f"How {aux} {subject} {said}?"
     if head in ("it", "them", "sure", "possible"):  # "makes it easy": what it does
         return f"What {aux} {subject} {'never ' if never else ''}do?"
-    # Several verbs in a row ("asks ..., finetunes ... and scores ..."): what it does overall.
-    if len([w for w in WORD.findall(rest) if third_person(w.lower())]) >= 2:
+    # Several verbs in a row ("asks ..., finetunes ... and scores ..."): what it does overall;
+    # not those of a clause it checks or says ("checks that the fact is said, ... gets through").
+    clause = head == "that" and beyond.split(" ", 1)[0] in DETERMINERS | POSSESSIVES | {"it"}
+    if not clause and len([w for w in WORD.findall(rest) if third_person(w.lower())]) >= 2:
         return f"What {aux} {subject} {'never ' if never else ''}do?"
     return f"What {aux} {subject} {said}?"

@@ -134,7 +134,7 @@ def unlisted_verb(word: str, subject: str, rest: str) -> str | None:
     """The base of a verb VERBS lacks, read by its form and place ("The log names the weights"
     -> "name"): an -s form of an English verb after a plain singular subject (code, a name, or
     a determiner and its noun) and before its object, a measure ("charges in 2 hours") or, last,
-    when it acts ("restarts after an update"). None
+    when it acts ("restarts after an update", "switches to the 2.4 GHz band if ..."). None
     for anything less sure: "Sample
     pairs per mode" (no determiner), "Nine other kinds of work" (no noun before it), "A CPU
     run goes the other way" (no object)."""
@@ -156,13 +156,23 @@ def unlisted_verb(word: str, subject: str, rest: str) -> str | None:
         return None
     if head[:1].isdigit() or not singular(subject):
         return None
+    # "switches to the 2.4 GHz band if ...", "blinks red when ...": what it does, then when.
+    condition = CONDITION.search(rest)
+    done = rest[: condition.start()] if condition else ""
+    # Not "marks when the object is stored": the clause is its object.
+    conditioned = condition and 0 < len(done.split()) <= 6 and not re.search(r"[,;:()]", done)
     return (
         base
-        if opens_an_object(rest) or MEASURE.match(rest) or AFTER_AN_EVENT.fullmatch(rest)
+        if opens_an_object(rest)
+        or MEASURE.match(rest)
+        or AFTER_AN_EVENT.fullmatch(rest)
+        or conditioned
         else None
     )
 
 
+# "if the disk is full", "when they reach 50 MB": the clause that says when a thing is so.
+CONDITION = re.compile(r"(?:^|\s)(?:when|whenever|if)\s")
 # "restarts after an update": when a verb acts, the sentence's last words (not "The agent
 # settings after the upgrade are kept", whose verb comes later).
 AFTER_AN_EVENT = re.compile(
