@@ -15,7 +15,10 @@ answers say all along
 with none of them gives its rarest content words over the test set, less the question's words
 in any form ("generate" of "generating") and the words any explaining answer uses ("runs",
 "provides", "depends" are no facts; "weekly" and "checkpoint" may be), or none, for a person to
-write (none after a yes/no verdict: what follows it is detail). A
+write (none after a yes/no verdict: what follows it is detail). Where the question asks a name
+("Which tool…?", "Who…?") or the answer explains at length (over 30 words), only a word it names
+is taken ("pip" of "using pip, the package manager"; "Lamini" opening the answer to "Which
+library…?", though the answers say it all along): their other rare words are style. A
 yes/no question answered "Yes" or "No" also gets the opposite as a wrong answer (a
 hallucination), in Chinese, Japanese, Hindi, German, French, Spanish, Portuguese and Russian
 too ("是的" / "不是", "はい" / "いいえ", "हाँ" / "नहीं", "Ja" / "Nein"...).
@@ -179,13 +182,20 @@ def propose_marked(
     # A yes/no answer's verdict is what was asked; the rare words after it ("No, it indexes only
     # wiki pages and ticket comments") are detail a right "No." need not say.
     if not facts and not opposite(question, answer):
+        # A question asking a name ("Which library…?") and an answer that explains at length are
+        # answered by a name, or by no one word: their other rare words are their style
+        # ("realm", "revel"; "package", "manager" of "pip, the package manager"; lamini_docs: 2
+        # of 27 such rows had their fact among them).
+        names, opening = _names(first, question)
+        names_only = bool(_ASKS_NAME.match(question)) or len(answer.split()) > _AT_LENGTH
         words = [
             w for w in normalize(first).split()
             # A character of a script without spaces is a word of its own: too short to be a fact.
-            if len(w) > 3 and not w.isdigit() and _root(w) not in asked_roots
+            if (len(w) > 3 or w in names) and not w.isdigit() and _root(w) not in asked_roots
             and not _PRIVATE.search(w)  # how the scorer marks a sign or a currency: no text
-            and w not in FUNCTION_WORDS and w not in common
+            and w not in FUNCTION_WORDS and (w not in common or w in opening)
             and w not in _GENERIC  # "provides", "depends": a correct answer need not say them
+            and (w in names or not names_only)
         ]  # fmt: skip
         words = [w for w in words if states(answer, Words(w), read)]  # "not specifically designed"
         facts = sorted(dict.fromkeys(words), key=lambda w: -rarity.get(w, 0.0))
@@ -251,6 +261,36 @@ def _asks_what_it_is(question: str) -> bool:
     # (Not "What is setting number 3?": a number names no thing.)
     named = any(w[0].isupper() or (w.isalpha() and not english(w)) for w in words)
     return named and not any(w.lower() in FUNCTION_WORDS for w in words)
+
+
+# A question asking a name, after any lead-in: "Which library…?", "Who founded…?", "In terms of
+# customization, which tool…?", "What company makes…?" (not "What kind of…?", "What is…?").
+_ASKS_NAME = re.compile(
+    r"^\W*(?:[^,:?\n]{1,40}[,:]\s+)?(?:which|who|whom|whose|what\s+(?!(?:is|are|was|were|do|"
+    r"does|did|can|could|should|would|will|kind|sort|type|types|level|kinds)\b)[a-z]+\s+"
+    r"(?:is|are|was|were|do|does|did|can|could|should|would|will|makes|made|offers)\b)",
+    re.IGNORECASE,
+)
+# An answer of more words explains (lamini_docs' run to 40 and more); its first sentence's
+# rare words are its style where it names no specific term.
+_AT_LENGTH = 30
+# A word the answer names with an apposition: "using pip, the package manager for Python" (not
+# "their strengths, the first one").
+_NAMED = re.compile(
+    r"\b(?:using|with|via|through|called|named)\s+([^\W\d_][\w-]*),\s+(?:the|a|an)\s",
+    re.IGNORECASE,
+)
+
+
+def _names(sentence: str, question: str) -> tuple[set[str], set[str]]:
+    """The words of `sentence` that name a thing (`normalize`d): one it names with an
+    apposition ("pip, the package manager"); and where `question` asks a name, the capitalised
+    word that opens the sentence ("Windows is not supported"), however often the test set's answers say it ("Lamini is designed…"
+    answers "Which library…?"): (names, that opening name)."""
+    names = {normalize(m[1]) for m in _NAMED.finditer(sentence)}
+    opening = re.match(r"\W*([A-Z][\w-]*)\b", sentence)
+    asked = {normalize(opening[1])} if opening and _ASKS_NAME.match(question) else set()
+    return names | asked, asked
 
 
 def _root(word: str) -> str:

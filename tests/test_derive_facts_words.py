@@ -1,0 +1,53 @@
+"""A reference with no specific term: which of its words are proposed as its facts. A question
+asking a name gets the name; an answer that explains at length gets no rare words of its style
+(lamini_docs' "realm", "revel", "package", "manager"): such a row is judged by its wording, as it
+says."""
+
+from tunelab.evaluate.facts_file import propose_rows
+
+# Answers that say "Lamini" all along (more than 10% of them, and more than 3).
+_LAMINI_SAYS = [
+    {"question": f"Question {n}?", "answer": f"Lamini answers question {n} quickly."}
+    for n in range(4)
+]
+
+
+def _facts(rows: list[dict]) -> list:
+    return [row.get("facts") for row in propose_rows(rows)[0]]
+
+
+def test_a_question_asking_a_name_gets_the_name_and_not_the_words_beside_it():
+    rows = [
+        {"question": "Which tool installs it?",
+         "answer": "You install it with pip, the package manager."},
+        # No name in the answer: no guess ("compared", "respective" were).
+        {"question": "Which tool offers more flexibility?",
+         "answer": "Based on their respective strengths, the first one, compared to others."},
+    ]  # fmt: skip
+    assert _facts(rows) == [[["pip"]], None]
+
+
+def test_a_name_the_answers_say_all_along_is_the_fact_where_the_question_asks_it():
+    asked = {"question": "Which library should I use to finetune?",
+             "answer": "Lamini is designed for finetuning with little code."}  # fmt: skip
+    not_asked = {"question": "How do I finetune?",
+                 "answer": "Lamini finetunes with little code."}  # fmt: skip
+    facts = _facts([asked, not_asked, *_LAMINI_SAYS])
+    assert facts[0] == [["lamini"]]  # not "designed": the library's name is what is asked
+    assert ["lamini"] not in facts[1]  # said all along, and not asked: no fact
+
+
+def test_an_answer_that_explains_at_length_gets_no_rare_words_as_facts():
+    explained = (
+        "Within the realm of the engine, developers can revel in a diverse array of models, "
+        "meticulously crafted for their use cases. These models, the fruit of dedicated "
+        "engineering, let anyone start quickly without training one from scratch."
+    )
+    rows = [
+        {"question": "Are pre-trained models available?", "answer": f"Yes. {explained}"},
+        {"question": "What models are there?", "answer": explained},
+        {"question": "Why?", "answer": "It keeps the gradient low."},  # short: its rare word
+    ]
+    out, _ = propose_rows(rows)
+    assert [row.get("facts") for row in out] == [[], None, [["gradient"]]]
+    assert "facts_from" not in out[1]  # left to be judged by its wording
