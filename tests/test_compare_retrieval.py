@@ -36,12 +36,31 @@ def test_documents_become_passages_under_their_headings(tmp_path):
     assert any("Guide > Resuming" in p.text and "--resume" in p.text for p in passages)
 
 
+def test_a_document_passage_is_named_by_the_line_its_text_starts_on(tmp_path):
+    # "guide.md#1" was the chunk's number: the leak note's "e.g. test.jsonl:5 in README.md#95"
+    # sent its reader to line 95, where the test row it quoted was on line 660.
+    guide = tmp_path / "guide.md"
+    guide.write_text(
+        "# Guide\n\n## Ports\n\nThe agent listens on port 7341.\n\n"
+        "The web page listens on port 8080.\n\n## Logs\n\n```text\nlogs kept 30 days\n"
+        "logs rotate at 50 MB\n```\n"
+    )
+    passages = load_corpus(guide, chunk_tokens=10)  # one paragraph, or code line, a passage
+    assert [(p.source, p.text.split("\n")[1:]) for p in passages] == [
+        (f"{guide}:5", ["The agent listens on port 7341."]),
+        (f"{guide}:7", ["The web page listens on port 8080."]),
+        # A code block's pieces, each in the block's fences, at the line of its own code.
+        (f"{guide}:12", ["```text", "logs kept 30 days", "```"]),
+        (f"{guide}:13", ["```text", "logs rotate at 50 MB", "```"]),
+    ]
+
+
 def test_a_corpus_folder_names_the_files_of_a_kind_it_leaves_out(tmp_path, capsys):
     # A manual saved as .docx beside the Markdown ones was left out of the RAG arms silently.
     (tmp_path / "install.md").write_text("# Install\n\nThe agent listens on port 7341.\n")
     (tmp_path / "operations.docx").write_bytes(b"PK\x03\x04")
     passages = load_corpus(tmp_path)
-    assert [p.source for p in passages] == [f"{tmp_path / 'install.md'}#0"]
+    assert [p.source for p in passages] == [f"{tmp_path / 'install.md'}:3"]
     said = " ".join(capsys.readouterr().err.split())
     assert (
         f"warning: {tmp_path}: files of a kind not read were left out (operations.docx); "

@@ -7,8 +7,9 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Callable, Set
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.markup import escape
 
@@ -18,6 +19,9 @@ from tunelab.data.split import prompt_key
 from tunelab.data.templates import Example
 from tunelab.data.text import content_words
 from tunelab.errors import TunelabError
+
+if TYPE_CHECKING:
+    from tunelab.data.chunking import Chunk
 
 
 @dataclass
@@ -69,7 +73,9 @@ RAG_TEMPLATE = (
 
 @dataclass
 class Passage:
-    source: str  # "file:line" of a Q&A row ("file:line#piece" of a long one), "file#chunk" of a document
+    # "file:line" of a Q&A row ("file:line#piece" of a long one) or of where a document's chunk
+    # starts (its section's line, or page, where its words are not found as written)
+    source: str
     text: str  # as the model is shown it: a row's question without template markers, its answer
     asks: str | None = None  # a Q&A row's question as `data split` compares it (`prompt_key`)
 
@@ -131,16 +137,42 @@ def load_corpus(
         return qa_passages(load_examples(path, shape, fields, on_error="skip"), chunk_tokens)
     passages = []
     for document in find_documents([path]):
-        for chunk in chunk_document(document, max_tokens=chunk_tokens):
+        chunks = chunk_document(document, max_tokens=chunk_tokens)
+        for chunk, where in zip(chunks, _chunk_lines(chunks)):
             heading = " > ".join(chunk.headings)
             text = f"{heading}\n{chunk.text}" if heading else chunk.text
-            passages.append(Passage(f"{chunk.source}#{chunk.index}", text.strip()))
+            passages.append(Passage(where, text.strip()))
     if not passages:
         raise TunelabError(f"corpus {path}: no passages found in it; give {readable}")
     # A manual saved as .docx beside the Markdown ones was left out of the corpus without a word.
     if path.is_dir() and (said := unread_note(path)):
         console.print(f"[yellow]warning:[/] {escape(said)}", soft_wrap=True)
     return passages
+
+
+def _chunk_lines(chunks: list[Chunk]) -> list[str]:
+    """Each of a document's chunks as `file:line` of where its text starts, as `data generate`
+    cites one (its section's line, or page, where its words are not found as written), each
+    after the one before and inside its section: "README.md#95", its 96th chunk, sent the leak
+    note's reader to line 95, and a section's 27th chunk sat far below its heading's line."""
+    from tunelab.data.chunking import answer_location
+    from tunelab.data.sections import FENCE
+
+    starts = sorted({c.line for c in chunks})
+    lines: dict[str, list[str] | None] = {}
+    found, line = [], 1
+    for chunk in chunks:
+        # A code block's later piece opens with its fence again, which the file has not there.
+        first, _, rest = chunk.text.partition("\n")
+        words = rest if FENCE.match(first) and rest else chunk.text
+        start = replace(chunk, line=max(line, chunk.line))
+        where = answer_location(start, words, lines)
+        section_end = next((s for s in starts if s > chunk.line), None)
+        if section_end and int(where.rpartition(":")[2]) >= section_end:
+            where = start.location  # the same words further on, in another section
+        line = int(where.rpartition(":")[2])
+        found.append(where)
+    return found
 
 
 class Retriever:

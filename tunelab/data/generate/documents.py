@@ -10,8 +10,7 @@ import re
 import time
 from pathlib import Path
 
-from tunelab.data.chunking import Chunk, chunk_document, count_tokens
-from tunelab.data.fields import NAMED
+from tunelab.data.chunking import Chunk, answer_location, chunk_document, count_tokens
 from tunelab.data.generate.asked import AskedChunks
 from tunelab.data.generate.earlier import EarlierRows, where_made
 from tunelab.data.generate.llm import LLM, make_llm
@@ -196,40 +195,6 @@ def _llm_chunks(config, llm, chunks, out, asked: AskedChunks, stats, progress) -
                         keep_or_drop(config, q, a, chunk.text, out, stats, meta)
                 asked.add(chunk, kept=stats.pairs - kept_before)
             advance(len(batch))
-
-
-# Documents whose text is their file's, line for line: an answer's words can be found there.
-PLAIN_TEXT = (".md", ".markdown", ".txt", ".rst")
-
-
-def answer_location(chunk: Chunk, answer: str, documents: dict[str, list[str] | None]) -> str:
-    """`file:line` of where the answer's first words are in its document, at or after the chunk's
-    heading (a FAQ's fourth entry cited at the FAQ's first line sends a reader searching), or a
-    table row's line; the chunk's own line where neither is found as written (a PDF's or HTML
-    page's text). `documents` caches each file's lines."""
-    path = Path(chunk.source)
-    if chunk.source not in documents:
-        plain = path.suffix.lower() in PLAIN_TEXT and path.is_file()
-        documents[chunk.source] = (
-            path.read_text(encoding="utf-8", errors="replace").splitlines() if plain else None
-        )
-    lines = documents[chunk.source]
-    answer = re.sub(rf"^{NAMED}:\s*", "", answer)  # a field's text, not the name it is given
-    first = re.findall(r"\w+", answer)[:4]
-    if not lines or len(first) < 2:
-        return chunk.location
-    pattern = re.compile(r"\W+".join(map(re.escape, first)), re.IGNORECASE)
-    text = "\n".join(lines[chunk.line - 1 :])
-    found = pattern.search(text)
-    if found is not None:
-        return f"{chunk.source}:{chunk.line + text.count(chr(10), 0, found.start())}"
-    # A table row's value said as a sentence ("The default grind_size is 12."): the first line
-    # holding all its names and numbers.
-    terms = [re.compile(rf"\b{re.escape(w)}\b", re.I) for w in re.findall(r"\w*[\d_]\w*", answer)]
-    for offset, line in enumerate(lines[chunk.line - 1 :]):
-        if terms and all(term.search(line) for term in terms):
-            return f"{chunk.source}:{chunk.line + offset}"
-    return chunk.location
 
 
 def _meta(chunk: Chunk, generator: str, config: GenerateConfig) -> dict:
