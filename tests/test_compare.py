@@ -41,6 +41,22 @@ def test_compare_asks_four_ways_and_writes_the_report(tmp_path):
     assert (out / "compare.png").read_bytes().startswith(b"\x89PNG")
 
 
+def test_the_report_names_the_test_file_and_the_limit_its_questions_were_cut_to(tmp_path):
+    # `compare --limit 16` on a test file of 74 said "16 test questions" alone, and compare.json
+    # named no test file, limit, corpus or token limit: a reader took 16 for the whole test set.
+    run = tiny_run(tmp_path, QA)
+    args = ["compare", str(run), "--limit", "2", "--max-new-tokens", "3", "--k", "2"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    said = f"2 test questions from {QA / 'test.jsonl'}, the first 2 of its rows (--limit 2)"
+    assert said in (run / "compare" / "compare.md").read_text()
+    assert f"Questions from {QA / 'test.jsonl'}, the first 2 of its rows" in result.output
+    report = json.loads((run / "compare" / "compare.json").read_text())
+    assert report["test_file"] == str(QA / "test.jsonl")
+    assert (report["limit"], report["k"], report["max_new_tokens"]) == (2, 2, 3)
+    assert report["corpus"] == f"{QA / 'train.jsonl'} (the run's training data)"
+
+
 def test_the_first_arm_is_not_timed_loading_the_cpu_kernels(tmp_path, monkeypatch):
     # Its seconds per question held the kernels' load (a ~30 s compile the first time), which
     # made the prompted model look slower than the finetuned one.

@@ -107,7 +107,7 @@ def test_a_model_is_asked_with_the_template_and_system_prompt_given_as_eval_take
     assert result.exit_code == 0, result.output
     assert prompts == [asked, asked]  # both arms alike: only the passages differ
     assert (
-        f"1 test question, asked with {said}; passages:"
+        f"1 test question from {TEST}, its first row (--limit 1), asked with {said}; passages:"
         in (tmp_path / "out/compare.md").read_text()
     )
 

@@ -37,7 +37,13 @@ def compare_command(
     is no run: its two prompting arms)."""
     from rich.markup import escape
 
-    from tunelab.compare.report import DETAILS, context_note, questions_scored, retrieval
+    from tunelab.compare.report import (
+        DETAILS,
+        context_note,
+        questions_scored,
+        retrieval,
+        test_set,
+    )
     from tunelab.compare.run import compare
     from tunelab.compare.verdicts import (
         headline,
@@ -85,7 +91,10 @@ def compare_command(
     for note in result.notes:
         console.print(f"[yellow]note:[/] {escape(note)}", soft_wrap=True)
     # The corpus, named in compare.md alone, went unsaid where the RAG arms' scores were read.
-    said = f"RAG {retrieval(result, config)}. {context_note(result)}"
+    said = (
+        f"Questions {test_set(result, config)}. RAG {retrieval(result, config)}. "
+        f"{context_note(result)}"
+    )
     console.print(escape(f"{said} Report: {result.out_dir}/compare.md"), soft_wrap=True)
 
 

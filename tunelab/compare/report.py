@@ -100,6 +100,15 @@ def retrieval(result: Comparison, cfg: CompareConfig) -> str:
     return f"passages: up to {cfg.k} by BM25 from {result.corpus}"
 
 
+def test_set(result: Comparison, cfg: CompareConfig) -> str:
+    """Where the questions came from: the test file, and where --limit cut it, that only its
+    first rows were asked ("16 test questions" of a file of 74 read as the whole test set)."""
+    n = len(result.arms[0].rows) if result.arms else 0
+    first = "its first row" if n == 1 else f"the first {n} of its rows"
+    cut = f", {first} (--limit {cfg.limit})" if cfg.limit == n else ""
+    return f"from {result.test_file}{cut}"
+
+
 def context_note(result: Comparison) -> str:
     """What the RAG arms were given: each one's context recall over the passages its prompts
     held, the questions that lost passages to the context, and the test rows' own rows left out."""
@@ -162,7 +171,8 @@ def to_markdown(result: Comparison, cfg: CompareConfig) -> str:
         *headline(result.arms, metric),
         "",
         *(leaks + [""] if leaks else []),
-        f"{questions_scored(result.arms)}{asked}; {retrieval(result, cfg)}. {context_note(result)}",
+        f"{questions_scored(result.arms)} {test_set(result, cfg)}{asked}; {retrieval(result, cfg)}. "
+        f"{context_note(result)}",
         "",
         "| arm | model | " + " | ".join(columns(result.arms)) + " |",
         "|---|---|" + "---|" * len(columns(result.arms)),
@@ -221,6 +231,13 @@ def write_report(result: Comparison, cfg: CompareConfig) -> None:
         "run": result.run,
         "asked_with": result.prompt.said() if result.prompt else "",  # as eval's summary says it
         "questions": len(result.arms[0].rows) if result.arms else 0,
+        # What the numbers stand on, as compare.md says it: the JSON alone named no test file,
+        # no --limit and no corpus.
+        "test_file": result.test_file,
+        "limit": cfg.limit,
+        "corpus": result.corpus,
+        "k": cfg.k,
+        "max_new_tokens": cfg.max_new_tokens,
         "own_rows_excluded": result.own_rows,
         "arms": [
             {"name": a.name, "model": a.model, "rag": a.rag, **a.summary, **_intervals(a)}

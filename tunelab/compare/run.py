@@ -107,6 +107,7 @@ class Comparison:
     prompt: Prompt | None = None  # how every arm was asked
     # What RAG retrieved from, as said: "docs", "qa.jsonl (the run's training data)".
     corpus: str = "the run's training data"
+    test_file: str = ""  # the file the questions were read from (--data, or the run's)
 
 
 def context_recall(reference: str, passages: list[Passage]) -> float | None:
@@ -156,6 +157,7 @@ def compare(model: str | Run, cfg: CompareConfig | None = None) -> Comparison:
             logs.append(log)
     excluded = len(set().union(*skipped))
     result = Comparison(str(model), arms, excluded, out_dir, sum(map(bool, skipped)), prompt=prompt)
+    result.test_file = str(path)
     # Without --corpus, _corpus read the run's own file (or refused).
     result.corpus = str(cfg.corpus or f"{found.config.data.path} (the run's training data)")
     if not found:  # said first: the question it answers is not the one a run's compare answers
