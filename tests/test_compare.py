@@ -172,6 +172,15 @@ def test_a_compare_cut_short_asks_only_what_is_left_and_gives_the_same_answers(
     for a, b in zip(straight.arms, resumed.arms):
         assert [r["answer"] for r in a.rows] == [r["answer"] for r in b.rows]
     assert not list(out.glob("*.partial.jsonl"))
+    # The report says which answers the log held: its s/question is over the rest alone (a
+    # rerun's table gave "—" or a time over 5 of 16 questions, unexplained).
+    said = (
+        "1 of prompting's answers were read back from an interrupted compare's log (the same "
+        "weights and settings), not asked again: s/question is over the answers asked in this "
+        'run alone ("—" where none were).'
+    )
+    assert said in (out / "compare.md").read_text()
+    assert not any("interrupted" in note for note in straight.notes)
 
 
 def test_compare_json_keeps_each_arms_rows_and_interval_beside_its_means(tmp_path):

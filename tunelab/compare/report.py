@@ -143,6 +143,19 @@ def context_note(result: Comparison) -> str:
     return f"{recall} {excluded}" if recall else excluded
 
 
+def resumed_note(arms: list[Arm]) -> str | None:
+    """Which arms' answers an interrupted compare's log held: a rerun's table gave "—" and a
+    time over a few questions as s/question, unexplained."""
+    read = [f"{arm.from_log} of {arm.name}'s" for arm in arms if arm.from_log]
+    if not read:
+        return None
+    return (
+        f"{listed(read)} answers were read back from an interrupted compare's log (the same "
+        "weights and settings), not asked again: s/question is over the answers asked in this "
+        'run alone ("—" where none were)'
+    )
+
+
 def title(result: Comparison) -> str:
     """What was compared: the four ways of a run, or the two prompting ways of a model."""
     if any(arm.name == "finetuned" for arm in result.arms):

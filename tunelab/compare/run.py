@@ -21,7 +21,7 @@ from pydantic import Field
 from rich.progress import Progress
 
 from tunelab.compare.leaks import find_given, leak_note
-from tunelab.compare.report import write_report
+from tunelab.compare.report import resumed_note, write_report
 from tunelab.config import OptionalLocalPath
 from tunelab.data.quality.dedup import own_rows
 from tunelab.data.retrieval import Passage, Retriever, fit_context, load_corpus
@@ -94,6 +94,7 @@ class Arm:
     # Of those, the ones whose passage held the question too: the test row itself.
     rows_given: list[tuple[str, str]] = field(default_factory=list)
     reference_tokens: int = 0  # the longest reference in this model's tokens (`cut_off_note`)
+    from_log: int = 0  # answers read back from an interrupted compare's log, not made (or timed)
 
 
 @dataclass
@@ -171,7 +172,7 @@ def compare(model: str | Run, cfg: CompareConfig | None = None) -> Comparison:
     result.notes += filter(None, [rephrasings_note(examples)])
     longest = max(arm.reference_tokens for arm in arms)
     cut = cut_off_note({a.name: a.rows for a in arms}, cfg.max_new_tokens, longest)
-    result.notes += filter(None, [cut])
+    result.notes += filter(None, [cut, resumed_note(arms)])
     if not found or not _trained_on(found, cfg.corpus):
         result.notes += filter(None, [leak_note(arms, examples)])
     if found and not cfg.base and Run.find(found.base_model):
@@ -340,7 +341,8 @@ def _ask(
         ]
         arm = Arm(f"{label} + RAG" if rag else label, str(name), rag, rows, seconds)
         arm.reference_tokens = longest
-        arm.summary = _summary(rows, seconds, sum(not g.from_log for g in generations))
+        arm.from_log = sum(g.from_log for g in generations)
+        arm.summary = _summary(rows, seconds, len(rows) - arm.from_log)
         if rag:
             _count_kept(arm, examples, contexts, [used for _, used in asked])
         arms.append(arm)
