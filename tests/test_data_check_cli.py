@@ -101,7 +101,9 @@ def test_a_test_size_count_the_data_cannot_meet_is_refused(tmp_path, runner):
     args = ["data", "split", str(data), "-o", str(tmp_path / "split")]
     result = runner.invoke(app, [*args, "--test-size", str(questions)])
     assert result.exit_code != 0
-    assert f"data.test_size {questions} holds out {questions} questions" in str(result.exception)
+    said = " ".join(str(result.exception).split())
+    assert f"a test size of {questions} holds out {questions} questions" in said
+    assert "a fraction (0.1: a tenth), to --test-size" in said  # the flag typed, not data.test_size
     assert not (tmp_path / "split").exists()
     result = runner.invoke(app, [*args, "--test-size", str(questions - 1)])
     assert result.exit_code == 0, result.output

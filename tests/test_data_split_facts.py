@@ -83,6 +83,7 @@ def test_too_few_facts_asked_twice_to_fill_the_test_size_is_said_with_how_many_c
     split = CliRunner().invoke(app, ["data", "split", str(data), "-o", str(tmp_path), *options])
     said = " ".join(str(split.exception).split())
     assert "only 6 can be" in said
+    assert "give 6 or less to --test-size" in said  # the flag the user typed, not a config key
     assert "tunelab data augment" in said
     assert not (tmp_path / "test.jsonl").exists()
 

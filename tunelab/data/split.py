@@ -166,6 +166,10 @@ def asking_again(
     return same | near(keys[: len(train)], keys[len(train) :])
 
 
+# Both readers of a test size named as each is typed: `tunelab data split`'s flag, a run's key.
+TEST_SIZE = "--test-size (data.test_size in a run's config)"
+
+
 def held_out_count(questions: int, test_size: float) -> int:
     """How many of `questions` distinct questions `test_size` (a fraction, or a count if >= 1)
     holds out before any near repeat joins them."""
@@ -173,8 +177,9 @@ def held_out_count(questions: int, test_size: float) -> int:
         # A count the data cannot meet is a mistake (a percentage meant?): clamped, it trained
         # on one question and held out the rest without a word.
         raise TunelabError(
-            f"data.test_size {int(test_size)} holds out {int(test_size)} questions, but the data "
-            f"has {questions} distinct ones: set a smaller count, or a fraction (0.1: a tenth)"
+            f"a test size of {int(test_size)} holds out {int(test_size)} questions, but the data has "
+            f"{questions} distinct ones: give a smaller count, or a fraction (0.1: a tenth), to "
+            f"{TEST_SIZE}"
         )
     n_test = int(test_size) if test_size >= 1 else round(questions * test_size)
     if test_size > 0 and questions > 1:
@@ -236,11 +241,11 @@ def rephrasings_held_out(
                 held[key] = None
     if len(held) < wanted:
         raise TunelabError(
-            f"data.held_out rephrasings: data.test_size {test_size:g} holds out {wanted} "
+            f"--held-out rephrasings: a test size of {test_size:g} holds out {wanted} "
             f"questions, but only {len(held)} can be, each leaving a question of its answer to "
             f"train on ({sum(n > 1 for n in asked.values())} of {len(asked)} facts, an answer or "
             "the rows augment wrote from one, are asked by more than one question): "
-            + (f"set data.test_size {len(held)} or less, or " if held else "")
+            + (f"give {len(held)} or less to {TEST_SIZE}, or " if held else "")
             + "add phrasings of each question (`tunelab data augment`)"
         )
     return list(held)
