@@ -162,6 +162,36 @@ def test_a_cut_off_answer_says_which_setting_to_change():
     assert "shorten the training answers" in long and "shorten" not in short
 
 
+def test_a_cut_off_answer_is_told_the_limit_the_note_above_gives():
+    # At --max-new-tokens 4 each row said "--max-new-tokens 8" while the note above errors.md
+    # said to raise it to the longest reference's 30 tokens.
+    from tunelab.evaluate.scores import cut_off_note
+
+    steps = "Install it, write a config, run train, then eval the run on held-out questions."
+    rows = [
+        {
+            **row("How do I start?", steps, "Install it, write", finish="length"),
+            "reference_tokens": 30,
+        },
+        {
+            **row(
+                "How do I install it?",
+                "With pip in a virtual environment.",
+                "With",
+                finish="length",
+            ),
+            "reference_tokens": 4,
+        },
+    ]
+    for r in rows:
+        r["completion_tokens"] = 4
+    analyse(rows, TRAINING)
+    for r in rows:
+        [why] = [e["reason"] for e in r["errors"] if e["category"] == "cut_off"]
+        assert "(--max-new-tokens 30)" in why
+    assert "raise --max-new-tokens to 30 " in cut_off_note({"model": rows}, 4, 30)
+
+
 def test_a_run_taught_answers_as_short_as_the_reference_is_told_to_train_longer():
     # A 12-step LoRA run on 9-word answers looped ("relay.log.firehosefirehose...") and was told
     # to shorten its training answers, already as short as the reference it ran past.

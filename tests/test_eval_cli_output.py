@@ -138,7 +138,11 @@ def test_the_notes_eval_prints_are_kept_in_errors_md_and_summary_json(tmp_path):
     assert CliRunner().invoke(app, ["errors", str(out)]).exit_code == 0
     again = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert set(summary["notes"]) <= set(again["notes"])
-    assert f"Note: {note}" in (out / "errors.md").read_text(encoding="utf-8")
+    errors = (out / "errors.md").read_text(encoding="utf-8")
+    assert f"Note: {note}" in errors
+    # Each row keeps its reference's tokens, whose longest a cut-off row of errors.md names too.
+    rows = [json.loads(line) for line in (out / "predictions.jsonl").open(encoding="utf-8")]
+    assert max(row["reference_tokens"] for row in rows) == 8
 
 
 def _two_test_files(tmp_path) -> dict:
@@ -184,7 +188,11 @@ def test_answers_cut_off_at_the_token_limit_are_said_to_be_scored_partial(tmp_pa
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     [kept] = [n for n in summary["notes"] if n.startswith(note)]
     assert "stop sooner; raise --max-new-tokens to 8 (the longest reference is 8 tokens)" in kept
-    assert f"Note: {note}" in (out / "errors.md").read_text(encoding="utf-8")
+    errors = (out / "errors.md").read_text(encoding="utf-8")
+    assert f"Note: {note}" in errors
+    # Each row keeps its reference's tokens, whose longest a cut-off row of errors.md names too.
+    rows = [json.loads(line) for line in (out / "predictions.jsonl").open(encoding="utf-8")]
+    assert max(row["reference_tokens"] for row in rows) == 8
     # Two models compared: comparison.md and .json, where a model is called ahead, say it too.
     two = ["eval", "tiny-random", "tiny-random", "--data", str(data), "--output", str(out)]
     assert CliRunner().invoke(app, [*two, "--max-new-tokens", "2"]).exit_code == 0

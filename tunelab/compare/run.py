@@ -30,7 +30,7 @@ from tunelab.data.text import content_words
 from tunelab.errors import TunelabError
 from tunelab.evaluate.calls import score_reply
 from tunelab.evaluate.facts import echo_note, echoed_facts, facts_named_note
-from tunelab.evaluate.scores import TestChecks, cut_off_note, longest_reference, summarize
+from tunelab.evaluate.scores import TestChecks, cut_off_note, reference_tokens, summarize
 from tunelab.evaluate.suite import EvalConfig, refuse_unrendered
 from tunelab.evaluate.testset import fact_field, rephrasings_note, test_path, test_questions
 from tunelab.progress import answer_bars, counting
@@ -302,7 +302,7 @@ def _ask(
         rendered = prompt.question(example.with_question(question), tokenizer)
         return len(tokenizer(rendered, add_special_tokens=False).input_ids) <= room
 
-    longest = longest_reference(examples, tokenizer)
+    longest = max(reference_tokens(examples, tokenizer), default=0)
     for rag in (False, True):
         # Each model's own tokenizer decides what fits; the passages asked with are the ones kept.
         asked = [

@@ -132,6 +132,9 @@ def analyse(
     known = {w for t in (*texts, *asked) for w in content_words(t)} | FIELD_WORDS
     stating = count_taught(rows, training)
     closest: dict[int, list[dict[str, Any]]] = {}
+    # The cut-off advice names the limit the note above errors.md does (rows of other tools,
+    # without their references' tokens, are told twice their limit).
+    longest = max((row.get("reference_tokens", 0) for row in rows), default=0)
     for i, row in enumerate(rows):
         row["errors"] = []
         if not is_weak(row, cfg):
@@ -150,7 +153,7 @@ def analyse(
             words(row["reference"])
         )
         taught = ("short" if short else "long") if trained else "none"
-        row["errors"] = categorize(row, known, context, cfg, taught)
+        row["errors"] = categorize(row, known, context, cfg, taught, longest)
         closest[i] = [
             {
                 "question": training[h.index].question,

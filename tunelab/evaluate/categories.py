@@ -8,6 +8,7 @@ from typing import Any
 
 from tunelab.data.text import content_words, looping_phrase, repeated_sentence, words
 from tunelab.evaluate.calls import call_differences, said_beside_calls, scored_by_calls
+from tunelab.evaluate.scores import raised_limit
 from tunelab.evaluate.spelling import misspellings
 from tunelab.section import Section
 
@@ -131,9 +132,10 @@ def repeated(answer: str, cfg: AnalysisConfig) -> str | None:
     return None
 
 
-def cut_off(tokens: int | None, short: bool, taught: str = "long") -> str:
+def cut_off(tokens: int | None, short: bool, taught: str = "long", longest: int = 0) -> str:
     """Why an answer was cut off, with what to do: a limit below the reference's length
-    (`short`) is raised (eval's `max_new_tokens`); an answer already past it runs on, as long
+    (`short`) is raised (eval's `max_new_tokens`) to the number the note above errors.md gives
+    (`raised_limit`: the `longest` reference's tokens); an answer already past it runs on, as long
     training answers teach (`taught`), and shorter ones teach it to stop. A model that no run
     taught ("none") has no training answers to shorten (a newcomer's first eval, of the base
     model, was told to); a run taught a "short" answer, no longer than the reference, trains
@@ -141,7 +143,7 @@ def cut_off(tokens: int | None, short: bool, taught: str = "long") -> str:
     said = f"no end-of-sequence within {tokens} tokens"
     if not tokens:  # a row of another tool's, without its count
         return said
-    raise_it = f"raise eval's max_new_tokens (--max-new-tokens {2 * tokens})"
+    raise_it = f"raise eval's max_new_tokens (--max-new-tokens {raised_limit(tokens, longest)})"
     if short:
         return f"{said}, short of the reference's length: {raise_it}"
     if taught == "short":  # 12 steps on 9-word answers were told to shorten them
@@ -161,10 +163,16 @@ def cut_off(tokens: int | None, short: bool, taught: str = "long") -> str:
 
 
 def categorize(
-    row: dict[str, Any], known: set[str], context: str, cfg: AnalysisConfig, taught: str = "long"
+    row: dict[str, Any],
+    known: set[str],
+    context: str,
+    cfg: AnalysisConfig,
+    taught: str = "long",
+    longest: int = 0,
 ) -> list[dict[str, str]]:
     """Each category that fits one answer, with the reason; `context` is retrieved training text,
-    `taught` the answers' length a run of this model trained on (`cut_off`)."""
+    `taught` the answers' length a run of this model trained on and `longest` the longest
+    reference's tokens (`cut_off`)."""
     found = fact_errors(row) + refusal_errors(row)
     if not row["answer"].strip():
         found.append(("empty", "the model produced no text"))
@@ -174,7 +182,7 @@ def categorize(
         found.append(("wrong_calls", wrong))
     if row.get("finish_reason") == "length":  # its calls and text alike count to its length
         short = len(words(row["answer"])) < max(len(words(row["reference"])), 1)
-        found.append(("cut_off", cut_off(row.get("completion_tokens"), short, taught)))
+        found.append(("cut_off", cut_off(row.get("completion_tokens"), short, taught, longest)))
     if row.get("calls_only"):
         return [{"category": c, "reason": r} for c, r in found]
     # What a reply that calls tools says beside its calls is its text: a call's JSON no words.

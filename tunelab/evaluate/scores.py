@@ -107,17 +107,22 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, float]:
 MANY_CUT_OFF = 0.2
 
 
-def longest_reference(examples: list, tokenizer: Any) -> int:
-    """The longest reference answer in the model's tokens: the token limit an answer as long
-    needs (`cut_off_note`)."""
-    return max((len(tokenizer(ex.answer, add_special_tokens=False).input_ids) for ex in examples),
-               default=0)  # fmt: skip
+def reference_tokens(examples: list, tokenizer: Any) -> list[int]:
+    """Each reference answer's length in the model's tokens, kept on its row: the longest is the
+    token limit an answer as long needs (`raised_limit`)."""
+    return [len(tokenizer(ex.answer, add_special_tokens=False).input_ids) for ex in examples]
+
+
+def raised_limit(limit: int, longest: int) -> int:
+    """The token limit to ask with instead of `limit`, where answers stopped at it: the
+    `longest` reference's tokens, and no less than twice the limit (answers run past their
+    reference's length). The one number the note above errors.md and each cut-off row give."""
+    return max(longest, 2 * limit)
 
 
 def cut_off_note(answers: dict[str, list[dict[str, Any]]], limit: int, longest: int) -> str:
     """What the scores stand on where `MANY_CUT_OFF` of some model's (or arm's) `answers` stopped
-    at the token `limit`, with the limit to ask with instead: the `longest` reference's tokens,
-    and no less than twice the limit (answers run past their reference's length); "" otherwise."""
+    at the token `limit`, with the limit to ask with instead (`raised_limit`); "" otherwise."""
     shares = {name: summarize(rows).get("cut_off_rate", 0.0) for name, rows in answers.items()}
     if max(shares.values(), default=0.0) < MANY_CUT_OFF:
         return ""
@@ -128,7 +133,7 @@ def cut_off_note(answers: dict[str, list[dict[str, Any]]], limit: int, longest: 
         f"{cut} stopped at the token limit ({limit}): {scores} are then over partial answers"
         + (" (a fact past the cut is missed)" if facts else "")
         + ", which favours the answers that stop sooner; raise --max-new-tokens to "
-        f"{max(longest, 2 * limit)} (the longest reference is {longest} tokens)"
+        f"{raised_limit(limit, longest)} (the longest reference is {longest} tokens)"
     )
 
 

@@ -34,8 +34,8 @@ from tunelab.evaluate.scores import (
     TestChecks,
     comparison,
     cut_off_note,
-    longest_reference,
     metric_intervals,
+    reference_tokens,
     summarize,
     write_comparison,
 )
@@ -241,11 +241,12 @@ def evaluate_one(
             "answer": g.text,
             "finish_reason": g.finish_reason,
             "completion_tokens": g.completion_tokens,
+            "reference_tokens": n,  # the limit its cut-off advice names (`raised_limit`)
             "scores": score_reply(g.text, ex),
             **checks.fields(ex.source, g.text),
             **fact_field(ex),
         }
-        for ex, g in zip(examples, generations)
+        for ex, g, n in zip(examples, generations, reference_tokens(examples, tokenizer))
     ]
     if cfg.embeddings:
         sims = embedding_similarity([r["answer"] for r in rows], [r["reference"] for r in rows])
@@ -264,7 +265,7 @@ def evaluate_one(
     if note := facts_named_note(rows):  # what the scores of errors.md and summary.json stand on
         result.notes.append(note)
         result.facts_note = note
-    result.reference_tokens = longest_reference(examples, tokenizer)
+    result.reference_tokens = max((row["reference_tokens"] for row in rows), default=0)
     if note := cut_off_note({result.label: rows}, cfg.max_new_tokens, result.reference_tokens):
         result.notes.append(note)
     if cfg.analyse:
