@@ -4,6 +4,8 @@ sentence that answers, never a value it negates or says was so before (which wor
 test_derive_facts_terms.py; yes/no verdicts: test_derive_facts_verdicts.py; the file:
 test_derive_facts_file.py)."""
 
+import re
+
 import pytest
 
 from tests.conftest import proposed_check
@@ -77,15 +79,10 @@ def test_an_opening_that_says_nothing_leaves_the_facts_to_the_next_sentence(open
     answer = f"{opening} The port is 8080. Change it in config.yaml."
     assert propose("Which port does it listen on?", answer, {}) == ([["8080"]], [])
     # "Yes!" answers; what follows is detail.
-    assert propose("Can I change the port?", "Yes! Set port: 9090 in config.yaml.", {}) == (
-        [],
-        [
-            {
-                "regex": r"^\W*(?:the\s+answer\s+is\W*)?"
-                r"no\b(?!\s+(?:doubt|matter|problem|question|wonder|worries)\b)"
-            }
-        ],
-    )
+    facts, [wrong] = propose("Can I change the port?", "Yes! Set port: 9090 in config.yaml.", {})
+    assert facts == []  # the opposite verdict is its wrong answer
+    assert re.match(wrong["regex"], "No, it is fixed.", re.I)
+    assert not re.match(wrong["regex"], "No doubt: set port: 9090.", re.I)
 
 
 @pytest.mark.parametrize(

@@ -102,3 +102,29 @@ def test_a_verdict_given_as_the_answer_is_counts_as_one():
         assert score_facts(wrong, check)["hallucination"] == 1.0, wrong
     for right in ("The answer is: Yes.", "Yes, it can.", "The answer is: no doubt, it can."):
         assert score_facts(right, check)["hallucination"] == 0.0, right
+
+
+def test_a_no_said_without_the_word_is_the_wrong_verdict_to_a_yes():
+    # "The answer is not possible." to a "Yes" reference (lamini_docs) was no hallucination:
+    # only an opening "No" was read as the opposite verdict.
+    question = "Does Lamini have the capability to generate poetry?"
+    check = proposed_check(question, "Yes, Lamini can generate poetry in many styles.")
+    declined = (
+        "The answer is not possible.",
+        "That is not possible with Lamini.",
+        "It cannot.",
+        "It is not.",
+        "Poetry generation isn't supported.",
+    )
+    for wrong in declined:
+        assert score_facts(wrong, check)["hallucination"] == 1.0, wrong
+    # A hedge, a refusal to answer, or a "not only" gives no verdict; a "Yes" keeps its own.
+    hedged = (
+        "It is not clear.",
+        "It may not be possible.",
+        "I cannot say.",
+        "It is not only poems: Lamini writes stories too.",
+        "Yes, and it is not hard.",
+    )
+    for said in hedged:
+        assert score_facts(said, check)["hallucination"] == 0.0, said

@@ -327,6 +327,8 @@ def opposite(question: str, answer: str) -> list[dict]:
     if _YES_NO_QUESTION.match(asked):  # English: a question that opens with its verb
         pairs = [(r"yes\b", _ENGLISH_NO)]
         lead += _ANSWER_IS
+        if re.match(lead + r"yes\b", answer, re.IGNORECASE):
+            return [{"regex": f"{lead}(?:{_ENGLISH_NO}|{_DECLINED})"}]
     else:
         pairs = [(yes + _ALONE, no + _ALONE) for asks, yes, no in _YES_NO if re.search(asks, asked)]
     for yes, no in pairs:
@@ -340,3 +342,15 @@ def opposite(question: str, answer: str) -> list[dict]:
 # one so given was no hallucination (lamini_docs, "Does Lamini have the capability to generate
 # poetry...?", reference "Yes").
 _ANSWER_IS = r"(?:the\s+answer\s+is\W*)?"
+# A "No" said without the word, to a "Yes": "That is not possible.", "The answer is not
+# possible.", "It cannot.", "It isn't supported.", "You can't." (lamini_docs' base model so
+# answered "Yes" rows and was not counted wrong). The answer's opening only, a subject of up to
+# three words (not "I": "I cannot say" declines to answer), and no hedge or "not only" after it:
+# "It is not clear", "It may not be possible", "It is not only fast" say no "No".
+_DECLINED = (
+    r"(?:(?!yes\b|i\b)[\w.'’-]+\s+){0,3}?"
+    r"(?:(?:is|are)\s+not|isn['’]t|aren['’]t|cannot|can\s+not|can['’]t|(?:is\s+)?not\s+possible|"
+    r"(?:is\s+)?impossible|not\s+supported)\b"
+    r"(?!\s+(?:only|just|merely|simply|clear|sure|certain|known|necessarily|always|entirely|"
+    r"fully|completely|exactly|quite|that|so|as|too)\b)"
+)
