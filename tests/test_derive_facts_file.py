@@ -61,7 +61,7 @@ def test_the_rows_left_without_facts_are_named(tmp_path, wide_terminal):
     source = tmp_path / "test.jsonl"
     source.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
     out = tmp_path / "out.jsonl"
-    assert propose_file(source, out) == (3, 2, [f"{source}:3"], [f"{source}:2"], 0, [], [])
+    assert propose_file(source, out) == (3, 2, [f"{source}:3"], [f"{source}:2"], 0, [], [], [])
     marks = [json.loads(line).get("facts_from") for line in out.read_text().splitlines()]
     assert marks == ["reference", None, "reference words"]  # a rare word is a weaker guess
     result = CliRunner().invoke(
@@ -111,3 +111,30 @@ def test_a_yes_no_row_given_only_a_wrong_verdict_is_not_called_scored_by_wording
     said = " ".join(result.output.split())
     assert "facts proposed for 1, and the opposite verdict as a wrong answer for 1 yes/no" in said
     assert "no facts" not in said
+
+
+def test_a_canned_refusal_given_to_many_rows_is_marked_as_one_and_eval_scores_it_so(tmp_path):
+    # lamini_docs answers 39 off-topic questions "Let's keep the discussion relevant to Lamini."
+    # without a "kind": its rare words ("discussion", "relevant") were proposed as facts, and a
+    # model that refused in other words was scored wrong.
+    from tunelab.evaluate.refusals import Refusals
+
+    keep = "Let’s keep the discussion relevant to tunelab."
+    rows = [{"question": q, "answer": keep} for q in ("Who won?", "Any jokes?", "Your age?")]
+    rows += [{"question": f"Bye {i}", "answer": "Bye, see you soon!"} for i in range(3)]
+    rows.append({"question": "What port?", "answer": "It listens on port 8080."})
+    source = tmp_path / "test.jsonl"
+    source.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    out = tmp_path / "with_facts.jsonl"
+    result = CliRunner().invoke(app, ["data", "facts", str(source), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "3 rows whose reference declines the question" in said
+    written = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r.get("kind") for r in written] == ["off_topic"] * 3 + [None] * 4
+    assert "facts" not in written[0] and written[6]["facts"] == [["8080"]]
+    # Eval reads them as the set's refusals: a model that says it is scored as refusing.
+    refusals = Refusals.of_rows((f"r{i}", r, r["answer"]) for i, r in enumerate(written))
+    assert refusals.fields("r1", "Let's keep the discussion relevant to tunelab!") == {
+        "refusal": {"off_topic": True, "refused": True}
+    }

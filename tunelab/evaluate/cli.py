@@ -196,6 +196,7 @@ def facts_command(
     `tunelab eval --data OUTPUT` scores fact accuracy instead of wording alone."""
     from tunelab.data_commands import facts
     from tunelab.errors import first_few
+    from tunelab.evaluate.refusals import CANNED_ROWS
 
     found = facts(path, output, config, most=most, overwrite=overwrite)
     verdicts = (
@@ -215,6 +216,14 @@ def facts_command(
             f"{len(found.worded)} of them had no specific term (a number, name, file, option...) and "
             'got rare words of their answer instead (marked "facts_from": "reference words"; '
             f"{first_few(found.worded)}): review those first, a rare word is often no fact.",
+            markup=False,
+        )
+    if found.declines:
+        console.print(
+            f"{len(found.declines)} rows whose reference declines the question with a reply given "
+            f"alike to {CANNED_ROWS} rows or more ({first_few(found.declines)}) are marked as "
+            'refusals ("kind": "off_topic"): eval scores whether the answer refuses them as well, '
+            'not its words; delete the "kind" of any that should be answered.',
             markup=False,
         )
     if found.off_topic:

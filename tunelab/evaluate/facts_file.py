@@ -18,7 +18,7 @@ from tunelab.evaluate.calls import calls_alone, reply_text
 from tunelab.evaluate.derive_facts import propose_marked
 from tunelab.evaluate.facts import parse_fact_check, shown_phrase
 from tunelab.evaluate.normalize_numbers import normalize
-from tunelab.evaluate.refusals import OFF_TOPIC
+from tunelab.evaluate.refusals import OFF_TOPIC, canned_refusals
 
 
 def vocabulary(answers: list[str]) -> tuple[dict[str, float], frozenset[str]]:
@@ -34,11 +34,15 @@ def vocabulary(answers: list[str]) -> tuple[dict[str, float], frozenset[str]]:
 def propose_rows(rows: list[dict[str, Any]], most: int = MOST_FACTS) -> tuple[list[dict], int]:
     """The rows with proposed `facts` (and `wrong`) where a row names neither, marked
     `"facts_from": "reference"` (`"reference words"` where they are rare words, no specific
-    term); and how many rows got facts."""
+    term), and those whose answer is a canned refusal (`canned_refusals`) marked off-topic; and
+    how many rows got facts."""
     answers = [str(r["answer"]) for r in rows]
     rarity, common = vocabulary(answers)
     out, proposed = [], 0
-    for row in rows:
+    for row, canned in zip(rows, canned_refusals(answers)):
+        # A canned refusal is one the set teaches, though its rows name no kind: marked so.
+        if canned and not (row.get("kind") or row.get("facts") or row.get("wrong")):
+            row = {**row, "kind": OFF_TOPIC}
         # An off-topic row's answer is the refusal, which is scored as one (evaluate.refusals).
         if row.get("facts") or row.get("wrong") or row.get("kind") == OFF_TOPIC:
             out.append(row)
@@ -64,6 +68,7 @@ class Proposed(NamedTuple):
     off_topic: int  # rows marked off-topic: scored on the refusal
     verdicts: list[str]  # yes/no rows given the opposite verdict as a wrong answer, no fact
     calls: list[str]  # rows whose reply only calls tools: scored by their calls, no facts
+    declines: list[str]  # of the off-topic rows, those marked so here: a canned refusal
 
 
 def propose_file(
@@ -99,10 +104,16 @@ def propose_file(
             for ex in examples]  # fmt: skip
     with_facts, proposed = propose_rows(rows, most)
     added = [
-        {k: row[k] for k in ("facts", "wrong", "facts_from") if k in row} for row in with_facts
+        {k: row[k] for k in ("facts", "wrong", "facts_from", "kind") if k in row}
+        for row in with_facts
     ]
     write_jsonl(({**raw[ex.source], **a} for ex, a in zip(examples, added)), output)
-    off_topic = [row.get("kind") == OFF_TOPIC for row in rows]
+    off_topic = [row.get("kind") == OFF_TOPIC for row in with_facts]
+    declines = [
+        ex.source
+        for ex, row, off in zip(examples, rows, off_topic)
+        if off and row.get("kind") != OFF_TOPIC
+    ]
     calls = [ex.source for ex in examples if calls_alone(ex)]
     unfacted = [
         (ex.source, row)
@@ -118,7 +129,7 @@ def propose_file(
         for ex, row in zip(examples, with_facts)
         if row.get("facts_from") == "reference words"
     ]
-    return Proposed(len(rows), proposed, worded, left, sum(off_topic), verdicts, calls)
+    return Proposed(len(rows), proposed, worded, left, sum(off_topic), verdicts, calls, declines)
 
 
 def untaught(

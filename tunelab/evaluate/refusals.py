@@ -7,6 +7,7 @@ same test (a refusal of an on-topic question: lower is better)."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -66,3 +67,34 @@ def row_refusal(row: dict[str, Any], key: str) -> float | None:
     if refusal is None or refusal["off_topic"] != (key == OFF_TOPIC_RATE):
         return None
     return float(refusal["refused"])
+
+
+# A reply that declines the question rather than answers it, read after `normalize` (no
+# punctuation: "can't" is "cant", "I'm" "im"): it keeps to its subject ("Let's keep the discussion
+# relevant to Lamini.", "This documentation only talks about ..."), cannot help or say ("Sorry I
+# can't reveal that information"), or did not understand ("I'm having trouble understanding you").
+_DECLINES = re.compile(
+    r"\b(?:keep (?:discussion|conversation|questions?) (?:relevant|related|focused) to|"
+    r"only (?:talks? about|answers?|discuss\w*|covers?)|can only (?:answer|help|talk|discuss)|"
+    r"(?:cannot|cant|can not|unable to|not able to) (?:answer|help|reveal|share|discuss|provide)|"
+    r"(?:outside|beyond) (?:my|scope)|(?:trouble|difficulty) understanding|"
+    r"(?:dont|do not|didnt|did not) understand)\b"
+)
+# A reply given alike to this many rows or more, of at most so many words, is a canned one.
+CANNED_ROWS, CANNED_WORDS = 3, 25
+
+
+def canned_refusals(answers: list[str]) -> list[bool]:
+    """Which of `answers` decline the question with a short reply given alike to `CANNED_ROWS`
+    rows or more: the refusals a set without `"kind"` teaches (lamini_docs' "Let's keep the
+    discussion relevant to Lamini.", 39 rows), which were scored by their rare words ("trouble
+    understanding") as facts, not as refusals. A reply said once or twice, or a long answer that
+    says what a product only covers, is an answer."""
+    texts = [normalize(answer) for answer in answers]
+    said = Counter(texts)
+    return [
+        said[text] >= CANNED_ROWS
+        and len(text.split()) <= CANNED_WORDS
+        and bool(_DECLINES.search(text))
+        for text in texts
+    ]
