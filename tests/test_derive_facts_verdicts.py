@@ -125,6 +125,8 @@ def test_a_no_said_without_the_word_is_the_wrong_verdict_to_a_yes():
         "I cannot say.",
         "It is not only poems: Lamini writes stories too.",
         "Yes, and it is not hard.",
+        "The model is not limited to English; it writes poems in many languages.",
+        "Lamini cannot be beaten at poetry: it writes sonnets and haiku.",
     )
     for said in hedged:
         assert score_facts(said, check)["hallucination"] == 0.0, said

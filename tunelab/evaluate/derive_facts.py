@@ -353,4 +353,7 @@ _DECLINED = (
     r"(?:is\s+)?impossible|not\s+supported)\b"
     r"(?!\s+(?:only|just|merely|simply|clear|sure|certain|known|necessarily|always|entirely|"
     r"fully|completely|exactly|quite|that|so|as|too)\b)"
+    # ...and its sentence ends within two words: "The model is not limited to English; it
+    # supports many." goes on to say what it is, no "No".
+    r"(?=(?:\s+[\w'’-]+){0,2}\s*(?:[.!;]|$))"
 )
