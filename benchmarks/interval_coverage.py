@@ -15,7 +15,7 @@ import argparse
 
 import numpy as np
 
-from tunelab.evaluate.paired import _bootstrap
+from tunelab.evaluate.paired import _bootstrap, _wilson_bounded
 
 CONFIDENCE = 0.95
 # Each true mean is taken from this many draws: its own error (~1e-4) is far below a coverage's.
@@ -32,6 +32,11 @@ def token_f1(rng, size):
 def weak_f1(rng, size):
     """A weak model's F1: half the answers score 0, the rest mostly low (Beta(1.2, 4))."""
     return np.where(rng.random(size) < 0.5, 0.0, rng.beta(1.2, 4, size))
+
+
+def mostly_zero(rng, size):
+    """A weak arm's fact recall: 80% of answers recall nothing, the rest 1/3, 2/3 or all."""
+    return np.where(rng.random(size) < 0.8, 0.0, rng.integers(1, 4, size) / 3)
 
 
 def skewed(rng, size):
@@ -61,6 +66,7 @@ DISTRIBUTIONS = {
     "weak model's F1 (half 0)": (weak_f1, (0.0, 1.0)),
     "paired F1 difference, 30% zero": (gain(0.3), (-1.0, 1.0)),
     "paired F1 difference, 60% zero": (gain(0.6), (-1.0, 1.0)),
+    "weak arm's fact recall (80% zero)": (mostly_zero, (0.0, 1.0)),
     "skewed, Beta(0.4, 3)": (skewed, (0.0, 1.0)),
     "unbounded, exponential": (exponential, (-np.inf, np.inf)),
 }
@@ -96,6 +102,11 @@ def intervals(
             # No spread in most resamples: no t to read; tunelab's own fallback (Wilson's on the
             # scores' range, or the scores seen), a few sets of the smallest n.
             low[i], high[i] = _bootstrap(chunk[i], CONFIDENCE, resamples, seed, limits)
+        for i in np.flatnonzero(np.isfinite(half)) if np.isfinite(limits[1] - limits[0]) else ():
+            # Never wider than Wilson's at the mean, as `_bootstrap` caps it.
+            wilson = _wilson_bounded(chunk[i], CONFIDENCE, limits)
+            if high[i] - low[i] > wilson[1] - wilson[0]:
+                low[i], high[i] = wilson
         after.append(np.stack([low, high]))
     before, after = np.concatenate(before, axis=1), np.concatenate(after, axis=1)
     # The same numbers as tunelab's own path (one block of draws while resamples * n <= 2**23).

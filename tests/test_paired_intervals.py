@@ -127,14 +127,15 @@ def test_few_partial_scores_get_an_interval_as_wide_as_so_few_questions_need():
     paired = paired_difference([0.2], [0.48])
     assert paired.low < -0.5 and paired.high > 0.8 and paired.verdict == NO_CLEAR_WINNER
     # It still holds the true mean at least 95% of the time (Beta-distributed F1s, 3-9 questions),
-    # and from MIN_QUESTIONS on the bootstrap is as it was.
+    # and from MIN_QUESTIONS on the bootstrap-t is as it was (for scores that spread less than
+    # right/wrong ones of their mean, whose Wilson's interval bounds it).
     rng = np.random.default_rng(8)
     for n in (3, 9):
         held = [mean_interval(rng.beta(2, 5, n)) for _ in range(400)]
         assert sum(d.low <= 2 / 7 <= d.high for d in held) / 400 >= 0.95
         gains = [paired_difference(rng.beta(2, 5, n), rng.beta(3, 4, n)) for _ in range(400)]
         assert sum(d.low <= 3 / 7 - 2 / 7 <= d.high for d in gains) / 400 >= 0.95
-    scores = rng.random(MIN_QUESTIONS)
+    scores = rng.beta(2, 5, MIN_QUESTIONS)
     assert (mean_interval(scores).low, mean_interval(scores).high) == pytest.approx(
         symmetric_bootstrap_t(scores)
     )
@@ -194,6 +195,20 @@ def test_one_score_changed_of_a_dozen_leaves_room_for_a_loss_as_wilson_bounds_it
     unbounded = mean_interval([0.0] * 11 + [6.0])  # scores of no known range: the scores seen
     assert (unbounded.low, unbounded.high) == (0.0, 6.0)
     assert mean_interval([0.0] * 8 + [0.1, 0.9]).low >= 0.0  # a mean of F1s is never below 0
+
+
+def test_a_weak_arms_partial_scores_nearly_all_zero_get_an_interval_near_their_mean():
+    # compare.json read a fact recall of 0.146 over 16 questions as [0, 0.66]: resamples of one
+    # or two non-zero scores have tiny standard errors, blowing up the bootstrap-t. A percentile
+    # bootstrap reads about [0.02, 0.33]; Wilson's at the mean (as wide as any such scores need)
+    # bounds it.
+    recall = [1.0, 1.0, 1 / 3] + [0.0] * 13
+    weak = mean_interval(recall)
+    assert weak.delta == pytest.approx(0.146, abs=1e-3)
+    assert 0.0 < weak.low < weak.delta < weak.high < 0.45
+    # Right/wrong scores as sparse keep Wilson's interval of their share right (2 of 16).
+    sparse = mean_interval([1.0, 1.0] + [0.0] * 14)
+    assert (sparse.low, sparse.high) == pytest.approx((0.0350, 0.3602), abs=1e-4)
 
 
 def symmetric_bootstrap_t(scores: np.ndarray, resamples: int = 10_000) -> tuple[float, float]:
