@@ -110,3 +110,19 @@ def test_eval_shows_each_metric_with_its_rows_and_interval(tmp_path):
     assert "| metric | mean | 95% | n |" in report and " | 1 |" in report
     # Four answers miss their facts and two are shown: the terminal says so, not "4" alone.
     assert "missed_facts: 4 (2 shown; all in errors.md)" in result.output
+
+
+def test_cut_off_advice_asks_for_more_tokens_until_the_limit_leaves_room_then_says_it_runs_on():
+    from tunelab.evaluate.scores import cut_off_note
+
+    # A base model that never stops: 69% of its answers cut, references of 32 tokens at most.
+    rows = [{"scores": {"token_f1": 0.1}, "finish_reason": "length"}] * 11
+    rows += [{"scores": {"token_f1": 0.4}, "finish_reason": "stop"}] * 5
+    short = cut_off_note({"base": rows}, limit=24, longest=32)
+    assert "69% of base's answers stopped at the token limit (24)" in short
+    assert short.endswith("raise --max-new-tokens to 48 (the longest reference is 32 tokens)")
+    # Raised as told and cut as often: more tokens would only let it run on, not to be advised.
+    ample = cut_off_note({"base": rows}, limit=96, longest=32)
+    assert "69% of base's answers stopped at the token limit (96)" in ample
+    assert "3.0 times the longest reference (32 tokens), so the model does not stop" in ample
+    assert "raise --max-new-tokens" not in ample and "learns to stop" in ample

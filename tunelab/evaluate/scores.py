@@ -105,6 +105,9 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, float]:
 # mostly over partial answers: on lamini_docs at 48 tokens, 92% of prompting's answers were cut
 # off and 31% of the finetuned run's, and token F1 favoured the one that stopped sooner.
 MANY_CUT_OFF = 0.2
+# A token limit this many times the longest reference's tokens leaves room for any answer as
+# long as a reference, worded a little longer: answers cut at it do not stop (`cut_off_note`).
+ROOM_PAST_LONGEST = 2
 
 
 def reference_tokens(examples: list, tokenizer: Any) -> list[int]:
@@ -122,18 +125,31 @@ def raised_limit(limit: int, longest: int) -> int:
 
 def cut_off_note(answers: dict[str, list[dict[str, Any]]], limit: int, longest: int) -> str:
     """What the scores stand on where `MANY_CUT_OFF` of some model's (or arm's) `answers` stopped
-    at the token `limit`, with the limit to ask with instead (`raised_limit`); "" otherwise."""
+    at the token `limit`, with what to do: below ROOM_PAST_LONGEST times the `longest`
+    reference's tokens, the limit to ask with instead (`raised_limit`); from there, that the
+    model does not stop (a base model ran on at 96 tokens against references of 32 at most, and
+    each raise was told to double again); "" otherwise."""
     shares = {name: summarize(rows).get("cut_off_rate", 0.0) for name, rows in answers.items()}
     if max(shares.values(), default=0.0) < MANY_CUT_OFF:
         return ""
     cut = ", ".join(f"{share:.0%} of {name}'s" for name, share in shares.items()) + " answers"
     facts = any("facts" in row for rows in answers.values() for row in rows)
     scores = "token F1, ROUGE-L and the fact scores" if facts else "token F1 and ROUGE-L"
-    return (
+    said = (
         f"{cut} stopped at the token limit ({limit}): {scores} are then over partial answers"
         + (" (a fact past the cut is missed)" if facts else "")
-        + ", which favours the answers that stop sooner; raise --max-new-tokens to "
-        f"{raised_limit(limit, longest)} (the longest reference is {longest} tokens)"
+        + ", which favours the answers that stop sooner; "
+    )
+    if longest and limit >= ROOM_PAST_LONGEST * longest:
+        return said + (
+            f"the limit is already {limit / longest:.1f} times the longest reference ({longest} "
+            "tokens), so the model does not stop: a higher --max-new-tokens only lets it run on. "
+            "Finetune it on answers as short as the references so it learns to stop; until "
+            "then its answers are scored as cut"
+        )
+    return said + (
+        f"raise --max-new-tokens to {raised_limit(limit, longest)} (the longest reference is "
+        f"{longest} tokens)"
     )
 
 
