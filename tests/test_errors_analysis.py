@@ -192,6 +192,18 @@ def test_a_cut_off_answer_is_told_the_limit_the_note_above_gives():
     assert "raise --max-new-tokens to 30 " in cut_off_note({"model": rows}, 4, 30)
 
 
+def test_a_cut_off_answer_at_twice_the_longest_reference_is_not_told_to_raise_the_limit():
+    # At 64 tokens against references of 10 at most, the note above errors.md says the model
+    # does not stop; each cut-off row still said "(or raise ... --max-new-tokens 128)".
+    rambling = "With pip. " + "And then " * 30
+    rows = [{**row("How do I install it?", "With pip.", rambling, finish="length"),
+             "reference_tokens": 10, "completion_tokens": 64}]  # fmt: skip
+    analyse(rows, TRAINING)
+    [why] = [e["reason"] for e in rows[0]["errors"] if e["category"] == "cut_off"]
+    assert "shorten the training answers so it learns to stop" in why
+    assert "max-new-tokens" not in why
+
+
 def test_a_run_taught_answers_as_short_as_the_reference_is_told_to_train_longer():
     # A 12-step LoRA run on 9-word answers looped ("relay.log.firehosefirehose...") and was told
     # to shorten its training answers, already as short as the reference it ran past.
