@@ -119,3 +119,40 @@ def test_off_topic_spelled_otherwise_is_named_before_any_answer(tmp_path):
     with pytest.raises(TunelabError, match=re.escape(said)):
         evaluate("tiny-random", EvalConfig(data=str(test), output=str(tmp_path / "eval")))
     assert not (tmp_path / "eval").exists()  # named before any answer
+
+
+def test_eval_scores_a_canned_refusal_as_one_though_the_set_names_no_kind(tmp_path, monkeypatch):
+    # A split straight from `tunelab data split` (lamini_docs) names no kind: its rows answered
+    # "Let's keep the discussion relevant to Lamini." were scored by their words as facts.
+    from tunelab.evaluate.suite import EvalConfig, evaluate
+
+    keep = "Let's keep the discussion relevant to Lamini."
+    asked = {  # question: (reference, the model's answer)
+        "Will it rain tomorrow?": (keep, keep),
+        "What is 2+2?": (keep, keep),
+        "Tell me a joke.": (keep, keep),
+        "Who won the match?": (keep, "Spain won."),
+        "What port does the router use?": ("Port 8080.", "It uses port 8080."),
+    }
+    test = tmp_path / "test.jsonl"
+    rows = [{"question": q, "answer": ref} for q, (ref, _) in asked.items()]
+    test.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    import tunelab.generate as generate
+
+    def answer(model, tokenizer, questions, **kwargs):
+        said = [asked[q.question][1] for q in questions]
+        return [generate.Generation(text, "stop", 5, 5, i) for i, text in enumerate(said)]
+
+    monkeypatch.setattr(generate, "answer", answer)
+    result = evaluate("tiny-random", EvalConfig(data=str(test), output=str(tmp_path / "eval")))
+    refusals = [row.get("refusal") for row in result.rows]
+    assert refusals[:4] == [{"off_topic": True, "refused": True}] * 3 + [
+        {"off_topic": True, "refused": False}  # "Spain won." answers what it should refuse
+    ]
+    assert refusals[4] == {"off_topic": False, "refused": False}
+    assert result.summary["refusal_rate_off_topic"] == 0.75
+    assert any(
+        note.startswith('4 test rows name no "kind" but answer with a refusal')
+        and f"{keep!r} x4" in note
+        for note in result.notes
+    )

@@ -25,24 +25,47 @@ class Refusals:
 
     off_topic: frozenset[str]
     texts: tuple[str, ...]  # normalized
+    # Of the off-topic rows, those that name no kind but whose reference is a canned refusal
+    # (`canned_refusals`, as `tunelab data facts` marks them): (source, reference answer).
+    canned: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def of_rows(cls, rows: Iterable[tuple[str, Any, str]]) -> Refusals:
         """From (source, raw row, reference answer) triples: the rows marked off-topic, and
-        their answers."""
-        off, texts = set(), []
-        for source, row, answer in rows:
-            kind = row.get("kind") if isinstance(row, dict) else None
+        those naming no kind, facts or wrong answer whose answer is a canned refusal (a set
+        that has not been through `tunelab data facts`), and their answers."""
+        rows = list(rows)
+        off, texts, canned = set(), [], []
+        for (source, row, answer), declines in zip(rows, canned_refusals([a for *_, a in rows])):
+            row = row if isinstance(row, dict) else {}
+            kind = row.get("kind")
             if kind != OFF_TOPIC and _misspelled(kind):
                 raise TunelabError(
                     f'{source}: "kind": {kind!r} is not "{OFF_TOPIC}": the row would be scored as '
                     f'an ordinary question, not one to refuse; write "{OFF_TOPIC}"'
                 )
+            if declines and not (kind or row.get("facts") or row.get("wrong")):
+                kind = OFF_TOPIC
+                canned.append((source, answer))
             if kind == OFF_TOPIC:
                 off.add(source)
                 if (text := normalize(answer)) and text not in texts:
                     texts.append(text)
-        return cls(frozenset(off), tuple(texts))
+        return cls(frozenset(off), tuple(texts), tuple(canned))
+
+    def canned_note(self) -> str:
+        """What eval says of the rows it scores as refusals though they name no kind, or ""."""
+        if not self.canned:
+            return ""
+        said = Counter(answer.strip() for _, answer in self.canned)
+        replies = ", ".join(f"{reply!r} x{n}" for reply, n in said.most_common(2))
+        more = f" and {len(said) - 2} more replies" if len(said) > 2 else ""
+        return (
+            f'{len(self.canned)} test rows name no "kind" but answer with a refusal given alike to '
+            f"{CANNED_ROWS} rows or more ({replies}{more}): they are scored as off-topic rows "
+            "(whether the answer refuses), not by their words, as `tunelab data facts` marks "
+            'them; give such a row a "kind" other than "off_topic" or facts to score it otherwise'
+        )
 
     def refuses(self, answer: str) -> bool:
         said = f" {normalize(answer)} "  # whole words: a refusal "No." is not in "know"

@@ -259,6 +259,8 @@ def evaluate_one(
         result.notes.append(note)
     if note := rephrasings_note(examples):
         result.notes.append(note)
+    if note := checks.refusals.canned_note():
+        result.notes.append(note)
     # As `data check` and `train` say it: a run trained with chat, asked `### Question:` rows.
     if wrapped := template_warning(examples, prompt.template):
         result.notes.append(wrapped)
