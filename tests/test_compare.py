@@ -325,3 +325,30 @@ def test_the_chart_says_how_many_rows_each_score_is_over(tmp_path, monkeypatch):
         "hallucination\nof 2 rows\n(lower better)",
     ]
     assert axes.get_title() == "x: prompting vs RAG vs finetuning, 13 questions"
+
+
+def test_no_other_value_column_where_no_test_row_asks_a_value(tmp_path):
+    # Every arm's "other value" cell read "—", explained only by the legend below the table.
+    from tunelab.compare.report import columns, write_report
+    from tunelab.compare.run import Arm, CompareConfig, Comparison
+    from tunelab.evaluate.scores import summarize
+
+    def arm(name: str) -> Arm:
+        rows = [
+            {"answer": "an answer", "finish_reason": "stop",
+             "scores": {"normalized_match": 0.0, "token_f1": 0.5, "rouge_l": 0.5},
+             "facts": {"fact_accuracy": float(i < 5), "hallucination": 0.0}}
+            for i in range(10)
+        ]  # fmt: skip
+        summary = summarize(rows) | {"answer_words": 2.0, "seconds_per_question": 0.1}
+        return Arm(name, "m", False, rows, 2.0, summary)
+
+    arms = [arm("prompting"), arm("finetuned")]
+    assert columns(arms)[:3] == ["fact accuracy [95%]", "hallucination [95%]", "token F1 [95%]"]
+    write_report(Comparison("runs/x", arms, 0, tmp_path), CompareConfig())
+    report = (tmp_path / "compare.md").read_text(encoding="utf-8")
+    assert "| prompting | m | 50.0 (5 of 10) [" in report
+    assert "other value" not in report and "—" not in report.split("| prompting |")[1]
+    assert "hallucination: the share of" in report
+    saved = json.loads((tmp_path / "compare.json").read_text(encoding="utf-8"))["arms"][0]
+    assert "hallucination_rate" in saved and "other_value_rate" not in saved

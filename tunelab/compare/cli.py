@@ -113,5 +113,5 @@ def _arms_table(arms: list, title: str, details: int) -> Table:
         whole = max(map(len, column.split())) if narrow else None
         table.add_column(column, justify="right", min_width=whole)
     for arm in arms:
-        table.add_row(arm.name, *cells(arm)[:kept])
+        table.add_row(arm.name, *cells(arm, arms)[:kept])
     return table

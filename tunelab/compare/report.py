@@ -28,7 +28,6 @@ from tunelab.evaluate.human.answers import arm_file_name
 from tunelab.evaluate.paired import MIN_QUESTIONS, mean_interval, over_facts, said_verdict
 from tunelab.evaluate.refusals import OFF_TOPIC_RATE, ON_TOPIC_RATE
 from tunelab.evaluate.scores import (
-    FACT_RATES,
     LOWER_IS_BETTER,
     METRIC_NAMES,
     interval_fields,
@@ -51,16 +50,24 @@ def charted(arms: list[Arm]) -> list[str]:
 DETAILS = ("normalized match", "ROUGE-L", "answer words", "cut off [95%]", "s/question")
 
 
+def shown_facts(arms: list[Arm]) -> list:
+    """The REPORTED_FACTS the per-arm table shows: none where the test rows name no facts, and
+    no rate that no arm has ("other value" where no test row asks a value: a column of "—")."""
+    if FACTS not in arms[0].summary:
+        return []
+    return [m for m in REPORTED_FACTS if any(m.metric in arm.summary for arm in arms)]
+
+
 def columns(arms: list[Arm]) -> list[str]:
     """The per-arm table's columns after the arm's name: its scores, then DETAILS."""
-    facts = [f"{m.label} [95%]" for m in REPORTED_FACTS] if FACTS in arms[0].summary else []
+    facts = [f"{m.label} [95%]" for m in shown_facts(arms)]
     refusals = [f"{METRIC_NAMES[m]} [95%]" for m in REFUSALS if m in arms[0].summary]
     # Cut off at the token limit: a long-winded arm's token F1 is read on answers cut short.
     return [*facts, *refusals, "token F1 [95%]", *DETAILS]
 
 
-def cells(arm: Arm) -> list[str]:
-    """One arm's row under `columns`, scores in %."""
+def cells(arm: Arm, arms: list[Arm]) -> list[str]:
+    """One arm's row under `columns(arms)`, scores in %."""
     s = arm.summary
 
     def with_interval(metric: str) -> str:
@@ -81,7 +88,7 @@ def cells(arm: Arm) -> list[str]:
 
     # Fact accuracy of how many too: over the rows that name facts, fewer than the title's
     # questions where some name none, it read as a share of them all.
-    facts = [counted(m) for m in (FACTS, *FACT_RATES)] if FACTS in s else []
+    facts = [counted(m.metric) for m in shown_facts(arms)]
     seconds = s["seconds_per_question"]
     return [
         *facts,
@@ -191,7 +198,8 @@ def to_markdown(result: Comparison, cfg: CompareConfig) -> str:
         "|---|---|" + "---|" * len(columns(result.arms)),
     ]
     lines += [
-        f"| {arm.name} | {arm.model} | " + " | ".join(cells(arm)) + " |" for arm in result.arms
+        f"| {arm.name} | {arm.model} | " + " | ".join(cells(arm, result.arms)) + " |"
+        for arm in result.arms
     ]
     lines += [
         "",
@@ -225,7 +233,7 @@ def to_markdown(result: Comparison, cfg: CompareConfig) -> str:
             for p in rates
         ]
     if metric == FACTS:
-        said = "; ".join(f"{m.label}: {m.share}" for m in REPORTED_FACTS)
+        said = "; ".join(f"{m.label}: {m.share}" for m in shown_facts(result.arms))
         lines += ["", f"{_first_upper(said)}."]
     if OFF_TOPIC_RATE in result.arms[0].summary:
         lines += ["", 'Refusal: the share of answers that say the refusal of the test rows marked '
