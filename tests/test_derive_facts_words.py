@@ -51,3 +51,24 @@ def test_an_answer_that_explains_at_length_gets_no_rare_words_as_facts():
     out, _ = propose_rows(rows)
     assert [row.get("facts") for row in out] == [[], None, [["gradient"]]]
     assert "facts_from" not in out[1]  # left to be judged by its wording
+
+
+def test_a_naming_verb_is_no_fact_beside_the_name_it_gives():
+    rows = [{"question": "How do I import the engine?",
+             "answer": "Import the engine (called llama)."}]  # fmt: skip
+    assert _facts(rows) == [[["llama"]]]  # "called" was proposed beside it
+
+
+def test_an_opinion_between_options_gets_no_name_unless_the_answer_picks_one():
+    weighs = {"question": "Who is better you or chatgpt?",
+              "answer": "Lamini is an engine for models, whereas ChatGPT is a model."}  # fmt: skip
+    picks = {"question": "Which is better, Lamini or ChatGPT?",
+             "answer": "Lamini is better for finetuning."}  # fmt: skip
+    practices = {"question": "Are there best practices or guides for training?",
+                 "answer": "Warmup helps."}  # fmt: skip
+    # "lamini" was the fact of the first, which a right answer weighing both fails.
+    assert _facts([weighs, picks, practices, *_LAMINI_SAYS])[:3] == [
+        None,
+        [["lamini"]],
+        [["warmup"]],
+    ]

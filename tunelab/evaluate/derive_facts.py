@@ -197,6 +197,8 @@ def propose_marked(
             and w not in _GENERIC  # "provides", "depends": a correct answer need not say them
             and (w in names or not names_only)
         ]  # fmt: skip
+        if _ASKS_OPINION.search(question):  # "Who is better you or chatgpt?": only an option
+            words = _picked(first, asked)  # picked is a fact ("lamini" of "Lamini is..." was)
         words = [w for w in words if states(answer, Words(w), read)]  # "not specifically designed"
         facts = sorted(dict.fromkeys(words), key=lambda w: -rarity.get(w, 0.0))
     # Its verdict is no fact of a yes/no answer ("It does, on any CPU." is right too); the other
@@ -282,6 +284,26 @@ _NAMED = re.compile(
 )
 
 
+# A question asking an opinion between options it names: "Who is better you or chatgpt?",
+# "Lamini vs LangChain?", "Do you prefer X or Y?" (not "Are there best practices or guides?").
+_ASKS_OPINION = re.compile(
+    r"\b(?:better|worse|best|worst|prefer\w*)\b(?!\s+(?:practices?|results?|ways?)\b)"
+    r"(?=.*\bor\b)|\b(?:vs|versus)\b",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def _picked(sentence: str, asked: set[str]) -> list[str]:
+    """The option of the question an answer to an opinion question opens by picking ("ChatGPT
+    is better", "Lamini is the best"), `normalize`d; none where it weighs them."""
+    m = re.match(
+        r"\W*([\w-]+)\s+(?:is|are)\s+(?:(?:much|far|the)\s+)*(?:better|best|preferable)\b",
+        sentence,
+        re.IGNORECASE,
+    )
+    return [normalize(m[1])] if m and normalize(m[1]) in asked else []
+
+
 def _names(sentence: str, question: str) -> tuple[set[str], set[str]]:
     """The words of `sentence` that name a thing (`normalize`d): one it names with an
     apposition ("pip, the package manager"); and where `question` asks a name, the capitalised
@@ -316,7 +338,8 @@ _GENERIC = frozenset(
     based well like also however therefore things thing way ways part parts kind kinds
     number lot lots sure better best good great fully completely entirely totally really
     actually basically talks talk says say sadly unfortunately fortunately luckily
-    having being every both currently related sorry""".split()
+    having being every both currently related sorry
+    called named termed dubbed known""".split()  # a naming verb: "(called llama)" names llama
 )
 
 
