@@ -139,8 +139,9 @@ def test_eval_scores_a_canned_refusal_as_one_though_the_set_names_no_kind(tmp_pa
     test.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     import tunelab.generate as generate
 
-    def answer(model, tokenizer, questions, **kwargs):
-        said = [asked[q.question][1] for q in questions]
+    def answer(model, tokenizer, questions, **kwargs):  # compare asks RAG prompts: text
+        texts = [q if isinstance(q, str) else q.question for q in questions]
+        said = [next(a for q, (_, a) in asked.items() if q in text) for text in texts]
         return [generate.Generation(text, "stop", 5, 5, i) for i, text in enumerate(said)]
 
     monkeypatch.setattr(generate, "answer", answer)
@@ -156,3 +157,11 @@ def test_eval_scores_a_canned_refusal_as_one_though_the_set_names_no_kind(tmp_pa
         and f"{keep!r} x4" in note
         for note in result.notes
     )
+    # compare reads the test set alike, and says so in compare.md.
+    run = tiny_run(tmp_path / "runs", QA)
+    result = CliRunner().invoke(app, ["compare", str(run), "--data", str(test), "--k", "1"])
+    assert result.exit_code == 0, result.output
+    arms = json.loads((run / "compare" / "compare.json").read_text(encoding="utf-8"))["arms"]
+    assert all(a["refusal_rate_off_topic"] == 0.75 for a in arms)
+    report = (run / "compare" / "compare.md").read_text(encoding="utf-8")
+    assert 'Note: 4 test rows name no "kind" but answer with a refusal' in report
