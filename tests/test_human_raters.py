@@ -197,3 +197,25 @@ def test_a_named_rater_undoes_their_latest_vote_by_name_after_a_reload_or_a_rest
     nameless = restarted.post("/api/undo", json={})
     assert nameless.status_code == 400 and "give a rater name" in nameless.json()["detail"]
     assert [r["id"] for r in Arena(load_answers(paths), votes).records] == [cast[1][1]]
+
+
+def test_a_rater_cannot_undo_another_raters_vote_by_its_id(tmp_path):
+    # Any standing vote's id undid it: ben (or a page without a name) took back ana's vote.
+    paths, votes = good_and_bad(tmp_path), tmp_path / "votes.jsonl"
+    client = TestClient(create_app(Arena(load_answers(paths), votes, seed=0)))
+
+    def cast(rater: str) -> str:
+        shown = client.get("/api/next", params={"rater": rater}).json()
+        vote = {"token": shown["token"], "winner": "left", "rater": rater}
+        return client.post("/api/vote", json=vote).json()["vote"]
+
+    anas, nameless = cast("ana"), cast("")
+    for asker, named in (("ben", "names 'ben'"), ("", "names no rater")):
+        refused = client.post("/api/undo", json={"vote": anas, "rater": asker})
+        assert refused.status_code == 403
+        assert f"that vote was cast by 'ana' and this undo {named}" in refused.json()["detail"]
+    assert client.get("/api/ratings").json()["ratings"][0]["votes"] == 2  # both still count
+    # Ana takes hers back by its id; a vote cast without a name is anyone's to undo, as before.
+    assert client.post("/api/undo", json={"vote": anas, "rater": "ana"}).is_success
+    assert client.post("/api/undo", json={"vote": nameless, "rater": "ben"}).is_success
+    assert Arena(load_answers(paths), votes).records == []

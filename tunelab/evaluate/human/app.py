@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from tunelab.data.write import cannot_write
 from tunelab.errors import TunelabError
 from tunelab.evaluate.human import DEFAULT_PORT
-from tunelab.evaluate.human.arena import Arena
+from tunelab.evaluate.human.arena import Arena, NotYourVote
 from tunelab.evaluate.paired import MIN_QUESTIONS, over_facts
 from tunelab.web import LOCALHOST, LocalHostsOnly
 
@@ -39,8 +39,8 @@ class SkipIn(BaseModel):
 
 
 class UndoIn(BaseModel):
-    # The id /api/vote answered with; none: the latest standing vote of `rater`, kept by the
-    # server, so a reloaded page still undoes it.
+    # The id /api/vote answered with (a vote cast with a name, only by that `rater`); none: the
+    # latest standing vote of `rater`, kept by the server, so a reloaded page still undoes it.
     vote: str = ""
     rater: str = Field("", max_length=MAX_RATER)
 
@@ -81,6 +81,8 @@ def create_app(arena: Arena, allowed_hosts: Collection[str] = ()):
     def undo(body: UndoIn) -> dict:
         try:
             return arena.undo(body.vote, body.rater.strip())
+        except NotYourVote as err:  # another rater's: forbidden, not malformed
+            raise HTTPException(403, str(err)) from None
         except TunelabError as err:
             raise HTTPException(400, str(err)) from None
         except OSError as err:

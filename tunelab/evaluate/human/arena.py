@@ -50,6 +50,10 @@ from tunelab.evaluate.human.records import (
 MAX_SHOWN = 1000
 
 
+class NotYourVote(TunelabError):
+    """An undo of a vote another rater cast (the page's API answers 403)."""
+
+
 def _sides(record: dict) -> tuple[str, str, str]:
     return record["question"], record["left"], record["right"]
 
@@ -156,8 +160,9 @@ class Arena:
         """Take back the vote `vote_id` (the id `vote` returned to the page that cast it), or
         without one the latest vote `rater` cast that still stands: kept here, not in the page,
         so a reloaded page (or a restarted server) still takes back a named rater's votes one
-        by one. An undo record is appended, as votes are, and the vote no longer counts here or
-        after a restart (`read_votes`). Returns its pair again, to judge anew."""
+        by one. A vote cast with a name is undone only under that name (`NotYourVote`). An undo
+        record is appended, as votes are, and the vote no longer counts here or after a restart
+        (`read_votes`). Returns its pair again, to judge anew."""
         with self.lock:
             record = self._vote_to_undo(vote_id, rater)
             append_jsonl(self.votes_path, {"undo": record["id"], "time": time.time()})
@@ -172,6 +177,15 @@ class Arena:
             record = next((r for r in self.records if r.get("id") == vote_id), None)
             if record is None:
                 raise TunelabError("not a vote this server took, or one already undone")
+            # A named rater's vote is theirs alone to take back: an id from another page (or
+            # from the votes file) undid it. A vote cast without a name is anyone's.
+            owner = record.get("rater", "")
+            if owner and owner != rater:
+                asker = f"this undo names {rater!r}" if rater else "this undo names no rater"
+                raise NotYourVote(
+                    f"that vote was cast by {owner!r} and {asker}: a rater undoes only their own "
+                    'votes (type the name it was cast under on the page, or send it as "rater")'
+                )
             return record
         if not rater:
             raise TunelabError("say whose last vote to undo: give a rater name, or the vote's id")
