@@ -121,12 +121,13 @@ def test_off_topic_spelled_otherwise_is_named_before_any_answer(tmp_path):
     assert not (tmp_path / "eval").exists()  # named before any answer
 
 
-def test_eval_scores_a_canned_refusal_as_one_though_the_set_names_no_kind(tmp_path, monkeypatch):
-    # A split straight from `tunelab data split` (lamini_docs) names no kind: its rows answered
-    # "Let's keep the discussion relevant to Lamini." were scored by their words as facts.
-    from tunelab.evaluate.suite import EvalConfig, evaluate
+KEEP = "Let's keep the discussion relevant to Lamini."
 
-    keep = "Let's keep the discussion relevant to Lamini."
+
+def canned_test_set(tmp_path, monkeypatch) -> Path:
+    """A test set naming no kind, four of whose rows answer with one canned refusal (KEEP), and a
+    model (generation replaced) that refuses three of them and answers the rest."""
+    keep = KEEP
     asked = {  # question: (reference, the model's answer)
         "Will it rain tomorrow?": (keep, keep),
         "What is 2+2?": (keep, keep),
@@ -145,6 +146,15 @@ def test_eval_scores_a_canned_refusal_as_one_though_the_set_names_no_kind(tmp_pa
         return [generate.Generation(text, "stop", 5, 5, i) for i, text in enumerate(said)]
 
     monkeypatch.setattr(generate, "answer", answer)
+    return test
+
+
+def test_eval_scores_a_canned_refusal_as_one_though_the_set_names_no_kind(tmp_path, monkeypatch):
+    # A split straight from `tunelab data split` (lamini_docs) names no kind: its rows answered
+    # "Let's keep the discussion relevant to Lamini." were scored by their words as facts.
+    from tunelab.evaluate.suite import EvalConfig, evaluate
+
+    test = canned_test_set(tmp_path, monkeypatch)
     result = evaluate("tiny-random", EvalConfig(data=str(test), output=str(tmp_path / "eval")))
     refusals = [row.get("refusal") for row in result.rows]
     assert refusals[:4] == [{"off_topic": True, "refused": True}] * 3 + [
@@ -154,7 +164,7 @@ def test_eval_scores_a_canned_refusal_as_one_though_the_set_names_no_kind(tmp_pa
     assert result.summary["refusal_rate_off_topic"] == 0.75
     assert any(
         note.startswith('4 test rows name no "kind" but answer with a refusal')
-        and f"{keep!r} x4" in note
+        and f"{KEEP!r} x4" in note
         for note in result.notes
     )
     # compare reads the test set alike, and says so in compare.md.
@@ -165,3 +175,26 @@ def test_eval_scores_a_canned_refusal_as_one_though_the_set_names_no_kind(tmp_pa
     assert all(a["refusal_rate_off_topic"] == 0.75 for a in arms)
     report = (run / "compare" / "compare.md").read_text(encoding="utf-8")
     assert 'Note: 4 test rows name no "kind" but answer with a refusal' in report
+
+
+def test_errors_on_that_eval_folder_reports_what_eval_did(tmp_path, monkeypatch):
+    # `tunelab errors` rewrites errors.md and summary.json from the saved rows, which keep each
+    # row's refusal as eval scored it: the same rates, categories and notes, test set unread.
+    from tunelab.evaluate.suite import EvalConfig, errors, evaluate
+
+    out = tmp_path / "eval"
+    result = evaluate(
+        "tiny-random", EvalConfig(data=str(canned_test_set(tmp_path, monkeypatch)), output=str(out))
+    )
+    said = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    (out / "errors.md").unlink()
+    again = errors(str(out))
+    rewritten = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert (
+        rewritten["metrics"] == said["metrics"]
+        and said["metrics"]["refusal_rate_off_topic"] == 0.75
+    )
+    assert [r.get("errors") for r in again.rows] == [r.get("errors") for r in result.rows]
+    assert any(e["category"] == "not_refused" for e in again.rows[3]["errors"])  # "Spain won."
+    assert set(said["notes"]) <= set(rewritten["notes"])
+    assert f"{KEEP!r} x4" in (out / "errors.md").read_text(encoding="utf-8")
