@@ -203,6 +203,18 @@ def test_a_port_in_use_is_refused_before_judges_are_sent_to_the_page(tmp_path, m
     assert not (tmp_path / "ratings").exists()  # finding the votes writable made none of it
 
 
+def test_a_port_no_machine_has_is_refused_by_its_option(tmp_path, monkeypatch):
+    # --port 70000 said "Open http://127.0.0.1:70000/", then uvicorn's OverflowError traceback.
+    import uvicorn
+
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **kw: pytest.fail("served anyway"))
+    answers = [str(p) for p in _answer_sets(tmp_path)]
+    votes = str(tmp_path / "votes.jsonl")
+    result = CliRunner().invoke(app, ["rate", *answers, "--port", "70000", "--votes", votes])
+    assert result.exit_code == 2 and "Invalid value for '--port'" in result.output
+    assert "Open" not in result.output
+
+
 def test_a_vote_the_disk_refused_is_said_and_can_be_cast_again(tmp_path, monkeypatch):
     import errno
 

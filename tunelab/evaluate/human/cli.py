@@ -23,9 +23,20 @@ def rate_command(
             help="Answer sets: run, eval or compare folders (each arm), or JSONL files."
         ),
     ],
-    votes: Annotated[str, typer.Option(help="Where judgements are appended.")] = VOTES_FILE,
-    host: str = LOCALHOST,
-    port: int = DEFAULT_PORT,
+    votes: Annotated[
+        str,
+        typer.Option(help="Where judgements are appended (and read back from, across restarts)."),
+    ] = VOTES_FILE,
+    host: Annotated[
+        str,
+        typer.Option(
+            help="Interface to listen on; 0.0.0.0 lets anyone on your network judge (no key)."
+        ),
+    ] = LOCALHOST,
+    port: Annotated[
+        int,
+        typer.Option(min=1, max=65535, help="The port to listen on (refused at once if taken)."),
+    ] = DEFAULT_PORT,
     allow_host: AllowHost = None,
     results: Annotated[
         bool, typer.Option("--results", help="Print the ratings from the votes so far; no server.")
