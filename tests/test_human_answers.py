@@ -69,6 +69,27 @@ def test_a_run_evaluated_beside_its_base_names_the_base_answers_to_rate_it_again
     assert sorted(load_answers([run, base])) == ["smollm2-135m-instruct", "tuned"]
 
 
+def test_one_model_of_an_eval_of_several_names_the_others_to_rate_it_against(tmp_path):
+    # `tunelab eval A B --output ev` writes ev/A/ and ev/B/: `tunelab rate ev/A` (or the base's
+    # folder of a run's eval alone) said "give another answer set" and named none.
+    run = tmp_path / "runs" / "tuned"
+    for folder in (
+        tmp_path / "ev" / "a",
+        tmp_path / "ev" / "b",
+        run / "eval",
+        run / "eval" / "base",
+    ):
+        folder.mkdir(parents=True)
+        (folder / "predictions.jsonl").write_text(json.dumps({"question": "q", "answer": "a"}))
+    for given, other in (
+        (tmp_path / "ev" / "a", tmp_path / "ev" / "b"),
+        (run / "eval" / "base", run / "eval"),
+    ):
+        with pytest.raises(TunelabError) as told:
+            load_answers([given])
+        assert f"such as {other} (the answers `tunelab eval` compared it with)" in str(told.value)
+
+
 def test_one_answer_file_given_twice_is_named(tmp_path):
     answers = tmp_path / "a.jsonl"
     answers.write_text(json.dumps({"question": "q", "answer": "a"}) + "\n")

@@ -115,13 +115,22 @@ def load_answers(paths: list[Path], at_least: int = 2) -> dict[str, dict[str, di
 
 
 def compared_beside(paths: list[Path]) -> list[Path]:
-    """The answer sets `tunelab eval RUN BASE` wrote beside a run's own answers: its eval
-    folder's subfolders (runs/x/eval/smollm2-135m-instruct/)."""
+    """The answer sets `tunelab eval` wrote beside the ones given: a run's eval folder's
+    subfolders (`eval RUN BASE`: runs/x/eval/smollm2-135m-instruct/), the run's own answers
+    for such a subfolder, and the other models' folders of `eval A B --output ev` for ev/A."""
     found = []
     for path in paths:
         file = answers_file(path)
-        if file.name == "predictions.jsonl":
-            found += sorted(d for d in file.parent.iterdir() if (d / file.name).is_file())
+        if file.name != "predictions.jsonl":
+            continue
+        folder, holder = file.parent, file.parent.parent
+        found += sorted(d for d in folder.iterdir() if (d / file.name).is_file())
+        if (holder / file.name).is_file():
+            found.append(holder)
+        else:
+            found += sorted(
+                d for d in holder.iterdir() if d != folder and (d / file.name).is_file()
+            )
     return found
 
 
