@@ -111,3 +111,66 @@ def test_a_tally_s_label_is_no_term(tmp_path):
         encoding="utf-8",
     )
     assert not [q for q in pairs_of(doc) if "invented description" in q]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "question"),
+    [
+        # A verb no list holds, the state it is in, then when (was no pair).
+        ("The WAN LED flashes amber during a firmware update.",
+         "When does the WAN LED flash amber?"),
+        ("The fan spins faster during a firmware update.", "When does the fan spin faster?"),
+        ("The router restarts the modem after an update.", "What does the router restart?"),
+        ("The `clean` key removes old files before each build.",
+         "What does the `clean` key remove?"),  # a plural noun is an object, no state
+        # What a thing does unless told otherwise is asked so (was no pair).
+        ("The firewall blocks incoming connections by default.",
+         "What does the firewall block by default?"),
+        ("The agent skips hidden files by default.", "What does the agent skip by default?"),
+        # Two versions or more: "versions"; one, or one of two, is still "version".
+        ("Zephyrine supports Python 2.7 and 3.3+.",
+         "What Python versions does Zephyrine support?"),
+        ("Zephyrine supports Python 3.8, 3.9 and 3.10.",
+         "What Python versions does Zephyrine support?"),
+        ("Zephyrine requires Python 2.7 or 3.5.",
+         "What Python version does Zephyrine require?"),
+    ],
+)  # fmt: skip
+def test_a_router_s_state_its_default_and_versions_are_asked_as_said(sentence, question):
+    assert sentence_question(sentence, sentence) == question
+
+
+def test_a_troubleshooting_heading_ending_on_its_verb_asks_what_to_do_when():
+    headings = ["K9 Router", "Troubleshooting", "The screen flickers"]
+    assert heading_question(headings, "Lower the refresh rate.") == (
+        "What should I do when the screen flickers?"  # was "What should I do about ...?"
+    )
+    assert heading_question(["K9 Router", "Troubleshooting", "The fan rattles"], "Clean it.") == (
+        "What should I do when the fan rattles?"
+    )
+    headings = ["Keepsafe", "Troubleshooting", "The tray icon disappears"]
+    assert heading_question(headings, "Restart the agent.") == (
+        "What should I do when the tray icon disappears?"
+    )
+    # A verb that names a task, then a problem's verb: no task ("How do I build fails ...?").
+    headings = ["Quill", "Troubleshooting", "Build fails with a TOML error"]
+    assert heading_question(headings, "Check the line the error names.") == (
+        "What should I do when build fails with a TOML error?"
+    )
+
+
+def test_a_section_that_never_names_the_product_says_it_as_the_document_does(tmp_path):
+    manual = tmp_path / "router.md"
+    manual.write_text(
+        "# K9 Router\n\nThe K9 Router is a dual-band home router. Mount the K9 Router on a wall."
+        "\n\n## Security\n\nAll traffic is encrypted with WPA3.\n",
+        encoding="utf-8",
+    )
+    assert pairs_of(manual)["How secure is the K9 Router?"] == "All traffic is encrypted with WPA3."
+    # Said bare once, it is a name said bare: asked as written.
+    manual.write_text(
+        "# K9 Router\n\nThe K9 Router is a dual-band home router. K9 Router mounts on a wall."
+        "\n\n## Security\n\nAll traffic is encrypted with WPA3.\n",
+        encoding="utf-8",
+    )
+    assert "How secure is K9 Router?" in pairs_of(manual)

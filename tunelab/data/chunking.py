@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from tunelab.data.fields import NAMED
@@ -21,6 +21,9 @@ class Chunk:
     line: int
     part: int = 0  # 0 for a section's first chunk; later parts continue the same section
     title: str = ""  # the document's name, as its text spells it (sections.document_name)
+    # the whole document's text (one string all its chunks share), for what a section alone
+    # does not tell: how the document says its name ("## Security" under "the K9 Router")
+    document: str = field(default="", repr=False, compare=False)
 
     @property
     def location(self) -> str:
@@ -41,7 +44,9 @@ def count_tokens(text: str) -> int:
 def chunk_document(path: Path, max_tokens: int = 400) -> list[Chunk]:
     """The document's sections cut into chunks of at most `max_tokens` (approximate) each."""
     chunks: list[Chunk] = []
-    for section in read_sections(path):
+    sections = read_sections(path)
+    document = "\n\n".join(section.text for section in sections)
+    for section in sections:
         for part, text in enumerate(split_text(section.text, max_tokens)):
             chunks.append(
                 Chunk(
@@ -52,6 +57,7 @@ def chunk_document(path: Path, max_tokens: int = 400) -> list[Chunk]:
                     section.line,
                     part,
                     section.title,
+                    document,
                 )
             )
     return chunks

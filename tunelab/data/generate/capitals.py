@@ -68,13 +68,14 @@ def lower_title(phrase: str, context: str, topic: str | None = None) -> str:
     return " ".join(w.lower() if w in ordinary and w not in names else w for w in words)
 
 
-def topic_mid_sentence(topic: str, context: str) -> str:
+def topic_mid_sentence(topic: str, context: str, document: str = "") -> str:
     """A document's name asked about mid-sentence: as written where it is a name ("Accelerate",
     "Harborline Sync Agent"), in lower case where its file's name gave an ordinary phrase
     ("Battery care" of battery_care.md: "What is battery care?", not "What is Battery care?"),
-    after "the" where the text always says it so ("the K9 Router")."""
+    after "the" where the text always says it so ("the K9 Router"), or the whole `document` does
+    where the section never says it ("How secure is the K9 Router?" of its "## Security")."""
     said = topic if _named_by(topic) else lower_first(topic, context)
-    return f"the {said}" if named_with_the(topic, context) else said
+    return f"the {said}" if named_with_the(topic, context, document) else said
 
 
 def _ordinary(word: str) -> bool:

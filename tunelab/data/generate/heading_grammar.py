@@ -92,10 +92,15 @@ def said_of(words: list[str]) -> bool:
     """A problem said as a sentence: a plural noun, then a word that reads as its verb's base form
     ("Logs arrive late", "Requests time out"), or a noun, then a listed verb's -s form and more
     ("Search returns no results", "The sync stops at 99%"); not "Logs from the agent", "Jobs
-    queued", "Agent logs"."""
+    queued", "Agent logs"; or a determiner, a noun, then its verb ("The screen flickers")."""
     words = [w.lower() for w in words]
-    words = words[1:] if words[0] in DETERMINERS else words
+    led = words[0] in DETERMINERS
+    words = words[1:] if led else words
     verb = words[1] if len(words) > 1 else ""
+    last = words[-1]  # "The tray icon disappears": a noun of two words, then its verb
+    noun = not any(w.endswith("s") for w in words[:-1])
+    if led and len(words) in (2, 3) and noun and re.fullmatch(r"[a-z]+[^s']s", last):
+        return last in IRREGULAR_THIRD or base_form(last) in VERBS or has_past(base_form(last))
     # "The status LED blinks red": a noun of two words, then its verb.
     at = 2 if len(words) > 3 and not words[1].endswith("s") and words[2].endswith("s") else 1
     if len(words) > at + 1 and not plural(words[0]) and words[at].endswith("s"):
@@ -169,15 +174,18 @@ def with_article(phrase: str, context: str) -> str:
     return f"the {phrase}" if with_the and not bare else phrase
 
 
-def named_with_the(name: str, context: str) -> bool:
+def named_with_the(name: str, context: str, document: str = "") -> bool:
     """Whether the text says a name of a model and its kind with "the" wherever it says it
-    ("Connect the K9 Router to ...": "How do I set up the K9 Router?"); a name of one word
-    ("Zephyrine", "the Rich library") is said bare."""
+    ("Connect the K9 Router to ...": "How do I set up the K9 Router?"), as the whole `document`
+    does where `context` never says it; a name of one word ("Zephyrine", "the Rich library") is
+    said bare."""
     words = name.split()
     if len(words) < 2 or not words[-1].isalpha() or not english(words[-1].lower()):
         return False
     # As a word, in a link, bold or italics too: "the [Backup Tool](...)", "the _Backup Tool_".
     word = rf"(?<![A-Za-z0-9-]){re.escape(name)}(?![A-Za-z0-9-])"
     said = [m.start() for m in re.finditer(word, context, re.IGNORECASE)]
+    if not said and document:
+        return named_with_the(name, document)
     # "Batch size is ...": said bare where a sentence opens.
     return bool(said) and all(re.search(r"\bthe\s+[\[*_]*$", context[:at], re.I) for at in said)

@@ -53,10 +53,13 @@ RELEASE = re.compile(
 )
 
 
-def heading_question(headings: list[str], context: str = "", title: str = "") -> str | None:
+def heading_question(
+    headings: list[str], context: str = "", title: str = "", document: str = ""
+) -> str | None:
     """The question a reader would ask to land on this heading's section (None when none reads
     well). `context` is the section's text, to tell names from ordinary words; `title` names the
-    document when its headings do not (a file name)."""
+    document when its headings do not (a file name); `document` (its whole text) says its name
+    where the section does not."""
     headings = [undecorated(h) for h in headings]
     heading = re.sub(r"(\*\*|__|\*)(.+?)\1", r"\2", headings[-1]).strip().rstrip(":").strip()
     heading = re.sub(r"^about\s+", "", heading, flags=re.IGNORECASE)  # "About FastAPI Cloud"
@@ -116,7 +119,7 @@ def heading_question(headings: list[str], context: str = "", title: str = "") ->
         # "## macOS" / "### Installation": one platform's way, not the product's only one
         on = next((h for h in headings[1:-1] if h.strip().lower() in PLATFORMS), None)
         # "Battery care" (battery_care.md) asked mid-sentence in one case, as any heading is.
-        asked = GENERIC[heading.lower()].format(topic=topic_mid_sentence(topic, context))
+        asked = GENERIC[heading.lower()].format(topic=topic_mid_sentence(topic, context, document))
         return f"{asked[:-1]} on {on.strip()}?" if on else asked
     done_with_it = False
     if re.search(r"\bit\b", heading):  # "Using it" under "tunelab": "How do I use tunelab?"
@@ -175,6 +178,8 @@ def heading_question(headings: list[str], context: str = "", title: str = "") ->
     if first in IMPERATIVES and len(words) == 2 and is_gerund(words[1].lower()):
         # "Rate limiting", "Load balancing": a noun of two, no task ("How do I rate limiting?")
         return f"How does {heading.lower()} work?"
+    if trouble and len(words) > 1 and re.fullmatch(PROBLEM, words[1], re.I):
+        return f"What should I do when {lower_first(heading, context)}?"  # "Build fails ..."
     if (
         (first in IMPERATIVES and not _noun_compound(words, context))
         or imperative

@@ -86,7 +86,7 @@ def template_pairs(chunk: Chunk, max_answer_tokens: int = 300) -> list[tuple[str
     pairs: list[tuple[str, str]] = []
     used: set[str] = set()  # sentences already answering a question
     if chunk.part == 0 and chunk.headings:
-        question = heading_question(chunk.headings, chunk.text, chunk.title)
+        question = heading_question(chunk.headings, chunk.text, chunk.title, chunk.document)
         if question and (answer := lead_answer(question, blocks, used)):
             pairs.append((question, answer))
     pairs += [

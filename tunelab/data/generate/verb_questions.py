@@ -32,6 +32,7 @@ from tunelab.data.generate.word_classes import (
     opens_an_object,
     s_form_base,
     singular,
+    state_before_an_event,
     third_person,
 )
 
@@ -108,6 +109,8 @@ COUNTED = re.compile(
 # Verbs whose object can be a version of a thing: "requires Python 3.10 or later".
 NEEDING = frozenset("require need support".split())
 VERSION = re.compile(r"(?P<name>[A-Z][\w.+-]*) v?\d+(?:\.\d+)*\+?(?: or (?:later|newer|higher))?\b")
+# More versions after the first: "Python 2.7 and 3.3+", "Python 3.8, 3.9 and 3.10".
+MORE_VERSIONS = re.compile(r"(?:,|,? and) v?\d+(?:\.\d+)*\+?(?!\w)")
 # An amount of something measured as a verb's object: "draws 12 W", "weighs 450 g", "needs at
 # least 8 GB of RAM" (of a thing not counted: "holds at most 1 GB of events" asks how much).
 POWER = frozenset("W kW mW watts".split())
@@ -171,8 +174,10 @@ def verb_question(subject: str, aux: str, base: str, rest: str, never: bool = Fa
         return f"How many {counted['things']}{counted['per'] or ''} {aux} {subject} {said}?"
     if base in NEEDING and (version := VERSION.match(rest)):
         # "requires Python 3.10 or later": which version ("What does it require?" is every
-        # requirement's question, and its "Requirements" heading asks it)
-        return f"What {version['name']} version {aux} {subject} {said}?"
+        # requirement's question, and its "Requirements" heading asks it); "supports Python 2.7
+        # and 3.3+": which versions
+        more = "s" if MORE_VERSIONS.match(rest[version.end() :]) else ""
+        return f"What {version['name']} version{more} {aux} {subject} {said}?"
     if quantity := QUANTITY.match(rest):  # "draws 12 W", "weighs 450 g": how much, not what
         what = quantity["what"] or ("power" if quantity["unit"] in POWER else "")
         return f"How much {what + ' ' if what else ''}{aux} {subject} {said}?"
@@ -194,6 +199,8 @@ def verb_question(subject: str, aux: str, base: str, rest: str, never: bool = Fa
         return f"How soon {aux} {subject} {said}?"  # "can answer within 4 business hours"
     if head in ("after", "before", "during"):
         return f"When {aux} {subject} {said}?"  # "expires after 10 minutes", "runs before a merge"
+    if state := state_before_an_event(phrase):  # "flashes amber during a firmware update"
+        return f"When {aux} {subject} {said} {state}?"
     if head == "until" or FOR_A_WHILE.match(phrase):
         return f"How long {aux} {subject} {said}?"  # "runs until the queue is empty"
     if head == "at" and beyond.split(" ", 1)[0] in ("most", "least"):
@@ -224,4 +231,6 @@ def verb_question(subject: str, aux: str, base: str, rest: str, never: bool = Fa
     clause = head == "that" and beyond.split(" ", 1)[0] in DETERMINERS | POSSESSIVES | {"it"}
     if not clause and len([w for w in WORD.findall(rest) if third_person(w.lower())]) >= 2:
         return f"What {aux} {subject} {'never ' if never else ''}do?"
-    return f"What {aux} {subject} {said}?"
+    # "blocks incoming connections by default": what it does unless told otherwise.
+    default = " by default" if re.search(r"\bby default$", rest) else ""
+    return f"What {aux} {subject} {said}{default}?"

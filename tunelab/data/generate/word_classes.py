@@ -165,7 +165,7 @@ def unlisted_verb(word: str, subject: str, rest: str) -> str | None:
         base
         if opens_an_object(rest)
         or MEASURE.match(rest)
-        or AFTER_AN_EVENT.fullmatch(rest)
+        or state_before_an_event(rest) is not None
         or conditioned
         else None
     )
@@ -173,11 +173,27 @@ def unlisted_verb(word: str, subject: str, rest: str) -> str | None:
 
 # "if the disk is full", "when they reach 50 MB": the clause that says when a thing is so.
 CONDITION = re.compile(r"(?:^|\s)(?:when|whenever|if)\s")
-# "restarts after an update": when a verb acts, the sentence's last words (not "The agent
-# settings after the upgrade are kept", whose verb comes later).
+# "restarts after an update", "flashes amber during a firmware update": when a verb acts, the
+# sentence's last words, after a state it acts in (not "The agent settings after the upgrade
+# are kept", whose verb comes later).
 AFTER_AN_EVENT = re.compile(
-    r"(?:after|before|during) (?:the |an? |each |every )?[\w-]+(?: [\w-]+)?"
+    r"(?:(?P<state>[a-z]+(?: [a-z]+)?) )?(?:after|before|during) (?:the |an? |each |every )?"
+    r"[\w-]+(?: [\w-]+)?"
 )
+
+
+def state_before_an_event(rest: str) -> str | None:
+    """The state a verb's words put it in before when it acts ("flashes amber during a firmware
+    update" -> "amber"), "" where when comes right after the verb ("restarts after an update"),
+    None where no event ends the words or an object comes before it ("restarts the modem")."""
+    event = AFTER_AN_EVENT.fullmatch(rest)
+    if not event or not event["state"]:
+        return "" if event else None
+    words = event["state"].split()
+    plain = all(english(w) and w not in NOT_A_HEAD | ADVERBS | NOT_A_KIND for w in words)
+    # "removes old files before each build": a plural noun is its object, no state.
+    plain = plain and not plural_form(words[-1])
+    return event["state"] if plain and not opens_an_object(rest) else None
 
 
 def s_form_base(word: str) -> str:
@@ -215,7 +231,9 @@ def opens_an_object(rest: str, nouns: bool = True) -> bool:
     known = english(obj) or re.fullmatch(r"[A-Z][A-Za-z]+", obj) is not None
     kind = obj.isalpha() and known and not plural_form(obj) and third_person(obj) is None
     kind = kind and obj.lower() not in NOT_A_HEAD | VERBS | ADVERBS | NOT_A_KIND
-    ends = (words[noun + 1 : noun + 2] or [""])[0] in ("", "and", "or")
+    # "blocks incoming connections by default": the phrase is the object, then what holds of it.
+    beyond = words[noun + 1 :]
+    ends = beyond[:1] in ([], ["and"], ["or"]) or beyond == ["by", "default"]
     named = plural_form(after) and english(after) and ends
     plural_noun = nouns and (plural or bool(kind and named))
     return obj.lower() in OBJECT_OPENERS or obj[:1] in "`0123456789" or bool(plural_noun)
