@@ -127,6 +127,8 @@ def test_a_tally_s_label_is_no_term(tmp_path):
         ("The firewall blocks incoming connections by default.",
          "What does the firewall block by default?"),
         ("The agent skips hidden files by default.", "What does the agent skip by default?"),
+        # A day of the week after "every": how often (was "What does a full backup run?").
+        ("A full backup runs every Sunday at 02:00.", "How often does a full backup run?"),
         # Two versions or more: "versions"; one, or one of two, is still "version".
         ("Zephyrine supports Python 2.7 and 3.3+.",
          "What Python versions does Zephyrine support?"),

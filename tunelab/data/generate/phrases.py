@@ -11,10 +11,10 @@ import re
 from tunelab.data.generate.subject_and_verb import english_stem
 from tunelab.data.generate.word_classes import CONDITION, DURATION, PLACES, PREPOSITIONS, VERBS
 
-# How often: "every 60 seconds", "every day", "every week", "every night".
+# How often: "every 60 seconds", "every day", "every week", "every night", "every Sunday".
 EVERY = re.compile(
     r"\bevery\s+(?:" + DURATION.pattern + r"|(?:second|minute|hour|day|night|morning|evening"
-    r"|week|month|year)\b)"
+    r"|week|month|year|(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day)\b)"
 )
 # Words that say how often on their own: "The logs are rotated weekly".
 EVERY_SO_OFTEN = frozenset("daily nightly hourly weekly monthly yearly".split())
