@@ -22,7 +22,10 @@ def test_the_warnings_say_which_option_or_setting_deals_with_them(tmp_path):
     rows = [
         {"question": "Where are adapters saved?", "answer": "Under runs/<name>/model."},
         {"question": "Where are adapters saved?", "answer": "Under runs/<name>/model."},
-        {"question": "Is it free?", "answer": "Yes, it is. Mail sales@example.com to buy support."},
+        {
+            "question": "Is it free?",
+            "answer": "Yes, it is. Mail jane.doe@example.com to buy support.",
+        },
         {"question": "Is it free?", "answer": "No, it costs money."},
         {"question": "Tell me everything.", "answer": "Everything there is to say. " * 20},
         {"question": "Who am I?", "answer": ""},

@@ -33,11 +33,19 @@ def test_personal_data_is_found_and_common_numbers_are_not():
     )
 
 
+def test_a_team_mailbox_is_no_personal_data_and_scrub_keeps_it():
+    # lamini_docs answers "email support@lamini.ai": --scrub (which the check's next: line
+    # proposes) masked it, and the model learnt to say "[EMAIL]" to a user asking for help.
+    text = "Email support@lamini.ai or info@powerml.co, or write to jane.doe@lamini.ai."
+    assert [f.text for f in find_pii(text)] == ["jane.doe@lamini.ai"]
+    assert scrub(text)[0] == "Email support@lamini.ai or info@powerml.co, or write to [EMAIL]."
+
+
 def test_fix_and_scrub_write_a_clean_file_in_the_original_shape(tmp_path):
     rows = [{"instruction": q, "input": "", "output": a} for q, a in FACTS]
     rows += [
         rows[0],
-        {"instruction": "Who to email?", "input": "", "output": "Write to ops@corp.io."},
+        {"instruction": "Who to email?", "input": "", "output": "Write to jane.doe@corp.io."},
     ]
     report = check_file(write_rows(tmp_path / "d.jsonl", rows), config=TINY)
     drops = write_clean(report, tmp_path / "clean.jsonl", fix=True, scrub=True)

@@ -28,6 +28,13 @@ PATTERNS: dict[str, re.Pattern[str]] = {
 _VERSION_BEFORE = re.compile(r"(?:\bversion|\brelease|\bbuild|\bver\.?|\bv)\s*$", re.I)
 # A long token mixing upper case, lower case and digits reads as a secret even without a known prefix.
 GENERIC_SECRET = re.compile(r"(?<![\w/.-])[A-Za-z0-9_\-]{32,}(?![\w/.-])")
+# A team's mailbox ("support@lamini.ai", in lamini_docs' answers) is how users reach a company,
+# no person's data: masked, the model learnt to answer "write to [EMAIL]".
+ROLE_MAILBOXES = frozenset(
+    "support info contact sales help hello admin team press media billing security privacy "
+    "careers jobs feedback enquiries inquiries office webmaster postmaster abuse noreply "
+    "no-reply ops legal partners marketing service customerservice".split()
+)
 MASKS = {
     "api_key": "[API_KEY]",
     "email": "[EMAIL]",
@@ -100,6 +107,8 @@ def scrub_row(value: Any, kinds: list[str]) -> Any:
 
 
 def _plausible(kind: str, match: str) -> bool:
+    if kind == "email":
+        return match.split("@")[0].split("+")[0].lower() not in ROLE_MAILBOXES
     if kind == "ip_address":
         # Loopback and "any" addresses appear in every server manual and identify no one.
         return not match.startswith(("127.", "0.")) and match != "255.255.255.255"
