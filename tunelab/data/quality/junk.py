@@ -19,6 +19,11 @@ def repeats_question(question: str, answer: str, overlap: float = 0.8) -> bool:
     answer_words, qw = words(answer), {stem(w) for w in words(question)}
     if any(w in VERDICTS and w not in qw for w in answer_words):
         return False
+    # An either/or question is answered by its pick, in the question's own words ("Who is
+    # faster, a tortoise or a hare?" "A hare is faster."; "Which is denser, water vapor or
+    # air?" "Air is denser than water vapor."): TruthfulQA's 6 such rows were dropped by --fix.
+    if "or" in qw and "or" not in answer_words:
+        return False
     aw = [stem(w) for w in answer_words]
     if not aw or any(w not in qw and w not in STOPWORDS for w in aw):
         return False
