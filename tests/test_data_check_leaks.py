@@ -36,3 +36,27 @@ def test_a_question_without_words_repeated_in_test_is_a_leak(tmp_path):
     train = write_rows(tmp_path / "train.jsonl", qa_rows(FACTS[:2] + [("???", "a")]))
     test = write_rows(tmp_path / "test.jsonl", qa_rows([("???", "b")]))
     assert [(p.first, p.second) for p in check_file(train, test, TINY).contamination] == [(2, 0)]
+
+
+def test_a_test_question_with_a_word_or_two_added_or_left_out_is_a_leak(tmp_path):
+    # After lamini_docs' own split, 6 of 143 test questions were a training one with "the ...
+    # library" added or left out: check found 0 leaks, and the model was tested on trained rows.
+    train = write_rows(
+        tmp_path / "train.jsonl",
+        qa_rows(
+            FACTS
+            + [
+                ("Can the Lamini library generate code snippets from a given input?", "Yes."),
+                ("Can I fine-tune Lamini on a dataset of support tickets?", "Yes."),
+            ]
+        ),
+    )
+    asked = [
+        ("Can Lamini generate code snippets from a given input?", "Yes, it can."),
+        ("Can I fine-tune Lamini on a large dataset of old support tickets?", "Yes."),
+        ("Can I not fine-tune Lamini on a dataset of support tickets?", "You can."),
+        ("Can Lamini generate unit tests from a given input?", "No."),
+    ]
+    report = check_file(train, write_rows(tmp_path / "test.jsonl", qa_rows(asked)), TINY)
+    found = [(p.first, p.second, p.inside, p.quotes) for p in report.contamination]
+    assert found == [(len(FACTS), 0, True, False), (len(FACTS) + 1, 1, False, True)]
