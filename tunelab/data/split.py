@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import math
 import random
 import re
 import unicodedata
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import replace
 
 from tunelab.data.markers import plain_question
 from tunelab.data.templates import Example
@@ -188,10 +190,58 @@ def held_out_count(questions: int, test_size: float) -> int:
     return min(n_test, max(questions - 1, 0))
 
 
+def tails_held_out(examples: list[Example], test_size: float) -> bool:
+    """Whether `split_examples` holds out the end of each raw text rather than whole texts: where
+    the fraction `test_size` of them is less than one (two documents at 0.1 held one out, half
+    the text; one document held nothing out, and the run had no eval loss)."""
+    return (
+        0 < test_size < 1
+        and bool(examples)
+        and all(e.text is not None for e in examples)
+        and len(examples) * test_size < 1
+    )
+
+
+def held_out_tails(
+    examples: list[Example], test_size: float
+) -> tuple[list[Example], list[Example]]:
+    """(train, test): each text's last `test_size` of characters held out, cut at a line break,
+    else before a space, near that point; a text too short to cut stays whole in training."""
+    train, test = [], []
+    for example in examples:
+        text = example.text or ""
+        cut = _tail_cut(text, test_size)
+        if not 0 < cut < len(text):
+            train.append(example)
+            continue
+        train.append(replace(example, text=text[:cut]))
+        test.append(replace(example, text=text[cut:]))
+    return train, test
+
+
+def _tail_cut(text: str, test_size: float) -> int:
+    """Where `text`'s last `test_size` begins: after the last line break in the half-tail before
+    that point, else at the last space there, else at the point itself."""
+    at = len(text) - round(len(text) * test_size)
+    back = max(1, at - (len(text) - at) // 2)
+    if (line := text.rfind("\n", back, at + 1)) > 0:
+        return line + 1
+    return space if (space := text.rfind(" ", back, at + 1)) > 0 else at
+
+
 def near_repeats_note(examples: list[Example], test: list[Example], test_size: float) -> str:
     """How many questions of `test` `split_examples` held out beyond those `test_size` drew, as
     near repeats of one (a typo's twin), in words; "" for none. Numbered variants of a question
-    can carry most of a data set to the test side, which a user should be told."""
+    can carry most of a data set to the test side, which a user should be told. Raw texts held
+    out by their ends (`tails_held_out`) are said so."""
+    if tails_held_out(examples, test_size):
+        n = len(examples)
+        return (
+            f"raw text: the last {test_size:.0%} of each of the {n} text(s) held out for the "
+            f"eval loss, not whole texts ({n} too few for a test size of {test_size:g}: one "
+            f"would be {1 / n:.0%} of them; from {math.ceil(1 / test_size - 1e-9)} texts on, "
+            "whole ones are)"
+        )
     drawn = held_out_count(len({example_key(e) for e in examples}), test_size)
     joined = len({example_key(e) for e in test}) - drawn
     if joined <= 0:
@@ -264,6 +314,8 @@ def split_examples(
     ("rephrasings", `rephrasings_held_out`)."""
     if dedupe:
         examples, _ = drop_duplicates(examples)
+    if tails_held_out(examples, test_size):
+        return held_out_tails(examples, test_size)
     groups: dict[str, list[Example]] = {}
     for example in examples:
         groups.setdefault(example_key(example), []).append(example)

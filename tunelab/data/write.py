@@ -14,6 +14,7 @@ from tunelab.errors import TunelabError
 
 if TYPE_CHECKING:
     from tunelab.data.split import NearQuestions
+    from tunelab.data.templates import Example
 
 
 def write_jsonl(rows: Iterable[dict[str, Any]], path: str | Path) -> int:
@@ -183,8 +184,8 @@ def split_file(
     # test.jsonl, the test set of another split, whose rows it trains on.
     staged = {out: out.with_name(f".{out.name}.new") for out in (out_train, out_test)}
     try:
-        write_jsonl((rows[e.source] for e in train), staged[out_train])
-        write_jsonl((rows[e.source] for e in test), staged[out_test])
+        write_jsonl((_split_row(rows, e, fields) for e in train), staged[out_train])
+        write_jsonl((_split_row(rows, e, fields) for e in test), staged[out_test])
         for out, new in staged.items():
             new.replace(out)
     finally:
@@ -194,3 +195,13 @@ def split_file(
             with contextlib.suppress(OSError):
                 new.unlink(missing_ok=True)
     return out_train, out_test, said
+
+
+def _split_row(rows: dict, example: Example, fields: dict[str, str] | None) -> dict:
+    """`example`'s original row; a raw text the split cut (`split.held_out_tails`) with its own
+    part of the text, as the row would otherwise carry both parts to both files."""
+    row = rows[example.source]
+    column = (fields or {}).get("text", "text")
+    if example.text is None or row.get(column) == example.text:
+        return row
+    return {**row, column: example.text}

@@ -119,7 +119,8 @@ def nothing_held_out(config: Config, test_examples: list) -> str | None:
     return (
         f"data.test_size {data.test_size:g} held out nothing: {data.path} holds one distinct "
         "question or document, and training keeps it, so there is no eval loss; set "
-        "data.test_path to a file to evaluate on (for raw text, split it into several files)"
+        "data.test_path to a file to evaluate on (for raw text, a fraction such as "
+        "data.test_size=0.1 holds out the end of each document)"
     )
 
 

@@ -1,0 +1,51 @@
+"""Raw text for continued pretraining, split for the eval loss: too few documents to hold out
+whole ones at data.test_size hold out the end of each instead (tunelab/data/split.py)."""
+
+from __future__ import annotations
+
+import json
+
+from tunelab.data.load import load_examples
+from tunelab.data.split import near_repeats_note, split_examples
+from tunelab.data.write import split_file
+
+
+def _docs(folder, names):
+    folder.mkdir()
+    for name in names:
+        lines = [f"Line {i:03d} of {name}." for i in range(100)]  # 17 characters a line
+        (folder / f"{name}.md").write_text("\n".join(lines), encoding="utf-8")
+    return folder
+
+
+def test_two_documents_each_hold_out_their_last_tenth_not_one_of_them_whole(tmp_path):
+    # A folder of two manuals at the default test size held one of them out: half the text
+    # was never trained on, and the eval loss scored a document unlike the other.
+    docs = load_examples(_docs(tmp_path / "docs", ["intro", "guide"]))
+    train, test = split_examples(docs, test_size=0.1)
+    assert [e.source for e in train] == [e.source for e in test] == [e.source for e in docs]
+    for whole, kept, held in zip(docs, train, test):
+        assert kept.text + held.text == whole.text
+        assert held.text.startswith("Line 090 of")  # cut at the line break nearest 90%
+    note = near_repeats_note(docs, test, 0.1)
+    assert "the last 10% of each of the 2 text(s) held out" in note
+    assert "from 10 texts on, whole ones are" in note
+
+
+def test_data_split_writes_each_part_of_a_cut_document_to_its_own_file(tmp_path):
+    out_train, out_test, said = split_file(
+        _docs(tmp_path / "docs", ["manual"]), tmp_path / "split", near=None
+    )
+    (kept,) = [json.loads(line)["text"] for line in out_train.read_text("utf-8").splitlines()]
+    (held,) = [json.loads(line)["text"] for line in out_test.read_text("utf-8").splitlines()]
+    assert kept.endswith("Line 089 of manual.\n") and held.startswith("Line 090 of manual.")
+    assert "Line 090" not in kept
+    assert any("the last 10% of each of the 1 text(s)" in line for line in said)
+
+
+def test_ten_documents_or_more_hold_out_whole_ones(tmp_path):
+    docs = load_examples(_docs(tmp_path / "docs", [f"page{i}" for i in range(10)]))
+    train, test = split_examples(docs, test_size=0.1)
+    assert len(test) == 1 and len(train) == 9
+    assert test[0].text in {e.text for e in docs}
+    assert near_repeats_note(docs, test, 0.1) == ""
