@@ -75,3 +75,20 @@ def test_the_run_summary_counts_truncation_on_both_sides(tiny, tmp_path):
     # Nothing dropped or cut from a side: its count is not said twice.
     plain = prepare(config.model_copy(update={"max_length": 512}), tokenizer).summary()
     assert plain == "train 10 / test 10 examples; 0 exact duplicates removed"
+
+
+def test_a_text_longer_than_the_context_is_windowed_without_warning_of_indexing_errors(
+    capfd, caplog
+):
+    # Pretraining on docs/ printed transformers' "Token indices sequence length is longer than
+    # the specified maximum sequence length for this model (13205 > 8192). Running this sequence
+    # through the model will result in indexing errors": the text is cut into max_length windows
+    # after tokenizing, and no such error ever comes.
+    from tunelab.random_models import tiny_tokenizer
+
+    tokenizer = tiny_tokenizer()
+    tokenizer.model_max_length = 64
+    manual = Example(text="A long manual. " * 20, source="manual.md")
+    windows, report = tokenize_all([manual], tokenizer, max_length=32)
+    assert report.chunked_texts == 1 and max(len(w.input_ids) for w in windows) == 32
+    assert "indexing errors" not in capfd.readouterr().err + caplog.text

@@ -303,9 +303,14 @@ def _ids(
     tokenizer: PreTrainedTokenizerBase, text: str, special: bool, split: bool = False
 ) -> list[int]:
     """`text`'s ids; `special`: with the tokenizer's start tokens; `split`: a special token's
-    text in it as plain characters."""
+    text in it as plain characters. Not `verbose`: a piece longer than the model's context is
+    cut into windows after, where transformers warned of "indexing errors" that never come."""
     return tokenizer(
-        text, add_special_tokens=special, return_attention_mask=False, split_special_tokens=split
+        text,
+        add_special_tokens=special,
+        return_attention_mask=False,
+        split_special_tokens=split,
+        verbose=False,
     ).input_ids
 
 
