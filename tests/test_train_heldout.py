@@ -225,6 +225,23 @@ def test_one_document_to_pretrain_on_holds_nothing_out_and_says_so(tmp_path, cap
     assert not any("eval_loss" in row for row in rows)
 
 
+def test_one_document_at_a_fraction_holds_out_its_end_and_the_run_ends_on_its_eval_loss(
+    tmp_path, capsys
+):
+    # One book.txt at data.test_size 0.1 had no eval loss (a split holds out whole documents),
+    # and the end of a run said only the last batch's train loss.
+    book = tmp_path / "book.txt"
+    book.write_text(" ".join(f"word{i % 37}" for i in range(400)), encoding="utf-8")
+    config = tiny_config(tmp_path, book, max_steps=3)
+    config.data.test_size = 0.1
+    run = train(config)
+    said = " ".join(capsys.readouterr().out.split())
+    assert "the last 10% of each of the 1 text(s) held out for the eval loss" in said
+    evals = [row["eval_loss"] for row in _metrics(run) if "eval_loss" in row]
+    assert len(evals) == 2  # step 0 and the last, 3 (eval_every)
+    assert f"eval loss {evals[0]:.4f} → {evals[-1]:.4f}" in said
+
+
 def test_early_stopping_on_one_document_names_the_split_not_tokenizing(tmp_path):
     book = tmp_path / "book.txt"
     book.write_text(" ".join(f"word{i % 37}" for i in range(400)))

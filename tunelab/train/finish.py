@@ -13,7 +13,7 @@ from tunelab.train import distributed
 from tunelab.train.heldout import restore_best
 from tunelab.train.memory import describe_peak, peak_memory
 from tunelab.train.metrics_log import MetricsLog
-from tunelab.train.plot import plot_losses
+from tunelab.train.plot import plot_losses, read_metrics
 from tunelab.train.run_folder import save_final
 from tunelab.train.session import TrainSession
 from tunelab.train.sharding import gather_weights
@@ -58,6 +58,10 @@ def finish_session(
         raise KeyboardInterrupt(message)
     # A resume of a finished run trains no step: it has no loss of its own to show (it said nan).
     trained = f"final train loss {last_loss:.4f}" if math.isfinite(last_loss) else "no step left"
+    if world.is_main and (evals := _eval_losses(session.metrics_path)):
+        # One batch's train loss swings (3.19 to 4.18 between steps pretraining on docs/): the
+        # held-out loss from step 0 to the last says whether the run learned.
+        trained += f", eval loss {evals[0]:.4f} → {evals[-1]:.4f}"
     console.print(
         f"[bold green]done[/] {state.step} steps, {trained}, "
         f"{state.tokens} trained tokens in {state.elapsed:.0f}s, "
@@ -74,3 +78,9 @@ def _restore_best(session: TrainSession, weights: dict | None, console: Console)
             f"model/ holds step {best['step']}, the best by {best['metric']} "
             f"({abs(best['value']):.4f}){last}"
         )
+
+
+def _eval_losses(metrics: Path) -> list[float]:
+    """The run's eval losses, first to last (a resume's earlier session's too)."""
+    rows = read_metrics(metrics) if metrics.is_file() else []
+    return [row["eval_loss"] for row in rows if "eval_loss" in row]
