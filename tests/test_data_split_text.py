@@ -49,3 +49,16 @@ def test_ten_documents_or_more_hold_out_whole_ones(tmp_path):
     assert len(test) == 1 and len(train) == 9
     assert test[0].text in {e.text for e in docs}
     assert near_repeats_note(docs, test, 0.1) == ""
+
+
+def test_the_trained_part_of_a_cut_document_ends_without_eos_as_the_text_goes_on(tmp_path):
+    # Each head trained an EOS at the cut: the model learned that the manual ends at 90%.
+    from tunelab.data.tokenize import tokenize_all
+    from tunelab.random_models import tiny_tokenizer
+
+    tokenizer = tiny_tokenizer()
+    train, test = split_examples(load_examples(_docs(tmp_path / "docs", ["manual"])), 0.1)
+    (head,), _ = tokenize_all(train, tokenizer, max_length=4096)
+    (tail,), _ = tokenize_all(test, tokenizer, max_length=4096)
+    assert head.input_ids[-1] != tokenizer.eos_token_id
+    assert tail.input_ids[-1] == tokenizer.eos_token_id

@@ -214,7 +214,7 @@ def held_out_tails(
         if not 0 < cut < len(text):
             train.append(example)
             continue
-        train.append(replace(example, text=text[:cut]))
+        train.append(replace(example, text=text[:cut], text_ends=False))
         test.append(replace(example, text=text[cut:]))
     return train, test
 

@@ -47,6 +47,9 @@ class Example:
     # The row this one rewrites (`tunelab data augment`'s meta.source_key, its original's too):
     # a restated answer states its original's fact in other words, which its text cannot show.
     rewrite_of: str = ""
+    # False for a raw text's head whose end the split held out (split.held_out_tails): the text
+    # goes on there, so no EOS is trained after it.
+    text_ends: bool = True
 
     @property
     def question(self) -> str:

@@ -280,7 +280,8 @@ def _text_pieces(
     progress: Callable[[int], None] | None = None,
     special_as_text: bool = False,
 ) -> Iterator[list[int]]:
-    """The ids of `example.text` + EOS (as render_segments writes a text row), piece by piece.
+    """The ids of `example.text` + EOS (as render_segments writes a text row; none where the
+    text goes on in the test split, `Example.text_ends`), piece by piece.
     A piece ends before a single space between two words, where byte-level BPE pre-tokenizers
     split anyway, so the ids equal those of the whole text; a text with no such space (or a
     SentencePiece tokenizer) may differ by a token at a cut, once per `piece_chars`."""
@@ -295,7 +296,7 @@ def _text_pieces(
         start = end
         if progress:
             progress(end)
-    if tokenizer.eos_token:
+    if tokenizer.eos_token and example.text_ends:
         yield _ids(tokenizer, tokenizer.eos_token, special=not text)
 
 
