@@ -27,6 +27,12 @@ AllowHost = Annotated[
     ),
 ]
 
+# The --port of every tunelab web server (serve, rate): out of range, typer refuses it (exit 2)
+# before the page is announced; a taken port is refused when the server binds.
+Port = Annotated[
+    int, typer.Option(min=1, max=65535, help="The port to listen on (refused at once if taken).")
+]
+
 
 def options(
     section: type[Section],

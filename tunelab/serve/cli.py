@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from tunelab.options import AllowHost
+from tunelab.options import AllowHost, Port
 from tunelab.reply_limit import DEFAULT_MAX_NEW_TOKENS
 from tunelab.serve.batch_limit import DEFAULT_MAX_BATCH
 from tunelab.serve.launch import DEFAULT_HOST, DEFAULT_MAX_BODY_MB, DEFAULT_PORT
@@ -121,10 +121,7 @@ def serve_command(
             help="Interface to listen on; 0.0.0.0 opens it to your network (needs a key)."
         ),
     ] = DEFAULT_HOST,
-    port: Annotated[
-        int,
-        typer.Option(min=1, max=65535, help="The port to listen on (refused at once if taken)."),
-    ] = DEFAULT_PORT,
+    port: Port = DEFAULT_PORT,
     api_key: Annotated[
         str | None,
         typer.Option(envvar="TUNELAB_API_KEY", help="Require `Authorization: Bearer KEY`."),

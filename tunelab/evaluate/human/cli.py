@@ -9,7 +9,7 @@ from rich.console import Console
 
 from tunelab.evaluate.human import DEFAULT_PORT, VOTES_FILE
 from tunelab.evaluate.human.pairing import RateConfig
-from tunelab.options import AllowHost, options
+from tunelab.options import AllowHost, Port, options
 from tunelab.web import LOCALHOST
 
 console = Console()
@@ -33,10 +33,7 @@ def rate_command(
             help="Interface to listen on; 0.0.0.0 lets anyone on your network judge (no key)."
         ),
     ] = LOCALHOST,
-    port: Annotated[
-        int,
-        typer.Option(min=1, max=65535, help="The port to listen on (refused at once if taken)."),
-    ] = DEFAULT_PORT,
+    port: Port = DEFAULT_PORT,
     allow_host: AllowHost = None,
     results: Annotated[
         bool, typer.Option("--results", help="Print the ratings from the votes so far; no server.")
