@@ -392,3 +392,28 @@ def test_an_eval_score_from_before_the_run_trained_again_is_marked_stale(tmp_pat
     again = CliRunner().invoke(app, ["eval", str(run), "--max-new-tokens", "2"])
     assert again.exit_code == 0, again.output
     assert "stale" not in tunelab.runs([run])[0]["best_heldout"]
+
+
+def test_a_raw_text_run_is_told_it_has_no_questions_and_how_eval_takes_some(tmp_path):
+    # Continued pretraining on a folder of documents: the note sent its user to `tunelab eval`
+    # of "the run's test questions", of which a raw-text run has none.
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "guide.md").write_text("# Guide\n\nPress the red button to start.\n")
+    qa = write_jsonl(tmp_path / "qa.jsonl", [{"question": "Q?", "answer": "A."}])
+    for name, data in (("pretrained", docs), ("finetuned", qa)):
+        folder = tmp_path / "runs" / name
+        folder.mkdir(parents=True)
+        config = tiny_config(tmp_path, data)  # data.shape auto: documents read as raw text
+        config.model_copy(update={"name": name}).to_yaml(folder / "config.yaml")
+        (folder / "metrics.jsonl").write_text(json.dumps({"step": 3, "eval_loss": 2.5}) + "\n")
+    rows = {row["run"]: row for row in tunelab.runs([tmp_path / "runs"])}
+    assert rows["pretrained"]["raw_text"] and not rows["finetuned"]["raw_text"]
+    listed = CliRunner().invoke(app, ["runs", str(tmp_path / "runs")], env={"COLUMNS": "300"})
+    assert (
+        "best held-out, empty for pretrained: trained on raw text, which holds no questions; its "
+        "held-out texts give the eval loss. To score answers, give `tunelab eval RUN --data "
+        "QA.jsonl` a file of question/answer rows"
+    ) in listed.output
+    # The Q&A run beside it still hears why its own cell is empty.
+    assert "best held-out, empty: training answered no held-out questions" in listed.output

@@ -104,6 +104,18 @@ class Run:
         """The model the run was trained from (itself possibly a run)."""
         return self.config.model.name
 
+    @property
+    def trained_on_text(self) -> bool:
+        """Whether the run trained on raw text alone (continued pretraining): data.shape text, or
+        auto over documents or rows of `text`. It has no questions: its held-out texts give its
+        eval loss, and it is asked to continue a prompt (`tunelab generate`)."""
+        from tunelab.data.read import data_shape
+
+        data = self.config.data
+        if data.shape != "auto" or not data.path:
+            return data.shape == "text"
+        return data_shape(data.path) == "text"
+
     def prompt(self) -> Prompt:
         """The template and system prompt the run was trained with: ask it the same way."""
         return Prompt(self.config.data.template, self.config.data.system_prompt)

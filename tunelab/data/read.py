@@ -191,6 +191,15 @@ def _folder_contents(folder: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
     return sources, skipped
 
 
+def data_shape(path: str | Path) -> str | None:
+    """The shape `data.shape: auto` reads local data as: its (first) file's first row's, 'text' for
+    documents; None where nothing tells (a hub name, a file gone, columns that need data.fields)."""
+    path = Path(path)
+    if path.is_dir() and not is_dataset_dir(path):
+        path = next(iter(_folder_contents(path)[0]), path)
+    return _first_shape(path) if path.exists() and not path.is_dir() else None
+
+
 def _first_shape(source: Path) -> str | None:
     """The shape of a file's first good row ('text' for a document); None when none tells."""
     if source.suffix.lower() in DOC_SUFFIXES:

@@ -124,13 +124,8 @@ def runs_command(
             row["status"],
         )
     console.print(table)
-    if any("best_heldout" not in row for row in rows):
-        console.print(
-            "[dim]best held-out, empty: training answered no held-out questions "
-            "(train.eval_generate_every) and no `tunelab eval RUN` of the run's test questions "
-            "is in RUN/eval[/]",
-            soft_wrap=True,
-        )
+    for note in _empty_held_out_notes(rows):
+        console.print(f"[dim]{note}[/]", soft_wrap=True)
     if plot and found:
         console.print(f"loss curves: {plot_runs(found, Path(out))}")
         changed = differences(found)
@@ -139,6 +134,27 @@ def runs_command(
             for key, values in changed.items():
                 diff.add_row(key, *(str(v) for v in values))
             console.print(diff)
+
+
+def _empty_held_out_notes(rows: list[dict]) -> list[str]:
+    """Why a run's best held-out cell is empty: a raw-text run has no questions to answer, any
+    other run answered none of its test questions yet."""
+    empty = [row for row in rows if "best_heldout" not in row]
+    texts = [row["run"] for row in empty if row["raw_text"]]
+    notes = []
+    if texts:
+        notes.append(
+            f"best held-out, empty for {', '.join(texts)}: trained on raw text, which holds no "
+            "questions; its held-out texts give the eval loss. To score answers, give "
+            "`tunelab eval RUN --data QA.jsonl` a file of question/answer rows"
+        )
+    if len(texts) < len(empty):
+        notes.append(
+            "best held-out, empty: training answered no held-out questions "
+            "(train.eval_generate_every) and no `tunelab eval RUN` of the run's test questions "
+            "is in RUN/eval"
+        )
+    return notes
 
 
 def _held_out(best: dict | None) -> str:

@@ -70,6 +70,7 @@ def summary(run: Run) -> dict:
         "eval_step": _last(rows, "step", having="eval_loss"),
         "time_s": _last(rows, "elapsed"),
         "status": run.status["status"],
+        "raw_text": run.trained_on_text,  # no questions to answer: held-out texts, eval loss
     }
     for key in HELD_OUT_KEYS:
         # Training keeps the best trained step in model/ (best/best.json), never the base
