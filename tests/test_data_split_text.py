@@ -62,3 +62,18 @@ def test_the_trained_part_of_a_cut_document_ends_without_eos_as_the_text_goes_on
     (tail,), _ = tokenize_all(test, tokenizer, max_length=4096)
     assert head.input_ids[-1] != tokenizer.eos_token_id
     assert tail.input_ids[-1] == tokenizer.eos_token_id
+
+
+def test_the_data_line_of_a_raw_text_run_counts_texts_not_examples(tmp_path):
+    # "train 2 / test 2 examples" read as Q&A examples, of which a folder of documents has none.
+    from tunelab.config import DataConfig
+    from tunelab.data.pipeline import prepare
+    from tunelab.random_models import tiny_tokenizer
+
+    docs = _docs(tmp_path / "docs", ["intro", "guide"])
+    whole = prepare(DataConfig(path=str(docs), max_length=4096), tiny_tokenizer()).summary()
+    assert whole.startswith("train 2 / test 2 texts; 0 exact duplicates removed; raw text: ")
+    assert "examples" not in whole and "train: " not in whole  # "train: 2 texts" says nothing new
+    windows = prepare(DataConfig(path=str(docs), max_length=64), tiny_tokenizer()).summary()
+    assert windows.startswith("train 2 / test 2 texts;")
+    assert "; train: " in windows and " sequences, 2 long texts split into chunks" in windows

@@ -29,7 +29,7 @@ from tunelab.data.split import (
     near_repeats_note,
     split_examples,
 )
-from tunelab.data.templates import Example
+from tunelab.data.templates import Example, counted
 from tunelab.data.tokenize import Tokenized, TokenizeReport, tokenize_all
 from tunelab.errors import TunelabError
 
@@ -50,7 +50,8 @@ class PreparedData:
 
     def summary(self) -> str:
         parts = [
-            f"train {len(self.train_examples)} / test {len(self.test_examples)} examples",
+            f"train {len(self.train_examples)} / test {len(self.test_examples)} "
+            + counted(self.train_examples + self.test_examples),
             f"{self.duplicates_removed} exact duplicates removed",
         ]
         if self.leaked_removed:
@@ -66,7 +67,7 @@ class PreparedData:
             ("test", self.test_report, self.test_examples),
         ):
             said = report.summary(held_out=side == "test")
-            if said != f"{len(examples)} examples":
+            if said != f"{len(examples)} {report.counts}":
                 parts.append(f"{side}: {said}")
         return "; ".join(parts)
 

@@ -113,6 +113,13 @@ class Example:
         return cls(messages=messages, source=source)
 
 
+def counted(examples: list[Example]) -> str:
+    """What a count of `examples` counts, as the data lines say it: "texts" where they are raw
+    text (continued pretraining: documents, or the parts of them a split held out), else
+    "examples"."""
+    return "texts" if examples and all(e.text is not None for e in examples) else "examples"
+
+
 @dataclass(frozen=True)
 class Prompt:
     """How a model is asked: its prompt template and system prompt, as in training (a run's come

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from jinja2 import TemplateError
 from transformers import PreTrainedTokenizerBase
 
-from tunelab.data.templates import Example, render_segments
+from tunelab.data.templates import Example, counted, render_segments
 from tunelab.data.tool_calls import said
 from tunelab.errors import TunelabError
 
@@ -47,12 +47,13 @@ class TokenizeReport:
     dropped_sources: list[str] = field(default_factory=list)
     special_text: dict[str, str] = field(default_factory=dict)  # source → the token's text
     special_in_texts: dict[str, str] = field(default_factory=dict)  # raw texts: trained as tokens
+    counts: str = "examples"  # what `examples` counts when no text was split: templates.counted
 
     def summary(self, held_out: bool = False) -> str:
         """What tokenizing did, said of training rows, or of `held_out` test rows (which eval
         loss scores, no training)."""
         # With long texts split into windows, what is counted is sequences, not rows.
-        parts = [f"{self.examples} {'sequences' if self.chunked_texts else 'examples'}"]
+        parts = [f"{self.examples} {'sequences' if self.chunked_texts else self.counts}"]
         if self.truncated:
             parts.append(f"{self.truncated} truncated")
         if self.answers_cut:
@@ -139,7 +140,7 @@ def tokenize_all(
     on_error: str = "raise",
     special_tokens_in_text: str = "token",
 ) -> tuple[list[Tokenized], TokenizeReport]:
-    report = TokenizeReport()
+    report = TokenizeReport(counts=counted(examples))
     out: list[Tokenized] = []
     special = special_texts(tokenizer)
     as_text = special_tokens_in_text == "text"
