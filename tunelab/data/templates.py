@@ -25,6 +25,9 @@ ALPACA_PROMPT = (
 QA_PROMPT = "### Question:\n{question}\n\n### Answer:"
 BUILTIN_TEMPLATES = ("chat", "alpaca", "qa")
 ONE_QUESTION_TEMPLATES = ("qa", "alpaca")  # no turns, no system prompt: the question alone
+# Generation's "no template": the prompt as written, for the model to continue (a run trained on
+# raw text), encoded as training encoded its texts and as the server's /v1/completions takes one.
+RAW_TEXT = "text"
 
 
 @dataclass
@@ -137,7 +140,7 @@ class Prompt:
     def with_system_prompt(self, text: str) -> Prompt:
         """This prompt asked under `text`; refused for qa and alpaca, which have no place for one
         (`tunelab generate QA_RUN Q --system-prompt ...` answered as without it, saying nothing)."""
-        if self.template in ONE_QUESTION_TEMPLATES:
+        if self.template in (*ONE_QUESTION_TEMPLATES, RAW_TEXT):
             raise no_system_prompt(
                 self.template,
                 "this model",
@@ -163,7 +166,10 @@ class Prompt:
         as vLLM's does), and the `tools` offered, as training writes them; plain templates have
         no notion of turns and ask the last user message alone (as the template `tunelab export`
         writes for them does), so they refuse a tool turn, calls and tools, as training and eval
-        do, rather than answer without them."""
+        do, rather than answer without them. The RAW_TEXT template gives the last message
+        exactly as written, to be continued."""
+        if self.template == RAW_TEXT:
+            return messages[-1]["content"]
         if self.template == "chat":
             return chat_prompt(_with_system(messages, self.system_prompt), tokenizer, tools)
         _refuse_calls(self.template, messages, tools)
@@ -267,7 +273,8 @@ def no_system_prompt(template: str, asked: str, advice: str) -> TunelabError:
 def template_named(template: str) -> str:
     """A prompt template as a person reads it: "the 'qa' template", or "a Jinja template" for a
     data.template of its own."""
-    return f"the {template!r} template" if template in BUILTIN_TEMPLATES else "a Jinja template"
+    builtin = template in (*BUILTIN_TEMPLATES, RAW_TEXT)
+    return f"the {template!r} template" if builtin else "a Jinja template"
 
 
 # Asked once per tokenizer, not once per example (a fifth of a short qa example's tokenizing).

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from functools import partial
 
 from tunelab.data.chat_template import require_chat_template
-from tunelab.data.templates import Prompt, no_system_prompt
+from tunelab.data.templates import RAW_TEXT, Prompt, no_system_prompt
 from tunelab.errors import TunelabError
 from tunelab.generate import Generation, generate
 from tunelab.reply_limit import DEFAULT_MAX_NEW_TOKENS
@@ -116,6 +116,8 @@ class Session:
         message that leaves less has beside it (`room_left`), as the server takes its default; a
         `max_new_tokens` given that does not fit beside the message is refused."""
         refuse_undecodable(text)
+        if remember:
+            refuse_raw_text_chat(self.prompt.template)
         if max_new_tokens is not None:  # checked here, as None alone means "the default"
             refuse_reply_limit(max_new_tokens)
         self.room_left = None
@@ -295,6 +297,34 @@ class Session:
             limit = max_new_tokens or DEFAULT_MAX_NEW_TOKENS
             return f"(cut at {limit} tokens: --max-new-tokens gives it more)"
         return ""
+
+
+def generate_template(
+    model: str, template: str | None, system_prompt: str | None = None
+) -> tuple[str | None, str]:
+    """The template `tunelab generate` asks `model` in, and a line that says why where it is not
+    the one asked for: a run trained on raw text alone continues the prompt as written (RAW_TEXT),
+    unless --template or --system-prompt asks for a chat."""
+    from tunelab.run import Run
+
+    run = Run.find(model)
+    if template is not None or system_prompt is not None or not (run and run.trained_on_text):
+        return template, ""
+    return RAW_TEXT, (
+        f"{run.name} trained on raw text alone: it continues the text as written (--template "
+        "chat asks it in the chat template instead)"
+    )
+
+
+def refuse_raw_text_chat(template: str | None) -> None:
+    """Refuse a conversation asked in RAW_TEXT: it continues one prompt as written, with no
+    template to write the turns of a chat."""
+    if template == RAW_TEXT:
+        raise TunelabError(
+            "the 'text' template continues one text as written and writes no turns, so it holds "
+            'no conversation: continue a text with `tunelab generate MODEL "TEXT" --template '
+            "text`, or chat in a template that writes turns (--template chat)"
+        )
 
 
 def refuse_undecodable(text: str) -> None:

@@ -16,6 +16,14 @@ ModelArg = Annotated[
     str, typer.Argument(help="Run folder, embedded default, HF dir, hub id, or a server URL.")
 ]
 Template = Annotated[str | None, typer.Option(help="Default: the run's template, else chat.")]
+GenerateTemplate = Annotated[
+    str | None,
+    typer.Option(
+        help="chat, qa, alpaca, a Jinja string, or text: the prompt as written, for the model to "
+        "continue (default: the run's template; text for a run trained on raw text alone; else "
+        "chat)."
+    ),
+]
 ApiKey = Annotated[
     str | None, typer.Option(envvar="TUNELAB_API_KEY", help="Bearer key for a server URL.")
 ]
@@ -41,20 +49,26 @@ Temperature = Annotated[float, typer.Option(min=0.0, help="0: greedy; higher: mo
 def generate_command(
     model: ModelArg,
     prompt: Annotated[
-        str, typer.Argument(help="The question or instruction; - reads it from standard input.")
+        str,
+        typer.Argument(
+            help="The question or instruction, or text to continue; - reads it from standard input."
+        ),
     ],
     max_new_tokens: MaxNewTokens = None,
     temperature: Temperature = 0.0,
-    template: Template = None,
+    template: GenerateTemplate = None,
     api_key: ApiKey = None,
     served_model: ServedModel = None,
     system_prompt: SystemPrompt = None,
 ) -> None:
-    """Answer one question with a model, a finetuned run, or a running server."""
+    """Answer one question with a model, a finetuned run, or a running server; continue a text
+    (--template text, the default for a run trained on raw text alone)."""
     import sys
 
+    from rich.console import Console
+
     from tunelab.errors import TunelabError
-    from tunelab.serve.chat import Session, refuse_undecodable
+    from tunelab.serve.chat import Session, generate_template, refuse_undecodable
     from tunelab.serve.chat_repl import keep_undecodable_stdin
 
     if prompt == "-":  # echo "question" | tunelab generate RUN -
@@ -65,6 +79,9 @@ def generate_command(
     elif not prompt.strip():  # an unset shell variable ("$Q"): not a question to answer
         raise TunelabError("the question is empty: give one, or - to read it from standard input")
     refuse_undecodable(prompt)  # before the model loads
+    template, note = generate_template(model, template, system_prompt)
+    if note:  # not the answer: a script reading stdout gets it alone
+        Console(stderr=True).print(f"[dim]{note}[/]", highlight=False, soft_wrap=True)
     session = Session.open(
         model, template, api_key=api_key, served_model=served_model, system_prompt=system_prompt
     )
@@ -84,8 +101,6 @@ def generate_command(
     if ending:
         print(ending, file=sys.stderr)  # not the answer: a script reading stdout gets it alone
     if capping:
-        from rich.console import Console
-
         Console(stderr=True).print(f"[yellow]{capping}[/]", highlight=False)
 
 
@@ -99,8 +114,9 @@ def chat_command(
     system_prompt: SystemPrompt = None,
 ) -> None:
     """Talk with a model or server in the terminal (/reset clears history, /quit or Ctrl-D leaves)."""
-    from tunelab.serve.chat import Session
+    from tunelab.serve.chat import Session, refuse_raw_text_chat
 
+    refuse_raw_text_chat(template)  # before the model loads
     session = Session.open(
         model, template, api_key=api_key, served_model=served_model, system_prompt=system_prompt
     )

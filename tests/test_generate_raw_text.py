@@ -1,0 +1,89 @@
+"""Continuing a text: `tunelab generate --template text` gives the model the prompt exactly as
+written, the default for a run trained on raw text alone (continued pretraining), which `chat`
+refuses as it holds no conversation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tunelab.cli import app
+from tunelab.data.templates import RAW_TEXT, Prompt
+from tunelab.errors import TunelabError
+from tunelab.random_models import tiny_random
+from tunelab.serve.chat import Session
+
+TEXT = "Press the red button and the machine"
+
+
+def _fed_ids(session: Session, text: str) -> list[int]:
+    """The token ids the model's first forward pass reads: the prompt, as generation encodes it."""
+    fed = []
+
+    def record(module, args, kwargs):
+        fed.append(kwargs["input_ids"][0].tolist())
+
+    hook = session.model.register_forward_pre_hook(record, with_kwargs=True)
+    try:
+        session.reply(text, max_new_tokens=2, remember=False)
+    finally:
+        hook.remove()
+    return fed[0]
+
+
+@pytest.fixture(scope="module")
+def pretrained(tmp_path_factory) -> Path:
+    """A run folder trained on a folder of documents (data.shape auto), holding the tiny model."""
+    root = tmp_path_factory.mktemp("pretrained")
+    (root / "docs").mkdir()
+    (root / "docs" / "manual.md").write_text(f"# Manual\n\n{TEXT} starts.\n", encoding="utf-8")
+    run = root / "runs" / "manual"
+    model, tokenizer = tiny_random()
+    model.save_pretrained(run / "model")
+    tokenizer.save_pretrained(run / "model")
+    config = f"name: manual\nmodel: {{name: tiny-random}}\ndata: {{path: {root / 'docs'}}}\n"
+    (run / "config.yaml").write_text(config, encoding="utf-8")
+    return run
+
+
+def test_the_text_template_feeds_the_tokenizers_ids_of_the_prompt_and_nothing_else():
+    model, tokenizer = tiny_random()
+    ids = tokenizer(TEXT, add_special_tokens=False).input_ids
+    assert _fed_ids(Session(model, tokenizer, Prompt(RAW_TEXT)), TEXT) == ids
+    # The chat template wraps it in turns' tokens, which a pretrained text never had.
+    assert len(_fed_ids(Session(model, tokenizer, Prompt("chat")), TEXT)) > len(ids)
+
+
+def test_generate_continues_a_raw_text_run_s_prompt_as_written_and_says_so(pretrained):
+    result = CliRunner().invoke(app, ["generate", str(pretrained), TEXT, "--max-new-tokens", "2"])
+    assert result.exit_code == 0, result.output
+    assert (
+        "manual trained on raw text alone: it continues the text as written (--template chat "
+        "asks it in the chat template instead)"
+    ) in result.output
+    session = Session.open(str(pretrained), RAW_TEXT)
+    assert _fed_ids(session, TEXT) == session.tokenizer(TEXT, add_special_tokens=False).input_ids
+    # Asked for the chat template, it gets it, and no line about continuing.
+    chat = CliRunner().invoke(
+        app, ["generate", str(pretrained), TEXT, "--max-new-tokens", "2", "--template", "chat"]
+    )
+    assert chat.exit_code == 0, chat.output
+    assert "raw text alone" not in chat.output
+
+
+def test_chat_in_the_text_template_is_refused_naming_generate(pretrained, monkeypatch):
+    monkeypatch.setattr(Session, "open", lambda *a, **k: pytest.fail("the model was loaded"))
+    result = CliRunner().invoke(app, ["chat", str(pretrained), "--template", "text"], input="hi\n")
+    assert isinstance(result.exception, TunelabError), result.output
+    assert 'continue a text with `tunelab generate MODEL "TEXT" --template text`' in str(
+        result.exception
+    )
+
+
+def test_a_conversation_kept_in_the_text_template_is_refused_in_the_python_api():
+    model, tokenizer = tiny_random()
+    session = Session(model, tokenizer, Prompt(RAW_TEXT))
+    with pytest.raises(TunelabError, match="holds no conversation"):
+        session.reply(TEXT, max_new_tokens=2)  # remember=True: a chat's turn
