@@ -77,3 +77,16 @@ def test_the_data_line_of_a_raw_text_run_counts_texts_not_examples(tmp_path):
     windows = prepare(DataConfig(path=str(docs), max_length=64), tiny_tokenizer()).summary()
     assert windows.startswith("train 2 / test 2 texts;")
     assert "; train: " in windows and " sequences, 2 long texts split into chunks" in windows
+
+
+def test_data_split_of_documents_goes_on_to_train_on_them_not_to_facts_of_questions(tmp_path):
+    # "next: tunelab data facts split/test.jsonl ...": a raw text's held-out end has no question.
+    from typer.testing import CliRunner
+
+    from tunelab.cli import app
+
+    docs = _docs(tmp_path / "docs", ["manual"])
+    split = CliRunner().invoke(app, ["data", "split", str(docs), "-o", str(tmp_path / "split")])
+    assert split.exit_code == 0, split.output
+    assert f"next: tunelab train --set data.path={docs} --set data.test_size=0.1" in split.output
+    assert "data facts" not in split.output

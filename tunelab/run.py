@@ -106,15 +106,11 @@ class Run:
 
     @property
     def trained_on_text(self) -> bool:
-        """Whether the run trained on raw text alone (continued pretraining): data.shape text, or
-        auto over documents or rows of `text`. It has no questions: its held-out texts give its
+        """Whether the run trained on raw text alone (continued pretraining). It has no questions: its held-out texts give its
         eval loss, and it is asked to continue a prompt (`tunelab generate`)."""
-        from tunelab.data.read import data_shape
+        from tunelab.data.read import is_raw_text
 
-        data = self.config.data
-        if data.shape != "auto" or not data.path:
-            return data.shape == "text"
-        return data_shape(data.path) == "text"
+        return is_raw_text(self.config.data.path, self.config.data.shape)
 
     def prompt(self) -> Prompt:
         """The template and system prompt the run was trained with: ask it the same way."""

@@ -191,6 +191,12 @@ def _folder_contents(folder: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
     return sources, skipped
 
 
+def is_raw_text(path: str | Path | None, shape: str) -> bool:
+    """Whether data at `path` read as `shape` is raw text (continued pretraining): shape text, or
+    auto over documents or rows of `text` (`data_shape`)."""
+    return shape == "text" if shape != "auto" or not path else data_shape(path) == "text"
+
+
 def data_shape(path: str | Path) -> str | None:
     """The shape `data.shape: auto` reads local data as: its (first) file's first row's, 'text' for
     documents; None where nothing tells (a hub name, a file gone, columns that need data.fields)."""

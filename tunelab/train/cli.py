@@ -209,6 +209,7 @@ def split_command(
     from rich.console import Console
     from rich.markup import escape
 
+    from tunelab.data.read import is_raw_text
     from tunelab.data_commands import split
     from tunelab.next_step import command, read_through, say_next, train_command
 
@@ -220,6 +221,12 @@ def split_command(
         console.print("; ".join(written["said"]))
     if note := written["untaught"]:
         console.print(f"[yellow]warning:[/] {escape(note)}", soft_wrap=True)
+    if is_raw_text(path, config.shape):  # no questions to give facts: train on the input,
+        # whose split training draws again the same, with no EOS trained at a text's cut
+        held = ("--set", f"data.test_size={config.test_size:g}")
+        train = command("train", "--set", f"data.path={path}", *held, *read_through(config.fields))
+        say_next(console, train)
+        return
     # The rows written are the input's, in its columns: read through the same fields.
     if not written["rows"][1]:  # nothing held out (test_size 0): no test rows to give facts
         say_next(console, train_command(written["train"], fields=config.fields))
