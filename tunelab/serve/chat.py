@@ -323,7 +323,8 @@ def refuse_raw_text_chat(template: str | None) -> None:
         raise TunelabError(
             "the 'text' template continues one text as written and writes no turns, so it holds "
             'no conversation: continue a text with `tunelab generate MODEL "TEXT" --template '
-            "text`, or chat in a template that writes turns (--template chat)"
+            "text` (in Python, `.reply(text, remember=False)`), or chat in a template that "
+            "writes turns (--template chat)"
         )
 
 
