@@ -106,8 +106,9 @@ class Run:
 
     @property
     def trained_on_text(self) -> bool:
-        """Whether the run trained on raw text alone (continued pretraining). It has no questions: its held-out texts give its
-        eval loss, and it is asked to continue a prompt (`tunelab generate`)."""
+        """Whether the run trained on raw text alone (continued pretraining). It has no
+        questions: its held-out texts give its eval loss, and it is asked to continue a prompt
+        (`tunelab generate`)."""
         from tunelab.data.read import is_raw_text
 
         return is_raw_text(self.config.data.path, self.config.data.shape)
