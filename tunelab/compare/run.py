@@ -32,7 +32,7 @@ from tunelab.evaluate.calls import score_reply
 from tunelab.evaluate.facts import echo_note, echoed_facts, facts_named_note
 from tunelab.evaluate.scores import TestChecks, cut_off_note, reference_tokens, summarize
 from tunelab.evaluate.suite import EvalConfig, refuse_unrendered
-from tunelab.evaluate.testset import fact_field, rephrasings_note, test_path, test_questions
+from tunelab.evaluate.testset import rephrasings_note, source_keys, test_path, test_questions
 from tunelab.progress import answer_bars, counting
 from tunelab.run import Run, prompt_for
 from tunelab.section import Limit, Section
@@ -169,7 +169,9 @@ def compare(model: str | Run, cfg: CompareConfig | None = None) -> Comparison:
     asked = {ex.source: ex.question for ex in examples}
     result.notes += filter(None, [facts_named_note(arms[0].rows)])
     result.notes += filter(None, [echo_note(echoed_facts(asked, checks.facts))])
-    result.notes += filter(None, [rephrasings_note(examples), checks.refusals.canned_note()])
+    result.notes += filter(
+        None, [rephrasings_note(examples, checks.refusals), checks.refusals.canned_note()]
+    )
     longest = max(arm.reference_tokens for arm in arms)
     cut = cut_off_note({a.name: a.rows for a in arms}, cfg.max_new_tokens, longest)
     result.notes += filter(None, [cut, resumed_note(arms)])
@@ -303,6 +305,7 @@ def _ask(
         return len(tokenizer(rendered, add_special_tokens=False).input_ids) <= room
 
     longest = max(reference_tokens(examples, tokenizer), default=0)
+    keys = source_keys(examples, checks.refusals)  # the fact each row asks, for the intervals
     for rag in (False, True):
         # Each model's own tokenizer decides what fits; the passages asked with are the ones kept.
         asked = [
@@ -335,9 +338,9 @@ def _ask(
                 "finish_reason": g.finish_reason,
                 "scores": score_reply(g.text, ex),
                 **checks.fields(ex.source, g.text),
-                **fact_field(ex),
+                **key,
             }
-            for ex, (_, used), g in zip(examples, asked, generations)
+            for ex, (_, used), g, key in zip(examples, asked, generations, keys)
         ]
         arm = Arm(f"{label} + RAG" if rag else label, str(name), rag, rows, seconds)
         arm.reference_tokens = longest

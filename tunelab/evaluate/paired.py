@@ -5,8 +5,8 @@ questions (resample the questions, recompute the mean difference and its standar
 off a symmetric bootstrap-t interval: at 10 questions it held the true difference 92-98% of the
 time where a percentile bootstrap held 81-90%). A winner is named only when a paired sign-flip
 test agrees (exact for few changed questions, where the bootstrap claims certainty it does not
-have). Where several questions ask one fact (`tunelab data augment`'s rephrasings), the
-interval and the test resample whole facts instead: a cluster bootstrap and a sign flip per
+have). Where several questions ask one fact (`tunelab data augment`'s rephrasings, rows that
+share a reference answer: `tunelab.evaluate.testset.asked_facts`), the interval and the test resample whole facts instead: a cluster bootstrap and a sign flip per
 fact (`_clustered`)."""
 
 from __future__ import annotations

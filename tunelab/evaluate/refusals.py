@@ -115,9 +115,10 @@ def canned_refusals(answers: list[str]) -> list[bool]:
     says what a product only covers, is an answer."""
     texts = [normalize(answer) for answer in answers]
     said = Counter(texts)
-    return [
-        said[text] >= CANNED_ROWS
-        and len(text.split()) <= CANNED_WORDS
-        and bool(_DECLINES.search(text))
-        for text in texts
-    ]
+    return [said[text] >= CANNED_ROWS and declines(text) for text in texts]
+
+
+def declines(text: str) -> bool:
+    """Whether `text`, read after `normalize`, is a short reply that declines the question (of
+    at most `CANNED_WORDS` words), however many rows give it."""
+    return len(text.split()) <= CANNED_WORDS and bool(_DECLINES.search(text))

@@ -78,8 +78,8 @@ def row_metric(row: dict[str, Any], key: str) -> float | None:
 
 
 def row_fact(row: dict[str, Any], index: int) -> str | int:
-    """The fact the `index`th row asks (`tunelab.evaluate.testset.fact_field`): rephrasings of
-    one share it, any other row is a fact of its own."""
+    """The fact the `index`th row asks (its source_key: `tunelab.evaluate.testset.asked_facts`):
+    rows that ask one fact share it, any other row is a fact of its own."""
     return row.get("source_key") or index
 
 
@@ -338,7 +338,7 @@ def metric_verdict(diff, metric: str) -> str:
 def paired_metric(base: list[dict[str, Any]], other: list[dict[str, Any]], key: str):
     """other − base by `key` over the questions both rows have it for (facts: the rows that
     name some), with its 95% paired interval (a tunelab.evaluate.paired.Difference), over the
-    facts where rephrasings ask one together (`row_fact`)."""
+    facts where several rows ask one (`row_fact`)."""
     from tunelab.evaluate.paired import paired_difference
 
     both = [

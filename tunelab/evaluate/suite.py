@@ -42,8 +42,8 @@ from tunelab.evaluate.scores import (
 from tunelab.evaluate.testset import (
     EVAL_ROW_HINT,
     examples_as_read,
-    fact_field,
     rephrasings_note,
+    source_keys,
     test_path,
     test_questions,
 )
@@ -232,6 +232,7 @@ def evaluate_one(
             on_batch=counting(bars, f"answering ({Path(label).name})", len(examples)),
             **settings,
         )
+    keys = source_keys(examples, checks.refusals)  # the fact each row asks, for the intervals
     rows = [
         {
             "source": ex.source,
@@ -244,9 +245,9 @@ def evaluate_one(
             "reference_tokens": n,  # the limit its cut-off advice names (`raised_limit`)
             "scores": score_reply(g.text, ex),
             **checks.fields(ex.source, g.text),
-            **fact_field(ex),
+            **key,
         }
-        for ex, g, n in zip(examples, generations, reference_tokens(examples, tokenizer))
+        for ex, g, n, key in zip(examples, generations, reference_tokens(examples, tokenizer), keys)
     ]
     if cfg.embeddings:
         sims = embedding_similarity([r["answer"] for r in rows], [r["reference"] for r in rows])
@@ -257,7 +258,7 @@ def evaluate_one(
     result.notes += [replaced] if replaced else []
     if note := echo_note(echoed_facts(asked, checks.facts)):
         result.notes.append(note)
-    if note := rephrasings_note(examples):
+    if note := rephrasings_note(examples, checks.refusals):
         result.notes.append(note)
     if note := checks.refusals.canned_note():
         result.notes.append(note)

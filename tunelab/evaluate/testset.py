@@ -1,8 +1,10 @@
 """The test rows an evaluation asks: which file (`test_path`), read as the run that owns it reads
-its rows, each with a reference answer; and what a user does of a bad row."""
+its rows, each with a reference answer; what a user does of a bad row; and the fact each row
+asks (`asked_facts`), which the paired intervals resample."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -10,6 +12,8 @@ from typing import TYPE_CHECKING
 from tunelab.data.hub import is_hub
 from tunelab.data.load import OPTION_SKIP_HINT, load_examples, not_found
 from tunelab.errors import TunelabError, first_few
+from tunelab.evaluate.metrics import normalize
+from tunelab.evaluate.refusals import Refusals, declines
 from tunelab.run import Run
 
 if TYPE_CHECKING:
@@ -78,28 +82,96 @@ def test_questions(
     return examples
 
 
-def fact_field(example) -> dict[str, str]:
-    """A scored row's "source_key": the meta.source_key `tunelab data augment` gave the rows it
-    wrote from one row (`rephrasings_note`), which the paired intervals resample together
-    (`tunelab.evaluate.scores.row_fact`); nothing in a row of its own."""
-    return {"source_key": example.rewrite_of} if example.rewrite_of else {}
+# References that rows share without asking one fact: a bare verdict ("Yes.": "Does it run on a
+# CPU?" and "Is it free?" are different questions) and a refusal (each off-topic question tests it
+# on its own: lamini_docs' "Let's keep the discussion relevant to Lamini." answers 39 unrelated
+# questions, 6 of a 150-row test split). Any other reference written out alike for several rows
+# is one fact asked several ways (lamini_docs: "Lamini supports Python 3.6 and above." for two
+# wordings of the question, "No, Lamini AI is an independent company..." for "Is Lamini owned by
+# Google / Microsoft / OpenAI?"): those rows are right or wrong together.
+VERDICTS = frozenset({"yes", "no", "true", "false"})
 
 
-def rephrasings_note(examples: Sequence) -> str:
-    """How many facts the test questions ask, where `tunelab data augment` wrote several of them
-    from one row (its meta.source_key), or "": the ways of asking one fact are mostly right or
-    wrong together, so the paired intervals resample facts, not questions."""
-    by_fact: dict[str, list[str]] = {}
-    for ex in examples:
-        by_fact.setdefault(ex.rewrite_of or ex.source, []).append(ex.source)
-    asked_again = [sources[1] for sources in by_fact.values() if len(sources) > 1]
-    if not asked_again:
+def asked_facts(examples: Sequence, refusals: Refusals) -> list[str]:
+    """The fact each of `examples` asks, the one place that says it: rows `tunelab data augment`
+    wrote from one row (its meta.source_key) ask one fact, and so do rows that share a reference
+    answer (case, punctuation and articles aside) other than a bare verdict or a refusal (an
+    off-topic row of `refusals`, or a reply that declines); any other row is a fact of its own,
+    named by its `file:line`."""
+    own = [ex.rewrite_of or ex.source for ex in examples]
+    first: dict[str, str] = {}  # a reference -> the fact of the first row that gives it
+    joined: dict[str, str] = {}  # a fact -> the fact it is one with (a union-find)
+
+    def root(fact: str) -> str:
+        while fact in joined:
+            fact = joined[fact]
+        return fact
+
+    for ex, fact in zip(examples, own):
+        if reference := _one_fact_reference(ex, refusals):
+            a, b = root(first.setdefault(reference, fact)), root(fact)
+            if a != b:
+                joined[b] = a
+    return [root(fact) for fact in own]
+
+
+def _one_fact_reference(example, refusals: Refusals) -> str:
+    """The example's reference answer, normalized, where rows that share it ask one fact; else
+    "" (see VERDICTS)."""
+    text = normalize(example.answer)
+    if example.source in refusals.off_topic or text in VERDICTS or declines(text):
         return ""
-    n, facts = len(examples), len(by_fact)
+    return text
+
+
+def source_keys(examples: Sequence, refusals: Refusals) -> list[dict[str, str]]:
+    """Each scored row's "source_key" (`asked_facts`), which the paired intervals resample
+    together (`tunelab.evaluate.scores.row_fact`): where another row asks its fact, or `tunelab
+    data augment` wrote it; nothing in a row of a fact of its own."""
+    facts = asked_facts(examples, refusals)
+    shared = Counter(facts)
+    return [
+        {"source_key": fact} if shared[fact] > 1 or ex.rewrite_of else {}
+        for ex, fact in zip(examples, facts)
+    ]
+
+
+def rephrasings_note(examples: Sequence, refusals: Refusals) -> str:
+    """How many facts the test questions ask (`asked_facts`), where some ask one together, or
+    "": the ways of asking one fact are mostly right or wrong together, so the paired intervals
+    resample facts, not questions. It names the rows `tunelab data augment` wrote from one row
+    and those that share their reference answer with a row of another fact."""
+    facts = asked_facts(examples, refusals)
+    if len(set(facts)) == len(examples):
+        return ""
+    n, f = len(examples), len(set(facts))
+    by_rewrite: dict[str, list[str]] = {}
+    for ex in examples:
+        by_rewrite.setdefault(ex.rewrite_of or ex.source, []).append(ex.source)
+    again = [sources[1] for sources in by_rewrite.values() if len(sources) > 1]
+    references = [_one_fact_reference(ex, refusals) for ex in examples]
+    of_facts: dict[str, set[str]] = {}  # a reference -> the facts of their own its rows ask
+    for ex, reference in zip(examples, references):
+        of_facts.setdefault(reference, set()).add(ex.rewrite_of or ex.source)
+    shared = [
+        ex.source
+        for ex, reference in zip(examples, references)
+        if reference and len(of_facts[reference]) > 1
+    ]
+    why = []
+    if again:
+        why.append(
+            "rows `tunelab data augment` wrote from one row, by their meta.source_key: "
+            f"{first_few(again)} ask again what a row before them asks"
+        )
+    if shared:
+        why.append(
+            f"{len(shared)} test rows share their reference answer with another row, as a "
+            f"question asked again does: {first_few(shared)}; rows that share a bare yes/no or a "
+            "refusal count apart"
+        )
     return (
-        f"the {n} test questions ask {facts} facts (rows `tunelab data augment` wrote from one "
-        f"row, by their meta.source_key: {first_few(asked_again)} ask again what a row before "
-        f"them asks): the ways of asking one fact are mostly right or wrong together, so each "
-        f"paired interval and verdict is over the {facts} facts, not {n} questions; test more "
-        "facts for a surer answer"
+        f"the {n} test questions ask {f} facts ({'; '.join(why)}): the ways of asking one fact "
+        f"are mostly right or wrong together, so each paired interval and verdict is over the "
+        f"{f} facts, not {n} questions; test more facts for a surer answer"
     )

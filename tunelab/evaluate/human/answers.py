@@ -152,7 +152,7 @@ def same_text(answers: dict[str, dict[str, dict]], question: str, a: str, b: str
 def question_facts(answers: dict[str, dict[str, dict]], questions: list[str]) -> list[str | int]:
     """The fact each of `questions` asks, as `tunelab eval` pairs its rows (`row_fact`): the
     source_key its test row gave the answers `eval` or `compare` wrote (`tunelab data augment`'s
-    rephrasings share one), from whichever set's row has one (a hand-made set beside them has
+    rephrasings and rows that share a reference answer share one), from whichever set's row has one (a hand-made set beside them has
     none), else a fact of its own, numbered by the question's first place in `questions`."""
     from tunelab.evaluate.scores import row_fact
 
