@@ -65,11 +65,14 @@ def test_eval_and_compare_count_rows_that_share_a_reference_as_one_fact(tmp_path
     assert "(over 10 facts)" in (tmp_path / "c" / "compare.md").read_text(encoding="utf-8")
 
 
-def test_eval_of_two_models_gives_intervals_over_the_facts_the_rows_ask(tmp_path):
+def test_eval_of_several_models_gives_intervals_over_the_facts_the_rows_ask(tmp_path):
     test = _test_file(tmp_path)
-    run = tiny_run(tmp_path, QA)
+    run = tiny_run(tmp_path, QA).rename(tmp_path / "runs" / "smollm2-lora-r16-tunelab-docs")
     said = CliRunner().invoke(
-        app, ["eval", str(run), "tiny-random", "--data", str(test), "--max-new-tokens", "2"]
+        app,
+        ["eval", str(run), "tiny-random", "tiny-random", "--data", str(test)]
+        + ["--max-new-tokens", "2"],
+        env={"COLUMNS": "100"},
     )
     assert said.exit_code == 0, said.output
     saved = json.loads((run / "eval" / "comparison.json").read_text(encoding="utf-8"))
@@ -79,6 +82,13 @@ def test_eval_of_two_models_gives_intervals_over_the_facts_the_rows_ask(tmp_path
     # are 3 questions of their own.
     assert facts["refusal_rate_on_topic"] == 7 and facts["refusal_rate_off_topic"] is None
     assert "(over 10 facts)" in (run / "eval" / "comparison.md").read_text(encoding="utf-8")
+    # In a 100-column terminal, each interval and its "(over 10 facts)" are read whole: wrapped,
+    # "[-0.53," and "+0.53] (over" ended lines.
+    table = said.output[said.output.index("comparison, questions") :].split("└")[0]
+    lines = table.splitlines()
+    assert all(line.count("[") == line.count("]") for line in lines)
+    assert all("(over" not in line or "facts)" in line for line in lines)
+    assert any("(over 10 facts)" in line for line in lines)
 
 
 def test_two_rows_that_decline_alike_are_two_facts(tmp_path):

@@ -39,8 +39,10 @@ def eval_command(
 ) -> None:
     """Answer a test set and score it: fact accuracy where test rows name facts, exact and
     normalized match, token F1, ROUGE-L; then an error analysis."""
-    from tunelab.evaluate.paired import MIN_QUESTIONS, over_facts
-    from tunelab.evaluate.scores import LOWER_NOTE, comparison, comparison_folder, metric_label
+    from rich.measure import Measurement
+
+    from tunelab.evaluate.paired import MIN_QUESTIONS
+    from tunelab.evaluate.scores import LOWER_NOTE, comparison, comparison_folder
     from tunelab.evaluate.suite import evaluate
 
     results = evaluate(models, config, console)
@@ -55,36 +57,13 @@ def eval_command(
             soft_wrap=True,
         )
         _print_errors(result, said)
-    title = "evaluation" if len(results) == 1 else "comparison"
-    table = Table(title=f"{title}, questions asked with {escape(results[0].asked())}")
-    table.add_column("metric")
-    # The rows a metric is over: a hallucination rate of 1.000 over the one row that names a
-    # wrong answer read as "every answer hallucinated".
-    table.add_column("n", justify="right")
-    # A model's last path part heads its column (whole paths were cut to "/tmp/fresh18…" in
-    # every column of an 80-column terminal); the legend below says which is which.
-    short = _short_names([r.label for r in results])  # "X (1)", "X (2)": a model given twice
-    for name in short.values():
-        table.add_column(escape(name), justify="right")
-    if len(results) > 1:
-        table.add_column("Δ (first − last)", justify="right")
-        table.add_column("ahead (95%)")
-    else:
-        table.add_column("95%", justify="right")
     lines = comparison(results)
-    for line in lines:
-        cells = [f"{v:.3f}" for v in line["values"]]
-        if len(results) > 1:
-            cells += [
-                f"{line['delta']:+.3f} [{line['low']:+.2f}, {line['high']:+.2f}]"
-                + over_facts(line["facts"]),
-                escape(short.get(line["ahead"], line["ahead"])),
-            ]
-        else:
-            ci = results[0].intervals[line["metric"]]
-            cells.append(f"[{ci.low:.2f}, {ci.high:.2f}]")
-        # Named as compare names it ("hallucination_rate" read as a key, not as a score).
-        table.add_row(metric_label(line["metric"]), str(line["n"]), *cells)
+    short = _short_names([r.label for r in results])  # "X (1)", "X (2)": a model given twice
+    table = _scores_table(results, lines, short, " ")
+    unbounded = console.options.update_width(10**4)  # its natural width, nothing wrapped
+    if Measurement.get(console, unbounded, table).maximum > console.width:
+        # "(over 10 facts)" under its interval: wrapped, it broke "[-0.53, +0.53]" in two.
+        table = _scores_table(results, lines, short, "\n")
     console.print(table)
     if legend := [f"{name} = {model}" for model, name in short.items() if name != model]:
         console.print(escape("; ".join(legend)), soft_wrap=True)
@@ -109,11 +88,50 @@ def eval_command(
         if facts := next((line["facts"] for line in lines if line["facts"]), None):
             console.print(
                 f"[dim](over {facts} facts): the questions ask fewer facts, each asked several "
-                "ways (`tunelab data augment`), which are mostly right or wrong together: the "
-                "interval and test resample the facts.[/]"
+                "ways (`tunelab data augment`'s rephrasings, rows that share a reference answer), "
+                "which are mostly right or wrong together: the interval and test resample the "
+                "facts.[/]"
             )
     if facts_note:
         console.print(f"[yellow]{escape(facts_note)}.[/]", soft_wrap=True)
+
+
+def _scores_table(results: list, lines: list[dict], short: dict[str, str], facts_sep: str) -> Table:
+    """Eval's table: each metric's mean per model; with several, the first − last difference
+    with its interval, never broken across lines, and `facts_sep` before "(over N facts)"."""
+    from tunelab.evaluate.paired import over_facts
+    from tunelab.evaluate.scores import metric_label
+
+    title = "evaluation" if len(results) == 1 else "comparison"
+    table = Table(title=f"{title}, questions asked with {escape(results[0].asked())}")
+    table.add_column("metric")
+    # The rows a metric is over: a hallucination rate of 1.000 over the one row that names a
+    # wrong answer read as "every answer hallucinated".
+    table.add_column("n", justify="right")
+    # A model's last path part heads its column (whole paths were cut to "/tmp/fresh18…" in
+    # every column of an 80-column terminal); the legend below says which is which.
+    for name in short.values():
+        table.add_column(escape(name), justify="right")
+    if len(results) > 1:
+        table.add_column("Δ (first − last)", justify="right", no_wrap=True)
+        table.add_column("ahead (95%)")
+    else:
+        table.add_column("95%", justify="right")
+    for line in lines:
+        cells = [f"{v:.3f}" for v in line["values"]]
+        if len(results) > 1:
+            facts = over_facts(line["facts"]).lstrip()
+            cells += [
+                f"{line['delta']:+.3f} [{line['low']:+.2f}, {line['high']:+.2f}]"
+                + (facts_sep + facts if facts else ""),
+                escape(short.get(line["ahead"], line["ahead"])),
+            ]
+        else:
+            ci = results[0].intervals[line["metric"]]
+            cells.append(f"[{ci.low:.2f}, {ci.high:.2f}]")
+        # Named as compare names it ("hallucination_rate" read as a key, not as a score).
+        table.add_row(metric_label(line["metric"]), str(line["n"]), *cells)
+    return table
 
 
 def _short_names(models: list[str]) -> dict[str, str]:
