@@ -48,7 +48,6 @@ def compare_command(
     from tunelab.compare.verdicts import (
         headline,
         main_metric,
-        pairs,
         rate_differences,
         verdict,
     )
@@ -65,13 +64,11 @@ def compare_command(
         left = ", ".join(d.removesuffix(" [95%]") for d in DETAILS)
         console.print(f"({left}: in compare.md, or in a wider terminal)")
     metric = METRIC_NAMES[main_metric(result.arms)]
-    diffs = Table(title=f"{metric}: arm − other arm (points, 95% paired interval)")
-    for column in ("arm", "vs", "Δ", "interval", "verdict"):
-        right = column in ("Δ", "interval")
-        diffs.add_column(column, justify="right" if right else "left", no_wrap=column != "verdict")
-    for p in pairs(result.arms):
-        interval = f"[{p['low']:+.1f}, {p['high']:+.1f}]{over_facts(p['facts'])}"
-        diffs.add_row(p["arm"], p["vs"], f"{p['delta']:+.1f}", interval, said_verdict(p))
+    diffs = _pairs_table(result.arms, metric, " ")
+    if Measurement.get(console, unbounded, diffs).maximum > console.width:
+        # "(over 10 facts)" under its interval: on one line, the verdict had no room left (an
+        # empty column at 80 columns).
+        diffs = _pairs_table(result.arms, metric, "\n")
     console.print(diffs)
     if rates := rate_differences(result.arms):
         lower = Table(title=f"false statements: arm − {rates[0]['vs']} (points; lower is better)")
@@ -115,3 +112,19 @@ def _arms_table(arms: list, title: str, details: int) -> Table:
     for arm in arms:
         table.add_row(arm.name, *cells(arm, arms)[:kept])
     return table
+
+
+def _pairs_table(arms: list, metric: str, facts_sep: str) -> Table:
+    """Every two arms' difference by `metric` with its paired interval, kept on one line, and
+    `facts_sep` before its "(over N facts)"; and the verdict."""
+    from tunelab.compare.verdicts import pairs
+    from tunelab.evaluate.paired import over_facts, said_verdict
+
+    diffs = Table(title=f"{metric}: arm − other arm (points, 95% paired interval)")
+    for column in ("arm", "vs", "Δ", "interval", "verdict"):
+        right = column in ("Δ", "interval")
+        diffs.add_column(column, justify="right" if right else "left", no_wrap=column != "verdict")
+    for p in pairs(arms):
+        interval = f"[{p['low']:+.1f}, {p['high']:+.1f}]{over_facts(p['facts'], facts_sep)}"
+        diffs.add_row(p["arm"], p["vs"], f"{p['delta']:+.1f}", interval, said_verdict(p))
+    return diffs

@@ -120,10 +120,9 @@ def _scores_table(results: list, lines: list[dict], short: dict[str, str], facts
     for line in lines:
         cells = [f"{v:.3f}" for v in line["values"]]
         if len(results) > 1:
-            facts = over_facts(line["facts"]).lstrip()
             cells += [
                 f"{line['delta']:+.3f} [{line['low']:+.2f}, {line['high']:+.2f}]"
-                + (facts_sep + facts if facts else ""),
+                + over_facts(line["facts"], facts_sep),
                 escape(short.get(line["ahead"], line["ahead"])),
             ]
         else:

@@ -88,10 +88,11 @@ def why_no_winner(questions: int, p: float, facts: bool = False) -> str:
     return f"sign-flip test p = {p:.2g}"
 
 
-def over_facts(facts: int | None) -> str:
+def over_facts(facts: int | None, sep: str = " ") -> str:
     """ " (over 7 facts)" after an interval resampled over fewer facts than questions (its
-    Difference's clusters, a pair's "facts"), else ""."""
-    return f" (over {facts} facts)" if facts else ""
+    Difference's clusters, a pair's "facts"), else ""; `sep` "\n" puts it under the interval,
+    where a terminal table too narrow for both on one line would wrap the interval."""
+    return f"{sep}(over {facts} facts)" if facts else ""
 
 
 def said_verdict(pair: dict) -> str:
