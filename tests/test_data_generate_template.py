@@ -238,6 +238,27 @@ def test_a_library_readme_s_topic_is_spelled_as_the_readme_spells_its_name(tmp_p
     assert "How do I install requests?" in pairs_of(readme)
 
 
+def test_a_name_that_is_a_word_keeps_the_capital_the_manual_gives_it_mid_sentence(tmp_path):
+    # "Quill" is an English word, but the manual writes it capitalised mid-sentence: a name in
+    # every section, also where sentences only open with it and `pip install quill` is code.
+    manual = tmp_path / "manual.md"
+    manual.write_text(
+        "# Welcome\n\nThank you for choosing Quill, a notebook for the desktop.\n\n"
+        "## Python\n\nQuill requires Python 3.10 or later. Install it with `pip install quill`."
+        "\n\n## Export\n\nQuill exports notes as PDF or HTML.\n",
+        encoding="utf-8",
+    )
+    pairs = pairs_of(manual)
+    assert (
+        pairs["What Python version does Quill require?"] == "Quill requires Python 3.10 or later."
+    )
+    assert pairs["What does Quill export?"] == "Quill exports notes as PDF or HTML."
+    # A word a manual only opens sentences with stays a word.
+    notes = tmp_path / "notes.md"
+    notes.write_text("Notebooks hold the pages of a project.\n", encoding="utf-8")
+    assert "What do notebooks hold?" in pairs_of(notes)
+
+
 def test_a_phrase_a_files_name_gives_in_sentence_case_is_asked_in_lower_case(tmp_path):
     # support_tickets.md is about "Support tickets", as its prose opens a sentence: an ordinary
     # phrase, not a name ("How soon are Support tickets answered?" was asked).

@@ -12,21 +12,26 @@ from tunelab.data.generate.word_classes import DETERMINERS, POSSESSIVES, english
 # "**Backup Tool**", "_Rich_"); "_" is a word's character to `\b`, so a word ends at no letter.
 EMPHASIS = r"[\[*_]*"
 WORD_END = r"(?![^\W_])"
+# Code in prose: a fenced block or a span in backticks.
+CODE = re.compile(r"```.*?(?:```|$)|`[^`\n]*`", re.DOTALL)
 
 
-def lower_first(phrase: str, context: str, topic: str | None = None) -> str:
+def lower_first(phrase: str, context: str, topic: str | None = None, document: str = "") -> str:
     """Lower-case the first word for mid-sentence use, unless it is code, an acronym ("LoRA") or
     a name the text always capitalises ("Tunelab"), the document's `topic` among them ("Rich
-    requires Python 3.8" in rich's README: "What does Rich require?")."""
+    requires Python 3.8" in rich's README: "What does Rich require?"), or a name the whole
+    `document` writes capitalised mid-sentence ("Thank you for choosing Quill." above the
+    section's "Quill keeps a backup ...": "What does Quill keep?")."""
     first, _, rest = phrase.partition(" ")
     acronym = first[1:] != first[1:].lower()
-    # Written in lower case as a word, not in a link or a file's name ("click.palletsprojects.com").
-    lower_seen = re.search(rf"(?<![\w./-]){re.escape(first.lower())}(?![\w/-]|\.\w)", context)
+    # Written in lower case as a word, not in a link, a file's name ("click.palletsprojects.com")
+    # or code (`pip install quill` is the package's name, which "Quill" is the product's).
+    prose = CODE.sub(" ", context)
+    lower_seen = re.search(rf"(?<![\w./-]){re.escape(first.lower())}(?![\w/-]|\.\w)", prose)
     # A capital after a lower-case word ("built with Rich", "on [Click](...)") is a name's,
     # whatever the dictionary.
-    mid_sentence = (
-        re.search(rf"[a-z,;]\s+{EMPHASIS}{re.escape(first)}{WORD_END}", context) is not None
-    )
+    after_a_word = rf"[a-z,;]\s+{EMPHASIS}{re.escape(first)}{WORD_END}"
+    mid_sentence = any(re.search(after_a_word, text) for text in (context, document))
     proper = mid_sentence or not _ordinary(first) or first in NAMES_THAT_ARE_WORDS
     name = first[:1].isupper() and first in context and not lower_seen and proper
     # The document's name as it spells it, unless the prose writes it in lower case as a word

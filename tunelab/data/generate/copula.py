@@ -144,12 +144,12 @@ DENIED = re.compile(
 )
 
 
-def denied_state(text: str, context: str, topic: str = "") -> str | None:
+def denied_state(text: str, context: str, topic: str = "", document: str = "") -> str | None:
     """ "Are proxies that need NTLM authentication supported?" of "Proxies that need NTLM
     authentication are not supported", which the rules for a plain subject leave unasked."""
     if not (m := DENIED.match(text)) or m["state"] not in STATES:
         return None
-    return f"{m['verb'].capitalize()} {lower_first(m['subject'], context, topic)} {m['state']}?"
+    return f"{m['verb'].capitalize()} {lower_first(m['subject'], context, topic, document)} {m['state']}?"
 
 
 # Participles that say a state, asked yes or no as their negation is ("Is IPv6 supported in

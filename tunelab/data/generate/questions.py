@@ -108,10 +108,12 @@ def _of_a_thing(words: list[str]) -> bool:
     return 0 < len(head) <= 5 and len(thing) <= 3 and named and one
 
 
-def sentence_question(sentence: str, context: str = "", topic: str = "") -> str | None:
+def sentence_question(
+    sentence: str, context: str = "", topic: str = "", document: str = ""
+) -> str | None:
     """The question `sentence` answers, or None when no rule fits it well. `context` (the text
     around it) tells a name the text always capitalises from a word that starts a sentence, as
-    `topic` (the document's name) is."""
+    `topic` (the document's name) is, and the whole `document` writing it mid-sentence."""
     text = " ".join(sentence.split()).rstrip(".!").strip()
     if (
         not text
@@ -131,12 +133,14 @@ def sentence_question(sentence: str, context: str = "", topic: str = "") -> str 
         return None
     said = SIZED.match(text) or MODAL_PASSIVE.match(text)
     if said and not (CLAUSE_WORDS | AUXILIARIES) & set(said["subject"].lower().split()):
-        subject = re.sub(r"^[Yy]our\b", "my", lower_first(said["subject"], context or text, topic))
+        subject = re.sub(
+            r"^[Yy]our\b", "my", lower_first(said["subject"], context or text, topic, document)
+        )
         if said.re is SIZED:
             return f"How {said['size'] or 'large'} {said['modal']} {subject} be?"
         if asked := modal_question(said, subject):
             return asked  # "How often should the filter cartridge be replaced?"
-    if asked := denied_state(text, context or text, topic):
+    if asked := denied_state(text, context or text, topic, document):
         return asked
     if tokens[0].group().lower() in PREPOSITIONS | PLACES | OPENING_PREPOSITIONS:
         return None  # "Against the 75.0% run the answers moved": the subject is past a phrase
@@ -237,7 +241,7 @@ def sentence_question(sentence: str, context: str = "", topic: str = "") -> str 
             subject = subject.rsplit(" ", 1)[0]  # "`tunelab eval` then reports"
         if subject.lower() in ADVERBS:
             return None
-        subject = lower_first(subject, context or text, topic)
+        subject = lower_first(subject, context or text, topic, document)
         subject = re.sub(r"^[Yy]our\b", "my", subject)  # the reader asks about "my configuration"
         if (phrasal := particle_question(subject, word, after)) is not None:
             return phrasal or None
@@ -288,7 +292,9 @@ TWO_PASSIVES = re.compile(
 )
 
 
-def half_questions(sentence: str, context: str = "", topic: str = "") -> list[str]:
+def half_questions(
+    sentence: str, context: str = "", topic: str = "", document: str = ""
+) -> list[str]:
     """The question each half of a sentence saying two things done to its subject answers
     ("Logs are written to `x.log` and rotated when they reach 50 MB" -> "Where are logs
     written?", "At what size are logs rotated?"): the whole sentence asks at most one of them."""
@@ -297,4 +303,4 @@ def half_questions(sentence: str, context: str = "", topic: str = "") -> list[st
     if not m or not all(participle(w) or w in PARTICIPLES for w in done):
         return []
     halves = (f"{m['subject']} {m['be']} {m[half]}." for half in ("first", "second"))
-    return [q for half in halves if (q := sentence_question(half, context, topic))]
+    return [q for half in halves if (q := sentence_question(half, context, topic, document))]

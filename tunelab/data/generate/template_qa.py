@@ -85,6 +85,7 @@ def template_pairs(chunk: Chunk, max_answer_tokens: int = 300) -> list[tuple[str
     blocks = _blocks(chunk)
     pairs: list[tuple[str, str]] = []
     used: set[str] = set()  # sentences already answering a question
+    said_in = (chunk.text, chunk.title, chunk.document)  # how the text writes a name
     if chunk.part == 0 and chunk.headings:
         question = heading_question(chunk.headings, chunk.text, chunk.title, chunk.document)
         if question and (answer := lead_answer(question, blocks, used)):
@@ -118,7 +119,7 @@ def template_pairs(chunk: Chunk, max_answer_tokens: int = 300) -> list[tuple[str
             for sentence in sentences:
                 stated = said_with_name(NOTE_LABEL.sub("", sentence), sentences)
                 # Each of two facts asked alone, even where a heading's answer holds them both.
-                pairs += [(q, stated) for q in half_questions(stated, chunk.text, chunk.title)]
+                pairs += [(q, stated) for q in half_questions(stated, *said_in)]
                 if sentence in used or (len(sentences) == 1 and title_line(sentence)):
                     continue  # a title line says nothing to ask about
                 done_for = _done_for(stated, document_topic(chunk.headings, chunk.title))
@@ -128,7 +129,7 @@ def template_pairs(chunk: Chunk, max_answer_tokens: int = 300) -> list[tuple[str
                     continue
                 if commands(stated, bool(block.item)):
                     continue  # "Run `x reload` so the agent reads...": a step, no statement
-                if q := sentence_question(stated, chunk.text, chunk.title):
+                if q := sentence_question(stated, *said_in):
                     pairs.append((q, _verdict(q, stated)))
     seen: set[str] = set()
     words = max_answer_tokens * 3 // 4  # tokens are approximate: about 3/4 of a word each
@@ -234,7 +235,7 @@ def _list_question(lead: str, chunk: Chunk) -> str | None:
     """ "What ports does the K7 have?" of "The K7 has the following ports:", which a list follows."""
     if not (m := FOLLOWING.match(lead)):
         return None
-    verb, subject = m["verb"], lower_first(m["subject"], chunk.text, chunk.title)
+    verb, subject = m["verb"], lower_first(m["subject"], chunk.text, chunk.title, chunk.document)
     subject = re.sub(r"^[Yy]our\b", "my", subject)
     one = verb.endswith("s")
     base = "have" if verb in ("has", "have") else verb[:-1] if one else verb
