@@ -26,6 +26,14 @@ from tunelab.data.generate.questions import sentence_question
         ("The K9 weighs 450 g.", "How much does the K9 weigh?"),
         ("The index needs at least 8 GB of RAM.", "How much RAM does the index need?"),
         ("The spool holds at most 1 GB of events.", "How much does the spool hold?"),
+        # What the amount is of, as the sentence names it (was "How much does the agent need?").
+        ("The agent needs at least 200 MB of free disk space.",
+         "How much free disk space does the agent need?"),
+        ("The backup needs 10 GB of space on the target disk.",
+         "How much space does the backup need?"),
+        ("The agent uploads about 20 MB of log data per day.",
+         "How much log data does the agent upload?"),
+        ("The app uses 2 GB of your quota.", "How much does the app use?"),  # of one thing
         # A version required: which ("What does Zephyrine require?" is its heading's question).
         ("Zephyrine requires Python 3.10 or later.",
          "What Python version does Zephyrine require?"),

@@ -19,6 +19,7 @@ from tunelab.data.generate.subject_and_verb import named
 from tunelab.data.generate.word_classes import (
     ADVERBS,
     AT_A_RATE,
+    AUXILIARIES,
     CONDITION,
     DETERMINERS,
     DURATION,
@@ -30,6 +31,7 @@ from tunelab.data.generate.word_classes import (
     WORD,
     english,
     opens_an_object,
+    plural_form,
     s_form_base,
     singular,
     state_before_an_event,
@@ -112,15 +114,41 @@ VERSION = re.compile(r"(?P<name>[A-Z][\w.+-]*) v?\d+(?:\.\d+)*\+?(?: or (?:later
 # More versions after the first: "Python 2.7 and 3.3+", "Python 3.8, 3.9 and 3.10".
 MORE_VERSIONS = re.compile(r"(?:,|,? and) v?\d+(?:\.\d+)*\+?(?!\w)")
 # An amount of something measured as a verb's object: "draws 12 W", "weighs 450 g", "needs at
-# least 8 GB of RAM" (of a thing not counted: "holds at most 1 GB of events" asks how much).
+# least 8 GB of RAM", "200 MB of free disk space" (of a thing not counted: "holds at most 1 GB of
+# events" asks how much).
 POWER = frozenset("W kW mW watts".split())
 QUANTITY = re.compile(
     r"(?:(?:about|around|roughly|approximately|up to|at most|at least|under|less than) )?~?"
     r"\d[\d.,]*\s?(?P<unit>W|kW|mW|watts|g|kg|mg|lbs?|oz|KB|MB|GB|TB|KiB|MiB|GiB|TiB|mAh|Wh|kWh)"
-    r"\b(?: of (?P<what>RAM|VRAM|memory|disk space|storage|power)\b)?"
+    r"\b(?: of (?P<what>[A-Z]{2,}|[A-Za-z][a-z-]*)\b(?P<more>(?: [a-z][a-z-]*){0,3}))?"
+)
+# Words that end the name of what a measure is of: "10 GB of space on the disk", "of data per
+# day", "of memory while idle", "of space left".
+NOT_MEASURED = (
+    PLACES
+    | PREPOSITIONS
+    | ADVERBS
+    | AUXILIARIES
+    | frozenset(
+        "per each every and or but so than that which who when if while unless because during"
+        " available left remaining".split()
+    )
 )
 # Verbs whose "in 5 minutes" is when they happen, not how long they take.
 ONSET = frozenset("start begin open close end stop expire arrive launch happen".split())
+
+
+def _measured(quantity: re.Match) -> str:
+    """What a measure is of, as a question asks how much of it ("free disk space" of "200 MB of
+    free disk space on the data volume"); "" for one of a thing ("1 GB of the cache"), a count's
+    plural ("1 GB of events") or none said."""
+    if not quantity["what"]:
+        return ""
+    words = [quantity["what"], *quantity["more"].split()]
+    if words[0].lower() in DETERMINERS | POSSESSIVES | NOT_MEASURED:
+        return ""
+    what = words[: next((i for i, w in enumerate(words) if w in NOT_MEASURED), len(words))]
+    return "" if plural_form(what[-1]) else " ".join(what)
 
 
 def _manner(word: str) -> bool:
@@ -179,7 +207,7 @@ def verb_question(subject: str, aux: str, base: str, rest: str, never: bool = Fa
         more = "s" if MORE_VERSIONS.match(rest[version.end() :]) else ""
         return f"What {version['name']} version{more} {aux} {subject} {said}?"
     if quantity := QUANTITY.match(rest):  # "draws 12 W", "weighs 450 g": how much, not what
-        what = quantity["what"] or ("power" if quantity["unit"] in POWER else "")
+        what = _measured(quantity) or ("power" if quantity["unit"] in POWER else "")
         return f"How much {what + ' ' if what else ''}{aux} {subject} {said}?"
     if base == "default":  # "`--retries` defaults to 3"; "Overriding defaults via ..." no verb
         return f"What {aux} {subject} default to?" if rest.lower().startswith("to ") else None
