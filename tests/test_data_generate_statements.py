@@ -74,6 +74,14 @@ from tunelab.data.generate.questions import sentence_question
         # Done to a path: where, not "How is the log written?"
         ("The log is written to `/var/log/ferrylog.log`.", "Where is the log written?"),
         ("Backups are saved in ~/backups by the agent.", "Where are backups saved?"),
+        # Put in a place: where it puts its object (was "What does Keepsafe store?", which the
+        # sentence answers with the key, not the keyring it is in).
+        ("Keepsafe stores the key in the system keyring.", "Where does Keepsafe store the key?"),
+        ("Keepsafe stores backups on an external drive.", "Where does Keepsafe store backups?"),
+        ("The installer puts the binary under `/usr/local/bin`.",
+         "Where does the installer put the binary?"),
+        ("Keepsafe stores every password.", "What does Keepsafe store?"),  # no place said
+        ("Keepsafe saves the vault at startup.", "What does Keepsafe save?"),  # a time
     ],
 )  # fmt: skip
 def test_a_plain_statement_becomes_the_question_it_answers(sentence, question):

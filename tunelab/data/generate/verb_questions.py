@@ -13,6 +13,7 @@ from tunelab.data.generate.phrases import (
     EVERY_SO_OFTEN,
     FOR_A_WHILE,
     IN_A_MANNER,
+    a_place,
     threshold,
 )
 from tunelab.data.generate.subject_and_verb import named
@@ -134,8 +135,37 @@ NOT_MEASURED = (
         " available left remaining".split()
     )
 )
+# Verbs that put or keep a thing in a place, which is their fact: "Keepsafe stores the key in the
+# system keyring" asks where ("What does Keepsafe store?" asks for the key its question names).
+PUTTING = frozenset(
+    "store keep save write put place install copy move cache hold log record show display".split()
+)
+PRONOUNS = frozenset("it them this these those something everything".split())
+OBJECT_THEN_PLACE = re.compile(
+    r"(?P<object>[^,;:()]+?) (?:in|on|at|under|inside|within|into|to) (?P<place>.+)$"
+)
 # Verbs whose "in 5 minutes" is when they happen, not how long they take.
 ONSET = frozenset("start begin open close end stop expire arrive launch happen".split())
+
+
+def _put_somewhere(rest: str) -> str | None:
+    """The object of a verb that puts it in a place the words after it name ("the key" of "the
+    key in the system keyring", "each deleted note" of "each deleted note to the trash folder");
+    None where no place follows ("the key in plain text", "the vault at startup")."""
+    m = OBJECT_THEN_PLACE.match(rest)
+    if not m or not a_place(m["place"]) or AT_A_TIME.match(m["place"]):
+        return None
+    words = m["object"].lower().split()
+    if len(words) > 6 or {"that", "which", "who"} & set(words):
+        return None  # "the files that it finds in ...": a clause, not the thing put there
+    # "backups", "old log files": a plain noun phrase; not "them" (what, the text before says),
+    # "running" or "only".
+    plain = len(words) <= 3 and all(w.isalpha() for w in words) and not words[0].endswith("ing")
+    if words[0] not in DETERMINERS | POSSESSIVES and not (
+        plain and words[0] not in ADVERBS | PRONOUNS
+    ):
+        return None
+    return re.sub(r"\byour\b", "my", m["object"])
 
 
 def _measured(quantity: re.Match) -> str:
@@ -254,6 +284,8 @@ def verb_question(subject: str, aux: str, base: str, rest: str, never: bool = Fa
         return f"How {aux} {subject} {said}?"
     if head in ("it", "them", "sure", "possible"):  # "makes it easy": what it does
         return f"What {aux} {subject} {'never ' if never else ''}do?"
+    if base in PUTTING and not never and (put := _put_somewhere(rest)):
+        return f"Where {aux} {subject} {said} {put}?"  # "stores the key in the system keyring"
     # Several verbs in a row ("asks ..., finetunes ... and scores ..."): what it does overall;
     # not those of a clause it checks or says ("checks that the fact is said, ... gets through").
     clause = head == "that" and beyond.split(" ", 1)[0] in DETERMINERS | POSSESSIVES | {"it"}
