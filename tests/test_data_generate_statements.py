@@ -82,6 +82,16 @@ from tunelab.data.generate.questions import sentence_question
          "Where does the installer put the binary?"),
         ("Keepsafe stores every password.", "What does Keepsafe store?"),  # no place said
         ("Keepsafe saves the vault at startup.", "What does Keepsafe save?"),  # a time
+        # Where, in which version or unless told otherwise the rest holds, said last (each was
+        # no pair: the sentence opened with no subject).
+        ("On macOS, the agent keeps its logs in `~/Library/Logs`.",
+         "Where does the agent keep its logs on macOS?"),
+        ("By default, the agent listens on port 8080.",
+         "Which port does the agent listen on by default?"),
+        ("In version 3.2, the default port changed to 8443.",
+         "What did the default port change to in version 3.2?"),
+        ("In this case, the agent retries the upload.", None),  # which case, the text before says
+        ("On the other hand, the agent is slower.", None),
     ],
 )  # fmt: skip
 def test_a_plain_statement_becomes_the_question_it_answers(sentence, question):

@@ -108,6 +108,30 @@ def _of_a_thing(words: list[str]) -> bool:
     return 0 < len(head) <= 5 and len(thing) <= 3 and named and one
 
 
+# "On Windows, ...", "In version 3.2, ...", "By default, ...": where, in which version or unless
+# told otherwise the rest of the sentence holds; a question of the rest says it last.
+OPENING_PHRASE = re.compile(
+    r"^(?P<phrase>By default|(?:On|In|Under|As of) (?:[\w`~./-]+ ){0,3}[\w`~./-]+), (?P<rest>\S.+)$"
+)
+# Openers that lean on what came before or say how the text goes on ("In this case", "On the
+# other hand", "In addition", "In the second row" of a table above), not where the rest holds.
+NOT_A_SETTING = frozenset(
+    """this that these those it them such other addition short practice general particular fact
+    turn contrast summary total theory most some either both which same above below previous
+    next second third last former latter row rows table column figure example""".split()
+)
+
+
+def _opening_phrase(text: str) -> tuple[str, str] | None:
+    """The phrase a sentence opens with, as a question ends with it ("on Windows"), and the rest
+    of the sentence, which says what holds there; None for any other sentence."""
+    m = OPENING_PHRASE.match(text)
+    if not m or NOT_A_SETTING & set(m["phrase"].lower().split()):
+        return None
+    phrase, rest = m["phrase"], m["rest"]
+    return phrase[0].lower() + phrase[1:], rest[0].upper() + rest[1:]
+
+
 def sentence_question(
     sentence: str, context: str = "", topic: str = "", document: str = ""
 ) -> str | None:
@@ -125,6 +149,10 @@ def sentence_question(
         return None
     if text.startswith("To "):
         return None  # "To set a proxy, add ...": a purpose and its step, no subject
+    if opened := _opening_phrase(text):  # "On Windows, Keepsafe stores ...": asked of the rest
+        phrase, rest = opened
+        asked = sentence_question(rest, context, topic, document)
+        return f"{asked[:-1]} {phrase}?" if asked and phrase not in asked else asked
     tokens = list(WORD.finditer(text))
     # "Your configuration ..." is the reader's own, "All files ..." every one of a kind: neither
     # needs anything before it.

@@ -280,6 +280,8 @@ def verb_question(subject: str, aux: str, base: str, rest: str, never: bool = Fa
         return f"{aux.capitalize()} {subject} {said} {lacking.rstrip('.')}?" if short else None
     if head == "for" or (head == "to" and beyond.split(" ", 1)[0] in VERBS | {"be", "have"}):
         return None  # "allows for ...", "needs to be passed": no how (ASKED_WITH asks some)
+    if head == "to":  # "changed to 8443": to what ("How did the port change?" asks none)
+        return f"What {aux} {subject} {said} to?"
     if head in PREPOSITIONS:
         return f"How {aux} {subject} {said}?"
     if head in ("it", "them", "sure", "possible"):  # "makes it easy": what it does
