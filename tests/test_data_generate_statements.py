@@ -90,7 +90,8 @@ from tunelab.data.generate.questions import sentence_question
          "Which port does the agent listen on by default?"),
         ("In version 3.2, the default port changed to 8443.",
          "What did the default port change to in version 3.2?"),
-        ("In this case, the agent retries the upload.", None),  # which case, the text before says
+        ("In this case, the agent retries the upload.", None),
+        ("A short list needs to mention: Ada, Brook.", None),  # "to" opens a verb, no value  # which case, the text before says
         ("On the other hand, the agent is slower.", None),
     ],
 )  # fmt: skip

@@ -257,6 +257,18 @@ def test_a_name_that_is_a_word_keeps_the_capital_the_manual_gives_it_mid_sentenc
     notes = tmp_path / "notes.md"
     notes.write_text("Notebooks hold the pages of a project.\n", encoding="utf-8")
     assert "What do notebooks hold?" in pairs_of(notes)
+    # Nor is a word a name where only code ("return True") or a line ended before it (a heading
+    # the file wrote as a plain line) capitalises it mid-sentence.
+    guide = tmp_path / "guide.md"
+    guide.write_text(
+        "# Widgets\n\nThe parser checks each line:\n\n```python\nif line: return True\n```\n\n"
+        "## Colours\n\nTrue color works with every modern terminal.\n\n## Downloads\n\n"
+        "Or an entire folder\n\nFiles are saved in the cache folder.\n",
+        encoding="utf-8",
+    )
+    pairs = pairs_of(guide)
+    assert "What does true color work with?" in pairs
+    assert "Where are files saved?" in pairs
 
 
 def test_a_phrase_a_files_name_gives_in_sentence_case_is_asked_in_lower_case(tmp_path):

@@ -30,8 +30,13 @@ def lower_first(phrase: str, context: str, topic: str | None = None, document: s
     lower_seen = re.search(rf"(?<![\w./-]){re.escape(first.lower())}(?![\w/-]|\.\w)", prose)
     # A capital after a lower-case word ("built with Rich", "on [Click](...)") is a name's,
     # whatever the dictionary.
-    after_a_word = rf"[a-z,;]\s+{EMPHASIS}{re.escape(first)}{WORD_END}"
-    mid_sentence = any(re.search(after_a_word, text) for text in (context, document))
+    # Within a paragraph: a line wrapped, not a heading-like line ended ("Or an entire repository"
+    # above "Files will be downloaded ...").
+    after_a_word = rf"[a-z,;](?:[ \t]+|[ \t]*\n[ \t]*){EMPHASIS}{re.escape(first)}{WORD_END}"
+    # The rest of the document as prose: "returns True" in its code makes no name of "True
+    # color"; "The" is no name wherever a title puts it.
+    elsewhere = re.search(after_a_word, CODE.sub(" ", document)) and first.lower() not in OPENERS
+    mid_sentence = re.search(after_a_word, context) is not None or bool(elsewhere)
     proper = mid_sentence or not _ordinary(first) or first in NAMES_THAT_ARE_WORDS
     name = first[:1].isupper() and first in context and not lower_seen and proper
     # The document's name as it spells it, unless the prose writes it in lower case as a word

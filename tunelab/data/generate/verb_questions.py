@@ -31,6 +31,7 @@ from tunelab.data.generate.word_classes import (
     VERBS,
     WORD,
     english,
+    has_past,
     opens_an_object,
     plural_form,
     s_form_base,
@@ -281,7 +282,8 @@ def verb_question(subject: str, aux: str, base: str, rest: str, never: bool = Fa
     if head == "for" or (head == "to" and beyond.split(" ", 1)[0] in VERBS | {"be", "have"}):
         return None  # "allows for ...", "needs to be passed": no how (ASKED_WITH asks some)
     if head == "to":  # "changed to 8443": to what ("How did the port change?" asks none)
-        return f"What {aux} {subject} {said} to?"
+        verb = re.sub(r"\W", "", beyond.split(" ", 1)[0])  # "needs to mention:": its own verb
+        return None if verb in VERBS or has_past(verb) else f"What {aux} {subject} {said} to?"
     if head in PREPOSITIONS:
         return f"How {aux} {subject} {said}?"
     if head in ("it", "them", "sure", "possible"):  # "makes it easy": what it does
