@@ -142,9 +142,10 @@ def test_a_test_question_quoted_inside_a_training_document_is_a_leak(tmp_path):
     assert [(report.where(p.first), report.where(p.second, test=True), p.inside) for p in leak] == [
         ("train.jsonl:2", "test.jsonl:1", True)
     ]
-    assert "| train.jsonl:2 | test.jsonl:1 | inside | How do I reset my password? |" in to_markdown(
-        report
-    )
+    assert (
+        "| train.jsonl:2 | inside | Support forum, page 3. User: How do I reset my password? Admin: "
+        "click… |\n| test.jsonl:1 |  | How do I reset my password? |"
+    ) in to_markdown(report)
     assert report.removals() == {1: "leaks test row test.jsonl:1 (quoted inside it)"}
 
 
@@ -166,7 +167,11 @@ def test_a_test_prompt_that_quotes_a_train_question_is_a_leak(tmp_path):
     assert [(report.where(p.first), report.where(p.second, test=True), p.quotes) for p in leak] == [
         (f"train.jsonl:{len(OTHER) + 1}", "test.jsonl:2", True)
     ]
-    assert f"| train.jsonl:{len(OTHER) + 1} | test.jsonl:2 | quoted |" in to_markdown(report)
+    assert (
+        f"| train.jsonl:{len(OTHER) + 1} | quoted | How do I reset my password? |\n"
+        # shown from where it quotes the question, 100 characters into it
+        "| test.jsonl:2 |  | …paragraph. Message: How do I reset my password? I am locked out sinc… |"
+    ) in to_markdown(report)
     assert report.removals() == {len(OTHER): "leaks test row test.jsonl:2 (which quotes it)"}
     # A train question shorter than min_quoted_words is too common a phrase to call a leak.
     short = check_file(train, test, TINY.model_copy(update={"min_quoted_words": 7}))

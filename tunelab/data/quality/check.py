@@ -179,8 +179,10 @@ def _check_lengths(report: QualityReport, tokenizer) -> None:
 
 
 def _check_diversity(report: QualityReport, questions: list[str], answers: list[str]) -> None:
-    c = report.config
-    for name, texts in (("questions", questions), ("answers", answers)):
+    c, asked = report.config, report.text_name
+    # Raw text has no answers: the distinct words of none read 1.000, a perfect score.
+    said = [(f"{asked}s", questions)] + [("answers", answers)] * (asked == "question")
+    for name, texts in said:
         for n in (1, 2):
             report.distinct[f"{name} distinct-{n}"] = diversity.distinct_n(texts, n)
     report.openings = diversity.top_openings(questions, c.opening_words, c.top_k)
@@ -223,7 +225,7 @@ def _check_origins(report: QualityReport, questions: list[str]) -> None:
         report.origins[origin] = {
             "rows": len(rows),
             "flagged": sum(i in flagged for i in rows),
-            "question distinct-2": diversity.distinct_n(qs, 2),
+            f"{report.text_name} distinct-2": diversity.distinct_n(qs, 2),
             "top opening share": openings[0][2] if openings else 0.0,
         }
 
@@ -233,7 +235,7 @@ SHARE_ROWS = 5  # the fewest rows an opening or a template must hold to be warne
 
 def _collect_warnings(report: QualityReport) -> None:
     c, n = report.config, max(len(report.data.examples), 1)
-    w = report.warnings
+    w, asked = report.warnings, report.text_name
     if report.data.rejected:
         w.append(f"{len(report.data.rejected)} row(s) the loader rejects (training would stop)")
     if report.markers and (wrapped := report.markers.warning(c.template or "chat")):
@@ -276,10 +278,10 @@ def _collect_warnings(report: QualityReport) -> None:
     if report.openings and report.openings[0][2] > c.max_opening_share:
         o = report.openings[0]
         if o[1] >= SHARE_ROWS:
-            w.append(f"homogeneous: {o[2]:.0%} of questions open with '{o[0]}'")
+            w.append(f"homogeneous: {o[2]:.0%} of {asked}s open with '{o[0]}'")
     for sk, count, share, _ in report.clusters:
         if share > c.max_template_share and count >= SHARE_ROWS:
-            w.append(f"templated: {share:.0%} of questions follow '{sk}'")
+            w.append(f"templated: {share:.0%} of {asked}s follow '{sk}'")
     if (
         len(report.common_answer) >= SHARE_ROWS
         and len(report.common_answer) / n > c.max_answer_share
@@ -291,10 +293,8 @@ def _collect_warnings(report: QualityReport) -> None:
             f"{first_few([report.where(i) for i in rows])}): {answer!r}; the model learns "
             "to give it to any question: if it was pasted into those rows by mistake, fix them"
         )
-    if report.distinct.get("questions distinct-2", 1.0) < c.min_distinct_2:
-        w.append(
-            f"low diversity: question distinct-2 {report.distinct['questions distinct-2']:.2f}"
-        )
+    if (distinct := report.distinct.get(f"{asked}s distinct-2", 1.0)) < c.min_distinct_2:
+        w.append(f"low diversity: {asked} distinct-2 {distinct:.2f}")
     for name, items in (
         ("empty questions/answers", report.empty),
         ("answers restating the question", report.repeats),

@@ -14,6 +14,7 @@ from tunelab.config import DEFAULT_MODEL, DataConfig, LocalPath, Shape
 from tunelab.data.load import Loaded
 from tunelab.data.markers import Markers
 from tunelab.data.quality import dedup, pii
+from tunelab.data.templates import counted
 from tunelab.errors import TunelabError
 from tunelab.section import Section
 
@@ -108,6 +109,12 @@ class QualityReport:
         if self.config.template:
             return self.config.template
         return self.markers.fit if self.markers else "chat"
+
+    @property
+    def text_name(self) -> str:
+        """What the report calls a row's text: "question", or "text" where the rows are raw text
+        (continued pretraining: documents), which ask nothing (templates.counted tells)."""
+        return "text" if counted(self.data.examples) == "texts" else "question"
 
     def source(self, row: int) -> str:
         return self.data.examples[row].source

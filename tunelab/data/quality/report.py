@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import statistics
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,8 +14,11 @@ from tunelab.data.load import grouped_rejects
 from tunelab.data.quality.check import question_text
 from tunelab.data.quality.diversity import language_name
 from tunelab.data.quality.findings import QualityReport
+from tunelab.data.templates import Example
 from tunelab.data.text import one_line
 from tunelab.markdown_page import markdown_page
+
+SHOWN = 70  # the characters of a row's text a table shows
 
 
 @dataclass
@@ -23,6 +27,7 @@ class Section:
     headers: list[str]
     rows: list[list[str]]
     note: str = ""
+    pairs: bool = False  # rows come two by two, a row and the one it repeats: a rule under each
 
 
 def sections(report: QualityReport) -> list[Section]:
@@ -30,9 +35,10 @@ def sections(report: QualityReport) -> list[Section]:
     c, ex = report.config, report.data.examples
     n = len(ex)
     limit = c.max_listed
+    asked = report.text_name  # "question", or "text" for raw text
 
-    def snip(i: int, examples=ex) -> str:
-        return one_line(question_text(examples[i]), 70)
+    def snip(i: int) -> str:
+        return one_line(question_text(ex[i]), SHOWN)
 
     out = [Section("Summary", ["check", "found"], _summary(report))]
     if report.warnings:
@@ -58,12 +64,18 @@ def sections(report: QualityReport) -> list[Section]:
         out.append(
             Section(
                 "Duplicates",
-                ["row", "same as", "similarity", "question"],
+                ["row", "similarity", asked],
                 [
-                    [report.where(p.second), report.where(p.first), s, snip(p.second)]
+                    line
                     for p, s in pairs[:limit]
+                    for line in _pair(
+                        (report.where(p.second), ex[p.second]),
+                        (f"same as {report.where(p.first)}", ex[p.first]),
+                        s,
+                    )
                 ],
                 _more(pairs, limit),
+                pairs=True,
             )
         )
     if report.conflicts:
@@ -83,18 +95,19 @@ def sections(report: QualityReport) -> list[Section]:
         out.append(
             Section(
                 "Contamination (test questions found in train)",
-                ["train row", "test row", "similarity", "question"],
+                ["train row / test row", "similarity", "question"],
                 [
-                    [
-                        report.where(p.first),
-                        report.where(p.second, test=True),
-                        "inside" if p.inside else "quoted" if p.quotes else f"{p.similarity:.2f}",
-                        snip(p.second, test),
-                    ]
+                    line
                     for p in report.contamination[:limit]
+                    for line in _pair(
+                        (report.where(p.first), ex[p.first]),
+                        (report.where(p.second, test=True), test[p.second]),
+                        "inside" if p.inside else "quoted" if p.quotes else f"{p.similarity:.2f}",
+                    )
                 ],
                 f"{len(report.leaked)} of {len(test)} test rows leak into train. "
                 + _more(report.contamination, limit),
+                pairs=True,
             )
         )
     if report.lengths:
@@ -139,7 +152,7 @@ def sections(report: QualityReport) -> list[Section]:
     if report.clusters:
         out.append(
             Section(
-                "Question templates (rare words blanked)",
+                f"{asked.capitalize()} templates (rare words blanked)",
                 ["skeleton", "rows", "share", "e.g."],
                 [
                     [sk, str(cnt), f"{share:.0%}", snip(rows[0])]
@@ -157,7 +170,7 @@ def sections(report: QualityReport) -> list[Section]:
         out.append(
             Section(
                 "Content problems",
-                ["row", "problem", "question"],
+                ["row", "problem", asked],
                 content[:limit],
                 _more(content, limit),
             )
@@ -196,8 +209,8 @@ def print_report(report: QualityReport, console: Console | None = None) -> None:
         )
         for h in s.headers:
             table.add_column(h, overflow="fold")
-        for row in s.rows:
-            table.add_row(*row)
+        for i, row in enumerate(s.rows):
+            table.add_row(*row, end_section=s.pairs and i % 2 == 1)
         console.print(table)
 
 
@@ -241,8 +254,9 @@ def _summary(report: QualityReport) -> list[list[str]]:
             f"{len(report.near_dups)} "
             f"(Jaccard >= {report.config.near_dup_threshold}, typos forgiven)",
         ],
-        ["same question, other answer", str(len(report.conflicts))],
     ]
+    if report.text_name == "question":  # raw text answers nothing
+        rows.append(["same question, other answer", str(len(report.conflicts))])
     if report.test is not None:
         rows.append(
             [
@@ -296,6 +310,50 @@ def _empty_rejected(report: QualityReport) -> str:
     here while the file had one."""
     n = sum(" is empty" in why for why in report.data.rejected)
     return f" (+{n} rejected by the loader)" if n else ""
+
+
+def _pair(
+    first: tuple[str, Example], second: tuple[str, Example], similarity: str
+) -> list[list[str]]:
+    """Two rows a finding pairs, as two lines of its table (where, similarity, text): each row's
+    text, the second's "same text" where they are alike, each cut where they part. One row's text
+    alone left a reader to open the file to tell a near-duplicate or a leak from a false alarm.
+    Rows asked alike that answer otherwise show their answers."""
+    (where_a, a), (where_b, b) = first, second
+    text_a, text_b = question_text(a), question_text(b)
+    if _flat(text_a) == _flat(text_b) and a.text is None and _flat(a.answer) != _flat(b.answer):
+        text_a, text_b = f"{text_a} answer: {a.answer}", f"{text_b} answer: {b.answer}"
+    shown_a, shown_b = _side_by_side(_flat(text_a) or "(empty)", _flat(text_b) or "(empty)", SHOWN)
+    return [[where_a, similarity, shown_a], [where_b, "", shown_b]]
+
+
+def _side_by_side(a: str, b: str, width: int) -> tuple[str, str]:
+    """Two one-line texts cut to `width` each where a reader sees them differ: where they part
+    (two questions alike in their first 70 characters read as one), or, where one holds the other
+    (a test question quoted in a document), where it starts in it; "same text" for the second
+    where they are the same."""
+    if a == b:
+        return one_line(a, width), "same text"
+    low_a, low_b = a.lower(), b.lower()
+    parted = len(os.path.commonprefix([low_a, low_b]))
+    if not parted and low_b in low_a:
+        return _from(a, low_a.index(low_b), width, 15), one_line(b, width)
+    if not parted and low_a in low_b:
+        return one_line(a, width), _from(b, low_b.index(low_a), width, 15)
+    return _from(a, parted, width, width - 25), _from(b, parted, width, width - 25)
+
+
+def _from(text: str, at: int, width: int, lead: int) -> str:
+    """`text` cut to `width`, starting a word about `lead` characters before `at` where `at`
+    lies too far in to show with what follows it."""
+    if at <= width - 25:
+        return one_line(text, width)
+    start = text.rfind(" ", 0, at - lead) + 1 or at - lead
+    return "…" + one_line(text[start:], width - 1)
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
 
 
 def _cell(text: str) -> str:
