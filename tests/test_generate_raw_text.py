@@ -87,3 +87,18 @@ def test_a_conversation_kept_in_the_text_template_is_refused_in_the_python_api()
     session = Session(model, tokenizer, Prompt(RAW_TEXT))
     with pytest.raises(TunelabError, match="holds no conversation"):
         session.reply(TEXT, max_new_tokens=2)  # remember=True: a chat's turn
+
+
+def test_the_python_api_continues_a_raw_text_run_s_one_shot_prompt_as_generate_does(pretrained):
+    # tunelab.chat(RUN).reply(text, remember=False) is `tunelab generate RUN text`: it asked a
+    # run trained on raw text in the chat template, which the CLI no longer does.
+    import tunelab
+
+    session = tunelab.chat(str(pretrained))
+    ids = session.tokenizer(TEXT, add_special_tokens=False).input_ids
+    assert _fed_ids(session, TEXT) == ids
+    # A conversation's turns are a chat's, as `tunelab chat RUN` holds it.
+    session.reply("Hello", max_new_tokens=2)
+    assert [m["role"] for m in session.history] == ["user", "assistant"]
+    # Asked for the chat template, the one-shot reply is asked in it too.
+    assert len(_fed_ids(tunelab.chat(str(pretrained), "chat"), TEXT)) > len(ids)

@@ -29,6 +29,9 @@ class Session:
     told_forgetting: bool = False  # the REPL said this chat forgets its oldest exchanges
     told_capping: bool = False  # the REPL said its replies are capped by the room left
     room_left: int | None = None  # the reply's limit, where the context left less than the default
+    # The prompt a one-shot reply (remember=False) is asked in where it is not `prompt`: a run
+    # trained on raw text alone continues the text as written, as `tunelab generate` does.
+    one_shot: Prompt | None = None
 
     @classmethod
     def open(
@@ -83,7 +86,9 @@ class Session:
         model, tokenizer = load_model(name)
         if prompt.template == "chat":  # said now, not at each message of a chat
             require_chat_template(tokenizer, "with --template qa")
-        return cls(model, tokenizer, prompt)
+        asked, _ = generate_template(name, template, system_prompt)
+        one_shot = Prompt(asked) if asked == RAW_TEXT != prompt.template else None
+        return cls(model, tokenizer, prompt, one_shot=one_shot)
 
     @property
     def one_question_template(self) -> str | None:
@@ -129,8 +134,9 @@ class Session:
             if remember:
                 self.history = [*messages, {"role": "assistant", "content": answer}]
             return answer
-        messages = self.within_context(messages, max_new_tokens)
-        prompt = self.prompt.chat(messages, self.tokenizer)
+        asked = self.prompt if remember or self.one_shot is None else self.one_shot
+        messages = self.within_context(messages, max_new_tokens, asked)
+        prompt = asked.chat(messages, self.tokenizer)
         self.last = generate(
             self.model,
             self.tokenizer,
@@ -148,18 +154,21 @@ class Session:
         return answer
 
     def within_context(
-        self, messages: list[dict[str, str]], max_new_tokens: int | None = None
+        self,
+        messages: list[dict[str, str]],
+        max_new_tokens: int | None = None,
+        asked: Prompt | None = None,
     ) -> list[dict[str, str]]:
         """`messages` less their oldest exchanges, as many as the prompt and a full reply need to
         fit the model's context: a long chat forgets its start rather than running the model past
         the positions it knows. The system prompt is the template's, so it always stays. With no
         `max_new_tokens`, a last message that leaves less room than the default reply sets
-        `room_left`, the reply's limit."""
+        `room_left`, the reply's limit. `asked`: the prompt they are asked in (the session's)."""
         from tunelab.models import context_length
 
         context = context_length(self.model, self.tokenizer)
         wanted = max_new_tokens or DEFAULT_MAX_NEW_TOKENS
-        while (prompt := self._prompt_tokens(messages)) > context - wanted:
+        while (prompt := self._prompt_tokens(messages, asked or self.prompt)) > context - wanted:
             if len(messages) > 1:
                 messages = messages[2:]  # a user turn and its reply: the chat still opens on a user
             elif max_new_tokens is None and prompt < context:
@@ -240,8 +249,8 @@ class Session:
                     raise
                 messages = messages[2:]  # a user turn and its reply, as within_context drops
 
-    def _prompt_tokens(self, messages: list[dict[str, str]]) -> int:
-        prompt = self.prompt.chat(messages, self.tokenizer)
+    def _prompt_tokens(self, messages: list[dict[str, str]], asked: Prompt) -> int:
+        prompt = asked.chat(messages, self.tokenizer)
         return len(self.tokenizer(prompt, add_special_tokens=False).input_ids)
 
     def forgetting_note(self) -> str:
