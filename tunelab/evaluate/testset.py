@@ -15,6 +15,7 @@ from tunelab.errors import TunelabError, first_few
 from tunelab.evaluate.metrics import normalize
 from tunelab.evaluate.refusals import Refusals, declines
 from tunelab.run import Run
+from tunelab.run_files import METRICS_FILE
 
 if TYPE_CHECKING:
     from tunelab.evaluate.suite import EvalConfig
@@ -32,6 +33,12 @@ def test_path(model: str | Run, cfg: EvalConfig) -> str:
         return named_file(cfg.data, "--data")
     run = Run.find(model)
     path = run.test_path if run else None
+    if not path and run and run.trained_on_text:  # its held-out texts hold no question
+        raise TunelabError(
+            f"{run.name} trained on raw text: it has no test questions; the eval loss of its "
+            f"held-out texts is in {run.path / METRICS_FILE} (and `tunelab runs`); scoring answers "
+            "needs questions: pass --data test.jsonl (question/answer rows)"
+        )
     if not path:
         raise TunelabError(
             f"no test data for {model}: pass --data test.jsonl (question/answer rows)"

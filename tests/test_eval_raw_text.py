@@ -1,0 +1,31 @@
+"""`tunelab eval RUN` of a run trained on raw text alone (continued pretraining): it has no test
+questions, and says where its held-out texts' eval loss is and what eval needs instead."""
+
+from __future__ import annotations
+
+from typer.testing import CliRunner
+
+from tunelab.cli import app
+from tunelab.errors import TunelabError
+
+
+def test_eval_of_a_raw_text_run_without_data_points_to_its_eval_loss_and_to_data(tmp_path):
+    # "no test data for runs/manual: pass --data test.jsonl (question/answer rows)" read as
+    # though the run had lost its test file; a run of documents never had questions.
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "manual.md").write_text(
+        "# Manual\n\nPress the button.\n", encoding="utf-8"
+    )
+    run = tmp_path / "runs" / "manual"
+    (run / "model").mkdir(parents=True)
+    (run / "config.yaml").write_text(
+        f"name: manual\nmodel: {{name: tiny-random}}\ndata: {{path: {tmp_path / 'docs'}}}\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(app, ["eval", str(run)])
+    assert isinstance(result.exception, TunelabError), result.output
+    assert str(result.exception) == (
+        "manual trained on raw text: it has no test questions; the eval loss of its held-out "
+        f"texts is in {run / 'metrics.jsonl'} (and `tunelab runs`); scoring answers needs "
+        "questions: pass --data test.jsonl (question/answer rows)"
+    )
