@@ -55,6 +55,28 @@ def test_a_leak_shows_the_test_question_under_the_train_row_it_is_in(tmp_path):
     ) in markdown
 
 
+def test_a_question_answered_two_ways_shows_both_answers_to_keep_one(tmp_path):
+    rows = qa_rows(FACTS + [("how do i resume a stopped run", "Delete the run folder.")])
+    markdown = to_markdown(check_file(write_rows(tmp_path / "train.jsonl", rows), config=TINY))
+    assert (
+        "| train.jsonl:7 | how do i resume a stopped run | Delete the run folder. |\n"
+        f"| same as train.jsonl:2 |  | {FACTS[1][1]} |"
+    ) in markdown
+
+
+def test_a_near_duplicate_asked_alike_shows_where_its_answer_parts(tmp_path):
+    saved = "Under runs/<name>/model as safetensors next to the tokenizer, one file per adapter"
+    rows = qa_rows(
+        [*FACTS, ("Where are my adapters saved?", f"{saved}, with its config beside it.")]
+        + [("Where are my adapters saved?", f"{saved}, with its config beside them.")]
+    )
+    markdown = to_markdown(check_file(write_rows(tmp_path / "train.jsonl", rows), config=TINY))
+    assert (
+        "| train.jsonl:8 | 0.91 | Where are my adapters saved? answer: …with its config beside "
+        "them. |\n| same as train.jsonl:7 |  | same question, answer: …with its config beside it. |"
+    ) in markdown
+
+
 def test_a_check_of_documents_speaks_of_texts_not_questions(tmp_path):
     # Continued pretraining: "question distinct-2" of documents, which ask nothing, and an
     # "answers distinct" of 1.000 for answers they do not have.

@@ -82,12 +82,17 @@ def sections(report: QualityReport) -> list[Section]:
         out.append(
             Section(
                 "Same question, different answers",
-                ["row", "same question as", "question"],
+                ["row", "question", "answer"],
                 [
-                    [report.where(p.second), report.where(p.first), snip(p.second)]
+                    line
                     for p in report.conflicts[:limit]
+                    for line in _answers(
+                        (report.where(p.second), ex[p.second]),
+                        (f"same as {report.where(p.first)}", ex[p.first]),
+                    )
                 ],
                 _more(report.conflicts, limit),
+                pairs=True,
             )
         )
     if report.contamination:  # none is said once, in the summary
@@ -318,13 +323,24 @@ def _pair(
     """Two rows a finding pairs, as two lines of its table (where, similarity, text): each row's
     text, the second's "same text" where they are alike, each cut where they part. One row's text
     alone left a reader to open the file to tell a near-duplicate or a leak from a false alarm.
-    Rows asked alike that answer otherwise show their answers."""
+    Rows asked alike show where their answers part."""
     (where_a, a), (where_b, b) = first, second
-    text_a, text_b = question_text(a), question_text(b)
-    if _flat(text_a) == _flat(text_b) and a.text is None and _flat(a.answer) != _flat(b.answer):
-        text_a, text_b = f"{text_a} answer: {a.answer}", f"{text_b} answer: {b.answer}"
-    shown_a, shown_b = _side_by_side(_flat(text_a) or "(empty)", _flat(text_b) or "(empty)", SHOWN)
+    text_a, text_b = _flat(question_text(a)) or "(empty)", _flat(question_text(b)) or "(empty)"
+    if text_a == text_b and a.text is None and _flat(a.answer) != _flat(b.answer):
+        said = (f"{one_line(text_a, 30)} answer: ", "same question, answer: ")
+        answers = _side_by_side(_flat(a.answer), _flat(b.answer), SHOWN - len(said[1]))
+        return [[where_a, similarity, said[0] + answers[0]], [where_b, "", said[1] + answers[1]]]
+    shown_a, shown_b = _side_by_side(text_a, text_b, SHOWN)
     return [[where_a, similarity, shown_a], [where_b, "", shown_b]]
+
+
+def _answers(first: tuple[str, Example], second: tuple[str, Example]) -> list[list[str]]:
+    """A question answered two ways, as two lines (where, question, answer): both answers, cut
+    where they part, for a reader to keep one; the question once."""
+    (where_a, a), (where_b, b) = first, second
+    question = one_line(question_text(a), SHOWN) or "(empty)"
+    answer_a, answer_b = _side_by_side(_flat(a.answer), _flat(b.answer), SHOWN)
+    return [[where_a, question, answer_a], [where_b, "", answer_b]]
 
 
 def _side_by_side(a: str, b: str, width: int) -> tuple[str, str]:
