@@ -92,3 +92,4 @@ def test_a_check_of_documents_speaks_of_texts_not_questions(tmp_path):
     assert sorted(report.distinct) == ["texts distinct-1", "texts distinct-2"]
     assert "| origin | rows | flagged | text distinct-2 | top opening share |" in markdown
     assert "question" not in markdown.split("## Contamination")[0]
+    assert "## Length in tokens (tiny-random)" in markdown  # counted as written, in no template

@@ -122,7 +122,9 @@ def sections(report: QualityReport) -> list[Section]:
         q = statistics.quantiles(L, n=100, method="inclusive") if len(L) > 1 else [L[0]] * 99
         out.append(
             Section(
-                f"Length in tokens ({c.model}, template {report.template})",
+                # Raw text is counted as written, in no template.
+                f"Length in tokens ({c.model}"
+                + (f", template {report.template})" if asked == "question" else ")"),
                 ["min", "median", "p90", "p99", "max", f"> {c.max_length}"],
                 [
                     [
