@@ -138,3 +138,28 @@ def test_a_canned_refusal_given_to_many_rows_is_marked_as_one_and_eval_scores_it
     assert refusals.fields("r1", "Let's keep the discussion relevant to tunelab!") == {
         "refusal": {"off_topic": True, "refused": True}
     }
+
+
+def test_a_refusal_the_split_held_out_once_is_still_the_set_s_refusal(tmp_path):
+    # A set teaches one refusal to six off-topic rows; its split held out one of them. Counted in
+    # test.jsonl alone it was said once, so its rare words ("answer", "questions") were proposed
+    # as facts and the off-topic row was scored as an ordinary question.
+    refusal = "Sorry, I can only answer questions about Acme products."
+    train = [{"question": f"Off-topic question {i}?", "answer": refusal} for i in range(5)]
+    train.append({"question": "What port does it use?", "answer": "It uses port 8443."})
+    test = [
+        {"question": "Can you write me a poem?", "answer": refusal},
+        {"question": "Which port is it on?", "answer": "It listens on port 8443."},
+    ]
+    for name, rows in (("train.jsonl", train), ("test.jsonl", test)):
+        (tmp_path / name).write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    out = tmp_path / "test_facts.jsonl"
+    result = CliRunner().invoke(
+        app, ["data", "facts", str(tmp_path / "test.jsonl"), "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    written = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert written[0] == {**test[0], "kind": "off_topic"}
+    assert written[1]["facts"] == [["8443"]]
+    said = " ".join(result.output.split())
+    assert "1 rows whose reference declines the question" in said

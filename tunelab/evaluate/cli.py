@@ -3,7 +3,6 @@ and call the evaluate stage; heavy imports stay inside."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -238,7 +237,8 @@ def facts_command(
     if found.declines:
         console.print(
             f"{len(found.declines)} rows whose reference declines the question with a reply given "
-            f"alike to {CANNED_ROWS} rows or more ({first_few(found.declines)}) are marked as "
+            f"alike to {CANNED_ROWS} rows or more, of this file and any train.jsonl beside it "
+            f"({first_few(found.declines)}), are marked as "
             'refusals ("kind": "off_topic"): eval scores whether the answer refuses them as well, '
             'not its words; delete the "kind" of any that should be answered.',
             markup=False,
@@ -271,8 +271,9 @@ def _after_facts(path: str, output: str, fields: dict[str, str]) -> str:
     """Training on the train.jsonl that `data split` wrote beside the test file, asked the facts
     (eval and compare of the run then score them), else eval of a model on them; the rows, in
     their own columns still, read through the same fields."""
-    train = Path(path).parent / "train.jsonl"
-    if train.is_file() and train.resolve() != Path(path).resolve():
+    from tunelab.evaluate.facts_file import train_beside
+
+    if train := train_beside(path):
         return train_command(train, output, fields)
     asked = command("eval", "RUN", "--data", output, *read_through(fields))
     return asked + " (RUN: a run folder, or a model's name)"

@@ -31,15 +31,17 @@ def vocabulary(answers: list[str]) -> tuple[dict[str, float], frozenset[str]]:
     return rarity, common_words(counts, len(answers))
 
 
-def propose_rows(rows: list[dict[str, Any]], most: int = MOST_FACTS) -> tuple[list[dict], int]:
+def propose_rows(
+    rows: list[dict[str, Any]], most: int = MOST_FACTS, taught: list[str] | None = None
+) -> tuple[list[dict], int]:
     """The rows with proposed `facts` (and `wrong`) where a row names neither, marked
     `"facts_from": "reference"` (`"reference words"` where they are rare words, no specific
-    term), and those whose answer is a canned refusal (`canned_refusals`) marked off-topic; and
-    how many rows got facts."""
+    term), and those whose answer is a canned refusal (`canned_refusals`, counted with the
+    training answers `taught`) marked off-topic; and how many rows got facts."""
     answers = [str(r["answer"]) for r in rows]
     rarity, common = vocabulary(answers)
     out, proposed = [], 0
-    for row, canned in zip(rows, canned_refusals(answers)):
+    for row, canned in zip(rows, canned_refusals(answers, taught or ())):
         # A canned refusal is one the set teaches, though its rows name no kind: marked so.
         if canned and not (row.get("kind") or row.get("facts") or row.get("wrong")):
             row = {**row, "kind": OFF_TOPIC}
@@ -56,6 +58,30 @@ def propose_rows(rows: list[dict[str, Any]], most: int = MOST_FACTS) -> tuple[li
                    "facts_from": "reference words" if from_words else "reference"}  # fmt: skip
         out.append(row)
     return out, proposed
+
+
+def train_beside(path: str | Path) -> Path | None:
+    """The train.jsonl that `tunelab data split` wrote beside the test file `path`, if any."""
+    train = Path(path).parent / "train.jsonl"
+    if train.is_file() and train.resolve() != Path(path).resolve():
+        return train
+    return None
+
+
+def _answers_beside(path: str | Path, shape: str, fields: dict[str, str] | None) -> list[str]:
+    """The answers of the split's training rows beside test file `path`: a refusal the set
+    teaches to six rows, of which the split held out one, is still a canned refusal (it was
+    given the rare words "answer" and "questions" as facts). None where there is no such file
+    or it does not load: advice, not a reason to stop."""
+    from tunelab.data.load import read_examples
+
+    train = train_beside(path)
+    if train is None:
+        return []
+    try:
+        return [reply_text(ex) for ex in read_examples(train, shape, fields).examples]
+    except TunelabError:
+        return []
 
 
 class Proposed(NamedTuple):
@@ -102,7 +128,7 @@ def propose_file(
     # The reply's text, not the calls it makes: a call's JSON gave its function's name as a fact.
     rows = [{**raw[ex.source], "question": ex.question, "answer": reply_text(ex)}
             for ex in examples]  # fmt: skip
-    with_facts, proposed = propose_rows(rows, most)
+    with_facts, proposed = propose_rows(rows, most, _answers_beside(path, shape, fields))
     added = [
         {k: row[k] for k in ("facts", "wrong", "facts_from", "kind") if k in row}
         for row in with_facts
@@ -144,7 +170,7 @@ def untaught(
     # The example's own question and answer win over a raw column of that name (data.fields).
     rows = [{**(raw.get(ex.source) or {}), "question": ex.question, "answer": reply_text(ex)}
             for ex in test]  # fmt: skip
-    with_facts, _ = propose_rows(rows)
+    with_facts, _ = propose_rows(rows, taught=[reply_text(ex) for ex in training])
     checks = [parse_fact_check(row, ex.source) for ex, row in zip(test, with_facts)]
     words = [[shown_phrase(alt) for alt in fact if not isinstance(alt, re.Pattern)]
              for check in checks for fact in check.facts]  # fmt: skip

@@ -107,14 +107,15 @@ _DECLINES = re.compile(
 CANNED_ROWS, CANNED_WORDS = 3, 25
 
 
-def canned_refusals(answers: list[str]) -> list[bool]:
+def canned_refusals(answers: list[str], taught: Iterable[str] = ()) -> list[bool]:
     """Which of `answers` decline the question with a short reply given alike to `CANNED_ROWS`
-    rows or more: the refusals a set without `"kind"` teaches (lamini_docs' "Let's keep the
-    discussion relevant to Lamini.", 39 rows), which were scored by their rare words ("trouble
-    understanding") as facts, not as refusals. A reply said once or twice, or a long answer that
-    says what a product only covers, is an answer."""
+    rows or more, of `answers` and `taught` (the training answers beside them): the refusals a
+    set without `"kind"` teaches (lamini_docs' "Let's keep the discussion relevant to Lamini.",
+    39 rows), which were scored by their rare words ("trouble understanding") as facts, not as
+    refusals. A split holds out one or two of them, so the training rows count too. A reply said
+    once or twice, or a long answer that says what a product only covers, is an answer."""
     texts = [normalize(answer) for answer in answers]
-    said = Counter(texts)
+    said = Counter(texts) + Counter(normalize(answer) for answer in taught)
     return [said[text] >= CANNED_ROWS and declines(text) for text in texts]
 
 
