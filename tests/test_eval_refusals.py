@@ -198,3 +198,21 @@ def test_errors_on_that_eval_folder_reports_what_eval_did(tmp_path, monkeypatch)
     assert any(e["category"] == "not_refused" for e in again.rows[3]["errors"])  # "Spain won."
     assert set(said["notes"]) <= set(rewritten["notes"])
     assert f"{KEEP!r} x4" in (out / "errors.md").read_text(encoding="utf-8")
+
+
+def test_eval_counts_a_split_s_training_rows_to_find_the_refusal_it_held_out_once(tmp_path):
+    # A newcomer's CSV taught one refusal to six rows; `data split` held out one. Eval of the
+    # split's test.jsonl counted it there alone, once, and scored the off-topic question by its
+    # words, as an ordinary one.
+    from tunelab.evaluate.suite import EvalConfig, evaluate
+
+    refusal = "Sorry, I can only answer questions about Acme products."
+    train = [{"question": f"Off-topic {i}?", "answer": refusal} for i in range(5)]
+    test = [{"question": "Write me a poem?", "answer": refusal},
+            {"question": "What port does the router use?", "answer": "Port 8080."}]  # fmt: skip
+    for name, rows in (("train.jsonl", train), ("test.jsonl", test)):
+        (tmp_path / name).write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    cfg = EvalConfig(data=str(tmp_path / "test.jsonl"), output=str(tmp_path / "eval"))
+    result = evaluate("tiny-random", cfg.model_copy(update={"max_new_tokens": 2}))
+    assert [row.get("refusal", {}).get("off_topic") for row in result.rows] == [True, False]
+    assert "refusal_rate_off_topic" in result.summary

@@ -135,7 +135,7 @@ def compare(model: str | Run, cfg: CompareConfig | None = None) -> Comparison:
     tests = EvalConfig(data=cfg.data, limit=cfg.limit, fields=cfg.fields)
     path = test_path(found or model, tests)
     examples = test_questions(path, tests, [found] if found else [])
-    checks = TestChecks.read(path, examples)
+    checks = TestChecks.read(path, examples, tests.fields)
     corpus = _corpus(found, cfg)
     retriever = Retriever(corpus)
     skipped = own_rows(corpus, examples)

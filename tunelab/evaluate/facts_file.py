@@ -68,7 +68,7 @@ def train_beside(path: str | Path) -> Path | None:
     return None
 
 
-def _answers_beside(path: str | Path, shape: str, fields: dict[str, str] | None) -> list[str]:
+def answers_beside(path: str | Path, shape: str, fields: dict[str, str] | None) -> list[str]:
     """The answers of the split's training rows beside test file `path`: a refusal the set
     teaches to six rows, of which the split held out one, is still a canned refusal (it was
     given the rare words "answer" and "questions" as facts). None where there is no such file
@@ -128,7 +128,7 @@ def propose_file(
     # The reply's text, not the calls it makes: a call's JSON gave its function's name as a fact.
     rows = [{**raw[ex.source], "question": ex.question, "answer": reply_text(ex)}
             for ex in examples]  # fmt: skip
-    with_facts, proposed = propose_rows(rows, most, _answers_beside(path, shape, fields))
+    with_facts, proposed = propose_rows(rows, most, answers_beside(path, shape, fields))
     added = [
         {k: row[k] for k in ("facts", "wrong", "facts_from", "kind") if k in row}
         for row in with_facts

@@ -30,13 +30,15 @@ class Refusals:
     canned: tuple[tuple[str, str], ...] = ()
 
     @classmethod
-    def of_rows(cls, rows: Iterable[tuple[str, Any, str]]) -> Refusals:
+    def of_rows(cls, rows: Iterable[tuple[str, Any, str]], taught: Iterable[str] = ()) -> Refusals:
         """From (source, raw row, reference answer) triples: the rows marked off-topic, and
         those naming no kind, facts or wrong answer whose answer is a canned refusal (a set
-        that has not been through `tunelab data facts`), and their answers."""
+        that has not been through `tunelab data facts`; counted with the training answers
+        `taught`), and their answers."""
         rows = list(rows)
         off, texts, canned = set(), [], []
-        for (source, row, answer), declines in zip(rows, canned_refusals([a for *_, a in rows])):
+        answers = [a for *_, a in rows]
+        for (source, row, answer), declines in zip(rows, canned_refusals(answers, taught)):
             row = row if isinstance(row, dict) else {}
             kind = row.get("kind")
             if kind != OFF_TOPIC and _misspelled(kind):

@@ -191,14 +191,21 @@ class TestChecks:
     proposed: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def read(cls, path: str | Path, examples: list) -> TestChecks:
-        """The checks of the test file `path` (read once), whose rows were loaded as `examples`."""
+    def read(
+        cls, path: str | Path, examples: list, fields: dict[str, str] | None = None
+    ) -> TestChecks:
+        """The checks of the test file `path` (read once), whose rows were loaded as `examples`
+        (through `fields`); a split's train.jsonl beside it counts its canned refusals."""
         from tunelab.data.load import source_rows
         from tunelab.evaluate.calls import calls_alone, calls_tools
         from tunelab.evaluate.facts import fact_checks
+        from tunelab.evaluate.facts_file import answers_beside
 
         raw = dict(source_rows(path, quiet=True))
-        refusals = Refusals.of_rows((ex.source, raw.get(ex.source), ex.answer) for ex in examples)
+        refusals = Refusals.of_rows(
+            ((ex.source, raw.get(ex.source), ex.answer) for ex in examples),
+            answers_beside(path, "auto", fields),
+        )
         calls = frozenset(ex.source for ex in examples if calls_alone(ex))
         calling = frozenset(ex.source for ex in examples if calls_tools(ex))
         facts = {s: c for s, c in fact_checks(raw.items()).items() if s not in calls}

@@ -211,7 +211,7 @@ def evaluate_one(
     refuse_system_prompt_of(run or model, prompt, cfg.system_prompt)
     path = test_path(run or model, cfg)
     examples = test_questions(path, cfg, [run, *runs] if run else runs, EVAL_ROW_HINT)
-    checks = TestChecks.read(path, examples)
+    checks = TestChecks.read(path, examples, cfg.fields)
     llm, tokenizer = load_model(run or model)
     refuse_unrendered(examples, prompt, tokenizer)
     out_dir = output_dir(run or model, cfg)
