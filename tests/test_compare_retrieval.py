@@ -296,6 +296,11 @@ def test_questions_retrieval_found_nothing_for_are_counted_and_said(tmp_path):
     assert "2 questions for which retrieval found no passage (asked as without RAG)" in report
     saved = json.loads((tmp_path / "out" / "compare.json").read_text())
     assert any(a.get("passages_unfound") == 2 for a in saved["arms"])
+    # Their answers are the plain arm's, asked in this compare: no interrupted compare was read
+    # back (the first compare of a newcomer's run said "1 of prompting + RAG's answers were read
+    # back from an interrupted compare's log").
+    assert "interrupted" not in report
+    assert all(arm.from_log == 0 for arm in result.arms)
 
 
 def test_context_recall_leaves_out_references_without_content_words(tmp_path):

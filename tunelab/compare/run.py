@@ -344,8 +344,12 @@ def _ask(
         ]
         arm = Arm(f"{label} + RAG" if rag else label, str(name), rag, rows, seconds)
         arm.reference_tokens = longest
-        arm.from_log = sum(g.from_log for g in generations)
-        arm.summary = _summary(rows, seconds, len(rows) - arm.from_log)
+        logged = sum(g.from_log for g in generations)
+        # A question no passage fit is the plain arm's very prompt, answered once in this run:
+        # its answer is that one's, not read back from an interrupted compare (nor timed).
+        arm.from_log = logged - sum(g.from_log for g, (_, used) in zip(generations, asked)
+                                    if rag and not used)  # fmt: skip
+        arm.summary = _summary(rows, seconds, len(rows) - logged)
         if rag:
             _count_kept(arm, examples, contexts, [used for _, used in asked])
         arms.append(arm)
