@@ -110,3 +110,32 @@ def test_arms_cut_off_at_the_token_limit_are_said_to_be_scored_partial(tmp_path)
         "raise --max-new-tokens to " in note
         and f"Note: {note}." in (run / "compare" / "compare.md").read_text()
     )
+
+
+def test_a_table_of_every_rate_is_not_cropped_at_80_columns(tmp_path):
+    # A newcomer's test set named facts, a wrong verdict, values and an off-topic refusal: six
+    # score columns, whose table ran past 80 columns and was cropped mid-word ("toke"), its
+    # title too, while the line under it said only the detail columns were left out.
+    run = tiny_run(tmp_path, QA)
+    refusal = "Sorry, I can only answer questions about Acme products."
+    rows = [
+        {"question": "What port does the console use?", "answer": "It uses port 8443.",
+         "facts": [["8443"]]},
+        {"question": "How many devices can it connect?", "answer": "Up to 64 devices.",
+         "facts": [["64"]]},
+        {"question": "Does Acme ship to Canada?", "answer": "Yes, Acme ships to Canada.",
+         "wrong": [{"regex": "^\\W*no\\b"}]},
+        {"question": "Write me a poem?", "answer": refusal, "kind": "off_topic"},
+    ]  # fmt: skip
+    write_jsonl(tmp_path / "facts.jsonl", rows)
+    args = ["compare", str(run), "--data", str(tmp_path / "facts.jsonl")]
+    result = CliRunner().invoke(app, [*args, "--max-new-tokens", "3", "--k", "1"],
+                                env={"COLUMNS": "80"})  # fmt: skip
+    assert result.exit_code == 0, result.output
+    arms_table = result.output.split("paired interval)")[0]
+    assert "off-topic" in arms_table and "hallucination" in arms_table
+    assert all(len(line) <= 80 for line in arms_table.splitlines())
+    borders = [line for line in arms_table.splitlines() if line.startswith(("┏", "└"))]
+    assert borders[0].endswith("┓") and borders[-1].endswith("┘"), borders
+    left = " ".join(result.output.split()).split(": in compare.md, or in a wider terminal")[0]
+    assert "token F1" in arms_table or "token F1" in left.rsplit("(", 1)[-1]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from typing import Annotated
 
 import typer
@@ -38,7 +39,6 @@ def compare_command(
     from rich.markup import escape
 
     from tunelab.compare.report import (
-        DETAILS,
         context_note,
         questions_scored,
         retrieval,
@@ -55,13 +55,10 @@ def compare_command(
     from tunelab.evaluate.scores import METRIC_NAMES
 
     result = compare(model, config)
-    table = _arms_table(result.arms, f"{model}: {questions_scored(result.arms)}", len(DETAILS))
-    unbounded = console.options.update_width(10**4)  # its natural width, nothing wrapped
-    if Measurement.get(console, unbounded, table).maximum > console.width:
-        table = _arms_table(result.arms, table.title, 0)
+    table, left = _fitted_table(result.arms, f"{model}: {questions_scored(result.arms)}")
     console.print(table)
-    if table.columns[-1].header != DETAILS[-1]:
-        left = ", ".join(d.removesuffix(" [95%]") for d in DETAILS)
+    if left:
+        left = ", ".join(d.removesuffix(" [95%]") for d in left)
         console.print(f"({left}: in compare.md, or in a wider terminal)")
     metric = METRIC_NAMES[main_metric(result.arms)]
     diffs = _pairs_table(result.arms, metric, " ")
@@ -95,12 +92,37 @@ def compare_command(
     console.print(escape(f"{said} Report: {result.out_dir}/compare.md"), soft_wrap=True)
 
 
-def _arms_table(arms: list, title: str, details: int) -> Table:
-    """Each arm's scores, with the first `details` of report.DETAILS after them."""
-    from tunelab.compare.report import DETAILS, cells, columns
+def _fitted_table(arms: list, title: str) -> tuple[Table, list[str]]:
+    """The per-arm table as wide as the terminal takes, and the columns left to compare.md: the
+    details first, then, where every rate is shown (six score columns), the last scores too;
+    rich cropped such a table at 80 columns mid-word ("toke"), its title with it."""
+    from tunelab.compare.report import DETAILS, columns
 
-    kept = len(columns(arms)) - len(DETAILS) + details
-    narrow = details < len(DETAILS)
+    every = columns(arms)
+    unbounded = console.options.update_width(10**4)  # its natural width, nothing wrapped
+    table = _arms_table(arms, title, len(every))
+    if Measurement.get(console, unbounded, table).maximum <= console.width:
+        return table, []
+    for kept in range(len(every) - len(DETAILS), 1, -1):
+        table = _arms_table(arms, title, kept)
+        if _drawn_width(table) <= console.width:
+            break
+    return table, every[len(table.columns) - 1 :]
+
+
+def _drawn_width(table: Table) -> int:
+    """The widest line of `table` drawn in the terminal's width, uncropped: a rich measurement's
+    minimum leaves out the columns' min_width (75 where 86 were drawn)."""
+    probe = Console(width=console.width, file=io.StringIO(), color_system=None)
+    probe.print(table, crop=False)
+    return max(map(len, probe.file.getvalue().splitlines()), default=0)
+
+
+def _arms_table(arms: list, title: str, kept: int) -> Table:
+    """Each arm's scores under the first `kept` of `report.columns` (its scores, then DETAILS)."""
+    from tunelab.compare.report import cells, columns
+
+    narrow = kept < len(columns(arms))
     # Narrow, each header's words whole ("hallucinati…" in 80 columns), their padding shared.
     table = Table(title=title, collapse_padding=narrow)
     # An arm's name is never cut ("prompti…" was both prompting arms in 80 columns): the
