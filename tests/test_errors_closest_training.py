@@ -197,3 +197,19 @@ def test_a_miss_no_training_row_is_related_to_says_so_when_training_data_is_know
     assert said in markdown_page(to_markdown(analysis), "errors")
     unknown = analyse([dict(r)], None)
     assert said not in to_markdown(unknown)
+
+
+def test_a_version_s_digits_match_no_training_row_about_another_number():
+    # "4.2.1" reads as the words 4, 2 and 1: a newcomer's missed version was shown beside the
+    # row about a 2 GB upload limit, its closest training row by the "2" alone.
+    r = row("What is the latest version of Zephyr Router?",
+            "The latest version of Zephyr Router is 4.2.1.", "It is version 2.0.")  # fmt: skip
+    r |= {"source": "test.jsonl:1", "missed_facts": ["4.2.1"],
+          "facts": {"fact_accuracy": 0.0, "fact_recall": 0.0}}  # fmt: skip
+    training = [
+        Example.qa("How big can a file be in Acme Cloud?", "At most 2 GB.", "train.jsonl:1"),
+        Example.qa("What does Acme Cloud Pro cost?", "It costs $8 a month.", "train.jsonl:2"),
+    ]
+    analysis = analyse([r], training)
+    assert analysis.closest[0] == []
+    assert "closest training: none shares its topic words (add data)" in to_markdown(analysis)

@@ -3,6 +3,7 @@ reason, and find the training examples closest to the failing questions of each 
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -175,6 +176,9 @@ def analyse(
     return result
 
 
+_DOTTED = re.compile(r"\d+(?:[.,]\d+)+")
+
+
 def closest_training(
     index: BM25 | None,
     row: dict[str, Any],
@@ -192,7 +196,10 @@ def closest_training(
         return []
     query = f"{row['question']} {row['reference']}"
     scores = index.scores(query)
-    topic = set(content_words(query)) - untopical
+    # A dotted number ("4.2.1") is the words 4, 2 and 1: its pieces are no topic, or a row about
+    # a "2 GB" limit was the closest to a question asking a version.
+    pieces = {p for n in _DOTTED.findall(query) for p in re.split(r"[.,]", n)}
+    topic = set(content_words(query)) - untopical - pieces
     taught = sorted(stating, key=lambda i: -scores[i])[:k]
     matched = sorted(
         (
