@@ -213,3 +213,20 @@ def test_a_version_s_digits_match_no_training_row_about_another_number():
     analysis = analyse([r], training)
     assert analysis.closest[0] == []
     assert "closest training: none shares its topic words (add data)" in to_markdown(analysis)
+
+
+def test_an_off_topic_question_answered_is_shown_beside_the_rows_that_teach_its_refusal():
+    # Five training rows taught the refusal, so its words were too common to be a topic: the
+    # unrefused poem was said to have no related training row ("add data").
+    refusal = "Sorry, I can only answer questions about Acme products."
+    r = row("Can you write me a poem about the sea?", refusal, "The sea is vast and deep.")
+    r |= {"source": "test.jsonl:1", "refusal": {"off_topic": True, "refused": False}}
+    asked = ["What is the capital of France?", "Who won the 2018 World Cup?", "What is 17 x 23?",
+             "How do I fix my brakes?", "Any pancake recipe?"]  # fmt: skip
+    training = [Example.qa(q, refusal, f"train.jsonl:{i}") for i, q in enumerate(asked, 1)]
+    training.append(Example.qa("What port does it use?", "Port 8443.", "train.jsonl:6"))
+    analysis = analyse([r], training)
+    assert "not_refused" in analysis.counts
+    shown = [hit["source"] for hit in analysis.closest[0]]
+    assert shown and all(hit["answer"] == refusal for hit in analysis.closest[0]), shown
+    assert "none shares its topic words" not in to_markdown(analysis)

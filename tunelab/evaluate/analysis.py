@@ -15,6 +15,7 @@ from tunelab.data.split import drop_leaked
 from tunelab.data.templates import Example
 from tunelab.data.text import FUNCTION_WORDS, common_words, content_words, words
 from tunelab.evaluate.categories import CATEGORIES, AnalysisConfig, categorize, is_weak
+from tunelab.evaluate.metrics import normalize
 from tunelab.evaluate.spelling import FIELD_WORDS
 
 
@@ -132,6 +133,9 @@ def analyse(
     asked = (f"{r['question']} {r['reference']}" for r in rows)
     known = {w for t in (*texts, *asked) for w in content_words(t)} | FIELD_WORDS
     stating = count_taught(rows, training)
+    given: dict[str, list[int]] = {}  # the training rows by their answer, as refusals compare
+    for j, ex in enumerate(training):
+        given.setdefault(normalize(ex.answer), []).append(j)
     closest: dict[int, list[dict[str, Any]]] = {}
     # The cut-off advice names the limit the note above errors.md does (rows of other tools,
     # without their references' tokens, are told twice their limit).
@@ -140,7 +144,13 @@ def analyse(
         row["errors"] = []
         if not is_weak(row, cfg):
             continue
-        hits = closest_training(index, row, stating.get(i, []), cfg.similar_training, untopical)
+        # An off-topic question's data is the rows that teach its refusal: shared by many
+        # rows, the refusal's words are no topic, and "none shares its topic words (add data)"
+        # was said beside five such rows.
+        teach = stating.get(i, [])
+        if (row.get("refusal") or {}).get("off_topic"):
+            teach = given.get(normalize(row["reference"]), [])
+        hits = closest_training(index, row, teach, cfg.similar_training, untopical)
         # What the data says on the question's subject that the answer says too: a fact of the
         # same product mixed up ("It lasts 2 hours." asked its charging time) is wrong, not
         # off topic.
