@@ -159,3 +159,19 @@ def test_a_contraction_s_first_part_is_no_fact():
 )
 def test_a_list_s_numbering_is_no_fact(answer, facts):
     assert propose("How do I reset the router?", answer, {})[0] == facts
+
+
+def test_a_name_that_opens_in_lower_case_keeps_its_version():
+    # "Acme Sync requires Windows 11 or macOS 14." proposed "14" alone, which an answer naming
+    # any other system's 14 stated.
+    facts, _ = propose(
+        "Which operating system does Acme Sync require?",
+        "Acme Sync requires Windows 11 or macOS 14.",
+        {},
+    )
+    assert facts == [["Windows 11"], ["macOS 14"]]
+    check = parse_fact_check({"facts": facts}, "test.jsonl:1")
+    assert score_facts("It needs Windows 11 or macOS 14 Sonoma.", check)["fact_accuracy"] == 1.0
+    assert score_facts("It needs Windows 11 or Ubuntu 14.", check)["fact_accuracy"] == 0.0
+    facts, _ = propose("What does the app run on?", "The app runs on iOS 17 and later.", {})
+    assert facts == [["iOS 17"]]

@@ -61,11 +61,14 @@ TERMS = [
     ),
     re.compile(r"\b(?=[\w-]*\d)[A-Za-z]\w*(?:-\w+)+"),  # a hyphenated name with a digit (gpt-4o)
     re.compile(r"(?<![\w\\-])[A-Za-z]+\d\w*(?![\w-])"),  # a name with a digit (A100; not "\\n1")
-    # A name and its version, one fact: "Java 21", "Python 3.10", "Windows 11".
+    # A name and its version, one fact: "Java 21", "Python 3.10", "Windows 11", and a name
+    # that opens in lower case, "macOS 14", "iOS 17" ("14" alone was proposed, which any
+    # other system's 14 states).
     # (Not a word that only numbers a thing: "Version 3.8.2 was released" has the fact 3.8.2,
     # "Port 8443" 8443.)
     re.compile(
-        rf"(?<=[a-z0-9,;:] )(?!{_NUMBERING}\b)[A-Z][A-Za-z]+ \d+(?:\.\d+)*"
+        rf"(?<=[a-z0-9,;:] )(?!{_NUMBERING}\b)(?:[A-Z][A-Za-z]+|[a-z]+[A-Z][A-Za-z]*) "
+        r"\d+(?:\.\d+)*"
         r"(?![\w-]|\.\w)"  # a sentence's full stop after it ("under Apache 2.0.") is none of it
     ),
     # ...a sentence's first word too, where a dotted version and a verb follow it ("Pelican 2.1
