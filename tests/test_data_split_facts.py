@@ -200,3 +200,20 @@ def test_held_out_rephrasings_ask_each_fact_once_before_any_twice(tmp_path):
         answers = [row["answer"] for row in test]
         assert len(answers) == 5 and len(set(answers)) == 5, (seed, answers)  # five facts
         assert all(answer in {row["answer"] for row in train} for answer in answers)
+
+
+def test_a_split_of_a_small_set_says_its_few_test_rows_can_name_no_winner(tmp_path):
+    # A newcomer's 40-row CSV held out 4 rows at the default test size: every later report
+    # said "no clear winner", and nothing had said why at the split.
+    lines = ["question,answer"] + [
+        f"What is setting {i}?,Setting {i} is {i * 7}." for i in range(40)
+    ]
+    (tmp_path / "facts.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    args = ["data", "split", str(tmp_path / "facts.csv"), "-o", str(tmp_path / "split")]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "4 test rows: each answer moves an accuracy by 25 points" in said
+    assert "--test-size 10 holds out more" in said
+    result = CliRunner().invoke(app, [*args[:-1], str(tmp_path / "ten"), "--test-size", "10"])
+    assert result.exit_code == 0 and "test rows: each answer" not in result.output

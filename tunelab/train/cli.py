@@ -219,7 +219,7 @@ def split_command(
         console.print(f"{written[part]}: {rows} rows")
     if written["said"]:
         console.print("; ".join(written["said"]))
-    if note := written["untaught"]:
+    for note in filter(None, (written["few"], written["untaught"])):
         console.print(f"[yellow]warning:[/] {escape(note)}", soft_wrap=True)
     if is_raw_text(path, config.shape):  # no questions to give facts: train on the input,
         # whose split training draws again the same, with no EOS trained at a text's cut
