@@ -217,3 +217,20 @@ def test_a_split_of_a_small_set_says_its_few_test_rows_can_name_no_winner(tmp_pa
     assert "--test-size 10 holds out more" in said
     result = CliRunner().invoke(app, [*args[:-1], str(tmp_path / "ten"), "--test-size", "10"])
     assert result.exit_code == 0 and "test rows: each answer" not in result.output
+
+
+def test_rephrasings_refused_for_answers_worded_two_ways_says_a_fact_is_one_answer(tmp_path):
+    # A newcomer phrased each question twice and worded its two answers differently: "only 6
+    # can be held out (2 of 34 facts ... asked by more than one question)" of 17 facts asked
+    # twice, with no word of why.
+    rows = []
+    for i in range(12):
+        rows += [{"question": f"What is the limit of plan {i}?", "answer": f"Plan {i} allows {i}0."},
+                 {"question": f"How much does plan {i} allow?", "answer": f"It allows {i}0."}]  # fmt: skip
+    data = tmp_path / "qa.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    args = ["data", "split", str(data), "-o", str(tmp_path / "split"), "--held-out", "rephrasings"]
+    result = CliRunner().invoke(app, [*args, "--test-size", "4"])
+    said = " ".join(str(result.exception).split())
+    assert "0 of 24 facts" in said
+    assert "answers worded two ways are two facts here; give them one answer" in said

@@ -296,7 +296,9 @@ def rephrasings_held_out(
             f"train on ({sum(n > 1 for n in asked.values())} of {len(asked)} facts, an answer or "
             "the rows augment wrote from one, are asked by more than one question): "
             + (f"give {len(held)} or less to {TEST_SIZE}, or " if held else "")
-            + "add phrasings of each question (`tunelab data augment`)"
+            + "add phrasings of each question (`tunelab data augment`). A fact is one answer, "
+            "case and punctuation aside: questions you phrased two ways with answers worded "
+            "two ways are two facts here; give them one answer to hold one out"
         )
     return list(held)
 
