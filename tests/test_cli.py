@@ -22,6 +22,8 @@ def test_train_then_generate_and_inspect(tmp_path, qa_file):
     result = runner.invoke(app, ["train", str(config), "--set", "train.lr=1e-3"])
     assert result.exit_code == 0, result.output
     run = tmp_path / "runs" / "cli"
+    # The steps that follow, ready to paste, as the data commands end.
+    assert f"next: tunelab eval {run}, then tunelab compare {run}" in result.output
     assert {"config.yaml", "metrics.jsonl", "loss.png", "model", "checkpoints"} <= {
         p.name for p in run.iterdir()
     }

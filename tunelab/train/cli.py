@@ -43,8 +43,12 @@ def train_command(
 
     world = distributed.launched_world()
     try:
-        train(config_from(config, set_ or []), resume=resume, overwrite=overwrite)
+        run = train(config_from(config, set_ or []), resume=resume, overwrite=overwrite)
         code = 0
+        if world.is_main:  # what a newcomer asks next: did it learn, and does it beat prompting?
+            from tunelab.next_step import command, say_next
+
+            say_next(Console(), command("eval", run), command("compare", run))
     except KeyboardInterrupt:
         code = 130  # what shells expect after Ctrl-C
     except Terminated:
