@@ -162,4 +162,5 @@ def test_a_refusal_the_split_held_out_once_is_still_the_set_s_refusal(tmp_path):
     assert written[0] == {**test[0], "kind": "off_topic"}
     assert written[1]["facts"] == [["8443"]]
     said = " ".join(result.output.split())
-    assert "1 rows whose reference declines the question" in said
+    assert "1 row whose reference declines the question" in said
+    assert '1 row marked "kind": "off_topic" gets no facts' in said

@@ -236,17 +236,19 @@ def facts_command(
         )
     if found.declines:
         console.print(
-            f"{len(found.declines)} rows whose reference declines the question with a reply given "
+            f"{rows(len(found.declines))} whose reference declines the question with a reply given "
             f"alike to {CANNED_ROWS} rows or more, of this file and any train.jsonl beside it "
-            f"({first_few(found.declines)}), are marked as "
+            f"({first_few(found.declines)}), {'is' if len(found.declines) == 1 else 'are'} "
+            "marked as "
             'refusals ("kind": "off_topic"): eval scores whether the answer refuses them as well, '
             'not its words; delete the "kind" of any that should be answered.',
             markup=False,
         )
     if found.off_topic:
         console.print(
-            f'{found.off_topic} rows marked "kind": "off_topic" get no facts: eval scores whether '
-            "the answer says their refusal (their reference answer).",
+            f'{rows(found.off_topic)} marked "kind": "off_topic" '
+            f"{'gets' if found.off_topic == 1 else 'get'} no facts: eval scores whether the answer "
+            "says their refusal (their reference answer).",
             markup=False,
         )
     if found.calls:
@@ -265,6 +267,11 @@ def facts_command(
             markup=False,
         )
     say_next(console, _after_facts(path, output, config.fields))
+
+
+def rows(n: int) -> str:
+    """'1 row', '3 rows': "1 rows whose reference declines..." was said."""
+    return f"{n} row" if n == 1 else f"{n} rows"
 
 
 def _after_facts(path: str, output: str, fields: dict[str, str]) -> str:
