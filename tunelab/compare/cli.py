@@ -62,6 +62,7 @@ def compare_command(
         console.print(f"({left}: in compare.md, or in a wider terminal)")
     metric = METRIC_NAMES[main_metric(result.arms)]
     diffs = _pairs_table(result.arms, metric, " ")
+    unbounded = console.options.update_width(10**4)  # its natural width, nothing wrapped
     if Measurement.get(console, unbounded, diffs).maximum > console.width:
         # "(over 10 facts)" under its interval: on one line, the verdict had no room left (an
         # empty column at 80 columns).
