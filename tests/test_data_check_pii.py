@@ -13,7 +13,7 @@ from tunelab.data.quality.pii import find_pii, scrub
 def test_personal_data_is_found_and_common_numbers_are_not():
     text = (
         "Mail jane.doe@example.com or call +1 415-555-0132. Key sk-abcdefghijklmnopqrstuvwx123456, "
-        "card 4111 1111 1111 1111, host 10.0.0.12."
+        "card 4111 1111 1111 1111, host 81.2.69.142."
     )
     assert [f.kind for f in find_pii(text)] == [
         "email",
@@ -28,8 +28,18 @@ def test_personal_data_is_found_and_common_numbers_are_not():
     # Four-part versions are no addresses (--scrub masked "Version 1.2.3.4" as [IP]).
     versions = "Version 1.2.3.4, v10.0.0.1, release 2.1.0.3, build 1.2.3.4.5"
     assert find_pii(versions) == []
-    assert scrub("Connect to 10.1.2.3:8080 (version 1.2.3.4).")[0] == (
+    assert scrub("Connect to 81.2.69.160:8080 (version 1.2.3.4).")[0] == (
         "Connect to [IP]:8080 (version 1.2.3.4)."
+    )
+
+
+def test_a_private_address_in_a_manual_is_no_personal_data_and_scrub_keeps_it():
+    # A router manual's "Open http://192.168.8.1" was flagged, and the check's next: line
+    # proposed --scrub, which masks the product's own address; a public address still counts.
+    text = "Open http://192.168.8.1 or 10.0.0.1 (loopback 127.0.0.1); the server is 81.2.69.142."
+    assert [f.text for f in find_pii(text)] == ["81.2.69.142"]
+    assert scrub(text)[0] == (
+        "Open http://192.168.8.1 or 10.0.0.1 (loopback 127.0.0.1); the server is [IP]."
     )
 
 

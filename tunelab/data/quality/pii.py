@@ -3,6 +3,7 @@ mask them, so a data set can be checked and scrubbed before a model memorises it
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -110,8 +111,10 @@ def _plausible(kind: str, match: str) -> bool:
     if kind == "email":
         return match.split("@")[0].split("+")[0].lower() not in ROLE_MAILBOXES
     if kind == "ip_address":
-        # Loopback and "any" addresses appear in every server manual and identify no one.
-        return not match.startswith(("127.", "0.")) and match != "255.255.255.255"
+        # Loopback, "any", private (a router's 192.168.1.1) and documentation addresses appear
+        # in every server and router manual and identify no one outside their own network;
+        # masked, a manual's "Open http://192.168.8.1" taught the model "[IP]".
+        return not ipaddress.ip_address(match).is_private
     digits = re.sub(r"\D", "", match)
     if kind == "credit_card":
         return 13 <= len(digits) <= 19 and _luhn(digits)
