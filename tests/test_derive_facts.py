@@ -169,3 +169,26 @@ def test_words_any_answer_may_say_are_no_facts_of_a_reference():
     ]:  # fmt: skip
         facts, _ = propose(question, answer, {})
         assert [generic] not in facts, (answer, facts)  # the other words stay for review
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What should I do about error E4?",
+        "What is the fix for error E4?",
+        "How do I fix error E4?",
+        "What can I do if the heater shows E4?",
+    ],
+)
+def test_a_what_to_do_question_gets_the_fix_not_the_cause(question):
+    # data generate answers a troubleshooting heading with its cause, then its fix; the facts
+    # were the cause's words ("overheated", "heater"), so "Let it cool for 30 minutes." failed.
+    reference = "E4 means the heater overheated. Let it cool for 30 minutes before restarting."
+    check = proposed_check(question, reference)
+    assert score_facts("Let it cool down for 30 minutes.", check)["fact_accuracy"] == 1.0
+    assert score_facts("Let it cool down for 5 minutes.", check)["fact_accuracy"] == 0.0
+    # An answer that opens with the fix, or a question that asks the cause, is read as before.
+    cause = propose("What does error E4 mean?", reference, {})[0]
+    assert sorted(cause) == [["heater"], ["overheated"]]
+    opens_with_fix = "Cool the unit for 30 minutes. E4 means the heater overheated at 90 °C."
+    assert propose(question, opens_with_fix, {})[0] == [["30 minutes", "30 minute", "30 min"]]

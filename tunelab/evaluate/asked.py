@@ -1,13 +1,14 @@
 """What a test row's question asks that changes how its answer's words are read
 (`tunelab.evaluate.answer_words`): what is not ("Which OS is not supported?", whose answer's
-negations state its facts) and what is switched off ("Which tokens are masked?", whose answer's
-"Prompt tokens are masked" states "prompt")."""
+negations state its facts), what is switched off ("Which tokens are masked?", whose answer's
+"Prompt tokens are masked" states "prompt"), and what to do ("How do I fix error E4?", whose
+answer's fix, not the cause before it, states the facts: `fix_sentence`)."""
 
 from __future__ import annotations
 
 import re
 
-from tunelab.data.text import CJK, content_words, stem
+from tunelab.data.text import CJK, FUNCTION_WORDS, content_words, stem
 from tunelab.evaluate.english_negation import SWITCHED_OFF, negates
 
 # A question that asks what is not: "Which OS is not supported?", "What doesn't it need?",
@@ -78,3 +79,36 @@ def asked_off(question: str) -> frozenset[str]:
         for key, (_, asked) in SWITCHED_OFF.items()
         if re.search(rf"\b{asked}\b", question, re.I)
     )
+
+
+# A question asking what to do: "What should I do when the red light blinks?", "How do I fix
+# error E4?", "What is the fix for ...?", "What can I do if ...?" (`data generate`'s and
+# `data augment`'s troubleshooting questions).
+_ASKS_FIX = re.compile(
+    r"\b(?:what\s+(?:should|can|do|must)\s+(?:I|we|you)\s+do|how\s+(?:do|can|should)\s+(?:I|we|you)"
+    r"\s+(?:fix|solve|resolve|repair|deal\s+with)|what\s+is\s+the\s+(?:fix|solution|remedy))\b",
+    re.IGNORECASE,
+)
+# A sentence that tells the reader to act: a verb, then its object or particle ("Turn it
+# clockwise", "Let it cool", "Replace the cartridge", "Wait 2 minutes", "Press and hold"); not
+# a name and its verb ("Lamini supports ..."), an adverb ("Additionally, ..."), a possessive
+# ("Lamini's engine"), nor a first word the function words hold ("The cartridge is clogged").
+_VERB_FIRST = re.compile(
+    r"\W*(?:please\s+)?(?P<verb>[A-Z][a-z]+)\s+(?=(?:the|a|an|it|its|this|that|these|those|your|"
+    r"all|any|each|every|them|off|on|up|down|out|back|and|until|for)\b|\d|[`\"'])"
+)
+
+
+def fix_sentence(question: str, sentences: list[str]) -> str | None:
+    """Of an answer to a question asking what to do, the first sentence that tells the reader
+    to act, where the first does not: data generate answers such a question with the cause and
+    then the fix, and a right answer states the fix ("Let it cool for 30 minutes"), not the
+    cause ("E4 means the heater overheated"). None for other questions and answers."""
+
+    def acts(sentence: str) -> bool:
+        verb = _VERB_FIRST.match(sentence)
+        return bool(verb) and verb["verb"].lower() not in FUNCTION_WORDS
+
+    if not _ASKS_FIX.search(question) or not sentences or acts(sentences[0]):
+        return None
+    return next((s for s in sentences[1:] if acts(s)), None)

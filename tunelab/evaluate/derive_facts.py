@@ -6,7 +6,8 @@ Token F1 rewards an answer for sounding like its reference; a finetuned model th
 style and not the facts scores well on it. The facts of a reference are mostly its specific
 terms: numbers and values, names of files, options and functions, URLs, acronyms and proper
 names. Those of the answer's first sentence are taken (where the answer to the question usually
-is; later sentences add detail; the second after an opening that says nothing, "Of course!"),
+is; later sentences add detail; the second after an opening that says nothing, "Of course!";
+the fix after a cause where the question asks what to do),
 at most `most` of them, only its amounts where the question asks one ("how long": "14 days",
 not the path beside it), none where it asks what a named thing is, and never a term the
 question already says (restating the question states no fact) nor a word the test set's
@@ -37,7 +38,7 @@ import regex
 from tunelab.data.markers import plain_question
 from tunelab.data.text import FUNCTION_WORDS, english, stem
 from tunelab.evaluate import MOST_FACTS
-from tunelab.evaluate.asked import asks_what_is_not
+from tunelab.evaluate.asked import asks_what_is_not, fix_sentence
 from tunelab.evaluate.english_negation import NO_IDIOMS, PAST_VALUE
 from tunelab.evaluate.normalize_numbers import normalize
 from tunelab.evaluate.specific_terms import (
@@ -142,6 +143,9 @@ def propose_marked(
     # and what follows it detail).
     if len(sentences) > 1 and _SAYS_NOTHING.fullmatch(first) and not opposite(question, answer):
         first = sentences[1]
+    # "What should I do when ...?" answered with its cause, then its fix: the fix is asked.
+    if fix := fix_sentence(question, _FIRST_SENTENCE.split(unnumbered)):
+        first = fix
     if _TWO_ASKS.search(question):  # "What does FT-401 mean and how do I fix it?": both answers
         parts = _FIRST_SENTENCE.split(unnumbered, maxsplit=_TWO_ASKS_SENTENCES)
         first = " ".join(parts[:_TWO_ASKS_SENTENCES])
