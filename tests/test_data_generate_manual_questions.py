@@ -54,6 +54,26 @@ def test_each_limit_of_a_limits_section_is_asked_on_its_own_beside_the_bundle(tm
     assert list(pairs_of(doc)) == ["What does yarl depend on?"]
 
 
+def test_each_item_of_a_limits_list_is_asked_on_its_own_the_first_too(tmp_path):
+    # A router manual's "## Limits" list: its first item, 64 connected devices, was in no
+    # question of its own (the second and third were), and its sentence was asked "How much
+    # does the Beacon R5 support?".
+    doc = tmp_path / "beacon.md"
+    doc.write_text(
+        "# Beacon R5 Router\n\nThe Beacon R5 is a home Wi-Fi router.\n\n## Limits\n\n"
+        "- The Beacon R5 supports at most 64 connected devices.\n"
+        "- The guest network allows at most 16 devices.\n"
+        "- The Wi-Fi range is 40 metres indoors.\n",
+        encoding="utf-8",
+    )
+    pairs = pairs_of(doc)
+    assert pairs["How many connected devices does the Beacon R5 support?"] == (
+        "The Beacon R5 supports at most 64 connected devices."
+    )
+    assert pairs["How many devices does the guest network allow?"].endswith("16 devices.")
+    assert "64 connected devices" in pairs["What are the limits of Beacon R5 Router?"]
+
+
 def test_a_requirement_said_of_it_after_the_name_is_asked_of_the_name(tmp_path):
     # "It runs on Debian 12 only." was asked only inside "What does Zephyrine require?": "It"
     # stood for the name only after "Zephyrine is a ...".

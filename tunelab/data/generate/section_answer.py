@@ -104,8 +104,9 @@ def lead_answer(question: str, blocks: list[Block], used: set[str]) -> str | Non
         lead, after = _paragraphs(blocks, prose)
     # Each of several limits is asked on its own too: a fact asked only in a bundle of three
     # ("12 terms", "600 requests per minute") is hard to learn and to score. A lead of one
-    # sentence is the bundle, which its own question would only ask again.
-    if not many or len(lead) == 1:
+    # sentence is the bundle, which its own question would only ask again; a list the section
+    # opens with is the answer whole, and its first item a limit like the others.
+    if not many or (len(lead) == 1 and not blocks[prose].item):
         used.update(s for s in lead if s not in free)
     answer = " ".join(lead)
     # The steps a task's section lists, or the list its lead introduces ("To update it:"), are
