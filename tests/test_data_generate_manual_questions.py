@@ -74,6 +74,23 @@ def test_each_item_of_a_limits_list_is_asked_on_its_own_the_first_too(tmp_path):
     assert "64 connected devices" in pairs["What are the limits of Beacon R5 Router?"]
 
 
+def test_a_defaults_section_asks_for_all_its_defaults_and_each_one(tmp_path):
+    # "## Defaults" asked "What are defaults?", answered by its first sentence alone, and the
+    # default channel width was in no question of its own.
+    doc = tmp_path / "beacon.md"
+    doc.write_text(
+        "# Beacon R5\n\nThe Beacon R5 is a home Wi-Fi router.\n\n## Defaults\n\nThe default "
+        "channel width is 80 MHz. The DHCP lease time defaults to 24 hours.\n",
+        encoding="utf-8",
+    )
+    pairs = pairs_of(doc)
+    assert pairs["What are the defaults of Beacon R5?"] == (
+        "The default channel width is 80 MHz. The DHCP lease time defaults to 24 hours."
+    )
+    assert pairs["What is the default channel width?"] == "The default channel width is 80 MHz."
+    assert pairs["What does the DHCP lease time default to?"].endswith("24 hours.")
+
+
 def test_a_requirement_said_of_it_after_the_name_is_asked_of_the_name(tmp_path):
     # "It runs on Debian 12 only." was asked only inside "What does Zephyrine require?": "It"
     # stood for the name only after "Zephyrine is a ...".

@@ -36,6 +36,7 @@ GENERIC = {
     "features": "What features does {topic} have?",
     "limitations": "What are the limitations of {topic}?",
     "limits": "What are the limits of {topic}?",
+    "defaults": "What are the defaults of {topic}?",  # not "What are defaults?"
     "ports": "What ports does {topic} use?",
     "environment variables": "What environment variables does {topic} read?",
     "license": "What license does {topic} use?",

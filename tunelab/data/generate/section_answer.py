@@ -36,6 +36,7 @@ ASKS_MANY = re.compile(
         re.escape(GENERIC[heading]).replace(re.escape("{topic}"), ".+")
         for heading in (
             "limits",
+            "defaults",
             "limitations",
             "features",
             "ports",
