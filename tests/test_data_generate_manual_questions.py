@@ -91,6 +91,22 @@ def test_a_defaults_section_asks_for_all_its_defaults_and_each_one(tmp_path):
     assert pairs["What does the DHCP lease time default to?"].endswith("24 hours.")
 
 
+def test_a_section_stating_a_count_about_its_heading_asks_for_the_count(tmp_path):
+    # "## Remote control" / "The remote control uses two AAA batteries." asked "What is the
+    # remote control?", answered by the batteries: a count is one fact about it, not what it is.
+    doc = tmp_path / "solis.md"
+    doc.write_text(
+        "# Solis H2\n\nThe Solis H2 is an electric patio heater.\n\n## Remote control\n\n"
+        "The remote control uses two AAA batteries.\n",
+        encoding="utf-8",
+    )
+    pairs = pairs_of(doc)
+    assert "What is the remote control?" not in pairs
+    assert pairs["What does the remote control use?"] == (
+        "The remote control uses two AAA batteries."
+    )
+
+
 def test_a_requirement_said_of_it_after_the_name_is_asked_of_the_name(tmp_path):
     # "It runs on Debian 12 only." was asked only inside "What does Zephyrine require?": "It"
     # stood for the name only after "Zephyrine is a ...".

@@ -60,7 +60,8 @@ def test_a_details_block_that_asks_is_an_faq_entry_and_html_tags_are_no_prose(tm
     )
     pairs = pairs_of(doc)
     assert pairs["Why 14 days?"] == "Most incidents are looked at within two weeks."
-    assert pairs["What is Ferrylog?"] == "Ferrylog keeps batches for 14 days."
+    # A lead stating a number is one fact about Ferrylog, asked on its own, not what it is.
+    assert pairs["What does Ferrylog keep?"] == "Ferrylog keeps batches for 14 days."
     assert "The log is written to `/var/log/ferrylog.log`." in pairs.values()
     assert not [a for a in pairs.values() if "<" in a]
 

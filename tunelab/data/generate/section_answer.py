@@ -157,7 +157,11 @@ def defines(sentence: str, term: str | None = None) -> bool:
     if DONE_TO.match(sentence) or PURPOSE_FIRST.match(sentence):
         return False
     asked = sentence_question(sentence)
-    return not (asked and asked.startswith(ASKS_A_FACT))
+    # "The remote control uses two AAA batteries.": a count is one fact about it, asked alone.
+    return not (asked and (asked.startswith(ASKS_A_FACT) or _COUNT.search(sentence)))
+
+
+_COUNT = re.compile(r"\d|\b(?:two|three|four|five|six|seven|eight|nine|ten|twelve)\b", re.I)
 
 
 def about(sentence: str, term: str) -> bool:
