@@ -175,3 +175,16 @@ def test_a_name_that_opens_in_lower_case_keeps_its_version():
     assert score_facts("It needs Windows 11 or Ubuntu 14.", check)["fact_accuracy"] == 0.0
     facts, _ = propose("What does the app run on?", "The app runs on iOS 17 and later.", {})
     assert facts == [["iOS 17"]]
+
+
+def test_a_hyphened_name_is_one_fact_not_its_first_part():
+    # "The Beacon R5 is a home Wi-Fi router." proposed "Wi", which a reviewer reads as no fact.
+    facts, _ = propose("What kind of router is the Beacon R5?", "It is a home Wi-Fi router.", {})
+    assert facts == [["Wi-Fi"]]
+    check = parse_fact_check({"facts": facts}, "test")
+    assert score_facts("A Wi-Fi router for the home.", check)["fact_accuracy"] == 1.0
+    assert score_facts("A wired router.", check)["fact_accuracy"] == 0.0
+    # "Red Hat-based": the name is "Red Hat", as before.
+    assert propose("Which systems does it run on?", "It runs on Red Hat-based systems.", {})[0] == [
+        ["Red Hat"]
+    ]

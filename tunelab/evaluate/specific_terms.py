@@ -99,9 +99,11 @@ TERMS = [
         r"As|At|Since|Although|Today|Now|Then|So|Integrating|Using)\b)"
         r"[A-Z][a-z]+(?: [A-Z][a-z]+)+\b(?![A-Za-z])"
     ),
-    # A proper name, of one word or more ("San Francisco"; "Jane Smith" of "Dr. Jane Smith").
+    # A proper name, of one word or more ("San Francisco"; "Jane Smith" of "Dr. Jane Smith"),
+    # its hyphened parts too ("Wi-Fi": "Wi" alone was a fact).
     regex.compile(
-        rf"(?<=[a-z0-9,;:] |{TITLE} )(?!{TITLE})[A-Z][a-z]+(?: [A-Z][a-z]+)*\b(?![A-Za-z])"
+        rf"(?<=[a-z0-9,;:] |{TITLE} )(?!{TITLE})[A-Z][a-z]+(?:-[A-Z][a-z]+)*"
+        r"(?: [A-Z][a-z]+(?:-[A-Z][a-z]+)*)*\b(?![A-Za-z])"
     ),
 ]
 
