@@ -179,3 +179,14 @@ def test_a_table_row_is_asked_from_what_it_is_for_too(tmp_path):
         pairs["What is the port of the admin console?"] == "The port of the admin console is 8443."
     )
     assert pairs["What is the port of `zephyr-sync`?"] == "The port of `zephyr-sync` is 7070."
+
+
+def test_a_product_named_with_its_model_number_is_a_subject():
+    # "The AquaPure 300 weighs 4.2 kg." asked nothing: a subject ending in a number was read
+    # as a count ("the first 100 rows"), so its weight was in no pair.
+    assert sentence_question("The AquaPure 300 weighs 4.2 kg.") == (
+        "How much does the AquaPure 300 weigh?"
+    )
+    assert sentence_question("The AquaPure 300 draws 20 W.") == (
+        "How much power does the AquaPure 300 draw?"
+    )

@@ -154,7 +154,9 @@ def unlisted_verb(word: str, subject: str, rest: str) -> str | None:
     )
     if base in NO_OBJECT or not english(base) or not plain or head in NOT_A_HEAD:
         return None
-    if head[:1].isdigit() or not singular(subject):
+    # "The first 100 rows": a count, no head; "The AquaPure 300": a name and its model number.
+    model = len(words) > 1 and head.isdigit() and words[-2][:1].isupper()
+    if (head[:1].isdigit() and not model) or not singular(subject):
         return None
     # "switches to the 2.4 GHz band if ...", "blinks red when ...": what it does, then when.
     condition = CONDITION.search(rest)
