@@ -185,3 +185,15 @@ def test_errors_given_the_training_data_drops_the_note_that_it_was_not_found(tmp
     assert given.exit_code == 0, given.output
     assert "(pass --data)" not in " ".join(json.loads(summary.read_text())["notes"])
     assert "(pass --data)" not in (run / "eval" / "errors.md").read_text()
+
+
+def test_errors_before_eval_names_the_eval_command_of_that_run(tmp_path, monkeypatch):
+    # After `tunelab compare`, `tunelab errors runs/demo` said "runs/demo/eval/predictions.jsonl
+    # not found: run `tunelab eval` on this run first": which command, and why compare's
+    # answers were not read, it left to guess.
+    monkeypatch.chdir(tmp_path)
+    tiny_run(tmp_path, QA)
+    said = CliRunner().invoke(app, ["errors", "runs/demo"])
+    assert isinstance(said.exception, TunelabError)
+    assert "run `tunelab eval runs/demo` first" in str(said.exception)
+    assert "`tunelab compare` keeps its own in compare/" in str(said.exception)
