@@ -190,3 +190,22 @@ def test_a_product_named_with_its_model_number_is_a_subject():
     assert sentence_question("The AquaPure 300 draws 20 W.") == (
         "How much power does the AquaPure 300 draw?"
     )
+
+
+def test_a_distance_to_keep_is_asked_how_far(tmp_path):
+    # A heater manual's "Keep the heater at least 1 metre from walls." was a step no rule
+    # asked: its safety distance was in no pair.
+    doc = tmp_path / "solis.md"
+    doc.write_text(
+        "# Solis H2\n\n## Safety\n\nKeep the heater at least 1 metre from walls. Keep your "
+        "hands 20 cm away from the reflector. Keep it 2 m from curtains.\n",
+        encoding="utf-8",
+    )
+    pairs = pairs_of(doc)
+    assert pairs["How far from walls should I keep the heater?"] == (
+        "Keep the heater at least 1 metre from walls."
+    )
+    assert pairs["How far from the reflector should I keep my hands?"] == (
+        "Keep your hands 20 cm away from the reflector."
+    )
+    assert not [q for q in pairs if "curtains" in q]  # "it": which thing, the text before says

@@ -69,6 +69,12 @@ EVERY_STEP = re.compile(
     r"^(?P<verb>[A-Z][a-z]+) (?P<what>(?:the|your|a|an|each|all) [^,;:]{1,50}?) (?P<every>every .+?)"
     r"\.?$"
 )
+# "Keep the heater at least 1 metre from walls.": a distance to keep, a safety section's fact.
+KEEP_AWAY = re.compile(
+    r"^Keep (?P<what>(?:the|your|a|an|all) [^,;:]{1,50}?) (?:(?:at least|no closer than|about) )?"
+    r"\d[\d.,]* ?(?:mm|cm|m|metres?|meters?|feet|foot|ft|inch(?:es)?|in)\b (?:away )?from "
+    r"(?P<away>[^,;:]{1,50}?)\.?$"
+)
 # "The K7 has the following ports:" before its list: "What ports does the K7 have?", answered by
 # the list.
 FOLLOWING = re.compile(
@@ -123,7 +129,7 @@ def template_pairs(chunk: Chunk, max_answer_tokens: int = 300) -> list[tuple[str
                 if sentence in used or (len(sentences) == 1 and title_line(sentence)):
                     continue  # a title line says nothing to ask about
                 done_for = _done_for(stated, document_topic(chunk.headings, chunk.title))
-                purpose = _purpose(stated) or done_for or _how_often(stated)
+                purpose = _purpose(stated) or done_for or _how_often(stated) or _how_far(stated)
                 if not stated.endswith(":") and purpose:
                     pairs.append(purpose)
                     continue
@@ -229,6 +235,15 @@ def _how_often(sentence: str) -> tuple[str, str] | None:
         return None  # "Backups every 2 weeks ...", "Daily ...": no step's verb
     what = re.sub(r"\byour\b", "my", m["what"])
     return f"How often should I {verb} {what}?", sentence.rstrip(".") + "."
+
+
+def _how_far(sentence: str) -> tuple[str, str] | None:
+    """How far away a thing is kept ("Keep the heater at least 1 metre from walls." -> "How far
+    from walls should I keep the heater?"); None for a sentence that is no such step."""
+    if not (m := KEEP_AWAY.match(sentence)) or re.search(r"\b(?:it|them)\b", m["what"]):
+        return None
+    what = re.sub(r"\byour\b", "my", m["what"])
+    return f"How far from {m['away']} should I keep {what}?", sentence.rstrip(".") + "."
 
 
 def _list_question(lead: str, chunk: Chunk) -> str | None:
