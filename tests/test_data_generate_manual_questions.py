@@ -209,3 +209,13 @@ def test_a_distance_to_keep_is_asked_how_far(tmp_path):
         "Keep your hands 20 cm away from the reflector."
     )
     assert not [q for q in pairs if "curtains" in q]  # "it": which thing, the text before says
+
+
+def test_a_distance_a_thing_reaches_is_asked_how_far():
+    # "The remote works up to 7 metres away." asked nothing ("works" takes no object), and
+    # "reaches 40 metres" asked "How many metres ...?".
+    assert sentence_question("The remote works up to 7 metres away.") == (
+        "How far away does the remote work?"
+    )
+    assert sentence_question("The sensor reaches 40 metres.") == "How far does the sensor reach?"
+    assert sentence_question("The warranty lasts 3 years.") == "How long does the warranty last?"

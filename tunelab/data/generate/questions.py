@@ -37,6 +37,7 @@ from tunelab.data.generate.word_classes import (
     AUXILIARIES,
     CONDITION,
     DETERMINERS,
+    DISTANCE,
     DURATION,
     LASTING,
     NOT_A_HEAD,
@@ -230,10 +231,15 @@ def sentence_question(
             return None  # "Investigate suspicious uniform scores ...": the reader's step
         prepositional = asked_with(word, after, singular(subject))
         spans = word[:-1] in LASTING and bool(DURATION.match(without_hedge(after)))
+        far = bool(DISTANCE.match(after))  # "works up to 7 metres away"
         # "Completion means ...": the verb, with no object to ask for; "The screen goes dark
         # after 20 seconds" has its state, asked below.
         changes = particle_question(subject, word, after) is not None
-        if word in OBJECTLESS and singular(subject) and not (prepositional or spans or changes):
+        if (
+            word in OBJECTLESS
+            and singular(subject)
+            and not (prepositional or spans or changes or far)
+        ):
             return None
         plural_noun = word.endswith("s") and word not in AUXILIARIES
         if (

@@ -23,6 +23,7 @@ from tunelab.data.generate.word_classes import (
     AUXILIARIES,
     CONDITION,
     DETERMINERS,
+    DISTANCE,
     DURATION,
     PARTICLES,
     PLACES,
@@ -230,6 +231,8 @@ def verb_question(subject: str, aux: str, base: str, rest: str, never: bool = Fa
         # night": how often, of what
         what = rest[: every.start()].strip()
         return f"How often {aux} {subject} {said}{' ' + what if what else ''}?"
+    if far := DISTANCE.match(rest):  # "The remote works up to 7 metres away": how far
+        return f"How far{far['away'] or ''} {aux} {subject} {said}?"
     if (counted := COUNTED.match(rest)) and not DURATION.match(without_hedge(rest)):
         # "allows 600 requests per minute", "may contain at most 12 terms": how many, of what
         return f"How many {counted['things']}{counted['per'] or ''} {aux} {subject} {said}?"

@@ -92,6 +92,12 @@ def plural_form(word: str) -> bool:
 # Words that open a verb's object: "maps other column names", "names its token".
 OBJECT_OPENERS = DETERMINERS | POSSESSIVES | frozenset("other all each both any some".split())
 # Verbs that take no object, or not one "What does X ...?" asks for ("goes the other way").
+# A distance as what a verb reaches, the whole of the rest: "works up to 7 metres away".
+DISTANCE = re.compile(
+    r"(?:(?:up to|about|around|roughly|under|less than|at most|over) )?\d[\d.,]* ?"
+    r"(?:mm|cm|m|km|metres?|meters?|kilomet(?:re|er)s?|feet|foot|ft|miles?|yards?)\b"
+    r"(?P<away> away)?(?=\W*$)"
+)
 NO_OBJECT = frozenset(
     """go come seem appear become remain stay sit stand lie fall rise live belong happen exist
     matter depend differ last grow work look sound feel mean""".split()
@@ -152,7 +158,8 @@ def unlisted_verb(word: str, subject: str, rest: str) -> str | None:
         or (len(words) > 1 and words[0].lower() in DETERMINERS | POSSESSIVES)
         or (len(words) == 1 and not english(words[0].strip("`")))
     )
-    if base in NO_OBJECT or not english(base) or not plain or head in NOT_A_HEAD:
+    far = DISTANCE.match(rest)  # "The remote works up to 7 metres away"
+    if (base in NO_OBJECT and not far) or not english(base) or not plain or head in NOT_A_HEAD:
         return None
     # "The first 100 rows": a count, no head; "The AquaPure 300": a name and its model number.
     model = len(words) > 1 and head.isdigit() and words[-2][:1].isupper()
@@ -167,6 +174,7 @@ def unlisted_verb(word: str, subject: str, rest: str) -> str | None:
         base
         if opens_an_object(rest)
         or MEASURE.match(rest)
+        or far
         or state_before_an_event(rest) is not None
         or conditioned
         else None
