@@ -372,3 +372,14 @@ def test_the_questions_left_with_no_new_phrasing_are_named(tmp_path, wide_termin
     assert f"no new phrasing for 1 of 2 questions ({data}:2): their facts keep one" in said
     assert "have a model rewrite them (without --mode rules)" in said
     assert [r["meta"]["source"] for r in _rows(out)][-1] == f"{data}:2"
+
+
+def test_a_maximum_is_rewritten_as_allowed_and_a_minimum_as_needed():
+    # "What is the maximum inlet pressure?" was rewritten "What is the maximum inlet pressure
+    # needed?": a maximum is what is allowed.
+    from tunelab.data.generate.rephrase import rule_rewrites
+
+    rewrites = rule_rewrites("What is the maximum inlet pressure?", 3)
+    assert "What is the highest inlet pressure allowed?" in rewrites
+    assert not [r for r in rewrites if "needed" in r]
+    assert "What is the minimum RAM needed?" in rule_rewrites("What is the minimum RAM?", 3)

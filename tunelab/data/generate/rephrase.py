@@ -25,7 +25,13 @@ RULES: list[tuple[str, list[str]]] = [
         "If I don't set {1}, what value does it take?",
         "What value does {1} have out of the box?",
     ]),
-    (r"What is the (minimum|maximum|recommended) (.+)", [
+    # A maximum is allowed, not needed: "What is the maximum inlet pressure needed?" was asked.
+    (r"What is the maximum (.+)", [
+        "How much {1} is the maximum?",
+        "What is the highest {1} allowed?",
+        "What maximum {1} should I plan for?",
+    ]),
+    (r"What is the (minimum|recommended) (.+)", [
         "How much {2} is the {1}?",
         "What is the {1} {2} needed?",
         "What {1} {2} should I plan for?",
