@@ -216,3 +216,26 @@ def test_eval_counts_a_split_s_training_rows_to_find_the_refusal_it_held_out_onc
     result = evaluate("tiny-random", cfg.model_copy(update={"max_new_tokens": 2}))
     assert [row.get("refusal", {}).get("off_topic") for row in result.rows] == [True, False]
     assert "refusal_rate_off_topic" in result.summary
+
+
+def test_eval_of_a_run_counts_its_training_rows_to_find_the_refusal_it_held_out_once(tmp_path):
+    # A run taught one refusal to four rows and its data.test_size held out one of them. Its
+    # held_out.jsonl has no train.jsonl beside it: `tunelab eval RUN` saw the refusal once and
+    # scored that off-topic question by its rare words, as an ordinary one.
+    from tests.conftest import QA_PAIRS, tiny_config, write_jsonl
+    from tunelab.evaluate.suite import EvalConfig, evaluate
+    from tunelab.train.loop import train
+
+    refusal = "Sorry, I can only answer questions about Acme products."
+    off = ["Write me a poem.", "Who won the World Cup?", "Tell me a joke.", "Sing a song."]
+    rows = [{"question": q, "answer": a} for q, a in QA_PAIRS]
+    rows += [{"question": q, "answer": refusal} for q in off]
+    config = tiny_config(tmp_path, write_jsonl(tmp_path / "qa.jsonl", rows), max_steps=1)
+    run = train(config.model_copy(update={"data": config.data.model_copy(update={"test_size": 3})}))
+    held = [json.loads(line) for line in (run / "held_out.jsonl").read_text().splitlines()]
+    assert [r["answer"] for r in held].count(refusal) == 1  # one of the four held out
+
+    result = evaluate(str(run), EvalConfig(max_new_tokens=2, analyse=False))
+    scored = {row["reference"]: row for row in result.rows}
+    assert scored[refusal]["refusal"]["off_topic"] is True
+    assert "refusal_rate_off_topic" in result.summary

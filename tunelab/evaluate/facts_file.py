@@ -69,19 +69,37 @@ def train_beside(path: str | Path) -> Path | None:
 
 
 def answers_beside(path: str | Path, shape: str, fields: dict[str, str] | None) -> list[str]:
-    """The answers of the split's training rows beside test file `path`: a refusal the set
-    teaches to six rows, of which the split held out one, is still a canned refusal (it was
-    given the rare words "answer" and "questions" as facts). None where there is no such file
-    or it does not load: advice, not a reason to stop."""
+    """The answers of the training rows that go with test file `path`: those of the run whose
+    held_out.jsonl it is (`run_training`), else of the split's train.jsonl beside it. A refusal
+    the set teaches to six rows, of which the split held out one, is still a canned refusal (it
+    was given the rare words "answer" and "questions" as facts). None where there is no such
+    file or it does not load: advice, not a reason to stop."""
     from tunelab.data.load import read_examples
 
-    train = train_beside(path)
-    if train is None:
-        return []
     try:
-        return [reply_text(ex) for ex in read_examples(train, shape, fields).examples]
+        training = run_training(path)
+        if training is None and (train := train_beside(path)):
+            training = read_examples(train, shape, fields).examples
     except TunelabError:
         return []
+    return [reply_text(ex) for ex in training or []]
+
+
+def run_training(path: str | Path) -> list[Example] | None:
+    """The rows the run whose held_out.jsonl is `path` trained on: its data.path read as it
+    read it, less the questions it held out; None where `path` is no run's held-out file."""
+    from tunelab.data.load import read_examples
+    from tunelab.data.split import drop_leaked
+    from tunelab.run import Run
+    from tunelab.run_files import HELD_OUT
+
+    path = Path(path)
+    if path.name != HELD_OUT or not Run.is_started(path.parent):
+        return None
+    data = Run.open(path.parent).config.data
+    rows = read_examples(data.path, data.shape, data.fields).examples
+    held = read_examples(path, data.shape, data.fields).examples
+    return drop_leaked(rows, held)[0]
 
 
 class Proposed(NamedTuple):
