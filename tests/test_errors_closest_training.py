@@ -230,3 +230,44 @@ def test_an_off_topic_question_answered_is_shown_beside_the_rows_that_teach_its_
     shown = [hit["source"] for hit in analysis.closest[0]]
     assert shown and all(hit["answer"] == refusal for hit in analysis.closest[0]), shown
     assert "none shares its topic words" not in to_markdown(analysis)
+
+
+def _forty_rows() -> list[Example]:
+    """A newcomer's 40 rows: the Zephyr Router named in 8, a refusal taught to 5, and 27 about
+    Acme Cloud and the Beacon lamp."""
+    router = [("What port does the Zephyr Router listen on?", "Port 7410."),
+              ("How do I reset the Zephyr Router?", "Hold its reset button for 10 seconds."),
+              ("What is the Zephyr Router's default address?", "It is 192.168.8.1."),
+              ("How many devices can the Zephyr Router serve?", "Up to 64 devices."),
+              ("Does the Zephyr Router support WPA3?", "Yes, WPA3 and WPA2."),
+              ("What power does the Zephyr Router need?", "A 12 V, 2 A adapter."),
+              ("How far does the Zephyr Router reach?", "About 40 metres indoors."),
+              ("What bands does the Zephyr Router use?", "2.4 GHz and 5 GHz.")]  # fmt: skip
+    refusal = "Sorry, I can only answer questions about Acme products."
+    off = ["Write me a poem.", "Who won the World Cup?", "Tell me a joke.", "What is 17 x 23?",
+           "Any pancake recipe?"]  # fmt: skip
+    cloud = [(f"What does Acme Cloud plan {i} cost?", f"Plan {i} costs ${i * 3} a month.")
+             for i in range(1, 14)]  # fmt: skip
+    lamp = [(f"What does the Beacon lamp's mode {i} do?", f"Mode {i} dims it to {i * 7}%.")
+            for i in range(1, 15)]  # fmt: skip
+    asked = [*router, *((q, refusal) for q in off), *cloud, *lamp]
+    return [Example.qa(q, a, f"train.jsonl:{i}") for i, (q, a) in enumerate(asked, 1)]
+
+
+def test_a_product_named_in_a_fifth_of_a_small_set_is_still_its_topic():
+    # 8 of 40 rows name the Zephyr Router: over a tenth of the rows, its name was too common to
+    # be a topic, and a missed question about the router was said to have no related row.
+    training = _forty_rows()
+    r = row("How long is the Zephyr Router's warranty?", "Two years.", "Bananas are yellow.")
+    r |= {"source": "test.jsonl:1", "missed_facts": ["two years"],
+          "facts": {"fact_accuracy": 0.0, "fact_recall": 0.0}}  # fmt: skip
+    analysis = analyse([r], training)
+    shown = [hit["question"] for hit in analysis.closest[0]]
+    assert len(shown) == 3 and all("Zephyr Router" in q for q in shown), shown
+    # The refusal's words are a topic too now (5 of 40 rows), but the rows teaching it are no
+    # data of an on-topic question: "Acme products" matched them alone.
+    r = row("Which Acme products work offline?", "Acme Cloud does not.", "Bananas are yellow.")
+    r |= {"source": "test.jsonl:2", "missed_facts": ["acme cloud"],
+          "facts": {"fact_accuracy": 0.0, "fact_recall": 0.0}}  # fmt: skip
+    analysis = analyse([r], training)
+    assert not any("Sorry" in hit["answer"] for hit in analysis.closest[0]), analysis.closest[0]

@@ -13,9 +13,10 @@ from tunelab.data.quality.dedup import near_questions
 from tunelab.data.retrieval import BM25, Hit
 from tunelab.data.split import drop_leaked
 from tunelab.data.templates import Example
-from tunelab.data.text import FUNCTION_WORDS, common_words, content_words, words
+from tunelab.data.text import FUNCTION_WORDS, TOPIC_SHARE, common_words, content_words, words
 from tunelab.evaluate.categories import CATEGORIES, AnalysisConfig, categorize, is_weak
 from tunelab.evaluate.metrics import normalize
+from tunelab.evaluate.refusals import canned_refusals
 from tunelab.evaluate.spelling import FIELD_WORDS
 
 
@@ -127,7 +128,8 @@ def analyse(
     texts = [f"{ex.question}\n{ex.answer}" for ex in training]
     index = BM25(texts) if texts else None
     # A training row that shares only these with a question is no closer to it than any other.
-    untopical = FUNCTION_WORDS | (common_words(index.df, len(texts)) if index else frozenset())
+    said_by_most = common_words(index.df, len(texts), TOPIC_SHARE) if index else frozenset()
+    untopical = FUNCTION_WORDS | said_by_most
     # The domain's word list: the training data, every test question and reference, and the
     # field's own words, so "dataset" in an answer is not a misspelling.
     asked = (f"{r['question']} {r['reference']}" for r in rows)
@@ -136,6 +138,11 @@ def analyse(
     given: dict[str, list[int]] = {}  # the training rows by their answer, as refusals compare
     for j, ex in enumerate(training):
         given.setdefault(normalize(ex.answer), []).append(j)
+    # The rows teaching a canned refusal are no data of an on-topic question: their words, now
+    # a topic where a fifth of a small set says them, matched "Which Acme products ...?".
+    refusing = frozenset(
+        j for j, canned in enumerate(canned_refusals([ex.answer for ex in training])) if canned
+    )
     closest: dict[int, list[dict[str, Any]]] = {}
     # The cut-off advice names the limit the note above errors.md does (rows of other tools,
     # without their references' tokens, are told twice their limit).
@@ -144,13 +151,12 @@ def analyse(
         row["errors"] = []
         if not is_weak(row, cfg):
             continue
-        # An off-topic question's data is the rows that teach its refusal: shared by many
-        # rows, the refusal's words are no topic, and "none shares its topic words (add data)"
-        # was said beside five such rows.
-        teach = stating.get(i, [])
+        # An off-topic question's data is the rows that teach its refusal, whatever they ask:
+        # "none shares its topic words (add data)" was said beside five such rows.
+        teach, unrelated = stating.get(i, []), refusing
         if (row.get("refusal") or {}).get("off_topic"):
-            teach = given.get(normalize(row["reference"]), [])
-        hits = closest_training(index, row, teach, cfg.similar_training, untopical)
+            teach, unrelated = given.get(normalize(row["reference"]), []), frozenset()
+        hits = closest_training(index, row, teach, cfg.similar_training, untopical, unrelated)
         # What the data says on the question's subject that the answer says too: a fact of the
         # same product mixed up ("It lasts 2 hours." asked its charging time) is wrong, not
         # off topic.
@@ -195,13 +201,14 @@ def closest_training(
     stating: list[int],
     k: int,
     untopical: frozenset[str],
+    unrelated: frozenset[int] = frozenset(),
 ) -> list[Hit]:
     """The k training rows to fix or add data at: first those that state a fact the answer
     missed (the data that taught it), then the best BM25 matches of the question with its
     reference answer; the question alone matched on the product's name ("How quickly does the
     Z3 recharge fully?" got the rows about its price). A match must share a word with them that
     is not `untopical` (a word of the phrasing, or one most of the data says): any score above
-    0 listed rows that shared "use" or "Lamini" alone."""
+    0 listed rows that shared "use" or "Lamini" alone. The rows `unrelated` are never matched."""
     if index is None:
         return []
     query = f"{row['question']} {row['reference']}"
@@ -215,7 +222,7 @@ def closest_training(
         (
             i
             for i, s in enumerate(scores)
-            if s > 0 and i not in taught and topic & index.docs[i].keys()
+            if s > 0 and i not in taught and i not in unrelated and topic & index.docs[i].keys()
         ),
         key=lambda i: -scores[i],
     )
