@@ -188,3 +188,27 @@ def test_a_hyphened_name_is_one_fact_not_its_first_part():
     assert propose("Which systems does it run on?", "It runs on Red Hat-based systems.", {})[0] == [
         ["Red Hat"]
     ]
+
+
+def test_a_version_keeps_the_whole_name_capitalised_before_it():
+    # "The latest release is the Zephyr Router 4.2.1." proposed "Router 4.2.1" and "Zephyr
+    # Router": "version 4.2.1 of the Zephyr Router" stated neither "Router 4.2.1" nor its forms.
+    facts, _ = propose(
+        "What is the latest release?", "The latest release is the Zephyr Router 4.2.1.", {}
+    )
+    assert facts == [
+        ["Zephyr Router 4.2.1", "Zephyr Router version 4.2.1", "version 4.2.1 of Zephyr Router"]
+    ]
+    check = parse_fact_check({"facts": facts}, "test.jsonl:1")
+    for right in ("Zephyr Router 4.2.1.", "It is version 4.2.1 of the Zephyr Router."):
+        assert score_facts(right, check)["fact_accuracy"] == 1.0, right
+    for wrong in ("Zephyr Router 4.2.2.", "The Beacon Router 4.2.1."):
+        assert score_facts(wrong, check)["fact_accuracy"] == 0.0, wrong
+    # A question naming the product is answered by the version alone, as "Pelican 2.1"'s is.
+    facts, _ = propose(
+        "Which router firmware is current?", "Install the Zephyr Router 4.2.1 firmware.", {}
+    )
+    assert facts == [["Zephyr Router 4.2.1", "Zephyr Router version 4.2.1",
+                      "version 4.2.1 of Zephyr Router", "4.2.1"]]  # fmt: skip
+    facts, _ = propose("When does support end?", "Beacon Lamp 2.3 reaches its end in 2027.", {})
+    assert facts[0][0] == "Beacon Lamp 2.3"

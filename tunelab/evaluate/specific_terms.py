@@ -38,6 +38,13 @@ _NUMBERING = (
     r"(?:Version|Release|Build|Patch|Revision|Port|Step|Section|Page|Chapter|Figure|Table|Line|"
     r"Item|Option|Level|Phase|Stage|Tier|Plan|Number|No)"
 )
+# A sentence's first word that opens no name ("The Zephyr Router ...", "Use Java 21").
+_NOT_A_NAME = (
+    r"(?:The|A|An|This|That|These|Those|It|Its|You|Your|We|Our|In|On|For|To|If|When|Yes|No|Use|"
+    r"Set|Run|See|Both|Currently|Also|However|Additionally|Furthermore|Moreover|Some|Many|Most|"
+    r"All|Each|Every|Any|There|Here|Unlike|Like|While|With|By|From|As|At|Since|Although|Today|"
+    r"Now|Then|So|Integrating|Using)"
+)
 # A name's title, taken for a name or a sentence's end otherwise ("Dr. Jane Smith").
 TITLE = r"(?:Dr|Mr|Mrs|Ms|Prof|St)\."
 # A time of day or a ratio ("10:30 PM", "16:9").
@@ -66,16 +73,19 @@ TERMS = [
     # other system's 14 states).
     # (Not a word that only numbers a thing: "Version 3.8.2 was released" has the fact 3.8.2,
     # "Port 8443" 8443.)
+    # The whole name the text capitalises before the version is the name: "the Zephyr Router
+    # 4.2.1", "Beacon Lamp 2.3" ("Router 4.2.1" and "Lamp 2.3" were proposed).
     re.compile(
-        rf"(?<=[a-z0-9,;:] )(?!{_NUMBERING}\b)(?:[A-Z][A-Za-z]+|[a-z]+[A-Z][A-Za-z]*) "
-        r"\d+(?:\.\d+)*"
+        rf"(?<=[a-z0-9,;:] )(?:(?!{_NUMBERING}\b)[A-Z][A-Za-z]+ )*"
+        rf"(?!{_NUMBERING}\b)(?:[A-Z][A-Za-z]+|[a-z]+[A-Z][A-Za-z]*) \d+(?:\.\d+)*"
         r"(?![\w-]|\.\w)"  # a sentence's full stop after it ("under Apache 2.0.") is none of it
     ),
-    # ...a sentence's first word too, where a dotted version and a verb follow it ("Pelican 2.1
+    # ...a sentence's first words too, where a dotted version and a verb follow it ("Pelican 2.1
     # reads its settings from…" proposed "2.1" alone, which says not what is at 2.1); an order
     # and its value are none ("Use 0.05 as the ratio", "Allow 2.5 GB", "Add 1.5 times more").
     regex.compile(
-        rf"(?:^|(?<=[.!?] ))(?!{_NUMBERING}\b)[A-Z][A-Za-z]+ \d+(?:\.\d+)+"
+        rf"(?:^|(?<=[.!?] ))(?!{_NOT_A_NAME}\b)(?:(?!{_NUMBERING}\b)[A-Z][A-Za-z]+ )*"
+        rf"(?!{_NUMBERING}\b)[A-Z][A-Za-z]+ \d+(?:\.\d+)+"
         rf"(?= (?!{SPACED_UNIT}|(?:as|its|this|less|plus|minus|times|versus)\b)"
         r"(?:[a-z]+(?:s|ed)|can|will)\b)"
     ),
@@ -92,13 +102,7 @@ TERMS = [
     re.compile(r"\b[A-Z]{2,}[a-z]?\b"),  # an acronym (GPU, VPCs)
     # A name of several capitalised words, a sentence's first too ("Harborline Gateway requires
     # ...": its "Gateway" alone was a fact), but not one that opens with a function word.
-    regex.compile(
-        r"(?<![\w.])(?!(?:The|A|An|This|That|These|Those|It|Its|You|Your|We|Our|In|On|For|To|If|"
-        r"When|Yes|No|Use|Set|Run|See|Both|Currently|Also|However|Additionally|Furthermore|"
-        r"Moreover|Some|Many|Most|All|Each|Every|Any|There|Here|Unlike|Like|While|With|By|From|"
-        r"As|At|Since|Although|Today|Now|Then|So|Integrating|Using)\b)"
-        r"[A-Z][a-z]+(?: [A-Z][a-z]+)+\b(?![A-Za-z])"
-    ),
+    regex.compile(rf"(?<![\w.])(?!{_NOT_A_NAME}\b)[A-Z][a-z]+(?: [A-Z][a-z]+)+\b(?![A-Za-z])"),
     # A proper name, of one word or more ("San Francisco"; "Jane Smith" of "Dr. Jane Smith"),
     # its hyphened parts too ("Wi-Fi": "Wi" alone was a fact).
     regex.compile(

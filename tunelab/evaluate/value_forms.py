@@ -118,9 +118,10 @@ def _date_forms(value: str) -> list[str]:
     return []
 
 
-# A name with its dotted version ("Pelican 2.1"; `specific_terms` proposes them whole). Not one
-# with a whole number: "Llama 2", "Windows 11" and "GPT 4" are names, not "version 2 of Llama".
-_NAMED_VERSION = re.compile(r"([A-Z][A-Za-z]+) (\d+(?:\.\d+)+)")
+# A name with its dotted version ("Pelican 2.1", "Zephyr Router 4.2.1"; `specific_terms` proposes
+# them whole). Not one with a whole number: "Llama 2", "Windows 11" and "GPT 4" are names, not
+# "version 2 of Llama".
+_NAMED_VERSION = re.compile(r"([A-Z][A-Za-z]+(?: [A-Z][A-Za-z]+)*) (\d+(?:\.\d+)+)")
 
 
 def _version_forms(value: str) -> list[str]:
@@ -239,7 +240,7 @@ def version_alone(value: str, asked: set[str]) -> list[str]:
     answered "2.1". Where the question does not name it, "2.1" alone says not what is at 2.1,
     and only the name with it (in a form of `_version_forms`) states the fact."""
     found = _NAMED_VERSION.fullmatch(value)
-    return [found[2]] if found and normalize(found[1]) in asked else []
+    return [found[2]] if found and set(normalize(found[1]).split()) & asked else []
 
 
 # A value's other spellings, each an alternative of its fact.
