@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import errno
 import os
+import signal
+import subprocess
+import sys
 
 import pytest
 from gguf import GGUFReader
@@ -128,3 +131,44 @@ def test_an_export_of_what_cannot_be_loaded_leaves_no_empty_folder(tmp_path):
     with pytest.raises(TunelabError, match="saved no model yet"):
         export(str(killed), merged=tmp_path / "exp" / "a" / "merged")
     assert not (tmp_path / "exp").exists()
+
+
+# `tunelab export` killed (kill, docker stop, a CI timeout) as it writes: `kill` lands where
+# `cut_at` is called, once the output it writes is on disk under its `.part` name.
+KILLED_WHILE_WRITING = """
+import importlib, os, signal, sys
+from tunelab.cli import main
+
+def killed_after(write):
+    def write_then_sigterm(*args, **kwargs):
+        write(*args, **kwargs)
+        os.kill(os.getpid(), signal.SIGTERM)
+    return write_then_sigterm
+
+module = importlib.import_module({"merged": "tunelab.export.merged", "gguf": "tunelab.export.to_gguf"}[sys.argv[1]])
+cut_at = {"merged": "save_tokenizer", "gguf": "write_gguf"}[sys.argv[1]]
+setattr(module, cut_at, killed_after(getattr(module, cut_at)))
+sys.argv = ["tunelab", "export", sys.argv[2], "--merged", "out", "--gguf", "m.gguf"]
+main()
+"""
+
+
+@pytest.mark.parametrize("killed_in", ["merged", "gguf"])
+def test_an_export_killed_while_writing_leaves_no_partial_output(gguf_run, tmp_path, killed_in):  # noqa: F811
+    # SIGTERM ended the process at once: a 538 MB `out.part1234/` of the embedded model's
+    # merged weights stayed behind, or `m.gguf.part`, for no rerun to clean up.
+    done = subprocess.run(
+        [sys.executable, "-c", KILLED_WHILE_WRITING, killed_in, str(gguf_run)],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": os.getcwd()},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == -signal.SIGTERM, done.stderr  # still ended by the SIGTERM
+    left = sorted(path.name for path in tmp_path.iterdir())
+    if killed_in == "merged":  # its folder, made empty by the check before the merge
+        assert left == ["out"] and list((tmp_path / "out").iterdir()) == []
+    else:  # the merged folder whole, and said so
+        assert left == ["out"] and (tmp_path / "out" / "tokenizer.json").exists()
+        assert "written whole before it: merged out" in done.stderr

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tunelab.errors import TunelabError
+from tunelab.processes import sigterm_cleans_up
 
 if TYPE_CHECKING:
     from tunelab.run import Run
@@ -50,30 +51,32 @@ def export(
 
         repo_url = open_repo(push)
     written: dict[str, Path | str] = {}
-    try:
-        if merged:
-            written["merged"] = export_merged(model, merged, dtype)
-        if gguf:
-            written["gguf"] = export_gguf(model, gguf, gguf_type, overwrite=overwrite)
-            modelfile_path(gguf).write_text(modelfile, encoding="utf-8")
-            written["modelfile"] = modelfile_path(gguf)
-        if push:
-            push_to_hub(model, push, written, dtype)
-            written["hub"] = repo_url
-    # What was written whole before a Ctrl-C or a failed push is said: a rerun of the same
-    # command is refused by the outputs it left ("exists and is not empty").
-    except KeyboardInterrupt:
-        if written:
-            from rich.console import Console
+    # SIGTERM too removes what it cut short (a `.part` folder or file), as Ctrl-C does.
+    with sigterm_cleans_up():
+        try:
+            if merged:
+                written["merged"] = export_merged(model, merged, dtype)
+            if gguf:
+                written["gguf"] = export_gguf(model, gguf, gguf_type, overwrite=overwrite)
+                modelfile_path(gguf).write_text(modelfile, encoding="utf-8")
+                written["modelfile"] = modelfile_path(gguf)
+            if push:
+                push_to_hub(model, push, written, dtype)
+                written["hub"] = repo_url
+        # What was written whole before a Ctrl-C or a failed push is said: a rerun of the same
+        # command is refused by the outputs it left ("exists and is not empty").
+        except KeyboardInterrupt:
+            if written:
+                from rich.console import Console
 
-            said = f"interrupted; {_written(written)}"
-            Console(stderr=True).print(f"[yellow]{said}[/]")
-            raise KeyboardInterrupt(said) from None  # said: `tunelab` adds no line of its own
-        raise
-    except TunelabError as err:
-        if not written:
+                said = f"interrupted; {_written(written)}"
+                Console(stderr=True).print(f"[yellow]{said}[/]")
+                raise KeyboardInterrupt(said) from None  # said: `tunelab` adds no line of its own
             raise
-        raise TunelabError(f"{err} ({_written(written)})") from None
+        except TunelabError as err:
+            if not written:
+                raise
+            raise TunelabError(f"{err} ({_written(written)})") from None
     return written
 
 
