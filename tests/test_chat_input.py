@@ -133,6 +133,16 @@ def test_a_chat_message_of_several_lines_is_typed_between_triple_quotes(monkeypa
     assert asked == ["Summarize this:\nfirst line\nsecond line", "one", "hi"]
 
 
+def test_a_message_left_open_at_the_end_of_the_input_is_said_not_sent(monkeypatch, capsys):
+    # `printf '"""\nSummarize this:\n' | tunelab chat RUN` ended without a word about it.
+    session = Session(*tiny_random())
+    repl_typing(monkeypatch, "hi", '"""Summarize this:', "first line")
+    session.repl(max_new_tokens=2)
+    assert [m["content"] for m in session.history if m["role"] == "user"] == ["hi"]
+    out = " ".join(capsys.readouterr().out.split())
+    assert 'not sent: the message opened with """ was never closed by another """' in out
+
+
 def test_a_system_prompt_given_to_chat_is_the_model_s_and_a_server_s_first_message(monkeypatch):
     # `tunelab chat`/`generate` took no system prompt: only a run's own reached the model.
     from tunelab import remote

@@ -113,6 +113,14 @@ def _read_message(console) -> str:
     lines, rest = [], text[len(_BLOCK) :]
     while not rest.endswith(_BLOCK):
         lines.append(rest)
-        rest = console.input("[bold cyan]...[/] ").rstrip()
+        try:
+            rest = console.input("[bold cyan]...[/] ").rstrip()
+        except EOFError:  # piped input, or Ctrl-D: a message left open was dropped unsaid
+            console.print(
+                f"\n[yellow]not sent: the message opened with {_BLOCK} was never closed by "
+                f"another {_BLOCK}[/]",
+                highlight=False,
+            )
+            raise
     lines.append(rest[: -len(_BLOCK)])
     return "\n".join(lines).strip()
