@@ -212,6 +212,9 @@ def test_export_command_writes_the_ollama_modelfile_beside_the_gguf(gguf_run, tm
     modelfile = tmp_path / "out.Modelfile"
     assert target.exists() and modelfile.read_text().startswith("FROM ./out.gguf\n")
     assert f"ollama create NAME -f {modelfile}" in result.output
+    # each output is said as it starts (a minute of merging for a bigger model), then as written
+    assert f"writing GGUF (f16) to {target}…" in result.output
+    assert result.output.index("writing GGUF (f16) to") < result.output.index("GGUF (f16):")
     again = CliRunner().invoke(app, ["export", str(gguf_run), "--gguf", str(target)])
     assert "out.gguf exists: pass --overwrite" in str(again.exception)  # neither is replaced
 

@@ -55,8 +55,10 @@ def export(
     with sigterm_cleans_up():
         try:
             if merged:
+                _starting(f"merged weights ({dtype}) to {merged}")
                 written["merged"] = export_merged(model, merged, dtype)
             if gguf:
+                _starting(f"GGUF ({gguf_type}) to {gguf}")
                 written["gguf"] = export_gguf(model, gguf, gguf_type, overwrite=overwrite)
                 modelfile_path(gguf).write_text(modelfile, encoding="utf-8")
                 written["modelfile"] = modelfile_path(gguf)
@@ -78,6 +80,15 @@ def export(
                 raise
             raise TunelabError(f"{err} ({_written(written)})") from None
     return written
+
+
+def _starting(what: str) -> None:
+    """Said as each output starts: loading, merging and writing took 20 s for the 135M model,
+    minutes for a bigger one, without a word until the end."""
+    from rich.console import Console
+    from rich.markup import escape
+
+    Console(stderr=True).print(f"[dim]writing {escape(what)}…[/]", soft_wrap=True)
 
 
 def _written(written: dict[str, Path | str]) -> str:
