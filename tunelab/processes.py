@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import os
 import signal
-from collections.abc import Callable, Iterator
+import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 
@@ -18,20 +19,6 @@ def pid_running(pid: int) -> bool:
     except PermissionError:  # another user's process
         return True
     return True
-
-
-def handle_signal(signum: int, handler: Callable):
-    """Install `handler` for `signum`; the handler it replaces, None outside the main thread
-    (where signals are left alone)."""
-    try:
-        return signal.signal(signum, handler)
-    except ValueError:
-        return None
-
-
-def restore_signal(signum: int, previous) -> None:
-    if previous is not None:
-        signal.signal(signum, previous)
 
 
 @contextmanager
@@ -48,10 +35,14 @@ def sigterm_cleans_up() -> Iterator[None]:
             received = True
             raise KeyboardInterrupt
 
-    previous = handle_signal(signal.SIGTERM, handle)
+    if threading.current_thread() is not threading.main_thread():  # signals are the main's
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, handle)
     try:
         yield
     finally:
-        restore_signal(signal.SIGTERM, previous)
+        # None: a handler set outside Python, which cannot be put back; the default ends the process
+        signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
         if received:
             os.kill(os.getpid(), signal.SIGTERM)

@@ -15,7 +15,6 @@ from rich.console import Console
 from rich.markup import escape
 
 from tunelab.errors import TunelabError
-from tunelab.processes import handle_signal, restore_signal
 from tunelab.run_files import CHECKPOINT_PREFIX, CHECKPOINTS, list_checkpoints
 from tunelab.train import distributed
 from tunelab.train.checkpoint import TrainState
@@ -75,7 +74,7 @@ class StopRequest:
         self._previous = None
 
     def __enter__(self):
-        self._previous = handle_signal(signal.SIGINT, self._handle)
+        self._previous = _handle_signal(signal.SIGINT, self._handle)
         return self
 
     def _handle(self, signum, frame) -> None:
@@ -106,7 +105,21 @@ class StopRequest:
         return requested > 0, interrupted > 0
 
     def __exit__(self, *exc) -> None:
-        restore_signal(signal.SIGINT, self._previous)
+        _restore_signal(signal.SIGINT, self._previous)
+
+
+def _handle_signal(signum: int, handler: Callable):
+    """Install `handler` for `signum`; the handler it replaces, None outside the main thread
+    (where signals are left alone)."""
+    try:
+        return signal.signal(signum, handler)
+    except ValueError:
+        return None
+
+
+def _restore_signal(signum: int, previous) -> None:
+    if previous is not None:
+        signal.signal(signum, previous)
 
 
 ABORTED = "a third Ctrl-C aborted the run: the steps since the last checkpoint are lost"
@@ -146,7 +159,7 @@ class LauncherStop:
     def __enter__(self) -> LauncherStop:
         LauncherStop.reached_process = False  # a new run in this process
         if self.enabled:
-            self._previous = handle_signal(signal.SIGTERM, self._handle)
+            self._previous = _handle_signal(signal.SIGTERM, self._handle)
         return self
 
     def _handle(self, signum, frame) -> None:
@@ -176,7 +189,7 @@ class LauncherStop:
             self._open = False
 
     def __exit__(self, *exc) -> None:
-        restore_signal(signal.SIGTERM, self._previous)
+        _restore_signal(signal.SIGTERM, self._previous)
 
 
 class NonFiniteLoss(TunelabError):
