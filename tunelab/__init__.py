@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -204,18 +205,33 @@ def rate(
         return arena.ratings()
     check_writable(arena.votes_path)  # before judges are sent to the page
     check_port_free(host, port)  # uvicorn said so below the line sending them there
-    console.print(
-        f"{len(arena.pairs)} answer pairs, {len(arena.records)} judged so far. Open "
-        f"[bold]http://{host}:{port}/[/] (keys 1-4; s skips, u undoes your last vote); "
-        "ratings at /leaderboard; Ctrl-C to stop."
-    )
-    judge_in_browser(arena, host, port, allow_host or ())
+    try:
+        console.print(
+            f"{len(arena.pairs)} answer pairs, {len(arena.records)} judged so far. Open "
+            f"[bold]http://{host}:{port}/[/] (keys 1-4; s skips, u undoes your last vote); "
+            "ratings at /leaderboard; Ctrl-C to stop."
+        )
+        judge_in_browser(arena, host, port, allow_host or ())
+    except KeyboardInterrupt:
+        # Stopped before uvicorn took Ctrl-C and SIGTERM over (it stops serving and returns):
+        # the line below was lost.
+        said = _votes_kept(arena, answers, votes, host, port)
+        console.print(said, markup=False, soft_wrap=True)
+        raise KeyboardInterrupt(said) from None  # said: `tunelab` adds no line of its own
     # Each vote was written as it was cast; the judge leaving wants to know they all were.
-    console.print(
-        f"{len(arena.records)} votes in {arena.votes_path}; ratings: tunelab rate ... --results",
-        markup=False,
-    )
+    console.print(_votes_kept(arena, answers, votes, host, port), markup=False, soft_wrap=True)
     return arena.ratings()
+
+
+def _votes_kept(arena, answers, votes, host: str, port: int) -> str:
+    """`rate`'s last line: the votes kept, the command printing their ratings, the one going on."""
+    given = ["tunelab", "rate", *map(str, _listed(answers)), "--votes", str(votes)]
+    given += ["--host", host] if host != LOCALHOST else []
+    given += ["--port", str(port)] if port != DEFAULT_RATE_PORT else []
+    return (
+        f"{len(arena.records)} votes in {arena.votes_path}; ratings: "
+        f"{shlex.join([*given, '--results'])}; to judge more: {shlex.join(given)}"
+    )
 
 
 def runs(

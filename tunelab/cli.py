@@ -6,6 +6,8 @@ from __future__ import annotations
 import atexit
 import gc
 import inspect
+import os
+import signal
 import sys
 
 import typer
@@ -109,6 +111,8 @@ def main() -> None:
     # times: `tunelab train` ended 2.5 s after its last line (0.4 s frozen), under load. Frozen,
     # they are left to the process's end; exit handlers registered later (trackers) run first.
     atexit.register(gc.freeze)
+    if os.environ.get("WORLD_SIZE", "1") == "1":  # under torchrun, its SIGTERM is the loop's
+        signal.signal(signal.SIGTERM, _stop_as_ctrl_c)
     try:
         app()
     except TunelabError as err:
@@ -118,16 +122,32 @@ def main() -> None:
         sys.exit(2)
     except KeyboardInterrupt as stop:
         _say_interrupted(stop)
-        sys.exit(130)  # Ctrl-C in any command: what shells expect, without a traceback
+        sys.exit(_STOPPED_BY[0])  # Ctrl-C in any command: what shells expect, without a traceback
     except Exception as err:
         if not cut_short_by_ctrl_c(err):
             raise
         _say_interrupted(err)
-        sys.exit(130)
+        sys.exit(_STOPPED_BY[0])
     except SystemExit as exit_:
         if exit_.code == 130:  # typer turns a Ctrl-C inside a command into exit 130 itself
             _say_interrupted(exit_)
+            sys.exit(_STOPPED_BY[0])
         raise
+
+
+# The exit code of a command stopped as by Ctrl-C: 130, or SIGTERM's 143 when that stopped it.
+_STOPPED_BY = [130]
+
+
+def _stop_as_ctrl_c(signum: int, frame) -> None:
+    """SIGTERM (kill, systemd, docker stop, a CI job's timeout) stops a command as Ctrl-C does:
+    it died at once, and `eval` and `compare` exited without saying what their work logs kept,
+    `rate` without its closing line. Training sets its own handler for its loop (the last
+    complete step is kept), and uvicorn its own while `serve` and `rate` serve (raising the
+    signal again once stopped). A torchrun process keeps the default: torchrun's SIGTERM stops
+    rank 0's loop, and the others die at once, as the loop expects."""
+    _STOPPED_BY[0] = 143
+    raise KeyboardInterrupt
 
 
 def _say_interrupted(err: BaseException) -> None:

@@ -1,0 +1,86 @@
+"""SIGTERM (kill, systemd, docker stop, a CI job's timeout) stops a long command as Ctrl-C does:
+what it keeps for a rerun is kept and said in one line, and it exits 143 (Ctrl-C: 130)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+
+def _start(*args: str, cwd: Path) -> subprocess.Popen:
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": os.getcwd(), "COLUMNS": "300"}
+    command = [sys.executable, "-m", "tunelab.cli", *args]
+    return subprocess.Popen(
+        command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+
+
+def _lines(path: Path) -> int:
+    return len(path.read_text(encoding="utf-8").splitlines()) if path.exists() else 0
+
+
+def test_sigterm_during_eval_keeps_the_answers_made_says_so_and_the_rerun_goes_on(tmp_path):
+    # It died at once (exit -15), saying nothing of the answers its log kept.
+    rows = [{"question": f"What is step {i}?", "answer": f"Step {i}."} for i in range(40)]
+    data = tmp_path / "test.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    args = ["eval", "tiny-random", "--data", "test.jsonl", "--output", "ev"]
+    args += ["--max-new-tokens", "200", "--batch-size", "4"]
+    log = tmp_path / "ev" / "answers.partial.jsonl"
+    stopped = _start(*args, cwd=tmp_path)
+    while _lines(log) < 2:  # the header, then a batch of answers
+        assert stopped.poll() is None, stopped.stdout.read()
+        time.sleep(0.05)
+    stopped.send_signal(signal.SIGTERM)
+    said, _ = stopped.communicate(timeout=120)
+
+    assert stopped.returncode == 143, said
+    assert "Traceback" not in said
+    kept = _lines(log) - 1
+    assert f"interrupted; kept {kept} answers in ev/answers.partial.jsonl" in " ".join(said.split())
+    again = _start(*args, "--limit", "8", cwd=tmp_path)
+    assert again.wait(timeout=300) == 0
+    assert f"{kept} answers kept from an interrupted run" in again.stdout.read()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _serving(port: int, process: subprocess.Popen) -> None:
+    while True:
+        assert process.poll() is None, process.stdout.read()
+        try:
+            socket.create_connection(("127.0.0.1", port)).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+
+
+def test_rate_stopped_by_sigterm_says_the_votes_kept_and_how_to_go_on(tmp_path):
+    # SIGTERM killed it (exit -15) without the line that Ctrl-C gave.
+    for model in ("m1", "m2"):
+        rows = [{"question": f"q{i}?", "answer": f"{model} says {i}"} for i in range(3)]
+        (tmp_path / f"{model}.jsonl").write_text(
+            "".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8"
+        )
+    port = _free_port()
+    given = ["rate", "m1.jsonl", "m2.jsonl", "--votes", "v.jsonl", "--port", str(port)]
+    rate = _start(*given, cwd=tmp_path)
+    _serving(port, rate)
+    rate.send_signal(signal.SIGTERM)
+    said, _ = rate.communicate(timeout=60)
+
+    assert rate.returncode == 0, said  # uvicorn's own stop, as on Ctrl-C
+    again = "tunelab " + " ".join(given)
+    assert said.splitlines()[-1] == (
+        f"0 votes in v.jsonl; ratings: {again} --results; to judge more: {again}"
+    )
