@@ -84,3 +84,33 @@ def test_rate_stopped_by_sigterm_says_the_votes_kept_and_how_to_go_on(tmp_path):
     assert said.splitlines()[-1] == (
         f"0 votes in v.jsonl; ratings: {again} --results; to judge more: {again}"
     )
+
+
+def test_ctrl_c_during_augment_says_the_rows_kept_and_the_rerun_goes_on(tmp_path):
+    # It said "interrupted" alone: nothing of the rewrites kept, nor that a rerun goes on.
+    rows = [{"question": f"What is step {i}?", "answer": f"Step {i}."} for i in range(10)]
+    (tmp_path / "qa.jsonl").write_text(
+        "".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8"
+    )
+    args = ["data", "augment", "qa.jsonl", "-o", "aug.jsonl", "--model", "tiny-random"]
+    args += ["--paraphrases", "2", "--max-new-tokens", "100", "--set", "batch_size=2"]
+    out = tmp_path / "aug.jsonl"
+    stopped = _start(*args, cwd=tmp_path)
+    while _lines(out) < 2:  # a batch of questions written with their rewrites
+        assert stopped.poll() is None, stopped.stdout.read()
+        time.sleep(0.05)
+    stopped.send_signal(signal.SIGINT)
+    said, _ = stopped.communicate(timeout=120)
+
+    assert stopped.returncode == 130, said
+    kept = _lines(out)
+    assert " ".join(said.split()).endswith(
+        f"interrupted: aug.jsonl keeps its {kept} rows; run the same command again to go on "
+        "with the questions not yet rewritten"
+    )
+    done = {json.loads(line)["question"] for line in out.read_text(encoding="utf-8").splitlines()}
+    again = _start(*args, cwd=tmp_path)
+    assert again.wait(timeout=300) == 0
+    assert f"10 questions ({len(done & {r['question'] for r in rows})} done before)" in (
+        " ".join(again.stdout.read().split())
+    )

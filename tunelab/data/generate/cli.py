@@ -55,7 +55,8 @@ def generate_command(
     try:
         stats = generate(config=config)
     except KeyboardInterrupt:
-        said = _kept_on_ctrl_c(config)
+        rest = "up to --count" if config.mode == "self-instruct" else "with the chunks not yet done"
+        said = _kept_on_ctrl_c(Path(config.output), rest)
         console.print(f"[yellow]{escape(said)}[/]", soft_wrap=True)
         raise KeyboardInterrupt(said) from None  # said: `tunelab` adds no line of its own
     console.print(_what_was_written(config, stats))
@@ -174,14 +175,13 @@ def _rewrites(config: GenerateConfig) -> str:
     return command("data", "augment", config.output, "--mode", "rules", "-o", "more.jsonl")
 
 
-def _kept_on_ctrl_c(config: GenerateConfig) -> str:
-    """What a Ctrl-C left: the rows written so far stay (each chunk's, or self-instruct round's,
-    in one write), and the same command goes on from them. It said "interrupted" alone."""
+def _kept_on_ctrl_c(path: Path, rest: str) -> str:
+    """What a Ctrl-C (or SIGTERM) left: the rows written so far stay (each chunk's, self-instruct
+    round's or question's rewrites in one write), and the same command goes on from them, `rest`.
+    It said "interrupted" alone."""
     from tunelab.data.jsonl_files import read_jsonl
 
-    path = Path(config.output)
     rows = len(read_jsonl(path, skip_broken=True))
-    rest = "up to --count" if config.mode == "self-instruct" else "with the chunks not yet done"
     return f"interrupted: {path} keeps its {rows} rows; run the same command again to go on {rest}"
 
 
@@ -222,12 +222,17 @@ def augment_command(
     from tunelab.progress import progress_bars
 
     bars = progress_bars(console=console)
-    with bars:
-        task = bars.add_task("rewriting questions", total=None)
-        stats = augment(
-            config=config,
-            on_progress=lambda done, total: bars.update(task, completed=done, total=total),
-        )
+    try:
+        with bars:
+            task = bars.add_task("rewriting questions", total=None)
+            stats = augment(
+                config=config,
+                on_progress=lambda done, total: bars.update(task, completed=done, total=total),
+            )
+    except KeyboardInterrupt:  # it said "interrupted" alone
+        said = _kept_on_ctrl_c(Path(config.output), "with the questions not yet rewritten")
+        console.print(f"[yellow]{escape(said)}[/]", soft_wrap=True)
+        raise KeyboardInterrupt(said) from None  # said: `tunelab` adds no line of its own
     related = (
         f" ({stats.reversed} reversed, {stats.combined} combined)"
         if config.reverse or config.combine
