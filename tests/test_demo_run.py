@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import signal
 
+import pytest
 from rich.console import Console
 
 from tunelab.demo.run import run_demo
@@ -122,3 +124,29 @@ def test_demo_runs_end_to_end_and_leaves_a_chat_ready_run(tmp_path):
     rows = [json.loads(line) for line in (run / "demo_answers.jsonl").read_text().splitlines()]
     assert len(rows) >= 60 and {"question", "answer", "kind", "base", "finetuned"} <= set(rows[0])
     assert (run / "model" / "model.safetensors").exists()  # full finetuning: every weight
+
+
+def test_a_demo_cut_short_by_ctrl_c_goes_on_from_its_checkpoint_when_run_again(
+    tmp_path, monkeypatch
+):
+    # A rerun replaced runs/demo and trained from step 0: a Ctrl-C at minute 15 of 18 lost all.
+    from tunelab.train import loop
+
+    real, steps, ctrl_c_at = loop.accumulate_gradients, [], [2]
+
+    def ctrl_c_in_step_2(*args, **kwargs):
+        steps.append(1)
+        if len(steps) in ctrl_c_at:
+            signal.raise_signal(signal.SIGINT)  # the step finishes and is saved
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(loop, "accumulate_gradients", ctrl_c_in_step_2)
+    settings = dict(steps=4, output_dir=str(tmp_path), model="tiny-random", general_check=False)
+    with pytest.raises(KeyboardInterrupt, match="interrupted at step 2"):
+        run_demo(**settings)
+    steps.clear()
+    ctrl_c_at.clear()
+    run_demo(**settings)
+    assert len(steps) == 2  # steps 3 and 4 alone
+    status = json.loads((tmp_path / "demo" / "status.json").read_text())
+    assert status["status"] == "finished" and status["step"] == 4
