@@ -43,7 +43,10 @@ def test_sigterm_during_eval_keeps_the_answers_made_says_so_and_the_rerun_goes_o
     assert stopped.returncode == 143, said
     assert "Traceback" not in said
     kept = _lines(log) - 1
-    assert f"interrupted; kept {kept} answers in ev/answers.partial.jsonl" in " ".join(said.split())
+    again = "tunelab " + " ".join(args)  # the command as typed
+    assert " ".join(said.split()).endswith(
+        f"interrupted; kept {kept} answers in ev/answers.partial.jsonl: `{again}` goes on from there"
+    )
     again = _start(*args, "--limit", "8", cwd=tmp_path)
     assert again.wait(timeout=300) == 0
     assert f"{kept} answers kept from an interrupted run" in again.stdout.read()

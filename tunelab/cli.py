@@ -7,6 +7,7 @@ import atexit
 import gc
 import inspect
 import os
+import shlex
 import signal
 import sys
 
@@ -111,8 +112,10 @@ def main() -> None:
     # times: `tunelab train` ended 2.5 s after its last line (0.4 s frozen), under load. Frozen,
     # they are left to the process's end; exit handlers registered later (trackers) run first.
     atexit.register(gc.freeze)
+    _STOPPED_BY[0] = 130
+    previous = None
     if os.environ.get("WORLD_SIZE", "1") == "1":  # under torchrun, its SIGTERM is the loop's
-        signal.signal(signal.SIGTERM, _stop_as_ctrl_c)
+        previous = signal.signal(signal.SIGTERM, _stop_as_ctrl_c)
     try:
         app()
     except TunelabError as err:
@@ -133,6 +136,9 @@ def main() -> None:
             _say_interrupted(exit_)
             sys.exit(_STOPPED_BY[0])
         raise
+    finally:
+        if previous is not None:  # a caller in Python (a test) goes on with its own
+            signal.signal(signal.SIGTERM, previous)
 
 
 # The exit code of a command stopped as by Ctrl-C: 130, or SIGTERM's 143 when that stopped it.
@@ -162,7 +168,8 @@ def _say_interrupted(err: BaseException) -> None:
     # Importing it here imports torch, which a Ctrl-C in a command's first second had cut short
     # mid-import: importing it again crashed (a traceback, or a segfault) instead of exiting 130.
     work_log = sys.modules.get("tunelab.work_log")
-    kept = work_log.interrupted() if work_log is not None else None  # eval, compare, bench
+    again = f"`{shlex.join(['tunelab', *sys.argv[1:]])}`"  # the command as typed
+    kept = work_log.interrupted(again) if work_log is not None else None  # eval, compare, bench
     Console(stderr=True).print(f"[yellow]{escape(kept or 'interrupted')}[/]", soft_wrap=True)
 
 

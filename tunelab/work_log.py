@@ -60,14 +60,14 @@ def _stride(numel: int, columns: int) -> int:
 OPEN_LOGS: weakref.WeakSet[WorkLog] = weakref.WeakSet()
 
 
-def interrupted() -> str | None:
+def interrupted(again: str = "the same command") -> str | None:
     """What a command cut short keeps for its rerun, in words (it exited 130 saying nothing),
-    or None when it keeps nothing."""
+    and that `again` (the command as typed) goes on from it; None when it keeps nothing."""
     kept = [log for log in OPEN_LOGS if log.records and log.path.exists()]
     if not kept:
         return None
     parts = ", ".join(f"{len(log.records)} {log.what} in {log.path}" for log in kept)
-    return f"interrupted; kept {parts}: the same command goes on from there"
+    return f"interrupted; kept {parts}: {again} goes on from there"
 
 
 class WorkLog:
