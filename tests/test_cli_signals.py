@@ -117,3 +117,22 @@ def test_ctrl_c_during_augment_says_the_rows_kept_and_the_rerun_goes_on(tmp_path
     assert f"10 questions ({len(done & {r['question'] for r in rows})} done before)" in (
         " ".join(again.stdout.read().split())
     )
+
+
+def test_sigterm_ends_a_chat_which_a_stray_ctrl_c_does_not(tmp_path):
+    # Ctrl-C at the prompt clears the line and the chat goes on; SIGTERM, now a Ctrl-C to every
+    # command, must still end it (exit 143), not be shrugged off as a keypress.
+    chat = subprocess.Popen(
+        [sys.executable, "-m", "tunelab.cli", "chat", "tiny-random"],
+        cwd=tmp_path,
+        env={**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": os.getcwd()},
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert "chatting" in chat.stdout.readline()  # said once the model is loaded
+    chat.send_signal(signal.SIGTERM)
+    said, _ = chat.communicate(timeout=60)
+    assert chat.returncode == 143, said
+    assert "Traceback" not in said

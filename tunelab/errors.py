@@ -9,6 +9,11 @@ class TunelabError(Exception):
     """A user-facing error: its message names the file, line or field and what to do."""
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (kill, systemd, a CI timeout), which `tunelab` turns into a Ctrl-C so that a command
+    keeps and says what it would on Ctrl-C; unlike a keypress, no prompt may shrug it off."""
+
+
 def first_few(items: list[str], shown: int = 3) -> str:
     """The first `shown` of `items`, then how many more: a long list named in one message."""
     more = f" and {len(items) - shown} more" if len(items) > shown else ""

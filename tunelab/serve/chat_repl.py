@@ -10,7 +10,7 @@ import sys
 from functools import partial
 from typing import TYPE_CHECKING
 
-from tunelab.errors import TunelabError
+from tunelab.errors import Terminated, TunelabError
 
 if TYPE_CHECKING:
     from tunelab.serve.chat import Session
@@ -41,6 +41,8 @@ def repl(session: Session, **generate_kwargs) -> None:
         except EOFError:
             console.print()
             return
+        except Terminated:  # kill: the chat ends, as it did before SIGTERM became a Ctrl-C
+            raise
         except KeyboardInterrupt:
             # A stray Ctrl-C (one meant for a reply that had just ended) lost the whole
             # conversation; it clears the line typed, as in a shell, Python or Ollama.
@@ -68,6 +70,9 @@ def _say(session: Session, console, text: str, generate_kwargs: dict) -> None:
     remembered = len(session.history)
     try:
         session.reply(text, on_text=stream, **generate_kwargs)
+    except Terminated:
+        console.out("")
+        raise
     except KeyboardInterrupt:
         console.out("")
         console.print("[dim](stopped; this exchange is not remembered)[/]")
