@@ -19,7 +19,7 @@ from tunelab.compare import cli as compare
 from tunelab.data.generate import cli as data_generate
 from tunelab.data.quality import cli as data_quality
 from tunelab.demo import cli as demo
-from tunelab.errors import Terminated, TunelabError, cut_short_by_ctrl_c, error_chain
+from tunelab.errors import SigtermAsCtrlC, TunelabError, cut_short_by_ctrl_c, error_chain
 from tunelab.evaluate import cli as evaluate
 from tunelab.evaluate.bench import cli as bench
 from tunelab.evaluate.human import cli as human
@@ -153,7 +153,7 @@ def _stop_as_ctrl_c(signum: int, frame) -> None:
     signal again once stopped). A torchrun process keeps the default: torchrun's SIGTERM stops
     rank 0's loop, and the others die at once, as the loop expects."""
     _STOPPED_BY[0] = 143
-    raise Terminated
+    raise SigtermAsCtrlC
 
 
 def _say_interrupted(err: BaseException) -> None:

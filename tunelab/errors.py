@@ -9,7 +9,7 @@ class TunelabError(Exception):
     """A user-facing error: its message names the file, line or field and what to do."""
 
 
-class Terminated(KeyboardInterrupt):
+class SigtermAsCtrlC(KeyboardInterrupt):
     """SIGTERM (kill, systemd, a CI timeout), which `tunelab` turns into a Ctrl-C so that a command
     keeps and says what it would on Ctrl-C; unlike a keypress, no prompt may shrug it off."""
 

@@ -10,7 +10,7 @@ import sys
 from functools import partial
 from typing import TYPE_CHECKING
 
-from tunelab.errors import Terminated, TunelabError
+from tunelab.errors import SigtermAsCtrlC, TunelabError
 
 if TYPE_CHECKING:
     from tunelab.serve.chat import Session
@@ -41,7 +41,7 @@ def repl(session: Session, **generate_kwargs) -> None:
         except EOFError:
             console.print()
             return
-        except Terminated:  # kill: the chat ends, as it did before SIGTERM became a Ctrl-C
+        except SigtermAsCtrlC:  # kill: the chat ends, as it did before SIGTERM became a Ctrl-C
             raise
         except KeyboardInterrupt:
             # A stray Ctrl-C (one meant for a reply that had just ended) lost the whole
@@ -70,7 +70,7 @@ def _say(session: Session, console, text: str, generate_kwargs: dict) -> None:
     remembered = len(session.history)
     try:
         session.reply(text, on_text=stream, **generate_kwargs)
-    except Terminated:
+    except SigtermAsCtrlC:
         console.out("")
         raise
     except KeyboardInterrupt:
