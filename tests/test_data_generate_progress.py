@@ -80,3 +80,37 @@ def test_ctrl_c_keeps_the_rows_written_says_so_and_the_same_command_goes_on(tmp_
     again = CliRunner().invoke(app, command)
     assert again.exit_code == 0 and "1 chunks done before" in " ".join(again.output.split())
     assert len(out.read_text().splitlines()) == 3
+
+
+class OffTopicThenStoppedLLM(FirstSentenceLLM):
+    """A stand-in model whose first answer the filters drop (nothing of it is in the chunk), and
+    that a Ctrl-C stops on its second ask."""
+
+    asked = 0
+
+    def complete(self, conversations, temperature, schema=None) -> list[str | None]:
+        OffTopicThenStoppedLLM.asked += 1
+        if OffTopicThenStoppedLLM.asked == 2:
+            raise KeyboardInterrupt
+        reply = [{"question": "What colour is the moon?", "answer": "Violet cheese, mostly."}]
+        return [json.dumps(reply)] * len(conversations)
+
+
+def test_ctrl_c_counts_a_chunk_that_kept_no_pair_as_done(tmp_path, monkeypatch, wide_terminal):
+    # It said "keeps its 0 rows" alone, as though the chunk asked were lost; the rerun skips it.
+    from typer.testing import CliRunner
+
+    import tunelab.data.generate.documents as documents
+    from tunelab.cli import app
+
+    monkeypatch.setattr(documents, "make_llm", lambda config: OffTopicThenStoppedLLM())
+    docs = [fruit_doc(tmp_path, name) for name in ("apples", "pears")]
+    out = tmp_path / "qa.jsonl"
+    command = ["data", "generate", *docs, "-o", str(out), "--mode", "llm", "--batch-size", "1"]
+    command += ["--concurrency", "1", "--set", "min_chunk_tokens=5"]
+    stopped = CliRunner().invoke(app, command)
+    assert stopped.exit_code == 130
+    assert (
+        f"interrupted: {out} keeps its 0 rows (and 1 asked about that kept none, in "
+        f"{out}.asked.jsonl); run the same command again to go on with the chunks not yet done"
+    ) in " ".join(stopped.output.split())

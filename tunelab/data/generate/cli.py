@@ -179,10 +179,19 @@ def _kept_on_ctrl_c(path: Path, rest: str) -> str:
     """What a Ctrl-C (or SIGTERM) left: the rows written so far stay (each chunk's, self-instruct
     round's or question's rewrites in one write), and the same command goes on from them, `rest`.
     It said "interrupted" alone."""
+    from tunelab.data.generate.asked import asked_path
     from tunelab.data.jsonl_files import read_jsonl
 
     rows = len(read_jsonl(path, skip_broken=True))
-    return f"interrupted: {path} keeps its {rows} rows; run the same command again to go on {rest}"
+    # What was asked and kept nothing counts as done too: "keeps its 0 rows" read as all lost.
+    asked = asked_path(path)
+    records = read_jsonl(asked, skip_broken=True) if asked.is_file() else []
+    none = sum(record.get("kept") == 0 for _, record in records)
+    also = f" (and {none} asked about that kept none, in {asked})" if none else ""
+    return (
+        f"interrupted: {path} keeps its {rows} rows{also}; run the same command again to go on "
+        f"{rest}"
+    )
 
 
 def _what_was_written(config: GenerateConfig, stats: GenerateStats) -> str:
