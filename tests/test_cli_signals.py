@@ -136,3 +136,40 @@ def test_sigterm_ends_a_chat_which_a_stray_ctrl_c_does_not(tmp_path):
     said, _ = chat.communicate(timeout=60)
     assert chat.returncode == 143, said
     assert "Traceback" not in said
+
+
+# A command whose Ctrl-C lands in a finalizer, as it did in regex's SetBase.__del__ while
+# transformers loaded: Python ignores what a handler raises there.
+CTRL_C_IN_A_FINALIZER = """
+import signal, sys, time
+from tunelab import cli
+
+class Finalized:
+    def __del__(self):
+        signal.raise_signal(signal.SIGINT)
+
+def command():
+    Finalized()  # dropped at once: its __del__ takes the Ctrl-C
+    for _ in range(100):
+        time.sleep(0.05)
+    print("ran on")
+
+cli.app = command
+sys.argv = ["tunelab"]
+cli.main()
+"""
+
+
+def test_ctrl_c_that_lands_in_a_finalizer_still_stops_the_command():
+    # It printed "Exception ignored in: ... __del__", and the command ran on (train: thousands
+    # of steps) as though no key were pressed.
+    env = {**os.environ, "PYTHONPATH": os.getcwd()}
+    done = subprocess.run(
+        [sys.executable, "-c", CTRL_C_IN_A_FINALIZER],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 130, done.stdout + done.stderr
+    assert "ran on" not in done.stdout and done.stderr.strip() == "interrupted"

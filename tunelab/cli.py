@@ -116,6 +116,10 @@ def main() -> None:
     previous = None
     if os.environ.get("WORLD_SIZE", "1") == "1":  # under torchrun, its SIGTERM is the loop's
         previous = signal.signal(signal.SIGTERM, _stop_as_ctrl_c)
+    # Left alone where it is not Python's own (ignored in a shell's background job).
+    ctrl_c = signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    if ctrl_c:
+        signal.signal(signal.SIGINT, _ctrl_c)
     try:
         app()
     except TunelabError as err:
@@ -139,6 +143,8 @@ def main() -> None:
     finally:
         if previous is not None:  # a caller in Python (a test) goes on with its own
             signal.signal(signal.SIGTERM, previous)
+        if ctrl_c:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 # The exit code of a command stopped as by Ctrl-C: 130, or SIGTERM's 143 when that stopped it.
@@ -152,8 +158,37 @@ def _stop_as_ctrl_c(signum: int, frame) -> None:
     complete step is kept), and uvicorn its own while `serve` and `rate` serve (raising the
     signal again once stopped). A torchrun process keeps the default: torchrun's SIGTERM stops
     rank 0's loop, and the others die at once, as the loop expects."""
+    if _in_finalizer(frame):
+        _again_soon(signum)
+        return
     _STOPPED_BY[0] = 143
     raise SigtermAsCtrlC
+
+
+def _ctrl_c(signum: int, frame) -> None:
+    """Python's own Ctrl-C, but never lost in a finalizer (see `_in_finalizer`)."""
+    if _in_finalizer(frame):
+        _again_soon(signum)
+        return
+    raise KeyboardInterrupt
+
+
+def _in_finalizer(frame) -> bool:
+    """Whether the signal came inside a `__del__`, where Python ignores what its handler raises
+    ("Exception ignored in: SetBase.__del__", regex's, as transformers loaded): a Ctrl-C in a
+    command's first seconds was lost so, and `tunelab train` ran on for thousands of steps."""
+    while frame is not None:
+        if frame.f_code.co_name == "__del__":
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _again_soon(signum: int) -> None:
+    """The signal delivered again a moment later, once the finalizer has returned."""
+    import threading
+
+    threading.Timer(0.05, os.kill, (os.getpid(), signum)).start()
 
 
 def _say_interrupted(err: BaseException) -> None:
