@@ -47,7 +47,7 @@ def test_sigterm_during_eval_keeps_the_answers_made_says_so_and_the_rerun_goes_o
     assert " ".join(said.split()).endswith(
         f"interrupted; kept {kept} answers in ev/answers.partial.jsonl: `{again}` goes on from there"
     )
-    again = _start(*args, "--limit", "8", cwd=tmp_path)
+    again = _start(*args, "--limit", "4", cwd=tmp_path)  # a batch: all kept, none asked again
     assert again.wait(timeout=300) == 0
     assert f"{kept} answers kept from an interrupted run" in again.stdout.read()
 
@@ -91,12 +91,12 @@ def test_rate_stopped_by_sigterm_says_the_votes_kept_and_how_to_go_on(tmp_path):
 
 def test_ctrl_c_during_augment_says_the_rows_kept_and_the_rerun_goes_on(tmp_path):
     # It said "interrupted" alone: nothing of the rewrites kept, nor that a rerun goes on.
-    rows = [{"question": f"What is step {i}?", "answer": f"Step {i}."} for i in range(10)]
+    rows = [{"question": f"What is step {i}?", "answer": f"Step {i}."} for i in range(8)]
     (tmp_path / "qa.jsonl").write_text(
         "".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8"
     )
     args = ["data", "augment", "qa.jsonl", "-o", "aug.jsonl", "--model", "tiny-random"]
-    args += ["--paraphrases", "2", "--max-new-tokens", "100", "--set", "batch_size=2"]
+    args += ["--paraphrases", "2", "--max-new-tokens", "64", "--set", "batch_size=2"]
     out = tmp_path / "aug.jsonl"
     stopped = _start(*args, cwd=tmp_path)
     while _lines(out) < 2:  # a batch of questions written with their rewrites
@@ -114,7 +114,7 @@ def test_ctrl_c_during_augment_says_the_rows_kept_and_the_rerun_goes_on(tmp_path
     done = {json.loads(line)["question"] for line in out.read_text(encoding="utf-8").splitlines()}
     again = _start(*args, cwd=tmp_path)
     assert again.wait(timeout=300) == 0
-    assert f"10 questions ({len(done & {r['question'] for r in rows})} done before)" in (
+    assert f"8 questions ({len(done & {r['question'] for r in rows})} done before)" in (
         " ".join(again.stdout.read().split())
     )
 
