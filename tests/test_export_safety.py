@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import errno
 import os
-import signal
 import subprocess
 import sys
 
@@ -165,7 +164,7 @@ def test_an_export_killed_while_writing_leaves_no_partial_output(gguf_run, tmp_p
         text=True,
         timeout=300,
     )
-    assert done.returncode == -signal.SIGTERM, done.stderr  # still ended by the SIGTERM
+    assert done.returncode == 143, done.stderr  # SIGTERM's exit code, as a shell reports it
     left = sorted(path.name for path in tmp_path.iterdir())
     if killed_in == "merged":  # its folder, made empty by the check before the merge
         assert left == ["out"] and list((tmp_path / "out").iterdir()) == []

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tunelab.errors import TunelabError
-from tunelab.processes import sigterm_cleans_up
 
 if TYPE_CHECKING:
     from tunelab.run import Run
@@ -51,34 +50,33 @@ def export(
 
         repo_url = open_repo(push)
     written: dict[str, Path | str] = {}
-    # SIGTERM too removes what it cut short (a `.part` folder or file), as Ctrl-C does.
-    with sigterm_cleans_up():
-        try:
-            if merged:
-                _starting(f"merged weights ({dtype}) to {merged}")
-                written["merged"] = export_merged(model, merged, dtype)
-            if gguf:
-                _starting(f"GGUF ({gguf_type}) to {gguf}")
-                written["gguf"] = export_gguf(model, gguf, gguf_type, overwrite=overwrite)
-                modelfile_path(gguf).write_text(modelfile, encoding="utf-8")
-                written["modelfile"] = modelfile_path(gguf)
-            if push:
-                push_to_hub(model, push, written, dtype)
-                written["hub"] = repo_url
-        # What was written whole before a Ctrl-C or a failed push is said: a rerun of the same
-        # command is refused by the outputs it left ("exists and is not empty").
-        except KeyboardInterrupt:
-            if written:
-                from rich.console import Console
+    # SIGTERM is raised as a Ctrl-C by `tunelab.cli.main`: it too removes what it cut short.
+    try:
+        if merged:
+            _starting(f"merged weights ({dtype}) to {merged}")
+            written["merged"] = export_merged(model, merged, dtype)
+        if gguf:
+            _starting(f"GGUF ({gguf_type}) to {gguf}")
+            written["gguf"] = export_gguf(model, gguf, gguf_type, overwrite=overwrite)
+            modelfile_path(gguf).write_text(modelfile, encoding="utf-8")
+            written["modelfile"] = modelfile_path(gguf)
+        if push:
+            push_to_hub(model, push, written, dtype)
+            written["hub"] = repo_url
+    # What was written whole before a Ctrl-C or a failed push is said: a rerun of the same
+    # command is refused by the outputs it left ("exists and is not empty").
+    except KeyboardInterrupt:
+        if written:
+            from rich.console import Console
 
-                said = f"interrupted; {_written(written)}"
-                Console(stderr=True).print(f"[yellow]{said}[/]")
-                raise KeyboardInterrupt(said) from None  # said: `tunelab` adds no line of its own
+            said = f"interrupted; {_written(written)}"
+            Console(stderr=True).print(f"[yellow]{said}[/]")
+            raise KeyboardInterrupt(said) from None  # said: `tunelab` adds no line of its own
+        raise
+    except TunelabError as err:
+        if not written:
             raise
-        except TunelabError as err:
-            if not written:
-                raise
-            raise TunelabError(f"{err} ({_written(written)})") from None
+        raise TunelabError(f"{err} ({_written(written)})") from None
     return written
 
 
