@@ -308,3 +308,22 @@ def test_a_held_out_reply_that_calls_tools_states_its_facts_in_its_text(tmp_path
     )
     heldout = HeldOut(config, [to_example(row, "messages", f"{test}:1")])
     assert heldout.metric == "fact_accuracy" and heldout.score(model, tokenizer) == 0.0
+
+
+def test_a_saved_dataset_dict_is_tested_on_its_own_test_split(tmp_path, capsys):
+    # Saved with train and test splits, it trained on a tenth of its train split held out, and
+    # its makers' test split went unused but for a note.
+    import datasets
+
+    from tunelab import Run
+
+    rows = [{"question": f"What is code {i}?", "answer": f"Code {i} is {i * 7}."} for i in range(9)]
+    splits = {"train": rows[:6], "test": rows[6:]}
+    saved = tmp_path / "faq"
+    datasets.DatasetDict(
+        {k: datasets.Dataset.from_list(v) for k, v in splits.items()}
+    ).save_to_disk(str(saved))
+    run = train(tiny_config(tmp_path, saved, max_steps=1))
+    said = " ".join(capsys.readouterr().out.split())
+    assert "data train 6 / test 3 examples" in said
+    assert Run.open(run).config.data.test_path == str(saved / "test")  # eval and compare ask it

@@ -344,11 +344,16 @@ def _read_dataset_dir(path: Path, quiet: bool = False) -> Iterator[tuple[str, di
                 f"read, as {path / splits[0]}"
             )
         split = "train" if "train" in loaded else splits[0]
-        others = [s for s in splits if s != split]
+        # Its test split first, else validation: the one a run holds out (train/heldout.py).
+        others = [s for s in ("test", "validation") if s in splits and s != split]
+        others += [s for s in splits if s not in others and s != split]
         if others and not quiet:
+            held = "; training holds it out where data.test_path is unset" * (
+                others[0] in ("test", "validation")
+            )
             console.print(
-                f"{escape(str(path))}: read its split '{split}'; not {', '.join(others)} (a "
-                f"split is a folder of its own: data.test_path {escape(str(path / others[0]))})"
+                f"{escape(str(path))}: read its split '{split}'; not {', '.join(others)} (a split "
+                f"is a folder of its own: data.test_path {escape(str(path / others[0]))}{held})"
             )
         elif split != "train" and not quiet:
             # A set saved with its test split alone, given as data.path, was trained on unsaid.

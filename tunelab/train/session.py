@@ -36,6 +36,7 @@ from tunelab.train.heldout import (
     held_out_questions,
     needs_held_out,
     nothing_held_out,
+    with_own_test_split,
 )
 from tunelab.train.memory import keep_freed_memory, release_freed_memory
 from tunelab.train.plan.fit import fit_warning
@@ -131,6 +132,8 @@ def start_session(
     # Local files by absolute path from here on: config.yaml and a LoRA adapter's base name
     # them so from any folder.
     config = with_found_files(config)
+    if not resume:  # a resumed run holds out what its config.yaml says, as it did
+        config = with_own_test_split(config)
     cfg = config.train
     run_dir = config.run_dir
 
