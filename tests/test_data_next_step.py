@@ -160,3 +160,21 @@ def test_generated_pairs_are_followed_by_their_check_then_their_rewrites(here, w
     said = next_step("data", "generate", DOCS / "guide.md", "-o", out)
     augment = f"tunelab data augment {out} --mode rules -o more.jsonl"
     assert said == f"next: tunelab data check {out}, then {augment}"
+
+
+def test_a_saved_dataset_dict_is_checked_then_split_on_its_own_test_split(here, wide_terminal):
+    # Its makers held out its test split: check named a split of the train split, and that
+    # split held out 3 of its train rows, its test split unused.
+    import datasets
+
+    rows = qa_rows(FACTS)
+    parts = {"train": rows[:-3], "test": rows[-3:]}
+    saved = here / "faq"
+    datasets.DatasetDict({k: datasets.Dataset.from_list(v) for k, v in parts.items()}).save_to_disk(
+        str(saved)
+    )
+    said = next_step("data", "check", saved, "--model", "tiny-random")
+    assert said == f"next: tunelab train --set data.path={saved} --set data.test_path={saved}/test"
+    next_step("data", "split", saved, "-o", "faq_split")
+    test = [json.loads(line) for line in (here / "faq_split" / "test.jsonl").open()]
+    assert test == parts["test"]

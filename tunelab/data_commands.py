@@ -104,9 +104,12 @@ def split(
     dropped (said), and training's warning on test rows asking a fact no training row states (untaught).
     Settings: DataConfig's fields (test_size, test_path, held_out, seed, shape, dedupe...)."""
     from tunelab.data.quality.dedup import near_questions
+    from tunelab.data.split import own_test_split
     from tunelab.data.write import split_file
 
     config = _settings(config, DataConfig, settings)
+    if not config.test_path and (own := own_test_split(path)):  # held out as training holds it
+        config = config.model_copy(update={"test_path": own})
     train, test, said = split_file(
         path, output, config.test_size, config.seed, config.shape, config.dedupe,
         config.on_error, config.fields, config.test_path, near=near_questions,

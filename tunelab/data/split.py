@@ -10,11 +10,28 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 
 from tunelab.data.markers import plain_question
 from tunelab.data.templates import Example
 from tunelab.data.text import UNSPACED, unspaced
 from tunelab.errors import TunelabError
+
+
+def own_test_split(path: str | Path | None) -> str | None:
+    """The test split (else validation) of a saved DatasetDict at `path` beside its train
+    split: the rows its makers held out, which training and `data split` hold out where
+    data.test_path is unset. A run trained on the train split with a tenth of it held out again,
+    its makers' test split unused."""
+    listing = Path(path or "") / "dataset_dict.json"
+    try:
+        splits = json.loads(listing.read_text(encoding="utf-8")).get("splits") or []
+    except (OSError, ValueError, AttributeError):  # no listing, or not the one datasets writes
+        return None
+    own = next((s for s in ("test", "validation") if s in splits), None)
+    if "train" not in splits or own is None or not (Path(path) / own).is_dir():
+        return None
+    return str(Path(path) / own)
 
 
 def normalize_text(text: str) -> str:

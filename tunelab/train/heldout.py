@@ -110,22 +110,14 @@ def needs_held_out(config: Config) -> None:
 
 
 def with_own_test_split(config: Config) -> Config:
-    """`config` asked a saved DatasetDict's own test split (else its validation split) where
-    data.path is that DatasetDict and data.test_path is unset: the split its makers held out,
-    which a run trained beside while it held out a tenth of the train split instead."""
-    data = config.data
-    listing = Path(data.path or "") / "dataset_dict.json"
-    if data.test_path or not listing.is_file():
+    """`config` asked a saved DatasetDict's own test split where data.path is one and
+    data.test_path is unset (data.split.own_test_split)."""
+    from tunelab.data.split import own_test_split
+
+    if config.data.test_path or not (test_path := own_test_split(config.data.path)):
         return config
-    try:
-        splits = json.loads(listing.read_text(encoding="utf-8")).get("splits") or []
-    except (ValueError, AttributeError):  # not the listing datasets writes: read as it reads
-        return config
-    own = next((s for s in ("test", "validation") if s in splits), None)
-    if "train" not in splits or own is None or not (Path(data.path) / own).is_dir():
-        return config
-    test_path = str(Path(data.path) / own)
-    return config.model_copy(update={"data": data.model_copy(update={"test_path": test_path})})
+    data = config.data.model_copy(update={"test_path": test_path})
+    return config.model_copy(update={"data": data})
 
 
 def nothing_held_out(config: Config, test_examples: list) -> str | None:

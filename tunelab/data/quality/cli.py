@@ -111,7 +111,9 @@ def _after_check(path: str, test: str | None, output: str | None, result: Qualit
         if result.data.rejected:
             again = command("data", "check", path, *read)
             return f"fix the rejected lines listed above, then {again}"
-    data = output or path
+    from tunelab.data.split import own_test_split
+
+    data, test = output or path, test or own_test_split(path)  # a DatasetDict's own test split
     if test:
         return train_command(data, test, fields)
     return command("data", "split", data, "-o", made_here(data, "_split"), *read)
