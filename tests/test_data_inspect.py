@@ -72,3 +72,19 @@ def test_a_document_is_shown_as_raw_text_not_under_a_template(tmp_path):
     assert result.exit_code == 0, result.output
     said = " ".join(result.output.split())
     assert "raw text, no template (each ends in EOS" in said and "template 'chat'" not in said
+
+
+def test_inspect_says_which_columns_it_read_as_prompt_and_reply(tmp_path, capsys):
+    # The rows' shape was told by their columns and never said: an Alpaca file and a Q&A file
+    # looked alike in the header, and the user could not see which columns were read.
+    alpaca = tmp_path / "alpaca.jsonl"
+    alpaca.write_text(json.dumps({"instruction": "Add 2 and 3.", "input": "", "output": "5"}))
+    inspect_file(DataConfig(path=str(alpaca)), model="tiny-random")
+    said = " ".join(capsys.readouterr().out.split())
+    assert "1 examples; shape alpaca (instruction + input → output)" in said
+    chats = tmp_path / "chats.jsonl"
+    turns = [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"}]
+    chats.write_text(json.dumps({"messages": turns}))
+    inspect_file(DataConfig(path=str(chats)), model="tiny-random")
+    said = " ".join(capsys.readouterr().out.split())
+    assert "shape messages (chat turns → assistant replies)" in said

@@ -69,6 +69,18 @@ def load_examples(
     """Load every row of `path` as an Example (the first `limit`); with on_error='skip', bad
     rows are counted and shown; 'raise' stops at one with `skip_hint` (how this command's user
     can skip it)."""
+    return load_data(path, shape, fields, on_error, skip_hint, limit).examples
+
+
+def load_data(
+    path: str | Path,
+    shape: str = "auto",
+    fields: dict[str, str] | None = None,
+    on_error: str = "raise",
+    skip_hint: str = TRAINING_SKIP_HINT,
+    limit: int | None = None,
+) -> Loaded:
+    """load_examples' reading, its notes said, with the shape its rows were read as."""
     loaded = read_examples(path, shape, fields, on_error, skip_hint, limit)
     problems = grouped_rejects(loaded.rejected)
     if problems:
@@ -89,7 +101,7 @@ def load_examples(
         raise TunelabError(holds_no_rows(path))
     if not loaded.examples:
         raise TunelabError(f"{path}: no usable rows (every row was skipped, as said above)")
-    return loaded.examples
+    return loaded
 
 
 def holds_no_rows(path: str | Path) -> str:

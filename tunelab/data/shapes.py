@@ -17,6 +17,14 @@ SHAPES: dict[str, tuple[str, ...]] = {
     "prompt_completion": ("prompt", "completion"),
     "text": ("text",),
 }
+# Each shape as `data inspect` says what it read: the columns of the prompt and of the reply.
+SHAPE_WORDS = {
+    "messages": "chat turns → assistant replies",
+    "alpaca": "instruction + input → output",
+    "qa": "question → answer",
+    "prompt_completion": "prompt → completion",
+    "text": "raw text",
+}
 # Columns in which other formats keep text a row trains on (Dolly's and SQuAD's context,
 # LLaMA-Factory's system and history, a preference set's chosen and rejected), and what a
 # classification or summarization set trains a text to give (IMDB's label, XSum's summary):

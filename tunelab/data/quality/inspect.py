@@ -7,8 +7,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from tunelab.config import DataConfig, fit_max_length
-from tunelab.data.load import load_examples
+from tunelab.data.load import load_data
 from tunelab.data.pipeline import warn_template
+from tunelab.data.shapes import SHAPE_WORDS
 from tunelab.data.tokenize import (
     IGNORE,
     Tokenized,
@@ -30,13 +31,15 @@ def inspect_file(data: DataConfig, *, model: str, rows: int = 3) -> None:
     tokenizer = load_tokenizer(model)
     if limit := model_context(model):  # rows measured as training will cut them
         data = fit_max_length(data, model, limit, "max_length")
-    examples = load_examples(data.path, shape=data.shape, fields=data.fields, on_error="skip")
+    loaded = load_data(data.path, shape=data.shape, fields=data.fields, on_error="skip")
+    examples = loaded.examples
     # Raw text (continued pretraining) takes no template: each text is trained whole, ending in
     # the tokenizer's EOS ("template 'chat'" said of a document read as if it were chatted).
+    # The shape the columns told, said: which columns hold the prompt and the reply.
     shown = (
         f"raw text, no template (each ends in EOS {tokenizer.eos_token!r})"
         if examples and all(ex.text is not None for ex in examples)
-        else f"template {data.template!r}"
+        else f"shape {loaded.shape} ({SHAPE_WORDS[loaded.shape]}); template {data.template!r}"
     )
     console.print(
         f"[bold]{escape(data.path)}[/]: {len(examples)} examples; {escape(shown)}, model {model}"
