@@ -60,3 +60,18 @@ def test_a_test_question_with_a_word_or_two_added_or_left_out_is_a_leak(tmp_path
     report = check_file(train, write_rows(tmp_path / "test.jsonl", qa_rows(asked)), TINY)
     found = [(p.first, p.second, p.inside, p.quotes) for p in report.contamination]
     assert found == [(len(FACTS), 0, True, False), (len(FACTS) + 1, 1, False, True)]
+
+
+def test_a_saved_dataset_dicts_own_test_split_is_checked_for_leaks(tmp_path):
+    # Training holds out a DatasetDict's test split; check looked at its train split alone.
+    import datasets
+
+    import tunelab
+
+    parts = {"train": qa_rows(FACTS), "test": qa_rows([(FACTS[1][0], "x"), ("???", "y")])}
+    saved = tmp_path / "faq"
+    datasets.DatasetDict({k: datasets.Dataset.from_list(v) for k, v in parts.items()}).save_to_disk(
+        str(saved)
+    )
+    report = tunelab.data.check(saved, model="tiny-random")
+    assert "1 of 2 test rows leak into train" in to_markdown(report)

@@ -63,10 +63,12 @@ def check(
     from tunelab.data.quality.check import check_file, write_clean
     from tunelab.data.quality.findings import QualityConfig
     from tunelab.data.quality.report import print_report, save_report
+    from tunelab.data.split import own_test_split
     from tunelab.data.write import check_new_file, check_writable
 
     if (fix or scrub) and not output:
         raise TunelabError("--fix and --scrub write a new file: add -o clean.jsonl")
+    test = test or own_test_split(path)  # a DatasetDict's test split, which training holds out
     read = [str(path)] + ([str(test)] if test else [])
     if output:  # before the check's minutes, not after them
         check_new_file(output, overwrite, read)
