@@ -116,3 +116,17 @@ def test_world_size_without_torchrun_names_what_is_missing_and_how_to_launch(
     said = str(refused.value)
     assert f"WORLD_SIZE=2 is set but not {missing}" in said
     assert "torchrun --nproc_per_node=2" in said and "unset WORLD_SIZE" in said
+
+
+def test_a_note_on_the_data_is_said_once_under_torchrun(tmp_path, qa_file):
+    # Each process reads the data, and each said the bad rows it skipped: 8 times on 8 GPUs.
+    from tests.test_distributed import _torchrun
+
+    with_bad_row = tmp_path / "qa.jsonl"
+    with_bad_row.write_text(qa_file.read_text() + '{"question": "Cut short", "answer": \n')
+    config = tiny_config(tmp_path, with_bad_row, max_steps=1)
+    config.data.on_error = "skip"
+    config.to_yaml(tmp_path / "run.yaml")
+    done = _torchrun(str(tmp_path / "run.yaml"))
+    said = " ".join((done.stdout + done.stderr).split())
+    assert said.count("skipped 1 bad row(s)") == 1, said[-3000:]

@@ -13,6 +13,7 @@ import torch
 from rich.console import Console
 
 from tunelab.config import Config
+from tunelab.data.file_text import console as data_notes
 from tunelab.data.pipeline import iterate_batches
 from tunelab.data.tokenize import IGNORE
 from tunelab.section import set_values
@@ -62,6 +63,9 @@ def train(config: Config, resume: bool = False, overwrite: bool = False) -> Path
     config = Config.from_dict(set_values(config))
     world, device = distributed.start(pick_device(config.train.device), config.train.parallel)
     console.quiet = not world.is_main
+    # The data's notes (bad rows skipped, a DatasetDict's split) too: each process reads the
+    # same data, and under torchrun every note came once per process.
+    data_notes_quiet, data_notes.quiet = data_notes.quiet, data_notes.quiet or not world.is_main
     try:
         # The claim is given back first: a refused new run's folder is gone when `before` says so.
         with BeforeTraining(config.run_dir, console) as before, RunClaim(config.run_dir) as claim:
@@ -71,6 +75,7 @@ def train(config: Config, resume: bool = False, overwrite: bool = False) -> Path
             log, last_loss, interrupted = _run_steps(session, before)
             return finish_session(session, log, last_loss, interrupted, console)
     finally:
+        data_notes.quiet = data_notes_quiet
         distributed.stop(world, config.train.parallel)
 
 
