@@ -54,7 +54,7 @@ def test_a_check_with_rejected_lines_says_to_fix_them_first(tmp_path, wide_termi
     rows = qa_rows(FACTS) + [{"question": "No answer here?", "answer": "  "}]
     data = write_rows(tmp_path / "qa.jsonl", rows)
     said = next_step("data", "check", data, "--model", "tiny-random")
-    assert said == f"next: fix the rejected lines listed above, then tunelab data check {data}"
+    assert said == f"next: fix the rejected rows listed above, then tunelab data check {data}"
 
 
 def test_a_check_against_a_test_file_is_followed_by_training_on_both(tmp_path, wide_terminal):

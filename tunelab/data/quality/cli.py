@@ -110,7 +110,7 @@ def _after_check(path: str, test: str | None, output: str | None, result: Qualit
             return command("data", "check", path, *tested, *flags, "-o", clean, *read)
         if result.data.rejected:
             again = command("data", "check", path, *read)
-            return f"fix the rejected lines listed above, then {again}"
+            return f"fix the rejected rows listed above, then {again}"
     from tunelab.data.split import own_test_split
 
     data, test = output or path, test or own_test_split(path)  # a DatasetDict's own test split

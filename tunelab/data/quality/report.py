@@ -294,7 +294,7 @@ def _what_to_do(report: QualityReport) -> str:
     duplicate(s)") left a newcomer to find which option acts on it."""
     c, steps = report.config, []
     if report.data.rejected:
-        steps.append("fix the rejected lines, or train with --set data.on_error=skip")
+        steps.append("fix the rejected rows, or train with --set data.on_error=skip")
     if drops := report.removals():
         steps.append(
             f"`--fix -o clean.jsonl` drops the {len(drops)} row(s) listed below as duplicates, "
