@@ -324,6 +324,8 @@ def test_a_saved_dataset_dict_is_tested_on_its_own_test_split(tmp_path, capsys):
         {k: datasets.Dataset.from_list(v) for k, v in splits.items()}
     ).save_to_disk(str(saved))
     run = train(tiny_config(tmp_path, saved, max_steps=1))
-    said = " ".join(capsys.readouterr().out.split())
-    assert "data train 6 / test 3 examples" in said
+    out, err = (" ".join(said.split()) for said in capsys.readouterr())
+    assert "data train 6 / test 3 examples" in out
     assert Run.open(run).config.data.test_path == str(saved / "test")  # eval and compare ask it
+    # How to train on its train split alone, a tenth held out (its test split unlabelled):
+    assert f"data.path {saved / 'train'} reads 'train' alone" in err

@@ -348,9 +348,10 @@ def _read_dataset_dir(path: Path, quiet: bool = False) -> Iterator[tuple[str, di
         others = [s for s in ("test", "validation") if s in splits and s != split]
         others += [s for s in splits if s not in others and s != split]
         if others and not quiet:
-            held = "; training holds it out where data.test_path is unset" * (
-                others[0] in ("test", "validation")
-            )
+            held = (
+                f"; training holds it out where data.test_path is unset, and data.path "
+                f"{escape(str(path / split))} reads '{split}' alone"
+            ) * (others[0] in ("test", "validation"))
             console.print(
                 f"{escape(str(path))}: read its split '{split}'; not {', '.join(others)} (a split "
                 f"is a folder of its own: data.test_path {escape(str(path / others[0]))}{held})"
