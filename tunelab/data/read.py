@@ -354,7 +354,8 @@ def _read_dataset_dir(path: Path, quiet: bool = False) -> Iterator[tuple[str, di
             ) * (others[0] in ("test", "validation"))
             console.print(
                 f"{escape(str(path))}: read its split '{split}'; not {', '.join(others)} (a split "
-                f"is a folder of its own: data.test_path {escape(str(path / others[0]))}{held})"
+                f"is a folder of its own: data.test_path {escape(str(path / others[0]))}{held})",
+                soft_wrap=True,  # a path broken across lines cannot be pasted
             )
         elif split != "train" and not quiet:
             # A set saved with its test split alone, given as data.path, was trained on unsaid.
