@@ -178,3 +178,15 @@ def test_a_saved_dataset_dict_is_checked_then_split_on_its_own_test_split(here, 
     next_step("data", "split", saved, "-o", "faq_split")
     test = [json.loads(line) for line in (here / "faq_split" / "test.jsonl").open()]
     assert test == parts["test"]
+
+
+def test_a_check_of_generated_pairs_goes_on_to_their_rewrites_then_the_split(here, wide_terminal):
+    # generate named check, then augment: the check itself named the split, skipping augment.
+    out = here / "qa.jsonl"
+    next_step("data", "generate", DOCS / "guide.md", "-o", out)
+    said = next_step("data", "check", out, "--model", "tiny-random")
+    assert said == f"next: tunelab data augment {out} --mode rules -o more.jsonl"
+    next_step(*shlex.split(said.removeprefix("next: tunelab ")))
+    # The rewrites checked: split holding them out, as augment's own next: line says.
+    said = next_step("data", "check", "more.jsonl", "--model", "tiny-random")
+    assert said == "next: tunelab data split more.jsonl -o more_split --held-out rephrasings"

@@ -41,3 +41,37 @@ def say_next(console: Console, *steps: str) -> None:
     """Print "next: A, then B": as written (a path may hold brackets rich reads as markup), on
     one line however narrow the terminal, so it pastes whole."""
     console.print("next: " + ", then ".join(steps), markup=False, highlight=False, soft_wrap=True)
+
+
+def rewrites_command(
+    data: str | Path, test: str | Path | None = None, fields: dict[str, str] | None = None
+) -> str:
+    """`data augment` of `data` by rules, its rewrites kept off `test`'s questions: each question
+    asked three more ways, no model (template pairs ask each fact once)."""
+    tested = ["--test", test] if test else []
+    more = ["--mode", "rules", "-o", "more.jsonl"]
+    return command("data", "augment", data, *tested, *more, *read_through(fields or {}))
+
+
+def asked_once(rows: list[dict]) -> bool:
+    """Whether `rows` are `data generate --mode template`'s pairs not yet rewritten: each fact
+    asked once, so `data augment` comes before the split (as generate's own next: line says)."""
+    metas = [row.get("meta") if isinstance(row.get("meta"), dict) else {} for row in rows]
+    return bool(metas) and all(m.get("mode") == "template" and "kind" not in m for m in metas)
+
+
+def split_command(
+    data: str | Path, rephrased: bool = False, fields: dict[str, str] | None = None
+) -> str:
+    """`data split` of `data` into the working folder; holding out rephrasings where the rows
+    are `data augment`'s (its test rows then ask facts a training question still teaches)."""
+    held_out = ["--held-out", "rephrasings"] if rephrased else []
+    split = ["-o", made_here(data, "_split"), *held_out]
+    return command("data", "split", data, *split, *read_through(fields or {}))
+
+
+def rephrased(rows: list[dict]) -> bool:
+    """Whether `rows` hold `data augment`'s rewrites (their `meta.kind`)."""
+    return any(
+        isinstance(r.get("meta"), dict) and r["meta"].get("kind") == "paraphrase" for r in rows
+    )

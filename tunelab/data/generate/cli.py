@@ -15,7 +15,13 @@ from tunelab.data.generate.shared import GenerateConfig, GenerateStats
 from tunelab.data.read import formats
 from tunelab.data.sections import documents_said
 from tunelab.errors import first_few
-from tunelab.next_step import command, made_here, read_through, say_next, train_command
+from tunelab.next_step import (
+    command,
+    rewrites_command,
+    say_next,
+    split_command,
+    train_command,
+)
 from tunelab.options import options, spelled
 
 console = Console()
@@ -148,7 +154,7 @@ def generate_command(
     if config.mode == "template" and stats.pairs:
         # Measured (benchmarks/docs_to_facts.py, three runs): 3 epochs of one pair a fact stated
         # 28% of the held-out facts, 12 epochs 46%, 3 rule rewrites a question at 3 epochs 53%.
-        augment = _rewrites(config)
+        augment = rewrites_command(config.output)
         console.print(
             "each fact is asked once: train on it longer than usual (12 epochs, not 3) or add "
             f"rewrites first (`{augment}`)",
@@ -164,15 +170,10 @@ def _after_generate(config: GenerateConfig) -> list[str]:
     through: none are carried."""
     out = config.output
     if config.mode == "template":
-        then = _rewrites(config)
+        then = rewrites_command(config.output)
     else:
-        then = command("data", "split", out, "-o", made_here(out, "_split"))
+        then = split_command(out)
     return [command("data", "check", out), then]
-
-
-def _rewrites(config: GenerateConfig) -> str:
-    """`data augment` of the pairs written, by rules: a fact asked three more ways, no model."""
-    return command("data", "augment", config.output, "--mode", "rules", "-o", "more.jsonl")
 
 
 def _kept_on_ctrl_c(path: Path, rest: str) -> str:
@@ -282,5 +283,4 @@ def augment_command(
         say_next(console, train_command(config.output, config.test, config.fields))
     else:
         out = config.output
-        held_out = ["--held-out", "rephrasings", *read_through(config.fields)]
-        say_next(console, command("data", "split", out, "-o", made_here(out, "_split"), *held_out))
+        say_next(console, split_command(out, rephrased=True, fields=config.fields))

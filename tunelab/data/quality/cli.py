@@ -11,7 +11,17 @@ from rich.console import Console
 from tunelab.config import DEFAULT_MODEL, DataConfig
 from tunelab.data.quality.findings import QualityConfig, QualityReport
 from tunelab.data.read import formats
-from tunelab.next_step import command, made_here, read_through, say_next, train_command
+from tunelab.next_step import (
+    asked_once,
+    command,
+    made_here,
+    read_through,
+    rephrased,
+    rewrites_command,
+    say_next,
+    split_command,
+    train_command,
+)
 from tunelab.options import options
 
 console = Console()
@@ -114,6 +124,8 @@ def _after_check(path: str, test: str | None, output: str | None, result: Qualit
     from tunelab.data.split import own_test_split
 
     data, test = output or path, test or own_test_split(path)  # a DatasetDict's own test split
+    if asked_once(result.data.rows):  # template pairs: rewrites first, as generate said
+        return rewrites_command(data, test, fields)
     if test:
         return train_command(data, test, fields)
-    return command("data", "split", data, "-o", made_here(data, "_split"), *read)
+    return split_command(data, rephrased(result.data.rows), fields)
