@@ -71,7 +71,7 @@ def test_each_item_of_a_limits_list_is_asked_on_its_own_the_first_too(tmp_path):
         "The Beacon R5 supports at most 64 connected devices."
     )
     assert pairs["How many devices does the guest network allow?"].endswith("16 devices.")
-    assert "64 connected devices" in pairs["What are the limits of Beacon R5 Router?"]
+    assert "64 connected devices" in pairs["What are the limits of the Beacon R5?"]
 
 
 def test_a_defaults_section_asks_for_all_its_defaults_and_each_one(tmp_path):
@@ -84,7 +84,7 @@ def test_a_defaults_section_asks_for_all_its_defaults_and_each_one(tmp_path):
         encoding="utf-8",
     )
     pairs = pairs_of(doc)
-    assert pairs["What are the defaults of Beacon R5?"] == (
+    assert pairs["What are the defaults of the Beacon R5?"] == (
         "The default channel width is 80 MHz. The DHCP lease time defaults to 24 hours."
     )
     assert pairs["What is the default channel width?"] == "The default channel width is 80 MHz."

@@ -184,3 +184,25 @@ def test_a_section_that_never_names_the_product_says_it_as_the_document_does(tmp
         encoding="utf-8",
     )
     assert "How secure is K9 Router?" in pairs_of(manual)
+
+
+def test_a_title_naming_the_kind_is_asked_as_the_prose_names_the_product(tmp_path):
+    # "# Beacon R5 Router" whose text says "the Beacon R5": "How do I set up Beacon R5 Router?"
+    # named the product as no answer does.
+    manual = tmp_path / "beacon.md"
+    manual.write_text(
+        "# Beacon R5 Router\n\nThe Beacon R5 is a home Wi-Fi router.\n\n## Setup\n\n"
+        "Connect the Beacon R5 to your modem.\n\n## Limits\n\n"
+        "The Beacon R5 supports at most 64 connected devices.\n",
+        encoding="utf-8",
+    )
+    pairs = pairs_of(manual)
+    assert pairs["How do I set up the Beacon R5?"] == "Connect the Beacon R5 to your modem."
+    assert "What are the limits of the Beacon R5?" in pairs
+    # Said bare, it is asked bare.
+    manual.write_text(
+        "# Ember H2 Heater\n\nEmber H2 heats small rooms.\n\n## Setup\n\n"
+        "Stand Ember H2 upright for 2 hours.\n",
+        encoding="utf-8",
+    )
+    assert "How do I set up Ember H2?" in pairs_of(manual)

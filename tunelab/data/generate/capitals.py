@@ -84,8 +84,25 @@ def topic_mid_sentence(topic: str, context: str, document: str = "") -> str:
     ("Battery care" of battery_care.md: "What is battery care?", not "What is Battery care?"),
     after "the" where the text always says it so ("the K9 Router"), or the whole `document` does
     where the section never says it ("How secure is the K9 Router?" of its "## Security")."""
+    topic = as_prose_says(topic, document or context)
     said = topic if _named_by(topic) else lower_first(topic, context)
     return f"the {said}" if named_with_the(topic, context, document) else said
+
+
+def as_prose_says(name: str, text: str) -> str:
+    """A title's name as the text writes it where the text never says it whole: "Beacon R5" of
+    "# Beacon R5 Router" whose prose says "the Beacon R5" (the kind dropped, an English word),
+    so that questions name the product as its answers do; else `name`."""
+    words = name.split()
+    said = lambda part: re.search(rf"(?<![\w-]){re.escape(part)}(?![\w-])", text)  # noqa: E731
+    if not text or said(name):
+        return name
+    for n in range(len(words) - 1, 0, -1):
+        part = " ".join(words[:n])
+        kinds = all(w.isalpha() and english(w.lower()) for w in words[n:])
+        if kinds and not all(map(_ordinary, words[:n])) and said(part):
+            return part
+    return name
 
 
 def _ordinary(word: str) -> bool:

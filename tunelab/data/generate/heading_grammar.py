@@ -174,13 +174,18 @@ def with_article(phrase: str, context: str) -> str:
     return f"the {phrase}" if with_the and not bare else phrase
 
 
+# A model's number: "R5", "H2", "300", "X-100" (letters and digits, a digit among them).
+MODEL_NUMBER = re.compile(r"(?=[\w-]*\d)[A-Z0-9][A-Za-z0-9-]{0,7}")
+
+
 def named_with_the(name: str, context: str, document: str = "") -> bool:
     """Whether the text says a name of a model and its kind with "the" wherever it says it
     ("Connect the K9 Router to ...": "How do I set up the K9 Router?"), as the whole `document`
     does where `context` never says it; a name of one word ("Zephyrine", "the Rich library") is
-    said bare."""
+    said bare. A model's number ends a name as its kind does ("the Beacon R5")."""
     words = name.split()
-    if len(words) < 2 or not words[-1].isalpha() or not english(words[-1].lower()):
+    kind = words[-1].isalpha() and english(words[-1].lower()) if words else False
+    if len(words) < 2 or not (kind or MODEL_NUMBER.fullmatch(words[-1])):
         return False
     # As a word, in a link, bold or italics too: "the [Backup Tool](...)", "the _Backup Tool_".
     word = rf"(?<![A-Za-z0-9-]){re.escape(name)}(?![A-Za-z0-9-])"
