@@ -219,3 +219,19 @@ def test_a_distance_a_thing_reaches_is_asked_how_far():
     )
     assert sentence_question("The sensor reaches 40 metres.") == "How far does the sensor reach?"
     assert sentence_question("The warranty lasts 3 years.") == "How long does the warranty last?"
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["This manual covers firmware 2.4.", "Applies to firmware 2.4 and later.", "Firmware: 2.4."],
+)
+def test_the_firmware_a_manual_covers_is_asked_of_that_products_manual(tmp_path, line):
+    # The firmware line was in no pair, listed among the sentences stating a number no rule asks.
+    # Asked of the product's manual: several manuals in one set each cover their own firmware.
+    doc = tmp_path / "beacon.md"
+    doc.write_text(
+        f"# Beacon R5 Router\n\nThe Beacon R5 is a home Wi-Fi router.\n{line}\n\n## Limits\n\n"
+        "The Beacon R5 supports at most 64 connected devices.\n",
+        encoding="utf-8",
+    )
+    assert pairs_of(doc)["Which firmware does the Beacon R5 manual cover?"] == line

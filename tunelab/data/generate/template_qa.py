@@ -16,7 +16,7 @@ from tunelab.data.generate.blocks import (
     said_with_name,
     split_sentences,
 )
-from tunelab.data.generate.capitals import lower_first
+from tunelab.data.generate.capitals import lower_first, topic_mid_sentence
 from tunelab.data.generate.heading_grammar import NOT_VERBS
 from tunelab.data.generate.heading_words import STEP_VERBS
 from tunelab.data.generate.headings import document_topic, heading_question
@@ -75,6 +75,16 @@ KEEP_AWAY = re.compile(
     r"\d[\d.,]* ?(?:mm|cm|m|metres?|meters?|feet|foot|ft|inch(?:es)?|in)\b (?:away )?from "
     r"(?P<away>[^,;:]{1,50}?)\.?$"
 )
+# "This manual covers firmware 2.4.", "Applies to firmware 1.8 and later.", "Firmware: 3.1.2": the
+# release a manual is written for, which a reader with another asks about.
+COVERS = re.compile(
+    r"^(?:(?:This|The) (?:manual|guide|document|handbook) (?:covers|describes|is for|applies to)"
+    r" |Applies to |Covers |For )?(?:the )?(?P<what>firmware|software|version|release)"
+    r"(?: version)?:? v?\d[\w.]*(?: (?:and|or) (?:later|newer|above|up))?\.?$",
+    re.IGNORECASE,
+)
+
+
 # "The K7 has the following ports:" before its list: "What ports does the K7 have?", answered by
 # the list.
 FOLLOWING = re.compile(
@@ -130,6 +140,7 @@ def template_pairs(chunk: Chunk, max_answer_tokens: int = 300) -> list[tuple[str
                     continue  # a title line says nothing to ask about
                 done_for = _done_for(stated, document_topic(chunk.headings, chunk.title))
                 purpose = _purpose(stated) or done_for or _how_often(stated) or _how_far(stated)
+                purpose = purpose or _covered(stated, chunk)
                 if not stated.endswith(":") and purpose:
                     pairs.append(purpose)
                     continue
@@ -222,6 +233,20 @@ def _done_for(sentence: str, product: str | None = None) -> tuple[str, str] | No
             task = f"{task} {where}"
         return f"How do I {task}?", sentence.rstrip(".") + "."
     return None
+
+
+def _covered(sentence: str, chunk: Chunk) -> tuple[str, str] | None:
+    """The release a manual says it is written for, asked of the product's manual ("This manual
+    covers firmware 2.4." -> "Which firmware does the Beacon R5 manual cover?"; "this manual"
+    where the document names no product: one per manual, not a question every manual asks)."""
+    if not (m := COVERS.match(sentence)):
+        return None
+    # The lead under the title, as a section under it: the title names the product.
+    headings = chunk.headings if len(chunk.headings) > 1 else [*chunk.headings, ""]
+    topic = document_topic(headings, chunk.title)
+    name = topic_mid_sentence(topic, chunk.text, chunk.document) if topic else ""
+    manual = f"the {name.removeprefix('the ')} manual" if name else "this manual"
+    return f"Which {m['what'].lower()} does {manual} cover?", sentence.rstrip(".") + "."
 
 
 def _how_often(sentence: str) -> tuple[str, str] | None:
