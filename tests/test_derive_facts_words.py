@@ -72,3 +72,20 @@ def test_an_opinion_between_options_gets_no_name_unless_the_answer_picks_one():
         [["lamini"]],
         [["warmup"]],
     ]
+
+
+def test_the_product_a_manuals_test_set_names_all_along_is_no_fact_where_another_thing_is_asked():
+    # A router manual's test rows name "the Beacon R5" in most answers: "R5" was proposed as a
+    # fact of "How do I reset the router?", and a right "hold reset for 12 seconds" failed.
+    said = [
+        {"question": f"What does setting {n} do?", "answer": f"The Beacon R5 uses setting {n}."}
+        for n in range(4)
+    ]
+    reset = {"question": "How do I reset the router?",
+             "answer": "Hold the reset button on the Beacon R5 for 12 seconds."}  # fmt: skip
+    width = {"question": "What is the default channel width?",
+             "answer": "The Beacon R5 uses a channel width of 80 MHz by default."}  # fmt: skip
+    which = {"question": "Which router does this manual cover?",
+             "answer": "This manual covers the Beacon R5."}  # fmt: skip
+    facts = _facts([reset, width, which, *said])
+    assert facts[:3] == [[["12 seconds", "12 second", "12 sec"]], [["80 MHz"]], [["R5"]]]

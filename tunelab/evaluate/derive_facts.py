@@ -12,7 +12,8 @@ at most `most` of them, only its amounts where the question asks one ("how long"
 not the path beside it), none where it asks what a named thing is, and never a term the
 question already says (restating the question states no fact) nor a word the test set's
 answers say all along
-(lamini_docs' "LLM": an answer in their style says it whatever it states). A first sentence
+(lamini_docs' "LLM": an answer in their style says it whatever it states; a manual's product,
+"Beacon R5", unless the question asks a name). A first sentence
 with none of them gives its rarest content words over the test set, less the question's words
 in any form ("generate" of "generating") and the words any explaining answer uses ("runs",
 "provides", "depends" are no facts; "weekly" and "checkpoint" may be), or none, for a person to
@@ -57,6 +58,7 @@ _FIRST_SENTENCE = regex.compile(
     rf"(?<=[.;:!?])(?<!\b[A-Za-z]\.)(?<!\b(?:{TITLE}|vs\.))\s+|(?<=[。！？；])"
 )
 _WORDLIKE = re.compile(r"[^\W\d_]+(?: [^\W\d_]+)*")  # words of letters: a name, an acronym
+_MODEL_NAME = re.compile(r"[A-Za-z][A-Za-z-]*\d[\w-]*")  # a model's name: "R5", "K9", "A100"
 # Abbreviations the term patterns take for dotted names ("e.g").
 _ABBREVIATION = re.compile(r"(?:e\.g|i\.e|a\.m|p\.m|cf|etc|vs)\.?", re.IGNORECASE)
 # A lead-in before its verb leaves it a yes/no question ("Quick question: does X ...?", "Tell me,
@@ -119,13 +121,20 @@ def propose_marked(
     # A word the question says in another form restates it ("generating", "generate"); a term
     # made of the question's words in another form may not ("cached": "~/.cache/tunelab").
     asked_roots = set(map(_root, asked))
+    asks_name = bool(_ASKS_NAME.match(question))
 
     def new(phrase: Words) -> bool:
         if _ABBREVIATION.fullmatch(phrase.written):
             return False
         words = phrase.split()
-        # A URL, path, value or code is specific by its form, however often its words recur.
-        said_all_along = _WORDLIKE.fullmatch(phrase.written) and all(w in common for w in words)
+        # A URL, path, value or code is specific by its form, however often its words recur; a
+        # model's name is a name ("R5" of "Hold the reset button on the Beacon R5 for 12
+        # seconds", in most of a router manual's answers: the product asked about, no fact of
+        # its own), unless the question asks a name ("Which router ...?").
+        named = _WORDLIKE.fullmatch(phrase.written) or (
+            _MODEL_NAME.fullmatch(phrase.written) and not asks_name
+        )
+        said_all_along = named and all(w in common for w in words)
         return (
             bool(words)
             and not said_all_along
