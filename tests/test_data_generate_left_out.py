@@ -383,3 +383,17 @@ def test_a_sentence_introducing_code_is_asked_with_its_code_or_named_as_in_no_an
     result = CliRunner().invoke(app, ["data", "generate", str(doc), "-o", str(out)])
     assert "1sentencestatinganumberorintroducingcodeisinnoanswer" in said(result.output)
     assert "sources.md:Hereishowsourcesgo:" in said(result.output)
+
+
+def test_a_sentence_naming_a_model_states_no_number_to_list(tmp_path):
+    # "Never cover the Ember H2." was listed among the sentences stating a number in no answer.
+    doc = tmp_path / "ember.md"
+    doc.write_text(
+        "# Ember H2 Heater\n\nThe Ember H2 is a small heater.\n\n## Safety\n\n"
+        "Never cover the Ember H2. Keep the heater at least 1 metre from curtains.\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "qa.jsonl"
+    result = CliRunner().invoke(app, ["data", "generate", str(doc), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "innoanswer" not in said(result.output)

@@ -158,8 +158,12 @@ def _template(
         stats.unasked += [
             f"{chunk.source}: {s}"
             for s, stated in prose_sentences(chunk)
-            if (re.search(r"\d", s) or s in shown) and stated not in told
+            if (_NUMBER.search(s) or s in shown) and stated not in told
         ]
+
+
+# A number, not a model's (the "2" of "Never cover the Ember H2." states nothing to ask).
+_NUMBER = re.compile(r"(?<![A-Za-z])\d")
 
 
 def _llm_chunks(config, llm, chunks, out, asked: AskedChunks, stats, progress) -> None:
