@@ -121,19 +121,15 @@ def propose_marked(
     # A word the question says in another form restates it ("generating", "generate"); a term
     # made of the question's words in another form may not ("cached": "~/.cache/tunelab").
     asked_roots = set(map(_root, asked))
-    asks_name = bool(_ASKS_NAME.match(question))
 
     def new(phrase: Words) -> bool:
         if _ABBREVIATION.fullmatch(phrase.written):
             return False
         words = phrase.split()
         # A URL, path, value or code is specific by its form, however often its words recur; a
-        # model's name is a name ("R5" of "Hold the reset button on the Beacon R5 for 12
-        # seconds", in most of a router manual's answers: the product asked about, no fact of
-        # its own), unless the question asks a name ("Which router ...?").
-        named = _WORDLIKE.fullmatch(phrase.written) or (
-            _MODEL_NAME.fullmatch(phrase.written) and not asks_name
-        )
+        # model's name ("R5" of a router manual's answers) is a name, unless a name is asked.
+        model = _MODEL_NAME.fullmatch(phrase.written) and not _ASKS_NAME.match(question)
+        named = _WORDLIKE.fullmatch(phrase.written) or model
         said_all_along = named and all(w in common for w in words)
         return (
             bool(words)
