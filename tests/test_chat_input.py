@@ -216,3 +216,16 @@ def test_ctrl_c_at_the_prompt_clears_the_line_and_keeps_the_chat(monkeypatch, ca
     asked = [m["content"] for m in session.history if m["role"] == "user"]
     assert asked == ["hello", "again"]  # the half-typed block is dropped, as a line would be
     assert "(Ctrl-D or /quit leaves)" in capsys.readouterr().out
+
+
+def test_help_lists_every_chat_command_and_a_mistyped_one_names_them(monkeypatch, capsys):
+    # /help was answered "unknown command /help: /reset, /quit", and /exit worked unlisted.
+    session = Session(*tiny_random())
+    repl_typing(monkeypatch, "/help", "/rset", "/exit", "never asked")
+    session.repl(max_new_tokens=2)
+    out = " ".join(capsys.readouterr().out.split())
+    listed = "/reset clears the history; /quit leaves (as Ctrl-D does); /exit leaves, as /quit;"
+    assert f"{listed} /help lists these commands" in out
+    assert f"unknown command /rset: {listed}" in out
+    assert "unknown command /help" not in out
+    assert session.history == []  # /exit left before the next line

@@ -23,8 +23,8 @@ def repl(session: Session, **generate_kwargs) -> None:
     keep_undecodable_stdin()
     console = Console()
     console.print(
-        '[dim]chatting; /reset clears the history, /quit or Ctrl-D leaves, """ starts and '
-        "ends a message of several lines[/]"
+        "[dim]chatting; /reset clears the history, /quit or Ctrl-D leaves, /help lists the "
+        'commands, """ starts and ends a message of several lines[/]'
     )
     if session.one_question_at_a_time:
         from tunelab.data.templates import template_named
@@ -48,17 +48,41 @@ def repl(session: Session, **generate_kwargs) -> None:
             # conversation; it clears the line typed, as in a shell, Python or Ollama.
             console.print("\n[dim](Ctrl-D or /quit leaves)[/]")
             continue
-        if text in ("/quit", "/exit"):
-            return
-        if text == "/reset":
-            session.history, session.told_forgetting, session.told_capping = [], False, False
-            console.print("[dim](history cleared: the next message starts a new chat)[/]")
+        if text in COMMANDS:
+            if COMMANDS[text][1](session, console) == "leave":
+                return
             continue
         if re.fullmatch(r"/\w+", text):  # a mistyped command is not a question for the model
-            console.print(f"[yellow]unknown command {text}: /reset, /quit[/]")
+            console.print(f"[yellow]unknown command {text}: {_commands()}[/]", highlight=False)
             continue
         if text:
             _say(session, console, text, generate_kwargs)
+
+
+def _reset(session: Session, console) -> None:
+    session.history, session.told_forgetting, session.told_capping = [], False, False
+    console.print("[dim](history cleared: the next message starts a new chat)[/]")
+
+
+def _help(session: Session, console) -> None:
+    console.print(f"[dim]{_commands()}[/]", highlight=False)
+
+
+def _leave(session: Session, console) -> str:
+    return "leave"
+
+
+# The one table of the chat's commands: the loop runs them, /help and a mistyped one list them.
+COMMANDS = {
+    "/reset": ("clears the history", _reset),
+    "/quit": ("leaves (as Ctrl-D does)", _leave),
+    "/exit": ("leaves, as /quit", _leave),
+    "/help": ("lists these commands", _help),
+}
+
+
+def _commands() -> str:
+    return "; ".join(f"{name} {does}" for name, (does, _) in COMMANDS.items())
 
 
 def _say(session: Session, console, text: str, generate_kwargs: dict) -> None:

@@ -113,7 +113,7 @@ def chat_command(
     served_model: ServedModel = None,
     system_prompt: SystemPrompt = None,
 ) -> None:
-    """Talk with a model or server in the terminal (/reset clears history, /quit or Ctrl-D leaves)."""
+    """Talk with a model or server in the terminal (/reset clears history, /quit or Ctrl-D leaves, /help)."""
     from tunelab.serve.chat import Session, refuse_raw_text_chat
 
     refuse_raw_text_chat(template)  # before the model loads
