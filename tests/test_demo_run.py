@@ -127,7 +127,7 @@ def test_demo_runs_end_to_end_and_leaves_a_chat_ready_run(tmp_path):
 
 
 def test_a_demo_cut_short_by_ctrl_c_goes_on_from_its_checkpoint_when_run_again(
-    tmp_path, monkeypatch
+    tmp_path, monkeypatch, capsys
 ):
     # A rerun replaced runs/demo and trained from step 0: a Ctrl-C at minute 15 of 18 lost all.
     from tunelab.train import loop
@@ -143,7 +143,10 @@ def test_a_demo_cut_short_by_ctrl_c_goes_on_from_its_checkpoint_when_run_again(
     monkeypatch.setattr(loop, "accumulate_gradients", ctrl_c_in_step_2)
     settings = dict(steps=4, output_dir=str(tmp_path), model="tiny-random", general_check=False)
     with pytest.raises(KeyboardInterrupt, match="interrupted at step 2"):
-        run_demo(**settings)
+        run_demo(**settings, again="tunelab demo --steps 4")
+    # The line names the command the user typed, not only `tunelab train runs/demo --resume`.
+    said = " ".join(capsys.readouterr().out.split())
+    assert "or run `tunelab demo --steps 4` again: it goes on from there too" in said
     steps.clear()
     ctrl_c_at.clear()
     run_demo(**settings)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shlex
+import sys
 from typing import Annotated
 
 import typer
@@ -19,4 +21,4 @@ def demo_command(
     """Finetune the embedded model on tunelab's own docs and show base vs finetuned, offline."""
     from tunelab.demo.run import run_demo
 
-    run_demo(steps=steps, output_dir=output_dir)
+    run_demo(steps=steps, output_dir=output_dir, again=shlex.join(["tunelab", *sys.argv[1:]]))

@@ -99,7 +99,10 @@ def run_demo(
     output_dir: str = "runs",
     model: str = EMBEDDED_NAME,
     general_check: bool = True,
+    again: str = "run_demo() with the same arguments",
 ) -> dict:
+    """The demo, start to end; `again` is how the user reruns it (`tunelab demo` as typed), which
+    a Ctrl-C during training names beside `tunelab train RUN --resume`: it goes on too."""
     started = time.perf_counter()
     config = demo_config(output_dir, steps, model)
     tests = demo_tests()
@@ -124,7 +127,12 @@ def run_demo(
             f"{config.run_dir} holds this demo's training cut short at step {kept}: going on "
             "from it (delete the folder to start afresh)"
         )
-    run_dir = train(config, resume=kept is not None, overwrite=kept is None)
+    try:
+        run_dir = train(config, resume=kept is not None, overwrite=kept is None)
+    except KeyboardInterrupt:
+        if _interrupted_step(config) is not None:  # what the rerun checks before it goes on
+            console.print(f"[yellow]or run `{again}` again: it goes on from there too[/]")
+        raise
 
     console.rule("[bold]3. The finetuned model, on the same questions")
     tuned_model, tokenizer = load_model(str(run_dir))
