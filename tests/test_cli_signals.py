@@ -12,6 +12,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 
 def _start(*args: str, cwd: Path) -> subprocess.Popen:
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": os.getcwd(), "COLUMNS": "300"}
@@ -68,8 +70,12 @@ def _serving(port: int, process: subprocess.Popen) -> None:
             time.sleep(0.05)
 
 
-def test_rate_stopped_by_sigterm_says_the_votes_kept_and_how_to_go_on(tmp_path):
-    # SIGTERM killed it (exit -15) without the line that Ctrl-C gave.
+@pytest.mark.parametrize("stop, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_rate_stopped_by_ctrl_c_or_sigterm_says_the_votes_kept_and_exits_as_stopped(
+    tmp_path, stop, code
+):
+    # SIGTERM killed it (exit -15) without the line that Ctrl-C gave; then both exited 0, so a
+    # shell or CI script could not tell a stopped rate from one that finished.
     for model in ("m1", "m2"):
         rows = [{"question": f"q{i}?", "answer": f"{model} says {i}"} for i in range(3)]
         (tmp_path / f"{model}.jsonl").write_text(
@@ -79,10 +85,10 @@ def test_rate_stopped_by_sigterm_says_the_votes_kept_and_how_to_go_on(tmp_path):
     given = ["rate", "m1.jsonl", "m2.jsonl", "--votes", "v.jsonl", "--port", str(port)]
     rate = _start(*given, cwd=tmp_path)
     _serving(port, rate)
-    rate.send_signal(signal.SIGTERM)
+    rate.send_signal(stop)
     said, _ = rate.communicate(timeout=60)
 
-    assert rate.returncode == 0, said  # uvicorn's own stop, as on Ctrl-C
+    assert rate.returncode == code, said  # it exited 0: uvicorn.run swallowed the signal
     again = "tunelab " + " ".join(given)
     assert said.splitlines()[-1] == (
         f"0 votes in v.jsonl; ratings: {again} --results; to judge more: {again}"

@@ -154,7 +154,7 @@ def test_rate_allows_a_name_it_is_given_as_serve_does(tmp_path, monkeypatch):
     import uvicorn
 
     started = {}
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: started.update(app=app, **kw))
+    monkeypatch.setattr(uvicorn.Server, "run", lambda server: started.update(app=server.config.app))
     answers = [str(p) for p in _answer_sets(tmp_path)]
     args = ["rate", *answers, "--votes", str(tmp_path / "v"), "--allow-host", "judge.lan"]
     result = CliRunner().invoke(app, args)
@@ -172,7 +172,7 @@ def _answer_sets_again(tmp_path):
 def test_votes_that_cannot_be_written_are_refused_before_judging_starts(tmp_path, monkeypatch):
     import uvicorn
 
-    monkeypatch.setattr(uvicorn, "run", lambda *a, **kw: pytest.fail("served anyway"))
+    monkeypatch.setattr(uvicorn.Server, "run", lambda *a: pytest.fail("served anyway"))
     answers = [str(p) for p in _answer_sets(tmp_path)]
     # A folder was read as "no votes yet", and then every vote failed with a 500.
     with pytest.raises(TunelabError, match="is a folder"):
@@ -190,7 +190,7 @@ def test_a_port_in_use_is_refused_before_judges_are_sent_to_the_page(tmp_path, m
 
     import uvicorn
 
-    monkeypatch.setattr(uvicorn, "run", lambda *a, **kw: pytest.fail("served anyway"))
+    monkeypatch.setattr(uvicorn.Server, "run", lambda *a: pytest.fail("served anyway"))
     answers = [str(p) for p in _answer_sets(tmp_path)]
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
@@ -207,7 +207,7 @@ def test_a_port_no_machine_has_is_refused_by_its_option(tmp_path, monkeypatch):
     # --port 70000 said "Open http://127.0.0.1:70000/", then uvicorn's OverflowError traceback.
     import uvicorn
 
-    monkeypatch.setattr(uvicorn, "run", lambda *a, **kw: pytest.fail("served anyway"))
+    monkeypatch.setattr(uvicorn.Server, "run", lambda *a: pytest.fail("served anyway"))
     answers = [str(p) for p in _answer_sets(tmp_path)]
     votes = str(tmp_path / "votes.jsonl")
     result = CliRunner().invoke(app, ["rate", *answers, "--port", "70000", "--votes", votes])

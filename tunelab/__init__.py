@@ -174,7 +174,8 @@ def rate(
     **settings,
 ) -> list[dict]:
     """Judge answer sets side by side, blind, at http://HOST:PORT/ until Ctrl-C, each vote added
-    to `votes` (`tunelab rate`); results: serve nothing, read the votes so far. Returns the
+    to `votes` (`tunelab rate`), then raise KeyboardInterrupt saying the votes kept (as a stopped
+    `tunelab serve` does); results: serve nothing, read the votes so far. Returns the
     Bradley–Terry and Elo ratings of the votes on these answers. `console` is told what the
     command says: questions not every set answers, votes on other answers, the ratings table.
     Settings: a RateConfig, or its fields as keywords (pairs, explore)."""
@@ -213,12 +214,12 @@ def rate(
         )
         judge_in_browser(arena, host, port, allow_host or ())
     except KeyboardInterrupt:
-        # Stopped before uvicorn took Ctrl-C and SIGTERM over (it stops serving and returns):
-        # the line below was lost.
+        # Ctrl-C or SIGTERM, raised again once uvicorn has stopped serving (or before it took
+        # them over). Each vote was written as it was cast; the judge leaving wants to know
+        # they all were, and a shell sees 130 or 143.
         said = _votes_kept(arena, answers, votes, host, port)
         console.print(said, markup=False, soft_wrap=True)
         raise KeyboardInterrupt(said) from None  # said: `tunelab` adds no line of its own
-    # Each vote was written as it was cast; the judge leaving wants to know they all were.
     console.print(_votes_kept(arena, answers, votes, host, port), markup=False, soft_wrap=True)
     return arena.ratings()
 

@@ -107,10 +107,14 @@ def rate(
     port: int = DEFAULT_PORT,
     allowed_hosts: Collection[str] = (),
 ) -> None:
-    """Serve the judging page for `arena` until Ctrl-C (same as `tunelab rate`)."""
+    """Serve the judging page for `arena` until Ctrl-C or SIGTERM, then raise it again, as
+    `tunelab serve` does (same as `tunelab rate`): uvicorn.run swallowed it, and rate exited 0."""
     import uvicorn
 
-    uvicorn.run(create_app(arena, allowed_hosts), host=host, port=port, log_level="warning")
+    from tunelab.serve.launch import engine_server
+
+    app = create_app(arena, allowed_hosts)
+    engine_server(uvicorn.Config(app, host=host, port=port, log_level="warning"), {}).run()
 
 
 def leaderboard_table(rows: list[dict], judged: int, votes: str | Path) -> Table:
