@@ -234,3 +234,18 @@ def test_export_command_checks_the_gguf_type_before_writing_anything(tmp_path):
     result = CliRunner().invoke(app, [*args, "--gguf-type", "q4_k"])
     assert isinstance(result.exception, TunelabError) and "q8_0" in str(result.exception)
     assert not (tmp_path / "m").exists()
+
+
+@pytest.mark.parametrize("dtype", ["float32", "bfloat16"])
+def test_a_merged_folder_and_a_gguf_are_made_from_one_load_of_the_run(
+    gguf_run, tmp_path, monkeypatch, dtype
+):
+    # Each output loaded and merged the run itself: twice the wait for the same weights.
+    from tunelab.export import merged
+
+    loads = []
+    monkeypatch.setattr(merged, "load_model", lambda name: loads.append(name) or load_model(name))
+    written = export(str(gguf_run), tmp_path / "out", tmp_path / "m.gguf", "f32", dtype=dtype)
+    # A bfloat16 folder is converted in place: the GGUF loads its float32 weights anew.
+    assert len(loads) == (1 if dtype == "float32" else 2)
+    assert_reads_back_as(written["gguf"], gguf_run, 1e-5)

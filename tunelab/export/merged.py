@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import torch
@@ -35,11 +36,15 @@ def load_merged(name: str | Run) -> tuple[PreTrainedModel, PreTrainedTokenizerBa
 
 
 DTYPES = ("float32", "bfloat16", "float16")
+Loader = Callable[[], tuple[PreTrainedModel, PreTrainedTokenizerBase]]
 
 
-def export_merged(name: str | Run, out_dir: str | Path, dtype: str = "float32") -> Path:
+def export_merged(
+    name: str | Run, out_dir: str | Path, dtype: str = "float32", load: Loader | None = None
+) -> Path:
     """Write `name` (a run, usually) to `out_dir` as safetensors + config + tokenizer + template.
-    The merge happens in float32; `dtype` is what is saved (bfloat16 halves the folder)."""
+    The merge happens in float32; `dtype` is what is saved (bfloat16 halves the folder). `load`:
+    what gives `load_merged(name)`, where another output shares it (`export`)."""
     if dtype not in DTYPES:
         raise TunelabError(f"--dtype {dtype!r} is not one of {DTYPES}")
     out = Path(out_dir)
@@ -48,7 +53,7 @@ def export_merged(name: str | Run, out_dir: str | Path, dtype: str = "float32") 
     made = [folder for folder in (out, *out.parents) if not folder.exists()]
     try:
         check_merged_target(out)
-        model, tokenizer = load_merged(name)
+        model, tokenizer = load() if load else load_merged(name)
     except BaseException:
         for folder in made:  # innermost first
             if folder.is_dir() and not any(folder.iterdir()):

@@ -15,7 +15,7 @@ from transformers import PreTrainedModel, PreTrainedTokenizerBase
 from tunelab.data.chat_template import turn_end
 from tunelab.data.write import cannot_write, check_writable
 from tunelab.errors import TunelabError
-from tunelab.export.merged import load_merged
+from tunelab.export.merged import Loader, load_merged
 from tunelab.run import Run
 
 FILE_TYPES = ("f16", "f32", "q8_0")
@@ -44,15 +44,19 @@ ARCHITECTURES = {"llama": "llama", "mistral": "llama", "qwen2": "qwen2"}
 
 
 def export_gguf(
-    name: str | Run, out_file: str | Path, file_type: str = "f16", overwrite: bool = False
+    name: str | Run,
+    out_file: str | Path,
+    file_type: str = "f16",
+    overwrite: bool = False,
+    load: Loader | None = None,
 ) -> Path:
     """Write `name` (a run, merged first if LoRA, or any Llama, Mistral or Qwen2 model) to one
-    GGUF file; an existing file is replaced only with `overwrite`."""
+    GGUF file; an existing file is replaced only with `overwrite`. `load`: as export_merged's."""
     if file_type not in FILE_TYPES:
         raise TunelabError(f"GGUF type {file_type!r} is not one of {FILE_TYPES}")
     out = Path(out_file)
     check_gguf_target(out, overwrite)
-    model, tokenizer = load_merged(name)
+    model, tokenizer = load() if load else load_merged(name)
     if model.config.model_type not in ARCHITECTURES:
         raise TunelabError(
             f"GGUF export supports {', '.join(ARCHITECTURES)} models; {name!r} is "
