@@ -39,3 +39,29 @@ def test_random_shapes_need_only_the_cached_tokenizer(tmp_path, monkeypatch):
     assert len(tokenizer) == 49152 and tokenizer.eos_token == "<|im_end|>"
     assert not (target / "model.safetensors").exists()
     assert random_shape_config("random-llama-1b", len(tokenizer)).vocab_size == 128256
+
+
+def test_a_lora_run_of_the_embedded_model_says_which_base_it_is_and_still_loads(tmp_path):
+    # peft's card named the base by this machine's cache folder (~/.cache/tunelab/models/...)
+    # alone: whoever the adapter was shared with could not tell which model it goes on.
+    import json
+
+    from tunelab import train
+
+    data = tmp_path / "qa.jsonl"
+    rows = [
+        {"question": f"What is item {i}?", "answer": f"Item {i} is a widget."} for i in range(4)
+    ]
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    settings = [f"data.path={data}", "data.test_size=0", f"output_dir={tmp_path}", "name=lora"]
+    run = train(overrides=[*settings, "train.method=lora", "train.max_steps=1"])
+    card = (run / "model" / "README.md").read_text(encoding="utf-8")
+    front, _, body = card.partition("\n---\n")
+    assert "base_model: HuggingFaceTB/SmolLM2-135M-Instruct" in front
+    assert str(embedded_model_dir()) not in front
+    assert "quantized to Q4_1 (SmolLM2-135M-Instruct.Q4_1.gguf" in " ".join(body.split())
+    # The path stays where peft reads it (AutoPeftModelForCausalLM), and tunelab still loads it.
+    config = json.loads((run / "model" / "adapter_config.json").read_text(encoding="utf-8"))
+    assert config["base_model_name_or_path"] == str(embedded_model_dir())
+    model, _ = load_model(str(run))
+    assert model.config.num_hidden_layers == 30

@@ -14,7 +14,7 @@ from tunelab.train.heldout import restore_best
 from tunelab.train.memory import describe_peak, peak_memory
 from tunelab.train.metrics_log import MetricsLog
 from tunelab.train.plot import plot_losses, read_metrics
-from tunelab.train.run_folder import save_final
+from tunelab.train.run_folder import name_embedded_base, save_final
 from tunelab.train.session import TrainSession
 from tunelab.train.sharding import gather_weights
 from tunelab.train.stopping import ctrl_c_while_saving, ended_as
@@ -38,6 +38,7 @@ def finish_session(
                     _restore_best(session, weights, console)
                 saved = save_final(model, session.tokenizer, run_dir, weights)
                 keep_base(run_dir, saved)  # recorded at the start, not the base as it is now
+                name_embedded_base(saved, config.model.name)
                 plot_losses(session.metrics_path, run_dir / "loss.png", title=config.name)
                 log.finish(interrupted=interrupted)  # the trackers get the model and plot
         except BaseException as err:

