@@ -1,6 +1,7 @@
 """`tunelab bench`: several models give several leaderboard rows, saved as Markdown and JSON."""
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -254,3 +255,33 @@ def test_mmlu_s_stderr_pools_its_subjects_as_the_harness_does():
     # A subject of one question has no stderr, so neither has the pool ("N/A" in the harness).
     one = TaskResult("mmlu", "acc", {}, 3, 0.0, [1.0, 0.0, 1.0], groups=["a", "a", "b"])
     assert one.stderr is None
+
+
+def test_a_limited_bench_says_it_scored_the_first_questions_of_how_many(tmp_path):
+    # "(20 questions)" under --limit 20 was read as ARC-Easy's score; it is its first 20 of 2,376.
+    out = tmp_path / "board"
+    args = ["bench", "tiny-random", "--tasks", "arc_easy,mmlu,arc_challenge", "--limit", "1"]
+    result = CliRunner().invoke(app, [*args, "--data-dir", str(FIXTURES), "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert re.search(r"arc_easy: acc_norm [\d.]+ \(1 of 3 questions: the first 1 \(--limit\)", said)
+    assert "(2 of 4 questions: the first 1 of each of 2 subjects (--limit)" in said
+    assert re.search(r"arc_challenge: acc_norm [\d.]+ \(1 questions, ", said)  # the whole task
+    markdown = (out / "leaderboard.md").read_text(encoding="utf-8")
+    assert "| tiny-random | arc_easy | 1 of 3 questions: the first 1 (--limit) |" in markdown
+    assert "--limit: each task's first questions" in markdown
+    details = json.loads((out / "leaderboard.json").read_text(encoding="utf-8"))["models"][0]
+    assert details["details"]["arc_easy"]["of"] == 3
+    assert details["details"]["arc_challenge"]["of"] is None
+
+
+def test_the_terminal_table_tells_truthfulqa_mc1_from_mc2_at_80_columns(tmp_path, monkeypatch):
+    from tunelab.evaluate.bench.cli import console
+
+    monkeypatch.setattr(console, "width", 80)
+    tasks = "arc_easy,arc_challenge,truthfulqa_mc1,truthfulqa_mc2"
+    args = ["bench", "tiny-random", "--tasks", tasks, "--data-dir", str(FIXTURES)]
+    result = CliRunner().invoke(app, [*args, "--output", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    header = "".join(line for line in result.output.splitlines() if line.startswith("┃"))
+    assert "truthfulqa_mc1" in header and "truthfulqa_mc2" in header and "…" not in header

@@ -53,7 +53,7 @@ def bench_command(
         bars.console.print(
             f"[dim]{model} {with_shots(r.task, config.fewshot)}: {r.main_metric} "
             f"{100 * r.main:.2f}{spread} "
-            f"({r.n} questions, {r.seconds:.1f}s)[/]"
+            f"({r.counted}, {r.seconds:.1f}s)[/]"
         )
 
     def skipped(task: str, why: str) -> None:
@@ -63,11 +63,14 @@ def bench_command(
         rows = bench(models, config, finished, scoring, skipped, bars.console.print)
     # Each column says its metric: acc_norm and acc of one task differ by 20 points (ARC-Easy).
     table = Table(title="leaderboard (%)", caption="n and ± stderr: above and in leaderboard.md")
-    table.add_column("Model")
+    # Whole names: at 80 columns "truthfulqa_mc1" and "truthfulqa_mc2" both read "truthfulqa…",
+    # and a run's path lost the part that names it (folded onto more lines now).
+    table.add_column("Model", overflow="fold")
     tasks = list(rows[0]["scores"]) if rows else []
     for task in tasks:
         shown = with_shots(task, config.fewshot)
-        table.add_column(f"{shown}\n{main_metric(get_task(task))}", justify="right")
+        header = f"{shown}\n{main_metric(get_task(task))}"
+        table.add_column(header, justify="right", min_width=len(shown))
     table.add_column("Average", justify="right")
     for row in sorted(rows, key=lambda r: -r["average"]):
         table.add_row(

@@ -12,6 +12,10 @@ if TYPE_CHECKING:
     from tunelab.evaluate.bench.score import BenchConfig, TaskResult
 
 
+# A task's details that are not scores.
+NOT_METRICS = ("n", "of", "questions", "seconds", "stderr")
+
+
 def leaderboard(rows: dict[str, list[TaskResult]]) -> list[dict]:
     """One record per model: each task's main metric (in %) and their average; every model after
     the first also gets `vs_first`: per task, the first model's score less its own in points,
@@ -24,7 +28,11 @@ def leaderboard(rows: dict[str, list[TaskResult]]) -> list[dict]:
         # Of the unrounded scores: rounded first, two equal averages read 16.67 and 16.66.
         average = round(100 * sum(r.main for r in results) / len(results), 2) if results else 0.0
         details = {
-            r.task: {**r.metrics, "n": r.n, "seconds": round(r.seconds, 2), "stderr": r.stderr}
+            r.task: {
+                **r.metrics,
+                **{"n": r.n, "of": r.of, "questions": r.counted},
+                **{"seconds": round(r.seconds, 2), "stderr": r.stderr},
+            }
             for r in results
         }
         record = {"model": model, "scores": scores, "average": average, "details": details}
@@ -57,6 +65,13 @@ def to_markdown(table: list[dict], fewshot: int = 0) -> str:
         lines.append(f"| {row['model']} | " + " | ".join(cells) + f" | {row['average']:.2f} |")
     lines += ["", "Scores in %, by each task's leading metric:", ""]
     lines += described(tasks, fewshot) + [""]
+    if any(d.get("of") for row in table for d in row["details"].values()):
+        lines += [
+            "--limit: each task's first questions (each MMLU subject's), as lm-evaluation-"
+            "harness's --limit takes them; a score of those, not of the whole task (the "
+            "questions column says how many of how many).",
+            "",
+        ]
     base = table[0]["model"] if table else ""
     for row in table[1:]:
         lines += [f"{base} − {row['model']} (points, 95% paired interval over the questions):", ""]
@@ -66,14 +81,13 @@ def to_markdown(table: list[dict], fewshot: int = 0) -> str:
             for t, d in row["vs_first"].items()
         ]
         lines.append("")
-    lines += ["| Model | Task | n | ± stderr | Metrics |", "|---|---|---|---|---|"]
+    lines += ["| Model | Task | questions | ± stderr | Metrics |", "|---|---|---|---|---|"]
     for row in table:
         for task, d in row["details"].items():
-            metrics = ", ".join(
-                f"{k} {100 * v:.2f}" for k, v in d.items() if k not in ("n", "seconds", "stderr")
-            )
+            metrics = ", ".join(f"{k} {100 * v:.2f}" for k, v in d.items() if k not in NOT_METRICS)
             err = f"{100 * d['stderr']:.2f}" if d.get("stderr") is not None else ""
-            lines.append(f"| {row['model']} | {task} | {d['n']} | {err} | {metrics} |")
+            said = d.get("questions", d["n"])  # a leaderboard.json saved before it had them
+            lines.append(f"| {row['model']} | {task} | {said} | {err} | {metrics} |")
     lines.append(
         "± stderr: the leading metric's standard error over the questions, as "
         "lm-evaluation-harness reports it (MMLU's pooled over its subjects); about 2 of them "

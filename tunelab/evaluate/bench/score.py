@@ -8,6 +8,7 @@ import math
 import os
 import statistics
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -102,10 +103,23 @@ class TaskResult:
     per_question: list[float] = field(default_factory=list)  # the main metric of each question
     samples: Path | None = None  # where --log-samples wrote each question
     groups: list[str] = field(default_factory=list)  # each question's part (MMLU subject)
+    of: int | None = None  # the task's questions, where --limit scored only its first `n`
 
     @property
     def main(self) -> float:
         return self.metrics[self.main_metric]
+
+    @property
+    def counted(self) -> str:
+        """How many questions were scored, and under --limit which: "20 of 2,376 questions: the
+        first 20 (--limit)", or "the first 5 of each of 57 subjects" for MMLU."""
+        if self.of is None:
+            return f"{self.n} questions"
+        sizes = Counter(self.groups).values()
+        first = f"the first {self.n}"
+        if len(sizes) > 1:
+            first = f"the first {max(sizes)} of each of {len(sizes)} subjects"
+        return f"{self.n} of {self.of:,} questions: {first} (--limit)"
 
     @property
     def stderr(self) -> float | None:
@@ -199,6 +213,9 @@ def run_task(
     task = get_task(name)
     folder = data_for(name, cfg.data_dir, cfg.cache, cfg.fetch)
     docs = task.load(folder, limit=cfg.limit, fewshot=cfg.fewshot if task.fewshot else 0)
+    # --limit takes the first questions, as the harness's does: say of how many, so 20 of 2,376
+    # are not read as ARC-Easy's score.
+    whole = len(task.load(folder)) if cfg.limit is not None else len(docs)
     start = time.perf_counter()
     lls: list[list[float]] = []
     scores = score_docs(model, tokenizer, task, docs, cfg.batch_size, on_progress, lls, log)
@@ -212,7 +229,8 @@ def run_task(
     metrics = {k: sum(s[k] for s in scores) / max(len(scores), 1) for k in keys}
     per_question = [s[metric] for s in scores]
     groups = [d.group for d in docs]
-    return TaskResult(name, metric, metrics, len(docs), seconds, per_question, samples, groups)
+    of = whole if whole > len(docs) else None
+    return TaskResult(name, metric, metrics, len(docs), seconds, per_question, samples, groups, of)
 
 
 def available(tasks: list[str], cfg: BenchConfig) -> tuple[list[str], dict[str, str]]:
