@@ -59,9 +59,10 @@ def test_two_models_make_two_rows_with_an_average(tmp_path):
     markdown = (out / "leaderboard.md").read_text()
     assert markdown.startswith("| Model | arc_easy | hellaswag | mmlu | truthfulqa_mc2 | Average |")
     assert "Average" in result.output
-    # The terminal's table names each column's metric (acc_norm or acc), as leaderboard.md does.
-    header = [line for line in result.output.splitlines() if line.startswith("┃")]
-    assert "acc_norm" in header[1] and " acc " in header[1]
+    # The terminal's table names each task's metric (acc_norm or acc), as leaderboard.md does.
+    said = [" ".join(line.split()) for line in result.output.splitlines()]
+    assert any(line.startswith("│ arc_easy │ acc_norm │") for line in said)
+    assert any(line.startswith("│ mmlu (0-shot) │ acc │") for line in said)
 
 
 def test_data_dir_comes_from_the_environment_when_not_given(tmp_path, monkeypatch):
@@ -264,9 +265,13 @@ def test_a_limited_bench_says_it_scored_the_first_questions_of_how_many(tmp_path
     result = CliRunner().invoke(app, [*args, "--data-dir", str(FIXTURES), "--output", str(out)])
     assert result.exit_code == 0, result.output
     said = " ".join(result.output.split())
-    assert re.search(r"arc_easy: acc_norm [\d.]+ \(1 of 3 questions: the first 1 \(--limit\)", said)
+    assert re.search(
+        r"arc_easy: acc_norm [\d.]+( ± n/a)? \(1 of 3 questions: the first 1 \(--limit\)", said
+    )
     assert "(2 of 4 questions: the first 1 of each of 2 subjects (--limit)" in said
-    assert re.search(r"arc_challenge: acc_norm [\d.]+ \(1 questions, ", said)  # the whole task
+    assert re.search(
+        r"arc_challenge: acc_norm [\d.]+( ± n/a)? \(1 questions, ", said
+    )  # the whole task
     markdown = (out / "leaderboard.md").read_text(encoding="utf-8")
     assert "| tiny-random | arc_easy | 1 of 3 questions: the first 1 (--limit) |" in markdown
     assert "--limit: each task's first questions" in markdown
@@ -276,12 +281,29 @@ def test_a_limited_bench_says_it_scored_the_first_questions_of_how_many(tmp_path
 
 
 def test_the_terminal_table_tells_truthfulqa_mc1_from_mc2_at_80_columns(tmp_path, monkeypatch):
+    # A column per task showed "truthfulqa…" twice and cut the Average off.
     from tunelab.evaluate.bench.cli import console
 
     monkeypatch.setattr(console, "width", 80)
-    tasks = "arc_easy,arc_challenge,truthfulqa_mc1,truthfulqa_mc2"
+    tasks = "arc_easy,arc_challenge,mmlu,truthfulqa_mc1,truthfulqa_mc2"
     args = ["bench", "tiny-random", "--tasks", tasks, "--data-dir", str(FIXTURES)]
     result = CliRunner().invoke(app, [*args, "--output", str(tmp_path)])
     assert result.exit_code == 0, result.output
-    header = "".join(line for line in result.output.splitlines() if line.startswith("┃"))
-    assert "truthfulqa_mc1" in header and "truthfulqa_mc2" in header and "…" not in header
+    table = result.output[result.output.index("leaderboard (%)") :]
+    assert "│ truthfulqa_mc1 │ acc" in table and "│ truthfulqa_mc2 │ acc" in table
+    assert "│ Average" in table and "…" not in table
+
+
+def test_a_score_without_a_standard_error_says_so(tmp_path):
+    # MMLU --limit 1 printed "acc 31.58 (57 questions)" and nothing more, read as exact: one
+    # question per subject has no spread within subjects, which the harness reports as N/A.
+    args = ["bench", "tiny-random", "--tasks", "mmlu", "--limit", "1", "--data-dir", str(FIXTURES)]
+    result = CliRunner().invoke(app, [*args, "--output", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert re.search(
+        r"acc [\d.]+ ± n/a \(2 of 4 questions: .*; ± n/a: none from under 2 ques", said
+    )
+    assert "| mmlu | 2 of 4 questions: the first 1 of each of 2 subjects (--limit) | n/a |" in (
+        tmp_path / "leaderboard.md"
+    ).read_text(encoding="utf-8")

@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from tunelab.evaluate.bench.leaderboard import NO_STDERR
 from tunelab.evaluate.bench.score import BenchConfig
 from tunelab.options import options
 
@@ -49,11 +50,15 @@ def bench_command(
     def finished(model: str, r) -> None:
         # ± the standard error, as lm-evaluation-harness prints it: 40.00 of 20 questions is
         # anything from ~18 to ~62, which two decimals alone do not say.
-        spread = f" ± {100 * r.stderr:.2f}" if r.stderr is not None else ""
+        # No standard error (the harness's N/A) is said, not left out: "acc 31.58 (57 questions)"
+        # of MMLU's first question per subject read as exact.
+        spread, why = " ± n/a", f"; ± n/a: {NO_STDERR}"
+        if r.stderr is not None:
+            spread, why = f" ± {100 * r.stderr:.2f}", ""
         bars.console.print(
             f"[dim]{model} {with_shots(r.task, config.fewshot)}: {r.main_metric} "
             f"{100 * r.main:.2f}{spread} "
-            f"({r.counted}, {r.seconds:.1f}s)[/]"
+            f"({r.counted}, {r.seconds:.1f}s{why})[/]"
         )
 
     def skipped(task: str, why: str) -> None:
@@ -61,21 +66,21 @@ def bench_command(
 
     with bars:
         rows = bench(models, config, finished, scoring, skipped, bars.console.print)
-    # Each column says its metric: acc_norm and acc of one task differ by 20 points (ARC-Easy).
+    # A row per task, each with its metric (acc_norm and acc of one task differ by 20 points on
+    # ARC-Easy), as the harness prints them: a column per task cut "truthfulqa_mc1" and
+    # "truthfulqa_mc2" both to "truthfulqa…" at 80 columns, and the Average off with 5 tasks.
     table = Table(title="leaderboard (%)", caption="n and ± stderr: above and in leaderboard.md")
-    # Whole names: at 80 columns "truthfulqa_mc1" and "truthfulqa_mc2" both read "truthfulqa…",
-    # and a run's path lost the part that names it (folded onto more lines now).
-    table.add_column("Model", overflow="fold")
-    tasks = list(rows[0]["scores"]) if rows else []
-    for task in tasks:
+    table.add_column("Task")
+    table.add_column("Metric")
+    ordered = sorted(rows, key=lambda r: -r["average"])
+    for row in ordered:
+        table.add_column(row["model"], justify="right", overflow="fold")
+    for task in list(rows[0]["scores"]) if rows else []:
         shown = with_shots(task, config.fewshot)
-        header = f"{shown}\n{main_metric(get_task(task))}"
-        table.add_column(header, justify="right", min_width=len(shown))
-    table.add_column("Average", justify="right")
-    for row in sorted(rows, key=lambda r: -r["average"]):
-        table.add_row(
-            row["model"], *(f"{row['scores'][t]:.2f}" for t in tasks), f"{row['average']:.2f}"
-        )
+        scores = (f"{row['scores'][task]:.2f}" for row in ordered)
+        table.add_row(shown, main_metric(get_task(task)), *scores)
+    table.add_section()
+    table.add_row("Average", "", *(f"{row['average']:.2f}" for row in ordered))
     console.print(table)
     for row in rows[1:]:
         diffs = Table(title=f"{rows[0]['model']} − {row['model']} (points)")

@@ -14,6 +14,8 @@ if TYPE_CHECKING:
 
 # A task's details that are not scores.
 NOT_METRICS = ("n", "of", "questions", "seconds", "stderr")
+# Why a score has no standard error, as the harness's "N/A" does not say.
+NO_STDERR = "none from under 2 questions in a task or MMLU subject"
 
 
 def leaderboard(rows: dict[str, list[TaskResult]]) -> list[dict]:
@@ -85,13 +87,13 @@ def to_markdown(table: list[dict], fewshot: int = 0) -> str:
     for row in table:
         for task, d in row["details"].items():
             metrics = ", ".join(f"{k} {100 * v:.2f}" for k, v in d.items() if k not in NOT_METRICS)
-            err = f"{100 * d['stderr']:.2f}" if d.get("stderr") is not None else ""
+            err = f"{100 * d['stderr']:.2f}" if d.get("stderr") is not None else "n/a"
             said = d.get("questions", d["n"])  # a leaderboard.json saved before it had them
             lines.append(f"| {row['model']} | {task} | {said} | {err} | {metrics} |")
     lines.append(
         "± stderr: the leading metric's standard error over the questions, as "
         "lm-evaluation-harness reports it (MMLU's pooled over its subjects); about 2 of them "
-        "either side make a 95% interval."
+        f"either side make a 95% interval; n/a: {NO_STDERR}."
     )
     return "\n".join(lines) + "\n"
 
