@@ -307,3 +307,27 @@ def test_a_score_without_a_standard_error_says_so(tmp_path):
     assert "| mmlu | 2 of 4 questions: the first 1 of each of 2 subjects (--limit) | n/a |" in (
         tmp_path / "leaderboard.md"
     ).read_text(encoding="utf-8")
+
+
+def test_a_resumed_bench_s_time_left_counts_only_the_questions_scored_now(tmp_path, monkeypatch):
+    # The bar counted arc_easy's logged questions as done in this run's pace: "0:00:00 left"
+    # after a second, whatever was left.
+    from tunelab import progress
+    from tunelab.evaluate.bench.score import BenchConfig, bench
+
+    out = tmp_path / "cut"
+    cfg = BenchConfig(tasks=["arc_easy", "mmlu"], data_dir=FIXTURES, output=out)
+
+    def stop_after_first_task(model, result):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        bench(["tiny-random"], cfg, on_task=stop_after_first_task)
+    made, real = [], progress.progress_bars
+    monkeypatch.setattr(progress, "progress_bars", lambda **kw: made.append(real(**kw)) or made[0])
+    args = ["bench", "tiny-random", "--tasks", "arc_easy,mmlu", "--data-dir", str(FIXTURES)]
+    result = CliRunner().invoke(app, [*args, "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    bars = {task.description: task for task in made[0].tasks}
+    assert bars["tiny-random arc_easy"].fields["done_before"] == 3  # all from the log
+    assert bars["tiny-random mmlu"].fields["done_before"] == 0

@@ -44,7 +44,10 @@ def bench_command(
 
     def scoring(model: str, task: str, done: int, total: int) -> None:
         if (model, task) not in shown:
-            shown[model, task] = bars.add_task(f"{model} {task}", total=total)
+            # Told first before any scoring: what a resumed bench's log held is done before,
+            # so its time left is estimated from the questions scored now, not those too.
+            label = f"{model} {task}"
+            shown[model, task] = bars.add_task(label, total=total, completed=done, done_before=done)
         bars.update(shown[model, task], completed=done)
 
     def finished(model: str, r) -> None:
