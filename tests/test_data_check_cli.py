@@ -202,3 +202,13 @@ def test_split_help_maps_columns_as_train_and_the_hints_spell_it(runner):
     # It said "--set fields.x=y", where train, the README and every hint say data.fields.
     result = runner.invoke(app, ["data", "split", "--help"], env={"COLUMNS": "200"})
     assert "--set data.fields.question=Query, as on train" in " ".join(result.output.split())
+
+
+def test_the_summary_says_the_shape_the_rows_were_read_as(tmp_path):
+    # As `data inspect` says it: an Alpaca file and a Q&A file looked alike.
+    from tunelab.data.quality.report import to_markdown
+
+    rows = [{"instruction": f"Name fact {i}.", "input": "", "output": f"Fact {i}."} for i in "ab"]
+    report = check_file(write_rows(tmp_path / "a.jsonl", rows), config=TINY)
+    said = "| rows | 2 loaded, 0 rejected; shape alpaca (instruction + input → output) |"
+    assert said in to_markdown(report)

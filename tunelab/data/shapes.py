@@ -17,7 +17,8 @@ SHAPES: dict[str, tuple[str, ...]] = {
     "prompt_completion": ("prompt", "completion"),
     "text": ("text",),
 }
-# Each shape as `data inspect` says what it read: the columns of the prompt and of the reply.
+# Each shape as `data inspect` and `data check` say what they read: the columns of the prompt
+# and of the reply (`shape_said`).
 SHAPE_WORDS = {
     "messages": "chat turns → assistant replies",
     "alpaca": "instruction + input → output",
@@ -25,6 +26,14 @@ SHAPE_WORDS = {
     "prompt_completion": "prompt → completion",
     "text": "raw text",
 }
+
+
+def shape_said(shape: str) -> str:
+    """The shape rows were read as, said with the columns it reads: an Alpaca file and a Q&A
+    file looked alike ('shape qa (question → answer)')."""
+    return f"shape {shape} ({SHAPE_WORDS[shape]})"
+
+
 # Columns in which other formats keep text a row trains on (Dolly's and SQuAD's context,
 # LLaMA-Factory's system and history, a preference set's chosen and rejected), and what a
 # classification or summarization set trains a text to give (IMDB's label, XSum's summary):

@@ -9,7 +9,7 @@ from rich.table import Table
 from tunelab.config import DataConfig, fit_max_length
 from tunelab.data.load import load_data
 from tunelab.data.pipeline import warn_template
-from tunelab.data.shapes import SHAPE_WORDS
+from tunelab.data.shapes import shape_said
 from tunelab.data.tokenize import (
     IGNORE,
     Tokenized,
@@ -39,7 +39,7 @@ def inspect_file(data: DataConfig, *, model: str, rows: int = 3) -> None:
     shown = (
         f"raw text, no template (each ends in EOS {tokenizer.eos_token!r})"
         if examples and all(ex.text is not None for ex in examples)
-        else f"shape {loaded.shape} ({SHAPE_WORDS[loaded.shape]}); template {data.template!r}"
+        else f"{shape_said(loaded.shape)}; template {data.template!r}"
     )
     console.print(
         f"[bold]{escape(data.path)}[/]: {len(examples)} examples; {escape(shown)}, model {model}"

@@ -14,6 +14,7 @@ from tunelab.data.load import grouped_rejects
 from tunelab.data.quality.check import question_text
 from tunelab.data.quality.diversity import language_name
 from tunelab.data.quality.findings import QualityReport
+from tunelab.data.shapes import shape_said
 from tunelab.data.templates import Example
 from tunelab.data.text import one_line
 from tunelab.markdown_page import markdown_page
@@ -253,8 +254,9 @@ def save_report(report: QualityReport, path: str | Path) -> None:
 
 def _summary(report: QualityReport) -> list[list[str]]:
     d = report.data
+    read_as = f"; {shape_said(d.shape)}" if d.shape else ""  # as `data inspect` says it
     rows = [
-        ["rows", f"{len(d.examples)} loaded, {len(d.rejected)} rejected"],
+        ["rows", f"{len(d.examples)} loaded, {len(d.rejected)} rejected{read_as}"],
         ["exact duplicates", str(len(report.exact_dups))],
         [
             "near duplicates",
