@@ -142,3 +142,22 @@ def test_a_template_that_cannot_ask_a_row_is_refused_by_the_row_before_any_answe
     assert isinstance(result.exception, TunelabError)
     assert str(result.exception).startswith(f"{TEST}:1: custom prompt template failed")
     assert not list((tmp_path / "out").glob("answers-*"))  # nothing asked
+
+
+def test_a_saved_dataset_dict_is_compared_on_its_own_test_split(tmp_path):
+    # Its train split is what a run trains on; the test split its makers held out is asked.
+    import datasets
+
+    rows = [{"question": f"What is code {i}?", "answer": f"Code {i} is {i * 7}."} for i in range(5)]
+    faq = tmp_path / "faq"
+    datasets.DatasetDict(
+        {
+            "train": datasets.Dataset.from_list(rows[:3]),
+            "test": datasets.Dataset.from_list(rows[3:]),
+        }
+    ).save_to_disk(str(faq))
+    args = ["compare", "tiny-random", "--data", str(faq), "--corpus", DOCS, "--k", "1"]
+    out = ["--output", str(tmp_path / "out"), "--max-new-tokens", "2"]
+    result = CliRunner().invoke(app, [*args, *out])
+    assert result.exit_code == 0, result.output
+    assert f"2 test questions from {faq / 'test'}" in (tmp_path / "out/compare.md").read_text()

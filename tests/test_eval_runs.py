@@ -139,3 +139,20 @@ def test_two_runs_compared_keep_the_comparison_in_the_first_run_s_eval_folder(tm
     assert result.exit_code == 0, result.output
     assert (first / "eval" / "comparison.md").exists()
     assert not (tmp_path / "comparison.md").exists()
+
+
+def test_a_split_of_the_runs_saved_dataset_dict_is_read_through_its_fields(tmp_path):
+    # The run trained on faq's 'train' through its data.fields; eval --data faq asks that split
+    # (faq has no test split), read through the same fields, not refused as of no known shape.
+    import datasets
+
+    rows = [{"Query": f"What is code {i}?", "Response": f"Code {i} is {i * 7}."} for i in range(2)]
+    faq = tmp_path / "faq"
+    datasets.DatasetDict({"train": datasets.Dataset.from_list(rows)}).save_to_disk(str(faq))
+    run = tiny_run(tmp_path, QA)
+    (run / "config.yaml").write_text(
+        f"name: demo\nmodel: {{name: tiny-random}}\ndata: {{path: {faq}, template: qa, "
+        "fields: {question: Query, answer: Response}}\n"
+    )
+    result = evaluate(run, EvalConfig(data=str(faq), output=str(tmp_path / "o"), max_new_tokens=2))
+    assert [r["reference"] for r in result.rows] == ["Code 0 is 0.", "Code 1 is 7."]

@@ -123,3 +123,37 @@ def test_a_test_file_of_custom_columns_is_read_through_the_fields_the_error_name
     rows = [json.loads(line) for line in (tmp_path / "out" / "predictions.jsonl").open()]
     assert [r["question"] for r in rows] == [f"What is item {i}?" for i in range(3)]
     assert [r["missed_facts"] for r in rows] == [["0"], ["1"], ["2"]]  # its facts read too
+
+
+def _saved(tmp_path, **splits):
+    import datasets
+
+    folder = tmp_path / "faq"
+    datasets.DatasetDict(
+        {name: datasets.Dataset.from_list(rows) for name, rows in splits.items()}
+    ).save_to_disk(str(folder))
+    return folder
+
+
+def test_a_saved_dataset_dict_is_scored_on_its_own_test_split(tmp_path, capsys):
+    # Its train split is what a run trains on: scoring "the dataset" on it says nothing.
+    rows = [{"question": f"What is code {i}?", "answer": f"Code {i} is {i * 7}."} for i in range(5)]
+    faq = _saved(tmp_path, train=rows[:3], test=rows[3:])
+    result = evaluate(
+        "tiny-random", EvalConfig(data=str(faq), output=str(tmp_path / "o"), max_new_tokens=2)
+    )
+    assert [r["reference"] for r in result.rows] == ["Code 3 is 21.", "Code 4 is 28."]
+    said = " ".join(capsys.readouterr().err.split())
+    assert f"{faq}: its split 'test', the rows held out of training" in said
+    assert f"--data {faq / 'train'} asks its 'train'" in said
+
+
+def test_a_saved_dataset_dict_without_a_test_split_is_said_to_be_scored_on_train(tmp_path, capsys):
+    rows = [{"question": f"What is code {i}?", "answer": f"Code {i} is {i * 7}."} for i in range(2)]
+    faq = _saved(tmp_path, train=rows)
+    result = evaluate(
+        "tiny-random", EvalConfig(data=str(faq), output=str(tmp_path / "o"), max_new_tokens=2)
+    )
+    assert len(result.rows) == 2
+    said = " ".join(capsys.readouterr().err.split())
+    assert f"{faq}: its split 'train', the rows trained on: it has no test or validation" in said

@@ -64,10 +64,14 @@ class Run:
     def reads(self, path: str | Path) -> bool:
         """Whether `path` is read through this run's data.shape and data.fields: its own
         training or test file (named any way), or another file of the columns its fields map
-        ("Query"/"Response": a --corpus, a test file `data facts` wrote back)."""
+        ("Query"/"Response": a --corpus, a test file `data facts` wrote back); a split of its
+        saved DatasetDict too (faq/test, which eval asks of faq)."""
         from tunelab.data.load import has_columns
+        from tunelab.data.split import saved_splits
 
-        own = [p for p in (self.config.data.path, self.test_path) if p]
+        data = self.config.data.path
+        own = [p for p in (data, self.test_path) if p]
+        own += [Path(data) / split for split in saved_splits(data)]
         same = Path(path).resolve()
         return any(Path(p).resolve() == same for p in own) or has_columns(
             path, self.config.data.fields

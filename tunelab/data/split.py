@@ -23,15 +23,22 @@ def own_test_split(path: str | Path | None) -> str | None:
     split: the rows its makers held out, which training and `data split` hold out where
     data.test_path is unset. A run trained on the train split with a tenth of it held out again,
     its makers' test split unused."""
-    listing = Path(path or "") / "dataset_dict.json"
-    try:
-        splits = json.loads(listing.read_text(encoding="utf-8")).get("splits") or []
-    except (OSError, ValueError, AttributeError):  # no listing, or not the one datasets writes
-        return None
+    splits = saved_splits(path)
     own = next((s for s in ("test", "validation") if s in splits), None)
     if "train" not in splits or own is None or not (Path(path) / own).is_dir():
         return None
     return str(Path(path) / own)
+
+
+def saved_splits(path: str | Path | None) -> list[str]:
+    """The splits a saved DatasetDict at `path` lists (its dataset_dict.json); none for anything
+    else."""
+    listing = Path(path or "") / "dataset_dict.json"
+    try:
+        splits = json.loads(listing.read_text(encoding="utf-8")).get("splits") or []
+    except (OSError, ValueError, AttributeError):  # no listing, or not the one datasets writes
+        return []
+    return [str(s) for s in splits] if isinstance(splits, list) else []
 
 
 def normalize_text(text: str) -> str:

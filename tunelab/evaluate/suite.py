@@ -41,6 +41,7 @@ from tunelab.evaluate.scores import (
 )
 from tunelab.evaluate.testset import (
     EVAL_ROW_HINT,
+    asked_split,
     examples_as_read,
     rephrasings_note,
     source_keys,
@@ -141,6 +142,8 @@ def evaluate(models, cfg: EvalConfig | None = None, console: Console | None = No
     for model, run in zip(models, found):  # a model named wrong fails now, not after the
         if not run:  # ones before it answered
             check_model_source(str(model))
+    if cfg.data:  # a saved DatasetDict's split, said once for every model
+        cfg = cfg.model_copy(update={"data": asked_split(cfg.data)})
     for run in runs:
         # Refuses, before any model loads, a --system-prompt the run's qa or alpaca has no place
         # for; a run's own there was never asked, so a base beside it is not asked with it either.

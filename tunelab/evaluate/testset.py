@@ -9,8 +9,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rich.markup import escape
+
+from tunelab.data.file_text import console as data_notes
 from tunelab.data.hub import is_hub
 from tunelab.data.load import OPTION_SKIP_HINT, load_examples, not_found
+from tunelab.data.split import own_test_split, saved_splits
 from tunelab.errors import TunelabError, first_few
 from tunelab.evaluate.metrics import normalize
 from tunelab.evaluate.refusals import Refusals, declines
@@ -30,7 +34,7 @@ EVAL_ROW_HINT = f"{OPTION_SKIP_HINT}, {_ROWS_BEFORE_IT}"
 def test_path(model: str | Run, cfg: EvalConfig) -> str:
     """--data, else the run's test questions (data.test_path, or the rows it held out)."""
     if cfg.data:
-        return named_file(cfg.data, "--data")
+        return asked_split(named_file(cfg.data, "--data"))
     run = Run.find(model)
     path = run.test_path if run else None
     if not path and run and run.trained_on_text:  # its held-out texts hold no question
@@ -52,6 +56,26 @@ def named_file(path: str, option: str) -> str:
     if not is_hub(path) and not Path(path).exists():
         raise TunelabError(f"{option}: {not_found(path)}")
     return path
+
+
+def asked_split(path: str) -> str:
+    """The split of a saved DatasetDict at `path` that eval and compare ask, said: its own test
+    split (else validation) where it has one beside 'train' (`own_test_split`), which training
+    held out; else its 'train'. Any other path as it is. A DatasetDict given as --data was
+    scored on its train split, the rows a run trained on, without a word."""
+    splits = saved_splits(path)
+    if "train" not in splits:  # no DatasetDict, or one the reader names the splits of
+        return path
+    own = own_test_split(path)
+    asked = own or str(Path(path) / "train")
+    other = next((s for s in splits if s != Path(asked).name), "train")
+    why = "held out of training" if own else "trained on: it has no test or validation split"
+    data_notes.print(
+        f"{escape(path)}: its split '{Path(asked).name}', the rows {why} (a split is a folder of "
+        f"its own: --data {escape(str(Path(path) / other))} asks its '{other}')",
+        soft_wrap=True,  # a path broken across lines cannot be pasted
+    )
+    return asked
 
 
 def examples_as_read(
