@@ -102,3 +102,31 @@ def test_the_python_api_continues_a_raw_text_run_s_one_shot_prompt_as_generate_d
     assert [m["role"] for m in session.history] == ["user", "assistant"]
     # Asked for the chat template, the one-shot reply is asked in it too.
     assert len(_fed_ids(tunelab.chat(str(pretrained), "chat"), TEXT)) > len(ids)
+
+
+def _saying(text: str):
+    """The tiny model with its next token forced, step by step, to the bytes of `text`."""
+    model, tokenizer = tiny_random()
+    forced = iter(tokenizer(text, add_special_tokens=False).input_ids)
+
+    def force(module, args, output):
+        output.logits[:, -1, :] = -1e9
+        output.logits[:, -1, next(forced, tokenizer.eos_token_id)] = 0.0
+
+    model.register_forward_hook(force)
+    return model, tokenizer
+
+
+def test_generate_prints_a_continuation_as_made_so_prompt_and_reply_read_as_one_text(
+    pretrained, monkeypatch
+):
+    # A chat reply loses the space its template left before it; a continued text keeps its own:
+    # "The K9 router" + " ships with a cable", not "ships with a cable" glued on.
+    continuation = " ships with a cable"
+    monkeypatch.setattr("tunelab.run.load_model", lambda name: _saying(continuation + "\n"))
+    result = CliRunner().invoke(app, ["generate", str(pretrained), "The K9 router"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == continuation + "\n"  # the trailing newline run trimmed, as a chat's
+    # Python gives the same text, and so does a session asked in the text template.
+    session = Session(*_saying(continuation), Prompt(RAW_TEXT))
+    assert session.reply("The K9 router", remember=False) == continuation

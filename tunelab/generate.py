@@ -26,7 +26,7 @@ from tunelab.next_token import (
 )
 from tunelab.reply_limit import DEFAULT_MAX_NEW_TOKENS
 from tunelab.reply_room import PromptTooLong, refuse_empty, refuse_reply_limit, reply_budgets
-from tunelab.reply_text import ReplyText
+from tunelab.reply_text import PROMPT_CONTEXT, ReplyText
 from tunelab.structured import Constraint, Reply
 
 if TYPE_CHECKING:
@@ -64,7 +64,7 @@ def generate(
     stop_repeats: bool = False,
     schema: dict | None = None,
     too_long: Literal["raise", "skip"] = "raise",
-    trim: Literal["ends", "gap"] = "ends",
+    trim: Literal["ends", "gap", "end"] = "ends",
 ) -> list[Generation | None]:
     """Complete each prompt (already templated text); greedy when temperature is 0.
     Up to `batch_size` prompts decode together (a step reads all the weights however many rows
@@ -81,7 +81,8 @@ def generate(
     reply it cannot have: data generation, a judge). Each reply's text is without the whitespace
     around it, or with `trim="gap"` (a chat's) without only the gap its template left before it
     and the whitespace after it: a code answer keeps its first line's indentation
-    (reply_text.template_gap)."""
+    (reply_text.template_gap), or with `trim="end"` (a text continued as written) without only the
+    whitespace after it, its start read after the prompt's last tokens (" ships" keeps its space)."""
     if on_text is not None and len(prompts) != 1:
         raise ValueError("on_text streams one reply: give one prompt")
     refuse_reply_limit(max_new_tokens)
@@ -140,7 +141,9 @@ def generate(
                     i,
                     encoded[i],
                     constraint.start() if constraint else None,
-                    reply_text(budgets[i]),
+                    reply_text(
+                        budgets[i], context=encoded[i][-PROMPT_CONTEXT:] if trim == "end" else None
+                    ),
                     rngs[i],
                 )
                 for i in joining

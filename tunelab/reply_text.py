@@ -10,6 +10,10 @@ from transformers import PreTrainedTokenizerBase
 
 from tunelab.data.text import SENTENCE_END, SaidSentences, repeat_start
 
+# The prompt's last tokens a continuation's text is read after: enough to settle its first word's
+# space (a sentencepiece "▁is" decodes as "is" alone).
+PROMPT_CONTEXT = 6
+
 
 class ReplyText:
     """One reply, fed a token at a time: whether and why it is over ("stop": an EOS token or a
@@ -19,7 +23,8 @@ class ReplyText:
     Its text is read a few tokens at a time (Detokenizer), in whole characters; `trim` "ends"
     takes the whitespace around it away (generate()'s replies, which eval and data generation
     compare), "gap" only the gap its template left before it (template_gap) and the whitespace
-    after it (a chat's reply, whose code keeps its indentation); None keeps it as decoded (the
+    after it (a chat's reply, whose code keeps its indentation), "end" only the whitespace after
+    it (a text continued as written keeps its leading space); None keeps it as decoded (the
     server's, which trims a chat reply's start as it streams). Not `streamed` (no `take` before
     the end), with no stop strings or repeats to look for, it is decoded once, at the end.
     `context`, the last prompt tokens, is what the reply continues: a completion's first word
@@ -34,7 +39,7 @@ class ReplyText:
         max_tokens: int,
         *,
         repeats: bool = False,
-        trim: Literal["ends", "gap"] | None = None,
+        trim: Literal["ends", "gap", "end"] | None = None,
         streamed: bool = True,
         context: list[int] | None = None,
     ):
@@ -135,6 +140,8 @@ class ReplyText:
     def _trimmed(self, text: str) -> str:
         if self.trim is None:
             return text
+        if self.trim == "end":
+            return text.rstrip()
         start = template_gap(text) if self.trim == "gap" else len(text) - len(text.lstrip())
         return text[start:].rstrip()
 

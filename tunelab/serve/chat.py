@@ -144,7 +144,9 @@ class Session:
             max_new_tokens=self.room_left or max_new_tokens or DEFAULT_MAX_NEW_TOKENS,
             on_text=on_text,
             stop_repeats=True,
-            trim="gap",  # a code answer keeps its indentation; " Yes" after "Answer:" its word
+            # A code answer keeps its indentation, " Yes" after "Answer:" its word; a continued text
+            # its leading space, so that the prompt and the reply read as one text.
+            trim="end" if asked.template == RAW_TEXT else "gap",
             **generate_kwargs,
         )[0]
         answer = self.last.text

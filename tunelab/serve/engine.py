@@ -27,7 +27,7 @@ from tunelab.errors import TunelabError
 from tunelab.generate import common_length, eos_ids
 from tunelab.kernels import decoding_kernels
 from tunelab.models import context_length
-from tunelab.reply_text import ReplyText
+from tunelab.reply_text import PROMPT_CONTEXT, ReplyText
 from tunelab.serve import slot_attention
 from tunelab.serve.batch_limit import DEFAULT_MAX_BATCH
 from tunelab.serve.request import Event, Request, safe_emit
@@ -40,9 +40,6 @@ log = logging.getLogger(__name__)
 PREFILL_CHUNK = 64
 # Prompts prefilled at once: a burst of requests starts decoding in a few steps, not one a step.
 PREFILL_SLOTS = 4
-# The prompt's last tokens a completion's text is read after: enough to settle its first word's
-# space (a sentencepiece "▁is" decodes as "is" alone).
-PROMPT_CONTEXT = 6
 # How long the idle engine waits for a request before it looks again whether it must stop: `stop`
 # runs in a signal handler, where putting on the queue could wait for a lock the interrupted
 # code holds.
