@@ -130,3 +130,14 @@ def test_generate_prints_a_continuation_as_made_so_prompt_and_reply_read_as_one_
     # Python gives the same text, and so does a session asked in the text template.
     session = Session(*_saying(continuation), Prompt(RAW_TEXT))
     assert session.reply("The K9 router", remember=False) == continuation
+
+
+def test_the_python_api_tells_that_it_continues_the_text_without_printing(pretrained, capsys):
+    import tunelab
+
+    session = tunelab.chat(str(pretrained))
+    session.reply(TEXT, max_new_tokens=2, remember=False)
+    assert session.continues_text  # what `tunelab generate` says in its dim line
+    assert capsys.readouterr() == ("", "")  # a Python caller's output stays its own
+    assert not tunelab.chat(str(pretrained), "chat").continues_text
+    assert tunelab.chat(str(pretrained), RAW_TEXT).continues_text

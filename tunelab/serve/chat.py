@@ -91,6 +91,14 @@ class Session:
         return cls(model, tokenizer, prompt, one_shot=one_shot)
 
     @property
+    def continues_text(self) -> bool:
+        """Whether a one-shot reply (remember=False) continues the text as written (the 'text'
+        template, RAW_TEXT) rather than answering it: a run trained on raw text alone does, unless
+        a template or system prompt was given. Told here, not printed, as `tunelab generate`
+        prints its dim line."""
+        return (self.one_shot or self.prompt).template == RAW_TEXT
+
+    @property
     def one_question_template(self) -> str | None:
         """The template a model takes one question in, the latest message alone: a run's qa,
         alpaca or Jinja template, the one its export carries, or the one a `tunelab serve` model's
