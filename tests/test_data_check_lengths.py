@@ -6,6 +6,7 @@ from __future__ import annotations
 from tests.test_data_quality import FACTS, TINY, qa_rows, write_rows
 from tunelab.data.quality.check import check_file
 from tunelab.data.quality.report import to_markdown
+from tunelab.data.tokenize import Tokenized, chunk_text
 
 
 def test_lengths_are_counted_in_model_tokens_and_truncation_is_counted(tmp_path):
@@ -25,6 +26,22 @@ def test_long_raw_text_is_not_counted_as_truncated(tmp_path):
     report = check_file(write_rows(tmp_path / "d.jsonl", rows), config=TINY)
     assert max(report.lengths) > TINY.max_length
     assert report.truncated == []
+
+
+def test_the_length_table_of_raw_text_says_how_many_texts_are_split_into_windows(tmp_path):
+    # A "> 300" column of texts always read 0: they are split into windows, never cut.
+    rows = [{"text": "a page of the manual. " * 40}, {"text": "a short note"}]
+    config = TINY.model_copy(update={"max_length": 300})
+    report = check_file(write_rows(tmp_path / "d.jsonl", rows), config=config)
+    long = report.lengths[0]  # the byte-level tokenizer: 880 bytes and the EOS
+    windows = len(chunk_text(Tokenized(list(range(long)), list(range(long))), 300))
+    assert report.split == {0: windows} and windows == 3
+    page = to_markdown(report)
+    table = page.split("## Length in tokens")[1].splitlines()
+    assert "| split > 300 |" in table[2] and "| > 300 |" not in table[2]
+    assert "| 1 (50.0%) into 3 windows |" in table[4]
+    assert "| texts split into windows (> 300 tokens) | 1 into 3 windows |" in page
+    assert "longer than 300 tokens |" not in page  # no rows of questions to cut
 
 
 def test_length_percentiles_of_a_few_rows_stay_within_the_longest(tmp_path):

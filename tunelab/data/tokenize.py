@@ -248,6 +248,11 @@ def _window_stride(max_length: int) -> int:
     return max(1, max_length - 1)
 
 
+def window_count(length: int, max_length: int) -> int:
+    """How many windows chunk_text (and text_windows) cut a raw text of `length` tokens into."""
+    return 0 if length < 2 else (length - 2) // _window_stride(max_length) + 1
+
+
 def text_windows(
     example: Example,
     tokenizer: PreTrainedTokenizerBase,

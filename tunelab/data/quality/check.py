@@ -152,7 +152,7 @@ def whole_words(tokenizer) -> typos.Whole:
 
 def _check_lengths(report: QualityReport, tokenizer) -> None:
     from tunelab.data.templates import render_segments
-    from tunelab.data.tokenize import special_texts, special_token_text
+    from tunelab.data.tokenize import special_texts, special_token_text, window_count
 
     special = special_texts(tokenizer)
     report.special_text = {
@@ -170,12 +170,14 @@ def _check_lengths(report: QualityReport, tokenizer) -> None:
             raise TunelabError(f"{example.source}: {err}") from None
     ids = tokenizer(texts, add_special_tokens=False).input_ids if texts else []
     report.lengths = [len(x) for x in ids]
-    # Raw text is split into windows in training, never truncated: only chat/Q&A rows count.
-    report.truncated = [
-        i
+    # Raw text is split into windows in training, never truncated: only chat/Q&A rows are cut.
+    longer = [
+        (i, n, example.text is not None)
         for i, (n, example) in enumerate(zip(report.lengths, report.data.examples))
-        if n > report.config.max_length and example.text is None
+        if n > report.config.max_length
     ]
+    report.truncated = [i for i, _, text in longer if not text]
+    report.split = {i: window_count(n, report.config.max_length) for i, n, text in longer if text}
 
 
 def _check_diversity(report: QualityReport, questions: list[str], answers: list[str]) -> None:

@@ -85,7 +85,8 @@ class QualityReport:
     conflicts: list[dedup.Pair] = field(default_factory=list)
     contamination: list[dedup.Pair] = field(default_factory=list)
     lengths: list[int] = field(default_factory=list)
-    truncated: list[int] = field(default_factory=list)
+    truncated: list[int] = field(default_factory=list)  # chat/Q&A rows training cuts
+    split: dict[int, int] = field(default_factory=dict)  # raw texts past max_length → windows
     special_text: dict[int, str] = field(default_factory=dict)  # row → a special token's text
     distinct: dict[str, float] = field(default_factory=dict)
     openings: list[tuple[str, int, float]] = field(default_factory=list)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import statistics
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -117,32 +116,9 @@ def sections(report: QualityReport) -> list[Section]:
             )
         )
     if report.lengths:
-        L = sorted(report.lengths)
-        # Inclusive, as numpy's default: the exclusive method extrapolates past the longest row
-        # when there are fewer than 100 rows (p99 of [1, 2, 3] would be 3.96).
-        q = statistics.quantiles(L, n=100, method="inclusive") if len(L) > 1 else [L[0]] * 99
-        out.append(
-            Section(
-                # Raw text is counted as written, in no template.
-                f"Length in tokens ({c.model}"
-                + (f", template {report.template})" if asked == "question" else ")"),
-                ["min", "median", "p90", "p99", "max", f"> {c.max_length}"],
-                [
-                    [
-                        str(L[0]),
-                        f"{statistics.median(L):.0f}",
-                        f"{q[89]:.0f}",
-                        f"{q[98]:.0f}",
-                        str(L[-1]),
-                        f"{len(report.truncated)} ({len(report.truncated) / n:.1%})",
-                    ]
-                ],
-                f"Counted with {report.template!r}, the template the rows' own markers fit "
-                "(--template sets another)."
-                if report.markers and not c.template
-                else "",
-            )
-        )
+        from tunelab.data.quality.length_table import length_section
+
+        out.append(length_section(report))
     given = report.common_answer
     given_share = len(given) / max(len(report.data.examples), 1)
     most_given = (
@@ -253,6 +229,8 @@ def save_report(report: QualityReport, path: str | Path) -> None:
 
 
 def _summary(report: QualityReport) -> list[list[str]]:
+    from tunelab.data.quality.length_table import length_summary
+
     d = report.data
     read_as = f"; {shape_said(d.shape)}" if d.shape else ""  # as `data inspect` says it
     rows = [
@@ -279,7 +257,7 @@ def _summary(report: QualityReport) -> list[list[str]]:
             ["rows with template markers", f"{m.rows} ({', '.join(m.found[:3])}): fit {m.fit!r}"]
         )
     rows += [
-        [f"longer than {report.config.max_length} tokens", str(len(report.truncated))],
+        *length_summary(report),
         [
             "empty / restated / junk rows",
             f"{len(report.empty)}{_empty_rejected(report)} / {len(report.repeats)} / "
