@@ -47,6 +47,7 @@ def test_two_models_make_two_rows_with_an_average(tmp_path):
     assert abs(diff["delta"] - (scores[0] - scores[1])) <= 0.011  # each score rounded apart
     assert diff["low"] <= diff["delta"] <= diff["high"] and diff["verdict"]
     assert "tiny-random −" in result.output and "(points)" in result.output
+    assert "ahead" in result.output  # the column naming the model each task favours
     assert row["details"]["mmlu"]["n"] == 4 and row["details"]["arc_easy"]["n"] == 3
     # A single model's score carries its standard error, as lm-evaluation-harness reports it: a
     # user read "acc_norm 40.00" of 20 questions as exact.
@@ -331,3 +332,20 @@ def test_a_resumed_bench_s_time_left_counts_only_the_questions_scored_now(tmp_pa
     bars = {task.description: task for task in made[0].tasks}
     assert bars["tiny-random arc_easy"].fields["done_before"] == 3  # all from the log
     assert bars["tiny-random mmlu"].fields["done_before"] == 0
+
+
+def test_each_difference_names_the_model_it_favours():
+    # "better" alone left the reader to check the title for which side of the − it meant.
+    from tunelab.evaluate.bench.leaderboard import leaderboard, to_markdown
+    from tunelab.evaluate.bench.score import TaskResult
+
+    def result(right, n=40):
+        return TaskResult(
+            "arc_easy", "acc", {"acc": right / n}, n, 0.0, [1.0] * right + [0.0] * (n - right)
+        )
+
+    table = leaderboard({"base": [result(30)], "run": [result(5)]})
+    assert table[1]["vs_first"]["arc_easy"]["ahead"] == "base"
+    assert "| arc_easy | +62.50 | " in to_markdown(table) and "| base |" in to_markdown(table)
+    table = leaderboard({"run": [result(5)], "base": [result(30)]})
+    assert table[1]["vs_first"]["arc_easy"]["ahead"] == "base"

@@ -75,6 +75,12 @@ class Difference:
             return self.verdict
         return "worse" if self.verdict == "better" else "better"
 
+    def ahead(self, other: str, base: str, lower_is_better: bool = False) -> str:
+        """The model this difference (other − base) favours, by name, else the verdict as said:
+        a bare "better" left the reader to work out which side of the − it meant."""
+        verdict = self.judged(lower_is_better)
+        return {"better": other, "worse": base}.get(verdict) or self.said
+
     def __str__(self) -> str:
         return f"{self.delta:+.3f} [{self.low:+.3f}, {self.high:+.3f}]"
 

@@ -271,12 +271,12 @@ def comparison(results: list[EvalResult]) -> list[dict[str, Any]]:
         values = [r.summary.get(key, 0.0) for r in results]
         diff = paired_metric(last, first, key)
         verdict = metric_verdict(diff, key)  # the first model against the last
-        ahead = {"better": results[0].label, "worse": results[-1].label}.get(verdict)
+        ahead = diff.ahead(results[0].label, results[-1].label, key in LOWER_IS_BETTER)
         table.append(
             {"metric": key, "values": values, "delta": values[0] - values[-1],
              "low": diff.low, "high": diff.high, "n": diff.n, "facts": diff.clusters,
              "verdict": verdict,
-             "ahead": ahead or diff.said}
+             "ahead": ahead}
         )  # fmt: skip
     return table
 

@@ -87,11 +87,11 @@ def bench_command(
     console.print(table)
     for row in rows[1:]:
         diffs = Table(title=f"{rows[0]['model']} − {row['model']} (points)")
-        for column in ("task", "Δ", "95% interval", "verdict"):
-            diffs.add_column(column, justify="left" if column in ("task", "verdict") else "right")
+        for column in ("task", "Δ", "95% interval", "ahead"):
+            diffs.add_column(column, justify="left" if column in ("task", "ahead") else "right")
         for task, d in row["vs_first"].items():
             diffs.add_row(
-                task, f"{d['delta']:+.2f}", f"[{d['low']:+.2f}, {d['high']:+.2f}]", d["said"]
+                task, f"{d['delta']:+.2f}", f"[{d['low']:+.2f}, {d['high']:+.2f}]", d["ahead"]
             )
         console.print(diffs)
     console.print(

@@ -39,13 +39,16 @@ def leaderboard(rows: dict[str, list[TaskResult]]) -> list[dict]:
         }
         record = {"model": model, "scores": scores, "average": average, "details": details}
         if i:
-            record["vs_first"] = {r.task: difference(r, f) for f, r in zip(first, results)}
+            record["vs_first"] = {
+                r.task: difference(r, f, model, table[0]["model"]) for f, r in zip(first, results)
+            }
         table.append(record)
     return table
 
 
-def difference(base: TaskResult, other: TaskResult) -> dict:
-    """other − base on one task, in points, with its interval and verdict."""
+def difference(base: TaskResult, other: TaskResult, base_name: str, other_name: str) -> dict:
+    """other − base on one task, in points, with its interval, verdict and the model it favours
+    by name (`ahead`)."""
     from tunelab.evaluate.paired import paired_difference
 
     diff = paired_difference(base.per_question, other.per_question)
@@ -55,6 +58,7 @@ def difference(base: TaskResult, other: TaskResult) -> dict:
         "high": round(100 * diff.high, 2),
         "verdict": diff.verdict,
         "said": diff.said,  # with why there is no clear winner, where it needs saying
+        "ahead": diff.ahead(other_name, base_name),
     }
 
 
@@ -77,9 +81,9 @@ def to_markdown(table: list[dict], fewshot: int = 0) -> str:
     base = table[0]["model"] if table else ""
     for row in table[1:]:
         lines += [f"{base} − {row['model']} (points, 95% paired interval over the questions):", ""]
-        lines += ["| Task | Δ | interval | verdict |", "|---|---|---|---|"]
+        lines += ["| Task | Δ | interval | ahead |", "|---|---|---|---|"]
         lines += [
-            f"| {t} | {d['delta']:+.2f} | [{d['low']:+.2f}, {d['high']:+.2f}] | {d['said']} |"
+            f"| {t} | {d['delta']:+.2f} | [{d['low']:+.2f}, {d['high']:+.2f}] | {d['ahead']} |"
             for t, d in row["vs_first"].items()
         ]
         lines.append("")

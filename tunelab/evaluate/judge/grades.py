@@ -170,8 +170,7 @@ def differences(answers: dict[str, dict[str, dict]], grades: list[dict]) -> list
                 [float(by[first, q][measure]) for q in both],
                 clusters=facts,
             )
-            verdict = diff.judged(lower_is_better=measure == "false")
-            ahead = {"better": first, "worse": second}.get(verdict) or diff.said
+            ahead = diff.ahead(first, second, lower_is_better=measure == "false")
             out.append({"measure": measure, "first": first, "second": second,
                         "difference": diff, "ahead": ahead})  # fmt: skip
     return out
