@@ -177,3 +177,23 @@ def test_with_no_route_to_the_hub_the_fetch_fails_at_once(tmp_path, monkeypatch,
         TunelabError, match="allenai/ai2_arc cannot be fetched: .* cannot be reached"
     ):
         data_for("arc_easy", tmp_path / "local", tmp_path / "cache")
+
+
+@pytest.mark.parametrize(
+    ("task", "file", "text"),
+    [
+        ("arc_easy", "arc/ARC-Easy/ARC-Easy-Test.jsonl", '{"id": "Q1", "question": {"stem"'),
+        ("truthfulqa_mc1", "truthfulqa/mc_task.json", '[{"question": "Q?", "mc1_targets"'),
+    ],
+)
+def test_a_benchmark_file_cut_short_says_what_to_do(hub, tmp_path, task, file, text):
+    # "file:1: not valid JSON" alone left the user to guess: a download that stopped, most often.
+    path = tmp_path / "local" / file
+    path.parent.mkdir(parents=True)
+    path.write_text(text + "\n", encoding="utf-8")
+    with pytest.raises(TunelabError) as caught:
+        data_for(task, tmp_path / "local", tmp_path / "cache")
+    said = str(caught.value)
+    assert said.startswith(f"{path}:1: not valid JSON (")  # as a data file's broken line says it
+    assert "cut short" in said and "download it again or fix that line" in said
+    assert "--data-dir" in said and not hub

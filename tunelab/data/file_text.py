@@ -52,10 +52,16 @@ def parse_json_line(raw: bytes, first: bool, source: str) -> dict[str, Any] | Da
         # Without its line end: JSON cut short would be reported past it, at column 1 of no line.
         row = json.loads(line.rstrip("\r\n"))
     except json.JSONDecodeError as err:
-        return DataError(f"{source}: not valid JSON ({json_problem(err)}, column {err.colno})")
+        return not_json(source, err)
     if not isinstance(row, dict):
         return DataError(f"{source}: expected a JSON object, got {type(row).__name__}")
     return row
+
+
+def not_json(source: str, err: json.JSONDecodeError) -> DataError:
+    """`source` (`file:line`) is not valid JSON: what is wrong, in `json_problem`'s words, and the
+    column, as every reader of a JSON or JSONL file says it."""
+    return DataError(f"{source}: not valid JSON ({json_problem(err)}, column {err.colno})")
 
 
 def json_problem(err: json.JSONDecodeError) -> str:

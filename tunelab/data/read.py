@@ -15,7 +15,7 @@ from typing import Any
 from rich.markup import escape
 
 from tunelab.data.csv_files import read_csv
-from tunelab.data.file_text import DataError, console, json_lines, json_problem, utf8_text
+from tunelab.data.file_text import DataError, console, json_lines, not_json, utf8_text
 from tunelab.data.hub import PREFIX
 from tunelab.data.sections import DOC_SUFFIXES, document_text, documents_said
 from tunelab.data.shapes import detect_shape
@@ -283,7 +283,7 @@ def _read_json(path: Path) -> Iterator[tuple[str, dict[str, Any] | DataError]]:
             for number, row in json_lines(path):
                 yield f"{path}:{number}", row
             return
-        raise DataError(f"{path}:{err.lineno}: not valid JSON ({json_problem(err)})") from None
+        raise not_json(f"{path}:{err.lineno}", err) from None
     if (
         isinstance(payload, dict)
         and len(payload) == 1

@@ -15,6 +15,11 @@ import numpy as np
 from tunelab.data.jsonl_files import jsonl_rows
 from tunelab.errors import TunelabError
 
+# What to do about a task's file with a broken line, after its `file:line` and what is wrong.
+BROKEN_FILE = (
+    "the file may be cut short (a download that stopped): download it again or fix that line, "
+    "or point --data-dir (or TUNELAB_BENCH_DATA) at a whole copy"
+)
 # The harness puts this between a context and each choice.
 TARGET_DELIMITER = " "
 ACC = {"acc": "the likeliest choice is right"}
@@ -109,7 +114,7 @@ def picks(doc: Doc, lls: list[float], norm: bool = True) -> dict[str, int]:
 
 def sourced_rows(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
     """Rows of a JSONL file with their `file:line`, failing on the first bad line by name."""
-    return ((f"{path}:{number}", row) for number, row in jsonl_rows(path))
+    return ((f"{path}:{number}", row) for number, row in jsonl_rows(path, hint=BROKEN_FILE))
 
 
 def field_of(row: dict[str, Any], key: str, source: str) -> Any:

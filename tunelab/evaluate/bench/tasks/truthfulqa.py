@@ -11,9 +11,11 @@ from typing import Any
 
 import numpy as np
 
+from tunelab.data.file_text import DataError, not_json
 from tunelab.errors import TunelabError
 from tunelab.evaluate.bench.tasks.base import (
     ACC,
+    BROKEN_FILE,
     ChoiceTask,
     Doc,
     HubSource,
@@ -69,10 +71,11 @@ class TruthfulQA(ChoiceTask):
         else:
             path = require(data_dir / "truthfulqa" / "mc_task.json", self.name)
             try:
-                # utf-8-sig: the TruthfulQA files may start with a byte-order mark.
-                items = json.loads(path.read_text(encoding="utf-8-sig"))
+                # utf-8-sig: the TruthfulQA files may start with a byte-order mark. Without its
+                # last line end: a file cut short was reported on the empty line after it.
+                items = json.loads(path.read_text(encoding="utf-8-sig").rstrip())
             except json.JSONDecodeError as err:
-                raise TunelabError(f"{path}:{err.lineno}: not valid JSON: {err.msg}") from None
+                raise DataError(f"{not_json(f'{path}:{err.lineno}', err)}; {BROKEN_FILE}") from None
             rows = first(((f"{path}[{i}]", row) for i, row in enumerate(items)), limit)
         return [self._doc(row, source) for source, row in rows]
 
