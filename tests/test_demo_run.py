@@ -144,9 +144,12 @@ def test_a_demo_cut_short_by_ctrl_c_goes_on_from_its_checkpoint_when_run_again(
     settings = dict(steps=4, output_dir=str(tmp_path), model="tiny-random", general_check=False)
     with pytest.raises(KeyboardInterrupt, match="interrupted at step 2"):
         run_demo(**settings, again="tunelab demo --steps 4")
-    # The line names the command the user typed, not only `tunelab train runs/demo --resume`.
-    said = " ".join(capsys.readouterr().out.split())
-    assert "or run `tunelab demo --steps 4` again: it goes on from there too" in said
+    # One line names the command the user typed first, `tunelab train runs/demo --resume` as the
+    # other way on (it was two lines: train's, then the demo's "or run ... again").
+    out = capsys.readouterr().out
+    line = next(line for line in out.splitlines() if "Continue with" in line)
+    demo_then_train = f"`tunelab demo --steps 4` or `tunelab train {tmp_path / 'demo'} --resume`"
+    assert line.endswith(f"Continue with {demo_then_train}") and "from there too" not in out
     steps.clear()
     ctrl_c_at.clear()
     run_demo(**settings)

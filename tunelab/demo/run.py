@@ -127,12 +127,7 @@ def run_demo(
             f"{config.run_dir} holds this demo's training cut short at step {kept}: going on "
             "from it (delete the folder to start afresh)"
         )
-    try:
-        run_dir = train(config, resume=kept is not None, overwrite=kept is None)
-    except KeyboardInterrupt:
-        if _interrupted_step(config) is not None:  # what the rerun checks before it goes on
-            console.print(f"[yellow]or run `{again}` again: it goes on from there too[/]")
-        raise
+    run_dir = train(config, resume=kept is not None, overwrite=kept is None, rerun=again)
 
     console.rule("[bold]3. The finetuned model, on the same questions")
     tuned_model, tokenizer = load_model(str(run_dir))

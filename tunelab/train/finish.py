@@ -33,7 +33,7 @@ def finish_session(
     weights = gather_weights(model) if session.sharded else None  # every process takes part
     if world.is_main:
         try:
-            with ctrl_c_while_saving(session.checkpoints, state.step, session.resume_hint, console):
+            with ctrl_c_while_saving(session.checkpoints, state.step, session.stop_hint, console):
                 if config.train.select_best != "last":
                     _restore_best(session, weights, console)
                 saved = save_final(model, session.tokenizer, run_dir, weights)
@@ -53,7 +53,7 @@ def finish_session(
         peak = describe_peak(peak_memory(session.device))
         message = (
             f"interrupted at step {state.step}; checkpoint saved; {peak}. "
-            f"Continue with `{session.resume_hint}`"
+            f"Continue with `{session.stop_hint}`"
         )
         console.print(f"[yellow]{message}[/]", soft_wrap=True)
         raise KeyboardInterrupt(message)

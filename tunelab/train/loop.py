@@ -50,13 +50,15 @@ from tunelab.train.stopping import (
 console = Console()
 
 
-def train(config: Config, resume: bool = False, overwrite: bool = False) -> Path:
+def train(config: Config, resume: bool = False, overwrite: bool = False, rerun: str = "") -> Path:
     """Finetune as `config` says; returns the run folder runs/<name>/.
 
     resume: continue from the run folder's newest complete checkpoint; the length and the
     learning-rate schedule may change (see MAY_CHANGE_ON_RESUME), anything else is refused.
     Ctrl-C finishes the current step, saves a checkpoint and the model so far, then raises
     KeyboardInterrupt (the caller stops, as it would without tunelab; `tunelab train` exits 130).
+    rerun: the caller's own command that goes on from there too (`tunelab demo` as typed), named
+    first where a stop says how to go on.
     Under torchrun, every process runs this; rank 0 alone writes the run folder and the log."""
     # Checked whole again: a notebook's field-by-field changes (`c.model.quantize = "int8"` then
     # `c.train.method = "full"`) and `model_copy(update=...)` each skip the checks across sections.
@@ -68,7 +70,10 @@ def train(config: Config, resume: bool = False, overwrite: bool = False) -> Path
     data_notes_quiet, data_notes.quiet = data_notes.quiet, data_notes.quiet or not world.is_main
     try:
         # The claim is given back first: a refused new run's folder is gone when `before` says so.
-        with BeforeTraining(config.run_dir, console) as before, RunClaim(config.run_dir) as claim:
+        with (
+            BeforeTraining(config.run_dir, console, rerun) as before,
+            RunClaim(config.run_dir) as claim,
+        ):
             session = start_session(
                 config, resume, overwrite, world, device, before, claim, console
             )
@@ -136,8 +141,9 @@ def _run_steps(
     launcher = LauncherStop(enabled=world.is_main, under_torchrun=world.size > 1)
     stop = StopRequest(console, launcher)
     on_crash = checkpoint_on_crash(
-        save_after_crash, state, checkpoints, session.resume_hint, crash_saves, console, launcher
-    )
+        save_after_crash, state, checkpoints, session.resume_hint, crash_saves, console, launcher,
+        session.stop_hint,
+    )  # fmt: skip
 
     def eval_loss() -> float:
         """The held-out loss now, its batches counted on a second bar; a stop within it stops

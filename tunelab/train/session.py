@@ -88,6 +88,14 @@ class TrainSession:
     # The held-out questions to answer: rank 0's alone under DDP (None on the others), every
     # process's under FSDP, where they answer together (sharding.answering_together).
     heldout: HeldOut | None
+    # How a run stopped by Ctrl-C or SIGTERM goes on: the caller's own rerun, where it has one,
+    # before `resume_hint` (BeforeTraining.going_on).
+    stop_hint: str
+
+    @property
+    def resume_hint(self) -> str:
+        """The command that continues this run, on as many processes as this launch."""
+        return resume_command(self.run_dir, self.world.size, self.world.local_size)
 
     @property
     def run_dir(self) -> Path:
@@ -110,11 +118,6 @@ class TrainSession:
         if not self.sharded:
             return nullcontext()
         return answering_together(self.loss_module, self.world, self.device)
-
-    @property
-    def resume_hint(self) -> str:
-        """The command that continues this run, on as many processes as this launch."""
-        return resume_command(self.run_dir, self.world.size, self.world.local_size)
 
 
 def start_session(
@@ -217,8 +220,7 @@ def start_session(
         heldout.check_fit(model, tokenizer)
         heldout = heldout if world.is_main or cfg.parallel == "fsdp" else None
     metrics_path = run_dir / METRICS_FILE
-    before.started = True  # the run folder is written from here on
-    before.resume_hint = resume_command(run_dir, world.size, world.local_size)
+    before.going_on(resume_command(run_dir, world.size, world.local_size))
     if world.is_main:
         if overwrite and not resume:  # only now: a refusal before left the old run as it was
             replace_run_dir(run_dir)
@@ -233,7 +235,7 @@ def start_session(
         tokenizer=tokenizer, loss_module=loss_module, rows=rows, test_rows=test_rows,
         packing=packing, micro_per_epoch=micro_per_epoch, micro_per_step=micro_per_step,
         total_steps=total_steps, optimizer=optimizer, scheduler=scheduler, state=state,
-        heldout=heldout,
+        heldout=heldout, stop_hint=before.resume_hint,
     )  # fmt: skip
 
 

@@ -32,10 +32,17 @@ class BeforeTraining:
     written, it holds the config and the checkpoints a resume found. The command exited 130
     without a word (after the folder was written too)."""
 
-    def __init__(self, run_dir: Path, console: Console) -> None:
-        self.run_dir, self.console = run_dir, console
+    def __init__(self, run_dir: Path, console: Console, rerun: str = "") -> None:
+        self.run_dir, self.console, self.rerun = run_dir, console, rerun
         self.started = self.stepping = False
         self.resume_hint = ""  # the command that continues the run, once it is `started`
+
+    def going_on(self, resume: str) -> None:
+        """The run folder is written from here on, and `resume` continues it; a caller's own
+        `rerun` (the demo's) is named first, in one line: `A` or `B`, each sayer's backticks
+        around the pair."""
+        self.started = True
+        self.resume_hint = f"{self.rerun}` or `{resume}" if self.rerun else resume
 
     def __enter__(self) -> BeforeTraining:
         return self
@@ -205,10 +212,12 @@ def checkpoint_on_crash(
     enabled: bool,
     console: Console,
     launcher: LauncherStop | None = None,
+    stop_command: str = "",
 ) -> Iterator[None]:
     """On an error, save the steps done since the last checkpoint, then let the error go on.
     Not on NaN/inf: a diverged state is not worth keeping. After SIGTERM (`launcher`) or a
-    second Ctrl-C, say which step is kept, or why none could be."""
+    second Ctrl-C, say which step is kept, or why none could be, and `stop_command` (a caller's
+    rerun first: the demo's, which goes on only from a run so stopped) else `resume_command`."""
     try:
         yield
     except NonFiniteLoss:
@@ -225,6 +234,7 @@ def checkpoint_on_crash(
         resume = f"Continue with `{resume_command}`"
         stopped_by = _stopped_by(err, launcher, state.step)
         if stopped_by:
+            resume = f"Continue with `{stop_command or resume_command}`"
             message = f"{_kept(stopped_by, state.step, done, enabled, checkpoints)}. {resume}"
             console.print(f"[yellow]{message}[/]", soft_wrap=True)
             if isinstance(err, CtrlCAgain):  # the caller sees where to continue, as on Ctrl-C
