@@ -99,10 +99,11 @@ def run_demo(
     output_dir: str = "runs",
     model: str = EMBEDDED_NAME,
     general_check: bool = True,
-    again: str = "run_demo() with the same arguments",
+    again: str = "",
 ) -> dict:
     """The demo, start to end; `again` is how the user reruns it (`tunelab demo` as typed), which
-    a Ctrl-C during training names beside `tunelab train RUN --resume`: it goes on too."""
+    a Ctrl-C during training names beside `tunelab train RUN --resume`: it goes on too (from
+    Python, with none given, the train command alone is named)."""
     started = time.perf_counter()
     config = demo_config(output_dir, steps, model)
     tests = demo_tests()
