@@ -7,11 +7,11 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.measure import Measurement
 from rich.table import Table
 
 from tunelab.compare.run import CompareConfig
 from tunelab.options import options
+from tunelab.terminal import fits
 
 console = Console()
 
@@ -62,8 +62,7 @@ def compare_command(
         console.print(f"({left}: in compare.md, or in a wider terminal)")
     metric = METRIC_NAMES[main_metric(result.arms)]
     diffs = _pairs_table(result.arms, metric, " ")
-    unbounded = console.options.update_width(10**4)  # its natural width, nothing wrapped
-    if Measurement.get(console, unbounded, diffs).maximum > console.width:
+    if not fits(console, diffs):
         # "(over 10 facts)" under its interval: on one line, the verdict had no room left (an
         # empty column at 80 columns).
         diffs = _pairs_table(result.arms, metric, "\n")
@@ -100,9 +99,8 @@ def _fitted_table(arms: list, title: str) -> tuple[Table, list[str]]:
     from tunelab.compare.report import DETAILS, columns
 
     every = columns(arms)
-    unbounded = console.options.update_width(10**4)  # its natural width, nothing wrapped
     table = _arms_table(arms, title, len(every))
-    if Measurement.get(console, unbounded, table).maximum <= console.width:
+    if fits(console, table):
         return table, []
     for kept in range(len(every) - len(DETAILS), 1, -1):
         table = _arms_table(arms, title, kept)

@@ -38,11 +38,10 @@ def eval_command(
 ) -> None:
     """Answer a test set and score it: fact accuracy where test rows name facts, exact and
     normalized match, token F1, ROUGE-L; then an error analysis."""
-    from rich.measure import Measurement
-
     from tunelab.evaluate.paired import MIN_QUESTIONS
     from tunelab.evaluate.scores import LOWER_NOTE, comparison, comparison_folder
     from tunelab.evaluate.suite import evaluate
+    from tunelab.terminal import fits
 
     results = evaluate(models, config, console)
     # One of the notes, said under the table, where it qualifies the scores: above the answers'
@@ -59,8 +58,7 @@ def eval_command(
     lines = comparison(results)
     short = _short_names([r.label for r in results])  # "X (1)", "X (2)": a model given twice
     table = _scores_table(results, lines, short, " ")
-    unbounded = console.options.update_width(10**4)  # its natural width, nothing wrapped
-    if Measurement.get(console, unbounded, table).maximum > console.width:
+    if not fits(console, table):
         # "(over 10 facts)" under its interval: wrapped, it broke "[-0.53, +0.53]" in two.
         table = _scores_table(results, lines, short, "\n")
     console.print(table)
