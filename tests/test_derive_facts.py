@@ -63,7 +63,8 @@ def test_a_forward_looking_wrong_is_no_retraction_of_the_reference():
 
 def test_facts_are_read_from_the_first_sentence_alone():
     # The answer is there; a later sentence adds detail the question did not ask for.
-    facts, wrong = propose("Does it support Windows?", "No. It only runs on Linux and macOS.", {})
+    answer = "No, it does not. It only runs on Linux and macOS."
+    facts, wrong = propose("Does it support Windows?", answer, {})
     assert (facts, wrong) == ([], [{"regex": r"^\W*(?:the\s+answer\s+is\W*)?yes\b"}])
     rows = [
         {"question": "How does it scale?",
@@ -78,9 +79,10 @@ def test_facts_are_read_from_the_first_sentence_alone():
 def test_an_opening_that_says_nothing_leaves_the_facts_to_the_next_sentence(opening):
     answer = f"{opening} The port is 8080. Change it in config.yaml."
     assert propose("Which port does it listen on?", answer, {}) == ([["8080"]], [])
-    # "Yes!" answers; what follows is detail.
+    # "Yes!" answers: the opposite verdict is its wrong answer, and the terms of the sentence
+    # after a verdict alone are its facts (test_derive_facts_verdicts).
     facts, [wrong] = propose("Can I change the port?", "Yes! Set port: 9090 in config.yaml.", {})
-    assert facts == []  # the opposite verdict is its wrong answer
+    assert facts == [["config.yaml"]]
     assert re.match(wrong["regex"], "No, it is fixed.", re.I)
     assert not re.match(wrong["regex"], "No doubt: set port: 9090.", re.I)
 

@@ -130,3 +130,16 @@ def test_a_no_said_without_the_word_is_the_wrong_verdict_to_a_yes():
     )
     for said in hedged:
         assert score_facts(said, check)["hallucination"] == 0.0, said
+
+
+def test_a_bare_verdict_sentence_leaves_the_terms_of_the_next_one_as_facts():
+    # "Yes." and then the function: a bare "Yes." was scored as good as naming it (no fact,
+    # only the wrong "No"), where "Yes, call `stop_run`." asked for the name.
+    check = proposed_check("Can I cancel a running job?", "Yes. Call `stop_run` with its id.")
+    assert score_facts("Yes.", check)["fact_accuracy"] == 0.0
+    assert score_facts("Yes, with stop_run(job_id).", check)["fact_accuracy"] == 1.0
+    assert score_facts("No.", check)["hallucination"] == 1.0
+    # Its rare words stay detail: "It does." is right where no term follows the verdict.
+    check = proposed_check("Does it keep checkpoints?", "Yes. It keeps the newest shards on disk.")
+    assert check.facts == []
+    assert score_facts("It does.", check) == {"hallucination": 0.0}

@@ -21,9 +21,13 @@ write (none after a yes/no verdict: what follows it is detail). Where the questi
 ("Which tool…?", "Who…?") or the answer explains at length (over 30 words), only a word it names
 is taken ("pip" of "using pip, the package manager"; "Lamini" opening the answer to "Which
 library…?", though the answers say it all along): their other rare words are style. A
-yes/no question answered "Yes" or "No" also gets the opposite as a wrong answer (a
-hallucination), in Chinese, Japanese, Hindi, German, French, Spanish, Portuguese and Russian
-too ("是的" / "不是", "はい" / "いいえ", "हाँ" / "नहीं", "Ja" / "Nein"...: tunelab.evaluate.yes_no).
+yes/no question answered "Yes" or "No" is answered by its verdict and its specific terms: those
+of the sentence that gives the verdict, or of the one after a verdict alone ("Yes. Call
+`stop_run`."), are facts a bare "Yes." does not state (as the demo's hand-written facts ask
+"cpu" of "No, tunelab runs on CPU"); its rare words and later sentences are detail. It also gets
+the opposite verdict as a wrong answer (a hallucination), in Chinese, Japanese, Hindi, German,
+French, Spanish, Portuguese and Russian too ("是的" / "不是", "はい" / "いいえ", "हाँ" / "नहीं",
+"Ja" / "Nein"...: tunelab.evaluate.yes_no).
 In Chinese and Japanese, written without spaces, the terms are found where the text changes
 script ("端口是8080"); a reference in those characters alone gets no facts, for a person to
 write. The terms are found by tunelab.evaluate.specific_terms, a value's other spellings by
@@ -120,8 +124,14 @@ def propose_marked(
     first = sentences[0]
     # "I wish! This documentation only talks about...", "Of course! The repo has examples...":
     # an opening that says nothing leaves the answer to the next sentence ("Yes!" is a verdict,
-    # and what follows it detail).
-    if len(sentences) > 1 and _SAYS_NOTHING.fullmatch(first) and not opposite(question, answer):
+    # and what follows it detail). So does a verdict alone, "Yes. Call `cancel_job`.": the
+    # terms of the sentence after it are its facts, as "Yes, call `cancel_job`." has them (a
+    # bare "Yes." was scored as good as naming it); its rare words stay detail (`verdict`).
+    verdict = opposite(question, answer)
+    if len(sentences) > 1 and (
+        (_SAYS_NOTHING.fullmatch(first) and not verdict)
+        or (verdict and len(normalize(first).split()) <= _BARE_VERDICT)
+    ):
         first = sentences[1]
     # "What should I do when ...?" answered with its cause, then its fix: the fix is asked.
     if fix := fix_sentence(question, _FIRST_SENTENCE.split(unnumbered)):
@@ -165,7 +175,7 @@ def propose_marked(
     from_words = not facts
     # A yes/no answer's verdict is what was asked; the rare words after it ("No, it indexes only
     # wiki pages and ticket comments") are detail a right "No." need not say.
-    if not facts and not opposite(question, answer):
+    if not facts and not verdict:
         # A question asking a name ("Which library…?") and an answer that explains at length are
         # answered by a name, or by no one word: their other rare words are their style
         # ("realm", "revel"; "package", "manager" of "pip, the package manager"; lamini_docs: 2
@@ -195,7 +205,7 @@ def propose_marked(
         ]
         for alternatives in same_values(answer, facts)
     ]
-    return grouped[:most], opposite(question, answer), from_words and bool(grouped)
+    return grouped[:most], verdict, from_words and bool(grouped)
 
 
 # A list item's number or bullet at a line's start ("1.", "2)", "(3)", "Step 4:", "-"), followed
@@ -212,6 +222,10 @@ _SAYS_NOTHING = re.compile(
     r"unfortunately|sadly|hmm|question)\W*)+",
     re.IGNORECASE,
 )
+
+
+# A verdict alone, in at most two words: "Yes.", "No!", "Yes, definitely.", "是的。".
+_BARE_VERDICT = 2
 
 
 # A question asking two things: its answer's first sentence answers the first only (the fix of
