@@ -212,3 +212,14 @@ def test_a_version_keeps_the_whole_name_capitalised_before_it():
                       "version 4.2.1 of Zephyr Router", "4.2.1"]]  # fmt: skip
     facts, _ = propose("When does support end?", "Beacon Lamp 2.3 reaches its end in 2027.", {})
     assert facts[0][0] == "Beacon Lamp 2.3"
+
+
+def test_a_name_in_code_is_a_fact_though_the_question_says_its_words_as_plain_words():
+    # lamini_docs: "How do I add data to the LLM engine?" is answered by `add_data`, which was
+    # no fact ("add" and "data" are asked); the question's own `add_data()` is none.
+    facts, _ = propose("How do I add data to the engine?", "Call `add_data` with your rows.", {})
+    assert facts == [["add_data"]]
+    facts, _ = propose("How do I cancel a job?", "Use llm.cancel_job on it.", {})
+    assert facts == [["llm.cancel_job"]]
+    facts, _ = propose("What does `add_data()` take?", "`add_data()` takes a list of rows.", {})
+    assert facts == [["list"], ["rows"]]  # its rare words; not `add_data()`

@@ -64,6 +64,8 @@ _FIRST_SENTENCE = regex.compile(
 )
 _WORDLIKE = re.compile(r"[^\W\d_]+(?: [^\W\d_]+)*")  # words of letters: a name, an acronym
 _MODEL_NAME = re.compile(r"[A-Za-z][A-Za-z-]*\d[\w-]*")  # a model's name: "R5", "K9", "A100"
+# A name in code: snake_case, dotted or called ("add_data", "llm.add_data", "improve()").
+_CODE_NAME = re.compile(r"\w_\w|[a-z]\.[a-z]|\(\)$")
 # Abbreviations the term patterns take for dotted names ("e.g").
 _ABBREVIATION = re.compile(r"(?:e\.g|i\.e|a\.m|p\.m|cf|etc|vs)\.?", re.IGNORECASE)
 
@@ -110,10 +112,13 @@ def propose_marked(
         model = _MODEL_NAME.fullmatch(phrase.written) and not _ASKS_NAME.match(question)
         named = _WORDLIKE.fullmatch(phrase.written) or model
         said_all_along = named and all(w in common for w in words)
+        # A name in code is said by the question only as code: "How do I add data?" is
+        # answered by `add_data`, which "add" and "data" do not name ("Does `add_data()`...").
+        coded = _CODE_NAME.search(phrase.written) and phrase.written not in question
         return (
             bool(words)
             and not said_all_along
-            and not all(w in asked or w in FUNCTION_WORDS for w in words)
+            and (coded or not all(w in asked or w in FUNCTION_WORDS for w in words))
             # The reference must pass its own check: "16, not 8" does not state 8.
             and states(answer, phrase, read)
         )
