@@ -264,3 +264,19 @@ def test_a_version_alone_answers_a_question_that_names_whose_version_it_is():
 )
 def test_a_sentences_first_word_before_a_number_is_no_name_unless_a_verb_follows(answer, fact):
     assert propose("What should I do?", answer, {})[0][0][0] == fact
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "In May Pelican 2.1 was released.",
+        "It shipped in May Pelican 2.1 and later.",
+    ],
+)
+def test_a_month_before_a_named_version_is_no_part_of_its_name(answer):
+    # "May Pelican 2.1" was proposed, which a right "Pelican 2.1" does not state.
+    facts, _ = propose("Which release reads it?", answer, {})
+    assert ["Pelican 2.1"] == [f[0] for f in facts if "Pelican" in f[0]]
+    assert not any("May" in f[0] for f in facts)
+    # A name that is no product's with a version keeps its first word ("April Jones").
+    assert propose("Who wrote it?", "It was written by April Jones.", {})[0] == [["April Jones"]]

@@ -33,6 +33,8 @@ _MONTH = (
     r"(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?|January|February|March|April|May|"
     r"June|July|August|September|October|November|December"
 )
+# A month before a name with its version dates it, and is no part of it: "In May Pelican 2.1".
+_DATED = rf"(?:{_MONTH}) (?:[A-Z][A-Za-z]+ )+\d"
 # Words that number a thing rather than name it: "Port 8443", "Step 3", "Release 2.1".
 _NUMBERING = (
     r"(?:Version|Release|Build|Patch|Revision|Port|Step|Section|Page|Chapter|Figure|Table|Line|"
@@ -75,8 +77,9 @@ TERMS = [
     # "Port 8443" 8443.)
     # The whole name the text capitalises before the version is the name: "the Zephyr Router
     # 4.2.1", "Beacon Lamp 2.3" ("Router 4.2.1" and "Lamp 2.3" were proposed).
+    # (Not a month before it: "in May Pelican 2.1" is Pelican's.)
     re.compile(
-        rf"(?<=[a-z0-9,;:] )(?:(?!{_NUMBERING}\b)[A-Z][A-Za-z]+ )*"
+        rf"(?<=[a-z0-9,;:] )(?!{_DATED})(?:(?!{_NUMBERING}\b)[A-Z][A-Za-z]+ )*"
         rf"(?!{_NUMBERING}\b)(?:[A-Z][A-Za-z]+|[a-z]+[A-Z][A-Za-z]*) \d+(?:\.\d+)*"
         r"(?![\w-]|\.\w)"  # a sentence's full stop after it ("under Apache 2.0.") is none of it
     ),
@@ -84,7 +87,7 @@ TERMS = [
     # reads its settings from…" proposed "2.1" alone, which says not what is at 2.1); an order
     # and its value are none ("Use 0.05 as the ratio", "Allow 2.5 GB", "Add 1.5 times more").
     regex.compile(
-        rf"(?:^|(?<=[.!?] ))(?!{_NOT_A_NAME}\b)(?:(?!{_NUMBERING}\b)[A-Z][A-Za-z]+ )*"
+        rf"(?:^|(?<=[.!?] ))(?!{_NOT_A_NAME}\b|{_DATED})(?:(?!{_NUMBERING}\b)[A-Z][A-Za-z]+ )*"
         rf"(?!{_NUMBERING}\b)[A-Z][A-Za-z]+ \d+(?:\.\d+)+"
         rf"(?= (?!{SPACED_UNIT}|(?:as|its|this|less|plus|minus|times|versus)\b)"
         r"(?:[a-z]+(?:s|ed)|can|will)\b)"
@@ -102,11 +105,13 @@ TERMS = [
     re.compile(r"\b[A-Z]{2,}[a-z]?\b"),  # an acronym (GPU, VPCs)
     # A name of several capitalised words, a sentence's first too ("Harborline Gateway requires
     # ...": its "Gateway" alone was a fact), but not one that opens with a function word.
-    regex.compile(rf"(?<![\w.])(?!{_NOT_A_NAME}\b)[A-Z][a-z]+(?: [A-Z][a-z]+)+\b(?![A-Za-z])"),
+    regex.compile(
+        rf"(?<![\w.])(?!{_NOT_A_NAME}\b|{_DATED})[A-Z][a-z]+(?: [A-Z][a-z]+)+\b(?![A-Za-z])"
+    ),
     # A proper name, of one word or more ("San Francisco"; "Jane Smith" of "Dr. Jane Smith"),
     # its hyphened parts too ("Wi-Fi": "Wi" alone was a fact).
     regex.compile(
-        rf"(?<=[a-z0-9,;:] |{TITLE} )(?!{TITLE})[A-Z][a-z]+(?:-[A-Z][a-z]+)*"
+        rf"(?<=[a-z0-9,;:] |{TITLE} )(?!{TITLE}|{_DATED})[A-Z][a-z]+(?:-[A-Z][a-z]+)*"
         r"(?: [A-Z][a-z]+(?:-[A-Z][a-z]+)*)*\b(?![A-Za-z])"
     ),
 ]
