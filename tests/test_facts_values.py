@@ -113,6 +113,29 @@ def test_a_version_is_stated_by_the_same_version_with_more_parts(fact, answer, s
 @pytest.mark.parametrize(
     "fact, answer, stated",
     [
+        # A name's whole-number version is a line of releases: "Python 3.11" is a Python 3.
+        ("Python 3", "It needs Python 3.11.", True),
+        ("Python 3", "Install python3.11 first.", True),
+        ("iOS 17", "It runs on iOS 17.2 and later.", True),
+        ("Windows 11", "It runs on Microsoft Windows 11.", True),
+        ("Python 3", "It needs Python 2.7.", False),
+        ("Python 3", "It needs Python 31.", False),
+        # Not a number alone, nor a setting's ("temperature 1" is no 1.5), nor an initialism's
+        # version ("TLS 1" is no TLS 1.3, "GPT 4" no GPT-4.5: another protocol, another model).
+        ("3", "It needs Python 3.11.", False),
+        ("temperature 1", "Set temperature 1.5.", False),
+        ("TLS 1", "It speaks TLS 1.3.", False),
+        ("GPT 4", "It calls GPT-4.5.", False),
+    ],
+)
+def test_a_names_whole_number_version_is_stated_by_a_release_of_it(fact, answer, stated):
+    # A reference's "Python 3" scored 0 against a right "Python 3.11".
+    assert fact_accurate(fact, answer) is stated
+
+
+@pytest.mark.parametrize(
+    "fact, answer, stated",
+    [
         # A licence's or a product's name with its version, said the long way.
         ("Apache 2.0", "It is released under the Apache License, Version 2.0.", True),
         ("Apache 2.0", "Licensed under the Apache License 2.0.", True),
@@ -159,7 +182,7 @@ def test_a_name_with_its_version_is_stated_the_long_way_too(fact, answer, stated
         ("GPL 3", "It is MIT-licensed, not the GNU General Public License, version 3.", False),
         ("GPL 3", "It is GPL 3.1.", False),
         ("GPT 4", "It runs on GPT-4.5.", False),  # a whole version is no minor one's
-        ("Python 3", "It runs on Python 3.11.", False),  # ...a language's neither (left as is)
+        # (A name's is: "Python 3" by "Python 3.11", test_a_names_whole_number_version_...)
         ("IP 6", "In Python 6 it is fine.", False),  # two letters are not spelled out
     ],
 )

@@ -58,6 +58,7 @@ def states_words(
     negations: bool = True,
     asked: frozenset[str] = frozenset(),
     release: bool = False,
+    line: bool = False,
 ) -> bool:
     """Whether `answer` states the `normalize`d `phrase`: says it somewhere, and denies it nowhere
     right after a negation or by a retraction ("It is Paris. Actually it is not Paris."). With
@@ -65,8 +66,9 @@ def states_words(
     "Windows is not supported"), only a retraction takes a phrase back. `asked`: the words
     of `SWITCHED_OFF` the question asks about (`asked.asked_off`), which deny no subject. A
     version is stated by the same one with more parts ("3.11" by "3.11.4"), unless the phrase
-    names its `release` (`normalize_numbers.names_release`: "2.1.0" is no "2.1.5")."""
-    said, denied = _said_and_denied(answer, phrase, negations, asked, release)
+    names its `release` (`normalize_numbers.names_release`: "2.1.0" is no "2.1.5"); a name's
+    whole-number version is stated by a release of its `line` ("Python 3" by "Python 3.11")."""
+    said, denied = _said_and_denied(answer, phrase, negations, asked, release, line)
     return said and not denied
 
 
@@ -83,9 +85,11 @@ def _said_and_denied(
     negations: bool,
     asked: frozenset[str] = frozenset(),
     release: bool = False,
+    line: bool = False,
 ) -> tuple[bool, bool]:
     said = denied = False
-    for match in _words_pattern(phrase, release).finditer(_answer_words(answer, negations, asked)):
+    pattern = _words_pattern(phrase, release, line)
+    for match in pattern.finditer(_answer_words(answer, negations, asked)):
         before, after, negated_after = match.groups()
         if before == _NEGATED or (negations and (after or negated_after)):
             denied = True
@@ -127,7 +131,7 @@ def _a_not_a(match: re.Match) -> bool:
 
 
 @lru_cache(maxsize=4096)
-def _words_pattern(phrase: str, release: bool = False) -> re.Pattern:
+def _words_pattern(phrase: str, release: bool = False, line: bool = False) -> re.Pattern:
     """A normalized phrase as whole words, not inside a number (but a version inside a longer
     one, unless it names its `release`); within it a number's parts join ("0 0002" is "0.0002")
     and a negation may come first. Its groups say what denies it: a negation's mark on its first
@@ -140,6 +144,8 @@ def _words_pattern(phrase: str, release: bool = False) -> re.Pattern:
         # "Llama 2" "llama2".
         glued = before[-1:].isalpha() and before.isascii() and word.isdigit()
         words += (f"(?:{inside}|)" if glued else inside) + _word_pattern(word, release)
+        if line and word.isdigit() and before.isalpha():  # "python 3" of "Python 3.11"
+            words += rf"(?:{NUMBER_JOIN}\d+)*"
     return re.compile(
         rf"(?:^| )({_MARKS}?){words}({_NOT_AFTER_MARK}?)(?= |$)(?:(?={_NEGATED_AFTER})|)"
     )

@@ -42,11 +42,18 @@ def states(
         )
     written = getattr(phrase, "written", "")
     said = named_version_as_written(answer, written)  # "Apache License, Version 2.0"
-    if not states_words(said, phrase, negations, asked, names_release(written)):
+    line = bool(_RELEASE_LINE.fullmatch(written))
+    if not states_words(said, phrase, negations, asked, names_release(written), line):
         return False
     whole = _whole_address(written)
     # As written, less a full-width form's width and Markdown's escape ("max\_tokens").
     return whole is None or whole.search(_as_typed(answer)) is not None
+
+
+# A name's whole-number version ("Python 3", "iOS 17", "Microsoft Windows 11"): a line of
+# releases, of which "Python 3.11" is one. Not an initialism's ("TLS 1" is no TLS 1.3, "GPT 4"
+# no GPT-4.5: another protocol, another model), nor a setting's ("temperature 1").
+_RELEASE_LINE = re.compile(r"(?:[A-Z][a-z][\w+-]*|[a-z]+[A-Z][\w+-]*)(?: [A-Z][a-z][\w+-]*)* \d+")
 
 
 def _as_typed(answer: str) -> str:
