@@ -59,6 +59,11 @@ PYTHON = {
     "answer": "It needs Python 3.11.",
     "facts": [["Python 3.11"]],
 }
+PYTHON_3 = {
+    "question": "Which Python version does it need?",
+    "answer": "It needs Python 3.",
+    "facts": [["Python 3"]],
+}
 QUEUE = {
     "question": "How many changes can the offline queue hold?",
     "answer": "Up to 10,000 changes.",
@@ -82,6 +87,7 @@ QUEUE = {
         (LOG_LEVEL, "The log level is 10.", ["10"]),
         (LOG_LEVEL_NUMBER, "The log level is 10.", ["10"]),
         (PYTHON, "It needs Python 2.x.", ["2.x"]),
+        (PYTHON_3, "It needs Python 2.7.", ["2.7"]),  # another line of releases
         (PYTHON, "It needs Python 3.8.", ["3.8"]),
         (QUEUE, "The queue holds 5,000 changes.", ["5,000"]),  # was read "000", as 10,000 was
     ],
@@ -117,6 +123,7 @@ def test_an_answer_giving_the_asked_thing_another_value_is_counted(row, answer, 
         (LOG_LEVEL_NUMBER, "The log level is 20."),
         (PYTHON, "Python 3.11 or newer."),
         (PYTHON, "It runs on Python 3.x."),  # a range that holds 3.11: vague, not another value
+        (PYTHON_3, "It needs Python 3.11."),  # a release of Python 3, as the fact reads it
         (QUEUE, "It holds 10000 changes."),
     ],
 )

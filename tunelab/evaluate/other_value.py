@@ -76,6 +76,7 @@ class Claim:
     written: str  # as the text wrote the value ("1.00")
     unit: str  # the stem of the word that counts it ("token"), or ""
     slot: str = ""  # the verb's stem and its "on" or "at" before it (`_SLOT`: "listen on"), or ""
+    line: bool = False  # a name's whole-number version ("Python 3"), which "3.11" is a release of
 
 
 @dataclass(frozen=True)
@@ -104,8 +105,9 @@ def _value(written: str) -> Decimal | str:
 
 def _one_value(claim: Claim, said: Claim) -> bool:
     """Whether two claims give one value: equal, or a version inside the other ("3.x" of "3.11",
-    "3.11.4" of "3.11"; not "3.1" of "3.11")."""
-    if claim.value == said.value:
+    "3.11.4" of "3.11"; not "3.1" of "3.11"), or a release of a name's whole version ("Python
+    3.11" of the `said` "Python 3", as the scorer reads it: `stated`)."""
+    if claim.value == said.value or (said.line and claim.written.startswith(said.written + ".")):
         return True
     if isinstance(claim.value, Decimal) and isinstance(said.value, Decimal):
         return False
@@ -133,7 +135,8 @@ def value_claims(text: str) -> list[Claim]:
                 unit = "" if unit in FUNCTION_WORDS else stem(unit)
                 value = _value(match["value"])
                 slot = _slot(clause[: match.start("value")])
-                claims.append(Claim(_stems(named), value, match["value"], unit, slot))
+                line = (found.get("label") or "")[:1].isupper() and match["value"].isdigit()
+                claims.append(Claim(_stems(named), value, match["value"], unit, slot, line))
     return claims
 
 
