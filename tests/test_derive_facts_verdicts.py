@@ -1,6 +1,8 @@
 """A yes/no reference names its opposite verdict as the wrong answer, in every language, and only
 where its first word stands alone as a verdict ("No doubt" is none)."""
 
+import pytest
+
 from tests.conftest import proposed_check
 from tunelab.data.generate.rephrase import rule_rewrites
 from tunelab.evaluate.facts import score_facts
@@ -143,3 +145,53 @@ def test_a_bare_verdict_sentence_leaves_the_terms_of_the_next_one_as_facts():
     check = proposed_check("Does it keep checkpoints?", "Yes. It keeps the newest shards on disk.")
     assert check.facts == []
     assert score_facts("It does.", check) == {"hallucination": 0.0}
+
+
+@pytest.mark.parametrize(
+    "question, reference, wrong_answer, right_answer",
+    [
+        # lamini_docs: 216 of its 458 rows with nothing proposed answer a yes/no question so.
+        ("Can Lamini be used for sentiment analysis?",
+         "Lamini can be used for sentiment analysis. See the walkthroughs.",
+         "No, it cannot.", "Yes."),
+        ("Does Lamini offer integration with PyTorch?",
+         "Lamini does not currently offer integration with PyTorch.", "Yes, it does.", "No."),
+        ("Does lamini steal my data?", "Rest assured, Lamini does not steal your data.",
+         "Yes.", "No, never."),
+        ("Are there any limitations on the size of input data?",
+         "There are no limitations on the size of input data.", "Yes, 1 MB.", "No."),
+        ("Does the documentation provide tips for memory usage?",
+         "There is no information in the documentation about memory usage.", "Yes.", "No."),
+        ("Is it possible to run it offline?", "It is not possible to run it offline.", "Yes.",
+         "No."),
+        # A "No" said keeps its verdict, whatever the sentence after it affirms.
+        ("Is Lamini owned by Microsoft?", "No, Lamini is an independent company.", "Yes.", "No."),
+    ],
+)  # fmt: skip
+def test_a_verdict_said_without_yes_or_no_names_the_other_as_wrong(
+    question, reference, wrong_answer, right_answer
+):
+    check = proposed_check(question, reference)
+    assert score_facts(wrong_answer, check)["hallucination"] == 1.0
+    assert score_facts(right_answer, check)["hallucination"] == 0.0
+
+
+@pytest.mark.parametrize(
+    "question, reference",
+    [
+        ("Can Lamini be used for audio synthesis?", "Lamini can help models understand text."),
+        ("Can Lamini generate code?", "Lamini may be able to, with the right data."),  # a hedge
+        ("Is the model limited to English?", "The model is not limited to English."),
+        ("Is it possible to export it?", "It is unclear which export is meant."),
+        ("Can you explain what `sample()` does?", "`sample()` can generate text from a prompt."),
+        ("Can it translate, or is it only for English?", "It can only write English."),
+        ("Can Lamini handle large inputs?", "There is no limit on the input size."),
+        ("Does Lamini run on a CPU?", "It does not require a GPU, but it is faster with one."),
+        ("Is Lamini owned by Microsoft?", "Lamini is an independent company."),  # a copula
+    ],
+)
+def test_a_reference_that_neither_affirms_nor_denies_what_was_asked_names_no_verdict(
+    question, reference
+):
+    # Another verb, a hedge, a request, an either-or, or a denial of something else.
+    assert not proposed_check(question, reference).wrong

@@ -1,10 +1,12 @@
 """Yes/no questions and their verdicts (tunelab.evaluate.derive_facts): a reference that answers
-one "Yes" or "No", in English and other languages, names the other verdict as a wrong answer."""
+one "Yes" or "No", in English and other languages, names the other verdict as a wrong answer;
+so does an English one that says its verdict without the word (`implied`)."""
 
 from __future__ import annotations
 
 import re
 
+from tunelab.data.text import content_words, stem
 from tunelab.evaluate.english_negation import NO_IDIOMS
 
 # A lead-in before its verb leaves it a yes/no question ("Quick question: does X ...?", "Tell me,
@@ -39,10 +41,15 @@ def opposite(question: str, answer: str) -> list[dict]:
     """The wrong answer to a yes/no question answered yes or no: the other opening, as a regex."""
     asked = question.splitlines()[-1] if question else ""
     lead = r"^\W*"
-    if _YES_NO_QUESTION.match(asked):  # English: a question that opens with its verb
+    if verb := _YES_NO_QUESTION.match(asked):  # English: a question that opens with its verb
         pairs = [(r"yes\b", _ENGLISH_NO)]
         lead += _ANSWER_IS
-        if re.match(lead + r"yes\b", answer, re.IGNORECASE):
+        said = re.match(lead + r"yes\b", answer, re.IGNORECASE)
+        if not said and not re.match(lead + _ENGLISH_NO, answer, re.IGNORECASE):
+            said = implied(asked, verb, answer)
+        if said == "no":
+            return [{"regex": lead + r"yes\b"}]
+        if said:
             return [{"regex": f"{lead}(?:{_ENGLISH_NO}|{_DECLINED})"}]
     else:
         pairs = [(yes + _ALONE, no + _ALONE) for asks, yes, no in _YES_NO if re.search(asks, asked)]
@@ -72,3 +79,61 @@ _DECLINED = (
     # supports many." goes on to say what it is, no "No".
     r"(?=(?:\s+[\w'’-]+){0,2}\s*(?:[.!;]|$))"
 )
+
+
+def implied(asked: str, verb: re.Match, answer: str) -> str:
+    """The verdict an English reference gives without "Yes" or "No": "yes" where it opens by
+    saying what was asked with the question's own verb ("Can Lamini be used for X?": "Lamini can
+    be used for X"), "no" where it denies it so ("Lamini does not offer X") or says there is
+    none ("Are there any limits?", "Does the documentation give tips?": "There is no ...");
+    "" for another verb ("Lamini may...", "Lamini is capable..."), a copula's yes ("Is Lamini
+    owned by X?": "Lamini is an independent company" says no), another thing ("Lamini can
+    help models understand text" to "Can it be used for audio?"), a hedge ("is not limited",
+    "is unclear"), a request ("Can you explain…?") or an either-or ("…, or is it only…?")."""
+    if _REQUEST.match(asked) or _EITHER_OR.search(asked):
+        return ""
+    opening = _FIRST_CLAUSE.match(_LEAD_IN.sub("", answer, count=1))[0]
+    aux = verb[1].lower()
+    if there := _THERE_IS_NO.match(opening):
+        if aux not in {"is", "are", "does", "do"}:  # "Can it…?": "There is no limit" says yes
+            return ""
+        said, subject, no = there, set(), True
+    else:
+        verb_said = r"can(?:\b|(?=not\b))" if aux == "can" else rf"{aux}\b"
+        said = re.match(_SAID.format(aux=verb_said), opening, re.IGNORECASE)
+        subject = {stem(w) for w in content_words(said[1])} if said else set()
+        pronoun = said and set(said[1].lower().split()) & _PRONOUNS
+        if not said or not (pronoun or subject & _stems(asked)):
+            return ""
+        no = bool(said[2])
+        if aux in {"is", "are"} and not no:  # "Is Lamini owned by X?": "Lamini is a company…"
+            return ""
+    # What it says of the subject is what was asked: a word of the question's besides it.
+    if not (_stems(opening[said.end() :]) - subject) & _stems(asked):
+        return ""
+    return "no" if no else "yes"
+
+
+def _stems(text: str) -> set[str]:
+    return {stem(w) for w in content_words(text)}
+
+
+# The reference's subject (up to five words, not the verb), the question's own verb, and "not".
+_SAID = (
+    r"((?:(?!{aux})[\w'’()-]+\s+){{1,5}}?){aux}(?:\s*(not)\b|n['’]t\b)?"
+    r"(?!\s+(?:not\s+)?(?:only|just|merely|limited|restricted|necessarily|always|entirely|"
+    r"fully|completely|exactly|clear|unclear|sure|certain|uncertain|known|unknown)\b)"
+)
+_FIRST_CLAUSE = re.compile(r"[^.;:!?\n]*")
+
+
+# A question that asks for something, not whether: "Can you explain what X does?".
+_REQUEST = re.compile(
+    r"\W*(?:can|could|would|will)\s+you\s+(?:please\s+)?(?:explain|tell|describe|give|provide|"
+    r"show|list|help|share|elaborate|clarify|suggest|recommend|walk|outline|summari[sz]e|detail)",
+    re.IGNORECASE,
+)
+_EITHER_OR = re.compile(r"\bor\s+(?:is|are|does|do|can|will|would|should|only|just)\b", re.I)
+_LEAD_IN = re.compile(r"\W*(?:[^,.;:?!\n]{1,30},\s+)?")  # "Rest assured, Lamini does not..."
+_THERE_IS_NO = re.compile(r"there\s+(?:is|are|['’]s)\s+no\b(?!\s+(?:doubt|question)\b)", re.I)
+_PRONOUNS = frozenset("it they this that you we".split())
