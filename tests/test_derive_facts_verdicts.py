@@ -195,3 +195,17 @@ def test_a_reference_that_neither_affirms_nor_denies_what_was_asked_names_no_ver
 ):
     # Another verb, a hedge, a request, an either-or, or a denial of something else.
     assert not proposed_check(question, reference).wrong
+
+
+def test_a_yes_no_question_asked_after_another_is_answered_by_its_verdict():
+    # lamini_docs: "How can I start…? Is there a guide for kids like me?" answered "Yes, there is
+    # a guide…" named no wrong "No" (5 rows ask so).
+    question = "How can I start using Lamini? Is there a special guide for beginners?"
+    check = proposed_check(question, "Yes, there is a guide for beginners on the Lamini website.")
+    assert score_facts("No, there is none.", check)["hallucination"] == 1.0
+    assert score_facts("Yes, on the website.", check)["hallucination"] == 0.0
+    # Its first question's answer says no verdict without the word.
+    assert not proposed_check(
+        "How does `sample()` work? Does it use the trained model?",
+        "The model does use its weights to sample each token.",
+    ).wrong

@@ -41,11 +41,14 @@ def opposite(question: str, answer: str) -> list[dict]:
     """The wrong answer to a yes/no question answered yes or no: the other opening, as a regex."""
     asked = question.splitlines()[-1] if question else ""
     lead = r"^\W*"
-    if verb := _YES_NO_QUESTION.match(asked):  # English: a question that opens with its verb
+    verb = _YES_NO_QUESTION.match(asked)
+    # English: a question that opens with its verb, or asks one so last ("How do I start? Is
+    # there a guide?"), answered by its "Yes" or "No" (said without it: the first one only).
+    if verb or _YES_NO_QUESTION.match(re.split(r"(?<=\?)\s+", asked)[-1]):
         pairs = [(r"yes\b", _ENGLISH_NO)]
         lead += _ANSWER_IS
         said = re.match(lead + r"yes\b", answer, re.IGNORECASE)
-        if not said and not re.match(lead + _ENGLISH_NO, answer, re.IGNORECASE):
+        if verb and not said and not re.match(lead + _ENGLISH_NO, answer, re.IGNORECASE):
             said = implied(asked, verb, answer)
         if said == "no":
             return [{"regex": lead + r"yes\b"}]
