@@ -156,6 +156,8 @@ def test_a_bare_verdict_sentence_leaves_the_terms_of_the_next_one_as_facts():
          "No, it cannot.", "Yes."),
         ("Does Lamini offer integration with PyTorch?",
          "Lamini does not currently offer integration with PyTorch.", "Yes, it does.", "No."),
+        ("Can Lamini generate images?", "Lamini can't generate images yet.", "Yes.", "No."),
+        ("Does Lamini support images?", "Lamini doesn't support images.", "Yes.", "No."),
         ("Does lamini steal my data?", "Rest assured, Lamini does not steal your data.",
          "Yes.", "No, never."),
         ("Are there any limitations on the size of input data?",

@@ -102,13 +102,12 @@ def implied(asked: str, verb: re.Match, answer: str) -> str:
             return ""
         said, subject, no = there, set(), True
     else:
-        verb_said = r"can(?:\b|(?=not\b))" if aux == "can" else rf"{aux}\b"
-        said = re.match(_SAID.format(aux=verb_said), opening, re.IGNORECASE)
+        said = re.match(_SAID.format(aux=rf"{aux}(?=not\b|n?['’]t\b|\b)"), opening, re.I)
         subject = {stem(w) for w in content_words(said[1])} if said else set()
         pronoun = said and set(said[1].lower().split()) & _PRONOUNS
         if not said or not (pronoun or subject & _stems(asked)):
             return ""
-        no = bool(said[2])
+        no = bool(said[2] or said[3])
         if aux in {"is", "are"} and not no:  # "Is Lamini owned by X?": "Lamini is a company…"
             return ""
     # What it says of the subject is what was asked: a word of the question's besides it.
@@ -121,9 +120,10 @@ def _stems(text: str) -> set[str]:
     return {stem(w) for w in content_words(text)}
 
 
-# The reference's subject (up to five words, not the verb), the question's own verb, and "not".
+# The reference's subject (up to five words, not the verb), the question's own verb, and "not"
+# ("cannot", "can't", "doesn't" too).
 _SAID = (
-    r"((?:(?!{aux})[\w'’()-]+\s+){{1,5}}?){aux}(?:\s*(not)\b|n['’]t\b)?"
+    r"((?:(?!{aux})[\w'’()-]+\s+){{1,5}}?){aux}(?:\s*(not)\b|(n?['’]t)\b)?"
     r"(?!\s+(?:not\s+)?(?:only|just|merely|limited|restricted|necessarily|always|entirely|"
     r"fully|completely|exactly|clear|unclear|sure|certain|uncertain|known|unknown)\b)"
 )
