@@ -11,7 +11,7 @@ from tunelab.config import fit_max_length
 from tunelab.data.chat_notes import empty_system_turns, unanswered_turns
 from tunelab.data.load import Loaded, holds_no_rows, read_examples
 from tunelab.data.markers import find_markers, plain_question
-from tunelab.data.quality import dedup, diversity, pii, typos
+from tunelab.data.quality import dedup, diversity, pii, reworded, typos
 from tunelab.data.quality.findings import QualityConfig, QualityReport
 from tunelab.data.quality.junk import junk_reason, repeats_question
 from tunelab.data.shapes import unread_note
@@ -71,6 +71,12 @@ def check_file(
     near = dedup.near_duplicates(
         near_rows, config.near_dup_threshold, config.num_perm, whole, keys=asks
     )
+    # A reworded row (synonyms, clauses reordered, fillers) escapes word shingles: its question
+    # and answer are compared again by TF-IDF cosine (`reworded`).
+    near = _with_reworded(
+        near,
+        reworded.same_facts(asks, answers, 0, config.reworded_answer, config.reworded_question),
+    )
     # An exact repeat is already listed once; its near matches would only list it again. Rows
     # `data augment` wrote from one row (its meta.source_key) are phrasings of its fact by
     # record, however few words one changes ("Quick question: ..."): --fix removed them.
@@ -103,6 +109,19 @@ def check_file(
             min_inside_words=config.min_quoted_words,
             whole=whole,
         )
+        # The same fact asked again in other words: a test row whose answer a train row gives,
+        # asked nearly alike (TF-IDF cosine), which shingles of the questions alone miss.
+        test_answers = [e.answer if e.text is None else "" for e in tests]
+        same = reworded.same_facts(
+            asks + test_asks,
+            answers + test_answers,
+            len(asks),
+            config.reworded_answer,
+            config.leak_question,
+        )
+        shifted = [(i, j - len(asks), sim) for i, j, sim in same]
+        leaks = _with_reworded(report.contamination, shifted)
+        report.contamination = sorted(leaks, key=lambda p: (p.second, p.first))
     _check_lengths(report, tokenizer)
     asked = varying_questions(examples, questions)
     _check_diversity(report, asked, answers)
@@ -110,6 +129,13 @@ def check_file(
     _check_origins(report, asked)
     _collect_warnings(report)
     return report
+
+
+def _with_reworded(pairs: list[dedup.Pair], same: list[tuple[int, int, float]]) -> list[dedup.Pair]:
+    """`pairs` and the reworded ones (`reworded.same_facts`) they do not hold already."""
+    held = {(p.first, p.second) for p in pairs}
+    extra = [dedup.Pair(i, j, sim, reworded=True) for i, j, sim in same if (i, j) not in held]
+    return sorted(pairs + extra, key=lambda p: (p.first, p.second))
 
 
 def question_text(example: Example) -> str:

@@ -37,13 +37,21 @@ class Pair:
     """Two rows that are (nearly) the same; `similarity` is the typo-forgiving word-shingle
     Jaccard (`similarity()`), 1.0 for a text found whole inside the other: the second inside
     the first's whole text (`inside`), or the first inside the second (`quotes`: a test prompt
-    that quotes a train question)."""
+    that quotes a train question); `reworded`: found by `reworded.same_facts`, `similarity`
+    the answers' TF-IDF cosine."""
 
     first: int
     second: int
     similarity: float
     inside: bool = False
     quotes: bool = False
+    reworded: bool = False
+
+    @property
+    def found_as(self) -> str:
+        """How the pair was found, as the report's similarity column says it."""
+        how = "inside" if self.inside else "quoted" if self.quotes else "reworded" * self.reworded
+        return how or f"{self.similarity:.2f}"
 
 
 def shingles(text: str | list[str], n: int = SHINGLE_WORDS) -> set[str]:

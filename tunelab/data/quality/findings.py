@@ -41,6 +41,15 @@ class QualityConfig(Section):
     near_dup_threshold: float = Field(0.8, gt=0, le=1)
     """Jaccard of word 3-gram shingles at or above which two rows are near-duplicates (and a test
     question a leak); a misspelt word ("pasword") counts as the word it is one letter from."""
+    reworded_answer: float = Field(0.8, gt=0, le=1)
+    """TF-IDF cosine of two answers' content words at or above which they say the same: with
+    questions as close (reworded_question, leak_question), a reworded row."""
+    reworded_question: float = Field(0.8, gt=0, le=1)
+    """TF-IDF cosine of the questions of two rows of one file whose answers say the same at or
+    above which the second is a near-duplicate; below it, a phrasing of the fact, kept."""
+    leak_question: float = Field(0.5, gt=0, le=1)
+    """As reworded_question, for a test row and a train row: the same fact asked again, a leak
+    (an unrelated question given the same canned reply stays below it)."""
     min_quoted_words: int = Field(dedup.MIN_QUOTED_WORDS, ge=1)
     """A test question of at least this many words found inside a longer train text (a document,
     a long answer), or a train question of as many found inside a test prompt, is a leak too."""
@@ -149,11 +158,12 @@ class QualityReport:
         for p in self.exact_dups:
             drop.setdefault(p.second, f"exact duplicate of {self.where(p.first)}")
         for p in self.near_dups:
-            drop.setdefault(
-                p.second, f"near-duplicate ({p.similarity:.2f}) of {self.where(p.first)}"
-            )
+            how = "reworded" if p.reworded else f"{p.similarity:.2f}"
+            drop.setdefault(p.second, f"near-duplicate ({how}) of {self.where(p.first)}")
         for p in self.contamination:
-            quoted = " (quoted inside it)" if p.inside else " (which quotes it)" if p.quotes else ""
+            quoted = (
+                " (quoted inside it)" if p.inside else " (which quotes it)" if p.quotes else ""
+            ) or (" (its answer, question reworded)" if p.reworded else "")
             drop.setdefault(p.first, f"leaks test row {self.where(p.second, test=True)}{quoted}")
         for i, what in self.empty:
             drop.setdefault(i, what)

@@ -57,9 +57,7 @@ def sections(report: QualityReport) -> list[Section]:
         )
     if not n:  # nothing loaded: no duplicates, lengths or diversity to show (1.000 of no rows)
         return out
-    pairs = [(p, "exact") for p in report.exact_dups] + [
-        (p, f"{p.similarity:.2f}") for p in report.near_dups
-    ]
+    pairs = [(p, "exact") for p in report.exact_dups] + [(p, p.found_as) for p in report.near_dups]
     if pairs:
         out.append(
             Section(
@@ -107,10 +105,10 @@ def sections(report: QualityReport) -> list[Section]:
                     for line in _pair(
                         (report.where(p.first), ex[p.first]),
                         (report.where(p.second, test=True), test[p.second]),
-                        "inside" if p.inside else "quoted" if p.quotes else f"{p.similarity:.2f}",
+                        p.found_as,
                     )
                 ],
-                f"{len(report.leaked)} of {len(test)} test rows leak into train. "
+                f"{len(report.leaked)} of {len(test)} test rows leak into train: {LEAKS_SOUGHT}. "
                 + _more(report.contamination, limit),
                 pairs=True,
             )
@@ -231,15 +229,20 @@ def save_report(report: QualityReport, path: str | Path) -> None:
 def _summary(report: QualityReport) -> list[list[str]]:
     from tunelab.data.quality.length_table import length_summary
 
-    d = report.data
+    d, c = report.data, report.config
+    # Raw text answers nothing: its rows are compared by their shingles alone.
+    reworded = (
+        f"; or reworded: question and answer TF-IDF cosine >= {c.reworded_question}, "
+        f"{c.reworded_answer}"
+    ) * (report.text_name == "question")
     read_as = f"; {shape_said(d.shape)}" if d.shape else ""  # as `data inspect` says it
     rows = [
         ["rows", f"{len(d.examples)} loaded, {len(d.rejected)} rejected{read_as}"],
         ["exact duplicates", str(len(report.exact_dups))],
         [
             "near duplicates",
-            f"{len(report.near_dups)} "
-            f"(Jaccard >= {report.config.near_dup_threshold}, typos forgiven)",
+            f"{len(report.near_dups)} (Jaccard >= {c.near_dup_threshold}, typos forgiven"
+            f"{reworded})",
         ],
     ]
     if report.text_name == "question":  # raw text answers nothing
@@ -280,6 +283,11 @@ def _what_to_do(report: QualityReport) -> str:
             f"`--fix -o clean.jsonl` drops the {len(drops)} row(s) listed below as duplicates, "
             "leaks, empty, restated or junk"
         )
+    if report.contamination:
+        steps.append(
+            f"the {len(report.leaked)} leaking test row(s) score what training saw, not what it "
+            "learnt: drop the train rows they match (`--fix`) or move those rows to the test set"
+        )
     if report.conflicts:
         steps.append("keep one answer of each question answered two ways, or merge them into one")
     if report.truncated:
@@ -290,6 +298,13 @@ def _what_to_do(report: QualityReport) -> str:
     if report.pii:
         steps.append("`--scrub -o clean.jsonl` masks the personal data")
     return ("What to do: " + "; ".join(steps) + ".") if steps else ""
+
+
+# What the leak search compares, said under its table: what "9 leaks" looked for.
+LEAKS_SOUGHT = (
+    "each test question against train's (word shingles, typos forgiven; quoted whole), and each "
+    "test row's answer and question against train's in other words (TF-IDF cosine)"
+)
 
 
 def _empty_rejected(report: QualityReport) -> str:

@@ -1,0 +1,68 @@
+"""Rows that say one fact in other words: the second pass of `data check`'s near-duplicate and
+leak search, after word shingles (`dedup`), which a reworded row escapes. Swapping a word for a
+synonym breaks the three shingles around it (half the words swapped left lamini_docs' rows at a
+Jaccard of ~0.3), while TF-IDF cosine of the content words still reads ~0.9: the words a
+rewording keeps are the rare ones, the facts. A pair is the same fact where the answers are that
+close and the questions are close too (the same answer to an unrelated question is a canned
+reply: "Let's keep the discussion relevant to Lamini.")."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from typing import TYPE_CHECKING
+
+from tunelab.data.text import FUNCTION_WORDS, TOPIC_SHARE, stem, words
+
+if TYPE_CHECKING:
+    from scipy.sparse import csr_matrix
+
+CHUNK = 2048  # rows compared at once: a chunk's similarities are held dense (16 MB at 2048²)
+
+
+def vectors(texts: list[str]) -> csr_matrix:
+    """Each text's TF-IDF vector (unit length) over its stemmed content words; words in more than
+    TOPIC_SHARE of the texts (the product's name in every row) are dropped: they tell no row
+    from another."""
+    from scipy.sparse import csr_matrix
+
+    counted = [Counter(stem(w) for w in words(t) if w not in FUNCTION_WORDS) for t in texts]
+    df = Counter(w for c in counted for w in c)
+    n = len(texts)
+    vocab = {w: k for k, w in enumerate(w for w, d in df.items() if d <= TOPIC_SHARE * n or n < 3)}
+    data, cols, starts = [], [], [0]
+    for c in counted:
+        row = [(vocab[w], (1 + math.log(k)) * math.log((1 + n) / (1 + df[w]))) for w, k in c.items()
+               if w in vocab]  # fmt: skip
+        norm = math.sqrt(sum(x * x for _, x in row)) or 1.0
+        cols += [j for j, _ in row]
+        data += [x / norm for _, x in row]
+        starts.append(len(cols))
+    return csr_matrix((data, cols, starts), shape=(n, max(len(vocab), 1)))
+
+
+def same_facts(
+    questions: list[str],
+    answers: list[str],
+    firsts: int,
+    answer_min: float,
+    question_min: float,
+) -> list[tuple[int, int, float]]:
+    """(i, j, answer cosine) for rows i < `firsts` <= j, or with `firsts` 0 any i < j, whose
+    answers (TF-IDF cosine, `vectors` over all the rows) reach `answer_min` and questions
+    `question_min`: the rows `firsts` splits are train then test."""
+    import numpy as np
+
+    q, a = vectors(questions), vectors(answers)
+    n, found = len(answers), []
+    for start in range(firsts, n, CHUNK):
+        stop = min(start + CHUNK, n)
+        close = (a[start:stop] @ (a[:firsts] if firsts else a[:stop]).T).tocoo()
+        later, earlier = close.row + start, close.col
+        keep = close.data >= answer_min
+        if not firsts:  # one file: each pair once, its later row second
+            keep &= earlier < later
+        later, earlier, sims = later[keep], earlier[keep], close.data[keep]
+        asked = np.asarray(q[earlier].multiply(q[later]).sum(axis=1)).ravel()
+        found += zip(earlier.tolist(), later.tolist(), sims.tolist(), asked >= question_min)
+    return sorted((i, j, sim) for i, j, sim, alike in found if alike)
