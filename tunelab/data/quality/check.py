@@ -75,7 +75,7 @@ def check_file(
     # and answer are compared again by TF-IDF cosine (`reworded`).
     near = _with_reworded(
         near,
-        reworded.same_facts(asks, answers, 0, config.reworded_answer, config.reworded_question),
+        reworded.same_facts(asks, answers, config.reworded_answer, config.reworded_question),
     )
     # An exact repeat is already listed once; its near matches would only list it again. Rows
     # `data augment` wrote from one row (its meta.source_key) are phrasings of its fact by
@@ -115,9 +115,9 @@ def check_file(
         same = reworded.same_facts(
             asks + test_asks,
             answers + test_answers,
-            len(asks),
             config.reworded_answer,
             config.leak_question,
+            firsts=len(asks),
         )
         shifted = [(i, j - len(asks), sim) for i, j, sim in same]
         leaks = _with_reworded(report.contamination, shifted)

@@ -12,7 +12,7 @@ import math
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from tunelab.data.text import FUNCTION_WORDS, TOPIC_SHARE, stem, words
+from tunelab.data.text import FUNCTION_WORDS, TOPIC_SHARE, common_words, stem, words
 
 if TYPE_CHECKING:
     from scipy.sparse import csr_matrix
@@ -22,14 +22,15 @@ CHUNK = 2048  # rows compared at once: a chunk's similarities are held dense (16
 
 def vectors(texts: list[str]) -> csr_matrix:
     """Each text's TF-IDF vector (unit length) over its stemmed content words; words in more than
-    TOPIC_SHARE of the texts (the product's name in every row) are dropped: they tell no row
-    from another."""
+    TOPIC_SHARE of the texts (`common_words`: the product's name in every row) are dropped: they
+    tell no row from another."""
     from scipy.sparse import csr_matrix
 
     counted = [Counter(stem(w) for w in words(t) if w not in FUNCTION_WORDS) for t in texts]
     df = Counter(w for c in counted for w in c)
     n = len(texts)
-    vocab = {w: k for k, w in enumerate(w for w, d in df.items() if d <= TOPIC_SHARE * n or n < 3)}
+    shared = common_words(df, n, TOPIC_SHARE)
+    vocab = {w: k for k, w in enumerate(w for w in df if w not in shared)}
     data, cols, starts = [], [], [0]
     for c in counted:
         row = [(vocab[w], (1 + math.log(k)) * math.log((1 + n) / (1 + df[w]))) for w, k in c.items()
@@ -44,23 +45,23 @@ def vectors(texts: list[str]) -> csr_matrix:
 def same_facts(
     questions: list[str],
     answers: list[str],
-    firsts: int,
     answer_min: float,
     question_min: float,
+    firsts: int | None = None,
 ) -> list[tuple[int, int, float]]:
-    """(i, j, answer cosine) for rows i < `firsts` <= j, or with `firsts` 0 any i < j, whose
-    answers (TF-IDF cosine, `vectors` over all the rows) reach `answer_min` and questions
-    `question_min`: the rows `firsts` splits are train then test."""
+    """(i, j, answer cosine) for rows i < j, or with `firsts` (train then test rows) i < `firsts`
+    <= j, whose answers (TF-IDF cosine, `vectors` over all the rows) reach `answer_min` and
+    questions `question_min`."""
     import numpy as np
 
     q, a = vectors(questions), vectors(answers)
     n, found = len(answers), []
-    for start in range(firsts, n, CHUNK):
+    for start in range(firsts or 0, n, CHUNK):
         stop = min(start + CHUNK, n)
-        close = (a[start:stop] @ (a[:firsts] if firsts else a[:stop]).T).tocoo()
+        close = (a[start:stop] @ (a[:stop] if firsts is None else a[:firsts]).T).tocoo()
         later, earlier = close.row + start, close.col
         keep = close.data >= answer_min
-        if not firsts:  # one file: each pair once, its later row second
+        if firsts is None:  # one file: each pair once, its later row second
             keep &= earlier < later
         later, earlier, sims = later[keep], earlier[keep], close.data[keep]
         asked = np.asarray(q[earlier].multiply(q[later]).sum(axis=1)).ravel()
