@@ -55,6 +55,7 @@ def test_a_test_row_asking_a_trained_fact_in_other_words_is_a_leak(tmp_path):
     assert report.removals()[6] == ("leaks test row test.jsonl:1 (its answer, question reworded)")
     markdown = to_markdown(report)
     assert "1 of 2 test rows leak into train" in markdown
+    assert "| 1 of 2 (question alike or quoted, or reworded with its answer) |" in markdown
     assert "drop the train rows they match (`--fix`) or move those rows to the test set" in markdown
 
 

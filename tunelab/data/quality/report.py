@@ -232,7 +232,7 @@ def _summary(report: QualityReport) -> list[list[str]]:
     d, c = report.data, report.config
     # Raw text answers nothing: its rows are compared by their shingles alone.
     reworded = (
-        f"; or reworded: question and answer TF-IDF cosine >= {c.reworded_question}, "
+        f"; or reworded: TF-IDF cosine of question >= {c.reworded_question}, of answer >= "
         f"{c.reworded_answer}"
     ) * (report.text_name == "question")
     read_as = f"; {shape_said(d.shape)}" if d.shape else ""  # as `data inspect` says it
@@ -251,7 +251,8 @@ def _summary(report: QualityReport) -> list[list[str]]:
         rows.append(
             [
                 "test rows leaking into train",
-                f"{len(report.leaked)} of {len(report.test.examples)}",
+                f"{len(report.leaked)} of {len(report.test.examples)} ({report.text_name} alike "
+                f"or quoted{', or reworded with its answer' * bool(reworded)})",
             ]
         )
     if report.markers:
