@@ -132,3 +132,19 @@ def test_training_logged_to_a_file_says_its_steps_as_it_goes():
                 assert "step 2/20  loss 1.5000" in out.getvalue()
     said = [line for line in out.getvalue().splitlines() if line.startswith("step ")]
     assert [line.split()[1] for line in said] == ["2/20", "4/20", "6/20", "8/20", "10/20"]
+
+
+def test_bars_are_drawn_in_the_width_of_the_terminal_they_are_drawn_in(monkeypatch, capsys):
+    # compare's bars ran past an 80-column terminal in a process whose first command had met a
+    # 300-column one: rich's process-wide console keeps the width it first reads.
+    import rich
+
+    monkeypatch.setattr(rich, "_console", None)
+    monkeypatch.setenv("COLUMNS", "300")
+    rich.get_console().print("a command in a wide terminal")
+    monkeypatch.setenv("COLUMNS", "80")
+    with answer_bars() as bars:
+        bars.add_task("prompting + RAG", total=4, completed=4, tps="1024")
+    drawn = capsys.readouterr().out.splitlines()
+    assert "prompting + RAG" in drawn[-1] and "4/4 1024 tok/s" in drawn[-1]
+    assert all(len(line) <= 80 for line in drawn), drawn
