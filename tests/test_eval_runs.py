@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tests.conftest import tiny_run
+from tests.conftest import tiny_config, tiny_run
 from tunelab.cli import app
 from tunelab.errors import TunelabError
 from tunelab.evaluate.suite import EvalConfig, errors, evaluate
+from tunelab.train.loop import train
 
 QA = Path(__file__).parent / "fixtures" / "eval" / "qa"
 
@@ -156,3 +157,29 @@ def test_a_split_of_the_runs_saved_dataset_dict_is_read_through_its_fields(tmp_p
     )
     result = evaluate(run, EvalConfig(data=str(faq), output=str(tmp_path / "o"), max_new_tokens=2))
     assert [r["reference"] for r in result.rows] == ["Code 0 is 0.", "Code 1 is 7."]
+
+
+def test_a_run_whose_test_path_is_a_whole_saved_dataset_dict_is_scored_on_its_test_split(
+    tmp_path, capsys
+):
+    # data.path and data.test_path both name the folder `save_to_disk` wrote: training reads
+    # its 'train' split, and eval of the run asks its 'test' split (refused before as
+    # "data.test_path is data.path itself"; a whole folder as data.test_path read its 'train').
+    import datasets
+
+    rows = [{"question": f"What is code {i}?", "answer": f"Code {i} is {i * 7}."} for i in range(9)]
+    faq = tmp_path / "faq"
+    datasets.DatasetDict(
+        {
+            "train": datasets.Dataset.from_list(rows[:6]),
+            "test": datasets.Dataset.from_list(rows[6:]),
+        }
+    ).save_to_disk(str(faq))
+    config = tiny_config(tmp_path, faq, max_steps=1)
+    config = config.model_copy(
+        update={"data": config.data.model_copy(update={"test_path": str(faq)})}
+    )
+    run = train(config)
+    assert "data train 6 / test 3 examples" in " ".join(capsys.readouterr().out.split())
+    result = evaluate(run, EvalConfig(output=str(tmp_path / "o"), max_new_tokens=2))
+    assert [r["reference"] for r in result.rows] == [f"Code {i} is {i * 7}." for i in (6, 7, 8)]

@@ -110,11 +110,13 @@ def needs_held_out(config: Config) -> None:
 
 
 def with_own_test_split(config: Config) -> Config:
-    """`config` asked a saved DatasetDict's own test split where data.path is one and
-    data.test_path is unset (data.split.own_test_split)."""
+    """`config` asked a saved DatasetDict's own test split (data.split.own_test_split) where
+    data.test_path names the whole folder, as eval's --data asks it, or where data.path is one
+    and data.test_path is unset. The whole folder as data.test_path read its 'train' split."""
     from tunelab.data.split import own_test_split
 
-    if config.data.test_path or not (test_path := own_test_split(config.data.path)):
+    test_path = own_test_split(config.data.test_path or config.data.path)
+    if not test_path:
         return config
     data = config.data.model_copy(update={"test_path": test_path})
     return config.model_copy(update={"data": data})
