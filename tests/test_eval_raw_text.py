@@ -29,3 +29,23 @@ def test_eval_of_a_raw_text_run_without_data_points_to_its_eval_loss_and_to_data
         f"texts is in {run / 'metrics.jsonl'} (and `tunelab runs`); scoring answers needs "
         "questions: pass --data test.jsonl (question/answer rows)"
     )
+
+
+def test_eval_asks_in_the_text_template_as_generate_does(tmp_path):
+    # `generate --template text` continued a prompt as written; `eval --template text` was
+    # refused: "unknown template 'text': use one of ('chat', 'alpaca', 'qa') or a Jinja string".
+    import json
+
+    import tunelab
+
+    rows = [{"question": "The capital of France is", "answer": "Paris."}]
+    data = tmp_path / "test.jsonl"
+    data.write_text(json.dumps(rows[0]) + "\n", encoding="utf-8")
+    args = ["--data", str(data), "--template", "text", "--output", str(tmp_path / "ev")]
+    result = CliRunner().invoke(app, ["eval", "tiny-random", *args, "--max-new-tokens", "4"])
+    assert result.exit_code == 0, result.output
+    assert "questions asked with template 'text'" in result.output
+    [row] = [json.loads(x) for x in (tmp_path / "ev" / "predictions.jsonl").open()]
+    asked = tunelab.chat("tiny-random", template="text")  # as `tunelab generate` asks it
+    continued = asked.reply(rows[0]["question"], remember=False, max_new_tokens=4)
+    assert row["answer"].strip() == continued.strip() != ""

@@ -151,8 +151,12 @@ class Prompt:
 
     def question(self, item: str | Example, tokenizer: PreTrainedTokenizerBase) -> str:
         """A question alone, or the prompt of a test row's last reply as training trained it:
-        with the chat template, the turns before it, the tools offered and the tools' results."""
+        with the chat template, the turns before it, the tools offered and the tools' results.
+        The RAW_TEXT template gives the question as written, to be continued, as `chat` does
+        (`eval --template text` was refused as an unknown template that generate takes)."""
         example = Example.qa(item) if isinstance(item, str) else item
+        if self.template == RAW_TEXT:
+            return example.question
         return render_prompt(example, tokenizer, self.template, self.system_prompt)
 
     def chat(

@@ -72,8 +72,9 @@ class EvalConfig(Section):
     """Output folder (default: <run>/eval; a model that is no run: eval/<model>, or
     <run>/eval/<model> beside a run evaluated with it); with several models, a subfolder each."""
     template: str | None = None
-    """Prompt template: chat (the model's own), qa, alpaca or a Jinja string (default: the
-    run's, else what the questions' markers fit, else chat)."""
+    """Prompt template: chat (the model's own), qa, alpaca, a Jinja string, or text: the question
+    as written, for the model to continue, as generate's (default: the run's, else what the
+    questions' markers fit, else chat)."""
     system_prompt: str | None = None
     """System prompt (default: the run's)."""
     max_new_tokens: int = Field(256, ge=1)
