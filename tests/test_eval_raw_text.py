@@ -1,12 +1,20 @@
 """`tunelab eval RUN` of a run trained on raw text alone (continued pretraining): it has no test
-questions, and says where its held-out texts' eval loss is and what eval needs instead."""
+questions, and says where its held-out texts' eval loss is and what eval needs instead, even
+once its documents are gone; and eval asks in the 'text' template as generate does."""
 
 from __future__ import annotations
 
+import json
+import shutil
+
 from typer.testing import CliRunner
 
+import tunelab
+from tests.conftest import tiny_config
+from tunelab import Run
 from tunelab.cli import app
 from tunelab.errors import TunelabError
+from tunelab.train.loop import train
 
 
 def test_eval_of_a_raw_text_run_without_data_points_to_its_eval_loss_and_to_data(tmp_path):
@@ -34,10 +42,6 @@ def test_eval_of_a_raw_text_run_without_data_points_to_its_eval_loss_and_to_data
 def test_eval_asks_in_the_text_template_as_generate_does(tmp_path):
     # `generate --template text` continued a prompt as written; `eval --template text` was
     # refused: "unknown template 'text': use one of ('chat', 'alpaca', 'qa') or a Jinja string".
-    import json
-
-    import tunelab
-
     rows = [{"question": "The capital of France is", "answer": "Paris."}]
     data = tmp_path / "test.jsonl"
     data.write_text(json.dumps(rows[0]) + "\n", encoding="utf-8")
@@ -49,3 +53,20 @@ def test_eval_asks_in_the_text_template_as_generate_does(tmp_path):
     asked = tunelab.chat("tiny-random", template="text")  # as `tunelab generate` asks it
     continued = asked.reply(rows[0]["question"], remember=False, max_new_tokens=4)
     assert row["answer"].strip() == continued.strip() != ""
+
+
+def test_a_raw_text_run_is_still_one_after_its_documents_are_gone(tmp_path):
+    # data.shape auto was told from the data file when the run was read: with the documents
+    # moved, the run read back as a chat run (eval said "no test data", generate asked in chat).
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name in ("intro", "guide"):
+        (docs / f"{name}.md").write_text(f"# {name}\n\nPress the {name} button.\n", "utf-8")
+    config = tiny_config(tmp_path, docs, max_steps=1)
+    run = train(
+        config.model_copy(update={"data": config.data.model_copy(update={"test_size": 0.1})})
+    )
+    shutil.rmtree(docs)
+    assert Run.open(run).trained_on_text
+    result = CliRunner().invoke(app, ["eval", str(run)])
+    assert "trained on raw text: it has no test questions" in str(result.exception)

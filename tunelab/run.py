@@ -20,6 +20,7 @@ from tunelab.run_files import (
     CHECKPOINT_STATE,
     CHECKPOINTS,
     CONFIG_FILE,
+    DATA_SHAPE,
     HELD_OUT,
     METRICS_FILE,
     WEIGHTS,
@@ -112,10 +113,15 @@ class Run:
     def trained_on_text(self) -> bool:
         """Whether the run trained on raw text alone (continued pretraining). It has no
         questions: its held-out texts give its eval loss, and it is asked to continue a prompt
-        (`tunelab generate`)."""
+        (`tunelab generate`). As training recorded it, else (a run from before it was recorded)
+        as its data file reads now."""
         from tunelab.data.read import is_raw_text
 
-        return is_raw_text(self.config.data.path, self.config.data.shape)
+        try:
+            recorded = json.loads((self.path / DATA_SHAPE).read_text(encoding="utf-8"))["shape"]
+        except (OSError, ValueError, KeyError, TypeError):
+            return is_raw_text(self.config.data.path, self.config.data.shape)
+        return recorded == "text"
 
     def prompt(self) -> Prompt:
         """The template and system prompt the run was trained with: ask it the same way."""

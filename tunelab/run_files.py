@@ -21,6 +21,9 @@ CHECKPOINT_STATE = "state.json"  # a checkpoint's step, counters and launch (tra
 BEST = "best"  # the best step's trainable weights, with train.select_best
 # The rows data.test_size held out of data.path, as they were there (eval's and compare's test).
 HELD_OUT = "held_out.jsonl"
+# The shape training read its data as ({"shape": "text"} for raw text): data.shape auto is told
+# from the data file, which may since have moved or gone.
+DATA_SHAPE = "data_shape.json"
 STATUS_FILE = "status.json"  # running, finished, interrupted or failed, and where it stopped
 CLAIM_FILE = "claim.json"  # the process training the run, from before its model loads (train.claim)
 

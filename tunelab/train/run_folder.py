@@ -18,6 +18,7 @@ from tunelab.run_files import (
     CHECKPOINTS,
     CLAIM_FILE,
     CONFIG_FILE,
+    DATA_SHAPE,
     HELD_OUT,
     WEIGHTS,
     list_checkpoints,
@@ -53,6 +54,18 @@ def write_held_out(run_dir: Path, data: DataConfig, test_examples: list) -> None
     held = [rows.get(ex.source) or {"question": ex.question, "answer": ex.answer}
             for ex in test_examples]  # fmt: skip
     write_jsonl(held, run_dir / HELD_OUT)
+
+
+def write_data_shape(run_dir: Path, data: DataConfig, train_examples: list) -> None:
+    """data_shape.json: the shape training read data.path as, 'text' where every training
+    example is raw text: a raw-text run whose data file later moved read back as a chat run."""
+    from tunelab.data.read import data_shape
+
+    if train_examples and all(ex.text is not None for ex in train_examples):
+        shape = "text"
+    else:
+        shape = data.shape if data.shape != "auto" else data_shape(data.path) or "auto"
+    (run_dir / DATA_SHAPE).write_text(json.dumps({"shape": shape}) + "\n", encoding="utf-8")
 
 
 def check_run_dir(run_dir: Path, resume: bool, overwrite: bool) -> None:

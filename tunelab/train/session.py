@@ -47,6 +47,7 @@ from tunelab.train.run_folder import (
     replace_run_dir,
     truncate_metrics,
     write_config,
+    write_data_shape,
     write_held_out,
 )
 from tunelab.train.schedule import make_scheduler, step_counts, step_past_epoch, warmup_steps
@@ -229,6 +230,7 @@ def start_session(
         if config.train.method == "lora" and Run.is_run(config.model.name):
             record_base(run_dir, config.model.name, Path(config.model.name) / WEIGHTS)
         write_held_out(run_dir, config.data, data.test_examples)
+        write_data_shape(run_dir, config.data, data.train_examples)
         truncate_metrics(metrics_path, state.step)
     return TrainSession(
         config=config, resume=resume, world=world, device=device, model=model,
