@@ -3,6 +3,8 @@ every train row it is in."""
 
 from __future__ import annotations
 
+import json
+
 from tests.test_data_quality import FACTS, TINY, qa_rows, write_rows
 from tunelab.data.quality.check import check_file
 from tunelab.data.quality.report import to_markdown
@@ -75,3 +77,24 @@ def test_a_saved_dataset_dicts_own_test_split_is_checked_for_leaks(tmp_path):
     )
     report = tunelab.data.check(saved, model="tiny-random")
     assert "1 of 2 test rows leak into train" in to_markdown(report)
+
+
+def test_a_whole_saved_dataset_dict_as_the_test_set_is_its_test_split(tmp_path):
+    # `--test faq` (check) and `test_path=faq` (split), the folder save_to_disk wrote, read its
+    # 'train' split: check found every training row leaked, split held out rows trained on.
+    import datasets
+
+    import tunelab
+
+    test = qa_rows([(FACTS[1][0], "x"), ("???", "y")])
+    saved = tmp_path / "faq"
+    datasets.DatasetDict(
+        {
+            "train": datasets.Dataset.from_list(qa_rows(FACTS)),
+            "test": datasets.Dataset.from_list(test),
+        }
+    ).save_to_disk(str(saved))
+    report = tunelab.data.check(saved, test=saved, model="tiny-random")
+    assert "1 of 2 test rows leak into train" in to_markdown(report)
+    split = tunelab.data.split(saved, tmp_path / "split", test_path=str(saved))
+    assert [json.loads(line) for line in split["test"].open()] == test

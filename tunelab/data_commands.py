@@ -63,12 +63,12 @@ def check(
     from tunelab.data.quality.check import check_file, write_clean
     from tunelab.data.quality.findings import QualityConfig
     from tunelab.data.quality.report import print_report, save_report
-    from tunelab.data.split import own_test_split
+    from tunelab.data.split import held_out_path
     from tunelab.data.write import check_new_file, check_writable
 
     if (fix or scrub) and not output:
         raise TunelabError("--fix and --scrub write a new file: add -o clean.jsonl")
-    test = test or own_test_split(path)  # a DatasetDict's test split, which training holds out
+    test = held_out_path(path, test)  # a DatasetDict's test split, which training holds out
     read = [str(path)] + ([str(test)] if test else [])
     if output:  # before the check's minutes, not after them
         check_new_file(output, overwrite, read)
@@ -106,12 +106,12 @@ def split(
     dropped (said), and training's warning on test rows asking a fact no training row states (untaught).
     Settings: DataConfig's fields (test_size, test_path, held_out, seed, shape, dedupe...)."""
     from tunelab.data.quality.dedup import near_questions
-    from tunelab.data.split import own_test_split
+    from tunelab.data.split import held_out_path
     from tunelab.data.write import split_file
 
     config = _settings(config, DataConfig, settings)
-    if not config.test_path and (own := own_test_split(path)):  # held out as training holds it
-        config = config.model_copy(update={"test_path": own})
+    # Held out as training holds it: a saved DatasetDict's own test split.
+    config = config.model_copy(update={"test_path": held_out_path(path, config.test_path)})
     train, test, said = split_file(
         path, output, config.test_size, config.seed, config.shape, config.dedupe,
         config.on_error, config.fields, config.test_path, near=near_questions,

@@ -30,6 +30,13 @@ def own_test_split(path: str | Path | None) -> str | None:
     return str(Path(path) / own)
 
 
+def held_out_path(path: str | Path | None, test_path: str | Path | None) -> str | None:
+    """The test rows training holds out of `path`: `test_path`, its own test split where it
+    names a whole saved DatasetDict (as eval's --data asks it: the folder read its 'train'),
+    else `path`'s own test split (`own_test_split`), else None: data.test_size of `path`."""
+    return own_test_split(test_path) or (str(test_path) if test_path else own_test_split(path))
+
+
 def saved_splits(path: str | Path | None) -> list[str]:
     """The splits a saved DatasetDict at `path` lists (its dataset_dict.json); none for anything
     else."""

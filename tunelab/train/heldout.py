@@ -110,13 +110,13 @@ def needs_held_out(config: Config) -> None:
 
 
 def with_own_test_split(config: Config) -> Config:
-    """`config` asked a saved DatasetDict's own test split (data.split.own_test_split) where
-    data.test_path names the whole folder, as eval's --data asks it, or where data.path is one
-    and data.test_path is unset. The whole folder as data.test_path read its 'train' split."""
-    from tunelab.data.split import own_test_split
+    """`config` asking the test rows training holds out (data.split.held_out_path): a saved
+    DatasetDict's own test split where data.test_path names the whole folder, or where
+    data.path is one and data.test_path is unset."""
+    from tunelab.data.split import held_out_path
 
-    test_path = own_test_split(config.data.test_path or config.data.path)
-    if not test_path:
+    test_path = held_out_path(config.data.path, config.data.test_path)
+    if test_path == config.data.test_path:
         return config
     data = config.data.model_copy(update={"test_path": test_path})
     return config.model_copy(update={"data": data})

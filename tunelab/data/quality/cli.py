@@ -121,9 +121,9 @@ def _after_check(path: str, test: str | None, output: str | None, result: Qualit
         if result.data.rejected:
             again = command("data", "check", path, *read)
             return f"fix the rejected rows listed above, then {again}"
-    from tunelab.data.split import own_test_split
+    from tunelab.data.split import held_out_path
 
-    data, test = output or path, test or own_test_split(path)  # a DatasetDict's own test split
+    data, test = output or path, held_out_path(path, test)  # a DatasetDict's own test split
     if asked_once(result.data.rows):  # template pairs: rewrites first, as generate said
         return rewrites_command(data, test, fields)
     if test:
