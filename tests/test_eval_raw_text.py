@@ -70,3 +70,14 @@ def test_a_raw_text_run_is_still_one_after_its_documents_are_gone(tmp_path):
     assert Run.open(run).trained_on_text
     result = CliRunner().invoke(app, ["eval", str(run)])
     assert "trained on raw text: it has no test questions" in str(result.exception)
+
+
+def test_an_unknown_template_asked_in_names_text_among_the_ones_to_use(tmp_path):
+    # `eval --template txt` was told "use one of ('chat', 'alpaca', 'qa')": training's list,
+    # without the 'text' that eval, compare and generate take.
+    data = tmp_path / "test.jsonl"
+    data.write_text(json.dumps({"question": "Q?", "answer": "A."}) + "\n", encoding="utf-8")
+    args = ["eval", "tiny-random", "--data", str(data), "--template", "txt"]
+    result = CliRunner().invoke(app, [*args, "--output", str(tmp_path / "ev")])
+    said = "unknown template 'txt': use one of ('chat', 'alpaca', 'qa', 'text') or a Jinja string"
+    assert said in str(result.exception)

@@ -28,6 +28,8 @@ ONE_QUESTION_TEMPLATES = ("qa", "alpaca")  # no turns, no system prompt: the que
 # Generation's "no template": the prompt as written, for the model to continue (a run trained on
 # raw text), encoded as training encoded its texts and as the server's /v1/completions takes one.
 RAW_TEXT = "text"
+# What a question is asked in (generate, eval, compare): the built-in templates, and RAW_TEXT.
+ASKED_TEMPLATES = (*BUILTIN_TEMPLATES, RAW_TEXT)
 
 
 @dataclass
@@ -157,6 +159,7 @@ class Prompt:
         example = Example.qa(item) if isinstance(item, str) else item
         if self.template == RAW_TEXT:
             return example.question
+        _check_asked(self.template)
         return render_prompt(example, tokenizer, self.template, self.system_prompt)
 
     def chat(
@@ -176,6 +179,7 @@ class Prompt:
             return messages[-1]["content"]
         if self.template == "chat":
             return chat_prompt(_with_system(messages, self.system_prompt), tokenizer, tools)
+        _check_asked(self.template)
         _refuse_calls(self.template, messages, tools)
         if has_tool_turn(messages):
             raise TunelabError(
@@ -277,7 +281,7 @@ def no_system_prompt(template: str, asked: str, advice: str) -> TunelabError:
 def template_named(template: str) -> str:
     """A prompt template as a person reads it: "the 'qa' template", or "a Jinja template" for a
     data.template of its own."""
-    builtin = template in (*BUILTIN_TEMPLATES, RAW_TEXT)
+    builtin = template in ASKED_TEMPLATES
     return f"the {template!r} template" if builtin else "a Jinja template"
 
 
@@ -314,11 +318,26 @@ def _with_system(messages: list[dict[str, str]], system_prompt: str | None) -> l
     return [{"role": "system", "content": system_prompt}, *messages]
 
 
+def _is_jinja(template: str) -> bool:
+    return "{{" in template or "{%" in template
+
+
+def _unknown(template: str, known: tuple[str, ...]) -> TunelabError:
+    """A template name that is none of `known` (training's, or ASKED_TEMPLATES where a question
+    is asked) and no Jinja string."""
+    return TunelabError(f"unknown template {template!r}: use one of {known} or a Jinja string")
+
+
+def _check_asked(template: str) -> None:
+    """Refuse a template a question cannot be asked in, naming ASKED_TEMPLATES: training's
+    refusal named the built-in ones alone, and generate, eval and compare take 'text' too."""
+    if template not in ASKED_TEMPLATES and not _is_jinja(template):
+        raise _unknown(template, ASKED_TEMPLATES)
+
+
 def _render_jinja(template: str, example: Example, history: list[dict[str, str]]) -> str:
-    if "{{" not in template and "{%" not in template:
-        raise TunelabError(
-            f"unknown template {template!r}: use one of {BUILTIN_TEMPLATES} or a Jinja string"
-        )
+    if not _is_jinja(template):
+        raise _unknown(template, BUILTIN_TEMPLATES)
     env = Environment(undefined=StrictUndefined, keep_trailing_newline=True)
     try:
         return env.from_string(template).render(
