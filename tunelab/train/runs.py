@@ -14,7 +14,9 @@ from tunelab.run_files import CHECKPOINTS, CONFIG_FILE, METRICS_FILE, STATUS_FIL
 from tunelab.section import flatten
 from tunelab.train.plot import read_metrics
 
-HELD_OUT_KEYS = ("eval_fact_accuracy", "eval_token_f1")  # the first a run has is its score
+# The first a run has is its score: facts are what a run is measured by, the overlap with the
+# reference words only where its test rows name none.
+HELD_OUT_KEYS = ("eval_fact_accuracy", "eval_token_f1")
 # Always different between runs, and shown as the row's name anyway.
 NOT_COMPARED = {"name", "output_dir"}
 
@@ -72,6 +74,17 @@ def summary(run: Run) -> dict:
         "status": run.status["status"],
         "raw_text": run.trained_on_text,  # no questions to answer: held-out texts, eval loss
     }
+    if best := best_held_out(run, rows):
+        row["best_heldout"] = best
+    return row
+
+
+def best_held_out(run: Run, rows: list[dict]) -> dict | None:
+    """The run's best held-out score: its fact accuracy wherever one was measured, in training
+    or by the last `tunelab eval` of its test questions (`evaluated`), else its token F1;
+    training's own before an eval's of the same metric. A run trained before its test rows named
+    their facts (`tunelab data facts`) showed training's token F1 beside an eval's fact accuracy."""
+    trained = {}
     for key in HELD_OUT_KEYS:
         # Training keeps the best trained step in model/ (best/best.json), never the base
         # model's step-0 score, which can be the highest when training did not help.
@@ -79,17 +92,22 @@ def summary(run: Run) -> dict:
         if scored:
             # A tie goes to the earlier step, as training keeps it.
             value, step = max(scored, key=lambda p: (p[0], -p[1]))
-            row["best_heldout"] = {"metric": key[5:], "value": value, "step": step}
-    if "best_heldout" not in row and (scored := evaluated(run)):
-        row["best_heldout"] = scored
-    return row
+            trained[key[5:]] = {"metric": key[5:], "value": value, "step": step}
+    eval_score = evaluated(run)
+    for metric in (key[5:] for key in HELD_OUT_KEYS):
+        if metric in trained:
+            return trained[metric]
+        if eval_score and eval_score["metric"] == metric:
+            return eval_score
+    return None
 
 
 def evaluated(run: Run) -> dict | None:
     """The score of the run's last `tunelab eval` (its <run>/eval) where that eval answered the
-    run's own test questions, as the held-out score of a run whose training answered none (no
-    train.eval_generate_every): the same metric training would score, the questions it was over
-    and the summary it is read from; "stale" where the run trained again after that eval."""
+    run's own test questions (`best_held_out`: where training answered none, no
+    train.eval_generate_every, or scored no facts): fact accuracy where the rows name facts,
+    else token F1, the questions it was over and the summary it is read from; "stale" where
+    the run trained again after that eval."""
     from tunelab.evaluate.eval_folder import answered_file, earlier_summary
 
     folder = run.out_dir("eval")

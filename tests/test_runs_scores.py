@@ -1,0 +1,71 @@
+"""`tunelab runs` shows what a user measured of each run: its fact accuracy where its test rows
+name facts, the demo's score, and its benchmark results."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+import tunelab
+from tests.conftest import tiny_config, write_jsonl
+from tunelab.cli import app
+
+
+def run_folder(tmp_path: Path, name: str, metrics: list[dict]) -> Path:
+    """A run folder as training leaves it, its test questions in test.jsonl beside it."""
+    test = write_jsonl(tmp_path / "test.jsonl", [{"question": "Port?", "answer": "Port 8080."}])
+    folder = tmp_path / "runs" / name
+    folder.mkdir(parents=True)
+    config = tiny_config(tmp_path, tmp_path / "qa.jsonl")
+    data = config.data.model_copy(update={"test_path": str(test), "test_size": 0})
+    config.model_copy(update={"name": name, "data": data}).to_yaml(folder / "config.yaml")
+    (folder / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in metrics))
+    return folder
+
+
+def evaluated_as(run: Path, metrics: dict, questions: int = 1) -> None:
+    """The files `tunelab eval RUN` leaves in RUN/eval after answering the run's test file."""
+    eval_dir = run / "eval"
+    eval_dir.mkdir()
+    source = f"{run.parent.parent / 'test.jsonl'}:1"
+    write_jsonl(eval_dir / "predictions.jsonl", [{"source": source, "answer": "8080"}])
+    summary = {"examples": questions, "metrics": metrics}
+    (eval_dir / "summary.json").write_text(json.dumps(summary))
+
+
+def test_a_run_scored_by_facts_after_a_resume_shows_its_fact_accuracy_not_its_token_f1(tmp_path):
+    # Trained to step 4 before its test rows named facts, then resumed once they did: the
+    # listing took the token F1 of the first steps over the fact accuracy of the later ones.
+    run = run_folder(
+        tmp_path,
+        "resumed",
+        [
+            {"step": 2, "eval_token_f1": 0.9},
+            {"step": 4, "eval_token_f1": 0.95},
+            {"step": 6, "eval_fact_accuracy": 0.5},
+        ],
+    )
+    [row] = tunelab.runs([run])
+    assert row["best_heldout"] == {"metric": "fact_accuracy", "value": 0.5, "step": 6}
+
+
+def test_an_eval_of_facts_after_training_scored_token_f1_shows_the_fact_accuracy(tmp_path):
+    # Trained with eval_generate_every on rows without facts, then `data facts` and `tunelab
+    # eval RUN`: the cell kept training's token F1, a style score, over the facts measured since.
+    run = run_folder(tmp_path, "facts-later", [{"step": 3, "eval_token_f1": 0.8}])
+    evaluated_as(run, {"fact_accuracy": 0.25, "token_f1": 0.6})
+    [row] = tunelab.runs([run])
+    assert (row["best_heldout"]["metric"], row["best_heldout"]["value"]) == ("fact_accuracy", 0.25)
+    listed = CliRunner().invoke(app, ["runs", str(run)], env={"COLUMNS": "300"})
+    assert "fact_accuracy 25.0% (tunelab eval, 1 questions)" in listed.output
+    # An eval of overlap alone does not replace training's own score of the same metric.
+    (tmp_path / "b").mkdir()
+    other = run_folder(tmp_path / "b", "overlap", [{"step": 3, "eval_token_f1": 0.8}])
+    evaluated_as(other, {"token_f1": 0.6})
+    assert tunelab.runs([other])[0]["best_heldout"] == {
+        "metric": "token_f1",
+        "value": 0.8,
+        "step": 3,
+    }
