@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import signal
+from dataclasses import replace
 
 import pytest
 from rich.console import Console
 
+import tunelab
 from tunelab.demo.run import run_demo
 from tunelab.demo.scores import changes, means, per_question, print_table, score
 
@@ -112,7 +114,20 @@ def test_the_table_has_a_row_per_kind_of_combined_question():
     assert "other value ↓ (1 q)" in shown and "↓: lower is better" in shown
 
 
-def test_demo_runs_end_to_end_and_leaves_a_chat_ready_run(tmp_path):
+def test_demo_runs_end_to_end_and_leaves_a_chat_ready_run(tmp_path, monkeypatch):
+    from tunelab.demo import run as demo
+
+    # Every other answer is its reference, so the fact accuracy is no random model's 0%.
+    references, real = {t["question"]: t["answer"] for t in demo.demo_tests()}, demo.answer
+
+    def half_known(model, tokenizer, questions, **settings):
+        replies = real(model, tokenizer, questions, **settings)
+        return [
+            replace(reply, text=references[q]) if i % 2 else reply
+            for i, (q, reply) in enumerate(zip(questions, replies))
+        ]
+
+    monkeypatch.setattr(demo, "answer", half_known)
     scores = run_demo(steps=2, output_dir=str(tmp_path), model="tiny-random")
     run = tmp_path / "demo"
     assert set(scores) >= {"base", "finetuned", "change", "seconds"}
@@ -124,6 +139,18 @@ def test_demo_runs_end_to_end_and_leaves_a_chat_ready_run(tmp_path):
     rows = [json.loads(line) for line in (run / "demo_answers.jsonl").read_text().splitlines()]
     assert len(rows) >= 60 and {"question", "answer", "kind", "base", "finetuned"} <= set(rows[0])
     assert (run / "model" / "model.safetensors").exists()  # full finetuning: every weight
+    # `tunelab runs runs/demo` shows the fact accuracy the demo printed (its cell was empty):
+    # the finetuned answers to the test file are in runs/demo/eval, as `tunelab eval` writes.
+    [listed] = tunelab.runs([run])
+    held_out = listed["best_heldout"]
+    # Over the 56 questions that name facts, as the demo's table counts them (not the 18 off-topic).
+    assert (held_out["metric"], held_out["questions"]) == ("fact_accuracy", 56)
+    assert 0 < held_out["value"] < 1
+    assert round(100 * held_out["value"], 1) == scores["finetuned"]["fact_accuracy"]
+    if "arc_easy" in scores["finetuned"]:  # the general check, where ARC-Easy's files are found
+        arc = listed["bench"]["arc_easy"]
+        assert (arc["metric"], arc["questions"]) == ("acc_norm", 100)
+        assert round(100 * arc["value"], 1) == scores["finetuned"]["arc_easy"]
 
 
 def test_a_demo_cut_short_by_ctrl_c_goes_on_from_its_checkpoint_when_run_again(

@@ -4,13 +4,17 @@ name facts, the demo's score, and its benchmark results."""
 from __future__ import annotations
 
 import json
+import os
+import time
 from pathlib import Path
 
 from typer.testing import CliRunner
 
 import tunelab
-from tests.conftest import tiny_config, write_jsonl
+from tests.conftest import tiny_config, tiny_run, write_jsonl
 from tunelab.cli import app
+
+FIXTURES = Path(__file__).parent / "fixtures" / "eval"
 
 
 def run_folder(tmp_path: Path, name: str, metrics: list[dict]) -> Path:
@@ -69,3 +73,34 @@ def test_an_eval_of_facts_after_training_scored_token_f1_shows_the_fact_accuracy
         "value": 0.8,
         "step": 3,
     }
+
+
+def test_a_benched_run_lists_its_scores_under_the_table_as_wide_as_before(tmp_path):
+    # `tunelab bench RUN` wrote its leaderboard to ./bench alone: `tunelab runs` never showed
+    # what the run kept of its general ability.
+    run = tiny_run(tmp_path, tmp_path)
+    (run / "metrics.jsonl").write_text(json.dumps({"step": 3, "loss": 2.0}) + "\n")
+    before = CliRunner().invoke(app, ["runs", str(run)], env={"COLUMNS": "80"})
+    board = tmp_path / "board"
+    bench = ["bench", str(run), "--data-dir", str(FIXTURES), "--limit", "2", "--output", str(board)]
+    assert CliRunner().invoke(app, [*bench, "--tasks", "arc_easy,mmlu"]).exit_code == 0
+    [row] = tunelab.runs([run])
+    arc = row["bench"]["arc_easy"]
+    assert (arc["metric"], arc["questions"], arc["of"]) == ("acc_norm", 2, 3)
+    leaderboard = json.loads((board / "leaderboard.json").read_text())["models"][0]
+    assert round(100 * arc["value"], 2) == leaderboard["scores"]["arc_easy"]
+    listed = CliRunner().invoke(app, ["runs", str(run)], env={"COLUMNS": "80"})
+    assert listed.output.startswith(before.output)  # the table and its notes, unchanged
+    line = listed.output[len(before.output) :]
+    assert line.startswith(f"bench, demo: arc_easy acc_norm {arc['value']:.1%} (2 of 3 q); mmlu")
+    # Trained again since, the scores are the earlier model's; a task benched again replaces
+    # its own score alone.
+    later = time.time() + 5
+    os.utime(run / "metrics.jsonl", (later, later))
+    assert (
+        "(before the last training: bench it again)"
+        in CliRunner().invoke(app, ["runs", str(run)], env={"COLUMNS": "300"}).output
+    )
+    os.utime(run / "metrics.jsonl", (later - 10, later - 10))
+    assert CliRunner().invoke(app, [*bench, "--tasks", "arc_easy"]).exit_code == 0
+    assert set(tunelab.runs([run])[0]["bench"]) == {"arc_easy", "mmlu"}

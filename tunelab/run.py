@@ -1,8 +1,8 @@
 """A run folder, read in one place. `tunelab train` writes runs/<name>/: config.yaml (what it was
 trained with), metrics.jsonl, checkpoints/, model/ (adapter or full weights, with the tokenizer)
-and best/; later stages add their own folders (eval/, compare/). Every stage that takes a model
-takes a `Run` or a model name and tells them apart here, so how a run stores its settings (its
-prompt, its base model) is known to this file alone. The files' names, and what they say without
+and best/; later stages add their own folders (eval/, compare/, bench/). Every stage that takes a
+model takes a `Run` or a model name and tells them apart here, so how a run stores its settings
+(its prompt, its base model) is known to this file alone. The files' names, and what they say without
 the config (status, claim, checkpoints), are run_files.py's."""
 
 from __future__ import annotations

@@ -27,7 +27,8 @@ from tunelab.demo.scores import (
     per_question,
     print_table,
 )
-from tunelab.generate import answer
+from tunelab.evaluate.bench.run_scores import keep_run_scores
+from tunelab.generate import Generation, answer
 from tunelab.models import EMBEDDED_NAME
 from tunelab.run import Run, load_model
 from tunelab.run_files import CONFIG_FILE
@@ -111,7 +112,7 @@ def run_demo(
 
     console.rule("[bold]1. The base model, before finetuning")
     base_model, tokenizer = load_model(model)
-    base_answers = _ask(base_model, tokenizer, tests)
+    base_answers = [r.text for r in _ask(base_model, tokenizer, tests)]
     for i in showcase:
         console.print(f"[bold]Q:[/] {tests[i]['question']}\n[dim]base:[/] {base_answers[i]}\n")
     base_general = general_ability(base_model, tokenizer) if general_check else None
@@ -132,7 +133,8 @@ def run_demo(
 
     console.rule("[bold]3. The finetuned model, on the same questions")
     tuned_model, tokenizer = load_model(str(run_dir))
-    tuned_answers = _ask(tuned_model, tokenizer, tests)
+    tuned_replies = _ask(tuned_model, tokenizer, tests)
+    tuned_answers = [r.text for r in tuned_replies]
     table = Table("question", "base model", "finetuned", "reference", show_lines=True)
     for i in showcase:
         table.add_row(tests[i]["question"], base_answers[i], tuned_answers[i], tests[i]["answer"])
@@ -140,16 +142,21 @@ def run_demo(
     before, after = per_question(tests, base_answers), per_question(tests, tuned_answers)
     if base_general is not None:
         console.rule(f"[bold]4. General ability: {GENERAL_QUESTIONS} {GENERAL_TASK} questions")
-        before[GENERAL_TASK] = base_general
-        after[GENERAL_TASK] = general_ability(tuned_model, tokenizer)
+        tuned_general = general_ability(tuned_model, tokenizer)
+        before[GENERAL_TASK] = base_general.per_question
+        after[GENERAL_TASK] = tuned_general.per_question
+        keep_run_scores(Run.open(run_dir), [tuned_general])  # as `tunelab bench RUN` keeps it
 
     scores = {"base": means(before), "finetuned": means(after), "change": changes(before, after)}
     print_table(scores, len(tests), console)
     scores["seconds"] = round(time.perf_counter() - started, 1)
     write_json(run_dir / "demo_scores.json", scores)
     _write_answers(run_dir, tests, base_answers, tuned_answers)
+    _write_eval(run_dir, tuned_replies)
     console.print(
-        f"\nDone in {scores['seconds'] / 60:.1f} min. Per-answer results: {run_dir}/demo_answers.jsonl. "
+        f"\nDone in {scores['seconds'] / 60:.1f} min. Per-answer results: {run_dir}/demo_answers.jsonl "
+        f"(the finetuned model's to the test file also in {run_dir}/eval, as `tunelab eval` "
+        f"writes them: `tunelab runs {run_dir}` lists its score). "
         f"Talk to it: [bold]tunelab chat {run_dir}[/]"
     )
     return scores
@@ -166,15 +173,24 @@ def _interrupted_step(config: Config) -> int | None:
     return run.status["step"] if run.config.train == config.train else None
 
 
-def _ask(model, tokenizer, tests: list[dict]) -> list[str]:
-    replies = answer(
+def _ask(model, tokenizer, tests: list[dict]) -> list[Generation]:
+    return answer(
         model,
         tokenizer,
         [t["question"] for t in tests],
         system_prompt=SYSTEM_PROMPT,
         max_new_tokens=MAX_NEW_TOKENS,
     )
-    return [r.text for r in replies]
+
+
+def _write_eval(run_dir: Path, replies: list[Generation]) -> None:
+    """The finetuned model's answers to the run's test file (the first of the demo's tests)
+    scored and written into RUN/eval as `tunelab eval RUN` writes them, not asked again: the
+    held-out score `tunelab runs` lists (it left the demo's empty) and `tunelab errors` reads."""
+    from tunelab.evaluate.suite import EvalConfig, evaluate_one
+
+    asked = len(demo_data()[1].read_text(encoding="utf-8").splitlines())
+    evaluate_one(run_dir, EvalConfig(max_new_tokens=MAX_NEW_TOKENS), answers=replies[:asked])
 
 
 def _showcase(tests: list[dict]) -> list[int]:

@@ -5,6 +5,8 @@ interval over the questions, and what finetuning cost on a general benchmark."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.console import Console
 from rich.table import Table
 
@@ -19,6 +21,9 @@ from tunelab.evaluate.scores import (
     metric_label,
     metric_verdict,
 )
+
+if TYPE_CHECKING:
+    from tunelab.evaluate.bench.score import TaskResult
 
 GENERAL_TASK, GENERAL_QUESTIONS = "arc_easy", 100
 # Test kinds that use trained facts otherwise than one at a time as stored: two combined in one
@@ -88,9 +93,9 @@ def changes(before: dict[str, list[float]], after: dict[str, list[float]]) -> di
     return out
 
 
-def general_ability(model, tokenizer, data_dir=None) -> list[float] | None:
-    """acc_norm on each of a fixed GENERAL_QUESTIONS ARC-Easy questions, or None (with a
-    message) where the benchmark files are absent."""
+def general_ability(model, tokenizer, data_dir=None) -> TaskResult | None:
+    """acc_norm on a fixed GENERAL_QUESTIONS ARC-Easy questions (each in its per_question), as
+    `tunelab bench` scores it, or None (with a message) where the benchmark files are absent."""
     from tunelab.errors import TunelabError
     from tunelab.evaluate.bench.score import BenchConfig, bench_data_dir, run_task
 
@@ -98,7 +103,7 @@ def general_ability(model, tokenizer, data_dir=None) -> list[float] | None:
         data_dir=bench_data_dir(data_dir), tasks=[GENERAL_TASK], limit=GENERAL_QUESTIONS
     )
     try:
-        return run_task(model, tokenizer, GENERAL_TASK, cfg).per_question
+        return run_task(model, tokenizer, GENERAL_TASK, cfg)
     except TunelabError as err:
         Console().print(f"[yellow]general-ability check skipped: {err}[/]")
         return None

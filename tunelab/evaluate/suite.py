@@ -199,16 +199,16 @@ def evaluate_one(
     console: Console | None = None,
     runs: Sequence[Run] = (),
     label: str = "",
+    answers: Sequence | None = None,
 ) -> EvalResult:
     """Answer `cfg`'s test questions with one model or run, score, analyse (with the words of
     `training`, default the run's training data) and write them; `label` names the model in
-    the reports (default: the model as given)."""
+    the reports (default: the model as given). `answers`, the model's replies to those
+    questions in their order (tunelab.generate.Generation), are scored as given, no model
+    loaded: the demo's, asked once."""
     from tunelab.evaluate.facts import echo_note, echoed_facts, facts_named_note
     from tunelab.export.prompt import refuse_system_prompt_of
-    from tunelab.generate import answer
-    from tunelab.progress import answer_bars, counting
-    from tunelab.run import load_model
-    from tunelab.work_log import AnswerLog
+    from tunelab.run import load_model, load_tokenizer
 
     run, label = Run.find(model), label or str(model)
     prompt = prompt_for(run or model, cfg.template, cfg.system_prompt)
@@ -216,26 +216,16 @@ def evaluate_one(
     path = test_path(run or model, cfg)
     examples = test_questions(path, cfg, [run, *runs] if run else runs, EVAL_ROW_HINT)
     checks = TestChecks.read(path, examples, cfg.fields)
-    llm, tokenizer = load_model(run or model)
-    refuse_unrendered(examples, prompt, tokenizer)
     out_dir = output_dir(run or model, cfg)
     replaced = replaced_answers(out_dir, path)
-    settings = dict(max_new_tokens=cfg.max_new_tokens, temperature=cfg.temperature)
-    log = AnswerLog.for_model(out_dir / ANSWER_LOG, llm, **settings)
-    if console is not None and (note := log.resumed()):
-        console.print(note)
-    with answer_bars(console) as bars:
-        generations = answer(
-            llm,
-            tokenizer,
-            examples,
-            template=prompt.template,
-            system_prompt=prompt.system_prompt,
-            batch_size=cfg.batch_size,
-            log=log,
-            on_batch=counting(bars, f"answering ({Path(label).name})", len(examples)),
-            **settings,
-        )
+    log = None
+    if answers is None:
+        llm, tokenizer = load_model(run or model)
+        refuse_unrendered(examples, prompt, tokenizer)
+        log, answers = _answer_all(llm, tokenizer, examples, prompt, cfg, out_dir, console, label)
+    else:
+        tokenizer = load_tokenizer(run or model)
+        assert len(answers) == len(examples), f"{len(answers)} answers, {len(examples)} asked"
     keys = source_keys(examples, checks.refusals)  # the fact each row asks, for the intervals
     rows = [
         {
@@ -251,7 +241,7 @@ def evaluate_one(
             **checks.fields(ex.source, g.text),
             **key,
         }
-        for ex, g, n, key in zip(examples, generations, reference_tokens(examples, tokenizer), keys)
+        for ex, g, n, key in zip(examples, answers, reference_tokens(examples, tokenizer), keys)
     ]
     if cfg.embeddings:
         sims = embedding_similarity([r["answer"] for r in rows], [r["reference"] for r in rows])
@@ -283,8 +273,34 @@ def evaluate_one(
             runs=[run, *runs] if run else runs,
         )
     write_outputs(result)
-    log.remove()
+    if log is not None:
+        log.remove()
     return result
+
+
+def _answer_all(llm, tokenizer, examples, prompt, cfg, out_dir, console, label) -> tuple:
+    """Each test question answered, logged as made (a rerun asks only the rest): evaluate_one's."""
+    from tunelab.generate import answer
+    from tunelab.progress import answer_bars, counting
+    from tunelab.work_log import AnswerLog
+
+    settings = dict(max_new_tokens=cfg.max_new_tokens, temperature=cfg.temperature)
+    log = AnswerLog.for_model(out_dir / ANSWER_LOG, llm, **settings)
+    if console is not None and (note := log.resumed()):
+        console.print(note)
+    with answer_bars(console) as bars:
+        generations = answer(
+            llm,
+            tokenizer,
+            examples,
+            template=prompt.template,
+            system_prompt=prompt.system_prompt,
+            batch_size=cfg.batch_size,
+            log=log,
+            on_batch=counting(bars, f"answering ({Path(label).name})", len(examples)),
+            **settings,
+        )
+    return log, generations
 
 
 def training_examples(

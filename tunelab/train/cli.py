@@ -130,6 +130,8 @@ def runs_command(
     console.print(table)
     for note in _empty_held_out_notes(rows):
         console.print(f"[dim]{note}[/]", soft_wrap=True)
+    for line in _bench_lines(rows):  # under the table, which stays as wide without any
+        console.print(line, soft_wrap=True)
     if plot and found:
         console.print(f"loss curves: {plot_runs(found, Path(out))}")
         changed = differences(found)
@@ -159,6 +161,25 @@ def _empty_held_out_notes(rows: list[dict]) -> list[str]:
             "is in RUN/eval"
         )
     return notes
+
+
+def _bench_lines(rows: list[dict]) -> list[str]:
+    """Each benchmarked run's scores, a line per run: "bench, demo: arc_easy acc_norm 52.0%
+    (100 q)", a score from before the run trained again marked so."""
+    from rich.markup import escape
+
+    from tunelab.evaluate.bench.run_scores import said
+
+    lines = []
+    for row in rows:
+        scores = [
+            said(task, score)
+            + (" (before the last training: bench it again)" if score.get("stale") else "")
+            for task, score in row.get("bench", {}).items()
+        ]
+        if scores:
+            lines.append(escape(f"bench, {row['run']}: " + "; ".join(scores)))
+    return lines
 
 
 def _held_out(best: dict | None) -> str:

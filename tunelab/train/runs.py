@@ -76,7 +76,22 @@ def summary(run: Run) -> dict:
     }
     if best := best_held_out(run, rows):
         row["best_heldout"] = best
+    if benched := benchmarked(run):
+        row["bench"] = benched
     return row
+
+
+def benchmarked(run: Run) -> dict[str, dict]:
+    """The run's benchmark scores by task, as the last `tunelab bench` of each task kept them in
+    its folder; "stale" where the run trained again after that bench."""
+    from tunelab.evaluate.bench.run_scores import run_scores
+
+    scores = run_scores(run)
+    trained = trained_at(run) if scores else 0.0
+    return {
+        task: {**score, "stale": True} if score.get("measured", 0) < trained else score
+        for task, score in scores.items()
+    }
 
 
 def best_held_out(run: Run, rows: list[dict]) -> dict | None:
@@ -126,7 +141,9 @@ def evaluated(run: Run) -> dict | None:
     scored = {
         "metric": metric,
         "value": metrics[metric],
-        "questions": summary.get("examples"),
+        # The rows the metric is over (fact accuracy: those that name facts, not the off-topic
+        # ones), as eval counts them; all the examples in a summary from before it did.
+        "questions": (summary.get("n") or {}).get(metric, summary.get("examples")),
         "eval": str(folder / "summary.json"),
     }
     # A resume after the eval (`train --resume` with more steps) kept the earlier model's score

@@ -35,9 +35,11 @@ def bench_command(
 ) -> None:
     """Score models on standard benchmarks exactly as lm-evaluation-harness does (every task in
     tunelab/evaluate/bench/tasks/ by default), one leaderboard row per model."""
+    from tunelab.evaluate.bench.run_scores import SCORES
     from tunelab.evaluate.bench.score import bench
     from tunelab.evaluate.bench.tasks import get_task, main_metric, with_shots
     from tunelab.progress import progress_bars
+    from tunelab.run import Run
 
     bars = progress_bars(console=console)
     shown: dict[tuple[str, str], object] = {}
@@ -97,3 +99,6 @@ def bench_command(
     console.print(
         f"saved {config.output / 'leaderboard.md'} and {config.output / 'leaderboard.json'}"
     )
+    for row in rows:  # as bench kept them, where `tunelab runs` lists them
+        if run := Run.find(row["model"]):
+            console.print(f"{run.name}'s scores also in {run.out_dir('bench') / SCORES}")

@@ -327,6 +327,7 @@ def bench(
 ) -> list[dict]:
     """The Python API of `tunelab bench`: run, save, and return the leaderboard records (see
     `with_tasks` for the default tasks, `bench_model` for the callbacks)."""
+    from tunelab.evaluate.bench.run_scores import keep_run_scores
     from tunelab.model_names import check_model_source
     from tunelab.run import Run
 
@@ -338,6 +339,9 @@ def bench(
     rows = {name: bench_model(name, cfg, on_task, on_progress, on_note) for name in models}
     table = leaderboard(rows)
     save(table, cfg)
+    for name, results in rows.items():  # a run's own scores stay with it (`tunelab runs`)
+        if run := Run.find(name):
+            keep_run_scores(run, results, cfg.fewshot)
     for name in models:
         partial_scores(cfg, name).unlink(missing_ok=True)
     _remove_empty(cfg.output / "scores.partial")
