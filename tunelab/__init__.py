@@ -239,7 +239,7 @@ def runs(
     paths: list[str | Path] | None = None, plot: bool = False, out: str | Path = "runs.png"
 ) -> list[dict]:
     """The run folders at a glance (`tunelab runs`): a row per run (model, method, data, steps,
-    losses, best held-out score, time, status); plot: also their loss curves in the image `out`
+    losses, best held-out score, time, status, and "bench": its benchmark scores); plot: also their loss curves in the image `out`
     (a folder gets runs.png inside it, a name without a suffix .png), as `--plot --out`."""
     from tunelab.train.runs import find_runs, plot_runs, summary
 

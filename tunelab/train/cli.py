@@ -92,7 +92,8 @@ def runs_command(
     ] = False,
     out: Annotated[str, typer.Option(help="Where --plot writes its PNG.")] = "runs.png",
 ) -> None:
-    """List run folders: model, method, data, steps, losses, best held-out score, time, status."""
+    """List run folders: model, method, data, steps, losses, best held-out score, time, status;
+    under the table, each run's benchmark scores (`tunelab bench RUN`)."""
     from rich.console import Console
     from rich.table import Table
 

@@ -1,6 +1,6 @@
 """`tunelab runs`: the run folders at a glance (model, method, data, steps, losses, best held-out
-score, time, status), and for a few runs their loss curves in one plot and the settings that
-differ between them, so comparing runs does not mean opening folders one by one."""
+score, time, status, benchmark scores), and for a few runs their loss curves in one plot and the
+settings that differ between them, so comparing runs does not mean opening folders one by one."""
 
 from __future__ import annotations
 
