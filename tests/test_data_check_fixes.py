@@ -270,7 +270,8 @@ def test_a_split_cut_short_leaves_both_files_as_they_were(tmp_path, monkeypatch)
     write_jsonl([{"question": f"q{i}?", "answer": f"a{i}"} for i in range(20)], data)
     out = tmp_path / "out"
     split_file(data, out, test_size=0.2, seed=1, near=None)
-    before = {name: (out / name).read_text() for name in ("train.jsonl", "test.jsonl")}
+    before = {p.name: p.read_text() for p in out.iterdir()}  # split.json too: the record
+    assert sorted(before) == ["split.json", "test.jsonl", "train.jsonl"]
     real = write.write_jsonl
 
     def cut_at_second(rows, path):

@@ -298,8 +298,8 @@ def test_data_split_says_how_many_questions_joined_the_test_side_as_near_repeats
     train, test, said = split_file(data, tmp_path / "out", test_size=1, near=near_questions)
     assert len(test.read_text().splitlines()) == 2
     assert (
-        said[-1]
-        == "1 more question(s) held out beside the 1 drawn, as they nearly repeat one of them"
+        said[-1] == "1 more question(s) held out beside the 1 drawn, as they nearly repeat one "
+        "of them or ask its fact reworded"
     )
 
 
@@ -318,7 +318,7 @@ def test_training_says_how_many_questions_joined_the_test_side_as_near_repeats(t
     assert len(data.test_examples) == 2
     assert data.summary() == (
         "train 4 / test 2 examples; 0 exact duplicates removed; 1 more question(s) held out "
-        "beside the 1 drawn, as they nearly repeat one of them"
+        "beside the 1 drawn, as they nearly repeat one of them or ask its fact reworded"
     )
 
 

@@ -105,7 +105,7 @@ def test_held_out_rephrasings_never_leave_a_fact_untaught_by_moving_a_typo_to_th
     from tunelab.data.split import split_examples
     from tunelab.data.templates import Example
 
-    def near(train: list[str], test: list[str]) -> set[int]:
+    def near(train: list[str], test: list[str], answers: list[str] | None = None) -> set[int]:
         # Typos as the data quality tools forgive them, here one dropped 's'.
         held = {key.replace("s", "") for key in test}
         return {i for i, key in enumerate(train) if key.replace("s", "") in held}

@@ -122,7 +122,9 @@ class DataConfig(Section):
     rephrasings, only a question whose answer another question kept for training gives (or,
     for rows `data augment` rewrote, one row of the same source), so each test row asks a
     trained fact anew. Use rephrasings for generated or augmented Q&A, where a
-    fact's only pair held out can only be guessed."""
+    fact's only pair held out can only be guessed. Beside a test_path, rephrasings keeps the
+    training rows that give a test row's answer to its question reworded (questions drops them
+    as leaks), as the test file of a rephrasings split (its split.json) does."""
     seed: int = 42
     dedupe: bool = True
     """Drop exact repeats, and training rows asking a question of test_path (counted, printed)."""

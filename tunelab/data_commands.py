@@ -102,8 +102,9 @@ def split(
     **settings,
 ) -> dict:
     """Write the seeded train/test split that training makes of `path` into `output`
-    (train.jsonl, test.jsonl; `tunelab data split`): the two files and their rows, what was
-    dropped (said), and training's warning on test rows asking a fact no training row states (untaught).
+    (train.jsonl, test.jsonl, and split.json saying how it held out; `tunelab data split`): the
+    two files and their rows, what was dropped (said), and training's warning on test rows
+    asking a fact no training row states (untaught).
     Settings: DataConfig's fields (test_size, test_path, held_out, seed, shape, dedupe...)."""
     from tunelab.data.quality.dedup import near_questions
     from tunelab.data.split import held_out_path

@@ -31,6 +31,7 @@ from tunelab.data.split import (
 )
 from tunelab.data.templates import Example, counted
 from tunelab.data.tokenize import Tokenized, TokenizeReport, tokenize_all
+from tunelab.data.write import asked_anew
 from tunelab.errors import TunelabError
 
 
@@ -126,8 +127,9 @@ def prepare(
             config.test_path, config.shape, config.fields, config.on_error
         )
         train_examples, removed = drop_duplicates(examples) if config.dedupe else (examples, 0)
-        if config.dedupe:
-            train_examples, leaked = drop_leaked(train_examples, test_examples, near)
+        if config.dedupe:  # as `data split` drops them, its record read beside the test file
+            facts = not asked_anew(config.test_path, config.held_out)
+            train_examples, leaked = drop_leaked(train_examples, test_examples, near, facts)
     else:
         deduped, removed = drop_duplicates(examples) if config.dedupe else (examples, 0)
         train_examples, test_examples = split_examples(

@@ -8,9 +8,9 @@ import random
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Protocol
 
 from tunelab.data.markers import plain_question
 from tunelab.data.templates import Example
@@ -168,35 +168,40 @@ def drop_duplicates(examples: list[Example]) -> tuple[list[Example], int]:
     return kept, len(examples) - len(kept)
 
 
-# Which training questions (indexes) nearly repeat a test question (a typo), found by the data
-# quality tools (`data.quality.dedup.near_questions`), which the stages and commands that split
-# hand in: the data layer below them reads exact keys alone.
-NearQuestions = Callable[[list[str], list[str]], set[int]]
+class NearQuestions(Protocol):
+    """Which training questions (indexes) nearly repeat a test question (a typo), or with
+    `answers` (train's, then test's) give a test row's answer reworded: `data.quality.dedup.
+    near_questions`, which the stages that split hand in (the data layer reads exact keys)."""
+
+    def __call__(
+        self, train: list[str], test: list[str], answers: list[str] | None = None
+    ) -> set[int]: ...
 
 
 def drop_leaked(
-    train: list[Example], test: list[Example], near: NearQuestions | None = None
+    train: list[Example], test: list[Example], near: NearQuestions | None = None, facts: bool = True
 ) -> tuple[list[Example], int]:
-    """Drop training examples that ask a test question, or nearly (`near`): a separate test file
-    must stay unseen."""
-    again = asking_again(train, test, near)
+    """Drop training examples that ask a test question, or nearly, or its fact reworded (`near`,
+    `facts`: `asking_again`): a separate test file must stay unseen."""
+    again = asking_again(train, test, near, facts)
     kept = [e for i, e in enumerate(train) if i not in again]
     return kept, len(train) - len(kept)
 
 
 def asking_again(
-    train: list[Example], test: list[Example], near: NearQuestions | None = None
+    train: list[Example], test: list[Example], near: NearQuestions | None = None, facts: bool = True
 ) -> set[int]:
     """The training examples (indexes) that ask a test question: the same key, or with `near`
-    nearly the same, as `data check`'s leak search finds it ("How do I reset my pasword?" of
-    "...password?")."""
+    nearly the same, as `data check`'s leak search finds it ("...pasword?" of "...password?"),
+    and with `facts` its fact reworded (not where test rows ask it anew by design)."""
     train_keys, test_keys = [example_key(e) for e in train], [example_key(e) for e in test]
     asked = set(test_keys)
     same = {i for i, key in enumerate(train_keys) if key in asked}
     if not test_keys or near is None:
         return same
     keys = near_keys(train + test)
-    return same | near(keys[: len(train)], keys[len(train) :])
+    answers = [e.answer for e in train + test] if facts else None
+    return same | near(keys[: len(train)], keys[len(train) :], answers)
 
 
 # Both readers of a test size named as each is typed: `tunelab data split`'s flag, a run's key.
@@ -262,7 +267,7 @@ def _tail_cut(text: str, test_size: float) -> int:
 
 def near_repeats_note(examples: list[Example], test: list[Example], test_size: float) -> str:
     """How many questions of `test` `split_examples` held out beyond those `test_size` drew, as
-    near repeats of one (a typo's twin), in words; "" for none. Numbered variants of a question
+    near repeats of one (a typo's twin) or its fact reworded, in words; "" for none. Numbered variants of a question
     can carry most of a data set to the test side, which a user should be told. Raw texts held
     out by their ends (`tails_held_out`) are said so."""
     if tails_held_out(examples, test_size):
@@ -277,7 +282,10 @@ def near_repeats_note(examples: list[Example], test: list[Example], test_size: f
     joined = len({example_key(e) for e in test}) - drawn
     if joined <= 0:
         return ""
-    return f"{joined} more question(s) held out beside the {drawn} drawn, as they nearly repeat one of them"
+    return (
+        f"{joined} more question(s) held out beside the {drawn} drawn, as they nearly repeat one "
+        "of them or ask its fact reworded"
+    )
 
 
 def fact_key(rows: list[Example]) -> str:
@@ -355,13 +363,13 @@ def split_examples(
     keys = sorted(groups)  # sorted first: the split must not depend on file order quirks
     random.Random(seed).shuffle(keys)
     wanted = held_out_count(len(keys), test_size)
-    if held_out != "rephrasings":
+    if held_out != "rephrasings":  # a question's fact reworded joins it (`asking_again`)
         return _held_out(examples, set(keys[:wanted]), near)
     facts = {key: fact_key(rows) for key, rows in groups.items()}
     barred: frozenset[str] = frozenset()
     while True:
         test_keys = set(rephrasings_held_out(keys, groups, wanted, test_size, barred))
-        train, test = _held_out(examples, test_keys, near)
+        train, test = _held_out(examples, test_keys, near, facts=False)
         # A typo's twin joining its test question can take its fact's last training question:
         # the fact is then held out by none, and others picked in its place. A fact no pick
         # holds out (its only question a typo of another fact's) is left to the untaught note.
@@ -372,16 +380,17 @@ def split_examples(
 
 
 def _held_out(
-    examples: list[Example], test_keys: set[str], near: NearQuestions | None
+    examples: list[Example], test_keys: set[str], near: NearQuestions | None, facts: bool = True
 ) -> tuple[list[Example], list[Example]]:
     """(train, test): the rows asking `test_keys` held out, with the training questions that
     nearly repeat one (a typo): on both sides it was a leak, which `data check` then reported.
     Those joining can nearly repeat others in turn ("Roughly how long..." of "About how
     long..."): they join too, else training's own leak check (`drop_leaked` of the split's
-    test.jsonl) dropped those from training, and the facts they taught with them."""
+    test.jsonl) dropped those from training, and the facts they taught with them. With `facts`,
+    rows saying a held-out fact reworded join too (lamini_docs: 7 of 149 test rows leaked so)."""
     train = [e for e in examples if example_key(e) not in test_keys]
     test = [e for e in examples if example_key(e) in test_keys]
-    while (again := asking_again(train, test, near)) and len(again) < len(train):
+    while (again := asking_again(train, test, near, facts)) and len(again) < len(train):
         # (training keeps a question, as above)
         test += [e for i, e in enumerate(train) if i in again]
         train = [e for i, e in enumerate(train) if i not in again]

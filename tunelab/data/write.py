@@ -129,6 +129,29 @@ def cannot_write(path: Path, err: OSError) -> TunelabError:
     return TunelabError(f"cannot write {path}: {err.strerror or err}")
 
 
+# How `data split` held its test rows out, written beside them: `data check` and training read
+# it where they are given the split's test file (`held_out_beside`).
+SPLIT_RECORD = "split.json"
+
+
+def held_out_beside(test: str | Path | None) -> str | None:
+    """How the split that wrote the test file `test` held its rows out (data.held_out:
+    questions, rephrasings), as its SPLIT_RECORD beside them says; None where none does."""
+    try:
+        record = json.loads((Path(test or "").parent / SPLIT_RECORD).read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # no split wrote it, or the record is not one
+        return None
+    held = record.get("held_out") if isinstance(record, dict) else None
+    return held if isinstance(held, str) else None
+
+
+def asked_anew(test: str | Path | None, held_out: str) -> bool:
+    """Whether the test rows at `test` ask trained facts anew by design: held out as
+    rephrasings by the split that wrote them, else by `held_out` (data.held_out). A training
+    row giving a test row's answer to its question reworded is then no leak to drop."""
+    return (held_out_beside(test) or held_out) == "rephrasings"
+
+
 def split_file(
     path: str | Path,
     output_dir: str | Path,
@@ -149,7 +172,8 @@ def split_file(
     questions); and what was dropped, said. `near`: tunelab.data.quality.dedup.near_questions
     splits exactly as training and `tunelab data split` do (a typo'd repeat of a question goes
     with it); None by normalized text alone. `held_out`: which questions may be held out, as
-    data.held_out says. Existing files are replaced only with `overwrite`, the files read never."""
+    data.held_out says, recorded in SPLIT_RECORD beside them. Existing files are replaced only
+    with `overwrite`, the files read never."""
     from tunelab.data.load import OPTION_SKIP_HINT, load_examples, source_rows
     from tunelab.data.split import (
         drop_duplicates,
@@ -160,14 +184,18 @@ def split_file(
 
     output_dir = Path(output_dir)
     out_train, out_test = output_dir / "train.jsonl", output_dir / "test.jsonl"
-    for out in (out_train, out_test):
+    out_record = output_dir / SPLIT_RECORD
+    for out in (out_train, out_test, out_record):
         check_new_file(out, overwrite, [path] + ([test_path] if test_path else []))
     examples = load_examples(path, shape, fields, on_error, OPTION_SKIP_HINT)
     examples, removed = drop_duplicates(examples) if dedupe else (examples, 0)
     said = [f"{removed} exact duplicates removed"] if dedupe else []
     if test_path:
         test = load_examples(test_path, shape, fields, on_error, OPTION_SKIP_HINT)
-        train, leaked = drop_leaked(examples, test, near) if dedupe else (examples, 0)
+        held_out = "rephrasings" if asked_anew(test_path, held_out) else "questions"
+        train, leaked = (
+            drop_leaked(examples, test, near, held_out == "questions") if dedupe else (examples, 0)
+        )
         said += [f"{leaked} training rows asking a question of {test_path} removed"] * dedupe
     else:
         train, test = split_examples(examples, test_size, seed, False, near, held_out)
@@ -182,10 +210,13 @@ def split_file(
         rows |= dict(source_rows(test_path, quiet=True, fields=fields))
     # Both files or neither: a Ctrl-C between them left a new train.jsonl beside the old
     # test.jsonl, the test set of another split, whose rows it trains on.
-    staged = {out: out.with_name(f".{out.name}.new") for out in (out_train, out_test)}
+    staged = {out: out.with_name(f".{out.name}.new") for out in (out_train, out_test, out_record)}
+    record = {"held_out": held_out, "data": str(path), "test_path": test_path}
+    record |= {} if test_path else {"test_size": test_size, "seed": seed}
     try:
         write_jsonl((_split_row(rows, e, fields) for e in train), staged[out_train])
         write_jsonl((_split_row(rows, e, fields) for e in test), staged[out_test])
+        write_json(staged[out_record], record)
         for out, new in staged.items():
             new.replace(out)
     finally:

@@ -20,7 +20,7 @@ from tunelab.data.templates import Example
 from tunelab.data.text import one_line
 from tunelab.data.tool_calls import said
 from tunelab.data.turns import system_unread_note
-from tunelab.data.write import check_new_file, write_jsonl
+from tunelab.data.write import asked_anew, check_new_file, write_jsonl
 from tunelab.errors import TunelabError, first_few
 
 
@@ -112,16 +112,15 @@ def check_file(
         # The same fact asked again in other words: a test row whose answer a train row gives,
         # asked nearly alike (TF-IDF cosine), which shingles of the questions alone miss.
         test_answers = [e.answer if e.text is None else "" for e in tests]
-        same = reworded.same_facts(
-            asks + test_asks,
-            answers + test_answers,
-            config.reworded_answer,
-            config.leak_question,
-            firsts=len(asks),
+        same = reworded.leaks(
+            asks, test_asks, answers + test_answers, config.reworded_answer, config.leak_question
         )
-        shifted = [(i, j - len(asks), sim) for i, j, sim in same]
-        leaks = _with_reworded(report.contamination, shifted)
+        leaks = _with_reworded(report.contamination, same)
+        if asked_anew(test, "questions"):  # a rephrasings split's record beside the test file
+            report.anew = [p for p in leaks if p.reworded]  # what it held out, by design
+            leaks = [p for p in leaks if not p.reworded]
         report.contamination = sorted(leaks, key=lambda p: (p.second, p.first))
+        report.anew.sort(key=lambda p: (p.second, p.first))
     _check_lengths(report, tokenizer)
     asked = varying_questions(examples, questions)
     _check_diversity(report, asked, answers)

@@ -16,6 +16,7 @@ from zlib import crc32
 
 from tunelab.data.markers import plain_question
 from tunelab.data.quality.junk import NEGATIONS
+from tunelab.data.quality.reworded import leaks
 from tunelab.data.quality.typos import Whole, forgive_typos, readings, slip_table, word_rows
 from tunelab.data.split import normalize_text, prompt_key
 from tunelab.data.text import words
@@ -326,15 +327,18 @@ def jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0
 
 
-def near_questions(train: list[str], test: list[str]) -> set[int]:
+def near_questions(train: list[str], test: list[str], answers: list[str] | None = None) -> set[int]:
     """The training questions (indexes) that nearly repeat a test question, typos forgiven as
     `data check` forgives them, words told from typos by the embedded model's tokenizer whatever
     model trains (so `data split` and training split alike), and those quoting one or quoted in
     one ("Are there any pre-trained models available in Lamini that can be fine-tuned ...?"),
     as `data check` finds them: what the split keeps off the training side
-    (`tunelab.data.split.NearQuestions`)."""
+    (`tunelab.data.split.NearQuestions`). Given `answers` (train's, then test's), also the rows
+    giving a test row's answer to its question reworded, at `data check`'s default thresholds
+    (`reworded.leaks`)."""
     pairs = cross_duplicates(train, test, train_full=train, whole=_embedded_words())
-    return {pair.first for pair in pairs}
+    found = {pair.first for pair in pairs}
+    return found | {i for i, _, _ in leaks(train, test, answers)} if answers else found
 
 
 @cache

@@ -13,7 +13,7 @@ from pydantic import Field
 from tunelab.config import DEFAULT_MODEL, DataConfig, LocalPath, Shape
 from tunelab.data.load import Loaded
 from tunelab.data.markers import Markers
-from tunelab.data.quality import dedup, pii
+from tunelab.data.quality import dedup, pii, reworded
 from tunelab.data.templates import counted
 from tunelab.errors import TunelabError
 from tunelab.section import Section
@@ -41,13 +41,13 @@ class QualityConfig(Section):
     near_dup_threshold: float = Field(0.8, gt=0, le=1)
     """Jaccard of word 3-gram shingles at or above which two rows are near-duplicates (and a test
     question a leak); a misspelt word ("pasword") counts as the word it is one letter from."""
-    reworded_answer: float = Field(0.8, gt=0, le=1)
+    reworded_answer: float = Field(reworded.ANSWER_MIN, gt=0, le=1)
     """TF-IDF cosine of two answers' content words at or above which they say the same: with
     questions as close (reworded_question, leak_question), a reworded row."""
-    reworded_question: float = Field(0.8, gt=0, le=1)
+    reworded_question: float = Field(reworded.QUESTION_MIN, gt=0, le=1)
     """TF-IDF cosine of the questions of two rows of one file whose answers say the same at or
     above which the second is a near-duplicate; below it, a phrasing of the fact, kept."""
-    leak_question: float = Field(0.5, gt=0, le=1)
+    leak_question: float = Field(reworded.LEAK_QUESTION_MIN, gt=0, le=1)
     """As reworded_question, for a test row and a train row: the same fact asked again, a leak
     (an unrelated question given the same canned reply stays below it)."""
     min_quoted_words: int = Field(dedup.MIN_QUOTED_WORDS, ge=1)
@@ -93,6 +93,8 @@ class QualityReport:
     near_dups: list[dedup.Pair] = field(default_factory=list)
     conflicts: list[dedup.Pair] = field(default_factory=list)
     contamination: list[dedup.Pair] = field(default_factory=list)
+    # Test rows a rephrasings split held out asking trained facts reworded: no leak, by design.
+    anew: list[dedup.Pair] = field(default_factory=list)
     lengths: list[int] = field(default_factory=list)
     truncated: list[int] = field(default_factory=list)  # chat/Q&A rows training cuts
     split: dict[int, int] = field(default_factory=dict)  # raw texts past max_length → windows

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,12 +12,11 @@ from tunelab.data.load import grouped_rejects
 from tunelab.data.quality.check import question_text
 from tunelab.data.quality.diversity import language_name
 from tunelab.data.quality.findings import QualityReport
+from tunelab.data.quality.pairs_shown import SHOWN, answer_lines, pair_lines
 from tunelab.data.shapes import shape_said
-from tunelab.data.templates import Example
 from tunelab.data.text import one_line
+from tunelab.data.write import SPLIT_RECORD
 from tunelab.markdown_page import markdown_page
-
-SHOWN = 70  # the characters of a row's text a table shows
 
 
 @dataclass
@@ -66,7 +64,7 @@ def sections(report: QualityReport) -> list[Section]:
                 [
                     line
                     for p, s in pairs[:limit]
-                    for line in _pair(
+                    for line in pair_lines(
                         (report.where(p.second), ex[p.second]),
                         (f"same as {report.where(p.first)}", ex[p.first]),
                         s,
@@ -84,7 +82,7 @@ def sections(report: QualityReport) -> list[Section]:
                 [
                     line
                     for p in report.conflicts[:limit]
-                    for line in _answers(
+                    for line in answer_lines(
                         (report.where(p.second), ex[p.second]),
                         (f"same as {report.where(p.first)}", ex[p.first]),
                     )
@@ -93,26 +91,33 @@ def sections(report: QualityReport) -> list[Section]:
                 pairs=True,
             )
         )
-    if report.contamination:  # none is said once, in the summary
-        test = report.test.examples
-        out.append(
-            Section(
-                "Contamination (test questions found in train)",
-                ["train row / test row", "similarity", "question"],
-                [
-                    line
-                    for p in report.contamination[:limit]
-                    for line in _pair(
-                        (report.where(p.first), ex[p.first]),
-                        (report.where(p.second, test=True), test[p.second]),
-                        p.found_as,
-                    )
-                ],
-                f"{len(report.leaked)} of {len(test)} test rows leak into train: {LEAKS_SOUGHT}. "
-                + _more(report.contamination, limit),
-                pairs=True,
+    test = report.test.examples if report.test is not None else []
+    for title, found, note in (
+        (
+            "Contamination (test questions found in train)",
+            report.contamination,
+            f"{len(report.leaked)} of {len(test)} test rows leak into train: {LEAKS_SOUGHT}. ",
+        ),
+        ("Asked anew (a rephrasings split's test rows)", report.anew, _anew_note(report)),
+    ):
+        if found:  # none is said once, in the summary
+            out.append(
+                Section(
+                    title,
+                    ["train row / test row", "similarity", "question"],
+                    [
+                        line
+                        for p in found[:limit]
+                        for line in pair_lines(
+                            (report.where(p.first), ex[p.first]),
+                            (report.where(p.second, test=True), test[p.second]),
+                            p.found_as,
+                        )
+                    ],
+                    note + _more(found, limit),
+                    pairs=True,
+                )
             )
-        )
     if report.lengths:
         from tunelab.data.quality.length_table import length_section
 
@@ -248,13 +253,17 @@ def _summary(report: QualityReport) -> list[list[str]]:
     if report.text_name == "question":  # raw text answers nothing
         rows.append(["same question, other answer", str(len(report.conflicts))])
     if report.test is not None:
+        n, reworded = len(report.test.examples), bool(reworded) and not report.anew
         rows.append(
             [
                 "test rows leaking into train",
-                f"{len(report.leaked)} of {len(report.test.examples)} ({report.text_name} alike "
-                f"or quoted{', or reworded with its answer' * bool(reworded)})",
+                f"{len(report.leaked)} of {n} ({report.text_name} alike "
+                f"or quoted{', or reworded with its answer' * reworded})",
             ]
         )
+    if report.anew:
+        anew = len({p.second for p in report.anew})
+        rows.append(["test rows asking a trained fact anew", f"{anew} of {n}: by design, no leak"])
     if report.markers:
         m = report.markers
         rows.append(
@@ -308,66 +317,23 @@ LEAKS_SOUGHT = (
 )
 
 
+def _anew_note(report: QualityReport) -> str:
+    """What the test rows a rephrasings split held out asking trained facts are, and are not."""
+    n, held = len({p.second for p in report.anew}), len(report.test.examples) if report.test else 0
+    return (
+        f"{n} of {held} test rows ask a fact train states, reworded (its answer, the question "
+        f"asked another way): what `data split --held-out rephrasings` holds out, as its "
+        f"{SPLIT_RECORD} beside the test file records. No leak: --fix keeps their train rows. "
+        "Their score reads whether training taught each fact so the model answers it asked "
+        "another way, not whether it knows facts it never saw. "
+    )
+
+
 def _empty_rejected(report: QualityReport) -> str:
     """The empty rows the loader rejected before any check saw them, as a note: they read 0
     here while the file had one."""
     n = sum(" is empty" in why for why in report.data.rejected)
     return f" (+{n} rejected by the loader)" if n else ""
-
-
-def _pair(
-    first: tuple[str, Example], second: tuple[str, Example], similarity: str
-) -> list[list[str]]:
-    """Two rows a finding pairs, as two lines of its table (where, similarity, text): each row's
-    text, the second's "same text" where they are alike, each cut where they part. One row's text
-    alone left a reader to open the file to tell a near-duplicate or a leak from a false alarm.
-    Rows asked alike show where their answers part."""
-    (where_a, a), (where_b, b) = first, second
-    text_a, text_b = _flat(question_text(a)) or "(empty)", _flat(question_text(b)) or "(empty)"
-    if text_a == text_b and a.text is None and _flat(a.answer) != _flat(b.answer):
-        said = (f"{one_line(text_a, 30)} answer: ", "same question, answer: ")
-        answers = _side_by_side(_flat(a.answer), _flat(b.answer), SHOWN - len(said[1]))
-        return [[where_a, similarity, said[0] + answers[0]], [where_b, "", said[1] + answers[1]]]
-    shown_a, shown_b = _side_by_side(text_a, text_b, SHOWN)
-    return [[where_a, similarity, shown_a], [where_b, "", shown_b]]
-
-
-def _answers(first: tuple[str, Example], second: tuple[str, Example]) -> list[list[str]]:
-    """A question answered two ways, as two lines (where, question, answer): both answers, cut
-    where they part, for a reader to keep one; the question once."""
-    (where_a, a), (where_b, b) = first, second
-    question = one_line(question_text(a), SHOWN) or "(empty)"
-    answer_a, answer_b = _side_by_side(_flat(a.answer), _flat(b.answer), SHOWN)
-    return [[where_a, question, answer_a], [where_b, "", answer_b]]
-
-
-def _side_by_side(a: str, b: str, width: int) -> tuple[str, str]:
-    """Two one-line texts cut to `width` each where a reader sees them differ: where they part
-    (two questions alike in their first 70 characters read as one), or, where one holds the other
-    (a test question quoted in a document), where it starts in it; "same text" for the second
-    where they are the same."""
-    if a == b:
-        return one_line(a, width), "same text"
-    low_a, low_b = a.lower(), b.lower()
-    parted = len(os.path.commonprefix([low_a, low_b]))
-    if not parted and low_b in low_a:
-        return _from(a, low_a.index(low_b), width, 15), one_line(b, width)
-    if not parted and low_a in low_b:
-        return one_line(a, width), _from(b, low_b.index(low_a), width, 15)
-    return _from(a, parted, width, width - 25), _from(b, parted, width, width - 25)
-
-
-def _from(text: str, at: int, width: int, lead: int) -> str:
-    """`text` cut to `width`, starting a word about `lead` characters before `at` where `at`
-    lies too far in to show with what follows it."""
-    if at <= width - 25:
-        return one_line(text, width)
-    start = text.rfind(" ", 0, at - lead) + 1 or at - lead
-    return "…" + one_line(text[start:], width - 1)
-
-
-def _flat(text: str) -> str:
-    return " ".join(text.split())
 
 
 def _cell(text: str) -> str:

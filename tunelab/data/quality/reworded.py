@@ -18,6 +18,9 @@ if TYPE_CHECKING:
     from scipy.sparse import csr_matrix
 
 CHUNK = 2048  # rows compared at once: a chunk's similarities are held dense (16 MB at 2048²)
+# TF-IDF cosines (`data check`'s defaults, QualityConfig): answers saying one fact, and the
+# questions it is asked by in one file (a near-duplicate) or in train and test (a leak).
+ANSWER_MIN, QUESTION_MIN, LEAK_QUESTION_MIN = 0.8, 0.8, 0.5
 
 
 def vectors(texts: list[str]) -> csr_matrix:
@@ -67,3 +70,18 @@ def same_facts(
         asked = np.asarray(q[earlier].multiply(q[later]).sum(axis=1)).ravel()
         found += zip(earlier.tolist(), later.tolist(), sims.tolist(), asked >= question_min)
     return sorted((i, j, sim) for i, j, sim, alike in found if alike)
+
+
+def leaks(
+    train: list[str],
+    test: list[str],
+    answers: list[str],
+    answer_min: float = ANSWER_MIN,
+    question_min: float = LEAK_QUESTION_MIN,
+) -> list[tuple[int, int, float]]:
+    """(train row, test row, answer cosine) where a train row gives a test row's answer to its
+    question reworded (`same_facts` of the questions `train` and `test`, `answers` train's then
+    test's): the same fact asked again, which a model answers from memory. `data check` reports
+    them, `data split` and training keep them off the training side."""
+    same = same_facts(train + test, answers, answer_min, question_min, firsts=len(train))
+    return [(i, j - len(train), sim) for i, j, sim in same]
