@@ -78,7 +78,7 @@ def test_data_check_names_the_markers_and_counts_lengths_with_the_fitting_templa
     markdown = to_markdown(report)
     assert "template qa" in markdown and "the rows' own markers fit" in markdown
     assert "## Contamination" not in markdown  # none: said once, in the summary
-    assert "| test rows leaking into train | 0 of 1 |" in markdown
+    assert "| test rows leaking into train | 0 of 1 (question alike or quoted" in markdown
     chat = check_file(path, config=QualityConfig(model="tiny-random", template="chat"))
     assert chat.template == "chat" and max(chat.lengths) > max(report.lengths)
 
