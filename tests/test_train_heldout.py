@@ -91,8 +91,12 @@ def test_a_resumed_run_refuses_a_held_out_question_too_long_before_its_next_step
 
     config = _config(tmp_path, max_steps=2, save_every=2)
     run = train(config)
-    long = {"question": "Tell me fact " + "seven " * 400, "answer": "Fact 7 is 49."}
-    write_jsonl(Path(config.data.test_path), [long])
+    # added to the test rows, whose reworded train rows stay dropped as their leaks: its answer
+    # is no training row's, so the training rows are the checkpoint's
+    test = Path(config.data.test_path)
+    long = {"question": "Tell me fact " + "seven " * 400, "answer": "Nobody knows."}
+    rows = [json.loads(line) for line in test.read_text(encoding="utf-8").splitlines()]
+    write_jsonl(test, [*rows, long])
     longer = config.model_copy(update={"train": config.train.model_copy(update={"max_steps": 6})})
     with pytest.raises(PromptTooLong, match="context of 2048 tokens"):
         train(longer, resume=True)
