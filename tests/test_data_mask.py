@@ -112,3 +112,38 @@ def test_inspect_counts_a_texts_first_token_as_untrained(tmp_path, capsys):
     inspect_file(DataConfig(path=str(path), shape="text", max_length=512), model="tiny-random")
     said = " ".join(capsys.readouterr().out.split())
     assert f"│ {n} │ {n - 1} │ 1 │ yes" in said, said
+
+
+def test_train_on_prompt_trains_the_question_too(tiny, tmp_path):
+    # data.train_on_prompt: every token of a row is trained, the system turn and question as
+    # well as the answer; the default trains the answer and its EOS alone.
+    import json
+
+    from tunelab.config import DataConfig
+    from tunelab.data.pipeline import prepare
+
+    _, tokenizer = tiny
+    path = tmp_path / "qa.jsonl"
+    rows = [{"question": f"What is fact {i}?", "answer": f"Fact {i} is true."} for i in range(4)]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    config = DataConfig(path=str(path), template="qa", system_prompt="Be brief.", test_size=1)
+    answer_only = prepare(config, tokenizer).train[0]
+    [trained] = trained_text(answer_only, tokenizer)
+    assert trained.startswith("Fact") and "What is fact" not in trained
+    both = prepare(config.model_copy(update={"train_on_prompt": True}), tokenizer).train[0]
+    assert both.input_ids == answer_only.input_ids
+    assert both.labels == both.input_ids
+    assert "What is fact" in trained_text(both, tokenizer)[0]
+
+
+def test_inspect_shows_the_prompt_trained_under_train_on_prompt(tmp_path, capsys):
+    from tunelab.config import DataConfig
+    from tunelab.data.quality.inspect import inspect_file
+
+    path = tmp_path / "qa.jsonl"
+    path.write_text('{"question": "What is fact 1?", "answer": "Fact 1 is true."}\n', "utf-8")
+    config = DataConfig(path=str(path), template="qa", train_on_prompt=True)
+    inspect_file(config, model="tiny-random")
+    said = " ".join(capsys.readouterr().out.split())
+    # Every token but the first, which nothing comes before to predict it.
+    assert "│ 1 │ yes" in said, said

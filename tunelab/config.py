@@ -114,6 +114,9 @@ class DataConfig(Section):
     """An example past max_length: keep_response cuts the oldest prompt tokens first, right cuts
     the end, drop drops it."""
     packing: bool = True
+    train_on_prompt: bool = False
+    """Train on every token of an example, the prompt's (system turn, question, template) as well
+    as the answer's, instead of the answer's alone; eval loss then counts them too."""
     test_size: Annotated[float, AfterValidator(_fraction_or_count)] = Field(0.1, ge=0)
     """Held out for testing: a fraction, or a count if >= 1, of the distinct questions (every row
     of a question goes to one side, so rows may differ from it)."""

@@ -143,6 +143,7 @@ def prepare(
         truncation=config.truncation,
         on_error=config.on_error,
         special_tokens_in_text=config.special_tokens_in_text,
+        train_on_prompt=config.train_on_prompt,
     )
     if not train_examples:
         raise TunelabError(

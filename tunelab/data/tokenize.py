@@ -139,6 +139,7 @@ def tokenize_all(
     truncation: str = "keep_response",
     on_error: str = "raise",
     special_tokens_in_text: str = "token",
+    train_on_prompt: bool = False,
 ) -> tuple[list[Tokenized], TokenizeReport]:
     report = TokenizeReport(counts=counted(examples))
     out: list[Tokenized] = []
@@ -172,9 +173,15 @@ def tokenize_all(
             continue
         report.truncated += fitted is not item
         report.answers_cut += fitted.answer_cut
-        out.append(fitted)
+        out.append(prompt_trained(fitted) if train_on_prompt else fitted)
     report.examples = len(out)
     return out, report
+
+
+def prompt_trained(item: Tokenized) -> Tokenized:
+    """The example with its prompt's tokens trained as well as its answer's (data.train_on_prompt);
+    after truncation, which finds the answer by its labels."""
+    return Tokenized(item.input_ids, list(item.input_ids), item.source, item.answer_cut)
 
 
 def trained_last_exchange_only(example: Example, template: str) -> bool:

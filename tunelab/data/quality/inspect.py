@@ -15,6 +15,7 @@ from tunelab.data.tokenize import (
     Tokenized,
     chunk_text,
     fit_length,
+    prompt_trained,
     special_texts,
     special_token_text,
     tokenize_example,
@@ -66,6 +67,10 @@ def inspect_file(data: DataConfig, *, model: str, rows: int = 3) -> None:
             special_as_text=data.special_tokens_in_text == "text",
         )  # fmt: skip
         shown, fits = _as_trained(item, example.text is not None, data.max_length, data.truncation)
+        if data.train_on_prompt and example.text is None:  # after the cut, as training does
+            same = shown is item
+            item = prompt_trained(item)
+            shown = item if same else prompt_trained(shown)
         console.rule(escape(example.source))
         if trained_last_reply_only(example, item, data.template):
             console.print(
