@@ -1,6 +1,6 @@
-"""Whether a table fits the terminal as drawn at its natural width: eval and compare lay a table
-out again (an interval's "(over N facts)" under it, fewer columns) where it does not, since rich
-would wrap "[-0.53, +0.53]" in two or crop a column mid-word."""
+"""Whether a table fits the terminal as drawn at its natural width: eval, compare and runs lay a
+table out again (an interval's "(over N facts)" under it, fewer columns) where it does not, since
+rich would wrap "[-0.53, +0.53]" in two or crop a column mid-word."""
 
 from __future__ import annotations
 

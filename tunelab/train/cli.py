@@ -98,6 +98,7 @@ def runs_command(
     from rich.table import Table
 
     from tunelab.train.runs import differences, find_runs, plot_runs, summary
+    from tunelab.train.runs_table import runs_listing
 
     found = find_runs(paths or ["runs"])
     console = Console()
@@ -105,30 +106,8 @@ def runs_command(
         # Piped or in CI, rich assumes 80 columns and cut every cell to "supp…": a log line
         # may be long.
         console = Console(width=WIDE)
-    table = Table()
-    for name in ("run", "model", "method", "data", "steps", "train loss", "eval loss",
-                 "best held-out", "time", "status"):  # fmt: skip
-        table.add_column(name, overflow="fold")
     rows = [summary(run) for run in found]
-    for row in rows:
-        table.add_row(
-            row["run"],
-            row["model"],
-            row["method"],
-            row["data"],
-            str(row["steps"]),
-            _number(row["train_loss"]),
-            _number(row["eval_loss"])
-            + (
-                f" (step {row['eval_step']})"
-                if row["eval_step"] not in (None, row["steps"])
-                else ""
-            ),
-            _held_out(row.get("best_heldout")),
-            _duration(row["time_s"]),
-            row["status"],
-        )
-    console.print(table)
+    console.print(runs_listing(console, rows))
     for note in _empty_held_out_notes(rows):
         console.print(f"[dim]{note}[/]", soft_wrap=True)
     for line in _bench_lines(rows):  # under the table, which stays as wide without any
@@ -181,32 +160,6 @@ def _bench_lines(rows: list[dict]) -> list[str]:
         if scores:
             lines.append(escape(f"bench, {row['run']}: " + "; ".join(scores)))
     return lines
-
-
-def _held_out(best: dict | None) -> str:
-    """The best held-out score and where it is from: a step of training's held-out answers, or
-    the last `tunelab eval` of the run (`runs.evaluated`)."""
-    if not best:
-        return ""
-    said = f"{best['metric']} {best['value']:.1%}"
-    if "step" in best:
-        return f"{said} (step {best['step']})"
-    if best.get("stale"):
-        return f"{said} (tunelab eval of the model before the last training: eval it again)"
-    return f"{said} (tunelab eval, {best['questions']} questions)"
-
-
-def _number(value: float | None) -> str:
-    return "" if value is None else f"{value:.4f}"
-
-
-def _duration(seconds: float | None) -> str:
-    if seconds is None:
-        return ""
-    minutes, seconds = divmod(round(seconds), 60)
-    return (
-        f"{minutes // 60}h {minutes % 60:02d}m" if minutes >= 60 else f"{minutes}m {seconds:02d}s"
-    )
 
 
 @options(
