@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import importlib
 import os
-import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,9 +33,9 @@ if TYPE_CHECKING:
 
     from tunelab.compare.run import CompareConfig, Comparison
     from tunelab.evaluate.bench.score import BenchConfig
+    from tunelab.evaluate.eval_config import EvalConfig
     from tunelab.evaluate.human.pairing import RateConfig
     from tunelab.evaluate.judge.asking import JudgeConfig
-    from tunelab.evaluate.suite import EvalConfig
     from tunelab.serve.chat import Session
     from tunelab.train.plan.estimate import Plan
     from tunelab.train.plan.settings import PlanConfig
@@ -179,60 +178,12 @@ def rate(
     Bradley–Terry and Elo ratings of the votes on these answers. `console` is told what the
     command says: questions not every set answers, votes on other answers, the ratings table.
     Settings: a RateConfig, or its fields as keywords (pairs, explore)."""
-    from rich.console import Console
-
-    from tunelab.data.write import check_writable
-    from tunelab.evaluate.human.answers import load_answers, unshared
-    from tunelab.evaluate.human.app import leaderboard_table
-    from tunelab.evaluate.human.app import rate as judge_in_browser
-    from tunelab.evaluate.human.arena import Arena
     from tunelab.evaluate.human.pairing import RateConfig
-    from tunelab.web import check_port_free
+    from tunelab.evaluate.human.session import rate as rate_answers
 
-    answer_sets = load_answers([Path(a) for a in _listed(answers)])
-    arena = Arena(answer_sets, Path(votes), config=_settings(config, RateConfig, settings))
-    console = console or Console(quiet=True)  # Python callers are told nothing unless they ask
-    if note := unshared(answer_sets):
-        console.print(f"[yellow]{note}[/]")
-    if arena.other_votes:
-        console.print(
-            f"[yellow]{arena.other_votes} vote(s) in {votes} judged other answers (other "
-            "questions or models, or answers made again since): not counted here[/]"
-        )
-    if results:
-        console.print(leaderboard_table(arena.ratings(), len(arena.records), votes))
-        for note in arena.notes():
-            console.print(note, markup=False, soft_wrap=True)
-        return arena.ratings()
-    check_writable(arena.votes_path)  # before judges are sent to the page
-    check_port_free(host, port)  # uvicorn said so below the line sending them there
-    try:
-        console.print(
-            f"{len(arena.pairs)} answer pairs, {len(arena.records)} judged so far. Open "
-            f"[bold]http://{host}:{port}/[/] (keys 1-4; s skips, u undoes your last vote); "
-            "ratings at /leaderboard; Ctrl-C to stop."
-        )
-        judge_in_browser(arena, host, port, allow_host or ())
-    except KeyboardInterrupt:
-        # Ctrl-C or SIGTERM, raised again once uvicorn has stopped serving (or before it took
-        # them over). Each vote was written as it was cast; the judge leaving wants to know
-        # they all were, and a shell sees 130 or 143.
-        said = _votes_kept(arena, answers, votes, host, port)
-        console.print(said, markup=False, soft_wrap=True)
-        raise KeyboardInterrupt(said) from None  # said: `tunelab` adds no line of its own
-    console.print(_votes_kept(arena, answers, votes, host, port), markup=False, soft_wrap=True)
-    return arena.ratings()
-
-
-def _votes_kept(arena, answers, votes, host: str, port: int) -> str:
-    """`rate`'s last line: the votes kept, the command printing their ratings, the one going on."""
-    given = ["tunelab", "rate", *map(str, _listed(answers)), "--votes", str(votes)]
-    given += ["--host", host] if host != LOCALHOST else []
-    given += ["--port", str(port)] if port != DEFAULT_RATE_PORT else []
-    return (
-        f"{len(arena.records)} votes in {arena.votes_path}; ratings: "
-        f"{shlex.join([*given, '--results'])}; to judge more: {shlex.join(given)}"
-    )
+    config = _settings(config, RateConfig, settings)
+    listed = _listed(answers)
+    return rate_answers(listed, votes, host, port, allow_host or (), results, config, console)
 
 
 def runs(
@@ -255,7 +206,7 @@ def evaluate(models, config: EvalConfig | None = None, **settings):
     """Answer a test set with a model or run and score it (`tunelab eval`); several models (a run
     and its base, say) are asked alike and give one result each, to compare. Settings: an
     EvalConfig, or its fields as keywords (data, limit, max_new_tokens...)."""
-    from tunelab.evaluate.suite import EvalConfig
+    from tunelab.evaluate.eval_config import EvalConfig
     from tunelab.evaluate.suite import evaluate as evaluate_models
 
     return evaluate_models(models, _settings(config, EvalConfig, settings))

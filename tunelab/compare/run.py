@@ -29,9 +29,10 @@ from tunelab.data.templates import Example, Prompt
 from tunelab.data.text import content_words
 from tunelab.errors import TunelabError
 from tunelab.evaluate.calls import score_reply
+from tunelab.evaluate.eval_config import EvalConfig
 from tunelab.evaluate.facts import echo_note, echoed_facts, facts_named_note
 from tunelab.evaluate.scores import TestChecks, cut_off_note, reference_tokens, summarize
-from tunelab.evaluate.suite import EvalConfig, refuse_unrendered
+from tunelab.evaluate.suite import refuse_unrendered
 from tunelab.evaluate.testset import rephrasings_note, source_keys, test_path, test_questions
 from tunelab.progress import answer_bars, counting
 from tunelab.run import Run, prompt_for

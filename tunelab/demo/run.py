@@ -187,7 +187,8 @@ def _write_eval(run_dir: Path, replies: list[Generation]) -> None:
     """The finetuned model's answers to the run's test file (the first of the demo's tests)
     scored and written into RUN/eval as `tunelab eval RUN` writes them, not asked again: the
     held-out score `tunelab runs` lists (it left the demo's empty) and `tunelab errors` reads."""
-    from tunelab.evaluate.suite import EvalConfig, evaluate_one
+    from tunelab.evaluate.eval_config import EvalConfig
+    from tunelab.evaluate.suite import evaluate_one
 
     asked = len(demo_data()[1].read_text(encoding="utf-8").splitlines())
     evaluate_one(run_dir, EvalConfig(max_new_tokens=MAX_NEW_TOKENS), answers=replies[:asked])

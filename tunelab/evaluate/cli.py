@@ -12,7 +12,7 @@ from rich.table import Table
 
 from tunelab.config import DataConfig
 from tunelab.evaluate import MOST_FACTS
-from tunelab.evaluate.suite import EvalConfig
+from tunelab.evaluate.eval_config import EvalConfig
 from tunelab.next_step import command, read_through, say_next, train_command
 from tunelab.options import options
 

@@ -21,7 +21,8 @@ from tunelab.evaluate.metrics import TEXT_METRICS
 from tunelab.evaluate.scores import interval_fields
 
 if TYPE_CHECKING:
-    from tunelab.evaluate.suite import EvalConfig, EvalResult
+    from tunelab.evaluate.eval_config import EvalConfig
+    from tunelab.evaluate.suite import EvalResult
     from tunelab.run import Run
 
 

@@ -22,7 +22,7 @@ from tunelab.run import Run
 from tunelab.run_files import METRICS_FILE
 
 if TYPE_CHECKING:
-    from tunelab.evaluate.suite import EvalConfig
+    from tunelab.evaluate.eval_config import EvalConfig
 
 # What to do of a bad test row where the command has no --on-error (compare: a test row skipped
 # is a score changed), and where it has (eval, which counts and shows the rows it leaves out).

@@ -1,0 +1,79 @@
+"""A `tunelab rate` session (tunelab.rate): the answer sets read, the judging page served until
+Ctrl-C with each vote kept as cast, and what the judge leaving is told; or, with results, the
+ratings of the votes so far."""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Sequence
+from pathlib import Path
+
+from rich.console import Console
+
+from tunelab.evaluate.human import DEFAULT_PORT
+from tunelab.evaluate.human.arena import Arena
+from tunelab.evaluate.human.pairing import RateConfig
+from tunelab.web import LOCALHOST
+
+
+def rate(
+    answers: Sequence[str | Path],
+    votes: str | Path,
+    host: str,
+    port: int,
+    allow_host: Sequence[str],
+    results: bool,
+    config: RateConfig,
+    console: Console | None,
+) -> list[dict]:
+    """tunelab.rate's session, its answers listed and its settings read: see there."""
+    from tunelab.data.write import check_writable
+    from tunelab.evaluate.human.answers import load_answers, unshared
+    from tunelab.evaluate.human.app import leaderboard_table
+    from tunelab.evaluate.human.app import rate as judge_in_browser
+    from tunelab.web import check_port_free
+
+    answer_sets = load_answers([Path(a) for a in answers])
+    arena = Arena(answer_sets, Path(votes), config=config)
+    console = console or Console(quiet=True)  # Python callers are told nothing unless they ask
+    if note := unshared(answer_sets):
+        console.print(f"[yellow]{note}[/]")
+    if arena.other_votes:
+        console.print(
+            f"[yellow]{arena.other_votes} vote(s) in {votes} judged other answers (other "
+            "questions or models, or answers made again since): not counted here[/]"
+        )
+    if results:
+        console.print(leaderboard_table(arena.ratings(), len(arena.records), votes))
+        for note in arena.notes():
+            console.print(note, markup=False, soft_wrap=True)
+        return arena.ratings()
+    check_writable(arena.votes_path)  # before judges are sent to the page
+    check_port_free(host, port)  # uvicorn said so below the line sending them there
+    try:
+        console.print(
+            f"{len(arena.pairs)} answer pairs, {len(arena.records)} judged so far. Open "
+            f"[bold]http://{host}:{port}/[/] (keys 1-4; s skips, u undoes your last vote); "
+            "ratings at /leaderboard; Ctrl-C to stop."
+        )
+        judge_in_browser(arena, host, port, allow_host)
+    except KeyboardInterrupt:
+        # Ctrl-C or SIGTERM, raised again once uvicorn has stopped serving (or before it took
+        # them over). Each vote was written as it was cast; the judge leaving wants to know
+        # they all were, and a shell sees 130 or 143.
+        said = _votes_kept(arena, answers, votes, host, port)
+        console.print(said, markup=False, soft_wrap=True)
+        raise KeyboardInterrupt(said) from None  # said: `tunelab` adds no line of its own
+    console.print(_votes_kept(arena, answers, votes, host, port), markup=False, soft_wrap=True)
+    return arena.ratings()
+
+
+def _votes_kept(arena, answers, votes, host: str, port: int) -> str:
+    """`rate`'s last line: the votes kept, the command printing their ratings, the one going on."""
+    given = ["tunelab", "rate", *map(str, answers), "--votes", str(votes)]
+    given += ["--host", host] if host != LOCALHOST else []
+    given += ["--port", str(port)] if port != DEFAULT_PORT else []
+    return (
+        f"{len(arena.records)} votes in {arena.votes_path}; ratings: "
+        f"{shlex.join([*given, '--results'])}; to judge more: {shlex.join(given)}"
+    )
