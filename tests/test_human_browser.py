@@ -12,6 +12,7 @@ import pytest
 from tunelab.evaluate.human.answers import load_answers
 from tunelab.evaluate.human.app import create_app
 from tunelab.evaluate.human.arena import Arena
+from tunelab.evaluate.human.keys import rater_keys
 from tunelab.web import running
 
 sync_api = pytest.importorskip(
@@ -36,16 +37,17 @@ def answer_sets(root):
 
 
 @contextmanager
-def judging_page(arena: Arena, on_response=None):
-    """The rating page of `arena` served on loopback, open in headless Chromium."""
-    with running(create_app(arena)) as url, sync_api.sync_playwright() as p:
+def judging_page(arena: Arena, on_response=None, keys=None, link=""):
+    """The rating page of `arena` served on loopback, open in headless Chromium (at `link`, the
+    part of a rater's private link after the server's address)."""
+    with running(create_app(arena, keys=keys)) as url, sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True)
         try:
             page = browser.new_page()
             page.set_default_timeout(15_000)
             if on_response is not None:
                 page.on("response", on_response)
-            page.goto(url)
+            page.goto(url + link)
             yield page
         finally:
             browser.close()
@@ -190,3 +192,24 @@ def test_a_named_rater_still_undoes_their_votes_after_reloading_the_page(tmp_pat
             page.wait_for_function(f"document.getElementById('judged').textContent === '{judged}'")
         assert page.is_disabled("#undo")
     assert arena.records == []
+
+
+def test_a_private_link_judges_under_its_raters_name_and_a_page_without_one_says_why(tmp_path):
+    votes_file = tmp_path / "votes.jsonl"
+    arena = Arena(load_answers(answer_sets(tmp_path)), votes_file)
+    keys = rater_keys(votes_file, ["alice"], longest=100)  # tunelab rate --raters alice
+    with judging_page(arena, keys=keys) as page:  # the bare address: no pair, and why
+        page.wait_for_function("document.getElementById('status').textContent")
+        assert "403" in page.text_content("#status") and "private link" in page.text_content(
+            "#status"
+        )
+    with judging_page(arena, keys=keys, link=f"#key={next(iter(keys))}") as page:
+        page.wait_for_function("document.getElementById('judged').textContent === '0'")
+        assert page.input_value("#rater") == "alice" and page.is_disabled("#rater")
+        page.keyboard.press("1")
+        page.wait_for_function("document.getElementById('judged').textContent === '1'")
+        assert page.text_content("#yours") == " (1 by you)"
+        page.keyboard.press("u")  # her own vote, undone by her key
+        page.wait_for_function("document.getElementById('judged').textContent === '0'")
+    cast = json.loads(votes_file.read_text().splitlines()[0])
+    assert cast["rater"] == "alice" and arena.records == []

@@ -170,11 +170,13 @@ def rate(
     results: bool = False,
     config: RateConfig | None = None,
     console: Console | None = None,
+    raters: list[str] | None = None,
     **settings,
 ) -> list[dict]:
     """Judge answer sets side by side, blind, at http://HOST:PORT/ until Ctrl-C, each vote added
     to `votes` (`tunelab rate`), then raise KeyboardInterrupt saying the votes kept (as a stopped
-    `tunelab serve` does); results: serve nothing, read the votes so far. Returns the
+    `tunelab serve` does); results: serve nothing, read the votes so far. `raters`: only these
+    judge, each through the private link printed for them (`--raters`). Returns the
     Bradley–Terry and Elo ratings of the votes on these answers. `console` is told what the
     command says: questions not every set answers, votes on other answers, the ratings table.
     Settings: a RateConfig, or its fields as keywords (pairs, explore)."""
@@ -183,7 +185,10 @@ def rate(
 
     config = _settings(config, RateConfig, settings)
     listed = _listed(answers)
-    return rate_answers(listed, votes, host, port, allow_host or (), results, config, console)
+    raters = None if raters is None else _listed(raters)
+    return rate_answers(
+        listed, votes, host, port, allow_host or (), results, config, console, raters
+    )
 
 
 def runs(

@@ -14,6 +14,7 @@ from tunelab.data.write import cannot_write
 from tunelab.errors import TunelabError
 from tunelab.evaluate.human import DEFAULT_PORT
 from tunelab.evaluate.human.arena import Arena, NotYourVote
+from tunelab.evaluate.human.keys import KEY_HEADER, rater_of
 from tunelab.evaluate.paired import MIN_QUESTIONS, over_facts
 from tunelab.web import LOCALHOST, LocalHostsOnly
 
@@ -23,6 +24,10 @@ if TYPE_CHECKING:
 
 # The longest rater name the page takes (it is kept with every vote).
 MAX_RATER = 100
+NO_KEY = (
+    "this server takes judgements only through a rater's private link (tunelab rate --raters "
+    "prints one per rater): open the link you were given, or ask for one"
+)
 
 
 class VoteIn(BaseModel):
@@ -45,27 +50,44 @@ class UndoIn(BaseModel):
     rater: str = Field("", max_length=MAX_RATER)
 
 
-def create_app(arena: Arena, allowed_hosts: Collection[str] = ()):
+def create_app(
+    arena: Arena, allowed_hosts: Collection[str] = (), keys: dict[str, str] | None = None
+):
     """The FastAPI app: the judging page, its JSON API, and the leaderboard. It answers only
-    requests naming this server or localhost in `Host` (or one of `allowed_hosts`)."""
-    from fastapi import FastAPI, HTTPException, Query
+    requests naming this server or localhost in `Host` (or one of `allowed_hosts`). With `keys`
+    ({key: rater}, `--raters`), a pair is shown, voted on, skipped or undone only with a rater's
+    key (header X-Rater-Key; 403 without), under that rater's name whatever name is typed."""
+    from fastapi import FastAPI, Header, HTTPException, Query
     from fastapi.responses import HTMLResponse
 
     app = FastAPI(title="tunelab human evaluation", docs_url=None, redoc_url=None)
     app.add_middleware(LocalHostsOnly, allowed_hosts=allowed_hosts)
+    key_header = Header(None, alias=KEY_HEADER)  # a default, not Annotated: FastAPI reads names
+
+    def rater(typed: str, key: str | None) -> str:
+        if not keys:
+            return typed.strip()
+        if (name := rater_of(keys, key)) is None:
+            raise HTTPException(403, NO_KEY)
+        return name
 
     @app.get("/", response_class=HTMLResponse)
     def page() -> str:
         return JUDGE_PAGE
 
     @app.get("/api/next")
-    def next_pair(rater: str = Query("", max_length=MAX_RATER)) -> dict:
-        return arena.next(rater.strip())
+    def next_pair(
+        key: str | None = key_header,
+        rater_name: str = Query("", alias="rater", max_length=MAX_RATER),
+    ) -> dict:
+        name = rater(rater_name, key)
+        return arena.next(name) | ({"rater": name} if keys else {})
 
     @app.post("/api/vote")
-    def vote(body: VoteIn) -> dict:
+    def vote(body: VoteIn, key: str | None = key_header) -> dict:
+        name = rater(body.rater, key)
         try:
-            vote_id = arena.vote(body.token, body.winner, body.rater.strip())
+            vote_id = arena.vote(body.token, body.winner, name)
         except TunelabError as err:
             raise HTTPException(400, str(err)) from None
         except OSError as err:  # a full disk: the page says why, and the pair can be voted again
@@ -74,13 +96,14 @@ def create_app(arena: Arena, allowed_hosts: Collection[str] = ()):
         return {"judged": len(arena.records), "vote": vote_id}
 
     @app.post("/api/skip")
-    def skip(body: SkipIn) -> dict:
-        return arena.skip(body.token, body.rater.strip())
+    def skip(body: SkipIn, key: str | None = key_header) -> dict:
+        return arena.skip(body.token, rater(body.rater, key))
 
     @app.post("/api/undo")
-    def undo(body: UndoIn) -> dict:
+    def undo(body: UndoIn, key: str | None = key_header) -> dict:
+        name = rater(body.rater, key)
         try:
-            return arena.undo(body.vote, body.rater.strip())
+            return arena.undo(body.vote, name)
         except NotYourVote as err:  # another rater's: forbidden, not malformed
             raise HTTPException(403, str(err)) from None
         except TunelabError as err:
@@ -106,6 +129,7 @@ def rate(
     host: str = LOCALHOST,
     port: int = DEFAULT_PORT,
     allowed_hosts: Collection[str] = (),
+    keys: dict[str, str] | None = None,
 ) -> None:
     """Serve the judging page for `arena` until Ctrl-C or SIGTERM, then raise it again, as
     `tunelab serve` does (same as `tunelab rate`): uvicorn.run swallowed it, and rate exited 0."""
@@ -113,7 +137,7 @@ def rate(
 
     from tunelab.serve.launch import engine_server
 
-    app = create_app(arena, allowed_hosts)
+    app = create_app(arena, allowed_hosts, keys)
     engine_server(uvicorn.Config(app, host=host, port=port, log_level="warning"), {}).run()
 
 
@@ -193,13 +217,20 @@ rater.value = localStorage.getItem('rater') || '';
 // latest last, are all it has of those (one id alone undid the last vote, not the one before).
 const unnamed = [];
 let yours = 0;  // the named rater's votes still standing, as the server counted them
-const post = (url, body) => fetch(url, {{method: 'POST', headers: {{'Content-Type': 'application/json'}},
+// A private link (`tunelab rate --raters`) holds its rater's key after '#', which no request
+// line carries: the page sends it with each request, and the server names the rater by it.
+const key = new URLSearchParams(location.hash.slice(1)).get('key');
+const keyed = key ? {{'{KEY_HEADER}': key}} : {{}};
+const post = (url, body) => fetch(url, {{method: 'POST', headers: {{'Content-Type': 'application/json', ...keyed}},
   body: JSON.stringify({{...body, rater: rater.value.trim()}})}});
 async function load() {{
-  show(await (await fetch('/api/next?rater=' + encodeURIComponent(rater.value.trim()))).json());
+  const response = await fetch('/api/next?rater=' + encodeURIComponent(rater.value.trim()), {{headers: keyed}});
+  if (!response.ok) {{ say(`no pair (${{response.status}}: ${{await response.text()}})`); return; }}
+  show(await response.json());
 }}
 function show(pair) {{
   current = pair;
+  if (pair.rater) {{ rater.value = pair.rater; rater.disabled = true; }}  // the key's, not typed
   yours = pair.yours;
   undoable();
   for (const k of ['question', 'reference', 'left_answer', 'right_answer']) document.getElementById(k).textContent = current[k];

@@ -30,7 +30,8 @@ def rate_command(
     host: Annotated[
         str,
         typer.Option(
-            help="Interface to listen on; 0.0.0.0 lets anyone on your network judge (no key)."
+            help="Interface to listen on; 0.0.0.0 lets anyone on your network judge unless "
+            "--raters names who may."
         ),
     ] = LOCALHOST,
     port: Port = DEFAULT_PORT,
@@ -38,10 +39,18 @@ def rate_command(
     results: Annotated[
         bool, typer.Option("--results", help="Print the ratings from the votes so far; no server.")
     ] = False,
+    raters: Annotated[
+        str | None,
+        typer.Option(
+            help="Only these judge (alice,bob): each gets a private link with a random key; "
+            "votes without one are refused."
+        ),
+    ] = None,
     *,
     config: RateConfig,
 ) -> None:
     """Judge answers side by side in a browser (blind, random sides); Bradley–Terry and Elo ratings."""
     from tunelab import rate
 
-    rate(answers, votes, host, port, allow_host, results, config, console=console)
+    names = raters.split(",") if raters is not None else None
+    rate(answers, votes, host, port, allow_host, results, config, console=console, raters=names)

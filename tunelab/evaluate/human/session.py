@@ -25,12 +25,14 @@ def rate(
     results: bool,
     config: RateConfig,
     console: Console | None,
+    raters: Sequence[str] | None = None,
 ) -> list[dict]:
     """tunelab.rate's session, its answers listed and its settings read: see there."""
     from tunelab.data.write import check_writable
     from tunelab.evaluate.human.answers import load_answers, unshared
-    from tunelab.evaluate.human.app import leaderboard_table
+    from tunelab.evaluate.human.app import MAX_RATER, leaderboard_table
     from tunelab.evaluate.human.app import rate as judge_in_browser
+    from tunelab.evaluate.human.keys import links, rater_keys
     from tunelab.web import check_port_free
 
     answer_sets = load_answers([Path(a) for a in answers])
@@ -50,29 +52,35 @@ def rate(
         return arena.ratings()
     check_writable(arena.votes_path)  # before judges are sent to the page
     check_port_free(host, port)  # uvicorn said so below the line sending them there
+    keys = rater_keys(arena.votes_path, list(raters), MAX_RATER) if raters is not None else None
     try:
         console.print(
             f"{len(arena.pairs)} answer pairs, {len(arena.records)} judged so far. Open "
             f"[bold]http://{host}:{port}/[/] (keys 1-4; s skips, u undoes your last vote); "
             "ratings at /leaderboard; Ctrl-C to stop."
         )
-        judge_in_browser(arena, host, port, allow_host)
+        console.print(
+            links(keys or {}, f"http://{host}:{port}/"), markup=False, soft_wrap=True, end=""
+        )
+        judge_in_browser(arena, host, port, allow_host, keys)
     except KeyboardInterrupt:
         # Ctrl-C or SIGTERM, raised again once uvicorn has stopped serving (or before it took
         # them over). Each vote was written as it was cast; the judge leaving wants to know
         # they all were, and a shell sees 130 or 143.
-        said = _votes_kept(arena, answers, votes, host, port)
+        said = _votes_kept(arena, answers, votes, host, port, raters)
         console.print(said, markup=False, soft_wrap=True)
         raise KeyboardInterrupt(said) from None  # said: `tunelab` adds no line of its own
-    console.print(_votes_kept(arena, answers, votes, host, port), markup=False, soft_wrap=True)
+    said = _votes_kept(arena, answers, votes, host, port, raters)
+    console.print(said, markup=False, soft_wrap=True)
     return arena.ratings()
 
 
-def _votes_kept(arena, answers, votes, host: str, port: int) -> str:
+def _votes_kept(arena, answers, votes, host: str, port: int, raters=None) -> str:
     """`rate`'s last line: the votes kept, the command printing their ratings, the one going on."""
     given = ["tunelab", "rate", *map(str, answers), "--votes", str(votes)]
     given += ["--host", host] if host != LOCALHOST else []
     given += ["--port", str(port)] if port != DEFAULT_PORT else []
+    given += ["--raters", ",".join(raters)] if raters else []
     return (
         f"{len(arena.records)} votes in {arena.votes_path}; ratings: "
         f"{shlex.join([*given, '--results'])}; to judge more: {shlex.join(given)}"

@@ -1,0 +1,110 @@
+"""`tunelab rate --raters alice,bob`: a team lead names who judges; each gets a private link, and
+the server takes a judgement only with a key it gave out, under that key's name. The page in a
+browser with such a link: test_human_browser.py."""
+
+import json
+import re
+import stat
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from tunelab.cli import app
+from tunelab.errors import TunelabError
+from tunelab.evaluate.human.keys import rater_keys
+
+QUESTIONS = ["What does tunelab do?", "How do I resume?", "Where is the config?"]
+
+
+def answer_sets(tmp_path) -> list[str]:
+    paths = []
+    for model in ("base", "tuned"):
+        path = tmp_path / f"{model}.jsonl"
+        rows = [{"question": q, "reference": "ref", "answer": f"{model} {q}"} for q in QUESTIONS]
+        path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+        paths.append(str(path))
+    return paths
+
+
+def start(tmp_path, monkeypatch, *options: str):
+    """`tunelab rate ... --raters alice,bob` as typed, its server's app and what it printed."""
+    import uvicorn
+
+    started = {}
+    monkeypatch.setattr(uvicorn.Server, "run", lambda server: started.update(app=server.config.app))
+    args = ["rate", *answer_sets(tmp_path), "--votes", str(tmp_path / "votes.jsonl"), *options]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    return TestClient(started["app"]), result.output
+
+
+def printed_keys(output: str) -> dict[str, str]:
+    return dict(re.findall(r"^(\w+): http://127\.0\.0\.1:8008/#key=(\S+)$", output, re.M))
+
+
+def test_each_rater_gets_a_private_link_and_votes_without_one_are_refused(tmp_path, monkeypatch):
+    client, output = start(tmp_path, monkeypatch, "--raters", "alice,bob")
+    keys = printed_keys(output)
+    assert list(keys) == ["alice", "bob"] and keys["alice"] != keys["bob"]
+    alice, bob = ({"X-Rater-Key": keys[name]} for name in ("alice", "bob"))
+
+    # Anyone else, naming themselves or not, is shown nothing and cannot vote.
+    refused = client.get("/api/next", params={"rater": "alice"})
+    assert refused.status_code == 403 and "private link" in refused.json()["detail"]
+    assert client.get("/api/next", headers={"X-Rater-Key": "guess"}).status_code == 403
+    pair = client.get("/api/next", headers=alice).json()
+    assert pair["rater"] == "alice"
+    assert (
+        client.post("/api/vote", json={"token": pair["token"], "winner": "left"}).status_code == 403
+    )
+
+    # A vote through alice's link is hers, whatever name the body types.
+    cast = client.post(
+        "/api/vote", headers=alice, json={"token": pair["token"], "winner": "left", "rater": "bob"}
+    )
+    assert cast.status_code == 200
+    assert [json.loads(line)["rater"] for line in (tmp_path / "votes.jsonl").open()] == ["alice"]
+    # Bob cannot take it back, even naming her; she can.
+    vote = cast.json()["vote"]
+    assert (
+        client.post("/api/undo", headers=bob, json={"vote": vote, "rater": "alice"}).status_code
+        == 403
+    )
+    assert client.post("/api/undo", headers=alice, json={}).status_code == 200
+    # The line naming the command that judges more keeps the raters (so their links still work).
+    assert "--raters alice,bob" in output
+
+
+def test_a_restarted_server_gives_the_same_links_and_keeps_them_private(tmp_path, monkeypatch):
+    first = printed_keys(start(tmp_path, monkeypatch, "--raters", "alice,bob")[1])
+    again = printed_keys(start(tmp_path, monkeypatch, "--raters", "alice,bob,carol")[1])
+    assert again["alice"] == first["alice"] and again["bob"] == first["bob"]
+    assert "carol" in again
+    kept = tmp_path / "votes.keys.json"
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600  # other users of the machine cannot read them
+    # A rater left off the list is refused, though the file still holds their key.
+    client, _ = start(tmp_path, monkeypatch, "--raters", "alice")
+    assert client.get("/api/next", headers={"X-Rater-Key": first["bob"]}).status_code == 403
+
+
+def test_without_raters_a_typed_name_still_judges_as_before(tmp_path, monkeypatch):
+    client, output = start(tmp_path, monkeypatch)
+    assert "#key=" not in output
+    pair = client.get("/api/next", params={"rater": "anna"}).json()
+    assert "rater" not in pair
+    assert (
+        client.post("/api/vote", json={"token": pair["token"], "winner": "tie"}).status_code == 200
+    )
+
+
+@pytest.mark.parametrize("given", ["alice,alice", "alice,,bob", ""])
+def test_raters_are_distinct_names(tmp_path, given):
+    with pytest.raises(TunelabError, match="--raters takes distinct names"):
+        rater_keys(tmp_path / "votes.jsonl", given.split(","), longest=100)
+
+
+def test_a_damaged_keys_file_is_named_with_what_to_do(tmp_path):
+    (tmp_path / "votes.keys.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(TunelabError, match=r"votes\.keys\.json.*delete it to issue new links"):
+        rater_keys(tmp_path / "votes.jsonl", ["alice"], longest=100)
