@@ -138,3 +138,24 @@ def test_no_dictionary_is_loaded_for_answers_with_no_word_to_look_up(monkeypatch
     ]
     analyse(rows, TRAINING)
     assert loaded == [] and all("misspelling" not in categories(r) for r in rows)
+
+
+def test_a_typo_the_model_learnt_from_its_data_is_a_misspelling_named_with_its_rows():
+    # lamini_docs says "fostes" once (line 16) and "fosters" elsewhere: every data word was taken
+    # as spelt right, so an answer that learnt the typo was never called misspelt.
+    training = [
+        Example.qa("What does the company do?", "The company fostes an inclusive culture.", "t:16"),
+        Example.qa("What does the team do?", "The team fosters collaboration.", "t:17"),
+        Example.qa("What does the lab do?", "The lab fosters open research.", "t:18"),
+        Example.qa("What is Lamini?", "Lamini trains models.", "t:19"),
+    ]
+    r = row("What is its culture like?", "It fosters an inclusive culture.",
+            "The company fostes an inclusive culture with Lamini.")  # fmt: skip
+    analyse([r], training)
+    spelled = next(e for e in r["errors"] if e["category"] == "misspelling")
+    assert spelled["reason"] == (
+        "unknown words: fostes (as in t:16; the data says 'fosters' more often: fix it there)"
+    )
+    # The data's own words that no dictionary knows stay words ("Lamini"), as does a word the
+    # data spells one way only.
+    assert "lamini" not in spelled["reason"]

@@ -17,7 +17,7 @@ from tunelab.data.text import FUNCTION_WORDS, TOPIC_SHARE, common_words, content
 from tunelab.evaluate.categories import CATEGORIES, AnalysisConfig, categorize, is_weak
 from tunelab.evaluate.metrics import normalize
 from tunelab.evaluate.refusals import canned_refusals
-from tunelab.evaluate.spelling import FIELD_WORDS
+from tunelab.evaluate.spelling import FIELD_WORDS, data_typos
 
 
 @dataclass
@@ -130,10 +130,17 @@ def analyse(
     # A training row that shares only these with a question is no closer to it than any other.
     said_by_most = common_words(index.df, len(texts), TOPIC_SHARE) if index else frozenset()
     untopical = FUNCTION_WORDS | said_by_most
-    # The domain's word list: the training data, every test question and reference, and the
-    # field's own words, so "dataset" in an answer is not a misspelling.
+    # The domain's word list: the training data but for its typos, every test question and
+    # reference, and the field's own words, so "dataset" in an answer is not a misspelling.
+    typos = data_typos(index.docs) if index else {}
     asked = (f"{r['question']} {r['reference']}" for r in rows)
-    known = {w for t in (*texts, *asked) for w in content_words(t)} | FIELD_WORDS
+    known = {w for t in texts for w in content_words(t)} - typos.keys()
+    known |= {w for t in asked for w in content_words(t)} | FIELD_WORDS
+    # A typo the answer learnt is told with the training rows to mend.
+    where = {
+        word: typo_note(usual, [training[j].source or f"training row {j + 1}" for j in docs])
+        for word, (usual, docs) in typos.items()
+    }
     stating = count_taught(rows, training)
     given: dict[str, list[int]] = {}  # the training rows by their answer, as refusals compare
     for j, ex in enumerate(training):
@@ -170,7 +177,7 @@ def analyse(
             words(row["reference"])
         )
         taught = ("short" if short else "long") if trained else "none"
-        row["errors"] = categorize(row, known, context, cfg, taught, longest)
+        row["errors"] = categorize(row, known, context, cfg, taught, longest, where)
         closest[i] = [
             {
                 "question": training[h.index].question,
@@ -190,6 +197,13 @@ def analyse(
         trained=trained,
     )
     return result
+
+
+def typo_note(usual: str, sources: list[str]) -> str:
+    """Where a typo of the data is, to mend it there: "as in train.jsonl:16; the data says
+    'fosters' more often"."""
+    more = f" and {len(sources) - 3} more" if len(sources) > 3 else ""
+    return f"as in {', '.join(sources[:3])}{more}; the data says {usual!r} more often: fix it there"
 
 
 _DOTTED = re.compile(r"\d+(?:[.,]\d+)+")

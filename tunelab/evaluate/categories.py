@@ -172,10 +172,12 @@ def categorize(
     cfg: AnalysisConfig,
     taught: str = "long",
     longest: int = 0,
+    typos: dict[str, str] | None = None,
 ) -> list[dict[str, str]]:
     """Each category that fits one answer, with the reason; `context` is retrieved training text,
-    `taught` the answers' length a run of this model trained on and `longest` the longest
-    reference's tokens (`cut_off`)."""
+    `taught` the answers' length a run of this model trained on, `longest` the longest
+    reference's tokens (`cut_off`) and `typos` the training data's typos, each with where it is
+    (`spelling.data_typos`)."""
     found = fact_errors(row) + refusal_errors(row)
     if not row["answer"].strip():
         found.append(("empty", "the model produced no text"))
@@ -205,7 +207,8 @@ def categorize(
         {**row, "answer": answer}, known | set(content_words(row["question"] + " " + reference))
     )
     if bad:
-        found.append(("misspelling", "unknown words: " + ", ".join(bad[:5])))
+        said = [f"{w} ({typos[w]})" if w in (typos or {}) else w for w in bad[:5]]
+        found.append(("misspelling", "unknown words: " + ", ".join(said)))
     # On topic means about the question or the reference: a long answer that talks about the
     # question's subject shares few words with a one-word reference and is still on topic.
     # An answer without content words ("Yes.") cannot be judged.
