@@ -37,7 +37,7 @@ from tunelab.evaluate.facts import (
     score_facts,
     wrong_stated,
 )
-from tunelab.evaluate.judge.verdicts import cohen_kappa
+from tunelab.evaluate.human.records import cohen_kappa
 from tunelab.evaluate.paired import mean_interval
 from tunelab.remote import is_endpoint
 

@@ -219,3 +219,22 @@ def test_a_rater_cannot_undo_another_raters_vote_by_its_id(tmp_path):
     assert client.post("/api/undo", json={"vote": anas, "rater": "ana"}).is_success
     assert client.post("/api/undo", json={"vote": nameless, "rater": "ben"}).is_success
     assert Arena(load_answers(paths), votes).records == []
+
+
+def test_the_leaderboard_says_each_raters_votes_and_how_far_two_raters_agree(tmp_path):
+    # Two colleagues rate the same pairs; whether they agree is what tells a rating from noise.
+    paths, votes = good_and_bad(tmp_path), tmp_path / "votes.jsonl"
+    arena = Arena(load_answers(paths), votes, seed=0)
+    likes_good = {"alice": QUESTIONS[:2], "bob": QUESTIONS[:1]}
+    for rater in ("alice", "bob"):
+        for _ in QUESTIONS:  # each is shown the three pairs they have not judged, in turn
+            pair = arena.next(rater)
+            good = "left" if pair["left_answer"].startswith("good") else "right"
+            bad = "right" if good == "left" else "left"
+            arena.vote(pair["token"], good if pair["question"] in likes_good[rater] else bad, rater)
+    said = (
+        "Votes by rater: alice 3, bob 3; alice and bob agree on 2 of 3 pairs both judged "
+        "(Cohen's kappa 0.40)"
+    )
+    assert said in arena.notes()
+    assert said in results(paths, votes)

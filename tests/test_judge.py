@@ -16,8 +16,9 @@ from tests.conftest import write_jsonl
 from tunelab.cli import app
 from tunelab.errors import TunelabError
 from tunelab.evaluate.human.answers import load_answers
+from tunelab.evaluate.human.records import cohen_kappa
 from tunelab.evaluate.judge.asking import JudgeConfig
-from tunelab.evaluate.judge.verdicts import cohen_kappa, judge
+from tunelab.evaluate.judge.verdicts import judge
 from tunelab.web import running
 
 QUESTIONS = {  # question: (reference, the good model's answer, the bad model's answer)

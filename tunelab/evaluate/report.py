@@ -31,7 +31,7 @@ DESCRIPTIONS = {
     "cut_off": "stopped at the token limit, not at an end-of-sequence",
     "too_long": "much longer than the reference",
     "repetitive": "repeats sentences or phrases",
-    "misspelling": "words that are in no dictionary, the question, the reference or the data",
+    "misspelling": "words in no dictionary, the question, the reference or the data, or typos of the data",
     "off_topic_answer": (
         "the answer strays: little overlap with the question, the reference and the closest "
         "training data"

@@ -28,6 +28,7 @@ NO_KEY = (
     "this server takes judgements only through a rater's private link (tunelab rate --raters "
     "prints one per rater): open the link you were given, or ask for one"
 )
+NOT_YOURS = "that vote is another rater's: a rater undoes only their own votes"
 
 
 class VoteIn(BaseModel):
@@ -105,7 +106,8 @@ def create_app(
         try:
             return arena.undo(body.vote, name)
         except NotYourVote as err:  # another rater's: forbidden, not malformed
-            raise HTTPException(403, str(err)) from None
+            # With keys a name cannot be typed: "type the name it was cast under" misled.
+            raise HTTPException(403, NOT_YOURS if keys else str(err)) from None
         except TunelabError as err:
             raise HTTPException(400, str(err)) from None
         except OSError as err:

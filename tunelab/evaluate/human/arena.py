@@ -42,6 +42,7 @@ from tunelab.evaluate.human.records import (
     judged,
     on_these_answers,
     position_note,
+    raters_note,
     read_votes,
 )
 
@@ -255,6 +256,8 @@ class Arena:
     def notes(self) -> list[str]:
         """What the leaderboard says below its table, on the page and in `--results`."""
         notes = [f"Position: {note}" for note in [position_note(self.records)] if note]
+        if raters := raters_note(self.records):
+            notes.append(raters)
         rated = {model for r in self.records for model in (r["left"], r["right"])}
         if unrated := [model for model in self.answers if model not in rated]:
             notes.append(f"No votes yet, so no rating: {', '.join(unrated)}")

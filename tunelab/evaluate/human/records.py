@@ -5,6 +5,7 @@ winner, and fingerprints of the very answers judged."""
 from __future__ import annotations
 
 import hashlib
+from itertools import combinations
 from pathlib import Path
 
 from tunelab.data.jsonl_files import read_jsonl
@@ -90,3 +91,61 @@ def position_note(records: list[dict]) -> str | None:
         f"{said}: raters favour the {side} side (sides are shuffled, so the ratings are not "
         "skewed, only noisier; ask raters to read both answers)"
     )
+
+
+def agreement(human: list[dict], judged: list[dict]) -> dict:
+    """Cohen's kappa between votes and other votes or a judge's verdicts on the same (question,
+    pair): each of `human`'s votes is one item, its outcome which model won or a tie ("both bad"
+    is a tie), against the latest of `judged` on its pair."""
+    verdicts = {same_pair(r): winner_of(r) for r in judged}
+    items = [(winner_of(r), verdicts[same_pair(r)]) for r in human if same_pair(r) in verdicts]
+    if not items:
+        return {}
+    return {
+        "kappa": cohen_kappa(items),
+        "agree": sum(h == j for h, j in items),
+        "pairs": len(items),
+    }
+
+
+def cohen_kappa(items: list[tuple[str, str]]) -> float:
+    """Agreement between two raters beyond what chance gives: (p_o - p_e) / (1 - p_e)."""
+    n = len(items)
+    observed = sum(a == b for a, b in items) / n
+    labels = {label for item in items for label in item}
+    chance = sum(
+        sum(a == label for a, _ in items) * sum(b == label for _, b in items) / n**2
+        for label in labels
+    )
+    return 1.0 if chance == 1 else (observed - chance) / (1 - chance)
+
+
+def same_pair(record: dict) -> tuple[str, str, str]:
+    """The question and the two models a vote judged, whichever side each was on."""
+    return (record["question"], *sorted((record["left"], record["right"])))
+
+
+def winner_of(record: dict) -> str:
+    """The winning model's name, or "tie"."""
+    score = WINNERS[record["winner"]]
+    return "tie" if score == 0.5 else record["left"] if score == 1.0 else record["right"]
+
+
+def raters_note(records: list[dict]) -> str | None:
+    """Each named rater's votes, and how far every two agree where they judged the same pairs
+    (Cohen's kappa, `agreement`): two colleagues who disagree on most pairs make a rating of
+    their votes noise, which the ratings alone never show."""
+    by_rater: dict[str, list[dict]] = {}
+    for record in records:
+        if record.get("rater"):
+            by_rater.setdefault(record["rater"], []).append(record)
+    if not by_rater:
+        return None
+    said = ", ".join(f"{rater} {len(votes)}" for rater, votes in sorted(by_rater.items()))
+    for a, b in combinations(sorted(by_rater), 2):
+        if agreed := agreement(by_rater[a], by_rater[b]):
+            said += (
+                f"; {a} and {b} agree on {agreed['agree']} of {agreed['pairs']} pairs both "
+                f"judged (Cohen's kappa {agreed['kappa']:.2f})"
+            )
+    return f"Votes by rater: {said}"

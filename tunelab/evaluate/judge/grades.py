@@ -23,9 +23,8 @@ from pathlib import Path
 
 from tunelab.errors import TunelabError
 from tunelab.evaluate.human.answers import question_facts, reference_answer
-from tunelab.evaluate.human.records import fingerprint
+from tunelab.evaluate.human.records import cohen_kappa, fingerprint
 from tunelab.evaluate.judge.asking import Ask, JudgeConfig, ask_and_write, read_records
-from tunelab.evaluate.judge.verdicts import cohen_kappa
 from tunelab.evaluate.paired import Difference, mean_interval, paired_difference
 
 GRADE_RUBRIC = (

@@ -25,7 +25,14 @@ from tunelab.evaluate.human.answers import (
     shared_questions,
 )
 from tunelab.evaluate.human.ratings import leaderboard
-from tunelab.evaluate.human.records import WINNERS, judged, on_these_answers, read_votes
+from tunelab.evaluate.human.records import (
+    WINNERS,
+    agreement,
+    judged,
+    on_these_answers,
+    read_votes,
+    same_pair,
+)
 from tunelab.evaluate.judge.asking import Ask, JudgeConfig, ask_and_write, read_records
 
 RUBRIC = (
@@ -94,11 +101,11 @@ def judge(
     # best): not asked, and an earlier verdict on them not counted, as `tunelab rate` shows none.
     distinct = [pair for pair in every_pair if not same_text(answers, *pair)]
     earlier = [r for r in read_records(path) if r.get("source") == source and on_these_answers(r, answers)
-               and r.get("question") in asked and not same_text(answers, *_key(r))]  # fmt: skip
-    done = {_key(r) for r in earlier if _has_verdict(r)}
+               and r.get("question") in asked and not same_text(answers, *same_pair(r))]  # fmt: skip
+    done = {same_pair(r) for r in earlier if _has_verdict(r)}
     pairs = [pair for pair in distinct if pair not in done]
     # A pair asked again after a reply with no verdict: its latest record is the one that holds.
-    latest = {_key(r): r for r in earlier + _ask_pairs(answers, pairs, ask, source, path)}
+    latest = {same_pair(r): r for r in earlier + _ask_pairs(answers, pairs, ask, source, path)}
     verdicts = [r for r in latest.values() if _has_verdict(r)]
     votes = [(r["left"], r["right"], WINNERS[r["winner"]]) for r in verdicts]
     judged_questions = [r["question"] for r in verdicts]
@@ -167,43 +174,7 @@ def _record(question: str, a: str, b: str, reply_ab: str, reply_ba: str, source:
     }
 
 
-def agreement(human: list[dict], judged: list[dict]) -> dict:
-    """Cohen's kappa between human votes and the judge's verdicts on the same (question, pair):
-    each human vote is one item, its outcome which model won or a tie ("both bad" is a tie)."""
-    verdicts = {_key(r): _winner(r) for r in judged}
-    items = [(_winner(r), verdicts[_key(r)]) for r in human if _key(r) in verdicts]
-    if not items:
-        return {}
-    return {
-        "kappa": cohen_kappa(items),
-        "agree": sum(h == j for h, j in items),
-        "pairs": len(items),
-    }
-
-
-def cohen_kappa(items: list[tuple[str, str]]) -> float:
-    """Agreement between two raters beyond what chance gives: (p_o - p_e) / (1 - p_e)."""
-    n = len(items)
-    observed = sum(a == b for a, b in items) / n
-    labels = {label for item in items for label in item}
-    chance = sum(
-        sum(a == label for a, _ in items) * sum(b == label for _, b in items) / n**2
-        for label in labels
-    )
-    return 1.0 if chance == 1 else (observed - chance) / (1 - chance)
-
-
 def _has_verdict(record: dict) -> bool:
     """Whether a judge record holds a verdict (a winner or a tie) that rates the models; a
     record whose replies held none, earlier written as a tie, does not."""
     return record["outcome"] != "unreadable"
-
-
-def _key(record: dict) -> tuple[str, str, str]:
-    return (record["question"], *sorted((record["left"], record["right"])))
-
-
-def _winner(record: dict) -> str:
-    """The winning model's name, or "tie"."""
-    score = WINNERS[record["winner"]]
-    return "tie" if score == 0.5 else record["left"] if score == 1.0 else record["right"]
