@@ -214,3 +214,28 @@ def test_a_run_taught_answers_as_short_as_the_reference_is_told_to_train_longer(
     [why] = [e["reason"] for e in rows[0]["errors"] if e["category"] == "cut_off"]
     assert "as its training answers are not: train longer (more steps or epochs)" in why
     assert "shorten" not in why
+
+
+def test_a_long_or_looping_answer_names_the_training_answer_that_taught_it():
+    # The reason gave the answer's length or its loop alone; the reader opened each closest
+    # training row to see whether the data was the same.
+    rambling = "The GPU speeds up training because the GPU holds the model weights. " * 3
+    training = [
+        Example.qa("Does tunelab need a GPU to train?", rambling, "train.jsonl:7"),
+        Example.qa("How fast is GPU training?", "Several times faster on a GPU.", "train.jsonl:8"),
+    ]
+    long = row("Is a GPU required for tunelab?", "No, a CPU works.", rambling)
+    analyse([long], training)
+    reasons = {e["category"]: e["reason"] for e in long["errors"]}
+    assert reasons["too_long"].endswith(
+        "; closest training answer train.jsonl:7 is as long: fix it there"
+    )
+    assert reasons["repetitive"].endswith(
+        "; closest training answer train.jsonl:7 repeats itself: fix it there"
+    )
+    # A model that loops on its own, over short training answers, is not sent to the data.
+    training[0] = Example.qa(
+        "Does tunelab need a GPU to train?", "No, a CPU works.", "train.jsonl:7"
+    )
+    analyse([long], training)
+    assert not any("fix it there" in e["reason"] for e in long["errors"])

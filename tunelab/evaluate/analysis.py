@@ -14,7 +14,14 @@ from tunelab.data.retrieval import BM25, Hit
 from tunelab.data.split import drop_leaked
 from tunelab.data.templates import Example
 from tunelab.data.text import FUNCTION_WORDS, TOPIC_SHARE, common_words, content_words, words
-from tunelab.evaluate.categories import CATEGORIES, AnalysisConfig, categorize, is_weak
+from tunelab.evaluate.categories import (
+    CATEGORIES,
+    AnalysisConfig,
+    categorize,
+    is_too_long,
+    is_weak,
+    repeated,
+)
 from tunelab.evaluate.metrics import normalize
 from tunelab.evaluate.refusals import canned_refusals
 from tunelab.evaluate.spelling import FIELD_WORDS, data_typos
@@ -178,6 +185,7 @@ def analyse(
         )
         taught = ("short" if short else "long") if trained else "none"
         row["errors"] = categorize(row, known, context, cfg, taught, longest, where)
+        taught_so(row, [training[h.index] for h in hits], cfg)
         closest[i] = [
             {
                 "question": training[h.index].question,
@@ -197,6 +205,21 @@ def analyse(
         trained=trained,
     )
     return result
+
+
+def taught_so(row: dict[str, Any], closest: list[Example], cfg: AnalysisConfig) -> None:
+    """Add to a too long or repetitive answer's reason the closest training answers that are so
+    themselves (in place): the data that taught it, to fix there. The reason named the answer's
+    length or loop alone, and the reader had to open each training row to see why."""
+    n_ref = max(len(words(row["reference"])), 1)
+    alike = {
+        "too_long": [ex for ex in closest if is_too_long(len(words(ex.answer)), n_ref, cfg)],
+        "repetitive": [ex for ex in closest if repeated(ex.answer, cfg)],
+    }
+    for error in row["errors"]:
+        if sources := [ex.source or "a training row" for ex in alike.get(error["category"], [])]:
+            so = "is as long" if error["category"] == "too_long" else "repeats itself"
+            error["reason"] += f"; closest training answer {', '.join(sources)} {so}: fix it there"
 
 
 def typo_note(usual: str, sources: list[str]) -> str:

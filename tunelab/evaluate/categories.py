@@ -121,6 +121,13 @@ def missed_with_data(row: dict[str, Any]) -> list[str]:
     ]
 
 
+def is_too_long(n_answer: int, n_ref: int, cfg: AnalysisConfig) -> bool:
+    """Whether an answer of `n_answer` words is too long beside a reference of `n_ref`."""
+    return n_answer > cfg.max_words or (
+        n_answer >= cfg.min_long_words and n_answer > cfg.too_long_ratio * n_ref
+    )
+
+
 def repeated(answer: str, cfg: AnalysisConfig) -> str | None:
     """Why an answer counts as repetitive, or None: a sentence said twice or an n-gram said often."""
     if again := repeated_sentence(answer):
@@ -196,9 +203,7 @@ def categorize(
         said_beside_calls(row["reference"], calls),
     )
     n_answer, n_ref = len(words(answer)), max(len(words(reference)), 1)
-    if n_answer > cfg.max_words or (
-        n_answer >= cfg.min_long_words and n_answer > cfg.too_long_ratio * n_ref
-    ):
+    if is_too_long(n_answer, n_ref, cfg):
         found.append(("too_long", f"{n_answer} words vs {n_ref} in the reference"))
     why = repeated(answer, cfg)
     if why:
