@@ -211,5 +211,8 @@ def test_a_private_link_judges_under_its_raters_name_and_a_page_without_one_says
         assert page.text_content("#yours") == " (1 by you)"
         page.keyboard.press("u")  # her own vote, undone by her key
         page.wait_for_function("document.getElementById('judged').textContent === '0'")
+        page.click("text=leaderboard")
+        page.click("text=Judge more")  # back to '/', the link's key left behind: still hers
+        page.wait_for_function("document.getElementById('rater').value === 'alice'")
     cast = json.loads(votes_file.read_text().splitlines()[0])
     assert cast["rater"] == "alice" and arena.records == []

@@ -221,7 +221,9 @@ const unnamed = [];
 let yours = 0;  // the named rater's votes still standing, as the server counted them
 // A private link (`tunelab rate --raters`) holds its rater's key after '#', which no request
 // line carries: the page sends it with each request, and the server names the rater by it.
-const key = new URLSearchParams(location.hash.slice(1)).get('key');
+// The tab keeps it, so the leaderboard's "Judge more" (to '/', without it) still judges as them.
+const key = new URLSearchParams(location.hash.slice(1)).get('key') || sessionStorage.getItem('key');
+if (key) sessionStorage.setItem('key', key);
 const keyed = key ? {{'{KEY_HEADER}': key}} : {{}};
 const post = (url, body) => fetch(url, {{method: 'POST', headers: {{'Content-Type': 'application/json', ...keyed}},
   body: JSON.stringify({{...body, rater: rater.value.trim()}})}});
