@@ -159,3 +159,11 @@ def test_a_typo_the_model_learnt_from_its_data_is_a_misspelling_named_with_its_r
     # The data's own words that no dictionary knows stay words ("Lamini"), as does a word the
     # data spells one way only.
     assert "lamini" not in spelled["reason"]
+
+
+def test_privacy_words_of_the_field_are_not_misspellings():
+    # The lamini run's answer on sensitive data was misspelt for "anonymization".
+    r = row("How is private data handled?", "It is protected.",
+            "Data is anonymized or pseudonymized; anonymization runs before training.")  # fmt: skip
+    analyse([r], [])
+    assert "misspelling" not in categories(r), r["errors"]

@@ -34,7 +34,8 @@ FIELD_WORDS = frozenset(
     "fintech analytics hashtag hashtags podcasts livestream superset supersets esports env envs "
     "obj args kwargs params init str int bool dict dicts tuple tuples src dst tmp namespace "
     "namespaces dataclass dataclasses filename filenames filepath filepaths subfolder subfolders "
-    "changelog readme checkbox dropdown multimodal leaderboard leaderboards".split()
+    "changelog readme checkbox dropdown multimodal leaderboard leaderboards anonymize anonymized "
+    "pseudonymize pseudonymized".split()
 )
 _LETTERS = re.compile(r"[^\W\d_]+")  # runs of letters, any script
 # Letters and digits, kept whole across an apostrophe (the dictionary knows "isn't", not "isn")
