@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tests.conftest import tiny_run
+from tests.conftest import tiny_run, write_jsonl
 from tunelab.cli import app
 from tunelab.compare.run import CompareConfig, compare
 from tunelab.errors import TunelabError
@@ -108,6 +108,38 @@ def test_a_model_is_asked_with_the_template_and_system_prompt_given_as_eval_take
     assert prompts == [asked, asked]  # both arms alike: only the passages differ
     assert (
         f"1 test question from {TEST}, its first row (--limit 1), asked with {said}; passages:"
+        in (tmp_path / "out/compare.md").read_text()
+    )
+
+
+def test_rows_in_lamini_docs_form_are_asked_in_qa_as_eval_asks_them(tmp_path, monkeypatch):
+    # "### Question:\n...\n\n### Answer:" rows: the chat template wrapped the plain arm's markers
+    # again (the RAG arm's questions go without them), and eval of the same model asks in qa.
+    import tunelab.generate as generate
+
+    rows = [{"question": f"### Question:\nWhat does option {i} set?\n\n### Answer:",
+             "answer": f"Option {i} sets the size."} for i in range(3)]  # fmt: skip
+    write_jsonl(tmp_path / "test.jsonl", rows)
+    asked = []
+    real = generate.answer
+
+    def answer(*args, **kwargs):
+        asked.append(kwargs["template"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(generate, "answer", answer)
+    args = ["compare", "tiny-random", "--data", str(tmp_path / "test.jsonl"), "--corpus", DOCS]
+    out = ["--output", str(tmp_path / "out"), "--max-new-tokens", "2"]
+    result = CliRunner().invoke(app, [*args, *out])
+    assert result.exit_code == 0, result.output
+    assert asked == ["qa", "qa"]
+    report = (tmp_path / "out/compare.md").read_text()
+    assert "asked with template 'qa'" in report and "already carry" not in report
+    # Asked in chat all the same, the report says what eval says of it.
+    result = CliRunner().invoke(app, [*args, *out, "--template", "chat"])
+    assert result.exit_code == 0, result.output
+    assert (
+        "3 of 3 rows already carry prompt-template markers"
         in (tmp_path / "out/compare.md").read_text()
     )
 

@@ -6,8 +6,9 @@ rows name the facts an answer must state, the arms are ranked by those facts.
 Every arm gets the run's own template and system prompt, and the same passages (as many, best
 first, as the model's context holds beside the answer), so the only differences are the weights
 and the context. Given a model instead of a run, the two prompting arms alone are asked (with the
-model's own chat template, or --template and --system-prompt as eval takes them): does retrieval
-over the documents already answer the test set, before any training?"""
+model's own chat template, or the one its test rows' markers fit, or --template and
+--system-prompt, as eval takes them): does retrieval over the documents already answer the test
+set, before any training?"""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from rich.progress import Progress
 from tunelab.compare.leaks import find_given, leak_note
 from tunelab.compare.report import resumed_note, write_report
 from tunelab.config import OptionalLocalPath
+from tunelab.data.markers import find_markers, template_warning
 from tunelab.data.quality.dedup import own_rows
 from tunelab.data.retrieval import Passage, Retriever, fit_context, load_corpus
 from tunelab.data.templates import Example, Prompt
@@ -59,8 +61,8 @@ class CompareConfig(Section):
     base: OptionalLocalPath = None
     """The model to prompt (default: the run's base model; a run only)."""
     template: str | None = None
-    """Prompt template, as eval's (default: the model's own chat template; a model only: a run's
-    arms are asked with its own)."""
+    """Prompt template, as eval's (default: the model's own chat template, or qa for rows in its
+    `### Question:` form; a model only: a run's arms are asked with its own)."""
     system_prompt: str | None = None
     """System prompt, as eval's (default: none; a model only: a run's arms are asked with its
     own)."""
@@ -136,6 +138,10 @@ def compare(model: str | Run, cfg: CompareConfig | None = None) -> Comparison:
     tests = EvalConfig(data=cfg.data, limit=cfg.limit, fields=cfg.fields)
     path = test_path(found or model, tests)
     examples = test_questions(path, tests, [found] if found else [])
+    if not found and not cfg.template and (markers := find_markers(examples)):
+        # As eval asks a model: `### Question:` rows in qa, which passes them through, where the
+        # chat template wrapped the plain arm's markers again and the RAG arm's (stripped) not.
+        prompt = prompt_for(model, markers.fit, cfg.system_prompt)
     checks = TestChecks.read(path, examples, tests.fields)
     corpus = _corpus(found, cfg)
     retriever = Retriever(corpus)
@@ -173,6 +179,8 @@ def compare(model: str | Run, cfg: CompareConfig | None = None) -> Comparison:
     result.notes += filter(
         None, [rephrasings_note(examples, checks.refusals), checks.refusals.canned_note()]
     )
+    # As eval says it: a run trained with chat, asked `### Question:` rows, or a --template.
+    result.notes += filter(None, [template_warning(examples, prompt.template)])
     longest = max(arm.reference_tokens for arm in arms)
     cut = cut_off_note({a.name: a.rows for a in arms}, cfg.max_new_tokens, longest)
     result.notes += filter(None, [cut, resumed_note(arms)])
