@@ -70,19 +70,31 @@ def counting(bars: Progress, description: str, total: int) -> Callable[[Sequence
     """A new task on `answer_bars` and the `on_batch` callback of `tunelab.generate.generate`
     that moves it: each finished batch of generations adds its questions and tokens. Answers read
     back from an interrupted run's log (tunelab.work_log) count
-    as done before, out of the rate and the time left."""
+    as done before, out of the rate and the time left. Piped to a log, where the bar draws
+    nothing until the end, a line at each tenth of the questions says how far it is, as
+    training's steps do."""
     task = bars.add_task(description, total=total, tps="-", done_before=0)
-    started, tokens, before = time.perf_counter(), 0, 0
+    started, tokens, before, done = time.perf_counter(), 0, 0, 0
+    piped = not bars.disable and not bars.console.is_terminal
+    tenth = max(1, total // 10)
 
     def on_batch(batch: Sequence) -> None:
-        nonlocal tokens, before
+        nonlocal tokens, before, done
+        done += len(batch)
         if all(getattr(g, "from_log", False) for g in batch):
             before += len(batch)
             bars.update(task, advance=len(batch), done_before=before)
             return
         tokens += sum(g.completion_tokens for g in batch)
-        rate = tokens / max(time.perf_counter() - started, 1e-9)
+        seconds = time.perf_counter() - started
+        rate = tokens / max(seconds, 1e-9)
         bars.update(task, advance=len(batch), tps=f"{rate:.0f}")
+        if piped and done < total and done // tenth > (done - len(batch)) // tenth:
+            elapsed = int(seconds)
+            bars.console.print(
+                f"{description} {done}/{total}  {rate:.0f} tok/s  "
+                f"{elapsed // 60}:{elapsed % 60:02d} elapsed"
+            )
 
     return on_batch
 
