@@ -18,8 +18,11 @@ def test_the_printed_tables_name_every_arm_whole_and_say_what_the_facts_are_over
     run = tiny_run(tmp_path, QA)
     rows = [json.loads(x) for x in (QA / "test.jsonl").read_text().splitlines()]
     tests = tmp_path / "facts.jsonl"
-    # Two of the three rows name a fact: fact accuracy is over those two, not the three.
-    lines = [{**row, "facts": ["config"]} if i else row for i, row in enumerate(rows)]
+    # Two of the three rows name a fact: fact accuracy is over those two, not the three; the
+    # third names a wrong answer alone (as lamini_docs' yes/no rows do), which the hallucination
+    # rate is over: "the fact scores are over those" two was not so.
+    lines = [{**row, "facts": ["config"]} if i else {**row, "wrong": ["Paris"]}
+             for i, row in enumerate(rows)]  # fmt: skip
     tests.write_text("".join(json.dumps(row) + "\n" for row in lines))
     result = CliRunner().invoke(
         app,
@@ -36,7 +39,7 @@ def test_the_printed_tables_name_every_arm_whole_and_say_what_the_facts_are_over
     assert "…" not in arms_table and "fact" in arms_table and "accuracy" in arms_table
     assert "(normalized match, ROUGE-L, answer words, cut off, s/question: in" in result.output
     title = " ".join(arms_table.split("┏")[0].split())
-    assert title.endswith("3 test questions (2 of them name facts: the fact scores are over those)")
+    assert title.endswith("3 test questions (2 of them name facts: fact accuracy is over those)")
 
 
 def test_a_test_set_without_facts_is_said_to_be_ranked_by_its_wording(tmp_path):

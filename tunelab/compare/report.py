@@ -172,10 +172,12 @@ def title(result: Comparison) -> str:
 
 def questions_scored(arms: list[Arm]) -> str:
     """How many questions the scores are over: "12 test questions", and where only some name
-    facts, how many the fact scores are over."""
+    facts, how many fact accuracy is over (each rate is over the rows it counts, its own "1 of
+    14": lamini_docs' yes/no rows name only the wrong verdict, "the fact scores" were not over
+    the 4 that name facts)."""
     n = len(arms[0].rows) if arms else 0
     scored = len(scores(arms[0], main_metric(arms))) if arms else 0
-    of = f" ({scored} of them name facts: the fact scores are over those)" if scored < n else ""
+    of = f" ({scored} of them name facts: fact accuracy is over those)" if scored < n else ""
     return f"{n} test question{'' if n == 1 else 's'}{of}"
 
 
