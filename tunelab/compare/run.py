@@ -36,6 +36,7 @@ from tunelab.evaluate.facts import echo_note, echoed_facts, facts_named_note
 from tunelab.evaluate.scores import TestChecks, cut_off_note, reference_tokens, summarize
 from tunelab.evaluate.suite import refuse_unrendered
 from tunelab.evaluate.testset import rephrasings_note, source_keys, test_path, test_questions
+from tunelab.evaluate.yes_no import constant_verdict_note
 from tunelab.progress import answer_bars, counting
 from tunelab.run import Run, prompt_for
 from tunelab.section import Limit, Section
@@ -176,6 +177,7 @@ def compare(model: str | Run, cfg: CompareConfig | None = None) -> Comparison:
     asked = {ex.source: ex.question for ex in examples}
     result.notes += filter(None, [facts_named_note(arms[0].rows)])
     result.notes += filter(None, [echo_note(echoed_facts(asked, checks.facts))])
+    result.notes += filter(None, [constant_verdict_note(checks.facts, list(asked))])
     result.notes += filter(
         None, [rephrasings_note(examples, checks.refusals), checks.refusals.canned_note()]
     )

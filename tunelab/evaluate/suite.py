@@ -47,6 +47,7 @@ from tunelab.evaluate.testset import (
     test_path,
     test_questions,
 )
+from tunelab.evaluate.yes_no import constant_verdict_note
 from tunelab.run import Run, prompt_for
 
 # Each answer as it is made, so an eval cut short asks only the rest when run again.
@@ -215,6 +216,8 @@ def evaluate_one(
     if note := echo_note(echoed_facts(asked, checks.facts)):
         result.notes.append(note)
     if note := rephrasings_note(examples, checks.refusals):
+        result.notes.append(note)
+    if note := constant_verdict_note(checks.facts, list(asked)):
         result.notes.append(note)
     if note := checks.refusals.canned_note():
         result.notes.append(note)

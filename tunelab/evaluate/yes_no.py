@@ -140,3 +140,31 @@ _EITHER_OR = re.compile(r"\bor\s+(?:is|are|does|do|can|will|would|should|only|ju
 _LEAD_IN = re.compile(r"\W*(?:[^,.;:?!\n]{1,30},\s+)?")  # "Rest assured, Lamini does not..."
 _THERE_IS_NO = re.compile(r"there\s+(?:is|are|['’]s)\s+no\b(?!\s+(?:doubt|question)\b)", re.I)
 _PRONOUNS = frozenset("it they this that you we".split())
+
+
+# A test set whose rows name mostly one verdict's opposite as their wrong answer (lamini_docs'
+# yes/no rows: 18 of 20 "Yes") lets an answer that says that verdict to everything score a low
+# hallucination rate knowing nothing; at or below this rate the reports say so.
+CONSTANT_VERDICT_RATE = 0.25
+
+
+def constant_verdict_note(checks: dict, sources: list[str]) -> str:
+    """The hallucination rate that answering "Yes." (or "No.", the lower) to every question of
+    `sources` gets from their `checks`, said where it is CONSTANT_VERDICT_RATE or lower: the
+    rate any arm scores is then read against it, not as facts known; "" otherwise."""
+    from tunelab.evaluate.facts import wrong_stated
+
+    named = [checks[s] for s in sources if s in checks and checks[s].wrong]
+    if len(named) < 5:
+        return ""
+    stated = {v: sum(bool(wrong_stated(v, c)) for c in named) for v in ("Yes.", "No.")}
+    verdict, caught = min(stated.items(), key=lambda item: item[1])
+    if caught > CONSTANT_VERDICT_RATE * len(named):
+        return ""
+    return (
+        f"answering {verdict!r} to every question states the wrong answer of {caught} of the "
+        f"{len(named)} rows that name one ({caught / len(named):.0%}), knowing nothing: most of "
+        "them are yes/no questions of one verdict, so a hallucination rate near that is the "
+        f"habit of saying {verdict[:-1]!r}, not facts; read fact accuracy for what was learnt, "
+        "or hold out as many questions of the other verdict"
+    )
