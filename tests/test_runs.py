@@ -362,18 +362,36 @@ def test_a_run_evaluated_after_training_lists_its_eval_score_as_held_out(runs_di
         "metric": "token_f1",  # the metric training scores where the rows name no facts
         "value": summary["metrics"]["token_f1"],
         "questions": 2,
+        "over": 2,
+        "interval": summary["interval95"]["token_f1"],
         "eval": str(run / "eval" / "summary.json"),
     }
     listed = CliRunner().invoke(app, ["runs", str(run)], env={"COLUMNS": "300"})
-    assert f"token_f1 {row['best_heldout']['value']:.1%} (tunelab eval, 2 questions)" in (
-        listed.output
-    )
+    low, high = row["best_heldout"]["interval"]
+    assert (
+        f"token_f1 {row['best_heldout']['value']:.1%} [{low:.1%}, {high:.1%}] "
+        "(tunelab eval, 2 questions)"
+    ) in listed.output
     assert "best held-out, empty" not in listed.output
     # Answers to another test file are no held-out score of the run.
     other = write_jsonl(tmp_path / "other.jsonl", [{"question": "Q?", "answer": "A."}])
     args = ["eval", str(run), "--max-new-tokens", "2", "--data", str(other)]
     assert CliRunner().invoke(app, args).exit_code == 0
     assert "best_heldout" not in tunelab.runs([run])[0]
+
+
+def test_an_eval_fact_accuracy_is_listed_over_the_questions_that_name_facts(runs_dir, tmp_path):
+    # Of lamini_docs' first 30 test rows 4 name facts: `runs` read "fact_accuracy 25.0%
+    # (tunelab eval, 30 questions)", where the 25% was 1 of 4, with no interval.
+    run = tmp_path / "fast"
+    shutil.copytree(runs_dir / "fast", run)
+    held_out = [json.loads(line) for line in (run / "held_out.jsonl").read_text().splitlines()]
+    held_out[0]["facts"] = [["zebra"]]  # one of the two rows names a fact no answer states
+    write_jsonl(run / "held_out.jsonl", held_out)
+    evaluated = CliRunner().invoke(app, ["eval", str(run), "--max-new-tokens", "2"])
+    assert evaluated.exit_code == 0, evaluated.output
+    listed = CliRunner().invoke(app, ["runs", str(run)], env={"COLUMNS": "300"})
+    assert "fact_accuracy 0.0% [0.0%, 79.3%] (tunelab eval, 1 of 2 questions)" in listed.output
 
 
 def test_an_eval_score_from_before_the_run_trained_again_is_marked_stale(tmp_path):

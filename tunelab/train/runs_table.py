@@ -110,7 +110,13 @@ def _stale(row: dict) -> bool:
 
 
 def _score(best: dict | None) -> str:
-    return f"{best['metric']} {best['value']:.1%}" if best else ""
+    """The score, with its 95% interval where an eval measured one."""
+    if not best:
+        return ""
+    said = f"{best['metric']} {best['value']:.1%}"
+    if "step" not in best and not best.get("stale") and (interval := best.get("interval")):
+        said += f" [{interval[0]:.1%}, {interval[1]:.1%}]"
+    return said
 
 
 def _held_out(best: dict | None, before_source: str = " ") -> str:
@@ -123,7 +129,9 @@ def _held_out(best: dict | None, before_source: str = " ") -> str:
     elif best.get("stale"):
         source = "(tunelab eval of the model before the last training: eval it again)"
     else:
-        source = f"(tunelab eval, {best['questions']} questions)"
+        over, questions = best.get("over"), best["questions"]
+        counted = f"{over} of {questions}" if over is not None and over != questions else questions
+        source = f"(tunelab eval, {counted} questions)"
     return _score(best) + before_source + source
 
 
