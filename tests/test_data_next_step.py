@@ -88,6 +88,31 @@ def test_a_split_is_followed_by_facts_for_its_test_rows_and_training_asked_them(
     assert said == f"next: {train}"
 
 
+def test_rows_in_lamini_docs_form_are_trained_next_in_the_template_they_carry(
+    tmp_path, wide_terminal
+):
+    # Pasted as said, training wrapped lamini_docs' "### Question:" rows in the chat template
+    # again (it warned, and went on): the line now names the qa template, which passes them on.
+    rows = [{"question": f"### Question:\nWhat is code {i}?\n\n### Answer:",
+             "answer": f"Code {i} is {i * 7 + 3}."} for i in range(12)]  # fmt: skip
+    data = write_rows(tmp_path / "lamini.jsonl", rows)
+    out = tmp_path / "split"
+    said = next_step("data", "split", data, "-o", out, "--test-size", "2")
+    facts = out / "test_facts.jsonl"
+    train = (
+        f"tunelab train --set data.path={out / 'train.jsonl'} --set data.test_path={facts} "
+        "--set data.template=qa"
+    )
+    assert said.endswith(f", then {train}")
+    assert next_step("data", "facts", out / "test.jsonl", "-o", facts) == f"next: {train}"
+    asked = {"question": "### Question:\nWho wrote it?\n\n### Answer:", "answer": "Ada Lovelace."}
+    test = write_rows(tmp_path / "test.jsonl", [asked])
+    checked = next_step(
+        "data", "check", out / "train.jsonl", "--model", "tiny-random", "--test", test
+    )
+    assert checked.endswith("--set data.template=qa")
+
+
 def test_facts_of_a_test_file_alone_are_followed_by_eval_on_them(tmp_path, wide_terminal):
     test = tmp_path / "test.jsonl"
     test.write_text(json.dumps({"question": "Which port?", "answer": "Port 7410."}) + "\n")

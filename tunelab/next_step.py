@@ -29,12 +29,19 @@ def read_through(fields: dict[str, str]) -> list[str]:
 
 
 def train_command(
-    data: str | Path, test: str | Path | None = None, fields: dict[str, str] | None = None
+    data: str | Path,
+    test: str | Path | None = None,
+    fields: dict[str, str] | None = None,
+    template: str | None = None,
 ) -> str:
     """`tunelab train` on `data`, asked `test`'s questions (its facts) where one is given, its
-    columns read through `fields`."""
+    columns read through `fields`, in `template` where its rows carry the markers of one
+    (`tunelab.data.markers.file_template`: lamini_docs' `### Question:` rows, qa), which
+    training would otherwise wrap in the chat template again."""
     test_path = ["--set", f"data.test_path={test}"] if test else []
-    return command("train", "--set", f"data.path={data}", *test_path, *read_through(fields or {}))
+    templated = ["--set", f"data.template={template}"] if template else []
+    words = ["--set", f"data.path={data}", *test_path, *templated, *read_through(fields or {})]
+    return command("train", *words)
 
 
 def say_next(console: Console, *steps: str) -> None:

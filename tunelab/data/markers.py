@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 from tunelab.data.templates import BUILTIN_TEMPLATES, Example, in_qa_form
 
@@ -98,6 +99,15 @@ def find_markers(examples: Iterable[Example]) -> Markers | None:
         return None
     found = tuple(sorted(counts, key=lambda m: -counts[m]))  # ties: in the order first seen
     return Markers(rows, total, found, example, qa_form)
+
+
+def file_template(path: str | Path, shape: str = "auto", fields: dict | None = None) -> str | None:
+    """The template the markers of the rows of `path` fit (their first 200, bad rows left out),
+    for the `train` a data command names next; None where they carry none."""
+    from tunelab.data.load import read_examples
+
+    markers = find_markers(read_examples(path, shape, fields, limit=200).examples)
+    return markers.fit if markers else None
 
 
 def template_warning(examples: Iterable[Example], template: str) -> str:

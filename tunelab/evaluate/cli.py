@@ -276,9 +276,10 @@ def _after_facts(path: str, output: str, fields: dict[str, str]) -> str:
     """Training on the train.jsonl that `data split` wrote beside the test file, asked the facts
     (eval and compare of the run then score them), else eval of a model on them; the rows, in
     their own columns still, read through the same fields."""
+    from tunelab.data.markers import file_template
     from tunelab.evaluate.facts_file import train_beside
 
     if train := train_beside(path):
-        return train_command(train, output, fields)
+        return train_command(train, output, fields, file_template(train, fields=fields))
     asked = command("eval", "RUN", "--data", output, *read_through(fields))
     return asked + " (RUN: a run folder, or a model's name)"

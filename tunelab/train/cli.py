@@ -188,6 +188,7 @@ def split_command(
     from rich.console import Console
     from rich.markup import escape
 
+    from tunelab.data.markers import file_template
     from tunelab.data.read import is_raw_text
     from tunelab.data_commands import split
     from tunelab.next_step import command, read_through, say_next, train_command
@@ -207,9 +208,10 @@ def split_command(
         say_next(console, train)
         return
     # The rows written are the input's, in its columns: read through the same fields.
+    template = file_template(written["train"], config.shape, config.fields)
     if not written["rows"][1]:  # nothing held out (test_size 0): no test rows to give facts
-        say_next(console, train_command(written["train"], fields=config.fields))
+        say_next(console, train_command(written["train"], None, config.fields, template))
         return
     facts = written["test"].parent / "test_facts.jsonl"
     propose = command("data", "facts", written["test"], "-o", facts, *read_through(config.fields))
-    say_next(console, propose, train_command(written["train"], facts, config.fields))
+    say_next(console, propose, train_command(written["train"], facts, config.fields, template))

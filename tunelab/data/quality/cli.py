@@ -127,5 +127,5 @@ def _after_check(path: str, test: str | None, output: str | None, result: Qualit
     if asked_once(result.data.rows):  # template pairs: rewrites first, as generate said
         return rewrites_command(data, test, fields)
     if test:
-        return train_command(data, test, fields)
+        return train_command(data, test, fields, result.markers.fit if result.markers else None)
     return split_command(data, rephrased(result.data.rows), fields)
