@@ -193,3 +193,21 @@ def test_a_saved_dataset_dict_is_compared_on_its_own_test_split(tmp_path):
     result = CliRunner().invoke(app, [*args, *out])
     assert result.exit_code == 0, result.output
     assert f"2 test questions from {faq / 'test'}" in (tmp_path / "out/compare.md").read_text()
+
+
+def test_a_headline_over_guessed_facts_says_so_under_it(tmp_path):
+    # 3 of the 4 rows lamini_docs' fact accuracy was over had rare words of their reference as
+    # facts ("variety"): the headline read as facts learned, the caveat came at the foot.
+    rows = [json.loads(line) for line in Path(TEST).read_text().splitlines()]
+    marked = [{**row, "facts": [["config"]], "facts_from": "reference words"} for row in rows[:2]]
+    write_jsonl(tmp_path / "test.jsonl", [*marked, {**rows[2], "facts": [["eval"]]}])
+    args = ["compare", "tiny-random", "--data", str(tmp_path / "test.jsonl"), "--corpus", DOCS]
+    result = CliRunner().invoke(app, [*args, "--output", str(tmp_path / "out"), "--k", "1"])
+    assert result.exit_code == 0, result.output
+    said = "2 of the 3 rows this is over have facts `tunelab data facts` guessed from rare words"
+    head = (tmp_path / "out" / "compare.md").read_text().split("\n| arm |")[0]
+    assert said in head and said in " ".join(result.output.split())
+    # Facts written by hand (no mark) need no such line.
+    write_jsonl(tmp_path / "test.jsonl", [{**row, "facts": [["config"]]} for row in rows])
+    result = CliRunner().invoke(app, [*args, "--output", str(tmp_path / "out2"), "--k", "1"])
+    assert "guessed from rare words" not in (tmp_path / "out2" / "compare.md").read_text()
