@@ -185,6 +185,39 @@ def test_a_comparison_names_the_model_ahead_by_each_metrics_own_direction(tmp_pa
     assert lines["hallucination_rate"]["ahead"] == lines["fact_accuracy"]["ahead"] == "runs/mine"
 
 
+def test_a_lead_in_wording_alone_is_said_to_be_no_evidence_of_facts(tmp_path):
+    # A 40-step LoRA run on lamini_docs against its base: token F1 and ROUGE-L named the run
+    # ahead, fact accuracy no winner (0.250 each over 4), all "ahead" cells alike in one table.
+    from tunelab.evaluate.scores import write_comparison
+    from tunelab.evaluate.suite import EvalResult
+
+    def result(name, f1):
+        rows = [
+            {"scores": {"token_f1": f1 + i / 100, "rouge_l": f1}, "finish_reason": "stop",
+             "facts": {"fact_accuracy": float(i % 2)}}
+            for i in range(12)
+        ]  # fmt: skip
+        out = tmp_path / name.replace("/", "-")  # each model's answers folder
+        out.mkdir()
+        return EvalResult(name, out, rows, summarize(rows))
+
+    results = [result("runs/mine", 0.6), result("base", 0.3)]
+    saved = write_comparison(results, comparison(results)).read_text()
+    assert (
+        "runs/mine is ahead by token F1 and ROUGE-L, which reward an answer for sounding like "
+        "the reference, while fact accuracy names no winner (over 12 questions)"
+    ) in saved
+    # Ahead by the facts too, there is nothing to qualify.
+    facts_too = [result("runs/both", 0.6), result("base2", 0.3)]
+    for row in facts_too[0].rows:
+        row["facts"]["fact_accuracy"] = 1.0
+    facts_too[0].summary = summarize(facts_too[0].rows)
+    assert (
+        "which reward an answer"
+        not in write_comparison(facts_too, comparison(facts_too)).read_text()
+    )
+
+
 def test_a_number_is_one_word_yet_a_phrase_may_spell_its_parts_apart():
     check = parse_fact_check({"facts": [["3"]], "wrong": ["5", "0", "1"]}, "t.jsonl:1")
     # "5" inside "0.5", "0" inside "127.0.0.1", "1" inside "1,000": no wrong answer stated.

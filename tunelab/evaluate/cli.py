@@ -39,7 +39,7 @@ def eval_command(
     """Answer a test set and score it: fact accuracy where test rows name facts, exact and
     normalized match, token F1, ROUGE-L; then an error analysis."""
     from tunelab.evaluate.paired import MIN_QUESTIONS
-    from tunelab.evaluate.scores import LOWER_NOTE, comparison, comparison_folder
+    from tunelab.evaluate.scores import LOWER_NOTE, comparison, comparison_folder, wording_note
     from tunelab.evaluate.suite import evaluate
     from tunelab.terminal import fits
 
@@ -91,6 +91,8 @@ def eval_command(
             )
     if facts_note:
         console.print(f"[yellow]{escape(facts_note)}.[/]", soft_wrap=True)
+    if wording := wording_note(lines):
+        console.print(f"[yellow]{escape(wording)}.[/]", soft_wrap=True)
 
 
 def _scores_table(results: list, lines: list[dict], short: dict[str, str], facts_sep: str) -> Table:

@@ -281,6 +281,25 @@ def comparison(results: list[EvalResult]) -> list[dict[str, Any]]:
     return table
 
 
+def wording_note(table: list[dict[str, Any]]) -> str:
+    """Where token F1 or ROUGE-L names a model ahead and fact accuracy names none, that the lead
+    is in wording: a 40-step LoRA run on lamini_docs led its base by +0.094 token F1 [+0.04,
+    +0.14] with fact accuracy 0.250 against 0.250 over 4 questions, each metric's "ahead" alike
+    in one table; "" otherwise (or where the rows name no facts: the notes say so)."""
+    by = {line["metric"]: line for line in table}
+    facts = by.get("fact_accuracy")
+    led = ("better", "worse")
+    wording = [m for m in ("token_f1", "rouge_l") if by.get(m, {}).get("verdict") in led]
+    if not facts or facts["verdict"] in led or not wording:
+        return ""
+    named = " and ".join(METRIC_NAMES[m] for m in wording)
+    return (
+        f"{by[wording[0]]['ahead']} is ahead by {named}, which reward an answer for sounding like "
+        f"the reference, while fact accuracy names no winner (over {facts['n']} questions): the "
+        "answers' wording moved, which is no evidence that more facts are known"
+    )
+
+
 def comparison_folder(results: list[EvalResult]) -> Path:
     """Where several models' comparison is kept: the folder that holds each one's (--output),
     or the first's that holds the others' (`eval RUN BASE`); else (two runs) the first's, not
@@ -305,7 +324,7 @@ def write_comparison(
 
     folder = comparison_folder(results)
     models = [r.label for r in results]  # "X (1)", "X (2)" where a model is given twice
-    notes = [note for note in (results[0].facts_note, cut_off) if note]
+    notes = [note for note in (results[0].facts_note, wording_note(table), cut_off) if note]
     (folder / "comparison.json").write_text(
         json.dumps({"models": models, "questions": len(results[0].rows), "metrics": table,
                     "notes": notes}, indent=2) + "\n", encoding="utf-8"
