@@ -20,7 +20,7 @@ class Chunk:
     text: str
     line: int
     part: int = 0  # 0 for a section's first chunk; later parts continue the same section
-    title: str = ""  # the document's name, as its text spells it (sections.document_name)
+    title: str = ""  # the document's name, as its text spells it (document_names.py)
     # the whole document's text (one string all its chunks share), for what a section alone
     # does not tell: how the document says its name ("## Security" under "the K9 Router")
     document: str = field(default="", repr=False, compare=False)

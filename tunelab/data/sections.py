@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import logging
 import re
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from tunelab.data.document_names import FRONT_TITLE, document_name, names_something
 from tunelab.data.fields import numpy_fields
 from tunelab.data.rst import rst_as_markdown
-from tunelab.data.text import english
 from tunelab.errors import TunelabError
 
 DOC_SUFFIXES = {".md", ".markdown", ".txt", ".rst", ".html", ".htm", ".pdf"}
@@ -93,6 +92,7 @@ def read_sections(path: Path) -> list[Section]:
     if suffix == ".pdf":
         return _pdf_sections(path)
     text = _read_utf8(path)
+    front = FRONT_TITLE.search(m[0]) if (m := FRONT_MATTER.match(text)) else None
     if suffix in (".html", ".htm"):
         text = html_to_markdown(text)
     else:
@@ -101,42 +101,12 @@ def read_sections(path: Path) -> list[Section]:
         text = rst_as_markdown(text)
     if suffix == ".txt" and not any(ATX.match(line) for line in text.splitlines()):
         text = plain_headings(text)
-    return numpy_fields(markdown_sections(text, title=document_name(path.stem, text)))
-
-
-# What a name is not spelled as prose spells it in: code spans, links' and images' targets, web
-# addresses and HTML tags ("fastapi.tiangolo.com", "`pip install fastapi`").
-NOT_PROSE = re.compile(r"`[^`\n]*`|\]\([^)]*\)|<[^>]*>|\b[a-z]+://\S+")
-
-
-def document_name(stem: str, text: str) -> str:
-    """A document's name from its file's, spelled as its prose spells it most: "fastapi.md" is
-    about "FastAPI", "httpx.md" about "HTTPX" ("What is fastapi?" was asked); the file's own
-    name where the prose never writes it (code does not count: `import fastapi`), unless that
-    is ordinary words ("install-guide", "operations"), which name nothing a reader knows ("How
-    do I upgrade operations?" was asked): then the name the prose gives ("Zephyrine"), or none.
-    """
-    prose = NOT_PROSE.sub(" ", "".join(part for code, part in fenced_parts(text) if not code))
-    words = r"[-_ ]".join(map(re.escape, re.split(r"[-_ ]", stem)))  # "more_itertools"
-    spelled = re.findall(rf"(?<![\w./@-]){words}(?![\w/@-]|\.\w)", prose, re.IGNORECASE)
-    if spelled:
-        return Counter(spelled).most_common(1)[0][0]
-    if all(map(english, filter(None, re.split(r"[-_ ]", stem)))):
-        return _name_in(prose)
-    return stem
-
-
-def _name_in(prose: str) -> str:
-    """The name `prose` says most, "" where none is said more than the others: a capitalised
-    word no dictionary holds and the prose never writes in lower case ("Zephyrine")."""
-    words = re.findall(r"(?<![\w./@-])[A-Za-z]\w*(?![\w/@-])", prose)  # a path's are none
-    lower = {w for w in words if w.islower()}
-    names = Counter(
-        w
-        for w in words
-        if w[0].isupper() and not w.isupper() and w.lower() not in lower and not english(w)
-    ).most_common(2)
-    return names[0][0] if names and (len(names) == 1 or names[0][1] > names[1][1]) else ""
+    title = (
+        front[1].strip("\"'")
+        if front and names_something(front[1])
+        else document_name(path.stem, text)
+    )
+    return numpy_fields(markdown_sections(text, title=title))
 
 
 # What a Markdown file holds that its readers never see: YAML front matter ("title: Sync
@@ -227,9 +197,13 @@ def lines_in_code(text: str) -> list[bool]:
 
 
 def markdown_sections(text: str, title: str = "") -> list[Section]:
-    """Split Markdown (or plain text) at ATX (`# x`) and setext (`x` over `===`) headings."""
+    """Split Markdown (or plain text) at ATX (`# x`) and setext (`x` over `===`) headings. A
+    first heading at the top level ("# x", "x" over "===") is the document's title, and names it
+    where it names something (`names_something`) its file's name (`title`) does not: "How do I
+    install q2?" was asked of q2.md's "# Installation" after its "# Ferrytrack Agent"."""
     lines = text.splitlines()
     stack: list[tuple[int, str]] = []
+    seen: list[tuple[int, str]] = []  # every heading, with its level
     sections: list[Section] = []
     body: list[str] = []
     code_lines = lines_in_code(text)
@@ -251,6 +225,7 @@ def markdown_sections(text: str, title: str = "") -> list[Section]:
             close()
             stack.clear()
             stack.append((0, lines[i + 1].strip()))
+            seen.append(stack[-1])
             start = i + 2
             i += 3
             continue
@@ -265,6 +240,7 @@ def markdown_sections(text: str, title: str = "") -> list[Section]:
             if underline and set(underline) in ({"="}, {"-"}) and len(underline) >= 3:
                 heading = (1 if underline[0] == "=" else 2, line.strip())
         if heading:
+            seen.append(heading)
             close()
             while stack and stack[-1][0] >= heading[0]:
                 stack.pop()
@@ -276,6 +252,14 @@ def markdown_sections(text: str, title: str = "") -> list[Section]:
             body.append(line)
         i += 1
     close()
+    head = seen[0][1] if seen and seen[0][0] <= 1 else ""  # "## FastAPI of CLIs": no title
+    # The file's name the text writes ("httpcore2" under "# HTTPCore 2") stays, unless the title
+    # says more of it ("FastAPI Cloud" of cloud.md).
+    name = rf"(?<![\w-]){re.escape(title)}(?![\w-])"
+    says_more = re.search(name, head, re.I) and head.lower() != title.lower()
+    if names_something(head) and (not title or not re.search(name, text, re.I) or says_more):
+        for section in sections:
+            section.title = head
     return sections
 
 

@@ -5,7 +5,13 @@ from __future__ import annotations
 
 import re
 
-from tunelab.data.generate.heading_grammar import base_verb, is_gerund, named_with_the
+from tunelab.data.generate.heading_grammar import (
+    MODEL_NUMBER,
+    base_verb,
+    is_gerund,
+    named_with_the,
+)
+from tunelab.data.generate.heading_words import GENERIC, TITLE_FILLER
 from tunelab.data.generate.word_classes import DETERMINERS, POSSESSIVES, english
 
 # What a name is wrapped in mid-sentence: a link's bracket, bold or italics ("[Click](...)",
@@ -91,18 +97,40 @@ def topic_mid_sentence(topic: str, context: str, document: str = "") -> str:
 
 def as_prose_says(name: str, text: str) -> str:
     """A title's name as the text writes it where the text never says it whole: "Beacon R5" of
-    "# Beacon R5 Router" whose prose says "the Beacon R5" (the kind dropped, an English word),
-    so that questions name the product as its answers do; else `name`."""
+    "# Beacon R5 Router" whose prose says "the Beacon R5" (the kind dropped, an English word after
+    a model's number or one the prose writes in lower case: "a home Wi-Fi router"), so that
+    questions name the product as its answers do; else `name` ("FastAPI Cloud", whose prose says
+    "FastAPI" and never "cloud", is no kind of FastAPI)."""
     words = name.split()
     said = lambda part: re.search(rf"(?<![\w-]){re.escape(part)}(?![\w-])", text)  # noqa: E731
     if not text or said(name):
         return name
     for n in range(len(words) - 1, 0, -1):
         part = " ".join(words[:n])
-        kinds = all(w.isalpha() and english(w.lower()) for w in words[n:])
+        # A kind follows a model's number ("Ember H2 Heater") or is said as one ("a router").
+        numbered = MODEL_NUMBER.fullmatch(words[n - 1]) is not None
+        kinds = all(
+            w.isalpha() and english(w.lower()) and (numbered or _said_lower(w, text))
+            for w in words[n:]
+        )
         if kinds and not all(map(_ordinary, words[:n])) and said(part):
             return part
     return name
+
+
+def in_full(subject: str, topic: str, text: str) -> str:
+    """The document's name where a sentence's subject is its first words and the `text` never
+    says it whole nor drops a kind (`as_prose_says`): "FastAPI Cloud" for "FastAPI stores your
+    logs" under "# FastAPI Cloud" ("What does FastAPI store?" asked of another product); else
+    `subject`. Where the text says both, the short name may be another thing: as written."""
+    if not topic.startswith(f"{subject} ") or as_prose_says(topic, text) != topic:
+        return subject
+    rest = topic.split()[len(subject.split()) :]
+    if {w.lower() for w in rest} & (TITLE_FILLER | GENERIC.keys()):
+        return subject  # "Tunelab guide", "Ferrylog Installation": a document's, not a name
+    if not all(re.fullmatch(r"[A-Za-z][\w-]*", w) for w in rest):
+        return subject  # "Databricks SDK for Python (Beta)": an aside, no name's word
+    return subject if re.search(rf"(?<![\w-]){re.escape(topic)}(?![\w-])", text) else topic
 
 
 def _ordinary(word: str) -> bool:

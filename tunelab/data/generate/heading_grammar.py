@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from tunelab.data.generate.heading_words import IMPERATIVES, STEP_VERBS
 from tunelab.data.generate.word_classes import VERBS, english, has_past
 
 # A heading's verb comes before these ("Reset the router", "Clean your lens"); a noun seldom does.
@@ -194,3 +195,20 @@ def named_with_the(name: str, context: str, document: str = "") -> bool:
         return named_with_the(name, document)
     # "Batch size is ...": said bare where a sentence opens.
     return bool(said) and all(re.search(r"\bthe\s+[\[*_]*$", context[:at], re.I) for at in said)
+
+
+# A section that opens with numbered steps: "1. Unplug the router."
+FIRST_STEP = re.compile(r"\s*1[.)]\s+(?P<verb>[A-Za-z]+)\b")
+
+
+def act_of_steps(words: list[str], context: str) -> str | None:
+    """A heading naming an act by its noun ("Factory reset", "Firmware update") over the steps
+    that do it: the act, which "How do I do a factory reset?" asks for; None for any other."""
+    step = FIRST_STEP.match(context)
+    if not step or step["verb"].lower() not in STEP_VERBS or not 2 <= len(words) <= 3:
+        return None
+    *kind, act = (w.lower() for w in words)
+    plain = all(re.fullmatch(r"[a-z][a-z-]*", w) and w not in DETERMINERS for w in kind)
+    if act not in STEP_VERBS or not plain or kind[0] in STEP_VERBS | IMPERATIVES:
+        return None
+    return " ".join(words)

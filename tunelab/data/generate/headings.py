@@ -13,6 +13,7 @@ from tunelab.data.generate.capitals import lower_first, lower_title, topic_mid_s
 from tunelab.data.generate.heading_grammar import (
     DETERMINERS,
     NOT_VERBS,
+    act_of_steps,
     base_form,
     base_verb,
     in_question_order,
@@ -198,6 +199,9 @@ def heading_question(
         return None  # "The status LED zorps red": a sentence whose verb no rule reads, no thing
     if trouble or re.match(r"error\s+\S*\d", heading, re.I):  # "Error HB-401 after ..."
         return f"What should I do about {lower_first(heading, context)}?"
+    if act := act_of_steps(words, context):  # "Factory reset" over "1. Unplug the router."
+        act = lower_title(act, context, topic)
+        return f"How do I do {'an' if act[0] in 'aeiou' else 'a'} {act}?"
     if len(headings) == 1:
         heading = _topic(heading)
     asked = with_article(lower_title(heading, context, topic), context)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from tunelab.data.generate.capitals import lower_first
+from tunelab.data.generate.capitals import in_full, lower_first
 from tunelab.data.generate.copula import (
     MODAL_PASSIVE,
     by_default,
@@ -200,6 +200,8 @@ def sentence_question(
         if words and words[-1] in ("and", "or"):
             continue  # "The agent compresses and uploads": no subject of its own before "uploads"
         word, after = verb.group().lower(), text[verb.end() :].strip()
+        if (noun := _release_noun(subject, word, after, context or text)) is not None:
+            return noun or None  # "Version 2.12 changes: ...": a noun, not a verb
         if set(words) <= DETERMINERS | POSSESSIVES or after.split(" ", 1)[0].lower() in AUXILIARIES:
             continue  # "A resumed run", "Your runs", "The overlap scores are": not yet the verb
         if words[-1] in ARTICLES or (words[-1] in DETERMINERS and len(words) > 1):
@@ -276,6 +278,8 @@ def sentence_question(
         if subject.lower() in ADVERBS:
             return None
         subject = lower_first(subject, context or text, topic, document)
+        # "FastAPI" under "# FastAPI Cloud", whose prose never says it whole: the title's name.
+        subject = in_full(subject, topic, document or context or text)
         subject = re.sub(r"^[Yy]our\b", "my", subject)  # the reader asks about "my configuration"
         if (phrasal := particle_question(subject, word, after)) is not None:
             return phrasal or None
@@ -316,6 +320,25 @@ def sentence_question(
             asked = verb_question(subject, "do", word, after, never)
             return None if not asked or asked.endswith(" do?") else asked
     return by_default(text)
+
+
+# What a release brings, a noun after its version ("Version 2.12 changes: ..."), which as a verb
+# asked "What does the 2.12 change to?".
+RELEASE_NOUNS = frozenset("changes fixes updates improvements notes highlights features".split())
+RELEASE_ASKED = {"changes": "What changed in", "fixes": "What was fixed in"}
+
+
+def _release_noun(subject: str, word: str, after: str, context: str) -> str | None:
+    """ "What changed in version 2.12?" of "Version 2.12 changes: ...", which lists them; "" where
+    the noun after a version goes on to a verb of its own ("The 2.12 changes to the parser are
+    small"); None where the word is a verb ("Version 2.12 fixes the crash": what it fixes)."""
+    opener = after.split(" ", 1)[0].lower()
+    if not re.search(r"\bv?\d+(?:\.\d+)+$", subject) or word not in RELEASE_NOUNS:
+        return None
+    if after.startswith(":") and word in RELEASE_ASKED:
+        release = re.sub(r"^the ", "", lower_first(subject, context), flags=re.IGNORECASE)
+        return f"{RELEASE_ASKED[word]} {release}?"
+    return "" if not after or after.startswith(":") or opener in PREPOSITIONS else None
 
 
 # "Logs are written to `x.log` and rotated when they reach 50 MB", "Snapshots are kept for 14

@@ -90,6 +90,27 @@ def particle_question(subject: str, word: str, after: str) -> str | None:
     return asked if asked.startswith(MEASURED) or done_to else ""
 
 
+# Questions that ask for a measure.
+MEASURES = ("How much ", "How many ", "How long ", "How fast ", "How far", "How often ", "At what ")
+
+
+def _measure_when(
+    subject: str, aux: str, base: str, done: str, condition: str, never: bool
+) -> str | None:
+    """The measure a verb's object states, asked with the condition it holds under ("The
+    battery stores 5000 mAh of charge when full" -> "How much charge does the battery store when
+    full?", where "When does the battery store 5000 mAh of charge?" asked with its answer); None
+    where the condition states a number too, or the object is no measure ("switches to the 2.4
+    GHz band if ...": when it does)."""
+    condition = condition.strip(" .")
+    if not re.search(r"\d", done) or re.search(r"\d", condition):
+        return None
+    asked = verb_question(subject, aux, base, done, never)
+    if not asked or not asked.startswith(MEASURES):
+        return None  # "exits with code 3 when ...": a code, no measure ("How does it exit?")
+    return f"{asked[:-1]} {condition}?"
+
+
 # "on port 502", after up to four words of what is done on it ("speaks Modbus TCP on port 502").
 PORT = re.compile(
     r"(?:(?P<what>[\w`.-]+(?: [\w`.-]+){0,3}) )?(?P<on>on|at|to|over) port \d+\b(?P<after>.*)",
@@ -210,6 +231,10 @@ def verb_question(subject: str, aux: str, base: str, rest: str, never: bool = Fa
         # "reads the card: it says so when it starts": the "when" is another clause's.
         one_clause = not re.search(r"[,:;]", done)
         if not said_when and len(done.split()) <= 6 and one_clause and not whether:
+            # "stores 5000 mAh of charge when full": the measure, asked with its condition
+            measured = _measure_when(subject, aux, base, done, rest[condition.start() :], never)
+            if measured:
+                return measured
             # "compacts the index when it grows beyond 2 GB": at what size, not when
             asked = threshold(rest[condition.start() :]) or "When"
             return f"{asked} {aux} {subject} {said}{' ' + done if done else ''}?"
