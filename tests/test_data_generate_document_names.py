@@ -36,6 +36,8 @@ def test_a_release_s_changes_are_a_noun_not_a_verb(sentence, question):
          "How much charge does the battery store when full?"),
         ("The agent retries 3 times if the upload fails.",
          "How many times does the agent retry if the upload fails?"),
+        ("The app uses 2 GB of memory when your laptop sleeps.",
+         "How much memory does the app use when my laptop sleeps?"),
         # A number that is no measure ("2.4 GHz band", "code 3") is still asked when.
         ("The K9 switches to the 2.4 GHz band if the 5 GHz signal is weak.",
          "When does the K9 switch to the 2.4 GHz band?"),

@@ -102,7 +102,7 @@ def _measure_when(
     full?", where "When does the battery store 5000 mAh of charge?" asked with its answer); None
     where the condition states a number too, or the object is no measure ("switches to the 2.4
     GHz band if ...": when it does)."""
-    condition = condition.strip(" .")
+    condition = re.sub(r"\byour\b", "my", condition.strip(" ."))  # the reader asks of "my"
     if not re.search(r"\d", done) or re.search(r"\d", condition):
         return None
     asked = verb_question(subject, aux, base, done, never)
