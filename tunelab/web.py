@@ -1,15 +1,17 @@
 """What every tunelab web server (`serve`, `rate`) shares: whether an address keeps it to this
 machine, a port another process holds (found before anything starts), the `Host` check that keeps
-a web page rebound to 127.0.0.1 (DNS rebinding) from reaching it, and running an app in a
-background thread (tests, benchmarks, notebooks). Imports stay light: `tunelab rate` uses them
-without torch."""
+a web page rebound to 127.0.0.1 (DNS rebinding) from reaching it, uvicorn's settings (its log
+lines, the process's logging left alone), and running an app in a background thread (tests,
+benchmarks, notebooks). Imports stay light: `tunelab rate` uses them without torch."""
 
 from __future__ import annotations
 
 import contextlib
 import ipaddress
 import json
+import logging
 import socket
+import sys
 import threading
 import time
 from collections.abc import Collection, Iterator
@@ -113,6 +115,46 @@ class LocalHostsOnly:
         await self.app(scope, receive, send)
 
 
+UVICORN_ACCESS_LINE = '%(levelprefix)s %(client_addr)s - "%(request_line)s" %(status_code)s'
+
+
+def uvicorn_config(app, **settings):
+    """uvicorn's settings for `app`, its log lines said as uvicorn says them (errors on stderr,
+    requests on stdout) but without its logging config: logging.config.dictConfig closes every
+    logging handler in the process. A user's FileHandler(mode="w") then dropped every line, and
+    absl's (made when evaluate's ROUGE-L imports rouge-score) closed the stderr it was made with
+    when that was not the one in place: pytest died with "lost sys.stderr", as would a notebook."""
+    import uvicorn
+    from uvicorn.logging import AccessFormatter, DefaultFormatter
+
+    said = (
+        ("uvicorn", DefaultFormatter("%(levelprefix)s %(message)s"), "stderr"),
+        ("uvicorn.access", AccessFormatter(UVICORN_ACCESS_LINE), "stdout"),
+    )
+    for name, formatter, stream in said:
+        logger = logging.getLogger(name)
+        if not logger.handlers:  # not set up by us before, nor by the user (theirs is kept)
+            handler = _CurrentStream(stream)
+            handler.setFormatter(formatter)
+            logger.addHandler(handler)
+            logger.setLevel(logging.INFO)
+            logger.propagate = False
+    return uvicorn.Config(app, log_config=None, **settings)
+
+
+class _CurrentStream(logging.StreamHandler):
+    """Writes to sys.stderr or sys.stdout as it is at each line, not as it was when the server
+    first started: a stream swapped in then (CliRunner, redirect_stderr) is closed by now."""
+
+    def __init__(self, name: str):
+        logging.Handler.__init__(self)  # StreamHandler's would store a stream
+        self.stream_name = name
+
+    @property
+    def stream(self):
+        return getattr(sys, self.stream_name)
+
+
 @contextlib.contextmanager
 def running(app, host: str = LOCALHOST) -> Iterator[str]:
     """Run `app` on a free port in a background thread; yields its base URL, stops it on exit."""
@@ -122,7 +164,7 @@ def running(app, host: str = LOCALHOST) -> Iterator[str]:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=2))
+    server = uvicorn.Server(uvicorn_config(app, log_level="warning", timeout_graceful_shutdown=2))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30

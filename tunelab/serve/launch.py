@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from tunelab.errors import TunelabError
 from tunelab.serve.batch_limit import DEFAULT_MAX_BATCH
-from tunelab.web import LOCALHOST, check_port_free, is_loopback
+from tunelab.web import LOCALHOST, check_port_free, is_loopback, uvicorn_config
 
 if TYPE_CHECKING:
     from tunelab.serve.engine import Engine
@@ -115,8 +115,6 @@ def serve(
 ) -> None:
     """Serve the models until Ctrl-C (same as `tunelab serve`, by the same names; the command
     alone reads TUNELAB_API_KEY)."""
-    import uvicorn
-
     from tunelab.serve.server import create_app
 
     if not 0 < port < 65536:
@@ -141,7 +139,7 @@ def serve(
         "to this)",
         flush=True,
     )
-    config = uvicorn.Config(
+    config = uvicorn_config(
         app, host=host, port=port, log_level="info", timeout_graceful_shutdown=SHUTDOWN_WAIT_S
     )
     server = engine_server(config, engines)

@@ -16,7 +16,7 @@ from tunelab.evaluate.human import DEFAULT_PORT
 from tunelab.evaluate.human.arena import Arena, NotYourVote
 from tunelab.evaluate.human.keys import KEY_HEADER, rater_of
 from tunelab.evaluate.paired import MIN_QUESTIONS, over_facts
-from tunelab.web import LOCALHOST, LocalHostsOnly
+from tunelab.web import LOCALHOST, LocalHostsOnly, uvicorn_config
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -135,12 +135,10 @@ def rate(
 ) -> None:
     """Serve the judging page for `arena` until Ctrl-C or SIGTERM, then raise it again, as
     `tunelab serve` does (same as `tunelab rate`): uvicorn.run swallowed it, and rate exited 0."""
-    import uvicorn
-
     from tunelab.serve.launch import engine_server
 
     app = create_app(arena, allowed_hosts, keys)
-    engine_server(uvicorn.Config(app, host=host, port=port, log_level="warning"), {}).run()
+    engine_server(uvicorn_config(app, host=host, port=port, log_level="warning"), {}).run()
 
 
 def leaderboard_table(rows: list[dict], judged: int, votes: str | Path) -> Table:
