@@ -11,8 +11,10 @@ from typer.testing import CliRunner
 from tunelab.cli import app
 from tunelab.errors import TunelabError
 from tunelab.evaluate.human.answers import load_answers
-from tunelab.evaluate.human.app import create_app
+from tunelab.evaluate.human.app import MAX_BODY, create_app
 from tunelab.evaluate.human.arena import Arena
+
+JSON = "application/json"
 
 
 def _answer_sets(tmp_path):
@@ -148,6 +150,39 @@ def test_the_rating_app_refuses_a_page_from_another_host(tmp_path):
         assert refused.status_code == 400 and refused.json()["error"]["code"] == "invalid_host"
     for host in ("localhost", "127.0.0.1:80", "[::1]:80"):
         assert client.get("/api/next", headers={"host": host}).status_code == 200
+
+
+def test_the_rating_app_reads_no_body_past_its_limit(tmp_path):
+    """A vote is a token, a winner and a name: a body of megabytes, sent by anyone who reaches
+    the server, key or not, is refused before it is read, not held in memory whole."""
+    client = TestClient(create_app(Arena(load_answers(_answer_sets(tmp_path)), tmp_path / "v")))
+    vote = {"token": client.get("/api/next").json()["token"], "winner": "left"}
+    padded = client.post("/api/vote", json={**vote, "padding": "x" * MAX_BODY})
+    assert padded.status_code == 413 and padded.json()["error"]["code"] == "request_too_large"
+
+    def chunked():  # no Content-Length: the bytes read are counted
+        yield b'{"token": "'
+        for _ in range(MAX_BODY // 1000 + 1):
+            yield b"x" * 1000
+        yield b'", "winner": "left"}'
+
+    refused = client.post("/api/vote", content=chunked(), headers={"content-type": JSON})
+    assert refused.status_code == 413
+    assert client.post("/api/vote", json=vote).status_code == 200  # its pair is still to vote on
+
+
+def test_a_page_on_another_site_may_not_read_the_rating_app(tmp_path):
+    """No CORS header: a browser keeps any answer from a page on another site, and refuses its
+    preflight for a JSON vote."""
+    client = TestClient(create_app(Arena(load_answers(_answer_sets(tmp_path)), tmp_path / "v")))
+    origin = {"origin": "http://evil.example"}
+    asked = {**origin, "access-control-request-method": "POST"}
+    for answer in (
+        client.get("/api/ratings", headers=origin),
+        client.options("/api/vote", headers=asked),
+    ):
+        assert not [h for h in answer.headers if h.lower().startswith("access-control-")]
+    assert client.options("/api/vote", headers=asked).status_code == 405
 
 
 def test_rate_allows_a_name_it_is_given_as_serve_does(tmp_path, monkeypatch):

@@ -1,8 +1,9 @@
 """What every tunelab web server (`serve`, `rate`) shares: whether an address keeps it to this
 machine, a port another process holds (found before anything starts), the `Host` check that keeps
-a web page rebound to 127.0.0.1 (DNS rebinding) from reaching it, uvicorn's settings (its log
-lines, the process's logging left alone), and running an app in a background thread (tests,
-benchmarks, notebooks). Imports stay light: `tunelab rate` uses them without torch."""
+a web page rebound to 127.0.0.1 (DNS rebinding) from reaching it, a body read no further than a
+limit, uvicorn's settings (its log lines, the process's logging left alone), and running an
+app in a background thread (tests, benchmarks, notebooks). Imports stay light: `tunelab rate`
+uses them without torch."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Collection, Iterator
+from collections.abc import AsyncIterator, Collection, Iterator
 
 from tunelab.errors import TunelabError
 
@@ -104,13 +105,7 @@ class LocalHostsOnly:
             host = dict(scope["headers"]).get(b"host", b"").decode("latin-1")
             if not host_allowed(host, scope.get("server"), self.allowed):
                 said = f"Host {host!r} is not this server: use its address or localhost"
-                body = json.dumps(openai_error(said, "invalid_host")).encode()
-                headers = [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                ]
-                await send({"type": "http.response.start", "status": 400, "headers": headers})
-                await send({"type": "http.response.body", "body": body})
+                await _refuse(send, 400, said, "invalid_host")
                 return
         await self.app(scope, receive, send)
 
@@ -153,6 +148,66 @@ class _CurrentStream(logging.StreamHandler):
     @property
     def stream(self):
         return getattr(sys, self.stream_name)
+
+
+async def body_within(
+    chunks: AsyncIterator[bytes], declared: str | None, limit: int
+) -> bytes | None:
+    """A request's body, or None once it is over `limit` bytes: judged on its Content-Length
+    before a byte is read, then on the bytes read (a chunked body declares no length)."""
+    if declared and declared.isdigit() and int(declared) > limit:
+        return None
+    read, size = [], 0
+    async for chunk in chunks:
+        size += len(chunk)
+        if size > limit:
+            return None
+        read.append(chunk)
+    return b"".join(read)
+
+
+class SmallBodies:
+    """ASGI middleware answering 413 to a request whose body is over `limit` bytes, before the
+    app reads it: FastAPI reads a body parameter whole, however long, before any check."""
+
+    def __init__(self, app, limit: int):
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def chunks() -> AsyncIterator[bytes]:
+            while (message := await receive())["type"] == "http.request":
+                yield message.get("body", b"")
+                if not message.get("more_body"):
+                    return
+
+        declared = dict(scope["headers"]).get(b"content-length", b"").decode("latin-1")
+        body = await body_within(chunks(), declared, self.limit)
+        if body is None:
+            said = f"the request body is over {self.limit} bytes, the most this server reads"
+            await _refuse(send, 413, said, "request_too_large")
+            return
+        replayed = False
+
+        async def replay() -> dict:
+            nonlocal replayed
+            if replayed:  # after the body: what the client does next (a disconnect)
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
+
+
+async def _refuse(send, status: int, message: str, code: str) -> None:
+    """Answer a request with an error in OpenAI's shape, from a middleware."""
+    body = json.dumps(openai_error(message, code)).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 @contextlib.contextmanager

@@ -38,7 +38,7 @@ from tunelab.serve.logprobs import chat_with_logprobs, complete_with_logprobs
 from tunelab.serve.responses import choice_jobs, respond
 from tunelab.serve.sampling import Sampling
 from tunelab.serve.tool_calls import history_calls, offered
-from tunelab.web import LocalHostsOnly
+from tunelab.web import LocalHostsOnly, body_within
 
 log = logging.getLogger(__name__)
 # A chat reply's limit when the request names none, or the room its prompt leaves. OpenAI sets no
@@ -211,17 +211,11 @@ async def _parse(
         f"the request body is over {max_body_mb:g} MB (the server's --max-body-mb)",
         "request_too_large",
     )
-    declared = http.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > max_body:
+    body = await body_within(http.stream(), http.headers.get("content-length"), max_body)
+    if body is None:
         raise too_large
-    chunks, size = [], 0
-    async for chunk in http.stream():  # a chunked body has no Content-Length to trust
-        size += len(chunk)
-        if size > max_body:
-            raise too_large
-        chunks.append(chunk)
     try:
-        return await run_in_threadpool(schema.model_validate_json, b"".join(chunks))
+        return await run_in_threadpool(schema.model_validate_json, body)
     except ValidationError as err:
         first = err.errors()[0]
         if first["type"] == "json_invalid":  # malformed JSON, or bytes that are not UTF-8

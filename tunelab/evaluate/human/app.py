@@ -16,7 +16,7 @@ from tunelab.evaluate.human import DEFAULT_PORT
 from tunelab.evaluate.human.arena import Arena, NotYourVote
 from tunelab.evaluate.human.keys import KEY_HEADER, rater_of
 from tunelab.evaluate.paired import MIN_QUESTIONS, over_facts
-from tunelab.web import LOCALHOST, LocalHostsOnly, uvicorn_config
+from tunelab.web import LOCALHOST, LocalHostsOnly, SmallBodies, uvicorn_config
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -29,6 +29,8 @@ NO_KEY = (
     "prints one per rater): open the link you were given, or ask for one"
 )
 NOT_YOURS = "that vote is another rater's: a rater undoes only their own votes"
+# The longest request body read: a vote, skip or undo is a token, a winner and a name.
+MAX_BODY = 64 * 1024
 
 
 class VoteIn(BaseModel):
@@ -55,14 +57,16 @@ def create_app(
     arena: Arena, allowed_hosts: Collection[str] = (), keys: dict[str, str] | None = None
 ):
     """The FastAPI app: the judging page, its JSON API, and the leaderboard. It answers only
-    requests naming this server or localhost in `Host` (or one of `allowed_hosts`). With `keys`
-    ({key: rater}, `--raters`), a pair is shown, voted on, skipped or undone only with a rater's
-    key (header X-Rater-Key; 403 without), under that rater's name whatever name is typed."""
+    requests naming this server or localhost in `Host` (or one of `allowed_hosts`), and reads no
+    body over MAX_BODY. With `keys` ({key: rater}, `--raters`), a pair is shown, voted on,
+    skipped or undone only with a rater's key (header X-Rater-Key; 403 without), under that
+    rater's name whatever name is typed."""
     from fastapi import FastAPI, Header, HTTPException, Query
     from fastapi.responses import HTMLResponse
 
     app = FastAPI(title="tunelab human evaluation", docs_url=None, redoc_url=None)
-    app.add_middleware(LocalHostsOnly, allowed_hosts=allowed_hosts)
+    app.add_middleware(SmallBodies, limit=MAX_BODY)
+    app.add_middleware(LocalHostsOnly, allowed_hosts=allowed_hosts)  # outermost: checked first
     key_header = Header(None, alias=KEY_HEADER)  # a default, not Annotated: FastAPI reads names
 
     def rater(typed: str, key: str | None) -> str:
