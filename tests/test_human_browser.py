@@ -37,10 +37,13 @@ def answer_sets(root):
 
 
 @contextmanager
-def judging_page(arena: Arena, on_response=None, keys=None, link=""):
+def judging_page(arena: Arena, on_response=None, keys=None, link="", results_key=None):
     """The rating page of `arena` served on loopback, open in headless Chromium (at `link`, the
     part of a rater's private link after the server's address)."""
-    with running(create_app(arena, keys=keys)) as url, sync_api.sync_playwright() as p:
+    with (
+        running(create_app(arena, keys=keys, results_key=results_key)) as url,
+        sync_api.sync_playwright() as p,
+    ):
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True)
         try:
             page = browser.new_page()
@@ -211,8 +214,22 @@ def test_a_private_link_judges_under_its_raters_name_and_a_page_without_one_says
         assert page.text_content("#yours") == " (1 by you)"
         page.keyboard.press("u")  # her own vote, undone by her key
         page.wait_for_function("document.getElementById('judged').textContent === '0'")
-        page.click("text=leaderboard")
-        page.click("text=Judge more")  # back to '/', the link's key left behind: still hers
+        # She judges blind: no leaderboard link, and typed in, the page says whose it is.
+        assert not page.is_visible("text=leaderboard")
+        home = page.url.split("#")[0]
+        page.goto(home + "leaderboard")
+        assert "results link" in page.text_content("body")
+        page.goto(home)  # back to '/', the link's key left behind: still hers
         page.wait_for_function("document.getElementById('rater').value === 'alice'")
     cast = json.loads(votes_file.read_text().splitlines()[0])
     assert cast["rater"] == "alice" and arena.records == []
+
+
+def test_the_results_link_opens_the_leaderboard_in_a_browser(tmp_path):
+    votes_file = tmp_path / "votes.jsonl"
+    arena = Arena(load_answers(answer_sets(tmp_path)), votes_file)
+    keys = rater_keys(votes_file, ["alice"], longest=100)
+    link = "/leaderboard#key=r3sults"  # as tunelab rate --raters prints it for whoever started it
+    with judging_page(arena, keys=keys, link=link, results_key="r3sults") as page:
+        page.wait_for_selector("table")  # no vote yet: the models are named below it
+        assert "alpha-secret-model" in page.text_content("body")

@@ -78,6 +78,27 @@ def test_each_rater_gets_a_private_link_and_votes_without_one_are_refused(tmp_pa
     assert "--raters alice,bob" in output
 
 
+def test_with_raters_the_results_open_only_through_the_results_link(tmp_path, monkeypatch):
+    client, output = start(tmp_path, monkeypatch, "--raters", "alice,bob")
+    alice = {"X-Rater-Key": printed_keys(output)["alice"]}
+    link = re.search(r"^Results.*: http://127\.0\.0\.1:8008/leaderboard#key=(\S+)$", output, re.M)
+    results = {"X-Rater-Key": link[1]}
+    pair = client.get("/api/next", headers=alice).json()
+    client.post("/api/vote", headers=alice, json={"token": pair["token"], "winner": "left"})
+
+    # Neither whoever reaches the server nor a rater, who judges blind, sees how the models stand.
+    for headers in ({}, alice):
+        board = client.get("/leaderboard", headers=headers)
+        assert board.status_code == 403 and "tuned" not in board.text and "base" not in board.text
+        assert "results link" in board.text  # what to open instead
+        assert client.get("/api/ratings", headers=headers).status_code == 403
+    # The link printed for whoever started the server opens both; it judges nothing.
+    assert "tuned" in client.get("/leaderboard", headers=results).text
+    ratings = client.get("/api/ratings", headers=results).json()["ratings"]
+    assert sorted(r["model"] for r in ratings) == ["base", "tuned"]
+    assert client.get("/api/next", headers=results).status_code == 403
+
+
 def test_a_restarted_server_gives_the_same_links_and_keeps_them_private(tmp_path, monkeypatch):
     first = printed_keys(start(tmp_path, monkeypatch, "--raters", "alice,bob")[1])
     again = printed_keys(start(tmp_path, monkeypatch, "--raters", "alice,bob,carol")[1])
@@ -93,6 +114,7 @@ def test_a_restarted_server_gives_the_same_links_and_keeps_them_private(tmp_path
 def test_without_raters_a_typed_name_still_judges_as_before(tmp_path, monkeypatch):
     client, output = start(tmp_path, monkeypatch)
     assert "#key=" not in output
+    assert client.get("/leaderboard").status_code == 200  # and anyone reaching it reads results
     pair = client.get("/api/next", params={"rater": "anna"}).json()
     assert "rater" not in pair
     assert (

@@ -1,5 +1,6 @@
 """The rating app: the judging page, its JSON API (the next pair as an opaque one-time token, a
-vote on it) and the leaderboard page, over an `Arena`."""
+vote on it) and the leaderboard page, over an `Arena`. With raters' keys, the results answer
+only the results' key: raters judge blind."""
 
 from __future__ import annotations
 
@@ -29,6 +30,10 @@ NO_KEY = (
     "prints one per rater): open the link you were given, or ask for one"
 )
 NOT_YOURS = "that vote is another rater's: a rater undoes only their own votes"
+RESULTS_ONLY = (
+    "the results are shown only through the results link tunelab rate printed at start, "
+    "not to raters, who judge blind; or run tunelab rate with --results"
+)
 # The longest request body read: a vote, skip or undo is a token, a winner and a name.
 MAX_BODY = 64 * 1024
 
@@ -54,13 +59,17 @@ class UndoIn(BaseModel):
 
 
 def create_app(
-    arena: Arena, allowed_hosts: Collection[str] = (), keys: dict[str, str] | None = None
+    arena: Arena,
+    allowed_hosts: Collection[str] = (),
+    keys: dict[str, str] | None = None,
+    results_key: str | None = None,
 ):
     """The FastAPI app: the judging page, its JSON API, and the leaderboard. It answers only
     requests naming this server or localhost in `Host` (or one of `allowed_hosts`), and reads no
     body over MAX_BODY. With `keys` ({key: rater}, `--raters`), a pair is shown, voted on,
     skipped or undone only with a rater's key (header X-Rater-Key; 403 without), under that
-    rater's name whatever name is typed."""
+    rater's name whatever name is typed, and the leaderboard and /api/ratings answer only
+    `results_key` (none: nobody; `--results` still reads the votes)."""
     from fastapi import FastAPI, Header, HTTPException, Query
     from fastapi.responses import HTMLResponse
 
@@ -75,6 +84,11 @@ def create_app(
         if (name := rater_of(keys, key)) is None:
             raise HTTPException(403, NO_KEY)
         return name
+
+    def results_shown(key: str | None) -> bool:
+        return not keys or (
+            results_key is not None and rater_of({results_key: "results"}, key) is not None
+        )
 
     @app.get("/", response_class=HTMLResponse)
     def page() -> str:
@@ -118,13 +132,17 @@ def create_app(
             raise HTTPException(500, f"not undone: {cannot_write(arena.votes_path, err)}") from None
 
     @app.get("/api/ratings")
-    def ratings() -> dict:
+    def ratings(key: str | None = key_header) -> dict:
+        if not results_shown(key):
+            raise HTTPException(403, RESULTS_ONLY)
         # The notes too: a script reading the rows alone missed a side raters favour, the models
         # without a vote and the pairs left out, which the page and `--results` say.
         return {"ratings": arena.ratings(), "notes": arena.notes()}
 
     @app.get("/leaderboard", response_class=HTMLResponse)
-    def board() -> str:
+    def board(key: str | None = key_header):
+        if not results_shown(key):  # the page asks again with its link's key, if it has one
+            return HTMLResponse(RESULTS_GATE, status_code=403)
         return leaderboard_page(arena.ratings(), len(arena.records), arena.notes())
 
     return app
@@ -136,12 +154,13 @@ def rate(
     port: int = DEFAULT_PORT,
     allowed_hosts: Collection[str] = (),
     keys: dict[str, str] | None = None,
+    results_key: str | None = None,
 ) -> None:
     """Serve the judging page for `arena` until Ctrl-C or SIGTERM, then raise it again, as
     `tunelab serve` does (same as `tunelab rate`): uvicorn.run swallowed it, and rate exited 0."""
     from tunelab.serve.launch import engine_server
 
-    app = create_app(arena, allowed_hosts, keys)
+    app = create_app(arena, allowed_hosts, keys, results_key)
     engine_server(uvicorn_config(app, host=host, port=port, log_level="warning"), {}).run()
 
 
@@ -209,7 +228,7 @@ JUDGE_PAGE = f"""<!doctype html><html><head><meta charset="utf-8"><title>tunelab
 <p><button onclick="vote('left')">1 · left is better</button><button onclick="vote('right')">2 · right is better</button>
 <button onclick="vote('tie')">3 · tie</button><button onclick="vote('both_bad')">4 · both bad</button>
 <button onclick="skip()">s · skip</button><button id="undo" onclick="undo()" disabled>u · undo my last vote</button></p>
-<p><span id="judged"></span> judged<span id="yours"></span> · <a href="/leaderboard">leaderboard</a></p>
+<p><span id="judged"></span> judged<span id="yours"></span><span id="board"> · <a href="/leaderboard">leaderboard</a></span></p>
 <p id="repeat"></p>
 <p id="status" style="color:#b00"></p>
 <script>
@@ -236,7 +255,8 @@ async function load() {{
 }}
 function show(pair) {{
   current = pair;
-  if (pair.rater) {{ rater.value = pair.rater; rater.disabled = true; }}  // the key's, not typed
+  // The key's name, not typed; and no leaderboard link: a rater's link does not open it.
+  if (pair.rater) {{ rater.value = pair.rater; rater.disabled = true; document.getElementById('board').hidden = true; }}
   yours = pair.yours;
   undoable();
   for (const k of ['question', 'reference', 'left_answer', 'right_answer']) document.getElementById(k).textContent = current[k];
@@ -293,4 +313,16 @@ document.addEventListener('keydown', e => {{
   if (e.key === 'u') undo();
 }});
 load();
+</script></body></html>"""
+
+# What /leaderboard answers without the results' key: opened from the results link, the page asks
+# again sending the key after '#' (never in a request line, log or Referer) and shows the answer.
+RESULTS_GATE = f"""<!doctype html><html><head><meta charset="utf-8"><title>tunelab leaderboard</title>
+<style>{STYLE}</style></head><body><h1>Leaderboard</h1><p id="said">{html.escape(RESULTS_ONLY)}.</p>
+<script>
+const key = new URLSearchParams(location.hash.slice(1)).get('key');
+if (key) fetch(location.pathname, {{headers: {{'{KEY_HEADER}': key}}}}).then(async response => {{
+  if (!response.ok) {{ document.getElementById('said').textContent = 'this link is not the results link of this server'; return; }}
+  document.open(); document.write(await response.text()); document.close();
+}});
 </script></body></html>"""

@@ -1,7 +1,9 @@
 """Private links for `tunelab rate --raters alice,bob`: each named rater gets a random key, sent
 in the link's fragment (`/#key=...`, which a browser never sends in a request line, a log or a
 Referer), and the server takes a judgement only with a key it issued, under that key's name. A
-typed name was whatever anyone typed: one colleague could vote, or undo votes, as another."""
+typed name was whatever anyone typed: one colleague could vote, or undo votes, as another.
+The results (leaderboard, /api/ratings) then take a key of their own, printed once at start for
+whoever started the server: a rater who read them between votes could tell the sides apart."""
 
 from __future__ import annotations
 
@@ -34,10 +36,15 @@ def rater_keys(votes_path: Path, names: Sequence[str], longest: int) -> dict[str
     path = keys_path(votes_path)
     kept = _read(path)
     by_name = {name: key for key, name in kept.items()}
-    keys = {by_name.get(name) or secrets.token_urlsafe(16): name for name in names}
+    keys = {by_name.get(name) or new_key(): name for name in names}
     if keys != kept:
         _write_private(path, {**kept, **keys})
     return keys
+
+
+def new_key() -> str:
+    """A random key, as a link carries it (128 bits: no guessing it over HTTP)."""
+    return secrets.token_urlsafe(16)
 
 
 def rater_of(keys: dict[str, str], given: str | None) -> str | None:
@@ -50,13 +57,18 @@ def rater_of(keys: dict[str, str], given: str | None) -> str | None:
     return found
 
 
-def links(keys: dict[str, str], base_url: str) -> str:
-    """What `tunelab rate --raters` prints: a line per rater, their name and private link."""
+def links(keys: dict[str, str], base_url: str, results_key: str | None = None) -> str:
+    """What `tunelab rate --raters` prints: a line per rater, their name and private link, and
+    the results' link, for the one who started the server."""
     if not keys:
         return ""
     lines = [f"{name}: {base_url}#key={key}" for key, name in keys.items()]
     said = "Only these raters judge, each through their own link (send it to them alone):"
-    return "\n".join([said, *lines, ""])
+    results = [
+        f"Results, for you alone (raters judge blind; a new link each start): "
+        f"{base_url}leaderboard#key={results_key}"
+    ]
+    return "\n".join([said, *lines, *(results if results_key else []), ""])
 
 
 def _read(path: Path) -> dict[str, str]:

@@ -32,7 +32,7 @@ def rate(
     from tunelab.evaluate.human.answers import load_answers, unshared
     from tunelab.evaluate.human.app import MAX_RATER, leaderboard_table
     from tunelab.evaluate.human.app import rate as judge_in_browser
-    from tunelab.evaluate.human.keys import links, rater_keys
+    from tunelab.evaluate.human.keys import links, new_key, rater_keys
     from tunelab.web import check_port_free
 
     answer_sets = load_answers([Path(a) for a in answers])
@@ -53,16 +53,17 @@ def rate(
     check_writable(arena.votes_path)  # before judges are sent to the page
     check_port_free(host, port)  # uvicorn said so below the line sending them there
     keys = rater_keys(arena.votes_path, list(raters), MAX_RATER) if raters is not None else None
+    # With raters, the results only through a link of their own: raters judge blind.
+    results_key = new_key() if keys else None
     try:
         console.print(
             f"{len(arena.pairs)} answer pairs, {len(arena.records)} judged so far. Open "
             f"[bold]http://{host}:{port}/[/] (keys 1-4; s skips, u undoes your last vote); "
-            "ratings at /leaderboard; Ctrl-C to stop."
+            f"ratings at {'the results link below' if keys else '/leaderboard'}; Ctrl-C to stop."
         )
-        console.print(
-            links(keys or {}, f"http://{host}:{port}/"), markup=False, soft_wrap=True, end=""
-        )
-        judge_in_browser(arena, host, port, allow_host, keys)
+        base = f"http://{host}:{port}/"
+        console.print(links(keys or {}, base, results_key), markup=False, soft_wrap=True, end="")
+        judge_in_browser(arena, host, port, allow_host, keys, results_key)
     except KeyboardInterrupt:
         # Ctrl-C or SIGTERM, raised again once uvicorn has stopped serving (or before it took
         # them over). Each vote was written as it was cast; the judge leaving wants to know
