@@ -38,7 +38,10 @@ def runs_dir(tmp_path_factory):
         (folder / "metrics.jsonl").write_text(
             "".join(json.dumps(row) + "\n" for row in metrics), encoding="utf-8"
         )
-        (folder / STATUS_FILE).write_text(json.dumps({"status": status}), encoding="utf-8")
+        planned = {"total_steps": 60} if status == "interrupted" else {}
+        (folder / STATUS_FILE).write_text(
+            json.dumps({"status": status, **planned}), encoding="utf-8"
+        )
     return root / "runs"
 
 
@@ -78,7 +81,7 @@ def test_runs_at_80_columns_stacks_what_a_run_trained_under_its_name(runs_dir):
     listed = CliRunner().invoke(app, ["runs", str(runs_dir)], env={"COLUMNS": "80"}).output
     lines = [re.split(r" *│ *", line.strip("│ ")) for line in listed.splitlines()]
     at = lines.index(["tunelab-qa-lora-r16", "train 0.0568", "fact_accuracy 25.0%", "interrupted"])
-    assert lines[at + 1] == ["smollm2-135m-instruct", "eval 1.2345", "(step 40)", "44 steps"]
+    assert lines[at + 1] == ["smollm2-135m-instruct", "eval 1.2345", "(step 40)", "44/60 steps"]
     assert lines[at + 2] == ["lora, train.jsonl", "(step 40)", "", "1m 59s"]
 
 
@@ -95,3 +98,24 @@ def test_a_stale_evals_note_goes_under_its_score_where_the_table_would_not_fit_e
     note = "(tunelab eval of the model before the last training: eval it again)"
     cells = [line.split("│")[8].strip() for line in lines[3:-1]]
     assert cells[0] == "fact_accuracy 70.0%" and " ".join(cells[1:]) == note
+
+
+def test_a_run_still_training_shows_its_steps_out_of_those_planned(tmp_path):
+    # It showed "2" while training, not how far along the run is.
+    import os
+
+    qa = tmp_path / "qa.jsonl"
+    qa.write_text(
+        "".join(json.dumps({"question": f"Q{i}?", "answer": f"A{i}."}) + "\n" for i in range(8))
+    )
+    tunelab.train(tiny_config(tmp_path, qa, max_steps=3).model_copy(update={"name": "busy"}))
+    run = tmp_path / "runs" / "busy"
+    status = json.loads((run / STATUS_FILE).read_text(encoding="utf-8"))
+    status |= {"status": "running", "pid": os.getpid()}  # as training leaves it mid-run
+    (run / STATUS_FILE).write_text(json.dumps(status), encoding="utf-8")
+    metrics = (run / "metrics.jsonl").read_text(encoding="utf-8").splitlines()
+    first_two = [line for line in metrics if json.loads(line).get("step", 0) <= 2]
+    (run / "metrics.jsonl").write_text("\n".join(first_two) + "\n", encoding="utf-8")
+    listed = CliRunner().invoke(app, ["runs", str(run)], env={"COLUMNS": "200"})
+    assert listed.exit_code == 0, listed.output
+    assert re.search(r"│ 2/3 +│", listed.output) and "running" in listed.output

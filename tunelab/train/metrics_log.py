@@ -24,8 +24,9 @@ class MetricsLog:
     the last complete step is kept, failed otherwise); otherwise `finish` closes them once the
     model and plot are written, and hands those over."""
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, total_steps: int | None = None) -> None:
         self.config = config
+        self.total_steps = total_steps  # the run's planned length: `tunelab runs` shows 8/40
         self.run_dir = config.run_dir
         self.step = 0
         self.trackers: list = []
@@ -75,6 +76,8 @@ class MetricsLog:
 
     def _status(self, status: str, error: str | None = None) -> None:
         record = {"status": status, "step": self.step, "pid": os.getpid()}
+        if self.total_steps is not None:
+            record["total_steps"] = self.total_steps
         record |= {"host": socket.gethostname(), "time": time.time()}
         if error:
             record["error"] = error

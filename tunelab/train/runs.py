@@ -58,7 +58,7 @@ def open_run(folder: Path) -> Run:
 def summary(run: Run) -> dict:
     """One row of the listing: what the run trained, how far it got and how well, how it ended."""
     rows = read_metrics(run.path / METRICS_FILE)
-    config = run.config
+    config, status = run.config, run.status
     row = {
         "run": run.name,
         "model": config.model.name,
@@ -71,7 +71,9 @@ def summary(run: Run) -> dict:
         # eval showed step 44's train loss beside the untrained model's step-0 eval loss.
         "eval_step": _last(rows, "step", having="eval_loss"),
         "time_s": _last(rows, "elapsed"),
-        "status": run.status["status"],
+        "status": status["status"],
+        # Where a run that has not ended is going: `tunelab runs` shows "8/40", not "8".
+        "total_steps": status.get("total_steps", config.train.max_steps),
         "raw_text": run.trained_on_text,  # no questions to answer: held-out texts, eval loss
     }
     if best := best_held_out(run, rows):

@@ -43,7 +43,7 @@ def _whole_table(rows: list[dict], stale_below: bool = False) -> Table:
             escape(row["model"]),
             row["method"],
             escape(row["data"]),
-            str(row["steps"]),
+            _steps(row),
             _number(row["train_loss"]),
             _eval_loss(row),
             _held_out(row.get("best_heldout")),
@@ -65,7 +65,7 @@ def _stacked_table(rows: list[dict]) -> Table:
     table.add_column("status")
     for row in rows:
         trained = ", ".join(filter(None, (row["method"], row["data"])))
-        ended = (row["status"], f"{row['steps']} steps", _duration(row["time_s"]))
+        ended = (row["status"], f"{_steps(row)} steps", _duration(row["time_s"]))
         table.add_row(
             Text.assemble(row["run"], ("\n" + row["model"] + "\n" + trained, "dim")),
             "\n".join(_losses(row, "", "\n")),
@@ -84,7 +84,7 @@ def run_block(row: dict) -> Group:
     if held_out := _held_out(row.get("best_heldout")):
         lines.append(f"best held-out: {held_out}")
     return Group(
-        Text(f"{row['run']}: {row['status']}, {row['steps']} steps{took}"),
+        Text(f"{row['run']}: {row['status']}, {_steps(row)} steps{took}"),
         Padding(Text("\n".join(lines)), (0, 0, 0, 2), expand=False),
     )
 
@@ -103,6 +103,15 @@ def _eval_loss(row: dict, before_step: str = " ") -> str:
     at = row["eval_step"]
     step = f"{before_step}(step {at})" if at not in (None, row["steps"]) else ""
     return _number(row["eval_loss"]) + step
+
+
+def _steps(row: dict) -> str:
+    """The steps done, out of those planned while the run has not ended ("8/40"): running, or
+    interrupted and so resumable to its end."""
+    total = row.get("total_steps")
+    if row["status"] in ("running", "interrupted") and total and total >= row["steps"]:
+        return f"{row['steps']}/{total}"
+    return str(row["steps"])
 
 
 def _stale(row: dict) -> bool:
