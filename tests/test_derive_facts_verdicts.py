@@ -134,6 +134,30 @@ def test_a_no_said_without_the_word_is_the_wrong_verdict_to_a_yes():
         assert score_facts(said, check)["hallucination"] == 0.0, said
 
 
+def test_a_long_denial_is_the_wrong_verdict_to_a_yes():
+    # A model's long "No" to a "Yes" row was no hallucination: only a denial whose sentence
+    # ended within two words of its "not" was read as one.
+    question = "Does Lamini have the capability to generate poetry?"
+    check = proposed_check(question, "Yes, Lamini can generate poetry in many styles.")
+    denials = (
+        "Lamini AI does not provide support for generating poetry or other creative text.",
+        "Lamini is not able to generate poetry in rhyming verse.",
+        "There is no way to generate poetry with Lamini.",
+        "It doesn't currently offer a poetry mode for its models.",
+    )
+    for wrong in denials:
+        assert score_facts(wrong, check)["hallucination"] == 1.0, wrong
+    # One that turns on a condition or a "but", or denies another verb, says no "No".
+    turned = (
+        "Lamini does not provide poetry out of the box, but you can train it to.",
+        "It is not able to write poems without training data.",
+        "Lamini does not require anything special to write poetry.",
+        "I am not able to answer that.",
+    )
+    for said in turned:
+        assert score_facts(said, check)["hallucination"] == 0.0, said
+
+
 def test_a_bare_verdict_sentence_leaves_the_terms_of_the_next_one_as_facts():
     # "Yes." and then the function: a bare "Yes." was scored as good as naming it (no fact,
     # only the wrong "No"), where "Yes, call `stop_run`." asked for the name.

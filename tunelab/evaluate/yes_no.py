@@ -73,7 +73,7 @@ _ANSWER_IS = r"(?:the\s+answer\s+is\W*)?"
 # three words (not "I": "I cannot say" declines to answer), and no hedge or "not only" after it:
 # "It is not clear", "It may not be possible", "It is not only fast" say no "No".
 _DECLINED = (
-    r"(?:(?!yes\b|i\b)[\w.'’-]+\s+){0,3}?"
+    r"(?:(?!yes\b|i\b)[\w.'’-]+\s+){0,3}?(?:"
     r"(?:(?:is|are)\s+not|isn['’]t|aren['’]t|cannot|can\s+not|can['’]t|(?:is\s+)?not\s+possible|"
     r"(?:is\s+)?impossible|not\s+supported)\b"
     r"(?!\s+(?:only|just|merely|simply|clear|sure|certain|known|necessarily|always|entirely|"
@@ -81,6 +81,16 @@ _DECLINED = (
     # ...and its sentence ends within two words: "The model is not limited to English; it
     # supports many." goes on to say what it is, no "No".
     r"(?=(?:\s+[\w'’-]+){0,2}\s*(?:[.!;]|$))"
+    # A longer denial says so in its verb: "Lamini AI does not provide support for ...", "It is
+    # not able to ...", "There is no way to ...", a model's own long "No" to a "Yes" row (they
+    # were no hallucination); not where its sentence turns on a condition or a "but" ("It is
+    # not able to train without a GPU" says a GPU is needed: "Yes" to "Does it need one?").
+    r"|(?:(?:does|do)\s+not|doesn['’]t|don['’]t)\s+(?:currently\s+)?(?:provide|offer|support|"
+    r"allow|include|have\s+(?:support|the\s+(?:ability|capability|option)|a\s+way|any\s+way))\b"
+    r"(?![^.;!?\n]*\b(?:without|unless|except|only|but|other\s+than|instead|besides|beyond)\b)"
+    r"|(?:(?:is|are)\s+(?:not\s+able|unable|not\s+capable|incapable)|there\s+(?:is|['’]s)\s+"
+    r"no\s+way)\s+(?:to|of)\b"
+    r"(?![^.;!?\n]*\b(?:without|unless|except|only|but|other\s+than|instead|besides|beyond)\b))"
 )
 
 
