@@ -99,3 +99,27 @@ def test_an_faq_holding_a_test_row_asked_with_question_markers_is_a_leak(tmp_pat
     report = (tmp_path / "out" / "compare.md").read_text()
     assert report.count("Note: leak?") == 1
     assert report.index("Note: leak?") < report.index("| arm |")
+
+
+def test_a_corpus_quoting_the_canned_refusal_of_an_off_topic_row_is_no_quoting_note(tmp_path):
+    # The note said token F1 favours the RAG arms for an off-topic row whose refusal a passage
+    # held: quoting it helps the refusal score, which the note does not speak of.
+    refusal = "I can only answer questions about tunelab and the runs it trains."
+    test = tmp_path / "test.jsonl"
+    rows = [
+        {"question": "Which file holds a run's settings?", "answer": "See the docs."},
+        {
+            "question": "Can you answer questions about the weather?",
+            "answer": refusal,
+            "kind": "off_topic",
+        },
+    ]
+    test.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "guide.md").write_text(f"# Guide\n\n## Scope\n\n{refusal}\n")
+    out = str(tmp_path / "out")
+    cfg = CompareConfig(data=str(test), corpus=str(docs), max_new_tokens=2, k=1, output=out)
+    result = compare("tiny-random", cfg)
+    assert [a.answers_given for a in result.arms if a.rag] == [[]]
+    assert not [n for n in result.notes if "quoted the reference answer" in n]

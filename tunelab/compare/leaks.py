@@ -28,7 +28,8 @@ def leak_note(arms: list[Arm], examples: list) -> str | None:
     rag = [a for a in arms if a.rag and a.answers_given]
     if not rag:
         return None
-    searched = sum(len(words(ex.answer)) >= MIN_QUOTED_WORDS for ex in examples)
+    on_topic = [ex for ex, row in zip(examples, rag[0].rows) if not _off_topic(row)]
+    searched = sum(len(words(ex.answer)) >= MIN_QUOTED_WORDS for ex in on_topic)
     leaked = [a for a in rag if a.rows_given]
     given = {a.name: a.rows_given if leaked else a.answers_given for a in leaked or rag}
     most = max(given, key=lambda name: len(given[name]))
@@ -57,11 +58,21 @@ def leak_note(arms: list[Arm], examples: list) -> str | None:
 
 def find_given(arm: Arm, examples: list, kept: list[list[Passage]]) -> None:
     """Each RAG question whose prompt's passages held its reference answer word for word, into
-    arm.answers_given, and, where that passage held the question too, into arm.rows_given."""
-    for ex, used in zip(examples, kept):
+    arm.answers_given, and, where that passage held the question too, into arm.rows_given.
+    An off-topic row's reference is the canned refusal: a passage quoting it helps the refusal
+    score, not the token F1 the note speaks of, so those rows are left out (`arm.rows` holds
+    each row's refusal fields, in the order of `examples`)."""
+    for ex, used, row in zip(examples, kept, arm.rows):
+        if _off_topic(row):
+            continue
         if held := quoted_in([ex.answer], [p.text for p in used]):
             passage = used[held[0]]
             arm.answers_given.append((ex.source, passage.source))
             # Without its `### Question:` headers, which no FAQ's question is written with.
             if quoted_in([plain_question(ex.question)], [passage.text], MIN_QUESTION_WORDS):
                 arm.rows_given.append((ex.source, passage.source))
+
+
+def _off_topic(row: dict) -> bool:
+    """Whether a scored row is one marked "kind": "off_topic" (its reference, the refusal)."""
+    return bool((row.get("refusal") or {}).get("off_topic"))
