@@ -63,7 +63,8 @@ def test_the_first_arm_is_not_timed_loading_the_cpu_kernels(tmp_path, monkeypatc
     import time
     from types import SimpleNamespace
 
-    from tunelab.compare import run as compare_run
+    from tunelab.compare import arms
+    from tunelab.compare.run import CompareConfig, compare
     from tunelab.kernels import build
 
     skew = []  # seconds the clock jumped while the kernels loaded
@@ -75,11 +76,11 @@ def test_the_first_arm_is_not_timed_loading_the_cpu_kernels(tmp_path, monkeypatc
         skew.append(1000.0)
         return False
 
-    monkeypatch.setattr(compare_run, "time", SimpleNamespace(perf_counter=clock))
+    monkeypatch.setattr(arms, "time", SimpleNamespace(perf_counter=clock))
     monkeypatch.setattr(build, "_loaded", None)
     monkeypatch.setattr(build, "_load", slow_load)
-    cfg = compare_run.CompareConfig(max_new_tokens=2, k=1)
-    result = compare_run.compare(tiny_run(tmp_path, QA), cfg)
+    cfg = CompareConfig(max_new_tokens=2, k=1)
+    result = compare(tiny_run(tmp_path, QA), cfg)
     assert skew == [1000.0]  # loaded once, by the first arm's model
     assert all(arm.seconds < 1000 for arm in result.arms)
 
@@ -186,8 +187,9 @@ def test_a_compare_cut_short_asks_only_what_is_left_and_gives_the_same_answers(
 def test_compare_json_keeps_each_arms_rows_and_interval_beside_its_means(tmp_path):
     # A walk's compare.json held a hallucination rate of 0.111 with no word that it was 1 of 9
     # rows, nor how sure: compare.md had both, eval's summary.json had both, compare.json neither.
+    from tunelab.compare.arms import Arm
     from tunelab.compare.report import write_report
-    from tunelab.compare.run import Arm, CompareConfig, Comparison
+    from tunelab.compare.run import CompareConfig, Comparison
     from tunelab.evaluate.scores import summarize
 
     def arm(name: str, right: int, hallucinated: int) -> Arm:
@@ -219,8 +221,9 @@ def test_an_arm_right_on_no_question_of_ten_gets_its_chart_not_a_traceback(tmp_p
     # 0 of 10 came out 2.8e-17, above the share, and matplotlib refused the negative error bar
     # after every question had been answered. A score the same on every question is such a
     # bound too: ROUGE-L 0.09 ten times averages 0.08999999999999998, its bootstrap reads 0.09.
+    from tunelab.compare.arms import Arm
     from tunelab.compare.report import write_report
-    from tunelab.compare.run import Arm, CompareConfig, Comparison
+    from tunelab.compare.run import CompareConfig, Comparison
     from tunelab.evaluate.scores import summarize
 
     rows = [
@@ -268,8 +271,9 @@ def test_a_chat_test_row_is_asked_with_its_history_in_every_arm(tmp_path, monkey
 def test_the_other_value_rate_is_shown_and_charted_beside_the_hallucination_rate(tmp_path):
     # compare.json had the other-value rate, and compare.md, the terminal and the chart did not:
     # an arm giving the setting asked another value read as stating nothing false.
+    from tunelab.compare.arms import Arm
     from tunelab.compare.report import charted, columns, write_report
-    from tunelab.compare.run import Arm, CompareConfig, Comparison
+    from tunelab.compare.run import CompareConfig, Comparison
     from tunelab.evaluate.scores import summarize
 
     def arm(name: str, other_values: int) -> Arm:
@@ -303,8 +307,9 @@ def test_the_chart_says_how_many_rows_each_score_is_over(tmp_path, monkeypatch):
     # fact accuracy over 13, and its title no count of questions at all.
     from matplotlib.figure import Figure
 
+    from tunelab.compare.arms import Arm
     from tunelab.compare.report import write_report
-    from tunelab.compare.run import Arm, CompareConfig, Comparison
+    from tunelab.compare.run import CompareConfig, Comparison
     from tunelab.evaluate.scores import summarize
 
     rows = [
@@ -329,8 +334,9 @@ def test_the_chart_says_how_many_rows_each_score_is_over(tmp_path, monkeypatch):
 
 def test_no_other_value_column_where_no_test_row_asks_a_value(tmp_path):
     # Every arm's "other value" cell read "—", explained only by the legend below the table.
+    from tunelab.compare.arms import Arm
     from tunelab.compare.report import columns, write_report
-    from tunelab.compare.run import Arm, CompareConfig, Comparison
+    from tunelab.compare.run import CompareConfig, Comparison
     from tunelab.evaluate.scores import summarize
 
     def arm(name: str) -> Arm:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import tiny_run
-from tunelab.compare.run import context_recall
+from tunelab.compare.arms import context_recall
 from tunelab.data.retrieval import Retriever, load_corpus, with_context
 from tunelab.errors import TunelabError
 

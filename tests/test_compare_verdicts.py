@@ -5,14 +5,14 @@ import pytest
 
 
 def _arm(name: str, f1s: list[float]):
-    from tunelab.compare.run import Arm
+    from tunelab.compare.arms import Arm
 
     rows = [{"scores": {"token_f1": f}} for f in f1s]
     return Arm(name, name, False, rows, 1.0, {"token_f1": sum(f1s) / len(f1s)})
 
 
 def _fact_arm(name: str, facts: list[float], f1s: list[float]):
-    from tunelab.compare.run import Arm
+    from tunelab.compare.arms import Arm
 
     rows = [{"scores": {"token_f1": f}, "facts": {"fact_accuracy": a}} for a, f in zip(facts, f1s)]
     summary = {"fact_accuracy": sum(facts) / len(facts), "token_f1": sum(f1s) / len(f1s)}
@@ -123,7 +123,7 @@ def test_a_model_compared_before_training_opens_with_whether_retrieval_lifted_it
 def _lying_arm(name: str, hallucinated: int, other_values: int):
     """40 questions that name facts; 30 of them name a wrong answer, of which the arm states
     `hallucinated`; 20 give the value asked, of which it gives another in `other_values`."""
-    from tunelab.compare.run import Arm, _summary
+    from tunelab.compare.arms import Arm, _summary
 
     rows = []
     for i in range(40):

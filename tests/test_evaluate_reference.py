@@ -246,7 +246,7 @@ def test_elo_follows_the_update_rule_and_conserves_points():
 
 
 def _arm(name: str, values: dict[str, list[float]]):
-    from tunelab.compare.run import Arm, _summary
+    from tunelab.compare.arms import Arm, _summary
 
     rows = [
         {"answer": "w " * i, "finish_reason": "stop", "scores": {m: values[m][i] for m in values}}

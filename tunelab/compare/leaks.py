@@ -11,7 +11,7 @@ from tunelab.data.retrieval import Passage
 from tunelab.data.text import words
 
 if TYPE_CHECKING:
-    from tunelab.compare.run import Arm
+    from tunelab.compare.arms import Arm
 
 # A question this long found word for word beside its answer is the test row itself, not a
 # phrase any text might say ("What is it?").

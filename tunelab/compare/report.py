@@ -35,7 +35,8 @@ from tunelab.evaluate.scores import (
 )
 
 if TYPE_CHECKING:
-    from tunelab.compare.run import Arm, CompareConfig, Comparison
+    from tunelab.compare.arms import Arm
+    from tunelab.compare.run import CompareConfig, Comparison
 
 REFUSALS = (OFF_TOPIC_RATE, ON_TOPIC_RATE)
 

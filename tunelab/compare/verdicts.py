@@ -19,7 +19,7 @@ from tunelab.evaluate.scores import (
 )
 
 if TYPE_CHECKING:
-    from tunelab.compare.run import Arm
+    from tunelab.compare.arms import Arm
 
 # What the arms are ranked and paired by: the facts, when the test rows name them (token F1
 # rewards an answer's words and style, not whether it is right), else token F1.
