@@ -55,6 +55,29 @@ def test_answering_shows_questions_done_and_tokens_per_second():
     assert bars.tasks[0].fields["tps"] != "-"
 
 
+def test_the_answering_rate_counts_tokens_as_they_are_made_not_as_answers_finish():
+    # Counted from finished answers alone, eval's bar read "0 tok/s" while 64 answers were
+    # being written, and "2 tok/s" after the first short one.
+    from tunelab.generate import generate
+
+    model, tokenizer = tiny_random()
+    bars = answer_bars(Console(file=io.StringIO(), width=120))
+    shown = []  # (answers done, tok/s shown) after each decode step
+
+    with bars:
+        count = counting(bars, "answering", 3)
+
+        def on_step(tokens: int) -> None:
+            count.step(tokens)
+            shown.append((bars.tasks[0].completed, bars.tasks[0].fields["tps"]))
+
+        prompts = ["Question: what is tunelab?", "Question: how do I train?", "Hello there"]
+        generate(model, tokenizer, prompts, max_new_tokens=8, on_batch=count, on_step=on_step)
+    done, rate = shown[0]
+    assert done == 0 and float(rate) > 0  # after the first step, no answer finished yet
+    assert bars.tasks[0].completed == 3
+
+
 def test_answers_logged_to_a_file_say_how_far_they_are_as_they_go():
     # Piped to a log, eval's and compare's bars drew nothing until the end: compare's RAG arm on
     # 30 lamini_docs questions was 2 min 44 s of silence.

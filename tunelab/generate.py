@@ -60,6 +60,7 @@ def generate(
     batch_size: int = 64,
     seed: int | None = None,
     on_batch: Callable[[list[Generation]], None] | None = None,
+    on_step: Callable[[int], None] | None = None,
     on_text: Callable[[str], None] | None = None,
     stop_repeats: bool = False,
     schema: dict | None = None,
@@ -70,7 +71,8 @@ def generate(
     Up to `batch_size` prompts decode together (a step reads all the weights however many rows
     it advances: on a CPU, 32 rows make over 2x the tokens a second that 8 do); a finished
     reply leaves the batch at once and waiting prompts take its place. `on_batch` is given the
-    generations that finish at each step (for progress bars); `on_text` each piece of the reply
+    generations that finish at each step (for progress bars), `on_step` the tokens each step
+    made, before its finished generations (a bar's rate, live); `on_text` each piece of the reply
     once no later token can take it back (one prompt only: a chat streams its reply): the pieces
     join to the reply's text. With `stop_repeats`, a reply ends when it starts saying a
     sentence or line again, or a clause twice in a row (the repeat is cut). A `seed` gives
@@ -156,6 +158,8 @@ def generate(
             if row.reply is not None:
                 row.reply.mask(scores, remaining=row.text.max_tokens - len(row.tokens))
         tokens = pick(rows, logits, temperature, top_p)
+        if on_step is not None:
+            on_step(len(rows))
         done = []
         for row, token in zip(rows, tokens.tolist()):
             if row.reply is not None:

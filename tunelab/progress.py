@@ -60,43 +60,65 @@ def progress_bars(
 
 
 def answer_bars(console: Console | None = None) -> Progress:
-    """Bars for answering questions: questions done, generated tokens per second, time left."""
+    """Bars for answering questions: questions done, tokens generated per second (as they are
+    made: `AnswerCount.step`), time left."""
     return progress_bars(
         "[bold]{task.description}", TextColumn("{task.fields[tps]} tok/s"), console=console
     )
 
 
-def counting(bars: Progress, description: str, total: int) -> Callable[[Sequence], None]:
-    """A new task on `answer_bars` and the `on_batch` callback of `tunelab.generate.generate`
-    that moves it: each finished batch of generations adds its questions and tokens. Answers read
-    back from an interrupted run's log (tunelab.work_log) count
-    as done before, out of the rate and the time left. Piped to a log, where the bar draws
-    nothing until the end, a line at each tenth of the questions says how far it is, as
-    training's steps do."""
-    task = bars.add_task(description, total=total, tps="-", done_before=0)
-    started, tokens, before, done = time.perf_counter(), 0, 0, 0
-    piped = not bars.disable and not bars.console.is_terminal
-    tenth = max(1, total // 10)
+def counting(bars: Progress, description: str, total: int) -> AnswerCount:
+    """A new task on `answer_bars`, and the callbacks of `tunelab.generate.generate` that move
+    it: the count itself as `on_batch`, its `step` as `on_step`."""
+    return AnswerCount(bars, description, total)
 
-    def on_batch(batch: Sequence) -> None:
-        nonlocal tokens, before, done
-        done += len(batch)
+
+class AnswerCount:
+    """One task on `answer_bars`. Called with each finished batch of generations (`on_batch`),
+    it adds their questions; `step` (`on_step`) adds the tokens each decode step made, so the
+    rate reads true from the first step on (counted from finished answers alone, it read 0-2
+    tok/s while 64 answers were being written). Without `step`, finished answers' tokens count.
+    Answers read back from an interrupted run's log (tunelab.work_log) count as done before,
+    out of the rate and the time left. Piped to a log, where the bar draws nothing until the
+    end, a line at each tenth of the questions says how far it is, as training's steps do."""
+
+    def __init__(self, bars: Progress, description: str, total: int) -> None:
+        self.bars, self.description, self.total = bars, description, total
+        self.task = bars.add_task(description, total=total, tps="-", done_before=0)
+        self.started, self.tokens, self.before, self.done = time.perf_counter(), 0, 0, 0
+        self.stepped = False  # tokens are counted as made, not as answers finish
+        self.shown = float("-inf")  # when the rate was last drawn (at most twice a second)
+        self.piped = not bars.disable and not bars.console.is_terminal
+        self.tenth = max(1, total // 10)
+
+    def step(self, tokens: int) -> None:
+        """`tokens` more made by one decode step, finished answers' or not."""
+        self.stepped = True
+        self.tokens += tokens
+        if time.perf_counter() - self.shown >= 0.5:
+            self.bars.update(self.task, tps=f"{self._rate():.0f}")
+            self.shown = time.perf_counter()
+
+    def __call__(self, batch: Sequence) -> None:
+        self.done += len(batch)
         if all(getattr(g, "from_log", False) for g in batch):
-            before += len(batch)
-            bars.update(task, advance=len(batch), done_before=before)
+            self.before += len(batch)
+            self.bars.update(self.task, advance=len(batch), done_before=self.before)
             return
-        tokens += sum(g.completion_tokens for g in batch)
-        seconds = time.perf_counter() - started
-        rate = tokens / max(seconds, 1e-9)
-        bars.update(task, advance=len(batch), tps=f"{rate:.0f}")
-        if piped and done < total and done // tenth > (done - len(batch)) // tenth:
-            elapsed = int(seconds)
-            bars.console.print(
-                f"{description} {done}/{total}  {rate:.0f} tok/s  "
+        if not self.stepped:
+            self.tokens += sum(g.completion_tokens for g in batch)
+        rate = self._rate()
+        self.bars.update(self.task, advance=len(batch), tps=f"{rate:.0f}")
+        done, tenth = self.done, self.tenth
+        if self.piped and done < self.total and done // tenth > (done - len(batch)) // tenth:
+            elapsed = int(time.perf_counter() - self.started)
+            self.bars.console.print(
+                f"{self.description} {done}/{self.total}  {rate:.0f} tok/s  "
                 f"{elapsed // 60}:{elapsed % 60:02d} elapsed"
             )
 
-    return on_batch
+    def _rate(self) -> float:
+        return self.tokens / max(time.perf_counter() - self.started, 1e-9)
 
 
 # transformers' bars over a model's weights, each a second bar beside tunelab's for a second's work.

@@ -108,7 +108,7 @@ def ask(
         ]
         # Each row's last reply, as it was trained (a chat's turns before it, its tools).
         questions = [ex.with_question(q) for ex, (q, _) in zip(examples, asked)]
-        on_batch = counting(progress, f"{label} + RAG" if rag else label, len(questions))
+        count = counting(progress, f"{label} + RAG" if rag else label, len(questions))
         started = time.perf_counter()
         generations = answer(
             model,
@@ -118,7 +118,8 @@ def ask(
             system_prompt=prompt.system_prompt,
             max_new_tokens=cfg.max_new_tokens,
             batch_size=cfg.batch_size,
-            on_batch=on_batch,
+            on_batch=count,
+            on_step=count.step,
             log=log,
         )
         seconds = time.perf_counter() - started

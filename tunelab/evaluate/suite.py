@@ -254,6 +254,7 @@ def _answer_all(llm, tokenizer, examples, prompt, cfg, out_dir, console, label) 
     if console is not None and (note := log.resumed()):
         console.print(note)
     with answer_bars(console) as bars:
+        count = counting(bars, f"answering ({Path(label).name})", len(examples))
         generations = answer(
             llm,
             tokenizer,
@@ -262,7 +263,8 @@ def _answer_all(llm, tokenizer, examples, prompt, cfg, out_dir, console, label) 
             system_prompt=prompt.system_prompt,
             batch_size=cfg.batch_size,
             log=log,
-            on_batch=counting(bars, f"answering ({Path(label).name})", len(examples)),
+            on_batch=count,
+            on_step=count.step,
             **settings,
         )
     return log, generations
