@@ -13,7 +13,7 @@ from tunelab.data.load import Loaded, holds_no_rows, read_examples
 from tunelab.data.markers import find_markers, plain_question
 from tunelab.data.quality import dedup, diversity, pii, reworded, typos
 from tunelab.data.quality.findings import QualityConfig, QualityReport
-from tunelab.data.quality.junk import junk_reason, repeats_question
+from tunelab.data.quality.junk import junk_reason, repeats_question, typed_escapes
 from tunelab.data.shapes import unread_note
 from tunelab.data.split import asked_key, duplicate_key, near_keys, normalize_text, prompt_key
 from tunelab.data.templates import Example
@@ -234,6 +234,8 @@ def _check_content(report: QualityReport, questions: list[str], answers: list[st
         langs.append(diversity.guess_language(f"{q} {a}"))
         for text in row_texts(example):
             report.pii.extend((i, f) for f in pii.find_pii(text, c.pii_kinds))
+            if typed := typed_escapes(text):
+                report.escapes.setdefault(i, []).extend(typed)
     report.languages = Counter(langs)
     main = next((lang for lang, _ in report.languages.most_common() if lang != "unknown"), None)
     report.off_language = [i for i, lang in enumerate(langs) if lang not in (main, "unknown")]
@@ -329,6 +331,8 @@ def _collect_warnings(report: QualityReport) -> None:
     ):
         if items:
             w.append(f"{len(items)} {name}")
+    if report.escapes:
+        w.append(escapes_warning(report))
     if report.off_language and len(report.off_language) / n > 1 - c.min_main_language_share:
         first = report.where(report.off_language[0])
         w.append(f"language mix: {diversity.languages_said(report.languages)} (first: {first})")
@@ -337,6 +341,20 @@ def _collect_warnings(report: QualityReport) -> None:
         w.append(
             "personal data: " + ", ".join(f"{k} x{v}" for k, v in kinds.items()) + " (--scrub)"
         )
+
+
+def escapes_warning(report: QualityReport) -> str:
+    """Rows holding `\\n` (or `&amp;`) as characters, and how to mend them: check's --fix drops
+    rows, and these rows are worth keeping once their text is mended."""
+    kinds = Counter(e for typed in report.escapes.values() for e in typed)
+    said = ", ".join(f"{k} x{v}" for k, v in kinds.most_common(4))
+    rows = first_few([report.where(i) for i in report.escapes])
+    return (
+        f"{len(report.escapes)} row(s) hold escapes typed as text ({said}: {rows}), which the "
+        "model learns as characters (\\nBias read as the word 'nbias'): write the character each "
+        "stands for (a line break for \\n, & for &amp;) in those rows, outside code; in a JSONL "
+        "file, sed -i -E 's/\\\\\\\\(n|t)/\\\\\\1/g' FILE mends every \\n and \\t"
+    )
 
 
 def row_texts(example: Example) -> list[str]:

@@ -106,6 +106,7 @@ class QualityReport:
     empty: list[tuple[int, str]] = field(default_factory=list)
     repeats: list[int] = field(default_factory=list)
     junk: list[tuple[int, str]] = field(default_factory=list)
+    escapes: dict[int, list[str]] = field(default_factory=dict)  # row → `\\n`, `&amp;` typed in it
     languages: Counter = field(default_factory=Counter)
     off_language: list[int] = field(default_factory=list)
     pii: list[tuple[int, pii.Finding]] = field(default_factory=list)

@@ -75,3 +75,17 @@ def junk_reason(text: str, min_letter_share: float = 0.3, max_word_chars: int = 
     if blob:
         return f"a {len(blob.group())}-character run without spaces"
     return None
+
+
+# An escape typed into text: `\n` written where a line break was meant (lamini_docs: "growth.\n2.
+# Collaboration"), which the model learns as text ("\nBias" read as the word "nbias"). Not one
+# after a letter ("C:\Users\new"), nor one in code: a code block, a `span`, a string literal
+# ("\n" in `split("\n")`); entities are what a page's HTML left behind ("AT&amp;T").
+_ESCAPE = re.compile(r'(?<![\w\\])(?:\\[ntr"])+|&(?:amp|lt|gt|quot|apos|nbsp|#\d+|#x[0-9a-f]+);')
+_CODE = re.compile(r"```.*?(?:```|$)|`[^`\n]*`|([\"'])\S*?\\[ntr]\S*?\1", re.S)
+
+
+def typed_escapes(text: str) -> list[str]:
+    """The escape sequences and HTML entities `text` holds as characters, outside code."""
+    runs = _ESCAPE.findall(_CODE.sub(" ", text))
+    return [one for run in runs for one in re.findall(r"\\.|&.+", run)]

@@ -147,11 +147,13 @@ def sections(report: QualityReport) -> list[Section]:
                 ],
             )
         )
+    escapes = report.escapes.items()
     content = (
         [[report.where(i), what, snip(i)] for i, what in report.empty]
         + [[report.where(i), "answer restates question", snip(i)] for i in report.repeats]
         + [[report.where(i), why, snip(i)] for i, why in report.junk]
         + [[report.where(i), "language", snip(i)] for i in report.off_language]
+        + [[report.where(i), f"typed {' '.join(dict.fromkeys(e))}", snip(i)] for i, e in escapes]
     )
     if content:
         out.append(
@@ -305,6 +307,8 @@ def _what_to_do(report: QualityReport) -> str:
             f"shorten the rows past {c.max_length} tokens or raise data.max_length: training "
             f"cuts them (data.truncation)"
         )
+    if report.escapes:
+        steps.append("write the escapes typed as text (\\n) as the characters they stand for")
     if report.pii:
         steps.append("`--scrub -o clean.jsonl` masks the personal data")
     return ("What to do: " + "; ".join(steps) + ".") if steps else ""
