@@ -167,3 +167,24 @@ def test_privacy_words_of_the_field_are_not_misspellings():
             "Data is anonymized or pseudonymized; anonymization runs before training.")  # fmt: skip
     analyse([r], [])
     assert "misspelling" not in categories(r), r["errors"]
+
+
+def test_a_product_name_one_letter_from_a_common_word_is_no_misspelling():
+    # lamini_docs names "Istio or Linkerd" once and says "linked" in two rows: "linkerd" was
+    # called a typo of "linked". The data writes a name capitalised inside a sentence, a typo
+    # as its word ("fucntion"), which stays a misspelling.
+    training = [
+        Example.qa("How do I observe it?", "Use a service mesh such as Istio or Linkerd.", "t:1"),
+        Example.qa("Where are the docs?", "They are linked from the home page.", "t:2"),
+        Example.qa("Is the guide online?", "It is linked in the README.", "t:3"),
+        Example.qa("How do I call it?", "Call the fucntion with a prompt.", "t:4"),
+        Example.qa("What does it take?", "The function takes a prompt.", "t:5"),
+        Example.qa("What does it return?", "The function returns text.", "t:6"),
+    ]
+    r = row("How do I watch the traffic?", "Use a service mesh.",
+            "Use linkerd, then call the fucntion.")  # fmt: skip
+    analyse([r], training)
+    spelled = next(e for e in r["errors"] if e["category"] == "misspelling")
+    assert spelled["reason"] == (
+        "unknown words: fucntion (as in t:4; the data says 'function' more often: fix it there)"
+    )

@@ -24,7 +24,7 @@ from tunelab.evaluate.categories import (
 )
 from tunelab.evaluate.metrics import normalize
 from tunelab.evaluate.refusals import canned_refusals
-from tunelab.evaluate.spelling import FIELD_WORDS, data_typos
+from tunelab.evaluate.spelling import FIELD_WORDS, data_typos, names
 
 
 @dataclass
@@ -139,7 +139,7 @@ def analyse(
     untopical = FUNCTION_WORDS | said_by_most
     # The domain's word list: the training data but for its typos, every test question and
     # reference, and the field's own words, so "dataset" in an answer is not a misspelling.
-    typos = data_typos(index.docs) if index else {}
+    typos = data_typos(index.docs, names(texts)) if index else {}
     asked = (f"{r['question']} {r['reference']}" for r in rows)
     known = {w for t in texts for w in content_words(t)} - typos.keys()
     known |= {w for t in asked for w in content_words(t)} | FIELD_WORDS

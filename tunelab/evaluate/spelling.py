@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from tunelab.data.quality.typos import slip_table, word_rows
@@ -117,17 +117,20 @@ def _stems(word: str) -> list[str]:
     return stems
 
 
-def data_typos(docs: Sequence[Collection[str]]) -> dict[str, tuple[str, list[int]]]:
+def data_typos(
+    docs: Sequence[Collection[str]], named: Collection[str] = ()
+) -> dict[str, tuple[str, list[int]]]:
     """The words the data itself misspells: {word: (the word it slipped from, the docs that say
     it)}. A typo by `data check`'s rule (`slip_table`: a word of one row, one slip from a word
     of several, "fostes" beside "fosters") that no dictionary knows, slipped from one it knows,
-    other than by its last letter ("initializer" is no typo of "initialize"). Every word of the
-    data was taken as spelt right, so an answer that learnt a typo was never called misspelt."""
+    other than by its last letter ("initializer" is no typo of "initialize"), and no name of
+    `named` (`names`). Every word of the data was taken as spelt right, so an answer that
+    learnt a typo was never called misspelt."""
     rows = word_rows(sorted(doc) for doc in docs)
     slips = {
         word: {w for w in slipped if w[:-1] not in (word, word[:-1]) and word[:-1] != w}
         for word, slipped in slip_table(rows).items()
-        if word.isascii() and word not in FIELD_WORDS
+        if word.isascii() and word not in FIELD_WORDS and word not in named
     }
     if not slips:
         return {}
@@ -145,6 +148,21 @@ def data_typos(docs: Sequence[Collection[str]]) -> dict[str, tuple[str, list[int
     return typos
 
 
+def names(texts: Iterable[str]) -> set[str]:
+    """The lower-cased words `texts` write capitalised inside a sentence and never in lower case:
+    names of products and tools ("a service mesh such as Istio or Linkerd"), which are no typos
+    of the common word one letter away ("linked"), where a typo is written as its word is
+    ("The company fostes ...")."""
+    capital: set[str] = set()
+    lower: set[str] = set()
+    for text in texts:
+        capital.update(w.lower() for w in _MID_SENTENCE_CAPITAL.findall(text))
+        lower.update(_LOWER_WORD.findall(text))
+    return capital - lower
+
+
+_MID_SENTENCE_CAPITAL = re.compile(r"(?<=[a-z,] )[A-Z][a-z]+\b")
+_LOWER_WORD = re.compile(r"\b[a-z]+\b")
 _NOT_WORDS = re.compile(
     r"https?://\S+|www\.\S+|`[^`]*`?|\b[\w.-]+/[\w./-]+|\b\w+\.(?:com|org|io|net|ai|dev)\b\S*"
 )
