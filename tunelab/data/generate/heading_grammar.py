@@ -163,8 +163,9 @@ def base_verb(gerund: str) -> str:
 
 def with_article(phrase: str, context: str) -> str:
     """A heading's thing as its section says it: "the fan" when the text says "The fan spins
-    ..." and never opens a sentence with "Fan", so "What is the fan?", not "What is fan?"; a term
-    the text says bare ("Learning rate is the step size") and a name or code stay as written."""
+    ..." and never opens a sentence with "Fan", so "What is the fan?", not "What is fan?", and
+    "a factory reset" where it says only that; a term the text says bare ("Learning rate is the
+    step size") and a name or code stay as written."""
     if named_with_the(phrase, context):
         return f"the {phrase}"  # "What is the K9 Router?"
     if not re.fullmatch(r"[a-z][a-z -]*", phrase) or phrase.split()[0] in DETERMINERS:
@@ -172,7 +173,12 @@ def with_article(phrase: str, context: str) -> str:
     said = re.escape(phrase)
     bare = re.search(rf"(?:^|[.!?:]\s+|\n\s*(?:[-*]\s+)?){said}\b", context, re.IGNORECASE)
     with_the = re.search(rf"\bthe\s+(?:\w+\s+)?{said}\b", context, re.IGNORECASE)
-    return f"the {phrase}" if with_the and not bare else phrase
+    if with_the or bare:
+        return f"the {phrase}" if with_the and not bare else phrase
+    # "A factory reset erases every setting": "What is a factory reset?", not "What is factory
+    # reset?"
+    with_a = re.search(rf"\b(an?)\s+{said}\b", context, re.IGNORECASE)
+    return f"{with_a[1].lower()} {phrase}" if with_a else phrase
 
 
 # A model's number: "R5", "H2", "300", "X-100" (letters and digits, a digit among them).

@@ -169,6 +169,16 @@ PRONOUNS = frozenset("it them this these those something everything".split())
 OBJECT_THEN_PLACE = re.compile(
     r"(?P<object>[^,;:()]+?) (?:in|on|at|under|inside|within|into|to) (?P<place>.+)$"
 )
+# How fast a verb went, where its object would be: "ran ~12% faster", "ran 1.3x slower than
+# ...", "ran slow for all three", "ran 83 tok/s".
+SPEED = re.compile(
+    r"(?:[~≈]?\d[\d.,]*\s*(?:x|×|%)\s+)?(?:fast|faster|slow|slower|quicker|quickly|slowly)\b"
+    r"|[~≈]?\d[\d.,]*\s*[a-z]+/s\b",
+    re.IGNORECASE,
+)
+WHEN_SAID = re.compile(r"\b(?:during|when|whenever|while|after|before|if|once|until)\b")
+# What a step reads or writes, which takes no time itself ("The data takes 1 ms" of a step).
+MATERIAL = frozenset("data text content information input output".split())
 # Verbs whose "in 5 minutes" is when they happen, not how long they take.
 ONSET = frozenset("start begin open close end stop expire arrive launch happen".split())
 
@@ -250,6 +260,8 @@ def verb_question(subject: str, aux: str, base: str, rest: str, never: bool = Fa
         done = rest[len(rest) - len(roughly) + span.end() :].strip(" .")
         task = re.fullmatch(r"to ([a-z]+)\b[^,;:]{0,60}", done)
         to_do = f" {done}" if task and task[1] not in DETERMINERS | POSSESSIVES else ""
+        if not to_do and subject.lower().split()[-1] in MATERIAL:
+            return None  # "The data takes 1 ms": data takes no time, a step's part with it does
         return f"How long {aux} {subject} {said}{to_do}?"
     if (every := EVERY.search(rest)) and len(rest[: every.start()].split()) <= 5:
         # "The agent checks the schedule every 60 seconds", "takes a snapshot of the index every
@@ -272,7 +284,13 @@ def verb_question(subject: str, aux: str, base: str, rest: str, never: bool = Fa
         return f"How much {what + ' ' if what else ''}{aux} {subject} {said}?"
     if base == "default":  # "`--retries` defaults to 3"; "Overriding defaults via ..." no verb
         return f"What {aux} {subject} default to?" if rest.lower().startswith("to ") else None
+    # "ran ~12% faster", "ran slow for all three": how fast, no object; "spins faster during a
+    # firmware update" says when it does (below).
+    if SPEED.match(rest) and not WHEN_SAID.search(rest):
+        return f"How fast {aux} {subject} {said}?"
     words = rest.lower().split()
+    if base == "run" and words[:1] == ["into"]:  # "ran into a stale call": what it met, no place
+        return f"What {aux} {subject} {said} into?"
     # "runs only on ...", "charges fully in 2 hours": the phrase after the verb's adverbs.
     at = next((i for i, w in enumerate(words) if w not in ADVERBS and not _manner(w)), len(words))
     head = words[at] if at < len(words) else ""
