@@ -68,6 +68,8 @@ def test_a_line_break_typed_as_backslash_n_is_found_and_code_that_means_it_is_no
     assert typed_escapes("```python\nprint('a\\tb')\n```") == []
     assert typed_escapes('Call lines.split("\\n") on it.') == []
     assert typed_escapes("Saved to C:\\Users\\new\\tunelab.") == []
+    # Nor is LaTeX: MMLU's "\\times", "\\nabla" and "\\text" were flagged in 13 rows.
+    assert typed_escapes("Find q = m \\times C \\times \\Delta T, and \\nabla f.") == []
 
 
 def test_data_check_names_the_rows_with_typed_escapes_and_what_to_do(tmp_path):
