@@ -8,8 +8,8 @@ import difflib
 
 from pydantic import BaseModel
 
-# Settings as transformers' TrainingArguments, TRL and Axolotl name them, which a user coming from
-# them types first: too unlike tunelab's names for a spelling match to find ("lr").
+# Settings as transformers' TrainingArguments, TRL, Axolotl and LLaMA-Factory name them, which a
+# user coming from them types first: too unlike tunelab's names for a spelling match to find ("lr").
 OTHER_TOOLS_NAMES = {
     "learning_rate": "train.lr",
     "num_train_epochs": "train.epochs",
@@ -24,6 +24,40 @@ OTHER_TOOLS_NAMES = {
     "lora_r": "train.lora.r",
     "lora_alpha": "train.lora.alpha",
     "lora_dropout": "train.lora.dropout",
+    "lora_target_modules": "train.lora.target_modules",
+    "train_on_inputs": "data.train_on_prompt",
+    "sample_packing": "data.packing",
+    "val_set_size": "data.test_size",
+    "eval_steps": "train.eval_every",
+    "save_steps": "train.save_every",
+    "save_total_limit": "train.keep_checkpoints",
+    "early_stopping_patience": "train.early_stop_patience",
+    "cutoff_len": "data.max_length",  # LLaMA-Factory's
+    "base_model": "model.name",
+    "model_name_or_path": "model.name",
+    "datasets": "data.path",
+    "dataset": "data.path",
+    "chat_template": "data.template",
+    "adapter": "train.method",
+    "finetuning_type": "train.method",
+    "load_in_4bit": "model.quantize",
+    "load_in_8bit": "model.quantize",
+    "torch_dtype": "model.dtype",
+}
+
+_ADAMW = "tunelab trains with AdamW alone (train.lr, train.weight_decay, train.max_grad_norm)"
+
+# Their training settings that no one tunelab setting is, with what tunelab does instead.
+OTHER_TOOLS_WAYS = {
+    "bf16": "model.dtype: auto already trains with bf16 autocast on a GPU; bfloat16 holds the "
+    "weights themselves in bf16",
+    "fp16": "model.dtype: auto trains with bf16 autocast on a GPU; float16 holds the weights "
+    "themselves in fp16 (no loss scaling: prefer bfloat16)",
+    "resume_from_checkpoint": "resume a run with `tunelab train RUN --resume` "
+    "(tunelab.train(RUN, resume=True))",
+    "optim": _ADAMW,
+    "optimizer": _ADAMW,
+    "logging_steps": "every step is logged, to the run's metrics.jsonl",
 }
 
 
@@ -56,13 +90,17 @@ def unknown_key(loc: tuple, model: type[BaseModel]) -> str:
     if model is None:
         return "unknown setting"
     key = str(loc[-1])
+    settings = _setting_paths(root)
+    if key in OTHER_TOOLS_WAYS and "train.method" in settings:
+        return f"unknown setting; {OTHER_TOOLS_WAYS[key]}"
     close = difflib.get_close_matches(key, list(model.model_fields), n=1, cutoff=0.6)
-    if key in OTHER_TOOLS_NAMES:
+    if OTHER_TOOLS_NAMES.get(key) in settings:  # not another command's: eval has no train.lr
         close = [OTHER_TOOLS_NAMES[key]]
-    elsewhere = [path for path in _setting_paths(root) if path.rpartition(".")[2] == key]
+    elsewhere = [path for path in settings if path.rpartition(".")[2] == key]
     if not close and elsewhere:
         close = [" or ".join(elsewhere)]
-    if not close and (other := difflib.get_close_matches(key, OTHER_TOOLS_NAMES, 1, 0.8)):
+    ours = [name for name, path in OTHER_TOOLS_NAMES.items() if path in settings]
+    if not close and (other := difflib.get_close_matches(key, ours, 1, 0.8)):
         close = [OTHER_TOOLS_NAMES[other[0]]]  # "lerning_rate"
     known = f"did you mean {close[0]}?" if close else "known: " + ", ".join(model.model_fields)
     return f"unknown setting ({known})"
