@@ -24,7 +24,12 @@ def train_command(
         ),
     ] = None,
     set_: Annotated[
-        list[str] | None, typer.Option("--set", help="Override: train.lr=1e-4, data.path=qa.jsonl")
+        list[str] | None,
+        typer.Option(
+            "--set",
+            help="Override: train.lr=1e-4, data.path=qa.jsonl (every setting, each with a line "
+            "on what it does: examples/lora.yaml).",
+        ),
     ] = None,
     resume: Annotated[bool, typer.Option(help="Continue from the run's last checkpoint.")] = False,
     overwrite: Annotated[
