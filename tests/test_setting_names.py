@@ -4,7 +4,9 @@ tunelab setting that means it, or with what tunelab does instead."""
 from __future__ import annotations
 
 import pytest
+from typer.testing import CliRunner
 
+from tunelab.cli import app
 from tunelab.config import Config
 from tunelab.errors import TunelabError
 from tunelab.evaluate.eval_config import EvalConfig
@@ -77,3 +79,17 @@ def test_a_command_without_training_settings_names_none_of_them():
     with pytest.raises(TunelabError) as err:
         EvalConfig.from_dict({}, ["learning_rate=1"])
     assert "train.lr" not in str(err.value) and "known: data, fields" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("option", "told"),
+    [
+        ("--bf16", "model.dtype: auto already trains with bf16 autocast on a GPU"),
+        ("--resume-from-checkpoint", "resume a run with `tunelab train RUN --resume`"),
+        ("--sample-packing", "a setting: --set data.packing=VALUE"),
+    ],
+)
+def test_a_peer_option_on_the_command_line_says_what_to_type(option, told):
+    # `tunelab train --bf16` was answered "No such option: --bf16" alone.
+    result = CliRunner().invoke(app, ["train", option], env={"COLUMNS": "250"}, terminal_width=250)
+    assert result.exit_code == 2 and told in result.output

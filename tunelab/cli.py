@@ -26,7 +26,7 @@ from tunelab.evaluate.human import cli as human
 from tunelab.evaluate.judge import cli as judge
 from tunelab.export import cli as export
 from tunelab.serve import cli as serve
-from tunelab.setting_names import setting_named
+from tunelab.setting_names import other_tools_way, setting_named
 from tunelab.train import cli as train
 from tunelab.train.plan import cli as plan
 
@@ -90,9 +90,10 @@ class _SettingHint(typer.core.TyperCommand):
             return super().parse_args(ctx, args)
         except _click.exceptions.NoSuchOption as err:
             path = self.section and setting_named(self.section, err.option_name)
-            if not path:
+            way = self.section and other_tools_way(self.section, err.option_name)
+            if not (path or way):
                 raise
-            hint = f"No such option: {err.option_name} (a setting: --set {path}=VALUE)"
+            hint = f"No such option: {err.option_name} ({way or f'a setting: --set {path}=VALUE'})"
             raise _click.exceptions.NoSuchOption(err.option_name, message=hint, ctx=ctx) from None
 
 

@@ -90,9 +90,9 @@ def unknown_key(loc: tuple, model: type[BaseModel]) -> str:
     if model is None:
         return "unknown setting"
     key = str(loc[-1])
+    if way := other_tools_way(root, key):
+        return f"unknown setting; {way}"
     settings = _setting_paths(root)
-    if key in OTHER_TOOLS_WAYS and "train.method" in settings:
-        return f"unknown setting; {OTHER_TOOLS_WAYS[key]}"
     close = difflib.get_close_matches(key, list(model.model_fields), n=1, cutoff=0.6)
     if OTHER_TOOLS_NAMES.get(key) in settings:  # not another command's: eval has no train.lr
         close = [OTHER_TOOLS_NAMES[key]]
@@ -104,6 +104,13 @@ def unknown_key(loc: tuple, model: type[BaseModel]) -> str:
         close = [OTHER_TOOLS_NAMES[other[0]]]  # "lerning_rate"
     known = f"did you mean {close[0]}?" if close else "known: " + ", ".join(model.model_fields)
     return f"unknown setting ({known})"
+
+
+def other_tools_way(model: type[BaseModel], name: str) -> str | None:
+    """What tunelab does instead of another tool's training setting (`bf16`, `--bf16`) that no
+    one tunelab setting is; None for a config that trains nothing (eval's, bench's)."""
+    way = OTHER_TOOLS_WAYS.get(name.lstrip("-").replace("-", "_"))
+    return way if way and "train.method" in _setting_paths(model) else None
 
 
 def setting_named(model: type[BaseModel], option: str) -> str | None:
