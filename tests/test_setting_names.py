@@ -66,6 +66,11 @@ def test_an_axolotl_config_names_each_tunelab_setting(tmp_path):
         ("train.optim=adamw_torch", "unknown setting; tunelab trains with AdamW alone"),
         ("cutoff_len=1024", "did you mean data.max_length?"),  # LLaMA-Factory's
         ("finetuning_type=lora", "did you mean train.method?"),
+        ("lora_target=all", "did you mean train.lora.target_modules?"),
+        # TRL's: tunelab's default already is, and was answered with the five sections.
+        ("completion_only_loss=true", "tunelab trains on the answer alone by default"),
+        ("overwrite_output_dir=true", "unknown setting; `tunelab train ... --overwrite`"),
+        ("eval_strategy=steps", "every train.eval_every steps"),
     ],
 )
 def test_a_peer_name_given_by_set_names_the_tunelab_setting(override, told):

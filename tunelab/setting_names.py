@@ -25,6 +25,7 @@ OTHER_TOOLS_NAMES = {
     "lora_alpha": "train.lora.alpha",
     "lora_dropout": "train.lora.dropout",
     "lora_target_modules": "train.lora.target_modules",
+    "lora_target": "train.lora.target_modules",  # LLaMA-Factory's
     "train_on_inputs": "data.train_on_prompt",
     "sample_packing": "data.packing",
     "val_set_size": "data.test_size",
@@ -58,6 +59,15 @@ OTHER_TOOLS_WAYS = {
     "optim": _ADAMW,
     "optimizer": _ADAMW,
     "logging_steps": "every step is logged, to the run's metrics.jsonl",
+    "overwrite_output_dir": "`tunelab train ... --overwrite` replaces a run folder of that name",
+    "completion_only_loss": "tunelab trains on the answer alone by default; "
+    "data.train_on_prompt: true trains on the prompt too",
+    "assistant_only_loss": "tunelab trains on the assistant turns alone by default; "
+    "data.train_on_prompt: true trains on every turn",
+    "dataset_text_field": "data.fields: {text: COLUMN} names the column of raw text (data.shape: "
+    "text)",
+    "eval_strategy": "the eval loss is measured every train.eval_every steps",
+    "save_strategy": "a checkpoint is saved every train.save_every steps",
 }
 
 
