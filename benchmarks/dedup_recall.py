@@ -23,7 +23,7 @@ from pathlib import Path
 from tunelab.data.markers import plain_question
 from tunelab.data.quality.check import check_file
 from tunelab.data.quality.findings import QualityConfig
-from tunelab.data.split import normalize_text
+from tunelab.data.question_keys import normalize_text
 from tunelab.data.text import FUNCTION_WORDS, words
 
 LAMINI = Path(__file__).parents[1] / "../shared/data/instructions/lamini_docs/lamini_docs.jsonl"

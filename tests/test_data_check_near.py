@@ -266,7 +266,8 @@ def test_a_split_keeps_a_question_and_its_typo_on_one_side(tmp_path):
     # "...password?" was held out, and `data check` then reported the leak.
     from tunelab.data.load import load_examples
     from tunelab.data.quality.dedup import near_questions
-    from tunelab.data.split import drop_leaked, example_key, split_examples
+    from tunelab.data.question_keys import example_key
+    from tunelab.data.split import drop_leaked, split_examples
 
     rows = [*qa_rows(OTHER * 1), *qa_rows([("How do I reset my password?", RESET),
                                            ("How do I reset my pasword?", RESET + " Then")])]  # fmt: skip

@@ -18,7 +18,7 @@ from tunelab.data.quality import dedup, diversity, typos
 from tunelab.data.quality.check import check_file
 from tunelab.data.quality.findings import QualityConfig
 from tunelab.data.quality.report import sections
-from tunelab.data.split import normalize_text
+from tunelab.data.question_keys import normalize_text
 from tunelab.data.text import words
 
 LAMINI = Path("/work/shared/data/instructions/lamini_docs/lamini_docs.jsonl")

@@ -11,7 +11,8 @@ import pytest
 
 from tests.test_data_random import SEED, conversation, reply, text
 from tunelab.data.load import load_examples, to_example
-from tunelab.data.split import example_key, split_examples
+from tunelab.data.question_keys import example_key
+from tunelab.data.split import split_examples
 from tunelab.data.templates import Example
 
 

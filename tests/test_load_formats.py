@@ -181,7 +181,7 @@ def test_exact_duplicates_are_removed_before_split():
 
 
 def test_a_question_is_the_same_whatever_its_sentence_marks_but_not_its_words_marks():
-    from tunelab.data.split import question_key
+    from tunelab.data.question_keys import question_key
 
     assert question_key("Do I have to pay?") == question_key("do i have to pay")
     assert question_key("中国的首都，是哪里？") == question_key("中国的首都是哪里")

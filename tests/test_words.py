@@ -34,8 +34,8 @@ def test_hindi_sentences_that_differ_are_not_near_duplicates():
 
 def test_chinese_and_japanese_text_is_compared_by_its_characters():
     from tunelab.data.quality.junk import junk_reason
+    from tunelab.data.question_keys import normalize_text
     from tunelab.data.retrieval import BM25
-    from tunelab.data.split import normalize_text
     from tunelab.evaluate.metrics import token_f1
 
     # The same answer in another order is the same words; in one "word" per clause it was 0.

@@ -20,15 +20,10 @@ from tunelab.data.load import holds_no_rows, load_examples, not_found
 from tunelab.data.markers import template_warning
 from tunelab.data.pack import collate, pack_rows
 from tunelab.data.passages import with_passages
+from tunelab.data.question_keys import drop_duplicates
 from tunelab.data.read import console
 from tunelab.data.retrieval import OwnRows
-from tunelab.data.split import (
-    NearQuestions,
-    drop_duplicates,
-    drop_leaked,
-    near_repeats_note,
-    split_examples,
-)
+from tunelab.data.split import NearQuestions, drop_leaked, near_repeats_note, split_examples
 from tunelab.data.templates import Example, counted
 from tunelab.data.tokenize import Tokenized, TokenizeReport, tokenize_all
 from tunelab.data.write import asked_anew

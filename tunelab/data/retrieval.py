@@ -15,7 +15,7 @@ from rich.markup import escape
 
 from tunelab.data.file_text import console
 from tunelab.data.markers import plain_question
-from tunelab.data.split import prompt_key
+from tunelab.data.question_keys import prompt_key
 from tunelab.data.templates import Example
 from tunelab.data.text import content_words
 from tunelab.errors import TunelabError

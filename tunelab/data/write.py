@@ -175,12 +175,8 @@ def split_file(
     data.held_out says, recorded in SPLIT_RECORD beside them. Existing files are replaced only
     with `overwrite`, the files read never."""
     from tunelab.data.load import OPTION_SKIP_HINT, load_examples, source_rows
-    from tunelab.data.split import (
-        drop_duplicates,
-        drop_leaked,
-        near_repeats_note,
-        split_examples,
-    )
+    from tunelab.data.question_keys import drop_duplicates
+    from tunelab.data.split import drop_leaked, near_repeats_note, split_examples
 
     output_dir = Path(output_dir)
     out_train, out_test = output_dir / "train.jsonl", output_dir / "test.jsonl"

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from tunelab.data.quality.dedup import jaccard, shingles
 from tunelab.data.quality.grounding import ungrounded
 from tunelab.data.quality.junk import junk_reason, repeats_question
-from tunelab.data.split import normalize_text
+from tunelab.data.question_keys import normalize_text
 from tunelab.data.text import looping_phrase, repeat_start
 
 if TYPE_CHECKING:

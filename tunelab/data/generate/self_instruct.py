@@ -22,7 +22,7 @@ from tunelab.data.generate.shared import (
 from tunelab.data.load import load_examples
 from tunelab.data.markers import plain_question
 from tunelab.data.quality.dedup import MIN_QUOTED_WORDS, jaccard, shingles
-from tunelab.data.split import normalize_text
+from tunelab.data.question_keys import normalize_text
 from tunelab.data.text import words
 from tunelab.errors import TunelabError
 

@@ -18,7 +18,7 @@ from tunelab.data.generate.filters import drop_reason
 from tunelab.data.generate.llm import LLM, AskConfig, Conversation, pairs_schema, parse_pairs
 from tunelab.data.jsonl_files import drop_cut_end, read_jsonl
 from tunelab.data.quality.dedup import shingles
-from tunelab.data.split import normalize_text
+from tunelab.data.question_keys import normalize_text
 from tunelab.section import Limit
 
 # Settings only a model is asked by: given to template mode, which asks none, they go unused,

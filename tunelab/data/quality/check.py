@@ -14,8 +14,14 @@ from tunelab.data.markers import find_markers, plain_question
 from tunelab.data.quality import dedup, diversity, pii, reworded, typos
 from tunelab.data.quality.findings import QualityConfig, QualityReport
 from tunelab.data.quality.junk import junk_reason, repeats_question, typed_escapes
+from tunelab.data.question_keys import (
+    asked_key,
+    duplicate_key,
+    near_keys,
+    normalize_text,
+    prompt_key,
+)
 from tunelab.data.shapes import unread_note
-from tunelab.data.split import asked_key, duplicate_key, near_keys, normalize_text, prompt_key
 from tunelab.data.templates import Example
 from tunelab.data.text import one_line
 from tunelab.data.tool_calls import said
@@ -60,7 +66,7 @@ def check_file(
     repeated = {p.second for p in report.exact_dups}
     row_texts = [f"{q}\n{a}" for q, a in zip(prompts, answers)]
     # Near matches leave out what many rows ask alike (a long instruction or opening turn every
-    # row carries), as `data split` and training do (`split.near_keys`).
+    # row carries), as `data split` and training do (`question_keys.near_keys`).
     tests = report.test.examples if report.test is not None else []
     near_prompts = near_keys(examples + tests)
     asks, test_asks = near_prompts[: len(examples)], near_prompts[len(examples) :]

@@ -18,7 +18,7 @@ from tunelab.data.markers import plain_question
 from tunelab.data.quality.junk import NEGATIONS
 from tunelab.data.quality.reworded import leaks
 from tunelab.data.quality.typos import Whole, forgive_typos, readings, slip_table, word_rows
-from tunelab.data.split import normalize_text, prompt_key
+from tunelab.data.question_keys import normalize_text, prompt_key
 from tunelab.data.text import words
 
 if TYPE_CHECKING:
