@@ -16,7 +16,8 @@ from rich.markup import escape
 
 from tunelab.data.file_text import DataError
 from tunelab.data.hub import hub_rows, is_hub, meant_hub
-from tunelab.data.read import console, no_rows, read_rows, without_row_numbers
+from tunelab.data.read import console, no_rows, read_rows
+from tunelab.data.row_numbers import without_row_numbers
 from tunelab.data.shapes import (
     SHAPES,
     detect_shape,
