@@ -174,3 +174,31 @@ def test_a_training_yaml_is_planned_before_it_has_run(tmp_path):
     assert "full, batch 2 x 256" in printed(
         runner.invoke(app, ["plan", str(config), "--device", "cpu", "--batch-size", "2"])
     )
+
+
+def test_set_takes_the_training_spelling_for_a_yaml_or_a_run(tmp_path, qa_file):
+    import tunelab
+
+    plan = ["plan", "examples/lora.yaml", "--device", "cpu"]
+    said = printed(runner.invoke(app, [*plan, "--set", "train.batch_size=1"]))
+    assert "lora, rank 16, batch 1 x 256 tokens" in said  # the YAML says batch 8
+    # One run planned, whichever spelling: the same peak as the flat key's, below batch 8's.
+    one = tunelab.plan(model="examples/lora.yaml", batch_size=1, device="cpu")
+    eight = tunelab.plan(model="examples/lora.yaml", device="cpu")
+    assert f"peak │ {one.peak / GIB:.2f}" in said and one.peak < eight.peak
+    api = tunelab.plan(model="examples/lora.yaml", overrides=["train.batch_size=1"], device="cpu")
+    assert api.peak == one.peak
+    run = full_run(tmp_path, qa_file)
+    assert "full, batch 2 x 128 tokens" in printed(
+        runner.invoke(
+            app, ["plan", run, "--set", "train.batch_size=2", "--set", "data.max_length=128"]
+        )
+    )
+    misspelled = runner.invoke(app, [*plan, "--set", "train.batchsize=1"])
+    assert misspelled.exit_code != 0 and "did you mean batch_size" in str(misspelled.exception)
+    # A model alone has no training config: its flat keys are the plan's.
+    alone = runner.invoke(app, ["plan", "SmolLM2-135M", "--set", "train.batch_size=1"])
+    assert alone.exit_code != 0 and "--set batch_size=1" in str(alone.exception)
+    assert "batch 1 x" in printed(
+        runner.invoke(app, ["plan", "SmolLM2-135M", "--set", "batch_size=1"])
+    )

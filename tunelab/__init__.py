@@ -134,7 +134,8 @@ def plan(config: PlanConfig | Config | None = None, **settings) -> Plan:
     parts (.parts), peak in bytes (.peak) and one layer's saved tensors (.per_layer). Settings: a
     PlanConfig, a training Config (the plan of that run), or PlanConfig's fields as keywords; a
     run folder as the model plans with the run's settings but for those given, as the command
-    does (`tunelab.plan(model="runs/x", batch_size=4)` is `tunelab plan runs/x --batch-size 4`)."""
+    does (`tunelab.plan(model="runs/x", batch_size=4)` is `tunelab plan runs/x --batch-size 4`;
+    overrides=["train.batch_size=4"] is its `--set train.batch_size=4`)."""
     from tunelab.train.plan.estimate import estimate
     from tunelab.train.plan.settings import PlanConfig
 

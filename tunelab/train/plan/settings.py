@@ -4,7 +4,7 @@ training config, or from a run folder's."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -53,6 +53,27 @@ class PlanConfig(Section):
     """auto: cuda when --gpu-memory is given or a GPU is present, else cpu."""
     gpu_memory: float | None = Field(None, gt=0)
     """GiB per GPU to check against, e.g. 80 (default: this machine's GPU, or free RAM on a CPU)."""
+    overrides: list[str] = []
+    """A training YAML's or run's settings as `tunelab train` spells them (train.batch_size=1,
+    data.max_length=512, train.lora.r=8), applied to its config before it is planned."""
+
+    @classmethod
+    def from_dict(
+        cls,
+        raw: dict[str, Any],
+        overrides: list[str] | None = None,
+        source: str = "config",
+        lines: dict[str, int | str] | None = None,
+    ) -> PlanConfig:
+        """As every Section's, but `--set` in the training config's spelling (a dotted key under
+        one of its sections: train.batch_size) goes to `overrides`, so that `--set` reads on
+        `plan` as on `train`."""
+        keys = [(o, o.partition("=")[0].strip().split(".")) for o in overrides or []]
+        training = [o for o, key in keys if len(key) > 1 and key[0] in ("model", "data", "train")]
+        if training:
+            raw = {**raw, "overrides": [*raw.get("overrides", []), *training]}
+        own = [o for o in overrides or [] if o not in training]
+        return super().from_dict(raw, own, source, lines)
 
     @classmethod
     def of(cls, config: Config, processes: int = 1, device: str = "auto") -> PlanConfig:
@@ -86,12 +107,21 @@ class PlanConfig(Section):
         given in Python), so `tunelab plan RUN --batch-size 4` and
         `tunelab.plan(model=RUN, batch_size=4)` plan the same run; any other model as it is."""
         if self.model.endswith((".yaml", ".yml")) and Path(self.model).is_file():
-            config = Config.from_yaml(self.model)  # a training config, before it has run
-        elif (run := Run.find(self.model)) is not None:
-            config = run.config
+            # A training config, before it has run.
+            config = Config.from_yaml(self.model, self.overrides)
+        elif Run.is_run(self.model):
+            config = Run.open(self.model, self.overrides).config
+        elif self.overrides:
+            raise TunelabError(
+                f"--set {self.overrides[0]}: a training config's setting, for planning a training "
+                f"YAML or a run; for the model {self.model} set plan's own (--set batch_size=1, "
+                "max_length, lora_r: `tunelab plan --help`)"
+            )
         else:
             return self
-        given = {name: getattr(self, name) for name in self.model_fields_set - {"model"}}
+        given = {
+            name: getattr(self, name) for name in self.model_fields_set - {"model", "overrides"}
+        }
         return PlanConfig.of(config).model_copy(update=given)
 
     def targets(self) -> tuple[str, ...]:
