@@ -340,3 +340,22 @@ def test_a_wrong_claim_is_a_hallucination_without_its_yes(held_out, question, an
     assert score_facts(answer, parse_fact_check(row, question))["hallucination"] == 1.0
     right = "No, a graphics card is not required: tunelab runs on CPU."
     assert score_facts(right, parse_fact_check(row, question))["hallucination"] == 0.0
+
+
+def test_the_demo_trains_on_every_row_teaching_a_fact_its_test_asks_anew():
+    # Its test rows ask trained facts in other words, by design. Beside a test file, a questions
+    # split's training drops rows giving a test row's answer to its question reworded (a leak
+    # there): the demo's training lost 44 rows teaching the very facts it then asked.
+    from tunelab.data.pipeline import prepare
+    from tunelab.data.quality.dedup import near_questions
+    from tunelab.demo.run import demo_config
+    from tunelab.random_models import tiny_tokenizer
+
+    config = demo_config().data
+    data = prepare(config, tiny_tokenizer(), near_questions)
+    assert data.leaked_removed == 0 and len(data.train_examples) == len(_load(TRAIN))
+    trained = {_norm(e.answer) for e in data.train_examples}
+    asked = [row for row in _load(TEST) if row["answer"] != REFUSAL]
+    assert len(asked) == 56 and all(_norm(row["answer"]) in trained for row in asked)
+    as_questions = config.model_copy(update={"held_out": "questions"})
+    assert prepare(as_questions, tiny_tokenizer(), near_questions).leaked_removed == 44

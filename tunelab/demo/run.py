@@ -72,6 +72,9 @@ def demo_config(
             "data": {
                 "path": str(train_path),
                 "test_path": str(test_path),
+                # Its test rows ask trained facts in other words, by design: the rows teaching
+                # them stay in training (questions would drop them as reworded leaks).
+                "held_out": "rephrasings",
                 "system_prompt": SYSTEM_PROMPT,
                 "max_length": 256,
             },
