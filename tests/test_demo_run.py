@@ -187,3 +187,35 @@ def test_a_demo_cut_short_by_ctrl_c_goes_on_from_its_checkpoint_when_run_again(
     assert len(steps) == 2  # steps 3 and 4 alone
     status = json.loads((tmp_path / "demo" / "status.json").read_text())
     assert status["status"] == "finished" and status["step"] == 4
+
+
+def test_a_demo_cut_short_under_other_settings_trains_afresh_when_run_again(tmp_path, monkeypatch):
+    # A demo interrupted under an older tunelab (data.held_out questions, before the demo named
+    # rephrasings) was resumed, and the resume refused the changed setting: `make demo` failed.
+    from tunelab.train import loop
+
+    real, steps = loop.accumulate_gradients, []
+
+    def ctrl_c_in_step_2(*args, **kwargs):
+        steps.append(1)
+        if len(steps) == 2:
+            signal.raise_signal(signal.SIGINT)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(loop, "accumulate_gradients", ctrl_c_in_step_2)
+    settings = dict(steps=4, output_dir=str(tmp_path), model="tiny-random", general_check=False)
+    with pytest.raises(KeyboardInterrupt):
+        run_demo(**settings)
+    saved = tmp_path / "demo" / "config.yaml"
+    saved.write_text(
+        saved.read_text(encoding="utf-8").replace("held_out: rephrasings", "held_out: questions"),
+        encoding="utf-8",
+    )
+    steps.clear()
+    monkeypatch.setattr(
+        loop, "accumulate_gradients", lambda *a, **k: (steps.append(1), real(*a, **k))[1]
+    )
+    run_demo(**settings)
+    assert len(steps) == 4  # from step 0
+    status = json.loads((tmp_path / "demo" / "status.json").read_text())
+    assert status["status"] == "finished" and status["step"] == 4

@@ -167,13 +167,20 @@ def run_demo(
 
 def _interrupted_step(config: Config) -> int | None:
     """The step a demo's training stopped by Ctrl-C or SIGTERM kept, with the same settings, which
-    a rerun goes on from: it trained afresh, the minutes before the Ctrl-C lost (18 in all)."""
+    a rerun goes on from: it trained afresh, the minutes before the Ctrl-C lost (18 in all). With
+    other settings (an older tunelab's demo) it trains afresh: a resume would be refused."""
     if not (config.run_dir / CONFIG_FILE).is_file():
         return None
     run = Run.open(config.run_dir)
     if run.status["status"] != "interrupted" or not run.checkpoints:
         return None
-    return run.status["step"] if run.config.train == config.train else None
+    # Settings of an older tunelab's demo (its data.held_out, say) a resume would refuse.
+    same = (run.config.model, run.config.data, run.config.train) == (
+        config.model,
+        config.data,
+        config.train,
+    )
+    return run.status["step"] if same else None
 
 
 def _ask(model, tokenizer, tests: list[dict]) -> list[Generation]:
