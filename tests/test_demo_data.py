@@ -358,4 +358,8 @@ def test_the_demo_trains_on_every_row_teaching_a_fact_its_test_asks_anew():
     asked = [row for row in _load(TEST) if row["answer"] != REFUSAL]
     assert len(asked) == 56 and all(_norm(row["answer"]) in trained for row in asked)
     as_questions = config.model_copy(update={"held_out": "questions"})
-    assert prepare(as_questions, tiny_tokenizer(), near_questions).leaked_removed == 44
+    dropped = prepare(as_questions, tiny_tokenizer(), near_questions)
+    assert dropped.leaked_removed == 44
+    # said as what they are: not 44 rows asking a test question again
+    said = "44 training examples asking a test question, or its answer to it reworded, removed"
+    assert said in dropped.summary()

@@ -43,6 +43,9 @@ class PreparedData:
     near_repeats: str = ""  # questions test_size did not draw, held out as near repeats, said
     with_passages: int = 0  # training rows asked with retrieved passages (data.passages)
     drawn_for_passages: int = 0  # of which some may stay bare: nothing found, or nothing fits
+    # Whether leaked_removed counts rows giving a test row's answer to its question reworded
+    # (data.held_out questions beside a test file), not only a test question asked again.
+    leaks_by_fact: bool = False
 
     def summary(self) -> str:
         parts = [
@@ -51,7 +54,10 @@ class PreparedData:
             f"{self.duplicates_removed} exact duplicates removed",
         ]
         if self.leaked_removed:
-            parts.append(f"{self.leaked_removed} training examples asking a test question removed")
+            also = ", or its answer to it reworded," if self.leaks_by_fact else ""
+            parts.append(
+                f"{self.leaked_removed} training examples asking a test question{also} removed"
+            )
         if self.near_repeats:
             parts.append(self.near_repeats)
         if self.drawn_for_passages:
@@ -116,7 +122,7 @@ def prepare(
     check_data_files(config)
     examples = load_examples(config.path, config.shape, config.fields, config.on_error)
     warn_template(examples, config.template, config.system_prompt)
-    leaked, joined = 0, ""
+    leaked, joined, facts = 0, "", False
     if config.test_path:
         test_examples = load_examples(
             config.test_path, config.shape, config.fields, config.on_error
@@ -171,6 +177,7 @@ def prepare(
         joined,
         asked,
         drawn,
+        leaks_by_fact=facts and near is not None,
     )
 
 
