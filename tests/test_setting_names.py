@@ -71,6 +71,11 @@ def test_an_axolotl_config_names_each_tunelab_setting(tmp_path):
         ("completion_only_loss=true", "tunelab trains on the answer alone by default"),
         ("overwrite_output_dir=true", "unknown setting; `tunelab train ... --overwrite`"),
         ("eval_strategy=steps", "every train.eval_every steps"),
+        # Spelled like per_device_train_batch_size, it was answered train.batch_size.
+        ("per_device_eval_batch_size=16", "eval loss while training is scored in batches of"),
+        ("neftune_noise_alpha=5", "unknown setting; tunelab has no NEFTune"),
+        ("max_samples=1000", "tunelab trains on every row of data.path"),
+        ("lora_modules_to_save=[lm_head]", "the LoRA adapters alone, no module in full"),
     ],
 )
 def test_a_peer_name_given_by_set_names_the_tunelab_setting(override, told):

@@ -68,6 +68,14 @@ OTHER_TOOLS_WAYS = {
     "text)",
     "eval_strategy": "the eval loss is measured every train.eval_every steps",
     "save_strategy": "a checkpoint is saved every train.save_every steps",
+    "per_device_eval_batch_size": "the eval loss while training is scored in batches of "
+    "train.batch_size; `tunelab eval` decodes batch_size questions together (--batch-size)",
+    "neftune_noise_alpha": "tunelab has no NEFTune (noise on the embeddings while training)",
+    "max_samples": "tunelab trains on every row of data.path: cut the file to train on fewer "
+    "(train.max_steps stops after N steps; `tunelab eval --limit N` scores N questions)",
+    "lora_modules_to_save": "tunelab trains the LoRA adapters alone, no module in full: "
+    "train.lora.target_modules names the layers adapted (lm_head too); train.method: full "
+    "trains every weight",
 }
 
 
