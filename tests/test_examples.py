@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from tunelab.cli import app
 from tunelab.config import Config
-from tunelab.setting_names import _setting_paths
+from tunelab.setting_names import setting_paths
 from tunelab.train.loop import train
 from tunelab.train.plot import read_metrics
 
@@ -49,7 +49,7 @@ def test_lora_example_names_every_training_setting():
         return found
 
     named = keys(yaml.safe_load((EXAMPLES_DIR / "lora.yaml").read_text(encoding="utf-8")))
-    assert [path for path in _setting_paths(Config) if path not in named] == []
+    assert [path for path in setting_paths(Config) if path not in named] == []
 
 
 def test_train_help_points_at_the_settings_reference():

@@ -194,6 +194,10 @@ def test_set_takes_the_training_spelling_for_a_yaml_or_a_run(tmp_path, qa_file):
             app, ["plan", run, "--set", "train.batch_size=2", "--set", "data.max_length=128"]
         )
     )
+    # The training config's section dropped: plan's flat key, and the YAML's full one.
+    section = runner.invoke(app, [*plan, "--set", "lora.r=8"])
+    told = " ".join(str(section.exception).split())
+    assert "did you mean lora_r?" in told and "YAML or run: --set train.lora.r=8" in told
     misspelled = runner.invoke(app, [*plan, "--set", "train.batchsize=1"])
     assert misspelled.exit_code != 0 and "did you mean batch_size" in str(misspelled.exception)
     # A model alone has no training config: its flat keys are the plan's.

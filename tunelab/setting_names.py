@@ -110,7 +110,7 @@ def unknown_key(loc: tuple, model: type[BaseModel]) -> str:
     key = str(loc[-1])
     if way := other_tools_way(root, key):
         return f"unknown setting; {way}"
-    settings = _setting_paths(root)
+    settings = setting_paths(root)
     close = difflib.get_close_matches(key, list(model.model_fields), n=1, cutoff=0.6)
     if OTHER_TOOLS_NAMES.get(key) in settings:  # not another command's: eval has no train.lr
         close = [OTHER_TOOLS_NAMES[key]]
@@ -128,7 +128,7 @@ def other_tools_way(model: type[BaseModel], name: str) -> str | None:
     """What tunelab does instead of another tool's training setting (`bf16`, `--bf16`) that no
     one tunelab setting is; None for a config that trains nothing (eval's, bench's)."""
     way = OTHER_TOOLS_WAYS.get(name.lstrip("-").replace("-", "_"))
-    return way if way and "train.method" in _setting_paths(model) else None
+    return way if way and "train.method" in setting_paths(model) else None
 
 
 def setting_named(model: type[BaseModel], option: str) -> str | None:
@@ -136,7 +136,7 @@ def setting_named(model: type[BaseModel], option: str) -> str | None:
     `--set` hint (`--lr`: train.lr, `--learning-rate`: train.lr as other tools call it, `--model`:
     model.name, `--data`: data.path); None when it names none. Of two, the one nearer the top (`--name`: the run's)."""
     key = option.lstrip("-").replace("-", "_")
-    settings = _setting_paths(model)
+    settings = setting_paths(model)
     sections = {path.rpartition(".")[0] for path in settings}
     named = {}  # a setting's name, or a section's that has a name or path -> the values' paths
     for path in settings:
@@ -151,12 +151,12 @@ def setting_named(model: type[BaseModel], option: str) -> str | None:
     return paths[0] if paths else None
 
 
-def _setting_paths(model: type[BaseModel], prefix: str = "") -> list[str]:
+def setting_paths(model: type[BaseModel], prefix: str = "") -> list[str]:
     """Every setting of `model` and its sections, by its dotted path (train.lora.r)."""
     paths = []
     for name, field in model.model_fields.items():
         inner = field.annotation
         if isinstance(inner, type) and issubclass(inner, BaseModel):
-            paths += _setting_paths(inner, f"{prefix}{name}.")
+            paths += setting_paths(inner, f"{prefix}{name}.")
         paths.append(f"{prefix}{name}")
     return paths

@@ -12,6 +12,7 @@ from tunelab.config import Config, LocalPath
 from tunelab.errors import TunelabError
 from tunelab.run import Run
 from tunelab.section import Section
+from tunelab.setting_names import setting_paths
 from tunelab.train.plan.shapes import ATTENTION, EMBED, HEAD, MLP
 
 FUSED = {"qkv_proj": ("q_proj", "k_proj", "v_proj"), "gate_up_proj": ("gate_proj", "up_proj")}
@@ -73,7 +74,18 @@ class PlanConfig(Section):
         if training:
             raw = {**raw, "overrides": [*raw.get("overrides", []), *training]}
         own = [o for o in overrides or [] if o not in training]
-        return super().from_dict(raw, own, source, lines)
+        try:
+            return super().from_dict(raw, own, source, lines)
+        except TunelabError as err:  # `--set lora.r=8`: lora_r, or a training YAML's train.lora.r
+            meant = [
+                f"--set {path}={value.strip()}"
+                for key, _, value in (o.partition("=") for o in own)
+                for path in setting_paths(Config)
+                if "." in key and path.endswith("." + key.strip())
+            ]
+            if not meant:
+                raise
+            raise TunelabError(f"{err} (with a training YAML or run: {', '.join(meant)})") from None
 
     @classmethod
     def of(cls, config: Config, processes: int = 1, device: str = "auto") -> PlanConfig:
