@@ -104,3 +104,25 @@ def test_a_benched_run_lists_its_scores_under_the_table_as_wide_as_before(tmp_pa
     os.utime(run / "metrics.jsonl", (later - 10, later - 10))
     assert CliRunner().invoke(app, [*bench, "--tasks", "arc_easy"]).exit_code == 0
     assert set(tunelab.runs([run])[0]["bench"]) == {"arc_easy", "mmlu"}
+
+
+def test_a_read_only_run_is_benched_its_scores_in_the_leaderboard_and_a_warning(
+    tmp_path, monkeypatch
+):
+    # The run's folder refused scores.json after the benchmark minutes: bench ended in an
+    # OSError traceback, though the leaderboard was saved.
+    from tunelab.evaluate.bench import run_scores
+
+    def refused(path, payload):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(run_scores, "write_json", refused)
+    run = tiny_run(tmp_path, tmp_path)
+    board = tmp_path / "board"
+    bench = ["bench", str(run), "--data-dir", str(FIXTURES), "--limit", "2", "--output", str(board)]
+    result = CliRunner().invoke(app, [*bench, "--tasks", "arc_easy"])
+    assert result.exit_code == 0, result.output
+    assert json.loads((board / "leaderboard.json").read_text())["models"][0]["scores"]
+    said = f"warning: cannot write {run / 'bench' / 'scores.json'}: Permission denied; demo's"
+    unwrapped = "".join(result.output.split())  # the console's width may wrap a long path
+    assert "".join(f"{said} scores are in {board} alone".split()) in unwrapped

@@ -35,11 +35,11 @@ def bench_command(
 ) -> None:
     """Score models on standard benchmarks exactly as lm-evaluation-harness does (every task in
     tunelab/evaluate/bench/tasks/ by default), one leaderboard row per model."""
-    from tunelab.evaluate.bench.run_scores import SCORES
+    from rich.markup import escape
+
     from tunelab.evaluate.bench.score import bench
     from tunelab.evaluate.bench.tasks import get_task, main_metric, with_shots
     from tunelab.progress import progress_bars
-    from tunelab.run import Run
 
     bars = progress_bars(console=console)
     shown: dict[tuple[str, str], object] = {}
@@ -69,8 +69,11 @@ def bench_command(
     def skipped(task: str, why: str) -> None:
         console.print(f"[yellow]skipping {task}: {why}[/]")
 
+    def noted(note: str) -> None:  # a resumed log, or where a run's own scores were kept
+        bars.console.print(escape(note))
+
     with bars:
-        rows = bench(models, config, finished, scoring, skipped, bars.console.print)
+        rows = bench(models, config, finished, scoring, skipped, noted)
     # A row per task, each with its metric (acc_norm and acc of one task differ by 20 points on
     # ARC-Easy), as the harness prints them: a column per task cut "truthfulqa_mc1" and
     # "truthfulqa_mc2" both to "truthfulqa…" at 80 columns, and the Average off with 5 tasks.
@@ -99,6 +102,3 @@ def bench_command(
     console.print(
         f"saved {config.output / 'leaderboard.md'} and {config.output / 'leaderboard.json'}"
     )
-    for row in rows:  # as bench kept them, where `tunelab runs` lists them
-        if run := Run.find(row["model"]):
-            console.print(f"{run.name}'s scores also in {run.out_dir('bench') / SCORES}")

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tunelab.data.write import write_json
+from tunelab.data.write import cannot_write, write_json
 
 if TYPE_CHECKING:
     from tunelab.evaluate.bench.score import TaskResult
@@ -20,7 +20,8 @@ SCORES = "scores.json"
 
 def keep_run_scores(run: Run, results: list[TaskResult], fewshot: int = 0) -> Path:
     """Each task's leading metric over the questions scored, into the run's bench folder: a task
-    benched again replaces its earlier score, the other tasks' stay."""
+    benched again replaces its earlier score, the other tasks' stay. A folder that cannot be
+    written (read-only) raises TunelabError naming the file."""
     from tunelab.evaluate.bench.tasks import with_shots
 
     path = run.out_dir("bench") / SCORES
@@ -34,8 +35,11 @@ def keep_run_scores(run: Run, results: list[TaskResult], fewshot: int = 0) -> Pa
             "of": r.of,  # the task's questions, where --limit scored only the first
             "measured": time.time(),  # a run trained again after it no longer has this score
         }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_json(path, {"tasks": kept})
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_json(path, {"tasks": kept})
+    except OSError as err:
+        raise cannot_write(path, err) from None
     return path
 
 

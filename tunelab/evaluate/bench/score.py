@@ -326,7 +326,8 @@ def bench(
     on_note=None,
 ) -> list[dict]:
     """The Python API of `tunelab bench`: run, save, and return the leaderboard records (see
-    `with_tasks` for the default tasks, `bench_model` for the callbacks)."""
+    `with_tasks` for the default tasks, `bench_model` for the callbacks; `on_note` is also told
+    where each run's own scores were kept, or why they could not be)."""
     from tunelab.evaluate.bench.run_scores import keep_run_scores
     from tunelab.model_names import check_model_source
     from tunelab.run import Run
@@ -341,7 +342,13 @@ def bench(
     save(table, cfg)
     for name, results in rows.items():  # a run's own scores stay with it (`tunelab runs`)
         if run := Run.find(name):
-            keep_run_scores(run, results, cfg.fewshot)
+            try:
+                kept = keep_run_scores(run, results, cfg.fewshot)
+                said = f"{run.name}'s scores kept in {kept} (listed by `tunelab runs`)"
+            except TunelabError as err:  # a read-only run: the minutes scored are not lost
+                said = f"warning: {err}; {run.name}'s scores are in {cfg.output} alone"
+            if on_note is not None:
+                on_note(said)
     for name in models:
         partial_scores(cfg, name).unlink(missing_ok=True)
     _remove_empty(cfg.output / "scores.partial")
