@@ -126,3 +126,25 @@ def test_a_read_only_run_is_benched_its_scores_in_the_leaderboard_and_a_warning(
     said = f"warning: cannot write {run / 'bench' / 'scores.json'}: Permission denied; demo's"
     unwrapped = "".join(result.output.split())  # the console's width may wrap a long path
     assert "".join(f"{said} scores are in {board} alone".split()) in unwrapped
+
+
+def test_the_lines_under_the_table_wrap_at_words_on_a_narrow_terminal(tmp_path):
+    # Printed as one soft-wrapped line each, a 50-column terminal split words at its edge.
+    from tunelab.train.cli import _bench_lines, _empty_held_out_notes
+
+    run = tiny_run(tmp_path, tmp_path)
+    (run / "metrics.jsonl").write_text(json.dumps({"step": 3, "loss": 2.0}) + "\n")
+    bench = ["bench", str(run), "--data-dir", str(FIXTURES), "--limit", "2", "--tasks", "mmlu"]
+    assert CliRunner().invoke(app, [*bench, "--output", str(tmp_path / "board")]).exit_code == 0
+    rows = tunelab.runs([run])
+    expected = " ".join([*_empty_held_out_notes(rows), *_bench_lines(rows)]).split()
+    assert "(train.eval_generate_every)" in expected and "bench," in expected
+    listed = CliRunner().invoke(app, ["runs", str(run)], env={"COLUMNS": "50"}).output
+    words, under = [], []
+    for line in reversed(listed.splitlines()):
+        if len(words) >= len(expected):
+            break
+        words[:0] = line.split()
+        under.append(line)
+    assert words == expected  # each word whole, in order
+    assert max(len(line) for line in under) <= 50

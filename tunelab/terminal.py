@@ -1,8 +1,11 @@
 """Whether a table fits the terminal as drawn at its natural width: eval, compare and runs lay a
 table out again (an interval's "(over N facts)" under it, fewer columns) where it does not, since
-rich would wrap "[-0.53, +0.53]" in two or crop a column mid-word."""
+rich would wrap "[-0.53, +0.53]" in two or crop a column mid-word; and a note under a table,
+wrapped at words."""
 
 from __future__ import annotations
+
+import textwrap
 
 from rich.console import Console, RenderableType
 from rich.measure import Measurement
@@ -12,3 +15,13 @@ def fits(console: Console, renderable: RenderableType) -> bool:
     """Whether `renderable`, nothing in it wrapped, is no wider than `console`."""
     unbounded = console.options.update_width(10**4)
     return Measurement.get(console, unbounded, renderable).maximum <= console.width
+
+
+def say_wrapped(console: Console, text: str, style: str = "") -> None:
+    """Print `text` as written (a path may hold brackets rich reads as markup), wrapped at spaces
+    to the console's width: one soft-wrapped line had a narrow terminal split words at its edge,
+    and rich's own wrap folds a word wider than the console, which stays whole on its line here
+    (a path pastes whole)."""
+    width = max(console.width, 1)
+    for line in textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False):
+        console.print(line, style=style, markup=False, soft_wrap=True)

@@ -102,6 +102,7 @@ def runs_command(
     from rich.console import Console
     from rich.table import Table
 
+    from tunelab.terminal import say_wrapped
     from tunelab.train.runs import differences, find_runs, plot_runs, summary
     from tunelab.train.runs_table import runs_listing
 
@@ -114,9 +115,9 @@ def runs_command(
     rows = [summary(run) for run in found]
     console.print(runs_listing(console, rows))
     for note in _empty_held_out_notes(rows):
-        console.print(f"[dim]{note}[/]", soft_wrap=True)
+        say_wrapped(console, note, "dim")
     for line in _bench_lines(rows):  # under the table, which stays as wide without any
-        console.print(line, soft_wrap=True)
+        say_wrapped(console, line)
     if plot and found:
         console.print(f"loss curves: {plot_runs(found, Path(out))}")
         changed = differences(found)
@@ -151,8 +152,6 @@ def _empty_held_out_notes(rows: list[dict]) -> list[str]:
 def _bench_lines(rows: list[dict]) -> list[str]:
     """Each benchmarked run's scores, a line per run: "bench, demo: arc_easy acc_norm 52.0%
     (100 q)", a score from before the run trained again marked so."""
-    from rich.markup import escape
-
     from tunelab.evaluate.bench.run_scores import said
 
     lines = []
@@ -163,7 +162,7 @@ def _bench_lines(rows: list[dict]) -> list[str]:
             for task, score in row.get("bench", {}).items()
         ]
         if scores:
-            lines.append(escape(f"bench, {row['run']}: " + "; ".join(scores)))
+            lines.append(f"bench, {row['run']}: " + "; ".join(scores))
     return lines
 
 
