@@ -27,12 +27,14 @@ from tunelab.demo.scores import (
     per_question,
     print_table,
 )
+from tunelab.errors import TunelabError
 from tunelab.evaluate.bench.run_scores import keep_run_scores
 from tunelab.generate import Generation, answer
 from tunelab.models import EMBEDDED_NAME
 from tunelab.run import Run, load_model
 from tunelab.run_files import CONFIG_FILE
 from tunelab.train.loop import train
+from tunelab.train.run_config import check_resume_changes
 
 # Short on purpose: SmolLM2's default system turn is ~15 tokens on every example, and on 2 CPU
 # cores every token of every epoch costs time.
@@ -174,13 +176,11 @@ def _interrupted_step(config: Config) -> int | None:
     run = Run.open(config.run_dir)
     if run.status["status"] != "interrupted" or not run.checkpoints:
         return None
-    # Settings of an older tunelab's demo (its data.held_out, say) a resume would refuse.
-    same = (run.config.model, run.config.data, run.config.train) == (
-        config.model,
-        config.data,
-        config.train,
-    )
-    return run.status["step"] if same else None
+    try:  # an older tunelab's demo (its data.held_out, say): settings a resume would refuse
+        check_resume_changes(config.run_dir, config)
+    except TunelabError:
+        return None
+    return run.status["step"] if run.config.train == config.train else None
 
 
 def _ask(model, tokenizer, tests: list[dict]) -> list[Generation]:
