@@ -89,7 +89,6 @@ class AnswerCount:
         self.stepped = False  # tokens are counted as made, not as answers finish
         self.shown = float("-inf")  # when the rate was last drawn (at most twice a second)
         self.piped = not bars.disable and not bars.console.is_terminal
-        self.tenth = max(1, total // 10)
 
     def step(self, tokens: int) -> None:
         """`tokens` more made by one decode step, finished answers' or not."""
@@ -109,16 +108,27 @@ class AnswerCount:
             self.tokens += sum(g.completion_tokens for g in batch)
         rate = self._rate()
         self.bars.update(self.task, advance=len(batch), tps=f"{rate:.0f}")
-        done, tenth = self.done, self.tenth
-        if self.piped and done < self.total and done // tenth > (done - len(batch)) // tenth:
-            elapsed = int(time.perf_counter() - self.started)
+        if self.piped and passes_a_tenth(self.done - len(batch), self.done, self.total):
             self.bars.console.print(
-                f"{self.description} {done}/{self.total}  {rate:.0f} tok/s  "
-                f"{elapsed // 60}:{elapsed % 60:02d} elapsed"
+                f"{self.description} {self.done}/{self.total}  {rate:.0f} tok/s  "
+                f"{elapsed_said(time.perf_counter() - self.started)}"
             )
 
     def _rate(self) -> float:
         return self.tokens / max(time.perf_counter() - self.started, 1e-9)
+
+
+def passes_a_tenth(before: int, done: int, total: int) -> bool:
+    """Whether going from `before` to `done` of `total` passes a tenth of it, short of the end:
+    piped to a log (nohup, CI, Slurm) a bar draws nothing until the end, so training and
+    answering print a line there instead (the last is the bar's own final line)."""
+    tenth = max(1, total // 10)
+    return done < total and done // tenth > before // tenth
+
+
+def elapsed_said(seconds: float) -> str:
+    seconds = int(seconds)
+    return f"{seconds // 60}:{seconds % 60:02d} elapsed"
 
 
 # transformers' bars over a model's weights, each a second bar beside tunelab's for a second's work.

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from rich.console import Console
 from rich.progress import TextColumn
 
-from tunelab.progress import progress_bars
+from tunelab.progress import elapsed_said, passes_a_tenth, progress_bars
 
 
 class TrainProgress:
@@ -38,16 +38,11 @@ class TrainProgress:
     def update(self, step: int, loss: float, lr: float, tokens_per_s: float) -> None:
         info = f"loss {loss:.4f}  lr {lr:.2e}  {tokens_per_s:.0f} tok/s"
         self._progress.update(self._task, completed=step, info=info)
-        # Piped to a log (nohup, CI, Slurm) the bar draws nothing until the end: a line at each
-        # tenth of the steps instead (the last is the bar's own final line).
         total = int(self._progress.tasks[0].total or 0)
-        console = self._progress.console
-        if not console.is_terminal and step < total and step % max(1, total // 10) == 0:
-            self.note(f"step {step}/{total}  {info}  {self._elapsed()}")
-
-    def _elapsed(self) -> str:
-        seconds = int(self._progress.tasks[0].elapsed or 0)
-        return f"{seconds // 60}:{seconds % 60:02d} elapsed"
+        piped = not self._progress.console.is_terminal
+        if piped and passes_a_tenth(step - 1, step, total):
+            elapsed = elapsed_said(self._progress.tasks[0].elapsed or 0)
+            self.note(f"step {step}/{total}  {info}  {elapsed}")
 
     @contextmanager
     def eval_bar(self) -> Iterator[Callable[[int, int], None]]:
