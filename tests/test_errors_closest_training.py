@@ -271,3 +271,27 @@ def test_a_product_named_in_a_fifth_of_a_small_set_is_still_its_topic():
           "facts": {"fact_accuracy": 0.0, "fact_recall": 0.0}}  # fmt: skip
     analysis = analyse([r], training)
     assert not any("Sorry" in hit["answer"] for hit in analysis.closest[0]), analysis.closest[0]
+
+
+def test_a_wrong_answer_reciting_another_training_row_names_that_row_and_the_teaching_one():
+    # The demo's most common miss: the model gives another fact's trained answer word for word.
+    # Matched by the question's words alone, the row it recited was not named, nor the row that
+    # teaches the expected answer under another question.
+    weights = "The final weights are saved to runs/<name>/model.safetensors."
+    cache = "Downloaded checkpoints are cached in ~/.cache/tunelab/hub."
+    training = [
+        *TRAINING,
+        Example.qa("Where do the final weights go?", weights, "train.jsonl:4"),
+        Example.qa("What folder holds downloaded checkpoints?", cache, "train.jsonl:5"),
+        Example.qa("How do I resume training?", "Pass --resume to tunelab train.", "train.jsonl:6"),
+    ]
+    r = row("Where is the download cache kept?", cache, weights)
+    r |= {"source": "test.jsonl:1", "missed_facts": ["~/.cache/tunelab/hub"],
+          "facts": {"fact_accuracy": 0.0, "fact_recall": 0.0}}  # fmt: skip
+    analysis = analyse([r], training)
+    matched = {hit["source"]: hit["match"] for hit in analysis.closest[0]}
+    assert matched["train.jsonl:4"] == "its answer is the one the model gave"
+    assert matched["train.jsonl:5"] == "teaches the expected answer"
+    report = to_markdown(analysis)
+    assert "`train.jsonl:4` (its answer is the one the model gave)" in report
+    assert f"→ {weights} (its answer is the one the model gave)" in report

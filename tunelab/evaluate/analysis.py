@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tunelab.data.quality.dedup import near_questions
+from tunelab.data.quality.reworded import answers_saying
 from tunelab.data.retrieval import BM25, Hit
 from tunelab.data.split import drop_leaked
 from tunelab.data.templates import Example
@@ -31,7 +32,7 @@ from tunelab.evaluate.spelling import FIELD_WORDS, data_typos, names
 class Analysis:
     """The categories of each analysed row, and each weak row's own closest training examples
     (ranked over all of a category's failing questions together, the words they shared, "model",
-    "run", won: the list was close to none of them)."""
+    "run", won: the list was close to none of them), each with how it matched (`MATCHES`)."""
 
     rows: list[dict[str, Any]]
     counts: dict[str, int] = field(default_factory=dict)
@@ -44,6 +45,16 @@ class Analysis:
 
 
 NO_CLOSEST = "none shares its topic words (add data)"
+# How a closest training row matched a weak answer's row, as the reports say beside it: it states
+# the reference's fact (`count_taught`, or its answer says the reference: `answers_saying`), its
+# answer is the one the model gave (it recited another row's answer: the demo's most common
+# miss), or it shares the question's topic words (`closest_training`).
+TEACHES, GAVE, CLOSE = (
+    "teaches the expected answer",
+    "its answer is the one the model gave",
+    "close to the question",
+)
+MATCHES = (TEACHES, GAVE, CLOSE)
 
 
 def names_facts(row: dict[str, Any]) -> bool:
@@ -149,6 +160,12 @@ def analyse(
         for word, (usual, docs) in typos.items()
     }
     stating = count_taught(rows, training)
+    # The rows whose answer says a row's reference, or the answer the model gave, as `data check`
+    # reads two answers as one fact: found by the question's words alone, the row that taught
+    # the wrong answer the model recited was not named.
+    train_answers = [ex.answer for ex in training]
+    expected = answers_saying(train_answers, [r["reference"] for r in rows])
+    recited = answers_saying(train_answers, [r["answer"] for r in rows])
     given: dict[str, list[int]] = {}  # the training rows by their answer, as refusals compare
     for j, ex in enumerate(training):
         given.setdefault(normalize(ex.answer), []).append(j)
@@ -170,6 +187,7 @@ def analyse(
         teach, unrelated = stating.get(i, []), refusing
         if (row.get("refusal") or {}).get("off_topic"):
             teach, unrelated = given.get(normalize(row["reference"]), []), frozenset()
+        teach = list(dict.fromkeys([*teach, *expected[i]]))
         hits = closest_training(index, row, teach, cfg.similar_training, untopical, unrelated)
         # What the data says on the question's subject that the answer says too: a fact of the
         # same product mixed up ("It lasts 2 hours." asked its charging time) is wrong, not
@@ -186,15 +204,7 @@ def analyse(
         taught = ("short" if short else "long") if trained else "none"
         row["errors"] = categorize(row, known, context, cfg, taught, longest, where)
         taught_so(row, [training[h.index] for h in hits], cfg)
-        closest[i] = [
-            {
-                "question": training[h.index].question,
-                "answer": training[h.index].answer,
-                "source": training[h.index].source,
-                "score": round(h.score, 2),
-            }
-            for h in hits
-        ]
+        closest[i] = matched_rows(training, hits, set(teach), recited[i], cfg.similar_training)
     counts = Counter(e["category"] for row in rows for e in row["errors"])
     result = Analysis(
         rows,
@@ -205,6 +215,29 @@ def analyse(
         trained=trained,
     )
     return result
+
+
+def matched_rows(
+    training: list[Example], hits: list[Hit], teach: set[int], recited: list[int], k: int
+) -> list[dict[str, Any]]:
+    """The closest training rows to show, each with how it matched (`MATCHES`): those teaching
+    the expected answer, then up to `k` whose answer the model gave (not also the expected one),
+    then the rest of `hits`, close to the question."""
+    gave = [j for j in recited if j not in teach][:k]
+    score = {h.index: round(h.score, 2) for h in hits}
+    shown = [(h.index, TEACHES) for h in hits if h.index in teach]
+    shown += [(j, GAVE) for j in gave]
+    shown += [(h.index, CLOSE) for h in hits if h.index not in teach and h.index not in gave]
+    return [
+        {
+            "question": training[j].question,
+            "answer": training[j].answer,
+            "source": training[j].source,
+            "score": score.get(j, 0.0),
+            "match": match,
+        }
+        for j, match in shown
+    ]
 
 
 def taught_so(row: dict[str, Any], closest: list[Example], cfg: AnalysisConfig) -> None:

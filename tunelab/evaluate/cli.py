@@ -171,9 +171,15 @@ def _print_errors(result, said: set[str] | None = None) -> None:
         for ex in examples:
             q = plain_question(ex["question"])
             console.print(f"  Q: {q[:80]!r} → {ex['answer'][:80]!r} ({ex['reason']})")
-            for s in ex["closest"][:2]:
+            # The first row of each kind of match: two rows teaching the reference hid the one
+            # whose answer the model recited.
+            firsts: dict[str, dict] = {}
+            for s in ex["closest"]:
+                firsts.setdefault(s["match"], s)
+            for s in firsts.values():
                 q = plain_question(s["question"])
-                console.print(f"    [dim]closest training: {s['source']} {q[:70]!r}[/]")
+                said = escape(f"{s['source']} {q[:70]!r} ({s['match']})")
+                console.print(f"    [dim]closest training: {said}[/]")
             if not ex["closest"] and analysis.training_known:
                 console.print(f"    [dim]closest training: {NO_CLOSEST}[/]")
     console.print(

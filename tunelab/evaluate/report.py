@@ -95,7 +95,7 @@ def to_markdown(
             ]
             lines += [
                 f"  - closest training (fix or add data here): `{s['source']}` "
-                f"{_asked(s['question'], 150)} → {_short(s['answer'], 150)}"
+                f"{_asked(s['question'], 150)} → {_short(s['answer'], 150)} ({s['match']})"
                 for s in ex["closest"]
             ]
             if not ex["closest"] and analysis.training_known:
@@ -144,7 +144,8 @@ def fact_misses(
     for i, r in wrong:
         notes = [note for _, note in fact_errors(r)]
         if near := (closest or {}).get(i):
-            notes.append("closest training: " + ", ".join(f"`{s['source']}`" for s in near))
+            shown = (f"`{s['source']}` ({s['match']})" for s in near)
+            notes.append("closest training: " + ", ".join(shown))
         elif training_known:
             notes.append(f"closest training: {NO_CLOSEST}")
         items.append(

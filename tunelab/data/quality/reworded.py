@@ -85,3 +85,21 @@ def leaks(
     them, `data split` and training keep them off the training side."""
     same = same_facts(train + test, answers, answer_min, question_min, firsts=len(train))
     return [(i, j - len(train), sim) for i, j, sim in same]
+
+
+def answers_saying(
+    answers: list[str], said: list[str], answer_min: float = ANSWER_MIN
+) -> list[list[int]]:
+    """For each text of `said`, the `answers` (indexes, closest first) that say it as `same_facts`
+    reads two answers as one fact: a TF-IDF cosine of at least `answer_min` (`vectors` over both
+    lists). Error analysis finds so the training rows whose answer a wrong answer recited, and
+    those teaching its reference."""
+    if not answers or not said:
+        return [[] for _ in said]
+    v = vectors(answers + said)
+    close = (v[len(answers) :] @ v[: len(answers)].T).tocoo()
+    found: list[list[tuple[float, int]]] = [[] for _ in said]
+    for k, j, sim in zip(close.row.tolist(), close.col.tolist(), close.data.tolist()):
+        if sim >= answer_min:
+            found[k].append((-sim, j))
+    return [[j for _, j in sorted(pairs)] for pairs in found]
