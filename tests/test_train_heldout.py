@@ -333,3 +333,20 @@ def test_a_saved_dataset_dict_is_tested_on_its_own_test_split(tmp_path, capsys):
     assert Run.open(run).config.data.test_path == str(saved / "test")  # eval and compare ask it
     # How to train on its train split alone, a tenth held out (its test split unlabelled):
     assert f"data.path {saved / 'train'} reads 'train' alone" in err
+
+
+def test_a_split_folder_as_data_path_trains_on_its_train_file_and_tests_on_its_test_file(
+    tmp_path, capsys
+):
+    # `tunelab data split` wrote the folder; given whole, split.json was read as a row and the
+    # run trained on its test.jsonl.
+    from tunelab import Run
+    from tunelab.data.write import split_file
+
+    rows = [{"question": f"What is code {i}?", "answer": f"Code {i} is {i * 7}."} for i in range(9)]
+    folder = tmp_path / "split"
+    _, test, _ = split_file(write_jsonl(tmp_path / "qa.jsonl", rows), folder, 3, near=None)
+    run = train(tiny_config(tmp_path, folder, max_steps=1))
+    out = " ".join(capsys.readouterr().out.split())
+    assert "data train 6 / test 3 examples" in out
+    assert Run.open(run).config.data.test_path == str(test)  # eval and compare ask it

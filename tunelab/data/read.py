@@ -23,6 +23,7 @@ from tunelab.errors import TunelabError
 
 DATA_SUFFIXES = (".jsonl", ".ndjson", ".json", ".csv", ".tsv", ".parquet")
 REPORT_LINES = 20  # files listed by name when a folder is read; skipped ones are all listed
+SPLIT_FILES = ("train.jsonl", "test.jsonl")  # what `tunelab data split` writes (and split.json)
 
 
 def read_rows(
@@ -32,7 +33,12 @@ def read_rows(
     DataError of an unreadable row). A folder's report of files read and skipped is printed
     unless `quiet`; `keep`: the columns data.fields name, never taken for row numbers."""
     suffix = path.suffix.lower()
-    if path.is_dir() and not is_dataset_dir(path):
+    if split_folder(path):
+        # Read as a folder of files, its split.json was rows and its test rows were trained on.
+        if not quiet:
+            console.print(split_folder_note(path), soft_wrap=True)
+        yield from read_rows(path / SPLIT_FILES[0], quiet, keep)
+    elif path.is_dir() and not is_dataset_dir(path):
         yield from _read_folder(path, quiet, keep)
     elif path.is_dir():
         yield from without_row_numbers(_read_dataset_dir(path, quiet), path, quiet, keep)
@@ -265,6 +271,25 @@ def is_data(path: Path) -> bool:
     if suffix == ".json":
         return path.is_file() and utf8_text(path, lenient=True).lstrip().startswith("[")
     return path.is_file() and (suffix in DATA_SUFFIXES or suffix in DOC_SUFFIXES)
+
+
+def split_folder(path: str | Path | None) -> bool:
+    """Whether `path` is a train/test split's folder: train.jsonl and test.jsonl at its top, as
+    `tunelab data split` writes them. It is read as a saved DatasetDict is: its train.jsonl the
+    training rows, its test.jsonl the rows held out (`split.own_test_split`)."""
+    return bool(path) and all((Path(path) / name).is_file() for name in SPLIT_FILES)
+
+
+def split_folder_note(path: Path) -> str:
+    """What reading the split folder `path` as data reads, and what it leaves, said."""
+    train, test = (escape(str(path / name)) for name in SPLIT_FILES)
+    others = sorted(p.name for p in path.iterdir() if p.name not in (*SPLIT_FILES, "split.json"))
+    left = f"; not read: {', '.join(others)}" if others else ""
+    return (
+        f"{escape(str(path))}: a train/test split's folder: read its train.jsonl; its test.jsonl "
+        f"is held out of training where data.test_path is unset (data.path {train} reads the "
+        f"training rows alone, data.test_path {test} the test rows){escape(left)}"
+    )
 
 
 def is_dataset_dir(path: Path) -> bool:

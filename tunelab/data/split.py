@@ -12,15 +12,18 @@ from pathlib import Path
 from typing import Protocol
 
 from tunelab.data.question_keys import drop_duplicates, example_key, near_keys, normalize_text
+from tunelab.data.read import SPLIT_FILES, split_folder
 from tunelab.data.templates import Example
 from tunelab.errors import TunelabError
 
 
 def own_test_split(path: str | Path | None) -> str | None:
     """The test split (else validation) of a saved DatasetDict at `path` beside its train
-    split: the rows its makers held out, which training and `data split` hold out where
-    data.test_path is unset. A run trained on the train split with a tenth of it held out again,
-    its makers' test split unused."""
+    split, or the test.jsonl of a split's folder (`read.split_folder`): the rows its makers held
+    out, which training and `data split` hold out where data.test_path is unset. A run trained
+    on the train split with a tenth of it held out again, its makers' test split unused."""
+    if split_folder(path):  # `tunelab data split`'s folder: its test.jsonl
+        return str(Path(path) / SPLIT_FILES[1])
     splits = saved_splits(path)
     own = next((s for s in ("test", "validation") if s in splits), None)
     if "train" not in splits or own is None or not (Path(path) / own).is_dir():

@@ -14,6 +14,7 @@ from rich.markup import escape
 from tunelab.data.file_text import console as data_notes
 from tunelab.data.hub import is_hub
 from tunelab.data.load import OPTION_SKIP_HINT, load_examples, not_found
+from tunelab.data.read import SPLIT_FILES, split_folder
 from tunelab.data.split import own_test_split, saved_splits
 from tunelab.errors import TunelabError, first_few
 from tunelab.evaluate.metrics import normalize
@@ -62,7 +63,16 @@ def asked_split(path: str) -> str:
     """The split of a saved DatasetDict at `path` that eval and compare ask, said: its own test
     split (else validation) where it has one beside 'train' (`own_test_split`), which training
     held out; else its 'train'. Any other path as it is. A DatasetDict given as --data was
-    scored on its train split, the rows a run trained on, without a word."""
+    scored on its train split, the rows a run trained on, without a word; a split's folder
+    (`tunelab data split`'s) asks its test.jsonl."""
+    if split_folder(path):
+        asked = str(Path(path) / SPLIT_FILES[1])
+        data_notes.print(
+            f"{escape(path)}: a train/test split's folder: its test.jsonl, the rows held out of "
+            f"training (--data {escape(str(Path(path) / SPLIT_FILES[0]))} asks its training rows)",
+            soft_wrap=True,
+        )
+        return asked
     splits = saved_splits(path)
     if "train" not in splits:  # no DatasetDict, or one the reader names the splits of
         return path

@@ -1,0 +1,36 @@
+"""A train/test split's folder (`tunelab data split`'s: train.jsonl, test.jsonl, split.json)
+given as data: its train.jsonl is trained on and its test.jsonl held out, as a saved
+DatasetDict's splits are; a folder of other data files is still read whole."""
+
+from tests.conftest import write_jsonl
+from tunelab.data.load import load_examples
+from tunelab.data.split import held_out_path
+from tunelab.data.write import split_file
+from tunelab.evaluate.testset import asked_split
+
+ROWS = [{"question": f"What is code {i}?", "answer": f"Code {i} is {i * 7}."} for i in range(10)]
+
+
+def test_a_split_folder_as_data_reads_its_train_file_and_holds_out_its_test_file(tmp_path, capsys):
+    # Read as a folder of files, split.json was a row and the test rows were trained on.
+    folder = tmp_path / "split"
+    train, test, _ = split_file(write_jsonl(tmp_path / "qa.jsonl", ROWS), folder, 3, near=None)
+    examples = load_examples(folder)
+    assert [e.question for e in examples] == [e.question for e in load_examples(train)]
+    assert all(e.source.startswith(str(train)) for e in examples)
+    said = " ".join(capsys.readouterr().err.split())
+    assert "a train/test split's folder: read its train.jsonl" in said
+    assert f"data.test_path {test} the test rows" in said
+    # Training, `data split` and `data check` hold its test file out where none is named; as
+    # data.test_path the whole folder names it too, and eval's --data asks it.
+    assert held_out_path(folder, None) == held_out_path(folder, folder) == str(test)
+    assert asked_split(str(folder)) == str(test)
+
+
+def test_a_folder_of_other_data_files_is_read_whole(tmp_path):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    write_jsonl(folder / "train.jsonl", ROWS[:4])
+    write_jsonl(folder / "more.jsonl", ROWS[4:])
+    assert len(load_examples(folder)) == len(ROWS)
+    assert held_out_path(folder, None) is None
