@@ -273,7 +273,9 @@ def test_a_product_named_in_a_fifth_of_a_small_set_is_still_its_topic():
     assert not any("Sorry" in hit["answer"] for hit in analysis.closest[0]), analysis.closest[0]
 
 
-def test_a_wrong_answer_reciting_another_training_row_names_that_row_and_the_teaching_one():
+def test_a_wrong_answer_reciting_another_training_row_names_that_row_and_the_teaching_one(
+    tmp_path, capsys
+):
     # The demo's most common miss: the model gives another fact's trained answer word for word.
     # Matched by the question's words alone, the row it recited was not named, nor the row that
     # teaches the expected answer under another question.
@@ -295,3 +297,11 @@ def test_a_wrong_answer_reciting_another_training_row_names_that_row_and_the_tea
     report = to_markdown(analysis)
     assert "`train.jsonl:4` (its answer is the one the model gave)" in report
     assert f"→ {weights} (its answer is the one the model gave)" in report
+    # The terminal shows the first row of each kind: the recited one is not cut off.
+    from types import SimpleNamespace
+
+    from tunelab.evaluate.cli import _print_errors
+
+    _print_errors(SimpleNamespace(notes=[], analysis=analysis, out_dir=tmp_path))
+    said = " ".join(capsys.readouterr().out.split())
+    assert "train.jsonl:4 'Where do the final weights go?' (its answer is the one the model" in said
