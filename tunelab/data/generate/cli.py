@@ -3,6 +3,8 @@ and new phrasings of existing rows; heavy imports stay inside the functions."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -10,11 +12,11 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from tunelab.data.generate.augment import AugmentConfig
+from tunelab.data.generate.augment import AugmentConfig, AugmentStats
 from tunelab.data.generate.shared import GenerateConfig, GenerateStats
 from tunelab.data.read import formats
 from tunelab.data.sections import documents_said
-from tunelab.errors import first_few
+from tunelab.errors import cut_short_by_ctrl_c, first_few
 from tunelab.next_step import (
     command,
     rewrites_command,
@@ -58,13 +60,13 @@ def generate_command(
     """Make Q&A rows from documents (template, llm) or from seed pairs (self-instruct); resumable."""
     from tunelab.data_commands import generate
 
-    try:
-        stats = generate(config=config)
-    except KeyboardInterrupt:
-        rest = "up to --count" if config.mode == "self-instruct" else "with the chunks not yet done"
-        said = _kept_on_ctrl_c(Path(config.output), rest)
-        console.print(f"[yellow]{escape(said)}[/]", soft_wrap=True)
-        raise KeyboardInterrupt(said) from None  # said: `tunelab` adds no line of its own
+    rest = "up to --count" if config.mode == "self-instruct" else "with the chunks not yet done"
+    with _saying_kept_on_ctrl_c(Path(config.output), rest):
+        _say_generated(config, generate(config=config))
+
+
+def _say_generated(config: GenerateConfig, stats: GenerateStats) -> None:
+    """What `data generate` wrote and left out, then the next commands."""
     console.print(_what_was_written(config, stats))
     if stats.unused:  # named by their fields, which the user typed as options
         unused = ", ".join(spelled(name, GENERATE_OPTIONS, GENERATE_FLAGS) for name in stats.unused)
@@ -176,6 +178,22 @@ def _after_generate(config: GenerateConfig) -> list[str]:
     return [command("data", "check", out), then]
 
 
+@contextmanager
+def _saying_kept_on_ctrl_c(path: Path, rest: str) -> Iterator[None]:
+    """A Ctrl-C (or SIGTERM) anywhere from the first row written to the last line said, the
+    summary included, says the rows `path` keeps, then stops as Ctrl-C does. One landing just
+    after the last write, as the summary printed, said "interrupted" alone; so did one a library
+    wrapped in its own error (see cut_short_by_ctrl_c)."""
+    try:
+        yield
+    except BaseException as err:
+        if not cut_short_by_ctrl_c(err):
+            raise
+        said = _kept_on_ctrl_c(path, rest)
+        console.print(f"[yellow]{escape(said)}[/]", soft_wrap=True)
+        raise KeyboardInterrupt(said) from None  # said: `tunelab` adds no line of its own
+
+
 def _kept_on_ctrl_c(path: Path, rest: str) -> str:
     """What a Ctrl-C (or SIGTERM) left: the rows written so far stay (each chunk's, self-instruct
     round's or question's rewrites in one write), and the same command goes on from them, `rest`.
@@ -232,17 +250,18 @@ def augment_command(
     from tunelab.progress import progress_bars
 
     bars = progress_bars(console=console)
-    try:
+    with _saying_kept_on_ctrl_c(Path(config.output), "with the questions not yet rewritten"):
         with bars:
             task = bars.add_task("rewriting questions", total=None)
             stats = augment(
                 config=config,
                 on_progress=lambda done, total: bars.update(task, completed=done, total=total),
             )
-    except KeyboardInterrupt:  # it said "interrupted" alone
-        said = _kept_on_ctrl_c(Path(config.output), "with the questions not yet rewritten")
-        console.print(f"[yellow]{escape(said)}[/]", soft_wrap=True)
-        raise KeyboardInterrupt(said) from None  # said: `tunelab` adds no line of its own
+        _say_augmented(config, stats)
+
+
+def _say_augmented(config: AugmentConfig, stats: AugmentStats) -> None:
+    """What `data augment` wrote and dropped, then the next command."""
     related = (
         f" ({stats.reversed} reversed, {stats.combined} combined)"
         if config.reverse or config.combine
