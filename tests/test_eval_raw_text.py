@@ -81,3 +81,28 @@ def test_an_unknown_template_asked_in_names_text_among_the_ones_to_use(tmp_path)
     result = CliRunner().invoke(app, [*args, "--output", str(tmp_path / "ev")])
     said = "unknown template 'txt': use one of ('chat', 'alpaca', 'qa', 'text') or a Jinja string"
     assert said in str(result.exception)
+
+
+def test_eval_of_a_raw_text_run_given_data_continues_each_question_as_generate_does(tmp_path):
+    # It asked in the chat template, which the run never saw, while generate continued the text.
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "manual.md").write_text("# Manual\n\nPress the red button.\n", encoding="utf-8")
+    run = train(tiny_config(tmp_path, docs, max_steps=1))
+    test = tmp_path / "test.jsonl"
+    test.write_text(json.dumps({"question": "Press the", "answer": "red button."}) + "\n", "utf-8")
+    eval_ = ["eval", str(run), "--data", str(test), "--max-new-tokens", "2"]
+    result = CliRunner().invoke(app, [*eval_, "--output", str(tmp_path / "ev")])
+    assert result.exit_code == 0, result.output
+    summary = json.loads((tmp_path / "ev" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["template"] == "text"
+    assert f"{run.name} trained on raw text alone: it continues the text as written" in (
+        " ".join(result.output.split())
+    )
+    # Asked for the chat template, it gets it, and no line about continuing.
+    chat = CliRunner().invoke(
+        app, [*eval_, "--output", str(tmp_path / "chat"), "--template", "chat"]
+    )
+    assert chat.exit_code == 0, chat.output
+    summary = json.loads((tmp_path / "chat" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["template"] == "chat" and "raw text alone" not in chat.output

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tunelab.config import Config
-from tunelab.data.templates import Prompt
+from tunelab.data.templates import RAW_TEXT, Prompt
 from tunelab.errors import TunelabError
 from tunelab.run_base import check_base
 from tunelab.run_files import (
@@ -344,6 +344,22 @@ def prompt_for(
     own = run.prompt() if run else Prompt()
     prompt = Prompt(template or own.template, own.system_prompt)
     return prompt.with_system_prompt(system_prompt) if system_prompt else prompt
+
+
+def asked_template(
+    model: str | Path | Run, template: str | None, system_prompt: str | None = None
+) -> tuple[str | None, str]:
+    """The template one prompt is asked `model` in (`tunelab generate`'s, each question of
+    `tunelab eval`), and a line that says why where it is not the one asked for: a run trained
+    on raw text alone continues the prompt as written (RAW_TEXT), unless --template or
+    --system-prompt asks for a chat. Eval asked such a run in chat while generate continued."""
+    run = Run.find(model)
+    if template is not None or system_prompt is not None or not (run and run.trained_on_text):
+        return template, ""
+    return RAW_TEXT, (
+        f"{run.name} trained on raw text alone: it continues the text as written (--template "
+        "chat asks it in the chat template instead)"
+    )
 
 
 def base_model(model: str | Path | Run) -> str:

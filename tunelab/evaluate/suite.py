@@ -48,7 +48,7 @@ from tunelab.evaluate.testset import (
     test_questions,
 )
 from tunelab.evaluate.yes_no import constant_verdict_note
-from tunelab.run import Run, prompt_for
+from tunelab.run import Run, asked_template, prompt_for
 
 # Each answer as it is made, so an eval cut short asks only the rest when run again.
 ANSWER_LOG = "answers.partial.jsonl"
@@ -108,10 +108,14 @@ def evaluate(models, cfg: EvalConfig | None = None, console: Console | None = No
             check_model_source(str(model))
     if cfg.data:  # a saved DatasetDict's split, said once for every model
         cfg = cfg.model_copy(update={"data": asked_split(cfg.data)})
+    said = []  # why the questions are continued as written, where a run trained on raw text
     for run in runs:
+        # As generate asks it: a run trained on raw text alone continues each question.
+        template, why = asked_template(run, cfg.template, cfg.system_prompt)
+        said += [why] if why else []
         # Refuses, before any model loads, a --system-prompt the run's qa or alpaca has no place
         # for; a run's own there was never asked, so a base beside it is not asked with it either.
-        prompt = prompt_for(run, cfg.template, cfg.system_prompt)
+        prompt = prompt_for(run, template, cfg.system_prompt)
         asked = prompt.template not in ONE_QUESTION_TEMPLATES
         inherited = dict(
             data=cfg.data or run.test_path,
@@ -135,6 +139,7 @@ def evaluate(models, cfg: EvalConfig | None = None, console: Console | None = No
             console=console,
             runs=runs,
             label=label,
+            notes=said,
         )
         for m, out, label in zip(models, answer_folders(models, cfg, runs), labels)
     ]
@@ -163,12 +168,13 @@ def evaluate_one(
     runs: Sequence[Run] = (),
     label: str = "",
     answers: Sequence | None = None,
+    notes: Sequence[str] = (),
 ) -> EvalResult:
     """Answer `cfg`'s test questions with one model or run, score, analyse (with the words of
     `training`, default the run's training data) and write them; `label` names the model in
     the reports (default: the model as given). `answers`, the model's replies to those
     questions in their order (tunelab.generate.Generation), are scored as given, no model
-    loaded: the demo's, asked once."""
+    loaded: the demo's, asked once. `notes` (how `evaluate` chose to ask) lead the result's."""
     from tunelab.evaluate.facts import echo_note, echoed_facts, facts_named_note
     from tunelab.export.prompt import refuse_system_prompt_of
     from tunelab.run import load_model, load_tokenizer
@@ -212,7 +218,7 @@ def evaluate_one(
             row["scores"]["embedding_sim"] = sim
     result = EvalResult(str(model), out_dir, rows, summarize(rows), prompt=prompt, label=label)
     asked = {ex.source: ex.question for ex in examples}
-    result.notes += [replaced] if replaced else []
+    result.notes += [*notes, *([replaced] if replaced else [])]
     if note := echo_note(echoed_facts(asked, checks.facts)):
         result.notes.append(note)
     if note := rephrasings_note(examples, checks.refusals):

@@ -47,7 +47,7 @@ class Session:
         first). `system_prompt` replaces the run's (or is sent first to a server)."""
         from tunelab.export.prompt import refuse_system_prompt_of
         from tunelab.remote import is_endpoint, served_models
-        from tunelab.run import load_model, prompt_for
+        from tunelab.run import asked_template, load_model, prompt_for
 
         if is_endpoint(name):
             if template:  # the server asks its model in that model's own template
@@ -86,7 +86,7 @@ class Session:
         model, tokenizer = load_model(name)
         if prompt.template == "chat":  # said now, not at each message of a chat
             require_chat_template(tokenizer, "with --template qa")
-        asked, _ = generate_template(name, template, system_prompt)
+        asked, _ = asked_template(name, template, system_prompt)
         one_shot = Prompt(asked) if asked == RAW_TEXT != prompt.template else None
         return cls(model, tokenizer, prompt, one_shot=one_shot)
 
@@ -316,23 +316,6 @@ class Session:
             limit = max_new_tokens or DEFAULT_MAX_NEW_TOKENS
             return f"(cut at {limit} tokens: --max-new-tokens gives it more)"
         return ""
-
-
-def generate_template(
-    model: str, template: str | None, system_prompt: str | None = None
-) -> tuple[str | None, str]:
-    """The template `tunelab generate` asks `model` in, and a line that says why where it is not
-    the one asked for: a run trained on raw text alone continues the prompt as written (RAW_TEXT),
-    unless --template or --system-prompt asks for a chat."""
-    from tunelab.run import Run
-
-    run = Run.find(model)
-    if template is not None or system_prompt is not None or not (run and run.trained_on_text):
-        return template, ""
-    return RAW_TEXT, (
-        f"{run.name} trained on raw text alone: it continues the text as written (--template "
-        "chat asks it in the chat template instead)"
-    )
 
 
 def refuse_raw_text_chat(template: str | None) -> None:

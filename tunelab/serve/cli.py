@@ -68,7 +68,8 @@ def generate_command(
     from rich.console import Console
 
     from tunelab.errors import TunelabError
-    from tunelab.serve.chat import Session, generate_template, refuse_undecodable
+    from tunelab.run import asked_template
+    from tunelab.serve.chat import Session, refuse_undecodable
     from tunelab.serve.chat_repl import keep_undecodable_stdin
 
     if prompt == "-":  # echo "question" | tunelab generate RUN -
@@ -79,7 +80,7 @@ def generate_command(
     elif not prompt.strip():  # an unset shell variable ("$Q"): not a question to answer
         raise TunelabError("the question is empty: give one, or - to read it from standard input")
     refuse_undecodable(prompt)  # before the model loads
-    template, note = generate_template(model, template, system_prompt)
+    template, note = asked_template(model, template, system_prompt)
     if note:  # not the answer: a script reading stdout gets it alone
         Console(stderr=True).print(f"[dim]{note}[/]", highlight=False, soft_wrap=True)
     session = Session.open(
