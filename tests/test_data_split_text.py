@@ -90,3 +90,27 @@ def test_data_split_of_documents_goes_on_to_train_on_them_not_to_facts_of_questi
     assert split.exit_code == 0, split.output
     assert f"next: tunelab train --set data.path={docs} --set data.test_size=0.1" in split.output
     assert "data facts" not in split.output
+
+
+def test_a_run_from_before_ends_were_held_out_resumes_with_the_whole_texts_it_held_out(
+    tmp_path, capsys
+):
+    # Trained under an older tunelab, 6 documents at test_size 0.1 held one out whole; its
+    # resume was refused as "the training data changed", though nothing had.
+    from tests.conftest import tiny_config
+    from tunelab.train.loop import train
+
+    docs = _docs(tmp_path / "docs", [f"part{i}" for i in range(6)])
+    config = tiny_config(tmp_path, docs, max_steps=2, save_every=2, eval_every=2)
+    run = train(config.model_copy(update={"data": config.data.model_copy(update={"test_size": 1})}))
+    old = config.model_copy(update={"data": config.data.model_copy(update={"test_size": 0.1})})
+    saved = run / "config.yaml"  # as it was written: test_size 1 is what 0.1 held out then
+    saved.write_text(saved.read_text("utf-8").replace("test_size: 1.0", "test_size: 0.1"), "utf-8")
+    capsys.readouterr()
+
+    train(old.model_copy(update={"train": old.train.model_copy(update={"max_steps": 3})}), True)
+    said = " ".join(capsys.readouterr().out.split())
+    assert "held out 1 of its 6 texts whole, as tunelab did before" in said
+    assert "resumed from" in said and "test_size: 1.0" in saved.read_text("utf-8")
+    steps = [json.loads(line) for line in (run / "metrics.jsonl").read_text("utf-8").splitlines()]
+    assert max(s.get("step", 0) for s in steps) == 3

@@ -4,11 +4,14 @@ skipped for the one before), checked against the run as it is now, and put in pl
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 from rich.console import Console
 from rich.markup import escape
 
-from tunelab.config import Config
+from tunelab.config import Config, DataConfig
+from tunelab.data.pipeline import PreparedData, fingerprint
+from tunelab.data.split import tails_held_out
 from tunelab.errors import TunelabError
 from tunelab.run import Run
 from tunelab.run_files import CHECKPOINTS, list_checkpoints
@@ -120,3 +123,40 @@ def _check_steps_left(config: Config, step: int, total_steps: int) -> None:
         raise TunelabError(
             f"{run_dir} is already at step {step} of {total_steps}: {longer} to train further"
         )
+
+
+def split_as_checkpointed(
+    config: Config,
+    data: PreparedData,
+    prepare_again: Callable[[DataConfig], PreparedData],
+    console: Console,
+) -> tuple[Config, PreparedData]:
+    """A raw-text run of fewer texts than 1/data.test_size trained before tunelab held out each
+    text's end (split.tails_held_out, 2026-12-06) held out whole texts: at least one, as
+    data.test_size 1 does now. Its resume was refused as "the training data changed" though
+    nothing had; where that split gives the checkpoint's tokens, the run goes on with it (its
+    config.yaml says test_size 1 from here on) and says so. Else `config` and `data` as they are,
+    for same_data to judge."""
+    test_size = config.data.test_size
+    if config.data.test_path or not tails_held_out(data.train_examples, test_size):
+        return config, data
+    newest = list_checkpoints(config.run_dir / CHECKPOINTS)[-1:]
+    try:
+        trained_on = read_state(newest[0]).data_digest if newest else None
+    except DamagedCheckpoint:  # read_latest says so, and goes on from the one before
+        return config, data
+    if trained_on in (None, fingerprint(data.train)):
+        return config, data
+    whole = config.data.model_copy(update={"test_size": 1.0})
+    again = prepare_again(whole)
+    if fingerprint(again.train) != trained_on:
+        return config, data
+    console.print(
+        f"[yellow]note:[/] {escape(str(config.run_dir))} held out {len(again.test_examples)} "
+        f"of its {len(data.train_examples)} texts whole, as tunelab did before it held out each "
+        f"text's last {test_size:.0%} where there are fewer than 1/data.test_size: its checkpoint "
+        "trained so, and it goes on so: data.test_size 1 from here on, in its config.yaml (a "
+        "config file that resumes it needs data.test_size: 1 too)",
+        soft_wrap=True,
+    )
+    return config.model_copy(update={"data": whole}), again

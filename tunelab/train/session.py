@@ -40,7 +40,7 @@ from tunelab.train.heldout import (
 )
 from tunelab.train.memory import keep_freed_memory, release_freed_memory
 from tunelab.train.plan.fit import fit_warning
-from tunelab.train.resume import read_at_its_end, resume_from_checkpoint
+from tunelab.train.resume import read_at_its_end, resume_from_checkpoint, split_as_checkpointed
 from tunelab.train.run_config import check_resume_changes, with_found_files
 from tunelab.train.run_folder import (
     check_run_dir,
@@ -303,6 +303,9 @@ def _load_and_prepare(config: Config, resume: bool, device: torch.device, consol
         check_resume_changes(config.run_dir, fitted_config)
     # A typo'd question splits as its twin.
     data = prepare(fitted_config.data, tokenizer, near_questions, own_rows)
+    if resume:
+        again = partial(prepare, tokenizer=tokenizer, near=near_questions, own_rows=own_rows)
+        fitted_config, data = split_as_checkpointed(fitted_config, data, again, console)
     return model, tokenizer, fitted_config, data
 
 
