@@ -145,3 +145,44 @@ def test_two_tables_a_blank_line_apart_are_each_read_under_their_own_header(tmp_
         pairs["What is the port of the admin console?"] == "The port of the admin console is 8443."
     )
     assert not [q for q in pairs if "Service" in q or "Port" in q]
+
+
+def test_a_table_of_error_codes_asks_what_each_code_means_and_what_to_do_about_it(tmp_path):
+    # A support engineer's printer manual: "| Code | Meaning | What to do |" gave no pair at all,
+    # so a model trained on it could not say what the display's E03 means.
+    doc = tmp_path / "troubleshooting.md"
+    doc.write_text(
+        "# W200 Troubleshooting\n\n## Error codes\n\nThe display shows an error code.\n\n"
+        "| Code | Meaning | What to do |\n|---|---|---|\n"
+        "| E03 | Label jam | Open the cover and remove the jammed labels. |\n"
+        "| 7 | Calibration failed | Hold FEED for 3 seconds. |\n\n"
+        "## Faults\n\n| Error | Description | Solution |\n|---|---|---|\n"
+        "| F-12 | Fan stalled | Clean the fan. |\n",
+        encoding="utf-8",
+    )
+    pairs = pairs_of(doc)
+    jam = "Code E03 means Label jam. Open the cover and remove the jammed labels."
+    assert pairs["What does code E03 mean?"] == jam
+    assert pairs["What should I do about code E03?"] == jam
+    assert pairs["What should I do about code 7?"] == (
+        "Code 7 means Calibration failed. Hold FEED for 3 seconds."
+    )
+    assert pairs["What does error F-12 mean?"] == "Error F-12 means Fan stalled. Clean the fan."
+
+
+def test_a_specifications_table_asks_each_property_of_the_product(tmp_path):
+    # "| Specification | Value |" asked "What is the value of Weight?", answered "The value of
+    # Weight is 1.9 kg.": no customer asks so, and the question named no product.
+    doc = tmp_path / "manual.md"
+    doc.write_text(
+        "# Wrenfield W200 Label Printer\n\nThe Wrenfield W200 prints labels.\n\n## Specifications\n\n"
+        "| Specification | Value |\n|---|---|\n| Weight | 1.9 kg |\n"
+        "| Interfaces | USB-C, Ethernet |\n",
+        encoding="utf-8",
+    )
+    pairs = pairs_of(doc)
+    assert pairs["What is the weight of the Wrenfield W200?"] == "The weight is 1.9 kg."
+    assert pairs["What are the interfaces of the Wrenfield W200?"] == (
+        "The interfaces are USB-C, Ethernet."
+    )
+    assert not [q for q in pairs if "value of" in q]

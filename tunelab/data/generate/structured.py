@@ -76,10 +76,12 @@ VALUE_COLUMNS = (
 QUALIFIERS = ("default", "maximum", "minimum", "recommended")  # said before the row's name
 
 
-def table_pairs(blocks: list[Block]) -> list[tuple[str, str]]:
+def table_pairs(blocks: list[Block], product: str = "") -> list[tuple[str, str]]:
     """Questions from key-value tables (an options table with a Default column, a limits table
-    of two columns): one per row, its first cell the key. A table of more columns and none of
-    `VALUE_COLUMNS` (a benchmark's) is left alone: its rows ask nothing one answer gives."""
+    of two columns): one per row, its first cell the key; a specifications table's rows asked of
+    the `product` the document is about ("What is the weight of the W200?"). A table of more
+    columns and none of `VALUE_COLUMNS` (a benchmark's) is left alone: its rows ask nothing one
+    answer gives."""
     pairs: list[tuple[str, str]] = []
     table: list[list[str]] = []
     for block in [*blocks, Block("prose", "")]:
@@ -88,50 +90,67 @@ def table_pairs(blocks: list[Block]) -> list[tuple[str, str]]:
             if not all(re.fullmatch(r":?-{2,}:?", c) for c in cells):  # the header's rule
                 table.append(cells)
             elif len(table) > 2:  # a second table right after the first: its header came last
-                pairs += _rows_asked(table[0], table[1:-1])
+                pairs += _rows_asked(table[0], table[1:-1], product)
                 table = table[-1:]
             continue
         if len(table) > 1:
-            pairs += _rows_asked(table[0], table[1:])
+            pairs += _rows_asked(table[0], table[1:], product)
         table = []
     return pairs
 
 
-# A troubleshooting table's columns: "| Symptom | Cause | Fix |", "| Problem | Check / next action |".
+# A troubleshooting table's columns: "| Symptom | Cause | Fix |", "| Problem | Check / next action |";
+# a table of error codes, "| Code | Meaning | What to do |", is one too, its codes the symptoms.
 SYMPTOM_COLUMNS = ("symptom", "symptoms", "problem", "issue", "error", "error message", "failure")
+CODE_COLUMNS = ("code", "error code", "status code", "fault code", "alarm", "alarm code")
 FIX_WORDS = ("fix", "solution", "action", "resolution", "workaround", "what to do", "remedy")
 CAUSE_COLUMNS = ("cause", "likely cause", "reason", "why")
+# A code a display shows, named by its kind ("code E03"), as a number is: not "What does E03 mean?"
+CODE = re.compile(r"`?(?:[A-Z]{1,4}[- ]?\d{1,5}|0x[0-9A-Fa-f]+)`?")
 
 
-def _troubles_asked(names: list[str], rows: list[list[str]]) -> list[tuple[str, str]] | None:
-    """ "What should I do about X?" of each symptom of a troubleshooting table, answered by its
-    cause and fix; None for a table of another kind."""
+def _troubles_asked(header: list[str], rows: list[list[str]]) -> list[tuple[str, str]] | None:
+    """ "What should I do about X?" of each symptom or code of a troubleshooting table, answered
+    by its meaning, cause and fix, and of a code what it means, with the same answer (a table of
+    error codes gave no pair); None for a table of another kind."""
+    names = [h.lower().strip("*` ") for h in header]
     fix = next((i for i, n in enumerate(names) if i and any(w in n for w in FIX_WORDS)), None)
-    if names[0] not in SYMPTOM_COLUMNS or fix is None:
+    if names[0] not in SYMPTOM_COLUMNS + CODE_COLUMNS or fix is None:
         return None
     cause = next((i for i, n in enumerate(names) if i and n in CAUSE_COLUMNS), None)
+    meaning = next((i for i, n in enumerate(names) if i and n in MEANING_COLUMNS), None)
     pairs = []
     for row in rows:
         if len(row) != len(names) or not row[0] or not row[fix]:
             continue
         said = [row[i].rstrip(".") + "." for i in (cause, fix) if i is not None and row[i]]
-        pairs.append((_trouble_question(row[0]), " ".join(said)))
+        if meaning is not None and row[meaning]:
+            key = undecorated(row[0])
+            asked, means = _meaning_asked(header[0], key, row[meaning].rstrip("."), "meaning")
+            answer = " ".join([means, *said])
+            named = asked.removeprefix("What does ").removesuffix(" mean?")
+            pairs += [(asked, answer), (_trouble_question(named), answer)]
+        else:
+            pairs.append((_trouble_question(row[0]), " ".join(said)))
     return pairs
 
 
 def _trouble_question(symptom: str) -> str:
     """As a troubleshooting heading asks it ("Agent import fails": "What should I do when ...?"),
     else about the symptom as written (code, an error message, "Missing MLflow/import/CLI")."""
-    asked = None if "`" in symptom else heading_question(["Troubleshooting", symptom])
+    coded = "`" in symptom or CODE.search(symptom)
+    asked = None if coded else heading_question(["Troubleshooting", symptom])
     if asked and asked.startswith("What should I do"):
         return asked
     return f"What should I do about {lower_first(symptom, '')}?"
 
 
-def _rows_asked(header: list[str], rows: list[list[str]]) -> list[tuple[str, str]]:
+def _rows_asked(header: list[str], rows: list[list[str]], product: str) -> list[tuple[str, str]]:
     names = [h.lower().strip("*` ") for h in header]
-    if (troubles := _troubles_asked(names, rows)) is not None:
+    if (troubles := _troubles_asked(header, rows)) is not None:
         return troubles
+    if names[0] in SPEC_COLUMNS and names[1:] in (["value"], ["values"], ["details"]):
+        return [_spec_asked(row[0], row[1], product) for row in rows if len(row) == 2 and all(row)]
     values = [i for i, n in enumerate(names) if n in VALUE_COLUMNS and i > 0]
     if len(names) > 2 and {names[i] for i in values} == {"range"}:
         values = []  # beside measures, with no default, a range is their spread: a benchmark's
@@ -166,6 +185,22 @@ def _rows_asked(header: list[str], rows: list[list[str]]) -> list[tuple[str, str
             if described is not None and (meant := _meaning_side(row[described], column)):
                 pairs.append((meant, answer))
     return pairs
+
+
+# A specifications table's first column: "| Specification | Value |", each row a property of the
+# product, asked as a reader does ("What is the weight of the W200?"), not "What is the value of
+# Weight?".
+SPEC_COLUMNS = ("specification", "specifications", "spec", "specs", "property", "characteristic")
+
+
+def _spec_asked(key: str, value: str, product: str) -> tuple[str, str]:
+    """A row of a specifications table, asked of the `product` where the document names one and
+    answered as the row says it (a product's name its section does not say is no grounded word)."""
+    prop = lower_first(key, "")
+    of = f" of {product}" if product else ""
+    verb = "are" if plural(prop) and not prop.endswith("ss") else "is"
+    stop = "" if value.endswith((".", "!", "?")) else "."
+    return f"What {verb} the {prop}{of}?", f"The {prop} {verb} {value}{stop}"
 
 
 def _thing(key: str) -> str:
@@ -237,7 +272,8 @@ def _meaning_asked(kind: str, key: str, said: str, column: str) -> tuple[str, st
         thing = f"the {key} {kind}" if kind_said else key
         asked = f"What does {key} do?" if key.strip("`").startswith("-") else f"What is {thing}?"
         return asked, f"{key}: {said.rstrip('.')}."
-    named = key if re.search(r"[A-Za-z]", key) else f"{lower_first(kind.strip('*` '), '')} {key}"
+    coded = not re.search(r"[A-Za-z]", key) or CODE.fullmatch(key)  # "code 3", "code E03"
+    named = f"{lower_first(kind.strip('*` '), '')} {key}" if coded else key
     return f"What does {named} mean?", f"{named[:1].upper()}{named[1:]} means {said}."
 
 

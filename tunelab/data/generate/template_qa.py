@@ -112,7 +112,7 @@ def template_pairs(chunk: Chunk, max_answer_tokens: int = 300) -> list[tuple[str
         for faq in (FAQ, BOLD_FAQ, DETAILS)
         for m in faq.finditer(FAQ.sub("", p) if faq is BOLD_FAQ else p)
     ]
-    pairs += table_pairs(blocks)
+    pairs += table_pairs(blocks, _product(chunk))
     for i, block in enumerate(blocks):
         if block.kind == "code":
             pairs += cli_pairs(block.text)
@@ -235,17 +235,24 @@ def _done_for(sentence: str, product: str | None = None) -> tuple[str, str] | No
     return None
 
 
+def _product(chunk: Chunk) -> str:
+    """The product a chunk's document is about, as a question names it mid-sentence ("the Beacon
+    R5"), or "" where the document names none."""
+    # The lead under the title, as a section under it: the title names the product.
+    headings = chunk.headings if len(chunk.headings) > 1 else [*chunk.headings, ""]
+    topic = document_topic(headings, chunk.title)
+    name = topic_mid_sentence(topic, chunk.text, chunk.document) if topic else ""
+    return f"the {name.removeprefix('the ')}" if name else ""
+
+
 def _covered(sentence: str, chunk: Chunk) -> tuple[str, str] | None:
     """The release a manual says it is written for, asked of the product's manual ("This manual
     covers firmware 2.4." -> "Which firmware does the Beacon R5 manual cover?"; "this manual"
     where the document names no product: one per manual, not a question every manual asks)."""
     if not (m := COVERS.match(sentence)):
         return None
-    # The lead under the title, as a section under it: the title names the product.
-    headings = chunk.headings if len(chunk.headings) > 1 else [*chunk.headings, ""]
-    topic = document_topic(headings, chunk.title)
-    name = topic_mid_sentence(topic, chunk.text, chunk.document) if topic else ""
-    manual = f"the {name.removeprefix('the ')} manual" if name else "this manual"
+    product = _product(chunk)
+    manual = f"{product} manual" if product else "this manual"
     return f"Which {m['what'].lower()} does {manual} cover?", sentence.rstrip(".") + "."
 
 
