@@ -4,6 +4,7 @@ longer than rich's 30-second window (a training step of 80 s showed `-:--:--` fo
 from __future__ import annotations
 
 import io
+import re
 
 from rich.console import Console
 from rich.progress import Task, TaskID
@@ -92,6 +93,29 @@ def test_answers_logged_to_a_file_say_how_far_they_are_as_they_go():
     # A line at the first count past each tenth (3, 6, 9...), as the answers come in twos.
     said = [line.split()[3] for line in out.getvalue().splitlines() if "elapsed" in line]
     assert said == ["4/30", "6/30", "10/30", "12/30", "16/30", "18/30"]
+
+
+def test_a_training_log_says_how_long_is_left_as_its_bar_does():
+    # Piped to a file, a 25-step LoRA run printed "step 4/25 ... 4:36 elapsed" and never when
+    # it would end, which the terminal's bar shows.
+    from tunelab.train.progress import TrainProgress
+
+    out = io.StringIO()
+    progress = TrainProgress(20, console=Console(file=out, width=120))
+    with progress:
+        progress._progress.tasks[0].start_time -= 60.0  # as if the first steps took a minute
+        progress.update(2, 1.5, 1e-4, 15.0)
+    line = next(line for line in out.getvalue().splitlines() if line.startswith("step 2/20"))
+    assert line.endswith(", ~9:00 left")  # 18 steps left at 30 s each
+
+
+def test_answers_logged_to_a_file_say_how_long_is_left():
+    out = io.StringIO()
+    bars = answer_bars(Console(file=out, width=120))
+    with bars:
+        on_batch = counting(bars, "answering", 10)
+        on_batch([Generation("a", "stop", 5, 10)])
+    assert re.search(r"answering 1/10 .* elapsed, ~\d+:\d\d left", out.getvalue())
 
 
 def test_loading_a_model_shows_no_bar_but_tunelabs_own(tmp_path, capfd):

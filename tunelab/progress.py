@@ -27,15 +27,21 @@ class TimeLeftColumn(ProgressColumn):
     A task resumed part-way names the steps done before in its `done_before` field."""
 
     def render(self, task: Task) -> Text:
-        done = task.completed - task.fields.get("done_before", 0)
         if task.finished or (task.total is not None and task.completed >= task.total):
             left = "0:00:00"  # a task added done (an earlier run did it all) is never "finished"
-        elif task.total is None or done <= 0 or not task.elapsed:
+        elif (seconds := seconds_left(task)) is None:
             left = "-:--:--"
         else:
-            seconds = (task.total - task.completed) * task.elapsed / done
             left = str(timedelta(seconds=int(seconds)))
         return Text(left, style="progress.remaining")
+
+
+def seconds_left(task: Task) -> float | None:
+    """A task's time left at the average pace of what this session did of it; None before any."""
+    done = task.completed - task.fields.get("done_before", 0)
+    if task.total is None or done <= 0 or not task.elapsed:
+        return None
+    return max(0.0, (task.total - task.completed) * task.elapsed / done)
 
 
 def progress_bars(
@@ -109,9 +115,11 @@ class AnswerCount:
         rate = self._rate()
         self.bars.update(self.task, advance=len(batch), tps=f"{rate:.0f}")
         if self.piped and passes_a_tenth(self.done - len(batch), self.done, self.total):
+            elapsed = time.perf_counter() - self.started
+            left = (self.total - self.done) * elapsed / max(self.done - self.before, 1)
             self.bars.console.print(
                 f"{self.description} {self.done}/{self.total}  {rate:.0f} tok/s  "
-                f"{elapsed_said(time.perf_counter() - self.started)}"
+                f"{elapsed_said(elapsed, left)}"
             )
 
     def _rate(self) -> float:
@@ -126,9 +134,13 @@ def passes_a_tenth(before: int, done: int, total: int) -> bool:
     return done < total and done // tenth > before // tenth
 
 
-def elapsed_said(seconds: float) -> str:
-    seconds = int(seconds)
-    return f"{seconds // 60}:{seconds % 60:02d} elapsed"
+def elapsed_said(seconds: float, left: float | None = None) -> str:
+    """ "4:36 elapsed, ~16:05 left": a piped line's times, as a bar shows them (a log of a 25-step
+    training said only the time spent, and not when it would end)."""
+    said = f"{int(seconds) // 60}:{int(seconds) % 60:02d} elapsed"
+    if left is not None:
+        said += f", ~{int(left) // 60}:{int(left) % 60:02d} left"
+    return said
 
 
 # transformers' bars over a model's weights, each a second bar beside tunelab's for a second's work.

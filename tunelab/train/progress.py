@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from rich.console import Console
 from rich.progress import TextColumn
 
-from tunelab.progress import elapsed_said, passes_a_tenth, progress_bars
+from tunelab.progress import elapsed_said, passes_a_tenth, progress_bars, seconds_left
 
 
 class TrainProgress:
@@ -41,8 +41,10 @@ class TrainProgress:
         total = int(self._progress.tasks[0].total or 0)
         piped = not self._progress.console.is_terminal
         if piped and passes_a_tenth(step - 1, step, total):
-            elapsed = elapsed_said(self._progress.tasks[0].elapsed or 0)
-            self.note(f"step {step}/{total}  {info}  {elapsed}")
+            task = self._progress.tasks[0]
+            self.note(
+                f"step {step}/{total}  {info}  {elapsed_said(task.elapsed or 0, seconds_left(task))}"
+            )
 
     @contextmanager
     def eval_bar(self) -> Iterator[Callable[[int, int], None]]:
