@@ -79,6 +79,24 @@ def test_an_act_s_heading_over_its_steps_asks_how_to_do_it(tmp_path: Path):
     assert "How do I do a firmware update?" not in pairs
 
 
+def test_an_act_s_steps_after_a_lead_sentence_are_asked_too(tmp_path: Path):
+    # A printer manual's "## Factory reset" said what a reset does, then its four steps: only
+    # "What is a factory reset?" was asked, and the steps were in no row.
+    manual = write(
+        tmp_path / "w200.md",
+        "# W200 Troubleshooting\n\n## Factory reset\n\n"
+        "A factory reset returns every setting to its default.\n\n"
+        "1. Turn off the printer.\n2. Hold the FEED and CANCEL buttons together.\n"
+        "3. Turn on the printer.\n",
+    )
+    pairs = pairs_of(manual)
+    assert pairs["What is a factory reset?"].startswith("A factory reset returns every setting")
+    assert pairs["How do I do a factory reset?"] == (
+        "1. Turn off the printer.\n2. Hold the FEED and CANCEL buttons together.\n"
+        "3. Turn on the printer."
+    )
+
+
 def test_a_name_the_prose_shortens_is_asked_in_full(tmp_path: Path):
     doc = "# FastAPI Cloud\n\n## Logs\n\nFastAPI stores your logs for 30 days.\n"
     assert "What does FastAPI Cloud store?" in pairs_of(write(tmp_path / "cloud.md", doc))

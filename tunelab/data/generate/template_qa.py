@@ -106,6 +106,7 @@ def template_pairs(chunk: Chunk, max_answer_tokens: int = 300) -> list[tuple[str
         question = heading_question(chunk.headings, chunk.text, chunk.title, chunk.document)
         if question and (answer := lead_answer(question, blocks, used)):
             pairs.append((question, answer))
+        pairs += _act_asked(chunk, blocks, question)
     pairs += [
         (clean(m["q"]), clean(m["a"]))
         for p in prose
@@ -156,6 +157,19 @@ def template_pairs(chunk: Chunk, max_answer_tokens: int = 300) -> list[tuple[str
             seen.add(q.lower())
             unique.append((q, a))
     return unique
+
+
+def _act_asked(chunk: Chunk, blocks: list[Block], asked: str | None) -> list[tuple[str, str]]:
+    """ "How do I do a factory reset?" of a heading naming an act whose numbered steps follow a
+    lead ("A factory reset returns every setting to its default." then "1. Turn off ..."),
+    answered by the steps: the lead answered "What is a factory reset?" and the steps were in
+    no row."""
+    start = next((i for i, b in enumerate(blocks) if b.item in ("1.", "1)")), None)
+    if not start or (asked or "").startswith("How do I") or not blocks[start - 1].kind == "prose":
+        return []
+    steps = listed(blocks, start)
+    how = heading_question(chunk.headings, f"{steps}\n{chunk.text}", chunk.title, chunk.document)
+    return [(how, steps)] if how and how.startswith("How do I do ") else []
 
 
 # "The default configuration looks like this:": what it looks like is the code after it.
