@@ -81,3 +81,22 @@ def test_an_rst_heading_of_inline_code_is_asked_as_its_markdown_heading_is(tmp_p
     rst.write_text(f"Ferrylog\n========\n\n``ferrylog check``\n------------------\n\n{body}")
     md.write_text(f"# Ferrylog\n\n## `ferrylog check`\n\n{body}")
     assert pairs_of(rst) == pairs_of(md) == {"What does `ferrylog check` do?": body.strip()}
+
+
+def test_a_heading_in_capitals_is_asked_as_its_text_writes_each_word(tmp_path):
+    # A printer's network guide in plain text: "SETTING A STATIC IP ADDRESS" over its steps was
+    # asked "How do I set A STATIC IP ADDRESS?".
+    doc = tmp_path / "network-guide.txt"
+    doc.write_text(
+        "W200 NETWORK GUIDE\n\nThis guide connects the W200 to a network.\n\n"
+        "SETTING A STATIC IP ADDRESS\n---------------------------\n\n"
+        "1. Open Menu > Network > IPv4.\n2. Change the mode from DHCP to Static.\n"
+        "3. Enter the IP address.\n\n"
+        "JOINING A WI-FI NETWORK\n-----------------------\n\n"
+        "1. Open Network > Wi-Fi in the web console.\n2. Select your network.\n",
+        encoding="utf-8",
+    )
+    pairs = pairs_of(doc)
+    assert pairs["How do I set a static IP address?"].startswith("1. Open Menu > Network > IPv4.")
+    assert pairs["How do I join a Wi-Fi network?"].startswith("1. Open Network > Wi-Fi")
+    assert not [q for q in pairs if "STATIC" in q or "WI-FI" in q]

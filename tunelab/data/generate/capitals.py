@@ -176,3 +176,25 @@ NAMES_THAT_ARE_WORDS = {
     "Windows", "Python", "Java", "Ruby", "Rust", "Swift", "Chrome", "Safari", "Excel",
     "Outlook", "Slack", "Docker", "Jupyter", "Android", "Ubuntu", "Debian", "Kafka", "Spark",
 }  # fmt: skip
+
+
+def unshouted(heading: str, text: str) -> str:
+    """A heading in capitals ("SETTING A STATIC IP ADDRESS", a plain-text manual's) with each word
+    as the `text` writes it elsewhere: in lower case where it says it so (or a dictionary word
+    only capitalised), an acronym ("IP") where it only writes it in capitals, else as it writes
+    it ("Wi-Fi", "Wrenfield"); a word it never says, in lower case. "How do I set A STATIC IP ADDRESS?" was asked. Any other heading as it is."""
+    words = heading.split()
+    if len(words) < 2 or heading != heading.upper() or heading == heading.lower():
+        return heading
+    prose = "\n".join(line for line in text.splitlines() if line != line.upper())
+    said = []
+    for word in words:
+        found = re.findall(rf"(?<![\w-]){re.escape(word)}(?![\w-])", prose, re.IGNORECASE)
+        written = [w for w in found if w != w.upper()]
+        # A dictionary word capitalised only where a sentence or a label opens ("to Static").
+        opened = written and all(w == w.capitalize() for w in written) and english(word.lower())
+        if not found or word.lower() in found or opened:
+            said.append(word.lower())
+        else:  # the spelling it uses most, an acronym's capitals where it has no other
+            said.append(max(written, key=written.count) if written else word)
+    return " ".join([said[0][:1].upper() + said[0][1:], *said[1:]])

@@ -9,7 +9,7 @@ import re
 import unicodedata
 
 from tunelab.data.generate.blocks import HTML_TAG, RST_CODE
-from tunelab.data.generate.capitals import lower_first, lower_title, topic_mid_sentence
+from tunelab.data.generate.capitals import lower_first, lower_title, topic_mid_sentence, unshouted
 from tunelab.data.generate.heading_grammar import (
     DETERMINERS,
     NOT_VERBS,
@@ -61,7 +61,7 @@ def heading_question(
     well). `context` is the section's text, to tell names from ordinary words; `title` names the
     document when its headings do not (a file name); `document` (its whole text) says its name
     where the section does not."""
-    headings = [undecorated(h) for h in headings]
+    headings = [unshouted(undecorated(h), f"{context}\n{document}") for h in headings]
     heading = re.sub(r"(\*\*|__|\*)(.+?)\1", r"\2", headings[-1]).strip().rstrip(":").strip()
     heading = re.sub(r"^about\s+", "", heading, flags=re.IGNORECASE)  # "About FastAPI Cloud"
     topic = document_topic(headings, title)
