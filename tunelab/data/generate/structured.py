@@ -110,9 +110,9 @@ CODE = re.compile(r"`?(?:[A-Z]{1,4}[- ]?\d{1,5}|0x[0-9A-Fa-f]+)`?")
 
 
 def _troubles_asked(header: list[str], rows: list[list[str]]) -> list[tuple[str, str]] | None:
-    """ "What should I do about X?" of each symptom or code of a troubleshooting table, answered
-    by its meaning, cause and fix, and of a code what it means, with the same answer (a table of
-    error codes gave no pair); None for a table of another kind."""
+    """ "What should I do about X?" of each symptom of a troubleshooting table, answered by its
+    cause and fix, and of a code with a meaning, "What does code E03 mean?", answered by its
+    meaning and fix (a table of error codes gave no pair); None for a table of another kind."""
     names = [h.lower().strip("*` ") for h in header]
     fix = next((i for i, n in enumerate(names) if i and any(w in n for w in FIX_WORDS)), None)
     if names[0] not in SYMPTOM_COLUMNS + CODE_COLUMNS or fix is None:
@@ -127,9 +127,7 @@ def _troubles_asked(header: list[str], rows: list[list[str]]) -> list[tuple[str,
         if meaning is not None and row[meaning]:
             key = undecorated(row[0])
             asked, means = _meaning_asked(header[0], key, row[meaning].rstrip("."), "meaning")
-            answer = " ".join([means, *said])
-            named = asked.removeprefix("What does ").removesuffix(" mean?")
-            pairs += [(asked, answer), (_trouble_question(named), answer)]
+            pairs.append((asked, " ".join([means, *said])))  # one fact, asked once
         else:
             pairs.append((_trouble_question(row[0]), " ".join(said)))
     return pairs
@@ -138,8 +136,7 @@ def _troubles_asked(header: list[str], rows: list[list[str]]) -> list[tuple[str,
 def _trouble_question(symptom: str) -> str:
     """As a troubleshooting heading asks it ("Agent import fails": "What should I do when ...?"),
     else about the symptom as written (code, an error message, "Missing MLflow/import/CLI")."""
-    coded = "`" in symptom or CODE.search(symptom)
-    asked = None if coded else heading_question(["Troubleshooting", symptom])
+    asked = None if "`" in symptom else heading_question(["Troubleshooting", symptom])
     if asked and asked.startswith("What should I do"):
         return asked
     return f"What should I do about {lower_first(symptom, '')}?"
