@@ -235,3 +235,20 @@ def test_the_firmware_a_manual_covers_is_asked_of_that_products_manual(tmp_path,
         encoding="utf-8",
     )
     assert pairs_of(doc)["Which firmware does the Beacon R5 manual cover?"] == line
+
+
+def test_a_span_of_time_a_thing_has_is_asked_how_long_it_is(tmp_path):
+    # A printer manual's "The W200 has a 2-year limited warranty." was listed as a sentence
+    # stating a number in no pair: "How long is the warranty?" had no answer to learn.
+    doc = tmp_path / "w200.md"
+    doc.write_text(
+        "# Wrenfield W200\n\n## Warranty\n\nThe W200 has a 2-year limited warranty. Each plan "
+        "comes with a 30-day trial. It has a 6-month warranty too.\n",
+        encoding="utf-8",
+    )
+    pairs = pairs_of(doc)
+    assert pairs["How long is the warranty of the W200?"] == (
+        "The W200 has a 2-year limited warranty."
+    )
+    assert pairs["How long is the trial of a plan?"] == "Each plan comes with a 30-day trial."
+    assert not [q for q in pairs if "6-month" in pairs[q]]  # "It": which, the text before says

@@ -141,6 +141,7 @@ def template_pairs(chunk: Chunk, max_answer_tokens: int = 300) -> list[tuple[str
                     continue  # a title line says nothing to ask about
                 done_for = _done_for(stated, document_topic(chunk.headings, chunk.title))
                 purpose = _purpose(stated) or done_for or _how_often(stated) or _how_far(stated)
+                purpose = purpose or _span_had(stated, *said_in)
                 purpose = purpose or _covered(stated, chunk)
                 if not stated.endswith(":") and purpose:
                     pairs.append(purpose)
@@ -290,6 +291,26 @@ def _how_far(sentence: str) -> tuple[str, str] | None:
         return None
     what = re.sub(r"\byour\b", "my", m["what"])
     return f"How far from {m['away']} should I keep {what}?", sentence.rstrip(".") + "."
+
+
+# "The W200 has a 2-year limited warranty.", "Each plan comes with a 30-day trial.": a span of
+# time a thing has, which a reader asks how long it is.
+SPAN_HAD = re.compile(
+    r"^(?P<subject>(?:The|Each|Every|Your|All) [^,;:]{1,40}?|[A-Z][\w-]*(?: [A-Z0-9][\w-]*)?) "
+    r"(?:has|have|comes with|come with|includes|include|offers|offer) an? (?P<span>\d+[- ]"
+    r"(?:year|month|week|day|hour|minute))s? (?:(?:limited|full|free|standard|extended) )?"
+    r"(?P<thing>[a-z]+(?: [a-z]+)?)\.?$"
+)
+
+
+def _span_had(sentence: str, *said_in: str) -> tuple[str, str] | None:
+    """How long a span of time a thing has is ("The W200 has a 2-year limited warranty." -> "How
+    long is the warranty of the W200?"); None for a sentence of another form."""
+    if not (m := SPAN_HAD.match(sentence)) or re.search(r"\b(?:it|they)\b", m["subject"], re.I):
+        return None
+    subject = re.sub(r"^(?:Your|your)\b", "my", lower_first(m["subject"], *said_in))
+    subject = re.sub(r"^(?:each|every|all) ", "a ", subject)  # "of a plan", not "of each plan"
+    return f"How long is the {m['thing']} of {subject}?", sentence.rstrip(".") + "."
 
 
 def _list_question(lead: str, chunk: Chunk) -> str | None:
