@@ -100,3 +100,25 @@ def test_a_heading_in_capitals_is_asked_as_its_text_writes_each_word(tmp_path):
     assert pairs["How do I set a static IP address?"].startswith("1. Open Menu > Network > IPv4.")
     assert pairs["How do I join a Wi-Fi network?"].startswith("1. Open Network > Wi-Fi")
     assert not [q for q in pairs if "STATIC" in q or "WI-FI" in q]
+
+
+def test_sections_under_a_product_s_troubleshooting_title_each_name_a_problem(tmp_path):
+    # "# Wrenfield W200 Troubleshooting" was no "Troubleshooting" heading: its "## The printer
+    # skips labels" was asked "What are the printer skips labels?" and left out, and the fix
+    # under it ("Hold FEED for 3 seconds") was in no pair.
+    doc = tmp_path / "troubleshooting.md"
+    doc.write_text(
+        "# Wrenfield W200 Troubleshooting\n\n## The printer skips labels\n\n"
+        "The printer skips labels when it has not been calibrated. Hold FEED for 3 seconds to "
+        "calibrate.\n\n## Error codes\n\nThe display shows an error code.\n\n"
+        "## Factory reset\n\n1. Turn off the printer.\n2. Hold FEED and CANCEL.\n",
+        encoding="utf-8",
+    )
+    pairs = pairs_of(doc)
+    assert pairs["What should I do when the printer skips labels?"].endswith(
+        "Hold FEED for 3 seconds to calibrate."
+    )
+    # An act and a list of codes under it are no problems: "What should I do about factory
+    # reset?" is asked of neither.
+    assert pairs["How do I do a factory reset?"].startswith("1. Turn off the printer.")
+    assert not [q for q in pairs if q.startswith("What should I do about")]

@@ -97,6 +97,24 @@ NO_QUESTION = frozenset(
 TROUBLE = frozenset(
     ["troubleshooting", "common problems", "common issues", "known issues", "problems"]
 )
+# What a troubleshooting section lists rather than a problem it is: "Error codes", "Status lights".
+CODE_LISTS = frozenset("codes messages lights indicators leds beeps signals".split())
 TITLE_FILLER = frozenset(
     "guide documentation docs manual readme reference handbook user user's owner's quickstart".split()
 )
+
+
+def names_trouble(heading: str) -> bool:
+    """Whether a heading heads problems: "Troubleshooting", and a document's title that ends
+    so after its product's name or opens with it ("Wrenfield W200 Troubleshooting",
+    "Troubleshooting Guide"), whose sections' "The printer skips labels" was asked "What are
+    the printer skips labels?"."""
+    words = heading.strip().strip("#*_ ").lower().split()
+    while words and words[-1] in TITLE_FILLER:
+        words.pop()
+    said = " ".join(words)
+    return (
+        said in TROUBLE
+        or said.startswith("troubleshooting")
+        or said.endswith(tuple(f" {t}" for t in TROUBLE))
+    )

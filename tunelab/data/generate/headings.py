@@ -24,6 +24,7 @@ from tunelab.data.generate.heading_grammar import (
     with_article,
 )
 from tunelab.data.generate.heading_words import (
+    CODE_LISTS,
     GENERIC,
     GROUPS,
     IMPERATIVES,
@@ -36,6 +37,7 @@ from tunelab.data.generate.heading_words import (
     TASKS_ALONE,
     TITLE_FILLER,
     TROUBLE,
+    names_trouble,
 )
 from tunelab.data.generate.questions import LEANING
 from tunelab.data.generate.subject_and_verb import participle
@@ -103,7 +105,7 @@ def heading_question(
         return None  # a comparison's heading asks nothing one answer gives
     opener = heading.split()[0].lower() if heading else ""
     # Under "Troubleshooting", a heading names a problem: "High CPU usage", "No signal".
-    trouble = any(h.strip().strip("#*_ ").lower() in TROUBLE for h in headings[:-1])
+    trouble = any(names_trouble(h) for h in headings[:-1])
     if trouble and opener == "no" and len(heading.split()) > 1:
         return f"What should I do when there is {lower_first(heading, context)}?"
     if heading.lower() in (LONE_VERBS | IMPERATIVES) - GENERIC.keys():  # "Export", "Reproduce"
@@ -197,7 +199,9 @@ def heading_question(
         and any(re.fullmatch(r"[a-z]+[^s']s", w) for w in words[2:-1])
     ):
         return None  # "The status LED zorps red": a sentence whose verb no rule reads, no thing
-    if trouble or re.match(r"error\s+\S*\d", heading, re.I):  # "Error HB-401 after ..."
+    # "Factory reset", "Error codes" under troubleshooting: an act, a table's kind; no problem
+    act = 2 <= len(words) <= 3 and words[-1].lower() in STEP_VERBS | CODE_LISTS
+    if (trouble and not act) or re.match(r"error\s+\S*\d", heading, re.I):  # "Error HB-401"
         return f"What should I do about {lower_first(heading, context)}?"
     if act := act_of_steps(words, context):  # "Factory reset" over "1. Unplug the router."
         act = lower_title(act, context, topic)
