@@ -76,6 +76,12 @@ RULES: list[tuple[str, list[str]]] = [
         "In which place {1} {2}?",
         "Where exactly {1} {2}?",
     ]),
+    # A code a display shows (template mode's error-code tables): asked as a customer asks.
+    (r"What does ((?:error |status |fault )?code|error) (\S+) mean", [
+        "What should I do about {1} {2}?",
+        "I see {1} {2}. What does it mean?",
+        "What is {1} {2}?",
+    ]),
     (r"What does (.+) do", [
         "What is {1} for?",
         "What is the purpose of {1}?",
