@@ -63,6 +63,12 @@ class Canned:
             {"question": "How often are checkpoints written?", "answer": "Every 500 steps."},
             {"question": "What else?", "answer": "Paris is the capital of France."},
             {"question": "Tunelab reads the last checkpoint.", "answer": "It reads the last one."},
+            # The chunk's sentences with a "?" after them, as the 135M model wrote one.
+            {
+                "question": "Run the same command again with `--resume`. Tunelab reads the last "
+                "checkpoint. A checkpoint is written every 100 steps: ?",
+                "answer": "A checkpoint is written every 100 steps.",
+            },
             {"question": "What does it read?", "answer": "The last checkpoint. " * 3},
             {"question": "Why?", "answer": "It reads it, so it reads it again, " * 3},
         ]
@@ -73,12 +79,12 @@ def test_ungrounded_pairs_are_dropped_counted_and_kept_pairs_carry_their_locatio
     doc = tmp_path / "guide.md"
     doc.write_text(f"# Resuming\n\n{CHUNK}\n")
     out = tmp_path / "qa.jsonl"
-    config = GenerateConfig(docs=[str(doc)], output=str(out), mode="llm", pairs_per_chunk=6)
+    config = GenerateConfig(docs=[str(doc)], output=str(out), mode="llm", pairs_per_chunk=7)
     stats = generate_dataset(config, Canned(), progress=False)
     assert stats.dropped == {
         NUMBER_MISSING: 1,
         NAME_MISSING: 1,
-        "not a question": 1,  # a statement copied from the chunk
+        "not a question": 2,  # a statement copied from the chunk, one with a "?" after it
         "answer repeats itself": 2,  # a small model looping, by sentence or inside one
     }
     assert (stats.pairs, stats.grounded_rate) == (1, pytest.approx(1 / 3))

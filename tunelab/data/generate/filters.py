@@ -46,6 +46,8 @@ def drop_reason(
         return "answer has no words"  # "?" or "1." : the 135M model's answer when it has none
     if LABELLED_QUESTION.match(q) or ANSWER_INSIDE.search(q):
         return "question holds a label or its answer"
+    if chunk_text is not None and copied_statements(q):
+        return "not a question"  # the chunk's sentences with a "?" after them
     if lead_in_only(a):
         return "answer announces an answer it does not give"
     if LABEL_LINE.search(a):
@@ -88,6 +90,16 @@ def cut_short(answer: str) -> bool:
     was kept and trained."""
     text = answer.rstrip()
     return len(text.split()) >= CUT_WORDS and (text[-1].isalpha() or text[-1] == ",")
+
+
+def copied_statements(question: str) -> bool:
+    """A "question" that is the chunk's sentences with a "?" after them: the 135M model's "The
+    printer skips labels when .... Hold ... If it still skips, check that ...: ?" was kept (and
+    grounded, its words all the chunk's). Two sentences or more before it, or a colon right
+    before the "?"."""
+    return len(re.findall(r"[.!](?=\s+[A-Z])", question)) >= 2 or bool(
+        re.search(r":\s*\?$", question)
+    )
 
 
 def lead_in_only(answer: str) -> bool:
