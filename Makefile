@@ -38,4 +38,4 @@ demo: setup
 	$(BIN)/tunelab demo
 
 lint: setup
-	$(BIN)/ruff check tunelab tests benchmarks
+	$(BIN)/ruff check tunelab tunelab_entry.py tests benchmarks

@@ -181,6 +181,37 @@ def test_main_prints_a_user_error_to_stderr_as_written_and_ctrl_c_exits_130(monk
     assert exit_.value.code == 130
 
 
+def test_ctrl_c_while_the_package_loads_exits_130_in_one_line(tmp_path):
+    # The entry point sat in the package, whose import (a third of the load) ran before any of
+    # its code: Ctrl-C in that moment printed a KeyboardInterrupt traceback and died by SIGINT.
+    import os
+    import subprocess
+    import sys
+    import tomllib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    declared = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    module, function = declared["project"]["scripts"]["tunelab"].split(":")
+    command = tmp_path / "tunelab"  # the console script, with Ctrl-C as tunelab.config loads
+    command.write_text(
+        "import sys\n"
+        "class CtrlC:\n"
+        "    def find_spec(self, name, *rest):\n"
+        "        if name == 'tunelab.config':\n"
+        "            raise KeyboardInterrupt\n"
+        "sys.meta_path.insert(0, CtrlC())\n"
+        f"from {module} import {function}\n"
+        f"sys.exit({function}())\n",
+        encoding="utf-8",
+    )
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    done = subprocess.run(
+        [sys.executable, str(command), "--help"], env=env, capture_output=True, text=True
+    )
+    assert (done.returncode, done.stderr) == (130, "interrupted\n")
+
+
 def test_ctrl_c_in_a_command_says_interrupted_once(monkeypatch, capsys, tmp_path, qa_file):
     # `tunelab data split` of a big file exited 130 without a word.
     import pytest

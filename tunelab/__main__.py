@@ -1,6 +1,7 @@
-"""The `tunelab` command (and `python -m tunelab`). Loading the commands takes seconds (torch,
-transformers): Ctrl-C during that is the exit of 130 that Ctrl-C gives anywhere later, not a
-traceback."""
+"""`python -m tunelab`, and the `tunelab` command once tunelab_entry (outside the package, so
+that Ctrl-C while the package itself loads is caught too) has imported the package. Loading the
+commands takes seconds (torch, transformers): Ctrl-C during that is the exit of 130 that Ctrl-C
+gives anywhere later, not a traceback."""
 
 from __future__ import annotations
 
