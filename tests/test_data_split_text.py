@@ -109,8 +109,10 @@ def test_a_run_from_before_ends_were_held_out_resumes_with_the_whole_texts_it_he
     capsys.readouterr()
 
     train(old.model_copy(update={"train": old.train.model_copy(update={"max_steps": 3})}), True)
-    said = " ".join(capsys.readouterr().out.split())
+    out, err = capsys.readouterr()
+    said = " ".join(out.split())
     assert "held out 1 of its 6 texts whole, as tunelab did before" in said
+    assert " ".join(err.split()).count("reading 6 file(s)") == 1  # read again in silence
     assert "resumed from" in said and "test_size: 1.0" in saved.read_text("utf-8")
     steps = [json.loads(line) for line in (run / "metrics.jsonl").read_text("utf-8").splitlines()]
     assert max(s.get("step", 0) for s in steps) == 3

@@ -66,11 +66,12 @@ def load_examples(
     on_error: str = "raise",
     skip_hint: str = TRAINING_SKIP_HINT,
     limit: int | None = None,
+    quiet: bool = False,
 ) -> list[Example]:
     """Load every row of `path` as an Example (the first `limit`); with on_error='skip', bad
     rows are counted and shown; 'raise' stops at one with `skip_hint` (how this command's user
-    can skip it)."""
-    return load_data(path, shape, fields, on_error, skip_hint, limit).examples
+    can skip it). `quiet`: read again, what the reading says already said."""
+    return load_data(path, shape, fields, on_error, skip_hint, limit, quiet).examples
 
 
 def load_data(
@@ -80,10 +81,12 @@ def load_data(
     on_error: str = "raise",
     skip_hint: str = TRAINING_SKIP_HINT,
     limit: int | None = None,
+    quiet: bool = False,
 ) -> Loaded:
-    """load_examples' reading, its notes said, with the shape its rows were read as."""
-    loaded = read_examples(path, shape, fields, on_error, skip_hint, limit)
-    problems = grouped_rejects(loaded.rejected)
+    """load_examples' reading, its notes said (unless `quiet`), with the shape its rows were
+    read as."""
+    loaded = read_examples(path, shape, fields, on_error, skip_hint, limit, quiet)
+    problems = [] if quiet else grouped_rejects(loaded.rejected)
     if problems:
         console.print(
             f"[yellow]skipped {len(loaded.rejected)} bad row(s) of {escape(str(path))}:[/]"
@@ -92,10 +95,10 @@ def load_data(
             console.print(f"  {line}", markup=False, highlight=False)
         if len(problems) > 5:
             console.print(f"  ... and {len(problems) - 5} more")
-    if loaded.unread:
+    if loaded.unread and not quiet:
         said = unread_note(path, loaded.unread, loaded.shape)
         console.print(f"[yellow]warning:[/] {escape(said)}", soft_wrap=True)
-    if loaded.system_unread:
+    if loaded.system_unread and not quiet:
         said = system_unread_note(loaded.system_unread)
         console.print(f"[yellow]warning:[/] {escape(said)}", soft_wrap=True)
     if not loaded.examples and not loaded.rejected:
@@ -147,17 +150,18 @@ def read_examples(
     on_error: str = "skip",
     skip_hint: str = TRAINING_SKIP_HINT,
     limit: int | None = None,
+    quiet: bool = False,
 ) -> Loaded:
     """Every row of `path` as an Example, through data.shape and data.fields as training reads
     them; a bad row stops the reading (on_error='raise') or is kept in `rejected` ('skip').
     With `limit`, the reading stops at that many examples: a bad row past them is not asked
-    (`eval --limit 5` failed on line 424 of lamini_docs)."""
+    (`eval --limit 5` failed on line 424 of lamini_docs). `quiet`: a folder's files unlisted."""
     detected = None if shape == "auto" else shape
     if detected is not None and detected not in SHAPES:
         raise TunelabError(f"unknown data shape {shape!r}: use one of {['auto', *SHAPES]}")
     if not is_hub(path) and not Path(path).exists():
         raise TunelabError(not_found(path))
-    rows = source_rows(path, fields=fields)
+    rows = source_rows(path, quiet, fields)
     loaded = Loaded(Path(path), [], [], [])
     first = None  # the row whose columns told the shape
     for source, row in rows:

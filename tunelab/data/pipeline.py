@@ -115,18 +115,20 @@ def prepare(
     tokenizer: PreTrainedTokenizerBase,
     near: NearQuestions | None = None,
     own_rows: OwnRows | None = None,
+    quiet: bool = False,
 ) -> PreparedData:
     """The run's examples, tokenized. `near` and `own_rows` (tunelab.data.quality's, which
     stages pass down) find a question asked again with typos, for the split and for the
-    passages a training row must not be shown (data.passages)."""
+    passages a training row must not be shown (data.passages). `quiet`: prepared again (as
+    another split), what the reading and the template warnings say already said."""
     check_data_files(config)
-    examples = load_examples(config.path, config.shape, config.fields, config.on_error)
-    warn_template(examples, config.template, config.system_prompt)
+    read = dict(shape=config.shape, fields=config.fields, on_error=config.on_error, quiet=quiet)
+    examples = load_examples(config.path, **read)
+    if not quiet:
+        warn_template(examples, config.template, config.system_prompt)
     leaked, joined, facts = 0, "", False
     if config.test_path:
-        test_examples = load_examples(
-            config.test_path, config.shape, config.fields, config.on_error
-        )
+        test_examples = load_examples(config.test_path, **read)
         train_examples, removed = drop_duplicates(examples) if config.dedupe else (examples, 0)
         if config.dedupe:  # as `data split` drops them, its record read beside the test file
             facts = not asked_anew(config.test_path, config.held_out)

@@ -304,7 +304,9 @@ def _load_and_prepare(config: Config, resume: bool, device: torch.device, consol
     # A typo'd question splits as its twin.
     data = prepare(fitted_config.data, tokenizer, near_questions, own_rows)
     if resume:
-        again = partial(prepare, tokenizer=tokenizer, near=near_questions, own_rows=own_rows)
+        again = partial(
+            prepare, tokenizer=tokenizer, near=near_questions, own_rows=own_rows, quiet=True
+        )
         fitted_config, data = split_as_checkpointed(fitted_config, data, again, console)
     return model, tokenizer, fitted_config, data
 
