@@ -14,7 +14,7 @@ from rich.progress import Progress
 
 from tunelab.compare.leaks import find_given
 from tunelab.data.retrieval import Passage, fit_context
-from tunelab.data.templates import Example, Prompt
+from tunelab.data.templates import RAW_TEXT, Example, Prompt
 from tunelab.data.text import content_words
 from tunelab.evaluate.calls import score_reply
 from tunelab.evaluate.scores import TestChecks, reference_tokens, summarize
@@ -100,10 +100,13 @@ def ask(
 
     longest = max(reference_tokens(examples, tokenizer), default=0)
     keys = source_keys(examples, checks.refusals)  # the fact each row asks, for the intervals
+    continued = prompt.template == RAW_TEXT  # the passages before a text to continue
     for rag in (False, True):
         # Each model's own tokenizer decides what fits; the passages asked with are the ones kept.
         asked = [
-            fit_context(ex.question, ctx, partial(fits, ex)) if rag else (ex.question, [])
+            fit_context(ex.question, ctx, partial(fits, ex), continued)
+            if rag
+            else (ex.question, [])
             for ex, ctx in zip(examples, contexts)
         ]
         # Each row's last reply, as it was trained (a chat's turns before it, its tools).

@@ -3,7 +3,8 @@ with retrieved passages (RAG), the finetuned run, the finetuned run with RAG —
 team sees whether finetuning beat prompting, and whether retrieval adds to either. Where the test
 rows name the facts an answer must state, the arms are ranked by those facts.
 
-Every arm gets the run's own template and system prompt, and the same passages (as many, best
+Every arm gets the run's own template and system prompt (a run trained on raw text alone: each
+question continued as written, as eval and generate ask it), and the same passages (as many, best
 first, as the model's context holds beside the answer), so the only differences are the weights
 and the context. Given a model instead of a run, the two prompting arms alone are asked (with the
 model's own chat template, or the one its test rows' markers fit, or --template and
@@ -33,7 +34,7 @@ from tunelab.evaluate.scores import TestChecks, cut_off_note
 from tunelab.evaluate.testset import rephrasings_note, test_path, test_questions
 from tunelab.evaluate.yes_no import constant_verdict_note
 from tunelab.progress import answer_bars
-from tunelab.run import Run, prompt_for
+from tunelab.run import Run, asked_template, prompt_for
 from tunelab.section import Limit, Section
 
 
@@ -55,10 +56,11 @@ class CompareConfig(Section):
     """The model to prompt (default: the run's base model; a run only)."""
     template: str | None = None
     """Prompt template, as eval's (default: the model's own chat template, or qa for rows in its
-    `### Question:` form; a model only: a run's arms are asked with its own)."""
+    `### Question:` form; a model, or a run trained on raw text alone (default: text): a run's
+    arms are asked with its own)."""
     system_prompt: str | None = None
-    """System prompt, as eval's (default: none; a model only: a run's arms are asked with its
-    own)."""
+    """System prompt, as eval's (default: none; a model, or a run trained on raw text alone: a
+    run's arms are asked with its own)."""
     k: int = Field(3, ge=1)
     """Passages per question."""
     limit: Limit = None
@@ -94,8 +96,10 @@ def compare(model: str | Run, cfg: CompareConfig | None = None) -> Comparison:
         _refuse_without_run(str(model), cfg)
     else:
         _refuse_prompt_of_run(found, cfg)
+    # As eval and generate ask it: a run trained on raw text alone continues each question.
+    template, continues = asked_template(found or model, cfg.template, cfg.system_prompt)
     # Refuses a --system-prompt that --template qa or alpaca has no place for, before any reading.
-    prompt = prompt_for(found or model, cfg.template, cfg.system_prompt)
+    prompt = prompt_for(found or model, template, cfg.system_prompt)
     tests = EvalConfig(data=cfg.data, limit=cfg.limit, fields=cfg.fields)
     path = test_path(found or model, tests)
     examples = test_questions(path, tests, [found] if found else [])
@@ -135,7 +139,7 @@ def compare(model: str | Run, cfg: CompareConfig | None = None) -> Comparison:
             "(tunelab train), then `tunelab compare RUN` asks all four ways"
         )
     asked = {ex.source: ex.question for ex in examples}
-    result.notes += filter(None, [facts_named_note(arms[0].rows)])
+    result.notes += filter(None, [continues, facts_named_note(arms[0].rows)])
     result.notes += filter(None, [echo_note(echoed_facts(asked, checks.facts))])
     result.notes += filter(None, [constant_verdict_note(checks.facts, list(asked))])
     result.notes += filter(
@@ -189,10 +193,11 @@ def _refuse_without_run(model: str, cfg: CompareConfig) -> None:
 def _refuse_prompt_of_run(run: Run, cfg: CompareConfig) -> None:
     """--template and --system-prompt ask a model that is no run; a run's four arms are asked
     with its own, so that they differ only in weights and context (the finetuned arm asked in a
-    prompt it was not trained on measures that prompt)."""
+    prompt it was not trained on measures that prompt). A run trained on raw text alone has no
+    prompt of its own: it continues each question unless asked otherwise, as eval asks it."""
     given = [o for o, v in (("--template", cfg.template), ("--system-prompt", cfg.system_prompt))
              if v]  # fmt: skip
-    if given:
+    if given and not run.trained_on_text:
         options = " and ".join(given)
         raise TunelabError(
             f"{options}: {run.path} is a run, and all its arms are asked with its own template "

@@ -69,6 +69,10 @@ class BM25:
 RAG_TEMPLATE = (
     "Answer the question using the context below.\n\nContext:\n{passages}\n\nQuestion: {question}"
 )
+# A question continued as written (template 'text', a run trained on raw text alone): the passages
+# read before the text, which ends the prompt as it ends the plain one. Under RAG_TEMPLATE it was
+# a "Question:" line to continue, after an instruction no raw text it trained on holds.
+RAG_TEXT_TEMPLATE = "Context:\n{passages}\n\n{question}"
 
 
 @dataclass
@@ -188,24 +192,28 @@ class Retriever:
         return [self.passages[hit.index] for hit in hits if hit.index not in skip][:k]
 
 
-def with_context(question: str, passages: list[Passage]) -> str:
-    """The question as a RAG arm asks it; unchanged when nothing was retrieved."""
+def with_context(question: str, passages: list[Passage], continued: bool = False) -> str:
+    """The question as a RAG arm asks it (`continued`: a text to continue, RAG_TEXT_TEMPLATE);
+    unchanged when nothing was retrieved."""
     if not passages:
         return question
     numbered = "\n".join(f"[{i}] {p.text}" for i, p in enumerate(passages, start=1))
+    if continued:
+        return RAG_TEXT_TEMPLATE.format(passages=numbered, question=question)
     # Without its `### Question:` markers: the run's template frames the whole text once, as it
     # frames the question the plain arm asks, and a model sees one `### Answer:`, its own.
     return RAG_TEMPLATE.format(passages=numbered, question=plain_question(question))
 
 
 def fit_context(
-    question: str, passages: list[Passage], fits: Callable[[str], bool]
+    question: str, passages: list[Passage], fits: Callable[[str], bool], continued: bool = False
 ) -> tuple[str, list[Passage]]:
     """The question with as many of its passages, best first, as `fits` (the model's context,
     less the answer's room) allows, and the passages kept: the lowest-ranked go first, and with
-    none that fits the question is asked bare. A prompt past the context fails or gives noise."""
+    none that fits the question is asked bare. A prompt past the context fails or gives noise.
+    `continued`: the question is a text to continue (`with_context`)."""
     for n in range(len(passages), 0, -1):
-        text = with_context(question, passages[:n])
+        text = with_context(question, passages[:n], continued)
         if fits(text):
             return text, passages[:n]
     return question, []
