@@ -80,3 +80,49 @@ def test_a_reworded_row_is_a_near_duplicate_and_a_same_topic_row_is_not(tmp_path
     assert [(p.first, p.second, p.reworded) for p in report.near_dups] == [(6, 10, True)]
     assert report.removals() == {10: "near-duplicate (reworded) of d.jsonl:7"}
     assert "| d.jsonl:11 | reworded |" in to_markdown(report)
+
+
+# A printer manual's options in template mode: each question answered with the option's
+# description, then the value asked.
+OPTIONS = [
+    ("tear_offset", "how far the label is fed past the tear bar", "12 mm", "0 to 30 mm"),
+    ("print_speed", "how fast the print head moves", "4 ips", "2 to 8 ips"),
+    ("darkness", "how much heat the print head applies", "15", "0 to 30"),
+    ("label_gap", "the gap the sensor expects between labels", "3 mm", "0 to 10 mm"),
+    ("media_width", "the width of the loaded media", "100 mm", "25 to 108 mm"),
+    ("sleep_timer", "how long the printer waits before sleeping", "10 minutes", "1 to 60 minutes"),
+    ("backfeed", "how far the label is pulled back before printing", "5 mm", "0 to 20 mm"),
+    ("buzzer_volume", "how loud the buzzer sounds", "3", "0 to 5"),
+]
+
+
+def test_an_options_default_and_its_range_are_two_facts_that_fix_keeps(tmp_path):
+    rows = []
+    for name, sets, default, ranges in OPTIONS:
+        rows.append(
+            (f"What is the default {name}?", f"{name} sets {sets}; its default is {default}.")
+        )
+        rows.append((f"What is the range of {name}?", f"{name} sets {sets}; it ranges {ranges}."))
+    report = check_file(write_rows(tmp_path / "manual.jsonl", qa_rows(rows)), config=TINY)
+    assert report.near_dups == [] and report.removals() == {}
+
+
+def test_a_long_answer_with_another_number_is_no_near_duplicate(tmp_path):
+    said = (
+        "To replace the ribbon, open the top cover, lift the print head, slide the old ribbon "
+        "off both spindles, thread the new one under the head and close the cover; the printer "
+        "calibrates the ribbon sensor again and feeds {} labels."
+    )
+    asked = "What happens after I replace the ribbon on the LP-200 label printer?"
+    rows = qa_rows(FACTS + [(asked, said.format(2)), (asked + " ", said.format(3))])
+    report = check_file(write_rows(tmp_path / "d.jsonl", rows), config=TINY)
+    assert report.near_dups == [] and report.removals() == {}
+
+
+def test_the_maximum_and_the_minimum_asked_of_one_range_are_two_questions(tmp_path):
+    rows = []
+    for name, sets, _, ranges in OPTIONS:
+        said = f"{name} sets {sets}; it ranges {ranges}."
+        rows += [(f"What is the maximum {name}?", said), (f"What is the minimum {name}?", said)]
+    report = check_file(write_rows(tmp_path / "manual.jsonl", qa_rows(rows)), config=TINY)
+    assert report.near_dups == []

@@ -37,6 +37,11 @@ FUNCTION_WORDS = STOPWORDS | frozenset(
     # a contraction's first part, as normalize leaves it ("hasn't" -> "hasn t")
 ) | frozenset("hasn haven isn aren wasn weren doesn didn don won wouldn couldn shouldn mustn "
               "needn shan ain cannot none nothing nobody".split())  # fmt: skip
+# A table's column that holds each row's value ("What is the default poll_interval?"), and so
+# what a question asks of a setting: "the default" and "the range" of one are two facts.
+VALUE_COLUMNS = (
+    "default", "value", "limit", "maximum", "max", "minimum", "min", "recommended", "range", "unit"
+)  # fmt: skip
 # A word in more than this share of a collection's texts, and in more than COMMON_LEAST of them,
 # is the collection's own vocabulary, which an answer in its style says whatever it states: no
 # fact (lamini_docs' answers: "LLM" 25%, "AI" 19%, "Lamini" 91%; "Python" 10%, kept).

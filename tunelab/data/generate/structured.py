@@ -22,6 +22,7 @@ from tunelab.data.generate.word_classes import (
     plural_form,
     third_person,
 )
+from tunelab.data.text import VALUE_COLUMNS
 
 # "X: 8.3 minutes", "Several GPUs: start ...": a measurement or a lead-in, not a definition.
 NOT_DEFINED = re.compile(r"^[~\d]|^\S+(\s\S+){0,5}\s~?\d[\d.]*\s?(s|ms|min|minutes|seconds|%)\b")
@@ -69,10 +70,6 @@ OPTION = re.compile(r"^\s+((?:-\w,\s*)?--[\w-]+)(?:[ =]([A-Z][A-Z_]+|<[^>]+>))?\
 USAGE = re.compile(r"^\s*Usage:\s+(.+)$", re.IGNORECASE)
 
 
-# A table's column that holds each row's value: "What is the default poll_interval?".
-VALUE_COLUMNS = (
-    "default", "value", "limit", "maximum", "max", "minimum", "min", "recommended", "range", "unit"
-)  # fmt: skip
 QUALIFIERS = ("default", "maximum", "minimum", "recommended")  # said before the row's name
 
 

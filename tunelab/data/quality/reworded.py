@@ -4,7 +4,8 @@ synonym breaks the three shingles around it (half the words swapped left lamini_
 Jaccard of ~0.3), while TF-IDF cosine of the content words still reads ~0.9: the words a
 rewording keeps are the rare ones, the facts. A pair is the same fact where the answers are that
 close and the questions are close too (the same answer to an unrelated question is a canned
-reply: "Let's keep the discussion relevant to Lamini.")."""
+reply: "Let's keep the discussion relevant to Lamini."), and neither states another value
+(`other_facts`: a manual's option answered with its description each time)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ import math
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from tunelab.data.text import FUNCTION_WORDS, TOPIC_SHARE, common_words, stem, words
+from tunelab.data.quality.grounding import NUMBER
+from tunelab.data.text import FUNCTION_WORDS, TOPIC_SHARE, VALUE_COLUMNS, common_words, stem, words
 
 if TYPE_CHECKING:
     from scipy.sparse import csr_matrix
@@ -21,6 +23,9 @@ CHUNK = 2048  # rows compared at once: a chunk's similarities are held dense (16
 # TF-IDF cosines (`data check`'s defaults, QualityConfig): answers saying one fact, and the
 # questions it is asked by in one file (a near-duplicate) or in train and test (a leak).
 ANSWER_MIN, QUESTION_MIN, LEAK_QUESTION_MIN = 0.8, 0.8, 0.5
+# What a question asks of a setting ("the default", "the range": `VALUE_COLUMNS`), one word
+# each; "value" names none in particular ("What value does it default to?").
+_ASKED = {w: w for w in VALUE_COLUMNS if w != "value"} | {"max": "maximum", "min": "minimum"}
 
 
 def vectors(texts: list[str]) -> csr_matrix:
@@ -69,7 +74,23 @@ def same_facts(
         later, earlier, sims = later[keep], earlier[keep], close.data[keep]
         asked = np.asarray(q[earlier].multiply(q[later]).sum(axis=1)).ravel()
         found += zip(earlier.tolist(), later.tolist(), sims.tolist(), asked >= question_min)
-    return sorted((i, j, sim) for i, j, sim, alike in found if alike)
+    return sorted(
+        (i, j, sim)
+        for i, j, sim, alike in found
+        if alike and not other_facts(questions, answers, i, j)
+    )
+
+
+def other_facts(questions: list[str], answers: list[str], i: int, j: int) -> bool:
+    """Whether rows i and j state two facts however many words they share: their answers state
+    other numbers ("its default is 12 mm", "it ranges 0 to 30 mm": `grounding.NUMBER`), or
+    their questions ask other values of a thing ("What is the default tear_offset?", "What is
+    the range of tear_offset?"). A manual answers each of an option's questions with its
+    description, which `data check --fix` read as one fact and dropped one of."""
+    if set(NUMBER.findall(answers[i])) != set(NUMBER.findall(answers[j])):
+        return True
+    asked, other = ({_ASKED[w] for w in words(questions[k]) if w in _ASKED} for k in (i, j))
+    return bool(asked and other and not asked & other)
 
 
 def leaks(
