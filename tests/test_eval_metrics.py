@@ -126,3 +126,19 @@ def test_cut_off_advice_asks_for_more_tokens_until_the_limit_leaves_room_then_sa
     assert "69% of base's answers stopped at the token limit (96)" in ample
     assert "3.0 times the longest reference (32 tokens), so the model does not stop" in ample
     assert "raise --max-new-tokens" not in ample and "learns to stop" in ample
+
+
+def test_compare_and_eval_answer_at_one_default_length_so_their_cut_off_advice_agrees():
+    from tunelab.compare.run import CompareConfig
+    from tunelab.evaluate.eval_config import EvalConfig
+    from tunelab.evaluate.scores import cut_off_note
+
+    # One run, references of 88 tokens at most: compare (128 tokens) said "raise
+    # --max-new-tokens to 256" while eval said 256 is already 2.9 times the longest reference.
+    rows = [{"scores": {"token_f1": 0.1}, "finish_reason": "length"}] * 4
+    said = {
+        name: cut_off_note({"finetuned": rows}, limit=config.max_new_tokens, longest=88)
+        for name, config in (("compare", CompareConfig()), ("eval", EvalConfig()))
+    }
+    assert said["compare"] == said["eval"]
+    assert "the limit is already 2.9 times the longest reference (88 tokens)" in said["compare"]

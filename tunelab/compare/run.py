@@ -28,7 +28,7 @@ from tunelab.data.quality.dedup import own_rows
 from tunelab.data.retrieval import Passage, Retriever, load_corpus
 from tunelab.data.templates import Prompt
 from tunelab.errors import TunelabError
-from tunelab.evaluate.eval_config import EvalConfig
+from tunelab.evaluate.eval_config import ANSWER_TOKENS, EvalConfig
 from tunelab.evaluate.facts import echo_note, echoed_facts, facts_named_note
 from tunelab.evaluate.scores import TestChecks, cut_off_note
 from tunelab.evaluate.testset import rephrasings_note, test_path, test_questions
@@ -65,7 +65,7 @@ class CompareConfig(Section):
     """Passages per question."""
     limit: Limit = None
     """Only the first N test questions."""
-    max_new_tokens: int = Field(128, ge=1)
+    max_new_tokens: int = Field(ANSWER_TOKENS, ge=1)
     """The longest answer, in tokens."""
     batch_size: int = Field(64, ge=1)
     """Questions decoded together (on a CPU, 64 make ~2x the tokens a second that 8 do)."""

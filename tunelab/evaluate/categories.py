@@ -8,7 +8,7 @@ from typing import Any
 
 from tunelab.data.text import content_words, looping_phrase, repeated_sentence, words
 from tunelab.evaluate.calls import call_differences, said_beside_calls, scored_by_calls
-from tunelab.evaluate.scores import ROOM_PAST_LONGEST, raised_limit
+from tunelab.evaluate.scores import raised_limit, runs_on
 from tunelab.evaluate.spelling import misspellings
 from tunelab.section import Section
 
@@ -154,8 +154,7 @@ def cut_off(tokens: int | None, short: bool, taught: str = "long", longest: int 
     if short:
         return f"{said}, short of the reference's length: {raise_it}"
     # At twice the longest reference, more tokens only let it run on (the note above says so).
-    settled = longest and tokens >= ROOM_PAST_LONGEST * longest
-    or_raise = "" if settled else f" (or {raise_it} if it is right so far)"
+    or_raise = "" if runs_on(tokens, longest) else f" (or {raise_it} if it is right so far)"
     if taught == "short":  # 12 steps on 9-word answers were told to shorten them
         return (
             f"{said}, past the reference's length, as its training answers are not: train longer "

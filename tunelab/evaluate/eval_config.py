@@ -10,6 +10,11 @@ from pydantic import Field
 from tunelab.config import OptionalLocalPath
 from tunelab.section import Limit, Section
 
+# The longest answer to a test question, in tokens, as eval and compare ask: one default, so
+# their notes on answers cut off at it agree (compare's 128 was told to raise it to 256 where
+# eval, at 256, was told that is already 2.9 times the longest reference).
+ANSWER_TOKENS = 256
+
 
 class EvalConfig(Section):
     """Settings of one `tunelab eval`; data, template and system prompt default to the run's own."""
@@ -31,7 +36,7 @@ class EvalConfig(Section):
     questions' markers fit, else chat)."""
     system_prompt: str | None = None
     """System prompt (default: the run's)."""
-    max_new_tokens: int = Field(256, ge=1)
+    max_new_tokens: int = Field(ANSWER_TOKENS, ge=1)
     """The longest answer, in tokens."""
     temperature: float = Field(0.0, ge=0)
     """Sampling temperature: 0 = greedy, the same answers every time."""

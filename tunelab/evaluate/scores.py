@@ -123,6 +123,14 @@ def raised_limit(limit: int, longest: int) -> int:
     return max(longest, 2 * limit)
 
 
+def runs_on(limit: int, longest: int) -> bool:
+    """Whether answers cut off at `limit` tokens run on rather than stop short: the limit is
+    ROOM_PAST_LONGEST times the `longest` reference's tokens or more, and a higher one only
+    lets them run longer. The note on a run's answers (`cut_off_note`, eval's and compare's)
+    and each cut-off row of errors.md tell it alike."""
+    return bool(longest) and limit >= ROOM_PAST_LONGEST * longest
+
+
 def cut_off_note(answers: dict[str, list[dict[str, Any]]], limit: int, longest: int) -> str:
     """What the scores stand on where `MANY_CUT_OFF` of some model's (or arm's) `answers` stopped
     at the token `limit`, with what to do: below ROOM_PAST_LONGEST times the `longest`
@@ -140,7 +148,7 @@ def cut_off_note(answers: dict[str, list[dict[str, Any]]], limit: int, longest: 
         + (" (a fact past the cut is missed)" if facts else "")
         + ", which favours the answers that stop sooner; "
     )
-    if longest and limit >= ROOM_PAST_LONGEST * longest:
+    if runs_on(limit, longest):
         return said + (
             f"the limit is already {limit / longest:.1f} times the longest reference ({longest} "
             "tokens), so the model does not stop: a higher --max-new-tokens only lets it run on. "
