@@ -115,3 +115,23 @@ def test_a_step_keeps_its_code_though_its_line_does_not_end_in_a_colon(tmp_path)
     assert answer.startswith("1. Download the package\n") and "curl -O" in answer
     assert "sudo dpkg -i f.deb" in answer  # code between two steps is the earlier step's
     assert answer.endswith("3. Start the service.")  # code after the last one may be anything
+
+
+def test_a_fact_before_a_task_s_steps_is_asked_on_its_own_and_the_steps_answer_the_task(tmp_path):
+    # A printer manual turned into Q&A: "How do I install the driver?" was answered by the
+    # systems the driver supports, the steps after it, and that fact was asked nowhere else.
+    doc = tmp_path / "printer.md"
+    doc.write_text(
+        "# LP-200 Label Printer\n\n## Installing the driver\n\nThe driver supports Windows 10, "
+        "Windows 11 and macOS 13 or later.\n\n1. Download the installer from the support page."
+        "\n2. Run it and follow the prompts.\n3. Restart the computer.\n",
+        encoding="utf-8",
+    )
+    pairs = pairs_of(doc)
+    assert pairs["How do I install the driver?"] == (
+        "1. Download the installer from the support page.\n2. Run it and follow the prompts.\n"
+        "3. Restart the computer."
+    )
+    assert pairs["What Windows version does the driver support?"] == (
+        "The driver supports Windows 10, Windows 11 and macOS 13 or later."
+    )

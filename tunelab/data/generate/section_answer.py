@@ -101,6 +101,15 @@ def lead_answer(question: str, blocks: list[Block], used: set[str]) -> str | Non
     before_a_step = lead[1:] and asks_how and not tells_to_do and commands(lead[1], False)
     free = lead[:1] if before_a_step and _asked_alone(lead[0], sentences) else []
     after = prose + 1
+    # "The driver supports Windows 10, ... 1. Download the installer ...": a fact before a task's
+    # steps is none of them. "How do I install the driver?" is answered by the steps (it was by
+    # the fact, the steps after it), and the fact by its own question ("What Windows version
+    # does the driver support?"). A lead no question asks ("Pairing links a workstation to one
+    # vault.") stays with its steps.
+    steps_follow = asks_how and after < len(blocks) and blocks[after].item
+    if steps_follow and not blocks[prose].item and not tells_to_do and not lead[-1].endswith(":"):
+        if all(_asked_alone(s, sentences) for s in lead):
+            return listed(blocks, after)
     if many and not blocks[prose].item:  # each paragraph may say one limit: all of them
         lead, after = _paragraphs(blocks, prose)
     # Each of several limits is asked on its own too: a fact asked only in a bundle of three
