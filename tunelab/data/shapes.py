@@ -118,14 +118,13 @@ def detect_shape(row: dict[str, Any], source: str) -> str:
         # A table (CSV, Parquet) gives every row every column: a row of question/answer in a
         # file with instruction/output columns too is told by the cells it fills.
         return next((shape for shape in shapes if _filled(row, shape)), shapes[0])
-    by_case = {k.lower(): k for k in row if isinstance(k, str)}
-    for shape, keys in SHAPES.items():  # "Question"/"Answer": the fix is one setting per column
-        if all(k in by_case for k in keys):
-            fields = " ".join(f"--set data.fields.{k}={by_case[k]}" for k in keys)
-            raise DataError(
-                f"{source}: columns {sorted(row)} are {shape}'s {'/'.join(keys)} but for their "
-                f"case; map them: {fields}"
-            )
+    if mapped := _named_another_way(row):  # "Question"/"Answer": one setting per column
+        shape, fields = mapped
+        settings = " ".join(f"--set data.fields.{k}={v}" for k, v in fields.items() if k != v)
+        raise DataError(
+            f"{source}: columns {sorted(row)} are {shape}'s {'/'.join(fields)} but for their "
+            f"case or name; map them: {settings}"
+        )
     texts = [k for k, v in row.items() if isinstance(k, str) and isinstance(v, str)]
     half = [keys for keys in SHAPES.values() if 0 < sum(k in row for k in keys) < len(keys)]
     if len(half) == 1:  # "question" alone: the column missing is the one to name
@@ -153,6 +152,29 @@ def detect_shape(row: dict[str, Any], source: str) -> str:
         + ", ".join("/".join(k) for k in SHAPES.values())
         + f" (map your columns: {example}, or data: {{fields: ...}} in a config file)"
     )
+
+
+def _named_another_way(row: dict[str, Any]) -> tuple[str, dict[str, str]] | None:
+    """The shape `row`'s columns are but for their case ("Question"/"Answer"), its reply perhaps
+    as another format names it (Dolly's "Response" for Alpaca's output), and the data.fields
+    that read them (alpaca's "Input" too); None where no shape's are, or where none is named but
+    for its case (what is missing is then said by name)."""
+    by_case = {k.lower(): k for k in row if isinstance(k, str)}
+    for shape, keys in SHAPES.items():
+        asked, reply = keys[0], keys[-1]
+        if asked not in by_case:
+            continue
+        others = [by_case[k] for k in REPLY_COLUMNS if k in by_case and k != asked]
+        column = by_case.get(reply) or (others[0] if len(others) == 1 else None)
+        if column is None:
+            continue
+        fields = {asked: by_case[asked]}
+        if shape == "alpaca" and "input" in by_case:
+            fields["input"] = by_case["input"]
+        fields[reply] = column
+        if any(v != k == v.lower() for k, v in fields.items()):
+            return shape, fields
+    return None
 
 
 def refuse_mixed(row: dict[str, Any], shape: str, source: str, first: str | None) -> None:
