@@ -95,12 +95,11 @@ def test_lora_settings_on_a_full_finetune_are_said_to_be_unused(tmp_path, capsys
     assert "train.lora (r 64) is not used: train.method is full" in said
 
 
-def test_a_system_prompt_every_training_chat_brings_is_named_for_the_run_to_ask_with(
-    tmp_path, capsys
-):
+def test_a_system_prompt_every_training_chat_brings_is_the_one_the_run_asks_with(tmp_path, capsys):
     # From a walk: chat rows in OpenAI's finetuning format each open with the same system turn;
     # the run kept data.system_prompt unset, and chat, serve and export asked under the
-    # template's default ("You are a helpful AI assistant named SmolLM"), which it never saw.
+    # template's default ("You are a helpful AI assistant named SmolLM"), which it never saw:
+    # a warning said so, and the export had no option to ask otherwise.
     from tunelab.run import Run
 
     system = "You answer questions about Lamini."
@@ -111,15 +110,19 @@ def test_a_system_prompt_every_training_chat_brings_is_named_for_the_run_to_ask_
         for i in range(8)
     ]  # fmt: skip
     config = tiny_config(tmp_path, write_jsonl(tmp_path / "chat.jsonl", rows), max_steps=1)
-    train(config)
+    run = train(config)
     said = " ".join(capsys.readouterr().out.split())
     assert f"every training example opens with the system prompt '{system}'" in said
-    assert "set data.system_prompt" in said
-
-    config.data.system_prompt = system  # what the warning says to do
-    run = train(config.model_copy(update={"name": "asked-as-trained"}))
-    assert "opens with the system prompt" not in capsys.readouterr().out
+    assert "the run asks with it (data.system_prompt)" in said
     assert Run.open(run).prompt().system_prompt == system
+    config.train.max_steps = 2  # resumed from the same settings, which name none
+    assert Run.open(train(config, resume=True)).prompt().system_prompt == system
+
+    # A system prompt of the user's own stays theirs; that the rows trained under another is said.
+    config.data.system_prompt = "Be brief."
+    run = train(config.model_copy(update={"name": "asked-otherwise"}))
+    assert "set data.system_prompt to the rows' one" in " ".join(capsys.readouterr().out.split())
+    assert Run.open(run).prompt().system_prompt == "Be brief."
 
 
 def test_a_step_bigger_than_the_data_s_epoch_is_said(tmp_path, capsys):

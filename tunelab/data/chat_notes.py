@@ -44,6 +44,17 @@ def _chat_rows_note(
     return f"{len(rows)} chat row(s) " + note.format(first=first)
 
 
+def rows_system_prompt(examples: list[Example], prompt: Prompt) -> str | None:
+    """The system prompt every training chat opens with, where the run names none of its own
+    (data.system_prompt unset), or None: training takes it as the run's, so that chat, generate,
+    serve and export ask as it trained (they asked under the template's default, which a run of
+    OpenAI's finetuning format, one system turn in every row, never saw)."""
+    if prompt.template != "chat" or prompt.system_prompt is not None or not examples:
+        return None
+    opening = {e.system for e in examples}
+    return opening.pop() if len(opening) == 1 else None
+
+
 def unasked_system_prompt(examples: list[Example], prompt: Prompt) -> str | None:
     """What to do when every training chat opens with one system prompt that the run's own is not:
     chat, generate, serve and export ask with the run's (data.system_prompt, else the chat

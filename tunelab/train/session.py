@@ -17,10 +17,11 @@ from rich.markup import escape
 from transformers import PreTrainedTokenizerBase
 
 from tunelab.config import Config, fit_max_length
-from tunelab.data.chat_notes import unasked_system_prompt
+from tunelab.data.chat_notes import rows_system_prompt, unasked_system_prompt
 from tunelab.data.pipeline import check_data_files, fingerprint, make_rows, prepare
 from tunelab.data.quality.dedup import near_questions, own_rows
 from tunelab.data.templates import Prompt
+from tunelab.data.text import one_line
 from tunelab.data.tokenize import Tokenized
 from tunelab.evaluate.facts_file import untaught_note
 from tunelab.models import context_length
@@ -138,6 +139,13 @@ def start_session(
     config = with_found_files(config)
     if not resume:  # a resumed run holds out what its config.yaml says, as it did
         config = with_own_test_split(config)
+    elif config.data.system_prompt is None and Run.is_started(config.run_dir):
+        # A run that took its rows' system prompt as its own (_load_and_prepare) resumes with it
+        # from the same YAML, which names none.
+        kept = Run.open(config.run_dir).config.data.system_prompt
+        config = config.model_copy(
+            update={"data": config.data.model_copy(update={"system_prompt": kept})}
+        )
     cfg = config.train
     run_dir = config.run_dir
 
@@ -155,9 +163,19 @@ def start_session(
     )
     # Each process reads its own copy of the model and data (on its own machine): one that
     # refuses says why on every process, where the others died in DDP's first collective.
+    own_system = config.data.system_prompt
     model, tokenizer, config, data = distributed.on_every_process(
         world, partial(_load_and_prepare, config, resume, device, console)
     )
+    if world.is_main and (system := config.data.system_prompt) != own_system:
+        console.print(
+            f"every training example opens with the system prompt {one_line(system, 80)!r} "
+            f"({data.train_examples[0].source}): the run asks with it (data.system_prompt), "
+            "as chat, generate, serve and export will",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
     console.print(f"[bold]data[/] {data.summary()}")
     if world.is_main and (none := nothing_held_out(config, data.test_examples)):
         console.print(f"[yellow]warning:[/] {escape(none)}", soft_wrap=True)
@@ -308,6 +326,13 @@ def _load_and_prepare(config: Config, resume: bool, device: torch.device, consol
             prepare, tokenizer=tokenizer, near=near_questions, own_rows=own_rows, quiet=True
         )
         fitted_config, data = split_as_checkpointed(fitted_config, data, again, console)
+    asked_as = Prompt(config.data.template, config.data.system_prompt)
+    if not resume and (system := rows_system_prompt(data.train_examples, asked_as)):
+        # The run asks as its rows trained; its training stays the same (each row keeps its own).
+        own = fitted_config.data.model_copy(update={"system_prompt": system})
+        fitted_config = fitted_config.model_copy(update={"data": own})
+        if any(e.system != system for e in data.test_examples):  # asked under it too
+            data = prepare(fitted_config.data, tokenizer, near_questions, own_rows, quiet=True)
     return model, tokenizer, fitted_config, data
 
 
