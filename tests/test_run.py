@@ -168,6 +168,8 @@ def test_a_folder_of_runs_or_a_mistyped_one_points_at_the_runs(
         ("smollm2-135m-instuct", "smollm2-135m-instruct"),
         ("SmolLM2-135M-Instruct", "smollm2-135m-instruct"),  # the hub's spelling
         ("tiny-randm", "tiny-random"),
+        ("mymodle", "mymodel"),  # a model folder of the user's own, here
+        ("./mymodle", "mymodel"),
     ],
 )
 def test_a_name_close_to_a_model_here_names_it_instead_of_how_to_download_it(
@@ -177,6 +179,8 @@ def test_a_name_close_to_a_model_here_names_it_instead_of_how_to_download_it(
     monkeypatch.chdir(tmp_path)
     (tmp_path / "runs" / "alpha").mkdir(parents=True)
     (tmp_path / "runs" / "alpha" / "config.yaml").write_text("name: alpha\n")
+    (tmp_path / "mymodel").mkdir()
+    (tmp_path / "mymodel" / "config.json").write_text("{}")
     with pytest.raises(TunelabError) as raised:
         load_model(typed)
     said = " ".join(str(raised.value).split())

@@ -72,8 +72,21 @@ def check_model_name(name: str) -> None:
         raise TunelabError(
             f"model {name!r}: no such file or folder{folders_beside(Path(name))}; read as a "
             f"path, the hub was not asked for it. Give a run folder, a Hugging Face model "
-            f"folder, {given}."
+            f"folder, {given}.{close_beside(Path(name))}"
         )
+
+
+def close_beside(path: Path) -> str:
+    """ " Did you mean X?" for a path that is not there beside one of a close name (./mymodle
+    for the user's ./mymodel folder); else ""."""
+    import difflib
+
+    try:
+        names = [p.name for p in path.parent.iterdir()] if path.parent.is_dir() else []
+    except OSError:  # a folder this user may not list
+        return ""
+    close = difflib.get_close_matches(path.name, names, n=1, cutoff=0.8)
+    return f" Did you mean {path.parent / close[0]}?" if close else ""
 
 
 def check_model_source(name: str) -> None:
@@ -108,7 +121,7 @@ def check_hub_reachable(name: str) -> None:
 def meant_here(name: str) -> str:
     """ ". Did you mean X?" for a name that is not there but is close to one that is: a run
     whose folder of runs is mistyped ("run/x" for runs/x), a run given by its name alone ("x",
-    the id `tunelab serve` gives it), or a built-in model mistyped or in the hub's capitals
+    the id `tunelab serve` gives it), a model folder here mistyped, or a built-in model mistyped or in the hub's capitals
     ("SmolLM2-135M-Instruct"); else ""."""
     import difflib
 
@@ -121,6 +134,9 @@ def meant_here(name: str) -> str:
         return ""
     runs = [c for p in here for c in sorted(p.iterdir()) if (c / "config.yaml").is_file()]
     meant = {run.name.lower(): str(run) for run in runs}
+    # A model folder of the user's own here ("mymodle" for mymodel) is meant as a folder too.
+    models = [p for p in Path(".").iterdir() if p.is_dir() and (p / "config.json").is_file()]
+    meant.update((model.name.lower(), model.name) for model in models)
     meant.update((known, known) for known in (EMBEDDED_NAME, TINY_NAME, *RANDOM_SHAPES))
     close = difflib.get_close_matches(name.lower(), list(meant), n=1, cutoff=0.8)
     return f". Did you mean {meant[close[0]]}?" if close else ""
