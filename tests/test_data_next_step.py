@@ -120,6 +120,19 @@ def test_facts_of_a_test_file_alone_are_followed_by_eval_on_them(tmp_path, wide_
     assert said.startswith(f"next: tunelab eval RUN --data {tmp_path / 'facts.jsonl'} (RUN: ")
 
 
+def test_facts_of_a_runs_held_out_rows_are_followed_by_that_runs_eval_on_them(
+    tmp_path, wide_terminal
+):
+    # `tunelab eval RUN` proposes `data facts RUN/held_out.jsonl`, whose next line said "RUN".
+    run = tmp_path / "runs" / "mine"
+    (run / "model").mkdir(parents=True)
+    (run / "config.yaml").write_text("name: mine\n")
+    held_out = run / "held_out.jsonl"
+    held_out.write_text(json.dumps({"question": "Which port?", "answer": "Port 7410."}) + "\n")
+    said = next_step("data", "facts", held_out, "-o", tmp_path / "facts.jsonl")
+    assert said == f"next: tunelab eval {run} --data {tmp_path / 'facts.jsonl'}"
+
+
 def test_a_path_with_a_space_is_quoted_so_the_line_pastes_whole(here, wide_terminal):
     (here / "my data").mkdir()
     data = write_rows(here / "my data" / "qa.jsonl", qa_rows(FACTS))

@@ -282,12 +282,19 @@ def rows(n: int) -> str:
 
 def _after_facts(path: str, output: str, fields: dict[str, str]) -> str:
     """Training on the train.jsonl that `data split` wrote beside the test file, asked the facts
-    (eval and compare of the run then score them), else eval of a model on them; the rows, in
+    (eval and compare of the run then score them), else eval of a model on them (of the run
+    whose held_out.jsonl they were, as `tunelab eval RUN` proposes them); the rows, in
     their own columns still, read through the same fields."""
+    from pathlib import Path
+
     from tunelab.data.markers import file_template
     from tunelab.evaluate.facts_file import train_beside
+    from tunelab.run import Run
+    from tunelab.run_files import HELD_OUT
 
     if train := train_beside(path):
         return train_command(train, output, fields, file_template(train, fields=fields))
+    if Path(path).name == HELD_OUT and Run.is_run(Path(path).parent):  # as eval's note asks
+        return command("eval", Path(path).parent, "--data", output, *read_through(fields))
     asked = command("eval", "RUN", "--data", output, *read_through(fields))
     return asked + " (RUN: a run folder, or a model's name)"
