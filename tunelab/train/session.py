@@ -167,6 +167,7 @@ def start_session(
     model, tokenizer, config, data = distributed.on_every_process(
         world, partial(_load_and_prepare, config, resume, device, console)
     )
+    console.print(f"[bold]data[/] {data.summary()}")
     if world.is_main and (system := config.data.system_prompt) != own_system:
         console.print(
             f"every training example opens with the system prompt {one_line(system, 80)!r} "
@@ -176,7 +177,6 @@ def start_session(
             highlight=False,
             soft_wrap=True,
         )
-    console.print(f"[bold]data[/] {data.summary()}")
     if world.is_main and (none := nothing_held_out(config, data.test_examples)):
         console.print(f"[yellow]warning:[/] {escape(none)}", soft_wrap=True)
     # The rows the test examples came from: test_path's, else the split file's.
