@@ -38,30 +38,61 @@ def here(tmp_path, monkeypatch) -> Path:
 def test_a_clean_check_is_followed_by_the_split_training_makes(here, wide_terminal):
     data = write_rows(here / "qa.jsonl", qa_rows(FACTS))
     said = next_step("data", "check", data, "--model", "tiny-random")
-    assert said == f"next: tunelab data split {data} -o qa_split"
+    assert said == f"next: tunelab data split {data} -o qa_split --model tiny-random"
+
+
+def test_a_model_of_the_users_own_is_carried_through_the_pasted_next_lines(here, wide_terminal):
+    # A newcomer's check named their model, its split's next line trained the default: pasted,
+    # `tunelab train` finetuned smollm2-135m-instruct instead of theirs.
+    data = write_rows(here / "qa.jsonl", qa_rows(FACTS))
+    split = next_step("data", "check", data, "--model", "tiny-random")
+    assert split == f"next: tunelab data split {data} -o qa_split --model tiny-random"
+    propose, train = _run(split).split(", then ")
+    assert shlex.split(propose)[-2:] == ["--model", "tiny-random"]
+    assert shlex.split(train)[:4] == ["tunelab", "train", "--set", "model.name=tiny-random"]
+    # The facts proposed, the same training is named again, the model with it.
+    assert _run(propose) == f"next: {train}"
+
+
+def test_a_split_for_the_default_model_names_none(tmp_path, wide_terminal):
+    data = generated_like(tmp_path / "gen.jsonl")
+    default = next_step("data", "split", data, "-o", tmp_path / "split", "--test-size", "0")
+    named = next_step(
+        *("data", "split", data, "-o", tmp_path / "split", "--test-size", "0", "--overwrite"),
+        *("--model", "smollm2-135m-instruct"),
+    )
+    assert (
+        named
+        == default
+        == f"next: tunelab train --set data.path={tmp_path / 'split' / 'train.jsonl'}"
+    )
 
 
 def test_a_check_that_finds_duplicates_is_followed_by_its_fix(here, wide_terminal):
     data = write_rows(here / "qa.jsonl", qa_rows(FACTS + [FACTS[0]]))
     said = next_step("data", "check", data, "--model", "tiny-random")
-    assert said == f"next: tunelab data check {data} --fix -o qa_clean.jsonl"
+    assert said == f"next: tunelab data check {data} --fix -o qa_clean.jsonl --model tiny-random"
     # Run as said, the fixed file is then split.
-    fixed = next_step(*shlex.split(said.removeprefix("next: tunelab ")), "--model", "tiny-random")
-    assert fixed == "next: tunelab data split qa_clean.jsonl -o qa_clean_split"
+    fixed = next_step(*shlex.split(said.removeprefix("next: tunelab ")))
+    assert fixed == "next: tunelab data split qa_clean.jsonl -o qa_clean_split --model tiny-random"
 
 
 def test_a_check_with_rejected_lines_says_to_fix_them_first(tmp_path, wide_terminal):
     rows = qa_rows(FACTS) + [{"question": "No answer here?", "answer": "  "}]
     data = write_rows(tmp_path / "qa.jsonl", rows)
     said = next_step("data", "check", data, "--model", "tiny-random")
-    assert said == f"next: fix the rejected rows listed above, then tunelab data check {data}"
+    again = f"tunelab data check {data} --model tiny-random"
+    assert said == f"next: fix the rejected rows listed above, then {again}"
 
 
 def test_a_check_against_a_test_file_is_followed_by_training_on_both(tmp_path, wide_terminal):
     data = write_rows(tmp_path / "qa.jsonl", qa_rows(FACTS[:5]))
     test = write_rows(tmp_path / "test.jsonl", qa_rows(FACTS[5:]))
     said = next_step("data", "check", data, "--model", "tiny-random", "--test", test)
-    assert said == f"next: tunelab train --set data.path={data} --set data.test_path={test}"
+    assert said == (
+        "next: tunelab train --set model.name=tiny-random "
+        f"--set data.path={data} --set data.test_path={test}"
+    )
 
 
 def test_augmented_rows_are_split_holding_out_rephrasings(here, wide_terminal):
@@ -138,7 +169,7 @@ def test_a_path_with_a_space_is_quoted_so_the_line_pastes_whole(here, wide_termi
     data = write_rows(here / "my data" / "qa.jsonl", qa_rows(FACTS))
     said = next_step("data", "check", data, "--model", "tiny-random")
     assert shlex.split(said.removeprefix("next: ")) == [
-        *("tunelab", "data", "split", str(data), "-o", "qa_split")
+        *("tunelab", "data", "split", str(data), "-o", "qa_split", "--model", "tiny-random")
     ]
 
 
@@ -166,7 +197,7 @@ def test_an_inspection_is_followed_by_the_check_of_the_whole_set_read_alike(here
     )
     fields = shlex.join(SET_FIELDS)
     assert said == f"next: tunelab data check {data} --model tiny-random --max-length 400 {fields}"
-    assert _run(said) == f"next: tunelab data split {data} -o qa_split {fields}"
+    assert _run(said) == f"next: tunelab data split {data} -o qa_split --model tiny-random {fields}"
 
 
 def test_columns_of_the_users_own_names_are_read_through_them_at_every_next_step(
@@ -176,14 +207,14 @@ def test_columns_of_the_users_own_names_are_read_through_them_at_every_next_step
     # question column, and so would training have.
     data, fields = _own_columns(here / "qa.jsonl"), shlex.join(SET_FIELDS)
     said = next_step("data", "check", data, "--model", "tiny-random", *SET_FIELDS)
-    assert said == f"next: tunelab data split {data} -o qa_split {fields}"
+    assert said == f"next: tunelab data split {data} -o qa_split --model tiny-random {fields}"
     propose, train = _run(said).split(", then ")
     facts = Path("qa_split", "test_facts.jsonl")
     test = Path("qa_split", "test.jsonl")
-    assert propose == f"next: tunelab data facts {test} -o {facts} {fields}"
+    assert propose == f"next: tunelab data facts {test} -o {facts} --model tiny-random {fields}"
     assert train == (
-        f"tunelab train --set data.path={Path('qa_split', 'train.jsonl')} --set "
-        f"data.test_path={facts} {fields}"
+        f"tunelab train --set model.name=tiny-random --set data.path="
+        f"{Path('qa_split', 'train.jsonl')} --set data.test_path={facts} {fields}"
     )
     assert _run(propose) == f"next: {train}"
     # Facts of a test file no train file sits beside: eval, reading them alike.
@@ -212,7 +243,10 @@ def test_a_saved_dataset_dict_is_checked_then_split_on_its_own_test_split(here, 
         str(saved)
     )
     said = next_step("data", "check", saved, "--model", "tiny-random")
-    assert said == f"next: tunelab train --set data.path={saved} --set data.test_path={saved}/test"
+    assert said == (
+        f"next: tunelab train --set model.name=tiny-random --set data.path={saved} "
+        f"--set data.test_path={saved}/test"
+    )
     next_step("data", "split", saved, "-o", "faq_split")
     test = [json.loads(line) for line in (here / "faq_split" / "test.jsonl").open()]
     assert test == parts["test"]
@@ -227,4 +261,5 @@ def test_a_check_of_generated_pairs_goes_on_to_their_rewrites_then_the_split(her
     next_step(*shlex.split(said.removeprefix("next: tunelab ")))
     # The rewrites checked: split holding them out, as augment's own next: line says.
     said = next_step("data", "check", "more.jsonl", "--model", "tiny-random")
-    assert said == "next: tunelab data split more.jsonl -o more_split --held-out rephrasings"
+    split = "tunelab data split more.jsonl -o more_split --held-out rephrasings"
+    assert said == f"next: {split} --model tiny-random"

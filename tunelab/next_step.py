@@ -7,6 +7,8 @@ import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tunelab.config import DEFAULT_MODEL
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -28,20 +30,31 @@ def read_through(fields: dict[str, str]) -> list[str]:
     return [word for key, name in fields.items() for word in ("--set", f"data.fields.{key}={name}")]
 
 
+def model_option(model: str | None) -> list[str]:
+    """`--model X` where the user named a model of their own: the next data command measures in
+    its tokens and carries it on to training, which would otherwise finetune the default."""
+    return ["--model", model] if model and model != DEFAULT_MODEL else []
+
+
 def train_command(
     data: str | Path,
     test: str | Path | None = None,
     fields: dict[str, str] | None = None,
     template: str | None = None,
+    model: str | None = None,
+    test_size: float | None = None,
 ) -> str:
-    """`tunelab train` on `data`, asked `test`'s questions (its facts) where one is given, its
-    columns read through `fields`, in `template` where its rows carry the markers of one
-    (`tunelab.data.markers.file_template`: lamini_docs' `### Question:` rows, qa), which
-    training would otherwise wrap in the chat template again."""
+    """`tunelab train` of `model` (where it is the user's own, not the default) on `data`, asked
+    `test`'s questions (its facts) where one is given, its columns read through `fields`, in
+    `template` where its rows carry the markers of one (`tunelab.data.markers.file_template`:
+    lamini_docs' `### Question:` rows, qa), which training would otherwise wrap in the chat
+    template again; holding out `test_size` of it where given (raw text, which training splits)."""
+    named = ["--set", f"model.name={model}"] if model_option(model) else []
     test_path = ["--set", f"data.test_path={test}"] if test else []
+    test_path += ["--set", f"data.test_size={test_size:g}"] if test_size is not None else []
     templated = ["--set", f"data.template={template}"] if template else []
-    words = ["--set", f"data.path={data}", *test_path, *templated, *read_through(fields or {})]
-    return command("train", *words)
+    words = [*named, "--set", f"data.path={data}", *test_path, *templated]
+    return command("train", *words, *read_through(fields or {}))
 
 
 def say_next(console: Console, *steps: str) -> None:
@@ -68,12 +81,16 @@ def asked_once(rows: list[dict]) -> bool:
 
 
 def split_command(
-    data: str | Path, rephrased: bool = False, fields: dict[str, str] | None = None
+    data: str | Path,
+    rephrased: bool = False,
+    fields: dict[str, str] | None = None,
+    model: str | None = None,
 ) -> str:
     """`data split` of `data` into the working folder; holding out rephrasings where the rows
-    are `data augment`'s (its test rows then ask facts a training question still teaches)."""
+    are `data augment`'s (its test rows then ask facts a training question still teaches);
+    passing on the user's own `model`, for the training its next line names."""
     held_out = ["--held-out", "rephrasings"] if rephrased else []
-    split = ["-o", made_here(data, "_split"), *held_out]
+    split = ["-o", made_here(data, "_split"), *held_out, *model_option(model)]
     return command("data", "split", data, *split, *read_through(fields or {}))
 
 

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from tunelab.config import DataConfig
+from tunelab.config import DEFAULT_MODEL, DataConfig
 from tunelab.evaluate import MOST_FACTS
 from tunelab.evaluate.eval_config import EvalConfig
 from tunelab.next_step import command, read_through, say_next, train_command
@@ -212,6 +212,9 @@ def facts_command(
     overwrite: Annotated[
         bool, typer.Option("--overwrite", help="Replace OUTPUT if it exists.")
     ] = False,
+    model: Annotated[
+        str, typer.Option(help="Model to finetune: the next line's train names it.")
+    ] = DEFAULT_MODEL,
 ) -> None:
     """Propose the facts each test answer must state (and a yes/no answer's opposite as a wrong
     one), read off its reference answer, where the row names none: review them, then
@@ -272,7 +275,7 @@ def facts_command(
             "eval scores them by wording alone.",
             markup=False,
         )
-    say_next(console, _after_facts(path, output, config.fields))
+    say_next(console, _after_facts(path, output, config.fields, model))
 
 
 def rows(n: int) -> str:
@@ -280,9 +283,9 @@ def rows(n: int) -> str:
     return f"{n} row" if n == 1 else f"{n} rows"
 
 
-def _after_facts(path: str, output: str, fields: dict[str, str]) -> str:
-    """Training on the train.jsonl that `data split` wrote beside the test file, asked the facts
-    (eval and compare of the run then score them), else eval of a model on them (of the run
+def _after_facts(path: str, output: str, fields: dict[str, str], model: str) -> str:
+    """Training (of the user's own model, where named) on the train.jsonl that `data split` wrote
+    beside the test file, asked the facts (eval and compare of the run then score them), else eval of a model on them (of the run
     whose held_out.jsonl they were, as `tunelab eval RUN` proposes them); the rows, in
     their own columns still, read through the same fields."""
     from pathlib import Path
@@ -293,7 +296,7 @@ def _after_facts(path: str, output: str, fields: dict[str, str]) -> str:
     from tunelab.run_files import HELD_OUT
 
     if train := train_beside(path):
-        return train_command(train, output, fields, file_template(train, fields=fields))
+        return train_command(train, output, fields, file_template(train, fields=fields), model)
     if Path(path).name == HELD_OUT and Run.is_run(Path(path).parent):  # as eval's note asks
         return command("eval", Path(path).parent, "--data", output, *read_through(fields))
     asked = command("eval", "RUN", "--data", output, *read_through(fields))

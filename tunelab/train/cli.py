@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from tunelab.config import Config, DataConfig
+from tunelab.config import DEFAULT_MODEL, Config, DataConfig
 from tunelab.data.read import formats
 from tunelab.options import options
 
@@ -186,6 +186,9 @@ def split_command(
     overwrite: Annotated[
         bool, typer.Option("--overwrite", help="Replace train.jsonl/test.jsonl if they exist.")
     ] = False,
+    model: Annotated[
+        str, typer.Option(help="Model to finetune: the next line's train (and facts) name it.")
+    ] = DEFAULT_MODEL,
 ) -> None:
     """Write the same seeded train/test split that training uses (other column names: --set
     data.fields.question=Query, as on train)."""
@@ -195,7 +198,7 @@ def split_command(
     from tunelab.data.markers import file_template
     from tunelab.data.read import is_raw_text
     from tunelab.data_commands import split
-    from tunelab.next_step import command, read_through, say_next, train_command
+    from tunelab.next_step import command, model_option, read_through, say_next, train_command
 
     console = Console()
     written = split(path, output, config, overwrite=overwrite)
@@ -207,15 +210,15 @@ def split_command(
         console.print(f"[yellow]warning:[/] {escape(note)}", soft_wrap=True)
     if is_raw_text(path, config.shape):  # no questions to give facts: train on the input,
         # whose split training draws again the same, with no EOS trained at a text's cut
-        held = ("--set", f"data.test_size={config.test_size:g}")
-        train = command("train", "--set", f"data.path={path}", *held, *read_through(config.fields))
-        say_next(console, train)
+        say_next(console, train_command(path, None, config.fields, None, model, config.test_size))
         return
     # The rows written are the input's, in its columns: read through the same fields.
     template = file_template(written["train"], config.shape, config.fields)
     if not written["rows"][1]:  # nothing held out (test_size 0): no test rows to give facts
-        say_next(console, train_command(written["train"], None, config.fields, template))
+        say_next(console, train_command(written["train"], None, config.fields, template, model))
         return
     facts = written["test"].parent / "test_facts.jsonl"
-    propose = command("data", "facts", written["test"], "-o", facts, *read_through(config.fields))
-    say_next(console, propose, train_command(written["train"], facts, config.fields, template))
+    carried = [*model_option(model), *read_through(config.fields)]
+    propose = command("data", "facts", written["test"], "-o", facts, *carried)
+    train = train_command(written["train"], facts, config.fields, template, model)
+    say_next(console, propose, train)

@@ -15,6 +15,7 @@ from tunelab.next_step import (
     asked_once,
     command,
     made_here,
+    model_option,
     read_through,
     rephrased,
     rewrites_command,
@@ -51,7 +52,7 @@ def inspect_command(
 def _after_inspect(path: str, config: DataConfig, model: str) -> str:
     """The check of the whole set, its rows read and counted as they were shown here: with the
     settings the two commands share that the user gave, the fields among them."""
-    options = ["--model", model] if model != DEFAULT_MODEL else []
+    options = model_option(model)
     for name in ("template", "shape", "max_length"):
         if name in config.model_fields_set:
             options += [f"--{name.replace('_', '-')}", getattr(config, name)]
@@ -108,9 +109,10 @@ def check_command(
 def _after_check(path: str, test: str | None, output: str | None, result: QualityReport) -> str:
     """What follows a check: the --fix/--scrub that cleans what it found, fixing the lines the
     loader rejects, or, on clean rows (or once -o has them), training's split or training; each
-    reading the columns through the user's fields, as the check did (-o keeps the columns)."""
-    fields = result.config.fields
-    read = read_through(fields)
+    reading the columns through the user's fields, as the check did (-o keeps the columns), and
+    passing on the user's own model (not augment's: its --model is the one that rewrites)."""
+    fields, model = result.config.fields, result.config.model
+    read = [*model_option(model), *read_through(fields)]
     if not output:
         flags = ["--fix"] if result.removals() else []
         flags += ["--scrub"] if result.pii else []
@@ -127,5 +129,6 @@ def _after_check(path: str, test: str | None, output: str | None, result: Qualit
     if asked_once(result.data.rows):  # template pairs: rewrites first, as generate said
         return rewrites_command(data, test, fields)
     if test:
-        return train_command(data, test, fields, result.markers.fit if result.markers else None)
-    return split_command(data, rephrased(result.data.rows), fields)
+        template = result.markers.fit if result.markers else None
+        return train_command(data, test, fields, template, model)
+    return split_command(data, rephrased(result.data.rows), fields, model)
