@@ -349,3 +349,22 @@ def test_each_difference_names_the_model_it_favours():
     assert "| arc_easy | +62.50 | " in to_markdown(table) and "| base |" in to_markdown(table)
     table = leaderboard({"run": [result(5)], "base": [result(30)]})
     assert table[1]["vs_first"]["arc_easy"]["ahead"] == "base"
+
+
+def test_the_terminal_table_shows_acc_and_acc_norm_where_a_task_has_both(tmp_path, monkeypatch):
+    # lm-evaluation-harness prints ARC's acc and acc_norm; the table showed acc_norm alone, and
+    # a user comparing with the harness's acc read the two as disagreeing.
+    from tunelab.evaluate.bench.cli import console
+
+    monkeypatch.setattr(console, "width", 80)
+    args = ["bench", "tiny-random", "--tasks", "arc_easy,mmlu", "--data-dir", str(FIXTURES)]
+    result = CliRunner().invoke(app, [*args, "--output", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    details = json.loads((tmp_path / "leaderboard.json").read_text())["models"][0]["details"]
+    table = result.output[result.output.index("leaderboard (%)") :]
+    said = [" ".join(line.split()) for line in table.splitlines()]
+    arc = details["arc_easy"]
+    at = said.index(f"│ arc_easy │ acc_norm │ {100 * arc['acc_norm']:.2f} │")
+    assert said[at + 1] == f"│ │ acc │ {100 * arc['acc']:.2f} │"  # the task named once
+    assert not any("mmlu" in line and "acc_norm" in line for line in said)  # acc alone
+    assert max(map(len, table.splitlines())) <= 80

@@ -38,7 +38,7 @@ def bench_command(
     from rich.markup import escape
 
     from tunelab.evaluate.bench.score import bench
-    from tunelab.evaluate.bench.tasks import get_task, main_metric, with_shots
+    from tunelab.evaluate.bench.tasks import with_shots
     from tunelab.progress import progress_bars
 
     bars = progress_bars(console=console)
@@ -74,22 +74,7 @@ def bench_command(
 
     with bars:
         rows = bench(models, config, finished, scoring, skipped, noted)
-    # A row per task, each with its metric (acc_norm and acc of one task differ by 20 points on
-    # ARC-Easy), as the harness prints them: a column per task cut "truthfulqa_mc1" and
-    # "truthfulqa_mc2" both to "truthfulqa…" at 80 columns, and the Average off with 5 tasks.
-    table = Table(title="leaderboard (%)", caption="n and ± stderr: above and in leaderboard.md")
-    table.add_column("Task")
-    table.add_column("Metric")
-    ordered = sorted(rows, key=lambda r: -r["average"])
-    for row in ordered:
-        table.add_column(row["model"], justify="right", overflow="fold")
-    for task in list(rows[0]["scores"]) if rows else []:
-        shown = with_shots(task, config.fewshot)
-        scores = (f"{row['scores'][task]:.2f}" for row in ordered)
-        table.add_row(shown, main_metric(get_task(task)), *scores)
-    table.add_section()
-    table.add_row("Average", "", *(f"{row['average']:.2f}" for row in ordered))
-    console.print(table)
+    console.print(_leaderboard_table(rows, config.fewshot))
     for row in rows[1:]:
         diffs = Table(title=f"{rows[0]['model']} − {row['model']} (points)")
         for column in ("task", "Δ", "95% interval", "ahead"):
@@ -102,3 +87,29 @@ def bench_command(
     console.print(
         f"saved {config.output / 'leaderboard.md'} and {config.output / 'leaderboard.json'}"
     )
+
+
+def _leaderboard_table(rows: list[dict], fewshot: int) -> Table:
+    """A row per task and metric, as lm-evaluation-harness prints them (ARC's acc_norm and acc
+    differ by 20 points on ARC-Easy; only the leading one, averaged, was shown), a column per
+    model: a column per task cut "truthfulqa_mc1" and "truthfulqa_mc2" both to "truthfulqa…" at
+    80 columns, and the Average off with 5 tasks."""
+    from tunelab.evaluate.bench.tasks import get_task, with_shots
+
+    caption = "Average: of each task's first metric; n and ± stderr: above and in leaderboard.md"
+    table = Table(title="leaderboard (%)", caption=caption)
+    table.add_column("Task")
+    table.add_column("Metric")
+    ordered = sorted(rows, key=lambda r: -r["average"])
+    for row in ordered:
+        table.add_column(row["model"], justify="right", overflow="fold")
+    for task in list(rows[0]["scores"]) if rows else []:
+        shown = with_shots(task, fewshot)
+        for metric in get_task(task).metrics:  # the leading one first
+            if all(metric in row["details"][task] for row in ordered):
+                scores = (f"{100 * row['details'][task][metric]:.2f}" for row in ordered)
+                table.add_row(shown, metric, *scores)
+                shown = ""  # the task named once, on its first row
+    table.add_section()
+    table.add_row("Average", "", *(f"{row['average']:.2f}" for row in ordered))
+    return table
