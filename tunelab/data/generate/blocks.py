@@ -109,6 +109,9 @@ IT_NAMES = re.compile(
 )
 # "Zephyrine requires Python 3.10 ...": a name no dictionary holds, doing something.
 NAME_ACTS = re.compile(r"^([A-Z][\w.-]*) [a-z]+s\b")
+# "tear_offset sets how far ...": a setting's name, as code writes it, doing something; every
+# "It" and "Its" of its paragraph stands for it (a setting's section says its default, its range).
+SETTING_ACTS = re.compile(r"^(`[^`]+`|[a-z]\w*_\w+) (?:[a-z]+s|is|are)\b")
 
 
 def said_with_name(sentence: str, paragraph: list[str]) -> str:
@@ -116,9 +119,18 @@ def said_with_name(sentence: str, paragraph: list[str]) -> str:
     ("It runs on Windows 10 or later." -> "Harborline Sync Agent runs on ..."): "It" alone is
     no subject a question can ask about. A name only doing something is what "It" stands for
     in the next sentence alone ("PyPI contains wheels. If ..., the tarball is used. It requires
-    a C compiler": the library does)."""
+    a C compiler": the library does). A setting's name as code writes it ("tear_offset sets ...")
+    is what every "It" and "Its" of its paragraph stand for ("Its default is 12 mm.")."""
     first = paragraph[0]
-    if not sentence.startswith("It ") or sentence == first:
+    if sentence == first or not sentence.startswith(("It ", "Its ")):
+        return sentence
+    if setting := SETTING_ACTS.match(first):  # "Its default is 12 mm." -> "The default of ..."
+        name, (pronoun, rest) = setting[1], sentence.split(" ", 1)
+        if pronoun == "It":
+            return f"{name} {rest}"
+        thing = re.match(r"(\w+) (?=is |are )", rest)  # "Its default is", not "Its own ..."
+        return f"The {thing[1]} of {name} {rest[thing.end() :]}" if thing else sentence
+    if not sentence.startswith("It "):
         return sentence
     acts = NAME_ACTS.match(first) if paragraph[1:2] == [sentence] else None
     if m := IT_NAMES.match(first) or (acts if acts and not english(acts[1]) else None):

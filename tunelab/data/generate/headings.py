@@ -99,7 +99,7 @@ def heading_question(
     # "Typer, the FastAPI of CLIs": a name and what it is, asked of the name ("How do I typer,
     # the FastAPI of CLIs?" read the name as a verb before its object).
     heading = re.sub(r",\s+(?:the|an?)\s.*$", "", heading)
-    if re.fullmatch(r"`[^`]+`", heading) and _does(heading, context):  # "`ferrylog check`"
+    if re.fullmatch(r"`[^`]+`|[a-z]\w*_\w+", heading) and _does(heading, context):  # "tear_offset"
         return f"What does {heading} do?"
     if re.search(r"\bvs\.?\s", heading):
         return None  # a comparison's heading asks nothing one answer gives
@@ -240,8 +240,10 @@ def undecorated(heading: str) -> str:
 
 def _does(code: str, context: str) -> bool:
     """Whether code a heading names is a command: a program and its subcommand ("`ferrylog
-    check`"), or what its section opens with says what it does ("Prints the lines ...")."""
-    opener = context.split(maxsplit=1)[0].lower() if context.strip() else ""
+    check`"), or what its section opens with says what it does ("Prints the lines ...",
+    "tear_offset sets how far ...")."""
+    words = [w.lower() for w in context.split(maxsplit=2)] or [""]
+    opener = words[1] if words[0].strip("`") == code.strip("`") and words[1:] else words[0]
     acts = opener.endswith("s") and base_form(opener) in VERBS | IMPERATIVES
     return acts or re.fullmatch(r"`[\w-]+ [\w-]+`", code) is not None
 

@@ -133,6 +133,12 @@ def _opening_phrase(text: str) -> tuple[str, str] | None:
     return phrase[0].lower() + phrase[1:], rest[0].upper() + rest[1:]
 
 
+# A setting's name as code writes it, a sentence's subject in lower case: "tear_offset sets ...".
+SETTING = re.compile(r"[a-z]\w*_\w+ ")
+# A value's span: "tear_offset ranges from 0 to 30 mm.", "The volume ranges from 1 to 10."
+RANGES = re.compile(r"^(?P<subject>`[^`]+`|[a-z]\w*_\w+|[A-Z][^,;:]{0,40}?) ranges from \S.* to \S")
+
+
 def sentence_question(
     sentence: str, context: str = "", topic: str = "", document: str = ""
 ) -> str | None:
@@ -145,9 +151,13 @@ def sentence_question(
         or text.endswith(":")
         or "?" in text
         or not 4 <= len(text.split()) <= 60
-        or not (text[0].isupper() or text[0] == "`")
+        or not (text[0].isupper() or text[0] == "`" or SETTING.match(text))
     ):
         return None
+    if m := RANGES.match(text):  # "tear_offset ranges from 0 to 30 mm."
+        return (
+            f"What is the range of {lower_first(m['subject'], context or text, topic, document)}?"
+        )
     if text.startswith("To "):
         return None  # "To set a proxy, add ...": a purpose and its step, no subject
     if opened := _opening_phrase(text):  # "On Windows, Keepsafe stores ...": asked of the rest

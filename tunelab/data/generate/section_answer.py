@@ -142,7 +142,9 @@ def _asked_alone(sentence: str, paragraph: list[str]) -> bool:
 
 
 # "The account is deleted after 30 days": what is done to a thing, not what the thing is.
-DONE_TO = re.compile(rf"^[^,;:]{{1,60}}? (?:is|are) (?:\w+ed|{'|'.join(PARTICIPLES)})\b")
+# Not a clause's: "tear_offset sets how far the label is fed ..." says what the setting does.
+_NO_CLAUSE = r"(?:(?!\b(?:how|what|where|when|which|whether|that)\b)[^,;:])"
+DONE_TO = re.compile(rf"^{_NO_CLAUSE}{{1,60}}? (?:is|are) (?:\w+ed|{'|'.join(PARTICIPLES)})\b")
 # Questions a sentence answers that ask one fact of a thing, not what it is.
 ASKS_A_FACT = (
     *("Where", "When", "At ", "How", "Which"),  # "At what size are logs rotated?"

@@ -1,0 +1,37 @@
+"""A label printer's manual asked as its reader asks it (a newcomer's pass found gaps): each
+setting's purpose, default and range asked on its own, and troubleshooting headings and status
+lights asked in sentence case ("What should I do when barcodes do not scan?")."""
+
+from __future__ import annotations
+
+from tests.conftest import pairs_of
+
+SETTINGS = """# LP-200 Label Printer
+
+## Settings
+
+### print_speed
+
+print_speed sets how fast the printer feeds labels. Its default is 4 inches per second.
+
+### tear_offset
+
+tear_offset sets how far the label is fed past the tear bar. Its default is 12 mm. It ranges
+from 0 to 30 mm.
+"""
+
+
+def test_a_settings_section_asks_what_the_setting_does_its_default_and_its_range(tmp_path):
+    # "tear_offset" gave no pair at all ("... the label is fed" read as what is done to it), and
+    # its "Its default ..." and "It ranges ..." were asked nowhere.
+    doc = tmp_path / "lp200.md"
+    doc.write_text(SETTINGS, encoding="utf-8")
+    pairs = pairs_of(doc)
+    assert pairs["What does tear_offset do?"] == (
+        "tear_offset sets how far the label is fed past the tear bar."
+    )
+    assert pairs["What is the default of tear_offset?"] == "The default of tear_offset is 12 mm."
+    assert pairs["What is the range of tear_offset?"] == "tear_offset ranges from 0 to 30 mm."
+    assert pairs["What is the default of print_speed?"] == (
+        "The default of print_speed is 4 inches per second."
+    )
