@@ -35,3 +35,36 @@ def test_a_settings_section_asks_what_the_setting_does_its_default_and_its_range
     assert pairs["What is the default of print_speed?"] == (
         "The default of print_speed is 4 inches per second."
     )
+
+
+TROUBLESHOOTING = """# LP-200 Label Printer
+
+## Troubleshooting
+
+### Barcodes do not scan
+
+Barcodes printed too light cannot be read. Increase the print darkness by two steps.
+
+### Labelsync stops syncing
+
+Labelsync stops when the network drops. Restart Labelsync from the printer's menu.
+
+## Status light
+
+| Light | Meaning |
+| --- | --- |
+| Solid green | The printer is ready. |
+| Blinking red | The paper is out. |
+"""
+
+
+def test_a_heading_or_a_row_capitalised_only_by_its_place_is_asked_in_lower_case(tmp_path):
+    # "Barcodes" (a word the dictionary lacks, capitalised where a heading and a sentence open)
+    # was read as a name; "Labelsync", which the manual writes capitalised mid-sentence, is one.
+    doc = tmp_path / "lp200.md"
+    doc.write_text(TROUBLESHOOTING, encoding="utf-8")
+    pairs = pairs_of(doc)
+    assert "What should I do when barcodes do not scan?" in pairs
+    assert "What should I do when Labelsync stops syncing?" in pairs
+    assert pairs["What does solid green mean?"] == "Solid green: The printer is ready."
+    assert "What does blinking red mean?" in pairs

@@ -38,11 +38,10 @@ def lower_first(phrase: str, context: str, topic: str | None = None, document: s
     # whatever the dictionary.
     # Within a paragraph: a line wrapped, not a heading-like line ended ("Or an entire repository"
     # above "Files will be downloaded ...").
-    after_a_word = rf"[a-z,;](?:[ \t]+|[ \t]*\n[ \t]*){EMPHASIS}{re.escape(first)}{WORD_END}"
     # The rest of the document as prose: "returns True" in its code makes no name of "True
     # color"; "The" is no name wherever a title puts it.
-    elsewhere = re.search(after_a_word, CODE.sub(" ", document)) and first.lower() not in OPENERS
-    mid_sentence = re.search(after_a_word, context) is not None or bool(elsewhere)
+    elsewhere = _mid_sentence(first, CODE.sub(" ", document)) and first.lower() not in OPENERS
+    mid_sentence = _mid_sentence(first, context) or elsewhere
     proper = mid_sentence or not _ordinary(first) or first in NAMES_THAT_ARE_WORDS
     name = first[:1].isupper() and first in context and not lower_seen and proper
     # The document's name as it spells it, unless the prose writes it in lower case as a word
@@ -58,6 +57,33 @@ def lower_first(phrase: str, context: str, topic: str | None = None, document: s
     if first.startswith("`") or acronym or name or topical or titled:
         return phrase
     return f"{first.lower()} {rest}".strip()
+
+
+def _mid_sentence(word: str, text: str) -> bool:
+    """Whether `text` writes `word` capitalised after a lower-case word ("built with Rich", "on
+    [Click](...)"), the wrapped line of a paragraph too: a name's capital, not a place's."""
+    after_a_word = rf"[a-z,;](?:[ \t]+|[ \t]*\n[ \t]*){EMPHASIS}{re.escape(word)}{WORD_END}"
+    return re.search(after_a_word, text) is not None
+
+
+def sentence_cased(phrase: str, document: str, topic: str | None = None) -> str:
+    """A heading or a table's first cell in sentence case ("Barcodes do not scan") with its first
+    word in lower case where the dictionary lacks it and only its place capitalises it, a
+    sentence's opening in its section too ("What should I do when Barcodes do not scan?" was
+    asked: an unknown word read as a name). A name is kept: capitalised mid-sentence in
+    `document` ("run Ferrylog"), the `topic`'s, an acronym or one with inner capitals ("LoRA").
+    A dictionary word ("Solid green") is `lower_first`'s to lower where it moves mid-sentence."""
+    first, _, rest = phrase.partition(" ")
+    second = rest.split(" ", 1)[0]
+    if not (first.isalpha() and first[:1].isupper() and first[1:].islower() and second.islower()):
+        return phrase  # one word, code, an acronym, or Title Case ("Solid Green", "Backup Tool")
+    if _ordinary(first):
+        return phrase
+    if first in _named_by(topic) | NAMES_THAT_ARE_WORDS or _mid_sentence(
+        first, CODE.sub(" ", document)
+    ):
+        return phrase
+    return f"{first.lower()} {rest}"
 
 
 def lower_title(phrase: str, context: str, topic: str | None = None) -> str:

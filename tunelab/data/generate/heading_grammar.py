@@ -218,3 +218,13 @@ def act_of_steps(words: list[str], context: str) -> str | None:
     if act not in STEP_VERBS or not plain or kind[0] in STEP_VERBS | IMPERATIVES:
         return None
     return " ".join(words)
+
+
+def names_a_command(code: str, context: str) -> bool:
+    """Whether code a heading names is a command: a program and its subcommand ("`ferrylog
+    check`"), or what its section opens with says what it does ("Prints the lines ...",
+    "tear_offset sets how far ...")."""
+    words = [w.lower() for w in context.split(maxsplit=2)] or [""]
+    opener = words[1] if words[0].strip("`") == code.strip("`") and words[1:] else words[0]
+    acts = opener.endswith("s") and base_form(opener) in VERBS | IMPERATIVES
+    return acts or re.fullmatch(r"`[\w-]+ [\w-]+`", code) is not None

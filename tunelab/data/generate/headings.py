@@ -9,15 +9,21 @@ import re
 import unicodedata
 
 from tunelab.data.generate.blocks import HTML_TAG, RST_CODE
-from tunelab.data.generate.capitals import lower_first, lower_title, topic_mid_sentence, unshouted
+from tunelab.data.generate.capitals import (
+    lower_first,
+    lower_title,
+    sentence_cased,
+    topic_mid_sentence,
+    unshouted,
+)
 from tunelab.data.generate.heading_grammar import (
     DETERMINERS,
     NOT_VERBS,
     act_of_steps,
-    base_form,
     base_verb,
     in_question_order,
     is_gerund,
+    names_a_command,
     plural,
     said_of,
     statement,
@@ -41,7 +47,7 @@ from tunelab.data.generate.heading_words import (
 )
 from tunelab.data.generate.questions import LEANING
 from tunelab.data.generate.subject_and_verb import participle
-from tunelab.data.generate.word_classes import VERBS, english, has_past
+from tunelab.data.generate.word_classes import english, has_past
 
 # A changelog's release heading: "3.2.0 (2026-10-14)", "v1.4 - 2025-01-02", "[2.0.1] - 2024-05-01".
 # A release's date: "2026-10-14", "March 2025", "March 14, 2025", "14 March 2025".
@@ -67,6 +73,7 @@ def heading_question(
     heading = re.sub(r"(\*\*|__|\*)(.+?)\1", r"\2", headings[-1]).strip().rstrip(":").strip()
     heading = re.sub(r"^about\s+", "", heading, flags=re.IGNORECASE)  # "About FastAPI Cloud"
     topic = document_topic(headings, title)
+    heading = sentence_cased(heading, f"{context}\n{document}", topic)  # "Barcodes do not scan"
     if version := RELEASE.fullmatch(heading):  # a changelog's "3.2.0 (2026-10-14)"
         return f"What changed in {_product(topic, title)}{version['version']}?"
     # "Step 2: Reuse and register scorers": the label says a step and its words are the task;
@@ -99,7 +106,7 @@ def heading_question(
     # "Typer, the FastAPI of CLIs": a name and what it is, asked of the name ("How do I typer,
     # the FastAPI of CLIs?" read the name as a verb before its object).
     heading = re.sub(r",\s+(?:the|an?)\s.*$", "", heading)
-    if re.fullmatch(r"`[^`]+`|[a-z]\w*_\w+", heading) and _does(heading, context):  # "tear_offset"
+    if re.fullmatch(r"`[^`]+`|[a-z]\w*_\w+", heading) and names_a_command(heading, context):
         return f"What does {heading} do?"
     if re.search(r"\bvs\.?\s", heading):
         return None  # a comparison's heading asks nothing one answer gives
@@ -236,16 +243,6 @@ def undecorated(heading: str) -> str:
         c for c in heading if unicodedata.category(c) != "So" and c not in "\ufe0f\u200d"
     )
     return " ".join(RST_CODE.sub(r"`\1`", kept).split())
-
-
-def _does(code: str, context: str) -> bool:
-    """Whether code a heading names is a command: a program and its subcommand ("`ferrylog
-    check`"), or what its section opens with says what it does ("Prints the lines ...",
-    "tear_offset sets how far ...")."""
-    words = [w.lower() for w in context.split(maxsplit=2)] or [""]
-    opener = words[1] if words[0].strip("`") == code.strip("`") and words[1:] else words[0]
-    acts = opener.endswith("s") and base_form(opener) in VERBS | IMPERATIVES
-    return acts or re.fullmatch(r"`[\w-]+ [\w-]+`", code) is not None
 
 
 # A changelog's own words in its title: "Changelog", "Release notes" name no product.

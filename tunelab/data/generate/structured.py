@@ -8,7 +8,7 @@ import re
 
 from tunelab.data.fields import NAMED
 from tunelab.data.generate.blocks import DEFINITION, Block, clean, split_sentences
-from tunelab.data.generate.capitals import lower_first
+from tunelab.data.generate.capitals import lower_first, sentence_cased
 from tunelab.data.generate.heading_grammar import DETERMINERS, NOT_VERBS, plural
 from tunelab.data.generate.heading_words import STEP_VERBS
 from tunelab.data.generate.headings import heading_question, undecorated
@@ -81,17 +81,18 @@ def table_pairs(blocks: list[Block], product: str = "") -> list[tuple[str, str]]
     answer gives."""
     pairs: list[tuple[str, str]] = []
     table: list[list[str]] = []
+    text = "\n".join(block.text for block in blocks)  # where a row's name is said mid-sentence
     for block in [*blocks, Block("prose", "")]:
         if block.kind == "table":
             cells = [clean(c) for c in block.text.strip().strip("|").split("|")]  # "**info**"
             if not all(re.fullmatch(r":?-{2,}:?", c) for c in cells):  # the header's rule
                 table.append(cells)
             elif len(table) > 2:  # a second table right after the first: its header came last
-                pairs += _rows_asked(table[0], table[1:-1], product)
+                pairs += _rows_asked(table[0], table[1:-1], product, text)
                 table = table[-1:]
             continue
         if len(table) > 1:
-            pairs += _rows_asked(table[0], table[1:], product)
+            pairs += _rows_asked(table[0], table[1:], product, text)
         table = []
     return pairs
 
@@ -139,7 +140,9 @@ def _trouble_question(symptom: str) -> str:
     return f"What should I do about {lower_first(symptom, '')}?"
 
 
-def _rows_asked(header: list[str], rows: list[list[str]], product: str) -> list[tuple[str, str]]:
+def _rows_asked(
+    header: list[str], rows: list[list[str]], product: str, text: str
+) -> list[tuple[str, str]]:
     names = [h.lower().strip("*` ") for h in header]
     if (troubles := _troubles_asked(header, rows)) is not None:
         return troubles
@@ -161,7 +164,10 @@ def _rows_asked(header: list[str], rows: list[list[str]], product: str) -> list[
                 continue
             key, said = row[0], row[value]
             if column in MEANING_COLUMNS:  # "Code | Meaning": not "What is the meaning of 3?"
-                pairs.append(_meaning_asked(header[0], undecorated(key), said, column))
+                key = undecorated(key)
+                if column == "meaning":  # "Solid green" asked mid-sentence: "What does solid ..."
+                    key = lower_first(sentence_cased(key, text, product), text, product)
+                pairs.append(_meaning_asked(header[0], key, said, column))
                 continue
             # "the minimum memory", "the default `retries`", "the minimum Python" (a name, as
             # its cell writes it); "the value of Readers per gateway"
@@ -268,7 +274,10 @@ def _meaning_asked(kind: str, key: str, said: str, column: str) -> tuple[str, st
         return asked, f"{key}: {said.rstrip('.')}."
     coded = not re.search(r"[A-Za-z]", key) or CODE.fullmatch(key)  # "code 3", "code E03"
     named = f"{lower_first(kind.strip('*` '), '')} {key}" if coded else key
-    return f"What does {named} mean?", f"{named[:1].upper()}{named[1:]} means {said}."
+    named_said = f"{named[:1].upper()}{named[1:]}"
+    if said.endswith(".") and " " in said:  # a sentence of its own: "The printer is ready."
+        return f"What does {named} mean?", f"{named_said}: {said}"
+    return f"What does {named} mean?", f"{named_said} means {said}."
 
 
 def without_faq(prose: str) -> str:
