@@ -14,3 +14,17 @@ def test_an_error_code_is_asked_what_to_do_about_it_not_only_with_a_polite_prefi
         "What is code E03?",
     ]
     assert rule_rewrites("What does error F-12 mean?", 1) == ["What should I do about error F-12?"]
+
+
+def test_a_default_named_in_words_is_asked_with_the_not_as_a_setting_left_unset():
+    # "What is the default user name?" (a printer's login) was rewritten "If I leave user name
+    # unset, what value does it take?" and "What does user name default to?".
+    assert rule_rewrites("What is the default user name?", 3) == [
+        "What does the user name default to?",
+        "What is the user name by default?",
+        "What value does the user name have out of the box?",
+    ]
+    # A setting's name, as code writes it, is one a reader leaves unset.
+    assert "If I leave `retry_count` unset, what value does it take?" in rule_rewrites(
+        "What is the default `retry_count`?", 3
+    )

@@ -15,10 +15,17 @@ RULES: list[tuple[str, list[str]]] = [
         "If I leave {1} unset, what value does it take?",
         "What value does {1} have out of the box?",
     ]),
-    (r"What is the default (.+)", [
+    (r"What is the default (`[^`]+`|[\w.-]+)", [  # a setting's name: `retry_count`, port
         "What does {1} default to?",
         "If I leave {1} unset, what value does it take?",
         "What value does {1} have out of the box?",
+    ]),
+    # A thing's value named in words ("user name", "IP address"), which no one leaves unset:
+    # "If I leave user name unset, what value does it take?" was asked.
+    (r"What is the default (.+)", [
+        "What does the {1} default to?",
+        "What is the {1} by default?",
+        "What value does the {1} have out of the box?",
     ]),
     (r"What does (.+) default to", [
         "What is the default for {1}?",
