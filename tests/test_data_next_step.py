@@ -17,6 +17,7 @@ from tests.test_data_generate import DOCS
 from tests.test_data_quality import FACTS, qa_rows, write_rows
 from tests.test_data_split_facts import generated_like
 from tunelab.cli import app
+from tunelab.errors import TunelabError
 
 
 def next_step(*args: str) -> str:
@@ -149,6 +150,10 @@ def test_facts_of_a_test_file_alone_are_followed_by_eval_on_them(tmp_path, wide_
     test.write_text(json.dumps({"question": "Which port?", "answer": "Port 7410."}) + "\n")
     said = next_step("data", "facts", test, "-o", tmp_path / "facts.jsonl")
     assert said.startswith(f"next: tunelab eval RUN --data {tmp_path / 'facts.jsonl'} (RUN: ")
+    # A model named: its eval on them, ready to paste.
+    facts = tmp_path / "model_facts.jsonl"
+    said = next_step("data", "facts", test, "-o", facts, "--model", "tiny-random")
+    assert said == f"next: tunelab eval tiny-random --data {facts}"
 
 
 def test_facts_of_a_runs_held_out_rows_are_followed_by_that_runs_eval_on_them(
@@ -257,9 +262,63 @@ def test_a_check_of_generated_pairs_goes_on_to_their_rewrites_then_the_split(her
     out = here / "qa.jsonl"
     next_step("data", "generate", DOCS / "guide.md", "-o", out)
     said = next_step("data", "check", out, "--model", "tiny-random")
-    assert said == f"next: tunelab data augment {out} --mode rules -o more.jsonl"
-    next_step(*shlex.split(said.removeprefix("next: tunelab ")))
+    augment = f"tunelab data augment {out} --mode rules -o more.jsonl"
+    assert said == f"next: {augment} --train-model tiny-random"
+    _run(said)
     # The rewrites checked: split holding them out, as augment's own next: line says.
     said = next_step("data", "check", "more.jsonl", "--model", "tiny-random")
     split = "tunelab data split more.jsonl -o more_split --held-out rephrasings"
     assert said == f"next: {split} --model tiny-random"
+
+
+def test_the_users_model_is_carried_through_augment_to_training(here, wide_terminal):
+    # augment's --model is the model that rewrites: its split line named no model, and pasted on,
+    # `tunelab train` finetuned smollm2-135m-instruct instead of the model the check was given.
+    out = here / "qa.jsonl"
+    next_step("data", "generate", DOCS / "guide.md", "-o", out)
+    augment = next_step("data", "check", out, "--model", "tiny-random")
+    split = _run(augment)
+    assert split == (
+        "next: tunelab data split more.jsonl -o more_split --held-out rephrasings "
+        "--model tiny-random"
+    )
+    propose, train = _run(split).split(", then ")
+    assert shlex.split(train)[:4] == ["tunelab", "train", "--set", "model.name=tiny-random"]
+    assert _run(propose) == f"next: {train}"
+
+
+def test_a_model_rewriting_the_questions_is_not_the_one_trained_next(here, wide_terminal):
+    data = write_rows(here / "qa.jsonl", [{"question": "What is the port?", "answer": "7410."}])
+    test = write_rows(here / "test.jsonl", [{"question": "Which user?", "answer": "ferry."}])
+    said = next_step(
+        *("data", "augment", data, "--mode", "rules", "-o", "more.jsonl", "--test", test),
+        *("--model", "tiny-random"),
+    )
+    assert said == f"next: tunelab train --set data.path=more.jsonl --set data.test_path={test}"
+
+
+@pytest.mark.parametrize("command", ["split", "facts", "augment"])
+def test_a_mistyped_model_folder_is_refused_before_anything_is_written(here, command):
+    # Only carried to the next lines, it failed once the pasted train loaded it.
+    (here / "mymodel").mkdir()
+    (here / "mymodel" / "config.json").write_text("{}", encoding="utf-8")
+    data = generated_like(here / "gen.jsonl")
+    args = {
+        "split": ("data", "split", data, "-o", "split", "--model", "mymodle"),
+        "facts": ("data", "facts", data, "-o", "facts.jsonl", "--model", "mymodle"),
+        "augment": ("data", "augment", data, "--mode", "rules", "--train-model", "mymodle"),
+    }[command]
+    refused = CliRunner().invoke(app, [str(a) for a in args]).exception
+    assert isinstance(refused, TunelabError)
+    assert str(refused).endswith("Did you mean mymodel?")
+    assert sorted(p.name for p in here.iterdir()) == ["gen.jsonl", "mymodel"]
+
+
+def test_a_hub_id_is_carried_as_given_offline(tmp_path, wide_terminal, monkeypatch):
+    # A hub id cannot be checked offline: training fetches it where the hub is reachable.
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    data = generated_like(tmp_path / "gen.jsonl")
+    out = tmp_path / "split"
+    said = next_step(*("data", "split", data, "-o", out, "--test-size", "0"), "--model", "org/m")
+    train = f"tunelab train --set model.name=org/m --set data.path={out / 'train.jsonl'}"
+    assert said == f"next: {train}"

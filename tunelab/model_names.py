@@ -101,14 +101,36 @@ def check_model_source(name: str) -> None:
         check_hub_reachable(name)
 
 
+def check_model_named(name: str) -> None:
+    """For a command that only names the model in its next line (`data split --model`, `data
+    facts --model`, `data augment --train-model`): fail at once, loading nothing, on a path that
+    is not there or on a name close to a model or run here ("mymodle" for ./mymodel), which the
+    pasted train would have failed on. Any other hub id is taken as given: it cannot be checked
+    offline, and training fetches it."""
+    if name in (TINY_NAME, EMBEDDED_NAME) or name in RANDOM_SHAPES or Path(name).exists():
+        return
+    check_model_name(name)
+    if (meant := meant_here(name)) and not _in_hub_cache(name):
+        raise TunelabError(
+            f"model {name!r}: not a folder here, nor in the Hugging Face cache{meant}"
+        )
+
+
+def _in_hub_cache(name: str) -> bool:
+    """Whether the Hugging Face cache holds hub id `name` (its config or tokenizer settings)."""
+    from huggingface_hub import try_to_load_from_cache
+
+    cached = (try_to_load_from_cache(name, f) for f in ("config.json", "tokenizer_config.json"))
+    return any(isinstance(path, str) for path in cached)
+
+
 def check_hub_reachable(name: str) -> None:
     """For a hub id neither cached nor reachable, fail now: asked for it offline, the hub client
     retries for ~50 s before it gives up (with HF_HUB_OFFLINE set it fails at once, but only
     once a command reaches that model)."""
-    from huggingface_hub import constants, try_to_load_from_cache
+    from huggingface_hub import constants
 
-    cached = (try_to_load_from_cache(name, f) for f in ("config.json", "tokenizer_config.json"))
-    if any(isinstance(path, str) for path in cached):
+    if _in_hub_cache(name):
         return
     offline = "HF_HUB_OFFLINE is set" if constants.HF_HUB_OFFLINE else None
     if why := offline or hub_unreachable():

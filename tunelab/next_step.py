@@ -64,12 +64,17 @@ def say_next(console: Console, *steps: str) -> None:
 
 
 def rewrites_command(
-    data: str | Path, test: str | Path | None = None, fields: dict[str, str] | None = None
+    data: str | Path,
+    test: str | Path | None = None,
+    fields: dict[str, str] | None = None,
+    model: str | None = None,
 ) -> str:
     """`data augment` of `data` by rules, its rewrites kept off `test`'s questions: each question
-    asked three more ways, no model (template pairs ask each fact once)."""
+    asked three more ways, no model (template pairs ask each fact once); passing on the user's own
+    `model` as `--train-model` (augment's `--model` is the one that rewrites), for its next line."""
     tested = ["--test", test] if test else []
     more = ["--mode", "rules", "-o", "more.jsonl"]
+    more += ["--train-model", model] if model_option(model) else []
     return command("data", "augment", data, *tested, *more, *read_through(fields or {}))
 
 

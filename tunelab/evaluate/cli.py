@@ -13,7 +13,7 @@ from rich.table import Table
 from tunelab.config import DEFAULT_MODEL, DataConfig
 from tunelab.evaluate import MOST_FACTS
 from tunelab.evaluate.eval_config import EvalConfig
-from tunelab.next_step import command, read_through, say_next, train_command
+from tunelab.next_step import command, model_option, read_through, say_next, train_command
 from tunelab.options import options
 
 console = Console()
@@ -213,7 +213,8 @@ def facts_command(
         bool, typer.Option("--overwrite", help="Replace OUTPUT if it exists.")
     ] = False,
     model: Annotated[
-        str, typer.Option(help="Model to finetune: the next line's train names it.")
+        str,
+        typer.Option(help="Model to finetune: the next line's train (or eval) names it."),
     ] = DEFAULT_MODEL,
 ) -> None:
     """Propose the facts each test answer must state (and a yes/no answer's opposite as a wrong
@@ -222,7 +223,9 @@ def facts_command(
     from tunelab.data_commands import facts
     from tunelab.errors import first_few
     from tunelab.evaluate.refusals import CANNED_ROWS
+    from tunelab.model_names import check_model_named
 
+    check_model_named(model)  # before the facts are written: the next line names it
     found = facts(path, output, config, most=most, overwrite=overwrite)
     verdicts = (
         f", and the opposite verdict as a wrong answer for {len(found.verdicts)} yes/no rows "
@@ -285,9 +288,10 @@ def rows(n: int) -> str:
 
 def _after_facts(path: str, output: str, fields: dict[str, str], model: str) -> str:
     """Training (of the user's own model, where named) on the train.jsonl that `data split` wrote
-    beside the test file, asked the facts (eval and compare of the run then score them), else eval of a model on them (of the run
-    whose held_out.jsonl they were, as `tunelab eval RUN` proposes them); the rows, in
-    their own columns still, read through the same fields."""
+    beside the test file, asked the facts (eval and compare of the run then score them), else
+    eval on them of the run whose held_out.jsonl they were (as `tunelab eval RUN` proposes
+    them), of the user's own model, or of a run or model to be named; the rows, in their own
+    columns still, read through the same fields."""
     from pathlib import Path
 
     from tunelab.data.markers import file_template
@@ -299,5 +303,7 @@ def _after_facts(path: str, output: str, fields: dict[str, str], model: str) -> 
         return train_command(train, output, fields, file_template(train, fields=fields), model)
     if Path(path).name == HELD_OUT and Run.is_run(Path(path).parent):  # as eval's note asks
         return command("eval", Path(path).parent, "--data", output, *read_through(fields))
+    if model_option(model):  # the model named: its own eval, ready to paste
+        return command("eval", model, "--data", output, *read_through(fields))
     asked = command("eval", "RUN", "--data", output, *read_through(fields))
     return asked + " (RUN: a run folder, or a model's name)"

@@ -198,8 +198,10 @@ def split_command(
     from tunelab.data.markers import file_template
     from tunelab.data.read import is_raw_text
     from tunelab.data_commands import split
+    from tunelab.model_names import check_model_named
     from tunelab.next_step import command, model_option, read_through, say_next, train_command
 
+    check_model_named(model)  # before the split is written: its next lines name it
     console = Console()
     written = split(path, output, config, overwrite=overwrite)
     for part, rows in zip(("train", "test"), written["rows"]):

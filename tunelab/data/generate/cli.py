@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from tunelab.config import DEFAULT_MODEL
 from tunelab.data.generate.augment import AugmentConfig, AugmentStats
 from tunelab.data.generate.shared import GenerateConfig, GenerateStats
 from tunelab.data.read import formats
@@ -243,12 +244,21 @@ def _what_was_written(config: GenerateConfig, stats: GenerateStats) -> str:
 def augment_command(
     data: Annotated[str, typer.Argument(help=f"The question/answer rows to augment: {formats()}.")],
     config: AugmentConfig,
+    train_model: Annotated[
+        str,
+        typer.Option(
+            help="Model to finetune on the rows (not --model, the one that rewrites): the next "
+            "line's split (or train) names it."
+        ),
+    ] = DEFAULT_MODEL,
 ) -> None:
     """Rewrite each training question N ways (diverse phrasings teach facts), optionally ask facts
     reversed and two at once; provenance on every row."""
     from tunelab.data_commands import augment
+    from tunelab.model_names import check_model_named
     from tunelab.progress import progress_bars
 
+    check_model_named(train_model)  # before the rewriting: the next line names it
     bars = progress_bars(console=console)
     with _saying_kept_on_ctrl_c(Path(config.output), "with the questions not yet rewritten"):
         with bars:
@@ -257,11 +267,12 @@ def augment_command(
                 config=config,
                 on_progress=lambda done, total: bars.update(task, completed=done, total=total),
             )
-        _say_augmented(config, stats)
+        _say_augmented(config, stats, train_model)
 
 
-def _say_augmented(config: AugmentConfig, stats: AugmentStats) -> None:
-    """What `data augment` wrote and dropped, then the next command."""
+def _say_augmented(config: AugmentConfig, stats: AugmentStats, train_model: str) -> None:
+    """What `data augment` wrote and dropped, then the next command: of `train_model`, the
+    user's, never the rewriting model (often a larger one, or an endpoint's)."""
     related = (
         f" ({stats.reversed} reversed, {stats.combined} combined)"
         if config.reverse or config.combine
@@ -298,8 +309,8 @@ def _say_augmented(config: AugmentConfig, stats: AugmentStats) -> None:
     # The output holds the originals too: it is the training set. Split, it holds out rephrasings,
     # each asking a fact that another training question still teaches. Its rows are in the
     # columns the fields map: read so again.
+    out, fields = config.output, config.fields
     if config.test:
-        say_next(console, train_command(config.output, config.test, config.fields))
+        say_next(console, train_command(out, config.test, fields, model=train_model))
     else:
-        out = config.output
-        say_next(console, split_command(out, rephrased=True, fields=config.fields))
+        say_next(console, split_command(out, rephrased=True, fields=fields, model=train_model))

@@ -110,7 +110,8 @@ def _after_check(path: str, test: str | None, output: str | None, result: Qualit
     """What follows a check: the --fix/--scrub that cleans what it found, fixing the lines the
     loader rejects, or, on clean rows (or once -o has them), training's split or training; each
     reading the columns through the user's fields, as the check did (-o keeps the columns), and
-    passing on the user's own model (not augment's: its --model is the one that rewrites)."""
+    passing on the user's own model (to augment as --train-model: its --model is the one that
+    rewrites)."""
     fields, model = result.config.fields, result.config.model
     read = [*model_option(model), *read_through(fields)]
     if not output:
@@ -127,7 +128,7 @@ def _after_check(path: str, test: str | None, output: str | None, result: Qualit
 
     data, test = output or path, held_out_path(path, test)  # a DatasetDict's own test split
     if asked_once(result.data.rows):  # template pairs: rewrites first, as generate said
-        return rewrites_command(data, test, fields)
+        return rewrites_command(data, test, fields, model)
     if test:
         template = result.markers.fit if result.markers else None
         return train_command(data, test, fields, template, model)
