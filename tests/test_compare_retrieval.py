@@ -319,3 +319,17 @@ def test_context_recall_leaves_out_references_without_content_words(tmp_path):
         kept = [Passage(p["source"], p["text"]) for p in arm.rows[1]["passages"]]
         assert arm.summary["context_recall"] == context_recall(rows[1]["answer"], kept) > 0
     assert context_recall("Yes.", kept) is None
+
+
+def test_a_split_folder_is_a_corpus_of_its_training_rows(tmp_path):
+    # A run trained on `data split`'s folder (its data.path) is compared against its train.jsonl;
+    # the default corpus failed with "no documents under" the folder.
+    (tmp_path / "train.jsonl").write_text(
+        '{"question": "Which port does the agent use?", "answer": "Port 7341."}\n'
+    )
+    (tmp_path / "test.jsonl").write_text(
+        '{"question": "Where are logs kept?", "answer": "In /var/log/agent."}\n'
+    )
+    passages = load_corpus(tmp_path)
+    assert [p.source for p in passages] == [f"{tmp_path / 'train.jsonl'}:1"]
+    assert "Port 7341." in passages[0].text

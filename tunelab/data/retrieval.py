@@ -114,11 +114,11 @@ def load_corpus(
     path: str | Path, chunk_tokens: int = 300, shape: str = "auto", fields: dict | None = None
 ) -> list[Passage]:
     """Passages from a Q&A/instruction/chat file (each pair one passage, a long answer cut in
-    pieces; rows read as `shape` and `fields` say), or from documents (Markdown, text, HTML, PDF; a folder recursively) cut
-    along paragraphs."""
+    pieces; rows read as `shape` and `fields` say; a split's folder, its train.jsonl), or from
+    documents (Markdown, text, HTML, PDF; a folder recursively) cut along paragraphs."""
     from tunelab.data.chunking import chunk_document
     from tunelab.data.load import load_examples
-    from tunelab.data.read import DATA_SUFFIXES
+    from tunelab.data.read import DATA_SUFFIXES, split_folder
     from tunelab.data.sections import DOC_SUFFIXES, find_documents, unread_note
 
     path = Path(path)
@@ -137,7 +137,9 @@ def load_corpus(
         raise TunelabError(
             f"corpus {path}: retrieval does not read {suffix!r} files; give {readable}"
         )
-    if path.is_file() and suffix not in DOC_SUFFIXES:
+    # A split's folder (`data split`'s, a run's data.path) is its train.jsonl, as training read
+    # it: `compare RUN` found "no documents" in it.
+    if path.is_file() and suffix not in DOC_SUFFIXES or split_folder(path):
         return qa_passages(load_examples(path, shape, fields, on_error="skip"), chunk_tokens)
     passages = []
     for document in find_documents([path]):
