@@ -49,10 +49,32 @@ def rows_system_prompt(examples: list[Example], prompt: Prompt) -> str | None:
     (data.system_prompt unset), or None: training takes it as the run's, so that chat, generate,
     serve and export ask as it trained (they asked under the template's default, which a run of
     OpenAI's finetuning format, one system turn in every row, never saw)."""
-    if prompt.template != "chat" or prompt.system_prompt is not None or not examples:
+    if prompt.template != "chat" or prompt.system_prompt is not None:
         return None
+    return _opening(examples)
+
+
+def adopted_system_prompt(examples: list[Example], system: str) -> str:
+    """What training says where it took `system`, the one its chats open with
+    (`rows_system_prompt`), as the run's."""
+    return (
+        f"{_opens_with(examples, system)}: the run asks with it (data.system_prompt), as chat, "
+        "generate, serve and export will"
+    )
+
+
+def _opening(examples: list[Example]) -> str | None:
+    """The system prompt every one of `examples` opens with, or None (they differ, or open with
+    none)."""
     opening = {e.system for e in examples}
     return opening.pop() if len(opening) == 1 else None
+
+
+def _opens_with(examples: list[Example], system: str) -> str:
+    return (
+        f"every training example opens with the system prompt {one_line(system, 80)!r} "
+        f"({examples[0].source})"
+    )
 
 
 def unasked_system_prompt(examples: list[Example], prompt: Prompt) -> str | None:
@@ -60,18 +82,14 @@ def unasked_system_prompt(examples: list[Example], prompt: Prompt) -> str | None
     chat, generate, serve and export ask with the run's (data.system_prompt, else the chat
     template's default), so the model would be asked under one it never trained with. Chat rows
     in OpenAI's finetuning format carry their system turn in every row."""
-    if prompt.template != "chat" or not examples:
-        return None
-    opening = {e.system for e in examples}
-    if len(opening) != 1 or (system := opening.pop()) is None or system == prompt.system_prompt:
+    if prompt.template != "chat" or (system := _opening(examples)) in (None, prompt.system_prompt):
         return None
     own = "unset: the chat template's default" if prompt.system_prompt is None else "another"
     return (
-        f"every training example opens with the system prompt {one_line(system, 80)!r} ({examples[0].source}), "
-        f"but chat, generate, serve and export ask with data.system_prompt ({own}), which the "
-        "run never trained under: set data.system_prompt to the rows' one (--set "
-        '"data.system_prompt=..."; training stays the same), or pass --system-prompt to chat '
-        "and serve"
+        f"{_opens_with(examples, system)}, but chat, generate, serve and export ask with "
+        f"data.system_prompt ({own}), which the run never trained under: set data.system_prompt "
+        'to the rows\' one (--set "data.system_prompt=..."; training stays the same), or pass '
+        "--system-prompt to chat and serve"
     )
 
 

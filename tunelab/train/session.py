@@ -17,11 +17,14 @@ from rich.markup import escape
 from transformers import PreTrainedTokenizerBase
 
 from tunelab.config import Config, fit_max_length
-from tunelab.data.chat_notes import rows_system_prompt, unasked_system_prompt
+from tunelab.data.chat_notes import (
+    adopted_system_prompt,
+    rows_system_prompt,
+    unasked_system_prompt,
+)
 from tunelab.data.pipeline import check_data_files, fingerprint, make_rows, prepare
 from tunelab.data.quality.dedup import near_questions, own_rows
 from tunelab.data.templates import Prompt
-from tunelab.data.text import one_line
 from tunelab.data.tokenize import Tokenized
 from tunelab.evaluate.facts_file import untaught_note
 from tunelab.models import context_length
@@ -169,14 +172,8 @@ def start_session(
     )
     console.print(f"[bold]data[/] {data.summary()}")
     if world.is_main and (system := config.data.system_prompt) != own_system:
-        console.print(
-            f"every training example opens with the system prompt {one_line(system, 80)!r} "
-            f"({data.train_examples[0].source}): the run asks with it (data.system_prompt), "
-            "as chat, generate, serve and export will",
-            markup=False,
-            highlight=False,
-            soft_wrap=True,
-        )
+        said = adopted_system_prompt(data.train_examples, system)
+        console.print(said, markup=False, highlight=False, soft_wrap=True)
     if world.is_main and (none := nothing_held_out(config, data.test_examples)):
         console.print(f"[yellow]warning:[/] {escape(none)}", soft_wrap=True)
     # The rows the test examples came from: test_path's, else the split file's.
