@@ -115,11 +115,10 @@ class AnswerCount:
         rate = self._rate()
         self.bars.update(self.task, advance=len(batch), tps=f"{rate:.0f}")
         if self.piped and passes_a_tenth(self.done - len(batch), self.done, self.total):
-            elapsed = time.perf_counter() - self.started
-            left = (self.total - self.done) * elapsed / max(self.done - self.before, 1)
+            task = next(t for t in self.bars.tasks if t.id == self.task)  # as the bar tells it
             self.bars.console.print(
                 f"{self.description} {self.done}/{self.total}  {rate:.0f} tok/s  "
-                f"{elapsed_said(elapsed, left)}"
+                f"{elapsed_said(task.elapsed or 0, seconds_left(task))}"
             )
 
     def _rate(self) -> float:
