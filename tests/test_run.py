@@ -187,6 +187,29 @@ def test_a_name_close_to_a_model_here_names_it_instead_of_how_to_download_it(
     assert f"Did you mean {meant}?" in said and "hf download" not in said
 
 
+def test_a_folder_this_user_may_not_look_in_is_passed_over_for_the_close_name(
+    tmp_path, monkeypatch, no_route_to_hub
+):
+    # Typed in /tmp, beside systemd's private folders: looking for a config.json in one raised
+    # PermissionError, a traceback where "Did you mean mymodel?" was meant.
+    import pathlib
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "mymodel").mkdir()
+    (tmp_path / "mymodel" / "config.json").write_text("{}")
+    (tmp_path / "private").mkdir()
+    is_file = pathlib.Path.is_file
+
+    def not_ours(path):
+        if path.parent.name == "private":
+            raise PermissionError(13, "Permission denied", str(path))
+        return is_file(path)
+
+    monkeypatch.setattr(pathlib.Path, "is_file", not_ours)
+    with pytest.raises(TunelabError, match="Did you mean mymodel"):
+        load_model("mymodle")
+
+
 def test_a_folder_that_holds_no_model_is_named(tmp_path):
     with pytest.raises(TunelabError, match="is not a Hugging Face model folder"):
         load_model(tmp_path)

@@ -52,6 +52,14 @@ def _holds_runs(folder: Path) -> bool:
         return False
 
 
+def _holds_model(folder: Path) -> bool:
+    """Whether `folder` is a Hugging Face model's (its config.json at its top)."""
+    try:
+        return folder.is_dir() and (folder / "config.json").is_file()
+    except OSError:  # a folder this user may not look in (/tmp's systemd-private-*): none
+        return False
+
+
 def folders_beside(path: Path) -> str:
     """The folders beside a path that is not there (a run's name mistyped), for its error to
     show: ' (in runs/: a, b)'; '' in the current folder, whose listing says little."""
@@ -157,7 +165,7 @@ def meant_here(name: str) -> str:
     runs = [c for p in here for c in sorted(p.iterdir()) if (c / "config.yaml").is_file()]
     meant = {run.name.lower(): str(run) for run in runs}
     # A model folder of the user's own here ("mymodle" for mymodel) is meant as a folder too.
-    models = [p for p in Path(".").iterdir() if p.is_dir() and (p / "config.json").is_file()]
+    models = [p for p in Path(".").iterdir() if _holds_model(p)]
     meant.update((model.name.lower(), model.name) for model in models)
     meant.update((known, known) for known in (EMBEDDED_NAME, TINY_NAME, *RANDOM_SHAPES))
     close = difflib.get_close_matches(name.lower(), list(meant), n=1, cutoff=0.8)
