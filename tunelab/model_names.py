@@ -151,8 +151,8 @@ def check_hub_reachable(name: str) -> None:
 def meant_here(name: str) -> str:
     """ ". Did you mean X?" for a name that is not there but is close to one that is: a run
     whose folder of runs is mistyped ("run/x" for runs/x), a run given by its name alone ("x",
-    the id `tunelab serve` gives it), a model folder here mistyped, or a built-in model mistyped or in the hub's capitals
-    ("SmolLM2-135M-Instruct"); else ""."""
+    the id `tunelab serve` gives it), a model folder here mistyped, or a built-in model mistyped
+    or in the hub's capitals ("SmolLM2-135M-Instruct"); else ""."""
     import difflib
 
     here = [p for p in Path(".").iterdir() if p.is_dir() and _holds_runs(p)]

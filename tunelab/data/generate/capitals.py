@@ -208,7 +208,8 @@ def unshouted(heading: str, text: str) -> str:
     """A heading in capitals ("SETTING A STATIC IP ADDRESS", a plain-text manual's) with each word
     as the `text` writes it elsewhere: in lower case where it says it so (or a dictionary word
     only capitalised), an acronym ("IP") where it only writes it in capitals, else as it writes
-    it ("Wi-Fi", "Wrenfield"); a word it never says, in lower case. "How do I set A STATIC IP ADDRESS?" was asked. Any other heading as it is."""
+    it ("Wi-Fi", "Wrenfield"); a word it never says, in lower case. "How do I set A STATIC IP
+    ADDRESS?" was asked. Any other heading as it is."""
     words = heading.split()
     if len(words) < 2 or heading != heading.upper() or heading == heading.lower():
         return heading
