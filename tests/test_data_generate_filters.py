@@ -81,3 +81,15 @@ def test_the_pairs_schema_asks_for_a_question_that_opens_with_a_capital_and_ends
     )
     assert pattern.match("What is the default lr?")
     assert not pattern.match("the_code_is_faster") and not pattern.match("make test-fast")
+
+
+def test_a_question_naming_abbreviations_is_no_copied_statement(tmp_path):
+    # "U.S. Army" and "e.g. Linux" read as two sentences before the "?": the question was dropped
+    # as "not a question", as the chunk's sentences with a "?" after them are.
+    out = Output(tmp_path / "qa.jsonl", "llm")
+    cfg = GenerateConfig(mode="llm")
+    chunk = "The U.S. Army runs the agent on Linux. Hold FEED for 3 seconds. Check the sensor."
+    asked = "Does the U.S. Army run the agent on an OS, e.g. Linux?"
+    assert drop_reason(cfg, asked, "Yes, on Linux.", chunk, out) is None
+    copied = "The U.S. Army runs the agent on Linux. Hold FEED for 3 seconds. Check the sensor?"
+    assert drop_reason(cfg, copied, "Yes, on Linux.", chunk, out) == "not a question"

@@ -97,7 +97,8 @@ def copied_statements(question: str) -> bool:
     printer skips labels when .... Hold ... If it still skips, check that ...: ?" was kept (and
     grounded, its words all the chunk's). Two sentences or more before it, or a colon right
     before the "?"."""
-    return len(re.findall(r"[.!](?=\s+[A-Z])", question)) >= 2 or bool(
+    # An initial's or a dotted abbreviation's full stop ("U.S. Army", "e.g. Linux") ends none.
+    return len(re.findall(r"(?<!\b[A-Za-z])[.!](?=\s+[A-Z])", question)) >= 2 or bool(
         re.search(r":\s*\?$", question)
     )
 
