@@ -4,6 +4,7 @@ DatasetDict's splits are; a folder of other data files is still read whole."""
 
 from tests.conftest import write_jsonl
 from tunelab.data.load import load_examples
+from tunelab.data.read import data_shape, is_raw_text
 from tunelab.data.split import held_out_path
 from tunelab.data.write import split_file
 from tunelab.evaluate.testset import asked_split
@@ -34,3 +35,17 @@ def test_a_folder_of_other_data_files_is_read_whole(tmp_path):
     write_jsonl(folder / "more.jsonl", ROWS[4:])
     assert len(load_examples(folder)) == len(ROWS)
     assert held_out_path(folder, None) is None
+
+
+def test_a_split_folder_of_texts_is_raw_text_as_its_train_file_is(tmp_path):
+    # Its shape was told by split.json, the folder's first file, which tells none: a run trained
+    # on a split of documents' texts was no raw-text run to eval, generate and compare.
+    texts = [
+        {"text": f"Section {i}. The W{i}00 prints {i * 20} labels a minute."} for i in range(10)
+    ]
+    folder = tmp_path / "split"
+    split_file(write_jsonl(tmp_path / "texts.jsonl", texts), folder, 3, near=None)
+    assert (folder / "split.json").is_file()
+    assert data_shape(folder) == "text" and is_raw_text(folder, "auto")
+    split_file(write_jsonl(tmp_path / "qa.jsonl", ROWS), tmp_path / "qa_split", 3, near=None)
+    assert data_shape(tmp_path / "qa_split") == "qa"

@@ -154,10 +154,13 @@ def is_raw_text(path: str | Path | None, shape: str) -> bool:
 
 
 def data_shape(path: str | Path) -> str | None:
-    """The shape `data.shape: auto` reads local data as: its (first) file's first row's, 'text' for
-    documents; None where nothing tells (a hub name, a file gone, columns that need data.fields)."""
+    """The shape `data.shape: auto` reads local data as: its (first) file's first row's (a split's
+    folder's: its train.jsonl's), 'text' for documents; None where nothing tells (a hub name, a
+    file gone, columns that need data.fields)."""
     path = Path(path)
-    if path.is_dir() and not is_dataset_dir(path):
+    if split_folder(path):  # its train.jsonl: split.json, listed first, told no shape
+        path = path / SPLIT_FILES[0]
+    elif path.is_dir() and not is_dataset_dir(path):
         path = next(iter(_folder_contents(path)[0]), path)
     return _first_shape(path) if path.exists() and not path.is_dir() else None
 
