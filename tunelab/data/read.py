@@ -19,11 +19,11 @@ from tunelab.data.hub import PREFIX
 from tunelab.data.row_numbers import without_row_numbers
 from tunelab.data.sections import DOC_SUFFIXES, document_text, documents_said
 from tunelab.data.shapes import detect_shape
+from tunelab.data.write import SPLIT_FILES, SPLIT_RECORD
 from tunelab.errors import TunelabError
 
 DATA_SUFFIXES = (".jsonl", ".ndjson", ".json", ".csv", ".tsv", ".parquet")
 REPORT_LINES = 20  # files listed by name when a folder is read; skipped ones are all listed
-SPLIT_FILES = ("train.jsonl", "test.jsonl")  # what `tunelab data split` writes (and split.json)
 
 
 def read_rows(
@@ -286,7 +286,7 @@ def split_folder(path: str | Path | None) -> bool:
 def split_folder_note(path: Path) -> str:
     """What reading the split folder `path` as data reads, and what it leaves, said."""
     train, test = (escape(str(path / name)) for name in SPLIT_FILES)
-    others = sorted(p.name for p in path.iterdir() if p.name not in (*SPLIT_FILES, "split.json"))
+    others = sorted(p.name for p in path.iterdir() if p.name not in (*SPLIT_FILES, SPLIT_RECORD))
     left = f"; not read: {', '.join(others)}" if others else ""
     return (
         f"{escape(str(path))}: a train/test split's folder: read its train.jsonl; its test.jsonl "

@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Protocol
 
 from tunelab.data.question_keys import drop_duplicates, example_key, near_keys, normalize_text
-from tunelab.data.read import SPLIT_FILES, split_folder
+from tunelab.data.read import split_folder
 from tunelab.data.templates import Example
+from tunelab.data.write import SPLIT_FILES
 from tunelab.errors import TunelabError
 
 

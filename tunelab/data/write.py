@@ -132,6 +132,7 @@ def cannot_write(path: Path, err: OSError) -> TunelabError:
 # How `data split` held its test rows out, written beside them: `data check` and training read
 # it where they are given the split's test file (`held_out_beside`).
 SPLIT_RECORD = "split.json"
+SPLIT_FILES = ("train.jsonl", "test.jsonl")  # the rows trained on and held out, beside it
 
 
 def held_out_beside(test: str | Path | None) -> str | None:
@@ -179,7 +180,7 @@ def split_file(
     from tunelab.data.split import drop_leaked, near_repeats_note, split_examples
 
     output_dir = Path(output_dir)
-    out_train, out_test = output_dir / "train.jsonl", output_dir / "test.jsonl"
+    out_train, out_test = (output_dir / name for name in SPLIT_FILES)
     out_record = output_dir / SPLIT_RECORD
     for out in (out_train, out_test, out_record):
         check_new_file(out, overwrite, [path] + ([test_path] if test_path else []))

@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 
 from tunelab.data.templates import Example
 from tunelab.data.text import common_words
+from tunelab.data.write import SPLIT_FILES
 from tunelab.errors import TunelabError
 from tunelab.evaluate import MOST_FACTS
 from tunelab.evaluate.calls import calls_alone, reply_text
@@ -62,7 +63,7 @@ def propose_rows(
 
 def train_beside(path: str | Path) -> Path | None:
     """The train.jsonl that `tunelab data split` wrote beside the test file `path`, if any."""
-    train = Path(path).parent / "train.jsonl"
+    train = Path(path).parent / SPLIT_FILES[0]
     if train.is_file() and train.resolve() != Path(path).resolve():
         return train
     return None

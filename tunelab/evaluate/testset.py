@@ -14,8 +14,9 @@ from rich.markup import escape
 from tunelab.data.file_text import console as data_notes
 from tunelab.data.hub import is_hub
 from tunelab.data.load import OPTION_SKIP_HINT, load_examples, not_found
-from tunelab.data.read import SPLIT_FILES, split_folder
+from tunelab.data.read import split_folder
 from tunelab.data.split import own_test_split, saved_splits
+from tunelab.data.write import SPLIT_FILES
 from tunelab.errors import TunelabError, first_few
 from tunelab.evaluate.metrics import normalize
 from tunelab.evaluate.refusals import Refusals, declines
