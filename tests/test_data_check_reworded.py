@@ -126,3 +126,19 @@ def test_the_maximum_and_the_minimum_asked_of_one_range_are_two_questions(tmp_pa
         rows += [(f"What is the maximum {name}?", said), (f"What is the minimum {name}?", said)]
     report = check_file(write_rows(tmp_path / "manual.jsonl", qa_rows(rows)), config=TINY)
     assert report.near_dups == []
+
+
+def test_a_shared_instruction_naming_values_does_not_join_two_asked_values(tmp_path):
+    # Every row carries one long instruction that names the default and the range; what tells
+    # the rows apart is their input, as the near-duplicate pass reads it too.
+    instruction = (
+        "Answer the customer from the LP-200 printer manual: give the default, the range, the "
+        "maximum or the minimum of the setting they ask about, in one sentence."
+    )
+    rows = []
+    for name, sets, _, ranges in OPTIONS:
+        said = f"{name} sets {sets}; it ranges {ranges}."
+        for asked in (f"What is the maximum {name}?", f"What is the minimum {name}?"):
+            rows.append({"instruction": instruction, "input": asked, "output": said})
+    report = check_file(write_rows(tmp_path / "manual.jsonl", rows), config=TINY)
+    assert report.near_dups == []

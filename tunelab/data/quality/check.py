@@ -88,7 +88,8 @@ def check_file(
     # record, however few words one changes ("Quick question: ..."): --fix removed them.
     # Rows whose answers state other numbers, or whose questions ask other values of one thing
     # ("the default", "the range"), are two facts however many words they share
-    # (`reworded.other_facts`, which the reworded pass applies already).
+    # (`reworded.other_facts`, which the reworded pass applies already, read as it reads them:
+    # without the instruction every row shares).
     source = [ex.rewrite_of for ex in examples]
     report.near_dups = [
         p
@@ -96,7 +97,7 @@ def check_file(
         if p.first not in repeated
         and p.second not in repeated
         and not (source[p.first] and source[p.first] == source[p.second])
-        and (p.reworded or not reworded.other_facts(questions, answers, p.first, p.second))
+        and (p.reworded or not reworded.other_facts(asks, answers, p.first, p.second))
     ]
     # A near-duplicate row's answer says nearly what the first's does, and one that differs in
     # case alone says what it does: neither is a conflict. Rows asked under another system
