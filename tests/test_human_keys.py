@@ -132,3 +132,33 @@ def test_a_damaged_keys_file_is_named_with_what_to_do(tmp_path):
     (tmp_path / "votes.keys.json").write_text("{not json", encoding="utf-8")
     with pytest.raises(TunelabError, match=r"votes\.keys\.json.*delete it to issue new links"):
         rater_keys(tmp_path / "votes.jsonl", ["alice"], longest=100)
+
+
+def test_a_judging_page_open_beyond_this_machine_needs_raters_or_insecure(tmp_path, monkeypatch):
+    # Anyone who reached it could judge and read the results: refused, saying what to add.
+    import uvicorn
+
+    monkeypatch.setattr(uvicorn.Server, "run", lambda server: None)  # never serve for real
+    args = ["rate", *answer_sets(tmp_path), "--votes", str(tmp_path / "votes.jsonl")]
+    refused = CliRunner().invoke(app, [*args, "--host", "0.0.0.0"])
+    assert isinstance(refused.exception, TunelabError), refused.output
+    assert "add --raters alice,bob, or --insecure" in str(refused.exception)
+    assert not (tmp_path / "votes.keys.json").exists()  # refused before anything was written
+
+    # Named raters guard it: only their links judge.
+    client, output = start(tmp_path, monkeypatch, "--host", "0.0.0.0", "--raters", "alice")
+    alice = re.search(r"^alice: http://0\.0\.0\.0:8008/#key=(\S+)$", output, re.M)[1]
+    assert client.get("/api/next").status_code == 403
+    assert client.get("/api/next", headers={"X-Rater-Key": alice}).status_code == 200
+
+    # --insecure opens it to anyone, said at start and kept in the command that judges more.
+    client, output = start(tmp_path, monkeypatch, "--host", "0.0.0.0", "--insecure")
+    assert "warning: listening on 0.0.0.0 with no --raters" in output
+    assert client.get("/leaderboard").status_code == 200
+    assert output.rstrip().endswith("--host 0.0.0.0 --insecure")
+
+
+def test_a_server_with_raters_does_not_describe_its_routes(tmp_path, monkeypatch):
+    client, _ = start(tmp_path, monkeypatch, "--raters", "alice")
+    for path in ("/openapi.json", "/docs", "/redoc"):
+        assert client.get(path).status_code == 404, path

@@ -161,9 +161,21 @@ def test_an_empty_key_or_an_open_address_without_a_key_refuses_to_start(engines,
     # No rows to decode in: every request would wait forever.
     out = runner.invoke(cli, ["serve", "no-such-model", "--max-batch", "0"])
     assert out.exit_code == 2 and "--max-batch" in out.output
-    check_exposure("0.0.0.0", None, insecure=True)  # said out loud: allowed
-    check_exposure("0.0.0.0", "k3y")
-    check_exposure("::1", None)
+
+
+def test_a_keyed_server_does_not_describe_its_routes_to_anyone(engines):
+    client = TestClient(create_app(engines, api_key="k3y"))
+    for path in ("/openapi.json", "/docs", "/redoc"):
+        assert client.get(path).status_code == 404, path
+        assert client.get(path, headers=KEY).status_code == 404, path  # nor to the key's holder
+    assert client.get("/v1/models", headers=KEY).status_code == 200
+
+
+def test_insecure_lets_an_open_address_through_with_a_warning_to_print():
+    assert "anyone who can reach this machine" in check_exposure("0.0.0.0", None, insecure=True)
+    assert check_exposure("0.0.0.0", "k3y") is None and check_exposure("::1", None) is None
+    with pytest.raises(TunelabError, match=r"add --api-key KEY .*, or --insecure to open it"):
+        check_exposure("192.168.1.5", None)
 
 
 def test_a_huge_prompt_does_not_stall_health_for_other_clients(engines):

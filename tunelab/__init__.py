@@ -172,12 +172,14 @@ def rate(
     config: RateConfig | None = None,
     console: Console | None = None,
     raters: list[str] | None = None,
+    insecure: bool = False,
     **settings,
 ) -> list[dict]:
     """Judge answer sets side by side, blind, at http://HOST:PORT/ until Ctrl-C, each vote added
     to `votes` (`tunelab rate`), then raise KeyboardInterrupt saying the votes kept (as a stopped
     `tunelab serve` does); results: serve nothing, read the votes so far. `raters`: only these
-    judge, each through the private link printed for them (`--raters`). Returns the
+    judge, each through the private link printed for them (`--raters`); a non-loopback host needs
+    raters, or insecure to let anyone who reaches it judge and read the results. Returns the
     Bradley–Terry and Elo ratings of the votes on these answers. `console` is told what the
     command says: questions not every set answers, votes on other answers, the ratings table.
     Settings: a RateConfig, or its fields as keywords (pairs, explore)."""
@@ -188,7 +190,7 @@ def rate(
     listed = _listed(answers)
     raters = None if raters is None else _listed(raters)
     return rate_answers(
-        listed, votes, host, port, allow_host or (), results, config, console, raters
+        listed, votes, host, port, allow_host or (), results, config, console, raters, insecure
     )
 
 

@@ -1,9 +1,9 @@
 """What every tunelab web server (`serve`, `rate`) shares: whether an address keeps it to this
-machine, a port another process holds (found before anything starts), the `Host` check that keeps
-a web page rebound to 127.0.0.1 (DNS rebinding) from reaching it, a body read no further than a
-limit, uvicorn's settings (its log lines, the process's logging left alone), and running an
-app in a background thread (tests, benchmarks, notebooks). Imports stay light: `tunelab rate`
-uses them without torch."""
+machine, and the refusal to leave one that does not unguarded; a port another process holds (found
+before anything starts); the `Host` check that keeps a web page rebound to 127.0.0.1 (DNS
+rebinding) from reaching it; a body read no further than a limit; uvicorn's settings (its log
+lines, the process's logging left alone); and running an app in a background thread (tests,
+benchmarks, notebooks). Imports stay light: `tunelab rate` uses them without torch."""
 
 from __future__ import annotations
 
@@ -31,6 +31,21 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:  # a name other than localhost may resolve to any interface
         return False
+
+
+def check_guarded(host: str, guarded: bool, insecure: bool, guard: str, exposes: str) -> str | None:
+    """Refuse to listen beyond this machine (a non-loopback `host`) with nothing `guarded`, unless
+    `insecure` says so out loud; then return the warning to print. `guard` is the option that
+    would guard it, as added (`--raters alice,bob`); `exposes`, what anyone reaching it could do."""
+    if guarded or is_loopback(host):
+        return None
+    without = guard.split()[0]
+    if not insecure:
+        raise TunelabError(
+            f"listening on {host} without {without} would let anyone who can reach this machine "
+            f"{exposes}: add {guard}, or --insecure to open it to anyone who can reach it"
+        )
+    return f"listening on {host} with no {without}: anyone who can reach this machine can {exposes}"
 
 
 def check_port_free(host: str, port: int) -> None:

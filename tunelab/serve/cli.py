@@ -165,15 +165,12 @@ def serve_command(
 
     import tunelab
     from tunelab.serve.launch import check_exposure, model_ids
-    from tunelab.web import check_port_free, is_loopback
+    from tunelab.web import check_port_free
 
-    check_exposure(host, api_key, insecure)  # before minutes of loading, not after
+    warning = check_exposure(host, api_key, insecure)  # before minutes of loading, not after
     console = Console()
-    if api_key is None and not is_loopback(host):  # --insecure got it past check_exposure
-        console.print(
-            f"[bold yellow]warning:[/] listening on {host} with no --api-key: anyone who "
-            "can reach this machine can use the models"
-        )
+    if warning:  # --insecure got it past check_exposure
+        console.print(f"[bold yellow]warning:[/] {warning}")
     check_port_free(host, port)  # before the line that says it serves there
     # "serving" is said once the models are loaded: a model that fails to load said it first.
     console.print(f"loading {', '.join(model_ids(models))}")

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from tunelab.errors import TunelabError
 from tunelab.serve.batch_limit import DEFAULT_MAX_BATCH
-from tunelab.web import LOCALHOST, check_port_free, is_loopback, uvicorn_config
+from tunelab.web import LOCALHOST, check_guarded, check_port_free, uvicorn_config
 
 if TYPE_CHECKING:
     from tunelab.serve.engine import Engine
@@ -89,17 +89,15 @@ def load_engines(names: list[str], max_batch: int = DEFAULT_MAX_BATCH) -> dict[s
     return engines
 
 
-def check_exposure(host: str, api_key: str | None, insecure: bool = False) -> None:
-    """Refuse to start a server that anyone on the network could use without a key."""
+def check_exposure(host: str, api_key: str | None, insecure: bool = False) -> str | None:
+    """Refuse to start a server that anyone on the network could use without a key; with
+    --insecure, the warning to print."""
     if api_key is not None and not api_key:
         raise TunelabError(
             "--api-key is empty: give a real key, or leave it out to serve on loopback without one"
         )
-    if not is_loopback(host) and api_key is None and not insecure:
-        raise TunelabError(
-            f"listening on {host} without --api-key would let anyone who can reach this machine "
-            "use the models: add --api-key KEY (or TUNELAB_API_KEY), or --insecure if you mean it"
-        )
+    guard = "--api-key KEY (or TUNELAB_API_KEY)"
+    return check_guarded(host, api_key is not None, insecure, guard, "use the models")
 
 
 def serve(

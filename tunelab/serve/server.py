@@ -71,7 +71,8 @@ def create_app(
     Requests must name this server or localhost in `Host`, or one of `allowed_hosts`."""
     if api_key is not None and not api_key:
         raise TunelabError("api_key is empty: give a real key, or None to serve without one")
-    app = FastAPI(title="tunelab", docs_url=None, redoc_url=None)
+    # No /openapi.json, /docs or /redoc: nothing reads them, and they showed anyone the routes.
+    app = FastAPI(title="tunelab", docs_url=None, redoc_url=None, openapi_url=None)
     app.add_middleware(LocalHostsOnly, allowed_hosts=allowed_hosts)
     # The template each model takes one question in (None: it reads the conversation), and
     # those whose log has said so: once a server, not at every request.

@@ -73,7 +73,8 @@ def create_app(
     from fastapi import FastAPI, Header, HTTPException, Query
     from fastapi.responses import HTMLResponse
 
-    app = FastAPI(title="tunelab human evaluation", docs_url=None, redoc_url=None)
+    # No /openapi.json, /docs or /redoc: nothing reads them, and they showed anyone the routes.
+    app = FastAPI(title="tunelab human evaluation", docs_url=None, redoc_url=None, openapi_url=None)
     app.add_middleware(SmallBodies, limit=MAX_BODY)
     app.add_middleware(LocalHostsOnly, allowed_hosts=allowed_hosts)  # outermost: checked first
     key_header = Header(None, alias=KEY_HEADER)  # a default, not Annotated: FastAPI reads names

@@ -30,8 +30,7 @@ def rate_command(
     host: Annotated[
         str,
         typer.Option(
-            help="Interface to listen on; 0.0.0.0 lets anyone on your network judge unless "
-            "--raters names who may."
+            help="Interface to listen on; any but loopback needs --raters (or --insecure)."
         ),
     ] = LOCALHOST,
     port: Port = DEFAULT_PORT,
@@ -46,6 +45,12 @@ def rate_command(
             "votes without one are refused."
         ),
     ] = None,
+    insecure: Annotated[
+        bool,
+        typer.Option(
+            "--insecure", help="Listen on a non-loopback --host without --raters: anyone judges."
+        ),
+    ] = False,
     *,
     config: RateConfig,
 ) -> None:
@@ -53,4 +58,7 @@ def rate_command(
     from tunelab import rate
 
     names = raters.split(",") if raters is not None else None
-    rate(answers, votes, host, port, allow_host, results, config, console=console, raters=names)
+    rate(
+        answers, votes, host, port, allow_host, results, config, console=console, raters=names,
+        insecure=insecure,
+    )  # fmt: skip

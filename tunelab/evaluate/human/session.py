@@ -15,6 +15,8 @@ from tunelab.evaluate.human.arena import Arena
 from tunelab.evaluate.human.pairing import RateConfig
 from tunelab.web import LOCALHOST
 
+RATERS = "--raters alice,bob"  # what guards a judging page open beyond this machine
+
 
 def rate(
     answers: Sequence[str | Path],
@@ -26,6 +28,7 @@ def rate(
     config: RateConfig,
     console: Console | None,
     raters: Sequence[str] | None = None,
+    insecure: bool = False,
 ) -> list[dict]:
     """tunelab.rate's session, its answers listed and its settings read: see there."""
     from tunelab.data.write import check_writable
@@ -33,8 +36,13 @@ def rate(
     from tunelab.evaluate.human.app import MAX_RATER, leaderboard_table
     from tunelab.evaluate.human.app import rate as judge_in_browser
     from tunelab.evaluate.human.keys import links, new_key, rater_keys
-    from tunelab.web import check_port_free
+    from tunelab.web import check_guarded, check_port_free
 
+    # Before anything is read: a mistake in how to listen is said first, as `serve` says it.
+    exposes = "judge and read the results"
+    warning = (
+        None if results else check_guarded(host, raters is not None, insecure, RATERS, exposes)
+    )
     answer_sets = load_answers([Path(a) for a in answers])
     arena = Arena(answer_sets, Path(votes), config=config)
     console = console or Console(quiet=True)  # Python callers are told nothing unless they ask
@@ -55,6 +63,8 @@ def rate(
     keys = rater_keys(arena.votes_path, list(raters), MAX_RATER) if raters is not None else None
     # With raters, the results only through a link of their own: raters judge blind.
     results_key = new_key() if keys else None
+    if warning:  # --insecure got it past check_guarded
+        console.print(f"[bold yellow]warning:[/] {warning}")
     try:
         console.print(
             f"{len(arena.pairs)} answer pairs, {len(arena.records)} judged so far. Open "
@@ -68,20 +78,21 @@ def rate(
         # Ctrl-C or SIGTERM, raised again once uvicorn has stopped serving (or before it took
         # them over). Each vote was written as it was cast; the judge leaving wants to know
         # they all were, and a shell sees 130 or 143.
-        said = _votes_kept(arena, answers, votes, host, port, raters)
+        said = _votes_kept(arena, answers, votes, host, port, raters, insecure)
         console.print(said, markup=False, soft_wrap=True)
         raise KeyboardInterrupt(said) from None  # said: `tunelab` adds no line of its own
-    said = _votes_kept(arena, answers, votes, host, port, raters)
+    said = _votes_kept(arena, answers, votes, host, port, raters, insecure)
     console.print(said, markup=False, soft_wrap=True)
     return arena.ratings()
 
 
-def _votes_kept(arena, answers, votes, host: str, port: int, raters=None) -> str:
+def _votes_kept(arena, answers, votes, host: str, port: int, raters=None, insecure=False) -> str:
     """`rate`'s last line: the votes kept, the command printing their ratings, the one going on."""
     given = ["tunelab", "rate", *map(str, answers), "--votes", str(votes)]
     given += ["--host", host] if host != LOCALHOST else []
     given += ["--port", str(port)] if port != DEFAULT_PORT else []
     given += ["--raters", ",".join(raters)] if raters else []
+    given += ["--insecure"] if insecure else []
     return (
         f"{len(arena.records)} votes in {arena.votes_path}; ratings: "
         f"{shlex.join([*given, '--results'])}; to judge more: {shlex.join(given)}"
