@@ -28,6 +28,9 @@ FUNCTIONS = {
 }
 # Options Python spells otherwise: train's --set, generate's question.
 SPELLED = {("train", "set_"): "overrides", ("generate", "prompt"): "text"}
+# Options that shape only the `next:` line a command prints (the model the pasted train line
+# names, checked as typed): a Python caller gets no such line, so its function has no use for them.
+NEXT_LINE_ONLY = {("data split", "model"), ("data facts", "model"), ("data augment", "train_model")}
 
 
 def _commands(group, path=()):
@@ -55,6 +58,8 @@ def _not_taken(name: str, command: click.Command) -> list[str]:
     section = getattr(command.callback, "section", None)
     wrong = []
     for option in command.params:
+        if (name, option.name) in NEXT_LINE_ONLY:
+            continue
         spelled = SPELLED.get((name, option.name), option.name)
         param = params.get(spelled)
         if param is not None and param.kind != param.VAR_KEYWORD:
