@@ -1,10 +1,12 @@
 """Does one change to the demo's recipe teach the model more of its facts? Trains the demo recipe
-(`demo_config`: full finetuning of the embedded model, 3 epochs) with `--set` style overrides,
-asks the demo's 122 held-out rows as the demo does, scores them with the demo's own scorer
-(`tunelab.demo.scores.per_question`), and pairs its 56 paraphrase answers against the demo's
+(`demo_config`: full finetuning of the embedded model, 4 epochs since 131421c) with `--set` style
+overrides, asks the demo's 122 held-out rows as the demo does, scores them with the demo's own
+scorer (`tunelab.demo.scores.per_question`), and pairs its 56 paraphrase answers against the demo's
 own 56 (`benchmarks/data/fact_scorer/judged.jsonl`, source `finetuned`; Newcombe's interval, as
 the demo's table gives it). Prints the row of docs/measurements.md's lever table, then each
-answer gained or lost by its row number in `demo_tests()`.
+answer gained or lost by its row number in `demo_tests()`. The stored answers it pairs against
+are the 3-epoch demo's (270 steps): add `--set train.epochs=3` to measure a lever at their steps,
+as the table's rows until the fourth epoch were.
 
     nice -n 5 python benchmarks/demo_lever.py --set data.train_on_prompt=true --name demo_prompt
 
