@@ -164,8 +164,11 @@ def analyse(
     # reads two answers as one fact: found by the question's words alone, the row that taught
     # the wrong answer the model recited was not named.
     train_answers = [ex.answer for ex in training]
-    expected = answers_saying(train_answers, [r["reference"] for r in rows])
-    recited = answers_saying(train_answers, [r["answer"] for r in rows])
+    # One TF-IDF fit over the training answers for both the references and the answers given.
+    said = answers_saying(
+        train_answers, [r["reference"] for r in rows] + [r["answer"] for r in rows]
+    )
+    expected, recited = said[: len(rows)], said[len(rows) :]
     given: dict[str, list[int]] = {}  # the training rows by their answer, as refusals compare
     for j, ex in enumerate(training):
         given.setdefault(normalize(ex.answer), []).append(j)
