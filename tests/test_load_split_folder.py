@@ -2,11 +2,14 @@
 given as data: its train.jsonl is trained on and its test.jsonl held out, as a saved
 DatasetDict's splits are; a folder of other data files is still read whole."""
 
+import pytest
+
 from tests.conftest import write_jsonl
 from tunelab.data.load import load_examples
 from tunelab.data.read import data_shape, is_raw_text
 from tunelab.data.split import held_out_path
 from tunelab.data.write import split_file
+from tunelab.errors import TunelabError
 from tunelab.evaluate.testset import asked_split
 
 ROWS = [{"question": f"What is code {i}?", "answer": f"Code {i} is {i * 7}."} for i in range(10)]
@@ -35,6 +38,47 @@ def test_a_folder_of_other_data_files_is_read_whole(tmp_path):
     write_jsonl(folder / "more.jsonl", ROWS[4:])
     assert len(load_examples(folder)) == len(ROWS)
     assert held_out_path(folder, None) is None
+
+
+def test_a_data_folder_holding_a_split_folder_is_refused_naming_it(tmp_path, capsys):
+    # Read file by file, its split.json was read as rows (an error about a JSON array) and, the
+    # record gone, its test.jsonl was trained on beside the file it was split from.
+    data = tmp_path / "data"
+    data.mkdir()
+    write_jsonl(data / "qa.jsonl", ROWS[:6])
+    split = data / "v1"
+    split_file(write_jsonl(tmp_path / "more.jsonl", ROWS[6:]), split, 1, near=None)
+    for gone in (None, split / "split.json", data / "qa.jsonl"):
+        if gone:
+            gone.unlink()  # without its record, or alone in the folder, it is refused too
+        with pytest.raises(TunelabError) as refused:
+            load_examples(data)
+        said = " ".join(str(refused.value).split())
+        assert f"{data} holds a train/test split's folder, {split}" in said
+        assert f"give {split} as the data (data.path)" in said and f"move {split} out" in said
+    # Its own rows are read as a split's folder is: train.jsonl trained on, test.jsonl held out.
+    assert len(load_examples(split)) == 3 and held_out_path(split, None) == str(
+        split / "test.jsonl"
+    )
+
+
+def test_a_split_record_left_without_its_test_file_is_never_read_as_rows(tmp_path, capsys):
+    folder = tmp_path / "split"
+    split_file(write_jsonl(tmp_path / "qa.jsonl", ROWS), folder, 3, near=None)
+    (folder / "test.jsonl").unlink()
+    assert len(load_examples(folder)) == len(ROWS) - 3
+    said = " ".join(capsys.readouterr().err.split())
+    assert "split.json: how a train/test split was drawn (`tunelab data split`)" in said
+
+
+def test_a_folder_of_data_files_in_subfolders_is_still_read_whole(tmp_path):
+    folder = tmp_path / "data"
+    (folder / "more").mkdir(parents=True)
+    write_jsonl(folder / "qa.jsonl", ROWS[:4])
+    write_jsonl(folder / "more" / "train.jsonl", ROWS[4:8])  # a train.jsonl with no test.jsonl
+    write_jsonl(folder / "more" / "extra.jsonl", ROWS[8:])
+    questions = sorted(e.question for e in load_examples(folder))
+    assert questions == sorted(r["question"] for r in ROWS)
 
 
 def test_a_split_folder_of_texts_is_raw_text_as_its_train_file_is(tmp_path):

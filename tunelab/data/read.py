@@ -19,7 +19,7 @@ from tunelab.data.hub import PREFIX
 from tunelab.data.row_numbers import without_row_numbers
 from tunelab.data.sections import DOC_SUFFIXES, document_text, documents_said
 from tunelab.data.shapes import detect_shape
-from tunelab.data.write import SPLIT_FILES, SPLIT_RECORD
+from tunelab.data.write import SPLIT_FILES, SPLIT_RECORD, is_split_record
 from tunelab.errors import TunelabError
 
 DATA_SUFFIXES = (".jsonl", ".ndjson", ".json", ".csv", ".tsv", ".parquet")
@@ -105,6 +105,8 @@ def _read_folder(
     """Every data file, dataset folder and document under `folder`. What is read and what is
     skipped is always printed: a file left out without a word is data silently lost."""
     sources, skipped = _folder_contents(folder)
+    if split := next((source for source in sources if split_folder(source)), None):
+        raise TunelabError(_nested_split(folder, split))
     shapes = {source: _first_shape(source) for source in sources}
     if not quiet:
         _report_folder(folder, shapes, skipped)
@@ -130,14 +132,16 @@ def _folder_contents(folder: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
         suffix = path.suffix.lower()
         if path.name.startswith("."):
             skipped.append((path, "hidden"))
-        elif path.is_dir() and is_dataset_dir(path):
-            sources.append(path)
+        elif path.is_dir() and (is_dataset_dir(path) or split_folder(path)):
+            sources.append(path)  # a split's folder is refused whole by _read_folder
         elif path.is_dir() and path.is_symlink():  # a link back up would never end
             skipped.append((path, "link to a folder, not followed"))
         elif path.is_dir():
             more, more_skipped = _folder_contents(path)
             sources += more
             skipped += more_skipped
+        elif is_split_record(path):  # its folder lost a file: the record is still no rows
+            skipped.append((path, "how a train/test split was drawn (`tunelab data split`)"))
         elif suffix in DATA_SUFFIXES or suffix in DOC_SUFFIXES:
             sources.append(path)
         else:
@@ -281,6 +285,17 @@ def split_folder(path: str | Path | None) -> bool:
     `tunelab data split` writes them. It is read as a saved DatasetDict is: its train.jsonl the
     training rows, its test.jsonl the rows held out (`split.own_test_split`)."""
     return bool(path) and all((Path(path) / name).is_file() for name in SPLIT_FILES)
+
+
+def _nested_split(folder: Path, split: Path) -> str:
+    """Why a data folder holding a split's folder is refused: read file by file, its split.json
+    was read as rows and its test.jsonl trained on (a leak), and most likely its train.jsonl
+    repeats the rows of the file beside it that was split."""
+    return (
+        f"{folder} holds a train/test split's folder, {split} (its {' and '.join(SPLIT_FILES)}); "
+        f"read with the rest, its test rows would be trained on. To train on that split, give "
+        f"{split} as the data (data.path) instead of {folder}; else move {split} out of {folder}"
+    )
 
 
 def split_folder_note(path: Path) -> str:

@@ -138,8 +138,17 @@ SPLIT_FILES = ("train.jsonl", "test.jsonl")  # the rows trained on and held out,
 def held_out_beside(test: str | Path | None) -> str | None:
     """How the split that wrote the test file `test` held its rows out (data.held_out:
     questions, rephrasings), as its SPLIT_RECORD beside them says; None where none does."""
+    return _held_out_recorded(Path(test or "").parent / SPLIT_RECORD)
+
+
+def is_split_record(path: Path) -> bool:
+    """Whether `path` is the SPLIT_RECORD `data split` wrote (not a data file of that name)."""
+    return path.name == SPLIT_RECORD and _held_out_recorded(path) is not None
+
+
+def _held_out_recorded(record_path: Path) -> str | None:
     try:
-        record = json.loads((Path(test or "").parent / SPLIT_RECORD).read_text(encoding="utf-8"))
+        record = json.loads(record_path.read_text(encoding="utf-8"))
     except (OSError, ValueError):  # no split wrote it, or the record is not one
         return None
     held = record.get("held_out") if isinstance(record, dict) else None
