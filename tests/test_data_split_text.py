@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tunelab.data.load import load_examples
 from tunelab.data.split import near_repeats_note, split_examples
 from tunelab.data.write import split_file
+from tunelab.errors import TunelabError
 
 
 def _docs(folder, names):
@@ -114,5 +117,21 @@ def test_a_run_from_before_ends_were_held_out_resumes_with_the_whole_texts_it_he
     assert "held out 1 of its 6 texts whole, as tunelab did before" in said
     assert " ".join(err.split()).count("reading 6 file(s)") == 1  # read again in silence
     assert "resumed from" in said and "test_size: 1.0" in saved.read_text("utf-8")
+    assert _last_step(run) == 3
+
+    # Resumed again from the config file that still says 0.1, as `train RUN --resume` resumes
+    # it: the checkpoint's split decides (refused as "cannot change data.test_size 1.0 → 0.1").
+    train(old.model_copy(update={"train": old.train.model_copy(update={"max_steps": 4})}), True)
+    said = " ".join(capsys.readouterr()[0].split())
+    assert "held out 1 of its 6 texts whole" in said and "a config file saying 0.1 resumes" in said
+    assert _last_step(run) == 4 and "test_size: 1.0" in saved.read_text("utf-8")
+    # A fraction that holds out whole texts, as 0.2 of 6 does, draws another split: refused.
+    other = {"data": old.data.model_copy(update={"test_size": 0.2})}
+    other["train"] = old.train.model_copy(update={"max_steps": 5})
+    with pytest.raises(TunelabError, match="cannot change data.test_size 1.0 → 0.2 on resume"):
+        train(old.model_copy(update=other), True)
+
+
+def _last_step(run) -> int:
     steps = [json.loads(line) for line in (run / "metrics.jsonl").read_text("utf-8").splitlines()]
-    assert max(s.get("step", 0) for s in steps) == 3
+    return max(s.get("step", 0) for s in steps)

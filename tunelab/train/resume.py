@@ -11,6 +11,7 @@ from rich.markup import escape
 
 from tunelab.config import Config, DataConfig
 from tunelab.data.pipeline import PreparedData, fingerprint
+from tunelab.data.read import is_raw_text
 from tunelab.data.split import tails_held_out
 from tunelab.errors import TunelabError
 from tunelab.run import Run
@@ -156,7 +157,21 @@ def split_as_checkpointed(
         f"of its {len(data.train_examples)} texts whole, as tunelab did before it held out each "
         f"text's last {test_size:.0%} where there are fewer than 1/data.test_size: its checkpoint "
         "trained so, and it goes on so: data.test_size 1 from here on, in its config.yaml (a "
-        "config file that resumes it needs data.test_size: 1 too)",
+        f"config file saying {test_size:g} resumes it so too)",
         soft_wrap=True,
     )
     return config.model_copy(update={"data": whole}), again
+
+
+def split_left_to_checkpoint(config: Config) -> frozenset[str]:
+    """{"data.test_size"} where `config` resumes at a fraction a raw-text run whose config.yaml
+    says 1 (split_as_checkpointed set it so, or it trained so): the checkpoint's split decides
+    once the data is read, as for `train RUN --resume`; else none. A config file saying the
+    fraction it was written with was refused as a change of data.test_size 1.0 → 0.1."""
+    data = config.data
+    if data.test_path or not 0 < data.test_size < 1 or not Run.is_started(config.run_dir):
+        return frozenset()
+    saved = Run.open(config.run_dir).config.data
+    if saved.test_size != 1 or saved.test_path or not is_raw_text(data.path, data.shape):
+        return frozenset()
+    return frozenset({"data.test_size"})

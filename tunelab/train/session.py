@@ -44,7 +44,12 @@ from tunelab.train.heldout import (
 )
 from tunelab.train.memory import keep_freed_memory, release_freed_memory
 from tunelab.train.plan.fit import fit_warning
-from tunelab.train.resume import read_at_its_end, resume_from_checkpoint, split_as_checkpointed
+from tunelab.train.resume import (
+    read_at_its_end,
+    resume_from_checkpoint,
+    split_as_checkpointed,
+    split_left_to_checkpoint,
+)
 from tunelab.train.run_config import check_resume_changes, with_found_files
 from tunelab.train.run_folder import (
     check_run_dir,
@@ -273,6 +278,7 @@ def _check_run(config: Config, resume: bool, overwrite: bool, claim: RunClaim) -
         # Before a finished run's length is counted in steps of a changed size (resume.py).
         known = limit or "max_length" in data.model_fields_set  # the default fits the model
         unknown = frozenset() if known else frozenset({"data.max_length"})
+        unknown |= split_left_to_checkpoint(config)  # decided once the data is read
         check_resume_changes(config.run_dir, config.model_copy(update={"data": data}), unknown)
     check_trackers(config.train.report_to)
     claim.take()  # before the model loads: a second launch of this run is refused from here
@@ -315,7 +321,8 @@ def _load_and_prepare(config: Config, resume: bool, device: torch.device, consol
         console.print(f"data.max_length {config.data.max_length} → {limit}: the model's context")
         fitted_config = config.model_copy(update={"data": fitted})
     if resume:
-        check_resume_changes(config.run_dir, fitted_config)
+        left = split_left_to_checkpoint(config)  # data.test_size, once the data is read
+        check_resume_changes(config.run_dir, fitted_config, left)
     # A typo'd question splits as its twin.
     data = prepare(fitted_config.data, tokenizer, near_questions, own_rows)
     if resume:
@@ -323,6 +330,8 @@ def _load_and_prepare(config: Config, resume: bool, device: torch.device, consol
             prepare, tokenizer=tokenizer, near=near_questions, own_rows=own_rows, quiet=True
         )
         fitted_config, data = split_as_checkpointed(fitted_config, data, again, console)
+        if left:  # as the checkpoint's split decided
+            check_resume_changes(config.run_dir, fitted_config)
     asked_as = Prompt(config.data.template, config.data.system_prompt)
     if not resume and (system := rows_system_prompt(data.train_examples, asked_as)):
         # The run asks as its rows trained; its training stays the same (each row keeps its own).
