@@ -289,8 +289,8 @@ def split_folder(path: str | Path | None) -> bool:
 
 def _nested_split(folder: Path, split: Path) -> str:
     """Why a data folder holding a split's folder is refused: read file by file, its split.json
-    was read as rows and its test.jsonl trained on (a leak), and most likely its train.jsonl
-    repeats the rows of the file beside it that was split."""
+    was read as rows and its test.jsonl trained on (a leak); and its train.jsonl may
+    repeat the rows of a file beside it that was split."""
     return (
         f"{folder} holds a train/test split's folder, {split} (its {' and '.join(SPLIT_FILES)}); "
         f"read with the rest, its test rows would be trained on. To train on that split, give "
