@@ -106,3 +106,51 @@ def test_eval_of_a_raw_text_run_given_data_continues_each_question_as_generate_d
     assert chat.exit_code == 0, chat.output
     summary = json.loads((tmp_path / "chat" / "summary.json").read_text(encoding="utf-8"))
     assert summary["template"] == "chat" and "raw text alone" not in chat.output
+
+
+def _text_run(tmp_path):
+    """A run trained on documents alone (no steps: the tiny model saved as its own), and a test
+    file of texts to continue."""
+    from tunelab.random_models import tiny_random
+
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "manual.md").write_text("# Manual\n\nPress the red button.\n", "utf-8")
+    run = tmp_path / "runs" / "manual"
+    model, tokenizer = tiny_random()
+    model.save_pretrained(run / "model")
+    tokenizer.save_pretrained(run / "model")
+    (run / "config.yaml").write_text(
+        f"name: manual\nmodel: {{name: tiny-random}}\ndata: {{path: {tmp_path / 'docs'}}}\n",
+        encoding="utf-8",
+    )
+    test = tmp_path / "test.jsonl"
+    test.write_text(json.dumps({"question": "Press the", "answer": "red button."}) + "\n", "utf-8")
+    return run, test
+
+
+def test_evaluate_one_from_python_continues_a_raw_text_run_s_questions_as_eval_does(tmp_path):
+    # Called from Python, it asked the run in the chat template it never saw, where
+    # `tunelab eval` (through `evaluate`) continued each question as written.
+    from tunelab.evaluate.eval_config import EvalConfig
+    from tunelab.evaluate.suite import evaluate_one
+
+    run, test = _text_run(tmp_path)
+    settings = dict(data=str(test), max_new_tokens=2, analyse=False)
+    result = evaluate_one(run, EvalConfig(**settings, output=str(tmp_path / "ev")))
+    assert result.prompt.template == "text"
+    assert any("manual trained on raw text alone" in note for note in result.notes)
+    chat = evaluate_one(run, EvalConfig(**settings, output=str(tmp_path / "chat"), template="chat"))
+    assert chat.prompt.template == "chat"
+    assert not any("raw text" in note for note in chat.notes)
+
+
+def test_only_the_raw_text_run_is_said_to_continue_the_text_not_its_base_beside_it(tmp_path):
+    # Both are asked alike (the base continues the questions too), but the base was said to be
+    # "manual trained on raw text alone" in its own notes and reports.
+    run, test = _text_run(tmp_path)
+    trained, base = tunelab.evaluate(
+        [run, "tiny-random"], data=str(test), max_new_tokens=2, output=str(tmp_path / "ev")
+    )
+    assert trained.prompt.template == base.prompt.template == "text"
+    assert any("manual trained on raw text alone" in note for note in trained.notes)
+    assert not any("raw text" in note for note in base.notes)

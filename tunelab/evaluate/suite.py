@@ -108,11 +108,12 @@ def evaluate(models, cfg: EvalConfig | None = None, console: Console | None = No
             check_model_source(str(model))
     if cfg.data:  # a saved DatasetDict's split, said once for every model
         cfg = cfg.model_copy(update={"data": asked_split(cfg.data)})
-    said = []  # why the questions are continued as written, where a run trained on raw text
+    said = {}  # each run trained on raw text alone: why it continues the questions as written
     for run in runs:
-        # As generate asks it: a run trained on raw text alone continues each question.
+        # As generate asks it: a run trained on raw text alone continues each question (and so
+        # are the models beside it asked, alike).
         template, why = asked_template(run, cfg.template, cfg.system_prompt)
-        said += [why] if why else []
+        said.update({run.path: why} if why else {})
         # Refuses, before any model loads, a --system-prompt the run's qa or alpaca has no place
         # for; a run's own there was never asked, so a base beside it is not asked with it either.
         prompt = prompt_for(run, template, cfg.system_prompt)
@@ -139,9 +140,9 @@ def evaluate(models, cfg: EvalConfig | None = None, console: Console | None = No
             console=console,
             runs=runs,
             label=label,
-            notes=said,
+            notes=[said[run.path]] if run and run.path in said else [],
         )
-        for m, out, label in zip(models, answer_folders(models, cfg, runs), labels)
+        for m, run, out, label in zip(models, found, answer_folders(models, cfg, runs), labels)
     ]
     if len(results) > 1:  # kept, as the command keeps it: comparison.md and comparison.json
         longest = max(r.reference_tokens for r in results)
@@ -171,7 +172,8 @@ def evaluate_one(
     notes: Sequence[str] = (),
 ) -> EvalResult:
     """Answer `cfg`'s test questions with one model or run, score, analyse (with the words of
-    `training`, default the run's training data) and write them; `label` names the model in
+    `training`, default the run's training data) and write them, asked as `tunelab eval` asks
+    (a run trained on raw text alone continues each question); `label` names the model in
     the reports (default: the model as given). `answers`, the model's replies to those
     questions in their order (tunelab.generate.Generation), are scored as given, no model
     loaded: the demo's, asked once. `notes` (how `evaluate` chose to ask) lead the result's."""
@@ -180,7 +182,9 @@ def evaluate_one(
     from tunelab.run import load_model, load_tokenizer
 
     run, label = Run.find(model), label or str(model)
-    prompt = prompt_for(run or model, cfg.template, cfg.system_prompt)
+    # As `evaluate` and generate ask it: a run trained on raw text alone continues each question.
+    template, why = asked_template(run or model, cfg.template, cfg.system_prompt)
+    prompt = prompt_for(run or model, template, cfg.system_prompt)
     refuse_system_prompt_of(run or model, prompt, cfg.system_prompt)
     path = test_path(run or model, cfg)
     examples = test_questions(path, cfg, [run, *runs] if run else runs, EVAL_ROW_HINT)
@@ -218,7 +222,7 @@ def evaluate_one(
             row["scores"]["embedding_sim"] = sim
     result = EvalResult(str(model), out_dir, rows, summarize(rows), prompt=prompt, label=label)
     asked = {ex.source: ex.question for ex in examples}
-    result.notes += [*notes, *([replaced] if replaced else [])]
+    result.notes += [*notes, *([why] if why else []), *([replaced] if replaced else [])]
     if note := echo_note(echoed_facts(asked, checks.facts)):
         result.notes.append(note)
     if note := rephrasings_note(examples, checks.refusals):
