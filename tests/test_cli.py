@@ -210,6 +210,15 @@ def test_ctrl_c_while_the_package_loads_exits_130_in_one_line(tmp_path):
         [sys.executable, str(command), "--help"], env=env, capture_output=True, text=True
     )
     assert (done.returncode, done.stderr) == (130, "interrupted\n")
+    # Its one line and exit code are tunelab.cli's too (`exit_interrupted`), and still no import
+    # but sys's comes before its try: a Ctrl-C there would print a traceback again.
+    imports = (
+        f"import sys; known = set(sys.modules); import {module}; print(set(sys.modules) - known)"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", imports], env=env, capture_output=True, text=True
+    )
+    assert loaded.stdout.strip() == f"{{'{module}'}}", loaded.stderr
 
 
 def test_ctrl_c_in_a_command_says_interrupted_once(monkeypatch, capsys, tmp_path, qa_file):

@@ -10,6 +10,7 @@ import os
 import shlex
 import signal
 import sys
+from typing import NoReturn
 
 import typer
 from rich.console import Console
@@ -29,6 +30,7 @@ from tunelab.serve import cli as serve
 from tunelab.setting_names import other_tools_way, setting_named
 from tunelab.train import cli as train
 from tunelab.train.plan import cli as plan
+from tunelab_entry import CTRL_C_EXIT, exit_interrupted
 
 COMMANDS = {
     "train": train.train_command,
@@ -113,7 +115,7 @@ def main() -> None:
     # times: `tunelab train` ended 2.5 s after its last line (0.4 s frozen), under load. Frozen,
     # they are left to the process's end; exit handlers registered later (trackers) run first.
     atexit.register(gc.freeze)
-    _STOPPED_BY[0] = 130
+    _STOPPED_BY[0] = CTRL_C_EXIT
     previous = None
     if os.environ.get("WORLD_SIZE", "1") == "1":  # under torchrun, its SIGTERM is the loop's
         previous = signal.signal(signal.SIGTERM, _stop_as_ctrl_c)
@@ -129,17 +131,14 @@ def main() -> None:
         Console(stderr=True).print(f"[bold red]error:[/] {escape(str(err))}")
         sys.exit(2)
     except KeyboardInterrupt as stop:
-        _say_interrupted(stop)
-        sys.exit(_STOPPED_BY[0])  # Ctrl-C in any command: what shells expect, without a traceback
+        _stopped(stop)  # Ctrl-C in any command: what shells expect, without a traceback
     except Exception as err:
         if not cut_short_by_ctrl_c(err):
             raise
-        _say_interrupted(err)
-        sys.exit(_STOPPED_BY[0])
+        _stopped(err)
     except SystemExit as exit_:
-        if exit_.code == 130:  # typer turns a Ctrl-C inside a command into exit 130 itself
-            _say_interrupted(exit_)
-            sys.exit(_STOPPED_BY[0])
+        if exit_.code == CTRL_C_EXIT:  # typer turns a Ctrl-C inside a command into 130 itself
+            _stopped(exit_)
         raise
     finally:
         if previous is not None:  # a caller in Python (a test) goes on with its own
@@ -149,7 +148,7 @@ def main() -> None:
 
 
 # The exit code of a command stopped as by Ctrl-C: 130, or SIGTERM's 143 when that stopped it.
-_STOPPED_BY = [130]
+_STOPPED_BY = [CTRL_C_EXIT]
 
 
 def _stop_as_ctrl_c(signum: int, frame) -> None:
@@ -192,21 +191,25 @@ def _again_soon(signum: int) -> None:
     threading.Timer(0.05, os.kill, (os.getpid(), signum)).start()
 
 
-def _say_interrupted(err: BaseException) -> None:
-    """One line after a Ctrl-C: what a work log keeps for the rerun, or that the command was
-    interrupted (it exited 130 without a word, `data split` of a big file too); none when the
-    command has said it: its KeyboardInterrupt carries the words (train, judge, export), or it
-    exited 130 itself (train, after saying where it stopped)."""
+def _stopped(err: BaseException) -> NoReturn:
+    """Exit as stopped (`tunelab_entry.exit_interrupted`), with one line after a Ctrl-C: what a
+    work log keeps for the rerun, or that the command was interrupted (it exited 130 without a
+    word, `data split` of a big file too); none when the command has said it: its
+    KeyboardInterrupt carries the words (train, judge, export), or it exited 130 itself (train,
+    after saying where it stopped)."""
     stops = [e for e in error_chain(err) if isinstance(e, KeyboardInterrupt)]
-    if (isinstance(err, SystemExit) and not stops) or any(stop.args for stop in stops):
-        return
+    said = (isinstance(err, SystemExit) and not stops) or any(stop.args for stop in stops)
     # Only a command that opened a work log has one to speak of, and it imported the module.
     # Importing it here imports torch, which a Ctrl-C in a command's first second had cut short
     # mid-import: importing it again crashed (a traceback, or a segfault) instead of exiting 130.
     work_log = sys.modules.get("tunelab.work_log")
     again = f"`{shlex.join(['tunelab', *sys.argv[1:]])}`"  # the command as typed
-    kept = work_log.interrupted(again) if work_log is not None else None  # eval, compare, bench
-    Console(stderr=True).print(f"[yellow]{escape(kept or 'interrupted')}[/]", soft_wrap=True)
+    kept = work_log.interrupted(again) if work_log and not said else None  # eval, compare, bench
+    exit_interrupted(kept, said=said, code=_STOPPED_BY[0], say=_say_yellow)
+
+
+def _say_yellow(line: str) -> None:
+    Console(stderr=True).print(f"[yellow]{escape(line)}[/]", soft_wrap=True)
 
 
 if __name__ == "__main__":

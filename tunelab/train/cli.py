@@ -45,6 +45,7 @@ def train_command(
     from tunelab.train.loop import train
     from tunelab.train.run_config import config_from
     from tunelab.train.stopping import LauncherStop, Terminated
+    from tunelab_entry import CTRL_C_EXIT
 
     world = distributed.launched_world()
     try:
@@ -55,7 +56,7 @@ def train_command(
 
             say_next(Console(), command("eval", run), command("compare", run))
     except KeyboardInterrupt:
-        code = 130  # what shells expect after Ctrl-C
+        code = CTRL_C_EXIT  # the loop said which step is kept; `tunelab.cli` says no more
     except Terminated:
         code = 143  # SIGTERM's; the loop said which step is kept
     except TunelabError as err:
