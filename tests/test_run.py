@@ -159,6 +159,12 @@ def test_a_folder_of_runs_or_a_mistyped_one_points_at_the_runs(
     # "run/alpha" is a hub id by its form; what was meant is here.
     with pytest.raises(TunelabError, match=r"Did you mean runs/alpha\?"):
         load_model("run/alpha")
+    # Of two folders of runs as close, the one that holds the run is meant (runs/, as close to
+    # "runz" as rune/ is, was taken, and nothing was said).
+    (tmp_path / "rune" / "gamma").mkdir(parents=True)
+    (tmp_path / "rune" / "gamma" / "config.yaml").write_text("name: gamma\n")
+    with pytest.raises(TunelabError, match=r"Did you mean rune/gamma\?"):
+        load_model("runz/gamma")
 
 
 @pytest.mark.parametrize(
@@ -170,6 +176,7 @@ def test_a_folder_of_runs_or_a_mistyped_one_points_at_the_runs(
         ("tiny-randm", "tiny-random"),
         ("mymodle", "mymodel"),  # a model folder of the user's own, here
         ("./mymodle", "mymodel"),
+        ("./MyModle", "mymodel"),  # a path, too, is matched case aside, as names are
     ],
 )
 def test_a_name_close_to_a_model_here_names_it_instead_of_how_to_download_it(

@@ -5,7 +5,7 @@ transformers' failure to read one means to the user."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -73,28 +73,37 @@ def folders_beside(path: Path) -> str:
 def check_model_name(name: str) -> None:
     """Fail at once on a path that is not there, instead of asking the hub for it (which takes
     ~45 s of retries offline and then blames the network)."""
-    if looks_like_path(name) and not Path(name).exists():
+    path = Path(name)
+    if looks_like_path(name) and not path.exists():
+        # ./mymodle for the user's ./mymodel folder
+        beside = {p.name: str(path.parent / p.name) for p in _listed(path.parent)}
         given = f"a hub id (org/name) or {EMBEDDED_NAME!r}"
         if _HOST_PORT.fullmatch(name):  # "localhost:8000": a server without its scheme
             given = f"a hub id (org/name), {EMBEDDED_NAME!r} or a server's URL: http://{name}"
         raise TunelabError(
-            f"model {name!r}: no such file or folder{folders_beside(Path(name))}; read as a "
+            f"model {name!r}: no such file or folder{folders_beside(path)}; read as a "
             f"path, the hub was not asked for it. Give a run folder, a Hugging Face model "
-            f"folder, {given}.{close_beside(Path(name))}"
+            f"folder, {given}.{did_you_mean(path.name, beside)}"
         )
 
 
-def close_beside(path: Path) -> str:
-    """ " Did you mean X?" for a path that is not there beside one of a close name (./mymodle
-    for the user's ./mymodel folder); else ""."""
+def did_you_mean(name: str, meant: Mapping[str, str], cutoff: float = 0.8) -> str:
+    """ " Did you mean X?" for a name that names nothing here: X what `meant` (a name → what to
+    give instead: a folder's entries, runs, built-in models) holds under the name closest to it,
+    case aside, over difflib's `cutoff`; else ""."""
     import difflib
 
+    given = {key.lower(): instead for key, instead in meant.items()}
+    close = difflib.get_close_matches(name.lower(), list(given), n=1, cutoff=cutoff)
+    return f" Did you mean {given[close[0]]}?" if close else ""
+
+
+def _listed(folder: Path) -> list[Path]:
+    """What `folder` holds, in order; none where it is no folder, or one this user may not list."""
     try:
-        names = [p.name for p in path.parent.iterdir()] if path.parent.is_dir() else []
-    except OSError:  # a folder this user may not list
-        return ""
-    close = difflib.get_close_matches(path.name, names, n=1, cutoff=0.8)
-    return f" Did you mean {path.parent / close[0]}?" if close else ""
+        return sorted(folder.iterdir()) if folder.is_dir() else []
+    except OSError:
+        return []
 
 
 def check_model_source(name: str) -> None:
@@ -153,23 +162,19 @@ def meant_here(name: str) -> str:
     whose folder of runs is mistyped ("run/x" for runs/x), a run given by its name alone ("x",
     the id `tunelab serve` gives it), a model folder here mistyped, or a built-in model mistyped
     or in the hub's capitals ("SmolLM2-135M-Instruct"); else ""."""
-    import difflib
-
-    here = [p for p in Path(".").iterdir() if p.is_dir() and _holds_runs(p)]
+    here = [p for p in _listed(Path(".")) if _holds_runs(p)]
     folder, _, rest = name.partition("/")
-    if rest:
-        close = difflib.get_close_matches(folder, [p.name for p in here], n=1, cutoff=0.6)
-        if close and (Path(close[0]) / rest).exists():
-            return f". Did you mean {close[0]}/{rest}?"
-        return ""
-    runs = [c for p in here for c in sorted(p.iterdir()) if (c / "config.yaml").is_file()]
-    meant = {run.name.lower(): str(run) for run in runs}
-    # A model folder of the user's own here ("mymodle" for mymodel) is meant as a folder too.
-    models = [p for p in Path(".").iterdir() if _holds_model(p)]
-    meant.update((model.name.lower(), model.name) for model in models)
-    meant.update((known, known) for known in (EMBEDDED_NAME, TINY_NAME, *RANDOM_SHAPES))
-    close = difflib.get_close_matches(name.lower(), list(meant), n=1, cutoff=0.8)
-    return f". Did you mean {meant[close[0]]}?" if close else ""
+    if rest:  # the folders of runs here that hold `rest`
+        meant = {p.name: f"{p.name}/{rest}" for p in here if (p / rest).exists()}
+        said = did_you_mean(folder, meant, cutoff=0.6)
+    else:
+        runs = [c for p in here for c in _listed(p) if (c / "config.yaml").is_file()]
+        meant = {run.name: str(run) for run in runs}
+        # A model folder of the user's own here ("mymodle" for mymodel) is meant as a folder too.
+        meant.update((p.name, p.name) for p in _listed(Path(".")) if _holds_model(p))
+        meant.update((known, known) for known in (EMBEDDED_NAME, TINY_NAME, *RANDOM_SHAPES))
+        said = did_you_mean(name, meant)
+    return f".{said}" if said else ""
 
 
 def _offline_hint(name: str) -> str:
