@@ -155,6 +155,8 @@ def test_demo_runs_end_to_end_and_leaves_a_chat_ready_run(tmp_path, monkeypatch)
         arc = listed["bench"]["arc_easy"]
         assert (arc["metric"], arc["questions"]) == ("acc_norm", 100)
         assert round(100 * arc["value"], 1) == scores["finetuned"]["arc_easy"]
+        # Each question's score, by question, for `tunelab runs demo3 demo4` to pair.
+        assert len(arc["per_question"]) == 100
 
 
 def test_a_demo_cut_short_by_ctrl_c_goes_on_from_its_checkpoint_when_run_again(

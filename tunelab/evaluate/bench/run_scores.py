@@ -19,9 +19,10 @@ SCORES = "scores.json"
 
 
 def keep_run_scores(run: Run, results: list[TaskResult], fewshot: int = 0) -> Path:
-    """Each task's leading metric over the questions scored, into the run's bench folder: a task
-    benched again replaces its earlier score, the other tasks' stay. A folder that cannot be
-    written (read-only) raises TunelabError naming the file."""
+    """Each task's leading metric over the questions scored, and each question's score by its
+    key (`Doc.key`), into the run's bench folder: a task benched again replaces its earlier
+    score, the other tasks' stay. A folder that cannot be written (read-only) raises
+    TunelabError naming the file."""
     from tunelab.evaluate.bench.tasks import with_shots
 
     path = run.out_dir("bench") / SCORES
@@ -34,6 +35,9 @@ def keep_run_scores(run: Run, results: list[TaskResult], fewshot: int = 0) -> Pa
             "questions": r.n,
             "of": r.of,  # the task's questions, where --limit scored only the first
             "measured": time.time(),  # a run trained again after it no longer has this score
+            # What `tunelab runs A B` pairs two runs' scores over: the questions both were
+            # asked (by key, so runs benched on other questions or shots pair none).
+            "per_question": dict(zip(r.keys, r.per_question)),
         }
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -104,6 +104,7 @@ class TaskResult:
     samples: Path | None = None  # where --log-samples wrote each question
     groups: list[str] = field(default_factory=list)  # each question's part (MMLU subject)
     of: int | None = None  # the task's questions, where --limit scored only its first `n`
+    keys: list[str] = field(default_factory=list)  # each question's `Doc.key`
 
     @property
     def main(self) -> float:
@@ -230,7 +231,10 @@ def run_task(
     per_question = [s[metric] for s in scores]
     groups = [d.group for d in docs]
     of = whole if whole > len(docs) else None
-    return TaskResult(name, metric, metrics, len(docs), seconds, per_question, samples, groups, of)
+    keys = [d.key for d in docs]
+    return TaskResult(
+        name, metric, metrics, len(docs), seconds, per_question, samples, groups, of, keys
+    )
 
 
 def available(tasks: list[str], cfg: BenchConfig) -> tuple[list[str], dict[str, str]]:

@@ -5,6 +5,7 @@ file in this folder; nothing else lists tasks."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +37,14 @@ class Doc:
     labels: list[int] = field(default_factory=list)  # truthfulqa_mc2: 1 for each true answer
     group: str = ""  # e.g. the MMLU subject
     source: str = ""  # "file:line" or "dataset[row]", for messages and per-question output
+
+    @property
+    def key(self) -> str:
+        """The question as asked, a digest of its context (few-shot examples and all) and its
+        choices: what pairs two models' scores on one question (`tunelab runs A B`), wherever
+        the file was read from, and keeps a 5-shot question apart from the 0-shot one."""
+        asked = "\x00".join([self.context, *self.choices])
+        return hashlib.sha256(asked.encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
