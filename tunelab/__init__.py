@@ -198,8 +198,12 @@ def runs(
     paths: list[str | Path] | None = None, plot: bool = False, out: str | Path = "runs.png"
 ) -> list[dict]:
     """The run folders at a glance (`tunelab runs`): a row per run (model, method, data, steps,
-    losses, best held-out score, time, status, and "bench": its benchmark scores); plot: also their loss curves in the image `out`
-    (a folder gets runs.png inside it, a name without a suffix .png), as `--plot --out`."""
+    losses, best held-out score, time, status, and "bench": its benchmark scores); every run
+    after the first also gets "vs_first": its eval's and each benchmark task's paired difference
+    from the first run over the questions both answered (`run_pairs.versus_first`); plot: also
+    their loss curves in the image `out` (a folder gets runs.png inside it, a name without a
+    suffix .png), as `--plot --out`."""
+    from tunelab.train.run_pairs import versus_first
     from tunelab.train.runs import find_runs, plot_runs, summary
 
     if not isinstance(plot, bool):  # plot="x.png" named the image before `out` did
@@ -207,7 +211,10 @@ def runs(
     found = find_runs(_listed(paths) if paths else ["runs"])
     if plot and found:
         plot_runs(found, Path(out))
-    return [summary(run) for run in found]
+    rows = [summary(run) for run in found]
+    for row, pairs in zip(rows[1:], versus_first(found)[1:]):
+        row["vs_first"] = pairs
+    return rows
 
 
 def evaluate(models, config: EvalConfig | None = None, **settings):

@@ -7,7 +7,13 @@ from __future__ import annotations
 from itertools import combinations
 from typing import TYPE_CHECKING
 
-from tunelab.evaluate.paired import EPSILON, MIN_QUESTIONS, NO_CLEAR_WINNER, over_facts
+from tunelab.evaluate.paired import (
+    EPSILON,
+    MIN_QUESTIONS,
+    NO_CLEAR_WINNER,
+    no_winner,
+    over_facts,
+)
 from tunelab.evaluate.refusals import OFF_TOPIC_RATE, ON_TOPIC_RATE
 from tunelab.evaluate.scores import (
     FACT_MEASURES,
@@ -145,7 +151,7 @@ def headline(arms: list[Arm], metric: str | None = None) -> list[str]:
         elif diff.verdict == "worse":
             said = f"{other.name} is ahead"
         else:
-            said = f"{NO_CLEAR_WINNER} ({diff.unclear_because or 'the interval reaches zero'})"
+            said = no_winner(diff)
         lines.append(
             f"- **{arm.name[:1].upper()}{arm.name[1:]} vs {other.name}**, {METRIC_NAMES[metric]}: "
             f"{100 * diff.delta:+.1f} points [{100 * diff.low:+.1f}, {100 * diff.high:+.1f}] "

@@ -94,6 +94,12 @@ def why_no_winner(questions: int, p: float, facts: bool = False) -> str:
     return f"sign-flip test p = {p:.2g}"
 
 
+def no_winner(diff: Difference) -> str:
+    """ "no clear winner" and why, as a headline says it: the interval reaches zero, or why one
+    on one side of zero names no winner (`Difference.unclear_because`)."""
+    return f"{NO_CLEAR_WINNER} ({diff.unclear_because or 'the interval reaches zero'})"
+
+
 def over_facts(facts: int | None, sep: str = " ") -> str:
     """ " (over 7 facts)" after an interval resampled over fewer facts than questions (its
     Difference's clusters, a pair's "facts"), else ""; `sep` "\n" puts it under the interval,

@@ -99,11 +99,13 @@ def runs_command(
     out: Annotated[str, typer.Option(help="Where --plot writes its PNG.")] = "runs.png",
 ) -> None:
     """List run folders: model, method, data, steps, losses, best held-out score, time, status;
-    under the table, each run's benchmark scores (`tunelab bench RUN`)."""
+    under the table, each run's benchmark scores (`tunelab bench RUN`), and each run against the
+    first over the questions both answered (eval, benchmarks), with a 95% paired interval."""
     from rich.console import Console
     from rich.table import Table
 
     from tunelab.terminal import say_wrapped
+    from tunelab.train.run_pairs import pair_line, versus_first
     from tunelab.train.runs import differences, find_runs, plot_runs, summary
     from tunelab.train.runs_table import runs_listing
 
@@ -119,6 +121,8 @@ def runs_command(
         say_wrapped(console, note, "dim")
     for line in _bench_lines(rows):  # under the table, which stays as wide without any
         say_wrapped(console, line)
+    for pair in (pair for pairs in versus_first(found) for pair in pairs):
+        say_wrapped(console, pair_line(pair))
     if plot and found:
         console.print(f"loss curves: {plot_runs(found, Path(out))}")
         changed = differences(found)

@@ -1,0 +1,134 @@
+"""`tunelab runs A B`: did the change help? Each run after the first against the first, over the
+questions both answered: in their evals (RUN/eval, as `tunelab eval` and `tunelab demo` write
+it) and in each benchmark task (RUN/bench/scores.json), as a paired difference in points with its
+95% interval and the run it favours, else "no clear winner"; two means side by side ("did 4
+epochs beat 3?") left the reader to guess whether the gap was noise."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from tunelab.errors import TunelabError
+from tunelab.evaluate.bench.run_scores import run_scores
+from tunelab.evaluate.paired import NO_CLEAR_WINNER, no_winner, over_facts, paired_difference
+from tunelab.evaluate.scores import METRIC_NAMES, paired_metric
+from tunelab.train.runs import HELD_OUT_KEYS, trained_at
+
+if TYPE_CHECKING:
+    from tunelab.evaluate.paired import Difference
+    from tunelab.run import Run
+
+ANSWERS = "predictions.jsonl"
+
+
+def versus_first(runs: list[Run]) -> list[list[dict]]:
+    """Each run's pairs with the first (none for the first, or for a run alone): its eval's score
+    (fact accuracy where the rows name facts, else token F1) and each benchmark task's, over
+    the questions both were asked; a `note` in place of a difference where both have scores
+    that cannot be paired."""
+    if len(runs) < 2:
+        return [[] for _ in runs]
+    first = runs[0]
+    base_rows, base_bench = eval_rows(first), run_scores(first)
+    paired: list[list[dict]] = [[]]
+    for run in runs[1:]:
+        pairs = []
+        if base_rows is not None and (rows := eval_rows(run)) is not None:
+            pairs.append(_eval_pair(first, run, base_rows, rows))
+        for task, score in run_scores(run).items():
+            if task in base_bench:
+                pairs.append(_bench_pair(first, run, task, base_bench[task], score))
+        paired.append(pairs)
+    return paired
+
+
+def eval_rows(run: Run) -> list[dict] | None:
+    """The run's eval answers, one row per question (None without them, or where the file is
+    damaged: it costs the pair, not the listing)."""
+    from tunelab.evaluate.eval_folder import read_rows
+
+    path = run.out_dir("eval") / ANSWERS
+    if not path.is_file():
+        return None
+    try:
+        return read_rows(path)
+    except TunelabError:
+        return None
+
+
+def _asked(row: dict) -> tuple:
+    """A question as asked and what it is scored against: two runs' rows pair where these are
+    the same, whichever file (each run's own copy of the test split) they were read from."""
+    return row["question"], tuple(row.get("asked_after") or ()), row["reference"]
+
+
+def _eval_pair(base: Run, run: Run, base_rows: list[dict], rows: list[dict]) -> dict:
+    """`run`'s eval against `base`'s over the questions both answered, by fact accuracy where
+    both answers name facts, else token F1 (as `tunelab runs` lists the best held-out score)."""
+    theirs = {_asked(row): row for row in rows}
+    ours = {_asked(row): row for row in base_rows}
+    shared = [key for key in ours if key in theirs]
+    pair = {"run": run.name, "vs": base.name, "on": "eval"}
+    if not shared:
+        return {**pair, "note": "no question answered in both evals (other test files)"}
+    left, right = [ours[k] for k in shared], [theirs[k] for k in shared]
+    for metric in (key[5:] for key in HELD_OUT_KEYS):
+        diff = paired_metric(left, right, metric)
+        if diff.n:
+            break
+    else:
+        return {**pair, "note": f"{len(shared)} questions in both evals, none scored alike"}
+    stale = [r.name for r in (base, run) if _eval_written(r) < trained_at(r)]
+    return {**pair, **_said(diff, metric, base, run), "stale": stale}
+
+
+def _bench_pair(base: Run, run: Run, task: str, base_score: dict, score: dict) -> dict:
+    """`run`'s score on one benchmark task against `base`'s, over the questions both were asked
+    (by key: 100 ARC-Easy questions pair with the first 100 of 200, none with 5-shot ones)."""
+    pair = {"run": run.name, "vs": base.name, "on": score.get("asked") or task}
+    ours, theirs = base_score.get("per_question"), score.get("per_question")
+    if not ours or not theirs:
+        older = [r.name for r, s in ((base, ours), (run, theirs)) if not s]
+        return {**pair, "note": f"no per-question scores kept for {', '.join(older)} (an older "
+                "tunelab bench or demo): bench it again to pair them"}  # fmt: skip
+    shared = [key for key in ours if key in theirs]
+    if not shared:
+        return {**pair, "note": "benched on other questions (or few-shot examples): none shared"}
+    diff = paired_difference([ours[k] for k in shared], [theirs[k] for k in shared])
+    stale = [r.name for r, s in ((base, base_score), (run, score)) if _bench_stale(r, s)]
+    return {**pair, **_said(diff, score["metric"], base, run), "stale": stale}
+
+
+def _said(diff: Difference, metric: str, base: Run, run: Run) -> dict:
+    """The difference in points, its interval and its verdict with the run it favours."""
+    if diff.verdict == NO_CLEAR_WINNER:
+        verdict = no_winner(diff)
+    else:
+        verdict = f"{diff.ahead(run.name, base.name)} is ahead"
+    return {"metric": metric, "delta": 100 * diff.delta, "low": 100 * diff.low,
+            "high": 100 * diff.high, "n": diff.n, "facts": diff.clusters,
+            "verdict": diff.verdict, "said": verdict}  # fmt: skip
+
+
+def _eval_written(run: Run) -> float:
+    return (run.out_dir("eval") / ANSWERS).stat().st_mtime
+
+
+def _bench_stale(run: Run, score: dict) -> bool:
+    return score.get("measured", 0) < trained_at(run)
+
+
+def pair_line(pair: dict) -> str:
+    """One pair as `tunelab runs` prints it under the table: "demo4 against demo, eval fact
+    accuracy: +12.5 points [+2.1, +22.0] over 56 shared questions: demo4 is ahead"."""
+    head = f"{pair['run']} against {pair['vs']}, {pair['on']}"
+    if "note" in pair:
+        return f"{head}: {pair['note']}"
+    metric = METRIC_NAMES.get(pair["metric"], pair["metric"])
+    line = (
+        f"{head} {metric}: {pair['delta']:+.1f} points [{pair['low']:+.1f}, {pair['high']:+.1f}] "
+        f"over {pair['n']} shared questions{over_facts(pair['facts'])}: {pair['said']}"
+    )
+    if pair["stale"]:
+        line += f" ({' and '.join(pair['stale'])} trained again since: measure again)"
+    return line
