@@ -10,6 +10,7 @@ import pytest
 from tunelab.data.generate.documents import generate_dataset
 from tunelab.data.generate.shared import GenerateConfig
 from tunelab.data.quality.grounding import (
+    MISPLACED,
     NAME_MISSING,
     NUMBER_MISSING,
     WORDS_MISSING,
@@ -90,3 +91,32 @@ def test_ungrounded_pairs_are_dropped_counted_and_kept_pairs_carry_their_locatio
     assert (stats.pairs, stats.grounded_rate) == (1, pytest.approx(1 / 3))
     (row,) = [json.loads(line) for line in out.read_text().splitlines()]
     assert row["meta"]["location"] == f"{doc}:1" and row["meta"]["heading"] == "Resuming"
+
+
+PRINTER = """### The printer skips labels
+
+The sensor lost the label gap. Hold the FEED button for 3 seconds to calibrate. If it still
+skips, check that media_type is set to black_mark for labels with a black line on the back.
+
+| Setting | Default | Meaning |
+|---|---|---|
+| `retry_count` | 5 | Retries after a failed print |
+"""
+
+
+@pytest.mark.parametrize(
+    ("answer", "reason"),
+    [
+        # Every word is in the chunk, but black_mark is a value of media_type there, not
+        # something to hold: the fact is wrong.
+        ("Hold black_mark.", MISPLACED),
+        ("Hold black_mark for 3 seconds to calibrate.", MISPLACED),
+        ("Hold the FEED button for 3 seconds to calibrate.", None),
+        ("Set media_type to black_mark for labels with a black line on the back.", None),
+        ("Check that media_type is black_mark.", None),
+        # A table row is read with its header: the row states retry_count's default.
+        ("The default `retry_count` is 5.", None),
+    ],
+)
+def test_a_settings_name_is_grounded_only_with_words_the_chunk_says_beside_it(answer, reason):
+    assert ungrounded(answer, PRINTER) == reason

@@ -141,6 +141,11 @@ _WORD_DOT_END = re.compile(r"\w[.,]$")
 SENTENCE_END = re.compile(f"[{_ENDS}{_COMMAS}\n]")
 
 
+def sentences(text: str) -> list[str]:
+    """The sentences of `text`, a line that ends without a mark (a heading, a table row) one too."""
+    return [m[0].strip() for m in _SENTENCE.finditer(text + "\n") if m[0].strip()]
+
+
 def _sentence_words(sentence: str) -> list[str]:
     """A sentence's words as repeats are compared: between spaces, and each character of a script
     without them ("首都是北京。" is five and its mark)."""

@@ -1,13 +1,14 @@
 """Is a generated answer grounded in the text it was made from? Every number and every name or
 literal (code, a flag, a dotted key, a path, a capitalised name) it states must appear in the
-source, and most of its content words too. A model that adds a fact the source never stated
-teaches the finetuned model to invent; such a pair is dropped, and the reason counted."""
+source, and most of its content words too; a setting's snake_case name with words the source
+never says beside it. A model that adds a fact the source never stated teaches the finetuned
+model to invent; such a pair is dropped, and the reason counted."""
 
 from __future__ import annotations
 
 import re
 
-from tunelab.data.text import STOPWORDS, stem, words
+from tunelab.data.text import STOPWORDS, sentences, stem, words
 
 # A number as a reader reads one: not the digits of a name ("SmolLM2", "x86", "Llama-3") nor part
 # of another number ("5e-4" is one): "3 epochs" was grounded by "Llama-3" or "5e-4"'s digits alike.
@@ -19,10 +20,17 @@ LITERAL = re.compile(r"`([^`\n]+)`|(?<![\w-])(--?[A-Za-z][\w-]*)|\b(\w+(?:[./]\w
 NAME = re.compile(r"\b[A-Za-z]\w*(?:[A-Z0-9]\w*|-\d\w*)\b")
 # A capitalised word that is not the first of its sentence names something ("Paris", "Adam").
 CAPITALISED = re.compile(r"(?<![.!?:]\s)(?<!^)\b[A-Z][a-z]+\b")
+# A snake_case name: a setting, a key, a function ("black_mark", "print_speed").
+SNAKE_CASE = re.compile(r"\b[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+\b")
+# A line break inside a paragraph, which a sentence runs across: not before a list item, a table
+# row, a heading, a quote or a blank line.
+WRAPPED = re.compile(r"\n(?![ \t]*(?:[-*+|#>]|\d+[.)][ \t]|\n))")
+TABLE_RULE = re.compile(r"^\|?[\s:|-]*-[\s:|-]*$")
 
 NUMBER_MISSING = "not grounded: a number not in the source"
 NAME_MISSING = "not grounded: a name or literal not in the source"
 WORDS_MISSING = "not grounded: too few of its words in the source"
+MISPLACED = "not grounded: a setting's name with words the source never says beside it"
 
 
 def ungrounded(answer: str, source: str, min_share: float = 0.7) -> str | None:
@@ -42,7 +50,43 @@ def ungrounded(answer: str, source: str, min_share: float = 0.7) -> str | None:
     stems = {stem(w) for w in source_words}
     if content and sum(w in stems for w in content) / len(content) < min_share:
         return WORDS_MISSING
+    if misplaced_name(answer, source):
+        return MISPLACED
     return None
+
+
+def misplaced_name(answer: str, source: str) -> str | None:
+    """A snake_case name the answer states in a sentence none of whose other content words the
+    source says in any sentence naming it (a table row read with its header), or None. "Hold
+    black_mark" passed on a chunk saying "Hold the FEED button" in one sentence and "set
+    media_type to black_mark" in another: every word there, the fact wrong."""
+    named = [(s, {stem(w) for w in words(s)}) for s in _source_sentences(source)]
+    for said in sentences(answer):
+        for name in dict.fromkeys(SNAKE_CASE.findall(said)):
+            own = set(words(name))
+            other = {stem(w) for w in words(said) if w not in STOPWORDS | own and not w.isdigit()}
+            beside = [stems for s, stems in named if name.lower() in s.lower()]
+            if other and beside and not any(other & stems for stems in beside):
+                return name
+    return None
+
+
+def _source_sentences(source: str) -> list[str]:
+    """The source's sentences, a wrapped one joined again, and each table row with its header
+    row's words (a "Default" column's row states a default)."""
+    found, header = [], ""
+    lines = WRAPPED.sub(" ", source).splitlines()
+    for line, below in zip(lines, [*lines[1:], ""]):
+        row = line.strip().startswith("|")
+        if row and TABLE_RULE.match(below.strip()):
+            header = line
+        if not row:
+            header = ""
+        if row and not TABLE_RULE.match(line.strip()):
+            found.append(f"{line} {header}" if line is not header else line)
+        elif not row:
+            found += sentences(line)
+    return found
 
 
 def literals(text: str) -> list[str]:
