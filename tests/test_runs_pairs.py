@@ -128,3 +128,17 @@ def test_two_benched_runs_pair_by_question_not_by_position(tmp_path):
     # The same weights: the same score on each shared question.
     assert "demo-b against demo, arc_easy acc_norm: +0.0 points [" in listed(a, b)
     assert "over 2 shared questions: no clear winner" in listed(a, b)
+
+
+def test_two_runs_of_one_name_in_two_folders_are_told_apart_by_their_folders(tmp_path):
+    # Two demos, each in its own clone: "demo against demo" said which was ahead of which?
+    first, second = run_folder(tmp_path / "monday", "demo"), run_folder(tmp_path / "friday", "demo")
+    evaluated(first, right=[0, 1])
+    evaluated(second, right=list(range(11)))
+    out = listed(first, second)
+    assert "friday/runs/demo against monday/runs/demo, eval fact accuracy: +75.0 points" in out
+    assert "friday/runs/demo is ahead" in out
+    rows = tunelab.runs([first, second])
+    assert [row["run"] for row in rows] == ["monday/runs/demo", "friday/runs/demo"]
+    # Alone, or beside runs of other names, a run keeps its folder's name.
+    assert tunelab.runs([first])[0]["run"] == "demo"

@@ -204,14 +204,14 @@ def runs(
     their loss curves in the image `out` (a folder gets runs.png inside it, a name without a
     suffix .png), as `--plot --out`."""
     from tunelab.train.run_pairs import versus_first
-    from tunelab.train.runs import find_runs, plot_runs, summary
+    from tunelab.train.runs import find_runs, names, plot_runs, summary
 
     if not isinstance(plot, bool):  # plot="x.png" named the image before `out` did
         raise TunelabError(f"runs(): plot is True or False; the image is out= (not {plot!r})")
     found = find_runs(_listed(paths) if paths else ["runs"])
     if plot and found:
         plot_runs(found, Path(out))
-    rows = [summary(run) for run in found]
+    rows = [summary(run, name) for run, name in zip(found, names(found))]
     for row, pairs in zip(rows[1:], versus_first(found)[1:]):
         row["vs_first"] = pairs
     return rows

@@ -106,7 +106,7 @@ def runs_command(
 
     from tunelab.terminal import say_wrapped
     from tunelab.train.run_pairs import pair_line, versus_first
-    from tunelab.train.runs import differences, find_runs, plot_runs, summary
+    from tunelab.train.runs import differences, find_runs, names, plot_runs, summary
     from tunelab.train.runs_table import runs_listing
 
     found = find_runs(paths or ["runs"])
@@ -115,7 +115,8 @@ def runs_command(
         # Piped or in CI, rich assumes 80 columns and cut every cell to "supp…": a log line
         # may be long.
         console = Console(width=WIDE)
-    rows = [summary(run) for run in found]
+    called = names(found)
+    rows = [summary(run, name) for run, name in zip(found, called)]
     console.print(runs_listing(console, rows))
     for note in _empty_held_out_notes(rows):
         say_wrapped(console, note, "dim")
@@ -127,7 +128,7 @@ def runs_command(
         console.print(f"loss curves: {plot_runs(found, Path(out))}")
         changed = differences(found)
         if changed:
-            diff = Table("setting", *(run.name for run in found), title="settings that differ")
+            diff = Table("setting", *called, title="settings that differ")
             for key, values in changed.items():
                 diff.add_row(key, *(str(v) for v in values))
             console.print(diff)

@@ -6,13 +6,14 @@ epochs beat 3?") left the reader to guess whether the gap was noise."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from tunelab.errors import TunelabError
 from tunelab.evaluate.bench.run_scores import run_scores
 from tunelab.evaluate.paired import NO_CLEAR_WINNER, no_winner, over_facts, paired_difference
 from tunelab.evaluate.scores import METRIC_NAMES, paired_metric
-from tunelab.train.runs import HELD_OUT_KEYS, trained_at
+from tunelab.train.runs import HELD_OUT_KEYS, names, trained_at
 
 if TYPE_CHECKING:
     from tunelab.evaluate.paired import Difference
@@ -28,18 +29,27 @@ def versus_first(runs: list[Run]) -> list[list[dict]]:
     that cannot be paired."""
     if len(runs) < 2:
         return [[] for _ in runs]
-    first = runs[0]
-    base_rows, base_bench = eval_rows(first), run_scores(first)
+    called = names(runs)  # "a/demo against b/demo", not "demo against demo"
+    first = _Named(runs[0], called[0])
+    base_rows, base_bench = eval_rows(first.run), run_scores(first.run)
     paired: list[list[dict]] = [[]]
-    for run in runs[1:]:
-        pairs = []
+    for run, name in zip(runs[1:], called[1:]):
+        pairs, named = [], _Named(run, name)
         if base_rows is not None and (rows := eval_rows(run)) is not None:
-            pairs.append(_eval_pair(first, run, base_rows, rows))
+            pairs.append(_eval_pair(first, named, base_rows, rows))
         for task, score in run_scores(run).items():
             if task in base_bench:
-                pairs.append(_bench_pair(first, run, task, base_bench[task], score))
+                pairs.append(_bench_pair(first, named, task, base_bench[task], score))
         paired.append(pairs)
     return paired
+
+
+@dataclass
+class _Named:
+    """A run as the listing calls it (`runs.names`)."""
+
+    run: Run
+    name: str
 
 
 def eval_rows(run: Run) -> list[dict] | None:
@@ -62,7 +72,7 @@ def _asked(row: dict) -> tuple:
     return row["question"], tuple(row.get("asked_after") or ()), row["reference"]
 
 
-def _eval_pair(base: Run, run: Run, base_rows: list[dict], rows: list[dict]) -> dict:
+def _eval_pair(base: _Named, run: _Named, base_rows: list[dict], rows: list[dict]) -> dict:
     """`run`'s eval against `base`'s over the questions both answered, by fact accuracy where
     both answers name facts, else token F1 (as `tunelab runs` lists the best held-out score)."""
     theirs = {_asked(row): row for row in rows}
@@ -78,11 +88,11 @@ def _eval_pair(base: Run, run: Run, base_rows: list[dict], rows: list[dict]) -> 
             break
     else:
         return {**pair, "note": f"{len(shared)} questions in both evals, none scored alike"}
-    stale = [r.name for r in (base, run) if _eval_written(r) < trained_at(r)]
+    stale = [r.name for r in (base, run) if _eval_written(r.run) < trained_at(r.run)]
     return {**pair, **_said(diff, metric, base, run), "stale": stale}
 
 
-def _bench_pair(base: Run, run: Run, task: str, base_score: dict, score: dict) -> dict:
+def _bench_pair(base: _Named, run: _Named, task: str, base_score: dict, score: dict) -> dict:
     """`run`'s score on one benchmark task against `base`'s, over the questions both were asked
     (by key: 100 ARC-Easy questions pair with the first 100 of 200, none with 5-shot ones)."""
     pair = {"run": run.name, "vs": base.name, "on": score.get("asked") or task}
@@ -95,11 +105,11 @@ def _bench_pair(base: Run, run: Run, task: str, base_score: dict, score: dict) -
     if not shared:
         return {**pair, "note": "benched on other questions (or few-shot examples): none shared"}
     diff = paired_difference([ours[k] for k in shared], [theirs[k] for k in shared])
-    stale = [r.name for r, s in ((base, base_score), (run, score)) if _bench_stale(r, s)]
+    stale = [r.name for r, s in ((base, base_score), (run, score)) if _bench_stale(r.run, s)]
     return {**pair, **_said(diff, score["metric"], base, run), "stale": stale}
 
 
-def _said(diff: Difference, metric: str, base: Run, run: Run) -> dict:
+def _said(diff: Difference, metric: str, base: _Named, run: _Named) -> dict:
     """The difference in points, its interval and its verdict with the run it favours."""
     if diff.verdict == NO_CLEAR_WINNER:
         verdict = no_winner(diff)

@@ -55,12 +55,29 @@ def open_run(folder: Path) -> Run:
     return Run.open(folder)
 
 
-def summary(run: Run) -> dict:
-    """One row of the listing: what the run trained, how far it got and how well, how it ended."""
+def names(runs: list[Run]) -> list[str]:
+    """What each run is called in a listing: its folder's name, or as many of the folders above
+    it as tell it from another listed run of that name (`a/demo`, `b/demo`): two rows and a
+    comparison "demo against demo" left the reader to guess which was which."""
+    parts = [run.path.resolve().parts for run in runs]
+    named = []
+    for own in parts:
+        depth = 1
+        while depth < len(own) and any(
+            other != own and other[-depth:] == own[-depth:] for other in parts
+        ):
+            depth += 1
+        named.append("/".join(own[-depth:]))
+    return named
+
+
+def summary(run: Run, name: str | None = None) -> dict:
+    """One row of the listing: what the run trained, how far it got and how well, how it ended;
+    `name` where the folder's own is another listed run's too (`names`)."""
     rows = read_metrics(run.path / METRICS_FILE)
     config, status = run.config, run.status
     row = {
-        "run": run.name,
+        "run": name or run.name,
         "model": config.model.name,
         "method": config.train.method,
         "data": Path(config.data.path).name if config.data.path else "",
@@ -174,6 +191,7 @@ def differences(runs: list[Run]) -> dict[str, list]:
 
 def plot_runs(runs: list[Run], out: Path) -> Path:
     """Every run's train loss (line) and eval loss (dots) on one chart, a colour per run."""
+    called = names(runs)
     import matplotlib
 
     matplotlib.use("Agg")  # headless
@@ -192,15 +210,15 @@ def plot_runs(runs: list[Run], out: Path) -> Path:
         raise TunelabError(
             f"--out {out}: not an image format matplotlib writes ({', '.join(formats)})"
         )
-    for i, run in enumerate(runs):
+    for i, (run, name) in enumerate(zip(runs, called)):
         rows = read_metrics(run.path / METRICS_FILE)
         colour = f"C{i % 10}"
         train = [(r["step"], r["loss"]) for r in rows if "loss" in r]
         evals = [(r["step"], r["eval_loss"]) for r in rows if "eval_loss" in r]
         if train:
-            ax.plot(*zip(*train), color=colour, linewidth=1.1, alpha=0.6, label=f"{run.name} train")
+            ax.plot(*zip(*train), color=colour, linewidth=1.1, alpha=0.6, label=f"{name} train")
         if evals:
-            ax.plot(*zip(*evals), "o-", color=colour, linewidth=1.8, label=f"{run.name} eval")
+            ax.plot(*zip(*evals), "o-", color=colour, linewidth=1.8, label=f"{name} eval")
     ax.set_xlabel("optimizer step")
     ax.set_ylabel("loss (nats per trained token)")
     ax.grid(alpha=0.3)
