@@ -62,6 +62,30 @@ def test_a_data_folder_holding_a_split_folder_is_refused_naming_it(tmp_path, cap
     )
 
 
+def test_a_data_folder_holding_a_saved_dataset_dict_with_a_test_split_is_refused_naming_it(
+    tmp_path, capsys
+):
+    # Its 'train' alone was read, with a note that training held 'test' out: it held out a
+    # tenth of the whole folder instead, and the makers' test split went unused.
+    import datasets
+
+    data = tmp_path / "data"
+    data.mkdir()
+    write_jsonl(data / "qa.jsonl", ROWS[:6])
+    saved = data / "faq"
+    datasets.DatasetDict(
+        train=datasets.Dataset.from_list(ROWS[6:9]), test=datasets.Dataset.from_list(ROWS[9:])
+    ).save_to_disk(str(saved))
+    with pytest.raises(TunelabError) as refused:
+        load_examples(data)
+    said = " ".join(str(refused.value).split())
+    assert f"{data} holds a saved DatasetDict with its own test split, {saved} ('test')" in said
+    assert f"give {saved} as the data (data.path)" in said and f"move {saved} out" in said
+    assert "training holds it out" not in " ".join(capsys.readouterr().err.split())
+    # Given as the data itself, it reads 'train' and training holds its 'test' out, as before.
+    assert len(load_examples(saved)) == 3 and held_out_path(saved, None) == str(saved / "test")
+
+
 def test_a_split_record_left_without_its_test_file_is_never_read_as_rows(tmp_path, capsys):
     folder = tmp_path / "split"
     split_file(write_jsonl(tmp_path / "qa.jsonl", ROWS), folder, 3, near=None)

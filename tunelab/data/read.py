@@ -104,9 +104,11 @@ def _read_folder(
 ) -> Iterator[tuple[str, dict[str, Any] | DataError]]:
     """Every data file, dataset folder and document under `folder`. What is read and what is
     skipped is always printed: a file left out without a word is data silently lost."""
+    from tunelab.data.split import own_test_split  # split.py reads this module
+
     sources, skipped = _folder_contents(folder)
-    if split := next((source for source in sources if split_folder(source)), None):
-        raise TunelabError(_nested_split(folder, split))
+    if split := next((source for source in sources if own_test_split(source)), None):
+        raise TunelabError(_nested_split(folder, split, own_test_split(split)))
     shapes = {source: _first_shape(source) for source in sources}
     if not quiet:
         _report_folder(folder, shapes, skipped)
@@ -133,7 +135,7 @@ def _folder_contents(folder: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
         if path.name.startswith("."):
             skipped.append((path, "hidden"))
         elif path.is_dir() and (is_dataset_dir(path) or split_folder(path)):
-            sources.append(path)  # a split's folder is refused whole by _read_folder
+            sources.append(path)  # one with a test split is refused whole by _read_folder
         elif path.is_dir() and path.is_symlink():  # a link back up would never end
             skipped.append((path, "link to a folder, not followed"))
         elif path.is_dir():
@@ -287,13 +289,19 @@ def split_folder(path: str | Path | None) -> bool:
     return bool(path) and all((Path(path) / name).is_file() for name in SPLIT_FILES)
 
 
-def _nested_split(folder: Path, split: Path) -> str:
-    """Why a data folder holding a split's folder is refused: read file by file, its split.json
-    was read as rows and its test.jsonl trained on (a leak); and its train.jsonl may
-    repeat the rows of a file beside it that was split."""
+def _nested_split(folder: Path, split: Path, held: str) -> str:
+    """Why a data folder holding a split (`held`: its test rows) is refused: a split's folder
+    read file by file had its split.json read as rows and its test.jsonl trained on (a leak),
+    its train.jsonl may repeat a file beside it that was split; a saved DatasetDict's 'train'
+    alone was read, its test split neither read nor held out (data.test_size of all instead)."""
+    if split_folder(split):
+        what = f"a train/test split's folder, {split} (its {' and '.join(SPLIT_FILES)})"
+        lost = "its test rows would be trained on"
+    else:
+        what = f"a saved DatasetDict with its own test split, {split} ('{Path(held).name}')"
+        lost = f"its '{Path(held).name}' split would be unused, data.test_size of all held out"
     return (
-        f"{folder} holds a train/test split's folder, {split} (its {' and '.join(SPLIT_FILES)}); "
-        f"read with the rest, its test rows would be trained on. To train on that split, give "
+        f"{folder} holds {what}; read with the rest, {lost}. To train on that split, give "
         f"{split} as the data (data.path) instead of {folder}; else move {split} out of {folder}"
     )
 
