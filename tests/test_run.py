@@ -3,6 +3,7 @@ and output folders; anything that is not a run is a model name."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -46,6 +47,23 @@ def test_a_model_name_is_not_a_run(tmp_path):
     )
     with pytest.raises(TunelabError, match="config file not found"):
         Run.open(tmp_path / "nothing")
+
+
+def test_a_missing_model_in_a_folder_this_user_may_not_list_is_still_said_in_one_line(
+    tmp_path, monkeypatch
+):
+    # The folders beside it, a hint, were listed unguarded: a PermissionError's traceback.
+    monkeypatch.chdir(tmp_path)
+    models = tmp_path / "models"
+    (models / "mymodel").mkdir(parents=True)
+    models.chmod(0o111)  # it may be entered, not listed
+    try:
+        if os.access(models, os.R_OK):
+            pytest.skip("chmod keeps no folder from this user (root)")
+        with pytest.raises(TunelabError, match=r"'./models/mymodle': no such file or folder; "):
+            load_model("./models/mymodle")
+    finally:
+        models.chmod(0o755)
 
 
 @pytest.mark.parametrize(

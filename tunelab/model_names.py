@@ -62,11 +62,15 @@ def _holds_model(folder: Path) -> bool:
 
 def folders_beside(path: Path) -> str:
     """The folders beside a path that is not there (a run's name mistyped), for its error to
-    show: ' (in runs/: a, b)'; '' in the current folder, whose listing says little."""
+    show: ' (in runs/: a, b)'; '' in the current folder, whose listing says little, and in one
+    this user may not list (a hint is no reason for a traceback)."""
     parent = path.parent
-    if not parent.is_dir() or parent == Path("."):
+    try:
+        if not parent.is_dir() or parent == Path("."):
+            return ""
+        folders = sorted(p.name for p in parent.iterdir() if p.is_dir())[:8]
+    except OSError:
         return ""
-    folders = sorted(p.name for p in parent.iterdir() if p.is_dir())[:8]
     return f" (in {parent}/: {', '.join(folders) or 'no folders'})"
 
 
