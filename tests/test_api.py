@@ -30,7 +30,10 @@ FUNCTIONS = {
 SPELLED = {("train", "set_"): "overrides", ("generate", "prompt"): "text"}
 # Options that shape only the `next:` line a command prints (the model the pasted train line
 # names, checked as typed): a Python caller gets no such line, so its function has no use for them.
-NEXT_LINE_ONLY = {("data split", "model"), ("data facts", "model"), ("data augment", "train_model")}
+NEXT_LINE_ONLY = {
+    *(("data split", "model"), ("data facts", "model")),
+    *(("data augment", "train_model"), ("data generate", "train_model")),
+}
 
 
 def _commands(group, path=()):

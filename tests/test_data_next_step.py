@@ -236,6 +236,20 @@ def test_generated_pairs_are_followed_by_their_check_then_their_rewrites(here, w
     assert said == f"next: tunelab data check {out}, then {augment}"
 
 
+def test_generated_pairs_name_the_model_to_finetune_in_their_check_and_rewrites(
+    here, wide_terminal
+):
+    # generate's --model writes the pairs: its next lines named no model, and pasted on, the
+    # check measured in the default's tokens and the train line finetuned the default.
+    out = here / "qa.jsonl"
+    said = next_step(
+        "data", "generate", DOCS / "guide.md", "-o", out, "--train-model", "tiny-random"
+    )
+    check = f"tunelab data check {out} --model tiny-random"
+    augment = f"tunelab data augment {out} --mode rules -o more.jsonl --train-model tiny-random"
+    assert said == f"next: {check}, then {augment}"
+
+
 def test_a_saved_dataset_dict_is_checked_then_split_on_its_own_test_split(here, wide_terminal):
     # Its makers held out its test split: check named a split of the train split, and that
     # split held out 3 of its train rows, its test split unused.
@@ -297,7 +311,7 @@ def test_a_model_rewriting_the_questions_is_not_the_one_trained_next(here, wide_
     assert said == f"next: tunelab train --set data.path=more.jsonl --set data.test_path={test}"
 
 
-@pytest.mark.parametrize("command", ["split", "facts", "augment"])
+@pytest.mark.parametrize("command", ["split", "facts", "augment", "generate"])
 def test_a_mistyped_model_folder_is_refused_before_anything_is_written(here, command):
     # Only carried to the next lines, it failed once the pasted train loaded it.
     (here / "mymodel").mkdir()
@@ -307,6 +321,7 @@ def test_a_mistyped_model_folder_is_refused_before_anything_is_written(here, com
         "split": ("data", "split", data, "-o", "split", "--model", "mymodle"),
         "facts": ("data", "facts", data, "-o", "facts.jsonl", "--model", "mymodle"),
         "augment": ("data", "augment", data, "--mode", "rules", "--train-model", "mymodle"),
+        "generate": ("data", "generate", DOCS, "-o", "qa.jsonl", "--train-model", "mymodle"),
     }[command]
     refused = CliRunner().invoke(app, [str(a) for a in args]).exception
     assert isinstance(refused, TunelabError)

@@ -20,6 +20,7 @@ from tunelab.data.sections import documents_said
 from tunelab.errors import cut_short_by_ctrl_c, first_few
 from tunelab.next_step import (
     command,
+    model_option,
     rewrites_command,
     say_next,
     split_command,
@@ -57,17 +58,26 @@ def generate_command(
         list[str] | None,
         typer.Argument(help=f"Files or folders of documents ({documents_said()})."),
     ] = None,
+    train_model: Annotated[
+        str,
+        typer.Option(
+            help="Model to finetune on the rows (not --model, the one that writes them): the next "
+            "line's check and rewrites (or split) name it."
+        ),
+    ] = DEFAULT_MODEL,
 ) -> None:
     """Make Q&A rows from documents (template, llm) or from seed pairs (self-instruct); resumable."""
     from tunelab.data_commands import generate
+    from tunelab.model_names import check_model_named
 
+    check_model_named(train_model)  # before the generating: the next lines name it
     rest = "up to --count" if config.mode == "self-instruct" else "with the chunks not yet done"
     with _saying_kept_on_ctrl_c(Path(config.output), rest):
-        _say_generated(config, generate(config=config))
+        _say_generated(config, generate(config=config), train_model)
 
 
-def _say_generated(config: GenerateConfig, stats: GenerateStats) -> None:
-    """What `data generate` wrote and left out, then the next commands."""
+def _say_generated(config: GenerateConfig, stats: GenerateStats, train_model: str) -> None:
+    """What `data generate` wrote and left out, then the next commands, of `train_model`."""
     console.print(_what_was_written(config, stats))
     if stats.unused:  # named by their fields, which the user typed as options
         unused = ", ".join(spelled(name, GENERATE_OPTIONS, GENERATE_FLAGS) for name in stats.unused)
@@ -157,26 +167,27 @@ def _say_generated(config: GenerateConfig, stats: GenerateStats) -> None:
     if config.mode == "template" and stats.pairs:
         # Measured (benchmarks/docs_to_facts.py, three runs): 3 epochs of one pair a fact stated
         # 28% of the held-out facts, 12 epochs 46%, 3 rule rewrites a question at 3 epochs 53%.
-        augment = rewrites_command(config.output)
+        augment = rewrites_command(config.output, model=train_model)
         console.print(
             "each fact is asked once: train on it longer than usual (12 epochs, not 3) or add "
             f"rewrites first (`{augment}`)",
             markup=False,
         )
     if Path(config.output).exists():
-        say_next(console, *_after_generate(config))
+        say_next(console, *_after_generate(config, train_model))
 
 
-def _after_generate(config: GenerateConfig) -> list[str]:
+def _after_generate(config: GenerateConfig, train_model: str) -> list[str]:
     """The check of the pairs written, then their rewrites (template mode asks each fact once)
-    or the split training makes. The rows are question/answer whatever fields read the seeds
+    or the split training makes, each of `train_model` where it is the user's own (generate's
+    --model wrote the pairs). The rows are question/answer whatever fields read the seeds
     through: none are carried."""
     out = config.output
     if config.mode == "template":
-        then = rewrites_command(config.output)
+        then = rewrites_command(out, model=train_model)
     else:
-        then = split_command(out)
-    return [command("data", "check", out), then]
+        then = split_command(out, model=train_model)
+    return [command("data", "check", out, *model_option(train_model)), then]
 
 
 @contextmanager
