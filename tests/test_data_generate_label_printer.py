@@ -68,3 +68,53 @@ def test_a_heading_or_a_row_capitalised_only_by_its_place_is_asked_in_lower_case
     assert "What should I do when Labelsync stops syncing?" in pairs
     assert pairs["What does solid green mean?"] == "Solid green: The printer is ready."
     assert "What does blinking red mean?" in pairs
+
+
+SPECIFICATIONS = """# PX-40 Thermal Printer
+
+## Specifications
+
+The print head can reach 60 °C. The platen roller is rated for 50 km.
+
+## Maintenance
+
+Replace the platen roller every 25 km.
+
+## Network
+
+Plain HTTP on port 80 redirects to HTTPS.
+
+## Drivers
+
+The driver supports Windows 10, Windows 11 and macOS 13.
+"""
+
+
+def test_a_number_with_its_unit_is_asked_for_by_what_it_measures(tmp_path):
+    # None of these four sentences was in a pair: "reach", "rated for" and "redirects" are in no
+    # list, "every 25 km" was no span of time, and a subject "on port 80" read as no thing.
+    doc = tmp_path / "px40.md"
+    doc.write_text(SPECIFICATIONS, encoding="utf-8")
+    pairs = pairs_of(doc)
+    assert pairs["What temperature can the print head reach?"] == "The print head can reach 60 °C."
+    assert pairs["What distance is the platen roller rated for?"] == (
+        "The platen roller is rated for 50 km."
+    )
+    assert pairs["How often should I replace the platen roller?"] == (
+        "Replace the platen roller every 25 km."
+    )
+    assert pairs["What does plain HTTP on port 80 redirect to?"] == (
+        "Plain HTTP on port 80 redirects to HTTPS."
+    )
+
+
+def test_a_list_of_versions_is_asked_with_every_name_it_holds(tmp_path):
+    # "What Windows version does the driver support?" was asked of a list naming macOS too.
+    doc = tmp_path / "px40.md"
+    doc.write_text(SPECIFICATIONS, encoding="utf-8")
+    pairs = pairs_of(doc)
+    assert pairs["What Windows and macOS versions does the driver support?"] == (
+        "The driver supports Windows 10, Windows 11 and macOS 13."
+    )
+    assert "What Windows version does the driver support?" not in pairs
+

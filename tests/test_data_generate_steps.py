@@ -132,6 +132,6 @@ def test_a_fact_before_a_task_s_steps_is_asked_on_its_own_and_the_steps_answer_t
         "1. Download the installer from the support page.\n2. Run it and follow the prompts.\n"
         "3. Restart the computer."
     )
-    assert pairs["What Windows version does the driver support?"] == (
+    assert pairs["What Windows and macOS versions does the driver support?"] == (
         "The driver supports Windows 10, Windows 11 and macOS 13 or later."
     )

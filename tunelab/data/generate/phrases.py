@@ -9,12 +9,21 @@ from __future__ import annotations
 import re
 
 from tunelab.data.generate.subject_and_verb import english_stem
-from tunelab.data.generate.word_classes import CONDITION, DURATION, PLACES, PREPOSITIONS, VERBS
+from tunelab.data.generate.word_classes import (
+    CONDITION,
+    DURATION,
+    PLACES,
+    PREPOSITIONS,
+    VERBS,
+    measure_of,
+)
 
-# How often: "every 60 seconds", "every day", "every week", "every night", "every Sunday".
+# How often: "every 60 seconds", "every day", "every week", "every night", "every Sunday", and
+# in what a thing wears by: "every 25 km", "every 500 labels" (not "every 2 of the rows").
+EVERY_COUNT = r"|\d[\d.,]*\s?(?!of\b)[^\W\d_]+"
 EVERY = re.compile(
-    r"\bevery\s+(?:" + DURATION.pattern + r"|(?:second|minute|hour|day|night|morning|evening"
-    r"|week|month|year|(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day)\b)"
+    r"\bevery\s+(?:" + DURATION.pattern + EVERY_COUNT + r"|(?:second|minute|hour|day|night"
+    r"|morning|evening|week|month|year|(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day)\b)"
 )
 # Words that say how often on their own: "The logs are rotated weekly".
 EVERY_SO_OFTEN = frozenset("daily nightly hourly weekly monthly yearly".split())
@@ -35,6 +44,8 @@ def done_how(tail: str) -> tuple[str, str] | None:
     prep, _, rest = lower.partition(" ")
     if prep == "for" and DURATION.match(rest):
         return "How long", ""  # "Logs are kept for 14 days"
+    if prep in ("for", "to", "at") and (measure := measure_of(rest)):
+        return f"What {measure}", f" {prep}"  # "The roller is rated for 50 km"
     if EVERY.search(tail) or EVERY_STEPS.match(lower) or prep in EVERY_SO_OFTEN:
         return "How often", ""  # "... are rotated every week"
     if prep in ("in", "within") and DURATION.match(rest):

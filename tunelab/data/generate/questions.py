@@ -50,6 +50,7 @@ from tunelab.data.generate.word_classes import (
     asked_with,
     english,
     has_past,
+    measure_of,
     opens_an_object,
     past,
     plural_form,
@@ -303,7 +304,9 @@ def sentence_question(
             return None  # "`data generate` says so when ...": what it says, the text before says
         if (negated := said_no(word, after)) is not None:
             return yes_or_no(subject, *negated)
-        if word in ("can", "may") and (can := after.split(" ", 1)[0].lower()) in VERBS:
+        can = after.split(" ", 1)[0].lower() if word in ("can", "may") else ""
+        # "can reach 60 °C": a verb no list holds, known by the measure it reaches
+        if can in VERBS or (english(can) and measure_of(after.partition(" ")[2])):
             # "What can X do?" is any one ability's question: asked with what it does it to.
             asked = verb_question(subject, word, can, after.partition(" ")[2])
             if word == "may" and not (asked or "").startswith("How many"):

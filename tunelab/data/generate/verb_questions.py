@@ -33,6 +33,7 @@ from tunelab.data.generate.word_classes import (
     WORD,
     english,
     has_past,
+    measure_of,
     opens_an_object,
     plural_form,
     s_form_base,
@@ -134,9 +135,24 @@ COUNTED = re.compile(
 )
 
 
-# Verbs whose object can be a version of a thing: "requires Python 3.10 or later".
+def _versions_named(rest: str) -> list[str]:
+    """The name of each version in a list opening `rest` ("Windows 10, Windows 11 and macOS 13"
+    -> Windows, Windows, macOS): "What Windows version ...?" asked of one named a list of three."""
+    names, at = [], 0
+    while version := VERSION.match(rest, at):
+        names.append(version["name"])
+        more = re.match(r"\s*(?:,\s*(?:and |or )?|\s(?:and|or)\s+)", rest[version.end() :])
+        if not more:
+            break
+        at = version.end() + more.end()
+    return names
+
+
+# Verbs whose object can be a version of a thing: "requires Python 3.10 or later", "macOS 13".
 NEEDING = frozenset("require need support".split())
-VERSION = re.compile(r"(?P<name>[A-Z][\w.+-]*) v?\d+(?:\.\d+)*\+?(?: or (?:later|newer|higher))?\b")
+VERSION = re.compile(
+    r"(?P<name>[A-Z][\w.+-]*|[a-z]+[A-Z][\w.+-]*) v?\d+(?:\.\d+)*\+?(?: or (?:later|newer|higher))?\b"
+)
 # More versions after the first: "Python 2.7 and 3.3+", "Python 3.8, 3.9 and 3.10".
 MORE_VERSIONS = re.compile(r"(?:,|,? and) v?\d+(?:\.\d+)*\+?(?!\w)")
 # An amount of something measured as a verb's object: "draws 12 W", "weighs 450 g", "needs at
@@ -277,11 +293,14 @@ def verb_question(subject: str, aux: str, base: str, rest: str, never: bool = Fa
         # "requires Python 3.10 or later": which version ("What does it require?" is every
         # requirement's question, and its "Requirements" heading asks it); "supports Python 2.7
         # and 3.3+": which versions
-        more = "s" if MORE_VERSIONS.match(rest[version.end() :]) else ""
-        return f"What {version['name']} version{more} {aux} {subject} {said}?"
+        names = _versions_named(rest)
+        more = "s" if len(names) > 1 or MORE_VERSIONS.match(rest[version.end() :]) else ""
+        return f"What {' and '.join(dict.fromkeys(names))} version{more} {aux} {subject} {said}?"
     if quantity := QUANTITY.match(rest):  # "draws 12 W", "weighs 450 g": how much, not what
         what = _measured(quantity) or ("power" if quantity["unit"] in POWER else "")
         return f"How much {what + ' ' if what else ''}{aux} {subject} {said}?"
+    if measure := measure_of(rest):  # "can reach 60 °C": what temperature, not what
+        return f"What {measure} {aux} {subject} {said}?"
     if base == "default":  # "`--retries` defaults to 3"; "Overriding defaults via ..." no verb
         return f"What {aux} {subject} default to?" if rest.lower().startswith("to ") else None
     # "ran ~12% faster", "ran slow for all three": how fast, no object; "spins faster during a

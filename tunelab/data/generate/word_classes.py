@@ -98,6 +98,30 @@ DISTANCE = re.compile(
     r"(?:mm|cm|m|km|metres?|meters?|kilomet(?:re|er)s?|feet|foot|ft|miles?|yards?)\b"
     r"(?P<away> away)?(?=\W*$)"
 )
+# What a number's unit measures, as a question names it: "can reach 60 °C" asks what
+# temperature, "is rated for 50 km" what distance ("What can the print head reach?" was asked
+# of nothing: "reach" is in no list). Weights and sizes are QUANTITY's, asked how much.
+MEASURED_IN = {
+    "temperature": r"°\s?[CF]|degrees",
+    "distance": r"mm|cm|m|km|metres?|meters?|kilomet(?:re|er)s?|feet|foot|ft|miles?|yards?",
+    "voltage": r"V|volts?",
+    "frequency": r"[kMG]?Hz",
+    "resolution": r"dpi",
+}
+NUMBER_IN = re.compile(
+    r"(?:(?:up to|about|around|roughly|under|less than|at most|at least|over) )?[-+−~]?\d[\d.,]*"
+    r"\s?(?P<unit>°\s?[CF]|[A-Za-z]+)(?![\w/])"
+)
+
+
+def measure_of(words: str) -> str | None:
+    """What the number and unit opening `words` measure ("60 °C" -> "temperature", "up to 50 km"
+    -> "distance"); None where they open with no number or a unit no measure names."""
+    if not (m := NUMBER_IN.match(words)):
+        return None
+    return next((k for k, units in MEASURED_IN.items() if re.fullmatch(units, m["unit"])), None)
+
+
 NO_OBJECT = frozenset(
     """go come seem appear become remain stay sit stand lie fall rise live belong happen exist
     matter depend differ last grow work look sound feel mean""".split()
@@ -151,10 +175,14 @@ def unlisted_verb(word: str, subject: str, rest: str) -> str | None:
     ):
         return None
     base = s_form_base(word)
+    # "Plain HTTP on port 80 redirects ...": what comes on a port is a thing, its head before it.
+    on_port = re.search(r" (?:on|at|over) port \d+$", subject)
+    subject = subject[: on_port.start()] if on_port else subject
     words = subject.split()
     head = words[-1].lower()
     plain = (
-        words[0].startswith("`")
+        bool(on_port)
+        or words[0].startswith("`")
         or (len(words) > 1 and words[0].lower() in DETERMINERS | POSSESSIVES)
         or (len(words) == 1 and not english(words[0].strip("`")))
     )
@@ -177,6 +205,7 @@ def unlisted_verb(word: str, subject: str, rest: str) -> str | None:
         or far
         or state_before_an_event(rest) is not None
         or conditioned
+        or re.match(r"to (?:[A-Z`]|port \d)", rest)  # "redirects to HTTPS": to what, by name
         else None
     )
 
