@@ -118,3 +118,26 @@ def test_a_list_of_versions_is_asked_with_every_name_it_holds(tmp_path):
     )
     assert "What Windows version does the driver support?" not in pairs
 
+
+COMPANION_APP = """# PX-40 Thermal Printer
+
+## Companion app
+
+Printly sends labels from your phone over Bluetooth. Printly needs Android 12 or later.
+
+## Troubleshooting
+
+### Printly stops syncing
+
+Printly stops when the network drops. Restart the app from the phone's menu.
+"""
+
+
+def test_a_name_the_manual_always_capitalises_keeps_its_capital_where_it_opens_a_heading(tmp_path):
+    # "Printly" opens every sentence it is in and is no word the dictionary knows: read as a
+    # word capitalised by its place, it was asked "What should I do when printly stops syncing?".
+    doc = tmp_path / "px40.md"
+    doc.write_text(COMPANION_APP, encoding="utf-8")
+    pairs = pairs_of(doc)
+    assert "What should I do when Printly stops syncing?" in pairs
+    assert "What does Printly send?" in pairs

@@ -79,11 +79,21 @@ def sentence_cased(phrase: str, document: str, topic: str | None = None) -> str:
         return phrase  # one word, code, an acronym, or Title Case ("Solid Green", "Backup Tool")
     if _ordinary(first):
         return phrase
-    if first in _named_by(topic) | NAMES_THAT_ARE_WORDS or _mid_sentence(
-        first, CODE.sub(" ", document)
-    ):
+    prose = CODE.sub(" ", document)
+    if first in _named_by(topic) | NAMES_THAT_ARE_WORDS or _mid_sentence(first, prose):
         return phrase
-    return f"{first.lower()} {rest}"
+    return phrase if _always_capitalised(first, prose) else f"{first.lower()} {rest}"
+
+
+def _always_capitalised(word: str, text: str) -> bool:
+    """Whether `text` writes `word` capitalised in two sentences or more and never in lower case,
+    as it writes a name ("Printly stops when ..." and "Printly needs ...", a heading aside): the
+    name opened every sentence it is in, and "What should I do when printly stops?" was asked."""
+    if _said_lower(word, text):
+        return False
+    lines = {line for line in text.splitlines() if not line.lstrip().startswith("#")}
+    sentences = {s for line in lines for s in re.split(r"(?<=[.!?])\s+", line) if word in s}
+    return len([s for s in sentences if re.search(rf"(?<![\w-]){re.escape(word)}\b", s)]) >= 2
 
 
 def lower_title(phrase: str, context: str, topic: str | None = None) -> str:
