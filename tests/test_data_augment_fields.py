@@ -43,7 +43,8 @@ def test_augment_reads_and_writes_the_files_own_columns(tmp_path):
     assert [ex.question for ex in read if ex.question in QUESTIONS] == QUESTIONS
     new = {ex.question: ex.answer for ex in read if ex.question not in QUESTIONS}
     assert new == {
-        "If I leave port unset, what value does it take?": "Answer 0.",
+        "What does the port default to?": "Answer 0.",
+        "What is the port by default?": "Answer 0.",
         "What are the steps to resume a run?": "Answer 1.",
         "How can I resume a run?": "Answer 1.",
     }

@@ -28,3 +28,16 @@ def test_a_default_named_in_words_is_asked_with_the_not_as_a_setting_left_unset(
     assert "If I leave `retry_count` unset, what value does it take?" in rule_rewrites(
         "What is the default `retry_count`?", 3
     )
+
+
+def test_only_a_setting_named_as_code_writes_it_is_asked_as_left_unset():
+    # "What is the default password?" was rewritten "If I leave password unset, what value does
+    # it take?": a plain word was read as a setting's name.
+    assert rule_rewrites("What is the default password?", 2) == [
+        "What does the password default to?",
+        "What is the password by default?",
+    ]
+    for setting in ("max_retries", "log.level", "--retries", "maxRetries"):
+        assert f"If I leave {setting} unset, what value does it take?" in rule_rewrites(
+            f"What is the default {setting}?", 3
+        )

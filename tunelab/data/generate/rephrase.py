@@ -15,7 +15,9 @@ RULES: list[tuple[str, list[str]]] = [
         "If I leave {1} unset, what value does it take?",
         "What value does {1} have out of the box?",
     ]),
-    (r"What is the default (`[^`]+`|[\w.-]+)", [  # a setting's name: `retry_count`, port
+    # A setting's name as code writes it (`retry_count`, max_retries, log.level, --retries,
+    # maxRetries, log-level), which a reader leaves unset; a word ("password") is the next rule's.
+    (r"What is the default (`[^`]+`|(?-i:-*[a-z]\w*(?:[_.-]\w+)+|[a-z]+[A-Z]\w*|--?[a-z]\w*))", [
         "What does {1} default to?",
         "If I leave {1} unset, what value does it take?",
         "What value does {1} have out of the box?",
