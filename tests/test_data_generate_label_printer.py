@@ -74,7 +74,8 @@ SPECIFICATIONS = """# PX-40 Thermal Printer
 
 ## Specifications
 
-The print head can reach 60 °C. The platen roller is rated for 50 km.
+The print head can reach 60 °C. The platen roller is rated for 50 km. The label roll holds 50 m
+of labels. The printer takes 58 mm, 80 mm and 104 mm labels.
 
 ## Maintenance
 
@@ -99,6 +100,11 @@ def test_a_number_with_its_unit_is_asked_for_by_what_it_measures(tmp_path):
     assert pairs["What temperature can the print head reach?"] == "The print head can reach 60 °C."
     assert pairs["What distance is the platen roller rated for?"] == (
         "The platen roller is rated for 50 km."
+    )
+    # A measure of a thing is what the roll holds or the printer takes, not a distance.
+    assert pairs["What does the label roll hold?"] == "The label roll holds 50 m of labels."
+    assert pairs["What does the printer take?"] == (
+        "The printer takes 58 mm, 80 mm and 104 mm labels."
     )
     assert pairs["How often should I replace the platen roller?"] == (
         "Replace the platen roller every 25 km."

@@ -113,11 +113,19 @@ NUMBER_IN = re.compile(
     r"\s?(?P<unit>°\s?[CF]|[A-Za-z]+)(?![\w/])"
 )
 
+# Words after a measure that say no more what it is of: "60 °C when printing", "2 mm per step".
+MEASURE_ENDS = frozenset("when whenever if while per away".split())
+
 
 def measure_of(words: str) -> str | None:
     """What the number and unit opening `words` measure ("60 °C" -> "temperature", "up to 50 km"
-    -> "distance"); None where they open with no number or a unit no measure names."""
+    -> "distance"); None where they open with no number, a unit no measure names, or a measure
+    of a thing ("50 m of labels", "58 mm, 80 mm and 104 mm labels": no distance the printer
+    supports). A phrase may follow it ("60 °C in 30 seconds")."""
     if not (m := NUMBER_IN.match(words)):
+        return None
+    after = words[m.end() :].strip(" .").split(" ", 1)[0].lower()
+    if after and after not in PREPOSITIONS | PLACES | MEASURE_ENDS:
         return None
     return next((k for k, units in MEASURED_IN.items() if re.fullmatch(units, m["unit"])), None)
 
