@@ -44,7 +44,7 @@ def done_how(tail: str) -> tuple[str, str] | None:
     prep, _, rest = lower.partition(" ")
     if prep == "for" and DURATION.match(rest):
         return "How long", ""  # "Logs are kept for 14 days"
-    if prep in ("for", "to", "at") and (measure := measure_of(rest)):
+    if prep in ("for", "to", "at") and (measure := measure_of(tail.partition(" ")[2])):
         return f"What {measure}", f" {prep}"  # "The roller is rated for 50 km"
     if EVERY.search(tail) or EVERY_STEPS.match(lower) or prep in EVERY_SO_OFTEN:
         return "How often", ""  # "... are rotated every week"

@@ -334,8 +334,10 @@ def verb_question(subject: str, aux: str, base: str, rest: str, never: bool = Fa
     if rate := next((asked for asked, at in AT_A_RATE.items() if at.match(phrase)), None):
         asked = rate if rate.startswith("How") else f"{head.capitalize()} {rate}"
         return f"{asked} {aux} {subject} {said}?"  # "spins at 3000 rpm": how fast
+    if head == "at" and (measure := measure_of(rest.split(" ", at + 1)[-1])):
+        return f"At what {measure} {aux} {subject} {said}?"  # "runs at 24 V", "prints at 203 dpi"
     if head in ("at", "on") and re.match(r"[-+−~]?\d[\d,]*(?:\.\d+)?(?:\s|$)", beyond):
-        return None  # "runs at 12 V": a measure no rule knows the question of, and no place
+        return None  # "runs at 12 A": a measure no rule knows the question of, and no place
     if head in ("at", "on") and AT_A_TIME.match(beyond):
         return f"When {aux} {subject} {said}?"  # "runs on each request", "starts at boot"
     if IN_A_MANNER.match(phrase):
