@@ -76,7 +76,7 @@ SPECIFICATIONS = """# PX-40 Thermal Printer
 
 The print head can reach 60 °C. The platen roller is rated for 50 km. The label roll holds 50 m
 of labels. The printer takes 58 mm, 80 mm and 104 mm labels. The printer runs at 24 V. The
-platen is heated to 45 °C.
+platen is heated to 45 °C. The printer operates between 5 °C and 40 °C.
 
 ## Maintenance
 
@@ -104,6 +104,9 @@ def test_a_number_with_its_unit_is_asked_for_by_what_it_measures(tmp_path):
     )
     assert pairs["At what voltage does the printer run?"] == "The printer runs at 24 V."
     assert pairs["What temperature is the platen heated to?"] == "The platen is heated to 45 °C."
+    assert pairs["In what temperature range does the printer operate?"] == (
+        "The printer operates between 5 °C and 40 °C."
+    )
     # A measure of a thing is what the roll holds or the printer takes, not a distance.
     assert pairs["What does the label roll hold?"] == "The label roll holds 50 m of labels."
     assert pairs["What does the printer take?"] == (

@@ -334,6 +334,9 @@ def verb_question(subject: str, aux: str, base: str, rest: str, never: bool = Fa
     if rate := next((asked for asked, at in AT_A_RATE.items() if at.match(phrase)), None):
         asked = rate if rate.startswith("How") else f"{head.capitalize()} {rate}"
         return f"{asked} {aux} {subject} {said}?"  # "spins at 3000 rpm": how fast
+    # "operates between 5 °C and 40 °C": in what range, named by its upper end's unit.
+    if head == "between" and (measure := measure_of(rest.split(" and ", 1)[-1])):
+        return f"In what {measure} range {aux} {subject} {said}?"
     if head == "at" and (measure := measure_of(rest.split(" ", at + 1)[-1])):
         return f"At what {measure} {aux} {subject} {said}?"  # "runs at 24 V", "prints at 203 dpi"
     if head in ("at", "on") and re.match(r"[-+−~]?\d[\d,]*(?:\.\d+)?(?:\s|$)", beyond):

@@ -114,7 +114,7 @@ NUMBER_IN = re.compile(
 )
 
 # Words after a measure that say no more what it is of: "60 °C when printing", "2 mm per step".
-MEASURE_ENDS = frozenset("when whenever if while per away".split())
+MEASURE_ENDS = frozenset("when whenever if while during per away".split())
 
 
 def measure_of(words: str) -> str | None:
@@ -214,6 +214,8 @@ def unlisted_verb(word: str, subject: str, rest: str) -> str | None:
         or state_before_an_event(rest) is not None
         or conditioned
         or re.match(r"to (?:[A-Z`]|port \d)", rest)  # "redirects to HTTPS": to what, by name
+        # "operates between 5 °C and 40 °C": a range of a measure
+        or (rest.startswith("between ") and measure_of(rest.split(" and ", 1)[-1]) is not None)
         else None
     )
 
