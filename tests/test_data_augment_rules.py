@@ -41,3 +41,10 @@ def test_only_a_setting_named_as_code_writes_it_is_asked_as_left_unset():
         assert f"If I leave {setting} unset, what value does it take?" in rule_rewrites(
             f"What is the default {setting}?", 3
         )
+    assert rule_rewrites("What is the default of the print speed?", 2) == [
+        "What does the print speed default to?",
+        "What is the print speed by default?",
+    ]
+    assert "If I leave tear_offset unset, what value does it take?" in rule_rewrites(
+        "What is the default of tear_offset?", 3
+    )

@@ -8,16 +8,23 @@ from __future__ import annotations
 
 import re
 
+# A setting's name as code writes it (`retry_count`, max_retries, log.level, --retries,
+# maxRetries, log-level), which a reader leaves unset; not a word ("password", "user name").
+SETTING_NAME = r"(`[^`]+`|(?-i:-*[a-z]\w*(?:[_.-]\w+)+|[a-z]+[A-Z]\w*|--?[a-z]\w*))"
+
 # (pattern of the whole question, its rewrites); {1}, {2}... are the pattern's groups.
 RULES: list[tuple[str, list[str]]] = [
-    (r"What is the default (?:for|of) (.+)", [
+    (rf"What is the default (?:for|of) {SETTING_NAME}", [
         "What does {1} default to?",
         "If I leave {1} unset, what value does it take?",
         "What value does {1} have out of the box?",
     ]),
-    # A setting's name as code writes it (`retry_count`, max_retries, log.level, --retries,
-    # maxRetries, log-level), which a reader leaves unset; a word ("password") is the next rule's.
-    (r"What is the default (`[^`]+`|(?-i:-*[a-z]\w*(?:[_.-]\w+)+|[a-z]+[A-Z]\w*|--?[a-z]\w*))", [
+    (r"What is the default (?:for|of) (.+)", [  # "the print speed": no setting left unset
+        "What does {1} default to?",
+        "What is {1} by default?",
+        "What value does {1} have out of the box?",
+    ]),
+    (rf"What is the default {SETTING_NAME}", [
         "What does {1} default to?",
         "If I leave {1} unset, what value does it take?",
         "What value does {1} have out of the box?",
