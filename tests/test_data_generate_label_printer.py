@@ -80,7 +80,7 @@ platen is heated to 45 °C. The printer operates between 5 °C and 40 °C.
 
 ## Maintenance
 
-Replace the platen roller every 25 km.
+Replace the platen roller every 25 km. Ribbons last about 300 m.
 
 ## Network
 
@@ -107,6 +107,7 @@ def test_a_number_with_its_unit_is_asked_for_by_what_it_measures(tmp_path):
     assert pairs["In what temperature range does the printer operate?"] == (
         "The printer operates between 5 °C and 40 °C."
     )
+    assert pairs["How far do ribbons last?"] == "Ribbons last about 300 m."  # a plural's too
     # A measure of a thing is what the roll holds or the printer takes, not a distance.
     assert pairs["What does the label roll hold?"] == "The label roll holds 50 m of labels."
     assert pairs["What does the printer take?"] == (

@@ -314,6 +314,13 @@ def sentence_question(
             return None if not asked or asked.endswith(" do?") else asked
         if spans and singular(subject):  # "The warranty lasts 3 years": how long it does
             return f"How long does {subject} {word[:-1]}?"
+        if (
+            word in LASTING
+            and not singular(subject)
+            and (far or DURATION.match(without_hedge(after)))
+        ):
+            # "Ribbons last about 300 m", "The filters last 3 months": how far, or how long
+            return f"How {'far' if far else 'long'} do {subject} {word}?"
         if re.fullmatch(r"[a-z]+s", word) and len(words) > 1 and participle(words[0]):
             return None  # "Added regression tests ...": a changelog's entry, "tests" its noun
         if (base := third_person(word)) and singular(subject):
