@@ -76,7 +76,8 @@ SPECIFICATIONS = """# PX-40 Thermal Printer
 
 The print head can reach 60 °C. The platen roller is rated for 50 km. The label roll holds 50 m
 of labels. The printer takes 58 mm, 80 mm and 104 mm labels. The printer runs at 24 V. The
-platen is heated to 45 °C. The printer operates between 5 °C and 40 °C.
+platen is heated to 45 °C. The printer operates between 5 °C and 40 °C. The printer prints at
+150 mm per second.
 
 ## Maintenance
 
@@ -84,7 +85,7 @@ Replace the platen roller every 25 km. Ribbons last about 300 m.
 
 ## Network
 
-Plain HTTP on port 80 redirects to HTTPS.
+Plain HTTP on port 80 redirects to HTTPS. The web console uses port 443.
 
 ## Drivers
 
@@ -108,6 +109,11 @@ def test_a_number_with_its_unit_is_asked_for_by_what_it_measures(tmp_path):
         "The printer operates between 5 °C and 40 °C."
     )
     assert pairs["How far do ribbons last?"] == "Ribbons last about 300 m."  # a plural's too
+    assert pairs["At what speed does the printer print?"] == (
+        "The printer prints at 150 mm per second."
+    )
+    # "What do the web console uses port?" was asked: "uses" read as a noun, "port" its verb.
+    assert pairs["Which port does the web console use?"] == "The web console uses port 443."
     # A measure of a thing is what the roll holds or the printer takes, not a distance.
     assert pairs["What does the label roll hold?"] == "The label roll holds 50 m of labels."
     assert pairs["What does the printer take?"] == (

@@ -186,6 +186,9 @@ def bare_verb(word: str, subject: str, rest: str, noun_object: bool = False) -> 
         return False
     if word.endswith("s") and not word.endswith("ss"):
         return False  # "runs", "names": a plural noun, or a singular subject's verb
+    number, _, after = rest.strip(" .").partition(" ")
+    if re.fullmatch(r"\d[\d.,]*", number) and (not after or after.split()[0] in NOT_A_HEAD):
+        return False  # "The console uses port 443 (for ...)": a noun and its number, no object
     verb = word in VERBS or (word not in NO_OBJECT and has_past(word))
     # "Windows code pages" is a name's noun phrase, no plural and its verb; "Portalocker
     # provides file locks" and "An empty declaration selects no imports" have theirs earlier.

@@ -265,7 +265,11 @@ def verb_question(subject: str, aux: str, base: str, rest: str, never: bool = Fa
             asked = threshold(rest[condition.start() :]) or "When"
             return f"{asked} {aux} {subject} {said}{' ' + done if done else ''}?"
     # "Ferrylog listens on port 7410 by default", "The K7 speaks Modbus TCP on port 502": which
-    # port, not where it listens nor what it speaks.
+    # port, not where it listens nor what it speaks; "uses port 443": which port it uses.
+    if used := re.match(r"port \d+\b(?P<purpose> for [^,;:]{1,40})?", rest, re.IGNORECASE):
+        return (
+            f"Which port {aux} {subject} {said}{used['purpose'] or ''}?"  # "... for raw printing"
+        )
     if port := PORT.match(rest):
         default = " by default" if "by default" in port["after"] else ""
         what = f" {port['what']}" if port["what"] else ""
@@ -299,14 +303,15 @@ def verb_question(subject: str, aux: str, base: str, rest: str, never: bool = Fa
     if quantity := QUANTITY.match(rest):  # "draws 12 W", "weighs 450 g": how much, not what
         what = _measured(quantity) or ("power" if quantity["unit"] in POWER else "")
         return f"How much {what + ' ' if what else ''}{aux} {subject} {said}?"
-    if measure := measure_of(rest):  # "can reach 60 °C": what temperature, not what
-        return f"What {measure} {aux} {subject} {said}?"
     if base == "default":  # "`--retries` defaults to 3"; "Overriding defaults via ..." no verb
         return f"What {aux} {subject} default to?" if rest.lower().startswith("to ") else None
     # "ran ~12% faster", "ran slow for all three": how fast, no object; "spins faster during a
     # firmware update" says when it does (below).
     if SPEED.match(rest) and not WHEN_SAID.search(rest):
         return f"How fast {aux} {subject} {said}?"
+    if measure := measure_of(rest):  # "can reach 60 °C": what temperature, not what
+        asked = "How fast" if measure == "speed" else f"What {measure}"  # "travels 2 km/h"
+        return f"{asked} {aux} {subject} {said}?"
     words = rest.lower().split()
     if base == "run" and words[:1] == ["into"]:  # "ran into a stale call": what it met, no place
         return f"What {aux} {subject} {said} into?"

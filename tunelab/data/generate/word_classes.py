@@ -110,24 +110,28 @@ MEASURED_IN = {
 }
 NUMBER_IN = re.compile(
     r"(?:(?:up to|about|around|roughly|under|less than|at most|at least|over) )?[-+−~]?\d[\d.,]*"
-    r"\s?(?P<unit>°\s?[CF]|[A-Za-z]+)(?![\w/])"
+    r"\s?(?P<unit>°\s?[CF]|[A-Za-z]+)(?!\w)"
 )
 
 # Words after a measure that say no more what it is of: "60 °C when printing", "2 mm per step".
-MEASURE_ENDS = frozenset("when whenever if while during per away".split())
+MEASURE_ENDS = frozenset("when whenever if while during away".split())
+# "150 mm per second": a distance over a time, a speed.
+PER_TIME = re.compile(r" ?(?:per|a|an|every) (?:second|minute|hour|s|min|h)\b|/(?:s|min|h)\b")
 
 
 def measure_of(words: str) -> str | None:
     """What the number and unit opening `words` measure ("60 °C" -> "temperature", "up to 50 km"
     -> "distance"); None where they open with no number, a unit no measure names, or a measure
     of a thing ("50 m of labels", "58 mm, 80 mm and 104 mm labels": no distance the printer
-    supports). A phrase may follow it ("60 °C in 30 seconds")."""
+    supports). A phrase may follow it ("60 °C in 30 seconds"); a distance per second is a speed
+    ("150 mm per second"), any other rate none ("2 mm per step")."""
     if not (m := NUMBER_IN.match(words)):
         return None
+    measure = next((k for k, units in MEASURED_IN.items() if re.fullmatch(units, m["unit"])), None)
+    if PER_TIME.match(words, m.end()):
+        return "speed" if measure == "distance" else None
     after = words[m.end() :].strip(" .").split(" ", 1)[0].lower()
-    if after and after not in PREPOSITIONS | PLACES | MEASURE_ENDS:
-        return None
-    return next((k for k, units in MEASURED_IN.items() if re.fullmatch(units, m["unit"])), None)
+    return None if after and after not in PREPOSITIONS | PLACES | MEASURE_ENDS else measure
 
 
 NO_OBJECT = frozenset(
