@@ -28,6 +28,47 @@ def test_an_address_or_code_a_colon_introduces_is_the_fact_not_the_words_before_
     assert facts == [["CSV"]]
 
 
+def test_the_address_of_a_resource_asked_for_is_the_fact_in_whichever_sentence_gives_it():
+    # lamini_docs: these rows got no fact, or "production" and "settings", where the same
+    # questions answered with the address first got the address.
+    facts, _ = propose(
+        "Is there a changelog or release notes section in the documentation?",
+        "Because we're moving quickly, our documentation may be out of date. Please report any "
+        "issues. Check out the latest version at https://pypi.org/project/lamini/.",
+        {},
+    )
+    assert facts == [["https://pypi.org/project/lamini/"]]
+    check = parse_fact_check({"facts": facts}, "test")
+    # The reference's wording without its address no longer scores as right.
+    assert score_facts("It is out of date; report issues.", check)["fact_accuracy"] == 0.0
+    # A yes/no one too: "Yes." names no place (its other verdict stays the wrong answer).
+    facts, wrong = propose(
+        "Are there any community forums or support channels?",
+        "Yes, this chat serves as a forum for questions. The team can be reached at info@lamini.ai.",
+        {},
+    )
+    assert (facts, len(wrong)) == ([["info@lamini.ai"]], 1)
+
+
+def test_an_address_is_no_fact_where_no_resource_is_asked_and_a_resource_s_words_are_none():
+    # "How do they compare?" asks no resource: the health-check URL a later sentence gives is a
+    # detail, and the first sentence's rare words stay the (weaker) guess.
+    facts, _ = propose(
+        "How do the support channels of Lamini and ChatGPT compare?",
+        "Lamini includes an early access program. You can query https://api.example.com/health.",
+        {},
+    )
+    assert facts == [["early"], ["access"]]
+    # A resource asked for and no address given: the words that name it ("tutorials",
+    # "walkthroughs", "documentation") are its style, no fact; "Yes" is the answer.
+    facts, wrong = propose(
+        "Are there any tutorials or walkthroughs?",
+        "Yes, there are step-by-step tutorials and walkthroughs available in the documentation.",
+        {},
+    )
+    assert (facts, len(wrong)) == ([], 1)
+
+
 def test_a_date_is_one_fact():
     facts, _ = propose("When was it released?", "It was released on 2023-05-01 by Meta.", {})
     assert facts == [["2023-05-01", "May 1, 2023", "1 May 2023"], ["Meta"]]

@@ -7,7 +7,8 @@ style and not the facts scores well on it. The facts of a reference are mostly i
 terms: numbers and values, names of files, options and functions, URLs, acronyms and proper
 names. Those of the answer's first sentence are taken (where the answer to the question usually
 is; later sentences add detail; the second after an opening that says nothing, "Of course!";
-the fix after a cause where the question asks what to do),
+the fix after a cause where the question asks what to do; the first URL or e-mail address in
+any sentence where it asks for a resource, "Is there a changelog?"),
 at most `most` of them, only its amounts where the question asks one ("how long": "14 days",
 not the path beside it), none where it asks what a named thing is, and never a term the
 question already says (restating the question states no fact) nor a word the test set's
@@ -49,6 +50,7 @@ from tunelab.evaluate.english_negation import PAST_VALUE
 from tunelab.evaluate.normalize_numbers import normalize
 from tunelab.evaluate.specific_terms import (
     ADDRESS_OR_CODE,
+    ADDRESSES,
     AMOUNTS,
     TERMS,
     TITLE,
@@ -161,6 +163,11 @@ def propose_marked(
     rest = unnumbered[unnumbered.find(first) + len(first) :].strip()
     if not terms and first.endswith(":") and rest:
         terms = terms_of(_FIRST_SENTENCE.split(rest, maxsplit=1)[0], ADDRESS_OR_CODE)
+    # "Is there a changelog?" / "Because we move fast… check out https://pypi.org/project/x/.":
+    # where the question asks for a resource, the first address the answer gives is its fact,
+    # in whichever sentence (it was where the first sentence gave it; "changelog" is no fact).
+    if not terms and _ASKS_RESOURCE.match(question):
+        terms = terms_of(unnumbered, ADDRESSES)[:1]
     kept: dict[str, str] = {}  # each term as matched -> as written
     for phrase in terms:  # once, and not again inside a longer one (the path inside a URL)
         if any(f" {phrase} " in f" {longer} " for longer in kept):
@@ -239,6 +246,16 @@ _BARE_VERDICT = 2
 _TWO_ASKS = re.compile(r"\band\s+(?=(?:how|what|where|when|why|which|who)\b)", re.IGNORECASE)
 _TWO_ASKS_SENTENCES = 3
 
+# A question asking whether or where there is a resource: "Is there a changelog…?", "Does the
+# documentation cover…?", "Are there any tutorials…?", "Where can I…?", "Can I find…?" (not "How
+# do the support channels compare?", nor "Are there success stories or examples?").
+_ASKS_RESOURCE = re.compile(
+    r"\W*(?:where|(?:how\s+)?can\s+i\s+find|(?:(?:is|are)\s+there|does\s+the|do\s+you\s+have)\b"
+    r"[^?]*?\b(?:documentation|docs|guides?|tutorials?|walkthroughs?|manuals?|changelog|release\s+"
+    r"notes|sections?|forums?|communit(?:y|ies)|support\s+channels?|code\s+(?:samples?|snippets?|"
+    r"examples?)))\b",
+    re.IGNORECASE,
+)
 # A question asking an amount: "How long…", "About how many…", "How often…".
 _ASKS_AMOUNT = re.compile(
     r"\bhow\s+(?:long|many|much|often|soon|far|big|large|old|fast|frequently)\b", re.IGNORECASE

@@ -119,6 +119,7 @@ TERMS = [
 
 # A URL, an e-mail address, a path, code, an option or a file name: specific by their form.
 ADDRESS_OR_CODE = TERMS[:6]
+ADDRESSES = TERMS[:2]  # a URL or an e-mail address
 # What "how long", "how many" or "how often" asks: a number with its unit, a range, a time.
 AMOUNTS = [_AMOUNT, _RANGE, _CLOCK]
 
