@@ -48,6 +48,10 @@ def test_the_address_of_a_resource_asked_for_is_the_fact_in_whichever_sentence_g
         {},
     )
     assert (facts, len(wrong)) == ([["info@lamini.ai"]], 1)
+    facts, _ = propose(
+        "Where can I find the docs?", "They are online. See https://example.com/docs for all.", {}
+    )
+    assert facts == [["https://example.com/docs"]]
 
 
 def test_an_address_is_no_fact_where_no_resource_is_asked_and_a_resource_s_words_are_none():
@@ -59,6 +63,14 @@ def test_an_address_is_no_fact_where_no_resource_is_asked_and_a_resource_s_words
         {},
     )
     assert facts == [["early"], ["access"]]
+    # "Where is…?" asks a place, which the first sentence gives in words; the page showing it
+    # is a detail.
+    facts, _ = propose(
+        "Where is the serial number?",
+        "On the label under the base. See https://example.com/serial for pictures.",
+        {},
+    )
+    assert facts == [["label"], ["base"]]
     # A resource asked for and no address given: the words that name it ("tutorials",
     # "walkthroughs", "documentation") are its style, no fact; "Yes" is the answer.
     facts, wrong = propose(

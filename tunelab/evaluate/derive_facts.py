@@ -247,13 +247,14 @@ _TWO_ASKS = re.compile(r"\band\s+(?=(?:how|what|where|when|why|which|who)\b)", r
 _TWO_ASKS_SENTENCES = 3
 
 # A question asking whether or where there is a resource: "Is there a changelog…?", "Does the
-# documentation cover…?", "Are there any tutorials…?", "Where can I…?", "Can I find…?" (not "How
-# do the support channels compare?", nor "Are there success stories or examples?").
+# documentation cover…?", "Are there any tutorials…?", "Where can I find the docs?", "Can I find
+# information about…?" (not "How do the support channels compare?", nor "Are there success
+# stories or examples?", nor "Where is the serial number?", a place a later URL only shows).
 _ASKS_RESOURCE = re.compile(
-    r"\W*(?:where|(?:how\s+)?can\s+i\s+find|(?:(?:is|are)\s+there|does\s+the|do\s+you\s+have)\b"
+    r"\W*(?:(?:is|are)\s+there|does\s+the|do\s+you\s+have|where|(?:how\s+)?can\s+i\s+find)\b"
     r"[^?]*?\b(?:documentation|docs|guides?|tutorials?|walkthroughs?|manuals?|changelog|release\s+"
     r"notes|sections?|forums?|communit(?:y|ies)|support\s+channels?|code\s+(?:samples?|snippets?|"
-    r"examples?)))\b",
+    r"examples?)|information\s+(?:about|on))\b",
     re.IGNORECASE,
 )
 # A question asking an amount: "How long…", "About how many…", "How often…".
