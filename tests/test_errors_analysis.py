@@ -239,3 +239,22 @@ def test_a_long_or_looping_answer_names_the_training_answer_that_taught_it():
     )
     analyse([long], training)
     assert not any("fix it there" in e["reason"] for e in long["errors"])
+
+
+def test_two_training_answers_that_taught_a_long_answer_are_named_in_the_plural():
+    # "closest training answer train.jsonl:7, train.jsonl:8 is as long: fix it there" named
+    # two rows as one.
+    rambling = "The GPU speeds up training because the GPU holds the model weights. " * 3
+    training = [
+        Example.qa("Does tunelab need a GPU to train?", rambling, "train.jsonl:7"),
+        Example.qa("Is a GPU needed for tunelab training?", rambling + " Yes.", "train.jsonl:8"),
+    ]
+    long = row("Is a GPU required for tunelab?", "No, a CPU works.", rambling)
+    analyse([long], training)
+    reasons = {e["category"]: e["reason"] for e in long["errors"]}
+    assert reasons["too_long"].endswith(
+        "; closest training answers train.jsonl:7, train.jsonl:8 are as long: fix them there"
+    )
+    assert reasons["repetitive"].endswith(
+        "; closest training answers train.jsonl:7, train.jsonl:8 repeat themselves: fix them there"
+    )

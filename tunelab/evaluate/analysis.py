@@ -243,6 +243,18 @@ def matched_rows(
     ]
 
 
+_SO = {
+    "too_long": (
+        ("answer", "is as long: fix it there"),
+        ("answers", "are as long: fix them there"),
+    ),
+    "repetitive": (
+        ("answer", "repeats itself: fix it there"),
+        ("answers", "repeat themselves: fix them there"),
+    ),
+}
+
+
 def taught_so(row: dict[str, Any], closest: list[Example], cfg: AnalysisConfig) -> None:
     """Add to a too long or repetitive answer's reason the closest training answers that are so
     themselves (in place): the data that taught it, to fix there. The reason named the answer's
@@ -254,8 +266,9 @@ def taught_so(row: dict[str, Any], closest: list[Example], cfg: AnalysisConfig) 
     }
     for error in row["errors"]:
         if sources := [ex.source or "a training row" for ex in alike.get(error["category"], [])]:
-            so = "is as long" if error["category"] == "too_long" else "repeats itself"
-            error["reason"] += f"; closest training answer {', '.join(sources)} {so}: fix it there"
+            # One row or several: "answer train.jsonl:7 is as long: fix it there".
+            said = _SO[error["category"]][len(sources) > 1]
+            error["reason"] += f"; closest training {said[0]} {', '.join(sources)} {said[1]}"
 
 
 def typo_note(usual: str, sources: list[str]) -> str:
