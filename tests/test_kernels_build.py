@@ -142,6 +142,16 @@ def test_a_library_cut_short_by_a_stopped_link_is_compiled_again(monkeypatch, tm
     assert len(calls) == 1 and "did not load" in caplog.text
 
 
+def test_a_first_compile_says_it_can_take_minutes_on_busy_cores(monkeypatch, tmp_path, caplog):
+    # "once (~30 s)" was said where 2 cores shared with other jobs compiled for 149 s, with no
+    # other line meanwhile: the estimate is the one a user sees before the wait.
+    calls = _fake_build(monkeypatch, tmp_path)
+    with caplog.at_level(logging.WARNING, logger="tunelab.kernels.build"):
+        assert build.available()
+    assert len(calls) == 1
+    assert "compiling its CPU kernels, once (~30 s on idle cores, 2-3 minutes" in caplog.text
+
+
 def test_every_header_the_kernels_include_is_part_of_the_builds_name():
     # A header left out of the name was compiled once: an edit to it loaded the stale build.
     included = set()

@@ -43,6 +43,9 @@ HEADERS = [Path(__file__).with_name(name) for name in ("isa.h", "attention_avx2.
 
 log = logging.getLogger(__name__)
 WITHOUT_THEM = "decoding uses oneDNN's products and training torch's attention, slower"
+# What the compile takes, said before it starts: "~30 s" alone was said where 2 cores shared with
+# other jobs took 149 s (a 120-row LoRA walk, 2026-12-06; 124 s for a fresh clone's build).
+COMPILE_TIME = "~30 s on idle cores, 2-3 minutes on 2 busy ones"
 _lock = threading.Lock()
 _loaded: bool | None = None
 
@@ -68,7 +71,7 @@ def _load() -> bool:
         folder = Path(cpp_extension._get_build_directory(name, verbose=False))
         library = folder / f"{name}.so"
         if not library.exists():
-            log.warning("tunelab: compiling its CPU kernels, once (~30 s)")
+            log.warning("tunelab: compiling its CPU kernels, once (%s)", COMPILE_TIME)
         if not _lock_free(folder):
             return False
         if not _load_built(library):
@@ -107,7 +110,9 @@ def _load_built(library: Path) -> bool:
     try:
         torch.ops.load_library(str(library))
     except OSError as error:  # cut short by a stopped link: torch's builder links it again
-        log.warning("tunelab: %s did not load (%s); compiling it again (~30 s)", library, error)
+        log.warning(
+            "tunelab: %s did not load (%s); compiling it again (%s)", library, error, COMPILE_TIME
+        )
         return False
     return True
 
