@@ -128,6 +128,20 @@ def test_cut_off_advice_asks_for_more_tokens_until_the_limit_leaves_room_then_sa
     assert "raise --max-new-tokens" not in ample and "learns to stop" in ample
 
 
+def test_a_run_that_runs_on_is_told_to_train_longer_too_not_only_to_shorten_its_answers():
+    from tunelab.evaluate.scores import cut_off_note
+
+    # A 15-step LoRA run on lamini_docs ran on past 256 tokens (references of 99 at most) and
+    # was told only to finetune on answers as short as the references, where errors.md told
+    # one of its cut-off answers, whose closest training answer was short, to train longer.
+    rows = [{"scores": {"token_f1": 0.2}, "finish_reason": "length"}] * 3
+    rows += [{"scores": {"token_f1": 0.3}, "finish_reason": "stop"}] * 9
+    note = cut_off_note({"runs/mine": rows}, limit=256, longest=99)
+    assert "so the model does not stop" in note
+    assert "answers as short as the references, trained on long enough" in note
+    assert "a run of few steps has not learnt it yet" in note
+
+
 def test_compare_and_eval_answer_at_one_default_length_so_their_cut_off_advice_agrees():
     from tunelab.compare.run import CompareConfig
     from tunelab.evaluate.eval_config import EvalConfig

@@ -152,8 +152,9 @@ def cut_off_note(answers: dict[str, list[dict[str, Any]]], limit: int, longest: 
         return said + (
             f"the limit is already {limit / longest:.1f} times the longest reference ({longest} "
             "tokens), so the model does not stop: a higher --max-new-tokens only lets it run on. "
-            "Finetune it on answers as short as the references so it learns to stop; until "
-            "then its answers are scored as cut"
+            "A model learns to stop from training answers as short as the references, trained "
+            "on long enough (a run of few steps has not learnt it yet); until then its answers "
+            "are scored as cut"
         )
     return said + (
         f"raise --max-new-tokens to {raised_limit(limit, longest)} (the longest reference is "
