@@ -57,6 +57,18 @@ def test_the_report_names_the_test_file_and_the_limit_its_questions_were_cut_to(
     assert report["corpus"] == f"{QA / 'train.jsonl'} (the run's training data)"
 
 
+def test_a_limit_that_cuts_nothing_is_not_said_to_have_cut_the_test_file(tmp_path):
+    # `compare --limit 12` of a 12-row test file said "the first 12 of its rows (--limit 12)".
+    run = tiny_run(tmp_path, QA)
+    args = ["compare", str(run), "--limit", "3", "--max-new-tokens", "3", "--k", "2"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    report = (run / "compare" / "compare.md").read_text()
+    assert f"3 test questions from {QA / 'test.jsonl'}" in report
+    assert "of its rows" not in report and "of its rows" not in result.output
+    assert f"Questions from {QA / 'test.jsonl'}." in " ".join(result.output.split())
+
+
 def test_the_first_arm_is_not_timed_loading_the_cpu_kernels(tmp_path, monkeypatch):
     # Its seconds per question held the kernels' load (a ~30 s compile the first time), which
     # made the prompted model look slower than the finetuned one.

@@ -113,7 +113,7 @@ def test_set(result: Comparison, cfg: CompareConfig) -> str:
     first rows were asked ("16 test questions" of a file of 74 read as the whole test set)."""
     n = len(result.arms[0].rows) if result.arms else 0
     first = "its first row" if n == 1 else f"the first {n} of its rows"
-    cut = f", {first} (--limit {cfg.limit})" if cfg.limit == n else ""
+    cut = f", {first} (--limit {cfg.limit})" if result.limited else ""
     return f"from {result.test_file}{cut}"
 
 

@@ -31,7 +31,7 @@ from tunelab.errors import TunelabError
 from tunelab.evaluate.eval_config import ANSWER_TOKENS, EvalConfig
 from tunelab.evaluate.facts import echo_note, echoed_facts, facts_named_note
 from tunelab.evaluate.scores import TestChecks, cut_off_note
-from tunelab.evaluate.testset import rephrasings_note, test_path, test_questions
+from tunelab.evaluate.testset import cut_by_limit, rephrasings_note, test_path, test_questions
 from tunelab.evaluate.yes_no import constant_verdict_note
 from tunelab.progress import answer_bars
 from tunelab.run import Run, asked_template, prompt_for
@@ -85,6 +85,7 @@ class Comparison:
     # What RAG retrieved from, as said: "docs", "qa.jsonl (the run's training data)".
     corpus: str = "the run's training data"
     test_file: str = ""  # the file the questions were read from (--data, or the run's)
+    limited: bool = False  # --limit left rows of test_file unasked
 
 
 def compare(model: str | Run, cfg: CompareConfig | None = None) -> Comparison:
@@ -131,6 +132,7 @@ def compare(model: str | Run, cfg: CompareConfig | None = None) -> Comparison:
     excluded = len(set().union(*skipped))
     result = Comparison(str(model), arms, excluded, out_dir, sum(map(bool, skipped)), prompt=prompt)
     result.test_file = str(path)
+    result.limited = cut_by_limit(path, tests, [found] if found else [], len(examples))
     # Without --corpus, _corpus read the run's own file (or refused).
     result.corpus = str(cfg.corpus or f"{found.config.data.path} (the run's training data)")
     if not found:  # said first: the question it answers is not the one a run's compare answers

@@ -96,16 +96,17 @@ def examples_as_read(
     fields: dict[str, str] | None = None,
     limit: int | None = None,
     skip_hint: str = TEST_ROW_HINT,
+    quiet: bool = False,
 ) -> list:
     """The rows of `path` (the first `limit`), read through `fields` where given (its columns
     renamed), else the data.shape and data.fields of the one of `runs` that reads it
     (`Run.reads`), else of whatever shape they are. A bad row stops it with `skip_hint`, how the
-    calling command's user skips one."""
+    calling command's user skips one. `quiet`: read again, what the reading says already said."""
     owner = None if fields else next((r for r in runs if r.reads(path)), None)
     data = owner.config.data if owner else None
     shape = data.shape if data else "auto"
     fields = fields or (data.fields if data else None)
-    return load_examples(path, shape, fields, on_error, skip_hint, limit)
+    return load_examples(path, shape, fields, on_error, skip_hint, limit, quiet)
 
 
 def test_questions(
@@ -122,6 +123,19 @@ def test_questions(
             f"{missing[0]}: test rows need a reference answer ({len(missing)} have none)"
         )
     return examples
+
+
+def cut_by_limit(path: str, cfg: EvalConfig, runs: Sequence[Run], asked: int) -> bool:
+    """Whether --limit left rows of `path` unasked, where `asked` rows were: "the first 12 of
+    its rows (--limit 12)" was said of a 12-row file. The first limit + 1 rows are read
+    again, quietly, bad ones skipped: none of them stops the command."""
+    if not cfg.limit or asked < cfg.limit:
+        return False
+    try:
+        more = examples_as_read(path, runs, "skip", cfg.fields, cfg.limit + 1, quiet=True)
+    except TunelabError:
+        return True  # said as before: the limit may have cut it
+    return len(more) > cfg.limit
 
 
 # References that rows share without asking one fact: a bare verdict ("Yes.": "Does it run on a
