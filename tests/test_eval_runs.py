@@ -42,6 +42,21 @@ def test_eval_of_a_run_uses_its_test_file_and_writes_into_it(tmp_path, monkeypat
     assert (run / "eval" / "errors.html").read_text().startswith("<!doctype html>")
 
 
+def test_eval_of_a_run_ends_naming_the_compare_of_the_same_questions(tmp_path, monkeypatch):
+    # It ended on its notes: the README's next step, finetuning against prompting, went unnamed.
+    monkeypatch.chdir(tmp_path)  # a model's answers go to ./eval/<model>
+    run = tiny_run(tmp_path, QA)
+    args = ["eval", str(run), "--data", str(QA / "test.jsonl"), "--limit", "2"]
+    result = CliRunner().invoke(app, [*args, "--max-new-tokens", "2"])
+    assert result.exit_code == 0, result.output
+    said = f"next: tunelab compare {run} --data {QA / 'test.jsonl'} --limit 2"
+    assert result.output.rstrip().splitlines()[-1] == said
+    # Of a model that is no run there is no finetuned arm to compare: no line.
+    base = CliRunner().invoke(app, [*args[:1], "tiny-random", *args[2:], "--max-new-tokens", "2"])
+    assert base.exit_code == 0, base.output
+    assert "next:" not in base.output
+
+
 def test_two_models_with_one_output_get_a_folder_each_named_after_the_model(tmp_path):
     run = tiny_run(tmp_path, QA)
     out = tmp_path / "both"

@@ -41,6 +41,7 @@ def eval_command(
     from tunelab.evaluate.paired import MIN_QUESTIONS
     from tunelab.evaluate.scores import LOWER_NOTE, comparison, comparison_folder, wording_note
     from tunelab.evaluate.suite import evaluate
+    from tunelab.run import Run
     from tunelab.terminal import fits
 
     results = evaluate(models, config, console)
@@ -93,6 +94,12 @@ def eval_command(
         console.print(f"[yellow]{escape(facts_note)}.[/]", soft_wrap=True)
     if wording := wording_note(lines):
         console.print(f"[yellow]{escape(wording)}.[/]", soft_wrap=True)
+    if len(models) == 1 and Run.is_run(models[0]):
+        # The path's last step, as train's line names it: does finetuning beat prompting on
+        # these same questions? An eval of a run ended on its notes, naming no command.
+        given = ["--data", config.data] if config.data else []
+        given += ["--limit", str(config.limit)] if config.limit else []
+        say_next(console, command("compare", models[0], *given, *read_through(config.fields)))
 
 
 def _scores_table(results: list, lines: list[dict], short: dict[str, str], facts_sep: str) -> Table:
