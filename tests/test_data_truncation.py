@@ -39,6 +39,23 @@ def test_tokenize_all_reports_truncated_and_dropped(tiny):
     assert "inside a reply, scored by eval loss without its end" in report.summary(held_out=True)
 
 
+def test_the_rows_whose_answer_lost_its_end_are_named_to_shorten(tiny):
+    # "2 of them inside a reply, trained without its end and stop token (raise data.max_length
+    # or shorten those answers)" named none of them: a 107-row lamini_docs run at 256 tokens.
+    _, tokenizer = tiny
+    examples = [
+        Example.qa("q", "b" * 200, source="train.jsonl:3"),
+        Example.qa("q" * 100, "a", source="train.jsonl:4"),  # its question is cut, not its answer
+        Example.qa("q", "c" * 200, source="train.jsonl:9"),
+    ]
+    _, report = tokenize_all(examples, tokenizer, template="qa", max_length=64)
+    assert "3 truncated" in report.summary()
+    assert (
+        "2 of them inside a reply (train.jsonl:3, train.jsonl:9), trained without its end"
+        in report.summary()
+    )
+
+
 def test_inspect_counts_what_a_truncated_reply_trains(tmp_path, capsys):
     import json
 

@@ -11,7 +11,7 @@ from transformers import PreTrainedTokenizerBase
 
 from tunelab.data.templates import Example, counted, render_segments
 from tunelab.data.tool_calls import said
-from tunelab.errors import TunelabError
+from tunelab.errors import TunelabError, first_few
 
 IGNORE = -100
 # A raw text is tokenized this many characters at a time: bounded memory for any length.
@@ -38,6 +38,7 @@ class TokenizeReport:
     examples: int = 0
     truncated: int = 0
     answers_cut: int = 0  # of the truncated, those whose reply lost its end
+    cut_sources: list[str] = field(default_factory=list)  # their file:line, to shorten there
     dropped: int = 0
     chunked_texts: int = 0
     last_turn_only: int = 0  # multi-turn chats under a template that has room for one exchange
@@ -58,9 +59,12 @@ class TokenizeReport:
             parts.append(f"{self.truncated} truncated")
         if self.answers_cut:
             done = "scored by eval loss" if held_out else "trained"
+            # Named by file:line: "shorten those answers" left the reader to find them.
+            named = [source for source in self.cut_sources if source]
+            where = f" ({first_few(named)})" if named else ""
             parts.append(
-                f"{self.answers_cut} of them inside a reply, {done} without its end and stop "
-                "token (raise data.max_length or shorten those answers)"
+                f"{self.answers_cut} of them inside a reply{where}, {done} without its end and "
+                "stop token (raise data.max_length or shorten those answers)"
             )
         if self.dropped:
             parts.append(f"{self.dropped} dropped (too long or nothing left to train on)")
@@ -173,6 +177,8 @@ def tokenize_all(
             continue
         report.truncated += fitted is not item
         report.answers_cut += fitted.answer_cut
+        if fitted.answer_cut:
+            report.cut_sources.append(example.source)
         out.append(prompt_trained(fitted) if train_on_prompt else fitted)
     report.examples = len(out)
     return out, report
