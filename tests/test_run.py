@@ -66,6 +66,35 @@ def test_a_missing_model_in_a_folder_this_user_may_not_list_is_still_said_in_one
         models.chmod(0o755)
 
 
+def test_a_model_or_run_in_a_folder_this_user_may_not_enter_names_that_folder(
+    tmp_path, monkeypatch
+):
+    # Each stopped with a PermissionError's traceback, from a Path.exists() on what was given.
+    import tunelab
+    from tunelab.config import Config
+    from tunelab.model_names import check_model_name
+    from tunelab.train.run_config import config_from
+
+    monkeypatch.chdir(tmp_path)
+    locked = tmp_path / "locked"
+    (locked / "m").mkdir(parents=True)
+    locked.chmod(0o000)
+    try:
+        if os.access(locked, os.X_OK):
+            pytest.skip("chmod keeps no folder from this user (root)")
+        denied = "permission denied on the folder locked/, which this user may not enter"
+        with pytest.raises(TunelabError, match=f"^./locked/m: cannot look for it: {denied}"):
+            check_model_name("./locked/m")
+        with pytest.raises(TunelabError, match=denied):  # eval, serve, generate: a run?
+            load_model("./locked/run")
+        with pytest.raises(TunelabError, match=f"^./locked/run: cannot look for it: {denied}"):
+            config_from("./locked/run")  # tunelab train ./locked/run
+        with pytest.raises(TunelabError, match=denied):
+            tunelab.train(Config.from_dict({}, ["model.name=./locked/m", "output_dir=runs"]))
+    finally:
+        locked.chmod(0o755)
+
+
 @pytest.mark.parametrize(
     "name", ["./missing-model", "~/models/missing", "missing/model.gguf", "runs/a/model"]
 )

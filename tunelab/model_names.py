@@ -4,6 +4,7 @@ transformers' failure to read one means to the user."""
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -60,6 +61,21 @@ def _holds_model(folder: Path) -> bool:
         return False
 
 
+def exists(path: str | Path) -> bool:
+    """Whether `path` is there, for a path the user gave (a model, a run, a data file): one
+    inside a folder this user may not enter cannot be looked for, and is refused naming that
+    folder, not with a PermissionError's traceback."""
+    try:
+        return Path(path).exists()
+    except PermissionError:
+        above = reversed(Path(path).parents)
+        shut = next((p for p in above if not os.access(p, os.X_OK)), Path(path).parent)
+        raise TunelabError(
+            f"{path}: cannot look for it: permission denied on the folder {shut}/, which this "
+            f"user may not enter. Give a path outside it, or ask its owner (ls -ld {shut}) for access"
+        ) from None
+
+
 def folders_beside(path: Path) -> str:
     """The folders beside a path that is not there (a run's name mistyped), for its error to
     show: ' (in runs/: a, b)'; '' in the current folder, whose listing says little, and in one
@@ -78,7 +94,7 @@ def check_model_name(name: str) -> None:
     """Fail at once on a path that is not there, instead of asking the hub for it (which takes
     ~45 s of retries offline and then blames the network)."""
     path = Path(name)
-    if looks_like_path(name) and not path.exists():
+    if looks_like_path(name) and not exists(name):
         # ./mymodle for the user's ./mymodel folder
         beside = {p.name: str(path.parent / p.name) for p in _listed(path.parent)}
         given = f"a hub id (org/name) or {EMBEDDED_NAME!r}"
@@ -118,7 +134,7 @@ def check_model_source(name: str) -> None:
     if name in (TINY_NAME, EMBEDDED_NAME) or name in RANDOM_SHAPES:
         return
     check_model_name(name)
-    if not Path(name).exists():
+    if not exists(name):
         check_hub_reachable(name)
 
 
@@ -128,7 +144,7 @@ def check_model_named(name: str) -> None:
     is not there or on a name close to a model or run here ("mymodle" for ./mymodel), which the
     pasted train would have failed on. Any other hub id is taken as given: it cannot be checked
     offline, and training fetches it."""
-    if name in (TINY_NAME, EMBEDDED_NAME) or name in RANDOM_SHAPES or Path(name).exists():
+    if name in (TINY_NAME, EMBEDDED_NAME) or name in RANDOM_SHAPES or exists(name):
         return
     check_model_name(name)
     if (meant := meant_here(name)) and not _in_hub_cache(name):

@@ -80,8 +80,12 @@ class Run:
 
     @staticmethod
     def is_run(path: str | Path) -> bool:
-        """A trained run: its config beside its final weights."""
-        return (Path(path) / CONFIG_FILE).is_file() and (Path(path) / WEIGHTS).is_dir()
+        """A trained run: its config beside its final weights. A path inside a folder this user
+        may not enter is refused, naming it: it may well be a run."""
+        from tunelab.model_names import exists
+
+        config = Path(path) / CONFIG_FILE
+        return exists(config) and config.is_file() and (Path(path) / WEIGHTS).is_dir()
 
     @staticmethod
     def is_started(path: str | Path) -> bool:

@@ -10,7 +10,7 @@ from pathlib import Path
 from tunelab.config import Config, TrainConfig
 from tunelab.data.read import is_data
 from tunelab.errors import TunelabError
-from tunelab.model_names import folders_beside
+from tunelab.model_names import exists, folders_beside
 from tunelab.run import Run, resume_command
 from tunelab.run_files import CONFIG_FILE
 from tunelab.section import flatten
@@ -64,13 +64,14 @@ def config_from(source: str | Path | None, overrides: list[str] | None = None) -
     if source is None:
         return Config.from_dict({}, overrides, source="--set")
     path = Path(source)
-    if not path.exists():  # `tunelab train runs/mine --resume` with the run's name mistyped
+    if not exists(source):  # `tunelab train runs/mine --resume` with the run's name mistyped
         raise TunelabError(f"{source}: no such run folder or config file{folders_beside(path)}")
     run_dir = path if path.is_dir() else None
     if path.name == CONFIG_FILE and Run.is_started(path.parent):
         run_dir = path.parent
     # It was read as YAML: "expected '<document start>', but found '{'". A run is no data.
-    if is_data(path) and not (path / CONFIG_FILE).is_file():
+    # A run folder this user may not enter is said so (exists), not read as data and crashed on.
+    if not exists(path / CONFIG_FILE) and is_data(path):
         raise TunelabError(
             f"{source} is data, not a config: train on it with `tunelab train --set "
             f"data.path={source}` (or a config file whose data.path names it)"
@@ -100,7 +101,7 @@ def with_found_files(config: Config) -> Config:
     for key in LOCAL_FILES:
         section, field = key.split(".")
         value = getattr(getattr(config, section), field)
-        if value and Path(value).exists():  # absolute, not resolved: a link into a cache stays
+        if value and exists(value):  # absolute, not resolved: a link into a cache stays
             update.setdefault(section, {})[field] = os.path.abspath(value)
     sections = {
         name: getattr(config, name).model_copy(update=fields) for name, fields in update.items()
