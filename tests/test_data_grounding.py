@@ -120,3 +120,24 @@ skips, check that media_type is set to black_mark for labels with a black line o
 )
 def test_a_settings_name_is_grounded_only_with_words_the_chunk_says_beside_it(answer, reason):
     assert ungrounded(answer, PRINTER) == reason
+
+
+LABELS = """Labels with a black line on the back need media_type set to black_mark. A red flag on
+the display means the print head is open. The setting printer.speed_max caps the speed."""
+
+
+@pytest.mark.parametrize(
+    ("answer", "reason"),
+    [
+        # "black" and "flag" are both in the chunk, apart: black_flag is no name it gives.
+        ("Labels with a black line need media_type set to black_flag.", NAME_MISSING),
+        ("Labels with a black line need media_type set to black_mark.", None),
+        ("Labels with a black line need MEDIA_TYPE set to Black_Mark.", None),
+        # Part of a longer name or literal is not it.
+        ("The setting printer.speed caps the speed.", NAME_MISSING),
+        ("The setting printer.speed_max caps the speed.", None),
+        ("Labels with a black line need media_type set to `black_ma`.", NAME_MISSING),
+    ],
+)
+def test_a_snake_case_dotted_or_code_name_is_grounded_only_by_the_whole_name(answer, reason):
+    assert ungrounded(answer, LABELS) == reason

@@ -1,8 +1,8 @@
 """Is a generated answer grounded in the text it was made from? Every number and every name or
-literal (code, a flag, a dotted key, a path, a capitalised name) it states must appear in the
-source, and most of its content words too; a setting's snake_case name with words the source
-never says beside it. A model that adds a fact the source never stated teaches the finetuned
-model to invent; such a pair is dropped, and the reason counted."""
+literal (code, a flag, a dotted key, a snake_case name, a path, a capitalised name) it states
+must appear whole in the source, and most of its content words too; no setting's snake_case
+name with words the source never says beside it. A model that adds a fact the source never
+stated teaches the finetuned model to invent; such a pair is dropped, and the reason counted."""
 
 from __future__ import annotations
 
@@ -39,11 +39,9 @@ def ungrounded(answer: str, source: str, min_share: float = 0.7) -> str | None:
     numbers = set(NUMBER.findall(source))
     if any(n not in numbers for n in NUMBER.findall(answer)):
         return NUMBER_MISSING
-    lowered = " ".join(source.lower().split())
     source_words = set(words(source))
-    for literal in literals(answer):
-        if " ".join(literal.lower().split()) not in lowered:
-            return NAME_MISSING
+    if any(not states(source, literal) for literal in literals(answer)):
+        return NAME_MISSING
     if any(name.lower() not in source_words for name in CAPITALISED.findall(answer.strip())):
         return NAME_MISSING
     content = [stem(w) for w in words(answer) if w not in STOPWORDS and not w.isdigit()]
@@ -65,7 +63,7 @@ def misplaced_name(answer: str, source: str) -> str | None:
         for name in dict.fromkeys(SNAKE_CASE.findall(said)):
             own = set(words(name))
             other = {stem(w) for w in words(said) if w not in STOPWORDS | own and not w.isdigit()}
-            beside = [stems for s, stems in named if name.lower() in s.lower()]
+            beside = [stems for s, stems in named if states(s, name)]
             if other and beside and not any(other & stems for stems in beside):
                 return name
     return None
@@ -90,6 +88,16 @@ def _source_sentences(source: str) -> list[str]:
 
 
 def literals(text: str) -> list[str]:
-    """The code spans, flags, dotted keys, paths and technical names `text` states."""
+    """The code spans, flags, dotted keys, paths, snake_case and technical names `text` states."""
     found = [next(g for g in m.groups() if g) for m in LITERAL.finditer(text)]
-    return found + NAME.findall(LITERAL.sub(" ", text))
+    rest = LITERAL.sub(" ", text)
+    return found + SNAKE_CASE.findall(rest) + NAME.findall(SNAKE_CASE.sub(" ", rest))
+
+
+def states(text: str, literal: str) -> bool:
+    """Whether `text` states `literal` whole, case and line breaks aside: "black_flag" is not
+    stated by "black" and "flag" apart, nor by "black_flags"; "data.path" not by "data.paths"."""
+    whole = r"\s+".join(re.escape(part) for part in literal.split())
+    before = r"(?<!\w)" if re.match(r"\w", literal) else ""  # "--lr" ends, not starts, a word
+    after = r"(?!\w)" if re.search(r"\w$", literal) else ""
+    return re.search(before + whole + after, text, re.IGNORECASE) is not None
