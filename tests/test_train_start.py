@@ -125,6 +125,34 @@ def test_a_system_prompt_every_training_chat_brings_is_the_one_the_run_asks_with
     assert Run.open(run).prompt().system_prompt == "Be brief."
 
 
+def test_test_rows_are_asked_under_the_adopted_system_prompt_with_the_data_tokenized_once(
+    tmp_path, monkeypatch
+):
+    # The rows' system prompt was adopted after the data was tokenized: a test file without it
+    # had all the data read and tokenized a second time at start-up.
+    from tunelab.data import pipeline
+
+    system = "You answer questions about Lamini."
+
+    def chat(i: int, *opening: dict) -> dict:
+        asked = {"role": "user", "content": f"What is {i}?"}
+        return {"messages": [*opening, asked, {"role": "assistant", "content": f"It is {i}."}]}
+
+    rows = [chat(i, {"role": "system", "content": system}) for i in range(8)]
+    config = tiny_config(tmp_path, write_jsonl(tmp_path / "chat.jsonl", rows), max_steps=1)
+    config.data.test_path = str(write_jsonl(tmp_path / "test.jsonl", [chat(8), chat(9)]))
+    tokenized, tokenize_all = [], pipeline.tokenize_all
+
+    def counted(examples, tokenizer, **settings):
+        tokenized.append((len(examples), settings["system_prompt"]))
+        return tokenize_all(examples, tokenizer, **settings)
+
+    monkeypatch.setattr(pipeline, "tokenize_all", counted)
+    run = train(config)
+    assert tokenized == [(8, None), (2, system)]  # training rows as they are, test rows asked
+    assert Run.open(run).prompt().system_prompt == system
+
+
 def test_a_step_bigger_than_the_data_s_epoch_is_said(tmp_path, capsys):
     # torchrun --nproc_per_node 2 on one packed row trained it twice a step, 2 epochs for the
     # 1 asked, unsaid; grad_accum takes a step's batches as processes do.

@@ -14,7 +14,7 @@ from rich.markup import escape
 from transformers import PreTrainedTokenizerBase
 
 from tunelab.config import DataConfig
-from tunelab.data.chat_notes import empty_system_turns, unanswered_turns
+from tunelab.data.chat_notes import empty_system_turns, rows_system_prompt, unanswered_turns
 from tunelab.data.hub import is_hub
 from tunelab.data.load import holds_no_rows, load_examples, not_found
 from tunelab.data.markers import template_warning
@@ -24,7 +24,7 @@ from tunelab.data.question_keys import drop_duplicates
 from tunelab.data.read import console
 from tunelab.data.retrieval import OwnRows
 from tunelab.data.split import NearQuestions, drop_leaked, near_repeats_note, split_examples
-from tunelab.data.templates import Example, counted
+from tunelab.data.templates import Example, Prompt, counted
 from tunelab.data.tokenize import Tokenized, TokenizeReport, tokenize_all
 from tunelab.data.write import asked_anew
 from tunelab.errors import TunelabError
@@ -46,6 +46,7 @@ class PreparedData:
     # Whether leaked_removed counts rows giving a test row's answer to its question reworded
     # (data.held_out questions beside a test file), not only a test question asked again.
     leaks_by_fact: bool = False
+    adopted_system: str | None = None  # the training rows' system prompt, the test side's too
 
     def summary(self) -> str:
         parts = [
@@ -116,11 +117,15 @@ def prepare(
     near: NearQuestions | None = None,
     own_rows: OwnRows | None = None,
     quiet: bool = False,
+    adopt_system_prompt: bool = False,
 ) -> PreparedData:
     """The run's examples, tokenized. `near` and `own_rows` (tunelab.data.quality's, which
     stages pass down) find a question asked again with typos, for the split and for the
     passages a training row must not be shown (data.passages). `quiet`: prepared again (as
-    another split), what the reading and the template warnings say already said."""
+    another split), what the reading and the template warnings say already said.
+    `adopt_system_prompt`: where data.system_prompt is unset and every training chat opens
+    with one system prompt (`rows_system_prompt`), the test rows are asked under it too, and
+    it is returned as `adopted_system` for the run to ask with."""
     check_data_files(config)
     read = dict(shape=config.shape, fields=config.fields, on_error=config.on_error, quiet=quiet)
     examples = load_examples(config.path, **read)
@@ -158,10 +163,14 @@ def prepare(
         train_examples, test_examples, config, tokenizer, own_rows
     )
     train, report = tokenize_all(train_examples, tokenizer, **settings)
-    test, test_report = tokenize_all(test_examples, tokenizer, **settings)
     # A row skipped as one the template cannot render (on_error: skip) is no example anywhere
     # after: not a held-out question asked during training, nor in held_out.jsonl for eval.
     train_examples = [e for e in train_examples if e.source not in report.refused_sources]
+    asked_as = Prompt(config.template, config.system_prompt)
+    # Training stays as it was (each of its rows opens with that prompt already).
+    adopted = rows_system_prompt(train_examples, asked_as) if adopt_system_prompt else None
+    settings["system_prompt"] = adopted or config.system_prompt
+    test, test_report = tokenize_all(test_examples, tokenizer, **settings)
     test_examples = [e for e in test_examples if e.source not in test_report.refused_sources]
     if not train:
         raise TunelabError(
@@ -180,6 +189,7 @@ def prepare(
         asked,
         drawn,
         leaks_by_fact=facts and near is not None,
+        adopted_system=adopted,
     )
 
 

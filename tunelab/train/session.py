@@ -17,11 +17,7 @@ from rich.markup import escape
 from transformers import PreTrainedTokenizerBase
 
 from tunelab.config import Config, fit_max_length
-from tunelab.data.chat_notes import (
-    adopted_system_prompt,
-    rows_system_prompt,
-    unasked_system_prompt,
-)
+from tunelab.data.chat_notes import adopted_system_prompt, unasked_system_prompt
 from tunelab.data.pipeline import check_data_files, fingerprint, make_rows, prepare
 from tunelab.data.quality.dedup import near_questions, own_rows
 from tunelab.data.templates import Prompt
@@ -323,8 +319,11 @@ def _load_and_prepare(config: Config, resume: bool, device: torch.device, consol
     if resume:
         left = split_left_to_checkpoint(config)  # data.test_size, once the data is read
         check_resume_changes(config.run_dir, fitted_config, left)
-    # A typo'd question splits as its twin.
-    data = prepare(fitted_config.data, tokenizer, near_questions, own_rows)
+    # A typo'd question splits as its twin. A new run asks as its rows trained, under the system
+    # prompt they all open with where it names none; a resumed one kept its own in config.yaml.
+    data = prepare(
+        fitted_config.data, tokenizer, near_questions, own_rows, adopt_system_prompt=not resume
+    )
     if resume:
         again = partial(
             prepare, tokenizer=tokenizer, near=near_questions, own_rows=own_rows, quiet=True
@@ -332,13 +331,9 @@ def _load_and_prepare(config: Config, resume: bool, device: torch.device, consol
         fitted_config, data = split_as_checkpointed(fitted_config, data, again, console)
         if left:  # as the checkpoint's split decided
             check_resume_changes(config.run_dir, fitted_config)
-    asked_as = Prompt(config.data.template, config.data.system_prompt)
-    if not resume and (system := rows_system_prompt(data.train_examples, asked_as)):
-        # The run asks as its rows trained; its training stays the same (each row keeps its own).
-        own = fitted_config.data.model_copy(update={"system_prompt": system})
+    if data.adopted_system:
+        own = fitted_config.data.model_copy(update={"system_prompt": data.adopted_system})
         fitted_config = fitted_config.model_copy(update={"data": own})
-        if any(e.system != system for e in data.test_examples):  # asked under it too
-            data = prepare(fitted_config.data, tokenizer, near_questions, own_rows, quiet=True)
     return model, tokenizer, fitted_config, data
 
 
