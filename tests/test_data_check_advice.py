@@ -34,11 +34,11 @@ def test_the_warnings_say_which_option_or_setting_deals_with_them(tmp_path):
     text = to_markdown(report)
     assert (
         "What to do: fix the rejected rows, or train with --set data.on_error=skip; "
-        "`--fix -o clean.jsonl` drops the 1 row(s) listed below as duplicates, leaks, empty, "
+        "`--fix -o d_clean.jsonl` drops the 1 row(s) listed below as duplicates, leaks, empty, "
         "restated or junk; keep one answer of each question answered two ways, or merge them "
         "into one; shorten the rows past 60 tokens or raise data.max_length: training cuts them "
         "(data.truncation); "
-        "`--scrub -o clean.jsonl` masks the personal data."
+        "`--scrub -o d_clean.jsonl` masks the personal data."
     ) in text
 
 

@@ -148,7 +148,7 @@ def test_a_check_refused_after_its_report_was_found_writable_leaves_no_folder(tm
 def test_cli_fix_without_output_is_a_clear_error(tmp_path, runner):
     data = write_rows(tmp_path / "d.jsonl", qa_rows(FACTS))
     result = runner.invoke(app, ["data", "check", str(data), "--fix"])
-    assert "add -o clean.jsonl" in str(result.exception)
+    assert "add -o d_clean.jsonl" in str(result.exception)
 
 
 def test_cli_check_of_a_file_where_no_row_loads_fails(tmp_path, runner):

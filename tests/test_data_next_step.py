@@ -78,6 +78,17 @@ def test_a_check_that_finds_duplicates_is_followed_by_its_fix(here, wide_termina
     assert fixed == "next: tunelab data split qa_clean.jsonl -o qa_clean_split --model tiny-random"
 
 
+def test_a_checks_advice_and_its_next_line_name_the_same_clean_file(here, wide_terminal):
+    # Its "What to do" said `--fix -o clean.jsonl` above a next line of `-o qa_clean.jsonl`.
+    data = write_rows(here / "qa.jsonl", qa_rows(FACTS + [FACTS[0]]))
+    said = CliRunner().invoke(app, ["data", "check", str(data), "--model", "tiny-random"]).output
+    advice = " ".join(said.split())  # as its table's cell folds it
+    assert "What to do: `--fix -o qa_clean.jsonl` drops the 1 row(s) listed below" in advice
+    assert said.rstrip().endswith(f"data check {data} --fix -o qa_clean.jsonl --model tiny-random")
+    refused = CliRunner().invoke(app, ["data", "check", str(data), "--fix"]).exception
+    assert str(refused) == "--fix and --scrub write a new file: add -o qa_clean.jsonl"
+
+
 def test_a_check_with_rejected_lines_says_to_fix_them_first(tmp_path, wide_terminal):
     rows = qa_rows(FACTS) + [{"question": "No answer here?", "answer": "  "}]
     data = write_rows(tmp_path / "qa.jsonl", rows)

@@ -12,6 +12,7 @@ from tunelab import _settings
 from tunelab.config import DEFAULT_MODEL, DataConfig
 from tunelab.errors import TunelabError
 from tunelab.evaluate import MOST_FACTS
+from tunelab.next_step import cleaned
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -67,7 +68,7 @@ def check(
     from tunelab.data.write import check_new_file, check_writable
 
     if (fix or scrub) and not output:
-        raise TunelabError("--fix and --scrub write a new file: add -o clean.jsonl")
+        raise TunelabError(f"--fix and --scrub write a new file: add -o {cleaned(path)}")
     test = held_out_path(path, test)  # a DatasetDict's test split, which training holds out
     read = [str(path)] + ([str(test)] if test else [])
     if output:  # before the check's minutes, not after them

@@ -24,6 +24,13 @@ def made_here(data: str | Path, ending: str) -> str:
     return f"{Path(data).stem or 'data'}{ending}"
 
 
+def cleaned(data: str | Path) -> str:
+    """The file `data check --fix/--scrub -o` writes `data`'s cleaned rows to, as every line of a
+    check names it (its "What to do", its `next:`, the error of a --fix without -o): the report
+    said clean.jsonl where its next line said qa_clean.jsonl."""
+    return made_here(data, "_clean.jsonl")
+
+
 def read_through(fields: dict[str, str]) -> list[str]:
     """The user's `--set data.fields.question=Query` options, as every command that reads rows
     takes them: without them the next command could not read the same file's columns."""

@@ -13,8 +13,8 @@ from tunelab.data.quality.findings import QualityConfig, QualityReport
 from tunelab.data.read import formats
 from tunelab.next_step import (
     asked_once,
+    cleaned,
     command,
-    made_here,
     model_option,
     read_through,
     rephrased,
@@ -119,8 +119,7 @@ def _after_check(path: str, test: str | None, output: str | None, result: Qualit
         flags += ["--scrub"] if result.pii else []
         if flags:
             tested = ["--test", test] if test else []
-            clean = made_here(path, "_clean.jsonl")
-            return command("data", "check", path, *tested, *flags, "-o", clean, *read)
+            return command("data", "check", path, *tested, *flags, "-o", cleaned(path), *read)
         if result.data.rejected:
             again = command("data", "check", path, *read)
             return f"fix the rejected rows listed above, then {again}"

@@ -17,6 +17,7 @@ from tunelab.data.shapes import shape_said
 from tunelab.data.text import one_line
 from tunelab.data.write import SPLIT_RECORD
 from tunelab.markdown_page import markdown_page
+from tunelab.next_step import cleaned
 
 
 @dataclass
@@ -287,12 +288,12 @@ def _summary(report: QualityReport) -> list[list[str]]:
 def _what_to_do(report: QualityReport) -> str:
     """The next step for each kind of warning, under them: a warning alone ("6 exact and 1 near
     duplicate(s)") left a newcomer to find which option acts on it."""
-    c, steps = report.config, []
+    c, steps, clean = report.config, [], cleaned(report.data.path)
     if report.data.rejected:
         steps.append("fix the rejected rows, or train with --set data.on_error=skip")
     if drops := report.removals():
         steps.append(
-            f"`--fix -o clean.jsonl` drops the {len(drops)} row(s) listed below as duplicates, "
+            f"`--fix -o {clean}` drops the {len(drops)} row(s) listed below as duplicates, "
             "leaks, empty, restated or junk"
         )
     if report.contamination:
@@ -310,7 +311,7 @@ def _what_to_do(report: QualityReport) -> str:
     if report.escapes:
         steps.append("write the escapes typed as text (\\n) as the characters they stand for")
     if report.pii:
-        steps.append("`--scrub -o clean.jsonl` masks the personal data")
+        steps.append(f"`--scrub -o {clean}` masks the personal data")
     return ("What to do: " + "; ".join(steps) + ".") if steps else ""
 
 
