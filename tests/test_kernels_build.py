@@ -3,11 +3,14 @@ or stopped halfway, tunelab goes on without them and says why in one line."""
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import re
 import shutil
+import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -150,6 +153,50 @@ def test_a_first_compile_says_it_can_take_minutes_on_busy_cores(monkeypatch, tmp
         assert build.available()
     assert len(calls) == 1
     assert "compiling its CPU kernels, once (~30 s on idle cores, 2-3 minutes" in caplog.text
+
+
+def test_a_compile_says_it_is_still_compiling_and_a_cached_build_says_nothing(
+    monkeypatch, tmp_path, caplog
+):
+    # Piped, a first compile said one line, then nothing for the 149 s it took on 2 busy cores:
+    # a user took it for a hang. Here a compile of half a second, said every 0.05 s instead of 30 s.
+    _fake_build(monkeypatch, tmp_path)
+    monkeypatch.setattr(build, "STILL_COMPILING_S", 0.05)
+
+    def slow_compile(name, **_):
+        time.sleep(0.5)
+        (tmp_path / f"{name}.so").write_bytes(b"built")
+
+    monkeypatch.setattr(torch.utils.cpp_extension, "load", slow_compile)
+    with caplog.at_level(logging.WARNING, logger="tunelab.kernels.build"):
+        assert build.available()
+    said = caplog.messages
+    assert said[0].startswith("tunelab: compiling its CPU kernels, once (~30 s on idle cores")
+    assert len(said) > 1 and set(said[1:]) == {
+        "tunelab: still compiling its CPU kernels (0:00 elapsed)"
+    }
+
+    # The next process finds the build and loads it: no compile, not a word.
+    caplog.clear()
+    monkeypatch.setattr(build, "_loaded", None)
+    monkeypatch.setattr(torch.ops, "load_library", lambda path: None)
+    with caplog.at_level(logging.WARNING, logger="tunelab.kernels.build"):
+        assert build.available()
+    assert caplog.messages == []
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_on_a_terminal_a_compile_shows_a_spinner_with_its_time(monkeypatch, tmp_path):
+    _fake_build(monkeypatch, tmp_path)
+    monkeypatch.setattr(sys, "stderr", Terminal())
+    monkeypatch.setattr(torch.utils.cpp_extension, "load", lambda **_: time.sleep(0.3))
+    assert build.available()
+    shown = sys.stderr.getvalue()
+    assert "compiling tunelab's CPU kernels (0:00 elapsed; ~30 s on idle cores" in shown
 
 
 def test_every_header_the_kernels_include_is_part_of_the_builds_name():

@@ -21,6 +21,8 @@ import re
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import torch
@@ -75,7 +77,8 @@ def _load() -> bool:
         if not _lock_free(folder):
             return False
         if not _load_built(library):
-            _compile(name, folder, cpp_extension)
+            with _said_while_compiling():
+                _compile(name, folder, cpp_extension)
     except Exception as error:  # no compiler, no headers: decoding still works, slower
         log.warning(
             "tunelab: its CPU kernels did not compile (%s); %s",
@@ -139,6 +142,56 @@ def _compile(name: str, folder: Path, cpp_extension) -> None:
     finally:
         builder_log.setLevel(level)
         owner.unlink(missing_ok=True)
+
+
+# Piped to a log, a compile in progress says so this often: on 2 busy cores it took 149 s with
+# no line after the one before it, and a user took it for a hang.
+STILL_COMPILING_S = 30.0
+
+
+@contextmanager
+def _said_while_compiling() -> Iterator[None]:
+    """A live line while the kernels compile: on a terminal rich's spinner with the time spent,
+    piped (nohup, CI) a line every STILL_COMPILING_S, as training's piped progress says its time,
+    and so under another live display (compare's bars: a second one would garble both), whose
+    redirected stderr prints the lines above it. rich is imported here, where a compile begins:
+    a cached build loads without it, silent."""
+    from rich.console import Console
+    from rich.file_proxy import FileProxy
+
+    from tunelab.progress import elapsed_said
+
+    console, started, done = Console(stderr=True), time.monotonic(), threading.Event()
+
+    def spent() -> str:
+        return elapsed_said(time.monotonic() - started)
+
+    def spinning() -> str:
+        return f"compiling tunelab's CPU kernels ({spent()}; {COMPILE_TIME})"
+
+    if console.is_terminal and not isinstance(sys.stderr, FileProxy):
+        shown, every = console.status(spinning()), 1.0
+
+        def say() -> None:
+            shown.update(spinning())
+    else:
+        shown, every = nullcontext(), STILL_COMPILING_S
+
+        def say() -> None:
+            log.warning("tunelab: still compiling its CPU kernels (%s)", spent())
+
+    def beat() -> None:
+        while not done.wait(every):
+            say()
+
+    heartbeat = threading.Thread(target=beat, name="tunelab-compiling", daemon=True)
+    with shown:
+        heartbeat.start()
+        try:
+            yield
+        finally:
+            done.set()
+            heartbeat.join()
 
 
 # torch's builder holds `lock` in the build folder while it compiles and waits, with no end, for
