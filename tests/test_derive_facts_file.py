@@ -164,3 +164,19 @@ def test_a_refusal_the_split_held_out_once_is_still_the_set_s_refusal(tmp_path):
     said = " ".join(result.output.split())
     assert "1 row whose reference declines the question" in said
     assert '1 row marked "kind": "off_topic" gets no facts' in said
+
+
+def test_a_reply_asking_to_keep_to_the_subject_is_a_refusal_however_few_rows_give_it():
+    # A 120-row sample of lamini_docs holds "Let's keep the discussion relevant to Lamini." twice,
+    # under the 3 rows that make a reply canned: "discussion" and "relevant" were its facts.
+    from tunelab.evaluate.facts_file import propose_rows
+
+    keep = "Let’s keep the discussion relevant to Lamini."
+    rows = [{"question": "Why do we dream?", "answer": keep},
+            {"question": "Who won the match?", "answer": "Please stay on topic."},
+            # Another short decline said once is an answer: what the product cannot do.
+            {"question": "Can it help with billing?", "answer": "It cannot help with billing."},
+            {"question": "What port?", "answer": "It listens on port 8080."}]  # fmt: skip
+    written, _ = propose_rows(rows)
+    assert [r.get("kind") for r in written] == ["off_topic", "off_topic", None, None]
+    assert "facts" not in written[0] and written[3]["facts"] == [["8080"]]

@@ -257,7 +257,8 @@ def facts_command(
         console.print(
             f"{rows(len(found.declines))} whose reference declines the question with a reply given "
             f"alike to {CANNED_ROWS} rows or more of this file and its training rows (a split's "
-            "train.jsonl beside it; for a run's held_out.jsonl, the rows the run trained on): "
+            "train.jsonl beside it; for a run's held_out.jsonl, the rows the run trained on), or "
+            "with one that asks to keep to the subject: "
             f"{first_few(found.declines)}, {'is' if len(found.declines) == 1 else 'are'} marked as "
             'refusals ("kind": "off_topic"): eval scores whether the answer refuses them as well, '
             'not its words; delete the "kind" of any that should be answered.',

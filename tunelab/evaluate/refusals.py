@@ -64,7 +64,8 @@ class Refusals:
         more = f" and {len(said) - 2} more replies" if len(said) > 2 else ""
         return (
             f'{len(self.canned)} test rows name no "kind" but answer with a refusal given alike to '
-            f"{CANNED_ROWS} rows or more ({replies}{more}): they are scored as off-topic rows "
+            f"{CANNED_ROWS} rows or more, or one that asks to keep to the subject ({replies}{more}): "
+            "they are scored as off-topic rows "
             "(whether the answer refuses), not by their words, as `tunelab data facts` marks "
             'them; give such a row a "kind" other than "off_topic" or facts to score it otherwise'
         )
@@ -94,17 +95,25 @@ def row_refusal(row: dict[str, Any], key: str) -> float | None:
     return float(refusal["refused"])
 
 
+# A reply that asks the user to keep to the subject ("Let's keep the discussion relevant to
+# Lamini.", "Please stay on topic."): it declines whatever the question, however few rows give it
+# (twice in a 120-row sample of lamini_docs, it got the facts "discussion" and "relevant").
+_KEEPS_TO_SUBJECT = (
+    r"keep (?:discussion|conversation|questions?|things) (?:relevant|related|focused) to|"
+    r"(?:stay|stick|keep) (?:on|to) topic"
+)
 # A reply that declines the question rather than answers it, read after `normalize` (no
-# punctuation: "can't" is "cant", "I'm" "im"): it keeps to its subject ("Let's keep the discussion
-# relevant to Lamini.", "This documentation only talks about ..."), cannot help or say ("Sorry I
-# can't reveal that information"), or did not understand ("I'm having trouble understanding you").
+# punctuation: "can't" is "cant", "I'm" "im"): it keeps to its subject (above, or "This
+# documentation only talks about ..."), cannot help or say ("Sorry I can't reveal that
+# information"), or did not understand ("I'm having trouble understanding you").
 _DECLINES = re.compile(
-    r"\b(?:keep (?:discussion|conversation|questions?) (?:relevant|related|focused) to|"
+    rf"\b(?:{_KEEPS_TO_SUBJECT}|"
     r"only (?:talks? about|answers?|discuss\w*|covers?)|can only (?:answer|help|talk|discuss)|"
     r"(?:cannot|cant|can not|unable to|not able to) (?:answer|help|reveal|share|discuss|provide)|"
     r"(?:outside|beyond) (?:my|scope)|(?:trouble|difficulty) understanding|"
     r"(?:dont|do not|didnt|did not) understand)\b"
 )
+_KEEPS = re.compile(rf"\b(?:{_KEEPS_TO_SUBJECT})\b")
 # A reply given alike to this many rows or more, of at most so many words, is a canned one.
 CANNED_ROWS, CANNED_WORDS = 3, 25
 
@@ -115,10 +124,14 @@ def canned_refusals(answers: list[str], taught: Iterable[str] = ()) -> list[bool
     set without `"kind"` teaches (lamini_docs' "Let's keep the discussion relevant to Lamini.",
     39 rows), which were scored by their rare words ("trouble understanding") as facts, not as
     refusals. A split holds out one or two of them, so the training rows count too. A reply said
-    once or twice, or a long answer that says what a product only covers, is an answer."""
+    once or twice, or a long answer that says what a product only covers, is an answer, unless
+    it asks to keep to the subject (`_KEEPS_TO_SUBJECT`)."""
     texts = [normalize(answer) for answer in answers]
     said = Counter(texts) + Counter(normalize(answer) for answer in taught)
-    return [said[text] >= CANNED_ROWS and declines(text) for text in texts]
+    return [
+        (said[text] >= CANNED_ROWS or bool(_KEEPS.search(text))) and declines(text)
+        for text in texts
+    ]
 
 
 def declines(text: str) -> bool:
