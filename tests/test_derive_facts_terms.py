@@ -223,3 +223,23 @@ def test_a_name_in_code_is_a_fact_though_the_question_says_its_words_as_plain_wo
     assert facts == [["llm.cancel_job"]]
     facts, _ = propose("What does `add_data()` take?", "`add_data()` takes a list of rows.", {})
     assert facts == [["list"], ["rows"]]  # its rare words; not `add_data()`
+
+
+def test_a_name_is_not_cut_after_its_acronym_nor_a_fact_where_it_titles_the_question_s_subject():
+    # A 120-row lamini_docs sample proposed "Engine Lamini", a fragment of "LLM Engine Lamini",
+    # as what "Can Lamini be used for multiple languages?" must be answered with.
+    question = "Can Lamini be used for multiple languages, or is it primarily focused on English?"
+    answer = "LLM Engine Lamini can be used for multiple languages, not just English."
+    assert propose(question, answer, {}, common=frozenset({"llm", "lamini"}))[0] == []
+    # A name whose head the question does not name is one fact, its acronym with it.
+    facts, _ = propose("Which engine runs it?", "The LLM Engine Lamini runs it.", {})
+    assert facts == [["LLM Engine Lamini"]]
+
+
+def test_a_name_answers_no_amount_where_the_answer_gives_none():
+    # lamini_docs: "How much do I have to pay?" got the fact "API" (of "…its paid API"), which
+    # says nothing of a price; a right "It's free to start" failed on it.
+    answer = "Lamini offers a free trial of their paid API, which allows you to build an LLM model."
+    assert ["API"] not in propose("How much do I have to pay?", answer, {})[0]
+    # A code or a path may say how long: "until logrotate removes them" (test_derive_facts).
+    assert propose("How long?", "Until `logrotate` removes them.", {})[0] == [["logrotate"]]

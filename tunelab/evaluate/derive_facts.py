@@ -10,8 +10,9 @@ is; later sentences add detail; the second after an opening that says nothing, "
 the fix after a cause where the question asks what to do; the first URL or e-mail address in
 any sentence where it asks for a resource, "Is there a changelog?"),
 at most `most` of them, only its amounts where the question asks one ("how long": "14 days",
-not the path beside it), none where it asks what a named thing is, and never a term the
-question already says (restating the question states no fact) nor a word the test set's
+not the path beside it; no name where it gives none), none where it asks what a named thing
+is, and never a term the question already says (restating the question states no fact; "LLM
+Engine Lamini" to "Can Lamini…?" titles its subject) nor a word the test set's
 answers say all along
 (lamini_docs' "LLM": an answer in their style says it whatever it states; a manual's product,
 "Beacon R5", unless the question asks a name). A first sentence
@@ -105,6 +106,7 @@ def propose_marked(
     # A word the question says in another form restates it ("generating", "generate"); a term
     # made of the question's words in another form may not ("cached": "~/.cache/tunelab").
     asked_roots = set(map(_root, asked))
+    titled: set[str] = set()  # the words of a name that titles the question's subject
 
     def new(phrase: Words) -> bool:
         if _ABBREVIATION.fullmatch(phrase.written):
@@ -115,12 +117,23 @@ def propose_marked(
         model = _MODEL_NAME.fullmatch(phrase.written) and not _ASKS_NAME.match(question)
         named = _WORDLIKE.fullmatch(phrase.written) or model
         said_all_along = named and all(w in common for w in words)
+        # "LLM Engine Lamini" to "Can Lamini be used for…?": a name of several words ends in its
+        # head, and one whose head the question names is its subject, titled, not an answer.
+        head = (phrase.written.split() or [""])[-1]
+        subject = (
+            named and len(words) > 1 and head[:1].isupper()
+            and re.search(rf"(?<!\w){re.escape(head)}(?!\w)", question)
+            and not _ASKS_NAME.match(question)
+        )  # fmt: skip
+        if subject:  # nor are its words the answer's rare words ("engine")
+            titled.update(words)
         # A name in code is said by the question only as code: "How do I add data?" is
         # answered by `add_data`, which "add" and "data" do not name ("Does `add_data()`...").
         coded = _CODE_NAME.search(phrase.written) and phrase.written not in question
         return (
             bool(words)
             and not said_all_along
+            and not subject
             and (coded or not all(w in asked or w in FUNCTION_WORDS for w in words))
             # The reference must pass its own check: "16, not 8" does not state 8.
             and states(answer, phrase, read)
@@ -184,7 +197,11 @@ def propose_marked(
     if amounts_asked := sum(bool(_ASKS_AMOUNT.search(ask)) for ask in asks):
         amounts = [f for f in facts if any(p.fullmatch(f) for p in AMOUNTS)]
         others = [] if amounts_asked == len(asks) else [f for f in facts if f not in amounts]
-        facts = amounts + others if amounts else facts
+        # Where it gives none, a code or path may say it ("Until `logrotate` removes them."); a
+        # name answers no amount ("How much do I have to pay?" / "Lamini offers free credits to
+        # demo its paid API.": "API" was the fact).
+        code = set(specific_terms(unnumbered, ADDRESS_OR_CODE))
+        facts = amounts + others if amounts or others else [f for f in facts if f in code]
     from_words = not facts
     # A yes/no answer's verdict is what was asked; the rare words after it ("No, it indexes only
     # wiki pages and ticket comments") are detail a right "No." need not say.
@@ -202,6 +219,7 @@ def propose_marked(
             and not _PRIVATE.search(w)  # how the scorer marks a sign or a currency: no text
             and w not in FUNCTION_WORDS and (w not in common or w in opening)
             and w not in _GENERIC  # "provides", "depends": a correct answer need not say them
+            and w not in titled
             and (w in names or not names_only)
         ]  # fmt: skip
         if _ASKS_OPINION.search(question):  # "Who is better you or chatgpt?": only an option

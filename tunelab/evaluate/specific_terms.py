@@ -104,9 +104,11 @@ TERMS = [
     re.compile(r"\b[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)+\b"),  # CamelCase
     re.compile(r"\b[A-Z]{2,}[a-z]?\b"),  # an acronym (GPU, VPCs)
     # A name of several capitalised words, a sentence's first too ("Harborline Gateway requires
-    # ...": its "Gateway" alone was a fact), but not one that opens with a function word.
+    # ...": its "Gateway" alone was a fact), but not one that opens with a function word; an
+    # acronym opening it is its part ("LLM Engine Lamini": "Engine Lamini" was a fact).
     regex.compile(
-        rf"(?<![\w.])(?!{_NOT_A_NAME}\b|{_DATED})[A-Z][a-z]+(?: [A-Z][a-z]+)+\b(?![A-Za-z])"
+        rf"(?<![\w.])(?!{_NOT_A_NAME}\b|{_DATED})(?:[A-Z]{{2,}} )?[A-Z][a-z]+(?: [A-Z][a-z]+)+"
+        r"\b(?![A-Za-z])"
     ),
     # A proper name, of one word or more ("San Francisco"; "Jane Smith" of "Dr. Jane Smith"),
     # its hyphened parts too ("Wi-Fi": "Wi" alone was a fact).
