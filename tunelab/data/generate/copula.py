@@ -31,6 +31,13 @@ BY_DEFAULT = re.compile(
 DEFAULT_OF = re.compile(r"\bdefault \w|\w+'s default\b", re.IGNORECASE)
 
 
+# A measure and the dimension it gives: "1.8 metres long", "about 40 cm wide".
+SIZED = re.compile(
+    r"^(?:about |around |up to |at most |at least )?[-+−~]?\d[\d.,]*\s*[^\W\d]\S*"
+    r" (?P<size>long|wide|tall|high|deep|thick|heavy|old)$"
+)
+
+
 def by_default(text: str) -> str | None:
     if m := BY_DEFAULT.match(text):
         return f"What is {m[1]} by default?"
@@ -49,6 +56,8 @@ def copula(subject: str, verb: str, rest: str) -> str | None:
     # "The loop is in `loop.py`"; not "Differences under 20 points are within the interval".
     if verb in ("is", "are") and first in PLACES and a_place(rest.partition(" ")[2]):
         return f"Where {verb} {subject}?"
+    if measure := SIZED.match(rest):  # "The power cord is 1.8 metres long": how long it is
+        return f"How {measure['size']} {verb} {subject}?"
     if first in DETERMINERS | POSSESSIVES or re.match(r"[-+−~]?\d", first) or rest.startswith("`"):
         return f"What {verb} {subject}?"  # "X is our internal daemon", "X is -20 to 60 °C"
     if " " not in rest and re.search(r"\d", rest):

@@ -80,7 +80,8 @@ STEP_VERBS = (
     | IMPERATIVES
     | frozenset(
         """look see try choose get go edit clone prepare fill point modify import define declare now
-        press click tap select enter reset restart reboot unplug""".split()
+        press click tap select enter reset restart reboot unplug switch unpack plug attach detach
+        insert disconnect unscrew wait""".split()
     )
 )
 # Headings no question reads well from.

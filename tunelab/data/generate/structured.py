@@ -350,10 +350,10 @@ def definition(text: str, context: str) -> tuple[str, str] | None:
 
 
 def _clause(words: list[str]) -> bool:
-    """Whether a term's words hold a verb: a listed one's -s form, or its base after a plural
-    ("Imports run")."""
+    """Whether a term's words hold a verb: a listed one's -s form, its base after a plural
+    ("Imports run"), or an auxiliary ("The D8 has four modes": no term to ask "What are ...?")."""
     return any(
-        third_person(word) or (word in VERBS and plural_form(before))
+        third_person(word) or word in AUXILIARIES or (word in VERBS and plural_form(before))
         for before, word in zip(words, words[1:])
     )
 

@@ -86,10 +86,11 @@ COVERS = re.compile(
 
 
 # "The K7 has the following ports:" before its list: "What ports does the K7 have?", answered by
-# the list.
+# the list; "The D8 has four modes: Auto, ..." too, answered by itself.
 FOLLOWING = re.compile(
     r"^(?P<subject>[A-Z`][^:,]{0,60}?) (?P<verb>has|have|supports?|includes?|offers?|provides?"
-    r"|accepts?|uses?) the following (?P<things>[a-z][a-z -]{1,40}):$"
+    r"|accepts?|uses?) (?:the following|two|three|four|five|six|seven|eight|nine|ten|\d+)"
+    r" (?P<things>[a-z][a-z -]{1,40}):(?P<inline> \S.*)?$"
 )
 
 
@@ -120,7 +121,7 @@ def template_pairs(chunk: Chunk, max_answer_tokens: int = 300) -> list[tuple[str
         elif block.kind == "prose":
             sentences = split_sentences(block.text)
             task = TASK_INTRO.match(sentences[-1])
-            asked = _list_question(sentences[-1], chunk)
+            asked = _list_question(sentences[-1], chunk, inline=False)
             if (task or asked) and i + 1 < len(blocks) and blocks[i + 1].item:  # 1. 2.
                 asked = asked or "How do I " + re.sub(r"\byour\b", "my", task["task"]) + "?"
                 pairs.append((asked, f"{sentences[-1]}\n{listed(blocks, i + 1)}"))
@@ -143,6 +144,8 @@ def template_pairs(chunk: Chunk, max_answer_tokens: int = 300) -> list[tuple[str
                 purpose = _purpose(stated) or done_for or _how_often(stated) or _how_far(stated)
                 purpose = purpose or _span_had(stated, *said_in)
                 purpose = purpose or _covered(stated, chunk)
+                if not purpose and (listing := _list_question(stated, chunk, inline=True)):
+                    purpose = listing, stated
                 if not stated.endswith(":") and purpose:
                     pairs.append(purpose)
                     continue
@@ -313,9 +316,10 @@ def _span_had(sentence: str, *said_in: str) -> tuple[str, str] | None:
     return f"How long is the {m['thing']} of {subject}?", sentence.rstrip(".") + "."
 
 
-def _list_question(lead: str, chunk: Chunk) -> str | None:
-    """ "What ports does the K7 have?" of "The K7 has the following ports:", which a list follows."""
-    if not (m := FOLLOWING.match(lead)):
+def _list_question(lead: str, chunk: Chunk, inline: bool) -> str | None:
+    """ "What ports does the K7 have?" of "The K7 has the following ports:", which a list follows,
+    or (`inline`) of "The K7 has two ports: LAN and WAN.", which lists them itself."""
+    if not (m := FOLLOWING.match(lead)) or bool(m["inline"]) != inline:
         return None
     verb, subject = m["verb"], lower_first(m["subject"], chunk.text, chunk.title, chunk.document)
     subject = re.sub(r"^[Yy]our\b", "my", subject)

@@ -156,12 +156,13 @@ VERSION = re.compile(
 # More versions after the first: "Python 2.7 and 3.3+", "Python 3.8, 3.9 and 3.10".
 MORE_VERSIONS = re.compile(r"(?:,|,? and) v?\d+(?:\.\d+)*\+?(?!\w)")
 # An amount of something measured as a verb's object: "draws 12 W", "weighs 450 g", "needs at
-# least 8 GB of RAM", "200 MB of free disk space" (of a thing not counted: "holds at most 1 GB of
-# events" asks how much).
+# least 8 GB of RAM", "200 MB of free disk space", "holds 4.5 litres of water" (of a thing not
+# counted: "holds at most 1 GB of events" asks how much).
 POWER = frozenset("W kW mW watts".split())
 QUANTITY = re.compile(
     r"(?:(?:about|around|roughly|approximately|up to|at most|at least|under|less than) )?~?"
-    r"\d[\d.,]*\s?(?P<unit>W|kW|mW|watts|g|kg|mg|lbs?|oz|KB|MB|GB|TB|KiB|MiB|GiB|TiB|mAh|Wh|kWh)"
+    r"\d[\d.,]*\s?(?P<unit>W|kW|mW|watts|g|kg|mg|lbs?|oz|KB|MB|GB|TB|KiB|MiB|GiB|TiB|mAh|Wh|kWh"
+    r"|L|mL|ml|litres?|liters?|gallons?)"
     r"\b(?: of (?P<what>[A-Z]{2,}|[A-Za-z][a-z-]*)\b(?P<more>(?: [a-z][a-z-]*){0,3}))?"
 )
 # Words that end the name of what a measure is of: "10 GB of space on the disk", "of data per

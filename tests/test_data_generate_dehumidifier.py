@@ -1,0 +1,48 @@
+"""A newcomer's pass over an invented dehumidifier manual ("Halcyon D8") found questions asked
+wrongly or not at all: a sentence listing its things after a colon read as a term ("What are the
+D8 has four modes?"), a length asked "What is the power cord?", a volume held when full asked
+"When ...?", and a factory reset whose first step is "Switch the D8 off" asked nowhere."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import pairs_of
+
+MANUAL = """# Halcyon D8 Dehumidifier
+
+## Modes
+
+The D8 has four modes: Auto, Continuous, Laundry and Sleep.
+
+## Specifications
+
+The power cord is 1.8 metres long. The tank holds 4.5 litres of water when full.
+
+## Factory reset
+
+A factory reset restores every setting to its default.
+
+1. Switch the D8 off.
+2. Hold the POWER and MODE buttons together for 10 seconds.
+3. Wait until all lights blink twice.
+"""
+
+
+def test_a_dehumidifier_manual_asks_each_fact_as_a_reader_would(tmp_path: Path):
+    manual = tmp_path / "d8.md"
+    manual.write_text(MANUAL, encoding="utf-8")
+    pairs = pairs_of(manual)
+    assert pairs["What modes does the D8 have?"] == (
+        "The D8 has four modes: Auto, Continuous, Laundry and Sleep."
+    )
+    assert pairs["How long is the power cord?"] == "The power cord is 1.8 metres long."
+    assert pairs["How much water does the tank hold when full?"] == (
+        "The tank holds 4.5 litres of water when full."
+    )
+    assert pairs["How do I do a factory reset?"] == (
+        "1. Switch the D8 off.\n2. Hold the POWER and MODE buttons together for 10 seconds.\n"
+        "3. Wait until all lights blink twice."
+    )
+    assert not [q for q in pairs if q.startswith(("What are the D8", "When does the tank"))]
+    assert "What is the power cord?" not in pairs
