@@ -1,7 +1,8 @@
 """A newcomer's pass over an invented dehumidifier manual ("Halcyon D8") found questions asked
 wrongly or not at all: a sentence listing its things after a colon read as a term ("What are the
 D8 has four modes?"), a length asked "What is the power cord?", a volume held when full asked
-"When ...?", and a factory reset whose first step is "Switch the D8 off" asked nowhere."""
+"When ...?", a factory reset whose first step is "Switch the D8 off" asked nowhere, the mode a
+thing starts in asked "Where", and a code of letters alone asked without its kind."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ MANUAL = """# Halcyon D8 Dehumidifier
 
 ## Modes
 
-The D8 has four modes: Auto, Continuous, Laundry and Sleep.
+The D8 has four modes: Auto, Continuous, Laundry and Sleep. The D8 starts in Auto mode after setup.
 
 ## Specifications
 
@@ -26,6 +27,13 @@ A factory reset restores every setting to its default.
 1. Switch the D8 off.
 2. Hold the POWER and MODE buttons together for 10 seconds.
 3. Wait until all lights blink twice.
+
+## Error codes
+
+| Code | Meaning | What to do |
+|---|---|---|
+| E1 | Humidity sensor fault | Unplug the D8 for 10 minutes. |
+| EC | Refrigerant leak | Contact Halcyon support. |
 """
 
 
@@ -44,5 +52,12 @@ def test_a_dehumidifier_manual_asks_each_fact_as_a_reader_would(tmp_path: Path):
         "1. Switch the D8 off.\n2. Hold the POWER and MODE buttons together for 10 seconds.\n"
         "3. Wait until all lights blink twice."
     )
+    assert pairs["In what mode does the D8 start?"] == "The D8 starts in Auto mode after setup."
+    assert pairs["What does code EC mean?"] == (
+        "Code EC means Refrigerant leak. Contact Halcyon support."
+    )
+    assert pairs["What does code E1 mean?"].startswith("Code E1 means Humidity sensor fault.")
     assert not [q for q in pairs if q.startswith(("What are the D8", "When does the tank"))]
-    assert "What is the power cord?" not in pairs
+    assert {"What is the power cord?", "Where does the D8 start?", "What does EC mean?"}.isdisjoint(
+        pairs
+    )

@@ -273,6 +273,8 @@ def _meaning_asked(kind: str, key: str, said: str, column: str) -> tuple[str, st
         asked = f"What does {key} do?" if key.strip("`").startswith("-") else f"What is {thing}?"
         return asked, f"{key}: {said.rstrip('.')}."
     coded = not re.search(r"[A-Za-z]", key) or CODE.fullmatch(key)  # "code 3", "code E03"
+    # "EC" in a "Code" column is a code too: "What does code EC mean?", as E1 beside it is asked
+    coded = coded or (kind.strip("*` ").lower() == "code" and re.fullmatch(r"[A-Z]{1,4}", key))
     named = f"{lower_first(kind.strip('*` '), '')} {key}" if coded else key
     named_said = f"{named[:1].upper()}{named[1:]}"
     if said.endswith(".") and " " in said:  # a sentence of its own: "The printer is ready."

@@ -351,6 +351,8 @@ def verb_question(subject: str, aux: str, base: str, rest: str, never: bool = Fa
         return f"When {aux} {subject} {said}?"  # "runs on each request", "starts at boot"
     if IN_A_MANNER.match(phrase):
         return f"How {aux} {subject} {said}?"  # "pads in batches": no place
+    if head == "in" and (mode := re.match(r"(?:\S+ ){1,2}(mode|state)\b", beyond)):
+        return f"In what {mode[1]} {aux} {subject} {said}?"  # "starts in Auto mode": no place
     if head in PLACES:
         return f"Where {aux} {subject} {said}?"
     if head == "without":  # "runs without root": whether it does ("What does it run?" was asked)
