@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.conftest import pairs_of
+from tunelab.data.generate.questions import sentence_question
 
 MANUAL = """# Halcyon D8 Dehumidifier
 
@@ -61,3 +62,14 @@ def test_a_dehumidifier_manual_asks_each_fact_as_a_reader_would(tmp_path: Path):
     assert {"What is the power cord?", "Where does the D8 start?", "What does EC mean?"}.isdisjoint(
         pairs
     )
+
+
+def test_a_supply_voltage_range_and_a_noise_level_are_asked_for_what_they_measure():
+    # Both sentences were in no pair, listed among the numbers no rule asks about.
+    assert sentence_question("The D8 runs on 220 to 240 V at 50 Hz.") == (
+        "At what voltage does the D8 run?"
+    )
+    assert sentence_question("In Sleep mode, the D8 runs at 35 dB.") == (
+        "At what noise level does the D8 run in Sleep mode?"
+    )
+    assert sentence_question("The app runs on 2 GB of RAM.") is None  # no place, no known measure

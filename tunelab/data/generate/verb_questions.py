@@ -343,8 +343,9 @@ def verb_question(subject: str, aux: str, base: str, rest: str, never: bool = Fa
     # "operates between 5 °C and 40 °C": in what range, named by its upper end's unit.
     if head == "between" and (measure := measure_of(rest.split(" and ", 1)[-1])):
         return f"In what {measure} range {aux} {subject} {said}?"
-    if head == "at" and (measure := measure_of(rest.split(" ", at + 1)[-1])):
-        return f"At what {measure} {aux} {subject} {said}?"  # "runs at 24 V", "prints at 203 dpi"
+    upper = re.sub(r"^[-+−~]?\d[\d.,]* to (?=\d)", "", rest.split(" ", at + 1)[-1])  # "on 1 to 2 V"
+    if head in ("at", "on") and (measure := measure_of(upper)):
+        return f"At what {measure} {aux} {subject} {said}?"  # "runs at 24 V", "on 220 to 240 V"
     if head in ("at", "on") and re.match(r"[-+−~]?\d[\d,]*(?:\.\d+)?(?:\s|$)", beyond):
         return None  # "runs at 12 A": a measure no rule knows the question of, and no place
     if head in ("at", "on") and AT_A_TIME.match(beyond):

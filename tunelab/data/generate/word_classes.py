@@ -107,6 +107,7 @@ MEASURED_IN = {
     "voltage": r"V|volts?",
     "frequency": r"[kMG]?Hz",
     "resolution": r"dpi",
+    "noise level": r"dBA?|decibels?",
 }
 NUMBER_IN = re.compile(
     r"(?:(?:up to|about|around|roughly|under|less than|at most|at least|over) )?[-+−~]?\d[\d.,]*"
