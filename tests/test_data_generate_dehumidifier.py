@@ -73,3 +73,14 @@ def test_a_supply_voltage_range_and_a_noise_level_are_asked_for_what_they_measur
         "At what noise level does the D8 run in Sleep mode?"
     )
     assert sentence_question("The app runs on 2 GB of RAM.") is None  # no place, no known measure
+
+
+def test_a_limit_said_as_not_longer_than_asks_how_long_it_can_be():
+    # "The drain hose must not be longer than 5 metres." was in no pair.
+    assert sentence_question("The drain hose must not be longer than 5 metres.") == (
+        "How long can the drain hose be?"
+    )
+    assert sentence_question("A file must not be larger than 200 MB.") == (
+        "How large can a file be?"
+    )
+    assert sentence_question("The D8 must not be used outdoors.") is None

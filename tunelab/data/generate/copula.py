@@ -31,8 +31,9 @@ BY_DEFAULT = re.compile(
 DEFAULT_OF = re.compile(r"\bdefault \w|\w+'s default\b", re.IGNORECASE)
 
 
-# A measure and the dimension it gives: "1.8 metres long", "about 40 cm wide".
-SIZED = re.compile(
+# A measure and the dimension it gives after "is": "1.8 metres long", "about 40 cm wide" (what
+# "must be" says is questions.SIZED).
+DIMENSION = re.compile(
     r"^(?:about |around |up to |at most |at least )?[-+−~]?\d[\d.,]*\s*[^\W\d]\S*"
     r" (?P<size>long|wide|tall|high|deep|thick|heavy|old)$"
 )
@@ -56,7 +57,7 @@ def copula(subject: str, verb: str, rest: str) -> str | None:
     # "The loop is in `loop.py`"; not "Differences under 20 points are within the interval".
     if verb in ("is", "are") and first in PLACES and a_place(rest.partition(" ")[2]):
         return f"Where {verb} {subject}?"
-    if measure := SIZED.match(rest):  # "The power cord is 1.8 metres long": how long it is
+    if measure := DIMENSION.match(rest):  # "The power cord is 1.8 metres long": how long it is
         return f"How {measure['size']} {verb} {subject}?"
     if first in DETERMINERS | POSSESSIVES or re.match(r"[-+−~]?\d", first) or rest.startswith("`"):
         return f"What {verb} {subject}?"  # "X is our internal daemon", "X is -20 to 60 °C"

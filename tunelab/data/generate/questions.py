@@ -87,11 +87,13 @@ CLAUSE_WORDS = frozenset(
 # Words after a verb that open no object: "runs before each merge", "runs nightly".
 NOT_AN_OBJECT = PREPOSITIONS | PLACES | ADVERBS | frozenset("during until while when if".split())
 # "Passwords must be at least 12 characters long", "A file may be at most 200 MB": the size a
-# thing may or must have (in bytes, how large).
+# thing may or must have (in bytes, how large); "must not be longer than 5 metres": how long it
+# can be.
 SIZED = re.compile(
-    r"^(?P<subject>[A-Z`][\w`-]*(?: [\w`-]+){0,4}) (?P<modal>must|should|can|may) be"
+    r"^(?P<subject>[A-Z`][\w`-]*(?: [\w`-]+){0,4}) (?P<modal>must|should|can|may) (?:not be"
+    r" (?P<more>long|wide|high|tall|deep|old|large)(?:(?<=e)r|er) than ~?\d[\d.,]*(?: \w+)?|be"
     r" (?:at (?:least|most) |up to |no more than )?~?\d[\d.,]*(?:(?: \w+)? (?P<size>long|wide|high"
-    r"|tall|deep|old|large)| ?(?:[KMGT]i?B|bytes))$"
+    r"|tall|deep|old|large)| ?(?:[KMGT]i?B|bytes)))$"
 )
 # Words a subject may run to: six, or nine when it is a thing of another ("The default IP
 # address of the K7"), which says one thing however long.
@@ -176,6 +178,8 @@ def sentence_question(
         subject = re.sub(
             r"^[Yy]our\b", "my", lower_first(said["subject"], context or text, topic, document)
         )
+        if said.re is SIZED and said["more"]:  # "must not be longer than": how long it can be
+            return f"How {said['more']} can {subject} be?"
         if said.re is SIZED:
             return f"How {said['size'] or 'large'} {said['modal']} {subject} be?"
         if asked := modal_question(said, subject):
