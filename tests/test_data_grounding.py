@@ -141,3 +141,34 @@ the display means the print head is open. The setting printer.speed_max caps the
 )
 def test_a_snake_case_dotted_or_code_name_is_grounded_only_by_the_whole_name(answer, reason):
     assert ungrounded(answer, LABELS) == reason
+
+
+SETTING = """### tear_offset
+
+tear_offset sets how far the label is fed past the tear bar. Its default is 12 mm. It ranges
+from 0 to 30 mm.
+
+### darkness
+
+Raise darkness for faded labels. The print_speed setting is separate."""
+
+
+@pytest.mark.parametrize(
+    ("answer", "reason"),
+    [
+        # Template mode says "It" as the setting its section is about: those sentences are of it.
+        ("The default of tear_offset is 12 mm.", None),
+        ("tear_offset ranges from 0 to 30 mm.", None),
+        # The next section, past its heading, is about another one.
+        ("Raise tear_offset.", MISPLACED),
+    ],
+)
+def test_the_sentences_after_a_settings_name_are_about_it_until_the_next_heading(answer, reason):
+    assert ungrounded(answer, SETTING) == reason
+
+
+def test_a_question_may_ask_of_a_setting_in_words_the_source_never_says():
+    # A question asks of a setting; it states no fact of it (augment's rewrites were dropped).
+    question = "What is the purpose of tear_offset?"
+    assert ungrounded(question, SETTING, min_share=0.0) == MISPLACED
+    assert ungrounded(question, SETTING, min_share=0.0, settings_placed=False) is None

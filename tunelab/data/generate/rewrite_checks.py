@@ -42,7 +42,7 @@ class TestQuestions:
 def names_unseen(question: str, grounds: str) -> bool:
     """Whether a new question names a number, command or name its `grounds` (the questions and
     answers it was written from) never did: it asks something else."""
-    return ungrounded(question, grounds, min_share=0.0) is not None
+    return ungrounded(question, grounds, min_share=0.0, settings_placed=False) is not None
 
 
 def strays_from(rewrite: str, ex) -> bool:

@@ -33,9 +33,14 @@ WORDS_MISSING = "not grounded: too few of its words in the source"
 MISPLACED = "not grounded: a setting's name with words the source never says beside it"
 
 
-def ungrounded(answer: str, source: str, min_share: float = 0.7) -> str | None:
+def ungrounded(
+    answer: str, source: str, min_share: float = 0.7, settings_placed: bool = True
+) -> str | None:
     """Why `answer` is not grounded in `source`, or None when it is. `min_share` is the share of
-    the answer's content words (crudely stemmed) that must occur in the source."""
+    the answer's content words (crudely stemmed) that must occur in the source; `settings_placed`
+    also checks each setting's name stands with words the source says of it (`misplaced_name`):
+    an answer states a fact of it, where a question asks of it in words of its own ("What is the
+    purpose of target_humidity?")."""
     numbers = set(NUMBER.findall(source))
     if any(n not in numbers for n in NUMBER.findall(answer)):
         return NUMBER_MISSING
@@ -48,25 +53,41 @@ def ungrounded(answer: str, source: str, min_share: float = 0.7) -> str | None:
     stems = {stem(w) for w in source_words}
     if content and sum(w in stems for w in content) / len(content) < min_share:
         return WORDS_MISSING
-    if misplaced_name(answer, source):
+    if settings_placed and misplaced_name(answer, source):
         return MISPLACED
     return None
 
 
 def misplaced_name(answer: str, source: str) -> str | None:
     """A snake_case name the answer states in a sentence none of whose other content words the
-    source says in any sentence naming it (a table row read with its header), or None. "Hold
-    black_mark" passed on a chunk saying "Hold the FEED button" in one sentence and "set
+    source says in any sentence about it (`_about`; a table row read with its header), or None.
+    "Hold black_mark" passed on a chunk saying "Hold the FEED button" in one sentence and "set
     media_type to black_mark" in another: every word there, the fact wrong."""
-    named = [(s, {stem(w) for w in words(s)}) for s in _source_sentences(source)]
+    spans = _source_sentences(source)
     for said in sentences(answer):
         for name in dict.fromkeys(SNAKE_CASE.findall(said)):
             own = set(words(name))
             other = {stem(w) for w in words(said) if w not in STOPWORDS | own and not w.isdigit()}
-            beside = [stems for s, stems in named if states(s, name)]
+            beside = [{stem(w) for w in words(s)} for s in _about(spans, name)]
             if other and beside and not any(other & stems for stems in beside):
                 return name
     return None
+
+
+def _about(spans: list[str], name: str) -> list[str]:
+    """The source's sentences about setting `name`: each naming it, and those after it that go on
+    in "It" and "Its" ("### tear_offset" over "Its default is 12 mm. It ranges from 0 to 30 mm."),
+    up to a heading, a table row or a sentence naming another setting. Read by the sentences
+    naming it alone, the default and range of a setting's own section were dropped."""
+    about, on = [], False
+    for span in spans:
+        if states(span, name):
+            on = True
+        elif SNAKE_CASE.search(span) or span.lstrip().startswith(("#", "|")):
+            on = False
+        if on:
+            about.append(span)
+    return about
 
 
 def _source_sentences(source: str) -> list[str]:
