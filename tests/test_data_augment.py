@@ -371,6 +371,9 @@ def test_the_questions_left_with_no_new_phrasing_are_named(tmp_path, wide_termin
     said = " ".join(result.output.split())
     assert f"no new phrasing for 1 of 2 questions ({data}:2): their facts keep one" in said
     assert "have a model rewrite them (without --mode rules)" in said
+    # The rewrites no rule made were never made, so none was dropped: the count says so.
+    assert "rewrites not made (3 asked per question): no rule for the question's form" in said
+    assert "dropped" not in said
     assert [r["meta"]["source"] for r in _rows(out)][-1] == f"{data}:2"
 
 

@@ -133,6 +133,8 @@ class AugmentStats:
     replies: int = 0
     unparsed: int = 0  # replies in which no question could be read
     dropped: Counter = field(default_factory=Counter)
+    # Rewrites asked for (--paraphrases per question) that were never made, by why: none dropped.
+    unmade: Counter = field(default_factory=Counter)
     # Source rows written with no new question: their facts keep one phrasing.
     unrephrased: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -321,7 +323,7 @@ def _rows_for(ex, rewrites, cfg, llm, tests, taken, stats) -> list[dict]:
             kept.append(question)
     if len(rewrites) < cfg.paraphrases:
         by = "no rule for the question's form" if rules else "not given by the model"
-        stats.dropped[by] += cfg.paraphrases - len(rewrites)
+        stats.unmade[by] += cfg.paraphrases - len(rewrites)
     if not kept:
         stats.unrephrased.append(ex.source)
     answers = [ex.answer] * len(kept)

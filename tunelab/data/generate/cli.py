@@ -307,6 +307,11 @@ def _say_augmented(config: AugmentConfig, stats: AugmentStats, train_model: str)
         console.print(f"{parsed} of {stats.replies} replies parsed")
     for reason, n in stats.dropped.items():
         console.print(f"  dropped {n}: {reason}")
+    for reason, n in stats.unmade.items():
+        # Rewrites never made, not made and then dropped: "dropped 5: no rule ..." said otherwise.
+        console.print(
+            f"  {n} rewrites not made ({config.paraphrases} asked per question): {reason}"
+        )
     if stats.unrephrased:
         by_model = ", or have a model rewrite them (without --mode rules)"
         # Counts of dropped rewrites said which were missing, never whose: the rows left with
