@@ -84,3 +84,63 @@ def test_a_limit_said_as_not_longer_than_asks_how_long_it_can_be():
         "How large can a file be?"
     )
     assert sentence_question("The D8 must not be used outdoors.") is None
+
+
+def test_an_opening_phrase_without_its_comma_is_still_said_last():
+    # "In Sleep mode the D8 runs at 35 dB." (no comma) was in no pair, listed among the numbers
+    # no rule asks about; with its comma it was asked.
+    assert sentence_question("In Sleep mode the D8 runs at 35 dB.") == (
+        "At what noise level does the D8 run in Sleep mode?"
+    )
+    assert sentence_question("On Windows the agent stores the key in the system keyring.") == (
+        "Where does the agent store the key on Windows?"
+    )
+    # A speed after "at" is how fast, not where the words after it say.
+    assert sentence_question("On cached weights the kernel runs at 220–235 GFLOP/s.") == (
+        "How fast does the kernel run on cached weights?"
+    )
+    assert sentence_question("In most cases the D8 runs at 35 dB.") is None  # no setting
+
+
+def test_how_long_to_hold_or_wait_and_how_often_to_clean_are_asked(tmp_path: Path):
+    # Each of these sentences stated a number and was in no pair.
+    manual = tmp_path / "d8.md"
+    manual.write_text(
+        "# Halcyon D8 Dehumidifier\n\n## Safety\n\nThe D8 must stand upright for 2 hours before "
+        "its first use.\n\n## Maintenance\n\nRinse the filter under warm water and let it dry "
+        "for 1 hour. Empty and rinse the tank once a week. Hold the WIFI button for 5 seconds "
+        "until the blue light blinks. Press it for 3 seconds.\n",
+        encoding="utf-8",
+    )
+    pairs = pairs_of(manual)
+    assert pairs["How long must the D8 stand upright?"] == (
+        "The D8 must stand upright for 2 hours before its first use."
+    )
+    assert pairs["How long should I let the filter dry?"] == (
+        "Rinse the filter under warm water and let it dry for 1 hour."
+    )
+    assert pairs["How often should I empty and rinse the tank?"] == (
+        "Empty and rinse the tank once a week."
+    )
+    assert pairs["How long should I hold the WIFI button?"] == (
+        "Hold the WIFI button for 5 seconds until the blue light blinks."
+    )
+    assert not [q for q in pairs if "press it" in q.lower()]  # "it": the text before says what
+
+
+def test_a_tasks_section_of_facts_then_its_step_answers_how_with_the_step(tmp_path: Path):
+    # "How do I connect to Wi-Fi?" was answered by the section's two facts, not the step after.
+    manual = tmp_path / "d8.md"
+    manual.write_text(
+        "# Halcyon D8 Dehumidifier\n\n## Connecting to Wi-Fi\n\nThe D8 supports 2.4 GHz Wi-Fi "
+        "networks only. It does not support 5 GHz networks. Hold the WIFI button for 5 seconds "
+        "until the blue light blinks. The app then finds the D8 on your network.\n",
+        encoding="utf-8",
+    )
+    pairs = pairs_of(manual)
+    assert pairs["How do I connect to Wi-Fi?"] == (
+        "The D8 supports 2.4 GHz Wi-Fi networks only. It does not support 5 GHz networks. "
+        "Hold the WIFI button for 5 seconds until the blue light blinks."
+    )
+    # A fact in it that a question asks alone is asked so too.
+    assert pairs["What does the D8 support?"] == "The D8 supports 2.4 GHz Wi-Fi networks only."

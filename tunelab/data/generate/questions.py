@@ -117,6 +117,10 @@ def _of_a_thing(words: list[str]) -> bool:
 OPENING_PHRASE = re.compile(
     r"^(?P<phrase>By default|(?:On|In|Under|As of) (?:[\w`~./-]+ ){0,3}[\w`~./-]+), (?P<rest>\S.+)$"
 )
+# The same with no comma, ended by the subject's "the": "In Sleep mode the D8 runs at 35 dB."
+OPENING_BARE = re.compile(
+    r"^(?P<phrase>(?:On|In|Under) (?:[\w`~./-]+ ){0,2}[\w`~./-]+) (?P<rest>(?:the|your) \S.+)$"
+)
 # Openers that lean on what came before or say how the text goes on ("In this case", "On the
 # other hand", "In addition", "In the second row" of a table above), not where the rest holds.
 NOT_A_SETTING = frozenset(
@@ -129,9 +133,11 @@ NOT_A_SETTING = frozenset(
 def _opening_phrase(text: str) -> tuple[str, str] | None:
     """The phrase a sentence opens with, as a question ends with it ("on Windows"), and the rest
     of the sentence, which says what holds there; None for any other sentence."""
-    m = OPENING_PHRASE.match(text)
+    m = OPENING_PHRASE.match(text) or OPENING_BARE.match(text)
     if not m or NOT_A_SETTING & set(m["phrase"].lower().split()):
         return None
+    if m.re is OPENING_BARE and DETERMINERS & set(m["phrase"].lower().split()[2:]):
+        return None  # "In the tank the ...": the phrase ends before a later "the"
     phrase, rest = m["phrase"], m["rest"]
     return phrase[0].lower() + phrase[1:], rest[0].upper() + rest[1:]
 

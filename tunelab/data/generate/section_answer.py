@@ -79,6 +79,15 @@ def lead_answer(question: str, blocks: list[Block], used: set[str]) -> str | Non
         return None  # "Now go to ...", "In summary, ...", "X stands on:": not what it is
     if len(sentences) == 1 and title_line(sentences[0]):
         return None  # a bare title line ("Harborline CLI Reference"): it answers nothing
+    if question.startswith("How do I") and not tells_to_do and not blocks[prose].item:
+        # "The D8 supports 2.4 GHz networks only. It does not support 5 GHz networks. Hold the
+        # WIFI button for 5 seconds ...": a task's facts, then its step, which "How do I ...?"
+        # needs too (the facts alone answered it). The facts a question asks alone stay free.
+        steps = [i for i, s in enumerate(sentences) if commands(s, False)]
+        if steps and steps[0] <= 2:
+            run = next((i for i in range(steps[0], len(sentences)) if i not in steps), None)
+            used.update(s for s in sentences[: steps[0]] if not _asked_alone(s, sentences))
+            return " ".join(sentences[:run])
     if question.startswith("How do I") and DESCRIBES.match(sentences[0]) and code is None:
         return None  # "X is our internal daemon." says what X is, not how to install it
     # Each limit is no sentence about "the limits", and is a fact of its own: "What are the

@@ -20,7 +20,6 @@ from tunelab.data.generate.capitals import lower_first, topic_mid_sentence
 from tunelab.data.generate.heading_grammar import NOT_VERBS
 from tunelab.data.generate.heading_words import STEP_VERBS
 from tunelab.data.generate.headings import document_topic, heading_question
-from tunelab.data.generate.phrases import EVERY
 from tunelab.data.generate.questions import half_questions, sentence_question
 from tunelab.data.generate.section_answer import (
     commands,
@@ -29,6 +28,7 @@ from tunelab.data.generate.section_answer import (
     listed,
     title_line,
 )
+from tunelab.data.generate.step_measures import how_far, how_long, how_often
 from tunelab.data.generate.structured import (
     BOLD_FAQ,
     DETAILS,
@@ -63,17 +63,6 @@ DONE_ALONE = frozenset("continue confirm cancel proceed finish exit quit undo sa
 SCREEN = re.compile(
     r"^(?P<where>(?:On|In|From) (?:the )?[^,]{1,40}? (?:screen|page|dialog|window|menu|tab|wizard"
     r"|panel|pane)), (?P<step>[a-z].+)$"
-)
-# "Clean the filter every 2 weeks.": a step and how often to take it.
-EVERY_STEP = re.compile(
-    r"^(?P<verb>[A-Z][a-z]+) (?P<what>(?:the|your|a|an|each|all) [^,;:]{1,50}?) (?P<every>every .+?)"
-    r"\.?$"
-)
-# "Keep the heater at least 1 metre from walls.": a distance to keep, a safety section's fact.
-KEEP_AWAY = re.compile(
-    r"^Keep (?P<what>(?:the|your|a|an|all) [^,;:]{1,50}?) (?:(?:at least|no closer than|about) )?"
-    r"\d[\d.,]* ?(?:mm|cm|m|metres?|meters?|feet|foot|ft|inch(?:es)?|in)\b (?:away )?from "
-    r"(?P<away>[^,;:]{1,50}?)\.?$"
 )
 # "This manual covers firmware 2.4.", "Applies to firmware 1.8 and later.", "Firmware: 3.1.2": the
 # release a manual is written for, which a reader with another asks about.
@@ -141,8 +130,8 @@ def template_pairs(chunk: Chunk, max_answer_tokens: int = 300) -> list[tuple[str
                 if sentence in used or (len(sentences) == 1 and title_line(sentence)):
                     continue  # a title line says nothing to ask about
                 done_for = _done_for(stated, document_topic(chunk.headings, chunk.title))
-                purpose = _purpose(stated) or done_for or _how_often(stated) or _how_far(stated)
-                purpose = purpose or _span_had(stated, *said_in)
+                purpose = _purpose(stated) or done_for or how_often(stated) or how_far(stated)
+                purpose = purpose or how_long(stated, *said_in) or _span_had(stated, *said_in)
                 purpose = purpose or _covered(stated, chunk)
                 if not purpose and (listing := _list_question(stated, chunk, inline=True)):
                     purpose = listing, stated
@@ -272,28 +261,6 @@ def _covered(sentence: str, chunk: Chunk) -> tuple[str, str] | None:
     product = _product(chunk)
     manual = f"{product} manual" if product else "this manual"
     return f"Which {m['what'].lower()} does {manual} cover?", sentence.rstrip(".") + "."
-
-
-def _how_often(sentence: str) -> tuple[str, str] | None:
-    """How often a step is taken ("Clean the filter every 2 weeks." -> "How often should I clean
-    the filter?"); None for a sentence that is no such step."""
-    m = EVERY_STEP.match(sentence)
-    if not m or not EVERY.match(m["every"]) or re.search(r"\b(?:it|them)\b", m["what"]):
-        return None
-    verb = m["verb"].lower()
-    if verb.endswith(("s", "ing", "ed")) or not (english(verb) and has_past(verb)):
-        return None  # "Backups every 2 weeks ...", "Daily ...": no step's verb
-    what = re.sub(r"\byour\b", "my", m["what"])
-    return f"How often should I {verb} {what}?", sentence.rstrip(".") + "."
-
-
-def _how_far(sentence: str) -> tuple[str, str] | None:
-    """How far away a thing is kept ("Keep the heater at least 1 metre from walls." -> "How far
-    from walls should I keep the heater?"); None for a sentence that is no such step."""
-    if not (m := KEEP_AWAY.match(sentence)) or re.search(r"\b(?:it|them)\b", m["what"]):
-        return None
-    what = re.sub(r"\byour\b", "my", m["what"])
-    return f"How far from {m['away']} should I keep {what}?", sentence.rstrip(".") + "."
 
 
 # "The W200 has a 2-year limited warranty.", "Each plan comes with a 30-day trial.": a span of

@@ -187,10 +187,10 @@ OBJECT_THEN_PLACE = re.compile(
     r"(?P<object>[^,;:()]+?) (?:in|on|at|under|inside|within|into|to) (?P<place>.+)$"
 )
 # How fast a verb went, where its object would be: "ran ~12% faster", "ran 1.3x slower than
-# ...", "ran slow for all three", "ran 83 tok/s".
+# ...", "ran slow for all three", "ran 83 tok/s", "runs at 220–235 GFLOP/s".
 SPEED = re.compile(
     r"(?:[~≈]?\d[\d.,]*\s*(?:x|×|%)\s+)?(?:fast|faster|slow|slower|quicker|quickly|slowly)\b"
-    r"|[~≈]?\d[\d.,]*\s*[a-z]+/s\b",
+    r"|(?:at\s+)?[~≈]?\d[\d.,]*(?:\s*[–-]\s*\d[\d.,]*)?\s*[a-z]+/s\b",
     re.IGNORECASE,
 )
 WHEN_SAID = re.compile(r"\b(?:during|when|whenever|while|after|before|if|once|until)\b")
