@@ -9,6 +9,7 @@ import pytest
 from tests.conftest import proposed_check
 from tunelab.evaluate.derive_facts import propose
 from tunelab.evaluate.facts import parse_fact_check, score_facts
+from tunelab.evaluate.facts_file import propose_rows
 
 
 def test_an_address_or_code_a_colon_introduces_is_the_fact_not_the_words_before_it():
@@ -333,3 +334,27 @@ def test_a_month_before_a_named_version_is_no_part_of_its_name(answer):
     assert not any("May" in f[0] for f in facts)
     # A name that is no product's with a version keeps its first word ("April Jones").
     assert propose("Who wrote it?", "It was written by April Jones.", {})[0] == [["April Jones"]]
+
+
+def test_a_number_joined_to_its_noun_by_a_hyphen_is_one_fact_said_either_way():
+    # "year" and "limited" were proposed: a right "three years" failed, a wrong "2-year" passed.
+    warranty = "The D8 comes with a 3-year limited warranty."
+    rows = [
+        {"question": "What warranty does the D8 have?", "answer": warranty},
+        {"question": "How long is the D8's warranty?", "answer": warranty},
+        {"question": "Which plug does the D8 take?", "answer": "It takes a 2-pin plug."},
+    ]
+    out, _ = propose_rows(rows)
+    assert [row["facts"] for row in out] == [
+        [["3-year", "3 years"]],
+        [["3-year", "3 years"]],  # the amount "how long" asks
+        [["2-pin", "2 pins"]],
+    ]
+    check = parse_fact_check(out[0], "t:1")
+    for answer, right in [
+        ("It is covered for three years.", True),
+        ("A 3 year limited warranty.", True),
+        ("A 2-year limited warranty.", False),
+        ("It has a limited warranty for 13 years.", False),
+    ]:
+        assert score_facts(answer, check)["fact_accuracy"] == float(right), answer

@@ -54,6 +54,10 @@ _CLOCK = re.compile(r"(?<![\w.:-])\d+(?::\d+)+(?:\s?(?:[AaPp]M|[ap]m|[ap]\.m\.))
 # A range of shares or measures ("5%-10%", "5-10 GB"): one fact, not its two ends.
 _RANGE = regex.compile(rf"(?<![\w.-])\d+(?:\.\d+)?%?\s?[-–]\s?\d+(?:\.\d+)?(?:%|\s{SPACED_UNIT})")
 _AMOUNT = regex.compile(_NUMBER)
+# A number joined by a hyphen to its unit or noun ("a 3-year warranty", "a 24-hour cycle", "a
+# 2-pin plug", "1,024-token"): one value ("year" and "limited" were the facts of "a 3-year
+# limited warranty").
+JOINED = re.compile(r"(?<![\w.,-])\d+(?:[.,]\d+)*(?:-[A-Za-z]+)+(?![\w-])")
 # The forms a specific term takes, most specific first (`regex` for a currency symbol and a
 # lookbehind of several lengths).
 TERMS = [
@@ -95,6 +99,7 @@ TERMS = [
     re.compile(r"(?<![\w.-])\d+(?:[-/]\d+)+(?![\w-])"),  # a date (2023-05-01, 5/1/2023)
     _CLOCK,  # 10:30 PM, 16:9
     _RANGE,
+    JOINED,
     re.compile(  # a date in words (March 5, 2024; 5 March 2024; March 2024)
         rf"\b(?:(?:{_MONTH}) \d{{1,2}}(?:st|nd|rd|th)?(?:, \d{{4}})?|"
         rf"\d{{1,2}}(?:st|nd|rd|th)? (?:of )?(?:{_MONTH})(?: \d{{4}})?|"
@@ -123,7 +128,7 @@ TERMS = [
 ADDRESS_OR_CODE = TERMS[:6]
 ADDRESSES = TERMS[:2]  # a URL or an e-mail address
 # What "how long", "how many" or "how often" asks: a number with its unit, a range, a time.
-AMOUNTS = [_AMOUNT, _RANGE, _CLOCK]
+AMOUNTS = [_AMOUNT, _RANGE, _CLOCK, JOINED]
 
 
 def specific_terms(text: str, patterns: list = TERMS) -> list[str]:

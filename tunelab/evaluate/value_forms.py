@@ -1,9 +1,9 @@
 """A value's other spellings, each an alternative of its fact (tunelab.evaluate.derive_facts):
-"10 days" is said "10 day", "16 GB" "16 gigabytes", "3" "three", "$20 per month" "$20/month",
-"14 March 2026" "2026-03-14", "Pelican 2.1" "version 2.1 of Pelican", and "5e-4 (0.0005)" is one
-value written two ways; and, for the scorer (`tunelab.evaluate.stated`), a name with its version
-said the long way: "Apache License, Version 2.0" is "Apache 2.0", "GNU General Public License,
-version 3" and "GPLv3" are "GPL 3"."""
+"10 days" is said "10 day", "3-year" "3 years", "16 GB" "16 gigabytes", "3" "three", "$20 per
+month" "$20/month", "14 March 2026" "2026-03-14", "Pelican 2.1" "version 2.1 of Pelican", and
+"5e-4 (0.0005)" is one value written two ways; and, for the scorer (`tunelab.evaluate.stated`),
+a name with its version said the long way: "Apache License, Version 2.0" is "Apache 2.0", "GNU
+General Public License, version 3" and "GPLv3" are "GPL 3"."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import regex
 
 from tunelab.data.text import FUNCTION_WORDS
 from tunelab.evaluate.normalize_numbers import normalize
-from tunelab.evaluate.specific_terms import PERIOD, SPACED_UNIT
+from tunelab.evaluate.specific_terms import JOINED, PERIOD, SPACED_UNIT
 
 # A value's unit in its other common forms, each an alternative of the fact: "10 days" is said
 # "10 day" ("10-day") too, "2 GB" "2 gigabytes" ("16GB" is read "16 GB"); "30s" is "30 seconds".
@@ -81,6 +81,21 @@ def _unit_forms(value: str) -> list[str]:
     match = _VALUE_AND_UNIT.match(value)
     forms = _FORMS_OF.get(match[2]) if match else None
     return [f"{match[1]} {f}" for f in forms if f != match[2] and len(f) > 1] if forms else []
+
+
+def _joined_forms(value: str) -> list[str]:
+    """A number joined to its unit or noun ("3-year", "2-pin") said in the plural too: "3
+    years", "2 pins" ("3 year" the scorer reads as "3-year" itself); none for other terms, nor
+    for one ("1-year" is "1 year")."""
+    match = JOINED.fullmatch(value) and re.fullmatch(r"([\d.,]+)-([A-Za-z]+)", value)
+    if not match or match[1] == "1":
+        return []
+    number, noun = match.groups()
+    if noun in _FORMS_OF:  # a unit's own forms: "24-hour" is "24 hours", not "24 h"
+        return _unit_forms(f"{number} {noun}")
+    if re.search(r"[^aeiou]y$", noun):
+        return [f"{number} {noun[:-1]}ies"]
+    return [f"{number} {noun}{'es' if re.search(r'(?:s|x|z|sh|[tnr]ch)$', noun) else 's'}"]
 
 
 _MONTHS = "January February March April May June July August September October November December"
@@ -244,7 +259,7 @@ def version_alone(value: str, asked: set[str]) -> list[str]:
 
 
 # A value's other spellings, each an alternative of its fact.
-OTHER_FORMS = (_unit_forms, _date_forms, _number_words, _rate_forms, _version_forms)
+OTHER_FORMS = (_unit_forms, _joined_forms, _date_forms, _number_words, _rate_forms, _version_forms)
 
 
 # A value and the same value written another way after it: "5e-4 (0.0005)".
