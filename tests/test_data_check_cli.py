@@ -212,3 +212,16 @@ def test_the_summary_says_the_shape_the_rows_were_read_as(tmp_path):
     report = check_file(write_rows(tmp_path / "a.jsonl", rows), config=TINY)
     said = "| rows | 2 loaded, 0 rejected; shape alpaca (instruction + input → output) |"
     assert said in to_markdown(report)
+
+
+def test_a_set_whose_only_fault_is_a_typed_line_break_is_told_to_fix_and_mended(tmp_path, runner):
+    # --fix mends such rows: it is the next step named, and says which rows it mended.
+    typed = {"question": "What does Lamini value?", "answer": "Two things:\\n1. Speed.\\n2. Care."}
+    data = write_rows(tmp_path / "d.jsonl", qa_rows(FACTS[:2]) + [typed])
+    result = runner.invoke(app, ["data", "check", str(data), "--model", "tiny-random"])
+    said = " ".join(result.output.split())
+    assert f"next: tunelab data check {data} --fix -o" in said, said
+    fix = ["--fix", "-o", str(tmp_path / "clean.jsonl")]
+    result = runner.invoke(app, ["data", "check", str(data), "--model", "tiny-random", *fix])
+    said = " ".join(result.output.split())
+    assert "removed 0 rows mended escapes typed as text in 1 rows: d.jsonl:3" in said, said

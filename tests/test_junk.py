@@ -3,6 +3,9 @@ carry nothing, never a terse answer, a number or a line of code."""
 
 from __future__ import annotations
 
+import json
+
+import tunelab
 from tests.test_data_quality import TINY, write_rows
 from tunelab.data.quality.check import check_file
 from tunelab.data.quality.junk import junk_reason, repeats_question, typed_escapes
@@ -81,3 +84,24 @@ def test_data_check_names_the_rows_with_typed_escapes_and_what_to_do(tmp_path):
     assert list(report.escapes) == [0]
     warning = next(w for w in report.warnings if "escapes typed as text" in w)
     assert "d.jsonl:1" in warning and "a line break for \\n" in warning
+
+
+def test_data_check_fix_writes_typed_line_breaks_as_line_breaks_and_leaves_code(tmp_path):
+    # It gave a sed command to run by hand; the rows it names are mended in the -o file now.
+    rows = [
+        {"question": "What does Lamini value?", "answer": "Two things:\\n1. Speed.\\n2. Care."},
+        {"question": "Who ships it?", "answer": "AT&amp;T ships it.\\nUse `split('\\n')` on it."},
+        {"question": "How do I split lines?", "answer": "Use `text.split('\\n')`."},
+    ]
+    clean = tmp_path / "clean.jsonl"
+    report = tunelab.data.check(
+        write_rows(tmp_path / "d.jsonl", rows), model="tiny-random", fix=True, output=clean
+    )
+    written = [json.loads(line)["answer"] for line in clean.read_text("utf-8").splitlines()]
+    assert written == [
+        "Two things:\n1. Speed.\n2. Care.",
+        "AT&T ships it.\nUse `split('\\n')` on it.",  # in code the two characters are meant
+        "Use `text.split('\\n')`.",
+    ]
+    assert not report.dropped
+    assert [typed_escapes(answer) for answer in written] == [[], [], []]

@@ -13,7 +13,7 @@ from tunelab.data.load import Loaded, holds_no_rows, read_examples
 from tunelab.data.markers import find_markers, plain_question
 from tunelab.data.quality import dedup, diversity, pii, reworded, typos
 from tunelab.data.quality.findings import QualityConfig, QualityReport
-from tunelab.data.quality.junk import junk_reason, repeats_question, typed_escapes
+from tunelab.data.quality.junk import junk_reason, mend_row, repeats_question, typed_escapes
 from tunelab.data.question_keys import (
     asked_key,
     duplicate_key,
@@ -355,16 +355,16 @@ def _collect_warnings(report: QualityReport) -> None:
 
 
 def escapes_warning(report: QualityReport) -> str:
-    """Rows holding `\\n` (or `&amp;`) as characters, and how to mend them: check's --fix drops
-    rows, and these rows are worth keeping once their text is mended."""
+    """Rows holding `\\n` (or `&amp;`) as characters, and how to mend them: these rows are worth
+    keeping once their text is mended, which --fix does (`junk.mend_escapes`)."""
     kinds = Counter(e for typed in report.escapes.values() for e in typed)
     said = ", ".join(f"{k} x{v}" for k, v in kinds.most_common(4))
     rows = first_few([report.where(i) for i in report.escapes])
     return (
         f"{len(report.escapes)} row(s) hold escapes typed as text ({said}: {rows}), which the "
-        "model learns as characters (\\nBias read as the word 'nbias'): write the character each "
-        "stands for (a line break for \\n, & for &amp;) in those rows, outside code; in a JSONL "
-        "file, sed -i -E 's/\\\\\\\\(n|t)/\\\\\\1/g' FILE mends every \\n and \\t"
+        "model learns as characters (\\nBias read as the word 'nbias'): --fix writes the "
+        'character each stands for (a line break for \\n, & for &amp;; \\" you mend), outside '
+        "code; one the text speaks of ('the character \\n') goes in `backticks`, which it leaves"
     )
 
 
@@ -376,11 +376,16 @@ def row_texts(example: Example) -> list[str]:
 def write_clean(
     report: QualityReport, output: str | Path, fix: bool, scrub: bool, overwrite: bool = False
 ) -> dict[int, str]:
-    """Write the rows as JSONL, without `removals()` when fix, masked when scrub; returns the drops.
-    An existing file is replaced only with `overwrite`, the files checked never."""
+    """Write the rows as JSONL, without `removals()` and with typed escapes mended when fix,
+    masked when scrub; returns the drops. An existing -o is replaced only with `overwrite`, a
+    checked file never."""
     check_new_file(output, overwrite, report.read_paths())
     drops = report.removals() if fix else {}
     kinds = report.config.pii_kinds
-    kept = (row for i, row in enumerate(report.data.rows) if i not in drops)
+    kept = (
+        mend_row(row) if fix and i in report.escapes else row  # its typed escapes mended
+        for i, row in enumerate(report.data.rows)
+        if i not in drops
+    )
     write_jsonl((pii.scrub_row(row, kinds) if scrub else row for row in kept), output)
     return drops

@@ -67,7 +67,9 @@ def check_command(
     report: Annotated[
         str | None, typer.Option(help="Also write the report (.md or .html).")
     ] = None,
-    fix: Annotated[bool, typer.Option(help="Drop duplicates, leaks and junk (needs -o).")] = False,
+    fix: Annotated[
+        bool, typer.Option(help="Drop duplicates, leaks and junk; mend typed \\n (needs -o).")
+    ] = False,
     scrub: Annotated[bool, typer.Option(help="Mask personal data and keys (needs -o).")] = False,
     output: Annotated[str | None, typer.Option("-o", "--output", help="Cleaned JSONL.")] = None,
     strict: Annotated[
@@ -103,6 +105,13 @@ def check_command(
             console.print(said + (":" if result.dropped else ""))
             for row, why in result.dropped.items():
                 console.print(f"  {result.where(row)}: {why}", markup=False, highlight=False)
+            if mended := [i for i in result.escapes if i not in result.dropped]:
+                where = ", ".join(result.where(i) for i in mended)
+                console.print(
+                    f"mended escapes typed as text in {len(mended)} rows: {where}",
+                    markup=False,
+                    highlight=False,
+                )
     say_next(console, _after_check(path, test, output, result))
 
 
@@ -115,7 +124,7 @@ def _after_check(path: str, test: str | None, output: str | None, result: Qualit
     fields, model = result.config.fields, result.config.model
     read = [*model_option(model), *read_through(fields)]
     if not output:
-        flags = ["--fix"] if result.removals() else []
+        flags = ["--fix"] if result.removals() or result.escapes else []
         flags += ["--scrub"] if result.pii else []
         if flags:
             tested = ["--test", test] if test else []

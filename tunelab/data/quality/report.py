@@ -309,7 +309,10 @@ def _what_to_do(report: QualityReport) -> str:
             f"cuts them (data.truncation)"
         )
     if report.escapes:
-        steps.append("write the escapes typed as text (\\n) as the characters they stand for")
+        steps.append(
+            f"`--fix -o {clean}` writes the escapes typed as text (\\n) as the characters they "
+            "stand for"
+        )
     if report.pii:
         steps.append(f"`--scrub -o {clean}` masks the personal data")
     return ("What to do: " + "; ".join(steps) + ".") if steps else ""
