@@ -3,6 +3,7 @@ finds the training data of the run it names or says why not, and says when no an
 category."""
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -142,6 +143,28 @@ def test_errors_on_a_run_that_is_not_there_says_so_and_names_the_one_meant(tmp_p
         assert (
             str(said.exception) == f"{given}: no such run or eval folder. Did you mean runs/demo?"
         )
+
+
+def test_a_mistyped_run_beside_a_run_this_user_may_not_enter_still_names_the_one_meant(
+    tmp_path, monkeypatch
+):
+    # Another user's run in the same runs/ was looked into unguarded: a PermissionError's
+    # traceback, or no runs/ found at all, for a run name mistyped by one letter.
+    from tunelab.evaluate.suite import errors
+
+    monkeypatch.chdir(tmp_path)
+    for run in ("demo", "theirs"):
+        (tmp_path / "runs" / run).mkdir(parents=True)
+        (tmp_path / "runs" / run / "config.yaml").write_text("name: x\n", encoding="utf-8")
+    theirs = tmp_path / "runs" / "theirs"
+    theirs.chmod(0o000)
+    try:
+        if os.access(theirs, os.X_OK):
+            pytest.skip("chmod keeps no folder from this user (root)")
+        with pytest.raises(TunelabError, match=r"^dem: no such run .*Did you mean runs/demo\?$"):
+            errors("dem")
+    finally:
+        theirs.chmod(0o755)
 
 
 def test_a_base_models_answers_are_not_told_what_training_did_not_teach_them(tmp_path):

@@ -47,9 +47,15 @@ def looks_like_path(name: str) -> bool:
 
 def _holds_runs(folder: Path) -> bool:
     """Whether `folder` holds tunelab runs (a config.yaml in a folder of it)."""
+    return any(_has_run_config(child) for child in _listed(folder))
+
+
+def _has_run_config(folder: Path) -> bool:
+    """Whether `folder` holds a run's config.yaml; not one this user may not enter (another
+    user's run beside the user's own: a hint is no reason for a traceback)."""
     try:  # run.CONFIG_FILE, spelled out: run sits a layer above this module
-        return folder.is_dir() and any((c / "config.yaml").is_file() for c in folder.iterdir())
-    except OSError:  # a folder this user may not list: no runs of theirs
+        return (folder / "config.yaml").is_file()
+    except OSError:
         return False
 
 
@@ -188,7 +194,7 @@ def meant_here(name: str) -> str:
         meant = {p.name: f"{p.name}/{rest}" for p in here if (p / rest).exists()}
         said = did_you_mean(folder, meant, cutoff=0.6)
     else:
-        runs = [c for p in here for c in _listed(p) if (c / "config.yaml").is_file()]
+        runs = [c for p in here for c in _listed(p) if _has_run_config(c)]
         meant = {run.name: str(run) for run in runs}
         # A model folder of the user's own here ("mymodle" for mymodel) is meant as a folder too.
         meant.update((p.name, p.name) for p in _listed(Path(".")) if _holds_model(p))
