@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from tunelab.evaluate.suite import EvalResult
     from tunelab.run import Run
 
+ANSWERS_FILE = "predictions.jsonl"  # one row per question: what `tunelab errors` and `runs` read
+
 
 def output_dir(model: str | Run, cfg: EvalConfig) -> Path:
     """--output, else `<run>/eval`, else `eval/<model name>` for a plain model."""
@@ -103,7 +105,7 @@ def write_outputs(result: EvalResult) -> None:
     turns it was asked after."""
     out = result.out_dir
     out.mkdir(parents=True, exist_ok=True)
-    write_jsonl(result.rows, out / "predictions.jsonl")
+    write_jsonl(result.rows, out / ANSWERS_FILE)
     metric_names = list(result.rows[0]["scores"]) if result.rows else list(TEXT_METRICS)
     with (out / "predictions.csv").open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
@@ -142,7 +144,7 @@ def write_outputs(result: EvalResult) -> None:
 def answered_file(out_dir: Path) -> str | None:
     """The test file whose answers an earlier eval left in `out_dir`, as its first row's source
     (`file:line`) names it; None without one."""
-    path = out_dir / "predictions.jsonl"
+    path = out_dir / ANSWERS_FILE
     if not path.is_file():
         return None
     with path.open(encoding="utf-8") as handle:

@@ -18,6 +18,7 @@ from tunelab.errors import TunelabError
 from tunelab.evaluate.calls import score_reply
 from tunelab.evaluate.eval_config import EvalConfig
 from tunelab.evaluate.eval_folder import (
+    ANSWERS_FILE,
     answer_folders,
     asked_after,
     asked_before,
@@ -335,12 +336,12 @@ def errors(run: str | Run, data: str | None = None) -> EvalResult:
     if found is None and not Path(run).is_dir():  # it read "run `tunelab eval` on this run first"
         raise TunelabError(f"{run}: no such run or eval folder{meant_here(str(run))}")
     out_dir = found.out_dir("eval") if found else Path(run)
-    if found and not (out_dir / "predictions.jsonl").exists():  # compare's answers are apart
+    if found and not (out_dir / ANSWERS_FILE).exists():  # compare's answers are apart
         raise TunelabError(
-            f"{run}: no eval answers to analyse ({out_dir / 'predictions.jsonl'} not found; "
+            f"{run}: no eval answers to analyse ({out_dir / ANSWERS_FILE} not found; "
             f"`tunelab compare` keeps its own in compare/): run `tunelab eval {run}` first"
         )
-    rows = read_rows(out_dir / "predictions.jsonl")
+    rows = read_rows(out_dir / ANSWERS_FILE)
     earlier = earlier_summary(out_dir)  # its model's name, not the path given here
     model = earlier.get("model") or str(run)
     result = EvalResult(

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from tunelab.errors import TunelabError
 from tunelab.evaluate.bench.run_scores import run_scores
+from tunelab.evaluate.eval_folder import ANSWERS_FILE, read_rows
 from tunelab.evaluate.paired import NO_CLEAR_WINNER, no_winner, over_facts, paired_difference
 from tunelab.evaluate.scores import METRIC_NAMES, paired_metric
 from tunelab.train.runs import HELD_OUT_KEYS, names, trained_at
@@ -18,8 +19,6 @@ from tunelab.train.runs import HELD_OUT_KEYS, names, trained_at
 if TYPE_CHECKING:
     from tunelab.evaluate.paired import Difference
     from tunelab.run import Run
-
-ANSWERS = "predictions.jsonl"
 
 
 def versus_first(runs: list[Run]) -> list[list[dict]]:
@@ -55,9 +54,7 @@ class _Named:
 def eval_rows(run: Run) -> list[dict] | None:
     """The run's eval answers, one row per question (None without them, or where the file is
     damaged: it costs the pair, not the listing)."""
-    from tunelab.evaluate.eval_folder import read_rows
-
-    path = run.out_dir("eval") / ANSWERS
+    path = run.out_dir("eval") / ANSWERS_FILE
     if not path.is_file():
         return None
     try:
@@ -121,7 +118,7 @@ def _said(diff: Difference, metric: str, base: _Named, run: _Named) -> dict:
 
 
 def _eval_written(run: Run) -> float:
-    return (run.out_dir("eval") / ANSWERS).stat().st_mtime
+    return (run.out_dir("eval") / ANSWERS_FILE).stat().st_mtime
 
 
 def _bench_stale(run: Run, score: dict) -> bool:
