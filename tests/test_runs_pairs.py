@@ -109,6 +109,10 @@ def test_benchmark_scores_pair_over_the_shared_questions_and_old_files_still_lis
     assert "second against first, arc_easy acc_norm: +33.3 points" in out
     assert "over 3 shared questions: no clear winner" in out
     assert "old against first, arc_easy: no per-question scores kept for old (an older" in out
+    # Trained again after its bench, the second run's scores are an earlier model's.
+    os.utime(second / "metrics.jsonl", (5e9, 5e9))
+    again = "(the interval reaches zero) (second trained again since: measure again)"
+    assert again in listed(first, second)
 
 
 def test_two_benched_runs_pair_by_question_not_by_position(tmp_path):

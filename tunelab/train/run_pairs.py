@@ -10,11 +10,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from tunelab.errors import TunelabError
-from tunelab.evaluate.bench.run_scores import run_scores
 from tunelab.evaluate.eval_folder import ANSWERS_FILE, read_rows
 from tunelab.evaluate.paired import NO_CLEAR_WINNER, no_winner, over_facts, paired_difference
 from tunelab.evaluate.scores import METRIC_NAMES, paired_metric
-from tunelab.train.runs import HELD_OUT_KEYS, names, trained_at
+from tunelab.train.runs import HELD_OUT_KEYS, benchmarked, names, trained_at
 
 if TYPE_CHECKING:
     from tunelab.evaluate.paired import Difference
@@ -30,13 +29,13 @@ def versus_first(runs: list[Run]) -> list[list[dict]]:
         return [[] for _ in runs]
     called = names(runs)  # "a/demo against b/demo", not "demo against demo"
     first = _Named(runs[0], called[0])
-    base_rows, base_bench = eval_rows(first.run), run_scores(first.run)
+    base_rows, base_bench = eval_rows(first.run), benchmarked(first.run)
     paired: list[list[dict]] = [[]]
     for run, name in zip(runs[1:], called[1:]):
         pairs, named = [], _Named(run, name)
         if base_rows is not None and (rows := eval_rows(run)) is not None:
             pairs.append(_eval_pair(first, named, base_rows, rows))
-        for task, score in run_scores(run).items():
+        for task, score in benchmarked(run).items():
             if task in base_bench:
                 pairs.append(_bench_pair(first, named, task, base_bench[task], score))
         paired.append(pairs)
@@ -102,7 +101,7 @@ def _bench_pair(base: _Named, run: _Named, task: str, base_score: dict, score: d
     if not shared:
         return {**pair, "note": "benched on other questions (or few-shot examples): none shared"}
     diff = paired_difference([ours[k] for k in shared], [theirs[k] for k in shared])
-    stale = [r.name for r, s in ((base, base_score), (run, score)) if _bench_stale(r.run, s)]
+    stale = [r.name for r, s in ((base, base_score), (run, score)) if s.get("stale")]
     return {**pair, **_said(diff, score["metric"], base, run), "stale": stale}
 
 
@@ -119,10 +118,6 @@ def _said(diff: Difference, metric: str, base: _Named, run: _Named) -> dict:
 
 def _eval_written(run: Run) -> float:
     return (run.out_dir("eval") / ANSWERS_FILE).stat().st_mtime
-
-
-def _bench_stale(run: Run, score: dict) -> bool:
-    return score.get("measured", 0) < trained_at(run)
 
 
 def pair_line(pair: dict) -> str:
