@@ -14,7 +14,8 @@ if TYPE_CHECKING:  # typing's import, a few ms, kept out of the moment before th
     from collections.abc import Callable
     from typing import NoReturn
 
-CTRL_C_EXIT = 130  # what shells expect of a command Ctrl-C stopped (SIGTERM's is 143)
+CTRL_C_EXIT = 130  # what shells expect of a command Ctrl-C stopped
+SIGTERM_EXIT = 143  # and of one SIGTERM stopped (a timeout, a CI cancel)
 
 
 def exit_interrupted(

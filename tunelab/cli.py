@@ -30,7 +30,7 @@ from tunelab.serve import cli as serve
 from tunelab.setting_names import other_tools_way, setting_named
 from tunelab.train import cli as train
 from tunelab.train.plan import cli as plan
-from tunelab_entry import CTRL_C_EXIT, exit_interrupted
+from tunelab_entry import CTRL_C_EXIT, SIGTERM_EXIT, exit_interrupted
 
 COMMANDS = {
     "train": train.train_command,
@@ -161,7 +161,7 @@ def _stop_as_ctrl_c(signum: int, frame) -> None:
     if _in_finalizer(frame):
         _again_soon(signum)
         return
-    _STOPPED_BY[0] = 143
+    _STOPPED_BY[0] = SIGTERM_EXIT
     raise SigtermAsCtrlC
 
 

@@ -45,7 +45,7 @@ def train_command(
     from tunelab.train.loop import train
     from tunelab.train.run_config import config_from
     from tunelab.train.stopping import LauncherStop, Terminated
-    from tunelab_entry import CTRL_C_EXIT
+    from tunelab_entry import CTRL_C_EXIT, SIGTERM_EXIT
 
     world = distributed.launched_world()
     try:
@@ -58,7 +58,7 @@ def train_command(
     except KeyboardInterrupt:
         code = CTRL_C_EXIT  # the loop said which step is kept; `tunelab.cli` says no more
     except Terminated:
-        code = 143  # SIGTERM's; the loop said which step is kept
+        code = SIGTERM_EXIT  # the loop said which step is kept
     except TunelabError as err:
         if world.size == 1:
             raise
