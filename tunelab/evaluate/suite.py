@@ -114,7 +114,8 @@ def evaluate(models, cfg: EvalConfig | None = None, console: Console | None = No
         # As generate asks it: a run trained on raw text alone continues each question (and so
         # are the models beside it asked, alike).
         template, why = asked_template(run, cfg.template, cfg.system_prompt)
-        said.update({run.path: why} if why else {})
+        if why:
+            said[run.path] = why
         # Refuses, before any model loads, a --system-prompt the run's qa or alpaca has no place
         # for; a run's own there was never asked, so a base beside it is not asked with it either.
         prompt = prompt_for(run, template, cfg.system_prompt)
